@@ -1,0 +1,94 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Array steering vectors: the one helper family every gr-isac block uses.
+ *
+ * Module-wide ULA convention (seed 000, the default):
+ *     a_n(theta) = exp(sign * j * 2*pi * (d/lambda) * (n - n0) * sin(theta)),
+ *     sign = -1, n0 = 0 (first-element reference), d/lambda = 0.5,
+ * with an optional 1/sqrt(N) normalisation. theta is measured from broadside.
+ * The seeds use other conventions (seed 004: midpoint reference, sign +1,
+ * unnormalised; seed 003: sign +1), which are reachable with the flags below:
+ * mixing conventions silently rescales SNRs by N, so every caller states its
+ * convention explicitly through array_convention.
+ *
+ * The core takes angles in radians; the Python/GRC surface takes degrees.
+ */
+#ifndef INCLUDED_ISAC_CORE_STEERING_H
+#define INCLUDED_ISAC_CORE_STEERING_H
+
+#include <gnuradio/isac/core/types.h>
+#include <vector>
+
+namespace gr {
+namespace isac {
+namespace core {
+
+enum class phase_ref {
+    first, //!< n0 = 0 (seed 000, 003)
+    center //!< n0 = (N-1)/2 (seed 001 UPA, seed 004)
+};
+
+struct array_convention {
+    double spacing = 0.5;             //!< element spacing d/lambda
+    int sign = -1;                    //!< phase sign, -1 or +1
+    phase_ref ref = phase_ref::first; //!< phase reference element
+    bool normalize = false;           //!< scale by 1/sqrt(N) (unit norm)
+
+    //! seed 000 g_T/g_R: first element, sign -1, unit norm.
+    static array_convention seed000()
+    {
+        return array_convention{ 0.5, -1, phase_ref::first, true };
+    }
+    //! seed 004 a/b: midpoint reference, sign +1, unnormalised (b^H bdot = 0).
+    static array_convention seed004()
+    {
+        return array_convention{ 0.5, +1, phase_ref::center, false };
+    }
+    //! seed 003 a(theta): first element, sign +1, unnormalised.
+    static array_convention seed003()
+    {
+        return array_convention{ 0.5, +1, phase_ref::first, false };
+    }
+    //! Throws param_error for spacing <= 0 or sign not +-1.
+    void validate() const;
+};
+
+//! ULA steering vector a(theta), theta in radians.
+cvec ula_steering(int n, double theta_rad, const array_convention& c = {});
+
+//! Derivative da/dtheta (per radian).
+cvec ula_steering_derivative(int n, double theta_rad, const array_convention& c = {});
+
+//! N x K matrix whose columns are a(theta_k).
+cmat ula_steering_matrix(int n,
+                         const std::vector<double>& thetas_rad,
+                         const array_convention& c = {});
+
+//! Single-precision ULA vector for streaming kernels.
+cvecf ula_steering_f(int n, double theta_rad, const array_convention& c = {});
+
+/*!
+ * UPA steering vector of seed 001 (eq. 10-12): a = a_h (x) a_v with
+ *   [a_h]_m = exp(sign*j*2*pi*d*m*sin(theta)*sin(phi)),
+ *   [a_v]_v = exp(sign*j*2*pi*d*v*cos(phi)),
+ * m, v over the n_h (resp. n_v) element indices relative to the convention's
+ * reference (centre for seed 001). Index of element (m, v) is m*n_v + v.
+ * theta is the azimuth-like angle and phi the elevation-like angle of seed 001.
+ */
+cvec upa_steering(int n_h, int n_v, double theta_rad, double phi_rad,
+                  const array_convention& c = array_convention{ 0.5, +1, phase_ref::center, false });
+
+//! Partial derivatives of upa_steering with respect to theta and phi.
+cvec upa_steering_dtheta(int n_h, int n_v, double theta_rad, double phi_rad,
+                         const array_convention& c = array_convention{ 0.5, +1, phase_ref::center, false });
+cvec upa_steering_dphi(int n_h, int n_v, double theta_rad, double phi_rad,
+                       const array_convention& c = array_convention{ 0.5, +1, phase_ref::center, false });
+
+} // namespace core
+} // namespace isac
+} // namespace gr
+
+#endif

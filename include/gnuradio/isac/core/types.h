@@ -1,0 +1,63 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Common types of the gr-isac algorithm core. The core is plain C++ on Eigen
+ * (and VOLK where a kernel needs it); it never includes GNU Radio runtime
+ * headers, so every algorithm can be unit-tested, benchmarked and bound to
+ * Python on its own.
+ */
+#ifndef INCLUDED_ISAC_CORE_TYPES_H
+#define INCLUDED_ISAC_CORE_TYPES_H
+
+#include <Eigen/Dense>
+#include <cmath>
+#include <complex>
+#include <stdexcept>
+#include <string>
+
+namespace gr {
+namespace isac {
+namespace core {
+
+using cdouble = std::complex<double>;
+using cfloat = std::complex<float>;
+using cvec = Eigen::VectorXcd;
+using cmat = Eigen::MatrixXcd;
+using rvec = Eigen::VectorXd;
+using rmat = Eigen::MatrixXd;
+using cvecf = Eigen::VectorXcf;
+using cmatf = Eigen::MatrixXcf;
+
+constexpr double pi = 3.14159265358979323846;
+
+inline double deg2rad(double d) { return d * pi / 180.0; }
+inline double rad2deg(double r) { return r * 180.0 / pi; }
+
+/*!
+ * Thrown by the core for bad parameters. Bindings map it to Python's
+ * ValueError (std::invalid_argument is mapped by pybind11 the same way).
+ */
+class param_error : public std::invalid_argument
+{
+public:
+    using std::invalid_argument::invalid_argument;
+};
+
+//! Throws param_error "<name> = <value> is out of range; allowed: <range>".
+[[noreturn]] void throw_param(const std::string& name,
+                              const std::string& value,
+                              const std::string& allowed);
+
+//! Helpers that validate one parameter and name it in the message.
+void check_int_range(const std::string& name, long v, long lo, long hi);
+void check_positive_finite(const std::string& name, double v);
+void check_finite(const std::string& name, double v);
+void check_angle_deg(const std::string& name, double v);
+
+} // namespace core
+} // namespace isac
+} // namespace gr
+
+#endif

@@ -1,0 +1,54 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#ifndef INCLUDED_ISAC_ONE_BIT_QUANTIZER_H
+#define INCLUDED_ISAC_ONE_BIT_QUANTIZER_H
+
+#include <gnuradio/isac/api.h>
+#include <gnuradio/sync_block.h>
+#include <string>
+
+namespace gr {
+namespace isac {
+
+/*!
+ * \brief 1-bit DAC / ADC quantiser on vectors of vlen complex samples.
+ * \ingroup isac
+ *
+ * One item is one snapshot of vlen antennas.
+ *  - mode "dac": out = sqrt(power/(2 vlen)) (sgn Re + j sgn Im), so that
+ *    ||out||^2 = power for every vector (1-bit DAC alphabet, spec 2.1).
+ *  - mode "adc": out = sgn Re + j sgn Im, entries +-1 +-j (spec 2.2).
+ * sgn(0) = +1, also for -0.0. A NaN component maps to +1 (like zero): the
+ * output is always an alphabet point. NaN components are counted; the block
+ * posts {"nan_count": u64 total, "items": u64 total} on the "stats" port
+ * whenever the NaN count grows.
+ */
+class ISAC_API one_bit_quantizer : virtual public gr::sync_block
+{
+public:
+    typedef std::shared_ptr<one_bit_quantizer> sptr;
+
+    /*!
+     * \param vlen  antennas per snapshot, >= 1
+     * \param mode  "dac" or "adc"
+     * \param power transmit energy per vector E (dac mode), finite and > 0;
+     *              validated in both modes so a later switch to dac is safe
+     */
+    static sptr make(int vlen, const std::string& mode = "dac", float power = 1.0f);
+
+    virtual void set_power(float power) = 0;
+    virtual float power() const = 0;
+    virtual void set_mode(const std::string& mode) = 0;
+    virtual std::string mode() const = 0;
+    //! Total NaN components seen since start.
+    virtual uint64_t nan_count() const = 0;
+};
+
+} // namespace isac
+} // namespace gr
+
+#endif /* INCLUDED_ISAC_ONE_BIT_QUANTIZER_H */

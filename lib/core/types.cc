@@ -1,0 +1,59 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <gnuradio/isac/core/types.h>
+#include <limits>
+#include <sstream>
+
+namespace gr {
+namespace isac {
+namespace core {
+
+void throw_param(const std::string& name,
+                 const std::string& value,
+                 const std::string& allowed)
+{
+    throw param_error(name + " = " + value + " is out of range; allowed: " + allowed);
+}
+
+static std::string num(double v)
+{
+    std::ostringstream s;
+    s << v;
+    return s.str();
+}
+
+void check_int_range(const std::string& name, long v, long lo, long hi)
+{
+    if (v < lo || v > hi) {
+        std::string range = (hi == std::numeric_limits<long>::max())
+                                ? (">= " + std::to_string(lo))
+                                : ("[" + std::to_string(lo) + ", " +
+                                   std::to_string(hi) + "]");
+        throw_param(name, std::to_string(v), range);
+    }
+}
+
+void check_positive_finite(const std::string& name, double v)
+{
+    if (!(std::isfinite(v) && v > 0.0))
+        throw_param(name, num(v), "a finite value > 0");
+}
+
+void check_finite(const std::string& name, double v)
+{
+    if (!std::isfinite(v))
+        throw_param(name, num(v), "a finite value");
+}
+
+void check_angle_deg(const std::string& name, double v)
+{
+    if (!(std::isfinite(v) && v >= -90.0 && v <= 90.0))
+        throw_param(name, num(v), "[-90, 90] degrees");
+}
+
+} // namespace core
+} // namespace isac
+} // namespace gr

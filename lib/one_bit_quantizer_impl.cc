@@ -1,0 +1,99 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "one_bit_quantizer_impl.h"
+#include <gnuradio/io_signature.h>
+#include <gnuradio/isac/core/quantize.h>
+
+namespace gr {
+namespace isac {
+
+one_bit_quantizer::sptr
+one_bit_quantizer::make(int vlen, const std::string& mode, float power)
+{
+    // Validate before the io_signature is built, so the error names our parameter.
+    core::check_int_range("vlen", vlen, 1, 1 << 20);
+    return gnuradio::make_block_sptr<one_bit_quantizer_impl>(vlen, mode, power);
+}
+
+bool one_bit_quantizer_impl::parse_mode(const std::string& mode)
+{
+    if (mode == "adc")
+        return true;
+    if (mode == "dac")
+        return false;
+    core::throw_param("mode", "'" + mode + "'", "'dac' or 'adc'");
+}
+
+one_bit_quantizer_impl::one_bit_quantizer_impl(int vlen, const std::string& mode, float power)
+    : gr::sync_block("one_bit_quantizer",
+                     gr::io_signature::make(1, 1, sizeof(gr_complex) * vlen),
+                     gr::io_signature::make(1, 1, sizeof(gr_complex) * vlen)),
+      d_vlen(vlen),
+      d_adc(parse_mode(mode)),
+      d_power(power),
+      d_amplitude(core::one_bit_dac_amplitude(vlen, power)),
+      d_stats_port(pmt::mp("stats"))
+{
+    message_port_register_out(d_stats_port);
+}
+
+one_bit_quantizer_impl::~one_bit_quantizer_impl() {}
+
+void one_bit_quantizer_impl::set_power(float power)
+{
+    const float amp = core::one_bit_dac_amplitude(d_vlen, power); // validates
+    std::lock_guard<std::mutex> lock(d_mutex);
+    d_power = power;
+    d_amplitude = amp;
+}
+
+float one_bit_quantizer_impl::power() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_power;
+}
+
+void one_bit_quantizer_impl::set_mode(const std::string& mode)
+{
+    const bool adc = parse_mode(mode);
+    std::lock_guard<std::mutex> lock(d_mutex);
+    d_adc = adc;
+}
+
+std::string one_bit_quantizer_impl::mode() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_adc ? "adc" : "dac";
+}
+
+int one_bit_quantizer_impl::work(int noutput_items,
+                                 gr_vector_const_void_star& input_items,
+                                 gr_vector_void_star& output_items)
+{
+    float amp;
+    {
+        // One consistent (mode, power) pair per call: a setter never splits a vector.
+        std::lock_guard<std::mutex> lock(d_mutex);
+        amp = d_adc ? 1.0f : d_amplitude;
+    }
+    const auto in = static_cast<const float*>(input_items[0]);
+    auto out = static_cast<float*>(output_items[0]);
+    const uint64_t nans =
+        core::one_bit_quantize(in, out, size_t(2) * d_vlen * noutput_items, amp);
+    d_items += noutput_items;
+    if (nans) {
+        const uint64_t total = d_nan_count.fetch_add(nans) + nans;
+        pmt::pmt_t d = pmt::make_dict();
+        d = pmt::dict_add(d, pmt::mp("nan_count"), pmt::from_uint64(total));
+        d = pmt::dict_add(d, pmt::mp("items"), pmt::from_uint64(d_items));
+        message_port_pub(d_stats_port, d);
+    }
+    return noutput_items;
+}
+
+} /* namespace isac */
+} /* namespace gr */

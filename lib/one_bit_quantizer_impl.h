@@ -1,0 +1,49 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#ifndef INCLUDED_ISAC_ONE_BIT_QUANTIZER_IMPL_H
+#define INCLUDED_ISAC_ONE_BIT_QUANTIZER_IMPL_H
+
+#include <gnuradio/isac/one_bit_quantizer.h>
+#include <atomic>
+#include <mutex>
+
+namespace gr {
+namespace isac {
+
+class one_bit_quantizer_impl : public one_bit_quantizer
+{
+private:
+    const int d_vlen;
+    mutable std::mutex d_mutex; // guards d_adc, d_power, d_amplitude
+    bool d_adc;
+    float d_power;
+    float d_amplitude;
+    std::atomic<uint64_t> d_nan_count{ 0 };
+    uint64_t d_items = 0;
+    const pmt::pmt_t d_stats_port;
+
+    static bool parse_mode(const std::string& mode);
+
+public:
+    one_bit_quantizer_impl(int vlen, const std::string& mode, float power);
+    ~one_bit_quantizer_impl() override;
+
+    void set_power(float power) override;
+    float power() const override;
+    void set_mode(const std::string& mode) override;
+    std::string mode() const override;
+    uint64_t nan_count() const override { return d_nan_count.load(); }
+
+    int work(int noutput_items,
+             gr_vector_const_void_star& input_items,
+             gr_vector_void_star& output_items) override;
+};
+
+} // namespace isac
+} // namespace gr
+
+#endif /* INCLUDED_ISAC_ONE_BIT_QUANTIZER_IMPL_H */

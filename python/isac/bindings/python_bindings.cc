@@ -1,0 +1,42 @@
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include <pybind11/pybind11.h>
+
+#define NPY_NO_DEPRECATED_API NPY_1_7_API_VERSION
+#include <numpy/arrayobject.h>
+
+namespace py = pybind11;
+
+// Headers for binding functions
+// BINDING_FUNCTION_PROTOTYPES(
+void bind_one_bit_quantizer(py::module& m);
+// ) END BINDING_FUNCTION_PROTOTYPES
+
+// Core (no GNU Radio runtime) bindings, into gnuradio.isac.core
+void bind_core_steering(py::module& m);
+
+// import_array() returns NULL on newer Pythons; this wrapper hides that.
+void* init_numpy()
+{
+    import_array();
+    return NULL;
+}
+
+PYBIND11_MODULE(isac_python, m)
+{
+    init_numpy();
+
+    // Allow access to base block methods
+    py::module::import("gnuradio.gr");
+
+    py::module core = m.def_submodule(
+        "core", "gr-isac algorithm core: steering vectors, designs, bounds (numpy in/out).");
+    bind_core_steering(core);
+
+    // BINDING_FUNCTION_CALLS(
+    bind_one_bit_quantizer(m);
+    // ) END BINDING_FUNCTION_CALLS
+}
