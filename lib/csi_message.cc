@@ -1,0 +1,248 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "csi_message.h"
+#include <cmath>
+
+namespace gr {
+namespace isac {
+
+namespace {
+// Bound on what a csi message may carry, so a corrupt size cannot make a
+// block allocate gigabytes.
+constexpr long max_dim = 4096;
+
+bool to_long(const pmt::pmt_t& v, long& out)
+{
+    if (pmt::is_integer(v)) {
+        out = pmt::to_long(v);
+        return true;
+    }
+    if (pmt::is_uint64(v)) {
+        const uint64_t u = pmt::to_uint64(v);
+        if (u > uint64_t(1) << 62)
+            return false;
+        out = static_cast<long>(u);
+        return true;
+    }
+    if (pmt::is_real(v)) { // integral doubles from Python are fine
+        const double d = pmt::to_double(v);
+        if (!std::isfinite(d) || d != std::floor(d) || std::fabs(d) > 1e15)
+            return false;
+        out = static_cast<long>(d);
+        return true;
+    }
+    return false;
+}
+
+bool num_to_double(const pmt::pmt_t& v, double& out)
+{
+    if (pmt::is_integer(v) || pmt::is_uint64(v) || pmt::is_real(v)) {
+        out = pmt::to_double(v);
+        return true;
+    }
+    return false;
+}
+} // namespace
+
+bool parse_csi(const pmt::pmt_t& msg,
+               csi_update& out,
+               std::string& why,
+               int expect_rows,
+               int expect_cols)
+{
+    if (!pmt::is_dict(msg) || !pmt::is_pair(msg)) {
+        // an empty dict is PMT_NIL, which is not a pair either
+        why = "csi message is not a non-empty PMT dict";
+        return false;
+    }
+    const pmt::pmt_t H = pmt::dict_ref(msg, pmt::mp("H"), pmt::PMT_NIL);
+    const pmt::pmt_t r = pmt::dict_ref(msg, pmt::mp("rows"), pmt::PMT_NIL);
+    const pmt::pmt_t c = pmt::dict_ref(msg, pmt::mp("cols"), pmt::PMT_NIL);
+    long rows = 0, cols = 0;
+    if (!pmt::is_c32vector(H) && !pmt::is_c64vector(H)) {
+        why = "csi: key \"H\" missing or not a c32vector/c64vector";
+        return false;
+    }
+    if (!to_long(r, rows) || !to_long(c, cols)) {
+        why = "csi: keys \"rows\"/\"cols\" missing or not integers";
+        return false;
+    }
+    if (rows < 1 || cols < 1 || rows > max_dim || cols > max_dim) {
+        why = "csi: rows/cols = " + std::to_string(rows) + "/" + std::to_string(cols) +
+              " out of range [1, " + std::to_string(max_dim) + "]";
+        return false;
+    }
+    if ((expect_rows > 0 && rows != expect_rows) || (expect_cols > 0 && cols != expect_cols)) {
+        why = "csi: H is " + std::to_string(rows) + "x" + std::to_string(cols) +
+              ", expected " + std::to_string(expect_rows) + "x" + std::to_string(expect_cols);
+        return false;
+    }
+    const size_t n = pmt::length(H);
+    if (n != size_t(rows * cols)) {
+        why = "csi: H has " + std::to_string(n) + " entries, rows*cols = " +
+              std::to_string(rows * cols);
+        return false;
+    }
+    Eigen::MatrixXcd M(rows, cols);
+    if (pmt::is_c32vector(H)) {
+        size_t len = 0;
+        const std::complex<float>* p = pmt::c32vector_elements(H, len);
+        for (long i = 0; i < rows; ++i)
+            for (long j = 0; j < cols; ++j)
+                M(i, j) = std::complex<double>(p[i * cols + j]);
+    } else {
+        size_t len = 0;
+        const std::complex<double>* p = pmt::c64vector_elements(H, len);
+        for (long i = 0; i < rows; ++i)
+            for (long j = 0; j < cols; ++j)
+                M(i, j) = p[i * cols + j];
+    }
+    if (!M.allFinite()) {
+        why = "csi: H has non-finite entries";
+        return false;
+    }
+    out.H = std::move(M);
+    out.has_offset = false;
+    const pmt::pmt_t off = pmt::dict_ref(msg, pmt::mp("offset"), pmt::PMT_NIL);
+    if (!pmt::is_null(off)) {
+        long o = 0;
+        if (!to_long(off, o) || o < 0) {
+            why = "csi: \"offset\" is not a non-negative integer";
+            return false;
+        }
+        out.has_offset = true;
+        out.offset = static_cast<uint64_t>(o);
+    }
+    return true;
+}
+
+pmt::pmt_t make_csi(const Eigen::MatrixXcd& H, uint64_t offset)
+{
+    std::vector<std::complex<float>> v(H.size());
+    for (Eigen::Index i = 0; i < H.rows(); ++i)
+        for (Eigen::Index j = 0; j < H.cols(); ++j)
+            v[i * H.cols() + j] = std::complex<float>(H(i, j));
+    pmt::pmt_t d = pmt::make_dict();
+    d = pmt::dict_add(d, pmt::mp("H"), pmt::init_c32vector(v.size(), v));
+    d = pmt::dict_add(d, pmt::mp("rows"), pmt::from_long(H.rows()));
+    d = pmt::dict_add(d, pmt::mp("cols"), pmt::from_long(H.cols()));
+    d = pmt::dict_add(d, pmt::mp("offset"), pmt::from_uint64(offset));
+    return d;
+}
+
+bool dict_get_double(const pmt::pmt_t& dict, const char* key, double& out, std::string& why)
+{
+    why.clear();
+    if (!pmt::is_dict(dict))
+        return false;
+    const pmt::pmt_t v = pmt::dict_ref(dict, pmt::mp(key), pmt::PMT_NIL);
+    if (pmt::is_null(v))
+        return false;
+    double d;
+    if (!num_to_double(v, d)) {
+        why = std::string("\"") + key + "\" is not a number";
+        return false;
+    }
+    if (!std::isfinite(d)) {
+        why = std::string("\"") + key + "\" is not finite";
+        return false;
+    }
+    out = d;
+    return true;
+}
+
+bool dict_get_int(const pmt::pmt_t& dict, const char* key, long& out, std::string& why)
+{
+    why.clear();
+    if (!pmt::is_dict(dict))
+        return false;
+    const pmt::pmt_t v = pmt::dict_ref(dict, pmt::mp(key), pmt::PMT_NIL);
+    if (pmt::is_null(v))
+        return false;
+    if (!to_long(v, out)) {
+        why = std::string("\"") + key + "\" is not an integer";
+        return false;
+    }
+    return true;
+}
+
+bool dict_get_string(const pmt::pmt_t& dict, const char* key, std::string& out, std::string& why)
+{
+    why.clear();
+    if (!pmt::is_dict(dict))
+        return false;
+    const pmt::pmt_t v = pmt::dict_ref(dict, pmt::mp(key), pmt::PMT_NIL);
+    if (pmt::is_null(v))
+        return false;
+    if (!pmt::is_symbol(v)) {
+        why = std::string("\"") + key + "\" is not a string";
+        return false;
+    }
+    out = pmt::symbol_to_string(v);
+    return true;
+}
+
+bool dict_get_doubles(const pmt::pmt_t& dict,
+                      const char* key,
+                      std::vector<double>& out,
+                      std::string& why)
+{
+    why.clear();
+    if (!pmt::is_dict(dict))
+        return false;
+    const pmt::pmt_t v = pmt::dict_ref(dict, pmt::mp(key), pmt::PMT_NIL);
+    if (pmt::is_null(v))
+        return false;
+    std::vector<double> r;
+    double d;
+    if (num_to_double(v, d)) {
+        r.push_back(d);
+    } else if (pmt::is_f32vector(v)) {
+        for (float f : pmt::f32vector_elements(v))
+            r.push_back(f);
+    } else if (pmt::is_f64vector(v)) {
+        r = pmt::f64vector_elements(v);
+    } else if (pmt::is_s32vector(v)) {
+        for (auto i : pmt::s32vector_elements(v))
+            r.push_back(i);
+    } else if (pmt::is_s64vector(v)) {
+        for (auto i : pmt::s64vector_elements(v))
+            r.push_back(double(i));
+    } else if (pmt::is_tuple(v) || pmt::is_vector(v) || pmt::is_pair(v)) {
+        const size_t n = pmt::length(v);
+        if (n > 4096) {
+            why = std::string("\"") + key + "\" has too many elements";
+            return false;
+        }
+        for (size_t i = 0; i < n; ++i) {
+            pmt::pmt_t e = pmt::is_tuple(v) ? pmt::tuple_ref(v, i)
+                           : pmt::is_vector(v) ? pmt::vector_ref(v, i)
+                                                : pmt::nth(i, v);
+            if (!num_to_double(e, d)) {
+                why = std::string("\"") + key + "\" has a non-numeric element";
+                return false;
+            }
+            r.push_back(d);
+        }
+    } else {
+        why = std::string("\"") + key + "\" is not a number or a numeric vector/list";
+        return false;
+    }
+    if (r.size() > 4096) {
+        why = std::string("\"") + key + "\" has too many elements";
+        return false;
+    }
+    for (double x : r)
+        if (!std::isfinite(x)) {
+            why = std::string("\"") + key + "\" has non-finite elements";
+            return false;
+        }
+    out = std::move(r);
+    return true;
+}
+
+} // namespace isac
+} // namespace gr
