@@ -17,6 +17,7 @@ void bind_one_bit_quantizer(py::module& m);
 
 // Core (no GNU Radio runtime) bindings, into gnuradio.isac.core
 void bind_core_steering(py::module& m);
+void bind_core_radar_metrics(py::module& m);
 
 // import_array() returns NULL on newer Pythons; this wrapper hides that.
 void* init_numpy()
@@ -35,6 +36,7 @@ PYBIND11_MODULE(isac_python, m)
     py::module core = m.def_submodule(
         "core", "gr-isac algorithm core: steering vectors, designs, bounds (numpy in/out).");
     bind_core_steering(core);
+    bind_core_radar_metrics(core);
 
     // BINDING_FUNCTION_CALLS(
     bind_one_bit_quantizer(m);
