@@ -1,0 +1,52 @@
+#
+# Copyright 2026 gr-isac authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+"""The C++ closed forms the design API calls (one algorithm, one place).
+
+The CRBs (core/crb.h) and the communication precoders (core/comm_precoder.h)
+are shared with the streaming blocks; the design code calls them through the
+isac.core bindings and never re-implements them. This module is the single
+place that knows their Python names.
+"""
+try:
+    from gnuradio import isac as _isac
+except ImportError:  # build tree before the bindings are importable as a package
+    import isac as _isac  # noqa: F401
+
+core = _isac.core
+
+
+def _need(name):
+    fn = getattr(core, name, None)
+    if fn is None:
+        raise RuntimeError(
+            f"gnuradio.isac.core.{name} is not available in this build; "
+            "the design API needs the shared C++ core (crb.h / comm_precoder.h)")
+    return fn
+
+
+def steering_seed004(n, angle_deg):
+    """Seed-004 ULA vector (midpoint reference, sign +1, unnormalised)."""
+    return core.ula_steering(n, angle_deg, spacing=0.5, sign=1, ref="center")
+
+
+def steering_seed004_derivative(n, angle_deg):
+    return core.ula_steering_derivative(n, angle_deg, spacing=0.5, sign=1, ref="center")
+
+
+def crb_mixed(b, bdot, beta_abs, p_det, p_gauss, cpi_len, noise_var):
+    """Spec 6.4(c) CRB_mix in rad^2 (p_gauss = 0: CRB_D; p_det = 0: CRB_G)."""
+    return float(_need("crb_mixed")(b, bdot, beta_abs, p_det, p_gauss, cpi_len, noise_var))
+
+
+def crb_upa(n_th, n_tv, n_rh, n_rv, theta_deg, phi_deg, xi, rho, alpha_abs, cpi_len, noise_var):
+    """Spec 6.4(e) UPA closed form: (CRLB_theta, CRLB_phi) in rad^2."""
+    out = _need("crb_upa")(n_th, n_tv, n_rh, n_rv, theta_deg, phi_deg, xi, rho,
+                           alpha_abs, cpi_len, noise_var)
+    return float(out[0]), float(out[1])
+
+
+def minpower_precoder(H, sinr, noise_var):
+    """Spec 5.2 uplink-downlink duality fixed point (min sum power s.t. SINRs)."""
+    return _need("minpower_precoder")(H, sinr, noise_var)
