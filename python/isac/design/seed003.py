@@ -1,0 +1,101 @@
+#
+# Copyright 2026 gr-isac authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+"""Seed 003 SDR baseline (Algorithm 3, spec 5.2), kept as a reference.
+
+min sum_k tr(T_k) s.t. (1 + 1/Gamma_k) h_k^H T_k h_k >= h_k^H (sum_j T_j) h_k
++ sigma^2, T_k >= 0, solved by cvxopt; the relaxation is tight, so f_k is the
+principal eigenvector of T_k scaled by sqrt(eigenvalue). `compare_minpower`
+checks it against the exact uplink-downlink duality fixed point of the C++
+core (the null-space precoder's "minpower" design) and times both.
+"""
+from dataclasses import dataclass
+import time
+
+import numpy as np
+
+from . import _bind
+from . import _checks as chk
+from ._sdp import HermitianSDP, psd_clip
+
+
+def _inputs(H, sinr, noise_var):
+    H = chk.matrix("H", H)
+    K, N = H.shape
+    if K > N:
+        raise ValueError(f"need n_users K = {K} <= n_tx N = {N}")
+    g = np.atleast_1d(np.asarray(sinr, float))
+    if g.size == 1:
+        g = np.full(K, float(g[0]))
+    g = chk.vector("sinr", g, n=K, dtype=float, positive_=True)
+    return H, g, chk.positive("noise_var", noise_var)
+
+
+@dataclass
+class SdrResult:
+    F: np.ndarray            #: N x K precoder (columns f_k)
+    total_power: float       #: sum_k tr(T_k) (SDP value)
+    sinr: np.ndarray         #: SINRs achieved by F
+    rank_ratio: np.ndarray   #: second / first eigenvalue of each T_k (0: rank one)
+    seconds: float
+    status: str
+
+
+def sdr_min_power(H, sinr, noise_var):
+    """SDR min-power precoder. H: K x N, row k = h_k^H; sinr: linear targets
+    (scalar or length K); noise_var: sigma^2."""
+    H, gam, s2 = _inputs(H, sinr, noise_var)
+    K, N = H.shape
+    t0 = time.perf_counter()
+    sdp = HermitianSDP([N] * K)
+    eye = np.eye(N)
+    for k in range(K):
+        sdp.c += sdp.functional(k, eye)
+    hh = [np.outer(H[k].conj(), H[k]) for k in range(K)]  # h_k h_k^H
+    for k in range(K):
+        row = np.zeros(sdp.nvar)
+        for j in range(K):
+            row += sdp.functional(j, hh[k])
+        row -= (1 + 1 / gam[k]) * sdp.functional(k, hh[k])
+        sdp.add_le(row, -1.0)   # powers in units of sigma^2
+    mats, status = sdp.solve(tol=1e-11)
+    F = np.zeros((N, K), complex)
+    ratio = np.zeros(K)
+    for k, T in enumerate(mats):
+        T = psd_clip(T) * s2
+        w, V = np.linalg.eigh(T)
+        F[:, k] = V[:, -1] * np.sqrt(max(w[-1], 0.0))
+        ratio[k] = max(w[-2], 0.0) / w[-1] if N > 1 and w[-1] > 0 else 0.0
+    secs = time.perf_counter() - t0
+    total = float(sum(np.trace(T).real for T in mats) * s2)
+    return SdrResult(F, total, achieved_sinr(H, F, s2), ratio, secs, status)
+
+
+def achieved_sinr(H, F, noise_var):
+    G = np.abs(H @ F) ** 2
+    sig = np.diag(G)
+    return sig / (G.sum(axis=1) - sig + noise_var)
+
+
+@dataclass
+class MinPowerComparison:
+    power_sdr: float
+    power_duality: float
+    rel_diff: float
+    seconds_sdr: float
+    seconds_duality: float
+    sdr: SdrResult
+
+
+def compare_minpower(H, sinr, noise_var):
+    """SDR vs the duality fixed point of the C++ core (core.minpower_precoder)."""
+    H, gam, s2 = _inputs(H, sinr, noise_var)
+    sdr = sdr_min_power(H, gam, s2)
+    t0 = time.perf_counter()
+    res = _bind.minpower_precoder(H, gam, s2)
+    t_dual = time.perf_counter() - t0
+    p_dual = float(res.total_power)
+    return MinPowerComparison(sdr.total_power, p_dual,
+                              abs(sdr.total_power - p_dual) / p_dual,
+                              sdr.seconds, t_dual, sdr)
