@@ -79,7 +79,7 @@ class HermitianSDP:
         self.rows.append(np.asarray(row, float))
         self.rhs.append(float(rhs))
 
-    def solve(self, tol=1e-10, max_iter=100):
+    def solve(self, tol=1e-9, max_iter=100):
         G_s, h_s = [], []
         for b, n in enumerate(self.sizes):
             basis = herm_basis(n)
@@ -90,12 +90,22 @@ class HermitianSDP:
             h_s.append(cvxopt.matrix(np.zeros((2 * n, 2 * n))))
         Gl = cvxopt.matrix(np.array(self.rows)) if self.rows else None
         hl = cvxopt.matrix(np.array(self.rhs)) if self.rows else None
-        opts = {"show_progress": False, "abstol": tol, "reltol": tol,
-                "feastol": tol, "maxiters": max_iter}
-        sol = solvers.sdp(cvxopt.matrix(self.c), Gl=Gl, hl=hl, Gs=G_s, hs=h_s,
-                          options=opts)
-        if sol["status"] not in ("optimal",) and sol["x"] is None:
-            raise RuntimeError(f"cvxopt SDP failed: {sol['status']}")
+        sol = None
+        # cvxopt can hit an exact zero in its Nesterov-Todd scaling when asked
+        # for more accuracy than the data allow; retry with looser tolerances
+        for t in (tol, 1e2 * tol, 1e4 * tol):
+            opts = {"show_progress": False, "abstol": t, "reltol": t,
+                    "feastol": min(t, 1e-8), "maxiters": max_iter}
+            try:
+                sol = solvers.sdp(cvxopt.matrix(self.c), Gl=Gl, hl=hl, Gs=G_s,
+                                  hs=h_s, options=opts)
+            except ArithmeticError:
+                sol = None
+                continue
+            if sol["x"] is not None:
+                break
+        if sol is None or sol["x"] is None:
+            raise RuntimeError("cvxopt SDP failed")
         x = np.array(sol["x"]).ravel()
         mats = []
         for b, n in enumerate(self.sizes):

@@ -61,3 +61,41 @@ def ree(scnr, n_tx, n_rx, dac_bits, adc_bits, params=EnergyParams()):
     if np.any(~np.isfinite(s)) or np.any(s < 0):
         raise ValueError("scnr must be finite and >= 0 (linear, not dB)")
     return s / total_power(n_tx, n_rx, dac_bits, adc_bits, params)
+
+
+def mrt_scnr(n_tx, n_rx, dac_bits, adc_bits, target_deg=10.0, clutter_deg=(-50.0, 30.0),
+             snr_r_db=15.0, cnr_db=30.0, power=1.0):
+    """SCNR of a radar-only MRT snapshot x = sqrt(E) g_T(theta_0)^* (1-bit DAC:
+    its 1-bit quantisation) with the optimal receive filter, from the shared
+    seed-000 radar core (QSCNR for a 1-bit ADC, SCNR otherwise). A reference
+    transmit vector for energy-efficiency trends; the seed's figures use the
+    CI design of the ci_precoder instead."""
+    from . import _bind
+    core = _bind.core
+    n_tx = chk.integer("n_tx", n_tx, 1, 100000)
+    n_rx = chk.integer("n_rx", n_rx, 1, 100000)
+    chk.integer("dac_bits", dac_bits, 1, 32)
+    chk.integer("adc_bits", adc_bits, 1, 32)
+    power = chk.positive("power", power)
+    clutter = [chk.angle_deg("clutter_deg", c) for c in clutter_deg]
+    scene = core.radar_scene(n_tx, n_rx, chk.angle_deg("target_deg", target_deg), clutter,
+                             chk.finite("snr_r_db", snr_r_db),
+                             [chk.finite("cnr_db", cnr_db)] * len(clutter))
+    g = np.asarray(core.ula_steering(n_tx, target_deg, normalize=True))
+    x = np.sqrt(power) * g.conj()
+    if dac_bits == 1:
+        x = np.asarray(core.one_bit_dac(x, power))
+    adc = core.adc_model.one_bit if adc_bits == 1 else core.adc_model.ideal
+    return float(scene.metric(x, adc))
+
+
+def ree_curve(n_tx, n_rx, dac_bits, adc_bits, params=EnergyParams(), **scene_kw):
+    """(scnr, e_tot, ree) arrays over n_tx or n_rx (one of them an array) for
+    the MRT reference snapshot of `mrt_scnr`."""
+    nt = np.atleast_1d(np.asarray(n_tx))
+    nr = np.atleast_1d(np.asarray(n_rx))
+    nt, nr = np.broadcast_arrays(nt, nr)
+    scnr = np.array([mrt_scnr(int(a), int(b), dac_bits, adc_bits, **scene_kw)
+                     for a, b in zip(nt, nr)])
+    e = np.atleast_1d(total_power(nt, nr, dac_bits, adc_bits, params))
+    return scnr, e, scnr / e

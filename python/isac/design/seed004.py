@@ -243,7 +243,7 @@ def superposition_design(scene, sinr_min, method="span", max_iter=50, tol=1e-9):
         R_D_new = P * U @ D @ U.conj().T
         p_g_new = np.vdot(scene.a, R_G_new @ scene.a).real
         val = np.vdot(scene.a, R_D_new @ scene.a).real + f(p_g_new)
-        if val < history[-1] * (1 - 1e-9):
+        if val < history[-1]:
             # solver noise below its tolerance: keep the previous iterate
             break
         R_G, R_D, p_g = R_G_new, R_D_new, p_g_new
