@@ -228,10 +228,16 @@ def equal_split(scene, bf):
     return np.full(scene.n_users, P / (2 * N * xi_bf.sum())), P / (2 * N)
 
 
-def _split(scene, bf, p0):
+def _split(scene, bf, p0, per_user="gamma"):
+    """Sensing fraction p0; the rest equally in gamma (eq. 23 style) or in
+    transmit power per user (gamma_k proportional to 1/xi_bf,k)."""
     xi_bf, _, _ = coefficients(scene, bf)
-    N, P = scene.n_tx, scene.power
-    return np.full(scene.n_users, (1 - p0) * P / (N * xi_bf.sum())), p0 * P / N
+    N, P, K = scene.n_tx, scene.power, scene.n_users
+    if per_user == "gamma":
+        g = np.full(K, (1 - p0) * P / (N * xi_bf.sum()))
+    else:
+        g = (1 - p0) * P / (N * K * xi_bf)
+    return g, p0 * P / N
 
 
 def min_sensing_fraction(scene, bf, crlb_theta0, crlb_phi0, iters=60):
@@ -287,21 +293,33 @@ def sca_power_allocation(scene, bf, crlb_theta0, crlb_phi0, max_iter=15, tol=0.0
     Each iteration maximises the concave minorant (55)-(57) of the sum rate
     under the SOC forms (59)-(60) of the CRLB constraints, with cvxopt's
     cone solver on the K + 1 variables (scaled to power fractions). init:
-    "p0" (equal users, smallest CRLB-feasible sensing fraction) or "half"
-    (eq. 23, if feasible). tol > 0 stops early on relative sum-rate gain."""
+    "p0" (the seed's start: equal gamma_k, smallest CRLB-feasible sensing
+    fraction p0), "p0_power" (same p0, equal transmit power per user),
+    "half" (eq. 23, if feasible), or "multi" (runs "p0" and "p0_power" and
+    keeps the better: the problem is non-convex and SCA finds a local
+    optimum; with ZF the equal-gamma start gives weak users most of the
+    power). tol > 0 stops early on relative sum-rate gain."""
     _check(scene, bf)
     c0t = chk.positive("crlb_theta0", crlb_theta0)
     c0p = chk.positive("crlb_phi0", crlb_phi0)
     max_iter = chk.integer("max_iter", max_iter, 0, 10000)
     tol = chk.positive("tol", tol, allow_zero=True)
-    chk.choice("init", init, {"p0", "half"})
+    chk.choice("init", init, {"p0", "p0_power", "half", "multi"})
+    if init == "multi":
+        t0 = time.perf_counter()
+        runs = [sca_power_allocation(scene, bf, c0t, c0p, max_iter, tol, i)
+                for i in ("p0", "p0_power")]
+        best = max(runs, key=lambda r: r.sum_rate)
+        best.seconds = time.perf_counter() - t0
+        return best
     t0 = time.perf_counter()
     K, N, P, s2 = scene.n_users, scene.n_tx, scene.power, scene.noise_comm
     xi_bf, lam, zeta = coefficients(scene, bf)
-    if init == "p0":
+    if init in ("p0", "p0_power"):
         p0 = min_sensing_fraction(scene, bf, c0t, c0p)
         # a hair above the boundary keeps the start strictly feasible
-        g, r = _split(scene, bf, min(1.0, p0 * (1 + 1e-6) + 1e-12))
+        g, r = _split(scene, bf, min(1.0, p0 * (1 + 1e-6) + 1e-12),
+                      "gamma" if init == "p0" else "power")
     else:
         g, r = equal_split(scene, bf)
         ct, cp = _crlb_from_fisher(scene, xi_bf @ g, r)
