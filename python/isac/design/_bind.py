@@ -9,6 +9,8 @@ are shared with the streaming blocks; the design code calls them through the
 isac.core bindings and never re-implements them. This module is the single
 place that knows their Python names.
 """
+import math
+
 try:
     from gnuradio import isac as _isac
 except ImportError:  # build tree before the bindings are importable as a package
@@ -36,15 +38,20 @@ def steering_seed004_derivative(n, angle_deg):
 
 
 def crb_mixed(b, bdot, beta_abs, p_det, p_gauss, cpi_len, noise_var):
-    """Spec 6.4(c) CRB_mix in rad^2 (p_gauss = 0: CRB_D; p_det = 0: CRB_G)."""
-    return float(_need("crb_mixed")(b, bdot, beta_abs, p_det, p_gauss, cpi_len, noise_var))
+    """Spec 6.4(c) CRB_mix in rad^2 (p_gauss = 0: CRB_D; p_det = 0: CRB_G),
+    core crb_mixed from the receive vector b and db/dtheta (per radian)."""
+    return float(_need("crb_mixed_vec")(b, bdot, beta_abs, p_det, p_gauss, cpi_len, noise_var))
+
+
+_DEG2_TO_RAD2 = (math.pi / 180.0) ** 2
 
 
 def crb_upa(n_th, n_tv, n_rh, n_rv, theta_deg, phi_deg, xi, rho, alpha_abs, cpi_len, noise_var):
-    """Spec 6.4(e) UPA closed form: (CRLB_theta, CRLB_phi) in rad^2."""
+    """Spec 6.4(e) UPA closed form (core crb_upa, deg^2 at the Python surface):
+    (CRLB_theta, CRLB_phi) in rad^2, the unit of seed 001."""
     out = _need("crb_upa")(n_th, n_tv, n_rh, n_rv, theta_deg, phi_deg, xi, rho,
                            alpha_abs, cpi_len, noise_var)
-    return float(out[0]), float(out[1])
+    return float(out[0]) * _DEG2_TO_RAD2, float(out[1]) * _DEG2_TO_RAD2
 
 
 def minpower_precoder(H, sinr, noise_var):
