@@ -22,9 +22,9 @@ class qa_design_seed002(gr_unittest.TestCase):
 
     def test_001_bounds_spec_8_3(self):
         # one target with unknown gain and AoA: d = 4
-        self.assertEqual(s2.quadratic_terms("aoa_gain", n_targets=1), 4)
+        self.assertEqual(s2.quadratic_terms("gains_aoa", n_targets=1), 4)
         for K in range(0, 9):
-            b = s2.beam_count_bounds(K, "aoa_gain", n_targets=1)
+            b = s2.beam_count_bounds(K, "gains_aoa", n_targets=1)
             self.assertEqual(b.hypotenuse_bound, 2 if K <= 1 else K)
             self.assertEqual(b.sum_bound, K + 2)
             self.assertEqual(b.sensing_only, 2)
@@ -35,7 +35,7 @@ class qa_design_seed002(gr_unittest.TestCase):
             self.assertEqual(b.extra_beams_needed, 4 > 2 * K)
         self.assertEqual(s2.beam_count_bounds(3, "channel", n_tx=4).sensing_only, 4)
         self.assertEqual(s2.quadratic_terms("beampattern", n_tx=8), 15)
-        self.assertEqual(s2.quadratic_terms("aoa_only", n_targets=3), 3)
+        self.assertEqual(s2.quadratic_terms("aoa", n_targets=3), 3)
         self.assertEqual(s2.beam_count_bounds(5, d=11).hypotenuse_bound, 6)
 
     def _instance(self, rng, cancellation):

@@ -57,3 +57,14 @@ def crb_upa(n_th, n_tv, n_rh, n_rv, theta_deg, phi_deg, xi, rho, alpha_abs, cpi_
 def minpower_precoder(H, sinr, noise_var):
     """Spec 5.2 uplink-downlink duality fixed point (min sum power s.t. SINRs)."""
     return _need("minpower_precoder")(H, sinr, noise_var)
+
+
+def sensing_dof(task, n_targets, n_tx):
+    """Seed-002 d of a sensing task (core beam_count.h)."""
+    return _need("sensing_dof")(task, n_targets, n_tx)
+
+
+def beam_count_bound(n_users, d, cancellation):
+    """Seed-002 bound on the total number of beamformers (core beam_count.h)."""
+    out = _need("beam_count_bound")(n_users, d, cancellation)
+    return int(getattr(out, "total", out))

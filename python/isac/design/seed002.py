@@ -16,29 +16,26 @@ import math
 
 import numpy as np
 
+from . import _bind
 from . import _checks as chk
 
-#: d for the seed-002 example metrics (spec 7.3; counts reconstructed, spec 9.15)
-METRICS = ("aoa_gain", "aoa_only", "channel", "detection", "beampattern", "custom")
+#: sensing tasks of the core's seed-002 counter (spec 7.3; counts reconstructed,
+#: spec 9.15), plus "custom" for a given d
+TASKS = ("gains_aoa", "aoa", "channel", "detection", "beampattern", "custom")
 
 
-def quadratic_terms(metric, n_targets=1, n_tx=None, d=None):
-    """Number d of distinct real quadratic terms of a sensing metric.
-
-    aoa_gain: N_tr targets with unknown complex gains and AoAs, (7 N^2 + N)/2;
-    aoa_only: AoAs with zero-mean gains, N_tr; channel: full N_t x N_r
-    channel estimation, N_t^2; detection: SNR/SCNR, 1; beampattern: ULA
-    beampattern matching, 2 N_t - 1; custom: the given d."""
-    chk.choice("metric", metric, set(METRICS))
-    if metric == "custom":
+def quadratic_terms(task, n_targets=1, n_tx=0, d=None):
+    """Number d of distinct real quadratic terms of a sensing metric, from the
+    C++ core (core.sensing_dof): gains_aoa (7 n^2 + n)/2, aoa n, channel
+    n_tx^2, detection 1, beampattern 2 n_tx - 1; custom: the given d."""
+    chk.choice("task", task, set(TASKS))
+    if task == "custom":
         return chk.integer("d", d, 0)
-    if metric in ("aoa_gain", "aoa_only"):
-        n = chk.integer("n_targets", n_targets, 1, 10000)
-        return (7 * n * n + n) // 2 if metric == "aoa_gain" else n
-    if metric == "detection":
-        return 1
-    n_tx = chk.integer("n_tx", n_tx, 1, 100000)
-    return n_tx * n_tx if metric == "channel" else 2 * n_tx - 1
+    n_targets = chk.integer("n_targets", n_targets, 1, 100000)
+    n_tx = chk.integer("n_tx", 0 if n_tx is None else n_tx, 0, 100000)
+    if task in ("channel", "beampattern") and n_tx < 1:
+        raise ValueError(f"task '{task}' needs n_tx >= 1")
+    return int(_bind.sensing_dof(task, n_targets, n_tx))
 
 
 @dataclass
@@ -51,13 +48,15 @@ class BeamCountBounds:
     extra_beams_needed: bool  #: False when d <= 2K (Corollary 1): users' beams suffice
 
 
-def beam_count_bounds(n_users, metric="custom", n_targets=1, n_tx=None, d=None):
-    """Sum and hypotenuse bounds for K = n_users and a sensing metric."""
+def beam_count_bounds(n_users, task="custom", n_targets=1, n_tx=None, d=None):
+    """Sum and hypotenuse bounds for K = n_users and a sensing task, from the
+    C++ core's beam_count_bound (shared with the null-space precoder)."""
     K = chk.integer("n_users", n_users, 0, 100000)
-    dd = quadratic_terms(metric, n_targets, n_tx, d)
-    s = math.isqrt(dd)
-    hyp = math.isqrt(K * K + dd)
-    return BeamCountBounds(K, dd, K + s, hyp, s, hyp > K)
+    dd = quadratic_terms(task, n_targets, n_tx, d)
+    s = _bind.beam_count_bound(K, dd, True)
+    h = _bind.beam_count_bound(K, dd, False)
+    only = _bind.beam_count_bound(0, dd, True)
+    return BeamCountBounds(K, dd, s, h, only, h > K)
 
 
 # ----------------------------------------------------------------------------
