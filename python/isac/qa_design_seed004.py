@@ -112,7 +112,7 @@ class qa_design_seed004(gr_unittest.TestCase):
         # "most at moderate rates"). At low rates time sharing between the pure
         # modes can win by a few per cent (10 dB user SNR here; ~25 % at 30 dB):
         # the CRB-rate pairs of one covariance are not convexified by time
-        # sharing (see docs/design.md).
+        # sharing (see docs/design_api.md).
         for curve, r_min in ((b.power_splitting, 0.0), (b.time_switching, 0.35)):
             for r, c in zip(curve.rate, curve.crb):
                 if not np.isfinite(c) or r > 0.98 * sc.rate_max or r < r_min * sc.rate_max:

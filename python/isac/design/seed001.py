@@ -361,7 +361,9 @@ def sca_power_allocation(scene, bf, crlb_theta0, crlb_phi0, max_iter=15, tol=0.0
         dth, dph, dx = drow(c[0], c[1]), drow(c[2], c[3]), drow(c[4], c[5])
         rows, hq = [], []
         for d_s, d_o, c0 in ((dth, dph, c0t), (dph, dth, c0p)):
-            q = 1.0 / (kap * c0)
+            # a 1e-7 margin keeps the solver's answer (accurate to ~1e-9) on the
+            # feasible side of the true constraint
+            q = 1.0 / (kap * c0 * (1 - 1e-7))
             # (59)/(60): ||[T_x; (T_o - T_s + q)/2]|| <= (T_o + T_s - q)/2,
             # written as h - G u in the cone Q^3, scaled for conditioning
             blk = np.array([-0.5 * (d_o + d_s), -dx, -0.5 * (d_o - d_s)])
@@ -369,34 +371,42 @@ def sca_power_allocation(scene, bf, crlb_theta0, crlb_phi0, max_iter=15, tol=0.0
             sc_ = np.max(np.abs(blk))
             rows.append(blk / sc_)
             hq.append(hb / sc_)
-        Gl = np.vstack([np.ones(Ka + 1), -np.eye(Ka + 1)])
+        # pure SOCP (cvxopt conelp, no nonlinear callbacks): variables
+        # (u, t), t_k >= bu_k/u_k as the rotated cone ||[2 sqrt(bu_k);
+        # t_k - u_k]|| <= t_k + u_k; minimise sum t + lin_u . u
+        nv = 2 * Ka + 1
+
+        def pad(rowsu):
+            return np.hstack([rowsu, np.zeros((rowsu.shape[0], Ka))])
+        Gl = pad(np.vstack([np.ones(Ka + 1), -np.eye(Ka + 1)]))
         hl = np.concatenate([[1.0], np.zeros(Ka + 1)])
-        Gm = cvxopt.matrix(np.vstack([Gl] + rows))
-        hm = cvxopt.matrix(np.concatenate([hl] + hq))
-        dims = {"l": Ka + 2, "q": [3, 3], "s": []}
-        u0 = np.concatenate([g[act], [r]]) / Dz
-        u0 = 0.999 * u0 + 1e-9   # strictly inside the domain u_k > 0
-
-        def F(xu=None, zw=None):
-            if xu is None:
-                return 0, cvxopt.matrix(u0)
-            u = np.array(xu).ravel()
-            if np.any(u[:Ka] <= 0):
-                return None
-            f = np.sum(bu / u[:Ka]) + lin_u @ u
-            grad = lin_u.copy()
-            grad[:Ka] -= bu / u[:Ka] ** 2
-            if zw is None:
-                return cvxopt.matrix(f), cvxopt.matrix(grad).T
-            Hd = np.zeros(Ka + 1)
-            Hd[:Ka] = 2 * bu / u[:Ka] ** 3
-            return (cvxopt.matrix(f), cvxopt.matrix(grad).T,
-                    cvxopt.spdiag(cvxopt.matrix(zw[0] * Hd)))
-
-        sol = solvers.cp(F, G=Gm, h=hm, dims=dims, options=opts)
-        if sol["x"] is None:
+        G_rot, h_rot = [], []
+        for k in range(Ka):
+            blk = np.zeros((3, nv))
+            blk[0, k], blk[0, Ka + 1 + k] = -1.0, -1.0
+            blk[2, k], blk[2, Ka + 1 + k] = 1.0, -1.0
+            G_rot.append(blk)
+            h_rot.append([0.0, 2.0 * np.sqrt(bu[k]), 0.0])
+        Gm = cvxopt.matrix(np.vstack([Gl] + [pad(x) for x in rows] + G_rot))
+        hm = cvxopt.matrix(np.concatenate([hl] + hq + [np.array(x) for x in h_rot]))
+        dims = {"l": Ka + 2, "q": [3, 3] + [3] * Ka, "s": []}
+        cvec = cvxopt.matrix(np.concatenate([lin_u, np.ones(Ka)]))
+        sol = None
+        # cvxopt can fail numerically when a user's power collapses: retry
+        # looser, else stop at the current feasible iterate
+        for loosen in (1.0, 1e2, 1e4):
+            o = dict(opts, abstol=opts["abstol"] * loosen, reltol=opts["reltol"] * loosen,
+                     feastol=opts["feastol"] * loosen)
+            try:
+                sol = solvers.conelp(cvec, Gm, hm, dims, options=o)
+            except (ValueError, ArithmeticError):
+                sol = None
+                continue
+            if sol["x"] is not None and sol["status"] == "optimal":
+                break
+        if sol is None or sol["x"] is None:
             return None
-        u = np.maximum(np.array(sol["x"]).ravel(), 0.0)
+        u = np.maximum(np.array(sol["x"]).ravel()[:Ka + 1], 0.0)
         if u.sum() > 1.0:
             u /= u.sum()
         z = u * Dz
