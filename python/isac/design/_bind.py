@@ -55,8 +55,14 @@ def crb_upa(n_th, n_tv, n_rh, n_rv, theta_deg, phi_deg, xi, rho, alpha_abs, cpi_
 
 
 def minpower_precoder(H, sinr, noise_var):
-    """Spec 5.2 uplink-downlink duality fixed point (min sum power s.t. SINRs)."""
-    return _need("minpower_precoder")(H, sinr, noise_var)
+    """Spec 5.2 uplink-downlink duality fixed point of the null-space precoder's
+    core (min sum power s.t. SINRs; H is K x N with rows h_k^H, sinr linear).
+    Returns the core's dict (F, p, total_power, dual_value, feasible, why)."""
+    sinr_db = [10.0 * math.log10(float(g)) for g in sinr]
+    out = _need("minpower_precoder")(H, sinr_db, noise_var)
+    if not out["feasible"]:
+        raise ValueError(f"min-power design infeasible: {out['why']}")
+    return out
 
 
 def sensing_dof(task, n_targets, n_tx):
@@ -67,4 +73,4 @@ def sensing_dof(task, n_targets, n_tx):
 def beam_count_bound(n_users, d, cancellation):
     """Seed-002 bound on the total number of beamformers (core beam_count.h)."""
     out = _need("beam_count_bound")(n_users, d, cancellation)
-    return int(getattr(out, "total", out))
+    return int(out["total"])

@@ -95,7 +95,7 @@ def compare_minpower(H, sinr, noise_var):
     t0 = time.perf_counter()
     res = _bind.minpower_precoder(H, gam, s2)
     t_dual = time.perf_counter() - t0
-    p_dual = float(res.total_power)
+    p_dual = float(res["total_power"])
     return MinPowerComparison(sdr.total_power, p_dual,
                               abs(sdr.total_power - p_dual) / p_dual,
                               sdr.seconds, t_dual, sdr)
