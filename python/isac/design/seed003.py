@@ -17,7 +17,7 @@ import numpy as np
 
 from . import _bind
 from . import _checks as chk
-from ._sdp import HermitianSDP, psd_clip
+from ._sdp import cvxopt, embed, psd_clip, solvers
 
 
 def _inputs(H, sinr, noise_var):
@@ -44,32 +44,55 @@ class SdrResult:
 
 def sdr_min_power(H, sinr, noise_var):
     """SDR min-power precoder. H: K x N, row k = h_k^H; sinr: linear targets
-    (scalar or length K); noise_var: sigma^2."""
+    (scalar or length K); noise_var: sigma^2.
+
+    cvxopt solves the SDR through its Lagrange dual, an SDP in K variables,
+        max sigma^2 sum_k lambda_k  s.t.  I + sum_j lambda_j h_j h_j^H
+            - (1 + 1/Gamma_k) lambda_k h_k h_k^H >= 0,  k = 1..K,
+    whose LMI multipliers are the SDR matrices T_k (strong duality; the
+    primal form in K N^2 real variables is the same problem, only far slower
+    in a dense solver). f_k is the principal eigenvector of T_k."""
     H, gam, s2 = _inputs(H, sinr, noise_var)
     K, N = H.shape
     t0 = time.perf_counter()
-    sdp = HermitianSDP([N] * K)
-    eye = np.eye(N)
-    for k in range(K):
-        sdp.c += sdp.functional(k, eye)
     hh = [np.outer(H[k].conj(), H[k]) for k in range(K)]  # h_k h_k^H
+    Gs, hs = [], []
+    I2 = embed(np.eye(N))
     for k in range(K):
-        row = np.zeros(sdp.nvar)
+        Gk = np.zeros(((2 * N) ** 2, K))
         for j in range(K):
-            row += sdp.functional(j, hh[k])
-        row -= (1 + 1 / gam[k]) * sdp.functional(k, hh[k])
-        sdp.add_le(row, -1.0)   # powers in units of sigma^2
-    mats, status = sdp.solve(tol=1e-11)
+            coef = 1.0 if j != k else -1.0 / gam[k]   # 1 - (1 + 1/Gamma_k)
+            Gk[:, j] = -coef * embed(hh[j]).ravel(order="F")
+        Gs.append(cvxopt.matrix(Gk))
+        hs.append(cvxopt.matrix(I2))
+    sol = None
+    for t in (1e-9, 1e-7, 1e-6):
+        opts = {"show_progress": False, "abstol": t, "reltol": t, "feastol": min(t, 1e-8),
+                "maxiters": 200}
+        try:
+            sol = solvers.sdp(cvxopt.matrix(-np.ones(K)), Gs=Gs, hs=hs, options=opts)
+        except ArithmeticError:
+            sol = None
+            continue
+        if sol["x"] is not None and sol["status"] == "optimal":
+            break
+    if sol is None or sol["x"] is None:
+        raise ValueError("SDR failed: the SINR targets are probably infeasible")
     F = np.zeros((N, K), complex)
     ratio = np.zeros(K)
-    for k, T in enumerate(mats):
-        T = psd_clip(T) * s2
+    total = 0.0
+    for k in range(K):
+        Z = np.array(sol["zs"][k])
+        # Hermitian X from the real embedding; tr(embed(A) Z) = 2 tr(A X)
+        X = 0.5 * (Z[:N, :N] + Z[N:, N:]) + 0.5j * (Z[N:, :N] - Z[:N, N:])
+        T = psd_clip(2.0 * s2 * X)
+        total += np.trace(T).real
         w, V = np.linalg.eigh(T)
         F[:, k] = V[:, -1] * np.sqrt(max(w[-1], 0.0))
         ratio[k] = max(w[-2], 0.0) / w[-1] if N > 1 and w[-1] > 0 else 0.0
     secs = time.perf_counter() - t0
-    total = float(sum(np.trace(T).real for T in mats) * s2)
-    return SdrResult(F, total, achieved_sinr(H, F, s2), ratio, secs, status)
+    status = sol["status"]
+    return SdrResult(F, float(total), achieved_sinr(H, F, s2), ratio, secs, status)
 
 
 def achieved_sinr(H, F, noise_var):
