@@ -207,6 +207,10 @@ def _hermitian(name, A, n):
 def sinrs(H, W_comm, R_sens, noise_var, cancellation):
     """User SINRs of a beam set (sensing interference removed if cancelled)."""
     H = chk.matrix("H", H, allow_empty=True)
+    K, N = H.shape
+    W_comm = chk.matrix("W_comm", W_comm, (N, K), allow_empty=True)
+    R_sens = chk.hermitian_psd("R_sens", R_sens, N)
+    noise_var = chk.positive("noise_var", noise_var)
     G = np.abs(H @ W_comm) ** 2
     sig = np.diag(G)
     intf = G.sum(axis=1) - sig

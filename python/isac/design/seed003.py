@@ -96,6 +96,10 @@ def sdr_min_power(H, sinr, noise_var):
 
 
 def achieved_sinr(H, F, noise_var):
+    """SINR_k = |h_k^H f_k|^2 / (sum_{j != k} |h_k^H f_j|^2 + sigma^2)."""
+    H = chk.matrix("H", H)
+    F = chk.matrix("F", F, (H.shape[1], H.shape[0]))
+    noise_var = chk.positive("noise_var", noise_var)
     G = np.abs(H @ F) ** 2
     sig = np.diag(G)
     return sig / (G.sum(axis=1) - sig + noise_var)
