@@ -195,6 +195,8 @@ def fisher_coefficients(scene):
     T_th = Xi c[0] + rho c[1], T_ph = Xi c[2] + rho c[3], T_x = Xi c[4] + rho c[5]
     with Xi = xi_bf^T gamma; CRLB_th = 1/(kappa |alpha|^2 (T_th - T_x^2/T_ph)).
     The derivative norms are taken from the core's UPA steering derivatives."""
+    if not isinstance(scene, MimoScene):
+        raise ValueError("scene must be a MimoScene from make_scene()")
     if scene._fisher is not None:
         return scene._fisher
     core = _bind.core
