@@ -125,6 +125,31 @@ class qa_design_seed001(gr_unittest.TestCase):
         self.assertAlmostEqual(xi2[0], 20 * 1.0 / (20 * 1.1 + 1))
         self.assertAlmostEqual(xi2[1], xi[1] * 0 + 20 * 0.25 / (20 * 0.5 + 1))
 
+    def test_008_fig3_fig5_trends(self):
+        # Fig. 3: the p0 start is above the p0 = 1/2 start and SCA converges in a
+        # few iterations; Fig. 5: Proposed >= EqualCom >= EqualC&S (ZF), all
+        # rising with SNR
+        beta = s1.drop_users(6, np.random.default_rng(2024))
+        c0 = 10 ** -3.5
+        sc = s1.make_scene(8, 8, 5, 5, beta, power=10.0, alpha_abs=0.1)
+        for bf in ("mrt", "zf"):
+            a = s1.sca_power_allocation(sc, bf, c0, c0, max_iter=15, init="p0")
+            b = s1.sca_power_allocation(sc, bf, c0, c0, max_iter=15, init="half")
+            self.assertGreater(a.history[0], b.history[0])
+            # within 1 % of the 15-iteration value after 10 iterations
+            self.assertGreater(a.history[10], 0.99 * a.history[-1])
+        prev = None
+        for snr in (0.0, 10.0, 20.0):
+            sc = s1.make_scene(8, 8, 5, 5, beta, power=10 ** (snr / 10), alpha_abs=0.1)
+            p = s1.sca_power_allocation(sc, "zf", c0, c0, max_iter=15, init="multi")
+            ec = s1.equal_comm(sc, "zf", p).sum_rate
+            es = s1.rates(sc, *s1.equal_split(sc, "zf"), "zf").sum()
+            self.assertGreaterEqual(p.sum_rate, ec - 1e-9)
+            self.assertGreater(ec, es)
+            if prev is not None:
+                self.assertGreater(p.sum_rate, prev)
+            prev = p.sum_rate
+
     def test_007_bad_input(self):
         sc = scene()
         with self.assertRaises(ValueError):
