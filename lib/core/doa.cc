@@ -117,6 +117,18 @@ void doa_mle_core::set_p_gauss(double p_gauss)
     d_p_gauss = p_gauss;
 }
 
+void doa_mle_core::configure(doa_mode mode, double p_gauss)
+{
+    const doa_mode old = d_mode;
+    d_mode = mode;
+    try {
+        set_p_gauss(p_gauss);
+    } catch (...) {
+        d_mode = old;
+        throw;
+    }
+}
+
 double doa_mle_core::mixed_objective(double J, cdouble g) const
 {
     // ln f(theta, beta_hat(theta)) of spec 6.3 (49) with the closed-form

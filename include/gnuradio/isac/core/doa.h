@@ -108,6 +108,9 @@ public:
     double noise_var() const { return d_noise_var; }
     void set_p_gauss(double p_gauss);
     double p_gauss() const { return d_p_gauss; }
+    //! Switch mode and p_gauss together (validated as in the constructor);
+    //! the grid tables serve every mode, so this is O(1).
+    void configure(doa_mode mode, double p_gauss);
     doa_mode mode() const { return d_mode; }
     int n_rx() const { return d_n; }
 
