@@ -150,15 +150,10 @@ double doa_mle_core::mixed_objective(double J, cdouble g) const
 double doa_mle_core::objective(double theta) const
 {
     const cvec b = ula_steering(d_n, theta, d_conv);
-    const double J = std::real(b.dot(d_R * b));
-    switch (d_mode) {
-    case doa_mode::gaussian:
-        return J;
-    case doa_mode::known:
+    if (d_mode == doa_mode::known)
         return std::norm(b.dot(d_z)) / (b.squaredNorm() * d_Ec);
-    default:
-        return mixed_objective(J, b.dot(d_z));
-    }
+    const double J = std::real(b.dot(d_R * b));
+    return d_mode == doa_mode::gaussian ? J : mixed_objective(J, b.dot(d_z));
 }
 
 doa_result doa_mle_core::estimate(const cmat& Y, const cvec& c)
@@ -192,10 +187,15 @@ doa_result doa_mle_core::estimate(const cfloat* Yp, int L, const cfloat* cp)
 
     d_L = L;
     Eigen::Map<const cmatf> Y(Yp, d_n, L);
-    d_Rf.noalias() = Y * Y.adjoint();
-    d_Rf /= float(L);
-    d_R = d_Rf.cast<cdouble>();
-    d_tr = L * std::real(d_R.trace());
+    if (d_mode != doa_mode::known) {
+        // Only the lower triangle is formed (half the GEMM); the double copy
+        // used by the continuous objective is completed Hermitian.
+        d_Rf.setZero(d_n, d_n);
+        d_Rf.selfadjointView<Eigen::Lower>().rankUpdate(Y, 1.0f / float(L));
+        d_R = d_Rf.cast<cdouble>();
+        d_R.triangularView<Eigen::StrictlyUpper>() = d_R.adjoint();
+        d_tr = L * std::real(d_R.trace());
+    }
     if (need_c) {
         Eigen::Map<const cvecf> c(cp, L);
         d_Ec = double(c.squaredNorm());
@@ -212,9 +212,9 @@ doa_result doa_mle_core::estimate(const cfloat* Yp, int L, const cfloat* cp)
         for (int m = 0; m < d_n; ++m)
             r0 += d_Rf(m, m).real();
         for (int d = 1; d < d_n; ++d) {
-            cfloat r = 0.0f;
+            cfloat r = 0.0f; // r_d = sum_m R(m, m+d) = sum_m conj(R(m+d, m))
             for (int m = 0; m + d < d_n; ++m)
-                r += d_Rf(m, m + d);
+                r += std::conj(d_Rf(m + d, m));
             d_lags[d - 1] = r.real();
             d_lags[d_n - 1 + d - 1] = -r.imag();
         }
@@ -263,7 +263,8 @@ doa_result doa_mle_core::estimate(const cfloat* Yp, int L, const cfloat* cp)
                 break; // not concave here: keep the parabolic estimate
             const double dt = std::clamp(-d1 / d2, -d_step, d_step);
             const double tn = std::clamp(t + dt, lo, hi);
-            if (std::abs(tn - t) < 1e-13) {
+            // 1e-10 rad is far below any attainable CRB (and the FD bias)
+            if (std::abs(tn - t) < 1e-10) {
                 t = tn;
                 break;
             }
@@ -286,7 +287,7 @@ doa_result doa_mle_core::finish(double theta, int grid_index)
     const cvec b = ula_steering(d_n, theta, d_conv);
     const cvec bd = ula_steering_derivative(d_n, theta, d_conv);
     const double Nb = b.squaredNorm();
-    const double J = std::real(b.dot(d_R * b));
+    const double J = d_mode == doa_mode::known ? 0.0 : std::real(b.dot(d_R * b));
     const double s2 = d_noise_var;
     r.objective = objective(theta);
     switch (d_mode) {
