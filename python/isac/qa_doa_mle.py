@@ -315,6 +315,30 @@ class qa_doa_mle(gr_unittest.TestCase):
         self.assertAlmostEqual(r["theta_deg"], th0, delta=0.01)
         self.assertAlmostEqual(r["phi_deg"], ph0, delta=0.01)
 
+    def test_050_figures_app_quick(self):
+        # the figures app runs end to end and its numbers show the seed-004 trends
+        import json
+        import os
+        import subprocess
+        import sys
+        import tempfile
+        app = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "apps",
+                           "isac_doa_figures")
+        if not os.path.exists(app):
+            self.skipTest("apps/ not next to the source tree")
+        with tempfile.TemporaryDirectory() as d:
+            subprocess.run([sys.executable, app, "--quick", "--no-upa", "--out", d, "--trials", "40"],
+                           check=True, stdout=subprocess.DEVNULL, timeout=120)
+            for f in ("fig2_crb_mse_vs_snr.csv", "fig2_crb_mse_vs_snr.png",
+                      "fig3_crb_vs_power.csv", "fig3_crb_vs_power.png"):
+                self.assertGreater(os.path.getsize(os.path.join(d, f)), 100, f)
+            s = json.load(open(os.path.join(d, "summary.json")))
+        self.assertTrue(s["fig2_ordering_crb_d_le_mix_le_g"])
+        self.assertAlmostEqual(s["fig3_gauss_slope_db_per_10db_low"], -20.0, delta=0.2)
+        self.assertAlmostEqual(s["fig3_gauss_slope_db_per_10db_high"], -10.0, delta=0.2)
+        self.assertAlmostEqual(s["fig3_det_slope_db_per_10db"], -10.0, delta=1e-6)
+        self.assertLess(s["fig2_crb_g_over_d_high_snr"], 1.02)
+
 
 if __name__ == '__main__':
     gr_unittest.run(qa_doa_mle)
