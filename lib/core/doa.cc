@@ -147,12 +147,24 @@ double doa_mle_core::mixed_objective(double J, cdouble g) const
     return -d_L * ((d_n - 1) * std::log(s2) + std::log(den)) - quad;
 }
 
+double doa_mle_core::bartlett_at(const cvec& b) const
+{
+    // b^H R b = |b_0|^2 (r_0 + 2 Re sum_d r_d e^{jkd}), e^{jkd} = conj(b_0) b_d/|b_0|^2
+    // for any ULA convention: O(N) instead of O(N^2).
+    const double s0 = std::norm(b[0]);
+    const cdouble u = std::conj(b[0]) / s0;
+    double acc = 0.0;
+    for (int d = 1; d < d_n; ++d)
+        acc += std::real(d_r[d] * (u * b[d]));
+    return s0 * (d_r[0].real() + 2.0 * acc);
+}
+
 double doa_mle_core::objective(double theta) const
 {
     const cvec b = ula_steering(d_n, theta, d_conv);
     if (d_mode == doa_mode::known)
         return std::norm(b.dot(d_z)) / (b.squaredNorm() * d_Ec);
-    const double J = std::real(b.dot(d_R * b));
+    const double J = bartlett_at(b);
     return d_mode == doa_mode::gaussian ? J : mixed_objective(J, b.dot(d_z));
 }
 
@@ -192,9 +204,14 @@ doa_result doa_mle_core::estimate(const cfloat* Yp, int L, const cfloat* cp)
         // used by the continuous objective is completed Hermitian.
         d_Rf.setZero(d_n, d_n);
         d_Rf.selfadjointView<Eigen::Lower>().rankUpdate(Y, 1.0f / float(L));
-        d_R = d_Rf.cast<cdouble>();
-        d_R.triangularView<Eigen::StrictlyUpper>() = d_R.adjoint();
-        d_tr = L * std::real(d_R.trace());
+        d_r.resize(d_n);
+        for (int d = 0; d < d_n; ++d) {
+            cdouble r = 0.0; // r_d = sum_m R(m, m+d) = sum_m conj(R(m+d, m))
+            for (int m = 0; m + d < d_n; ++m)
+                r += std::conj(cdouble(d_Rf(m + d, m)));
+            d_r[d] = r;
+        }
+        d_tr = L * d_r[0].real();
     }
     if (need_c) {
         Eigen::Map<const cvecf> c(cp, L);
@@ -208,15 +225,10 @@ doa_result doa_mle_core::estimate(const cfloat* Yp, int L, const cfloat* cp)
     // Bartlett spectrum b^H Rhat b = s0 (r_0 + 2 sum_d Re(r_d e^{jkd})) from the
     // N-1 lag sums r_d = sum_m R_{m,m+d}: O(N) per grid angle instead of O(N^2).
     auto bartlett = [&](Eigen::VectorXf& out) {
-        double r0 = 0.0;
-        for (int m = 0; m < d_n; ++m)
-            r0 += d_Rf(m, m).real();
+        const double r0 = d_r[0].real();
         for (int d = 1; d < d_n; ++d) {
-            cfloat r = 0.0f; // r_d = sum_m R(m, m+d) = sum_m conj(R(m+d, m))
-            for (int m = 0; m + d < d_n; ++m)
-                r += std::conj(d_Rf(m + d, m));
-            d_lags[d - 1] = r.real();
-            d_lags[d_n - 1 + d - 1] = -r.imag();
+            d_lags[d - 1] = float(d_r[d].real());
+            d_lags[d_n - 1 + d - 1] = float(-d_r[d].imag());
         }
         const float s0 = float(d_conv.normalize ? 1.0 / d_n : 1.0);
         out.noalias() = d_lag_table * d_lags;
@@ -287,7 +299,7 @@ doa_result doa_mle_core::finish(double theta, int grid_index)
     const cvec b = ula_steering(d_n, theta, d_conv);
     const cvec bd = ula_steering_derivative(d_n, theta, d_conv);
     const double Nb = b.squaredNorm();
-    const double J = d_mode == doa_mode::known ? 0.0 : std::real(b.dot(d_R * b));
+    const double J = d_mode == doa_mode::known ? 0.0 : bartlett_at(b);
     const double s2 = d_noise_var;
     r.objective = objective(theta);
     switch (d_mode) {

@@ -128,7 +128,7 @@ private:
     // per-CPI statistics
     int d_L = 0;
     cmatf d_Rf;       // sum_t y_t y_t^H / L (float)
-    cmat d_R;         // same, double
+    cvec d_r;         // lag sums r_d = sum_m R(m, m+d), d = 0..N-1 (double)
     cvec d_z;         // sum_t y_t c_t^*
     double d_Ec = 0;  // sum_t |c_t|^2
     double d_tr = 0;  // sum_t ||y_t||^2
@@ -138,6 +138,7 @@ private:
     Eigen::VectorXcf d_g;   // b^H z on the grid
 
     double mixed_objective(double J, cdouble g) const;
+    double bartlett_at(const cvec& b) const; // b^H Rhat b in O(N) from the lags
     doa_result finish(double theta, int grid_index);
 };
 
