@@ -187,13 +187,7 @@ doa_result doa_mle_core::estimate(const cfloat* Yp, int L, const cfloat* cp)
     const bool need_c = d_mode != doa_mode::gaussian;
     if (need_c && cp == nullptr)
         throw_param("c", "null", "the known reference (known/mixed modes)");
-    doa_result bad;
-    bad.theta_rad = nan_v;
-    bad.beta = nan_v;
-    bad.beta_abs = nan_v;
-    bad.snr_est = nan_v;
-    bad.crb_rad2 = nan_v;
-    bad.objective = nan_v;
+    const doa_result bad = invalid_result();
     if (!all_finite(Yp, size_t(d_n) * L) || (need_c && !all_finite(cp, L)))
         return bad;
 
@@ -219,7 +213,11 @@ doa_result doa_mle_core::estimate(const cfloat* Yp, int L, const cfloat* cp)
         d_z = (Y * c.conjugate()).cast<cdouble>();
         if (!(d_Ec > 0.0) && d_mode == doa_mode::known)
             return bad; // no reference energy: nothing to correlate with
+        if (!std::isfinite(d_Ec) || !d_z.allFinite())
+            return bad; // finite samples whose products overflow single precision
     }
+    if (d_mode != doa_mode::known && !(std::isfinite(d_tr) && d_r.allFinite()))
+        return bad;
 
     const int M = static_cast<int>(d_grid.size());
     // Bartlett spectrum b^H Rhat b = s0 (r_0 + 2 sum_d Re(r_d e^{jkd})) from the
@@ -290,8 +288,22 @@ doa_result doa_mle_core::estimate(const cfloat* Yp, int L, const cfloat* cp)
     return finish(theta, m);
 }
 
+doa_result doa_mle_core::invalid_result()
+{
+    doa_result bad;
+    bad.theta_rad = nan_v;
+    bad.beta = nan_v;
+    bad.beta_abs = nan_v;
+    bad.snr_est = nan_v;
+    bad.crb_rad2 = nan_v;
+    bad.objective = nan_v;
+    return bad;
+}
+
 doa_result doa_mle_core::finish(double theta, int grid_index)
 {
+    if (!std::isfinite(theta))
+        return invalid_result();
     doa_result r;
     r.valid = true;
     r.grid_index = grid_index;
@@ -308,6 +320,8 @@ doa_result doa_mle_core::finish(double theta, int grid_index)
         r.beta_abs = std::sqrt(std::max(0.0, J - Nb * s2) / (Nb * Nb * p));
         r.beta = r.beta_abs;
         r.snr_est = r.beta_abs * r.beta_abs * Nb * p / s2;
+        if (!std::isfinite(r.beta_abs))
+            return invalid_result();
         r.crb_rad2 = crb_gaussian(b, bd, r.beta_abs, p, d_L, s2);
         break;
     }
@@ -316,6 +330,8 @@ doa_result doa_mle_core::finish(double theta, int grid_index)
         r.beta_abs = std::abs(r.beta);
         const double pD = d_Ec / d_L;
         r.snr_est = r.beta_abs * r.beta_abs * Nb * pD / s2;
+        if (!std::isfinite(r.beta_abs))
+            return invalid_result();
         r.crb_rad2 = crb_deterministic(b, bd, r.beta_abs, pD, d_L, s2);
         break;
     }
@@ -325,6 +341,8 @@ doa_result doa_mle_core::finish(double theta, int grid_index)
         r.beta_abs = std::sqrt(std::max(0.0, J - Nb * s2) / (Nb * Nb * (d_p_gauss + pD)));
         r.beta = std::abs(g) > 0.0 ? r.beta_abs * g / std::abs(g) : cdouble(r.beta_abs);
         r.snr_est = r.beta_abs * r.beta_abs * Nb * (pD + d_p_gauss) / s2;
+        if (!std::isfinite(r.beta_abs))
+            return invalid_result();
         r.crb_rad2 = crb_mixed(b, bd, r.beta_abs, pD, d_p_gauss, d_L, s2);
         break;
     }

@@ -140,6 +140,7 @@ private:
     double mixed_objective(double J, cdouble g) const;
     double bartlett_at(const cvec& b) const; // b^H Rhat b in O(N) from the lags
     doa_result finish(double theta, int grid_index);
+    static doa_result invalid_result();
 };
 
 /*!
