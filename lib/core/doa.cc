@@ -132,7 +132,9 @@ void doa_mle_core::configure(doa_mode mode, double p_gauss)
 double doa_mle_core::mixed_objective(double J, cdouble g) const
 {
     // ln f(theta, beta_hat(theta)) of spec 6.3 (49) with the closed-form
-    // det/inverse; J = b^H Rhat b, g = b^H z, Nb = ||b||^2.
+    // det/inverse, less its theta-independent part -L (N-1) ln s2 - sum||y||^2/s2
+    // (kept out so the single-precision grid values stay small);
+    // J = b^H Rhat b, g = b^H z, Nb = ||b||^2.
     const double s2 = d_noise_var;
     const double Nb = double(d_n) * (d_conv.normalize ? 1.0 / d_n : 1.0);
     const double pD = d_Ec / d_L;
@@ -141,10 +143,10 @@ double doa_mle_core::mixed_objective(double J, cdouble g) const
     const double re = ba * std::abs(g); // Re(conj(beta) g) with arg beta = arg g
     const double cb = ba2 * d_p_gauss;
     const double den = s2 + cb * Nb;
-    const double e2 = d_tr - 2.0 * re + ba2 * Nb * d_Ec;
+    const double e2 = -2.0 * re + ba2 * Nb * d_Ec; // sum_t ||e_t||^2 - sum_t ||y_t||^2
     const double be2 = d_L * J - 2.0 * Nb * re + ba2 * Nb * Nb * d_Ec;
     const double quad = (e2 - cb / den * be2) / s2;
-    return -d_L * ((d_n - 1) * std::log(s2) + std::log(den)) - quad;
+    return -d_L * std::log(den) - quad;
 }
 
 double doa_mle_core::bartlett_at(const cvec& b) const
@@ -194,8 +196,8 @@ doa_result doa_mle_core::estimate(const cfloat* Yp, int L, const cfloat* cp)
     d_L = L;
     Eigen::Map<const cmatf> Y(Yp, d_n, L);
     if (d_mode != doa_mode::known) {
-        // Only the lower triangle is formed (half the GEMM); the double copy
-        // used by the continuous objective is completed Hermitian.
+        // Only the lower triangle is formed (half the GEMM); its diagonal sums
+        // (in double) feed both the grid GEMV and the continuous objective.
         d_Rf.setZero(d_n, d_n);
         d_Rf.selfadjointView<Eigen::Lower>().rankUpdate(Y, 1.0f / float(L));
         d_r.resize(d_n);
@@ -205,7 +207,6 @@ doa_result doa_mle_core::estimate(const cfloat* Yp, int L, const cfloat* cp)
                 r += std::conj(cdouble(d_Rf(m + d, m)));
             d_r[d] = r;
         }
-        d_tr = L * d_r[0].real();
     }
     if (need_c) {
         Eigen::Map<const cvecf> c(cp, L);
@@ -216,7 +217,7 @@ doa_result doa_mle_core::estimate(const cfloat* Yp, int L, const cfloat* cp)
         if (!std::isfinite(d_Ec) || !d_z.allFinite())
             return bad; // finite samples whose products overflow single precision
     }
-    if (d_mode != doa_mode::known && !(std::isfinite(d_tr) && d_r.allFinite()))
+    if (d_mode != doa_mode::known && !d_r.allFinite())
         return bad;
 
     const int M = static_cast<int>(d_grid.size());
@@ -264,9 +265,11 @@ doa_result doa_mle_core::estimate(const cfloat* Yp, int L, const cfloat* cp)
     if (d_refine == doa_refine::newton && M > 1) {
         double t = theta;
         for (int it = 0; it < newton_iters; ++it) {
+            if (t + fd_h > pi / 2 || t - fd_h < -pi / 2)
+                break; // no symmetric difference at endfire: keep the parabola
             const double f0 = objective(t);
-            const double fp = objective(std::min(t + fd_h, pi / 2));
-            const double fm = objective(std::max(t - fd_h, -pi / 2));
+            const double fp = objective(t + fd_h);
+            const double fm = objective(t - fd_h);
             const double d1 = (fp - fm) / (2.0 * fd_h);
             const double d2 = (fp - 2.0 * f0 + fm) / (fd_h * fd_h);
             if (!(d2 < 0.0))
