@@ -275,6 +275,23 @@ class qa_doa_mle(gr_unittest.TestCase):
             blk.set_p_gauss(-1.0)
         self.assertAlmostEqual(blk.p_gauss(), 2.0)
 
+    def test_024_set_p_gauss_switches_known_to_mixed(self):
+        # a block made with p_gauss = 0 (spec 6.1) and switched to 0.5 before
+        # running behaves exactly like the mixed estimator (spec 6.3)
+        n, L, ncpi = 8, 16, 3
+        Y, C = self.make_cpis(n, L, ncpi, [5.0, -25.0, 48.0], s2=0.5)
+        blk = isac.doa_mle(n, L, "known", -90, 90, 0.25, 0.5)
+        blk.set_p_gauss(0.5)
+        out, _ = self.run_block(blk, Y, C)
+        mixed = core.doa_mle_core(n, -90, 90, 0.25, 0.5, mode="mixed", p_gauss=0.5)
+        known = core.doa_mle_core(n, -90, 90, 0.25, 0.5, mode="known")
+        differs = False
+        for k in range(ncpi):
+            sl = slice(k * L, (k + 1) * L)
+            self.assertAlmostEqual(out[k], mixed.estimate(Y[sl].T, C[sl])["theta_deg"], delta=1e-4)
+            differs |= abs(out[k] - known.estimate(Y[sl].T, C[sl])["theta_deg"]) > 1e-3
+        self.assertTrue(differs)  # the two estimators are distinguishable on this data
+
     def test_030_bad_parameters(self):
         good = dict(n_rx=4, cpi_len=8, mode="gaussian", grid_min_deg=-90.0,
                     grid_max_deg=90.0, grid_step_deg=0.5, noise_var=1.0)
