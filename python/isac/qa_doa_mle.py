@@ -135,6 +135,9 @@ class qa_doa_mle(gr_unittest.TestCase):
         self.assertAlmostEqual(cph / Fi[1, 1], 1.0, delta=1e-8)
         self.assertAlmostEqual(core.crb_upa_theta(nth, ntv, nrh, nrv, th, ph, xi, rho, al, L, s2),
                                cth, delta=1e-12 * cth)
+        eth, eph = core.crb_upa_exact(nth, ntv, nrh, nrv, th, ph, R, al, L, s2)
+        self.assertAlmostEqual(eth / Fi[0, 0], 1.0, delta=1e-8)
+        self.assertAlmostEqual(eph / Fi[1, 1], 1.0, delta=1e-8)
 
     # ------------------------------------------------------- Monte Carlo
     def mc(self, mode, trials, n=8, L=32, th0=23.737, beta=2.0 + 1.0j, s2=1.0, pG=1.0,
