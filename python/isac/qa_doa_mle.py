@@ -295,6 +295,24 @@ class qa_doa_mle(gr_unittest.TestCase):
             differs |= abs(out[k] - known.estimate(Y[sl].T, C[sl])["theta_deg"]) > 1e-3
         self.assertTrue(differs)  # the two estimators are distinguishable on this data
 
+    def test_025_channel_normalised_convention(self):
+        # isac_channel's bistatic echo uses unit-norm seed-004 vectors:
+        # r = beta b~(rx) a~(tx)^H x + n, b~ = b/sqrt(n_rx). Feeding the block
+        # c_t = a~(tx)^H x_t gives the exact DoA and beta_abs = |beta|/sqrt(n_rx)
+        # (docs/doa_mle.md).
+        n_rx, n_tx, L, rx, tx, beta = 16, 8, 32, -12.34, 40.0, 0.8 * np.exp(0.7j)
+        kw = dict(sign=1, ref="center", normalize=True)
+        bt = core.ula_steering(n_rx, rx, **kw)
+        at = core.ula_steering(n_tx, tx, **kw)
+        X = cn(self.rng, n_tx, L)
+        c = at.conj() @ X
+        Y = beta * np.outer(bt, c)
+        blk = isac.doa_mle(n_rx, L, "known", -90, 90, 0.1, 1e-9)
+        out, msgs = self.run_block(blk, Y.T, c)
+        self.assertAlmostEqual(out[0], rx, delta=1e-3)
+        ba = pmt.to_double(pmt.dict_ref(msgs[0], pmt.intern("beta_abs"), pmt.PMT_NIL))
+        self.assertAlmostEqual(ba, abs(beta) / np.sqrt(n_rx), delta=1e-5)
+
     def test_030_bad_parameters(self):
         good = dict(n_rx=4, cpi_len=8, mode="gaussian", grid_min_deg=-90.0,
                     grid_max_deg=90.0, grid_step_deg=0.5, noise_var=1.0)
