@@ -168,15 +168,42 @@ minpower_precoder(const cmat& H, const rvec& gamma, double noise_var, double tol
     // not achievable with these channels.
     const double diverged = 1e14;
     cmat Sigma(N, N);
-    for (int it = 1; it <= max_iter; ++it) {
-        Sigma = Hh * lambda.cast<cdouble>().asDiagonal() * H;
+    // Fixed-point map I(lambda) and its Jacobian; the plain iteration converges
+    // linearly with a rate that tends to 1 at high SINR targets, so each step
+    // also tries a safeguarded Newton step on lambda - I(lambda) = 0 and keeps
+    // it only when it stays positive and lowers the residual.
+    auto eval = [&](const rvec& lam, rvec& I, rmat* J) {
+        Sigma = Hh * lam.cast<cdouble>().asDiagonal() * H;
         Sigma.diagonal().array() += 1.0;
         Eigen::LLT<cmat> llt(Sigma);
         const cmat X = llt.solve(Hh); // column k = Sigma^{-1} h_k
-        rvec next(K);
+        I.resize(K);
         for (Eigen::Index k = 0; k < K; ++k) {
             const double q = std::real(Hh.col(k).dot(X.col(k)));
-            next[k] = 1.0 / ((1.0 + 1.0 / gamma[k]) * q);
+            I[k] = 1.0 / ((1.0 + 1.0 / gamma[k]) * q);
+        }
+        if (J) {
+            const cmat C = Hh.adjoint() * X; // C(k, j) = h_k^H Sigma^{-1} h_j
+            J->resize(K, K);
+            for (Eigen::Index k = 0; k < K; ++k)
+                for (Eigen::Index j = 0; j < K; ++j)
+                    (*J)(k, j) = I[k] * I[k] * (1.0 + 1.0 / gamma[k]) * std::norm(C(k, j));
+        }
+    };
+    rvec I;
+    rmat J;
+    for (int it = 1; it <= max_iter; ++it) {
+        eval(lambda, I, &J);
+        const rvec resid = lambda - I;
+        rvec next = I; // plain fixed-point step
+        const rvec newton = lambda - (rmat::Identity(K, K) - J).fullPivLu().solve(resid);
+        if (newton.allFinite() && (newton.array() > 0).all()) {
+            rvec In;
+            eval(newton, In, nullptr);
+            rvec Ip;
+            eval(next, Ip, nullptr);
+            if ((newton - In).cwiseAbs().maxCoeff() < (next - Ip).cwiseAbs().maxCoeff())
+                next = newton;
         }
         const double change = (next - lambda).cwiseAbs().maxCoeff() / next.maxCoeff();
         lambda = next;

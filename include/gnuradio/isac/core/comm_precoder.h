@@ -74,7 +74,10 @@ struct minpower_result {
  * Minimum-power beamforming: min sum ||f_k||^2 s.t. SINR_k >= gamma_k
  * (linear targets). Exact uplink-downlink duality fixed point of spec 5.2:
  *   lambda_k <- 1/((1 + 1/gamma_k) h_k^H (I + sum_j lambda_j h_j h_j^H)^{-1} h_k)
- * from lambda = 1 until the relative change is below tol, then MMSE
+ * from lambda = 1 until the relative change is below tol (each step also
+ * tries a safeguarded Newton step on lambda = I(lambda), kept only when it
+ * lowers the fixed-point residual: the plain map slows down at high SINR),
+ * then MMSE
  * directions and SINR power control. At the optimum the SINRs hold with
  * equality and sum p_k = noise_var sum lambda_k. Never throws for an
  * infeasible target set: feasible = false and why say what failed
@@ -85,7 +88,7 @@ minpower_result minpower_precoder(const cmat& H,
                                   const rvec& gamma,
                                   double noise_var,
                                   double tol = 1e-10,
-                                  int max_iter = 100000);
+                                  int max_iter = 10000);
 
 //! dB -> linear for SINR targets.
 inline double db2lin(double db) { return std::pow(10.0, db / 10.0); }
