@@ -173,6 +173,8 @@ sdisac_design design_sdisac(const cmat& H, const sdisac_params& prm)
     sdisac_design d;
     d.H = H;
     d.frame_len = L;
+    d.symbols = prm.symbols;
+    d.steering = prm.steering;
     std::ostringstream msg;
     auto finish = [&]() {
         d.message = msg.str();
@@ -314,7 +316,7 @@ sdisac_design design_sdisac(const cmat& H, const sdisac_params& prm)
         if (L >= 2)
             d.isl = isl_cost(make_isl_problem(d, prm, std::max(budget, 1e-300)), d.B);
     }
-    d.pattern = design_pattern(d, d.grid_rad, prm);
+    d.pattern = design_pattern(d, d.grid_rad);
     if (!prm.targets_rad.empty()) {
         pslr_result ps =
             pslr(d.pattern, d.grid_rad, prm.targets_rad, prm.beam_width_rad, prm.guard_rad);
@@ -325,15 +327,15 @@ sdisac_design design_sdisac(const cmat& H, const sdisac_params& prm)
     return finish();
 }
 
-rvec design_pattern(const sdisac_design& d, const std::vector<double>& grid, const sdisac_params& prm)
+rvec design_pattern(const sdisac_design& d, const std::vector<double>& grid)
 {
     if (!d.comm_ok)
         throw_param("design", "infeasible", "a design with a communication precoder");
     const int N = static_cast<int>(d.H.cols());
-    const cmat Agrid = ula_steering_matrix(N, grid, prm.steering);
+    const cmat Agrid = ula_steering_matrix(N, grid, d.steering);
     const double L = d.frame_len;
-    if (prm.symbols.size()) {
-        cmat X = d.F * prm.symbols;
+    if (d.symbols.size()) {
+        cmat X = d.F * d.symbols;
         if (d.B.size())
             X += d.P * d.B;
         return (X.adjoint() * Agrid).colwise().squaredNorm().transpose() / L;

@@ -13,10 +13,13 @@ namespace py = pybind11;
 // Headers for binding functions
 // BINDING_FUNCTION_PROTOTYPES(
 void bind_one_bit_quantizer(py::module& m);
+void bind_nullspace_precoder(py::module& m);
 // ) END BINDING_FUNCTION_PROTOTYPES
 
 // Core (no GNU Radio runtime) bindings, into gnuradio.isac.core
 void bind_core_steering(py::module& m);
+void bind_core_nullspace(py::module& m);
+void bind_core_comm_precoder(py::module& m);
 
 // import_array() returns NULL on newer Pythons; this wrapper hides that.
 void* init_numpy()
@@ -35,8 +38,11 @@ PYBIND11_MODULE(isac_python, m)
     py::module core = m.def_submodule(
         "core", "gr-isac algorithm core: steering vectors, designs, bounds (numpy in/out).");
     bind_core_steering(core);
+    bind_core_nullspace(core);
+    bind_core_comm_precoder(core);
 
     // BINDING_FUNCTION_CALLS(
     bind_one_bit_quantizer(m);
+    bind_nullspace_precoder(m);
     // ) END BINDING_FUNCTION_CALLS
 }

@@ -98,6 +98,8 @@ struct sdisac_design {
     rvec desired;             //!< d(theta) on the grid
     rvec pattern;             //!< P(theta) on the grid
     int frame_len = 0;
+    cmat symbols;             //!< the known symbols the design used (empty: expected mode)
+    array_convention steering; //!< steering convention of the design
 };
 
 /*!
@@ -112,9 +114,7 @@ sdisac_design design_sdisac(const cmat& H, const sdisac_params& prm);
  * symbols, P(theta) = a^H (F F^H + P B B^H P^H / L) a (or with the known
  * symbols S: (1/L) ||(F S + P B)^H a||^2).
  */
-rvec design_pattern(const sdisac_design& d,
-                    const std::vector<double>& grid_rad,
-                    const sdisac_params& prm);
+rvec design_pattern(const sdisac_design& d, const std::vector<double>& grid_rad);
 
 /*!
  * Streaming kernel: x_n = F s_n + M[:, (phase + n) mod L] for n = 0..n_items-1,
