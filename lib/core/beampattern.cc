@@ -323,14 +323,14 @@ pslr_result pslr(const rvec& pattern,
         bool side = true;
         for (size_t k = 0; k < targets.size(); ++k) {
             const double dist = std::fabs(grid[m] - targets[k]);
-            if (dist <= width / 2 + 1e-12) {
+            if (dist <= width / 2 + 1e-9) {
                 r.main_peak = std::max(r.main_peak, pattern[m]);
                 if (pattern[m] > best[k]) {
                     best[k] = pattern[m];
                     r.peak_angles[k] = grid[m];
                 }
             }
-            if (dist <= width / 2 + guard)
+            if (dist <= width / 2 + guard + 1e-9) // grid points on the guard edge are guard
                 side = false;
         }
         if (side)
