@@ -207,6 +207,10 @@ void nullspace_precoder_impl::handle_csi(const pmt::pmt_t& msg)
         return;
     }
     std::lock_guard<std::mutex> lock(d_mutex);
+    // A repeated, unchanged channel (e.g. a periodic strobe) is not a change:
+    // no redesign, no new design id.
+    if (d_have_channel && u.H == d_H)
+        return;
     d_H = u.H;
     d_have_channel = true;
     request_locked(u.has_offset ? u.offset : 0);

@@ -280,7 +280,7 @@ rvec rect_pattern(const std::vector<double>& grid,
     long main = 0;
     for (size_t m = 0; m < grid.size(); ++m)
         for (double t : targets)
-            if (std::fabs(grid[m] - t) <= width / 2 + 1e-12) {
+            if (std::fabs(grid[m] - t) <= width / 2 + 1e-9) {
                 d[m] = 1.0;
                 ++main;
                 break;
