@@ -74,3 +74,10 @@ def beam_count_bound(n_users, d, cancellation):
     """Seed-002 bound on the total number of beamformers (core beam_count.h)."""
     out = _need("beam_count_bound")(n_users, d, cancellation)
     return int(out["total"])
+
+
+def nullspace_design(H, power, sinr_db, noise_var, targets_deg, beam_width_deg, frame_len):
+    """The null-space precoder's complete design (min-power comm beams +
+    MM-LineSearch beampattern sensing, core design_sdisac)."""
+    return _need("nullspace_design")(H, power, "minpower", sinr_db, noise_var, "beampattern",
+                                     list(targets_deg), beam_width_deg, frame_len)
