@@ -49,6 +49,15 @@ class qa_design_seed003(gr_unittest.TestCase):
             self.assertLess(cmp.rel_diff, 1e-6)
             self.assertGreater(cmp.seconds_sdr, 0.0)
 
+    def test_005_table1(self):
+        rows = s3.table1(n_tx=6, n_users=(2, 3), rng=7)
+        self.assertEqual([r.n_users for r in rows], [2, 3])
+        for r in rows:
+            self.assertLess(r.rel_diff, 1e-6)
+            self.assertGreater(r.seconds_mm_linesearch, 0.0)
+        with self.assertRaises(ValueError):
+            s3.table1(n_tx=4, n_users=(4,))
+
     def test_004_bad_input(self):
         H = rayleigh(np.random.default_rng(4), 3, 4)
         with self.assertRaises(ValueError):
