@@ -152,6 +152,34 @@ class qa_design_seed004(gr_unittest.TestCase):
         p_hat = np.mean(np.abs(sc.a.conj() @ X) ** 2)
         self.assertLess(abs(p_hat / (d.p_det + d.p_gauss) - 1), 0.03)
 
+    def test_010_factorised_design_drives_doa_mle(self):
+        # the factorisation is what doa_mle consumes: c_t = a^H s_t (known part,
+        # its in1) and p_gauss = a^H R_G a. Echo of the full transmit signal
+        # (Gaussian part unknown to the receiver), mixed estimator of the core:
+        # the MSE over 60 CPIs must sit at CRB_mix of the design (at 10 dB the
+        # estimator is efficient; 60 CPIs give a relative std of sqrt(2/60) =
+        # 0.18 on the MSE, so [0.5, 1.6] is a > 3-sigma band)
+        from gnuradio import isac
+        sc = scene(snr_sens_db=10.0)
+        d = s4.superposition_design(sc, 0.3 * sc.snr_max)
+        w = s4.factorize(d, sc.a, sc.cpi_len)
+        est = isac.core.doa_mle_core(sc.n_rx, noise_var=sc.noise_sens, mode="mixed",
+                                     p_gauss=w.p_gauss)
+        rng = np.random.default_rng(3)
+        err2 = []
+        for _ in range(60):
+            X = w.transmit(sc.cpi_len, rng)
+            beta = sc.beta_abs * np.exp(2j * np.pi * rng.uniform())
+            noise = np.sqrt(sc.noise_sens / 2) * (rng.standard_normal((sc.n_rx, sc.cpi_len)) +
+                                                  1j * rng.standard_normal((sc.n_rx, sc.cpi_len)))
+            Y = beta * np.outer(sc.b, sc.a.conj() @ X) + noise
+            r = est.estimate(Y, w.c_known)
+            self.assertTrue(r["valid"])
+            err2.append((np.deg2rad(r["theta_deg"] - sc.doa_deg)) ** 2)
+        ratio = np.mean(err2) / d.crb
+        self.assertGreater(ratio, 0.5)
+        self.assertLess(ratio, 1.6)
+
     def test_009_bad_input(self):
         sc = scene()
         with self.assertRaises(ValueError):
