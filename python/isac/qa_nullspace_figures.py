@@ -30,7 +30,8 @@ class qa_nullspace_figures(gr_unittest.TestCase):
         with tempfile.TemporaryDirectory() as out:
             subprocess.run([sys.executable, APP, "--quick", "--out", out], check=True,
                            stdout=subprocess.DEVNULL, timeout=300)
-            for name in ("fig3_beampatterns", "fig4_pslr_vs_rate", "fig5_cost_vs_split"):
+            for name in ("fig3_beampatterns", "fig4_pslr_vs_rate", "fig5_cost_vs_split",
+                         "fig9_csi_tradeoff"):
                 self.assertGreater(os.path.getsize(os.path.join(out, name + ".png")), 1000)
             hdr, f3 = read(os.path.join(out, "fig3_beampatterns.csv"))
             grid = f3[:, 0]
@@ -55,6 +56,13 @@ class qa_nullspace_figures(gr_unittest.TestCase):
             _, f4 = read(os.path.join(out, "fig4_pslr_vs_rate.csv"))
             self.assertTrue(np.all(np.diff(f4[:, 1]) > 0))
             self.assertLess(f4[0, 2], f4[-1, 2])  # PSLR rises with the sum rate
+            _, f9 = read(os.path.join(out, "fig9_csi_tradeoff.csv"))
+            lo, hi = f9[f9[:, 0] == 0.1], f9[f9[:, 0] == 0.3]
+            for t in (lo, hi):
+                # more weight on the beampattern: more leakage through the CSI error
+                self.assertTrue(np.all(np.diff(t[:, 2]) < 0), "sum rate must fall with omega")
+                self.assertLess(t[-1, 3], t[0, 3])  # and a better beampattern than omega = 0
+            self.assertTrue(np.all(hi[:, 2] < lo[:, 2]))  # larger CSI error, lower rate
 
 
 if __name__ == '__main__':
