@@ -31,7 +31,7 @@ class qa_nullspace_figures(gr_unittest.TestCase):
             subprocess.run([sys.executable, APP, "--quick", "--out", out], check=True,
                            stdout=subprocess.DEVNULL, timeout=300)
             for name in ("fig3_beampatterns", "fig4_pslr_vs_rate", "fig5_cost_vs_split",
-                         "fig9_csi_tradeoff"):
+                         "fig6_isl_vs_split", "fig9_csi_tradeoff"):
                 self.assertGreater(os.path.getsize(os.path.join(out, name + ".png")), 1000)
             hdr, f3 = read(os.path.join(out, "fig3_beampatterns.csv"))
             grid = f3[:, 0]
@@ -56,6 +56,10 @@ class qa_nullspace_figures(gr_unittest.TestCase):
             _, f4 = read(os.path.join(out, "fig4_pslr_vs_rate.csv"))
             self.assertTrue(np.all(np.diff(f4[:, 1]) > 0))
             self.assertLess(f4[0, 2], f4[-1, 2])  # PSLR rises with the sum rate
+            _, f6 = read(os.path.join(out, "fig6_isl_vs_split.csv"))
+            for K in (2, 4, 6):  # ISL grows with the split ratio ...
+                self.assertTrue(np.all(np.diff(f6[f6[:, 0] == K, 2]) > 0))
+            self.assertLess(f6[f6[:, 0] == 2, 2][-1], f6[f6[:, 0] == 6, 2][-1])  # ... and with K
             _, f9 = read(os.path.join(out, "fig9_csi_tradeoff.csv"))
             lo, hi = f9[f9[:, 0] == 0.1], f9[f9[:, 0] == 0.3]
             for t in (lo, hi):
