@@ -13,11 +13,14 @@ namespace py = pybind11;
 // Headers for binding functions
 // BINDING_FUNCTION_PROTOTYPES(
 void bind_one_bit_quantizer(py::module& m);
+void bind_doa_mle(py::module& m);
 // ) END BINDING_FUNCTION_PROTOTYPES
 
 // Core (no GNU Radio runtime) bindings, into gnuradio.isac.core
 void bind_core_steering(py::module& m);
 void bind_core_radar_metrics(py::module& m);
+void bind_core_crb(py::module& m);
+void bind_core_doa(py::module& m);
 
 // import_array() returns NULL on newer Pythons; this wrapper hides that.
 void* init_numpy()
@@ -37,8 +40,11 @@ PYBIND11_MODULE(isac_python, m)
         "core", "gr-isac algorithm core: steering vectors, designs, bounds (numpy in/out).");
     bind_core_steering(core);
     bind_core_radar_metrics(core);
+    bind_core_crb(core);
+    bind_core_doa(core);
 
     // BINDING_FUNCTION_CALLS(
     bind_one_bit_quantizer(m);
+    bind_doa_mle(m);
     // ) END BINDING_FUNCTION_CALLS
 }
