@@ -428,8 +428,12 @@ long isac_channel_model::process(const cfloat* x, cfloat* y, cfloat* r, long n)
         Eigen::Map<const cmatf> X(xb, nt, L);
         auto C = d_c.leftCols(L);
 
-        // c_q = g_T(theta_q)^T x for every snapshot of the batch.
-        C.noalias() = d_gtf * X;
+        // c_q = g_T(theta_q)^T x for every snapshot of the batch. Coefficient-
+        // based (lazy) products sum each output over n_tx in one fixed order
+        // whatever the batch width L, so a fixed seed gives bit-identical
+        // output however the scheduler splits the stream (GEMM kernels pick
+        // their blocking, hence rounding, from L).
+        C.noalias() = d_gtf.lazyProduct(X);
         const cfloat* xsrc = xb;
         if (!C.allFinite()) {
             // A non-finite input makes every c_q non-finite (no g_T entry is
@@ -442,7 +446,7 @@ long isac_channel_model::process(const cfloat* x, cfloat* y, cfloat* r, long n)
                     f[i] = 0.0f;
                     ++d_nonfinite;
                 }
-            C.noalias() = d_gtf * d_xs;
+            C.noalias() = d_gtf.lazyProduct(d_xs);
             xsrc = d_xs.data();
         }
         Eigen::Map<const cmatf> Xs(xsrc, nt, L);
@@ -458,7 +462,7 @@ long isac_channel_model::process(const cfloat* x, cfloat* y, cfloat* r, long n)
                 yf[2 * (t * nu + u) + 1] = s * im;
             }
         Eigen::Map<cmatf> Y(yb, nu, L);
-        Y.noalias() += d_Hf * Xs;
+        Y.noalias() += d_Hf.lazyProduct(Xs);
 
         // Target delay: c_0 leaves a FIFO of `delay` snapshots.
         if (delay > 0) {
@@ -475,7 +479,7 @@ long isac_channel_model::process(const cfloat* x, cfloat* y, cfloat* r, long n)
             C.row(q) *= d_gamf[q];
         d_rng_radar.fill_cn(rb, size_t(nr) * L, float(d_p.radar_noise_var));
         Eigen::Map<cmatf> R(rb, nr, L);
-        R.noalias() += d_grf * C;
+        R.noalias() += d_grf.lazyProduct(C);
     }
     d_pos += uint64_t(len);
     return len;
