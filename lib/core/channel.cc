@@ -183,7 +183,6 @@ void check_db(const std::string& name, double v)
 
 constexpr long max_period = 1L << 62;
 constexpr long max_clutter = 1024;
-constexpr long batch = 256; // snapshots per GEMM: scratch stays in L1/L2
 } // namespace
 
 void channel_params::validate() const
@@ -294,7 +293,8 @@ isac_channel_model::isac_channel_model(const channel_params& p) : d_p(p)
     d_rng_radar.seed(splitmix64(st));
 
     d_delay.assign(d_p.target_delay, cfloat(0.0f, 0.0f));
-    d_c.resize(1 + long(d_p.clutter_rad.size()), batch);
+    d_npad = (d_p.n_tx + 7) / 8 * 8;
+    d_xr.assign(2 * size_t(d_npad), 0.0f); // padding stays 0
     rebuild_noise();
     rebuild_steering();
     d_next_comm = 0;
@@ -348,7 +348,7 @@ void isac_channel_model::draw_gains()
 void isac_channel_model::rebuild_H()
 {
     d_H = combine(d_p.comm, d_Hnlos, d_p.n_tx, d_p.user_rad, d_p.rician_k_db);
-    d_Hf = d_H.cast<cfloat>();
+    d_H_split.assign(d_H);
 }
 
 void isac_channel_model::rebuild_noise()
@@ -379,9 +379,9 @@ void isac_channel_model::rebuild_steering()
         d_gr.col(0) = ula_steering(d_p.n_rx, d_p.rx_rad, c);
         d_gt.row(0) = ula_steering(d_p.n_tx, d_p.tx_rad, c).adjoint();
     }
-    d_grf = d_gr.cast<cfloat>();
-    d_gtf = d_gt.cast<cfloat>();
-    d_c.resize(e, batch);
+    d_gt_split.assign(d_gt);
+    d_gr_split.assign(d_gr.transpose());
+    d_cbuf.assign(2 * size_t(e), 0.0f);
 }
 
 rvec isac_channel_model::zeta2() const
@@ -397,9 +397,13 @@ rvec isac_channel_model::zeta2() const
 void isac_channel_model::rebuild_gains()
 {
     const rvec z = zeta2();
-    d_gamf.resize(z.size());
-    for (int q = 0; q < z.size(); ++q)
-        d_gamf[q] = cfloat(std::sqrt(z[q]) * d_w[q]);
+    const int e = int(z.size());
+    d_gam_split.assign(2 * size_t(e), 0.0f);
+    for (int q = 0; q < e; ++q) {
+        const cfloat g(std::sqrt(z[q]) * d_w[q]);
+        d_gam_split[q] = g.real();
+        d_gam_split[e + q] = g.imag();
+    }
 }
 
 cvec isac_channel_model::gains() const
@@ -411,6 +415,46 @@ cvec isac_channel_model::gains() const
     return g;
 }
 
+void isac_channel_model::split_rows::assign(const cmat& M)
+{
+    rows = int(M.rows());
+    n = int(M.cols());
+    npad = (n + 7) / 8 * 8;
+    data.assign(size_t(rows) * 2 * npad, 0.0f);
+    for (int r = 0; r < rows; ++r)
+        for (int k = 0; k < n; ++k) {
+            const cfloat v(M(r, k));
+            data[size_t(r) * 2 * npad + k] = v.real();
+            data[size_t(r) * 2 * npad + npad + k] = v.imag();
+        }
+}
+
+namespace {
+/*
+ * (outr + j outi) = sum_k A(row, k) x_k, no conjugation. Eight independent
+ * lanes, combined in a fixed tree: the compiler vectorises the lane loop,
+ * and every snapshot is summed in exactly the same order whatever the
+ * batch or work() size, so a fixed seed gives bit-identical output however
+ * the scheduler splits the stream (Eigen's GEMM picks its blocking, hence its
+ * rounding, from the batch width). Zero padding adds exact zeros.
+ */
+template <class SR>
+inline void dot_split(const SR& A, int row, const float* xr, const float* xi, float& outr, float& outi)
+{
+    const float* ar = A.re(row);
+    const float* ai = A.im(row);
+    float sr[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
+    float si[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
+    for (int k = 0; k < A.npad; k += 8)
+        for (int l = 0; l < 8; ++l) {
+            sr[l] += ar[k + l] * xr[k + l] - ai[k + l] * xi[k + l];
+            si[l] += ar[k + l] * xi[k + l] + ai[k + l] * xr[k + l];
+        }
+    outr = ((sr[0] + sr[4]) + (sr[1] + sr[5])) + ((sr[2] + sr[6]) + (sr[3] + sr[7]));
+    outi = ((si[0] + si[4]) + (si[1] + si[5])) + ((si[2] + si[6]) + (si[3] + si[7]));
+}
+} // namespace
+
 long isac_channel_model::process(const cfloat* x, cfloat* y, cfloat* r, long n)
 {
     const uint64_t stop = std::min(d_next_comm, d_next_cpi);
@@ -419,67 +463,80 @@ long isac_channel_model::process(const cfloat* x, cfloat* y, cfloat* r, long n)
     const long len = long(std::min<uint64_t>(uint64_t(n), stop - d_pos));
     const int nt = d_p.n_tx, nu = d_p.n_users, nr = d_p.n_rx, e = n_echo();
     const long delay = d_p.target_delay;
+    const float noise_var = float(d_p.radar_noise_var);
 
-    for (long done = 0; done < len; done += batch) {
-        const long L = std::min(batch, len - done);
-        const cfloat* xb = x + done * nt;
-        cfloat* yb = y + done * nu;
-        cfloat* rb = r + done * nr;
-        Eigen::Map<const cmatf> X(xb, nt, L);
-        auto C = d_c.leftCols(L);
+    const int np = d_npad;
+    float* xr = d_xr.data();
+    float* xi = d_xr.data() + np;
+    float* cr = d_cbuf.data();
+    float* ci = d_cbuf.data() + e;
+    const float* gamr = d_gam_split.data();
+    const float* gami = d_gam_split.data() + e;
 
-        // c_q = g_T(theta_q)^T x for every snapshot of the batch. Coefficient-
-        // based (lazy) products sum each output over n_tx in one fixed order
-        // whatever the batch width L, so a fixed seed gives bit-identical
-        // output however the scheduler splits the stream (GEMM kernels pick
-        // their blocking, hence rounding, from L).
-        C.noalias() = d_gtf.lazyProduct(X);
-        const cfloat* xsrc = xb;
-        if (!C.allFinite()) {
+    for (long t = 0; t < len; ++t) {
+        const float* xt = reinterpret_cast<const float*>(x + t * nt);
+        float* yt = reinterpret_cast<float*>(y + t * nu);
+        float* rt = reinterpret_cast<float*>(r + t * nr);
+        for (int k = 0; k < nt; ++k) { // split re/im once per snapshot
+            xr[k] = xt[2 * k];
+            xi[k] = xt[2 * k + 1];
+        }
+        // c_q = g_T(theta_q)^T x (rank-(Q+1) structure, spec 1.3).
+        bool finite = true;
+        for (int q = 0; q < e; ++q) {
+            dot_split(d_gt_split, q, xr, xi, cr[q], ci[q]);
+            finite = finite && std::isfinite(cr[q]) && std::isfinite(ci[q]);
+        }
+        if (!finite) {
             // A non-finite input makes every c_q non-finite (no g_T entry is
             // zero); zero those entries so the delay line and outputs stay
             // finite, and count them.
-            d_xs = X;
-            float* f = reinterpret_cast<float*>(d_xs.data());
-            for (long i = 0; i < 2 * nt * L; ++i)
-                if (!std::isfinite(f[i])) {
-                    f[i] = 0.0f;
+            for (int k = 0; k < nt; ++k) {
+                if (!std::isfinite(xr[k])) {
+                    xr[k] = 0.0f;
                     ++d_nonfinite;
                 }
-            C.noalias() = d_gtf.lazyProduct(d_xs);
-            xsrc = d_xs.data();
-        }
-        Eigen::Map<const cmatf> Xs(xsrc, nt, L);
-
-        // Users: y = H x + n, noise drawn snapshot by snapshot, user by user.
-        float* yf = reinterpret_cast<float*>(yb);
-        for (long t = 0; t < L; ++t)
-            for (int u = 0; u < nu; ++u) {
-                const float s = d_comm_std[u];
-                const float re = d_rng_comm.normal();
-                const float im = d_rng_comm.normal();
-                yf[2 * (t * nu + u)] = s * re;
-                yf[2 * (t * nu + u) + 1] = s * im;
+                if (!std::isfinite(xi[k])) {
+                    xi[k] = 0.0f;
+                    ++d_nonfinite;
+                }
             }
-        Eigen::Map<cmatf> Y(yb, nu, L);
-        Y.noalias() += d_Hf.lazyProduct(Xs);
+            for (int q = 0; q < e; ++q)
+                dot_split(d_gt_split, q, xr, xi, cr[q], ci[q]);
+        }
+
+        // Users: y_u = h_u^H x + n_u (row u of H), noise user by user.
+        for (int u = 0; u < nu; ++u) {
+            const float sd = d_comm_std[u];
+            const float nre = sd * d_rng_comm.normal();
+            const float nim = sd * d_rng_comm.normal();
+            float hr, hi;
+            dot_split(d_H_split, u, xr, xi, hr, hi);
+            yt[2 * u] = nre + hr;
+            yt[2 * u + 1] = nim + hi;
+        }
 
         // Target delay: c_0 leaves a FIFO of `delay` snapshots.
         if (delay > 0) {
-            for (long t = 0; t < L; ++t) {
-                const cfloat in = C(0, t);
-                C(0, t) = d_delay[d_delay_pos];
-                d_delay[d_delay_pos] = in;
-                if (++d_delay_pos == size_t(delay))
-                    d_delay_pos = 0;
+            const cfloat in(cr[0], ci[0]);
+            cr[0] = d_delay[d_delay_pos].real();
+            ci[0] = d_delay[d_delay_pos].imag();
+            d_delay[d_delay_pos] = in;
+            if (++d_delay_pos == size_t(delay))
+                d_delay_pos = 0;
+        }
+        // r = n_R + sum_q (gamma_q c_q) g_R(theta_q): Q+1 scaled vectors.
+        d_rng_radar.fill_cn(r + t * nr, size_t(nr), noise_var);
+        for (int q = 0; q < e; ++q) {
+            const float ar = gamr[q] * cr[q] - gami[q] * ci[q];
+            const float ai = gamr[q] * ci[q] + gami[q] * cr[q];
+            const float* gr = d_gr_split.re(q);
+            const float* gi = d_gr_split.im(q);
+            for (int i = 0; i < nr; ++i) {
+                rt[2 * i] += gr[i] * ar - gi[i] * ai;
+                rt[2 * i + 1] += gr[i] * ai + gi[i] * ar;
             }
         }
-        // r = sum_q gamma_q c_q g_R(theta_q) + n_R: rank Q+1, no n_rx x n_tx matrix.
-        for (int q = 0; q < e; ++q)
-            C.row(q) *= d_gamf[q];
-        d_rng_radar.fill_cn(rb, size_t(nr) * L, float(d_p.radar_noise_var));
-        Eigen::Map<cmatf> R(rb, nr, L);
-        R.noalias() += d_grf.lazyProduct(C);
     }
     d_pos += uint64_t(len);
     return len;

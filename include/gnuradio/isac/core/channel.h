@@ -223,17 +223,27 @@ private:
     uint64_t d_comm_start = 0, d_cpi_start = 0;
     uint64_t d_nonfinite = 0;
 
+    //! Rows of a complex matrix as split re/im float arrays zero-padded to a
+    //! multiple of 8: the layout of the fixed-order dot kernel in process().
+    struct split_rows {
+        int rows = 0, n = 0, npad = 0;
+        std::vector<float> data; // per row: npad re, then npad im
+        void assign(const cmat& M);
+        const float* re(int r) const { return data.data() + size_t(r) * 2 * npad; }
+        const float* im(int r) const { return re(r) + npad; }
+    };
+
     cmat d_H, d_Hnlos;       // n_users x n_tx
-    cmatf d_Hf;              // float copy used in the hot path
-    std::vector<float> d_comm_std; // per-user noise variance (float)
+    std::vector<float> d_comm_std; // per-user noise std per real component
     cvec d_w;                // unit gain draws (Q+1)
     cmat d_gr, d_gt;         // n_rx x (Q+1), (Q+1) x n_tx
-    cmatf d_grf, d_gtf;
-    cvecf d_gamf;            // gamma as float
+    split_rows d_H_split, d_gt_split, d_gr_split; // hot-path copies (float)
+    std::vector<float> d_gam_split; // gamma: Q+1 re, then Q+1 im
+    std::vector<float> d_xr;  // one snapshot, re then im, padded (2 npad)
+    std::vector<float> d_cbuf; // c_q re then im (2 (Q+1))
+    int d_npad = 0;
     std::vector<cfloat> d_delay; // FIFO of c_0 for target_delay
     size_t d_delay_pos = 0;
-    cmatf d_c;               // (Q+1) x batch scratch
-    cmatf d_xs;              // sanitised input scratch
 
     int n_echo() const;      // Q+1 (1 for bistatic)
     void rebuild_H();
