@@ -198,6 +198,30 @@ class qa_isac_channel(gr_unittest.TestCase):
         offs = [t.offset for t in tags if pmt.symbol_to_string(t.key) == "isac_cpi"]
         self.assertEqual(offs, list(range(n)))
 
+    def test_004b_scnr_matches_radar_scene(self):
+        """The optimal filter of isac.core.radar_scene (ideal ADC) applied to the
+        simulated echo achieves the SCNR that radar_scene predicts: the channel
+        and the metrics module agree on SNR_R, CNR and the steering convention."""
+        n_tx, nr, n = 8, 12, 8000
+        th, cl, snr, cnr, s2 = 10.0, [-50.0, 30.0], 0.0, [20.0, 10.0], 0.7
+        x = cn(self.rng, 1, n_tx)[0]
+        xs = np.tile(x.astype(np.complex64), (n, 1))
+        chan = isac.isac_channel(n_tx, 1, nr, target_deg=th, target_snr_db=snr,
+                                 clutter_deg=cl, cnr_db=cnr, radar_noise_var=s2,
+                                 cpi_len=1, seed=21)
+        _, r, _, tr, _ = self.run_chan(chan, xs, n_tx, 1, nr)
+        sc = isac.core.radar_scene(n_tx, nr, th, cl, snr, cnr)
+        sol = sc.solve(sc.couplings(xs[0].astype(np.complex128)), isac.core.adc_model.ideal)
+        u = sc.filter(sol)
+        z = r @ u.conj()
+        g0 = np.array([t["gamma"][0] for t in tr])
+        zeta0 = s2 * 10 ** (snr / 10)
+        interf = z - g0                     # distortionless: u^H g_R0 c_0 = 1
+        p_int = np.mean(np.abs(interf) ** 2)
+        # interference is CN: |.|^2 exponential, relative standard error 1/sqrt(n)
+        self.assertAlmostEqual(zeta0 / p_int / sol.metric, 1.0, delta=5 / np.sqrt(n))
+        self.assertLess(abs(np.mean(interf * g0.conj())), 5 * np.sqrt(p_int * zeta0 / n))
+
     def test_005_cpi_tags_fixed_gain_and_delay(self):
         n_tx, nu, nr, n, L, d = 4, 1, 4, 300, 64, 7
         x = np.zeros((n, n_tx), complex)
