@@ -129,6 +129,15 @@ class qa_isac_channel(gr_unittest.TestCase):
             np.testing.assert_allclose(y[seg], xf[seg] @ H.T, atol=1e-5, rtol=1e-5)
             if k > 0:  # the previous draw does not explain this segment
                 self.assertGreater(np.abs(y[seg] - xf[seg] @ csis[k - 1][0].T).max(), 0.1)
+        # csi_lead: each draw is announced 120 snapshots early, with the same H
+        # (draw o goes out once o - 120 snapshots are produced: up to n + 120 at the end)
+        chan = isac.isac_channel(n_tx, nu, nr, comm_noise_var=[0.0], coherence=T, seed=9,
+                                 csi_lead=120)
+        y2, _, csis2, _, _ = self.run_chan(chan, x, n_tx, nu, nr)
+        self.assertEqual([o for _, o in csis2], list(range(0, n + 121, T)))
+        np.testing.assert_array_equal(y2, y)
+        for (H, o), (H2, o2) in zip(csis, csis2):
+            np.testing.assert_array_equal(H, H2)
 
     def test_003_los_and_rician(self):
         n_tx, nu, nr = 6, 3, 2

@@ -170,6 +170,14 @@ public:
     bool comm_due() const { return d_pos >= d_next_comm; }
     bool cpi_due() const { return d_pos >= d_next_cpi; }
     void draw_comm(); //!< new H (NLoS part), schedules the next draw
+    /*!
+     * H of channel draw k (k >= comm_draw_index()), which takes effect at
+     * snapshot k * coherence. Future draws are taken from the H stream ahead
+     * of time and kept, so draw_comm() later uses exactly this matrix (lets
+     * the block publish csi before the snapshot it applies to). With
+     * coherence = 0 only k = 0 exists. Future LoS parts use the current angles.
+     */
+    cmat H_of_draw(uint64_t k);
     void draw_gains(); //!< new gammas, schedules the next CPI
     uint64_t comm_draw_index() const { return d_comm_index; }
     uint64_t cpi_index() const { return d_cpi_index; }
@@ -234,6 +242,7 @@ private:
     };
 
     cmat d_H, d_Hnlos;       // n_users x n_tx
+    std::vector<cmat> d_future_nlos; // pre-drawn NLoS parts of draws index+1, +2, ...
     std::vector<float> d_comm_std; // per-user noise std per real component
     cvec d_w;                // unit gain draws (Q+1)
     cmat d_gr, d_gt;         // n_rx x (Q+1), (Q+1) x n_tx
