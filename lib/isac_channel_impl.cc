@@ -166,6 +166,9 @@ void isac_channel_impl::publish_csi(uint64_t offset)
 
 void isac_channel_impl::publish_truth(uint64_t offset)
 {
+    // Building the dict costs microseconds per CPI; skip it when nobody listens.
+    if (pmt::is_null(message_subscribers(d_truth_port)))
+        return;
     const auto& p = d_model.params();
     const core::cvec g = d_model.gains();
     const core::rvec z = d_model.zeta2();
