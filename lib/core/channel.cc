@@ -37,7 +37,6 @@ uint64_t random_seed()
 uint32_t gaussian_rng::s_kn[128];
 float gaussian_rng::s_wn[128];
 float gaussian_rng::s_fn[128];
-bool gaussian_rng::s_init = false;
 
 bool gaussian_rng::init_tables()
 {
@@ -58,7 +57,6 @@ bool gaussian_rng::init_tables()
         s_fn[i] = float(std::exp(-0.5 * dn * dn));
         s_wn[i] = float(dn / m1);
     }
-    s_init = true;
     return true;
 }
 

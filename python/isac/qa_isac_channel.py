@@ -331,7 +331,10 @@ class qa_isac_channel(gr_unittest.TestCase):
                                     pmt.intern("high"))
             nan = pmt.dict_add(pmt.make_dict(), pmt.intern("radar_noise_var"),
                                pmt.from_double(float("nan")))
-            for m in (pmt.intern("junk"), bad_angle, good, bad_len, bad_key, bad_type, nan):
+            # a Python dict with a list value (a PMT vector) works as well
+            pylist = pmt.to_pmt({"comm_noise_var": [0.3, 0.4]})
+            for m in (pmt.intern("junk"), bad_angle, good, bad_len, bad_key, bad_type, nan,
+                      pylist):
                 c.to_basic_block()._post(port, m)
 
         y, r, _, tr, _ = self.run_chan(chan, x, n_tx, nu, nr, pre)
@@ -341,6 +344,7 @@ class qa_isac_channel(gr_unittest.TestCase):
         self.assertEqual(chan.cnr_db(), [5.0, 6.0])
         self.assertEqual(chan.radar_noise_var(), 2.0)
         self.assertEqual(chan.target_snr_db(), 15.0)
+        self.assertEqual(chan.comm_noise_var(), [0.3, 0.4])
         # truth reflects the change: same snapshot (CPI 0), new angles
         last = tr[-1]["msg"]
         ang = list(pmt.f64vector_elements(pmt.dict_ref(last, pmt.intern("angles_deg"),

@@ -9,7 +9,8 @@
  *
  * The echo uses the rank-(Q+1) structure of spec 1.3: c_q = g_T(theta_q)^T x,
  * r = sum_q gamma_q c_q g_R(theta_q) + n_R; no n_rx x n_tx matrix is formed.
- * Work is done in batches of snapshots with Eigen GEMMs on single precision.
+ * The hot path is single precision, one snapshot at a time, with a
+ * fixed-order dot kernel so that the rounding never depends on batching.
  *
  * Random streams: H draws, gain draws, comm noise and radar noise each have
  * their own generator seeded from `seed`, so the output of a fixed seed does
@@ -101,7 +102,6 @@ private:
     static uint32_t s_kn[128];
     static float s_wn[128];
     static float s_fn[128];
-    static bool s_init;
     static bool init_tables();
 };
 
