@@ -103,10 +103,15 @@ isac_channel::sptr isac_channel::make(int n_tx,
     p.target_delay = target_delay;
     p.validate();
     core::check_int_range("csi_lead", csi_lead, 0, std::numeric_limits<long>::max());
-    if (coherence > 0 && csi_lead / coherence > 65536)
-        core::throw_param("csi_lead",
-                          std::to_string(csi_lead),
-                          "at most 65536 x coherence (draws published ahead)");
+    if (coherence > 0) {
+        // Draws announced ahead are kept in memory until they take effect.
+        const int64_t ahead = csi_lead / coherence + 1;
+        if (ahead > 65536 || ahead * n_users * n_tx > (int64_t(1) << 24))
+            core::throw_param("csi_lead",
+                              std::to_string(csi_lead),
+                              "(csi_lead/coherence + 1) <= 65536 and "
+                              "(csi_lead/coherence + 1) * n_users * n_tx <= 2^24");
+    }
     return gnuradio::make_block_sptr<isac_channel_impl>(p, uint64_t(csi_lead));
 }
 
@@ -152,7 +157,7 @@ void isac_channel_impl::publish_ahead(uint64_t pos)
     const auto coh = uint64_t(d_model.params().coherence);
     if (coh == 0)
         return; // static channel: only draw 0, published at start
-    while (d_next_pub * coh <= pos + d_csi_lead) {
+    while (d_next_pub <= (pos + d_csi_lead) / coh) { // no overflow for huge coherence
         message_port_pub(d_csi_port,
                          make_csi(d_model.H_of_draw(d_next_pub), d_next_pub * coh));
         ++d_next_pub;

@@ -337,8 +337,8 @@ cmat isac_channel_model::H_of_draw(uint64_t k)
     if (k == d_comm_index)
         return d_H;
     const size_t ahead = size_t(k - d_comm_index);
-    if (ahead > 1u << 16)
-        throw param_error("H_of_draw: more than 65536 draws ahead");
+    if (ahead > (1u << 16) + 1)
+        throw param_error("H_of_draw: more than 65537 draws ahead");
     if (d_p.comm == comm_model::los)
         return combine(d_p.comm, d_Hnlos, d_p.n_tx, d_p.user_rad, d_p.rician_k_db);
     while (d_future_nlos.size() < ahead)

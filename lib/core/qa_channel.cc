@@ -266,7 +266,7 @@ public:
             std::vector<cmat> ahead;
             for (uint64_t k = 0; k < 4; ++k)
                 ahead.push_back(m.H_of_draw(k));
-            CPPUNIT_ASSERT_THROW(isac_channel_model(p).H_of_draw(1u << 20), param_error);
+            CPPUNIT_ASSERT_THROW(isac_channel_model(p).H_of_draw((1u << 16) + 2), param_error);
             std::vector<cfloat> y(p.n_users), r(p.n_rx), y2(p.n_users), r2(p.n_rx);
             for (long t = 0; t < 28; ++t) {
                 for (auto* mm : { &m, &ref }) {

@@ -382,7 +382,8 @@ class qa_isac_channel(gr_unittest.TestCase):
             dict(clutter_deg=[200.0], cnr_db=[1.0]), dict(cnr_db=[1.0]),
             dict(radar_noise_var=0.0), dict(radar_noise_var=float("inf")),
             dict(gain_model="swerling3"), dict(cpi_len=0), dict(target_delay=-1),
-            dict(rician_k_db=float("nan")),
+            dict(rician_k_db=float("nan")), dict(csi_lead=-1),
+            dict(coherence=1, csi_lead=10 ** 6),  # too many draws held ahead
         ]
         for b in bad:
             kw = dict(ok)
