@@ -416,6 +416,25 @@ class qa_isac_channel(gr_unittest.TestCase):
         np.testing.assert_allclose(m.tx_rows, np.array([g_seed000(n_tx, t) for t in (10, 20)]),
                                    atol=1e-12)
 
+    def test_012_gains_constant_within_cpi(self):
+        n_tx, nr, n, L, s2 = 6, 8, 400, 40, 0.01
+        th = [-5.0, 45.0]
+        x = cn(self.rng, n, n_tx)
+        chan = isac.isac_channel(n_tx, 1, nr, target_deg=th[0], clutter_deg=th[1:],
+                                 cnr_db=[20.0], target_snr_db=20.0, radar_noise_var=s2,
+                                 cpi_len=L, seed=31)
+        _, r, _, tr, _ = self.run_chan(chan, x, n_tx, 1, nr)
+        self.assertEqual([t["cpi_start"] for t in tr], list(range(0, n, L)))
+        GT = np.array([g_seed000(n_tx, t) for t in th])
+        GR = np.array([g_seed000(nr, t) for t in th]).T
+        c = x.astype(np.complex64).astype(np.complex128) @ GT.T
+        gam = np.repeat(np.array([t["gamma"] for t in tr]), L, axis=0)  # per snapshot
+        res = r - (gam * c) @ GR.T
+        self.assertAlmostEqual(np.mean(np.abs(res) ** 2), s2, delta=5 * s2 / np.sqrt(res.size))
+        # a new draw per CPI: consecutive CPIs' gains differ
+        g = np.array([t["gamma"] for t in tr])
+        self.assertTrue(np.all(np.abs(np.diff(g, axis=0)) > 0))
+
 
 if __name__ == "__main__":
     gr_unittest.run(qa_isac_channel)
