@@ -319,7 +319,7 @@ void isac_channel_model::draw_comm()
         d_Hnlos = cmat::Zero(d_p.n_users, d_p.n_tx); // deterministic: no draw
     } else if (!d_future_nlos.empty()) {
         d_Hnlos = std::move(d_future_nlos.front()); // drawn ahead by H_of_draw
-        d_future_nlos.erase(d_future_nlos.begin());
+        d_future_nlos.pop_front();
     } else {
         d_Hnlos = draw_cn_matrix(d_p.n_users, d_p.n_tx, d_rng_h);
     }

@@ -39,6 +39,7 @@
 
 #include <gnuradio/isac/core/types.h>
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -242,7 +243,7 @@ private:
     };
 
     cmat d_H, d_Hnlos;       // n_users x n_tx
-    std::vector<cmat> d_future_nlos; // pre-drawn NLoS parts of draws index+1, +2, ...
+    std::deque<cmat> d_future_nlos; // pre-drawn NLoS parts of draws index+1, +2, ...
     std::vector<float> d_comm_std; // per-user noise std per real component
     cvec d_w;                // unit gain draws (Q+1)
     cmat d_gr, d_gt;         // n_rx x (Q+1), (Q+1) x n_tx
