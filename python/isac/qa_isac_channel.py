@@ -415,6 +415,17 @@ class qa_isac_channel(gr_unittest.TestCase):
         # rank-(Q+1) structure exposed to studies: G = rx_steering diag(g) tx_rows
         np.testing.assert_allclose(m.tx_rows, np.array([g_seed000(n_tx, t) for t in (10, 20)]),
                                    atol=1e-12)
+        # runtime changes for studies: validated like the block's setters
+        m.set_clutter([-30.0, 50.0], [3.0, 4.0])
+        m.set_target_deg(-12.5)
+        np.testing.assert_allclose(m.rx_steering.T,
+                                   [g_seed000(nr, t) for t in (-12.5, -30.0, 50.0)], atol=1e-12)
+        np.testing.assert_allclose(m.zeta2(), 10 ** (np.array([15.0, 3.0, 4.0]) / 10))
+        self.assertEqual(len(m.gains()), 3)
+        with self.assertRaises(ValueError):
+            m.set_clutter([10.0], [])
+        with self.assertRaises(ValueError):
+            m.set_target_deg(-91.0)
 
     def test_012_gains_constant_within_cpi(self):
         n_tx, nr, n, L, s2 = 6, 8, 400, 40, 0.01
