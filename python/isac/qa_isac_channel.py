@@ -113,8 +113,10 @@ class qa_isac_channel(gr_unittest.TestCase):
         # residual uncorrelated with the input (noise is independent of x)
         corr = np.abs(res.T.conj() @ x) / n
         self.assertLess(corr.max(), 5 * np.sqrt(var.max() / n))
-        # Rayleigh entries: unit power (24 entries only: loose 5-sigma bound)
-        self.assertAlmostEqual(np.mean(np.abs(H) ** 2), 1.0, delta=5 / np.sqrt(24))
+        # Rayleigh entries CN(0, 1): 20 draws of 8 x 3 (480 entries, 5-sigma bound)
+        P = [np.mean(np.abs(isac.core.draw_comm_channel("rayleigh", nu, n_tx, seed=s)) ** 2)
+             for s in range(1, 21)]
+        self.assertAlmostEqual(np.mean(P), 1.0, delta=5 / np.sqrt(480))
 
     def test_002_coherence_boundaries_match_csi(self):
         n_tx, nu, nr, n, T = 4, 2, 2, 530, 50
