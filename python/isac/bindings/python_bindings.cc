@@ -14,6 +14,7 @@ namespace py = pybind11;
 // BINDING_FUNCTION_PROTOTYPES(
 void bind_one_bit_quantizer(py::module& m);
 void bind_doa_mle(py::module& m);
+void bind_isac_channel(py::module& m);
 // ) END BINDING_FUNCTION_PROTOTYPES
 
 // Core (no GNU Radio runtime) bindings, into gnuradio.isac.core
@@ -21,6 +22,7 @@ void bind_core_steering(py::module& m);
 void bind_core_radar_metrics(py::module& m);
 void bind_core_crb(py::module& m);
 void bind_core_doa(py::module& m);
+void bind_core_channel(py::module& m);
 
 // import_array() returns NULL on newer Pythons; this wrapper hides that.
 void* init_numpy()
@@ -46,5 +48,10 @@ PYBIND11_MODULE(isac_python, m)
     // BINDING_FUNCTION_CALLS(
     bind_one_bit_quantizer(m);
     bind_doa_mle(m);
+    bind_core_channel(core);
+
+    // BINDING_FUNCTION_CALLS(
+    bind_one_bit_quantizer(m);
+    bind_isac_channel(m);
     // ) END BINDING_FUNCTION_CALLS
 }
