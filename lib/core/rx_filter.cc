@@ -21,6 +21,21 @@ void check_pfa_noise(double pfa, double noise_var)
         throw_param("pfa", std::to_string(pfa), "(0, 1)");
     check_positive_finite("radar_noise_var", noise_var);
 }
+
+// A (rows x n, complex) -> W (2 rows x 2n, real) with W [Re v; Im v] interleaved = [Re Av; Im Av].
+Eigen::MatrixXf real_form(const cmat& A)
+{
+    Eigen::MatrixXf W(2 * A.rows(), 2 * A.cols());
+    for (Eigen::Index i = 0; i < A.rows(); ++i)
+        for (Eigen::Index n = 0; n < A.cols(); ++n) {
+            const float ar = float(A(i, n).real()), ai = float(A(i, n).imag());
+            W(2 * i, 2 * n) = ar;
+            W(2 * i, 2 * n + 1) = -ai;
+            W(2 * i + 1, 2 * n) = ai;
+            W(2 * i + 1, 2 * n + 1) = ar;
+        }
+    return W;
+}
 } // namespace
 
 rx_filter::rx_filter(const radar_scene& scene, adc_model adc, double pfa, double noise_var)
@@ -28,11 +43,11 @@ rx_filter::rx_filter(const radar_scene& scene, adc_model adc, double pfa, double
 {
     check_pfa_noise(pfa, noise_var);
     d_neg_log_pfa = -std::log(pfa);
-    d_grh = scene.gr().adjoint().cast<cfloat>();
-    d_gtt = scene.gt().transpose().cast<cfloat>();
     const int Q1 = scene.n_clutter() + 1;
-    d_p.resize(Q1, chunk);
-    d_c.resize(Q1, chunk);
+    d_wr = real_form(scene.gr().adjoint());
+    d_wt = real_form(scene.gt().transpose());
+    d_p.resize(2 * Q1, chunk);
+    d_c.resize(2 * Q1, chunk);
     d_xn.resize(chunk);
     d_ws.resize(scene.workspace_size());
     d_cd.resize(Q1);
@@ -54,17 +69,17 @@ void rx_filter::process(const cfloat* r,
     const int nr = d_scene.n_rx(), nt = d_scene.n_tx();
     for (int base = 0; base < n; base += chunk) {
         const int b = std::min(chunk, n - base);
-        Eigen::Map<const cmatf> R(r + size_t(base) * nr, nr, b);
-        Eigen::Map<const cmatf> X(x + size_t(base) * nt, nt, b);
-        d_p.leftCols(b).noalias() = d_grh * R;
-        d_c.leftCols(b).noalias() = d_gtt * X;
+        Eigen::Map<const Eigen::MatrixXf> R(reinterpret_cast<const float*>(r + size_t(base) * nr), 2 * nr, b);
+        Eigen::Map<const Eigen::MatrixXf> X(reinterpret_cast<const float*>(x + size_t(base) * nt), 2 * nt, b);
+        d_p.leftCols(b).noalias() = d_wr * R;
+        d_c.leftCols(b).noalias() = d_wt * X;
         d_xn.head(b) = X.colwise().squaredNorm();
         for (int j = 0; j < b; ++j) {
             const int l = base + j;
             cdouble* t = terms ? terms + size_t(l) * Q1 : nullptr;
             bool finite = std::isfinite(d_xn[j]);
             for (int q = 0; q < Q1; ++q) {
-                const cfloat pq = d_p(q, j), cq = d_c(q, j);
+                const cfloat pq(d_p(2 * q, j), d_p(2 * q + 1, j)), cq(d_c(2 * q, j), d_c(2 * q + 1, j));
                 finite = finite && std::isfinite(pq.real()) && std::isfinite(pq.imag()) &&
                          std::isfinite(cq.real()) && std::isfinite(cq.imag());
                 d_cd[q] = cdouble(cq);
@@ -85,9 +100,9 @@ void rx_filter::process(const cfloat* r,
             }
             const double gmg = d_scene.solve_into(d_cd.data(), d_adc, d_y.data(), d_gq.data(), d_ws.data());
             // v^H r with v = g0 - A y: p_0 - sum_q conj(y_q) p_q
-            cdouble vr = cdouble(d_p(0, j));
+            cdouble vr(d_p(0, j), d_p(1, j));
             for (int q = 0; q < Q; ++q)
-                vr -= std::conj(d_y[q]) * cdouble(d_p(q + 1, j));
+                vr -= std::conj(d_y[q]) * cdouble(d_p(2 * q + 2, j), d_p(2 * q + 3, j));
             // v^H g_q = conj(g_q^H M^{-1} g0); clutter gains of v: c_q v^H g_q
             for (int q = 0; q < Q; ++q)
                 d_a[q] = d_cd[q + 1] * std::conj(d_gq[q]);
