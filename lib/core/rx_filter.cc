@@ -84,11 +84,11 @@ void rx_filter::process(const cfloat* r,
                          std::isfinite(cq.real()) && std::isfinite(cq.imag());
                 d_cd[q] = cdouble(cq);
             }
-            const double c0 = std::abs(d_cd[0]);
+            const double c0sq = std::norm(d_cd[0]);
             snapshot_status st = snapshot_status::ok;
             if (!finite)
                 st = snapshot_status::non_finite;
-            else if (!(c0 > degenerate_tol * std::sqrt(double(d_xn[j]))))
+            else if (!(c0sq > degenerate_tol * degenerate_tol * double(d_xn[j])))
                 st = snapshot_status::degenerate;
             status[l] = st;
             if (st != snapshot_status::ok) {
@@ -111,7 +111,8 @@ void rx_filter::process(const cfloat* r,
             // |z|/kappa is invariant to the filter's scale, so it is taken on v.
             stat[l] = var > 0.0 ? float(std::abs(vr) / std::sqrt(var * d_neg_log_pfa)) : 0.0f;
             // u = v / (conj(c0) gmg)  =>  u^H r = v^H r / (c0 gmg)
-            const cdouble scale = 1.0 / (d_cd[0] * gmg);
+            // 1/(c0 gmg) without a library complex division
+            const cdouble scale = std::conj(d_cd[0]) / (c0sq * gmg);
             z[l] = cfloat(vr * scale);
             if (t) {
                 t[0] = vn2 * std::norm(scale);
