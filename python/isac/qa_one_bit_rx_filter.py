@@ -263,10 +263,14 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         k_std = 1 / np.sqrt(trials * np.vdot(r, r).real)
         self.assertLess(4 * k_std / k_th, 0.01)
         self.assertLess(abs(k / k_th - 1), 4 * k_std / k_th + 0.006)
+        print(f"\nquantizer: E[r~]/r slope / (2/sqrt(pi sigma^2)) - 1 = {k / k_th - 1:+.4f} "
+              f"(4 sigma {4 * k_std / k_th:.4f})")
         cov = cov / trials - np.outer(mean, mean.conj())
         # Cov = 2I up to the O(per-antenna SNR) term |E r~_n|^2 that Theorem 1 neglects
         np.testing.assert_array_less(np.abs(np.diag(cov) - 2.0), 1.1 * k_th ** 2 * np.abs(r) ** 2 + 0.01)
         self.assertLess(abs(np.mean(np.diag(cov).real) - 2.0), 0.02)
+        print(f"quantizer: mean diag Cov = {np.mean(np.diag(cov).real):.4f}, "
+              f"max |offdiag| = {np.max(np.abs(cov[~np.eye(nr, dtype=bool)])):.4f}")
         off = cov[~np.eye(nr, dtype=bool)]
         self.assertLess(np.max(np.abs(off)), 5 * 2 / np.sqrt(trials))
 
@@ -313,6 +317,7 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
             out, th = self.mc_run(nr, 10.0, T, "1bit", seed=nr, block=(nr == 128))
             mc, sd = self.mc_metric(out[0][0], out[1][0])
             gaps[nr] = 10 * np.log10(th) - mc
+            print(f"\nN_R={nr}: QSCNR TA {10 * np.log10(th):.3f} dB, MC {mc:.3f} +- {sd:.3f} dB, gap {gaps[nr]:.3f} dB")
             self.assertLess(3 * sd, 0.15)
             if nr == 128:
                 self.assertLess(abs(gaps[nr]), 0.4, f"TA {10*np.log10(th):.2f} dB MC {mc:.2f} dB")
@@ -320,6 +325,7 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
                 pfa_hat = np.mean(s0 >= 1)
                 self.assertLess(4 * np.sqrt(1e-2 * 0.99 / T), 0.2e-2)  # the check can resolve +-20 %
                 self.assertLess(abs(pfa_hat - 1e-2), 0.2e-2, f"Pfa {pfa_hat}")
+                print(f"N_R=128: empirical Pfa {pfa_hat:.5f} (nominal 0.01, {T} H0 runs)")
                 # ROC from one run: kappa(Pfa) = kappa(1e-2) sqrt(ln Pfa / ln 1e-2)
                 for pfa in (1e-3, 1e-2, 1e-1, 0.3):
                     thr = np.sqrt(np.log(pfa) / np.log(1e-2))
@@ -328,6 +334,7 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
                     sd_pd = np.sqrt(pd_th * (1 - pd_th) / T)
                     # TA is asymptotic; the 1-bit MC sits slightly below it (spec 4)
                     self.assertLess(abs(pd - pd_th), 4 * sd_pd + 0.015, f"Pfa {pfa}: Pd {pd} vs {pd_th}")
+                    print(f"  Pfa {pfa:g}: Pd MC {pd:.4f}, TA {pd_th:.4f} (binomial sd {sd_pd:.4f})")
         self.assertGreater(gaps[16], gaps[128])
 
     def test_008_one_bit_loss_1p96_db(self):
@@ -342,11 +349,14 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
                 # the ideal ADC is exactly Gaussian: Pfa and MC SCNR at their sampling error
                 pfa_hat = np.mean(out[0][1] >= 1)
                 self.assertLess(abs(pfa_hat - 1e-2), 4 * np.sqrt(1e-2 * 0.99 / T))
+                print(f"\nideal ADC: Pfa {pfa_hat:.5f}, SCNR MC {mc[adc][0]:.3f} vs TA {10 * np.log10(th):.3f} dB")
                 self.assertLess(abs(mc[adc][0] - 10 * np.log10(th)), 4 * mc[adc][1])
         d = mc["inf"][0] - mc["1bit"][0]
         sd = np.hypot(mc["inf"][1], mc["1bit"][1])  # conservative: both runs share their draws
         self.assertLess(3 * sd, 0.15)
         self.assertLess(abs(d - 1.96), 0.2, f"loss {d:.3f} dB")
+        print(f"\nSNR_R 5 dB, N_R 128: MC SCNR(inf) {mc['inf'][0]:.3f} dB, MC QSCNR(1bit) {mc['1bit'][0]:.3f} dB, "
+              f"difference {d:.3f} dB (sd <= {sd:.3f})")
 
     def test_009_cpi_threshold_calibration(self):
         # Coherent CPI (L = 8, gammas constant over the CPI). Ideal ADC: the analytic
@@ -362,9 +372,12 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         self.assertLess(tol, 0.2 * pfa)
         s = rc.h0_statistics(sc, C.adc_model.ideal, pfa, L, X, zeta2, 1.0, T, np.random.default_rng(1))
         self.assertLess(abs(np.mean(s >= 1) - pfa), tol)
+        print(f"\nCPI L={L}: ideal-ADC analytic Pfa {np.mean(s >= 1):.5f} (nominal {pfa})")
         scale = rc.calibrate_threshold_scale(sc, C.adc_model.one_bit, pfa, L, X, zeta2, trials=20000, seed=2)
         s = rc.h0_statistics(sc, C.adc_model.one_bit, pfa, L, X, zeta2, 1.0, T, np.random.default_rng(3))
         self.assertLess(np.mean(s >= 1), pfa / 2)  # analytic: conservative here
+        print(f"\nCPI L={L}: 1-bit analytic Pfa {np.mean(s >= 1):.5f}, calibrated (scale {scale:.4f}) "
+              f"{np.mean(s >= scale):.5f}")
         self.assertLess(abs(np.mean(s >= scale) - pfa), tol + 0.05 * pfa)  # + quantile error of the calibration
         # and the block applies the scale: its statistic is the kernel's divided by it
         blk = isac.one_bit_rx_filter(nt, nr, 10.0, [-50.0, 30.0], 10.0, [30.0], 1.0, pfa, "1bit", L, scale)
