@@ -6,8 +6,16 @@
 """Flowgraph throughput of isac.one_bit_rx_filter (snapshots/s, wall clock) vs a
 baseline flowgraph that moves the same two vector streams through blocks.copy.
 Sources repeat 256 random 1-bit snapshots; Q = 2 (seed-000 scene), N_T = N_R = n."""
+import os
 import sys
 import time
+
+# Prefer this tree's build (build/test_modules) over an older installed gnuradio.isac.
+_tm = os.path.join(os.environ.get("ISAC_BUILD_DIR",
+                                  os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "build")),
+                   "test_modules")
+if os.path.isdir(_tm):
+    sys.path.insert(0, _tm)
 
 import numpy as np
 from gnuradio import blocks, gr, isac
@@ -40,7 +48,7 @@ def run(n, items, use_filter):
 
 
 def main():
-    items = int(sys.argv[1]) if len(sys.argv) > 1 else 2_000_000
+    items = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     print(f"{'n':>5} {'rx_filter snap/s':>18} {'copy baseline snap/s':>22} {'ratio':>7}")
     for n in (16, 128):
         f = run(n, items, True)
