@@ -109,7 +109,7 @@ void rx_filter::process(const cfloat* r,
             const double vn2 = d_scene.minv_g0_norm2(d_y.data());
             const double var = d_scene.h0_variance(vn2, d_a.data(), d_adc, d_noise_var);
             // |z|/kappa is invariant to the filter's scale, so it is taken on v.
-            stat[l] = var > 0.0 ? float(std::abs(vr) / std::sqrt(var * d_neg_log_pfa)) : 0.0f;
+            stat[l] = var > 0.0 ? float(std::sqrt(std::norm(vr) / (var * d_neg_log_pfa))) : 0.0f;
             // u = v / (conj(c0) gmg)  =>  u^H r = v^H r / (c0 gmg)
             // 1/(c0 gmg) without a library complex division
             const cdouble scale = std::conj(d_cd[0]) / (c0sq * gmg);
