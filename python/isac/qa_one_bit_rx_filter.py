@@ -66,12 +66,16 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
     def tearDown(self):
         self.tb = None
 
-    def run_block(self, blk, r, x, r_tags=()):
+    def run_block(self, blk, r, x, r_tags=(), adc_block=None):
+        """r (and x) through blk; adc_block (e.g. the 1-bit quantizer) between r and blk."""
         nr, nt = r.shape[1], x.shape[1]
         self.tb = gr.top_block()
         s0 = blocks.vector_source_c(r.astype(np.complex64).ravel(), False, nr, list(r_tags))
         s1 = blocks.vector_source_c(x.astype(np.complex64).ravel(), False, nt)
         k0, k1 = blocks.vector_sink_c(), blocks.vector_sink_f()
+        if adc_block is not None:
+            self.tb.connect(s0, adc_block)
+            s0 = adc_block
         self.tb.connect(s0, (blk, 0))
         self.tb.connect(s1, (blk, 1))
         self.tb.connect((blk, 0), k0)
@@ -329,12 +333,14 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         out = {}
         for h in (0, 1):
             r = rc.simulate_echo(sc, X, zeta2, 1.0, rng, target=bool(h))
-            r = rc.one_bit_adc(r) if adc == "1bit" else r
             m = C.adc_model.one_bit if adc == "1bit" else C.adc_model.ideal
             if block:
+                # the real receive chain: raw echo -> 1-bit quantizer (adc) -> filter
                 blk = isac.one_bit_rx_filter(nt, nr, 10.0, [-50.0, 30.0], snr_db, [cnr_db], 1.0, pfa, adc)
-                z, s, _, _ = self.run_block(blk, r, X)
+                q = isac.one_bit_quantizer(nr, "adc") if adc == "1bit" else None
+                z, s, _, _ = self.run_block(blk, r, X, adc_block=q)
             else:
+                r = rc.one_bit_adc(r) if adc == "1bit" else r
                 z, s, _ = C.rx_filter(sc, m, pfa, 1.0).process(r.astype(np.complex64), X.astype(np.complex64))
             out[h] = (z, s)
         return out, sc.metric(x, m)
