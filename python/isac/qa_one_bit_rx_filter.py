@@ -319,6 +319,27 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         off = cov[~np.eye(nr, dtype=bool)]
         self.assertLess(np.max(np.abs(off)), 5 * 2 / np.sqrt(trials))
 
+    def test_006b_filter_output_given_gamma(self):
+        # eq. 11: z | H1, gamma ~ CN((2/sqrt(pi sigma^2)) u^H r_1, 2||u||^2); with the
+        # distortionless u (u^H G_0 x = 1) the mean is (2/sqrt(pi sigma^2)) gamma_0.
+        # Per-antenna SNR |gamma_0 c_0|^2/(N_R sigma^2) = -20 dB, fixed gamma_0, T trials.
+        nt, nr, T, sigma2 = 64, 128, 20000, 2.0
+        x = rc.one_bit_adc(np.conj(steer(nt, 10.0))) * np.sqrt(1 / (2 * nt))
+        c0 = steer(nt, 10.0) @ x
+        gamma0 = np.sqrt(0.01 * nr * sigma2) / abs(c0) * np.exp(0.7j)
+        r = gamma0 * c0 * steer(nr, 10.0) + self.cn(T, nr) * np.sqrt(sigma2 / 2)
+        blk = isac.one_bit_rx_filter(nt, nr, 10.0, [], 0.0, [], sigma2, 1e-2, "1bit")
+        z, _, _, _ = self.run_block(blk, r, np.tile(x, (T, 1)), adc_block=isac.one_bit_quantizer(nr, "adc"))
+        u2 = 1 / abs(c0) ** 2  # clutter-free: u = g_R0 / c_0^*
+        mean_th = 2 / np.sqrt(np.pi * sigma2) * gamma0
+        sd = np.sqrt(2 * u2 / T)
+        # 4 sigma of the sample mean + the erf curvature (x^2/3 = 0.2 % at this SNR) + 0.3 %
+        self.assertLess(abs(np.mean(z) - mean_th), 4 * sd + 0.005 * abs(mean_th))
+        var = np.var(z)
+        self.assertLess(abs(var / (2 * u2) - 1), 4 * np.sqrt(1 / T) + 0.02)
+        print(f"\neq. 11: E[z]/((2/sqrt(pi sigma^2)) gamma_0) = {np.mean(z) / mean_th:.4f}, "
+              f"Var z/(2||u||^2) = {var / (2 * u2):.4f}")
+
     def mc_run(self, nr, snr_db, trials, adc, seed, cnr_db=30.0, pfa=1e-2, block=True):
         """H0 and H1 runs at the seed-000 geometry (N_T = 128, theta_0 = 10, clutter
         -50/30 deg) with x the 1-bit DAC beam towards theta_0, through the block or
