@@ -360,90 +360,6 @@ struct qos_state {
 
 } // namespace
 
-ilp_result ilp_qos_heuristic(const rvec& w, const rmat& At, const rvec& lambda, double c,
-                             const std::vector<rvec>& warm, bool use_lp)
-{
-    const int n = int(w.size());
-    ilp_result res;
-    res.nodes = 1;
-    const double tol = feas_tol(lambda, c, At);
-    std::vector<rvec> starts;
-    const rvec lo = rvec::Constant(n, -c), hi = rvec::Constant(n, c);
-    if (use_lp) {
-        const lp_result lp = lp_solve(w, At, lambda, lo, hi);
-        if (lp.status == lp_result::infeasible) {
-            res.lp_feasible = false;
-            res.lp_bound = -inf;
-            res.xt = sign_vec(w, w, c);
-            res.objective = w.dot(res.xt);
-            return res;
-        }
-        res.lp_feasible = true;
-        res.lp_bound = lagrangian_bound(w, At, lambda, lo, hi, lp.dual);
-        if (lp.status == lp_result::optimal)
-            res.lp_bound = std::min(res.lp_bound, std::max(lp.value, w.dot(lp.z)));
-        starts.push_back(sign_vec(lp.z, w, c));
-        // Tightened LPs (spec 3.4): the LP optimum makes rows active and rounding its
-        // <= 2U fractional coordinates breaks them; raise each broken row by its
-        // violation and re-solve until the rounded point is feasible.
-        rvec lt = lambda;
-        rvec xr = starts.back();
-        for (int round = 0; round < 6; ++round) {
-            const rvec v = (At * xr - lt).cwiseMin(0.0);
-            const rvec viol = (At * xr - lambda).cwiseMin(0.0);
-            if (viol.minCoeff() >= -tol)
-                break;
-            lt -= v + (-viol).cwiseSign() * tol * 10; // v <= 0
-            lt = lt.cwiseMax(lambda - v);
-            const lp_result lpt = lp_solve(w, At, lt, lo, hi);
-            if (lpt.status == lp_result::infeasible)
-                break;
-            xr = sign_vec(lpt.z, w, c);
-            starts.push_back(xr);
-        }
-        // Lagrangian starts sign(w + beta At^T nu): beta > 1 tightens the rows the
-        // LP makes active, which is what rounding alone fails on (spec 3.4)
-        const rvec g = At.transpose() * lp.dual;
-        for (double beta : { 1.0, 1.1, 1.3, 1.7, 2.5 })
-            starts.push_back(sign_vec(w + beta * g, w, c));
-    } else {
-        res.lp_feasible = true;
-        res.lp_bound = c * w.cwiseAbs().sum();
-        starts.push_back(sign_vec(w, w, c));
-    }
-    for (const auto& v : warm)
-        if (v.size() == n)
-            starts.push_back(sign_vec(v, w, c));
-
-    qos_state S(w, At, lambda, c, tol);
-    double best = -inf;
-    double best_viol = inf;
-    for (const auto& x0 : starts) {
-        S.set(x0);
-        if (!S.repair()) {
-            const double v = S.viol();
-            if (!res.feasible && v < best_viol) { // keep the least infeasible point
-                best_viol = v;
-                res.xt = S.x;
-                res.objective = S.obj;
-            }
-            continue;
-        }
-        S.local_search();
-        if (S.obj > best) {
-            best = S.obj;
-            res.feasible = true;
-            res.xt = S.x;
-            res.objective = S.obj;
-        }
-    }
-    if (res.xt.size() == 0) {
-        res.xt = starts.front();
-        res.objective = w.dot(res.xt);
-    }
-    return res;
-}
-
 namespace {
 
 // Depth-first branch and bound over the first nbin columns (values lo or hi).
@@ -542,11 +458,143 @@ struct bnb {
 
 } // namespace
 
+namespace {
+
+} // namespace
+
+ilp_result ilp_qos_heuristic(const rvec& w, const rmat& At, const rvec& lambda, double c,
+                             const std::vector<rvec>& warm, bool use_lp, long max_nodes,
+                             int core_size, const rvec* nu_in, rvec* nu_out)
+{
+    const int n = int(w.size());
+    const int m = int(At.rows());
+    ilp_result res;
+    res.nodes = 1;
+    const double tol = feas_tol(lambda, c, At);
+    std::vector<rvec> starts;
+    const rvec lo = rvec::Constant(n, -c), hi = rvec::Constant(n, c);
+    rvec nu = (nu_in && nu_in->size() == m) ? *nu_in : rvec(rvec::Zero(m));
+    res.lp_feasible = true;
+    if (use_lp) {
+        const lp_result lp = lp_solve(w, At, lambda, lo, hi);
+        if (lp.status == lp_result::infeasible) {
+            res.lp_feasible = false;
+            res.lp_bound = -inf;
+            res.xt = sign_vec(w, w, c);
+            res.objective = w.dot(res.xt);
+            return res;
+        }
+        nu = lp.dual;
+        res.lp_bound = lagrangian_bound(w, At, lambda, lo, hi, nu);
+        if (lp.status == lp_result::optimal)
+            res.lp_bound = std::min(res.lp_bound, std::max(lp.value, w.dot(lp.z)));
+        starts.push_back(sign_vec(lp.z, w, c));
+        // Tightened LPs (spec 3.4): the LP optimum makes rows active and rounding its
+        // <= 2U fractional coordinates breaks them; raise each broken row by its
+        // violation and re-solve (twice at most) so the rounded point is feasible.
+        rvec lt = lambda;
+        rvec xr = starts.back();
+        for (int round = 0; round < 2; ++round) {
+            const rvec viol = (At * xr - lambda).cwiseMin(0.0);
+            if (viol.minCoeff() >= -tol)
+                break;
+            lt -= viol + viol.cwiseSign() * tol * 10;
+            const lp_result lpt = lp_solve(w, At, lt, lo, hi);
+            if (lpt.status == lp_result::infeasible)
+                break;
+            xr = sign_vec(lpt.z, w, c);
+            starts.push_back(xr);
+        }
+    } else {
+        // any nu >= 0 gives a certified (Lagrangian) bound without an LP
+        res.lp_bound = lagrangian_bound(w, At, lambda, lo, hi, nu);
+    }
+    if (nu_out)
+        *nu_out = nu;
+    // Lagrangian start sign(w + beta At^T nu), beta > 1 leaning into the active rows
+    const rvec g = At.transpose() * nu;
+    starts.push_back(sign_vec(w + g, w, c));
+    starts.push_back(sign_vec(w + 1.5 * g, w, c));
+    for (const auto& v : warm)
+        if (v.size() == n)
+            starts.push_back(sign_vec(v, w, c));
+
+    qos_state S(w, At, lambda, c, tol);
+    double best = -inf;
+    double best_viol = inf;
+    for (const auto& x0 : starts) {
+        S.set(x0);
+        if (!S.repair()) {
+            const double v = S.viol();
+            if (!res.feasible && v < best_viol) { // keep the least infeasible point
+                best_viol = v;
+                res.xt = S.x;
+                res.objective = S.obj;
+            }
+            continue;
+        }
+        S.local_search();
+        if (S.obj > best) {
+            best = S.obj;
+            res.feasible = true;
+            res.xt = S.x;
+            res.objective = S.obj;
+        }
+    }
+    if (max_nodes > 0 && n > 0) {
+        /*
+         * Core search: the optimum differs from sign(w + At^T nu) mostly where the
+         * reduced cost |rbar_j| is small. Fix every other coordinate at that sign
+         * and solve the K-column core ILP by LP branch and bound with a node budget.
+         */
+        const rvec rb = w + g;
+        std::vector<int> idx(n);
+        for (int j = 0; j < n; ++j)
+            idx[j] = j;
+        const int K = std::min(n, core_size > 0 ? core_size : 3 * m + 8);
+        std::partial_sort(idx.begin(), idx.begin() + K, idx.end(),
+                          [&](int a, int b) { return std::abs(rb[a]) < std::abs(rb[b]); });
+        rvec xfix = sign_vec(rb, w, c);
+        rmat Ak(m, K);
+        rvec wk(K);
+        for (int i = 0; i < K; ++i) {
+            Ak.col(i) = At.col(idx[i]);
+            wk[i] = w[idx[i]];
+            xfix[idx[i]] = 0.0;
+        }
+        const rvec lk = lambda - At * xfix;
+        const double off = w.dot(xfix);
+        bnb B{ wk, Ak, lk, K, max_nodes, 1e9 };
+        if (res.feasible)
+            B.best = best - off;
+        B.run(rvec::Constant(K, -c), rvec::Constant(K, c));
+        res.nodes += B.nodes;
+        if (B.best_z.size() && B.best + off > best) {
+            rvec x = xfix;
+            for (int i = 0; i < K; ++i)
+                x[idx[i]] = B.best_z[i] < 0 ? -c : c;
+            S.set(x);
+            if (S.feasible()) {
+                S.local_search();
+                best = S.obj;
+                res.feasible = true;
+                res.xt = S.x;
+                res.objective = S.obj;
+            }
+        }
+    }
+    if (res.xt.size() == 0) {
+        res.xt = starts.front();
+        res.objective = w.dot(res.xt);
+    }
+    return res;
+}
+
 ilp_result ilp_qos_exact(const rvec& w, const rmat& At, const rvec& lambda, double c,
                          long max_nodes, double max_seconds, const std::vector<rvec>& warm)
 {
     const int n = int(w.size());
-    ilp_result h = ilp_qos_heuristic(w, At, lambda, c, warm, true);
+    ilp_result h = ilp_qos_heuristic(w, At, lambda, c, warm, true, 0);
     ilp_result res;
     if (!h.lp_feasible) {
         res = h;

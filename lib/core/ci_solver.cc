@@ -199,12 +199,24 @@ ci_result ci_solver::solve_indices(const std::vector<int>& k) const
                     : 0.0;
     };
 
-    rvec cur;
-    bool have = false;
+    rvec cur, nu;
+    bool have = false, have_nu = false;
     double vcur = -inf;
 
     if (d_p.mode == ci_mode::qos) {
         cvec xlin = d_x0;
+        if (d_p.feasible_start && onebit) {
+            // spec 3.5 step 1: start from the max-min margin design when it meets lambda
+            const ci_surrogate sur0 = surrogate(xlin);
+            const ilp_result mm = maxmin(lam, false, sur0.w, 0.0, {});
+            if (mm.feasible && mm.objective >= -1e-10 * (1.0 + d_lambda)) {
+                cur = mm.xt;
+                have = true;
+                xlin = to_complex(cur);
+                vcur = d_scene.metric(xlin, adc);
+                r.trace.push_back(vcur);
+            }
+        }
         for (int t = 0; t < d_p.max_iter; ++t) {
             const ci_surrogate sur = surrogate(xlin);
             std::vector<rvec> warm;
@@ -216,8 +228,14 @@ ci_result ci_solver::solve_indices(const std::vector<int>& k) const
             else if (exact)
                 ilp = ilp_qos_exact(sur.w, At, lam, d_c, d_p.bnb_max_nodes,
                                     d_p.bnb_max_seconds, warm);
-            else
-                ilp = ilp_qos_heuristic(sur.w, At, lam, d_c, warm);
+            else {
+                // the LP runs on the first step (and every step if asked); later steps
+                // reuse its multipliers for the Lagrangian start and certified bound
+                const bool use_lp = t == 0 || d_p.lp_every_step || !have_nu;
+                ilp = ilp_qos_heuristic(sur.w, At, lam, d_c, warm, use_lp, d_p.search_nodes,
+                                        d_p.core_size, have_nu ? &nu : nullptr, &nu);
+                have_nu = true;
+            }
             ++r.iterations;
             r.optimal = r.optimal && ilp.optimal;
             if (!ilp.feasible && !have && ilp.lp_feasible && onebit) {
@@ -309,11 +327,59 @@ ci_result ci_solver::solve_indices(const std::vector<int>& k) const
             }
         }
     }
+    if (d_p.mode == ci_mode::qos && onebit && r.feasible && have && d_p.polish)
+        polish(cur, At, lam, r);
     r.x = to_complex(cur);
     if (!onebit && r.x.norm() > 0)
         r.x *= R / r.x.norm(); // ||x||^2 = E (spec 3.7); feasible points only move by rounding
     finish(r, k);
     return r;
+}
+
+void ci_solver::polish(rvec& xt, const rmat& At, const rvec& lam, ci_result& r) const
+{
+    // Flip local search on the QSCNR itself, keeping every QoS row: QSCNR depends
+    // on x only through c_q = g_T(theta_q)^T x, so a flip costs O(Q^3) (Woodbury)
+    // plus O(U) for the rows. It only accepts increases, so the sequence stays monotone.
+    const int n = int(xt.size()), N = d_n, Q = d_scene.n_clutter();
+    const cmat& gt = d_scene.gt();
+    cvec c = d_scene.couplings(to_complex(xt));
+    rvec res = At * xt - lam;
+    const double tol = 1e-10 * (1.0 + d_lambda);
+    double q = d_scene.solve(c, d_p.adc).metric;
+    cvec cn(Q + 1);
+    for (int pass = 0; pass < 2 * n; ++pass) {
+        int bj = -1;
+        double bq = q * (1.0 + 1e-12);
+        for (int j = 0; j < n; ++j) {
+            const double s = -2.0 * xt[j];
+            bool ok = true;
+            for (Eigen::Index i = 0; i < res.size() && ok; ++i)
+                ok = res[i] + s * At(i, j) >= -tol;
+            if (!ok)
+                continue;
+            const cdouble step = j < N ? cdouble(s, 0) : cdouble(0, s);
+            const int a = j < N ? j : j - N;
+            for (int k = 0; k <= Q; ++k)
+                cn[k] = c[k] + step * gt(a, k);
+            const double qn = d_scene.solve(cn, d_p.adc).metric;
+            if (qn > bq) {
+                bq = qn;
+                bj = j;
+            }
+        }
+        if (bj < 0)
+            break;
+        const double s = -2.0 * xt[bj];
+        const cdouble step = bj < N ? cdouble(s, 0) : cdouble(0, s);
+        const int a = bj < N ? bj : bj - N;
+        for (int k = 0; k <= Q; ++k)
+            c[k] += step * gt(a, k);
+        res += s * At.col(bj);
+        xt[bj] = -xt[bj];
+        q = bq;
+        r.trace.push_back(q);
+    }
 }
 
 void ci_solver::finish(ci_result& r, const std::vector<int>& k) const

@@ -70,9 +70,19 @@ struct ilp_result {
     long nodes = 0;           //!< BnB nodes (1 for the heuristic)
 };
 
-//! QoS ILP (spec 3.4) by the real-time heuristic. `warm` are extra start points (any sign vectors).
+/*!
+ * QoS ILP (spec 3.4) by the real-time heuristic. `warm` are extra start points
+ * (any sign vectors). After repair and local search, a core ILP over the
+ * core_size columns with the smallest LP reduced costs (default 3m + 8; the
+ * others fixed at the sign of their reduced cost) is solved by LP branch and
+ * bound with max_nodes nodes (0: skip). Without the LP (use_lp = false) the
+ * multipliers nu_in (e.g. the previous MM step's duals) give the start and a
+ * certified Lagrangian bound; nu_out returns the multipliers used.
+ */
 ilp_result ilp_qos_heuristic(const rvec& w, const rmat& At, const rvec& lambda, double c,
-                             const std::vector<rvec>& warm = {}, bool use_lp = true);
+                             const std::vector<rvec>& warm = {}, bool use_lp = true,
+                             long max_nodes = 2000, int core_size = 0,
+                             const rvec* nu_in = nullptr, rvec* nu_out = nullptr);
 
 //! QoS ILP by branch and bound. Equal to enumeration when it returns optimal.
 ilp_result ilp_qos_exact(const rvec& w, const rmat& At, const rvec& lambda, double c,
@@ -122,6 +132,11 @@ struct ci_params {
     double tol = 1e-4;      //!< relative MM stopping tolerance
     long bnb_max_nodes = 200000;
     double bnb_max_seconds = 10.0;
+    long search_nodes = 0;    //!< heuristic: core branch-and-bound node budget per ILP (0: off; 2000 = quality)
+    int core_size = 0;        //!< heuristic: core columns (0: 3*2U + 8)
+    bool lp_every_step = false; //!< heuristic: LP at every MM step (else first step only)
+    bool polish = true;       //!< heuristic: QSCNR flip search after the MM loop
+    bool feasible_start = false; //!< QoS: MM starts at the max-min margin design (else the radar beam)
     void validate() const;
 };
 
@@ -185,6 +200,7 @@ private:
     rmat constraints(const std::vector<int>& k) const;
     cvec radar_start() const;
     void finish(ci_result& r, const std::vector<int>& k) const;
+    void polish(rvec& xt, const rmat& At, const rvec& lam, ci_result& r) const;
 };
 
 // ---------------------------------------------------------------- lookup table
