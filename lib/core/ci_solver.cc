@@ -243,7 +243,8 @@ ci_result ci_solver::solve_indices(const std::vector<int>& k) const
                 // the max-min margin design decides feasibility (spec 3.5 step 1)
                 const ilp_result mm = maxmin(lam, false, sur.w, 0.0, {});
                 if (mm.feasible && mm.objective >= -1e-10 * (1.0 + d_lambda))
-                    ilp = ilp_qos_heuristic(sur.w, At, lam, d_c, { mm.xt });
+                    ilp = ilp_qos_heuristic(sur.w, At, lam, d_c, { mm.xt }, true,
+                                            d_p.search_nodes, d_p.core_size);
             }
             if (!ilp.feasible) {
                 if (!have) {

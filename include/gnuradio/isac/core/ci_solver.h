@@ -81,7 +81,7 @@ struct ilp_result {
  */
 ilp_result ilp_qos_heuristic(const rvec& w, const rmat& At, const rvec& lambda, double c,
                              const std::vector<rvec>& warm = {}, bool use_lp = true,
-                             long max_nodes = 2000, int core_size = 0,
+                             long max_nodes = 0, int core_size = 0,
                              const rvec* nu_in = nullptr, rvec* nu_out = nullptr);
 
 //! QoS ILP by branch and bound. Equal to enumeration when it returns optimal.
