@@ -8,6 +8,7 @@
  */
 #include <gnuradio/isac/core/ci_solver.h>
 #include <Eigen/Eigenvalues>
+#include <cstring>
 #include <limits>
 
 namespace gr {
@@ -447,7 +448,9 @@ bool ci_lut::lookup(const int* k, cfloat* out) const
         idx = k[0] - shift;
         long mul = q4;
         for (int u = 1; u < d_U; ++u) {
-            idx += mul * (((k[u] - shift) % d_M + d_M) % d_M);
+            int v = k[u] - shift;
+            v += v < 0 ? d_M : 0;
+            idx += mul * v;
             mul *= d_M;
         }
     } else {
@@ -458,23 +461,32 @@ bool ci_lut::lookup(const int* k, cfloat* out) const
             mul *= d_M;
         }
     }
-    const cfloat* src = &d_x[size_t(idx) * d_n];
-    // x(rotated symbols) = j^rot x(canonical)
+    // x(rotated symbols) = j^rot x(canonical); written on the interleaved floats so
+    // the compiler vectorises each case (a swap and a sign per complex sample)
+    const float* src = reinterpret_cast<const float*>(&d_x[size_t(idx) * d_n]);
+    float* dst = reinterpret_cast<float*>(out);
+    const int n2 = 2 * d_n;
     switch (rot) {
     case 0:
-        std::copy(src, src + d_n, out);
+        std::memcpy(dst, src, sizeof(float) * n2);
         break;
-    case 1:
-        for (int i = 0; i < d_n; ++i)
-            out[i] = cfloat(-src[i].imag(), src[i].real());
+    case 1: // j (a + jb) = -b + ja
+        for (int i = 0; i < n2; i += 2) {
+            const float re = src[i], im = src[i + 1];
+            dst[i] = -im;
+            dst[i + 1] = re;
+        }
         break;
     case 2:
-        for (int i = 0; i < d_n; ++i)
-            out[i] = -src[i];
+        for (int i = 0; i < n2; ++i)
+            dst[i] = -src[i];
         break;
-    default:
-        for (int i = 0; i < d_n; ++i)
-            out[i] = cfloat(src[i].imag(), -src[i].real());
+    default: // -j (a + jb) = b - ja
+        for (int i = 0; i < n2; i += 2) {
+            const float re = src[i], im = src[i + 1];
+            dst[i] = im;
+            dst[i + 1] = -re;
+        }
         break;
     }
     return d_feasible[idx] != 0;
