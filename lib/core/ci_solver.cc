@@ -246,6 +246,14 @@ ci_result ci_solver::solve_indices(const std::vector<int>& k) const
                 if (mm.feasible && mm.objective >= -1e-10 * (1.0 + d_lambda))
                     ilp = ilp_qos_heuristic(sur.w, At, lam, d_c, { mm.xt }, true,
                                             d_p.search_nodes, d_p.core_size);
+                if (!ilp.feasible && d_p.feasibility_nodes > 0) {
+                    // last resort before declaring the snapshot infeasible: LP branch
+                    // and bound with a node budget (deterministic, rare: tight instances)
+                    const ilp_result ex = ilp_qos_exact(sur.w, At, lam, d_c,
+                                                        d_p.feasibility_nodes, 1e9, { mm.xt });
+                    if (ex.feasible)
+                        ilp = ex;
+                }
             }
             if (!ilp.feasible) {
                 if (!have) {
