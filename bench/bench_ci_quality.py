@@ -77,6 +77,8 @@ def main():
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--search-nodes", type=int, default=0,
                     help="core branch-and-bound budget of the heuristic (0 = real-time default)")
+    ap.add_argument("--thorough", action="store_true",
+                    help="BnB rescue of the first MM step and a restart when QSCNR stalls")
     args = ap.parse_args()
     rng = np.random.default_rng(args.seed)
     bad = 0
@@ -84,7 +86,7 @@ def main():
           f"{'min dB':>7} {'<=0.3dB':>8} {'rt ms':>7} {'exact s':>8} {'timeouts':>8}")
     for N in args.n_tx:
         S = isac.core.ci_solver(N, 4, n_rx=128, psk_order=M, noise_var=SIGMA2, gamma_db=5.0,
-                                search_nodes=args.search_nodes, **RADAR)
+                                search_nodes=args.search_nodes, thorough=args.thorough, **RADAR)
         diffs, t_rt, t_ex, n_feas, timeouts = [], 0.0, 0.0, 0, 0
         for ch in range(args.channels):
             H = (rng.standard_normal((4, N)) + 1j * rng.standard_normal((4, N))) / np.sqrt(2)
