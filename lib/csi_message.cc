@@ -39,7 +39,13 @@ bool to_long(const pmt::pmt_t& v, long& out)
 
 bool num_to_double(const pmt::pmt_t& v, double& out)
 {
-    if (pmt::is_integer(v) || pmt::is_uint64(v) || pmt::is_real(v)) {
+    // pmt::to_double throws wrong_type for a u64 (found by fuzz_csi_message):
+    // convert it here so that no accessor can throw out of a message handler.
+    if (pmt::is_uint64(v)) {
+        out = static_cast<double>(pmt::to_uint64(v));
+        return true;
+    }
+    if (pmt::is_integer(v) || pmt::is_real(v)) {
         out = pmt::to_double(v);
         return true;
     }
@@ -211,21 +217,39 @@ bool dict_get_doubles(const pmt::pmt_t& dict,
     } else if (pmt::is_s64vector(v)) {
         for (auto i : pmt::s64vector_elements(v))
             r.push_back(double(i));
-    } else if (pmt::is_tuple(v) || pmt::is_vector(v) || pmt::is_pair(v)) {
+    } else if (pmt::is_tuple(v) || pmt::is_vector(v)) {
         const size_t n = pmt::length(v);
         if (n > 4096) {
             why = std::string("\"") + key + "\" has too many elements";
             return false;
         }
         for (size_t i = 0; i < n; ++i) {
-            pmt::pmt_t e = pmt::is_tuple(v) ? pmt::tuple_ref(v, i)
-                           : pmt::is_vector(v) ? pmt::vector_ref(v, i)
-                                                : pmt::nth(i, v);
+            pmt::pmt_t e = pmt::is_tuple(v) ? pmt::tuple_ref(v, i) : pmt::vector_ref(v, i);
             if (!num_to_double(e, d)) {
                 why = std::string("\"") + key + "\" has a non-numeric element";
                 return false;
             }
             r.push_back(d);
+        }
+    } else if (pmt::is_pair(v)) {
+        // Walk the list by hand: pmt::length and pmt::nth throw wrong_type on an
+        // improper list such as (1 . 2) (found by fuzz_csi_message), and a
+        // message handler must never throw.
+        pmt::pmt_t p = v;
+        for (; pmt::is_pair(p); p = pmt::cdr(p)) {
+            if (r.size() >= 4096) {
+                why = std::string("\"") + key + "\" has too many elements";
+                return false;
+            }
+            if (!num_to_double(pmt::car(p), d)) {
+                why = std::string("\"") + key + "\" has a non-numeric element";
+                return false;
+            }
+            r.push_back(d);
+        }
+        if (!pmt::is_null(p)) {
+            why = std::string("\"") + key + "\" is not a proper list";
+            return false;
         }
     } else {
         why = std::string("\"") + key + "\" is not a number or a numeric vector/list";
