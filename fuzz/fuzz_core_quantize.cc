@@ -65,7 +65,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
             const cvec d = one_bit_dac(x, power);
             const double e = d.squaredNorm();
             if (d.size() != x.size() || !(std::fabs(e - power) <= 1e-9 * power))
-                fail("one_bit_dac", "||x||^2 != power");
+                fail("one_bit_dac", "||x||^2 = " + std::to_string(e) + " != power = " +
+                                        std::to_string(power) + " (n = " +
+                                        std::to_string(x.size()) + ")");
         }
     } catch (const param_error&) {
     } catch (const std::exception& e) {

@@ -44,7 +44,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     std::vector<double> clutter(r.range(0, wild ? 40 : 6));
     for (auto& c : clutter)
         c = angle(r);
-    std::vector<double> cnr(clutter.size() + (wild ? r.range(-1, 1) : 0));
+    std::vector<double> cnr(std::max<long>(0, long(clutter.size()) + (wild ? r.range(-1, 1) : 0)));
     for (auto& v : cnr)
         v = wild ? r.real() : moderate(r);
     const double snr = wild ? r.real() : moderate(r);

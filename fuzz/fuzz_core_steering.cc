@@ -56,7 +56,7 @@ void check_finite_vec(const cvec& a, long n, const char* what)
     if (a.size() != n)
         fail(what, "wrong size");
     if (!a.allFinite())
-        fail(what, "non-finite entry");
+        fail(what, "non-finite entry (n = " + std::to_string(n) + ", d = " + std::to_string(a.size()) + ")");
 }
 
 } // namespace
