@@ -5,6 +5,7 @@
  */
 #include "csi_message.h"
 #include <cmath>
+#include <limits>
 
 namespace gr {
 namespace isac {
@@ -22,7 +23,9 @@ bool to_long(const pmt::pmt_t& v, long& out)
     }
     if (pmt::is_uint64(v)) {
         const uint64_t u = pmt::to_uint64(v);
-        if (u > uint64_t(1) << 62)
+        // same range as the integer path, so that whatever parse_csi accepts,
+        // make_csi (which writes a u64 offset) encodes back (fuzz finding)
+        if (u > uint64_t(std::numeric_limits<long>::max()))
             return false;
         out = static_cast<long>(u);
         return true;
@@ -110,18 +113,21 @@ bool parse_csi(const pmt::pmt_t& msg,
         why = "csi: H has non-finite entries";
         return false;
     }
-    out.H = std::move(M);
-    out.has_offset = false;
+    // Validate the offset before touching `out`: a rejected message must leave
+    // the caller's last good csi intact (it used to replace H, then fail).
+    bool has_offset = false;
+    long o = 0;
     const pmt::pmt_t off = pmt::dict_ref(msg, pmt::mp("offset"), pmt::PMT_NIL);
     if (!pmt::is_null(off)) {
-        long o = 0;
         if (!to_long(off, o) || o < 0) {
             why = "csi: \"offset\" is not a non-negative integer";
             return false;
         }
-        out.has_offset = true;
-        out.offset = static_cast<uint64_t>(o);
+        has_offset = true;
     }
+    out.H = std::move(M);
+    out.has_offset = has_offset;
+    out.offset = has_offset ? static_cast<uint64_t>(o) : 0;
     return true;
 }
 
