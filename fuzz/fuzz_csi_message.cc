@@ -40,6 +40,9 @@ void check_parse(const pmt::pmt_t& msg, int er, int ec)
     if (!ok) {
         if (why.empty())
             fail("parse_csi failed without a reason");
+        // blocks parse into their live state: a rejected message must not touch it
+        if (u.H.rows() != 1 || u.H.cols() != 1 || u.H(0, 0) != std::complex<double>(7.0))
+            fail("parse_csi modified its output on failure", why);
         return;
     }
     if (!why.empty())

@@ -13,6 +13,7 @@
 #include <gnuradio/isac/core/radar_metrics.h>
 #include <gnuradio/isac/core/steering.h>
 #include <cppunit/TestCaller.h>
+#include <limits>
 #include <cppunit/TestFixture.h>
 #include <cppunit/TestSuite.h>
 #include <cppunit/extensions/HelperMacros.h>
@@ -27,6 +28,8 @@ class qa_fuzz_regressions : public CppUnit::TestFixture
     CPPUNIT_TEST_SUITE(qa_fuzz_regressions);
     CPPUNIT_TEST(csi_u64_value_is_a_number);
     CPPUNIT_TEST(csi_improper_list_is_rejected_not_thrown);
+    CPPUNIT_TEST(csi_offset_range_round_trips);
+    CPPUNIT_TEST(csi_rejected_offset_keeps_last_good_state);
     CPPUNIT_TEST(solve_rejects_wrong_coupling_count);
     CPPUNIT_TEST(filter_rejects_foreign_solution);
     CPPUNIT_TEST(threshold_rejects_bad_noise_var);
@@ -66,6 +69,43 @@ public:
         d = pmt::dict_add(d, pmt::mp("cnr_db"), ok);
         CPPUNIT_ASSERT(dict_get_doubles(d, "cnr_db", vs, why));
         CPPUNIT_ASSERT(vs == std::vector<double>({ 1.0, -3.0 }));
+    }
+
+    static pmt::pmt_t csi_2x2(pmt::pmt_t offset)
+    {
+        std::vector<std::complex<float>> h{ 1.0f, 2.0f, { 0.0f, 1.0f }, -1.0f };
+        pmt::pmt_t d = pmt::make_dict();
+        d = pmt::dict_add(d, pmt::mp("H"), pmt::init_c32vector(4, h));
+        d = pmt::dict_add(d, pmt::mp("rows"), pmt::from_long(2));
+        d = pmt::dict_add(d, pmt::mp("cols"), pmt::from_long(2));
+        return pmt::dict_add(d, pmt::mp("offset"), offset);
+    }
+
+    void csi_offset_range_round_trips()
+    {
+        // an integer offset of 2^63-1 was accepted, but make_csi's u64 encoding
+        // of it was rejected (u64 path capped at 2^62)
+        const long big = std::numeric_limits<long>::max();
+        csi_update u, back;
+        std::string why;
+        CPPUNIT_ASSERT(parse_csi(csi_2x2(pmt::from_long(big)), u, why));
+        CPPUNIT_ASSERT(parse_csi(make_csi(u.H, u.offset), back, why));
+        CPPUNIT_ASSERT_EQUAL(uint64_t(big), back.offset);
+        CPPUNIT_ASSERT(!parse_csi(csi_2x2(pmt::from_uint64(uint64_t(big) + 1)), u, why));
+    }
+
+    void csi_rejected_offset_keeps_last_good_state()
+    {
+        // a bad offset used to be detected after H had been replaced
+        csi_update u;
+        u.H = Eigen::MatrixXcd::Constant(1, 1, 5.0);
+        u.has_offset = true;
+        u.offset = 9;
+        std::string why;
+        CPPUNIT_ASSERT(!parse_csi(csi_2x2(pmt::from_long(-3)), u, why));
+        CPPUNIT_ASSERT_EQUAL(Eigen::Index(1), u.H.rows());
+        CPPUNIT_ASSERT(u.H(0, 0) == std::complex<double>(5.0));
+        CPPUNIT_ASSERT(u.has_offset && u.offset == 9);
     }
 
     void solve_rejects_wrong_coupling_count()
