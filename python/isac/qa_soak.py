@@ -8,12 +8,13 @@ the flowgraph streams and is reconfigured twice a second; RSS after a 6 s
 warm-up must not grow by more than 4 MiB, and every output stays a 1-bit
 ADC point."""
 
+import os
+
 from gnuradio import gr_unittest
 
 try:
     from gnuradio.isac import soak
 except ImportError:
-    import os
     import sys
     dirname, filename = os.path.split(os.path.abspath(__file__))
     sys.path.append(os.path.join(dirname, "bindings"))
@@ -35,7 +36,12 @@ class qa_soak(gr_unittest.TestCase):
         half = len(r["items"]) // 2
         self.assertGreater(r["items"][-1], r["items"][half])
         self.assertGreaterEqual(r["pokes"], int(SECONDS / 0.5) - 2)
-        self.assertLess(r["growth_bytes"], MAX_GROWTH)
+        if os.environ.get("ISAC_SANITIZER"):
+            # ASan's quarantine holds freed memory (up to 256 MB): RSS growth
+            # measures the quarantine there, not leaks
+            print("soak: RSS bound not checked under", os.environ["ISAC_SANITIZER"])
+        else:
+            self.assertLess(r["growth_bytes"], MAX_GROWTH)
 
     def test_002_growth_detects_a_leak(self):
         # the verdict itself: a synthetic 1 MiB/s leak is measured as such
