@@ -42,7 +42,7 @@ if [ ! -f "$BUILD/CMakeCache.txt" ]; then
     -DISAC_FUZZ=ON -DPYTHON_EXECUTABLE=/usr/bin/python3 -DENABLE_DOXYGEN=OFF \
     -DCMAKE_C_FLAGS="$FLAGS" -DCMAKE_CXX_FLAGS="$FLAGS" \
     -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
-    -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=address,undefined" > "$BUILD.configure.log"
+    -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=address,undefined" > /dev/null
 fi
 
 if [ $# -gt 0 ]; then
