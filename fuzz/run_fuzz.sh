@@ -45,6 +45,8 @@ if [ ! -f "$BUILD/CMakeCache.txt" ]; then
     -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=address,undefined" > /dev/null
 fi
 
+# re-glob fuzz/fuzz_*.cc: a harness added since the first configure is a new target
+cmake "$BUILD" > /dev/null
 if [ $# -gt 0 ]; then
   HARNESSES=("$@")
 else

@@ -3,10 +3,11 @@
 # Copyright 2026 gr-isac authors.
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-"""30 s soak of the 1-bit loopback (the 10-minute run is `./run soak`):
-the flowgraph streams and is reconfigured twice a second; RSS after a 6 s
-warm-up must not grow by more than 4 MiB, and every output stays a 1-bit
-ADC point."""
+"""30 s soak of the 1-bit radar loopback (ci_precoder -> isac_channel ->
+1-bit ADC -> one_bit_rx_filter; the 10-minute run is `./run soak`): the
+flowgraph streams and is reconfigured twice a second; RSS after a 6 s
+warm-up must not grow by more than 4 MiB, and every output stays finite and
+in its alphabet."""
 
 import os
 
@@ -27,7 +28,7 @@ MAX_GROWTH = 4 * 2**20
 class qa_soak(gr_unittest.TestCase):
 
     def test_001_loopback_30s(self):
-        r = soak.run(SECONDS, graph="quantizer_loopback", period=0.5)
+        r = soak.run(SECONDS, graph="radar_loopback", period=0.5)
         print(f"soak: {r['items'][-1]} snapshots, growth {r['growth_bytes'] / 2**20:.3f} MiB, "
               f"slope {r['slope_bytes_per_s'] * 60 / 2**10:.1f} KiB/min")
         self.assertEqual(r["bad"], [])

@@ -53,7 +53,55 @@ def quantizer_loopback(rng, vlen=16):
     return tb, poke, chk
 
 
-GRAPHS = {"quantizer_loopback": quantizer_loopback}
+def radar_loopback(rng, n_tx=8, n_users=2, n_rx=8):
+    """The 1-bit ISAC loopback built from the merged blocks: 8-PSK symbols ->
+    ci_precoder (1-bit DAC alphabet) -> isac_channel (csi wired back to the
+    precoder, a new draw every 256 snapshots) -> one_bit_quantizer (ADC) ->
+    one_bit_rx_filter, checkers on the precoder output, the users' outputs
+    and the detection statistic. Every poke moves the target and the
+    clutter, changes pfa, and sends a malformed set message to both."""
+    import pmt
+    syms = np.exp(2j * np.pi * rng.integers(8, size=(512, n_users)) / 8).astype(np.complex64)
+    tb = gr.top_block()
+    src = blocks.vector_source_c(syms.ravel().tolist(), True, n_users)
+    pre = isac.ci_precoder(n_tx, n_users, 8, 1.0, 1.0, 5.0, 10.0, [-30.0], 15.0, [20.0], n_rx)
+    ch = isac.isac_channel(n_tx, n_users, n_rx, "rayleigh", [], [1.0], 10.0, 256, 11,
+                           "monostatic", 10.0, 0.0, 0.0, 15.0, [-30.0], [20.0])
+    adc = isac.one_bit_quantizer(n_rx, "adc", 1.0)
+    rx = isac.one_bit_rx_filter(n_tx, n_rx, 10.0, [-30.0], 15.0, [20.0], 1.0, 1e-3, "1bit")
+    for b in (pre, ch, rx):
+        b.set_log_level("error")  # the malformed pokes would log a warning each
+    amp = float(np.sqrt(1.0 / (2 * n_tx)))
+    chk_x = rel.stream_checker(n_tx, rel.one_bit_check([amp]))
+    chk_u = rel.stream_checker(n_users, rel.finite_check)
+    chk = rel.stream_checker(1, lambda v: None if np.all(np.isfinite(v) & (v >= 0)) else
+                             "statistic not finite and >= 0", dtype=np.float32)
+    tb.connect(src, pre, chk_x)
+    tb.connect(pre, ch)
+    tb.connect((ch, 0), chk_u)
+    tb.connect((ch, 1), adc, (rx, 0))
+    tb.connect(pre, (rx, 1))
+    tb.connect((rx, 0), blocks.null_sink(gr.sizeof_gr_complex))
+    tb.connect((rx, 1), chk)
+    tb.msg_connect(ch, "csi", pre, "csi")
+    bad = pmt.dict_add(pmt.make_dict(), pmt.intern("target_deg"), pmt.from_double(float("nan")))
+
+    def poke(k):
+        th = float(rng.uniform(-60, 60))
+        ch.set_target_deg(th)
+        rx.set_target_deg(th)
+        ch.set_clutter([float(rng.uniform(-60, 60))], [20.0])
+        rx.set_pfa(float(10 ** rng.uniform(-6, -2)))
+        ch._post(pmt.intern("set"), bad)
+        rx._post(pmt.intern("set"), bad)
+        if chk_x.bad or chk_u.bad:
+            chk.bad.extend(chk_x.bad + chk_u.bad)
+            chk_x.bad.clear()
+            chk_u.bad.clear()
+    return tb, poke, chk
+
+
+GRAPHS = {"radar_loopback": radar_loopback, "quantizer_loopback": quantizer_loopback}
 
 
 def load_graph(name):
@@ -86,7 +134,7 @@ def growth(t, rss, warmup):
     return grow, slope
 
 
-def run(seconds, graph="quantizer_loopback", period=0.5, warmup=None, seed=1, log=None):
+def run(seconds, graph="radar_loopback", period=0.5, warmup=None, seed=1, log=None):
     """Runs the soak; returns a dict with the samples and the verdict inputs.
     The flowgraph streams unthrottled; this process lowers its own priority
     so that a soak never starves the machine."""
