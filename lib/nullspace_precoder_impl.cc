@@ -87,6 +87,7 @@ nullspace_precoder_impl::nullspace_precoder_impl(int n_tx, int n_users, const co
           gr::io_signature::make(1, 1, sizeof(gr_complex) * n_tx)),
       d_n_tx(n_tx),
       d_n_users(n_users),
+      d_L(static_cast<uint64_t>(prm.frame_len)),
       d_external(prm.sensing == "external"),
       d_stats_port(pmt::mp("stats")),
       d_csi_port(pmt::mp("csi")),
@@ -357,7 +358,7 @@ int nullspace_precoder_impl::work(int noutput_items,
     const auto s_in = static_cast<const gr_complex*>(input_items[0]);
     const auto b_in = d_external ? static_cast<const gr_complex*>(input_items[1]) : nullptr;
     auto out = static_cast<gr_complex*>(output_items[0]);
-    const uint64_t L = d_params.frame_len; // frame_len has no setter: read without lock
+    const uint64_t L = d_L;
     const uint64_t base = nitems_written(0);
     uint64_t bad = 0;
     int i = 0;

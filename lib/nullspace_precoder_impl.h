@@ -32,6 +32,7 @@ private:
     };
 
     const int d_n_tx, d_n_users;
+    const uint64_t d_L; // frame_len: fixed for the block's life
     const bool d_external;
     const pmt::pmt_t d_stats_port, d_csi_port, d_tag_key;
 

@@ -316,12 +316,13 @@ int one_bit_rx_filter_impl::work(int noutput_items,
         std::vector<gr::tag_t> tags;
         get_tags_in_window(tags, 0, 0, n, d_cpi_key);
         std::sort(tags.begin(), tags.end(), gr::tag_t::offset_compare);
+        const uint64_t r0 = nitems_read(0); // tag offsets count input items
         size_t k = 0;
         for (int l = 0; l < n; ++l) {
             // an isac_cpi tag starts a new CPI at this item (a partial one is dropped)
             bool restart = false;
-            while (k < tags.size() && tags[k].offset <= n0 + l)
-                restart |= tags[k++].offset == n0 + l;
+            while (k < tags.size() && tags[k].offset <= r0 + l)
+                restart |= tags[k++].offset == r0 + l;
             if (restart)
                 d_state->cpi.reset();
             core::cdouble Z;

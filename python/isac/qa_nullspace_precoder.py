@@ -302,6 +302,77 @@ class qa_nullspace_precoder(gr_unittest.TestCase):
             ref = s[n % 64].astype(np.complex128) @ d.F.T + (d.P @ d.B)[:, n % L].T
             np.testing.assert_allclose(x[n], ref, atol=2e-6 * np.abs(ref).max())
 
+    def test_011_rank_deficient_channel_reported(self):
+        N, K = 8, 3
+        H = rayleigh(self.rng, K, N)
+        H[2] = 0.5 * H[0] - 2.0 * H[1]  # numerical rank 2
+        blk = self.make(N, K, comm="mrt", comm_power=0.3)
+        dbg = blocks.message_debug()
+        self.tb.msg_connect(blk, "stats", dbg, "store")
+        blk.set_channel(H)
+        self.assertTrue(blk.wait_designs(1, 30.0))
+        self.run_block(blk, qpsk(self.rng, 16, K), N, K)
+        st = dbg.get_message(0)
+        self.assertTrue(pmt.to_bool(pmt.dict_ref(st, pmt.intern("rank_deficient"), pmt.PMT_NIL)))
+        self.assertEqual(pmt.to_long(pmt.dict_ref(st, pmt.intern("rank"), pmt.PMT_NIL)), 2)
+        d = blk.design()
+        self.assertEqual(d.P.shape, (N, N - 2))
+        self.assertIn("rank-deficient", d.message)
+        PB = d.P @ d.B
+        self.assertLessEqual(np.linalg.norm(H @ PB) / np.linalg.norm(PB), 1e-12)
+
+    def test_012_known_symbols_mode(self):
+        # seed 003's deterministic form: the design uses the frame's symbols S
+        N, K, L = 12, 2, 16
+        H = rayleigh(self.rng, K, N)
+        S = qpsk(self.rng, L, K).T.astype(np.complex128)
+        d = isac.core.nullspace_design(H, 1.0, "zf", 5.0, 0.01, "beampattern", [-20.0, 30.0], 10.0, L,
+                                       symbols=S, max_iter=60)
+        self.assertTrue(d.ok)
+        self.assertTrue(np.all(np.diff(d.cost_history) <= 1e-12 * np.abs(d.cost_history[:-1])))
+        X = d.F @ S + d.P @ d.B
+        grid = np.arange(-90, 90.01, 1.0)
+        A = np.stack([steer(N, t) for t in grid], axis=1)
+        ref = np.sum(np.abs(X.conj().T @ A) ** 2, axis=0) / L
+        np.testing.assert_allclose(d.beampattern(list(grid)), ref, rtol=1e-9)
+        self.assertAlmostEqual(np.linalg.norm(d.B) ** 2, L * d.sensing_power, places=10)
+        di = isac.core.nullspace_design(H, 1.0, "zf", 5.0, 0.01, "isl", [], 10.0, L, symbols=S, max_iter=60)
+        self.assertTrue(di.ok)
+        self.assertTrue(np.all(np.diff(di.cost_history) <= 0))
+        Xi = di.F @ S + di.P @ di.B
+        self.assertAlmostEqual(isac.core.isl(Xi, L - 1) / di.isl, 1.0, places=9)
+
+    def test_013_closed_loop_with_isac_channel(self):
+        # The channel simulator's csi message drives the design; the users'
+        # outputs then carry H F s only (no sensing), zero before the switch.
+        N, K, L = 8, 2, 8
+        ch = isac.isac_channel(N, K, 4, "rayleigh", [], [0.0], 10.0, 0, 7)  # static H, no user noise
+        H = np.array(ch.channel()).reshape(K, N)
+        blk = self.make(N, K, L=L, grid_step_deg=2.0)
+        s = qpsk(self.rng, 1024, K)
+        src = blocks.vector_source_c(s.ravel().tolist(), True, K)
+        head = blocks.head(gr.sizeof_gr_complex * K, 200000)
+        ysnk = blocks.vector_sink_c(K)
+        self.tb.connect(src, head, blk, ch)
+        self.tb.connect((ch, 0), ysnk)
+        self.tb.connect((ch, 1), blocks.null_sink(gr.sizeof_gr_complex * 4))
+        self.tb.msg_connect(ch, "csi", blk, "csi")
+        self.tb.start()
+        ok = blk.wait_designs(1, 60.0)
+        self.tb.wait()
+        self.assertTrue(ok)
+        d = blk.last_design()
+        np.testing.assert_allclose(d.H, H, rtol=0, atol=1e-7)
+        y = np.array(ysnk.data(), dtype=np.complex128).reshape(-1, K)
+        nz = np.flatnonzero(np.any(y != 0, axis=1))
+        start = nz[0] if len(nz) else len(y)
+        self.assertEqual(start % L, 0)
+        self.assertTrue(np.all(y[:start] == 0))
+        n = np.arange(start, len(y))
+        if len(n):
+            ref = (s[n % 1024].astype(np.complex128) @ d.F.T) @ H.T
+            np.testing.assert_allclose(y[n], ref, atol=1e-5 * np.abs(ref).max())
+
 
 if __name__ == '__main__':
     gr_unittest.run(qa_nullspace_precoder)
