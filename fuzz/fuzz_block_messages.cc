@@ -30,7 +30,8 @@ namespace {
 // dispatch_msg is protected; a member pointer named through a derived class
 // is the standard way to call it from a test without patching the block.
 struct msg_access : gr::basic_block {
-    static void dispatch(gr::basic_block* b, const pmt::pmt_t& port, const pmt::pmt_t& msg)
+    static void
+    dispatch(gr::basic_block* b, const pmt::pmt_t& port, const pmt::pmt_t& msg)
     {
         (b->*(&msg_access::dispatch_msg))(port, msg);
     }
@@ -57,59 +58,86 @@ std::vector<target>& targets()
     static std::vector<target> t = [] {
         std::vector<target> v;
         {
-            auto ch = gr::isac::isac_channel::make(4, 2, 4, "rician", { 10.0, -30.0 }, { 1.0 },
-                                                   10.0, 16, 1, "monostatic", 10.0, 0.0, 0.0,
-                                                   15.0, { -20.0 }, { 20.0 });
-            v.push_back({ "isac_channel",
-                          ch,
-                          pmt::mp("set"),
-                          { "user_deg", "comm_noise_var", "rician_k_db", "target_deg", "tx_deg",
-                            "rx_deg", "target_snr_db", "clutter_deg", "cnr_db",
-                            "radar_noise_var" },
-                          [ch] {
-                              if (ch->user_deg().size() != 2 || !finite_all(ch->user_deg()) ||
-                                  !finite_all(ch->comm_noise_var()) ||
-                                  !std::isfinite(ch->target_deg()) ||
-                                  std::fabs(ch->target_deg()) > 90 ||
-                                  ch->clutter_deg().size() != ch->cnr_db().size() ||
-                                  !finite_all(ch->clutter_deg()) || !finite_all(ch->cnr_db()) ||
-                                  !(ch->radar_noise_var() > 0) ||
-                                  !std::isfinite(ch->radar_noise_var()) ||
-                                  !std::isfinite(ch->target_snr_db()) ||
-                                  !std::isfinite(ch->rician_k_db()))
-                                  fail("isac_channel state invalid after a set message");
-                          } });
+            auto ch = gr::isac::isac_channel::make(4,
+                                                   2,
+                                                   4,
+                                                   "rician",
+                                                   { 10.0, -30.0 },
+                                                   { 1.0 },
+                                                   10.0,
+                                                   16,
+                                                   1,
+                                                   "monostatic",
+                                                   10.0,
+                                                   0.0,
+                                                   0.0,
+                                                   15.0,
+                                                   { -20.0 },
+                                                   { 20.0 });
+            v.push_back(
+                { "isac_channel",
+                  ch,
+                  pmt::mp("set"),
+                  { "user_deg",
+                    "comm_noise_var",
+                    "rician_k_db",
+                    "target_deg",
+                    "tx_deg",
+                    "rx_deg",
+                    "target_snr_db",
+                    "clutter_deg",
+                    "cnr_db",
+                    "radar_noise_var" },
+                  [ch] {
+                      if (ch->user_deg().size() != 2 || !finite_all(ch->user_deg()) ||
+                          !finite_all(ch->comm_noise_var()) ||
+                          !std::isfinite(ch->target_deg()) ||
+                          std::fabs(ch->target_deg()) > 90 ||
+                          ch->clutter_deg().size() != ch->cnr_db().size() ||
+                          !finite_all(ch->clutter_deg()) || !finite_all(ch->cnr_db()) ||
+                          !(ch->radar_noise_var() > 0) ||
+                          !std::isfinite(ch->radar_noise_var()) ||
+                          !std::isfinite(ch->target_snr_db()) ||
+                          !std::isfinite(ch->rician_k_db()))
+                          fail("isac_channel state invalid after a set message");
+                  } });
         }
         {
             auto rx = gr::isac::one_bit_rx_filter::make(
                 4, 4, 10.0, { -20.0 }, 15.0, { 20.0 }, 1.0, 1e-3, "1bit");
-            v.push_back({ "one_bit_rx_filter",
-                          rx,
-                          pmt::mp("set"),
-                          { "target_deg", "clutter_deg", "cnr_db", "snr_r_db", "pfa",
-                            "radar_noise_var", "threshold_scale" },
-                          [rx] {
-                              if (!std::isfinite(rx->target_deg()) ||
-                                  std::fabs(rx->target_deg()) > 90 ||
-                                  // one cnr_db value for all clutter patches is allowed
-                                  !(rx->clutter_deg().size() == rx->cnr_db().size() ||
-                                    (rx->cnr_db().size() == 1 && !rx->clutter_deg().empty())) ||
-                                  !finite_all(rx->clutter_deg()) || !finite_all(rx->cnr_db()) ||
-                                  !(rx->pfa() > 0 && rx->pfa() < 1) ||
-                                  !(rx->radar_noise_var() > 0) ||
-                                  !std::isfinite(rx->radar_noise_var()) ||
-                                  !std::isfinite(rx->snr_r_db()) ||
-                                  !(rx->threshold_scale() > 0) ||
-                                  !std::isfinite(rx->threshold_scale()))
-                                  fail("one_bit_rx_filter state invalid after a set message",
-                                       "target " + std::to_string(rx->target_deg()) + " pfa " +
-                                           std::to_string(rx->pfa()) + " nv " +
-                                           std::to_string(rx->radar_noise_var()) + " snr " +
-                                           std::to_string(rx->snr_r_db()) + " scale " +
-                                           std::to_string(rx->threshold_scale()) + " Q " +
-                                           std::to_string(rx->clutter_deg().size()) + "/" +
-                                           std::to_string(rx->cnr_db().size()));
-                          } });
+            v.push_back(
+                { "one_bit_rx_filter",
+                  rx,
+                  pmt::mp("set"),
+                  { "target_deg",
+                    "clutter_deg",
+                    "cnr_db",
+                    "snr_r_db",
+                    "pfa",
+                    "radar_noise_var",
+                    "threshold_scale" },
+                  [rx] {
+                      if (!std::isfinite(rx->target_deg()) ||
+                          std::fabs(rx->target_deg()) > 90 ||
+                          // one cnr_db value for all clutter patches is allowed
+                          !(rx->clutter_deg().size() == rx->cnr_db().size() ||
+                            (rx->cnr_db().size() == 1 && !rx->clutter_deg().empty())) ||
+                          !finite_all(rx->clutter_deg()) || !finite_all(rx->cnr_db()) ||
+                          !(rx->pfa() > 0 && rx->pfa() < 1) ||
+                          !(rx->radar_noise_var() > 0) ||
+                          !std::isfinite(rx->radar_noise_var()) ||
+                          !std::isfinite(rx->snr_r_db()) ||
+                          !(rx->threshold_scale() > 0) ||
+                          !std::isfinite(rx->threshold_scale()))
+                          fail("one_bit_rx_filter state invalid after a set message",
+                               "target " + std::to_string(rx->target_deg()) + " pfa " +
+                                   std::to_string(rx->pfa()) + " nv " +
+                                   std::to_string(rx->radar_noise_var()) + " snr " +
+                                   std::to_string(rx->snr_r_db()) + " scale " +
+                                   std::to_string(rx->threshold_scale()) + " Q " +
+                                   std::to_string(rx->clutter_deg().size()) + "/" +
+                                   std::to_string(rx->cnr_db().size()));
+                  } });
         }
         {
             auto ci = gr::isac::ci_precoder::make(
@@ -124,8 +152,10 @@ std::vector<target>& targets()
             // so the fuzzer measures the parsing, not the beampattern optimiser
             auto ns = gr::isac::nullspace_precoder::make(
                 4, 2, 1.0, "zf", 10.0, 1.0, "none", { 0.0 }, 10.0, 8);
-            v.push_back({ "nullspace_precoder", ns, pmt::mp("csi"), isac_fuzz::csi_keys(),
-                          [ns] { (void)ns->design_id(); } });
+            v.push_back(
+                { "nullspace_precoder", ns, pmt::mp("csi"), isac_fuzz::csi_keys(), [ns] {
+                     (void)ns->design_id();
+                 } });
         }
         // every rejected message logs a warning; ISAC_FUZZ_LOG=1 shows them
         if (!std::getenv("ISAC_FUZZ_LOG"))

@@ -285,13 +285,17 @@ public:
             rows = d_r.integer();
         if (mut % 11 == 4)
             cols = d_r.integer();
-        d = pmt::dict_add(d, pmt::mp("rows"),
-                          mut % 11 == 5 ? pmt::from_double(d_r.real()) : pmt::from_long(rows));
-        d = pmt::dict_add(d, pmt::mp("cols"), mut % 11 == 6 ? any(1) : pmt::from_long(cols));
+        d = pmt::dict_add(d,
+                          pmt::mp("rows"),
+                          mut % 11 == 5 ? pmt::from_double(d_r.real())
+                                        : pmt::from_long(rows));
+        d = pmt::dict_add(
+            d, pmt::mp("cols"), mut % 11 == 6 ? any(1) : pmt::from_long(cols));
         if (mut % 11 == 7)
             d = pmt::dict_add(d, pmt::mp("offset"), any(1));
         else if (mut % 2)
-            d = pmt::dict_add(d, pmt::mp("offset"), pmt::from_uint64(d_r.range(0, 1 << 20)));
+            d = pmt::dict_add(
+                d, pmt::mp("offset"), pmt::from_uint64(d_r.range(0, 1 << 20)));
         if (mut % 11 == 8)
             d = pmt::dict_add(d, key(), any(1));
         return d;

@@ -10,8 +10,8 @@
  * count, the DAC wrappers keep ||x||^2 = E, and bad sizes/powers are
  * rejected with param_error only.
  */
-#include <gnuradio/isac/core/quantize.h>
 #include "fuzz_common.h"
+#include <gnuradio/isac/core/quantize.h>
 
 using namespace gr::isac::core;
 using isac_fuzz::fail;
@@ -53,7 +53,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
         } else if (which == 1) {
             const float a = one_bit_dac_amplitude(int(n), power);
             if (!(a > 0.0f) || !std::isfinite(a))
-                fail("one_bit_dac_amplitude", "returned a non-positive or non-finite amplitude");
+                fail("one_bit_dac_amplitude",
+                     "returned a non-positive or non-finite amplitude");
         } else {
             cvec x(n_real / 2);
             for (Eigen::Index i = 0; i < x.size(); ++i)
@@ -65,9 +66,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
             const cvec d = one_bit_dac(x, power);
             const double e = d.squaredNorm();
             if (d.size() != x.size() || !(std::fabs(e - power) <= 1e-9 * power))
-                fail("one_bit_dac", "||x||^2 = " + std::to_string(e) + " != power = " +
-                                        std::to_string(power) + " (n = " +
-                                        std::to_string(x.size()) + ")");
+                fail("one_bit_dac",
+                     "||x||^2 = " + std::to_string(e) +
+                         " != power = " + std::to_string(power) +
+                         " (n = " + std::to_string(x.size()) + ")");
         }
     } catch (const param_error&) {
     } catch (const std::exception& e) {

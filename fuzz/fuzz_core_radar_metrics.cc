@@ -11,8 +11,8 @@
  *   ||u||^2 == filter_norm2,  u^H g_R(theta_q) == filter_clutter_gain,
  *   u^H g_R0 c_0 == 1 (distortionless),  0 < g^H M^-1 g <= 1.
  */
-#include <gnuradio/isac/core/radar_metrics.h>
 #include "fuzz_common.h"
+#include <gnuradio/isac/core/radar_metrics.h>
 
 using namespace gr::isac::core;
 using isac_fuzz::fail;
@@ -30,7 +30,10 @@ double moderate(isac_fuzz::reader& r)
     return std::pow(10.0, double(r.range(-3000, 3000)) / 1000.0);
 }
 
-bool near(double a, double b, double rel) { return std::fabs(a - b) <= rel * (1.0 + std::fabs(b)); }
+bool near(double a, double b, double rel)
+{
+    return std::fabs(a - b) <= rel * (1.0 + std::fabs(b));
+}
 
 } // namespace
 
@@ -44,7 +47,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     std::vector<double> clutter(r.range(0, wild ? 40 : 6));
     for (auto& c : clutter)
         c = angle(r);
-    std::vector<double> cnr(std::max<long>(0, long(clutter.size()) + (wild ? r.range(-1, 1) : 0)));
+    std::vector<double> cnr(
+        std::max<long>(0, long(clutter.size()) + (wild ? r.range(-1, 1) : 0)));
     for (auto& v : cnr)
         v = wild ? r.real() : moderate(r);
     const double snr = wild ? r.real() : moderate(r);
@@ -79,7 +83,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
             cmin = std::min(cmin, std::abs(c[q]));
             cmax = std::max(cmax, std::abs(c[q]));
         }
-        if (!std::isfinite(sol.metric) || sol.metric < 0 || !std::isfinite(kappa) || kappa < 0)
+        if (!std::isfinite(sol.metric) || sol.metric < 0 || !std::isfinite(kappa) ||
+            kappa < 0)
             fail("solve/threshold", "non-finite or negative metric/threshold");
         if (!(sol.gmg > 0.0) || sol.gmg > 1.0 + 1e-9)
             fail("solve", "g^H M^-1 g outside (0, 1]");
@@ -92,7 +97,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
         if (std::abs(dist - 1.0) > 1e-6)
             fail("filter", "not distortionless");
         for (int q = 0; q < Q; ++q)
-            if (std::abs(u.dot(s.gr().col(q + 1)) - ug[q]) > 1e-6 * (1.0 + std::abs(ug[q])))
+            if (std::abs(u.dot(s.gr().col(q + 1)) - ug[q]) >
+                1e-6 * (1.0 + std::abs(ug[q])))
                 fail("filter_clutter_gain", "disagrees with u^H g_q");
     } catch (const param_error&) {
     } catch (const std::exception& e) {

@@ -9,8 +9,8 @@
  * convention promises (1, or 1/sqrt(N) when normalised). Anything else
  * (std::bad_alloc from an unchecked size, a sanitizer report, a NaN) fails.
  */
-#include <gnuradio/isac/core/steering.h>
 #include "fuzz_common.h"
+#include <gnuradio/isac/core/steering.h>
 
 using namespace gr::isac::core;
 using isac_fuzz::fail;
@@ -48,7 +48,8 @@ void check_unimodular(const cvec& a, long n, const array_convention& c, const ch
     for (Eigen::Index i = 0; i < a.size(); ++i)
         if (!std::isfinite(a[i].real()) || !std::isfinite(a[i].imag()) ||
             std::fabs(std::abs(a[i]) - m) > 1e-9 * m)
-            fail(what, "entry " + std::to_string(i) + " not of modulus " + std::to_string(m));
+            fail(what,
+                 "entry " + std::to_string(i) + " not of modulus " + std::to_string(m));
 }
 
 void check_finite_vec(const cvec& a, long n, const char* what)
@@ -56,7 +57,9 @@ void check_finite_vec(const cvec& a, long n, const char* what)
     if (a.size() != n)
         fail(what, "wrong size");
     if (!a.allFinite())
-        fail(what, "non-finite entry (n = " + std::to_string(n) + ", d = " + std::to_string(a.size()) + ")");
+        fail(what,
+             "non-finite entry (n = " + std::to_string(n) +
+                 ", d = " + std::to_string(a.size()) + ")");
 }
 
 } // namespace
@@ -75,7 +78,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
             check_unimodular(ula_steering(n, th, c), n, c, "ula_steering");
             break;
         case 1:
-            check_finite_vec(ula_steering_derivative(n, th, c), n, "ula_steering_derivative");
+            check_finite_vec(
+                ula_steering_derivative(n, th, c), n, "ula_steering_derivative");
             break;
         case 2: {
             std::vector<double> t(r.size(300));
@@ -99,13 +103,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
             break;
         }
         case 4:
-            check_unimodular(upa_steering(n, n2, th, ph, c), long(n) * n2, c, "upa_steering");
+            check_unimodular(
+                upa_steering(n, n2, th, ph, c), long(n) * n2, c, "upa_steering");
             break;
         case 5:
-            check_finite_vec(upa_steering_dtheta(n, n2, th, ph, c), long(n) * n2, "upa_steering_dtheta");
+            check_finite_vec(upa_steering_dtheta(n, n2, th, ph, c),
+                             long(n) * n2,
+                             "upa_steering_dtheta");
             break;
         default:
-            check_finite_vec(upa_steering_dphi(n, n2, th, ph, c), long(n) * n2, "upa_steering_dphi");
+            check_finite_vec(
+                upa_steering_dphi(n, n2, th, ph, c), long(n) * n2, "upa_steering_dphi");
             break;
         }
     } catch (const param_error&) {

@@ -13,12 +13,12 @@
 #include <gnuradio/isac/core/radar_metrics.h>
 #include <gnuradio/isac/core/steering.h>
 #include <cppunit/TestCaller.h>
-#include <limits>
 #include <cppunit/TestFixture.h>
 #include <cppunit/TestSuite.h>
+#include <cppunit/TextTestRunner.h>
 #include <cppunit/extensions/HelperMacros.h>
 #include <cppunit/ui/text/TestRunner.h>
-#include <cppunit/TextTestRunner.h>
+#include <limits>
 
 using namespace gr::isac;
 using namespace gr::isac::core;
@@ -43,7 +43,8 @@ public:
     void csi_u64_value_is_a_number()
     {
         // pmt::to_double threw wrong_type for a u64 value
-        pmt::pmt_t d = pmt::dict_add(pmt::make_dict(), pmt::mp("pfa"), pmt::from_uint64(7));
+        pmt::pmt_t d =
+            pmt::dict_add(pmt::make_dict(), pmt::mp("pfa"), pmt::from_uint64(7));
         double v = 0;
         std::string why;
         CPPUNIT_ASSERT(dict_get_double(d, "pfa", v, why));
@@ -134,9 +135,11 @@ public:
         const radar_solution s = a.solve(cvec::Ones(1), adc_model::ideal);
         CPPUNIT_ASSERT_THROW(a.threshold(s, adc_model::ideal, 1e-3, -1.0), param_error);
         CPPUNIT_ASSERT_THROW(a.threshold(s, adc_model::ideal, 1e-3, NAN), param_error);
-        // kappa = sqrt(-sigma^2 ||u||^2 ln pfa) with ||u||^2 = 1/(|c0|^2 gmg^2) = 1 (Q = 0)
+        // kappa = sqrt(-sigma^2 ||u||^2 ln pfa) with ||u||^2 = 1/(|c0|^2 gmg^2) = 1 (Q =
+        // 0)
         CPPUNIT_ASSERT_DOUBLES_EQUAL(std::sqrt(-2.0 * std::log(1e-3)),
-                                     a.threshold(s, adc_model::ideal, 1e-3, 2.0), 1e-12);
+                                     a.threshold(s, adc_model::ideal, 1e-3, 2.0),
+                                     1e-12);
     }
 
     void steering_matrix_validates_n_before_allocating()
@@ -151,7 +154,8 @@ public:
         // each side <= 2^20 passed, the product asked for 16 TiB
         CPPUNIT_ASSERT_THROW(upa_steering(1 << 20, 1 << 20, 0.1, 0.2), param_error);
         CPPUNIT_ASSERT_THROW(upa_steering_dphi(1 << 12, 1 << 12, 0.1, 0.2), param_error);
-        CPPUNIT_ASSERT_EQUAL(Eigen::Index(1 << 20), upa_steering(1 << 10, 1 << 10, 0.1, 0.2).size());
+        CPPUNIT_ASSERT_EQUAL(Eigen::Index(1 << 20),
+                             upa_steering(1 << 10, 1 << 10, 0.1, 0.2).size());
     }
 
     void steering_rejects_astronomic_spacing()
@@ -170,7 +174,8 @@ public:
         CPPUNIT_ASSERT_THROW(one_bit_dac_amplitude(16, 1e-300), param_error);
         CPPUNIT_ASSERT_THROW(one_bit_dac(cvec::Ones(4), 1e-310), param_error);
         CPPUNIT_ASSERT_THROW(one_bit_dac_amplitude(16, 1e300), param_error);
-        CPPUNIT_ASSERT_DOUBLES_EQUAL(std::sqrt(1e-20 / 32.0), one_bit_dac_amplitude(16, 1e-20),
+        CPPUNIT_ASSERT_DOUBLES_EQUAL(std::sqrt(1e-20 / 32.0),
+                                     one_bit_dac_amplitude(16, 1e-20),
                                      1e-6 * std::sqrt(1e-20 / 32.0));
     }
 };

@@ -12,8 +12,8 @@
  */
 #include <algorithm>
 #include <cstdint>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -27,7 +27,8 @@ namespace fs = std::filesystem;
 static void run_file(const fs::path& p, size_t& count)
 {
     std::ifstream f(p, std::ios::binary);
-    std::vector<uint8_t> buf((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    std::vector<uint8_t> buf((std::istreambuf_iterator<char>(f)),
+                             std::istreambuf_iterator<char>());
     LLVMFuzzerTestOneInput(buf.data(), buf.size());
     ++count;
 }
