@@ -202,6 +202,17 @@ void ci_precoder_impl::handle_csi(const pmt::pmt_t& msg)
         return;
     }
     std::lock_guard<std::mutex> lock(d_mutex);
+    // Updates wait here until the stream reaches their offset. Offsets that the
+    // stream never reaches (another item domain, a restarted source) would
+    // pile up for ever and be re-sorted on every work() call: bound the queue
+    // (isac_channel publishes at most 65536 draws ahead).
+    constexpr size_t max_pending = size_t(1) << 17;
+    if (d_pending.size() >= max_pending) {
+        d_logger->warn("csi message dropped: {} channel updates are already waiting for "
+                       "their offsets (is the offset in this block's item count?)",
+                       d_pending.size());
+        return;
+    }
     d_pending.push_back({ upd.has_offset ? upd.offset : 0, std::move(upd.H) });
     d_has_channel = true;
 }

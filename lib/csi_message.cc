@@ -5,6 +5,7 @@
  */
 #include "csi_message.h"
 #include <cmath>
+#include <limits>
 
 namespace gr {
 namespace isac {
@@ -22,7 +23,9 @@ bool to_long(const pmt::pmt_t& v, long& out)
     }
     if (pmt::is_uint64(v)) {
         const uint64_t u = pmt::to_uint64(v);
-        if (u > uint64_t(1) << 62)
+        // same range as the integer path, so that whatever parse_csi accepts,
+        // make_csi (which writes a u64 offset) encodes back (fuzz finding)
+        if (u > uint64_t(std::numeric_limits<long>::max()))
             return false;
         out = static_cast<long>(u);
         return true;
@@ -39,7 +42,13 @@ bool to_long(const pmt::pmt_t& v, long& out)
 
 bool num_to_double(const pmt::pmt_t& v, double& out)
 {
-    if (pmt::is_integer(v) || pmt::is_uint64(v) || pmt::is_real(v)) {
+    // pmt::to_double throws wrong_type for a u64 (found by fuzz_csi_message):
+    // convert it here so that no accessor can throw out of a message handler.
+    if (pmt::is_uint64(v)) {
+        out = static_cast<double>(pmt::to_uint64(v));
+        return true;
+    }
+    if (pmt::is_integer(v) || pmt::is_real(v)) {
         out = pmt::to_double(v);
         return true;
     }
@@ -104,18 +113,21 @@ bool parse_csi(const pmt::pmt_t& msg,
         why = "csi: H has non-finite entries";
         return false;
     }
-    out.H = std::move(M);
-    out.has_offset = false;
+    // Validate the offset before touching `out`: a rejected message must leave
+    // the caller's last good csi intact (it used to replace H, then fail).
+    bool has_offset = false;
+    long o = 0;
     const pmt::pmt_t off = pmt::dict_ref(msg, pmt::mp("offset"), pmt::PMT_NIL);
     if (!pmt::is_null(off)) {
-        long o = 0;
         if (!to_long(off, o) || o < 0) {
             why = "csi: \"offset\" is not a non-negative integer";
             return false;
         }
-        out.has_offset = true;
-        out.offset = static_cast<uint64_t>(o);
+        has_offset = true;
     }
+    out.H = std::move(M);
+    out.has_offset = has_offset;
+    out.offset = has_offset ? static_cast<uint64_t>(o) : 0;
     return true;
 }
 
@@ -211,21 +223,39 @@ bool dict_get_doubles(const pmt::pmt_t& dict,
     } else if (pmt::is_s64vector(v)) {
         for (auto i : pmt::s64vector_elements(v))
             r.push_back(double(i));
-    } else if (pmt::is_tuple(v) || pmt::is_vector(v) || pmt::is_pair(v)) {
+    } else if (pmt::is_tuple(v) || pmt::is_vector(v)) {
         const size_t n = pmt::length(v);
         if (n > 4096) {
             why = std::string("\"") + key + "\" has too many elements";
             return false;
         }
         for (size_t i = 0; i < n; ++i) {
-            pmt::pmt_t e = pmt::is_tuple(v) ? pmt::tuple_ref(v, i)
-                           : pmt::is_vector(v) ? pmt::vector_ref(v, i)
-                                                : pmt::nth(i, v);
+            pmt::pmt_t e = pmt::is_tuple(v) ? pmt::tuple_ref(v, i) : pmt::vector_ref(v, i);
             if (!num_to_double(e, d)) {
                 why = std::string("\"") + key + "\" has a non-numeric element";
                 return false;
             }
             r.push_back(d);
+        }
+    } else if (pmt::is_pair(v)) {
+        // Walk the list by hand: pmt::length and pmt::nth throw wrong_type on an
+        // improper list such as (1 . 2) (found by fuzz_csi_message), and a
+        // message handler must never throw.
+        pmt::pmt_t p = v;
+        for (; pmt::is_pair(p); p = pmt::cdr(p)) {
+            if (r.size() >= 4096) {
+                why = std::string("\"") + key + "\" has too many elements";
+                return false;
+            }
+            if (!num_to_double(pmt::car(p), d)) {
+                why = std::string("\"") + key + "\" has a non-numeric element";
+                return false;
+            }
+            r.push_back(d);
+        }
+        if (!pmt::is_null(p)) {
+            why = std::string("\"") + key + "\" is not a proper list";
+            return false;
         }
     } else {
         why = std::string("\"") + key + "\" is not a number or a numeric vector/list";

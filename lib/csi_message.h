@@ -36,7 +36,8 @@ struct csi_update {
  * Parse a csi dict. Returns false and fills `why` (for the block's warning)
  * when the message is not a dict, misses a key, has the wrong types, sizes
  * that do not match rows*cols or (expect_rows, expect_cols) when those are
- * > 0, or non-finite entries. Never throws.
+ * > 0, or non-finite entries. Never throws. On failure `out` is left
+ * untouched, so a block can parse straight into its last good csi.
  */
 bool parse_csi(const pmt::pmt_t& msg,
                csi_update& out,

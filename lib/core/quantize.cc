@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <gnuradio/isac/core/quantize.h>
+#include <limits>
 
 namespace gr {
 namespace isac {
@@ -51,7 +52,14 @@ float one_bit_dac_amplitude(int n, double power)
 {
     check_int_range("vlen", n, 1, 1L << 24);
     check_positive_finite("power", power);
-    return static_cast<float>(std::sqrt(power / (2.0 * n)));
+    // the kernel runs in float: a power whose amplitude under/overflows float
+    // would give an all-zero or all-Inf "alphabet" (fuzz_core_quantize finding)
+    const double a = std::sqrt(power / (2.0 * n));
+    if (!(a >= double(std::numeric_limits<float>::min()) &&
+          a <= double(std::numeric_limits<float>::max())))
+        throw_param("power", std::to_string(power),
+                    "a value whose DAC amplitude sqrt(power/(2 vlen)) is a normal float");
+    return static_cast<float>(a);
 }
 
 namespace {
@@ -67,7 +75,7 @@ cvec quantize_d(const cvec& x, double a)
 cvec one_bit_dac(const cvec& x, double power)
 {
     check_int_range("vlen", x.size(), 1, 1L << 24);
-    check_positive_finite("power", power);
+    one_bit_dac_amplitude(int(x.size()), power); // same power range as the block
     return quantize_d(x, std::sqrt(power / (2.0 * x.size())));
 }
 

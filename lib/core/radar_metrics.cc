@@ -71,6 +71,16 @@ cvec radar_scene::couplings(const cvec& x) const
     return d_gt.transpose() * x;
 }
 
+void radar_scene::check_solution(const radar_solution& s) const
+{
+    // A solution of another scene (other Q) would be read out of bounds by
+    // the O(Q^2) formulas below.
+    const long Q = n_clutter();
+    if (s.c.size() != Q + 1 || (!s.degenerate && (s.y.size() != Q || s.gq_minv_g0.size() != Q)))
+        throw_param("solution", std::to_string(s.c.size()) + " couplings",
+                    "a solution of this scene (" + std::to_string(Q + 1) + " couplings)");
+}
+
 double radar_scene::solve_into(
     const cdouble* c, adc_model m, cdouble* y, cdouble* gq, cdouble* ws) const
 {
@@ -129,8 +139,11 @@ double radar_scene::solve_into(
 radar_solution radar_scene::solve(const cvec& c, adc_model m) const
 {
     const int Q = n_clutter();
+    // c[q + 1] below is unchecked: a short c read past its end and segfaulted
+    // (reachable from Python as radar_scene.solve; fuzz_core_radar_metrics finding)
     if (c.size() != Q + 1)
-        throw_param("c", std::to_string(c.size()) + " couplings", std::to_string(Q + 1) + " (Q+1)");
+        throw_param("c (couplings)", std::to_string(c.size()) + " entries",
+                    std::to_string(Q + 1) + " (1 + number of clutter patches)");
     radar_solution s;
     s.c = c;
     s.y.resize(Q);
@@ -175,6 +188,7 @@ double radar_scene::metric(const cvec& x, adc_model m) const
 
 cvec radar_scene::filter(const radar_solution& s) const
 {
+    check_solution(s);
     if (s.degenerate)
         return cvec::Zero(d_n_rx);
     const int Q = n_clutter();
@@ -186,6 +200,7 @@ cvec radar_scene::filter(const radar_solution& s) const
 
 double radar_scene::filter_norm2(const radar_solution& s) const
 {
+    check_solution(s);
     if (s.degenerate)
         return 0.0;
     const double c0 = std::abs(s.c[0]);
@@ -194,6 +209,7 @@ double radar_scene::filter_norm2(const radar_solution& s) const
 
 cvec radar_scene::filter_clutter_gain(const radar_solution& s) const
 {
+    check_solution(s);
     const int Q = n_clutter();
     if (s.degenerate)
         return cvec::Zero(Q);
@@ -205,6 +221,9 @@ double radar_scene::threshold(const radar_solution& s, adc_model m, double pfa, 
 {
     if (!(pfa > 0.0 && pfa < 1.0))
         throw_param("pfa", std::to_string(pfa), "(0, 1)");
+    if (!(std::isfinite(noise_var) && noise_var >= 0.0))
+        throw_param("noise_var", std::to_string(noise_var), "finite and >= 0");
+    check_solution(s);
     if (s.degenerate)
         return 0.0;
     const cvec g = filter_clutter_gain(s);

@@ -12,6 +12,10 @@ namespace core {
 void array_convention::validate() const
 {
     check_positive_finite("spacing (d/lambda)", spacing);
+    // a finite but astronomic spacing overflows the phase k*(n - n0) to Inf
+    // and the steering vector to NaN (fuzz_core_steering finding)
+    if (spacing > 1e3)
+        throw_param("spacing (d/lambda)", std::to_string(spacing), "(0, 1000] wavelengths");
     if (sign != 1 && sign != -1)
         throw_param("sign", std::to_string(sign), "-1 or +1");
 }
@@ -64,6 +68,9 @@ cvec ula_steering_derivative(int n, double theta_rad, const array_convention& c)
 
 cmat ula_steering_matrix(int n, const std::vector<double>& thetas_rad, const array_convention& c)
 {
+    // validate before allocating: a negative or huge n used to reach Eigen's
+    // allocator and surface as std::bad_alloc (fuzz_core_steering finding)
+    check_n("n (array size)", n);
     cmat A(n, static_cast<Eigen::Index>(thetas_rad.size()));
     for (size_t k = 0; k < thetas_rad.size(); ++k)
         A.col(k) = ula_steering(n, thetas_rad[k], c);
@@ -85,6 +92,9 @@ upa_parts upa_make(int n_h, int n_v, double theta, double phi, const array_conve
 {
     check_n("n_h (UPA horizontal size)", n_h);
     check_n("n_v (UPA vertical size)", n_v);
+    // each side was bounded but not the product: 2^20 x 2^20 asked for 16 TiB
+    // (fuzz_core_steering finding). Same element bound as a ULA.
+    check_int_range("n_h * n_v (UPA elements)", long(n_h) * n_v, 1, 1L << 20);
     c.validate();
     check_finite("theta", theta);
     check_finite("phi", phi);

@@ -135,6 +135,9 @@ public:
     double threshold(const radar_solution& s, adc_model m, double pfa, double noise_var = 1.0) const;
 
 private:
+    //! Throws param_error when s was not solved for this scene's Q.
+    void check_solution(const radar_solution& s) const;
+
     int d_n_tx, d_n_rx;
     double d_snr_r;
     std::vector<double> d_cnr;

@@ -52,7 +52,7 @@ struct array_convention {
     {
         return array_convention{ 0.5, +1, phase_ref::first, false };
     }
-    //! Throws param_error for spacing <= 0 or sign not +-1.
+    //! Throws param_error for spacing outside (0, 1000] or sign not +-1.
     void validate() const;
 };
 

@@ -1,0 +1,558 @@
+#!/usr/bin/python3
+#
+# Copyright 2026 gr-isac authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+"""Every bad-input case of docs/bad_input.md, executed: each row of the table
+is one test here that asserts what the user sees (the exception and its
+message, or the warning and the state that is kept, or the output that is
+produced). `qa_bad_input.py --markdown` prints the table that docs/bad_input.md
+holds, so the document and the tests cannot drift apart."""
+
+import sys
+
+import numpy as np
+import pmt
+from gnuradio import blocks, gr, gr_unittest
+
+try:
+    from gnuradio import isac
+    from gnuradio.isac import reliability as rel
+except ImportError:
+    import os
+    dirname, filename = os.path.split(os.path.abspath(__file__))
+    sys.path.append(os.path.join(dirname, "bindings"))
+    sys.path.append(dirname)
+    from gnuradio import isac
+    import reliability as rel
+
+CASES = []
+
+
+def case(block, category, given, sees):
+    """Registers a test function as a row: block, category, input, what the user sees."""
+    def deco(fn):
+        CASES.append((block, category, given, sees, fn))
+        return fn
+    return deco
+
+
+def run_vectors(blk, x, vlen):
+    tb = gr.top_block()
+    src = blocks.vector_source_c(x.ravel().tolist(), False, vlen)
+    snk = blocks.vector_sink_c(vlen)
+    tb.connect(src, blk, snk)
+    tb.run()
+    return np.array(snk.data()).reshape(-1, vlen)
+
+
+# ---------------------------------------------------------------- one_bit_quantizer
+
+@case("one_bit_quantizer", "invalid size", "`vlen` = 0, -1, 2^20+1",
+      "`ValueError: vlen = 0 is out of range; allowed: [1, 1048576]` at construction")
+def _(t):
+    for v in (0, -1, 2**20 + 1):
+        with t.assertRaisesRegex(ValueError, r"vlen = %d is out of range; allowed: \[1, 1048576\]" % v):
+            isac.one_bit_quantizer(v, "dac", 1.0)
+
+
+@case("one_bit_quantizer", "invalid parameter", "`mode` = 'DAC', '', 'x'",
+      "`ValueError: mode = 'DAC' is out of range; allowed: 'dac' or 'adc'`")
+def _(t):
+    for m in ("DAC", "", "x"):
+        with t.assertRaisesRegex(ValueError, r"mode = '%s' is out of range; allowed: 'dac' or 'adc'" % m):
+            isac.one_bit_quantizer(4, m, 1.0)
+
+
+@case("one_bit_quantizer", "invalid parameter", "`power` = 0, -1, NaN, Inf (also in 'adc' mode)",
+      "`ValueError: power = 0 is out of range; allowed: a finite value > 0`")
+def _(t):
+    for p in (0.0, -1.0, float("nan"), float("inf")):
+        for m in ("dac", "adc"):
+            with t.assertRaisesRegex(ValueError, r"power = \S+ is out of range"):
+                isac.one_bit_quantizer(4, m, p)
+
+
+@case("one_bit_quantizer", "invalid parameter", "`set_power(NaN)` / `set_mode('x')` while running",
+      "`ValueError` naming the parameter; the previous power and mode stay in force")
+def _(t):
+    q = isac.one_bit_quantizer(4, "dac", 2.0)
+    with t.assertRaises(ValueError):
+        q.set_power(float("nan"))
+    with t.assertRaises(ValueError):
+        q.set_mode("x")
+    t.assertEqual(q.power(), 2.0)
+    t.assertEqual(q.mode(), "dac")
+    y = run_vectors(q, np.full((3, 4), -1 + 1j, np.complex64), 4)
+    np.testing.assert_allclose(y, np.sqrt(2.0 / 8) * (-1 + 1j), rtol=1e-6)
+
+
+@case("one_bit_quantizer", "NaN/Inf samples", "NaN, +-Inf, -0.0 components in the stream",
+      "NaN -> +a (like 0), +-Inf -> +-a: output stays in the alphabet; NaNs counted by "
+      "`nan_count()` and posted on `stats` as {nan_count, items}")
+def _(t):
+    x = np.array([[complex(np.nan, -np.inf), complex(np.inf, np.nan), complex(-0.0, -1.0),
+                   complex(np.nan, np.nan)]], np.complex64)
+    q = isac.one_bit_quantizer(4, "adc", 1.0)
+    tb = gr.top_block()
+    src = blocks.vector_source_c(x.ravel().tolist(), False, 4)
+    snk = blocks.vector_sink_c(4)
+    dbg = blocks.message_debug()
+    tb.connect(src, q, snk)
+    tb.msg_connect(q, "stats", dbg, "store")
+    tb.run()
+    np.testing.assert_array_equal(np.array(snk.data()), [1 - 1j, 1 + 1j, 1 - 1j, 1 + 1j])
+    t.assertEqual(q.nan_count(), 4)
+    t.assertEqual(dbg.num_messages(), 1)
+    m = dbg.get_message(0)
+    t.assertEqual(pmt.to_uint64(pmt.dict_ref(m, pmt.intern("nan_count"), pmt.PMT_NIL)), 4)
+
+
+# ---------------------------------------------------------------- core (gnuradio.isac.core)
+
+@case("core.radar_scene", "invalid size", "`solve(c)` with len(c) != 1 + number of clutter patches",
+      "`ValueError: c (couplings) = 0 entries is out of range; allowed: 3 (...)` "
+      "(was a segfault: fuzz finding)")
+def _(t):
+    s = isac.core.radar_scene(4, 4, 0.0, [10.0, -20.0], 15.0, [20.0, 20.0])
+    for n in (0, 2, 4):
+        with t.assertRaisesRegex(ValueError, r"c \(couplings\) = %d entries is out of range" % n):
+            s.solve(np.ones(n, complex))
+
+
+@case("core.radar_scene", "invalid size", "`filter(sol)`/`threshold(sol, ...)` with a solution of "
+      "another scene", "`ValueError: solution = ... couplings is out of range` (was an out-of-bounds read)")
+def _(t):
+    a = isac.core.radar_scene(4, 4, 0.0, [], 15.0, [])
+    b = isac.core.radar_scene(4, 4, 0.0, [10.0, 30.0], 15.0, [20.0, 20.0])
+    sol = a.solve(np.ones(1, complex))
+    with t.assertRaisesRegex(ValueError, "solution = 1 couplings"):
+        b.filter(sol)
+    with t.assertRaisesRegex(ValueError, "solution = 1 couplings"):
+        b.threshold(sol, isac.core.adc_model.one_bit, 1e-3)
+
+
+@case("core.radar_scene", "invalid parameter", "`target_deg` = 91 or NaN, `n_rx` = 0, "
+      "`cnr_db` of the wrong length, `pfa` = 0 or 1, `noise_var` < 0",
+      "`ValueError` naming the parameter and its allowed range")
+def _(t):
+    rs = isac.core.radar_scene
+    with t.assertRaisesRegex(ValueError, "target_deg"):
+        rs(4, 4, 91.0)
+    with t.assertRaisesRegex(ValueError, "target_deg"):
+        rs(4, 4, float("nan"))
+    with t.assertRaisesRegex(ValueError, "n_rx = 0"):
+        rs(4, 0, 0.0)
+    with t.assertRaisesRegex(ValueError, "cnr_db"):
+        rs(4, 4, 0.0, [10.0, 20.0], 15.0, [20.0])
+    s = rs(4, 4, 0.0)
+    sol = s.solve(np.ones(1, complex))
+    for pfa in (0.0, 1.0, float("nan")):
+        with t.assertRaisesRegex(ValueError, "pfa"):
+            s.threshold(sol, isac.core.adc_model.one_bit, pfa)
+    with t.assertRaisesRegex(ValueError, "noise_var"):
+        s.threshold(sol, isac.core.adc_model.ideal, 1e-3, -1.0)
+
+
+@case("core.radar_scene", "degenerate transmit vector", "x orthogonal to the target (c_0 = 0)",
+      "metric 0, `degenerate` = True, zero filter and threshold 0 (no division by zero)")
+def _(t):
+    s = isac.core.radar_scene(4, 4, 0.0, [30.0], 15.0, [20.0])
+    sol = s.solve(np.array([0.0, 1.0], complex))
+    t.assertTrue(sol.degenerate)
+    t.assertEqual(sol.metric, 0.0)
+    t.assertTrue(np.all(s.filter(sol) == 0))
+    t.assertEqual(s.threshold(sol, isac.core.adc_model.one_bit, 1e-3), 0.0)
+
+
+@case("core steering", "invalid size", "`ula_steering_matrix(n=-5, ...)`, "
+      "`upa_steering(n_h=n_v=4096)` (2^24 elements)",
+      "`ValueError` naming n / `n_h * n_v (UPA elements)` (was std::bad_alloc / a 16 TiB request)")
+def _(t):
+    with t.assertRaisesRegex(ValueError, r"n \(array size\) = -5"):
+        isac.core.ula_steering_matrix(-5, [1.0, 2.0])
+    with t.assertRaisesRegex(ValueError, r"n_h \* n_v \(UPA elements\) = 16777216"):
+        isac.core.upa_steering(4096, 4096, 10.0, 20.0)
+
+
+@case("core steering", "invalid parameter", "`spacing` = 1e300, `theta_deg` = NaN",
+      "`ValueError` (spacing range (0, 1000] wavelengths; theta must be finite)")
+def _(t):
+    with t.assertRaisesRegex(ValueError, "spacing"):
+        isac.core.ula_steering(8, 10.0, spacing=1e300)
+    with t.assertRaisesRegex(ValueError, "theta"):
+        isac.core.ula_steering(8, float("nan"))
+
+
+@case("core quantize", "invalid parameter", "`one_bit_dac(x, power=1e-300)`",
+      "`ValueError: power = ... allowed: a value whose DAC amplitude sqrt(power/(2 vlen)) is a "
+      "normal float` (was an all-zero output)")
+def _(t):
+    with t.assertRaisesRegex(ValueError, "normal float"):
+        isac.core.one_bit_dac(np.ones(4, complex), 1e-300)
+
+
+# ---------------------------------------------------------------- blocks with message ports
+
+def run_until(tb, pred, timeout=20.0):
+    """Starts a streaming flowgraph, waits (bounded) for pred(), stops it."""
+    tb.start()
+    ok = rel.wait_until(pred, timeout)
+    tb.stop()
+    tb.wait()
+    return ok
+
+
+def psk(rng, n, users, m=8):
+    return np.exp(2j * np.pi * rng.integers(m, size=(n, users)) / m).astype(np.complex64)
+
+
+def csi_dict(H, offset=None):
+    d = pmt.make_dict()
+    d = pmt.dict_add(d, pmt.intern("H"), pmt.init_c32vector(H.size, H.astype(np.complex64).ravel().tolist()))
+    d = pmt.dict_add(d, pmt.intern("rows"), pmt.from_long(H.shape[0]))
+    d = pmt.dict_add(d, pmt.intern("cols"), pmt.from_long(H.shape[1]))
+    if offset is not None:
+        d = pmt.dict_add(d, pmt.intern("offset"), pmt.from_uint64(offset))
+    return d
+
+
+@case("isac_channel", "invalid size / parameter", "`n_tx` = 0; 'los' with 1 `user_deg` for 2 users; "
+      "`clutter_deg` and `cnr_db` of different lengths; `radar_noise_var` = -1",
+      "`ValueError` naming the parameter, e.g. `user_deg = a list of 1 angles is out of range; "
+      "allowed: n_users = 2 angles for comm_model 'los'`")
+def _(t):
+    with t.assertRaisesRegex(ValueError, "n_tx = 0"):
+        isac.isac_channel(0, 2, 4)
+    with t.assertRaisesRegex(ValueError, "user_deg = a list of 1 angles"):
+        isac.isac_channel(4, 2, 4, "los", [10.0])
+    with t.assertRaisesRegex(ValueError, "cnr_db"):
+        isac.isac_channel(4, 2, 4, clutter_deg=[10.0], cnr_db=[])
+    with t.assertRaisesRegex(ValueError, "radar_noise_var = -1"):
+        isac.isac_channel(4, 2, 4, radar_noise_var=-1.0)
+
+
+@case("isac_channel", "malformed / oversized messages", "`set` messages: not a dict, NaN/Inf, "
+      "strings, 100000-element vectors, improper lists, unknown keys, 95 deg, clutter without cnr",
+      "one warning per message (`set: ...; message ignored, state unchanged`); the stream goes on "
+      "and every parameter keeps its last good value; a later valid message applies")
+def _(t):
+    rng = np.random.default_rng(5)
+    ch = isac.isac_channel(4, 2, 4, seed=3, target_deg=10.0, clutter_deg=[-20.0], cnr_db=[20.0])
+    ch.set_log_level("error")
+    tb = gr.top_block()
+    src = blocks.vector_source_c([1 + 0j] * 4 * 64, True, 4)
+    tb.connect(src, ch)
+    tb.connect((ch, 0), blocks.null_sink(gr.sizeof_gr_complex * 2))
+    tb.connect((ch, 1), blocks.null_sink(gr.sizeof_gr_complex * 4))
+    for m in rel.bad_messages(rng, ["target_deg", "clutter_deg", "cnr_db", "user_deg"], 24):
+        ch._post(pmt.intern("set"), m)
+    ch._post(pmt.intern("set"), pmt.dict_add(pmt.make_dict(), pmt.intern("target_deg"),
+                                             pmt.from_double(95.0)))
+    ch._post(pmt.intern("set"), pmt.dict_add(pmt.make_dict(), pmt.intern("clutter_deg"),
+                                             pmt.init_f64vector(2, [1.0, 2.0])))
+    ch._post(pmt.intern("set"), pmt.dict_add(pmt.make_dict(), pmt.intern("target_snr_db"),
+                                             pmt.from_double(7.0)))
+    t.assertTrue(run_until(tb, lambda: ch.target_snr_db() == 7.0), "valid message not applied")
+    t.assertEqual(ch.target_deg(), 10.0)
+    t.assertEqual(list(ch.clutter_deg()), [-20.0])
+    t.assertEqual(list(ch.cnr_db()), [20.0])
+
+
+@case("isac_channel", "NaN/Inf samples", "NaN and Inf entries in the transmit vectors x",
+      "user and echo outputs stay finite")
+def _(t):
+    ch = isac.isac_channel(4, 2, 4, seed=3)
+    x = np.ones((4, 4), np.complex64)
+    x[1, 2] = np.nan
+    x[2, 0] = np.inf
+    tb = gr.top_block()
+    src = blocks.vector_source_c(x.ravel().tolist(), False, 4)
+    s0, s1 = blocks.vector_sink_c(2), blocks.vector_sink_c(4)
+    tb.connect(src, ch)
+    tb.connect((ch, 0), s0)
+    tb.connect((ch, 1), s1)
+    tb.run()
+    t.assertEqual(len(s0.data()), 8)
+    t.assertTrue(np.all(np.isfinite(s0.data())) and np.all(np.isfinite(s1.data())))
+
+
+def ci_block(**kw):
+    a = dict(n_tx=8, n_users=2, psk_order=8, power=1.0, noise_var=1.0, gamma_db=5.0,
+             target_deg=10.0, clutter_deg=[-30.0], snr_r_db=15.0, cnr_db=[20.0], n_rx=8)
+    a.update(kw)
+    b = isac.ci_precoder(**a)
+    b.set_log_level("error")
+    return b
+
+
+def ci_run(blk, syms, H=None):
+    if H is not None:
+        blk.set_channel(np.asarray(H, np.complex64).tolist())
+    tb = gr.top_block()
+    src = blocks.vector_source_c(syms.ravel().tolist(), False, syms.shape[1])
+    snk = blocks.vector_sink_c(8)
+    tb.connect(src, blk, snk)
+    tb.run()
+    return np.array(snk.data()).reshape(-1, 8), snk.tags()
+
+
+def in_dac_alphabet(y, power=1.0):
+    a = np.sqrt(power / (2 * y.shape[1]))
+    return np.allclose(np.abs(y.real), a, rtol=1e-6) and np.allclose(np.abs(y.imag), a, rtol=1e-6)
+
+
+@case("ci_precoder", "missing channel", "symbols before any `set_channel`/`csi`",
+      "zero output vectors and one warning `no channel yet (set_channel or a csi message): output is zero`")
+def _(t):
+    y, _ = ci_run(ci_block(), psk(np.random.default_rng(1), 10, 2))
+    t.assertEqual(y.shape, (10, 8))
+    t.assertTrue(np.all(y == 0))
+
+
+@case("ci_precoder", "infeasible QoS", "`gamma_db` = 60 (no 1-bit vector reaches the margin)",
+      "every vector is the max-min-margin design (still in the 1-bit alphabet), tagged "
+      "`isac_infeasible` = #t and counted by `infeasible_count()`")
+def _(t):
+    rng = np.random.default_rng(2)
+    b = ci_block(gamma_db=60.0)
+    y, tags = ci_run(b, psk(rng, 20, 2), rng.standard_normal((2, 8)))
+    t.assertTrue(in_dac_alphabet(y))
+    t.assertEqual(b.infeasible_count(), 20)
+    t.assertEqual(sum(pmt.symbol_to_string(tg.key) == "isac_infeasible" for tg in tags), 20)
+
+
+@case("ci_precoder", "singular / rank-deficient H", "H = 0, and H with two identical user rows",
+      "no crash, output in the 1-bit alphabet; snapshots whose QoS cannot be met are tagged "
+      "`isac_infeasible` and counted (H = 0: all of them)")
+def _(t):
+    rng = np.random.default_rng(3)
+    b = ci_block()
+    y, _ = ci_run(b, psk(rng, 20, 2), np.zeros((2, 8)))
+    t.assertTrue(in_dac_alphabet(y))
+    t.assertEqual(b.infeasible_count(), 20)
+    h = rng.standard_normal((1, 8)) + 1j * rng.standard_normal((1, 8))
+    b = ci_block()
+    y, _ = ci_run(b, psk(rng, 20, 2), np.vstack([h, h]))
+    t.assertTrue(in_dac_alphabet(y))
+    t.assertGreater(b.infeasible_count(), 0)
+
+
+@case("ci_precoder", "invalid size / NaN channel", "`set_channel` with 3 rows for 2 users, or a NaN entry",
+      "`ValueError: H = 3 rows is out of range; allowed: 2 (n_users)` / "
+      "`H = non-finite entry ... allowed: finite entries`; the previous channel stays")
+def _(t):
+    b = ci_block()
+    with t.assertRaisesRegex(ValueError, "H = 3 rows"):
+        b.set_channel(np.ones((3, 8), np.complex64).tolist())
+    with t.assertRaisesRegex(ValueError, "non-finite"):
+        b.set_channel(np.full((2, 8), np.nan, np.complex64).tolist())
+    t.assertFalse(b.has_channel())
+
+
+@case("ci_precoder", "NaN/Inf samples", "NaN / Inf user symbols",
+      "finite output; the symbols are counted by `bad_symbol_count()`")
+def _(t):
+    rng = np.random.default_rng(4)
+    s = psk(rng, 10, 2)
+    s[2, 1] = np.nan
+    s[4, 0] = np.inf
+    b = ci_block()
+    y, _ = ci_run(b, s, rng.standard_normal((2, 8)))
+    t.assertTrue(np.all(np.isfinite(y)))
+    t.assertEqual(b.bad_symbol_count(), 2)
+
+
+@case("ci_precoder", "malformed / oversized messages", "`csi` of the wrong shape (3x8 for 2x8), "
+      "5000x5000 announced with 4 entries, NaN entry, not a dict",
+      "warning `csi message ignored: csi: ...`; no channel is installed by them; "
+      "a later valid csi applies")
+def _(t):
+    rng = np.random.default_rng(6)
+    b = ci_block()
+    tb = gr.top_block()
+    src = blocks.vector_source_c(psk(rng, 64, 2).ravel().tolist(), True, 2)
+    tb.connect(src, b, blocks.null_sink(gr.sizeof_gr_complex * 8))
+    for m in rel.bad_messages(rng, ["H"], 12) + [csi_dict(np.ones((3, 8)))]:
+        b._post(pmt.intern("csi"), m)
+    b._post(pmt.intern("csi"), csi_dict(np.ones((2, 8)), 0))  # then one valid one
+    t.assertTrue(run_until(tb, b.has_channel), "valid csi not applied")
+
+
+def ns_block(**kw):
+    a = dict(n_tx=8, n_users=2, power=1.0, comm="zf", sinr_db=10.0, noise_var=0.01,
+             sensing="beampattern", targets_deg=[30.0], beam_width_deg=10.0, frame_len=8)
+    a.update(kw)
+    b = isac.nullspace_precoder(**a)
+    b.set_log_level("error")
+    return b
+
+
+@case("nullspace_precoder", "singular / rank-deficient H", "two identical user rows; H = 0 "
+      "(comm 'zf', 'mrt', 'minpower')", "the design fails with a message on `stats` and in "
+      "`last_design().message` (`H is rank-deficient (numerical rank 1 < K = 2) ... zf: ... allowed: "
+      "full row rank for zero-forcing`); no design is used, output stays zero")
+def _(t):
+    rng = np.random.default_rng(7)
+    h = rng.standard_normal((1, 8)) + 1j * rng.standard_normal((1, 8))
+    for comm, H in (("zf", np.vstack([h, h])), ("mrt", np.vstack([h, h])),
+                    ("minpower", np.vstack([h, h])), ("zf", np.zeros((2, 8), complex))):
+        b = ns_block(comm=comm)
+        b.set_channel(H)
+        t.assertTrue(b.wait_design(30.0))
+        d = b.last_design()
+        t.assertFalse(d.ok)
+        t.assertIn("rank-deficient", d.message)
+        t.assertEqual(b.design_id(), 0)
+
+
+@case("nullspace_precoder", "infeasible QoS", "'minpower' with `sinr_db` = 60",
+      "design reported not ok: `P_c = ... > P_t = 1: the communication design needs more than "
+      "the total power`; the previous design (none here: zero output) stays in use")
+def _(t):
+    b = ns_block(comm="minpower", sinr_db=60.0)
+    b.set_channel(np.random.default_rng(8).standard_normal((2, 8)) + 0j)
+    t.assertTrue(b.wait_design(30.0))
+    d = b.last_design()
+    t.assertFalse(d.ok)
+    t.assertIn("P_t", d.message)
+    t.assertEqual(b.design_id(), 0)
+
+
+@case("nullspace_precoder", "missing channel / malformed messages", "symbols before any channel; "
+      "`csi` messages not a dict, wrong shape, NaN, oversized",
+      "zero output until a first design exists; warning `ignoring csi message: csi: ...`, no redesign")
+def _(t):
+    rng = np.random.default_rng(9)
+    b = ns_block()
+    for m in rel.bad_messages(rng, ["H"], 12) + [csi_dict(np.ones((3, 8)))]:
+        b.post_csi(m)
+    t.assertTrue(b.wait_design(5.0))
+    t.assertEqual(b.design_id(), 0)
+    tb = gr.top_block()
+    snk = blocks.vector_sink_c(8)
+    tb.connect(blocks.vector_source_c(psk(rng, 10, 2, 4).ravel().tolist(), False, 2), b, snk)
+    tb.run()
+    t.assertTrue(np.all(np.array(snk.data()) == 0))
+
+
+@case("one_bit_rx_filter", "invalid parameter", "`pfa` = 1; 1 clutter angle with 0 `cnr_db`; `adc` = '2bit'",
+      "`ValueError` naming the parameter (`pfa = 1.000000 is out of range; allowed: (0, 1)`)")
+def _(t):
+    mk = isac.one_bit_rx_filter
+    with t.assertRaisesRegex(ValueError, r"pfa = 1\.0+ is out of range; allowed: \(0, 1\)"):
+        mk(8, 8, 10.0, [], 15.0, [], 1.0, 1.0, "1bit")
+    with t.assertRaisesRegex(ValueError, "cnr_db = 0 values"):
+        mk(8, 8, 10.0, [1.0], 15.0, [], 1.0, 0.1, "1bit")
+    with t.assertRaisesRegex(ValueError, "adc = '2bit'"):
+        mk(8, 8, 10.0, [], 15.0, [], 1.0, 0.1, "2bit")
+
+
+@case("one_bit_rx_filter", "NaN/Inf samples, degenerate x", "NaN in r, Inf in x, x = 0 (c_0 = 0)",
+      "z = 0 and statistic 0 for those snapshots; counted by `nan_count()` and `degenerate_count()`")
+def _(t):
+    rng = np.random.default_rng(10)
+    b = isac.one_bit_rx_filter(8, 8, 10.0, [-30.0], 15.0, [20.0], 1.0, 1e-3, "1bit")
+    r = (np.sign(rng.standard_normal((6, 8))) + 1j * np.sign(rng.standard_normal((6, 8)))).astype(np.complex64)
+    x = np.ones((6, 8), np.complex64)
+    r[1, 3] = np.nan
+    x[2, 0] = np.inf
+    x[4] = 0
+    tb = gr.top_block()
+    k0, k1 = blocks.vector_sink_c(), blocks.vector_sink_f()
+    tb.connect(blocks.vector_source_c(r.ravel().tolist(), False, 8), (b, 0))
+    tb.connect(blocks.vector_source_c(x.ravel().tolist(), False, 8), (b, 1))
+    tb.connect((b, 0), k0)
+    tb.connect((b, 1), k1)
+    tb.run()
+    z, st = np.array(k0.data()), np.array(k1.data())
+    t.assertTrue(np.all(z[[1, 2, 4]] == 0) and np.all(st[[1, 2, 4]] == 0))
+    t.assertTrue(np.all(z[[0, 3, 5]] != 0))
+    t.assertEqual(b.nan_count(), 2)
+    t.assertEqual(b.degenerate_count(), 1)
+
+
+@case("one_bit_rx_filter", "malformed / oversized messages", "`set` messages: not a dict, NaN, "
+      "strings, 100000-element vectors, improper lists, unknown keys, `pfa` = 2",
+      "warning `set: ...; message ignored`; every parameter keeps its last good value; "
+      "a later valid message applies")
+def _(t):
+    rng = np.random.default_rng(11)
+    b = isac.one_bit_rx_filter(4, 4, 10.0, [-30.0], 15.0, [20.0], 1.0, 1e-3, "1bit")
+    b.set_log_level("error")
+    tb = gr.top_block()
+    tb.connect(blocks.vector_source_c([1 + 1j] * 4 * 16, True, 4), (b, 0))
+    tb.connect(blocks.vector_source_c([1 + 0j] * 4 * 16, True, 4), (b, 1))
+    tb.connect((b, 0), blocks.null_sink(gr.sizeof_gr_complex))
+    tb.connect((b, 1), blocks.null_sink(gr.sizeof_float))
+    for m in rel.bad_messages(rng, ["target_deg", "pfa", "clutter_deg", "cnr_db"], 24):
+        b._post(pmt.intern("set"), m)
+    b._post(pmt.intern("set"), pmt.dict_add(pmt.make_dict(), pmt.intern("pfa"), pmt.from_double(2.0)))
+    b._post(pmt.intern("set"), pmt.dict_add(pmt.make_dict(), pmt.intern("snr_r_db"), pmt.from_double(3.0)))
+    t.assertTrue(run_until(tb, lambda: b.snr_r_db() == 3.0), "valid message not applied")
+    t.assertEqual((b.target_deg(), b.pfa()), (10.0, 1e-3))
+    t.assertEqual((list(b.clutter_deg()), list(b.cnr_db())), ([-30.0], [20.0]))
+
+
+@case("doa_mle", "invalid parameter", "grid_min 10 > grid_max -10; grid_step 0; cpi_len 0",
+      "`ValueError` naming the parameter (`grid_max_deg = -10.000000 is out of range; allowed: > "
+      "grid_min_deg = 10.000000`)")
+def _(t):
+    with t.assertRaisesRegex(ValueError, "grid_max_deg"):
+        isac.doa_mle(8, 16, "gaussian", 10.0, -10.0, 1.0, 0.1, 1.0)
+    with t.assertRaisesRegex(ValueError, "grid_step_deg = 0"):
+        isac.doa_mle(8, 16, "gaussian", -90.0, 90.0, 0.0, 0.1, 1.0)
+    with t.assertRaisesRegex(ValueError, "cpi_len = 0"):
+        isac.doa_mle(8, 0, "gaussian", -90.0, 90.0, 1.0, 0.1, 1.0)
+
+
+@case("doa_mle", "NaN/Inf samples", "a NaN sample inside a CPI",
+      "that CPI's estimate is NaN and its `doa` message has valid = #f (NaN numbers); one warning, "
+      "then counted by `invalid_count()`; the next CPI is estimated normally")
+def _(t):
+    rng = np.random.default_rng(12)
+    b = isac.doa_mle(8, 4, "gaussian", -90.0, 90.0, 1.0, 0.1, 1.0)
+    b.set_log_level("error")
+    y = (rng.standard_normal((8, 8)) + 1j * rng.standard_normal((8, 8))).astype(np.complex64)
+    y[1, 2] = np.nan
+    tb = gr.top_block()
+    snk, dbg = blocks.vector_sink_f(), blocks.message_debug()
+    tb.connect(blocks.vector_source_c(y.ravel().tolist(), False, 8), b, snk)
+    tb.msg_connect(b, "doa", dbg, "store")
+    tb.run()
+    est = np.array(snk.data())
+    t.assertTrue(np.isnan(est[0]) and np.isfinite(est[1]))
+    t.assertEqual(b.invalid_count(), 1)
+    m0 = pmt.to_python(dbg.get_message(0))
+    t.assertFalse(m0["valid"])
+    t.assertTrue(pmt.to_python(dbg.get_message(1))["valid"])
+
+
+# ---------------------------------------------------------------- the test class
+
+class qa_bad_input(gr_unittest.TestCase):
+    pass
+
+
+def _slug(s):
+    return "".join(c if c.isalnum() else "_" for c in s.lower()).strip("_")[:40]
+
+
+for _i, (_b, _c, _g, _s, _fn) in enumerate(CASES):
+    setattr(qa_bad_input, "test_%03d_%s_%s" % (_i, _slug(_b), _slug(_c)),
+            lambda self, fn=_fn: fn(self))
+
+
+def markdown():
+    lines = ["| block | category | input | what the user sees |",
+             "| --- | --- | --- | --- |"]
+    for b, c, g, s, _ in CASES:
+        lines.append(f"| {b} | {c} | {g} | {s} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    if "--markdown" in sys.argv:
+        print(markdown())
+    else:
+        gr_unittest.run(qa_bad_input)
