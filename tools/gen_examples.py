@@ -155,6 +155,14 @@ def one_bit_loopback(gui):
     g.conn(tx, 0, radar, 1)
     g.conn(radar, 1, det, 0)
     if not gui:
+        # bounded runs keep x and the symbols, so a check can recompute the
+        # safe margins and the Theorem-2 bounds (the per-snapshot QSCNR) from them
+        g.add("x_sink", "blocks_vector_sink_x", type="complex", vlen="n_tx", reserve_items=1024)
+        g.add("sym_sink", "blocks_vector_sink_x", type="complex", vlen="n_users", reserve_items=1024)
+        g.add("stat_sink", "blocks_vector_sink_x", type="float", vlen=1, reserve_items=1024)
+        g.conn(tx, 0, "x_sink", 0)
+        g.conn(lim, 0, "sym_sink", 0)
+        g.conn(radar, 1, "stat_sink", 0)
         null(g, "z_sink")
         null(g, "ser_sink", vlen="n_users", t="float")
         null(g, "det_sink", t="float")
@@ -238,6 +246,8 @@ def nullspace_loopback(gui):
     g.conn(pre, 0, doa, 1)
     if not gui:
         g.add("doa_sink", "blocks_vector_sink_x", type="float", vlen=1, reserve_items=1024)
+        g.add("x_sink", "blocks_vector_sink_x", type="complex", vlen="n_tx", reserve_items=1024)
+        g.conn(pre, 0, "x_sink", 0)
         g.conn(doa, 0, "doa_sink", 0)
         null(g, "ser_sink", vlen="n_users", t="float")
         g.conn(ser, 0, "ser_sink", 0)
