@@ -13,11 +13,13 @@ namespace py = pybind11;
 // Headers for binding functions
 // BINDING_FUNCTION_PROTOTYPES(
 void bind_one_bit_quantizer(py::module& m);
+void bind_isac_channel(py::module& m);
 // ) END BINDING_FUNCTION_PROTOTYPES
 
 // Core (no GNU Radio runtime) bindings, into gnuradio.isac.core
 void bind_core_steering(py::module& m);
 void bind_core_radar_metrics(py::module& m);
+void bind_core_channel(py::module& m);
 
 // import_array() returns NULL on newer Pythons; this wrapper hides that.
 void* init_numpy()
@@ -37,8 +39,10 @@ PYBIND11_MODULE(isac_python, m)
         "core", "gr-isac algorithm core: steering vectors, designs, bounds (numpy in/out).");
     bind_core_steering(core);
     bind_core_radar_metrics(core);
+    bind_core_channel(core);
 
     // BINDING_FUNCTION_CALLS(
     bind_one_bit_quantizer(m);
+    bind_isac_channel(m);
     // ) END BINDING_FUNCTION_CALLS
 }

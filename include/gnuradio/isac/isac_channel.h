@@ -1,0 +1,126 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#ifndef INCLUDED_ISAC_ISAC_CHANNEL_H
+#define INCLUDED_ISAC_ISAC_CHANNEL_H
+
+#include <gnuradio/isac/api.h>
+#include <gnuradio/sync_block.h>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace gr {
+namespace isac {
+
+/*!
+ * \brief MIMO ISAC channel simulator: users' downlink channels and the
+ * monostatic/bistatic radar echo of a target plus clutter (spec 1.2/1.3/1.6).
+ * \ingroup isac
+ *
+ * Input: vectors of n_tx (transmit snapshot x).
+ * out0: vectors of n_users, y_u = h_u^H x + n_u (y = H x + n, H rows h_u^H).
+ * out1: vectors of n_rx, the radar echo
+ *   monostatic r = sum_{q=0..Q} gamma_q g_R(theta_q) g_T(theta_q)^T x + n_R
+ *   (seed-000 unit-norm g), bistatic r = beta b(rx) a(tx)^H x + n_R (seed-004
+ *   phase convention, unit norm). See docs/isac_channel.md.
+ *
+ * Message ports: "csi" (out) {"H","rows","cols","offset"} at start and on every
+ * new draw or change of H; "truth" (out) gains and angles per CPI; "set" (in)
+ * a dict of runtime changes (keys: user_deg, comm_noise_var, rician_k_db,
+ * target_deg, tx_deg, rx_deg, target_snr_db, clutter_deg, cnr_db,
+ * radar_noise_var). Stream tag "isac_cpi" (value: CPI index, u64) on out1 at
+ * each CPI start.
+ */
+class ISAC_API isac_channel : virtual public gr::sync_block
+{
+public:
+    typedef std::shared_ptr<isac_channel> sptr;
+
+    /*!
+     * \param n_tx transmit antennas (input vlen), [1, 4096]
+     * \param n_users users (out0 vlen), [1, 4096]
+     * \param n_rx radar receive antennas (out1 vlen), [1, 4096]
+     * \param comm_model "rayleigh", "los" or "rician"
+     * \param user_deg user angles in degrees (n_users values; needed for los/rician)
+     * \param comm_noise_var sigma_C^2: one value or one per user, >= 0
+     * \param rician_k_db Rician K factor in dB
+     * \param coherence snapshots per channel draw, 0 = static
+     * \param seed 0 = random, otherwise deterministic
+     * \param geometry "monostatic" or "bistatic"
+     * \param target_deg monostatic target angle
+     * \param tx_deg bistatic DoD from the transmitter
+     * \param rx_deg bistatic DoA at the sensing receiver
+     * \param target_snr_db SNR_R = zeta_0^2/sigma_R^2
+     * \param clutter_deg clutter angles (monostatic)
+     * \param cnr_db physical zeta_q^2/sigma_R^2 per clutter angle
+     * \param radar_noise_var sigma_R^2 > 0
+     * \param gain_model "swerling1" or "fixed"
+     * \param cpi_len snapshots per CPI (gain redraw), >= 1
+     * \param target_delay target echo delay in snapshots, [0, 2^20]
+     */
+    static sptr make(int n_tx,
+                     int n_users,
+                     int n_rx,
+                     const std::string& comm_model = "rayleigh",
+                     const std::vector<double>& user_deg = {},
+                     const std::vector<double>& comm_noise_var = { 1.0 },
+                     double rician_k_db = 10.0,
+                     int64_t coherence = 0,
+                     int64_t seed = 0,
+                     const std::string& geometry = "monostatic",
+                     double target_deg = 10.0,
+                     double tx_deg = 0.0,
+                     double rx_deg = 0.0,
+                     double target_snr_db = 15.0,
+                     const std::vector<double>& clutter_deg = {},
+                     const std::vector<double>& cnr_db = {},
+                     double radar_noise_var = 1.0,
+                     const std::string& gain_model = "swerling1",
+                     int64_t cpi_len = 1,
+                     int64_t target_delay = 0);
+
+    // Setters: same effect and validation as the "set" port; lock-protected,
+    // applied from the next work() call. Bad values raise ValueError.
+    virtual void set_user_deg(const std::vector<double>& user_deg) = 0;
+    virtual void set_comm_noise_var(const std::vector<double>& comm_noise_var) = 0;
+    virtual void set_rician_k_db(double rician_k_db) = 0;
+    virtual void set_target_deg(double target_deg) = 0;
+    virtual void set_tx_deg(double tx_deg) = 0;
+    virtual void set_rx_deg(double rx_deg) = 0;
+    virtual void set_target_snr_db(double target_snr_db) = 0;
+    //! Needs cnr_db of the same length; use set_clutter to change both.
+    virtual void set_clutter_deg(const std::vector<double>& clutter_deg) = 0;
+    virtual void set_cnr_db(const std::vector<double>& cnr_db) = 0;
+    virtual void set_clutter(const std::vector<double>& clutter_deg,
+                             const std::vector<double>& cnr_db) = 0;
+    virtual void set_radar_noise_var(double radar_noise_var) = 0;
+
+    virtual std::vector<double> user_deg() const = 0;
+    virtual std::vector<double> comm_noise_var() const = 0;
+    virtual double rician_k_db() const = 0;
+    virtual double target_deg() const = 0;
+    virtual double tx_deg() const = 0;
+    virtual double rx_deg() const = 0;
+    virtual double target_snr_db() const = 0;
+    virtual std::vector<double> clutter_deg() const = 0;
+    virtual std::vector<double> cnr_db() const = 0;
+    virtual double radar_noise_var() const = 0;
+
+    //! Current H, row-major n_users x n_tx (rows h_u^H).
+    virtual std::vector<gr_complex> channel() const = 0;
+    //! Current [gamma_0..gamma_Q] (bistatic: [beta]).
+    virtual std::vector<gr_complex> gains() const = 0;
+    //! The seed actually used (the drawn one when seed = 0).
+    virtual uint64_t seed_used() const = 0;
+    //! Non-finite input components replaced by 0 so far.
+    virtual uint64_t nonfinite_count() const = 0;
+};
+
+} // namespace isac
+} // namespace gr
+
+#endif /* INCLUDED_ISAC_ISAC_CHANNEL_H */

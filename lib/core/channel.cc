@@ -1,0 +1,638 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <gnuradio/isac/core/channel.h>
+#include <gnuradio/isac/core/steering.h>
+#include <algorithm>
+#include <limits>
+#include <random>
+#include <sstream>
+
+namespace gr {
+namespace isac {
+namespace core {
+
+uint64_t splitmix64(uint64_t& state)
+{
+    uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+uint64_t random_seed()
+{
+    std::random_device rd;
+    uint64_t s = 0;
+    while (s == 0)
+        s = (uint64_t(rd()) << 32) ^ uint64_t(rd());
+    return s;
+}
+
+// ---------------------------------------------------------------------------
+// Ziggurat tables (Marsaglia & Tsang 2000, 128 layers, r = 3.442619855899,
+// layer area v = 9.91256303526217e-3), for 32-bit signed values hz.
+uint32_t gaussian_rng::s_kn[128];
+float gaussian_rng::s_wn[128];
+float gaussian_rng::s_fn[128];
+bool gaussian_rng::s_init = false;
+
+bool gaussian_rng::init_tables()
+{
+    const double m1 = 2147483648.0; // 2^31
+    double dn = 3.442619855899, tn = dn;
+    const double vn = 9.91256303526217e-3;
+    const double q = vn / std::exp(-0.5 * dn * dn);
+    s_kn[0] = uint32_t((dn / q) * m1);
+    s_kn[1] = 0;
+    s_wn[0] = float(q / m1);
+    s_wn[127] = float(dn / m1);
+    s_fn[0] = 1.0f;
+    s_fn[127] = float(std::exp(-0.5 * dn * dn));
+    for (int i = 126; i >= 1; --i) {
+        dn = std::sqrt(-2.0 * std::log(vn / dn + std::exp(-0.5 * dn * dn)));
+        s_kn[i + 1] = uint32_t((dn / tn) * m1);
+        tn = dn;
+        s_fn[i] = float(std::exp(-0.5 * dn * dn));
+        s_wn[i] = float(dn / m1);
+    }
+    s_init = true;
+    return true;
+}
+
+gaussian_rng::gaussian_rng(uint64_t sd)
+{
+    // Function-local static: tables are filled exactly once, thread-safely,
+    // before any generator can draw.
+    static const bool ready = init_tables();
+    (void)ready;
+    seed(sd);
+}
+
+void gaussian_rng::seed(uint64_t sd)
+{
+    uint64_t st = sd;
+    for (auto& w : s)
+        w = splitmix64(st);
+}
+
+float gaussian_rng::normal_fix(int32_t hz, uint32_t iz)
+{
+    const double r = 3.442619855899;
+    for (;;) {
+        const double x = double(hz) * s_wn[iz];
+        if (iz == 0) {
+            // Tail beyond r (Marsaglia 1964): exact.
+            double xt, y;
+            do {
+                xt = -std::log(uniform()) / r;
+                y = -std::log(uniform());
+            } while (y + y < xt * xt);
+            return float(hz > 0 ? r + xt : -r - xt);
+        }
+        // Wedge between layers: accept under the density.
+        if (s_fn[iz] + uniform() * (s_fn[iz - 1] - s_fn[iz]) < std::exp(-0.5 * x * x))
+            return float(x);
+        const uint64_t u = next_u64();
+        hz = static_cast<int32_t>(u >> 32);
+        iz = static_cast<uint32_t>(u & 127u);
+        const uint32_t ahz = hz < 0 ? uint32_t(-int64_t(hz)) : uint32_t(hz);
+        if (ahz < s_kn[iz])
+            return float(hz) * s_wn[iz];
+    }
+}
+
+void gaussian_rng::fill_cn(cfloat* out, size_t n, float var)
+{
+    const float sd = std::sqrt(0.5f * var);
+    float* f = reinterpret_cast<float*>(out);
+    for (size_t i = 0; i < 2 * n; ++i)
+        f[i] = sd * normal();
+}
+
+cdouble gaussian_rng::cn()
+{
+    const double re = normal();
+    const double im = normal();
+    return cdouble(re, im) * std::sqrt(0.5);
+}
+
+// ---------------------------------------------------------------------------
+comm_model parse_comm_model(const std::string& s)
+{
+    if (s == "rayleigh")
+        return comm_model::rayleigh;
+    if (s == "los")
+        return comm_model::los;
+    if (s == "rician")
+        return comm_model::rician;
+    throw_param("comm_model", "'" + s + "'", "'rayleigh', 'los' or 'rician'");
+}
+
+radar_geometry parse_geometry(const std::string& s)
+{
+    if (s == "monostatic")
+        return radar_geometry::monostatic;
+    if (s == "bistatic")
+        return radar_geometry::bistatic;
+    throw_param("geometry", "'" + s + "'", "'monostatic' or 'bistatic'");
+}
+
+gain_model parse_gain_model(const std::string& s)
+{
+    if (s == "swerling1")
+        return gain_model::swerling1;
+    if (s == "fixed")
+        return gain_model::fixed;
+    throw_param("gain_model", "'" + s + "'", "'swerling1' or 'fixed'");
+}
+
+std::string to_string(comm_model m)
+{
+    return m == comm_model::rayleigh ? "rayleigh" : m == comm_model::los ? "los" : "rician";
+}
+std::string to_string(radar_geometry g)
+{
+    return g == radar_geometry::monostatic ? "monostatic" : "bistatic";
+}
+std::string to_string(gain_model g) { return g == gain_model::swerling1 ? "swerling1" : "fixed"; }
+
+// ---------------------------------------------------------------------------
+namespace {
+std::string num(double v)
+{
+    std::ostringstream s;
+    s << v;
+    return s.str();
+}
+
+// Angles arrive in radians; the message speaks degrees, like the block.
+void check_angle_rad(const std::string& name, double v)
+{
+    if (!(std::isfinite(v) && std::fabs(v) <= 0.5 * pi * (1.0 + 1e-12)))
+        throw_param(name, num(rad2deg(v)) + " deg", "[-90, 90] degrees");
+}
+
+void check_db(const std::string& name, double v)
+{
+    if (!(std::isfinite(v) && std::fabs(v) <= channel_max_db))
+        throw_param(name, num(v), "a finite value in [-200, 200] dB");
+}
+
+constexpr long max_period = 1L << 62;
+constexpr long max_clutter = 1024;
+} // namespace
+
+void channel_params::validate() const
+{
+    check_int_range("n_tx", n_tx, 1, channel_max_dim);
+    check_int_range("n_users", n_users, 1, channel_max_dim);
+    check_int_range("n_rx", n_rx, 1, channel_max_dim);
+    if (comm != comm_model::rayleigh && long(user_rad.size()) != n_users)
+        throw_param("user_deg",
+                    "a list of " + std::to_string(user_rad.size()) + " angles",
+                    "n_users = " + std::to_string(n_users) + " angles for comm_model '" +
+                        to_string(comm) + "'");
+    if (!user_rad.empty() && long(user_rad.size()) != n_users)
+        throw_param("user_deg",
+                    "a list of " + std::to_string(user_rad.size()) + " angles",
+                    "empty or n_users = " + std::to_string(n_users) + " angles");
+    for (double a : user_rad)
+        check_angle_rad("user_deg", a);
+    if (comm_noise_var.size() != 1 && long(comm_noise_var.size()) != n_users)
+        throw_param("comm_noise_var",
+                    "a list of " + std::to_string(comm_noise_var.size()) + " values",
+                    "one value or n_users = " + std::to_string(n_users) + " values");
+    for (double v : comm_noise_var)
+        if (!(std::isfinite(v) && v >= 0.0 && v <= 1e30))
+            throw_param("comm_noise_var", num(v), "finite values >= 0");
+    check_db("rician_k_db", rician_k_db);
+    check_int_range("coherence", coherence, 0, max_period);
+    check_angle_rad("target_deg", target_rad);
+    check_angle_rad("tx_deg", tx_rad);
+    check_angle_rad("rx_deg", rx_rad);
+    check_db("target_snr_db", target_snr_db);
+    check_int_range("len(clutter_deg)", long(clutter_rad.size()), 0, max_clutter);
+    for (double a : clutter_rad)
+        check_angle_rad("clutter_deg", a);
+    if (cnr_db.size() != clutter_rad.size())
+        throw_param("cnr_db",
+                    "a list of " + std::to_string(cnr_db.size()) + " values",
+                    "one value per clutter_deg entry (" +
+                        std::to_string(clutter_rad.size()) + ")");
+    for (double c : cnr_db)
+        check_db("cnr_db", c);
+    if (!(std::isfinite(radar_noise_var) && radar_noise_var > 0.0 && radar_noise_var <= 1e30))
+        throw_param("radar_noise_var", num(radar_noise_var), "a finite value > 0");
+    check_int_range("cpi_len", cpi_len, 1, max_period);
+    check_int_range("target_delay", target_delay, 0, channel_max_delay);
+}
+
+// ---------------------------------------------------------------------------
+cmat los_channel(int n_tx, const std::vector<double>& user_rad)
+{
+    cmat H(user_rad.size(), n_tx);
+    for (size_t u = 0; u < user_rad.size(); ++u)
+        H.row(u) = ula_steering(n_tx, user_rad[u]).transpose();
+    return H;
+}
+
+namespace {
+cmat draw_cn_matrix(int rows, int cols, gaussian_rng& rng)
+{
+    cmat M(rows, cols);
+    for (int i = 0; i < rows; ++i) // row-major order: documented draw order
+        for (int j = 0; j < cols; ++j)
+            M(i, j) = rng.cn();
+    return M;
+}
+
+cmat combine(comm_model m, const cmat& nlos, int n_tx, const std::vector<double>& user_rad, double k_db)
+{
+    if (m == comm_model::rayleigh)
+        return nlos;
+    const cmat los = los_channel(n_tx, user_rad);
+    if (m == comm_model::los)
+        return los;
+    const double K = std::pow(10.0, k_db / 10.0);
+    return std::sqrt(K / (1.0 + K)) * los + std::sqrt(1.0 / (1.0 + K)) * nlos;
+}
+} // namespace
+
+cmat draw_comm_channel(comm_model m,
+                       int n_users,
+                       int n_tx,
+                       const std::vector<double>& user_rad,
+                       double rician_k_db,
+                       gaussian_rng& rng)
+{
+    channel_params p;
+    p.n_users = n_users;
+    p.n_tx = n_tx;
+    p.comm = m;
+    p.user_rad = user_rad;
+    p.rician_k_db = rician_k_db;
+    p.validate();
+    const cmat nlos = m == comm_model::los ? cmat::Zero(n_users, n_tx)
+                                           : draw_cn_matrix(n_users, n_tx, rng);
+    return combine(m, nlos, n_tx, user_rad, rician_k_db);
+}
+
+// ---------------------------------------------------------------------------
+isac_channel_model::isac_channel_model(const channel_params& p) : d_p(p)
+{
+    d_p.validate();
+    d_seed = d_p.seed ? d_p.seed : random_seed();
+    // Independent streams (see header): one splitmix64 sequence seeds all four.
+    uint64_t st = d_seed;
+    d_rng_h.seed(splitmix64(st));
+    d_rng_gain.seed(splitmix64(st));
+    d_rng_comm.seed(splitmix64(st));
+    d_rng_radar.seed(splitmix64(st));
+
+    d_delay.assign(d_p.target_delay, cfloat(0.0f, 0.0f));
+    d_npad = (d_p.n_tx + 7) / 8 * 8;
+    d_xr.assign(2 * size_t(d_npad), 0.0f); // padding stays 0
+    rebuild_noise();
+    rebuild_steering();
+    d_next_comm = 0;
+    d_next_cpi = 0;
+    draw_comm();
+    draw_gains();
+}
+
+int isac_channel_model::n_echo() const
+{
+    return d_p.geometry == radar_geometry::bistatic ? 1 : 1 + int(d_p.clutter_rad.size());
+}
+
+uint64_t isac_channel_model::next_boundary(uint64_t pos, long period)
+{
+    if (period <= 0)
+        return std::numeric_limits<uint64_t>::max();
+    return pos + uint64_t(period);
+}
+
+void isac_channel_model::draw_comm()
+{
+    if (d_p.comm == comm_model::los)
+        d_Hnlos = cmat::Zero(d_p.n_users, d_p.n_tx); // deterministic: no draw
+    else
+        d_Hnlos = draw_cn_matrix(d_p.n_users, d_p.n_tx, d_rng_h);
+    rebuild_H();
+    d_comm_start = d_pos;
+    d_comm_index = d_p.coherence > 0 ? d_pos / uint64_t(d_p.coherence) : 0;
+    d_next_comm = next_boundary(d_pos, d_p.coherence);
+}
+
+void isac_channel_model::draw_gains()
+{
+    const int e = n_echo();
+    d_w.resize(e);
+    for (int q = 0; q < e; ++q) {
+        if (d_p.gains == gain_model::swerling1) {
+            d_w[q] = d_rng_gain.cn();
+        } else {
+            const double ph = 2.0 * pi * d_rng_gain.uniform();
+            d_w[q] = cdouble(std::cos(ph), std::sin(ph));
+        }
+    }
+    rebuild_gains();
+    d_cpi_start = d_pos;
+    d_cpi_index = d_pos / uint64_t(d_p.cpi_len);
+    d_next_cpi = next_boundary(d_pos, d_p.cpi_len);
+}
+
+void isac_channel_model::rebuild_H()
+{
+    d_H = combine(d_p.comm, d_Hnlos, d_p.n_tx, d_p.user_rad, d_p.rician_k_db);
+    d_H_split.assign(d_H);
+}
+
+void isac_channel_model::rebuild_noise()
+{
+    d_comm_std.assign(d_p.n_users, 0.0f);
+    for (int u = 0; u < d_p.n_users; ++u) {
+        const double v = d_p.comm_noise_var.size() == 1 ? d_p.comm_noise_var[0]
+                                                         : d_p.comm_noise_var[u];
+        d_comm_std[u] = float(std::sqrt(0.5 * v)); // per real component
+    }
+}
+
+void isac_channel_model::rebuild_steering()
+{
+    const int e = n_echo();
+    d_gr.resize(d_p.n_rx, e);
+    d_gt.resize(e, d_p.n_tx);
+    if (d_p.geometry == radar_geometry::monostatic) {
+        const auto c = array_convention::seed000();
+        for (int q = 0; q < e; ++q) {
+            const double th = q == 0 ? d_p.target_rad : d_p.clutter_rad[q - 1];
+            d_gr.col(q) = ula_steering(d_p.n_rx, th, c);
+            d_gt.row(q) = ula_steering(d_p.n_tx, th, c).transpose();
+        }
+    } else {
+        array_convention c = array_convention::seed004();
+        c.normalize = true;
+        d_gr.col(0) = ula_steering(d_p.n_rx, d_p.rx_rad, c);
+        d_gt.row(0) = ula_steering(d_p.n_tx, d_p.tx_rad, c).adjoint();
+    }
+    d_gt_split.assign(d_gt);
+    d_gr_split.assign(d_gr.transpose());
+    d_cbuf.assign(2 * size_t(e), 0.0f);
+}
+
+rvec isac_channel_model::zeta2() const
+{
+    const int e = n_echo();
+    rvec z(e);
+    z[0] = d_p.radar_noise_var * std::pow(10.0, d_p.target_snr_db / 10.0);
+    for (int q = 1; q < e; ++q)
+        z[q] = d_p.radar_noise_var * std::pow(10.0, d_p.cnr_db[q - 1] / 10.0);
+    return z;
+}
+
+void isac_channel_model::rebuild_gains()
+{
+    const rvec z = zeta2();
+    const int e = int(z.size());
+    d_gam_split.assign(2 * size_t(e), 0.0f);
+    for (int q = 0; q < e; ++q) {
+        const cfloat g(std::sqrt(z[q]) * d_w[q]);
+        d_gam_split[q] = g.real();
+        d_gam_split[e + q] = g.imag();
+    }
+}
+
+cvec isac_channel_model::gains() const
+{
+    const rvec z = zeta2();
+    cvec g(z.size());
+    for (int q = 0; q < z.size(); ++q)
+        g[q] = std::sqrt(z[q]) * d_w[q];
+    return g;
+}
+
+void isac_channel_model::split_rows::assign(const cmat& M)
+{
+    rows = int(M.rows());
+    n = int(M.cols());
+    npad = (n + 7) / 8 * 8;
+    data.assign(size_t(rows) * 2 * npad, 0.0f);
+    for (int r = 0; r < rows; ++r)
+        for (int k = 0; k < n; ++k) {
+            const cfloat v(M(r, k));
+            data[size_t(r) * 2 * npad + k] = v.real();
+            data[size_t(r) * 2 * npad + npad + k] = v.imag();
+        }
+}
+
+namespace {
+/*
+ * (outr + j outi) = sum_k A(row, k) x_k, no conjugation. Eight independent
+ * lanes, combined in a fixed tree: the compiler vectorises the lane loop,
+ * and every snapshot is summed in exactly the same order whatever the
+ * batch or work() size, so a fixed seed gives bit-identical output however
+ * the scheduler splits the stream (Eigen's GEMM picks its blocking, hence its
+ * rounding, from the batch width). Zero padding adds exact zeros.
+ */
+template <class SR>
+inline void dot_split(const SR& A, int row, const float* xr, const float* xi, float& outr, float& outi)
+{
+    const float* ar = A.re(row);
+    const float* ai = A.im(row);
+    float sr[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
+    float si[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
+    for (int k = 0; k < A.npad; k += 8)
+        for (int l = 0; l < 8; ++l) {
+            sr[l] += ar[k + l] * xr[k + l] - ai[k + l] * xi[k + l];
+            si[l] += ar[k + l] * xi[k + l] + ai[k + l] * xr[k + l];
+        }
+    outr = ((sr[0] + sr[4]) + (sr[1] + sr[5])) + ((sr[2] + sr[6]) + (sr[3] + sr[7]));
+    outi = ((si[0] + si[4]) + (si[1] + si[5])) + ((si[2] + si[6]) + (si[3] + si[7]));
+}
+} // namespace
+
+long isac_channel_model::process(const cfloat* x, cfloat* y, cfloat* r, long n)
+{
+    const uint64_t stop = std::min(d_next_comm, d_next_cpi);
+    if (stop <= d_pos || n <= 0)
+        return 0;
+    const long len = long(std::min<uint64_t>(uint64_t(n), stop - d_pos));
+    const int nt = d_p.n_tx, nu = d_p.n_users, nr = d_p.n_rx, e = n_echo();
+    const long delay = d_p.target_delay;
+    const float noise_var = float(d_p.radar_noise_var);
+
+    const int np = d_npad;
+    float* xr = d_xr.data();
+    float* xi = d_xr.data() + np;
+    float* cr = d_cbuf.data();
+    float* ci = d_cbuf.data() + e;
+    const float* gamr = d_gam_split.data();
+    const float* gami = d_gam_split.data() + e;
+
+    for (long t = 0; t < len; ++t) {
+        const float* xt = reinterpret_cast<const float*>(x + t * nt);
+        float* yt = reinterpret_cast<float*>(y + t * nu);
+        float* rt = reinterpret_cast<float*>(r + t * nr);
+        for (int k = 0; k < nt; ++k) { // split re/im once per snapshot
+            xr[k] = xt[2 * k];
+            xi[k] = xt[2 * k + 1];
+        }
+        // c_q = g_T(theta_q)^T x (rank-(Q+1) structure, spec 1.3).
+        bool finite = true;
+        for (int q = 0; q < e; ++q) {
+            dot_split(d_gt_split, q, xr, xi, cr[q], ci[q]);
+            finite = finite && std::isfinite(cr[q]) && std::isfinite(ci[q]);
+        }
+        if (!finite) {
+            // A non-finite input makes every c_q non-finite (no g_T entry is
+            // zero); zero those entries so the delay line and outputs stay
+            // finite, and count them.
+            for (int k = 0; k < nt; ++k) {
+                if (!std::isfinite(xr[k])) {
+                    xr[k] = 0.0f;
+                    ++d_nonfinite;
+                }
+                if (!std::isfinite(xi[k])) {
+                    xi[k] = 0.0f;
+                    ++d_nonfinite;
+                }
+            }
+            for (int q = 0; q < e; ++q)
+                dot_split(d_gt_split, q, xr, xi, cr[q], ci[q]);
+        }
+
+        // Users: y_u = h_u^H x + n_u (row u of H), noise user by user.
+        for (int u = 0; u < nu; ++u) {
+            const float sd = d_comm_std[u];
+            const float nre = sd * d_rng_comm.normal();
+            const float nim = sd * d_rng_comm.normal();
+            float hr, hi;
+            dot_split(d_H_split, u, xr, xi, hr, hi);
+            yt[2 * u] = nre + hr;
+            yt[2 * u + 1] = nim + hi;
+        }
+
+        // Target delay: c_0 leaves a FIFO of `delay` snapshots.
+        if (delay > 0) {
+            const cfloat in(cr[0], ci[0]);
+            cr[0] = d_delay[d_delay_pos].real();
+            ci[0] = d_delay[d_delay_pos].imag();
+            d_delay[d_delay_pos] = in;
+            if (++d_delay_pos == size_t(delay))
+                d_delay_pos = 0;
+        }
+        // r = n_R + sum_q (gamma_q c_q) g_R(theta_q): Q+1 scaled vectors.
+        d_rng_radar.fill_cn(r + t * nr, size_t(nr), noise_var);
+        for (int q = 0; q < e; ++q) {
+            const float ar = gamr[q] * cr[q] - gami[q] * ci[q];
+            const float ai = gamr[q] * ci[q] + gami[q] * cr[q];
+            const float* gr = d_gr_split.re(q);
+            const float* gi = d_gr_split.im(q);
+            for (int i = 0; i < nr; ++i) {
+                rt[2 * i] += gr[i] * ar - gi[i] * ai;
+                rt[2 * i + 1] += gr[i] * ai + gi[i] * ar;
+            }
+        }
+    }
+    d_pos += uint64_t(len);
+    return len;
+}
+
+// ---------------------------------------------------------------------------
+void isac_channel_model::apply(const channel_params& q)
+{
+    q.validate();
+    if (q.n_tx != d_p.n_tx || q.n_users != d_p.n_users || q.n_rx != d_p.n_rx ||
+        q.comm != d_p.comm || q.coherence != d_p.coherence || q.seed != d_p.seed ||
+        q.geometry != d_p.geometry || q.gains != d_p.gains || q.cpi_len != d_p.cpi_len ||
+        q.target_delay != d_p.target_delay)
+        throw param_error("only angles, SNRs, noise variances and rician_k_db can change "
+                          "at runtime");
+    const size_t old_q = d_p.clutter_rad.size();
+    d_p = q;
+    rebuild_H();
+    rebuild_noise();
+    if (d_p.geometry == radar_geometry::monostatic && d_p.clutter_rad.size() != old_q) {
+        // New clutter patches get gains drawn now; kept ones keep theirs.
+        const int e = n_echo();
+        cvec w(e);
+        for (int k = 0; k < e; ++k) {
+            if (k < int(d_w.size())) {
+                w[k] = d_w[k];
+            } else if (d_p.gains == gain_model::swerling1) {
+                w[k] = d_rng_gain.cn();
+            } else {
+                const double ph = 2.0 * pi * d_rng_gain.uniform();
+                w[k] = cdouble(std::cos(ph), std::sin(ph));
+            }
+        }
+        d_w = w;
+    }
+    rebuild_steering();
+    rebuild_gains();
+}
+
+void isac_channel_model::set_user_rad(const std::vector<double>& v)
+{
+    channel_params q = d_p;
+    q.user_rad = v;
+    apply(q);
+}
+void isac_channel_model::set_comm_noise_var(const std::vector<double>& v)
+{
+    channel_params q = d_p;
+    q.comm_noise_var = v;
+    apply(q);
+}
+void isac_channel_model::set_rician_k_db(double k)
+{
+    channel_params q = d_p;
+    q.rician_k_db = k;
+    apply(q);
+}
+void isac_channel_model::set_target_rad(double t)
+{
+    channel_params q = d_p;
+    q.target_rad = t;
+    apply(q);
+}
+void isac_channel_model::set_tx_rad(double t)
+{
+    channel_params q = d_p;
+    q.tx_rad = t;
+    apply(q);
+}
+void isac_channel_model::set_rx_rad(double t)
+{
+    channel_params q = d_p;
+    q.rx_rad = t;
+    apply(q);
+}
+void isac_channel_model::set_target_snr_db(double s)
+{
+    channel_params q = d_p;
+    q.target_snr_db = s;
+    apply(q);
+}
+void isac_channel_model::set_clutter(const std::vector<double>& clutter_rad,
+                                     const std::vector<double>& cnr_db)
+{
+    channel_params q = d_p;
+    q.clutter_rad = clutter_rad;
+    q.cnr_db = cnr_db;
+    apply(q);
+}
+void isac_channel_model::set_radar_noise_var(double v)
+{
+    channel_params q = d_p;
+    q.radar_noise_var = v;
+    apply(q);
+}
+
+} // namespace core
+} // namespace isac
+} // namespace gr

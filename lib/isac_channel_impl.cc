@@ -1,0 +1,449 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "isac_channel_impl.h"
+#include "csi_message.h"
+#include <gnuradio/io_signature.h>
+#include <cmath>
+#include <limits>
+#include <set>
+
+namespace gr {
+namespace isac {
+
+namespace {
+std::vector<double> deg_to_rad(const std::string& name, const std::vector<double>& deg)
+{
+    std::vector<double> r;
+    r.reserve(deg.size());
+    for (double d : deg) {
+        core::check_angle_deg(name, d);
+        r.push_back(core::deg2rad(d));
+    }
+    return r;
+}
+
+double deg_to_rad(const std::string& name, double deg)
+{
+    core::check_angle_deg(name, deg);
+    return core::deg2rad(deg);
+}
+
+// Degrees at the surface, radians in the core: round the way back to 1e-9 deg
+// so that a getter returns the value that was set (10, not 9.999999999999998).
+double to_deg(double rad) { return std::round(core::rad2deg(rad) * 1e9) / 1e9; }
+
+std::vector<double> rad_to_deg(const std::vector<double>& rad)
+{
+    std::vector<double> d;
+    for (double r : rad)
+        d.push_back(to_deg(r));
+    return d;
+}
+
+bool radar_fields_differ(const core::channel_params& a, const core::channel_params& b)
+{
+    return a.target_rad != b.target_rad || a.tx_rad != b.tx_rad || a.rx_rad != b.rx_rad ||
+           a.target_snr_db != b.target_snr_db || a.clutter_rad != b.clutter_rad ||
+           a.cnr_db != b.cnr_db || a.radar_noise_var != b.radar_noise_var;
+}
+} // namespace
+
+isac_channel::sptr isac_channel::make(int n_tx,
+                                      int n_users,
+                                      int n_rx,
+                                      const std::string& comm_model,
+                                      const std::vector<double>& user_deg,
+                                      const std::vector<double>& comm_noise_var,
+                                      double rician_k_db,
+                                      int64_t coherence,
+                                      int64_t seed,
+                                      const std::string& geometry,
+                                      double target_deg,
+                                      double tx_deg,
+                                      double rx_deg,
+                                      double target_snr_db,
+                                      const std::vector<double>& clutter_deg,
+                                      const std::vector<double>& cnr_db,
+                                      double radar_noise_var,
+                                      const std::string& gain_model,
+                                      int64_t cpi_len,
+                                      int64_t target_delay)
+{
+    // Validate everything before the io_signatures are built, so the error
+    // names our parameter and its allowed range.
+    core::channel_params p;
+    core::check_int_range("n_tx", n_tx, 1, core::channel_max_dim);
+    core::check_int_range("n_users", n_users, 1, core::channel_max_dim);
+    core::check_int_range("n_rx", n_rx, 1, core::channel_max_dim);
+    p.n_tx = n_tx;
+    p.n_users = n_users;
+    p.n_rx = n_rx;
+    p.comm = core::parse_comm_model(comm_model);
+    p.user_rad = deg_to_rad("user_deg", user_deg);
+    p.comm_noise_var = comm_noise_var;
+    p.rician_k_db = rician_k_db;
+    p.coherence = coherence;
+    core::check_int_range("seed", seed, 0, std::numeric_limits<long>::max());
+    p.seed = uint64_t(seed);
+    p.geometry = core::parse_geometry(geometry);
+    p.target_rad = deg_to_rad("target_deg", target_deg);
+    p.tx_rad = deg_to_rad("tx_deg", tx_deg);
+    p.rx_rad = deg_to_rad("rx_deg", rx_deg);
+    p.target_snr_db = target_snr_db;
+    p.clutter_rad = deg_to_rad("clutter_deg", clutter_deg);
+    p.cnr_db = cnr_db;
+    p.radar_noise_var = radar_noise_var;
+    p.gains = core::parse_gain_model(gain_model);
+    p.cpi_len = cpi_len;
+    p.target_delay = target_delay;
+    p.validate();
+    return gnuradio::make_block_sptr<isac_channel_impl>(p);
+}
+
+isac_channel_impl::isac_channel_impl(const core::channel_params& p)
+    : gr::sync_block("isac_channel",
+                     gr::io_signature::make(1, 1, sizeof(gr_complex) * p.n_tx),
+                     gr::io_signature::make2(2,
+                                             2,
+                                             sizeof(gr_complex) * p.n_users,
+                                             sizeof(gr_complex) * p.n_rx)),
+      d_model(p),
+      d_csi_port(pmt::mp("csi")),
+      d_truth_port(pmt::mp("truth")),
+      d_set_port(pmt::mp("set")),
+      d_cpi_key(pmt::mp("isac_cpi"))
+{
+    message_port_register_out(d_csi_port);
+    message_port_register_out(d_truth_port);
+    message_port_register_in(d_set_port);
+    set_msg_handler(d_set_port, [this](const pmt::pmt_t& msg) { handle_set(msg); });
+    if (p.geometry == core::radar_geometry::bistatic && !p.clutter_rad.empty())
+        d_logger->warn("clutter_deg is ignored in the bistatic geometry (echo: "
+                       "beta b(rx_deg) a(tx_deg)^H x + n)");
+}
+
+isac_channel_impl::~isac_channel_impl() {}
+
+bool isac_channel_impl::start()
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    // Published at start so precoders wired to "csi" have H before the first
+    // snapshot; offset = the snapshot where the current draw took effect.
+    publish_csi(d_model.comm_draw_start());
+    d_csi_dirty = false;
+    return sync_block::start();
+}
+
+void isac_channel_impl::publish_csi(uint64_t offset)
+{
+    message_port_pub(d_csi_port, make_csi(d_model.H(), offset));
+}
+
+void isac_channel_impl::publish_truth(uint64_t offset)
+{
+    const auto& p = d_model.params();
+    const core::cvec g = d_model.gains();
+    const core::rvec z = d_model.zeta2();
+    std::vector<std::complex<double>> gv(g.data(), g.data() + g.size());
+    std::vector<double> zv(z.data(), z.data() + z.size());
+    pmt::pmt_t d = pmt::make_dict();
+    d = pmt::dict_add(d, pmt::mp("cpi"), pmt::from_uint64(d_model.cpi_index()));
+    d = pmt::dict_add(d, pmt::mp("cpi_start"), pmt::from_uint64(d_model.cpi_start()));
+    d = pmt::dict_add(d, pmt::mp("offset"), pmt::from_uint64(offset));
+    d = pmt::dict_add(d, pmt::mp("geometry"), pmt::mp(core::to_string(p.geometry)));
+    d = pmt::dict_add(d, pmt::mp("gamma"), pmt::init_c64vector(gv.size(), gv));
+    d = pmt::dict_add(d, pmt::mp("zeta2"), pmt::init_f64vector(zv.size(), zv));
+    d = pmt::dict_add(d, pmt::mp("radar_noise_var"), pmt::from_double(p.radar_noise_var));
+    d = pmt::dict_add(d, pmt::mp("target_snr_db"), pmt::from_double(p.target_snr_db));
+    d = pmt::dict_add(d, pmt::mp("target_delay"), pmt::from_long(p.target_delay));
+    if (p.geometry == core::radar_geometry::monostatic) {
+        const auto cl = rad_to_deg(p.clutter_rad);
+        std::vector<double> ang{ to_deg(p.target_rad) };
+        ang.insert(ang.end(), cl.begin(), cl.end());
+        d = pmt::dict_add(d, pmt::mp("target_deg"), pmt::from_double(ang[0]));
+        d = pmt::dict_add(d, pmt::mp("clutter_deg"), pmt::init_f64vector(cl.size(), cl));
+        d = pmt::dict_add(d, pmt::mp("cnr_db"), pmt::init_f64vector(p.cnr_db.size(), p.cnr_db));
+        d = pmt::dict_add(d, pmt::mp("angles_deg"), pmt::init_f64vector(ang.size(), ang));
+    } else {
+        d = pmt::dict_add(d, pmt::mp("tx_deg"), pmt::from_double(to_deg(p.tx_rad)));
+        d = pmt::dict_add(d, pmt::mp("rx_deg"), pmt::from_double(to_deg(p.rx_rad)));
+        // beta for the unnormalised seed-004 a, b (the estimator's model)
+        d = pmt::dict_add(d,
+                          pmt::mp("beta_seed004"),
+                          pmt::from_complex(g[0] / std::sqrt(double(p.n_tx) * p.n_rx)));
+    }
+    message_port_pub(d_truth_port, d);
+}
+
+void isac_channel_impl::apply_locked(const core::channel_params& q)
+{
+    const core::cmat H0 = d_model.H();
+    const core::channel_params old = d_model.params();
+    d_model.apply(q); // validates; leaves the state unchanged on error
+    if ((H0.array() != d_model.H().array()).any())
+        d_csi_dirty = true;
+    if (radar_fields_differ(old, d_model.params()))
+        d_truth_dirty = true;
+}
+
+void isac_channel_impl::handle_set(const pmt::pmt_t& msg)
+{
+    static const std::set<std::string> known = { "user_deg",      "comm_noise_var",
+                                                 "rician_k_db",   "target_deg",
+                                                 "tx_deg",        "rx_deg",
+                                                 "target_snr_db", "clutter_deg",
+                                                 "cnr_db",        "radar_noise_var" };
+    if (!pmt::is_dict(msg)) {
+        d_logger->warn("set: message is not a PMT dict; ignored");
+        return;
+    }
+    for (pmt::pmt_t ks = pmt::dict_keys(msg); pmt::is_pair(ks); ks = pmt::cdr(ks)) {
+        const pmt::pmt_t k = pmt::car(ks);
+        if (!pmt::is_symbol(k) || !known.count(pmt::symbol_to_string(k))) {
+            d_logger->warn("set: unknown key {}; message ignored (keys: user_deg, "
+                           "comm_noise_var, rician_k_db, target_deg, tx_deg, rx_deg, "
+                           "target_snr_db, clutter_deg, cnr_db, radar_noise_var)",
+                           pmt::write_string(k));
+            return;
+        }
+    }
+    std::lock_guard<std::mutex> lock(d_mutex);
+    core::channel_params q = d_model.params();
+    std::string why;
+    std::vector<double> v;
+    double x;
+    try {
+        if (dict_get_doubles(msg, "user_deg", v, why))
+            q.user_rad = deg_to_rad("user_deg", v);
+        if (!why.empty())
+            throw core::param_error(why);
+        if (dict_get_doubles(msg, "comm_noise_var", v, why))
+            q.comm_noise_var = v;
+        if (!why.empty())
+            throw core::param_error(why);
+        if (dict_get_double(msg, "rician_k_db", x, why))
+            q.rician_k_db = x;
+        if (!why.empty())
+            throw core::param_error(why);
+        if (dict_get_double(msg, "target_deg", x, why))
+            q.target_rad = deg_to_rad("target_deg", x);
+        if (!why.empty())
+            throw core::param_error(why);
+        if (dict_get_double(msg, "tx_deg", x, why))
+            q.tx_rad = deg_to_rad("tx_deg", x);
+        if (!why.empty())
+            throw core::param_error(why);
+        if (dict_get_double(msg, "rx_deg", x, why))
+            q.rx_rad = deg_to_rad("rx_deg", x);
+        if (!why.empty())
+            throw core::param_error(why);
+        if (dict_get_double(msg, "target_snr_db", x, why))
+            q.target_snr_db = x;
+        if (!why.empty())
+            throw core::param_error(why);
+        if (dict_get_doubles(msg, "clutter_deg", v, why))
+            q.clutter_rad = deg_to_rad("clutter_deg", v);
+        if (!why.empty())
+            throw core::param_error(why);
+        if (dict_get_doubles(msg, "cnr_db", v, why))
+            q.cnr_db = v;
+        if (!why.empty())
+            throw core::param_error(why);
+        if (dict_get_double(msg, "radar_noise_var", x, why))
+            q.radar_noise_var = x;
+        if (!why.empty())
+            throw core::param_error(why);
+        apply_locked(q); // all or nothing
+    } catch (const std::exception& e) {
+        d_logger->warn("set: {}; message ignored, state unchanged", e.what());
+    }
+}
+
+// ---- setters ---------------------------------------------------------------
+#define ISAC_CHANNEL_SET(stmt)                            \
+    std::lock_guard<std::mutex> lock(d_mutex);            \
+    core::channel_params q = d_model.params();            \
+    stmt;                                                 \
+    apply_locked(q)
+
+void isac_channel_impl::set_user_deg(const std::vector<double>& v)
+{
+    const auto r = deg_to_rad("user_deg", v);
+    ISAC_CHANNEL_SET(q.user_rad = r);
+}
+void isac_channel_impl::set_comm_noise_var(const std::vector<double>& v)
+{
+    ISAC_CHANNEL_SET(q.comm_noise_var = v);
+}
+void isac_channel_impl::set_rician_k_db(double k) { ISAC_CHANNEL_SET(q.rician_k_db = k); }
+void isac_channel_impl::set_target_deg(double t)
+{
+    const double r = deg_to_rad("target_deg", t);
+    ISAC_CHANNEL_SET(q.target_rad = r);
+}
+void isac_channel_impl::set_tx_deg(double t)
+{
+    const double r = deg_to_rad("tx_deg", t);
+    ISAC_CHANNEL_SET(q.tx_rad = r);
+}
+void isac_channel_impl::set_rx_deg(double t)
+{
+    const double r = deg_to_rad("rx_deg", t);
+    ISAC_CHANNEL_SET(q.rx_rad = r);
+}
+void isac_channel_impl::set_target_snr_db(double s) { ISAC_CHANNEL_SET(q.target_snr_db = s); }
+void isac_channel_impl::set_clutter_deg(const std::vector<double>& v)
+{
+    const auto r = deg_to_rad("clutter_deg", v);
+    ISAC_CHANNEL_SET(q.clutter_rad = r);
+}
+void isac_channel_impl::set_cnr_db(const std::vector<double>& v)
+{
+    ISAC_CHANNEL_SET(q.cnr_db = v);
+}
+void isac_channel_impl::set_clutter(const std::vector<double>& c, const std::vector<double>& v)
+{
+    const auto r = deg_to_rad("clutter_deg", c);
+    ISAC_CHANNEL_SET(q.clutter_rad = r; q.cnr_db = v);
+}
+void isac_channel_impl::set_radar_noise_var(double v)
+{
+    ISAC_CHANNEL_SET(q.radar_noise_var = v);
+}
+#undef ISAC_CHANNEL_SET
+
+// ---- getters ---------------------------------------------------------------
+std::vector<double> isac_channel_impl::user_deg() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return rad_to_deg(d_model.params().user_rad);
+}
+std::vector<double> isac_channel_impl::comm_noise_var() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_model.params().comm_noise_var;
+}
+double isac_channel_impl::rician_k_db() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_model.params().rician_k_db;
+}
+double isac_channel_impl::target_deg() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return to_deg(d_model.params().target_rad);
+}
+double isac_channel_impl::tx_deg() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return to_deg(d_model.params().tx_rad);
+}
+double isac_channel_impl::rx_deg() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return to_deg(d_model.params().rx_rad);
+}
+double isac_channel_impl::target_snr_db() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_model.params().target_snr_db;
+}
+std::vector<double> isac_channel_impl::clutter_deg() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return rad_to_deg(d_model.params().clutter_rad);
+}
+std::vector<double> isac_channel_impl::cnr_db() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_model.params().cnr_db;
+}
+double isac_channel_impl::radar_noise_var() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_model.params().radar_noise_var;
+}
+std::vector<gr_complex> isac_channel_impl::channel() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    const core::cmat& H = d_model.H();
+    std::vector<gr_complex> v(H.size());
+    for (Eigen::Index i = 0; i < H.rows(); ++i)
+        for (Eigen::Index j = 0; j < H.cols(); ++j)
+            v[i * H.cols() + j] = gr_complex(H(i, j));
+    return v;
+}
+std::vector<gr_complex> isac_channel_impl::gains() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    const core::cvec g = d_model.gains();
+    std::vector<gr_complex> v(g.size());
+    for (Eigen::Index i = 0; i < g.size(); ++i)
+        v[i] = gr_complex(g[i]);
+    return v;
+}
+uint64_t isac_channel_impl::seed_used() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_model.seed_used();
+}
+uint64_t isac_channel_impl::nonfinite_count() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_model.nonfinite_inputs();
+}
+
+// ---- work ------------------------------------------------------------------
+int isac_channel_impl::work(int noutput_items,
+                            gr_vector_const_void_star& input_items,
+                            gr_vector_void_star& output_items)
+{
+    // The whole call runs under the lock: a setter never splits a snapshot
+    // and takes effect at the first snapshot of the next call.
+    std::lock_guard<std::mutex> lock(d_mutex);
+    const auto& p = d_model.params();
+    const auto in = static_cast<const core::cfloat*>(input_items[0]);
+    auto y = static_cast<core::cfloat*>(output_items[0]);
+    auto r = static_cast<core::cfloat*>(output_items[1]);
+
+    if (d_csi_dirty) {
+        publish_csi(d_model.position());
+        d_csi_dirty = false;
+    }
+    long done = 0;
+    while (done < noutput_items) {
+        if (d_model.comm_due()) {
+            d_model.draw_comm();
+            publish_csi(d_model.position());
+        }
+        if (d_model.cpi_due()) {
+            d_model.draw_gains();
+            d_cpi_tag_pending = true;
+        }
+        if (d_cpi_tag_pending) {
+            add_item_tag(1,
+                         d_model.position(),
+                         d_cpi_key,
+                         pmt::from_uint64(d_model.cpi_index()),
+                         pmt::mp(alias()));
+            d_cpi_tag_pending = false;
+            d_truth_dirty = true;
+        }
+        if (d_truth_dirty) {
+            publish_truth(d_model.position());
+            d_truth_dirty = false;
+        }
+        done += d_model.process(in + done * p.n_tx,
+                                y + done * p.n_users,
+                                r + done * p.n_rx,
+                                noutput_items - done);
+    }
+    return noutput_items;
+}
+
+} /* namespace isac */
+} /* namespace gr */

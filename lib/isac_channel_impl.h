@@ -1,0 +1,74 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#ifndef INCLUDED_ISAC_ISAC_CHANNEL_IMPL_H
+#define INCLUDED_ISAC_ISAC_CHANNEL_IMPL_H
+
+#include <gnuradio/isac/core/channel.h>
+#include <gnuradio/isac/isac_channel.h>
+#include <mutex>
+
+namespace gr {
+namespace isac {
+
+class isac_channel_impl : public isac_channel
+{
+private:
+    mutable std::mutex d_mutex; // guards d_model and the dirty flags
+    core::isac_channel_model d_model;
+    bool d_csi_dirty = false;   // H changed by a setter: publish from work()
+    bool d_truth_dirty = false; // radar state changed by a setter
+    bool d_cpi_tag_pending = true; // CPI 0 starts at the first work() call
+    const pmt::pmt_t d_csi_port, d_truth_port, d_set_port, d_cpi_key;
+
+    void apply_locked(const core::channel_params& q); // throws param_error
+    void handle_set(const pmt::pmt_t& msg);
+    void publish_csi(uint64_t offset);
+    void publish_truth(uint64_t offset);
+
+public:
+    explicit isac_channel_impl(const core::channel_params& p);
+    ~isac_channel_impl() override;
+
+    bool start() override;
+
+    void set_user_deg(const std::vector<double>& user_deg) override;
+    void set_comm_noise_var(const std::vector<double>& comm_noise_var) override;
+    void set_rician_k_db(double rician_k_db) override;
+    void set_target_deg(double target_deg) override;
+    void set_tx_deg(double tx_deg) override;
+    void set_rx_deg(double rx_deg) override;
+    void set_target_snr_db(double target_snr_db) override;
+    void set_clutter_deg(const std::vector<double>& clutter_deg) override;
+    void set_cnr_db(const std::vector<double>& cnr_db) override;
+    void set_clutter(const std::vector<double>& clutter_deg,
+                     const std::vector<double>& cnr_db) override;
+    void set_radar_noise_var(double radar_noise_var) override;
+
+    std::vector<double> user_deg() const override;
+    std::vector<double> comm_noise_var() const override;
+    double rician_k_db() const override;
+    double target_deg() const override;
+    double tx_deg() const override;
+    double rx_deg() const override;
+    double target_snr_db() const override;
+    std::vector<double> clutter_deg() const override;
+    std::vector<double> cnr_db() const override;
+    double radar_noise_var() const override;
+    std::vector<gr_complex> channel() const override;
+    std::vector<gr_complex> gains() const override;
+    uint64_t seed_used() const override;
+    uint64_t nonfinite_count() const override;
+
+    int work(int noutput_items,
+             gr_vector_const_void_star& input_items,
+             gr_vector_void_star& output_items) override;
+};
+
+} // namespace isac
+} // namespace gr
+
+#endif /* INCLUDED_ISAC_ISAC_CHANNEL_IMPL_H */
