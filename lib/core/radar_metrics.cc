@@ -71,32 +71,101 @@ cvec radar_scene::couplings(const cvec& x) const
     return d_gt.transpose() * x;
 }
 
+double radar_scene::solve_into(
+    const cdouble* c, adc_model m, cdouble* y, cdouble* gq, cdouble* ws) const
+{
+    const int Q = n_clutter();
+    if (Q == 0)
+        return 1.0;
+    // ws = [ L (Q x Q, column-major lower Cholesky factor of S) | d (Q, real in .real()) ]
+    cdouble* L = ws;
+    cdouble* d = ws + Q * Q;
+    for (int q = 0; q < Q; ++q)
+        d[q] = std::sqrt(weight(m, q + 1)) * std::abs(c[q + 1]);
+    // S = I + D K D; only its lower triangle is read.
+    for (int j = 0; j < Q; ++j)
+        for (int i = j; i < Q; ++i)
+            L[i + j * Q] = d[i].real() * d_K(i, j) * d[j].real() + (i == j ? 1.0 : 0.0);
+    for (int j = 0; j < Q; ++j) {
+        double s = L[j + j * Q].real();
+        for (int k = 0; k < j; ++k)
+            s -= std::norm(L[j + k * Q]);
+        const double ljj = std::sqrt(s);
+        L[j + j * Q] = ljj;
+        for (int i = j + 1; i < Q; ++i) {
+            cdouble v = L[i + j * Q];
+            for (int k = 0; k < j; ++k)
+                v -= L[i + k * Q] * std::conj(L[j + k * Q]);
+            L[i + j * Q] = v / ljj;
+        }
+    }
+    // L L^H t = D b, then y = D t (y is used as the scratch for t).
+    for (int i = 0; i < Q; ++i) {
+        cdouble v = d[i].real() * d_b[i];
+        for (int k = 0; k < i; ++k)
+            v -= L[i + k * Q] * y[k];
+        y[i] = v / L[i + i * Q].real();
+    }
+    for (int i = Q - 1; i >= 0; --i) {
+        cdouble v = y[i];
+        for (int k = i + 1; k < Q; ++k)
+            v -= std::conj(L[k + i * Q]) * y[k];
+        y[i] = v / L[i + i * Q].real();
+    }
+    double bhy = 0.0;
+    for (int i = 0; i < Q; ++i) {
+        y[i] *= d[i].real();
+        bhy += std::real(std::conj(d_b[i]) * y[i]);
+    }
+    for (int i = 0; i < Q; ++i) {
+        cdouble v = d_b[i];
+        for (int k = 0; k < Q; ++k)
+            v -= d_K(i, k) * y[k];
+        gq[i] = v;
+    }
+    return 1.0 - bhy; // g0^H (g0 - A y) = 1 - b^H y (real: M^{-1} is Hermitian)
+}
+
 radar_solution radar_scene::solve(const cvec& c, adc_model m) const
 {
     const int Q = n_clutter();
+    if (c.size() != Q + 1)
+        throw_param("c", std::to_string(c.size()) + " couplings", std::to_string(Q + 1) + " (Q+1)");
     radar_solution s;
     s.c = c;
-    rvec d(Q);
-    for (int q = 0; q < Q; ++q)
-        d[q] = std::sqrt(weight(m, q + 1)) * std::abs(c[q + 1]);
-    if (Q > 0) {
-        // (I + D K D) is Hermitian positive definite for any d >= 0: LLT is safe
-        // even when some c_q = 0, which is why this form and not C^{-1} is used.
-        cmat S = d.asDiagonal() * d_K * d.asDiagonal();
-        S.diagonal().array() += 1.0;
-        cvec rhs = d.asDiagonal() * d_b;
-        s.y = d.asDiagonal() * S.llt().solve(rhs);
-        s.gq_minv_g0 = d_b - d_K * s.y;
-        s.gmg = 1.0 - std::real(d_b.dot(s.y)); // b^H y
-    } else {
-        s.y.resize(0);
-        s.gq_minv_g0.resize(0);
-        s.gmg = 1.0;
-    }
+    s.y.resize(Q);
+    s.gq_minv_g0.resize(Q);
+    std::vector<cdouble> ws(workspace_size());
+    s.gmg = solve_into(c.data(), m, s.y.data(), s.gq_minv_g0.data(), ws.data());
     const double c0 = std::abs(c[0]);
     s.degenerate = !(c0 > 0.0);
     s.metric = s.degenerate ? 0.0 : mu(m) * c0 * c0 * s.gmg;
     return s;
+}
+
+double radar_scene::minv_g0_norm2(const cdouble* y) const
+{
+    const int Q = n_clutter();
+    // ||g0 - A y||^2 = 1 - 2 Re(b^H y) + y^H K y
+    double v = 1.0;
+    for (int i = 0; i < Q; ++i) {
+        v -= 2.0 * std::real(std::conj(d_b[i]) * y[i]);
+        cdouble ky = 0.0;
+        for (int k = 0; k < Q; ++k)
+            ky += d_K(i, k) * y[k];
+        v += std::real(std::conj(y[i]) * ky);
+    }
+    return v;
+}
+
+double radar_scene::h0_variance(double norm2, const cdouble* a, adc_model m, double noise_var) const
+{
+    double clutter = 0.0;
+    for (int q = 0; q < n_clutter(); ++q)
+        clutter += d_cnr[q] * std::norm(a[q]);
+    if (m == adc_model::one_bit)
+        return 2.0 * norm2 + 4.0 / pi * clutter;
+    return noise_var * (norm2 + clutter); // zeta^2 = cnr * sigma^2
 }
 
 double radar_scene::metric(const cvec& x, adc_model m) const
@@ -119,13 +188,8 @@ double radar_scene::filter_norm2(const radar_solution& s) const
 {
     if (s.degenerate)
         return 0.0;
-    const int Q = n_clutter();
-    // ||g0 - A y||^2 = 1 - 2 Re(b^H y) + y^H K y
-    double v = 1.0;
-    if (Q > 0)
-        v += -2.0 * std::real(d_b.dot(s.y)) + std::real(s.y.dot(d_K * s.y));
     const double c0 = std::abs(s.c[0]);
-    return v / (c0 * c0 * s.gmg * s.gmg);
+    return minv_g0_norm2(s.y.data()) / (c0 * c0 * s.gmg * s.gmg);
 }
 
 cvec radar_scene::filter_clutter_gain(const radar_solution& s) const
@@ -143,16 +207,11 @@ double radar_scene::threshold(const radar_solution& s, adc_model m, double pfa, 
         throw_param("pfa", std::to_string(pfa), "(0, 1)");
     if (s.degenerate)
         return 0.0;
-    const int Q = n_clutter();
     const cvec g = filter_clutter_gain(s);
-    double clutter = 0.0;
-    for (int q = 0; q < Q; ++q)
-        clutter += d_cnr[q] * std::norm(s.c[q + 1]) * std::norm(g[q]);
-    double var;
-    if (m == adc_model::one_bit)
-        var = 2.0 * filter_norm2(s) + 4.0 / pi * clutter;
-    else
-        var = noise_var * (filter_norm2(s) + clutter); // zeta^2 = cnr * sigma^2
+    cvec a(n_clutter());
+    for (int q = 0; q < n_clutter(); ++q)
+        a[q] = s.c[q + 1] * g[q];
+    const double var = h0_variance(filter_norm2(s), a.data(), m, noise_var);
     return std::sqrt(-var * std::log(pfa));
 }
 

@@ -14,12 +14,14 @@ namespace py = pybind11;
 // BINDING_FUNCTION_PROTOTYPES(
 void bind_one_bit_quantizer(py::module& m);
 void bind_isac_channel(py::module& m);
+void bind_one_bit_rx_filter(py::module& m);
 // ) END BINDING_FUNCTION_PROTOTYPES
 
 // Core (no GNU Radio runtime) bindings, into gnuradio.isac.core
 void bind_core_steering(py::module& m);
 void bind_core_radar_metrics(py::module& m);
 void bind_core_channel(py::module& m);
+void bind_core_rx_filter(py::module& m);
 
 // import_array() returns NULL on newer Pythons; this wrapper hides that.
 void* init_numpy()
@@ -40,9 +42,11 @@ PYBIND11_MODULE(isac_python, m)
     bind_core_steering(core);
     bind_core_radar_metrics(core);
     bind_core_channel(core);
+    bind_core_rx_filter(core);
 
     // BINDING_FUNCTION_CALLS(
     bind_one_bit_quantizer(m);
     bind_isac_channel(m);
+    bind_one_bit_rx_filter(m);
     // ) END BINDING_FUNCTION_CALLS
 }

@@ -84,6 +84,32 @@ public:
     //! Woodbury solve for given couplings (Q+1 values). O(Q^3).
     radar_solution solve(const cvec& c, adc_model m) const;
 
+    /*!
+     * Allocation-free core of solve() for streaming kernels (solve() calls it).
+     * From the couplings c[0..Q] it writes the Woodbury coefficients y[0..Q-1]
+     * and gq[q-1] = g_R(theta_q)^H M^{-1} g_R0, and returns g_R0^H M^{-1} g_R0.
+     * ws must hold workspace_size() values. The Q x Q system (I + D K D) is
+     * Hermitian with eigenvalues >= 1, so an unpivoted Cholesky is stable.
+     */
+    double solve_into(const cdouble* c, adc_model m, cdouble* y, cdouble* gq, cdouble* ws) const;
+    std::size_t workspace_size() const
+    {
+        return std::size_t(n_clutter()) * n_clutter() + n_clutter();
+    }
+
+    //! ||M^{-1} g_R0||^2 = ||g_R0 - A_R y||^2 from the Woodbury coefficients y (Q), O(Q^2).
+    double minv_g0_norm2(const cdouble* y) const;
+
+    /*!
+     * H0 variance E|f^H r|^2 of a receive filter f with ||f||^2 = norm2 and
+     * clutter gains a[q-1] = c_q f^H g_R(theta_q) (spec 2.3 eq. 12 / 2.4):
+     *   one_bit: 2 norm2 + sum_q (4 zeta_q^2/(pi sigma_R^2)) |a_q|^2
+     *   ideal:   noise_var (norm2 + sum_q (zeta_q^2/sigma_R^2) |a_q|^2)
+     * threshold() is sqrt(-h0_variance * ln Pfa) for f = u; the coherent CPI sum
+     * of the receive filter uses the same formula with summed terms.
+     */
+    double h0_variance(double norm2, const cdouble* a, adc_model m, double noise_var) const;
+
     //! QSCNR (one_bit) or SCNR (ideal) of transmit vector x (spec 2.4 eq. 17, 3.2).
     double metric(const cvec& x, adc_model m) const;
 

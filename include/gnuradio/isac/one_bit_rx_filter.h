@@ -1,0 +1,104 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#ifndef INCLUDED_ISAC_ONE_BIT_RX_FILTER_H
+#define INCLUDED_ISAC_ONE_BIT_RX_FILTER_H
+
+#include <gnuradio/isac/api.h>
+#include <gnuradio/sync_block.h>
+#include <string>
+#include <vector>
+
+namespace gr {
+namespace isac {
+
+/*!
+ * \brief Seed-000 radar receive filter and GLRT/CFAR detector (1-bit or ideal ADC).
+ * \ingroup isac
+ *
+ * in0: n_rx received samples per snapshot (the 1-bit ADC output rtilde when
+ * adc = "1bit", the raw echo r when adc = "inf"); in1: the n_tx transmit vector x
+ * of the same snapshot. Per snapshot, with c_q = g_T(theta_q)^T x:
+ *   u = M^{-1} g_R0 / (c_0^* g_R0^H M^{-1} g_R0) (distortionless, spec 4; Woodbury
+ *   over the Q clutter terms), out0 z = u^H r, out1 |z|/kappa with kappa from spec
+ *   eq. 15 (1-bit) or its ideal-ADC form (spec 2.4). out1 >= 1 is a detection and
+ *   gets an "isac_detect" tag (value: the statistic) on both outputs.
+ *
+ * cpi_len > 1: z is still output per snapshot, and the coherent sum Z over each CPI
+ * of cpi_len snapshots is tested against kappa_CPI = sqrt(-V ln Pfa), V the H0
+ * variance of Z (clutter and target constant over the CPI, independent noise);
+ * out1 carries |Z|/kappa_CPI on the CPI's last snapshot and 0 elsewhere. CPIs start
+ * at item 0 and restart at an "isac_cpi" tag on in0 or after a parameter change.
+ *
+ * Degenerate x (c_0 = 0, x orthogonal to the target, relative tolerance 1e-5 of
+ * ||x||) and snapshots with a NaN/Inf in r or x give z = 0 and statistic 0; both are
+ * counted and reported as {"items", "detections", "degenerate", "nan"} (u64 totals)
+ * on the "stats" port whenever either count grows.
+ *
+ * Runtime changes (setters, or a dict on the "set" port with any of the keys
+ * target_deg, clutter_deg, snr_r_db, cnr_db, pfa, radar_noise_var) apply from the
+ * next work() call; a malformed or invalid message is logged and ignored.
+ * cnr_db holds one value per clutter angle, or one value for all of them.
+ */
+class ISAC_API one_bit_rx_filter : virtual public gr::sync_block
+{
+public:
+    typedef std::shared_ptr<one_bit_rx_filter> sptr;
+
+    /*!
+     * \param n_tx, n_rx       array sizes, 1..65536
+     * \param target_deg       theta_0 in [-90, 90]
+     * \param clutter_deg      theta_1..theta_Q in [-90, 90] (may be empty)
+     * \param snr_r_db         SNR_R = zeta_0^2/sigma_R^2 in dB (finite; enters the
+     *                         expected QSCNR, not the filter)
+     * \param cnr_db           zeta_q^2/sigma_R^2 in dB, one per clutter angle or one for all
+     * \param radar_noise_var  sigma_R^2 > 0 (scales the ideal-ADC threshold)
+     * \param pfa              false-alarm probability in (0, 1)
+     * \param adc              "1bit" or "inf"
+     * \param cpi_len          snapshots per coherent integration, >= 1 (1: per snapshot)
+     */
+    static sptr make(int n_tx,
+                     int n_rx,
+                     double target_deg,
+                     const std::vector<double>& clutter_deg,
+                     double snr_r_db,
+                     const std::vector<double>& cnr_db,
+                     double radar_noise_var,
+                     double pfa,
+                     const std::string& adc,
+                     int cpi_len = 1);
+
+    virtual void set_target_deg(double target_deg) = 0;
+    virtual double target_deg() const = 0;
+    //! Angles and CNRs together (Q may change).
+    virtual void set_clutter(const std::vector<double>& clutter_deg,
+                             const std::vector<double>& cnr_db) = 0;
+    virtual void set_clutter_deg(const std::vector<double>& clutter_deg) = 0;
+    virtual std::vector<double> clutter_deg() const = 0;
+    virtual void set_cnr_db(const std::vector<double>& cnr_db) = 0;
+    virtual std::vector<double> cnr_db() const = 0;
+    virtual void set_snr_r_db(double snr_r_db) = 0;
+    virtual double snr_r_db() const = 0;
+    virtual void set_pfa(double pfa) = 0;
+    virtual double pfa() const = 0;
+    virtual void set_radar_noise_var(double radar_noise_var) = 0;
+    virtual double radar_noise_var() const = 0;
+    virtual std::string adc() const = 0;
+    virtual int cpi_len() const = 0;
+
+    //! Expected QSCNR (1bit) or SCNR (inf), linear, of transmit vector x under the
+    //! current parameters (spec 2.4 eq. 17); Pd = pfa^(1/(1+metric)).
+    virtual double expected_metric(const std::vector<gr_complex>& x) const = 0;
+
+    virtual uint64_t degenerate_count() const = 0; //!< snapshots with c_0 = 0
+    virtual uint64_t nan_count() const = 0;        //!< snapshots with NaN/Inf input
+    virtual uint64_t detection_count() const = 0;  //!< statistics >= 1
+};
+
+} // namespace isac
+} // namespace gr
+
+#endif /* INCLUDED_ISAC_ONE_BIT_RX_FILTER_H */

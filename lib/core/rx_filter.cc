@@ -1,0 +1,162 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <gnuradio/isac/core/rx_filter.h>
+#include <algorithm>
+
+namespace gr {
+namespace isac {
+namespace core {
+
+namespace {
+// Snapshots per GEMM: the (Q+1) x chunk results stay in L1 while the per-snapshot
+// loop reads them, and the N x chunk input block is streamed once.
+constexpr int chunk = 256;
+
+void check_pfa_noise(double pfa, double noise_var)
+{
+    if (!(pfa > 0.0 && pfa < 1.0))
+        throw_param("pfa", std::to_string(pfa), "(0, 1)");
+    check_positive_finite("radar_noise_var", noise_var);
+}
+
+// A (rows x n, complex) -> W (2 rows x 2n, real) with W [Re v; Im v] interleaved = [Re Av; Im Av].
+Eigen::MatrixXf real_form(const cmat& A)
+{
+    Eigen::MatrixXf W(2 * A.rows(), 2 * A.cols());
+    for (Eigen::Index i = 0; i < A.rows(); ++i)
+        for (Eigen::Index n = 0; n < A.cols(); ++n) {
+            const float ar = float(A(i, n).real()), ai = float(A(i, n).imag());
+            W(2 * i, 2 * n) = ar;
+            W(2 * i, 2 * n + 1) = -ai;
+            W(2 * i + 1, 2 * n) = ai;
+            W(2 * i + 1, 2 * n + 1) = ar;
+        }
+    return W;
+}
+} // namespace
+
+rx_filter::rx_filter(const radar_scene& scene, adc_model adc, double pfa, double noise_var)
+    : d_scene(scene), d_adc(adc), d_pfa(pfa), d_noise_var(noise_var)
+{
+    check_pfa_noise(pfa, noise_var);
+    d_neg_log_pfa = -std::log(pfa);
+    const int Q1 = scene.n_clutter() + 1;
+    d_wr = real_form(scene.gr().adjoint());
+    d_wt = real_form(scene.gt().transpose());
+    d_p.resize(2 * Q1, chunk);
+    d_c.resize(2 * Q1, chunk);
+    d_xn.resize(chunk);
+    d_ws.resize(scene.workspace_size());
+    d_cd.resize(Q1);
+    d_y.resize(Q1);
+    d_gq.resize(Q1);
+    d_a.resize(Q1);
+}
+
+void rx_filter::process(const cfloat* r,
+                        const cfloat* x,
+                        int n,
+                        cfloat* z,
+                        float* stat,
+                        snapshot_status* status,
+                        cdouble* terms)
+{
+    const int Q = d_scene.n_clutter();
+    const int Q1 = Q + 1;
+    const int nr = d_scene.n_rx(), nt = d_scene.n_tx();
+    for (int base = 0; base < n; base += chunk) {
+        const int b = std::min(chunk, n - base);
+        Eigen::Map<const Eigen::MatrixXf> R(reinterpret_cast<const float*>(r + size_t(base) * nr), 2 * nr, b);
+        Eigen::Map<const Eigen::MatrixXf> X(reinterpret_cast<const float*>(x + size_t(base) * nt), 2 * nt, b);
+        d_p.leftCols(b).noalias() = d_wr * R;
+        d_c.leftCols(b).noalias() = d_wt * X;
+        d_xn.head(b) = X.colwise().squaredNorm();
+        for (int j = 0; j < b; ++j) {
+            const int l = base + j;
+            cdouble* t = terms ? terms + size_t(l) * Q1 : nullptr;
+            bool finite = std::isfinite(d_xn[j]);
+            for (int q = 0; q < Q1; ++q) {
+                const cfloat pq(d_p(2 * q, j), d_p(2 * q + 1, j)), cq(d_c(2 * q, j), d_c(2 * q + 1, j));
+                finite = finite && std::isfinite(pq.real()) && std::isfinite(pq.imag()) &&
+                         std::isfinite(cq.real()) && std::isfinite(cq.imag());
+                d_cd[q] = cdouble(cq);
+            }
+            const double c0 = std::abs(d_cd[0]);
+            snapshot_status st = snapshot_status::ok;
+            if (!finite)
+                st = snapshot_status::non_finite;
+            else if (!(c0 > degenerate_tol * std::sqrt(double(d_xn[j]))))
+                st = snapshot_status::degenerate;
+            status[l] = st;
+            if (st != snapshot_status::ok) {
+                z[l] = 0.0f;
+                stat[l] = 0.0f;
+                if (t)
+                    std::fill(t, t + Q1, cdouble(0.0));
+                continue;
+            }
+            const double gmg = d_scene.solve_into(d_cd.data(), d_adc, d_y.data(), d_gq.data(), d_ws.data());
+            // v^H r with v = g0 - A y: p_0 - sum_q conj(y_q) p_q
+            cdouble vr(d_p(0, j), d_p(1, j));
+            for (int q = 0; q < Q; ++q)
+                vr -= std::conj(d_y[q]) * cdouble(d_p(2 * q + 2, j), d_p(2 * q + 3, j));
+            // v^H g_q = conj(g_q^H M^{-1} g0); clutter gains of v: c_q v^H g_q
+            for (int q = 0; q < Q; ++q)
+                d_a[q] = d_cd[q + 1] * std::conj(d_gq[q]);
+            const double vn2 = d_scene.minv_g0_norm2(d_y.data());
+            const double var = d_scene.h0_variance(vn2, d_a.data(), d_adc, d_noise_var);
+            // |z|/kappa is invariant to the filter's scale, so it is taken on v.
+            stat[l] = var > 0.0 ? float(std::abs(vr) / std::sqrt(var * d_neg_log_pfa)) : 0.0f;
+            // u = v / (conj(c0) gmg)  =>  u^H r = v^H r / (c0 gmg)
+            const cdouble scale = 1.0 / (d_cd[0] * gmg);
+            z[l] = cfloat(vr * scale);
+            if (t) {
+                t[0] = vn2 * std::norm(scale);
+                for (int q = 0; q < Q; ++q)
+                    t[q + 1] = d_a[q] * scale;
+            }
+        }
+    }
+}
+
+cpi_integrator::cpi_integrator(
+    const radar_scene& scene, adc_model adc, double pfa, double noise_var, int cpi_len)
+    : d_scene(scene), d_adc(adc), d_noise_var(noise_var), d_len(cpi_len)
+{
+    check_pfa_noise(pfa, noise_var);
+    check_int_range("cpi_len", cpi_len, 1, 1 << 24);
+    d_neg_log_pfa = -std::log(pfa);
+    d_a.assign(scene.n_clutter(), cdouble(0.0));
+}
+
+void cpi_integrator::reset()
+{
+    d_count = 0;
+    d_z = 0.0;
+    d_norm2 = 0.0;
+    std::fill(d_a.begin(), d_a.end(), cdouble(0.0));
+}
+
+bool cpi_integrator::add(cfloat z, const cdouble* terms, snapshot_status status, cdouble& Z, double& stat)
+{
+    if (status == snapshot_status::ok) {
+        d_z += cdouble(z);
+        d_norm2 += terms[0].real();
+        for (size_t q = 0; q < d_a.size(); ++q)
+            d_a[q] += terms[q + 1];
+    }
+    if (++d_count < d_len)
+        return false;
+    const double var = d_scene.h0_variance(d_norm2, d_a.data(), d_adc, d_noise_var);
+    Z = d_z;
+    stat = var > 0.0 ? std::abs(d_z) / std::sqrt(var * d_neg_log_pfa) : 0.0;
+    reset();
+    return true;
+}
+
+} // namespace core
+} // namespace isac
+} // namespace gr

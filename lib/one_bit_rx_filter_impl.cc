@@ -1,0 +1,327 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Thin block around core::rx_filter (the batched filter/detector kernel) and
+ * core::cpi_integrator: buffers, tags, messages and locking only.
+ */
+
+#include "one_bit_rx_filter_impl.h"
+#include "csi_message.h"
+#include <gnuradio/io_signature.h>
+#include <algorithm>
+
+namespace gr {
+namespace isac {
+
+namespace {
+double db2lin(double db) { return std::pow(10.0, db / 10.0); }
+} // namespace
+
+core::radar_scene one_bit_rx_filter_impl::make_scene(const params& p)
+{
+    core::check_int_range("n_tx", p.n_tx, 1, 1 << 16);
+    core::check_int_range("n_rx", p.n_rx, 1, 1 << 16);
+    core::check_angle_deg("target_deg", p.target_deg);
+    std::vector<double> clutter_rad;
+    for (double c : p.clutter_deg) {
+        core::check_angle_deg("clutter_deg", c);
+        clutter_rad.push_back(core::deg2rad(c));
+    }
+    core::check_finite("snr_r_db", p.snr_r_db);
+    const size_t Q = p.clutter_deg.size();
+    if (!(p.cnr_db.size() == Q || (p.cnr_db.size() == 1 && Q > 0)))
+        core::throw_param("cnr_db",
+                          std::to_string(p.cnr_db.size()) + " values",
+                          "one per clutter_deg entry (" + std::to_string(Q) +
+                              ") or a single value for all");
+    std::vector<double> cnr;
+    for (size_t q = 0; q < Q; ++q) {
+        const double db = p.cnr_db.size() == 1 ? p.cnr_db[0] : p.cnr_db[q];
+        core::check_finite("cnr_db", db);
+        cnr.push_back(db2lin(db));
+    }
+    return core::radar_scene(p.n_tx, p.n_rx, core::deg2rad(p.target_deg), clutter_rad,
+                             db2lin(p.snr_r_db), cnr);
+}
+
+std::unique_ptr<one_bit_rx_filter_impl::state> one_bit_rx_filter_impl::build(const params& p)
+{
+    const core::radar_scene scene = make_scene(p);
+    return std::unique_ptr<state>(new state{
+        core::rx_filter(scene, p.adc, p.pfa, p.noise_var),
+        core::cpi_integrator(scene, p.adc, p.pfa, p.noise_var, p.cpi_len) });
+}
+
+one_bit_rx_filter::sptr one_bit_rx_filter::make(int n_tx,
+                                                int n_rx,
+                                                double target_deg,
+                                                const std::vector<double>& clutter_deg,
+                                                double snr_r_db,
+                                                const std::vector<double>& cnr_db,
+                                                double radar_noise_var,
+                                                double pfa,
+                                                const std::string& adc,
+                                                int cpi_len)
+{
+    // Validate everything before the io_signatures are built, so the error names our parameter.
+    core::check_int_range("cpi_len", cpi_len, 1, 1 << 24);
+    const one_bit_rx_filter_impl::params p{ n_tx,   n_rx,   target_deg,
+                                            clutter_deg, snr_r_db, cnr_db,
+                                            radar_noise_var, pfa,
+                                            core::parse_adc_model("adc", adc), cpi_len };
+    auto s = one_bit_rx_filter_impl::build(p);
+    return gnuradio::make_block_sptr<one_bit_rx_filter_impl>(p, std::move(s));
+}
+
+one_bit_rx_filter_impl::one_bit_rx_filter_impl(const params& p, std::unique_ptr<state> s)
+    : gr::sync_block("one_bit_rx_filter",
+                     gr::io_signature::make2(2, 2, sizeof(gr_complex) * p.n_rx, sizeof(gr_complex) * p.n_tx),
+                     gr::io_signature::make2(2, 2, sizeof(gr_complex), sizeof(float))),
+      d_cpi_len(p.cpi_len),
+      d_params(p),
+      d_state(std::move(s)),
+      d_stats_port(pmt::mp("stats")),
+      d_set_port(pmt::mp("set")),
+      d_detect_key(pmt::mp("isac_detect")),
+      d_cpi_key(pmt::mp("isac_cpi"))
+{
+    message_port_register_out(d_stats_port);
+    message_port_register_in(d_set_port);
+    set_msg_handler(d_set_port, [this](const pmt::pmt_t& msg) { handle_set(msg); });
+}
+
+one_bit_rx_filter_impl::~one_bit_rx_filter_impl() {}
+
+void one_bit_rx_filter_impl::apply(const params& p)
+{
+    auto s = build(p); // throws on invalid parameters: nothing changed yet
+    std::lock_guard<std::mutex> lock(d_mutex);
+    d_params = p;
+    d_pending = std::move(s);
+}
+
+#define ISAC_SETTER(NAME, FIELD, TYPE)                      \
+    void one_bit_rx_filter_impl::set_##NAME(TYPE v)          \
+    {                                                       \
+        params p;                                           \
+        {                                                   \
+            std::lock_guard<std::mutex> lock(d_mutex);      \
+            p = d_params;                                   \
+        }                                                   \
+        p.FIELD = v;                                        \
+        apply(p);                                           \
+    }
+
+ISAC_SETTER(target_deg, target_deg, double)
+ISAC_SETTER(clutter_deg, clutter_deg, const std::vector<double>&)
+ISAC_SETTER(cnr_db, cnr_db, const std::vector<double>&)
+ISAC_SETTER(snr_r_db, snr_r_db, double)
+ISAC_SETTER(pfa, pfa, double)
+ISAC_SETTER(radar_noise_var, noise_var, double)
+#undef ISAC_SETTER
+
+void one_bit_rx_filter_impl::set_clutter(const std::vector<double>& clutter_deg,
+                                         const std::vector<double>& cnr_db)
+{
+    params p;
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        p = d_params;
+    }
+    p.clutter_deg = clutter_deg;
+    p.cnr_db = cnr_db;
+    apply(p);
+}
+
+double one_bit_rx_filter_impl::target_deg() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_params.target_deg;
+}
+std::vector<double> one_bit_rx_filter_impl::clutter_deg() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_params.clutter_deg;
+}
+std::vector<double> one_bit_rx_filter_impl::cnr_db() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_params.cnr_db;
+}
+double one_bit_rx_filter_impl::snr_r_db() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_params.snr_r_db;
+}
+double one_bit_rx_filter_impl::pfa() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_params.pfa;
+}
+double one_bit_rx_filter_impl::radar_noise_var() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_params.noise_var;
+}
+std::string one_bit_rx_filter_impl::adc() const
+{
+    // fixed at construction (it selects the input's meaning)
+    return d_params.adc == core::adc_model::one_bit ? "1bit" : "inf";
+}
+
+double one_bit_rx_filter_impl::expected_metric(const std::vector<gr_complex>& x) const
+{
+    params p;
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        p = d_params;
+    }
+    if (int(x.size()) != p.n_tx)
+        core::throw_param("x", std::to_string(x.size()) + " entries", std::to_string(p.n_tx) + " (n_tx)");
+    core::cvec xv(p.n_tx);
+    for (int i = 0; i < p.n_tx; ++i)
+        xv[i] = core::cdouble(x[i]);
+    if (!xv.allFinite())
+        core::throw_param("x", "non-finite entries", "finite values");
+    return make_scene(p).metric(xv, p.adc);
+}
+
+void one_bit_rx_filter_impl::handle_set(const pmt::pmt_t& msg)
+{
+    if (!pmt::is_dict(msg)) {
+        d_logger->warn("set: message is not a dict; ignored");
+        return;
+    }
+    params p;
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        p = d_params;
+    }
+    std::string why;
+    bool any = false;
+    auto bad = [&]() {
+        if (why.empty())
+            return false;
+        d_logger->warn("set: {}; message ignored", why);
+        return true;
+    };
+    double d;
+    std::vector<double> v;
+    if (dict_get_double(msg, "target_deg", d, why)) {
+        p.target_deg = d;
+        any = true;
+    } else if (bad())
+        return;
+    if (dict_get_doubles(msg, "clutter_deg", v, why)) {
+        p.clutter_deg = v;
+        any = true;
+    } else if (bad())
+        return;
+    if (dict_get_doubles(msg, "cnr_db", v, why)) {
+        p.cnr_db = v;
+        any = true;
+    } else if (bad())
+        return;
+    if (dict_get_double(msg, "snr_r_db", d, why)) {
+        p.snr_r_db = d;
+        any = true;
+    } else if (bad())
+        return;
+    if (dict_get_double(msg, "pfa", d, why)) {
+        p.pfa = d;
+        any = true;
+    } else if (bad())
+        return;
+    if (dict_get_double(msg, "radar_noise_var", d, why)) {
+        p.noise_var = d;
+        any = true;
+    } else if (bad())
+        return;
+    if (!any) {
+        d_logger->warn("set: no known key (target_deg, clutter_deg, cnr_db, snr_r_db, pfa, "
+                       "radar_noise_var); ignored");
+        return;
+    }
+    try {
+        apply(p);
+    } catch (const std::exception& e) {
+        d_logger->warn("set: {}; message ignored", e.what());
+    }
+}
+
+int one_bit_rx_filter_impl::work(int noutput_items,
+                                 gr_vector_const_void_star& input_items,
+                                 gr_vector_void_star& output_items)
+{
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        if (d_pending)
+            d_state = std::move(d_pending); // a fresh CPI integrator comes with it
+    }
+    const auto r = static_cast<const gr_complex*>(input_items[0]);
+    const auto x = static_cast<const gr_complex*>(input_items[1]);
+    auto z = static_cast<gr_complex*>(output_items[0]);
+    auto stat = static_cast<float*>(output_items[1]);
+    const int n = noutput_items;
+    const bool cpi = d_cpi_len > 1;
+    const int Q1 = d_state->filt.scene().n_clutter() + 1;
+
+    d_status.resize(n);
+    if (cpi)
+        d_terms.resize(size_t(n) * Q1);
+    d_state->filt.process(r, x, n, z, stat, d_status.data(), cpi ? d_terms.data() : nullptr);
+
+    uint64_t degenerate = 0, nan = 0, detections = 0;
+    for (int l = 0; l < n; ++l) {
+        degenerate += d_status[l] == core::snapshot_status::degenerate;
+        nan += d_status[l] == core::snapshot_status::non_finite;
+    }
+
+    const uint64_t n0 = nitems_written(0);
+    if (cpi) {
+        std::vector<gr::tag_t> tags;
+        get_tags_in_window(tags, 0, 0, n, d_cpi_key);
+        std::sort(tags.begin(), tags.end(), gr::tag_t::offset_compare);
+        size_t k = 0;
+        for (int l = 0; l < n; ++l) {
+            // an isac_cpi tag starts a new CPI at this item (a partial one is dropped)
+            bool restart = false;
+            while (k < tags.size() && tags[k].offset <= n0 + l)
+                restart |= tags[k++].offset == n0 + l;
+            if (restart)
+                d_state->cpi.reset();
+            core::cdouble Z;
+            double s;
+            stat[l] = 0.0f;
+            if (d_state->cpi.add(z[l], &d_terms[size_t(l) * Q1], d_status[l], Z, s))
+                stat[l] = float(s);
+        }
+    }
+    for (int l = 0; l < n; ++l) {
+        if (stat[l] >= 1.0f) {
+            ++detections;
+            const pmt::pmt_t v = pmt::from_double(stat[l]);
+            add_item_tag(0, n0 + l, d_detect_key, v, alias_pmt());
+            add_item_tag(1, n0 + l, d_detect_key, v, alias_pmt());
+        }
+    }
+
+    d_items += n;
+    d_detections += detections;
+    if (degenerate || nan) {
+        const uint64_t dt = d_degenerate.fetch_add(degenerate) + degenerate;
+        const uint64_t nt = d_nan.fetch_add(nan) + nan;
+        pmt::pmt_t d = pmt::make_dict();
+        d = pmt::dict_add(d, pmt::mp("items"), pmt::from_uint64(d_items));
+        d = pmt::dict_add(d, pmt::mp("detections"), pmt::from_uint64(d_detections.load()));
+        d = pmt::dict_add(d, pmt::mp("degenerate"), pmt::from_uint64(dt));
+        d = pmt::dict_add(d, pmt::mp("nan"), pmt::from_uint64(nt));
+        message_port_pub(d_stats_port, d);
+    }
+    return n;
+}
+
+} /* namespace isac */
+} /* namespace gr */

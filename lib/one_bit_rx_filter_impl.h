@@ -1,0 +1,91 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#ifndef INCLUDED_ISAC_ONE_BIT_RX_FILTER_IMPL_H
+#define INCLUDED_ISAC_ONE_BIT_RX_FILTER_IMPL_H
+
+#include <gnuradio/isac/core/rx_filter.h>
+#include <gnuradio/isac/one_bit_rx_filter.h>
+#include <atomic>
+#include <memory>
+#include <mutex>
+
+namespace gr {
+namespace isac {
+
+class one_bit_rx_filter_impl : public one_bit_rx_filter
+{
+public:
+    struct params {
+        int n_tx, n_rx;
+        double target_deg;
+        std::vector<double> clutter_deg;
+        double snr_r_db;
+        std::vector<double> cnr_db;
+        double noise_var;
+        double pfa;
+        core::adc_model adc;
+        int cpi_len;
+    };
+    //! What work() runs: rebuilt as a whole by every parameter change.
+    struct state {
+        core::rx_filter filt;
+        core::cpi_integrator cpi;
+    };
+
+    //! Validates every parameter (param_error naming it) and builds the kernel.
+    static core::radar_scene make_scene(const params& p);
+    static std::unique_ptr<state> build(const params& p);
+
+    one_bit_rx_filter_impl(const params& p, std::unique_ptr<state> s);
+    ~one_bit_rx_filter_impl() override;
+
+    void set_target_deg(double v) override;
+    double target_deg() const override;
+    void set_clutter(const std::vector<double>& clutter_deg, const std::vector<double>& cnr_db) override;
+    void set_clutter_deg(const std::vector<double>& v) override;
+    std::vector<double> clutter_deg() const override;
+    void set_cnr_db(const std::vector<double>& v) override;
+    std::vector<double> cnr_db() const override;
+    void set_snr_r_db(double v) override;
+    double snr_r_db() const override;
+    void set_pfa(double v) override;
+    double pfa() const override;
+    void set_radar_noise_var(double v) override;
+    double radar_noise_var() const override;
+    std::string adc() const override;
+    int cpi_len() const override { return d_cpi_len; }
+    double expected_metric(const std::vector<gr_complex>& x) const override;
+
+    uint64_t degenerate_count() const override { return d_degenerate.load(); }
+    uint64_t nan_count() const override { return d_nan.load(); }
+    uint64_t detection_count() const override { return d_detections.load(); }
+
+    int work(int noutput_items,
+             gr_vector_const_void_star& input_items,
+             gr_vector_void_star& output_items) override;
+
+private:
+    const int d_cpi_len;
+    mutable std::mutex d_mutex; // guards d_params and d_pending
+    params d_params;
+    std::unique_ptr<state> d_pending; // set by setters, taken by work()
+    std::unique_ptr<state> d_state;   // used by work() only
+    std::vector<core::snapshot_status> d_status;
+    std::vector<core::cdouble> d_terms;
+    std::atomic<uint64_t> d_degenerate{ 0 }, d_nan{ 0 }, d_detections{ 0 };
+    uint64_t d_items = 0;
+    const pmt::pmt_t d_stats_port, d_set_port, d_detect_key, d_cpi_key;
+
+    //! Validate p, build its kernel and make it current (throws, leaving the old state).
+    void apply(const params& p);
+    void handle_set(const pmt::pmt_t& msg);
+};
+
+} // namespace isac
+} // namespace gr
+
+#endif

@@ -1,0 +1,71 @@
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/***********************************************************************************/
+/* Hand-written binding: the hash below is 0, so GR_PYBIND_MAKE_OOT never tries   */
+/* to regenerate it. Keep it in step with include/gnuradio/isac/one_bit_rx_filter.h */
+/* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
+/* BINDTOOL_USE_PYGCCXML(0)                                                        */
+/* BINDTOOL_HEADER_FILE(one_bit_rx_filter.h)                                       */
+/* BINDTOOL_HEADER_FILE_HASH(0)                                                    */
+/***********************************************************************************/
+
+#include <pybind11/complex.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+namespace py = pybind11;
+
+#include <gnuradio/isac/one_bit_rx_filter.h>
+
+void bind_one_bit_rx_filter(py::module& m)
+{
+    using blk = gr::isac::one_bit_rx_filter;
+
+    py::class_<blk, gr::sync_block, gr::block, gr::basic_block, std::shared_ptr<blk>>(
+        m, "one_bit_rx_filter", R"doc(
+Seed-000 radar receive filter and GLRT/CFAR detector.
+
+in0: n_rx samples per snapshot (1-bit ADC output if adc="1bit", raw echo if "inf");
+in1: the n_tx transmit vector x of the same snapshot.
+out0: z = u^H r with the distortionless optimal filter u (Woodbury over the clutter);
+out1: |z|/kappa (kappa from spec eq. 15 or its ideal-ADC form); >= 1 is a detection
+and is tagged "isac_detect". cpi_len > 1: coherent sum over each CPI, statistic on the
+CPI's last snapshot (0 elsewhere), threshold from the analytic H0 variance of the sum.
+c_0 = 0 (x orthogonal to the target) and NaN/Inf snapshots give z = 0 and statistic 0
+and are counted ("stats" port). "set" port: dict with target_deg, clutter_deg,
+snr_r_db, cnr_db, pfa, radar_noise_var. Bad parameters raise ValueError.)doc")
+
+        .def(py::init(&blk::make),
+             py::arg("n_tx"),
+             py::arg("n_rx"),
+             py::arg("target_deg"),
+             py::arg("clutter_deg"),
+             py::arg("snr_r_db"),
+             py::arg("cnr_db"),
+             py::arg("radar_noise_var"),
+             py::arg("pfa"),
+             py::arg("adc"),
+             py::arg("cpi_len") = 1)
+        .def("set_target_deg", &blk::set_target_deg, py::arg("target_deg"))
+        .def("target_deg", &blk::target_deg)
+        .def("set_clutter", &blk::set_clutter, py::arg("clutter_deg"), py::arg("cnr_db"))
+        .def("set_clutter_deg", &blk::set_clutter_deg, py::arg("clutter_deg"))
+        .def("clutter_deg", &blk::clutter_deg)
+        .def("set_cnr_db", &blk::set_cnr_db, py::arg("cnr_db"))
+        .def("cnr_db", &blk::cnr_db)
+        .def("set_snr_r_db", &blk::set_snr_r_db, py::arg("snr_r_db"))
+        .def("snr_r_db", &blk::snr_r_db)
+        .def("set_pfa", &blk::set_pfa, py::arg("pfa"))
+        .def("pfa", &blk::pfa)
+        .def("set_radar_noise_var", &blk::set_radar_noise_var, py::arg("radar_noise_var"))
+        .def("radar_noise_var", &blk::radar_noise_var)
+        .def("adc", &blk::adc)
+        .def("cpi_len", &blk::cpi_len)
+        .def("expected_metric", &blk::expected_metric, py::arg("x"))
+        .def("degenerate_count", &blk::degenerate_count)
+        .def("nan_count", &blk::nan_count)
+        .def("detection_count", &blk::detection_count);
+}
