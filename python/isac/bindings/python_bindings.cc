@@ -15,6 +15,7 @@ namespace py = pybind11;
 void bind_one_bit_quantizer(py::module& m);
 void bind_isac_channel(py::module& m);
 void bind_one_bit_rx_filter(py::module& m);
+void bind_doa_mle(py::module& m);
 // ) END BINDING_FUNCTION_PROTOTYPES
 
 // Core (no GNU Radio runtime) bindings, into gnuradio.isac.core
@@ -22,6 +23,8 @@ void bind_core_steering(py::module& m);
 void bind_core_radar_metrics(py::module& m);
 void bind_core_channel(py::module& m);
 void bind_core_rx_filter(py::module& m);
+void bind_core_crb(py::module& m);
+void bind_core_doa(py::module& m);
 
 // import_array() returns NULL on newer Pythons; this wrapper hides that.
 void* init_numpy()
@@ -43,10 +46,13 @@ PYBIND11_MODULE(isac_python, m)
     bind_core_radar_metrics(core);
     bind_core_channel(core);
     bind_core_rx_filter(core);
+    bind_core_crb(core);
+    bind_core_doa(core);
 
     // BINDING_FUNCTION_CALLS(
     bind_one_bit_quantizer(m);
     bind_isac_channel(m);
     bind_one_bit_rx_filter(m);
+    bind_doa_mle(m);
     // ) END BINDING_FUNCTION_CALLS
 }

@@ -1,0 +1,154 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Cramer-Rao bounds for DoA estimation (spec 6.4 a-e), in closed form and as
+ * exact Slepian-Bangs Fisher information matrices that the closed forms are
+ * tested against.
+ *
+ * Units and conventions (one rule for the whole header):
+ *  - angles in radians, CRBs in rad^2, FIMs per radian;
+ *  - noise_var is the TOTAL complex noise variance per antenna, E|n|^2
+ *    (CN(0, noise_var)); the real and imaginary parts each carry noise_var/2;
+ *  - b, bdot are the receive steering vector and its derivative d b/d theta in
+ *    any convention (array_convention); the bounds of (a)-(c) only depend on
+ *    ||b||^2 and q = ||P_b^perp bdot||^2 = ||bdot||^2 - |b^H bdot|^2/||b||^2,
+ *    which is the same for every phase reference (a theta-dependent phase of b
+ *    is absorbed by the unknown complex gain, or cancels in b b^H), so
+ *    first-element and midpoint references give identical bounds. With the
+ *    seed-004 midpoint reference b^H bdot = 0 and q = ||bdot||^2.
+ *  - bistatic echo (spec 1.6): y_t = beta b(theta) c_t + n_t, c_t = a(phi)^H x_t
+ *    the transmit signal seen along the known DoD. p_det = (1/L) sum_t |c_t|^2
+ *    = a^H R_D a of the known (deterministic) part, p_gauss = a^H R_G a of the
+ *    Gaussian part whose realisations the receiver does not know.
+ */
+#ifndef INCLUDED_ISAC_CORE_CRB_H
+#define INCLUDED_ISAC_CORE_CRB_H
+
+#include <gnuradio/isac/core/steering.h>
+#include <gnuradio/isac/core/types.h>
+#include <utility>
+#include <vector>
+
+namespace gr {
+namespace isac {
+namespace core {
+
+//! q = ||bdot||^2 - |b^H bdot|^2/||b||^2 (the DoA information per unit SNR).
+double doa_projected_derivative_power(const cvec& b, const cvec& bdot);
+
+/*!
+ * (a) Deterministic (known) signal, spec 6.4(a), eq. 23:
+ *   CRB_D = noise_var / (2 L |beta|^2 p_det q).
+ * gain_known = false (default): the complex gain beta is a nuisance parameter
+ * (the case of the spec). gain_known = true: only theta is unknown, q is
+ * replaced by ||bdot||^2 (the MathWorks crlb example; reference dependent).
+ */
+double crb_deterministic(const cvec& b,
+                         const cvec& bdot,
+                         double beta_abs,
+                         double p_det,
+                         int L,
+                         double noise_var,
+                         bool gain_known = false);
+
+/*!
+ * (b) Gaussian signal with unknown realisations, spec 6.4(b):
+ *   CRB_G = CRB_D (1 + 1/gamma_s), gamma_s = |beta|^2 ||b||^2 p_gauss/noise_var,
+ * with p_det replaced by p_gauss in CRB_D.
+ */
+double crb_gaussian(const cvec& b,
+                    const cvec& bdot,
+                    double beta_abs,
+                    double p_gauss,
+                    int L,
+                    double noise_var);
+
+/*!
+ * (c) Superposition of a known part and a Gaussian part, spec 6.4(c):
+ *   CRB_mix = noise_var / (2 L |beta|^2 q [p_det + p_gauss g/(1+g)]),
+ *   g = |beta|^2 ||b||^2 p_gauss/noise_var.
+ * p_gauss = 0 gives CRB_D, p_det = 0 gives CRB_G.
+ */
+double crb_mixed(const cvec& b,
+                 const cvec& bdot,
+                 double beta_abs,
+                 double p_det,
+                 double p_gauss,
+                 int L,
+                 double noise_var);
+
+/*!
+ * Exact Slepian-Bangs FIM of the bistatic model
+ *   y_t ~ CN(beta b c_t, |beta|^2 p_gauss b b^H + noise_var I), t = 1..L,
+ * over the real parameters (theta, |beta|, arg beta):
+ *   F_ij = 2 L p_det Re(dmu_i^H R^-1 dmu_j) + L tr(R^-1 dR_i R^-1 dR_j),
+ * with dmu = (beta bdot, e^{j arg} b, j beta b) per unit c_t. Returns 3 x 3,
+ * or 2 x 2 over (theta, |beta|) when p_det = 0 (the phase is then not
+ * identifiable). Throws when p_det = p_gauss = 0.
+ */
+rmat bistatic_fim(const cvec& b,
+                  const cvec& bdot,
+                  double beta_abs,
+                  double p_det,
+                  double p_gauss,
+                  int L,
+                  double noise_var);
+
+//! [F^-1]_00 of a FIM (the CRB of the first parameter). Throws if singular.
+double crb_from_fim(const rmat& F);
+
+/*!
+ * Exact FIM of the deterministic monostatic/MIMO model ([S1] eq. 28-38):
+ *   Y = alpha G(omega) X + N,  (1/L) X X^H = R_x,
+ *   F_ij = (2 L/noise_var) Re tr(D_i R_x D_j^H),
+ * parameters (omega_1..omega_K, Re alpha, Im alpha), derivatives
+ * D_k = alpha Gdot_k, D_Re = G, D_Im = j G. Size (K+2) x (K+2).
+ * G is n_rx x n_tx; every Gdot_k has G's shape. For a channel written as
+ * beta b a^T x pass G = b a^T (i.e. the "a" of G = b a^H is conj(a)).
+ */
+rmat monostatic_fim(const cmat& G,
+                    const std::vector<cmat>& Gdots,
+                    const cmat& R_x,
+                    cdouble alpha,
+                    int L,
+                    double noise_var);
+
+/*!
+ * (d) Monostatic single-angle CRB, spec 6.4(d), G = b a^H, Gdot = bdot a^H + b adot^H:
+ *   CRB = 1 / (kappa |alpha|^2 [tr(Gdot R Gdot^H) - |tr(G R Gdot^H)|^2/tr(G R G^H)]),
+ *   kappa = 2 L/noise_var.
+ */
+double crb_monostatic(const cvec& b,
+                      const cvec& bdot,
+                      const cvec& a,
+                      const cvec& adot,
+                      const cmat& R_x,
+                      double alpha_abs,
+                      int L,
+                      double noise_var);
+
+/*!
+ * (e) UPA closed form of [S1] Theorem 2 / Remark 3 (spec 6.4(e)): monostatic
+ * UPAs (seed-001 centre-reference vectors, d = lambda/2), beam v = a,
+ * R = Xi I + rho a a^H. Returns (CRLB_theta, CRLB_phi) in rad^2.
+ * n_th x n_tv transmit and n_rh x n_rv receive elements.
+ */
+std::pair<double, double> crb_upa(int n_th,
+                                  int n_tv,
+                                  int n_rh,
+                                  int n_rv,
+                                  double theta_rad,
+                                  double phi_rad,
+                                  double xi,
+                                  double rho,
+                                  double alpha_abs,
+                                  int L,
+                                  double noise_var);
+
+} // namespace core
+} // namespace isac
+} // namespace gr
+
+#endif

@@ -1,0 +1,172 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Maximum-likelihood DoA estimation for the bistatic echo of spec 1.6 / 6
+ * (seed 004) and the monostatic UPA echo of seed 001 (spec 6.1).
+ *
+ * Bistatic model per snapshot t of a CPI of L snapshots:
+ *     y_t = beta b(theta) c_t + n_t,   n_t ~ CN(0, noise_var I),
+ * b = ula_steering(n_rx, theta, conv) (seed-004 midpoint convention by
+ * default, so b^H bdot = 0), and c_t = a(phi)^H x_t the transmit signal along
+ * the known DoD (a scalar per snapshot: the estimator never needs n_tx or phi).
+ *
+ * Modes
+ *  - gaussian (spec 6.2): x_t ~ CN(0, R_x) unknown; theta = argmax b^H Rhat b,
+ *    |beta|^2 = max(0, b^H Rhat b - N noise_var)/(N^2 p), p = a^H R_x a.
+ *  - known (spec 6.1 specialised to the bistatic G = b c_t): theta = argmax
+ *    |b^H z|^2, z = sum_t y_t c_t^*, beta = b^H z/(||b||^2 sum |c_t|^2).
+ *  - mixed (spec 6.3): x_t = x^G_t + s_t, c_t = a^H s_t known, the Gaussian
+ *    part has p_gauss = a^H R_G a; theta maximises the likelihood (49) at
+ *    beta_hat(theta) of (50)-(52).
+ *
+ * Search: the objective is evaluated on a precomputed grid (single precision,
+ * table-driven), then refined around the grid maximum (spec 9.14) either by a
+ * parabola through the three grid samples or by Newton iterations on the
+ * continuous double-precision objective (derivatives by central differences,
+ * steps limited to one grid step, kept only if the objective increases).
+ */
+#ifndef INCLUDED_ISAC_CORE_DOA_H
+#define INCLUDED_ISAC_CORE_DOA_H
+
+#include <gnuradio/isac/core/steering.h>
+#include <gnuradio/isac/core/types.h>
+#include <string>
+#include <vector>
+
+namespace gr {
+namespace isac {
+namespace core {
+
+enum class doa_mode { gaussian, known, mixed };
+enum class doa_refine { none, parabolic, newton };
+
+//! Parse "gaussian" / "known" / "mixed" (throws param_error naming `name`).
+doa_mode parse_doa_mode(const std::string& s, const std::string& name = "mode");
+//! Parse "none" / "parabolic" / "newton".
+doa_refine parse_doa_refine(const std::string& s, const std::string& name = "refine");
+
+struct doa_result {
+    bool valid = false;      //!< false: NaN/Inf in the CPI or no reference energy
+    double theta_rad = 0.0;  //!< estimate (NaN when invalid)
+    cdouble beta = 0.0;      //!< gain estimate (gaussian mode: real, = |beta|)
+    double beta_abs = 0.0;   //!< |beta|
+    double snr_est = 0.0;    //!< gamma_s = |beta|^2 ||b||^2 p / noise_var (spec 9.11)
+    double crb_rad2 = 0.0;   //!< CRB of the mode evaluated at the estimate
+    double objective = 0.0;  //!< objective at the estimate
+    int grid_index = -1;     //!< grid maximum before refinement
+};
+
+class doa_mle_core
+{
+public:
+    /*!
+     * \param n_rx      receive antennas (>= 2)
+     * \param grid_min_rad, grid_max_rad  search interval within [-pi/2, pi/2]
+     * \param grid_step_rad  grid step (> 0, at most 1e6 points)
+     * \param noise_var total complex noise variance per antenna (> 0)
+     * \param mode      see above
+     * \param p_gauss   a^H R_x a (gaussian; used for |beta| only) or
+     *                  a^H R_G a (mixed); >= 0, > 0 in mixed mode
+     * \param refine    grid refinement
+     * \param conv      receive array convention (seed004 by default)
+     */
+    doa_mle_core(int n_rx,
+                 double grid_min_rad,
+                 double grid_max_rad,
+                 double grid_step_rad,
+                 double noise_var,
+                 doa_mode mode,
+                 double p_gauss = 1.0,
+                 doa_refine refine = doa_refine::newton,
+                 const array_convention& conv = array_convention::seed004());
+
+    /*!
+     * Estimate from one CPI. Y holds L snapshots of n_rx samples, snapshot t
+     * at Y[t*n_rx .. t*n_rx + n_rx - 1] (the layout of a GNU Radio vector
+     * stream, i.e. a column-major n_rx x L matrix). c holds the L known
+     * references c_t (known/mixed modes; ignored and may be null in gaussian).
+     */
+    doa_result estimate(const cfloat* Y, int L, const cfloat* c = nullptr);
+
+    //! Double-precision convenience (Python): Y is n_rx x L, c has L entries.
+    doa_result estimate(const cmat& Y, const cvec& c);
+
+    //! Grid objective of the last estimate (one value per grid angle).
+    const Eigen::VectorXf& last_grid_objective() const { return d_obj; }
+    //! Grid angles (rad).
+    const rvec& grid() const { return d_grid; }
+    /*!
+     * Continuous objective of the last CPI at theta (the function the grid
+     * samples and Newton maximises): b^H Rhat b (gaussian), |b^H z|^2/(||b||^2
+     * ||c||^2) (known), ln f(theta, beta_hat(theta)) (mixed).
+     */
+    double objective(double theta_rad) const;
+
+    void set_noise_var(double noise_var);
+    double noise_var() const { return d_noise_var; }
+    void set_p_gauss(double p_gauss);
+    double p_gauss() const { return d_p_gauss; }
+    //! Switch mode and p_gauss together (validated as in the constructor);
+    //! the grid tables serve every mode, so this is O(1).
+    void configure(doa_mode mode, double p_gauss);
+    doa_mode mode() const { return d_mode; }
+    int n_rx() const { return d_n; }
+
+private:
+    int d_n;
+    double d_noise_var;
+    doa_mode d_mode;
+    double d_p_gauss;
+    doa_refine d_refine;
+    array_convention d_conv;
+    double d_step;
+    rvec d_grid;
+    Eigen::MatrixXf d_lag_table; // M x 2(N-1): [cos(k_m d), sin(k_m d)], d = 1..N-1
+    cmatf d_BH;                  // M x N: conj(b(theta_m))^T
+    // per-CPI statistics
+    int d_L = 0;
+    cmatf d_Rf;       // sum_t y_t y_t^H / L (float)
+    cmat d_R;         // same, double
+    cvec d_z;         // sum_t y_t c_t^*
+    double d_Ec = 0;  // sum_t |c_t|^2
+    double d_tr = 0;  // sum_t ||y_t||^2
+    Eigen::VectorXf d_lags; // [Re r_d; -Im r_d]
+    Eigen::VectorXf d_obj;
+    Eigen::VectorXf d_J;    // Bartlett values on the grid (mixed mode)
+    Eigen::VectorXcf d_g;   // b^H z on the grid
+
+    double mixed_objective(double J, cdouble g) const;
+    doa_result finish(double theta, int grid_index);
+};
+
+/*!
+ * Seed-001 monostatic UPA MLE with a known transmit block (spec 6.1):
+ *   (theta, phi) = argmax |b^H Y X^H a|^2/(||b||^2 ||X^H a||^2), a, b the
+ * centre-referenced UPA vectors (n_th x n_tv transmit, n_rh x n_rv receive),
+ * on a 2-D grid followed by 2-D Newton refinement (finite differences).
+ * Y is n_rx x L, X is n_tx x L. Returns (theta, phi, alpha) with alpha =
+ * x_s^H y_s/||x_s||^2.
+ */
+struct doa2d_result {
+    double theta_rad = 0.0;
+    double phi_rad = 0.0;
+    cdouble alpha = 0.0;
+    double objective = 0.0;
+};
+doa2d_result doa_mle_upa_known(const cmat& Y,
+                               const cmat& X,
+                               int n_th,
+                               int n_tv,
+                               int n_rh,
+                               int n_rv,
+                               const std::vector<double>& theta_grid_rad,
+                               const std::vector<double>& phi_grid_rad,
+                               bool refine = true);
+
+} // namespace core
+} // namespace isac
+} // namespace gr
+
+#endif

@@ -1,0 +1,415 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <gnuradio/isac/core/crb.h>
+#include <gnuradio/isac/core/doa.h>
+#include <algorithm>
+#include <limits>
+
+namespace gr {
+namespace isac {
+namespace core {
+
+namespace {
+constexpr double nan_v = std::numeric_limits<double>::quiet_NaN();
+// Central-difference step for the Newton refinement (rad). Truncation bias of
+// the root is ~h^2 N/6 (< 1e-9 rad for N <= 256) and the round-off of the
+// second difference eps |f|/h^2 stays far below the peak curvature.
+constexpr double fd_h = 1e-5;
+constexpr int newton_iters = 12;
+
+bool all_finite(const cfloat* p, size_t n)
+{
+    const float* f = reinterpret_cast<const float*>(p);
+    float acc = 0.0f;
+    // x - x is 0 for finite x and NaN for NaN/Inf: one branch-free pass.
+    for (size_t i = 0; i < 2 * n; ++i)
+        acc += f[i] - f[i];
+    return acc == 0.0f;
+}
+} // namespace
+
+doa_mode parse_doa_mode(const std::string& s, const std::string& name)
+{
+    if (s == "gaussian")
+        return doa_mode::gaussian;
+    if (s == "known")
+        return doa_mode::known;
+    if (s == "mixed")
+        return doa_mode::mixed;
+    throw_param(name, "'" + s + "'", "'gaussian', 'known' or 'mixed'");
+}
+
+doa_refine parse_doa_refine(const std::string& s, const std::string& name)
+{
+    if (s == "none")
+        return doa_refine::none;
+    if (s == "parabolic")
+        return doa_refine::parabolic;
+    if (s == "newton")
+        return doa_refine::newton;
+    throw_param(name, "'" + s + "'", "'none', 'parabolic' or 'newton'");
+}
+
+doa_mle_core::doa_mle_core(int n_rx,
+                           double gmin,
+                           double gmax,
+                           double step,
+                           double noise_var,
+                           doa_mode mode,
+                           double p_gauss,
+                           doa_refine refine,
+                           const array_convention& conv)
+    : d_n(n_rx), d_mode(mode), d_refine(refine), d_conv(conv), d_step(step)
+{
+    check_int_range("n_rx", n_rx, 2, 1 << 16);
+    conv.validate();
+    const double lim = pi / 2 + 1e-12;
+    if (!(std::isfinite(gmin) && gmin >= -lim && gmin <= lim))
+        throw_param("grid_min", std::to_string(rad2deg(gmin)) + " deg", "[-90, 90] deg");
+    if (!(std::isfinite(gmax) && gmax >= -lim && gmax <= lim && gmax > gmin))
+        throw_param("grid_max", std::to_string(rad2deg(gmax)) + " deg",
+                    "(grid_min, 90] deg");
+    check_positive_finite("grid_step", step);
+    const double npts = std::floor((gmax - gmin) / step + 1e-9) + 1.0;
+    if (npts > 1e6)
+        throw_param("grid_step", std::to_string(rad2deg(step)) + " deg",
+                    "a step giving at most 1e6 grid points");
+    set_noise_var(noise_var);
+    set_p_gauss(p_gauss);
+
+    const int M = static_cast<int>(npts);
+    d_grid.resize(M);
+    for (int m = 0; m < M; ++m)
+        d_grid[m] = std::min(gmin + m * step, gmax);
+    // Tables come from the module's steering helper: e^{j k d} = conj(b_0) b_d
+    // (times N for a normalised convention, which the 1/|b_0|^2 removes).
+    d_lag_table.resize(M, 2 * (d_n - 1));
+    d_BH.resize(M, d_n);
+    for (int m = 0; m < M; ++m) {
+        const cvec b = ula_steering(d_n, d_grid[m], d_conv);
+        const cdouble b0 = std::conj(b[0]) / std::norm(b[0]);
+        for (int d = 1; d < d_n; ++d) {
+            const cdouble e = b0 * b[d];
+            d_lag_table(m, d - 1) = float(e.real());
+            d_lag_table(m, d_n - 1 + d - 1) = float(e.imag());
+        }
+        d_BH.row(m) = b.conjugate().transpose().cast<cfloat>();
+    }
+    d_obj.resize(M);
+    d_lags.resize(2 * (d_n - 1));
+}
+
+void doa_mle_core::set_noise_var(double noise_var)
+{
+    check_positive_finite("noise_var", noise_var);
+    d_noise_var = noise_var;
+}
+
+void doa_mle_core::set_p_gauss(double p_gauss)
+{
+    if (!(std::isfinite(p_gauss) && p_gauss >= 0.0))
+        throw_param("p_gauss", std::to_string(p_gauss), "finite and >= 0");
+    if (d_mode == doa_mode::mixed && !(p_gauss > 0.0))
+        throw_param("p_gauss", std::to_string(p_gauss), "> 0 in mixed mode");
+    d_p_gauss = p_gauss;
+}
+
+void doa_mle_core::configure(doa_mode mode, double p_gauss)
+{
+    const doa_mode old = d_mode;
+    d_mode = mode;
+    try {
+        set_p_gauss(p_gauss);
+    } catch (...) {
+        d_mode = old;
+        throw;
+    }
+}
+
+double doa_mle_core::mixed_objective(double J, cdouble g) const
+{
+    // ln f(theta, beta_hat(theta)) of spec 6.3 (49) with the closed-form
+    // det/inverse; J = b^H Rhat b, g = b^H z, Nb = ||b||^2.
+    const double s2 = d_noise_var;
+    const double Nb = double(d_n) * (d_conv.normalize ? 1.0 / d_n : 1.0);
+    const double pD = d_Ec / d_L;
+    const double ba2 = std::max(0.0, J - Nb * s2) / (Nb * Nb * (d_p_gauss + pD));
+    const double ba = std::sqrt(ba2);
+    const double re = ba * std::abs(g); // Re(conj(beta) g) with arg beta = arg g
+    const double cb = ba2 * d_p_gauss;
+    const double den = s2 + cb * Nb;
+    const double e2 = d_tr - 2.0 * re + ba2 * Nb * d_Ec;
+    const double be2 = d_L * J - 2.0 * Nb * re + ba2 * Nb * Nb * d_Ec;
+    const double quad = (e2 - cb / den * be2) / s2;
+    return -d_L * ((d_n - 1) * std::log(s2) + std::log(den)) - quad;
+}
+
+double doa_mle_core::objective(double theta) const
+{
+    const cvec b = ula_steering(d_n, theta, d_conv);
+    if (d_mode == doa_mode::known)
+        return std::norm(b.dot(d_z)) / (b.squaredNorm() * d_Ec);
+    const double J = std::real(b.dot(d_R * b));
+    return d_mode == doa_mode::gaussian ? J : mixed_objective(J, b.dot(d_z));
+}
+
+doa_result doa_mle_core::estimate(const cmat& Y, const cvec& c)
+{
+    if (Y.rows() != d_n)
+        throw_param("Y rows", std::to_string(Y.rows()), "n_rx = " + std::to_string(d_n));
+    const int L = static_cast<int>(Y.cols());
+    if (d_mode != doa_mode::gaussian && c.size() != L)
+        throw_param("c size", std::to_string(c.size()),
+                    "L = " + std::to_string(L) + " (one reference per snapshot)");
+    const cmatf Yf = Y.cast<cfloat>();
+    const cvecf cf = c.cast<cfloat>();
+    return estimate(Yf.data(), L, d_mode == doa_mode::gaussian ? nullptr : cf.data());
+}
+
+doa_result doa_mle_core::estimate(const cfloat* Yp, int L, const cfloat* cp)
+{
+    check_int_range("L (cpi_len)", L, 1, std::numeric_limits<int>::max());
+    const bool need_c = d_mode != doa_mode::gaussian;
+    if (need_c && cp == nullptr)
+        throw_param("c", "null", "the known reference (known/mixed modes)");
+    doa_result bad;
+    bad.theta_rad = nan_v;
+    bad.beta = nan_v;
+    bad.beta_abs = nan_v;
+    bad.snr_est = nan_v;
+    bad.crb_rad2 = nan_v;
+    bad.objective = nan_v;
+    if (!all_finite(Yp, size_t(d_n) * L) || (need_c && !all_finite(cp, L)))
+        return bad;
+
+    d_L = L;
+    Eigen::Map<const cmatf> Y(Yp, d_n, L);
+    if (d_mode != doa_mode::known) {
+        // Only the lower triangle is formed (half the GEMM); the double copy
+        // used by the continuous objective is completed Hermitian.
+        d_Rf.setZero(d_n, d_n);
+        d_Rf.selfadjointView<Eigen::Lower>().rankUpdate(Y, 1.0f / float(L));
+        d_R = d_Rf.cast<cdouble>();
+        d_R.triangularView<Eigen::StrictlyUpper>() = d_R.adjoint();
+        d_tr = L * std::real(d_R.trace());
+    }
+    if (need_c) {
+        Eigen::Map<const cvecf> c(cp, L);
+        d_Ec = double(c.squaredNorm());
+        d_z = (Y * c.conjugate()).cast<cdouble>();
+        if (!(d_Ec > 0.0) && d_mode == doa_mode::known)
+            return bad; // no reference energy: nothing to correlate with
+    }
+
+    const int M = static_cast<int>(d_grid.size());
+    // Bartlett spectrum b^H Rhat b = s0 (r_0 + 2 sum_d Re(r_d e^{jkd})) from the
+    // N-1 lag sums r_d = sum_m R_{m,m+d}: O(N) per grid angle instead of O(N^2).
+    auto bartlett = [&](Eigen::VectorXf& out) {
+        double r0 = 0.0;
+        for (int m = 0; m < d_n; ++m)
+            r0 += d_Rf(m, m).real();
+        for (int d = 1; d < d_n; ++d) {
+            cfloat r = 0.0f; // r_d = sum_m R(m, m+d) = sum_m conj(R(m+d, m))
+            for (int m = 0; m + d < d_n; ++m)
+                r += std::conj(d_Rf(m + d, m));
+            d_lags[d - 1] = r.real();
+            d_lags[d_n - 1 + d - 1] = -r.imag();
+        }
+        const float s0 = float(d_conv.normalize ? 1.0 / d_n : 1.0);
+        out.noalias() = d_lag_table * d_lags;
+        out = (s0 * 2.0f) * out.array() + float(s0 * r0);
+    };
+
+    if (d_mode == doa_mode::gaussian) {
+        bartlett(d_obj);
+    } else {
+        const cvecf zf = d_z.cast<cfloat>();
+        d_g.noalias() = d_BH * zf;
+        if (d_mode == doa_mode::known) {
+            const float nb = float(d_conv.normalize ? 1.0 : double(d_n));
+            d_obj = d_g.cwiseAbs2() / float(nb * d_Ec);
+        } else {
+            bartlett(d_J);
+            for (int m = 0; m < M; ++m)
+                d_obj[m] = float(mixed_objective(d_J[m], cdouble(d_g[m])));
+        }
+    }
+
+    Eigen::Index im = 0;
+    d_obj.maxCoeff(&im);
+    const int m = static_cast<int>(im);
+    double theta = d_grid[m];
+    const double lo = d_grid[0], hi = d_grid[M - 1];
+
+    if (d_refine != doa_refine::none && m > 0 && m < M - 1) {
+        // parabola through the three grid samples (also Newton's fallback)
+        const double y0 = d_obj[m - 1], y1 = d_obj[m], y2 = d_obj[m + 1];
+        const double den = y0 - 2.0 * y1 + y2;
+        if (den < 0.0)
+            theta += std::clamp(0.5 * (y0 - y2) / den, -0.5, 0.5) * d_step;
+    }
+    if (d_refine == doa_refine::newton && M > 1) {
+        double t = theta;
+        for (int it = 0; it < newton_iters; ++it) {
+            const double f0 = objective(t);
+            const double fp = objective(std::min(t + fd_h, pi / 2));
+            const double fm = objective(std::max(t - fd_h, -pi / 2));
+            const double d1 = (fp - fm) / (2.0 * fd_h);
+            const double d2 = (fp - 2.0 * f0 + fm) / (fd_h * fd_h);
+            if (!(d2 < 0.0))
+                break; // not concave here: keep the parabolic estimate
+            const double dt = std::clamp(-d1 / d2, -d_step, d_step);
+            const double tn = std::clamp(t + dt, lo, hi);
+            // 1e-10 rad is far below any attainable CRB (and the FD bias)
+            if (std::abs(tn - t) < 1e-10) {
+                t = tn;
+                break;
+            }
+            t = tn;
+        }
+        // keep the Newton point only when it is within one grid step of the
+        // grid maximum and does not lower the objective
+        if (std::abs(t - d_grid[m]) <= d_step * (1.0 + 1e-9) && objective(t) >= objective(theta))
+            theta = t;
+    }
+    return finish(theta, m);
+}
+
+doa_result doa_mle_core::finish(double theta, int grid_index)
+{
+    doa_result r;
+    r.valid = true;
+    r.grid_index = grid_index;
+    r.theta_rad = theta;
+    const cvec b = ula_steering(d_n, theta, d_conv);
+    const cvec bd = ula_steering_derivative(d_n, theta, d_conv);
+    const double Nb = b.squaredNorm();
+    const double J = d_mode == doa_mode::known ? 0.0 : std::real(b.dot(d_R * b));
+    const double s2 = d_noise_var;
+    r.objective = objective(theta);
+    switch (d_mode) {
+    case doa_mode::gaussian: {
+        const double p = d_p_gauss > 0.0 ? d_p_gauss : 1.0;
+        r.beta_abs = std::sqrt(std::max(0.0, J - Nb * s2) / (Nb * Nb * p));
+        r.beta = r.beta_abs;
+        r.snr_est = r.beta_abs * r.beta_abs * Nb * p / s2;
+        r.crb_rad2 = crb_gaussian(b, bd, r.beta_abs, p, d_L, s2);
+        break;
+    }
+    case doa_mode::known: {
+        r.beta = b.dot(d_z) / (Nb * d_Ec);
+        r.beta_abs = std::abs(r.beta);
+        const double pD = d_Ec / d_L;
+        r.snr_est = r.beta_abs * r.beta_abs * Nb * pD / s2;
+        r.crb_rad2 = crb_deterministic(b, bd, r.beta_abs, pD, d_L, s2);
+        break;
+    }
+    default: {
+        const double pD = d_Ec / d_L;
+        const cdouble g = b.dot(d_z);
+        r.beta_abs = std::sqrt(std::max(0.0, J - Nb * s2) / (Nb * Nb * (d_p_gauss + pD)));
+        r.beta = std::abs(g) > 0.0 ? r.beta_abs * g / std::abs(g) : cdouble(r.beta_abs);
+        r.snr_est = r.beta_abs * r.beta_abs * Nb * (pD + d_p_gauss) / s2;
+        r.crb_rad2 = crb_mixed(b, bd, r.beta_abs, pD, d_p_gauss, d_L, s2);
+        break;
+    }
+    }
+    return r;
+}
+
+doa2d_result doa_mle_upa_known(const cmat& Y,
+                               const cmat& X,
+                               int n_th,
+                               int n_tv,
+                               int n_rh,
+                               int n_rv,
+                               const std::vector<double>& tg,
+                               const std::vector<double>& pg,
+                               bool refine)
+{
+    check_int_range("n_th", n_th, 1, 1 << 12);
+    check_int_range("n_tv", n_tv, 1, 1 << 12);
+    check_int_range("n_rh", n_rh, 1, 1 << 12);
+    check_int_range("n_rv", n_rv, 1, 1 << 12);
+    if (Y.rows() != n_rh * n_rv)
+        throw_param("Y rows", std::to_string(Y.rows()), "n_rh*n_rv");
+    if (X.rows() != n_th * n_tv)
+        throw_param("X rows", std::to_string(X.rows()), "n_th*n_tv");
+    if (X.cols() != Y.cols() || Y.cols() < 1)
+        throw_param("X cols", std::to_string(X.cols()), "Y.cols() >= 1");
+    if (tg.empty() || pg.empty())
+        throw_param("grid", "empty", "at least one theta and one phi");
+    if (!Y.allFinite() || !X.allFinite())
+        throw_param("Y/X", "non-finite", "finite entries");
+    const cmat W = Y * X.adjoint(); // n_rx x n_tx
+    const cmat Rx = X * X.adjoint();
+    auto eval = [&](double th, double ph, cdouble* num, double* den) {
+        const cvec a = upa_steering(n_th, n_tv, th, ph);
+        const cvec b = upa_steering(n_rh, n_rv, th, ph);
+        const cdouble g = b.dot(W * a);
+        const double d = b.squaredNorm() * std::real(a.dot(Rx * a));
+        if (num)
+            *num = g;
+        if (den)
+            *den = d;
+        return d > 0.0 ? std::norm(g) / d : 0.0;
+    };
+    double best = -1.0, bt = tg[0], bp = pg[0];
+    for (double th : tg)
+        for (double ph : pg) {
+            const double v = eval(th, ph, nullptr, nullptr);
+            if (v > best) {
+                best = v;
+                bt = th;
+                bp = ph;
+            }
+        }
+    if (refine) {
+        // grid steps bound each Newton step (the window the grid already resolved)
+        auto span = [](const std::vector<double>& g) {
+            return g.size() > 1 ? std::abs(g[1] - g[0]) : 1e-3;
+        };
+        const double st = span(tg), sp = span(pg);
+        double t = bt, p = bp;
+        const double h = fd_h;
+        for (int it = 0; it < newton_iters; ++it) {
+            const double f = eval(t, p, nullptr, nullptr);
+            const double ftp = eval(t + h, p, nullptr, nullptr), ftm = eval(t - h, p, nullptr, nullptr);
+            const double fpp = eval(t, p + h, nullptr, nullptr), fpm = eval(t, p - h, nullptr, nullptr);
+            const double fx = (eval(t + h, p + h, nullptr, nullptr) - eval(t + h, p - h, nullptr, nullptr) -
+                               eval(t - h, p + h, nullptr, nullptr) + eval(t - h, p - h, nullptr, nullptr)) /
+                              (4 * h * h);
+            const double gt = (ftp - ftm) / (2 * h), gp = (fpp - fpm) / (2 * h);
+            const double htt = (ftp - 2 * f + ftm) / (h * h), hpp = (fpp - 2 * f + fpm) / (h * h);
+            const double det = htt * hpp - fx * fx;
+            if (!(htt < 0.0 && det > 0.0))
+                break; // Hessian not negative definite: keep the grid point
+            const double dt = std::clamp(-(hpp * gt - fx * gp) / det, -st, st);
+            const double dp = std::clamp(-(-fx * gt + htt * gp) / det, -sp, sp);
+            t += dt;
+            p += dp;
+            if (std::abs(dt) < 1e-13 && std::abs(dp) < 1e-13)
+                break;
+        }
+        if (std::abs(t - bt) <= 1.5 * st && std::abs(p - bp) <= 1.5 * sp &&
+            eval(t, p, nullptr, nullptr) >= best) {
+            bt = t;
+            bp = p;
+        }
+    }
+    doa2d_result r;
+    r.theta_rad = bt;
+    r.phi_rad = bp;
+    cdouble g;
+    double den;
+    r.objective = eval(bt, bp, &g, &den);
+    r.alpha = den > 0.0 ? g / den : cdouble(0.0);
+    return r;
+}
+
+} // namespace core
+} // namespace isac
+} // namespace gr

@@ -1,0 +1,154 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "doa_mle_impl.h"
+#include <gnuradio/io_signature.h>
+#include <cmath>
+#include <limits>
+
+namespace gr {
+namespace isac {
+
+doa_mle::sptr doa_mle::make(int n_rx,
+                            int cpi_len,
+                            const std::string& mode,
+                            float grid_min_deg,
+                            float grid_max_deg,
+                            float grid_step_deg,
+                            float noise_var,
+                            float p_gauss,
+                            const std::string& refine)
+{
+    // Validate before any io_signature is built, so errors name our parameters.
+    core::check_int_range("n_rx", n_rx, 2, 4096);
+    core::check_int_range("cpi_len", cpi_len, 1, 65536);
+    if (mode != "gaussian" && mode != "known")
+        core::throw_param("mode", "'" + mode + "'", "'gaussian' or 'known'");
+    core::check_angle_deg("grid_min_deg", grid_min_deg);
+    core::check_angle_deg("grid_max_deg", grid_max_deg);
+    if (!(grid_max_deg > grid_min_deg))
+        core::throw_param("grid_max_deg", std::to_string(grid_max_deg),
+                          "> grid_min_deg = " + std::to_string(grid_min_deg));
+    core::check_positive_finite("grid_step_deg", grid_step_deg);
+    if ((double(grid_max_deg) - grid_min_deg) / grid_step_deg > 1e6)
+        core::throw_param("grid_step_deg", std::to_string(grid_step_deg),
+                          "a step giving at most 1e6 grid points");
+    core::check_positive_finite("noise_var", noise_var);
+    if (!(std::isfinite(p_gauss) && p_gauss >= 0.0f))
+        core::throw_param("p_gauss", std::to_string(p_gauss), "finite and >= 0");
+    const core::doa_refine rf = core::parse_doa_refine(refine);
+    return gnuradio::make_block_sptr<doa_mle_impl>(n_rx, cpi_len, mode == "known",
+                                                   grid_min_deg, grid_max_deg, grid_step_deg,
+                                                   noise_var, p_gauss, rf);
+}
+
+doa_mle_impl::doa_mle_impl(int n_rx,
+                           int cpi_len,
+                           bool known,
+                           float grid_min_deg,
+                           float grid_max_deg,
+                           float grid_step_deg,
+                           float noise_var,
+                           float p_gauss,
+                           core::doa_refine refine)
+    : gr::sync_decimator(
+          "doa_mle",
+          known ? gr::io_signature::make2(2, 2, sizeof(gr_complex) * n_rx, sizeof(gr_complex))
+                : gr::io_signature::make(1, 1, sizeof(gr_complex) * n_rx),
+          gr::io_signature::make(1, 1, sizeof(float)),
+          cpi_len),
+      d_n_rx(n_rx),
+      d_cpi_len(cpi_len),
+      d_known(known),
+      d_core(n_rx,
+             core::deg2rad(grid_min_deg),
+             core::deg2rad(grid_max_deg),
+             core::deg2rad(grid_step_deg),
+             noise_var,
+             core_mode(known, p_gauss),
+             p_gauss,
+             refine),
+      d_noise_var(noise_var),
+      d_p_gauss(p_gauss),
+      d_port(pmt::mp("doa"))
+{
+    message_port_register_out(d_port);
+}
+
+doa_mle_impl::~doa_mle_impl() {}
+
+void doa_mle_impl::set_noise_var(float noise_var)
+{
+    core::check_positive_finite("noise_var", noise_var);
+    std::lock_guard<std::mutex> lock(d_mutex);
+    d_core.set_noise_var(noise_var);
+    d_noise_var = noise_var;
+}
+
+float doa_mle_impl::noise_var() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_noise_var;
+}
+
+void doa_mle_impl::set_p_gauss(float p_gauss)
+{
+    if (!(std::isfinite(p_gauss) && p_gauss >= 0.0f))
+        core::throw_param("p_gauss", std::to_string(p_gauss), "finite and >= 0");
+    std::lock_guard<std::mutex> lock(d_mutex);
+    // known mode: p_gauss > 0 switches to the mixed estimator (spec 6.3) and back
+    d_core.configure(core_mode(d_known, p_gauss), p_gauss);
+    d_p_gauss = p_gauss;
+}
+
+float doa_mle_impl::p_gauss() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_p_gauss;
+}
+
+int doa_mle_impl::work(int noutput_items,
+                       gr_vector_const_void_star& input_items,
+                       gr_vector_void_star& output_items)
+{
+    const auto y = static_cast<const core::cfloat*>(input_items[0]);
+    const core::cfloat* c = d_known ? static_cast<const core::cfloat*>(input_items[1]) : nullptr;
+    auto out = static_cast<float*>(output_items[0]);
+    const double r2d2 = std::pow(180.0 / core::pi, 2);
+
+    for (int i = 0; i < noutput_items; ++i) {
+        core::doa_result r;
+        {
+            // one consistent (noise_var, p_gauss, mode) per CPI
+            std::lock_guard<std::mutex> lock(d_mutex);
+            r = d_core.estimate(y + size_t(i) * d_cpi_len * d_n_rx,
+                                d_cpi_len,
+                                c ? c + size_t(i) * d_cpi_len : nullptr);
+        }
+        const uint64_t idx = d_cpi.fetch_add(1);
+        if (!r.valid) {
+            if (d_invalid.fetch_add(1) == 0)
+                d_logger->warn("CPI {:d}: NaN/Inf samples or zero reference; estimate marked "
+                               "invalid (further invalid CPIs are counted, not logged)",
+                               idx);
+        }
+        const double th = r.valid ? core::rad2deg(r.theta_rad)
+                                  : std::numeric_limits<double>::quiet_NaN();
+        out[i] = float(th);
+        pmt::pmt_t d = pmt::make_dict();
+        d = pmt::dict_add(d, pmt::mp("theta_deg"), pmt::from_double(th));
+        d = pmt::dict_add(d, pmt::mp("beta_abs"), pmt::from_double(r.beta_abs));
+        d = pmt::dict_add(d, pmt::mp("snr_est"), pmt::from_double(r.snr_est));
+        d = pmt::dict_add(d, pmt::mp("crb_deg2"), pmt::from_double(r.crb_rad2 * r2d2));
+        d = pmt::dict_add(d, pmt::mp("cpi_index"), pmt::from_uint64(idx));
+        d = pmt::dict_add(d, pmt::mp("valid"), pmt::from_bool(r.valid));
+        message_port_pub(d_port, d);
+    }
+    return noutput_items;
+}
+
+} /* namespace isac */
+} /* namespace gr */

@@ -1,0 +1,65 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#ifndef INCLUDED_ISAC_DOA_MLE_IMPL_H
+#define INCLUDED_ISAC_DOA_MLE_IMPL_H
+
+#include <gnuradio/isac/core/doa.h>
+#include <gnuradio/isac/doa_mle.h>
+#include <atomic>
+#include <mutex>
+
+namespace gr {
+namespace isac {
+
+class doa_mle_impl : public doa_mle
+{
+private:
+    const int d_n_rx;
+    const int d_cpi_len;
+    const bool d_known;
+    mutable std::mutex d_mutex; // guards d_core, d_noise_var, d_p_gauss
+    core::doa_mle_core d_core;
+    float d_noise_var;
+    float d_p_gauss;
+    std::atomic<uint64_t> d_cpi{ 0 };
+    std::atomic<uint64_t> d_invalid{ 0 };
+    const pmt::pmt_t d_port;
+
+    static core::doa_mode core_mode(bool known, float p_gauss)
+    {
+        return known ? (p_gauss > 0.0f ? core::doa_mode::mixed : core::doa_mode::known)
+                     : core::doa_mode::gaussian;
+    }
+
+public:
+    doa_mle_impl(int n_rx,
+                 int cpi_len,
+                 bool known,
+                 float grid_min_deg,
+                 float grid_max_deg,
+                 float grid_step_deg,
+                 float noise_var,
+                 float p_gauss,
+                 core::doa_refine refine);
+    ~doa_mle_impl() override;
+
+    void set_noise_var(float noise_var) override;
+    float noise_var() const override;
+    void set_p_gauss(float p_gauss) override;
+    float p_gauss() const override;
+    uint64_t cpi_count() const override { return d_cpi.load(); }
+    uint64_t invalid_count() const override { return d_invalid.load(); }
+
+    int work(int noutput_items,
+             gr_vector_const_void_star& input_items,
+             gr_vector_void_star& output_items) override;
+};
+
+} // namespace isac
+} // namespace gr
+
+#endif /* INCLUDED_ISAC_DOA_MLE_IMPL_H */
