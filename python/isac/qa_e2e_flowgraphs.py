@@ -101,19 +101,34 @@ class qa_e2e_flowgraphs(gr_unittest.TestCase):
         lo, hi = theorem2_check(self, H, x, s, ser, n, M, tb.comm_noise_var)
         self.assertTrue(np.all(hi > 0))  # the bounds are not trivially 0 at SNR_C = 5 dB
 
-        # radar: detection rate vs the mean of Pfa^(1/(1+QSCNR_t)) over the sent x_t
+        # radar. The same flowgraph again with the target removed (same seeds: same
+        # users' channel, symbols, x and noise) gives the H0 statistics.
+        tb0 = cls(n_snapshots=n, seed=3)
+        tb0.chan.set_target_snr_db(-200.0)
+        run_bounded(tb0)
+        np.testing.assert_array_equal(tb0.ser.errors(), tb.ser.errors())  # comm is untouched by the target
+        stat1 = np.array(tb.stat_sink.data(), dtype=float)
+        stat0 = np.array(tb0.stat_sink.data(), dtype=float)
+        self.assertEqual(len(stat1), n)
+        self.assertEqual(tb.det.detections(), int(np.sum(stat1 >= 1.0)))
         scene = isac.core.radar_scene(NT, tb.n_rx, tb.target_deg, tb.clutter_deg, tb.snr_r_db, tb.cnr_db)
-        q = np.array([scene.metric(xi.astype(complex), isac.core.adc_model.one_bit) for xi in x[::5]])
-        pd_th = float(np.mean(isac.pd_theory(tb.pfa, q)))
-        stat = np.array(tb.stat_sink.data())
-        self.assertEqual(len(stat), n)
-        pd = float(np.mean(stat >= 1.0))
-        self.assertEqual(tb.det.detections(), int(np.sum(stat >= 1.0)))
-        # Theorem 1 is a low per-antenna-SNR/large-N_R approximation; at N_R = 16
-        # with 30 dB clutter the measured Pd sits within a few points of it
-        # (qa_one_bit_rx_filter checks the detector itself more tightly)
-        tol = 4.0 * math.sqrt(pd_th * (1 - pd_th) / n) + 0.05
-        self.assertLess(abs(pd - pd_th), tol, "Pd %.4f vs theory %.4f" % (pd, pd_th))
+        q = np.array([scene.metric(xi.astype(complex), isac.core.adc_model.one_bit) for xi in x[::3]])
+        # |z|/kappa normalises each snapshot by its H0 model variance, so
+        # E1[stat^2]/E0[stat^2] - 1 estimates the mean per-snapshot QSCNR (spec 2.4)
+        q_mc = np.mean(stat1 ** 2) / np.mean(stat0 ** 2) - 1.0
+        gap_db = 10 * math.log10(q_mc / np.mean(q))
+        # Theorem 1 is asymptotic (N_R -> inf, low per-antenna SNR); at N_R = 16 the
+        # seed's Fig. 4a gap is about 1 dB, so allow 1.5 dB
+        self.assertLess(abs(gap_db), 1.5, "QSCNR Monte Carlo vs theory: %+.2f dB" % gap_db)
+        # Pd against Pfa^(1/(1+QSCNR_t)) at the Pfa this receiver actually has
+        # (the linear-model threshold of eq. 15 is conservative when 30 dB clutter
+        # saturates a 1-bit ADC, so the measured Pfa is below the nominal one)
+        pfa_meas = max(float(np.mean(stat0 >= 1.0)), 1.0 / n)
+        pd = float(np.mean(stat1 >= 1.0))
+        pd_th = float(np.mean(isac.pd_theory(pfa_meas, q)))
+        tol = 4.0 * math.sqrt(pd_th * (1 - pd_th) / n) + 0.03
+        self.assertLess(abs(pd - pd_th), tol, "Pd %.4f vs theory %.4f at Pfa %.4f" % (pd, pd_th, pfa_meas))
+        self.assertLessEqual(pfa_meas, 1.2 * tb.pfa + 4.0 * math.sqrt(tb.pfa / n))
 
     def test_nullspace_loopback_headless(self):
         cls = compile_flowgraph("isac_nullspace_loopback_headless")
