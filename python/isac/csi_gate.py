@@ -11,12 +11,13 @@ from gnuradio import gr
 
 
 class csi_gate(gr.basic_block):
-    """Drops its input (vectors of vlen complex) until a message arrives on
-    `csi`, then passes everything. Placed before the split that feeds both a
-    precoder and an error counter, it makes the first transmitted snapshot the
-    first one precoded with a real channel, even when the channel comes over a
-    network (isac_zmq_tx): a precoder without a channel outputs zeros. Wire the
-    same csi source to the precoder first, then to the gate."""
+    """Holds its input (vectors of vlen complex) back until a message arrives
+    on `csi`, then passes everything; nothing is dropped. Placed before the
+    split that feeds both a precoder and an error counter, it makes the first
+    transmitted snapshot the first one precoded with a real channel, even when
+    the channel comes over a network (isac_zmq_tx): a precoder without a
+    channel outputs zeros. Wire the same csi source to the precoder first,
+    then to the gate."""
 
     def __init__(self, vlen=4):
         if vlen < 1:
@@ -25,31 +26,27 @@ class csi_gate(gr.basic_block):
                                 out_sig=[(np.complex64, vlen)])
         self._lock = threading.Lock()
         self._open = False
-        self._dropped = 0
+        self._event = threading.Event()
         self.message_port_register_in(pmt.intern("csi"))
         self.set_msg_handler(pmt.intern("csi"), self._handle)
 
     def _handle(self, msg):
         with self._lock:
             self._open = True
+        self._event.set()
 
     def is_open(self):
         with self._lock:
             return self._open
 
-    def dropped(self):
-        """Snapshots dropped while waiting for the channel."""
-        with self._lock:
-            return self._dropped
-
     def general_work(self, input_items, output_items):
-        n_in = len(input_items[0])
-        with self._lock:
-            if not self._open:
-                self._dropped += n_in
-                self.consume(0, n_in)
-                return 0
-        n = min(n_in, len(output_items[0]))
+        if not self.is_open():
+            # Message handlers run on this block's thread between work calls, so
+            # return (consuming nothing) after a short wait instead of spinning;
+            # the scheduler calls again and the handler gets its turn in between.
+            self._event.wait(0.02)
+            return 0
+        n = min(len(input_items[0]), len(output_items[0]))
         output_items[0][:n] = input_items[0][:n]
         self.consume(0, n)
         return n
