@@ -47,7 +47,7 @@ class qa_e2e_apps(gr_unittest.TestCase):
         p, out = run_app("isac_figures", "--no-sub-apps")
         self.assertEqual(p.returncode, 0, p.stdout[-3000:])
         for stem in ("fig000_9_ser_vs_nt", "fig000_3_qscnr_vs_gamma", "fig000_4a_qscnr_vs_nr", "fig000_6_roc",
-                     "fig004_2_doa_mse_vs_snr", "fig003_3_beampattern"):
+                     "fig004_2_doa_mse_vs_snr", "fig003_3_beampattern", "tab003_1_design_time"):
             self.assertTrue(os.path.getsize(os.path.join(out, stem + ".png")) > 0, stem)
             self.assertTrue(os.path.getsize(os.path.join(out, stem + ".csv")) > 0, stem)
         hdr, rows = read_csv(os.path.join(out, "fig000_9_ser_vs_nt.csv"))
