@@ -437,6 +437,7 @@ def zmq_pair():
            pass_tags="False", hwm=-1)
     tx.conn(t, 0, "x_out", 0)
     tx.conn("head", 0, "sym_out", 0)
+    tx.options["parameters"]["run_options"] = "prompt"
     tx.write()
 
     rx = Graph("isac_zmq_rx", "gr-isac zeromq split: channel and receivers host",
@@ -480,6 +481,9 @@ def zmq_pair():
     rx.conn(det, 0, "det_sink", 0)
     rx.add("ser_print", "blocks_message_debug", en_uvec="True")
     rx.conn(ser, "ser", "ser_print", "print")
+    # gr-zeromq sources never report end-of-stream, so a receiver does not stop on
+    # its own: run until Enter (the SER report says when n_snapshots arrived)
+    rx.options["parameters"]["run_options"] = "prompt"
     rx.write()
 
 

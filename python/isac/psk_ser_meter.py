@@ -22,7 +22,7 @@ class psk_ser_meter(gr.sync_block):
     out0: vectors of n_users floats, each user's running SER (for GUI number
     sinks; connect a null sink when not needed).
     Message out `ser`: {"ser": f64vector, "ber": f64vector, "symbols": n} every
-    report_every counted snapshots. The first `skip` snapshots are not counted
+    report_every counted snapshots (whenever the count crosses a multiple of it). The first `skip` snapshots are not counted
     (for warm-up, e.g. until the precoder has its first channel).
     """
 
@@ -45,7 +45,6 @@ class psk_ser_meter(gr.sync_block):
         self._n = 0
         self._sym_err = np.zeros(self.n_users, dtype=np.int64)
         self._bit_err = np.zeros(self.n_users, dtype=np.int64)
-        self._since_report = 0
 
     def work(self, input_items, output_items):
         y, s = input_items[0], input_items[1]
@@ -60,12 +59,14 @@ class psk_ser_meter(gr.sync_block):
                 self._sym_err += wrong.sum(axis=0)
                 if self.order & (self.order - 1) == 0:
                     self._bit_err += gray_bits_differ(dec, ref).sum(axis=0)
+                before = self._n
                 self._n += n - first
-                self._since_report += n - first
+                # report each time the count crosses a multiple of report_every, so the
+                # report at exactly k * report_every snapshots is never skipped
+                crossed = self.report_every and self._n // self.report_every > before // self.report_every
         ser = self.ser()
         output_items[0][:] = ser.astype(np.float32)
-        if self.report_every and self._since_report >= self.report_every:
-            self._since_report = 0
+        if first < n and crossed:
             self.message_port_pub(pmt.intern("ser"), self._report())
         return n
 

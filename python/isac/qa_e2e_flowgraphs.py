@@ -25,6 +25,7 @@ import tempfile
 import threading
 
 import numpy as np
+import pmt
 import yaml
 from gnuradio import gr, gr_unittest
 
@@ -78,6 +79,20 @@ def theorem2_check(tc, H, x, s, ser, n, order, sigma2):
         tc.assertGreaterEqual(ser[u], lo[u] - tol, "user %d SER below the Theorem-2 lower bound" % u)
         tc.assertLessEqual(ser[u], hi[u] + tol, "user %d SER above the Theorem-2 upper bound" % u)
     return lo, hi
+
+
+class count_waiter(gr.basic_block):
+    """Sets `done` when a psk_ser_meter report says n symbols were counted."""
+
+    def __init__(self, n):
+        gr.basic_block.__init__(self, name="count_waiter", in_sig=None, out_sig=None)
+        self.n, self.done = n, threading.Event()
+        self.message_port_register_in(pmt.intern("in"))
+        self.set_msg_handler(pmt.intern("in"), self.handle)
+
+    def handle(self, msg):
+        if pmt.to_uint64(pmt.dict_ref(msg, pmt.intern("symbols"), pmt.from_uint64(0))) >= self.n:
+            self.done.set()
 
 
 class qa_e2e_flowgraphs(gr_unittest.TestCase):
@@ -167,20 +182,17 @@ class qa_e2e_flowgraphs(gr_unittest.TestCase):
         ports = ["tcp://127.0.0.1:%d" % free_port() for _ in range(3)]
         rx = rx_cls(n_snapshots=n, seed=3, data_addr=ports[0], sym_addr=ports[1], csi_addr=ports[2])
         tx = tx_cls(n_snapshots=n, seed=3, data_addr=ports[0], sym_addr=ports[1], csi_addr=ports[2])
+        # gr-zeromq sources never signal end-of-stream, so the receiver does not stop
+        # by itself: the SER meter's report (every 1000 snapshots) says when the
+        # n-th snapshot has been counted
+        waiter = count_waiter(n)
+        rx.msg_connect(rx.ser, "ser", waiter, "in")
         rx.start()
         tx.start()
-        done = threading.Event()
-
-        def wait_rx():
-            rx.wait()
-            done.set()
-        threading.Thread(target=wait_rx, daemon=True).start()
-        finished = done.wait(60.0)
-        tx.stop()
-        tx.wait()
-        if not finished:
-            rx.stop()
-            rx.wait()
+        finished = waiter.done.wait(60.0)
+        for tb in (tx, rx):
+            tb.stop()
+            tb.wait()
         self.assertTrue(finished, "the zmq receiver did not get %d snapshots within 60 s" % n)
         self.assertEqual(rx.ser.count(), n)
         self.assertEqual(rx.det.count(), n)
