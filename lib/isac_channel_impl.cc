@@ -71,7 +71,8 @@ isac_channel::sptr isac_channel::make(int n_tx,
                                       double radar_noise_var,
                                       const std::string& gain_model,
                                       int64_t cpi_len,
-                                      int64_t target_delay)
+                                      int64_t target_delay,
+                                      int64_t csi_lead)
 {
     // Validate everything before the io_signatures are built, so the error
     // names our parameter and its allowed range.
@@ -101,10 +102,20 @@ isac_channel::sptr isac_channel::make(int n_tx,
     p.cpi_len = cpi_len;
     p.target_delay = target_delay;
     p.validate();
-    return gnuradio::make_block_sptr<isac_channel_impl>(p);
+    core::check_int_range("csi_lead", csi_lead, 0, std::numeric_limits<long>::max());
+    if (coherence > 0) {
+        // Draws announced ahead are kept in memory until they take effect.
+        const int64_t ahead = csi_lead / coherence + 1;
+        if (ahead > 65536 || ahead * n_users * n_tx > (int64_t(1) << 24))
+            core::throw_param("csi_lead",
+                              std::to_string(csi_lead),
+                              "(csi_lead/coherence + 1) <= 65536 and "
+                              "(csi_lead/coherence + 1) * n_users * n_tx <= 2^24");
+    }
+    return gnuradio::make_block_sptr<isac_channel_impl>(p, uint64_t(csi_lead));
 }
 
-isac_channel_impl::isac_channel_impl(const core::channel_params& p)
+isac_channel_impl::isac_channel_impl(const core::channel_params& p, uint64_t csi_lead)
     : gr::sync_block("isac_channel",
                      gr::io_signature::make(1, 1, sizeof(gr_complex) * p.n_tx),
                      gr::io_signature::make2(2,
@@ -112,6 +123,7 @@ isac_channel_impl::isac_channel_impl(const core::channel_params& p)
                                              sizeof(gr_complex) * p.n_users,
                                              sizeof(gr_complex) * p.n_rx)),
       d_model(p),
+      d_csi_lead(csi_lead),
       d_csi_port(pmt::mp("csi")),
       d_truth_port(pmt::mp("truth")),
       d_set_port(pmt::mp("set")),
@@ -135,7 +147,21 @@ bool isac_channel_impl::start()
     // snapshot; offset = the snapshot where the current draw took effect.
     publish_csi(d_model.comm_draw_start());
     d_csi_dirty = false;
+    d_next_pub = d_model.comm_draw_index() + 1;
+    publish_ahead(d_model.position());
     return sync_block::start();
+}
+
+void isac_channel_impl::publish_ahead(uint64_t pos)
+{
+    const auto coh = uint64_t(d_model.params().coherence);
+    if (coh == 0)
+        return; // static channel: only draw 0, published at start
+    while (d_next_pub <= (pos + d_csi_lead) / coh) { // no overflow for huge coherence
+        message_port_pub(d_csi_port,
+                         make_csi(d_model.H_of_draw(d_next_pub), d_next_pub * coh));
+        ++d_next_pub;
+    }
 }
 
 void isac_channel_impl::publish_csi(uint64_t offset)
@@ -145,6 +171,9 @@ void isac_channel_impl::publish_csi(uint64_t offset)
 
 void isac_channel_impl::publish_truth(uint64_t offset)
 {
+    // Building the dict costs microseconds per CPI; skip it when nobody listens.
+    if (pmt::is_null(message_subscribers(d_truth_port)))
+        return;
     const auto& p = d_model.params();
     const core::cvec g = d_model.gains();
     const core::rvec z = d_model.zeta2();
@@ -411,15 +440,17 @@ int isac_channel_impl::work(int noutput_items,
     auto r = static_cast<core::cfloat*>(output_items[1]);
 
     if (d_csi_dirty) {
+        // H changed by a setter: from now on, and the draws already published
+        // ahead are published again with the new angles.
         publish_csi(d_model.position());
         d_csi_dirty = false;
+        d_next_pub = d_model.comm_draw_index() + 1;
     }
     long done = 0;
     while (done < noutput_items) {
-        if (d_model.comm_due()) {
+        publish_ahead(d_model.position()); // before the draw it announces
+        if (d_model.comm_due())
             d_model.draw_comm();
-            publish_csi(d_model.position());
-        }
         if (d_model.cpi_due()) {
             d_model.draw_gains();
             d_cpi_tag_pending = true;
@@ -442,6 +473,7 @@ int isac_channel_impl::work(int noutput_items,
                                 r + done * p.n_rx,
                                 noutput_items - done);
     }
+    publish_ahead(d_model.position());
     return noutput_items;
 }
 

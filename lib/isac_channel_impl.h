@@ -22,15 +22,18 @@ private:
     bool d_csi_dirty = false;   // H changed by a setter: publish from work()
     bool d_truth_dirty = false; // radar state changed by a setter
     bool d_cpi_tag_pending = true; // CPI 0 starts at the first work() call
+    const uint64_t d_csi_lead;
+    uint64_t d_next_pub = 1; // next channel draw whose csi is not yet published
     const pmt::pmt_t d_csi_port, d_truth_port, d_set_port, d_cpi_key;
 
     void apply_locked(const core::channel_params& q); // throws param_error
     void handle_set(const pmt::pmt_t& msg);
     void publish_csi(uint64_t offset);
     void publish_truth(uint64_t offset);
+    void publish_ahead(uint64_t pos); // csi of draws with offset <= pos + lead
 
 public:
-    explicit isac_channel_impl(const core::channel_params& p);
+    isac_channel_impl(const core::channel_params& p, uint64_t csi_lead);
     ~isac_channel_impl() override;
 
     bool start() override;

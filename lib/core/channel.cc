@@ -37,7 +37,6 @@ uint64_t random_seed()
 uint32_t gaussian_rng::s_kn[128];
 float gaussian_rng::s_wn[128];
 float gaussian_rng::s_fn[128];
-bool gaussian_rng::s_init = false;
 
 bool gaussian_rng::init_tables()
 {
@@ -58,7 +57,6 @@ bool gaussian_rng::init_tables()
         s_fn[i] = float(std::exp(-0.5 * dn * dn));
         s_wn[i] = float(dn / m1);
     }
-    s_init = true;
     return true;
 }
 
@@ -317,14 +315,35 @@ uint64_t isac_channel_model::next_boundary(uint64_t pos, long period)
 
 void isac_channel_model::draw_comm()
 {
-    if (d_p.comm == comm_model::los)
+    if (d_p.comm == comm_model::los) {
         d_Hnlos = cmat::Zero(d_p.n_users, d_p.n_tx); // deterministic: no draw
-    else
+    } else if (!d_future_nlos.empty()) {
+        d_Hnlos = std::move(d_future_nlos.front()); // drawn ahead by H_of_draw
+        d_future_nlos.pop_front();
+    } else {
         d_Hnlos = draw_cn_matrix(d_p.n_users, d_p.n_tx, d_rng_h);
+    }
     rebuild_H();
     d_comm_start = d_pos;
     d_comm_index = d_p.coherence > 0 ? d_pos / uint64_t(d_p.coherence) : 0;
     d_next_comm = next_boundary(d_pos, d_p.coherence);
+}
+
+cmat isac_channel_model::H_of_draw(uint64_t k)
+{
+    if (k < d_comm_index || (d_p.coherence == 0 && k != 0))
+        throw param_error("H_of_draw: draw " + std::to_string(k) +
+                          " is in the past or does not exist");
+    if (k == d_comm_index)
+        return d_H;
+    const size_t ahead = size_t(k - d_comm_index);
+    if (ahead > (1u << 16) + 1)
+        throw param_error("H_of_draw: more than 65537 draws ahead");
+    if (d_p.comm == comm_model::los)
+        return combine(d_p.comm, d_Hnlos, d_p.n_tx, d_p.user_rad, d_p.rician_k_db);
+    while (d_future_nlos.size() < ahead)
+        d_future_nlos.push_back(draw_cn_matrix(d_p.n_users, d_p.n_tx, d_rng_h));
+    return combine(d_p.comm, d_future_nlos[ahead - 1], d_p.n_tx, d_p.user_rad, d_p.rician_k_db);
 }
 
 void isac_channel_model::draw_gains()

@@ -257,6 +257,32 @@ public:
         };
         std::vector<uint64_t> c1, p1, c2, p2;
         auto a = run(1000, c1, p1);
+        // 1-snapshot chunks are bit-identical too
+        auto a1 = run(1, c2, p2);
+        CPPUNIT_ASSERT(a == a1);
+        // drawing H ahead (for early csi) changes neither H nor the output
+        {
+            isac_channel_model m(p), ref(p);
+            std::vector<cmat> ahead;
+            for (uint64_t k = 0; k < 4; ++k)
+                ahead.push_back(m.H_of_draw(k));
+            CPPUNIT_ASSERT_THROW(isac_channel_model(p).H_of_draw((1u << 16) + 2), param_error);
+            std::vector<cfloat> y(p.n_users), r(p.n_rx), y2(p.n_users), r2(p.n_rx);
+            for (long t = 0; t < 28; ++t) {
+                for (auto* mm : { &m, &ref }) {
+                    if (mm->comm_due())
+                        mm->draw_comm();
+                    if (mm->cpi_due())
+                        mm->draw_gains();
+                }
+                CPPUNIT_ASSERT(m.H() == ahead[t / 7]);
+                CPPUNIT_ASSERT(m.H() == ref.H());
+                m.process(x.data() + t * p.n_tx, y.data(), r.data(), 1);
+                ref.process(x.data() + t * p.n_tx, y2.data(), r2.data(), 1);
+                CPPUNIT_ASSERT(y == y2 && r == r2);
+            }
+            CPPUNIT_ASSERT_THROW(m.H_of_draw(0), param_error); // in the past
+        }
         auto b = run(3, c2, p2);
         CPPUNIT_ASSERT(a == b); // bit-identical: streams do not depend on batching
         CPPUNIT_ASSERT(c1 == c2 && p1 == p2);

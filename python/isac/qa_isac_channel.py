@@ -113,8 +113,10 @@ class qa_isac_channel(gr_unittest.TestCase):
         # residual uncorrelated with the input (noise is independent of x)
         corr = np.abs(res.T.conj() @ x) / n
         self.assertLess(corr.max(), 5 * np.sqrt(var.max() / n))
-        # Rayleigh entries: unit power (24 entries only: loose 5-sigma bound)
-        self.assertAlmostEqual(np.mean(np.abs(H) ** 2), 1.0, delta=5 / np.sqrt(24))
+        # Rayleigh entries CN(0, 1): 20 draws of 8 x 3 (480 entries, 5-sigma bound)
+        P = [np.mean(np.abs(isac.core.draw_comm_channel("rayleigh", nu, n_tx, seed=s)) ** 2)
+             for s in range(1, 21)]
+        self.assertAlmostEqual(np.mean(P), 1.0, delta=5 / np.sqrt(480))
 
     def test_002_coherence_boundaries_match_csi(self):
         n_tx, nu, nr, n, T = 4, 2, 2, 530, 50
@@ -129,6 +131,15 @@ class qa_isac_channel(gr_unittest.TestCase):
             np.testing.assert_allclose(y[seg], xf[seg] @ H.T, atol=1e-5, rtol=1e-5)
             if k > 0:  # the previous draw does not explain this segment
                 self.assertGreater(np.abs(y[seg] - xf[seg] @ csis[k - 1][0].T).max(), 0.1)
+        # csi_lead: each draw is announced 120 snapshots early, with the same H
+        # (draw o goes out once o - 120 snapshots are produced: up to n + 120 at the end)
+        chan = isac.isac_channel(n_tx, nu, nr, comm_noise_var=[0.0], coherence=T, seed=9,
+                                 csi_lead=120)
+        y2, _, csis2, _, _ = self.run_chan(chan, x, n_tx, nu, nr)
+        self.assertEqual([o for _, o in csis2], list(range(0, n + 121, T)))
+        np.testing.assert_array_equal(y2, y)
+        for (H, o), (H2, o2) in zip(csis, csis2):
+            np.testing.assert_array_equal(H, H2)
 
     def test_003_los_and_rician(self):
         n_tx, nu, nr = 6, 3, 2
@@ -322,7 +333,10 @@ class qa_isac_channel(gr_unittest.TestCase):
                                     pmt.intern("high"))
             nan = pmt.dict_add(pmt.make_dict(), pmt.intern("radar_noise_var"),
                                pmt.from_double(float("nan")))
-            for m in (pmt.intern("junk"), bad_angle, good, bad_len, bad_key, bad_type, nan):
+            # a Python dict with a list value (a PMT vector) works as well
+            pylist = pmt.to_pmt({"comm_noise_var": [0.3, 0.4]})
+            for m in (pmt.intern("junk"), bad_angle, good, bad_len, bad_key, bad_type, nan,
+                      pylist):
                 c.to_basic_block()._post(port, m)
 
         y, r, _, tr, _ = self.run_chan(chan, x, n_tx, nu, nr, pre)
@@ -332,6 +346,7 @@ class qa_isac_channel(gr_unittest.TestCase):
         self.assertEqual(chan.cnr_db(), [5.0, 6.0])
         self.assertEqual(chan.radar_noise_var(), 2.0)
         self.assertEqual(chan.target_snr_db(), 15.0)
+        self.assertEqual(chan.comm_noise_var(), [0.3, 0.4])
         # truth reflects the change: same snapshot (CPI 0), new angles
         last = tr[-1]["msg"]
         ang = list(pmt.f64vector_elements(pmt.dict_ref(last, pmt.intern("angles_deg"),
@@ -369,7 +384,8 @@ class qa_isac_channel(gr_unittest.TestCase):
             dict(clutter_deg=[200.0], cnr_db=[1.0]), dict(cnr_db=[1.0]),
             dict(radar_noise_var=0.0), dict(radar_noise_var=float("inf")),
             dict(gain_model="swerling3"), dict(cpi_len=0), dict(target_delay=-1),
-            dict(rician_k_db=float("nan")),
+            dict(rician_k_db=float("nan")), dict(csi_lead=-1),
+            dict(coherence=1, csi_lead=10 ** 6),  # too many draws held ahead
         ]
         for b in bad:
             kw = dict(ok)
@@ -401,6 +417,36 @@ class qa_isac_channel(gr_unittest.TestCase):
         # rank-(Q+1) structure exposed to studies: G = rx_steering diag(g) tx_rows
         np.testing.assert_allclose(m.tx_rows, np.array([g_seed000(n_tx, t) for t in (10, 20)]),
                                    atol=1e-12)
+        # runtime changes for studies: validated like the block's setters
+        m.set_clutter([-30.0, 50.0], [3.0, 4.0])
+        m.set_target_deg(-12.5)
+        np.testing.assert_allclose(m.rx_steering.T,
+                                   [g_seed000(nr, t) for t in (-12.5, -30.0, 50.0)], atol=1e-12)
+        np.testing.assert_allclose(m.zeta2(), 10 ** (np.array([15.0, 3.0, 4.0]) / 10))
+        self.assertEqual(len(m.gains()), 3)
+        with self.assertRaises(ValueError):
+            m.set_clutter([10.0], [])
+        with self.assertRaises(ValueError):
+            m.set_target_deg(-91.0)
+
+    def test_012_gains_constant_within_cpi(self):
+        n_tx, nr, n, L, s2 = 6, 8, 400, 40, 0.01
+        th = [-5.0, 45.0]
+        x = cn(self.rng, n, n_tx)
+        chan = isac.isac_channel(n_tx, 1, nr, target_deg=th[0], clutter_deg=th[1:],
+                                 cnr_db=[20.0], target_snr_db=20.0, radar_noise_var=s2,
+                                 cpi_len=L, seed=31)
+        _, r, _, tr, _ = self.run_chan(chan, x, n_tx, 1, nr)
+        self.assertEqual([t["cpi_start"] for t in tr], list(range(0, n, L)))
+        GT = np.array([g_seed000(n_tx, t) for t in th])
+        GR = np.array([g_seed000(nr, t) for t in th]).T
+        c = x.astype(np.complex64).astype(np.complex128) @ GT.T
+        gam = np.repeat(np.array([t["gamma"] for t in tr]), L, axis=0)  # per snapshot
+        res = r - (gam * c) @ GR.T
+        self.assertAlmostEqual(np.mean(np.abs(res) ** 2), s2, delta=5 * s2 / np.sqrt(res.size))
+        # a new draw per CPI: consecutive CPIs' gains differ
+        g = np.array([t["gamma"] for t in tr])
+        self.assertTrue(np.all(np.abs(np.diff(g, axis=0)) > 0))
 
 
 if __name__ == "__main__":

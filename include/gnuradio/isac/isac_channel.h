@@ -61,6 +61,10 @@ public:
      * \param gain_model "swerling1" or "fixed"
      * \param cpi_len snapshots per CPI (gain redraw), >= 1
      * \param target_delay target echo delay in snapshots, [0, 2^20]
+     * \param csi_lead publish each channel draw's csi this many snapshots
+     *        before its offset (>= 0; at most 65536 draws ahead), so that a
+     *        precoder upstream, which runs ahead of this block by its buffer,
+     *        gets H before the snapshot it applies to. 0: at the draw.
      */
     static sptr make(int n_tx,
                      int n_users,
@@ -81,7 +85,8 @@ public:
                      double radar_noise_var = 1.0,
                      const std::string& gain_model = "swerling1",
                      int64_t cpi_len = 1,
-                     int64_t target_delay = 0);
+                     int64_t target_delay = 0,
+                     int64_t csi_lead = 0);
 
     // Setters: same effect and validation as the "set" port; lock-protected,
     // applied from the next work() call. Bad values raise ValueError.

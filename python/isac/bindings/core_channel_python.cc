@@ -168,6 +168,37 @@ block (H at multiples of coherence, gains at multiples of cpi_len).)doc")
             },
             py::arg("X"),
             "Run n snapshots (rows of X); returns (Y, R).")
+        .def(
+            "set_target_deg",
+            [](isac_channel_model& ch, double d) { ch.set_target_rad(rad("target_deg", d)); },
+            py::arg("target_deg"))
+        .def(
+            "set_tx_deg",
+            [](isac_channel_model& ch, double d) { ch.set_tx_rad(rad("tx_deg", d)); },
+            py::arg("tx_deg"))
+        .def(
+            "set_rx_deg",
+            [](isac_channel_model& ch, double d) { ch.set_rx_rad(rad("rx_deg", d)); },
+            py::arg("rx_deg"))
+        .def(
+            "set_user_deg",
+            [](isac_channel_model& ch, const std::vector<double>& d) {
+                ch.set_user_rad(rad("user_deg", d));
+            },
+            py::arg("user_deg"))
+        .def(
+            "set_clutter",
+            [](isac_channel_model& ch, const std::vector<double>& d, const std::vector<double>& c) {
+                ch.set_clutter(rad("clutter_deg", d), c);
+            },
+            py::arg("clutter_deg"),
+            py::arg("cnr_db"))
+        .def("set_target_snr_db", &isac_channel_model::set_target_snr_db, py::arg("target_snr_db"))
+        .def("set_radar_noise_var", &isac_channel_model::set_radar_noise_var,
+             py::arg("radar_noise_var"))
+        .def("set_comm_noise_var", &isac_channel_model::set_comm_noise_var,
+             py::arg("comm_noise_var"))
+        .def("set_rician_k_db", &isac_channel_model::set_rician_k_db, py::arg("rician_k_db"))
         .def_property_readonly("H", &isac_channel_model::H, "Current H (rows h_u^H).")
         .def("gains", &isac_channel_model::gains, "Current [gamma_0..gamma_Q].")
         .def("zeta2", &isac_channel_model::zeta2, "zeta_q^2 = sigma_R^2 10^(snr_q/10).")

@@ -66,7 +66,8 @@ n_users), angles outside [-90, 90] and non-finite values.)doc")
              py::arg("radar_noise_var") = 1.0,
              py::arg("gain_model") = "swerling1",
              py::arg("cpi_len") = 1,
-             py::arg("target_delay") = 0)
+             py::arg("target_delay") = 0,
+             py::arg("csi_lead") = 0)
         .def("set_user_deg", &isac_channel::set_user_deg, py::arg("user_deg"))
         .def("set_comm_noise_var", &isac_channel::set_comm_noise_var, py::arg("comm_noise_var"))
         .def("set_rician_k_db", &isac_channel::set_rician_k_db, py::arg("rician_k_db"))

@@ -9,7 +9,8 @@
  *
  * The echo uses the rank-(Q+1) structure of spec 1.3: c_q = g_T(theta_q)^T x,
  * r = sum_q gamma_q c_q g_R(theta_q) + n_R; no n_rx x n_tx matrix is formed.
- * Work is done in batches of snapshots with Eigen GEMMs on single precision.
+ * The hot path is single precision, one snapshot at a time, with a
+ * fixed-order dot kernel so that the rounding never depends on batching.
  *
  * Random streams: H draws, gain draws, comm noise and radar noise each have
  * their own generator seeded from `seed`, so the output of a fixed seed does
@@ -38,6 +39,7 @@
 
 #include <gnuradio/isac/core/types.h>
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -101,7 +103,6 @@ private:
     static uint32_t s_kn[128];
     static float s_wn[128];
     static float s_fn[128];
-    static bool s_init;
     static bool init_tables();
 };
 
@@ -170,6 +171,14 @@ public:
     bool comm_due() const { return d_pos >= d_next_comm; }
     bool cpi_due() const { return d_pos >= d_next_cpi; }
     void draw_comm(); //!< new H (NLoS part), schedules the next draw
+    /*!
+     * H of channel draw k (k >= comm_draw_index()), which takes effect at
+     * snapshot k * coherence. Future draws are taken from the H stream ahead
+     * of time and kept, so draw_comm() later uses exactly this matrix (lets
+     * the block publish csi before the snapshot it applies to). With
+     * coherence = 0 only k = 0 exists. Future LoS parts use the current angles.
+     */
+    cmat H_of_draw(uint64_t k);
     void draw_gains(); //!< new gammas, schedules the next CPI
     uint64_t comm_draw_index() const { return d_comm_index; }
     uint64_t cpi_index() const { return d_cpi_index; }
@@ -234,6 +243,7 @@ private:
     };
 
     cmat d_H, d_Hnlos;       // n_users x n_tx
+    std::deque<cmat> d_future_nlos; // pre-drawn NLoS parts of draws index+1, +2, ...
     std::vector<float> d_comm_std; // per-user noise std per real component
     cvec d_w;                // unit gain draws (Q+1)
     cmat d_gr, d_gt;         // n_rx x (Q+1), (Q+1) x n_tx
