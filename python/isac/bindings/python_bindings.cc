@@ -16,6 +16,7 @@ void bind_one_bit_quantizer(py::module& m);
 void bind_isac_channel(py::module& m);
 void bind_one_bit_rx_filter(py::module& m);
 void bind_doa_mle(py::module& m);
+void bind_ci_precoder(py::module& m);
 // ) END BINDING_FUNCTION_PROTOTYPES
 
 // Core (no GNU Radio runtime) bindings, into gnuradio.isac.core
@@ -25,6 +26,7 @@ void bind_core_channel(py::module& m);
 void bind_core_rx_filter(py::module& m);
 void bind_core_crb(py::module& m);
 void bind_core_doa(py::module& m);
+void bind_core_ci_solver(py::module& m);
 
 // import_array() returns NULL on newer Pythons; this wrapper hides that.
 void* init_numpy()
@@ -48,11 +50,13 @@ PYBIND11_MODULE(isac_python, m)
     bind_core_rx_filter(core);
     bind_core_crb(core);
     bind_core_doa(core);
+    bind_core_ci_solver(core);
 
     // BINDING_FUNCTION_CALLS(
     bind_one_bit_quantizer(m);
     bind_isac_channel(m);
     bind_one_bit_rx_filter(m);
     bind_doa_mle(m);
+    bind_ci_precoder(m);
     // ) END BINDING_FUNCTION_CALLS
 }

@@ -1,0 +1,97 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#ifndef INCLUDED_ISAC_CI_PRECODER_H
+#define INCLUDED_ISAC_CI_PRECODER_H
+
+#include <gnuradio/isac/api.h>
+#include <gnuradio/sync_block.h>
+#include <string>
+#include <vector>
+
+namespace gr {
+namespace isac {
+
+/*!
+ * \brief Constructive-interference safe-margin symbol-level precoder for a
+ * 1-bit DAC (seed 000, gr-isac spec 3).
+ * \ingroup isac
+ *
+ * Input: vectors of n_users complex symbols (snapped to the nearest M-PSK point).
+ * Output: vectors of n_tx complex samples x, entries sqrt(E/(2 n_tx)) (+-1 +-j)
+ * (dac "1bit") or ||x||^2 = E (dac "inf").
+ *  - mode "qos": maximise the radar QSCNR toward target_deg with clutter at
+ *    clutter_deg subject to every safe margin >= lambda = sqrt(Gamma noise_var).
+ *  - mode "qod": maximise the minimum safe margin subject to QSCNR >= chi.
+ * MM outer loop with an ILP per step (real-time heuristic with a certified
+ * gap to the LP bound, exact branch and bound, or a per-channel lookup table).
+ *
+ * Channel: set_channel(H) (n_users x n_tx, y = H x + n) or a `csi` dict
+ * message {"H", "rows", "cols", optional "offset"}; with an offset the channel
+ * takes effect exactly at that absolute item. Until a channel is known the
+ * block outputs zeros and logs one warning.
+ *
+ * An infeasible QoS snapshot is answered with the max-min margin design and
+ * tagged "isac_infeasible" (value #t). Statistics are posted on the `stats`
+ * port every stats_interval vectors.
+ */
+class ISAC_API ci_precoder : virtual public gr::sync_block
+{
+public:
+    typedef std::shared_ptr<ci_precoder> sptr;
+
+    /*!
+     * \param n_tx        transmit antennas, >= n_users
+     * \param n_users     users, >= 1
+     * \param psk_order   M >= 2
+     * \param power       E > 0
+     * \param noise_var   sigma_C^2 > 0
+     * \param gamma_db    QoS SNR threshold Gamma (dB)
+     * \param target_deg  theta_0 in [-90, 90]
+     * \param clutter_deg clutter angles (may be empty)
+     * \param snr_r_db    SNR_R = zeta_0^2/sigma_R^2 (dB)
+     * \param cnr_db      zeta_q^2/sigma_R^2 per clutter (dB), same length as clutter_deg
+     * \param n_rx        receive antennas >= 1
+     * \param mode        "qos" or "qod"
+     * \param chi_db      QoD radar requirement (QSCNR, dB)
+     * \param dac         "1bit" or "inf"
+     * \param solver      "realtime" (heuristic), "exact" (branch and bound) or "lut"
+     * \param max_iter    MM iterations per snapshot, >= 1
+     * \param stats_interval vectors between two stats messages, >= 1
+     */
+    static sptr make(int n_tx,
+                     int n_users,
+                     int psk_order,
+                     float power,
+                     float noise_var,
+                     float gamma_db,
+                     float target_deg,
+                     const std::vector<float>& clutter_deg,
+                     float snr_r_db,
+                     const std::vector<float>& cnr_db,
+                     int n_rx,
+                     const std::string& mode = "qos",
+                     float chi_db = 10.0f,
+                     const std::string& dac = "1bit",
+                     const std::string& solver = "realtime",
+                     int max_iter = 10,
+                     int stats_interval = 1000);
+
+    //! Channel H (n_users rows of n_tx entries). Applied from the next vector.
+    virtual void set_channel(const std::vector<std::vector<gr_complex>>& H) = 0;
+    virtual bool has_channel() const = 0;
+    //! True once the lookup table of the current channel is built (solver "lut").
+    virtual bool lut_ready() const = 0;
+    //! The statistics dict of the latest stats message (PMT_NIL before the first).
+    virtual pmt::pmt_t last_stats() const = 0;
+    virtual uint64_t infeasible_count() const = 0;
+    virtual uint64_t bad_symbol_count() const = 0;
+};
+
+} // namespace isac
+} // namespace gr
+
+#endif /* INCLUDED_ISAC_CI_PRECODER_H */

@@ -1,0 +1,70 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Constructive-interference safe margin of seed 000 (spec 3.1, 3.4):
+ *
+ *   z_u = e^{-j angle(s_u)} h_u^H x,   h_u^H = row u of H  (y = H x + n),
+ *   alpha_u = Re z_u - cot(pi/M) |Im z_u| = min{ Re(kappa_1 z_u), Re(kappa_2 z_u) },
+ *   kappa_{1,2} = 1 +- j cot(pi/M).
+ *
+ * Stacked complex constraint A x (2U x N_T): rows 2u and 2u+1 are
+ * kappa_1 hbar_u^H and kappa_2 hbar_u^H with hbar_u^H = e^{-j angle(s_u)} h_u^H.
+ * Real form on xtilde = [Re x; Im x]: Re{A x} = Atilde xtilde with
+ * Atilde = [Re A, -Im A] (2U x 2N_T; the seed's 4U-row form is a typo).
+ *
+ * Theorem 2 (eq. 20), valid for any x:
+ *   Psi(sqrt(2) sin(pi/M) alpha/sigma_C) <= SEP <= 2 Psi(sqrt(2) sin(pi/M) alpha/sigma_C).
+ */
+#ifndef INCLUDED_ISAC_CORE_SAFE_MARGIN_H
+#define INCLUDED_ISAC_CORE_SAFE_MARGIN_H
+
+#include <gnuradio/isac/core/types.h>
+#include <cstdint>
+#include <utility>
+
+namespace gr {
+namespace isac {
+namespace core {
+
+//! cot(pi/M) for M >= 2 (0 for BPSK: its decision boundary is Re z = 0).
+double psk_cot(int M);
+
+//! M-PSK point e^{j 2 pi k / M}.
+cdouble psk_point(int M, int k);
+
+/*!
+ * Index k of the M-PSK point nearest to s. NaN/Inf symbols map to k = 0 and
+ * set *bad; a finite symbol farther than sin(pi/M) (half the minimum distance
+ * between points) from every point sets *far. Either pointer may be null.
+ */
+int psk_index(cdouble s, int M, bool* bad = nullptr, bool* far = nullptr);
+
+//! Complex constraint matrix A (2U x N_T) of spec 3.1 for channel H (U x N_T) and symbols s.
+cmat ci_constraint_matrix(const cmat& H, const cvec& s, int M);
+
+//! Real form Atilde = [Re A, -Im A] (2U x 2N_T).
+rmat ci_real_constraints(const cmat& A);
+
+//! Safe margins alpha_u of every user (U values) for transmit vector x.
+rvec safe_margins(const cmat& H, const cvec& s, int M, const cvec& x);
+
+//! QoS threshold lambda = sqrt(Gamma sigma_C^2), Gamma linear.
+double safe_margin_threshold(double gamma_linear, double noise_var);
+
+//! Psi(t) = Q(t) = 0.5 erfc(t/sqrt(2)).
+double q_function(double t);
+
+//! Theorem-2 bounds (lower, upper) on the symbol error probability of a user with margin alpha.
+std::pair<double, double> sep_bounds(double alpha, double noise_var, int M);
+
+//! xtilde = [Re x; Im x] and back.
+rvec to_real(const cvec& x);
+cvec to_complex(const rvec& xt);
+
+} // namespace core
+} // namespace isac
+} // namespace gr
+
+#endif

@@ -1,0 +1,102 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#ifndef INCLUDED_ISAC_CI_PRECODER_IMPL_H
+#define INCLUDED_ISAC_CI_PRECODER_IMPL_H
+
+#include <gnuradio/isac/ci_precoder.h>
+#include <gnuradio/isac/core/ci_solver.h>
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+namespace gr {
+namespace isac {
+
+class ci_precoder_impl : public ci_precoder
+{
+public:
+    enum class solver_kind { realtime, exact, lut };
+
+    ci_precoder_impl(std::unique_ptr<core::ci_solver> base,
+                     solver_kind kind,
+                     int stats_interval);
+    ~ci_precoder_impl() override;
+
+    void set_channel(const std::vector<std::vector<gr_complex>>& H) override;
+    bool has_channel() const override;
+    bool lut_ready() const override;
+    pmt::pmt_t last_stats() const override;
+    uint64_t infeasible_count() const override { return d_infeasible_total.load(); }
+    uint64_t bad_symbol_count() const override { return d_bad_total.load(); }
+    bool stop() override;
+
+    int work(int noutput_items,
+             gr_vector_const_void_star& input_items,
+             gr_vector_void_star& output_items) override;
+
+    //! Validates every parameter (throws param_error naming it) and builds the core solver.
+    static std::unique_ptr<core::ci_solver> build(int n_tx, int n_users, int psk_order,
+                                                  float power, float noise_var, float gamma_db,
+                                                  float target_deg,
+                                                  const std::vector<float>& clutter_deg,
+                                                  float snr_r_db,
+                                                  const std::vector<float>& cnr_db, int n_rx,
+                                                  const std::string& mode, float chi_db,
+                                                  const std::string& dac, int max_iter);
+    static solver_kind parse_solver(const std::string& s);
+
+private:
+    struct pending {
+        uint64_t offset;
+        core::cmat H;
+    };
+    struct stats_acc {
+        uint64_t vectors = 0, solved = 0, iterations = 0, infeasible = 0, lut_hits = 0;
+        double time_sum = 0, time_max = 0, qscnr_db_sum = 0, gap_sum = 0, gap_max = 0;
+        double min_margin_ratio = std::numeric_limits<double>::infinity();
+        uint64_t qscnr_n = 0;
+    };
+
+    const std::unique_ptr<core::ci_solver> d_base;
+    const solver_kind d_kind;
+    const int d_n_tx, d_n_users, d_M;
+    const int d_stats_interval;
+    const pmt::pmt_t d_stats_port, d_csi_port, d_tag_key;
+
+    mutable std::mutex d_mutex; // guards d_pending, d_last_stats, d_lut*, d_has_channel
+    std::vector<pending> d_pending;
+    pmt::pmt_t d_last_stats = pmt::PMT_NIL;
+    bool d_has_channel = false;
+
+    // owned by the work thread
+    std::shared_ptr<core::ci_solver> d_solver;
+    bool d_warned = false;
+    stats_acc d_acc;
+    std::chrono::steady_clock::time_point d_t_last;
+    uint64_t d_bad_interval = 0, d_far_interval = 0;
+
+    // lookup table built in the background for d_solver
+    std::shared_ptr<core::ci_lut> d_lut;       // ready table (guarded)
+    std::shared_ptr<core::ci_solver> d_lut_for; // solver the ready table belongs to (guarded)
+    std::thread d_lut_thread;
+    std::atomic<bool> d_lut_cancel{ false };
+
+    std::atomic<uint64_t> d_infeasible_total{ 0 }, d_bad_total{ 0 };
+
+    void handle_csi(const pmt::pmt_t& msg);
+    void activate(const core::cmat& H);
+    void start_lut(std::shared_ptr<core::ci_solver> s);
+    void stop_lut();
+    void publish_stats();
+};
+
+} // namespace isac
+} // namespace gr
+
+#endif /* INCLUDED_ISAC_CI_PRECODER_IMPL_H */

@@ -1,0 +1,876 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Small dense LP, branch and bound and the real-time ILP heuristic of the CI
+ * precoder (spec 3.4, 3.6). The ILPs have 2N_T binary columns but only 2U
+ * (+1) rows, so a dense dual simplex with an explicit m x m basis inverse
+ * costs O(m (n + m)) per pivot and needs no LP library.
+ */
+#include <gnuradio/isac/core/ci_solver.h>
+#include <algorithm>
+#include <chrono>
+#include <limits>
+
+namespace gr {
+namespace isac {
+namespace core {
+
+namespace {
+constexpr double inf = std::numeric_limits<double>::infinity();
+}
+
+lp_result lp_solve(const rvec& c, const rmat& A, const rvec& b, const rvec& lo, const rvec& hi,
+                   int max_iter)
+{
+    const int n = int(c.size());
+    const int m = int(A.rows());
+    if (A.cols() != n || b.size() != m || lo.size() != n || hi.size() != n)
+        throw param_error("lp_solve: inconsistent dimensions");
+    for (int j = 0; j < n; ++j)
+        if (!(std::isfinite(lo[j]) && std::isfinite(hi[j]) && lo[j] <= hi[j]))
+            throw param_error("lp_solve: bounds must be finite with lo <= hi");
+    if (max_iter <= 0)
+        max_iter = 50 * (m + 1) + 2 * n;
+
+    // Minimisation form: min -c^T z, rows A z - s = b, s >= 0 (slack columns n..n+m-1).
+    const int N = n + m;
+    std::vector<double> cost(N, 0.0), l(N), u(N), val(N);
+    for (int j = 0; j < n; ++j) {
+        cost[j] = -c[j];
+        l[j] = lo[j];
+        u[j] = hi[j];
+    }
+    for (int i = 0; i < m; ++i) {
+        l[n + i] = 0.0;
+        u[n + i] = inf;
+    }
+    // status: -1 basic, 0 at lower, 1 at upper
+    std::vector<int> st(N), basis(m);
+    std::vector<double> d(N, 0.0);
+    for (int j = 0; j < n; ++j) {
+        st[j] = cost[j] < 0 ? 1 : 0; // dual feasible start: the bound vertex of sign(c)
+        val[j] = st[j] ? u[j] : l[j];
+        d[j] = cost[j];
+    }
+    rmat Binv = -rmat::Identity(m, m);
+    rvec xB(m);
+    {
+        rvec zn(n);
+        for (int j = 0; j < n; ++j)
+            zn[j] = val[j];
+        xB = A * zn - b;
+    }
+    for (int i = 0; i < m; ++i) {
+        basis[i] = n + i;
+        st[n + i] = -1;
+    }
+    double scale = 1.0;
+    for (int i = 0; i < m; ++i)
+        scale = std::max(scale, std::abs(b[i]));
+    const double ftol = 1e-11 * scale;
+    const double ptol = 1e-11;
+
+    lp_result res;
+    rvec rho(m), alpha(N), col(m);
+    int it = 0;
+    for (; it < max_iter; ++it) {
+        // leaving row: largest bound violation
+        int r = -1;
+        double worst = ftol;
+        bool below = false;
+        for (int i = 0; i < m; ++i) {
+            const int j = basis[i];
+            const double vlo = l[j] - xB[i], vhi = xB[i] - u[j];
+            if (vlo > worst) {
+                worst = vlo;
+                r = i;
+                below = true;
+            }
+            if (vhi > worst) {
+                worst = vhi;
+                r = i;
+                below = false;
+            }
+        }
+        if (r < 0) {
+            res.status = lp_result::optimal;
+            break;
+        }
+        rho = Binv.row(r).transpose();
+        // alpha_j = rho^T Abar_j over nonbasic columns
+        // one dense product for all structural columns (vectorised), basic ones ignored
+        alpha.head(n).noalias() = A.transpose() * rho;
+        double amax = 0.0;
+        for (int j = 0; j < n; ++j)
+            if (st[j] >= 0)
+                amax = std::max(amax, std::abs(alpha[j]));
+        for (int i = 0; i < m; ++i)
+            if (st[n + i] >= 0) {
+                alpha[n + i] = -rho[i];
+                amax = std::max(amax, std::abs(alpha[n + i]));
+            }
+        const double atol = ptol * std::max(1.0, amax);
+        int q = -1;
+        double best = inf, bestabs = 0.0;
+        for (int j = 0; j < N; ++j) {
+            if (st[j] < 0 || l[j] == u[j])
+                continue;
+            const double a = alpha[j];
+            bool ok;
+            if (below)
+                ok = (st[j] == 0 && a < -atol) || (st[j] == 1 && a > atol);
+            else
+                ok = (st[j] == 0 && a > atol) || (st[j] == 1 && a < -atol);
+            if (!ok)
+                continue;
+            const double ratio = std::abs(d[j]) / std::abs(a);
+            // prefer the larger pivot among (near) ties: numerically safer
+            if (ratio < best - 1e-14 || (ratio <= best + 1e-14 && std::abs(a) > bestabs)) {
+                best = ratio;
+                bestabs = std::abs(a);
+                q = j;
+            }
+        }
+        if (q < 0) {
+            res.status = lp_result::infeasible;
+            break;
+        }
+        const double aq = alpha[q];
+        const double td = d[q] / aq;
+        for (int j = 0; j < N; ++j)
+            if (st[j] >= 0)
+                d[j] -= td * alpha[j];
+        d[q] = 0.0;
+        // entering column in the current basis
+        if (q < n)
+            col = Binv * A.col(q);
+        else
+            col = -Binv.col(q - n);
+        const int leave = basis[r];
+        const double target = below ? l[leave] : u[leave];
+        const double delta = (xB[r] - target) / col[r];
+        xB -= delta * col;
+        const double xq = val[q] + delta;
+        d[leave] = -td;
+        st[leave] = below ? 0 : 1;
+        val[leave] = target;
+        st[q] = -1;
+        basis[r] = q;
+        xB[r] = xq;
+        // product-form update of B^{-1}
+        const double piv = col[r];
+        Binv.row(r) /= piv;
+        for (int i = 0; i < m; ++i)
+            if (i != r && col[i] != 0.0)
+                Binv.row(i) -= col[i] * Binv.row(r);
+    }
+    res.iterations = it;
+    if (it >= max_iter)
+        res.status = lp_result::iteration_limit;
+    for (int i = 0; i < m; ++i)
+        val[basis[i]] = xB[i];
+    res.z.resize(n);
+    for (int j = 0; j < n; ++j)
+        res.z[j] = std::min(hi[j], std::max(lo[j], val[j]));
+    res.value = c.dot(res.z);
+    // y^T = c_B^T B^{-1} in minimisation form; the row multipliers are nu = y (>= 0 at optimum)
+    rvec cB(m);
+    for (int i = 0; i < m; ++i)
+        cB[i] = cost[basis[i]];
+    res.dual = (Binv.transpose() * cB).cwiseMax(0.0);
+    return res;
+}
+
+double lagrangian_bound(const rvec& c, const rmat& A, const rvec& b, const rvec& lo,
+                        const rvec& hi, const rvec& nu)
+{
+    const rvec g = c + A.transpose() * nu;
+    double v = -nu.dot(b);
+    for (Eigen::Index j = 0; j < g.size(); ++j)
+        v += g[j] > 0 ? g[j] * hi[j] : g[j] * lo[j];
+    return v;
+}
+
+namespace {
+
+double feas_tol(const rvec& lambda, double c, const rmat& At)
+{
+    double s = c * (At.size() ? At.cwiseAbs().maxCoeff() : 1.0);
+    for (Eigen::Index i = 0; i < lambda.size(); ++i)
+        s = std::max(s, std::abs(lambda[i]));
+    return 1e-10 * std::max(s, 1e-300);
+}
+
+rvec sign_vec(const rvec& v, const rvec& tie, double c)
+{
+    rvec x(v.size());
+    for (Eigen::Index j = 0; j < v.size(); ++j) {
+        const double s = v[j] != 0.0 ? v[j] : tie[j];
+        x[j] = s < 0 ? -c : c;
+    }
+    return x;
+}
+
+/*
+ * QoS local search state: x in {-c, c}^n, residual r = At x - lambda, objective w^T x.
+ * A flip of j changes x_j by s_j = -2 x_j.
+ */
+struct qos_state {
+    const rvec& w;
+    const rmat& At;
+    const rvec& lambda;
+    double c, tol;
+    rvec x, r;
+    double obj = 0;
+
+    qos_state(const rvec& w_, const rmat& At_, const rvec& l_, double c_, double tol_)
+        : w(w_), At(At_), lambda(l_), c(c_), tol(tol_)
+    {
+    }
+    void set(const rvec& x0)
+    {
+        x = x0;
+        r = At * x - lambda;
+        obj = w.dot(x);
+    }
+    void flip(int j)
+    {
+        const double s = -2.0 * x[j];
+        r += s * At.col(j);
+        obj += s * w[j];
+        x[j] = -x[j];
+    }
+    double viol() const
+    {
+        double v = 0;
+        for (Eigen::Index i = 0; i < r.size(); ++i)
+            if (r[i] < -tol)
+                v -= r[i];
+        return v;
+    }
+    bool feasible() const { return r.minCoeff() >= -tol; }
+
+    // Greedy repair: flip the coordinate with the best violation decrease per objective loss.
+    bool repair()
+    {
+        const int n = int(x.size()), m = int(r.size());
+        for (int step = 0; step < 2 * n; ++step) {
+            const double v0 = viol();
+            if (v0 <= 0)
+                return true;
+            int bj = -1;
+            double bscore = -inf;
+            for (int j = 0; j < n; ++j) {
+                const double s = -2.0 * x[j];
+                double v1 = 0;
+                for (int i = 0; i < m; ++i) {
+                    const double ri = r[i] + s * At(i, j);
+                    if (ri < -tol)
+                        v1 -= ri;
+                }
+                const double gain = v0 - v1;
+                if (gain <= 1e-15 * (1 + v0))
+                    continue;
+                const double loss = -s * w[j];
+                const double score = loss <= 0 ? 1e300 + gain : gain / loss;
+                if (score > bscore) {
+                    bscore = score;
+                    bj = j;
+                }
+            }
+            if (bj < 0)
+                return false;
+            flip(bj);
+        }
+        return feasible();
+    }
+
+    // 1-flip then 2-flip best-improvement local search keeping feasibility.
+    void local_search()
+    {
+        const int n = int(x.size()), m = int(r.size());
+        const double otol = 1e-13 * (1.0 + std::abs(obj));
+        std::vector<int> D;
+        rvec rj(m);
+        for (int pass = 0; pass < 4 * n; ++pass) {
+            int bj = -1;
+            double bgain = otol;
+            D.clear();
+            for (int j = 0; j < n; ++j) {
+                const double s = -2.0 * x[j];
+                const double g = s * w[j];
+                if (g <= otol)
+                    continue;
+                D.push_back(j);
+                if (g <= bgain)
+                    continue;
+                bool ok = true;
+                for (int i = 0; i < m && ok; ++i)
+                    ok = r[i] + s * At(i, j) >= -tol;
+                if (ok) {
+                    bgain = g;
+                    bj = j;
+                }
+            }
+            if (bj >= 0) {
+                flip(bj);
+                continue;
+            }
+            // 2-flip: an improving (alone infeasible) flip j paired with any k; only the
+            // max_d best j are tried so a pass stays O(max_d n m) in real time
+            constexpr size_t max_d = 12;
+            if (D.size() > max_d) {
+                std::partial_sort(D.begin(), D.begin() + max_d, D.end(), [&](int a, int b) {
+                    return -x[a] * w[a] > -x[b] * w[b];
+                });
+                D.resize(max_d);
+            }
+            int bk = -1;
+            bgain = otol;
+            for (int j : D) {
+                const double sj = -2.0 * x[j];
+                const double gj = sj * w[j];
+                rj = r + sj * At.col(j);
+                for (int k = 0; k < n; ++k) {
+                    if (k == j)
+                        continue;
+                    const double sk = -2.0 * x[k];
+                    const double g = gj + sk * w[k];
+                    if (g <= bgain)
+                        continue;
+                    bool ok = true;
+                    for (int i = 0; i < m && ok; ++i)
+                        ok = rj[i] + sk * At(i, k) >= -tol;
+                    if (ok) {
+                        bgain = g;
+                        bj = j;
+                        bk = k;
+                    }
+                }
+            }
+            if (bj < 0)
+                break;
+            flip(bj);
+            flip(bk);
+        }
+    }
+};
+
+} // namespace
+
+namespace {
+
+// Depth-first branch and bound over the first nbin columns (values lo or hi).
+struct bnb {
+    const rvec& cobj;
+    const rmat& A;
+    const rvec& b;
+    int nbin;
+    long max_nodes;
+    double max_seconds;
+    double best = -inf;
+    rvec best_z;
+    long nodes = 0;
+    bool complete = true;
+    bool root_feasible = false;
+    double root_bound = -inf;
+
+    void run(rvec lo, rvec hi)
+    {
+        const auto t0 = std::chrono::steady_clock::now();
+        struct node {
+            rvec lo, hi;
+        };
+        std::vector<node> stack;
+        stack.push_back({ std::move(lo), std::move(hi) });
+        while (!stack.empty()) {
+            if (nodes >= max_nodes ||
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() >
+                    max_seconds) {
+                complete = false;
+                return;
+            }
+            node nd = std::move(stack.back());
+            stack.pop_back();
+            ++nodes;
+            const lp_result lp = lp_solve(cobj, A, b, nd.lo, nd.hi);
+            if (nodes == 1) {
+                root_feasible = lp.status != lp_result::infeasible;
+                root_bound = root_feasible ? lagrangian_bound(cobj, A, b, nd.lo, nd.hi, lp.dual)
+                                           : -inf;
+                if (lp.status == lp_result::optimal)
+                    root_bound = std::min(root_bound, lp.value);
+            }
+            if (lp.status == lp_result::infeasible)
+                continue;
+            double bound = lagrangian_bound(cobj, A, b, nd.lo, nd.hi, lp.dual);
+            if (lp.status == lp_result::optimal)
+                bound = std::min(bound, lp.value);
+            const double ptol = 1e-9 * (1.0 + std::abs(best));
+            if (bound <= best + ptol)
+                continue;
+            if (lp.status != lp_result::optimal) {
+                complete = false; // cannot trust this node: give up proving
+                continue;
+            }
+            // most fractional binary
+            int jb = -1;
+            double frac = 0;
+            for (int j = 0; j < nbin; ++j) {
+                if (nd.lo[j] == nd.hi[j])
+                    continue;
+                const double span = nd.hi[j] - nd.lo[j];
+                const double f = std::min(lp.z[j] - nd.lo[j], nd.hi[j] - lp.z[j]) / span;
+                if (f > frac + 1e-12) {
+                    frac = f;
+                    jb = j;
+                }
+            }
+            if (jb < 0 || frac < 1e-9) {
+                // integral: snap binaries and re-check the rows exactly
+                rvec z = lp.z;
+                for (int j = 0; j < nbin; ++j)
+                    z[j] = (z[j] - nd.lo[j] < nd.hi[j] - z[j]) ? nd.lo[j] : nd.hi[j];
+                const double v = cobj.dot(z);
+                if (v > best) {
+                    best = v;
+                    best_z = z;
+                }
+                continue;
+            }
+            node up = nd, dn = nd;
+            up.lo[jb] = nd.hi[jb];
+            dn.hi[jb] = nd.lo[jb];
+            // explore the side the LP leans to first (pushed last)
+            const bool lean_up = lp.z[jb] - nd.lo[jb] > nd.hi[jb] - lp.z[jb];
+            if (lean_up) {
+                stack.push_back(std::move(dn));
+                stack.push_back(std::move(up));
+            } else {
+                stack.push_back(std::move(up));
+                stack.push_back(std::move(dn));
+            }
+        }
+    }
+};
+
+} // namespace
+
+namespace {
+
+} // namespace
+
+ilp_result ilp_qos_heuristic(const rvec& w, const rmat& At, const rvec& lambda, double c,
+                             const std::vector<rvec>& warm, bool use_lp, long max_nodes,
+                             int core_size, const rvec* nu_in, rvec* nu_out)
+{
+    const int n = int(w.size());
+    const int m = int(At.rows());
+    ilp_result res;
+    res.nodes = 1;
+    const double tol = feas_tol(lambda, c, At);
+    std::vector<rvec> starts;
+    const rvec lo = rvec::Constant(n, -c), hi = rvec::Constant(n, c);
+    rvec nu = (nu_in && nu_in->size() == m) ? *nu_in : rvec(rvec::Zero(m));
+    res.lp_feasible = true;
+    if (use_lp) {
+        const lp_result lp = lp_solve(w, At, lambda, lo, hi);
+        if (lp.status == lp_result::infeasible) {
+            res.lp_feasible = false;
+            res.lp_bound = -inf;
+            res.xt = sign_vec(w, w, c);
+            res.objective = w.dot(res.xt);
+            return res;
+        }
+        nu = lp.dual;
+        res.lp_bound = lagrangian_bound(w, At, lambda, lo, hi, nu);
+        if (lp.status == lp_result::optimal)
+            res.lp_bound = std::min(res.lp_bound, std::max(lp.value, w.dot(lp.z)));
+        starts.push_back(sign_vec(lp.z, w, c));
+        // Tightened LPs (spec 3.4): the LP optimum makes rows active and rounding its
+        // <= 2U fractional coordinates breaks them; raise each broken row by its
+        // violation and re-solve (twice at most) so the rounded point is feasible.
+        rvec lt = lambda;
+        rvec xr = starts.back();
+        for (int round = 0; round < 2; ++round) {
+            const rvec viol = (At * xr - lambda).cwiseMin(0.0);
+            if (viol.minCoeff() >= -tol)
+                break;
+            lt -= viol + viol.cwiseSign() * tol * 10;
+            const lp_result lpt = lp_solve(w, At, lt, lo, hi);
+            if (lpt.status == lp_result::infeasible)
+                break;
+            xr = sign_vec(lpt.z, w, c);
+            starts.push_back(xr);
+        }
+    } else {
+        // any nu >= 0 gives a certified (Lagrangian) bound without an LP
+        res.lp_bound = lagrangian_bound(w, At, lambda, lo, hi, nu);
+    }
+    if (nu_out)
+        *nu_out = nu;
+    // Lagrangian start sign(w + beta At^T nu), beta > 1 leaning into the active rows
+    const rvec g = At.transpose() * nu;
+    starts.push_back(sign_vec(w + g, w, c));
+    starts.push_back(sign_vec(w + 1.5 * g, w, c));
+    for (const auto& v : warm)
+        if (v.size() == n)
+            starts.push_back(sign_vec(v, w, c));
+
+    qos_state S(w, At, lambda, c, tol);
+    double best = -inf;
+    double best_viol = inf;
+    for (const auto& x0 : starts) {
+        S.set(x0);
+        if (!S.repair()) {
+            const double v = S.viol();
+            if (!res.feasible && v < best_viol) { // keep the least infeasible point
+                best_viol = v;
+                res.xt = S.x;
+                res.objective = S.obj;
+            }
+            continue;
+        }
+        S.local_search();
+        if (S.obj > best) {
+            best = S.obj;
+            res.feasible = true;
+            res.xt = S.x;
+            res.objective = S.obj;
+        }
+    }
+    if (max_nodes > 0 && n > 0) {
+        /*
+         * Core search: the optimum differs from sign(w + At^T nu) mostly where the
+         * reduced cost |rbar_j| is small. Fix every other coordinate at that sign
+         * and solve the K-column core ILP by LP branch and bound with a node budget.
+         */
+        const rvec rb = w + g;
+        std::vector<int> idx(n);
+        for (int j = 0; j < n; ++j)
+            idx[j] = j;
+        const int K = std::min(n, core_size > 0 ? core_size : 3 * m + 8);
+        std::partial_sort(idx.begin(), idx.begin() + K, idx.end(),
+                          [&](int a, int b) { return std::abs(rb[a]) < std::abs(rb[b]); });
+        rvec xfix = sign_vec(rb, w, c);
+        rmat Ak(m, K);
+        rvec wk(K);
+        for (int i = 0; i < K; ++i) {
+            Ak.col(i) = At.col(idx[i]);
+            wk[i] = w[idx[i]];
+            xfix[idx[i]] = 0.0;
+        }
+        const rvec lk = lambda - At * xfix;
+        const double off = w.dot(xfix);
+        bnb B{ wk, Ak, lk, K, max_nodes, 1e9 };
+        if (res.feasible)
+            B.best = best - off;
+        B.run(rvec::Constant(K, -c), rvec::Constant(K, c));
+        res.nodes += B.nodes;
+        if (B.best_z.size() && B.best + off > best) {
+            rvec x = xfix;
+            for (int i = 0; i < K; ++i)
+                x[idx[i]] = B.best_z[i] < 0 ? -c : c;
+            S.set(x);
+            if (S.feasible()) {
+                S.local_search();
+                best = S.obj;
+                res.feasible = true;
+                res.xt = S.x;
+                res.objective = S.obj;
+            }
+        }
+    }
+    if (res.xt.size() == 0) {
+        res.xt = starts.front();
+        res.objective = w.dot(res.xt);
+    }
+    return res;
+}
+
+ilp_result ilp_qos_exact(const rvec& w, const rmat& At, const rvec& lambda, double c,
+                         long max_nodes, double max_seconds, const std::vector<rvec>& warm)
+{
+    const int n = int(w.size());
+    ilp_result h = ilp_qos_heuristic(w, At, lambda, c, warm, true, 0);
+    ilp_result res;
+    if (!h.lp_feasible) {
+        res = h;
+        res.optimal = true; // LP infeasible proves ILP infeasible
+        return res;
+    }
+    bnb B{ w, At, lambda, n, max_nodes, max_seconds };
+    if (h.feasible) {
+        B.best = h.objective;
+        B.best_z = h.xt;
+    }
+    B.run(rvec::Constant(n, -c), rvec::Constant(n, c));
+    res.lp_feasible = B.root_feasible;
+    res.lp_bound = B.root_bound;
+    res.nodes = B.nodes;
+    res.optimal = B.complete;
+    if (B.best_z.size()) {
+        res.feasible = true;
+        res.xt = B.best_z;
+        res.objective = w.dot(res.xt);
+    } else {
+        res.feasible = false;
+        res.xt = h.xt;
+        res.objective = h.objective;
+    }
+    return res;
+}
+
+// ---------------------------------------------------------------- max-min
+
+namespace {
+
+struct maxmin_state {
+    const rmat& At;
+    const rvec& off;
+    bool radar;
+    const rvec& w;
+    double rhs, c, tol;
+    rvec x, r; // r = At x - off
+    double wobj = 0;
+
+    maxmin_state(const rmat& A, const rvec& o, bool rd, const rvec& w_, double rhs_, double c_,
+                 double tol_)
+        : At(A), off(o), radar(rd), w(w_), rhs(rhs_), c(c_), tol(tol_)
+    {
+    }
+    void set(const rvec& x0)
+    {
+        x = x0;
+        r = At * x - off;
+        wobj = radar ? w.dot(x) : 0.0;
+    }
+    void flip(int j)
+    {
+        const double s = -2.0 * x[j];
+        r += s * At.col(j);
+        if (radar)
+            wobj += s * w[j];
+        x[j] = -x[j];
+    }
+    bool radar_ok(double wo) const { return !radar || wo >= rhs - tol; }
+
+    bool repair()
+    {
+        if (!radar)
+            return true;
+        const int n = int(x.size());
+        for (int step = 0; step < 2 * n && !radar_ok(wobj); ++step) {
+            int bj = -1;
+            double bscore = -inf;
+            const double m0 = r.minCoeff();
+            for (int j = 0; j < n; ++j) {
+                const double s = -2.0 * x[j];
+                const double g = s * w[j];
+                if (g <= 0)
+                    continue;
+                const double m1 = (r + s * At.col(j)).minCoeff();
+                const double loss = m0 - m1;
+                const double score = loss <= 0 ? 1e300 + g : g / loss;
+                if (score > bscore) {
+                    bscore = score;
+                    bj = j;
+                }
+            }
+            if (bj < 0)
+                return false;
+            flip(bj);
+        }
+        return radar_ok(wobj);
+    }
+
+    // lexicographic (min margin, sum of margins) so plateaus still move uphill
+    static bool better(double m1, double s1, double m0, double s0, double eps)
+    {
+        return m1 > m0 + eps || (m1 >= m0 - 1e-15 * (1 + std::abs(m0)) && m1 >= m0 && s1 > s0 + eps);
+    }
+
+    void local_search()
+    {
+        const int n = int(x.size()), m = int(r.size());
+        rvec r1(m), r2(m);
+        const double eps = 1e-13 * (1.0 + r.cwiseAbs().maxCoeff());
+        for (int pass = 0; pass < 4 * n; ++pass) {
+            double m0 = r.minCoeff(), s0 = r.sum();
+            int bj = -1, bk = -1;
+            double bm = m0, bs = s0;
+            for (int j = 0; j < n; ++j) {
+                const double sj = -2.0 * x[j];
+                if (!radar_ok(wobj + (radar ? sj * w[j] : 0)))
+                    continue;
+                r1 = r + sj * At.col(j);
+                const double m1 = r1.minCoeff(), s1 = r1.sum();
+                if (better(m1, s1, bm, bs, eps)) {
+                    bm = m1;
+                    bs = s1;
+                    bj = j;
+                }
+            }
+            if (bj >= 0) {
+                flip(bj);
+                continue;
+            }
+            // 2-flip: j must raise the worst row
+            int imin;
+            r.minCoeff(&imin);
+            for (int j = 0; j < n; ++j) {
+                const double sj = -2.0 * x[j];
+                if (sj * At(imin, j) <= 0)
+                    continue;
+                r1 = r + sj * At.col(j);
+                const double wj = wobj + (radar ? sj * w[j] : 0);
+                for (int k = 0; k < n; ++k) {
+                    if (k == j)
+                        continue;
+                    const double sk = -2.0 * x[k];
+                    if (!radar_ok(wj + (radar ? sk * w[k] : 0)))
+                        continue;
+                    r2 = r1 + sk * At.col(k);
+                    const double m2 = r2.minCoeff();
+                    if (m2 < bm)
+                        continue;
+                    const double s2 = r2.sum();
+                    if (better(m2, s2, bm, bs, eps)) {
+                        bm = m2;
+                        bs = s2;
+                        bj = j;
+                        bk = k;
+                    }
+                }
+            }
+            if (bj < 0)
+                break;
+            flip(bj);
+            flip(bk);
+        }
+    }
+};
+
+// LP form of the max-min problem: z = [xt; t], max t, rows At xt - t >= off, [w^T xt >= rhs].
+void maxmin_lp_form(const rmat& At, const rvec& off, double c, bool radar, const rvec& w,
+                    double rhs, rvec& cobj, rmat& A, rvec& b, rvec& lo, rvec& hi)
+{
+    const int n = int(At.cols()), m = int(At.rows());
+    const int rows = m + (radar ? 1 : 0);
+    cobj = rvec::Zero(n + 1);
+    cobj[n] = 1.0;
+    A = rmat::Zero(rows, n + 1);
+    A.topLeftCorner(m, n) = At;
+    A.col(n).head(m).setConstant(-1.0);
+    b = rvec::Zero(rows);
+    b.head(m) = off;
+    if (radar) {
+        A.row(m).head(n) = w.transpose();
+        b[m] = rhs;
+    }
+    lo = rvec::Constant(n + 1, -c);
+    hi = rvec::Constant(n + 1, c);
+    // t is bounded by the largest achievable row value
+    const double T = c * At.cwiseAbs().rowwise().sum().maxCoeff() + off.cwiseAbs().maxCoeff() + 1.0;
+    lo[n] = -T;
+    hi[n] = T;
+}
+
+} // namespace
+
+ilp_result ilp_maxmin_heuristic(const rmat& At, const rvec& offset, double c, bool radar,
+                                const rvec& w, double rhs, const std::vector<rvec>& warm)
+{
+    const int n = int(At.cols());
+    ilp_result res;
+    res.nodes = 1;
+    rvec cobj, b, lo, hi;
+    rmat A;
+    maxmin_lp_form(At, offset, c, radar, w, rhs, cobj, A, b, lo, hi);
+    const lp_result lp = lp_solve(cobj, A, b, lo, hi);
+    const double tol = feas_tol(offset, c, At) + (radar ? 1e-10 * std::abs(rhs) : 0.0);
+    std::vector<rvec> starts;
+    const rvec tie = radar ? w : rvec(At.colwise().sum().transpose());
+    if (lp.status == lp_result::infeasible) {
+        res.lp_feasible = false; // only possible through the radar row
+        res.lp_bound = -inf;
+    } else {
+        res.lp_feasible = true;
+        res.lp_bound = lagrangian_bound(cobj, A, b, lo, hi, lp.dual);
+        if (lp.status == lp_result::optimal)
+            res.lp_bound = std::min(res.lp_bound, lp.value);
+        starts.push_back(sign_vec(lp.z.head(n), tie, c));
+        rvec g = A.transpose() * lp.dual;
+        starts.push_back(sign_vec(g.head(n), tie, c));
+    }
+    for (const auto& v : warm)
+        if (v.size() == n)
+            starts.push_back(sign_vec(v, tie, c));
+    if (radar)
+        starts.push_back(sign_vec(w, w, c));
+    starts.push_back(sign_vec(tie, tie, c));
+
+    maxmin_state S(At, offset, radar, w, rhs, c, tol);
+    double best = -inf;
+    for (const auto& x0 : starts) {
+        S.set(x0);
+        if (!S.repair())
+            continue;
+        S.local_search();
+        const double v = S.r.minCoeff();
+        if (v > best) {
+            best = v;
+            res.feasible = true;
+            res.xt = S.x;
+            res.objective = v;
+        }
+    }
+    if (!res.feasible) {
+        res.xt = starts.front();
+        res.objective = (At * res.xt - offset).minCoeff();
+    }
+    return res;
+}
+
+ilp_result ilp_maxmin_exact(const rmat& At, const rvec& offset, double c, bool radar,
+                            const rvec& w, double rhs, long max_nodes, double max_seconds,
+                            const std::vector<rvec>& warm)
+{
+    const int n = int(At.cols());
+    ilp_result h = ilp_maxmin_heuristic(At, offset, c, radar, w, rhs, warm);
+    if (!h.lp_feasible) {
+        h.optimal = true;
+        return h;
+    }
+    rvec cobj, b, lo, hi;
+    rmat A;
+    maxmin_lp_form(At, offset, c, radar, w, rhs, cobj, A, b, lo, hi);
+    bnb B{ cobj, A, b, n, max_nodes, max_seconds };
+    if (h.feasible) {
+        B.best = h.objective;
+        B.best_z.resize(n + 1);
+        B.best_z.head(n) = h.xt;
+        B.best_z[n] = h.objective;
+    }
+    B.run(lo, hi);
+    ilp_result res;
+    res.lp_feasible = B.root_feasible;
+    res.lp_bound = B.root_bound;
+    res.nodes = B.nodes;
+    res.optimal = B.complete;
+    if (B.best_z.size()) {
+        res.feasible = true;
+        res.xt = B.best_z.head(n);
+        res.objective = (At * res.xt - offset).minCoeff();
+    } else {
+        res.xt = h.xt;
+        res.objective = h.objective;
+    }
+    return res;
+}
+
+} // namespace core
+} // namespace isac
+} // namespace gr

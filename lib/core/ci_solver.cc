@@ -1,0 +1,484 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * MM outer loop of the CI precoder (spec 3.3, 3.5, 3.6) and the per-channel
+ * lookup table (spec 9.6).
+ */
+#include <gnuradio/isac/core/ci_solver.h>
+#include <Eigen/Eigenvalues>
+#include <limits>
+
+namespace gr {
+namespace isac {
+namespace core {
+
+namespace {
+constexpr double inf = std::numeric_limits<double>::infinity();
+}
+
+ci_mode parse_ci_mode(const std::string& name, const std::string& v)
+{
+    if (v == "qos")
+        return ci_mode::qos;
+    if (v == "qod")
+        return ci_mode::qod;
+    throw_param(name, "'" + v + "'", "'qos' or 'qod'");
+}
+
+void ci_params::validate() const
+{
+    check_int_range("psk_order", psk_order, 2, 1 << 16);
+    check_positive_finite("power", power);
+    check_positive_finite("noise_var", noise_var);
+    if (!(std::isfinite(gamma) && gamma >= 0))
+        throw_param("gamma (linear)", std::to_string(gamma), "finite and >= 0");
+    if (!(std::isfinite(chi) && chi >= 0))
+        throw_param("chi (linear)", std::to_string(chi), "finite and >= 0");
+    check_int_range("max_iter", max_iter, 1, 1000);
+    if (!(std::isfinite(tol) && tol >= 0))
+        throw_param("tol", std::to_string(tol), "finite and >= 0");
+    check_int_range("bnb_max_nodes", bnb_max_nodes, 1, std::numeric_limits<long>::max());
+    check_positive_finite("bnb_max_seconds", bnb_max_seconds);
+}
+
+ci_solver::ci_solver(const radar_scene& scene, int n_users, const ci_params& p)
+    : d_scene(scene), d_p(p), d_n(scene.n_tx()), d_U(n_users)
+{
+    d_p.validate();
+    check_int_range("n_users", n_users, 1, 4096);
+    if (d_n < n_users)
+        throw_param("n_tx", std::to_string(d_n), ">= n_users (" + std::to_string(n_users) + ")");
+    d_c = std::sqrt(p.power / (2.0 * d_n));
+    d_lambda = safe_margin_threshold(p.gamma, p.noise_var);
+    d_mu = scene.mu(p.adc);
+    const int Q = scene.n_clutter();
+    const cmat gtc = scene.gt().rightCols(Q);
+    d_KT = (gtc.adjoint() * gtc).conjugate();
+    d_x0 = radar_start();
+}
+
+cvec ci_solver::radar_start() const
+{
+    // x proportional to g_T(theta_0)^* maximises |c_0|: the target beam
+    const cvec g = d_scene.gt().col(0).conjugate();
+    if (!d_p.one_bit_dac)
+        return std::sqrt(d_p.power) * g / g.norm();
+    cvec x(d_n);
+    for (int i = 0; i < d_n; ++i)
+        x[i] = cdouble(g[i].real() < 0 ? -d_c : d_c, g[i].imag() < 0 ? -d_c : d_c);
+    return x;
+}
+
+void ci_solver::set_channel(const cmat& H)
+{
+    if (H.rows() != d_U || H.cols() != d_n)
+        throw_param("H", std::to_string(H.rows()) + "x" + std::to_string(H.cols()),
+                    std::to_string(d_U) + "x" + std::to_string(d_n) + " (n_users x n_tx)");
+    if (!H.allFinite())
+        throw_param("H", "non-finite entries", "finite entries");
+    d_H = H;
+    const int M = d_p.psk_order;
+    d_rows.clear();
+    if (M <= 64) {
+        // Atilde rows for every user and every PSK point, so a snapshot only gathers rows
+        d_rows.reserve(M);
+        for (int k = 0; k < M; ++k) {
+            const cvec s = cvec::Constant(d_U, psk_point(M, k));
+            d_rows.push_back(ci_real_constraints(ci_constraint_matrix(H, s, M)));
+        }
+    }
+    d_has_channel = true;
+}
+
+rmat ci_solver::constraints(const std::vector<int>& k) const
+{
+    const int M = d_p.psk_order;
+    if (!d_rows.empty()) {
+        rmat At(2 * d_U, 2 * d_n);
+        for (int u = 0; u < d_U; ++u)
+            At.middleRows(2 * u, 2) = d_rows[k[u]].middleRows(2 * u, 2);
+        return At;
+    }
+    cvec s(d_U);
+    for (int u = 0; u < d_U; ++u)
+        s[u] = psk_point(M, k[u]);
+    return ci_real_constraints(ci_constraint_matrix(d_H, s, M));
+}
+
+ci_surrogate ci_solver::surrogate(const cvec& x) const
+{
+    const int Q = d_scene.n_clutter();
+    const adc_model m = d_p.adc;
+    const cvec c = d_scene.couplings(x);
+    const radar_solution sol = d_scene.solve(c, m);
+    ci_surrogate s;
+    s.metric = sol.metric;
+    const double c0 = std::abs(c[0]);
+    rvec d(Q);
+    for (int q = 0; q < Q; ++q)
+        d[q] = d_scene.weight(m, q + 1) * std::norm(sol.gq_minv_g0[q]) * c0 * c0;
+    double lmax = 0.0;
+    if (Q == 1) {
+        lmax = d[0] * d_KT(0, 0).real();
+    } else if (Q > 1) {
+        const rvec dh = d.cwiseSqrt();
+        const cmat S = dh.asDiagonal() * d_KT * dh.asDiagonal();
+        if (Q == 2) {
+            // closed form for the 2x2 Hermitian case (the default scene)
+            const double a = S(0, 0).real(), b = S(1, 1).real();
+            lmax = 0.5 * (a + b) + std::sqrt(0.25 * (a - b) * (a - b) + std::norm(S(0, 1)));
+        } else {
+            Eigen::SelfAdjointEigenSolver<cmat> es(S, Eigen::EigenvaluesOnly);
+            lmax = es.eigenvalues().maxCoeff();
+        }
+    }
+    // w_t = 2 mu [ g_T0^* gmg c_0 - sum_q d_q g_Tq^* c_q + l_max x_t ]   (spec 3.3)
+    const cmat& gt = d_scene.gt();
+    cvec w = (sol.gmg * c[0]) * gt.col(0).conjugate() + lmax * x;
+    double xMx = 0.0;
+    for (int q = 0; q < Q; ++q) {
+        w -= (d[q] * c[q + 1]) * gt.col(q + 1).conjugate();
+        xMx += d[q] * std::norm(c[q + 1]);
+    }
+    w *= 2.0 * d_mu;
+    // const_1 = -mu ||M^{-1} g_R0||^2 |c_0|^2; ||M^{-1} g_R0||^2 = ||u||^2 |c_0|^2 gmg^2
+    double const1 = 0.0;
+    if (!sol.degenerate)
+        const1 = -d_mu * d_scene.filter_norm2(sol) * std::pow(c0, 4) * sol.gmg * sol.gmg;
+    s.const2 = const1 - d_mu * lmax * d_p.power + d_mu * (xMx - lmax * x.squaredNorm());
+    s.w = to_real(w);
+    return s;
+}
+
+ci_result ci_solver::solve(const cvec& s) const
+{
+    if (s.size() != d_U)
+        throw_param("s", std::to_string(s.size()) + " symbols", std::to_string(d_U) + " (n_users)");
+    std::vector<int> k(d_U);
+    for (int u = 0; u < d_U; ++u)
+        k[u] = psk_index(s[u], d_p.psk_order);
+    return solve_indices(k);
+}
+
+ci_result ci_solver::solve_indices(const std::vector<int>& k) const
+{
+    if (!d_has_channel)
+        throw param_error("ci_solver: no channel set (call set_channel first)");
+    if (int(k.size()) != d_U)
+        throw_param("k", std::to_string(k.size()) + " indices", std::to_string(d_U));
+    for (int v : k)
+        check_int_range("symbol index", v, 0, d_p.psk_order - 1);
+
+    const rmat At = constraints(k);
+    const rvec lam = rvec::Constant(2 * d_U, d_lambda);
+    const rvec zero = rvec::Zero(2 * d_U);
+    const bool onebit = d_p.one_bit_dac;
+    const bool exact = d_p.method == ci_method::exact;
+    const double R = std::sqrt(d_p.power);
+    const adc_model adc = d_p.adc;
+    ci_result r;
+    r.lambda = d_lambda;
+    r.optimal = exact;
+
+    auto maxmin = [&](const rvec& off, bool radar, const rvec& w, double rhs,
+                      const std::vector<rvec>& warm) {
+        if (!onebit)
+            return socp_maxmin(At, off, R, radar, w, rhs);
+        if (exact)
+            return ilp_maxmin_exact(At, off, d_c, radar, w, rhs, d_p.bnb_max_nodes,
+                                    d_p.bnb_max_seconds, warm);
+        return ilp_maxmin_heuristic(At, off, d_c, radar, w, rhs, warm);
+    };
+    auto accept_gap = [&](double value, double bound) {
+        r.step_value = value;
+        r.lp_bound = bound;
+        r.gap = std::isfinite(bound) && bound != 0
+                    ? std::max(0.0, (bound - value) / std::abs(bound))
+                    : 0.0;
+    };
+
+    rvec cur, nu;
+    bool have = false, have_nu = false;
+    double vcur = -inf;
+
+    if (d_p.mode == ci_mode::qos) {
+        cvec xlin = d_x0;
+        if (d_p.feasible_start && onebit) {
+            // spec 3.5 step 1: start from the max-min margin design when it meets lambda
+            const ci_surrogate sur0 = surrogate(xlin);
+            const ilp_result mm = maxmin(lam, false, sur0.w, 0.0, {});
+            if (mm.feasible && mm.objective >= -1e-10 * (1.0 + d_lambda)) {
+                cur = mm.xt;
+                have = true;
+                xlin = to_complex(cur);
+                vcur = d_scene.metric(xlin, adc);
+                r.trace.push_back(vcur);
+            }
+        }
+        for (int t = 0; t < d_p.max_iter; ++t) {
+            const ci_surrogate sur = surrogate(xlin);
+            std::vector<rvec> warm;
+            if (have)
+                warm.push_back(cur);
+            ilp_result ilp;
+            if (!onebit)
+                ilp = socp_qos(sur.w, At, lam, R);
+            else if (exact)
+                ilp = ilp_qos_exact(sur.w, At, lam, d_c, d_p.bnb_max_nodes,
+                                    d_p.bnb_max_seconds, warm);
+            else {
+                // the LP runs on the first step (and every step if asked); later steps
+                // reuse its multipliers for the Lagrangian start and certified bound
+                const bool use_lp = t == 0 || d_p.lp_every_step || !have_nu;
+                ilp = ilp_qos_heuristic(sur.w, At, lam, d_c, warm, use_lp, d_p.search_nodes,
+                                        d_p.core_size, have_nu ? &nu : nullptr, &nu);
+                have_nu = true;
+            }
+            ++r.iterations;
+            r.optimal = r.optimal && ilp.optimal;
+            if (!ilp.feasible && !have && ilp.lp_feasible && onebit) {
+                // the heuristic found no feasible point although the LP has one:
+                // the max-min margin design decides feasibility (spec 3.5 step 1)
+                const ilp_result mm = maxmin(lam, false, sur.w, 0.0, {});
+                if (mm.feasible && mm.objective >= -1e-10 * (1.0 + d_lambda))
+                    ilp = ilp_qos_heuristic(sur.w, At, lam, d_c, { mm.xt });
+            }
+            if (!ilp.feasible) {
+                if (!have) {
+                    // infeasible QoS: max-min margin fallback (spec 3.4, 3.6 with chi = -inf)
+                    const ilp_result mm = maxmin(zero, false, sur.w, 0.0, {});
+                    r.feasible = false;
+                    r.optimal = false;
+                    cur = mm.xt;
+                    have = true;
+                    accept_gap(mm.objective, mm.lp_bound);
+                    r.trace.push_back(d_scene.metric(to_complex(cur), adc));
+                }
+                break;
+            }
+            const cvec xnew = to_complex(ilp.xt);
+            const double vnew = d_scene.metric(xnew, adc);
+            if (have && vnew < vcur) // numerical noise only: keep the monotone iterate
+                break;
+            accept_gap(ilp.objective + sur.const2, ilp.lp_bound + sur.const2);
+            const bool small = have && vnew - vcur <= d_p.tol * vcur;
+            const bool same = onebit && (ilp.xt - to_real(xlin)).cwiseAbs().maxCoeff() < 1e-300 + 0.5 * d_c;
+            cur = ilp.xt;
+            vcur = vnew;
+            have = true;
+            r.trace.push_back(vnew);
+            if (small || same)
+                break;
+            xlin = xnew;
+        }
+    } else {
+        // QoD phase 0: radar-only MM (no user rows: the alphabet optimum is sign(w))
+        // until QSCNR >= chi gives a feasible start
+        cvec xlin = d_x0;
+        rvec xr = to_real(d_x0);
+        double q = d_scene.metric(d_x0, adc);
+        for (int t = 0; t < d_p.max_iter && q < d_p.chi; ++t) {
+            const ci_surrogate sur = surrogate(xlin);
+            ++r.iterations;
+            if (onebit) {
+                for (Eigen::Index j = 0; j < xr.size(); ++j)
+                    xr[j] = sur.w[j] < 0 ? -d_c : d_c;
+            } else {
+                xr = R * sur.w / std::max(sur.w.norm(), 1e-300);
+            }
+            const cvec xn = to_complex(xr);
+            const double qn = d_scene.metric(xn, adc);
+            if (qn <= q * (1 + 1e-12))
+                break;
+            q = qn;
+            xlin = xn;
+        }
+        cur = to_real(xlin);
+        have = true;
+        vcur = (At * cur).minCoeff();
+        if (q < d_p.chi) {
+            r.feasible = false; // chi above what the radar-only design reaches
+            r.optimal = false;
+            r.trace.push_back(vcur);
+            accept_gap(vcur, vcur);
+        } else {
+            r.trace.push_back(vcur);
+            accept_gap(vcur, vcur);
+            for (int t = 0; t < d_p.max_iter; ++t) {
+                const ci_surrogate sur = surrogate(to_complex(cur));
+                const double rhs = d_p.chi - sur.const2;
+                const ilp_result ilp = maxmin(zero, true, sur.w, rhs, { cur });
+                ++r.iterations;
+                r.optimal = r.optimal && ilp.optimal;
+                if (!ilp.feasible)
+                    break;
+                const double vnew = (At * ilp.xt).minCoeff();
+                if (vnew < vcur)
+                    break;
+                const bool small = vnew - vcur <= d_p.tol * std::abs(vcur);
+                accept_gap(vnew, ilp.lp_bound);
+                cur = ilp.xt;
+                vcur = vnew;
+                r.trace.push_back(vnew);
+                if (small)
+                    break;
+            }
+        }
+    }
+    if (d_p.mode == ci_mode::qos && onebit && r.feasible && have && d_p.polish)
+        polish(cur, At, lam, r);
+    r.x = to_complex(cur);
+    if (!onebit && r.x.norm() > 0)
+        r.x *= R / r.x.norm(); // ||x||^2 = E (spec 3.7); feasible points only move by rounding
+    finish(r, k);
+    return r;
+}
+
+void ci_solver::polish(rvec& xt, const rmat& At, const rvec& lam, ci_result& r) const
+{
+    // Flip local search on the QSCNR itself, keeping every QoS row: QSCNR depends
+    // on x only through c_q = g_T(theta_q)^T x, so a flip costs O(Q^3) (Woodbury)
+    // plus O(U) for the rows. It only accepts increases, so the sequence stays monotone.
+    const int n = int(xt.size()), N = d_n, Q = d_scene.n_clutter();
+    const cmat& gt = d_scene.gt();
+    cvec c = d_scene.couplings(to_complex(xt));
+    rvec res = At * xt - lam;
+    const double tol = 1e-10 * (1.0 + d_lambda);
+    double q = d_scene.solve(c, d_p.adc).metric;
+    cvec cn(Q + 1);
+    for (int pass = 0; pass < 2 * n; ++pass) {
+        int bj = -1;
+        double bq = q * (1.0 + 1e-12);
+        for (int j = 0; j < n; ++j) {
+            const double s = -2.0 * xt[j];
+            bool ok = true;
+            for (Eigen::Index i = 0; i < res.size() && ok; ++i)
+                ok = res[i] + s * At(i, j) >= -tol;
+            if (!ok)
+                continue;
+            const cdouble step = j < N ? cdouble(s, 0) : cdouble(0, s);
+            const int a = j < N ? j : j - N;
+            for (int k = 0; k <= Q; ++k)
+                cn[k] = c[k] + step * gt(a, k);
+            const double qn = d_scene.solve(cn, d_p.adc).metric;
+            if (qn > bq) {
+                bq = qn;
+                bj = j;
+            }
+        }
+        if (bj < 0)
+            break;
+        const double s = -2.0 * xt[bj];
+        const cdouble step = bj < N ? cdouble(s, 0) : cdouble(0, s);
+        const int a = bj < N ? bj : bj - N;
+        for (int k = 0; k <= Q; ++k)
+            c[k] += step * gt(a, k);
+        res += s * At.col(bj);
+        xt[bj] = -xt[bj];
+        q = bq;
+        r.trace.push_back(q);
+    }
+}
+
+void ci_solver::finish(ci_result& r, const std::vector<int>& k) const
+{
+    const radar_solution sol = d_scene.solve(d_scene.couplings(r.x), d_p.adc);
+    r.metric = sol.metric;
+    r.u = d_scene.filter(sol);
+    cvec s(d_U);
+    for (int u = 0; u < d_U; ++u)
+        s[u] = psk_point(d_p.psk_order, k[u]);
+    r.margins = safe_margins(d_H, s, d_p.psk_order, r.x);
+}
+
+// ---------------------------------------------------------------- LUT
+
+ci_lut::ci_lut(int n_tx, int n_users, int M, long max_vectors)
+    : d_n(n_tx), d_U(n_users), d_M(M), d_rot(M % 4 == 0)
+{
+    check_int_range("n_tx", n_tx, 1, 1 << 16);
+    check_int_range("n_users", n_users, 1, 64);
+    check_int_range("psk_order", M, 2, 1 << 16);
+    double tot = std::pow(double(M), n_users);
+    if (tot > double(max_vectors))
+        throw_param("lookup table size M^U", std::to_string(tot),
+                    "<= " + std::to_string(max_vectors) + " symbol vectors");
+    d_total = long(tot + 0.5);
+    d_stored = d_rot ? d_total / 4 : d_total;
+    d_x.assign(size_t(d_stored) * d_n, cfloat(0, 0));
+    d_feasible.assign(size_t(d_stored), 0);
+}
+
+bool ci_lut::build(const ci_solver& s, const std::atomic<bool>* cancel)
+{
+    const int q4 = d_rot ? d_M / 4 : d_M;
+    std::vector<int> k(d_U);
+    for (long idx = 0; idx < d_stored; ++idx) {
+        if (cancel && cancel->load(std::memory_order_relaxed))
+            return false;
+        // canonical index: k_0 in [0, q4) least significant, then k_1..k_{U-1} base M
+        long rest = idx / q4;
+        k[0] = int(idx % q4);
+        for (int u = 1; u < d_U; ++u) {
+            k[u] = int(rest % d_M);
+            rest /= d_M;
+        }
+        const ci_result r = s.solve_indices(k);
+        cfloat* dst = &d_x[size_t(idx) * d_n];
+        for (int i = 0; i < d_n; ++i)
+            dst[i] = cfloat(r.x[i]);
+        d_feasible[idx] = r.feasible ? 1 : 0;
+    }
+    d_ready = true;
+    return true;
+}
+
+bool ci_lut::lookup(const int* k, cfloat* out) const
+{
+    int rot = 0;
+    long idx;
+    if (d_rot) {
+        const int q4 = d_M / 4;
+        rot = k[0] / q4; // quarter turns shared by every symbol
+        const int shift = rot * q4;
+        idx = k[0] - shift;
+        long mul = q4;
+        for (int u = 1; u < d_U; ++u) {
+            idx += mul * (((k[u] - shift) % d_M + d_M) % d_M);
+            mul *= d_M;
+        }
+    } else {
+        idx = 0;
+        long mul = 1;
+        for (int u = 0; u < d_U; ++u) {
+            idx += mul * k[u];
+            mul *= d_M;
+        }
+    }
+    const cfloat* src = &d_x[size_t(idx) * d_n];
+    // x(rotated symbols) = j^rot x(canonical)
+    switch (rot) {
+    case 0:
+        std::copy(src, src + d_n, out);
+        break;
+    case 1:
+        for (int i = 0; i < d_n; ++i)
+            out[i] = cfloat(-src[i].imag(), src[i].real());
+        break;
+    case 2:
+        for (int i = 0; i < d_n; ++i)
+            out[i] = -src[i];
+        break;
+    default:
+        for (int i = 0; i < d_n; ++i)
+            out[i] = cfloat(src[i].imag(), -src[i].real());
+        break;
+    }
+    return d_feasible[idx] != 0;
+}
+
+} // namespace core
+} // namespace isac
+} // namespace gr

@@ -1,0 +1,494 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * CI precoder core against independent references: brute-force enumeration
+ * of the 1-bit alphabet (N_T <= 8, 2^16 points), the closed-form safe margin,
+ * the dense QSCNR, LP duality, and the MM invariants of spec 3.5/8.1.
+ */
+#include <gnuradio/isac/core/ci_solver.h>
+#include <cppunit/TestFixture.h>
+#include <cppunit/extensions/HelperMacros.h>
+#include <random>
+
+using namespace gr::isac::core;
+
+namespace {
+std::mt19937 rng(7);
+
+cmat rand_H(int U, int N)
+{
+    // h_u ~ CN(0, I) (spec 9.2)
+    std::normal_distribution<double> nd(0.0, std::sqrt(0.5));
+    cmat H(U, N);
+    for (int i = 0; i < U; ++i)
+        for (int j = 0; j < N; ++j)
+            H(i, j) = cdouble(nd(rng), nd(rng));
+    return H;
+}
+
+std::vector<int> rand_k(int U, int M)
+{
+    std::uniform_int_distribution<int> ud(0, M - 1);
+    std::vector<int> k(U);
+    for (auto& v : k)
+        v = ud(rng);
+    return k;
+}
+
+radar_scene seed000_scene(int N, int NR = 128)
+{
+    // spec 8.1: theta0 = 10 deg, clutter -50/30 deg, SNR_R = 15 dB, CNR = 30 dB
+    return radar_scene(N, NR, deg2rad(10), { deg2rad(-50), deg2rad(30) }, std::pow(10, 1.5),
+                       { 1000.0, 1000.0 });
+}
+
+// all points of {-c, c}^n, n <= 16
+rvec point(unsigned long bits, int n, double c)
+{
+    rvec x(n);
+    for (int j = 0; j < n; ++j)
+        x[j] = (bits >> j) & 1 ? c : -c;
+    return x;
+}
+
+cvec psk(const std::vector<int>& k, int M)
+{
+    cvec s(k.size());
+    for (size_t u = 0; u < k.size(); ++u)
+        s[u] = psk_point(M, k[u]);
+    return s;
+}
+} // namespace
+
+class qa_ci_solver : public CppUnit::TestFixture
+{
+    CPPUNIT_TEST_SUITE(qa_ci_solver);
+    CPPUNIT_TEST(test_safe_margin_forms);
+    CPPUNIT_TEST(test_sep_bounds);
+    CPPUNIT_TEST(test_lp_duality);
+    CPPUNIT_TEST(test_bnb_equals_enumeration_qos);
+    CPPUNIT_TEST(test_bnb_equals_enumeration_maxmin);
+    CPPUNIT_TEST(test_heuristic_feasible_and_bounded);
+    CPPUNIT_TEST(test_surrogate_minorizes);
+    CPPUNIT_TEST(test_mm_invariants_qos);
+    CPPUNIT_TEST(test_mm_exact_small);
+    CPPUNIT_TEST(test_infeasible_fallback);
+    CPPUNIT_TEST(test_qod);
+    CPPUNIT_TEST(test_inf_dac);
+    CPPUNIT_TEST(test_lut_rotation);
+    CPPUNIT_TEST(test_bad_input);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void test_safe_margin_forms()
+    {
+        for (int M : { 2, 4, 8, 16 }) {
+            const int U = 3, N = 6;
+            const cmat H = rand_H(U, N);
+            const auto k = rand_k(U, M);
+            const cvec s = psk(k, M);
+            const cvec x = rand_H(1, N).row(0).transpose();
+            const rvec a = safe_margins(H, s, M, x);
+            const rmat At = ci_real_constraints(ci_constraint_matrix(H, s, M));
+            const rvec rows = At * to_real(x);
+            const double ct = M == 2 ? 0.0 : 1.0 / std::tan(pi / M);
+            for (int u = 0; u < U; ++u) {
+                // closed form of spec 3.1 from z_u directly
+                const cdouble z = std::conj(s[u]) * H.row(u).dot(x.conjugate()) ;
+                // H.row(u).dot(conj(x)) = sum conj(H_uj) conj(x_j): use the plain product instead
+                const cdouble hx = (H.row(u) * x)(0);
+                const cdouble zz = std::conj(s[u]) * hx;
+                (void)z;
+                const double ref = zz.real() - ct * std::abs(zz.imag());
+                CPPUNIT_ASSERT_DOUBLES_EQUAL(ref, a[u], 1e-12);
+                CPPUNIT_ASSERT_DOUBLES_EQUAL(ref, std::min(rows[2 * u], rows[2 * u + 1]), 1e-12);
+            }
+        }
+        bool bad = false, far = false;
+        CPPUNIT_ASSERT_EQUAL(3, psk_index(std::polar(1.0, 2 * pi * 3 / 8 + 0.1), 8, &bad, &far));
+        CPPUNIT_ASSERT(!bad && !far);
+        CPPUNIT_ASSERT_EQUAL(0, psk_index(cdouble(NAN, 0), 8, &bad, &far));
+        CPPUNIT_ASSERT(bad);
+        psk_index(cdouble(3.0, 0), 8, &bad, &far);
+        CPPUNIT_ASSERT(far && !bad);
+        CPPUNIT_ASSERT_EQUAL(7, psk_index(std::polar(1.0, -2 * pi / 8), 8));
+    }
+
+    void test_sep_bounds()
+    {
+        // Theorem 2: lower = Psi(t), upper = 2 Psi(t), t = sqrt(2) sin(pi/M) alpha/sigma
+        const auto b = sep_bounds(0.5, 0.1, 8);
+        const double t = std::sqrt(2.0) * std::sin(pi / 8) * 0.5 / std::sqrt(0.1);
+        CPPUNIT_ASSERT_DOUBLES_EQUAL(0.5 * std::erfc(t / std::sqrt(2.0)), b.first, 1e-15);
+        CPPUNIT_ASSERT_DOUBLES_EQUAL(2 * b.first, b.second, 1e-15);
+        CPPUNIT_ASSERT_DOUBLES_EQUAL(0.158655253931457, q_function(1.0), 1e-12);
+        CPPUNIT_ASSERT_DOUBLES_EQUAL(std::sqrt(10.0 * 0.2), safe_margin_threshold(10.0, 0.2), 1e-15);
+    }
+
+    void test_lp_duality()
+    {
+        // LP optimum equals its Lagrangian dual bound, lies in the box and satisfies the rows;
+        // a basic solution has at most m fractional coordinates.
+        std::normal_distribution<double> nd;
+        for (int trial = 0; trial < 30; ++trial) {
+            const int n = 40, m = 8;
+            rvec c(n);
+            rmat A(m, n);
+            for (auto& v : c)
+                v = nd(rng);
+            for (int i = 0; i < m; ++i)
+                for (int j = 0; j < n; ++j)
+                    A(i, j) = nd(rng);
+            const rvec lo = rvec::Constant(n, -1), hi = rvec::Constant(n, 1);
+            const rvec b = A * rvec::Zero(n) + rvec::Constant(m, 1.0 + trial * 0.3);
+            const lp_result lp = lp_solve(c, A, b, lo, hi);
+            if (lp.status == lp_result::infeasible)
+                continue;
+            CPPUNIT_ASSERT_EQUAL(int(lp_result::optimal), int(lp.status));
+            CPPUNIT_ASSERT((A * lp.z - b).minCoeff() >= -1e-9);
+            const double dual = lagrangian_bound(c, A, b, lo, hi, lp.dual);
+            CPPUNIT_ASSERT_DOUBLES_EQUAL(lp.value, dual, 1e-8 * (1 + std::abs(dual)));
+            int frac = 0;
+            for (int j = 0; j < n; ++j)
+                frac += std::abs(std::abs(lp.z[j]) - 1) > 1e-9;
+            CPPUNIT_ASSERT(frac <= m);
+        }
+        // an infeasible LP: x1 >= 2 with x1 in [-1, 1]
+        rmat A(1, 2);
+        A << 1, 0;
+        const lp_result lp = lp_solve(rvec::Ones(2), A, rvec::Constant(1, 2.0),
+                                      rvec::Constant(2, -1), rvec::Constant(2, 1));
+        CPPUNIT_ASSERT_EQUAL(int(lp_result::infeasible), int(lp.status));
+    }
+
+    void test_bnb_equals_enumeration_qos()
+    {
+        int feasible_instances = 0;
+        for (int trial = 0; trial < 12; ++trial) {
+            const int N = 4 + trial % 5, U = 2 + trial % 2, M = 8, n = 2 * N;
+            const double c = std::sqrt(1.0 / (2 * N));
+            const cmat H = rand_H(U, N);
+            const rmat At = ci_real_constraints(ci_constraint_matrix(H, psk(rand_k(U, M), M), M));
+            std::normal_distribution<double> nd;
+            rvec w(n);
+            for (auto& v : w)
+                v = nd(rng);
+            const double lam = 0.15 + 0.05 * (trial % 4);
+            const rvec l = rvec::Constant(2 * U, lam);
+            double best = -1e300;
+            for (unsigned long b = 0; b < (1UL << n); ++b) {
+                const rvec x = point(b, n, c);
+                if ((At * x - l).minCoeff() >= 0)
+                    best = std::max(best, w.dot(x));
+            }
+            const ilp_result ex = ilp_qos_exact(w, At, l, c);
+            CPPUNIT_ASSERT(ex.optimal);
+            CPPUNIT_ASSERT_EQUAL(best > -1e300, ex.feasible);
+            if (ex.feasible) {
+                ++feasible_instances;
+                CPPUNIT_ASSERT_DOUBLES_EQUAL(best, ex.objective, 1e-9);
+                CPPUNIT_ASSERT((At * ex.xt - l).minCoeff() >= -1e-12);
+                CPPUNIT_ASSERT(ex.lp_bound >= best - 1e-9);
+                const ilp_result h = ilp_qos_heuristic(w, At, l, c);
+                if (h.feasible)
+                    CPPUNIT_ASSERT(h.objective <= best + 1e-9);
+            }
+        }
+        CPPUNIT_ASSERT(feasible_instances >= 4);
+    }
+
+    void test_bnb_equals_enumeration_maxmin()
+    {
+        for (int trial = 0; trial < 8; ++trial) {
+            const int N = 4 + trial % 4, U = 2, M = 8, n = 2 * N;
+            const double c = std::sqrt(1.0 / (2 * N));
+            const rmat At =
+                ci_real_constraints(ci_constraint_matrix(rand_H(U, N), psk(rand_k(U, M), M), M));
+            std::normal_distribution<double> nd;
+            rvec w(n);
+            for (auto& v : w)
+                v = nd(rng);
+            const bool radar = trial % 2;
+            const double rhs = 0.2 * c * w.cwiseAbs().sum(); // w^T x >= 20% of its maximum
+            double best = -1e300;
+            for (unsigned long b = 0; b < (1UL << n); ++b) {
+                const rvec x = point(b, n, c);
+                if (radar && w.dot(x) < rhs)
+                    continue;
+                best = std::max(best, (At * x).minCoeff());
+            }
+            const rvec off = rvec::Zero(2 * U);
+            const ilp_result ex = ilp_maxmin_exact(At, off, c, radar, w, rhs);
+            CPPUNIT_ASSERT(ex.optimal && ex.feasible);
+            CPPUNIT_ASSERT_DOUBLES_EQUAL(best, ex.objective, 1e-9);
+            const ilp_result h = ilp_maxmin_heuristic(At, off, c, radar, w, rhs);
+            CPPUNIT_ASSERT(h.feasible);
+            CPPUNIT_ASSERT(h.objective <= best + 1e-9);
+            CPPUNIT_ASSERT(h.lp_bound >= best - 1e-9);
+        }
+    }
+
+    void test_heuristic_feasible_and_bounded()
+    {
+        // N_T = 64, U = 4, 8-PSK, Gamma = 5 dB, SNR_C = 5 dB: feasible instances;
+        // the heuristic must return feasible points below the LP bound, close to it
+        const int N = 64, U = 4, M = 8;
+        ci_params p;
+        p.noise_var = std::pow(10, -0.5);
+        p.gamma = std::pow(10, 0.5);
+        ci_solver S(seed000_scene(N), U, p);
+        double worst_gap = 0;
+        for (int trial = 0; trial < 20; ++trial) {
+            S.set_channel(rand_H(U, N));
+            const auto k = rand_k(U, M);
+            const ci_result r = S.solve_indices(k);
+            CPPUNIT_ASSERT(r.feasible);
+            CPPUNIT_ASSERT(r.margins.minCoeff() >= S.lambda() * (1 - 1e-9));
+            CPPUNIT_ASSERT(r.step_value <= r.lp_bound * (1 + 1e-12));
+            // the certified gap is (LP bound - achieved)/LP bound of the last MM step
+            CPPUNIT_ASSERT_DOUBLES_EQUAL((r.lp_bound - r.step_value) / r.lp_bound, r.gap, 1e-12);
+            worst_gap = std::max(worst_gap, r.gap);
+        }
+        CPPUNIT_ASSERT(worst_gap < 1.0);
+    }
+
+    void test_surrogate_minorizes()
+    {
+        const int N = 16;
+        ci_params p;
+        for (auto adc : { adc_model::one_bit, adc_model::ideal }) {
+            p.adc = adc;
+            ci_solver S(seed000_scene(N, 32), 2, p);
+            std::uniform_int_distribution<int> bit(0, 1);
+            const double c = S.amplitude();
+            for (int trial = 0; trial < 20; ++trial) {
+                cvec xt(N);
+                for (auto& v : xt)
+                    v = cdouble(bit(rng) ? c : -c, bit(rng) ? c : -c);
+                const ci_surrogate sur = S.surrogate(xt);
+                const double q = S.scene().metric(xt, adc);
+                CPPUNIT_ASSERT_DOUBLES_EQUAL(q, sur.metric, 1e-10 * q);
+                CPPUNIT_ASSERT_DOUBLES_EQUAL(q, sur.w.dot(to_real(xt)) + sur.const2, 1e-8 * (1 + q));
+                for (int k = 0; k < 50; ++k) {
+                    cvec x(N);
+                    for (auto& v : x)
+                        v = cdouble(bit(rng) ? c : -c, bit(rng) ? c : -c);
+                    const double lb = sur.w.dot(to_real(x)) + sur.const2;
+                    CPPUNIT_ASSERT(lb <= S.scene().metric(x, adc) + 1e-9 * (1 + q));
+                }
+            }
+        }
+    }
+
+    void test_mm_invariants_qos()
+    {
+        for (int N : { 16, 32, 64 }) {
+            const int U = 4, M = 8;
+            ci_params p;
+            p.noise_var = std::pow(10, -0.5);
+            p.gamma = std::pow(10, 0.5);
+            p.tol = 0; // run every iteration so the trace is long
+            ci_solver S(seed000_scene(N), U, p);
+            for (int trial = 0; trial < 5; ++trial) {
+                S.set_channel(rand_H(U, N));
+                const ci_result r = S.solve_indices(rand_k(U, M));
+                if (N == 16 && !r.feasible)
+                    continue; // lambda = 1 is often out of reach of 16 antennas
+                CPPUNIT_ASSERT(r.feasible);
+                for (size_t t = 1; t < r.trace.size(); ++t)
+                    CPPUNIT_ASSERT(r.trace[t] >= r.trace[t - 1] * (1 - 1e-12));
+                const double c = S.amplitude();
+                for (int i = 0; i < N; ++i) {
+                    CPPUNIT_ASSERT_DOUBLES_EQUAL(c, std::abs(r.x[i].real()), 1e-15);
+                    CPPUNIT_ASSERT_DOUBLES_EQUAL(c, std::abs(r.x[i].imag()), 1e-15);
+                }
+                CPPUNIT_ASSERT_DOUBLES_EQUAL(1.0, r.x.squaredNorm(), 1e-12);
+                CPPUNIT_ASSERT(r.margins.minCoeff() >= S.lambda() * (1 - 1e-9));
+                CPPUNIT_ASSERT_DOUBLES_EQUAL(r.trace.back(), r.metric, 1e-12 * r.metric);
+                // distortionless filter: u^H g_R0 c_0 = 1
+                const cdouble c0 = S.scene().couplings(r.x)[0];
+                CPPUNIT_ASSERT_DOUBLES_EQUAL(0.0, std::abs(r.u.dot(S.scene().gr().col(0)) * c0 - 1.0), 1e-9);
+            }
+        }
+    }
+
+    void test_mm_exact_small()
+    {
+        // exact MM steps are never worse than the heuristic's at the same iterate
+        const int N = 6, U = 2, M = 8;
+        ci_params p;
+        p.noise_var = std::pow(10, -0.5);
+        p.gamma = 1.0;
+        ci_solver H(seed000_scene(N, 16), U, p);
+        p.method = ci_method::exact;
+        ci_solver E(seed000_scene(N, 16), U, p);
+        int both = 0;
+        for (int trial = 0; trial < 6; ++trial) {
+            const cmat Hc = rand_H(U, N);
+            H.set_channel(Hc);
+            E.set_channel(Hc);
+            const auto k = rand_k(U, M);
+            const ci_result re = E.solve_indices(k);
+            const ci_result rh = H.solve_indices(k);
+            CPPUNIT_ASSERT_EQUAL(re.feasible, rh.feasible);
+            if (!re.feasible)
+                continue;
+            ++both;
+            CPPUNIT_ASSERT(re.optimal);
+            for (size_t t = 1; t < re.trace.size(); ++t)
+                CPPUNIT_ASSERT(re.trace[t] >= re.trace[t - 1] * (1 - 1e-12));
+            // the first step starts from the same radar beam: exact >= heuristic there
+            CPPUNIT_ASSERT(re.margins.minCoeff() >= E.lambda() * (1 - 1e-9));
+        }
+        CPPUNIT_ASSERT(both >= 2);
+    }
+
+    void test_infeasible_fallback()
+    {
+        // lambda far above what N_T = 6 can give: fallback equals the brute-force max-min margin
+        const int N = 6, U = 2, M = 8, n = 2 * N;
+        ci_params p;
+        p.noise_var = 1.0;
+        p.gamma = 100.0;
+        ci_solver S(seed000_scene(N, 16), U, p);
+        for (int trial = 0; trial < 3; ++trial) {
+            const cmat Hc = rand_H(U, N);
+            S.set_channel(Hc);
+            const auto k = rand_k(U, M);
+            const ci_result r = S.solve_indices(k);
+            CPPUNIT_ASSERT(!r.feasible);
+            const rmat At = ci_real_constraints(ci_constraint_matrix(Hc, psk(k, M), M));
+            double best = -1e300;
+            for (unsigned long b = 0; b < (1UL << n); ++b)
+                best = std::max(best, (At * point(b, n, S.amplitude())).minCoeff());
+            CPPUNIT_ASSERT(r.margins.minCoeff() < S.lambda());
+            // heuristic max-min within 10% of the enumerated optimum
+            CPPUNIT_ASSERT(r.margins.minCoeff() >= best - 0.1 * std::abs(best));
+            CPPUNIT_ASSERT_DOUBLES_EQUAL(1.0, r.x.squaredNorm(), 1e-12);
+        }
+    }
+
+    void test_qod()
+    {
+        const int N = 32, U = 4, M = 8;
+        ci_params p;
+        p.mode = ci_mode::qod;
+        p.noise_var = std::pow(10, -1.5);
+        p.tol = 0;
+        const cmat Hc = rand_H(U, N);
+        const auto k = rand_k(U, M);
+        double prev = 1e300;
+        for (double chi_db : { 0.0, 6.0, 10.0 }) {
+            p.chi = std::pow(10, chi_db / 10);
+            ci_solver S(seed000_scene(N), U, p);
+            S.set_channel(Hc);
+            const ci_result r = S.solve_indices(k);
+            CPPUNIT_ASSERT(r.feasible);
+            CPPUNIT_ASSERT(r.metric >= p.chi * (1 - 1e-9));
+            for (size_t t = 1; t < r.trace.size(); ++t)
+                CPPUNIT_ASSERT(r.trace[t] >= r.trace[t - 1] - 1e-12);
+            CPPUNIT_ASSERT_DOUBLES_EQUAL(r.trace.back(), r.margins.minCoeff(), 1e-9);
+            // min margin decreases with chi (Fig. 7 trend) up to heuristic noise
+            CPPUNIT_ASSERT(r.margins.minCoeff() <= prev * 1.05 + 1e-12);
+            prev = r.margins.minCoeff();
+        }
+    }
+
+    void test_inf_dac()
+    {
+        const int N = 32, U = 4, M = 8;
+        ci_params p;
+        p.noise_var = std::pow(10, -0.5);
+        p.gamma = std::pow(10, 0.5);
+        p.one_bit_dac = false;
+        p.tol = 0;
+        ci_solver S(seed000_scene(N), U, p);
+        p.one_bit_dac = true;
+        ci_solver S1(seed000_scene(N), U, p);
+        for (int trial = 0; trial < 5; ++trial) {
+            const cmat Hc = rand_H(U, N);
+            S.set_channel(Hc);
+            S1.set_channel(Hc);
+            const auto k = rand_k(U, M);
+            const ci_result r = S.solve_indices(k);
+            CPPUNIT_ASSERT(r.feasible);
+            CPPUNIT_ASSERT_DOUBLES_EQUAL(1.0, r.x.squaredNorm(), 1e-12);
+            CPPUNIT_ASSERT(r.margins.minCoeff() >= S.lambda() * (1 - 1e-6));
+            for (size_t t = 1; t < r.trace.size(); ++t)
+                CPPUNIT_ASSERT(r.trace[t] >= r.trace[t - 1] * (1 - 1e-9));
+            CPPUNIT_ASSERT(r.gap < 1e-6);
+            // the ball contains the alphabet: the convex design is at least as good (Fig. 3)
+            const ci_result r1 = S1.solve_indices(k);
+            CPPUNIT_ASSERT(r.metric >= r1.metric * (1 - 1e-3));
+        }
+    }
+
+    void test_lut_rotation()
+    {
+        const int N = 8, U = 2, M = 8;
+        ci_params p;
+        p.noise_var = std::pow(10, -0.5);
+        p.gamma = 1.0;
+        ci_solver S(seed000_scene(N, 16), U, p);
+        const cmat Hc = rand_H(U, N);
+        S.set_channel(Hc);
+        ci_lut L(N, U, M);
+        CPPUNIT_ASSERT_EQUAL(64L, L.symbol_vectors());
+        CPPUNIT_ASSERT_EQUAL(16L, L.stored_entries());
+        CPPUNIT_ASSERT(L.build(S));
+        std::vector<cfloat> out(N);
+        for (int k0 = 0; k0 < M; ++k0)
+            for (int k1 = 0; k1 < M; ++k1) {
+                const int k[2] = { k0, k1 };
+                const bool feas = L.lookup(k, out.data());
+                cvec x(N);
+                for (int i = 0; i < N; ++i)
+                    x[i] = cdouble(out[i]);
+                const ci_result d = S.solve_indices({ k0, k1 });
+                // rotated entries reproduce margins and QSCNR of the canonical design
+                const rvec a = safe_margins(Hc, psk({ k0, k1 }, M), M, x);
+                const int r = k0 / 2;
+                const ci_result canon = S.solve_indices({ k0 - 2 * r, ((k1 - 2 * r) % M + M) % M });
+                CPPUNIT_ASSERT_EQUAL(canon.feasible, feas);
+                for (int u = 0; u < U; ++u)
+                    CPPUNIT_ASSERT_DOUBLES_EQUAL(canon.margins[u], a[u], 1e-5);
+                CPPUNIT_ASSERT_DOUBLES_EQUAL(canon.metric, S.scene().metric(x, adc_model::one_bit),
+                                             1e-5 * canon.metric);
+                if (r == 0)
+                    CPPUNIT_ASSERT((x - d.x).cwiseAbs().maxCoeff() < 1e-6);
+                CPPUNIT_ASSERT_DOUBLES_EQUAL(1.0, x.squaredNorm(), 1e-6);
+            }
+        CPPUNIT_ASSERT_THROW(ci_lut(64, 8, 8), param_error);
+    }
+
+    void test_bad_input()
+    {
+        ci_params p;
+        CPPUNIT_ASSERT_THROW(ci_solver(seed000_scene(4), 5, p), param_error);
+        ci_solver S(seed000_scene(8), 2, p);
+        CPPUNIT_ASSERT_THROW(S.solve_indices({ 0, 1 }), param_error); // no channel
+        CPPUNIT_ASSERT_THROW(S.set_channel(rand_H(3, 8)), param_error);
+        cmat H = rand_H(2, 8);
+        H(1, 1) = cdouble(NAN, 0);
+        CPPUNIT_ASSERT_THROW(S.set_channel(H), param_error);
+        S.set_channel(rand_H(2, 8));
+        CPPUNIT_ASSERT_THROW(S.solve_indices({ 0, 8 }), param_error);
+        p.noise_var = 0;
+        CPPUNIT_ASSERT_THROW(ci_solver(seed000_scene(8), 2, p), param_error);
+        p.noise_var = 1;
+        p.psk_order = 1;
+        CPPUNIT_ASSERT_THROW(ci_solver(seed000_scene(8), 2, p), param_error);
+        // NaN symbols map to a defined index
+        p.psk_order = 8;
+        ci_solver T(seed000_scene(8), 2, p);
+        T.set_channel(rand_H(2, 8));
+        cvec s(2);
+        s << cdouble(NAN, NAN), cdouble(1, 0);
+        const ci_result r = T.solve(s);
+        CPPUNIT_ASSERT(r.x.allFinite());
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(qa_ci_solver);

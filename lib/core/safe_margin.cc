@@ -1,0 +1,122 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <gnuradio/isac/core/safe_margin.h>
+
+namespace gr {
+namespace isac {
+namespace core {
+
+double psk_cot(int M)
+{
+    check_int_range("psk_order", M, 2, 1 << 16);
+    if (M == 2)
+        return 0.0; // cot(pi/2) = 0 exactly; std::tan would give 6e-17
+    return 1.0 / std::tan(pi / M);
+}
+
+cdouble psk_point(int M, int k) { return std::polar(1.0, 2.0 * pi * k / M); }
+
+int psk_index(cdouble s, int M, bool* bad, bool* far)
+{
+    if (bad)
+        *bad = false;
+    if (far)
+        *far = false;
+    if (!(std::isfinite(s.real()) && std::isfinite(s.imag()))) {
+        if (bad)
+            *bad = true;
+        return 0;
+    }
+    double a = std::arg(s); // (-pi, pi]
+    long k = std::lround(a * M / (2.0 * pi));
+    k = ((k % M) + M) % M;
+    if (far && std::abs(s - psk_point(M, int(k))) > std::sin(pi / M))
+        *far = true;
+    return int(k);
+}
+
+cmat ci_constraint_matrix(const cmat& H, const cvec& s, int M)
+{
+    if (H.rows() != s.size())
+        throw_param("s", std::to_string(s.size()) + " symbols",
+                    std::to_string(H.rows()) + " (rows of H = n_users)");
+    const double ct = psk_cot(M);
+    const cdouble k1(1.0, ct), k2(1.0, -ct);
+    cmat A(2 * H.rows(), H.cols());
+    for (Eigen::Index u = 0; u < H.rows(); ++u) {
+        // hbar_u^H = e^{-j angle(s_u)} h_u^H; |s_u| does not matter, only its phase
+        const cdouble rot = std::polar(1.0, -std::arg(s[u]));
+        A.row(2 * u) = (k1 * rot) * H.row(u);
+        A.row(2 * u + 1) = (k2 * rot) * H.row(u);
+    }
+    return A;
+}
+
+rmat ci_real_constraints(const cmat& A)
+{
+    rmat At(A.rows(), 2 * A.cols());
+    At.leftCols(A.cols()) = A.real();
+    At.rightCols(A.cols()) = -A.imag();
+    return At;
+}
+
+rvec safe_margins(const cmat& H, const cvec& s, int M, const cvec& x)
+{
+    if (H.cols() != x.size())
+        throw_param("x", std::to_string(x.size()) + " entries",
+                    std::to_string(H.cols()) + " (columns of H = n_tx)");
+    if (H.rows() != s.size())
+        throw_param("s", std::to_string(s.size()) + " symbols",
+                    std::to_string(H.rows()) + " (rows of H = n_users)");
+    const double ct = psk_cot(M);
+    const cvec y = H * x;
+    rvec a(H.rows());
+    for (Eigen::Index u = 0; u < H.rows(); ++u) {
+        const cdouble z = std::polar(1.0, -std::arg(s[u])) * y[u];
+        a[u] = z.real() - ct * std::abs(z.imag());
+    }
+    return a;
+}
+
+double safe_margin_threshold(double gamma_linear, double noise_var)
+{
+    if (!(std::isfinite(gamma_linear) && gamma_linear >= 0.0))
+        throw_param("gamma (linear)", std::to_string(gamma_linear), "finite and >= 0");
+    check_positive_finite("noise_var", noise_var);
+    return std::sqrt(gamma_linear * noise_var);
+}
+
+double q_function(double t) { return 0.5 * std::erfc(t / std::sqrt(2.0)); }
+
+std::pair<double, double> sep_bounds(double alpha, double noise_var, int M)
+{
+    check_positive_finite("noise_var", noise_var);
+    check_int_range("psk_order", M, 2, 1 << 16);
+    const double t = std::sqrt(2.0) * std::sin(pi / M) * alpha / std::sqrt(noise_var);
+    const double q = q_function(t);
+    return { q, std::min(1.0, 2.0 * q) };
+}
+
+rvec to_real(const cvec& x)
+{
+    rvec r(2 * x.size());
+    r.head(x.size()) = x.real();
+    r.tail(x.size()) = x.imag();
+    return r;
+}
+
+cvec to_complex(const rvec& xt)
+{
+    const Eigen::Index n = xt.size() / 2;
+    cvec x(n);
+    for (Eigen::Index i = 0; i < n; ++i)
+        x[i] = cdouble(xt[i], xt[n + i]);
+    return x;
+}
+
+} // namespace core
+} // namespace isac
+} // namespace gr

@@ -1,0 +1,64 @@
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/***********************************************************************************/
+/* Hand-written binding: the hash below is 0, so GR_PYBIND_MAKE_OOT never tries   */
+/* to regenerate it. Keep it in step with include/gnuradio/isac/ci_precoder.h      */
+/* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
+/* BINDTOOL_USE_PYGCCXML(0)                                                        */
+/* BINDTOOL_HEADER_FILE(ci_precoder.h)                                             */
+/* BINDTOOL_HEADER_FILE_HASH(0)                                                    */
+/***********************************************************************************/
+
+#include <pybind11/complex.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+namespace py = pybind11;
+
+#include <gnuradio/isac/ci_precoder.h>
+
+void bind_ci_precoder(py::module& m)
+{
+    using ci_precoder = gr::isac::ci_precoder;
+
+    py::class_<ci_precoder, gr::sync_block, gr::block, gr::basic_block,
+               std::shared_ptr<ci_precoder>>(m, "ci_precoder", R"doc(
+Constructive-interference safe-margin symbol-level precoder for 1-bit DACs
+(seed 000, spec 3). In: vectors of n_users PSK symbols. Out: vectors of n_tx x.
+
+mode "qos": max radar QSCNR s.t. every safe margin >= sqrt(Gamma noise_var).
+mode "qod": max min safe margin s.t. QSCNR >= chi. dac "1bit" or "inf".
+solver "realtime" (heuristic, certified gap), "exact" (branch and bound) or
+"lut" (per-channel table over all M^U symbol vectors, built in the background).
+Channel through set_channel(H) (n_users x n_tx, y = H x + n) or the "csi" port
+(dict H/rows/cols/offset). Zeros until a channel is known. Infeasible QoS
+snapshots get the max-min margin design and an "isac_infeasible" tag. Stats
+dict on the "stats" port every stats_interval vectors.)doc")
+        .def(py::init(&ci_precoder::make),
+             py::arg("n_tx"),
+             py::arg("n_users"),
+             py::arg("psk_order"),
+             py::arg("power"),
+             py::arg("noise_var"),
+             py::arg("gamma_db"),
+             py::arg("target_deg"),
+             py::arg("clutter_deg"),
+             py::arg("snr_r_db"),
+             py::arg("cnr_db"),
+             py::arg("n_rx"),
+             py::arg("mode") = "qos",
+             py::arg("chi_db") = 10.0f,
+             py::arg("dac") = "1bit",
+             py::arg("solver") = "realtime",
+             py::arg("max_iter") = 10,
+             py::arg("stats_interval") = 1000)
+        .def("set_channel", &ci_precoder::set_channel, py::arg("H"))
+        .def("has_channel", &ci_precoder::has_channel)
+        .def("lut_ready", &ci_precoder::lut_ready)
+        .def("last_stats", &ci_precoder::last_stats)
+        .def("infeasible_count", &ci_precoder::infeasible_count)
+        .def("bad_symbol_count", &ci_precoder::bad_symbol_count);
+}

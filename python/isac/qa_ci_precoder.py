@@ -1,0 +1,327 @@
+#!/usr/bin/python3
+#
+# Copyright 2026 gr-isac authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+"""ci_precoder and isac.core.ci_design against independent numpy references:
+the safe margin from its definition, the dense QSCNR with an explicit N_R x N_R
+inverse, Theorem-2 SER bounds by Monte-Carlo, and the channel/offset/stats
+message behaviour of the block (spec 3, 8.1)."""
+
+import numpy as np
+import pmt
+from gnuradio import blocks, gr, gr_unittest
+
+try:
+    from gnuradio import isac
+except ImportError:
+    import os
+    import sys
+    dirname, filename = os.path.split(os.path.abspath(__file__))
+    sys.path.append(os.path.join(dirname, "bindings"))
+    from gnuradio import isac
+
+# seed-000 defaults (spec 8.1); SNR_C = E/sigma_C^2 = 5 dB, Gamma = 5 dB
+E = 1.0
+SIGMA2 = 10 ** (-0.5)
+GAMMA_DB = 5.0
+M = 8
+RADAR = dict(target_deg=10.0, clutter_deg=[-50.0, 30.0], snr_r_db=15.0, cnr_db=[30.0, 30.0])
+
+
+def rand_H(rng, U, N):
+    return (rng.standard_normal((U, N)) + 1j * rng.standard_normal((U, N))) / np.sqrt(2)
+
+
+def psk(k):
+    return np.exp(2j * np.pi * np.asarray(k) / M)
+
+
+def np_margins(H, s, x, m=M):
+    # spec 3.1: z_u = e^{-j angle s_u} h_u^H x, alpha = Re z - cot(pi/M) |Im z|
+    z = np.exp(-1j * np.angle(s)) * (H @ x)
+    return z.real - (1 / np.tan(np.pi / m)) * np.abs(z.imag)
+
+
+def steer(n, deg):
+    return np.exp(-1j * np.pi * np.arange(n) * np.sin(np.deg2rad(deg))) / np.sqrt(n)
+
+
+def dense_qscnr(x, n_rx=128):
+    # spec 3.2 with the N_R x N_R matrix formed explicitly (independent of Woodbury)
+    n = x.size
+    mu = 2 / np.pi * 10 ** 1.5
+    Mx = np.eye(n_rx, dtype=complex)
+    for th, cnr in zip(RADAR["clutter_deg"], RADAR["cnr_db"]):
+        cq = steer(n, th) @ x
+        gr_ = steer(n_rx, th)
+        Mx += (2 / np.pi) * 10 ** (cnr / 10) * abs(cq) ** 2 * np.outer(gr_, gr_.conj())
+    c0 = steer(n, RADAR["target_deg"]) @ x
+    g0 = steer(n_rx, RADAR["target_deg"])
+    return mu * abs(c0) ** 2 * np.real(g0.conj() @ np.linalg.solve(Mx, g0))
+
+
+def make_block(n_tx, n_users, gamma_db=GAMMA_DB, **kw):
+    args = dict(n_tx=n_tx, n_users=n_users, psk_order=M, power=E, noise_var=SIGMA2,
+                gamma_db=gamma_db, n_rx=128, **RADAR)
+    args.update(kw)
+    return isac.ci_precoder(**args)
+
+
+def make_core(n_tx, n_users, gamma_db=GAMMA_DB, **kw):
+    args = dict(psk_order=M, power=E, noise_var=SIGMA2, gamma_db=gamma_db, n_rx=128, **RADAR)
+    args.update(kw)
+    return isac.core.ci_solver(n_tx, n_users, **args)
+
+
+class qa_ci_precoder(gr_unittest.TestCase):
+
+    def setUp(self):
+        self.tb = gr.top_block()
+        self.rng = np.random.default_rng(2026)
+
+    def tearDown(self):
+        self.tb = None
+
+    def run_block(self, blk, syms, n_users, n_tx, tags=False):
+        src = blocks.vector_source_c(syms.ravel().tolist(), False, n_users)
+        snk = blocks.vector_sink_c(n_tx)
+        self.tb.connect(src, blk, snk)
+        self.tb.run()
+        y = np.array(snk.data(), dtype=np.complex128).reshape(-1, n_tx)
+        return (y, snk.tags()) if tags else y
+
+    def test_001_design_invariants(self):
+        # alphabet, ||x||^2 = E, margins >= lambda, monotone QSCNR, QSCNR = dense formula
+        lam = np.sqrt(10 ** (GAMMA_DB / 10) * SIGMA2)
+        c = np.sqrt(E / (2 * 32))
+        for trial in range(6):
+            H = rand_H(self.rng, 4, 32)
+            s = psk(self.rng.integers(0, M, 4))
+            r = isac.core.ci_design(H, s, psk_order=M, power=E, noise_var=SIGMA2,
+                                    gamma_db=GAMMA_DB, tol=0.0, **RADAR)
+            x = np.asarray(r["x"])
+            self.assertTrue(r["feasible"])
+            np.testing.assert_allclose(np.abs(x.real), c, rtol=1e-12)
+            np.testing.assert_allclose(np.abs(x.imag), c, rtol=1e-12)
+            self.assertAlmostEqual(np.sum(np.abs(x) ** 2), E, places=12)
+            a = np_margins(H, s, x)
+            np.testing.assert_allclose(np.asarray(r["margins"]), a, rtol=1e-9, atol=1e-12)
+            self.assertGreaterEqual(a.min(), lam * (1 - 1e-9))
+            tr = np.asarray(r["trace"])
+            self.assertTrue(np.all(np.diff(tr) >= -1e-12 * tr[:-1]))
+            self.assertAlmostEqual(r["qscnr"], dense_qscnr(x), delta=1e-9 * r["qscnr"])
+            self.assertGreaterEqual(r["lp_bound"], r["step_value"] * (1 - 1e-12))
+            # distortionless filter: u^H g_R0 c_0 = 1
+            u = np.asarray(r["u"])
+            c0 = steer(32, 10.0) @ x
+            self.assertAlmostEqual(abs(np.vdot(u, steer(128, 10.0)) * c0 - 1), 0, places=9)
+
+    def test_002_ser_inside_theorem2_bounds(self):
+        # Monte-Carlo SER at SNR_C = 5 dB from decisions on y_u = h_u^H x + n against the
+        # Theorem-2 bounds averaged over the same designs (seed 000 Fig. 9)
+        n_designs, n_noise = 40, 4000
+        prev = 1.0
+        for N in (16, 32, 64, 128):
+            S = make_core(N, 4)
+            lo_b = up_b = err = tot = 0.0
+            for d in range(n_designs):
+                H = rand_H(self.rng, 4, N)
+                S.set_channel(H)
+                k = self.rng.integers(0, M, 4)
+                r = S.solve_indices(k.tolist())
+                x = np.asarray(r["x"])
+                for a in np.asarray(r["margins"]):
+                    lo, up = isac.core.sep_bounds(a, SIGMA2, M)
+                    lo_b += lo
+                    up_b += up
+                y = (H @ x)[:, None] + np.sqrt(SIGMA2 / 2) * (
+                    self.rng.standard_normal((4, n_noise)) +
+                    1j * self.rng.standard_normal((4, n_noise)))
+                dec = np.mod(np.round(np.angle(y) / (2 * np.pi / M)), M).astype(int)
+                err += np.sum(dec != k[:, None])
+                tot += dec.size
+            ser = err / tot
+            lo_b /= 4 * n_designs
+            up_b /= 4 * n_designs
+            # binomial slack of 4 sigma at the bound (trials are not all independent designs,
+            # so the slack uses the design count as a floor)
+            slack = 4 * np.sqrt(max(up_b, 1e-6) / (4 * n_designs))
+            self.assertGreaterEqual(ser, lo_b - slack, f"N_T={N}: SER {ser} < lower {lo_b}")
+            self.assertLessEqual(ser, up_b + slack, f"N_T={N}: SER {ser} > upper {up_b}")
+            self.assertLessEqual(ser, prev + slack)  # decreasing with N_T
+            prev = ser
+
+    def test_003_block_equals_core_and_snapping(self):
+        N, U = 16, 2
+        H = rand_H(self.rng, U, N)
+        k = self.rng.integers(0, M, (20, U))
+        # perturbed symbols (amplitude and a small phase error) snap to the same points
+        syms = psk(k) * 1.3 * np.exp(0.1j)
+        blk = make_block(N, U, gamma_db=0.0)
+        blk.set_channel(H.astype(np.complex64).tolist())
+        y = self.run_block(blk, syms.astype(np.complex64), U, N)
+        S = make_core(N, U, gamma_db=0.0)
+        S.set_channel(H.astype(np.complex64).astype(np.complex128))
+        for i in range(len(k)):
+            ref = np.asarray(S.solve_indices(k[i].tolist())["x"])
+            np.testing.assert_allclose(y[i], ref, atol=1e-6)
+
+    def test_004_zeros_until_channel_then_offset_switch(self):
+        N, U = 16, 2
+        H1, H2 = rand_H(self.rng, U, N), rand_H(self.rng, U, N)
+        k = self.rng.integers(0, M, (60, U))
+        blk = make_block(N, U, gamma_db=0.0)
+        # H1 from item 10, H2 exactly from item 37; messages are handled before work()
+        blk._post(pmt.intern("csi"), self.csi(H2, 37))
+        blk._post(pmt.intern("csi"), self.csi(H1, 10))
+        y = self.run_block(blk, psk(k).astype(np.complex64), U, N)
+        np.testing.assert_array_equal(y[:10], 0)
+        for H, rng_ in ((H1, range(10, 37)), (H2, range(37, 60))):
+            S = make_core(N, U, gamma_db=0.0)
+            S.set_channel(H.astype(np.complex64).astype(np.complex128))
+            for i in rng_:
+                ref = np.asarray(S.solve_indices(k[i].tolist())["x"])
+                np.testing.assert_allclose(y[i], ref, atol=1e-6, err_msg=f"item {i}")
+
+    @staticmethod
+    def csi(H, offset=None, rows=None, cols=None, nan=False):
+        v = H.astype(np.complex64).ravel()
+        if nan:
+            v[3] = np.nan
+        d = pmt.make_dict()
+        d = pmt.dict_add(d, pmt.intern("H"), pmt.init_c32vector(v.size, v.tolist()))
+        d = pmt.dict_add(d, pmt.intern("rows"), pmt.from_long(rows or H.shape[0]))
+        d = pmt.dict_add(d, pmt.intern("cols"), pmt.from_long(cols or H.shape[1]))
+        if offset is not None:
+            d = pmt.dict_add(d, pmt.intern("offset"), pmt.from_uint64(offset))
+        return d
+
+    def test_005_bad_csi_ignored(self):
+        N, U = 16, 2
+        H = rand_H(self.rng, U, N)
+        k = self.rng.integers(0, M, (8, U))
+        blk = make_block(N, U, gamma_db=0.0)
+        blk._post(pmt.intern("csi"), self.csi(H))
+        blk._post(pmt.intern("csi"), self.csi(rand_H(self.rng, U + 1, N)))  # wrong rows
+        blk._post(pmt.intern("csi"), self.csi(rand_H(self.rng, U, N), nan=True))
+        blk._post(pmt.intern("csi"), pmt.intern("garbage"))
+        y = self.run_block(blk, psk(k).astype(np.complex64), U, N)
+        S = make_core(N, U, gamma_db=0.0)
+        S.set_channel(H.astype(np.complex64).astype(np.complex128))
+        for i in range(len(k)):
+            np.testing.assert_allclose(y[i], np.asarray(S.solve_indices(k[i].tolist())["x"]),
+                                       atol=1e-6)
+
+    def test_006_infeasible_tag_and_stats(self):
+        # Gamma = 30 dB is far beyond 8 antennas: every snapshot is infeasible
+        N, U, n = 8, 2, 12
+        H = rand_H(self.rng, U, N)
+        k = self.rng.integers(0, M, (n, U))
+        blk = make_block(N, U, gamma_db=30.0, stats_interval=n)
+        blk.set_channel(H.astype(np.complex64).tolist())
+        dbg = blocks.message_debug()
+        self.tb.msg_connect(blk, "stats", dbg, "store")
+        y, tags = self.run_block(blk, psk(k).astype(np.complex64), U, N, tags=True)
+        offs = sorted(t.offset for t in tags if pmt.symbol_to_string(t.key) == "isac_infeasible")
+        self.assertEqual(offs, list(range(n)))
+        self.assertEqual(blk.infeasible_count(), n)
+        # the fallback is the max-min margin design: compare with enumeration over 2^16 points
+        c = np.sqrt(E / (2 * N))
+        bits = ((np.arange(2 ** (2 * N))[:, None] >> np.arange(2 * N)) & 1) * 2 - 1
+        X = c * (bits[:, :N] + 1j * bits[:, N:])
+        for i in range(3):
+            s = psk(k[i])
+            best = np_margins(H, s, X.T).min(axis=0) if False else None
+            z = np.exp(-1j * np.angle(s))[:, None] * (H.astype(np.complex64).astype(complex) @ X.T)
+            alpha = z.real - (1 / np.tan(np.pi / M)) * np.abs(z.imag)
+            best = alpha.min(axis=0).max()
+            got = np_margins(H, s, y[i]).min()
+            self.assertLessEqual(got, best + 1e-6)
+            self.assertGreaterEqual(got, best - 0.1 * abs(best))
+        st = blk.last_stats()
+        self.assertTrue(pmt.is_dict(st))
+        get = lambda key: pmt.to_python(pmt.dict_ref(st, pmt.intern(key), pmt.PMT_NIL))
+        self.assertEqual(get("vectors"), n)
+        self.assertEqual(get("infeasible"), n)
+        self.assertGreater(get("vectors_per_s"), 0)
+        self.assertGreaterEqual(get("solve_time_max_us"), get("solve_time_mean_us"))
+        self.assertGreaterEqual(get("mm_iterations_mean"), 1)
+        self.assertLess(get("min_margin_ratio"), 1.0)
+        self.assertEqual(dbg.num_messages(), 1)
+
+    def test_007_nan_symbols_and_feasible_stats(self):
+        N, U = 32, 4
+        H = rand_H(self.rng, U, N)
+        syms = psk(self.rng.integers(0, M, (10, U))).astype(np.complex64)
+        syms[2, 1] = np.nan
+        syms[5, 0] = complex(np.inf, 0)
+        blk = make_block(N, U, stats_interval=10)
+        blk.set_channel(H.astype(np.complex64).tolist())
+        y = self.run_block(blk, syms, U, N)
+        self.assertTrue(np.all(np.isfinite(y)))
+        np.testing.assert_allclose(np.sum(np.abs(y) ** 2, axis=1), E, rtol=1e-5)
+        self.assertEqual(blk.bad_symbol_count(), 2)
+        st = blk.last_stats()
+        get = lambda key: pmt.to_python(pmt.dict_ref(st, pmt.intern(key), pmt.PMT_NIL))
+        self.assertEqual(get("bad_symbols"), 2)
+        self.assertEqual(get("infeasible"), 0)
+        self.assertGreaterEqual(get("min_margin_ratio"), 1 - 1e-6)
+        q = [dense_qscnr(v.astype(complex)) for v in y]
+        self.assertAlmostEqual(get("qscnr_db_mean"), np.mean(10 * np.log10(q)), delta=1e-3)
+        self.assertGreaterEqual(get("gap_max"), get("gap_mean"))
+
+    def test_008_lut_mode_valid_outputs(self):
+        # whether a vector comes from the table or from direct solving (while the
+        # table builds), it is a feasible alphabet design for its own symbols
+        N, U = 16, 2
+        H = rand_H(self.rng, U, N)
+        k = self.rng.integers(0, M, (30, U))
+        blk = make_block(N, U, gamma_db=0.0, solver="lut")
+        blk.set_channel(H.astype(np.complex64).tolist())
+        y = self.run_block(blk, psk(k).astype(np.complex64), U, N)
+        lam = np.sqrt(SIGMA2)
+        Hf = H.astype(np.complex64).astype(complex)
+        for i in range(len(k)):
+            self.assertGreaterEqual(np_margins(Hf, psk(k[i]), y[i]).min(), lam * (1 - 1e-5))
+            np.testing.assert_allclose(np.abs(y[i].real), np.sqrt(E / (2 * N)), rtol=1e-6)
+
+    def test_009_inf_dac_and_qod(self):
+        H = rand_H(self.rng, 4, 32)
+        s = psk(self.rng.integers(0, M, 4))
+        r1 = isac.core.ci_design(H, s, noise_var=SIGMA2, gamma_db=GAMMA_DB, **RADAR)
+        ri = isac.core.ci_design(H, s, noise_var=SIGMA2, gamma_db=GAMMA_DB, dac="inf", **RADAR)
+        self.assertAlmostEqual(np.sum(np.abs(np.asarray(ri["x"])) ** 2), E, places=9)
+        self.assertGreaterEqual(np.min(ri["margins"]), np.sqrt(10 ** 0.5 * SIGMA2) * (1 - 1e-6))
+        self.assertGreaterEqual(ri["qscnr"], r1["qscnr"] * (1 - 1e-3))
+        prev = np.inf
+        for chi in (0.0, 6.0, 10.0):
+            r = isac.core.ci_design(H, s, noise_var=10 ** -1.5, mode="qod", chi_db=chi, **RADAR)
+            self.assertTrue(r["feasible"])
+            self.assertGreaterEqual(r["qscnr"], 10 ** (chi / 10) * (1 - 1e-9))
+            self.assertLessEqual(np.min(r["margins"]), prev * 1.05)
+            prev = np.min(r["margins"])
+
+    def test_010_bad_parameters(self):
+        good = dict(n_tx=8, n_users=2, psk_order=8, power=1.0, noise_var=0.3, gamma_db=5.0,
+                    target_deg=10.0, clutter_deg=[-50.0], snr_r_db=15.0, cnr_db=[30.0],
+                    n_rx=16)
+        isac.ci_precoder(**good)
+        for key, val in (("n_users", 0), ("n_tx", 1), ("psk_order", 1), ("noise_var", 0.0),
+                         ("noise_var", float("nan")), ("power", -1.0), ("target_deg", 91.0),
+                         ("clutter_deg", [-95.0]), ("cnr_db", [30.0, 30.0]), ("n_rx", 0),
+                         ("mode", "max"), ("dac", "2bit"), ("solver", "fast"),
+                         ("max_iter", 0), ("gamma_db", float("inf"))):
+            args = dict(good)
+            args[key] = val
+            with self.assertRaises(ValueError, msg=f"{key}={val}"):
+                isac.ci_precoder(**args)
+        blk = isac.ci_precoder(**good)
+        with self.assertRaises(ValueError):
+            blk.set_channel([[1 + 0j] * 8])  # one row, two users
+        with self.assertRaises(ValueError):
+            blk.set_channel([[1 + 0j] * 7, [1 + 0j] * 8])
+
+
+if __name__ == "__main__":
+    gr_unittest.run(qa_ci_precoder)
