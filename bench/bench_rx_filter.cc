@@ -52,6 +52,41 @@ void BM_rx_filter(benchmark::State& st)
     st.SetLabel("vs BM_memcpy_inputs/" + std::to_string(n));
 }
 
+// The same with the projection kernel pinned, to show the automatic choice.
+void BM_rx_filter_gemm(benchmark::State& st)
+{
+    const int n = st.range(0);
+    rx_filter f(scene(n), adc_model::one_bit, 1e-2, 1.0, projection_kernel::gemm);
+    auto r = random_c(size_t(n) * batch, 1), x = random_c(size_t(n) * batch, 2);
+    std::vector<cfloat> z(batch);
+    std::vector<float> s(batch);
+    std::vector<snapshot_status> status(batch);
+    for (auto _ : st) {
+        f.process(r.data(), x.data(), batch, z.data(), s.data(), status.data());
+        benchmark::DoNotOptimize(z.data());
+        benchmark::ClobberMemory();
+    }
+    st.SetItemsProcessed(int64_t(st.iterations()) * batch);
+    st.SetLabel("vs BM_memcpy_inputs/" + std::to_string(n));
+}
+
+void BM_rx_filter_direct(benchmark::State& st)
+{
+    const int n = st.range(0);
+    rx_filter f(scene(n), adc_model::one_bit, 1e-2, 1.0, projection_kernel::direct);
+    auto r = random_c(size_t(n) * batch, 1), x = random_c(size_t(n) * batch, 2);
+    std::vector<cfloat> z(batch);
+    std::vector<float> s(batch);
+    std::vector<snapshot_status> status(batch);
+    for (auto _ : st) {
+        f.process(r.data(), x.data(), batch, z.data(), s.data(), status.data());
+        benchmark::DoNotOptimize(z.data());
+        benchmark::ClobberMemory();
+    }
+    st.SetItemsProcessed(int64_t(st.iterations()) * batch);
+    st.SetLabel("vs BM_memcpy_inputs/" + std::to_string(n));
+}
+
 // With the CPI terms written too (what the block does when cpi_len > 1).
 void BM_rx_filter_terms(benchmark::State& st)
 {
@@ -111,6 +146,8 @@ void BM_memcpy_inputs(benchmark::State& st)
 } // namespace
 
 BENCHMARK(BM_rx_filter)->Arg(16)->Arg(64)->Arg(128);
+BENCHMARK(BM_rx_filter_gemm)->Arg(16)->Arg(64)->Arg(128);
+BENCHMARK(BM_rx_filter_direct)->Arg(16)->Arg(64)->Arg(128);
 BENCHMARK(BM_rx_filter_terms)->Arg(16)->Arg(128);
 BENCHMARK(BM_explicit_filter)->Arg(16)->Arg(128);
 BENCHMARK(BM_memcpy_inputs)->Arg(16)->Arg(64)->Arg(128);

@@ -121,12 +121,18 @@ int doa_mle_impl::work(int noutput_items,
 
     for (int i = 0; i < noutput_items; ++i) {
         core::doa_result r;
-        {
+        try {
             // one consistent (noise_var, p_gauss, mode) per CPI
             std::lock_guard<std::mutex> lock(d_mutex);
             r = d_core.estimate(y + size_t(i) * d_cpi_len * d_n_rx,
                                 d_cpi_len,
                                 c ? c + size_t(i) * d_cpi_len : nullptr);
+        } catch (const std::exception& e) {
+            // the core rejects only what it cannot bound; a stream never stops for it
+            d_logger->warn("CPI estimate failed ({:s}); marked invalid", e.what());
+            r = core::doa_result();
+            r.theta_rad = r.beta_abs = r.snr_est = r.crb_rad2 =
+                std::numeric_limits<double>::quiet_NaN();
         }
         const uint64_t idx = d_cpi.fetch_add(1);
         if (!r.valid) {

@@ -49,9 +49,11 @@ core::radar_scene one_bit_rx_filter_impl::make_scene(const params& p)
 std::unique_ptr<one_bit_rx_filter_impl::state> one_bit_rx_filter_impl::build(const params& p)
 {
     const core::radar_scene scene = make_scene(p);
+    core::check_positive_finite("threshold_scale", p.threshold_scale);
     return std::unique_ptr<state>(new state{
         core::rx_filter(scene, p.adc, p.pfa, p.noise_var),
-        core::cpi_integrator(scene, p.adc, p.pfa, p.noise_var, p.cpi_len) });
+        core::cpi_integrator(scene, p.adc, p.pfa, p.noise_var, p.cpi_len),
+        float(1.0 / p.threshold_scale) });
 }
 
 one_bit_rx_filter::sptr one_bit_rx_filter::make(int n_tx,
@@ -63,14 +65,16 @@ one_bit_rx_filter::sptr one_bit_rx_filter::make(int n_tx,
                                                 double radar_noise_var,
                                                 double pfa,
                                                 const std::string& adc,
-                                                int cpi_len)
+                                                int cpi_len,
+                                                double threshold_scale)
 {
     // Validate everything before the io_signatures are built, so the error names our parameter.
     core::check_int_range("cpi_len", cpi_len, 1, 1 << 24);
     const one_bit_rx_filter_impl::params p{ n_tx,   n_rx,   target_deg,
                                             clutter_deg, snr_r_db, cnr_db,
                                             radar_noise_var, pfa,
-                                            core::parse_adc_model("adc", adc), cpi_len };
+                                            core::parse_adc_model("adc", adc), cpi_len,
+                                            threshold_scale };
     auto s = one_bit_rx_filter_impl::build(p);
     return gnuradio::make_block_sptr<one_bit_rx_filter_impl>(p, std::move(s));
 }
@@ -120,6 +124,7 @@ ISAC_SETTER(cnr_db, cnr_db, const std::vector<double>&)
 ISAC_SETTER(snr_r_db, snr_r_db, double)
 ISAC_SETTER(pfa, pfa, double)
 ISAC_SETTER(radar_noise_var, noise_var, double)
+ISAC_SETTER(threshold_scale, threshold_scale, double)
 #undef ISAC_SETTER
 
 void one_bit_rx_filter_impl::set_clutter(const std::vector<double>& clutter_deg,
@@ -164,6 +169,11 @@ double one_bit_rx_filter_impl::radar_noise_var() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_params.noise_var;
+}
+double one_bit_rx_filter_impl::threshold_scale() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_params.threshold_scale;
 }
 std::string one_bit_rx_filter_impl::adc() const
 {
@@ -239,9 +249,14 @@ void one_bit_rx_filter_impl::handle_set(const pmt::pmt_t& msg)
         any = true;
     } else if (bad())
         return;
+    if (dict_get_double(msg, "threshold_scale", d, why)) {
+        p.threshold_scale = d;
+        any = true;
+    } else if (bad())
+        return;
     if (!any) {
         d_logger->warn("set: no known key (target_deg, clutter_deg, cnr_db, snr_r_db, pfa, "
-                       "radar_noise_var); ignored");
+                       "radar_noise_var, threshold_scale); ignored");
         return;
     }
     try {
@@ -299,7 +314,9 @@ int one_bit_rx_filter_impl::work(int noutput_items,
                 stat[l] = float(s);
         }
     }
+    const float inv_scale = d_state->inv_scale;
     for (int l = 0; l < n; ++l) {
+        stat[l] *= inv_scale;
         if (stat[l] >= 1.0f) {
             ++detections;
             const pmt::pmt_t v = pmt::from_double(stat[l]);

@@ -29,11 +29,13 @@ public:
         double pfa;
         core::adc_model adc;
         int cpi_len;
+        double threshold_scale;
     };
     //! What work() runs: rebuilt as a whole by every parameter change.
     struct state {
         core::rx_filter filt;
         core::cpi_integrator cpi;
+        float inv_scale; // 1 / threshold_scale
     };
 
     //! Validates every parameter (param_error naming it) and builds the kernel.
@@ -56,6 +58,8 @@ public:
     double pfa() const override;
     void set_radar_noise_var(double v) override;
     double radar_noise_var() const override;
+    void set_threshold_scale(double v) override;
+    double threshold_scale() const override;
     std::string adc() const override;
     int cpi_len() const override { return d_cpi_len; }
     double expected_metric(const std::vector<gr_complex>& x) const override;

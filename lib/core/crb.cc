@@ -241,6 +241,38 @@ std::pair<double, double> crb_upa(int n_th,
     return { crb_th, crb_ph };
 }
 
+std::pair<double, double> crb_upa_exact(int n_th,
+                                        int n_tv,
+                                        int n_rh,
+                                        int n_rv,
+                                        double th,
+                                        double ph,
+                                        const cmat& R_x,
+                                        double alpha_abs,
+                                        int L,
+                                        double noise_var)
+{
+    if (!(std::isfinite(alpha_abs) && alpha_abs >= 0.0))
+        throw_param("alpha_abs", std::to_string(alpha_abs), "finite and >= 0");
+    if (!R_x.allFinite())
+        throw_param("R_x", "non-finite", "finite entries");
+    // steering.h validates the sizes and angles
+    const cvec a = upa_steering(n_th, n_tv, th, ph), b = upa_steering(n_rh, n_rv, th, ph);
+    const cvec at = upa_steering_dtheta(n_th, n_tv, th, ph), ap = upa_steering_dphi(n_th, n_tv, th, ph);
+    const cvec bt = upa_steering_dtheta(n_rh, n_rv, th, ph), bp = upa_steering_dphi(n_rh, n_rv, th, ph);
+    const cmat G = b * a.adjoint();
+    const cmat Gt = bt * a.adjoint() + b * at.adjoint();
+    const cmat Gp = bp * a.adjoint() + b * ap.adjoint();
+    if (alpha_abs == 0.0)
+        return { inf, inf };
+    const rmat F = monostatic_fim(G, { Gt, Gp }, R_x, cdouble(alpha_abs), L, noise_var);
+    Eigen::FullPivLU<rmat> lu(F);
+    if (!lu.isInvertible())
+        return { inf, inf }; // no power towards the target: nothing identifiable
+    const rmat Fi = lu.inverse();
+    return { Fi(0, 0), Fi(1, 1) };
+}
+
 } // namespace core
 } // namespace isac
 } // namespace gr

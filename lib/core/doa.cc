@@ -132,7 +132,9 @@ void doa_mle_core::configure(doa_mode mode, double p_gauss)
 double doa_mle_core::mixed_objective(double J, cdouble g) const
 {
     // ln f(theta, beta_hat(theta)) of spec 6.3 (49) with the closed-form
-    // det/inverse; J = b^H Rhat b, g = b^H z, Nb = ||b||^2.
+    // det/inverse, less its theta-independent part -L (N-1) ln s2 - sum||y||^2/s2
+    // (kept out so the single-precision grid values stay small);
+    // J = b^H Rhat b, g = b^H z, Nb = ||b||^2.
     const double s2 = d_noise_var;
     const double Nb = double(d_n) * (d_conv.normalize ? 1.0 / d_n : 1.0);
     const double pD = d_Ec / d_L;
@@ -141,10 +143,22 @@ double doa_mle_core::mixed_objective(double J, cdouble g) const
     const double re = ba * std::abs(g); // Re(conj(beta) g) with arg beta = arg g
     const double cb = ba2 * d_p_gauss;
     const double den = s2 + cb * Nb;
-    const double e2 = d_tr - 2.0 * re + ba2 * Nb * d_Ec;
+    const double e2 = -2.0 * re + ba2 * Nb * d_Ec; // sum_t ||e_t||^2 - sum_t ||y_t||^2
     const double be2 = d_L * J - 2.0 * Nb * re + ba2 * Nb * Nb * d_Ec;
     const double quad = (e2 - cb / den * be2) / s2;
-    return -d_L * ((d_n - 1) * std::log(s2) + std::log(den)) - quad;
+    return -d_L * std::log(den) - quad;
+}
+
+double doa_mle_core::bartlett_at(const cvec& b) const
+{
+    // b^H R b = |b_0|^2 (r_0 + 2 Re sum_d r_d e^{jkd}), e^{jkd} = conj(b_0) b_d/|b_0|^2
+    // for any ULA convention: O(N) instead of O(N^2).
+    const double s0 = std::norm(b[0]);
+    const cdouble u = std::conj(b[0]) / s0;
+    double acc = 0.0;
+    for (int d = 1; d < d_n; ++d)
+        acc += std::real(d_r[d] * (u * b[d]));
+    return s0 * (d_r[0].real() + 2.0 * acc);
 }
 
 double doa_mle_core::objective(double theta) const
@@ -152,7 +166,7 @@ double doa_mle_core::objective(double theta) const
     const cvec b = ula_steering(d_n, theta, d_conv);
     if (d_mode == doa_mode::known)
         return std::norm(b.dot(d_z)) / (b.squaredNorm() * d_Ec);
-    const double J = std::real(b.dot(d_R * b));
+    const double J = bartlett_at(b);
     return d_mode == doa_mode::gaussian ? J : mixed_objective(J, b.dot(d_z));
 }
 
@@ -175,26 +189,24 @@ doa_result doa_mle_core::estimate(const cfloat* Yp, int L, const cfloat* cp)
     const bool need_c = d_mode != doa_mode::gaussian;
     if (need_c && cp == nullptr)
         throw_param("c", "null", "the known reference (known/mixed modes)");
-    doa_result bad;
-    bad.theta_rad = nan_v;
-    bad.beta = nan_v;
-    bad.beta_abs = nan_v;
-    bad.snr_est = nan_v;
-    bad.crb_rad2 = nan_v;
-    bad.objective = nan_v;
+    const doa_result bad = invalid_result();
     if (!all_finite(Yp, size_t(d_n) * L) || (need_c && !all_finite(cp, L)))
         return bad;
 
     d_L = L;
     Eigen::Map<const cmatf> Y(Yp, d_n, L);
     if (d_mode != doa_mode::known) {
-        // Only the lower triangle is formed (half the GEMM); the double copy
-        // used by the continuous objective is completed Hermitian.
+        // Only the lower triangle is formed (half the GEMM); its diagonal sums
+        // (in double) feed both the grid GEMV and the continuous objective.
         d_Rf.setZero(d_n, d_n);
         d_Rf.selfadjointView<Eigen::Lower>().rankUpdate(Y, 1.0f / float(L));
-        d_R = d_Rf.cast<cdouble>();
-        d_R.triangularView<Eigen::StrictlyUpper>() = d_R.adjoint();
-        d_tr = L * std::real(d_R.trace());
+        d_r.resize(d_n);
+        for (int d = 0; d < d_n; ++d) {
+            cdouble r = 0.0; // r_d = sum_m R(m, m+d) = sum_m conj(R(m+d, m))
+            for (int m = 0; m + d < d_n; ++m)
+                r += std::conj(cdouble(d_Rf(m + d, m)));
+            d_r[d] = r;
+        }
     }
     if (need_c) {
         Eigen::Map<const cvecf> c(cp, L);
@@ -202,21 +214,20 @@ doa_result doa_mle_core::estimate(const cfloat* Yp, int L, const cfloat* cp)
         d_z = (Y * c.conjugate()).cast<cdouble>();
         if (!(d_Ec > 0.0) && d_mode == doa_mode::known)
             return bad; // no reference energy: nothing to correlate with
+        if (!std::isfinite(d_Ec) || !d_z.allFinite())
+            return bad; // finite samples whose products overflow single precision
     }
+    if (d_mode != doa_mode::known && !d_r.allFinite())
+        return bad;
 
     const int M = static_cast<int>(d_grid.size());
     // Bartlett spectrum b^H Rhat b = s0 (r_0 + 2 sum_d Re(r_d e^{jkd})) from the
     // N-1 lag sums r_d = sum_m R_{m,m+d}: O(N) per grid angle instead of O(N^2).
     auto bartlett = [&](Eigen::VectorXf& out) {
-        double r0 = 0.0;
-        for (int m = 0; m < d_n; ++m)
-            r0 += d_Rf(m, m).real();
+        const double r0 = d_r[0].real();
         for (int d = 1; d < d_n; ++d) {
-            cfloat r = 0.0f; // r_d = sum_m R(m, m+d) = sum_m conj(R(m+d, m))
-            for (int m = 0; m + d < d_n; ++m)
-                r += std::conj(d_Rf(m + d, m));
-            d_lags[d - 1] = r.real();
-            d_lags[d_n - 1 + d - 1] = -r.imag();
+            d_lags[d - 1] = float(d_r[d].real());
+            d_lags[d_n - 1 + d - 1] = float(-d_r[d].imag());
         }
         const float s0 = float(d_conv.normalize ? 1.0 / d_n : 1.0);
         out.noalias() = d_lag_table * d_lags;
@@ -254,9 +265,11 @@ doa_result doa_mle_core::estimate(const cfloat* Yp, int L, const cfloat* cp)
     if (d_refine == doa_refine::newton && M > 1) {
         double t = theta;
         for (int it = 0; it < newton_iters; ++it) {
+            if (t + fd_h > pi / 2 || t - fd_h < -pi / 2)
+                break; // no symmetric difference at endfire: keep the parabola
             const double f0 = objective(t);
-            const double fp = objective(std::min(t + fd_h, pi / 2));
-            const double fm = objective(std::max(t - fd_h, -pi / 2));
+            const double fp = objective(t + fd_h);
+            const double fm = objective(t - fd_h);
             const double d1 = (fp - fm) / (2.0 * fd_h);
             const double d2 = (fp - 2.0 * f0 + fm) / (fd_h * fd_h);
             if (!(d2 < 0.0))
@@ -278,8 +291,22 @@ doa_result doa_mle_core::estimate(const cfloat* Yp, int L, const cfloat* cp)
     return finish(theta, m);
 }
 
+doa_result doa_mle_core::invalid_result()
+{
+    doa_result bad;
+    bad.theta_rad = nan_v;
+    bad.beta = nan_v;
+    bad.beta_abs = nan_v;
+    bad.snr_est = nan_v;
+    bad.crb_rad2 = nan_v;
+    bad.objective = nan_v;
+    return bad;
+}
+
 doa_result doa_mle_core::finish(double theta, int grid_index)
 {
+    if (!std::isfinite(theta))
+        return invalid_result();
     doa_result r;
     r.valid = true;
     r.grid_index = grid_index;
@@ -287,7 +314,7 @@ doa_result doa_mle_core::finish(double theta, int grid_index)
     const cvec b = ula_steering(d_n, theta, d_conv);
     const cvec bd = ula_steering_derivative(d_n, theta, d_conv);
     const double Nb = b.squaredNorm();
-    const double J = d_mode == doa_mode::known ? 0.0 : std::real(b.dot(d_R * b));
+    const double J = d_mode == doa_mode::known ? 0.0 : bartlett_at(b);
     const double s2 = d_noise_var;
     r.objective = objective(theta);
     switch (d_mode) {
@@ -296,6 +323,8 @@ doa_result doa_mle_core::finish(double theta, int grid_index)
         r.beta_abs = std::sqrt(std::max(0.0, J - Nb * s2) / (Nb * Nb * p));
         r.beta = r.beta_abs;
         r.snr_est = r.beta_abs * r.beta_abs * Nb * p / s2;
+        if (!std::isfinite(r.beta_abs))
+            return invalid_result();
         r.crb_rad2 = crb_gaussian(b, bd, r.beta_abs, p, d_L, s2);
         break;
     }
@@ -304,6 +333,8 @@ doa_result doa_mle_core::finish(double theta, int grid_index)
         r.beta_abs = std::abs(r.beta);
         const double pD = d_Ec / d_L;
         r.snr_est = r.beta_abs * r.beta_abs * Nb * pD / s2;
+        if (!std::isfinite(r.beta_abs))
+            return invalid_result();
         r.crb_rad2 = crb_deterministic(b, bd, r.beta_abs, pD, d_L, s2);
         break;
     }
@@ -313,6 +344,8 @@ doa_result doa_mle_core::finish(double theta, int grid_index)
         r.beta_abs = std::sqrt(std::max(0.0, J - Nb * s2) / (Nb * Nb * (d_p_gauss + pD)));
         r.beta = std::abs(g) > 0.0 ? r.beta_abs * g / std::abs(g) : cdouble(r.beta_abs);
         r.snr_est = r.beta_abs * r.beta_abs * Nb * (pD + d_p_gauss) / s2;
+        if (!std::isfinite(r.beta_abs))
+            return invalid_result();
         r.crb_rad2 = crb_mixed(b, bd, r.beta_abs, pD, d_p_gauss, d_L, s2);
         break;
     }

@@ -229,7 +229,24 @@ public:
             const auto cf = crb_upa(th_, tv, rh, rv, th, ph, xi, rho, std::abs(alpha), L, s2);
             CPPUNIT_ASSERT_DOUBLES_EQUAL(Fi(0, 0), cf.first, 1e-8 * Fi(0, 0));
             CPPUNIT_ASSERT_DOUBLES_EQUAL(Fi(1, 1), cf.second, 1e-8 * Fi(1, 1));
+            const auto ex = crb_upa_exact(th_, tv, rh, rv, th, ph, R, std::abs(alpha), L, s2);
+            CPPUNIT_ASSERT_DOUBLES_EQUAL(cf.first, ex.first, 1e-8 * cf.first);
+            CPPUNIT_ASSERT_DOUBLES_EQUAL(cf.second, ex.second, 1e-8 * cf.second);
         }
+        // seed 001 Fig. 2: a beam misaligned by eps degrades the CRLB, slowly
+        const double th = pi / 8, ph = pi / 4;
+        const cvec a = upa_steering(5, 5, th, ph);
+        double prev = 0.0;
+        for (double eps_deg : { 0.0, 2.0, 5.0, 10.0 }) {
+            const cvec v = upa_steering(5, 5, th + deg2rad(eps_deg), ph + deg2rad(eps_deg));
+            const cmat R = 0.1 * cmat::Identity(25, 25) + 0.9 * v * v.adjoint();
+            const double c = crb_upa_exact(5, 5, 5, 5, th, ph, R, 1.0, 30, 1.0).first;
+            CPPUNIT_ASSERT(c >= prev * (1 - 1e-12));
+            prev = c;
+        }
+        const cmat R0 = 0.1 * cmat::Identity(25, 25) + 0.9 * a * a.adjoint();
+        const double c0 = crb_upa_exact(5, 5, 5, 5, th, ph, R0, 1.0, 30, 1.0).first;
+        CPPUNIT_ASSERT(prev > c0 && prev < 100.0 * c0);
     }
 
     void test_bad_input()

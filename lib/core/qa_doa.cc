@@ -156,6 +156,13 @@ public:
         CPPUNIT_ASSERT_EQUAL(good.theta_rad, again.theta_rad);
         // a zero reference gives nothing to correlate with
         CPPUNIT_ASSERT(!est.estimate(Y, cvec::Zero(L)).valid);
+        // finite samples whose products overflow single precision: invalid, no throw
+        const cmat Yhuge = Y * 1e30;
+        for (auto mode : { doa_mode::gaussian, doa_mode::known, doa_mode::mixed }) {
+            doa_mle_core e2(n, -pi / 2, pi / 2, deg2rad(0.5), 0.01, mode, 1.0);
+            CPPUNIT_ASSERT(!e2.estimate(Yhuge, c * 1e30).valid);
+            CPPUNIT_ASSERT(e2.estimate(Y, c).valid);
+        }
     }
 
     void test_upa_2d()

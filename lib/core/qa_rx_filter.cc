@@ -40,7 +40,14 @@ class qa_rx_filter : public CppUnit::TestFixture
     void check_scene(const radar_scene& s, adc_model m, double pfa, double nv, int n)
     {
         cmatf R = rand_mat(s.n_rx(), n), X = rand_mat(s.n_tx(), n);
-        rx_filter f(s, m, pfa, nv);
+        for (auto kern : { projection_kernel::gemm, projection_kernel::direct })
+            check_kernel(s, m, pfa, nv, n, R, X, kern);
+    }
+
+    void check_kernel(const radar_scene& s, adc_model m, double pfa, double nv, int n,
+                      const cmatf& R, const cmatf& X, projection_kernel kern)
+    {
+        rx_filter f(s, m, pfa, nv, kern);
         std::vector<cfloat> z(n);
         std::vector<float> st(n);
         std::vector<snapshot_status> status(n);
@@ -77,6 +84,10 @@ public:
         check_scene(s, adc_model::ideal, 1e-3, 0.5, 300);
         radar_scene s3(8, 32, deg2rad(-5), { deg2rad(40), deg2rad(-60), deg2rad(15) }, 10.0, { 100.0, 30.0, 0.0 });
         check_scene(s3, adc_model::one_bit, 1e-4, 1.0, 50);
+        // Q = 1 (4 projection rows) and N = 70 (2N not a multiple of 16, automatic = direct)
+        radar_scene s1(70, 66, deg2rad(-30), { deg2rad(20) }, 10.0, { 300.0 });
+        check_scene(s1, adc_model::ideal, 1e-2, 1.0, 40);
+        check_scene(s1, adc_model::one_bit, 1e-2, 1.0, 40);
     }
 
     void test_clutter_free()

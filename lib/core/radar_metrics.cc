@@ -81,7 +81,7 @@ double radar_scene::solve_into(
     cdouble* L = ws;
     cdouble* d = ws + Q * Q;
     for (int q = 0; q < Q; ++q)
-        d[q] = std::sqrt(weight(m, q + 1)) * std::abs(c[q + 1]);
+        d[q] = std::sqrt(weight(m, q + 1) * std::norm(c[q + 1]));
     // S = I + D K D; only its lower triangle is read.
     for (int j = 0; j < Q; ++j)
         for (int i = j; i < Q; ++i)

@@ -135,6 +135,9 @@ class qa_doa_mle(gr_unittest.TestCase):
         self.assertAlmostEqual(cph / Fi[1, 1], 1.0, delta=1e-8)
         self.assertAlmostEqual(core.crb_upa_theta(nth, ntv, nrh, nrv, th, ph, xi, rho, al, L, s2),
                                cth, delta=1e-12 * cth)
+        eth, eph = core.crb_upa_exact(nth, ntv, nrh, nrv, th, ph, R, al, L, s2)
+        self.assertAlmostEqual(eth / Fi[0, 0], 1.0, delta=1e-8)
+        self.assertAlmostEqual(eph / Fi[1, 1], 1.0, delta=1e-8)
 
     # ------------------------------------------------------- Monte Carlo
     def mc(self, mode, trials, n=8, L=32, th0=23.737, beta=2.0 + 1.0j, s2=1.0, pG=1.0,
@@ -274,6 +277,41 @@ class qa_doa_mle(gr_unittest.TestCase):
         with self.assertRaises(ValueError):
             blk.set_p_gauss(-1.0)
         self.assertAlmostEqual(blk.p_gauss(), 2.0)
+
+    def test_024_set_p_gauss_switches_known_to_mixed(self):
+        # a block made with p_gauss = 0 (spec 6.1) and switched to 0.5 before
+        # running behaves exactly like the mixed estimator (spec 6.3)
+        n, L, ncpi = 8, 16, 3
+        Y, C = self.make_cpis(n, L, ncpi, [5.0, -25.0, 48.0], s2=0.5)
+        blk = isac.doa_mle(n, L, "known", -90, 90, 0.25, 0.5)
+        blk.set_p_gauss(0.5)
+        out, _ = self.run_block(blk, Y, C)
+        mixed = core.doa_mle_core(n, -90, 90, 0.25, 0.5, mode="mixed", p_gauss=0.5)
+        known = core.doa_mle_core(n, -90, 90, 0.25, 0.5, mode="known")
+        differs = False
+        for k in range(ncpi):
+            sl = slice(k * L, (k + 1) * L)
+            self.assertAlmostEqual(out[k], mixed.estimate(Y[sl].T, C[sl])["theta_deg"], delta=1e-4)
+            differs |= abs(out[k] - known.estimate(Y[sl].T, C[sl])["theta_deg"]) > 1e-3
+        self.assertTrue(differs)  # the two estimators are distinguishable on this data
+
+    def test_025_channel_normalised_convention(self):
+        # isac_channel's bistatic echo uses unit-norm seed-004 vectors:
+        # r = beta b~(rx) a~(tx)^H x + n, b~ = b/sqrt(n_rx). Feeding the block
+        # c_t = a~(tx)^H x_t gives the exact DoA and beta_abs = |beta|/sqrt(n_rx)
+        # (docs/doa_mle.md).
+        n_rx, n_tx, L, rx, tx, beta = 16, 8, 32, -12.34, 40.0, 0.8 * np.exp(0.7j)
+        kw = dict(sign=1, ref="center", normalize=True)
+        bt = core.ula_steering(n_rx, rx, **kw)
+        at = core.ula_steering(n_tx, tx, **kw)
+        X = cn(self.rng, n_tx, L)
+        c = at.conj() @ X
+        Y = beta * np.outer(bt, c)
+        blk = isac.doa_mle(n_rx, L, "known", -90, 90, 0.1, 1e-9)
+        out, msgs = self.run_block(blk, Y.T, c)
+        self.assertAlmostEqual(out[0], rx, delta=1e-3)
+        ba = pmt.to_double(pmt.dict_ref(msgs[0], pmt.intern("beta_abs"), pmt.PMT_NIL))
+        self.assertAlmostEqual(ba, abs(beta) / np.sqrt(n_rx), delta=1e-5)
 
     def test_030_bad_parameters(self):
         good = dict(n_rx=4, cpi_len=8, mode="gaussian", grid_min_deg=-90.0,

@@ -39,7 +39,8 @@ namespace isac {
  * on the "stats" port whenever either count grows.
  *
  * Runtime changes (setters, or a dict on the "set" port with any of the keys
- * target_deg, clutter_deg, snr_r_db, cnr_db, pfa, radar_noise_var) apply from the
+ * target_deg, clutter_deg, snr_r_db, cnr_db, pfa, radar_noise_var, threshold_scale)
+ * apply from the
  * next work() call; a malformed or invalid message is logged and ignored.
  * cnr_db holds one value per clutter angle, or one value for all of them.
  */
@@ -59,6 +60,10 @@ public:
      * \param pfa              false-alarm probability in (0, 1)
      * \param adc              "1bit" or "inf"
      * \param cpi_len          snapshots per coherent integration, >= 1 (1: per snapshot)
+     * \param threshold_scale  multiplies kappa (finite, > 0; 1 = analytic threshold). Use
+     *                         gnuradio.isac.rx_calibration.calibrate_threshold_scale to
+     *                         calibrate it empirically where the 1-bit model is loose
+     *                         (strong per-antenna clutter, long CPIs).
      */
     static sptr make(int n_tx,
                      int n_rx,
@@ -69,7 +74,8 @@ public:
                      double radar_noise_var,
                      double pfa,
                      const std::string& adc,
-                     int cpi_len = 1);
+                     int cpi_len = 1,
+                     double threshold_scale = 1.0);
 
     virtual void set_target_deg(double target_deg) = 0;
     virtual double target_deg() const = 0;
@@ -86,6 +92,8 @@ public:
     virtual double pfa() const = 0;
     virtual void set_radar_noise_var(double radar_noise_var) = 0;
     virtual double radar_noise_var() const = 0;
+    virtual void set_threshold_scale(double threshold_scale) = 0;
+    virtual double threshold_scale() const = 0;
     virtual std::string adc() const = 0;
     virtual int cpi_len() const = 0;
 

@@ -110,6 +110,17 @@ void bind_core_crb(py::module& m)
         py::arg("phi_deg"), py::arg("xi"), py::arg("rho"), py::arg("alpha_abs"), py::arg("L"),
         py::arg("noise_var"), "Spec 6.4(e): (CRLB_theta, CRLB_phi) in deg^2.");
 
+    m.def(
+        "crb_upa_exact",
+        [](int a, int b, int c, int d, double th, double ph, const cmat& R_x, double al, int L, double s2) {
+            auto r = crb_upa_exact(a, b, c, d, deg2rad(th), deg2rad(ph), R_x, al, L, s2);
+            return py::make_tuple(r.first * RAD2_TO_DEG2, r.second * RAD2_TO_DEG2);
+        },
+        py::arg("n_th"), py::arg("n_tv"), py::arg("n_rh"), py::arg("n_rv"), py::arg("theta_deg"),
+        py::arg("phi_deg"), py::arg("R_x"), py::arg("alpha_abs"), py::arg("L"), py::arg("noise_var"),
+        "Exact seed-001 UPA (CRB_theta, CRB_phi) in deg^2 for any transmit covariance R_x "
+        "(e.g. a misaligned beam); equals crb_upa for R_x = xi I + rho a a^H.");
+
     m.def("crb_deterministic_vec", &crb_deterministic, py::arg("b"), py::arg("bdot"),
           py::arg("beta_abs"), py::arg("p_det"), py::arg("L"), py::arg("noise_var"),
           py::arg("gain_known") = false,

@@ -36,7 +36,8 @@ and is tagged "isac_detect". cpi_len > 1: coherent sum over each CPI, statistic 
 CPI's last snapshot (0 elsewhere), threshold from the analytic H0 variance of the sum.
 c_0 = 0 (x orthogonal to the target) and NaN/Inf snapshots give z = 0 and statistic 0
 and are counted ("stats" port). "set" port: dict with target_deg, clutter_deg,
-snr_r_db, cnr_db, pfa, radar_noise_var. Bad parameters raise ValueError.)doc")
+snr_r_db, cnr_db, pfa, radar_noise_var, threshold_scale (multiplies kappa; see
+gnuradio.isac.rx_calibration). Bad parameters raise ValueError.)doc")
 
         .def(py::init(&blk::make),
              py::arg("n_tx"),
@@ -48,7 +49,8 @@ snr_r_db, cnr_db, pfa, radar_noise_var. Bad parameters raise ValueError.)doc")
              py::arg("radar_noise_var"),
              py::arg("pfa"),
              py::arg("adc"),
-             py::arg("cpi_len") = 1)
+             py::arg("cpi_len") = 1,
+             py::arg("threshold_scale") = 1.0)
         .def("set_target_deg", &blk::set_target_deg, py::arg("target_deg"))
         .def("target_deg", &blk::target_deg)
         .def("set_clutter", &blk::set_clutter, py::arg("clutter_deg"), py::arg("cnr_db"))
@@ -62,6 +64,8 @@ snr_r_db, cnr_db, pfa, radar_noise_var. Bad parameters raise ValueError.)doc")
         .def("pfa", &blk::pfa)
         .def("set_radar_noise_var", &blk::set_radar_noise_var, py::arg("radar_noise_var"))
         .def("radar_noise_var", &blk::radar_noise_var)
+        .def("set_threshold_scale", &blk::set_threshold_scale, py::arg("threshold_scale"))
+        .def("threshold_scale", &blk::threshold_scale)
         .def("adc", &blk::adc)
         .def("cpi_len", &blk::cpi_len)
         .def("expected_metric", &blk::expected_metric, py::arg("x"))

@@ -147,6 +147,25 @@ std::pair<double, double> crb_upa(int n_th,
                                   int L,
                                   double noise_var);
 
+/*!
+ * Exact (theta, phi) CRBs of the seed-001 monostatic UPA model for ANY
+ * transmit covariance R_x (n_tx x n_tx, n_tx = n_th n_tv), e.g. a misaligned
+ * beam R = Xi I + rho v v^H with v != a (seed 001 Fig. 2), from
+ * monostatic_fim with G = b a^H and the UPA derivatives of steering.h
+ * (complex gain a nuisance). Returns (CRB_theta, CRB_phi) in rad^2; equals
+ * crb_upa() when R_x = Xi I + rho a a^H.
+ */
+std::pair<double, double> crb_upa_exact(int n_th,
+                                        int n_tv,
+                                        int n_rh,
+                                        int n_rv,
+                                        double theta_rad,
+                                        double phi_rad,
+                                        const cmat& R_x,
+                                        double alpha_abs,
+                                        int L,
+                                        double noise_var);
+
 } // namespace core
 } // namespace isac
 } // namespace gr

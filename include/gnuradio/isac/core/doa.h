@@ -100,7 +100,8 @@ public:
     /*!
      * Continuous objective of the last CPI at theta (the function the grid
      * samples and Newton maximises): b^H Rhat b (gaussian), |b^H z|^2/(||b||^2
-     * ||c||^2) (known), ln f(theta, beta_hat(theta)) (mixed).
+     * ||c||^2) (known), ln f(theta, beta_hat(theta)) up to a theta-independent
+     * constant (mixed).
      */
     double objective(double theta_rad) const;
 
@@ -128,17 +129,18 @@ private:
     // per-CPI statistics
     int d_L = 0;
     cmatf d_Rf;       // sum_t y_t y_t^H / L (float)
-    cmat d_R;         // same, double
+    cvec d_r;         // lag sums r_d = sum_m R(m, m+d), d = 0..N-1 (double)
     cvec d_z;         // sum_t y_t c_t^*
     double d_Ec = 0;  // sum_t |c_t|^2
-    double d_tr = 0;  // sum_t ||y_t||^2
     Eigen::VectorXf d_lags; // [Re r_d; -Im r_d]
     Eigen::VectorXf d_obj;
     Eigen::VectorXf d_J;    // Bartlett values on the grid (mixed mode)
     Eigen::VectorXcf d_g;   // b^H z on the grid
 
     double mixed_objective(double J, cdouble g) const;
+    double bartlett_at(const cvec& b) const; // b^H Rhat b in O(N) from the lags
     doa_result finish(double theta, int grid_index);
+    static doa_result invalid_result();
 };
 
 /*!

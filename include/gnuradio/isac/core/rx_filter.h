@@ -49,6 +49,10 @@ enum class snapshot_status : uint8_t { ok = 0, degenerate = 1, non_finite = 2 };
 
 constexpr double degenerate_tol = 1e-5;
 
+//! How the projections are computed: Eigen GEMM, the packing-free direct kernel,
+//! or automatic (direct when min(N_R, N_T) >= 64). Results agree to float rounding.
+enum class projection_kernel { automatic, gemm, direct };
+
 class rx_filter
 {
 public:
@@ -57,8 +61,13 @@ public:
      * \param adc        one_bit (input is the 1-bit ADC output) or ideal (raw input)
      * \param pfa        false-alarm probability, in (0, 1)
      * \param noise_var  sigma_R^2 (> 0), used by the ideal-ADC threshold only
+     * \param kernel     projection kernel (tests and benchmarks pin it)
      */
-    rx_filter(const radar_scene& scene, adc_model adc, double pfa, double noise_var = 1.0);
+    rx_filter(const radar_scene& scene,
+              adc_model adc,
+              double pfa,
+              double noise_var = 1.0,
+              projection_kernel kernel = projection_kernel::automatic);
 
     const radar_scene& scene() const { return d_scene; }
     adc_model adc() const { return d_adc; }
@@ -88,7 +97,8 @@ private:
     // (re, im) columns: row 2q gives Re, row 2q+1 gives Im of the product.
     // A real SGEMM with 2(Q+1) rows uses Eigen's register blocking far better
     // than a complex GEMM with Q+1 rows (measured in bench_rx_filter).
-    Eigen::MatrixXf d_wr, d_wt;
+    Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> d_wr, d_wt;
+    bool d_direct; // packing-free projection kernel instead of Eigen's GEMM (large N)
     Eigen::MatrixXf d_p, d_c; // projections and couplings of one chunk (2(Q+1) x chunk)
     Eigen::RowVectorXf d_xn;  // ||x||^2 of one chunk
     std::vector<cdouble> d_ws, d_cd, d_y, d_gq, d_a;
