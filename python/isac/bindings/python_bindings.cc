@@ -17,6 +17,7 @@ void bind_isac_channel(py::module& m);
 void bind_one_bit_rx_filter(py::module& m);
 void bind_doa_mle(py::module& m);
 void bind_ci_precoder(py::module& m);
+void bind_nullspace_precoder(py::module& m);
 // ) END BINDING_FUNCTION_PROTOTYPES
 
 // Core (no GNU Radio runtime) bindings, into gnuradio.isac.core
@@ -27,6 +28,8 @@ void bind_core_rx_filter(py::module& m);
 void bind_core_crb(py::module& m);
 void bind_core_doa(py::module& m);
 void bind_core_ci_solver(py::module& m);
+void bind_core_nullspace(py::module& m);
+void bind_core_comm_precoder(py::module& m);
 
 // import_array() returns NULL on newer Pythons; this wrapper hides that.
 void* init_numpy()
@@ -51,6 +54,8 @@ PYBIND11_MODULE(isac_python, m)
     bind_core_crb(core);
     bind_core_doa(core);
     bind_core_ci_solver(core);
+    bind_core_nullspace(core);
+    bind_core_comm_precoder(core);
 
     // BINDING_FUNCTION_CALLS(
     bind_one_bit_quantizer(m);
@@ -58,5 +63,6 @@ PYBIND11_MODULE(isac_python, m)
     bind_one_bit_rx_filter(m);
     bind_doa_mle(m);
     bind_ci_precoder(m);
+    bind_nullspace_precoder(m);
     // ) END BINDING_FUNCTION_CALLS
 }

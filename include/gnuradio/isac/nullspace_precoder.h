@@ -1,0 +1,114 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#ifndef INCLUDED_ISAC_NULLSPACE_PRECODER_H
+#define INCLUDED_ISAC_NULLSPACE_PRECODER_H
+
+#include <gnuradio/isac/api.h>
+#include <gnuradio/isac/core/nullspace.h>
+#include <gnuradio/sync_block.h>
+#include <string>
+#include <vector>
+
+namespace gr {
+namespace isac {
+
+/*!
+ * \brief Null-space superimposing (SD-ISAC) precoder of seed 003: x = F s + P b.
+ * \ingroup isac
+ *
+ * in0: vectors of n_users symbols s; in1 (sensing = "external" only): vectors
+ * of n_tx sensing samples b, projected onto the users' null space (P P^H b);
+ * out0: vectors of n_tx, x = F s + P B[:, n mod frame_len] (or F s + P P^H b).
+ *
+ * F: "zf" / "mrt" with SINR power control (every user exactly at sinr_db;
+ * or, with comm_power > 0, equal powers summing to comm_power) or "minpower"
+ * (exact duality fixed point, spec 5.2). P_c = ||F||^2, P_a = power - P_c.
+ * B: "beampattern" (MM-LineSearch, rectangular beams of beam_width_deg at
+ * targets_deg), "isl" (Riemannian CG on the range ISL), "external", "none".
+ * Both designs average over the unknown i.i.d. unit-power symbol stream.
+ *
+ * The channel H (n_users x n_tx, y = H x + n) comes from set_channel() or
+ * the "csi" message port (dict {"H", "rows", "cols", ["offset"]}). Each
+ * channel (or parameter) change starts a redesign on a background thread;
+ * the stream continues with the previous design and switches at the next
+ * frame boundary (absolute item index multiple of frame_len, not before
+ * "offset") once the new design is ready, tagged "isac_design" = design id
+ * (u64). Until a first design exists the output is zero. Every finished
+ * design is reported on the "stats" port as a dict (design_id, ok, message,
+ * design_time_s, iterations, cost, pslr_db, isl_db, comm_power, split,
+ * leakage, rank, sensing_rank, ...). An infeasible design is logged and
+ * reported; the previous design stays in use. Non-finite input samples are
+ * replaced by 0 and counted.
+ */
+class ISAC_API nullspace_precoder : virtual public gr::sync_block
+{
+public:
+    typedef std::shared_ptr<nullspace_precoder> sptr;
+
+    /*!
+     * \param n_tx antennas N, 2..4096
+     * \param n_users users K, 1..n_tx-1
+     * \param power total power per snapshot P_t > 0
+     * \param comm "zf", "mrt" or "minpower"
+     * \param sinr_db per-user SINR target in dB (finite)
+     * \param noise_var user noise variance > 0
+     * \param sensing "beampattern", "isl", "external" or "none"
+     * \param targets_deg target angles in [-90, 90] (non-empty for "beampattern")
+     * \param beam_width_deg width of each rectangular beam, (0, 180]
+     * \param frame_len L, columns of B (>= 2 for "isl")
+     * \param comm_power > 0: zf/mrt equal-power P_c instead of SINR control
+     * \param grid_step_deg beampattern grid step, [0.01, 10]
+     * \param isl_lags largest ISL lag T (0: frame_len - 1)
+     * \param csi_error tau_e in [0, 1] (spec 5.7)
+     * \param csi_weight omega in [0, 1]
+     * \param csi_corr r of the transmit correlation r^|i-j|, [0, 1)
+     * \param sensing_beams 0 full rank, -1 seed-002 bound, > 0 cap (beampattern)
+     * \param max_iter MM / RCG iteration cap
+     */
+    static sptr make(int n_tx,
+                     int n_users,
+                     double power,
+                     const std::string& comm,
+                     double sinr_db,
+                     double noise_var,
+                     const std::string& sensing,
+                     const std::vector<double>& targets_deg,
+                     double beam_width_deg,
+                     int frame_len,
+                     double comm_power = 0.0,
+                     double grid_step_deg = 0.5,
+                     int isl_lags = 0,
+                     double csi_error = 0.0,
+                     double csi_weight = 1.0,
+                     double csi_corr = 0.0,
+                     int sensing_beams = 0,
+                     int max_iter = 200);
+
+    //! H: n_users x n_tx. Throws ValueError for a wrong size or non-finite entries.
+    virtual void set_channel(const Eigen::MatrixXcd& H) = 0;
+    //! Block the caller (never the scheduler) until no redesign is pending; false on timeout.
+    virtual bool wait_design(double timeout_s) = 0;
+    //! Id of the design in use by the stream (0: none yet).
+    virtual uint64_t design_id() const = 0;
+    //! The design in use (throws RuntimeError when there is none yet).
+    virtual core::sdisac_design design() const = 0;
+    //! The most recent finished design (feasible or not), (throws when none).
+    virtual core::sdisac_design last_design() const = 0;
+    virtual uint64_t nonfinite_count() const = 0;
+
+    // Each setter validates, then triggers a redesign when a channel is known.
+    virtual void set_power(double power) = 0;
+    virtual void set_sinr_db(double sinr_db) = 0;
+    virtual void set_targets_deg(const std::vector<double>& targets_deg) = 0;
+    virtual void set_beam_width_deg(double beam_width_deg) = 0;
+    virtual void set_csi(double csi_error, double csi_weight, double csi_corr) = 0;
+};
+
+} // namespace isac
+} // namespace gr
+
+#endif /* INCLUDED_ISAC_NULLSPACE_PRECODER_H */

@@ -1,0 +1,378 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "nullspace_precoder_impl.h"
+#include "csi_message.h"
+#include <gnuradio/io_signature.h>
+#include <gnuradio/isac/core/comm_precoder.h>
+#include <chrono>
+#include <cmath>
+#include <stdexcept>
+
+namespace gr {
+namespace isac {
+
+namespace {
+std::vector<double> to_rad(const std::vector<double>& deg)
+{
+    std::vector<double> r;
+    r.reserve(deg.size());
+    for (double d : deg) {
+        core::check_angle_deg("targets_deg", d);
+        r.push_back(core::deg2rad(d));
+    }
+    return r;
+}
+} // namespace
+
+nullspace_precoder::sptr nullspace_precoder::make(int n_tx,
+                                                  int n_users,
+                                                  double power,
+                                                  const std::string& comm,
+                                                  double sinr_db,
+                                                  double noise_var,
+                                                  const std::string& sensing,
+                                                  const std::vector<double>& targets_deg,
+                                                  double beam_width_deg,
+                                                  int frame_len,
+                                                  double comm_power,
+                                                  double grid_step_deg,
+                                                  int isl_lags,
+                                                  double csi_error,
+                                                  double csi_weight,
+                                                  double csi_corr,
+                                                  int sensing_beams,
+                                                  int max_iter)
+{
+    // Validate everything before the io_signatures are built, so each error
+    // names the parameter and its allowed range.
+    core::check_int_range("n_tx", n_tx, 2, 4096);
+    core::check_int_range("n_users", n_users, 1, n_tx - 1);
+    core::check_finite("sinr_db", sinr_db);
+    core::check_finite("beam_width_deg", beam_width_deg);
+    core::check_finite("grid_step_deg", grid_step_deg);
+    core::sdisac_params p;
+    p.frame_len = frame_len;
+    p.power = power;
+    p.comm = comm;
+    p.sinr = core::rvec::Constant(1, core::db2lin(sinr_db));
+    p.noise_var = noise_var;
+    p.comm_power = comm_power;
+    p.sensing = sensing;
+    p.targets_rad = to_rad(targets_deg);
+    p.beam_width_rad = core::deg2rad(beam_width_deg);
+    p.grid_step_rad = core::deg2rad(grid_step_deg);
+    p.isl_lags = isl_lags;
+    p.csi_error = csi_error;
+    p.csi_weight = csi_weight;
+    p.csi_corr = csi_corr;
+    p.sensing_beams = sensing_beams;
+    p.max_iter = max_iter;
+    p.validate(n_tx, n_users);
+    if (comm_power > power)
+        core::throw_param("comm_power", std::to_string(comm_power),
+                          "<= power (P_c > P_t leaves no power)");
+    return gnuradio::make_block_sptr<nullspace_precoder_impl>(n_tx, n_users, p);
+}
+
+nullspace_precoder_impl::nullspace_precoder_impl(int n_tx, int n_users, const core::sdisac_params& prm)
+    : gr::sync_block(
+          "nullspace_precoder",
+          prm.sensing == "external"
+              ? gr::io_signature::make2(2, 2, sizeof(gr_complex) * n_users, sizeof(gr_complex) * n_tx)
+              : gr::io_signature::make(1, 1, sizeof(gr_complex) * n_users),
+          gr::io_signature::make(1, 1, sizeof(gr_complex) * n_tx)),
+      d_n_tx(n_tx),
+      d_n_users(n_users),
+      d_external(prm.sensing == "external"),
+      d_stats_port(pmt::mp("stats")),
+      d_csi_port(pmt::mp("csi")),
+      d_tag_key(pmt::mp("isac_design")),
+      d_params(prm)
+{
+    message_port_register_out(d_stats_port);
+    message_port_register_in(d_csi_port);
+    set_msg_handler(d_csi_port, [this](const pmt::pmt_t& m) { handle_csi(m); });
+    d_worker = std::thread([this] { worker(); });
+}
+
+nullspace_precoder_impl::~nullspace_precoder_impl()
+{
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        d_quit = true;
+    }
+    d_cv_work.notify_all();
+    if (d_worker.joinable())
+        d_worker.join();
+}
+
+void nullspace_precoder_impl::request_locked(uint64_t offset)
+{
+    if (!d_have_channel)
+        return;
+    d_request = true;
+    d_req_offset = offset;
+    d_cv_work.notify_all();
+}
+
+void nullspace_precoder_impl::worker()
+{
+    std::unique_lock<std::mutex> lk(d_mutex);
+    for (;;) {
+        d_cv_work.wait(lk, [this] { return d_quit || d_request; });
+        if (d_quit)
+            return;
+        d_request = false;
+        d_busy = true;
+        const core::sdisac_params prm = d_params;
+        const Eigen::MatrixXcd H = d_H;
+        auto p = std::make_shared<prepared>();
+        p->id = d_next_id++;
+        p->offset = d_req_offset;
+        lk.unlock();
+        // The design runs without the lock: work() and the setters never wait for it.
+        try {
+            p->d = core::design_sdisac(H, prm);
+        } catch (const std::exception& e) {
+            p->d = core::sdisac_design();
+            p->d.ok = false;
+            p->d.message = e.what();
+        }
+        if (p->d.ok) {
+            p->F = p->d.F.cast<core::cfloat>();
+            if (d_external)
+                p->Pi = (p->d.P * p->d.P.adjoint()).cast<core::cfloat>();
+            else if (p->d.B.size() && p->d.B.norm() > 0)
+                p->M = (p->d.P * p->d.B).cast<core::cfloat>();
+        }
+        p->stats = stats_dict(*p);
+        lk.lock();
+        d_ready = p;
+        d_last = p;
+        d_busy = false;
+        if (!d_request)
+            d_cv_idle.notify_all();
+    }
+}
+
+pmt::pmt_t nullspace_precoder_impl::stats_dict(const prepared& p)
+{
+    const core::sdisac_design& d = p.d;
+    pmt::pmt_t s = pmt::make_dict();
+    auto add = [&s](const char* k, const pmt::pmt_t& v) { s = pmt::dict_add(s, pmt::mp(k), v); };
+    add("design_id", pmt::from_uint64(p.id));
+    add("ok", pmt::from_bool(d.ok));
+    add("message", pmt::mp(d.message));
+    add("design_time_s", pmt::from_double(d.design_time_s));
+    add("iterations", pmt::from_long(d.iterations));
+    add("cost", pmt::from_double(d.cost));
+    add("matching_cost", pmt::from_double(d.matching_cost));
+    add("pslr_db", pmt::from_double(d.pslr_db));
+    add("isl_db", pmt::from_double(d.isl > 0 ? 10 * std::log10(d.isl) : -INFINITY));
+    add("comm_power", pmt::from_double(d.comm_power));
+    add("sensing_power", pmt::from_double(d.sensing_power));
+    add("split", pmt::from_double(d.split));
+    add("leakage", pmt::from_double(d.leakage));
+    add("rank", pmt::from_long(d.rank));
+    add("rank_deficient", pmt::from_bool(d.rank_deficient));
+    add("sensing_rank", pmt::from_long(d.sensing_rank));
+    std::vector<double> sdb;
+    for (Eigen::Index k = 0; k < d.sinr.size(); ++k)
+        sdb.push_back(10 * std::log10(d.sinr[k]));
+    add("sinr_db", pmt::init_f64vector(sdb.size(), sdb));
+    return s;
+}
+
+void nullspace_precoder_impl::publish_and_log(const prepared& p)
+{
+    if (!p.d.ok)
+        d_logger->warn("design {} not usable, keeping the previous design: {}", p.id, p.d.message);
+    else if (p.d.rank_deficient)
+        d_logger->warn("design {}: {}", p.id, p.d.message);
+    message_port_pub(d_stats_port, p.stats);
+}
+
+void nullspace_precoder_impl::handle_csi(const pmt::pmt_t& msg)
+{
+    csi_update u;
+    std::string why;
+    if (!parse_csi(msg, u, why, d_n_users, d_n_tx)) {
+        d_logger->warn("ignoring csi message: {}", why);
+        return;
+    }
+    std::lock_guard<std::mutex> lock(d_mutex);
+    d_H = u.H;
+    d_have_channel = true;
+    request_locked(u.has_offset ? u.offset : 0);
+}
+
+void nullspace_precoder_impl::set_channel(const Eigen::MatrixXcd& H)
+{
+    if (H.rows() != d_n_users || H.cols() != d_n_tx)
+        core::throw_param("H", std::to_string(H.rows()) + "x" + std::to_string(H.cols()),
+                          std::to_string(d_n_users) + "x" + std::to_string(d_n_tx) +
+                              " (n_users x n_tx)");
+    if (!H.allFinite())
+        core::throw_param("H", "non-finite entries", "finite entries");
+    std::lock_guard<std::mutex> lock(d_mutex);
+    d_H = H;
+    d_have_channel = true;
+    request_locked(0);
+}
+
+bool nullspace_precoder_impl::wait_design(double timeout_s)
+{
+    core::check_positive_finite("timeout_s", timeout_s);
+    std::unique_lock<std::mutex> lk(d_mutex);
+    return d_cv_idle.wait_for(lk,
+                              std::chrono::duration<double>(timeout_s),
+                              [this] { return !d_request && !d_busy; });
+}
+
+uint64_t nullspace_precoder_impl::design_id() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_in_use ? d_in_use->id : 0;
+}
+
+core::sdisac_design nullspace_precoder_impl::design() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    if (!d_in_use)
+        throw std::runtime_error("nullspace_precoder: no design in use yet");
+    return d_in_use->d;
+}
+
+core::sdisac_design nullspace_precoder_impl::last_design() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    if (!d_last)
+        throw std::runtime_error("nullspace_precoder: no design finished yet");
+    return d_last->d;
+}
+
+#define NS_SETTER(body)                                                                \
+    core::sdisac_params p;                                                             \
+    {                                                                                  \
+        std::lock_guard<std::mutex> lock(d_mutex);                                     \
+        p = d_params;                                                                  \
+    }                                                                                  \
+    body;                                                                              \
+    p.validate(d_n_tx, d_n_users);                                                     \
+    std::lock_guard<std::mutex> lock(d_mutex);                                         \
+    d_params = p;                                                                      \
+    request_locked(0);
+
+void nullspace_precoder_impl::set_power(double power)
+{
+    NS_SETTER(p.power = power; if (p.comm_power > power) core::throw_param(
+        "power", std::to_string(power), ">= comm_power"))
+}
+
+void nullspace_precoder_impl::set_sinr_db(double sinr_db)
+{
+    NS_SETTER(core::check_finite("sinr_db", sinr_db);
+              p.sinr = core::rvec::Constant(1, core::db2lin(sinr_db)))
+}
+
+void nullspace_precoder_impl::set_targets_deg(const std::vector<double>& targets_deg)
+{
+    NS_SETTER(p.targets_rad = to_rad(targets_deg))
+}
+
+void nullspace_precoder_impl::set_beam_width_deg(double beam_width_deg)
+{
+    NS_SETTER(core::check_finite("beam_width_deg", beam_width_deg);
+              p.beam_width_rad = core::deg2rad(beam_width_deg))
+}
+
+void nullspace_precoder_impl::set_csi(double csi_error, double csi_weight, double csi_corr)
+{
+    NS_SETTER(p.csi_error = csi_error; p.csi_weight = csi_weight; p.csi_corr = csi_corr)
+}
+#undef NS_SETTER
+
+namespace {
+// Copies n values into buf with non-finite entries replaced by 0 when there
+// are any; returns the pointer to use and counts the replacements.
+const gr_complex* sanitize(const gr_complex* in, size_t n, std::vector<gr_complex>& buf, uint64_t& bad)
+{
+    size_t first = n;
+    for (size_t i = 0; i < n; ++i)
+        if (!std::isfinite(in[i].real()) || !std::isfinite(in[i].imag())) {
+            first = i;
+            break;
+        }
+    if (first == n)
+        return in;
+    buf.assign(in, in + n);
+    for (size_t i = first; i < n; ++i)
+        if (!std::isfinite(buf[i].real()) || !std::isfinite(buf[i].imag())) {
+            buf[i] = 0;
+            ++bad;
+        }
+    return buf.data();
+}
+} // namespace
+
+int nullspace_precoder_impl::work(int noutput_items,
+                                  gr_vector_const_void_star& input_items,
+                                  gr_vector_void_star& output_items)
+{
+    std::shared_ptr<prepared> fresh;
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        fresh.swap(d_ready);
+    }
+    if (fresh) {
+        publish_and_log(*fresh);
+        if (fresh->d.ok)
+            d_waiting = fresh; // a newer design replaces one still waiting
+    }
+    const auto s_in = static_cast<const gr_complex*>(input_items[0]);
+    const auto b_in = d_external ? static_cast<const gr_complex*>(input_items[1]) : nullptr;
+    auto out = static_cast<gr_complex*>(output_items[0]);
+    const uint64_t L = d_params.frame_len; // frame_len has no setter: read without lock
+    const uint64_t base = nitems_written(0);
+    uint64_t bad = 0;
+    int i = 0;
+    while (i < noutput_items) {
+        const uint64_t abs = base + i;
+        if (d_waiting && abs % L == 0 && abs >= d_waiting->offset) {
+            d_active = d_waiting;
+            d_waiting.reset();
+            add_item_tag(0, abs, d_tag_key, pmt::from_uint64(d_active->id));
+            std::lock_guard<std::mutex> lock(d_mutex);
+            d_in_use = d_active;
+        }
+        // Run to the next frame boundary only while a switch is pending.
+        int run = noutput_items - i;
+        if (d_waiting)
+            run = static_cast<int>(std::min<uint64_t>(run, L - abs % L));
+        gr_complex* x = out + size_t(i) * d_n_tx;
+        if (!d_active) {
+            std::fill(x, x + size_t(run) * d_n_tx, gr_complex(0));
+        } else {
+            const gr_complex* s =
+                sanitize(s_in + size_t(i) * d_n_users, size_t(run) * d_n_users, d_clean_s, bad);
+            if (d_external) {
+                const gr_complex* b =
+                    sanitize(b_in + size_t(i) * d_n_tx, size_t(run) * d_n_tx, d_clean_b, bad);
+                core::superimpose_external(s, b, x, run, d_active->F, d_active->Pi);
+            } else {
+                core::superimpose(s, x, run, d_active->F, d_active->M, static_cast<long>(abs % L));
+            }
+        }
+        i += run;
+    }
+    if (bad)
+        d_nonfinite += bad;
+    return noutput_items;
+}
+
+} /* namespace isac */
+} /* namespace gr */

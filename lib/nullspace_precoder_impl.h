@@ -1,0 +1,89 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#ifndef INCLUDED_ISAC_NULLSPACE_PRECODER_IMPL_H
+#define INCLUDED_ISAC_NULLSPACE_PRECODER_IMPL_H
+
+#include <gnuradio/isac/nullspace_precoder.h>
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+namespace gr {
+namespace isac {
+
+class nullspace_precoder_impl : public nullspace_precoder
+{
+private:
+    // A finished design, with the single-precision matrices the stream uses,
+    // prepared on the design thread so work() only swaps a pointer.
+    struct prepared {
+        uint64_t id = 0;
+        uint64_t offset = 0; // switch not before this absolute item
+        core::sdisac_design d;
+        core::cmatf F, M, Pi;
+        pmt::pmt_t stats;
+    };
+
+    const int d_n_tx, d_n_users;
+    const bool d_external;
+    const pmt::pmt_t d_stats_port, d_csi_port, d_tag_key;
+
+    mutable std::mutex d_mutex; // guards everything below up to d_worker
+    std::condition_variable d_cv_work, d_cv_idle;
+    core::sdisac_params d_params;
+    Eigen::MatrixXcd d_H;
+    bool d_have_channel = false;
+    bool d_request = false; // a redesign is wanted
+    bool d_busy = false;    // the worker is designing
+    bool d_quit = false;
+    uint64_t d_req_offset = 0;
+    uint64_t d_next_id = 1;
+    std::shared_ptr<prepared> d_ready;       // finished, not yet picked up by work()
+    std::shared_ptr<const prepared> d_in_use; // copy of d_active for design()
+    std::shared_ptr<const prepared> d_last;   // last finished (ok or not)
+    std::thread d_worker;
+
+    // Owned by the work() thread only.
+    std::shared_ptr<const prepared> d_active;
+    std::shared_ptr<prepared> d_waiting; // ok design waiting for its frame boundary
+    std::atomic<uint64_t> d_nonfinite{ 0 };
+    std::vector<gr_complex> d_clean_s, d_clean_b;
+
+    void worker();
+    void request_locked(uint64_t offset);
+    void handle_csi(const pmt::pmt_t& msg);
+    static pmt::pmt_t stats_dict(const prepared& p);
+    void publish_and_log(const prepared& p);
+
+public:
+    nullspace_precoder_impl(int n_tx, int n_users, const core::sdisac_params& prm);
+    ~nullspace_precoder_impl() override;
+
+    void set_channel(const Eigen::MatrixXcd& H) override;
+    bool wait_design(double timeout_s) override;
+    uint64_t design_id() const override;
+    core::sdisac_design design() const override;
+    core::sdisac_design last_design() const override;
+    uint64_t nonfinite_count() const override { return d_nonfinite.load(); }
+
+    void set_power(double power) override;
+    void set_sinr_db(double sinr_db) override;
+    void set_targets_deg(const std::vector<double>& targets_deg) override;
+    void set_beam_width_deg(double beam_width_deg) override;
+    void set_csi(double csi_error, double csi_weight, double csi_corr) override;
+
+    int work(int noutput_items,
+             gr_vector_const_void_star& input_items,
+             gr_vector_void_star& output_items) override;
+};
+
+} // namespace isac
+} // namespace gr
+
+#endif /* INCLUDED_ISAC_NULLSPACE_PRECODER_IMPL_H */
