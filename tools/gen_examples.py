@@ -64,7 +64,7 @@ class Graph:
 
 
 # ---------------------------------------------------------------- shared parts
-def common_vars(g, n_tx=16, n_users=4, n_rx=16):
+def common_vars(g, n_tx=16, n_users=4, n_rx=128):
     g.var("n_tx", n_tx)
     g.var("n_users", n_users)
     g.var("n_rx", n_rx)
@@ -211,7 +211,7 @@ def nullspace_loopback(gui):
     g.var("frame_len", 64)
     g.var("cpi_len", 64)
     g.var("tx_deg", 0.0)
-    g.var("sense_snr_db", 0.0)
+    g.var("sense_snr_db", 5.0)
     g.var("radar_noise_var", 1.0)
     if gui:
         g.var("seed", 1)

@@ -99,7 +99,7 @@ class qa_e2e_flowgraphs(gr_unittest.TestCase):
 
     def test_1bit_loopback_headless(self):
         cls = compile_flowgraph("isac_1bit_loopback_headless")
-        n = 3000
+        n = 1500
         tb = cls(n_snapshots=n, seed=3)
         run_bounded(tb)
         U, NT, M = tb.n_users, tb.n_tx, tb.psk_order
@@ -178,7 +178,7 @@ class qa_e2e_flowgraphs(gr_unittest.TestCase):
     def test_zmq_split_on_loopback(self):
         tx_cls = compile_flowgraph("isac_zmq_tx")
         rx_cls = compile_flowgraph("isac_zmq_rx")
-        n = 2000
+        n = 1000
         ports = ["tcp://127.0.0.1:%d" % free_port() for _ in range(3)]
         rx = rx_cls(n_snapshots=n, seed=3, data_addr=ports[0], sym_addr=ports[1], csi_addr=ports[2])
         tx = tx_cls(n_snapshots=n, seed=3, data_addr=ports[0], sym_addr=ports[1], csi_addr=ports[2])
