@@ -143,6 +143,7 @@ isac_channel_impl::~isac_channel_impl() {}
 bool isac_channel_impl::start()
 {
     std::lock_guard<std::mutex> lock(d_mutex);
+    d_srcid = pmt::mp(alias()); // the alias is final once the flowgraph starts
     // Published at start so precoders wired to "csi" have H before the first
     // snapshot; offset = the snapshot where the current draw took effect.
     publish_csi(d_model.comm_draw_start());
@@ -460,7 +461,7 @@ int isac_channel_impl::work(int noutput_items,
                          d_model.position(),
                          d_cpi_key,
                          pmt::from_uint64(d_model.cpi_index()),
-                         pmt::mp(alias()));
+                         d_srcid);
             d_cpi_tag_pending = false;
             d_truth_dirty = true;
         }

@@ -25,6 +25,7 @@ private:
     const uint64_t d_csi_lead;
     uint64_t d_next_pub = 1; // next channel draw whose csi is not yet published
     const pmt::pmt_t d_csi_port, d_truth_port, d_set_port, d_cpi_key;
+    pmt::pmt_t d_srcid = pmt::mp("isac_channel"); // tag source id (alias, set in start())
 
     void apply_locked(const core::channel_params& q); // throws param_error
     void handle_set(const pmt::pmt_t& msg);
