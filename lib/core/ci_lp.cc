@@ -74,6 +74,14 @@ lp_result lp_solve(const rvec& c, const rmat& A, const rvec& b, const rvec& lo, 
 
     lp_result res;
     rvec rho(m), alpha(N), col(m);
+    struct bp {
+        double ratio, a;
+        int j;
+    };
+    std::vector<bp> cand;
+    std::vector<int> flips;
+    cand.reserve(N);
+    flips.reserve(N);
     int it = 0;
     for (; it < max_iter; ++it) {
         // leaving row: largest bound violation
@@ -112,8 +120,11 @@ lp_result lp_solve(const rvec& c, const rmat& A, const rvec& b, const rvec& lo, 
                 amax = std::max(amax, std::abs(alpha[n + i]));
             }
         const double atol = ptol * std::max(1.0, amax);
-        int q = -1;
-        double best = inf, bestabs = 0.0;
+        // Bound-flipping ratio test (long-step dual simplex): walk the breakpoints
+        // in ratio order; a boxed candidate whose flip to its other bound leaves the
+        // row still infeasible is flipped instead of entering. With 2N_T boxed
+        // columns and 2U rows this cuts the pivot count several-fold.
+        cand.clear();
         for (int j = 0; j < N; ++j) {
             if (st[j] < 0 || l[j] == u[j])
                 continue;
@@ -123,19 +134,51 @@ lp_result lp_solve(const rvec& c, const rmat& A, const rvec& b, const rvec& lo, 
                 ok = (st[j] == 0 && a < -atol) || (st[j] == 1 && a > atol);
             else
                 ok = (st[j] == 0 && a > atol) || (st[j] == 1 && a < -atol);
-            if (!ok)
-                continue;
-            const double ratio = std::abs(d[j]) / std::abs(a);
-            // prefer the larger pivot among (near) ties: numerically safer
-            if (ratio < best - 1e-14 || (ratio <= best + 1e-14 && std::abs(a) > bestabs)) {
-                best = ratio;
-                bestabs = std::abs(a);
-                q = j;
-            }
+            if (ok)
+                cand.push_back({ std::abs(d[j]) / std::abs(a), std::abs(a), j });
         }
-        if (q < 0) {
+        if (cand.empty()) {
             res.status = lp_result::infeasible;
             break;
+        }
+        // min-heap on the ratio: only the breakpoints actually passed are popped
+        auto later = [](const bp& x, const bp& y) {
+            if (x.ratio != y.ratio)
+                return x.ratio > y.ratio;
+            return x.a < y.a; // larger pivot first among ties
+        };
+        std::make_heap(cand.begin(), cand.end(), later);
+        double slope = worst;
+        int q = -1;
+        flips.clear();
+        while (!cand.empty()) {
+            std::pop_heap(cand.begin(), cand.end(), later);
+            const int j = cand.back().j;
+            cand.pop_back();
+            const double span = u[j] - l[j];
+            const double drop = std::isfinite(span) ? std::abs(alpha[j]) * span : inf;
+            if (!cand.empty() && slope - drop > ftol) {
+                slope -= drop;
+                flips.push_back(j);
+                continue;
+            }
+            q = j;
+            break;
+        }
+        if (!flips.empty()) {
+            // move the flipped nonbasics to their other bound and update x_B
+            rvec delta_rhs = rvec::Zero(m);
+            for (int j : flips) {
+                const double from = val[j];
+                const double to = st[j] == 0 ? u[j] : l[j];
+                st[j] = 1 - st[j];
+                val[j] = to;
+                if (j < n)
+                    delta_rhs.noalias() += (to - from) * A.col(j);
+                else
+                    delta_rhs[j - n] -= (to - from);
+            }
+            xB.noalias() -= Binv * delta_rhs;
         }
         const double aq = alpha[q];
         const double td = d[q] / aq;
@@ -256,14 +299,29 @@ struct qos_state {
     bool repair()
     {
         const int n = int(x.size()), m = int(r.size());
+        std::vector<int> viol_rows;
+        viol_rows.reserve(m);
         for (int step = 0; step < 2 * n; ++step) {
             const double v0 = viol();
             if (v0 <= 0)
                 return true;
             int bj = -1;
             double bscore = -inf;
+            viol_rows.clear();
+            for (int i = 0; i < m; ++i)
+                if (r[i] < -tol)
+                    viol_rows.push_back(i);
             for (int j = 0; j < n; ++j) {
                 const double s = -2.0 * x[j];
+                // a flip that raises no violated row cannot reduce the violation
+                bool helps = false;
+                for (int i : viol_rows)
+                    if (s * At(i, j) > 0) {
+                        helps = true;
+                        break;
+                    }
+                if (!helps)
+                    continue;
                 double v1 = 0;
                 for (int i = 0; i < m; ++i) {
                     const double ri = r[i] + s * At(i, j);
@@ -294,6 +352,7 @@ struct qos_state {
         const double otol = 1e-13 * (1.0 + std::abs(obj));
         std::vector<int> D;
         rvec rj(m);
+        int scans = 0;
         for (int pass = 0; pass < 4 * n; ++pass) {
             int bj = -1;
             double bgain = otol;
@@ -319,8 +378,12 @@ struct qos_state {
                 continue;
             }
             // 2-flip: an improving (alone infeasible) flip j paired with any k; only the
-            // max_d best j are tried so a pass stays O(max_d n m) in real time
+            // max_d best j are tried and at most max_scans such scans run, so the
+            // search stays O(max_scans max_d n m) in real time
             constexpr size_t max_d = 12;
+            constexpr int max_scans = 4;
+            if (++scans > max_scans)
+                break;
             if (D.size() > max_d) {
                 std::partial_sort(D.begin(), D.begin() + max_d, D.end(), [&](int a, int b) {
                     return -x[a] * w[a] > -x[b] * w[b];
@@ -488,13 +551,14 @@ ilp_result ilp_qos_heuristic(const rvec& w, const rmat& At, const rvec& lambda, 
         res.lp_bound = lagrangian_bound(w, At, lambda, lo, hi, nu);
         if (lp.status == lp_result::optimal)
             res.lp_bound = std::min(res.lp_bound, std::max(lp.value, w.dot(lp.z)));
-        starts.push_back(sign_vec(lp.z, w, c));
         // Tightened LPs (spec 3.4): the LP optimum makes rows active and rounding its
         // <= 2U fractional coordinates breaks them; raise each broken row by its
-        // violation and re-solve (twice at most) so the rounded point is feasible.
+        // violation and re-solve (8 rounds at most; at N_T = 32 two rounds still left
+        // 35% of first MM steps infeasible, six rounds 5%). Only the last rounding is
+        // kept: it is the one closest to feasibility.
         rvec lt = lambda;
-        rvec xr = starts.back();
-        for (int round = 0; round < 2; ++round) {
+        rvec xr = sign_vec(lp.z, w, c);
+        for (int round = 0; round < 8; ++round) {
             const rvec viol = (At * xr - lambda).cwiseMin(0.0);
             if (viol.minCoeff() >= -tol)
                 break;
@@ -503,18 +567,19 @@ ilp_result ilp_qos_heuristic(const rvec& w, const rmat& At, const rvec& lambda, 
             if (lpt.status == lp_result::infeasible)
                 break;
             xr = sign_vec(lpt.z, w, c);
-            starts.push_back(xr);
         }
+        starts.push_back(xr);
     } else {
         // any nu >= 0 gives a certified (Lagrangian) bound without an LP
         res.lp_bound = lagrangian_bound(w, At, lambda, lo, hi, nu);
     }
     if (nu_out)
         *nu_out = nu;
-    // Lagrangian start sign(w + beta At^T nu), beta > 1 leaning into the active rows
+    // Lagrangian start sign(w + At^T nu); skipped when a feasible warm start exists and
+    // no LP ran (later MM steps): it rarely beats local search from the warm start
     const rvec g = At.transpose() * nu;
-    starts.push_back(sign_vec(w + g, w, c));
-    starts.push_back(sign_vec(w + 1.5 * g, w, c));
+    if (use_lp || warm.empty())
+        starts.push_back(sign_vec(w + g, w, c));
     for (const auto& v : warm)
         if (v.size() == n)
             starts.push_back(sign_vec(v, w, c));

@@ -8,6 +8,7 @@
  */
 #include <gnuradio/isac/core/ci_solver.h>
 #include <Eigen/Eigenvalues>
+#include <cstring>
 #include <limits>
 
 namespace gr {
@@ -199,11 +200,23 @@ ci_result ci_solver::solve_indices(const std::vector<int>& k) const
                     : 0.0;
     };
 
-    rvec cur, nu;
-    bool have = false, have_nu = false;
+    rvec cur;
+    bool have = false;
     double vcur = -inf;
 
     if (d_p.mode == ci_mode::qos) {
+        // One MM run. bnb_first: the first ILP (from the infeasible target-beam start,
+        // the step that decides the basin) is solved by budgeted branch and bound.
+        auto qos_run = [&](bool bnb_first, ci_result& r, rvec& cur, bool& have, double& vcur) {
+        rvec nu;
+        bool have_nu = false;
+        auto accept_gap = [&r](double value, double bound) {
+            r.step_value = value;
+            r.lp_bound = bound;
+            r.gap = std::isfinite(bound) && bound != 0
+                        ? std::max(0.0, (bound - value) / std::abs(bound))
+                        : 0.0;
+        };
         cvec xlin = d_x0;
         if (d_p.feasible_start && onebit) {
             // spec 3.5 step 1: start from the max-min margin design when it meets lambda
@@ -228,6 +241,8 @@ ci_result ci_solver::solve_indices(const std::vector<int>& k) const
             else if (exact)
                 ilp = ilp_qos_exact(sur.w, At, lam, d_c, d_p.bnb_max_nodes,
                                     d_p.bnb_max_seconds, warm);
+            else if (bnb_first && t == 0)
+                ilp = ilp_qos_exact(sur.w, At, lam, d_c, d_p.feasibility_nodes, 1e9, warm);
             else {
                 // the LP runs on the first step (and every step if asked); later steps
                 // reuse its multipliers for the Lagrangian start and certified bound
@@ -243,7 +258,22 @@ ci_result ci_solver::solve_indices(const std::vector<int>& k) const
                 // the max-min margin design decides feasibility (spec 3.5 step 1)
                 const ilp_result mm = maxmin(lam, false, sur.w, 0.0, {});
                 if (mm.feasible && mm.objective >= -1e-10 * (1.0 + d_lambda))
-                    ilp = ilp_qos_heuristic(sur.w, At, lam, d_c, { mm.xt });
+                    ilp = ilp_qos_heuristic(sur.w, At, lam, d_c, { mm.xt }, true,
+                                            d_p.search_nodes, d_p.core_size);
+                if (d_p.feasibility_nodes > 0 && (!ilp.feasible || d_p.thorough)) {
+                    // Tight instance (the heuristic needed rescuing): LP branch and bound
+                    // with a node budget, seeded with what was found. It decides
+                    // feasibility before the snapshot is declared infeasible; in thorough
+                    // mode its incumbent also replaces a point found only for feasibility,
+                    // a far better first MM step (deterministic).
+                    std::vector<rvec> seeds{ mm.xt };
+                    if (ilp.feasible)
+                        seeds.push_back(ilp.xt);
+                    const ilp_result ex = ilp_qos_exact(sur.w, At, lam, d_c,
+                                                        d_p.feasibility_nodes, 1e9, seeds);
+                    if (ex.feasible && (!ilp.feasible || ex.objective > ilp.objective))
+                        ilp = ex;
+                }
             }
             if (!ilp.feasible) {
                 if (!have) {
@@ -272,6 +302,30 @@ ci_result ci_solver::solve_indices(const std::vector<int>& k) const
             if (small || same)
                 break;
             xlin = xnew;
+        }
+        };
+        qos_run(false, r, cur, have, vcur);
+        const double beam = d_scene.metric(d_x0, adc);
+        if (onebit && !exact && d_p.thorough && d_p.feasibility_nodes > 0 && r.feasible &&
+            vcur < 0.5 * beam) {
+            // The heuristic MM stalled far below the unconstrained beam: rerun it with
+            // the first step solved by branch and bound and keep the better design
+            // (the heuristic's first step sometimes lands in a radar-poor basin).
+            ci_result r2;
+            r2.lambda = r.lambda;
+            r2.optimal = false;
+            rvec cur2;
+            bool have2 = false;
+            double v2 = -inf;
+            qos_run(true, r2, cur2, have2, v2);
+            r2.iterations += r.iterations;
+            if (have2 && r2.feasible && v2 > vcur) {
+                r = r2;
+                cur = cur2;
+                vcur = v2;
+            } else {
+                r.iterations = r2.iterations;
+            }
         }
     } else {
         // QoD phase 0: radar-only MM (no user rows: the alphabet optimum is sign(w))
@@ -446,7 +500,9 @@ bool ci_lut::lookup(const int* k, cfloat* out) const
         idx = k[0] - shift;
         long mul = q4;
         for (int u = 1; u < d_U; ++u) {
-            idx += mul * (((k[u] - shift) % d_M + d_M) % d_M);
+            int v = k[u] - shift;
+            v += v < 0 ? d_M : 0;
+            idx += mul * v;
             mul *= d_M;
         }
     } else {
@@ -457,23 +513,32 @@ bool ci_lut::lookup(const int* k, cfloat* out) const
             mul *= d_M;
         }
     }
-    const cfloat* src = &d_x[size_t(idx) * d_n];
-    // x(rotated symbols) = j^rot x(canonical)
+    // x(rotated symbols) = j^rot x(canonical); written on the interleaved floats so
+    // the compiler vectorises each case (a swap and a sign per complex sample)
+    const float* src = reinterpret_cast<const float*>(&d_x[size_t(idx) * d_n]);
+    float* dst = reinterpret_cast<float*>(out);
+    const int n2 = 2 * d_n;
     switch (rot) {
     case 0:
-        std::copy(src, src + d_n, out);
+        std::memcpy(dst, src, sizeof(float) * n2);
         break;
-    case 1:
-        for (int i = 0; i < d_n; ++i)
-            out[i] = cfloat(-src[i].imag(), src[i].real());
+    case 1: // j (a + jb) = -b + ja
+        for (int i = 0; i < n2; i += 2) {
+            const float re = src[i], im = src[i + 1];
+            dst[i] = -im;
+            dst[i + 1] = re;
+        }
         break;
     case 2:
-        for (int i = 0; i < d_n; ++i)
-            out[i] = -src[i];
+        for (int i = 0; i < n2; ++i)
+            dst[i] = -src[i];
         break;
-    default:
-        for (int i = 0; i < d_n; ++i)
-            out[i] = cfloat(src[i].imag(), -src[i].real());
+    default: // -j (a + jb) = b - ja
+        for (int i = 0; i < n2; i += 2) {
+            const float re = src[i], im = src[i + 1];
+            dst[i] = im;
+            dst[i + 1] = -re;
+        }
         break;
     }
     return d_feasible[idx] != 0;

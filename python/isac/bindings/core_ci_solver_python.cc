@@ -43,7 +43,8 @@ ci_params make_params(int psk_order, double power, double noise_var, double gamm
                       const std::string& mode, double chi_db, const std::string& dac,
                       const std::string& adc, const std::string& method, int max_iter, double tol,
                       long search_nodes, int core_size, bool polish, long bnb_max_nodes,
-                      double bnb_max_seconds, bool feasible_start, bool lp_every_step)
+                      double bnb_max_seconds, bool feasible_start, bool lp_every_step,
+                      bool thorough)
 {
     ci_params p;
     p.psk_order = psk_order;
@@ -69,6 +70,7 @@ ci_params make_params(int psk_order, double power, double noise_var, double gamm
     p.bnb_max_seconds = bnb_max_seconds;
     p.feasible_start = feasible_start;
     p.lp_every_step = lp_every_step;
+    p.thorough = thorough;
     p.validate();
     return p;
 }
@@ -111,7 +113,7 @@ py::dict ilp_dict(const ilp_result& r)
     py::arg("max_iter") = 10, py::arg("tol") = 1e-4, py::arg("search_nodes") = 0,          \
     py::arg("core_size") = 0, py::arg("polish") = true, py::arg("bnb_max_nodes") = 200000, \
     py::arg("bnb_max_seconds") = 10.0, py::arg("feasible_start") = false,                  \
-    py::arg("lp_every_step") = false
+    py::arg("lp_every_step") = false, py::arg("thorough") = false
 } // namespace
 
 void bind_core_ci_solver(py::module& m)
@@ -169,7 +171,7 @@ chi_db, dac, adc, method, ...). set_channel(H) with H n_users x n_tx (y = H x + 
                          double chi_db, const std::string& dac, const std::string& adc,
                          const std::string& method, int max_iter, double tol,
                          long search_nodes, int core_size, bool polish, long bnb_max_nodes,
-                         double bnb_max_seconds, bool feasible_start, bool lp_every_step) {
+                         double bnb_max_seconds, bool feasible_start, bool lp_every_step, bool thorough) {
                  if (cnr_db.size() != clutter_deg.size())
                      throw_param("cnr_db", std::to_string(cnr_db.size()) + " values",
                                  "one per clutter_deg entry");
@@ -178,7 +180,7 @@ chi_db, dac, adc, method, ...). set_channel(H) with H n_users x n_tx (y = H x + 
                      make_params(psk_order, power, noise_var, gamma_db, mode, chi_db, dac, adc,
                                  method, max_iter, tol, search_nodes, core_size, polish,
                                  bnb_max_nodes, bnb_max_seconds, feasible_start,
-                                 lp_every_step));
+                                 lp_every_step, thorough));
              }),
              py::arg("n_tx"), py::arg("n_users"), py::arg("n_rx") = 128,
              py::arg("target_deg") = 10.0,
@@ -214,7 +216,7 @@ chi_db, dac, adc, method, ...). set_channel(H) with H n_users x n_tx (y = H x + 
              const std::string& mode, double chi_db, const std::string& dac,
              const std::string& adc, const std::string& method, int max_iter, double tol,
              long search_nodes, int core_size, bool polish, long bnb_max_nodes,
-             double bnb_max_seconds, bool feasible_start, bool lp_every_step) {
+             double bnb_max_seconds, bool feasible_start, bool lp_every_step, bool thorough) {
               if (cnr_db.size() != clutter_deg.size())
                   throw_param("cnr_db", std::to_string(cnr_db.size()) + " values",
                               "one per clutter_deg entry");
@@ -224,7 +226,7 @@ chi_db, dac, adc, method, ...). set_channel(H) with H n_users x n_tx (y = H x + 
                           make_params(psk_order, power, noise_var, gamma_db, mode, chi_db, dac,
                                       adc, method, max_iter, tol, search_nodes, core_size,
                                       polish, bnb_max_nodes, bnb_max_seconds, feasible_start,
-                                      lp_every_step));
+                                      lp_every_step, thorough));
               S.set_channel(H);
               return result_dict(S.solve(s));
           },

@@ -81,7 +81,7 @@ struct ilp_result {
  */
 ilp_result ilp_qos_heuristic(const rvec& w, const rmat& At, const rvec& lambda, double c,
                              const std::vector<rvec>& warm = {}, bool use_lp = true,
-                             long max_nodes = 2000, int core_size = 0,
+                             long max_nodes = 0, int core_size = 0,
                              const rvec* nu_in = nullptr, rvec* nu_out = nullptr);
 
 //! QoS ILP by branch and bound. Equal to enumeration when it returns optimal.
@@ -135,6 +135,11 @@ struct ci_params {
     long search_nodes = 0;    //!< heuristic: core branch-and-bound node budget per ILP (0: off; 2000 = quality)
     int core_size = 0;        //!< heuristic: core columns (0: 3*2U + 8)
     bool lp_every_step = false; //!< heuristic: LP at every MM step (else first step only)
+    long feasibility_nodes = 5000;  //!< heuristic: BnB budget spent before declaring infeasibility
+    //! heuristic, off in real time: a budgeted BnB first step whenever the heuristic needs
+    //! rescuing, and a second MM run (BnB first step) when the QSCNR stalls below half
+    //! the unconstrained target-beam QSCNR; the better design is kept
+    bool thorough = false;
     bool polish = true;       //!< heuristic: QSCNR flip search after the MM loop
     bool feasible_start = false; //!< QoS: MM starts at the max-min margin design (else the radar beam)
     void validate() const;
