@@ -32,7 +32,12 @@ std::vector<cfloat> random_c(size_t n, unsigned seed)
 
 radar_scene scene(int n)
 {
-    return radar_scene(n, n, deg2rad(10), { deg2rad(-50), deg2rad(30) }, std::pow(10, 1.5), { 1000.0, 1000.0 });
+    return radar_scene(n,
+                       n,
+                       deg2rad(10),
+                       { deg2rad(-50), deg2rad(30) },
+                       std::pow(10, 1.5),
+                       { 1000.0, 1000.0 });
 }
 
 void BM_rx_filter(benchmark::State& st)
@@ -98,7 +103,8 @@ void BM_rx_filter_terms(benchmark::State& st)
     std::vector<snapshot_status> status(batch);
     std::vector<cdouble> terms(size_t(batch) * 3);
     for (auto _ : st) {
-        f.process(r.data(), x.data(), batch, z.data(), s.data(), status.data(), terms.data());
+        f.process(
+            r.data(), x.data(), batch, z.data(), s.data(), status.data(), terms.data());
         benchmark::DoNotOptimize(z.data());
         benchmark::ClobberMemory();
     }
@@ -116,8 +122,10 @@ void BM_explicit_filter(benchmark::State& st)
     auto r = random_c(size_t(n) * b, 1), x = random_c(size_t(n) * b, 2);
     for (auto _ : st) {
         for (int l = 0; l < b; ++l) {
-            const cvec xv = Eigen::Map<const cvecf>(x.data() + size_t(l) * n, n).cast<cdouble>();
-            const cvec rv = Eigen::Map<const cvecf>(r.data() + size_t(l) * n, n).cast<cdouble>();
+            const cvec xv =
+                Eigen::Map<const cvecf>(x.data() + size_t(l) * n, n).cast<cdouble>();
+            const cvec rv =
+                Eigen::Map<const cvecf>(r.data() + size_t(l) * n, n).cast<cdouble>();
             const radar_solution sol = s.solve(s.couplings(xv), adc_model::one_bit);
             const cdouble z = s.filter(sol).dot(rv);
             const double k = s.threshold(sol, adc_model::one_bit, 1e-2);

@@ -7,8 +7,8 @@
  * core::cpi_integrator: buffers, tags, messages and locking only.
  */
 
-#include "one_bit_rx_filter_impl.h"
 #include "csi_message.h"
+#include "one_bit_rx_filter_impl.h"
 #include <gnuradio/io_signature.h>
 #include <algorithm>
 
@@ -42,18 +42,23 @@ core::radar_scene one_bit_rx_filter_impl::make_scene(const params& p)
         core::check_finite("cnr_db", db);
         cnr.push_back(db2lin(db));
     }
-    return core::radar_scene(p.n_tx, p.n_rx, core::deg2rad(p.target_deg), clutter_rad,
-                             db2lin(p.snr_r_db), cnr);
+    return core::radar_scene(p.n_tx,
+                             p.n_rx,
+                             core::deg2rad(p.target_deg),
+                             clutter_rad,
+                             db2lin(p.snr_r_db),
+                             cnr);
 }
 
-std::unique_ptr<one_bit_rx_filter_impl::state> one_bit_rx_filter_impl::build(const params& p)
+std::unique_ptr<one_bit_rx_filter_impl::state>
+one_bit_rx_filter_impl::build(const params& p)
 {
     const core::radar_scene scene = make_scene(p);
     core::check_positive_finite("threshold_scale", p.threshold_scale);
-    return std::unique_ptr<state>(new state{
-        core::rx_filter(scene, p.adc, p.pfa, p.noise_var),
-        core::cpi_integrator(scene, p.adc, p.pfa, p.noise_var, p.cpi_len),
-        float(1.0 / p.threshold_scale) });
+    return std::unique_ptr<state>(
+        new state{ core::rx_filter(scene, p.adc, p.pfa, p.noise_var),
+                   core::cpi_integrator(scene, p.adc, p.pfa, p.noise_var, p.cpi_len),
+                   float(1.0 / p.threshold_scale) });
 }
 
 one_bit_rx_filter::sptr one_bit_rx_filter::make(int n_tx,
@@ -68,12 +73,19 @@ one_bit_rx_filter::sptr one_bit_rx_filter::make(int n_tx,
                                                 int cpi_len,
                                                 double threshold_scale)
 {
-    // Validate everything before the io_signatures are built, so the error names our parameter.
+    // Validate everything before the io_signatures are built, so the error names our
+    // parameter.
     core::check_int_range("cpi_len", cpi_len, 1, 1 << 24);
-    const one_bit_rx_filter_impl::params p{ n_tx,   n_rx,   target_deg,
-                                            clutter_deg, snr_r_db, cnr_db,
-                                            radar_noise_var, pfa,
-                                            core::parse_adc_model("adc", adc), cpi_len,
+    const one_bit_rx_filter_impl::params p{ n_tx,
+                                            n_rx,
+                                            target_deg,
+                                            clutter_deg,
+                                            snr_r_db,
+                                            cnr_db,
+                                            radar_noise_var,
+                                            pfa,
+                                            core::parse_adc_model("adc", adc),
+                                            cpi_len,
                                             threshold_scale };
     auto s = one_bit_rx_filter_impl::build(p);
     return gnuradio::make_block_sptr<one_bit_rx_filter_impl>(p, std::move(s));
@@ -81,7 +93,8 @@ one_bit_rx_filter::sptr one_bit_rx_filter::make(int n_tx,
 
 one_bit_rx_filter_impl::one_bit_rx_filter_impl(const params& p, std::unique_ptr<state> s)
     : gr::sync_block("one_bit_rx_filter",
-                     gr::io_signature::make2(2, 2, sizeof(gr_complex) * p.n_rx, sizeof(gr_complex) * p.n_tx),
+                     gr::io_signature::make2(
+                         2, 2, sizeof(gr_complex) * p.n_rx, sizeof(gr_complex) * p.n_tx),
                      gr::io_signature::make2(2, 2, sizeof(gr_complex), sizeof(float))),
       d_cpi_len(p.cpi_len),
       d_params(p),
@@ -106,16 +119,16 @@ void one_bit_rx_filter_impl::apply(const params& p)
     d_pending = std::move(s);
 }
 
-#define ISAC_SETTER(NAME, FIELD, TYPE)                      \
-    void one_bit_rx_filter_impl::set_##NAME(TYPE v)          \
-    {                                                       \
-        params p;                                           \
-        {                                                   \
-            std::lock_guard<std::mutex> lock(d_mutex);      \
-            p = d_params;                                   \
-        }                                                   \
-        p.FIELD = v;                                        \
-        apply(p);                                           \
+#define ISAC_SETTER(NAME, FIELD, TYPE)                 \
+    void one_bit_rx_filter_impl::set_##NAME(TYPE v)    \
+    {                                                  \
+        params p;                                      \
+        {                                              \
+            std::lock_guard<std::mutex> lock(d_mutex); \
+            p = d_params;                              \
+        }                                              \
+        p.FIELD = v;                                   \
+        apply(p);                                      \
     }
 
 ISAC_SETTER(target_deg, target_deg, double)
@@ -189,7 +202,9 @@ double one_bit_rx_filter_impl::expected_metric(const std::vector<gr_complex>& x)
         p = d_params;
     }
     if (int(x.size()) != p.n_tx)
-        core::throw_param("x", std::to_string(x.size()) + " entries", std::to_string(p.n_tx) + " (n_tx)");
+        core::throw_param("x",
+                          std::to_string(x.size()) + " entries",
+                          std::to_string(p.n_tx) + " (n_tx)");
     core::cvec xv(p.n_tx);
     for (int i = 0; i < p.n_tx; ++i)
         xv[i] = core::cdouble(x[i]);
@@ -255,8 +270,9 @@ void one_bit_rx_filter_impl::handle_set(const pmt::pmt_t& msg)
     } else if (bad())
         return;
     if (!any) {
-        d_logger->warn("set: no known key (target_deg, clutter_deg, cnr_db, snr_r_db, pfa, "
-                       "radar_noise_var, threshold_scale); ignored");
+        d_logger->warn(
+            "set: no known key (target_deg, clutter_deg, cnr_db, snr_r_db, pfa, "
+            "radar_noise_var, threshold_scale); ignored");
         return;
     }
     try {
@@ -286,7 +302,8 @@ int one_bit_rx_filter_impl::work(int noutput_items,
     d_status.resize(n);
     if (cpi)
         d_terms.resize(size_t(n) * Q1);
-    d_state->filt.process(r, x, n, z, stat, d_status.data(), cpi ? d_terms.data() : nullptr);
+    d_state->filt.process(
+        r, x, n, z, stat, d_status.data(), cpi ? d_terms.data() : nullptr);
 
     uint64_t degenerate = 0, nan = 0, detections = 0;
     for (int l = 0; l < n; ++l) {
@@ -299,12 +316,13 @@ int one_bit_rx_filter_impl::work(int noutput_items,
         std::vector<gr::tag_t> tags;
         get_tags_in_window(tags, 0, 0, n, d_cpi_key);
         std::sort(tags.begin(), tags.end(), gr::tag_t::offset_compare);
+        const uint64_t r0 = nitems_read(0); // tag offsets count input items
         size_t k = 0;
         for (int l = 0; l < n; ++l) {
             // an isac_cpi tag starts a new CPI at this item (a partial one is dropped)
             bool restart = false;
-            while (k < tags.size() && tags[k].offset <= n0 + l)
-                restart |= tags[k++].offset == n0 + l;
+            while (k < tags.size() && tags[k].offset <= r0 + l)
+                restart |= tags[k++].offset == r0 + l;
             if (restart)
                 d_state->cpi.reset();
             core::cdouble Z;
@@ -332,7 +350,8 @@ int one_bit_rx_filter_impl::work(int noutput_items,
         const uint64_t nt = d_nan.fetch_add(nan) + nan;
         pmt::pmt_t d = pmt::make_dict();
         d = pmt::dict_add(d, pmt::mp("items"), pmt::from_uint64(d_items));
-        d = pmt::dict_add(d, pmt::mp("detections"), pmt::from_uint64(d_detections.load()));
+        d = pmt::dict_add(
+            d, pmt::mp("detections"), pmt::from_uint64(d_detections.load()));
         d = pmt::dict_add(d, pmt::mp("degenerate"), pmt::from_uint64(dt));
         d = pmt::dict_add(d, pmt::mp("nan"), pmt::from_uint64(nt));
         message_port_pub(d_stats_port, d);

@@ -47,7 +47,8 @@ public:
 
     void set_target_deg(double v) override;
     double target_deg() const override;
-    void set_clutter(const std::vector<double>& clutter_deg, const std::vector<double>& cnr_db) override;
+    void set_clutter(const std::vector<double>& clutter_deg,
+                     const std::vector<double>& cnr_db) override;
     void set_clutter_deg(const std::vector<double>& v) override;
     std::vector<double> clutter_deg() const override;
     void set_cnr_db(const std::vector<double>& v) override;

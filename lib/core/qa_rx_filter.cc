@@ -44,15 +44,22 @@ class qa_rx_filter : public CppUnit::TestFixture
             check_kernel(s, m, pfa, nv, n, R, X, kern);
     }
 
-    void check_kernel(const radar_scene& s, adc_model m, double pfa, double nv, int n,
-                      const cmatf& R, const cmatf& X, projection_kernel kern)
+    void check_kernel(const radar_scene& s,
+                      adc_model m,
+                      double pfa,
+                      double nv,
+                      int n,
+                      const cmatf& R,
+                      const cmatf& X,
+                      projection_kernel kern)
     {
         rx_filter f(s, m, pfa, nv, kern);
         std::vector<cfloat> z(n);
         std::vector<float> st(n);
         std::vector<snapshot_status> status(n);
         std::vector<cdouble> terms(size_t(n) * (s.n_clutter() + 1));
-        f.process(R.data(), X.data(), n, z.data(), st.data(), status.data(), terms.data());
+        f.process(
+            R.data(), X.data(), n, z.data(), st.data(), status.data(), terms.data());
         for (int l = 0; l < n; ++l) {
             const cvec x = X.col(l).cast<cdouble>(), r = R.col(l).cast<cdouble>();
             const radar_solution sol = s.solve(s.couplings(x), m);
@@ -60,17 +67,21 @@ class qa_rx_filter : public CppUnit::TestFixture
             const cdouble zr = u.dot(r);
             const double kappa = s.threshold(sol, m, pfa, nv);
             CPPUNIT_ASSERT(status[l] == snapshot_status::ok);
-            // float inputs and float GEMM: relative error ~ sqrt(N) 1e-7 ||u|| ||r|| / |z|
+            // float inputs and float GEMM: relative error ~ sqrt(N) 1e-7 ||u|| ||r|| /
+            // |z|
             const double tol = 2e-5 * std::sqrt(u.squaredNorm() * r.squaredNorm());
             CPPUNIT_ASSERT_DOUBLES_EQUAL(0.0, std::abs(cdouble(z[l]) - zr), tol);
             CPPUNIT_ASSERT_DOUBLES_EQUAL(std::abs(zr) / kappa, st[l], tol / kappa + 1e-6);
             // CPI terms: ||u||^2 and c_q u^H g_q
             const double u2 = u.squaredNorm();
-            CPPUNIT_ASSERT_DOUBLES_EQUAL(u2, terms[l * (s.n_clutter() + 1)].real(), 1e-4 * u2);
+            CPPUNIT_ASSERT_DOUBLES_EQUAL(
+                u2, terms[l * (s.n_clutter() + 1)].real(), 1e-4 * u2);
             for (int q = 1; q <= s.n_clutter(); ++q) {
                 const cdouble a = sol.c[q] * u.dot(s.gr().col(q));
                 CPPUNIT_ASSERT_DOUBLES_EQUAL(
-                    0.0, std::abs(terms[l * (s.n_clutter() + 1) + q] - a), 1e-4 * std::sqrt(u2) + 1e-9);
+                    0.0,
+                    std::abs(terms[l * (s.n_clutter() + 1) + q] - a),
+                    1e-4 * std::sqrt(u2) + 1e-9);
             }
         }
     }
@@ -79,12 +90,23 @@ public:
     void test_matches_explicit_filter()
     {
         // Seed-000 geometry at a reduced size; 600 snapshots span three GEMM chunks.
-        radar_scene s(24, 20, deg2rad(10), { deg2rad(-50), deg2rad(30) }, std::pow(10, 1.5), { 1000.0, 500.0 });
+        radar_scene s(24,
+                      20,
+                      deg2rad(10),
+                      { deg2rad(-50), deg2rad(30) },
+                      std::pow(10, 1.5),
+                      { 1000.0, 500.0 });
         check_scene(s, adc_model::one_bit, 1e-2, 1.0, 600);
         check_scene(s, adc_model::ideal, 1e-3, 0.5, 300);
-        radar_scene s3(8, 32, deg2rad(-5), { deg2rad(40), deg2rad(-60), deg2rad(15) }, 10.0, { 100.0, 30.0, 0.0 });
+        radar_scene s3(8,
+                       32,
+                       deg2rad(-5),
+                       { deg2rad(40), deg2rad(-60), deg2rad(15) },
+                       10.0,
+                       { 100.0, 30.0, 0.0 });
         check_scene(s3, adc_model::one_bit, 1e-4, 1.0, 50);
-        // Q = 1 (4 projection rows) and N = 70 (2N not a multiple of 16, automatic = direct)
+        // Q = 1 (4 projection rows) and N = 70 (2N not a multiple of 16, automatic =
+        // direct)
         radar_scene s1(70, 66, deg2rad(-30), { deg2rad(20) }, 10.0, { 300.0 });
         check_scene(s1, adc_model::ideal, 1e-2, 1.0, 40);
         check_scene(s1, adc_model::one_bit, 1e-2, 1.0, 40);
@@ -104,7 +126,8 @@ public:
         f.process(R.data(), X.data(), 1, &z, &st, &ss);
         const cdouble c0 = s.couplings(X.col(0).cast<cdouble>())[0];
         const cdouble ref = s.gr().col(0).dot(R.col(0).cast<cdouble>()) / c0;
-        CPPUNIT_ASSERT_DOUBLES_EQUAL(0.0, std::abs(cdouble(z) - ref), 1e-5 * std::abs(ref));
+        CPPUNIT_ASSERT_DOUBLES_EQUAL(
+            0.0, std::abs(cdouble(z) - ref), 1e-5 * std::abs(ref));
         // kappa = sqrt(-2 ||u||^2 ln pfa), ||u||^2 = 1/|c0|^2
         const double kappa = std::sqrt(-2.0 / std::norm(c0) * std::log(0.1));
         CPPUNIT_ASSERT_DOUBLES_EQUAL(std::abs(ref) / kappa, st, 1e-5 * st);
@@ -118,7 +141,7 @@ public:
         // snapshot 1: x orthogonal to conj(g_T0), i.e. c0 = g_T0^T x = 0
         const cvecf g0c = s.gt().col(0).conjugate().cast<cfloat>();
         X.col(1) -= g0c * (g0c.dot(X.col(1)) / g0c.squaredNorm());
-        X.col(2).setZero();                                           // x = 0
+        X.col(2).setZero();                                              // x = 0
         R(3, 3) = cfloat(std::numeric_limits<float>::quiet_NaN(), 0.0f); // NaN in r
         X(0, 4) = cfloat(0.0f, std::numeric_limits<float>::infinity());  // Inf in x
         R(5, 5) = cfloat(std::numeric_limits<float>::infinity(), 1.0f);  // Inf in r
@@ -127,7 +150,8 @@ public:
         std::vector<float> st(n);
         std::vector<snapshot_status> status(n);
         std::vector<cdouble> terms(n * 2, cdouble(7.0));
-        f.process(R.data(), X.data(), n, z.data(), st.data(), status.data(), terms.data());
+        f.process(
+            R.data(), X.data(), n, z.data(), st.data(), status.data(), terms.data());
         CPPUNIT_ASSERT(status[0] == snapshot_status::ok);
         CPPUNIT_ASSERT(status[1] == snapshot_status::degenerate);
         CPPUNIT_ASSERT(status[2] == snapshot_status::degenerate);
@@ -137,7 +161,8 @@ public:
         for (int l = 1; l < n; ++l) {
             CPPUNIT_ASSERT_EQUAL(0.0f, std::abs(z[l]));
             CPPUNIT_ASSERT_EQUAL(0.0f, st[l]);
-            CPPUNIT_ASSERT_EQUAL(0.0, std::abs(terms[2 * l]) + std::abs(terms[2 * l + 1]));
+            CPPUNIT_ASSERT_EQUAL(0.0,
+                                 std::abs(terms[2 * l]) + std::abs(terms[2 * l + 1]));
         }
         CPPUNIT_ASSERT(std::isfinite(st[0]) && st[0] > 0.0f);
         // a CPI made only of unusable snapshots has statistic 0, not 0/0
@@ -145,16 +170,19 @@ public:
         cdouble Z;
         double S = -1;
         for (int l = 1; l < n; ++l)
-            CPPUNIT_ASSERT_EQUAL(l == n - 1, cpi.add(z[l], &terms[2 * l], status[l], Z, S));
+            CPPUNIT_ASSERT_EQUAL(l == n - 1,
+                                 cpi.add(z[l], &terms[2 * l], status[l], Z, S));
         CPPUNIT_ASSERT_EQUAL(0.0, S);
         CPPUNIT_ASSERT_EQUAL(0.0, std::abs(Z));
     }
 
     void test_cpi_sum_and_variance()
     {
-        // Brute force: V = 2 sum ||u_l||^2 + sum_q (4 zeta_q^2/(pi sigma^2)) |sum_l c_ql u_l^H g_q|^2
+        // Brute force: V = 2 sum ||u_l||^2 + sum_q (4 zeta_q^2/(pi sigma^2)) |sum_l c_ql
+        // u_l^H g_q|^2
         const int nt = 10, nr = 14, L = 4, n = 3 * L;
-        radar_scene s(nt, nr, deg2rad(0), { deg2rad(35), deg2rad(-20) }, 10.0, { 200.0, 50.0 });
+        radar_scene s(
+            nt, nr, deg2rad(0), { deg2rad(35), deg2rad(-20) }, 10.0, { 200.0, 50.0 });
         for (auto m : { adc_model::one_bit, adc_model::ideal }) {
             const double pfa = 1e-3, nv = 0.7;
             cmatf R = rand_mat(nr, n), X = rand_mat(nt, n);
@@ -163,7 +191,8 @@ public:
             std::vector<float> st(n);
             std::vector<snapshot_status> status(n);
             std::vector<cdouble> terms(n * 3);
-            f.process(R.data(), X.data(), n, z.data(), st.data(), status.data(), terms.data());
+            f.process(
+                R.data(), X.data(), n, z.data(), st.data(), status.data(), terms.data());
             cpi_integrator cpi(s, m, pfa, nv, L);
             for (int k = 0; k < n / L; ++k) {
                 cdouble zsum = 0.0, a1 = 0.0, a2 = 0.0;
@@ -177,15 +206,18 @@ public:
                     a1 += sol.c[1] * u.dot(s.gr().col(1));
                     a2 += sol.c[2] * u.dot(s.gr().col(2));
                 }
-                const double V = m == adc_model::one_bit
-                                     ? 2 * n2 + 4 / pi * (200.0 * std::norm(a1) + 50.0 * std::norm(a2))
-                                     : nv * (n2 + 200.0 * std::norm(a1) + 50.0 * std::norm(a2));
+                const double V =
+                    m == adc_model::one_bit
+                        ? 2 * n2 + 4 / pi * (200.0 * std::norm(a1) + 50.0 * std::norm(a2))
+                        : nv * (n2 + 200.0 * std::norm(a1) + 50.0 * std::norm(a2));
                 const double ref = std::abs(zsum) / std::sqrt(-V * std::log(pfa));
                 cdouble Z;
                 double S = 0;
                 for (int l = k * L; l < (k + 1) * L; ++l)
-                    CPPUNIT_ASSERT_EQUAL(l == (k + 1) * L - 1, cpi.add(z[l], &terms[3 * l], status[l], Z, S));
-                CPPUNIT_ASSERT_DOUBLES_EQUAL(0.0, std::abs(Z - zsum), 1e-4 * std::abs(zsum) + 1e-6);
+                    CPPUNIT_ASSERT_EQUAL(l == (k + 1) * L - 1,
+                                         cpi.add(z[l], &terms[3 * l], status[l], Z, S));
+                CPPUNIT_ASSERT_DOUBLES_EQUAL(
+                    0.0, std::abs(Z - zsum), 1e-4 * std::abs(zsum) + 1e-6);
                 CPPUNIT_ASSERT_DOUBLES_EQUAL(ref, S, 1e-4 * ref);
                 CPPUNIT_ASSERT_EQUAL(0, cpi.count());
             }
@@ -208,7 +240,8 @@ public:
         CPPUNIT_ASSERT_THROW(rx_filter(s, adc_model::one_bit, std::nan("")), param_error);
         CPPUNIT_ASSERT_THROW(rx_filter(s, adc_model::ideal, 0.1, 0.0), param_error);
         CPPUNIT_ASSERT_THROW(rx_filter(s, adc_model::ideal, 0.1, INFINITY), param_error);
-        CPPUNIT_ASSERT_THROW(cpi_integrator(s, adc_model::one_bit, 0.1, 1.0, 0), param_error);
+        CPPUNIT_ASSERT_THROW(cpi_integrator(s, adc_model::one_bit, 0.1, 1.0, 0),
+                             param_error);
         CPPUNIT_ASSERT_THROW(s.solve(cvec::Ones(3), adc_model::one_bit), param_error);
     }
 };

@@ -24,7 +24,8 @@ void check_pfa_noise(double pfa, double noise_var)
     check_positive_finite("radar_noise_var", noise_var);
 }
 
-// A (rows x n, complex) -> W (2 rows x 2n, real) with W [Re v; Im v] interleaved = [Re Av; Im Av].
+// A (rows x n, complex) -> W (2 rows x 2n, real) with W [Re v; Im v] interleaved = [Re
+// Av; Im Av].
 Eigen::MatrixXf real_form(const cmat& A)
 {
     Eigen::MatrixXf W(2 * A.rows(), 2 * A.cols());
@@ -53,8 +54,13 @@ Eigen::MatrixXf real_form(const cmat& A)
  * the clones give it AVX2/AVX-512 where the CPU has them.
  */
 template <int R>
-ISAC_CLONES void project(const float* __restrict W, int ldw, const float* __restrict X, int k, int n,
-                         float* __restrict P, int ldp)
+ISAC_CLONES void project(const float* __restrict W,
+                         int ldw,
+                         const float* __restrict X,
+                         int k,
+                         int n,
+                         float* __restrict P,
+                         int ldp)
 {
     constexpr int V = 16;
     for (int j = 0; j < n; ++j) {
@@ -91,8 +97,11 @@ void project_rows(const rmatf_rm& W, const float* X, int k, int n, Eigen::Matrix
 
 } // namespace
 
-rx_filter::rx_filter(
-    const radar_scene& scene, adc_model adc, double pfa, double noise_var, projection_kernel kernel)
+rx_filter::rx_filter(const radar_scene& scene,
+                     adc_model adc,
+                     double pfa,
+                     double noise_var,
+                     projection_kernel kernel)
     : d_scene(scene), d_adc(adc), d_pfa(pfa), d_noise_var(noise_var)
 {
     check_pfa_noise(pfa, noise_var);
@@ -103,7 +112,8 @@ rx_filter::rx_filter(
     // Measured crossover (bench_rx_filter): Eigen's GEMM wins at N = 16, the
     // packing-free kernel from N = 64 on (1.4x at N = 128).
     d_direct = kernel == projection_kernel::direct ||
-               (kernel == projection_kernel::automatic && std::min(scene.n_rx(), scene.n_tx()) >= 64);
+               (kernel == projection_kernel::automatic &&
+                std::min(scene.n_rx(), scene.n_tx()) >= 64);
     d_p.resize(2 * Q1, chunk);
     d_c.resize(2 * Q1, chunk);
     d_xn.resize(chunk);
@@ -127,11 +137,21 @@ void rx_filter::process(const cfloat* r,
     const int nr = d_scene.n_rx(), nt = d_scene.n_tx();
     for (int base = 0; base < n; base += chunk) {
         const int b = std::min(chunk, n - base);
-        Eigen::Map<const Eigen::MatrixXf> R(reinterpret_cast<const float*>(r + size_t(base) * nr), 2 * nr, b);
-        Eigen::Map<const Eigen::MatrixXf> X(reinterpret_cast<const float*>(x + size_t(base) * nt), 2 * nt, b);
+        Eigen::Map<const Eigen::MatrixXf> R(
+            reinterpret_cast<const float*>(r + size_t(base) * nr), 2 * nr, b);
+        Eigen::Map<const Eigen::MatrixXf> X(
+            reinterpret_cast<const float*>(x + size_t(base) * nt), 2 * nt, b);
         if (d_direct) {
-            project_rows(d_wr, reinterpret_cast<const float*>(r + size_t(base) * nr), 2 * nr, b, d_p);
-            project_rows(d_wt, reinterpret_cast<const float*>(x + size_t(base) * nt), 2 * nt, b, d_c);
+            project_rows(d_wr,
+                         reinterpret_cast<const float*>(r + size_t(base) * nr),
+                         2 * nr,
+                         b,
+                         d_p);
+            project_rows(d_wt,
+                         reinterpret_cast<const float*>(x + size_t(base) * nt),
+                         2 * nt,
+                         b,
+                         d_c);
         } else {
             d_p.leftCols(b).noalias() = d_wr * R;
             d_c.leftCols(b).noalias() = d_wt * X;
@@ -142,7 +162,8 @@ void rx_filter::process(const cfloat* r,
             cdouble* t = terms ? terms + size_t(l) * Q1 : nullptr;
             bool finite = std::isfinite(d_xn[j]);
             for (int q = 0; q < Q1; ++q) {
-                const cfloat pq(d_p(2 * q, j), d_p(2 * q + 1, j)), cq(d_c(2 * q, j), d_c(2 * q + 1, j));
+                const cfloat pq(d_p(2 * q, j), d_p(2 * q + 1, j)),
+                    cq(d_c(2 * q, j), d_c(2 * q + 1, j));
                 finite = finite && std::isfinite(pq.real()) && std::isfinite(pq.imag()) &&
                          std::isfinite(cq.real()) && std::isfinite(cq.imag());
                 d_cd[q] = cdouble(cq);
@@ -161,7 +182,8 @@ void rx_filter::process(const cfloat* r,
                     std::fill(t, t + Q1, cdouble(0.0));
                 continue;
             }
-            const double gmg = d_scene.solve_into(d_cd.data(), d_adc, d_y.data(), d_gq.data(), d_ws.data());
+            const double gmg = d_scene.solve_into(
+                d_cd.data(), d_adc, d_y.data(), d_gq.data(), d_ws.data());
             // v^H r with v = g0 - A y: p_0 - sum_q conj(y_q) p_q
             cdouble vr(d_p(0, j), d_p(1, j));
             for (int q = 0; q < Q; ++q)
@@ -172,7 +194,8 @@ void rx_filter::process(const cfloat* r,
             const double vn2 = d_scene.minv_g0_norm2(d_y.data());
             const double var = d_scene.h0_variance(vn2, d_a.data(), d_adc, d_noise_var);
             // |z|/kappa is invariant to the filter's scale, so it is taken on v.
-            stat[l] = var > 0.0 ? float(std::sqrt(std::norm(vr) / (var * d_neg_log_pfa))) : 0.0f;
+            stat[l] = var > 0.0 ? float(std::sqrt(std::norm(vr) / (var * d_neg_log_pfa)))
+                                : 0.0f;
             // u = v / (conj(c0) gmg)  =>  u^H r = v^H r / (c0 gmg)
             // 1/(c0 gmg) without a library complex division
             const cdouble scale = std::conj(d_cd[0]) / (c0sq * gmg);
@@ -204,7 +227,8 @@ void cpi_integrator::reset()
     std::fill(d_a.begin(), d_a.end(), cdouble(0.0));
 }
 
-bool cpi_integrator::add(cfloat z, const cdouble* terms, snapshot_status status, cdouble& Z, double& stat)
+bool cpi_integrator::add(
+    cfloat z, const cdouble* terms, snapshot_status status, cdouble& Z, double& stat)
 {
     if (status == snapshot_status::ok) {
         d_z += cdouble(z);

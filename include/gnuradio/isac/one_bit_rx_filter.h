@@ -55,15 +55,14 @@ public:
      * \param clutter_deg      theta_1..theta_Q in [-90, 90] (may be empty)
      * \param snr_r_db         SNR_R = zeta_0^2/sigma_R^2 in dB (finite; enters the
      *                         expected QSCNR, not the filter)
-     * \param cnr_db           zeta_q^2/sigma_R^2 in dB, one per clutter angle or one for all
-     * \param radar_noise_var  sigma_R^2 > 0 (scales the ideal-ADC threshold)
-     * \param pfa              false-alarm probability in (0, 1)
-     * \param adc              "1bit" or "inf"
-     * \param cpi_len          snapshots per coherent integration, >= 1 (1: per snapshot)
-     * \param threshold_scale  multiplies kappa (finite, > 0; 1 = analytic threshold). Use
-     *                         gnuradio.isac.rx_calibration.calibrate_threshold_scale to
-     *                         calibrate it empirically where the 1-bit model is loose
-     *                         (strong per-antenna clutter, long CPIs).
+     * \param cnr_db           zeta_q^2/sigma_R^2 in dB, one per clutter angle or one for
+     * all \param radar_noise_var  sigma_R^2 > 0 (scales the ideal-ADC threshold) \param
+     * pfa              false-alarm probability in (0, 1) \param adc              "1bit"
+     * or "inf" \param cpi_len          snapshots per coherent integration, >= 1 (1: per
+     * snapshot) \param threshold_scale  multiplies kappa (finite, > 0; 1 = analytic
+     * threshold). Use gnuradio.isac.rx_calibration.calibrate_threshold_scale to calibrate
+     * it empirically where the 1-bit model is loose (strong per-antenna clutter, long
+     * CPIs).
      */
     static sptr make(int n_tx,
                      int n_rx,

@@ -24,7 +24,8 @@ using carr = py::array_t<std::complex<float>, py::array::c_style | py::array::fo
 
 py::tuple process(rx_filter& f, carr r, carr x, bool with_terms)
 {
-    const int nr = f.scene().n_rx(), nt = f.scene().n_tx(), Q1 = f.scene().n_clutter() + 1;
+    const int nr = f.scene().n_rx(), nt = f.scene().n_tx(),
+              Q1 = f.scene().n_clutter() + 1;
     if (r.ndim() != 2 || r.shape(1) != nr)
         throw_param("r", "shape", "(n, n_rx=" + std::to_string(nr) + ")");
     if (x.ndim() != 2 || x.shape(1) != nt || x.shape(0) != r.shape(0))
@@ -33,10 +34,15 @@ py::tuple process(rx_filter& f, carr r, carr x, bool with_terms)
     py::array_t<std::complex<float>> z(n);
     py::array_t<float> st(n);
     py::array_t<uint8_t> status(n);
-    py::array_t<std::complex<double>> terms(std::vector<py::ssize_t>{ with_terms ? n : 0, Q1 });
+    py::array_t<std::complex<double>> terms(
+        std::vector<py::ssize_t>{ with_terms ? n : 0, Q1 });
     {
         py::gil_scoped_release release;
-        f.process(r.data(), x.data(), n, z.mutable_data(), st.mutable_data(),
+        f.process(r.data(),
+                  x.data(),
+                  n,
+                  z.mutable_data(),
+                  st.mutable_data(),
                   reinterpret_cast<snapshot_status*>(status.mutable_data()),
                   with_terms ? terms.mutable_data() : nullptr);
     }
@@ -55,18 +61,27 @@ and x (n x n_tx) complex arrays and returns z = u^H r, |z|/kappa and a status pe
 snapshot (0 ok, 1 degenerate c_0 = 0, 2 NaN/Inf input); with terms=True also the
 (n x (Q+1)) CPI terms [||u||^2, c_q u^H g_q].)doc")
         .def(py::init<const radar_scene&, adc_model, double, double>(),
-             py::arg("scene"), py::arg("adc"), py::arg("pfa"), py::arg("noise_var") = 1.0)
+             py::arg("scene"),
+             py::arg("adc"),
+             py::arg("pfa"),
+             py::arg("noise_var") = 1.0)
         .def("process", &process, py::arg("r"), py::arg("x"), py::arg("terms") = false);
 
     m.def(
         "cpi_statistics",
-        [](const radar_scene& s, adc_model adc, double pfa, double noise_var, int cpi_len,
+        [](const radar_scene& s,
+           adc_model adc,
+           double pfa,
+           double noise_var,
+           int cpi_len,
            py::array_t<std::complex<float>, py::array::c_style | py::array::forcecast> z,
-           py::array_t<std::complex<double>, py::array::c_style | py::array::forcecast> terms,
+           py::array_t<std::complex<double>, py::array::c_style | py::array::forcecast>
+               terms,
            py::array_t<uint8_t, py::array::c_style | py::array::forcecast> status) {
             const int Q1 = s.n_clutter() + 1;
             const py::ssize_t n = z.shape(0);
-            if (terms.ndim() != 2 || terms.shape(0) != n || terms.shape(1) != Q1 || status.shape(0) != n)
+            if (terms.ndim() != 2 || terms.shape(0) != n || terms.shape(1) != Q1 ||
+                status.shape(0) != n)
                 throw_param("terms/status", "shape", "(n, Q+1) and (n,) matching z");
             cpi_integrator cpi(s, adc, pfa, noise_var, cpi_len);
             std::vector<std::complex<double>> Zs;
@@ -74,14 +89,25 @@ snapshot (0 ok, 1 degenerate c_0 = 0, 2 NaN/Inf input); with terms=True also the
             for (py::ssize_t l = 0; l < n; ++l) {
                 cdouble Z;
                 double st;
-                if (cpi.add(z.at(l), terms.data(l, 0), snapshot_status(status.at(l)), Z, st)) {
+                if (cpi.add(z.at(l),
+                            terms.data(l, 0),
+                            snapshot_status(status.at(l)),
+                            Z,
+                            st)) {
                     Zs.push_back(Z);
                     stats.push_back(st);
                 }
             }
             return py::make_tuple(py::array(py::cast(Zs)), py::array(py::cast(stats)));
         },
-        py::arg("scene"), py::arg("adc"), py::arg("pfa"), py::arg("noise_var"), py::arg("cpi_len"),
-        py::arg("z"), py::arg("terms"), py::arg("status"),
-        "Coherent CPI sums Z and |Z|/kappa_CPI of per-snapshot outputs of rx_filter.process.");
+        py::arg("scene"),
+        py::arg("adc"),
+        py::arg("pfa"),
+        py::arg("noise_var"),
+        py::arg("cpi_len"),
+        py::arg("z"),
+        py::arg("terms"),
+        py::arg("status"),
+        "Coherent CPI sums Z and |Z|/kappa_CPI of per-snapshot outputs of "
+        "rx_filter.process.");
 }

@@ -111,7 +111,11 @@ private:
 class cpi_integrator
 {
 public:
-    cpi_integrator(const radar_scene& scene, adc_model adc, double pfa, double noise_var, int cpi_len);
+    cpi_integrator(const radar_scene& scene,
+                   adc_model adc,
+                   double pfa,
+                   double noise_var,
+                   int cpi_len);
 
     int cpi_len() const { return d_len; }
     int count() const { return d_count; } //!< snapshots in the current CPI
@@ -123,7 +127,8 @@ public:
      * snapshot) and the integrator restarts. Snapshots that were not ok
      * contribute nothing but still count towards the CPI length.
      */
-    bool add(cfloat z, const cdouble* terms, snapshot_status status, cdouble& Z, double& stat);
+    bool
+    add(cfloat z, const cdouble* terms, snapshot_status status, cdouble& Z, double& stat);
 
 private:
     radar_scene d_scene;
