@@ -87,6 +87,7 @@ nullspace_precoder_impl::nullspace_precoder_impl(int n_tx, int n_users, const co
           gr::io_signature::make(1, 1, sizeof(gr_complex) * n_tx)),
       d_n_tx(n_tx),
       d_n_users(n_users),
+      d_L(static_cast<uint64_t>(prm.frame_len)),
       d_external(prm.sensing == "external"),
       d_stats_port(pmt::mp("stats")),
       d_csi_port(pmt::mp("csi")),
@@ -151,11 +152,13 @@ void nullspace_precoder_impl::worker()
         }
         p->stats = stats_dict(*p);
         lk.lock();
-        d_ready = p;
+        d_ready.push_back(p);
+        if (d_ready.size() > 64) // no flowgraph running to pick them up: keep the newest
+            d_ready.erase(d_ready.begin());
         d_last = p;
         d_busy = false;
-        if (!d_request)
-            d_cv_idle.notify_all();
+        ++d_finished;
+        d_cv_idle.notify_all();
     }
 }
 
@@ -205,6 +208,10 @@ void nullspace_precoder_impl::handle_csi(const pmt::pmt_t& msg)
         return;
     }
     std::lock_guard<std::mutex> lock(d_mutex);
+    // A repeated, unchanged channel (e.g. a periodic strobe) is not a change:
+    // no redesign, no new design id.
+    if (d_have_channel && u.H == d_H)
+        return;
     d_H = u.H;
     d_have_channel = true;
     request_locked(u.has_offset ? u.offset : 0);
@@ -231,6 +238,21 @@ bool nullspace_precoder_impl::wait_design(double timeout_s)
     return d_cv_idle.wait_for(lk,
                               std::chrono::duration<double>(timeout_s),
                               [this] { return !d_request && !d_busy; });
+}
+
+bool nullspace_precoder_impl::wait_designs(uint64_t count, double timeout_s)
+{
+    core::check_positive_finite("timeout_s", timeout_s);
+    std::unique_lock<std::mutex> lk(d_mutex);
+    return d_cv_idle.wait_for(lk,
+                              std::chrono::duration<double>(timeout_s),
+                              [this, count] { return d_finished >= count; });
+}
+
+uint64_t nullspace_precoder_impl::designs_finished() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_finished;
 }
 
 uint64_t nullspace_precoder_impl::design_id() const
@@ -323,35 +345,42 @@ int nullspace_precoder_impl::work(int noutput_items,
                                   gr_vector_const_void_star& input_items,
                                   gr_vector_void_star& output_items)
 {
-    std::shared_ptr<prepared> fresh;
+    std::vector<std::shared_ptr<prepared>> fresh;
     {
         std::lock_guard<std::mutex> lock(d_mutex);
         fresh.swap(d_ready);
     }
-    if (fresh) {
-        publish_and_log(*fresh);
-        if (fresh->d.ok)
-            d_waiting = fresh; // a newer design replaces one still waiting
+    for (const auto& f : fresh) {
+        publish_and_log(*f);
+        if (f->d.ok)
+            d_waiting.push_back(f);
     }
     const auto s_in = static_cast<const gr_complex*>(input_items[0]);
     const auto b_in = d_external ? static_cast<const gr_complex*>(input_items[1]) : nullptr;
     auto out = static_cast<gr_complex*>(output_items[0]);
-    const uint64_t L = d_params.frame_len; // frame_len has no setter: read without lock
+    const uint64_t L = d_L;
     const uint64_t base = nitems_written(0);
     uint64_t bad = 0;
     int i = 0;
     while (i < noutput_items) {
         const uint64_t abs = base + i;
-        if (d_waiting && abs % L == 0 && abs >= d_waiting->offset) {
-            d_active = d_waiting;
-            d_waiting.reset();
-            add_item_tag(0, abs, d_tag_key, pmt::from_uint64(d_active->id));
-            std::lock_guard<std::mutex> lock(d_mutex);
-            d_in_use = d_active;
+        if (!d_waiting.empty() && abs % L == 0) {
+            // The newest design whose offset has been reached wins; older ones are dropped.
+            size_t take = d_waiting.size();
+            for (size_t j = 0; j < d_waiting.size(); ++j)
+                if (d_waiting[j]->offset <= abs)
+                    take = j;
+            if (take < d_waiting.size()) {
+                d_active = d_waiting[take];
+                d_waiting.erase(d_waiting.begin(), d_waiting.begin() + take + 1);
+                add_item_tag(0, abs, d_tag_key, pmt::from_uint64(d_active->id));
+                std::lock_guard<std::mutex> lock(d_mutex);
+                d_in_use = d_active;
+            }
         }
         // Run to the next frame boundary only while a switch is pending.
         int run = noutput_items - i;
-        if (d_waiting)
+        if (!d_waiting.empty())
             run = static_cast<int>(std::min<uint64_t>(run, L - abs % L));
         gr_complex* x = out + size_t(i) * d_n_tx;
         if (!d_active) {

@@ -10,6 +10,7 @@
 #include <gnuradio/isac/nullspace_precoder.h>
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -31,6 +32,7 @@ private:
     };
 
     const int d_n_tx, d_n_users;
+    const uint64_t d_L; // frame_len: fixed for the block's life
     const bool d_external;
     const pmt::pmt_t d_stats_port, d_csi_port, d_tag_key;
 
@@ -44,14 +46,16 @@ private:
     bool d_quit = false;
     uint64_t d_req_offset = 0;
     uint64_t d_next_id = 1;
-    std::shared_ptr<prepared> d_ready;       // finished, not yet picked up by work()
+    uint64_t d_finished = 0;
+    std::vector<std::shared_ptr<prepared>> d_ready; // finished, not yet picked up by work()
     std::shared_ptr<const prepared> d_in_use; // copy of d_active for design()
     std::shared_ptr<const prepared> d_last;   // last finished (ok or not)
     std::thread d_worker;
 
     // Owned by the work() thread only.
     std::shared_ptr<const prepared> d_active;
-    std::shared_ptr<prepared> d_waiting; // ok design waiting for its frame boundary
+    // ok designs waiting for their frame boundary (and offset), oldest first
+    std::deque<std::shared_ptr<const prepared>> d_waiting;
     std::atomic<uint64_t> d_nonfinite{ 0 };
     std::vector<gr_complex> d_clean_s, d_clean_b;
 
@@ -67,6 +71,9 @@ public:
 
     void set_channel(const Eigen::MatrixXcd& H) override;
     bool wait_design(double timeout_s) override;
+    bool wait_designs(uint64_t count, double timeout_s) override;
+    uint64_t designs_finished() const override;
+    void post_csi(const pmt::pmt_t& msg) override { handle_csi(msg); }
     uint64_t design_id() const override;
     core::sdisac_design design() const override;
     core::sdisac_design last_design() const override;

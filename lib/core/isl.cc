@@ -127,6 +127,7 @@ rcg_result rcg_isl(const isl_problem& p, const cmat& B0, const rcg_options& opt)
     const double g0 = rg.norm();
     cmat D = -rg;
     cmat rg_prev = rg;
+    int small = 0; // consecutive steps with a relative decrease below rel_tol
     for (int it = 0; it < opt.max_iter; ++it) {
         if (rg.norm() <= opt.grad_tol * g0 || !(g0 > 0)) {
             res.converged = true;
@@ -166,9 +167,17 @@ rcg_result rcg_isl(const isl_problem& p, const cmat& B0, const rcg_options& opt)
         rg = proj(res.B, isl_gradient(p, res.B));
         const double beta = std::max(0.0, re_inner(rg, rg - rg_prev) / prev_sq);
         D = -rg + beta * Dt;
+        // One short step (a poor conjugate direction after a long Armijo
+        // backtrack) is not convergence: restart along -rgrad and stop only
+        // after three small decreases in a row.
         if (rel < opt.rel_tol) {
-            res.converged = true;
-            break;
+            D = -rg;
+            if (++small >= 3) {
+                res.converged = true;
+                break;
+            }
+        } else {
+            small = 0;
         }
     }
     res.cost = f;

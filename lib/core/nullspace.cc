@@ -75,8 +75,8 @@ void sdisac_params::validate(int n_tx, int n_users) const
                         "1 or n_users = " + std::to_string(n_users) + " targets");
         for (Eigen::Index k = 0; k < sinr.size(); ++k)
             check_positive_finite("sinr", sinr[k]);
-        check_positive_finite("noise_var", noise_var);
     }
+    check_positive_finite("noise_var", noise_var); // SINRs are reported in every mode
     if (sensing != "beampattern" && sensing != "isl" && sensing != "external" && sensing != "none")
         throw_param("sensing", "'" + sensing + "'", "'beampattern', 'isl', 'external' or 'none'");
     if (sensing == "beampattern" && targets_rad.empty())
@@ -98,8 +98,6 @@ void sdisac_params::validate(int n_tx, int n_users) const
         throw_param("csi_error", std::to_string(csi_error), "[0, 1]");
     if (!(std::isfinite(csi_weight) && csi_weight >= 0 && csi_weight <= 1))
         throw_param("csi_weight", std::to_string(csi_weight), "[0, 1]");
-    if (csi_error > 0 && csi_weight == 0 && sensing == "beampattern")
-        ; // omega = 0 is allowed: pure leakage minimisation
     if (!(std::isfinite(csi_corr) && csi_corr >= 0 && csi_corr < 1))
         throw_param("csi_corr", std::to_string(csi_corr), "[0, 1)");
     check_int_range("sensing_beams", sensing_beams, -1, n_tx);

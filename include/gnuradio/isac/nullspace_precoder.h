@@ -92,6 +92,12 @@ public:
     virtual void set_channel(const Eigen::MatrixXcd& H) = 0;
     //! Block the caller (never the scheduler) until no redesign is pending; false on timeout.
     virtual bool wait_design(double timeout_s) = 0;
+    //! Block the caller until at least `count` designs have finished since start; false on timeout.
+    virtual bool wait_designs(uint64_t count, double timeout_s) = 0;
+    //! Number of designs finished (feasible or not) since start.
+    virtual uint64_t designs_finished() const = 0;
+    //! Handle a csi dict exactly as the "csi" port does, synchronously (for scripts and tests).
+    virtual void post_csi(const pmt::pmt_t& msg) = 0;
     //! Id of the design in use by the stream (0: none yet).
     virtual uint64_t design_id() const = 0;
     //! The design in use (throws RuntimeError when there is none yet).

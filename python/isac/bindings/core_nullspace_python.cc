@@ -132,6 +132,42 @@ void bind_core_nullspace(py::module& m)
         py::arg("Q"), py::arg("G"), py::arg("budget"),
         "Global minimiser of tr(B^H Q B) - 2 Re tr(B^H G) s.t. ||B||_F^2 = budget: (B, nu, hard_case).");
 
+    m.def(
+        "mm_linesearch",
+        [](const cmat& A, const rvec& delta, int L, double budget, const cmat& B0,
+           const py::object& Z, const py::object& u, double tol, int max_iter) {
+            bp_problem p;
+            p.A = A;
+            p.delta = delta;
+            p.L = L;
+            p.budget = budget;
+            if (!Z.is_none())
+                p.Z = Z.cast<cmat>();
+            if (!u.is_none())
+                p.u = u.cast<rvec>();
+            mm_options o;
+            o.tol = tol;
+            o.max_iter = max_iter;
+            mm_result r;
+            {
+                py::gil_scoped_release release;
+                r = mm_linesearch(p, B0, o);
+            }
+            py::dict d;
+            d["B"] = r.B;
+            d["cost"] = r.cost;
+            d["matching_cost"] = r.matching_cost;
+            d["iterations"] = r.iterations;
+            d["cost_history"] = r.cost_history;
+            d["norm_history"] = r.norm_history;
+            return d;
+        },
+        py::arg("A"), py::arg("delta"), py::arg("L"), py::arg("budget"), py::arg("B0"),
+        py::arg("Z") = py::none(), py::arg("u") = py::none(), py::arg("tol") = 1e-6,
+        py::arg("max_iter") = 200,
+        "MM-LineSearch on min sum_m (||[B^H A + Z]_m, sqrt(u_m)|| - delta_m)^2 s.t. "
+        "||B||_F^2 = budget (spec 5.4). Radar-only baseline: A = steering matrix, Z = u = None.");
+
     // ---- ISL -----------------------------------------------------------------------
     m.def("isl_lag_profile", &isl_lag_profile, py::arg("X"), py::arg("T"),
           "||X J_tau X^H||_F for tau = 1..T.");

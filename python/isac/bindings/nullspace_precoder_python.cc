@@ -67,6 +67,15 @@ Raises ValueError for a bad parameter (named, with its allowed range).)doc")
              py::arg("timeout_s") = 10.0,
              py::call_guard<py::gil_scoped_release>(),
              "Block the calling Python thread until no redesign is pending.")
+        .def("wait_designs",
+             &blk::wait_designs,
+             py::arg("count"),
+             py::arg("timeout_s") = 10.0,
+             py::call_guard<py::gil_scoped_release>(),
+             "Block the calling Python thread until `count` designs have finished since start.")
+        .def("designs_finished", &blk::designs_finished)
+        .def("post_csi", &blk::post_csi, py::arg("msg"),
+             "Handle a csi dict exactly as the 'csi' port does, synchronously.")
         .def("design_id", &blk::design_id)
         .def("design", &blk::design, "The design in use (gnuradio.isac.core.sdisac_design).")
         .def("last_design", &blk::last_design, "The most recent finished design, feasible or not.")

@@ -58,7 +58,7 @@ isl_problem expected_isl_problem(const cmat& P, int L, int T, double comm_power,
 
 struct rcg_options {
     double grad_tol = 1e-6; //!< stop when ||rgrad|| <= grad_tol ||rgrad_0||
-    double rel_tol = 1e-6;  //!< stop when the relative ISL decrease < rel_tol
+    double rel_tol = 1e-6;  //!< stop after 3 consecutive steps with relative decrease < rel_tol
     int max_iter = 500;
 };
 

@@ -53,9 +53,9 @@ struct sdisac_params {
     double comm_power = 0;               //!< > 0: zf/mrt with equal powers summing to this P_c
     std::string sensing = "beampattern"; //!< "beampattern", "isl", "external", "none"
     std::vector<double> targets_rad;     //!< beampattern targets
-    double beam_width_rad = 0.1745329252; //!< width Delta of each rectangular beam
-    double grid_step_rad = 0.00872664626; //!< beampattern grid step (default 0.5 deg)
-    double guard_rad = 0.0349065850;     //!< PSLR guard beyond Delta/2 (default 2 deg)
+    double beam_width_rad = 10.0 * pi / 180; //!< width Delta of each rectangular beam
+    double grid_step_rad = 0.5 * pi / 180; //!< beampattern grid step (default 0.5 deg)
+    double guard_rad = 2.0 * pi / 180;   //!< PSLR guard beyond Delta/2 (default 2 deg)
     int isl_lags = 0;                    //!< T; 0 selects L - 1
     double csi_error = 0;                //!< tau_e in [0, 1] (spec 5.7)
     double csi_weight = 1;               //!< omega in [0, 1]: weight of the beampattern term

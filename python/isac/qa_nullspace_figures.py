@@ -1,0 +1,72 @@
+#!/usr/bin/python3
+#
+# Copyright 2026 gr-isac authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+"""apps/isac_nullspace_figures --quick writes its CSV/PNG files with seed 003's trends."""
+
+import csv
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+from gnuradio import gr_unittest
+
+APP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "apps",
+                   "isac_nullspace_figures")
+
+
+def read(path):
+    with open(path) as f:
+        rows = list(csv.reader(f))
+    return rows[0], np.array(rows[1:], dtype=float)
+
+
+class qa_nullspace_figures(gr_unittest.TestCase):
+
+    def test_001_quick_run_trends(self):
+        with tempfile.TemporaryDirectory() as out:
+            subprocess.run([sys.executable, APP, "--quick", "--out", out], check=True,
+                           stdout=subprocess.DEVNULL, timeout=300)
+            for name in ("fig3_beampatterns", "fig4_pslr_vs_rate", "fig5_cost_vs_split",
+                         "fig6_isl_vs_split", "fig9_csi_tradeoff"):
+                self.assertGreater(os.path.getsize(os.path.join(out, name + ".png")), 1000)
+            hdr, f3 = read(os.path.join(out, "fig3_beampatterns.csv"))
+            grid = f3[:, 0]
+            col = {h: f3[:, i] for i, h in enumerate(hdr)}
+            side = np.all([np.abs(grid - t) > 7 for t in (-40, 0, 40)], axis=0)
+            # radar-only has the lowest sidelobes; a higher QoS threshold raises them (Fig. 3)
+            self.assertLess(col["radar_only"][side].max(), col["proposed_10dB"][side].max())
+            self.assertLess(col["proposed_10dB"][side].max(), col["proposed_20dB"][side].max())
+            for t in (-40, 0, 40):  # main lobes at the targets
+                lobe = np.abs(grid - t) <= 5
+                self.assertGreater(col["proposed_10dB"][lobe].max(), 3 * col["proposed_10dB"][side].max())
+            _, f5 = read(os.path.join(out, "fig5_cost_vs_split.csv"))
+            for K in (2, 4, 6):
+                c = f5[f5[:, 0] == K, 2]
+                self.assertTrue(np.all(np.diff(c) > 0), f"cost must rise with the split ratio, K={K}")
+                # never better than radar-only (the null space lacks K dimensions) ...
+                self.assertGreater(c[0], 0.98 * f5[0, 3])
+            # ... and close to it as the ratio -> 0 when K is small; more users cost more
+            c0 = [f5[f5[:, 0] == K, 2][0] for K in (2, 4, 6)]
+            self.assertLess(c0[0] / f5[0, 3], 1.25)
+            self.assertTrue(c0[0] < c0[1] < c0[2])
+            _, f4 = read(os.path.join(out, "fig4_pslr_vs_rate.csv"))
+            self.assertTrue(np.all(np.diff(f4[:, 1]) > 0))
+            self.assertLess(f4[0, 2], f4[-1, 2])  # PSLR rises with the sum rate
+            _, f6 = read(os.path.join(out, "fig6_isl_vs_split.csv"))
+            for K in (2, 4, 6):  # ISL grows with the split ratio
+                self.assertTrue(np.all(np.diff(f6[f6[:, 0] == K, 2]) > 0))
+            _, f9 = read(os.path.join(out, "fig9_csi_tradeoff.csv"))
+            lo, hi = f9[f9[:, 0] == 0.1], f9[f9[:, 0] == 0.3]
+            for t in (lo, hi):
+                # more weight on the beampattern: more leakage through the CSI error
+                self.assertTrue(np.all(np.diff(t[:, 2]) < 0), "sum rate must fall with omega")
+                self.assertLess(t[-1, 3], t[0, 3])  # and a better beampattern than omega = 0
+            self.assertTrue(np.all(hi[:, 2] < lo[:, 2]))  # larger CSI error, lower rate
+
+
+if __name__ == '__main__':
+    gr_unittest.run(qa_nullspace_figures)
