@@ -84,15 +84,15 @@ def radar_vars(g):
     g.var("pfa", 0.01)
 
 
-def tx_chain(g, name="tx"):
-    return g.add(name, "isac_one_bit_isac_tx", n_tx="n_tx", n_users="n_users", psk_order="psk_order",
+def tx_chain(g, name="tx", solver='"realtime"'):
+    return g.add(name, "isac_one_bit_isac_tx", solver=solver, max_iter=10, n_tx="n_tx", n_users="n_users", psk_order="psk_order",
                  power="power", noise_var="comm_noise_var", gamma_db="gamma_db", target_deg="target_deg",
                  clutter_deg="clutter_deg", snr_r_db="snr_r_db", cnr_db="cnr_db", n_rx="n_rx",
                  mode='"qos"', chi_db="8.0", dac='"1bit"')
 
 
-def radar_chain(g, name="radar"):
-    return g.add(name, "isac_one_bit_radar_rx", n_tx="n_tx", n_rx="n_rx", target_deg="target_deg",
+def radar_chain(g, name="radar", threshold_scale="1.0"):
+    return g.add(name, "isac_one_bit_radar_rx", cpi_len=1, threshold_scale=threshold_scale, n_tx="n_tx", n_rx="n_rx", target_deg="target_deg",
                  clutter_deg="clutter_deg", snr_r_db="snr_r_db", cnr_db="cnr_db",
                  radar_noise_var="radar_noise_var", pfa="pfa", adc='"1bit"')
 
@@ -321,10 +321,12 @@ def usrp_ota():
     g.param("loop_delay", 0, "Tx->Rx latency (snapshots)", "intx")
     g.param("cal_deg", 0.0, "Calibration source angle (deg)", "eng_float")
     g.param("n_cal", 65536, "Calibration snapshots", "intx")
+    g.param("threshold_scale", 1.0, "Detector threshold scale (calibrated on target-free data)", "eng_float")
 
     src = g.add("src", "isac_psk_source", n_users="n_users", psk_order="psk_order", seed=0)
     csi = g.add("csi", "isac_los_csi_source", n_tx="n_tx", user_deg="user_deg", gain=1.0)
-    tx = tx_chain(g)
+    # the LoS channel is static: precompute every symbol vector once (lookup table)
+    tx = tx_chain(g, solver='"lut"')
     g.conn(src, 0, tx, 0)
     g.conn(csi, "csi", tx, "csi")
     g.add("tx_split", "blocks_vector_to_streams", type="complex", num_streams="n_tx", vlen=1)
@@ -356,7 +358,7 @@ def usrp_ota():
     g.conn("cal_est", "cal", "cal_fix", "cal")
     g.add("x_delay", "blocks_delay", type="complex", delay="loop_delay", num_ports=1, vlen="n_tx")
     g.conn(tx, 0, "x_delay", 0)
-    radar = radar_chain(g)
+    radar = radar_chain(g, threshold_scale="threshold_scale")
     g.conn("cal_fix", 0, radar, 0)
     g.conn("x_delay", 0, radar, 1)
     det = g.add("det", "isac_detection_meter", threshold=1.0, skip=0)
