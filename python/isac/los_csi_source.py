@@ -37,7 +37,9 @@ class los_csi_source(gr.basic_block):
     publishes the line-of-sight channel of users at user_deg (rows
     h_u^H = gain a(theta_u)^T) on its `csi` port when the flowgraph starts, and
     again, with offset 0 ("now"), whenever set_user_deg()/set_gain() changes it.
-    Wire it to a precoder's `csi` input."""
+    Wire it to a precoder's `csi` input. Like message_strobe, a block with only
+    message outputs keeps a flowgraph running until it is stopped (fine over the
+    air; bounded runs stop on a condition)."""
 
     def __init__(self, n_tx=16, user_deg=(-30.0, 0.0, 30.0, 50.0), gain=1.0):
         gr.basic_block.__init__(self, name="los_csi_source", in_sig=None, out_sig=None)
