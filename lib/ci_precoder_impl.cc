@@ -199,6 +199,9 @@ pmt::pmt_t ci_precoder_impl::last_stats() const
 
 void ci_precoder_impl::activate(const core::cmat& H)
 {
+    // a periodically re-sent, unchanged channel must not restart a table build
+    if (d_solver && d_solver->channel() == H)
+        return;
     auto s = std::make_shared<core::ci_solver>(*d_base);
     s->set_channel(H);
     {

@@ -22,7 +22,7 @@ constexpr double inf = std::numeric_limits<double>::infinity();
 }
 
 lp_result lp_solve(const rvec& c, const rmat& A, const rvec& b, const rvec& lo, const rvec& hi,
-                   int max_iter)
+                   int max_iter, lp_basis* warm)
 {
     const int n = int(c.size());
     const int m = int(A.rows());
@@ -65,6 +65,26 @@ lp_result lp_solve(const rvec& c, const rmat& A, const rvec& b, const rvec& lo, 
     for (int i = 0; i < m; ++i) {
         basis[i] = n + i;
         st[n + i] = -1;
+    }
+    if (warm && warm->valid && int(warm->st.size()) == N && int(warm->basis.size()) == m &&
+        warm->Binv.rows() == m) {
+        // Same c, A and bounds, new b: the previous optimal basis stays dual feasible
+        // (reduced costs do not depend on b), so the dual simplex resumes from it and
+        // only the basic values are recomputed: x_B = B^{-1} (b - A_N x_N).
+        st = warm->st;
+        basis = warm->basis;
+        d = warm->d;
+        Binv = warm->Binv;
+        rvec rhs = b;
+        for (int j = 0; j < n; ++j)
+            if (st[j] >= 0) {
+                val[j] = st[j] ? u[j] : l[j];
+                rhs.noalias() -= val[j] * A.col(j);
+            }
+        for (int i = 0; i < m; ++i)
+            if (st[n + i] >= 0)
+                val[n + i] = 0.0; // nonbasic slacks sit at their lower bound
+        xB = Binv * rhs;
     }
     double scale = 1.0;
     for (int i = 0; i < m; ++i)
@@ -212,6 +232,13 @@ lp_result lp_solve(const rvec& c, const rmat& A, const rvec& b, const rvec& lo, 
     res.iterations = it;
     if (it >= max_iter)
         res.status = lp_result::iteration_limit;
+    if (warm) {
+        warm->valid = res.status == lp_result::optimal;
+        warm->st = st;
+        warm->basis = basis;
+        warm->d = d;
+        warm->Binv = Binv;
+    }
     for (int i = 0; i < m; ++i)
         val[basis[i]] = xB[i];
     res.z.resize(n);
@@ -539,7 +566,8 @@ ilp_result ilp_qos_heuristic(const rvec& w, const rmat& At, const rvec& lambda, 
     rvec nu = (nu_in && nu_in->size() == m) ? *nu_in : rvec(rvec::Zero(m));
     res.lp_feasible = true;
     if (use_lp) {
-        const lp_result lp = lp_solve(w, At, lambda, lo, hi);
+        lp_basis basis;
+        const lp_result lp = lp_solve(w, At, lambda, lo, hi, 0, &basis);
         if (lp.status == lp_result::infeasible) {
             res.lp_feasible = false;
             res.lp_bound = -inf;
@@ -563,7 +591,7 @@ ilp_result ilp_qos_heuristic(const rvec& w, const rmat& At, const rvec& lambda, 
             if (viol.minCoeff() >= -tol)
                 break;
             lt -= viol + viol.cwiseSign() * tol * 10;
-            const lp_result lpt = lp_solve(w, At, lt, lo, hi);
+            const lp_result lpt = lp_solve(w, At, lt, lo, hi, 0, &basis);
             if (lpt.status == lp_result::infeasible)
                 break;
             xr = sign_vec(lpt.z, w, c);

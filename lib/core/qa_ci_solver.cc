@@ -154,6 +154,15 @@ public:
             for (int j = 0; j < n; ++j)
                 frac += std::abs(std::abs(lp.z[j]) - 1) > 1e-9;
             CPPUNIT_ASSERT(frac <= m);
+            // resuming from the optimal basis after a change of b equals a cold solve
+            lp_basis basis;
+            lp_solve(c, A, b, lo, hi, 0, &basis);
+            const rvec b2 = b + rvec::Constant(m, 0.2);
+            const lp_result cold = lp_solve(c, A, b2, lo, hi);
+            const lp_result warm = lp_solve(c, A, b2, lo, hi, 0, &basis);
+            CPPUNIT_ASSERT_EQUAL(int(cold.status), int(warm.status));
+            if (cold.status == lp_result::optimal)
+                CPPUNIT_ASSERT_DOUBLES_EQUAL(cold.value, warm.value, 1e-8 * (1 + std::abs(cold.value)));
         }
         // an infeasible LP: x1 >= 2 with x1 in [-1, 1]
         rmat A(1, 2);

@@ -51,10 +51,20 @@ struct lp_result {
  * Dense bounded dual simplex for small row counts:
  *   maximise c^T z  s.t.  A z >= b,  lo <= z <= hi   (all bounds finite).
  * Every bounded LP is dual feasible at the bound vertex sign(c), so no
- * phase 1 is needed and infeasibility is detected by the ratio test.
+ * phase 1 is needed and infeasibility is detected by the ratio test. With
+ * `warm` (same c, A, bounds; any b) it resumes from the stored basis and
+ * stores the final one.
  */
+//! Basis of a solved LP, to resume the dual simplex after a change of b only.
+struct lp_basis {
+    bool valid = false;
+    std::vector<int> st, basis;
+    std::vector<double> d;
+    rmat Binv;
+};
+
 lp_result lp_solve(const rvec& c, const rmat& A, const rvec& b, const rvec& lo, const rvec& hi,
-                   int max_iter = 0);
+                   int max_iter = 0, lp_basis* warm = nullptr);
 
 //! Lagrangian upper bound max_{lo<=z<=hi} (c + A^T nu)^T z - nu^T b for any nu >= 0.
 double lagrangian_bound(const rvec& c, const rmat& A, const rvec& b, const rvec& lo,
