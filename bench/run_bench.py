@@ -50,7 +50,7 @@ def run_cpp(exe, min_time, markdown):
         ratio = "n/a"
         if base is not None:
             rb, unit_b = rate(base)
-            ratio = f"{r / rb:.2f}" if unit == unit_b else "n/a"
+            ratio = f"{r / rb:.3g}" if unit == unit_b else "n/a"
         per = "items/s" if unit == "items_per_second" else ("B/s" if unit == "bytes_per_second" else "1/s")
         rows.append((b["name"], f"{fmt_rate(r)}{per}", label[3:].strip(), ratio))
     name = os.path.basename(exe)
@@ -88,7 +88,11 @@ def main():
         if args.filter in py:
             print(f"\n{os.path.basename(py)}")
             sys.stdout.flush()
-            subprocess.run(["/usr/bin/python3", py], check=True)
+            # Python benchmarks measure the freshly built module, not an older install.
+            env = dict(os.environ)
+            tm = os.path.abspath(os.path.join(args.build, "test_modules"))
+            env["PYTHONPATH"] = tm + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+            subprocess.run(["/usr/bin/python3", py], check=True, env=env)
     return 0
 
 

@@ -342,6 +342,37 @@ class qa_nullspace_precoder(gr_unittest.TestCase):
         Xi = di.F @ S + di.P @ di.B
         self.assertAlmostEqual(isac.core.isl(Xi, L - 1) / di.isl, 1.0, places=9)
 
+    def test_013_closed_loop_with_isac_channel(self):
+        # The channel simulator's csi message drives the design; the users'
+        # outputs then carry H F s only (no sensing), zero before the switch.
+        N, K, L = 8, 2, 8
+        ch = isac.isac_channel(N, K, 4, "rayleigh", [], [0.0], 10.0, 0, 7)  # static H, no user noise
+        H = np.array(ch.channel()).reshape(K, N)
+        blk = self.make(N, K, L=L, grid_step_deg=2.0)
+        s = qpsk(self.rng, 1024, K)
+        src = blocks.vector_source_c(s.ravel().tolist(), True, K)
+        head = blocks.head(gr.sizeof_gr_complex * K, 200000)
+        ysnk = blocks.vector_sink_c(K)
+        self.tb.connect(src, head, blk, ch)
+        self.tb.connect((ch, 0), ysnk)
+        self.tb.connect((ch, 1), blocks.null_sink(gr.sizeof_gr_complex * 4))
+        self.tb.msg_connect(ch, "csi", blk, "csi")
+        self.tb.start()
+        ok = blk.wait_designs(1, 60.0)
+        self.tb.wait()
+        self.assertTrue(ok)
+        d = blk.last_design()
+        np.testing.assert_allclose(d.H, H, rtol=0, atol=1e-7)
+        y = np.array(ysnk.data(), dtype=np.complex128).reshape(-1, K)
+        nz = np.flatnonzero(np.any(y != 0, axis=1))
+        start = nz[0] if len(nz) else len(y)
+        self.assertEqual(start % L, 0)
+        self.assertTrue(np.all(y[:start] == 0))
+        n = np.arange(start, len(y))
+        if len(n):
+            ref = (s[n % 1024].astype(np.complex128) @ d.F.T) @ H.T
+            np.testing.assert_allclose(y[n], ref, atol=1e-5 * np.abs(ref).max())
+
 
 if __name__ == '__main__':
     gr_unittest.run(qa_nullspace_precoder)
