@@ -24,7 +24,11 @@ constexpr int U = 4, M = 8, batch = 4096;
 
 ci_solver make_solver(int N, unsigned seed = 1)
 {
-    radar_scene sc(N, 128, deg2rad(10), { deg2rad(-50), deg2rad(30) }, std::pow(10, 1.5),
+    radar_scene sc(N,
+                   128,
+                   deg2rad(10),
+                   { deg2rad(-50), deg2rad(30) },
+                   std::pow(10, 1.5),
                    { 1000.0, 1000.0 });
     ci_params p;
     p.psk_order = M;
@@ -119,8 +123,17 @@ void BM_memcpy_out(benchmark::State& st)
 }
 } // namespace
 
-BENCHMARK(BM_ci_realtime)->Arg(16)->Arg(32)->Arg(64)->Arg(128)->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_ci_lut_build)->Arg(16)->Arg(64)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(BM_ci_realtime)
+    ->Arg(16)
+    ->Arg(32)
+    ->Arg(64)
+    ->Arg(128)
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_ci_lut_build)
+    ->Arg(16)
+    ->Arg(64)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
 BENCHMARK(BM_ci_lut_stream)->Arg(16)->Arg(64)->Arg(128)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_memcpy_out)->Arg(16)->Arg(64)->Arg(128)->Unit(benchmark::kMicrosecond);
 BENCHMARK_MAIN();

@@ -32,15 +32,22 @@ ci_precoder_impl::solver_kind ci_precoder_impl::parse_solver(const std::string& 
     core::throw_param("solver", "'" + s + "'", "'realtime', 'exact' or 'lut'");
 }
 
-std::unique_ptr<core::ci_solver> ci_precoder_impl::build(int n_tx, int n_users, int psk_order,
-                                                         float power, float noise_var,
-                                                         float gamma_db, float target_deg,
-                                                         const std::vector<float>& clutter_deg,
-                                                         float snr_r_db,
-                                                         const std::vector<float>& cnr_db,
-                                                         int n_rx, const std::string& mode,
-                                                         float chi_db, const std::string& dac,
-                                                         int max_iter)
+std::unique_ptr<core::ci_solver>
+ci_precoder_impl::build(int n_tx,
+                        int n_users,
+                        int psk_order,
+                        float power,
+                        float noise_var,
+                        float gamma_db,
+                        float target_deg,
+                        const std::vector<float>& clutter_deg,
+                        float snr_r_db,
+                        const std::vector<float>& cnr_db,
+                        int n_rx,
+                        const std::string& mode,
+                        float chi_db,
+                        const std::string& dac,
+                        int max_iter)
 {
     core::check_int_range("n_users", n_users, 1, 4096);
     core::check_int_range("n_tx", n_tx, n_users, 1 << 16);
@@ -50,7 +57,8 @@ std::unique_ptr<core::ci_solver> ci_precoder_impl::build(int n_tx, int n_users, 
     core::check_positive_finite("noise_var", noise_var);
     core::check_angle_deg("target_deg", target_deg);
     if (clutter_deg.size() != cnr_db.size())
-        core::throw_param("cnr_db", std::to_string(cnr_db.size()) + " values",
+        core::throw_param("cnr_db",
+                          std::to_string(cnr_db.size()) + " values",
                           "one value per clutter_deg entry (" +
                               std::to_string(clutter_deg.size()) + ")");
     std::vector<double> clutter_rad, cnr;
@@ -70,8 +78,12 @@ std::unique_ptr<core::ci_solver> ci_precoder_impl::build(int n_tx, int n_users, 
     p.one_bit_dac = core::parse_adc_model("dac", dac) == core::adc_model::one_bit;
     p.max_iter = max_iter;
     p.validate();
-    core::radar_scene scene(n_tx, n_rx, core::deg2rad(target_deg), clutter_rad,
-                            db2lin("snr_r_db", snr_r_db), cnr);
+    core::radar_scene scene(n_tx,
+                            n_rx,
+                            core::deg2rad(target_deg),
+                            clutter_rad,
+                            db2lin("snr_r_db", snr_r_db),
+                            cnr);
     return std::make_unique<core::ci_solver>(scene, n_users, p);
 }
 
@@ -94,9 +106,21 @@ ci_precoder::sptr ci_precoder::make(int n_tx,
                                     int stats_interval)
 {
     // everything is validated before the io_signatures are built
-    auto base = ci_precoder_impl::build(n_tx, n_users, psk_order, power, noise_var, gamma_db,
-                                        target_deg, clutter_deg, snr_r_db, cnr_db, n_rx, mode,
-                                        chi_db, dac, max_iter);
+    auto base = ci_precoder_impl::build(n_tx,
+                                        n_users,
+                                        psk_order,
+                                        power,
+                                        noise_var,
+                                        gamma_db,
+                                        target_deg,
+                                        clutter_deg,
+                                        snr_r_db,
+                                        cnr_db,
+                                        n_rx,
+                                        mode,
+                                        chi_db,
+                                        dac,
+                                        max_iter);
     const auto kind = ci_precoder_impl::parse_solver(solver);
     core::check_int_range("stats_interval", stats_interval, 1, 1 << 30);
     if (kind == ci_precoder_impl::solver_kind::lut) {
@@ -104,7 +128,8 @@ ci_precoder::sptr ci_precoder::make(int n_tx,
         core::ci_lut probe_size(1, n_users, psk_order);
         (void)probe_size;
     }
-    return gnuradio::make_block_sptr<ci_precoder_impl>(std::move(base), kind, stats_interval);
+    return gnuradio::make_block_sptr<ci_precoder_impl>(
+        std::move(base), kind, stats_interval);
 }
 
 ci_precoder_impl::ci_precoder_impl(std::unique_ptr<core::ci_solver> base,
@@ -148,12 +173,14 @@ void ci_precoder_impl::stop_lut()
 void ci_precoder_impl::set_channel(const std::vector<std::vector<gr_complex>>& H)
 {
     if (int(H.size()) != d_n_users)
-        core::throw_param("H", std::to_string(H.size()) + " rows",
+        core::throw_param("H",
+                          std::to_string(H.size()) + " rows",
                           std::to_string(d_n_users) + " (n_users)");
     core::cmat M(d_n_users, d_n_tx);
     for (int u = 0; u < d_n_users; ++u) {
         if (int(H[u].size()) != d_n_tx)
-            core::throw_param("H row " + std::to_string(u), std::to_string(H[u].size()) + " entries",
+            core::throw_param("H row " + std::to_string(u),
+                              std::to_string(H[u].size()) + " entries",
                               std::to_string(d_n_tx) + " (n_tx)");
         for (int j = 0; j < d_n_tx; ++j) {
             if (!(std::isfinite(H[u][j].real()) && std::isfinite(H[u][j].imag())))
@@ -235,7 +262,9 @@ void ci_precoder_impl::publish_stats()
     const stats_acc& a = d_acc;
     const double ns = a.solved ? double(a.solved) : 1.0;
     pmt::pmt_t d = pmt::make_dict();
-    auto put = [&d](const char* k, const pmt::pmt_t& v) { d = pmt::dict_add(d, pmt::mp(k), v); };
+    auto put = [&d](const char* k, const pmt::pmt_t& v) {
+        d = pmt::dict_add(d, pmt::mp(k), v);
+    };
     put("vectors", pmt::from_uint64(a.vectors));
     put("vectors_per_s", pmt::from_double(dt > 0 ? a.vectors / dt : 0.0));
     put("solved", pmt::from_uint64(a.solved));
@@ -247,9 +276,9 @@ void ci_precoder_impl::publish_stats()
     put("infeasible_total", pmt::from_uint64(d_infeasible_total.load()));
     put("qscnr_db_mean",
         pmt::from_double(a.qscnr_n ? a.qscnr_db_sum / a.qscnr_n : std::nan("")));
-    put("min_margin_ratio", pmt::from_double(std::isfinite(a.min_margin_ratio)
-                                                 ? a.min_margin_ratio
-                                                 : std::nan("")));
+    put("min_margin_ratio",
+        pmt::from_double(std::isfinite(a.min_margin_ratio) ? a.min_margin_ratio
+                                                           : std::nan("")));
     put("gap_mean", pmt::from_double(a.gap_sum / ns));
     put("gap_max", pmt::from_double(a.gap_max));
     put("bad_symbols", pmt::from_uint64(d_bad_interval));
@@ -282,8 +311,9 @@ int ci_precoder_impl::work(int noutput_items,
         lut_for = d_lut_for;
     }
     // stable: of two updates for the same item the later message wins
-    std::stable_sort(local.begin(), local.end(),
-                     [](const pending& a, const pending& b) { return a.offset < b.offset; });
+    std::stable_sort(local.begin(), local.end(), [](const pending& a, const pending& b) {
+        return a.offset < b.offset;
+    });
     size_t pi = 0;
     std::vector<int> k(d_n_users);
 
@@ -299,7 +329,8 @@ int ci_precoder_impl::work(int noutput_items,
         gr_complex* o = out + size_t(i) * d_n_tx;
         if (!d_solver) {
             if (!d_warned) {
-                d_logger->warn("no channel yet (set_channel or a csi message): output is zero");
+                d_logger->warn(
+                    "no channel yet (set_channel or a csi message): output is zero");
                 d_warned = true;
             }
             std::fill(o, o + d_n_tx, gr_complex(0, 0));
@@ -324,7 +355,8 @@ int ci_precoder_impl::work(int noutput_items,
             const auto t0 = std::chrono::steady_clock::now();
             const core::ci_result r = d_solver->solve_indices(k);
             const double dt =
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+                    .count();
             for (int j = 0; j < d_n_tx; ++j)
                 o[j] = gr_complex(r.x[j]);
             feasible = r.feasible;

@@ -40,15 +40,23 @@ public:
              gr_vector_const_void_star& input_items,
              gr_vector_void_star& output_items) override;
 
-    //! Validates every parameter (throws param_error naming it) and builds the core solver.
-    static std::unique_ptr<core::ci_solver> build(int n_tx, int n_users, int psk_order,
-                                                  float power, float noise_var, float gamma_db,
+    //! Validates every parameter (throws param_error naming it) and builds the core
+    //! solver.
+    static std::unique_ptr<core::ci_solver> build(int n_tx,
+                                                  int n_users,
+                                                  int psk_order,
+                                                  float power,
+                                                  float noise_var,
+                                                  float gamma_db,
                                                   float target_deg,
                                                   const std::vector<float>& clutter_deg,
                                                   float snr_r_db,
-                                                  const std::vector<float>& cnr_db, int n_rx,
-                                                  const std::string& mode, float chi_db,
-                                                  const std::string& dac, int max_iter);
+                                                  const std::vector<float>& cnr_db,
+                                                  int n_rx,
+                                                  const std::string& mode,
+                                                  float chi_db,
+                                                  const std::string& dac,
+                                                  int max_iter);
     static solver_kind parse_solver(const std::string& s);
 
 private:
@@ -82,8 +90,9 @@ private:
     uint64_t d_bad_interval = 0, d_far_interval = 0;
 
     // lookup table built in the background for d_solver
-    std::shared_ptr<core::ci_lut> d_lut;       // ready table (guarded)
-    std::shared_ptr<core::ci_solver> d_lut_for; // solver the ready table belongs to (guarded)
+    std::shared_ptr<core::ci_lut> d_lut; // ready table (guarded)
+    std::shared_ptr<core::ci_solver>
+        d_lut_for; // solver the ready table belongs to (guarded)
     std::thread d_lut_thread;
     std::atomic<bool> d_lut_cancel{ false };
 

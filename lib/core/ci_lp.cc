@@ -21,8 +21,13 @@ namespace {
 constexpr double inf = std::numeric_limits<double>::infinity();
 }
 
-lp_result lp_solve(const rvec& c, const rmat& A, const rvec& b, const rvec& lo, const rvec& hi,
-                   int max_iter, lp_basis* warm)
+lp_result lp_solve(const rvec& c,
+                   const rmat& A,
+                   const rvec& b,
+                   const rvec& lo,
+                   const rvec& hi,
+                   int max_iter,
+                   lp_basis* warm)
 {
     const int n = int(c.size());
     const int m = int(A.rows());
@@ -66,8 +71,8 @@ lp_result lp_solve(const rvec& c, const rmat& A, const rvec& b, const rvec& lo, 
         basis[i] = n + i;
         st[n + i] = -1;
     }
-    if (warm && warm->valid && int(warm->st.size()) == N && int(warm->basis.size()) == m &&
-        warm->Binv.rows() == m) {
+    if (warm && warm->valid && int(warm->st.size()) == N &&
+        int(warm->basis.size()) == m && warm->Binv.rows() == m) {
         // Same c, A and bounds, new b: the previous optimal basis stays dual feasible
         // (reduced costs do not depend on b), so the dual simplex resumes from it and
         // only the basic values are recomputed: x_B = B^{-1} (b - A_N x_N).
@@ -245,7 +250,8 @@ lp_result lp_solve(const rvec& c, const rmat& A, const rvec& b, const rvec& lo, 
     for (int j = 0; j < n; ++j)
         res.z[j] = std::min(hi[j], std::max(lo[j], val[j]));
     res.value = c.dot(res.z);
-    // y^T = c_B^T B^{-1} in minimisation form; the row multipliers are nu = y (>= 0 at optimum)
+    // y^T = c_B^T B^{-1} in minimisation form; the row multipliers are nu = y (>= 0 at
+    // optimum)
     rvec cB(m);
     for (int i = 0; i < m; ++i)
         cB[i] = cost[basis[i]];
@@ -253,8 +259,12 @@ lp_result lp_solve(const rvec& c, const rmat& A, const rvec& b, const rvec& lo, 
     return res;
 }
 
-double lagrangian_bound(const rvec& c, const rmat& A, const rvec& b, const rvec& lo,
-                        const rvec& hi, const rvec& nu)
+double lagrangian_bound(const rvec& c,
+                        const rmat& A,
+                        const rvec& b,
+                        const rvec& lo,
+                        const rvec& hi,
+                        const rvec& nu)
 {
     const rvec g = c + A.transpose() * nu;
     double v = -nu.dot(b);
@@ -322,7 +332,8 @@ struct qos_state {
     }
     bool feasible() const { return r.minCoeff() >= -tol; }
 
-    // Greedy repair: flip the coordinate with the best violation decrease per objective loss.
+    // Greedy repair: flip the coordinate with the best violation decrease per objective
+    // loss.
     bool repair()
     {
         const int n = int(x.size()), m = int(r.size());
@@ -412,9 +423,10 @@ struct qos_state {
             if (++scans > max_scans)
                 break;
             if (D.size() > max_d) {
-                std::partial_sort(D.begin(), D.begin() + max_d, D.end(), [&](int a, int b) {
-                    return -x[a] * w[a] > -x[b] * w[b];
-                });
+                std::partial_sort(
+                    D.begin(), D.begin() + max_d, D.end(), [&](int a, int b) {
+                        return -x[a] * w[a] > -x[b] * w[b];
+                    });
                 D.resize(max_d);
             }
             int bk = -1;
@@ -477,8 +489,8 @@ struct bnb {
         stack.push_back({ std::move(lo), std::move(hi) });
         while (!stack.empty()) {
             if (nodes >= max_nodes ||
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() >
-                    max_seconds) {
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+                        .count() > max_seconds) {
                 complete = false;
                 return;
             }
@@ -488,8 +500,9 @@ struct bnb {
             const lp_result lp = lp_solve(cobj, A, b, nd.lo, nd.hi);
             if (nodes == 1) {
                 root_feasible = lp.status != lp_result::infeasible;
-                root_bound = root_feasible ? lagrangian_bound(cobj, A, b, nd.lo, nd.hi, lp.dual)
-                                           : -inf;
+                root_bound = root_feasible
+                                 ? lagrangian_bound(cobj, A, b, nd.lo, nd.hi, lp.dual)
+                                 : -inf;
                 if (lp.status == lp_result::optimal)
                     root_bound = std::min(root_bound, lp.value);
             }
@@ -552,9 +565,16 @@ namespace {
 
 } // namespace
 
-ilp_result ilp_qos_heuristic(const rvec& w, const rmat& At, const rvec& lambda, double c,
-                             const std::vector<rvec>& warm, bool use_lp, long max_nodes,
-                             int core_size, const rvec* nu_in, rvec* nu_out)
+ilp_result ilp_qos_heuristic(const rvec& w,
+                             const rmat& At,
+                             const rvec& lambda,
+                             double c,
+                             const std::vector<rvec>& warm,
+                             bool use_lp,
+                             long max_nodes,
+                             int core_size,
+                             const rvec* nu_in,
+                             rvec* nu_out)
 {
     const int n = int(w.size());
     const int m = int(At.rows());
@@ -645,8 +665,9 @@ ilp_result ilp_qos_heuristic(const rvec& w, const rmat& At, const rvec& lambda, 
         for (int j = 0; j < n; ++j)
             idx[j] = j;
         const int K = std::min(n, core_size > 0 ? core_size : 3 * m + 8);
-        std::partial_sort(idx.begin(), idx.begin() + K, idx.end(),
-                          [&](int a, int b) { return std::abs(rb[a]) < std::abs(rb[b]); });
+        std::partial_sort(idx.begin(), idx.begin() + K, idx.end(), [&](int a, int b) {
+            return std::abs(rb[a]) < std::abs(rb[b]);
+        });
         rvec xfix = sign_vec(rb, w, c);
         rmat Ak(m, K);
         rvec wk(K);
@@ -683,8 +704,13 @@ ilp_result ilp_qos_heuristic(const rvec& w, const rmat& At, const rvec& lambda, 
     return res;
 }
 
-ilp_result ilp_qos_exact(const rvec& w, const rmat& At, const rvec& lambda, double c,
-                         long max_nodes, double max_seconds, const std::vector<rvec>& warm)
+ilp_result ilp_qos_exact(const rvec& w,
+                         const rmat& At,
+                         const rvec& lambda,
+                         double c,
+                         long max_nodes,
+                         double max_seconds,
+                         const std::vector<rvec>& warm)
 {
     const int n = int(w.size());
     ilp_result h = ilp_qos_heuristic(w, At, lambda, c, warm, true, 0);
@@ -729,7 +755,12 @@ struct maxmin_state {
     rvec x, r; // r = At x - off
     double wobj = 0;
 
-    maxmin_state(const rmat& A, const rvec& o, bool rd, const rvec& w_, double rhs_, double c_,
+    maxmin_state(const rmat& A,
+                 const rvec& o,
+                 bool rd,
+                 const rvec& w_,
+                 double rhs_,
+                 double c_,
                  double tol_)
         : At(A), off(o), radar(rd), w(w_), rhs(rhs_), c(c_), tol(tol_)
     {
@@ -782,7 +813,8 @@ struct maxmin_state {
     // lexicographic (min margin, sum of margins) so plateaus still move uphill
     static bool better(double m1, double s1, double m0, double s0, double eps)
     {
-        return m1 > m0 + eps || (m1 >= m0 - 1e-15 * (1 + std::abs(m0)) && m1 >= m0 && s1 > s0 + eps);
+        return m1 > m0 + eps ||
+               (m1 >= m0 - 1e-15 * (1 + std::abs(m0)) && m1 >= m0 && s1 > s0 + eps);
     }
 
     void local_search()
@@ -846,9 +878,19 @@ struct maxmin_state {
     }
 };
 
-// LP form of the max-min problem: z = [xt; t], max t, rows At xt - t >= off, [w^T xt >= rhs].
-void maxmin_lp_form(const rmat& At, const rvec& off, double c, bool radar, const rvec& w,
-                    double rhs, rvec& cobj, rmat& A, rvec& b, rvec& lo, rvec& hi)
+// LP form of the max-min problem: z = [xt; t], max t, rows At xt - t >= off, [w^T xt >=
+// rhs].
+void maxmin_lp_form(const rmat& At,
+                    const rvec& off,
+                    double c,
+                    bool radar,
+                    const rvec& w,
+                    double rhs,
+                    rvec& cobj,
+                    rmat& A,
+                    rvec& b,
+                    rvec& lo,
+                    rvec& hi)
 {
     const int n = int(At.cols()), m = int(At.rows());
     const int rows = m + (radar ? 1 : 0);
@@ -866,15 +908,21 @@ void maxmin_lp_form(const rmat& At, const rvec& off, double c, bool radar, const
     lo = rvec::Constant(n + 1, -c);
     hi = rvec::Constant(n + 1, c);
     // t is bounded by the largest achievable row value
-    const double T = c * At.cwiseAbs().rowwise().sum().maxCoeff() + off.cwiseAbs().maxCoeff() + 1.0;
+    const double T =
+        c * At.cwiseAbs().rowwise().sum().maxCoeff() + off.cwiseAbs().maxCoeff() + 1.0;
     lo[n] = -T;
     hi[n] = T;
 }
 
 } // namespace
 
-ilp_result ilp_maxmin_heuristic(const rmat& At, const rvec& offset, double c, bool radar,
-                                const rvec& w, double rhs, const std::vector<rvec>& warm)
+ilp_result ilp_maxmin_heuristic(const rmat& At,
+                                const rvec& offset,
+                                double c,
+                                bool radar,
+                                const rvec& w,
+                                double rhs,
+                                const std::vector<rvec>& warm)
 {
     const int n = int(At.cols());
     ilp_result res;
@@ -927,8 +975,14 @@ ilp_result ilp_maxmin_heuristic(const rmat& At, const rvec& offset, double c, bo
     return res;
 }
 
-ilp_result ilp_maxmin_exact(const rmat& At, const rvec& offset, double c, bool radar,
-                            const rvec& w, double rhs, long max_nodes, double max_seconds,
+ilp_result ilp_maxmin_exact(const rmat& At,
+                            const rvec& offset,
+                            double c,
+                            bool radar,
+                            const rvec& w,
+                            double rhs,
+                            long max_nodes,
+                            double max_seconds,
                             const std::vector<rvec>& warm)
 {
     const int n = int(At.cols());

@@ -153,8 +153,8 @@ ilp_result socp_qos(const rvec& w, const rmat& At, const rvec& lambda, double R)
     return res;
 }
 
-ilp_result socp_maxmin(const rmat& At, const rvec& offset, double R, bool radar, const rvec& w,
-                       double rhs)
+ilp_result socp_maxmin(
+    const rmat& At, const rvec& offset, double R, bool radar, const rvec& w, double rhs)
 {
     const int m = int(At.rows()), n = int(At.cols());
     const int rows = m + (radar ? 1 : 0);
@@ -171,7 +171,8 @@ ilp_result socp_maxmin(const rmat& At, const rvec& offset, double R, bool radar,
     };
     ilp_result res;
     res.nodes = 1;
-    const double T = R * At.rowwise().norm().maxCoeff() + offset.cwiseAbs().maxCoeff() + 1.0;
+    const double T =
+        R * At.rowwise().norm().maxCoeff() + offset.cwiseAbs().maxCoeff() + 1.0;
     rvec x;
     double lo = -T, hi = T;
     if (!min_norm_point(A, bvec(lo), x) || x.norm() > R * (1 + 1e-9)) {

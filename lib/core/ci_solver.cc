@@ -50,7 +50,8 @@ ci_solver::ci_solver(const radar_scene& scene, int n_users, const ci_params& p)
     d_p.validate();
     check_int_range("n_users", n_users, 1, 4096);
     if (d_n < n_users)
-        throw_param("n_tx", std::to_string(d_n), ">= n_users (" + std::to_string(n_users) + ")");
+        throw_param(
+            "n_tx", std::to_string(d_n), ">= n_users (" + std::to_string(n_users) + ")");
     d_c = std::sqrt(p.power / (2.0 * d_n));
     d_lambda = safe_margin_threshold(p.gamma, p.noise_var);
     d_mu = scene.mu(p.adc);
@@ -75,8 +76,10 @@ cvec ci_solver::radar_start() const
 void ci_solver::set_channel(const cmat& H)
 {
     if (H.rows() != d_U || H.cols() != d_n)
-        throw_param("H", std::to_string(H.rows()) + "x" + std::to_string(H.cols()),
-                    std::to_string(d_U) + "x" + std::to_string(d_n) + " (n_users x n_tx)");
+        throw_param("H",
+                    std::to_string(H.rows()) + "x" + std::to_string(H.cols()),
+                    std::to_string(d_U) + "x" + std::to_string(d_n) +
+                        " (n_users x n_tx)");
     if (!H.allFinite())
         throw_param("H", "non-finite entries", "finite entries");
     d_H = H;
@@ -129,7 +132,8 @@ ci_surrogate ci_solver::surrogate(const cvec& x) const
         if (Q == 2) {
             // closed form for the 2x2 Hermitian case (the default scene)
             const double a = S(0, 0).real(), b = S(1, 1).real();
-            lmax = 0.5 * (a + b) + std::sqrt(0.25 * (a - b) * (a - b) + std::norm(S(0, 1)));
+            lmax =
+                0.5 * (a + b) + std::sqrt(0.25 * (a - b) * (a - b) + std::norm(S(0, 1)));
         } else {
             Eigen::SelfAdjointEigenSolver<cmat> es(S, Eigen::EigenvaluesOnly);
             lmax = es.eigenvalues().maxCoeff();
@@ -156,7 +160,9 @@ ci_surrogate ci_solver::surrogate(const cvec& x) const
 ci_result ci_solver::solve(const cvec& s) const
 {
     if (s.size() != d_U)
-        throw_param("s", std::to_string(s.size()) + " symbols", std::to_string(d_U) + " (n_users)");
+        throw_param("s",
+                    std::to_string(s.size()) + " symbols",
+                    std::to_string(d_U) + " (n_users)");
     std::vector<int> k(d_U);
     for (int u = 0; u < d_U; ++u)
         k[u] = psk_index(s[u], d_p.psk_order);
@@ -183,13 +189,23 @@ ci_result ci_solver::solve_indices(const std::vector<int>& k) const
     r.lambda = d_lambda;
     r.optimal = exact;
 
-    auto maxmin = [&](const rvec& off, bool radar, const rvec& w, double rhs,
+    auto maxmin = [&](const rvec& off,
+                      bool radar,
+                      const rvec& w,
+                      double rhs,
                       const std::vector<rvec>& warm) {
         if (!onebit)
             return socp_maxmin(At, off, R, radar, w, rhs);
         if (exact)
-            return ilp_maxmin_exact(At, off, d_c, radar, w, rhs, d_p.bnb_max_nodes,
-                                    d_p.bnb_max_seconds, warm);
+            return ilp_maxmin_exact(At,
+                                    off,
+                                    d_c,
+                                    radar,
+                                    w,
+                                    rhs,
+                                    d_p.bnb_max_nodes,
+                                    d_p.bnb_max_seconds,
+                                    warm);
         return ilp_maxmin_heuristic(At, off, d_c, radar, w, rhs, warm);
     };
     auto accept_gap = [&](double value, double bound) {
@@ -207,103 +223,133 @@ ci_result ci_solver::solve_indices(const std::vector<int>& k) const
     if (d_p.mode == ci_mode::qos) {
         // One MM run. bnb_first: the first ILP (from the infeasible target-beam start,
         // the step that decides the basin) is solved by budgeted branch and bound.
-        auto qos_run = [&](bool bnb_first, ci_result& r, rvec& cur, bool& have, double& vcur) {
-        rvec nu;
-        bool have_nu = false;
-        auto accept_gap = [&r](double value, double bound) {
-            r.step_value = value;
-            r.lp_bound = bound;
-            r.gap = std::isfinite(bound) && bound != 0
-                        ? std::max(0.0, (bound - value) / std::abs(bound))
-                        : 0.0;
-        };
-        cvec xlin = d_x0;
-        if (d_p.feasible_start && onebit) {
-            // spec 3.5 step 1: start from the max-min margin design when it meets lambda
-            const ci_surrogate sur0 = surrogate(xlin);
-            const ilp_result mm = maxmin(lam, false, sur0.w, 0.0, {});
-            if (mm.feasible && mm.objective >= -1e-10 * (1.0 + d_lambda)) {
-                cur = mm.xt;
-                have = true;
-                xlin = to_complex(cur);
-                vcur = d_scene.metric(xlin, adc);
-                r.trace.push_back(vcur);
-            }
-        }
-        for (int t = 0; t < d_p.max_iter; ++t) {
-            const ci_surrogate sur = surrogate(xlin);
-            std::vector<rvec> warm;
-            if (have)
-                warm.push_back(cur);
-            ilp_result ilp;
-            if (!onebit)
-                ilp = socp_qos(sur.w, At, lam, R);
-            else if (exact)
-                ilp = ilp_qos_exact(sur.w, At, lam, d_c, d_p.bnb_max_nodes,
-                                    d_p.bnb_max_seconds, warm);
-            else if (bnb_first && t == 0)
-                ilp = ilp_qos_exact(sur.w, At, lam, d_c, d_p.feasibility_nodes, 1e9, warm);
-            else {
-                // the LP runs on the first step (and every step if asked); later steps
-                // reuse its multipliers for the Lagrangian start and certified bound
-                const bool use_lp = t == 0 || d_p.lp_every_step || !have_nu;
-                ilp = ilp_qos_heuristic(sur.w, At, lam, d_c, warm, use_lp, d_p.search_nodes,
-                                        d_p.core_size, have_nu ? &nu : nullptr, &nu);
-                have_nu = true;
-            }
-            ++r.iterations;
-            r.optimal = r.optimal && ilp.optimal;
-            if (!ilp.feasible && !have && ilp.lp_feasible && onebit) {
-                // the heuristic found no feasible point although the LP has one:
-                // the max-min margin design decides feasibility (spec 3.5 step 1)
-                const ilp_result mm = maxmin(lam, false, sur.w, 0.0, {});
-                if (mm.feasible && mm.objective >= -1e-10 * (1.0 + d_lambda))
-                    ilp = ilp_qos_heuristic(sur.w, At, lam, d_c, { mm.xt }, true,
-                                            d_p.search_nodes, d_p.core_size);
-                if (d_p.feasibility_nodes > 0 && (!ilp.feasible || d_p.thorough)) {
-                    // Tight instance (the heuristic needed rescuing): LP branch and bound
-                    // with a node budget, seeded with what was found. It decides
-                    // feasibility before the snapshot is declared infeasible; in thorough
-                    // mode its incumbent also replaces a point found only for feasibility,
-                    // a far better first MM step (deterministic).
-                    std::vector<rvec> seeds{ mm.xt };
-                    if (ilp.feasible)
-                        seeds.push_back(ilp.xt);
-                    const ilp_result ex = ilp_qos_exact(sur.w, At, lam, d_c,
-                                                        d_p.feasibility_nodes, 1e9, seeds);
-                    if (ex.feasible && (!ilp.feasible || ex.objective > ilp.objective))
-                        ilp = ex;
+        auto qos_run =
+            [&](bool bnb_first, ci_result& r, rvec& cur, bool& have, double& vcur) {
+                rvec nu;
+                bool have_nu = false;
+                auto accept_gap = [&r](double value, double bound) {
+                    r.step_value = value;
+                    r.lp_bound = bound;
+                    r.gap = std::isfinite(bound) && bound != 0
+                                ? std::max(0.0, (bound - value) / std::abs(bound))
+                                : 0.0;
+                };
+                cvec xlin = d_x0;
+                if (d_p.feasible_start && onebit) {
+                    // spec 3.5 step 1: start from the max-min margin design when it meets
+                    // lambda
+                    const ci_surrogate sur0 = surrogate(xlin);
+                    const ilp_result mm = maxmin(lam, false, sur0.w, 0.0, {});
+                    if (mm.feasible && mm.objective >= -1e-10 * (1.0 + d_lambda)) {
+                        cur = mm.xt;
+                        have = true;
+                        xlin = to_complex(cur);
+                        vcur = d_scene.metric(xlin, adc);
+                        r.trace.push_back(vcur);
+                    }
                 }
-            }
-            if (!ilp.feasible) {
-                if (!have) {
-                    // infeasible QoS: max-min margin fallback (spec 3.4, 3.6 with chi = -inf)
-                    const ilp_result mm = maxmin(zero, false, sur.w, 0.0, {});
-                    r.feasible = false;
-                    r.optimal = false;
-                    cur = mm.xt;
+                for (int t = 0; t < d_p.max_iter; ++t) {
+                    const ci_surrogate sur = surrogate(xlin);
+                    std::vector<rvec> warm;
+                    if (have)
+                        warm.push_back(cur);
+                    ilp_result ilp;
+                    if (!onebit)
+                        ilp = socp_qos(sur.w, At, lam, R);
+                    else if (exact)
+                        ilp = ilp_qos_exact(sur.w,
+                                            At,
+                                            lam,
+                                            d_c,
+                                            d_p.bnb_max_nodes,
+                                            d_p.bnb_max_seconds,
+                                            warm);
+                    else if (bnb_first && t == 0)
+                        ilp = ilp_qos_exact(
+                            sur.w, At, lam, d_c, d_p.feasibility_nodes, 1e9, warm);
+                    else {
+                        // the LP runs on the first step (and every step if asked); later
+                        // steps reuse its multipliers for the Lagrangian start and
+                        // certified bound
+                        const bool use_lp = t == 0 || d_p.lp_every_step || !have_nu;
+                        ilp = ilp_qos_heuristic(sur.w,
+                                                At,
+                                                lam,
+                                                d_c,
+                                                warm,
+                                                use_lp,
+                                                d_p.search_nodes,
+                                                d_p.core_size,
+                                                have_nu ? &nu : nullptr,
+                                                &nu);
+                        have_nu = true;
+                    }
+                    ++r.iterations;
+                    r.optimal = r.optimal && ilp.optimal;
+                    if (!ilp.feasible && !have && ilp.lp_feasible && onebit) {
+                        // the heuristic found no feasible point although the LP has one:
+                        // the max-min margin design decides feasibility (spec 3.5 step 1)
+                        const ilp_result mm = maxmin(lam, false, sur.w, 0.0, {});
+                        if (mm.feasible && mm.objective >= -1e-10 * (1.0 + d_lambda))
+                            ilp = ilp_qos_heuristic(sur.w,
+                                                    At,
+                                                    lam,
+                                                    d_c,
+                                                    { mm.xt },
+                                                    true,
+                                                    d_p.search_nodes,
+                                                    d_p.core_size);
+                        if (d_p.feasibility_nodes > 0 &&
+                            (!ilp.feasible || d_p.thorough)) {
+                            // Tight instance (the heuristic needed rescuing): LP branch
+                            // and bound with a node budget, seeded with what was found.
+                            // It decides feasibility before the snapshot is declared
+                            // infeasible; in thorough mode its incumbent also replaces a
+                            // point found only for feasibility, a far better first MM
+                            // step (deterministic).
+                            std::vector<rvec> seeds{ mm.xt };
+                            if (ilp.feasible)
+                                seeds.push_back(ilp.xt);
+                            const ilp_result ex = ilp_qos_exact(
+                                sur.w, At, lam, d_c, d_p.feasibility_nodes, 1e9, seeds);
+                            if (ex.feasible &&
+                                (!ilp.feasible || ex.objective > ilp.objective))
+                                ilp = ex;
+                        }
+                    }
+                    if (!ilp.feasible) {
+                        if (!have) {
+                            // infeasible QoS: max-min margin fallback (spec 3.4, 3.6 with
+                            // chi = -inf)
+                            const ilp_result mm = maxmin(zero, false, sur.w, 0.0, {});
+                            r.feasible = false;
+                            r.optimal = false;
+                            cur = mm.xt;
+                            have = true;
+                            accept_gap(mm.objective, mm.lp_bound);
+                            r.trace.push_back(d_scene.metric(to_complex(cur), adc));
+                        }
+                        break;
+                    }
+                    const cvec xnew = to_complex(ilp.xt);
+                    const double vnew = d_scene.metric(xnew, adc);
+                    if (have &&
+                        vnew < vcur) // numerical noise only: keep the monotone iterate
+                        break;
+                    accept_gap(ilp.objective + sur.const2, ilp.lp_bound + sur.const2);
+                    const bool small = have && vnew - vcur <= d_p.tol * vcur;
+                    const bool same =
+                        onebit && (ilp.xt - to_real(xlin)).cwiseAbs().maxCoeff() <
+                                      1e-300 + 0.5 * d_c;
+                    cur = ilp.xt;
+                    vcur = vnew;
                     have = true;
-                    accept_gap(mm.objective, mm.lp_bound);
-                    r.trace.push_back(d_scene.metric(to_complex(cur), adc));
+                    r.trace.push_back(vnew);
+                    if (small || same)
+                        break;
+                    xlin = xnew;
                 }
-                break;
-            }
-            const cvec xnew = to_complex(ilp.xt);
-            const double vnew = d_scene.metric(xnew, adc);
-            if (have && vnew < vcur) // numerical noise only: keep the monotone iterate
-                break;
-            accept_gap(ilp.objective + sur.const2, ilp.lp_bound + sur.const2);
-            const bool small = have && vnew - vcur <= d_p.tol * vcur;
-            const bool same = onebit && (ilp.xt - to_real(xlin)).cwiseAbs().maxCoeff() < 1e-300 + 0.5 * d_c;
-            cur = ilp.xt;
-            vcur = vnew;
-            have = true;
-            r.trace.push_back(vnew);
-            if (small || same)
-                break;
-            xlin = xnew;
-        }
-        };
+            };
         qos_run(false, r, cur, have, vcur);
         const double beam = d_scene.metric(d_x0, adc);
         if (onebit && !exact && d_p.thorough && d_p.feasibility_nodes > 0 && r.feasible &&
@@ -385,7 +431,9 @@ ci_result ci_solver::solve_indices(const std::vector<int>& k) const
         polish(cur, At, lam, r);
     r.x = to_complex(cur);
     if (!onebit && r.x.norm() > 0)
-        r.x *= R / r.x.norm(); // ||x||^2 = E (spec 3.7); feasible points only move by rounding
+        r.x *=
+            R /
+            r.x.norm(); // ||x||^2 = E (spec 3.7); feasible points only move by rounding
     finish(r, k);
     return r;
 }
@@ -457,7 +505,8 @@ ci_lut::ci_lut(int n_tx, int n_users, int M, long max_vectors)
     check_int_range("psk_order", M, 2, 1 << 16);
     double tot = std::pow(double(M), n_users);
     if (tot > double(max_vectors))
-        throw_param("lookup table size M^U", std::to_string(tot),
+        throw_param("lookup table size M^U",
+                    std::to_string(tot),
                     "<= " + std::to_string(max_vectors) + " symbol vectors");
     d_total = long(tot + 0.5);
     d_stored = d_rot ? d_total / 4 : d_total;

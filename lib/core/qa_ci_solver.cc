@@ -40,7 +40,11 @@ std::vector<int> rand_k(int U, int M)
 radar_scene seed000_scene(int N, int NR = 128)
 {
     // spec 8.1: theta0 = 10 deg, clutter -50/30 deg, SNR_R = 15 dB, CNR = 30 dB
-    return radar_scene(N, NR, deg2rad(10), { deg2rad(-50), deg2rad(30) }, std::pow(10, 1.5),
+    return radar_scene(N,
+                       NR,
+                       deg2rad(10),
+                       { deg2rad(-50), deg2rad(30) },
+                       std::pow(10, 1.5),
                        { 1000.0, 1000.0 });
 }
 
@@ -96,18 +100,21 @@ public:
             const double ct = M == 2 ? 0.0 : 1.0 / std::tan(pi / M);
             for (int u = 0; u < U; ++u) {
                 // closed form of spec 3.1 from z_u directly
-                const cdouble z = std::conj(s[u]) * H.row(u).dot(x.conjugate()) ;
-                // H.row(u).dot(conj(x)) = sum conj(H_uj) conj(x_j): use the plain product instead
+                const cdouble z = std::conj(s[u]) * H.row(u).dot(x.conjugate());
+                // H.row(u).dot(conj(x)) = sum conj(H_uj) conj(x_j): use the plain product
+                // instead
                 const cdouble hx = (H.row(u) * x)(0);
                 const cdouble zz = std::conj(s[u]) * hx;
                 (void)z;
                 const double ref = zz.real() - ct * std::abs(zz.imag());
                 CPPUNIT_ASSERT_DOUBLES_EQUAL(ref, a[u], 1e-12);
-                CPPUNIT_ASSERT_DOUBLES_EQUAL(ref, std::min(rows[2 * u], rows[2 * u + 1]), 1e-12);
+                CPPUNIT_ASSERT_DOUBLES_EQUAL(
+                    ref, std::min(rows[2 * u], rows[2 * u + 1]), 1e-12);
             }
         }
         bool bad = false, far = false;
-        CPPUNIT_ASSERT_EQUAL(3, psk_index(std::polar(1.0, 2 * pi * 3 / 8 + 0.1), 8, &bad, &far));
+        CPPUNIT_ASSERT_EQUAL(
+            3, psk_index(std::polar(1.0, 2 * pi * 3 / 8 + 0.1), 8, &bad, &far));
         CPPUNIT_ASSERT(!bad && !far);
         CPPUNIT_ASSERT_EQUAL(0, psk_index(cdouble(NAN, 0), 8, &bad, &far));
         CPPUNIT_ASSERT(bad);
@@ -124,13 +131,14 @@ public:
         CPPUNIT_ASSERT_DOUBLES_EQUAL(0.5 * std::erfc(t / std::sqrt(2.0)), b.first, 1e-15);
         CPPUNIT_ASSERT_DOUBLES_EQUAL(2 * b.first, b.second, 1e-15);
         CPPUNIT_ASSERT_DOUBLES_EQUAL(0.158655253931457, q_function(1.0), 1e-12);
-        CPPUNIT_ASSERT_DOUBLES_EQUAL(std::sqrt(10.0 * 0.2), safe_margin_threshold(10.0, 0.2), 1e-15);
+        CPPUNIT_ASSERT_DOUBLES_EQUAL(
+            std::sqrt(10.0 * 0.2), safe_margin_threshold(10.0, 0.2), 1e-15);
     }
 
     void test_lp_duality()
     {
-        // LP optimum equals its Lagrangian dual bound, lies in the box and satisfies the rows;
-        // a basic solution has at most m fractional coordinates.
+        // LP optimum equals its Lagrangian dual bound, lies in the box and satisfies the
+        // rows; a basic solution has at most m fractional coordinates.
         std::normal_distribution<double> nd;
         for (int trial = 0; trial < 30; ++trial) {
             const int n = 40, m = 8;
@@ -162,13 +170,17 @@ public:
             const lp_result warm = lp_solve(c, A, b2, lo, hi, 0, &basis);
             CPPUNIT_ASSERT_EQUAL(int(cold.status), int(warm.status));
             if (cold.status == lp_result::optimal)
-                CPPUNIT_ASSERT_DOUBLES_EQUAL(cold.value, warm.value, 1e-8 * (1 + std::abs(cold.value)));
+                CPPUNIT_ASSERT_DOUBLES_EQUAL(
+                    cold.value, warm.value, 1e-8 * (1 + std::abs(cold.value)));
         }
         // an infeasible LP: x1 >= 2 with x1 in [-1, 1]
         rmat A(1, 2);
         A << 1, 0;
-        const lp_result lp = lp_solve(rvec::Ones(2), A, rvec::Constant(1, 2.0),
-                                      rvec::Constant(2, -1), rvec::Constant(2, 1));
+        const lp_result lp = lp_solve(rvec::Ones(2),
+                                      A,
+                                      rvec::Constant(1, 2.0),
+                                      rvec::Constant(2, -1),
+                                      rvec::Constant(2, 1));
         CPPUNIT_ASSERT_EQUAL(int(lp_result::infeasible), int(lp.status));
     }
 
@@ -179,7 +191,8 @@ public:
             const int N = 4 + trial % 5, U = 2 + trial % 2, M = 8, n = 2 * N;
             const double c = std::sqrt(1.0 / (2 * N));
             const cmat H = rand_H(U, N);
-            const rmat At = ci_real_constraints(ci_constraint_matrix(H, psk(rand_k(U, M), M), M));
+            const rmat At =
+                ci_real_constraints(ci_constraint_matrix(H, psk(rand_k(U, M), M), M));
             std::normal_distribution<double> nd;
             rvec w(n);
             for (auto& v : w)
@@ -213,14 +226,15 @@ public:
         for (int trial = 0; trial < 8; ++trial) {
             const int N = 4 + trial % 4, U = 2, M = 8, n = 2 * N;
             const double c = std::sqrt(1.0 / (2 * N));
-            const rmat At =
-                ci_real_constraints(ci_constraint_matrix(rand_H(U, N), psk(rand_k(U, M), M), M));
+            const rmat At = ci_real_constraints(
+                ci_constraint_matrix(rand_H(U, N), psk(rand_k(U, M), M), M));
             std::normal_distribution<double> nd;
             rvec w(n);
             for (auto& v : w)
                 v = nd(rng);
             const bool radar = trial % 2;
-            const double rhs = 0.2 * c * w.cwiseAbs().sum(); // w^T x >= 20% of its maximum
+            const double rhs =
+                0.2 * c * w.cwiseAbs().sum(); // w^T x >= 20% of its maximum
             double best = -1e300;
             for (unsigned long b = 0; b < (1UL << n); ++b) {
                 const rvec x = point(b, n, c);
@@ -257,7 +271,8 @@ public:
             CPPUNIT_ASSERT(r.margins.minCoeff() >= S.lambda() * (1 - 1e-9));
             CPPUNIT_ASSERT(r.step_value <= r.lp_bound * (1 + 1e-12));
             // the certified gap is (LP bound - achieved)/LP bound of the last MM step
-            CPPUNIT_ASSERT_DOUBLES_EQUAL((r.lp_bound - r.step_value) / r.lp_bound, r.gap, 1e-12);
+            CPPUNIT_ASSERT_DOUBLES_EQUAL(
+                (r.lp_bound - r.step_value) / r.lp_bound, r.gap, 1e-12);
             worst_gap = std::max(worst_gap, r.gap);
         }
         CPPUNIT_ASSERT(worst_gap < 1.0);
@@ -279,7 +294,8 @@ public:
                 const ci_surrogate sur = S.surrogate(xt);
                 const double q = S.scene().metric(xt, adc);
                 CPPUNIT_ASSERT_DOUBLES_EQUAL(q, sur.metric, 1e-10 * q);
-                CPPUNIT_ASSERT_DOUBLES_EQUAL(q, sur.w.dot(to_real(xt)) + sur.const2, 1e-8 * (1 + q));
+                CPPUNIT_ASSERT_DOUBLES_EQUAL(
+                    q, sur.w.dot(to_real(xt)) + sur.const2, 1e-8 * (1 + q));
                 for (int k = 0; k < 50; ++k) {
                     cvec x(N);
                     for (auto& v : x)
@@ -318,7 +334,8 @@ public:
                 CPPUNIT_ASSERT_DOUBLES_EQUAL(r.trace.back(), r.metric, 1e-12 * r.metric);
                 // distortionless filter: u^H g_R0 c_0 = 1
                 const cdouble c0 = S.scene().couplings(r.x)[0];
-                CPPUNIT_ASSERT_DOUBLES_EQUAL(0.0, std::abs(r.u.dot(S.scene().gr().col(0)) * c0 - 1.0), 1e-9);
+                CPPUNIT_ASSERT_DOUBLES_EQUAL(
+                    0.0, std::abs(r.u.dot(S.scene().gr().col(0)) * c0 - 1.0), 1e-9);
             }
         }
     }
@@ -356,7 +373,8 @@ public:
 
     void test_infeasible_fallback()
     {
-        // lambda far above what N_T = 6 can give: fallback equals the brute-force max-min margin
+        // lambda far above what N_T = 6 can give: fallback equals the brute-force max-min
+        // margin
         const int N = 6, U = 2, M = 8, n = 2 * N;
         ci_params p;
         p.noise_var = 1.0;
@@ -428,7 +446,8 @@ public:
             for (size_t t = 1; t < r.trace.size(); ++t)
                 CPPUNIT_ASSERT(r.trace[t] >= r.trace[t - 1] * (1 - 1e-9));
             CPPUNIT_ASSERT(r.gap < 1e-6);
-            // the ball contains the alphabet: the convex design is at least as good (Fig. 3)
+            // the ball contains the alphabet: the convex design is at least as good (Fig.
+            // 3)
             const ci_result r1 = S1.solve_indices(k);
             CPPUNIT_ASSERT(r.metric >= r1.metric * (1 - 1e-3));
         }
@@ -459,11 +478,13 @@ public:
                 // rotated entries reproduce margins and QSCNR of the canonical design
                 const rvec a = safe_margins(Hc, psk({ k0, k1 }, M), M, x);
                 const int r = k0 / 2;
-                const ci_result canon = S.solve_indices({ k0 - 2 * r, ((k1 - 2 * r) % M + M) % M });
+                const ci_result canon =
+                    S.solve_indices({ k0 - 2 * r, ((k1 - 2 * r) % M + M) % M });
                 CPPUNIT_ASSERT_EQUAL(canon.feasible, feas);
                 for (int u = 0; u < U; ++u)
                     CPPUNIT_ASSERT_DOUBLES_EQUAL(canon.margins[u], a[u], 1e-5);
-                CPPUNIT_ASSERT_DOUBLES_EQUAL(canon.metric, S.scene().metric(x, adc_model::one_bit),
+                CPPUNIT_ASSERT_DOUBLES_EQUAL(canon.metric,
+                                             S.scene().metric(x, adc_model::one_bit),
                                              1e-5 * canon.metric);
                 if (r == 0)
                     CPPUNIT_ASSERT((x - d.x).cwiseAbs().maxCoeff() < 1e-6);

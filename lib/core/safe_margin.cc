@@ -41,7 +41,8 @@ int psk_index(cdouble s, int M, bool* bad, bool* far)
 cmat ci_constraint_matrix(const cmat& H, const cvec& s, int M)
 {
     if (H.rows() != s.size())
-        throw_param("s", std::to_string(s.size()) + " symbols",
+        throw_param("s",
+                    std::to_string(s.size()) + " symbols",
                     std::to_string(H.rows()) + " (rows of H = n_users)");
     const double ct = psk_cot(M);
     const cdouble k1(1.0, ct), k2(1.0, -ct);
@@ -66,10 +67,12 @@ rmat ci_real_constraints(const cmat& A)
 rvec safe_margins(const cmat& H, const cvec& s, int M, const cvec& x)
 {
     if (H.cols() != x.size())
-        throw_param("x", std::to_string(x.size()) + " entries",
+        throw_param("x",
+                    std::to_string(x.size()) + " entries",
                     std::to_string(H.cols()) + " (columns of H = n_tx)");
     if (H.rows() != s.size())
-        throw_param("s", std::to_string(s.size()) + " symbols",
+        throw_param("s",
+                    std::to_string(s.size()) + " symbols",
                     std::to_string(H.rows()) + " (rows of H = n_users)");
     const double ct = psk_cot(M);
     const cvec y = H * x;

@@ -24,7 +24,10 @@ void bind_ci_precoder(py::module& m)
 {
     using ci_precoder = gr::isac::ci_precoder;
 
-    py::class_<ci_precoder, gr::sync_block, gr::block, gr::basic_block,
+    py::class_<ci_precoder,
+               gr::sync_block,
+               gr::block,
+               gr::basic_block,
                std::shared_ptr<ci_precoder>>(m, "ci_precoder", R"doc(
 Constructive-interference safe-margin symbol-level precoder for 1-bit DACs
 (seed 000, spec 3). In: vectors of n_users PSK symbols. Out: vectors of n_tx x.

@@ -25,8 +25,12 @@ double db2lin(const char* name, double db)
     return std::pow(10.0, db / 10.0);
 }
 
-radar_scene make_scene(int n_tx, int n_rx, double target_deg, std::vector<double> clutter_deg,
-                       double snr_r_db, std::vector<double> cnr_db)
+radar_scene make_scene(int n_tx,
+                       int n_rx,
+                       double target_deg,
+                       std::vector<double> clutter_deg,
+                       double snr_r_db,
+                       std::vector<double> cnr_db)
 {
     check_angle_deg("target_deg", target_deg);
     for (auto& c : clutter_deg) {
@@ -35,15 +39,32 @@ radar_scene make_scene(int n_tx, int n_rx, double target_deg, std::vector<double
     }
     for (auto& c : cnr_db)
         c = db2lin("cnr_db", c);
-    return radar_scene(n_tx, n_rx, deg2rad(target_deg), clutter_deg,
-                       db2lin("snr_r_db", snr_r_db), cnr_db);
+    return radar_scene(n_tx,
+                       n_rx,
+                       deg2rad(target_deg),
+                       clutter_deg,
+                       db2lin("snr_r_db", snr_r_db),
+                       cnr_db);
 }
 
-ci_params make_params(int psk_order, double power, double noise_var, double gamma_db,
-                      const std::string& mode, double chi_db, const std::string& dac,
-                      const std::string& adc, const std::string& method, int max_iter, double tol,
-                      long search_nodes, int core_size, bool polish, long bnb_max_nodes,
-                      double bnb_max_seconds, bool feasible_start, bool lp_every_step,
+ci_params make_params(int psk_order,
+                      double power,
+                      double noise_var,
+                      double gamma_db,
+                      const std::string& mode,
+                      double chi_db,
+                      const std::string& dac,
+                      const std::string& adc,
+                      const std::string& method,
+                      int max_iter,
+                      double tol,
+                      long search_nodes,
+                      int core_size,
+                      bool polish,
+                      long bnb_max_nodes,
+                      double bnb_max_seconds,
+                      bool feasible_start,
+                      bool lp_every_step,
                       bool thorough)
 {
     ci_params p;
@@ -106,135 +127,269 @@ py::dict ilp_dict(const ilp_result& r)
     return d;
 }
 
-#define CI_PARAM_ARGS                                                                      \
-    py::arg("psk_order") = 8, py::arg("power") = 1.0, py::arg("noise_var") = 1.0,          \
-    py::arg("gamma_db") = 5.0, py::arg("mode") = "qos", py::arg("chi_db") = 10.0,          \
-    py::arg("dac") = "1bit", py::arg("adc") = "1bit", py::arg("method") = "heuristic",     \
-    py::arg("max_iter") = 10, py::arg("tol") = 1e-4, py::arg("search_nodes") = 0,          \
-    py::arg("core_size") = 0, py::arg("polish") = true, py::arg("bnb_max_nodes") = 200000, \
-    py::arg("bnb_max_seconds") = 10.0, py::arg("feasible_start") = false,                  \
-    py::arg("lp_every_step") = false, py::arg("thorough") = false
+#define CI_PARAM_ARGS                                                                  \
+    py::arg("psk_order") = 8, py::arg("power") = 1.0, py::arg("noise_var") = 1.0,      \
+    py::arg("gamma_db") = 5.0, py::arg("mode") = "qos", py::arg("chi_db") = 10.0,      \
+    py::arg("dac") = "1bit", py::arg("adc") = "1bit", py::arg("method") = "heuristic", \
+    py::arg("max_iter") = 10, py::arg("tol") = 1e-4, py::arg("search_nodes") = 0,      \
+    py::arg("core_size") = 0, py::arg("polish") = true,                                \
+    py::arg("bnb_max_nodes") = 200000, py::arg("bnb_max_seconds") = 10.0,              \
+    py::arg("feasible_start") = false, py::arg("lp_every_step") = false,               \
+    py::arg("thorough") = false
 } // namespace
 
 void bind_core_ci_solver(py::module& m)
 {
-    m.def("psk_index", [](cdouble s, int M) { return psk_index(s, M); }, py::arg("s"),
-          py::arg("psk_order"));
-    m.def("ci_constraint_matrix", &ci_constraint_matrix, py::arg("H"), py::arg("s"),
-          py::arg("psk_order"), "A (2U x N_T): rows kappa_1 hbar_u^H, kappa_2 hbar_u^H (spec 3.1).");
-    m.def("ci_real_constraints", &ci_real_constraints, py::arg("A"),
+    m.def(
+        "psk_index",
+        [](cdouble s, int M) { return psk_index(s, M); },
+        py::arg("s"),
+        py::arg("psk_order"));
+    m.def("ci_constraint_matrix",
+          &ci_constraint_matrix,
+          py::arg("H"),
+          py::arg("s"),
+          py::arg("psk_order"),
+          "A (2U x N_T): rows kappa_1 hbar_u^H, kappa_2 hbar_u^H (spec 3.1).");
+    m.def("ci_real_constraints",
+          &ci_real_constraints,
+          py::arg("A"),
           "Atilde = [Re A, -Im A] (spec 3.4).");
-    m.def("safe_margins", &safe_margins, py::arg("H"), py::arg("s"), py::arg("psk_order"),
-          py::arg("x"), "alpha_u = Re z_u - cot(pi/M)|Im z_u|, z_u = conj(s_u/|s_u|) (H x)_u.");
-    m.def("safe_margin_threshold", &safe_margin_threshold, py::arg("gamma_linear"),
+    m.def("safe_margins",
+          &safe_margins,
+          py::arg("H"),
+          py::arg("s"),
+          py::arg("psk_order"),
+          py::arg("x"),
+          "alpha_u = Re z_u - cot(pi/M)|Im z_u|, z_u = conj(s_u/|s_u|) (H x)_u.");
+    m.def("safe_margin_threshold",
+          &safe_margin_threshold,
+          py::arg("gamma_linear"),
           py::arg("noise_var"));
-    m.def("sep_bounds", &sep_bounds, py::arg("alpha"), py::arg("noise_var"), py::arg("psk_order"),
+    m.def("sep_bounds",
+          &sep_bounds,
+          py::arg("alpha"),
+          py::arg("noise_var"),
+          py::arg("psk_order"),
           "Theorem-2 (lower, upper) SEP bounds for safe margin alpha.");
-    m.def("lp_solve",
-          [](const rvec& c, const rmat& A, const rvec& b, const rvec& lo, const rvec& hi) {
-              const lp_result r = lp_solve(c, A, b, lo, hi);
-              py::dict d;
-              d["status"] = int(r.status);
-              d["value"] = r.value;
-              d["z"] = r.z;
-              d["dual"] = r.dual;
-              d["iterations"] = r.iterations;
-              return d;
-          },
-          py::arg("c"), py::arg("A"), py::arg("b"), py::arg("lo"), py::arg("hi"),
-          "max c^T z s.t. A z >= b, lo <= z <= hi (status 0 optimal, 1 infeasible, 2 limit).");
-    m.def("ilp_qos_heuristic",
-          [](const rvec& w, const rmat& At, const rvec& lam, double c, std::vector<rvec> warm,
-             long nodes, int core) {
-              return ilp_dict(ilp_qos_heuristic(w, At, lam, c, warm, true, nodes, core));
-          },
-          py::arg("w"), py::arg("At"), py::arg("lam"), py::arg("c"),
-          py::arg("warm") = std::vector<rvec>{}, py::arg("search_nodes") = 0,
-          py::arg("core_size") = 0);
-    m.def("ilp_qos_exact",
-          [](const rvec& w, const rmat& At, const rvec& lam, double c, long max_nodes,
-             double max_seconds) {
-              return ilp_dict(ilp_qos_exact(w, At, lam, c, max_nodes, max_seconds));
-          },
-          py::arg("w"), py::arg("At"), py::arg("lam"), py::arg("c"),
-          py::arg("max_nodes") = 1000000, py::arg("max_seconds") = 30.0);
+    m.def(
+        "lp_solve",
+        [](const rvec& c, const rmat& A, const rvec& b, const rvec& lo, const rvec& hi) {
+            const lp_result r = lp_solve(c, A, b, lo, hi);
+            py::dict d;
+            d["status"] = int(r.status);
+            d["value"] = r.value;
+            d["z"] = r.z;
+            d["dual"] = r.dual;
+            d["iterations"] = r.iterations;
+            return d;
+        },
+        py::arg("c"),
+        py::arg("A"),
+        py::arg("b"),
+        py::arg("lo"),
+        py::arg("hi"),
+        "max c^T z s.t. A z >= b, lo <= z <= hi (status 0 optimal, 1 infeasible, 2 "
+        "limit).");
+    m.def(
+        "ilp_qos_heuristic",
+        [](const rvec& w,
+           const rmat& At,
+           const rvec& lam,
+           double c,
+           std::vector<rvec> warm,
+           long nodes,
+           int core) {
+            return ilp_dict(ilp_qos_heuristic(w, At, lam, c, warm, true, nodes, core));
+        },
+        py::arg("w"),
+        py::arg("At"),
+        py::arg("lam"),
+        py::arg("c"),
+        py::arg("warm") = std::vector<rvec>{},
+        py::arg("search_nodes") = 0,
+        py::arg("core_size") = 0);
+    m.def(
+        "ilp_qos_exact",
+        [](const rvec& w,
+           const rmat& At,
+           const rvec& lam,
+           double c,
+           long max_nodes,
+           double max_seconds) {
+            return ilp_dict(ilp_qos_exact(w, At, lam, c, max_nodes, max_seconds));
+        },
+        py::arg("w"),
+        py::arg("At"),
+        py::arg("lam"),
+        py::arg("c"),
+        py::arg("max_nodes") = 1000000,
+        py::arg("max_seconds") = 30.0);
 
     py::class_<ci_solver>(m, "ci_solver", R"doc(
 CI safe-margin symbol-level precoder design (seed 000, spec 3): MM on the
 radar QSCNR with an ILP per step. ci_solver(n_tx, n_users, n_rx, target_deg,
 clutter_deg, snr_r_db, cnr_db, psk_order, power, noise_var, gamma_db, mode,
 chi_db, dac, adc, method, ...). set_channel(H) with H n_users x n_tx (y = H x + n).)doc")
-        .def(py::init([](int n_tx, int n_users, int n_rx, double target_deg,
-                         std::vector<double> clutter_deg, double snr_r_db,
-                         std::vector<double> cnr_db, int psk_order, double power,
-                         double noise_var, double gamma_db, const std::string& mode,
-                         double chi_db, const std::string& dac, const std::string& adc,
-                         const std::string& method, int max_iter, double tol,
-                         long search_nodes, int core_size, bool polish, long bnb_max_nodes,
-                         double bnb_max_seconds, bool feasible_start, bool lp_every_step, bool thorough) {
+        .def(py::init([](int n_tx,
+                         int n_users,
+                         int n_rx,
+                         double target_deg,
+                         std::vector<double> clutter_deg,
+                         double snr_r_db,
+                         std::vector<double> cnr_db,
+                         int psk_order,
+                         double power,
+                         double noise_var,
+                         double gamma_db,
+                         const std::string& mode,
+                         double chi_db,
+                         const std::string& dac,
+                         const std::string& adc,
+                         const std::string& method,
+                         int max_iter,
+                         double tol,
+                         long search_nodes,
+                         int core_size,
+                         bool polish,
+                         long bnb_max_nodes,
+                         double bnb_max_seconds,
+                         bool feasible_start,
+                         bool lp_every_step,
+                         bool thorough) {
                  if (cnr_db.size() != clutter_deg.size())
-                     throw_param("cnr_db", std::to_string(cnr_db.size()) + " values",
+                     throw_param("cnr_db",
+                                 std::to_string(cnr_db.size()) + " values",
                                  "one per clutter_deg entry");
                  return ci_solver(
-                     make_scene(n_tx, n_rx, target_deg, clutter_deg, snr_r_db, cnr_db), n_users,
-                     make_params(psk_order, power, noise_var, gamma_db, mode, chi_db, dac, adc,
-                                 method, max_iter, tol, search_nodes, core_size, polish,
-                                 bnb_max_nodes, bnb_max_seconds, feasible_start,
-                                 lp_every_step, thorough));
+                     make_scene(n_tx, n_rx, target_deg, clutter_deg, snr_r_db, cnr_db),
+                     n_users,
+                     make_params(psk_order,
+                                 power,
+                                 noise_var,
+                                 gamma_db,
+                                 mode,
+                                 chi_db,
+                                 dac,
+                                 adc,
+                                 method,
+                                 max_iter,
+                                 tol,
+                                 search_nodes,
+                                 core_size,
+                                 polish,
+                                 bnb_max_nodes,
+                                 bnb_max_seconds,
+                                 feasible_start,
+                                 lp_every_step,
+                                 thorough));
              }),
-             py::arg("n_tx"), py::arg("n_users"), py::arg("n_rx") = 128,
+             py::arg("n_tx"),
+             py::arg("n_users"),
+             py::arg("n_rx") = 128,
              py::arg("target_deg") = 10.0,
              py::arg("clutter_deg") = std::vector<double>{ -50.0, 30.0 },
-             py::arg("snr_r_db") = 15.0, py::arg("cnr_db") = std::vector<double>{ 30.0, 30.0 },
+             py::arg("snr_r_db") = 15.0,
+             py::arg("cnr_db") = std::vector<double>{ 30.0, 30.0 },
              CI_PARAM_ARGS)
         .def("set_channel", &ci_solver::set_channel, py::arg("H"))
-        .def("solve", [](const ci_solver& s, const cvec& sym) { return result_dict(s.solve(sym)); },
-             py::arg("s"), py::call_guard<py::gil_scoped_release>())
-        .def("solve_indices",
-             [](const ci_solver& s, const std::vector<int>& k) {
-                 return result_dict(s.solve_indices(k));
-             },
-             py::arg("k"))
-        .def("surrogate",
-             [](const ci_solver& s, const cvec& x) {
-                 const ci_surrogate r = s.surrogate(x);
-                 return py::make_tuple(r.w, r.const2, r.metric);
-             },
-             py::arg("x"), "(wtilde, const2, QSCNR(x)) of the MM surrogate at x (spec 3.3).")
-        .def("metric", [](const ci_solver& s, const cvec& x) {
-                 return s.scene().metric(x, s.params().adc);
-             }, py::arg("x"))
+        .def(
+            "solve",
+            [](const ci_solver& s, const cvec& sym) { return result_dict(s.solve(sym)); },
+            py::arg("s"),
+            py::call_guard<py::gil_scoped_release>())
+        .def(
+            "solve_indices",
+            [](const ci_solver& s, const std::vector<int>& k) {
+                return result_dict(s.solve_indices(k));
+            },
+            py::arg("k"))
+        .def(
+            "surrogate",
+            [](const ci_solver& s, const cvec& x) {
+                const ci_surrogate r = s.surrogate(x);
+                return py::make_tuple(r.w, r.const2, r.metric);
+            },
+            py::arg("x"),
+            "(wtilde, const2, QSCNR(x)) of the MM surrogate at x (spec 3.3).")
+        .def(
+            "metric",
+            [](const ci_solver& s, const cvec& x) {
+                return s.scene().metric(x, s.params().adc);
+            },
+            py::arg("x"))
         .def_property_readonly("lam", &ci_solver::lambda)
         .def_property_readonly("amplitude", &ci_solver::amplitude)
         .def_property_readonly("n_tx", &ci_solver::n_tx)
         .def_property_readonly("n_users", &ci_solver::n_users);
 
-    m.def("ci_design",
-          [](const cmat& H, const cvec& s, int n_rx, double target_deg,
-             std::vector<double> clutter_deg, double snr_r_db, std::vector<double> cnr_db,
-             int psk_order, double power, double noise_var, double gamma_db,
-             const std::string& mode, double chi_db, const std::string& dac,
-             const std::string& adc, const std::string& method, int max_iter, double tol,
-             long search_nodes, int core_size, bool polish, long bnb_max_nodes,
-             double bnb_max_seconds, bool feasible_start, bool lp_every_step, bool thorough) {
-              if (cnr_db.size() != clutter_deg.size())
-                  throw_param("cnr_db", std::to_string(cnr_db.size()) + " values",
-                              "one per clutter_deg entry");
-              ci_solver S(make_scene(int(H.cols()), n_rx, target_deg, clutter_deg, snr_r_db,
-                                     cnr_db),
-                          int(H.rows()),
-                          make_params(psk_order, power, noise_var, gamma_db, mode, chi_db, dac,
-                                      adc, method, max_iter, tol, search_nodes, core_size,
-                                      polish, bnb_max_nodes, bnb_max_seconds, feasible_start,
-                                      lp_every_step, thorough));
-              S.set_channel(H);
-              return result_dict(S.solve(s));
-          },
-          py::arg("H"), py::arg("s"), py::arg("n_rx") = 128, py::arg("target_deg") = 10.0,
-          py::arg("clutter_deg") = std::vector<double>{ -50.0, 30.0 },
-          py::arg("snr_r_db") = 15.0, py::arg("cnr_db") = std::vector<double>{ 30.0, 30.0 },
-          CI_PARAM_ARGS,
-          R"doc(Per-snapshot CI precoder design for studies: (H, s, parameters) ->
+    m.def(
+        "ci_design",
+        [](const cmat& H,
+           const cvec& s,
+           int n_rx,
+           double target_deg,
+           std::vector<double> clutter_deg,
+           double snr_r_db,
+           std::vector<double> cnr_db,
+           int psk_order,
+           double power,
+           double noise_var,
+           double gamma_db,
+           const std::string& mode,
+           double chi_db,
+           const std::string& dac,
+           const std::string& adc,
+           const std::string& method,
+           int max_iter,
+           double tol,
+           long search_nodes,
+           int core_size,
+           bool polish,
+           long bnb_max_nodes,
+           double bnb_max_seconds,
+           bool feasible_start,
+           bool lp_every_step,
+           bool thorough) {
+            if (cnr_db.size() != clutter_deg.size())
+                throw_param("cnr_db",
+                            std::to_string(cnr_db.size()) + " values",
+                            "one per clutter_deg entry");
+            ci_solver S(
+                make_scene(
+                    int(H.cols()), n_rx, target_deg, clutter_deg, snr_r_db, cnr_db),
+                int(H.rows()),
+                make_params(psk_order,
+                            power,
+                            noise_var,
+                            gamma_db,
+                            mode,
+                            chi_db,
+                            dac,
+                            adc,
+                            method,
+                            max_iter,
+                            tol,
+                            search_nodes,
+                            core_size,
+                            polish,
+                            bnb_max_nodes,
+                            bnb_max_seconds,
+                            feasible_start,
+                            lp_every_step,
+                            thorough));
+            S.set_channel(H);
+            return result_dict(S.solve(s));
+        },
+        py::arg("H"),
+        py::arg("s"),
+        py::arg("n_rx") = 128,
+        py::arg("target_deg") = 10.0,
+        py::arg("clutter_deg") = std::vector<double>{ -50.0, 30.0 },
+        py::arg("snr_r_db") = 15.0,
+        py::arg("cnr_db") = std::vector<double>{ 30.0, 30.0 },
+        CI_PARAM_ARGS,
+        R"doc(Per-snapshot CI precoder design for studies: (H, s, parameters) ->
 dict(x, u, qscnr, margins, lambda, iterations, feasible, optimal, step_value,
 lp_bound, gap, trace). H is n_users x n_tx (y = H x + n), s the users' symbols
 (snapped to M-PSK). qscnr is the SCNR when adc = "inf".)doc");

@@ -9,7 +9,8 @@
  * c = sqrt(E/(2 N_T)).
  *
  *  QoS (spec 3.4-3.5): max wtilde_t^T xtilde  s.t.  Atilde xtilde >= lambda.
- *  QoD (spec 3.6):     max t  s.t.  Atilde xtilde >= t 1,  wtilde_t^T xtilde + const_2 >= chi.
+ *  QoD (spec 3.6):     max t  s.t.  Atilde xtilde >= t 1,  wtilde_t^T xtilde + const_2 >=
+ * chi.
  *
  * ILP solvers:
  *  - heuristic (real time, default): LP relaxation by a dense bounded dual
@@ -63,21 +64,31 @@ struct lp_basis {
     rmat Binv;
 };
 
-lp_result lp_solve(const rvec& c, const rmat& A, const rvec& b, const rvec& lo, const rvec& hi,
-                   int max_iter = 0, lp_basis* warm = nullptr);
+lp_result lp_solve(const rvec& c,
+                   const rmat& A,
+                   const rvec& b,
+                   const rvec& lo,
+                   const rvec& hi,
+                   int max_iter = 0,
+                   lp_basis* warm = nullptr);
 
 //! Lagrangian upper bound max_{lo<=z<=hi} (c + A^T nu)^T z - nu^T b for any nu >= 0.
-double lagrangian_bound(const rvec& c, const rmat& A, const rvec& b, const rvec& lo,
-                        const rvec& hi, const rvec& nu);
+double lagrangian_bound(const rvec& c,
+                        const rmat& A,
+                        const rvec& b,
+                        const rvec& lo,
+                        const rvec& hi,
+                        const rvec& nu);
 
 struct ilp_result {
-    bool feasible = false;    //!< xt satisfies every constraint
-    bool lp_feasible = false; //!< the LP relaxation is feasible (else the ILP is certainly infeasible)
-    bool optimal = false;     //!< optimality proven (exact solver within budget)
-    rvec xt;                  //!< [Re x; Im x], entries +-c (best found, also when infeasible)
-    double objective = 0;     //!< QoS: w^T xt; max-min: min_i (At xt)_i
-    double lp_bound = 0;      //!< LP relaxation value (upper bound on objective)
-    long nodes = 0;           //!< BnB nodes (1 for the heuristic)
+    bool feasible = false; //!< xt satisfies every constraint
+    bool lp_feasible =
+        false; //!< the LP relaxation is feasible (else the ILP is certainly infeasible)
+    bool optimal = false; //!< optimality proven (exact solver within budget)
+    rvec xt; //!< [Re x; Im x], entries +-c (best found, also when infeasible)
+    double objective = 0; //!< QoS: w^T xt; max-min: min_i (At xt)_i
+    double lp_bound = 0;  //!< LP relaxation value (upper bound on objective)
+    long nodes = 0;       //!< BnB nodes (1 for the heuristic)
 };
 
 /*!
@@ -89,14 +100,24 @@ struct ilp_result {
  * multipliers nu_in (e.g. the previous MM step's duals) give the start and a
  * certified Lagrangian bound; nu_out returns the multipliers used.
  */
-ilp_result ilp_qos_heuristic(const rvec& w, const rmat& At, const rvec& lambda, double c,
-                             const std::vector<rvec>& warm = {}, bool use_lp = true,
-                             long max_nodes = 0, int core_size = 0,
-                             const rvec* nu_in = nullptr, rvec* nu_out = nullptr);
+ilp_result ilp_qos_heuristic(const rvec& w,
+                             const rmat& At,
+                             const rvec& lambda,
+                             double c,
+                             const std::vector<rvec>& warm = {},
+                             bool use_lp = true,
+                             long max_nodes = 0,
+                             int core_size = 0,
+                             const rvec* nu_in = nullptr,
+                             rvec* nu_out = nullptr);
 
 //! QoS ILP by branch and bound. Equal to enumeration when it returns optimal.
-ilp_result ilp_qos_exact(const rvec& w, const rmat& At, const rvec& lambda, double c,
-                         long max_nodes = 1000000, double max_seconds = 30.0,
+ilp_result ilp_qos_exact(const rvec& w,
+                         const rmat& At,
+                         const rvec& lambda,
+                         double c,
+                         long max_nodes = 1000000,
+                         double max_seconds = 30.0,
                          const std::vector<rvec>& warm = {});
 
 /*!
@@ -104,11 +125,22 @@ ilp_result ilp_qos_exact(const rvec& w, const rmat& At, const rvec& lambda, doub
  * `radar` is true, to w^T xt >= rhs. With radar = false it is the infeasible-QoS
  * fallback (chi = -inf).
  */
-ilp_result ilp_maxmin_heuristic(const rmat& At, const rvec& offset, double c, bool radar,
-                                const rvec& w, double rhs, const std::vector<rvec>& warm = {});
-ilp_result ilp_maxmin_exact(const rmat& At, const rvec& offset, double c, bool radar,
-                            const rvec& w, double rhs, long max_nodes = 1000000,
-                            double max_seconds = 30.0, const std::vector<rvec>& warm = {});
+ilp_result ilp_maxmin_heuristic(const rmat& At,
+                                const rvec& offset,
+                                double c,
+                                bool radar,
+                                const rvec& w,
+                                double rhs,
+                                const std::vector<rvec>& warm = {});
+ilp_result ilp_maxmin_exact(const rmat& At,
+                            const rvec& offset,
+                            double c,
+                            bool radar,
+                            const rvec& w,
+                            double rhs,
+                            long max_nodes = 1000000,
+                            double max_seconds = 30.0,
+                            const std::vector<rvec>& warm = {});
 
 /*!
  * Infinite-resolution DAC step (spec 3.7): max w^T xt s.t. At xt >= lambda,
@@ -116,9 +148,14 @@ ilp_result ilp_maxmin_exact(const rmat& At, const rvec& offset, double c, bool r
  * (projected Newton). objective = w^T xt; lp_bound = dual value.
  */
 ilp_result socp_qos(const rvec& w, const rmat& At, const rvec& lambda, double radius);
-//! Max-min margin over the ball (optionally with w^T xt >= rhs), by bisection on the margin.
-ilp_result socp_maxmin(const rmat& At, const rvec& offset, double radius, bool radar,
-                       const rvec& w, double rhs);
+//! Max-min margin over the ball (optionally with w^T xt >= rhs), by bisection on the
+//! margin.
+ilp_result socp_maxmin(const rmat& At,
+                       const rvec& offset,
+                       double radius,
+                       bool radar,
+                       const rvec& w,
+                       double rhs);
 
 // ---------------------------------------------------------------- MM design
 
@@ -132,26 +169,29 @@ struct ci_params {
     int psk_order = 8;
     double power = 1.0;     //!< E
     double noise_var = 1.0; //!< sigma_C^2
-    double gamma = 1.0;     //!< Gamma (linear), QoS threshold lambda = sqrt(Gamma sigma_C^2)
+    double gamma = 1.0; //!< Gamma (linear), QoS threshold lambda = sqrt(Gamma sigma_C^2)
     ci_mode mode = ci_mode::qos;
-    double chi = 1.0;       //!< QoD radar requirement (linear QSCNR)
+    double chi = 1.0;        //!< QoD radar requirement (linear QSCNR)
     bool one_bit_dac = true; //!< false: infinite-resolution DAC (||x||^2 = E)
     adc_model adc = adc_model::one_bit;
     ci_method method = ci_method::heuristic;
-    int max_iter = 10;      //!< MM iterations (ILPs solved) per snapshot
-    double tol = 1e-4;      //!< relative MM stopping tolerance
+    int max_iter = 10; //!< MM iterations (ILPs solved) per snapshot
+    double tol = 1e-4; //!< relative MM stopping tolerance
     long bnb_max_nodes = 200000;
     double bnb_max_seconds = 10.0;
-    long search_nodes = 0;    //!< heuristic: core branch-and-bound node budget per ILP (0: off; 2000 = quality)
-    int core_size = 0;        //!< heuristic: core columns (0: 3*2U + 8)
+    long search_nodes = 0; //!< heuristic: core branch-and-bound node budget per ILP (0:
+                           //!< off; 2000 = quality)
+    int core_size = 0;     //!< heuristic: core columns (0: 3*2U + 8)
     bool lp_every_step = false; //!< heuristic: LP at every MM step (else first step only)
-    long feasibility_nodes = 5000;  //!< heuristic: BnB budget spent before declaring infeasibility
-    //! heuristic, off in real time: a budgeted BnB first step whenever the heuristic needs
-    //! rescuing, and a second MM run (BnB first step) when the QSCNR stalls below half
-    //! the unconstrained target-beam QSCNR; the better design is kept
+    long feasibility_nodes =
+        5000; //!< heuristic: BnB budget spent before declaring infeasibility
+    //! heuristic, off in real time: a budgeted BnB first step whenever the heuristic
+    //! needs rescuing, and a second MM run (BnB first step) when the QSCNR stalls below
+    //! half the unconstrained target-beam QSCNR; the better design is kept
     bool thorough = false;
-    bool polish = true;       //!< heuristic: QSCNR flip search after the MM loop
-    bool feasible_start = false; //!< QoS: MM starts at the max-min margin design (else the radar beam)
+    bool polish = true; //!< heuristic: QSCNR flip search after the MM loop
+    bool feasible_start =
+        false; //!< QoS: MM starts at the max-min margin design (else the radar beam)
     void validate() const;
 };
 
@@ -162,18 +202,19 @@ struct ci_surrogate {
 };
 
 struct ci_result {
-    cvec x;                    //!< transmit vector (N_T)
-    cvec u;                    //!< optimal receive filter (N_R), u^H G_0 x = 1
-    double metric = 0;         //!< QSCNR (1-bit ADC) or SCNR (ideal ADC)
-    rvec margins;              //!< safe margins alpha_u
-    double lambda = 0;         //!< QoS threshold
-    int iterations = 0;        //!< ILPs (MM steps) solved
-    bool feasible = true;      //!< false: QoS (or QoD radar) requirement could not be met
-    bool optimal = false;      //!< every ILP proven optimal (exact method)
-    double step_value = 0;     //!< last ILP: surrogate QSCNR (QoS) / min margin (QoD)
-    double lp_bound = 0;       //!< last ILP: LP upper bound in the same units
-    double gap = 0;            //!< (lp_bound - step_value)/|lp_bound|, certified
-    std::vector<double> trace; //!< QSCNR (QoS) or min margin (QoD) per accepted MM iterate
+    cvec x;                //!< transmit vector (N_T)
+    cvec u;                //!< optimal receive filter (N_R), u^H G_0 x = 1
+    double metric = 0;     //!< QSCNR (1-bit ADC) or SCNR (ideal ADC)
+    rvec margins;          //!< safe margins alpha_u
+    double lambda = 0;     //!< QoS threshold
+    int iterations = 0;    //!< ILPs (MM steps) solved
+    bool feasible = true;  //!< false: QoS (or QoD radar) requirement could not be met
+    bool optimal = false;  //!< every ILP proven optimal (exact method)
+    double step_value = 0; //!< last ILP: surrogate QSCNR (QoS) / min margin (QoD)
+    double lp_bound = 0;   //!< last ILP: LP upper bound in the same units
+    double gap = 0;        //!< (lp_bound - step_value)/|lp_bound|, certified
+    std::vector<double>
+        trace; //!< QSCNR (QoS) or min margin (QoD) per accepted MM iterate
 };
 
 class ci_solver
@@ -181,7 +222,8 @@ class ci_solver
 public:
     ci_solver(const radar_scene& scene, int n_users, const ci_params& p);
 
-    //! H is n_users x n_tx (y = H x + n). Throws param_error on wrong size or non-finite entries.
+    //! H is n_users x n_tx (y = H x + n). Throws param_error on wrong size or non-finite
+    //! entries.
     void set_channel(const cmat& H);
     bool has_channel() const { return d_has_channel; }
     const cmat& channel() const { return d_H; }
@@ -208,9 +250,10 @@ private:
     double d_c, d_lambda, d_mu;
     cmat d_H;
     bool d_has_channel = false;
-    std::vector<rmat> d_rows; // per PSK index k: Atilde rows (2U x 2N) of all users for symbol k
-    cmat d_KT;                // conj(B^H B), B = [g_T(theta_q)^*]
-    cvec d_x0;                // radar-only start (target beam on the alphabet / ball)
+    std::vector<rmat>
+        d_rows; // per PSK index k: Atilde rows (2U x 2N) of all users for symbol k
+    cmat d_KT;  // conj(B^H B), B = [g_T(theta_q)^*]
+    cvec d_x0;  // radar-only start (target beam on the alphabet / ball)
 
     rmat constraints(const std::vector<int>& k) const;
     cvec radar_start() const;
@@ -236,7 +279,8 @@ public:
     bool build(const ci_solver& s, const std::atomic<bool>* cancel = nullptr);
     bool ready() const { return d_ready; }
 
-    //! Writes x for symbol indices k (n_users values) into out (n_tx); returns the entry's feasibility.
+    //! Writes x for symbol indices k (n_users values) into out (n_tx); returns the
+    //! entry's feasibility.
     bool lookup(const int* k, cfloat* out) const;
 
     long symbol_vectors() const { return d_total; }

@@ -15,7 +15,8 @@
  * Atilde = [Re A, -Im A] (2U x 2N_T; the seed's 4U-row form is a typo).
  *
  * Theorem 2 (eq. 20), valid for any x:
- *   Psi(sqrt(2) sin(pi/M) alpha/sigma_C) <= SEP <= 2 Psi(sqrt(2) sin(pi/M) alpha/sigma_C).
+ *   Psi(sqrt(2) sin(pi/M) alpha/sigma_C) <= SEP <= 2 Psi(sqrt(2) sin(pi/M)
+ * alpha/sigma_C).
  */
 #ifndef INCLUDED_ISAC_CORE_SAFE_MARGIN_H
 #define INCLUDED_ISAC_CORE_SAFE_MARGIN_H
@@ -41,7 +42,8 @@ cdouble psk_point(int M, int k);
  */
 int psk_index(cdouble s, int M, bool* bad = nullptr, bool* far = nullptr);
 
-//! Complex constraint matrix A (2U x N_T) of spec 3.1 for channel H (U x N_T) and symbols s.
+//! Complex constraint matrix A (2U x N_T) of spec 3.1 for channel H (U x N_T) and symbols
+//! s.
 cmat ci_constraint_matrix(const cmat& H, const cvec& s, int M);
 
 //! Real form Atilde = [Re A, -Im A] (2U x 2N_T).
@@ -56,7 +58,8 @@ double safe_margin_threshold(double gamma_linear, double noise_var);
 //! Psi(t) = Q(t) = 0.5 erfc(t/sqrt(2)).
 double q_function(double t);
 
-//! Theorem-2 bounds (lower, upper) on the symbol error probability of a user with margin alpha.
+//! Theorem-2 bounds (lower, upper) on the symbol error probability of a user with margin
+//! alpha.
 std::pair<double, double> sep_bounds(double alpha, double noise_var, int M);
 
 //! xtilde = [Re x; Im x] and back.
