@@ -1,0 +1,180 @@
+#
+# Copyright 2026 gr-isac authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+"""Per-channel phase calibration of a receive array, delivered by a message.
+
+Multi-channel SDRs (several USRPs, or one with several daughterboards) start
+each receive channel with an unknown phase (LO, PLL and cable differences). The
+estimator measures it from a calibration source, the corrector removes it, and
+the estimate travels from one to the other as a PMT message on port `cal`, so a
+running flowgraph recalibrates without files or restarts.
+"""
+import threading
+
+import numpy as np
+import pmt
+from gnuradio import gr
+
+from . import isac_python
+
+
+def _expected_phase(n_rx, cal_deg, spacing, sign):
+    """Phases of a plane wave from cal_deg across the array, first-element
+    reference: sign * 2 pi spacing n sin(theta) (module steering convention)."""
+    a = np.asarray(isac_python.core.ula_steering(int(n_rx), float(cal_deg), float(spacing), int(sign),
+                                                 "first", False))
+    return np.angle(a)
+
+
+def make_cal_message(phases_rad):
+    """The `cal` dict: {"phases_rad": f64vector, "weights": c32vector}, where
+    weights = exp(-j phases) are what the corrector multiplies channel n by."""
+    ph = np.asarray(phases_rad, dtype=float)
+    w = np.exp(-1j * ph).astype(np.complex64)
+    d = pmt.make_dict()
+    d = pmt.dict_add(d, pmt.intern("phases_rad"), pmt.init_f64vector(len(ph), ph.tolist()))
+    d = pmt.dict_add(d, pmt.intern("weights"), pmt.init_c32vector(len(w), w.tolist()))
+    return d
+
+
+class array_phase_estimator(gr.sync_block):
+    """Estimates the per-channel phase offsets of an n_rx array from a
+    calibration source at a known angle cal_deg: a pilot transmitted from a
+    known direction, or (cal_deg = 0) one tone split to all inputs with equal
+    cables, which looks like a broadside plane wave.
+
+    phi_n = angle(sum_t r_n(t) r_0(t)^*) - angle(a_n(cal_deg) a_0(cal_deg)^*),
+    channel 0 being the reference (phi_0 = 0). The cross-correlation with
+    channel 0 cancels the unknown source phase and modulation, so any signal
+    works as a pilot; its error falls as 1/sqrt(n_avg * SNR).
+
+    in0: vectors of n_rx samples. out: none.
+    Message out `cal`: the make_cal_message() dict, after the first n_avg
+    snapshots (once), or after every n_avg snapshots when continuous is True.
+    Message in `recalibrate` (any message): start a new average.
+    """
+
+    def __init__(self, n_rx=4, cal_deg=0.0, n_avg=4096, spacing=0.5, sign=-1, continuous=False):
+        if n_rx < 1:
+            raise ValueError("n_rx must be >= 1, got %r" % (n_rx,))
+        if n_avg < 1:
+            raise ValueError("n_avg must be >= 1, got %r" % (n_avg,))
+        if not (np.isfinite(cal_deg) and -90.0 <= cal_deg <= 90.0):
+            raise ValueError("cal_deg must be in [-90, 90], got %r" % (cal_deg,))
+        gr.sync_block.__init__(self, name="array_phase_estimator", in_sig=[(np.complex64, n_rx)], out_sig=None)
+        self.n_rx, self.n_avg, self.continuous = int(n_rx), int(n_avg), bool(continuous)
+        self._expected = _expected_phase(n_rx, cal_deg, spacing, sign)
+        self._lock = threading.Lock()
+        self._acc = np.zeros(self.n_rx, dtype=np.complex128)
+        self._k = 0
+        self._done = False
+        self._last = None
+        self.message_port_register_out(pmt.intern("cal"))
+        self.message_port_register_in(pmt.intern("recalibrate"))
+        self.set_msg_handler(pmt.intern("recalibrate"), self._recalibrate)
+
+    def _recalibrate(self, _msg):
+        with self._lock:
+            self._acc[:] = 0
+            self._k = 0
+            self._done = False
+
+    def phases(self):
+        """The last published estimate (radians, length n_rx) or None."""
+        with self._lock:
+            return None if self._last is None else self._last.copy()
+
+    def work(self, input_items, output_items):
+        r = input_items[0]
+        n = len(r)
+        pos = 0
+        while pos < n:
+            with self._lock:
+                if self._done:
+                    break
+                take = min(n - pos, self.n_avg - self._k)
+                blk = r[pos:pos + take].astype(np.complex128)
+                good = np.all(np.isfinite(blk), axis=1)  # a NaN snapshot is skipped, not averaged
+                self._acc += (blk[good] * np.conj(blk[good, :1])).sum(axis=0)
+                self._k += take
+                pos += take
+                if self._k < self.n_avg:
+                    break
+                ph = np.angle(self._acc) - (self._expected - self._expected[0])
+                ph = np.angle(np.exp(1j * ph))  # wrap to (-pi, pi]
+                ph[0] = 0.0
+                self._last = ph
+                self._acc[:] = 0
+                self._k = 0
+                self._done = not self.continuous
+            self.message_port_pub(pmt.intern("cal"), make_cal_message(ph))
+        return n
+
+
+class array_phase_corrector(gr.sync_block):
+    """Multiplies channel n of each n_rx snapshot by w_n = exp(-j phi_n).
+
+    Message in `cal`: a dict with "weights" (c32vector of n_rx) or "phases_rad"
+    (f64vector of n_rx), as array_phase_estimator publishes. A malformed message
+    (not a dict, wrong length, non-finite values) is logged and ignored; the
+    last good weights stay. Starts from `phases_rad` (default: zeros)."""
+
+    def __init__(self, n_rx=4, phases_rad=None):
+        if n_rx < 1:
+            raise ValueError("n_rx must be >= 1, got %r" % (n_rx,))
+        gr.sync_block.__init__(self, name="array_phase_corrector",
+                               in_sig=[(np.complex64, n_rx)], out_sig=[(np.complex64, n_rx)])
+        self.n_rx = int(n_rx)
+        self._lock = threading.Lock()
+        self._w = np.ones(self.n_rx, dtype=np.complex64)
+        self._updates = 0
+        if phases_rad is not None and len(phases_rad):
+            self.set_phases(phases_rad)
+        self.message_port_register_in(pmt.intern("cal"))
+        self.set_msg_handler(pmt.intern("cal"), self._handle)
+
+    def set_phases(self, phases_rad):
+        ph = np.asarray(phases_rad, dtype=float).ravel()
+        if ph.size != self.n_rx or not np.all(np.isfinite(ph)):
+            raise ValueError("phases_rad must hold %d finite values" % self.n_rx)
+        self.set_weights(np.exp(-1j * ph))
+
+    def set_weights(self, weights):
+        w = np.asarray(weights, dtype=np.complex64).ravel()
+        if w.size != self.n_rx or not np.all(np.isfinite(w)):
+            raise ValueError("weights must hold %d finite values" % self.n_rx)
+        with self._lock:
+            self._w = w
+            self._updates += 1
+
+    def weights(self):
+        with self._lock:
+            return self._w.copy()
+
+    def updates(self):
+        """How many calibrations were applied (setter or message)."""
+        with self._lock:
+            return self._updates
+
+    def _handle(self, msg):
+        try:
+            if not pmt.is_dict(msg):
+                raise ValueError("not a dict")
+            w = pmt.dict_ref(msg, pmt.intern("weights"), pmt.PMT_NIL)
+            if pmt.is_c32vector(w):
+                self.set_weights(pmt.c32vector_elements(w))
+                return
+            ph = pmt.dict_ref(msg, pmt.intern("phases_rad"), pmt.PMT_NIL)
+            if pmt.is_f64vector(ph):
+                self.set_phases(pmt.f64vector_elements(ph))
+                return
+            raise ValueError("needs 'weights' (c32vector) or 'phases_rad' (f64vector)")
+        except ValueError as e:
+            self.logger.warn("ignored cal message: %s" % e)
+
+    def work(self, input_items, output_items):
+        with self._lock:
+            w = self._w
+        output_items[0][:] = input_items[0] * w
+        return len(output_items[0])

@@ -1,0 +1,73 @@
+#
+# Copyright 2026 gr-isac authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+"""Numpy helpers the end-to-end flowgraphs, tests and apps share: M-PSK points
+and decisions, the seed-000 safe margin and its Theorem-2 SER bounds, the
+detector's ROC law. They are references written from the spec (sections 2-3),
+independent of the C++ blocks they are used to check.
+"""
+import math
+
+import numpy as np
+
+
+def psk_points(order):
+    """M-PSK alphabet s_m = exp(j 2 pi m / M), m = 0..M-1 (spec 1.2)."""
+    return np.exp(2j * np.pi * np.arange(order) / order)
+
+
+def psk_decide(y, order):
+    """Index of the nearest M-PSK point. For points of equal modulus the nearest
+    point is the one with the largest Re(y s_m^*), i.e. the angular sector, so
+    the decision ignores the (precoder-dependent) received amplitude."""
+    k = np.rint(np.angle(y) * order / (2 * np.pi)).astype(np.int64)
+    return np.mod(k, order)
+
+
+def gray_bits_differ(a, b):
+    """Bit errors between symbol indices a and b under Gray mapping m ^ (m >> 1)."""
+    ga = np.bitwise_xor(a, a >> 1)
+    gb = np.bitwise_xor(b, b >> 1)
+    d = np.bitwise_xor(ga, gb).astype(np.uint64)
+    cnt = np.zeros(d.shape, dtype=np.int64)
+    while np.any(d):
+        cnt += (d & 1).astype(np.int64)
+        d >>= np.uint64(1)
+    return cnt
+
+
+def safe_margin(H, x, s, order):
+    """alpha_u = Re z_u - cot(pi/M) |Im z_u|, z_u = e^{-j angle s_u} (H x)_u
+    (spec 3.1). H: U x N (rows h_u^H), x: L x N snapshots, s: L x U symbols.
+    Returns L x U."""
+    z = (np.asarray(x) @ np.asarray(H).T) * np.exp(-1j * np.angle(s))
+    return z.real - np.abs(z.imag) / math.tan(math.pi / order)
+
+
+def qfunc(t):
+    """Psi(t) = 0.5 erfc(t / sqrt 2)."""
+    from scipy.special import erfc
+    return 0.5 * erfc(np.asarray(t) / math.sqrt(2.0))
+
+
+def theorem2_bounds(alpha, noise_var, order):
+    """Seed-000 Theorem 2 averaged over snapshots: per user (lower, upper) SER
+    bounds, Psi(a) <= SEP <= 2 Psi(a), a = sqrt(2) sin(pi/M) alpha/sigma_C.
+    alpha: L x U safe margins; noise_var: scalar or per user."""
+    sig = np.sqrt(np.broadcast_to(np.asarray(noise_var, dtype=float), (np.shape(alpha)[1],)))
+    arg = math.sqrt(2.0) * math.sin(math.pi / order) * np.asarray(alpha) / sig
+    p = qfunc(arg)
+    return p.mean(axis=0), np.minimum(1.0, 2.0 * p).mean(axis=0)
+
+
+def pd_theory(pfa, qscnr):
+    """Pd = Pfa^(1/(1+QSCNR)) (spec eq. 16), elementwise."""
+    return np.power(pfa, 1.0 / (1.0 + np.asarray(qscnr)))
+
+
+def binomial_halfwidth(p, n, z=4.0):
+    """z-sigma half width of a proportion estimated from n trials (with a floor
+    of one event so p = 0 still gets a usable tolerance)."""
+    p = max(float(p), 1.0 / max(n, 1))
+    return z * math.sqrt(p * (1.0 - p) / max(n, 1))

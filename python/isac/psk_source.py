@@ -1,0 +1,30 @@
+#
+# Copyright 2026 gr-isac authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+"""Random M-PSK symbols for U users, one vector of n_users per snapshot."""
+import numpy as np
+from gnuradio import analog, blocks, digital, gr
+
+from .metrics import psk_points
+
+
+class psk_source(gr.hier_block2):
+    """Uniform i.i.d. M-PSK symbols s_u = exp(j 2 pi m / M) (spec 1.2), packed
+    as vectors of n_users (user u at index u). seed = 0 draws a random seed;
+    any other seed gives a repeatable sequence (analog.random_uniform_source_b).
+    """
+
+    def __init__(self, n_users=4, psk_order=8, seed=0):
+        if n_users < 1:
+            raise ValueError("n_users must be >= 1, got %r" % (n_users,))
+        if not 2 <= psk_order <= 256:
+            raise ValueError("psk_order must be in [2, 256], got %r" % (psk_order,))
+        gr.hier_block2.__init__(self, "psk_source", gr.io_signature(0, 0, 0),
+                                gr.io_signature(1, 1, gr.sizeof_gr_complex * n_users))
+        if seed == 0:
+            seed = int(np.random.SeedSequence().generate_state(1)[0] & 0x7FFFFFFF) or 1
+        self.rand = analog.random_uniform_source_b(0, int(psk_order), int(seed))
+        self.map = digital.chunks_to_symbols_bc(psk_points(psk_order).astype(np.complex64).tolist(), 1)
+        self.pack = blocks.stream_to_vector(gr.sizeof_gr_complex, n_users)
+        self.connect(self.rand, self.map, self.pack, self)
