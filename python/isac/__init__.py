@@ -7,6 +7,11 @@ gr-isac: integrated sensing and communications for multi-antenna SDRs.
 
 Blocks (one item = one snapshot of N antenna samples):
   one_bit_quantizer   1-bit DAC alphabet / 1-bit ADC sign
+  isac_channel        users' channels + monostatic/bistatic target and clutter echoes
+  ci_precoder         CI safe-margin symbol precoder for 1-bit DACs (QoS/QoD)
+  one_bit_rx_filter   1-bit radar receive filter and GLRT/CFAR detector
+  nullspace_precoder  X = F S + P B, sensing in the users' null space
+  doa_mle             DoA maximum-likelihood estimator with its CRB
 
 End-to-end processing chains (hierarchical blocks, pure Python, shared by the
 simulated, zeromq and over-the-air flowgraphs in examples/):
@@ -19,6 +24,7 @@ los_csi_source, array_phase_estimator, array_phase_corrector.
 Numpy references (SER bounds, decisions): gnuradio.isac.metrics
 
 Algorithm core (numpy in/out, no flowgraph needed): gnuradio.isac.core
+Transmit design studies of the papers: gnuradio.isac.design
 '''
 import os
 
