@@ -11,6 +11,7 @@
 #include <gnuradio/isac/core/ci_solver.h>
 #include <algorithm>
 #include <chrono>
+#include <memory>
 #include <limits>
 
 namespace gr {
@@ -73,8 +74,9 @@ lp_result lp_solve(const rvec& c,
     }
     if (warm && warm->valid && int(warm->st.size()) == N &&
         int(warm->basis.size()) == m && warm->Binv.rows() == m) {
-        // Same c, A and bounds, new b: the previous optimal basis stays dual feasible
-        // (reduced costs do not depend on b), so the dual simplex resumes from it and
+        // Same c and A, new b or tightened bounds (branch and bound): the previous
+        // optimal basis stays dual feasible (reduced costs depend on neither), so the
+        // dual simplex resumes from it and
         // only the basic values are recomputed: x_B = B^{-1} (b - A_N x_N).
         st = warm->st;
         basis = warm->basis;
@@ -482,11 +484,15 @@ struct bnb {
     void run(rvec lo, rvec hi)
     {
         const auto t0 = std::chrono::steady_clock::now();
+        // Each node resumes the dual simplex from its parent's optimal basis: branching
+        // only changes bounds, which leaves the reduced costs (dual feasibility) intact,
+        // so a child needs a few pivots instead of a cold solve from the sign vertex.
         struct node {
             rvec lo, hi;
+            std::shared_ptr<const lp_basis> warm;
         };
         std::vector<node> stack;
-        stack.push_back({ std::move(lo), std::move(hi) });
+        stack.push_back({ std::move(lo), std::move(hi), nullptr });
         while (!stack.empty()) {
             if (nodes >= max_nodes ||
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
@@ -497,7 +503,10 @@ struct bnb {
             node nd = std::move(stack.back());
             stack.pop_back();
             ++nodes;
-            const lp_result lp = lp_solve(cobj, A, b, nd.lo, nd.hi);
+            lp_basis basis;
+            if (nd.warm)
+                basis = *nd.warm;
+            const lp_result lp = lp_solve(cobj, A, b, nd.lo, nd.hi, 0, &basis);
             if (nodes == 1) {
                 root_feasible = lp.status != lp_result::infeasible;
                 root_bound = root_feasible
@@ -543,6 +552,7 @@ struct bnb {
                 }
                 continue;
             }
+            nd.warm = std::make_shared<const lp_basis>(std::move(basis));
             node up = nd, dn = nd;
             up.lo[jb] = nd.hi[jb];
             dn.hi[jb] = nd.lo[jb];

@@ -448,7 +448,19 @@ void ci_solver::polish(rvec& xt, const rmat& At, const rvec& lam, ci_result& r) 
     cvec c = d_scene.couplings(to_complex(xt));
     rvec res = At * xt - lam;
     const double tol = 1e-10 * (1.0 + d_lambda);
-    double q = d_scene.solve(c, d_p.adc).metric;
+    // allocation-free QSCNR of candidate couplings (solve_into): the flip loop below
+    // evaluates 2 N_T candidates per pass
+    const double mu = d_mu;
+    std::vector<cdouble> buf(2 * Q + d_scene.workspace_size());
+    auto metric_of = [&](const cvec& cc) {
+        const double c0 = std::norm(cc[0]);
+        if (!(c0 > 0.0))
+            return 0.0;
+        const double gmg =
+            d_scene.solve_into(cc.data(), d_p.adc, buf.data(), buf.data() + Q, buf.data() + 2 * Q);
+        return mu * c0 * gmg;
+    };
+    double q = metric_of(c);
     cvec cn(Q + 1);
     for (int pass = 0; pass < 2 * n; ++pass) {
         int bj = -1;
@@ -464,7 +476,7 @@ void ci_solver::polish(rvec& xt, const rmat& At, const rvec& lam, ci_result& r) 
             const int a = j < N ? j : j - N;
             for (int k = 0; k <= Q; ++k)
                 cn[k] = c[k] + step * gt(a, k);
-            const double qn = d_scene.solve(cn, d_p.adc).metric;
+            const double qn = metric_of(cn);
             if (qn > bq) {
                 bq = qn;
                 bj = j;
