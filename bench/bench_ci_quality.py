@@ -82,6 +82,9 @@ CONFIGS = {
     "fstart": dict(feasible_start=True),
     "maxit30": dict(max_iter=30, tol=1e-6),
     "core200": dict(search_nodes=200),
+    "first100": dict(first_nodes=100),
+    "first500": dict(first_nodes=500),
+    "first2000": dict(first_nodes=2000),
     "core50": dict(search_nodes=50),
     "thorough200": dict(thorough=True, search_nodes=200),
 }

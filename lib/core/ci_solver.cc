@@ -42,6 +42,7 @@ void ci_params::validate() const
         throw_param("tol", std::to_string(tol), "finite and >= 0");
     check_int_range("bnb_max_nodes", bnb_max_nodes, 1, std::numeric_limits<long>::max());
     check_positive_finite("bnb_max_seconds", bnb_max_seconds);
+    check_int_range("first_nodes", first_nodes, 0, std::numeric_limits<long>::max());
 }
 
 ci_solver::ci_solver(const radar_scene& scene, int n_users, const ci_params& p)
@@ -283,6 +284,18 @@ ci_result ci_solver::solve_indices(const std::vector<int>& k) const
                                                 have_nu ? &nu : nullptr,
                                                 &nu);
                         have_nu = true;
+                    }
+                    if (onebit && !exact && t == 0 && !bnb_first && d_p.first_nodes > 0 &&
+                        ilp.lp_feasible) {
+                        // budgeted branch and bound on the basin-deciding first step,
+                        // seeded with the heuristic's point (never worse than it)
+                        std::vector<rvec> seeds = warm;
+                        if (ilp.feasible)
+                            seeds.push_back(ilp.xt);
+                        const ilp_result ex = ilp_qos_exact(
+                            sur.w, At, lam, d_c, d_p.first_nodes, 1e9, seeds);
+                        if (ex.feasible && (!ilp.feasible || ex.objective > ilp.objective))
+                            ilp = ex;
                     }
                     ++r.iterations;
                     r.optimal = r.optimal && ilp.optimal;

@@ -189,6 +189,10 @@ struct ci_params {
     //! needs rescuing, and a second MM run (BnB first step) when the QSCNR stalls below
     //! half the unconstrained target-beam QSCNR; the better design is kept
     bool thorough = false;
+    //! heuristic: node budget of a warm-started LP branch and bound that solves the
+    //! first MM step (from the infeasible target-beam start, the step that decides the
+    //! basin); its incumbent replaces the heuristic's when better (0: off)
+    long first_nodes = 0;
     bool polish = true; //!< heuristic: QSCNR flip search after the MM loop
     bool feasible_start =
         false; //!< QoS: MM starts at the max-min margin design (else the radar beam)
