@@ -72,21 +72,16 @@ def exact_mm(S, H, k, time_limit, max_iter=10, tol=1e-4):
 
 
 CONFIGS = {
-    # the block's real-time heuristic
+    # the block's real-time heuristic (LP + tightened roundings at every MM step)
     "realtime": dict(),
+    # the former default: LP on the first MM step only (2.4x faster, ~1 dB worse)
+    "fast": dict(lp_every_step=False),
     # BnB-seeded first step and restart on stall (isac.core thorough=True)
     "thorough": dict(thorough=True),
     # thorough plus a 2000-node core branch and bound in every MM step
     "quality": dict(thorough=True, search_nodes=2000),
-    "lpevery": dict(lp_every_step=True),
-    "fstart": dict(feasible_start=True),
-    "maxit30": dict(max_iter=30, tol=1e-6),
-    "core200": dict(search_nodes=200),
-    "first100": dict(first_nodes=100),
-    "first500": dict(first_nodes=500),
+    # a 2000-node warm branch and bound on the basin-deciding first step
     "first2000": dict(first_nodes=2000),
-    "core50": dict(search_nodes=50),
-    "thorough200": dict(thorough=True, search_nodes=200),
 }
 
 

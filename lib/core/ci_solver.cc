@@ -228,6 +228,7 @@ ci_result ci_solver::solve_indices(const std::vector<int>& k) const
             [&](bool bnb_first, ci_result& r, rvec& cur, bool& have, double& vcur) {
                 rvec nu;
                 bool have_nu = false;
+                lp_basis lpb; // LP basis carried across the MM steps (same At)
                 auto accept_gap = [&r](double value, double bound) {
                     r.step_value = value;
                     r.lp_bound = bound;
@@ -282,7 +283,8 @@ ci_result ci_solver::solve_indices(const std::vector<int>& k) const
                                                 d_p.search_nodes,
                                                 d_p.core_size,
                                                 have_nu ? &nu : nullptr,
-                                                &nu);
+                                                &nu,
+                                                &lpb);
                         have_nu = true;
                     }
                     if (onebit && !exact && t == 0 && !bnb_first && d_p.first_nodes > 0 &&
