@@ -22,7 +22,7 @@ using namespace gr::isac::core;
 namespace {
 constexpr int U = 4, M = 8, batch = 4096;
 
-ci_solver make_solver(int N, unsigned seed = 1, bool lp_every_step = false)
+ci_solver make_solver(int N, unsigned seed = 1, bool lp_every_step = true)
 {
     radar_scene sc(N,
                    128,
