@@ -82,6 +82,8 @@ CONFIGS = {
     "quality": dict(thorough=True, search_nodes=2000),
     # a 2000-node warm branch and bound on the basin-deciding first step
     "first2000": dict(first_nodes=2000),
+    # a 200-node core branch and bound in every MM step
+    "core200": dict(search_nodes=200),
 }
 
 
