@@ -16,6 +16,7 @@ Run from a build tree:  PYTHONPATH=build/test_modules /usr/bin/python3 bench/ben
 """
 
 import argparse
+import hashlib
 import json
 import os
 import sys
@@ -95,8 +96,8 @@ def main():
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--configs", nargs="+", default=["realtime"], choices=list(CONFIGS))
     ap.add_argument("--cache", default=None,
-                    help="JSON file of exact-MM results keyed by (seed, N_T, channel, time "
-                         "limit): read if present, extended and written back, so a re-run "
+                    help="JSON file of exact-MM results keyed by the instance (H, symbols, "
+                         "time limit): read if present, extended and written back, so a re-run "
                          "of the real-time configurations skips the slow MILP loop")
     args = ap.parse_args()
     cache = {}
@@ -124,7 +125,10 @@ def main():
                 res[c] = S.solve_indices(k)
                 t_rt[c] += time.process_time() - t0
             S = solvers[args.configs[0]]
-            key = f"{args.seed}/{N}/{ch}/{args.time_limit}"
+            # keyed by the instance itself: the channel drawn for (N_T, ch) depends on
+            # the --n-tx list that precedes it in the random stream
+            key = hashlib.sha1(H.tobytes() + np.asarray(k, np.int64).tobytes()
+                               + str(args.time_limit).encode()).hexdigest()
             t0 = time.time()
             if key in cache:
                 qex, to = cache[key]
