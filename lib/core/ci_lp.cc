@@ -11,8 +11,8 @@
 #include <gnuradio/isac/core/ci_solver.h>
 #include <algorithm>
 #include <chrono>
-#include <memory>
 #include <limits>
+#include <memory>
 
 namespace gr {
 namespace isac {
