@@ -22,7 +22,7 @@ using namespace gr::isac::core;
 namespace {
 constexpr int U = 4, M = 8, batch = 4096;
 
-ci_solver make_solver(int N, unsigned seed = 1)
+ci_solver make_solver(int N, unsigned seed = 1, bool lp_every_step = true)
 {
     radar_scene sc(N,
                    128,
@@ -34,6 +34,7 @@ ci_solver make_solver(int N, unsigned seed = 1)
     p.psk_order = M;
     p.noise_var = std::pow(10, -0.5);
     p.gamma = std::pow(10, 0.5);
+    p.lp_every_step = lp_every_step;
     ci_solver s(sc, U, p);
     std::mt19937 rng(seed);
     std::normal_distribution<double> nd(0.0, std::sqrt(0.5));
@@ -59,7 +60,7 @@ std::vector<std::vector<int>> symbol_vectors(int n)
 void BM_ci_realtime(benchmark::State& st)
 {
     const int N = int(st.range(0));
-    const ci_solver s = make_solver(N);
+    const ci_solver s = make_solver(N, 1, st.range(1) != 0);
     const auto k = symbol_vectors(256);
     size_t i = 0;
     long infeasible = 0;
@@ -123,11 +124,10 @@ void BM_memcpy_out(benchmark::State& st)
 }
 } // namespace
 
+// second argument: lp_every_step (the LP relaxation re-solved at every MM step)
 BENCHMARK(BM_ci_realtime)
-    ->Arg(16)
-    ->Arg(32)
-    ->Arg(64)
-    ->Arg(128)
+    ->ArgNames({ "N_T", "lp_every_step" })
+    ->ArgsProduct({ { 16, 32, 64, 128 }, { 0, 1 } })
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_ci_lut_build)
     ->Arg(16)

@@ -16,6 +16,9 @@ Run from a build tree:  PYTHONPATH=build/test_modules /usr/bin/python3 bench/ben
 """
 
 import argparse
+import hashlib
+import json
+import os
 import sys
 import time
 
@@ -70,12 +73,18 @@ def exact_mm(S, H, k, time_limit, max_iter=10, tol=1e-4):
 
 
 CONFIGS = {
-    # the block's real-time heuristic
+    # the block's real-time heuristic (LP + tightened roundings at every MM step)
     "realtime": dict(),
+    # the former default: LP on the first MM step only (2.4x faster, ~1 dB worse)
+    "fast": dict(lp_every_step=False),
     # BnB-seeded first step and restart on stall (isac.core thorough=True)
     "thorough": dict(thorough=True),
     # thorough plus a 2000-node core branch and bound in every MM step
     "quality": dict(thorough=True, search_nodes=2000),
+    # a 2000-node warm branch and bound on the basin-deciding first step
+    "first2000": dict(first_nodes=2000),
+    # a 200-node core branch and bound in every MM step
+    "core200": dict(search_nodes=200),
 }
 
 
@@ -86,7 +95,15 @@ def main():
     ap.add_argument("--time-limit", type=float, default=60.0, help="seconds per exact ILP")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--configs", nargs="+", default=["realtime"], choices=list(CONFIGS))
+    ap.add_argument("--cache", default=None,
+                    help="JSON file of exact-MM results keyed by the instance (H, symbols, "
+                         "time limit): read if present, extended and written back, so a re-run "
+                         "of the real-time configurations skips the slow MILP loop")
     args = ap.parse_args()
+    cache = {}
+    if args.cache and os.path.exists(args.cache):
+        with open(args.cache) as f:
+            cache = json.load(f)
     rng = np.random.default_rng(args.seed)
     bad = 0
     print(f"{'config':>9} {'N_T':>4} {'feasible':>8} {'mean dB':>8} {'median':>7} {'max dB':>7} "
@@ -108,8 +125,20 @@ def main():
                 res[c] = S.solve_indices(k)
                 t_rt[c] += time.process_time() - t0
             S = solvers[args.configs[0]]
+            # keyed by the instance itself: the channel drawn for (N_T, ch) depends on
+            # the --n-tx list that precedes it in the random stream
+            key = hashlib.sha1(H.tobytes() + np.asarray(k, np.int64).tobytes()
+                               + str(args.time_limit).encode()).hexdigest()
             t0 = time.time()
-            qex, to = exact_mm(S, H, k, args.time_limit)
+            if key in cache:
+                qex, to = cache[key]
+            else:
+                qex, to = exact_mm(S, H, k, args.time_limit)
+                qex, to = (None if qex is None else float(qex)), bool(to)
+                cache[key] = [qex, to]
+                if args.cache:
+                    with open(args.cache, "w") as f:
+                        json.dump(cache, f)
             t_ex += time.time() - t0
             timeouts += to
             if qex is not None:

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <chrono>
 #include <limits>
+#include <memory>
 
 namespace gr {
 namespace isac {
@@ -48,8 +49,15 @@ lp_result lp_solve(const rvec& c,
         u[j] = hi[j];
     }
     for (int i = 0; i < m; ++i) {
+        // Finite (redundant) slack bound s_i <= sum_j |A_ij| max(|lo_j|,|hi_j|) - b_i:
+        // with every column boxed, any basis becomes dual feasible by putting each
+        // nonbasic at the bound matching the sign of its reduced cost, which lets a
+        // basis from another objective (the previous MM step) be resumed.
+        double smax = -b[i];
+        for (int j = 0; j < n; ++j)
+            smax += std::abs(A(i, j)) * std::max(std::abs(lo[j]), std::abs(hi[j]));
         l[n + i] = 0.0;
-        u[n + i] = inf;
+        u[n + i] = std::max(smax, 0.0) + 1.0;
     }
     // status: -1 basic, 0 at lower, 1 at upper
     std::vector<int> st(N), basis(m);
@@ -73,13 +81,34 @@ lp_result lp_solve(const rvec& c,
     }
     if (warm && warm->valid && int(warm->st.size()) == N &&
         int(warm->basis.size()) == m && warm->Binv.rows() == m) {
-        // Same c, A and bounds, new b: the previous optimal basis stays dual feasible
-        // (reduced costs do not depend on b), so the dual simplex resumes from it and
+        // Same c and A, new b or tightened bounds (branch and bound): the previous
+        // optimal basis stays dual feasible (reduced costs depend on neither), so the
+        // dual simplex resumes from it and
         // only the basic values are recomputed: x_B = B^{-1} (b - A_N x_N).
         st = warm->st;
         basis = warm->basis;
-        d = warm->d;
         Binv = warm->Binv;
+        // reduced costs for this objective: d_N = cost_N - y^T A_N, y = B^{-T} cost_B
+        // (slack column n+i is -e_i, so its reduced cost is y_i); nonbasics move to
+        // the bound their sign requires (min form: d < 0 at the upper bound)
+        {
+            rvec cB(m);
+            for (int i = 0; i < m; ++i)
+                cB[i] = cost[basis[i]];
+            const rvec y = Binv.transpose() * cB;
+            const rvec yA = A.transpose() * y;
+            for (int j = 0; j < N; ++j) {
+                if (st[j] < 0) {
+                    d[j] = 0.0;
+                    continue;
+                }
+                d[j] = j < n ? cost[j] - yA[j] : y[j - n];
+                if (d[j] < 0)
+                    st[j] = 1;
+                else if (d[j] > 0)
+                    st[j] = 0;
+            }
+        }
         rvec rhs = b;
         for (int j = 0; j < n; ++j)
             if (st[j] >= 0) {
@@ -87,8 +116,10 @@ lp_result lp_solve(const rvec& c,
                 rhs.noalias() -= val[j] * A.col(j);
             }
         for (int i = 0; i < m; ++i)
-            if (st[n + i] >= 0)
-                val[n + i] = 0.0; // nonbasic slacks sit at their lower bound
+            if (st[n + i] >= 0) {
+                val[n + i] = st[n + i] ? u[n + i] : 0.0;
+                rhs[i] += val[n + i]; // slack column -e_i
+            }
         xB = Binv * rhs;
     }
     double scale = 1.0;
@@ -482,11 +513,15 @@ struct bnb {
     void run(rvec lo, rvec hi)
     {
         const auto t0 = std::chrono::steady_clock::now();
+        // Each node resumes the dual simplex from its parent's optimal basis: branching
+        // only changes bounds, which leaves the reduced costs (dual feasibility) intact,
+        // so a child needs a few pivots instead of a cold solve from the sign vertex.
         struct node {
             rvec lo, hi;
+            std::shared_ptr<const lp_basis> warm;
         };
         std::vector<node> stack;
-        stack.push_back({ std::move(lo), std::move(hi) });
+        stack.push_back({ std::move(lo), std::move(hi), nullptr });
         while (!stack.empty()) {
             if (nodes >= max_nodes ||
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
@@ -497,7 +532,10 @@ struct bnb {
             node nd = std::move(stack.back());
             stack.pop_back();
             ++nodes;
-            const lp_result lp = lp_solve(cobj, A, b, nd.lo, nd.hi);
+            lp_basis basis;
+            if (nd.warm)
+                basis = *nd.warm;
+            const lp_result lp = lp_solve(cobj, A, b, nd.lo, nd.hi, 0, &basis);
             if (nodes == 1) {
                 root_feasible = lp.status != lp_result::infeasible;
                 root_bound = root_feasible
@@ -543,6 +581,7 @@ struct bnb {
                 }
                 continue;
             }
+            nd.warm = std::make_shared<const lp_basis>(std::move(basis));
             node up = nd, dn = nd;
             up.lo[jb] = nd.hi[jb];
             dn.hi[jb] = nd.lo[jb];
@@ -574,7 +613,8 @@ ilp_result ilp_qos_heuristic(const rvec& w,
                              long max_nodes,
                              int core_size,
                              const rvec* nu_in,
-                             rvec* nu_out)
+                             rvec* nu_out,
+                             lp_basis* keep)
 {
     const int n = int(w.size());
     const int m = int(At.rows());
@@ -587,6 +627,8 @@ ilp_result ilp_qos_heuristic(const rvec& w,
     res.lp_feasible = true;
     if (use_lp) {
         lp_basis basis;
+        if (keep)
+            basis = std::move(*keep); // previous MM step's basis (other objective)
         const lp_result lp = lp_solve(w, At, lambda, lo, hi, 0, &basis);
         if (lp.status == lp_result::infeasible) {
             res.lp_feasible = false;
@@ -616,6 +658,8 @@ ilp_result ilp_qos_heuristic(const rvec& w,
                 break;
             xr = sign_vec(lpt.z, w, c);
         }
+        if (keep)
+            *keep = std::move(basis);
         starts.push_back(xr);
     } else {
         // any nu >= 0 gives a certified (Lagrangian) bound without an LP
@@ -623,10 +667,11 @@ ilp_result ilp_qos_heuristic(const rvec& w,
     }
     if (nu_out)
         *nu_out = nu;
-    // Lagrangian start sign(w + At^T nu); skipped when a feasible warm start exists and
-    // no LP ran (later MM steps): it rarely beats local search from the warm start
+    // Lagrangian start sign(w + At^T nu) only without a warm start: once a feasible
+    // iterate exists (later MM steps), the LP rounding and the warm start already
+    // give the local search two starts, and a third one cost 25% for no measured gain
     const rvec g = At.transpose() * nu;
-    if (use_lp || warm.empty())
+    if (warm.empty())
         starts.push_back(sign_vec(w + g, w, c));
     for (const auto& v : warm)
         if (v.size() == n)

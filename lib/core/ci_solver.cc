@@ -42,6 +42,7 @@ void ci_params::validate() const
         throw_param("tol", std::to_string(tol), "finite and >= 0");
     check_int_range("bnb_max_nodes", bnb_max_nodes, 1, std::numeric_limits<long>::max());
     check_positive_finite("bnb_max_seconds", bnb_max_seconds);
+    check_int_range("first_nodes", first_nodes, 0, std::numeric_limits<long>::max());
 }
 
 ci_solver::ci_solver(const radar_scene& scene, int n_users, const ci_params& p)
@@ -223,133 +224,149 @@ ci_result ci_solver::solve_indices(const std::vector<int>& k) const
     if (d_p.mode == ci_mode::qos) {
         // One MM run. bnb_first: the first ILP (from the infeasible target-beam start,
         // the step that decides the basin) is solved by budgeted branch and bound.
-        auto qos_run =
-            [&](bool bnb_first, ci_result& r, rvec& cur, bool& have, double& vcur) {
-                rvec nu;
-                bool have_nu = false;
-                auto accept_gap = [&r](double value, double bound) {
-                    r.step_value = value;
-                    r.lp_bound = bound;
-                    r.gap = std::isfinite(bound) && bound != 0
-                                ? std::max(0.0, (bound - value) / std::abs(bound))
-                                : 0.0;
-                };
-                cvec xlin = d_x0;
-                if (d_p.feasible_start && onebit) {
-                    // spec 3.5 step 1: start from the max-min margin design when it meets
-                    // lambda
-                    const ci_surrogate sur0 = surrogate(xlin);
-                    const ilp_result mm = maxmin(lam, false, sur0.w, 0.0, {});
-                    if (mm.feasible && mm.objective >= -1e-10 * (1.0 + d_lambda)) {
-                        cur = mm.xt;
-                        have = true;
-                        xlin = to_complex(cur);
-                        vcur = d_scene.metric(xlin, adc);
-                        r.trace.push_back(vcur);
-                    }
+        auto qos_run = [&](bool bnb_first,
+                           ci_result& r,
+                           rvec& cur,
+                           bool& have,
+                           double& vcur) {
+            rvec nu;
+            bool have_nu = false;
+            lp_basis lpb; // LP basis carried across the MM steps (same At)
+            auto accept_gap = [&r](double value, double bound) {
+                r.step_value = value;
+                r.lp_bound = bound;
+                r.gap = std::isfinite(bound) && bound != 0
+                            ? std::max(0.0, (bound - value) / std::abs(bound))
+                            : 0.0;
+            };
+            cvec xlin = d_x0;
+            if (d_p.feasible_start && onebit) {
+                // spec 3.5 step 1: start from the max-min margin design when it meets
+                // lambda
+                const ci_surrogate sur0 = surrogate(xlin);
+                const ilp_result mm = maxmin(lam, false, sur0.w, 0.0, {});
+                if (mm.feasible && mm.objective >= -1e-10 * (1.0 + d_lambda)) {
+                    cur = mm.xt;
+                    have = true;
+                    xlin = to_complex(cur);
+                    vcur = d_scene.metric(xlin, adc);
+                    r.trace.push_back(vcur);
                 }
-                for (int t = 0; t < d_p.max_iter; ++t) {
-                    const ci_surrogate sur = surrogate(xlin);
-                    std::vector<rvec> warm;
-                    if (have)
-                        warm.push_back(cur);
-                    ilp_result ilp;
-                    if (!onebit)
-                        ilp = socp_qos(sur.w, At, lam, R);
-                    else if (exact)
-                        ilp = ilp_qos_exact(sur.w,
+            }
+            for (int t = 0; t < d_p.max_iter; ++t) {
+                const ci_surrogate sur = surrogate(xlin);
+                std::vector<rvec> warm;
+                if (have)
+                    warm.push_back(cur);
+                ilp_result ilp;
+                if (!onebit)
+                    ilp = socp_qos(sur.w, At, lam, R);
+                else if (exact)
+                    ilp = ilp_qos_exact(sur.w,
+                                        At,
+                                        lam,
+                                        d_c,
+                                        d_p.bnb_max_nodes,
+                                        d_p.bnb_max_seconds,
+                                        warm);
+                else if (bnb_first && t == 0)
+                    ilp = ilp_qos_exact(
+                        sur.w, At, lam, d_c, d_p.feasibility_nodes, 1e9, warm);
+                else {
+                    // the LP runs on the first step (and every step if asked); later
+                    // steps reuse its multipliers for the Lagrangian start and
+                    // certified bound
+                    const bool use_lp = t == 0 || d_p.lp_every_step || !have_nu;
+                    ilp = ilp_qos_heuristic(sur.w,
                                             At,
                                             lam,
                                             d_c,
-                                            d_p.bnb_max_nodes,
-                                            d_p.bnb_max_seconds,
-                                            warm);
-                    else if (bnb_first && t == 0)
-                        ilp = ilp_qos_exact(
-                            sur.w, At, lam, d_c, d_p.feasibility_nodes, 1e9, warm);
-                    else {
-                        // the LP runs on the first step (and every step if asked); later
-                        // steps reuse its multipliers for the Lagrangian start and
-                        // certified bound
-                        const bool use_lp = t == 0 || d_p.lp_every_step || !have_nu;
+                                            warm,
+                                            use_lp,
+                                            d_p.search_nodes,
+                                            d_p.core_size,
+                                            have_nu ? &nu : nullptr,
+                                            &nu,
+                                            &lpb);
+                    have_nu = true;
+                }
+                if (onebit && !exact && t == 0 && !bnb_first && d_p.first_nodes > 0 &&
+                    ilp.lp_feasible) {
+                    // budgeted branch and bound on the basin-deciding first step,
+                    // seeded with the heuristic's point (never worse than it)
+                    std::vector<rvec> seeds = warm;
+                    if (ilp.feasible)
+                        seeds.push_back(ilp.xt);
+                    const ilp_result ex =
+                        ilp_qos_exact(sur.w, At, lam, d_c, d_p.first_nodes, 1e9, seeds);
+                    if (ex.feasible && (!ilp.feasible || ex.objective > ilp.objective))
+                        ilp = ex;
+                }
+                ++r.iterations;
+                r.optimal = r.optimal && ilp.optimal;
+                if (!ilp.feasible && !have && ilp.lp_feasible && onebit) {
+                    // the heuristic found no feasible point although the LP has one:
+                    // the max-min margin design decides feasibility (spec 3.5 step 1)
+                    const ilp_result mm = maxmin(lam, false, sur.w, 0.0, {});
+                    if (mm.feasible && mm.objective >= -1e-10 * (1.0 + d_lambda))
                         ilp = ilp_qos_heuristic(sur.w,
                                                 At,
                                                 lam,
                                                 d_c,
-                                                warm,
-                                                use_lp,
+                                                { mm.xt },
+                                                true,
                                                 d_p.search_nodes,
-                                                d_p.core_size,
-                                                have_nu ? &nu : nullptr,
-                                                &nu);
-                        have_nu = true;
+                                                d_p.core_size);
+                    if (d_p.feasibility_nodes > 0 && (!ilp.feasible || d_p.thorough)) {
+                        // Tight instance (the heuristic needed rescuing): LP branch
+                        // and bound with a node budget, seeded with what was found.
+                        // It decides feasibility before the snapshot is declared
+                        // infeasible; in thorough mode its incumbent also replaces a
+                        // point found only for feasibility, a far better first MM
+                        // step (deterministic).
+                        std::vector<rvec> seeds{ mm.xt };
+                        if (ilp.feasible)
+                            seeds.push_back(ilp.xt);
+                        const ilp_result ex = ilp_qos_exact(
+                            sur.w, At, lam, d_c, d_p.feasibility_nodes, 1e9, seeds);
+                        if (ex.feasible &&
+                            (!ilp.feasible || ex.objective > ilp.objective))
+                            ilp = ex;
                     }
-                    ++r.iterations;
-                    r.optimal = r.optimal && ilp.optimal;
-                    if (!ilp.feasible && !have && ilp.lp_feasible && onebit) {
-                        // the heuristic found no feasible point although the LP has one:
-                        // the max-min margin design decides feasibility (spec 3.5 step 1)
-                        const ilp_result mm = maxmin(lam, false, sur.w, 0.0, {});
-                        if (mm.feasible && mm.objective >= -1e-10 * (1.0 + d_lambda))
-                            ilp = ilp_qos_heuristic(sur.w,
-                                                    At,
-                                                    lam,
-                                                    d_c,
-                                                    { mm.xt },
-                                                    true,
-                                                    d_p.search_nodes,
-                                                    d_p.core_size);
-                        if (d_p.feasibility_nodes > 0 &&
-                            (!ilp.feasible || d_p.thorough)) {
-                            // Tight instance (the heuristic needed rescuing): LP branch
-                            // and bound with a node budget, seeded with what was found.
-                            // It decides feasibility before the snapshot is declared
-                            // infeasible; in thorough mode its incumbent also replaces a
-                            // point found only for feasibility, a far better first MM
-                            // step (deterministic).
-                            std::vector<rvec> seeds{ mm.xt };
-                            if (ilp.feasible)
-                                seeds.push_back(ilp.xt);
-                            const ilp_result ex = ilp_qos_exact(
-                                sur.w, At, lam, d_c, d_p.feasibility_nodes, 1e9, seeds);
-                            if (ex.feasible &&
-                                (!ilp.feasible || ex.objective > ilp.objective))
-                                ilp = ex;
-                        }
-                    }
-                    if (!ilp.feasible) {
-                        if (!have) {
-                            // infeasible QoS: max-min margin fallback (spec 3.4, 3.6 with
-                            // chi = -inf)
-                            const ilp_result mm = maxmin(zero, false, sur.w, 0.0, {});
-                            r.feasible = false;
-                            r.optimal = false;
-                            cur = mm.xt;
-                            have = true;
-                            accept_gap(mm.objective, mm.lp_bound);
-                            r.trace.push_back(d_scene.metric(to_complex(cur), adc));
-                        }
-                        break;
-                    }
-                    const cvec xnew = to_complex(ilp.xt);
-                    const double vnew = d_scene.metric(xnew, adc);
-                    if (have &&
-                        vnew < vcur) // numerical noise only: keep the monotone iterate
-                        break;
-                    accept_gap(ilp.objective + sur.const2, ilp.lp_bound + sur.const2);
-                    const bool small = have && vnew - vcur <= d_p.tol * vcur;
-                    const bool same =
-                        onebit && (ilp.xt - to_real(xlin)).cwiseAbs().maxCoeff() <
-                                      1e-300 + 0.5 * d_c;
-                    cur = ilp.xt;
-                    vcur = vnew;
-                    have = true;
-                    r.trace.push_back(vnew);
-                    if (small || same)
-                        break;
-                    xlin = xnew;
                 }
-            };
+                if (!ilp.feasible) {
+                    if (!have) {
+                        // infeasible QoS: max-min margin fallback (spec 3.4, 3.6 with
+                        // chi = -inf)
+                        const ilp_result mm = maxmin(zero, false, sur.w, 0.0, {});
+                        r.feasible = false;
+                        r.optimal = false;
+                        cur = mm.xt;
+                        have = true;
+                        accept_gap(mm.objective, mm.lp_bound);
+                        r.trace.push_back(d_scene.metric(to_complex(cur), adc));
+                    }
+                    break;
+                }
+                const cvec xnew = to_complex(ilp.xt);
+                const double vnew = d_scene.metric(xnew, adc);
+                if (have &&
+                    vnew < vcur) // numerical noise only: keep the monotone iterate
+                    break;
+                accept_gap(ilp.objective + sur.const2, ilp.lp_bound + sur.const2);
+                const bool small = have && vnew - vcur <= d_p.tol * vcur;
+                const bool same =
+                    onebit &&
+                    (ilp.xt - to_real(xlin)).cwiseAbs().maxCoeff() < 1e-300 + 0.5 * d_c;
+                cur = ilp.xt;
+                vcur = vnew;
+                have = true;
+                r.trace.push_back(vnew);
+                if (small || same)
+                    break;
+                xlin = xnew;
+            }
+        };
         qos_run(false, r, cur, have, vcur);
         const double beam = d_scene.metric(d_x0, adc);
         if (onebit && !exact && d_p.thorough && d_p.feasibility_nodes > 0 && r.feasible &&
@@ -448,7 +465,19 @@ void ci_solver::polish(rvec& xt, const rmat& At, const rvec& lam, ci_result& r) 
     cvec c = d_scene.couplings(to_complex(xt));
     rvec res = At * xt - lam;
     const double tol = 1e-10 * (1.0 + d_lambda);
-    double q = d_scene.solve(c, d_p.adc).metric;
+    // allocation-free QSCNR of candidate couplings (solve_into): the flip loop below
+    // evaluates 2 N_T candidates per pass
+    const double mu = d_mu;
+    std::vector<cdouble> buf(2 * Q + d_scene.workspace_size());
+    auto metric_of = [&](const cvec& cc) {
+        const double c0 = std::norm(cc[0]);
+        if (!(c0 > 0.0))
+            return 0.0;
+        const double gmg = d_scene.solve_into(
+            cc.data(), d_p.adc, buf.data(), buf.data() + Q, buf.data() + 2 * Q);
+        return mu * c0 * gmg;
+    };
+    double q = metric_of(c);
     cvec cn(Q + 1);
     for (int pass = 0; pass < 2 * n; ++pass) {
         int bj = -1;
@@ -464,7 +493,7 @@ void ci_solver::polish(rvec& xt, const rmat& At, const rvec& lam, ci_result& r) 
             const int a = j < N ? j : j - N;
             for (int k = 0; k <= Q; ++k)
                 cn[k] = c[k] + step * gt(a, k);
-            const double qn = d_scene.solve(cn, d_p.adc).metric;
+            const double qn = metric_of(cn);
             if (qn > bq) {
                 bq = qn;
                 bj = j;

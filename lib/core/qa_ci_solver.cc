@@ -172,6 +172,33 @@ public:
             if (cold.status == lp_result::optimal)
                 CPPUNIT_ASSERT_DOUBLES_EQUAL(
                     cold.value, warm.value, 1e-8 * (1 + std::abs(cold.value)));
+            // resuming from another objective's basis (the next MM step: new c, same
+            // A) equals a cold solve, and so does resuming with tightened bounds (a
+            // branch and bound child)
+            rvec c2(n);
+            for (auto& v : c2)
+                v = nd(rng);
+            lp_basis b_obj;
+            lp_solve(c, A, b, lo, hi, 0, &b_obj);
+            const lp_result cold2 = lp_solve(c2, A, b, lo, hi);
+            const lp_result warm2 = lp_solve(c2, A, b, lo, hi, 0, &b_obj);
+            CPPUNIT_ASSERT_EQUAL(int(cold2.status), int(warm2.status));
+            if (cold2.status == lp_result::optimal) {
+                CPPUNIT_ASSERT_DOUBLES_EQUAL(
+                    cold2.value, warm2.value, 1e-8 * (1 + std::abs(cold2.value)));
+                CPPUNIT_ASSERT((A * warm2.z - b).minCoeff() >= -1e-9);
+            }
+            lp_basis b_node;
+            lp_solve(c, A, b, lo, hi, 0, &b_node);
+            rvec lo3 = lo, hi3 = hi;
+            for (int j = 0; j < 3; ++j)
+                (j % 2 ? lo3[j] : hi3[j]) = j % 2 ? hi[j] : lo[j];
+            const lp_result cold3 = lp_solve(c, A, b, lo3, hi3);
+            const lp_result warm3 = lp_solve(c, A, b, lo3, hi3, 0, &b_node);
+            CPPUNIT_ASSERT_EQUAL(int(cold3.status), int(warm3.status));
+            if (cold3.status == lp_result::optimal)
+                CPPUNIT_ASSERT_DOUBLES_EQUAL(
+                    cold3.value, warm3.value, 1e-8 * (1 + std::abs(cold3.value)));
         }
         // an infeasible LP: x1 >= 2 with x1 in [-1, 1]
         rmat A(1, 2);

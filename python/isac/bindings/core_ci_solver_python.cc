@@ -65,7 +65,8 @@ ci_params make_params(int psk_order,
                       double bnb_max_seconds,
                       bool feasible_start,
                       bool lp_every_step,
-                      bool thorough)
+                      bool thorough,
+                      long first_nodes)
 {
     ci_params p;
     p.psk_order = psk_order;
@@ -92,6 +93,7 @@ ci_params make_params(int psk_order,
     p.feasible_start = feasible_start;
     p.lp_every_step = lp_every_step;
     p.thorough = thorough;
+    p.first_nodes = first_nodes;
     p.validate();
     return p;
 }
@@ -134,8 +136,8 @@ py::dict ilp_dict(const ilp_result& r)
     py::arg("max_iter") = 10, py::arg("tol") = 1e-4, py::arg("search_nodes") = 0,      \
     py::arg("core_size") = 0, py::arg("polish") = true,                                \
     py::arg("bnb_max_nodes") = 200000, py::arg("bnb_max_seconds") = 10.0,              \
-    py::arg("feasible_start") = false, py::arg("lp_every_step") = false,               \
-    py::arg("thorough") = false
+    py::arg("feasible_start") = false, py::arg("lp_every_step") = true,                \
+    py::arg("thorough") = false, py::arg("first_nodes") = 0
 } // namespace
 
 void bind_core_ci_solver(py::module& m)
@@ -256,7 +258,8 @@ chi_db, dac, adc, method, ...). set_channel(H) with H n_users x n_tx (y = H x + 
                          double bnb_max_seconds,
                          bool feasible_start,
                          bool lp_every_step,
-                         bool thorough) {
+                         bool thorough,
+                         long first_nodes) {
                  if (cnr_db.size() != clutter_deg.size())
                      throw_param("cnr_db",
                                  std::to_string(cnr_db.size()) + " values",
@@ -282,7 +285,8 @@ chi_db, dac, adc, method, ...). set_channel(H) with H n_users x n_tx (y = H x + 
                                  bnb_max_seconds,
                                  feasible_start,
                                  lp_every_step,
-                                 thorough));
+                                 thorough,
+                                 first_nodes));
              }),
              py::arg("n_tx"),
              py::arg("n_users"),
@@ -350,7 +354,8 @@ chi_db, dac, adc, method, ...). set_channel(H) with H n_users x n_tx (y = H x + 
            double bnb_max_seconds,
            bool feasible_start,
            bool lp_every_step,
-           bool thorough) {
+           bool thorough,
+           long first_nodes) {
             if (cnr_db.size() != clutter_deg.size())
                 throw_param("cnr_db",
                             std::to_string(cnr_db.size()) + " values",
@@ -377,7 +382,8 @@ chi_db, dac, adc, method, ...). set_channel(H) with H n_users x n_tx (y = H x + 
                             bnb_max_seconds,
                             feasible_start,
                             lp_every_step,
-                            thorough));
+                            thorough,
+                            first_nodes));
             S.set_channel(H);
             return result_dict(S.solve(s));
         },

@@ -98,7 +98,9 @@ struct ilp_result {
  * others fixed at the sign of their reduced cost) is solved by LP branch and
  * bound with max_nodes nodes (0: skip). Without the LP (use_lp = false) the
  * multipliers nu_in (e.g. the previous MM step's duals) give the start and a
- * certified Lagrangian bound; nu_out returns the multipliers used.
+ * certified Lagrangian bound; nu_out returns the multipliers used. `keep` (same At,
+ * any w) carries the LP basis from one call to the next: the dual simplex resumes
+ * from it after re-pricing (MM steps change only w).
  */
 ilp_result ilp_qos_heuristic(const rvec& w,
                              const rmat& At,
@@ -109,7 +111,8 @@ ilp_result ilp_qos_heuristic(const rvec& w,
                              long max_nodes = 0,
                              int core_size = 0,
                              const rvec* nu_in = nullptr,
-                             rvec* nu_out = nullptr);
+                             rvec* nu_out = nullptr,
+                             lp_basis* keep = nullptr);
 
 //! QoS ILP by branch and bound. Equal to enumeration when it returns optimal.
 ilp_result ilp_qos_exact(const rvec& w,
@@ -182,13 +185,20 @@ struct ci_params {
     long search_nodes = 0; //!< heuristic: core branch-and-bound node budget per ILP (0:
                            //!< off; 2000 = quality)
     int core_size = 0;     //!< heuristic: core columns (0: 3*2U + 8)
-    bool lp_every_step = false; //!< heuristic: LP at every MM step (else first step only)
+    //! heuristic: LP relaxation (and its tightened roundings) at every MM step, resumed
+    //! from the previous step's basis; false: first step only and Lagrangian starts
+    //! from its multipliers later (2.4x faster, ~1 dB worse QSCNR at N_T = 32)
+    bool lp_every_step = true;
     long feasibility_nodes =
         5000; //!< heuristic: BnB budget spent before declaring infeasibility
     //! heuristic, off in real time: a budgeted BnB first step whenever the heuristic
     //! needs rescuing, and a second MM run (BnB first step) when the QSCNR stalls below
     //! half the unconstrained target-beam QSCNR; the better design is kept
     bool thorough = false;
+    //! heuristic: node budget of a warm-started LP branch and bound that solves the
+    //! first MM step (from the infeasible target-beam start, the step that decides the
+    //! basin); its incumbent replaces the heuristic's when better (0: off)
+    long first_nodes = 0;
     bool polish = true; //!< heuristic: QSCNR flip search after the MM loop
     bool feasible_start =
         false; //!< QoS: MM starts at the max-min margin design (else the radar beam)
