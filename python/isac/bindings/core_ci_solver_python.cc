@@ -136,7 +136,7 @@ py::dict ilp_dict(const ilp_result& r)
     py::arg("max_iter") = 10, py::arg("tol") = 1e-4, py::arg("search_nodes") = 0,      \
     py::arg("core_size") = 0, py::arg("polish") = true,                                \
     py::arg("bnb_max_nodes") = 200000, py::arg("bnb_max_seconds") = 10.0,              \
-    py::arg("feasible_start") = false, py::arg("lp_every_step") = true,                \
+    py::arg("feasible_start") = false, py::arg("lp_every_step") = false,                \
     py::arg("thorough") = false, py::arg("first_nodes") = 0
 } // namespace
 
