@@ -22,7 +22,9 @@ using namespace gr::isac::core;
 namespace {
 constexpr int U = 4, M = 8, batch = 4096;
 
-ci_solver make_solver(int N, unsigned seed = 1, bool lp_every_step = true)
+// table = true: the configuration the block builds its lookup tables with
+ci_solver
+make_solver(int N, unsigned seed = 1, bool lp_every_step = false, bool table = false)
 {
     radar_scene sc(N,
                    128,
@@ -35,6 +37,8 @@ ci_solver make_solver(int N, unsigned seed = 1, bool lp_every_step = true)
     p.noise_var = std::pow(10, -0.5);
     p.gamma = std::pow(10, 0.5);
     p.lp_every_step = lp_every_step;
+    if (table)
+        p = ci_lut::table_params(p);
     ci_solver s(sc, U, p);
     std::mt19937 rng(seed);
     std::normal_distribution<double> nd(0.0, std::sqrt(0.5));
@@ -79,7 +83,7 @@ void BM_ci_realtime(benchmark::State& st)
 void BM_ci_lut_build(benchmark::State& st)
 {
     const int N = int(st.range(0));
-    const ci_solver s = make_solver(N);
+    const ci_solver s = make_solver(N, 1, false, true);
     for (auto _ : st) {
         ci_lut lut(N, U, M);
         benchmark::DoNotOptimize(lut.build(s));
@@ -90,7 +94,7 @@ void BM_ci_lut_build(benchmark::State& st)
 void BM_ci_lut_stream(benchmark::State& st)
 {
     const int N = int(st.range(0));
-    const ci_solver s = make_solver(N);
+    const ci_solver s = make_solver(N, 1, false, true);
     ci_lut lut(N, U, M);
     lut.build(s);
     const auto kv = symbol_vectors(batch);

@@ -73,10 +73,15 @@ def exact_mm(S, H, k, time_limit, max_iter=10, tol=1e-4):
 
 
 CONFIGS = {
-    # the block's real-time heuristic (LP + tightened roundings at every MM step)
+    # the block's real-time default (LP on the first MM step, Lagrangian starts later)
     "realtime": dict(),
-    # the former default: LP on the first MM step only (2.4x faster, ~1 dB worse)
-    "fast": dict(lp_every_step=False),
+    # the configuration the block builds lookup tables with (isac.core.ci_lut.table_params):
+    # LP at every MM step plus 4 uniformly tightened LP roundings on the first step
+    "table": dict(lp_every_step=True, lp_starts=4),
+    # the real-time default plus the tightened-LP starts only
+    "starts4": dict(lp_starts=4),
+    # LP at every MM step only
+    "lpstep": dict(lp_every_step=True),
     # BnB-seeded first step and restart on stall (isac.core thorough=True)
     "thorough": dict(thorough=True),
     # thorough plus a 2000-node core branch and bound in every MM step
@@ -85,6 +90,8 @@ CONFIGS = {
     "first2000": dict(first_nodes=2000),
     # a 200-node core branch and bound in every MM step
     "core200": dict(search_nodes=200),
+    # table settings plus thorough
+    "table_thorough": dict(lp_every_step=True, lp_starts=4, thorough=True),
 }
 
 

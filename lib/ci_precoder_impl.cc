@@ -246,18 +246,27 @@ void ci_precoder_impl::activate(const core::cmat& H)
         std::lock_guard<std::mutex> lock(d_mutex);
         d_solver = s;
     }
-    if (d_kind == solver_kind::lut)
-        start_lut(s);
+    if (d_kind == solver_kind::lut) {
+        // the table is built with the quality settings its build budget affords;
+        // direct designs while it builds stay on the real-time ones
+        auto t = std::make_shared<core::ci_solver>(
+            d_base->scene(),
+            d_base->n_users(),
+            core::ci_lut::table_params(d_base->params()));
+        t->set_channel(H);
+        start_lut(s, t);
+    }
 }
 
-void ci_precoder_impl::start_lut(std::shared_ptr<core::ci_solver> s)
+void ci_precoder_impl::start_lut(std::shared_ptr<core::ci_solver> s,
+                                 std::shared_ptr<const core::ci_solver> table_solver)
 {
     // a newer channel supersedes a table still being built: cancel it, then build
     // in the background while work() keeps streaming in direct mode
     stop_lut();
-    d_lut_thread = std::thread([this, s]() {
+    d_lut_thread = std::thread([this, s, table_solver]() {
         auto lut = std::make_shared<core::ci_lut>(d_n_tx, d_n_users, d_M);
-        if (!lut->build(*s, &d_lut_cancel))
+        if (!lut->build(*table_solver, &d_lut_cancel))
             return;
         std::lock_guard<std::mutex> lock(d_mutex);
         d_lut = lut;

@@ -100,7 +100,9 @@ private:
 
     void handle_csi(const pmt::pmt_t& msg);
     void activate(const core::cmat& H);
-    void start_lut(std::shared_ptr<core::ci_solver> s);
+    //! builds the table with table_solver (same channel); it serves while s is current
+    void start_lut(std::shared_ptr<core::ci_solver> s,
+                   std::shared_ptr<const core::ci_solver> table_solver);
     void stop_lut();
     void publish_stats();
 };

@@ -203,10 +203,31 @@ lp_result lp_solve(const rvec& c,
                 return x.ratio > y.ratio;
             return x.a < y.a; // larger pivot first among ties
         };
-        std::make_heap(cand.begin(), cand.end(), later);
         double slope = worst;
         int q = -1;
         flips.clear();
+        {
+            // Most pivots enter at the first breakpoint: find it by one linear scan
+            // and build the heap only when bound flips have to walk further (the
+            // heap build was 11% of the real-time precoder's profile).
+            size_t first = 0;
+            for (size_t i = 1; i < cand.size(); ++i)
+                if (later(cand[first], cand[i]))
+                    first = i;
+            const int j = cand[first].j;
+            const double span = u[j] - l[j];
+            const double drop = std::isfinite(span) ? std::abs(alpha[j]) * span : inf;
+            if (cand.size() == 1 || slope - drop <= ftol) {
+                q = j;
+                cand.clear();
+            } else {
+                slope -= drop;
+                flips.push_back(j);
+                cand[first] = cand.back();
+                cand.pop_back();
+                std::make_heap(cand.begin(), cand.end(), later);
+            }
+        }
         while (!cand.empty()) {
             std::pop_heap(cand.begin(), cand.end(), later);
             const int j = cand.back().j;
@@ -614,7 +635,8 @@ ilp_result ilp_qos_heuristic(const rvec& w,
                              int core_size,
                              const rvec* nu_in,
                              rvec* nu_out,
-                             lp_basis* keep)
+                             lp_basis* keep,
+                             int lp_starts)
 {
     const int n = int(w.size());
     const int m = int(At.rows());
@@ -646,6 +668,27 @@ ilp_result ilp_qos_heuristic(const rvec& w,
         // violation and re-solve (8 rounds at most; at N_T = 32 two rounds still left
         // 35% of first MM steps infeasible, six rounds 5%). Only the last rounding is
         // kept: it is the one closest to feasibility.
+        // Uniformly tightened LPs (rows raised by delta_t): their roundings are
+        // diverse starts for repair and local search. Measured on the basin-deciding
+        // first MM step at N_T = 32: the ILP value reached depends strongly on the
+        // start (the landscape is rugged), and the best of a delta grid 0.1..2 lambda
+        // closes the mean gap to the exact ILP from 11.6% to 4.6%.
+        if (lp_starts > 0) {
+            double lref = 0.0;
+            for (Eigen::Index i = 0; i < lambda.size(); ++i)
+                lref = std::max(lref, std::abs(lambda[i]));
+            if (!(lref > 0.0))
+                lref = c * At.cwiseAbs().colwise().sum().mean();
+            lp_basis bt = basis;
+            for (int t = 1; t <= lp_starts; ++t) {
+                const double delta = lref * 0.15 * t;
+                const lp_result lpt =
+                    lp_solve(w, At, (lambda.array() + delta).matrix(), lo, hi, 0, &bt);
+                if (lpt.status == lp_result::infeasible)
+                    break;
+                starts.push_back(sign_vec(lpt.z, w, c));
+            }
+        }
         rvec lt = lambda;
         rvec xr = sign_vec(lp.z, w, c);
         for (int round = 0; round < 8; ++round) {

@@ -43,6 +43,7 @@ void ci_params::validate() const
     check_int_range("bnb_max_nodes", bnb_max_nodes, 1, std::numeric_limits<long>::max());
     check_positive_finite("bnb_max_seconds", bnb_max_seconds);
     check_int_range("first_nodes", first_nodes, 0, std::numeric_limits<long>::max());
+    check_int_range("lp_starts", lp_starts, 0, 64);
 }
 
 ci_solver::ci_solver(const radar_scene& scene, int n_users, const ci_params& p)
@@ -287,7 +288,8 @@ ci_result ci_solver::solve_indices(const std::vector<int>& k) const
                                             d_p.core_size,
                                             have_nu ? &nu : nullptr,
                                             &nu,
-                                            &lpb);
+                                            &lpb,
+                                            t == 0 ? d_p.lp_starts : 0);
                     have_nu = true;
                 }
                 if (onebit && !exact && t == 0 && !bnb_first && d_p.first_nodes > 0 &&
@@ -541,6 +543,15 @@ ci_lut::ci_lut(int n_tx, int n_users, int M, long max_vectors)
     d_stored = d_rot ? d_total / 4 : d_total;
     d_x.assign(size_t(d_stored) * d_n, cfloat(0, 0));
     d_feasible.assign(size_t(d_stored), 0);
+}
+
+ci_params ci_lut::table_params(ci_params p)
+{
+    if (p.method == ci_method::heuristic) {
+        p.lp_every_step = true;
+        p.lp_starts = std::max(p.lp_starts, 4);
+    }
+    return p;
 }
 
 bool ci_lut::build(const ci_solver& s, const std::atomic<bool>* cancel)

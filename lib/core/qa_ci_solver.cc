@@ -243,6 +243,15 @@ public:
                 const ilp_result h = ilp_qos_heuristic(w, At, l, c);
                 if (h.feasible)
                     CPPUNIT_ASSERT(h.objective <= best + 1e-9);
+                // tightened-LP starts only add starts: never worse, still <= optimum
+                const ilp_result hs = ilp_qos_heuristic(
+                    w, At, l, c, {}, true, 0, 0, nullptr, nullptr, nullptr, 4);
+                if (h.feasible)
+                    CPPUNIT_ASSERT(hs.feasible && hs.objective >= h.objective - 1e-12);
+                if (hs.feasible) {
+                    CPPUNIT_ASSERT(hs.objective <= best + 1e-9);
+                    CPPUNIT_ASSERT((At * hs.xt - l).minCoeff() >= -1e-12);
+                }
             }
         }
         CPPUNIT_ASSERT(feasible_instances >= 4);
@@ -336,12 +345,17 @@ public:
 
     void test_mm_invariants_qos()
     {
-        for (int N : { 16, 32, 64 }) {
+        // the real-time configuration and the one lookup tables are built with
+        for (int N : { 16, 32, 64, -32 }) {
+            const bool table = N < 0;
+            N = std::abs(N);
             const int U = 4, M = 8;
             ci_params p;
             p.noise_var = std::pow(10, -0.5);
             p.gamma = std::pow(10, 0.5);
             p.tol = 0; // run every iteration so the trace is long
+            if (table)
+                p = ci_lut::table_params(p);
             ci_solver S(seed000_scene(N), U, p);
             for (int trial = 0; trial < 5; ++trial) {
                 S.set_channel(rand_H(U, N));

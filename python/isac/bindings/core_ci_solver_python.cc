@@ -66,7 +66,8 @@ ci_params make_params(int psk_order,
                       bool feasible_start,
                       bool lp_every_step,
                       bool thorough,
-                      long first_nodes)
+                      long first_nodes,
+                      int lp_starts)
 {
     ci_params p;
     p.psk_order = psk_order;
@@ -94,6 +95,7 @@ ci_params make_params(int psk_order,
     p.lp_every_step = lp_every_step;
     p.thorough = thorough;
     p.first_nodes = first_nodes;
+    p.lp_starts = lp_starts;
     p.validate();
     return p;
 }
@@ -136,8 +138,8 @@ py::dict ilp_dict(const ilp_result& r)
     py::arg("max_iter") = 10, py::arg("tol") = 1e-4, py::arg("search_nodes") = 0,      \
     py::arg("core_size") = 0, py::arg("polish") = true,                                \
     py::arg("bnb_max_nodes") = 200000, py::arg("bnb_max_seconds") = 10.0,              \
-    py::arg("feasible_start") = false, py::arg("lp_every_step") = false,                \
-    py::arg("thorough") = false, py::arg("first_nodes") = 0
+    py::arg("feasible_start") = false, py::arg("lp_every_step") = false,               \
+    py::arg("thorough") = false, py::arg("first_nodes") = 0, py::arg("lp_starts") = 0
 } // namespace
 
 void bind_core_ci_solver(py::module& m)
@@ -259,7 +261,8 @@ chi_db, dac, adc, method, ...). set_channel(H) with H n_users x n_tx (y = H x + 
                          bool feasible_start,
                          bool lp_every_step,
                          bool thorough,
-                         long first_nodes) {
+                         long first_nodes,
+                         int lp_starts) {
                  if (cnr_db.size() != clutter_deg.size())
                      throw_param("cnr_db",
                                  std::to_string(cnr_db.size()) + " values",
@@ -286,7 +289,8 @@ chi_db, dac, adc, method, ...). set_channel(H) with H n_users x n_tx (y = H x + 
                                  feasible_start,
                                  lp_every_step,
                                  thorough,
-                                 first_nodes));
+                                 first_nodes,
+                                 lp_starts));
              }),
              py::arg("n_tx"),
              py::arg("n_users"),
@@ -355,7 +359,8 @@ chi_db, dac, adc, method, ...). set_channel(H) with H n_users x n_tx (y = H x + 
            bool feasible_start,
            bool lp_every_step,
            bool thorough,
-           long first_nodes) {
+           long first_nodes,
+           int lp_starts) {
             if (cnr_db.size() != clutter_deg.size())
                 throw_param("cnr_db",
                             std::to_string(cnr_db.size()) + " values",
@@ -383,7 +388,8 @@ chi_db, dac, adc, method, ...). set_channel(H) with H n_users x n_tx (y = H x + 
                             feasible_start,
                             lp_every_step,
                             thorough,
-                            first_nodes));
+                            first_nodes,
+                            lp_starts));
             S.set_channel(H);
             return result_dict(S.solve(s));
         },
