@@ -84,8 +84,10 @@ CONFIGS = {
     "lpstep": dict(lp_every_step=True),
     # BnB-seeded first step and restart on stall (isac.core thorough=True)
     "thorough": dict(thorough=True),
-    # thorough plus a 2000-node core branch and bound in every MM step
-    "quality": dict(thorough=True, search_nodes=2000),
+    # the block's solver="quality" (isac.core ci_quality_params): threshold homotopy paths
+    "quality": dict(homotopy=[4, 8, 12]),
+    # thorough plus a 2000-node core branch and bound in every MM step (slow reference)
+    "core_bnb": dict(thorough=True, search_nodes=2000),
     # a 2000-node warm branch and bound on the basin-deciding first step
     "first2000": dict(first_nodes=2000),
     # a 200-node core branch and bound in every MM step

@@ -29,7 +29,9 @@ ci_precoder_impl::solver_kind ci_precoder_impl::parse_solver(const std::string& 
         return solver_kind::exact;
     if (s == "lut")
         return solver_kind::lut;
-    core::throw_param("solver", "'" + s + "'", "'realtime', 'exact' or 'lut'");
+    if (s == "quality")
+        return solver_kind::quality;
+    core::throw_param("solver", "'" + s + "'", "'realtime', 'exact', 'lut' or 'quality'");
 }
 
 std::unique_ptr<core::ci_solver>
@@ -47,7 +49,8 @@ ci_precoder_impl::build(int n_tx,
                         const std::string& mode,
                         float chi_db,
                         const std::string& dac,
-                        int max_iter)
+                        int max_iter,
+                        solver_kind kind)
 {
     core::check_int_range("n_users", n_users, 1, 4096);
     core::check_int_range("n_tx", n_tx, n_users, 1 << 16);
@@ -77,6 +80,10 @@ ci_precoder_impl::build(int n_tx,
     p.chi = db2lin("chi_db", chi_db);
     p.one_bit_dac = core::parse_adc_model("dac", dac) == core::adc_model::one_bit;
     p.max_iter = max_iter;
+    if (kind == solver_kind::exact)
+        p.method = core::ci_method::exact;
+    else if (kind == solver_kind::quality)
+        p = core::ci_quality_params(p);
     p.validate();
     core::radar_scene scene(n_tx,
                             n_rx,
@@ -106,6 +113,7 @@ ci_precoder::sptr ci_precoder::make(int n_tx,
                                     int stats_interval)
 {
     // everything is validated before the io_signatures are built
+    const auto kind = ci_precoder_impl::parse_solver(solver);
     auto base = ci_precoder_impl::build(n_tx,
                                         n_users,
                                         psk_order,
@@ -120,8 +128,8 @@ ci_precoder::sptr ci_precoder::make(int n_tx,
                                         mode,
                                         chi_db,
                                         dac,
-                                        max_iter);
-    const auto kind = ci_precoder_impl::parse_solver(solver);
+                                        max_iter,
+                                        kind);
     core::check_int_range("stats_interval", stats_interval, 1, 1 << 30);
     if (kind == ci_precoder_impl::solver_kind::lut) {
         // reject a table that cannot fit before any thread starts

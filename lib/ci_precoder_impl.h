@@ -21,7 +21,7 @@ namespace isac {
 class ci_precoder_impl : public ci_precoder
 {
 public:
-    enum class solver_kind { realtime, exact, lut };
+    enum class solver_kind { realtime, exact, lut, quality };
 
     ci_precoder_impl(std::unique_ptr<core::ci_solver> base,
                      solver_kind kind,
@@ -56,7 +56,8 @@ public:
                                                   const std::string& mode,
                                                   float chi_db,
                                                   const std::string& dac,
-                                                  int max_iter);
+                                                  int max_iter,
+                                                  solver_kind kind);
     static solver_kind parse_solver(const std::string& s);
 
 private:

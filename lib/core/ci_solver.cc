@@ -44,6 +44,17 @@ void ci_params::validate() const
     check_positive_finite("bnb_max_seconds", bnb_max_seconds);
     check_int_range("first_nodes", first_nodes, 0, std::numeric_limits<long>::max());
     check_int_range("lp_starts", lp_starts, 0, 64);
+    for (int K : homotopy)
+        check_int_range("homotopy (steps per path)", K, 1, 1000);
+}
+
+ci_params ci_quality_params(ci_params p)
+{
+    // measured at N_T = 32 (docs/ci_precoder.md): {4, 8, 12} is within 0.19 dB of the
+    // exact-ILP MM loop on average, {8, 12} 0.26 dB, {12} 0.47 dB
+    p.method = ci_method::heuristic;
+    p.homotopy = { 4, 8, 12 };
+    return p;
 }
 
 ci_solver::ci_solver(const radar_scene& scene, int n_users, const ci_params& p)
@@ -369,7 +380,12 @@ ci_result ci_solver::solve_indices(const std::vector<int>& k) const
                 xlin = xnew;
             }
         };
-        qos_run(false, r, cur, have, vcur);
+        if (onebit && !exact && !d_p.homotopy.empty() && homotopy_qos(At, lam, r, cur)) {
+            have = true;
+            vcur = r.trace.back();
+        } else {
+            qos_run(false, r, cur, have, vcur);
+        }
         const double beam = d_scene.metric(d_x0, adc);
         if (onebit && !exact && d_p.thorough && d_p.feasibility_nodes > 0 && r.feasible &&
             vcur < 0.5 * beam) {
@@ -455,6 +471,102 @@ ci_result ci_solver::solve_indices(const std::vector<int>& k) const
             r.x.norm(); // ||x||^2 = E (spec 3.7); feasible points only move by rounding
     finish(r, k);
     return r;
+}
+
+bool ci_solver::homotopy_qos(const rmat& At,
+                             const rvec& lam,
+                             ci_result& r,
+                             rvec& cur) const
+{
+    /*
+     * Threshold homotopy. The first MM step from the infeasible target beam decides
+     * the basin, and a heuristic ILP from there lands on average 11.6% below the
+     * exact step (N_T = 32) while warm-started steps are within 0.1% of theirs. So a
+     * path walks the beam to feasibility in K small steps: each is an MM step whose
+     * rows are raised from the beam's own value toward lambda, solved by the
+     * heuristic warm-started from the previous point and with the LP (resumed from
+     * the previous step's basis) and its tightened roundings. Paths with different K
+     * end in different basins; the best one wins. Measured at N_T = 32 (50 channels):
+     * without the LP roundings in the steps the paths gain 0.35 dB, with them 0.8 dB.
+     */
+    const adc_model adc = d_p.adc;
+    const int n = 2 * d_n, m = 2 * d_U;
+    const rvec r0 = At * to_real(d_x0);
+    rvec lk(m);
+    double best_q = -inf;
+    std::vector<double> best_trace;
+    rvec best_x;
+    for (int K : d_p.homotopy) {
+        rvec xt = to_real(d_x0);
+        lp_basis keep; // same At along the path: each LP resumes from the last basis
+        bool ok = true;
+        for (int k = 1; k <= K; ++k) {
+            for (int i = 0; i < m; ++i)
+                lk[i] = std::min(lam[i], r0[i] + (lam[i] - r0[i]) * double(k) / K);
+            const ci_surrogate sur = surrogate(to_complex(xt));
+            ++r.iterations;
+            const ilp_result ilp = ilp_qos_heuristic(
+                sur.w, At, lk, d_c, { xt }, true, 0, 0, nullptr, nullptr, &keep);
+            if (!ilp.feasible) {
+                ok = false;
+                break;
+            }
+            xt = ilp.xt;
+        }
+        if (!ok) {
+            // the walk got stuck: the heuristic takes the rest in one step
+            const ci_surrogate sur = surrogate(to_complex(xt));
+            ++r.iterations;
+            const ilp_result ilp = ilp_qos_heuristic(sur.w, At, lam, d_c, { xt });
+            if (!ilp.feasible)
+                continue;
+            xt = ilp.xt;
+        }
+        // MM at lambda from the path's end; warm starts keep the QSCNR non-decreasing
+        cvec x = to_complex(xt);
+        double q = d_scene.metric(x, adc);
+        std::vector<double> trace{ q };
+        for (int t = 0; t < d_p.max_iter; ++t) {
+            const ci_surrogate sur = surrogate(x);
+            ++r.iterations;
+            const ilp_result ilp = ilp_qos_heuristic(sur.w, At, lam, d_c, { xt }, false);
+            if (!ilp.feasible)
+                break;
+            const cvec xn = to_complex(ilp.xt);
+            const double qn = d_scene.metric(xn, adc);
+            if (!(qn > q))
+                break;
+            const bool small = qn - q <= d_p.tol * q;
+            xt = ilp.xt;
+            x = xn;
+            q = qn;
+            trace.push_back(q);
+            if (small)
+                break;
+        }
+        if (q > best_q) {
+            best_q = q;
+            best_trace = std::move(trace);
+            best_x = xt;
+        }
+    }
+    if (!(best_q > -inf))
+        return false;
+    cur = best_x;
+    r.trace = std::move(best_trace);
+    // certified gap of the returned x on its own MM problem (surrogate at x) to the LP
+    const ci_surrogate sur = surrogate(to_complex(cur));
+    r.step_value = sur.w.dot(cur) + sur.const2;
+    const rvec lo = rvec::Constant(n, -d_c), hi = rvec::Constant(n, d_c);
+    const lp_result lp = lp_solve(sur.w, At, lam, lo, hi);
+    double bound = lagrangian_bound(sur.w, At, lam, lo, hi, lp.dual);
+    if (lp.status == lp_result::optimal)
+        bound = std::min(bound, lp.value);
+    r.lp_bound = bound + sur.const2;
+    r.gap = std::isfinite(r.lp_bound) && r.lp_bound != 0
+                ? std::max(0.0, (r.lp_bound - r.step_value) / std::abs(r.lp_bound))
+                : 0.0;
+    return true;
 }
 
 void ci_solver::polish(rvec& xt, const rmat& At, const rvec& lam, ci_result& r) const

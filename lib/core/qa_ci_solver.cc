@@ -77,6 +77,7 @@ class qa_ci_solver : public CppUnit::TestFixture
     CPPUNIT_TEST(test_heuristic_feasible_and_bounded);
     CPPUNIT_TEST(test_surrogate_minorizes);
     CPPUNIT_TEST(test_mm_invariants_qos);
+    CPPUNIT_TEST(test_quality_vs_enumeration);
     CPPUNIT_TEST(test_mm_exact_small);
     CPPUNIT_TEST(test_infeasible_fallback);
     CPPUNIT_TEST(test_qod);
@@ -346,9 +347,9 @@ public:
     void test_mm_invariants_qos()
     {
         // the real-time configuration and the one lookup tables are built with
-        for (int N : { 16, 32, 64, -32 }) {
-            const bool table = N < 0;
-            N = std::abs(N);
+        for (int N : { 16, 32, 64, -32, 1032, 1064 }) {
+            const bool table = N < 0, quality = N > 1000;
+            N = quality ? N - 1000 : std::abs(N);
             const int U = 4, M = 8;
             ci_params p;
             p.noise_var = std::pow(10, -0.5);
@@ -356,6 +357,8 @@ public:
             p.tol = 0; // run every iteration so the trace is long
             if (table)
                 p = ci_lut::table_params(p);
+            if (quality)
+                p = ci_quality_params(p);
             ci_solver S(seed000_scene(N), U, p);
             for (int trial = 0; trial < 5; ++trial) {
                 S.set_channel(rand_H(U, N));
@@ -379,6 +382,47 @@ public:
                     0.0, std::abs(r.u.dot(S.scene().gr().col(0)) * c0 - 1.0), 1e-9);
             }
         }
+    }
+
+    void test_quality_vs_enumeration()
+    {
+        // N_T = 5, U = 2: all 2^10 alphabet points enumerated. The quality preset and
+        // the real-time default agree with enumeration on feasibility, return feasible
+        // points and never exceed the best feasible QSCNR.
+        const int N = 5, U = 2, M = 8, n = 2 * N;
+        int feasible_instances = 0;
+        for (int trial = 0; trial < 8; ++trial) {
+            ci_params p;
+            p.noise_var = std::pow(10, -0.5);
+            p.gamma = std::pow(10, (trial % 4 - 4) / 10.0);
+            ci_solver R(seed000_scene(N, 16), U, p);
+            ci_solver Qs(seed000_scene(N, 16), U, ci_quality_params(p));
+            const cmat H = rand_H(U, N);
+            R.set_channel(H);
+            Qs.set_channel(H);
+            const auto k = rand_k(U, M);
+            cvec s(U);
+            for (int u = 0; u < U; ++u)
+                s[u] = psk_point(M, k[u]);
+            const rmat At = ci_real_constraints(ci_constraint_matrix(H, s, M));
+            const double c = R.amplitude(), lam = R.lambda();
+            double best = -1.0;
+            for (unsigned long b = 0; b < (1UL << n); ++b) {
+                const rvec x = point(b, n, c);
+                if ((At * x).minCoeff() >= lam)
+                    best = std::max(best, R.scene().metric(to_complex(x), p.adc));
+            }
+            for (const ci_solver* S : { &R, &Qs }) {
+                const ci_result r = S->solve_indices(k);
+                CPPUNIT_ASSERT_EQUAL(best >= 0.0, r.feasible);
+                if (r.feasible) {
+                    CPPUNIT_ASSERT(r.margins.minCoeff() >= lam * (1 - 1e-9));
+                    CPPUNIT_ASSERT(r.metric <= best * (1 + 1e-12));
+                }
+            }
+            feasible_instances += best >= 0.0;
+        }
+        CPPUNIT_ASSERT(feasible_instances >= 3);
     }
 
     void test_mm_exact_small()

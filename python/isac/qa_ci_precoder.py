@@ -95,11 +95,13 @@ class qa_ci_precoder(gr_unittest.TestCase):
         # alphabet, ||x||^2 = E, margins >= lambda, monotone QSCNR, QSCNR = dense formula
         lam = np.sqrt(10 ** (GAMMA_DB / 10) * SIGMA2)
         c = np.sqrt(E / (2 * 32))
-        for trial in range(6):
+        # the real-time default and the quality preset (threshold homotopy paths)
+        for trial in range(8):
             H = rand_H(self.rng, 4, 32)
             s = psk(self.rng.integers(0, M, 4))
+            preset = dict(homotopy=[4, 8, 12]) if trial % 2 else {}
             r = isac.core.ci_design(H, s, psk_order=M, power=E, noise_var=SIGMA2,
-                                    gamma_db=GAMMA_DB, tol=0.0, **RADAR)
+                                    gamma_db=GAMMA_DB, tol=0.0, **RADAR, **preset)
             x = np.asarray(r["x"])
             self.assertTrue(r["feasible"])
             np.testing.assert_allclose(np.abs(x.real), c, rtol=1e-12)
@@ -167,6 +169,26 @@ class qa_ci_precoder(gr_unittest.TestCase):
         for i in range(len(k)):
             ref = np.asarray(S.solve_indices(k[i].tolist())["x"])
             np.testing.assert_allclose(y[i], ref, atol=1e-6)
+
+    def test_003b_solver_presets_reach_the_core(self):
+        # solver="exact" runs the branch and bound, solver="quality" the homotopy preset
+        for solver, N, core_kw in (("exact", 6, dict(method="exact")),
+                                   ("quality", 16, dict(homotopy=[4, 8, 12]))):
+            U = 2
+            H = rand_H(self.rng, U, N)
+            k = self.rng.integers(0, M, (8, U))
+            blk = make_block(N, U, gamma_db=0.0, solver=solver)
+            blk.set_channel(H.astype(np.complex64).tolist())
+            y = self.run_block(blk, psk(k).astype(np.complex64), U, N)
+            S = make_core(N, U, gamma_db=0.0, **core_kw)
+            S.set_channel(H.astype(np.complex64).astype(np.complex128))
+            for i in range(len(k)):
+                r = S.solve_indices(k[i].tolist())
+                np.testing.assert_allclose(y[i], np.asarray(r["x"]), atol=1e-6,
+                                           err_msg=f"{solver} item {i}")
+                if solver == "exact":  # every ILP proven (infeasible ones are not "optimal")
+                    self.assertEqual(r["optimal"], r["feasible"])
+            self.tb = gr.top_block()
 
     def test_004_zeros_until_channel_then_offset_switch(self):
         N, U = 16, 2

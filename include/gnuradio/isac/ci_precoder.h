@@ -58,7 +58,8 @@ public:
      * \param mode        "qos" or "qod"
      * \param chi_db      QoD radar requirement (QSCNR, dB)
      * \param dac         "1bit" or "inf"
-     * \param solver      "realtime" (heuristic), "exact" (branch and bound) or "lut"
+     * \param solver      "realtime" (heuristic), "quality" (heuristic on threshold
+     *                    homotopy paths, ~10x slower), "exact" (branch and bound) or "lut"
      * \param max_iter    MM iterations per snapshot, >= 1
      * \param stats_interval vectors between two stats messages, >= 1
      */

@@ -67,7 +67,8 @@ ci_params make_params(int psk_order,
                       bool lp_every_step,
                       bool thorough,
                       long first_nodes,
-                      int lp_starts)
+                      int lp_starts,
+                      std::vector<int> homotopy)
 {
     ci_params p;
     p.psk_order = psk_order;
@@ -96,6 +97,7 @@ ci_params make_params(int psk_order,
     p.thorough = thorough;
     p.first_nodes = first_nodes;
     p.lp_starts = lp_starts;
+    p.homotopy = homotopy;
     p.validate();
     return p;
 }
@@ -139,7 +141,10 @@ py::dict ilp_dict(const ilp_result& r)
     py::arg("core_size") = 0, py::arg("polish") = true,                                \
     py::arg("bnb_max_nodes") = 200000, py::arg("bnb_max_seconds") = 10.0,              \
     py::arg("feasible_start") = false, py::arg("lp_every_step") = false,               \
-    py::arg("thorough") = false, py::arg("first_nodes") = 0, py::arg("lp_starts") = 0
+    py::arg("thorough") = false, py::arg("first_nodes") = 0, py::arg("lp_starts") = 0, \
+    py::arg("homotopy") = std::vector<int>                                             \
+    {                                                                                  \
+    }
 } // namespace
 
 void bind_core_ci_solver(py::module& m)
@@ -262,7 +267,8 @@ chi_db, dac, adc, method, ...). set_channel(H) with H n_users x n_tx (y = H x + 
                          bool lp_every_step,
                          bool thorough,
                          long first_nodes,
-                         int lp_starts) {
+                         int lp_starts,
+                         std::vector<int> homotopy) {
                  if (cnr_db.size() != clutter_deg.size())
                      throw_param("cnr_db",
                                  std::to_string(cnr_db.size()) + " values",
@@ -290,7 +296,8 @@ chi_db, dac, adc, method, ...). set_channel(H) with H n_users x n_tx (y = H x + 
                                  lp_every_step,
                                  thorough,
                                  first_nodes,
-                                 lp_starts));
+                                 lp_starts,
+                                 homotopy));
              }),
              py::arg("n_tx"),
              py::arg("n_users"),
@@ -360,7 +367,8 @@ chi_db, dac, adc, method, ...). set_channel(H) with H n_users x n_tx (y = H x + 
            bool lp_every_step,
            bool thorough,
            long first_nodes,
-           int lp_starts) {
+           int lp_starts,
+           std::vector<int> homotopy) {
             if (cnr_db.size() != clutter_deg.size())
                 throw_param("cnr_db",
                             std::to_string(cnr_db.size()) + " values",
@@ -389,7 +397,8 @@ chi_db, dac, adc, method, ...). set_channel(H) with H n_users x n_tx (y = H x + 
                             lp_every_step,
                             thorough,
                             first_nodes,
-                            lp_starts));
+                            lp_starts,
+                            homotopy));
             S.set_channel(H);
             return result_dict(S.solve(s));
         },

@@ -204,10 +204,22 @@ struct ci_params {
     //! heuristic: roundings of LPs with every row tightened by 0.15 t lambda (t = 1..),
     //! extra starts on the first MM step (0: off)
     int lp_starts = 0;
+    /*!
+     * heuristic, QoS, 1-bit DAC: threshold homotopy paths, one per entry K (e.g.
+     * {8, 12}; empty: off). A path starts at the target beam and raises every row's
+     * threshold from the beam's own value to lambda in K MM steps, each solved by the
+     * heuristic (LP resumed along the path, tightened roundings, warm start), then
+     * runs MM at lambda; the best path wins. When no path reaches a feasible point
+     * the LP-based MM decides. About 10x the real-time cost; 0.3 dB better (N_T = 32).
+     */
+    std::vector<int> homotopy;
     bool feasible_start =
         false; //!< QoS: MM starts at the max-min margin design (else the radar beam)
     void validate() const;
 };
+
+//! The quality preset (block solver "quality"): threshold homotopy paths {4, 8, 12}.
+ci_params ci_quality_params(ci_params p);
 
 struct ci_surrogate {
     rvec w;            //!< wtilde_t = [Re w_t; Im w_t]
@@ -273,6 +285,7 @@ private:
     cvec radar_start() const;
     void finish(ci_result& r, const std::vector<int>& k) const;
     void polish(rvec& xt, const rmat& At, const rvec& lam, ci_result& r) const;
+    bool homotopy_qos(const rmat& At, const rvec& lam, ci_result& r, rvec& cur) const;
 };
 
 // ---------------------------------------------------------------- lookup table
