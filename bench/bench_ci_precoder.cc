@@ -6,7 +6,8 @@
  * CI safe-margin precoder, single thread, seed-000 scene (spec 8.1: N_R = 128,
  * theta_0 = 10 deg, clutter -50/30 deg, SNR_R = 15 dB, CNR = 30 dB), U = 4,
  * 8-PSK, Gamma = 5 dB, SNR_C = E/sigma_C^2 = 5 dB, h_u ~ CN(0, I).
- *  - BM_ci_realtime/N_T: direct (real-time heuristic) designs per second.
+ *  - BM_ci_realtime/N_T/config: direct designs per second (config 0: real-time
+ *    default, 1: LP at every MM step, 2: quality preset).
  *  - BM_ci_lut_build/N_T: one full table (8^4 = 4096 symbol vectors, 1024 solved).
  *  - BM_ci_lut_stream/N_T vs BM_memcpy_out/N_T: table lookup of a 4096-vector
  *    batch against a memcpy of the same output bytes.
@@ -22,9 +23,9 @@ using namespace gr::isac::core;
 namespace {
 constexpr int U = 4, M = 8, batch = 4096;
 
-// table = true: the configuration the block builds its lookup tables with
-ci_solver
-make_solver(int N, unsigned seed = 1, bool lp_every_step = false, bool table = false)
+// config: 0 the real-time default, 1 with lp_every_step, 2 the quality preset
+// (solver="quality"), 3 the configuration the block builds its lookup tables with
+ci_solver make_solver(int N, unsigned seed = 1, int config = 0)
 {
     radar_scene sc(N,
                    128,
@@ -36,8 +37,10 @@ make_solver(int N, unsigned seed = 1, bool lp_every_step = false, bool table = f
     p.psk_order = M;
     p.noise_var = std::pow(10, -0.5);
     p.gamma = std::pow(10, 0.5);
-    p.lp_every_step = lp_every_step;
-    if (table)
+    p.lp_every_step = config == 1;
+    if (config == 2)
+        p = ci_quality_params(p);
+    if (config == 3)
         p = ci_lut::table_params(p);
     ci_solver s(sc, U, p);
     std::mt19937 rng(seed);
@@ -64,7 +67,7 @@ std::vector<std::vector<int>> symbol_vectors(int n)
 void BM_ci_realtime(benchmark::State& st)
 {
     const int N = int(st.range(0));
-    const ci_solver s = make_solver(N, 1, st.range(1) != 0);
+    const ci_solver s = make_solver(N, 1, int(st.range(1)));
     const auto k = symbol_vectors(256);
     size_t i = 0;
     long infeasible = 0;
@@ -83,7 +86,7 @@ void BM_ci_realtime(benchmark::State& st)
 void BM_ci_lut_build(benchmark::State& st)
 {
     const int N = int(st.range(0));
-    const ci_solver s = make_solver(N, 1, false, true);
+    const ci_solver s = make_solver(N, 1, 3);
     for (auto _ : st) {
         ci_lut lut(N, U, M);
         benchmark::DoNotOptimize(lut.build(s));
@@ -94,7 +97,7 @@ void BM_ci_lut_build(benchmark::State& st)
 void BM_ci_lut_stream(benchmark::State& st)
 {
     const int N = int(st.range(0));
-    const ci_solver s = make_solver(N, 1, false, true);
+    const ci_solver s = make_solver(N, 1, 3);
     ci_lut lut(N, U, M);
     lut.build(s);
     const auto kv = symbol_vectors(batch);
@@ -128,10 +131,11 @@ void BM_memcpy_out(benchmark::State& st)
 }
 } // namespace
 
-// second argument: lp_every_step (the LP relaxation re-solved at every MM step)
+// second argument: 0 the real-time default, 1 with lp_every_step (the LP relaxation
+// re-solved at every MM step), 2 the quality preset (threshold homotopy paths)
 BENCHMARK(BM_ci_realtime)
-    ->ArgNames({ "N_T", "lp_every_step" })
-    ->ArgsProduct({ { 16, 32, 64, 128 }, { 0, 1 } })
+    ->ArgNames({ "N_T", "config" })
+    ->ArgsProduct({ { 16, 32, 64, 128 }, { 0, 1, 2 } })
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_ci_lut_build)
     ->Arg(16)
