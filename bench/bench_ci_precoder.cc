@@ -39,7 +39,7 @@ ci_solver make_solver(int N, unsigned seed = 1, int config = 0)
     p.gamma = std::pow(10, 0.5);
     p.lp_every_step = config == 1;
     if (config == 2)
-        p = ci_quality_params(p);
+        p = ci_quality_params(p, N);
     if (config == 3)
         p = ci_lut::table_params(p);
     ci_solver s(sc, U, p);

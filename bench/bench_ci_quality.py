@@ -84,7 +84,8 @@ CONFIGS = {
     "lpstep": dict(lp_every_step=True),
     # BnB-seeded first step and restart on stall (isac.core thorough=True)
     "thorough": dict(thorough=True),
-    # the block's solver="quality" (isac.core ci_quality_params): threshold homotopy paths
+    # the block's solver="quality" (core::ci_quality_params): threshold homotopy paths, and
+    # for N_T <= 16 a 2000-node core branch and bound in the LP-based path (see below)
     "quality": dict(homotopy=[4, 8, 12]),
     # thorough plus a 2000-node core branch and bound in every MM step (slow reference)
     "core_bnb": dict(thorough=True, search_nodes=2000),
@@ -118,8 +119,14 @@ def main():
     print(f"{'config':>9} {'N_T':>4} {'feasible':>8} {'mean dB':>8} {'median':>7} {'max dB':>7} "
           f"{'min dB':>7} {'<=0.3dB':>8} {'ms/vec':>7} {'exact s':>8} {'timeouts':>8}")
     for N in args.n_tx:
+        def config(c):
+            kw = dict(CONFIGS[c])
+            if c == "quality" and N <= 16:
+                kw["search_nodes"] = 2000  # as core::ci_quality_params(p, n_tx)
+            return kw
+
         solvers = {c: isac.core.ci_solver(N, 4, n_rx=128, psk_order=M, noise_var=SIGMA2,
-                                          gamma_db=5.0, **RADAR, **CONFIGS[c])
+                                          gamma_db=5.0, **RADAR, **config(c))
                    for c in args.configs}
         diffs = {c: [] for c in args.configs}
         t_rt = {c: 0.0 for c in args.configs}

@@ -83,7 +83,7 @@ ci_precoder_impl::build(int n_tx,
     if (kind == solver_kind::exact)
         p.method = core::ci_method::exact;
     else if (kind == solver_kind::quality)
-        p = core::ci_quality_params(p);
+        p = core::ci_quality_params(p, n_tx);
     p.validate();
     core::radar_scene scene(n_tx,
                             n_rx,

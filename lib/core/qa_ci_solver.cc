@@ -348,7 +348,7 @@ public:
     {
         // the real-time configuration and the one lookup tables are built with
         for (int N : { 16, 32, 64, -32, 1032, 1064 }) {
-            const bool table = N < 0, quality = N > 1000;
+            const bool table = N<0, quality = N> 1000;
             N = quality ? N - 1000 : std::abs(N);
             const int U = 4, M = 8;
             ci_params p;
@@ -358,7 +358,7 @@ public:
             if (table)
                 p = ci_lut::table_params(p);
             if (quality)
-                p = ci_quality_params(p);
+                p = ci_quality_params(p, N);
             ci_solver S(seed000_scene(N), U, p);
             for (int trial = 0; trial < 5; ++trial) {
                 S.set_channel(rand_H(U, N));
@@ -396,7 +396,7 @@ public:
             p.noise_var = std::pow(10, -0.5);
             p.gamma = std::pow(10, (trial % 4 - 4) / 10.0);
             ci_solver R(seed000_scene(N, 16), U, p);
-            ci_solver Qs(seed000_scene(N, 16), U, ci_quality_params(p));
+            ci_solver Qs(seed000_scene(N, 16), U, ci_quality_params(p, N));
             const cmat H = rand_H(U, N);
             R.set_channel(H);
             Qs.set_channel(H);

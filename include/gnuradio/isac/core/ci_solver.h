@@ -210,7 +210,8 @@ struct ci_params {
      * threshold from the beam's own value to lambda in K MM steps, each solved by the
      * heuristic (LP resumed along the path, tightened roundings, warm start), then
      * runs MM at lambda; the best path wins, the LP-based MM being one more path (and
-     * the only one when no homotopy path reaches a feasible point). About 10x the real-time cost; 0.3 dB better (N_T = 32).
+     * the only one when no homotopy path reaches a feasible point). About 10x the
+     * real-time cost; 0.3 dB better (N_T = 32).
      */
     std::vector<int> homotopy;
     bool feasible_start =
@@ -218,8 +219,9 @@ struct ci_params {
     void validate() const;
 };
 
-//! The quality preset (block solver "quality"): threshold homotopy paths {4, 8, 12}.
-ci_params ci_quality_params(ci_params p);
+//! The quality preset (block solver "quality"): threshold homotopy paths {4, 8, 12},
+//! and for n_tx <= 16 a 2000-node core branch and bound in the LP-based path.
+ci_params ci_quality_params(ci_params p, int n_tx);
 
 struct ci_surrogate {
     rvec w;            //!< wtilde_t = [Re w_t; Im w_t]
