@@ -350,7 +350,11 @@ rvec sign_vec(const rvec& v, const rvec& tie, double c)
 
 /*
  * QoS local search state: x in {-c, c}^n, residual r = At x - lambda, objective w^T x.
- * A flip of j changes x_j by s_j = -2 x_j.
+ * A flip of j changes x_j by s_j = -2 x_j and r by the column dr_j = s_j At_j, kept in
+ * dR (a flip negates its column exactly) so the scans below read one operand instead
+ * of multiplying; every test still evaluates r_i + s_j At_ij with the same rounding.
+ * The scans are branch-free over the 2U rows: with random signs the early-exit
+ * branches mispredicted on most columns.
  */
 struct qos_state {
     const rvec& w;
@@ -358,7 +362,12 @@ struct qos_state {
     const rvec& lambda;
     double c, tol;
     rvec x, r;
+    rmat dR;
     double obj = 0;
+    std::vector<double> v1;  // repair: violation after flipping j
+    std::vector<char> helps; // repair: flipping j raises a violated row
+    std::vector<int> D;      // local search: improving flips
+    rvec rj;                 // local search: residual after the first of two flips
 
     qos_state(const rvec& w_, const rmat& At_, const rvec& l_, double c_, double tol_)
         : w(w_), At(At_), lambda(l_), c(c_), tol(tol_)
@@ -369,13 +378,21 @@ struct qos_state {
         x = x0;
         r = At * x - lambda;
         obj = w.dot(x);
+        const Eigen::Index n = x.size(), m = At.rows();
+        dR.resize(m, n);
+        for (Eigen::Index j = 0; j < n; ++j) {
+            const double s = -2.0 * x[j];
+            for (Eigen::Index i = 0; i < m; ++i)
+                dR(i, j) = s * At(i, j);
+        }
     }
     void flip(int j)
     {
         const double s = -2.0 * x[j];
-        r += s * At.col(j);
+        r += dR.col(j);
         obj += s * w[j];
         x[j] = -x[j];
+        dR.col(j) = -dR.col(j);
     }
     double viol() const
     {
@@ -386,45 +403,52 @@ struct qos_state {
         return v;
     }
     bool feasible() const { return r.minCoeff() >= -tol; }
+    // r + dR_j + e >= -tol in every row, evaluated without early exit
+    bool fits(const double* e, int j) const
+    {
+        const int m = int(r.size());
+        const double* dj = dR.col(j).data();
+        bool ok = true;
+        for (int i = 0; i < m; ++i)
+            ok &= e[i] + dj[i] >= -tol;
+        return ok;
+    }
 
     // Greedy repair: flip the coordinate with the best violation decrease per objective
     // loss.
     bool repair()
     {
         const int n = int(x.size()), m = int(r.size());
-        std::vector<int> viol_rows;
-        viol_rows.reserve(m);
+        v1.resize(n);
+        helps.resize(n);
         for (int step = 0; step < 2 * n; ++step) {
             const double v0 = viol();
             if (v0 <= 0)
                 return true;
+            // violation after each single flip, summed over the rows in order (the
+            // same sum as a row-by-row loop); a flip that raises no violated row
+            // cannot reduce the violation
+            for (int j = 0; j < n; ++j) {
+                const double* dj = dR.col(j).data();
+                double v = 0;
+                bool h = false;
+                for (int i = 0; i < m; ++i) {
+                    h |= (r[i] < -tol) & (dj[i] > 0);
+                    const double ri = r[i] + dj[i];
+                    v -= ri < -tol ? ri : 0.0;
+                }
+                v1[j] = v;
+                helps[j] = h;
+            }
             int bj = -1;
             double bscore = -inf;
-            viol_rows.clear();
-            for (int i = 0; i < m; ++i)
-                if (r[i] < -tol)
-                    viol_rows.push_back(i);
             for (int j = 0; j < n; ++j) {
-                const double s = -2.0 * x[j];
-                // a flip that raises no violated row cannot reduce the violation
-                bool helps = false;
-                for (int i : viol_rows)
-                    if (s * At(i, j) > 0) {
-                        helps = true;
-                        break;
-                    }
-                if (!helps)
+                if (!helps[j])
                     continue;
-                double v1 = 0;
-                for (int i = 0; i < m; ++i) {
-                    const double ri = r[i] + s * At(i, j);
-                    if (ri < -tol)
-                        v1 -= ri;
-                }
-                const double gain = v0 - v1;
+                const double gain = v0 - v1[j];
                 if (gain <= 1e-15 * (1 + v0))
                     continue;
-                const double loss = -s * w[j];
+                const double loss = 2.0 * x[j] * w[j];
                 const double score = loss <= 0 ? 1e300 + gain : gain / loss;
                 if (score > bscore) {
                     bscore = score;
@@ -443,8 +467,7 @@ struct qos_state {
     {
         const int n = int(x.size()), m = int(r.size());
         const double otol = 1e-13 * (1.0 + std::abs(obj));
-        std::vector<int> D;
-        rvec rj(m);
+        rj.resize(m);
         int scans = 0;
         for (int pass = 0; pass < 4 * n; ++pass) {
             int bj = -1;
@@ -458,10 +481,7 @@ struct qos_state {
                 D.push_back(j);
                 if (g <= bgain)
                     continue;
-                bool ok = true;
-                for (int i = 0; i < m && ok; ++i)
-                    ok = r[i] + s * At(i, j) >= -tol;
-                if (ok) {
+                if (fits(r.data(), j)) {
                     bgain = g;
                     bj = j;
                 }
@@ -489,7 +509,7 @@ struct qos_state {
             for (int j : D) {
                 const double sj = -2.0 * x[j];
                 const double gj = sj * w[j];
-                rj = r + sj * At.col(j);
+                rj = r + dR.col(j);
                 for (int k = 0; k < n; ++k) {
                     if (k == j)
                         continue;
@@ -497,10 +517,7 @@ struct qos_state {
                     const double g = gj + sk * w[k];
                     if (g <= bgain)
                         continue;
-                    bool ok = true;
-                    for (int i = 0; i < m && ok; ++i)
-                        ok = rj[i] + sk * At(i, k) >= -tol;
-                    if (ok) {
+                    if (fits(rj.data(), k)) {
                         bgain = g;
                         bj = j;
                         bk = k;
