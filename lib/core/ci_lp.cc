@@ -11,6 +11,8 @@
 #include <gnuradio/isac/core/ci_solver.h>
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
+#include <cstring>
 #include <limits>
 #include <memory>
 
@@ -348,6 +350,17 @@ rvec sign_vec(const rvec& v, const rvec& tie, double c)
     return x;
 }
 
+// keep ? v : +0.0 without a branch (compilers turn the ternary back into a jump,
+// which mispredicts on random data); bit-exact for every v
+inline double masked(bool keep, double v)
+{
+    uint64_t b;
+    std::memcpy(&b, &v, sizeof b);
+    b &= -uint64_t(keep);
+    std::memcpy(&v, &b, sizeof b);
+    return v;
+}
+
 /*
  * QoS local search state: x in {-c, c}^n, residual r = At x - lambda, objective w^T x.
  * A flip of j changes x_j by s_j = -2 x_j and r by the column dr_j = s_j At_j, kept in
@@ -435,7 +448,7 @@ struct qos_state {
                 for (int i = 0; i < m; ++i) {
                     h |= (r[i] < -tol) & (dj[i] > 0);
                     const double ri = r[i] + dj[i];
-                    v -= ri < -tol ? ri : 0.0;
+                    v -= masked(ri < -tol, ri);
                 }
                 v1[j] = v;
                 helps[j] = h;
