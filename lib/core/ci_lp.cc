@@ -381,6 +381,8 @@ struct qos_state {
     std::vector<char> helps; // repair: flipping j raises a violated row
     std::vector<int> D;      // local search: improving flips
     rvec rj;                 // local search: residual after the first of two flips
+    std::vector<double> gk;  // local search: objective change of each flip
+    std::vector<int> K;      // local search: second-flip candidates
 
     qos_state(const rvec& w_, const rmat& At_, const rvec& l_, double c_, double tol_)
         : w(w_), At(At_), lambda(l_), c(c_), tol(tol_)
@@ -416,16 +418,9 @@ struct qos_state {
         return v;
     }
     bool feasible() const { return r.minCoeff() >= -tol; }
-    // r + dR_j + e >= -tol in every row, evaluated without early exit
-    bool fits(const double* e, int j) const
-    {
-        const int m = int(r.size());
-        const double* dj = dR.col(j).data();
-        bool ok = true;
-        for (int i = 0; i < m; ++i)
-            ok &= e[i] + dj[i] >= -tol;
-        return ok;
-    }
+    // e + dR_j >= -tol in every row: the smallest entry decides (exact, and Eigen
+    // vectorises the sum and the min over the rows)
+    bool fits(const rvec& e, int j) const { return (e + dR.col(j)).minCoeff() >= -tol; }
 
     // Greedy repair: flip the coordinate with the best violation decrease per objective
     // loss.
@@ -481,20 +476,23 @@ struct qos_state {
         const int n = int(x.size()), m = int(r.size());
         const double otol = 1e-13 * (1.0 + std::abs(obj));
         rj.resize(m);
+        gk.resize(n);
+        K.resize(n);
         int scans = 0;
         for (int pass = 0; pass < 4 * n; ++pass) {
             int bj = -1;
             double bgain = otol;
             D.clear();
+            for (int j = 0; j < n; ++j)
+                gk[j] = -2.0 * x[j] * w[j]; // objective change of flipping j
             for (int j = 0; j < n; ++j) {
-                const double s = -2.0 * x[j];
-                const double g = s * w[j];
+                const double g = gk[j];
                 if (g <= otol)
                     continue;
                 D.push_back(j);
                 if (g <= bgain)
                     continue;
-                if (fits(r.data(), j)) {
+                if (fits(r, j)) {
                     bgain = g;
                     bj = j;
                 }
@@ -520,17 +518,21 @@ struct qos_state {
             int bk = -1;
             bgain = otol;
             for (int j : D) {
-                const double sj = -2.0 * x[j];
-                const double gj = sj * w[j];
+                const double gj = gk[j];
                 rj = r + dR.col(j);
+                // partners that beat the gain so far, collected branch-free; bgain only
+                // grows below, so the test is repeated before the row check
+                int nk = 0;
                 for (int k = 0; k < n; ++k) {
-                    if (k == j)
-                        continue;
-                    const double sk = -2.0 * x[k];
-                    const double g = gj + sk * w[k];
+                    K[nk] = k;
+                    nk += (k != j) & (gj + gk[k] > bgain);
+                }
+                for (int t = 0; t < nk; ++t) {
+                    const int k = K[t];
+                    const double g = gj + gk[k];
                     if (g <= bgain)
                         continue;
-                    if (fits(rj.data(), k)) {
+                    if (fits(rj, k)) {
                         bgain = g;
                         bj = j;
                         bk = k;
