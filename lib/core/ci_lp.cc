@@ -22,7 +22,18 @@ namespace core {
 
 namespace {
 constexpr double inf = std::numeric_limits<double>::infinity();
+
+// keep ? v : +0.0 without a branch (compilers turn the ternary back into a jump,
+// which mispredicts on random data); bit-exact for every v
+inline double masked(bool keep, double v)
+{
+    uint64_t b;
+    std::memcpy(&b, &v, sizeof b);
+    b &= -uint64_t(keep);
+    std::memcpy(&v, &b, sizeof b);
+    return v;
 }
+} // namespace
 
 lp_result lp_solve(const rvec& c,
                    const rmat& A,
@@ -170,9 +181,8 @@ lp_result lp_solve(const rvec& c,
         // one dense product for all structural columns (vectorised), basic ones ignored
         alpha.head(n).noalias() = A.transpose() * rho;
         double amax = 0.0;
-        for (int j = 0; j < n; ++j)
-            if (st[j] >= 0)
-                amax = std::max(amax, std::abs(alpha[j]));
+        for (int j = 0; j < n; ++j) // basic columns add 0 (amax >= 0 anyway)
+            amax = std::max(amax, masked(st[j] >= 0, std::abs(alpha[j])));
         for (int i = 0; i < m; ++i)
             if (st[n + i] >= 0) {
                 alpha[n + i] = -rho[i];
@@ -264,9 +274,8 @@ lp_result lp_solve(const rvec& c,
         }
         const double aq = alpha[q];
         const double td = d[q] / aq;
-        for (int j = 0; j < N; ++j)
-            if (st[j] >= 0)
-                d[j] -= td * alpha[j];
+        for (int j = 0; j < N; ++j) // basic columns keep d_j (minus +0)
+            d[j] -= masked(st[j] >= 0, td * alpha[j]);
         d[q] = 0.0;
         // entering column in the current basis
         if (q < n)
@@ -348,17 +357,6 @@ rvec sign_vec(const rvec& v, const rvec& tie, double c)
         x[j] = s < 0 ? -c : c;
     }
     return x;
-}
-
-// keep ? v : +0.0 without a branch (compilers turn the ternary back into a jump,
-// which mispredicts on random data); bit-exact for every v
-inline double masked(bool keep, double v)
-{
-    uint64_t b;
-    std::memcpy(&b, &v, sizeof b);
-    b &= -uint64_t(keep);
-    std::memcpy(&v, &b, sizeof b);
-    return v;
 }
 
 /*
