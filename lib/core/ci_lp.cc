@@ -204,10 +204,12 @@ lp_result lp_solve(const rvec& c,
             const double a = alpha[j];
             const double t = (st[j] == 1) == below ? a : -a;
             const bool ok = (st[j] >= 0) & (l[j] != u[j]) & (t > atol);
-            cand[nc] = { std::abs(d[j]) / std::abs(a), std::abs(a), j };
+            cand[nc] = { std::abs(d[j]), std::abs(a), j };
             nc += ok;
         }
         cand.resize(nc);
+        for (bp& x : cand) // divide only for the breakpoints (about half the columns)
+            x.ratio /= x.a;
         if (cand.empty()) {
             res.status = lp_result::infeasible;
             break;
