@@ -482,14 +482,17 @@ struct qos_state {
         for (int pass = 0; pass < 4 * n; ++pass) {
             int bj = -1;
             double bgain = otol;
-            D.clear();
-            for (int j = 0; j < n; ++j)
-                gk[j] = -2.0 * x[j] * w[j]; // objective change of flipping j
+            // improving flips, collected branch-free (in order)
+            D.resize(n);
+            size_t nd = 0;
             for (int j = 0; j < n; ++j) {
+                gk[j] = -2.0 * x[j] * w[j]; // objective change of flipping j
+                D[nd] = j;
+                nd += !(gk[j] <= otol);
+            }
+            D.resize(nd);
+            for (int j : D) {
                 const double g = gk[j];
-                if (g <= otol)
-                    continue;
-                D.push_back(j);
                 if (g <= bgain)
                     continue;
                 if (fits(r, j)) {
