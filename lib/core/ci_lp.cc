@@ -142,7 +142,7 @@ lp_result lp_solve(const rvec& c,
     const double ptol = 1e-11;
 
     lp_result res;
-    rvec rho(m), col(m);
+    rvec rho(m), col(m), delta_rhs(m); // per-pivot work vectors, allocated once
     rvec alpha = rvec::Zero(N); // basic entries are read (not used) by the ratio test
     struct bp {
         double ratio, a;
@@ -261,7 +261,7 @@ lp_result lp_solve(const rvec& c,
         }
         if (!flips.empty()) {
             // move the flipped nonbasics to their other bound and update x_B
-            rvec delta_rhs = rvec::Zero(m);
+            delta_rhs.setZero();
             for (int j : flips) {
                 const double from = val[j];
                 const double to = st[j] == 0 ? u[j] : l[j];
@@ -281,7 +281,7 @@ lp_result lp_solve(const rvec& c,
         d[q] = 0.0;
         // entering column in the current basis
         if (q < n)
-            col = Binv * A.col(q);
+            col.noalias() = Binv * A.col(q); // no temporary: col is not an operand
         else
             col = -Binv.col(q - n);
         const int leave = basis[r];
