@@ -377,12 +377,11 @@ struct qos_state {
     rvec x, r;
     rmat dR;
     double obj = 0;
-    std::vector<double> v1;  // repair: violation after flipping j
-    std::vector<char> helps; // repair: flipping j raises a violated row
-    std::vector<int> D;      // local search: improving flips
-    rvec rj;                 // local search: residual after the first of two flips
-    std::vector<double> gk;  // local search: objective change of each flip
-    std::vector<int> K;      // local search: second-flip candidates
+    std::vector<int> rows, cols; // repair: violated rows, columns raising one
+    std::vector<int> D;          // local search: improving flips
+    rvec rj;                     // local search: residual after the first of two flips
+    std::vector<double> gk;      // local search: objective change of each flip
+    std::vector<int> K;          // local search: second-flip candidates
 
     qos_state(const rvec& w_, const rmat& At_, const rvec& l_, double c_, double tol_)
         : w(w_), At(At_), lambda(l_), c(c_), tol(tol_)
@@ -427,33 +426,39 @@ struct qos_state {
     bool repair()
     {
         const int n = int(x.size()), m = int(r.size());
-        v1.resize(n);
-        helps.resize(n);
+        cols.resize(n);
         for (int step = 0; step < 2 * n; ++step) {
             const double v0 = viol();
             if (v0 <= 0)
                 return true;
-            // violation after each single flip, summed over the rows in order (the
-            // same sum as a row-by-row loop); a flip that raises no violated row
-            // cannot reduce the violation
+            // Only a flip that raises a violated row can reduce the violation:
+            // collect those columns first (branch-free, in order), then sum the
+            // violation after each of their flips over the rows in order (the same
+            // sum as a row-by-row loop).
+            rows.clear();
+            for (int i = 0; i < m; ++i)
+                if (r[i] < -tol)
+                    rows.push_back(i);
+            int nh = 0;
             for (int j = 0; j < n; ++j) {
                 const double* dj = dR.col(j).data();
-                double v = 0;
                 bool h = false;
-                for (int i = 0; i < m; ++i) {
-                    h |= (r[i] < -tol) & (dj[i] > 0);
-                    const double ri = r[i] + dj[i];
-                    v -= masked(ri < -tol, ri);
-                }
-                v1[j] = v;
-                helps[j] = h;
+                for (int i : rows)
+                    h |= dj[i] > 0;
+                cols[nh] = j;
+                nh += h;
             }
             int bj = -1;
             double bscore = -inf;
-            for (int j = 0; j < n; ++j) {
-                if (!helps[j])
-                    continue;
-                const double gain = v0 - v1[j];
+            for (int t = 0; t < nh; ++t) {
+                const int j = cols[t];
+                const double* dj = dR.col(j).data();
+                double v1 = 0;
+                for (int i = 0; i < m; ++i) {
+                    const double ri = r[i] + dj[i];
+                    v1 -= masked(ri < -tol, ri);
+                }
+                const double gain = v0 - v1;
                 if (gain <= 1e-15 * (1 + v0))
                     continue;
                 const double loss = 2.0 * x[j] * w[j];
