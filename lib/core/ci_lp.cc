@@ -147,6 +147,9 @@ lp_result lp_solve(const rvec& c,
     struct bp {
         double ratio, a;
         int j;
+        // no-op default constructor: cand.resize(N) at every pivot must not zero-fill
+        bp() {}
+        bp(double r_, double a_, int j_) : ratio(r_), a(a_), j(j_) {}
     };
     std::vector<bp> cand;
     std::vector<int> flips;
