@@ -11,6 +11,8 @@
 #include <gnuradio/isac/core/ci_solver.h>
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
+#include <cstring>
 #include <limits>
 #include <memory>
 
@@ -20,7 +22,18 @@ namespace core {
 
 namespace {
 constexpr double inf = std::numeric_limits<double>::infinity();
+
+// keep ? v : +0.0 without a branch (compilers turn the ternary back into a jump,
+// which mispredicts on random data); bit-exact for every v
+inline double masked(bool keep, double v)
+{
+    uint64_t b;
+    std::memcpy(&b, &v, sizeof b);
+    b &= -uint64_t(keep);
+    std::memcpy(&v, &b, sizeof b);
+    return v;
 }
+} // namespace
 
 lp_result lp_solve(const rvec& c,
                    const rmat& A,
@@ -129,10 +142,14 @@ lp_result lp_solve(const rvec& c,
     const double ptol = 1e-11;
 
     lp_result res;
-    rvec rho(m), alpha(N), col(m);
+    rvec rho(m), col(m), delta_rhs(m); // per-pivot work vectors, allocated once
+    rvec alpha = rvec::Zero(N); // basic entries are read (not used) by the ratio test
     struct bp {
         double ratio, a;
         int j;
+        // no-op default constructor: cand.resize(N) at every pivot must not zero-fill
+        bp() {}
+        bp(double r_, double a_, int j_) : ratio(r_), a(a_), j(j_) {}
     };
     std::vector<bp> cand;
     std::vector<int> flips;
@@ -167,9 +184,8 @@ lp_result lp_solve(const rvec& c,
         // one dense product for all structural columns (vectorised), basic ones ignored
         alpha.head(n).noalias() = A.transpose() * rho;
         double amax = 0.0;
-        for (int j = 0; j < n; ++j)
-            if (st[j] >= 0)
-                amax = std::max(amax, std::abs(alpha[j]));
+        for (int j = 0; j < n; ++j) // basic columns add 0 (amax >= 0 anyway)
+            amax = std::max(amax, masked(st[j] >= 0, std::abs(alpha[j])));
         for (int i = 0; i < m; ++i)
             if (st[n + i] >= 0) {
                 alpha[n + i] = -rho[i];
@@ -180,19 +196,23 @@ lp_result lp_solve(const rvec& c,
         // in ratio order; a boxed candidate whose flip to its other bound leaves the
         // row still infeasible is flipped instead of entering. With 2N_T boxed
         // columns and 2U rows this cuts the pivot count several-fold.
-        cand.clear();
+        // A nonbasic j is a breakpoint when moving off its bound pushes the leaving
+        // row toward feasibility: alpha_j > atol for (below, at upper) and (above,
+        // at lower), alpha_j < -atol otherwise. The loop is branch-free (every j is
+        // written, only breakpoints are counted): the signs of alpha are random, and
+        // the mispredicted branches made this loop 60% of lp_solve's time.
+        cand.resize(N);
+        size_t nc = 0;
         for (int j = 0; j < N; ++j) {
-            if (st[j] < 0 || l[j] == u[j])
-                continue;
             const double a = alpha[j];
-            bool ok;
-            if (below)
-                ok = (st[j] == 0 && a < -atol) || (st[j] == 1 && a > atol);
-            else
-                ok = (st[j] == 0 && a > atol) || (st[j] == 1 && a < -atol);
-            if (ok)
-                cand.push_back({ std::abs(d[j]) / std::abs(a), std::abs(a), j });
+            const double t = (st[j] == 1) == below ? a : -a;
+            const bool ok = (st[j] >= 0) & (l[j] != u[j]) & (t > atol);
+            cand[nc] = { std::abs(d[j]), std::abs(a), j };
+            nc += ok;
         }
+        cand.resize(nc);
+        for (bp& x : cand) // divide only for the breakpoints (about half the columns)
+            x.ratio /= x.a;
         if (cand.empty()) {
             res.status = lp_result::infeasible;
             break;
@@ -244,7 +264,7 @@ lp_result lp_solve(const rvec& c,
         }
         if (!flips.empty()) {
             // move the flipped nonbasics to their other bound and update x_B
-            rvec delta_rhs = rvec::Zero(m);
+            delta_rhs.setZero();
             for (int j : flips) {
                 const double from = val[j];
                 const double to = st[j] == 0 ? u[j] : l[j];
@@ -259,13 +279,12 @@ lp_result lp_solve(const rvec& c,
         }
         const double aq = alpha[q];
         const double td = d[q] / aq;
-        for (int j = 0; j < N; ++j)
-            if (st[j] >= 0)
-                d[j] -= td * alpha[j];
+        for (int j = 0; j < N; ++j) // basic columns keep d_j (minus +0)
+            d[j] -= masked(st[j] >= 0, td * alpha[j]);
         d[q] = 0.0;
         // entering column in the current basis
         if (q < n)
-            col = Binv * A.col(q);
+            col.noalias() = Binv * A.col(q); // no temporary: col is not an operand
         else
             col = -Binv.col(q - n);
         const int leave = basis[r];
@@ -347,7 +366,11 @@ rvec sign_vec(const rvec& v, const rvec& tie, double c)
 
 /*
  * QoS local search state: x in {-c, c}^n, residual r = At x - lambda, objective w^T x.
- * A flip of j changes x_j by s_j = -2 x_j.
+ * A flip of j changes x_j by s_j = -2 x_j and r by the column dr_j = s_j At_j, kept in
+ * dR (a flip negates its column exactly) so the scans below read one operand instead
+ * of multiplying; every test still evaluates r_i + s_j At_ij with the same rounding.
+ * The scans are branch-free over the 2U rows: with random signs the early-exit
+ * branches mispredicted on most columns.
  */
 struct qos_state {
     const rvec& w;
@@ -355,7 +378,13 @@ struct qos_state {
     const rvec& lambda;
     double c, tol;
     rvec x, r;
+    rmat dR;
     double obj = 0;
+    std::vector<int> rows, cols; // repair: violated rows, columns raising one
+    std::vector<int> D;          // local search: improving flips
+    rvec rj;                     // local search: residual after the first of two flips
+    std::vector<double> gk;      // local search: objective change of each flip
+    std::vector<int> K;          // local search: second-flip candidates
 
     qos_state(const rvec& w_, const rmat& At_, const rvec& l_, double c_, double tol_)
         : w(w_), At(At_), lambda(l_), c(c_), tol(tol_)
@@ -366,13 +395,21 @@ struct qos_state {
         x = x0;
         r = At * x - lambda;
         obj = w.dot(x);
+        const Eigen::Index n = x.size(), m = At.rows();
+        dR.resize(m, n);
+        for (Eigen::Index j = 0; j < n; ++j) {
+            const double s = -2.0 * x[j];
+            for (Eigen::Index i = 0; i < m; ++i)
+                dR(i, j) = s * At(i, j);
+        }
     }
     void flip(int j)
     {
         const double s = -2.0 * x[j];
-        r += s * At.col(j);
+        r += dR.col(j);
         obj += s * w[j];
         x[j] = -x[j];
+        dR.col(j) = -dR.col(j);
     }
     double viol() const
     {
@@ -383,45 +420,51 @@ struct qos_state {
         return v;
     }
     bool feasible() const { return r.minCoeff() >= -tol; }
+    // e + dR_j >= -tol in every row: the smallest entry decides (exact, and Eigen
+    // vectorises the sum and the min over the rows)
+    bool fits(const rvec& e, int j) const { return (e + dR.col(j)).minCoeff() >= -tol; }
 
     // Greedy repair: flip the coordinate with the best violation decrease per objective
     // loss.
     bool repair()
     {
         const int n = int(x.size()), m = int(r.size());
-        std::vector<int> viol_rows;
-        viol_rows.reserve(m);
+        cols.resize(n);
         for (int step = 0; step < 2 * n; ++step) {
             const double v0 = viol();
             if (v0 <= 0)
                 return true;
-            int bj = -1;
-            double bscore = -inf;
-            viol_rows.clear();
+            // Only a flip that raises a violated row can reduce the violation:
+            // collect those columns first (branch-free, in order), then sum the
+            // violation after each of their flips over the rows in order (the same
+            // sum as a row-by-row loop).
+            rows.clear();
             for (int i = 0; i < m; ++i)
                 if (r[i] < -tol)
-                    viol_rows.push_back(i);
+                    rows.push_back(i);
+            int nh = 0;
             for (int j = 0; j < n; ++j) {
-                const double s = -2.0 * x[j];
-                // a flip that raises no violated row cannot reduce the violation
-                bool helps = false;
-                for (int i : viol_rows)
-                    if (s * At(i, j) > 0) {
-                        helps = true;
-                        break;
-                    }
-                if (!helps)
-                    continue;
+                const double* dj = dR.col(j).data();
+                bool h = false;
+                for (int i : rows)
+                    h |= dj[i] > 0;
+                cols[nh] = j;
+                nh += h;
+            }
+            int bj = -1;
+            double bscore = -inf;
+            for (int t = 0; t < nh; ++t) {
+                const int j = cols[t];
+                const double* dj = dR.col(j).data();
                 double v1 = 0;
                 for (int i = 0; i < m; ++i) {
-                    const double ri = r[i] + s * At(i, j);
-                    if (ri < -tol)
-                        v1 -= ri;
+                    const double ri = r[i] + dj[i];
+                    v1 -= masked(ri < -tol, ri);
                 }
                 const double gain = v0 - v1;
                 if (gain <= 1e-15 * (1 + v0))
                     continue;
-                const double loss = -s * w[j];
+                const double loss = 2.0 * x[j] * w[j];
                 const double score = loss <= 0 ? 1e300 + gain : gain / loss;
                 if (score > bscore) {
                     bscore = score;
@@ -440,25 +483,27 @@ struct qos_state {
     {
         const int n = int(x.size()), m = int(r.size());
         const double otol = 1e-13 * (1.0 + std::abs(obj));
-        std::vector<int> D;
-        rvec rj(m);
+        rj.resize(m);
+        gk.resize(n);
+        K.resize(n);
         int scans = 0;
         for (int pass = 0; pass < 4 * n; ++pass) {
             int bj = -1;
             double bgain = otol;
-            D.clear();
+            // improving flips, collected branch-free (in order)
+            D.resize(n);
+            size_t nd = 0;
             for (int j = 0; j < n; ++j) {
-                const double s = -2.0 * x[j];
-                const double g = s * w[j];
-                if (g <= otol)
-                    continue;
-                D.push_back(j);
+                gk[j] = -2.0 * x[j] * w[j]; // objective change of flipping j
+                D[nd] = j;
+                nd += !(gk[j] <= otol);
+            }
+            D.resize(nd);
+            for (int j : D) {
+                const double g = gk[j];
                 if (g <= bgain)
                     continue;
-                bool ok = true;
-                for (int i = 0; i < m && ok; ++i)
-                    ok = r[i] + s * At(i, j) >= -tol;
-                if (ok) {
+                if (fits(r, j)) {
                     bgain = g;
                     bj = j;
                 }
@@ -484,20 +529,21 @@ struct qos_state {
             int bk = -1;
             bgain = otol;
             for (int j : D) {
-                const double sj = -2.0 * x[j];
-                const double gj = sj * w[j];
-                rj = r + sj * At.col(j);
+                const double gj = gk[j];
+                rj = r + dR.col(j);
+                // partners that beat the gain so far, collected branch-free; bgain only
+                // grows below, so the test is repeated before the row check
+                int nk = 0;
                 for (int k = 0; k < n; ++k) {
-                    if (k == j)
-                        continue;
-                    const double sk = -2.0 * x[k];
-                    const double g = gj + sk * w[k];
+                    K[nk] = k;
+                    nk += (k != j) & (gj + gk[k] > bgain);
+                }
+                for (int t = 0; t < nk; ++t) {
+                    const int k = K[t];
+                    const double g = gj + gk[k];
                     if (g <= bgain)
                         continue;
-                    bool ok = true;
-                    for (int i = 0; i < m && ok; ++i)
-                        ok = rj[i] + sk * At(i, k) >= -tol;
-                    if (ok) {
+                    if (fits(rj, k)) {
                         bgain = g;
                         bj = j;
                         bk = k;
