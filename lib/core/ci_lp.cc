@@ -33,6 +33,18 @@ inline double masked(bool keep, double v)
     std::memcpy(&v, &b, sizeof b);
     return v;
 }
+
+// c ? x : y without a branch (bit-exact, like masked())
+inline double select(bool c, double x, double y)
+{
+    uint64_t bx, by;
+    std::memcpy(&bx, &x, sizeof bx);
+    std::memcpy(&by, &y, sizeof by);
+    const uint64_t k = -uint64_t(c);
+    bx = (bx & k) | (by & ~k);
+    std::memcpy(&x, &bx, sizeof bx);
+    return x;
+}
 } // namespace
 
 lp_result lp_solve(const rvec& c,
@@ -61,16 +73,26 @@ lp_result lp_solve(const rvec& c,
         l[j] = lo[j];
         u[j] = hi[j];
     }
-    for (int i = 0; i < m; ++i) {
-        // Finite (redundant) slack bound s_i <= sum_j |A_ij| max(|lo_j|,|hi_j|) - b_i:
-        // with every column boxed, any basis becomes dual feasible by putting each
-        // nonbasic at the bound matching the sign of its reduced cost, which lets a
-        // basis from another objective (the previous MM step) be resumed.
-        double smax = -b[i];
+    // Finite (redundant) slack bound s_i <= sum_j |A_ij| max(|lo_j|,|hi_j|) - b_i: with
+    // every column boxed, any basis becomes dual feasible by putting each nonbasic at
+    // the bound matching the sign of its reduced cost, which lets a basis from another
+    // objective (the previous MM step) be resumed. The row sums depend on A and the
+    // bounds only: a warm start (same A; bounds equal or tighter, where the old sums
+    // still bound the slacks) reuses them.
+    rvec rowabs_local;
+    const rvec* rowabs = nullptr;
+    if (warm && warm->valid && warm->rowabs.size() == m)
+        rowabs = &warm->rowabs;
+    else {
+        rowabs_local = rvec::Zero(m);
         for (int j = 0; j < n; ++j)
-            smax += std::abs(A(i, j)) * std::max(std::abs(lo[j]), std::abs(hi[j]));
+            rowabs_local +=
+                A.col(j).cwiseAbs() * std::max(std::abs(lo[j]), std::abs(hi[j]));
+        rowabs = &rowabs_local;
+    }
+    for (int i = 0; i < m; ++i) {
         l[n + i] = 0.0;
-        u[n + i] = std::max(smax, 0.0) + 1.0;
+        u[n + i] = std::max((*rowabs)[i] - b[i], 0.0) + 1.0;
     }
     // status: -1 basic, 0 at lower, 1 at upper
     std::vector<int> st(N), basis(m);
@@ -80,20 +102,21 @@ lp_result lp_solve(const rvec& c,
         val[j] = st[j] ? u[j] : l[j];
         d[j] = cost[j];
     }
-    rmat Binv = -rmat::Identity(m, m);
+    rmat Binv;
     rvec xB(m);
-    {
+    const bool resume = warm && warm->valid && int(warm->st.size()) == N &&
+                        int(warm->basis.size()) == m && warm->Binv.rows() == m;
+    if (!resume) {
+        Binv = -rmat::Identity(m, m);
         rvec zn(n);
         for (int j = 0; j < n; ++j)
             zn[j] = val[j];
         xB = A * zn - b;
-    }
-    for (int i = 0; i < m; ++i) {
-        basis[i] = n + i;
-        st[n + i] = -1;
-    }
-    if (warm && warm->valid && int(warm->st.size()) == N &&
-        int(warm->basis.size()) == m && warm->Binv.rows() == m) {
+        for (int i = 0; i < m; ++i) {
+            basis[i] = n + i;
+            st[n + i] = -1;
+        }
+    } else {
         // Same c and A, new b or tightened bounds (branch and bound): the previous
         // optimal basis stays dual feasible (reduced costs depend on neither), so the
         // dual simplex resumes from it and
@@ -103,8 +126,11 @@ lp_result lp_solve(const rvec& c,
         Binv = warm->Binv;
         // reduced costs for this objective: d_N = cost_N - y^T A_N, y = B^{-T} cost_B
         // (slack column n+i is -e_i, so its reduced cost is y_i); nonbasics move to
-        // the bound their sign requires (min form: d < 0 at the upper bound)
-        {
+        // the bound their sign requires (min form: d < 0 at the upper bound). With the
+        // same objective (new b only: the tightened re-solves) the stored ones hold.
+        if (warm->c.size() == n && warm->c == c && int(warm->d.size()) == N) {
+            d = warm->d;
+        } else {
             rvec cB(m);
             for (int i = 0; i < m; ++i)
                 cB[i] = cost[basis[i]];
@@ -144,6 +170,7 @@ lp_result lp_solve(const rvec& c,
     lp_result res;
     rvec rho(m), col(m), delta_rhs(m); // per-pivot work vectors, allocated once
     rvec alpha = rvec::Zero(N); // basic entries are read (not used) by the ratio test
+    std::vector<double> ratio(N);
     struct bp {
         double ratio, a;
         int j;
@@ -201,19 +228,19 @@ lp_result lp_solve(const rvec& c,
         // at lower), alpha_j < -atol otherwise. The loop is branch-free (every j is
         // written, only breakpoints are counted): the signs of alpha are random, and
         // the mispredicted branches made this loop 60% of lp_solve's time.
-        cand.resize(N);
-        size_t nc = 0;
+        // Ratios of every column, +inf for the non-breakpoints: one vectorisable pass
+        // (a division per column is cheaper than the mispredicted branches of a
+        // compacted candidate list, which most pivots never need).
+        size_t nbp = 0;
+        const double up_sign = below ? 1.0 : -1.0; // t = +-alpha by the bound side
         for (int j = 0; j < N; ++j) {
             const double a = alpha[j];
-            const double t = (st[j] == 1) == below ? a : -a;
+            const double t = select(st[j] == 1, up_sign, -up_sign) * a;
             const bool ok = (st[j] >= 0) & (l[j] != u[j]) & (t > atol);
-            cand[nc] = { std::abs(d[j]), std::abs(a), j };
-            nc += ok;
+            ratio[j] = select(ok, std::abs(d[j]) / std::abs(a), inf);
+            nbp += ok;
         }
-        cand.resize(nc);
-        for (bp& x : cand) // divide only for the breakpoints (about half the columns)
-            x.ratio /= x.a;
-        if (cand.empty()) {
+        if (nbp == 0) {
             res.status = lp_result::infeasible;
             break;
         }
@@ -226,27 +253,58 @@ lp_result lp_solve(const rvec& c,
         double slope = worst;
         int q = -1;
         flips.clear();
-        {
-            // Most pivots enter at the first breakpoint: find it by one linear scan
-            // and build the heap only when bound flips have to walk further (the
-            // heap build was 11% of the real-time precoder's profile).
-            size_t first = 0;
-            for (size_t i = 1; i < cand.size(); ++i)
-                if (later(cand[first], cand[i]))
-                    first = i;
-            const int j = cand[first].j;
+        cand.clear();
+        // The next breakpoint: the smallest remaining ratio (four independent minima,
+        // so the scan is not one long dependency chain), then the larger |alpha| among
+        // equal ratios, the lowest index after that. A pivot passes a few breakpoints
+        // (about two bound flips per pivot): scans are cheaper than a heap then, which
+        // takes over only for long walks.
+        auto next_breakpoint = [&]() {
+            double m4[4] = { inf, inf, inf, inf };
+            int j4 = 0;
+            for (; j4 + 4 <= N; j4 += 4)
+                for (int k = 0; k < 4; ++k)
+                    m4[k] = std::min(m4[k], ratio[j4 + k]);
+            for (; j4 < N; ++j4)
+                m4[0] = std::min(m4[0], ratio[j4]);
+            const double fr = std::min(std::min(m4[0], m4[1]), std::min(m4[2], m4[3]));
+            int best = -1;
+            double fa = -1.0;
+            for (int j = 0; j < N; ++j)
+                if (ratio[j] == fr && std::abs(alpha[j]) > fa) { // ties are rare
+                    best = j;
+                    fa = std::abs(alpha[j]);
+                }
+            return best;
+        };
+        constexpr int max_scans = 6;
+        size_t left = nbp; // breakpoints not yet passed
+        for (int scan = 0;; ++scan) {
+            if (scan == max_scans) {
+                // a long walk: the remaining breakpoints go to a heap (compacted
+                // without branches: breakpoints are half the columns, at random)
+                cand.resize(N);
+                size_t nc = 0;
+                for (int k = 0; k < N; ++k) {
+                    cand[nc] = bp(ratio[k], std::abs(alpha[k]), k);
+                    nc += ratio[k] < inf;
+                }
+                cand.resize(nc);
+                std::make_heap(cand.begin(), cand.end(), later);
+                break;
+            }
+            const int j = next_breakpoint();
             const double span = u[j] - l[j];
             const double drop = std::isfinite(span) ? std::abs(alpha[j]) * span : inf;
-            if (cand.size() == 1 || slope - drop <= ftol) {
-                q = j;
-                cand.clear();
-            } else {
+            --left;
+            if (left > 0 && slope - drop > ftol) {
                 slope -= drop;
                 flips.push_back(j);
-                cand[first] = cand.back();
-                cand.pop_back();
-                std::make_heap(cand.begin(), cand.end(), later);
+                ratio[j] = inf;
+                continue;
             }
+            q = j;
+            break;
         }
         while (!cand.empty()) {
             std::pop_heap(cand.begin(), cand.end(), later);
@@ -314,6 +372,9 @@ lp_result lp_solve(const rvec& c,
         warm->basis = basis;
         warm->d = d;
         warm->Binv = Binv;
+        warm->c = c;
+        if (rowabs == &rowabs_local)
+            warm->rowabs = std::move(rowabs_local);
     }
     for (int i = 0; i < m; ++i)
         val[basis[i]] = xB[i];

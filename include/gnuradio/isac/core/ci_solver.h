@@ -62,6 +62,8 @@ struct lp_basis {
     std::vector<int> st, basis;
     std::vector<double> d;
     rmat Binv;
+    rvec c;      //!< objective the reduced costs d belong to (re-priced when it changes)
+    rvec rowabs; //!< sum_j |A_ij| max(|lo_j|, |hi_j|), cached per A (slack bounds)
 };
 
 lp_result lp_solve(const rvec& c,
