@@ -94,6 +94,17 @@ lp_result lp_solve(const rvec& c,
         l[n + i] = 0.0;
         u[n + i] = std::max((*rowabs)[i] - b[i], 0.0) + 1.0;
     }
+    // A^T stored column-major: the pivot row alpha = A^T rho becomes m contiguous
+    // axpys of length n instead of n dot products of length m (2U = 8), which GEMV
+    // handles poorly; cached with the row sums for warm starts
+    rmat AT_local;
+    const rmat* AT = nullptr;
+    if (warm && warm->valid && warm->AT.rows() == n && warm->AT.cols() == m)
+        AT = &warm->AT;
+    else {
+        AT_local = A.transpose();
+        AT = &AT_local;
+    }
     // status: -1 basic, 0 at lower, 1 at upper
     std::vector<int> st(N), basis(m);
     std::vector<double> d(N, 0.0);
@@ -135,7 +146,7 @@ lp_result lp_solve(const rvec& c,
             for (int i = 0; i < m; ++i)
                 cB[i] = cost[basis[i]];
             const rvec y = Binv.transpose() * cB;
-            const rvec yA = A.transpose() * y;
+            const rvec yA = (*AT) * y;
             for (int j = 0; j < N; ++j) {
                 if (st[j] < 0) {
                     d[j] = 0.0;
@@ -209,7 +220,7 @@ lp_result lp_solve(const rvec& c,
         rho = Binv.row(r).transpose();
         // alpha_j = rho^T Abar_j over nonbasic columns
         // one dense product for all structural columns (vectorised), basic ones ignored
-        alpha.head(n).noalias() = A.transpose() * rho;
+        alpha.head(n).noalias() = (*AT) * rho;
         double amax = 0.0;
         for (int j = 0; j < n; ++j) // basic columns add 0 (amax >= 0 anyway)
             amax = std::max(amax, masked(st[j] >= 0, std::abs(alpha[j])));
@@ -254,27 +265,23 @@ lp_result lp_solve(const rvec& c,
         int q = -1;
         flips.clear();
         cand.clear();
-        // The next breakpoint: the smallest remaining ratio (four independent minima,
-        // so the scan is not one long dependency chain), then the larger |alpha| among
-        // equal ratios, the lowest index after that. A pivot passes a few breakpoints
-        // (about two bound flips per pivot): scans are cheaper than a heap then, which
-        // takes over only for long walks.
+        // The next breakpoint: the smallest remaining ratio, then the larger |alpha|
+        // among equal ratios, the lowest index after that. A pivot passes a few
+        // breakpoints (about two bound flips per pivot): scans are cheaper than a heap
+        // then, which takes over only for long walks.
         auto next_breakpoint = [&]() {
-            double m4[4] = { inf, inf, inf, inf };
-            int j4 = 0;
-            for (; j4 + 4 <= N; j4 += 4)
-                for (int k = 0; k < 4; ++k)
-                    m4[k] = std::min(m4[k], ratio[j4 + k]);
-            for (; j4 < N; ++j4)
-                m4[0] = std::min(m4[0], ratio[j4]);
-            const double fr = std::min(std::min(m4[0], m4[1]), std::min(m4[2], m4[3]));
+            // one pass; a new minimum is rare after the first few columns, so the
+            // branch predicts well and the scan runs at about a column per cycle
             int best = -1;
-            double fa = -1.0;
-            for (int j = 0; j < N; ++j)
-                if (ratio[j] == fr && std::abs(alpha[j]) > fa) { // ties are rare
-                    best = j;
+            double fr = inf, fa = -1.0;
+            for (int j = 0; j < N; ++j) {
+                const double r = ratio[j];
+                if (r <= fr && (r < fr || std::abs(alpha[j]) > fa)) {
+                    fr = r;
                     fa = std::abs(alpha[j]);
+                    best = j;
                 }
+            }
             return best;
         };
         constexpr int max_scans = 6;
@@ -375,6 +382,8 @@ lp_result lp_solve(const rvec& c,
         warm->c = c;
         if (rowabs == &rowabs_local)
             warm->rowabs = std::move(rowabs_local);
+        if (AT == &AT_local)
+            warm->AT = std::move(AT_local);
     }
     for (int i = 0; i < m; ++i)
         val[basis[i]] = xB[i];

@@ -64,6 +64,7 @@ struct lp_basis {
     rmat Binv;
     rvec c;      //!< objective the reduced costs d belong to (re-priced when it changes)
     rvec rowabs; //!< sum_j |A_ij| max(|lo_j|, |hi_j|), cached per A (slack bounds)
+    rmat AT;     //!< A^T, cached per A (pivot rows as column-major products)
 };
 
 lp_result lp_solve(const rvec& c,
