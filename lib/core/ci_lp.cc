@@ -45,6 +45,25 @@ inline double select(bool c, double x, double y)
     std::memcpy(&x, &bx, sizeof bx);
     return x;
 }
+
+struct bp {
+    double ratio, a;
+    int j;
+    // no-op default constructor: cand.resize(N) at every pivot must not zero-fill
+    bp() {}
+    bp(double r_, double a_, int j_) : ratio(r_), a(a_), j(j_) {}
+};
+
+// Work arrays of lp_solve, kept per thread: the real-time precoder solves ~7 small
+// LPs per vector, and their ~20 allocations each were a measurable share of it.
+struct lp_work {
+    std::vector<double> cost, l, u, val, d, ratio;
+    std::vector<int> st, basis, flips;
+    std::vector<bp> cand;
+    rvec rho, col, delta_rhs, alpha, xB;
+    rmat Binv;
+};
+thread_local lp_work tl_lp_work;
 } // namespace
 
 lp_result lp_solve(const rvec& c,
@@ -67,7 +86,12 @@ lp_result lp_solve(const rvec& c,
 
     // Minimisation form: min -c^T z, rows A z - s = b, s >= 0 (slack columns n..n+m-1).
     const int N = n + m;
-    std::vector<double> cost(N, 0.0), l(N), u(N), val(N);
+    lp_work& W = tl_lp_work;
+    std::vector<double>&cost = W.cost, &l = W.l, &u = W.u, &val = W.val;
+    cost.assign(N, 0.0);
+    l.resize(N);
+    u.resize(N);
+    val.resize(N);
     for (int j = 0; j < n; ++j) {
         cost[j] = -c[j];
         l[j] = lo[j];
@@ -106,15 +130,19 @@ lp_result lp_solve(const rvec& c,
         AT = &AT_local;
     }
     // status: -1 basic, 0 at lower, 1 at upper
-    std::vector<int> st(N), basis(m);
-    std::vector<double> d(N, 0.0);
+    std::vector<int>&st = W.st, &basis = W.basis;
+    st.assign(N, 0);
+    basis.assign(m, 0);
+    std::vector<double>& d = W.d;
+    d.assign(N, 0.0);
     for (int j = 0; j < n; ++j) {
         st[j] = cost[j] < 0 ? 1 : 0; // dual feasible start: the bound vertex of sign(c)
         val[j] = st[j] ? u[j] : l[j];
         d[j] = cost[j];
     }
-    rmat Binv;
-    rvec xB(m);
+    rmat& Binv = W.Binv;
+    rvec& xB = W.xB;
+    xB.resize(m);
     const bool resume = warm && warm->valid && int(warm->st.size()) == N &&
                         int(warm->basis.size()) == m && warm->Binv.rows() == m;
     if (!resume) {
@@ -179,18 +207,15 @@ lp_result lp_solve(const rvec& c,
     const double ptol = 1e-11;
 
     lp_result res;
-    rvec rho(m), col(m), delta_rhs(m); // per-pivot work vectors, allocated once
-    rvec alpha = rvec::Zero(N); // basic entries are read (not used) by the ratio test
-    std::vector<double> ratio(N);
-    struct bp {
-        double ratio, a;
-        int j;
-        // no-op default constructor: cand.resize(N) at every pivot must not zero-fill
-        bp() {}
-        bp(double r_, double a_, int j_) : ratio(r_), a(a_), j(j_) {}
-    };
-    std::vector<bp> cand;
-    std::vector<int> flips;
+    rvec &rho = W.rho, &col = W.col, &delta_rhs = W.delta_rhs, &alpha = W.alpha;
+    rho.resize(m);
+    col.resize(m);
+    delta_rhs.resize(m);
+    alpha.setZero(N); // basic entries are read (not used) by the ratio test
+    std::vector<double>& ratio = W.ratio;
+    ratio.resize(N);
+    std::vector<bp>& cand = W.cand;
+    std::vector<int>& flips = W.flips;
     cand.reserve(N);
     flips.reserve(N);
     int it = 0;
