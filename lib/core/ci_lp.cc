@@ -858,9 +858,14 @@ ilp_result ilp_qos_heuristic(const rvec& w,
     // only when no other start repairs to feasibility: it lies far from feasibility,
     // and its repair cost 30% of the real-time design at N_T = 64 for no measured gain
     // at N_T = 32, while on tight N_T = 16 instances it still rescues some snapshots.
-    const rvec g = At.transpose() * nu;
+    rvec g; // At^T nu, only when a Lagrangian start or the core search needs it
+    auto lagrangian_g = [&]() -> const rvec& {
+        if (g.size() != n)
+            g = At.transpose() * nu;
+        return g;
+    };
     if (warm.empty() && !use_lp)
-        starts.push_back(sign_vec(w + g, w, c));
+        starts.push_back(sign_vec(w + lagrangian_g(), w, c));
     for (const auto& v : warm)
         if (v.size() == n)
             starts.push_back(sign_vec(v, w, c));
@@ -890,14 +895,14 @@ ilp_result ilp_qos_heuristic(const rvec& w,
     for (const auto& x0 : starts)
         try_start(x0);
     if (!res.feasible && warm.empty() && use_lp)
-        try_start(sign_vec(w + g, w, c));
+        try_start(sign_vec(w + lagrangian_g(), w, c));
     if (max_nodes > 0 && n > 0) {
         /*
          * Core search: the optimum differs from sign(w + At^T nu) mostly where the
          * reduced cost |rbar_j| is small. Fix every other coordinate at that sign
          * and solve the K-column core ILP by LP branch and bound with a node budget.
          */
-        const rvec rb = w + g;
+        const rvec rb = w + lagrangian_g();
         std::vector<int> idx(n);
         for (int j = 0; j < n; ++j)
             idx[j] = j;

@@ -76,6 +76,7 @@ ci_solver::ci_solver(const radar_scene& scene, int n_users, const ci_params& p)
     const cmat gtc = scene.gt().rightCols(Q);
     d_KT = (gtc.adjoint() * gtc).conjugate();
     d_x0 = radar_start();
+    d_sur0 = surrogate(d_x0);
 }
 
 cvec ci_solver::radar_start() const
@@ -270,7 +271,8 @@ ci_result ci_solver::solve_indices(const std::vector<int>& k) const
                 }
             }
             for (int t = 0; t < d_p.max_iter; ++t) {
-                const ci_surrogate sur = surrogate(xlin);
+                // the beam start's surrogate depends on the scene only
+                const ci_surrogate sur = t == 0 && !have ? d_sur0 : surrogate(xlin);
                 std::vector<rvec> warm;
                 if (have)
                     warm.push_back(cur);
@@ -524,7 +526,7 @@ bool ci_solver::homotopy_qos(const rmat& At,
         for (int k = 1; k <= K; ++k) {
             for (int i = 0; i < m; ++i)
                 lk[i] = std::min(lam[i], r0[i] + (lam[i] - r0[i]) * double(k) / K);
-            const ci_surrogate sur = surrogate(to_complex(xt));
+            const ci_surrogate sur = k == 1 ? d_sur0 : surrogate(to_complex(xt));
             ++r.iterations;
             const ilp_result ilp = ilp_qos_heuristic(
                 sur.w, At, lk, d_c, { xt }, true, 0, 0, nullptr, nullptr, &keep);

@@ -285,6 +285,7 @@ private:
         d_rows; // per PSK index k: Atilde rows (2U x 2N) of all users for symbol k
     cmat d_KT;  // conj(B^H B), B = [g_T(theta_q)^*]
     cvec d_x0;  // radar-only start (target beam on the alphabet / ball)
+    ci_surrogate d_sur0; // the MM surrogate at d_x0: the first step of every snapshot
 
     rmat constraints(const std::vector<int>& k) const;
     cvec radar_start() const;
