@@ -56,6 +56,7 @@ ci_params ci_quality_params(ci_params p, int n_tx)
     // (tight: half the instances infeasible) the paths leave 0.58 dB and the 2000-node
     // core branch and bound in the LP-based path closes it (-0.07 dB, 9 ms/vector)
     p.method = ci_method::heuristic;
+    p.early_stop = false;
     p.homotopy = { 4, 8, 12 };
     p.search_nodes = n_tx <= 16 ? 2000 : 0;
     return p;
@@ -248,7 +249,8 @@ ci_result ci_solver::solve_indices(const std::vector<int>& k) const
                            double& vcur) {
             rvec nu;
             bool have_nu = false;
-            lp_basis lpb; // LP basis carried across the MM steps (same At)
+            bool rescued = false; // the first step needed the feasibility rescue
+            lp_basis lpb;         // LP basis carried across the MM steps (same At)
             auto accept_gap = [&r](double value, double bound) {
                 r.step_value = value;
                 r.lp_bound = bound;
@@ -324,6 +326,7 @@ ci_result ci_solver::solve_indices(const std::vector<int>& k) const
                 ++r.iterations;
                 r.optimal = r.optimal && ilp.optimal;
                 if (!ilp.feasible && !have && ilp.lp_feasible && onebit) {
+                    rescued = true;
                     // the heuristic found no feasible point although the LP has one:
                     // the max-min margin design decides feasibility (spec 3.5 step 1)
                     const ilp_result mm = maxmin(lam, false, sur.w, 0.0, {});
@@ -381,7 +384,7 @@ ci_result ci_solver::solve_indices(const std::vector<int>& k) const
                 vcur = vnew;
                 have = true;
                 r.trace.push_back(vnew);
-                if (small || same)
+                if (small || same || (d_p.early_stop && onebit && !exact && !rescued))
                     break;
                 xlin = xnew;
             }
@@ -683,6 +686,7 @@ ci_lut::ci_lut(int n_tx, int n_users, int M, long max_vectors)
 ci_params ci_lut::table_params(ci_params p)
 {
     if (p.method == ci_method::heuristic) {
+        p.early_stop = false;
         p.lp_every_step = true;
         p.lp_starts = std::max(p.lp_starts, 4);
     }

@@ -68,7 +68,8 @@ ci_params make_params(int psk_order,
                       bool thorough,
                       long first_nodes,
                       int lp_starts,
-                      std::vector<int> homotopy)
+                      std::vector<int> homotopy,
+                      bool early_stop)
 {
     ci_params p;
     p.psk_order = psk_order;
@@ -98,6 +99,7 @@ ci_params make_params(int psk_order,
     p.first_nodes = first_nodes;
     p.lp_starts = lp_starts;
     p.homotopy = homotopy;
+    p.early_stop = early_stop;
     p.validate();
     return p;
 }
@@ -142,9 +144,7 @@ py::dict ilp_dict(const ilp_result& r)
     py::arg("bnb_max_nodes") = 200000, py::arg("bnb_max_seconds") = 10.0,              \
     py::arg("feasible_start") = false, py::arg("lp_every_step") = false,               \
     py::arg("thorough") = false, py::arg("first_nodes") = 0, py::arg("lp_starts") = 0, \
-    py::arg("homotopy") = std::vector<int>                                             \
-    {                                                                                  \
-    }
+    py::arg("homotopy") = std::vector<int>(), py::arg("early_stop") = true
 } // namespace
 
 void bind_core_ci_solver(py::module& m)
@@ -268,7 +268,8 @@ chi_db, dac, adc, method, ...). set_channel(H) with H n_users x n_tx (y = H x + 
                          bool thorough,
                          long first_nodes,
                          int lp_starts,
-                         std::vector<int> homotopy) {
+                         std::vector<int> homotopy,
+                         bool early_stop) {
                  if (cnr_db.size() != clutter_deg.size())
                      throw_param("cnr_db",
                                  std::to_string(cnr_db.size()) + " values",
@@ -297,7 +298,8 @@ chi_db, dac, adc, method, ...). set_channel(H) with H n_users x n_tx (y = H x + 
                                  thorough,
                                  first_nodes,
                                  lp_starts,
-                                 homotopy));
+                                 homotopy,
+                                 early_stop));
              }),
              py::arg("n_tx"),
              py::arg("n_users"),
@@ -368,7 +370,8 @@ chi_db, dac, adc, method, ...). set_channel(H) with H n_users x n_tx (y = H x + 
            bool thorough,
            long first_nodes,
            int lp_starts,
-           std::vector<int> homotopy) {
+           std::vector<int> homotopy,
+           bool early_stop) {
             if (cnr_db.size() != clutter_deg.size())
                 throw_param("cnr_db",
                             std::to_string(cnr_db.size()) + " values",
@@ -398,7 +401,8 @@ chi_db, dac, adc, method, ...). set_channel(H) with H n_users x n_tx (y = H x + 
                             thorough,
                             first_nodes,
                             lp_starts,
-                            homotopy));
+                            homotopy,
+                            early_stop));
             S.set_channel(H);
             return result_dict(S.solve(s));
         },

@@ -204,6 +204,14 @@ struct ci_params {
     //! basin); its incumbent replaces the heuristic's when better (0: off)
     long first_nodes = 0;
     bool polish = true; //!< heuristic: QSCNR flip search after the MM loop
+    /*!
+     * heuristic (real time): stop MM after the first step when that step reached a
+     * feasible point without the feasibility rescue; the QSCNR polish still runs.
+     * Measured: later steps add 0.02 dB at N_T = 32 and 0.01 dB at N_T = 64 for 13%
+     * of the time, while on tight instances (which need the rescue, e.g. N_T = 16)
+     * they matter and still run. The quality and table settings turn it off.
+     */
+    bool early_stop = true;
     //! heuristic: roundings of LPs with every row tightened by 0.15 t lambda (t = 1..),
     //! extra starts on the first MM step (0: off)
     int lp_starts = 0;
