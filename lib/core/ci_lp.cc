@@ -54,8 +54,10 @@ struct bp {
     bp(double r_, double a_, int j_) : ratio(r_), a(a_), j(j_) {}
 };
 
-// Work arrays of lp_solve, kept per thread: the real-time precoder solves ~7 small
-// LPs per vector, and their ~20 allocations each were a measurable share of it.
+// Work arrays of lp_solve, kept in the lp_basis of a warm-started sequence (copies of
+// a basis share them, which is safe because a sequence runs on one thread): the
+// real-time precoder solves ~7 small LPs per vector, and their ~20 allocations each
+// were a measurable share of it. (A thread_local cost __tls_get_addr calls instead.)
 struct lp_work {
     std::vector<double> cost, l, u, val, d, ratio;
     std::vector<int> st, basis, flips;
@@ -63,7 +65,6 @@ struct lp_work {
     rvec rho, col, delta_rhs, alpha, xB;
     rmat Binv;
 };
-thread_local lp_work tl_lp_work;
 } // namespace
 
 lp_result lp_solve(const rvec& c,
@@ -86,7 +87,17 @@ lp_result lp_solve(const rvec& c,
 
     // Minimisation form: min -c^T z, rows A z - s = b, s >= 0 (slack columns n..n+m-1).
     const int N = n + m;
-    lp_work& W = tl_lp_work;
+    std::shared_ptr<lp_work> local_work;
+    lp_work* Wp;
+    if (warm) {
+        if (!warm->work)
+            warm->work = std::make_shared<lp_work>();
+        Wp = static_cast<lp_work*>(warm->work.get());
+    } else {
+        local_work = std::make_shared<lp_work>();
+        Wp = local_work.get();
+    }
+    lp_work& W = *Wp;
     std::vector<double>&cost = W.cost, &l = W.l, &u = W.u, &val = W.val;
     cost.assign(N, 0.0);
     l.resize(N);

@@ -65,6 +65,7 @@ struct lp_basis {
     rvec c;      //!< objective the reduced costs d belong to (re-priced when it changes)
     rvec rowabs; //!< sum_j |A_ij| max(|lo_j|, |hi_j|), cached per A (slack bounds)
     rmat AT;     //!< A^T, cached per A (pivot rows as column-major products)
+    std::shared_ptr<void> work; //!< lp_solve's work arrays, reused by later solves
 };
 
 lp_result lp_solve(const rvec& c,
