@@ -9,6 +9,9 @@
  * costs O(m (n + m)) per pivot and needs no LP library.
  */
 #include <gnuradio/isac/core/ci_solver.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -44,6 +47,45 @@ inline double select(bool c, double x, double y)
     bx = (bx & k) | (by & ~k);
     std::memcpy(&x, &bx, sizeof bx);
     return x;
+}
+
+// min over v[0..n) (no NaN in v)
+inline double min_ratio(const double* v, int n)
+{
+#ifdef __SSE2__
+    __m128d m0 = _mm_set1_pd(inf), m1 = m0;
+    int j = 0;
+    for (; j + 4 <= n; j += 4) {
+        m0 = _mm_min_pd(m0, _mm_loadu_pd(v + j));
+        m1 = _mm_min_pd(m1, _mm_loadu_pd(v + j + 2));
+    }
+    m0 = _mm_min_pd(m0, m1);
+    double mn = std::min(_mm_cvtsd_f64(m0), _mm_cvtsd_f64(_mm_unpackhi_pd(m0, m0)));
+#else
+    double mn = inf;
+    int j = 0;
+#endif
+    for (; j < n; ++j)
+        mn = std::min(mn, v[j]);
+    return mn;
+}
+
+// first index j >= from with v[j] == x, or -1
+inline int first_equal(const double* v, int n, double x, int from)
+{
+    int j = from;
+#ifdef __SSE2__
+    const __m128d xx = _mm_set1_pd(x);
+    for (; j + 2 <= n; j += 2) {
+        const int mask = _mm_movemask_pd(_mm_cmpeq_pd(_mm_loadu_pd(v + j), xx));
+        if (mask)
+            return j + ((mask & 1) ? 0 : 1);
+    }
+#endif
+    for (; j < n; ++j)
+        if (v[j] == x)
+            return j;
+    return -1;
 }
 
 struct bp {
@@ -306,18 +348,18 @@ lp_result lp_solve(const rvec& c,
         // breakpoints (about two bound flips per pivot): scans are cheaper than a heap
         // then, which takes over only for long walks.
         auto next_breakpoint = [&]() {
-            // one pass; a new minimum is rare after the first few columns, so the
-            // branch predicts well and the scan runs at about a column per cycle
+            // smallest ratio by a branch-free minimum (SSE2: two lanes, two
+            // accumulators), then the columns holding it; an equal ratio in a second
+            // column (rare) falls to the larger |alpha|, then the lower index
+            const double fr = min_ratio(ratio.data(), N);
             int best = -1;
-            double fr = inf, fa = -1.0;
-            for (int j = 0; j < N; ++j) {
-                const double r = ratio[j];
-                if (r <= fr && (r < fr || std::abs(alpha[j]) > fa)) {
-                    fr = r;
+            double fa = -1.0;
+            for (int j = first_equal(ratio.data(), N, fr, 0); j >= 0;
+                 j = first_equal(ratio.data(), N, fr, j + 1))
+                if (std::abs(alpha[j]) > fa) {
                     fa = std::abs(alpha[j]);
                     best = j;
                 }
-            }
             return best;
         };
         constexpr int max_scans = 6;
@@ -844,15 +886,25 @@ ilp_result ilp_qos_heuristic(const rvec& w,
         // kept: it is the one closest to feasibility.
         rvec lt = lambda;
         rvec xr = sign_vec(lp.z, w, c);
+        // At xr is updated by the coordinates a re-solve changes (a few of them)
+        // rather than recomputed: one product per round was 3% of the design
+        rvec Ax = At * xr, viol(m);
         for (int round = 0; round < 8; ++round) {
-            const rvec viol = (At * xr - lambda).cwiseMin(0.0);
+            viol = (Ax - lambda).cwiseMin(0.0);
             if (viol.minCoeff() >= -tol)
                 break;
             lt -= viol + viol.cwiseSign() * tol * 10;
             const lp_result lpt = lp_solve(w, At, lt, lo, hi, 0, &basis);
             if (lpt.status == lp_result::infeasible)
                 break;
-            xr = sign_vec(lpt.z, w, c);
+            for (int j = 0; j < n; ++j) { // xr = sign_vec(lpt.z, w, c)
+                const double s = lpt.z[j] != 0.0 ? lpt.z[j] : w[j];
+                const double v = s < 0 ? -c : c;
+                if (v != xr[j]) {
+                    Ax.noalias() += (v - xr[j]) * At.col(j);
+                    xr[j] = v;
+                }
+            }
         }
         if (keep)
             *keep = std::move(basis);
