@@ -77,7 +77,7 @@ CONFIGS = {
     "realtime": dict(),
     # the configuration the block builds lookup tables with (isac.core.ci_lut.table_params):
     # LP at every MM step plus 4 uniformly tightened LP roundings on the first step
-    "table": dict(lp_every_step=True, lp_starts=4),
+    "table": dict(lp_every_step=True, lp_starts=4, early_stop=False),
     # the real-time default plus the tightened-LP starts only
     "starts4": dict(lp_starts=4),
     # LP at every MM step only
@@ -86,7 +86,7 @@ CONFIGS = {
     "thorough": dict(thorough=True),
     # the block's solver="quality" (core::ci_quality_params): threshold homotopy paths, and
     # for N_T <= 16 a 2000-node core branch and bound in the LP-based path (see below)
-    "quality": dict(homotopy=[4, 8, 12]),
+    "quality": dict(homotopy=[4, 8, 12], early_stop=False),
     # thorough plus a 2000-node core branch and bound in every MM step (slow reference)
     "core_bnb": dict(thorough=True, search_nodes=2000),
     # a 2000-node warm branch and bound on the basin-deciding first step

@@ -173,7 +173,8 @@ class qa_ci_precoder(gr_unittest.TestCase):
     def test_003b_solver_presets_reach_the_core(self):
         # solver="exact" runs the branch and bound, solver="quality" the homotopy preset
         for solver, N, core_kw in (("exact", 6, dict(method="exact")),
-                                   ("quality", 16, dict(homotopy=[4, 8, 12], search_nodes=2000))):
+                                   ("quality", 16, dict(homotopy=[4, 8, 12], search_nodes=2000,
+                                                      early_stop=False))):
             U = 2
             H = rand_H(self.rng, U, N)
             k = self.rng.integers(0, M, (8, U))
