@@ -7,7 +7,7 @@
  * theta_0 = 10 deg, clutter -50/30 deg, SNR_R = 15 dB, CNR = 30 dB), U = 4,
  * 8-PSK, Gamma = 5 dB, SNR_C = E/sigma_C^2 = 5 dB, h_u ~ CN(0, I).
  *  - BM_ci_realtime/N_T/config: direct designs per second (config 0: real-time
- *    default, 1: LP at every MM step, 2: quality preset).
+ *    default, 1: the full MM loop with the LP at every step, 2: quality preset).
  *  - BM_ci_lut_build/N_T: one full table (8^4 = 4096 symbol vectors, 1024 solved).
  *  - BM_ci_lut_stream/N_T vs BM_memcpy_out/N_T: table lookup of a 4096-vector
  *    batch against a memcpy of the same output bytes.
@@ -23,8 +23,9 @@ using namespace gr::isac::core;
 namespace {
 constexpr int U = 4, M = 8, batch = 4096;
 
-// config: 0 the real-time default, 1 with lp_every_step, 2 the quality preset
-// (solver="quality"), 3 the configuration the block builds its lookup tables with
+// config: 0 the real-time default, 1 the full MM loop with the LP in every step, 2 the
+// quality preset (solver="quality"), 3 the configuration the block builds its lookup
+// tables with
 ci_solver make_solver(int N, unsigned seed = 1, int config = 0)
 {
     radar_scene sc(N,
@@ -38,6 +39,7 @@ ci_solver make_solver(int N, unsigned seed = 1, int config = 0)
     p.noise_var = std::pow(10, -0.5);
     p.gamma = std::pow(10, 0.5);
     p.lp_every_step = config == 1;
+    p.early_stop = config != 1; // config 1: the full MM loop with the LP in every step
     if (config == 2)
         p = ci_quality_params(p, N);
     if (config == 3)
@@ -131,8 +133,8 @@ void BM_memcpy_out(benchmark::State& st)
 }
 } // namespace
 
-// second argument: 0 the real-time default, 1 with lp_every_step (the LP relaxation
-// re-solved at every MM step), 2 the quality preset (threshold homotopy paths)
+// second argument: 0 the real-time default, 1 the full MM loop with the LP relaxation
+// re-solved at every step (no early stop), 2 the quality preset (threshold homotopy)
 BENCHMARK(BM_ci_realtime)
     ->ArgNames({ "N_T", "config" })
     ->ArgsProduct({ { 16, 32, 64, 128 }, { 0, 1, 2 } })
