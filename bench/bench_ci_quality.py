@@ -72,6 +72,7 @@ def exact_mm(S, H, k, time_limit, max_iter=10, tol=1e-4):
     return qcur, timed_out
 
 
+# every configuration but "realtime" runs MM to convergence (early_stop=False)
 CONFIGS = {
     # the block's real-time default (LP on the first MM step, Lagrangian starts later)
     "realtime": dict(),
@@ -79,22 +80,24 @@ CONFIGS = {
     # LP at every MM step plus 4 uniformly tightened LP roundings on the first step
     "table": dict(lp_every_step=True, lp_starts=4, early_stop=False),
     # the real-time default plus the tightened-LP starts only
-    "starts4": dict(lp_starts=4),
-    # LP at every MM step only
-    "lpstep": dict(lp_every_step=True),
+    "starts4": dict(lp_starts=4, early_stop=False),
+    # the real-time heuristic without the early stop (MM to convergence)
+    "full": dict(early_stop=False),
+    # LP at every MM step, MM to convergence
+    "lpstep": dict(lp_every_step=True, early_stop=False),
     # BnB-seeded first step and restart on stall (isac.core thorough=True)
-    "thorough": dict(thorough=True),
+    "thorough": dict(thorough=True, early_stop=False),
     # the block's solver="quality" (core::ci_quality_params): threshold homotopy paths, and
     # for N_T <= 16 a 2000-node core branch and bound in the LP-based path (see below)
     "quality": dict(homotopy=[4, 8, 12], early_stop=False),
     # thorough plus a 2000-node core branch and bound in every MM step (slow reference)
-    "core_bnb": dict(thorough=True, search_nodes=2000),
+    "core_bnb": dict(thorough=True, search_nodes=2000, early_stop=False),
     # a 2000-node warm branch and bound on the basin-deciding first step
-    "first2000": dict(first_nodes=2000),
+    "first2000": dict(first_nodes=2000, early_stop=False),
     # a 200-node core branch and bound in every MM step
-    "core200": dict(search_nodes=200),
+    "core200": dict(search_nodes=200, early_stop=False),
     # table settings plus thorough
-    "table_thorough": dict(lp_every_step=True, lp_starts=4, thorough=True),
+    "table_thorough": dict(lp_every_step=True, lp_starts=4, thorough=True, early_stop=False),
 }
 
 
