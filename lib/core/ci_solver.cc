@@ -227,13 +227,19 @@ ci_result ci_solver::solve_indices(const std::vector<int>& k) const
                                     warm);
         return ilp_maxmin_heuristic(At, off, d_c, radar, w, rhs, warm);
     };
-    auto accept_gap = [&](double value, double bound) {
-        r.step_value = value;
-        r.lp_bound = bound;
+    // value and bound of the last ILP's own objective; offset: the surrogate constant
+    // that turns them into QSCNR units (step_value, lp_bound). The gap is relative to
+    // the ILP's LP bound: in QSCNR units a first step from the infeasible beam has a
+    // large negative constant and a bound near zero, where a ratio means nothing.
+    auto set_gap = [](ci_result& r, double value, double bound, double offset) {
+        r.step_value = value + offset;
+        r.lp_bound = bound + offset;
+        r.ilp_bound = bound;
         r.gap = std::isfinite(bound) && bound != 0
                     ? std::max(0.0, (bound - value) / std::abs(bound))
                     : 0.0;
     };
+    auto accept_gap = [&](double value, double bound) { set_gap(r, value, bound, 0.0); };
 
     rvec cur;
     bool have = false;
@@ -251,13 +257,10 @@ ci_result ci_solver::solve_indices(const std::vector<int>& k) const
             bool have_nu = false;
             bool rescued = false; // the first step needed the feasibility rescue
             lp_basis lpb;         // LP basis carried across the MM steps (same At)
-            auto accept_gap = [&r](double value, double bound) {
-                r.step_value = value;
-                r.lp_bound = bound;
-                r.gap = std::isfinite(bound) && bound != 0
-                            ? std::max(0.0, (bound - value) / std::abs(bound))
-                            : 0.0;
-            };
+            auto accept_gap =
+                [&r, &set_gap](double value, double bound, double offset = 0.0) {
+                    set_gap(r, value, bound, offset);
+                };
             cvec xlin = d_x0;
             if (d_p.feasible_start && onebit) {
                 // spec 3.5 step 1: start from the max-min margin design when it meets
@@ -375,7 +378,7 @@ ci_result ci_solver::solve_indices(const std::vector<int>& k) const
                 if (have &&
                     vnew < vcur) // numerical noise only: keep the monotone iterate
                     break;
-                accept_gap(ilp.objective + sur.const2, ilp.lp_bound + sur.const2);
+                accept_gap(ilp.objective, ilp.lp_bound, sur.const2);
                 const bool small = have && vnew - vcur <= d_p.tol * vcur;
                 const bool same =
                     onebit &&
@@ -582,15 +585,17 @@ bool ci_solver::homotopy_qos(const rmat& At,
     r.trace = std::move(best_trace);
     // certified gap of the returned x on its own MM problem (surrogate at x) to the LP
     const ci_surrogate sur = surrogate(to_complex(cur));
-    r.step_value = sur.w.dot(cur) + sur.const2;
+    const double value = sur.w.dot(cur);
     const rvec lo = rvec::Constant(n, -d_c), hi = rvec::Constant(n, d_c);
     const lp_result lp = lp_solve(sur.w, At, lam, lo, hi);
     double bound = lagrangian_bound(sur.w, At, lam, lo, hi, lp.dual);
     if (lp.status == lp_result::optimal)
         bound = std::min(bound, lp.value);
+    r.step_value = value + sur.const2;
     r.lp_bound = bound + sur.const2;
-    r.gap = std::isfinite(r.lp_bound) && r.lp_bound != 0
-                ? std::max(0.0, (r.lp_bound - r.step_value) / std::abs(r.lp_bound))
+    r.ilp_bound = bound;
+    r.gap = std::isfinite(bound) && bound != 0
+                ? std::max(0.0, (bound - value) / std::abs(bound))
                 : 0.0;
     return true;
 }

@@ -118,6 +118,7 @@ py::dict result_dict(const ci_result& r)
     d["step_value"] = r.step_value;
     d["lp_bound"] = r.lp_bound;
     d["gap"] = r.gap;
+    d["ilp_bound"] = r.ilp_bound;
     d["trace"] = r.trace;
     return d;
 }

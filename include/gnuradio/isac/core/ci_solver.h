@@ -252,7 +252,9 @@ struct ci_result {
     bool optimal = false;  //!< every ILP proven optimal (exact method)
     double step_value = 0; //!< last ILP: surrogate QSCNR (QoS) / min margin (QoD)
     double lp_bound = 0;   //!< last ILP: LP upper bound in the same units
-    double gap = 0;        //!< (lp_bound - step_value)/|lp_bound|, certified
+    double ilp_bound = 0;  //!< last ILP: LP bound of its own objective (wtilde^T xtilde)
+    //! certified relative gap of the last ILP: (lp_bound - step_value)/|ilp_bound|
+    double gap = 0;
     std::vector<double>
         trace; //!< QSCNR (QoS) or min margin (QoD) per accepted MM iterate
 };
