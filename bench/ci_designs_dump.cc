@@ -8,12 +8,10 @@
  * so two builds can be compared bit for bit (cmp). Instances: real-time default at
  * N_T = 16, 32, 64, 128 (100 each), LP at every step, homotopy {4, 8, 12}, quality
  * preset and table settings at N_T = 32 (20 each), exact branch and bound at N_T = 6,
- * U = 2 (10); the optional argument multiplies every count. Not a benchmark (not
- * globbed as bench_*); build it against a build tree by hand:
- *   g++ -O2 -std=c++17 -Iinclude -isystem /usr/include/eigen3 bench/ci_designs_dump.cc \
- *       -o /tmp/ci_designs_dump -Lbuild/lib -lgnuradio-isac-core
- * -Wl,-rpath,$PWD/build/lib /tmp/ci_designs_dump 10 > after.txt   # (LD_LIBRARY_PATH=<old
- * build>/lib ... > before.txt) cmp before.txt after.txt
+ * U = 2 (10); the optional argument multiplies every count. Not a benchmark; built
+ * as build/bench/ci_designs_dump. Compare two builds of the core library:
+ *   LD_LIBRARY_PATH=<old build>/lib build/bench/ci_designs_dump 10 > before.txt
+ *   build/bench/ci_designs_dump 10 > after.txt && cmp before.txt after.txt
  */
 #include <gnuradio/isac/core/ci_solver.h>
 #include <cmath>
@@ -76,7 +74,7 @@ int main(int argc, char** argv)
     ci_params h = p;
     h.homotopy = { 4, 8, 12 };
     run("homotopy", 32, 4, h, 20 * reps, 8);
-    run("quality", 32, 4, ci_quality_params(p), 20 * reps, 9);
+    run("quality", 32, 4, ci_quality_params(p, 32), 20 * reps, 9);
     run("table", 32, 4, ci_lut::table_params(p), 20 * reps, 10);
     ci_params e = p;
     e.method = ci_method::exact;
