@@ -60,7 +60,9 @@ public:
      * \param dac         "1bit" or "inf"
      * \param solver      "realtime" (heuristic), "quality" (heuristic on threshold
      *                    homotopy paths, ~10x slower), "exact" (branch and bound) or "lut"
-     * \param max_iter    MM iterations per snapshot, >= 1
+     * \param max_iter    MM iterations per snapshot, >= 1 (the real-time solver stops
+     *                    after the first step unless that step needed the feasibility
+     *                    rescue; the other solvers run to convergence or max_iter)
      * \param stats_interval vectors between two stats messages, >= 1
      */
     static sptr make(int n_tx,
