@@ -169,6 +169,16 @@ class qa_ci_precoder(gr_unittest.TestCase):
         for i in range(len(k)):
             ref = np.asarray(S.solve_indices(k[i].tolist())["x"])
             np.testing.assert_allclose(y[i], ref, atol=1e-6)
+        # the symbol-taking entry points (solve runs without the GIL, ci_design forwards
+        # its keywords to ci_solver) snap to the same PSK indices
+        for i in range(3):
+            np.testing.assert_array_equal(np.asarray(S.solve(syms[i])["x"]),
+                                          np.asarray(S.solve_indices(k[i].tolist())["x"]))
+            d = isac.core.ci_design(H.astype(np.complex64).astype(np.complex128), syms[i],
+                                    psk_order=M, power=E, noise_var=SIGMA2, gamma_db=0.0,
+                                    n_rx=128, **RADAR)
+            np.testing.assert_array_equal(np.asarray(d["x"]),
+                                          np.asarray(S.solve_indices(k[i].tolist())["x"]))
 
     def test_003b_solver_presets_reach_the_core(self):
         # solver="exact" runs the branch and bound, solver="quality" the homotopy preset

@@ -313,9 +313,16 @@ chi_db, dac, adc, method, ...). set_channel(H) with H n_users x n_tx (y = H x + 
         .def("set_channel", &ci_solver::set_channel, py::arg("H"))
         .def(
             "solve",
-            [](const ci_solver& s, const cvec& sym) { return result_dict(s.solve(sym)); },
-            py::arg("s"),
-            py::call_guard<py::gil_scoped_release>())
+            [](const ci_solver& s, const cvec& sym) {
+                // the design runs without the GIL; the result dict needs it back
+                ci_result r;
+                {
+                    py::gil_scoped_release nogil;
+                    r = s.solve(sym);
+                }
+                return result_dict(r);
+            },
+            py::arg("s"))
         .def(
             "solve_indices",
             [](const ci_solver& s, const std::vector<int>& k) {
@@ -341,80 +348,17 @@ chi_db, dac, adc, method, ...). set_channel(H) with H n_users x n_tx (y = H x + 
         .def_property_readonly("n_tx", &ci_solver::n_tx)
         .def_property_readonly("n_users", &ci_solver::n_users);
 
+    // ci_design forwards its keywords to the ci_solver constructor above, so the
+    // parameter list (names, defaults, validation) exists once
     m.def(
         "ci_design",
-        [](const cmat& H,
-           const cvec& s,
-           int n_rx,
-           double target_deg,
-           std::vector<double> clutter_deg,
-           double snr_r_db,
-           std::vector<double> cnr_db,
-           int psk_order,
-           double power,
-           double noise_var,
-           double gamma_db,
-           const std::string& mode,
-           double chi_db,
-           const std::string& dac,
-           const std::string& adc,
-           const std::string& method,
-           int max_iter,
-           double tol,
-           long search_nodes,
-           int core_size,
-           bool polish,
-           long bnb_max_nodes,
-           double bnb_max_seconds,
-           bool feasible_start,
-           bool lp_every_step,
-           bool thorough,
-           long first_nodes,
-           int lp_starts,
-           std::vector<int> homotopy,
-           bool early_stop) {
-            if (cnr_db.size() != clutter_deg.size())
-                throw_param("cnr_db",
-                            std::to_string(cnr_db.size()) + " values",
-                            "one per clutter_deg entry");
-            ci_solver S(
-                make_scene(
-                    int(H.cols()), n_rx, target_deg, clutter_deg, snr_r_db, cnr_db),
-                int(H.rows()),
-                make_params(psk_order,
-                            power,
-                            noise_var,
-                            gamma_db,
-                            mode,
-                            chi_db,
-                            dac,
-                            adc,
-                            method,
-                            max_iter,
-                            tol,
-                            search_nodes,
-                            core_size,
-                            polish,
-                            bnb_max_nodes,
-                            bnb_max_seconds,
-                            feasible_start,
-                            lp_every_step,
-                            thorough,
-                            first_nodes,
-                            lp_starts,
-                            homotopy,
-                            early_stop));
-            S.set_channel(H);
-            return result_dict(S.solve(s));
+        [](const cmat& H, const cvec& s, py::kwargs kw) {
+            py::object S = py::type::of<ci_solver>()(int(H.cols()), int(H.rows()), **kw);
+            S.attr("set_channel")(H);
+            return S.attr("solve")(s);
         },
         py::arg("H"),
         py::arg("s"),
-        py::arg("n_rx") = 128,
-        py::arg("target_deg") = 10.0,
-        py::arg("clutter_deg") = std::vector<double>{ -50.0, 30.0 },
-        py::arg("snr_r_db") = 15.0,
-        py::arg("cnr_db") = std::vector<double>{ 30.0, 30.0 },
-        CI_PARAM_ARGS,
         R"doc(Per-snapshot CI precoder design for studies: (H, s, parameters) ->
 dict(x, u, qscnr, margins, lambda, iterations, feasible, optimal, step_value,
 lp_bound, gap, trace). H is n_users x n_tx (y = H x + n), s the users' symbols
