@@ -7,9 +7,10 @@
 #ifndef INCLUDED_ISAC_NULLSPACE_PRECODER_IMPL_H
 #define INCLUDED_ISAC_NULLSPACE_PRECODER_IMPL_H
 
+#include "block_utils.h"
 #include <gnuradio/isac/nullspace_precoder.h>
-#include <atomic>
 #include <condition_variable>
+#include <atomic>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -56,10 +57,15 @@ private:
     std::shared_ptr<const prepared> d_active;
     // ok designs waiting for their frame boundary (and offset), oldest first
     std::deque<std::shared_ptr<const prepared>> d_waiting;
-    std::atomic<uint64_t> d_nonfinite{ 0 };
+    std::atomic<uint64_t> d_nonfinite{ 0 }, d_dropped{ 0 };
+    std::atomic<bool> d_cancel{ false }; // set by the destructor: ends a running design
+    double d_waiting_bytes = 0;
+    bool d_wait_logged = false;
+    input_end_grace d_end_grace;
     std::vector<gr_complex> d_clean_s, d_clean_b;
 
     void worker();
+    static double bytes_of(const prepared& p);
     void request_locked(uint64_t offset);
     void handle_csi(const pmt::pmt_t& msg);
     static pmt::pmt_t stats_dict(const prepared& p);
@@ -78,6 +84,8 @@ public:
     core::sdisac_design design() const override;
     core::sdisac_design last_design() const override;
     uint64_t nonfinite_count() const override { return d_nonfinite.load(); }
+    uint64_t dropped_design_count() const override { return d_dropped.load(); }
+    bool start() override;
 
     void set_power(double power) override;
     void set_sinr_db(double sinr_db) override;

@@ -232,6 +232,10 @@ mm_result mm_linesearch(const bp_problem& p, const cmat& B0, const mm_options& o
     res.cost_history.push_back(f);
     res.norm_history.push_back(res.B.squaredNorm());
     for (int it = 0; it < opt.max_iter; ++it) {
+        if (opt.cancel()) {
+            res.cancelled = true;
+            break;
+        }
         // Majoriser weights Lambda_m = delta_m/||c_m|| (term dropped when c_m = 0).
         rvec w(M);
         for (Eigen::Index m = 0; m < M; ++m) {

@@ -129,6 +129,10 @@ rcg_result rcg_isl(const isl_problem& p, const cmat& B0, const rcg_options& opt)
     cmat rg_prev = rg;
     int small = 0; // consecutive steps with a relative decrease below rel_tol
     for (int it = 0; it < opt.max_iter; ++it) {
+        if (opt.cancel()) {
+            res.cancelled = true;
+            break;
+        }
         if (rg.norm() <= opt.grad_tol * g0 || !(g0 > 0)) {
             res.converged = true;
             break;
@@ -143,7 +147,11 @@ rcg_result rcg_isl(const isl_problem& p, const cmat& B0, const rcg_options& opt)
         cmat Bn;
         double fn = f;
         bool accepted = false;
-        for (int j = 0; j < 60; ++j) {
+        for (int j = 0; j < 60 && !res.cancelled; ++j) {
+            if (j > 0 && opt.cancel()) {
+                res.cancelled = true;
+                break;
+            }
             Bn = retract(res.B + a * D);
             fn = isl_cost(p, Bn);
             if (fn <= f + 1e-4 * a * slope) {
@@ -152,6 +160,8 @@ rcg_result rcg_isl(const isl_problem& p, const cmat& B0, const rcg_options& opt)
             }
             a *= 0.5;
         }
+        if (res.cancelled)
+            break;
         if (!accepted) { // no decrease representable: a stationary point to rounding
             res.converged = true;
             break;

@@ -269,7 +269,12 @@ sdisac_design design_sdisac(const cmat& H, const sdisac_params& prm)
         mm_options o;
         o.tol = prm.tol;
         o.max_iter = prm.max_iter;
+        o.cancel = prm.cancel;
         mm_result r = mm_linesearch(p, random_start(nbc, L, prm.seed), o);
+        if (r.cancelled) {
+            msg << "design cancelled";
+            return finish();
+        }
         d.B = r.B;
         d.cost = r.cost;
         d.matching_cost = r.matching_cost;
@@ -295,7 +300,12 @@ sdisac_design design_sdisac(const cmat& H, const sdisac_params& prm)
         rcg_options o;
         o.rel_tol = prm.tol;
         o.max_iter = prm.max_iter > 0 ? std::max(prm.max_iter, 1) : 0;
+        o.cancel = prm.cancel;
         rcg_result r = rcg_isl(p, random_start(nbc, L, prm.seed), o);
+        if (r.cancelled) {
+            msg << "design cancelled";
+            return finish();
+        }
         d.B = r.B;
         d.cost = r.cost;
         d.iterations = r.iterations;

@@ -23,6 +23,7 @@
 #ifndef INCLUDED_ISAC_CORE_BEAMPATTERN_H
 #define INCLUDED_ISAC_CORE_BEAMPATTERN_H
 
+#include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/types.h>
 #include <cstdint>
 #include <vector>
@@ -46,6 +47,7 @@ struct bp_problem {
 struct mm_options {
     double tol = 1e-6;  //!< stop when |f_{t+1} - f_t| <= tol f_t
     int max_iter = 200;
+    cancel_check cancel; //!< polled every iteration: stop with the current iterate
 };
 
 struct mm_result {
@@ -54,6 +56,7 @@ struct mm_result {
     double matching_cost = 0;         //!< final g(B)
     int iterations = 0;
     bool converged = false;
+    bool cancelled = false;
     std::vector<double> cost_history; //!< objective at B_0, B_1, ...
     std::vector<double> norm_history; //!< ||B_t||_F^2 at B_0, B_1, ...
 };

@@ -17,6 +17,7 @@
 #ifndef INCLUDED_ISAC_CORE_ISL_H
 #define INCLUDED_ISAC_CORE_ISL_H
 
+#include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/types.h>
 #include <vector>
 
@@ -60,6 +61,7 @@ struct rcg_options {
     double grad_tol = 1e-6; //!< stop when ||rgrad|| <= grad_tol ||rgrad_0||
     double rel_tol = 1e-6;  //!< stop after 3 consecutive steps with relative decrease < rel_tol
     int max_iter = 500;
+    cancel_check cancel; //!< polled every iteration and line-search step
 };
 
 struct rcg_result {
@@ -67,6 +69,7 @@ struct rcg_result {
     double cost = 0;
     int iterations = 0;
     bool converged = false;
+    bool cancelled = false;
     std::vector<double> cost_history; //!< r(B_0), r(B_1), ... (non-increasing)
 };
 
