@@ -88,8 +88,9 @@ def _(t):
 
 
 @case("one_bit_quantizer", "NaN/Inf samples", "NaN, +-Inf, -0.0 components in the stream",
-      "NaN -> +a (like 0), +-Inf -> +-a: output stays in the alphabet; NaNs counted by "
-      "`nan_count()` and posted on `stats` as {nan_count, items}")
+      "'dac': NaN -> +a (like 0), +-Inf -> +-a, the output stays in the alphabet; 'adc': NaN "
+      "stays NaN (no sign: the receive filter discards and counts the snapshot), +-Inf -> +-1; "
+      "NaNs counted by `nan_count()` and posted on `stats` as {nan_count, items}")
 def _(t):
     x = np.array([[complex(np.nan, -np.inf), complex(np.inf, np.nan), complex(-0.0, -1.0),
                    complex(np.nan, np.nan)]], np.complex64)
@@ -101,8 +102,14 @@ def _(t):
     tb.connect(src, q, snk)
     tb.msg_connect(q, "stats", dbg, "store")
     tb.run()
-    np.testing.assert_array_equal(np.array(snk.data()), [1 - 1j, 1 + 1j, 1 - 1j, 1 + 1j])
+    nan = np.nan
+    np.testing.assert_array_equal(np.array(snk.data()),
+                                  [complex(nan, -1), complex(1, nan), 1 - 1j, complex(nan, nan)])
     t.assertEqual(q.nan_count(), 4)
+    qd = isac.one_bit_quantizer(4, "dac", 1.0)
+    y = run_vectors(qd, x, 4)
+    np.testing.assert_allclose(y, np.sqrt(1 / 8) * np.array([[1 - 1j, 1 + 1j, 1 - 1j, 1 + 1j]]),
+                               rtol=1e-6)
     t.assertEqual(dbg.num_messages(), 1)
     m = dbg.get_message(0)
     t.assertEqual(pmt.to_uint64(pmt.dict_ref(m, pmt.intern("nan_count"), pmt.PMT_NIL)), 4)
