@@ -102,11 +102,14 @@ nullspace_precoder::sptr nullspace_precoder::make(int n_tx,
     return gnuradio::make_block_sptr<nullspace_precoder_impl>(n_tx, n_users, p);
 }
 
-nullspace_precoder_impl::nullspace_precoder_impl(int n_tx, int n_users, const core::sdisac_params& prm)
+nullspace_precoder_impl::nullspace_precoder_impl(int n_tx,
+                                                 int n_users,
+                                                 const core::sdisac_params& prm)
     : gr::sync_block(
           "nullspace_precoder",
           prm.sensing == "external"
-              ? gr::io_signature::make2(2, 2, sizeof(gr_complex) * n_users, sizeof(gr_complex) * n_tx)
+              ? gr::io_signature::make2(
+                    2, 2, sizeof(gr_complex) * n_users, sizeof(gr_complex) * n_tx)
               : gr::io_signature::make(1, 1, sizeof(gr_complex) * n_users),
           gr::io_signature::make(1, 1, sizeof(gr_complex) * n_tx)),
       d_n_tx(n_tx),
@@ -115,10 +118,12 @@ nullspace_precoder_impl::nullspace_precoder_impl(int n_tx, int n_users, const co
       d_external(prm.sensing == "external"),
       d_stats_port(pmt::mp("stats")),
       d_csi_port(pmt::mp("csi")),
+      d_channel_port(pmt::mp("channel")),
       d_tag_key(pmt::mp("isac_design")),
       d_params(prm)
 {
     message_port_register_out(d_stats_port);
+    message_port_register_out(d_channel_port);
     message_port_register_in(d_csi_port);
     set_msg_handler(d_csi_port, [this](const pmt::pmt_t& m) { handle_csi(m); });
     d_worker = std::thread([this] { worker(); });
@@ -269,6 +274,7 @@ void nullspace_precoder_impl::handle_csi(const pmt::pmt_t& msg)
         d_logger->warn("ignoring csi message: {}", why);
         return;
     }
+    announce(u.has_offset ? u.offset : 0, u.epoch);
     std::lock_guard<std::mutex> lock(d_mutex);
     // A repeated, unchanged channel (e.g. a periodic strobe) is not a change:
     // no redesign, no new design id.
@@ -279,6 +285,16 @@ void nullspace_precoder_impl::handle_csi(const pmt::pmt_t& msg)
     request_locked(u.has_offset ? u.offset : 0);
 }
 
+void nullspace_precoder_impl::announce(uint64_t offset, uint64_t epoch)
+{
+    // "this precoder accepted a channel": csi_gate opens on it, never on a raw csi
+    pmt::pmt_t d = pmt::make_dict();
+    d = pmt::dict_add(d, pmt::mp("accepted"), pmt::PMT_T);
+    d = pmt::dict_add(d, pmt::mp("offset"), pmt::from_uint64(offset));
+    d = pmt::dict_add(d, pmt::mp("epoch"), pmt::from_uint64(epoch));
+    message_port_pub(d_channel_port, d);
+}
+
 void nullspace_precoder_impl::set_channel(const Eigen::MatrixXcd& H)
 {
     if (H.rows() != d_n_users || H.cols() != d_n_tx)
@@ -287,10 +303,13 @@ void nullspace_precoder_impl::set_channel(const Eigen::MatrixXcd& H)
                               " (n_users x n_tx)");
     if (!H.allFinite())
         core::throw_param("H", "non-finite entries", "finite entries");
-    std::lock_guard<std::mutex> lock(d_mutex);
-    d_H = H;
-    d_have_channel = true;
-    request_locked(0);
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        d_H = H;
+        d_have_channel = true;
+        request_locked(0);
+    }
+    announce(0, 0);
 }
 
 bool nullspace_precoder_impl::wait_design(double timeout_s)

@@ -35,7 +35,7 @@ private:
     const int d_n_tx, d_n_users;
     const uint64_t d_L; // frame_len: fixed for the block's life
     const bool d_external;
-    const pmt::pmt_t d_stats_port, d_csi_port, d_tag_key;
+    const pmt::pmt_t d_stats_port, d_csi_port, d_channel_port, d_tag_key;
 
     mutable std::mutex d_mutex; // guards everything below up to d_worker
     std::condition_variable d_cv_work, d_cv_idle;
@@ -68,6 +68,7 @@ private:
     static double bytes_of(const prepared& p);
     void request_locked(uint64_t offset);
     void handle_csi(const pmt::pmt_t& msg);
+    void announce(uint64_t offset, uint64_t epoch);
     static pmt::pmt_t stats_dict(const prepared& p);
     void publish_and_log(const prepared& p);
 

@@ -42,7 +42,9 @@ namespace isac {
  * first item produced. Designs waiting for a later offset are bounded by the
  * module's queue limit (oldest dropped and counted). On start() after a stop()
  * the item count restarts at 0: waiting designs switch at the next frame
- * boundary. Destroying the block cancels a design in progress. Every finished
+ * boundary. Destroying the block cancels a design in progress. Every accepted
+ * channel is announced on the "channel" port ({"accepted": #t, "offset",
+ * "epoch"}; csi_gate opens on it). Every finished
  * design is reported on the "stats" port as a dict (design_id, ok, message,
  * design_time_s, iterations, cost, pslr_db, isl_db, comm_power, split,
  * leakage, rank, sensing_rank, ...). An infeasible design is logged and
