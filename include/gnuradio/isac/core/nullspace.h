@@ -69,6 +69,9 @@ struct sdisac_params {
     array_convention steering = array_convention::seed003();
     //! Polled by the MM/ISL iterations: a cancelled design returns ok = false.
     cancel_check cancel;
+    //! Work budget of the MM/ISL iterations: at its end the design keeps the
+    //! current iterate (ok, with a note in message). 0: none.
+    double max_seconds = 0;
 
     //! Throws param_error naming the first bad field (n_tx, n_users: sizes of H).
     void validate(int n_tx, int n_users) const;
