@@ -477,6 +477,26 @@ class qa_system_conventions(gr_unittest.TestCase):
             self.assertIn("sign", str(cm.exception))
             self.assertIn("docs/conventions.md", str(cm.exception))
 
+    def test_510_reverse_elements(self):
+        # a transmit array wired in reverse: the probe with reverse_elements on
+        # the reversed stream shows the physical pattern, i.e. the one of x
+        rng = np.random.default_rng(SEED + 510)
+        x = (rng.standard_normal((64, 6)) + 1j * rng.standard_normal((64, 6))).astype(np.complex64)
+        tb = gr.top_block()
+        p0 = isac.beampattern_probe(6, 64, -90.0, 90.0, 1.0, False, False)
+        p1 = isac.beampattern_probe(6, 64, -90.0, 90.0, 1.0, True, False)
+        s0, s1 = blocks.vector_sink_f(p0.n_grid()), blocks.vector_sink_f(p1.n_grid())
+        tb.connect(vsrc(x), p0, s0)
+        tb.connect(vsrc(x[:, ::-1]), p1, s1)
+        tb.run()
+        np.testing.assert_allclose(np.array(s1.data()), np.array(s0.data()), rtol=1e-4)
+        # a calibration estimated for the other element order is refused
+        fix = isac.array_phase_corrector(4, [], True)
+        fix._handle(isac.make_cal_message([0.0, 0.1, 0.2, 0.3], False))
+        self.assertEqual(fix.updates(), 0)
+        fix._handle(isac.make_cal_message([0.0, 0.1, 0.2, 0.3], True))
+        self.assertEqual(fix.updates(), 1)
+
 
 if __name__ == "__main__":
     gr_unittest.run(qa_system_conventions)
