@@ -30,7 +30,7 @@ import grc_layout  # noqa: E402
 
 # GUI windows open at this size (GRC's default, about 550 x 370, hides the plots
 # behind scroll bars); a larger size the user saved is kept
-GUI_SIZE = (1360, 880)
+GUI_SIZE = (1360, 960)
 
 
 class Graph:
@@ -46,9 +46,8 @@ class Graph:
             "states": {"coordinate": [8, 8], "rotation": 0, "state": "enabled"},
         }
         if gui:
-            self.snippet("window_size", "main_after_init",
-                         "# open large enough to show every plot and control\n"
-                         "self.resize(max(self.width(), %d), max(self.height(), %d))\n" % GUI_SIZE)
+            self.fixed_rows = []  # grid rows of controls and numbers: no stretch
+            self.snippet("window_size", "main_after_init", "")  # code: doc()
 
     def add(self, bname, bid, /, **params):
         self.blocks.append({"name": bname, "id": bid,
@@ -84,7 +83,16 @@ class Graph:
     def conn(self, a, ap, b, bp):
         self.conns.append([a, str(ap), b, str(bp)])
 
+    def _window_code(self):
+        return ("# open large enough to show every plot and control; the rows of controls\n"
+                "# and numbers keep their natural height, the plots take the rest\n"
+                "self.resize(max(self.width(), %d), max(self.height(), %d))\n" % GUI_SIZE +
+                "for _r in %r:\n    self.top_grid_layout.setRowStretch(_r, 0)\n" % (self.fixed_rows,))
+
     def doc(self):
+        for b in self.blocks:  # the window snippet knows the final fixed rows
+            if b["id"] == "snippet" and b["name"] == "window_size":
+                b["parameters"]["code"] = self._window_code()
         return {"options": self.options, "blocks": self.blocks, "connections": self.conns,
                 "metadata": {"file_format": 1, "grc_version": "3.10.5.1"}}
 
@@ -177,9 +185,9 @@ def vsink(g, name, vlen=1, t="complex"):
 COLORS = ['"blue"', '"red"', '"dark green"', '"magenta"']
 
 
-def constellation(g, name, n, hint, title="Received y_u per user"):
-    p = dict(type="complex", name='"%s"' % title, size=256, nconnections=n, autoscale="False", xmin=-1.5,
-             xmax=1.5, ymin=-1.5, ymax=1.5, update_time=0.2, gui_hint=hint, legend="True", grid="True",
+def constellation(g, name, n, hint, lim, title="Received y_u per user", legend=True):
+    p = dict(type="complex", name='"%s"' % title, size=256, nconnections=n, autoscale="False", xmin=-lim,
+             xmax=lim, ymin=-lim, ymax=lim, update_time=0.2, gui_hint=hint, legend=legend, grid="True",
              axislabels="True")
     for u in range(n):
         p.update({"label%d" % (u + 1): '"user %d"' % u, "color%d" % (u + 1): COLORS[u % 4],
@@ -191,11 +199,11 @@ def constellation(g, name, n, hint, title="Received y_u per user"):
 def statistic_plot(g, name, stat, srate, hint, size=1024):
     """|z|/kappa with the threshold 1 drawn as a second trace; stream tags off."""
     g.add(name + "_thr", "analog_const_source_x", type="float", const=1.0)
-    g.add(name, "qtgui_time_sink_x", type="float", name='"Detection statistic |z|/kappa (>= 1: detection)"',
+    g.add(name, "qtgui_time_sink_x", type="float", name='"Detection statistic |z|/kappa"',
           ylabel='"|z|/kappa"', yunit='""', size=size, srate=srate, autoscale="False", ymin=0, ymax=4,
           nconnections=2, update_time=0.2, gui_hint=hint, entags="False", legend="True", grid="True",
           label1='"statistic"', color1='"blue"', style1=0, marker1=0, width1=1,
-          label2='"threshold"', color2='"red"', style2=2, marker2=-1, width2=2,
+          label2='"threshold"', color2='"red"', style2=2, marker2=-1, width2=3,
           tr_mode="qtgui.TRIG_MODE_FREE", axislabels="True")
     g.conn(stat[0], stat[1], name, 0)
     g.conn(name + "_thr", 0, name, 1)
@@ -209,18 +217,24 @@ def beampattern_plot(g, name, src, frame_len, hint, marks):
     g.conn(src[0], src[1], name + "_probe", 0)
     g.add(name + "_marks", "blocks_vector_source_x", type="float", vlen=181, repeat="True", tags="[]",
           vector="[20.0 if any(abs(a - m) < 0.5 for m in %s) else -30.0 for a in range(-90, 91)]" % marks)
-    g.add(name, "qtgui_vector_sink_f", name='"Transmit beampattern |a(theta)^T x|^2 per frame (dB)"',
+    g.add(name, "qtgui_vector_sink_f",
+          name='"Transmit beampattern (dB), red: scene"',
           vlen=181, x_start=-90, x_step=1.0, x_axis_label='"angle (deg, docs/conventions.md)"',
           y_axis_label='"dB"', x_units='""', y_units='""', ref_level=0, autoscale="False", average=1.0,
-          ymin=-30, ymax=20, nconnections=2, update_time=0.2, gui_hint=hint, grid="True", legend="True",
+          ymin=-30, ymax=20, nconnections=2, update_time=0.2, gui_hint=hint, grid="True", legend="False",
           showports="False", label1='"pattern"', color1='"blue"', width1=2, alpha1=1.0,
           label2='"scene angles"', color2='"red"', width2=1, alpha2=0.5)
-    g.conn(name + "_probe", 0, name, 0)
+    # GR 3.10's qtgui vector_sink_f plots the second item of each work() call, so
+    # a probe that emits one pattern at a time would show stale zeros: each
+    # pattern goes out twice
+    g.add(name + "_twice", "blocks_repeat", type="float", interp=2, vlen=181)
+    g.conn(name + "_probe", 0, name + "_twice", 0)
+    g.conn(name + "_twice", 0, name, 0)
     g.conn(name + "_marks", 0, name, 1)
 
 
 def number_sink(g, name, title, labels, hint, lo=0, hi=1):
-    p = dict(name='"%s"' % title, type="float", nconnections=len(labels), graph_type="qtgui.NUM_GRAPH_HORIZ",
+    p = dict(name='"%s"' % title, type="float", nconnections=len(labels), graph_type="qtgui.NUM_GRAPH_NONE",
              min=lo, max=hi, update_time=0.5, gui_hint=hint, autoscale="False", avg=0)
     for i, lab in enumerate(labels):
         p["label%d" % (i + 1)] = '"%s"' % lab
@@ -317,11 +331,25 @@ def one_bit_loopback(gui):
             "self.summary_ok = summary.report(self.summary_rows, '%d snapshots, N_T = %d, N_R = %d, SNR_C = %g dB, '\n"
             "                               'Gamma = %g dB' % (len(_x), self.n_tx, self.n_rx, self.snr_c_db, self.gamma_db))\n"))
     else:
+        g.fixed_rows = [0, 1, 4]
         g.add("users", "blocks_vector_to_streams", type="complex", num_streams="n_users", vlen=1)
         g.conn(chan, 0, "users", 0)
-        constellation(g, "const", 4, "(2,0,2,1)")
+        # CI designs put every noiseless y_u beyond the margin lambda = sqrt(Gamma
+        # sigma_C^2) inside its symbol's sector: the points spread to |y| ~ 3
+        constellation(g, "const", 4, "(2,0,1,1)", 3.5)
         for u in range(4):
             g.conn("users", u, "const", u)
+        # y_u s_u^*: every user's points rotated onto the sector of symbol 0, the
+        # constructive region the precoder aims at (|angle| < 180/M deg is correct)
+        g.add("derot", "blocks_multiply_conjugate_cc", vlen="n_users")
+        g.conn(chan, 0, "derot", 0)
+        g.conn(lim, 0, "derot", 1)
+        g.add("derot_users", "blocks_vector_to_streams", type="complex", num_streams="n_users", vlen=1)
+        g.conn("derot", 0, "derot_users", 0)
+        constellation(g, "const_ci", 4, "(3,0,1,1)", 3.5, legend=False,
+                      title="y_u s_u^*: correct if |angle| < 22.5 deg")
+        for u in range(4):
+            g.conn("derot_users", u, "const_ci", u)
         statistic_plot(g, "stat_plot", (radar, 1), "rate", "(2,1,2,1)")
         beampattern_plot(g, "bp", (tx, 0), 256, "(2,2,2,1)", "[target_deg] + clutter_deg")
         g.add("ser_split", "blocks_vector_to_streams", type="float", num_streams="n_users", vlen=1)
@@ -415,12 +443,13 @@ def nullspace_loopback(gui):
             "                               'DoA %g deg, TNR %g dB' % (len(_crb), self.cpi_len, self.n_tx, self.tx_deg,\n"
             "                                                          self.rx_deg, self.sense_snr_db))\n"))
     else:
+        g.fixed_rows = [0, 1]
         beampattern_plot(g, "bp", (pre, 0), "frame_len", "(2,0,2,1)", "targets_deg")
         g.add("truth", "analog_const_source_x", type="float", const="rx_deg")
         g.add("truth_lim", "blocks_keep_one_in_n", type="float", n="cpi_len", vlen=1)
         g.conn("truth", 0, "truth_lim", 0)
         g.add("doa_plot", "qtgui_time_sink_x", type="float", name='"DoA estimate per CPI vs truth (deg)"',
-              ylabel='"deg"', yunit='""', size=256, srate="rate / cpi_len", autoscale="False", ymin=-90,
+              ylabel='"deg"', yunit='""', size=256, srate="rate / cpi_len", autoscale="True", ymin=-90,
               ymax=90, nconnections=2, update_time=0.2, gui_hint="(2,1,2,1)", entags="False", legend="True",
               grid="True", label1='"estimate"', color1='"blue"', style1=0, marker1=0, width1=1,
               label2='"truth"', color2='"red"', style2=2, marker2=-1, width2=2,
@@ -429,7 +458,7 @@ def nullspace_loopback(gui):
         g.conn("truth_lim", 0, "doa_plot", 1)
         g.add("users", "blocks_vector_to_streams", type="complex", num_streams="n_users", vlen=1)
         g.conn(chan, 0, "users", 0)
-        constellation(g, "const", 2, "(4,0,2,1)")
+        constellation(g, "const", 2, "(4,0,2,1)", 3.0)
         g.conn("users", 0, "const", 0)
         g.conn("users", 1, "const", 1)
         g.add("ser_split", "blocks_vector_to_streams", type="float", num_streams="n_users", vlen=1)
@@ -517,7 +546,8 @@ def usrp_ota():
     g.conn(radar, 1, det, 0)
     null(g, "z_sink")
     g.conn(radar, 0, "z_sink", 0)
-    statistic_plot(g, "stat_plot", (radar, 1), "samp_rate", "(0,0,1,1)", size=4096)
+    g.fixed_rows = [1]
+    statistic_plot(g, "stat_plot", (radar, 1), "samp_rate", "(0,0,1,2)", size=4096)
     number_sink(g, "det_num", "Detection rate", ["rate"], "(1,0,1,1)")
     g.conn(det, 0, "det_num", 0)
     doa = g.add("doa", "isac_bistatic_doa_rx", n_tx="n_tx", n_rx="n_rx", tx_deg="tx_deg", cpi_len="cpi_len",
