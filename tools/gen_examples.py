@@ -882,16 +882,32 @@ def doa_demo():
     g.write()
 
 
+ALL = (lambda: one_bit_loopback(True), lambda: one_bit_loopback(False), lambda: nullspace_loopback(True),
+       lambda: nullspace_loopback(False), usrp_ota, zmq_pair, ci_precoder_demo, nullspace_demo, channel_loopback,
+       quantizer_demo, rx_filter_demo, doa_demo)
+
+
+def main(argv):
+    """no argument: write examples/; --out DIR: write there; --check: fail if
+    examples/ differs from what this script writes (a hand edit, or a change
+    here that was not re-run)."""
+    global OUT
+    if argv[:1] == ["--out"]:
+        OUT = argv[1]
+    elif argv[:1] == ["--check"]:
+        import filecmp
+        import tempfile
+        ref, OUT = OUT, tempfile.mkdtemp(prefix="isac_examples_")
+    for make in ALL:
+        make()
+    if argv[:1] == ["--check"]:
+        names = sorted(os.listdir(OUT))
+        bad = [n for n in names if not filecmp.cmp(os.path.join(OUT, n), os.path.join(ref, n), shallow=False)]
+        for n in bad:
+            print("examples/%s differs from tools/gen_examples.py's output (re-run it)" % n)
+        return 1 if bad else 0
+    return 0
+
+
 if __name__ == "__main__":
-    one_bit_loopback(True)
-    one_bit_loopback(False)
-    nullspace_loopback(True)
-    nullspace_loopback(False)
-    usrp_ota()
-    zmq_pair()
-    ci_precoder_demo()
-    nullspace_demo()
-    channel_loopback()
-    quantizer_demo()
-    rx_filter_demo()
-    doa_demo()
+    sys.exit(main(sys.argv[1:]))

@@ -255,9 +255,13 @@ def print_nullspace_demo(precoder, H, x, s, frame_len, targets_deg, noise_var, s
     zero = int(np.sum(np.all(xf == 0, axis=(1, 2))))
     rows = [row("frames sent", "%d of %d snapshots" % (n_frames, frame_len), "", ""),
             row("frames of zeros (before the first design)", "%d" % zero, "none", "0", zero == 0)]
-    d = precoder.last_design()
+    try:
+        d = precoder.last_design()
+    except RuntimeError:  # no design finished during the run
+        d = None
     if d is None or not d.ok:
-        rows.append(row("design", "none" if d is None else d.message, "a design", "", False))
+        rows.append(row("design", "none finished during the run" if d is None else d.message, "a design", "",
+                        False))
         report(rows, "nullspace_precoder: no design", file)
         return rows
     F = np.asarray(d.F)
