@@ -35,8 +35,8 @@ N_DRAWS = 24
 DEG = np.pi / 180.0
 
 
-def report(name, err):
-    print(f"\n[design draws] {name}: max rel. error {err:.3g}", flush=True)
+def report(name, err, what="max rel. error"):
+    print(f"\n[design draws] {name}: {what} {err:.3g}", flush=True)
 
 
 def draw_angle(rng, lo, hi):
@@ -189,7 +189,7 @@ class qa_design_draws_seed001(gr_unittest.TestCase):
         # module monte_carlo_rates within 5 delta-method standard errors.
         rng = np.random.default_rng(104)
         T = 3000
-        e_rate = e_pow = e_mod = z_worst = z_mod = 0.0
+        e_rate = e_pow = e_mod = z_worst = z_mod = z_pow = 0.0
         for i in range(N_DRAWS):
             bf = ("mrt", "zf")[i % 2]
             sc = draw_scene(rng, min_free=6 if bf == "zf" else 2)
@@ -230,6 +230,7 @@ class qa_design_draws_seed001(gr_unittest.TestCase):
             P_cf = s1.transmit_power(sc, g, r, bf)
             self.assertLess(abs(pw.mean() - P_cf), 5 * pw.std() / np.sqrt(T))
             e_pow = max(e_pow, rel(pw.mean(), P_cf))
+            z_pow = max(z_pow, abs(pw.mean() - P_cf) / (pw.std() / np.sqrt(T)))
             # the module's own simulation (eq. 19), fewer trials: tolerance from
             # the delta method at its trial count
             Tm = 400
@@ -250,7 +251,8 @@ class qa_design_draws_seed001(gr_unittest.TestCase):
               f"{e_rate:.3g} bit/s/Hz")
         print(f"[design draws] seed001 monte_carlo_rates (400 trials) vs Theorem 1: within "
               f"{z_mod:.2f} delta-method standard errors, {e_mod:.3g} bit/s/Hz")
-        report(f"seed001 Lemma 1 power vs MC ({T} trials)", e_pow)
+        print(f"[design draws] seed001 Lemma 1 power vs MC ({T} trials): within {z_pow:.2f} "
+              f"standard errors ({e_pow:.3g} relative)")
 
     def test_005_mmse_variances_vs_matrix_lmmse(self):
         # eq. 6-7 against the LMMSE estimate of h_k from the whole received
@@ -287,7 +289,7 @@ class qa_design_draws_seed001(gr_unittest.TestCase):
         # log-normal shadowing has the given dB standard deviation
         rng = np.random.default_rng(106)
         n = 4000
-        ks_worst = sd_worst = 0.0
+        ks_worst = sd_worst = z_sd = 0.0
         for _ in range(N_DRAWS):
             R, rh = rng.uniform(300, 2000), rng.uniform(10, 200)
             nu, sdb = rng.uniform(2, 4.5), rng.uniform(2, 10)
@@ -301,9 +303,11 @@ class qa_design_draws_seed001(gr_unittest.TestCase):
             # sample std of n normals: standard error sigma/sqrt(2n)
             self.assertLess(abs(sd - sdb), 5 * sdb / np.sqrt(2 * n))
             sd_worst = max(sd_worst, rel(sd, sdb))
+            z_sd = max(z_sd, abs(sd - sdb) / (sdb / np.sqrt(2 * n)))
         # KS: sqrt(n) D > 1.95 has probability 0.1 % per draw
         self.assertLess(ks_worst, 1.95)
-        report("seed001 drop_users shadowing std (4000 users)", sd_worst)
+        print(f"\n[design draws] seed001 drop_users shadowing std (4000 users): within "
+              f"{z_sd:.2f} standard errors ({sd_worst:.3g} relative)")
         print(f"[design draws] seed001 drop_users radius KS sqrt(n) D max {ks_worst:.3f} (< 1.95)")
 
     def test_007_lemma1_equal_split_equal_comm_identities(self):
@@ -375,8 +379,8 @@ class qa_design_draws_seed001(gr_unittest.TestCase):
             err = max(err, abs(p0 - p_grid))
             done += 1
         self.assertGreaterEqual(interior, 3)
-        report(f"seed001 min_sensing_fraction vs 1/2000 grid (absolute; {done} draws, "
-               f"{interior} with an interior feasible interval)", err)
+        report(f"seed001 min_sensing_fraction vs 1/2000 grid ({done} draws, "
+               f"{interior} with an interior feasible interval)", err, "max abs. difference")
 
     def test_009_sca_vs_brute_force_grid(self):
         # Algorithm 1 (init="multi") against a 1/90 grid over the K + 1 = 3
@@ -425,7 +429,8 @@ class qa_design_draws_seed001(gr_unittest.TestCase):
             best_gain = max(best_gain, -gap)
             self.assertLess(gap, 5e-3, (n, bf, sc.theta_deg, sc.phi_deg))
             done += 1
-        report("seed001 SCA shortfall vs the 1/90 brute-force grid (20 scenes)", max(worst, 0.0))
+        report("seed001 SCA shortfall vs the 1/90 brute-force grid (20 scenes)", max(worst, 0.0),
+               "max rel. shortfall")
         print(f"[design draws] seed001 SCA above the grid by up to {100 * best_gain:.2f} %")
 
 

@@ -250,7 +250,7 @@ class qa_design_draws_seed004_energy(gr_unittest.TestCase):
                 worst = max(worst, best / j_sca - 1)
                 best_gain = max(best_gain, 1 - best / j_sca)
         report("seed004 SLSQP objective above the SCA design (20 scenes)",
-               max(worst, 0.0))
+               max(worst, 0.0), "max rel. excess")
         print(f"[design draws] seed004 SCA objective above SLSQP's by up to "
               f"{100 * best_gain:.3f} %")
         self.assertLess(worst, 1e-5)
@@ -259,7 +259,7 @@ class qa_design_draws_seed004_energy(gr_unittest.TestCase):
         # (1/L) S_D S_D^H = R_D and W_G W_G^H = R_G exactly; transmit() blocks
         # reproduce a^H R a within 5 standard errors of the sample mean
         rng = np.random.default_rng(405)
-        err = 0.0
+        err = z = 0.0
         T = 4000
         for i in range(N_DRAWS):
             n = int(rng.integers(2, 9))
@@ -274,10 +274,12 @@ class qa_design_draws_seed004_energy(gr_unittest.TestCase):
             err = max(err, np.linalg.norm(w.S_D @ w.S_D.conj().T / L - R_D) / np.linalg.norm(R_D),
                       np.linalg.norm(w.W_G @ w.W_G.conj().T - R_G) / np.linalg.norm(R_G))
             X = w.transmit(T, rng=int(rng.integers(1 << 30)))
-            z = np.abs(a.conj() @ X) ** 2
+            q = np.abs(a.conj() @ X) ** 2
             ref = np.real(a.conj() @ (R_G + R_D) @ a)
-            self.assertLess(abs(z.mean() - ref), 5 * z.std() / np.sqrt(T))
+            self.assertLess(abs(q.mean() - ref), 5 * q.std() / np.sqrt(T))
+            z = max(z, abs(q.mean() - ref) / (q.std() / np.sqrt(T)))
         report("seed004 factorize: covariances rebuilt", err)
+        report(f"seed004 Waveform.transmit a^H R a ({T} snapshots)", z, "within standard errors:")
         self.assertLess(err, 1e-12)
 
     def test_006_energy_model_vs_component_inventory(self):
@@ -340,7 +342,7 @@ class qa_design_draws_seed004_energy(gr_unittest.TestCase):
             got = energy.mrt_scnr(nt, nr, dac, adc, target_deg=th0, clutter_deg=clutter,
                                   snr_r_db=snr, cnr_db=cnr, power=E)
             err = max(err, rel(got, ref))
-        report("energy mrt_scnr vs dense seed-000 SCNR/QSCNR model", err)
+        report("energy mrt_scnr vs a dense SCNR/QSCNR model", err)
         self.assertLess(err, 1e-9)
 
 
