@@ -75,9 +75,11 @@ def common_vars(g, n_tx=16, n_users=4, n_rx=128):
 
 
 def radar_vars(g):
+    # an asymmetric scene (no +-theta pairs), so a mirrored angle convention
+    # anywhere in the chain would show (docs/conventions.md)
     g.var("gamma_db", 5.0)
-    g.var("target_deg", 10.0)
-    g.var("clutter_deg", "[-50.0, 30.0]")
+    g.var("target_deg", 23.0)
+    g.var("clutter_deg", "[-47.0, 31.0]")
     g.var("snr_r_db", 15.0)
     g.var("cnr_db", "[30.0, 30.0]")
     g.var("radar_noise_var", 1.0)
@@ -206,21 +208,21 @@ def nullspace_loopback(gui):
               "DoA MLE; users -> SER", gui)
     common_vars(g, n_tx=16, n_users=2, n_rx=16)
     g.var("sinr_db", 10.0)
-    g.var("targets_deg", "[-40.0, 0.0, 40.0]")
+    g.var("tx_deg", 23.0)
+    g.var("targets_deg", "[tx_deg, -41.0]")
     g.var("beam_width_deg", 10.0)
     g.var("frame_len", 64)
     g.var("cpi_len", 64)
-    g.var("tx_deg", 0.0)
     g.var("sense_snr_db", 5.0)
     g.var("radar_noise_var", 1.0)
     if gui:
         g.var("seed", 1)
         g.var("rate", 4000)
-        g.var("rx_deg", 20.0)
+        g.var("rx_deg", 37.0)
     else:
         g.param("n_snapshots", 6400, "Snapshots")
         g.param("seed", 1, "Channel/symbol seed")
-        g.param("rx_deg", 20.0, "Target DoA at the sensing receiver (deg)", "eng_float")
+        g.param("rx_deg", 37.0, "Target DoA at the sensing receiver (deg)", "eng_float")
     src = g.add("src", "isac_psk_source", n_users="n_users", psk_order="psk_order", seed="seed")
     if gui:
         lim = g.add("throttle", "blocks_throttle", type="complex", samples_per_second="rate",
@@ -254,13 +256,13 @@ def nullspace_loopback(gui):
         g.add("doa_msgs", "blocks_message_debug", en_uvec="True")
         g.conn(doa, "doa", "doa_msgs", "store")
         g.add("bp", "isac_beampattern_probe", n_tx="n_tx", frame_len="frame_len", grid_min_deg=-90.0,
-              grid_max_deg=90.0, grid_step_deg=1.0, sign=1, db="False")
+              grid_max_deg=90.0, grid_step_deg=1.0, reverse_elements="False", db="False")
         g.conn(pre, 0, "bp", 0)
         g.add("bp_sink", "blocks_vector_sink_x", type="float", vlen=181, reserve_items=16)
         g.conn("bp", 0, "bp_sink", 0)
     else:
         g.add("bp", "isac_beampattern_probe", n_tx="n_tx", frame_len="frame_len", grid_min_deg=-90.0,
-              grid_max_deg=90.0, grid_step_deg=1.0, sign=1, db="True")
+              grid_max_deg=90.0, grid_step_deg=1.0, reverse_elements="False", db="True")
         g.conn(pre, 0, "bp", 0)
         g.add("bp_plot", "qtgui_vector_sink_f", name='"Transmit beampattern per frame (dB)"', vlen=181,
               x_start=-90, x_step=1.0, x_axis_label='"angle (deg)"', y_axis_label='"dB"', x_units='""',
@@ -307,7 +309,7 @@ def usrp_ota():
     g.var("power", 1.0)
     g.var("comm_noise_var", 0.1)
     radar_vars(g)
-    g.var("user_deg", "[-30.0, 30.0]")
+    g.var("user_deg", "[-34.0, 12.0]")
     g.var("tx_deg", "target_deg")
     g.var("cpi_len", 256)
     g.param("dev_args", '"type=n3xx"', "UHD device args", "str")
@@ -321,6 +323,7 @@ def usrp_ota():
     g.param("loop_delay", 0, "Tx->Rx latency (snapshots)", "intx")
     g.param("cal_deg", 0.0, "Calibration source angle (deg)", "eng_float")
     g.param("n_cal", 65536, "Calibration snapshots", "intx")
+    g.var("reverse_elements", "False")  # True if Rx channel k is wired to antenna n_rx-1-k
     g.param("threshold_scale", 1.0, "Detector threshold scale (calibrated on target-free data)", "eng_float")
 
     src = g.add("src", "isac_psk_source", n_users="n_users", psk_order="psk_order", seed=0)
@@ -351,8 +354,9 @@ def usrp_ota():
     for ch in range(4):
         g.conn("usrp_rx", ch, "rx_join", ch)
     g.add("cal_est", "isac_array_phase_estimator", n_rx="n_rx", cal_deg="cal_deg", n_avg="n_cal",
-          spacing=0.5, sign=-1, continuous="False")
-    g.add("cal_fix", "isac_array_phase_corrector", n_rx="n_rx", phases_rad="[]")
+          spacing=0.5, reverse_elements="reverse_elements", continuous="False")
+    g.add("cal_fix", "isac_array_phase_corrector", n_rx="n_rx", phases_rad="[]",
+          reverse_elements="reverse_elements")
     g.conn("rx_join", 0, "cal_est", 0)
     g.conn("rx_join", 0, "cal_fix", 0)
     g.conn("cal_est", "cal", "cal_fix", "cal")

@@ -385,18 +385,19 @@ void isac_channel_model::rebuild_steering()
     const int e = n_echo();
     d_gr.resize(d_p.n_rx, e);
     d_gt.resize(e, d_p.n_tx);
+    // Both geometries use the module convention (docs/conventions.md): the
+    // receive response to a source at theta is g(theta) and the field radiated
+    // toward theta is g(theta)^T x, unit-norm g, element 0 the phase reference.
+    const auto c = array_convention::seed000();
     if (d_p.geometry == radar_geometry::monostatic) {
-        const auto c = array_convention::seed000();
         for (int q = 0; q < e; ++q) {
             const double th = q == 0 ? d_p.target_rad : d_p.clutter_rad[q - 1];
             d_gr.col(q) = ula_steering(d_p.n_rx, th, c);
             d_gt.row(q) = ula_steering(d_p.n_tx, th, c).transpose();
         }
     } else {
-        array_convention c = array_convention::seed004();
-        c.normalize = true;
         d_gr.col(0) = ula_steering(d_p.n_rx, d_p.rx_rad, c);
-        d_gt.row(0) = ula_steering(d_p.n_tx, d_p.tx_rad, c).adjoint();
+        d_gt.row(0) = ula_steering(d_p.n_tx, d_p.tx_rad, c).transpose();
     }
     d_gt_split.assign(d_gt);
     d_gr_split.assign(d_gr.transpose());

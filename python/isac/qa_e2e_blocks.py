@@ -103,23 +103,23 @@ class qa_e2e_blocks(gr_unittest.TestCase):
         self.assertEqual(meter.detections(), int(np.sum(v[np.isfinite(v)] >= 1.0)))
         self.assertAlmostEqual(meter.rate(), meter.detections() / 5000.0)
 
-    def test_steering_reference_is_ah_x(self):
+    def test_steering_reference_is_gt_transpose_x(self):
         n, L, phi = 8, 300, 23.0
         x = (self.rng.standard_normal((L, n)) + 1j * self.rng.standard_normal((L, n))).astype(np.complex64)
         ref = isac.steering_reference(n, phi)
         snk = blocks.vector_sink_c()
         self.tb.connect(blocks.vector_source_c(x.ravel().tolist(), False, n), ref, snk)
         self.tb.run()
-        a = ula(n, phi, +1, True, True)  # seed-004: midpoint, sign +1, unit norm
-        np.testing.assert_allclose(np.array(snk.data()), x @ np.conj(a), rtol=1e-5, atol=1e-5)
+        g = ula(n, phi, -1, False, True)  # module convention: first element, sign -1, unit norm
+        np.testing.assert_allclose(np.array(snk.data()), x @ g, rtol=1e-5, atol=1e-5)
         self.assertRaises(ValueError, isac.steering_reference, n, 91.0)
 
     def test_beampattern_probe_peaks_at_the_beam(self):
         n, L, th = 16, 32, -35.0
-        # x_t = a(th) s_t: a single beam toward th (sign +1, first-element reference)
+        # x_t = conj(a(th)) s_t: a single beam toward th (its field a(th)^T x_t = N s_t)
         s = np.exp(2j * np.pi * self.rng.random(4 * L))
-        x = (np.outer(s, ula(n, th, +1, False, False))).astype(np.complex64)
-        bp = isac.beampattern_probe(n, L, -90.0, 90.0, 1.0, 1, False)
+        x = (np.outer(s, ula(n, th, -1, False, False).conj())).astype(np.complex64)
+        bp = isac.beampattern_probe(n, L, -90.0, 90.0, 1.0, False, False)
         snk = blocks.vector_sink_f(bp.n_grid())
         self.tb.connect(blocks.vector_source_c(x.ravel().tolist(), False, n), bp, snk)
         self.tb.run()
@@ -127,8 +127,8 @@ class qa_e2e_blocks(gr_unittest.TestCase):
         self.assertEqual(p.shape[0], 4)
         grid = np.arange(-90, 91)
         self.assertEqual(grid[np.argmax(p[0])], th)
-        self.assertAlmostEqual(p[0].max(), n * n, delta=1e-3 * n * n)  # |a^H a|^2 = N^2
-        ref = np.mean(np.abs(x[:L] @ np.conj(np.array([ula(n, g, +1, False, False) for g in grid])).T) ** 2, axis=0)
+        self.assertAlmostEqual(p[0].max(), n * n, delta=1e-3 * n * n)  # |a^T a^*|^2 = N^2
+        ref = np.mean(np.abs(x[:L] @ np.array([ula(n, g, -1, False, False) for g in grid]).T) ** 2, axis=0)
         np.testing.assert_allclose(p[0], ref, rtol=1e-4, atol=1e-3)
 
     def test_los_csi_message(self):
@@ -193,7 +193,7 @@ class qa_e2e_blocks(gr_unittest.TestCase):
         r = np.outer(s, a * np.exp(1j * phi)) + sig / np.sqrt(2) * (
             self.rng.standard_normal((L, n)) + 1j * self.rng.standard_normal((L, n)))
         r[5, 2] = np.nan  # a NaN snapshot is skipped, not averaged
-        est = isac.array_phase_estimator(n, cal_deg, L, 0.5, -1, False)
+        est = isac.array_phase_estimator(n, cal_deg, L, 0.5, False, False)
         self.tb.connect(blocks.vector_source_c(r.astype(np.complex64).ravel().tolist(), False, n), est)
         self.tb.run()
         got = est.phases()

@@ -33,8 +33,15 @@ def steering_seed004(n, angle_deg):
     return core.ula_steering(n, angle_deg, spacing=0.5, sign=1, ref="center")
 
 
-def steering_seed004_derivative(n, angle_deg):
-    return core.ula_steering_derivative(n, angle_deg, spacing=0.5, sign=1, ref="center")
+def receive_steering(n, angle_deg):
+    """The module's receive response to a source at angle_deg (docs/conventions.md:
+    sign -1), unnormalised, with the bistatic CRB paper's midpoint phase reference
+    (b^H db/dtheta = 0). The paper's b(theta) is this vector at -theta."""
+    return core.ula_steering(n, angle_deg, spacing=0.5, sign=-1, ref="center")
+
+
+def receive_steering_derivative(n, angle_deg):
+    return core.ula_steering_derivative(n, angle_deg, spacing=0.5, sign=-1, ref="center")
 
 
 def crb_mixed(b, bdot, beta_abs, p_det, p_gauss, cpi_len, noise_var):

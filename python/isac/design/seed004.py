@@ -39,7 +39,11 @@ class BistaticScene:
     noise_sens: float       #: sensing receiver noise variance sigma_s^2 (W)
     beta_abs: float         #: |beta|, BS-target-receiver amplitude gain
     cpi_len: int            #: L, snapshots per CRB
+    #: the paper's transmit vector (midpoint reference, sign +1): a^H x is the
+    #: field toward the DoD, the module's a(dod)^T x up to a phase
     a: np.ndarray = field(repr=False, default=None)
+    #: the module's receive response to the target at doa_deg (midpoint
+    #: reference, unnormalised; docs/conventions.md) and its derivative
     b: np.ndarray = field(repr=False, default=None)
     bdot: np.ndarray = field(repr=False, default=None)
 
@@ -60,8 +64,8 @@ class BistaticScene:
 
 def make_scene(n_tx, n_rx, dod_deg, doa_deg, h, power, noise_comm, noise_sens,
                beta_abs, cpi_len):
-    """Validated BistaticScene; a, b, bdot from the seed-004 convention
-    (midpoint reference, sign +1, unnormalised, spec 1.1)."""
+    """Validated BistaticScene (angles in the module convention,
+    docs/conventions.md); a, b, bdot unnormalised with the midpoint reference."""
     n_tx = chk.integer("n_tx", n_tx, 1, 4096)
     n_rx = chk.integer("n_rx", n_rx, 2, 4096)
     dod_deg = chk.angle_deg("dod_deg", dod_deg)
@@ -73,8 +77,8 @@ def make_scene(n_tx, n_rx, dod_deg, doa_deg, h, power, noise_comm, noise_sens,
     beta_abs = chk.positive("beta_abs", beta_abs)
     cpi_len = chk.integer("cpi_len", cpi_len, 1)
     a = np.asarray(_bind.steering_seed004(n_tx, dod_deg))
-    b = np.asarray(_bind.steering_seed004(n_rx, doa_deg))
-    bdot = np.asarray(_bind.steering_seed004_derivative(n_rx, doa_deg))
+    b = np.asarray(_bind.receive_steering(n_rx, doa_deg))
+    bdot = np.asarray(_bind.receive_steering_derivative(n_rx, doa_deg))
     return BistaticScene(n_tx, n_rx, dod_deg, doa_deg, h, power, noise_comm,
                          noise_sens, beta_abs, cpi_len, a, b, bdot)
 

@@ -16,18 +16,17 @@
  * their own generator seeded from `seed`, so the output of a fixed seed does
  * not depend on how the snapshots are split into batches.
  *
- * Conventions (see docs/isac_channel.md):
+ * Conventions (the module's, docs/conventions.md; details in docs/isac_channel.md):
  *  - monostatic: g_T, g_R = ula_steering(N, theta, array_convention::seed000())
  *    (unit norm), gamma_q = zeta_q w_q, zeta_q^2 = sigma_R^2 10^(snr_q/10);
- *    SNR_R = zeta_0^2/sigma_R^2, CNR_q = zeta_q^2/sigma_R^2 (physical, spec 9.1).
- *  - bistatic: r = beta b(rx) a(tx)^H x + n (spec 1.6), a and b in the seed-004
- *    phase convention (midpoint reference, sign +1) normalised by 1/sqrt(N),
- *    so target_snr_db means zeta_0^2/sigma_R^2 exactly as in the monostatic
- *    case; beta_seed004 = beta/sqrt(n_tx n_rx) for unnormalised a, b.
- *    a(tx)^H x with sign +1 is the same transmit phase ramp as the module's
- *    g_T(tx)^T x with sign -1 (midpoint reference), i.e. the issue's
- *    "a(theta_tx)^T x" with a in the module's default sign. Clutter is not
- *    modelled in the bistatic geometry.
+ *    target-to-noise ratio zeta_0^2/sigma_R^2, CNR_q = zeta_q^2/sigma_R^2.
+ *  - bistatic: r = beta g_R(rx) g_T(tx)^T x + n with the same unit-norm
+ *    vectors, so target_snr_db means zeta_0^2/sigma_R^2 in both geometries and
+ *    a receiver scanning g_R finds the target at rx_deg in both. (The bistatic
+ *    CRB paper writes b(theta) a(phi)^H with midpoint-referenced, sign +1,
+ *    unnormalised vectors: its a^H x is our g_T^T x up to a phase, its b is our
+ *    g_R mirrored; the DoA core converts.) Clutter is not modelled in the
+ *    bistatic geometry.
  *  - "los" users: row u of H is a(theta_u)^T with a = ula_steering(n_tx,
  *    theta_u) in the module default convention (sign -1, first element,
  *    unnormalised: unit gain per antenna), i.e. h_u = conj(a(theta_u)), so
