@@ -329,7 +329,9 @@ def place(doc, x0=8, y0=8, band_width=None):
     opts_g = block_geom(fg.options_block)
     opts["states"]["coordinate"] = [x0, y0]
     bx, by, row_h = x0 + opts_g.w + BAND_GAP, y0, opts_g.h
-    for n in band:
+    # rows of similar heights waste less space: short variables first, then
+    # parameters and snippets, the tall GUI controls last (stable: file order within)
+    for n in sorted(band, key=lambda n: g[n].h):
         if bx + g[n].w > x0 + total_w and bx > x0:
             bx, by, row_h = x0, by + row_h + BAND_GAP, 0
         g[n].x, g[n].y = bx, by
