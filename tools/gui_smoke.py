@@ -6,8 +6,8 @@
 """GUI smoke test of a QT example: compiles examples/<name>.grc with grcc against
 this tree's block files, runs it as a user would (`python3 <name>.py`) on Qt's
 offscreen platform for a few seconds, moves every QT GUI Range/Chooser control
-once while it runs, stops it with SIGTERM (the generated handler stops the
-flowgraph) and fails on a Python traceback, an early exit or a non-zero status.
+once half-way, stops it (as the generated SIGTERM handler does: stop, wait,
+quit) and fails on a Python traceback, an early exit or a non-zero status.
 
     gui_smoke.py EXAMPLE.grc [SECONDS]
 
@@ -18,6 +18,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, ".."))
@@ -51,11 +52,14 @@ def stop(*_):
     tb.wait()
     qapp.quit()
 
+# the run is timed from here, once the flowgraph streams (start-up on a loaded
+# machine does not eat into it); SIGTERM stops it the way the generated script does
 signal.signal(signal.SIGTERM, stop)
 timer = Qt.QTimer()
 timer.start(200)
 timer.timeout.connect(lambda: None)  # lets Python handle SIGTERM
 Qt.QTimer.singleShot(int(1000 * seconds / 2), move_controls)
+Qt.QTimer.singleShot(int(1000 * seconds), stop)
 qapp.exec_()
 if failed:
     print("".join(failed), file=sys.stderr)
@@ -101,23 +105,22 @@ def main(argv):
         f.write("CONTROLS = %r\n" % (controls(grc),) + DRIVER)
     p = subprocess.Popen([sys.executable, driver, name, os.path.join(out, name + ".py"), str(seconds)], env=env,
                          cwd=out, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    t0 = time.time()
     try:
-        p.wait(seconds)
-        early = True
+        stdout, stderr = p.communicate(timeout=seconds + 90)
     except subprocess.TimeoutExpired:
-        early = False
         p.terminate()
-    try:
-        stdout, stderr = p.communicate(timeout=30)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        stdout, stderr = p.communicate()
-        print("did not stop within 30 s of SIGTERM")
+        try:
+            stdout, stderr = p.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            stdout, stderr = p.communicate()
+        print("did not stop by itself within %g s" % (seconds + 90))
         return 1
     sys.stdout.write(stdout)
     sys.stderr.write(stderr)
     bad = []
-    if early:
+    if time.time() - t0 < seconds:
         bad.append("exited before %g s (status %s)" % (seconds, p.returncode))
     if p.returncode != 0:
         bad.append("exit status %s" % p.returncode)

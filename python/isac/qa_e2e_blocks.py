@@ -183,10 +183,10 @@ class qa_e2e_blocks(gr_unittest.TestCase):
     def test_los_csi_source_publishes_changes_while_running(self):
         # finished on the scheduler's side, the source still publishes a new angle to
         # a running precoder (a GUI control): the later snapshots serve the new users
-        n_tx, U, M, L = 8, 2, 4, 3000
+        n_tx, U, M, L = 8, 2, 4, 8000
         csi = isac.los_csi_source(n_tx, [-30.0, 30.0], 1.0)
         src = isac.psk_source(U, M, 9)
-        thr = blocks.throttle(gr.sizeof_gr_complex * U, 6000)
+        thr = blocks.throttle(gr.sizeof_gr_complex * U, 8000)
         head = blocks.head(gr.sizeof_gr_complex * U, L)
         tx = isac.one_bit_isac_tx(n_tx, U, M, 1.0, 0.01, 0.0, 0.0, [], 15.0, [], 8, "qos", 8.0, "1bit")
         xs, ss = blocks.vector_sink_c(n_tx), blocks.vector_sink_c(U)
@@ -195,18 +195,24 @@ class qa_e2e_blocks(gr_unittest.TestCase):
         self.tb.msg_connect(csi, "csi", tx, "csi")
         self.tb.start()
         t0 = time.time()
-        while len(xs.data()) < 300 * n_tx and time.time() - t0 < 20:
+        while tx.precoder.nitems_written(0) < 300 and time.time() - t0 < 20:
             time.sleep(0.01)
         H_old = csi.channel()
+        n_call = tx.precoder.nitems_written(0)
         csi.set_user_deg([-25.0, 41.0])
         H_new = csi.channel()
         self.tb.wait()
         x = np.array(xs.data()).reshape(-1, n_tx)
         s = np.array(ss.data()).reshape(-1, U)
         self.assertEqual(len(x), L)
-        self.assertTrue(np.all(isac.safe_margin(H_old, x[:250], s[:250], M) > 0))
-        self.assertTrue(np.all(isac.safe_margin(H_new, x[-1000:], s[-1000:], M) > 0))
-        self.assertFalse(np.all(isac.safe_margin(H_old, x[-1000:], s[-1000:], M) > 0))
+        self.assertTrue(np.all(isac.safe_margin(H_old, x[:n_call], s[:n_call], M) > 0))
+        # the new channel takes over at the precoder's next work() call: at most a
+        # buffer of already designed vectors later, and for good
+        ok_new = np.all(isac.safe_margin(H_new, x, s, M) > 0, axis=1)
+        k = L - int(np.argmin(ok_new[::-1])) if not ok_new.all() else 0
+        self.assertLessEqual(k, n_call + 4096)
+        self.assertLess(k, L - 100, "the change came too late to test (machine load)")
+        self.assertFalse(np.all(isac.safe_margin(H_old, x[k:], s[k:], M) > 0))
 
     def test_csi_gate(self):
         data = np.arange(40, dtype=np.complex64)
