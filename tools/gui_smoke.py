@@ -9,7 +9,10 @@ offscreen platform for a few seconds, moves every QT GUI Range/Chooser control
 once half-way, stops it (as the generated SIGTERM handler does: stop, wait,
 quit) and fails on a Python traceback, an early exit or a non-zero status.
 
-    gui_smoke.py EXAMPLE.grc [SECONDS]
+    gui_smoke.py EXAMPLE.grc [SECONDS [PARAM=VALUE ...]]
+
+PARAM=VALUE pairs set flowgraph parameters (e.g. radio=emulated), as the
+generated script's command-line options would.
 
 The controls are moved from inside the process: the generated script is
 imported (not modified) and its top block class driven like main() does.
@@ -27,11 +30,12 @@ DRIVER = r'''
 import importlib.util, signal, sys, threading, traceback
 from PyQt5 import Qt
 name, path, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
+kwargs = dict(a.split("=", 1) for a in sys.argv[4:])
 spec = importlib.util.spec_from_file_location(name, path)
 mod = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(mod)
 qapp = Qt.QApplication(sys.argv[:1])
-tb = getattr(mod, name)()
+tb = getattr(mod, name)(**kwargs)
 if hasattr(mod, "snippets_main_after_init"):
     mod.snippets_main_after_init(tb)
 tb.start()
@@ -93,6 +97,7 @@ def main(argv):
         return 2
     grc = os.path.abspath(argv[0])
     seconds = float(argv[1]) if len(argv) > 1 else 5.0
+    params = argv[2:]
     name = os.path.splitext(os.path.basename(grc))[0]
     from gnuradio import gr
     env = dict(os.environ, GRC_BLOCKS_PATH=os.path.join(REPO, "grc"),
@@ -103,7 +108,8 @@ def main(argv):
     driver = os.path.join(out, "drive.py")
     with open(driver, "w") as f:
         f.write("CONTROLS = %r\n" % (controls(grc),) + DRIVER)
-    p = subprocess.Popen([sys.executable, driver, name, os.path.join(out, name + ".py"), str(seconds)], env=env,
+    p = subprocess.Popen([sys.executable, driver, name, os.path.join(out, name + ".py"), str(seconds)] + params,
+                         env=env,
                          cwd=out, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     t0 = time.time()
     try:
