@@ -248,10 +248,10 @@ private:
     cmat d_gr, d_gt;         // n_rx x (Q+1), (Q+1) x n_tx
     // hot-path copies (float): rows h_u^H, g_T(theta_q)^T and conj(g_R(theta_q))
     aligned_rows d_H_rows, d_gt_rows, d_grc_rows;
-    std::vector<cfloat> d_gam;    // gamma_q
-    volk::vector<cfloat> d_x;     // one input snapshot (aligned copy)
-    volk::vector<cfloat> d_racc;  // one radar snapshot being summed
-    std::vector<cfloat> d_c;      // c_q = g_T(theta_q)^T x
+    std::vector<cfloat> d_gam;   // gamma_q
+    volk::vector<cfloat> d_x;    // one input snapshot (aligned copy)
+    volk::vector<cfloat> d_racc; // one radar snapshot being summed
+    std::vector<cfloat> d_c;     // c_q = g_T(theta_q)^T x
     std::vector<cfloat> d_delay; // FIFO of c_0 for target_delay
     size_t d_delay_pos = 0;
 
