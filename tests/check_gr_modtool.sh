@@ -28,9 +28,15 @@ command -v gr_modtool > /dev/null || fail "gr_modtool not found (Debian package 
 rm -rf "$work"
 mkdir -p "$copy"
 # the working tree's files (tracked and new, not ignored), without build trees
+# (a directory with a CMakeCache.txt, even one .gitignore does not name)
 if git -C "$src" rev-parse --is-inside-work-tree > /dev/null 2>&1; then
+    skip=$(cd "$src" && find . -mindepth 2 -maxdepth 2 -name CMakeCache.txt |
+        sed 's|^\./||; s|/CMakeCache.txt$|/|' | tr '\n' '|')
     (cd "$src" && git ls-files -z --cached --others --exclude-standard |
-        xargs -0 sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' sh |
+        SKIP="$skip" xargs -0 sh -c 'for f; do
+            [ -e "$f" ] || continue
+            case "|$SKIP" in *"|${f%%/*}/"*) continue ;; esac
+            printf "%s\0" "$f"; done' sh |
         xargs -0 cp --parents -t "$copy")
 else
     (cd "$src" && tar --exclude='./build*' -cf - .) | (cd "$copy" && tar -xf -)
