@@ -19,7 +19,7 @@ namespace gr {
 namespace isac {
 
 namespace {
-pmt::pmt_t cal_message(const std::vector<double>& ph)
+pmt::pmt_t cal_message(const std::vector<double>& ph, bool reverse_elements)
 {
     std::vector<gr_complex> w(ph.size());
     for (size_t i = 0; i < ph.size(); ++i)
@@ -27,6 +27,7 @@ pmt::pmt_t cal_message(const std::vector<double>& ph)
     pmt::pmt_t d = pmt::make_dict();
     d = pmt::dict_add(d, pmt::mp("phases_rad"), pmt::init_f64vector(ph.size(), ph));
     d = pmt::dict_add(d, pmt::mp("weights"), pmt::init_c32vector(w.size(), w));
+    d = pmt::dict_add(d, pmt::mp("reverse_elements"), pmt::from_bool(reverse_elements));
     return d;
 }
 constexpr float tiny = std::numeric_limits<float>::min(); // smallest normal float
@@ -36,8 +37,8 @@ class array_phase_estimator_impl : public array_phase_estimator
 {
     const int d_n;
     const int64_t d_avg;
-    const bool d_continuous;
-    std::vector<double> d_expected; // angle(a_n a_0^*)
+    const bool d_continuous, d_reverse;
+    std::vector<double> d_expected; // angle(a_n), stream order
     const pmt::pmt_t d_cal_port, d_recal_port;
     mutable std::mutex d_mutex;
     std::vector<core::cdouble> d_acc;
@@ -86,6 +87,7 @@ public:
     array_phase_estimator_impl(int n,
                                int64_t avg,
                                bool cont,
+                               bool reverse_elements,
                                std::vector<double> expected)
         : gr::sync_block("array_phase_estimator",
                          gr::io_signature::make(1, 1, sizeof(gr_complex) * n),
@@ -93,6 +95,7 @@ public:
           d_n(n),
           d_avg(avg),
           d_continuous(cont),
+          d_reverse(reverse_elements),
           d_expected(std::move(expected)),
           d_cal_port(pmt::mp("cal")),
           d_recal_port(pmt::mp("recalibrate")),
@@ -162,7 +165,7 @@ public:
                 }
                 d_last = ph;
                 d_done = !d_continuous;
-                out.push_back(cal_message(ph));
+                out.push_back(cal_message(ph, d_reverse));
             }
         }
         for (const auto& m : out)
@@ -172,27 +175,28 @@ public:
 };
 
 array_phase_estimator::sptr array_phase_estimator::make(
-    int n_rx, double cal_deg, int64_t n_avg, double spacing, int sign, bool continuous)
+    int n_rx, double cal_deg, int64_t n_avg, double spacing, bool reverse_elements, bool continuous)
 {
     core::check_int_range("n_rx", n_rx, 1, 1 << 16);
     core::check_angle_deg("cal_deg", cal_deg);
     core::check_int_range("n_avg", long(n_avg), 1, 1L << 40);
     if (!(std::isfinite(spacing) && spacing > 0 && spacing <= 1000))
         core::throw_param("spacing", core::num_str(spacing), "(0, 1000] wavelengths");
-    if (sign != 1 && sign != -1)
-        core::throw_param("sign", std::to_string(sign), "+1 or -1");
-    const core::array_convention c{ spacing, sign, core::phase_ref::first, false };
+    // a source at cal_deg arrives as the module's a(cal_deg) (docs/conventions.md),
+    // in stream order (reversed when stream channel k is antenna n_rx-1-k)
+    const core::array_convention c{ spacing, -1, core::phase_ref::first, false };
     const core::cvec a = core::ula_steering(n_rx, core::deg2rad(cal_deg), c);
     std::vector<double> expected(n_rx);
     for (int i = 0; i < n_rx; ++i)
-        expected[i] = std::arg(a[i]);
+        expected[i] = std::arg(a[reverse_elements ? n_rx - 1 - i : i]);
     return gnuradio::make_block_sptr<array_phase_estimator_impl>(
-        n_rx, n_avg, continuous, std::move(expected));
+        n_rx, n_avg, continuous, reverse_elements, std::move(expected));
 }
 
 class array_phase_corrector_impl : public array_phase_corrector
 {
     const int d_n;
+    const bool d_reverse; // output in antenna order: channel k <- stream n-1-k
     const pmt::pmt_t d_port;
     mutable std::mutex d_mutex;
     std::vector<gr_complex> d_w;
@@ -215,11 +219,19 @@ class array_phase_corrector_impl : public array_phase_corrector
                                   "infinite weight erases or blows up a channel");
     }
 
+public:
     void handle(const pmt::pmt_t& msg)
     {
         try {
             if (!pmt::is_dict(msg))
                 throw core::param_error("not a dict");
+            const pmt::pmt_t rev =
+                pmt::dict_ref(msg, pmt::mp("reverse_elements"), pmt::PMT_NIL);
+            if (pmt::is_bool(rev) && pmt::to_bool(rev) != d_reverse)
+                throw core::param_error(
+                    std::string("estimated with reverse_elements=") +
+                    (pmt::to_bool(rev) ? "True" : "False") + ", this corrector has " +
+                    (d_reverse ? "True" : "False"));
             const pmt::pmt_t w = pmt::dict_ref(msg, pmt::mp("weights"), pmt::PMT_NIL);
             if (pmt::is_c32vector(w)) {
                 set_weights(pmt::c32vector_elements(w));
@@ -236,13 +248,14 @@ class array_phase_corrector_impl : public array_phase_corrector
             d_logger->warn("ignored cal message: {}", e.what());
         }
     }
+    void handle_cal(const pmt::pmt_t& msg) override { handle(msg); }
 
-public:
-    explicit array_phase_corrector_impl(int n)
+    explicit array_phase_corrector_impl(int n, bool reverse_elements)
         : gr::sync_block("array_phase_corrector",
                          gr::io_signature::make(1, 1, sizeof(gr_complex) * n),
                          gr::io_signature::make(1, 1, sizeof(gr_complex) * n)),
           d_n(n),
+          d_reverse(reverse_elements),
           d_port(pmt::mp("cal")),
           d_w(n, gr_complex(1, 0))
     {
@@ -289,18 +302,27 @@ public:
         std::lock_guard<std::mutex> lock(d_mutex);
         const auto x = static_cast<const gr_complex*>(in[0]);
         auto y = static_cast<gr_complex*>(out[0]);
-        for (int t = 0; t < n; ++t)
-            for (int c = 0; c < d_n; ++c)
-                y[size_t(t) * d_n + c] = x[size_t(t) * d_n + c] * d_w[c];
+        for (int t = 0; t < n; ++t) {
+            const gr_complex* xt = x + size_t(t) * d_n;
+            gr_complex* yt = y + size_t(t) * d_n;
+            if (d_reverse)
+                for (int c = 0; c < d_n; ++c)
+                    yt[d_n - 1 - c] = xt[c] * d_w[c];
+            else
+                for (int c = 0; c < d_n; ++c)
+                    yt[c] = xt[c] * d_w[c];
+        }
         return n;
     }
 };
 
 array_phase_corrector::sptr
-array_phase_corrector::make(int n_rx, const std::vector<double>& phases_rad)
+array_phase_corrector::make(int n_rx,
+                            const std::vector<double>& phases_rad,
+                            bool reverse_elements)
 {
     core::check_int_range("n_rx", n_rx, 1, 1 << 16);
-    auto b = gnuradio::make_block_sptr<array_phase_corrector_impl>(n_rx);
+    auto b = gnuradio::make_block_sptr<array_phase_corrector_impl>(n_rx, reverse_elements);
     if (!phases_rad.empty()) {
         b->set_phases(phases_rad); // validates: the block is never returned half-set
     }

@@ -32,11 +32,11 @@ class beampattern_probe_impl : public beampattern_probe
     const int d_n, d_L;
     const bool d_db;
     const std::vector<double> d_grid;
-    core::cmatf d_AH; // n_grid x n_tx: conj(a(theta_m))^T
+    core::cmatf d_AT; // n_grid x n_tx: a(theta_m)^T in stream order
     core::cmatf d_P;  // n_grid x frame_len products of one frame
 
 public:
-    beampattern_probe_impl(int n, int L, std::vector<double> grid, int sign, bool db)
+    beampattern_probe_impl(int n, int L, std::vector<double> grid, bool reverse_elements, bool db)
         : gr::sync_decimator("beampattern_probe",
                              gr::io_signature::make(1, 1, sizeof(gr_complex) * n),
                              gr::io_signature::make(1, 1, sizeof(float) * grid.size()),
@@ -49,8 +49,13 @@ public:
         std::vector<double> rad(d_grid.size());
         for (size_t i = 0; i < rad.size(); ++i)
             rad[i] = core::deg2rad(d_grid[i]);
-        const core::array_convention c{ 0.5, sign, core::phase_ref::first, false };
-        d_AH = core::ula_steering_matrix(n, rad, c).adjoint().cast<core::cfloat>();
+        // the module's unnormalised a(theta) (docs/conventions.md): a(theta)^T x is
+        // the field radiated toward theta; rows reversed when stream channel k
+        // drives antenna n-1-k
+        core::cmat A = core::ula_steering_matrix(n, rad, core::array_convention{});
+        if (reverse_elements)
+            A = A.colwise().reverse().eval();
+        d_AT = A.transpose().cast<core::cfloat>();
     }
 
     int n_grid() const override { return int(d_grid.size()); }
@@ -69,7 +74,7 @@ public:
             if (k > 0 && budget.exhausted())
                 break; // big grids x big frames: return so stop() is served
             Eigen::Map<const core::cmatf> X(x + size_t(k) * d_L * d_n, d_n, d_L);
-            d_P.noalias() = d_AH * X;
+            d_P.noalias() = d_AT * X;
             float* ok = o + size_t(k) * G;
             for (int m = 0; m < G; ++m) {
                 const double p = double(d_P.row(m).squaredNorm()) / d_L;
@@ -85,7 +90,7 @@ beampattern_probe::sptr beampattern_probe::make(int n_tx,
                                                 double grid_min_deg,
                                                 double grid_max_deg,
                                                 double grid_step_deg,
-                                                int sign,
+                                                bool reverse_elements,
                                                 bool db)
 {
     core::check_int_range("n_tx", n_tx, 1, 1 << 16);
@@ -103,8 +108,6 @@ beampattern_probe::sptr beampattern_probe::make(int n_tx,
                           core::num_str(grid_step_deg),
                           "a step giving at most 1e6 grid points (here " +
                               core::num_str(G) + ")");
-    if (sign != 1 && sign != -1)
-        core::throw_param("sign", std::to_string(sign), "+1 or -1");
     // the grid table and one frame's products, plus an input frame and an output
     // vector in the stream buffers (two of each)
     const double bytes = 8.0 * G * n_tx + 8.0 * G * frame_len +
@@ -116,7 +119,7 @@ beampattern_probe::sptr beampattern_probe::make(int n_tx,
                            std::to_string(n_tx) + " antennas) and a frame of " +
                            std::to_string(frame_len) + " snapshots");
     return gnuradio::make_block_sptr<beampattern_probe_impl>(
-        n_tx, frame_len, make_grid(grid_min_deg, grid_max_deg, grid_step_deg), sign, db);
+        n_tx, frame_len, make_grid(grid_min_deg, grid_max_deg, grid_step_deg), reverse_elements, db);
 }
 
 } // namespace isac

@@ -80,6 +80,10 @@ public:
             while (d_session == 0);
         }
         publish();
+        // Nothing more for the scheduler (setters publish directly): a block with
+        // only message outputs would otherwise keep a bounded flowgraph running
+        // for ever, like message_strobe.
+        _post(pmt::mp("system"), pmt::cons(pmt::mp("done"), pmt::from_long(1)));
         return block::start();
     }
 

@@ -17,12 +17,13 @@ class steering_reference_impl : public steering_reference
     const int d_n;
     mutable std::mutex d_mutex;
     double d_deg = 0;
-    core::cvecf d_a; // a(tx_deg), conjugated by the product below
+    core::cvecf d_g; // g_T(tx_deg): c_t = g_T^T x_t, the field radiated toward tx_deg
 
     static core::cvecf steering(int n, double deg)
     {
         core::check_angle_deg("tx_deg", deg);
-        const core::array_convention c{ 0.5, +1, core::phase_ref::center, true };
+        // the module's unit-norm steering vector (docs/conventions.md)
+        const core::array_convention c{ 0.5, -1, core::phase_ref::first, true };
         return core::ula_steering_f(n, core::deg2rad(deg), c);
     }
 
@@ -33,15 +34,15 @@ public:
                          gr::io_signature::make(1, 1, sizeof(gr_complex))),
           d_n(n),
           d_deg(deg),
-          d_a(steering(n, deg))
+          d_g(steering(n, deg))
     {
     }
 
     void set_tx_deg(double deg) override
     {
-        core::cvecf a = steering(d_n, deg); // validates before anything changes
+        core::cvecf g = steering(d_n, deg); // validates before anything changes
         std::lock_guard<std::mutex> lock(d_mutex);
-        d_a = std::move(a);
+        d_g = std::move(g);
         d_deg = deg;
     }
     double tx_deg() const override
@@ -55,7 +56,7 @@ public:
         std::lock_guard<std::mutex> lock(d_mutex);
         Eigen::Map<const core::cmatf> X(static_cast<const gr_complex*>(in[0]), d_n, n);
         Eigen::Map<core::cvecf> c(static_cast<gr_complex*>(out[0]), n);
-        c.noalias() = X.transpose() * d_a.conjugate();
+        c.noalias() = X.transpose() * d_g;
         return n;
     }
 };

@@ -22,10 +22,14 @@ blocks only, so no flowgraph needs the interpreter at teardown; shared by the
 simulated, zeromq and over-the-air flowgraphs in examples/):
   one_bit_isac_tx     ci_precoder -> 1-bit DAC
   one_bit_radar_rx    1-bit ADC -> one_bit_rx_filter (z, |z|/kappa)
-  bistatic_doa_rx     a(phi)^H x reference -> doa_mle
+  bistatic_doa_rx     g_T(phi)^T x reference -> doa_mle
   psk_source          random M-PSK symbols for U users
 Module limits: set_memory_limit / memory_limit, set_queue_limit / queue_limit.
 Numpy references (SER bounds, decisions): gnuradio.isac.metrics
+Summary tables and the OK/CHECK verdict of the examples and the demo:
+gnuradio.isac.summary
+The angle convention of every block (docs/conventions.md) in code:
+gnuradio.isac.conventions (steering, steering_matrix, transmit_beampattern)
 
 Algorithm core (numpy in/out, no flowgraph needed): gnuradio.isac.core
 Transmit design studies of the papers: gnuradio.isac.design
@@ -43,6 +47,7 @@ except ModuleNotFoundError:
 
 # pure python here
 from .metrics import psk_points, psk_decide, safe_margin, theorem2_bounds, pd_theory
+from .conventions import steering, steering_matrix, transmit_beampattern
 from .psk_source import psk_source
 from .csi_messages import make_csi_message, los_channel
 from .array_phase_cal import make_cal_message

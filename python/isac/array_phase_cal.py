@@ -16,12 +16,16 @@ import numpy as np
 import pmt
 
 
-def make_cal_message(phases_rad):
+def make_cal_message(phases_rad, reverse_elements=None):
     """The `cal` dict: {"phases_rad": f64vector, "weights": c32vector}, where
-    weights = exp(-j phases) are what the corrector multiplies channel n by."""
+    weights = exp(-j phases) are what the corrector multiplies stream channel n
+    by, and (when given) "reverse_elements" (bool), the element order the
+    phases were estimated for."""
     ph = np.asarray(phases_rad, dtype=float)
     w = np.exp(-1j * ph).astype(np.complex64)
     d = pmt.make_dict()
     d = pmt.dict_add(d, pmt.intern("phases_rad"), pmt.init_f64vector(len(ph), ph.tolist()))
     d = pmt.dict_add(d, pmt.intern("weights"), pmt.init_c32vector(len(w), w.tolist()))
+    if reverse_elements is not None:
+        d = pmt.dict_add(d, pmt.intern("reverse_elements"), pmt.from_bool(bool(reverse_elements)))
     return d

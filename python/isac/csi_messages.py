@@ -7,7 +7,7 @@ itself is C++: gnuradio.isac.los_csi_source)."""
 import numpy as np
 import pmt
 
-from . import isac_python
+from .conventions import steering_matrix
 
 
 def make_csi_message(H, offset=0):
@@ -23,8 +23,7 @@ def make_csi_message(H, offset=0):
 
 
 def los_channel(n_tx, user_deg, gain=1.0):
-    """H with rows h_u^H = gain * a(user_deg[u])^T, a the module (seed-000
-    sign, first-element reference, unnormalised) steering vector: the same LoS
-    model as isac_channel's comm_model "los"."""
-    return gain * np.array([np.asarray(isac_python.core.ula_steering(int(n_tx), float(t)))
-                            for t in user_deg])
+    """H with rows h_u^H = gain * a(user_deg[u])^T, a the module's unnormalised
+    steering vector (docs/conventions.md): user u receives the field radiated
+    toward user_deg[u], the same LoS model as isac_channel's comm_model "los"."""
+    return gain * steering_matrix(int(n_tx), [float(t) for t in user_deg]).T

@@ -19,11 +19,14 @@ namespace isac {
  * \ingroup isac
  *
  * phi_n = angle(sum_t r_n(t) r_0(t)^*) - angle(a_n(cal_deg) a_0(cal_deg)^*),
- * channel 0 being the reference; a: ULA of `spacing` wavelengths, phase sign
- * `sign`, first-element reference. The calibration source is a pilot from a
+ * channel 0 being the reference and a the module's steering vector with
+ * `spacing` wavelengths (docs/conventions.md: a source at theta arrives as
+ * a(theta)). Phases are per stream channel; reverse_elements: stream channel k
+ * is antenna n_rx-1-k (set the same on the array_phase_corrector; the cal
+ * message carries the flag). The calibration source is a pilot from a
  * known direction, or (cal_deg = 0) one tone split to all inputs.
  * in0: vectors of n_rx samples. Message out "cal": {"phases_rad": f64vector,
- * "weights": c32vector exp(-j phi)} after the first n_avg snapshots (once), or
+ * "weights": c32vector exp(-j phi), "reverse_elements": bool} after the first n_avg snapshots (once), or
  * after every n_avg snapshots when continuous is true. Message in
  * "recalibrate" (any message): start a new average.
  *
@@ -43,14 +46,14 @@ public:
      * \param cal_deg    direction of the calibration source, [-90, 90]
      * \param n_avg      snapshots per estimate, [1, 2^40]
      * \param spacing    element spacing in wavelengths, (0, 1000]
-     * \param sign       steering phase sign, +1 or -1
+     * \param reverse_elements stream channel k is antenna n_rx-1-k
      * \param continuous publish after every n_avg snapshots (else once)
      */
     static sptr make(int n_rx = 4,
                      double cal_deg = 0.0,
                      int64_t n_avg = 4096,
                      double spacing = 0.5,
-                     int sign = -1,
+                     bool reverse_elements = false,
                      bool continuous = false);
     //! The last published estimate (radians, n_rx values); empty before the first.
     virtual std::vector<double> phases() const = 0;

@@ -19,12 +19,13 @@ namespace isac {
  * \ingroup isac
  *
  * in: vectors of n_tx transmit samples x_t. out: one float vector per frame of
- * frame_len snapshots, P(theta) = (1/L) sum_t |a(theta)^H x_t|^2 on the grid
+ * frame_len snapshots, P(theta) = (1/L) sum_t |a(theta)^T x_t|^2 on the grid
  * grid_min_deg:grid_step_deg:grid_max_deg, in dB (floor -300 dB) when db is
- * true (the seed-003 beampattern a^H R a with R the frame's sample
- * covariance). a: unnormalised ULA, half-wavelength, phase sign `sign` (+1:
- * seed 003/004 and the null-space precoder; -1: seed 000 and the CI
- * precoder). The grid table (n_grid x n_tx) is checked against the module's
+ * true: the power radiated toward theta
+ * (gnuradio.isac.conventions.transmit_beampattern). a: the module's
+ * unnormalised half-wavelength ULA vector (docs/conventions.md), the same for
+ * every precoder, so the main lobe is at the precoder's target.
+ * reverse_elements: stream channel k drives antenna n_tx-1-k. The grid table (n_grid x n_tx) is checked against the module's
  * memory limit.
  */
 class ISAC_API beampattern_probe : virtual public gr::sync_decimator
@@ -37,7 +38,7 @@ public:
      * \param grid_min_deg  [-90, 90)
      * \param grid_max_deg  (grid_min_deg, 90]
      * \param grid_step_deg > 0, at most 1e6 grid points
-     * \param sign          +1 or -1
+     * \param reverse_elements stream channel k drives antenna n_tx-1-k
      * \param db            output in dB
      */
     static sptr make(int n_tx = 16,
@@ -45,7 +46,7 @@ public:
                      double grid_min_deg = -90.0,
                      double grid_max_deg = 90.0,
                      double grid_step_deg = 1.0,
-                     int sign = 1,
+                     bool reverse_elements = false,
                      bool db = true);
     virtual int n_grid() const = 0;
     virtual std::vector<double> grid_deg() const = 0;

@@ -20,13 +20,15 @@ namespace isac {
  * \ingroup isac
  *
  * Over the air there is no simulator to publish the channel: this block
- * publishes rows h_u^H = gain a(theta_u)^T (a: the module's ULA, seed-000
- * sign, first-element reference, unnormalised: isac_channel's "los" model) on
+ * publishes rows h_u^H = gain a(theta_u)^T (a: the module's unnormalised
+ * steering vector, docs/conventions.md: isac_channel's "los" model) on
  * its "csi" port when the flowgraph starts, and again, with offset 0 ("now"),
  * whenever set_user_deg()/set_gain() changes it. The csi epoch is a session
- * drawn at each start() (high 32 bits) and the number of changes. Like
- * message_strobe, a block with only message outputs keeps a flowgraph running
- * until it is stopped.
+ * drawn at each start() (high 32 bits) and the number of changes. After the
+ * first publication the block tells the scheduler it is finished (a block with
+ * only message outputs would otherwise keep a bounded flowgraph running for
+ * ever): the flowgraph ends when its streams do, and later changes are still
+ * published.
  */
 class ISAC_API los_csi_source : virtual public gr::block
 {

@@ -14,13 +14,14 @@ namespace gr {
 namespace isac {
 
 /*!
- * \brief c_t = a(tx_deg)^H x_t: the known transmit reference along the DoD.
+ * \brief c_t = g_T(tx_deg)^T x_t: the known transmit reference along the DoD.
  * \ingroup isac
  *
  * in0: vectors of n_tx transmit samples x_t; out0: one complex per snapshot,
- * c_t = a(tx_deg)^H x_t, a the seed-004 ULA steering vector (midpoint
- * reference, sign +1) scaled to unit norm: the a of isac_channel's bistatic
- * echo r = beta b a^H x, so doa_mle's "known" mode sees y_t = beta b c_t + n_t.
+ * c_t = g_T(tx_deg)^T x_t, the field radiated toward the DoD with g_T the
+ * module's unit-norm steering vector (docs/conventions.md): the same g_T as
+ * isac_channel's echo r = beta g_R(rx) g_T(tx)^T x, so doa_mle's "known" mode
+ * sees y_t = beta g_R(theta) c_t + n_t.
  * set_tx_deg() changes the DoD while running (from the next work() call).
  */
 class ISAC_API steering_reference : virtual public gr::sync_block

@@ -19,6 +19,7 @@
 
 namespace py = pybind11;
 
+#include "conventions_check.h"
 #include <gnuradio/isac/beampattern_probe.h>
 
 void bind_beampattern_probe(py::module& m)
@@ -30,18 +31,36 @@ void bind_beampattern_probe(py::module& m)
                gr::block,
                gr::basic_block,
                std::shared_ptr<blk>>(m, "beampattern_probe", R"doc(
-Transmit beampattern of each frame: P(theta) = (1/L) sum_t |a(theta)^H x_t|^2 on
-grid_min_deg:grid_step_deg:grid_max_deg (dB when db). a: unnormalised ULA,
-half-wavelength, phase sign `sign`. in: vectors of n_tx; out: one float vector
+Transmit beampattern of each frame: P(theta) = (1/L) sum_t |a(theta)^T x_t|^2 on
+grid_min_deg:grid_step_deg:grid_max_deg (dB when db), the power radiated toward
+theta. a: the module's unnormalised half-wavelength ULA vector
+(docs/conventions.md); reverse_elements: stream channel k drives antenna n_tx-1-k. in: vectors of n_tx; out: one float vector
 of n_grid() per frame_len snapshots. Raises ValueError naming the parameter
 for a bad value or a grid whose table exceeds the memory limit.)doc")
-        .def(py::init(&blk::make),
+        .def(py::init([](int n_tx,
+                         int frame_len,
+                         double lo,
+                         double hi,
+                         double step,
+                         py::object rev,
+                         bool db,
+                         py::kwargs kw) {
+                 isac_bind::reject_removed("beampattern_probe", kw);
+                 return blk::make(n_tx,
+                                  frame_len,
+                                  lo,
+                                  hi,
+                                  step,
+                                  isac_bind::check_reverse_elements("beampattern_probe",
+                                                                    rev),
+                                  db);
+             }),
              py::arg("n_tx") = 16,
              py::arg("frame_len") = 64,
              py::arg("grid_min_deg") = -90.0,
              py::arg("grid_max_deg") = 90.0,
              py::arg("grid_step_deg") = 1.0,
-             py::arg("sign") = 1,
+             py::arg("reverse_elements") = false,
              py::arg("db") = true)
         .def("n_grid", &blk::n_grid)
         .def("grid_deg",

@@ -26,8 +26,9 @@ void bind_steering_reference(py::module& m)
     using blk = gr::isac::steering_reference;
     py::class_<blk, gr::sync_block, gr::block, gr::basic_block, std::shared_ptr<blk>>(
         m, "steering_reference", R"doc(
-c_t = a(tx_deg)^H x_t with a the seed-004 ULA (midpoint reference, sign +1)
-scaled to unit norm: the known reference of doa_mle's "known" mode.
+c_t = g_T(tx_deg)^T x_t, the field radiated toward the DoD, g_T the module's
+unit-norm steering vector (docs/conventions.md): the known reference of
+doa_mle's "known" mode.
 in0: vectors of n_tx; out0: one complex per snapshot. set_tx_deg() while running.)doc")
         .def(py::init(&blk::make), py::arg("n_tx") = 16, py::arg("tx_deg") = 0.0)
         .def("set_tx_deg", &blk::set_tx_deg, py::arg("tx_deg"))
