@@ -174,8 +174,12 @@ public:
     }
 };
 
-array_phase_estimator::sptr array_phase_estimator::make(
-    int n_rx, double cal_deg, int64_t n_avg, double spacing, bool reverse_elements, bool continuous)
+array_phase_estimator::sptr array_phase_estimator::make(int n_rx,
+                                                        double cal_deg,
+                                                        int64_t n_avg,
+                                                        double spacing,
+                                                        bool reverse_elements,
+                                                        bool continuous)
 {
     core::check_int_range("n_rx", n_rx, 1, 1 << 16);
     core::check_angle_deg("cal_deg", cal_deg);
@@ -228,10 +232,10 @@ public:
             const pmt::pmt_t rev =
                 pmt::dict_ref(msg, pmt::mp("reverse_elements"), pmt::PMT_NIL);
             if (pmt::is_bool(rev) && pmt::to_bool(rev) != d_reverse)
-                throw core::param_error(
-                    std::string("estimated with reverse_elements=") +
-                    (pmt::to_bool(rev) ? "True" : "False") + ", this corrector has " +
-                    (d_reverse ? "True" : "False"));
+                throw core::param_error(std::string("estimated with reverse_elements=") +
+                                        (pmt::to_bool(rev) ? "True" : "False") +
+                                        ", this corrector has " +
+                                        (d_reverse ? "True" : "False"));
             const pmt::pmt_t w = pmt::dict_ref(msg, pmt::mp("weights"), pmt::PMT_NIL);
             if (pmt::is_c32vector(w)) {
                 set_weights(pmt::c32vector_elements(w));
@@ -316,13 +320,12 @@ public:
     }
 };
 
-array_phase_corrector::sptr
-array_phase_corrector::make(int n_rx,
-                            const std::vector<double>& phases_rad,
-                            bool reverse_elements)
+array_phase_corrector::sptr array_phase_corrector::make(
+    int n_rx, const std::vector<double>& phases_rad, bool reverse_elements)
 {
     core::check_int_range("n_rx", n_rx, 1, 1 << 16);
-    auto b = gnuradio::make_block_sptr<array_phase_corrector_impl>(n_rx, reverse_elements);
+    auto b =
+        gnuradio::make_block_sptr<array_phase_corrector_impl>(n_rx, reverse_elements);
     if (!phases_rad.empty()) {
         b->set_phases(phases_rad); // validates: the block is never returned half-set
     }

@@ -36,7 +36,8 @@ class beampattern_probe_impl : public beampattern_probe
     core::cmatf d_P;  // n_grid x frame_len products of one frame
 
 public:
-    beampattern_probe_impl(int n, int L, std::vector<double> grid, bool reverse_elements, bool db)
+    beampattern_probe_impl(
+        int n, int L, std::vector<double> grid, bool reverse_elements, bool db)
         : gr::sync_decimator("beampattern_probe",
                              gr::io_signature::make(1, 1, sizeof(gr_complex) * n),
                              gr::io_signature::make(1, 1, sizeof(float) * grid.size()),
@@ -119,7 +120,11 @@ beampattern_probe::sptr beampattern_probe::make(int n_tx,
                            std::to_string(n_tx) + " antennas) and a frame of " +
                            std::to_string(frame_len) + " snapshots");
     return gnuradio::make_block_sptr<beampattern_probe_impl>(
-        n_tx, frame_len, make_grid(grid_min_deg, grid_max_deg, grid_step_deg), reverse_elements, db);
+        n_tx,
+        frame_len,
+        make_grid(grid_min_deg, grid_max_deg, grid_step_deg),
+        reverse_elements,
+        db);
 }
 
 } // namespace isac

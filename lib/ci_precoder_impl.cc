@@ -554,8 +554,11 @@ int ci_precoder_impl::work(int noutput_items,
         }
         d_base = next;
         d_kind = next_kind;
-        if (d_solver)
-            activate(d_solver->channel(), d_epoch_in_use.load(), true);
+        if (d_solver) {
+            // a copy: activate() replaces d_solver, which owns the channel matrix
+            const core::cmat H = d_solver->channel();
+            activate(H, d_epoch_in_use.load(), true);
+        }
     }
     {
         std::unique_lock<std::mutex> lock(d_mutex);

@@ -11,15 +11,12 @@
 #include "csi_message.h"
 #include "one_bit_rx_filter_impl.h"
 #include <gnuradio/io_signature.h>
+#include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/quantize.h>
 #include <algorithm>
 
 namespace gr {
 namespace isac {
-
-namespace {
-double db2lin(double db) { return std::pow(10.0, db / 10.0); }
-} // namespace
 
 core::radar_scene one_bit_rx_filter_impl::make_scene(const params& p)
 {
@@ -55,14 +52,13 @@ core::radar_scene one_bit_rx_filter_impl::make_scene(const params& p)
     std::vector<double> cnr;
     for (size_t q = 0; q < Q; ++q) {
         const double db = p.cnr_db.size() == 1 ? p.cnr_db[0] : p.cnr_db[q];
-        core::check_finite("cnr_db", db);
-        cnr.push_back(db2lin(db));
+        cnr.push_back(core::db_to_linear("cnr_db", db)); // the error names the dB value
     }
     return core::radar_scene(p.n_tx,
                              p.n_rx,
                              core::deg2rad(p.target_deg),
                              clutter_rad,
-                             db2lin(p.snr_r_db),
+                             core::db_to_linear("snr_r_db", p.snr_r_db),
                              cnr);
 }
 

@@ -273,6 +273,8 @@ class qa_faults(gr_unittest.TestCase):
                 self.assertEqual(offs[0], 0, "run %d: the first CPI tag is not at item 0" % k)
                 self.assertTrue(all(o % 64 == 0 for o in offs))
         self.assertLess(sers[0], 0.2)  # a working operating point, not noise
+        print("restart x3: SER per run %s, CPI tags per run %s" % (
+            " ".join("%.4f" % v for v in sers), " ".join(str(c[0]) for c in cpis)))
 
     def _zmq_tx_script(self, data_addr, csi_addr, seed):
         return textwrap.dedent("""
@@ -352,6 +354,8 @@ class qa_faults(gr_unittest.TestCase):
             rx.stop()
             rx.wait()
         self.assertLess(ser0, 0.2)
+        print("zmq split: SER first run %.4f; %s" % (ser0, "; ".join(
+            "%s: first snapshot after %.2f s, SER %.4f over %d" % r for r in results)))
         for what, dt, s, cnt in results:
             self.assertLess(dt, 1.0 + STOP_SLACK_S, "%s: first snapshot after %.2f s" % (what, dt))
             self.assertLess(abs(s - ser0), ser_tolerance(ser0, cnt * U),
@@ -374,6 +378,7 @@ class qa_faults(gr_unittest.TestCase):
         time.sleep(0.5)  # inside a branch and bound
         done, dt = bounded(lambda: (tb.stop(), tb.wait()), 30.0)
         self.assertTrue(done)
+        print("ci_precoder exact: stop() in %.3f s" % dt)
         self.assertLess(dt, STOP_LIMIT_S + STOP_SLACK_S, "stop() took %.2f s" % dt)
 
     def test_310_destroy_during_isl_design(self):
@@ -395,6 +400,7 @@ class qa_faults(gr_unittest.TestCase):
         out = []
         done, _ = bounded(lambda: out.append(build_and_destroy()), 30.0)
         self.assertTrue(done and out, "destruction did not return")
+        print("nullspace_precoder ISL N=64 L=1024: destroyed in %.3f s" % out[0])
         self.assertLess(out[0], STOP_LIMIT_S + STOP_SLACK_S, "destruction took %.2f s" % out[0])
 
     def test_320_stop_with_large_clutter_set_at_run_time(self):
@@ -422,6 +428,7 @@ class qa_faults(gr_unittest.TestCase):
         done, dt = bounded(lambda: (tb.stop(), tb.wait()), 30.0)
         setter.join(30.0)
         self.assertTrue(done)
+        print("one_bit_rx_filter 512 clutter angles set while streaming: stop() in %.3f s" % dt)
         self.assertLess(dt, STOP_LIMIT_S + STOP_SLACK_S, "stop() took %.2f s" % dt)
 
     def test_330_interpreter_exit_with_a_running_flowgraph(self):
@@ -495,9 +502,13 @@ class qa_faults(gr_unittest.TestCase):
             # one csi is 2 x 16 x 8 B of H plus bookkeeping: 64 kB holds a few hundred
             self.assertTrue(rel.wait_until(lambda: pre.dropped_csi_count() > n_msg // 2, 20.0),
                             "ci_precoder dropped %d of %d" % (pre.dropped_csi_count(), n_msg))
+            rss = rel.rss_bytes()
             tb.stop()
             tb.wait()
             self.assertGreater(ns.dropped_design_count(), 0)
+            print("csi flood (2000 far-future csi, queue limit 64 kB): ci_precoder dropped %d, "
+                  "nullspace_precoder dropped %d designs, RSS %.0f MB" % (
+                      pre.dropped_csi_count(), ns.dropped_design_count(), rss / 2 ** 20))
         finally:
             isac.set_queue_limit(old)
 
@@ -519,6 +530,7 @@ class qa_faults(gr_unittest.TestCase):
             with self.assertRaises(ValueError, msg=name) as cm:
                 make()
             msg = str(cm.exception)
+            print("memory cap: %s" % msg[:200])
             self.assertIn(name, msg)
             self.assertTrue(("B" in msg and ("memory" in msg or "limit" in msg)) or "allowed" in msg, msg)
 

@@ -42,13 +42,13 @@ channel 0 (rejected_count()). phases(): the last estimate (numpy) or None.)doc")
                          bool continuous,
                          py::kwargs kw) {
                  isac_bind::reject_removed("array_phase_estimator", kw);
-                 return blk::make(n_rx,
-                                  cal_deg,
-                                  n_avg,
-                                  spacing,
-                                  isac_bind::check_reverse_elements(
-                                      "array_phase_estimator", rev),
-                                  continuous);
+                 return blk::make(
+                     n_rx,
+                     cal_deg,
+                     n_avg,
+                     spacing,
+                     isac_bind::check_reverse_elements("array_phase_estimator", rev),
+                     continuous);
              }),
              py::arg("n_rx") = 4,
              py::arg("cal_deg") = 0.0,

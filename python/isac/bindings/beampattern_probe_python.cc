@@ -46,14 +46,14 @@ for a bad value or a grid whose table exceeds the memory limit.)doc")
                          bool db,
                          py::kwargs kw) {
                  isac_bind::reject_removed("beampattern_probe", kw);
-                 return blk::make(n_tx,
-                                  frame_len,
-                                  lo,
-                                  hi,
-                                  step,
-                                  isac_bind::check_reverse_elements("beampattern_probe",
-                                                                    rev),
-                                  db);
+                 return blk::make(
+                     n_tx,
+                     frame_len,
+                     lo,
+                     hi,
+                     step,
+                     isac_bind::check_reverse_elements("beampattern_probe", rev),
+                     db);
              }),
              py::arg("n_tx") = 16,
              py::arg("frame_len") = 64,
