@@ -95,8 +95,7 @@ rvec bp_pattern(const bp_problem& p, const cmat& B)
     return col_energy(p, coupled(p, B)) / double(p.L);
 }
 
-trs_result
-solve_trs(const rvec& lam, const cmat& Uq, const cmat& G, double budget, const cmat& dir)
+trs_result solve_trs(const rvec& lam, const cmat& Uq, const cmat& G, double budget, const cmat& dir)
 {
     const Eigen::Index n = lam.size();
     const cmat Gb = Uq.adjoint() * G;
@@ -158,7 +157,7 @@ solve_trs(const rvec& lam, const cmat& Uq, const cmat& G, double budget, const c
         }
         return s;
     };
-    double lo = -lmin;                                    // phi -> inf (g_min > 0)
+    double lo = -lmin;                                  // phi -> inf (g_min > 0)
     double hi = std::sqrt(gsum / budget) - lmin + 1e-300; // phi(hi) <= budget
     double nu = hi;
     for (int it = 0; it < 300; ++it) {
@@ -313,8 +312,7 @@ rvec rect_pattern(const std::vector<double>& grid,
                 break;
             }
     if (main == 0)
-        throw_param("beam width",
-                    std::to_string(width),
+        throw_param("beam width", std::to_string(width),
                     "wide enough to cover at least one grid point around a target");
     if (level <= 0) {
         check_positive_finite("power", power);
@@ -341,9 +339,7 @@ pslr_result pslr(const rvec& pattern,
                  double guard)
 {
     if (pattern.size() != Eigen::Index(grid.size()))
-        throw_param("pattern",
-                    "size " + std::to_string(pattern.size()),
-                    "one value per grid angle");
+        throw_param("pattern", "size " + std::to_string(pattern.size()), "one value per grid angle");
     if (targets.empty())
         throw_param("targets", "empty", "at least one target angle");
     pslr_result r;
@@ -360,15 +356,13 @@ pslr_result pslr(const rvec& pattern,
                     r.peak_angles[k] = grid[m];
                 }
             }
-            if (dist <=
-                width / 2 + guard + 1e-9) // grid points on the guard edge are guard
+            if (dist <= width / 2 + guard + 1e-9) // grid points on the guard edge are guard
                 side = false;
         }
         if (side)
             r.side_peak = std::max(r.side_peak, pattern[m]);
     }
-    r.pslr = r.main_peak > 0 ? r.side_peak / r.main_peak
-                             : std::numeric_limits<double>::infinity();
+    r.pslr = r.main_peak > 0 ? r.side_peak / r.main_peak : std::numeric_limits<double>::infinity();
     r.pslr_db = 10 * std::log10(r.pslr);
     return r;
 }
@@ -454,8 +448,7 @@ cmat reduce_pattern_rank(const cmat& P, const cmat& V0, int target_rank)
                 keep.push_back(i);
         Vn.resize(V.rows(), keep.size());
         for (size_t c = 0; c < keep.size(); ++c)
-            Vn.col(c) =
-                V * evd.eigenvectors().col(keep[c]) * std::sqrt(1.0 - ev[keep[c]] / lmax);
+            Vn.col(c) = V * evd.eigenvectors().col(keep[c]) * std::sqrt(1.0 - ev[keep[c]] / lmax);
         V = Vn;
     }
     return V;

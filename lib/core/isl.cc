@@ -25,10 +25,7 @@ cmat full_signal(const isl_problem& p, const cmat& B)
     return X;
 }
 
-double re_inner(const cmat& a, const cmat& b)
-{
-    return std::real(a.cwiseProduct(b.conjugate()).sum());
-}
+double re_inner(const cmat& a, const cmat& b) { return std::real(a.cwiseProduct(b.conjugate()).sum()); }
 } // namespace
 
 void validate(const isl_problem& p)
@@ -37,13 +34,10 @@ void validate(const isl_problem& p)
     check_int_range("T (largest ISL lag)", p.T, 1, p.L - 1);
     if (p.P.rows() < 1 || p.P.cols() < 1 || !p.P.allFinite())
         throw_param("P", dims(p.P), "a finite N x n_b basis");
-    if (p.Xc.size() &&
-        (p.Xc.rows() != p.P.rows() || p.Xc.cols() != p.L || !p.Xc.allFinite()))
+    if (p.Xc.size() && (p.Xc.rows() != p.P.rows() || p.Xc.cols() != p.L || !p.Xc.allFinite()))
         throw_param("Xc", dims(p.Xc), "finite N x L or empty");
     if (p.col_weight.size() && (p.col_weight.size() != p.L || !p.col_weight.allFinite()))
-        throw_param("col_weight",
-                    "size " + std::to_string(p.col_weight.size()),
-                    "L finite values or empty");
+        throw_param("col_weight", "size " + std::to_string(p.col_weight.size()), "L finite values or empty");
     check_positive_finite("budget", p.budget);
     check_finite("c0", p.c0);
 }
@@ -96,8 +90,7 @@ cmat isl_gradient(const isl_problem& p, const cmat& B, const cancel_check& stop)
     return G;
 }
 
-isl_problem
-expected_isl_problem(const cmat& P, int L, int T, double comm_power, double budget)
+isl_problem expected_isl_problem(const cmat& P, int L, int T, double comm_power, double budget)
 {
     if (!(std::isfinite(comm_power) && comm_power >= 0))
         throw_param("comm_power", std::to_string(comm_power), "a finite value >= 0");
@@ -195,8 +188,8 @@ rcg_result rcg_isl(const isl_problem& p, const cmat& B0, const rcg_options& opt)
         res.B = Bn;
         f = fn;
         res.cost_history.push_back(f);
-        rg_prev = proj(res.B, rg);      // transport of the previous gradient
-        const cmat Dt = proj(res.B, D); // transport of the previous direction
+        rg_prev = proj(res.B, rg);             // transport of the previous gradient
+        const cmat Dt = proj(res.B, D);         // transport of the previous direction
         const double prev_sq = rg.squaredNorm();
         rg = proj(res.B, isl_gradient(p, res.B, stop));
         if (stopped())

@@ -21,9 +21,7 @@ namespace core {
 nullspace_basis null_space(const cmat& H)
 {
     if (H.rows() < 1 || H.cols() < 1)
-        throw_param("H",
-                    std::to_string(H.rows()) + "x" + std::to_string(H.cols()),
-                    "at least 1x1");
+        throw_param("H", std::to_string(H.rows()) + "x" + std::to_string(H.cols()), "at least 1x1");
     if (!H.allFinite())
         throw_param("H", "non-finite entries", "finite entries");
     Eigen::JacobiSVD<cmat> svd(H, Eigen::ComputeFullV);
@@ -69,41 +67,29 @@ void sdisac_params::validate(int n_tx, int n_users) const
     if (!(comm_power >= 0 && std::isfinite(comm_power)))
         throw_param("comm_power", std::to_string(comm_power), "a finite value >= 0");
     if (comm_power > 0 && comm == "minpower")
-        throw_param("comm_power",
-                    std::to_string(comm_power),
+        throw_param("comm_power", std::to_string(comm_power),
                     "0 with comm = 'minpower' (its power follows from the SINR targets)");
     if (comm_power == 0 || comm == "minpower") {
         if (sinr.size() != 1 && sinr.size() != n_users)
-            throw_param("sinr",
-                        "size " + std::to_string(sinr.size()),
+            throw_param("sinr", "size " + std::to_string(sinr.size()),
                         "1 or n_users = " + std::to_string(n_users) + " targets");
         for (Eigen::Index k = 0; k < sinr.size(); ++k)
             check_positive_finite("sinr", sinr[k]);
     }
     check_positive_finite("noise_var", noise_var); // SINRs are reported in every mode
-    if (sensing != "beampattern" && sensing != "isl" && sensing != "external" &&
-        sensing != "none")
-        throw_param(
-            "sensing", "'" + sensing + "'", "'beampattern', 'isl', 'external' or 'none'");
+    if (sensing != "beampattern" && sensing != "isl" && sensing != "external" && sensing != "none")
+        throw_param("sensing", "'" + sensing + "'", "'beampattern', 'isl', 'external' or 'none'");
     if (sensing == "beampattern" && targets_rad.empty())
-        throw_param("targets_deg",
-                    "empty",
-                    "at least one target angle for sensing = 'beampattern'");
+        throw_param("targets_deg", "empty", "at least one target angle for sensing = 'beampattern'");
     for (double t : targets_rad)
         if (!(std::isfinite(t) && std::fabs(t) <= pi / 2 + 1e-12))
             throw_param("targets_deg", std::to_string(rad2deg(t)), "[-90, 90] degrees");
     if (!(std::isfinite(beam_width_rad) && beam_width_rad > 0 && beam_width_rad <= pi))
-        throw_param("beam_width_deg",
-                    std::to_string(rad2deg(beam_width_rad)),
-                    "(0, 180] degrees");
-    if (!(std::isfinite(grid_step_rad) && grid_step_rad >= deg2rad(0.01) &&
-          grid_step_rad <= deg2rad(10)))
-        throw_param("grid_step_deg",
-                    std::to_string(rad2deg(grid_step_rad)),
-                    "[0.01, 10] degrees");
+        throw_param("beam_width_deg", std::to_string(rad2deg(beam_width_rad)), "(0, 180] degrees");
+    if (!(std::isfinite(grid_step_rad) && grid_step_rad >= deg2rad(0.01) && grid_step_rad <= deg2rad(10)))
+        throw_param("grid_step_deg", std::to_string(rad2deg(grid_step_rad)), "[0.01, 10] degrees");
     if (!(std::isfinite(guard_rad) && guard_rad >= 0))
-        throw_param(
-            "guard_deg", std::to_string(rad2deg(guard_rad)), "a finite value >= 0");
+        throw_param("guard_deg", std::to_string(rad2deg(guard_rad)), "a finite value >= 0");
     if (sensing == "isl") {
         check_int_range("frame_len", frame_len, 2, 1 << 16);
         check_int_range("isl_lags", isl_lags, 0, frame_len - 1);
@@ -119,8 +105,7 @@ void sdisac_params::validate(int n_tx, int n_users) const
     check_positive_finite("tol", tol);
     if (symbols.size() && (symbols.rows() != n_users || symbols.cols() != frame_len ||
                            !symbols.allFinite()))
-        throw_param("symbols",
-                    std::to_string(symbols.rows()) + "x" + std::to_string(symbols.cols()),
+        throw_param("symbols", std::to_string(symbols.rows()) + "x" + std::to_string(symbols.cols()),
                     "empty or finite n_users x frame_len");
     steering.validate();
 }
@@ -155,13 +140,11 @@ cmat orthonormal_rows(Eigen::Index r, Eigen::Index L)
     cmat Q(r, L);
     for (Eigen::Index i = 0; i < r; ++i)
         for (Eigen::Index n = 0; n < L; ++n)
-            Q(i, n) = std::polar(1.0 / std::sqrt(double(L)),
-                                 -2.0 * pi * double(i * n) / double(L));
+            Q(i, n) = std::polar(1.0 / std::sqrt(double(L)), -2.0 * pi * double(i * n) / double(L));
     return Q;
 }
 
-isl_problem
-make_isl_problem(const sdisac_design& d, const sdisac_params& prm, double budget)
+isl_problem make_isl_problem(const sdisac_design& d, const sdisac_params& prm, double budget)
 {
     const int T = prm.isl_lags > 0 ? prm.isl_lags : prm.frame_len - 1;
     if (prm.symbols.size()) {
@@ -258,8 +241,7 @@ sdisac_design design_sdisac(const cmat& H, const sdisac_params& prm)
     d.grid_rad = angle_grid(prm.grid_step_rad);
     const cmat Agrid = ula_steering_matrix(N, d.grid_rad, prm.steering);
     if (!prm.targets_rad.empty())
-        d.desired =
-            rect_pattern(d.grid_rad, prm.targets_rad, prm.beam_width_rad, prm.power);
+        d.desired = rect_pattern(d.grid_rad, prm.targets_rad, prm.beam_width_rad, prm.power);
 
     if (prm.sensing == "beampattern" && have_power) {
         bp_problem p;
@@ -303,21 +285,17 @@ sdisac_design design_sdisac(const cmat& H, const sdisac_params& prm)
         d.iterations = r.iterations;
         d.cost_history = r.cost_history;
         if (prm.sensing_beams != 0) {
-            const int bound =
-                beam_count_bound(K, sensing_dof("beampattern", 1, N), true, N).sensing;
+            const int bound = beam_count_bound(K, sensing_dof("beampattern", 1, N), true, N).sensing;
             const int target = prm.sensing_beams > 0 ? prm.sensing_beams : bound;
             if (prm.symbols.size() || csi) {
-                msg << "rank reduction skipped: with known symbols or the CSI penalty "
-                       "the cost "
+                msg << "rank reduction skipped: with known symbols or the CSI penalty the cost "
                        "is not a function of the ULA lags alone. ";
             } else {
-                const cmat V =
-                    reduce_pattern_rank(d.P, d.B / std::sqrt(double(L)), target);
+                const cmat V = reduce_pattern_rank(d.P, d.B / std::sqrt(double(L)), target);
                 if (V.cols() <= L) {
                     d.B = std::sqrt(double(L)) * V * orthonormal_rows(V.cols(), L);
                     msg << "sensing covariance reduced to rank " << V.cols()
-                        << " (seed-002 bound " << bound
-                        << " beams) with the same beampattern. ";
+                        << " (seed-002 bound " << bound << " beams) with the same beampattern. ";
                 }
             }
         }
@@ -362,8 +340,8 @@ sdisac_design design_sdisac(const cmat& H, const sdisac_params& prm)
     }
     d.pattern = design_pattern(d, d.grid_rad);
     if (!prm.targets_rad.empty()) {
-        pslr_result ps = pslr(
-            d.pattern, d.grid_rad, prm.targets_rad, prm.beam_width_rad, prm.guard_rad);
+        pslr_result ps =
+            pslr(d.pattern, d.grid_rad, prm.targets_rad, prm.beam_width_rad, prm.guard_rad);
         d.pslr_db = ps.pslr_db;
         d.peak_angles_rad = ps.peak_angles;
     }
@@ -392,8 +370,7 @@ rvec design_pattern(const sdisac_design& d, const std::vector<double>& grid)
     return pattern_of_covariance(R, Agrid);
 }
 
-void superimpose(
-    const cfloat* s, cfloat* x, long n_items, const cmatf& F, const cmatf& M, long phase)
+void superimpose(const cfloat* s, cfloat* x, long n_items, const cmatf& F, const cmatf& M, long phase)
 {
     const Eigen::Index N = F.rows(), K = F.cols();
     Eigen::Map<const cmatf> S(s, K, n_items);
@@ -413,12 +390,8 @@ void superimpose(
     X.noalias() += F * S;
 }
 
-void superimpose_external(const cfloat* s,
-                          const cfloat* b,
-                          cfloat* x,
-                          long n_items,
-                          const cmatf& F,
-                          const cmatf& Pi)
+void superimpose_external(const cfloat* s, const cfloat* b, cfloat* x, long n_items,
+                          const cmatf& F, const cmatf& Pi)
 {
     const Eigen::Index N = F.rows(), K = F.cols();
     Eigen::Map<const cmatf> S(s, K, n_items);

@@ -66,26 +66,11 @@ void bind_core_nullspace(py::module& m)
             auto b = null_space(H);
             return py::make_tuple(b.P, b.rank);
         },
-        py::arg("H"),
-        "(P, rank): orthonormal basis of the null space of H (numerical rank, spec "
-        "5.1).");
-    m.def("leakage_ratio",
-          &leakage_ratio,
-          py::arg("H"),
-          py::arg("Y"),
-          "||H Y||_F / ||Y||_F.");
-    m.def("exp_correlation",
-          &exp_correlation,
-          py::arg("n"),
-          py::arg("r"),
-          "[R]_ij = r^|i-j|.");
-    m.def("sensing_dof",
-          &sensing_dof,
-          py::arg("task"),
-          py::arg("n_targets") = 1,
-          py::arg("n_tx") = 0,
-          "Seed-002 d for a task: 'gains_aoa', 'aoa', 'channel', 'detection', "
-          "'beampattern'.");
+        py::arg("H"), "(P, rank): orthonormal basis of the null space of H (numerical rank, spec 5.1).");
+    m.def("leakage_ratio", &leakage_ratio, py::arg("H"), py::arg("Y"), "||H Y||_F / ||Y||_F.");
+    m.def("exp_correlation", &exp_correlation, py::arg("n"), py::arg("r"), "[R]_ij = r^|i-j|.");
+    m.def("sensing_dof", &sensing_dof, py::arg("task"), py::arg("n_targets") = 1, py::arg("n_tx") = 0,
+          "Seed-002 d for a task: 'gains_aoa', 'aoa', 'channel', 'detection', 'beampattern'.");
     m.def(
         "beam_count_bound",
         [](int K, long d, bool cancellation, int n_tx) {
@@ -96,60 +81,34 @@ void bind_core_nullspace(py::module& m)
             r["sensing"] = b.sensing;
             return r;
         },
-        py::arg("n_users"),
-        py::arg("d"),
-        py::arg("cancellation") = true,
-        py::arg("n_tx") = 0,
+        py::arg("n_users"), py::arg("d"), py::arg("cancellation") = true, py::arg("n_tx") = 0,
         "Seed-002 bound on the number of beamformers: dict(d, total, sensing).");
     m.def(
         "sensing_beams",
         [](int K, const std::string& task, int n_targets, int n_tx, bool cancellation) {
-            return beam_count_bound(
-                       K, sensing_dof(task, n_targets, n_tx), cancellation, n_tx)
-                .sensing;
+            return beam_count_bound(K, sensing_dof(task, n_targets, n_tx), cancellation, n_tx).sensing;
         },
-        py::arg("n_users"),
-        py::arg("task"),
-        py::arg("n_targets") = 1,
-        py::arg("n_tx") = 0,
+        py::arg("n_users"), py::arg("task"), py::arg("n_targets") = 1, py::arg("n_tx") = 0,
         py::arg("cancellation") = true,
-        "Seed-002 bound on the number of extra sensing beams for K users and a sensing "
-        "task.");
+        "Seed-002 bound on the number of extra sensing beams for K users and a sensing task.");
 
     // ---- beampattern helpers -------------------------------------------------------
-    m.def(
-        "angle_grid_deg",
-        [](double step_deg) { return deg(angle_grid(deg2rad(step_deg))); },
-        py::arg("step_deg"),
-        "Angles -90..90 deg with the given step.");
+    m.def("angle_grid_deg", [](double step_deg) { return deg(angle_grid(deg2rad(step_deg))); },
+          py::arg("step_deg"), "Angles -90..90 deg with the given step.");
     m.def(
         "rect_pattern",
-        [](const std::vector<double>& grid_deg,
-           const std::vector<double>& targets_deg,
-           double width_deg,
-           double power,
-           double level) {
-            return rect_pattern(
-                rad(grid_deg), rad(targets_deg), deg2rad(width_deg), power, level);
+        [](const std::vector<double>& grid_deg, const std::vector<double>& targets_deg, double width_deg,
+           double power, double level) {
+            return rect_pattern(rad(grid_deg), rad(targets_deg), deg2rad(width_deg), power, level);
         },
-        py::arg("grid_deg"),
-        py::arg("targets_deg"),
-        py::arg("width_deg"),
-        py::arg("power"),
+        py::arg("grid_deg"), py::arg("targets_deg"), py::arg("width_deg"), py::arg("power"),
         py::arg("level") = 0.0,
         "Rectangular reference beampattern (level <= 0: power*M/M_main).");
     m.def(
         "pslr",
-        [](const rvec& pattern,
-           const std::vector<double>& grid_deg,
-           const std::vector<double>& targets_deg,
-           double width_deg,
-           double guard_deg) {
-            auto r = pslr(pattern,
-                          rad(grid_deg),
-                          rad(targets_deg),
-                          deg2rad(width_deg),
-                          deg2rad(guard_deg));
+        [](const rvec& pattern, const std::vector<double>& grid_deg, const std::vector<double>& targets_deg,
+           double width_deg, double guard_deg) {
+            auto r = pslr(pattern, rad(grid_deg), rad(targets_deg), deg2rad(width_deg), deg2rad(guard_deg));
             py::dict d;
             d["pslr_db"] = r.pslr_db;
             d["main_peak"] = r.main_peak;
@@ -157,24 +116,12 @@ void bind_core_nullspace(py::module& m)
             d["peak_angles_deg"] = deg(r.peak_angles);
             return d;
         },
-        py::arg("pattern"),
-        py::arg("grid_deg"),
-        py::arg("targets_deg"),
-        py::arg("width_deg"),
-        py::arg("guard_deg") = 2.0,
-        "Peak sidelobe ratio of a beampattern.");
-    m.def("pattern_of_covariance",
-          &pattern_of_covariance,
-          py::arg("R"),
-          py::arg("A"),
+        py::arg("pattern"), py::arg("grid_deg"), py::arg("targets_deg"), py::arg("width_deg"),
+        py::arg("guard_deg") = 2.0, "Peak sidelobe ratio of a beampattern.");
+    m.def("pattern_of_covariance", &pattern_of_covariance, py::arg("R"), py::arg("A"),
           "a_m^H R a_m for the columns a_m of A.");
-    m.def("reduce_pattern_rank",
-          &reduce_pattern_rank,
-          py::arg("P"),
-          py::arg("V"),
-          py::arg("target_rank"),
-          "Lower-rank V' with the same ULA beampattern of P V V^H P^H (seed-002 rank "
-          "reduction).");
+    m.def("reduce_pattern_rank", &reduce_pattern_rank, py::arg("P"), py::arg("V"), py::arg("target_rank"),
+          "Lower-rank V' with the same ULA beampattern of P V V^H P^H (seed-002 rank reduction).");
     m.def(
         "solve_trs",
         [](const cmat& Q, const cmat& G, double budget) {
@@ -182,23 +129,13 @@ void bind_core_nullspace(py::module& m)
             auto t = solve_trs(evd.eigenvalues(), evd.eigenvectors(), G, budget);
             return py::make_tuple(t.B, t.nu, t.hard_case);
         },
-        py::arg("Q"),
-        py::arg("G"),
-        py::arg("budget"),
-        "Global minimiser of tr(B^H Q B) - 2 Re tr(B^H G) s.t. ||B||_F^2 = budget: (B, "
-        "nu, hard_case).");
+        py::arg("Q"), py::arg("G"), py::arg("budget"),
+        "Global minimiser of tr(B^H Q B) - 2 Re tr(B^H G) s.t. ||B||_F^2 = budget: (B, nu, hard_case).");
 
     m.def(
         "mm_linesearch",
-        [](const cmat& A,
-           const rvec& delta,
-           int L,
-           double budget,
-           const cmat& B0,
-           const py::object& Z,
-           const py::object& u,
-           double tol,
-           int max_iter) {
+        [](const cmat& A, const rvec& delta, int L, double budget, const cmat& B0,
+           const py::object& Z, const py::object& u, double tol, int max_iter) {
             bp_problem p;
             p.A = A;
             p.delta = delta;
@@ -225,18 +162,11 @@ void bind_core_nullspace(py::module& m)
             d["norm_history"] = r.norm_history;
             return d;
         },
-        py::arg("A"),
-        py::arg("delta"),
-        py::arg("L"),
-        py::arg("budget"),
-        py::arg("B0"),
-        py::arg("Z") = py::none(),
-        py::arg("u") = py::none(),
-        py::arg("tol") = 1e-6,
+        py::arg("A"), py::arg("delta"), py::arg("L"), py::arg("budget"), py::arg("B0"),
+        py::arg("Z") = py::none(), py::arg("u") = py::none(), py::arg("tol") = 1e-6,
         py::arg("max_iter") = 200,
         "MM-LineSearch on min sum_m (||[B^H A + Z]_m, sqrt(u_m)|| - delta_m)^2 s.t. "
-        "||B||_F^2 = budget (spec 5.4). Radar-only baseline: A = steering matrix, Z = u "
-        "= None.");
+        "||B||_F^2 = budget (spec 5.4). Radar-only baseline: A = steering matrix, Z = u = None.");
 
     // ---- ISL -----------------------------------------------------------------------
     m.def(
@@ -253,8 +183,7 @@ void bind_core_nullspace(py::module& m)
         "sum_{tau=1}^T ||X J_tau X^H||_F^2.");
 
     // ---- complete design ----------------------------------------------------------
-    py::class_<sdisac_design>(
-        m, "sdisac_design", "A null-space superimposing (SD-ISAC) design.")
+    py::class_<sdisac_design>(m, "sdisac_design", "A null-space superimposing (SD-ISAC) design.")
         .def_readonly("ok", &sdisac_design::ok)
         .def_readonly("comm_ok", &sdisac_design::comm_ok)
         .def_readonly("message", &sdisac_design::message)
@@ -275,15 +204,13 @@ void bind_core_nullspace(py::module& m)
         .def_readonly("iterations", &sdisac_design::iterations)
         .def_readonly("cost_history", &sdisac_design::cost_history)
         .def_readonly("pslr_db", &sdisac_design::pslr_db)
-        .def_property_readonly(
-            "peak_angles_deg",
-            [](const sdisac_design& d) { return deg(d.peak_angles_rad); })
+        .def_property_readonly("peak_angles_deg",
+                               [](const sdisac_design& d) { return deg(d.peak_angles_rad); })
         .def_readonly("isl", &sdisac_design::isl)
         .def_readonly("leakage", &sdisac_design::leakage)
         .def_readonly("sensing_rank", &sdisac_design::sensing_rank)
         .def_readonly("design_time_s", &sdisac_design::design_time_s)
-        .def_property_readonly("grid_deg",
-                               [](const sdisac_design& d) { return deg(d.grid_rad); })
+        .def_property_readonly("grid_deg", [](const sdisac_design& d) { return deg(d.grid_rad); })
         .def_readonly("desired", &sdisac_design::desired)
         .def_readonly("pattern", &sdisac_design::pattern)
         .def_readonly("frame_len", &sdisac_design::frame_len)
@@ -295,35 +222,17 @@ void bind_core_nullspace(py::module& m)
             py::arg("grid_deg"),
             "P(theta) on any grid: a^H (F F^H + P B B^H P^H / L) a, or with the known "
             "symbols (1/L)||(F S + P B)^H a||^2.")
-        .def_property_readonly(
-            "X_sensing",
-            [](const sdisac_design& d) -> cmat {
-                return d.B.size() ? cmat(d.P * d.B) : cmat();
-            },
-            "P B (n_tx x frame_len), the transmitted sensing frame.");
+        .def_property_readonly("X_sensing", [](const sdisac_design& d) -> cmat {
+            return d.B.size() ? cmat(d.P * d.B) : cmat();
+        }, "P B (n_tx x frame_len), the transmitted sensing frame.");
 
     m.def(
         "nullspace_design",
-        [](const cmat& H,
-           double power,
-           const std::string& comm,
-           const py::object& sinr_db,
-           double noise_var,
-           const std::string& sensing,
-           const std::vector<double>& targets_deg,
-           double beam_width_deg,
-           int frame_len,
-           double comm_power,
-           double grid_step_deg,
-           int isl_lags,
-           double csi_error,
-           double csi_weight,
-           double csi_corr,
-           int sensing_beams,
-           int max_iter,
-           double tol,
-           uint64_t seed,
-           const py::object& symbols) {
+        [](const cmat& H, double power, const std::string& comm, const py::object& sinr_db,
+           double noise_var, const std::string& sensing, const std::vector<double>& targets_deg,
+           double beam_width_deg, int frame_len, double comm_power, double grid_step_deg,
+           int isl_lags, double csi_error, double csi_weight, double csi_corr, int sensing_beams,
+           int max_iter, double tol, uint64_t seed, const py::object& symbols) {
             sdisac_params p;
             p.frame_len = frame_len;
             p.power = power;
@@ -352,30 +261,14 @@ void bind_core_nullspace(py::module& m)
             py::gil_scoped_release release;
             return design_sdisac(H, p);
         },
-        py::arg("H"),
-        py::arg("power"),
-        py::arg("comm"),
-        py::arg("sinr_db"),
-        py::arg("noise_var"),
-        py::arg("sensing"),
-        py::arg("targets_deg"),
-        py::arg("beam_width_deg"),
-        py::arg("frame_len"),
-        py::arg("comm_power") = 0.0,
-        py::arg("grid_step_deg") = 0.5,
-        py::arg("isl_lags") = 0,
-        py::arg("csi_error") = 0.0,
-        py::arg("csi_weight") = 1.0,
-        py::arg("csi_corr") = 0.0,
-        py::arg("sensing_beams") = 0,
-        py::arg("max_iter") = 200,
-        py::arg("tol") = 1e-6,
-        py::arg("seed") = 1,
-        py::arg("symbols") = py::none(),
-        "The complete SD-ISAC design the nullspace_precoder block uses (same "
-        "parameters), "
+        py::arg("H"), py::arg("power"), py::arg("comm"), py::arg("sinr_db"), py::arg("noise_var"),
+        py::arg("sensing"), py::arg("targets_deg"), py::arg("beam_width_deg"), py::arg("frame_len"),
+        py::arg("comm_power") = 0.0, py::arg("grid_step_deg") = 0.5, py::arg("isl_lags") = 0,
+        py::arg("csi_error") = 0.0, py::arg("csi_weight") = 1.0, py::arg("csi_corr") = 0.0,
+        py::arg("sensing_beams") = 0, py::arg("max_iter") = 200, py::arg("tol") = 1e-6,
+        py::arg("seed") = 1, py::arg("symbols") = py::none(),
+        "The complete SD-ISAC design the nullspace_precoder block uses (same parameters), "
         "for studies. sinr_db: number or one per user. symbols: optional K x frame_len "
         "known symbols (seed-003 deterministic mode); default: expected over i.i.d. "
-        "unit-power symbols. Returns sdisac_design (ok=False with message when "
-        "infeasible).");
+        "unit-power symbols. Returns sdisac_design (ok=False with message when infeasible).");
 }
