@@ -94,7 +94,7 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
             r = self.cn(n, nr)
             if adc == "1bit":
                 r = rc.one_bit_adc(r)
-            blk = isac.one_bit_rx_filter(nt, nr, target, clutter, 15.0, cnr_db, nv, pfa, adc)
+            blk = isac.one_bit_rx_filter(nt, nr, target, clutter, 15.0, cnr_db, nv, pfa, adc, 1, 1.0, "theorem1")
             z, s, t0, t1 = self.run_block(blk, r, x)
             zr, sr = dense_reference(r, x, target, clutter, cnr_db, adc, pfa, nv)
             scale = np.abs(zr) + np.sqrt(np.mean(np.abs(zr) ** 2))
@@ -113,7 +113,7 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
 
     def test_002_degenerate_and_nan(self):
         nt, nr = 16, 12
-        blk = isac.one_bit_rx_filter(nt, nr, 0.0, [30.0], 10.0, [20.0], 1.0, 0.01, "1bit")
+        blk = isac.one_bit_rx_filter(nt, nr, 0.0, [30.0], 10.0, [20.0], 1.0, 0.01, "1bit", 1, 1.0, "theorem1")
         dbg = blocks.message_debug()
         x = self.cn(8, nt)
         r = rc.one_bit_adc(self.cn(8, nr))
@@ -159,7 +159,7 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         # an isac_cpi tag at item 6 restarts the CPI there: CPIs [0,4), [6,10), ..., [18,22)
         tag = gr.tag_t()
         tag.offset, tag.key, tag.value = 6, pmt.intern("isac_cpi"), pmt.PMT_T
-        blk = isac.one_bit_rx_filter(nt, nr, target, clutter, 10.0, cnr_db, 1.0, pfa, "1bit", L)
+        blk = isac.one_bit_rx_filter(nt, nr, target, clutter, 10.0, cnr_db, 1.0, pfa, "1bit", L, 1.0, "theorem1")
         z, s, _, t1 = self.run_block(blk, r, x, [tag])
         zr, _ = dense_reference(r, x, target, clutter, cnr_db, "1bit", pfa, 1.0)
         np.testing.assert_allclose(z, zr, rtol=1e-4)
@@ -186,7 +186,7 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
 
     def test_004_set_message_and_setters(self):
         nt, nr, n = 8, 8, 40
-        blk = isac.one_bit_rx_filter(nt, nr, 0.0, [30.0], 10.0, [20.0], 1.0, 0.01, "1bit")
+        blk = isac.one_bit_rx_filter(nt, nr, 0.0, [30.0], 10.0, [20.0], 1.0, 0.01, "1bit", 1, 1.0, "theorem1")
         good = pmt.make_dict()
         good = pmt.dict_add(good, pmt.intern("target_deg"), pmt.from_double(-15.0))
         good = pmt.dict_add(good, pmt.intern("clutter_deg"), pmt.init_f64vector(2, [45.0, -60.0]))
@@ -237,7 +237,8 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         nt, nr, n = 16, 16, 60000
         x = self.cn(256, nt)
         r = rc.one_bit_adc(self.cn(256, nr))
-        blk = isac.one_bit_rx_filter(nt, nr, 10.0, [-50.0, 30.0], 10.0, [30.0], 1.0, 1e-2, "1bit")
+        blk = isac.one_bit_rx_filter(nt, nr, 10.0, [-50.0, 30.0], 10.0, [30.0], 1.0, 1e-2, "1bit", 1, 1.0,
+                                     "theorem1")
         self.tb = gr.top_block()
         s0 = blocks.vector_source_c(r.astype(np.complex64).ravel(), True, nr)
         s1 = blocks.vector_source_c(x.astype(np.complex64).ravel(), True, nt)
@@ -340,11 +341,12 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         print(f"\neq. 11: E[z]/((2/sqrt(pi sigma^2)) gamma_0) = {np.mean(z) / mean_th:.4f}, "
               f"Var z/(2||u||^2) = {var / (2 * u2):.4f}")
 
-    def mc_run(self, nr, snr_db, trials, adc, seed, cnr_db=30.0, pfa=1e-2, block=True):
+    def mc_run(self, nr, snr_db, trials, adc, seed, cnr_db=30.0, pfa=1e-2, block=True, threshold="theorem1"):
         """H0 and H1 runs at the seed-000 geometry (N_T = 128, theta_0 = 10, clutter
         -50/30 deg) with x the 1-bit DAC beam towards theta_0, through the block or
         (block=False, for the long runs) through its kernel isac.core.rx_filter,
-        which test_001/test_009 tie to the block."""
+        which test_001/test_009 tie to the block. The paper's checks use its
+        threshold (Theorem 1, eq. 15)."""
         nt = 128
         sc = C.radar_scene(nt, nr, 10.0, [-50.0, 30.0], snr_db, [cnr_db, cnr_db])
         x = rc.one_bit_adc(np.conj(steer(nt, 10.0))) * np.sqrt(1 / (2 * nt))
@@ -357,12 +359,14 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
             m = C.adc_model.one_bit if adc == "1bit" else C.adc_model.ideal
             if block:
                 # the real receive chain: raw echo -> 1-bit quantizer (adc) -> filter
-                blk = isac.one_bit_rx_filter(nt, nr, 10.0, [-50.0, 30.0], snr_db, [cnr_db], 1.0, pfa, adc)
+                blk = isac.one_bit_rx_filter(nt, nr, 10.0, [-50.0, 30.0], snr_db, [cnr_db], 1.0, pfa, adc, 1, 1.0,
+                                             threshold)
                 q = isac.one_bit_quantizer(nr, "adc") if adc == "1bit" else None
                 z, s, _, _ = self.run_block(blk, r, X, adc_block=q)
             else:
                 r = rc.one_bit_adc(r) if adc == "1bit" else r
-                z, s, _ = C.rx_filter(sc, m, pfa, 1.0).process(r.astype(np.complex64), X.astype(np.complex64))
+                thr = getattr(C.threshold_model, threshold)
+                z, s, _ = C.rx_filter(sc, m, pfa, 1.0, thr).process(r.astype(np.complex64), X.astype(np.complex64))
             out[h] = (z, s)
         return out, sc.metric(x, m)
 
@@ -429,7 +433,7 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
     def test_009_cpi_threshold_calibration(self):
         # Coherent CPI (L = 8, gammas constant over the CPI). Ideal ADC: the analytic
         # kappa_CPI gives the requested Pfa. 1-bit with strong per-antenna clutter
-        # (random 1-bit x, CNR 30 dB): the analytic threshold is conservative and
+        # (random 1-bit x, CNR 30 dB): Theorem 1's threshold is conservative and
         # calibrate_threshold_scale restores the requested Pfa on fresh H0 data.
         nt = nr = 32
         L, T, pfa = 8, 50000, 1e-2
@@ -441,18 +445,23 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         s = rc.h0_statistics(sc, C.adc_model.ideal, pfa, L, X, zeta2, 1.0, T, np.random.default_rng(1))
         self.assertLess(abs(np.mean(s >= 1) - pfa), tol)
         print(f"\nCPI L={L}: ideal-ADC analytic Pfa {np.mean(s >= 1):.5f} (nominal {pfa})")
-        scale = rc.calibrate_threshold_scale(sc, C.adc_model.one_bit, pfa, L, X, zeta2, trials=20000, seed=2)
-        s = rc.h0_statistics(sc, C.adc_model.one_bit, pfa, L, X, zeta2, 1.0, T, np.random.default_rng(3))
+        t1 = C.threshold_model.theorem1
+        scale = rc.calibrate_threshold_scale(sc, C.adc_model.one_bit, pfa, L, X, zeta2, trials=20000, seed=2,
+                                             threshold=t1)
+        s = rc.h0_statistics(sc, C.adc_model.one_bit, pfa, L, X, zeta2, 1.0, T, np.random.default_rng(3),
+                             threshold=t1)
         self.assertLess(np.mean(s >= 1), pfa / 2)  # analytic: conservative here
         print(f"\nCPI L={L}: 1-bit analytic Pfa {np.mean(s >= 1):.5f}, calibrated (scale {scale:.4f}) "
               f"{np.mean(s >= scale):.5f}")
         self.assertLess(abs(np.mean(s >= scale) - pfa), tol + 0.05 * pfa)  # + quantile error of the calibration
         # and the block applies the scale: its statistic is the kernel's divided by it
-        blk = isac.one_bit_rx_filter(nt, nr, 10.0, [-50.0, 30.0], 10.0, [30.0], 1.0, pfa, "1bit", L, scale)
+        blk = isac.one_bit_rx_filter(nt, nr, 10.0, [-50.0, 30.0], 10.0, [30.0], 1.0, pfa, "1bit", L, scale,
+                                     "theorem1")
         r = rc.one_bit_adc(rc.simulate_echo(sc, np.tile(X, (1, 1)), zeta2, 1.0, self.rng, False, L))
         _, sb, _, _ = self.run_block(blk, r, X)
-        z, sk, st, terms = C.rx_filter(sc, C.adc_model.one_bit, pfa).process(r, X.astype(np.complex64), True)
-        _, S = C.cpi_statistics(sc, C.adc_model.one_bit, pfa, 1.0, L, z, terms, st)
+        z, sk, st, terms = C.rx_filter(sc, C.adc_model.one_bit, pfa, 1.0, t1, L).process(
+            r, X.astype(np.complex64), True)
+        _, S = C.cpi_statistics(sc, C.adc_model.one_bit, pfa, 1.0, L, z, terms, st, t1)
         np.testing.assert_allclose(sb[L - 1::L], S / scale, rtol=1e-4)
 
 
