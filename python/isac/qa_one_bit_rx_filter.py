@@ -22,6 +22,7 @@ except ImportError:
     sys.path.append(os.path.join(dirname, "bindings"))
     from gnuradio import isac
 from gnuradio.isac import rx_calibration as rc
+from gnuradio.isac.metrics import binomial_halfwidth
 
 C = isac.core
 
@@ -464,6 +465,104 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         _, S = C.cpi_statistics(sc, C.adc_model.one_bit, pfa, 1.0, L, z, terms, st, t1)
         np.testing.assert_allclose(sb[L - 1::L], S / scale, rtol=1e-4)
 
+
+    # ---- the exact threshold (default): Pfa held when lit clutter saturates the ADC
+
+    @staticmethod
+    def lit_scene(nr, cnr_pa_db, snr_db=10.0, nt=64):
+        """N_T = 64, target 10 deg, clutter -50/30 deg with equal patch powers, x the
+        1-bit DAC beam towards the target; the CNRs give per-antenna clutter power
+        CNR_pa = sum_q CNR_q |c_q|^2 / N_R (bench/bench_one_bit_pfa.py's family)."""
+        x = rc.one_bit_adc(np.conj(steer(nt, 10.0))).astype(complex) / np.sqrt(2 * nt)
+        c = C.radar_scene(nt, nr, 10.0, [-50.0, 30.0], 0.0, [0.0, 0.0]).couplings(x)
+        p = nr * 10 ** (cnr_pa_db / 10) / 2
+        cnr_db = list(10 * np.log10(p / np.abs(c[1:]) ** 2))
+        return C.radar_scene(nt, nr, 10.0, [-50.0, 30.0], snr_db, cnr_db), x, cnr_db
+
+    def quantised_echoes(self, sc, x, powers_db, n):
+        """1-bit ADC output of n snapshots; powers_db: SNR_R (None: H0) and the CNRs."""
+        c = sc.couplings(x)
+        p = np.array([0.0 if v is None else 10 ** (v / 10) for v in powers_db]) * np.abs(c) ** 2
+        a = self.cn(n, p.size) * np.sqrt(p / 2)
+        return rc.one_bit_adc(a @ sc.gr.T + self.cn(n, sc.gr.shape[0]) * np.sqrt(0.5))
+
+    def test_010_exact_threshold_holds_pfa(self):
+        # N_R = 64 over CNR_pa from -20 to +10 dB: measured Pfa at a set 1e-2 within
+        # 4 binomial sigmas + 10 % (the issue's bound is 25 %), at a set 1e-4 within x2;
+        # Pd >= 0.9 x the oracle-threshold Pd of the same filter; the exact model's
+        # predicted Pd within 0.03 of the measured one. Theorem 1 (eq. 15) collapses.
+        nr, pfa, T0, T1 = 64, 1e-2, 40000, 10000
+        for cp in (-20.0, 0.0, 10.0):
+            sc, x, cnr_db = self.lit_scene(nr, cp)
+            X = np.tile(x.astype(np.complex64), (T0, 1))
+            r0 = self.quantised_echoes(sc, x, [None] + cnr_db, T0)
+            fe = C.rx_filter(sc, C.adc_model.one_bit, pfa)  # default: exact
+            self.assertEqual(fe.threshold(), C.threshold_model.exact)
+            z0, s0, _ = fe.process(r0, X)
+            _, s0t, _ = C.rx_filter(sc, C.adc_model.one_bit, pfa, 1.0, C.threshold_model.theorem1).process(r0, X)
+            pf, pft = np.mean(s0 >= 1), np.mean(s0t >= 1)
+            self.assertLess(abs(pf - pfa), binomial_halfwidth(pfa, T0) + 0.1 * pfa)
+            r1 = self.quantised_echoes(sc, x, [10.0] + cnr_db, T1)
+            z1, s1, _ = fe.process(r1, X[:T1])
+            pd, pd_or = np.mean(s1 >= 1), np.mean(np.abs(z1) >= np.quantile(np.abs(z0), 1 - pfa))
+            pd_pred = C.predicted_pd(sc, C.threshold_table(sc, pfa), sc.couplings(x))
+            print(f"\nN_R {nr}, CNR_pa {cp:+.0f} dB: Pfa exact {pf:.4f} / theorem1 {pft:.4f} (set {pfa}); "
+                  f"Pd exact {pd:.3f}, oracle {pd_or:.3f}, predicted {pd_pred:.3f}")
+            self.assertGreaterEqual(pd, 0.9 * pd_or - binomial_halfwidth(pd_or, T1))
+            self.assertLess(abs(pd_pred - pd), 0.03 + binomial_halfwidth(pd, T1, 3.0))
+            if cp >= 0.0:
+                self.assertLess(pft, 0.3 * pfa)
+        # a set 1e-4 with lit clutter (+10 dB): 2e5 trials, 20 expected false alarms
+        sc, x, cnr_db = self.lit_scene(nr, 10.0)
+        T = 200000
+        r0 = self.quantised_echoes(sc, x, [None] + cnr_db, T)
+        _, s0, _ = C.rx_filter(sc, C.adc_model.one_bit, 1e-4).process(r0, np.tile(x.astype(np.complex64), (T, 1)))
+        n_fa = int(np.sum(s0 >= 1))
+        print(f"set 1e-4, CNR_pa +10 dB: {n_fa} false alarms in {T} (expected {T * 1e-4:.0f})")
+        self.assertTrue(10 <= n_fa <= 40)
+
+    def test_011_block_default_exact(self):
+        # the block defaults to the exact threshold and applies the kernel's: the raw
+        # echo through the 1-bit quantizer block and the filter block, lit clutter
+        nr, n, pfa = 64, 3000, 1e-2
+        sc, x, cnr_db = self.lit_scene(nr, 5.0)
+        blk = isac.one_bit_rx_filter(64, nr, 10.0, [-50.0, 30.0], 10.0, cnr_db, 1.0, pfa, "1bit")
+        self.assertEqual(blk.threshold(), "exact")
+        c = sc.couplings(x)
+        p = 10 ** (np.array(cnr_db) / 10) * np.abs(c[1:]) ** 2
+        raw = (self.cn(n, 2) * np.sqrt(p / 2)) @ sc.gr[:, 1:].T + self.cn(n, nr) * np.sqrt(0.5)
+        X = np.tile(x, (n, 1))
+        z, s, _, _ = self.run_block(blk, raw, X, adc_block=isac.one_bit_quantizer(nr, "adc"))
+        zk, sk, _ = C.rx_filter(sc, C.adc_model.one_bit, pfa).process(rc.one_bit_adc(raw), X.astype(np.complex64))
+        np.testing.assert_allclose(s, sk, rtol=1e-5)
+        np.testing.assert_allclose(z, zk, rtol=1e-5, atol=1e-6)
+        self.assertLess(abs(np.mean(s >= 1) - pfa), binomial_halfwidth(pfa, n) + 0.1 * pfa)
+        # predicted performance comes from the exact model: expected_pd is predicted_pd,
+        # expected_metric the arcsine-law deflection (not Theorem 1's QSCNR)
+        xs = list(x.astype(np.complex64))
+        self.assertAlmostEqual(blk.expected_pd(xs),
+                               C.predicted_pd(sc, C.threshold_table(sc, pfa), sc.couplings(x)), places=4)
+        D = C.exact_deflection(sc, C.arcsine_stats(sc), sc.couplings(x), C.adc_model.one_bit)
+        D = D[0] if isinstance(D, tuple) else D
+        self.assertAlmostEqual(blk.expected_metric(xs) / D, 1.0, places=4)
+
+    def test_012_cpi_exact_threshold(self):
+        # coherent CPI (L = 8, gammas constant over the CPI), strong clutter (30 dB),
+        # 1-bit: the exact CPI threshold holds the Pfa for a CPI of different (random)
+        # x and for a CPI that repeats one x; Theorem 1's falls far below it
+        nt = nr = 32
+        L, T, pfa = 8, 20000, 1e-2
+        sc = C.radar_scene(nt, nr, 10.0, [-50.0, 30.0], 10.0, [30.0, 30.0])
+        zeta2 = [10.0, 1e3, 1e3]
+        Xr = rc.one_bit_adc(self.cn(L, nt)) / np.sqrt(2 * nt)
+        tol = binomial_halfwidth(pfa, T) + 0.1 * pfa
+        for name, X in (("random x", Xr), ("repeated x", np.tile(Xr[:1], (L, 1)))):
+            s = rc.h0_statistics(sc, C.adc_model.one_bit, pfa, L, X, zeta2, 1.0, T, np.random.default_rng(5))
+            st = rc.h0_statistics(sc, C.adc_model.one_bit, pfa, L, X, zeta2, 1.0, T, np.random.default_rng(5),
+                                  threshold=C.threshold_model.theorem1)
+            print(f"\nCPI L={L}, {name}: Pfa exact {np.mean(s >= 1):.4f}, theorem1 {np.mean(st >= 1):.4f} (set {pfa})")
+            self.assertLess(abs(np.mean(s >= 1) - pfa), tol)
+            self.assertLess(np.mean(st >= 1), 0.5 * pfa)
 
 if __name__ == '__main__':
     gr_unittest.run(qa_one_bit_rx_filter)
