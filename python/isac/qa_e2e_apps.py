@@ -36,7 +36,7 @@ class qa_e2e_apps(gr_unittest.TestCase):
     def test_demo_quick(self):
         p, out = run_app("isac_demo")
         self.assertEqual(p.returncode, 0, p.stdout[-3000:])
-        for k in ("SER user 0", "radar Pd at Pfa", "QSCNR (1-bit ADC)", "DoA RMSE", "precoder rate"):
+        for k in ("SER user 0", "radar Pd at Pfa", "deflection (1-bit ADC)", "radar Pfa (H0 run)", "DoA RMSE", "precoder rate"):
             self.assertIn(k, p.stdout)
         for fn in ("constellations.png", "beampattern_ci.png", "roc.png", "nullspace_beampattern_doa.png",
                    "summary.csv"):
