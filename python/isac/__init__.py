@@ -22,6 +22,8 @@ simulated, zeromq and over-the-air flowgraphs in examples/):
 Python helper blocks: psk_ser_meter, detection_meter, steering_reference,
 los_csi_source, array_phase_estimator, array_phase_corrector.
 Numpy references (SER bounds, decisions): gnuradio.isac.metrics
+Summary tables and the OK/CHECK verdict of the examples and the demo:
+gnuradio.isac.summary
 The angle convention of every block (docs/conventions.md) in code:
 gnuradio.isac.conventions (steering, steering_matrix, transmit_beampattern)
 
