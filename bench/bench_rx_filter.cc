@@ -7,8 +7,8 @@
  * work()-sized batches of 4096 snapshots of the seed-000 scene (theta_0 = 10 deg,
  * clutter at -50/30 deg, CNR 30 dB, Q = 2) with N_T = N_R = arg.
  * BM_rx_filter* use the default exact 1-bit threshold (table lookup per snapshot)
- * unless named theorem1. Baseline: memcpy of the same input bytes (r and x: (N_R + N_T) complex floats
- * per snapshot), i.e. the cost of merely touching the data once.
+ * unless named theorem1. Baseline: memcpy of the same input bytes (r and x: (N_R + N_T)
+ * complex floats per snapshot), i.e. the cost of merely touching the data once.
  */
 #include <gnuradio/isac/core/rx_filter.h>
 #include <benchmark/benchmark.h>
@@ -192,7 +192,11 @@ void BM_memcpy_inputs(benchmark::State& st)
 
 BENCHMARK(BM_rx_filter)->Arg(16)->Arg(64)->Arg(128);
 BENCHMARK(BM_rx_filter_theorem1)->Arg(16)->Arg(64)->Arg(128);
-BENCHMARK(BM_threshold_table_build)->Arg(16)->Arg(128)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(BM_threshold_table_build)
+    ->Arg(16)
+    ->Arg(128)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
 BENCHMARK(BM_rx_filter_gemm)->Arg(16)->Arg(64)->Arg(128);
 BENCHMARK(BM_rx_filter_direct)->Arg(16)->Arg(64)->Arg(128);
 BENCHMARK(BM_rx_filter_terms)->Arg(16)->Arg(128);

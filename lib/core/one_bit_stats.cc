@@ -330,8 +330,8 @@ namespace {
  * of the P active patches. The total power s = sum |xi_q|^2 is Gamma(P) and
  * independent of the split f = |xi|^2 / s (uniform on the simplex) and of the phases;
  * the tail of |z| is a steep function of s (a clutter draw strong enough to leak past
- * the filter), so s gets cells of width 0.5 out to a tail mass of 1e-9 and the other
- * 2P - 1 coordinates a rank-1 quasi-Monte-Carlo set (Roberts' R-sequence) per cell.
+ * the filter), so s gets cells of width cell_width out to a tail mass of 1e-9 and the
+ * other 2P - 1 coordinates a rank-1 quasi-Monte-Carlo set (Roberts' R-sequence) per cell.
  * One phase lives in [0, pi/2): r -> j r maps r~ to j r~, so |z| is invariant.
  */
 struct node_set {
