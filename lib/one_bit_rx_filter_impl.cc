@@ -116,6 +116,14 @@ one_bit_rx_filter_impl::one_bit_rx_filter_impl(const params& p, std::unique_ptr<
     message_port_register_out(d_stats_port);
     message_port_register_in(d_set_port);
     set_msg_handler(d_set_port, [this](const pmt::pmt_t& msg) { handle_set(msg); });
+    const auto& table = d_state->filt.table();
+    if (table && !table->tabulated())
+        // beyond 4 lit clutter patches the exact variance is evaluated per snapshot
+        // (O(Q^2 N_R)); say so rather than fall behind silently
+        d_logger->warn("threshold=\"exact\" with {} clutter patches (> 4 with CNR > 0): "
+                       "the exact H0 variance is computed per snapshot, far below real "
+                       "time at large n_rx; threshold=\"theorem1\" stays real time",
+                       p.clutter_deg.size());
 }
 
 one_bit_rx_filter_impl::~one_bit_rx_filter_impl() {}
