@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+#include "block_utils.h"
 #include "ci_precoder_impl.h"
 #include "csi_message.h"
 #include <gnuradio/io_signature.h>
@@ -14,10 +15,38 @@ namespace gr {
 namespace isac {
 
 namespace {
-double db2lin(const char* name, float db)
+// dB parameters are checked as written (gamma_db = 1e+30, not its linear value)
+double db2lin(const char* name, float db) { return core::db_to_linear(name, db); }
+
+/*
+ * What a solver of these sizes holds: the per-symbol constraint rows
+ * (M x 2U x 2N doubles, built per channel), the scene's steering matrices and
+ * the Q x Q clutter couplings. Checked against the module's memory limit
+ * before anything is allocated, naming the parameter that dominates.
+ */
+void check_solver_memory(int n_tx, int n_users, int M, int n_rx, size_t Q, int copies)
 {
-    core::check_finite(name, db);
-    return std::pow(10.0, double(db) / 10.0);
+    const double rows = 32.0 * M * double(n_users) * n_tx;
+    const double scene = 16.0 * (Q + 1.0) * (double(n_tx) + n_rx) + 16.0 * double(Q) * Q;
+    const double total = copies * (rows + scene);
+    const std::string sizes =
+        "n_tx = " + std::to_string(n_tx) + ", n_users = " + std::to_string(n_users) +
+        ", psk_order = " + std::to_string(M) + ", n_rx = " + std::to_string(n_rx);
+    if (rows >= scene) {
+        const bool by_m = M >= n_tx;
+        core::check_memory(by_m ? "psk_order" : "n_tx",
+                           std::to_string(by_m ? M : n_tx),
+                           total,
+                           "the solver's constraint rows (psk_order x 2 n_users x 2 n_tx "
+                           "doubles; " +
+                               sizes + ")");
+    } else {
+        core::check_memory(n_rx >= n_tx ? "n_rx" : "n_tx",
+                           std::to_string(n_rx >= n_tx ? n_rx : n_tx),
+                           total,
+                           "the radar scene (steering matrices of " +
+                               std::to_string(Q + 1) + " angles; " + sizes + ")");
+    }
 }
 } // namespace
 
@@ -48,6 +77,13 @@ std::unique_ptr<core::ci_solver> ci_precoder_impl::build(const config& c)
                           std::to_string(c.cnr_db.size()) + " values",
                           "one value per clutter_deg entry (" +
                               std::to_string(c.clutter_deg.size()) + ")");
+    core::check_clutter_count("clutter_deg", c.clutter_deg.size());
+    check_solver_memory(c.n_tx,
+                        c.n_users,
+                        c.psk_order,
+                        c.n_rx,
+                        c.clutter_deg.size(),
+                        c.kind == solver_kind::lut ? 2 : 1);
     std::vector<double> clutter_rad, cnr;
     for (float a : c.clutter_deg) {
         core::check_angle_deg("clutter_deg", a);
@@ -105,9 +141,17 @@ ci_precoder::sptr ci_precoder::make(int n_tx,
     auto base = ci_precoder_impl::build(cfg);
     core::check_int_range("stats_interval", stats_interval, 1, 1 << 30);
     if (kind == ci_precoder_impl::solver_kind::lut) {
-        // reject a table that cannot fit before any thread starts
+        // reject a table that cannot fit before any thread starts: its size
+        // (M^U entries, 2^20 at most) and its memory
         core::ci_lut probe_size(1, n_users, psk_order);
         (void)probe_size;
+        core::check_memory(
+            "solver",
+            "'lut'",
+            core::ci_lut::table_bytes(n_tx, n_users, psk_order),
+            "the lookup table (psk_order^n_users = " + std::to_string(psk_order) + "^" +
+                std::to_string(n_users) +
+                " symbol vectors x n_tx = " + std::to_string(n_tx) + " antennas x 8 B)");
     }
     return gnuradio::make_block_sptr<ci_precoder_impl>(
         cfg, std::move(base), stats_interval);
@@ -127,21 +171,57 @@ ci_precoder_impl::ci_precoder_impl(const config& cfg,
       d_stats_interval(stats_interval),
       d_stats_port(pmt::mp("stats")),
       d_csi_port(pmt::mp("csi")),
+      d_channel_port(pmt::mp("channel")),
       d_tag_key(pmt::mp("isac_infeasible")),
+      d_epoch_key(pmt::mp(epoch_tag_key)),
       d_cfg(cfg),
       d_t_last(std::chrono::steady_clock::now())
 {
     message_port_register_in(d_csi_port);
     set_msg_handler(d_csi_port, [this](const pmt::pmt_t& m) { handle_csi(m); });
     message_port_register_out(d_stats_port);
+    message_port_register_out(d_channel_port);
 }
 
-ci_precoder_impl::~ci_precoder_impl() { stop_lut(); }
+ci_precoder_impl::~ci_precoder_impl()
+{
+    d_destroying = true;
+    stop_lut();
+}
+
+bool ci_precoder_impl::start()
+{
+    // A restart counts items from 0 again: channels queued for offsets of the old
+    // run would apply at the wrong items, so they go (a set_channel() stays).
+    std::lock_guard<std::mutex> lock(d_mutex);
+    std::vector<pending> keep;
+    uint64_t dropped = 0;
+    for (auto& p : d_pending) {
+        if (p.immediate)
+            keep.push_back(std::move(p));
+        else
+            ++dropped;
+    }
+    if (dropped) {
+        d_dropped_total += dropped;
+        d_logger->info(
+            "start: {} channel update(s) queued for offsets of the previous run "
+            "discarded",
+            dropped);
+    }
+    d_pending.swap(keep);
+    d_pending_bytes = 0;
+    for (const auto& p : d_pending)
+        d_pending_bytes += csi_bytes(p.H.rows(), p.H.cols());
+    d_wait_logged = false;
+    d_end_grace.reset();
+    return sync_block::start();
+}
 
 bool ci_precoder_impl::stop()
 {
     stop_lut();
-    return true;
+    return sync_block::stop();
 }
 
 void ci_precoder_impl::stop_lut()
@@ -275,9 +355,53 @@ void ci_precoder_impl::set_channel(const std::vector<std::vector<gr_complex>>& H
             M(u, j) = core::cdouble(H[u][j]);
         }
     }
-    std::lock_guard<std::mutex> lock(d_mutex);
-    d_pending.push_back({ 0, std::move(M) }); // offset 0: from the next vector on
-    d_has_channel = true;
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        pending p{ 0, std::move(M) }; // offset 0: from the next vector on
+        p.immediate = true;
+        enqueue_locked(std::move(p));
+        d_has_channel = true;
+    }
+    d_channel_cv.notify_all();
+    announce(0, 0);
+}
+
+void ci_precoder_impl::enqueue_locked(pending p)
+{
+    // Updates wait here until the stream reaches their offset. Offsets the stream
+    // never reaches (another item domain, a restarted source) would pile up: the
+    // queue is bounded in bytes by the module's queue limit, oldest out first.
+    const double b = csi_bytes(p.H.rows(), p.H.cols());
+    const double lim = double(core::queue_limit());
+    uint64_t dropped = 0;
+    while (!d_pending.empty() && d_pending_bytes + b > lim) {
+        d_pending_bytes -=
+            csi_bytes(d_pending.front().H.rows(), d_pending.front().H.cols());
+        d_pending.erase(d_pending.begin());
+        ++dropped;
+    }
+    if (dropped) {
+        const uint64_t total = d_dropped_total.fetch_add(dropped) + dropped;
+        if (log_this(total))
+            d_logger->warn(
+                "csi queue above the queue limit ({}): dropped the oldest queued "
+                "channel update ({} dropped so far; is the offset in this block's "
+                "item count?)",
+                core::format_bytes(lim),
+                total);
+    }
+    d_pending_bytes += b;
+    d_pending.push_back(std::move(p));
+}
+
+void ci_precoder_impl::announce(uint64_t offset, uint64_t epoch)
+{
+    // "this precoder accepted a channel": csi_gate opens on it, never on a raw csi
+    pmt::pmt_t d = pmt::make_dict();
+    d = pmt::dict_add(d, pmt::mp("accepted"), pmt::PMT_T);
+    d = pmt::dict_add(d, pmt::mp("offset"), pmt::from_uint64(offset));
+    d = pmt::dict_add(d, pmt::mp("epoch"), pmt::from_uint64(epoch));
+    message_port_pub(d_channel_port, d);
 }
 
 void ci_precoder_impl::handle_csi(const pmt::pmt_t& msg)
@@ -288,20 +412,13 @@ void ci_precoder_impl::handle_csi(const pmt::pmt_t& msg)
         d_logger->warn("csi message ignored: {}", why);
         return;
     }
-    std::lock_guard<std::mutex> lock(d_mutex);
-    // Updates wait here until the stream reaches their offset. Offsets that the
-    // stream never reaches (another item domain, a restarted source) would
-    // pile up for ever and be re-sorted on every work() call: bound the queue
-    // (isac_channel publishes at most 65536 draws ahead).
-    constexpr size_t max_pending = size_t(1) << 17;
-    if (d_pending.size() >= max_pending) {
-        d_logger->warn("csi message dropped: {} channel updates are already waiting for "
-                       "their offsets (is the offset in this block's item count?)",
-                       d_pending.size());
-        return;
+    const uint64_t offset = upd.has_offset ? upd.offset : 0;
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        enqueue_locked({ offset, std::move(upd.H), upd.epoch, false });
+        d_has_channel = true;
     }
-    d_pending.push_back({ upd.has_offset ? upd.offset : 0, std::move(upd.H) });
-    d_has_channel = true;
+    announce(offset, upd.epoch);
 }
 
 bool ci_precoder_impl::has_channel() const
@@ -322,8 +439,9 @@ pmt::pmt_t ci_precoder_impl::last_stats() const
     return d_last_stats;
 }
 
-void ci_precoder_impl::activate(const core::cmat& H, bool force)
+void ci_precoder_impl::activate(const core::cmat& H, uint64_t epoch, bool force)
 {
+    d_epoch_in_use = epoch;
     // a periodically re-sent, unchanged channel must not restart a table build
     if (!force && d_solver && d_solver->channel() == H)
         return;
@@ -352,7 +470,14 @@ void ci_precoder_impl::start_lut(std::shared_ptr<core::ci_solver> s,
     // in the background while work() keeps streaming in direct mode
     stop_lut();
     d_lut_thread = std::thread([this, s, table_solver]() {
-        auto lut = std::make_shared<core::ci_lut>(d_n_tx, d_n_users, d_M);
+        std::shared_ptr<core::ci_lut> lut;
+        try {
+            lut = std::make_shared<core::ci_lut>(d_n_tx, d_n_users, d_M);
+        } catch (const std::exception& e) {
+            // the memory limit may have been lowered since construction
+            d_logger->error("lookup table not built: {}", e.what());
+            return;
+        }
         if (!lut->build(*table_solver, &d_lut_cancel))
             return;
         std::lock_guard<std::mutex> lock(d_mutex);
@@ -391,6 +516,7 @@ void ci_precoder_impl::publish_stats()
     put("bad_symbols", pmt::from_uint64(d_bad_interval));
     put("far_symbols", pmt::from_uint64(d_far_interval));
     put("bad_symbols_total", pmt::from_uint64(d_bad_total.load()));
+    put("dropped_csi", pmt::from_uint64(d_dropped_total.load()));
     {
         std::lock_guard<std::mutex> lock(d_mutex);
         d_last_stats = d;
@@ -428,41 +554,80 @@ int ci_precoder_impl::work(int noutput_items,
         }
         d_base = next;
         d_kind = next_kind;
-        if (d_solver)
-            activate(d_solver->channel(), true);
+        if (d_solver) {
+            // a copy: activate() replaces d_solver, which owns the channel matrix
+            const core::cmat H = d_solver->channel();
+            activate(H, d_epoch_in_use.load(), true);
+        }
     }
     {
-        std::lock_guard<std::mutex> lock(d_mutex);
+        std::unique_lock<std::mutex> lock(d_mutex);
+        if (!d_solver && d_pending.empty()) {
+            // No channel: produce nothing, so nothing is radiated. csi messages are
+            // handled between work() calls, so wait briefly (a set_channel() wakes
+            // us) and return; the scheduler calls again after the message handlers.
+            if (!d_wait_logged) {
+                d_logger->info("no channel yet (set_channel or a csi message): holding "
+                               "the input back, no output");
+                d_wait_logged = true;
+            }
+            d_channel_cv.wait_for(lock, std::chrono::milliseconds(10));
+            if (d_pending.empty()) {
+                if (d_end_grace.expired(*this)) {
+                    d_logger->warn("the input ended before any channel arrived: nothing "
+                                   "was precoded or transmitted");
+                    return WORK_DONE;
+                }
+                return 0;
+            }
+        }
         local.swap(d_pending);
+        d_pending_bytes = 0;
         lut = d_lut;
         lut_for = d_lut_for;
     }
+    for (auto& p : local)
+        if (p.immediate) { // set_channel(): due now, in arrival order with the rest
+            p.offset = base;
+            p.immediate = false;
+        }
     // stable: of two updates for the same item the later message wins
     std::stable_sort(local.begin(), local.end(), [](const pending& a, const pending& b) {
         return a.offset < b.offset;
     });
     size_t pi = 0;
+    if (!d_solver && !local.empty() && local[0].offset > base) {
+        // the first channel applies from the first item produced: there is nothing
+        // before it to precode with anything else
+        local[0].offset = base;
+    }
     std::vector<int> k(d_n_users);
+    const work_budget budget(0.05);
+    const core::cancel_check cancel = work_cancel(&d_destroying);
 
-    for (int i = 0; i < noutput_items; ++i) {
+    int i = 0;
+    for (; i < noutput_items; ++i) {
         const uint64_t abs = base + i;
         while (pi < local.size() && local[pi].offset <= abs) {
-            activate(local[pi].H);
+            activate(local[pi].H, local[pi].epoch);
             ++pi;
             std::lock_guard<std::mutex> lock(d_mutex);
             lut = d_lut;
             lut_for = d_lut_for;
         }
-        gr_complex* o = out + size_t(i) * d_n_tx;
-        if (!d_solver) {
-            if (!d_warned) {
-                d_logger->warn(
-                    "no channel yet (set_channel or a csi message): output is zero");
-                d_warned = true;
-            }
-            std::fill(o, o + d_n_tx, gr_complex(0, 0));
-            continue;
+        if (!d_solver)
+            break; // cannot happen after the first activation; defensive
+        // slow solvers (exact, large arrays) return early so that stop(), messages
+        // and setters are served within the budget
+        if (i > 0 && budget.exhausted())
+            break;
+        const uint64_t ep = d_epoch_in_use.load();
+        if (ep != d_epoch_tagged || abs == 0) {
+            if (ep)
+                add_item_tag(0, abs, d_epoch_key, pmt::from_uint64(ep));
+            d_epoch_tagged = ep;
         }
+        gr_complex* o = out + size_t(i) * d_n_tx;
         const gr_complex* s = in + size_t(i) * d_n_users;
         for (int u = 0; u < d_n_users; ++u) {
             bool bad = false, far = false;
@@ -480,7 +645,9 @@ int ci_precoder_impl::work(int noutput_items,
             ++d_acc.lut_hits;
         } else {
             const auto t0 = std::chrono::steady_clock::now();
-            const core::ci_result r = d_solver->solve_indices(k);
+            const core::ci_result r = d_solver->solve_indices(k, cancel);
+            if (r.cancelled)
+                break; // stopping: this vector is not emitted
             const double dt =
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
                     .count();
@@ -510,11 +677,17 @@ int ci_precoder_impl::work(int noutput_items,
             publish_stats();
     }
     if (pi < local.size()) {
-        // channels for later items stay queued
+        // channels for later items stay queued (ahead of anything that arrived meanwhile)
         std::lock_guard<std::mutex> lock(d_mutex);
-        d_pending.insert(d_pending.begin(), local.begin() + pi, local.end());
+        double b = 0;
+        for (size_t j = pi; j < local.size(); ++j)
+            b += csi_bytes(local[j].H.rows(), local[j].H.cols());
+        d_pending.insert(d_pending.begin(),
+                         std::make_move_iterator(local.begin() + pi),
+                         std::make_move_iterator(local.end()));
+        d_pending_bytes += b;
     }
-    return noutput_items;
+    return i;
 }
 
 } /* namespace isac */

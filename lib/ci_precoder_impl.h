@@ -7,8 +7,10 @@
 #ifndef INCLUDED_ISAC_CI_PRECODER_IMPL_H
 #define INCLUDED_ISAC_CI_PRECODER_IMPL_H
 
+#include "block_utils.h"
 #include <gnuradio/isac/ci_precoder.h>
 #include <gnuradio/isac/core/ci_solver.h>
+#include <condition_variable>
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -52,6 +54,9 @@ public:
     pmt::pmt_t last_stats() const override;
     uint64_t infeasible_count() const override { return d_infeasible_total.load(); }
     uint64_t bad_symbol_count() const override { return d_bad_total.load(); }
+    uint64_t dropped_csi_count() const override { return d_dropped_total.load(); }
+    uint64_t channel_epoch() const override { return d_epoch_in_use.load(); }
+    bool start() override;
     bool stop() override;
 
     void set_target_deg(float target_deg) override;
@@ -82,6 +87,8 @@ private:
     struct pending {
         uint64_t offset;
         core::cmat H;
+        uint64_t epoch = 0;
+        bool immediate = false; // set_channel: from the next vector, whatever the run
     };
     struct stats_acc {
         uint64_t vectors = 0, solved = 0, iterations = 0, infeasible = 0, lut_hits = 0;
@@ -96,10 +103,12 @@ private:
     solver_kind d_kind;
     const int d_n_tx, d_n_users, d_M;
     const int d_stats_interval;
-    const pmt::pmt_t d_stats_port, d_csi_port, d_tag_key;
+    const pmt::pmt_t d_stats_port, d_csi_port, d_channel_port, d_tag_key, d_epoch_key;
 
     mutable std::mutex d_mutex; // guards d_pending, d_last_stats, d_lut*, d_has_channel
+    std::condition_variable d_channel_cv; // a set_channel() while work() waits for one
     std::vector<pending> d_pending;
+    double d_pending_bytes = 0;
     pmt::pmt_t d_last_stats = pmt::PMT_NIL;
     bool d_has_channel = false;
     config d_cfg;                                  // the latest accepted settings
@@ -107,7 +116,6 @@ private:
 
     // owned by the work thread
     std::shared_ptr<core::ci_solver> d_solver;
-    bool d_warned = false;
     stats_acc d_acc;
     std::chrono::steady_clock::time_point d_t_last;
     uint64_t d_bad_interval = 0, d_far_interval = 0;
@@ -118,13 +126,21 @@ private:
         d_lut_for; // solver the ready table belongs to (guarded)
     std::thread d_lut_thread;
     std::atomic<bool> d_lut_cancel{ false };
+    std::atomic<bool> d_destroying{ false }; // cancels a design in progress
 
-    std::atomic<uint64_t> d_infeasible_total{ 0 }, d_bad_total{ 0 };
+    std::atomic<uint64_t> d_infeasible_total{ 0 }, d_bad_total{ 0 }, d_dropped_total{ 0 };
+    std::atomic<uint64_t> d_epoch_in_use{ 0 };
+    uint64_t d_epoch_tagged = 0; // work thread: epoch of the last tagged switch
+    bool d_wait_logged = false;
+    input_end_grace d_end_grace;
 
     void handle_csi(const pmt::pmt_t& msg);
+    //! queue a channel (lock held), dropping the oldest above the queue limit
+    void enqueue_locked(pending p);
+    void announce(uint64_t offset, uint64_t epoch);
     //! validates and queues a changed configuration (the caller holds no lock)
     void reconfigure(const std::function<void(config&)>& change);
-    void activate(const core::cmat& H, bool force = false);
+    void activate(const core::cmat& H, uint64_t epoch, bool force = false);
     //! builds the table with table_solver (same channel); it serves while s is current
     void start_lut(std::shared_ptr<core::ci_solver> s,
                    std::shared_ptr<const core::ci_solver> table_solver);

@@ -7,6 +7,7 @@
 #include "one_bit_quantizer_impl.h"
 #include <gnuradio/io_signature.h>
 #include <gnuradio/isac/core/quantize.h>
+#include <cmath>
 
 namespace gr {
 namespace isac {
@@ -75,15 +76,25 @@ int one_bit_quantizer_impl::work(int noutput_items,
                                  gr_vector_void_star& output_items)
 {
     float amp;
+    bool adc;
     {
         // One consistent (mode, power) pair per call: a setter never splits a vector.
         std::lock_guard<std::mutex> lock(d_mutex);
-        amp = d_adc ? 1.0f : d_amplitude;
+        adc = d_adc;
+        amp = adc ? 1.0f : d_amplitude;
     }
     const auto in = static_cast<const float*>(input_items[0]);
     auto out = static_cast<float*>(output_items[0]);
-    const uint64_t nans =
-        core::one_bit_quantize(in, out, size_t(2) * d_vlen * noutput_items, amp);
+    const size_t nf = size_t(2) * d_vlen * noutput_items;
+    const uint64_t nans = core::one_bit_quantize(in, out, nf, amp);
+    if (adc && nans) {
+        // A sample that is not a number has no sign: the ADC passes NaN on, so the
+        // receiver discards (and counts) that snapshot instead of treating it as +1.
+        // The DAC keeps +a: what it drives must stay in the alphabet.
+        for (size_t i = 0; i < nf; ++i)
+            if (std::isnan(in[i]))
+                out[i] = in[i];
+    }
     d_items += noutput_items;
     if (nans) {
         const uint64_t total = d_nan_count.fetch_add(nans) + nans;

@@ -718,6 +718,7 @@ struct bnb {
     int nbin;
     long max_nodes;
     double max_seconds;
+    cancel_check cancel; // a stop() or destruction ends the search with the incumbent
     double best = -inf;
     rvec best_z;
     long nodes = 0;
@@ -738,7 +739,7 @@ struct bnb {
         std::vector<node> stack;
         stack.push_back({ std::move(lo), std::move(hi), nullptr });
         while (!stack.empty()) {
-            if (nodes >= max_nodes ||
+            if (nodes >= max_nodes || cancel() ||
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
                         .count() > max_seconds) {
                 complete = false;
@@ -1015,7 +1016,8 @@ ilp_result ilp_qos_exact(const rvec& w,
                          double c,
                          long max_nodes,
                          double max_seconds,
-                         const std::vector<rvec>& warm)
+                         const std::vector<rvec>& warm,
+                         const cancel_check& cancel)
 {
     const int n = int(w.size());
     ilp_result h = ilp_qos_heuristic(w, At, lambda, c, warm, true, 0);
@@ -1025,7 +1027,7 @@ ilp_result ilp_qos_exact(const rvec& w,
         res.optimal = true; // LP infeasible proves ILP infeasible
         return res;
     }
-    bnb B{ w, At, lambda, n, max_nodes, max_seconds };
+    bnb B{ w, At, lambda, n, max_nodes, max_seconds, cancel };
     if (h.feasible) {
         B.best = h.objective;
         B.best_z = h.xt;
@@ -1288,7 +1290,8 @@ ilp_result ilp_maxmin_exact(const rmat& At,
                             double rhs,
                             long max_nodes,
                             double max_seconds,
-                            const std::vector<rvec>& warm)
+                            const std::vector<rvec>& warm,
+                            const cancel_check& cancel)
 {
     const int n = int(At.cols());
     ilp_result h = ilp_maxmin_heuristic(At, offset, c, radar, w, rhs, warm);
@@ -1299,7 +1302,7 @@ ilp_result ilp_maxmin_exact(const rmat& At,
     rvec cobj, b, lo, hi;
     rmat A;
     maxmin_lp_form(At, offset, c, radar, w, rhs, cobj, A, b, lo, hi);
-    bnb B{ cobj, A, b, n, max_nodes, max_seconds };
+    bnb B{ cobj, A, b, n, max_nodes, max_seconds, cancel };
     if (h.feasible) {
         B.best = h.objective;
         B.best_z.resize(n + 1);

@@ -176,7 +176,7 @@ ci_surrogate ci_solver::surrogate(const cvec& x) const
     return s;
 }
 
-ci_result ci_solver::solve(const cvec& s) const
+ci_result ci_solver::solve(const cvec& s, const cancel_check& cancel) const
 {
     if (s.size() != d_U)
         throw_param("s",
@@ -185,10 +185,11 @@ ci_result ci_solver::solve(const cvec& s) const
     std::vector<int> k(d_U);
     for (int u = 0; u < d_U; ++u)
         k[u] = psk_index(s[u], d_p.psk_order);
-    return solve_indices(k);
+    return solve_indices(k, cancel);
 }
 
-ci_result ci_solver::solve_indices(const std::vector<int>& k) const
+ci_result ci_solver::solve_indices(const std::vector<int>& k,
+                                   const cancel_check& cancel) const
 {
     if (!d_has_channel)
         throw param_error("ci_solver: no channel set (call set_channel first)");
@@ -224,7 +225,8 @@ ci_result ci_solver::solve_indices(const std::vector<int>& k) const
                                     rhs,
                                     d_p.bnb_max_nodes,
                                     d_p.bnb_max_seconds,
-                                    warm);
+                                    warm,
+                                    cancel);
         return ilp_maxmin_heuristic(At, off, d_c, radar, w, rhs, warm);
     };
     // value and bound of the last ILP's own objective; offset: the surrogate constant
@@ -276,6 +278,10 @@ ci_result ci_solver::solve_indices(const std::vector<int>& k) const
                 }
             }
             for (int t = 0; t < d_p.max_iter; ++t) {
+                if (t > 0 && cancel()) {
+                    r.cancelled = true;
+                    break;
+                }
                 // the beam start's surrogate depends on the scene only
                 const ci_surrogate sur = t == 0 && !have ? d_sur0 : surrogate(xlin);
                 std::vector<rvec> warm;
@@ -291,7 +297,8 @@ ci_result ci_solver::solve_indices(const std::vector<int>& k) const
                                         d_c,
                                         d_p.bnb_max_nodes,
                                         d_p.bnb_max_seconds,
-                                        warm);
+                                        warm,
+                                        cancel);
                 else if (bnb_first && t == 0)
                     ilp = ilp_qos_exact(
                         sur.w, At, lam, d_c, d_p.feasibility_nodes, 1e9, warm);
@@ -471,6 +478,8 @@ ci_result ci_solver::solve_indices(const std::vector<int>& k) const
             r.trace.push_back(vcur);
             accept_gap(vcur, vcur);
             for (int t = 0; t < d_p.max_iter; ++t) {
+                if (t > 0 && cancel())
+                    break;
                 const ci_surrogate sur = surrogate(to_complex(cur));
                 const double rhs = d_p.chi - sur.const2;
                 const ilp_result ilp = maxmin(zero, true, sur.w, rhs, { cur });
@@ -684,8 +693,20 @@ ci_lut::ci_lut(int n_tx, int n_users, int M, long max_vectors)
                     "<= " + std::to_string(max_vectors) + " symbol vectors");
     d_total = long(tot + 0.5);
     d_stored = d_rot ? d_total / 4 : d_total;
+    check_memory("lookup table",
+                 std::to_string(d_stored) + " entries x " + std::to_string(n_tx) +
+                     " antennas",
+                 table_bytes(n_tx, n_users, M),
+                 "the table (8 B per antenna and entry)");
     d_x.assign(size_t(d_stored) * d_n, cfloat(0, 0));
     d_feasible.assign(size_t(d_stored), 0);
+}
+
+double ci_lut::table_bytes(int n_tx, int n_users, int M)
+{
+    const double total = std::pow(double(M), n_users);
+    const double stored = M % 4 == 0 ? total / 4 : total;
+    return stored * (double(n_tx) * sizeof(cfloat) + 1.0);
 }
 
 ci_params ci_lut::table_params(ci_params p)
@@ -698,12 +719,12 @@ ci_params ci_lut::table_params(ci_params p)
     return p;
 }
 
-bool ci_lut::build(const ci_solver& s, const std::atomic<bool>* cancel)
+bool ci_lut::build(const ci_solver& s, const cancel_check& cancel)
 {
     const int q4 = d_rot ? d_M / 4 : d_M;
     std::vector<int> k(d_U);
     for (long idx = 0; idx < d_stored; ++idx) {
-        if (cancel && cancel->load(std::memory_order_relaxed))
+        if (cancel())
             return false;
         // canonical index: k_0 in [0, q4) least significant, then k_1..k_{U-1} base M
         long rest = idx / q4;
@@ -712,7 +733,9 @@ bool ci_lut::build(const ci_solver& s, const std::atomic<bool>* cancel)
             k[u] = int(rest % d_M);
             rest /= d_M;
         }
-        const ci_result r = s.solve_indices(k);
+        const ci_result r = s.solve_indices(k, cancel);
+        if (r.cancelled)
+            return false;
         cfloat* dst = &d_x[size_t(idx) * d_n];
         for (int i = 0; i < d_n; ++i)
             dst[i] = cfloat(r.x[i]);

@@ -27,6 +27,7 @@
 #ifndef INCLUDED_ISAC_CORE_CI_SOLVER_H
 #define INCLUDED_ISAC_CORE_CI_SOLVER_H
 
+#include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/radar_metrics.h>
 #include <gnuradio/isac/core/safe_margin.h>
 #include <atomic>
@@ -126,7 +127,8 @@ ilp_result ilp_qos_exact(const rvec& w,
                          double c,
                          long max_nodes = 1000000,
                          double max_seconds = 30.0,
-                         const std::vector<rvec>& warm = {});
+                         const std::vector<rvec>& warm = {},
+                         const cancel_check& cancel = {});
 
 /*!
  * Max-min margin ILP (spec 3.6): maximise min_i (At xt)_i - offset_i subject, when
@@ -148,7 +150,8 @@ ilp_result ilp_maxmin_exact(const rmat& At,
                             double rhs,
                             long max_nodes = 1000000,
                             double max_seconds = 30.0,
-                            const std::vector<rvec>& warm = {});
+                            const std::vector<rvec>& warm = {},
+                            const cancel_check& cancel = {});
 
 /*!
  * Infinite-resolution DAC step (spec 3.7): max w^T xt s.t. At xt >= lambda,
@@ -257,6 +260,7 @@ struct ci_result {
     double gap = 0;
     std::vector<double>
         trace; //!< QSCNR (QoS) or min margin (QoD) per accepted MM iterate
+    bool cancelled = false; //!< the cancel check fired: x is the best point found so far
 };
 
 class ci_solver
@@ -271,9 +275,11 @@ public:
     const cmat& channel() const { return d_H; }
 
     //! Design for one snapshot; symbols are snapped to the nearest M-PSK point first.
-    ci_result solve(const cvec& s) const;
+    //! `cancel` is polled between MM steps and inside the exact branch and bound.
+    ci_result solve(const cvec& s, const cancel_check& cancel = {}) const;
     //! Design from M-PSK indices k_u in [0, M).
-    ci_result solve_indices(const std::vector<int>& k) const;
+    ci_result solve_indices(const std::vector<int>& k,
+                            const cancel_check& cancel = {}) const;
 
     //! MM surrogate of spec 3.3 built at x_t.
     ci_surrogate surrogate(const cvec& xt) const;
@@ -327,8 +333,10 @@ public:
      */
     static ci_params table_params(ci_params p);
 
-    //! Solve every stored entry. Returns false when `cancel` became true first.
-    bool build(const ci_solver& s, const std::atomic<bool>* cancel = nullptr);
+    //! Solve every stored entry. Returns false when `cancel` fired first.
+    bool build(const ci_solver& s, const cancel_check& cancel = {});
+    //! Bytes a table of these sizes holds (x and feasibility of every stored entry).
+    static double table_bytes(int n_tx, int n_users, int M);
     bool ready() const { return d_ready; }
 
     //! Writes x for symbol indices k (n_users values) into out (n_tx); returns the
