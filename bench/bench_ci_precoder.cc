@@ -38,13 +38,16 @@ ci_solver make_solver(int N, unsigned seed = 1, int config = 0)
     p.psk_order = M;
     p.noise_var = std::pow(10, -0.5);
     p.gamma = std::pow(10, 0.5);
-    p.lp_every_step = config == 1;
-    p.early_stop = config != 1; // config 1: the full MM loop with the LP in every step
     if (config == 2)
-        p = ci_quality_params(p, N);
+        p.solver = ci_preset::quality;
     if (config == 3)
-        p = ci_lut::table_params(p);
-    ci_solver s(sc, U, p);
+        p.solver = ci_preset::table;
+    ci_tuning t = ci_preset_tuning(p.solver, N);
+    if (config == 1) { // the full MM loop with the LP in every step
+        t.lp_every_step = true;
+        t.early_stop = false;
+    }
+    ci_solver s(sc, U, p, t);
     std::mt19937 rng(seed);
     std::normal_distribution<double> nd(0.0, std::sqrt(0.5));
     cmat H(U, N);

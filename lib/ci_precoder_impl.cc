@@ -81,9 +81,9 @@ ci_precoder_impl::build(int n_tx,
     p.one_bit_dac = core::parse_adc_model("dac", dac) == core::adc_model::one_bit;
     p.max_iter = max_iter;
     if (kind == solver_kind::exact)
-        p.method = core::ci_method::exact;
+        p.solver = core::ci_preset::exact;
     else if (kind == solver_kind::quality)
-        p = core::ci_quality_params(p, n_tx);
+        p.solver = core::ci_preset::quality;
     p.validate();
     core::radar_scene scene(n_tx,
                             n_rx,
@@ -110,7 +110,8 @@ ci_precoder::sptr ci_precoder::make(int n_tx,
                                     const std::string& dac,
                                     const std::string& solver,
                                     int max_iter,
-                                    int stats_interval)
+                                    int stats_interval,
+                                    int threads)
 {
     // everything is validated before the io_signatures are built
     const auto kind = ci_precoder_impl::parse_solver(solver);
@@ -131,18 +132,23 @@ ci_precoder::sptr ci_precoder::make(int n_tx,
                                         max_iter,
                                         kind);
     core::check_int_range("stats_interval", stats_interval, 1, 1 << 30);
+    core::check_int_range("threads", threads, 0, 1024);
     if (kind == ci_precoder_impl::solver_kind::lut) {
         // reject a table that cannot fit before any thread starts
         core::ci_lut probe_size(1, n_users, psk_order);
         (void)probe_size;
     }
     return gnuradio::make_block_sptr<ci_precoder_impl>(
-        std::move(base), kind, stats_interval);
+        std::move(base),
+        kind,
+        stats_interval,
+        threads > 0 ? threads : core::hardware_threads());
 }
 
 ci_precoder_impl::ci_precoder_impl(std::unique_ptr<core::ci_solver> base,
                                    solver_kind kind,
-                                   int stats_interval)
+                                   int stats_interval,
+                                   int threads)
     : gr::sync_block("ci_precoder",
                      gr::io_signature::make(1, 1, sizeof(gr_complex) * base->n_users()),
                      gr::io_signature::make(1, 1, sizeof(gr_complex) * base->n_tx())),
@@ -155,27 +161,31 @@ ci_precoder_impl::ci_precoder_impl(std::unique_ptr<core::ci_solver> base,
       d_stats_port(pmt::mp("stats")),
       d_csi_port(pmt::mp("csi")),
       d_tag_key(pmt::mp("isac_infeasible")),
-      d_t_last(std::chrono::steady_clock::now())
+      d_t_last(std::chrono::steady_clock::now()),
+      d_pool(threads)
 {
     message_port_register_in(d_csi_port);
     set_msg_handler(d_csi_port, [this](const pmt::pmt_t& m) { handle_csi(m); });
     message_port_register_out(d_stats_port);
 }
 
-ci_precoder_impl::~ci_precoder_impl() { stop_lut(); }
+ci_precoder_impl::~ci_precoder_impl()
+{
+    stop_lut();
+    d_pool.stop();
+}
 
 bool ci_precoder_impl::stop()
 {
     stop_lut();
+    d_pool.stop(); // a restart spawns the workers again
     return true;
 }
 
 void ci_precoder_impl::stop_lut()
 {
-    d_lut_cancel = true;
-    if (d_lut_thread.joinable())
-        d_lut_thread.join();
-    d_lut_cancel = false;
+    d_lut_task.cancel();
+    d_lut_task.wait();
 }
 
 void ci_precoder_impl::set_channel(const std::vector<std::vector<gr_complex>>& H)
@@ -257,10 +267,10 @@ void ci_precoder_impl::activate(const core::cmat& H)
     if (d_kind == solver_kind::lut) {
         // the table is built with the quality settings its build budget affords;
         // direct designs while it builds stay on the real-time ones
-        auto t = std::make_shared<core::ci_solver>(
-            d_base->scene(),
-            d_base->n_users(),
-            core::ci_lut::table_params(d_base->params()));
+        core::ci_params tp = d_base->params();
+        tp.solver = core::ci_preset::table;
+        auto t =
+            std::make_shared<core::ci_solver>(d_base->scene(), d_base->n_users(), tp);
         t->set_channel(H);
         start_lut(s, t);
     }
@@ -270,11 +280,11 @@ void ci_precoder_impl::start_lut(std::shared_ptr<core::ci_solver> s,
                                  std::shared_ptr<const core::ci_solver> table_solver)
 {
     // a newer channel supersedes a table still being built: cancel it, then build
-    // in the background while work() keeps streaming in direct mode
-    stop_lut();
-    d_lut_thread = std::thread([this, s, table_solver]() {
+    // in the background (on the pool's idle workers too) while work() keeps streaming
+    // in direct mode
+    d_lut_task.start([this, s, table_solver]() {
         auto lut = std::make_shared<core::ci_lut>(d_n_tx, d_n_users, d_M);
-        if (!lut->build(*table_solver, &d_lut_cancel))
+        if (!lut->build(*table_solver, &d_lut_task.cancelled(), &d_pool))
             return;
         std::lock_guard<std::mutex> lock(d_mutex);
         d_lut = lut;
@@ -321,53 +331,46 @@ void ci_precoder_impl::publish_stats()
     d_bad_interval = d_far_interval = 0;
 }
 
-int ci_precoder_impl::work(int noutput_items,
-                           gr_vector_const_void_star& input_items,
-                           gr_vector_void_star& output_items)
+// Serial pass: channel switches at their exact items, symbol indices, and which
+// items a table answers. No design runs here.
+void ci_precoder_impl::plan(int n, const gr_complex* in, uint64_t base)
 {
-    const auto in = static_cast<const gr_complex*>(input_items[0]);
-    auto out = static_cast<gr_complex*>(output_items[0]);
-    const uint64_t base = nitems_written(0);
-
     std::vector<pending> local;
     std::shared_ptr<core::ci_lut> lut;
     std::shared_ptr<core::ci_solver> lut_for;
+    auto refresh_lut = [&]() {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        lut = d_lut;
+        lut_for = d_lut_for;
+    };
     {
         std::lock_guard<std::mutex> lock(d_mutex);
         local.swap(d_pending);
-        lut = d_lut;
-        lut_for = d_lut_for;
     }
+    refresh_lut();
     // stable: of two updates for the same item the later message wins
     std::stable_sort(local.begin(), local.end(), [](const pending& a, const pending& b) {
         return a.offset < b.offset;
     });
     size_t pi = 0;
-    std::vector<int> k(d_n_users);
-
-    for (int i = 0; i < noutput_items; ++i) {
-        const uint64_t abs = base + i;
-        while (pi < local.size() && local[pi].offset <= abs) {
+    d_items.resize(size_t(n));
+    d_k.resize(size_t(n) * d_n_users);
+    for (int i = 0; i < n; ++i) {
+        while (pi < local.size() && local[pi].offset <= base + i) {
             activate(local[pi].H);
             ++pi;
-            std::lock_guard<std::mutex> lock(d_mutex);
-            lut = d_lut;
-            lut_for = d_lut_for;
+            refresh_lut();
         }
-        gr_complex* o = out + size_t(i) * d_n_tx;
-        if (!d_solver) {
-            if (!d_warned) {
-                d_logger->warn(
-                    "no channel yet (set_channel or a csi message): output is zero");
-                d_warned = true;
-            }
-            std::fill(o, o + d_n_tx, gr_complex(0, 0));
-            continue;
-        }
+        item& it = d_items[i];
+        it.done = false;
+        it.solver = d_solver;
+        it.k0 = i * d_n_users;
+        it.lut = d_kind == solver_kind::lut && lut && lut_for == d_solver ? lut.get()
+                                                                          : nullptr;
         const gr_complex* s = in + size_t(i) * d_n_users;
         for (int u = 0; u < d_n_users; ++u) {
             bool bad = false, far = false;
-            k[u] = core::psk_index(core::cdouble(s[u]), d_M, &bad, &far);
+            d_k[it.k0 + u] = core::psk_index(core::cdouble(s[u]), d_M, &bad, &far);
             if (bad) {
                 ++d_bad_interval;
                 ++d_bad_total;
@@ -375,46 +378,95 @@ int ci_precoder_impl::work(int noutput_items,
                 ++d_far_interval;
             }
         }
-        bool feasible;
-        if (d_kind == solver_kind::lut && lut && lut_for == d_solver) {
-            feasible = lut->lookup(k.data(), o);
-            ++d_acc.lut_hits;
-        } else {
-            const auto t0 = std::chrono::steady_clock::now();
-            const core::ci_result r = d_solver->solve_indices(k);
-            const double dt =
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
-                    .count();
-            for (int j = 0; j < d_n_tx; ++j)
-                o[j] = gr_complex(r.x[j]);
-            feasible = r.feasible;
-            d_acc.solved++;
-            d_acc.time_sum += dt;
-            d_acc.time_max = std::max(d_acc.time_max, dt);
-            d_acc.iterations += r.iterations;
-            if (r.metric > 0) {
-                d_acc.qscnr_db_sum += 10.0 * std::log10(r.metric);
-                d_acc.qscnr_n++;
-            }
-            if (r.lambda > 0)
-                d_acc.min_margin_ratio =
-                    std::min(d_acc.min_margin_ratio, r.margins.minCoeff() / r.lambda);
-            d_acc.gap_sum += r.gap;
-            d_acc.gap_max = std::max(d_acc.gap_max, r.gap);
-        }
-        if (!feasible) {
-            add_item_tag(0, abs, d_tag_key, pmt::PMT_T);
-            d_acc.infeasible++;
-            d_infeasible_total++;
-        }
-        if (++d_acc.vectors >= uint64_t(d_stats_interval))
-            publish_stats();
     }
+    // the items hold the tables they read: keep them alive until the next call
+    d_lut_hold = lut;
     if (pi < local.size()) {
         // channels for later items stay queued
         std::lock_guard<std::mutex> lock(d_mutex);
         d_pending.insert(d_pending.begin(), local.begin() + pi, local.end());
     }
+}
+
+// One output vector (any thread): a table lookup, a direct design, or zeros.
+void ci_precoder_impl::design(item& it, const int* k, gr_complex* o) const
+{
+    it.done = true;
+    if (!it.solver) {
+        std::fill(o, o + d_n_tx, gr_complex(0, 0));
+        return;
+    }
+    if (it.lut) {
+        it.feasible = it.lut->lookup(k, o);
+        return;
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    it.r = it.solver->solve_indices(std::vector<int>(k, k + d_n_users));
+    it.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    for (int j = 0; j < d_n_tx; ++j)
+        o[j] = gr_complex(it.r.x[j]);
+    it.feasible = it.r.feasible;
+}
+
+// Serial pass in item order: tags and statistics.
+void ci_precoder_impl::account(const item& it, uint64_t abs)
+{
+    if (!it.solver) {
+        if (!d_warned) {
+            d_logger->warn(
+                "no channel yet (set_channel or a csi message): output is zero");
+            d_warned = true;
+        }
+    } else if (it.lut) {
+        ++d_acc.lut_hits;
+    } else {
+        const core::ci_result& r = it.r;
+        d_acc.solved++;
+        d_acc.time_sum += it.seconds;
+        d_acc.time_max = std::max(d_acc.time_max, it.seconds);
+        d_acc.iterations += r.iterations;
+        if (r.metric > 0) {
+            d_acc.qscnr_db_sum += 10.0 * std::log10(r.metric);
+            d_acc.qscnr_n++;
+        }
+        if (r.lambda > 0)
+            d_acc.min_margin_ratio =
+                std::min(d_acc.min_margin_ratio, r.margins.minCoeff() / r.lambda);
+        d_acc.gap_sum += r.gap;
+        d_acc.gap_max = std::max(d_acc.gap_max, r.gap);
+    }
+    if (it.solver && !it.feasible) {
+        add_item_tag(0, abs, d_tag_key, pmt::PMT_T);
+        d_acc.infeasible++;
+        d_infeasible_total++;
+    }
+    if (++d_acc.vectors >= uint64_t(d_stats_interval))
+        publish_stats();
+}
+
+int ci_precoder_impl::work(int noutput_items,
+                           gr_vector_const_void_star& input_items,
+                           gr_vector_void_star& output_items)
+{
+    const auto in = static_cast<const gr_complex*>(input_items[0]);
+    auto out = static_cast<gr_complex*>(output_items[0]);
+    const uint64_t base = nitems_written(0);
+    plan(noutput_items, in, base);
+    // every item is designed independently into its own slot
+    const std::function<void(long)> one = [&](long i) {
+        design(d_items[i], &d_k[d_items[i].k0], out + size_t(i) * d_n_tx);
+    };
+    if (!d_pool.run(noutput_items, one)) {
+        // stopped while designing: nothing half-made leaves the block
+        for (int i = 0; i < noutput_items; ++i)
+            if (!d_items[i].done) {
+                d_items[i].solver = nullptr;
+                design(d_items[i], nullptr, out + size_t(i) * d_n_tx);
+            }
+    }
+    for (int i = 0; i < noutput_items; ++i)
+        account(d_items[i], base + i);
     return noutput_items;
 }
 

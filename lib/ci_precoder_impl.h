@@ -9,11 +9,11 @@
 
 #include <gnuradio/isac/ci_precoder.h>
 #include <gnuradio/isac/core/ci_solver.h>
+#include <gnuradio/isac/core/worker_pool.h>
 #include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
-#include <thread>
 
 namespace gr {
 namespace isac {
@@ -25,7 +25,8 @@ public:
 
     ci_precoder_impl(std::unique_ptr<core::ci_solver> base,
                      solver_kind kind,
-                     int stats_interval);
+                     int stats_interval,
+                     int threads);
     ~ci_precoder_impl() override;
 
     void set_channel(const std::vector<std::vector<gr_complex>>& H) override;
@@ -34,6 +35,7 @@ public:
     pmt::pmt_t last_stats() const override;
     uint64_t infeasible_count() const override { return d_infeasible_total.load(); }
     uint64_t bad_symbol_count() const override { return d_bad_total.load(); }
+    int threads() const override { return d_pool.threads(); }
     bool stop() override;
 
     int work(int noutput_items,
@@ -65,6 +67,16 @@ private:
         uint64_t offset;
         core::cmat H;
     };
+    // one output vector of a work() call
+    struct item {
+        std::shared_ptr<core::ci_solver> solver; // null: no channel yet (zeros)
+        const core::ci_lut* lut = nullptr;       // the ready table of that solver
+        int k0 = 0;                              // offset of its symbol indices
+        bool feasible = true;
+        core::ci_result r; // direct designs
+        double seconds = 0;
+        bool done = false; // designed (false after a cancelled run)
+    };
     struct stats_acc {
         uint64_t vectors = 0, solved = 0, iterations = 0, infeasible = 0, lut_hits = 0;
         double time_sum = 0, time_max = 0, qscnr_db_sum = 0, gap_sum = 0, gap_max = 0;
@@ -90,12 +102,17 @@ private:
     std::chrono::steady_clock::time_point d_t_last;
     uint64_t d_bad_interval = 0, d_far_interval = 0;
 
-    // lookup table built in the background for d_solver
+    // designs run on the pool; the output is the same for any thread count
+    core::worker_pool d_pool;
+    std::vector<item> d_items;
+    std::shared_ptr<core::ci_lut> d_lut_hold; // the table the items point to
+    std::vector<int> d_k;                     // symbol indices of the items, n_users each
+
+    // lookup table built in the background for d_solver (on the pool too)
     std::shared_ptr<core::ci_lut> d_lut; // ready table (guarded)
     std::shared_ptr<core::ci_solver>
         d_lut_for; // solver the ready table belongs to (guarded)
-    std::thread d_lut_thread;
-    std::atomic<bool> d_lut_cancel{ false };
+    core::background_task d_lut_task;
 
     std::atomic<uint64_t> d_infeasible_total{ 0 }, d_bad_total{ 0 };
 
@@ -106,6 +123,9 @@ private:
                    std::shared_ptr<const core::ci_solver> table_solver);
     void stop_lut();
     void publish_stats();
+    void plan(int n, const gr_complex* in, uint64_t base);
+    void design(item& it, const int* k, gr_complex* out) const;
+    void account(const item& it, uint64_t abs);
 };
 
 } // namespace isac

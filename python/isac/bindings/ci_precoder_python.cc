@@ -34,12 +34,14 @@ Constructive-interference safe-margin symbol-level precoder for 1-bit DACs
 
 mode "qos": max radar QSCNR s.t. every safe margin >= sqrt(Gamma noise_var).
 mode "qod": max min safe margin s.t. QSCNR >= chi. dac "1bit" or "inf".
-solver "realtime" (heuristic, certified gap), "exact" (branch and bound) or
-"lut" (per-channel table over all M^U symbol vectors, built in the background).
+solver "realtime" (heuristic, certified gap), "quality" (more starts and searches),
+"exact" (branch and bound) or "lut" (per-channel table over all M^U symbol vectors,
+built in the background).
 Channel through set_channel(H) (n_users x n_tx, y = H x + n) or the "csi" port
 (dict H/rows/cols/offset). Zeros until a channel is known. Infeasible QoS
 snapshots get the max-min margin design and an "isac_infeasible" tag. Stats
-dict on the "stats" port every stats_interval vectors.)doc")
+dict on the "stats" port every stats_interval vectors. threads: threads designing
+vectors (0: all cores); the output does not depend on it.)doc")
         .def(py::init(&ci_precoder::make),
              py::arg("n_tx"),
              py::arg("n_users"),
@@ -57,11 +59,13 @@ dict on the "stats" port every stats_interval vectors.)doc")
              py::arg("dac") = "1bit",
              py::arg("solver") = "realtime",
              py::arg("max_iter") = 10,
-             py::arg("stats_interval") = 1000)
+             py::arg("stats_interval") = 1000,
+             py::arg("threads") = 0)
         .def("set_channel", &ci_precoder::set_channel, py::arg("H"))
         .def("has_channel", &ci_precoder::has_channel)
         .def("lut_ready", &ci_precoder::lut_ready)
         .def("last_stats", &ci_precoder::last_stats)
         .def("infeasible_count", &ci_precoder::infeasible_count)
-        .def("bad_symbol_count", &ci_precoder::bad_symbol_count);
+        .def("bad_symbol_count", &ci_precoder::bad_symbol_count)
+        .def("threads", &ci_precoder::threads);
 }

@@ -1,0 +1,241 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * LP branch and bound (ci_bnb.h) and the exact ILPs of the CI precoder
+ * (ci_ilp.h): QoS, max-min margin, and the feasibility search.
+ */
+#include "ci_bnb.h"
+#include "ci_branchfree.h"
+#include "ci_flip_search.h"
+#include <gnuradio/isac/core/ci_ilp.h>
+#include <gnuradio/isac/core/worker_pool.h>
+#include <chrono>
+#include <cmath>
+#include <memory>
+#include <vector>
+
+namespace gr {
+namespace isac {
+namespace core {
+
+struct bnb::node {
+    rvec lo, hi;
+    std::shared_ptr<const lp_basis> warm; // the parent's optimal basis
+};
+
+bool bnb::out_of_budget(double seconds) const
+{
+    return nodes >= max_nodes || seconds > max_seconds || cancel_requested();
+}
+
+// true when the node cannot hold a better (or a target-reaching) integral point;
+// bound: its certified LP bound
+bool bnb::prune(const lp_result& lp, const node& nd, double& bound)
+{
+    if (lp.status == lp_result::infeasible)
+        return true;
+    bound = lagrangian_bound(cobj, A, b, nd.lo, nd.hi, lp.dual);
+    if (lp.status == lp_result::optimal)
+        bound = std::min(bound, lp.value);
+    const double ptol = 1e-9 * (1.0 + std::abs(best));
+    if (bound <= best + ptol || bound < target)
+        return true;
+    if (lp.status != lp_result::optimal) {
+        complete = false; // cannot trust this node: give up proving
+        return true;
+    }
+    return false;
+}
+
+// the most fractional binary column, or -1 when the LP point is integral
+int bnb::branch_column(const lp_result& lp, const node& nd) const
+{
+    int jb = -1;
+    double frac = 0;
+    for (int j = 0; j < nbin; ++j) {
+        if (nd.lo[j] == nd.hi[j])
+            continue;
+        const double span = nd.hi[j] - nd.lo[j];
+        const double f = std::min(lp.z[j] - nd.lo[j], nd.hi[j] - lp.z[j]) / span;
+        if (f > frac + 1e-12) {
+            frac = f;
+            jb = j;
+        }
+    }
+    return frac < 1e-9 ? -1 : jb;
+}
+
+// snap the binaries of an integral LP point and keep it if better
+void bnb::record_integral(const lp_result& lp, const node& nd)
+{
+    rvec z = lp.z;
+    for (int j = 0; j < nbin; ++j)
+        z[j] = (z[j] - nd.lo[j] < nd.hi[j] - z[j]) ? nd.lo[j] : nd.hi[j];
+    const double v = cobj.dot(z);
+    if (v > best) {
+        best = v;
+        best_z = z;
+    }
+}
+
+void bnb::run(rvec lo, rvec hi)
+{
+    const auto t0 = std::chrono::steady_clock::now();
+    std::vector<node> stack;
+    stack.push_back({ std::move(lo), std::move(hi), nullptr });
+    while (!stack.empty()) {
+        const double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        if (out_of_budget(seconds)) {
+            complete = false;
+            return;
+        }
+        node nd = std::move(stack.back());
+        stack.pop_back();
+        ++nodes;
+        lp_basis basis;
+        if (nd.warm)
+            basis = *nd.warm;
+        const lp_result lp = lp_solve(cobj, A, b, nd.lo, nd.hi, 0, &basis);
+        if (nodes == 1) {
+            root_feasible = lp.status != lp_result::infeasible;
+            root_bound = root_feasible
+                             ? lagrangian_bound(cobj, A, b, nd.lo, nd.hi, lp.dual)
+                             : -inf;
+            if (lp.status == lp_result::optimal)
+                root_bound = std::min(root_bound, lp.value);
+        }
+        double bound;
+        if (prune(lp, nd, bound))
+            continue;
+        const int jb = branch_column(lp, nd);
+        if (jb < 0) {
+            record_integral(lp, nd);
+            if (stop_at_target && best >= target) {
+                complete = stack.empty();
+                return;
+            }
+            continue;
+        }
+        nd.warm = std::make_shared<const lp_basis>(std::move(basis));
+        node up = nd, dn = nd;
+        up.lo[jb] = nd.hi[jb];
+        dn.hi[jb] = nd.lo[jb];
+        // explore the side the LP leans to first (pushed last)
+        const bool lean_up = lp.z[jb] - nd.lo[jb] > nd.hi[jb] - lp.z[jb];
+        stack.push_back(std::move(lean_up ? dn : up));
+        stack.push_back(std::move(lean_up ? up : dn));
+    }
+}
+
+// ---------------------------------------------------------------- exact ILPs
+
+ilp_result ilp_qos_exact(const rvec& w,
+                         const rmat& At,
+                         const rvec& lambda,
+                         double c,
+                         long max_nodes,
+                         double max_seconds,
+                         const std::vector<rvec>& warm)
+{
+    const int n = int(w.size());
+    ilp_result h = ilp_qos_heuristic(w, At, lambda, c, warm);
+    if (!h.lp_feasible) {
+        h.optimal = true; // LP infeasible proves ILP infeasible
+        return h;
+    }
+    bnb B{ w, At, lambda, n, max_nodes, max_seconds };
+    if (h.feasible) {
+        B.best = h.objective;
+        B.best_z = h.xt;
+    }
+    B.run(rvec::Constant(n, -c), rvec::Constant(n, c));
+    ilp_result res;
+    res.lp_feasible = B.root_feasible;
+    res.lp_bound = B.root_bound;
+    res.nodes = B.nodes;
+    res.optimal = B.complete;
+    res.feasible = B.best_z.size() > 0;
+    res.xt = res.feasible ? B.best_z : h.xt;
+    res.objective = res.feasible ? w.dot(res.xt) : h.objective;
+    return res;
+}
+
+void maxmin_lp_form(const rmat& At,
+                    const rvec& off,
+                    double c,
+                    bool radar,
+                    const rvec& w,
+                    double rhs,
+                    rvec& cobj,
+                    rmat& A,
+                    rvec& b,
+                    rvec& lo,
+                    rvec& hi)
+{
+    // z = [xt; t], max t, rows At xt - t >= off [, w^T xt >= rhs]
+    const int n = int(At.cols()), m = int(At.rows());
+    const int rows = m + (radar ? 1 : 0);
+    cobj = rvec::Zero(n + 1);
+    cobj[n] = 1.0;
+    A = rmat::Zero(rows, n + 1);
+    A.topLeftCorner(m, n) = At;
+    A.col(n).head(m).setConstant(-1.0);
+    b = rvec::Zero(rows);
+    b.head(m) = off;
+    if (radar) {
+        A.row(m).head(n) = w.transpose();
+        b[m] = rhs;
+    }
+    lo = rvec::Constant(n + 1, -c);
+    hi = rvec::Constant(n + 1, c);
+    // t is bounded by the largest achievable row value
+    const double T =
+        c * At.cwiseAbs().rowwise().sum().maxCoeff() + off.cwiseAbs().maxCoeff() + 1.0;
+    lo[n] = -T;
+    hi[n] = T;
+}
+
+ilp_result ilp_maxmin_exact(const rmat& At,
+                            const rvec& offset,
+                            double c,
+                            bool radar,
+                            const rvec& w,
+                            double rhs,
+                            long max_nodes,
+                            double max_seconds,
+                            const std::vector<rvec>& warm)
+{
+    const int n = int(At.cols());
+    ilp_result h = ilp_maxmin_heuristic(At, offset, c, radar, w, rhs, warm);
+    if (!h.lp_feasible) {
+        h.optimal = true;
+        return h;
+    }
+    rvec cobj, b, lo, hi;
+    rmat A;
+    maxmin_lp_form(At, offset, c, radar, w, rhs, cobj, A, b, lo, hi);
+    bnb B{ cobj, A, b, n, max_nodes, max_seconds };
+    if (h.feasible) {
+        B.best = h.objective;
+        B.best_z.resize(n + 1);
+        B.best_z.head(n) = h.xt;
+        B.best_z[n] = h.objective;
+    }
+    B.run(lo, hi);
+    ilp_result res;
+    res.lp_feasible = B.root_feasible;
+    res.lp_bound = B.root_bound;
+    res.nodes = B.nodes;
+    res.optimal = B.complete;
+    res.feasible = B.best_z.size() > 0;
+    res.xt = res.feasible ? rvec(B.best_z.head(n)) : h.xt;
+    res.objective = res.feasible ? (At * res.xt - offset).minCoeff() : h.objective;
+    return res;
+}
+
+} // namespace core
+} // namespace isac
+} // namespace gr
