@@ -32,11 +32,11 @@ bool bnb::out_of_budget(double seconds) const
 
 // true when the node cannot hold a better (or a target-reaching) integral point;
 // bound: its certified LP bound
-bool bnb::prune(const lp_result& lp, const node& nd, double& bound)
+bool bnb::prune(const lp_result& lp, const node& nd, double& bound, double& lagrangian)
 {
     if (lp.status == lp_result::infeasible)
         return true;
-    bound = lagrangian_bound(cobj, A, b, nd.lo, nd.hi, lp.dual);
+    bound = lagrangian = lagrangian_bound(cobj, A, b, nd.lo, nd.hi, lp.dual);
     if (lp.status == lp_result::optimal)
         bound = std::min(bound, lp.value);
     const double ptol = 1e-9 * (1.0 + std::abs(best));
@@ -47,6 +47,29 @@ bool bnb::prune(const lp_result& lp, const node& nd, double& bound)
         return true;
     }
     return false;
+}
+
+/*
+ * Reduced-cost fixing: with the node's multipliers nu, every z in the box obeys
+ * c^T z <= L(nu) - |g_j| (hi_j - lo_j) when z_j sits at the bound opposite to the
+ * sign of g_j = (c + A^T nu)_j, for A z >= b. A binary whose flip would take that
+ * bound below what the search still needs is fixed in the node's subtree.
+ */
+void bnb::fix_by_reduced_costs(const lp_result& lp, node& nd, double lagrangian) const
+{
+    const double need = std::max(best, target);
+    if (!std::isfinite(need))
+        return;
+    const rvec g = cobj + A.transpose() * lp.dual;
+    for (int j = 0; j < nbin; ++j) {
+        const double span = nd.hi[j] - nd.lo[j];
+        if (span > 0 && lagrangian - std::abs(g[j]) * span < need) {
+            if (g[j] > 0)
+                nd.lo[j] = nd.hi[j];
+            else if (g[j] < 0)
+                nd.hi[j] = nd.lo[j];
+        }
+    }
 }
 
 // the most fractional binary column, or -1 when the LP point is integral
@@ -107,8 +130,8 @@ void bnb::run(rvec lo, rvec hi)
             if (lp.status == lp_result::optimal)
                 root_bound = std::min(root_bound, lp.value);
         }
-        double bound;
-        if (prune(lp, nd, bound))
+        double bound, lagrangian;
+        if (prune(lp, nd, bound, lagrangian))
             continue;
         const int jb = branch_column(lp, nd);
         if (jb < 0) {
@@ -119,6 +142,8 @@ void bnb::run(rvec lo, rvec hi)
             }
             continue;
         }
+        if (reduced_cost_fixing)
+            fix_by_reduced_costs(lp, nd, lagrangian);
         nd.warm = std::make_shared<const lp_basis>(std::move(basis));
         node up = nd, dn = nd;
         up.lo[jb] = nd.hi[jb];
@@ -196,6 +221,52 @@ void maxmin_lp_form(const rmat& At,
         c * At.cwiseAbs().rowwise().sum().maxCoeff() + off.cwiseAbs().maxCoeff() + 1.0;
     lo[n] = -T;
     hi[n] = T;
+}
+
+ilp_result ilp_qos_feasibility(const rmat& At,
+                               const rvec& lambda,
+                               double c,
+                               long max_nodes,
+                               const std::vector<rvec>& warm)
+{
+    const int n = int(At.cols());
+    ilp_result res;
+    // the max-min margin over the alphabet is >= 0 exactly when a point is feasible:
+    // a heuristic first (stops at margin 0), then a branch and bound that prunes
+    // every node whose bound is below 0 and stops at the first point reaching it
+    const rvec none;
+    const ilp_result h = ilp_maxmin_heuristic(At, lambda, c, false, none, 0.0, warm, 0.0);
+    res.lp_feasible = h.lp_feasible;
+    res.lp_bound = h.lp_bound;
+    res.xt = h.xt;
+    res.objective = h.objective;
+    res.nodes = 1;
+    const double tol = feas_tol(lambda, c, At);
+    if (h.feasible && h.objective >= -tol) {
+        res.feasible = true;
+        return res;
+    }
+    if (!(h.lp_bound >= -tol)) {
+        res.optimal = true; // the LP (Lagrangian) bound proves infeasibility
+        return res;
+    }
+    rvec cobj, b, lo, hi;
+    rmat A;
+    maxmin_lp_form(At, lambda, c, false, none, 0.0, cobj, A, b, lo, hi);
+    bnb B{ cobj, A, b, n, max_nodes, 1e9 };
+    B.target = -tol;
+    B.stop_at_target = true;
+    B.reduced_cost_fixing = true;
+    B.run(lo, hi);
+    res.nodes += B.nodes;
+    if (B.best_z.size() && B.best >= -tol) {
+        res.feasible = true;
+        res.xt = B.best_z.head(n);
+        res.objective = (At * res.xt - lambda).minCoeff();
+        res.feasible = res.objective >= -tol;
+    }
+    res.optimal = !res.feasible && B.complete;
+    return res;
 }
 
 ilp_result ilp_maxmin_exact(const rmat& At,

@@ -36,6 +36,7 @@ struct bnb {
     //! prune nodes whose bound is below target (a feasibility search: 0)
     double target = -std::numeric_limits<double>::infinity();
     bool stop_at_target = false;
+    bool reduced_cost_fixing = false; //!< fix binaries by the nodes' reduced costs
     long nodes = 0;
     bool complete = true; //!< the tree was exhausted (the incumbent is optimal)
     bool root_feasible = false;
@@ -46,7 +47,8 @@ struct bnb {
 private:
     struct node;
     bool out_of_budget(double seconds) const;
-    bool prune(const lp_result& lp, const node& nd, double& bound);
+    bool prune(const lp_result& lp, const node& nd, double& bound, double& lagrangian);
+    void fix_by_reduced_costs(const lp_result& lp, node& nd, double lagrangian) const;
     int branch_column(const lp_result& lp, const node& nd) const;
     void record_integral(const lp_result& lp, const node& nd);
 };

@@ -78,16 +78,60 @@ bool flip_search::repair()
 {
     const int n = int(x_.size());
     cols_.resize(n);
+    // pair moves cost O(n m) per candidate first flip: a few per repair
+    constexpr int max_pairs = 2;
+    int pairs = 0;
     for (int step = 0; step < 2 * n; ++step) {
         const double v0 = violation();
         if (v0 <= 0)
             return true;
         const int j = best_repair_flip(v0);
-        if (j < 0)
+        if (j >= 0)
+            flip(j);
+        else if (pairs++ == max_pairs || !repair_pair(v0))
             return false;
-        flip(j);
     }
     return feasible();
+}
+
+// No single flip lowers the violation: the pair that lowers it most, its first flip
+// among the max_first columns raising a violated row that raise the violation least
+// (found by best_repair_flip), its second any column. Flips it, or returns false.
+bool flip_search::repair_pair(double v0)
+{
+    const int n = int(x_.size()), m = int(r_.size());
+    constexpr int max_first = 12;
+    const int nf = std::min<int>(max_first, int(first_.size()));
+    std::partial_sort(first_.begin(),
+                      first_.begin() + nf,
+                      first_.end(),
+                      [&](int a, int b) { return after_[a] < after_[b]; });
+    int bj = -1, bk = -1;
+    double bv = v0 - 1e-15 * (1 + v0), bloss = inf;
+    for (int t = 0; t < nf; ++t) {
+        const int j = first_[t];
+        rj_ = r_ + dR_.col(j);
+        for (int k = 0; k < n; ++k) {
+            const double* dk = dR_.col(k).data();
+            double v2 = 0;
+            for (int i = 0; i < m; ++i) {
+                const double ri = rj_[i] + dk[i];
+                v2 -= masked(ri < -tol_, ri);
+            }
+            const double loss = 2.0 * (x_[j] * w_[j] + x_[k] * w_[k]);
+            if (k != j && (v2 < bv || (v2 == bv && loss < bloss))) {
+                bv = v2;
+                bloss = loss;
+                bj = j;
+                bk = k;
+            }
+        }
+    }
+    if (bj < 0)
+        return false;
+    flip(bj);
+    flip(bk);
+    return true;
 }
 
 // the flip with the best violation decrease per objective loss, or -1
@@ -112,6 +156,8 @@ int flip_search::best_repair_flip(double v0)
     }
     int bj = -1;
     double bscore = -inf;
+    first_.assign(cols_.begin(), cols_.begin() + nh);
+    after_.resize(n);
     for (int t = 0; t < nh; ++t) {
         const int j = cols_[t];
         const double* dj = dR_.col(j).data();
@@ -120,6 +166,7 @@ int flip_search::best_repair_flip(double v0)
             const double ri = r_[i] + dj[i];
             v1 -= masked(ri < -tol_, ri);
         }
+        after_[j] = v1;
         const double gain = v0 - v1;
         if (gain <= 1e-15 * (1 + v0))
             continue;

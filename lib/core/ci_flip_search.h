@@ -37,6 +37,7 @@ public:
     flip_search(const rvec& w, const rmat& A, const rvec& b, double c, double tol);
 
     void set(const rvec& x0);
+    void set_tolerance(double tol) { tol_ = tol; }
     void flip(int j);
     //! sum of the row violations beyond the tolerance
     double violation() const;
@@ -44,7 +45,8 @@ public:
 
     /*!
      * Greedy repair: flip the coordinate with the best violation decrease per
-     * objective loss until every row holds (true) or no flip reduces the violation.
+     * objective loss, or when none decreases it the best pair, until every row holds
+     * (true) or no move reduces the violation.
      */
     bool repair();
     /*!
@@ -67,6 +69,8 @@ private:
     rmat dR_;
     double obj_ = 0;
     std::vector<int> rows_, cols_; // repair: violated rows, columns raising one
+    std::vector<int> first_;       // repair: first flips of a pair
+    std::vector<double> after_;    // repair: violation after each single flip
     std::vector<int> improving_;   // local search: improving flips
     std::vector<int> partners_;    // local search: second-flip candidates
     std::vector<double> gain_;     // local search: objective change of each flip
@@ -75,6 +79,7 @@ private:
     // e + dR_j >= -tol in every row (the smallest entry decides; Eigen vectorises it)
     bool fits(const rvec& e, int j) const { return (e + dR_.col(j)).minCoeff() >= -tol_; }
     int best_repair_flip(double v0);
+    bool repair_pair(double v0);
     int best_single_flip(double otol);
     bool best_pair_flip(double otol);
 };

@@ -259,138 +259,94 @@ ilp_result ilp_qos_heuristic(const rvec& w,
 // ---------------------------------------------------------------- max-min
 
 namespace {
-struct maxmin_state {
-    const rmat& At;
-    const rvec& off;
-    bool radar;
-    const rvec& w;
-    double rhs, c, tol;
-    rvec x, r; // r = At x - off
-    double wobj = 0;
-
-    maxmin_state(const rmat& A,
-                 const rvec& o,
-                 bool rd,
-                 const rvec& w_,
-                 double rhs_,
-                 double c_,
-                 double tol_)
-        : At(A), off(o), radar(rd), w(w_), rhs(rhs_), c(c_), tol(tol_)
+/*
+ * The max-min margin problem as a sequence of QoS feasibility problems: the margin
+ * rows At x >= off + t (and the radar row w^T x >= rhs) with t raised while the flip
+ * search repairs the point, halving the raise when it cannot (bisection between the
+ * margin reached and the LP bound). The flip search's objective is the radar row,
+ * else the sum of the margins, so its local search leaves slack for the next raise.
+ */
+class maxmin_raise
+{
+public:
+    maxmin_raise(const rmat& At,
+                 const rvec& off,
+                 double c,
+                 bool radar,
+                 const rvec& w,
+                 double rhs,
+                 double t_bound)
+        : m_(int(At.rows())),
+          off_(off),
+          c_(c),
+          radar_(radar),
+          t_bound_(t_bound),
+          B_(m_ + (radar ? 1 : 0), At.cols()),
+          b_(m_ + (radar ? 1 : 0)),
+          tie_(radar ? w : rvec(At.colwise().sum().transpose())),
+          S_(tie_, B_, b_, c, 0.0)
     {
+        B_.topRows(m_) = At;
+        b_.head(m_) = off;
+        if (radar) {
+            B_.row(m_) = w.transpose();
+            b_[m_] = rhs;
+        }
+        // a margin row can never fall below -span: the radar-only threshold
+        span_ = c * At.cwiseAbs().rowwise().sum().maxCoeff() + off.cwiseAbs().maxCoeff() +
+                1.0;
+        S_.set_tolerance(feas_tol(b_, c, B_));
     }
-    void set(const rvec& x0)
+
+    //! Raises the margin from x0 (up to `enough`); false when the radar row cannot be
+    //! met from it.
+    bool run(const rvec& x0, rvec& x, double& t, double enough)
     {
         x = x0;
-        r = At * x - off;
-        wobj = radar ? w.dot(x) : 0.0;
-    }
-    void flip(int j)
-    {
-        const double s = -2.0 * x[j];
-        r += s * At.col(j);
-        if (radar)
-            wobj += s * w[j];
-        x[j] = -x[j];
-    }
-    bool radar_ok(double wo) const { return !radar || wo >= rhs - tol; }
-
-    bool repair()
-    {
-        if (!radar)
-            return true;
-        const int n = int(x.size());
-        for (int step = 0; step < 2 * n && !radar_ok(wobj); ++step) {
-            int bj = -1;
-            double bscore = -inf;
-            const double m0 = r.minCoeff();
-            for (int j = 0; j < n; ++j) {
-                const double s = -2.0 * x[j];
-                const double g = s * w[j];
-                if (g <= 0)
-                    continue;
-                const double m1 = (r + s * At.col(j)).minCoeff();
-                const double loss = m0 - m1;
-                const double score = loss <= 0 ? 1e300 + g : g / loss;
-                if (score > bscore) {
-                    bscore = score;
-                    bj = j;
-                }
-            }
-            if (bj < 0)
+        if (radar_) {
+            set_margin(-span_);
+            S_.set(x);
+            if (!S_.repair())
                 return false;
-            flip(bj);
+            x = S_.x();
         }
-        return radar_ok(wobj);
+        t = margin(x);
+        double step = std::isfinite(t_bound_) ? 0.5 * (t_bound_ - t) : 0.5 * span_;
+        const double eps = 1e-6 * (span_ + std::abs(t));
+        for (int round = 0; round < max_rounds && step > eps && t < enough; ++round) {
+            set_margin(std::min(t + step, std::max(enough, t)));
+            S_.set(x);
+            if (S_.repair()) {
+                x = S_.x();
+                t = margin(x);
+            } else {
+                step *= 0.5;
+            }
+        }
+        // spread the slack at the margin reached (keeps it: every row stays)
+        set_margin(t);
+        S_.set(x);
+        S_.local_search();
+        x = S_.x();
+        t = margin(x);
+        return true;
     }
 
-    // lexicographic (min margin, sum of margins) so plateaus still move uphill
-    static bool better(double m1, double s1, double m0, double s0, double eps)
-    {
-        return m1 > m0 + eps ||
-               (m1 >= m0 - 1e-15 * (1 + std::abs(m0)) && m1 >= m0 && s1 > s0 + eps);
-    }
+private:
+    static constexpr int max_rounds = 12;
+    int m_;
+    const rvec& off_;
+    double c_;
+    bool radar_;
+    double t_bound_, span_ = 0;
+    rmat B_;
+    rvec b_;
+    rvec tie_;
+    flip_search S_;
 
-    void local_search()
-    {
-        const int n = int(x.size()), m = int(r.size());
-        rvec r1(m), r2(m);
-        const double eps = 1e-13 * (1.0 + r.cwiseAbs().maxCoeff());
-        for (int pass = 0; pass < 4 * n; ++pass) {
-            double m0 = r.minCoeff(), s0 = r.sum();
-            int bj = -1, bk = -1;
-            double bm = m0, bs = s0;
-            for (int j = 0; j < n; ++j) {
-                const double sj = -2.0 * x[j];
-                if (!radar_ok(wobj + (radar ? sj * w[j] : 0)))
-                    continue;
-                r1 = r + sj * At.col(j);
-                const double m1 = r1.minCoeff(), s1 = r1.sum();
-                if (better(m1, s1, bm, bs, eps)) {
-                    bm = m1;
-                    bs = s1;
-                    bj = j;
-                }
-            }
-            if (bj >= 0) {
-                flip(bj);
-                continue;
-            }
-            // 2-flip: j must raise the worst row
-            int imin;
-            r.minCoeff(&imin);
-            for (int j = 0; j < n; ++j) {
-                const double sj = -2.0 * x[j];
-                if (sj * At(imin, j) <= 0)
-                    continue;
-                r1 = r + sj * At.col(j);
-                const double wj = wobj + (radar ? sj * w[j] : 0);
-                for (int k = 0; k < n; ++k) {
-                    if (k == j)
-                        continue;
-                    const double sk = -2.0 * x[k];
-                    if (!radar_ok(wj + (radar ? sk * w[k] : 0)))
-                        continue;
-                    r2 = r1 + sk * At.col(k);
-                    const double m2 = r2.minCoeff();
-                    if (m2 < bm)
-                        continue;
-                    const double s2 = r2.sum();
-                    if (better(m2, s2, bm, bs, eps)) {
-                        bm = m2;
-                        bs = s2;
-                        bj = j;
-                        bk = k;
-                    }
-                }
-            }
-            if (bj < 0)
-                break;
-            flip(bj);
-            flip(bk);
-        }
-    }
+    void set_margin(double t) { b_.head(m_) = off_.array() + t; }
+    double margin(const rvec& x) const { return (B_.topRows(m_) * x - off_).minCoeff(); }
 };
-
 } // namespace
 
 ilp_result ilp_maxmin_heuristic(const rmat& At,
@@ -399,7 +355,8 @@ ilp_result ilp_maxmin_heuristic(const rmat& At,
                                 bool radar,
                                 const rvec& w,
                                 double rhs,
-                                const std::vector<rvec>& warm)
+                                const std::vector<rvec>& warm,
+                                double enough)
 {
     const int n = int(At.cols());
     ilp_result res;
@@ -408,7 +365,6 @@ ilp_result ilp_maxmin_heuristic(const rmat& At,
     rmat A;
     maxmin_lp_form(At, offset, c, radar, w, rhs, cobj, A, b, lo, hi);
     const lp_result lp = lp_solve(cobj, A, b, lo, hi);
-    const double tol = feas_tol(offset, c, At) + (radar ? 1e-10 * std::abs(rhs) : 0.0);
     std::vector<rvec> starts;
     const rvec tie = radar ? w : rvec(At.colwise().sum().transpose());
     if (lp.status == lp_result::infeasible) {
@@ -420,7 +376,7 @@ ilp_result ilp_maxmin_heuristic(const rmat& At,
         if (lp.status == lp_result::optimal)
             res.lp_bound = std::min(res.lp_bound, lp.value);
         starts.push_back(sign_vec(lp.z.head(n), tie, c));
-        rvec g = A.transpose() * lp.dual;
+        const rvec g = A.transpose() * lp.dual;
         starts.push_back(sign_vec(g.head(n), tie, c));
     }
     for (const auto& v : warm)
@@ -430,20 +386,19 @@ ilp_result ilp_maxmin_heuristic(const rmat& At,
         starts.push_back(sign_vec(w, w, c));
     starts.push_back(sign_vec(tie, tie, c));
 
-    maxmin_state S(At, offset, radar, w, rhs, c, tol);
+    maxmin_raise R(At, offset, c, radar, w, rhs, res.lp_bound);
     double best = -inf;
+    rvec x;
+    double t;
     for (const auto& x0 : starts) {
-        S.set(x0);
-        if (!S.repair())
+        if (!R.run(x0, x, t, enough) || !(t > best))
             continue;
-        S.local_search();
-        const double v = S.r.minCoeff();
-        if (v > best) {
-            best = v;
-            res.feasible = true;
-            res.xt = S.x;
-            res.objective = v;
-        }
+        best = t;
+        res.feasible = true;
+        res.xt = x;
+        res.objective = t;
+        if (best >= enough)
+            break;
     }
     if (!res.feasible) {
         res.xt = starts.front();

@@ -9,6 +9,7 @@
 #include "ci_branchfree.h"
 #include <gnuradio/isac/core/ci_solver.h>
 #include <cmath>
+#include <random>
 
 namespace gr {
 namespace isac {
@@ -56,14 +57,21 @@ void ci_params::validate() const
 
 void ci_tuning::validate() const
 {
+    check_int_range("phases", phases, 1, 360);
+    check_int_range("phase_paths", phase_paths, 1, phases);
+    if (!(std::isfinite(feasible_margin) && feasible_margin >= 0))
+        throw_param(
+            "feasible_margin", std::to_string(feasible_margin), "finite and >= 0");
+    check_int_range("random_starts", random_starts, 0, 64);
+    for (int K : homotopy)
+        check_int_range("homotopy (steps per path)", K, 1, 1000);
     check_int_range("lp_starts", lp_starts, 0, 64);
     check_int_range("core_nodes", core_nodes, 0, std::numeric_limits<long>::max());
     check_int_range("core_size", core_size, 0, 1 << 20);
     check_int_range(
+        "stationary_nodes", stationary_nodes, 0, std::numeric_limits<long>::max());
+    check_int_range(
         "feasibility_nodes", feasibility_nodes, 0, std::numeric_limits<long>::max());
-    check_int_range("first_nodes", first_nodes, 0, std::numeric_limits<long>::max());
-    for (int K : homotopy)
-        check_int_range("homotopy (steps per path)", K, 1, 1000);
 }
 
 ci_tuning ci_preset_tuning(ci_preset preset, int n_tx)
@@ -254,50 +262,203 @@ ilp_result ci_solver::maxmin(const rmat& At,
     return ilp_maxmin_heuristic(At, off, d_c, radar, w, rhs, warm);
 }
 
+// The better of two MM results (feasible first, then the radar objective); the
+// iterations of both count.
+void ci_solver::keep_better(ci_result& r, mm_state& s, ci_result& r2, mm_state& s2) const
+{
+    const int iterations = r.iterations + r2.iterations;
+    const bool ok = s.have && r.feasible, ok2 = s2.have && r2.feasible;
+    if ((ok2 && (!ok || s2.value > s.value)) || (!s.have && s2.have)) {
+        r = std::move(r2);
+        s = std::move(s2);
+    }
+    r.iterations = iterations;
+}
+
+/*
+ * Phase sweep of the first MM step. The objective is invariant to a common phase of
+ * x (every coupling rotates), the user constraints are not, and the MM basin is set
+ * by the phase the first step gives the target coupling c_0. The surrogate at
+ * e^{j phi} x0 is the beam's rotated: w(phi) = e^{j phi} w0, same constant. The LP
+ * value over phi in [0, 90 deg) (the alphabet is invariant to 90 deg) is the support
+ * function of the relaxed set of c_0, and its best phases start the best basins.
+ * Each LP resumes the previous phase's basis (only c changes: a re-pricing and a few
+ * pivots). Returns the LP-feasible phases, best LP value first.
+ */
+std::vector<ci_solver::first_step> ci_solver::phase_sweep(const rmat& At) const
+{
+    const int n = 2 * d_n;
+    const rvec lam = rvec::Constant(At.rows(), d_lambda);
+    const rvec lo = rvec::Constant(n, -d_c), hi = rvec::Constant(n, d_c);
+    std::vector<first_step> out;
+    lp_basis basis;
+    for (int p = 0; p < d_t.phases; ++p) {
+        const double phi = 0.5 * pi * p / d_t.phases;
+        first_step f;
+        f.sur = d_sur0;
+        const double cs = std::cos(phi), sn = std::sin(phi);
+        for (int j = 0; j < d_n; ++j) {
+            const double re = d_sur0.w[j], im = d_sur0.w[d_n + j];
+            f.sur.w[j] = cs * re - sn * im;
+            f.sur.w[d_n + j] = sn * re + cs * im;
+        }
+        const lp_result lp = lp_solve(f.sur.w, At, lam, lo, hi, 0, &basis);
+        if (lp.status == lp_result::infeasible)
+            return {}; // feasibility does not depend on w
+        f.lp_value = lp.value;
+        f.basis = basis;
+        out.push_back(std::move(f));
+    }
+    std::stable_sort(
+        out.begin(), out.end(), [](const first_step& a, const first_step& b) {
+            return a.lp_value > b.lp_value;
+        });
+    return out;
+}
+
+/*
+ * QoS design (spec 3.5). Heuristic presets run MM from several starts and keep the
+ * best design: the target beam at the best phases of the first step's LP, feasible
+ * points (the max-min margin point, points of random objectives), optional homotopy
+ * paths. The first step of a beam run starts at an infeasible point and decides the
+ * basin; runs from feasible points reached the best designs of the exact-ILP MM loop
+ * far more often (docs/ci_precoder.md). When no run reaches a feasible point, the
+ * feasibility search decides before the snapshot is declared infeasible.
+ */
 void ci_solver::design_qos(const rmat& At, ci_result& r, mm_state& s) const
 {
     const bool heuristic = d_p.one_bit_dac && !d_t.exact_steps;
-    if (heuristic && !d_t.homotopy.empty() && homotopy_qos(At, r, s)) {
-        // the LP-based MM is one more path: at N_T = 16 (tight instances) it beat
-        // every homotopy path on 3 of 24 channels, by 1.2-3.4 dB, for ~10% of the time
-        ci_result r2;
-        r2.lambda = r.lambda;
-        mm_state s2;
-        mm_qos(At, false, r2, s2);
-        r2.iterations += r.iterations;
-        if (s2.have && r2.feasible && s2.value > s.value) {
-            r = std::move(r2);
-            s = std::move(s2);
-        } else {
-            r.iterations = r2.iterations;
-        }
-    } else {
-        mm_qos(At, false, r, s);
+    if (!heuristic) {
+        mm_qos(At, mm_start{}, r, s);
+        if (!s.have)
+            infeasible_fallback(At, r, s);
+        return;
     }
-    if (heuristic && d_t.thorough && d_t.feasibility_nodes > 0 && r.feasible &&
-        s.value < 0.5 * metric(d_x0)) {
-        // The heuristic MM stalled far below the unconstrained beam: rerun it with the
-        // first step solved by branch and bound and keep the better design.
+    const std::vector<first_step> firsts = phase_sweep(At);
+    if (firsts.empty()) { // the LP relaxation is infeasible: so is every point
+        infeasible_fallback(At, r, s);
+        return;
+    }
+    auto run = [&](const mm_start& st) {
         ci_result r2;
         r2.lambda = r.lambda;
-        r2.optimal = false;
         mm_state s2;
-        mm_qos(At, true, r2, s2);
-        r2.iterations += r.iterations;
-        if (s2.have && r2.feasible && s2.value > s.value) {
-            r = r2;
-            s = s2;
-        } else {
-            r.iterations = r2.iterations;
+        mm_qos(At, st, r2, s2);
+        keep_better(r, s, r2, s2);
+    };
+    for (int i = 0; i < std::min<int>(d_t.phase_paths, int(firsts.size())); ++i)
+        run(mm_start{ &firsts[i].sur, &firsts[i].basis });
+    for (const rvec& x0 : feasible_starts(At))
+        run(mm_start{ nullptr, &firsts[0].basis, &x0 });
+    if (!s.have) {
+        const rvec lam = rvec::Constant(At.rows(), d_lambda);
+        const ilp_result f = ilp_qos_feasibility(At, lam, d_c, d_t.feasibility_nodes);
+        if (!f.feasible) {
+            infeasible_fallback(At, r, s, &f);
+            return;
         }
+        run(mm_start{ nullptr, &firsts[0].basis, &f.xt });
+    }
+    if (d_t.stationary_nodes > 0)
+        stationary_steps(At, r, s);
+    if (!d_t.homotopy.empty()) {
+        ci_result r2;
+        r2.lambda = r.lambda;
+        mm_state s2;
+        if (homotopy_qos(At, r2, s2))
+            keep_better(r, s, r2, s2);
+        else
+            r.iterations += r2.iterations;
     }
 }
 
-// One MM step's ILP. bnb_first: the first step by budgeted branch and bound.
+// Feasible MM starts: the max-min margin point, or any point with margins
+// >= (1 + feasible_margin) lambda (as good a start, measured), and points of the
+// heuristic ILP with random objectives (a fixed generator: a design depends on its
+// inputs only).
+std::vector<rvec> ci_solver::feasible_starts(const rmat& At) const
+{
+    const rvec lam = rvec::Constant(At.rows(), d_lambda);
+    std::vector<rvec> out;
+    if (d_t.feasible_start) {
+        const ilp_result mm = ilp_maxmin_heuristic(
+            At, lam, d_c, false, rvec(), 0.0, {}, d_t.feasible_margin * d_lambda);
+        if (maxmin_meets(mm, d_lambda))
+            out.push_back(mm.xt);
+    }
+    std::mt19937_64 rng(12345);
+    std::normal_distribution<double> nd;
+    for (int i = 0; i < d_t.random_starts; ++i) {
+        rvec wr(At.cols());
+        for (auto& v : wr)
+            v = nd(rng);
+        const ilp_result ri = ilp_qos_heuristic(wr, At, lam, d_c);
+        if (ri.feasible)
+            out.push_back(ri.xt);
+    }
+    return out;
+}
+
+// Infeasible QoS snapshot: the max-min margin design (spec 3.4, 3.6 with
+// chi = -inf). f: a max-min search already made against lambda (its point is the
+// heuristic's max-min design).
+void ci_solver::infeasible_fallback(const rmat& At,
+                                    ci_result& r,
+                                    mm_state& s,
+                                    const ilp_result* f) const
+{
+    ilp_result mm;
+    if (f && d_p.one_bit_dac && !d_t.exact_steps) {
+        mm = *f;
+        mm.objective += d_lambda; // margins against 0, not lambda
+        mm.lp_bound += d_lambda;
+    } else {
+        mm = maxmin(At, rvec::Zero(At.rows()), false, d_sur0.w, 0.0, {});
+    }
+    r.feasible = false;
+    r.optimal = false;
+    s.x = mm.xt;
+    s.have = true;
+    s.value = metric(to_complex(s.x));
+    set_gap(r, mm.objective, mm.lp_bound);
+    r.trace.push_back(s.value);
+}
+
+/*
+ * MM steps whose ILP adds a core branch and bound (stationary_nodes) until the
+ * QSCNR stops rising: the heuristic MM ends where its flip search finds nothing
+ * better, which is not a stationary point of exactly solved steps.
+ */
+void ci_solver::stationary_steps(const rmat& At, ci_result& r, mm_state& s) const
+{
+    if (!s.have || !r.feasible)
+        return;
+    const rvec lam = rvec::Constant(At.rows(), d_lambda);
+    qos_heuristic_opts o;
+    o.core_nodes = d_t.stationary_nodes;
+    o.core_size = d_t.core_size;
+    for (int t = 0; t < d_p.max_iter; ++t) {
+        const ci_surrogate sur = surrogate(to_complex(s.x));
+        const ilp_result ilp = ilp_qos_heuristic(sur.w, At, lam, d_c, { s.x }, o);
+        ++r.iterations;
+        if (!ilp.feasible)
+            break;
+        const double vnew = metric(to_complex(ilp.xt));
+        if (!(vnew > s.value * (1 + d_p.tol)))
+            break;
+        set_gap(r, ilp.objective, ilp.lp_bound, sur.const2);
+        s.x = ilp.xt;
+        s.value = vnew;
+        r.trace.push_back(vnew);
+    }
+}
+
+// One MM step's ILP: exact (branch and bound), or the heuristic with the LP on the
+// first step of a run (and every step if asked; later steps reuse its multipliers
+// for the Lagrangian start and certified bound).
 ilp_result ci_solver::qos_step(const ci_surrogate& sur,
                                const rmat& At,
                                int t,
-                               bool bnb_first,
                                const mm_state& s,
                                rvec& nu,
                                bool& have_nu,
@@ -312,10 +473,6 @@ ilp_result ci_solver::qos_step(const ci_surrogate& sur,
     if (d_t.exact_steps)
         return ilp_qos_exact(
             sur.w, At, lam, d_c, d_p.bnb_max_nodes, d_p.bnb_max_seconds, warm);
-    if (bnb_first && t == 0)
-        return ilp_qos_exact(sur.w, At, lam, d_c, d_t.feasibility_nodes, 1e9, warm);
-    // the LP runs on the first step (and every step if asked); later steps reuse its
-    // multipliers for the Lagrangian start and certified bound
     qos_heuristic_opts o;
     o.use_lp = t == 0 || d_t.lp_every_step || !have_nu;
     o.core_nodes = d_t.core_nodes;
@@ -324,97 +481,42 @@ ilp_result ci_solver::qos_step(const ci_surrogate& sur,
     o.nu_out = &nu;
     o.keep = &lpb;
     o.lp_starts = t == 0 ? d_t.lp_starts : 0;
-    ilp_result ilp = ilp_qos_heuristic(sur.w, At, lam, d_c, warm, o);
+    const ilp_result ilp = ilp_qos_heuristic(sur.w, At, lam, d_c, warm, o);
     have_nu = true;
-    if (t == 0 && !bnb_first && d_t.first_nodes > 0 && ilp.lp_feasible) {
-        // budgeted branch and bound on the basin-deciding first step, seeded with the
-        // heuristic's point (never worse than it)
-        if (ilp.feasible)
-            warm.push_back(ilp.xt);
-        const ilp_result ex =
-            ilp_qos_exact(sur.w, At, lam, d_c, d_t.first_nodes, 1e9, warm);
-        if (ex.feasible && (!ilp.feasible || ex.objective > ilp.objective))
-            ilp = ex;
-    }
     return ilp;
 }
 
-/*
- * The heuristic found no feasible point although the LP has one: the max-min margin
- * design decides feasibility (spec 3.5 step 1), then (tight instance) a budgeted
- * LP branch and bound seeded with what was found, before the snapshot is declared
- * infeasible. In thorough mode its incumbent also replaces a point found only for
- * feasibility, a far better first MM step.
- */
-ilp_result ci_solver::rescue_first_step(const ci_surrogate& sur,
-                                        const rmat& At,
-                                        const ilp_result& first) const
-{
-    const rvec lam = rvec::Constant(At.rows(), d_lambda);
-    ilp_result ilp = first;
-    const ilp_result mm = maxmin(At, lam, false, sur.w, 0.0, {});
-    if (maxmin_meets(mm, d_lambda)) {
-        qos_heuristic_opts o;
-        o.core_nodes = d_t.core_nodes;
-        o.core_size = d_t.core_size;
-        ilp = ilp_qos_heuristic(sur.w, At, lam, d_c, { mm.xt }, o);
-    }
-    if (d_t.feasibility_nodes > 0 && (!ilp.feasible || d_t.thorough)) {
-        std::vector<rvec> seeds{ mm.xt };
-        if (ilp.feasible)
-            seeds.push_back(ilp.xt);
-        const ilp_result ex =
-            ilp_qos_exact(sur.w, At, lam, d_c, d_t.feasibility_nodes, 1e9, seeds);
-        if (ex.feasible && (!ilp.feasible || ex.objective > ilp.objective))
-            ilp = ex;
-    }
-    return ilp;
-}
-
-void ci_solver::mm_qos(const rmat& At, bool bnb_first, ci_result& r, mm_state& s) const
+// One MM run (spec 3.5 steps 2-3) from the beam (or start.sur, a rotated beam) or
+// from a feasible point. Returns with s.have false when the first step finds no
+// feasible point.
+void ci_solver::mm_qos(const rmat& At,
+                       const mm_start& start,
+                       ci_result& r,
+                       mm_state& s) const
 {
     const bool onebit = d_p.one_bit_dac;
-    const rvec lam = rvec::Constant(At.rows(), d_lambda);
     rvec nu;
     bool have_nu = false;
-    bool rescued = false; // the first step needed the feasibility rescue
-    lp_basis lpb;         // LP basis carried across the MM steps (same At)
+    lp_basis lpb; // LP basis carried across the MM steps (same At)
+    if (start.basis)
+        lpb = *start.basis;
     cvec xlin = d_x0;
-    if (d_t.feasible_start && onebit) {
-        // spec 3.5 step 1: start from the max-min margin design when it meets lambda
-        const ilp_result mm = maxmin(At, lam, false, d_sur0.w, 0.0, {});
-        if (maxmin_meets(mm, d_lambda)) {
-            s.x = mm.xt;
-            s.have = true;
-            xlin = to_complex(s.x);
-            s.value = metric(xlin);
-            r.trace.push_back(s.value);
-        }
+    if (start.x) {
+        s.x = *start.x;
+        s.have = true;
+        xlin = to_complex(s.x);
+        s.value = metric(xlin);
+        r.trace.push_back(s.value);
     }
     for (int t = 0; t < d_p.max_iter; ++t) {
         // the beam start's surrogate depends on the scene only
-        const ci_surrogate sur = t == 0 && !s.have ? d_sur0 : surrogate(xlin);
-        ilp_result ilp = qos_step(sur, At, t, bnb_first, s, nu, have_nu, lpb);
+        const ci_surrogate sur =
+            t == 0 && !s.have ? (start.sur ? *start.sur : d_sur0) : surrogate(xlin);
+        const ilp_result ilp = qos_step(sur, At, t, s, nu, have_nu, lpb);
         ++r.iterations;
         r.optimal = r.optimal && ilp.optimal;
-        if (!ilp.feasible && !s.have && ilp.lp_feasible && onebit) {
-            rescued = true;
-            ilp = rescue_first_step(sur, At, ilp);
-        }
-        if (!ilp.feasible) {
-            if (!s.have) {
-                // infeasible QoS: max-min margin fallback (spec 3.4, 3.6 with chi = -inf)
-                const ilp_result mm =
-                    maxmin(At, rvec::Zero(At.rows()), false, sur.w, 0.0, {});
-                r.feasible = false;
-                r.optimal = false;
-                s.x = mm.xt;
-                s.have = true;
-                set_gap(r, mm.objective, mm.lp_bound);
-                r.trace.push_back(metric(to_complex(s.x)));
-            }
+        if (!ilp.feasible)
             break;
-        }
         const cvec xnew = to_complex(ilp.xt);
         const double vnew = metric(xnew);
         if (s.have && vnew < s.value) // numerical noise only: keep the monotone iterate
@@ -427,7 +529,7 @@ void ci_solver::mm_qos(const rmat& At, bool bnb_first, ci_result& r, mm_state& s
         s.value = vnew;
         s.have = true;
         r.trace.push_back(vnew);
-        if (small || same || (d_t.early_stop && onebit && !d_t.exact_steps && !rescued))
+        if (small || same || (d_t.early_stop && onebit && !d_t.exact_steps))
             break;
         xlin = xnew;
     }

@@ -279,7 +279,8 @@ class qa_ci_precoder(gr_unittest.TestCase):
         self.assertEqual(get("infeasible"), n)
         self.assertGreater(get("vectors_per_s"), 0)
         self.assertGreaterEqual(get("solve_time_max_us"), get("solve_time_mean_us"))
-        self.assertGreaterEqual(get("mm_iterations_mean"), 1)
+        # an LP relaxation that is infeasible proves it before any MM step
+        self.assertGreaterEqual(get("mm_iterations_mean"), 0)
         self.assertLess(get("min_margin_ratio"), 1.0)
         self.assertEqual(dbg.num_messages(), 1)
 

@@ -82,17 +82,20 @@ ci_params make_params(int psk_order,
 // ci_tuning <-> dict, one list of fields
 #define CI_TUNING_FIELDS(X) \
     X(exact_steps)          \
+    X(phases)               \
+    X(phase_paths)          \
+    X(feasible_start)       \
+    X(feasible_margin)      \
+    X(random_starts)        \
+    X(homotopy)             \
     X(lp_every_step)        \
     X(lp_starts)            \
     X(core_nodes)           \
     X(core_size)            \
-    X(homotopy)             \
     X(early_stop)           \
+    X(stationary_nodes)     \
     X(polish)               \
-    X(feasibility_nodes)    \
-    X(thorough)             \
-    X(first_nodes)          \
-    X(feasible_start)
+    X(feasibility_nodes)
 
 py::dict tuning_dict(const ci_tuning& t)
 {
@@ -252,6 +255,18 @@ void bind_core_ci_solver(py::module& m)
         py::arg("c"),
         py::arg("max_nodes") = 1000000,
         py::arg("max_seconds") = 30.0);
+
+    m.def(
+        "ilp_qos_feasibility",
+        [](const rmat& At, const rvec& lam, double c, long max_nodes) {
+            return ilp_dict(ilp_qos_feasibility(At, lam, c, max_nodes));
+        },
+        py::arg("At"),
+        py::arg("lam"),
+        py::arg("c"),
+        py::arg("max_nodes") = 5000,
+        "Is At xt >= lam feasible over {-c, c}^n? feasible (xt), or optimal with "
+        "feasible False (infeasibility proven), or neither (undecided in max_nodes).");
 
     py::class_<ci_solver>(m, "ci_solver", R"doc(
 CI safe-margin symbol-level precoder design (seed 000, spec 3): MM on the

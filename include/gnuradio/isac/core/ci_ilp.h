@@ -16,6 +16,7 @@
 #define INCLUDED_ISAC_CORE_CI_ILP_H
 
 #include <gnuradio/isac/core/ci_lp.h>
+#include <limits>
 #include <vector>
 
 namespace gr {
@@ -87,7 +88,8 @@ ilp_result ilp_qos_feasibility(const rmat& At,
 /*!
  * Max-min margin ILP (spec 3.6): maximise min_i (At xt - offset)_i subject, when
  * `radar` is true, to w^T xt >= rhs. With radar = false it is the infeasible-QoS
- * fallback (chi = -inf).
+ * fallback (chi = -inf). The heuristic stops at the first point whose margin
+ * reaches `enough`.
  */
 ilp_result ilp_maxmin_heuristic(const rmat& At,
                                 const rvec& offset,
@@ -95,7 +97,8 @@ ilp_result ilp_maxmin_heuristic(const rmat& At,
                                 bool radar,
                                 const rvec& w,
                                 double rhs,
-                                const std::vector<rvec>& warm = {});
+                                const std::vector<rvec>& warm = {},
+                                double enough = std::numeric_limits<double>::infinity());
 ilp_result ilp_maxmin_exact(const rmat& At,
                             const rvec& offset,
                             double c,

@@ -74,26 +74,36 @@ struct ci_params {
  */
 struct ci_tuning {
     bool exact_steps = false; //!< every MM step by branch and bound (preset exact)
-    //! heuristic steps: the LP at every MM step, resumed from the previous step's
-    //! basis; false: first step only, later steps start from its multipliers
+    // ---- starts of the MM runs (the best design wins)
+    //! target beam rotated by p 90/phases deg (p < phases), each first step solved as
+    //! an LP; MM runs from the phase_paths best LP values
+    int phases = 1;
+    int phase_paths = 1;
+    //! a run from a feasible point with margins >= (1 + feasible_margin) lambda
+    //! (the max-min margin point when feasible_margin is large)
+    bool feasible_start = false;
+    double feasible_margin = 0.0;
+    //! runs from feasible points of the heuristic ILP with random objectives
+    int random_starts = 0;
+    //! threshold homotopy paths, one per entry K: the beam walks to feasibility in K
+    //! steps with rows raised from the beam's own values to lambda (empty: off)
+    std::vector<int> homotopy;
+    // ---- MM steps (heuristic ILPs)
+    //! the LP at every MM step, resumed from the previous step's basis; false: first
+    //! step of a run only, later steps start from its multipliers
     bool lp_every_step = false;
     int lp_starts = 0;   //!< first step: roundings of uniformly tightened LPs
     long core_nodes = 0; //!< every step: core branch and bound node budget (0: off)
     int core_size = 0;   //!< core columns (0: 3 * 2U + 8)
-    //! threshold homotopy paths, one per entry K: the beam walks to feasibility in K
-    //! steps with rows raised from the beam's own values to lambda (empty: off)
-    std::vector<int> homotopy;
-    //! stop MM after a first step that needed no feasibility rescue (the polish runs)
+    //! stop a run after its first step (the polish still runs)
     bool early_stop = true;
-    bool polish = true; //!< QSCNR flip search after the MM loop
-    //! tight instances: branch-and-bound nodes spent before declaring infeasibility
+    //! after MM: steps with a core branch and bound of this many nodes while the
+    //! QSCNR rises (0: off)
+    long stationary_nodes = 0;
+    bool polish = true; //!< QSCNR flip search after MM
+    //! branch-and-bound nodes of the feasibility search when no run reached a
+    //! feasible point, before the snapshot is declared infeasible
     long feasibility_nodes = 5000;
-    //! a budgeted branch-and-bound first step when the heuristic needs rescuing, and a
-    //! second MM run (branch-and-bound first step) when the QSCNR stalls below half the
-    //! target beam's
-    bool thorough = false;
-    long first_nodes = 0;        //!< branch and bound on the first MM step (0: off)
-    bool feasible_start = false; //!< MM starts at the max-min margin design
     void validate() const;
 };
 
@@ -207,6 +217,18 @@ public:
 
 private:
     struct mm_state;
+    //! how an MM run starts: at the beam with the first step's surrogate (default:
+    //! the beam's), or at a feasible point x; basis: an LP basis of the same At
+    struct mm_start {
+        const ci_surrogate* sur = nullptr;
+        const lp_basis* basis = nullptr;
+        const rvec* x = nullptr;
+    };
+    struct first_step {
+        ci_surrogate sur;
+        lp_basis basis;
+        double lp_value = 0;
+    };
     radar_scene d_scene;
     ci_params d_p;
     ci_tuning d_t;
@@ -230,18 +252,22 @@ private:
                       double rhs,
                       const std::vector<rvec>& warm) const;
     void design_qos(const rmat& At, ci_result& r, mm_state& s) const;
-    void mm_qos(const rmat& At, bool bnb_first, ci_result& r, mm_state& s) const;
+    std::vector<first_step> phase_sweep(const rmat& At) const;
+    void mm_qos(const rmat& At, const mm_start& start, ci_result& r, mm_state& s) const;
+    void keep_better(ci_result& r, mm_state& s, ci_result& r2, mm_state& s2) const;
+    void stationary_steps(const rmat& At, ci_result& r, mm_state& s) const;
     ilp_result qos_step(const ci_surrogate& sur,
                         const rmat& At,
                         int t,
-                        bool bnb_first,
                         const mm_state& s,
                         rvec& nu,
                         bool& have_nu,
                         lp_basis& lpb) const;
-    ilp_result rescue_first_step(const ci_surrogate& sur,
-                                 const rmat& At,
-                                 const ilp_result& ilp) const;
+    std::vector<rvec> feasible_starts(const rmat& At) const;
+    void infeasible_fallback(const rmat& At,
+                             ci_result& r,
+                             mm_state& s,
+                             const ilp_result* f = nullptr) const;
     void design_qod(const rmat& At, ci_result& r, mm_state& s) const;
     bool homotopy_qos(const rmat& At, ci_result& r, mm_state& s) const;
     void polish(const rmat& At, ci_result& r, mm_state& s) const;
