@@ -37,6 +37,7 @@ struct bnb {
     double target = -std::numeric_limits<double>::infinity();
     bool stop_at_target = false;
     bool reduced_cost_fixing = false; //!< fix binaries by the nodes' reduced costs
+    bool branch_by_impact = false;    //!< branch on dual-weighted impact, not fraction
     long nodes = 0;
     bool complete = true; //!< the tree was exhausted (the incumbent is optimal)
     bool root_feasible = false;

@@ -58,7 +58,7 @@ void ci_params::validate() const
 void ci_tuning::validate() const
 {
     check_int_range("phases", phases, 1, 360);
-    check_int_range("phase_paths", phase_paths, 1, phases);
+    check_int_range("phase_paths", phase_paths, 0, phases);
     if (!(std::isfinite(feasible_margin) && feasible_margin >= 0))
         throw_param(
             "feasible_margin", std::to_string(feasible_margin), "finite and >= 0");
