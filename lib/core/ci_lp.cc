@@ -58,9 +58,8 @@ private:
     lp_basis* warm_;
     std::shared_ptr<lp_work> own_;
     lp_work& W;
-    rvec rowabs_local_;
+    std::shared_ptr<const lp_basis::per_matrix> cache_; // of A (from warm, or new)
     const rvec* rowabs_ = nullptr;
-    rmat AT_local_;
     const rmat* AT_ = nullptr;
     double ftol_ = 0, ptol_ = 1e-11;
 
@@ -136,24 +135,23 @@ void dual_simplex::set_bounds(const rvec& lo, const rvec& hi)
     // (same A, bounds equal or tighter, where the old sums still bound the slacks)
     // reuses them, with A^T (pivot rows as m contiguous axpys of length n, which
     // GEMV handles better than n dot products of length m).
-    if (warm_ && warm_->valid && warm_->rowabs.size() == m)
-        rowabs_ = &warm_->rowabs;
+    if (warm_ && warm_->valid && warm_->cache && warm_->cache->rowabs.size() == m &&
+        warm_->cache->AT.rows() == n)
+        cache_ = warm_->cache;
     else {
-        rowabs_local_ = rvec::Zero(m);
+        auto fresh = std::make_shared<lp_basis::per_matrix>();
+        fresh->rowabs = rvec::Zero(m);
         for (int j = 0; j < n; ++j)
-            rowabs_local_ +=
+            fresh->rowabs +=
                 A_.col(j).cwiseAbs() * std::max(std::abs(lo[j]), std::abs(hi[j]));
-        rowabs_ = &rowabs_local_;
+        fresh->AT = A_.transpose();
+        cache_ = std::move(fresh);
     }
+    rowabs_ = &cache_->rowabs;
+    AT_ = &cache_->AT;
     for (int i = 0; i < m; ++i) {
         W.l[n + i] = 0.0;
         W.u[n + i] = std::max((*rowabs_)[i] - b_[i], 0.0) + 1.0;
-    }
-    if (warm_ && warm_->valid && warm_->AT.rows() == n && warm_->AT.cols() == m)
-        AT_ = &warm_->AT;
-    else {
-        AT_local_ = A_.transpose();
-        AT_ = &AT_local_;
     }
     // status: -1 basic, 0 at lower, 1 at upper; the dual feasible start is the bound
     // vertex of sign(c)
@@ -451,10 +449,7 @@ lp_result dual_simplex::finish(lp_result::status_t status, int iterations)
         warm_->d = W.d;
         warm_->Binv = W.Binv;
         warm_->c = c_;
-        if (rowabs_ == &rowabs_local_)
-            warm_->rowabs = std::move(rowabs_local_);
-        if (AT_ == &AT_local_)
-            warm_->AT = std::move(AT_local_);
+        warm_->cache = cache_;
     }
     for (int i = 0; i < m; ++i)
         W.val[W.basis[i]] = W.xB[i];

@@ -182,11 +182,14 @@ void ci_solver::set_channel(const cmat& H)
     const int M = d_p.psk_order;
     d_rows.clear();
     if (M <= 64) {
-        // Atilde rows for every user and every PSK point, so a snapshot only gathers rows
-        d_rows.reserve(M);
+        // Atilde rows of every user for every PSK point (2 x 2N blocks, user-major), so
+        // a snapshot only copies its users' blocks
+        d_rows.reserve(size_t(M) * d_U);
         for (int k = 0; k < M; ++k) {
             const cvec s = cvec::Constant(d_U, psk_point(M, k));
-            d_rows.push_back(ci_real_constraints(ci_constraint_matrix(H, s, M)));
+            const rmat all = ci_real_constraints(ci_constraint_matrix(H, s, M));
+            for (int u = 0; u < d_U; ++u)
+                d_rows.push_back(all.middleRows(2 * u, 2));
         }
     }
     d_has_channel = true;
@@ -198,7 +201,7 @@ rmat ci_solver::constraints(const std::vector<int>& k) const
     if (!d_rows.empty()) {
         rmat At(2 * d_U, 2 * d_n);
         for (int u = 0; u < d_U; ++u)
-            At.middleRows(2 * u, 2) = d_rows[k[u]].middleRows(2 * u, 2);
+            At.middleRows(2 * u, 2) = d_rows[size_t(k[u]) * d_U + u];
         return At;
     }
     cvec s(d_U);

@@ -38,9 +38,13 @@ struct lp_basis {
     std::vector<int> st, basis;
     std::vector<double> d;
     rmat Binv;
-    rvec c;      //!< objective the reduced costs d belong to (re-priced when it changes)
-    rvec rowabs; //!< sum_j |A_ij| max(|lo_j|, |hi_j|), cached per A (slack bounds)
-    rmat AT;     //!< A^T, cached per A (pivot rows as column-major products)
+    rvec c; //!< objective the reduced costs d belong to (re-priced when it changes)
+    //! per-A data, shared by copies (a branch and bound copies a basis per node)
+    struct per_matrix {
+        rvec rowabs; //!< sum_j |A_ij| max(|lo_j|, |hi_j|) (slack bounds)
+        rmat AT;     //!< A^T (pivot rows as column-major products)
+    };
+    std::shared_ptr<const per_matrix> cache;
     std::shared_ptr<void> work; //!< lp_solve's work arrays, reused by later solves
 };
 

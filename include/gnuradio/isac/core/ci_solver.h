@@ -237,9 +237,8 @@ private:
     double d_c, d_lambda;
     cmat d_H;
     bool d_has_channel = false;
-    std::vector<rmat>
-        d_rows; // per PSK index k: Atilde rows (2U x 2N) of all users for symbol k
-    cvec d_x0;  // radar-only start (target beam on the alphabet / ball)
+    std::vector<rmat> d_rows; // Atilde rows (2 x 2N) of user u for PSK index k: [k U + u]
+    cvec d_x0;                // radar-only start (target beam on the alphabet / ball)
     ci_surrogate d_sur0; // the MM surrogate at d_x0: the first step of every snapshot
 
     rmat constraints(const std::vector<int>& k) const;
