@@ -24,7 +24,7 @@ import numpy as np
 
 import ci_family as fam
 
-START_SOLVERS = {"rt": dict(), "q": dict(homotopy=[4, 8, 12], early_stop=False)}
+START_SOLVERS = {"rt": dict(), "q": dict(solver="quality")}
 
 
 def run_instance(inst, entry, args, save):
