@@ -15,6 +15,7 @@
  *    vectors, 1024 solved) with the table preset; BM_ci_lut_stream/N_T against
  *    BM_memcpy_out/N_T: table lookups of a 4096-vector batch vs a memcpy of the output.
  */
+#include "ci_family_load.h"
 #include <gnuradio/isac/core/ci_solver.h>
 #include <benchmark/benchmark.h>
 #include <cstdlib>
@@ -30,48 +31,6 @@
 using namespace gr::isac::core;
 
 namespace {
-
-struct instance {
-    int n_tx, index, U, M, n_rx;
-    double gamma_db, snr_c_db, target_deg;
-    std::vector<double> clutter_deg, cnr_db;
-    cmat H;
-    std::vector<int> k;
-};
-
-std::string family_file = "/tmp/ci_family.txt";
-std::map<int, std::vector<instance>> family;
-
-void load_family()
-{
-    std::ifstream f(family_file);
-    std::string line;
-    while (std::getline(f, line)) {
-        std::istringstream s(line);
-        instance d;
-        int Q;
-        s >> d.n_tx >> d.index >> d.U >> d.M >> d.gamma_db >> d.snr_c_db >> d.n_rx >>
-            d.target_deg >> Q;
-        d.clutter_deg.resize(Q);
-        d.cnr_db.resize(Q);
-        for (auto& v : d.clutter_deg)
-            s >> v;
-        for (auto& v : d.cnr_db)
-            s >> v;
-        d.H.resize(d.U, d.n_tx);
-        for (int u = 0; u < d.U; ++u)
-            for (int j = 0; j < d.n_tx; ++j) {
-                double re, im;
-                s >> re >> im;
-                d.H(u, j) = cdouble(re, im);
-            }
-        d.k.resize(d.U);
-        for (auto& v : d.k)
-            s >> v;
-        if (s)
-            family[d.n_tx].push_back(std::move(d));
-    }
-}
 
 ci_tuning tuning_overrides(ci_tuning t)
 {
@@ -124,20 +83,9 @@ ci_tuning tuning_overrides(ci_tuning t)
 
 std::unique_ptr<ci_solver> make_solver(const instance& d, ci_preset preset)
 {
-    std::vector<double> clutter, cnr;
-    for (double a : d.clutter_deg)
-        clutter.push_back(deg2rad(a));
-    for (double c : d.cnr_db)
-        cnr.push_back(std::pow(10.0, c / 10.0));
-    radar_scene sc(
-        d.n_tx, d.n_rx, deg2rad(d.target_deg), clutter, std::pow(10, 1.5), cnr);
-    ci_params p;
-    p.psk_order = d.M;
-    p.noise_var = std::pow(10.0, -d.snr_c_db / 10.0);
-    p.gamma = std::pow(10.0, d.gamma_db / 10.0);
-    p.solver = preset;
+    const ci_params p = family_params(d, preset);
     auto s = std::make_unique<ci_solver>(
-        sc, d.U, p, tuning_overrides(ci_preset_tuning(preset, d.n_tx)));
+        family_scene(d), d.U, p, tuning_overrides(ci_preset_tuning(preset, d.n_tx)));
     s->set_channel(d.H);
     return s;
 }
@@ -276,14 +224,7 @@ BENCHMARK(BM_memcpy_out)->Arg(16)->Arg(64)->Arg(128)->Unit(benchmark::kMicroseco
 
 int main(int argc, char** argv)
 {
-    for (int i = 1; i < argc; ++i)
-        if (std::strncmp(argv[i], "--family=", 9) == 0) {
-            family_file = argv[i] + 9;
-            for (int j = i; j + 1 < argc; ++j)
-                argv[j] = argv[j + 1];
-            --argc;
-            break;
-        }
+    family_arg(argc, argv);
     load_family();
     benchmark::Initialize(&argc, argv);
     benchmark::RunSpecifiedBenchmarks();
