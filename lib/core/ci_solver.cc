@@ -606,6 +606,39 @@ void ci_solver::design_qod(const rmat& At, ci_result& r, mm_state& s) const
     }
 }
 
+// One threshold-homotopy walk of K steps from the beam to a feasible point xt
+// (homotopy_qos); false when even the final heuristic step finds none.
+bool ci_solver::homotopy_walk(const rmat& At, int K, ci_result& r, rvec& xt) const
+{
+    const int m = int(At.rows());
+    const rvec lam = rvec::Constant(m, d_lambda);
+    const rvec r0 = At * to_real(d_x0);
+    rvec lk(m);
+    xt = to_real(d_x0);
+    lp_basis keep; // same At along the path: each LP resumes from the last basis
+    qos_heuristic_opts o;
+    o.keep = &keep;
+    for (int k = 1; k <= K; ++k) {
+        for (int i = 0; i < m; ++i)
+            lk[i] = std::min(lam[i], r0[i] + (lam[i] - r0[i]) * double(k) / K);
+        const ci_surrogate sur = k == 1 ? d_sur0 : surrogate(to_complex(xt));
+        ++r.iterations;
+        const ilp_result ilp = ilp_qos_heuristic(sur.w, At, lk, d_c, { xt }, o);
+        if (!ilp.feasible) {
+            // the walk got stuck: the heuristic takes the rest in one step
+            const ci_surrogate sur2 = surrogate(to_complex(xt));
+            ++r.iterations;
+            const ilp_result last = ilp_qos_heuristic(sur2.w, At, lam, d_c, { xt });
+            if (!last.feasible)
+                return false;
+            xt = last.xt;
+            return true;
+        }
+        xt = ilp.xt;
+    }
+    return true;
+}
+
 /*
  * Threshold homotopy. The first MM step from the infeasible target beam decides the
  * basin, and a heuristic ILP from there lands on average 11.6% below the exact step
@@ -620,38 +653,13 @@ bool ci_solver::homotopy_qos(const rmat& At, ci_result& r, mm_state& s) const
 {
     const int n = 2 * d_n, m = 2 * d_U;
     const rvec lam = rvec::Constant(m, d_lambda);
-    const rvec r0 = At * to_real(d_x0);
-    rvec lk(m);
     double best_q = -inf;
     std::vector<double> best_trace;
     rvec best_x;
     for (int K : d_t.homotopy) {
-        rvec xt = to_real(d_x0);
-        lp_basis keep; // same At along the path: each LP resumes from the last basis
-        qos_heuristic_opts o;
-        o.keep = &keep;
-        bool ok = true;
-        for (int k = 1; k <= K; ++k) {
-            for (int i = 0; i < m; ++i)
-                lk[i] = std::min(lam[i], r0[i] + (lam[i] - r0[i]) * double(k) / K);
-            const ci_surrogate sur = k == 1 ? d_sur0 : surrogate(to_complex(xt));
-            ++r.iterations;
-            const ilp_result ilp = ilp_qos_heuristic(sur.w, At, lk, d_c, { xt }, o);
-            if (!ilp.feasible) {
-                ok = false;
-                break;
-            }
-            xt = ilp.xt;
-        }
-        if (!ok) {
-            // the walk got stuck: the heuristic takes the rest in one step
-            const ci_surrogate sur = surrogate(to_complex(xt));
-            ++r.iterations;
-            const ilp_result ilp = ilp_qos_heuristic(sur.w, At, lam, d_c, { xt });
-            if (!ilp.feasible)
-                continue;
-            xt = ilp.xt;
-        }
+        rvec xt;
+        if (!homotopy_walk(At, K, r, xt))
+            continue;
         cvec x = to_complex(xt);
         double q = metric(x);
         std::vector<double> trace{ q };

@@ -269,6 +269,7 @@ private:
                              const ilp_result* f = nullptr) const;
     void design_qod(const rmat& At, ci_result& r, mm_state& s) const;
     bool homotopy_qos(const rmat& At, ci_result& r, mm_state& s) const;
+    bool homotopy_walk(const rmat& At, int K, ci_result& r, rvec& xt) const;
     void polish(const rmat& At, ci_result& r, mm_state& s) const;
     void finish(ci_result& r, const std::vector<int>& k) const;
 };
