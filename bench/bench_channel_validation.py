@@ -80,21 +80,19 @@ th_z = (np.abs(c) ** 2 * np.abs(rho) ** 2) @ zeta2 + s2
 row("|g_R(theta0)^H r|^2", np.mean(np.abs(z) ** 2), th_z.mean(),
     np.std(np.abs(z) ** 2 - th_z) / np.sqrt(N))
 
-# Bistatic: projection on b(rx) with fixed |beta|
+# Bistatic: projection on g_R(rx) with fixed |beta| (module convention, docs/conventions.md)
 n_tx, nr, N = 16, 16, 100_000
 m = isac.core.isac_channel_model(n_tx, 1, nr, geometry="bistatic", tx_deg=-25, rx_deg=40,
                                  target_snr_db=10, radar_noise_var=1.0, gain_model="fixed",
                                  cpi_len=10 ** 9, seed=4)
 x = cn(N, n_tx)
 _, R = m.process(x)
-k = np.arange(n_tx) - (n_tx - 1) / 2
-a = np.exp(1j * np.pi * k * np.sin(np.deg2rad(-25))) / np.sqrt(n_tx)
-k = np.arange(nr) - (nr - 1) / 2
-b = np.exp(1j * np.pi * k * np.sin(np.deg2rad(40))) / np.sqrt(nr)
+a = np.exp(-1j * np.pi * np.arange(n_tx) * np.sin(np.deg2rad(-25))) / np.sqrt(n_tx)
+b = np.exp(-1j * np.pi * np.arange(nr) * np.sin(np.deg2rad(40))) / np.sqrt(nr)
 beta = m.gains()[0]
 zb = R @ b.conj()
-res = zb - beta * (x.astype(complex) @ a.conj())
-row("bistatic b^H r - beta a^H x: var", np.mean(np.abs(res) ** 2), 1.0, 1 / np.sqrt(N))
+res = zb - beta * (x.astype(complex) @ a)
+row("bistatic g_R^H r - beta g_T^T x: var", np.mean(np.abs(res) ** 2), 1.0, 1 / np.sqrt(N))
 
 print(f"{'quantity':<36}{'measured':>12}{'theory':>12}{'ratio':>9}{'z (se)':>9}")
 for name, meas, theory, ratio, zz in rows:

@@ -12,6 +12,21 @@
 namespace gr {
 namespace isac {
 
+namespace {
+/*
+ * The module's receive response (docs/conventions.md): a source at theta
+ * arrives as g_R(theta)_n ~ exp(-j pi n sin theta), unit norm, so theta_deg is
+ * in the convention of every other block and beta_abs is the gain of the same
+ * unit-norm model as isac_channel's echo. The core keeps the bistatic CRB
+ * paper's midpoint reference (b^H db/dtheta = 0); a reference only rotates the
+ * phase of beta, which the estimator does not report.
+ */
+core::array_convention receive_convention()
+{
+    return core::array_convention{ 0.5, -1, core::phase_ref::center, true };
+}
+} // namespace
+
 doa_mle::sptr doa_mle::make(int n_rx,
                             int cpi_len,
                             const std::string& mode,
@@ -70,7 +85,8 @@ doa_mle_impl::doa_mle_impl(int n_rx,
              noise_var,
              core_mode(known, p_gauss),
              p_gauss,
-             refine),
+             refine,
+             receive_convention()),
       d_noise_var(noise_var),
       d_p_gauss(p_gauss),
       d_port(pmt::mp("doa"))
@@ -121,9 +137,11 @@ int doa_mle_impl::work(int noutput_items,
 
     for (int i = 0; i < noutput_items; ++i) {
         core::doa_result r;
+        double nv = 0.0;
         try {
             // one consistent (noise_var, p_gauss, mode) per CPI
             std::lock_guard<std::mutex> lock(d_mutex);
+            nv = d_core.noise_var();
             r = d_core.estimate(y + size_t(i) * d_cpi_len * d_n_rx,
                                 d_cpi_len,
                                 c ? c + size_t(i) * d_cpi_len : nullptr);
@@ -148,6 +166,10 @@ int doa_mle_impl::work(int noutput_items,
         d = pmt::dict_add(d, pmt::mp("theta_deg"), pmt::from_double(th));
         d = pmt::dict_add(d, pmt::mp("beta_abs"), pmt::from_double(r.beta_abs));
         d = pmt::dict_add(d, pmt::mp("snr_est"), pmt::from_double(r.snr_est));
+        // target-to-noise ratio |beta|^2/sigma^2 of the unit-norm model: the
+        // quantity isac_channel's target_snr_db sets (docs/conventions.md)
+        d = pmt::dict_add(
+            d, pmt::mp("tnr_est"), pmt::from_double(r.beta_abs * r.beta_abs / nv));
         d = pmt::dict_add(d, pmt::mp("crb_deg2"), pmt::from_double(r.crb_rad2 * r2d2));
         d = pmt::dict_add(d, pmt::mp("cpi_index"), pmt::from_uint64(idx));
         d = pmt::dict_add(d, pmt::mp("valid"), pmt::from_bool(r.valid));

@@ -201,10 +201,6 @@ void isac_channel_impl::publish_truth(uint64_t offset)
     } else {
         d = pmt::dict_add(d, pmt::mp("tx_deg"), pmt::from_double(to_deg(p.tx_rad)));
         d = pmt::dict_add(d, pmt::mp("rx_deg"), pmt::from_double(to_deg(p.rx_rad)));
-        // beta for the unnormalised seed-004 a, b (the estimator's model)
-        d = pmt::dict_add(d,
-                          pmt::mp("beta_seed004"),
-                          pmt::from_complex(g[0] / std::sqrt(double(p.n_tx) * p.n_rx)));
     }
     message_port_pub(d_truth_port, d);
 }

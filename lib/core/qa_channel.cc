@@ -172,14 +172,22 @@ public:
         auto x = random_x(n, p.n_tx, 4);
         std::vector<cfloat> y(n), r(n * p.n_rx);
         CPPUNIT_ASSERT_EQUAL(n, m.process(x.data(), y.data(), r.data(), n));
-        // seed-004 a, b (midpoint, sign +1), unit norm: r = beta b a^H x.
-        const cvec a = ula_steering(8, p.tx_rad, array_convention::seed004()) / std::sqrt(8.0);
-        const cvec b = ula_steering(6, p.rx_rad, array_convention::seed004()) / std::sqrt(6.0);
+        // the module convention written out, g(theta)_n = exp(-j pi n sin theta)/sqrt(N):
+        // r = beta g_R(rx) g_T(tx)^T x, the same model as the monostatic echo
+        auto g_unit = [](int N, double th) {
+            cvec v(N);
+            for (int i = 0; i < N; ++i)
+                v[i] =
+                    std::exp(cdouble(0.0, -pi * i * std::sin(th))) / std::sqrt(double(N));
+            return v;
+        };
+        const cvec a = g_unit(8, p.tx_rad);
+        const cvec b = g_unit(6, p.rx_rad);
         for (long t = 0; t < n; ++t) {
             cvec xt(p.n_tx);
             for (int i = 0; i < p.n_tx; ++i)
                 xt[i] = cdouble(x[t * p.n_tx + i]);
-            const cvec ref = g[0] * b * (a.adjoint() * xt)(0);
+            const cvec ref = g[0] * b * (a.transpose() * xt)(0);
             for (int i = 0; i < p.n_rx; ++i)
                 CPPUNIT_ASSERT(std::abs(cdouble(r[t * p.n_rx + i]) - ref[i]) <
                                1e-5 * (1 + ref.norm()));

@@ -17,11 +17,15 @@ End-to-end processing chains (hierarchical blocks, pure Python, shared by the
 simulated, zeromq and over-the-air flowgraphs in examples/):
   one_bit_isac_tx     ci_precoder -> 1-bit DAC
   one_bit_radar_rx    1-bit ADC -> one_bit_rx_filter (z, |z|/kappa)
-  bistatic_doa_rx     a(phi)^H x reference -> doa_mle
+  bistatic_doa_rx     g_T(phi)^T x reference -> doa_mle
   psk_source          random M-PSK symbols for U users
 Python helper blocks: psk_ser_meter, detection_meter, steering_reference,
 los_csi_source, array_phase_estimator, array_phase_corrector.
 Numpy references (SER bounds, decisions): gnuradio.isac.metrics
+Summary tables and the OK/CHECK verdict of the examples and the demo:
+gnuradio.isac.summary
+The angle convention of every block (docs/conventions.md) in code:
+gnuradio.isac.conventions (steering, steering_matrix, transmit_beampattern)
 
 Algorithm core (numpy in/out, no flowgraph needed): gnuradio.isac.core
 Transmit design studies of the papers: gnuradio.isac.design
@@ -39,6 +43,7 @@ except ModuleNotFoundError:
 
 # pure python here
 from .metrics import psk_points, psk_decide, safe_margin, theorem2_bounds, pd_theory
+from .conventions import steering, steering_matrix, transmit_beampattern
 from .psk_source import psk_source
 from .csi_gate import csi_gate
 from .beampattern_probe import beampattern_probe

@@ -16,25 +16,27 @@ import numpy as np
 import pmt
 from gnuradio import gr
 
-from . import isac_python
+from .conventions import check_reverse_elements, reject_removed, steering
 
 
-def _expected_phase(n_rx, cal_deg, spacing, sign):
-    """Phases of a plane wave from cal_deg across the array, first-element
-    reference: sign * 2 pi spacing n sin(theta) (module steering convention)."""
-    a = np.asarray(isac_python.core.ula_steering(int(n_rx), float(cal_deg), float(spacing), int(sign),
-                                                 "first", False))
-    return np.angle(a)
+def _expected_phase(n_rx, cal_deg, spacing, reverse_elements):
+    """Phases of a plane wave from cal_deg across the stream channels: the
+    module's a(cal_deg) (docs/conventions.md), in stream order."""
+    return np.angle(steering(n_rx, cal_deg, spacing, reverse_elements=reverse_elements))
 
 
-def make_cal_message(phases_rad):
+def make_cal_message(phases_rad, reverse_elements=None):
     """The `cal` dict: {"phases_rad": f64vector, "weights": c32vector}, where
-    weights = exp(-j phases) are what the corrector multiplies channel n by."""
+    weights = exp(-j phases) are what the corrector multiplies stream channel n
+    by, and (when given) "reverse_elements" (bool), the element order the
+    phases were estimated for."""
     ph = np.asarray(phases_rad, dtype=float)
     w = np.exp(-1j * ph).astype(np.complex64)
     d = pmt.make_dict()
     d = pmt.dict_add(d, pmt.intern("phases_rad"), pmt.init_f64vector(len(ph), ph.tolist()))
     d = pmt.dict_add(d, pmt.intern("weights"), pmt.init_c32vector(len(w), w.tolist()))
+    if reverse_elements is not None:
+        d = pmt.dict_add(d, pmt.intern("reverse_elements"), pmt.from_bool(bool(reverse_elements)))
     return d
 
 
@@ -45,9 +47,14 @@ class array_phase_estimator(gr.sync_block):
     cables, which looks like a broadside plane wave.
 
     phi_n = angle(sum_t r_n(t) r_0(t)^*) - angle(a_n(cal_deg) a_0(cal_deg)^*),
-    channel 0 being the reference (phi_0 = 0). The cross-correlation with
-    channel 0 cancels the unknown source phase and modulation, so any signal
-    works as a pilot; its error falls as 1/sqrt(n_avg * SNR).
+    channel 0 being the reference (phi_0 = 0) and a the module's steering vector
+    (docs/conventions.md: a source at theta arrives as a(theta)). The
+    cross-correlation with channel 0 cancels the unknown source phase and
+    modulation, so any signal works as a pilot; its error falls as
+    1/sqrt(n_avg * SNR). Phases are per stream channel.
+    reverse_elements: True when stream channel k is antenna n_rx-1-k; set the
+    same value on the array_phase_corrector, which then outputs the channels in
+    antenna order (the cal message carries the flag and the corrector checks it).
 
     in0: vectors of n_rx samples. out: none.
     Message out `cal`: the make_cal_message() dict, after the first n_avg
@@ -55,7 +62,10 @@ class array_phase_estimator(gr.sync_block):
     Message in `recalibrate` (any message): start a new average.
     """
 
-    def __init__(self, n_rx=4, cal_deg=0.0, n_avg=4096, spacing=0.5, sign=-1, continuous=False):
+    def __init__(self, n_rx=4, cal_deg=0.0, n_avg=4096, spacing=0.5, reverse_elements=False, continuous=False,
+                 **removed):
+        reject_removed("array_phase_estimator", removed)
+        reverse_elements = check_reverse_elements("array_phase_estimator", reverse_elements)
         if n_rx < 1:
             raise ValueError("n_rx must be >= 1, got %r" % (n_rx,))
         if n_avg < 1:
@@ -64,7 +74,8 @@ class array_phase_estimator(gr.sync_block):
             raise ValueError("cal_deg must be in [-90, 90], got %r" % (cal_deg,))
         gr.sync_block.__init__(self, name="array_phase_estimator", in_sig=[(np.complex64, n_rx)], out_sig=None)
         self.n_rx, self.n_avg, self.continuous = int(n_rx), int(n_avg), bool(continuous)
-        self._expected = _expected_phase(n_rx, cal_deg, spacing, sign)
+        self.reverse_elements = reverse_elements
+        self._expected = _expected_phase(n_rx, cal_deg, spacing, reverse_elements)
         self._lock = threading.Lock()
         self._acc = np.zeros(self.n_rx, dtype=np.complex128)
         self._k = 0
@@ -108,19 +119,26 @@ class array_phase_estimator(gr.sync_block):
                 self._acc[:] = 0
                 self._k = 0
                 self._done = not self.continuous
-            self.message_port_pub(pmt.intern("cal"), make_cal_message(ph))
+            self.message_port_pub(pmt.intern("cal"), make_cal_message(ph, self.reverse_elements))
         return n
 
 
 class array_phase_corrector(gr.sync_block):
-    """Multiplies channel n of each n_rx snapshot by w_n = exp(-j phi_n).
+    """Multiplies stream channel n of each n_rx snapshot by w_n = exp(-j phi_n).
+    With reverse_elements (stream channel k is antenna n_rx-1-k) it then
+    outputs the channels in antenna order, so every block downstream sees the
+    module's element order (docs/conventions.md); with zero phases it is just
+    that reordering.
 
     Message in `cal`: a dict with "weights" (c32vector of n_rx) or "phases_rad"
     (f64vector of n_rx), as array_phase_estimator publishes. A malformed message
-    (not a dict, wrong length, non-finite values) is logged and ignored; the
-    last good weights stay. Starts from `phases_rad` (default: zeros)."""
+    (not a dict, wrong length, non-finite values, or a "reverse_elements" flag
+    different from this block's) is logged and ignored; the last good weights
+    stay. Starts from `phases_rad` (default: zeros)."""
 
-    def __init__(self, n_rx=4, phases_rad=None):
+    def __init__(self, n_rx=4, phases_rad=None, reverse_elements=False, **removed):
+        reject_removed("array_phase_corrector", removed)
+        self.reverse_elements = check_reverse_elements("array_phase_corrector", reverse_elements)
         if n_rx < 1:
             raise ValueError("n_rx must be >= 1, got %r" % (n_rx,))
         gr.sync_block.__init__(self, name="array_phase_corrector",
@@ -161,6 +179,10 @@ class array_phase_corrector(gr.sync_block):
         try:
             if not pmt.is_dict(msg):
                 raise ValueError("not a dict")
+            rev = pmt.dict_ref(msg, pmt.intern("reverse_elements"), pmt.PMT_NIL)
+            if pmt.is_bool(rev) and pmt.to_bool(rev) != self.reverse_elements:
+                raise ValueError("estimated with reverse_elements=%s, this corrector has %s"
+                                 % (pmt.to_bool(rev), self.reverse_elements))
             w = pmt.dict_ref(msg, pmt.intern("weights"), pmt.PMT_NIL)
             if pmt.is_c32vector(w):
                 self.set_weights(pmt.c32vector_elements(w))
@@ -176,5 +198,8 @@ class array_phase_corrector(gr.sync_block):
     def work(self, input_items, output_items):
         with self._lock:
             w = self._w
-        output_items[0][:] = input_items[0] * w
+        if self.reverse_elements:
+            output_items[0][:] = (input_items[0] * w)[:, ::-1]
+        else:
+            output_items[0][:] = input_items[0] * w
         return len(output_items[0])

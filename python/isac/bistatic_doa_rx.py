@@ -6,6 +6,7 @@
 from gnuradio import blocks, gr
 
 from . import isac_python as _blk
+from .conventions import reject_removed
 from .steering_reference import steering_reference
 
 
@@ -13,15 +14,19 @@ class bistatic_doa_rx(gr.hier_block2):
     """in0: the bistatic echo (vectors of n_rx); in1: the transmit vectors x
     (vectors of n_tx) the sensing receiver knows (shared over a backhaul or,
     in simulation, wired).
-    mode "known": x -> steering_reference(n_tx, tx_deg) -> c_t = a(phi)^H x_t
-    -> doa_mle in1 (spec 6.1; p_gauss > 0 gives the mixed estimator of 6.3).
-    mode "gaussian": x is not used (spec 6.2: only p_gauss = a^H R_x a is known).
-    out0: theta-hat in degrees, one float per CPI of cpi_len snapshots.
+    mode "known": x -> steering_reference(n_tx, tx_deg) -> c_t = g_T(phi)^T x_t
+    -> doa_mle in1 (p_gauss > 0 gives the mixed Gaussian + known estimator).
+    mode "gaussian": x is not used (only p_gauss = g_T^T R_x g_T^* is known).
+    out0: theta-hat in degrees, one float per CPI of cpi_len snapshots, in the
+    module convention (docs/conventions.md): the angle isac_channel's rx_deg
+    sets. An array wired in reverse element order goes through
+    array_phase_corrector(reverse_elements=True) first.
     Message out `doa`: doa_mle's per-CPI dict {theta_deg, beta_abs, snr_est,
-    crb_deg2, cpi_index, valid}."""
+    tnr_est, crb_deg2, cpi_index, valid}."""
 
     def __init__(self, n_tx=16, n_rx=16, tx_deg=0.0, cpi_len=64, mode="known", grid_min_deg=-90.0,
-                 grid_max_deg=90.0, grid_step_deg=0.1, noise_var=1.0, p_gauss=0.0, refine="newton"):
+                 grid_max_deg=90.0, grid_step_deg=0.1, noise_var=1.0, p_gauss=0.0, refine="newton", **removed):
+        reject_removed("bistatic_doa_rx", removed)
         gr.hier_block2.__init__(self, "bistatic_doa_rx",
                                 gr.io_signature2(2, 2, gr.sizeof_gr_complex * n_rx, gr.sizeof_gr_complex * n_tx),
                                 gr.io_signature(1, 1, gr.sizeof_float))

@@ -9,7 +9,7 @@ import numpy as np
 import pmt
 from gnuradio import gr
 
-from . import isac_python
+from .conventions import steering_matrix
 
 
 def make_csi_message(H, offset=0):
@@ -25,11 +25,10 @@ def make_csi_message(H, offset=0):
 
 
 def los_channel(n_tx, user_deg, gain=1.0):
-    """H with rows h_u^H = gain * a(user_deg[u])^T, a the module (seed-000
-    sign, first-element reference, unnormalised) steering vector: the same LoS
-    model as isac_channel's comm_model "los"."""
-    return gain * np.array([np.asarray(isac_python.core.ula_steering(int(n_tx), float(t)))
-                            for t in user_deg])
+    """H with rows h_u^H = gain * a(user_deg[u])^T, a the module's unnormalised
+    steering vector (docs/conventions.md): user u receives the field radiated
+    toward user_deg[u], the same LoS model as isac_channel's comm_model "los"."""
+    return gain * steering_matrix(int(n_tx), [float(t) for t in user_deg]).T
 
 
 class los_csi_source(gr.basic_block):
@@ -37,9 +36,11 @@ class los_csi_source(gr.basic_block):
     publishes the line-of-sight channel of users at user_deg (rows
     h_u^H = gain a(theta_u)^T) on its `csi` port when the flowgraph starts, and
     again, with offset 0 ("now"), whenever set_user_deg()/set_gain() changes it.
-    Wire it to a precoder's `csi` input. Like message_strobe, a block with only
-    message outputs keeps a flowgraph running until it is stopped (fine over the
-    air; bounded runs stop on a condition)."""
+    Wire it to a precoder's `csi` input. After the first publication the block
+    tells the scheduler it is finished (a block with only message outputs would
+    otherwise keep a bounded flowgraph running for ever, like message_strobe):
+    the flowgraph ends when its streams do, and later angle or gain changes are
+    still published."""
 
     def __init__(self, n_tx=16, user_deg=(-30.0, 0.0, 30.0, 50.0), gain=1.0):
         gr.basic_block.__init__(self, name="los_csi_source", in_sig=None, out_sig=None)
@@ -67,6 +68,8 @@ class los_csi_source(gr.basic_block):
 
     def start(self):
         self._publish()
+        # nothing more to do on the scheduler's side (setters publish directly)
+        self._post(pmt.intern("system"), pmt.cons(pmt.intern("done"), pmt.from_long(1)))
         return True
 
     def set_user_deg(self, user_deg):

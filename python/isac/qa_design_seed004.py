@@ -163,8 +163,9 @@ class qa_design_seed004(gr_unittest.TestCase):
         sc = scene(snr_sens_db=10.0)
         d = s4.superposition_design(sc, 0.3 * sc.snr_max)
         w = s4.factorize(d, sc.a, sc.cpi_len)
+        # scene.b is the module's receive response: the estimator scans with it
         est = isac.core.doa_mle_core(sc.n_rx, noise_var=sc.noise_sens, mode="mixed",
-                                     p_gauss=w.p_gauss)
+                                     p_gauss=w.p_gauss, sign=-1, ref="center")
         rng = np.random.default_rng(3)
         err2 = []
         for _ in range(60):

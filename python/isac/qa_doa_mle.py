@@ -30,6 +30,17 @@ def b_seed004(n, th_deg):
     return np.exp(1j * np.pi * k * np.sin(np.deg2rad(th_deg)))
 
 
+def g_module(n, th_deg):
+    # the module's receive response (docs/conventions.md), written out:
+    # first-element reference, exp(-j pi n sin theta), unit norm
+    return np.exp(-1j * np.pi * np.arange(n) * np.sin(np.deg2rad(th_deg))) / np.sqrt(n)
+
+
+# the core convention the block runs with: module sign, the bistatic CRB
+# paper's midpoint reference (a phase only), unit norm
+BLOCK_CONV = dict(sign=-1, ref="center", normalize=True)
+
+
 def cn(rng, *shape):
     return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)) / np.sqrt(2)
 
@@ -115,7 +126,8 @@ class qa_doa_mle(gr_unittest.TestCase):
 
     def test_004_upa_closed_form_vs_numpy(self):
         nth, ntv, nrh, nrv = 4, 3, 3, 5
-        th, ph, xi, rho, al, L, s2 = 22.5, 45.0, 0.4, 0.3, 0.7, 30, 1.0
+        # phi away from 45 deg, where the paper's cos^2 typo in eq. 49/51 is invisible
+        th, ph, xi, rho, al, L, s2 = 22.5, 61.3, 0.4, 0.3, 0.7, 30, 1.0
         kw = dict(sign=1, ref="center")
         a = core.upa_steering(nth, ntv, th, ph, **kw)
         b = core.upa_steering(nrh, nrv, th, ph, **kw)
@@ -216,7 +228,7 @@ class qa_doa_mle(gr_unittest.TestCase):
         Y = np.empty((ncpi * L, n), complex)
         C = cn(self.rng, ncpi * L)
         for k in range(ncpi):
-            b = b_seed004(n, th_list[k % len(th_list)])
+            b = np.sqrt(n) * g_module(n, th_list[k % len(th_list)])
             sl = slice(k * L, (k + 1) * L)
             Y[sl] = beta * np.outer(C[sl], b) + np.sqrt(s2) * cn(self.rng, L, n)
         # the block sees single precision: give the core the same numbers
@@ -230,7 +242,7 @@ class qa_doa_mle(gr_unittest.TestCase):
         self.assertEqual(len(out), ncpi)
         self.assertEqual(len(msgs), ncpi)
         ref = core.doa_mle_core(n, -90, 90, 0.25, 0.1, mode=est_mode,
-                                p_gauss=p_gauss if p_gauss > 0 else 1.0)
+                                p_gauss=p_gauss if p_gauss > 0 else 1.0, **BLOCK_CONV)
         for k in range(ncpi):
             sl = slice(k * L, (k + 1) * L)
             r = ref.estimate(Y[sl].T, None if mode == "gaussian" else C[sl])
@@ -286,8 +298,8 @@ class qa_doa_mle(gr_unittest.TestCase):
         blk = isac.doa_mle(n, L, "known", -90, 90, 0.25, 0.5)
         blk.set_p_gauss(0.5)
         out, _ = self.run_block(blk, Y, C)
-        mixed = core.doa_mle_core(n, -90, 90, 0.25, 0.5, mode="mixed", p_gauss=0.5)
-        known = core.doa_mle_core(n, -90, 90, 0.25, 0.5, mode="known")
+        mixed = core.doa_mle_core(n, -90, 90, 0.25, 0.5, mode="mixed", p_gauss=0.5, **BLOCK_CONV)
+        known = core.doa_mle_core(n, -90, 90, 0.25, 0.5, mode="known", **BLOCK_CONV)
         differs = False
         for k in range(ncpi):
             sl = slice(k * L, (k + 1) * L)
@@ -296,22 +308,23 @@ class qa_doa_mle(gr_unittest.TestCase):
         self.assertTrue(differs)  # the two estimators are distinguishable on this data
 
     def test_025_channel_normalised_convention(self):
-        # isac_channel's bistatic echo uses unit-norm seed-004 vectors:
-        # r = beta b~(rx) a~(tx)^H x + n, b~ = b/sqrt(n_rx). Feeding the block
-        # c_t = a~(tx)^H x_t gives the exact DoA and beta_abs = |beta|/sqrt(n_rx)
-        # (docs/doa_mle.md).
-        n_rx, n_tx, L, rx, tx, beta = 16, 8, 32, -12.34, 40.0, 0.8 * np.exp(0.7j)
-        kw = dict(sign=1, ref="center", normalize=True)
-        bt = core.ula_steering(n_rx, rx, **kw)
-        at = core.ula_steering(n_tx, tx, **kw)
+        # isac_channel's echo (both geometries) is r = beta g_R(rx) g_T(tx)^T x + n
+        # with the module's unit-norm vectors. Feeding the block c_t = g_T(tx)^T x_t
+        # gives the DoA at +rx (not its mirror), beta_abs = |beta| and
+        # tnr_est = |beta|^2/noise_var (docs/conventions.md).
+        n_rx, n_tx, L, rx, tx, beta, s2 = 16, 8, 32, -12.34, 40.0, 0.8 * np.exp(0.7j), 1e-9
         X = cn(self.rng, n_tx, L)
-        c = at.conj() @ X
-        Y = beta * np.outer(bt, c)
-        blk = isac.doa_mle(n_rx, L, "known", -90, 90, 0.1, 1e-9)
+        c = g_module(n_tx, tx) @ X
+        Y = beta * np.outer(g_module(n_rx, rx), c)
+        blk = isac.doa_mle(n_rx, L, "known", -90, 90, 0.1, s2)
         out, msgs = self.run_block(blk, Y.T, c)
         self.assertAlmostEqual(out[0], rx, delta=1e-3)
-        ba = pmt.to_double(pmt.dict_ref(msgs[0], pmt.intern("beta_abs"), pmt.PMT_NIL))
-        self.assertAlmostEqual(ba, abs(beta) / np.sqrt(n_rx), delta=1e-5)
+
+        def field(key):
+            return pmt.to_double(pmt.dict_ref(msgs[0], pmt.intern(key), pmt.PMT_NIL))
+        self.assertAlmostEqual(field("beta_abs"), abs(beta), delta=1e-5)
+        self.assertAlmostEqual(field("tnr_est") / (abs(beta) ** 2 / s2), 1.0, delta=1e-4)
+        self.assertAlmostEqual(field("snr_est") / field("tnr_est"), np.mean(np.abs(c) ** 2), delta=1e-4)
 
     def test_030_bad_parameters(self):
         good = dict(n_rx=4, cpi_len=8, mode="gaussian", grid_min_deg=-90.0,

@@ -10,6 +10,7 @@ receive-array phase calibration, and the Theorem-2 SER bounds by Monte Carlo."""
 
 import math
 import threading
+import time
 
 import numpy as np
 import pmt
@@ -103,23 +104,23 @@ class qa_e2e_blocks(gr_unittest.TestCase):
         self.assertEqual(meter.detections(), int(np.sum(v[np.isfinite(v)] >= 1.0)))
         self.assertAlmostEqual(meter.rate(), meter.detections() / 5000.0)
 
-    def test_steering_reference_is_ah_x(self):
+    def test_steering_reference_is_gt_transpose_x(self):
         n, L, phi = 8, 300, 23.0
         x = (self.rng.standard_normal((L, n)) + 1j * self.rng.standard_normal((L, n))).astype(np.complex64)
         ref = isac.steering_reference(n, phi)
         snk = blocks.vector_sink_c()
         self.tb.connect(blocks.vector_source_c(x.ravel().tolist(), False, n), ref, snk)
         self.tb.run()
-        a = ula(n, phi, +1, True, True)  # seed-004: midpoint, sign +1, unit norm
-        np.testing.assert_allclose(np.array(snk.data()), x @ np.conj(a), rtol=1e-5, atol=1e-5)
+        g = ula(n, phi, -1, False, True)  # module convention: first element, sign -1, unit norm
+        np.testing.assert_allclose(np.array(snk.data()), x @ g, rtol=1e-5, atol=1e-5)
         self.assertRaises(ValueError, isac.steering_reference, n, 91.0)
 
     def test_beampattern_probe_peaks_at_the_beam(self):
         n, L, th = 16, 32, -35.0
-        # x_t = a(th) s_t: a single beam toward th (sign +1, first-element reference)
+        # x_t = conj(a(th)) s_t: a single beam toward th (its field a(th)^T x_t = N s_t)
         s = np.exp(2j * np.pi * self.rng.random(4 * L))
-        x = (np.outer(s, ula(n, th, +1, False, False))).astype(np.complex64)
-        bp = isac.beampattern_probe(n, L, -90.0, 90.0, 1.0, 1, False)
+        x = (np.outer(s, ula(n, th, -1, False, False).conj())).astype(np.complex64)
+        bp = isac.beampattern_probe(n, L, -90.0, 90.0, 1.0, False, False)
         snk = blocks.vector_sink_f(bp.n_grid())
         self.tb.connect(blocks.vector_source_c(x.ravel().tolist(), False, n), bp, snk)
         self.tb.run()
@@ -127,8 +128,8 @@ class qa_e2e_blocks(gr_unittest.TestCase):
         self.assertEqual(p.shape[0], 4)
         grid = np.arange(-90, 91)
         self.assertEqual(grid[np.argmax(p[0])], th)
-        self.assertAlmostEqual(p[0].max(), n * n, delta=1e-3 * n * n)  # |a^H a|^2 = N^2
-        ref = np.mean(np.abs(x[:L] @ np.conj(np.array([ula(n, g, +1, False, False) for g in grid])).T) ** 2, axis=0)
+        self.assertAlmostEqual(p[0].max(), n * n, delta=1e-3 * n * n)  # |a^T a^*|^2 = N^2
+        ref = np.mean(np.abs(x[:L] @ np.array([ula(n, g, -1, False, False) for g in grid]).T) ** 2, axis=0)
         np.testing.assert_allclose(p[0], ref, rtol=1e-4, atol=1e-3)
 
     def test_los_csi_message(self):
@@ -156,13 +157,20 @@ class qa_e2e_blocks(gr_unittest.TestCase):
         self.tb.connect(src, head, tx, xs)
         self.tb.connect(head, ss)
         self.tb.msg_connect(csi, "csi", tx, "csi")
-        # a block with only message outputs keeps a GNU Radio flowgraph alive (like
-        # message_strobe), so stop once both sinks hold their L snapshots
-        self.tb.start()
-        done = xs.full.wait(30.0) and ss.full.wait(30.0)
-        self.tb.stop()
-        self.tb.wait()
-        self.assertTrue(done)
+        # los_csi_source finishes after publishing (a message-only block would keep
+        # the flowgraph alive for ever, like message_strobe): run() returns by itself
+        dbg = blocks.message_debug()
+        self.tb.msg_connect(csi, "csi", dbg, "store")
+        th = threading.Thread(target=self.tb.run, daemon=True)
+        th.start()
+        th.join(30.0)
+        done = not th.is_alive()
+        if not done:
+            self.tb.stop()
+            self.tb.wait()
+        self.assertTrue(done, "the flowgraph with a los_csi_source did not end by itself")
+        self.assertTrue(xs.full.is_set() and ss.full.is_set())
+        self.assertEqual(dbg.num_messages(), 1)
         self.assertTrue(tx.precoder.has_channel())
         x = np.concatenate(xs.rows)[:L]
         s = np.concatenate(ss.rows)[:L]
@@ -171,6 +179,40 @@ class qa_e2e_blocks(gr_unittest.TestCase):
         # value lies inside its own symbol's decision sector (margin > 0)
         alpha = isac.safe_margin(csi.channel(), x, s, M)
         self.assertTrue(np.all(alpha > 0), alpha.min())
+
+    def test_los_csi_source_publishes_changes_while_running(self):
+        # finished on the scheduler's side, the source still publishes a new angle to
+        # a running precoder (a GUI control): the later snapshots serve the new users
+        n_tx, U, M, L = 8, 2, 4, 8000
+        csi = isac.los_csi_source(n_tx, [-30.0, 30.0], 1.0)
+        src = isac.psk_source(U, M, 9)
+        thr = blocks.throttle(gr.sizeof_gr_complex * U, 8000)
+        head = blocks.head(gr.sizeof_gr_complex * U, L)
+        tx = isac.one_bit_isac_tx(n_tx, U, M, 1.0, 0.01, 0.0, 0.0, [], 15.0, [], 8, "qos", 8.0, "1bit")
+        xs, ss = blocks.vector_sink_c(n_tx), blocks.vector_sink_c(U)
+        self.tb.connect(src, thr, head, tx, xs)
+        self.tb.connect(head, ss)
+        self.tb.msg_connect(csi, "csi", tx, "csi")
+        self.tb.start()
+        t0 = time.time()
+        while tx.precoder.nitems_written(0) < 300 and time.time() - t0 < 20:
+            time.sleep(0.01)
+        H_old = csi.channel()
+        n_call = tx.precoder.nitems_written(0)
+        csi.set_user_deg([-25.0, 41.0])
+        H_new = csi.channel()
+        self.tb.wait()
+        x = np.array(xs.data()).reshape(-1, n_tx)
+        s = np.array(ss.data()).reshape(-1, U)
+        self.assertEqual(len(x), L)
+        self.assertTrue(np.all(isac.safe_margin(H_old, x[:n_call], s[:n_call], M) > 0))
+        # the new channel takes over at the precoder's next work() call: at most a
+        # buffer of already designed vectors later, and for good
+        ok_new = np.all(isac.safe_margin(H_new, x, s, M) > 0, axis=1)
+        k = L - int(np.argmin(ok_new[::-1])) if not ok_new.all() else 0
+        self.assertLessEqual(k, n_call + 4096)
+        self.assertLess(k, L - 100, "the change came too late to test (machine load)")
+        self.assertFalse(np.all(isac.safe_margin(H_old, x[k:], s[k:], M) > 0))
 
     def test_csi_gate(self):
         data = np.arange(40, dtype=np.complex64)
@@ -193,7 +235,7 @@ class qa_e2e_blocks(gr_unittest.TestCase):
         r = np.outer(s, a * np.exp(1j * phi)) + sig / np.sqrt(2) * (
             self.rng.standard_normal((L, n)) + 1j * self.rng.standard_normal((L, n)))
         r[5, 2] = np.nan  # a NaN snapshot is skipped, not averaged
-        est = isac.array_phase_estimator(n, cal_deg, L, 0.5, -1, False)
+        est = isac.array_phase_estimator(n, cal_deg, L, 0.5, False, False)
         self.tb.connect(blocks.vector_source_c(r.astype(np.complex64).ravel().tolist(), False, n), est)
         self.tb.run()
         got = est.phases()

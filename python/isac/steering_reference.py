@@ -2,22 +2,24 @@
 # Copyright 2026 gr-isac authors.
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-"""c_t = a(phi)^H x_t: the known transmit reference along the DoD phi."""
+"""c_t = g_T(phi)^T x_t: the known transmit reference along the DoD phi."""
 import threading
 
 import numpy as np
 from gnuradio import gr
 
-from . import isac_python
+from .conventions import steering
 
 
 class steering_reference(gr.sync_block):
     """in0: vectors of n_tx transmit samples x_t. out0: one complex scalar per
-    snapshot, c_t = a(tx_deg)^H x_t, with a the seed-004 ULA steering vector
-    (midpoint reference, sign +1) scaled to unit norm: the same a that
-    isac_channel's bistatic echo r = beta b a^H x uses, so doa_mle's "known"
-    mode sees y_t = beta b(theta) c_t + n_t (spec 1.6). set_tx_deg() changes the
-    DoD while running (lock-protected, applied from the next work() call)."""
+    snapshot, c_t = g_T(tx_deg)^T x_t, the field radiated toward the DoD with
+    g_T the module's unit-norm steering vector (docs/conventions.md): the same
+    g_T as isac_channel's echo r = beta g_R(rx) g_T(tx)^T x, so doa_mle's
+    "known" mode sees y_t = beta g_R(theta) c_t + n_t and |c_t|^2 is the
+    transmit power along the DoD that relates its snr_est to tnr_est.
+    set_tx_deg() changes the DoD while running (lock-protected, applied from
+    the next work() call)."""
 
     def __init__(self, n_tx=16, tx_deg=0.0):
         if n_tx < 1:
@@ -31,10 +33,10 @@ class steering_reference(gr.sync_block):
     def set_tx_deg(self, tx_deg):
         if not (np.isfinite(tx_deg) and -90.0 <= tx_deg <= 90.0):
             raise ValueError("tx_deg must be in [-90, 90], got %r" % (tx_deg,))
-        a = np.asarray(isac_python.core.ula_steering(self.n_tx, float(tx_deg), 0.5, 1, "center", True))
+        g = steering(self.n_tx, float(tx_deg), normalize=True).astype(np.complex64)
         with self._lock:
             self._tx_deg = float(tx_deg)
-            self._a_conj = np.conj(a).astype(np.complex64)
+            self._g = g
 
     def tx_deg(self):
         with self._lock:
@@ -42,6 +44,6 @@ class steering_reference(gr.sync_block):
 
     def work(self, input_items, output_items):
         with self._lock:
-            a = self._a_conj
-        output_items[0][:] = input_items[0] @ a
+            g = self._g
+        output_items[0][:] = input_items[0] @ g
         return len(output_items[0])

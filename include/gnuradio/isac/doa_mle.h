@@ -18,27 +18,35 @@ namespace isac {
  * \brief DoA maximum-likelihood estimator of a bistatic echo, one estimate per CPI.
  * \ingroup isac
  *
- * Model (spec 1.6, seed 004): y_t = beta b(theta) c_t + n_t, n_t ~ CN(0, noise_var I),
- * b the n_rx receive ULA in the seed-004 convention (d = lambda/2, midpoint
- * reference, sign +1, unnormalised), c_t = a(phi)^H x_t the transmit signal
- * along the known DoD.
+ * Model (the bistatic CRB paper's, in the module convention of
+ * docs/conventions.md): y_t = beta g_R(theta) c_t + n_t, n_t ~ CN(0, noise_var I),
+ * g_R the unit-norm n_rx receive response (d = lambda/2, element 0 the
+ * reference, a source at theta arrives as exp(-j pi n sin theta)/sqrt(n_rx)),
+ * c_t = g_T(phi)^T x_t the transmit signal along the known DoD (unit-norm g_T:
+ * what steering_reference computes). This is isac_channel's echo model in both
+ * geometries, so theta_deg reads the channel's rx_deg (target_deg) and beta_abs
+ * its |beta|.
  *
  * in0: vectors of n_rx complex samples (one snapshot). A CPI is cpi_len
  *      consecutive snapshots.
  * in1 (mode "known" only): one complex scalar c_t per snapshot, the known
- *      reference along the DoD. Form it upstream from the n_tx transmit vector
- *      with a 1 x n_tx multiply_matrix by a(phi)^H (the convention of your
- *      channel); the block needs neither n_tx nor phi.
+ *      reference along the DoD (steering_reference, or a 1 x n_tx
+ *      multiply_matrix by g_T(phi)^T); the block needs neither n_tx nor phi.
  * out0: float, theta-hat in degrees, one per CPI (NaN for an invalid CPI).
- * "doa" message port: dict {theta_deg, beta_abs, snr_est, crb_deg2, cpi_index,
- *      valid} per CPI; valid = false (and NaN numbers) when the CPI held a
- *      NaN/Inf sample or (known mode) a zero reference.
+ * "doa" message port: dict {theta_deg, beta_abs, snr_est, tnr_est, crb_deg2,
+ *      cpi_index, valid} per CPI; valid = false (and NaN numbers) when the CPI
+ *      held a NaN/Inf sample or (known mode) a zero reference.
+ *      tnr_est = beta_abs^2/noise_var is the target-to-noise ratio (what
+ *      isac_channel's target_snr_db sets); snr_est = tnr_est * p is the array
+ *      (post-beamforming) SNR, p the transmit power along the DoD per snapshot
+ *      (known: (1/L) sum |c_t|^2; gaussian: p_gauss; mixed: both). The
+ *      per-antenna SNR is snr_est/n_rx.
  *
- * Modes: "gaussian" (spec 6.2, only a^H R_x a = p_gauss known; theta-hat =
- * argmax b^H Rhat b), "known" (spec 6.1; with p_gauss > 0 the mixed
- * Gaussian + known estimator of spec 6.3, p_gauss = a^H R_G a of the Gaussian
- * part). Grid search on a precomputed grid, then Newton (or parabolic)
- * refinement.
+ * Modes: "gaussian" (bistatic CRB paper III-B: only p_gauss = g_T^T R_x g_T^*
+ * known; theta-hat = argmax g_R^H Rhat g_R), "known" (known realisations; with
+ * p_gauss > 0 the mixed Gaussian + known estimator of the same paper, eq. 49-52,
+ * p_gauss = g_T^T R_G g_T^* of the Gaussian part). Grid search on a
+ * precomputed grid, then Newton (or parabolic) refinement.
  */
 class ISAC_API doa_mle : virtual public gr::sync_decimator
 {
@@ -53,10 +61,10 @@ public:
      * \param grid_max_deg  grid end, (grid_min_deg, 90]
      * \param grid_step_deg grid step, > 0 (at most 1e6 points)
      * \param noise_var     total complex noise variance per antenna, > 0
-     * \param p_gauss       gaussian: a^H R_x a (scales beta_abs/snr_est only;
+     * \param p_gauss       gaussian: g_T^T R_x g_T^* (scales beta_abs/tnr_est only;
      *                      0 means unknown and is treated as 1);
-     *                      known: a^H R_G a of an additional Gaussian part
-     *                      (0: pure known signal, spec 6.1; > 0: spec 6.3)
+     *                      known: g_T^T R_G g_T^* of an additional Gaussian part
+     *                      (0: pure known signal; > 0: mixed estimator)
      * \param refine        "newton" (default), "parabolic" or "none"
      */
     static sptr make(int n_rx,

@@ -24,9 +24,9 @@ namespace isac {
  * Input: vectors of n_tx (transmit snapshot x).
  * out0: vectors of n_users, y_u = h_u^H x + n_u (y = H x + n, H rows h_u^H).
  * out1: vectors of n_rx, the radar echo
- *   monostatic r = sum_{q=0..Q} gamma_q g_R(theta_q) g_T(theta_q)^T x + n_R
- *   (seed-000 unit-norm g), bistatic r = beta b(rx) a(tx)^H x + n_R (seed-004
- *   phase convention, unit norm). See docs/isac_channel.md.
+ *   monostatic r = sum_{q=0..Q} gamma_q g_R(theta_q) g_T(theta_q)^T x + n_R,
+ *   bistatic r = beta g_R(rx) g_T(tx)^T x + n_R, with the module's unit-norm
+ *   steering vectors (docs/conventions.md). See docs/isac_channel.md.
  *
  * Message ports: "csi" (out) {"H","rows","cols","offset"} at start and on every
  * new draw or change of H; "truth" (out) gains and angles per CPI; "set" (in)
@@ -54,7 +54,8 @@ public:
      * \param target_deg monostatic target angle
      * \param tx_deg bistatic DoD from the transmitter
      * \param rx_deg bistatic DoA at the sensing receiver
-     * \param target_snr_db SNR_R = zeta_0^2/sigma_R^2
+     * \param target_snr_db target-to-noise ratio zeta_0^2/sigma_R^2 (unit-norm
+     *        steering; docs/conventions.md, SNR vocabulary)
      * \param clutter_deg clutter angles (monostatic)
      * \param cnr_db physical zeta_q^2/sigma_R^2 per clutter angle
      * \param radar_noise_var sigma_R^2 > 0

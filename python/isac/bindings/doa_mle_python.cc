@@ -32,18 +32,23 @@ void bind_doa_mle(py::module& m)
                std::shared_ptr<doa_mle>>(m, "doa_mle", R"doc(
 DoA maximum-likelihood estimator of a bistatic echo, one estimate per CPI.
 
-Model: y_t = beta b(theta) c_t + n_t, n_t ~ CN(0, noise_var I), b the n_rx ULA in
-the seed-004 convention (d = lambda/2, midpoint reference, sign +1, unnormalised),
-c_t = a(phi)^H x_t the transmit signal along the known DoD.
+Model: y_t = beta g_R(theta) c_t + n_t, n_t ~ CN(0, noise_var I), g_R the unit-norm
+n_rx receive response and c_t = g_T(phi)^T x_t the transmit signal along the known
+DoD, both in the module convention (docs/conventions.md): theta_deg is the angle
+isac_channel's rx_deg/target_deg sets, beta_abs its |beta|.
 
 in0: n_rx-vectors (snapshots); a CPI is cpi_len snapshots.
-in1 (mode "known" only): complex scalar c_t per snapshot.
+in1 (mode "known" only): complex scalar c_t per snapshot (steering_reference).
 out0: float theta-hat (deg) per CPI, NaN for an invalid CPI.
-Message port "doa": {theta_deg, beta_abs, snr_est, crb_deg2, cpi_index, valid}.
+Message port "doa": {theta_deg, beta_abs, snr_est, tnr_est, crb_deg2, cpi_index,
+valid}. tnr_est = beta_abs^2/noise_var (target-to-noise ratio, isac_channel's
+target_snr_db); snr_est = tnr_est * p, the array (post-beamforming) SNR with p the
+transmit power along the DoD ((1/L) sum |c_t|^2 and/or p_gauss).
 
-mode "gaussian": spec 6.2 (theta = argmax b^H Rhat b); p_gauss = a^H R_x a
-(scales beta_abs/snr_est; 0 = unknown, treated as 1).
-mode "known": spec 6.1; with p_gauss = a^H R_G a > 0 the mixed estimator of 6.3.
+mode "gaussian": theta = argmax g_R^H Rhat g_R; p_gauss = g_T^T R_x g_T^*
+(scales beta_abs/tnr_est; 0 = unknown, treated as 1).
+mode "known": known realisations; with p_gauss = g_T^T R_G g_T^* > 0 the mixed
+Gaussian + known estimator.
 refine: "newton" (default), "parabolic" or "none".
 
 Raises ValueError for n_rx < 2, cpi_len < 1, a grid outside [-90, 90] or with

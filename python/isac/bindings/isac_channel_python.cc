@@ -33,9 +33,10 @@ MIMO ISAC channel simulator (spec 1.2/1.3/1.6).
 
 Input: vectors of n_tx (snapshot x). out0: vectors of n_users,
 y = H x + n (rows of H are h_u^H). out1: vectors of n_rx, the radar echo:
-monostatic r = sum_q gamma_q g_R(theta_q) g_T(theta_q)^T x + n_R with seed-000
-unit-norm steering, bistatic r = beta b(rx_deg) a(tx_deg)^H x + n_R with the
-seed-004 phase convention normalised to unit norm.
+monostatic r = sum_q gamma_q g_R(theta_q) g_T(theta_q)^T x + n_R, bistatic
+r = beta g_R(rx_deg) g_T(tx_deg)^T x + n_R, with the module's unit-norm steering
+vectors (docs/conventions.md). target_snr_db and cnr_db are target- and
+clutter-to-noise ratios |gamma|^2/sigma_R^2 of this unit-norm model.
 
 Message ports: csi (out) {"H","rows","cols","offset"}; truth (out) gains and
 angles per CPI; set (in) dict with keys user_deg, comm_noise_var, rician_k_db,

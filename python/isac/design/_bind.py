@@ -33,8 +33,15 @@ def steering_seed004(n, angle_deg):
     return core.ula_steering(n, angle_deg, spacing=0.5, sign=1, ref="center")
 
 
-def steering_seed004_derivative(n, angle_deg):
-    return core.ula_steering_derivative(n, angle_deg, spacing=0.5, sign=1, ref="center")
+def receive_steering(n, angle_deg):
+    """The module's receive response to a source at angle_deg (docs/conventions.md:
+    sign -1), unnormalised, with the bistatic CRB paper's midpoint phase reference
+    (b^H db/dtheta = 0). The paper's b(theta) is this vector at -theta."""
+    return core.ula_steering(n, angle_deg, spacing=0.5, sign=-1, ref="center")
+
+
+def receive_steering_derivative(n, angle_deg):
+    return core.ula_steering_derivative(n, angle_deg, spacing=0.5, sign=-1, ref="center")
 
 
 def crb_mixed(b, bdot, beta_abs, p_det, p_gauss, cpi_len, noise_var):
@@ -70,9 +77,10 @@ def sensing_dof(task, n_targets, n_tx):
     return _need("sensing_dof")(task, n_targets, n_tx)
 
 
-def beam_count_bound(n_users, d, cancellation):
-    """Seed-002 bound on the total number of beamformers (core beam_count.h)."""
-    out = _need("beam_count_bound")(n_users, d, cancellation)
+def beam_count_bound(n_users, d, cancellation, n_tx=0):
+    """Seed-002 bound on the total number of beamformers (core beam_count.h);
+    n_tx > 0 caps the sensing beams at n_tx - n_users (Lemma 2)."""
+    out = _need("beam_count_bound")(n_users, d, cancellation, n_tx)
     return int(out["total"])
 
 
