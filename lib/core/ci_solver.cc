@@ -80,27 +80,27 @@ ci_tuning ci_preset_tuning(ci_preset preset, int n_tx)
     switch (preset) {
     case ci_preset::realtime:
         // scenario family, N_T = 32 (docs/ci_precoder.md): MM to convergence instead of
-        // stopping after the first step costs ~15 % and gains 0.19 dB mean; a 1000-node
-        // feasibility search instead of 5000 left every gap unchanged and is 4x faster
-        // on the hard snapshots, which dominate the time at N_T <= 32
+        // stopping after the first step costs ~15 % and gains 0.19 dB mean; a 2000-node
+        // feasibility search instead of 5000 finds the same feasible draws (1000 missed
+        // one) and is faster on the hard snapshots, which dominate the time at N_T <= 32
         t.early_stop = false;
-        t.feasibility_nodes = 1000;
+        t.feasibility_nodes = 2000;
         break;
     case ci_preset::quality:
-        // scenario family: the homotopy paths alone leave 0.95 dB at N_T = 32 (0.62 at
-        // 64); with the beam at its 2 best of 4 phases, the max-min start, 16 random
-        // feasible starts and 2000-node stationarity steps 0.13 dB (0.04 dB at 64);
-        // 8 random starts 0.17 dB. At N_T <= 16 (tight: about half the instances
-        // infeasible) a 2000-node core branch and bound per LP-based step closes the
-        // rest (50-channel study of the previous round).
+        // scenario family, N_T = 32 (100 draws, docs/ci_precoder.md): the homotopy
+        // paths alone leave ~1 dB; with the beam at its 2 best of 4 phases, the max-min
+        // start, 32 random feasible starts and 10^4-node stationarity steps ~0.1 dB
+        // (16 starts: 0.16; 2000-node steps: 0.17-0.21). At N_T <= 16 (tight: about
+        // half the instances infeasible) a 2000-node core branch and bound per
+        // LP-based step closes the rest (50-channel study of the previous round).
         t.early_stop = false;
         t.homotopy = { 4, 8, 12 };
         t.core_nodes = n_tx <= 16 ? 2000 : 0;
         t.phases = 4;
         t.phase_paths = 2;
         t.feasible_start = true;
-        t.random_starts = 16;
-        t.stationary_nodes = 2000;
+        t.random_starts = 32;
+        t.stationary_nodes = 10000;
         break;
     case ci_preset::table:
         // a build budget (<= 1 s for 4096 entries at N_T = 64) affords the LP at
