@@ -35,11 +35,13 @@ def cpu_seconds():
     return ru.ru_utime + ru.ru_stime
 
 
-def run_draw(inst, syms, solver, threads):
+def run_draw(inst, syms, solver, threads, min_buffer=0):
     U, N = inst["n_users"], inst["n_tx"]
     tb = gr.top_block()
     blk = isac.ci_precoder(*fam.block_args(inst, solver=solver, threads=threads))
     blk.set_channel(inst["H"].astype(np.complex64).tolist())
+    if min_buffer:
+        blk.set_min_output_buffer(min_buffer)
     src = blocks.vector_source_c(syms.ravel().tolist(), False, U)
     snk = blocks.null_sink(gr.sizeof_gr_complex * N)
     tb.connect(src, blk, snk)
@@ -56,6 +58,8 @@ def main():
     ap.add_argument("--vectors", type=int, default=4000, help="symbol vectors per draw")
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--solver", default="realtime")
+    ap.add_argument("--min-buffer", type=int, default=0,
+                    help="the block's minimum output buffer (items); 0: GNU Radio's default")
     args = ap.parse_args()
     print(f"load average {os.getloadavg()[0]:.2f}, {os.cpu_count()} cores")
     print(f"{'solver':>9} {'N_T':>4} {'threads':>7} {'vectors/s':>10} {'per CPU s':>10} "
@@ -69,7 +73,7 @@ def main():
             syms = np.exp(2j * np.pi * k / inst["psk_order"]).astype(np.complex64)
             order = args.threads if i % 2 == 0 else args.threads[::-1]
             for t in order:
-                wall, cpu, infeasible = run_draw(inst, syms, args.solver, t)
+                wall, cpu, infeasible = run_draw(inst, syms, args.solver, t, args.min_buffer)
                 a = acc[t]
                 a[0] += wall
                 a[1] += cpu

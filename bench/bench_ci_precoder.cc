@@ -11,16 +11,20 @@
  *    and given as --family=FILE (default bench/ci_family_instances.txt next to the
  *    working directory, /tmp/ci_family.txt). CI_TUNING="key=value,..." overrides
  *    the preset's tuning for studies (integer values; homotopy as a/b/c).
+ *  - BM_ci_family_pool/N_T/threads: the same draws (real-time preset) in batches of 256
+ *    on a worker_pool, wall clock: the scaling ratio of the block's pool.
  *  - BM_ci_lut_build/N_T: one full table (seed-000 scene, U = 4, 8-PSK: 4096 symbol
  *    vectors, 1024 solved) with the table preset; BM_ci_lut_stream/N_T against
  *    BM_memcpy_out/N_T: table lookups of a 4096-vector batch vs a memcpy of the output.
  */
 #include "ci_family_load.h"
 #include <gnuradio/isac/core/ci_solver.h>
+#include <gnuradio/isac/core/worker_pool.h>
 #include <benchmark/benchmark.h>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <random>
@@ -134,6 +138,43 @@ void BM_ci_family(benchmark::State& st)
     st.counters["infeasible_frac"] = double(infeasible) / double(st.iterations());
 }
 
+// The block's pattern: batches of 256 family vectors (as one work() call) designed on
+// a worker_pool of `threads` threads, wall-clock rate; threads 1 vs 2 in one run is the
+// pool's scaling ratio without the GNU Radio scheduler.
+void BM_ci_family_pool(benchmark::State& st)
+{
+    const int N = int(st.range(0)), threads = int(st.range(1));
+    const auto& draws = family[N];
+    if (draws.empty()) {
+        st.SkipWithError(("no family draws at this N_T in " + family_file).c_str());
+        return;
+    }
+    std::vector<std::unique_ptr<ci_solver>> solvers;
+    for (const auto& d : draws)
+        solvers.push_back(make_solver(d, ci_preset::realtime));
+    constexpr long batch = 256;
+    std::mt19937 rng(3);
+    std::vector<std::pair<const ci_solver*, std::vector<int>>> jobs;
+    for (long i = 0; i < batch; ++i) {
+        const size_t di = size_t(i) % draws.size();
+        std::uniform_int_distribution<int> ud(0, draws[di].M - 1);
+        std::vector<int> k(draws[di].U);
+        for (auto& e : k)
+            e = ud(rng);
+        jobs.emplace_back(solvers[di].get(), k);
+    }
+    std::vector<double> out(batch);
+    worker_pool pool(threads);
+    const std::function<void(long)> f = [&](long i) {
+        out[i] = jobs[i].first->solve_indices(jobs[i].second).metric;
+    };
+    for (auto _ : st) {
+        pool.run(batch, f);
+        benchmark::DoNotOptimize(out.data());
+    }
+    st.SetItemsProcessed(st.iterations() * batch);
+}
+
 // seed-000 scene for the table benchmarks: U = 4, 8-PSK, Gamma = 5 dB, SNR_C = 5 dB
 constexpr int U = 4, M = 8, batch = 4096;
 
@@ -213,6 +254,11 @@ void BM_memcpy_out(benchmark::State& st)
 BENCHMARK(BM_ci_family)
     ->ArgNames({ "N_T", "preset" })
     ->ArgsProduct({ { 16, 32, 64, 128 }, { 0, 1, 2 } })
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_ci_family_pool)
+    ->ArgNames({ "N_T", "threads" })
+    ->ArgsProduct({ { 16, 64 }, { 1, 2 } })
+    ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_ci_lut_build)
     ->Arg(16)
