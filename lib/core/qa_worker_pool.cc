@@ -22,6 +22,7 @@ class qa_worker_pool : public CppUnit::TestFixture
     CPPUNIT_TEST_SUITE(qa_worker_pool);
     CPPUNIT_TEST(test_every_index_once);
     CPPUNIT_TEST(test_cancel_and_stop);
+    CPPUNIT_TEST(test_stop_races_run);
     CPPUNIT_TEST(test_background_task);
     CPPUNIT_TEST(test_bad_threads);
     CPPUNIT_TEST_SUITE_END();
@@ -106,6 +107,42 @@ public:
         CPPUNIT_ASSERT(pool.run(100, [&](long i) { out[i] = i; }));
         for (long i = 0; i < 100; ++i)
             CPPUNIT_ASSERT_EQUAL(i, out[i]);
+    }
+
+    // stop() while other threads are inside run() (a flowgraph stopping while its
+    // work() call and a table build use the pool): every run either completes with
+    // each index once or reports that it was cut short
+    void test_stop_races_run()
+    {
+        worker_pool pool(3);
+        std::atomic<bool> done{ false };
+        std::atomic<long> complete{ 0 }, cut{ 0 }, wrong{ 0 };
+        auto runner = [&] {
+            std::vector<std::atomic<int>> count(200);
+            while (!done) {
+                for (auto& c : count)
+                    c = 0;
+                if (pool.run(200, [&](long i) { ++count[i]; })) {
+                    ++complete;
+                    for (auto& c : count)
+                        wrong += c.load() != 1;
+                } else {
+                    ++cut;
+                    for (auto& c : count)
+                        wrong += c.load() > 1;
+                }
+            }
+        };
+        std::thread a(runner), b(runner);
+        for (int i = 0; i < 200; ++i) {
+            pool.stop();
+            std::this_thread::sleep_for(std::chrono::microseconds(500));
+        }
+        done = true;
+        a.join();
+        b.join();
+        CPPUNIT_ASSERT_EQUAL(0L, wrong.load());
+        CPPUNIT_ASSERT(complete.load() > 0);
     }
 
     void test_background_task()

@@ -78,20 +78,22 @@ worker_pool::worker_pool(int threads) : d_threads(threads)
 
 worker_pool::~worker_pool() { stop(); }
 
+// The workers of this generation are taken out under the lock and joined outside
+// it, so a run() on another thread meanwhile (a table build, a work() call racing a
+// flowgraph stop) never sees a half-cleared d_workers: it starts a new generation.
 void worker_pool::stop()
 {
+    std::vector<std::thread> old;
     {
         std::lock_guard<std::mutex> lock(d_mutex);
         for (job* j : d_jobs)
             j->stopped = true;
-        d_quit = true;
+        ++d_generation;
+        old.swap(d_workers);
     }
     d_wake.notify_all();
-    for (auto& t : d_workers)
+    for (auto& t : old)
         t.join();
-    d_workers.clear();
-    std::lock_guard<std::mutex> lock(d_mutex);
-    d_quit = false; // a later run() starts new workers
 }
 
 // Claims chunks of j until none is left or j is cancelled. A worker (yield) leaves
@@ -126,13 +128,15 @@ worker_pool::job* worker_pool::pick_job()
     return bg;
 }
 
-void worker_pool::worker_loop()
+void worker_pool::worker_loop(unsigned long generation)
 {
     std::unique_lock<std::mutex> lock(d_mutex);
     for (;;) {
         job* j = nullptr;
-        d_wake.wait(lock, [&] { return d_quit || (j = pick_job()) != nullptr; });
-        if (d_quit)
+        d_wake.wait(lock, [&] {
+            return d_generation != generation || (j = pick_job()) != nullptr;
+        });
+        if (d_generation != generation)
             return;
         ++j->active;
         lock.unlock();
@@ -162,7 +166,7 @@ bool worker_pool::run(long n,
         std::lock_guard<std::mutex> lock(d_mutex);
         if (d_workers.empty())
             for (int t = 1; t < d_threads; ++t)
-                d_workers.emplace_back([this] { worker_loop(); });
+                d_workers.emplace_back([this, g = d_generation] { worker_loop(g); });
         d_jobs.push_back(&j);
         if (!background)
             ++d_foreground;

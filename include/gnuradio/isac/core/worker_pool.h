@@ -62,8 +62,8 @@ public:
              long grain = 1,
              bool background = false);
 
-    //! Cancels every job and joins the workers (idempotent); run() then uses the
-    //! calling thread alone.
+    //! Cancels every running job and joins the workers (idempotent; safe while
+    //! another thread is in run()); a later run() starts new workers.
     void stop();
 
 private:
@@ -73,10 +73,10 @@ private:
     std::condition_variable d_wake;
     std::vector<job*> d_jobs; // jobs with unclaimed indices
     std::vector<std::thread> d_workers;
-    bool d_quit = false;                // workers exit (guarded by d_mutex)
+    unsigned long d_generation = 0;     // stop() ends the workers of older ones (guarded)
     std::atomic<int> d_foreground{ 0 }; // foreground jobs being run
 
-    void worker_loop();
+    void worker_loop(unsigned long generation);
     job* pick_job(); // under d_mutex
     void work_on(job& j, bool yield);
 };
