@@ -101,9 +101,9 @@ std::unique_ptr<core::ci_solver> ci_precoder_impl::build(const config& c)
     p.one_bit_dac = core::parse_adc_model("dac", c.dac) == core::adc_model::one_bit;
     p.max_iter = c.max_iter;
     if (c.kind == solver_kind::exact)
-        p.method = core::ci_method::exact;
+        p.solver = core::ci_preset::exact;
     else if (c.kind == solver_kind::quality)
-        p = core::ci_quality_params(p, c.n_tx);
+        p.solver = core::ci_preset::quality;
     p.validate();
     core::radar_scene scene(c.n_tx,
                             c.n_rx,
@@ -130,7 +130,8 @@ ci_precoder::sptr ci_precoder::make(int n_tx,
                                     const std::string& dac,
                                     const std::string& solver,
                                     int max_iter,
-                                    int stats_interval)
+                                    int stats_interval,
+                                    int threads)
 {
     // everything is validated before the io_signatures are built
     const auto kind = ci_precoder_impl::parse_solver(solver);
@@ -140,6 +141,7 @@ ci_precoder::sptr ci_precoder::make(int n_tx,
                                         chi_db,    dac,      max_iter,   kind };
     auto base = ci_precoder_impl::build(cfg);
     core::check_int_range("stats_interval", stats_interval, 1, 1 << 30);
+    core::check_int_range("threads", threads, 0, 1024);
     if (kind == ci_precoder_impl::solver_kind::lut) {
         // reject a table that cannot fit before any thread starts: its size
         // (M^U entries, 2^20 at most) and its memory
@@ -154,12 +156,16 @@ ci_precoder::sptr ci_precoder::make(int n_tx,
                 " symbol vectors x n_tx = " + std::to_string(n_tx) + " antennas x 8 B)");
     }
     return gnuradio::make_block_sptr<ci_precoder_impl>(
-        cfg, std::move(base), stats_interval);
+        cfg,
+        std::move(base),
+        stats_interval,
+        threads > 0 ? threads : core::hardware_threads());
 }
 
 ci_precoder_impl::ci_precoder_impl(const config& cfg,
                                    std::unique_ptr<core::ci_solver> base,
-                                   int stats_interval)
+                                   int stats_interval,
+                                   int threads)
     : gr::sync_block("ci_precoder",
                      gr::io_signature::make(1, 1, sizeof(gr_complex) * base->n_users()),
                      gr::io_signature::make(1, 1, sizeof(gr_complex) * base->n_tx())),
@@ -175,7 +181,8 @@ ci_precoder_impl::ci_precoder_impl(const config& cfg,
       d_tag_key(pmt::mp("isac_infeasible")),
       d_epoch_key(pmt::mp(epoch_tag_key)),
       d_cfg(cfg),
-      d_t_last(std::chrono::steady_clock::now())
+      d_t_last(std::chrono::steady_clock::now()),
+      d_pool(threads)
 {
     message_port_register_in(d_csi_port);
     set_msg_handler(d_csi_port, [this](const pmt::pmt_t& m) { handle_csi(m); });
@@ -185,8 +192,9 @@ ci_precoder_impl::ci_precoder_impl(const config& cfg,
 
 ci_precoder_impl::~ci_precoder_impl()
 {
-    d_destroying = true;
+    d_run_cancel = true; // a design in progress ends with its best point so far
     stop_lut();
+    d_pool.stop();
 }
 
 bool ci_precoder_impl::start()
@@ -215,21 +223,21 @@ bool ci_precoder_impl::start()
         d_pending_bytes += csi_bytes(p.H.rows(), p.H.cols());
     d_wait_logged = false;
     d_end_grace.reset();
+    d_run_cancel = false;
     return sync_block::start();
 }
 
 bool ci_precoder_impl::stop()
 {
     stop_lut();
+    d_pool.stop(); // a restart spawns the workers again
     return sync_block::stop();
 }
 
 void ci_precoder_impl::stop_lut()
 {
-    d_lut_cancel = true;
-    if (d_lut_thread.joinable())
-        d_lut_thread.join();
-    d_lut_cancel = false;
+    d_lut_task.cancel();
+    d_lut_task.wait();
 }
 
 void ci_precoder_impl::reconfigure(const std::function<void(config&)>& change)
@@ -454,10 +462,10 @@ void ci_precoder_impl::activate(const core::cmat& H, uint64_t epoch, bool force)
     if (d_kind == solver_kind::lut) {
         // the table is built with the quality settings its build budget affords;
         // direct designs while it builds stay on the real-time ones
-        auto t = std::make_shared<core::ci_solver>(
-            d_base->scene(),
-            d_base->n_users(),
-            core::ci_lut::table_params(d_base->params()));
+        core::ci_params tp = d_base->params();
+        tp.solver = core::ci_preset::table;
+        auto t =
+            std::make_shared<core::ci_solver>(d_base->scene(), d_base->n_users(), tp);
         t->set_channel(H);
         start_lut(s, t);
     }
@@ -467,9 +475,9 @@ void ci_precoder_impl::start_lut(std::shared_ptr<core::ci_solver> s,
                                  std::shared_ptr<const core::ci_solver> table_solver)
 {
     // a newer channel supersedes a table still being built: cancel it, then build
-    // in the background while work() keeps streaming in direct mode
-    stop_lut();
-    d_lut_thread = std::thread([this, s, table_solver]() {
+    // in the background (on the pool's idle workers too) while work() keeps streaming
+    // in direct mode
+    d_lut_task.start([this, s, table_solver]() {
         std::shared_ptr<core::ci_lut> lut;
         try {
             lut = std::make_shared<core::ci_lut>(d_n_tx, d_n_users, d_M);
@@ -478,7 +486,7 @@ void ci_precoder_impl::start_lut(std::shared_ptr<core::ci_solver> s,
             d_logger->error("lookup table not built: {}", e.what());
             return;
         }
-        if (!lut->build(*table_solver, &d_lut_cancel))
+        if (!lut->build(*table_solver, &d_lut_task.cancelled(), &d_pool))
             return;
         std::lock_guard<std::mutex> lock(d_mutex);
         d_lut = lut;
@@ -535,8 +543,6 @@ int ci_precoder_impl::work(int noutput_items,
     const uint64_t base = nitems_written(0);
 
     std::vector<pending> local;
-    std::shared_ptr<core::ci_lut> lut;
-    std::shared_ptr<core::ci_solver> lut_for;
     std::shared_ptr<const core::ci_solver> next;
     solver_kind next_kind;
     {
@@ -583,8 +589,6 @@ int ci_precoder_impl::work(int noutput_items,
         }
         local.swap(d_pending);
         d_pending_bytes = 0;
-        lut = d_lut;
-        lut_for = d_lut_for;
     }
     for (auto& p : local)
         if (p.immediate) { // set_channel(): due now, in arrival order with the rest
@@ -595,43 +599,80 @@ int ci_precoder_impl::work(int noutput_items,
     std::stable_sort(local.begin(), local.end(), [](const pending& a, const pending& b) {
         return a.offset < b.offset;
     });
-    size_t pi = 0;
     if (!d_solver && !local.empty() && local[0].offset > base) {
         // the first channel applies from the first item produced: there is nothing
         // before it to precode with anything else
         local[0].offset = base;
     }
-    std::vector<int> k(d_n_users);
-    const work_budget budget(0.05);
-    const core::cancel_check cancel = work_cancel(&d_destroying);
+    // Slow designs (exact, large arrays) get fewer items per call, so that stop(),
+    // messages and setters are served within about 50 ms of work.
+    int n = noutput_items;
+    if (d_design_seconds > 0) {
+        const double fit = 0.05 * d_pool.threads() / d_design_seconds;
+        n = int(std::max(1.0, std::min(double(n), fit)));
+    }
+    plan(n, in, base, local);
+    // every item is designed independently into its own slot
+    const std::function<void(long)> one = [&](long i) {
+        design(d_items[i], &d_k[d_items[i].k0], out + size_t(i) * d_n_tx);
+    };
+    bool complete;
+    {
+        // the flowgraph's stop() interrupts this thread: a design polls it and
+        // cancels the whole job (the pool's workers see d_run_cancel)
+        core::cancel_poll_scope poll(&stop_requested, &d_run_cancel);
+        complete = d_pool.run(n, one, &d_run_cancel);
+    }
+    int done = n;
+    if (!complete) {
+        // stopped while designing: only the finished leading items leave the block
+        done = 0;
+        while (done < n && d_items[done].done)
+            ++done;
+    }
+    for (int i = 0; i < done; ++i)
+        account(d_items[i], base + i);
+    return done;
+}
 
-    int i = 0;
-    for (; i < noutput_items; ++i) {
-        const uint64_t abs = base + i;
-        while (pi < local.size() && local[pi].offset <= abs) {
+// Serial pass over the items [0, n): channel switches at their exact items, symbol
+// indices, and which items a table answers. No design runs here.
+void ci_precoder_impl::plan(int n,
+                            const gr_complex* in,
+                            uint64_t base,
+                            std::vector<pending>& local)
+{
+    std::shared_ptr<core::ci_lut> lut;
+    std::shared_ptr<core::ci_solver> lut_for;
+    d_lut_hold.clear(); // the tables of the previous call's items
+    auto refresh_lut = [&]() {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        lut = d_lut;
+        lut_for = d_lut_for;
+        if (lut)
+            d_lut_hold.push_back(lut); // items point into it until the next call
+    };
+    refresh_lut();
+    size_t pi = 0;
+    d_items.resize(size_t(n));
+    d_k.resize(size_t(n) * d_n_users);
+    for (int i = 0; i < n; ++i) {
+        while (pi < local.size() && local[pi].offset <= base + i) {
             activate(local[pi].H, local[pi].epoch);
             ++pi;
-            std::lock_guard<std::mutex> lock(d_mutex);
-            lut = d_lut;
-            lut_for = d_lut_for;
+            refresh_lut();
         }
-        if (!d_solver)
-            break; // cannot happen after the first activation; defensive
-        // slow solvers (exact, large arrays) return early so that stop(), messages
-        // and setters are served within the budget
-        if (i > 0 && budget.exhausted())
-            break;
-        const uint64_t ep = d_epoch_in_use.load();
-        if (ep != d_epoch_tagged || abs == 0) {
-            if (ep)
-                add_item_tag(0, abs, d_epoch_key, pmt::from_uint64(ep));
-            d_epoch_tagged = ep;
-        }
-        gr_complex* o = out + size_t(i) * d_n_tx;
+        item& it = d_items[i];
+        it.done = false;
+        it.solver = d_solver; // set: work() returns before this without a channel
+        it.epoch = d_epoch_in_use.load();
+        it.k0 = i * d_n_users;
+        it.lut = d_kind == solver_kind::lut && lut && lut_for == d_solver ? lut.get()
+                                                                          : nullptr;
         const gr_complex* s = in + size_t(i) * d_n_users;
         for (int u = 0; u < d_n_users; ++u) {
             bool bad = false, far = false;
-            k[u] = core::psk_index(core::cdouble(s[u]), d_M, &bad, &far);
+            d_k[it.k0 + u] = core::psk_index(core::cdouble(s[u]), d_M, &bad, &far);
             if (bad) {
                 ++d_bad_interval;
                 ++d_bad_total;
@@ -639,42 +680,6 @@ int ci_precoder_impl::work(int noutput_items,
                 ++d_far_interval;
             }
         }
-        bool feasible;
-        if (d_kind == solver_kind::lut && lut && lut_for == d_solver) {
-            feasible = lut->lookup(k.data(), o);
-            ++d_acc.lut_hits;
-        } else {
-            const auto t0 = std::chrono::steady_clock::now();
-            const core::ci_result r = d_solver->solve_indices(k, cancel);
-            if (r.cancelled)
-                break; // stopping: this vector is not emitted
-            const double dt =
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
-                    .count();
-            for (int j = 0; j < d_n_tx; ++j)
-                o[j] = gr_complex(r.x[j]);
-            feasible = r.feasible;
-            d_acc.solved++;
-            d_acc.time_sum += dt;
-            d_acc.time_max = std::max(d_acc.time_max, dt);
-            d_acc.iterations += r.iterations;
-            if (r.metric > 0) {
-                d_acc.qscnr_db_sum += 10.0 * std::log10(r.metric);
-                d_acc.qscnr_n++;
-            }
-            if (r.lambda > 0)
-                d_acc.min_margin_ratio =
-                    std::min(d_acc.min_margin_ratio, r.margins.minCoeff() / r.lambda);
-            d_acc.gap_sum += r.gap;
-            d_acc.gap_max = std::max(d_acc.gap_max, r.gap);
-        }
-        if (!feasible) {
-            add_item_tag(0, abs, d_tag_key, pmt::PMT_T);
-            d_acc.infeasible++;
-            d_infeasible_total++;
-        }
-        if (++d_acc.vectors >= uint64_t(d_stats_interval))
-            publish_stats();
     }
     if (pi < local.size()) {
         // channels for later items stay queued (ahead of anything that arrived meanwhile)
@@ -687,7 +692,62 @@ int ci_precoder_impl::work(int noutput_items,
                          std::make_move_iterator(local.end()));
         d_pending_bytes += b;
     }
-    return i;
+}
+
+// One output vector (any thread): a table lookup or a direct design.
+void ci_precoder_impl::design(item& it, const int* k, gr_complex* o) const
+{
+    if (it.lut) {
+        it.feasible = it.lut->lookup(k, o);
+        it.done = true;
+        return;
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    it.r = it.solver->solve_indices(std::vector<int>(k, k + d_n_users));
+    it.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    for (int j = 0; j < d_n_tx; ++j)
+        o[j] = gr_complex(it.r.x[j]);
+    it.feasible = it.r.feasible;
+    // a design cut short by a stop is not emitted
+    it.done = !core::cancel_requested();
+}
+
+// Serial pass in item order: tags and statistics.
+void ci_precoder_impl::account(const item& it, uint64_t abs)
+{
+    if (it.epoch != d_epoch_tagged || abs == 0) {
+        if (it.epoch)
+            add_item_tag(0, abs, d_epoch_key, pmt::from_uint64(it.epoch));
+        d_epoch_tagged = it.epoch;
+    }
+    if (it.lut) {
+        ++d_acc.lut_hits;
+    } else {
+        const core::ci_result& r = it.r;
+        d_acc.solved++;
+        d_acc.time_sum += it.seconds;
+        d_acc.time_max = std::max(d_acc.time_max, it.seconds);
+        d_design_seconds =
+            d_design_seconds > 0 ? 0.9 * d_design_seconds + 0.1 * it.seconds : it.seconds;
+        d_acc.iterations += r.iterations;
+        if (r.metric > 0) {
+            d_acc.qscnr_db_sum += 10.0 * std::log10(r.metric);
+            d_acc.qscnr_n++;
+        }
+        if (r.lambda > 0)
+            d_acc.min_margin_ratio =
+                std::min(d_acc.min_margin_ratio, r.margins.minCoeff() / r.lambda);
+        d_acc.gap_sum += r.gap;
+        d_acc.gap_max = std::max(d_acc.gap_max, r.gap);
+    }
+    if (!it.feasible) {
+        add_item_tag(0, abs, d_tag_key, pmt::PMT_T);
+        d_acc.infeasible++;
+        d_infeasible_total++;
+    }
+    if (++d_acc.vectors >= uint64_t(d_stats_interval))
+        publish_stats();
 }
 
 } /* namespace isac */

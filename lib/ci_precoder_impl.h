@@ -10,6 +10,7 @@
 #include "block_utils.h"
 #include <gnuradio/isac/ci_precoder.h>
 #include <gnuradio/isac/core/ci_solver.h>
+#include <gnuradio/isac/core/worker_pool.h>
 #include <condition_variable>
 #include <atomic>
 #include <chrono>
@@ -45,7 +46,8 @@ public:
 
     ci_precoder_impl(const config& cfg,
                      std::unique_ptr<core::ci_solver> base,
-                     int stats_interval);
+                     int stats_interval,
+                     int threads);
     ~ci_precoder_impl() override;
 
     void set_channel(const std::vector<std::vector<gr_complex>>& H) override;
@@ -56,6 +58,7 @@ public:
     uint64_t bad_symbol_count() const override { return d_bad_total.load(); }
     uint64_t dropped_csi_count() const override { return d_dropped_total.load(); }
     uint64_t channel_epoch() const override { return d_epoch_in_use.load(); }
+    int threads() const override { return d_pool.threads(); }
     bool start() override;
     bool stop() override;
 
@@ -90,6 +93,17 @@ private:
         uint64_t epoch = 0;
         bool immediate = false; // set_channel: from the next vector, whatever the run
     };
+    // one output vector of a work() call
+    struct item {
+        std::shared_ptr<core::ci_solver> solver; // null: no channel yet (zeros)
+        const core::ci_lut* lut = nullptr;       // the ready table of that solver
+        int k0 = 0;                              // offset of its symbol indices
+        uint64_t epoch = 0;                      // epoch of that channel
+        bool feasible = true;
+        core::ci_result r; // direct designs
+        double seconds = 0;
+        bool done = false; // designed (false after a cancelled run)
+    };
     struct stats_acc {
         uint64_t vectors = 0, solved = 0, iterations = 0, infeasible = 0, lut_hits = 0;
         double time_sum = 0, time_max = 0, qscnr_db_sum = 0, gap_sum = 0, gap_max = 0;
@@ -120,13 +134,19 @@ private:
     std::chrono::steady_clock::time_point d_t_last;
     uint64_t d_bad_interval = 0, d_far_interval = 0;
 
-    // lookup table built in the background for d_solver
+    // designs run on the pool; the output is the same for any thread count
+    core::worker_pool d_pool;
+    std::atomic<bool> d_run_cancel{ false }; // the flowgraph's stop() seen in a design
+    std::vector<item> d_items;
+    std::vector<std::shared_ptr<core::ci_lut>> d_lut_hold; // tables the items point to
+    std::vector<int> d_k;        // symbol indices of the items, n_users each
+    double d_design_seconds = 0; // running mean time of a direct design (work thread)
+
+    // lookup table built in the background for d_solver (on the pool too)
     std::shared_ptr<core::ci_lut> d_lut; // ready table (guarded)
     std::shared_ptr<core::ci_solver>
         d_lut_for; // solver the ready table belongs to (guarded)
-    std::thread d_lut_thread;
-    std::atomic<bool> d_lut_cancel{ false };
-    std::atomic<bool> d_destroying{ false }; // cancels a design in progress
+    core::background_task d_lut_task;
 
     std::atomic<uint64_t> d_infeasible_total{ 0 }, d_bad_total{ 0 }, d_dropped_total{ 0 };
     std::atomic<uint64_t> d_epoch_in_use{ 0 };
@@ -146,6 +166,10 @@ private:
                    std::shared_ptr<const core::ci_solver> table_solver);
     void stop_lut();
     void publish_stats();
+    //! the items [0, n) of a work() call: channel switches, indices, table or design
+    void plan(int n, const gr_complex* in, uint64_t base, std::vector<pending>& local);
+    void design(item& it, const int* k, gr_complex* out) const;
+    void account(const item& it, uint64_t abs);
 };
 
 } // namespace isac

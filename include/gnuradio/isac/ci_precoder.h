@@ -75,12 +75,13 @@ public:
      * \param mode        "qos" or "qod"
      * \param chi_db      QoD radar requirement (QSCNR, dB)
      * \param dac         "1bit" or "inf"
-     * \param solver      "realtime" (heuristic), "quality" (heuristic on threshold
-     *                    homotopy paths, ~10x slower), "exact" (branch and bound) or
-     * "lut" \param max_iter    MM iterations per snapshot, >= 1 (the real-time solver
-     * stops after the first step unless that step needed the feasibility rescue; the
-     * other solvers run to convergence or max_iter) \param stats_interval vectors between
-     * two stats messages, >= 1
+     * \param solver      "realtime" (heuristic), "quality" (more starts and searches,
+     *                    slower), "exact" (branch and bound) or "lut"
+     * \param max_iter    MM iterations per snapshot and start, >= 1
+     * \param stats_interval vectors between two stats messages, >= 1
+     * \param threads     threads designing vectors (and building tables), >= 1; 0: all
+     *                    cores. The output does not depend on it (each vector is
+     *                    designed on its own; results are written in order).
      */
     static sptr make(int n_tx,
                      int n_users,
@@ -98,7 +99,8 @@ public:
                      const std::string& dac = "1bit",
                      const std::string& solver = "realtime",
                      int max_iter = 10,
-                     int stats_interval = 1000);
+                     int stats_interval = 1000,
+                     int threads = 0);
 
     //! Channel H (n_users rows of n_tx entries). Applied from the next vector.
     virtual void set_channel(const std::vector<std::vector<gr_complex>>& H) = 0;
@@ -113,6 +115,8 @@ public:
     virtual uint64_t dropped_csi_count() const = 0;
     //! Epoch of the channel in use (0: none or unknown).
     virtual uint64_t channel_epoch() const = 0;
+    //! Threads designing vectors (the `threads` parameter, 0 resolved to the cores).
+    virtual int threads() const = 0;
 
     //! Radar scene and QoS settings while running (see the class documentation).
     virtual void set_target_deg(float target_deg) = 0;
