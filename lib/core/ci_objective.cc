@@ -14,6 +14,28 @@ namespace gr {
 namespace isac {
 namespace core {
 
+namespace {
+// lambda_max(D^1/2 KT D^1/2), D = diag(d) >= 0: the largest eigenvalue of
+// sum_q d_q g_Tq^* g_Tq^T (N_T x N_T) as a Q x Q problem
+double clutter_lmax(const rvec& d, const cmat& KT)
+{
+    const Eigen::Index Q = d.size();
+    if (Q == 0)
+        return 0.0;
+    if (Q == 1)
+        return d[0] * KT(0, 0).real();
+    const rvec dh = d.cwiseSqrt();
+    const cmat S = dh.asDiagonal() * KT * dh.asDiagonal();
+    if (Q == 2) {
+        // closed form for the 2x2 Hermitian case (the default scene)
+        const double a = S(0, 0).real(), b = S(1, 1).real();
+        return 0.5 * (a + b) + std::sqrt(0.25 * (a - b) * (a - b) + std::norm(S(0, 1)));
+    }
+    Eigen::SelfAdjointEigenSolver<cmat> es(S, Eigen::EigenvaluesOnly);
+    return es.eigenvalues().maxCoeff();
+}
+} // namespace
+
 double ci_radar_objective::value(const cvec& x) const
 {
     const cvec c = steering().transpose() * x;
@@ -57,23 +79,7 @@ ci_surrogate ci_qscnr_objective::surrogate(const cvec& x) const
     rvec d(Q);
     for (int q = 0; q < Q; ++q)
         d[q] = d_scene.weight(d_adc, q + 1) * std::norm(sol.gq_minv_g0[q]) * c0 * c0;
-    // l_max = lambda_max(D^1/2 B^H B D^1/2), a Q x Q problem
-    double lmax = 0.0;
-    if (Q == 1) {
-        lmax = d[0] * d_KT(0, 0).real();
-    } else if (Q > 1) {
-        const rvec dh = d.cwiseSqrt();
-        const cmat S = dh.asDiagonal() * d_KT * dh.asDiagonal();
-        if (Q == 2) {
-            // closed form for the 2x2 Hermitian case (the default scene)
-            const double a = S(0, 0).real(), b = S(1, 1).real();
-            lmax =
-                0.5 * (a + b) + std::sqrt(0.25 * (a - b) * (a - b) + std::norm(S(0, 1)));
-        } else {
-            Eigen::SelfAdjointEigenSolver<cmat> es(S, Eigen::EigenvaluesOnly);
-            lmax = es.eigenvalues().maxCoeff();
-        }
-    }
+    const double lmax = clutter_lmax(d, d_KT);
     // w_t = 2 mu [ g_T0^* gmg c_0 - sum_q d_q g_Tq^* c_q + l_max x_t ]   (spec 3.3)
     const cmat& gt = d_scene.gt();
     cvec w = (sol.gmg * c[0]) * gt.col(0).conjugate() + lmax * x;
@@ -130,19 +136,10 @@ ci_surrogate ci_exact_objective::surrogate(const cvec& x) const
     s.metric = exact_deflection(d_scene, d_st, c, d_adc, &a);
     const cmat& gt = d_scene.gt();
     const cvec grad = gt.conjugate() * (a.cast<cdouble>().cwiseProduct(c));
-    double l = 0.0;
-    if (Q > 0) {
-        rvec dh(Q);
-        for (int q = 0; q < Q; ++q)
-            dh[q] = std::sqrt(std::max(0.0, -a[q + 1]));
-        const cmat S = dh.asDiagonal() * d_KT * dh.asDiagonal();
-        if (Q == 1) {
-            l = S(0, 0).real();
-        } else {
-            Eigen::SelfAdjointEigenSolver<cmat> es(S, Eigen::EigenvaluesOnly);
-            l = std::max(0.0, es.eigenvalues().maxCoeff());
-        }
-    }
+    rvec neg(Q);
+    for (int q = 0; q < Q; ++q)
+        neg[q] = std::max(0.0, -a[q + 1]);
+    const double l = clutter_lmax(neg, d_KT);
     const cvec w = 2.0 * (grad + l * x);
     s.w = to_real(w);
     s.const2 = s.metric - 2.0 * std::real(grad.dot(x)) - l * (d_power + x.squaredNorm());
