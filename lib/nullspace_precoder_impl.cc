@@ -46,7 +46,8 @@ nullspace_precoder::sptr nullspace_precoder::make(int n_tx,
                                                   double csi_weight,
                                                   double csi_corr,
                                                   int sensing_beams,
-                                                  int max_iter)
+                                                  int max_iter,
+                                                  double max_seconds)
 {
     // Validate everything before the io_signatures are built, so each error
     // names the parameter and its allowed range.
@@ -72,6 +73,7 @@ nullspace_precoder::sptr nullspace_precoder::make(int n_tx,
     p.csi_corr = csi_corr;
     p.sensing_beams = sensing_beams;
     p.max_iter = max_iter;
+    p.max_seconds = max_seconds;
     p.validate(n_tx, n_users);
     if (comm_power > power)
         core::throw_param("comm_power", std::to_string(comm_power),
@@ -242,7 +244,11 @@ pmt::pmt_t nullspace_precoder_impl::stats_dict(const prepared& p)
     add("cost", pmt::from_double(d.cost));
     add("matching_cost", pmt::from_double(d.matching_cost));
     add("pslr_db", pmt::from_double(d.pslr_db));
-    add("isl_db", pmt::from_double(d.isl > 0 ? 10 * std::log10(d.isl) : -INFINITY));
+    // NaN: not evaluated within the design's work budget
+    add("isl_db",
+        pmt::from_double(std::isnan(d.isl) ? d.isl
+                         : d.isl > 0       ? 10 * std::log10(d.isl)
+                                           : -INFINITY));
     add("comm_power", pmt::from_double(d.comm_power));
     add("sensing_power", pmt::from_double(d.sensing_power));
     add("split", pmt::from_double(d.split));

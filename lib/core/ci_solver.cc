@@ -6,9 +6,11 @@
  * MM outer loop of the CI precoder (spec 3.3, 3.5, 3.6), its presets and
  * parameters.
  */
+#include "ci_bnb.h"
 #include "ci_branchfree.h"
 #include <gnuradio/isac/core/ci_solver.h>
 #include <cmath>
+#include <optional>
 #include <random>
 
 namespace gr {
@@ -267,6 +269,10 @@ ci_result ci_solver::solve_indices(const std::vector<int>& k) const
     ci_result r;
     r.lambda = d_lambda;
     r.optimal = d_t.exact_steps;
+    // the exact preset's branch and bounds share one budget per vector
+    std::optional<bnb_vector_budget> budget;
+    if (d_t.exact_steps)
+        budget.emplace(d_p.bnb_max_nodes, d_p.bnb_max_seconds);
     mm_state s;
     if (d_p.mode == ci_mode::qos)
         design_qos(At, r, s);
@@ -295,6 +301,10 @@ ci_result ci_solver::solve_indices(const std::vector<int>& k) const
     if (!d_p.one_bit_dac && r.x.norm() > 0)
         // ||x||^2 = E (spec 3.7); feasible points only move by rounding
         r.x *= std::sqrt(d_p.power) / r.x.norm();
+    if (budget && budget->exhausted()) {
+        r.budget_exhausted = true;
+        r.optimal = false;
+    }
     finish(r, k);
     return r;
 }

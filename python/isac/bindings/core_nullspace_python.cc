@@ -228,11 +228,27 @@ void bind_core_nullspace(py::module& m)
 
     m.def(
         "nullspace_design",
-        [](const cmat& H, double power, const std::string& comm, const py::object& sinr_db,
-           double noise_var, const std::string& sensing, const std::vector<double>& targets_deg,
-           double beam_width_deg, int frame_len, double comm_power, double grid_step_deg,
-           int isl_lags, double csi_error, double csi_weight, double csi_corr, int sensing_beams,
-           int max_iter, double tol, uint64_t seed, const py::object& symbols) {
+        [](const cmat& H,
+           double power,
+           const std::string& comm,
+           const py::object& sinr_db,
+           double noise_var,
+           const std::string& sensing,
+           const std::vector<double>& targets_deg,
+           double beam_width_deg,
+           int frame_len,
+           double comm_power,
+           double grid_step_deg,
+           int isl_lags,
+           double csi_error,
+           double csi_weight,
+           double csi_corr,
+           int sensing_beams,
+           int max_iter,
+           double tol,
+           uint64_t seed,
+           const py::object& symbols,
+           double max_seconds) {
             sdisac_params p;
             p.frame_len = frame_len;
             p.power = power;
@@ -254,6 +270,7 @@ void bind_core_nullspace(py::module& m)
             p.csi_corr = csi_corr;
             p.sensing_beams = sensing_beams;
             p.max_iter = max_iter;
+            p.max_seconds = max_seconds;
             p.tol = tol;
             p.seed = seed;
             if (!symbols.is_none())
@@ -261,14 +278,33 @@ void bind_core_nullspace(py::module& m)
             py::gil_scoped_release release;
             return design_sdisac(H, p);
         },
-        py::arg("H"), py::arg("power"), py::arg("comm"), py::arg("sinr_db"), py::arg("noise_var"),
-        py::arg("sensing"), py::arg("targets_deg"), py::arg("beam_width_deg"), py::arg("frame_len"),
-        py::arg("comm_power") = 0.0, py::arg("grid_step_deg") = 0.5, py::arg("isl_lags") = 0,
-        py::arg("csi_error") = 0.0, py::arg("csi_weight") = 1.0, py::arg("csi_corr") = 0.0,
-        py::arg("sensing_beams") = 0, py::arg("max_iter") = 200, py::arg("tol") = 1e-6,
-        py::arg("seed") = 1, py::arg("symbols") = py::none(),
-        "The complete SD-ISAC design the nullspace_precoder block uses (same parameters), "
+        py::arg("H"),
+        py::arg("power"),
+        py::arg("comm"),
+        py::arg("sinr_db"),
+        py::arg("noise_var"),
+        py::arg("sensing"),
+        py::arg("targets_deg"),
+        py::arg("beam_width_deg"),
+        py::arg("frame_len"),
+        py::arg("comm_power") = 0.0,
+        py::arg("grid_step_deg") = 0.5,
+        py::arg("isl_lags") = 0,
+        py::arg("csi_error") = 0.0,
+        py::arg("csi_weight") = 1.0,
+        py::arg("csi_corr") = 0.0,
+        py::arg("sensing_beams") = 0,
+        py::arg("max_iter") = 200,
+        py::arg("tol") = 1e-6,
+        py::arg("seed") = 1,
+        py::arg("symbols") = py::none(),
+        py::arg("max_seconds") = 0.0,
+        "The complete SD-ISAC design the nullspace_precoder block uses (same "
+        "parameters), "
         "for studies. sinr_db: number or one per user. symbols: optional K x frame_len "
         "known symbols (seed-003 deterministic mode); default: expected over i.i.d. "
-        "unit-power symbols. Returns sdisac_design (ok=False with message when infeasible).");
+        "unit-power symbols. max_seconds: work budget of the MM/ISL iterations (0: none; "
+        "at "
+        "its end the current iterate is kept and noted in message). Returns "
+        "sdisac_design (ok=False with message when infeasible).");
 }

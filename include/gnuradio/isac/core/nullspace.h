@@ -96,7 +96,8 @@ struct sdisac_design {
     std::vector<double> cost_history;
     double pslr_db = 0;       //!< PSLR of the design's beampattern
     std::vector<double> peak_angles_rad;
-    double isl = 0;           //!< ISL (expected over symbols unless symbols given)
+    double isl = 0;           //!< ISL (expected over symbols unless symbols given); NaN:
+                              //!< not evaluated within max_seconds
     double leakage = 0;       //!< ||H P B||_F / ||P B||_F
     int sensing_rank = 0;     //!< rank of B B^H
     double design_time_s = 0;
