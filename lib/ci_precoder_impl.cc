@@ -625,7 +625,7 @@ int ci_precoder_impl::work(int noutput_items,
     {
         // the flowgraph's stop() interrupts this thread: a design polls it and
         // cancels the whole job (the pool's workers see d_run_cancel)
-        core::cancel_poll_scope poll(&stop_requested, &d_run_cancel);
+        const stop_scope stop(&d_run_cancel);
         complete = d_pool.run(n, one, &d_run_cancel);
     }
     int done = n;

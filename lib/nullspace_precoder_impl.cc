@@ -128,19 +128,13 @@ nullspace_precoder_impl::nullspace_precoder_impl(int n_tx,
     message_port_register_out(d_channel_port);
     message_port_register_in(d_csi_port);
     set_msg_handler(d_csi_port, [this](const pmt::pmt_t& m) { handle_csi(m); });
-    d_worker = std::thread([this] { worker(); });
 }
 
 nullspace_precoder_impl::~nullspace_precoder_impl()
 {
-    d_cancel = true; // a design in progress returns within one iteration
-    {
-        std::lock_guard<std::mutex> lock(d_mutex);
-        d_quit = true;
-    }
-    d_cv_work.notify_all();
-    if (d_worker.joinable())
-        d_worker.join();
+    // before the members design_pending() uses go: a design in progress returns
+    // within one iteration
+    d_task.stop();
 }
 
 void nullspace_precoder_impl::request_locked(uint64_t offset)
@@ -149,20 +143,21 @@ void nullspace_precoder_impl::request_locked(uint64_t offset)
         return;
     d_request = true;
     d_req_offset = offset;
-    d_cv_work.notify_all();
+    if (!d_posted) {
+        d_posted = true;
+        d_task.post([this] { design_pending(); });
+    }
 }
 
-void nullspace_precoder_impl::worker()
+// Requests that arrive during a design are merged: the next design uses the
+// latest channel and settings.
+void nullspace_precoder_impl::design_pending()
 {
     std::unique_lock<std::mutex> lk(d_mutex);
-    for (;;) {
-        d_cv_work.wait(lk, [this] { return d_quit || d_request; });
-        if (d_quit)
-            return;
+    while (d_request && !core::cancel_requested()) {
         d_request = false;
         d_busy = true;
-        core::sdisac_params prm = d_params;
-        prm.cancel = core::cancel_check(&d_cancel);
+        const core::sdisac_params prm = d_params;
         const Eigen::MatrixXcd H = d_H;
         auto p = std::make_shared<prepared>();
         p->id = d_next_id++;
@@ -200,6 +195,7 @@ void nullspace_precoder_impl::worker()
         ++d_finished;
         d_cv_idle.notify_all();
     }
+    d_posted = false;
 }
 
 double nullspace_precoder_impl::bytes_of(const prepared& p)
