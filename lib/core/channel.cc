@@ -389,7 +389,7 @@ void isac_channel_model::rebuild_steering()
     // Both geometries use the module convention (docs/conventions.md): the
     // receive response to a source at theta is g(theta) and the field radiated
     // toward theta is g(theta)^T x, unit-norm g, element 0 the phase reference.
-    const auto c = array_convention::seed000();
+    const auto c = array_convention::first_element_unit_norm();
     if (d_p.geometry == radar_geometry::monostatic) {
         for (int q = 0; q < e; ++q) {
             const double th = q == 0 ? d_p.target_rad : d_p.clutter_rad[q - 1];

@@ -295,7 +295,7 @@ sdisac_design design_sdisac(const cmat& H, const sdisac_params& prm)
                 if (V.cols() <= L) {
                     d.B = std::sqrt(double(L)) * V * orthonormal_rows(V.cols(), L);
                     msg << "sensing covariance reduced to rank " << V.cols()
-                        << " (seed-002 bound " << bound << " beams) with the same beampattern. ";
+                        << " (beamformer-count paper bound " << bound << " beams) with the same beampattern. ";
                 }
             }
         }

@@ -37,7 +37,7 @@ std::vector<int> rand_k(int U, int M)
     return k;
 }
 
-radar_scene seed000_scene(int N, int NR = 128)
+radar_scene onebit_paper_scene(int N, int NR = 128)
 {
     // spec 8.1: theta0 = 10 deg, clutter -50/30 deg, SNR_R = 15 dB, CNR = 30 dB
     return radar_scene(N,
@@ -299,7 +299,7 @@ public:
         ci_params p;
         p.noise_var = std::pow(10, -0.5);
         p.gamma = std::pow(10, 0.5);
-        ci_solver S(seed000_scene(N), U, p);
+        ci_solver S(onebit_paper_scene(N), U, p);
         double worst_gap = 0;
         for (int trial = 0; trial < 20; ++trial) {
             S.set_channel(rand_H(U, N));
@@ -324,7 +324,7 @@ public:
         ci_params p;
         for (auto adc : { adc_model::one_bit, adc_model::ideal }) {
             p.adc = adc;
-            ci_solver S(seed000_scene(N, 32), 2, p);
+            ci_solver S(onebit_paper_scene(N, 32), 2, p);
             std::uniform_int_distribution<int> bit(0, 1);
             const double c = S.amplitude();
             for (int trial = 0; trial < 20; ++trial) {
@@ -362,7 +362,7 @@ public:
                 p.solver = ci_preset::table;
             if (quality)
                 p.solver = ci_preset::quality;
-            ci_solver S(seed000_scene(N), U, p);
+            ci_solver S(onebit_paper_scene(N), U, p);
             for (int trial = 0; trial < 5; ++trial) {
                 S.set_channel(rand_H(U, N));
                 const ci_result r = S.solve_indices(rand_k(U, M));
@@ -398,10 +398,10 @@ public:
             ci_params p;
             p.noise_var = std::pow(10, -0.5);
             p.gamma = std::pow(10, (trial % 4 - 4) / 10.0);
-            ci_solver R(seed000_scene(N, 16), U, p);
+            ci_solver R(onebit_paper_scene(N, 16), U, p);
             ci_params pq = p;
             pq.solver = ci_preset::quality;
-            ci_solver Qs(seed000_scene(N, 16), U, pq);
+            ci_solver Qs(onebit_paper_scene(N, 16), U, pq);
             const cmat H = rand_H(U, N);
             R.set_channel(H);
             Qs.set_channel(H);
@@ -437,9 +437,9 @@ public:
         ci_params p;
         p.noise_var = std::pow(10, -0.5);
         p.gamma = 1.0;
-        ci_solver H(seed000_scene(N, 16), U, p);
+        ci_solver H(onebit_paper_scene(N, 16), U, p);
         p.solver = ci_preset::exact;
-        ci_solver E(seed000_scene(N, 16), U, p);
+        ci_solver E(onebit_paper_scene(N, 16), U, p);
         int both = 0;
         for (int trial = 0; trial < 6; ++trial) {
             const cmat Hc = rand_H(U, N);
@@ -469,7 +469,7 @@ public:
         ci_params p;
         p.noise_var = 1.0;
         p.gamma = 100.0;
-        ci_solver S(seed000_scene(N, 16), U, p);
+        ci_solver S(onebit_paper_scene(N, 16), U, p);
         for (int trial = 0; trial < 3; ++trial) {
             const cmat Hc = rand_H(U, N);
             S.set_channel(Hc);
@@ -499,7 +499,7 @@ public:
         double prev = 1e300;
         for (double chi_db : { 0.0, 6.0, 10.0 }) {
             p.chi = std::pow(10, chi_db / 10);
-            ci_solver S(seed000_scene(N), U, p);
+            ci_solver S(onebit_paper_scene(N), U, p);
             S.set_channel(Hc);
             const ci_result r = S.solve_indices(k);
             CPPUNIT_ASSERT(r.feasible);
@@ -521,9 +521,9 @@ public:
         p.gamma = std::pow(10, 0.5);
         p.one_bit_dac = false;
         p.tol = 0;
-        ci_solver S(seed000_scene(N), U, p);
+        ci_solver S(onebit_paper_scene(N), U, p);
         p.one_bit_dac = true;
-        ci_solver S1(seed000_scene(N), U, p);
+        ci_solver S1(onebit_paper_scene(N), U, p);
         for (int trial = 0; trial < 5; ++trial) {
             const cmat Hc = rand_H(U, N);
             S.set_channel(Hc);
@@ -549,7 +549,7 @@ public:
         ci_params p;
         p.noise_var = std::pow(10, -0.5);
         p.gamma = 1.0;
-        ci_solver S(seed000_scene(N, 16), U, p);
+        ci_solver S(onebit_paper_scene(N, 16), U, p);
         const cmat Hc = rand_H(U, N);
         S.set_channel(Hc);
         ci_lut L(N, U, M);
@@ -586,8 +586,8 @@ public:
     void test_bad_input()
     {
         ci_params p;
-        CPPUNIT_ASSERT_THROW(ci_solver(seed000_scene(4), 5, p), param_error);
-        ci_solver S(seed000_scene(8), 2, p);
+        CPPUNIT_ASSERT_THROW(ci_solver(onebit_paper_scene(4), 5, p), param_error);
+        ci_solver S(onebit_paper_scene(8), 2, p);
         CPPUNIT_ASSERT_THROW(S.solve_indices({ 0, 1 }), param_error); // no channel
         CPPUNIT_ASSERT_THROW(S.set_channel(rand_H(3, 8)), param_error);
         cmat H = rand_H(2, 8);
@@ -596,13 +596,13 @@ public:
         S.set_channel(rand_H(2, 8));
         CPPUNIT_ASSERT_THROW(S.solve_indices({ 0, 8 }), param_error);
         p.noise_var = 0;
-        CPPUNIT_ASSERT_THROW(ci_solver(seed000_scene(8), 2, p), param_error);
+        CPPUNIT_ASSERT_THROW(ci_solver(onebit_paper_scene(8), 2, p), param_error);
         p.noise_var = 1;
         p.psk_order = 1;
-        CPPUNIT_ASSERT_THROW(ci_solver(seed000_scene(8), 2, p), param_error);
+        CPPUNIT_ASSERT_THROW(ci_solver(onebit_paper_scene(8), 2, p), param_error);
         // NaN symbols map to a defined index
         p.psk_order = 8;
-        ci_solver T(seed000_scene(8), 2, p);
+        ci_solver T(onebit_paper_scene(8), 2, p);
         T.set_channel(rand_H(2, 8));
         cvec s(2);
         s << cdouble(NAN, NAN), cdouble(1, 0);

@@ -29,7 +29,7 @@ cvec randn(int n, std::mt19937& rng)
 // Y = beta b(theta) c^T (+ noise)
 cmat echo(int n, double th, cdouble beta, const cvec& c, double s2, std::mt19937& rng)
 {
-    cmat Y = beta * ula_steering(n, th, array_convention::seed004()) * c.transpose();
+    cmat Y = beta * ula_steering(n, th, array_convention::midpoint_positive()) * c.transpose();
     if (s2 > 0)
         for (int t = 0; t < Y.cols(); ++t)
             Y.col(t) += std::sqrt(s2) * randn(n, rng);
@@ -64,7 +64,7 @@ public:
             const auto& g = est.grid();
             CPPUNIT_ASSERT_EQUAL(Eigen::Index(121), g.size());
             for (int m = 0; m < g.size(); ++m) {
-                const cvec b = ula_steering(n, g[m], array_convention::seed004());
+                const cvec b = ula_steering(n, g[m], array_convention::midpoint_positive());
                 const double ref = mode == doa_mode::gaussian
                                        ? std::real(b.dot(R * b))
                                        : std::norm(b.dot(z)) / (n * c.squaredNorm());

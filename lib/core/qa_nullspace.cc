@@ -159,7 +159,7 @@ public:
             CPPUNIT_ASSERT_DOUBLES_EQUAL(p.sinr[k], d.sinr[k], 1e-9 * p.sinr[k]);
         CPPUNIT_ASSERT_DOUBLES_EQUAL(d.dual_value, d.comm_power, 1e-9 * d.comm_power);
         CPPUNIT_ASSERT_DOUBLES_EQUAL(d.comm_power / p.power, d.split, 1e-15);
-        // more demanding targets -> more comm power -> higher matching cost (seed 003 Fig. 5 trend)
+        // more demanding targets -> more comm power -> higher matching cost (null-space paper Fig. 5 trend)
         p.sinr = rvec::Constant(K, db2lin(20));
         sdisac_design d2 = design_sdisac(H, p);
         CPPUNIT_ASSERT(d2.ok);
@@ -179,7 +179,7 @@ public:
         CPPUNIT_ASSERT(d.pslr_db < -8.0);
         for (size_t k = 0; k < 2; ++k)
             CPPUNIT_ASSERT(std::fabs(d.peak_angles_rad[k] - p.targets_rad[k]) <= p.beam_width_rad / 2 + 1e-12);
-        // Independent evaluation with a hand-written seed-003 steering vector.
+        // Independent evaluation with a hand-written null-space paper steering vector.
         auto P_at = [&](double deg) {
             cvec a(N);
             for (int n = 0; n < N; ++n)

@@ -41,7 +41,7 @@ radar_scene::radar_scene(int n_tx,
         if (!(std::isfinite(v) && v >= 0.0))
             throw_param("cnr (linear)", std::to_string(v), "finite and >= 0");
 
-    const auto conv = array_convention::seed000();
+    const auto conv = array_convention::first_element_unit_norm();
     std::vector<double> all{ target_rad };
     all.insert(all.end(), clutter_rad.begin(), clutter_rad.end());
     d_gt = ula_steering_matrix(n_tx, all, conv);

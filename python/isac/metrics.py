@@ -3,7 +3,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 """Numpy helpers the end-to-end flowgraphs, tests and apps share: M-PSK points
-and decisions, the seed-000 safe margin and its Theorem-2 SER bounds, the
+and decisions, the 1-bit ISAC paper safe margin and its Theorem-2 SER bounds, the
 detector's ROC law. They are references written from the spec (sections 2-3),
 independent of the C++ blocks they are used to check.
 """
@@ -52,7 +52,7 @@ def qfunc(t):
 
 
 def theorem2_bounds(alpha, noise_var, order):
-    """Seed-000 Theorem 2 averaged over snapshots: per user (lower, upper) SER
+    """1-bit ISAC paper Theorem 2 averaged over snapshots: per user (lower, upper) SER
     bounds, Psi(a) <= SEP <= 2 Psi(a), a = sqrt(2) sin(pi/M) alpha/sigma_C.
     alpha: L x U safe margins; noise_var: scalar or per user."""
     sig = np.sqrt(np.broadcast_to(np.asarray(noise_var, dtype=float), (np.shape(alpha)[1],)))

@@ -21,7 +21,7 @@ except ImportError:
     sys.path.append(os.path.join(dirname, "bindings"))
     from gnuradio import isac
 
-# seed-000 defaults (spec 8.1); SNR_C = E/sigma_C^2 = 5 dB, Gamma = 5 dB
+# 1-bit ISAC paper defaults (spec 8.1); SNR_C = E/sigma_C^2 = 5 dB, Gamma = 5 dB
 E = 1.0
 SIGMA2 = 10 ** (-0.5)
 GAMMA_DB = 5.0
@@ -121,7 +121,7 @@ class qa_ci_precoder(gr_unittest.TestCase):
 
     def test_002_ser_inside_theorem2_bounds(self):
         # Monte-Carlo SER at SNR_C = 5 dB from decisions on y_u = h_u^H x + n against the
-        # Theorem-2 bounds averaged over the same designs (seed 000 Fig. 9)
+        # Theorem-2 bounds averaged over the same designs (1-bit ISAC paper Fig. 9)
         # Fig. 9 is a QoD study (chi = 8 dB): the margins, so the SER, improve with N_T
         n_designs, n_noise = 40, 4000
         prev = 1.0

@@ -3,7 +3,7 @@
 # Copyright 2026 gr-isac authors.
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-"""gnuradio.isac.design.energy: seed-000 energy model (eq. 38, spec 8.1) and REE."""
+"""gnuradio.isac.design.energy: 1-bit ISAC paper energy model (eq. 38, spec 8.1) and REE."""
 
 import numpy as np
 from gnuradio import gr_unittest

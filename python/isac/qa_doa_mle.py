@@ -24,7 +24,7 @@ core = isac.core
 DEG2 = (180.0 / np.pi) ** 2
 
 
-def b_seed004(n, th_deg):
+def b_midpoint(n, th_deg):
     # independent of the module: midpoint reference, sign +1, d = lambda/2
     k = np.arange(n) - (n - 1) / 2
     return np.exp(1j * np.pi * k * np.sin(np.deg2rad(th_deg)))
@@ -48,10 +48,10 @@ def cn(rng, *shape):
 def np_fim_bistatic(n, th_deg, ba, pD, pG, L, s2, h=1e-6):
     """Slepian-Bangs FIM with derivatives by central differences (theta in rad)."""
     def mu(e):
-        return e[1] * np.exp(1j * e[2]) * b_seed004(n, np.rad2deg(e[0]))
+        return e[1] * np.exp(1j * e[2]) * b_midpoint(n, np.rad2deg(e[0]))
 
     def R(e):
-        b = b_seed004(n, np.rad2deg(e[0]))
+        b = b_midpoint(n, np.rad2deg(e[0]))
         return e[1] ** 2 * pG * np.outer(b, b.conj()) + s2 * np.eye(n)
 
     e0 = np.array([np.deg2rad(th_deg), ba, 0.4])
@@ -103,7 +103,7 @@ class qa_doa_mle(gr_unittest.TestCase):
                                 (pD, pG, lambda: core.crb_mixed(n, th, ba, pD, pG, L, s2))):
                 ref = np.linalg.inv(np_fim_bistatic(n, th, ba, d, g, L, s2))[0, 0] * DEG2
                 self.assertAlmostEqual(fun() / ref, 1.0, delta=1e-5)
-                F = core.bistatic_fim(b_seed004(n, th),
+                F = core.bistatic_fim(b_midpoint(n, th),
                                       core.ula_steering_derivative(n, th, sign=1, ref="center"),
                                       ba, d, g, L, s2)
                 np.testing.assert_allclose(F, np_fim_bistatic(n, th, ba, d, g, L, s2),
@@ -120,7 +120,7 @@ class qa_doa_mle(gr_unittest.TestCase):
             m = core.crb_mixed(16, 30.0, ba, f * P, (1 - f) * P, 64, 1.0)
             self.assertTrue(np.all(d <= m * (1 + 1e-12)))
             self.assertTrue(np.all(m <= g * (1 + 1e-12)))
-        # CRB_G = CRB_D (1 + 1/gamma_s) -> CRB_D at high SNR (seed 004 Fig. 2)
+        # CRB_G = CRB_D (1 + 1/gamma_s) -> CRB_D at high SNR (bistatic CRB paper Fig. 2)
         gamma = ba ** 2 * 16 * P / 1.0
         np.testing.assert_allclose(g / d, 1 + 1 / gamma, rtol=1e-10)
 
@@ -158,7 +158,7 @@ class qa_doa_mle(gr_unittest.TestCase):
         c_known = cn(self.rng, L)
         est = core.doa_mle_core(n, -90, 90, 0.1, s2, mode="gaussian" if mode == "gaussian" else
                                 mode, p_gauss=pG, refine=refine)
-        b = b_seed004(n, th0)
+        b = b_midpoint(n, th0)
         err = np.empty(trials)
         for k in range(trials):
             if mode == "gaussian":
@@ -353,7 +353,7 @@ class qa_doa_mle(gr_unittest.TestCase):
             self.tb.connect(src1, (blk, 1))
 
     def test_040_upa_2d(self):
-        # seed-001 monostatic UPA (5x5 / 5x5), known X, off-grid angles, high SNR
+        # massive-MIMO ISAC paper monostatic UPA (5x5 / 5x5), known X, off-grid angles, high SNR
         kw = dict(sign=1, ref="center")
         th0, ph0 = 22.5 + 0.17, 45.0 - 0.29
         a = core.upa_steering(5, 5, th0, ph0, **kw)
@@ -367,7 +367,7 @@ class qa_doa_mle(gr_unittest.TestCase):
         self.assertAlmostEqual(r["phi_deg"], ph0, delta=0.01)
 
     def test_050_figures_app_quick(self):
-        # the figures app runs end to end and its numbers show the seed-004 trends
+        # the figures app runs end to end and its numbers show the bistatic CRB paper trends
         import json
         import os
         import subprocess

@@ -5,7 +5,7 @@
 #
 """The end-to-end flowgraphs of examples/, compiled by grcc and run headless
 for a bounded number of snapshots:
- - isac_1bit_loopback_headless: per-user SER inside the seed-000 Theorem-2
+ - isac_1bit_loopback_headless: per-user SER inside the 1-bit ISAC paper Theorem-2
    bounds recomputed from the transmitted x and the channel; radar detection
    rate against Pd = Pfa^(1/(1+QSCNR_t)) from the core radar_scene; the QoS
    operating point (infeasible share); the summary rows it prints are these;

@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 """one_bit_rx_filter against a dense numpy reference (M built and solved
-explicitly, steering from the closed form of spec 1.1) and against the seed-000
+explicitly, steering from the closed form of spec 1.1) and against the 1-bit ISAC paper
 theory with Monte-Carlo tolerances derived from the trial counts."""
 
 import threading
@@ -28,7 +28,7 @@ C = isac.core
 
 
 def steer(n, deg):
-    """seed-000 g(theta) (spec 1.1), unit norm, first-element reference."""
+    """1-bit ISAC paper g(theta) (spec 1.1), unit norm, first-element reference."""
     return np.exp(-1j * np.pi * np.arange(n) * np.sin(np.deg2rad(deg))) / np.sqrt(n)
 
 
@@ -287,7 +287,7 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
                 isac.one_bit_rx_filter(**args)
             self.assertIn(key.split("_deg")[0], str(cm.exception))
 
-    # ---- validation against the seed-000 theory (spec 2.3-2.4, 8.1) ----
+    # ---- validation against the 1-bit ISAC paper theory (spec 2.3-2.4, 8.1) ----
 
     def test_006_quantizer_statistics(self):
         # E[r~] = (2/sqrt(pi sigma^2)) r and Cov = 2I at per-antenna SNR -20 dB (spec 2.3, 8.1)
@@ -343,7 +343,7 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
               f"Var z/(2||u||^2) = {var / (2 * u2):.4f}")
 
     def mc_run(self, nr, snr_db, trials, adc, seed, cnr_db=30.0, pfa=1e-2, block=True, threshold="theorem1"):
-        """H0 and H1 runs at the seed-000 geometry (N_T = 128, theta_0 = 10, clutter
+        """H0 and H1 runs at the 1-bit ISAC paper geometry (N_T = 128, theta_0 = 10, clutter
         -50/30 deg) with x the 1-bit DAC beam towards theta_0, through the block or
         (block=False, for the long runs) through its kernel isac.core.rx_filter,
         which test_001/test_009 tie to the block. The paper's checks use its
@@ -382,7 +382,7 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         return 10 * np.log10(q), 10 / np.log(10) * sq / q
 
     def test_007_qscnr_mc_vs_theory_and_pfa_pd(self):
-        # seed 000 Fig. 4a at N_R = 128: MC QSCNR within 0.4 dB of the TA; the gap
+        # 1-bit ISAC paper Fig. 4a at N_R = 128: MC QSCNR within 0.4 dB of the TA; the gap
         # shrinks with N_R (N_R = 16 is worse). Same H0 data: Pfa; H1: Pd (eq. 16).
         T = 40000
         gaps = {}

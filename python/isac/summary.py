@@ -73,7 +73,7 @@ def report(rows, title=None, file=None):
 
 # ------------------------------------------------------------ row builders
 def ser_theorem2_rows(H, x, s, ser, noise_var, order):
-    """Per-user SER of a CI (safe-margin) precoder against the seed-000 Theorem-2
+    """Per-user SER of a CI (safe-margin) precoder against the 1-bit ISAC paper Theorem-2
     bounds computed from the transmitted x, the symbols s and the channel H
     (U x N_T, rows h_u^H). Tolerance: 4 sigma of a proportion over the snapshots."""
     x, s = np.asarray(x), np.asarray(s)

@@ -17,7 +17,7 @@ namespace isac {
 
 /*!
  * \brief Constructive-interference safe-margin symbol-level precoder for a
- * 1-bit DAC (seed 000, gr-isac spec 3).
+ * 1-bit DAC (1-bit ISAC paper, gr-isac spec 3).
  * \ingroup isac
  *
  * Input: vectors of n_users complex symbols (snapped to the nearest M-PSK point).

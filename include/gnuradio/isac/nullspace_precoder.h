@@ -17,7 +17,7 @@ namespace gr {
 namespace isac {
 
 /*!
- * \brief Null-space superimposing (SD-ISAC) precoder of seed 003: x = F s + P b.
+ * \brief Null-space superimposing (SD-ISAC) precoder of the null-space paper: x = F s + P b.
  * \ingroup isac
  *
  * in0: vectors of n_users symbols s; in1 (sensing = "external" only): vectors
@@ -73,7 +73,7 @@ public:
      * \param csi_error tau_e in [0, 1] (spec 5.7)
      * \param csi_weight omega in [0, 1]
      * \param csi_corr r of the transmit correlation r^|i-j|, [0, 1)
-     * \param sensing_beams 0 full rank, -1 seed-002 bound, > 0 cap (beampattern)
+     * \param sensing_beams 0 full rank, -1 beamformer-count paper bound, > 0 cap (beampattern)
      * \param max_iter MM / RCG iteration cap
      */
     static sptr make(int n_tx,

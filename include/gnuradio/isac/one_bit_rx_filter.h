@@ -16,7 +16,7 @@ namespace gr {
 namespace isac {
 
 /*!
- * \brief Seed-000 radar receive filter and GLRT/CFAR detector (1-bit or ideal ADC).
+ * \brief 1-bit ISAC paper radar receive filter and GLRT/CFAR detector (1-bit or ideal ADC).
  * \ingroup isac
  *
  * in0: n_rx received samples per snapshot (the 1-bit ADC output rtilde when

@@ -273,7 +273,7 @@ void bind_core_ci_solver(py::module& m)
         "feasible False (infeasibility proven), or neither (undecided in max_nodes).");
 
     py::class_<ci_solver>(m, "ci_solver", R"doc(
-CI safe-margin symbol-level precoder design (seed 000, spec 3): MM on the
+CI safe-margin symbol-level precoder design (1-bit ISAC paper, spec 3): MM on the
 radar QSCNR with an ILP per step. ci_solver(n_tx, n_users, n_rx, target_deg,
 clutter_deg, snr_r_db, cnr_db, psk_order, power, noise_var, gamma_db, mode,
 chi_db, dac, adc, solver, max_iter, tol, bnb_max_nodes, bnb_max_seconds, tuning).

@@ -37,7 +37,7 @@ constexpr double RAD2_TO_DEG2 = (180.0 / pi) * (180.0 / pi);
 
 array_convention ula_conv(double spacing)
 {
-    auto c = array_convention::seed004();
+    auto c = array_convention::midpoint_positive();
     c.spacing = spacing;
     c.validate();
     return c;
@@ -122,7 +122,7 @@ void bind_core_crb(py::module& m)
         },
         py::arg("n_th"), py::arg("n_tv"), py::arg("n_rh"), py::arg("n_rv"), py::arg("theta_deg"),
         py::arg("phi_deg"), py::arg("R_x"), py::arg("alpha_abs"), py::arg("L"), py::arg("noise_var"),
-        "Exact seed-001 UPA (CRB_theta, CRB_phi) in deg^2 for any transmit covariance R_x "
+        "Exact massive-MIMO ISAC paper UPA (CRB_theta, CRB_phi) in deg^2 for any transmit covariance R_x "
         "(e.g. a misaligned beam); equals crb_upa for R_x = xi I + rho a a^H.");
 
     m.def("crb_deterministic_vec", &crb_deterministic, py::arg("b"), py::arg("bdot"),
@@ -160,6 +160,6 @@ void bind_core_crb(py::module& m)
         },
         py::arg("n_tx"), py::arg("n_rx"), py::arg("theta_deg"), py::arg("R_x"),
         py::arg("alpha_abs"), py::arg("L"), py::arg("noise_var"), py::arg("spacing") = 0.5,
-        "Spec 6.4(d) monostatic CRB in deg^2 with seed-004 ULAs (midpoint reference, sign +1, "
+        "Spec 6.4(d) monostatic CRB in deg^2 with the bistatic CRB paper ULAs (midpoint reference, sign +1, "
         "unnormalised), G = b a^H; R_x is expressed in that basis.");
 }

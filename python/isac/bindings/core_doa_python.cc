@@ -48,7 +48,7 @@ mode "gaussian": theta = argmax b^H Rhat b (c unused); "known": argmax |b^H Y c^
 "mixed": likelihood (49) at the heuristic beta of (50)-(52), p_gauss = a^H R_G a.
 Grid [grid_min_deg, grid_max_deg] step grid_step_deg, then refine = "newton"
 (default), "parabolic" or "none". The receive array convention defaults to
-seed 004 (spacing 0.5, sign +1, midpoint reference, unnormalised).
+bistatic CRB paper (spacing 0.5, sign +1, midpoint reference, unnormalised).
 
 estimate(Y, c=None): Y is n_rx x L (numpy complex), c has L entries; returns a
 dict {valid, theta_deg, beta, beta_abs, snr_est, crb_deg2, objective, grid_index}.)doc")
@@ -118,6 +118,6 @@ dict {valid, theta_deg, beta, beta_abs, snr_est, crb_deg2, objective, grid_index
         py::arg("Y"), py::arg("X"), py::arg("n_th"), py::arg("n_tv"), py::arg("n_rh"),
         py::arg("n_rv"), py::arg("theta_grid_deg"), py::arg("phi_grid_deg"),
         py::arg("refine") = true,
-        "Seed-001 monostatic UPA MLE with known X (spec 6.1): 2-D grid + Newton; Y n_rx x L, "
+        "Massive-MIMO ISAC paper monostatic UPA MLE with known X (spec 6.1): 2-D grid + Newton; Y n_rx x L, "
         "X n_tx x L; returns {theta_deg, phi_deg, alpha, objective}.");
 }

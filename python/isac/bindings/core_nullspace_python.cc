@@ -3,7 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * gnuradio.isac.core bindings of the SD-ISAC design (nullspace.h), beampattern matching
- * (beampattern.h), range ISL (isl.h) and the seed-002 beam count
+ * (beampattern.h), range ISL (isl.h) and the beamformer-count paper beam count
  * (beam_count.h). Angles are in degrees here.
  */
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
@@ -70,7 +70,7 @@ void bind_core_nullspace(py::module& m)
     m.def("leakage_ratio", &leakage_ratio, py::arg("H"), py::arg("Y"), "||H Y||_F / ||Y||_F.");
     m.def("exp_correlation", &exp_correlation, py::arg("n"), py::arg("r"), "[R]_ij = r^|i-j|.");
     m.def("sensing_dof", &sensing_dof, py::arg("task"), py::arg("n_targets") = 1, py::arg("n_tx") = 0,
-          "Seed-002 d for a task: 'gains_aoa', 'aoa', 'channel', 'detection', 'beampattern'.");
+          "Beamformer-count paper d for a task: 'gains_aoa', 'aoa', 'channel', 'detection', 'beampattern'.");
     m.def(
         "beam_count_bound",
         [](int K, long d, bool cancellation, int n_tx) {
@@ -82,7 +82,7 @@ void bind_core_nullspace(py::module& m)
             return r;
         },
         py::arg("n_users"), py::arg("d"), py::arg("cancellation") = true, py::arg("n_tx") = 0,
-        "Seed-002 bound on the number of beamformers: dict(d, total, sensing).");
+        "Beamformer-count paper bound on the number of beamformers: dict(d, total, sensing).");
     m.def(
         "sensing_beams",
         [](int K, const std::string& task, int n_targets, int n_tx, bool cancellation) {
@@ -90,7 +90,7 @@ void bind_core_nullspace(py::module& m)
         },
         py::arg("n_users"), py::arg("task"), py::arg("n_targets") = 1, py::arg("n_tx") = 0,
         py::arg("cancellation") = true,
-        "Seed-002 bound on the number of extra sensing beams for K users and a sensing task.");
+        "Beamformer-count paper bound on the number of extra sensing beams for K users and a sensing task.");
 
     // ---- beampattern helpers -------------------------------------------------------
     m.def("angle_grid_deg", [](double step_deg) { return deg(angle_grid(deg2rad(step_deg))); },
@@ -121,7 +121,7 @@ void bind_core_nullspace(py::module& m)
     m.def("pattern_of_covariance", &pattern_of_covariance, py::arg("R"), py::arg("A"),
           "a_m^H R a_m for the columns a_m of A.");
     m.def("reduce_pattern_rank", &reduce_pattern_rank, py::arg("P"), py::arg("V"), py::arg("target_rank"),
-          "Lower-rank V' with the same ULA beampattern of P V V^H P^H (seed-002 rank reduction).");
+          "Lower-rank V' with the same ULA beampattern of P V V^H P^H (beamformer-count paper rank reduction).");
     m.def(
         "solve_trs",
         [](const cmat& Q, const cmat& G, double budget) {
@@ -269,6 +269,6 @@ void bind_core_nullspace(py::module& m)
         py::arg("seed") = 1, py::arg("symbols") = py::none(),
         "The complete SD-ISAC design the nullspace_precoder block uses (same parameters), "
         "for studies. sinr_db: number or one per user. symbols: optional K x frame_len "
-        "known symbols (seed-003 deterministic mode); default: expected over i.i.d. "
+        "known symbols (null-space paper deterministic mode); default: expected over i.i.d. "
         "unit-power symbols. Returns sdisac_design (ok=False with message when infeasible).");
 }

@@ -2,7 +2,7 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * isac.core.radar_scene: the seed-000 radar metrics (QSCNR/SCNR, optimal
+ * isac.core.radar_scene: the 1-bit ISAC paper radar metrics (QSCNR/SCNR, optimal
  * filter, detector threshold). Degrees and dB at the Python surface.
  */
 /* BINDTOOL_HEADER_FILE(core/radar_metrics.h)                                      */
@@ -33,7 +33,7 @@ void bind_core_radar_metrics(py::module& m)
         .def_readonly("degenerate", &radar_solution::degenerate);
 
     py::class_<radar_scene>(m, "radar_scene", R"doc(
-Monostatic seed-000 radar scene (target + Q clutter, unit-norm ULA steering).
+Monostatic 1-bit ISAC paper radar scene (target + Q clutter, unit-norm ULA steering).
 radar_scene(n_tx, n_rx, target_deg, clutter_deg, snr_r_db, cnr_db): cnr_db are the
 physical zeta_q^2/sigma_R^2; the 1-bit model applies the 2/pi factor itself.)doc")
         .def(py::init([](int n_tx, int n_rx, double target_deg, std::vector<double> clutter_deg,

@@ -59,9 +59,9 @@ n0 = 0 (ref 'first') or (N-1)/2 (ref 'center'), optional 1/sqrt(N).)doc")
                                [](const array_convention& c) {
                                    return c.ref == phase_ref::first ? "first" : "center";
                                })
-        .def_static("seed000", &array_convention::seed000)
-        .def_static("seed003", &array_convention::seed003)
-        .def_static("seed004", &array_convention::seed004);
+        .def_static("first_element_unit_norm", &array_convention::first_element_unit_norm)
+        .def_static("first_element_positive", &array_convention::first_element_positive)
+        .def_static("midpoint_positive", &array_convention::midpoint_positive);
 
 #define ULA_KW                                                                         \
     py::arg("spacing") = 0.5, py::arg("sign") = -1, py::arg("ref") = "first",          \
@@ -75,7 +75,7 @@ n0 = 0 (ref 'first') or (N-1)/2 (ref 'center'), optional 1/sqrt(N).)doc")
         py::arg("n"),
         py::arg("theta_deg"),
         ULA_KW,
-        "ULA steering vector a(theta) (module default: seed-000 convention, "
+        "ULA steering vector a(theta) (module default: 1-bit ISAC paper convention, "
         "sign -1, first-element reference, d/lambda 0.5).");
     m.def(
         "ula_steering_derivative",
@@ -113,7 +113,7 @@ n0 = 0 (ref 'first') or (N-1)/2 (ref 'center'), optional 1/sqrt(N).)doc")
         py::arg("theta_deg"),
         py::arg("phi_deg"),
         UPA_KW,
-        "UPA steering vector of seed 001: a_h(theta, phi) kron a_v(phi), centre reference.");
+        "UPA steering vector of the massive-MIMO ISAC paper: a_h(theta, phi) kron a_v(phi), centre reference.");
     m.def(
         "upa_steering_dtheta",
         [](int nh, int nv, double th, double ph, double spacing, int sign, const std::string& ref, bool normalize) {

@@ -9,12 +9,12 @@ inputs and raises ValueError naming the parameter. Closed forms shared with
 the streaming blocks (CRBs, communication precoders) are the C++ core's,
 called through gnuradio.isac.core; convex subproblems use cvxopt.
 
-  seed001  massive-MIMO ISAC with MRT/ZF: closed-form rates, UPA CRLBs, SCA
+  massive_mimo  massive-MIMO ISAC with MRT/ZF: closed-form rates, UPA CRLBs, SCA
            power allocation and the equal-split / equal-comm benchmarks
-  seed002  sum and hypotenuse bounds on the number of beamformers, rank
+  beam_count  sum and hypotenuse bounds on the number of beamformers, rank
            reduction
-  seed003  SDR min-power baseline vs the duality fixed point
-  seed004  bistatic CRB-rate designs, benchmarks, boundary, factorisation
-  energy   seed-000 energy model (eq. 38) and radar energy efficiency
+  nullspace  SDR min-power baseline vs the duality fixed point
+  bistatic  bistatic CRB-rate designs, benchmarks, boundary, factorisation
+  energy   1-bit ISAC paper energy model (eq. 38) and radar energy efficiency
 """
-from . import energy, seed001, seed002, seed003, seed004  # noqa: F401
+from . import energy, massive_mimo, beam_count, nullspace, bistatic  # noqa: F401

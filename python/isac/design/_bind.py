@@ -28,8 +28,8 @@ def _need(name):
     return fn
 
 
-def steering_seed004(n, angle_deg):
-    """Seed-004 ULA vector (midpoint reference, sign +1, unnormalised)."""
+def steering_midpoint(n, angle_deg):
+    """Bistatic CRB paper ULA vector (midpoint reference, sign +1, unnormalised)."""
     return core.ula_steering(n, angle_deg, spacing=0.5, sign=1, ref="center")
 
 
@@ -55,7 +55,7 @@ _DEG2_TO_RAD2 = (math.pi / 180.0) ** 2
 
 def crb_upa(n_th, n_tv, n_rh, n_rv, theta_deg, phi_deg, xi, rho, alpha_abs, cpi_len, noise_var):
     """Spec 6.4(e) UPA closed form (core crb_upa, deg^2 at the Python surface):
-    (CRLB_theta, CRLB_phi) in rad^2, the unit of seed 001."""
+    (CRLB_theta, CRLB_phi) in rad^2, the unit of the massive-MIMO ISAC paper."""
     out = _need("crb_upa")(n_th, n_tv, n_rh, n_rv, theta_deg, phi_deg, xi, rho,
                            alpha_abs, cpi_len, noise_var)
     return float(out[0]) * _DEG2_TO_RAD2, float(out[1]) * _DEG2_TO_RAD2
@@ -73,12 +73,12 @@ def minpower_precoder(H, sinr, noise_var):
 
 
 def sensing_dof(task, n_targets, n_tx):
-    """Seed-002 d of a sensing task (core beam_count.h)."""
+    """Beamformer-count paper d of a sensing task (core beam_count.h)."""
     return _need("sensing_dof")(task, n_targets, n_tx)
 
 
 def beam_count_bound(n_users, d, cancellation, n_tx=0):
-    """Seed-002 bound on the total number of beamformers (core beam_count.h);
+    """Beamformer-count paper bound on the total number of beamformers (core beam_count.h);
     n_tx > 0 caps the sensing beams at n_tx - n_users (Lemma 2)."""
     out = _need("beam_count_bound")(n_users, d, cancellation, n_tx)
     return int(out["total"])

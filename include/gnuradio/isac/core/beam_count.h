@@ -3,7 +3,7 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Seed-002 sizing aid (spec 7.3): upper bounds on the number of beamformers
+ * Beamformer-count paper sizing aid (spec 7.3): upper bounds on the number of beamformers
  * an optimal ISAC covariance design needs, from the number K of users and the
  * number d of distinct real quadratic terms of the sensing metric.
  */

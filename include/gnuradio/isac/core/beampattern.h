@@ -6,7 +6,7 @@
  * Beampattern matching for the null-space superimposing precoder (spec
  * 5.3-5.5): sqrt-beampattern cost, MM-LineSearch (majorise-minimise with an
  * exact trust-region subproblem solved by a line search on its multiplier),
- * rectangular reference patterns, PSLR, and the seed-002 rank reduction of a
+ * rectangular reference patterns, PSLR, and the beamformer-count paper rank reduction of a
  * sensing covariance that keeps its ULA beampattern exactly.
  *
  * Problem in the sensing coordinates B (n_b x L, n_b = N - K):
@@ -14,7 +14,7 @@
  *   L g(B) = sum_m (||c_m(B)|| - delta_m)^2,  delta_m = sqrt(L d(theta_m)),
  *   minimise  w L g(B) + tr(B^H Q2 B) + 2 Re tr(B^H E2)  s.t. ||B||_F^2 = budget.
  * z_m (column m of Z = X_c^H a(theta_m), L x M) is the communication part
- * coupled sample by sample with B (seed 003: known symbols S); u_m is an
+ * coupled sample by sample with B (null-space paper: known symbols S); u_m is an
  * uncoupled communication energy, L a^H F F^H a, used when the symbols are a
  * zero-mean stream independent of B (then P(theta) = ||c_m||^2/L is the
  * expected beampattern). Either may be empty (zero). Q2/E2 carry the
@@ -66,7 +66,7 @@ struct mm_result {
 //! Throws param_error when the sizes of the problem do not agree or values are bad.
 void validate(const bp_problem& p);
 
-//! g(B) = (1/L) sum_m (||c_m(B)|| - delta_m)^2 (seed 003 eq. 10).
+//! g(B) = (1/L) sum_m (||c_m(B)|| - delta_m)^2 (null-space paper eq. 10).
 double bp_matching_cost(const bp_problem& p, const cmat& B);
 
 //! Objective minimised by mm_linesearch: w L g(B) + tr(B^H Q2 B) + 2 Re tr(B^H E2).
@@ -102,7 +102,7 @@ mm_result mm_linesearch(const bp_problem& p, const cmat& B0, const mm_options& o
 std::vector<double> angle_grid(double step_rad);
 
 /*!
- * Rectangular reference (seed 003 eq. 44): d_m = level if |theta_m - t_k| <= width/2
+ * Rectangular reference (null-space paper eq. 44): d_m = level if |theta_m - t_k| <= width/2
  * for some target t_k, else 0. level <= 0 selects spec 5.3's scale
  * power * M / M_main (the desired pattern carries the grid-summed power of an
  * isotropic waveform of total power `power`).
@@ -135,7 +135,7 @@ pslr_result pslr(const rvec& pattern,
                  double guard_rad);
 
 /*!
- * Seed-002 rank reduction for ULA beampatterns. For a covariance R = V V^H
+ * Beamformer-count paper rank reduction for ULA beampatterns. For a covariance R = V V^H
  * (V: n_b x r) transmitted through P (N x n_b), the beampattern
  * a^H P R P^H a of a uniform linear array depends on R only through the
  * 2N - 1 real diagonal sums of P R P^H (the spatial correlation lags), so R

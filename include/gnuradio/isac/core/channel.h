@@ -17,7 +17,7 @@
  * not depend on how the snapshots are split into batches.
  *
  * Conventions (the module's, docs/conventions.md; details in docs/isac_channel.md):
- *  - monostatic: g_T, g_R = ula_steering(N, theta, array_convention::seed000())
+ *  - monostatic: g_T, g_R = ula_steering(N, theta, array_convention::first_element_unit_norm())
  *    (unit norm), gamma_q = zeta_q w_q, zeta_q^2 = sigma_R^2 10^(snr_q/10);
  *    target-to-noise ratio zeta_0^2/sigma_R^2, CNR_q = zeta_q^2/sigma_R^2.
  *  - bistatic: r = beta g_R(rx) g_T(tx)^T x + n with the same unit-norm

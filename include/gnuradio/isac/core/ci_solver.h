@@ -3,7 +3,7 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Constructive-interference safe-margin symbol-level precoder of seed 000
+ * Constructive-interference safe-margin symbol-level precoder of the 1-bit ISAC paper
  * (spec 3.2-3.7): an MM outer loop on a radar objective (the Theorem-1 QSCNR)
  * whose steps are integer linear programs over the 1-bit DAC alphabet
  * xtilde in {-c, c}^{2N_T}, c = sqrt(E/(2 N_T)) (ci_ilp.h):

@@ -3,14 +3,14 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Multi-user downlink communication precoders (spec 5.2, seed 001 II-C):
+ * Multi-user downlink communication precoders (spec 5.2, massive-MIMO ISAC paper II-C):
  * MRT, ZF, SINR-target power control and the exact minimum-power design by
  * the uplink-downlink duality fixed point (no SDP solver).
  *
- * Convention (seed 003): H is K x N with rows h_k^H, the users receive
+ * Convention (null-space paper): H is K x N with rows h_k^H, the users receive
  * y = H x + n, x = F s, F = [f_1 .. f_K] is N x K, and
  *   SINR_k = |h_k^H f_k|^2 / (sum_{j != k} |h_k^H f_j|^2 + noise_var).
- * Seed 001 stacks columns (Hhat = H^H): pass H = Hhat^H.
+ * Massive-MIMO ISAC paper stacks columns (Hhat = H^H): pass H = Hhat^H.
  */
 #ifndef INCLUDED_ISAC_CORE_COMM_PRECODER_H
 #define INCLUDED_ISAC_CORE_COMM_PRECODER_H
@@ -38,7 +38,7 @@ cmat zf_directions(const cmat& H);
 //! f_k = sqrt(p_k) u_k. p must have U.cols() non-negative finite entries.
 cmat scale_columns(const cmat& U, const rvec& p);
 
-//! Equal-power MRT / ZF with ||F||_F^2 = power (p_k = power/K), spec 5.2 / seed 001 eq. 14.
+//! Equal-power MRT / ZF with ||F||_F^2 = power (p_k = power/K), spec 5.2 / massive-MIMO ISAC paper eq. 14.
 cmat mrt_precoder(const cmat& H, double power);
 cmat zf_precoder(const cmat& H, double power);
 

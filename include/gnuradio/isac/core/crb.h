@@ -17,7 +17,7 @@
  *    which is the same for every phase reference (a theta-dependent phase of b
  *    is absorbed by the unknown complex gain, or cancels in b b^H), so
  *    first-element and midpoint references give identical bounds. With the
- *    seed-004 midpoint reference b^H bdot = 0 and q = ||bdot||^2.
+ *    bistatic CRB paper midpoint reference b^H bdot = 0 and q = ||bdot||^2.
  *  - bistatic echo (spec 1.6): y_t = beta b(theta) c_t + n_t, c_t = a(phi)^H x_t
  *    the transmit signal seen along the known DoD. p_det = (1/L) sum_t |c_t|^2
  *    = a^H R_D a of the known (deterministic) part, p_gauss = a^H R_G a of the
@@ -131,7 +131,7 @@ double crb_monostatic(const cvec& b,
 
 /*!
  * (e) UPA closed form of [S1] Theorem 2 / Remark 3 (spec 6.4(e)): monostatic
- * UPAs (seed-001 centre-reference vectors, d = lambda/2), beam v = a,
+ * UPAs (massive-MIMO ISAC paper centre-reference vectors, d = lambda/2), beam v = a,
  * R = Xi I + rho a a^H. Returns (CRLB_theta, CRLB_phi) in rad^2.
  * n_th x n_tv transmit and n_rh x n_rv receive elements. The paper's eq. 49/51
  * put cos^2(phi) on the vertical (N_v^2 - 1) term; the derivative of the
@@ -151,9 +151,9 @@ std::pair<double, double> crb_upa(int n_th,
                                   double noise_var);
 
 /*!
- * Exact (theta, phi) CRBs of the seed-001 monostatic UPA model for ANY
+ * Exact (theta, phi) CRBs of the massive-MIMO ISAC paper monostatic UPA model for ANY
  * transmit covariance R_x (n_tx x n_tx, n_tx = n_th n_tv), e.g. a misaligned
- * beam R = Xi I + rho v v^H with v != a (seed 001 Fig. 2), from
+ * beam R = Xi I + rho v v^H with v != a (massive-MIMO ISAC paper Fig. 2), from
  * monostatic_fim with G = b a^H and the UPA derivatives of steering.h
  * (complex gain a nuisance). Returns (CRB_theta, CRB_phi) in rad^2; equals
  * crb_upa() when R_x = Xi I + rho a a^H.

@@ -4,11 +4,11 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Maximum-likelihood DoA estimation for the bistatic echo of spec 1.6 / 6
- * (seed 004) and the monostatic UPA echo of seed 001 (spec 6.1).
+ * (bistatic CRB paper) and the monostatic UPA echo of the massive-MIMO ISAC paper (spec 6.1).
  *
  * Bistatic model per snapshot t of a CPI of L snapshots:
  *     y_t = beta b(theta) c_t + n_t,   n_t ~ CN(0, noise_var I),
- * b = ula_steering(n_rx, theta, conv) (seed-004 midpoint convention by
+ * b = ula_steering(n_rx, theta, conv) (bistatic CRB paper midpoint convention by
  * default, so b^H bdot = 0), and c_t = a(phi)^H x_t the transmit signal along
  * the known DoD (a scalar per snapshot: the estimator never needs n_tx or phi).
  *
@@ -71,7 +71,7 @@ public:
      * \param p_gauss   a^H R_x a (gaussian; used for |beta| only) or
      *                  a^H R_G a (mixed); >= 0, > 0 in mixed mode
      * \param refine    grid refinement
-     * \param conv      receive array convention (seed004 by default)
+     * \param conv      receive array convention (bistatic by default)
      */
     doa_mle_core(int n_rx,
                  double grid_min_rad,
@@ -81,7 +81,7 @@ public:
                  doa_mode mode,
                  double p_gauss = 1.0,
                  doa_refine refine = doa_refine::newton,
-                 const array_convention& conv = array_convention::seed004());
+                 const array_convention& conv = array_convention::midpoint_positive());
 
     /*!
      * Estimate from one CPI. Y holds L snapshots of n_rx samples, snapshot t
@@ -154,7 +154,7 @@ private:
 };
 
 /*!
- * Seed-001 monostatic UPA MLE with a known transmit block (spec 6.1):
+ * Massive-MIMO ISAC paper monostatic UPA MLE with a known transmit block (spec 6.1):
  *   (theta, phi) = argmax |b^H Y X^H a|^2/(||b||^2 ||X^H a||^2), a, b the
  * centre-referenced UPA vectors (n_th x n_tv transmit, n_rh x n_rv receive),
  * on a 2-D grid followed by 2-D Newton refinement (finite differences).

@@ -5,7 +5,7 @@
  *
  * Range integrated-sidelobe-level (ISL) suppression for the null-space
  * superimposing precoder by Riemannian conjugate gradient on the sphere
- * ||B||_F^2 = budget (spec 5.6, seed 003 eq. 24-35).
+ * ||B||_F^2 = budget (spec 5.6, null-space paper eq. 24-35).
  *
  *   X = X_c + P B (N x L),  R_tau = X J_tau X^H = X[:, 0:L-tau] X[:, tau:L]^H,
  *   r(B) = sum_{tau=1}^{T} ||R_tau||_F^2 + sum_n w_n ||b_n||^2 + c0.

@@ -3,7 +3,7 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Null-space superimposing (SD-ISAC) precoder of seed 003 (spec 5.1-5.7):
+ * Null-space superimposing (SD-ISAC) precoder of the null-space paper (spec 5.1-5.7):
  *   X = F S + P B,  H P = 0,  P^H P = I,
  * so the users (y = H X + n) see only F S. This header holds the null-space
  * basis, the complete design (communication precoder F, basis P, sensing
@@ -61,12 +61,12 @@ struct sdisac_params {
     double csi_error = 0;                //!< tau_e in [0, 1] (spec 5.7)
     double csi_weight = 1;               //!< omega in [0, 1]: weight of the beampattern term
     double csi_corr = 0;                 //!< r of R = r^|i-j|, [0, 1)
-    int sensing_beams = 0;               //!< 0 full rank, -1 seed-002 bound, > 0 cap
+    int sensing_beams = 0;               //!< 0 full rank, -1 beamformer-count paper bound, > 0 cap
     int max_iter = 200;                  //!< MM / RCG iterations
     double tol = 1e-6;                   //!< relative cost change to stop
     uint64_t seed = 1;                   //!< random start of B
-    cmat symbols;                        //!< optional K x L known symbols (seed-003 mode)
-    array_convention steering = array_convention::seed003();
+    cmat symbols;                        //!< optional K x L known symbols (null-space paper mode)
+    array_convention steering = array_convention::first_element_positive();
     //! Polled by the MM/ISL iterations: a cancelled design returns ok = false.
     cancel_check cancel;
     //! Work budget of the MM/ISL iterations: at its end the design keeps the

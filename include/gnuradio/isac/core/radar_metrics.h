@@ -3,9 +3,9 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Monostatic radar scene of seed 000 (spec 1.3, 2.3-2.4, 3.2, 4): a target at
+ * Monostatic radar scene of the 1-bit ISAC paper (spec 1.3, 2.3-2.4, 3.2, 4): a target at
  * theta_0 and Q clutter patches at theta_q seen by an N_T transmit and N_R
- * receive ULA with unit-norm steering vectors g_T, g_R (seed-000 convention).
+ * receive ULA with unit-norm steering vectors g_T, g_R (1-bit ISAC paper convention).
  *
  * Every radar quantity depends on the transmit vector x only through the
  * Q+1 couplings c_q = g_T(theta_q)^T x, and the clutter-plus-noise matrix

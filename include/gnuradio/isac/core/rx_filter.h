@@ -3,7 +3,7 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Batched seed-000 receive filter and GLRT/CFAR detector (spec 2.4, 4).
+ * Batched 1-bit ISAC paper receive filter and GLRT/CFAR detector (spec 2.4, 4).
  *
  * Per snapshot l with received vector r_l (N_R) and transmit vector x_l (N_T):
  *   u_l = M_l^{-1} g_R0 / (c_0^* g_R0^H M_l^{-1} g_R0),  z_l = u_l^H r_l,

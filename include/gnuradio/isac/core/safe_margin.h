@@ -3,7 +3,7 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Constructive-interference safe margin of seed 000 (spec 3.1, 3.4):
+ * Constructive-interference safe margin of the 1-bit ISAC paper (spec 3.1, 3.4):
  *
  *   z_u = e^{-j angle(s_u)} h_u^H x,   h_u^H = row u of H  (y = H x + n),
  *   alpha_u = Re z_u - cot(pi/M) |Im z_u| = min{ Re(kappa_1 z_u), Re(kappa_2 z_u) },
