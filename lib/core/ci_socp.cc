@@ -3,7 +3,7 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Infinite-resolution DAC steps of the CI precoder (spec 3.7). Both problems
+ * Infinite-resolution DAC steps of the CI precoder (1-bit ISAC paper infinite-resolution benchmarks). Both problems
  * live in R^{2N_T} but have only m = 2U (+1) linear rows, so they are solved
  * through m-dimensional duals with a projected Newton method (Bertsekas):
  *   QoS:      min_{nu>=0} R ||w + At^T nu|| - lambda^T nu,  x = R v/||v||

@@ -3,7 +3,7 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * MM-LineSearch (spec 5.4): monotone cost, exact power, TRS global optimality
+ * MM-LineSearch (null-space paper Algorithm 1): monotone cost, exact power, TRS global optimality
  * (including the hard case), radar-only peaks at the intended angle, PSLR,
  * and the lag-preserving rank reduction.
  */

@@ -4,7 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Channel simulator core: the ziggurat against the normal law, the echo
- * against its closed form (spec 1.3/1.6) recomputed densely here, and the
+ * against its closed form (1-bit ISAC paper eq. (2); bistatic CRB paper Sec. II) recomputed densely here, and the
  * draw schedule / batching independence.
  */
 #include <gnuradio/isac/core/channel.h>

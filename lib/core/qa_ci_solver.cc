@@ -5,7 +5,7 @@
  *
  * CI precoder core against independent references: brute-force enumeration
  * of the 1-bit alphabet (N_T <= 8, 2^16 points), the closed-form safe margin,
- * the dense QSCNR, LP duality, and the MM invariants of spec 3.5/8.1.
+ * the dense QSCNR, LP duality, and the MM invariants of 1-bit ISAC paper Algorithm 1, simulation set-up.
  */
 #include <gnuradio/isac/core/ci_solver.h>
 #include <cppunit/TestFixture.h>
@@ -19,7 +19,7 @@ std::mt19937 rng(7);
 
 cmat rand_H(int U, int N)
 {
-    // h_u ~ CN(0, I) (spec 9.2)
+    // h_u ~ CN(0, I) (i.i.d. Rayleigh, our choice: the 1-bit ISAC paper leaves the user channels open)
     std::normal_distribution<double> nd(0.0, std::sqrt(0.5));
     cmat H(U, N);
     for (int i = 0; i < U; ++i)
@@ -39,7 +39,7 @@ std::vector<int> rand_k(int U, int M)
 
 radar_scene onebit_paper_scene(int N, int NR = 128)
 {
-    // spec 8.1: theta0 = 10 deg, clutter -50/30 deg, SNR_R = 15 dB, CNR = 30 dB
+    // 1-bit ISAC paper simulation set-up: theta0 = 10 deg, clutter -50/30 deg, SNR_R = 15 dB, CNR = 30 dB
     return radar_scene(N,
                        NR,
                        deg2rad(10),
@@ -100,7 +100,7 @@ public:
             const rvec rows = At * to_real(x);
             const double ct = M == 2 ? 0.0 : 1.0 / std::tan(pi / M);
             for (int u = 0; u < U; ++u) {
-                // closed form of spec 3.1 from z_u directly
+                // closed form of 1-bit ISAC paper Theorem 2 from z_u directly
                 const cdouble z = std::conj(s[u]) * H.row(u).dot(x.conjugate());
                 // H.row(u).dot(conj(x)) = sum conj(H_uj) conj(x_j): use the plain product
                 // instead

@@ -3,7 +3,7 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * CRBs (spec 6.4) against the MathWorks crlb test vector, the spec's closed
+ * CRBs of the bistatic CRB and massive-MIMO ISAC papers against the MathWorks crlb test vector, the papers' closed
  * forms, and Fisher information matrices built by finite differences of the
  * model's mean and covariance (independent of the analytic derivatives).
  */
@@ -201,7 +201,7 @@ public:
                 CPPUNIT_ASSERT_DOUBLES_EQUAL(m, crb_from_fim(bistatic_fim(b, bd, ba, pD, pG, L, s2)), 1e-9 * m);
             }
         }
-        // spec 6.4(a) with ||bdot||^2 = (pi cos)^2 N (N^2-1)/12 (bistatic CRB paper b)
+        // bistatic CRB paper eq. (23) with ||bdot||^2 = (pi cos)^2 N (N^2-1)/12 (bistatic CRB paper b)
         const int n = 16, L = 64;
         const double th = deg2rad(30.0), ba = 0.1, p = 3.0, s2 = 0.5;
         const auto c = array_convention::midpoint_positive();

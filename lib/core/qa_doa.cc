@@ -109,7 +109,7 @@ public:
             auto r = est.estimate(Ym, c);
             CPPUNIT_ASSERT(r.valid);
             CPPUNIT_ASSERT_DOUBLES_EQUAL(th0, r.theta_rad, 1e-6);
-            // phase from the matched filter, magnitude from the second moment (spec 6.3)
+            // phase from the matched filter, magnitude from the second moment (bistatic CRB paper Sec. IV-B)
             CPPUNIT_ASSERT_DOUBLES_EQUAL(std::arg(beta), std::arg(r.beta), 0.3);
         }
     }

@@ -3,7 +3,7 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Null-space basis and the complete SD-ISAC design (spec 5.1-5.7): users see
+ * Null-space basis and the complete SD-ISAC design (null-space paper eq. (4)-(7), Sec. V): users see
  * no sensing signal, SINRs unchanged by sensing, exact power split,
  * infeasibility reported, lobes at the targets, the streaming kernel.
  */
@@ -233,7 +233,7 @@ public:
     void test_imperfect_csi_tradeoff()
     {
         // omega < 1 trades pattern matching for less power along R^{1/2} P:
-        // the penalty term must fall and the matching cost rise (spec 5.7).
+        // the penalty term must fall and the matching cost rise (null-space paper Sec. V).
         const int K = 4, N = 16;
         cmat H = randn(K, N, 60);
         sdisac_params p = base_params(K);
@@ -277,7 +277,7 @@ public:
 
     void test_beam_count_bounds()
     {
-        // spec 8.3: N_tr = 1 (d = 4) without cancellation: 2 for K = 0, 1; K for K >= 2.
+        // beamformer-count paper examples: N_tr = 1 (d = 4) without cancellation: 2 for K = 0, 1; K for K >= 2.
         const long d4 = sensing_dof("gains_aoa", 1, 8);
         CPPUNIT_ASSERT_EQUAL(4L, d4);
         CPPUNIT_ASSERT_EQUAL(2, beam_count_bound(0, d4, false).total);

@@ -3,7 +3,7 @@
 # Copyright 2026 gr-isac authors.
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-"""gnuradio.isac.design.beam_count: beam-count bounds and rank reduction (spec 7.3, 8.3)."""
+"""gnuradio.isac.design.beam_count: beam-count bounds and rank reduction (beamformer-count paper examples)."""
 
 import numpy as np
 from gnuradio import gr_unittest

@@ -3,7 +3,7 @@
 # Copyright 2026 gr-isac authors.
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-"""gnuradio.isac.design.bistatic: bistatic CRB-rate designs (spec 7.2, 8.5)."""
+"""gnuradio.isac.design.bistatic: bistatic CRB-rate designs (bistatic CRB paper Prop. 1-3, simulations)."""
 
 import numpy as np
 from gnuradio import gr_unittest
@@ -21,7 +21,7 @@ except ImportError:
 
 
 def spec_crb_mix(sc, p_det, p_gauss, L=None):
-    """Spec 6.4(c) written out with the bistatic CRB paper ||bdot||^2 closed form (1.1)."""
+    """CRB_mix of the bistatic CRB paper Sec. IV-B written out with the bistatic CRB paper ||bdot||^2 closed form (1.1)."""
     L = sc.cpi_len if L is None else L
     th = np.deg2rad(sc.doa_deg)
     bdot2 = (np.pi * np.cos(th)) ** 2 * sc.n_rx * (sc.n_rx ** 2 - 1) / 12
@@ -48,7 +48,7 @@ class qa_design_bistatic(gr_unittest.TestCase):
             self.assertAlmostEqual(s4.crb(sc, pd, pg) / spec_crb_mix(sc, pd, pg), 1.0, 10)
 
     def test_002_gaussian_closed_form_matches_full_sdp(self):
-        # independent check of spec 7.2 Prop. 1: max a^H R a s.t. SNR, power, as a
+        # independent check of the bistatic CRB paper Prop. 1: max a^H R a s.t. SNR, power, as a
         # full n_tx-dimensional SDP
         sc = scene(n_tx=5)
         a, h = sc.a, sc.h
@@ -85,7 +85,7 @@ class qa_design_bistatic(gr_unittest.TestCase):
                 for x in (d, dg, dk):
                     self.assertLessEqual(x.power_used, sc.power * (1 + 1e-6))
                     self.assertGreaterEqual(x.sinr, g * (1 - 1e-6))
-                # spec 6.4(c) Remark 5 at design level: known <= mixed <= Gaussian
+                # bistatic CRB paper Remark 5 at design level: known <= mixed <= Gaussian
                 self.assertLessEqual(dk.crb, d.crb * (1 + 1e-9))
                 self.assertLessEqual(d.crb, dg.crb * (1 + 1e-9))
                 self.assertTrue(np.all(np.diff(d.objective) >= -1e-12 * d.objective[-1]))
@@ -95,7 +95,7 @@ class qa_design_bistatic(gr_unittest.TestCase):
                 self.assertLessEqual(d.crb, s4.crb(sc, 0.0, tot) * (1 + 1e-12))
 
     def test_005_sensing_only_is_deterministic_mrt(self):
-        # spec 7.2 / Prop. 2-3: with no rate requirement all power goes to R_D = P/N a a^H
+        # bistatic CRB paper Prop. 2-3: with no rate requirement all power goes to R_D = P/N a a^H
         sc = scene(snr_sens_db=-10)
         d = s4.superposition_design(sc, 0.0)
         self.assertAlmostEqual(d.p_det / (sc.power * sc.n_tx), 1.0, 6)
@@ -127,7 +127,7 @@ class qa_design_bistatic(gr_unittest.TestCase):
 
     def test_007_fig3_scaling(self):
         # Gaussian-only: -20 dB per decade of power at low sensing SNR, -10 dB at
-        # high; deterministic: -10 dB everywhere (spec 6.4b Remark 3, 8.5)
+        # high; deterministic: -10 dB everywhere (bistatic CRB paper Remark 3 and simulations)
         sc = scene(snr_sens_db=0.0)
         P = np.array([1e-4, 1e-3, 1e2, 1e3])
         cg, cd = s4.crb_vs_power(sc, P)

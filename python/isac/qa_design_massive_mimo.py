@@ -49,7 +49,7 @@ def scene(K=4, n=(6, 6, 3, 3), power=10.0, alpha_abs=0.05, seed=11, phi_deg=45.0
 class qa_design_massive_mimo(gr_unittest.TestCase):
 
     def test_001_closed_form_rates_match_monte_carlo(self):
-        # spec 8.2: Theorem 1 vs simulated use-and-forget rates within 0.1 bit/s/Hz
+        # massive-MIMO ISAC paper simulations: Theorem 1 vs simulated use-and-forget rates within 0.1 bit/s/Hz
         # (N_t = 36, K = 4, 1500 channel draws instead of 10 x 100 at N_t = 225)
         sc = scene()
         for bf in ("mrt", "zf"):

@@ -41,7 +41,7 @@ class qa_design_nullspace(gr_unittest.TestCase):
             self.assertLess(abs(np.linalg.norm(res.F) ** 2 / res.total_power - 1), 1e-6)
 
     def test_003_sdr_equals_duality_fixed_point(self):
-        # spec 5.2: the duality fixed point of the core gives the SDR minimum
+        # null-space paper eq. (8): the duality fixed point of the core gives the SDR minimum
         rng = np.random.default_rng(3)
         for K, N in ((2, 4), (3, 6), (4, 8)):
             H = rayleigh(rng, K, N)

@@ -3,7 +3,7 @@
 # Copyright 2026 gr-isac authors.
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-"""doa_mle block and the DoA/CRB core (spec 6): CRBs against numpy-built
+"""doa_mle block and the DoA/CRB core (bistatic CRB paper Sec. III-B, IV-B): CRBs against numpy-built
 Fisher information matrices and the MathWorks crlb vector, Monte-Carlo MSE
 against the CRBs, and the block against the core on the same data."""
 
@@ -191,7 +191,7 @@ class qa_doa_mle(gr_unittest.TestCase):
             self.assertGreaterEqual(ratio, 0.8, msg=f"{mode}: MSE/CRB = {ratio:.3f}")
 
     def test_011_mc_mixed(self):
-        # spec 9.12: the mixed estimator is heuristic (beta from moments) but
+        # the bistatic CRB paper's mixed estimator is heuristic (beta from moments) but
         # should still approach CRB_mix at high SNR; same trial count/window.
         mse, crb = self.mc("mixed", 600)
         self.assertLessEqual(mse / crb, 1.2)
@@ -199,7 +199,7 @@ class qa_doa_mle(gr_unittest.TestCase):
 
     def test_012_refinement_removes_grid_floor(self):
         # |beta| = 30: CRB_D ~ 1.6e-4 deg^2, below the 0.1-deg grid's
-        # step^2/12 = 8.3e-4 deg^2 floor (spec 9.14). Without refinement the
+        # step^2/12 = 8.3e-4 deg^2 floor (the massive-MIMO ISAC paper's pi/256 grid floor). Without refinement the
         # MSE is floored (ratio ~ 6); Newton refinement stays at the CRB.
         # 300 trials: relative std of the MSE estimate 0.08.
         mse_n, crb = self.mc("known", 300, beta=30.0)
@@ -291,8 +291,8 @@ class qa_doa_mle(gr_unittest.TestCase):
         self.assertAlmostEqual(blk.p_gauss(), 2.0)
 
     def test_024_set_p_gauss_switches_known_to_mixed(self):
-        # a block made with p_gauss = 0 (spec 6.1) and switched to 0.5 before
-        # running behaves exactly like the mixed estimator (spec 6.3)
+        # a block made with p_gauss = 0 (massive-MIMO ISAC paper eq. (26)-(27)) and switched to 0.5 before
+        # running behaves exactly like the mixed estimator (bistatic CRB paper Sec. IV-B)
         n, L, ncpi = 8, 16, 3
         Y, C = self.make_cpis(n, L, ncpi, [5.0, -25.0, 48.0], s2=0.5)
         blk = isac.doa_mle(n, L, "known", -90, 90, 0.25, 0.5)

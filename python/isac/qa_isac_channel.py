@@ -3,9 +3,9 @@
 # Copyright 2026 gr-isac authors.
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-"""isac_channel against numpy (spec 1.2, 1.3, 1.6).
+"""isac_channel against numpy (1-bit ISAC paper Sec. II, eq. (2); bistatic CRB paper Sec. II).
 
-Every reference here is rebuilt in numpy from the spec's formulas (steering
+Every reference here is rebuilt in numpy from the papers' formulas (steering
 vectors written out as exp(-j pi n sin theta) etc.), never taken from the
 block's own helpers. Monte-Carlo tolerances are 5 standard errors, computed
 from the number of trials.
@@ -26,7 +26,7 @@ except ImportError:
 
 
 def g_unit_norm(n, deg):
-    """[S0] eq. 3: first element, exp(-j pi n sin theta)/sqrt(N)."""
+    """1-bit ISAC paper eq. (3): first element, exp(-j pi n sin theta)/sqrt(N)."""
     return np.exp(-1j * np.pi * np.arange(n) * np.sin(np.deg2rad(deg))) / np.sqrt(n)
 
 

@@ -3,7 +3,7 @@
 # Copyright 2026 gr-isac authors.
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-"""nullspace_precoder (SD-ISAC, spec 5) against numpy and scipy references."""
+"""nullspace_precoder (SD-ISAC, null-space paper) against numpy and scipy references."""
 
 import numpy as np
 import pmt

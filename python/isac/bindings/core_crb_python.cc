@@ -2,7 +2,7 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Bindings of the DoA Cramer-Rao bounds (core/crb.h, spec 6.4) into
+ * Bindings of the DoA Cramer-Rao bounds (core/crb.h, the CRBs of the bistatic CRB and massive-MIMO ISAC papers) into
  * gnuradio.isac.core.
  *
  * Two surfaces:
@@ -13,7 +13,7 @@
  *    bounds of 6.4(a)-(c) do not depend on the phase reference or sign);
  *  - vector forms (*_vec, bistatic_fim, monostatic_fim, crb_from_fim): take
  *    steering vectors and derivatives per RADIAN and return rad^2 / per-radian
- *    FIMs, exactly as the spec writes them.
+ *    FIMs, exactly as the papers write them.
  * noise_var is the total complex noise variance per antenna, E|n|^2.
  */
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
@@ -79,17 +79,17 @@ void bind_core_crb(py::module& m)
     m.def("crb_deterministic", py::vectorize(det_deg), py::arg("n_rx"), py::arg("theta_deg"),
           py::arg("beta_abs"), py::arg("p_det"), py::arg("L"), py::arg("noise_var"),
           py::arg("spacing") = 0.5,
-          "Spec 6.4(a) CRB_D in deg^2: noise_var/(2 L |beta|^2 p_det ||P_b^perp bdot||^2), "
+          "bistatic CRB paper eq. (23) CRB_D in deg^2: noise_var/(2 L |beta|^2 p_det ||P_b^perp bdot||^2), "
           "known signal, complex gain unknown. Vectorised over numpy arrays.");
     m.def("crb_gaussian", py::vectorize(gauss_deg), py::arg("n_rx"), py::arg("theta_deg"),
           py::arg("beta_abs"), py::arg("p_gauss"), py::arg("L"), py::arg("noise_var"),
           py::arg("spacing") = 0.5,
-          "Spec 6.4(b) CRB_G in deg^2 = CRB_D (1 + 1/gamma_s), gamma_s = |beta|^2 N p/noise_var. "
+          "bistatic CRB paper Sec. III-B: CRB_G in deg^2 = CRB_D (1 + 1/gamma_s), gamma_s = |beta|^2 N p/noise_var. "
           "Vectorised.");
     m.def("crb_mixed", py::vectorize(mixed_deg), py::arg("n_rx"), py::arg("theta_deg"),
           py::arg("beta_abs"), py::arg("p_det"), py::arg("p_gauss"), py::arg("L"),
           py::arg("noise_var"), py::arg("spacing") = 0.5,
-          "Spec 6.4(c) CRB_mix in deg^2 (known part p_det = a^H R_D a, Gaussian part "
+          "bistatic CRB paper Sec. IV-B: CRB_mix in deg^2 (known part p_det = a^H R_D a, Gaussian part "
           "p_gauss = a^H R_G a). Vectorised.");
     m.def("crb_upa_theta", py::vectorize(upa_th), py::arg("n_th"), py::arg("n_tv"),
           py::arg("n_rh"), py::arg("n_rv"), py::arg("theta_deg"), py::arg("phi_deg"),
@@ -146,7 +146,7 @@ void bind_core_crb(py::module& m)
           "(1/L) X X^H = R_x; Gdots = [dG/domega_k].");
     m.def("crb_monostatic_vec", &crb_monostatic, py::arg("b"), py::arg("bdot"), py::arg("a"),
           py::arg("adot"), py::arg("R_x"), py::arg("alpha_abs"), py::arg("L"), py::arg("noise_var"),
-          "Spec 6.4(d) monostatic CRB in rad^2, G = b a^H.");
+          "massive-MIMO ISAC paper eq. (28)-(38) monostatic CRB in rad^2, G = b a^H.");
     m.def(
         "crb_monostatic",
         [](int n_tx, int n_rx, double th_deg, const cmat& R_x, double alpha_abs, int L, double s2,
@@ -160,6 +160,6 @@ void bind_core_crb(py::module& m)
         },
         py::arg("n_tx"), py::arg("n_rx"), py::arg("theta_deg"), py::arg("R_x"),
         py::arg("alpha_abs"), py::arg("L"), py::arg("noise_var"), py::arg("spacing") = 0.5,
-        "Spec 6.4(d) monostatic CRB in deg^2 with the bistatic CRB paper ULAs (midpoint reference, sign +1, "
+        "massive-MIMO ISAC paper eq. (28)-(38) monostatic CRB in deg^2 with the bistatic CRB paper ULAs (midpoint reference, sign +1, "
         "unnormalised), G = b a^H; R_x is expressed in that basis.");
 }

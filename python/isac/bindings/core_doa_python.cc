@@ -41,7 +41,7 @@ py::dict to_dict(const doa_result& r)
 void bind_core_doa(py::module& m)
 {
     py::class_<doa_mle_core>(m, "doa_mle_core", R"doc(
-DoA maximum-likelihood estimator core (spec 6.1-6.3) for the bistatic echo
+DoA maximum-likelihood estimator core (massive-MIMO ISAC paper eq. (26)-(27); bistatic CRB paper Sec. IV-B) for the bistatic echo
 y_t = beta b(theta) c_t + n_t, n_t ~ CN(0, noise_var I), c_t = a(phi)^H x_t.
 
 mode "gaussian": theta = argmax b^H Rhat b (c unused); "known": argmax |b^H Y c^*|^2;
@@ -118,6 +118,6 @@ dict {valid, theta_deg, beta, beta_abs, snr_est, crb_deg2, objective, grid_index
         py::arg("Y"), py::arg("X"), py::arg("n_th"), py::arg("n_tv"), py::arg("n_rh"),
         py::arg("n_rv"), py::arg("theta_grid_deg"), py::arg("phi_grid_deg"),
         py::arg("refine") = true,
-        "Massive-MIMO ISAC paper monostatic UPA MLE with known X (spec 6.1): 2-D grid + Newton; Y n_rx x L, "
+        "Massive-MIMO ISAC paper monostatic UPA MLE with known X (eq. (26)-(27)): 2-D grid + Newton; Y n_rx x L, "
         "X n_tx x L; returns {theta_deg, phi_deg, alpha, objective}.");
 }

@@ -66,7 +66,7 @@ void bind_core_nullspace(py::module& m)
             auto b = null_space(H);
             return py::make_tuple(b.P, b.rank);
         },
-        py::arg("H"), "(P, rank): orthonormal basis of the null space of H (numerical rank, spec 5.1).");
+        py::arg("H"), "(P, rank): orthonormal basis of the null space of H (numerical rank, null-space paper eq. (4)-(7)).");
     m.def("leakage_ratio", &leakage_ratio, py::arg("H"), py::arg("Y"), "||H Y||_F / ||Y||_F.");
     m.def("exp_correlation", &exp_correlation, py::arg("n"), py::arg("r"), "[R]_ij = r^|i-j|.");
     m.def("sensing_dof", &sensing_dof, py::arg("task"), py::arg("n_targets") = 1, py::arg("n_tx") = 0,
@@ -166,7 +166,7 @@ void bind_core_nullspace(py::module& m)
         py::arg("Z") = py::none(), py::arg("u") = py::none(), py::arg("tol") = 1e-6,
         py::arg("max_iter") = 200,
         "MM-LineSearch on min sum_m (||[B^H A + Z]_m, sqrt(u_m)|| - delta_m)^2 s.t. "
-        "||B||_F^2 = budget (spec 5.4). Radar-only baseline: A = steering matrix, Z = u = None.");
+        "||B||_F^2 = budget (null-space paper Algorithm 1). Radar-only baseline: A = steering matrix, Z = u = None.");
 
     // ---- ISL -----------------------------------------------------------------------
     m.def(

@@ -69,5 +69,5 @@ physical zeta_q^2/sigma_R^2; the 1-bit model applies the 2/pi factor itself.)doc
              py::arg("pfa"), py::arg("noise_var") = 1.0);
 
     m.def("detection_probability", &detection_probability, py::arg("pfa"), py::arg("metric"),
-          "Pd = Pfa^(1/(1+metric)) (spec 2.4 eq. 16).");
+          "Pd = Pfa^(1/(1+metric)) (1-bit ISAC paper eq. (16)).");
 }

@@ -2,7 +2,7 @@
 # Copyright 2026 gr-isac authors.
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-"""Beamformer-count paper: how many simultaneous beamformers an ISAC design needs (spec 7.3).
+"""Beamformer-count paper: how many simultaneous beamformers an ISAC design needs .
 
 For K users and a sensing metric with d distinct real quadratic terms:
   sum bound (users cancel the sensing interference):  M* <= K + floor(sqrt(d))
@@ -19,8 +19,8 @@ import numpy as np
 from . import _bind
 from . import _checks as chk
 
-#: sensing tasks of the core's beamformer-count paper counter (spec 7.3; counts reconstructed,
-#: spec 9.15), plus "custom" for a given d
+#: sensing tasks of the core's beamformer-count paper counter (beamformer-count paper; counts reconstructed,
+#: counts reconstructed from the beamformer-count paper's abstract), plus "custom" for a given d
 TASKS = ("gains_aoa", "aoa", "channel", "detection", "beampattern", "custom")
 
 

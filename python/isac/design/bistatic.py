@@ -2,7 +2,7 @@
 # Copyright 2026 gr-isac authors.
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-"""Bistatic CRB paper: bistatic CRB-rate trade-off (spec 1.6, 6.4 a-c, 7.2, 8.5).
+"""Bistatic CRB paper: bistatic CRB-rate trade-off (Sec. II, eq. (23), Sec. III-B, IV-B, Prop. 1-3, simulations).
 
 A BS with n_tx antennas serves one single-antenna user (channel h) and
 illuminates a target at the known DoD phi; a sensing receiver with n_rx
@@ -150,7 +150,7 @@ def _threshold(scene, name, value):
 
 
 def _gaussian_closed_form(scene, snr_min):
-    """Spec 7.2 (Prop. 1): max a^H R a s.t. h^H R h >= Gamma sigma^2, tr R <= P."""
+    """bistatic CRB paper Prop. 1: max a^H R a s.t. h^H R h >= Gamma sigma^2, tr R <= P."""
     a, h, P = scene.a, scene.h, scene.power
     n = scene.n_tx
     need = snr_min * scene.noise_comm
@@ -170,7 +170,7 @@ def _gaussian_closed_form(scene, snr_min):
 def gaussian_snr_design(scene, snr_min):
     """Gaussian-only CRB-optimal covariance with user SNR >= snr_min (linear).
 
-    Closed form in span{a, h} (spec 7.2); rank one. CRB is CRB_G."""
+    Closed form in span{a, h} (bistatic CRB paper Prop. 1-3); rank one. CRB is CRB_G."""
     _check_scene(scene)
     snr_min = _threshold(scene, "snr_min", snr_min)
     R = _gaussian_closed_form(scene, snr_min)

@@ -2,7 +2,7 @@
 # Copyright 2026 gr-isac authors.
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-"""Massive-MIMO ISAC paper: massive-MIMO ISAC with MRT/ZF precoding (spec 1.2, 6.4e, 7.1, 8.2).
+"""Massive-MIMO ISAC paper: massive-MIMO ISAC with MRT/ZF precoding (Theorem 1, Theorem 2, Algorithm 1, simulations).
 
 A BS with an n_th x n_tv transmit UPA and an n_rh x n_rv receive UPA serves K
 single-antenna users with MRT or ZF beams built from MMSE channel estimates
@@ -346,7 +346,7 @@ def sca_power_allocation(scene, bf, crlb_theta0, crlb_phi0, max_iter=15, tol=0.0
     Each iteration maximises the concave minorant (55)-(57) of the sum rate
     under the SOC forms (59)-(60) of the CRLB constraints, with cvxopt's
     cone solver on the K + 1 variables (scaled to power fractions). init:
-    "p0" (the seed's start: equal gamma_k, smallest CRLB-feasible sensing
+    "p0" (the paper's start: equal gamma_k, smallest CRLB-feasible sensing
     fraction p0), "p0_power" (same p0, equal transmit power per user),
     "half" (eq. 23, if feasible), or "multi" (runs "p0" and "p0_power" and
     keeps the better: the problem is non-convex and SCA finds a local

@@ -3,7 +3,7 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The integer programs of one MM step of the CI precoder (spec 3.4, 3.6) over
+ * The integer programs of one MM step of the CI precoder (1-bit ISAC paper eq. (34), eq. (35)-(37)) over
  * the 1-bit alphabet xtilde in {-c, c}^{2N_T}:
  *   QoS:      max wtilde^T xtilde  s.t.  Atilde xtilde >= lambda
  *   max-min:  max min_i (Atilde xtilde - offset)_i  [s.t. wtilde^T xtilde >= rhs]
@@ -86,7 +86,7 @@ ilp_result ilp_qos_feasibility(const rmat& At,
                                const std::vector<rvec>& warm = {});
 
 /*!
- * Max-min margin ILP (spec 3.6): maximise min_i (At xt - offset)_i subject, when
+ * Max-min margin ILP (1-bit ISAC paper eq. (35)-(37)): maximise min_i (At xt - offset)_i subject, when
  * `radar` is true, to w^T xt >= rhs. With radar = false it is the infeasible-QoS
  * fallback (chi = -inf). The heuristic stops at the first point whose margin
  * reaches `enough`.
@@ -110,7 +110,7 @@ ilp_result ilp_maxmin_exact(const rmat& At,
                             const std::vector<rvec>& warm = {});
 
 /*!
- * Infinite-resolution DAC step (spec 3.7): max w^T xt s.t. At xt >= lambda,
+ * Infinite-resolution DAC step (1-bit ISAC paper infinite-resolution benchmarks): max w^T xt s.t. At xt >= lambda,
  * ||xt|| <= radius, through the dual min_{nu>=0} radius ||w + At^T nu|| - lambda^T nu
  * (projected Newton). objective = w^T xt; lp_bound = dual value.
  */

@@ -3,7 +3,7 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Cramer-Rao bounds for DoA estimation (spec 6.4 a-e), in closed form and as
+ * Cramer-Rao bounds for DoA estimation (bistatic CRB paper eq. (23), Sec. III-B, IV-B; massive-MIMO ISAC paper eq. (28)-(38), Theorem 2), in closed form and as
  * exact Slepian-Bangs Fisher information matrices that the closed forms are
  * tested against.
  *
@@ -18,7 +18,7 @@
  *    is absorbed by the unknown complex gain, or cancels in b b^H), so
  *    first-element and midpoint references give identical bounds. With the
  *    bistatic CRB paper midpoint reference b^H bdot = 0 and q = ||bdot||^2.
- *  - bistatic echo (spec 1.6): y_t = beta b(theta) c_t + n_t, c_t = a(phi)^H x_t
+ *  - bistatic echo (bistatic CRB paper Sec. II): y_t = beta b(theta) c_t + n_t, c_t = a(phi)^H x_t
  *    the transmit signal seen along the known DoD. p_det = (1/L) sum_t |c_t|^2
  *    = a^H R_D a of the known (deterministic) part, p_gauss = a^H R_G a of the
  *    Gaussian part whose realisations the receiver does not know.
@@ -39,10 +39,10 @@ namespace core {
 double doa_projected_derivative_power(const cvec& b, const cvec& bdot);
 
 /*!
- * (a) Deterministic (known) signal, spec 6.4(a), eq. 23:
+ * (a) Deterministic (known) signal, bistatic CRB paper eq. (23):
  *   CRB_D = noise_var / (2 L |beta|^2 p_det q).
  * gain_known = false (default): the complex gain beta is a nuisance parameter
- * (the case of the spec). gain_known = true: only theta is unknown, q is
+ * (the case of the paper). gain_known = true: only theta is unknown, q is
  * replaced by ||bdot||^2 (the MathWorks crlb example; reference dependent).
  */
 double crb_deterministic(const cvec& b,
@@ -54,7 +54,7 @@ double crb_deterministic(const cvec& b,
                          bool gain_known = false);
 
 /*!
- * (b) Gaussian signal with unknown realisations, spec 6.4(b):
+ * (b) Gaussian signal with unknown realisations, bistatic CRB paper CRB_G, Sec. III-B:
  *   CRB_G = CRB_D (1 + 1/gamma_s), gamma_s = |beta|^2 ||b||^2 p_gauss/noise_var,
  * with p_det replaced by p_gauss in CRB_D.
  */
@@ -66,7 +66,7 @@ double crb_gaussian(const cvec& b,
                     double noise_var);
 
 /*!
- * (c) Superposition of a known part and a Gaussian part, spec 6.4(c):
+ * (c) Superposition of a known part and a Gaussian part, bistatic CRB paper CRB_mix, Sec. IV-B:
  *   CRB_mix = noise_var / (2 L |beta|^2 q [p_det + p_gauss g/(1+g)]),
  *   g = |beta|^2 ||b||^2 p_gauss/noise_var.
  * p_gauss = 0 gives CRB_D, p_det = 0 gives CRB_G.
@@ -100,7 +100,7 @@ rmat bistatic_fim(const cvec& b,
 double crb_from_fim(const rmat& F);
 
 /*!
- * Exact FIM of the deterministic monostatic/MIMO model ([S1] eq. 28-38):
+ * Exact FIM of the deterministic monostatic/MIMO model (massive-MIMO ISAC paper eq. (28)-(38)):
  *   Y = alpha G(omega) X + N,  (1/L) X X^H = R_x,
  *   F_ij = (2 L/noise_var) Re tr(D_i R_x D_j^H),
  * parameters (omega_1..omega_K, Re alpha, Im alpha), derivatives
@@ -116,7 +116,7 @@ rmat monostatic_fim(const cmat& G,
                     double noise_var);
 
 /*!
- * (d) Monostatic single-angle CRB, spec 6.4(d), G = b a^H, Gdot = bdot a^H + b adot^H:
+ * (d) Monostatic single-angle CRB, massive-MIMO ISAC paper eq. (28)-(38), G = b a^H, Gdot = bdot a^H + b adot^H:
  *   CRB = 1 / (kappa |alpha|^2 [tr(Gdot R Gdot^H) - |tr(G R Gdot^H)|^2/tr(G R G^H)]),
  *   kappa = 2 L/noise_var.
  */
@@ -130,7 +130,7 @@ double crb_monostatic(const cvec& b,
                       double noise_var);
 
 /*!
- * (e) UPA closed form of [S1] Theorem 2 / Remark 3 (spec 6.4(e)): monostatic
+ * (e) UPA closed form of the massive-MIMO ISAC paper Theorem 2 / Remark 3: monostatic
  * UPAs (massive-MIMO ISAC paper centre-reference vectors, d = lambda/2), beam v = a,
  * R = Xi I + rho a a^H. Returns (CRLB_theta, CRLB_phi) in rad^2.
  * n_th x n_tv transmit and n_rh x n_rv receive elements. The paper's eq. 49/51

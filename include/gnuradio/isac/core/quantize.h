@@ -3,7 +3,7 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * 1-bit quantisation (spec section 2): each real and imaginary part is mapped
+ * 1-bit quantisation (1-bit ISAC paper Sec. II-III): each real and imaginary part is mapped
  * to +amplitude or -amplitude by its sign.
  *   DAC: amplitude = sqrt(E/(2 N_T)) so every N_T vector has ||x||^2 = E.
  *   ADC: amplitude = 1, entries +-1 +-j.

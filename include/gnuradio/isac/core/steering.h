@@ -9,7 +9,7 @@
  *     a_n(theta) = exp(sign * j * 2*pi * (d/lambda) * (n - n0) * sin(theta)),
  *     sign = -1, n0 = 0 (first-element reference), d/lambda = 0.5,
  * with an optional 1/sqrt(N) normalisation. theta is measured from broadside.
- * The seeds use other conventions (bistatic CRB paper: midpoint reference, sign +1,
+ * The papers use other conventions (bistatic CRB paper: midpoint reference, sign +1,
  * unnormalised; null-space paper: sign +1), which are reachable with the flags below:
  * mixing conventions silently rescales SNRs by N, so every caller states its
  * convention explicitly through array_convention.
@@ -27,7 +27,7 @@ namespace isac {
 namespace core {
 
 enum class phase_ref {
-    first, //!< n0 = 0 (1-bit ISAC paper, 003)
+    first, //!< n0 = 0 (1-bit ISAC and null-space papers)
     center //!< n0 = (N-1)/2 (massive-MIMO ISAC paper UPA, bistatic CRB paper)
 };
 
@@ -37,18 +37,18 @@ struct array_convention {
     phase_ref ref = phase_ref::first; //!< phase reference element
     bool normalize = false;           //!< scale by 1/sqrt(N) (unit norm)
 
-    //! 1-bit ISAC paper g_T/g_R: first element, sign -1, unit norm.
-    static array_convention onebit()
+    //! First element, sign -1, unit norm: g_T/g_R of the 1-bit ISAC paper eq. (3).
+    static array_convention first_element_unit_norm()
     {
         return array_convention{ 0.5, -1, phase_ref::first, true };
     }
-    //! bistatic CRB paper a/b: midpoint reference, sign +1, unnormalised (b^H bdot = 0).
-    static array_convention bistatic()
+    //! Midpoint reference, sign +1, unnormalised (b^H bdot = 0): a/b of the bistatic CRB paper.
+    static array_convention midpoint_positive()
     {
         return array_convention{ 0.5, +1, phase_ref::center, false };
     }
-    //! null-space paper a(theta): first element, sign +1, unnormalised.
-    static array_convention nullspace()
+    //! First element, sign +1, unnormalised: a(theta) of the null-space paper.
+    static array_convention first_element_positive()
     {
         return array_convention{ 0.5, +1, phase_ref::first, false };
     }
