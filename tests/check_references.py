@@ -27,7 +27,7 @@ RULES = [
     (r"gr-isac\s+" + "spec", "the implementer's " + "spec"),
     (r"\bseeds?[\s_-]?00[0-4]", "a numbered paper (" + "seed NNN)"),
     (r"\[S[0-4]\]", "a numbered paper tag"),
-    (r"\bseed\s+papers?\b", "the papers under a working name"),
+    (r"\bseed\s+(?:papers?|figures?)\b|gr-isac\s+seeds", "the papers under a working name"),
     (r"\bissues?\s+#?\d+\b", "a development issue"),
     (r"\b(?:previous|last|this)\s+(?:round|session)\b", "a development round"),
 ]
