@@ -3,11 +3,11 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * MIMO ISAC channel simulator core (spec 1.2, 1.3, 1.6): the users' downlink
+ * MIMO ISAC channel simulator core (1-bit ISAC paper Sec. II, eq. (2); bistatic CRB paper Sec. II): the users' downlink
  * channel H (n_users x n_tx, rows h_u^H, y = H x + n) and the radar echo of a
  * target plus Q clutter patches, monostatic or bistatic.
  *
- * The echo uses the rank-(Q+1) structure of spec 1.3: c_q = g_T(theta_q)^T x,
+ * The echo uses the rank-(Q+1) structure of 1-bit ISAC paper eq. (2): c_q = g_T(theta_q)^T x,
  * r = sum_q gamma_q c_q g_R(theta_q) + n_R; no n_rx x n_tx matrix is formed.
  * The hot path is single precision, one snapshot at a time, with a
  * fixed-order dot kernel so that the rounding never depends on batching.
@@ -145,7 +145,6 @@ struct channel_params {
 };
 
 //! Limits shared by the block's validation and the core's.
-constexpr long channel_max_dim = 4096;
 constexpr long channel_max_delay = 1L << 20;
 constexpr double channel_max_db = 200.0;
 
