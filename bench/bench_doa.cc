@@ -70,7 +70,8 @@ void BM_grid_gemm(benchmark::State& st)
     std::vector<double> grid;
     for (int m = 0; m <= 1800; ++m)
         grid.push_back(deg2rad(-90.0 + 0.1 * m));
-    const cmatf B = ula_steering_matrix(n, grid, array_convention::midpoint_positive()).cast<cfloat>();
+    const cmatf B = ula_steering_matrix(n, grid, array_convention::midpoint_positive())
+                        .cast<cfloat>();
     const cmatf BH = B.adjoint();
     Eigen::Map<const cmatf> Y(d.Y.data(), n, L);
     const cmatf R = Y * Y.adjoint() / float(L);

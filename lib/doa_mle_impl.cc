@@ -153,7 +153,8 @@ void doa_mle_impl::set_p_gauss(float p_gauss)
     if (!(std::isfinite(p_gauss) && p_gauss >= 0.0f))
         core::throw_param("p_gauss", std::to_string(p_gauss), "finite and >= 0");
     std::lock_guard<std::mutex> lock(d_mutex);
-    // known mode: p_gauss > 0 switches to the mixed estimator (bistatic CRB paper Sec. IV-B) and back
+    // known mode: p_gauss > 0 switches to the mixed estimator (bistatic CRB paper Sec.
+    // IV-B) and back
     d_core.configure(core_mode(d_known, p_gauss), p_gauss);
     d_p_gauss = p_gauss;
 }

@@ -158,10 +158,10 @@ void doa_mle_core::configure(doa_mode mode, double p_gauss)
 
 double doa_mle_core::mixed_objective(double J, cdouble g) const
 {
-    // ln f(theta, beta_hat(theta)) of bistatic CRB paper Sec. IV-B (49) with the closed-form
-    // det/inverse, less its theta-independent part -L (N-1) ln s2 - sum||y||^2/s2
-    // (kept out so the single-precision grid values stay small);
-    // J = b^H Rhat b, g = b^H z, Nb = ||b||^2.
+    // ln f(theta, beta_hat(theta)) of bistatic CRB paper Sec. IV-B (49) with the
+    // closed-form det/inverse, less its theta-independent part -L (N-1) ln s2 -
+    // sum||y||^2/s2 (kept out so the single-precision grid values stay small); J = b^H
+    // Rhat b, g = b^H z, Nb = ||b||^2.
     const double s2 = d_noise_var;
     const double Nb = double(d_n) * (d_conv.normalize ? 1.0 / d_n : 1.0);
     const double pD = d_Ec / d_L;

@@ -182,7 +182,8 @@ sdisac_design design_sdisac(const cmat& H, const sdisac_params& prm)
         return d;
     };
 
-    // (2) null space first: it also tells the numerical rank (null-space paper eq. (4)-(7)).
+    // (2) null space first: it also tells the numerical rank (null-space paper eq.
+    // (4)-(7)).
     nullspace_basis nb = null_space(H);
     d.P = nb.P;
     d.rank = nb.rank;
@@ -259,7 +260,8 @@ sdisac_design design_sdisac(const cmat& H, const sdisac_params& prm)
         }
         const bool csi = prm.csi_error > 0;
         if (csi) {
-            // null-space paper Sec. V: min omega g + (1 - omega) mu^2 ||R^{1/2}(X_c + Delta B)||^2.
+            // null-space paper Sec. V: min omega g + (1 - omega) mu^2 ||R^{1/2}(X_c +
+            // Delta B)||^2.
             const double mu2 = prm.csi_error * prm.csi_error * K;
             const cmat R = exp_correlation(N, prm.csi_corr).cast<cdouble>();
             p.weight = prm.csi_weight / L;
@@ -296,7 +298,8 @@ sdisac_design design_sdisac(const cmat& H, const sdisac_params& prm)
                 if (V.cols() <= L) {
                     d.B = std::sqrt(double(L)) * V * orthonormal_rows(V.cols(), L);
                     msg << "sensing covariance reduced to rank " << V.cols()
-                        << " (beamformer-count paper bound " << bound << " beams) with the same beampattern. ";
+                        << " (beamformer-count paper bound " << bound
+                        << " beams) with the same beampattern. ";
                 }
             }
         }

@@ -3,9 +3,9 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * MM-LineSearch (null-space paper Algorithm 1): monotone cost, exact power, TRS global optimality
- * (including the hard case), radar-only peaks at the intended angle, PSLR,
- * and the lag-preserving rank reduction.
+ * MM-LineSearch (null-space paper Algorithm 1): monotone cost, exact power, TRS global
+ * optimality (including the hard case), radar-only peaks at the intended angle, PSLR, and
+ * the lag-preserving rank reduction.
  */
 #include <gnuradio/isac/core/beampattern.h>
 #include <gnuradio/isac/core/steering.h>
@@ -171,7 +171,8 @@ public:
         const int N = 16, L = 16;
         auto grid = angle_grid(deg2rad(0.5));
         for (double tdeg : { 25.0, -50.0 }) {
-            cmat Ag = ula_steering_matrix(N, grid, array_convention::first_element_positive());
+            cmat Ag =
+                ula_steering_matrix(N, grid, array_convention::first_element_positive());
             bp_problem p;
             p.A = Ag;
             p.L = L;
@@ -226,7 +227,8 @@ public:
         CPPUNIT_ASSERT(Vr.cols() * Vr.cols() <= 2 * N - 1);
         CPPUNIT_ASSERT_EQUAL(6L, long(Vr.cols())); // floor(sqrt(39))
         auto grid = angle_grid(deg2rad(0.25));
-        cmat Ag = ula_steering_matrix(N, grid, array_convention::first_element_positive());
+        cmat Ag =
+            ula_steering_matrix(N, grid, array_convention::first_element_positive());
         rvec p0 = pattern_of_covariance(P * V * V.adjoint() * P.adjoint(), Ag);
         rvec p1 = pattern_of_covariance(P * Vr * Vr.adjoint() * P.adjoint(), Ag);
         CPPUNIT_ASSERT((p0 - p1).cwiseAbs().maxCoeff() < 1e-9 * p0.maxCoeff());

@@ -5,7 +5,8 @@
  *
  * CI precoder core against independent references: brute-force enumeration
  * of the 1-bit alphabet (N_T <= 8, 2^16 points), the closed-form safe margin,
- * the dense QSCNR, LP duality, and the MM invariants of 1-bit ISAC paper Algorithm 1, simulation set-up.
+ * the dense QSCNR, LP duality, and the MM invariants of 1-bit ISAC paper Algorithm 1,
+ * simulation set-up.
  */
 #include <gnuradio/isac/core/ci_solver.h>
 #include <cppunit/TestFixture.h>
@@ -19,7 +20,8 @@ std::mt19937 rng(7);
 
 cmat rand_H(int U, int N)
 {
-    // h_u ~ CN(0, I) (i.i.d. Rayleigh, our choice: the 1-bit ISAC paper leaves the user channels open)
+    // h_u ~ CN(0, I) (i.i.d. Rayleigh, our choice: the 1-bit ISAC paper leaves the user
+    // channels open)
     std::normal_distribution<double> nd(0.0, std::sqrt(0.5));
     cmat H(U, N);
     for (int i = 0; i < U; ++i)
@@ -39,7 +41,8 @@ std::vector<int> rand_k(int U, int M)
 
 radar_scene onebit_paper_scene(int N, int NR = 128)
 {
-    // 1-bit ISAC paper simulation set-up: theta0 = 10 deg, clutter -50/30 deg, SNR_R = 15 dB, CNR = 30 dB
+    // 1-bit ISAC paper simulation set-up: theta0 = 10 deg, clutter -50/30 deg, SNR_R = 15
+    // dB, CNR = 30 dB
     return radar_scene(N,
                        NR,
                        deg2rad(10),

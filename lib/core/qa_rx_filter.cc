@@ -90,7 +90,8 @@ class qa_rx_filter : public CppUnit::TestFixture
 public:
     void test_matches_explicit_filter()
     {
-        // 1-bit ISAC paper geometry at a reduced size; 600 snapshots span three GEMM chunks.
+        // 1-bit ISAC paper geometry at a reduced size; 600 snapshots span three GEMM
+        // chunks.
         radar_scene s(24,
                       20,
                       deg2rad(10),

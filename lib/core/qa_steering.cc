@@ -3,7 +3,8 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Steering vectors against closed forms (the steering conventions of docs/conventions.md) and finite differences.
+ * Steering vectors against closed forms (the steering conventions of docs/conventions.md)
+ * and finite differences.
  */
 #include <gnuradio/isac/core/steering.h>
 #include <cppunit/TestFixture.h>

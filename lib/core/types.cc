@@ -60,7 +60,8 @@ double angle_deg_to_rad(const std::string& name, double deg)
     return deg2rad(deg);
 }
 
-std::vector<double> angle_deg_to_rad(const std::string& name, const std::vector<double>& deg)
+std::vector<double> angle_deg_to_rad(const std::string& name,
+                                     const std::vector<double>& deg)
 {
     std::vector<double> r;
     r.reserve(deg.size());

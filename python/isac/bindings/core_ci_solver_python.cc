@@ -181,7 +181,8 @@ void bind_core_ci_solver(py::module& m)
           py::arg("H"),
           py::arg("s"),
           py::arg("psk_order"),
-          "A (2U x N_T): rows kappa_1 hbar_u^H, kappa_2 hbar_u^H (1-bit ISAC paper Theorem 2).");
+          "A (2U x N_T): rows kappa_1 hbar_u^H, kappa_2 hbar_u^H (1-bit ISAC paper "
+          "Theorem 2).");
     m.def("ci_real_constraints",
           &ci_real_constraints,
           py::arg("A"),

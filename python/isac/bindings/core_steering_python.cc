@@ -45,9 +45,10 @@ void bind_core_steering(py::module& m)
     py::class_<array_convention>(m, "array_convention", R"doc(
 Steering-vector convention: a_n = exp(sign*j*2*pi*spacing*(n - n0)*sin(theta)),
 n0 = 0 (ref 'first') or (N-1)/2 (ref 'center'), optional 1/sqrt(N).)doc")
-        .def(py::init([](double spacing, int sign, const std::string& ref, bool normalize) {
-                 return conv(spacing, sign, ref, normalize);
-             }),
+        .def(py::init(
+                 [](double spacing, int sign, const std::string& ref, bool normalize) {
+                     return conv(spacing, sign, ref, normalize);
+                 }),
              py::arg("spacing") = 0.5,
              py::arg("sign") = -1,
              py::arg("ref") = "first",
@@ -69,7 +70,12 @@ n0 = 0 (ref 'first') or (N-1)/2 (ref 'center'), optional 1/sqrt(N).)doc")
 
     m.def(
         "ula_steering",
-        [](int n, double theta_deg, double spacing, int sign, const std::string& ref, bool normalize) {
+        [](int n,
+           double theta_deg,
+           double spacing,
+           int sign,
+           const std::string& ref,
+           bool normalize) {
             return ula_steering(n, deg2rad(theta_deg), conv(spacing, sign, ref, normalize));
         },
         py::arg("n"),
@@ -105,7 +111,14 @@ n0 = 0 (ref 'first') or (N-1)/2 (ref 'center'), optional 1/sqrt(N).)doc")
     py::arg("normalize") = false
     m.def(
         "upa_steering",
-        [](int nh, int nv, double th, double ph, double spacing, int sign, const std::string& ref, bool normalize) {
+        [](int nh,
+           int nv,
+           double th,
+           double ph,
+           double spacing,
+           int sign,
+           const std::string& ref,
+           bool normalize) {
             return upa_steering(nh, nv, deg2rad(th), deg2rad(ph), conv(spacing, sign, ref, normalize));
         },
         py::arg("n_h"),
@@ -113,7 +126,8 @@ n0 = 0 (ref 'first') or (N-1)/2 (ref 'center'), optional 1/sqrt(N).)doc")
         py::arg("theta_deg"),
         py::arg("phi_deg"),
         UPA_KW,
-        "UPA steering vector of the massive-MIMO ISAC paper: a_h(theta, phi) kron a_v(phi), centre reference.");
+        "UPA steering vector of the massive-MIMO ISAC paper: a_h(theta, phi) kron "
+        "a_v(phi), centre reference.");
     m.def(
         "upa_steering_dtheta",
         [](int nh, int nv, double th, double ph, double spacing, int sign, const std::string& ref, bool normalize) {

@@ -6,8 +6,8 @@
  * Beampattern matching for the null-space superimposing precoder (null-space
  * paper eq. (9)-(22)): sqrt-beampattern cost, MM-LineSearch (majorise-minimise with an
  * exact trust-region subproblem solved by a line search on its multiplier),
- * rectangular reference patterns, PSLR, and the beamformer-count paper rank reduction of a
- * sensing covariance that keeps its ULA beampattern exactly.
+ * rectangular reference patterns, PSLR, and the beamformer-count paper rank reduction of
+ * a sensing covariance that keeps its ULA beampattern exactly.
  *
  * Problem in the sensing coordinates B (n_b x L, n_b = N - K):
  *   c_m(B) = [ B^H a_m' + z_m ; sqrt(u_m) ],  a_m' = column m of A = P^H a(theta_m),
@@ -102,9 +102,9 @@ mm_result mm_linesearch(const bp_problem& p, const cmat& B0, const mm_options& o
 std::vector<double> angle_grid(double step_rad);
 
 /*!
- * Rectangular reference (null-space paper eq. 44): d_m = level if |theta_m - t_k| <= width/2
- * for some target t_k, else 0. level <= 0 selects null-space paper eq. (9)-(11)'s scale
- * power * M / M_main (the desired pattern carries the grid-summed power of an
+ * Rectangular reference (null-space paper eq. 44): d_m = level if |theta_m - t_k| <=
+ * width/2 for some target t_k, else 0. level <= 0 selects null-space paper eq. (9)-(11)'s
+ * scale power * M / M_main (the desired pattern carries the grid-summed power of an
  * isotropic waveform of total power `power`).
  */
 rvec rect_pattern(const std::vector<double>& grid_rad,
@@ -125,8 +125,8 @@ struct pslr_result {
 };
 
 /*!
- * Peak sidelobe ratio (null-space paper Algorithm 1): sidelobes are grid points farther than
- * width/2 + guard from every target; mainlobes are points within width/2.
+ * Peak sidelobe ratio (null-space paper Algorithm 1): sidelobes are grid points farther
+ * than width/2 + guard from every target; mainlobes are points within width/2.
  */
 pslr_result pslr(const rvec& pattern,
                  const std::vector<double>& grid_rad,

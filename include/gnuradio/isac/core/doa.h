@@ -3,8 +3,9 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Maximum-likelihood DoA estimation for the bistatic echo of bistatic CRB paper Sec. II, Sec. III-B, IV-B
- * (bistatic CRB paper) and the monostatic UPA echo of the massive-MIMO ISAC paper (eq. (26)-(27)).
+ * Maximum-likelihood DoA estimation for the bistatic echo of bistatic CRB paper Sec. II,
+ * Sec. III-B, IV-B (bistatic CRB paper) and the monostatic UPA echo of the massive-MIMO
+ * ISAC paper (eq. (26)-(27)).
  *
  * Bistatic model per snapshot t of a CPI of L snapshots:
  *     y_t = beta b(theta) c_t + n_t,   n_t ~ CN(0, noise_var I),
@@ -13,19 +14,21 @@
  * the known DoD (a scalar per snapshot: the estimator never needs n_tx or phi).
  *
  * Modes
- *  - gaussian (bistatic CRB paper Sec. III-B): x_t ~ CN(0, R_x) unknown; theta = argmax b^H Rhat b,
- *    |beta|^2 = max(0, b^H Rhat b - N noise_var)/(N^2 p), p = a^H R_x a.
- *  - known (massive-MIMO ISAC paper eq. (26)-(27) specialised to the bistatic G = b c_t): theta = argmax
- *    |b^H z|^2, z = sum_t y_t c_t^*, beta = b^H z/(||b||^2 sum |c_t|^2).
- *  - mixed (bistatic CRB paper Sec. IV-B): x_t = x^G_t + s_t, c_t = a^H s_t known, the Gaussian
- *    part has p_gauss = a^H R_G a; theta maximises the likelihood (49) at
- *    beta_hat(theta) of (50)-(52).
+ *  - gaussian (bistatic CRB paper Sec. III-B): x_t ~ CN(0, R_x) unknown;
+ *    theta = argmax b^H Rhat b, |beta|^2 = max(0, b^H Rhat b - N noise_var)/(N^2 p),
+ *    p = a^H R_x a.
+ *  - known (massive-MIMO ISAC paper eq. (26)-(27), specialised to the bistatic
+ *    G = b c_t): theta = argmax |b^H z|^2, z = sum_t y_t c_t^*,
+ *    beta = b^H z/(||b||^2 sum |c_t|^2).
+ *  - mixed (bistatic CRB paper Sec. IV-B): x_t = x^G_t + s_t, c_t = a^H s_t known,
+ *    the Gaussian part has p_gauss = a^H R_G a; theta maximises the likelihood (49)
+ *    at beta_hat(theta) of (50)-(52).
  *
  * Search: the objective is evaluated on a precomputed grid (single precision,
- * table-driven), then refined around the grid maximum (the massive-MIMO ISAC paper's pi/256 grid floor) either by a
- * parabola through the three grid samples or by Newton iterations on the
- * continuous double-precision objective (derivatives by central differences,
- * steps limited to one grid step, kept only if the objective increases).
+ * table-driven), then refined around the grid maximum (the massive-MIMO ISAC paper's
+ * pi/256 grid floor) either by a parabola through the three grid samples or by Newton
+ * iterations on the continuous double-precision objective (derivatives by central
+ * differences, steps limited to one grid step, kept only if the objective increases).
  */
 #ifndef INCLUDED_ISAC_CORE_DOA_H
 #define INCLUDED_ISAC_CORE_DOA_H
@@ -53,7 +56,8 @@ struct doa_result {
     double theta_rad = 0.0;  //!< estimate (NaN when invalid)
     cdouble beta = 0.0;      //!< gain estimate (gaussian mode: real, = |beta|)
     double beta_abs = 0.0;   //!< |beta|
-    double snr_est = 0.0;    //!< gamma_s = |beta|^2 ||b||^2 p / noise_var (the sensing SNR of docs/doa_mle.md)
+    double snr_est = 0.0; //!< gamma_s = |beta|^2 ||b||^2 p / noise_var (the sensing SNR
+                          //!< of docs/doa_mle.md)
     double crb_rad2 = 0.0;   //!< CRB of the mode evaluated at the estimate
     double objective = 0.0;  //!< objective at the estimate
     int grid_index = -1;     //!< grid maximum before refinement

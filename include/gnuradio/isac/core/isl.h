@@ -47,7 +47,8 @@ double isl_of(const cmat& X, int T, const cancel_check& stop = {});
 //! r(B) as above (each lag costs n_b^2 L: `stop` is polled between lags).
 double isl_cost(const isl_problem& p, const cmat& B, const cancel_check& stop = {});
 
-//! Euclidean gradient of r wrt B in the convention dr = Re tr(grad^H dB) (null-space paper eq. (29)).
+//! Euclidean gradient of r wrt B in the convention dr = Re tr(grad^H dB) (null-space
+//! paper eq. (29)).
 cmat isl_gradient(const isl_problem& p, const cmat& B, const cancel_check& stop = {});
 
 /*!

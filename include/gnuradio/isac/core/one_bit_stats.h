@@ -3,9 +3,9 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Exact statistics of the 1-bit radar receiver (1-bit ISAC paper model, module convention):
- * what threshold = "exact" of the receive filter and radar_metric = "exact" of the CI
- * precoder are built on.
+ * Exact statistics of the 1-bit radar receiver (1-bit ISAC paper model, module
+ * convention): what threshold = "exact" of the receive filter and radar_metric = "exact"
+ * of the CI precoder are built on.
  *
  * Echo (sigma_R^2 = 1: the 1-bit output does not depend on the scale):
  *   r = sum_{q=0..Q} a_q g_R(theta_q) + n,  a_q ~ CN(0, p_q),  n ~ CN(0, I),

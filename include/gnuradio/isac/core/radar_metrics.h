@@ -3,9 +3,10 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Monostatic radar scene of the 1-bit ISAC paper (eq. (2), Theorem 1, eq. (13)-(16), eq. (17), eq. (24)-(25)): a target at
- * theta_0 and Q clutter patches at theta_q seen by an N_T transmit and N_R
- * receive ULA with unit-norm steering vectors g_T, g_R (1-bit ISAC paper convention).
+ * Monostatic radar scene of the 1-bit ISAC paper (eq. (2), Theorem 1, eq. (13)-(16), eq.
+ * (17), eq. (24)-(25)): a target at theta_0 and Q clutter patches at theta_q seen by an
+ * N_T transmit and N_R receive ULA with unit-norm steering vectors g_T, g_R (1-bit ISAC
+ * paper convention).
  *
  * Every radar quantity depends on the transmit vector x only through the
  * Q+1 couplings c_q = g_T(theta_q)^T x, and the clutter-plus-noise matrix
@@ -20,7 +21,8 @@
  * ADC models (1-bit ISAC paper eq. (13)-(16)):
  *   one_bit: mu = (2/pi) SNR_R, w_q = CNR_{R,q} = (2/pi) zeta_q^2/sigma_R^2  (QSCNR)
  *   ideal:   mu = SNR_R,        w_q = zeta_q^2/sigma_R^2                   (SCNR)
- * SNR_R = zeta_0^2/sigma_R^2 and cnr are the physical ratios (not the 2/π-scaled CNR_R of the 1-bit ISAC paper eq. (17)).
+ * SNR_R = zeta_0^2/sigma_R^2 and cnr are the physical ratios (not the 2/π-scaled CNR_R of
+ * the 1-bit ISAC paper eq. (17)).
  */
 #ifndef INCLUDED_ISAC_CORE_RADAR_METRICS_H
 #define INCLUDED_ISAC_CORE_RADAR_METRICS_H
@@ -129,8 +131,9 @@ public:
      * Detection threshold kappa on |z| for the requested Pfa (1-bit ISAC paper eq. (15)):
      *   one_bit: kappa = sqrt(-(2||u||^2 + Pi_0) ln Pfa),
      *            Pi_0 = sum_q (4 zeta_q^2/(pi sigma_R^2)) |c_q|^2 |u^H g_R(theta_q)|^2
-     *   ideal:   kappa = sqrt(-(sigma_R^2 ||u||^2 + sum_q zeta_q^2 |c_q|^2 |u^H g_q|^2) ln Pfa)
-     * noise_var (sigma_R^2) scales the ideal-ADC threshold only. 0 when degenerate.
+     *   ideal:   kappa = sqrt(-(sigma_R^2 ||u||^2 + sum_q zeta_q^2 |c_q|^2 |u^H g_q|^2)
+     * ln Pfa) noise_var (sigma_R^2) scales the ideal-ADC threshold only. 0 when
+     * degenerate.
      */
     double threshold(const radar_solution& s, adc_model m, double pfa, double noise_var = 1.0) const;
 

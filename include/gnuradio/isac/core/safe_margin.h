@@ -42,8 +42,8 @@ cdouble psk_point(int M, int k);
  */
 int psk_index(cdouble s, int M, bool* bad = nullptr, bool* far = nullptr);
 
-//! Complex constraint matrix A (2U x N_T) of 1-bit ISAC paper Theorem 2 for channel H (U x N_T) and symbols
-//! s.
+//! Complex constraint matrix A (2U x N_T) of 1-bit ISAC paper Theorem 2 for channel H (U
+//! x N_T) and symbols s.
 cmat ci_constraint_matrix(const cmat& H, const cvec& s, int M);
 
 //! Real form Atilde = [Re A, -Im A] (2U x 2N_T).

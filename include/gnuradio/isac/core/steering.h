@@ -42,7 +42,8 @@ struct array_convention {
     {
         return array_convention{ 0.5, -1, phase_ref::first, true };
     }
-    //! Midpoint reference, sign +1, unnormalised (b^H bdot = 0): a/b of the bistatic CRB paper.
+    //! Midpoint reference, sign +1, unnormalised (b^H bdot = 0): a/b of the bistatic CRB
+    //! paper.
     static array_convention midpoint_positive()
     {
         return array_convention{ 0.5, +1, phase_ref::center, false };
@@ -75,8 +76,9 @@ cvecf ula_steering_f(int n, double theta_rad, const array_convention& c = {});
  *   [a_h]_m = exp(sign*j*2*pi*d*m*sin(theta)*sin(phi)),
  *   [a_v]_v = exp(sign*j*2*pi*d*v*cos(phi)),
  * m, v over the n_h (resp. n_v) element indices relative to the convention's
- * reference (centre for the massive-MIMO ISAC paper). Index of element (m, v) is m*n_v + v.
- * theta is the azimuth-like angle and phi the elevation-like angle of the massive-MIMO ISAC paper.
+ * reference (centre for the massive-MIMO ISAC paper). Index of element (m, v) is m*n_v +
+ * v. theta is the azimuth-like angle and phi the elevation-like angle of the massive-MIMO
+ * ISAC paper.
  */
 cvec upa_steering(int n_h, int n_v, double theta_rad, double phi_rad,
                   const array_convention& c = array_convention{ 0.5, +1, phase_ref::center, false });

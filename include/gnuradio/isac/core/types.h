@@ -61,7 +61,8 @@ void check_angle_deg(const std::string& name, double v);
 
 //! An angle parameter in degrees: checked as check_angle_deg does, returned in radians.
 double angle_deg_to_rad(const std::string& name, double deg);
-std::vector<double> angle_deg_to_rad(const std::string& name, const std::vector<double>& deg);
+std::vector<double> angle_deg_to_rad(const std::string& name,
+                                     const std::vector<double>& deg);
 
 } // namespace core
 } // namespace isac
