@@ -34,7 +34,7 @@ CASES = [
     ("ci_precoder", "n_tx", ci_precoder),
     ("ci_precoder", "n_users", lambda v: ci_precoder(max(v, 1), v)),
     ("isac_channel", "n_tx", lambda v: isac.isac_channel(v, 1, 1)),
-    ("isac_channel", "n_users", lambda v: isac.isac_channel(v, v, 1)),
+    ("isac_channel", "n_users", lambda v: isac.isac_channel(8, v, 1)),
     ("isac_channel", "n_rx", lambda v: isac.isac_channel(1, 1, v)),
     ("one_bit_rx_filter", "n_tx", rx_filter),
     ("one_bit_rx_filter", "n_rx", lambda v: rx_filter(8, v)),
