@@ -1,0 +1,119 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Transmit-array phase calibration from one reference receiver.
+ *
+ * Every transmit channel n reaches the reference receiver with the unknown
+ * complex gain g_n of its own DAC/LO/PA/cable, times the known array response:
+ *
+ *     y(t) = e^{j theta(t)} sum_n a_n(ref) g_n x_n(t - k) + noise,
+ *
+ * a the module's steering vector (docs/conventions.md: the field radiated
+ * toward ref is a(ref)^T x). Two set-ups give this model:
+ *  - loopback: every Tx output through equal cables into one combiner and one
+ *    receive channel (ref = 0: all a_n = 1);
+ *  - far field: a receiver at a known angle ref in the far field of the array
+ *    (2 D^2 / lambda away), in line of sight.
+ * theta(t) is the receiver's own CFO and phase noise (a separate radio), k the
+ * integer lag between x and y.
+ *
+ * The estimator runs in two phases of n_avg snapshots each:
+ *  1. lag: for blocks of block_len snapshots, v_k = sum_t y(t) x(t-k)^* and
+ *     E_k += ||v_k||^2 (non-coherent across blocks, so a CFO or phase noise at
+ *     the receiver costs only a little gain); k* = argmax E_k;
+ *  2. gains: per block the least-squares fit b = (X^H X)^{-1} X^H y at lag k*
+ *     (exact for spatially correlated x, as precoded signals are), and
+ *     S_n += b_n b_0^* - s2 [(X^H X)^{-1}]_{n0}: the receiver's rotation common
+ *     to the block cancels in the product, and the second term (s2 the block's
+ *     residual variance) removes the bias of correlated estimation errors.
+ *     psi_n = arg S_n - arg(a_n(ref) a_0(ref)^*) (channel 0 the reference),
+ *     gains_db_n = 10 log10(sum |b_n|^2 / sum |b_0|^2).
+ * Applying w_n = exp(-j psi_n) to channel n before the radio makes the
+ * radiated field a(theta)^T diag(g) diag(w) x proportional to a(theta)^T x.
+ * The estimator's x must be what the radio transmits (after that correction),
+ * so that each estimate is absolute and a running correction never biases it.
+ */
+#ifndef INCLUDED_ISAC_CORE_TX_PHASE_H
+#define INCLUDED_ISAC_CORE_TX_PHASE_H
+
+#include <gnuradio/isac/core/types.h>
+#include <cstdint>
+#include <vector>
+
+namespace gr {
+namespace isac {
+namespace core {
+
+struct tx_phase_result {
+    bool valid = false;
+    std::vector<double> phases_rad; //!< psi_n, psi_0 = 0
+    std::vector<double> gains_db;   //!< gains_db_0 = 0
+    long lag = 0;                   //!< k*
+    double lag_peak_db = 0.0;       //!< E_k* over the median E_k (dB)
+    double lag_score = 0.0;         //!< (E_k* - median) / robust spread of the other E_k
+    double residual_db = 0.0;       //!< LS residual power over the fitted power (dB)
+    uint64_t snapshots = 0;
+};
+
+class tx_phase_estimator
+{
+public:
+    /*!
+     * \param ref_rad angle of the reference receiver (0 for the loopback)
+     * \param spacing element spacing in wavelengths
+     * \param max_lag largest lag searched, [0, 65536]
+     * \param n_avg snapshots per phase, >= block_len
+     * \param block_len snapshots per least-squares block, >= 2 n_tx
+     * \param min_score lag detection score (excess of the peak lag's energy over
+     *        the median of the others, in robust standard deviations) for a
+     *        valid estimate; a lag found in noise alone scores about 3-5
+     */
+    tx_phase_estimator(int n_tx,
+                       double ref_rad,
+                       double spacing,
+                       int max_lag,
+                       long n_avg,
+                       int block_len,
+                       double min_score = 12.0);
+
+    //! x: n x n_tx as transmitted, y: n reference samples. True when an estimate
+    //! completed.
+    bool process(const cfloat* x, const cfloat* y, long n);
+    const tx_phase_result& result() const { return d_result; }
+    //! Start again with the lag search.
+    void restart();
+    //! Skip the search: use this lag (>= 0) from now on.
+    void set_lag(long lag);
+    bool searching() const { return d_phase == 0; }
+
+private:
+    int d_ntx, d_max;
+    long d_navg;
+    int d_B;
+    double d_min_score;
+    cvec d_geom;     // a_n(ref) a_0(ref)^* phases to remove
+    int d_phase = 0; // 0 lag search, 1 gains
+    long d_count = 0;
+    long d_lag = 0;
+    double d_lag_peak_db = 0.0;
+    double d_lag_score = 0.0;
+    std::vector<double> d_E;
+    cvec d_S;
+    rvec d_P;
+    double d_res = 0.0, d_fit = 0.0;
+    // block under construction (phase 1 and 2 both work in blocks)
+    std::vector<cfloat> d_xh; // x history: max_lag snapshots + current block
+    std::vector<cfloat> d_yb; // y of the current block
+    long d_blk = 0;           // snapshots in the current block
+    tx_phase_result d_result;
+
+    void finish_block();
+};
+
+} // namespace core
+} // namespace isac
+} // namespace gr
+
+#endif

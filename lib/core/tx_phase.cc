@@ -1,0 +1,201 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <gnuradio/isac/core/steering.h>
+#include <gnuradio/isac/core/tx_phase.h>
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+namespace gr {
+namespace isac {
+namespace core {
+
+tx_phase_estimator::tx_phase_estimator(int n_tx,
+                                       double ref_rad,
+                                       double spacing,
+                                       int max_lag,
+                                       long n_avg,
+                                       int block_len,
+                                       double min_score)
+    : d_ntx(n_tx), d_max(max_lag), d_navg(n_avg), d_B(block_len), d_min_score(min_score)
+{
+    check_int_range("n_tx", n_tx, 1, 4096);
+    check_int_range("max_lag", max_lag, 0, 65536);
+    check_int_range("block_len", block_len, 2 * n_tx, 1 << 20);
+    check_int_range("n_avg", n_avg, block_len, 1L << 40);
+    if (!(std::isfinite(min_score) && min_score >= 0.0)) {
+        std::ostringstream s;
+        s << min_score;
+        throw_param("min_score", s.str(), "a finite value >= 0");
+    }
+    if (!(std::isfinite(ref_rad) && std::abs(ref_rad) <= pi / 2 + 1e-12)) {
+        std::ostringstream s;
+        s << rad2deg(ref_rad);
+        throw_param("ref_deg", s.str(), "[-90, 90] degrees");
+    }
+    array_convention c;
+    c.spacing = spacing;
+    c.validate();
+    const cvec a = ula_steering(n_tx, ref_rad, c);
+    d_geom = a * std::conj(a[0]);
+    restart();
+}
+
+void tx_phase_estimator::restart()
+{
+    d_phase = d_max > 0 ? 0 : 1;
+    d_lag = 0;
+    d_lag_peak_db = 0.0;
+    d_lag_score = 0.0;
+    d_count = 0;
+    d_E.assign(d_max + 1, 0.0);
+    d_S = cvec::Zero(d_ntx);
+    d_P = rvec::Zero(d_ntx);
+    d_res = d_fit = 0.0;
+    d_xh.assign(size_t(d_max + d_B) * d_ntx, cfloat(0.0f, 0.0f));
+    d_yb.assign(d_B, cfloat(0.0f, 0.0f));
+    d_blk = 0;
+}
+
+void tx_phase_estimator::set_lag(long lag)
+{
+    check_int_range("lag", lag, 0, d_max);
+    d_lag = lag;
+    d_phase = 1;
+    d_count = 0;
+    d_S = cvec::Zero(d_ntx);
+    d_P = rvec::Zero(d_ntx);
+    d_res = d_fit = 0.0;
+}
+
+void tx_phase_estimator::finish_block()
+{
+    const int nt = d_ntx;
+    auto xrow = [&](long i) { return d_xh.data() + size_t(i) * nt; };
+    if (d_phase == 0) {
+        for (int k = 0; k <= d_max; ++k) {
+            cvec v = cvec::Zero(nt);
+            for (int i = 0; i < d_B; ++i) {
+                const cfloat* xr = xrow(d_max + i - k);
+                const cdouble yi(d_yb[i]);
+                for (int n = 0; n < nt; ++n)
+                    v[n] += yi * std::conj(cdouble(xr[n]));
+            }
+            d_E[k] += v.squaredNorm();
+        }
+    } else {
+        cmat X(d_B, nt);
+        cvec y(d_B);
+        for (int i = 0; i < d_B; ++i) {
+            const cfloat* xr = xrow(d_max + i - d_lag);
+            for (int n = 0; n < nt; ++n)
+                X(i, n) = cdouble(xr[n]);
+            y[i] = cdouble(d_yb[i]);
+        }
+        cmat A = X.adjoint() * X;
+        const double ridge = 1e-9 * std::max(1e-30, A.diagonal().real().mean());
+        A.diagonal().array() += ridge;
+        const auto ldlt = A.ldlt();
+        const cvec b = ldlt.solve(X.adjoint() * y);
+        if (b.allFinite()) {
+            const cvec fit = X * b;
+            const double res = (y - fit).squaredNorm();
+            // E[b b^H] = g g^H + s2 (X^H X)^{-1}: with correlated channels the
+            // estimation errors of b_n and b_0 are correlated, so remove their
+            // expected product (s2 from the residual) to keep S unbiased
+            const double s2 = d_B > nt ? res / double(d_B - nt) : 0.0;
+            const cmat Ainv = ldlt.solve(cmat::Identity(nt, nt));
+            for (int n = 0; n < nt; ++n) {
+                d_S[n] += b[n] * std::conj(b[0]) - s2 * Ainv(n, 0);
+                d_P[n] += std::norm(b[n]) - s2 * Ainv(n, n).real();
+            }
+            d_fit += fit.squaredNorm();
+            d_res += res;
+        }
+    }
+    d_count += d_B;
+    // the last max_lag rows become the history of the next block
+    std::copy(d_xh.begin() + size_t(d_B) * nt, d_xh.end(), d_xh.begin());
+    d_blk = 0;
+}
+
+bool tx_phase_estimator::process(const cfloat* x, const cfloat* y, long n)
+{
+    bool done = false;
+    const int nt = d_ntx;
+    for (long t = 0; t < n; ++t) {
+        cfloat* dst = d_xh.data() + size_t(d_max + d_blk) * nt;
+        bool ok = std::isfinite(y[t].real()) && std::isfinite(y[t].imag());
+        for (int k = 0; k < nt; ++k) {
+            const cfloat v = x[size_t(t) * nt + k];
+            ok = ok && std::isfinite(v.real()) && std::isfinite(v.imag());
+            dst[k] = v;
+        }
+        if (!ok) { // a bad snapshot adds nothing (zero regressor and observation)
+            std::fill(dst, dst + nt, cfloat(0.0f, 0.0f));
+            d_yb[d_blk] = cfloat(0.0f, 0.0f);
+        } else {
+            d_yb[d_blk] = y[t];
+        }
+        if (++d_blk < d_B)
+            continue;
+        finish_block();
+        if (d_count < d_navg)
+            continue;
+        if (d_phase == 0) {
+            d_lag = long(std::max_element(d_E.begin(), d_E.end()) - d_E.begin());
+            // E_k of the other lags is a sum of many non-coherent block
+            // energies: its spread shrinks with the number of blocks while
+            // the peak's excess stays, so detect on the excess over the
+            // floor in units of the floor's spread (median and MAD)
+            std::vector<double> far;
+            for (int k = 0; k <= d_max; ++k)
+                if (std::abs(k - d_lag) > 1)
+                    far.push_back(d_E[k]);
+            double floor = 0.0, spread = 0.0;
+            if (far.size() >= 3) {
+                std::nth_element(far.begin(), far.begin() + far.size() / 2, far.end());
+                floor = far[far.size() / 2];
+                std::vector<double> dev;
+                for (double v : far)
+                    dev.push_back(std::abs(v - floor));
+                std::nth_element(dev.begin(), dev.begin() + dev.size() / 2, dev.end());
+                spread = 1.4826 * dev[dev.size() / 2];
+            }
+            const double Ep = d_E[d_lag];
+            d_lag_peak_db =
+                floor > 0.0 ? 10.0 * std::log10(Ep / floor) : (Ep > 0 ? 300.0 : 0.0);
+            d_lag_score = spread > 0.0 ? (Ep - floor) / spread : (Ep > floor ? 1e9 : 0.0);
+            set_lag(d_lag);
+            continue;
+        }
+        tx_phase_result r;
+        r.lag = d_lag;
+        r.lag_peak_db = d_lag_peak_db;
+        r.snapshots = uint64_t(d_count);
+        r.phases_rad.resize(nt);
+        r.gains_db.resize(nt);
+        for (int k = 0; k < nt; ++k) {
+            double ph = std::arg(d_S[k]) - std::arg(d_geom[k]);
+            ph = std::atan2(std::sin(ph), std::cos(ph));
+            r.phases_rad[k] = k == 0 ? 0.0 : ph;
+            r.gains_db[k] =
+                (d_P[0] > 0.0 && d_P[k] > 0.0) ? 10.0 * std::log10(d_P[k] / d_P[0]) : 0.0;
+        }
+        r.residual_db =
+            (d_fit > 0.0 && d_res > 0.0) ? 10.0 * std::log10(d_res / d_fit) : -300.0;
+        r.lag_score = d_lag_score;
+        r.valid = d_P[0] > 0.0 && (d_max == 0 || d_lag_score >= d_min_score);
+        d_result = r;
+        done = true;
+        set_lag(d_lag); // the next estimate keeps the lag
+    }
+    return done;
+}
+
+} // namespace core
+} // namespace isac
+} // namespace gr
