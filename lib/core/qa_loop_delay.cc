@@ -81,6 +81,7 @@ class qa_loop_delay : public CppUnit::TestFixture
     CPPUNIT_TEST(test_emulated_front_end);
     CPPUNIT_TEST(test_tx_phase_loopback);
     CPPUNIT_TEST(test_tx_phase_noise_only);
+    CPPUNIT_TEST(test_tx_phase_needs_excitation);
     CPPUNIT_TEST(test_tx_phase_far_field_with_cfo);
     CPPUNIT_TEST(test_tx_phase_emulated_loopback);
     CPPUNIT_TEST(test_bad_params);
@@ -259,6 +260,57 @@ public:
         CPPUNIT_ASSERT(est.process(x.data(), y.data(), n));
         CPPUNIT_ASSERT(!est.result().valid);
         CPPUNIT_ASSERT(est.result().lag_score < 12.0);
+    }
+
+    void test_tx_phase_needs_excitation()
+    {
+        // x confined to three of four dimensions (as a precoder's payload can
+        // be): not identifiable, so not valid; the same x with 8 % of
+        // full-rank known snapshots (a frame's preamble and pilots) is.
+        gaussian_rng g(35);
+        const int nt = 4;
+        const long n = 32768;
+        const cmat B = random_matrix(nt, 3, g) * 0.3; // a rank-3 map
+        const auto s = one_bit_x(n, nt, g);
+        std::vector<cfloat> x(size_t(n) * nt), xf(x.size());
+        for (long t = 0; t < n; ++t) {
+            const bool known = (t % 948) < 76;
+            for (int m = 0; m < nt; ++m) {
+                cdouble v = 0;
+                for (int k = 0; k < 3; ++k)
+                    v += B(m, k) * cdouble(s[t * nt + k]);
+                x[t * nt + m] = cfloat(v);
+                xf[t * nt + m] = known ? s[t * nt + m] : cfloat(v);
+            }
+        }
+        cvec gtx(nt);
+        for (int k = 0; k < nt; ++k)
+            gtx[k] = std::polar(1.0, 2 * pi * g.uniform());
+        for (int variant = 0; variant < 2; ++variant) {
+            const auto& xx = variant ? xf : x;
+            std::vector<cfloat> y(n);
+            for (long t = 5; t < n; ++t) {
+                cdouble v = 0;
+                for (int k = 0; k < nt; ++k)
+                    v += gtx[k] * cdouble(xx[(t - 5) * nt + k]);
+                y[t] = cfloat(v) + cfloat(0.05f * g.normal(), 0.05f * g.normal());
+            }
+            tx_phase_estimator est(nt, 0.0, 0.5, 64, n / 2, 32);
+            CPPUNIT_ASSERT(est.process(xx.data(), y.data(), n));
+            const auto& res = est.result();
+            if (!variant) {
+                CPPUNIT_ASSERT_MESSAGE(std::to_string(res.condition_db), !res.valid);
+                CPPUNIT_ASSERT(res.condition_db > max_condition_db);
+                continue;
+            }
+            CPPUNIT_ASSERT(res.valid);
+            for (int k = 0; k < nt; ++k)
+                CPPUNIT_ASSERT_DOUBLES_EQUAL(
+                    0.0,
+                    std::remainder(
+                        res.phases_rad[k] - std::arg(gtx[k] * std::conj(gtx[0])), 2 * pi),
+                    deg2rad(1.0));
+        }
     }
 
     void test_tx_phase_far_field_with_cfo()

@@ -52,9 +52,10 @@ void tx_phase_estimator::restart()
     d_lag_score = 0.0;
     d_count = 0;
     d_E.assign(d_max + 1, 0.0);
-    d_S = cvec::Zero(d_ntx);
-    d_P = rvec::Zero(d_ntx);
-    d_res = d_fit = 0.0;
+    d_Q = cmat::Zero(d_ntx, d_ntx);
+    d_A = cmat::Zero(d_ntx, d_ntx);
+    d_Y = 0.0;
+    d_v.clear();
     d_xh.assign(size_t(d_max + d_B) * d_ntx, cfloat(0.0f, 0.0f));
     d_yb.assign(d_B, cfloat(0.0f, 0.0f));
     d_blk = 0;
@@ -66,9 +67,57 @@ void tx_phase_estimator::set_lag(long lag)
     d_lag = lag;
     d_phase = 1;
     d_count = 0;
-    d_S = cvec::Zero(d_ntx);
-    d_P = rvec::Zero(d_ntx);
-    d_res = d_fit = 0.0;
+    d_Q = cmat::Zero(d_ntx, d_ntx);
+    d_A = cmat::Zero(d_ntx, d_ntx);
+    d_Y = 0.0;
+    d_v.clear();
+}
+
+cvec tx_phase_estimator::solve_gains(double& condition_db) const
+{
+    // b maximises sum_blocks |v^H b|^2 / (b^H A b): the principal generalised
+    // eigenvector of (Q, A). Noise adds s2 A to Q and so shifts every
+    // eigenvalue equally: the eigenvector stays unbiased.
+    const int nt = d_ntx;
+    cmat A = d_A.selfadjointView<Eigen::Lower>();
+    const double tr = A.diagonal().real().sum();
+    condition_db = 300.0;
+    if (!(tr > 0.0))
+        return cvec::Zero(nt);
+    // how well x excited every transmit channel: a direction x never takes
+    // leaves its part of b to the noise
+    Eigen::SelfAdjointEigenSolver<cmat> ea(A, Eigen::EigenvaluesOnly);
+    const double lmin = ea.eigenvalues()[0], lmax = ea.eigenvalues()[nt - 1];
+    condition_db = lmin > 0.0 ? 10.0 * std::log10(lmax / lmin) : 300.0;
+    A.diagonal().array() += 1e-12 * tr / nt; // keep A positive definite
+    Eigen::LLT<cmat> llt(A);
+    const cmat L = llt.matrixL();
+    const cmat Li = L.triangularView<Eigen::Lower>().solve(cmat::Identity(nt, nt));
+    const cmat M = Li * d_Q * Li.adjoint();
+    Eigen::SelfAdjointEigenSolver<cmat> es(M);
+    cvec b = Li.adjoint() * es.eigenvectors().col(nt - 1); // eigenvalues ascending
+    // The eigenvector weighs blocks by their energy, which biases it when the
+    // blocks differ (a frame's known section against its payload). From it,
+    // alternate the two least-squares steps of y_blk = e^{j theta} X_blk b:
+    // theta_blk = arg(b^H v_blk), then b = A^{-1} sum e^{-j theta_blk} v_blk.
+    for (int it = 0; it < 50; ++it) {
+        cvec s = cvec::Zero(nt);
+        for (const auto& v : d_v) {
+            const cdouble c = b.dot(v); // b^H v
+            const double a = std::abs(c);
+            if (a > 0.0)
+                s += (std::conj(c) / a) * v;
+        }
+        const cvec nb = llt.solve(s);
+        const double change = (nb * std::conj(nb[0] / std::abs(nb[0])) -
+                               b * std::conj(b[0] / std::abs(b[0])))
+                                  .norm() /
+                              std::max(1e-300, nb.norm());
+        b = nb;
+        if (!(change > 1e-9))
+            break;
+    }
+    return b;
 }
 
 void tx_phase_estimator::finish_block()
@@ -87,34 +136,21 @@ void tx_phase_estimator::finish_block()
             d_E[k] += v.squaredNorm();
         }
     } else {
-        cmat X(d_B, nt);
-        cvec y(d_B);
+        // per block: v = X^H y and the Gram matrix X^H X at lag k*
+        cvec v = cvec::Zero(nt);
         for (int i = 0; i < d_B; ++i) {
             const cfloat* xr = xrow(d_max + i - d_lag);
-            for (int n = 0; n < nt; ++n)
-                X(i, n) = cdouble(xr[n]);
-            y[i] = cdouble(d_yb[i]);
-        }
-        cmat A = X.adjoint() * X;
-        const double ridge = 1e-9 * std::max(1e-30, A.diagonal().real().mean());
-        A.diagonal().array() += ridge;
-        const auto ldlt = A.ldlt();
-        const cvec b = ldlt.solve(X.adjoint() * y);
-        if (b.allFinite()) {
-            const cvec fit = X * b;
-            const double res = (y - fit).squaredNorm();
-            // E[b b^H] = g g^H + s2 (X^H X)^{-1}: with correlated channels the
-            // estimation errors of b_n and b_0 are correlated, so remove their
-            // expected product (s2 from the residual) to keep S unbiased
-            const double s2 = d_B > nt ? res / double(d_B - nt) : 0.0;
-            const cmat Ainv = ldlt.solve(cmat::Identity(nt, nt));
+            const cdouble yi(d_yb[i]);
+            d_Y += std::norm(yi);
             for (int n = 0; n < nt; ++n) {
-                d_S[n] += b[n] * std::conj(b[0]) - s2 * Ainv(n, 0);
-                d_P[n] += std::norm(b[n]) - s2 * Ainv(n, n).real();
+                const cdouble xn(xr[n]);
+                v[n] += std::conj(xn) * yi;
+                for (int m = 0; m <= n; ++m)
+                    d_A(n, m) += std::conj(xn) * cdouble(xr[m]);
             }
-            d_fit += fit.squaredNorm();
-            d_res += res;
         }
+        d_Q += v * v.adjoint();
+        d_v.push_back(v);
     }
     d_count += d_B;
     // the last max_lag rows become the history of the next block
@@ -175,20 +211,22 @@ bool tx_phase_estimator::process(const cfloat* x, const cfloat* y, long n)
         tx_phase_result r;
         r.lag = d_lag;
         r.lag_peak_db = d_lag_peak_db;
+        r.lag_score = d_lag_score;
         r.snapshots = uint64_t(d_count);
-        r.phases_rad.resize(nt);
-        r.gains_db.resize(nt);
+        r.phases_rad.assign(nt, 0.0);
+        r.gains_db.assign(nt, 0.0);
+        const cvec b = solve_gains(r.condition_db);
         for (int k = 0; k < nt; ++k) {
-            double ph = std::arg(d_S[k]) - std::arg(d_geom[k]);
+            double ph = std::arg(b[k] * std::conj(b[0])) - std::arg(d_geom[k]);
             ph = std::atan2(std::sin(ph), std::cos(ph));
             r.phases_rad[k] = k == 0 ? 0.0 : ph;
-            r.gains_db[k] =
-                (d_P[0] > 0.0 && d_P[k] > 0.0) ? 10.0 * std::log10(d_P[k] / d_P[0]) : 0.0;
+            r.gains_db[k] = std::abs(b[0]) > 0.0 && std::abs(b[k]) > 0.0
+                                ? 20.0 * std::log10(std::abs(b[k]) / std::abs(b[0]))
+                                : 0.0;
         }
-        r.residual_db =
-            (d_fit > 0.0 && d_res > 0.0) ? 10.0 * std::log10(d_res / d_fit) : -300.0;
-        r.lag_score = d_lag_score;
-        r.valid = d_P[0] > 0.0 && (d_max == 0 || d_lag_score >= d_min_score);
+        r.valid = b.allFinite() && std::abs(b[0]) > 0.0 &&
+                  r.condition_db <= max_condition_db &&
+                  (d_max == 0 || d_lag_score >= d_min_score);
         d_result = r;
         done = true;
         set_lag(d_lag); // the next estimate keeps the lag

@@ -21,6 +21,10 @@ simulated, zeromq and over-the-air flowgraphs in examples/):
   psk_source          random M-PSK symbols for U users
 Python helper blocks: psk_ser_meter, detection_meter, steering_reference,
 los_csi_source, array_phase_estimator, array_phase_corrector.
+Over the air (docs/ota.md): radio_sink / radio_source (UHD or the emulated
+front-end, one `radio` variable chooses), emulated_radio, radio_emulator;
+the acquisition blocks loop_delay_estimator -> fractional_delay and
+tx_phase_estimator -> array_phase_corrector.
 Numpy references (SER bounds, decisions): gnuradio.isac.metrics
 The angle convention of every block (docs/conventions.md) in code:
 gnuradio.isac.conventions (steering, steering_matrix, transmit_beampattern)
@@ -53,3 +57,4 @@ from .array_phase_cal import array_phase_estimator, array_phase_corrector, make_
 from .one_bit_isac_tx import one_bit_isac_tx
 from .one_bit_radar_rx import one_bit_radar_rx
 from .bistatic_doa_rx import bistatic_doa_rx
+from .radio import emulated_radio, radio_sink, radio_source

@@ -56,6 +56,14 @@ class array_phase_estimator(gr.sync_block):
     same value on the array_phase_corrector, which then outputs the channels in
     antenna order (the cal message carries the flag and the corrector checks it).
 
+    tone_freq (cycles per sample, |tone_freq| < 0.5; 0 = off): the pilot is a
+    CW tone at this offset from the carrier. Each channel is then demodulated
+    and summed coherently over blocks of tone_block snapshots before the
+    products z_n z_0^* are averaged, so wideband signals that reach the array
+    at the same time (the radar's own echo and clutter, which would bias the
+    plain r_n r_0^* average) fall to 1/tone_block of their power: the array
+    can be calibrated while the transmitter runs.
+
     in0: vectors of n_rx samples. out: none.
     Message out `cal`: the make_cal_message() dict, after the first n_avg
     snapshots (once), or after every n_avg snapshots when continuous is True.
@@ -63,7 +71,7 @@ class array_phase_estimator(gr.sync_block):
     """
 
     def __init__(self, n_rx=4, cal_deg=0.0, n_avg=4096, spacing=0.5, reverse_elements=False, continuous=False,
-                 **removed):
+                 tone_freq=0.0, tone_block=1024, **removed):
         reject_removed("array_phase_estimator", removed)
         reverse_elements = check_reverse_elements("array_phase_estimator", reverse_elements)
         if n_rx < 1:
@@ -72,6 +80,10 @@ class array_phase_estimator(gr.sync_block):
             raise ValueError("n_avg must be >= 1, got %r" % (n_avg,))
         if not (np.isfinite(cal_deg) and -90.0 <= cal_deg <= 90.0):
             raise ValueError("cal_deg must be in [-90, 90], got %r" % (cal_deg,))
+        if not (np.isfinite(tone_freq) and abs(tone_freq) < 0.5):
+            raise ValueError("tone_freq must be in (-0.5, 0.5) cycles per sample, got %r" % (tone_freq,))
+        if tone_block < 1:
+            raise ValueError("tone_block must be >= 1, got %r" % (tone_block,))
         gr.sync_block.__init__(self, name="array_phase_estimator", in_sig=[(np.complex64, n_rx)], out_sig=None)
         self.n_rx, self.n_avg, self.continuous = int(n_rx), int(n_avg), bool(continuous)
         self.reverse_elements = reverse_elements
@@ -79,6 +91,9 @@ class array_phase_estimator(gr.sync_block):
         self._lock = threading.Lock()
         self._acc = np.zeros(self.n_rx, dtype=np.complex128)
         self._k = 0
+        self.tone_freq, self.tone_block = float(tone_freq), int(tone_block)
+        self._z = np.zeros(self.n_rx, dtype=np.complex128)  # running tone sum of one block
+        self._zk = 0
         self._done = False
         self._last = None
         self.message_port_register_out(pmt.intern("cal"))
@@ -89,7 +104,26 @@ class array_phase_estimator(gr.sync_block):
         with self._lock:
             self._acc[:] = 0
             self._k = 0
+            self._z[:] = 0
+            self._zk = 0
             self._done = False
+
+    def _tone_accumulate(self, blk, good, first):
+        """Demodulate the tone (absolute sample index first.. for a continuous
+        phase) and add the products of every completed tone block."""
+        t = first + np.arange(len(blk))
+        d = blk * np.exp(-2j * np.pi * self.tone_freq * t)[:, None]
+        d[~good] = 0
+        pos = 0
+        while pos < len(d):
+            m = min(len(d) - pos, self.tone_block - self._zk)
+            self._z += d[pos:pos + m].sum(axis=0)
+            self._zk += m
+            pos += m
+            if self._zk == self.tone_block:
+                self._acc += self._z * np.conj(self._z[0])
+                self._z[:] = 0
+                self._zk = 0
 
     def phases(self):
         """The last published estimate (radians, length n_rx) or None."""
@@ -107,11 +141,18 @@ class array_phase_estimator(gr.sync_block):
                 take = min(n - pos, self.n_avg - self._k)
                 blk = r[pos:pos + take].astype(np.complex128)
                 good = np.all(np.isfinite(blk), axis=1)  # a NaN snapshot is skipped, not averaged
-                self._acc += (blk[good] * np.conj(blk[good, :1])).sum(axis=0)
+                if self.tone_freq != 0.0:
+                    self._tone_accumulate(blk, good, self.nitems_read(0) + pos)
+                else:
+                    self._acc += (blk[good] * np.conj(blk[good, :1])).sum(axis=0)
                 self._k += take
                 pos += take
                 if self._k < self.n_avg:
                     break
+                if self.tone_freq != 0.0 and self._zk:  # the last, partial tone block
+                    self._acc += self._z * np.conj(self._z[0])
+                    self._z[:] = 0
+                    self._zk = 0
                 ph = np.angle(self._acc) - (self._expected - self._expected[0])
                 ph = np.angle(np.exp(1j * ph))  # wrap to (-pi, pi]
                 ph[0] = 0.0

@@ -23,13 +23,21 @@
  *  1. lag: for blocks of block_len snapshots, v_k = sum_t y(t) x(t-k)^* and
  *     E_k += ||v_k||^2 (non-coherent across blocks, so a CFO or phase noise at
  *     the receiver costs only a little gain); k* = argmax E_k;
- *  2. gains: per block the least-squares fit b = (X^H X)^{-1} X^H y at lag k*
- *     (exact for spatially correlated x, as precoded signals are), and
- *     S_n += b_n b_0^* - s2 [(X^H X)^{-1}]_{n0}: the receiver's rotation common
- *     to the block cancels in the product, and the second term (s2 the block's
- *     residual variance) removes the bias of correlated estimation errors.
- *     psi_n = arg S_n - arg(a_n(ref) a_0(ref)^*) (channel 0 the reference),
- *     gains_db_n = 10 log10(sum |b_n|^2 / sum |b_0|^2).
+ *  2. gains: per block v = X^H y and A_blk = X^H X at lag k*. b is the
+ *     least-squares fit of y_blk = e^{j theta_blk} X_blk b with one unknown
+ *     rotation theta per block (the receiver's CFO and phase noise): start
+ *     from the principal generalised eigenvector of (sum v v^H, A = sum A_blk),
+ *     then alternate theta_blk = arg(b^H v_blk) and
+ *     b = A^{-1} sum e^{-j theta_blk} v_blk to convergence. A block-by-block
+ *     least-squares fit would fail here: a precoder's x can span fewer than
+ *     n_tx dimensions within a block (the CI precoder with two users fills
+ *     three of four), and only the sum over all blocks excites every channel.
+ *     psi_n = arg(b_n b_0^*) - arg(a_n(ref) a_0(ref)^*) (channel 0 the
+ *     reference), gains_db_n = 20 log10(|b_n| / |b_0|).
+ *     The estimate needs x to excite every channel: an estimate whose
+ *     sum X^H X has an eigenvalue spread above max_condition_db is not valid.
+ *     Precoded payload alone may not do (see above); the frames' known
+ *     sections (preamble, orthogonal pilots) do.
  * Applying w_n = exp(-j psi_n) to channel n before the radio makes the
  * radiated field a(theta)^T diag(g) diag(w) x proportional to a(theta)^T x.
  * The estimator's x must be what the radio transmits (after that correction),
@@ -53,9 +61,13 @@ struct tx_phase_result {
     long lag = 0;                   //!< k*
     double lag_peak_db = 0.0;       //!< E_k* over the median E_k (dB)
     double lag_score = 0.0;         //!< (E_k* - median) / robust spread of the other E_k
-    double residual_db = 0.0;       //!< LS residual power over the fitted power (dB)
+    double condition_db =
+        0.0; //!< eigenvalue spread of sum X^H X: how unevenly x excited the channels
     uint64_t snapshots = 0;
 };
+
+//! Largest eigenvalue spread of sum X^H X for a valid estimate (dB).
+constexpr double max_condition_db = 20.0;
 
 class tx_phase_estimator
 {
@@ -100,9 +112,9 @@ private:
     double d_lag_peak_db = 0.0;
     double d_lag_score = 0.0;
     std::vector<double> d_E;
-    cvec d_S;
-    rvec d_P;
-    double d_res = 0.0, d_fit = 0.0;
+    cmat d_Q, d_A;    // sum of v v^H and of X^H X over the blocks
+    std::vector<cvec> d_v; // v of every block of the current estimate
+    double d_Y = 0.0; // sum of |y|^2
     // block under construction (phase 1 and 2 both work in blocks)
     std::vector<cfloat> d_xh; // x history: max_lag snapshots + current block
     std::vector<cfloat> d_yb; // y of the current block
@@ -110,6 +122,7 @@ private:
     tx_phase_result d_result;
 
     void finish_block();
+    cvec solve_gains(double& condition_db) const;
 };
 
 } // namespace core
