@@ -17,9 +17,10 @@ namespace isac {
 class fractional_delay_impl : public fractional_delay
 {
 private:
-    mutable std::mutex d_mutex; // guards d_pending, d_delay, d_updates
+    mutable std::mutex d_mutex;  // guards d_pending, d_delay, d_updates
     core::fractional_delay d_fd; // used by work() only
     double d_delay;
+    const std::string d_key;
     bool d_pending = false;
     uint64_t d_updates = 0;
     const pmt::pmt_t d_port, d_tag_key;
@@ -27,7 +28,8 @@ private:
     void handle(const pmt::pmt_t& msg);
 
 public:
-    fractional_delay_impl(int vlen, double delay, int taps, double max_delay);
+    fractional_delay_impl(
+        int vlen, double delay, int taps, double max_delay, const std::string& key);
     ~fractional_delay_impl() override;
 
     void set_delay(double delay) override;

@@ -6,6 +6,8 @@
 
 #include "loop_delay_estimator_impl.h"
 #include <gnuradio/io_signature.h>
+#include <algorithm>
+#include <cmath>
 
 namespace gr {
 namespace isac {
@@ -84,13 +86,25 @@ int loop_delay_estimator_impl::work(int noutput_items,
             d = pmt::dict_add(d, pmt::mp("delay"), pmt::from_double(res.delay));
             d = pmt::dict_add(d, pmt::mp("integer"), pmt::from_long(res.integer));
             d = pmt::dict_add(d, pmt::mp("fractional"), pmt::from_double(res.fractional));
+            // the split the two delay blocks apply: the echo by
+            // align_latency + ceil(d) - d, which puts it back on the sample
+            // grid (the extra latency gives its interpolator a full kernel),
+            // and x by the integer align_latency + ceil(d)
+            const double up = std::ceil(res.delay - 1e-9);
+            d = pmt::dict_add(
+                d, pmt::mp("x_align"), pmt::from_double(up + align_latency));
+            d = pmt::dict_add(
+                d,
+                pmt::mp("echo_align"),
+                pmt::from_double(align_latency + std::max(0.0, up - res.delay)));
             d = pmt::dict_add(d, pmt::mp("peak_db"), pmt::from_double(res.peak_db));
             d = pmt::dict_add(d, pmt::mp("valid"), pmt::from_bool(res.valid));
             d = pmt::dict_add(d, pmt::mp("snapshots"), pmt::from_uint64(res.snapshots));
             // the estimate used the last n_avg snapshots up to this call's end
             // (a mid-call completion is close enough for a label)
-            d = pmt::dict_add(
-                d, pmt::mp("offset"), pmt::from_uint64(nitems_read(0) + noutput_items - 1));
+            d = pmt::dict_add(d,
+                              pmt::mp("offset"),
+                              pmt::from_uint64(nitems_read(0) + noutput_items - 1));
             d_last = d;
             ++d_estimates;
             if (res.valid) {

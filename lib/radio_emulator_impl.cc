@@ -51,6 +51,7 @@ radio_emulator::sptr radio_emulator::make(int n_tx,
                                           const std::vector<double>& clutter_deg,
                                           const std::vector<double>& cnr_db,
                                           double radar_noise_var,
+                                          int64_t target_coherence,
                                           double pilot_deg,
                                           double pilot_snr_db,
                                           double pilot_freq,
@@ -78,6 +79,7 @@ radio_emulator::sptr radio_emulator::make(int n_tx,
     p.clutter_rad = to_rad("clutter_deg", clutter_deg);
     p.cnr_db = cnr_db;
     p.radar_noise_var = radar_noise_var;
+    p.target_coherence = long(target_coherence);
     core::check_angle_deg("pilot_deg", pilot_deg);
     p.pilot_rad = core::deg2rad(pilot_deg);
     if (pilot_len >= 0) {
@@ -93,21 +95,21 @@ radio_emulator::sptr radio_emulator::make(int n_tx,
     return make_with_profile(p, pace);
 }
 
-radio_emulator::sptr radio_emulator::make_with_profile(const core::frontend_params& params,
-                                                       bool pace)
+radio_emulator::sptr
+radio_emulator::make_with_profile(const core::frontend_params& params, bool pace)
 {
     params.validate(); // before the io signatures are built: errors name our parameter
     return gnuradio::make_block_sptr<radio_emulator_impl>(params, pace);
 }
 
 radio_emulator_impl::radio_emulator_impl(const core::frontend_params& p, bool pace)
-    : gr::sync_block("radio_emulator",
-                     gr::io_signature::make(1, 1, sizeof(gr_complex) * p.n_tx),
-                     gr::io_signature::make2(1,
-                                             2,
-                                             sizeof(gr_complex) *
-                                                 (p.n_rx + (p.loopback ? 1 : 0)),
-                                             sizeof(gr_complex) * p.n_users)),
+    : gr::sync_block(
+          "radio_emulator",
+          gr::io_signature::make(1, 1, sizeof(gr_complex) * p.n_tx),
+          gr::io_signature::make2(1,
+                                  2,
+                                  sizeof(gr_complex) * (p.n_rx + (p.loopback ? 1 : 0)),
+                                  sizeof(gr_complex) * p.n_users)),
       d_emu(p),
       d_pace(pace)
 {
@@ -128,7 +130,8 @@ int radio_emulator_impl::work(int noutput_items,
 {
     const auto in = static_cast<const core::cfloat*>(input_items[0]);
     auto echo = static_cast<core::cfloat*>(output_items[0]);
-    auto users = output_items.size() > 1 ? static_cast<core::cfloat*>(output_items[1]) : nullptr;
+    auto users =
+        output_items.size() > 1 ? static_cast<core::cfloat*>(output_items[1]) : nullptr;
     bool pace;
     double rate;
     {
@@ -150,10 +153,11 @@ int radio_emulator_impl::work(int noutput_items,
             }
             pos = d_emu.position() - d_pos0;
         }
-        const double ahead = double(pos) / rate -
-                             std::chrono::duration<double>(now - d_t0).count();
+        const double ahead =
+            double(pos) / rate - std::chrono::duration<double>(now - d_t0).count();
         if (ahead > 0.0) {
-            std::this_thread::sleep_for(std::chrono::duration<double>(std::min(ahead, 0.05)));
+            std::this_thread::sleep_for(
+                std::chrono::duration<double>(std::min(ahead, 0.05)));
             return 0;
         }
         noutput_items = int(std::min<double>(noutput_items, std::max(1.0, 0.05 * rate)));

@@ -93,8 +93,8 @@ def tx_chain(g, name="tx", solver='"realtime"'):
                  mode='"qos"', chi_db="8.0", dac='"1bit"')
 
 
-def radar_chain(g, name="radar", threshold_scale="1.0"):
-    return g.add(name, "isac_one_bit_radar_rx", cpi_len=1, threshold_scale=threshold_scale, n_tx="n_tx", n_rx="n_rx", target_deg="target_deg",
+def radar_chain(g, name="radar", threshold_scale="1.0", cpi_len=1):
+    return g.add(name, "isac_one_bit_radar_rx", cpi_len=cpi_len, threshold_scale=threshold_scale, n_tx="n_tx", n_rx="n_rx", target_deg="target_deg",
                  clutter_deg="clutter_deg", snr_r_db="snr_r_db", cnr_db="cnr_db",
                  radar_noise_var="radar_noise_var", pfa="pfa", adc='"1bit"')
 
@@ -308,7 +308,18 @@ def ota_vars(g):
     g.var("psk_order", 4)
     g.var("power", 1.0)
     g.var("comm_noise_var", 0.1)
-    radar_vars(g)
+    # the radar scene of a 4 x 4 array (asymmetric, docs/conventions.md). Four
+    # 1-bit receive channels cannot reach the Pfa = 0.01 threshold within one
+    # snapshot (|z| is bounded), so the detector integrates radar_cpi snapshots;
+    # clutter at 30 dB would saturate four 1-bit channels, hence clutter_cnr_db.
+    g.var("gamma_db", 5.0)
+    g.var("target_deg", 23.0)
+    g.var("clutter_deg", "[-47.0, 31.0]")
+    g.var("snr_r_db", 15.0)
+    g.var("cnr_db", "[clutter_cnr_db, clutter_cnr_db]")
+    g.var("radar_noise_var", 1.0)
+    g.var("pfa", 0.01)
+    g.var("radar_cpi", 16)
     g.var("user_deg", "[-34.0, 12.0]")
     g.var("tx_deg", "target_deg")
     g.var("cpi_len", 256)
@@ -330,12 +341,14 @@ def ota_params(g, gui):
     g.param("tx_gain", 40.0, "Tx gain (dB)", "eng_float")
     g.param("rx_gain", 30.0, "Rx gain (dB)", "eng_float")
     g.param("start_delay", 2.0, "Timed stream start after the PPS edge (s)", "eng_float")
-    g.param("loop_delay", 0.0, "Tx->Rx latency until estimated (snapshots)", "eng_float")
+    g.param("loop_delay", 0, "Tx->Rx latency until estimated (snapshots)", "intx")
     g.param("max_loop_delay", 64, "Largest loop delay searched (snapshots)", "intx")
     g.param("cal_deg", 0.0, "Receive calibration pilot angle (deg)", "eng_float")
     g.param("cal_freq", 0.0625, "Receive calibration pilot tone (cycles/sample)", "eng_float")
     g.param("n_cal", 65536, "Calibration snapshots", "intx")
     g.param("threshold_scale", 1.0, "Detector threshold scale (calibrated on target-free data)", "eng_float")
+    g.param("clutter_cnr_db", 10.0, "Clutter-to-noise ratio of each clutter patch (dB; emulated scene and detector)",
+            "eng_float")
     if not gui:
         g.param("n_snapshots", 262144, "Snapshots (bounded run)", "intx")
 
@@ -348,7 +361,7 @@ def ota_emulator(g, gui):
           user_deg="user_deg", comm_model='"los"', user_gain=1.0, rician_k_db=10.0,
           comm_noise_var="comm_noise_var", target_deg="target_deg", target_snr_db="snr_r_db",
           clutter_deg="clutter_deg", cnr_db="cnr_db", radar_noise_var="radar_noise_var", pilot_deg="cal_deg",
-          pilot_snr_db=20.0, pilot_freq="cal_freq", pilot_len="n_cal", loopback="False", loopback_snr_db=30.0)
+          pilot_snr_db=20.0, pilot_freq="cal_freq", pilot_len="n_cal", loopback="False", loopback_snr_db=30.0, target_coherence="cpi_len")
 
 
 def ota_radios(g):
@@ -424,17 +437,24 @@ def ota_acquisition(g, tx):
           n_avg=8192, continuous="False", min_peak_db=12.0)
     g.conn(tx, 0, "loop_est", 0)
     g.conn("rx_join", 0, "loop_est", 1)
-    g.add("x_delay", "isac_fractional_delay", vlen="n_tx", delay="loop_delay", taps=16, max_delay=4096.0)
+    # the integer part delays x, the fraction the echo (the echo is then back
+    # on the sample grid before the 1-bit ADC: no inter-snapshot interference)
+    g.add("x_delay", "isac_fractional_delay", vlen="n_tx", delay="loop_delay", taps=16, max_delay=4096.0,
+          key='"x_align"')
     g.conn(tx, 0, "x_delay", 0)
     g.conn("loop_est", "delay", "x_delay", "delay")
+    g.add("rx_align", "isac_fractional_delay", vlen="n_rx", delay=0.0, taps=16, max_delay=4096.0,
+          key='"echo_align"')
+    g.conn("rx_join", 0, "rx_align", 0)
+    g.conn("loop_est", "delay", "rx_align", "delay")
     # receive calibration from the far-field CW pilot at cal_deg
     g.add("cal_est", "isac_array_phase_estimator", n_rx="n_rx", cal_deg="cal_deg", n_avg="n_cal",
           spacing=0.5, reverse_elements="reverse_elements", continuous="False", tone_freq="cal_freq",
           tone_block=1024)
     g.add("cal_fix", "isac_array_phase_corrector", n_rx="n_rx", phases_rad="[]",
           reverse_elements="reverse_elements")
-    g.conn("rx_join", 0, "cal_est", 0)
-    g.conn("rx_join", 0, "cal_fix", 0)
+    g.conn("rx_align", 0, "cal_est", 0)
+    g.conn("rx_align", 0, "cal_fix", 0)
     g.conn("cal_est", "cal", "cal_fix", "cal")
     # transmit calibration from user 0's radio (a far-field receiver at txcal_deg)
     g.add("txcal_est", "isac_tx_phase_estimator", n_tx="n_tx", ref_deg="txcal_deg", spacing=0.5,
@@ -445,7 +465,7 @@ def ota_acquisition(g, tx):
 
 
 def ota_sensing(g):
-    radar = radar_chain(g, threshold_scale="threshold_scale")
+    radar = radar_chain(g, threshold_scale="threshold_scale", cpi_len="radar_cpi")
     g.conn("cal_fix", 0, radar, 0)
     g.conn("x_delay", 0, radar, 1)
     det = g.add("det", "isac_detection_meter", threshold=1.0, skip=0)

@@ -288,6 +288,7 @@ void frontend_params::validate() const
     for (double c : cnr_db)
         check_db_range("cnr_db", c);
     check_positive_finite("radar_noise_var", radar_noise_var);
+    check_int_range("target_coherence", target_coherence, 0, 1L << 40);
     check_rad("pilot_deg", pilot_rad);
     if (!(pilot_snr_db == -std::numeric_limits<double>::infinity()))
         check_db_range("pilot_snr_db", pilot_snr_db);
@@ -314,8 +315,11 @@ frontend_emulator::frontend_emulator(const frontend_params& p)
     gaussian_rng rng_static(splitmix64(st));
     d_rng_drift.seed(splitmix64(st));
     const uint64_t chain_seed = splitmix64(st);
+    d_rng_target.seed(splitmix64(st));
 
     draw_scene(rng_scene);
+    if (d_p.target_coherence > 0)
+        draw_target();
 
     const auto& im = d_p.imp;
     d_loop_delay = im.loop_delay_min +
@@ -368,29 +372,30 @@ void frontend_emulator::draw_scene(gaussian_rng& rng)
     else
         d_H = d_p.user_gain *
               draw_comm_channel(d_p.users, nu, nt, d_p.user_rad, d_p.rician_k_db, rng);
-    // echo: static target and clutter with random phases (clutter does not
-    // fluctuate from snapshot to snapshot in a room)
+    // echo: clutter static with random phases (a room's reflections do not
+    // fluctuate); the target static too, or Swerling 1 (rebuild_echo)
     const auto conv = array_convention::seed000();
     const int e = 1 + int(d_p.clutter_rad.size());
     d_gamma.resize(e);
-    d_G = cmat::Zero(nr, nt);
+    d_G_clutter = cmat::Zero(nr, nt);
     for (int q = 0; q < e; ++q) {
         const double th = q == 0 ? d_p.target_rad : d_p.clutter_rad[q - 1];
         const double snr = q == 0 ? d_p.target_snr_db : d_p.cnr_db[q - 1];
         const double ph = 2.0 * pi * rng.uniform();
         d_gamma[q] = std::sqrt(d_p.radar_noise_var * std::pow(10.0, snr / 10.0)) *
                      cdouble(std::cos(ph), std::sin(ph));
-        d_G += d_gamma[q] * ula_steering(nr, th, conv) *
-               ula_steering(nt, th, conv).transpose();
+        const cmat Gq =
+            ula_steering(nr, th, conv) * ula_steering(nt, th, conv).transpose();
+        if (q == 0)
+            d_G_target = Gq;
+        else
+            d_G_clutter += d_gamma[q] * Gq;
     }
+    rebuild_echo();
     d_Hf.resize(size_t(nu) * nt);
-    d_Gf.resize(size_t(nr) * nt);
     for (int u = 0; u < nu; ++u)
         for (int k = 0; k < nt; ++k)
             d_Hf[size_t(u) * nt + k] = cfloat(d_H(u, k));
-    for (int m = 0; m < nr; ++m)
-        for (int k = 0; k < nt; ++k)
-            d_Gf[size_t(m) * nt + k] = cfloat(d_G(m, k));
     d_coupler = cfloat(float(std::sqrt(d_p.radar_noise_var *
                                        std::pow(10.0, d_p.loopback_snr_db / 10.0))),
                        0.0f);
@@ -402,6 +407,25 @@ void frontend_emulator::draw_scene(gaussian_rng& rng)
         for (int m = 0; m < nr; ++m)
             d_pilot_a[m] = cfloat(amp * a[m]);
     }
+}
+
+void frontend_emulator::rebuild_echo()
+{
+    const int nt = d_p.n_tx, nr = d_p.n_rx;
+    d_G = d_G_clutter + d_gamma[0] * d_G_target;
+    d_Gf.resize(size_t(nr) * nt);
+    for (int m = 0; m < nr; ++m)
+        for (int k = 0; k < nt; ++k)
+            d_Gf[size_t(m) * nt + k] = cfloat(d_G(m, k));
+}
+
+void frontend_emulator::draw_target()
+{
+    // Swerling 1: a new CN(0, zeta_0^2) gain for each coherence interval
+    const double z =
+        std::sqrt(d_p.radar_noise_var * std::pow(10.0, d_p.target_snr_db / 10.0));
+    d_gamma[0] = z * d_rng_target.cn();
+    rebuild_echo();
 }
 
 void frontend_emulator::draw_chain(
@@ -649,7 +673,14 @@ void frontend_emulator::process(const cfloat* x, cfloat* echo, cfloat* users, lo
             update_drift();
             d_last_drift = d_pos;
         }
-        const uint64_t next = (d_pos / drift_step + 1) * drift_step;
+        const uint64_t tc = uint64_t(d_p.target_coherence);
+        if (tc && d_pos > 0 && d_pos % tc == 0 && d_pos != d_last_target) {
+            draw_target();
+            d_last_target = d_pos;
+        }
+        uint64_t next = (d_pos / drift_step + 1) * drift_step;
+        if (tc)
+            next = std::min(next, (d_pos / tc + 1) * tc);
         const long len = long(std::min<uint64_t>(uint64_t(n - done), next - d_pos));
         process_block(x + done * nt,
                       echo ? echo + done * ns : nullptr,

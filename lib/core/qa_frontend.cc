@@ -103,6 +103,7 @@ class qa_frontend : public CppUnit::TestFixture
     CPPUNIT_TEST(test_adc_clipping);
     CPPUNIT_TEST(test_pilot_and_rx_phases);
     CPPUNIT_TEST(test_drift_statistics);
+    CPPUNIT_TEST(test_swerling_target);
     CPPUNIT_TEST(test_batch_independence_and_seed);
     CPPUNIT_TEST(test_loopback_channel);
     CPPUNIT_TEST(test_nonfinite_input);
@@ -538,12 +539,45 @@ public:
         CPPUNIT_ASSERT_DOUBLES_EQUAL(1.0, g2 / 200 / var_g, 0.4);
     }
 
+    void test_swerling_target()
+    {
+        // target only, one antenna each way: the echo gain is redrawn every
+        // 50 snapshots, constant inside, |gamma|^2 exponential with mean zeta^2
+        frontend_params p = base_params(1, 1, 1);
+        p.user_rad = { 0.0 };
+        p.clutter_rad.clear();
+        p.cnr_db.clear();
+        p.target_snr_db = 10.0;
+        p.target_coherence = 50;
+        frontend_emulator e(p);
+        std::vector<cfloat> x(50, cfloat(0.1f, 0.0f)), r(50);
+        const double z2 = std::pow(10.0, 1.0);
+        double sum = 0;
+        int below = 0;
+        const int n = 3000;
+        cdouble prev = 0;
+        for (int i = 0; i < n; ++i) {
+            e.process(x.data(), r.data(), nullptr, 50);
+            const cdouble g = e.echo_gains()[0];
+            CPPUNIT_ASSERT(g != prev); // a new draw every interval
+            prev = g;
+            sum += std::norm(g);
+            below += std::norm(g) < z2;
+        }
+        // mean within 4 sigma (exponential: std = mean), P(|g|^2 < z2) = 1 - 1/e
+        CPPUNIT_ASSERT_DOUBLES_EQUAL(1.0, sum / n / z2, 4.0 / std::sqrt(double(n)));
+        const double p_below = 1.0 - std::exp(-1.0);
+        CPPUNIT_ASSERT_DOUBLES_EQUAL(
+            p_below, double(below) / n, 4.0 * std::sqrt(p_below * (1 - p_below) / n));
+    }
+
     void test_batch_independence_and_seed()
     {
         frontend_params p = base_params();
         p.imp = impairment_profile::named("typical");
         p.pilot_snr_db = 20.0;
         p.loopback = true;
+        p.target_coherence = 333;
         const long n = 5000;
         const auto x = random_x(n, 4, 6, 0.25f);
         frontend_emulator a(p), b(p);

@@ -80,6 +80,10 @@ class emulated_radio:
     The emulator's truth getters (loop_delay(), tx_phases_rad(), ...) are
     reachable on this object.
 
+    target_coherence: 0 keeps the target's gain fixed; > 0 draws a Swerling-1
+    gain CN(0, zeta^2) every target_coherence snapshots (one CPI). Clutter is
+    static (a room's reflections), which the loop-delay estimator uses.
+
     Receive calibration pilot: a CW tone at pilot_freq cycles/sample from
     pilot_deg, per-antenna SNR pilot_snr_db, on for the first pilot_len
     snapshots (0: always, < 0: no pilot), the emulated version of the far-field
@@ -91,14 +95,15 @@ class emulated_radio:
                  comm_noise_var=0.1, target_deg=23.0, target_snr_db=15.0, clutter_deg=(-47.0, 31.0),
                  cnr_db=(30.0, 30.0), radar_noise_var=1.0, pilot_deg=0.0, pilot_snr_db=20.0,
                  pilot_freq=0.0625, pilot_len=-1, loopback=False, loopback_snr_db=30.0,
-                 impairments="typical", seed=0, pace=False):
+                 impairments="typical", seed=0, pace=False, target_coherence=0):
         self.n_tx, self.n_rx, self.n_users = int(n_tx), int(n_rx), int(n_users)
         self.loopback = bool(loopback)
         self.block = _blk.radio_emulator(
             int(n_tx), int(n_rx), int(n_users), float(samp_rate), float(center_freq),
             [float(u) for u in user_deg], comm_model, float(user_gain), float(rician_k_db),
             float(comm_noise_var), float(target_deg), float(target_snr_db), [float(c) for c in clutter_deg],
-            [float(c) for c in cnr_db], float(radar_noise_var), float(pilot_deg), float(pilot_snr_db),
+            [float(c) for c in cnr_db], float(radar_noise_var), int(target_coherence), float(pilot_deg),
+            float(pilot_snr_db),
             float(pilot_freq), int(pilot_len), bool(loopback), float(loopback_snr_db), impairments,
             int(seed), bool(pace))
         self.n_sense = self.block.n_sense_out()

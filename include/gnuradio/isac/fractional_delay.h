@@ -9,6 +9,7 @@
 
 #include <gnuradio/isac/api.h>
 #include <gnuradio/sync_block.h>
+#include <string>
 
 namespace gr {
 namespace isac {
@@ -23,9 +24,16 @@ namespace isac {
  * lines the transmitted x up with the echo before the radar and DoA chains:
  * wire loop_delay_estimator's "delay" message to the "delay" port.
  *
- * Message in "delay": a dict with "delay" (samples, number) and optionally
- * "valid" (bool; false is ignored), as loop_delay_estimator publishes, or a
- * plain number. Out-of-range or malformed messages are logged and ignored.
+ * Message in "delay": a dict with the field named by `key` (samples, number;
+ * default "delay") and optionally "valid" (bool; false is ignored), as
+ * loop_delay_estimator publishes, or a plain number. Out-of-range or
+ * malformed messages are logged and ignored.
+ *
+ * Over the air two of these take loop_delay_estimator's message: one on x
+ * with key "x_align" (the integer 8 + ceil(d)) and one on the echo with key
+ * "echo_align" (8 + ceil(d) - d), which puts the echo back on the sample grid
+ * before the 1-bit ADC, so a fractional loop delay costs no inter-snapshot
+ * interference (the receive filter's model is one x per echo snapshot).
  * A change applies from the next work() call; its first output item carries
  * the tag "isac_delay" (value: the new delay, f64).
  */
@@ -39,8 +47,13 @@ public:
      * \param delay initial delay in samples, [0, max_delay]
      * \param taps kernel length (even, [2, 256])
      * \param max_delay largest delay accepted later, [0, 2^24]
+     * \param key the dict field a "delay" message sets the delay from
      */
-    static sptr make(int vlen, double delay = 0.0, int taps = 16, double max_delay = 4096.0);
+    static sptr make(int vlen,
+                     double delay = 0.0,
+                     int taps = 16,
+                     double max_delay = 4096.0,
+                     const std::string& key = "delay");
 
     virtual void set_delay(double delay) = 0;
     virtual double delay() const = 0;

@@ -28,14 +28,20 @@ namespace isac {
  * it, which is unbiased for any symmetric DAC/ADC filter.
  *
  * Message out "delay": {"delay": f64 samples, "integer": s64, "fractional":
- * f64, "peak_db": f64, "valid": bool, "snapshots": u64, "offset": u64 (index
- * of the last snapshot used)} after every n_avg snapshots until the first
+ * f64, "x_align": f64 (8 + ceil(delay)), "echo_align": f64 (8 + ceil(delay) -
+ * delay: the 8 snapshots let a 16-tap interpolator put the echo back on the
+ * sample grid with its full kernel),
+ * "peak_db": f64, "valid": bool, "snapshots": u64, "offset": u64 (index of
+ * the last snapshot used)} after every n_avg snapshots until the first
  * valid estimate (continuous = false), or after every n_avg (continuous).
  * Message in "restart": any message starts a new estimate.
  */
 class ISAC_API loop_delay_estimator : virtual public gr::sync_block
 {
 public:
+    //! Snapshots added to both alignment delays (x_align, echo_align).
+    static constexpr double align_latency = 8.0;
+
     typedef std::shared_ptr<loop_delay_estimator> sptr;
 
     /*!

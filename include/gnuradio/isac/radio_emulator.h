@@ -53,7 +53,9 @@ public:
      * \param comm_noise_var users' receiver noise variance (the SNR reference)
      * \param target_deg, target_snr_db, clutter_deg, cnr_db, radar_noise_var
      *        the monostatic scene, module convention (docs/conventions.md);
-     *        static gains with random phases
+     *        clutter static with random phases
+     * \param target_coherence 0: static target gain; > 0: Swerling 1, a new
+     *        CN(0, zeta_0^2) gain every target_coherence snapshots (one CPI)
      * \param pilot_deg, pilot_snr_db, pilot_freq, pilot_len the receive
      *        calibration pilot: a CW tone at pilot_freq cycles/sample from
      *        pilot_deg, per-antenna SNR pilot_snr_db, on for the first
@@ -79,6 +81,7 @@ public:
                      const std::vector<double>& clutter_deg = {},
                      const std::vector<double>& cnr_db = {},
                      double radar_noise_var = 1.0,
+                     int64_t target_coherence = 0,
                      double pilot_deg = 0.0,
                      double pilot_snr_db = 20.0,
                      double pilot_freq = 0.0625,
@@ -104,16 +107,16 @@ public:
     virtual std::vector<double> tx_phases_rad() const = 0;
     virtual std::vector<double> rx_phases_rad() const = 0;
     virtual std::vector<gr_complex> tx_gains() const = 0;
-    virtual std::vector<gr_complex> rx_gains() const = 0;   //!< n_sense_out() values
+    virtual std::vector<gr_complex> rx_gains() const = 0; //!< n_sense_out() values
     virtual std::vector<gr_complex> user_gains() const = 0;
-    virtual std::vector<double> user_cfo() const = 0;       //!< cycles per sample
-    virtual std::vector<double> user_delay() const = 0;     //!< samples
+    virtual std::vector<double> user_cfo() const = 0;   //!< cycles per sample
+    virtual std::vector<double> user_delay() const = 0; //!< samples
     virtual std::vector<double> rx_cfo() const = 0;
     virtual std::vector<double> rx_delay() const = 0;
-    virtual std::vector<gr_complex> channel() const = 0;     //!< H, n_users x n_tx
+    virtual std::vector<gr_complex> channel() const = 0;           //!< H, n_users x n_tx
     virtual std::vector<gr_complex> channel_effective() const = 0; //!< core H_effective()
-    virtual std::vector<gr_complex> echo_matrix() const = 0; //!< G, n_rx x n_tx
-    virtual std::vector<gr_complex> echo_gains() const = 0;  //!< gamma_q, target first
+    virtual std::vector<gr_complex> echo_matrix() const = 0;       //!< G, n_rx x n_tx
+    virtual std::vector<gr_complex> echo_gains() const = 0; //!< gamma_q, target first
     virtual std::vector<uint64_t> rx_clipped() const = 0;
     virtual std::vector<uint64_t> user_clipped() const = 0;
     virtual uint64_t nonfinite_count() const = 0;

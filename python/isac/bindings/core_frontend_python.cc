@@ -106,13 +106,28 @@ The emulated radio front-end of the radio_emulator block, without a flowgraph:
 process(X) takes (n, n_tx) complex64 transmit snapshots and returns (echo,
 users) of shapes (n, n_rx [+1 with loopback]) and (n, n_users). Truth
 accessors report the drawn impairments.)doc")
-        .def(py::init([](int n_tx, int n_rx, int n_users, double samp_rate, double center_freq,
-                         const std::vector<double>& user_deg, const std::string& comm_model,
-                         double comm_noise_var, double target_deg, double target_snr_db,
-                         const std::vector<double>& clutter_deg, const std::vector<double>& cnr_db,
-                         double radar_noise_var, py::object impairments, uint64_t seed,
-                         double pilot_deg, double pilot_snr_db, double pilot_freq,
-                         int64_t pilot_len, bool loopback, double loopback_snr_db) {
+        .def(py::init([](int n_tx,
+                         int n_rx,
+                         int n_users,
+                         double samp_rate,
+                         double center_freq,
+                         const std::vector<double>& user_deg,
+                         const std::string& comm_model,
+                         double comm_noise_var,
+                         double target_deg,
+                         double target_snr_db,
+                         const std::vector<double>& clutter_deg,
+                         const std::vector<double>& cnr_db,
+                         double radar_noise_var,
+                         long target_coherence,
+                         py::object impairments,
+                         uint64_t seed,
+                         double pilot_deg,
+                         double pilot_snr_db,
+                         double pilot_freq,
+                         int64_t pilot_len,
+                         bool loopback,
+                         double loopback_snr_db) {
                  frontend_params p;
                  p.n_tx = n_tx;
                  p.n_rx = n_rx;
@@ -134,6 +149,7 @@ accessors report the drawn impairments.)doc")
                  }
                  p.cnr_db = cnr_db;
                  p.radar_noise_var = radar_noise_var;
+                 p.target_coherence = target_coherence;
                  if (py::isinstance<py::str>(impairments))
                      p.imp = impairment_profile::named(impairments.cast<std::string>());
                  else
@@ -163,6 +179,7 @@ accessors report the drawn impairments.)doc")
              py::arg("clutter_deg") = std::vector<double>{},
              py::arg("cnr_db") = std::vector<double>{},
              py::arg("radar_noise_var") = 1.0,
+             py::arg("target_coherence") = 0,
              py::arg("impairments") = "typical",
              py::arg("seed") = 0,
              py::arg("pilot_deg") = 0.0,
@@ -192,9 +209,11 @@ accessors report the drawn impairments.)doc")
         .def("echo_gains", &frontend_emulator::echo_gains)
         .def("tx_gain", [](const frontend_emulator& e, int n) { return e.tx(n).gain; })
         .def("rx_gain", [](const frontend_emulator& e, int n) { return e.rx(n).gain; })
-        .def("user_gain", [](const frontend_emulator& e, int n) { return e.user(n).gain; })
+        .def("user_gain",
+             [](const frontend_emulator& e, int n) { return e.user(n).gain; })
         .def("user_cfo", [](const frontend_emulator& e, int n) { return e.user(n).cfo; })
-        .def("user_delay", [](const frontend_emulator& e, int n) { return e.user(n).delay; });
+        .def("user_delay",
+             [](const frontend_emulator& e, int n) { return e.user(n).delay; });
 
     py::class_<loop_delay_result>(m, "loop_delay_result")
         .def_readonly("valid", &loop_delay_result::valid)
@@ -243,11 +262,21 @@ completed; result() holds it.)doc")
 Transmit-array phases from one reference receiver (core/tx_phase.h): x (n, n_tx)
 as transmitted, y (n,) received. process() returns True when an estimate
 completed; result() holds it.)doc")
-        .def(py::init([](int n_tx, double ref_deg, double spacing, int max_lag, long n_avg,
-                         int block_len, double min_score) {
+        .def(py::init([](int n_tx,
+                         double ref_deg,
+                         double spacing,
+                         int max_lag,
+                         long n_avg,
+                         int block_len,
+                         double min_score) {
                  check_angle_deg("ref_deg", ref_deg);
-                 return new tx_phase_estimator(
-                     n_tx, deg2rad(ref_deg), spacing, max_lag, n_avg, block_len, min_score);
+                 return new tx_phase_estimator(n_tx,
+                                               deg2rad(ref_deg),
+                                               spacing,
+                                               max_lag,
+                                               n_avg,
+                                               block_len,
+                                               min_score);
              }),
              py::arg("n_tx"),
              py::arg("ref_deg") = 0.0,

@@ -35,28 +35,65 @@ The emulated radio front-end and room of an over-the-air flowgraph
 vectors of n_rx (+1 with loopback) from the sensing radio, out1 vectors of
 n_users from the users' radios. Use it through radio_sink/radio_source with
 radio = "emulated"; impairments is "none", "typical", "harsh" or a
-core.impairment_profile (docs/ota.md). pilot_len: receive calibration pilot on
+core.impairment_profile (docs/ota.md). target_coherence: 0 static target, > 0
+Swerling 1 redrawn every that many snapshots (clutter is static). pilot_len: receive calibration pilot on
 for that many snapshots (0 always, < 0 off). pace holds the stream to samp_rate.
 
 Truth getters (radians, row-major matrices) report what was drawn.
 Raises ValueError naming the parameter for any value out of range.)doc")
 
-        .def(py::init([](int n_tx, int n_rx, int n_users, double samp_rate, double center_freq,
-                         const std::vector<double>& user_deg, const std::string& comm_model,
-                         double user_gain, double rician_k_db, double comm_noise_var,
-                         double target_deg, double target_snr_db,
+        .def(py::init([](int n_tx,
+                         int n_rx,
+                         int n_users,
+                         double samp_rate,
+                         double center_freq,
+                         const std::vector<double>& user_deg,
+                         const std::string& comm_model,
+                         double user_gain,
+                         double rician_k_db,
+                         double comm_noise_var,
+                         double target_deg,
+                         double target_snr_db,
                          const std::vector<double>& clutter_deg,
-                         const std::vector<double>& cnr_db, double radar_noise_var,
-                         double pilot_deg, double pilot_snr_db, double pilot_freq,
-                         int64_t pilot_len, bool loopback, double loopback_snr_db,
-                         py::object impairments, int64_t seed, bool pace) {
+                         const std::vector<double>& cnr_db,
+                         double radar_noise_var,
+                         int64_t target_coherence,
+                         double pilot_deg,
+                         double pilot_snr_db,
+                         double pilot_freq,
+                         int64_t pilot_len,
+                         bool loopback,
+                         double loopback_snr_db,
+                         py::object impairments,
+                         int64_t seed,
+                         bool pace) {
                  const bool named = py::isinstance<py::str>(impairments);
-                 auto blk = radio_emulator::make(
-                     n_tx, n_rx, n_users, samp_rate, center_freq, user_deg, comm_model,
-                     user_gain, rician_k_db, comm_noise_var, target_deg, target_snr_db,
-                     clutter_deg, cnr_db, radar_noise_var, pilot_deg, pilot_snr_db, pilot_freq,
-                     pilot_len, loopback, loopback_snr_db,
-                     named ? impairments.cast<std::string>() : std::string("none"), seed, pace);
+                 auto blk = radio_emulator::make(n_tx,
+                                                 n_rx,
+                                                 n_users,
+                                                 samp_rate,
+                                                 center_freq,
+                                                 user_deg,
+                                                 comm_model,
+                                                 user_gain,
+                                                 rician_k_db,
+                                                 comm_noise_var,
+                                                 target_deg,
+                                                 target_snr_db,
+                                                 clutter_deg,
+                                                 cnr_db,
+                                                 radar_noise_var,
+                                                 target_coherence,
+                                                 pilot_deg,
+                                                 pilot_snr_db,
+                                                 pilot_freq,
+                                                 pilot_len,
+                                                 loopback,
+                                                 loopback_snr_db,
+                                                 named ? impairments.cast<std::string>()
+                                                       : std::string("none"),
+                                                 seed,
+                                                 pace);
                  if (named)
                      return blk;
                  // a custom profile: the same parameters with these ranges
@@ -78,6 +115,7 @@ Raises ValueError naming the parameter for any value out of range.)doc")
                      p.clutter_rad.push_back(core::deg2rad(d));
                  p.cnr_db = cnr_db;
                  p.radar_noise_var = radar_noise_var;
+                 p.target_coherence = long(target_coherence);
                  p.pilot_rad = core::deg2rad(pilot_deg);
                  if (pilot_len >= 0) {
                      p.pilot_snr_db = pilot_snr_db;
@@ -105,6 +143,7 @@ Raises ValueError naming the parameter for any value out of range.)doc")
              py::arg("clutter_deg") = std::vector<double>{},
              py::arg("cnr_db") = std::vector<double>{},
              py::arg("radar_noise_var") = 1.0,
+             py::arg("target_coherence") = 0,
              py::arg("pilot_deg") = 0.0,
              py::arg("pilot_snr_db") = 20.0,
              py::arg("pilot_freq") = 0.0625,

@@ -164,6 +164,9 @@ struct frontend_params {
     std::vector<double> clutter_rad;
     std::vector<double> cnr_db;
     double radar_noise_var = 1.0;
+    //! 0: static target gain; > 0: Swerling 1, a new gain every this many
+    //! snapshots (a CPI), at absolute indices 0, c, 2c, ...
+    long target_coherence = 0;
     // receive calibration pilot: a CW tone from pilot_rad, pilot_freq cycles
     // per sample, per-antenna SNR pilot_snr_db, on for snapshots [0, pilot_len)
     // (0 = always on); pilot_snr_db = -inf switches it off
@@ -224,7 +227,8 @@ public:
     //! What a downlink channel estimator sees: row u = g_u,rx (h_u^H) diag(g_tx),
     //! the channel from the DAC inputs to user u's ADC (phase noise and CFO aside).
     cmat H_effective() const;
-    //! Echo gains gamma_q (target first) and the echo matrix G (n_rx x n_tx).
+    //! Echo gains gamma_q (target first, the current draw) and the echo matrix G (n_rx x
+    //! n_tx).
     const cvec& echo_gains() const { return d_gamma; }
     const cmat& G() const { return d_G; }
     uint64_t nonfinite_inputs() const { return d_nonfinite; }
@@ -249,13 +253,14 @@ private:
     uint64_t d_pos = 0;
     uint64_t d_nonfinite = 0;
     uint64_t d_last_drift = 0;
+    uint64_t d_last_target = 0;
     double d_loop_delay = 0.0;
-    gaussian_rng d_rng_drift;
+    gaussian_rng d_rng_drift, d_rng_target;
     double d_drift_a = 1.0, d_drift_b_ph = 0.0, d_drift_b_g = 0.0;
     static constexpr uint64_t drift_step = 1024;
 
-    std::vector<chain> d_tx, d_rx, d_user; // d_rx: n_rx sensing (+ loopback)
-    cmat d_H, d_G;
+    std::vector<chain> d_tx, d_rx, d_user;  // d_rx: n_rx sensing (+ loopback)
+    cmat d_H, d_G, d_G_clutter, d_G_target; // G = G_clutter + gamma_0 G_target
     cvec d_gamma;
     // float copies of the air matrices, row-major
     std::vector<cfloat> d_Hf, d_Gf;
@@ -267,6 +272,8 @@ private:
     std::vector<cfloat> d_xp, d_air_r, d_air_u, d_del_r, d_del_u;
 
     void draw_scene(gaussian_rng& rng);
+    void draw_target();
+    void rebuild_echo();
     void
     draw_chain(chain& c, gaussian_rng& rng, double cfo_ppm, double noise_var, bool rx);
     void update_drift();
