@@ -155,8 +155,10 @@ ci_precoder_impl::ci_precoder_impl(std::unique_ptr<core::ci_solver> base,
       d_stats_port(pmt::mp("stats")),
       d_csi_port(pmt::mp("csi")),
       d_tag_key(pmt::mp("isac_infeasible")),
-      d_t_last(std::chrono::steady_clock::now())
+      d_t_last(std::chrono::steady_clock::now()),
+      d_known(d_n_tx, d_base->params().power)
 {
+    d_known.set_logger(d_logger);
     message_port_register_in(d_csi_port);
     set_msg_handler(d_csi_port, [this](const pmt::pmt_t& m) { handle_csi(m); });
     message_port_register_out(d_stats_port);
@@ -167,6 +169,7 @@ ci_precoder_impl::~ci_precoder_impl() { stop_lut(); }
 bool ci_precoder_impl::stop()
 {
     stop_lut();
+    d_known.reset();
     return true;
 }
 
@@ -344,6 +347,11 @@ int ci_precoder_impl::work(int noutput_items,
     });
     size_t pi = 0;
     std::vector<int> k(d_n_users);
+    {
+        std::vector<gr::tag_t> ft;
+        get_tags_in_range(ft, 0, base, base + noutput_items, frame_tag_key);
+        d_known.load(ft);
+    }
 
     for (int i = 0; i < noutput_items; ++i) {
         const uint64_t abs = base + i;
@@ -355,6 +363,11 @@ int ci_precoder_impl::work(int noutput_items,
             lut_for = d_lut_for;
         }
         gr_complex* o = out + size_t(i) * d_n_tx;
+        // preamble, header and pilots of a tagged frame go out as they are
+        if (const gr_complex* kx = d_known.at(abs, d_solver != nullptr)) {
+            std::copy(kx, kx + d_n_tx, o);
+            continue;
+        }
         if (!d_solver) {
             if (!d_warned) {
                 d_logger->warn(

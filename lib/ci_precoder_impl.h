@@ -7,6 +7,7 @@
 #ifndef INCLUDED_ISAC_CI_PRECODER_IMPL_H
 #define INCLUDED_ISAC_CI_PRECODER_IMPL_H
 
+#include "frame_tags.h"
 #include <gnuradio/isac/ci_precoder.h>
 #include <gnuradio/isac/core/ci_solver.h>
 #include <atomic>
@@ -89,6 +90,7 @@ private:
     stats_acc d_acc;
     std::chrono::steady_clock::time_point d_t_last;
     uint64_t d_bad_interval = 0, d_far_interval = 0;
+    known_tx d_known; // frame tags: known snapshots are sent, not precoded
 
     // lookup table built in the background for d_solver
     std::shared_ptr<core::ci_lut> d_lut; // ready table (guarded)

@@ -92,8 +92,11 @@ nullspace_precoder_impl::nullspace_precoder_impl(int n_tx, int n_users, const co
       d_stats_port(pmt::mp("stats")),
       d_csi_port(pmt::mp("csi")),
       d_tag_key(pmt::mp("isac_design")),
-      d_params(prm)
+      d_params(prm),
+      d_known(n_tx, prm.power),
+      d_known_power(prm.power)
 {
+    d_known.set_logger(d_logger);
     message_port_register_out(d_stats_port);
     message_port_register_in(d_csi_port);
     set_msg_handler(d_csi_port, [this](const pmt::pmt_t& m) { handle_csi(m); });
@@ -346,9 +349,15 @@ int nullspace_precoder_impl::work(int noutput_items,
                                   gr_vector_void_star& output_items)
 {
     std::vector<std::shared_ptr<prepared>> fresh;
+    double power;
     {
         std::lock_guard<std::mutex> lock(d_mutex);
         fresh.swap(d_ready);
+        power = d_params.power;
+    }
+    if (power != d_known_power) { // the pilots follow set_power()
+        d_known.set_power(power);
+        d_known_power = power;
     }
     for (const auto& f : fresh) {
         publish_and_log(*f);
@@ -361,6 +370,11 @@ int nullspace_precoder_impl::work(int noutput_items,
     const uint64_t L = d_L;
     const uint64_t base = nitems_written(0);
     uint64_t bad = 0;
+    {
+        std::vector<gr::tag_t> ft;
+        get_tags_in_range(ft, 0, base, base + noutput_items, frame_tag_key);
+        d_known.load(ft);
+    }
     int i = 0;
     while (i < noutput_items) {
         const uint64_t abs = base + i;
@@ -378,10 +392,17 @@ int nullspace_precoder_impl::work(int noutput_items,
                 d_in_use = d_active;
             }
         }
+        // preamble, header and pilots of a tagged frame go out as they are
+        if (const gr_complex* kx = d_known.at(abs, d_active != nullptr)) {
+            std::copy(kx, kx + d_n_tx, out + size_t(i) * d_n_tx);
+            ++i;
+            continue;
+        }
         // Run to the next frame boundary only while a switch is pending.
         int run = noutput_items - i;
         if (!d_waiting.empty())
             run = static_cast<int>(std::min<uint64_t>(run, L - abs % L));
+        run = d_known.payload_run(abs, run);
         gr_complex* x = out + size_t(i) * d_n_tx;
         if (!d_active) {
             std::fill(x, x + size_t(run) * d_n_tx, gr_complex(0));

@@ -7,6 +7,7 @@
 #ifndef INCLUDED_ISAC_NULLSPACE_PRECODER_IMPL_H
 #define INCLUDED_ISAC_NULLSPACE_PRECODER_IMPL_H
 
+#include "frame_tags.h"
 #include <gnuradio/isac/nullspace_precoder.h>
 #include <atomic>
 #include <condition_variable>
@@ -58,6 +59,8 @@ private:
     std::deque<std::shared_ptr<const prepared>> d_waiting;
     std::atomic<uint64_t> d_nonfinite{ 0 };
     std::vector<gr_complex> d_clean_s, d_clean_b;
+    known_tx d_known; // frame tags: known snapshots are sent, not precoded
+    double d_known_power;
 
     void worker();
     void request_locked(uint64_t offset);
