@@ -113,6 +113,9 @@ radio_emulator_impl::radio_emulator_impl(const core::frontend_params& p, bool pa
       d_emu(p),
       d_pace(pace)
 {
+    // a radio: tags on what the flowgraph transmits do not come back out of
+    // the receivers (UHD sources tag rx_time etc., nothing from the sink)
+    set_tag_propagation_policy(TPP_DONT);
 }
 
 radio_emulator_impl::~radio_emulator_impl() {}

@@ -326,6 +326,7 @@ def ota_vars(g):
     g.var("reverse_elements", "False")  # True if Rx channel k is wired to antenna n_rx-1-k
     # the far-field pilot receiver of the transmit calibration: user 0's radio
     g.var("txcal_deg", "user_deg[0]")
+    g.var("payload_len", 880)
 
 
 def ota_params(g, gui):
@@ -404,16 +405,21 @@ def ota_snippet(g):
 
 def ota_tx_chain(g, gui):
     src = g.add("src", "isac_psk_source", n_users="n_users", psk_order="psk_order", seed=0)
-    csi = g.add("csi", "isac_los_csi_source", n_tx="n_tx", user_deg="user_deg", gain=1.0)
-    # the LoS channel is static: precompute every symbol vector once (lookup table)
+    # the symbols feed the frame builder and every user receiver, which takes
+    # them a few frames later (its frames come back through the radio): the
+    # buffer must hold those frames, or the whole flowgraph runs in lockstep
+    # with tiny work calls
+    sym = g.add("head", "blocks_head", type="complex", num_items="2**62" if gui else "n_snapshots",
+                vlen="n_users", minoutbuf=65536)
+    g.conn(src, 0, sym, 0)
+    # frames: preamble, header and pilots orthogonal across the antennas go out
+    # as known vectors (tags tell the precoder), then the precoded payload
+    g.add("frames", "isac_frame_builder", n_users="n_users", n_tx="n_tx", payload_len="payload_len",
+          preamble_block=0, preamble_reps=3, pilot_len=0, frame_seed=1)
+    g.conn(sym, 0, "frames", 0)
+    # the LoS users' channel is static: precompute every symbol vector once (lookup table)
     tx = tx_chain(g, solver='"lut"')
-    if gui:
-        g.conn(src, 0, tx, 0)
-    else:
-        g.add("head", "blocks_head", type="complex", num_items="n_snapshots", vlen="n_users")
-        g.conn(src, 0, "head", 0)
-        g.conn("head", 0, tx, 0)
-    g.conn(csi, "csi", tx, "csi")
+    g.conn("frames", 0, tx, 0)
     # transmit calibration, applied automatically before the radio (after the
     # precoder: the radar chains keep the precoder's x as their reference)
     g.add("txcal_fix", "isac_array_phase_corrector", n_rx="n_tx", phases_rad="[]", reverse_elements="False")
@@ -422,7 +428,24 @@ def ota_tx_chain(g, gui):
     g.conn("txcal_fix", 0, "tx_split", 0)
     for ch in range(4):
         g.conn("tx_split", ch, "usrp_tx", ch)
-    return tx
+    return tx, sym
+
+
+def ota_users(g, tx, sym):
+    """The users' side: one receiver per user radio (frame sync, CFO, channel
+    estimate, decisions and SER), their channel rows back to the precoder over
+    the feedback link."""
+    g.add("feedback", "isac_csi_feedback", n_users="n_users", n_tx="n_tx", delay_frames=2, bits=0)
+    g.conn("feedback", "csi", tx, "csi")
+    for u in range(2):
+        ur = "user%d" % u
+        g.add(ur, "isac_user_receiver", n_tx="n_tx", n_users="n_users", user=u, psk_order="psk_order",
+              payload_len="payload_len", preamble_block=0, preamble_reps=3, pilot_len=0, frame_seed=1,
+              power="power", estimator='"ls"', csi_noise_var="comm_noise_var")
+        g.conn("usrp_users", u, ur, 0)
+        g.conn(sym, 0, ur, 1)
+        g.conn(ur, "row", "feedback", "row")
+        g.conn("feedback", "csi", ur, "csi")
 
 
 def ota_acquisition(g, tx):
@@ -493,11 +516,15 @@ def ota_gui(g, tx, radar, det, doa):
           graph_type="qtgui.NUM_GRAPH_HORIZ", min=-90, max=90, update_time=0.5, gui_hint="(1,1,1,1)",
           label1="DoA", autoscale="False", avg=0)
     g.conn(doa, 0, "doa_num", 0)
-    g.add("users_const", "qtgui_const_sink_x", type="complex", name='"Users\' radios (raw)"', size=1024,
+    g.add("users_const", "qtgui_const_sink_x", type="complex", name='"Users: corrected payload"', size=1024,
           nconnections=2, autoscale="True", update_time=0.2, gui_hint="(0,1,1,1)", label1="user 0",
           label2="user 1", legend="True")
+    g.add("ser_num", "qtgui_number_sink", name='"SER per user"', type="float", nconnections=2,
+          graph_type="qtgui.NUM_GRAPH_HORIZ", min=0, max=1, update_time=0.5, gui_hint="(2,0,1,2)",
+          label1="user 0", label2="user 1", autoscale="False", avg=0)
     for u in range(2):
-        g.conn("usrp_users", u, "users_const", u)
+        g.conn("user%d" % u, 0, "users_const", u)
+        g.conn("user%d" % u, 1, "ser_num", u)
     g.add("msgs", "blocks_message_debug", en_uvec="True")
     g.conn("cal_est", "cal", "msgs", "print")
     g.conn("txcal_est", "cal", "msgs", "print")
@@ -522,8 +549,11 @@ def ota_headless_sinks(g, tx, radar, det, doa):
     g.conn("txcal_est", "cal", "txcal_msgs", "store")
     g.add("delay_msgs", "blocks_message_debug", en_uvec="True")
     g.conn("loop_est", "delay", "delay_msgs", "store")
-    null(g, "users_sink")
-    g.conn("usrp_users", 1, "users_sink", 0)
+    for u in range(2):
+        null(g, "payload_sink%d" % u)
+        g.conn("user%d" % u, 0, "payload_sink%d" % u, 0)
+    g.add("csi_msgs", "blocks_message_debug", en_uvec="True")
+    g.conn("feedback", "csi", "csi_msgs", "store")
 
 
 def usrp_ota(gui):
@@ -537,7 +567,8 @@ def usrp_ota(gui):
     ota_params(g, gui)
     ota_emulator(g, gui)
     ota_radios(g)
-    tx = ota_tx_chain(g, gui)
+    tx, sym = ota_tx_chain(g, gui)
+    ota_users(g, tx, sym)
     ota_acquisition(g, tx)
     radar, det, doa = ota_sensing(g)
     if gui:
