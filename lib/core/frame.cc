@@ -94,10 +94,18 @@ cmatf orthogonal_pilots(int n_streams, int len, uint64_t seed)
         throw_param("pilot_len",
                     std::to_string(len),
                     "a multiple of " + std::to_string(order) + " (the Hadamard order)");
+    // P = (1 + j) D_r H D_c: D_c random signs per snapshot, D_r per stream a
+    // random sign times j^(r mod 2). Unit-modulus diagonals keep the rows
+    // orthogonal, the entries stay 1-bit DAC points, and since neighbouring
+    // streams differ by a factor +-j no snapshot is a constant vector (which
+    // a Hadamard column times real signs can be: an unsteered broadside beam).
     gaussian_rng g(seed);
-    std::vector<float> row_sign(n_streams), col_sign(len);
-    for (auto& s : row_sign)
-        s = (g.next_u64() >> 63) ? -1.0f : 1.0f;
+    std::vector<cfloat> row_s(n_streams);
+    std::vector<float> col_sign(len);
+    for (int r = 0; r < n_streams; ++r) {
+        const float s = (g.next_u64() >> 63) ? -1.0f : 1.0f;
+        row_s[r] = (r & 1) ? cfloat(0, s) : cfloat(s, 0);
+    }
     for (auto& s : col_sign)
         s = (g.next_u64() >> 63) ? -1.0f : 1.0f;
     cmatf P(n_streams, len);
@@ -106,8 +114,7 @@ cmatf orthogonal_pilots(int n_streams, int len, uint64_t seed)
         for (int r = 0; r < n_streams; ++r) {
             // Sylvester: H[r][c] = (-1)^popcount(r & c)
             const float h = (__builtin_popcount(unsigned(r & c)) & 1) ? -1.0f : 1.0f;
-            const float s = h * row_sign[r] * col_sign[t];
-            P(r, t) = cfloat(s, s);
+            P(r, t) = cfloat(1, 1) * row_s[r] * (h * col_sign[t]);
         }
     }
     return P;

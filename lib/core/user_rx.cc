@@ -190,6 +190,7 @@ user_receiver::user_receiver(const user_rx_params& p)
     const cmat Gm12 = es.eigenvectors() * ev.cwiseSqrt().cwiseInverse().asDiagonal() *
                       es.eigenvectors().adjoint();
     d_A = (X.adjoint() * Gm12).cast<cfloat>(); // Lk x n
+    d_B = (X.adjoint() * (Gm12 * Gm12)).cast<cfloat>(); // LS row: z_K B
     reset();
 }
 
@@ -216,7 +217,10 @@ void user_receiver::reset()
     d_external_ref = false;
     d_have_report = false;
     d_last_report_nmse = 0;
-    d_frames = d_acquisitions = d_missed_total = 0;
+    d_frames = d_acquisitions = d_missed_total = d_false_acq = 0;
+    d_frames_since_acq = 0;
+    d_acq_start = 0;
+    d_tmin = std::numeric_limits<int64_t>::min();
     d_out.clear();
     d_have_held = false;
     d_t_smooth = false;
@@ -383,7 +387,9 @@ double user_receiver::fine_timing(
     // residual everywhere, so integer positions alone can rank badly
     auto f_at = [&](double t) { return fit_energy(seg, seg0, t, z); };
     double tb = double(d), fb = -std::numeric_limits<double>::infinity();
-    for (int64_t dd = d - S; dd <= d + S; ++dd)
+    // after an unconfirmed acquisition, starts up to it are excluded (else the
+    // search would find the same false start again)
+    for (int64_t dd = std::max<int64_t>(d - S, d_tmin); dd <= d + S; ++dd)
         for (double off : { 0.0, 0.5 }) {
             const double t = double(dd) + off, f = f_at(t);
             if (f > fb) {
@@ -488,9 +494,11 @@ bool user_receiver::acquire()
         d_scan = d_buf0;
     auto y = [&](int64_t n) { return cdouble(d_buf[size_t(n - int64_t(d_buf0))]); };
 
-    // P_L: lag-block correlation, P_1: lag-1 correlation over the same span;
-    // subtracting |P_1| keeps constant or slowly varying signals (a CW tone, an
-    // unsteered constant vector) from looking like a repeated preamble.
+    // P_L: lag-block correlation, P_1: lag-1 correlation over the same span.
+    // A constant or slowly varying signal (a CW tone, an unsteered constant
+    // vector) repeats at every lag, so |P_1| ~ |P_L|: such a window does not
+    // count. A preamble has |P_1| well below |P_L| (about 0.3-0.5 of it after
+    // a band-limited fractional delay, which correlates neighbours).
     cdouble PL, P1;
     double E1 = 0, E2 = 0;
     auto init = [&](int64_t d) {
@@ -513,7 +521,9 @@ bool user_receiver::acquire()
         const double den = std::max(E1, 0.0) * std::max(E2, 0.0);
         if (!(den > 1e-300))
             return 0.0;
-        const double a = std::max(std::abs(PL) - std::abs(P1), 0.0);
+        const double a = std::abs(PL);
+        if (std::abs(P1) > 0.8 * a)
+            return 0.0;
         return a * a / den;
     };
 
@@ -549,15 +559,29 @@ bool user_receiver::acquire()
             const double saved_cfo = d_cfo, saved_ph0 = d_ph0, saved_n0 = d_n0;
             // angle(P) is ambiguous modulo 1/block: the neighbouring
             // hypotheses extend the CFO range to +-1.5/block (a wrong one
-            // turns the known section by whole cycles and fails the fit)
+            // turns the known section by whole cycles and fits badly); the
+            // best fit wins
+            double best_rho = -1e300;
+            int best_m = 0;
             for (int m : { 0, -1, 1 }) {
                 d_cfo = (std::arg(Pc) / two_pi + m) / L;
                 d_ph0 = 0;
                 d_n0 = double(dc);
-                if (frame_at(double(dc), 2 * L, true))
-                    return true;
+                double rho = -1e300;
+                frame_at(double(dc), 2 * L, true, &rho);
                 if (d_wait)
                     break;
+                if (rho > best_rho) {
+                    best_rho = rho;
+                    best_m = m;
+                }
+            }
+            if (!d_wait) {
+                d_cfo = (std::arg(Pc) / two_pi + best_m) / L;
+                d_ph0 = 0;
+                d_n0 = double(dc);
+                if (frame_at(double(dc), 2 * L, true))
+                    return true;
             }
             d_cfo = saved_cfo;
             d_ph0 = saved_ph0;
@@ -589,6 +613,20 @@ bool user_receiver::track()
             d_wait = false;
             return false;
         }
+        if (d_frames_since_acq == 1) {
+            // An acquisition is confirmed by the next frame's known section; it
+            // was not: drop the held frame (nothing was output from it) and
+            // search again just after the false start.
+            --d_acquisitions;
+            --d_frames;
+            d_have_held = false;
+            d_have_prev = false;
+            d_state = state::acquire;
+            d_scan = d_acq_start + 1;
+            d_tmin = int64_t(d_acq_start) + 1;
+            ++d_false_acq;
+            return true;
+        }
         ++d_misses;
         ++d_missed_total;
         d_have_prev = false;
@@ -604,7 +642,7 @@ bool user_receiver::track()
     return true;
 }
 
-bool user_receiver::frame_at(double t0_guess, int S, bool acquisition)
+bool user_receiver::frame_at(double t0_guess, int S, bool acquisition, double* probe_rho)
 {
     const int half = d_interp.half();
     const int64_t d = int64_t(std::floor(t0_guess + 0.5));
@@ -619,6 +657,10 @@ bool user_receiver::frame_at(double t0_guess, int S, bool acquisition)
 
     fit_result fr;
     double t0 = fine_timing(seg, seg0, d, S, fr);
+    if (probe_rho) { // only the fit is wanted
+        *probe_rho = fr.rho;
+        return false;
+    }
     // per-sample SNR implied by the sync threshold; accept frames above half of it
     const double sq = std::sqrt(d_p.sync_threshold);
     const double rho_min = 0.5 * sq / (1.0 - sq);
@@ -727,13 +769,19 @@ bool user_receiver::frame_at(double t0_guess, int S, bool acquisition)
     // ---- header: sign (payload precoded) and code (frame number mod 16),
     // decided coherently with this frame's pilot estimate
     {
+        // the row fitted on the whole known section (preamble and pilots) is a
+        // better reference than the pilots' alone
         const cmatf& Hb = d_pat.header_block();
         const int hs = d_p.format.header_start();
+        Eigen::Matrix<cfloat, 1, Eigen::Dynamic> zk(1, Eigen::Index(d_kpos.size()));
+        for (size_t i = 0; i < d_kpos.size(); ++i)
+            zk[Eigen::Index(i)] = z[size_t(d_kpos[i])];
+        const Eigen::Matrix<cfloat, 1, Eigen::Dynamic> gk = zk * d_B;
         std::vector<cdouble> r(static_cast<size_t>(d_L));
         for (int t = 0; t < d_L; ++t) {
             cdouble ref(0, 0);
             for (int n = 0; n < d_n; ++n)
-                ref += gs[n] * cdouble(Hb(n, t));
+                ref += cdouble(gk[n]) * cdouble(Hb(n, t));
             r[size_t(t)] = cdouble(z[size_t(hs + t)]) * std::conj(ref);
         }
         int best = 0;
@@ -755,13 +803,18 @@ bool user_receiver::frame_at(double t0_guess, int S, bool acquisition)
         const uint64_t grid = f.index;
         const int64_t lag =
             int64_t((grid + header_codes - uint64_t(best) % header_codes) % header_codes);
+        // one decoded code sets the lag only tentatively: the next frame that
+        // agrees confirms it; a confirmed lag changes after three frames agree
+        // on another one
         if (acquisition) {
             d_index_lag = lag;
-            d_code_misses = 0;
-        } else if (lag != d_index_lag && ++d_code_misses >= 3) {
-            d_index_lag = lag; // three frames agree on another lag: take it
+            d_lag_confirmed = false;
             d_code_misses = 0;
         } else if (lag == d_index_lag) {
+            d_lag_confirmed = true;
+            d_code_misses = 0;
+        } else if (!d_lag_confirmed || ++d_code_misses >= 3) {
+            d_index_lag = lag;
             d_code_misses = 0;
         }
         f.index = grid >= uint64_t(d_index_lag) ? grid - uint64_t(d_index_lag) : 0;
@@ -845,6 +898,12 @@ bool user_receiver::frame_at(double t0_guess, int S, bool acquisition)
     d_next = t0 + d_F;
     d_misses = 0;
     ++d_frames;
+    if (acquisition) {
+        d_frames_since_acq = 1;
+        d_acq_start = uint64_t(std::max(0.0, std::floor(t0)));
+    } else {
+        ++d_frames_since_acq;
+    }
     return true;
 }
 

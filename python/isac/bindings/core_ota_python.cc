@@ -300,6 +300,7 @@ report, report_changed, row, row_nmse).)doc")
         .def("frames", &user_receiver::frames)
         .def("acquisitions", &user_receiver::acquisitions)
         .def("missed", &user_receiver::missed)
+        .def("false_acquisitions", &user_receiver::false_acquisitions)
         .def("noise_var", &user_receiver::noise_var)
         .def("csi_mean", [](const user_receiver& r) { return r.tracker().mean(); })
         .def("csi_err_var", [](const user_receiver& r) { return r.tracker().err_var(); });

@@ -22,9 +22,10 @@
  *    is (a receiver whose stream lags the transmitter's by up to 15 frames
  *    still numbers frames as the transmitter does).
  *  - pilots: orthogonal across the transmit antennas, P P^H = 2 pilot_len I:
- *    rows of a Sylvester-Hadamard matrix with per-antenna and per-snapshot
- *    sign scrambling, times (1 + j). pilot_len is a multiple of the Hadamard
- *    order (n_tx rounded up to a power of two).
+ *    rows of a Sylvester-Hadamard matrix times (1 + j), scrambled per
+ *    snapshot (a sign) and per antenna (a sign, times j on odd antennas, so
+ *    that no pilot snapshot is a constant, unsteered vector). pilot_len is a
+ *    multiple of the Hadamard order (n_tx rounded up to a power of two).
  *  - payload: the user symbols, precoded.
  *
  * Every known entry is +-1 +-j, i.e. a point of the 1-bit DAC alphabet once
@@ -92,12 +93,13 @@ inline float header_code(int j, int t)
 }
 
 /*!
- * Rows-orthogonal pilot matrix (n_streams x len), entries +-(1 + j): the first
+ * Rows-orthogonal pilot matrix (n_streams x len), entries +-1 +-j: the first
  * n_streams rows of Sylvester-Hadamard blocks of order 2^ceil(log2 n_streams),
- * one block per `order` snapshots, each row and snapshot multiplied by a
- * pseudo-random sign from `seed`, so that P P^H = 2 len I and no snapshot is a
- * constant vector. len must be a multiple of the order. Shared by the downlink
- * pilots (n_tx streams) and the uplink pilots of the TDD option (n_users).
+ * one block per `order` snapshots, times (1 + j), each snapshot multiplied by
+ * a pseudo-random sign and each row by a pseudo-random sign times j^(row mod
+ * 2) (from `seed`), so that P P^H = 2 len I and no snapshot is a constant
+ * vector. len must be a multiple of the order. Shared by the downlink pilots
+ * (n_tx streams) and the uplink pilots of the TDD option (n_users).
  */
 cmatf orthogonal_pilots(int n_streams, int len, uint64_t seed);
 

@@ -13,7 +13,10 @@
  *     P(d) = sum y*(d+m) y(d+m+block) over (reps-1) blocks has |P|^2/(E1 E2)
  *     near (rho/(1+rho))^2 at the frame start whatever the channel (rho the
  *     per-sample SNR) and near 1/((reps-1) block) elsewhere. Its peak gives a
- *     coarse start and angle(P)/(2 pi block) a coarse CFO.
+ *     coarse start and angle(P)/(2 pi block) a coarse CFO (+-1/block
+ *     hypotheses resolve a CFO up to 1.5/block). The next frame's known
+ *     section confirms an acquisition; if it does not fit, the first frame
+ *     is dropped and the search resumes just after it.
  *  2. Timing: the known section (preamble and pilots) is fitted by LS,
  *     y = g X; the fitted energy ||y X^H (X X^H)^-1/2||^2 is largest at the
  *     true start. Integer search, then a fractional delay by parabolic
@@ -60,6 +63,7 @@
 #include <gnuradio/isac/core/types.h>
 #include <cstdint>
 #include <deque>
+#include <limits>
 #include <vector>
 
 namespace gr {
@@ -180,6 +184,8 @@ public:
     uint64_t frames() const { return d_frames; }
     uint64_t acquisitions() const { return d_acquisitions; }
     uint64_t missed() const { return d_missed_total; }
+    //! Acquisitions the next frame did not confirm (dropped, searched again).
+    uint64_t false_acquisitions() const { return d_false_acq; }
     uint64_t nonfinite() const { return d_nonfinite; }
     const csi_tracker& tracker() const { return d_tracker; }
     double noise_var() const { return d_noise_var; }
@@ -202,6 +208,7 @@ private:
     // the whitened LS projection A = X^H (X X^H)^-1/2 (L_k x n)
     std::vector<int> d_kpos;
     cmatf d_A;
+    cmatf d_B;  // X^H (X X^H)^-1: the LS row from the known samples
     cmatf d_XK; // n x L_k (sign units)
 
     // sample buffer
@@ -242,7 +249,9 @@ private:
     cvec d_last_report;
     double d_last_report_nmse = 0;
 
-    uint64_t d_frames = 0, d_acquisitions = 0, d_missed_total = 0;
+    uint64_t d_frames = 0, d_acquisitions = 0, d_missed_total = 0, d_false_acq = 0;
+    uint64_t d_frames_since_acq = 0, d_acq_start = 0;
+    int64_t d_tmin = 0; // earliest start an acquisition may return
     std::deque<rx_frame> d_out;
 
     // the last frame, whose payload waits for the next frame's phase
@@ -258,6 +267,7 @@ private:
     bool d_t_smooth = false; // timing smoothing active (tracking)
     int64_t d_index_lag = 0; // grid index - frame number (from the header codes)
     int d_code_misses = 0;
+    bool d_lag_confirmed = false;
 
     void process();
     bool acquire();
@@ -275,7 +285,9 @@ private:
                        int64_t d,
                        int S,
                        fit_result& fr) const;
-    bool frame_at(double t0_guess, int S, bool acquisition);
+    //! Processes the frame near t0_guess (search +-S); with probe_rho only
+    //! reports the fit of the best start there.
+    bool frame_at(double t0_guess, int S, bool acquisition, double* probe_rho = nullptr);
     double kay(const std::vector<cfloat>& z) const;
     double rotation(const std::vector<cfloat>& z, const cvec& ref) const;
     void finish_held(bool have_end, double psi_end, double center_end);
