@@ -103,13 +103,11 @@ radio_emulator::make_with_profile(const core::frontend_params& params, bool pace
 }
 
 radio_emulator_impl::radio_emulator_impl(const core::frontend_params& p, bool pace)
-    : gr::sync_block(
-          "radio_emulator",
-          gr::io_signature::make(1, 1, sizeof(gr_complex) * p.n_tx),
-          gr::io_signature::make2(1,
-                                  2,
-                                  sizeof(gr_complex) * (p.n_rx + (p.loopback ? 1 : 0)),
-                                  sizeof(gr_complex) * p.n_users)),
+    : gr::sync_block("radio_emulator",
+                     gr::io_signature::make(p.n_tx, p.n_tx, sizeof(gr_complex)),
+                     gr::io_signature::make(p.n_rx + (p.loopback ? 1 : 0) + p.n_users,
+                                            p.n_rx + (p.loopback ? 1 : 0) + p.n_users,
+                                            sizeof(gr_complex))),
       d_emu(p),
       d_pace(pace)
 {
@@ -131,10 +129,6 @@ int radio_emulator_impl::work(int noutput_items,
                               gr_vector_const_void_star& input_items,
                               gr_vector_void_star& output_items)
 {
-    const auto in = static_cast<const core::cfloat*>(input_items[0]);
-    auto echo = static_cast<core::cfloat*>(output_items[0]);
-    auto users =
-        output_items.size() > 1 ? static_cast<core::cfloat*>(output_items[1]) : nullptr;
     bool pace;
     double rate;
     {
@@ -165,8 +159,33 @@ int radio_emulator_impl::work(int noutput_items,
         }
         noutput_items = int(std::min<double>(noutput_items, std::max(1.0, 0.05 * rate)));
     }
-    std::lock_guard<std::mutex> lock(d_mutex);
-    d_emu.process(in, echo, users, noutput_items);
+    // one stream per radio channel, as the UHD blocks have them: gather the
+    // transmit channels into snapshots, scatter the receive channels back
+    const int nt = int(input_items.size());
+    const int ns = d_emu.n_sense_out(), nu = int(output_items.size()) - ns;
+    const size_t n = size_t(noutput_items);
+    d_x.resize(n * nt);
+    d_echo.resize(n * ns);
+    d_users.resize(n * nu);
+    for (int k = 0; k < nt; ++k) {
+        const auto in = static_cast<const core::cfloat*>(input_items[k]);
+        for (size_t t = 0; t < n; ++t)
+            d_x[t * nt + k] = in[t];
+    }
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        d_emu.process(d_x.data(), d_echo.data(), d_users.data(), noutput_items);
+    }
+    for (int m = 0; m < ns; ++m) {
+        auto out = static_cast<core::cfloat*>(output_items[m]);
+        for (size_t t = 0; t < n; ++t)
+            out[t] = d_echo[t * ns + m];
+    }
+    for (int u = 0; u < nu; ++u) {
+        auto out = static_cast<core::cfloat*>(output_items[ns + u]);
+        for (size_t t = 0; t < n; ++t)
+            out[t] = d_users[t * nu + u];
+    }
     return noutput_items;
 }
 

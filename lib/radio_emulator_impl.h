@@ -10,6 +10,7 @@
 #include <gnuradio/isac/radio_emulator.h>
 #include <chrono>
 #include <mutex>
+#include <vector>
 
 namespace gr {
 namespace isac {
@@ -22,7 +23,8 @@ private:
     bool d_pace;
     bool d_clock_started = false;
     std::chrono::steady_clock::time_point d_t0;
-    uint64_t d_pos0 = 0; // position at d_t0
+    uint64_t d_pos0 = 0;                            // position at d_t0
+    std::vector<core::cfloat> d_x, d_echo, d_users; // snapshot-major scratch
 
 public:
     radio_emulator_impl(const core::frontend_params& p, bool pace);

@@ -197,11 +197,12 @@ impairment_profile impairment_profile::named(const std::string& name)
         p.pn_rms_deg = 1.0;
         p.pn_corner_hz = 100e3;
         p.sense_cfo_ppm = 0.0;
-        p.user_cfo_ppm = 2.0;
+        p.user_cfo_ppm = 0.05;
         p.loop_delay_min = 8.0;
         p.loop_delay_max = 40.0;
         p.rx_skew_max = 0.0;
         p.user_delay_max = 256.0;
+        p.user_timing_ns = 100.0;
         p.adc_headroom_db = 40.0;
         return p;
     }
@@ -224,6 +225,7 @@ impairment_profile impairment_profile::named(const std::string& name)
         p.loop_delay_max = 200.0;
         p.rx_skew_max = 0.1;
         p.user_delay_max = 4096.0;
+        p.users_free_running = true;
         p.adc_headroom_db = 25.0;
         return p;
     }
@@ -256,6 +258,9 @@ void impairment_profile::validate() const
     if (!(std::isfinite(user_delay_max) && user_delay_max >= 0.0 &&
           user_delay_max <= 1e6))
         throw_param("user_delay_max", num(user_delay_max), "[0, 1e6] samples");
+    if (!(std::isfinite(user_timing_ns) && user_timing_ns >= 0.0 &&
+          user_timing_ns <= 1e9))
+        throw_param("user_timing_ns", num(user_timing_ns), "[0, 1e9] ns");
     if (!(adc_headroom_db > 0.0)) // +inf (no clipping) is allowed
         throw_param("adc_headroom_db", num(adc_headroom_db), "> 0 dB (inf: no clipping)");
 }
@@ -306,7 +311,7 @@ frontend_emulator::frontend_emulator(const frontend_params& p)
       d_fd_echo(p.n_rx + (p.loopback ? 1 : 0),
                 p.imp.loop_delay_max + p.imp.rx_skew_max + 1.0,
                 p.fd_taps),
-      d_fd_user(p.n_users, p.imp.user_delay_max + 1.0, p.fd_taps)
+      d_fd_user(p.n_users, p.imp.user_delay_max + 2.0, p.fd_taps)
 {
     d_p.validate();
     d_seed = d_p.seed ? d_p.seed : random_seed();
@@ -348,7 +353,13 @@ frontend_emulator::frontend_emulator(const frontend_params& p)
     for (auto& c : d_user) {
         c.rng.seed(splitmix64(cs));
         draw_chain(c, rng_static, im.user_cfo_ppm, d_p.comm_noise_var, true);
-        c.truth.delay = im.user_delay_max * rng_static.uniform();
+        const double whole = std::floor((im.user_delay_max + 1.0) * rng_static.uniform());
+        const double frac_max =
+            im.users_free_running
+                ? 1.0
+                : std::min(1.0, im.user_timing_ns * 1e-9 * d_p.samp_rate);
+        c.truth.delay =
+            std::min(im.user_delay_max + 1.0, whole + frac_max * rng_static.uniform());
         user_delay.push_back(c.truth.delay);
     }
     d_fd_echo.set_delays(echo_delay);

@@ -340,7 +340,7 @@ public:
                     s += e.G()(m, k) * cdouble(x[t * 4 + k]);
                 air[t * 4 + m] = cfloat(s);
             }
-        fractional_delay fd(4, 14.0, 16);
+        fractional_delay fd(4, 14.0, p.fd_taps); // the emulator's kernel
         fd.set_delays({ d });
         fd.process(air.data(), ref.data(), n);
         double err = 0, pow = 0;

@@ -75,6 +75,22 @@ def emulator(**kw):
     return isac.emulated_radio(**args)
 
 
+def wire_emulator(tb, emu, src):
+    """src (vectors of n_tx) -> the emulator's streams; returns (sensing, users)
+    as vector endpoints (n_sense and n_users long)."""
+    split = blocks.vector_to_streams(gr.sizeof_gr_complex, emu.n_tx)
+    tb.connect(src, split)
+    for k in range(emu.n_tx):
+        tb.connect((split, k), (emu.block, k))
+    sense = blocks.streams_to_vector(gr.sizeof_gr_complex, emu.n_sense)
+    users = blocks.streams_to_vector(gr.sizeof_gr_complex, emu.n_users)
+    for m in range(emu.n_sense):
+        tb.connect((emu.block, m), (sense, m))
+    for u in range(emu.n_users):
+        tb.connect((emu.block, emu.n_sense + u), (users, u))
+    return sense, users
+
+
 class msg_store(gr.basic_block):
     def __init__(self):
         gr.basic_block.__init__(self, "msg_store", None, None)
@@ -99,9 +115,9 @@ class qa_ota_blocks(gr_unittest.TestCase):
         tb = gr.top_block()
         src = blocks.vector_source_c(x.ravel().tolist(), False, 4)
         s0, s1 = blocks.vector_sink_c(4), blocks.vector_sink_c(2)
-        tb.connect(src, emu.block)
-        tb.connect((emu.block, 0), s0)
-        tb.connect((emu.block, 1), s1)
+        sense, users = wire_emulator(tb, emu, src)
+        tb.connect(sense, s0)
+        tb.connect(users, s1)
         tb.run()
         # the flowgraph splits the stream into its own blocks: bit-identical anyway
         np.testing.assert_array_equal(np.array(s0.data()).reshape(-1, 4), r_ref)
@@ -119,9 +135,9 @@ class qa_ota_blocks(gr_unittest.TestCase):
         ref = emulator()
         tb0 = gr.top_block()
         s0, s1 = blocks.vector_sink_c(4), blocks.vector_sink_c(2)
-        tb0.connect(blocks.vector_source_c(x.ravel().tolist(), False, 4), ref.block)
-        tb0.connect((ref.block, 0), s0)
-        tb0.connect((ref.block, 1), s1)
+        sense, users = wire_emulator(tb0, ref, blocks.vector_source_c(x.ravel().tolist(), False, 4))
+        tb0.connect(sense, s0)
+        tb0.connect(users, s1)
         tb0.run()
 
         emu = emulator()
@@ -322,10 +338,10 @@ class qa_ota_blocks(gr_unittest.TestCase):
             src = blocks.vector_source_c(x.ravel().tolist(), False, 4)
             est = isac.loop_delay_estimator(4, 4, 64, 8192)
             store = msg_store()
-            tb.connect(src, emu.block)
-            tb.connect((emu.block, 1), blocks.null_sink(gr.sizeof_gr_complex * 2))
+            sense, users = wire_emulator(tb, emu, src)
+            tb.connect(users, blocks.null_sink(gr.sizeof_gr_complex * 2))
             tb.connect(src, (est, 0))
-            tb.connect((emu.block, 0), (est, 1))
+            tb.connect(sense, (est, 1))
             tb.msg_connect(est, "delay", store, "in")
             tb.run()
             self.assertEqual(len(store.msgs), 1)  # one-shot: stops after a valid estimate
@@ -348,10 +364,11 @@ class qa_ota_blocks(gr_unittest.TestCase):
         src = blocks.vector_source_c(x.ravel().tolist(), False, 4)
         fix = isac.array_phase_corrector(4)
         est = isac.tx_phase_estimator(4, 0.0, 0.5, 64, 16384, 32)
+        tb.connect(src, fix)
+        sense, users = wire_emulator(tb, emu, fix)
+        tb.connect(users, blocks.null_sink(gr.sizeof_gr_complex * 2))
         split = blocks.vector_to_streams(gr.sizeof_gr_complex, 5)
-        tb.connect(src, fix, emu.block)
-        tb.connect((emu.block, 1), blocks.null_sink(gr.sizeof_gr_complex * 2))
-        tb.connect((emu.block, 0), split)
+        tb.connect(sense, split)
         for k in range(4):
             tb.connect((split, k), blocks.null_sink(gr.sizeof_gr_complex))
         tb.connect(fix, (est, 0))
@@ -380,9 +397,10 @@ class qa_ota_blocks(gr_unittest.TestCase):
             tb = gr.top_block()
             est = isac.array_phase_estimator(4, -20.0, n, 0.5, False, False, tone)
             store = msg_store()
-            tb.connect(blocks.vector_source_c(one_bit_x(n, 4, 7).ravel().tolist(), False, 4), emu.block)
-            tb.connect((emu.block, 1), blocks.null_sink(gr.sizeof_gr_complex * 2))
-            tb.connect((emu.block, 0), est)
+            sense, users = wire_emulator(tb, emu, blocks.vector_source_c(one_bit_x(n, 4, 7).ravel().tolist(),
+                                                                          False, 4))
+            tb.connect(users, blocks.null_sink(gr.sizeof_gr_complex * 2))
+            tb.connect(sense, est)
             tb.msg_connect(est, "cal", store, "in")
             tb.run()
             ph = np.array(store.msgs[0]["phases_rad"])

@@ -274,14 +274,13 @@ class radio_sink(_radio_base):
             raise ValueError("radio_sink: nchan = %d but the emulator has n_tx = %d"
                              % (self.nchan, emulator.n_tx))
         emulator._claim("sink", self)
-        self.join = blocks.streams_to_vector(gr.sizeof_gr_complex, self.nchan)
         for ch in range(self.nchan):
-            self.connect((self, ch), (self.join, ch))
-        self.connect(self.join, (emulator.block, 0))
-        # both emulator outputs are always consumed here, so a flowgraph
-        # without a users' (or sensing) source never stalls the emulator
-        self.connect((emulator.block, 0), blocks.null_sink(gr.sizeof_gr_complex * emulator.n_sense))
-        self.connect((emulator.block, 1), blocks.null_sink(gr.sizeof_gr_complex * emulator.n_users))
+            self.connect((self, ch), (emulator.block, ch))
+        # every emulator output is also consumed here, so a flowgraph without a
+        # users' (or sensing) source never stalls the emulator
+        self.discard = blocks.null_sink(gr.sizeof_gr_complex)
+        for m in range(emulator.n_sense + emulator.n_users):
+            self.connect((emulator.block, m), (self.discard, m))
 
 
 class radio_source(_radio_base):
@@ -333,10 +332,9 @@ class radio_source(_radio_base):
                              % (role, want, " + loopback" if emulator.loopback and role == "sensing" else "",
                                 self.nchan))
         emulator._claim(role, self)
-        self.split = blocks.vector_to_streams(gr.sizeof_gr_complex, self.nchan)
-        self.connect((emulator.block, 0 if role == "sensing" else 1), self.split)
+        first = 0 if role == "sensing" else emulator.n_sense
         for ch in range(self.nchan):
-            self.connect((self.split, ch), (self, ch))
+            self.connect((emulator.block, first + ch), (self, ch))
 
     def _sync(self, uhd, sync):
         # what GRC's UHD: USRP Source generates for each sync option

@@ -22,12 +22,13 @@ namespace isac {
  * UHD sources of an over-the-air flowgraph (core::frontend_emulator).
  * \ingroup isac
  *
- * in0: vectors of n_tx, what the flowgraph sends to the transmit radio.
- * out0: vectors of n_rx (+1 with loopback: channel n_rx is the coupler's
- *       receive channel), what the sensing radio receives.
- * out1: vectors of n_users, what each user's radio receives.
- * Output item t of both belongs to input item t (the radios start on the same
- * PPS edge); the loop delay and the users' timing offsets are inside.
+ * One complex stream per radio channel, as the UHD blocks have them:
+ * in k (k < n_tx): what the flowgraph sends to transmit channel k;
+ * out m (m < n_rx): what sensing channel m receives; with loopback, out n_rx
+ *   is the coupler's receive channel (n_sense_out() = n_rx or n_rx + 1);
+ * out n_sense_out() + u: what user u's radio receives.
+ * Output item t of every stream belongs to input item t (the radios start on
+ * the same PPS edge); the loop delay and the users' timing offsets are inside.
  *
  * Used through the gnuradio.isac.radio_sink / radio_source hierarchical
  * blocks, which wire this one block from both sides (radio = "emulated").

@@ -61,6 +61,8 @@ changed for a custom study and is validated when an emulator is built.)doc")
         .def_readwrite("loop_delay_max", &impairment_profile::loop_delay_max)
         .def_readwrite("rx_skew_max", &impairment_profile::rx_skew_max)
         .def_readwrite("user_delay_max", &impairment_profile::user_delay_max)
+        .def_readwrite("user_timing_ns", &impairment_profile::user_timing_ns)
+        .def_readwrite("users_free_running", &impairment_profile::users_free_running)
         .def_readwrite("adc_headroom_db", &impairment_profile::adc_headroom_db)
         .def("__repr__", [](const impairment_profile& p) {
             return "<impairment_profile '" + p.name + "'>";

@@ -31,9 +31,9 @@ void bind_radio_emulator(py::module& m)
                gr::basic_block,
                std::shared_ptr<radio_emulator>>(m, "radio_emulator", R"doc(
 The emulated radio front-end and room of an over-the-air flowgraph
-(core.frontend_emulator): in0 vectors of n_tx (to the transmit radio), out0
-vectors of n_rx (+1 with loopback) from the sensing radio, out1 vectors of
-n_users from the users' radios. Use it through radio_sink/radio_source with
+(core.frontend_emulator), one complex stream per radio channel: inputs 0..n_tx-1
+(to the transmit radio), outputs 0..n_rx-1 (+1 with loopback: the coupler
+channel) from the sensing radio, then n_users outputs from the users' radios. Use it through radio_sink/radio_source with
 radio = "emulated"; impairments is "none", "typical", "harsh" or a
 core.impairment_profile (docs/ota.md). target_coherence: 0 static target, > 0
 Swerling 1 redrawn every that many snapshots (clutter is static). pilot_len: receive calibration pilot on

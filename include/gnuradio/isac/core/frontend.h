@@ -133,8 +133,14 @@ struct impairment_profile {
     // timing
     double loop_delay_min = 0.0; //!< Tx->Rx loop delay, uniform in [min, max] samples
     double loop_delay_max = 0.0;
-    double rx_skew_max = 0.0;    //!< per sensing channel extra delay, uniform +-(samples)
-    double user_delay_max = 0.0; //!< user timing offset, uniform in [0, max] samples
+    double rx_skew_max = 0.0; //!< per sensing channel extra delay, uniform +-(samples)
+    //! user timing offset: an integer start offset uniform in [0, user_delay_max]
+    //! samples plus a fraction: users on the array's time reference (PPS,
+    //! GPSDO) sample within user_timing_ns of the symbol instants (uniform
+    //! [0, user_timing_ns]); free-running users at any phase (uniform [0, 1))
+    double user_delay_max = 0.0;
+    double user_timing_ns = 0.0;
+    bool users_free_running = false;
     // converters
     double adc_headroom_db =
         std::numeric_limits<double>::infinity(); //!< full scale / noise floor
@@ -180,7 +186,7 @@ struct frontend_params {
     double loopback_snr_db = 30.0;
     impairment_profile imp;
     uint64_t seed = 0; //!< 0 = random
-    int fd_taps = 16;  //!< kernel length of the emulated delays
+    int fd_taps = 32;  //!< kernel length of the emulated delays
 
     void validate() const;
 };
