@@ -53,10 +53,16 @@ def main():
     bs = seed004.make_scene(n, n, 10.0, 20.0, h, 1.0, 1e-11, 1e-11,
                             np.sqrt(1e-11 / (n * n)), 64)
     t, b = median_time(lambda: seed004.crb_rate_boundary(bs, n_points=20), args.repeat)
-    iters = sum(d.iterations for d in b.designs)
     rows.append(("seed-004 boundary, 20 points, n_tx=16", t,
-                 f"{iters} SCA steps in total (2x2 SDPs)"))
-    t, d = median_time(lambda: seed004.superposition_design(bs, 2 ** 3 - 1, method="full"), 1)
+                 "superposition SCA from two starts per point (init='best')"))
+    rates = np.linspace(0.0, 0.98 * bs.rate_max, 20)
+    for init in ("gaussian", "best"):
+        t, ds = median_time(lambda: [seed004.superposition_design(bs, 2.0 ** r - 1, init=init)
+                                     for r in rates], args.repeat)
+        rows.append((f"seed-004 20 superposition designs, init={init}", t,
+                     f"{sum(d.iterations for d in ds)} SCA steps kept (2x2 SDPs)"))
+    t, d = median_time(lambda: seed004.superposition_design(bs, 2 ** 3 - 1, method="full",
+                                                            init="gaussian"), 1)
     rows.append(("seed-004 one SCA design, full 16x16 SDPs", t,
                  f"{d.iterations} steps (span method is the default)"))
 

@@ -6,13 +6,16 @@
  * 1-bit quantiser throughput vs memcpy of the same bytes, single thread.
  * Each iteration processes one work()-sized batch of 4096 snapshots (what a
  * GNU Radio buffer typically hands the block), so the comparison is made at
- * the same working-set size as the block sees.
+ * the same working-set size as the block sees. BM_quantizer goes through the
+ * dispatcher (what the block runs); BM_slicer_<impl> calls each implementation
+ * of the VOLK-style kernel this CPU runs.
  */
 #include <gnuradio/isac/core/quantize.h>
+#include <gnuradio/isac/core/volk_isac.h>
 #include <benchmark/benchmark.h>
 #include <cstring>
-#include <string>
 #include <random>
+#include <string>
 #include <vector>
 
 namespace {
@@ -59,8 +62,41 @@ void BM_memcpy(benchmark::State& st)
     st.SetBytesProcessed(int64_t(st.iterations()) * n * sizeof(float));
     st.SetItemsProcessed(int64_t(st.iterations()) * batch);
 }
+
+void BM_slicer(benchmark::State& st, const std::string& impl)
+{
+    const int vlen = st.range(0);
+    const size_t n = size_t(2) * vlen * batch;
+    auto in = random_floats(n);
+    std::vector<float> out(n);
+    const float amp = gr::isac::core::one_bit_dac_amplitude(vlen, 1.0);
+    for (auto _ : st) {
+        uint32_t nan = 0;
+        gr::isac::core::volk_isac_32f_s32f_binary_slicer_32f_manual(
+            out.data(), &nan, in.data(), amp, unsigned(n), impl);
+        benchmark::DoNotOptimize(nan);
+        benchmark::ClobberMemory();
+    }
+    st.SetBytesProcessed(int64_t(st.iterations()) * n * sizeof(float));
+    st.SetItemsProcessed(int64_t(st.iterations()) * batch);
+    st.SetLabel("vs BM_memcpy/" + std::to_string(vlen));
+}
 } // namespace
 
 BENCHMARK(BM_quantizer)->Arg(16)->Arg(64)->Arg(128);
 BENCHMARK(BM_memcpy)->Arg(16)->Arg(64)->Arg(128);
-BENCHMARK_MAIN();
+
+int main(int argc, char** argv)
+{
+    for (const auto& impl : gr::isac::core::volk_isac_32f_s32f_binary_slicer_32f_impls())
+        benchmark::RegisterBenchmark(("BM_slicer_" + impl).c_str(), BM_slicer, impl)
+            ->Arg(16)
+            ->Arg(64)
+            ->Arg(128);
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv))
+        return 1;
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}

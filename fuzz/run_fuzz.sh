@@ -3,11 +3,14 @@
 # build-fuzz/ and run each for a bounded time.
 #
 #   ./run fuzz [seconds] [harness ...]     (default 60 s each, all harnesses)
-#   ISAC_FUZZ_MERGE=1 ./run fuzz ...       also minimise the new corpus into
-#                                          fuzz/corpus/<harness>/ (to commit)
+#   ISAC_FUZZ_MERGE=1 ./run fuzz ...       also minimise the working corpus
+#                                          (libFuzzer -merge=1) in place
 #
-# The committed corpus fuzz/corpus/<h>/ seeds the run; the working corpus
-# grows in build-fuzz/corpus/<h>/. A crash is saved to build-fuzz/crashes/<h>/
+# The committed seed corpus fuzz/corpus/<h>/ (small: <= 300 files over all
+# harnesses, checked by ctest) seeds the run; the working corpus grows in
+# build-fuzz/corpus/<h>/ and is not committed. To refresh the seeds, merge the
+# working corpus into an empty directory (-merge=1) and commit a representative
+# subset of it. A crash is saved to build-fuzz/crashes/<h>/
 # and the script exits non-zero: copy the file into fuzz/regressions/<h>/
 # (replayed by the ctest entry fuzz_replay_<h>), fix the code, and add a named
 # test to fuzz/qa_fuzz_regressions.cc. The summary (executions, exec/s,
@@ -67,13 +70,15 @@ for h in "${HARNESSES[@]}"; do
   exe=$BUILD/fuzz/fuzz_$h
   work=$BUILD/corpus/$h
   crashes=$BUILD/crashes/$h
-  mkdir -p "$work" "$crashes" "$ROOT/fuzz/corpus/$h"
+  mkdir -p "$work" "$crashes"
+  seeds=()
+  if [ -d "$ROOT/fuzz/corpus/$h" ]; then seeds=("$ROOT/fuzz/corpus/$h"); fi
   logf=$BUILD/fuzz_$h.log
   log "fuzz $h for ${SECS}s"
   set +e
   # The blocks log each rejected message; the harnesses silence their loggers.
   nice -n 10 "$exe" -max_total_time="$SECS" -print_final_stats=1 -rss_limit_mb=2048 \
-    -timeout=10 -artifact_prefix="$crashes/" "$work" "$ROOT/fuzz/corpus/$h" > "$logf" 2>&1
+    -timeout=10 -artifact_prefix="$crashes/" "$work" "${seeds[@]}" > "$logf" 2>&1
   rc=$?
   set -e
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$logf" | tail -1)
@@ -88,12 +93,11 @@ for h in "${HARNESSES[@]}"; do
   fi
   printf '%-22s %8s %12s %10s %8s %8s %s\n' "$h" "$SECS" "${execs:-?}" "${rate:-?}" "$ncorp" "${cov:-?}" "$result" >> "$SUMMARY"
   if [ "${ISAC_FUZZ_MERGE:-0}" = 1 ] && [ $rc -eq 0 ]; then
-    # keep only inputs that add coverage, so the committed corpus stays small
+    # keep only the inputs that add coverage
     tmp=$(mktemp -d)
-    "$exe" -merge=1 "$tmp" "$ROOT/fuzz/corpus/$h" "$work" > "$BUILD/merge_$h.log" 2>&1
-    rm -rf "$ROOT/fuzz/corpus/$h" && mv "$tmp" "$ROOT/fuzz/corpus/$h"
-    chmod 755 "$ROOT/fuzz/corpus/$h"
-    log "merged corpus: $(find "$ROOT/fuzz/corpus/$h" -type f | wc -l) files in fuzz/corpus/$h"
+    "$exe" -merge=1 "$tmp" "$work" > "$BUILD/merge_$h.log" 2>&1
+    rm -rf "$work" && mv "$tmp" "$work"
+    log "merged working corpus: $(find "$work" -type f | wc -l) files in $work"
   fi
 done
 cat "$SUMMARY"

@@ -34,64 +34,48 @@ ci_precoder_impl::solver_kind ci_precoder_impl::parse_solver(const std::string& 
     core::throw_param("solver", "'" + s + "'", "'realtime', 'exact', 'lut' or 'quality'");
 }
 
-std::unique_ptr<core::ci_solver>
-ci_precoder_impl::build(int n_tx,
-                        int n_users,
-                        int psk_order,
-                        float power,
-                        float noise_var,
-                        float gamma_db,
-                        float target_deg,
-                        const std::vector<float>& clutter_deg,
-                        float snr_r_db,
-                        const std::vector<float>& cnr_db,
-                        int n_rx,
-                        const std::string& mode,
-                        float chi_db,
-                        const std::string& dac,
-                        int max_iter,
-                        solver_kind kind)
+std::unique_ptr<core::ci_solver> ci_precoder_impl::build(const config& c)
 {
-    core::check_int_range("n_users", n_users, 1, 4096);
-    core::check_int_range("n_tx", n_tx, n_users, 1 << 16);
-    core::check_int_range("psk_order", psk_order, 2, 1 << 16);
-    core::check_int_range("n_rx", n_rx, 1, 1 << 16);
-    core::check_positive_finite("power", power);
-    core::check_positive_finite("noise_var", noise_var);
-    core::check_angle_deg("target_deg", target_deg);
-    if (clutter_deg.size() != cnr_db.size())
+    core::check_int_range("n_users", c.n_users, 1, 4096);
+    core::check_int_range("n_tx", c.n_tx, c.n_users, 1 << 16);
+    core::check_int_range("psk_order", c.psk_order, 2, 1 << 16);
+    core::check_int_range("n_rx", c.n_rx, 1, 1 << 16);
+    core::check_positive_finite("power", c.power);
+    core::check_positive_finite("noise_var", c.noise_var);
+    core::check_angle_deg("target_deg", c.target_deg);
+    if (c.clutter_deg.size() != c.cnr_db.size())
         core::throw_param("cnr_db",
-                          std::to_string(cnr_db.size()) + " values",
+                          std::to_string(c.cnr_db.size()) + " values",
                           "one value per clutter_deg entry (" +
-                              std::to_string(clutter_deg.size()) + ")");
+                              std::to_string(c.clutter_deg.size()) + ")");
     std::vector<double> clutter_rad, cnr;
-    for (float c : clutter_deg) {
-        core::check_angle_deg("clutter_deg", c);
-        clutter_rad.push_back(core::deg2rad(c));
+    for (float a : c.clutter_deg) {
+        core::check_angle_deg("clutter_deg", a);
+        clutter_rad.push_back(core::deg2rad(a));
     }
-    for (float c : cnr_db)
-        cnr.push_back(db2lin("cnr_db", c));
+    for (float v : c.cnr_db)
+        cnr.push_back(db2lin("cnr_db", v));
     core::ci_params p;
-    p.psk_order = psk_order;
-    p.power = power;
-    p.noise_var = noise_var;
-    p.gamma = db2lin("gamma_db", gamma_db);
-    p.mode = core::parse_ci_mode("mode", mode);
-    p.chi = db2lin("chi_db", chi_db);
-    p.one_bit_dac = core::parse_adc_model("dac", dac) == core::adc_model::one_bit;
-    p.max_iter = max_iter;
-    if (kind == solver_kind::exact)
+    p.psk_order = c.psk_order;
+    p.power = c.power;
+    p.noise_var = c.noise_var;
+    p.gamma = db2lin("gamma_db", c.gamma_db);
+    p.mode = core::parse_ci_mode("mode", c.mode);
+    p.chi = db2lin("chi_db", c.chi_db);
+    p.one_bit_dac = core::parse_adc_model("dac", c.dac) == core::adc_model::one_bit;
+    p.max_iter = c.max_iter;
+    if (c.kind == solver_kind::exact)
         p.method = core::ci_method::exact;
-    else if (kind == solver_kind::quality)
-        p = core::ci_quality_params(p, n_tx);
+    else if (c.kind == solver_kind::quality)
+        p = core::ci_quality_params(p, c.n_tx);
     p.validate();
-    core::radar_scene scene(n_tx,
-                            n_rx,
-                            core::deg2rad(target_deg),
+    core::radar_scene scene(c.n_tx,
+                            c.n_rx,
+                            core::deg2rad(c.target_deg),
                             clutter_rad,
-                            db2lin("snr_r_db", snr_r_db),
+                            db2lin("snr_r_db", c.snr_r_db),
                             cnr);
-    return std::make_unique<core::ci_solver>(scene, n_users, p);
+    return std::make_unique<core::ci_solver>(scene, c.n_users, p);
 }
 
 ci_precoder::sptr ci_precoder::make(int n_tx,
@@ -114,22 +98,11 @@ ci_precoder::sptr ci_precoder::make(int n_tx,
 {
     // everything is validated before the io_signatures are built
     const auto kind = ci_precoder_impl::parse_solver(solver);
-    auto base = ci_precoder_impl::build(n_tx,
-                                        n_users,
-                                        psk_order,
-                                        power,
-                                        noise_var,
-                                        gamma_db,
-                                        target_deg,
-                                        clutter_deg,
-                                        snr_r_db,
-                                        cnr_db,
-                                        n_rx,
-                                        mode,
-                                        chi_db,
-                                        dac,
-                                        max_iter,
-                                        kind);
+    const ci_precoder_impl::config cfg{ n_tx,      n_users,  psk_order,  power,
+                                        noise_var, gamma_db, target_deg, clutter_deg,
+                                        snr_r_db,  cnr_db,   n_rx,       mode,
+                                        chi_db,    dac,      max_iter,   kind };
+    auto base = ci_precoder_impl::build(cfg);
     core::check_int_range("stats_interval", stats_interval, 1, 1 << 30);
     if (kind == ci_precoder_impl::solver_kind::lut) {
         // reject a table that cannot fit before any thread starts
@@ -137,17 +110,17 @@ ci_precoder::sptr ci_precoder::make(int n_tx,
         (void)probe_size;
     }
     return gnuradio::make_block_sptr<ci_precoder_impl>(
-        std::move(base), kind, stats_interval);
+        cfg, std::move(base), stats_interval);
 }
 
-ci_precoder_impl::ci_precoder_impl(std::unique_ptr<core::ci_solver> base,
-                                   solver_kind kind,
+ci_precoder_impl::ci_precoder_impl(const config& cfg,
+                                   std::unique_ptr<core::ci_solver> base,
                                    int stats_interval)
     : gr::sync_block("ci_precoder",
                      gr::io_signature::make(1, 1, sizeof(gr_complex) * base->n_users()),
                      gr::io_signature::make(1, 1, sizeof(gr_complex) * base->n_tx())),
       d_base(std::move(base)),
-      d_kind(kind),
+      d_kind(cfg.kind),
       d_n_tx(d_base->n_tx()),
       d_n_users(d_base->n_users()),
       d_M(d_base->params().psk_order),
@@ -155,6 +128,7 @@ ci_precoder_impl::ci_precoder_impl(std::unique_ptr<core::ci_solver> base,
       d_stats_port(pmt::mp("stats")),
       d_csi_port(pmt::mp("csi")),
       d_tag_key(pmt::mp("isac_infeasible")),
+      d_cfg(cfg),
       d_t_last(std::chrono::steady_clock::now()),
       d_known(d_n_tx, d_base->params().power)
 {
@@ -179,6 +153,111 @@ void ci_precoder_impl::stop_lut()
     if (d_lut_thread.joinable())
         d_lut_thread.join();
     d_lut_cancel = false;
+}
+
+void ci_precoder_impl::reconfigure(const std::function<void(config&)>& change)
+{
+    config c;
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        c = d_cfg;
+    }
+    change(c);
+    // validates (param_error naming the parameter) before anything changes
+    std::shared_ptr<const core::ci_solver> next = build(c);
+    if (c.kind == solver_kind::lut) {
+        core::ci_lut probe_size(1, c.n_users, c.psk_order);
+        (void)probe_size;
+    }
+    std::lock_guard<std::mutex> lock(d_mutex);
+    d_cfg = c;
+    d_next = std::move(next);
+}
+
+void ci_precoder_impl::set_target_deg(float target_deg)
+{
+    reconfigure([&](config& c) { c.target_deg = target_deg; });
+}
+
+void ci_precoder_impl::set_clutter(const std::vector<float>& clutter_deg,
+                                   const std::vector<float>& cnr_db)
+{
+    reconfigure([&](config& c) {
+        c.clutter_deg = clutter_deg;
+        c.cnr_db = cnr_db;
+    });
+}
+
+void ci_precoder_impl::set_snr_r_db(float snr_r_db)
+{
+    reconfigure([&](config& c) { c.snr_r_db = snr_r_db; });
+}
+
+void ci_precoder_impl::set_gamma_db(float gamma_db)
+{
+    reconfigure([&](config& c) { c.gamma_db = gamma_db; });
+}
+
+void ci_precoder_impl::set_noise_var(float noise_var)
+{
+    reconfigure([&](config& c) { c.noise_var = noise_var; });
+}
+
+void ci_precoder_impl::set_solver(const std::string& solver)
+{
+    const auto kind = parse_solver(solver);
+    reconfigure([&](config& c) { c.kind = kind; });
+}
+
+float ci_precoder_impl::target_deg() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_cfg.target_deg;
+}
+
+std::vector<float> ci_precoder_impl::clutter_deg() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_cfg.clutter_deg;
+}
+
+std::vector<float> ci_precoder_impl::cnr_db() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_cfg.cnr_db;
+}
+
+float ci_precoder_impl::snr_r_db() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_cfg.snr_r_db;
+}
+
+float ci_precoder_impl::gamma_db() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_cfg.gamma_db;
+}
+
+float ci_precoder_impl::noise_var() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_cfg.noise_var;
+}
+
+std::string ci_precoder_impl::solver() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    switch (d_cfg.kind) {
+    case solver_kind::exact:
+        return "exact";
+    case solver_kind::lut:
+        return "lut";
+    case solver_kind::quality:
+        return "quality";
+    default:
+        return "realtime";
+    }
 }
 
 void ci_precoder_impl::set_channel(const std::vector<std::vector<gr_complex>>& H)
@@ -246,10 +325,10 @@ pmt::pmt_t ci_precoder_impl::last_stats() const
     return d_last_stats;
 }
 
-void ci_precoder_impl::activate(const core::cmat& H)
+void ci_precoder_impl::activate(const core::cmat& H, bool force)
 {
     // a periodically re-sent, unchanged channel must not restart a table build
-    if (d_solver && d_solver->channel() == H)
+    if (!force && d_solver && d_solver->channel() == H)
         return;
     auto s = std::make_shared<core::ci_solver>(*d_base);
     s->set_channel(H);
@@ -335,6 +414,26 @@ int ci_precoder_impl::work(int noutput_items,
     std::vector<pending> local;
     std::shared_ptr<core::ci_lut> lut;
     std::shared_ptr<core::ci_solver> lut_for;
+    std::shared_ptr<const core::ci_solver> next;
+    solver_kind next_kind;
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        next.swap(d_next);
+        next_kind = d_cfg.kind;
+    }
+    if (next) {
+        // new settings (a setter): redesign for the channel in use from here on
+        if (d_kind == solver_kind::lut && next_kind != solver_kind::lut) {
+            stop_lut();
+            std::lock_guard<std::mutex> lock(d_mutex);
+            d_lut.reset();
+            d_lut_for.reset();
+        }
+        d_base = next;
+        d_kind = next_kind;
+        if (d_solver)
+            activate(d_solver->channel(), true);
+    }
     {
         std::lock_guard<std::mutex> lock(d_mutex);
         local.swap(d_pending);

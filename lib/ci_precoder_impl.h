@@ -12,9 +12,12 @@
 #include <gnuradio/isac/core/ci_solver.h>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <vector>
 
 namespace gr {
 namespace isac {
@@ -24,8 +27,23 @@ class ci_precoder_impl : public ci_precoder
 public:
     enum class solver_kind { realtime, exact, lut, quality };
 
-    ci_precoder_impl(std::unique_ptr<core::ci_solver> base,
-                     solver_kind kind,
+    //! The make() arguments the design depends on (the setters change them).
+    struct config {
+        int n_tx, n_users, psk_order;
+        float power, noise_var, gamma_db, target_deg;
+        std::vector<float> clutter_deg;
+        float snr_r_db;
+        std::vector<float> cnr_db;
+        int n_rx;
+        std::string mode;
+        float chi_db;
+        std::string dac;
+        int max_iter;
+        solver_kind kind;
+    };
+
+    ci_precoder_impl(const config& cfg,
+                     std::unique_ptr<core::ci_solver> base,
                      int stats_interval);
     ~ci_precoder_impl() override;
 
@@ -37,28 +55,28 @@ public:
     uint64_t bad_symbol_count() const override { return d_bad_total.load(); }
     bool stop() override;
 
+    void set_target_deg(float target_deg) override;
+    void set_clutter(const std::vector<float>& clutter_deg,
+                     const std::vector<float>& cnr_db) override;
+    void set_snr_r_db(float snr_r_db) override;
+    void set_gamma_db(float gamma_db) override;
+    void set_noise_var(float noise_var) override;
+    void set_solver(const std::string& solver) override;
+    float target_deg() const override;
+    std::vector<float> clutter_deg() const override;
+    std::vector<float> cnr_db() const override;
+    float snr_r_db() const override;
+    float gamma_db() const override;
+    float noise_var() const override;
+    std::string solver() const override;
+
     int work(int noutput_items,
              gr_vector_const_void_star& input_items,
              gr_vector_void_star& output_items) override;
 
     //! Validates every parameter (throws param_error naming it) and builds the core
     //! solver.
-    static std::unique_ptr<core::ci_solver> build(int n_tx,
-                                                  int n_users,
-                                                  int psk_order,
-                                                  float power,
-                                                  float noise_var,
-                                                  float gamma_db,
-                                                  float target_deg,
-                                                  const std::vector<float>& clutter_deg,
-                                                  float snr_r_db,
-                                                  const std::vector<float>& cnr_db,
-                                                  int n_rx,
-                                                  const std::string& mode,
-                                                  float chi_db,
-                                                  const std::string& dac,
-                                                  int max_iter,
-                                                  solver_kind kind);
+    static std::unique_ptr<core::ci_solver> build(const config& c);
     static solver_kind parse_solver(const std::string& s);
 
 private:
@@ -73,8 +91,10 @@ private:
         uint64_t qscnr_n = 0;
     };
 
-    const std::unique_ptr<core::ci_solver> d_base;
-    const solver_kind d_kind;
+    // the design settings: d_base/d_kind are the work thread's; a setter validates a
+    // new config, builds its solver and leaves it in d_next for the next work() call
+    std::shared_ptr<const core::ci_solver> d_base;
+    solver_kind d_kind;
     const int d_n_tx, d_n_users, d_M;
     const int d_stats_interval;
     const pmt::pmt_t d_stats_port, d_csi_port, d_tag_key;
@@ -83,6 +103,8 @@ private:
     std::vector<pending> d_pending;
     pmt::pmt_t d_last_stats = pmt::PMT_NIL;
     bool d_has_channel = false;
+    config d_cfg;                                  // the latest accepted settings
+    std::shared_ptr<const core::ci_solver> d_next; // built from d_cfg, not yet in use
 
     // owned by the work thread
     std::shared_ptr<core::ci_solver> d_solver;
@@ -102,7 +124,9 @@ private:
     std::atomic<uint64_t> d_infeasible_total{ 0 }, d_bad_total{ 0 };
 
     void handle_csi(const pmt::pmt_t& msg);
-    void activate(const core::cmat& H);
+    //! validates and queues a changed configuration (the caller holds no lock)
+    void reconfigure(const std::function<void(config&)>& change);
+    void activate(const core::cmat& H, bool force = false);
     //! builds the table with table_solver (same channel); it serves while s is current
     void start_lut(std::shared_ptr<core::ci_solver> s,
                    std::shared_ptr<const core::ci_solver> table_solver);

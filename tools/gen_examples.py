@@ -3,46 +3,56 @@
 # Copyright 2026 gr-isac authors.
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-"""Writes the end-to-end flowgraphs examples/isac_*.grc.
+"""Writes every flowgraph of examples/ (*.grc).
 
-The flowgraphs share their processing chains (python/isac/*.py hierarchical
-blocks) and most of their parameters; generating them from one description
-keeps the simulated, zeromq and over-the-air variants consistent. Re-run after
-changing a chain's parameters:  /usr/bin/python3 tools/gen_examples.py
+The end-to-end flowgraphs share their processing chains (python/isac/*.py
+hierarchical blocks) and most of their parameters; generating them from one
+description keeps the simulated, zeromq and over-the-air variants consistent.
+The single-block demos come from here too, so every example gets the same
+layout: tools/grc_layout.place() sizes each block as GRC draws it and lays the
+flowgraph out left to right in processing order (the layout checker in ctest
+holds every example to that). Re-run after changing anything here:
+
+    /usr/bin/python3 tools/gen_examples.py            (from the source tree)
+
+Another generator (e.g. a radio front-end variant) builds a Graph, adds blocks
+and connections and calls write(); the placement needs nothing else.
 """
 import os
+import sys
 
 import yaml
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "examples")
+sys.path.insert(0, HERE)
+import grc_layout  # noqa: E402
+
+# GUI windows open at this size (GRC's default, about 550 x 370, hides the plots
+# behind scroll bars); a larger size the user saved is kept
+GUI_SIZE = (1360, 960)
 
 
 class Graph:
-    def __init__(self, gid, title, description, gui):
+    def __init__(self, gid, title, description, gui, run_options="run"):
         self.gid, self.blocks, self.conns = gid, [], []
         self.options = {
             "parameters": {
                 "author": "gr-isac", "category": "[GRC Hier Blocks]", "description": description,
                 "generate_options": "qt_gui" if gui else "no_gui", "id": gid, "output_language": "python",
-                "run": "True", "run_options": "run" if not gui else "prompt", "title": title,
+                "run": "True", "run_options": "prompt" if gui else run_options, "title": title,
                 "qt_qss_theme": "", "window_size": "(1000,1000)", "placement": "(0,0)",
             },
             "states": {"coordinate": [8, 8], "rotation": 0, "state": "enabled"},
         }
-        self.x, self.y = 200, 12
-
-    def _pos(self):
-        pos = [self.x, self.y]
-        self.x += 180
-        if self.x > 1400:
-            self.x, self.y = 8, self.y + 120
-        return pos
+        if gui:
+            self.fixed_rows = []  # grid rows of controls and numbers: no stretch
+            self.snippet("window_size", "main_after_init", "")  # code: doc()
 
     def add(self, bname, bid, /, **params):
         self.blocks.append({"name": bname, "id": bid,
                             "parameters": {k: str(v) for k, v in params.items()},
-                            "states": {"coordinate": self._pos(), "rotation": 0, "state": "enabled"}})
+                            "states": {"coordinate": [0, 0], "rotation": 0, "state": "enabled"}})
         return bname
 
     def var(self, name, value):
@@ -51,61 +61,108 @@ class Graph:
     def param(self, name, value, label, ptype="intx"):
         return self.add(name, "parameter", label=label, type=ptype, value=value, hide="none", short_id="")
 
+    def imports(self, name, text):
+        return self.add(name, "import", imports=text)
+
+    def snippet(self, name, section, code, priority=0):
+        """GRC wraps the code in snipfcn_<name>(self): the flowgraph object is `self`."""
+        return self.add(name, "snippet", section=section, priority=priority, code=code)
+
+    def qt_range(self, name, label, value, start, stop, step, hint, kind="float"):
+        return self.add(name, "variable_qtgui_range", label=label, rangeType=kind, value=value, start=start,
+                        stop=stop, step=step, widget="counter_slider", orient="QtCore.Qt.Horizontal",
+                        min_len=200, gui_hint=hint)
+
+    def qt_chooser(self, name, label, options, labels, value, hint):
+        p = dict(label=label, type="string", num_opts=len(options), value=value, widget="combo_box",
+                 orient="QtCore.Qt.QVBoxLayout", gui_hint=hint, options="[]", labels="[]")
+        for i, (o, lab) in enumerate(zip(options, labels)):
+            p["option%d" % i], p["label%d" % i] = o, lab
+        return self.add(name, "variable_qtgui_chooser", **p)
+
     def conn(self, a, ap, b, bp):
         self.conns.append([a, str(ap), b, str(bp)])
 
+    def _window_code(self):
+        return ("# open large enough to show every plot and control; the rows of controls\n"
+                "# and numbers keep their natural height, the plots take the rest\n"
+                "self.resize(max(self.width(), %d), max(self.height(), %d))\n" % GUI_SIZE +
+                "for _r in %r:\n    self.top_grid_layout.setRowStretch(_r, 0)\n" % (self.fixed_rows,))
+
+    def doc(self):
+        for b in self.blocks:  # the window snippet knows the final fixed rows
+            if b["id"] == "snippet" and b["name"] == "window_size":
+                b["parameters"]["code"] = self._window_code()
+        return {"options": self.options, "blocks": self.blocks, "connections": self.conns,
+                "metadata": {"file_format": 1, "grc_version": "3.10.5.1"}}
+
     def write(self):
-        doc = {"options": self.options, "blocks": self.blocks, "connections": self.conns,
-               "metadata": {"file_format": 1, "grc_version": "3.10.5.1"}}
+        doc = grc_layout.place(self.doc())
         path = os.path.join(OUT, self.gid + ".grc")
         with open(path, "w") as f:
             yaml.safe_dump(doc, f, default_flow_style=False, sort_keys=False, width=1000)
         print("wrote", os.path.relpath(path))
 
 
-# ---------------------------------------------------------------- shared parts
-def common_vars(g, n_tx=16, n_users=4, n_rx=128):
+# ------------------------------------------------------------ shared parts
+def common_vars(g, n_tx=32, n_users=4, n_rx=128, snr_c=True):
     g.var("n_tx", n_tx)
     g.var("n_users", n_users)
     g.var("n_rx", n_rx)
     g.var("psk_order", 8)
     g.var("power", 1.0)
-    g.var("snr_c_db", 5.0)
+    if snr_c:
+        g.var("snr_c_db", 5.0)
     g.var("comm_noise_var", "power / 10 ** (snr_c_db / 10)")
 
 
-def radar_vars(g):
+def radar_vars(g, controls=False):
     # an asymmetric scene (no +-theta pairs), so a mirrored angle convention
     # anywhere in the chain would show (docs/conventions.md)
-    g.var("gamma_db", 5.0)
-    g.var("target_deg", 23.0)
+    if not controls:
+        g.var("gamma_db", 5.0)
+        g.var("target_deg", 23.0)
+        g.var("snr_r_db", 15.0)
+        g.var("cnr", 30.0)
     g.var("clutter_deg", "[-47.0, 31.0]")
-    g.var("snr_r_db", 15.0)
-    g.var("cnr_db", "[30.0, 30.0]")
+    g.var("cnr_db", "[cnr] * len(clutter_deg)")
     g.var("radar_noise_var", 1.0)
     g.var("pfa", 0.01)
 
 
+def one_bit_controls(g):
+    """QT GUI controls of the 1-bit chain; every one is wired to the blocks'
+    setters through GRC callbacks, so it acts while the flowgraph runs."""
+    g.qt_range("target_deg", "Target angle (deg)", 23.0, -90.0, 90.0, 1.0, "(0,0,1,1)")
+    g.qt_range("snr_r_db", "Target-to-noise SNR_R (dB)", 15.0, -10.0, 30.0, 1.0, "(0,1,1,1)")
+    g.qt_range("cnr", "Clutter-to-noise CNR (dB, both)", 30.0, 0.0, 40.0, 1.0, "(0,2,1,1)")
+    g.qt_range("snr_c_db", "Users' SNR_C (dB)", 5.0, -5.0, 20.0, 0.5, "(1,0,1,1)")
+    g.qt_range("gamma_db", "QoS threshold Gamma (dB)", 5.0, -5.0, 15.0, 0.5, "(1,1,1,1)")
+    g.qt_chooser("solver", "CI solver", ["realtime", "quality", "lut", "exact"],
+                 ["real-time heuristic", "quality (slower)", "lookup table", "exact B&B (slow)"], "realtime",
+                 "(1,2,1,1)")
+
+
 def tx_chain(g, name="tx", solver='"realtime"'):
-    return g.add(name, "isac_one_bit_isac_tx", solver=solver, max_iter=10, n_tx="n_tx", n_users="n_users", psk_order="psk_order",
-                 power="power", noise_var="comm_noise_var", gamma_db="gamma_db", target_deg="target_deg",
-                 clutter_deg="clutter_deg", snr_r_db="snr_r_db", cnr_db="cnr_db", n_rx="n_rx",
-                 mode='"qos"', chi_db="8.0", dac='"1bit"')
+    return g.add(name, "isac_one_bit_isac_tx", solver=solver, max_iter=10, n_tx="n_tx", n_users="n_users",
+                 psk_order="psk_order", power="power", noise_var="comm_noise_var", gamma_db="gamma_db",
+                 target_deg="target_deg", clutter_deg="clutter_deg", snr_r_db="snr_r_db", cnr_db="cnr_db",
+                 n_rx="n_rx", mode='"qos"', chi_db="8.0", dac='"1bit"')
 
 
 def radar_chain(g, name="radar", threshold_scale="1.0", cpi_len=1):
-    return g.add(name, "isac_one_bit_radar_rx", cpi_len=cpi_len, threshold_scale=threshold_scale, n_tx="n_tx", n_rx="n_rx", target_deg="target_deg",
-                 clutter_deg="clutter_deg", snr_r_db="snr_r_db", cnr_db="cnr_db",
-                 radar_noise_var="radar_noise_var", pfa="pfa", adc='"1bit"')
+    return g.add(name, "isac_one_bit_radar_rx", cpi_len=cpi_len, threshold_scale=threshold_scale, n_tx="n_tx",
+                 n_rx="n_rx", target_deg="target_deg", clutter_deg="clutter_deg", snr_r_db="snr_r_db",
+                 cnr_db="cnr_db", radar_noise_var="radar_noise_var", pfa="pfa", adc='"1bit"')
 
 
-def mono_channel(g, name="chan"):
+def mono_channel(g, name="chan", target_snr_db="snr_r_db"):
     return g.add(name, "isac_isac_channel", n_tx="n_tx", n_users="n_users", n_rx="n_rx",
                  comm_model='"rayleigh"', user_deg="[]", comm_noise_var="[comm_noise_var]",
                  rician_k_db="10.0", coherence="0", seed="seed", geometry='"monostatic"',
-                 target_deg="target_deg", tx_deg="0.0", rx_deg="0.0", target_snr_db="snr_r_db",
+                 target_deg="target_deg", tx_deg="0.0", rx_deg="0.0", target_snr_db=target_snr_db,
                  clutter_deg="clutter_deg", cnr_db="cnr_db", radar_noise_var="radar_noise_var",
-                 gain_model='"swerling1"', cpi_len="1", target_delay="0")
+                 gain_model='"swerling1"', cpi_len="1", target_delay="0", csi_lead="0")
 
 
 def bi_channel(g, name="chan"):
@@ -114,21 +171,94 @@ def bi_channel(g, name="chan"):
                  rician_k_db="10.0", coherence="0", seed="seed", geometry='"bistatic"',
                  target_deg="0.0", tx_deg="tx_deg", rx_deg="rx_deg", target_snr_db="sense_snr_db",
                  clutter_deg="[]", cnr_db="[]", radar_noise_var="radar_noise_var",
-                 gain_model='"fixed"', cpi_len="cpi_len", target_delay="0")
+                 gain_model='"fixed"', cpi_len="cpi_len", target_delay="0", csi_lead="0")
 
 
 def null(g, name, vlen=1, t="complex"):
     return g.add(name, "blocks_null_sink", type=t, vlen=vlen, num_inputs=1, bus_structure_sink="[[0,],]")
 
 
+def vsink(g, name, vlen=1, t="complex"):
+    return g.add(name, "blocks_vector_sink_x", type=t, vlen=vlen, reserve_items=1024)
+
+
+COLORS = ['"blue"', '"red"', '"dark green"', '"magenta"']
+
+
+def constellation(g, name, n, hint, lim, title="Received y_u per user", legend=True):
+    p = dict(type="complex", name='"%s"' % title, size=256, nconnections=n, autoscale="False", xmin=-lim,
+             xmax=lim, ymin=-lim, ymax=lim, update_time=0.2, gui_hint=hint, legend=legend, grid="True",
+             axislabels="True")
+    for u in range(n):
+        p.update({"label%d" % (u + 1): '"user %d"' % u, "color%d" % (u + 1): COLORS[u % 4],
+                  "marker%d" % (u + 1): 0, "style%d" % (u + 1): 0, "width%d" % (u + 1): 1,
+                  "alpha%d" % (u + 1): 0.6})
+    return g.add(name, "qtgui_const_sink_x", **p)
+
+
+def statistic_plot(g, name, stat, srate, hint, size=1024):
+    """|z|/kappa with the threshold 1 drawn as a second trace; stream tags off."""
+    g.add(name + "_thr", "analog_const_source_x", type="float", const=1.0)
+    g.add(name, "qtgui_time_sink_x", type="float", name='"Detection statistic |z|/kappa"',
+          ylabel='"|z|/kappa"', yunit='""', size=size, srate=srate, autoscale="False", ymin=0, ymax=4,
+          nconnections=2, update_time=0.2, gui_hint=hint, entags="False", legend="True", grid="True",
+          label1='"statistic"', color1='"blue"', style1=0, marker1=0, width1=1,
+          label2='"threshold"', color2='"red"', style2=2, marker2=-1, width2=3,
+          tr_mode="qtgui.TRIG_MODE_FREE", axislabels="True")
+    g.conn(stat[0], stat[1], name, 0)
+    g.conn(name + "_thr", 0, name, 1)
+
+
+def beampattern_plot(g, name, src, frame_len, hint, marks):
+    """beampattern_probe (power radiated toward theta, dB) with the scene's angles
+    as spikes of a second trace (they follow the angle controls)."""
+    g.add(name + "_probe", "isac_beampattern_probe", n_tx="n_tx", frame_len=frame_len, grid_min_deg=-90.0,
+          grid_max_deg=90.0, grid_step_deg=1.0, reverse_elements="False", db="True")
+    g.conn(src[0], src[1], name + "_probe", 0)
+    g.add(name + "_marks", "blocks_vector_source_x", type="float", vlen=181, repeat="True", tags="[]",
+          vector="[20.0 if any(abs(a - m) < 0.5 for m in %s) else -30.0 for a in range(-90, 91)]" % marks)
+    g.add(name, "qtgui_vector_sink_f",
+          name='"Transmit beampattern (dB), red: scene"',
+          vlen=181, x_start=-90, x_step=1.0, x_axis_label='"angle (deg, docs/conventions.md)"',
+          y_axis_label='"dB"', x_units='""', y_units='""', ref_level=0, autoscale="False", average=1.0,
+          ymin=-30, ymax=20, nconnections=2, update_time=0.2, gui_hint=hint, grid="True", legend="False",
+          showports="False", label1='"pattern"', color1='"blue"', width1=2, alpha1=1.0,
+          label2='"scene angles"', color2='"red"', width2=1, alpha2=0.5)
+    # GR 3.10's qtgui vector_sink_f plots the second item of each work() call, so
+    # a probe that emits one pattern at a time would show stale zeros: each
+    # pattern goes out twice
+    g.add(name + "_twice", "blocks_repeat", type="float", interp=2, vlen=181)
+    g.conn(name + "_probe", 0, name + "_twice", 0)
+    g.conn(name + "_twice", 0, name, 0)
+    g.conn(name + "_marks", 0, name, 1)
+
+
+def number_sink(g, name, title, labels, hint, lo=0, hi=1):
+    p = dict(name='"%s"' % title, type="float", nconnections=len(labels), graph_type="qtgui.NUM_GRAPH_NONE",
+             min=lo, max=hi, update_time=0.5, gui_hint=hint, autoscale="False", avg=0)
+    for i, lab in enumerate(labels):
+        p["label%d" % (i + 1)] = '"%s"' % lab
+    return g.add(name, "qtgui_number_sink", **p)
+
+
 # ---------------------------------------------------- 1. 1-bit ISAC loopback
+# N_T = 32: at SNR_C = 5 dB and Gamma = 5 dB (4 users, 8-PSK, Rayleigh) every
+# snapshot of 16 channel draws was QoS-feasible (N_T = 16: 48 % infeasible,
+# N_T = 24: 0.5 %, worst draw 4.7 %); docs/ci_precoder.md, "Operating point"
 def one_bit_loopback(gui):
     gid = "isac_1bit_loopback" + ("" if gui else "_headless")
     g = Graph(gid, "gr-isac 1-bit ISAC loopback" + ("" if gui else " (headless)"),
-              "PSK users -> CI precoder -> 1-bit DAC -> MIMO channel -> per-user SER; "
-              "echo -> 1-bit ADC -> receive filter/GLRT -> detections", gui)
-    common_vars(g)
-    radar_vars(g)
+              "4 users, 8-PSK -> CI safe-margin precoder -> 1-bit DAC (N_T = 32) -> Rayleigh users + "
+              "monostatic target at 23 deg with clutter at -47/31 deg -> per-user SER; echo -> 1-bit ADC "
+              "(N_R = 128) -> receive filter/GLRT -> detections. " +
+              ("Live: per-user constellation, detection statistic against its threshold, transmit "
+               "beampattern, SER and Pd; the controls act while running." if gui else
+               "Prints SER per user against the Theorem-2 bounds, Pd and the Pfa measured on a "
+               "target-free copy of the channel, and the QoS infeasible share."), gui)
+    common_vars(g, snr_c=not gui)
+    if gui:
+        one_bit_controls(g)
+    radar_vars(g, controls=gui)
     if gui:
         g.var("seed", 1)
         g.var("rate", 2000)
@@ -142,7 +272,7 @@ def one_bit_loopback(gui):
     else:
         lim = g.add("head", "blocks_head", type="complex", num_items="n_snapshots", vlen="n_users")
     g.conn(src, 0, lim, 0)
-    tx = tx_chain(g)
+    tx = tx_chain(g, solver="solver" if gui else '"realtime"')
     chan = mono_channel(g)
     radar = radar_chain(g)
     ser = g.add("ser", "isac_psk_ser_meter", n_users="n_users", psk_order="psk_order", skip=0,
@@ -156,47 +286,79 @@ def one_bit_loopback(gui):
     g.conn(chan, 1, radar, 0)
     g.conn(tx, 0, radar, 1)
     g.conn(radar, 1, det, 0)
+    null(g, "z_sink")
+    g.conn(radar, 0, "z_sink", 0)
     if not gui:
-        # bounded runs keep x and the symbols, so a check can recompute the
-        # safe margins and the Theorem-2 bounds (the per-snapshot QSCNR) from them
-        g.add("x_sink", "blocks_vector_sink_x", type="complex", vlen="n_tx", reserve_items=1024)
-        g.add("sym_sink", "blocks_vector_sink_x", type="complex", vlen="n_users", reserve_items=1024)
-        g.add("stat_sink", "blocks_vector_sink_x", type="float", vlen=1, reserve_items=1024)
+        # the same channel without the target (same seed: same users, draws and
+        # noise) gives the H0 statistics of this run: the measured Pfa
+        mono_channel(g, "chan_h0", target_snr_db="-200.0")
+        radar_chain(g, "radar_h0")
+        g.conn(tx, 0, "chan_h0", 0)
+        g.conn("chan_h0", 1, "radar_h0", 0)
+        g.conn(tx, 0, "radar_h0", 1)
+        null(g, "users_h0", vlen="n_users")
+        null(g, "z_h0")
+        g.conn("chan_h0", 0, "users_h0", 0)
+        g.conn("radar_h0", 0, "z_h0", 0)
+        # x and the symbols: the Theorem-2 bounds (safe margins) and the QSCNR of
+        # every snapshot are recomputed from them
+        vsink(g, "x_sink", "n_tx")
+        vsink(g, "sym_sink", "n_users")
+        vsink(g, "stat_sink", t="float")
+        vsink(g, "stat_h0_sink", t="float")
         g.conn(tx, 0, "x_sink", 0)
         g.conn(lim, 0, "sym_sink", 0)
         g.conn(radar, 1, "stat_sink", 0)
-        null(g, "z_sink")
+        g.conn("radar_h0", 1, "stat_h0_sink", 0)
         null(g, "ser_sink", vlen="n_users", t="float")
         null(g, "det_sink", t="float")
-        g.conn(radar, 0, "z_sink", 0)
         g.conn(ser, 0, "ser_sink", 0)
         g.conn(det, 0, "det_sink", 0)
+        g.snippet("summary", "main_after_stop", (
+            "# the demo's summary rows, recomputed from what this run sent and measured\n"
+            "import numpy as np\n"
+            "from gnuradio import isac\n"
+            "from gnuradio.isac import summary\n"
+            "_x = np.array(self.x_sink.data()).reshape(-1, self.n_tx)\n"
+            "_s = np.array(self.sym_sink.data()).reshape(-1, self.n_users)\n"
+            "_scene = isac.core.radar_scene(self.n_tx, self.n_rx, self.target_deg, self.clutter_deg, self.snr_r_db,\n"
+            "                               self.cnr_db)\n"
+            "self.summary_rows = summary.one_bit_loopback(\n"
+            "    H=np.array(self.chan.channel()).reshape(self.n_users, self.n_tx), x=_x, s=_s, ser=self.ser.ser(),\n"
+            "    psk_order=self.psk_order, noise_var=self.comm_noise_var, stat_h1=self.stat_sink.data(),\n"
+            "    stat_h0=self.stat_h0_sink.data(), pfa=self.pfa, scene=_scene,\n"
+            "    infeasible=self.tx.precoder.infeasible_count())\n"
+            "self.summary_ok = summary.report(self.summary_rows, '%d snapshots, N_T = %d, N_R = %d, SNR_C = %g dB, '\n"
+            "                               'Gamma = %g dB' % (len(_x), self.n_tx, self.n_rx, self.snr_c_db, self.gamma_db))\n"))
     else:
+        g.fixed_rows = [0, 1, 4]
         g.add("users", "blocks_vector_to_streams", type="complex", num_streams="n_users", vlen=1)
         g.conn(chan, 0, "users", 0)
-        g.add("const", "qtgui_const_sink_x", type="complex", name='"Users (y_u)"', size=512,
-              nconnections=4, autoscale="True", update_time=0.2, gui_hint="(0,0,1,1)",
-              label1="user 0", label2="user 1", label3="user 2", label4="user 3", legend="True")
+        # CI designs put every noiseless y_u beyond the margin lambda = sqrt(Gamma
+        # sigma_C^2) inside its symbol's sector: the points spread to |y| ~ 3
+        constellation(g, "const", 4, "(2,0,1,1)", 3.5)
         for u in range(4):
             g.conn("users", u, "const", u)
-        g.add("stat_plot", "qtgui_time_sink_x", type="float", name='"Detection statistic |z|/kappa"',
-              size=1024, srate="rate", autoscale="True", nconnections=1, update_time=0.2,
-              gui_hint="(0,1,1,1)", ylabel="|z|/kappa", label1="statistic", entags="True")
-        g.conn(radar, 1, "stat_plot", 0)
-        null(g, "z_sink")
-        g.conn(radar, 0, "z_sink", 0)
+        # y_u s_u^*: every user's points rotated onto the sector of symbol 0, the
+        # constructive region the precoder aims at (|angle| < 180/M deg is correct)
+        g.add("derot", "blocks_multiply_conjugate_cc", vlen="n_users")
+        g.conn(chan, 0, "derot", 0)
+        g.conn(lim, 0, "derot", 1)
+        g.add("derot_users", "blocks_vector_to_streams", type="complex", num_streams="n_users", vlen=1)
+        g.conn("derot", 0, "derot_users", 0)
+        constellation(g, "const_ci", 4, "(3,0,1,1)", 3.5, legend=False,
+                      title="y_u s_u^*: correct if |angle| < 22.5 deg")
+        for u in range(4):
+            g.conn("derot_users", u, "const_ci", u)
+        statistic_plot(g, "stat_plot", (radar, 1), "rate", "(2,1,2,1)")
+        beampattern_plot(g, "bp", (tx, 0), 256, "(2,2,2,1)", "[target_deg] + clutter_deg")
         g.add("ser_split", "blocks_vector_to_streams", type="float", num_streams="n_users", vlen=1)
         g.conn(ser, 0, "ser_split", 0)
-        g.add("ser_num", "qtgui_number_sink", name='"SER per user"', type="float", nconnections=4,
-              graph_type="qtgui.NUM_GRAPH_HORIZ", min=0, max=1, update_time=0.5, gui_hint="(1,0,1,1)",
-              label1="user 0", label2="user 1", label3="user 2", label4="user 3", autoscale="False", avg=0)
+        number_sink(g, "ser_num", "SER per user (running)", ["user %d" % u for u in range(4)], "(4,0,1,2)")
         for u in range(4):
             g.conn("ser_split", u, "ser_num", u)
-        g.add("det_num", "qtgui_number_sink", name='"Detection rate (Pd)"', type="float", nconnections=1,
-              graph_type="qtgui.NUM_GRAPH_HORIZ", min=0, max=1, update_time=0.5, gui_hint="(1,1,1,1)",
-              label1="Pd", autoscale="False", avg=0)
+        number_sink(g, "det_num", "Detection rate Pd (running)", ["Pd"], "(4,2,1,1)")
         g.conn(det, 0, "det_num", 0)
-        g.add("stats_dbg", "blocks_message_debug", en_uvec="True")
     g.write()
 
 
@@ -204,21 +366,32 @@ def one_bit_loopback(gui):
 def nullspace_loopback(gui):
     gid = "isac_nullspace_loopback" + ("" if gui else "_headless")
     g = Graph(gid, "gr-isac null-space ISAC loopback" + ("" if gui else " (headless)"),
-              "PSK users -> null-space precoder (ZF + beampattern sensing) -> bistatic channel -> "
-              "DoA MLE; users -> SER", gui)
+              "2 users, 8-PSK -> null-space precoder (ZF at SINR 10 dB + beampattern sensing toward "
+              "23 and -41 deg, N_T = 16) -> bistatic channel (DoD 23 deg, DoA 37 deg) -> DoA MLE per CPI; "
+              "users -> SER. " +
+              ("Live: beampattern, DoA estimate against the truth, per-user constellation and SER; the "
+               "controls act while running." if gui else
+               "Prints SER per user against 8-PSK at the design SINR and the DoA RMSE against the CRB."), gui)
     common_vars(g, n_tx=16, n_users=2, n_rx=16)
-    g.var("sinr_db", 10.0)
-    g.var("tx_deg", 23.0)
+    if gui:
+        g.qt_range("rx_deg", "Target DoA at the receiver (deg)", 37.0, -90.0, 90.0, 1.0, "(0,0,1,1)")
+        g.qt_range("tx_deg", "Target DoD / sensing beam (deg)", 23.0, -90.0, 90.0, 1.0, "(0,1,1,1)")
+        g.qt_range("sense_snr_db", "Target-to-noise TNR (dB)", 5.0, -15.0, 25.0, 1.0, "(1,0,1,1)")
+        # ZF at more than ~13 dB needs more than the total power on the seeded
+        # channel (the precoder then keeps its last design and logs why)
+        g.qt_range("sinr_db", "Users' SINR target (dB)", 10.0, 0.0, 13.0, 0.5, "(1,1,1,1)")
+    else:
+        g.var("sinr_db", 10.0)
+        g.var("tx_deg", 23.0)
+        g.var("sense_snr_db", 5.0)
     g.var("targets_deg", "[tx_deg, -41.0]")
     g.var("beam_width_deg", 10.0)
     g.var("frame_len", 64)
     g.var("cpi_len", 64)
-    g.var("sense_snr_db", 5.0)
     g.var("radar_noise_var", 1.0)
     if gui:
         g.var("seed", 1)
         g.var("rate", 4000)
-        g.var("rx_deg", 37.0)
     else:
         g.param("n_snapshots", 6400, "Snapshots")
         g.param("seed", 1, "Channel/symbol seed")
@@ -232,7 +405,9 @@ def nullspace_loopback(gui):
     g.conn(src, 0, lim, 0)
     pre = g.add("precoder", "isac_nullspace_precoder", n_tx="n_tx", n_users="n_users", power="power",
                 comm='"zf"', sinr_db="sinr_db", noise_var="comm_noise_var", sensing='"beampattern"',
-                targets_deg="targets_deg", beam_width_deg="beam_width_deg", frame_len="frame_len")
+                targets_deg="targets_deg", beam_width_deg="beam_width_deg", frame_len="frame_len",
+                comm_power=0.0, grid_step_deg=0.5, isl_lags=0, csi_error=0.0, csi_weight=1.0, csi_corr=0.0,
+                sensing_beams=0, max_iter=200)
     chan = bi_channel(g)
     doa = g.add("doa", "isac_bistatic_doa_rx", n_tx="n_tx", n_rx="n_rx", tx_deg="tx_deg", cpi_len="cpi_len",
                 mode='"known"', grid_min_deg=-90.0, grid_max_deg=90.0, grid_step_deg=0.1,
@@ -247,52 +422,52 @@ def nullspace_loopback(gui):
     g.conn(chan, 1, doa, 0)
     g.conn(pre, 0, doa, 1)
     if not gui:
-        g.add("doa_sink", "blocks_vector_sink_x", type="float", vlen=1, reserve_items=1024)
-        g.add("x_sink", "blocks_vector_sink_x", type="complex", vlen="n_tx", reserve_items=1024)
+        vsink(g, "doa_sink", t="float")
+        vsink(g, "x_sink", "n_tx")
         g.conn(pre, 0, "x_sink", 0)
         g.conn(doa, 0, "doa_sink", 0)
         null(g, "ser_sink", vlen="n_users", t="float")
         g.conn(ser, 0, "ser_sink", 0)
         g.add("doa_msgs", "blocks_message_debug", en_uvec="True")
         g.conn(doa, "doa", "doa_msgs", "store")
-        g.add("bp", "isac_beampattern_probe", n_tx="n_tx", frame_len="frame_len", grid_min_deg=-90.0,
-              grid_max_deg=90.0, grid_step_deg=1.0, reverse_elements="False", db="False")
-        g.conn(pre, 0, "bp", 0)
-        g.add("bp_sink", "blocks_vector_sink_x", type="float", vlen=181, reserve_items=16)
-        g.conn("bp", 0, "bp_sink", 0)
+        g.snippet("summary", "main_after_stop", (
+            "# the demo's summary rows: SER against 8-PSK at the design SINR, and the DoA\n"
+            "# against the deterministic CRB recomputed from the transmitted x\n"
+            "import numpy as np\n"
+            "from gnuradio.isac import summary\n"
+            "_x = np.array(self.x_sink.data()).reshape(-1, self.n_tx)\n"
+            "_crb = summary.crb_known_reference(_x, self.tx_deg, self.rx_deg, self.n_rx, self.sense_snr_db,\n"
+            "                                   self.radar_noise_var, self.cpi_len)\n"
+            "self.summary_rows = summary.nullspace_loopback(\n"
+            "    ser=self.ser.ser(), n=self.ser.count(), psk_order=self.psk_order, sinr_db=self.sinr_db,\n"
+            "    est_deg=self.doa_sink.data(), truth_deg=self.rx_deg, crb_deg2=_crb)\n"
+            "self.summary_ok = summary.report(self.summary_rows, '%d CPIs of %d, N_T = N_R = %d, DoD %g deg, '\n"
+            "                               'DoA %g deg, TNR %g dB' % (len(_crb), self.cpi_len, self.n_tx, self.tx_deg,\n"
+            "                                                          self.rx_deg, self.sense_snr_db))\n"))
     else:
-        g.add("bp", "isac_beampattern_probe", n_tx="n_tx", frame_len="frame_len", grid_min_deg=-90.0,
-              grid_max_deg=90.0, grid_step_deg=1.0, reverse_elements="False", db="True")
-        g.conn(pre, 0, "bp", 0)
-        g.add("bp_plot", "qtgui_vector_sink_f", name='"Transmit beampattern per frame (dB)"', vlen=181,
-              x_start=-90, x_step=1.0, x_axis_label='"angle (deg)"', y_axis_label='"dB"', x_units='""',
-              y_units='""', ref_level=0, autoscale="True", average=1.0, ymin=-40, ymax=20,
-              nconnections=1, update_time=0.2, gui_hint="(0,0,1,1)", label1="pattern")
-        g.conn("bp", 0, "bp_plot", 0)
+        g.fixed_rows = [0, 1]
+        beampattern_plot(g, "bp", (pre, 0), "frame_len", "(2,0,2,1)", "targets_deg")
         g.add("truth", "analog_const_source_x", type="float", const="rx_deg")
         g.add("truth_lim", "blocks_keep_one_in_n", type="float", n="cpi_len", vlen=1)
         g.conn("truth", 0, "truth_lim", 0)
-        g.add("doa_plot", "qtgui_time_sink_x", type="float", name='"DoA estimate vs truth (deg)"', size=256,
-              srate="rate / cpi_len", autoscale="False", ymin=-90, ymax=90, nconnections=2, update_time=0.2,
-              gui_hint="(0,1,1,1)", ylabel="deg", label1="estimate", label2="truth", legend="True")
+        g.add("doa_plot", "qtgui_time_sink_x", type="float", name='"DoA estimate per CPI vs truth (deg)"',
+              ylabel='"deg"', yunit='""', size=256, srate="rate / cpi_len", autoscale="True", ymin=-90,
+              ymax=90, nconnections=2, update_time=0.2, gui_hint="(2,1,2,1)", entags="False", legend="True",
+              grid="True", label1='"estimate"', color1='"blue"', style1=0, marker1=0, width1=1,
+              label2='"truth"', color2='"red"', style2=2, marker2=-1, width2=2,
+              tr_mode="qtgui.TRIG_MODE_FREE", axislabels="True")
         g.conn(doa, 0, "doa_plot", 0)
         g.conn("truth_lim", 0, "doa_plot", 1)
         g.add("users", "blocks_vector_to_streams", type="complex", num_streams="n_users", vlen=1)
         g.conn(chan, 0, "users", 0)
-        g.add("const", "qtgui_const_sink_x", type="complex", name='"Users (y_u)"', size=512,
-              nconnections=2, autoscale="True", update_time=0.2, gui_hint="(1,0,1,1)",
-              label1="user 0", label2="user 1", legend="True")
+        constellation(g, "const", 2, "(4,0,2,1)", 3.0)
         g.conn("users", 0, "const", 0)
         g.conn("users", 1, "const", 1)
         g.add("ser_split", "blocks_vector_to_streams", type="float", num_streams="n_users", vlen=1)
         g.conn(ser, 0, "ser_split", 0)
-        g.add("ser_num", "qtgui_number_sink", name='"SER per user"', type="float", nconnections=2,
-              graph_type="qtgui.NUM_GRAPH_HORIZ", min=0, max=1, update_time=0.5, gui_hint="(1,1,1,1)",
-              label1="user 0", label2="user 1", autoscale="False", avg=0)
+        number_sink(g, "ser_num", "SER per user (running)", ["user 0", "user 1"], "(4,1,1,1)")
         g.conn("ser_split", 0, "ser_num", 0)
         g.conn("ser_split", 1, "ser_num", 1)
-        g.add("doa_dbg", "blocks_message_debug", en_uvec="True")
-        g.conn(doa, "doa", "doa_dbg", "print")
     g.write()
 
 
@@ -377,7 +552,7 @@ def ota_radios(g):
 
 
 def ota_snippet(g):
-    g.add("timed_start", "snippet", section="main_after_init", priority=0, code=(
+    g.snippet("timed_start", "main_after_init", (
         "# Time sync: the sensing Rx radio's sync option (PC clock on next PPS) has\n"
         "# called set_time_next_pps, so every motherboard on the shared PPS holds the\n"
         "# same time. Timed commands: retune every Tx and Rx channel at one device time,\n"
@@ -504,24 +679,14 @@ def ota_sensing(g):
 
 
 def ota_gui(g, tx, radar, det, doa):
-    g.add("stat_plot", "qtgui_time_sink_x", type="float", name='"Detection statistic |z|/kappa"', size=4096,
-          srate="samp_rate", autoscale="True", nconnections=1, update_time=0.2, gui_hint="(0,0,1,1)",
-          ylabel="|z|/kappa", label1="statistic", entags="True")
-    g.conn(radar, 1, "stat_plot", 0)
-    g.add("det_num", "qtgui_number_sink", name='"Detection rate"', type="float", nconnections=1,
-          graph_type="qtgui.NUM_GRAPH_HORIZ", min=0, max=1, update_time=0.5, gui_hint="(1,0,1,1)",
-          label1="rate", autoscale="False", avg=0)
+    g.fixed_rows = [1, 2]
+    statistic_plot(g, "stat_plot", (radar, 1), "samp_rate", "(0,0,1,1)", size=4096)
+    number_sink(g, "det_num", "Detection rate", ["rate"], "(1,0,1,1)")
     g.conn(det, 0, "det_num", 0)
-    g.add("doa_num", "qtgui_number_sink", name='"DoA (deg)"', type="float", nconnections=1,
-          graph_type="qtgui.NUM_GRAPH_HORIZ", min=-90, max=90, update_time=0.5, gui_hint="(1,1,1,1)",
-          label1="DoA", autoscale="False", avg=0)
+    number_sink(g, "doa_num", "DoA (deg)", ["DoA"], "(1,1,1,1)", -90, 90)
     g.conn(doa, 0, "doa_num", 0)
-    g.add("users_const", "qtgui_const_sink_x", type="complex", name='"Users: corrected payload"', size=1024,
-          nconnections=2, autoscale="True", update_time=0.2, gui_hint="(0,1,1,1)", label1="user 0",
-          label2="user 1", legend="True")
-    g.add("ser_num", "qtgui_number_sink", name='"SER per user"', type="float", nconnections=2,
-          graph_type="qtgui.NUM_GRAPH_HORIZ", min=0, max=1, update_time=0.5, gui_hint="(2,0,1,2)",
-          label1="user 0", label2="user 1", autoscale="False", avg=0)
+    constellation(g, "users_const", 2, "(0,1,1,1)", 2.0, title="Users: recovered payload")
+    number_sink(g, "ser_num", "SER per user", ["user 0", "user 1"], "(2,0,1,2)")
     for u in range(2):
         g.conn("user%d" % u, 0, "users_const", u)
         g.conn("user%d" % u, 1, "ser_num", u)
@@ -583,7 +748,7 @@ def usrp_ota(gui):
 def zmq_pair():
     tx = Graph("isac_zmq_tx", "gr-isac zeromq split: transmitter host",
                "PSK users -> CI precoder -> 1-bit DAC -> zeromq; the channel (csi) comes back over "
-               "zeromq from isac_zmq_rx", False)
+               "zeromq from isac_zmq_rx", False, run_options="prompt")
     common_vars(tx)
     radar_vars(tx)
     tx.param("n_snapshots", 0, "Snapshots (0 = run forever)")
@@ -608,12 +773,13 @@ def zmq_pair():
            pass_tags="False", hwm=-1)
     tx.conn(t, 0, "x_out", 0)
     tx.conn("head", 0, "sym_out", 0)
-    tx.options["parameters"]["run_options"] = "prompt"
     tx.write()
 
+    # gr-zeromq sources never report end-of-stream, so a receiver does not stop on
+    # its own: run until Enter (the SER report says when n_snapshots arrived)
     rx = Graph("isac_zmq_rx", "gr-isac zeromq split: channel and receivers host",
                "zeromq -> MIMO channel -> per-user SER and 1-bit radar detection; the channel's csi "
-               "goes back to isac_zmq_tx over zeromq", False)
+               "goes back to isac_zmq_tx over zeromq", False, run_options="prompt")
     common_vars(rx)
     radar_vars(rx)
     rx.param("n_snapshots", 0, "Snapshots (0 = run forever)")
@@ -652,17 +818,255 @@ def zmq_pair():
     rx.conn(det, 0, "det_sink", 0)
     rx.add("ser_print", "blocks_message_debug", en_uvec="True")
     rx.conn(ser, "ser", "ser_print", "print")
-    # gr-zeromq sources never report end-of-stream, so a receiver does not stop on
-    # its own: run until Enter (the SER report says when n_snapshots arrived)
-    rx.options["parameters"]["run_options"] = "prompt"
     rx.write()
 
 
+# ------------------------------------------------------ 5. single-block demos
+# Each runs a bounded number of items, stops by itself and prints a short summary
+# (its "after stop" snippet) computed from what the block produced.
+USER_DEG = "[-34.0, -8.0, 12.0, 51.0]"  # LoS users, asymmetric
+
+
+def ci_precoder_demo():
+    g = Graph("ci_precoder_demo", "gr-isac: CI safe-margin precoder",
+              "4 users, 8-PSK -> CI safe-margin precoder for a 64-antenna 1-bit DAC array; line-of-sight "
+              "users at -34/-8/12/51 deg (isac_los_csi_source, csi message at start); radar target 23 deg, "
+              "clutter -47/31 deg. Stops after n_vectors and prints rate, safe margins, QoS and QSCNR.", False)
+    g.var("n_tx", 64)
+    g.var("n_users", 4)
+    g.var("psk_order", 8)
+    g.var("noise_var", "10 ** (-0.5)")
+    g.var("gamma_db", 5.0)
+    g.var("user_deg", USER_DEG)
+    g.param("n_vectors", 4000, "Symbol vectors")
+    g.add("src", "isac_psk_source", n_users="n_users", psk_order="psk_order", seed=1)
+    g.add("head", "blocks_head", type="complex", num_items="n_vectors", vlen="n_users")
+    g.add("csi", "isac_los_csi_source", n_tx="n_tx", user_deg="user_deg", gain=1.0)
+    g.add("prec", "isac_ci_precoder", n_tx="n_tx", n_users="n_users", psk_order="psk_order", power=1.0,
+          noise_var="noise_var", gamma_db="gamma_db", target_deg=23.0, clutter_deg="[-47.0, 31.0]", snr_r_db=15.0,
+          cnr_db="[30.0, 30.0]", n_rx=128, mode='"qos"', chi_db=10.0, dac='"1bit"', solver='"realtime"',
+          max_iter=10, stats_interval=1000)
+    vsink(g, "x_sink", "n_tx")
+    vsink(g, "sym_sink", "n_users")
+    g.conn("src", 0, "head", 0)
+    g.conn("head", 0, "prec", 0)
+    g.conn("csi", "csi", "prec", "csi")
+    g.conn("prec", 0, "x_sink", 0)
+    g.conn("head", 0, "sym_sink", 0)
+    g.snippet("summary", "main_after_stop", (
+        "from gnuradio.isac import summary\n"
+        "summary.print_ci_precoder_demo(self.prec, self.csi.channel(), self.x_sink.data(), self.sym_sink.data(),\n"
+        "                               self.psk_order, self.noise_var, self.gamma_db)\n"))
+    g.write()
+
+
+def nullspace_demo():
+    g = Graph("nullspace_demo", "gr-isac: null-space (SD-ISAC) precoder",
+              "4 users, QPSK -> null-space precoder on a 16-antenna array (minimum-power users at SINR 10 dB, "
+              "sensing beams toward -41 and 23 deg in the users' null space); line-of-sight users from "
+              "isac_los_csi_source. Stops after n_frames frames and prints the design and what the users "
+              "and the beampattern receive.", False)
+    g.var("n_tx", 16)
+    g.var("n_users", 4)
+    g.var("frame_len", 32)
+    g.var("targets_deg", "[-41.0, 23.0]")
+    g.var("sinr_db", 10.0)
+    g.var("noise_var", 0.01)
+    g.var("user_deg", USER_DEG)
+    g.param("n_frames", 200, "Frames")
+    g.add("src", "isac_psk_source", n_users="n_users", psk_order=4, seed=1)
+    g.add("head", "blocks_head", type="complex", num_items="n_frames * frame_len", vlen="n_users")
+    g.add("csi", "isac_los_csi_source", n_tx="n_tx", user_deg="user_deg", gain=1.0)
+    g.add("precoder", "isac_nullspace_precoder", n_tx="n_tx", n_users="n_users", power=1.0, comm='"minpower"',
+          sinr_db="sinr_db", noise_var="noise_var", sensing='"beampattern"', targets_deg="targets_deg", beam_width_deg=10.0,
+          frame_len="frame_len", comm_power=0.0, grid_step_deg=0.5, isl_lags=0, csi_error=0.0, csi_weight=1.0,
+          csi_corr=0.0, sensing_beams=0, max_iter=200)
+    vsink(g, "x_sink", "n_tx")
+    vsink(g, "sym_sink", "n_users")
+    g.conn("src", 0, "head", 0)
+    g.conn("head", 0, "precoder", 0)
+    g.conn("csi", "csi", "precoder", "csi")
+    g.conn("precoder", 0, "x_sink", 0)
+    g.conn("head", 0, "sym_sink", 0)
+    g.snippet("summary", "main_after_stop", (
+        "from gnuradio.isac import summary\n"
+        "summary.print_nullspace_demo(self.precoder, self.csi.channel(), self.x_sink.data(), self.sym_sink.data(),\n"
+        "                             self.frame_len, self.targets_deg, noise_var=self.noise_var, sinr_db=self.sinr_db)\n"))
+    g.write()
+
+
+def channel_loopback():
+    g = Graph("channel_loopback", "gr-isac: ISAC channel simulator",
+              "1-bit DAC snapshots (Gaussian through the quantizer) -> isac_channel: 4 Rayleigh users at "
+              "SNR_C 5 dB, monostatic target 23 deg (TNR 15 dB, Swerling 1) and clutter -47/31 deg (CNR 30 dB) "
+              "on 16 receive antennas. Stops after n_snapshots and prints the users' SNR and the echo power "
+              "against the channel model.", False)
+    g.var("n_tx", 16)
+    g.var("n_rx", 16)
+    g.var("n_users", 4)
+    g.var("comm_noise_var", 0.316)
+    g.var("target_deg", 23.0)
+    g.var("clutter_deg", "[-47.0, 31.0]")
+    g.var("cnr_db", "[30.0, 30.0]")
+    g.var("target_snr_db", 15.0)
+    g.param("n_snapshots", 20000, "Snapshots")
+    g.add("noise", "analog_noise_source_x", type="complex", noise_type="analog.GR_GAUSSIAN", amp=1.0, seed=0)
+    g.add("s2v", "blocks_stream_to_vector", type="complex", num_items="n_tx", vlen=1)
+    g.add("dac", "isac_one_bit_quantizer", vlen="n_tx", mode='"dac"', power=1.0)
+    g.add("head", "blocks_head", type="complex", num_items="n_snapshots", vlen="n_tx")
+    g.add("chan", "isac_isac_channel", n_tx="n_tx", n_users="n_users", n_rx="n_rx", comm_model='"rayleigh"',
+          user_deg="[]", comm_noise_var="[comm_noise_var]", rician_k_db=10.0, coherence=1000, seed=1,
+          geometry='"monostatic"', target_deg="target_deg", tx_deg=0.0, rx_deg=0.0, target_snr_db="target_snr_db",
+          clutter_deg="clutter_deg", cnr_db="cnr_db", radar_noise_var=1.0, gain_model='"swerling1"', cpi_len=64,
+          target_delay=0, csi_lead=0)
+    vsink(g, "x_sink", "n_tx")
+    vsink(g, "users_sink", "n_users")
+    vsink(g, "echo_sink", "n_rx")
+    g.add("csi_msgs", "blocks_message_debug", en_uvec="True")
+    g.conn("noise", 0, "s2v", 0)
+    g.conn("s2v", 0, "dac", 0)
+    g.conn("dac", 0, "head", 0)
+    g.conn("head", 0, "chan", 0)
+    g.conn("head", 0, "x_sink", 0)
+    g.conn("chan", 0, "users_sink", 0)
+    g.conn("chan", 1, "echo_sink", 0)
+    g.conn("chan", "csi", "csi_msgs", "store")
+    g.snippet("summary", "main_after_stop", (
+        "from gnuradio.isac import summary\n"
+        "summary.print_channel_loopback(self.x_sink.data(), self.users_sink.data(), self.echo_sink.data(),\n"
+        "                               self.csi_msgs, self.comm_noise_var, self.target_deg, self.target_snr_db,\n"
+        "                               self.clutter_deg, self.cnr_db, self.n_tx, self.n_users, self.n_rx)\n"))
+    g.write()
+
+
+def quantizer_demo():
+    g = Graph("quantizer_demo", "gr-isac: 1-bit DAC",
+              "Gaussian snapshots on a 16-antenna array -> 1-bit DAC (one_bit_quantizer, mode dac). Stops "
+              "after n_snapshots and prints the alphabet, the power and the Bussgang gain against theory.",
+              False)
+    g.var("n_tx", 16)
+    g.var("power", 1.0)
+    g.param("n_snapshots", 20000, "Snapshots")
+    g.add("noise", "analog_noise_source_x", type="complex", noise_type="analog.GR_GAUSSIAN", amp=1.0, seed=0)
+    g.add("s2v", "blocks_stream_to_vector", type="complex", num_items="n_tx", vlen=1)
+    g.add("head", "blocks_head", type="complex", num_items="n_snapshots", vlen="n_tx")
+    g.add("dac", "isac_one_bit_quantizer", vlen="n_tx", mode='"dac"', power="power")
+    vsink(g, "in_sink", "n_tx")
+    vsink(g, "out_sink", "n_tx")
+    g.conn("noise", 0, "s2v", 0)
+    g.conn("s2v", 0, "head", 0)
+    g.conn("head", 0, "dac", 0)
+    g.conn("head", 0, "in_sink", 0)
+    g.conn("dac", 0, "out_sink", 0)
+    g.snippet("summary", "main_after_stop", (
+        "from gnuradio.isac import summary\n"
+        "summary.print_quantizer_demo(self.in_sink.data(), self.out_sink.data(), self.n_tx, self.power)\n"))
+    g.write()
+
+
+def rx_filter_demo():
+    g = Graph("rx_filter_demo", "gr-isac: 1-bit radar receive filter / GLRT detector",
+              "Target-free echo (noise only) on 64 antennas -> 1-bit ADC -> one_bit_rx_filter with a fixed "
+              "1-bit DAC beam as the transmit vector, designed for a target at 23 deg (no clutter). Stops "
+              "after n_snapshots and prints the false-alarm rate against the set Pfa.", False)
+    g.var("n_ant", 64)
+    g.var("pfa", 0.01)
+    g.var("beam", "[complex((1 if math.cos(math.pi*n*math.sin(math.radians(10))) >= 0 else -1), "
+                  "(1 if math.sin(math.pi*n*math.sin(math.radians(10))) >= 0 else -1)) / math.sqrt(2*n_ant) "
+                  "for n in range(n_ant)]")
+    g.imports("import_math", "import math")
+    g.param("n_snapshots", 20000, "Snapshots")
+    g.add("noise", "analog_noise_source_x", type="complex", noise_type="analog.GR_GAUSSIAN", amp=1.0, seed=0)
+    g.add("s2v", "blocks_stream_to_vector", type="complex", num_items="n_ant", vlen=1)
+    g.add("head", "blocks_head", type="complex", num_items="n_snapshots", vlen="n_ant")
+    g.add("adc", "isac_one_bit_quantizer", vlen="n_ant", mode='"adc"', power=1.0)
+    g.add("xsrc", "blocks_vector_source_x", type="complex", vector="beam", repeat="True", tags="[]", vlen="n_ant")
+    g.add("rxf", "isac_one_bit_rx_filter", n_tx="n_ant", n_rx="n_ant", target_deg=23.0, clutter_deg="[]",
+          snr_r_db=15.0, cnr_db="[]", radar_noise_var=1.0, pfa="pfa", adc='"1bit"', cpi_len=1, threshold_scale=1.0)
+    null(g, "zsink")
+    vsink(g, "stat_sink", t="float")
+    g.conn("noise", 0, "s2v", 0)
+    g.conn("s2v", 0, "head", 0)
+    g.conn("head", 0, "adc", 0)
+    g.conn("adc", 0, "rxf", 0)
+    g.conn("xsrc", 0, "rxf", 1)
+    g.conn("rxf", 0, "zsink", 0)
+    g.conn("rxf", 1, "stat_sink", 0)
+    g.snippet("summary", "main_after_stop", (
+        "from gnuradio.isac import summary\n"
+        "summary.print_rx_filter_demo(self.rxf, self.stat_sink.data(), self.pfa)\n"))
+    g.write()
+
+
+def doa_demo():
+    g = Graph("doa_demo", "gr-isac: DoA maximum-likelihood estimator",
+              "Bistatic echo of a known reference on an 8-antenna ULA (the module's receive response "
+              "a(theta), docs/conventions.md) at 23 deg -> doa_mle, one estimate per CPI of 64 snapshots. "
+              "Stops after n_cpi CPIs and prints the estimates against the truth and the CRB.", False)
+    g.var("n_rx", 8)
+    g.var("cpi_len", 64)
+    g.var("theta_deg", 23.0)
+    g.var("beta", 0.3)
+    g.var("noise_var", 1.0)
+    g.imports("imp", "import numpy as np")
+    g.param("n_cpi", 50, "CPIs")
+    g.add("ref", "analog_noise_source_x", type="complex", noise_type="analog.GR_GAUSSIAN", amp=1.0, seed=1)
+    g.add("steer", "blocks_multiply_matrix_xx", type="complex",
+          A="[[beta * np.exp(-1j * np.pi * k * np.sin(np.deg2rad(theta_deg)))] for k in range(n_rx)]",
+          tag_propagation_policy="gr.TPP_ALL_TO_ALL")
+    g.add("s2v_echo", "blocks_streams_to_vector", type="complex", num_streams="n_rx", vlen=1)
+    g.add("noise", "analog_noise_source_x", type="complex", noise_type="analog.GR_GAUSSIAN",
+          amp="np.sqrt(noise_var)", seed=2)
+    g.add("s2v_noise", "blocks_stream_to_vector", type="complex", num_items="n_rx", vlen=1)
+    g.add("add", "blocks_add_xx", type="complex", num_inputs=2, vlen="n_rx")
+    g.add("doa", "isac_doa_mle", n_rx="n_rx", cpi_len="cpi_len", mode='"known"', grid_min_deg=-90.0,
+          grid_max_deg=90.0, grid_step_deg=0.1, noise_var="noise_var", p_gauss=0.0, refine='"newton"')
+    g.add("head", "blocks_head", type="float", num_items="n_cpi", vlen=1)
+    vsink(g, "est_sink", t="float")
+    g.add("doa_msgs", "blocks_message_debug", en_uvec="True")
+    g.conn("ref", 0, "steer", 0)
+    g.conn("ref", 0, "doa", 1)
+    for k in range(8):
+        g.conn("steer", k, "s2v_echo", k)
+    g.conn("s2v_echo", 0, "add", 0)
+    g.conn("noise", 0, "s2v_noise", 0)
+    g.conn("s2v_noise", 0, "add", 1)
+    g.conn("add", 0, "doa", 0)
+    g.conn("doa", 0, "head", 0)
+    g.conn("head", 0, "est_sink", 0)
+    g.conn("doa", "doa", "doa_msgs", "store")
+    g.snippet("summary", "main_after_stop", (
+        "from gnuradio.isac import summary\n"
+        "summary.print_doa_demo(self.est_sink.data(), self.doa_msgs, self.theta_deg)\n"))
+    g.write()
+
+
+ALL = (lambda: one_bit_loopback(True), lambda: one_bit_loopback(False), lambda: nullspace_loopback(True),
+       lambda: nullspace_loopback(False), lambda: usrp_ota(True), lambda: usrp_ota(False), zmq_pair,
+       ci_precoder_demo, nullspace_demo, channel_loopback, quantizer_demo, rx_filter_demo, doa_demo)
+
+
+def main(argv):
+    """no argument: write examples/; --out DIR: write there; --check: fail if
+    examples/ differs from what this script writes (a hand edit, or a change
+    here that was not re-run)."""
+    global OUT
+    if argv[:1] == ["--out"]:
+        OUT = argv[1]
+    elif argv[:1] == ["--check"]:
+        import filecmp
+        import tempfile
+        ref, OUT = OUT, tempfile.mkdtemp(prefix="isac_examples_")
+    for make in ALL:
+        make()
+    if argv[:1] == ["--check"]:
+        names = sorted(os.listdir(OUT))
+        bad = [n for n in names if not filecmp.cmp(os.path.join(OUT, n), os.path.join(ref, n), shallow=False)]
+        for n in bad:
+            print("examples/%s differs from tools/gen_examples.py's output (re-run it)" % n)
+        return 1 if bad else 0
+    return 0
+
+
 if __name__ == "__main__":
-    one_bit_loopback(True)
-    one_bit_loopback(False)
-    nullspace_loopback(True)
-    nullspace_loopback(False)
-    usrp_ota(True)
-    usrp_ota(False)
-    zmq_pair()
+    sys.exit(main(sys.argv[1:]))

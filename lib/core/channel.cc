@@ -5,6 +5,7 @@
  */
 #include <gnuradio/isac/core/channel.h>
 #include <gnuradio/isac/core/steering.h>
+#include <volk/volk.h>
 #include <algorithm>
 #include <limits>
 #include <random>
@@ -291,8 +292,8 @@ isac_channel_model::isac_channel_model(const channel_params& p) : d_p(p)
     d_rng_radar.seed(splitmix64(st));
 
     d_delay.assign(d_p.target_delay, cfloat(0.0f, 0.0f));
-    d_npad = (d_p.n_tx + 7) / 8 * 8;
-    d_xr.assign(2 * size_t(d_npad), 0.0f); // padding stays 0
+    d_x.assign(size_t(d_p.n_tx), cfloat(0.0f, 0.0f));
+    d_racc.assign(size_t(d_p.n_rx), cfloat(0.0f, 0.0f));
     rebuild_noise();
     rebuild_steering();
     d_next_comm = 0;
@@ -367,7 +368,7 @@ void isac_channel_model::draw_gains()
 void isac_channel_model::rebuild_H()
 {
     d_H = combine(d_p.comm, d_Hnlos, d_p.n_tx, d_p.user_rad, d_p.rician_k_db);
-    d_H_split.assign(d_H);
+    d_H_rows.assign(d_H);
 }
 
 void isac_channel_model::rebuild_noise()
@@ -399,9 +400,9 @@ void isac_channel_model::rebuild_steering()
         d_gr.col(0) = ula_steering(d_p.n_rx, d_p.rx_rad, c);
         d_gt.row(0) = ula_steering(d_p.n_tx, d_p.tx_rad, c).transpose();
     }
-    d_gt_split.assign(d_gt);
-    d_gr_split.assign(d_gr.transpose());
-    d_cbuf.assign(2 * size_t(e), 0.0f);
+    d_gt_rows.assign(d_gt);
+    d_grc_rows.assign(d_gr.transpose().conjugate());
+    d_c.assign(size_t(e), cfloat(0.0f, 0.0f));
 }
 
 rvec isac_channel_model::zeta2() const
@@ -418,12 +419,9 @@ void isac_channel_model::rebuild_gains()
 {
     const rvec z = zeta2();
     const int e = int(z.size());
-    d_gam_split.assign(2 * size_t(e), 0.0f);
-    for (int q = 0; q < e; ++q) {
-        const cfloat g(std::sqrt(z[q]) * d_w[q]);
-        d_gam_split[q] = g.real();
-        d_gam_split[e + q] = g.imag();
-    }
+    d_gam.assign(size_t(e), cfloat(0.0f, 0.0f));
+    for (int q = 0; q < e; ++q)
+        d_gam[q] = cfloat(std::sqrt(z[q]) * d_w[q]);
 }
 
 cvec isac_channel_model::gains() const
@@ -435,46 +433,26 @@ cvec isac_channel_model::gains() const
     return g;
 }
 
-void isac_channel_model::split_rows::assign(const cmat& M)
+void isac_channel_model::aligned_rows::assign(const cmat& M)
 {
     rows = int(M.rows());
     n = int(M.cols());
-    npad = (n + 7) / 8 * 8;
-    data.assign(size_t(rows) * 2 * npad, 0.0f);
+    const int per = int(std::max<size_t>(1, volk_get_alignment() / sizeof(cfloat)));
+    stride = (n + per - 1) / per * per;
+    data.assign(size_t(rows) * stride, cfloat(0.0f, 0.0f));
     for (int r = 0; r < rows; ++r)
-        for (int k = 0; k < n; ++k) {
-            const cfloat v(M(r, k));
-            data[size_t(r) * 2 * npad + k] = v.real();
-            data[size_t(r) * 2 * npad + npad + k] = v.imag();
-        }
+        for (int k = 0; k < n; ++k)
+            data[size_t(r) * stride + k] = cfloat(M(r, k));
 }
 
-namespace {
 /*
- * (outr + j outi) = sum_k A(row, k) x_k, no conjugation. Eight independent
- * lanes, combined in a fixed tree: the compiler vectorises the lane loop,
- * and every snapshot is summed in exactly the same order whatever the
- * batch or work() size, so a fixed seed gives bit-identical output however
- * the scheduler splits the stream (Eigen's GEMM picks its blocking, hence its
- * rounding, from the batch width). Zero padding adds exact zeros.
+ * Per snapshot: the Q+1 products c_q = g_T(theta_q)^T x and the U user outputs
+ * are VOLK dot products, the radar sum is Q+1 VOLK scaled adds. Every operand
+ * is an aligned copy and the aligned (_a) dispatchers run, so each snapshot is
+ * computed by the same implementation in the same order whatever the batch or
+ * work() size: a fixed seed gives bit-identical output however the scheduler
+ * splits the stream.
  */
-template <class SR>
-inline void dot_split(const SR& A, int row, const float* xr, const float* xi, float& outr, float& outi)
-{
-    const float* ar = A.re(row);
-    const float* ai = A.im(row);
-    float sr[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
-    float si[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
-    for (int k = 0; k < A.npad; k += 8)
-        for (int l = 0; l < 8; ++l) {
-            sr[l] += ar[k + l] * xr[k + l] - ai[k + l] * xi[k + l];
-            si[l] += ar[k + l] * xi[k + l] + ai[k + l] * xr[k + l];
-        }
-    outr = ((sr[0] + sr[4]) + (sr[1] + sr[5])) + ((sr[2] + sr[6]) + (sr[3] + sr[7]));
-    outi = ((si[0] + si[4]) + (si[1] + si[5])) + ((si[2] + si[6]) + (si[3] + si[7]));
-}
-} // namespace
-
 long isac_channel_model::process(const cfloat* x, cfloat* y, cfloat* r, long n)
 {
     const uint64_t stop = std::min(d_next_comm, d_next_cpi);
@@ -484,79 +462,62 @@ long isac_channel_model::process(const cfloat* x, cfloat* y, cfloat* r, long n)
     const int nt = d_p.n_tx, nu = d_p.n_users, nr = d_p.n_rx, e = n_echo();
     const long delay = d_p.target_delay;
     const float noise_var = float(d_p.radar_noise_var);
-
-    const int np = d_npad;
-    float* xr = d_xr.data();
-    float* xi = d_xr.data() + np;
-    float* cr = d_cbuf.data();
-    float* ci = d_cbuf.data() + e;
-    const float* gamr = d_gam_split.data();
-    const float* gami = d_gam_split.data() + e;
+    cfloat* xa = d_x.data();
+    cfloat* ra = d_racc.data();
+    cfloat* c = d_c.data();
 
     for (long t = 0; t < len; ++t) {
-        const float* xt = reinterpret_cast<const float*>(x + t * nt);
-        float* yt = reinterpret_cast<float*>(y + t * nu);
-        float* rt = reinterpret_cast<float*>(r + t * nr);
-        for (int k = 0; k < nt; ++k) { // split re/im once per snapshot
-            xr[k] = xt[2 * k];
-            xi[k] = xt[2 * k + 1];
-        }
+        std::copy(x + t * nt, x + (t + 1) * nt, xa);
         // c_q = g_T(theta_q)^T x (rank-(Q+1) structure, spec 1.3).
         bool finite = true;
         for (int q = 0; q < e; ++q) {
-            dot_split(d_gt_split, q, xr, xi, cr[q], ci[q]);
-            finite = finite && std::isfinite(cr[q]) && std::isfinite(ci[q]);
+            volk_32fc_x2_dot_prod_32fc_a(&c[q], d_gt_rows.row(q), xa, unsigned(nt));
+            finite = finite && std::isfinite(c[q].real()) && std::isfinite(c[q].imag());
         }
         if (!finite) {
             // A non-finite input makes every c_q non-finite (no g_T entry is
             // zero); zero those entries so the delay line and outputs stay
             // finite, and count them.
             for (int k = 0; k < nt; ++k) {
-                if (!std::isfinite(xr[k])) {
-                    xr[k] = 0.0f;
+                float re = xa[k].real(), im = xa[k].imag();
+                if (!std::isfinite(re)) {
+                    re = 0.0f;
                     ++d_nonfinite;
                 }
-                if (!std::isfinite(xi[k])) {
-                    xi[k] = 0.0f;
+                if (!std::isfinite(im)) {
+                    im = 0.0f;
                     ++d_nonfinite;
                 }
+                xa[k] = cfloat(re, im);
             }
             for (int q = 0; q < e; ++q)
-                dot_split(d_gt_split, q, xr, xi, cr[q], ci[q]);
+                volk_32fc_x2_dot_prod_32fc_a(&c[q], d_gt_rows.row(q), xa, unsigned(nt));
         }
 
         // Users: y_u = h_u^H x + n_u (row u of H), noise user by user.
+        cfloat* yt = y + t * nu;
         for (int u = 0; u < nu; ++u) {
             const float sd = d_comm_std[u];
             const float nre = sd * d_rng_comm.normal();
             const float nim = sd * d_rng_comm.normal();
-            float hr, hi;
-            dot_split(d_H_split, u, xr, xi, hr, hi);
-            yt[2 * u] = nre + hr;
-            yt[2 * u + 1] = nim + hi;
+            cfloat h;
+            volk_32fc_x2_dot_prod_32fc_a(&h, d_H_rows.row(u), xa, unsigned(nt));
+            yt[u] = cfloat(nre + h.real(), nim + h.imag());
         }
 
         // Target delay: c_0 leaves a FIFO of `delay` snapshots.
         if (delay > 0) {
-            const cfloat in(cr[0], ci[0]);
-            cr[0] = d_delay[d_delay_pos].real();
-            ci[0] = d_delay[d_delay_pos].imag();
-            d_delay[d_delay_pos] = in;
+            std::swap(c[0], d_delay[d_delay_pos]);
             if (++d_delay_pos == size_t(delay))
                 d_delay_pos = 0;
         }
-        // r = n_R + sum_q (gamma_q c_q) g_R(theta_q): Q+1 scaled vectors.
-        d_rng_radar.fill_cn(r + t * nr, size_t(nr), noise_var);
-        for (int q = 0; q < e; ++q) {
-            const float ar = gamr[q] * cr[q] - gami[q] * ci[q];
-            const float ai = gamr[q] * ci[q] + gami[q] * cr[q];
-            const float* gr = d_gr_split.re(q);
-            const float* gi = d_gr_split.im(q);
-            for (int i = 0; i < nr; ++i) {
-                rt[2 * i] += gr[i] * ar - gi[i] * ai;
-                rt[2 * i + 1] += gr[i] * ai + gi[i] * ar;
-            }
-        }
+        // r = n_R + sum_q (gamma_q c_q) g_R(theta_q): Q+1 scaled vectors
+        // (the kernel adds conj(b) s, so the rows hold conj(g_R)).
+        d_rng_radar.fill_cn(ra, size_t(nr), noise_var);
+        for (int q = 0; q < e; ++q)
+            volk_32fc_x2_s32fc_multiply_conjugate_add_32fc_a(
+                ra, ra, d_grc_rows.row(q), d_gam[q] * c[q], unsigned(nr));
+        std::copy(ra, ra + nr, r + t * nr);
     }
     d_pos += uint64_t(len);
     return len;

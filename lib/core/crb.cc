@@ -222,11 +222,16 @@ std::pair<double, double> crb_upa(int n_th,
     const double nt = double(n_th) * n_tv, nr = double(n_rh) * n_rv;
     const double st = std::sin(th), ct = std::cos(th), sp = std::sin(ph), cp = std::cos(ph);
     const double p2 = pi * pi;
-    // Remark 3 of seed 001 (spec 6.4(e)): squared norms and cross terms of the
-    // centre-referenced UPA derivatives; a^H adot = 0 removes the gain nuisance.
+    // Remark 3 of the massive-MIMO ISAC paper (eq. 48-53): squared norms and
+    // cross terms of the centre-referenced UPA derivatives; a^H adot = 0
+    // removes the gain nuisance. Eq. 49/51 print cos^2(phi) on the vertical
+    // (N_v^2 - 1) term, but d/dphi of a_v = exp(j pi m cos(phi)) brings
+    // -j pi m sin(phi): the term carries sin^2(phi). The two agree only at
+    // phi = +-45 deg (the paper's scene), which is why the typo is invisible there.
     auto norms = [&](double n, double nh, double nv, double& dth, double& dph, double& x) {
         dth = n * (nh * nh - 1.0) * p2 * ct * ct * sp * sp / 12.0;
-        dph = n * p2 * cp * cp * ((nh * nh - 1.0) * st * st + (nv * nv - 1.0)) / 12.0;
+        dph = n * p2 * ((nh * nh - 1.0) * st * st * cp * cp + (nv * nv - 1.0) * sp * sp) /
+              12.0;
         x = n * (nh * nh - 1.0) * p2 * sp * st * cp * ct / 12.0;
     };
     double a_th, a_ph, a_x, b_th, b_ph, b_x;

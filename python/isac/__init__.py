@@ -26,6 +26,8 @@ front-end, one `radio` variable chooses), emulated_radio, radio_emulator;
 the acquisition blocks loop_delay_estimator -> fractional_delay and
 tx_phase_estimator -> array_phase_corrector.
 Numpy references (SER bounds, decisions): gnuradio.isac.metrics
+Summary tables and the OK/CHECK verdict of the examples and the demo:
+gnuradio.isac.summary
 The angle convention of every block (docs/conventions.md) in code:
 gnuradio.isac.conventions (steering, steering_matrix, transmit_beampattern)
 

@@ -36,12 +36,11 @@ class los_csi_source(gr.basic_block):
     publishes the line-of-sight channel of users at user_deg (rows
     h_u^H = gain a(theta_u)^T) on its `csi` port when the flowgraph starts, and
     again, with offset 0 ("now"), whenever set_user_deg()/set_gain() changes it.
-    Wire it to a precoder's `csi` input. After its first message the block
-    tells the scheduler it is finished (a message-only block would otherwise
-    keep a bounded flowgraph from ending); set_user_deg()/set_gain() still
-    publish, since publishing needs no thread of its own. Blocks with stream
-    inputs (the precoders) are not stopped by that: only message-only
-    subscribers would be, so wire it to precoders, not to a message debug."""
+    Wire it to a precoder's `csi` input. After the first publication the block
+    tells the scheduler it is finished (a block with only message outputs would
+    otherwise keep a bounded flowgraph running for ever, like message_strobe):
+    the flowgraph ends when its streams do, and later angle or gain changes are
+    still published."""
 
     def __init__(self, n_tx=16, user_deg=(-30.0, 0.0, 30.0, 50.0), gain=1.0):
         gr.basic_block.__init__(self, name="los_csi_source", in_sig=None, out_sig=None)
@@ -69,8 +68,8 @@ class los_csi_source(gr.basic_block):
 
     def start(self):
         self._publish()
-        # the "done" system message: ends this block's thread only
-        self.to_basic_block()._post(pmt.intern("system"), pmt.cons(pmt.intern("done"), pmt.from_long(1)))
+        # nothing more to do on the scheduler's side (setters publish directly)
+        self._post(pmt.intern("system"), pmt.cons(pmt.intern("done"), pmt.from_long(1)))
         return True
 
     def set_user_deg(self, user_deg):

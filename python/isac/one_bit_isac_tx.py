@@ -51,3 +51,23 @@ class one_bit_isac_tx(gr.hier_block2):
     def set_channel(self, H):
         """Set the users' channel (n_users x n_tx, rows h_u^H) directly."""
         self.precoder.set_channel(H)
+
+    # runtime settings (GRC callbacks, GUI controls): the precoder redesigns for
+    # the current channel from its next work() call
+    def set_target_deg(self, target_deg):
+        self.precoder.set_target_deg(float(target_deg))
+
+    def set_clutter(self, clutter_deg, cnr_db):
+        self.precoder.set_clutter([float(c) for c in clutter_deg], [float(c) for c in cnr_db])
+
+    def set_snr_r_db(self, snr_r_db):
+        self.precoder.set_snr_r_db(float(snr_r_db))
+
+    def set_gamma_db(self, gamma_db):
+        self.precoder.set_gamma_db(float(gamma_db))
+
+    def set_noise_var(self, noise_var):
+        self.precoder.set_noise_var(float(noise_var))
+
+    def set_solver(self, solver):
+        self.precoder.set_solver(solver)

@@ -50,3 +50,12 @@ class one_bit_radar_rx(gr.hier_block2):
 
     def set_target_deg(self, target_deg):
         self.filter.set_target_deg(target_deg)
+
+    def set_clutter(self, clutter_deg, cnr_db):
+        self.filter.set_clutter([float(c) for c in clutter_deg], [float(c) for c in cnr_db])
+
+    def set_snr_r_db(self, snr_r_db):
+        self.filter.set_snr_r_db(float(snr_r_db))
+
+    def set_radar_noise_var(self, radar_noise_var):
+        self.filter.set_radar_noise_var(float(radar_noise_var))

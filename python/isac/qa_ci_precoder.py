@@ -357,5 +357,66 @@ class qa_ci_precoder(gr_unittest.TestCase):
             blk.set_channel([[1 + 0j] * 7, [1 + 0j] * 8])
 
 
+    def test_011_setters_redesign_while_running(self):
+        # a block reconfigured between two runs designs exactly like a block built
+        # with the new settings (the GUI controls of the examples call these setters)
+        N, U = 16, 2
+        H = rand_H(self.rng, U, N).astype(np.complex64)
+        k = self.rng.integers(0, M, (12, U))
+        syms = psk(k).astype(np.complex64)
+        new = dict(target_deg=-17.0, clutter_deg=[41.0], cnr_db=[25.0], snr_r_db=9.0, gamma_db=2.0,
+                   noise_var=0.2, solver="exact")
+        blk = make_block(N, U, n_rx=16)
+        blk.set_channel(H.tolist())
+        src = blocks.vector_source_c(syms.ravel().tolist(), False, U)
+        snk = blocks.vector_sink_c(N)
+        self.tb.connect(src, blk, snk)
+        self.tb.run()
+        blk.set_target_deg(new["target_deg"])
+        blk.set_clutter(new["clutter_deg"], new["cnr_db"])
+        blk.set_snr_r_db(new["snr_r_db"])
+        blk.set_gamma_db(new["gamma_db"])
+        blk.set_noise_var(new["noise_var"])
+        blk.set_solver(new["solver"])
+        self.assertEqual((blk.target_deg(), list(blk.clutter_deg()), list(blk.cnr_db()), blk.snr_r_db(),
+                          blk.gamma_db(), blk.solver()),
+                         (-17.0, [41.0], [25.0], 9.0, 2.0, "exact"))
+        self.assertAlmostEqual(blk.noise_var(), 0.2, places=6)
+        src.rewind()
+        self.tb.run()
+        y = np.array(snk.data(), dtype=np.complex128).reshape(-1, N)
+        self.assertEqual(len(y), 2 * len(k))
+        ref = make_block(N, U, n_rx=16, **new)
+        ref.set_channel(H.tolist())
+        y_ref = self.run_block_fresh(ref, syms, U, N)
+        np.testing.assert_array_equal(y[len(k):], y_ref)
+        # the first run used the old design (the new target differs by 27 degrees)
+        old = make_block(N, U, n_rx=16)
+        old.set_channel(H.tolist())
+        np.testing.assert_array_equal(y[:len(k)], self.run_block_fresh(old, syms, U, N))
+        self.assertFalse(np.array_equal(y[:len(k)], y[len(k):]))
+
+    def run_block_fresh(self, blk, syms, n_users, n_tx):
+        tb = gr.top_block()
+        src = blocks.vector_source_c(syms.ravel().tolist(), False, n_users)
+        snk = blocks.vector_sink_c(n_tx)
+        tb.connect(src, blk, snk)
+        tb.run()
+        return np.array(snk.data(), dtype=np.complex128).reshape(-1, n_tx)
+
+    def test_012_bad_setter_values_change_nothing(self):
+        blk = make_block(8, 2, n_rx=16)
+        for call, arg in (("set_target_deg", (95.0,)), ("set_snr_r_db", (float("nan"),)),
+                          ("set_gamma_db", (float("inf"),)), ("set_noise_var", (0.0,)),
+                          ("set_solver", ("fast",)), ("set_clutter", ([10.0], [30.0, 20.0])),
+                          ("set_clutter", ([-91.0], [30.0]))):
+            with self.assertRaises(ValueError, msg=call):
+                getattr(blk, call)(*arg)
+        self.assertEqual((blk.target_deg(), list(blk.clutter_deg()), blk.snr_r_db(), blk.gamma_db(),
+                          blk.solver()), (10.0, [-50.0, 30.0], 15.0, GAMMA_DB, "realtime"))
+        # the setter names the parameter
+        with self.assertRaisesRegex(ValueError, "cnr_db"):
+            blk.set_clutter([10.0], [30.0, 20.0])
+
 if __name__ == "__main__":
     gr_unittest.run(qa_ci_precoder)

@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 """gnuradio.isac.design.seed001: closed-form rates, UPA CRLBs, SCA power
-allocation (spec 6.4e, 7.1, 8.2)."""
+allocation (the massive-MIMO ISAC paper's Theorems 1-2, Remark 3, Algorithm 1)."""
 
 import numpy as np
 from gnuradio import gr_unittest
@@ -20,14 +20,16 @@ except ImportError:
 
 
 def remark3_crlb(sc, Xi, rho):
-    """Spec 6.4(e) eq. 46-53 written out (independent of the core and of the
-    steering-derivative path)."""
+    """Remark 3 (eq. 46-53) written out, independent of the core and of the
+    steering-derivative path, with the vertical term of eq. 49/51 corrected
+    to sin^2(phi) (the paper prints cos^2(phi), right only at +-45 deg)."""
     th, ph = np.deg2rad(sc.theta_deg), np.deg2rad(sc.phi_deg)
     Nt, Nr = sc.n_tx, sc.n_rx
 
     def norms(N, nh, nv):
         att = N * (nh ** 2 - 1) * np.pi ** 2 * np.cos(th) ** 2 * np.sin(ph) ** 2 / 12
-        app = N * np.pi ** 2 * np.cos(ph) ** 2 * ((nh ** 2 - 1) * np.sin(th) ** 2 + nv ** 2 - 1) / 12
+        app = N * np.pi ** 2 * ((nh ** 2 - 1) * np.sin(th) ** 2 * np.cos(ph) ** 2
+                                + (nv ** 2 - 1) * np.sin(ph) ** 2) / 12
         atp = N * (nh ** 2 - 1) * np.pi ** 2 * np.sin(ph) * np.sin(th) * np.cos(ph) * np.cos(th) / 12
         return att, app, atp
     a_tt, a_pp, a_tp = norms(Nt, sc.n_th, sc.n_tv)
@@ -39,9 +41,9 @@ def remark3_crlb(sc, Xi, rho):
     return 1 / (ka * (T_th - T_x ** 2 / T_ph)), 1 / (ka * (T_ph - T_x ** 2 / T_th))
 
 
-def scene(K=4, n=(6, 6, 3, 3), power=10.0, alpha_abs=0.05, seed=11):
+def scene(K=4, n=(6, 6, 3, 3), power=10.0, alpha_abs=0.05, seed=11, phi_deg=45.0):
     beta = s1.drop_users(K, np.random.default_rng(seed))
-    return s1.make_scene(*n, beta, power=power, alpha_abs=alpha_abs)
+    return s1.make_scene(*n, beta, power=power, alpha_abs=alpha_abs, phi_deg=phi_deg)
 
 
 class qa_design_seed001(gr_unittest.TestCase):
@@ -65,8 +67,13 @@ class qa_design_seed001(gr_unittest.TestCase):
             self.assertAlmostEqual(sc.n_tx * r / sc.power, 0.5, 12)
 
     def test_003_crlb_closed_form(self):
-        # core crb_upa (Remark 3) == spec formula == the SOC coefficients' path
-        sc = scene()
+        # core crb_upa (Remark 3) == the formula written out == the SOC
+        # coefficients' path, at the paper's phi = 45 deg and away from it
+        # (random draws against finite differences: qa_design_draws_seed001)
+        for phi in (45.0, 65.0, -30.0):
+            self._crlb_closed_form(scene(phi_deg=phi))
+
+    def _crlb_closed_form(self, sc):
         xi_bf, _, _ = s1.coefficients(sc, "zf")
         for g, r in ((s1.equal_split(sc, "zf")), (np.ones(4) * 0.1, 0.0), (np.zeros(4), 0.3)):
             ct, cp = s1.crlb(sc, g, r, "zf")

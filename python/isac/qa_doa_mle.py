@@ -126,7 +126,8 @@ class qa_doa_mle(gr_unittest.TestCase):
 
     def test_004_upa_closed_form_vs_numpy(self):
         nth, ntv, nrh, nrv = 4, 3, 3, 5
-        th, ph, xi, rho, al, L, s2 = 22.5, 45.0, 0.4, 0.3, 0.7, 30, 1.0
+        # phi away from 45 deg, where the paper's cos^2 typo in eq. 49/51 is invisible
+        th, ph, xi, rho, al, L, s2 = 22.5, 61.3, 0.4, 0.3, 0.7, 30, 1.0
         kw = dict(sign=1, ref="center")
         a = core.upa_steering(nth, ntv, th, ph, **kw)
         b = core.upa_steering(nrh, nrv, th, ph, **kw)

@@ -10,6 +10,7 @@ receive-array phase calibration, and the Theorem-2 SER bounds by Monte Carlo."""
 
 import math
 import threading
+import time
 
 import numpy as np
 import pmt
@@ -156,13 +157,20 @@ class qa_e2e_blocks(gr_unittest.TestCase):
         self.tb.connect(src, head, tx, xs)
         self.tb.connect(head, ss)
         self.tb.msg_connect(csi, "csi", tx, "csi")
-        # a block with only message outputs keeps a GNU Radio flowgraph alive (like
-        # message_strobe), so stop once both sinks hold their L snapshots
-        self.tb.start()
-        done = xs.full.wait(30.0) and ss.full.wait(30.0)
-        self.tb.stop()
-        self.tb.wait()
-        self.assertTrue(done)
+        # los_csi_source finishes after publishing (a message-only block would keep
+        # the flowgraph alive for ever, like message_strobe): run() returns by itself
+        dbg = blocks.message_debug()
+        self.tb.msg_connect(csi, "csi", dbg, "store")
+        th = threading.Thread(target=self.tb.run, daemon=True)
+        th.start()
+        th.join(30.0)
+        done = not th.is_alive()
+        if not done:
+            self.tb.stop()
+            self.tb.wait()
+        self.assertTrue(done, "the flowgraph with a los_csi_source did not end by itself")
+        self.assertTrue(xs.full.is_set() and ss.full.is_set())
+        self.assertEqual(dbg.num_messages(), 1)
         self.assertTrue(tx.precoder.has_channel())
         x = np.concatenate(xs.rows)[:L]
         s = np.concatenate(ss.rows)[:L]
@@ -171,6 +179,40 @@ class qa_e2e_blocks(gr_unittest.TestCase):
         # value lies inside its own symbol's decision sector (margin > 0)
         alpha = isac.safe_margin(csi.channel(), x, s, M)
         self.assertTrue(np.all(alpha > 0), alpha.min())
+
+    def test_los_csi_source_publishes_changes_while_running(self):
+        # finished on the scheduler's side, the source still publishes a new angle to
+        # a running precoder (a GUI control): the later snapshots serve the new users
+        n_tx, U, M, L = 8, 2, 4, 8000
+        csi = isac.los_csi_source(n_tx, [-30.0, 30.0], 1.0)
+        src = isac.psk_source(U, M, 9)
+        thr = blocks.throttle(gr.sizeof_gr_complex * U, 8000)
+        head = blocks.head(gr.sizeof_gr_complex * U, L)
+        tx = isac.one_bit_isac_tx(n_tx, U, M, 1.0, 0.01, 0.0, 0.0, [], 15.0, [], 8, "qos", 8.0, "1bit")
+        xs, ss = blocks.vector_sink_c(n_tx), blocks.vector_sink_c(U)
+        self.tb.connect(src, thr, head, tx, xs)
+        self.tb.connect(head, ss)
+        self.tb.msg_connect(csi, "csi", tx, "csi")
+        self.tb.start()
+        t0 = time.time()
+        while tx.precoder.nitems_written(0) < 300 and time.time() - t0 < 20:
+            time.sleep(0.01)
+        H_old = csi.channel()
+        n_call = tx.precoder.nitems_written(0)
+        csi.set_user_deg([-25.0, 41.0])
+        H_new = csi.channel()
+        self.tb.wait()
+        x = np.array(xs.data()).reshape(-1, n_tx)
+        s = np.array(ss.data()).reshape(-1, U)
+        self.assertEqual(len(x), L)
+        self.assertTrue(np.all(isac.safe_margin(H_old, x[:n_call], s[:n_call], M) > 0))
+        # the new channel takes over at the precoder's next work() call: at most a
+        # buffer of already designed vectors later, and for good
+        ok_new = np.all(isac.safe_margin(H_new, x, s, M) > 0, axis=1)
+        k = L - int(np.argmin(ok_new[::-1])) if not ok_new.all() else 0
+        self.assertLessEqual(k, n_call + 4096)
+        self.assertLess(k, L - 100, "the change came too late to test (machine load)")
+        self.assertFalse(np.all(isac.safe_margin(H_old, x[k:], s[k:], M) > 0))
 
     def test_csi_gate(self):
         data = np.arange(40, dtype=np.complex64)

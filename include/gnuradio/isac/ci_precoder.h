@@ -34,6 +34,11 @@ namespace isac {
  * takes effect exactly at that absolute item. Until a channel is known the
  * block outputs zeros and logs one warning.
  *
+ * Runtime changes: set_target_deg, set_clutter, set_snr_r_db, set_gamma_db,
+ * set_noise_var and set_solver validate their argument (param_error naming it,
+ * nothing changes on error) and take effect from the next work() call: the
+ * design for the current channel is rebuilt (solver "lut": its table too).
+ *
  * An infeasible QoS snapshot is answered with the max-min margin design and
  * tagged "isac_infeasible" (value #t). Statistics are posted on the `stats`
  * port every stats_interval vectors.
@@ -59,11 +64,11 @@ public:
      * \param chi_db      QoD radar requirement (QSCNR, dB)
      * \param dac         "1bit" or "inf"
      * \param solver      "realtime" (heuristic), "quality" (heuristic on threshold
-     *                    homotopy paths, ~10x slower), "exact" (branch and bound) or "lut"
-     * \param max_iter    MM iterations per snapshot, >= 1 (the real-time solver stops
-     *                    after the first step unless that step needed the feasibility
-     *                    rescue; the other solvers run to convergence or max_iter)
-     * \param stats_interval vectors between two stats messages, >= 1
+     *                    homotopy paths, ~10x slower), "exact" (branch and bound) or
+     * "lut" \param max_iter    MM iterations per snapshot, >= 1 (the real-time solver
+     * stops after the first step unless that step needed the feasibility rescue; the
+     * other solvers run to convergence or max_iter) \param stats_interval vectors between
+     * two stats messages, >= 1
      */
     static sptr make(int n_tx,
                      int n_users,
@@ -92,6 +97,22 @@ public:
     virtual pmt::pmt_t last_stats() const = 0;
     virtual uint64_t infeasible_count() const = 0;
     virtual uint64_t bad_symbol_count() const = 0;
+
+    //! Radar scene and QoS settings while running (see the class documentation).
+    virtual void set_target_deg(float target_deg) = 0;
+    virtual void set_clutter(const std::vector<float>& clutter_deg,
+                             const std::vector<float>& cnr_db) = 0;
+    virtual void set_snr_r_db(float snr_r_db) = 0;
+    virtual void set_gamma_db(float gamma_db) = 0;
+    virtual void set_noise_var(float noise_var) = 0;
+    virtual void set_solver(const std::string& solver) = 0;
+    virtual float target_deg() const = 0;
+    virtual std::vector<float> clutter_deg() const = 0;
+    virtual std::vector<float> cnr_db() const = 0;
+    virtual float snr_r_db() const = 0;
+    virtual float gamma_db() const = 0;
+    virtual float noise_var() const = 0;
+    virtual std::string solver() const = 0;
 };
 
 } // namespace isac

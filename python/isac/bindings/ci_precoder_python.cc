@@ -39,7 +39,9 @@ solver "realtime" (heuristic, certified gap), "exact" (branch and bound) or
 Channel through set_channel(H) (n_users x n_tx, y = H x + n) or the "csi" port
 (dict H/rows/cols/offset). Zeros until a channel is known. Infeasible QoS
 snapshots get the max-min margin design and an "isac_infeasible" tag. Stats
-dict on the "stats" port every stats_interval vectors.)doc")
+dict on the "stats" port every stats_interval vectors. set_target_deg, set_clutter,
+set_snr_r_db, set_gamma_db, set_noise_var and set_solver change the design while
+running (validated; from the next work() call, the current channel redesigned).)doc")
         .def(py::init(&ci_precoder::make),
              py::arg("n_tx"),
              py::arg("n_users"),
@@ -63,5 +65,21 @@ dict on the "stats" port every stats_interval vectors.)doc")
         .def("lut_ready", &ci_precoder::lut_ready)
         .def("last_stats", &ci_precoder::last_stats)
         .def("infeasible_count", &ci_precoder::infeasible_count)
-        .def("bad_symbol_count", &ci_precoder::bad_symbol_count);
+        .def("bad_symbol_count", &ci_precoder::bad_symbol_count)
+        .def("set_target_deg", &ci_precoder::set_target_deg, py::arg("target_deg"))
+        .def("set_clutter",
+             &ci_precoder::set_clutter,
+             py::arg("clutter_deg"),
+             py::arg("cnr_db"))
+        .def("set_snr_r_db", &ci_precoder::set_snr_r_db, py::arg("snr_r_db"))
+        .def("set_gamma_db", &ci_precoder::set_gamma_db, py::arg("gamma_db"))
+        .def("set_noise_var", &ci_precoder::set_noise_var, py::arg("noise_var"))
+        .def("set_solver", &ci_precoder::set_solver, py::arg("solver"))
+        .def("target_deg", &ci_precoder::target_deg)
+        .def("clutter_deg", &ci_precoder::clutter_deg)
+        .def("cnr_db", &ci_precoder::cnr_db)
+        .def("snr_r_db", &ci_precoder::snr_r_db)
+        .def("gamma_db", &ci_precoder::gamma_db)
+        .def("noise_var", &ci_precoder::noise_var)
+        .def("solver", &ci_precoder::solver);
 }

@@ -94,12 +94,13 @@ void bind_core_crb(py::module& m)
     m.def("crb_upa_theta", py::vectorize(upa_th), py::arg("n_th"), py::arg("n_tv"),
           py::arg("n_rh"), py::arg("n_rv"), py::arg("theta_deg"), py::arg("phi_deg"),
           py::arg("xi"), py::arg("rho"), py::arg("alpha_abs"), py::arg("L"), py::arg("noise_var"),
-          "Spec 6.4(e) seed-001 UPA closed form, CRLB of theta in deg^2 (R = xi I + rho a a^H). "
+          "UPA closed form (Remark 3 of the massive-MIMO ISAC paper, vertical term of eq. 49/51 "
+          "corrected to sin^2(phi)), CRLB of theta in deg^2 (R = xi I + rho a a^H). "
           "Vectorised.");
     m.def("crb_upa_phi", py::vectorize(upa_ph), py::arg("n_th"), py::arg("n_tv"),
           py::arg("n_rh"), py::arg("n_rv"), py::arg("theta_deg"), py::arg("phi_deg"),
           py::arg("xi"), py::arg("rho"), py::arg("alpha_abs"), py::arg("L"), py::arg("noise_var"),
-          "Spec 6.4(e) seed-001 UPA closed form, CRLB of phi in deg^2. Vectorised.");
+          "UPA closed form (Remark 3, corrected eq. 49/51), CRLB of phi in deg^2. Vectorised.");
     m.def(
         "crb_upa",
         [](int a, int b, int c, int d, double th, double ph, double xi, double rho, double al, int L, double s2) {
@@ -108,7 +109,10 @@ void bind_core_crb(py::module& m)
         },
         py::arg("n_th"), py::arg("n_tv"), py::arg("n_rh"), py::arg("n_rv"), py::arg("theta_deg"),
         py::arg("phi_deg"), py::arg("xi"), py::arg("rho"), py::arg("alpha_abs"), py::arg("L"),
-        py::arg("noise_var"), "Spec 6.4(e): (CRLB_theta, CRLB_phi) in deg^2.");
+        py::arg("noise_var"),
+        "UPA closed form (Remark 3 of the massive-MIMO ISAC paper; eq. 49/51 print cos^2(phi) on "
+        "the vertical term, the derivative gives sin^2(phi)): (CRLB_theta, CRLB_phi) in deg^2, "
+        "equal to crb_upa_exact for R_x = xi I + rho a a^H at every angle.");
 
     m.def(
         "crb_upa_exact",

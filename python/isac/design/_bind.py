@@ -77,9 +77,10 @@ def sensing_dof(task, n_targets, n_tx):
     return _need("sensing_dof")(task, n_targets, n_tx)
 
 
-def beam_count_bound(n_users, d, cancellation):
-    """Seed-002 bound on the total number of beamformers (core beam_count.h)."""
-    out = _need("beam_count_bound")(n_users, d, cancellation)
+def beam_count_bound(n_users, d, cancellation, n_tx=0):
+    """Seed-002 bound on the total number of beamformers (core beam_count.h);
+    n_tx > 0 caps the sensing beams at n_tx - n_users (Lemma 2)."""
+    out = _need("beam_count_bound")(n_users, d, cancellation, n_tx)
     return int(out["total"])
 
 

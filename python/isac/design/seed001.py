@@ -182,7 +182,10 @@ def transmit_power(scene, gamma, rho, bf):
 
 
 def crlb(scene, gamma, rho, bf):
-    """(CRLB_theta, CRLB_phi) in rad^2, Remark 3 (v = a), via the C++ core."""
+    """(CRLB_theta, CRLB_phi) in rad^2, Remark 3 (v = a), via the C++ core's
+    crb_upa. The paper's eq. 49/51 print cos^2(phi) on the vertical
+    (N_v^2 - 1) term of ||adot_phi||^2; the derivative gives sin^2(phi) (the
+    two agree only at phi = +-45 deg), which the core uses."""
     g, r = _gamma_rho(scene, gamma, rho)
     xi_bf, _, _ = coefficients(scene, bf)
     return _bind.crb_upa(scene.n_th, scene.n_tv, scene.n_rh, scene.n_rv, scene.theta_deg,
@@ -194,16 +197,16 @@ def fisher_coefficients(scene):
     """The linear structure of Remark 3 used by the SOC constraints (59-60):
     T_th = Xi c[0] + rho c[1], T_ph = Xi c[2] + rho c[3], T_x = Xi c[4] + rho c[5]
     with Xi = xi_bf^T gamma; CRLB_th = 1/(kappa |alpha|^2 (T_th - T_x^2/T_ph)).
-    The derivative norms are taken from the core's UPA steering derivatives."""
+    The derivative norms are taken from the core's UPA steering derivatives,
+    projected orthogonally to the steering vector: that is the centre-referenced
+    derivative of Remark 3 (a^H adot = 0) whatever phase reference and sign the
+    steering convention uses, so the coefficients do not depend on it."""
     if not isinstance(scene, MimoScene):
         raise ValueError("scene must be a MimoScene from make_scene()")
     if scene._fisher is not None:
         return scene._fisher
-    core = _bind.core
-    adt = np.asarray(core.upa_steering_dtheta(scene.n_th, scene.n_tv, scene.theta_deg, scene.phi_deg))
-    adp = np.asarray(core.upa_steering_dphi(scene.n_th, scene.n_tv, scene.theta_deg, scene.phi_deg))
-    bdt = np.asarray(core.upa_steering_dtheta(scene.n_rh, scene.n_rv, scene.theta_deg, scene.phi_deg))
-    bdp = np.asarray(core.upa_steering_dphi(scene.n_rh, scene.n_rv, scene.theta_deg, scene.phi_deg))
+    adt, adp = _centred_derivatives(scene.n_th, scene.n_tv, scene.theta_deg, scene.phi_deg)
+    bdt, bdp = _centred_derivatives(scene.n_rh, scene.n_rv, scene.theta_deg, scene.phi_deg)
     Nt, Nr = scene.n_tx, scene.n_rx
     att, app_ = np.vdot(adt, adt).real, np.vdot(adp, adp).real
     btt, bpp = np.vdot(bdt, bdt).real, np.vdot(bdp, bdp).real
@@ -214,6 +217,20 @@ def fisher_coefficients(scene):
     kappa = 2.0 * scene.cpi_len / scene.noise_sens * scene.alpha_abs ** 2
     scene._fisher = (c, kappa)
     return scene._fisher
+
+
+def _centred_derivatives(n_h, n_v, theta_deg, phi_deg):
+    """(d a/d theta, d a/d phi) of the unnormalised UPA vector with the
+    component along a removed. A phase reference other than the centre adds
+    j psi'(theta, phi) a to each derivative, which the unknown complex gain
+    absorbs; the projection removes it."""
+    core = _bind.core
+    a = np.asarray(core.upa_steering(n_h, n_v, theta_deg, phi_deg, normalize=False))
+    out = []
+    for fn in (core.upa_steering_dtheta, core.upa_steering_dphi):
+        d = np.asarray(fn(n_h, n_v, theta_deg, phi_deg, normalize=False))
+        out.append(d - a * (np.vdot(a, d) / np.vdot(a, a)))
+    return out
 
 
 def _crlb_from_fisher(scene, Xi, rho):
@@ -245,20 +262,54 @@ def _split(scene, bf, p0, per_user="gamma"):
 def min_sensing_fraction(scene, bf, crlb_theta0, crlb_phi0, iters=60):
     """Smallest sensing power fraction p0 (rho = p0 P/N_t, users equal) whose
     CRLBs meet the targets, by bisection (the SCA's starting point).
-    Raises ValueError if even p0 = 1 misses them."""
+    Raises ValueError if no fraction in [0, 1] meets them.
+
+    Along the split the Fisher terms are affine in p, so 1/CRLB (a Schur
+    complement) is concave and the feasible fractions form an interval. Its
+    right end is usually p = 1, but not always: with a receive array much
+    smaller than the transmit array the communication beams inform the angle
+    estimate more than the sensing beam, and the CRLB can be smallest at an
+    interior p. The interval is then found from the maximiser of the concave
+    margin min_s(CRLB_s0/CRLB_s) (golden-section search)."""
     _check(scene, bf)
     c0 = (chk.positive("crlb_theta0", crlb_theta0), chk.positive("crlb_phi0", crlb_phi0))
-    xi_bf, _, _ = coefficients(scene, bf)
+    N, P = scene.n_tx, scene.power
+
+    def margin(p):
+        # Xi = xi_bf^T gamma = (1 - p) P / N_t for the equal split
+        ct, cp = _crlb_from_fisher(scene, (1 - p) * P / N, p * P / N)
+        return min(c0[0] / ct, c0[1] / cp)
 
     def ok(p):
-        g, r = _split(scene, bf, p)
-        ct, cp = _crlb_from_fisher(scene, xi_bf @ g, r)
-        return ct <= c0[0] and cp <= c0[1]
-    if not ok(1.0):
-        raise ValueError("CRLB targets are infeasible at this power (even all power to sensing)")
+        return margin(p) >= 1.0
     if ok(0.0):
         return 0.0
-    lo, hi = 0.0, 1.0
+    hi = 1.0
+    if not ok(hi):
+        # golden section for the maximiser of the concave margin on [0, 1]
+        a, b = 0.0, 1.0
+        gr = (np.sqrt(5.0) - 1.0) / 2.0
+        x1, x2 = b - gr * (b - a), a + gr * (b - a)
+        f1, f2 = margin(x1), margin(x2)
+        for _ in range(80):
+            if f1 >= 1.0 or f2 >= 1.0:
+                break
+            if f1 < f2:
+                a, x1, f1 = x1, x2, f2
+                x2 = a + gr * (b - a)
+                f2 = margin(x2)
+            else:
+                b, x2, f2 = x2, x1, f1
+                x1 = b - gr * (b - a)
+                f1 = margin(x1)
+        if f1 >= 1.0:
+            hi = x1
+        elif f2 >= 1.0:
+            hi = x2
+        else:
+            raise ValueError("CRLB targets are infeasible at this power (no split of the "
+                             "power between sensing and equal users meets them)")
+    lo = 0.0
     for _ in range(iters):
         mid = 0.5 * (lo + hi)
         lo, hi = (lo, mid) if ok(mid) else (mid, hi)
@@ -350,27 +401,19 @@ def sca_power_allocation(scene, bf, crlb_theta0, crlb_phi0, max_iter=15, tol=0.0
         act = np.flatnonzero(g * xi_bf * N / P > 1e-10)
         Ka = act.size
         Dz = np.concatenate([P / (N * xi_bf[act]), [P / N]])
-        x = lam * g
-        y = N * scene.beta * r + Zm @ g + s2
-        Bk = x * x / (x + y)
-        Ck = x / ((x + y) * y)
+        _, Bk, Ck = _rate_minorant(lam * g, N * scene.beta * r + Zm @ g + s2)
         # minimise sum_k Bk/(lam_k gamma_k) + Ck y_k(gamma, rho)  (+ const)
         lin_u = np.concatenate([(Zm.T @ Ck)[act], [N * scene.beta @ Ck]]) * Dz
         bu = Bk[act] / (lam[act] * Dz[:Ka])
 
-        def drow(ca, cb):
-            return np.concatenate([np.full(Ka, P / N * ca), [P / N * cb]])
-        dth, dph, dx = drow(c[0], c[1]), drow(c[2], c[3]), drow(c[4], c[5])
+        # (Xi, rho) = (P/N) (sum_k u_k, u_rho): the cones' columns per variable
+        to_u = np.concatenate([np.zeros((Ka, 2)) + [P / N, 0.0], [[0.0, P / N]]])
         rows, hq = [], []
-        for d_s, d_o, c0 in ((dth, dph, c0t), (dph, dth, c0p)):
-            # a 1e-7 margin keeps the solver's answer (accurate to ~1e-9) on the
-            # feasible side of the true constraint
-            q = 1.0 / (kap * c0 * (1 - 1e-7))
-            # (59)/(60): ||[T_x; (T_o - T_s + q)/2]|| <= (T_o + T_s - q)/2,
-            # written as h - G u in the cone Q^3, scaled for conditioning
-            blk = np.array([-0.5 * (d_o + d_s), -dx, -0.5 * (d_o - d_s)])
-            hb = np.array([-0.5 * q, 0.0, 0.5 * q])
-            sc_ = np.max(np.abs(blk))
+        # a 1e-7 margin keeps the solver's answer (accurate to ~1e-9) on the
+        # feasible side of the true constraint
+        for M, hb in _crlb_cones(c, kap, c0t, c0p, margin=1e-7):
+            blk = M @ to_u.T
+            sc_ = np.max(np.abs(blk))   # scaled for conditioning
             rows.append(blk / sc_)
             hq.append(hb / sc_)
         # pure SOCP (cvxopt conelp, no nonlinear callbacks): variables
@@ -444,6 +487,30 @@ def sca_power_allocation(scene, bf, crlb_theta0, crlb_phi0, max_iter=15, tol=0.0
         if tol > 0 and val - hist[-2] <= tol * val:
             break
     return _result(scene, bf, g, r, hist, time.perf_counter() - t0, it)
+
+
+def _rate_minorant(x0, y0):
+    """(A, B, C) of the concave minorant (55) of ln(1 + x/y) at (x0, y0):
+    ln(1 + x/y) >= A - B/x - C y for all x, y > 0, with equality and equal
+    gradient at (x0, y0)."""
+    s = x0 + y0
+    return np.log1p(x0 / y0) + 2.0 * x0 / s, x0 * x0 / s, x0 / (s * y0)
+
+
+def _crlb_cones(c, kap, crlb_theta0, crlb_phi0, margin=0.0):
+    """The CRLB constraints as second-order cones (59)-(60) in z = (Xi, rho):
+    for each of theta and phi a pair (M, h), M 3 x 2, with
+        CRLB <= CRLB0 (1 - margin)  <=>  h - M z in Q^3 = {(t, w): ||w|| <= t}
+    (given T_th, T_ph > 0). With T_s the own and T_o the other Fisher term and
+    q = 1/(kappa CRLB0): T_s - T_x^2/T_o >= q is the rotated cone
+    (T_s - q) T_o >= T_x^2, i.e. ||[T_x; (T_o - T_s + q)/2]|| <= (T_o + T_s - q)/2."""
+    d_th, d_ph, d_x = np.array(c[0:2]), np.array(c[2:4]), np.array(c[4:6])
+    out = []
+    for d_s, d_o, c0 in ((d_th, d_ph, crlb_theta0), (d_ph, d_th, crlb_phi0)):
+        q = 1.0 / (kap * c0 * (1 - margin))
+        M = np.array([-0.5 * (d_o + d_s), -d_x, -0.5 * (d_o - d_s)])
+        out.append((M, np.array([-0.5 * q, 0.0, 0.5 * q])))
+    return out
 
 
 def equal_comm(scene, bf, result):

@@ -50,12 +50,22 @@ class BeamCountBounds:
 
 def beam_count_bounds(n_users, task="custom", n_targets=1, n_tx=None, d=None):
     """Sum and hypotenuse bounds for K = n_users and a sensing task, from the
-    C++ core's beam_count_bound (shared with the null-space precoder)."""
+    C++ core's beam_count_bound (shared with the null-space precoder).
+
+    With n_tx = N_t given, the array size caps the sensing beams ("How Many
+    Simultaneous Beamformers are Needed for ISAC?", after Lemma 2): without
+    cancellation they lie in the (N_t - K)-dimensional space orthogonal to the
+    users' channels, so M <= N_t (M_s <= N_t - K); with cancellation only the
+    rank of the N_t x N_t sensing covariance limits them, M_s <= N_t."""
     K = chk.integer("n_users", n_users, 0, 100000)
     dd = quadratic_terms(task, n_targets, n_tx, d)
-    s = _bind.beam_count_bound(K, dd, True)
-    h = _bind.beam_count_bound(K, dd, False)
-    only = _bind.beam_count_bound(0, dd, True)
+    n_tx = 0 if n_tx is None else chk.integer("n_tx", n_tx, 0, 100000)
+    h = _bind.beam_count_bound(K, dd, False, n_tx)
+    only = _bind.beam_count_bound(0, dd, True, n_tx)
+    # sum bound: K user beams plus at most min(floor(sqrt d), N_t) sensing beams
+    # (the core's cap n_tx - K holds for a sensing part kept orthogonal to the
+    # users, as in the null-space precoder, not for cancelling users)
+    s = K + only
     return BeamCountBounds(K, dd, s, h, only, h > K)
 
 
@@ -124,7 +134,7 @@ def _factor(R, rel=1e-10, scale=None):
     return U[:, keep] * np.sqrt(w[keep])
 
 
-def reduce_rank(H, W_comm, R_sens, metric_matrices, cancellation):
+def reduce_rank(H, W_comm, R_sens, metric_matrices, cancellation, power_tol=1e-6):
     """Reduce an ISAC beamforming solution to at most the seed-002 bound.
 
     H: K x N user channels (row k is h_k^H); W_comm: N x K communication
@@ -139,6 +149,16 @@ def reduce_rank(H, W_comm, R_sens, metric_matrices, cancellation):
     w_k = V G'^+ G e_k (G = H W_comm, G' = H V) reproduce every h_j^H w_k, so
     every SINR (including the interference of the new sensing beams) is
     unchanged, and the sensing beams take the rest of R. The power never grows.
+
+    power_tol: a sensing beam is kept only if it carries more than power_tol
+    of the total transmit power tr(W_comm W_comm^H + R_sens). SDR solvers
+    leave eigenvalues of ~1e-10 of the total power in R_sens (even when the
+    optimum needs no sensing beam at all); those directions are dropped before
+    the reduction and empty beams after it, so n_beams counts only beams that
+    carry power. The metric values move by at most about power_tol of their
+    scale. The threshold is relative to the total power, not to R_sens's own
+    largest eigenvalue: a sensing covariance that is entirely solver noise has
+    a "largest eigenvalue" of solver noise too.
     """
     H = chk.matrix("H", H, allow_empty=True)
     K, N = H.shape
@@ -149,11 +169,19 @@ def reduce_rank(H, W_comm, R_sens, metric_matrices, cancellation):
     d = len(A_list)
     if not isinstance(cancellation, bool):
         raise ValueError("cancellation must be True or False")
+    power_tol = chk.positive("power_tol", power_tol, allow_zero=True)
+    if power_tol >= 1:
+        raise ValueError(f"power_tol must be in [0, 1), got {power_tol!r}")
+    total = np.linalg.norm(W_comm) ** 2 + np.trace(R_sens).real
+    # keep eigenvalues above the tolerance, and always above the round-off of
+    # the eigendecomposition
+    tol = max(power_tol, 1e-13)
+    Vs = _factor(R_sens, rel=tol, scale=total)
     if cancellation:
         bound_s = math.isqrt(d)
-        V = _factor(R_sens)
-        V = _pataki(V, A_list, bound_s)
-        return ReducedBeams(W_comm.copy(), V, K + V.shape[1], K + bound_s)
+        V = _pataki(Vs, A_list, bound_s)
+        W_s = _factor(V @ V.conj().T, rel=tol, scale=total)
+        return ReducedBeams(W_comm.copy(), W_s, K + W_s.shape[1], K + bound_s)
     bound = math.isqrt(K * K + d)
     leak = np.linalg.norm(H @ R_sens @ H.conj().T)
     if leak > 1e-9 * max(np.linalg.norm(H) ** 2 * np.trace(R_sens).real, 1e-300):
@@ -161,7 +189,7 @@ def reduce_rank(H, W_comm, R_sens, metric_matrices, cancellation):
             "without cancellation the sensing covariance must be orthogonal to the "
             "user channels (H R_sens H^H = 0, seed 002 Lemma 2); project it with "
             "orthogonal_sensing(H, R_sens) first")
-    R = W_comm @ W_comm.conj().T + R_sens
+    R = W_comm @ W_comm.conj().T + Vs @ Vs.conj().T
     V = _factor(R)
     cons = list(A_list)
     # H R H^H: K^2 real constraints as Hermitian forms tr(E R) over
@@ -183,7 +211,7 @@ def reduce_rank(H, W_comm, R_sens, metric_matrices, cancellation):
     Q = np.linalg.pinv(Gp) @ G
     W_new = V @ Q
     S = np.eye(V.shape[1]) - Q @ Q.conj().T
-    W_s = _factor(V @ S @ V.conj().T, rel=1e-9, scale=np.trace(R).real)
+    W_s = _factor(V @ S @ V.conj().T, rel=max(tol, 1e-9), scale=total)
     return ReducedBeams(W_new, W_s, K + W_s.shape[1], bound)
 
 

@@ -37,6 +37,7 @@
 #define INCLUDED_ISAC_CORE_CHANNEL_H
 
 #include <gnuradio/isac/core/types.h>
+#include <volk/volk_alloc.hh>
 #include <cstdint>
 #include <deque>
 #include <string>
@@ -231,14 +232,13 @@ private:
     uint64_t d_comm_start = 0, d_cpi_start = 0;
     uint64_t d_nonfinite = 0;
 
-    //! Rows of a complex matrix as split re/im float arrays zero-padded to a
-    //! multiple of 8: the layout of the fixed-order dot kernel in process().
-    struct split_rows {
-        int rows = 0, n = 0, npad = 0;
-        std::vector<float> data; // per row: npad re, then npad im
+    //! Rows of a complex matrix in float, each starting on VOLK's alignment:
+    //! the operands of the aligned VOLK kernels in process().
+    struct aligned_rows {
+        int rows = 0, n = 0, stride = 0;
+        volk::vector<cfloat> data;
         void assign(const cmat& M);
-        const float* re(int r) const { return data.data() + size_t(r) * 2 * npad; }
-        const float* im(int r) const { return re(r) + npad; }
+        const cfloat* row(int r) const { return data.data() + size_t(r) * stride; }
     };
 
     cmat d_H, d_Hnlos;       // n_users x n_tx
@@ -246,11 +246,12 @@ private:
     std::vector<float> d_comm_std; // per-user noise std per real component
     cvec d_w;                // unit gain draws (Q+1)
     cmat d_gr, d_gt;         // n_rx x (Q+1), (Q+1) x n_tx
-    split_rows d_H_split, d_gt_split, d_gr_split; // hot-path copies (float)
-    std::vector<float> d_gam_split; // gamma: Q+1 re, then Q+1 im
-    std::vector<float> d_xr;  // one snapshot, re then im, padded (2 npad)
-    std::vector<float> d_cbuf; // c_q re then im (2 (Q+1))
-    int d_npad = 0;
+    // hot-path copies (float): rows h_u^H, g_T(theta_q)^T and conj(g_R(theta_q))
+    aligned_rows d_H_rows, d_gt_rows, d_grc_rows;
+    std::vector<cfloat> d_gam;   // gamma_q
+    volk::vector<cfloat> d_x;    // one input snapshot (aligned copy)
+    volk::vector<cfloat> d_racc; // one radar snapshot being summed
+    std::vector<cfloat> d_c;     // c_q = g_T(theta_q)^T x
     std::vector<cfloat> d_delay; // FIFO of c_0 for target_delay
     size_t d_delay_pos = 0;
 

@@ -133,7 +133,10 @@ double crb_monostatic(const cvec& b,
  * (e) UPA closed form of [S1] Theorem 2 / Remark 3 (spec 6.4(e)): monostatic
  * UPAs (seed-001 centre-reference vectors, d = lambda/2), beam v = a,
  * R = Xi I + rho a a^H. Returns (CRLB_theta, CRLB_phi) in rad^2.
- * n_th x n_tv transmit and n_rh x n_rv receive elements.
+ * n_th x n_tv transmit and n_rh x n_rv receive elements. The paper's eq. 49/51
+ * put cos^2(phi) on the vertical (N_v^2 - 1) term; the derivative of the
+ * vertical phase cos(phi) gives sin^2(phi), used here (equal to crb_upa_exact
+ * at every angle, not only at phi = +-45 deg).
  */
 std::pair<double, double> crb_upa(int n_th,
                                   int n_tv,

@@ -25,7 +25,9 @@ namespace core {
 
 /*!
  * Quantise n_real floats (real and imaginary parts interleaved) to
- * +-amplitude. Branch-free so the compiler vectorises it (see bench/).
+ * +-amplitude with the VOLK-dispatched kernel volk_isac_32f_s32f_binary_slicer_32f
+ * (core/volk_isac.h). in and out must not overlap (NaNs are counted from in
+ * after the kernel ran).
  * \return the number of NaN components in the input.
  */
 uint64_t one_bit_quantize(const float* in, float* out, size_t n_real, float amplitude);

@@ -1,0 +1,40 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The implementations each machine translation unit provides (VOLK's machine
+ * model: machine_<m>.cc defines LV_HAVE_<M>, is compiled with that machine's
+ * flags and includes the kernel headers). CMake compiles the machines the
+ * target and compiler support and defines ISAC_VOLK_MACHINE_<M> for each one
+ * in the dispatcher, lib/core/volk_isac.cc.
+ */
+#ifndef INCLUDED_ISAC_CORE_VOLK_ISAC_MACHINES_H
+#define INCLUDED_ISAC_CORE_VOLK_ISAC_MACHINES_H
+
+#include <cstdint>
+
+namespace gr {
+namespace isac {
+namespace core {
+namespace volk_isac_machines {
+
+using binary_slicer_fn = void (*)(float*, uint32_t*, const float*, float, unsigned int);
+
+struct binary_slicer_impl {
+    const char* name; // the protokernel suffix, as VOLK names implementations
+    binary_slicer_fn fn;
+};
+
+extern const binary_slicer_impl binary_slicer_generic;
+extern const binary_slicer_impl binary_slicer_sse;
+extern const binary_slicer_impl binary_slicer_avx;
+extern const binary_slicer_impl binary_slicer_avx512f;
+extern const binary_slicer_impl binary_slicer_neon;
+
+} // namespace volk_isac_machines
+} // namespace core
+} // namespace isac
+} // namespace gr
+
+#endif

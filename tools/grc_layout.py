@@ -1,0 +1,459 @@
+#!/usr/bin/python3
+#
+# Copyright 2026 gr-isac authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+"""Block geometry of GRC flowgraphs as GNU Radio Companion 3.10 draws them, a
+layered left-to-right placement, and a checker.
+
+GRC sizes a block from its title (Sans 8 bold), the visible parameters (one
+"name: value" line each, Sans 7.5, values truncated to 27 - len(name)
+characters) and its ports (Sans 8 labels, 32 px apart); ports sit outside the
+block's rectangle. This module evaluates a flowgraph with GRC's own core
+(which parameters are visible, how many ports, what each value prints as) and
+measures the text with DejaVu Sans advance widths (Debian's "Sans", measured
+with Pango at GRC's font sizes), so no display is needed.
+
+  grc_layout.py check FILE...     overlaps and right-to-left wires (exit 1 if any)
+  grc_layout.py measure FILE...   (needs GTK and a display, e.g. xvfb-run) GRC's own
+                                  canvas sizes against the estimate
+  grc_layout.py render DIR FILE... (GTK) draws each flowgraph with GRC's canvas code
+                                  into DIR/<name>.png (what File > Screen Capture saves)
+
+From Python: `place(doc)` lays out a flowgraph dict (the YAML of a .grc) in
+place; tools/gen_examples.py calls it for every example it writes, and a
+generator of another flowgraph can do the same.
+"""
+import math
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.abspath(os.path.join(HERE, ".."))
+
+# Advance widths (px) of ASCII 32..126 in DejaVu Sans at GRC's fonts, measured
+# with Pango (GRC 3.10, Debian 12, 96 dpi). Line height is 13 px in every font.
+_W_TITLE = [4, 5, 6, 9, 7, 11, 9, 3, 5, 5, 6, 9, 4, 4, 4, 4, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 4, 4, 9, 9, 9, 6, 11, 8,
+            8, 8, 9, 7, 7, 9, 9, 4, 4, 8, 7, 11, 9, 9, 8, 9, 8, 7.1, 7.9, 9, 8, 12, 8, 8, 8, 5, 4, 5, 9, 5, 5, 7, 8, 6,
+            8, 7, 4.5, 8, 8, 4, 4, 7, 4, 11, 8, 7, 8, 8, 5, 6, 5, 8, 7, 10, 7, 7, 6, 8, 4, 8, 9]
+_W_PBOLD = [3, 5, 5, 8, 7, 10, 9, 3, 5, 5, 5, 8, 4, 4, 4, 4, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 4, 4, 8, 8, 8, 6, 10, 8,
+            8, 7, 8, 7, 7, 8, 8, 4, 4, 8, 6, 10, 8, 9, 7, 9, 8, 7, 7, 8, 8, 11, 8, 7, 7, 5, 4, 5, 8, 5, 5, 7, 7, 6, 7,
+            7, 4, 7, 7, 3, 3, 7, 3, 10, 7, 7, 7, 7, 5, 6, 5, 7, 7, 9, 6, 7, 6, 7, 4, 7, 8]
+_W_PARAM = [3, 4, 5, 8, 6, 10, 8, 3, 4, 4, 5, 8, 3, 4, 3, 3, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 3, 3, 8, 8, 8, 5, 10, 7,
+            7, 7, 8, 6, 6, 8, 8, 3, 3, 7, 6, 9, 7, 8, 6, 8, 7, 6, 6, 7, 7, 10, 7, 6, 7, 4, 3, 4, 8, 5, 5, 6, 6, 5, 6,
+            6, 3.5, 6, 6, 3, 3, 6, 3, 10, 6, 6, 6, 6, 4, 5, 4, 6, 6, 8, 6, 6, 5, 6, 3, 6, 8]
+_W_PORT = [3, 4, 5, 9, 7, 10, 8, 3, 4, 4, 5, 9, 3, 4, 3, 4, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 4, 4, 9, 9, 9, 6, 11, 7.9,
+           7, 7, 8, 7, 6, 8, 8, 3, 3, 7, 6, 9, 8, 8, 6, 8, 7, 7, 6.1, 8, 7, 11, 7, 7, 7, 4, 4, 4, 9, 5, 5, 7, 7, 6, 7,
+           7, 3.5, 7, 7, 3, 3, 6, 3, 10, 7, 7, 7, 7, 4, 6, 4, 7, 6, 9, 6, 6, 6, 7, 4, 7, 9]
+LINE_H = 13
+# GRC's gui/Constants.py
+LABEL_SEPARATION, BLOCK_LABEL_PADDING, PORT_LABEL_PADDING = 3, 7, 2
+GRID, PORT_BORDER_SEPARATION, PORT_SEPARATION = 8, 8, 32
+CONNECTOR_EXTENSION = 11
+# the estimate's safety margin: kerning and a different "Sans" on another machine
+MARGIN = 1.04
+
+# placement
+COL_GAP = 48      # between the widest block of a column and the next column (wires)
+ROW_GAP = 24      # between blocks stacked in a column
+BAND_GAP = 16     # between blocks of the variable band
+CLEARANCE = 8     # minimum distance between two blocks' boxes (the checker's rule)
+
+
+def text_width(s, table):
+    return sum(table[ord(c) - 32] if 32 <= ord(c) < 127 else 10 for c in s)
+
+
+def _align(v):
+    return int(round(v / GRID) * GRID)
+
+
+# ------------------------------------------------------------ GRC core access
+_PLATFORM = None
+
+
+def platform():
+    """GRC's core platform with this tree's block files first (like the grcc tests)."""
+    global _PLATFORM
+    if _PLATFORM is None:
+        from gnuradio import gr
+        os.environ.setdefault("GRC_BLOCKS_PATH", os.path.join(REPO, "grc"))
+        os.environ.setdefault("GR_CONF_GRC_GLOBAL_BLOCKS_PATH",
+                              os.path.join(gr.prefix(), "share", "gnuradio", "grc", "blocks"))
+        from gnuradio.grc.core import Messages
+        from gnuradio.grc.core.platform import Platform
+        Messages.send = lambda *a, **k: None  # quiet library loading
+        _PLATFORM = Platform(name="grc_layout", prefs=gr.prefs(), version=gr.version(),
+                             version_parts=(gr.major_version(), gr.api_version(), gr.minor_version()))
+        _PLATFORM.build_library()
+    return _PLATFORM
+
+
+def load(doc_or_path):
+    """A validated GRC core flow graph from a .grc path or its YAML dict."""
+    p = platform()
+    if isinstance(doc_or_path, str):
+        doc = p.parse_flow_graph(os.path.abspath(doc_or_path))
+    else:
+        doc = doc_or_path
+    fg = p.make_flow_graph()
+    fg.import_data(doc)
+    fg.rewrite()
+    fg.validate()
+    return fg
+
+
+def _num_to_str(num):
+    # gui/Utils.num_to_str
+    import numbers
+
+    def eng(value, fmt="g"):
+        for exp, symbol in zip(range(9, -16, -3), "GMk munpf"):
+            if abs(value) >= 10 ** exp:
+                return ("{:" + fmt + "}{}").format(value / 10 ** exp, symbol.strip())
+        return ("{:" + fmt + "}").format(value)
+
+    if isinstance(num, numbers.Complex):
+        num = complex(num)
+        if num == 0:
+            return "0"
+        out = eng(num.real) if num.real else ""
+        out += eng(num.imag, "+g" if out else "g") + "j" if num.imag else ""
+        return out
+    return str(num)
+
+
+def _truncate(name, s, style=0):
+    # gui/canvas/param.truncate
+    max_len = max(27 - len(name), 3)
+    if len(s) > max_len:
+        if style < 0:
+            s = "..." + s[3 - max_len:]
+        elif style == 0:
+            s = s[:max_len // 2 - 3] + "..." + s[-max_len // 2:]
+        else:
+            s = s[:max_len - 3] + "..."
+    return s
+
+
+def param_text(param):
+    """What GRC prints for a visible parameter (gui/canvas/param.pretty_print with
+    the default view: evaluated values, no expressions)."""
+    import numbers
+    value = param.get_value()
+    if not param.is_valid():
+        return _truncate(param.name, value)
+    if value in param.options:
+        return param.options[value]
+    e = param.get_evaluated()
+    trunc = 0
+    if isinstance(e, bool):
+        return str(e)
+    if isinstance(e, numbers.Complex):
+        s = _num_to_str(e)
+    elif isinstance(e, (list, tuple, set)):
+        if len(e) > 8:
+            s, trunc = value, 1
+        else:
+            s = ", ".join(map(_num_to_str, e))
+    elif param.dtype in ("file_open", "file_save"):
+        s, trunc = value, -1
+    else:
+        s = str(e)
+        if param.dtype in ("_multiline", "_multiline_python_external") or "\n" in s:
+            trunc = 1
+    return _truncate(param.name, s, trunc).replace("\n", " ")
+
+
+class geom:
+    """A block's rectangle (x, y, w, h) and its ports as GRC places them."""
+
+    def __init__(self, name, w, h, sinks, sources, sink_w, source_w):
+        self.name, self.w, self.h = name, w, h
+        self.sinks, self.sources = sinks, sources  # {port key: y offset of the port centre}
+        self.sink_w, self.source_w = sink_w, source_w
+        self.x = self.y = 0
+
+    def box(self):
+        """Rectangle including the ports: (x0, y0, x1, y1)."""
+        return (self.x - self.sink_w, self.y, self.x + self.w + self.source_w, self.y + self.h)
+
+
+def block_geom(block):
+    title_w = text_width(block.label, _W_TITLE)
+    lines = []
+    for p in block.params.values():
+        if p.hide in ("all", "part"):
+            continue
+        lines.append(text_width(p.name + ":", _W_PBOLD) + text_width(" " + param_text(p), _W_PARAM))
+    label_w = max([title_w] + lines) * MARGIN
+    label_h = LINE_H + ((LABEL_SEPARATION + len(lines) * LINE_H + (len(lines) - 1) * LABEL_SEPARATION)
+                        if lines else 0)
+    w, h = label_w + 2 * BLOCK_LABEL_PADDING, label_h + 2 * BLOCK_LABEL_PADDING
+    port_h = 2 * PORT_LABEL_PADDING + LINE_H
+    port_h += port_h % 2
+
+    def side(ports):
+        if not ports:
+            return 0, 0
+        return (2 * PORT_BORDER_SEPARATION + len(ports) * PORT_SEPARATION - port_h,
+                max(2 * PORT_LABEL_PADDING + text_width(p.name, _W_PORT) for p in ports) * MARGIN)
+
+    (hs, sink_w), (hr, source_w) = side(block.active_sinks), side(block.active_sources)
+    h = max(h, hs, hr)
+    w, h = _align(w), _align(h)
+
+    def offsets(ports):
+        off = (h - (len(ports) - 1) * PORT_SEPARATION - port_h) / 2
+        return {p.key: off + i * PORT_SEPARATION + port_h / 2 for i, p in enumerate(ports)}
+
+    return geom(block.name, w, h, offsets(block.active_sinks), offsets(block.active_sources),
+                math.ceil(sink_w), math.ceil(source_w))
+
+
+def geometry(fg):
+    """{block name: geom} at the flow graph's coordinates (rotation 0 assumed)."""
+    out = {}
+    for b in fg.blocks:
+        g = block_geom(b)
+        g.x, g.y = b.states["coordinate"]
+        g.rotation = b.states.get("rotation", 0)
+        out[b.name] = g
+    return out
+
+
+def _conns(fg):
+    return [(c.source_block.name, c.source_port.key, c.sink_block.name, c.sink_port.key,
+             c.source_port.domain == "message") for c in fg.connections]
+
+
+def _reachable(edges, start):
+    seen, todo = set(), [start]
+    while todo:
+        n = todo.pop()
+        for a, b in edges:
+            if a == n and b not in seen:
+                seen.add(b)
+                todo.append(b)
+    return seen
+
+
+def feedback(conns):
+    """Message connections that close a loop (their sink feeds their source through
+    the stream graph, e.g. a channel's csi back to the precoder): they run right to
+    left by nature."""
+    stream = {(a, b) for a, _, b, _, msg in conns if not msg}
+    return {(a, ap, b, bp) for a, ap, b, bp, msg in conns if msg and a in _reachable(stream, b)}
+
+
+# ------------------------------------------------------------------ checker
+def problems(path):
+    fg = load(path)
+    g = geometry(fg)
+    # a block GRC marks invalid is drawn red with its parameters unevaluated
+    out = ["GRC: %s: %s" % (getattr(elem, "name", elem), msg) for elem, msg in fg.iter_error_messages()]
+    names = sorted(g)
+    for i, a in enumerate(names):
+        if g[a].rotation:
+            out.append("%s: rotated blocks are not supported by the layout rules" % a)
+        ax0, ay0, ax1, ay1 = g[a].box()
+        for b in names[i + 1:]:
+            bx0, by0, bx1, by1 = g[b].box()
+            if (ax0 < bx1 + CLEARANCE and bx0 < ax1 + CLEARANCE and ay0 < by1 + CLEARANCE
+                    and by0 < ay1 + CLEARANCE):
+                out.append("%s %s and %s %s overlap (or are closer than %d px)"
+                           % (a, g[a].box(), b, g[b].box(), CLEARANCE))
+    conns = _conns(fg)
+    back = feedback(conns)
+    for a, ap, b, bp, msg in conns:
+        if (a, ap, b, bp) in back:
+            continue
+        x_out = g[a].x + g[a].w + g[a].source_w + CONNECTOR_EXTENSION
+        x_in = g[b].x - g[b].sink_w - CONNECTOR_EXTENSION
+        if x_out > x_in:
+            out.append("wire %s:%s -> %s:%s runs right to left (%d > %d)" % (a, ap, b, bp, x_out, x_in))
+    return out
+
+
+# ---------------------------------------------------------------- placement
+def _is_band(block):
+    """Variables, parameters, imports, snippets, options and GUI controls: the band
+    along the top; everything with ports is laid out in columns."""
+    return not (block.sinks or block.sources)
+
+
+def place(doc, x0=8, y0=8, band_width=None):
+    """Sets states.coordinate of every block of the flowgraph dict `doc` (and of
+    its options block): a band of variables/controls at the top, then the
+    processing blocks in columns by their longest path from a source (stream and
+    forward message connections), each column as wide as its widest block, each
+    block stacked near the mean height of its inputs."""
+    fg = load(doc)
+    g = geometry(fg)
+    blocks = {b.name: b for b in fg.blocks}
+    order = [b["name"] for b in doc["blocks"]]
+    conns = _conns(fg)
+    back = feedback(conns)
+    edges = [(a, b) for a, ap, b, bp, _ in conns if (a, ap, b, bp) not in back]
+    proc = [n for n in order if not _is_band(blocks[n])]
+    band = [n for n in order if _is_band(blocks[n])]
+
+    # layers: longest path (the graph without feedback is acyclic)
+    depth = {n: 0 for n in proc}
+    for _ in range(len(proc)):
+        changed = False
+        for a, b in edges:
+            if depth[b] < depth[a] + 1:
+                depth[b] = depth[a] + 1
+                changed = True
+        if not changed:
+            break
+    # a source feeding only a later layer moves next to it (short wires)
+    for n in proc:
+        outs = [depth[b] for a, b in edges if a == n]
+        if outs and not any(b == n for _, b in edges):
+            depth[n] = min(outs) - 1
+    n_cols = max(depth.values()) + 1 if proc else 0
+    col_w = [0] * n_cols
+    for n in proc:
+        col_w[depth[n]] = max(col_w[depth[n]], g[n].sink_w + g[n].w + g[n].source_w)
+    col_x = []
+    x = x0
+    for c in range(n_cols):
+        col_x.append(x)
+        x += col_w[c] + COL_GAP
+    total_w = max(x - COL_GAP, band_width or 0, 900)
+
+    # the band: the options block first, then rows of variables/controls
+    opts = doc["options"]
+    opts_g = block_geom(fg.options_block)
+    opts["states"]["coordinate"] = [x0, y0]
+    bx, by, row_h = x0 + opts_g.w + BAND_GAP, y0, opts_g.h
+    # rows of similar heights waste less space: short variables first, then
+    # parameters and snippets, the tall GUI controls last (stable: file order within)
+    for n in sorted(band, key=lambda n: g[n].h):
+        if bx + g[n].w > x0 + total_w and bx > x0:
+            bx, by, row_h = x0, by + row_h + BAND_GAP, 0
+        g[n].x, g[n].y = bx, by
+        bx += g[n].w + BAND_GAP
+        row_h = max(row_h, g[n].h)
+    top = _align(by + row_h + 2 * ROW_GAP)
+
+    # columns: blocks in a column sorted by the mean port height of their inputs
+    cursor = [top] * n_cols
+    placed = {}
+    for c in range(n_cols):
+        members = [n for n in proc if depth[n] == c]
+
+        def want(n):
+            ys = [placed[a] for a, b in edges if b == n and a in placed]
+            return sum(ys) / len(ys) if ys else float(order.index(n))
+
+        members.sort(key=lambda n: (want(n) if any(b == n and a in placed for a, b in edges) else 1e9,
+                                    order.index(n)))
+        for n in members:
+            target = want(n) if any(b == n and a in placed for a, b in edges) else cursor[c]
+            y = max(cursor[c], _align(target - g[n].h / 2))
+            g[n].x, g[n].y = _align(col_x[c] + g[n].sink_w), _align(y)
+            placed[n] = g[n].y + g[n].h / 2
+            cursor[c] = g[n].y + g[n].h + ROW_GAP
+    for b in doc["blocks"]:
+        b["states"]["coordinate"] = [int(g[b["name"]].x), int(g[b["name"]].y)]
+        b["states"]["rotation"] = 0
+    return doc
+
+
+# ----------------------------------------------------- GTK: GRC's own canvas
+def _gui_platform():
+    import gi
+    gi.require_version("Gtk", "3.0")
+    gi.require_version("PangoCairo", "1.0")
+    from gi.repository import Gio, Gtk
+    from gnuradio import gr
+    os.environ.setdefault("GRC_BLOCKS_PATH", os.path.join(REPO, "grc"))
+    os.environ.setdefault("GR_CONF_GRC_GLOBAL_BLOCKS_PATH",
+                          os.path.join(gr.prefix(), "share", "gnuradio", "grc", "blocks"))
+    import gnuradio.grc.gui.canvas.flowgraph as canvas_fg
+    from gnuradio.grc.gui import Actions
+    from gnuradio.grc.gui.Platform import Platform
+    app = Gtk.Application(application_id="org.gnuradio.isac.grc_layout", flags=Gio.ApplicationFlags.NON_UNIQUE)
+    app.register(None)
+    app.set_default()
+    canvas_fg._ContextMenu = lambda main_window: None  # no main window here
+    for a in Actions.get_actions().values():
+        if getattr(a, "preference_name", None):
+            a.set_active(bool(a.default))  # GRC's defaults, not this user's preferences
+    p = Platform(version=gr.version(), version_parts=(gr.major_version(), gr.api_version(), gr.minor_version()),
+                 prefs=gr.prefs(), install_prefix=gr.prefix())
+    p.build_library()
+    return p
+
+
+def _gui_flowgraph(p, path):
+    fg = p.make_flow_graph(os.path.abspath(path))
+    fg.rewrite()
+    fg.validate()
+    fg.update_elements_to_draw()
+    for b in fg.blocks:
+        b.create_labels()
+        b.create_shapes()
+    for c in fg.connections:
+        c.create_shapes()
+    return fg
+
+
+def measure(paths):
+    """GRC canvas extents vs the estimate, per block; returns the worst errors."""
+    p = _gui_platform()
+    worst = [0, 0]
+    for path in paths:
+        fg = _gui_flowgraph(p, path)
+        est = geometry(load(path))
+        print("==", os.path.basename(path))
+        for b in fg.blocks:
+            x0, y0, x1, y1 = b.get_extents()
+            e = est[b.name].box()
+            dw, dh = (e[2] - e[0]) - (x1 - x0), (e[3] - e[1]) - (y1 - y0)
+            worst = [min(worst[0], dw), min(worst[1], dh)] if dw < 0 or dh < 0 else worst
+            print("  %-16s GRC %4d x %-4d estimate %4d x %-4d  (%+d, %+d)"
+                  % (b.name, x1 - x0, y1 - y0, e[2] - e[0], e[3] - e[1], dw, dh))
+    print("largest underestimate: width %d px, height %d px" % tuple(worst))
+    return worst
+
+
+def render(out_dir, paths):
+    """Each flowgraph drawn by GRC's canvas code (gui/Utils.make_screenshot)."""
+    p = _gui_platform()
+    from gnuradio.grc.gui import Utils
+    os.makedirs(out_dir, exist_ok=True)
+    for path in paths:
+        fg = _gui_flowgraph(p, path)
+        fg.create_labels()
+        fg.create_shapes()
+        out = os.path.join(out_dir, os.path.splitext(os.path.basename(path))[0] + ".png")
+        Utils.make_screenshot(fg, out)
+        print("wrote", out)
+
+
+def main(argv):
+    if len(argv) < 2 or argv[0] not in ("check", "measure", "render"):
+        print(__doc__)
+        return 2
+    if argv[0] == "check":
+        bad = 0
+        for path in argv[1:]:
+            pr = problems(path)
+            bad += len(pr)
+            print("%s: %s" % (os.path.basename(path), "ok" if not pr else "%d problem(s)" % len(pr)))
+            for line in pr:
+                print("  " + line)
+        return 1 if bad else 0
+    if argv[0] == "measure":
+        w, h = measure(argv[1:])
+        return 0 if w >= 0 and h >= 0 else 1
+    render(argv[1], argv[2:])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

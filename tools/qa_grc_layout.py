@@ -1,0 +1,130 @@
+#!/usr/bin/python3
+#
+# Copyright 2026 gr-isac authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+"""tools/grc_layout.py: its block sizes against sizes GRC's own canvas code
+drew for the same blocks, and its checker and placement on small flowgraphs."""
+import os
+import sys
+import tempfile
+import unittest
+
+import yaml
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import grc_layout  # noqa: E402
+
+
+def block(bname, bid, x=0, y=0, /, **params):
+    return {"name": bname, "id": bid, "parameters": {k: str(v) for k, v in params.items()},
+            "states": {"coordinate": [x, y], "rotation": 0, "state": "enabled"}}
+
+
+def flowgraph(blocks, conns=()):
+    return {"options": {"parameters": {"id": "t", "title": "t", "generate_options": "no_gui", "output_language":
+                                       "python", "run_options": "run", "run": "True", "author": "", "description": ""},
+                        "states": {"coordinate": [8, 8], "rotation": 0, "state": "enabled"}},
+            "blocks": blocks, "connections": [list(c) for c in conns],
+            "metadata": {"file_format": 1, "grc_version": "3.10.5.1"}}
+
+
+# Representative blocks (long parameter lists, many ports, GUI sinks, controls).
+SAMPLE = flowgraph([
+    block("n_tx", "variable", value=32),
+    block("target_deg", "variable_qtgui_range", label="Target angle (deg)", rangeType="float", value=23.0,
+          start=-90.0, stop=90.0, step=1.0, widget="counter_slider", orient="QtCore.Qt.Horizontal", min_len=200,
+          gui_hint="(0,0,1,1)"),
+    block("chan", "isac_isac_channel", n_tx="n_tx", n_users=4, n_rx=128, comm_model='"rayleigh"', user_deg="[]",
+          comm_noise_var="[0.316]", rician_k_db=10.0, coherence=0, seed=1, geometry='"monostatic"',
+          target_deg="target_deg", tx_deg=0.0, rx_deg=0.0, target_snr_db=15.0, clutter_deg="[-47.0, 31.0]",
+          cnr_db="[30.0, 30.0]", radar_noise_var=1.0, gain_model='"swerling1"', cpi_len=1, target_delay=0,
+          csi_lead=0),
+    block("tx", "isac_one_bit_isac_tx", n_tx="n_tx", n_users=4, psk_order=8, power=1.0, noise_var=0.316,
+          gamma_db=5.0, target_deg="target_deg", clutter_deg="[-47.0, 31.0]", snr_r_db=15.0, cnr_db="[30.0, 30.0]",
+          n_rx=128, mode='"qos"', chi_db=8.0, dac='"1bit"', solver='"realtime"', max_iter=10),
+    block("split", "blocks_vector_to_streams", type="complex", num_streams=4, vlen=1),
+    block("stat_plot", "qtgui_time_sink_x", type="float", name='"Detection statistic"', size=1024, srate=2000,
+          autoscale="False", ymin=0, ymax=4, nconnections=2, update_time=0.2, gui_hint="(2,1,2,1)",
+          entags="False"),
+    block("ser", "isac_psk_ser_meter", n_users=4, psk_order=8, skip=0, report_every=0),
+])
+
+# What GRC 3.10.5's canvas (gui/canvas/block.py, default view) drew for SAMPLE:
+# width x height of each block's extents, ports included
+# (`xvfb-run tools/grc_layout.py measure <SAMPLE written as .grc>`).
+GRC_DRAWN = {"t": (184, 88), "n_tx": (64, 56), "target_deg": (144, 120), "chan": (319, 312), "tx": (321, 264),
+             "split": (163, 128), "stat_plot": (173, 88), "ser": (215, 88)}
+
+
+class qa_grc_layout(unittest.TestCase):
+
+    def test_sizes_against_grc_canvas(self):
+        g = grc_layout.geometry(grc_layout.load(SAMPLE))
+        for name, (w, h) in GRC_DRAWN.items():
+            x0, y0, x1, y1 = g[name].box()
+            # never smaller than GRC draws (an overlap would go unseen), at most
+            # two grid steps larger
+            self.assertEqual(y1 - y0, h, name)
+            self.assertGreaterEqual(x1 - x0, w, name)
+            self.assertLessEqual(x1 - x0, w + 16, name)
+
+    def test_checker_finds_overlaps_and_backward_wires(self):
+        fg = flowgraph([block("a", "blocks_null_source", 300, 200, type="float", vlen=1, num_outputs=1,
+                              bus_structure_source="[[0,],]"),
+                        block("b", "blocks_null_sink", 100, 200, type="float", vlen=1, num_inputs=1,
+                              bus_structure_sink="[[0,],]"),
+                        block("c", "blocks_null_sink", 310, 210, type="float", vlen=1, num_inputs=1,
+                              bus_structure_sink="[[0,],]")],
+                       [("a", "0", "b", "0"), ("a", "0", "c", "0")])
+        path = os.path.join(tempfile.mkdtemp(), "t.grc")
+        with open(path, "w") as f:
+            yaml.safe_dump(fg, f)
+        pr = grc_layout.problems(path)
+        self.assertTrue(any("overlap" in p and "a " in p and "c " in p for p in pr), pr)
+        self.assertTrue(any("right to left" in p and "a:0 -> b:0" in p for p in pr), pr)
+        # placed, the same flowgraph has neither
+        grc_layout.place(fg)
+        with open(path, "w") as f:
+            yaml.safe_dump(fg, f)
+        self.assertEqual(grc_layout.problems(path), [])
+
+    def test_feedback_message_wire_is_allowed(self):
+        # a channel's csi back to the precoder runs right to left by nature
+        fg = flowgraph([block("src", "isac_psk_source", n_users=2, psk_order=4, seed=1),
+                        block("tx", "isac_one_bit_isac_tx", n_tx=8, n_users=2, psk_order=4, power=1.0,
+                              noise_var=0.1, gamma_db=5.0, target_deg=10.0, clutter_deg="[]", snr_r_db=15.0,
+                              cnr_db="[]", n_rx=8, mode='"qos"', chi_db=8.0, dac='"1bit"', solver='"realtime"',
+                              max_iter=10),
+                        block("chan", "isac_isac_channel", n_tx=8, n_users=2, n_rx=8, comm_model='"rayleigh"',
+                              user_deg="[]", comm_noise_var="[0.1]", rician_k_db=10.0, coherence=0, seed=1,
+                              geometry='"monostatic"', target_deg=10.0, tx_deg=0.0, rx_deg=0.0, target_snr_db=15.0,
+                              clutter_deg="[]", cnr_db="[]", radar_noise_var=1.0, gain_model='"fixed"', cpi_len=1,
+                              target_delay=0, csi_lead=0),
+                        block("u", "blocks_null_sink", type="complex", vlen=2, num_inputs=1,
+                              bus_structure_sink="[[0,],]"),
+                        block("e", "blocks_null_sink", type="complex", vlen=8, num_inputs=1,
+                              bus_structure_sink="[[0,],]")],
+                       [("src", "0", "tx", "0"), ("tx", "0", "chan", "0"), ("chan", "csi", "tx", "csi"),
+                        ("chan", "0", "u", "0"), ("chan", "1", "e", "0")])
+        grc_layout.place(fg)
+        path = os.path.join(tempfile.mkdtemp(), "t.grc")
+        with open(path, "w") as f:
+            yaml.safe_dump(fg, f)
+        self.assertEqual(grc_layout.problems(path), [])
+        pos = {b["name"]: b["states"]["coordinate"] for b in fg["blocks"]}
+        self.assertLess(pos["src"][0], pos["tx"][0])
+        self.assertLess(pos["tx"][0], pos["chan"][0])
+        self.assertLess(pos["chan"][0], pos["u"][0])
+
+    def test_invalid_parameters_are_reported(self):
+        fg = flowgraph([block("src", "isac_psk_source", n_users="no_such_variable", psk_order=4, seed=1)])
+        path = os.path.join(tempfile.mkdtemp(), "t.grc")
+        with open(path, "w") as f:
+            yaml.safe_dump(fg, f)
+        self.assertTrue(any(p.startswith("GRC:") for p in grc_layout.problems(path)))
+
+
+if __name__ == "__main__":
+    unittest.main()
