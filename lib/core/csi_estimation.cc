@@ -134,6 +134,7 @@ csi_tracker::csi_tracker(int n, int memory) : d_n(n), d_memory(memory)
 void csi_tracker::reset()
 {
     d_count = 0;
+    d_outliers = 0;
     d_mean = cvec::Zero(d_n);
     d_var = 0.0;
 }
@@ -149,6 +150,24 @@ double csi_tracker::add(const cvec& g, double e)
         return 0.0;
     }
     const cdouble rot = align_phase(g, d_mean);
+    // A channel that changed (the transmitter recalibrated, an antenna moved)
+    // would otherwise leak into the average for ~memory frames. The aligned
+    // residual is n (e + var) on average (chi-square, 2n dof); beyond 4 times
+    // that and 1 % of the row's energy (smaller changes the average follows)
+    // the estimate is an outlier: one is skipped, two in a row restart the
+    // average from the new estimate.
+    const double resid = (g * rot - d_mean).squaredNorm();
+    if (resid > std::max(4.0 * d_n * (e + d_var), 0.01 * d_mean.squaredNorm())) {
+        if (++d_outliers < 2)
+            return -std::arg(rot);
+        ++d_restarts;
+        d_outliers = 0;
+        d_mean = g * rot; // keeps the phase reference
+        d_var = e;
+        d_count = 1;
+        return -std::arg(rot);
+    }
+    d_outliers = 0;
     ++d_count;
     const double w = std::max(1.0 / d_count, 1.0 / d_memory);
     d_mean = (1.0 - w) * d_mean + w * (g * rot);

@@ -43,6 +43,7 @@ class qa_csi_estimation : public CppUnit::TestFixture
     CPPUNIT_TEST(test_ls_mmse_nmse_theory);
     CPPUNIT_TEST(test_quantizer);
     CPPUNIT_TEST(test_tracker);
+    CPPUNIT_TEST(test_tracker_restart);
     CPPUNIT_TEST(test_reciprocity);
     CPPUNIT_TEST(test_bad_params);
     CPPUNIT_TEST_SUITE_END();
@@ -220,6 +221,41 @@ public:
         // the mean after 40 frames (weights 1/k up to 32, then 1/32); T n = 3200
         // entries: 10 %
         CPPUNIT_ASSERT(std::abs(err / pred - 1) < 0.1);
+    }
+
+    void test_tracker_restart()
+    {
+        // a static row for 200 frames (no restart may fire: two outliers in a
+        // row have probability ~1e-8 per frame), then the transmitter's
+        // calibration turns each antenna's phase: the average restarts within
+        // a few frames and holds the new row, not a mix of both
+        gaussian_rng g(21);
+        const int n = 4;
+        const double e = 0.1; // per-frame LS error per entry (-10 dB)
+        int restarts_static = 0;
+        double nmse_after = 0;
+        const int T = 50;
+        for (int trial = 0; trial < T; ++trial) {
+            cvec h(n); // a line-of-sight row: unit-modulus entries
+            for (int i = 0; i < n; ++i)
+                h[i] = std::polar(1.0, 6.283 * g.uniform());
+            csi_tracker tr(n, 128);
+            for (int k = 0; k < 200; ++k)
+                tr.add(h * std::polar(1.0, 6.283 * g.uniform()) + cn_vec(g, n, e), e);
+            restarts_static += tr.restarts();
+            cvec h2 = h;
+            for (int i = 1; i < n; ++i) // phases of 60 deg or more
+                h2[i] *= std::polar(
+                    1.0, (1.05 + 2.0 * g.uniform()) * (g.uniform() < 0.5 ? 1 : -1));
+            for (int k = 0; k < 40; ++k)
+                tr.add(h2 * std::polar(1.0, 6.283 * g.uniform()) + cn_vec(g, n, e), e);
+            CPPUNIT_ASSERT(tr.restarts() >= 1);
+            nmse_after += aligned_nmse(tr.mean(), h2);
+        }
+        CPPUNIT_ASSERT_EQUAL(0, restarts_static);
+        // after the restart the average of >= 30 frames: NMSE ~ e / beta / 30
+        // (about -15 dB); a mix with the old row would sit near 0 dB
+        CPPUNIT_ASSERT(nmse_after / T < 0.1);
     }
 
     void test_reciprocity()

@@ -173,6 +173,7 @@ orthogonal pilots (pilot_len, 0 = the Hadamard order), payload (payload_len).)do
         .def("mean", &csi_tracker::mean)
         .def("err_var", &csi_tracker::err_var)
         .def("count", &csi_tracker::count)
+        .def("restarts", &csi_tracker::restarts)
         .def("reset", &csi_tracker::reset);
 
     // ---- receiver ------------------------------------------------------------------

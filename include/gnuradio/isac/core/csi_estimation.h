@@ -75,6 +75,9 @@ double quantization_nmse_theory(const cvec& g, int bits);
  * max(1/k, 1/memory). The average therefore keeps the phase of the first
  * frame, so rows reported from it at different times share one phase
  * reference. err_var() tracks the error variance per entry of the average.
+ * Two estimates in a row far outside the average's error (a changed channel:
+ * the transmitter recalibrated) restart it from the latest one; a single
+ * outlier is skipped.
  */
 class csi_tracker
 {
@@ -86,10 +89,12 @@ public:
     const cvec& mean() const { return d_mean; }
     double err_var() const { return d_var; }
     int count() const { return d_count; }
+    //! Restarts after a channel change (two outlying estimates in a row).
+    int restarts() const { return d_restarts; }
     void reset();
 
 private:
-    int d_n, d_memory, d_count = 0;
+    int d_n, d_memory, d_count = 0, d_outliers = 0, d_restarts = 0;
     cvec d_mean;
     double d_var = 0.0;
 };
