@@ -6,8 +6,9 @@
  * Receive filter + GLRT statistic throughput (snapshots/s), single thread, on
  * work()-sized batches of 4096 snapshots of the seed-000 scene (theta_0 = 10 deg,
  * clutter at -50/30 deg, CNR 30 dB, Q = 2) with N_T = N_R = arg.
- * Baseline: memcpy of the same input bytes (r and x: (N_R + N_T) complex floats
- * per snapshot), i.e. the cost of merely touching the data once.
+ * BM_rx_filter* use the default exact 1-bit threshold (table lookup per snapshot)
+ * unless named theorem1. Baseline: memcpy of the same input bytes (r and x: (N_R + N_T)
+ * complex floats per snapshot), i.e. the cost of merely touching the data once.
  */
 #include <gnuradio/isac/core/rx_filter.h>
 #include <benchmark/benchmark.h>
@@ -57,6 +58,42 @@ void BM_rx_filter(benchmark::State& st)
     st.SetLabel("vs BM_memcpy_inputs/" + std::to_string(n));
 }
 
+// Theorem 1's threshold (eq. 15): no per-snapshot table lookup. BM_rx_filter (the
+// default, exact threshold) over this is the cost of the exact statistics.
+void BM_rx_filter_theorem1(benchmark::State& st)
+{
+    const int n = st.range(0);
+    rx_filter f(scene(n),
+                adc_model::one_bit,
+                1e-2,
+                1.0,
+                projection_kernel::automatic,
+                threshold_model::theorem1);
+    auto r = random_c(size_t(n) * batch, 1), x = random_c(size_t(n) * batch, 2);
+    std::vector<cfloat> z(batch);
+    std::vector<float> s(batch);
+    std::vector<snapshot_status> status(batch);
+    for (auto _ : st) {
+        f.process(r.data(), x.data(), batch, z.data(), s.data(), status.data());
+        benchmark::DoNotOptimize(z.data());
+        benchmark::ClobberMemory();
+    }
+    st.SetItemsProcessed(int64_t(st.iterations()) * batch);
+    st.SetLabel("vs BM_memcpy_inputs/" + std::to_string(n));
+}
+
+// Building the exact-threshold table of a scene (per parameter change of the block;
+// not cached here), single thread: seconds per table.
+void BM_threshold_table_build(benchmark::State& st)
+{
+    const int n = st.range(0);
+    const radar_scene s = scene(n);
+    for (auto _ : st) {
+        threshold_table t(s, 1e-2, 1);
+        benchmark::DoNotOptimize(&t);
+    }
+}
+
 // The same with the projection kernel pinned, to show the automatic choice.
 void BM_rx_filter_gemm(benchmark::State& st)
 {
@@ -101,7 +138,7 @@ void BM_rx_filter_terms(benchmark::State& st)
     std::vector<cfloat> z(batch);
     std::vector<float> s(batch);
     std::vector<snapshot_status> status(batch);
-    std::vector<cdouble> terms(size_t(batch) * 3);
+    std::vector<cdouble> terms(size_t(batch) * f.n_terms());
     for (auto _ : st) {
         f.process(
             r.data(), x.data(), batch, z.data(), s.data(), status.data(), terms.data());
@@ -154,6 +191,12 @@ void BM_memcpy_inputs(benchmark::State& st)
 } // namespace
 
 BENCHMARK(BM_rx_filter)->Arg(16)->Arg(64)->Arg(128);
+BENCHMARK(BM_rx_filter_theorem1)->Arg(16)->Arg(64)->Arg(128);
+BENCHMARK(BM_threshold_table_build)
+    ->Arg(16)
+    ->Arg(128)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
 BENCHMARK(BM_rx_filter_gemm)->Arg(16)->Arg(64)->Arg(128);
 BENCHMARK(BM_rx_filter_direct)->Arg(16)->Arg(64)->Arg(128);
 BENCHMARK(BM_rx_filter_terms)->Arg(16)->Arg(128);

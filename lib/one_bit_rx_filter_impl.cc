@@ -55,10 +55,16 @@ one_bit_rx_filter_impl::build(const params& p)
 {
     const core::radar_scene scene = make_scene(p);
     core::check_positive_finite("threshold_scale", p.threshold_scale);
-    return std::unique_ptr<state>(
-        new state{ core::rx_filter(scene, p.adc, p.pfa, p.noise_var),
-                   core::cpi_integrator(scene, p.adc, p.pfa, p.noise_var, p.cpi_len),
-                   float(1.0 / p.threshold_scale) });
+    return std::unique_ptr<state>(new state{
+        core::rx_filter(scene,
+                        p.adc,
+                        p.pfa,
+                        p.noise_var,
+                        core::projection_kernel::automatic,
+                        p.threshold,
+                        p.cpi_len),
+        core::cpi_integrator(scene, p.adc, p.pfa, p.noise_var, p.cpi_len, p.threshold),
+        float(1.0 / p.threshold_scale) });
 }
 
 one_bit_rx_filter::sptr one_bit_rx_filter::make(int n_tx,
@@ -71,7 +77,8 @@ one_bit_rx_filter::sptr one_bit_rx_filter::make(int n_tx,
                                                 double pfa,
                                                 const std::string& adc,
                                                 int cpi_len,
-                                                double threshold_scale)
+                                                double threshold_scale,
+                                                const std::string& threshold)
 {
     // Validate everything before the io_signatures are built, so the error names our
     // parameter.
@@ -86,7 +93,9 @@ one_bit_rx_filter::sptr one_bit_rx_filter::make(int n_tx,
                                             pfa,
                                             core::parse_adc_model("adc", adc),
                                             cpi_len,
-                                            threshold_scale };
+                                            threshold_scale,
+                                            core::parse_threshold_model("threshold",
+                                                                        threshold) };
     auto s = one_bit_rx_filter_impl::build(p);
     return gnuradio::make_block_sptr<one_bit_rx_filter_impl>(p, std::move(s));
 }
@@ -107,6 +116,14 @@ one_bit_rx_filter_impl::one_bit_rx_filter_impl(const params& p, std::unique_ptr<
     message_port_register_out(d_stats_port);
     message_port_register_in(d_set_port);
     set_msg_handler(d_set_port, [this](const pmt::pmt_t& msg) { handle_set(msg); });
+    const auto& table = d_state->filt.table();
+    if (table && !table->tabulated())
+        // beyond 4 lit clutter patches the exact variance is evaluated per snapshot
+        // (O(Q^2 N_R)); say so rather than fall behind silently
+        d_logger->warn("threshold=\"exact\" with {} clutter patches (> 4 with CNR > 0): "
+                       "the exact H0 variance is computed per snapshot, far below real "
+                       "time at large n_rx; threshold=\"theorem1\" stays real time",
+                       p.clutter_deg.size());
 }
 
 one_bit_rx_filter_impl::~one_bit_rx_filter_impl() {}
@@ -194,6 +211,27 @@ std::string one_bit_rx_filter_impl::adc() const
     return d_params.adc == core::adc_model::one_bit ? "1bit" : "inf";
 }
 
+std::string one_bit_rx_filter_impl::threshold() const
+{
+    // fixed at construction, like adc
+    return d_params.threshold == core::threshold_model::exact ? "exact" : "theorem1";
+}
+
+namespace {
+core::cvec checked_x(const std::vector<gr_complex>& x, int n_tx)
+{
+    if (int(x.size()) != n_tx)
+        core::throw_param(
+            "x", std::to_string(x.size()) + " entries", std::to_string(n_tx) + " (n_tx)");
+    core::cvec xv(n_tx);
+    for (int i = 0; i < n_tx; ++i)
+        xv[i] = core::cdouble(x[i]);
+    if (!xv.allFinite())
+        core::throw_param("x", "non-finite entries", "finite values");
+    return xv;
+}
+} // namespace
+
 double one_bit_rx_filter_impl::expected_metric(const std::vector<gr_complex>& x) const
 {
     params p;
@@ -201,16 +239,29 @@ double one_bit_rx_filter_impl::expected_metric(const std::vector<gr_complex>& x)
         std::lock_guard<std::mutex> lock(d_mutex);
         p = d_params;
     }
-    if (int(x.size()) != p.n_tx)
-        core::throw_param("x",
-                          std::to_string(x.size()) + " entries",
-                          std::to_string(p.n_tx) + " (n_tx)");
-    core::cvec xv(p.n_tx);
-    for (int i = 0; i < p.n_tx; ++i)
-        xv[i] = core::cdouble(x[i]);
-    if (!xv.allFinite())
-        core::throw_param("x", "non-finite entries", "finite values");
-    return make_scene(p).metric(xv, p.adc);
+    const core::cvec xv = checked_x(x, p.n_tx);
+    const core::radar_scene scene = make_scene(p);
+    if (p.threshold == core::threshold_model::theorem1)
+        return scene.metric(xv, p.adc);
+    return core::exact_deflection(
+        scene, core::arcsine_stats(scene), scene.couplings(xv), p.adc);
+}
+
+double one_bit_rx_filter_impl::expected_pd(const std::vector<gr_complex>& x) const
+{
+    params p;
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        p = d_params;
+    }
+    const core::cvec xv = checked_x(x, p.n_tx);
+    const core::radar_scene scene = make_scene(p);
+    // the ideal ADC's |z| is Rayleigh under both hypotheses (eq. 16 with the SCNR);
+    // Theorem 1 predicts eq. 16 with its QSCNR
+    if (p.adc == core::adc_model::ideal || p.threshold == core::threshold_model::theorem1)
+        return core::detection_probability(p.pfa, scene.metric(xv, p.adc));
+    return core::predicted_pd(
+        scene, *core::cached_threshold_table(scene, p.pfa), scene.couplings(xv));
 }
 
 void one_bit_rx_filter_impl::handle_set(const pmt::pmt_t& msg)
@@ -297,7 +348,7 @@ int one_bit_rx_filter_impl::work(int noutput_items,
     auto stat = static_cast<float*>(output_items[1]);
     const int n = noutput_items;
     const bool cpi = d_cpi_len > 1;
-    const int Q1 = d_state->filt.scene().n_clutter() + 1;
+    const int Q1 = d_state->filt.n_terms();
 
     d_status.resize(n);
     if (cpi)

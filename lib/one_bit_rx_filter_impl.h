@@ -30,6 +30,7 @@ public:
         core::adc_model adc;
         int cpi_len;
         double threshold_scale;
+        core::threshold_model threshold;
     };
     //! What work() runs: rebuilt as a whole by every parameter change.
     struct state {
@@ -62,8 +63,10 @@ public:
     void set_threshold_scale(double v) override;
     double threshold_scale() const override;
     std::string adc() const override;
+    std::string threshold() const override;
     int cpi_len() const override { return d_cpi_len; }
     double expected_metric(const std::vector<gr_complex>& x) const override;
+    double expected_pd(const std::vector<gr_complex>& x) const override;
 
     uint64_t degenerate_count() const override { return d_degenerate.load(); }
     uint64_t nan_count() const override { return d_nan.load(); }

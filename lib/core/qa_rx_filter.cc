@@ -22,6 +22,7 @@ class qa_rx_filter : public CppUnit::TestFixture
     CPPUNIT_TEST(test_clutter_free);
     CPPUNIT_TEST(test_degenerate_and_non_finite);
     CPPUNIT_TEST(test_cpi_sum_and_variance);
+    CPPUNIT_TEST(test_exact_threshold_wiring);
     CPPUNIT_TEST(test_bad_input);
     CPPUNIT_TEST_SUITE_END();
 
@@ -53,11 +54,13 @@ class qa_rx_filter : public CppUnit::TestFixture
                       const cmatf& X,
                       projection_kernel kern)
     {
-        rx_filter f(s, m, pfa, nv, kern);
+        rx_filter f(s, m, pfa, nv, kern, threshold_model::theorem1);
+        const int nt = f.n_terms();
+        CPPUNIT_ASSERT_EQUAL(s.n_clutter() + 2, nt);
         std::vector<cfloat> z(n);
         std::vector<float> st(n);
         std::vector<snapshot_status> status(n);
-        std::vector<cdouble> terms(size_t(n) * (s.n_clutter() + 1));
+        std::vector<cdouble> terms(size_t(n) * nt);
         f.process(
             R.data(), X.data(), n, z.data(), st.data(), status.data(), terms.data());
         for (int l = 0; l < n; ++l) {
@@ -74,15 +77,13 @@ class qa_rx_filter : public CppUnit::TestFixture
             CPPUNIT_ASSERT_DOUBLES_EQUAL(std::abs(zr) / kappa, st[l], tol / kappa + 1e-6);
             // CPI terms: ||u||^2 and c_q u^H g_q
             const double u2 = u.squaredNorm();
-            CPPUNIT_ASSERT_DOUBLES_EQUAL(
-                u2, terms[l * (s.n_clutter() + 1)].real(), 1e-4 * u2);
+            CPPUNIT_ASSERT_DOUBLES_EQUAL(u2, terms[l * nt].real(), 1e-4 * u2);
             for (int q = 1; q <= s.n_clutter(); ++q) {
                 const cdouble a = sol.c[q] * u.dot(s.gr().col(q));
                 CPPUNIT_ASSERT_DOUBLES_EQUAL(
-                    0.0,
-                    std::abs(terms[l * (s.n_clutter() + 1) + q] - a),
-                    1e-4 * std::sqrt(u2) + 1e-9);
+                    0.0, std::abs(terms[l * nt + q] - a), 1e-4 * std::sqrt(u2) + 1e-9);
             }
+            CPPUNIT_ASSERT_EQUAL(0.0, std::abs(terms[l * nt + nt - 1]));
         }
     }
 
@@ -119,7 +120,12 @@ public:
         check_scene(s, adc_model::ideal, 1e-2, 2.0, 40);
         // Q = 0: u = g_R0 / (c0^*), so z = g_R0^H r / c0 exactly
         cmatf R = rand_mat(9, 1), X = rand_mat(6, 1);
-        rx_filter f(s, adc_model::one_bit, 0.1);
+        rx_filter f(s,
+                    adc_model::one_bit,
+                    0.1,
+                    1.0,
+                    projection_kernel::automatic,
+                    threshold_model::theorem1);
         cfloat z;
         float st;
         snapshot_status ss;
@@ -149,7 +155,7 @@ public:
         std::vector<cfloat> z(n);
         std::vector<float> st(n);
         std::vector<snapshot_status> status(n);
-        std::vector<cdouble> terms(n * 2, cdouble(7.0));
+        std::vector<cdouble> terms(n * 3, cdouble(7.0));
         f.process(
             R.data(), X.data(), n, z.data(), st.data(), status.data(), terms.data());
         CPPUNIT_ASSERT(status[0] == snapshot_status::ok);
@@ -162,7 +168,8 @@ public:
             CPPUNIT_ASSERT_EQUAL(0.0f, std::abs(z[l]));
             CPPUNIT_ASSERT_EQUAL(0.0f, st[l]);
             CPPUNIT_ASSERT_EQUAL(0.0,
-                                 std::abs(terms[2 * l]) + std::abs(terms[2 * l + 1]));
+                                 std::abs(terms[3 * l]) + std::abs(terms[3 * l + 1]) +
+                                     std::abs(terms[3 * l + 2]));
         }
         CPPUNIT_ASSERT(std::isfinite(st[0]) && st[0] > 0.0f);
         // a CPI made only of unusable snapshots has statistic 0, not 0/0
@@ -171,7 +178,7 @@ public:
         double S = -1;
         for (int l = 1; l < n; ++l)
             CPPUNIT_ASSERT_EQUAL(l == n - 1,
-                                 cpi.add(z[l], &terms[2 * l], status[l], Z, S));
+                                 cpi.add(z[l], &terms[3 * l], status[l], Z, S));
         CPPUNIT_ASSERT_EQUAL(0.0, S);
         CPPUNIT_ASSERT_EQUAL(0.0, std::abs(Z));
     }
@@ -186,14 +193,15 @@ public:
         for (auto m : { adc_model::one_bit, adc_model::ideal }) {
             const double pfa = 1e-3, nv = 0.7;
             cmatf R = rand_mat(nr, n), X = rand_mat(nt, n);
-            rx_filter f(s, m, pfa, nv);
+            rx_filter f(
+                s, m, pfa, nv, projection_kernel::automatic, threshold_model::theorem1);
             std::vector<cfloat> z(n);
             std::vector<float> st(n);
             std::vector<snapshot_status> status(n);
-            std::vector<cdouble> terms(n * 3);
+            std::vector<cdouble> terms(n * 4);
             f.process(
                 R.data(), X.data(), n, z.data(), st.data(), status.data(), terms.data());
-            cpi_integrator cpi(s, m, pfa, nv, L);
+            cpi_integrator cpi(s, m, pfa, nv, L, threshold_model::theorem1);
             for (int k = 0; k < n / L; ++k) {
                 cdouble zsum = 0.0, a1 = 0.0, a2 = 0.0;
                 double n2 = 0.0;
@@ -215,20 +223,131 @@ public:
                 double S = 0;
                 for (int l = k * L; l < (k + 1) * L; ++l)
                     CPPUNIT_ASSERT_EQUAL(l == (k + 1) * L - 1,
-                                         cpi.add(z[l], &terms[3 * l], status[l], Z, S));
+                                         cpi.add(z[l], &terms[4 * l], status[l], Z, S));
                 CPPUNIT_ASSERT_DOUBLES_EQUAL(
                     0.0, std::abs(Z - zsum), 1e-4 * std::abs(zsum) + 1e-6);
                 CPPUNIT_ASSERT_DOUBLES_EQUAL(ref, S, 1e-4 * ref);
                 CPPUNIT_ASSERT_EQUAL(0, cpi.count());
             }
             // L = 1 reproduces the per-snapshot statistic (spec eq. 15)
-            cpi_integrator one(s, m, pfa, nv, 1);
+            cpi_integrator one(s, m, pfa, nv, 1, threshold_model::theorem1);
             for (int l = 0; l < n; ++l) {
                 cdouble Z;
                 double S;
-                CPPUNIT_ASSERT(one.add(z[l], &terms[3 * l], status[l], Z, S));
+                CPPUNIT_ASSERT(one.add(z[l], &terms[4 * l], status[l], Z, S));
                 CPPUNIT_ASSERT_DOUBLES_EQUAL(st[l], S, 1e-5 * S);
             }
+        }
+    }
+
+    void test_exact_threshold_wiring()
+    {
+        // threshold = exact: the same z; kappa^2 is eq. 15's times the table's ratio at
+        // the snapshot's clutter powers; the CPI terms carry the exact variance (dense
+        // arcsine law here), its linear clutter part and the coherent-CPI kappa^2.
+        const int nt = 12, nr = 20, L = 3, n = 4 * L;
+        const double pfa = 1e-2;
+        radar_scene s(nt,
+                      nr,
+                      deg2rad(13.7),
+                      { deg2rad(-41.2), deg2rad(27.9) },
+                      10.0,
+                      { 300.0, 80.0 });
+        cmatf R = rand_mat(nr, n), X = rand_mat(nt, n);
+        for (int l = L; l < 2 * L; ++l) // CPI 1 repeats one x: the coherent case
+            X.col(l) = X.col(L);
+        rx_filter ft(s,
+                     adc_model::one_bit,
+                     pfa,
+                     1.0,
+                     projection_kernel::automatic,
+                     threshold_model::theorem1);
+        rx_filter fe(s,
+                     adc_model::one_bit,
+                     pfa,
+                     1.0,
+                     projection_kernel::automatic,
+                     threshold_model::exact,
+                     L);
+        CPPUNIT_ASSERT(fe.table() && !ft.table());
+        CPPUNIT_ASSERT_EQUAL(L, fe.table()->cpi_len());
+        const int K = fe.n_terms();
+        std::vector<cfloat> zt(n), ze(n);
+        std::vector<float> st(n), se(n);
+        std::vector<snapshot_status> status(n);
+        std::vector<cdouble> terms(size_t(n) * K);
+        ft.process(R.data(), X.data(), n, zt.data(), st.data(), status.data());
+        fe.process(
+            R.data(), X.data(), n, ze.data(), se.data(), status.data(), terms.data());
+        std::vector<double> Vl(n), Ll(n), Sl(n);
+        for (int l = 0; l < n; ++l) {
+            CPPUNIT_ASSERT(ze[l] == zt[l]);
+            const cvec c = s.couplings(X.col(l).cast<cdouble>());
+            std::vector<double> p = { 300.0 * std::norm(c[1]), 80.0 * std::norm(c[2]) };
+            double kr, vr;
+            fe.table()->factors(p.data(), kr, vr);
+            CPPUNIT_ASSERT_DOUBLES_EQUAL(st[l] / std::sqrt(kr), se[l], 1e-5 * se[l]);
+            // dense arcsine law for u
+            const radar_solution sol = s.solve(c, adc_model::one_bit);
+            const cvec u = s.filter(sol);
+            const double d = 1.0 + (p[0] + p[1]) / nr;
+            cmat C0 = cmat::Identity(nr, nr);
+            for (int q = 1; q <= 2; ++q)
+                C0 += p[q - 1] * s.gr().col(q) * s.gr().col(q).adjoint();
+            cmat Cq(nr, nr);
+            for (int i = 0; i < nr; ++i)
+                for (int j = 0; j < nr; ++j) {
+                    const cdouble rho = C0(i, j) / d;
+                    Cq(i, j) = i == j ? cdouble(2.0)
+                                      : 4.0 / pi *
+                                            cdouble(std::asin(rho.real()),
+                                                    std::asin(rho.imag()));
+                }
+            Vl[l] = std::real(u.dot(Cq * u));
+            Ll[l] = 0.0;
+            for (int q = 1; q <= 2; ++q)
+                Ll[l] += 4.0 / pi * s.cnr()[q - 1] *
+                         std::norm(c[q] * u.dot(s.gr().col(q))) / d;
+            const cdouble t0 = terms[size_t(l) * K];
+            // the table interpolates the variance ratio: ~1 % (docs)
+            CPPUNIT_ASSERT_DOUBLES_EQUAL(Vl[l] - Ll[l], t0.real(), 0.02 * Vl[l]);
+            Sl[l] = 1.0 + t0.imag() / t0.real();
+            for (int q = 1; q <= 2; ++q)
+                CPPUNIT_ASSERT_DOUBLES_EQUAL(
+                    0.0,
+                    std::abs(terms[size_t(l) * K + q] -
+                             c[q] * u.dot(s.gr().col(q)) / std::sqrt(d)),
+                    1e-4 * std::sqrt(Vl[l]));
+            const double var_t1 = s.threshold(sol, adc_model::one_bit, pfa) *
+                                  s.threshold(sol, adc_model::one_bit, pfa) /
+                                  -std::log(pfa);
+            const double kc =
+                -std::log(pfa) * L * var_t1 * fe.table()->coherent_factor(p.data());
+            CPPUNIT_ASSERT_DOUBLES_EQUAL(
+                kc, terms[size_t(l) * K + K - 1].real(), 1e-4 * kc);
+        }
+        cpi_integrator cpi(s, adc_model::one_bit, pfa, 1.0, L);
+        for (int k = 0; k < n / L; ++k) {
+            cdouble Z, zs = 0.0, a1 = 0.0, a2 = 0.0;
+            double S = 0, inc = 0, sw = 0;
+            for (int l = k * L; l < (k + 1) * L; ++l) {
+                CPPUNIT_ASSERT_EQUAL(
+                    l == (k + 1) * L - 1,
+                    cpi.add(ze[l], &terms[size_t(l) * K], status[l], Z, S));
+                zs += cdouble(ze[l]);
+                inc += Vl[l] - Ll[l];
+                sw += (Sl[l] - 1.0) * (Vl[l] - Ll[l]);
+                a1 += terms[size_t(l) * K + 1];
+                a2 += terms[size_t(l) * K + 2];
+            }
+            double k2;
+            if (k == 1) // repeated x: the coherent-CPI kappa^2 of its terms
+                k2 = terms[size_t(L) * K + K - 1].real();
+            else
+                k2 = -std::log(pfa) *
+                     (inc + 4.0 / pi * (300.0 * std::norm(a1) + 80.0 * std::norm(a2))) *
+                     (1.0 + sw / inc);
+            CPPUNIT_ASSERT_DOUBLES_EQUAL(std::abs(zs) / std::sqrt(k2), S, 0.02 * S);
         }
     }
 

@@ -101,11 +101,22 @@ rx_filter::rx_filter(const radar_scene& scene,
                      adc_model adc,
                      double pfa,
                      double noise_var,
-                     projection_kernel kernel)
-    : d_scene(scene), d_adc(adc), d_pfa(pfa), d_noise_var(noise_var)
+                     projection_kernel kernel,
+                     threshold_model threshold,
+                     int cpi_len)
+    : d_scene(scene),
+      d_adc(adc),
+      d_pfa(pfa),
+      d_noise_var(noise_var),
+      d_threshold(threshold),
+      d_cpi(cpi_len)
 {
     check_pfa_noise(pfa, noise_var);
+    check_int_range("cpi_len", cpi_len, 1, 1 << 24);
     d_neg_log_pfa = -std::log(pfa);
+    if (adc == adc_model::one_bit && threshold == threshold_model::exact)
+        d_table = cached_threshold_table(scene, pfa, cpi_len);
+    d_pw.resize(scene.n_clutter());
     const int Q1 = scene.n_clutter() + 1;
     d_wr = real_form(scene.gr().adjoint());
     d_wt = real_form(scene.gt().transpose());
@@ -133,7 +144,7 @@ void rx_filter::process(const cfloat* r,
                         cdouble* terms)
 {
     const int Q = d_scene.n_clutter();
-    const int Q1 = Q + 1;
+    const int Q1 = Q + 1, nterms = Q + 2;
     const int nr = d_scene.n_rx(), nt = d_scene.n_tx();
     for (int base = 0; base < n; base += chunk) {
         const int b = std::min(chunk, n - base);
@@ -159,7 +170,7 @@ void rx_filter::process(const cfloat* r,
         d_xn.head(b) = X.colwise().squaredNorm();
         for (int j = 0; j < b; ++j) {
             const int l = base + j;
-            cdouble* t = terms ? terms + size_t(l) * Q1 : nullptr;
+            cdouble* t = terms ? terms + size_t(l) * nterms : nullptr;
             bool finite = std::isfinite(d_xn[j]);
             for (int q = 0; q < Q1; ++q) {
                 const cfloat pq(d_p(2 * q, j), d_p(2 * q + 1, j)),
@@ -179,7 +190,7 @@ void rx_filter::process(const cfloat* r,
                 z[l] = 0.0f;
                 stat[l] = 0.0f;
                 if (t)
-                    std::fill(t, t + Q1, cdouble(0.0));
+                    std::fill(t, t + nterms, cdouble(0.0));
                 continue;
             }
             const double gmg = d_scene.solve_into(
@@ -193,30 +204,71 @@ void rx_filter::process(const cfloat* r,
                 d_a[q] = d_cd[q + 1] * std::conj(d_gq[q]);
             const double vn2 = d_scene.minv_g0_norm2(d_y.data());
             const double var = d_scene.h0_variance(vn2, d_a.data(), d_adc, d_noise_var);
+            double kr = 1.0, var_ratio = 1.0, d = 1.0;
+            if (d_table) {
+                for (int q = 0; q < Q; ++q) {
+                    d_pw[q] = d_scene.cnr()[q] * std::norm(d_cd[q + 1]);
+                    d += d_pw[q] / nr;
+                }
+                d_table->factors(d_pw.data(), kr, var_ratio);
+            }
             // |z|/kappa is invariant to the filter's scale, so it is taken on v.
-            stat[l] = var > 0.0 ? float(std::sqrt(std::norm(vr) / (var * d_neg_log_pfa)))
-                                : 0.0f;
+            const double k2 = var * kr * d_neg_log_pfa;
+            stat[l] = k2 > 0.0 ? float(std::sqrt(std::norm(vr) / k2)) : 0.0f;
             // u = v / (conj(c0) gmg)  =>  u^H r = v^H r / (c0 gmg)
             // 1/(c0 gmg) without a library complex division
             const cdouble scale = std::conj(d_cd[0]) / (c0sq * gmg);
             z[l] = cfloat(vr * scale);
             if (t) {
-                t[0] = vn2 * std::norm(scale);
-                for (int q = 0; q < Q; ++q)
-                    t[q + 1] = d_a[q] * scale;
+                const double s2 = std::norm(scale);
+                if (d_table) {
+                    // exact variance of z_l, its linear clutter part and the tail shape
+                    const double vl = var * var_ratio * s2;
+                    double lin = 0.0;
+                    for (int q = 0; q < Q; ++q)
+                        lin += d_scene.cnr()[q] * std::norm(d_a[q]);
+                    lin *= 4.0 / pi * s2 / d;
+                    // tail shape without the small-array calibration, which a CPI's
+                    // L N_R terms do not need
+                    const double shape =
+                        kr / (var_ratio *
+                              calibration_factor(
+                                  nr, d_pfa, 10.0 * std::log10((d - 1.0) + 1e-30)));
+                    t[0] = cdouble(vl - lin, (shape - 1.0) * (vl - lin));
+                    const cdouble sd = scale / std::sqrt(d);
+                    for (int q = 0; q < Q; ++q)
+                        t[q + 1] = d_a[q] * sd;
+                    t[Q1] = d_cpi > 1 ? d_neg_log_pfa * d_cpi * var * s2 *
+                                            d_table->coherent_factor(d_pw.data())
+                                      : 0.0;
+                } else {
+                    t[0] = vn2 * s2;
+                    for (int q = 0; q < Q; ++q)
+                        t[q + 1] = d_a[q] * scale;
+                    t[Q1] = 0.0;
+                }
             }
         }
     }
 }
 
-cpi_integrator::cpi_integrator(
-    const radar_scene& scene, adc_model adc, double pfa, double noise_var, int cpi_len)
-    : d_scene(scene), d_adc(adc), d_noise_var(noise_var), d_len(cpi_len)
+cpi_integrator::cpi_integrator(const radar_scene& scene,
+                               adc_model adc,
+                               double pfa,
+                               double noise_var,
+                               int cpi_len,
+                               threshold_model threshold)
+    : d_scene(scene),
+      d_adc(adc),
+      d_noise_var(noise_var),
+      d_exact(adc == adc_model::one_bit && threshold == threshold_model::exact),
+      d_len(cpi_len)
 {
     check_pfa_noise(pfa, noise_var);
     check_int_range("cpi_len", cpi_len, 1, 1 << 24);
     d_neg_log_pfa = -std::log(pfa);
     d_a.assign(scene.n_clutter(), cdouble(0.0));
+    d_first.assign(scene.n_clutter() + 2, cdouble(0.0));
 }
 
 void cpi_integrator::reset()
@@ -224,6 +276,8 @@ void cpi_integrator::reset()
     d_count = 0;
     d_z = 0.0;
     d_norm2 = 0.0;
+    d_same = true;
+    d_ok = 0;
     std::fill(d_a.begin(), d_a.end(), cdouble(0.0));
 }
 
@@ -232,13 +286,40 @@ bool cpi_integrator::add(
 {
     if (status == snapshot_status::ok) {
         d_z += cdouble(z);
-        d_norm2 += terms[0].real();
+        d_norm2 += terms[0];
         for (size_t q = 0; q < d_a.size(); ++q)
             d_a[q] += terms[q + 1];
+        if (d_exact) {
+            // the same x gives the same terms (up to the float rounding of a GEMM)
+            if (d_ok == 0)
+                std::copy(terms, terms + d_first.size(), d_first.begin());
+            else
+                for (size_t q = 0; q < d_first.size() && d_same; ++q)
+                    d_same = std::abs(terms[q] - d_first[q]) <=
+                             1e-5 * std::abs(d_first[q]) + 1e-300;
+        }
+        ++d_ok;
+    } else {
+        d_same = false;
     }
     if (++d_count < d_len)
         return false;
-    const double var = d_scene.h0_variance(d_norm2, d_a.data(), d_adc, d_noise_var);
+    double var;
+    if (d_exact && d_same && d_ok == d_len && d_len > 1 && d_first.back().real() > 0.0) {
+        // a coherent CPI (the same x throughout): its own tabulated kappa^2
+        var = d_first.back().real() / d_neg_log_pfa;
+    } else if (d_exact) {
+        // incoherent part + coherent linear clutter leakage (d-normalised terms), and
+        // the variance-weighted tail shape
+        double coh = 0.0, vsum = d_norm2.real();
+        for (size_t q = 0; q < d_a.size(); ++q)
+            coh += d_scene.cnr()[q] * std::norm(d_a[q]);
+        var = d_norm2.real() + 4.0 / pi * coh;
+        const double shape = vsum > 0.0 ? 1.0 + d_norm2.imag() / vsum : 1.0;
+        var *= shape;
+    } else {
+        var = d_scene.h0_variance(d_norm2.real(), d_a.data(), d_adc, d_noise_var);
+    }
     Z = d_z;
     stat = var > 0.0 ? std::abs(d_z) / std::sqrt(var * d_neg_log_pfa) : 0.0;
     reset();

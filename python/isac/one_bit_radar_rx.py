@@ -16,22 +16,23 @@ class one_bit_radar_rx(gr.hier_block2):
     the filter also tags "isac_detect").
     adc = "inf" skips the quantizer (infinite-resolution benchmark). cpi_len > 1
     integrates coherently over CPIs (out1 then carries |Z|/kappa_CPI on each
-    CPI's last snapshot and 0 elsewhere). threshold_scale multiplies kappa:
-    where Theorem 1 does not hold (strong clutter on a 1-bit ADC, over the
-    air) calibrate it on target-free data with
+    CPI's last snapshot and 0 elsewhere). threshold = "exact" (default) holds
+    the set Pfa also when lit clutter saturates the 1-bit ADC; "theorem1" is the
+    paper's eq. 15. threshold_scale multiplies kappa: over the air (noise that is
+    not Gaussian) calibrate it on target-free data with
     gnuradio.isac.rx_calibration.calibrate_threshold_scale.
     The parameters are those of one_bit_rx_filter."""
 
     def __init__(self, n_tx=16, n_rx=16, target_deg=10.0, clutter_deg=(-50.0, 30.0), snr_r_db=15.0,
                  cnr_db=(30.0, 30.0), radar_noise_var=1.0, pfa=1e-2, adc="1bit", cpi_len=1,
-                 threshold_scale=1.0):
+                 threshold_scale=1.0, threshold="exact"):
         gr.hier_block2.__init__(self, "one_bit_radar_rx",
                                 gr.io_signature2(2, 2, gr.sizeof_gr_complex * n_rx, gr.sizeof_gr_complex * n_tx),
                                 gr.io_signature2(2, 2, gr.sizeof_gr_complex, gr.sizeof_float))
         self.filter = _blk.one_bit_rx_filter(int(n_tx), int(n_rx), float(target_deg),
                                              [float(c) for c in clutter_deg], float(snr_r_db),
                                              [float(c) for c in cnr_db], float(radar_noise_var), float(pfa), adc,
-                                             int(cpi_len), float(threshold_scale))
+                                             int(cpi_len), float(threshold_scale), str(threshold))
         if adc == "1bit":
             self.adc = _blk.one_bit_quantizer(int(n_rx), "adc", 1.0)
             self.connect((self, 0), self.adc, (self.filter, 0))

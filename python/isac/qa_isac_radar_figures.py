@@ -40,6 +40,9 @@ class qa_isac_radar_figures(gr_unittest.TestCase):
             # the TA - MC gap shrinks with N_R (5000 trials: MC sd ~0.1 dB, gaps 2 -> 0.3 dB)
             gap = ta1 - mc1
             self.assertGreater(gap[0], gap[-1] + 1.0)
+            # the exact (arcsine-law) deflection follows the MC where TA does not
+            ex1 = np.array([float(r["deflection_1bit_exact_db"]) for r in rows])
+            np.testing.assert_allclose(ex1, mc1, atol=0.3)
             with open(os.path.join(out, "fig6_roc.csv")) as fh:
                 roc = list(csv.DictReader(fh))
             for snr in {r["snr_r_db"] for r in roc}:

@@ -97,19 +97,22 @@ def ser_awgn_rows(ser, n, order, sinr_db):
                 "+-%.4f" % tol, abs(e - ref) <= tol, value=float(e)) for u, e in enumerate(ser)]
 
 
-def detection_rows(stat_h1, stat_h0, pfa, qscnr, model_tol=0.03):
+def detection_rows(stat_h1, stat_h0, pfa, qscnr, model_tol=0.03, pd_model=None):
     """Detector rows from the statistics |z|/kappa (>= 1: detection) of the
     flowgraph (H1) and of its target-free copy (H0):
      - the measured Pfa against the set one (two-sided, 4 sigma);
-     - Pd against Pfa_meas^(1/(1+QSCNR_t)) averaged over the per-snapshot QSCNR
-       (the 1-bit paper's eq. 16 at the Pfa the detector really has), 4 sigma plus
-       model_tol for Theorem 1's finite-N_R gap."""
+     - Pd against the model's Pd at the Pfa the detector really has, 4 sigma plus
+       model_tol: pd_model(pfa) when given (the exact 1-bit model), otherwise
+       Pfa_meas^(1/(1+QSCNR_t)) averaged over the per-snapshot QSCNR (eq. 16)."""
     h1, h0 = np.asarray(stat_h1, dtype=float), np.asarray(stat_h0, dtype=float)
     n1, n0 = len(h1), len(h0)
     pfa_meas = float(np.mean(h0 >= 1.0))
     pd = float(np.mean(h1 >= 1.0))
     tol_f = metrics.binomial_halfwidth(pfa, n0)
-    pd_th = float(np.mean(metrics.pd_theory(max(pfa_meas, 1.0 / n0), qscnr)))
+    if pd_model is not None:
+        pd_th = float(pd_model(max(pfa_meas, 1.0 / n0)))
+    else:
+        pd_th = float(np.mean(metrics.pd_theory(max(pfa_meas, 1.0 / n0), qscnr)))
     tol_d = metrics.binomial_halfwidth(pd_th, n1) + model_tol
     return [row("radar Pfa (target-free copy)", "%.4f" % pfa_meas, "set %.4f" % pfa, "+-%.4f" % tol_f,
                 abs(pfa_meas - pfa) <= tol_f, value=pfa_meas),
@@ -165,16 +168,24 @@ def crb_known_reference(x, tx_deg, rx_deg, n_rx, tnr_db, noise_var, cpi_len):
 
 # ------------------------------------------------------ the example tables
 def one_bit_loopback(H, x, s, ser, psk_order, noise_var, stat_h1, stat_h0, pfa, scene, infeasible,
-                     qscnr_points=2000):
+                     qscnr_points=2000, pd_points=200):
     """Rows of examples/isac_1bit_loopback_headless: SER per user vs Theorem 2,
     the detector's Pfa and Pd, and the QoS infeasible share. scene: the
-    core.radar_scene of the run (its 1-bit QSCNR of each snapshot's x gives Pd)."""
+    core.radar_scene of the run; Pd is predicted by the exact 1-bit model (the
+    detector's default threshold) over pd_points of the snapshots' x, the design's
+    QSCNR (Theorem 1, what the precoder maximises) over qscnr_points."""
     from .isac_python import core
     x = np.asarray(x)
     idx = np.linspace(0, len(x) - 1, min(len(x), qscnr_points)).astype(int)
     q = np.array([scene.metric(x[i].astype(complex), core.adc_model.one_bit) for i in idx])
+    idx_pd = np.linspace(0, len(x) - 1, min(len(x), pd_points)).astype(int)
+    couplings = [scene.couplings(x[i].astype(complex)) for i in idx_pd]
+
+    def pd_model(pf):
+        table = core.threshold_table(scene, min(pf, 0.5))
+        return np.mean([core.predicted_pd(scene, table, c) for c in couplings])
     rows = ser_theorem2_rows(H, x, s, ser, noise_var, psk_order)
-    rows += detection_rows(stat_h1, stat_h0, pfa, q)
+    rows += detection_rows(stat_h1, stat_h0, pfa, q, pd_model=pd_model)
     rows.append(row("mean QSCNR of the design", "%.2f dB" % (10 * math.log10(float(np.mean(q)))), "", ""))
     rows.append(infeasible_row(infeasible, len(x)))
     return rows

@@ -23,9 +23,14 @@ namespace isac {
  * adc = "1bit", the raw echo r when adc = "inf"); in1: the n_tx transmit vector x
  * of the same snapshot. Per snapshot, with c_q = g_T(theta_q)^T x:
  *   u = M^{-1} g_R0 / (c_0^* g_R0^H M^{-1} g_R0) (distortionless, spec 4; Woodbury
- *   over the Q clutter terms), out0 z = u^H r, out1 |z|/kappa with kappa from spec
- *   eq. 15 (1-bit) or its ideal-ADC form (spec 2.4). out1 >= 1 is a detection and
- *   gets an "isac_detect" tag (value: the statistic) on both outputs.
+ *   over the Q clutter terms), out0 z = u^H r, out1 |z|/kappa. out1 >= 1 is a
+ *   detection and gets an "isac_detect" tag (value: the statistic) on both outputs.
+ *   kappa (1-bit ADC): threshold = "exact" (default) holds the requested Pfa when
+ *   the transmit beam lights the clutter and saturates the ADC: the arcsine-law H0
+ *   variance and the heavy/light tail of |z| over the clutter amplitudes, tabulated
+ *   per scene in the clutter powers (core/one_bit_stats.h); "theorem1" is eq. 15 of
+ *   the paper, exact only at low per-antenna CNR. Ideal ADC: the exact Gaussian
+ *   threshold either way.
  *
  * cpi_len > 1: z is still output per snapshot, and the coherent sum Z over each CPI
  * of cpi_len snapshots is tested against kappa_CPI = sqrt(-V ln Pfa), V the H0
@@ -60,9 +65,10 @@ public:
      * pfa              false-alarm probability in (0, 1) \param adc              "1bit"
      * or "inf" \param cpi_len          snapshots per coherent integration, >= 1 (1: per
      * snapshot) \param threshold_scale  multiplies kappa (finite, > 0; 1 = analytic
-     * threshold). Use gnuradio.isac.rx_calibration.calibrate_threshold_scale to calibrate
-     * it empirically where the 1-bit model is loose (strong per-antenna clutter, long
-     * CPIs).
+     * threshold). gnuradio.isac.rx_calibration.calibrate_threshold_scale measures it
+     * on target-free data (hardware whose noise is not Gaussian).
+     * \param threshold        "exact" (default) or "theorem1" (eq. 15), fixed at
+     * construction
      */
     static sptr make(int n_tx,
                      int n_rx,
@@ -74,7 +80,8 @@ public:
                      double pfa,
                      const std::string& adc,
                      int cpi_len = 1,
-                     double threshold_scale = 1.0);
+                     double threshold_scale = 1.0,
+                     const std::string& threshold = "exact");
 
     virtual void set_target_deg(double target_deg) = 0;
     virtual double target_deg() const = 0;
@@ -94,11 +101,22 @@ public:
     virtual void set_threshold_scale(double threshold_scale) = 0;
     virtual double threshold_scale() const = 0;
     virtual std::string adc() const = 0;
+    virtual std::string threshold() const = 0;
     virtual int cpi_len() const = 0;
 
-    //! Expected QSCNR (1bit) or SCNR (inf), linear, of transmit vector x under the
-    //! current parameters (spec 2.4 eq. 17); Pd = pfa^(1/(1+metric)).
+    /*!
+     * Expected output SCNR-like metric of transmit vector x under the current
+     * parameters, linear: 1-bit with threshold "exact" the exact deflection
+     * E_1|z|^2/E_0|z|^2 - 1 (arcsine law), with "theorem1" the QSCNR of eq. 17;
+     * the ideal ADC's SCNR.
+     */
     virtual double expected_metric(const std::vector<gr_complex>& x) const = 0;
+    /*!
+     * Predicted detection probability at the set Pfa for transmit vector x (one
+     * snapshot, Swerling target): 1-bit "exact" from the exact model at the block's
+     * threshold, otherwise Pfa^(1/(1+metric)) (eq. 16).
+     */
+    virtual double expected_pd(const std::vector<gr_complex>& x) const = 0;
 
     virtual uint64_t degenerate_count() const = 0; //!< snapshots with c_0 = 0
     virtual uint64_t nan_count() const = 0;        //!< snapshots with NaN/Inf input

@@ -24,8 +24,7 @@ using carr = py::array_t<std::complex<float>, py::array::c_style | py::array::fo
 
 py::tuple process(rx_filter& f, carr r, carr x, bool with_terms)
 {
-    const int nr = f.scene().n_rx(), nt = f.scene().n_tx(),
-              Q1 = f.scene().n_clutter() + 1;
+    const int nr = f.scene().n_rx(), nt = f.scene().n_tx(), Q1 = f.n_terms();
     if (r.ndim() != 2 || r.shape(1) != nr)
         throw_param("r", "shape", "(n, n_rx=" + std::to_string(nr) + ")");
     if (x.ndim() != 2 || x.shape(1) != nt || x.shape(0) != r.shape(0))
@@ -56,15 +55,44 @@ void bind_core_rx_filter(py::module& m)
 {
     py::class_<rx_filter>(m, "rx_filter", R"doc(
 Batched seed-000 receive filter + GLRT statistic (the kernel of isac.one_bit_rx_filter).
-rx_filter(scene, adc, pfa, noise_var=1.0); process(r, x, terms=False) takes r (n x n_rx)
+rx_filter(scene, adc, pfa, noise_var=1.0, threshold=threshold_model.exact);
+process(r, x, terms=False) takes r (n x n_rx)
 and x (n x n_tx) complex arrays and returns z = u^H r, |z|/kappa and a status per
 snapshot (0 ok, 1 degenerate c_0 = 0, 2 NaN/Inf input); with terms=True also the
-(n x (Q+1)) CPI terms [||u||^2, c_q u^H g_q].)doc")
-        .def(py::init<const radar_scene&, adc_model, double, double>(),
+(n x (Q+2)) CPI terms (core/rx_filter.h). cpi_len: the CPI length the terms are for.)doc")
+        .def(py::init([](const radar_scene& s,
+                         adc_model adc,
+                         double pfa,
+                         double nv,
+                         threshold_model thr,
+                         int cpi_len) {
+                 return rx_filter(
+                     s, adc, pfa, nv, projection_kernel::automatic, thr, cpi_len);
+             }),
              py::arg("scene"),
              py::arg("adc"),
              py::arg("pfa"),
-             py::arg("noise_var") = 1.0)
+             py::arg("noise_var") = 1.0,
+             py::arg("threshold") = threshold_model::exact,
+             py::arg("cpi_len") = 1)
+        .def("threshold", &rx_filter::threshold)
+        .def("cpi_len", &rx_filter::cpi_len)
+        .def(
+            "expected_kappa_ratio",
+            [](const rx_filter& f, const cvec& x) {
+                if (!f.table())
+                    return 1.0;
+                const cvec c = f.scene().couplings(x);
+                std::vector<double> p(f.scene().n_clutter());
+                for (size_t q = 0; q < p.size(); ++q)
+                    p[q] = f.scene().cnr()[q] * std::norm(c[q + 1]);
+                double k, v;
+                f.table()->factors(p.data(), k, v);
+                return k;
+            },
+            py::arg("x"),
+            "kappa^2 of the filter's threshold over Theorem 1's (eq. 15) for transmit "
+            "vector x (1 with threshold theorem1 or the ideal ADC).")
         .def("process", &process, py::arg("r"), py::arg("x"), py::arg("terms") = false);
 
     m.def(
@@ -77,13 +105,14 @@ snapshot (0 ok, 1 degenerate c_0 = 0, 2 NaN/Inf input); with terms=True also the
            py::array_t<std::complex<float>, py::array::c_style | py::array::forcecast> z,
            py::array_t<std::complex<double>, py::array::c_style | py::array::forcecast>
                terms,
-           py::array_t<uint8_t, py::array::c_style | py::array::forcecast> status) {
-            const int Q1 = s.n_clutter() + 1;
+           py::array_t<uint8_t, py::array::c_style | py::array::forcecast> status,
+           threshold_model thr) {
+            const int Q1 = s.n_clutter() + 2;
             const py::ssize_t n = z.shape(0);
             if (terms.ndim() != 2 || terms.shape(0) != n || terms.shape(1) != Q1 ||
                 status.shape(0) != n)
-                throw_param("terms/status", "shape", "(n, Q+1) and (n,) matching z");
-            cpi_integrator cpi(s, adc, pfa, noise_var, cpi_len);
+                throw_param("terms/status", "shape", "(n, Q+2) and (n,) matching z");
+            cpi_integrator cpi(s, adc, pfa, noise_var, cpi_len, thr);
             std::vector<std::complex<double>> Zs;
             std::vector<double> stats;
             for (py::ssize_t l = 0; l < n; ++l) {
@@ -108,6 +137,7 @@ snapshot (0 ok, 1 degenerate c_0 = 0, 2 NaN/Inf input); with terms=True also the
         py::arg("z"),
         py::arg("terms"),
         py::arg("status"),
+        py::arg("threshold") = threshold_model::exact,
         "Coherent CPI sums Z and |Z|/kappa_CPI of per-snapshot outputs of "
-        "rx_filter.process.");
+        "rx_filter.process (threshold: the model the filter ran with).");
 }

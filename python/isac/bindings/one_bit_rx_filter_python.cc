@@ -31,8 +31,9 @@ Seed-000 radar receive filter and GLRT/CFAR detector.
 in0: n_rx samples per snapshot (1-bit ADC output if adc="1bit", raw echo if "inf");
 in1: the n_tx transmit vector x of the same snapshot.
 out0: z = u^H r with the distortionless optimal filter u (Woodbury over the clutter);
-out1: |z|/kappa (kappa from spec eq. 15 or its ideal-ADC form); >= 1 is a detection
-and is tagged "isac_detect". cpi_len > 1: coherent sum over each CPI, statistic on the
+out1: |z|/kappa; >= 1 is a detection and is tagged "isac_detect". threshold="exact"
+(default): kappa holds the Pfa when lit clutter saturates the 1-bit ADC (arcsine-law
+variance, conditional-Gaussian tail; docs/one_bit_rx_filter.md); "theorem1": eq. 15. cpi_len > 1: coherent sum over each CPI, statistic on the
 CPI's last snapshot (0 elsewhere), threshold from the analytic H0 variance of the sum.
 c_0 = 0 (x orthogonal to the target) and NaN/Inf snapshots give z = 0 and statistic 0
 and are counted ("stats" port). "set" port: dict with target_deg, clutter_deg,
@@ -50,7 +51,8 @@ gnuradio.isac.rx_calibration). Bad parameters raise ValueError.)doc")
              py::arg("pfa"),
              py::arg("adc"),
              py::arg("cpi_len") = 1,
-             py::arg("threshold_scale") = 1.0)
+             py::arg("threshold_scale") = 1.0,
+             py::arg("threshold") = "exact")
         .def("set_target_deg", &blk::set_target_deg, py::arg("target_deg"))
         .def("target_deg", &blk::target_deg)
         .def("set_clutter", &blk::set_clutter, py::arg("clutter_deg"), py::arg("cnr_db"))
@@ -67,8 +69,10 @@ gnuradio.isac.rx_calibration). Bad parameters raise ValueError.)doc")
         .def("set_threshold_scale", &blk::set_threshold_scale, py::arg("threshold_scale"))
         .def("threshold_scale", &blk::threshold_scale)
         .def("adc", &blk::adc)
+        .def("threshold", &blk::threshold)
         .def("cpi_len", &blk::cpi_len)
         .def("expected_metric", &blk::expected_metric, py::arg("x"))
+        .def("expected_pd", &blk::expected_pd, py::arg("x"))
         .def("degenerate_count", &blk::degenerate_count)
         .def("nan_count", &blk::nan_count)
         .def("detection_count", &blk::detection_count);

@@ -25,6 +25,15 @@
  *    (~sqrt(N_T) 6e-8 ||x||) and corresponds to a target illumination 100 dB
  *    below ||x||^2.
  *
+ * Threshold (1-bit ADC): threshold_model::theorem1 is eq. 15 above, a linearisation of
+ * the quantiser in 1/sigma_R^2 that holds only at low per-antenna SNR/CNR: once the
+ * transmit beam lights the clutter the quantiser normalises by the per-antenna power
+ * d > sigma_R^2 and the tail of |z| changes shape, and the real Pfa falls far below the
+ * request. threshold_model::exact (the default) multiplies eq. 15's kappa^2 by the
+ * ratio of the exact kappa^2 (arcsine-law variance, conditional-Gaussian tail over the
+ * clutter amplitudes; one_bit_stats.h) to eq. 15's, read from a threshold_table in
+ * the clutter powers p_q = CNR_q |c_q|^2. The ideal ADC's threshold is exact already.
+ *
  * Coherent integration (cpi_integrator): Z = sum_l z_l over a CPI of L snapshots.
  * With gamma_0 and the clutter gammas constant over the CPI (Swerling I) and
  * independent noise per snapshot, Z | H0 is (CLT, as eq. 11-12) CN(0, V) with
@@ -33,12 +42,22 @@
  * the ideal ADC): radar_scene::h0_variance with summed terms. |Z| is Rayleigh,
  * so kappa_CPI = sqrt(-V ln Pfa) gives the requested Pfa exactly as eq. 15 does
  * for one snapshot; the QA checks it on H0 Monte-Carlo runs. For L = 1 it is eq. 15.
+ * With the exact 1-bit threshold the CPI variance splits the same way, with the
+ * exact per-snapshot variance and the clutter terms normalised by the per-antenna
+ * power d_l (the Bussgang gain of the quantiser is 2/sqrt(pi d_l)):
+ *   V = sum_l (V_l - L_l) + (4/pi) sum_q CNR_q |sum_l c_{q,l} u_l^H g_q / sqrt(d_l)|^2,
+ *   L_l = (4/pi) sum_q CNR_q |c_{q,l} u_l^H g_q|^2 / d_l,
+ * (the linear clutter leakage adds coherently, the quantisation distortion does
+ * not), and kappa_CPI^2 = -V ln Pfa times the mean of the per-snapshot tail shape
+ * factors S_l weighted by V_l - L_l.
  */
 #ifndef INCLUDED_ISAC_CORE_RX_FILTER_H
 #define INCLUDED_ISAC_CORE_RX_FILTER_H
 
+#include <gnuradio/isac/core/one_bit_stats.h>
 #include <gnuradio/isac/core/radar_metrics.h>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace gr {
@@ -62,24 +81,38 @@ public:
      * \param pfa        false-alarm probability, in (0, 1)
      * \param noise_var  sigma_R^2 (> 0), used by the ideal-ADC threshold only
      * \param kernel     projection kernel (tests and benchmarks pin it)
+     * \param threshold  exact (default) or theorem1 (eq. 15); 1-bit ADC only
+     * \param cpi_len    the CPI length the terms are for (exact: the coherent-CPI
+     *                   threshold of repeated x, see cpi_integrator)
      */
     rx_filter(const radar_scene& scene,
               adc_model adc,
               double pfa,
               double noise_var = 1.0,
-              projection_kernel kernel = projection_kernel::automatic);
+              projection_kernel kernel = projection_kernel::automatic,
+              threshold_model threshold = threshold_model::exact,
+              int cpi_len = 1);
 
     const radar_scene& scene() const { return d_scene; }
     adc_model adc() const { return d_adc; }
     double pfa() const { return d_pfa; }
     double noise_var() const { return d_noise_var; }
+    threshold_model threshold() const { return d_threshold; }
+    int cpi_len() const { return d_cpi; }
+    int n_terms() const { return d_scene.n_clutter() + 2; }
+    //! the exact-threshold table (null with theorem1 or the ideal ADC)
+    const std::shared_ptr<const threshold_table>& table() const { return d_table; }
 
     /*!
      * Processes n snapshots. r: n_rx x n, x: n_tx x n (column-major, i.e. GNU
      * Radio vector items back to back). Writes z[n], stat[n] = |z|/kappa and
-     * status[n]. When terms is non-null it also receives, per snapshot, what a
-     * coherent CPI sum needs: terms[l*(Q+1)] = ||u_l||^2 (real part) and
-     * terms[l*(Q+1)+q] = c_q u_l^H g_R(theta_q), q = 1..Q (zeros when not ok).
+     * status[n]. When terms is non-null it also receives, per snapshot, the
+     * n_terms() = Q+2 values a coherent CPI sum needs (zeros when not ok), at
+     * t = terms + l*(Q+2). theorem1 (and the ideal ADC): t[0] = ||u_l||^2,
+     * t[q] = c_q u_l^H g_R(theta_q) (q = 1..Q), t[Q+1] = 0. exact: t[0] =
+     * (V_l - L_l) (1 + j (S_l - 1)), t[q] = c_q u_l^H g_R(theta_q) / sqrt(d_l)
+     * (file comment; S_l the snapshot's tail shape factor) and t[Q+1] the kappa^2
+     * of a coherent CPI of cpi_len copies of this snapshot's x.
      */
     void process(const cfloat* r,
                  const cfloat* x,
@@ -93,6 +126,10 @@ private:
     radar_scene d_scene;
     adc_model d_adc;
     double d_pfa, d_noise_var, d_neg_log_pfa;
+    threshold_model d_threshold;
+    int d_cpi;
+    std::shared_ptr<const threshold_table> d_table; // exact 1-bit threshold
+    std::vector<double> d_pw;                       // clutter powers of a snapshot
     // G_R^H and G_T^T as real 2(Q+1) x 2N matrices acting on interleaved
     // (re, im) columns: row 2q gives Re, row 2q+1 gives Im of the product.
     // A real SGEMM with 2(Q+1) rows uses Eigen's register blocking far better
@@ -115,17 +152,21 @@ public:
                    adc_model adc,
                    double pfa,
                    double noise_var,
-                   int cpi_len);
+                   int cpi_len,
+                   threshold_model threshold = threshold_model::exact);
 
     int cpi_len() const { return d_len; }
     int count() const { return d_count; } //!< snapshots in the current CPI
     void reset();
 
     /*!
-     * Adds one snapshot. Returns true when it completes a CPI; then Z holds the
-     * coherent sum and stat = |Z|/kappa_CPI (0 when the CPI had no usable
-     * snapshot) and the integrator restarts. Snapshots that were not ok
-     * contribute nothing but still count towards the CPI length.
+     * Adds one snapshot (terms: rx_filter::process's Q+2 values). Returns true when
+     * it completes a CPI; then Z holds the coherent sum and stat = |Z|/kappa_CPI (0
+     * when the CPI had no usable snapshot) and the integrator restarts. Snapshots
+     * that were not ok contribute nothing but still count towards the CPI length.
+     * With the exact threshold a CPI whose snapshots all carry the same terms (the
+     * same x) uses the coherent-CPI kappa^2 of its terms, any other CPI the
+     * incoherent-distortion variance of the file comment.
      */
     bool
     add(cfloat z, const cdouble* terms, snapshot_status status, cdouble& Z, double& stat);
@@ -134,9 +175,13 @@ private:
     radar_scene d_scene;
     adc_model d_adc;
     double d_neg_log_pfa, d_noise_var;
+    bool d_exact;
     int d_len, d_count = 0;
     cdouble d_z = 0.0;
-    double d_norm2 = 0.0;
+    cdouble d_norm2 = 0.0; // theorem1: sum ||u||^2; exact: sum (V - L)(1 + j (S - 1))
+    bool d_same = true;    // exact: every snapshot so far had the first one's terms
+    int d_ok = 0;
+    std::vector<cdouble> d_first;
     std::vector<cdouble> d_a;
 };
 

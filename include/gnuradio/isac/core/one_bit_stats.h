@@ -1,0 +1,282 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Exact statistics of the 1-bit radar receiver (seed 000 model, module convention):
+ * what threshold = "exact" of the receive filter and radar_metric = "exact" of the CI
+ * precoder are built on.
+ *
+ * Echo (sigma_R^2 = 1: the 1-bit output does not depend on the scale):
+ *   r = sum_{q=0..Q} a_q g_R(theta_q) + n,  a_q ~ CN(0, p_q),  n ~ CN(0, I),
+ * with the patch powers p_0 = SNR_R |c_0|^2 (0 under H0) and p_q = CNR_q |c_q|^2,
+ * c_q = g_T(theta_q)^T x. Every statistic below depends on x only through p.
+ *
+ * 1. Second order (arcsine law). r is zero-mean Gaussian with covariance
+ *      C = I + sum_q p_q g_q g_q^H,   per-antenna power d = 1 + sum_q p_q / N_R,
+ *    so r~ = sgn(Re r) + j sgn(Im r) has exactly (Van Vleck; Re/Im of a circular
+ *    r have covariance Re C / 2, cross-covariance Im C / 2)
+ *      Cq = E[r~ r~^H] = (4/pi) (asin(Re rho) + j asin(Im rho)),  rho = C / d,
+ *    diagonal 2 (= |r~|^2). C is Toeplitz for the ULA, so Cq is: one column t_k.
+ *    Theorem 1 of the paper linearises this in 1/sigma^2 instead of 1/d.
+ *
+ * 2. The H0 tail. |z| = |v^H r~| is not Rayleigh once the clutter is lit: given the
+ *    clutter amplitudes a the entries of r~ are independent with mean
+ *    e_n = erf(Re m_n) + j erf(Im m_n) (m = sum_q a_q g_q the noiseless echo) and
+ *    variances 1 - erf^2, so z | a is close to Gaussian (CLT over the antennas)
+ *    with mean v^H e and an improper 2x2 covariance, while over a it is a mixture:
+ *    heavy-tailed when the clutter power fluctuates, light-tailed when strong
+ *    clutter pins the sign pattern. conditional_tail integrates the conditional
+ *    Gaussian tail over a (cells of the total power |a|^2 for the tail, a
+ *    quasi-Monte-Carlo set for the power split and the phases).
+ *
+ * 3. threshold_table: what the receive filter needs per snapshot, tabulated in the
+ *    clutter powers p_1..p_Q (the scene fixes everything else): the ratio of the
+ *    exact threshold kappa^2 to Theorem 1's (eq. 15), and of the exact H0 variance
+ *    to Theorem 1's. A snapshot then costs Q log1p and a 2^Q-corner interpolation.
+ */
+#ifndef INCLUDED_ISAC_CORE_ONE_BIT_STATS_H
+#define INCLUDED_ISAC_CORE_ONE_BIT_STATS_H
+
+#include <gnuradio/isac/core/radar_metrics.h>
+#include <memory>
+#include <vector>
+
+namespace gr {
+namespace isac {
+namespace core {
+
+//! How the 1-bit detector threshold is set: Theorem 1 (eq. 15) or the exact model.
+enum class threshold_model { theorem1, exact };
+
+//! Parses "theorem1"/"exact"; throws param_error naming `name`.
+threshold_model parse_threshold_model(const std::string& name, const std::string& value);
+
+/*!
+ * Arcsine-law second-order statistics of the 1-bit ADC output for the scene's
+ * patches. p has Q+1 entries (p[0] the target, 0 under H0), in units of sigma_R^2.
+ */
+class arcsine_stats
+{
+public:
+    explicit arcsine_stats(const radar_scene& scene);
+
+    int n_rx() const { return d_n; }
+    int n_patches() const { return d_P; } //!< Q + 1
+
+    //! d / sigma^2 = 1 + sum_q p_q / N_R
+    double per_antenna_power(const double* p) const;
+
+    //! t_k, k = 0..N_R-1, with Cq[m][n] = t_{m-n} and t_{-k} = conj(t_k).
+    void lags(const double* p, cdouble* t) const;
+
+    //! Cq as a dense N_R x N_R matrix (tests).
+    cmat covariance(const double* p) const;
+
+    //! G^H Cq G ((Q+1) x (Q+1)), G = [g_R(theta_0) .. g_R(theta_Q)].
+    cmat gram(const double* p) const;
+
+    /*!
+     * E|v^H r~|^2 = alpha^H G^H Cq G alpha for the filter v = G alpha, in
+     * O((Q+1)^2 N_R). With dvdp (Q+1 values) also its partial derivatives in p_j
+     * for fixed alpha. with_noise = false gives E[(v^H r~_1)(v^H r~_2)^*] for two
+     * snapshots with the same x and clutter draw and independent noise (the same
+     * law with the noise removed from rho's diagonal): what repeats within a CPI.
+     */
+    double variance(const double* p,
+                    const cdouble* alpha,
+                    double* dvdp = nullptr,
+                    bool with_noise = true) const;
+
+private:
+    int d_n, d_P;
+    cmat d_g; // N x (Q+1) receive steering vectors
+    // R_ij(k) = sum_n conj(g_i[n+k]) g_j[n] for k = -(N-1)..N-1, at
+    // d_R[(k + N - 1) * P * P + i + j * P]
+    std::vector<cdouble> d_R;
+};
+
+/*!
+ * The receive filter of the block (Theorem 1's optimum, seed 000 Sec. IV) as
+ * coefficients on the steering vectors: v = M^{-1} g_R0 = G alpha with
+ * M = I + sum_q (2/pi) p_q g_q g_q^H (1-bit) or I + sum_q p_q g_q g_q^H (ideal).
+ * alpha[0] = 1 - ..., the same v as radar_scene::solve up to the distortionless
+ * scale. Also returns Theorem 1's H0 variance of v^H r~ (eq. 12) when var_t1 is
+ * non-null: 2 ||v||^2 + (4/pi) sum_q p_q |v^H g_q|^2 (1-bit).
+ */
+cvec filter_coefficients(const radar_scene& scene,
+                         const double* p,
+                         adc_model adc,
+                         double* var_t1 = nullptr);
+
+/*!
+ * u^H T u for a Hermitian Toeplitz T with first column t (t_{-k} = conj(t_k)), by
+ * the FFT of the zero-padded u (its aperiodic autocorrelation): O(N log N).
+ */
+double toeplitz_quad_form(const cvec& t, const cvec& u);
+
+/*!
+ * Exact deflection of the block's receive filter v for couplings c (Q+1):
+ *   D = E_1|v^H r~|^2 / E_0|v^H r~|^2 - 1
+ * with both variances from the arcsine law (1-bit ADC): the quantiser normalises by
+ * the per-antenna power d, which lit clutter raises. For the ideal ADC it is the
+ * SCNR. grad (Q+1 values, optional) receives dD/d|c_q|^2. D = 0 when c_0 = 0.
+ */
+double exact_deflection(const radar_scene& scene,
+                        const arcsine_stats& st,
+                        const cvec& c,
+                        adc_model adc,
+                        rvec* grad = nullptr);
+
+/*!
+ * Exact deflection of transmit vector x and its gradient d D / d x^* (Wirtinger,
+ * so D(x + dx) = D(x) + 2 Re(grad^H dx) + O(|dx|^2)):
+ *   grad = sum_q (dD/d|c_q|^2) c_q conj(g_T(theta_q)).
+ */
+double exact_deflection_x(const radar_scene& scene,
+                          const arcsine_stats& st,
+                          const cvec& x,
+                          adc_model adc,
+                          cvec* grad);
+
+/*!
+ * H0 (or H1) tail of |v^H r~| under the conditional-Gaussian model (file comment,
+ * point 2). prepare() computes the conditional moments at every quadrature node for
+ * patch powers p (Q+1, p[0] the target) and a filter v; tail() and threshold2() are
+ * then cheap. Not thread-safe (one instance per thread).
+ */
+class conditional_tail
+{
+public:
+    /*!
+     * cell_width: width of the cells of the total standardised clutter power (a
+     * Gamma(P) variable for P fluctuating patches); qmc_points: quasi-Monte-Carlo
+     * points per cell for the power split and the phases (0: 4, 8, 16, 32 for
+     * P = 1, 2, 3, >= 4). The defaults keep the Pfa within a few per cent of the
+     * converged quadrature (docs/one_bit_rx_filter.md).
+     */
+    explicit conditional_tail(const radar_scene& scene,
+                              double cell_width = 0.25,
+                              int qmc_points = 0);
+
+    void prepare(const double* p, const cvec& v);
+    /*!
+     * P(|Z|^2 > k2) for Z = v^H r~ (cpi_len = 1) or the coherent sum of v^H r~_l over
+     * cpi_len snapshots with the same x and clutter draw and independent noise.
+     */
+    double tail(double k2, int cpi_len = 1) const;
+    //! E|Z|^2 of the model (the arcsine-law variance up to quadrature error)
+    double variance(int cpi_len = 1) const
+    {
+        return double(cpi_len) * cpi_len * d_mean2 + cpi_len * d_cov;
+    }
+    //! k2 with tail(k2, cpi_len) = pfa (relative tolerance 1e-4)
+    double threshold2(double pfa, int cpi_len = 1) const;
+    std::size_t nodes() const { return d_w.size(); }
+
+private:
+    int d_n, d_P;
+    double d_cell;
+    int d_qmc;
+    Eigen::MatrixXcf d_gf; // N x (Q+1), single precision
+    // per node: weight, mean and covariance square roots in the covariance eigenframe
+    std::vector<double> d_w, d_m1, d_m2, d_s1, d_s2;
+    double d_mean2 = 0, d_cov = 0; // E|E[z|a]|^2 and E tr Cov[z|a]
+};
+
+/*!
+ * The per-snapshot threshold of the 1-bit receive filter for threshold = "exact",
+ * tabulated in the clutter powers (file comment, point 3). factors() gives, at
+ * clutter powers p_1..p_Q, the ratios of the exact kappa^2 and of the exact H0
+ * variance to Theorem 1's (both for the block's filter), by interpolation on a grid
+ * uniform in u = log(1 + p / (N_R p_ref)) (p_ref = 0.01: linear below -20 dB
+ * per-antenna CNR, logarithmic above, clamped at +26 dB). The variance ratio is
+ * computed at every grid node, the tail shape on every 1st..4th node and
+ * interpolated. The kappa ratio includes the small-array calibration
+ * (calibration_factor). Tables cover Q <= 4 clutter patches with a positive CNR;
+ * beyond, factors() evaluates the exact variance per snapshot and uses a Gaussian
+ * tail.
+ *
+ * cpi_len = L > 1 adds the coherent CPI whose L snapshots share x (and the clutter
+ * draw): coherent_factor() is kappa_CPI^2 / (-ln Pfa L var_T1), with the CPI
+ * variance L V + L (L-1) W (W the noise-free arcsine term, arcsine_stats::variance)
+ * and the tail of L E[z|a] + sqrt(L) w.
+ */
+class threshold_table
+{
+public:
+    threshold_table(const radar_scene& scene,
+                    double pfa,
+                    int threads = 0,
+                    int cpi_len = 1);
+
+    double pfa() const { return d_pfa; }
+    int cpi_len() const { return d_cpi; }
+    bool tabulated() const { return d_tabulated; }
+    //! grid nodes per tabulated dimension (0 when not tabulated)
+    int grid_size() const { return d_nf; }
+    int dimensions() const { return int(d_dims.size()); }
+
+    //! p: Q clutter powers CNR_q |c_q|^2. Thread-safe (const).
+    void factors(const double* p, double& kappa_ratio, double& var_ratio) const;
+    //! kappa_CPI^2 / (-ln Pfa L var_T1) of a coherent CPI (factors()'s kappa ratio if L =
+    //! 1)
+    double coherent_factor(const double* p) const;
+
+    //! The same quantities computed directly at p (no table; tests and tools).
+    void exact_factors(const double* p, double& kappa_ratio, double& var_ratio) const;
+    double exact_coherent_factor(const double* p) const;
+
+    //! Shape factor S = kappa^2 / (-ln Pfa E_0|z|^2) of the model at p, uncalibrated.
+    double shape(const double* p) const;
+
+    static constexpr double p_ref = 0.01;
+    static constexpr double u_max = 11.55; // log(1 + 10^2.6 / 0.01)
+
+private:
+    radar_scene d_scene;
+    arcsine_stats d_st;
+    double d_pfa;
+    int d_cpi;
+    std::vector<int> d_dims; // clutter indices (0-based among 1..Q) with CNR > 0
+    bool d_tabulated = false;
+    int d_nf = 0;
+    double d_du = 0;
+    std::vector<float> d_kr, d_vr, d_kc; // fine tables, row-major over d_dims
+
+    void var_ratio_at(
+        const double* p, double& vr, double& vt1, cvec& v, double* wr = nullptr) const;
+    double shapes(const double* p, double* shape_cpi) const;
+    double calibrated(double s, const double* p) const;
+    void locate(const double* p, int* i0, double* fr) const;
+};
+
+/*!
+ * Calibration of the conditional-Gaussian tail for small arrays: the sum of N_R
+ * bounded terms has a lighter tail than the Gaussian (and the clutter nodes where
+ * few antennas are random, lighter still). Multiplies the model's kappa^2; from the
+ * Monte-Carlo table generated by tools/calibrate_one_bit_tail.py over random scenes
+ * (docs/one_bit_rx_filter.md), interpolated in log2 N_R, log10 Pfa and the total
+ * per-antenna CNR (dB), clamped at its ends (N_R >= 1024: 1).
+ */
+double calibration_factor(int n_rx, double pfa, double cnr_pa_db);
+
+//! A threshold table shared by every filter with the same scene and Pfa (the build
+//! costs up to ~1 s): a small process-wide cache.
+std::shared_ptr<const threshold_table>
+cached_threshold_table(const radar_scene& scene, double pfa, int cpi_len = 1);
+
+/*!
+ * Predicted detection probability of the 1-bit receiver with the exact threshold at
+ * clutter+target powers p (Q+1, p[0] = SNR_R |c_0|^2): the conditional-Gaussian model
+ * with the target as one more fluctuating patch, at the table's kappa^2. The ideal
+ * ADC has the exact law Pfa^{1/(1+SCNR)}.
+ */
+double
+predicted_pd(const radar_scene& scene, const threshold_table& table, const cvec& c);
+
+} // namespace core
+} // namespace isac
+} // namespace gr
+
+#endif

@@ -1,0 +1,222 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The exact 1-bit statistics (one_bit_stats.h) against independent references:
+ * the arcsine-law covariance against Monte-Carlo quantised Gaussian echoes entry by
+ * entry (tolerance from the trial count) and against the dense asin of C/d; the
+ * Toeplitz/FFT and coefficient-space quadratic forms against dense products; the
+ * deflection gradient against finite differences; the conditional-Gaussian tail
+ * against a Monte-Carlo H0 quantile.
+ */
+#include <gnuradio/isac/core/one_bit_stats.h>
+#include <cppunit/TestFixture.h>
+#include <cppunit/extensions/HelperMacros.h>
+#include <algorithm>
+#include <iostream>
+#include <random>
+
+using namespace gr::isac::core;
+
+class qa_one_bit_stats : public CppUnit::TestFixture
+{
+    CPPUNIT_TEST_SUITE(qa_one_bit_stats);
+    CPPUNIT_TEST(test_arcsine_vs_monte_carlo);
+    CPPUNIT_TEST(test_toeplitz_forms);
+    CPPUNIT_TEST(test_deflection_gradient);
+    CPPUNIT_TEST(test_tail_vs_monte_carlo);
+    CPPUNIT_TEST_SUITE_END();
+
+    std::mt19937_64 rng{ 11 };
+
+    // asymmetric scene: target 13.7 deg, clutter -41.2 and 27.9 deg
+    static radar_scene make_scene(int nt, int nr, double cnr1, double cnr2)
+    {
+        return radar_scene(nt,
+                           nr,
+                           deg2rad(13.7),
+                           { deg2rad(-41.2), deg2rad(27.9) },
+                           10.0,
+                           { cnr1, cnr2 });
+    }
+
+    // n echoes r = sum_q a_q g_q + noise, a_q ~ CN(0, p_q), quantised
+    cmat quantised_echoes(const radar_scene& s, const std::vector<double>& p, int n)
+    {
+        std::normal_distribution<double> nd;
+        const int N = s.n_rx(), P = int(p.size());
+        cmat R(N, n);
+        for (int l = 0; l < n; ++l) {
+            cvec r(N);
+            for (int i = 0; i < N; ++i)
+                r[i] = cdouble(nd(rng), nd(rng)) * std::sqrt(0.5);
+            for (int q = 0; q < P; ++q)
+                r += cdouble(nd(rng), nd(rng)) * std::sqrt(p[q] / 2) * s.gr().col(q);
+            for (int i = 0; i < N; ++i)
+                R(i, l) =
+                    cdouble(r[i].real() < 0 ? -1.0 : 1.0, r[i].imag() < 0 ? -1.0 : 1.0);
+        }
+        return R;
+    }
+
+    static cmat dense_arcsine(const radar_scene& s, const std::vector<double>& p)
+    {
+        const int N = s.n_rx();
+        cmat C = cmat::Identity(N, N);
+        double d = 1.0;
+        for (size_t q = 0; q < p.size(); ++q) {
+            C += p[q] * s.gr().col(q) * s.gr().col(q).adjoint();
+            d += p[q] / N;
+        }
+        cmat Cq(N, N);
+        for (int i = 0; i < N; ++i)
+            for (int j = 0; j < N; ++j) {
+                const cdouble rho = C(i, j) / d;
+                Cq(i, j) = i == j
+                               ? cdouble(2.0)
+                               : 4.0 / pi *
+                                     cdouble(std::asin(std::clamp(rho.real(), -1., 1.)),
+                                             std::asin(std::clamp(rho.imag(), -1., 1.)));
+            }
+        return Cq;
+    }
+
+public:
+    void test_arcsine_vs_monte_carlo()
+    {
+        // lit clutter (per-antenna CNR ~ +9 dB) and a target: far from Theorem 1
+        const int N = 10, T = 40000;
+        const radar_scene s = make_scene(8, N, 1.0, 1.0);
+        const std::vector<double> p = { 3.0, 60.0, 30.0 };
+        const arcsine_stats st(s);
+        const cmat Cq = st.covariance(p.data());
+        // the Toeplitz form equals the dense asin of C/d
+        CPPUNIT_ASSERT((Cq - dense_arcsine(s, p)).cwiseAbs().maxCoeff() < 1e-12);
+        const cmat R = quantised_echoes(s, p, T);
+        const cmat E = R * R.adjoint() / double(T);
+        // Re/Im of each product are +-2 or 0 valued with variance <= 2: 5 sigma bound
+        const double tol = 5.0 * std::sqrt(2.0 / T);
+        double worst = 0.0;
+        for (int i = 0; i < N; ++i)
+            for (int j = 0; j < N; ++j) {
+                CPPUNIT_ASSERT_DOUBLES_EQUAL(Cq(i, j).real(), E(i, j).real(), tol);
+                CPPUNIT_ASSERT_DOUBLES_EQUAL(Cq(i, j).imag(), E(i, j).imag(), tol);
+                worst = std::max(worst, std::abs(Cq(i, j) - E(i, j)));
+            }
+        // and Theorem 1's linearisation is far off in this regime (the test can fail)
+        const double d = st.per_antenna_power(p.data());
+        CPPUNIT_ASSERT(d > 8.0);
+        std::cout << "\narcsine law vs MC (" << T << " trials): max |error| " << worst
+                  << " (tolerance " << tol << ")" << std::endl;
+    }
+
+    void test_toeplitz_forms()
+    {
+        const int N = 37;
+        const radar_scene s = make_scene(12, N, 200.0, 50.0);
+        const std::vector<double> p = { 0.5, 80.0, 7.0 };
+        const arcsine_stats st(s);
+        const cmat Cq = dense_arcsine(s, p);
+        std::normal_distribution<double> nd;
+        cvec u(N);
+        for (int i = 0; i < N; ++i)
+            u[i] = cdouble(nd(rng), nd(rng));
+        cvec t(N);
+        st.lags(p.data(), t.data());
+        const double ref = std::real(u.dot(Cq * u));
+        CPPUNIT_ASSERT_DOUBLES_EQUAL(ref, toeplitz_quad_form(t, u), 1e-9 * std::abs(ref));
+        // coefficient space: v = G alpha
+        cvec alpha(3);
+        for (int i = 0; i < 3; ++i)
+            alpha[i] = cdouble(nd(rng), nd(rng));
+        const cvec v = s.gr() * alpha;
+        const double rv = std::real(v.dot(Cq * v));
+        CPPUNIT_ASSERT_DOUBLES_EQUAL(rv, st.variance(p.data(), alpha.data()), 1e-9 * rv);
+        const cmat Gm = s.gr().adjoint() * Cq * s.gr();
+        CPPUNIT_ASSERT((Gm - st.gram(p.data())).cwiseAbs().maxCoeff() < 1e-9 * Gm.norm());
+        // the block's filter: filter_coefficients gives M^{-1} g_0 (1-bit weights 2/pi)
+        double vt1 = 0.0;
+        const cvec a = filter_coefficients(s, p.data(), adc_model::one_bit, &vt1);
+        cmat M = cmat::Identity(N, N);
+        for (int q = 1; q < 3; ++q)
+            M += 2.0 / pi * p[q] * s.gr().col(q) * s.gr().col(q).adjoint();
+        const cvec vref = M.lu().solve(s.gr().col(0));
+        CPPUNIT_ASSERT((s.gr() * a - vref).norm() < 1e-9 * vref.norm());
+        double t1 = 2.0 * vref.squaredNorm();
+        for (int q = 1; q < 3; ++q)
+            t1 += 4.0 / pi * p[q] * std::norm(vref.dot(s.gr().col(q)));
+        CPPUNIT_ASSERT_DOUBLES_EQUAL(t1, vt1, 1e-9 * t1);
+    }
+
+    void test_deflection_gradient()
+    {
+        const radar_scene s = make_scene(16, 24, 300.0, 40.0);
+        const arcsine_stats st(s);
+        std::normal_distribution<double> nd;
+        cvec x(16);
+        for (int i = 0; i < 16; ++i)
+            x[i] = cdouble(nd(rng), nd(rng)) * 0.25;
+        cvec g;
+        const double D = exact_deflection_x(s, st, x, adc_model::one_bit, &g);
+        CPPUNIT_ASSERT(D > 0.0);
+        // D(x + h dx) - D(x - h dx) = 4 h Re(g^H dx) + O(h^3)
+        for (int k = 0; k < 4; ++k) {
+            cvec dx(16);
+            for (int i = 0; i < 16; ++i)
+                dx[i] = cdouble(nd(rng), nd(rng));
+            const double h = 1e-5;
+            const double fd =
+                (exact_deflection_x(s, st, x + h * dx, adc_model::one_bit, nullptr) -
+                 exact_deflection_x(s, st, x - h * dx, adc_model::one_bit, nullptr)) /
+                (4 * h);
+            const double an = std::real(g.dot(dx));
+            CPPUNIT_ASSERT_DOUBLES_EQUAL(fd, an, 1e-5 * (std::abs(fd) + D));
+        }
+        // the deflection is E_1/E_0 - 1 of the dense arcsine law for the block's filter
+        const cvec c = s.couplings(x);
+        std::vector<double> p = { 10.0 * std::norm(c[0]),
+                                  300.0 * std::norm(c[1]),
+                                  40.0 * std::norm(c[2]) };
+        const cvec v = s.gr() * filter_coefficients(s, p.data(), adc_model::one_bit);
+        const double e1 = std::real(v.dot(dense_arcsine(s, p) * v));
+        p[0] = 0.0;
+        const double e0 = std::real(v.dot(dense_arcsine(s, p) * v));
+        CPPUNIT_ASSERT_DOUBLES_EQUAL(e1 / e0 - 1.0, D, 1e-9 * D);
+    }
+
+    void test_tail_vs_monte_carlo()
+    {
+        // lit clutter, N_R = 48: the model's (1 - Pfa) quantile of |z|^2 against the
+        // empirical one of the block's filter on quantised H0 echoes
+        const int N = 48, T = 60000;
+        const double pfa = 1e-2;
+        const radar_scene s = make_scene(8, N, 1.0, 1.0);
+        const std::vector<double> p = { 0.0, 150.0, 90.0 }; // per-antenna CNR +7 dB
+        double vt1 = 0.0;
+        const cvec v =
+            s.gr() * filter_coefficients(s, p.data(), adc_model::one_bit, &vt1);
+        conditional_tail ct(s);
+        ct.prepare(p.data(), v);
+        const double k2 = ct.threshold2(pfa);
+        // the model's variance is the arcsine law's (quadrature error only)
+        const double ev = std::real(v.dot(dense_arcsine(s, p) * v));
+        CPPUNIT_ASSERT_DOUBLES_EQUAL(ev, ct.variance(), 0.01 * ev);
+        const cmat R = quantised_echoes(s, p, T);
+        const rvec z2 = (v.adjoint() * R).cwiseAbs2().transpose();
+        const double meas = double((z2.array() > k2).count()) / T;
+        // binomial: 4 sigma of the count, plus 5 % for the model (CLT over N_R terms)
+        const double tol = 4.0 * std::sqrt(pfa / T) + 0.05 * pfa;
+        std::cout << "\nconditional tail: Pfa " << meas << " at a set " << pfa
+                  << "; Gaussian tail at the arcsine variance: "
+                  << double((z2.array() > -std::log(pfa) * ev).count()) / T
+                  << "; Theorem 1: "
+                  << double((z2.array() > -std::log(pfa) * vt1).count()) / T << std::endl;
+        CPPUNIT_ASSERT_DOUBLES_EQUAL(pfa, meas, tol);
+        // Theorem 1's threshold is far too high here (what the issue measured)
+        CPPUNIT_ASSERT(double((z2.array() > -std::log(pfa) * vt1).count()) / T <
+                       0.3 * pfa);
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(qa_one_bit_stats);
