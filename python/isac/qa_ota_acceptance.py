@@ -45,6 +45,8 @@ class qa_ota_acceptance(gr_unittest.TestCase):
         for n in row("loop delay") + row("Rx calibration") + row("Tx calibration") + row("CSI NMSE") + \
                 row("snapshots to acquisition"):
             self.assertTrue(ok[n], "%s: %s\n%s" % (n, value[n], p.stdout[-3000:]))
+        err = float(value["loop delay (scene run)"].split("error ")[1].rstrip(")"))
+        self.assertLessEqual(err, 0.1)
         # the users, synchronised by their own receivers on estimated CSI, are
         # within 1 dB of SNR of the genie loopback (3 sd of the counts)
         for n in row("SER user"):
