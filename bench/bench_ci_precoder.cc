@@ -3,30 +3,182 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * CI safe-margin precoder, single thread, seed-000 scene (spec 8.1: N_R = 128,
- * theta_0 = 10 deg, clutter -50/30 deg, SNR_R = 15 dB, CNR = 30 dB), U = 4,
- * 8-PSK, Gamma = 5 dB, SNR_C = E/sigma_C^2 = 5 dB, h_u ~ CN(0, I).
- *  - BM_ci_realtime/N_T/config: direct designs per second (config 0: real-time
- *    default, 1: the full MM loop with the LP at every step, 2: quality preset).
- *  - BM_ci_lut_build/N_T: one full table (8^4 = 4096 symbol vectors, 1024 solved).
- *  - BM_ci_lut_stream/N_T vs BM_memcpy_out/N_T: table lookup of a 4096-vector
- *    batch against a memcpy of the same output bytes.
+ * CI safe-margin precoder, one thread (pin it: taskset -c 0).
+ *  - BM_ci_family/N_T/preset: direct designs per second over the scenario family's
+ *    draws at that N_T (docs/ci_precoder.md), 64 random symbol vectors per draw;
+ *    preset 0 realtime, 1 quality, 2 table. The draws come from a file written by
+ *      /usr/bin/python3 bench/ci_family.py --export FILE
+ *    and given as --family=FILE (default bench/ci_family_instances.txt next to the
+ *    working directory, /tmp/ci_family.txt). CI_TUNING="key=value,..." overrides
+ *    the preset's tuning for studies (integer values; homotopy as a/b/c).
+ *  - BM_ci_family_pool/N_T/threads: the same draws (real-time preset) in batches of 256
+ *    on a worker_pool, wall clock: the scaling ratio of the block's pool.
+ *  - BM_ci_lut_build/N_T: one full table (seed-000 scene, U = 4, 8-PSK: 4096 symbol
+ *    vectors, 1024 solved) with the table preset; BM_ci_lut_stream/N_T against
+ *    BM_memcpy_out/N_T: table lookups of a 4096-vector batch vs a memcpy of the output.
  */
+#include "ci_family_load.h"
 #include <gnuradio/isac/core/ci_solver.h>
+#include <gnuradio/isac/core/worker_pool.h>
 #include <benchmark/benchmark.h>
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <memory>
 #include <random>
+#include <sstream>
+#include <string>
 #include <vector>
 
 using namespace gr::isac::core;
 
 namespace {
+
+ci_tuning tuning_overrides(ci_tuning t)
+{
+    const char* env = std::getenv("CI_TUNING");
+    if (!env)
+        return t;
+    std::istringstream s(env);
+    std::string kv;
+    while (std::getline(s, kv, ',')) {
+        const auto eq = kv.find('=');
+        const std::string k = kv.substr(0, eq), v = kv.substr(eq + 1);
+        const long x = std::atol(v.c_str());
+        if (k == "phases")
+            t.phases = int(x);
+        else if (k == "phase_paths")
+            t.phase_paths = int(x);
+        else if (k == "feasible_start")
+            t.feasible_start = x != 0;
+        else if (k == "lp_every_step")
+            t.lp_every_step = x != 0;
+        else if (k == "early_stop")
+            t.early_stop = x != 0;
+        else if (k == "polish")
+            t.polish = x != 0;
+        else if (k == "lp_starts")
+            t.lp_starts = int(x);
+        else if (k == "core_nodes")
+            t.core_nodes = x;
+        else if (k == "feasible_margin")
+            t.feasible_margin = std::atof(v.c_str());
+        else if (k == "random_starts")
+            t.random_starts = int(x);
+        else if (k == "stationary_nodes")
+            t.stationary_nodes = x;
+        else if (k == "feasibility_nodes")
+            t.feasibility_nodes = x;
+        else if (k == "homotopy") {
+            t.homotopy.clear();
+            std::istringstream h(v);
+            std::string e;
+            while (std::getline(h, e, '/'))
+                t.homotopy.push_back(std::atoi(e.c_str()));
+        } else {
+            std::fprintf(stderr, "CI_TUNING: unknown key %s\n", k.c_str());
+            std::exit(2);
+        }
+    }
+    return t;
+}
+
+std::unique_ptr<ci_solver> make_solver(const instance& d, ci_preset preset)
+{
+    const ci_params p = family_params(d, preset);
+    auto s = std::make_unique<ci_solver>(
+        family_scene(d), d.U, p, tuning_overrides(ci_preset_tuning(preset, d.n_tx)));
+    s->set_channel(d.H);
+    return s;
+}
+
+void BM_ci_family(benchmark::State& st)
+{
+    const int N = int(st.range(0));
+    const auto preset = ci_preset(st.range(1));
+    const auto& draws = family[N];
+    if (draws.empty()) {
+        st.SkipWithError(("no family draws at this N_T in " + family_file).c_str());
+        return;
+    }
+    struct job {
+        const ci_solver* s;
+        std::vector<int> k;
+    };
+    std::vector<std::unique_ptr<ci_solver>> solvers;
+    std::vector<job> jobs;
+    std::mt19937 rng(3);
+    constexpr int per_draw = 64;
+    for (const auto& d : draws) {
+        solvers.push_back(make_solver(d, preset));
+        std::uniform_int_distribution<int> ud(0, d.M - 1);
+        for (int v = 0; v < per_draw; ++v) {
+            std::vector<int> k(d.U);
+            for (auto& e : k)
+                e = ud(rng);
+            jobs.push_back({ solvers.back().get(), v == 0 ? d.k : k });
+        }
+    }
+    // interleave the draws as a channel-hopping stream would
+    std::vector<job> order;
+    for (int v = 0; v < per_draw; ++v)
+        for (size_t i = 0; i < draws.size(); ++i)
+            order.push_back(jobs[i * per_draw + v]);
+    size_t i = 0;
+    long infeasible = 0;
+    for (auto _ : st) {
+        const job& j = order[i++ % order.size()];
+        const ci_result r = j.s->solve_indices(j.k);
+        infeasible += !r.feasible;
+        benchmark::DoNotOptimize(r.x.data());
+    }
+    st.SetItemsProcessed(st.iterations());
+    st.counters["infeasible_frac"] = double(infeasible) / double(st.iterations());
+}
+
+// The block's pattern: batches of 256 family vectors (as one work() call) designed on
+// a worker_pool of `threads` threads, wall-clock rate; threads 1 vs 2 in one run is the
+// pool's scaling ratio without the GNU Radio scheduler.
+void BM_ci_family_pool(benchmark::State& st)
+{
+    const int N = int(st.range(0)), threads = int(st.range(1));
+    const auto& draws = family[N];
+    if (draws.empty()) {
+        st.SkipWithError(("no family draws at this N_T in " + family_file).c_str());
+        return;
+    }
+    std::vector<std::unique_ptr<ci_solver>> solvers;
+    for (const auto& d : draws)
+        solvers.push_back(make_solver(d, ci_preset::realtime));
+    constexpr long batch = 256;
+    std::mt19937 rng(3);
+    std::vector<std::pair<const ci_solver*, std::vector<int>>> jobs;
+    for (long i = 0; i < batch; ++i) {
+        const size_t di = size_t(i) % draws.size();
+        std::uniform_int_distribution<int> ud(0, draws[di].M - 1);
+        std::vector<int> k(draws[di].U);
+        for (auto& e : k)
+            e = ud(rng);
+        jobs.emplace_back(solvers[di].get(), k);
+    }
+    std::vector<double> out(batch);
+    worker_pool pool(threads);
+    const std::function<void(long)> f = [&](long i) {
+        out[i] = jobs[i].first->solve_indices(jobs[i].second).metric;
+    };
+    for (auto _ : st) {
+        pool.run(batch, f);
+        benchmark::DoNotOptimize(out.data());
+    }
+    st.SetItemsProcessed(st.iterations() * batch);
+}
+
+// seed-000 scene for the table benchmarks: U = 4, 8-PSK, Gamma = 5 dB, SNR_C = 5 dB
 constexpr int U = 4, M = 8, batch = 4096;
 
-// config: 0 the real-time default, 1 the full MM loop with the LP in every step, 2 the
-// quality preset (solver="quality"), 3 the configuration the block builds its lookup
-// tables with
-ci_solver make_solver(int N, unsigned seed = 1, int config = 0)
+ci_solver table_solver(int N)
 {
     radar_scene sc(N,
                    128,
@@ -38,14 +190,9 @@ ci_solver make_solver(int N, unsigned seed = 1, int config = 0)
     p.psk_order = M;
     p.noise_var = std::pow(10, -0.5);
     p.gamma = std::pow(10, 0.5);
-    p.lp_every_step = config == 1;
-    p.early_stop = config != 1; // config 1: the full MM loop with the LP in every step
-    if (config == 2)
-        p = ci_quality_params(p, N);
-    if (config == 3)
-        p = ci_lut::table_params(p);
+    p.solver = ci_preset::table;
     ci_solver s(sc, U, p);
-    std::mt19937 rng(seed);
+    std::mt19937 rng(1);
     std::normal_distribution<double> nd(0.0, std::sqrt(0.5));
     cmat H(U, N);
     for (int i = 0; i < U; ++i)
@@ -55,40 +202,10 @@ ci_solver make_solver(int N, unsigned seed = 1, int config = 0)
     return s;
 }
 
-std::vector<std::vector<int>> symbol_vectors(int n)
-{
-    std::mt19937 rng(3);
-    std::uniform_int_distribution<int> ud(0, M - 1);
-    std::vector<std::vector<int>> k(n, std::vector<int>(U));
-    for (auto& v : k)
-        for (auto& e : v)
-            e = ud(rng);
-    return k;
-}
-
-void BM_ci_realtime(benchmark::State& st)
-{
-    const int N = int(st.range(0));
-    const ci_solver s = make_solver(N, 1, int(st.range(1)));
-    const auto k = symbol_vectors(256);
-    size_t i = 0;
-    long infeasible = 0;
-    double gap = 0;
-    for (auto _ : st) {
-        const ci_result r = s.solve_indices(k[i++ % k.size()]);
-        infeasible += !r.feasible;
-        gap += r.gap;
-        benchmark::DoNotOptimize(r.x.data());
-    }
-    st.SetItemsProcessed(st.iterations());
-    st.counters["infeasible_frac"] = double(infeasible) / double(st.iterations());
-    st.counters["gap_mean"] = gap / double(st.iterations());
-}
-
 void BM_ci_lut_build(benchmark::State& st)
 {
     const int N = int(st.range(0));
-    const ci_solver s = make_solver(N, 1, 3);
+    const ci_solver s = table_solver(N);
     for (auto _ : st) {
         ci_lut lut(N, U, M);
         benchmark::DoNotOptimize(lut.build(s));
@@ -99,14 +216,14 @@ void BM_ci_lut_build(benchmark::State& st)
 void BM_ci_lut_stream(benchmark::State& st)
 {
     const int N = int(st.range(0));
-    const ci_solver s = make_solver(N, 1, 3);
+    const ci_solver s = table_solver(N);
     ci_lut lut(N, U, M);
     lut.build(s);
-    const auto kv = symbol_vectors(batch);
+    std::mt19937 rng(3);
+    std::uniform_int_distribution<int> ud(0, M - 1);
     std::vector<int> k(size_t(batch) * U);
-    for (int b = 0; b < batch; ++b)
-        for (int u = 0; u < U; ++u)
-            k[size_t(b) * U + u] = kv[b][u];
+    for (auto& e : k)
+        e = ud(rng);
     std::vector<cfloat> out(size_t(batch) * N);
     for (auto _ : st) {
         for (int b = 0; b < batch; ++b)
@@ -133,11 +250,15 @@ void BM_memcpy_out(benchmark::State& st)
 }
 } // namespace
 
-// second argument: 0 the real-time default, 1 the full MM loop with the LP relaxation
-// re-solved at every step (no early stop), 2 the quality preset (threshold homotopy)
-BENCHMARK(BM_ci_realtime)
-    ->ArgNames({ "N_T", "config" })
+// second argument: the preset (0 realtime, 1 quality, 2 table)
+BENCHMARK(BM_ci_family)
+    ->ArgNames({ "N_T", "preset" })
     ->ArgsProduct({ { 16, 32, 64, 128 }, { 0, 1, 2 } })
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_ci_family_pool)
+    ->ArgNames({ "N_T", "threads" })
+    ->ArgsProduct({ { 16, 64 }, { 1, 2 } })
+    ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_ci_lut_build)
     ->Arg(16)
@@ -146,4 +267,13 @@ BENCHMARK(BM_ci_lut_build)
     ->Iterations(1);
 BENCHMARK(BM_ci_lut_stream)->Arg(16)->Arg(64)->Arg(128)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_memcpy_out)->Arg(16)->Arg(64)->Arg(128)->Unit(benchmark::kMicrosecond);
-BENCHMARK_MAIN();
+
+int main(int argc, char** argv)
+{
+    family_arg(argc, argv);
+    load_family();
+    benchmark::Initialize(&argc, argv);
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}

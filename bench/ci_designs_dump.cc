@@ -20,7 +20,13 @@
 #include <random>
 using namespace gr::isac::core;
 
-static void run(const char* tag, int N, int U, ci_params p, int n_inst, unsigned seed)
+static void run(const char* tag,
+                int N,
+                int U,
+                ci_params p,
+                int n_inst,
+                unsigned seed,
+                const ci_tuning* t = nullptr)
 {
     radar_scene sc(N,
                    128,
@@ -31,7 +37,7 @@ static void run(const char* tag, int N, int U, ci_params p, int n_inst, unsigned
     std::mt19937 rng(seed);
     std::normal_distribution<double> nd(0.0, std::sqrt(0.5));
     std::uniform_int_distribution<int> ud(0, p.psk_order - 1);
-    ci_solver s(sc, U, p);
+    ci_solver s = t ? ci_solver(sc, U, p, *t) : ci_solver(sc, U, p);
     for (int t = 0; t < n_inst; ++t) {
         if (t % 10 == 0) { // a new channel every 10 symbol vectors
             cmat H(U, N);
@@ -68,16 +74,18 @@ int main(int argc, char** argv)
     p.gamma = std::pow(10, 0.5);
     for (int N : { 16, 32, 64, 128 })
         run("rt", N, 4, p, 100 * reps, 100 + N);
-    ci_params q = p;
-    q.lp_every_step = true;
-    run("lpevery", 32, 4, q, 20 * reps, 7);
-    ci_params h = p;
+    ci_tuning lpevery = ci_preset_tuning(ci_preset::realtime, 32);
+    lpevery.lp_every_step = true;
+    run("lpevery", 32, 4, p, 20 * reps, 7, &lpevery);
+    ci_tuning h = ci_preset_tuning(ci_preset::realtime, 32);
     h.homotopy = { 4, 8, 12 };
-    run("homotopy", 32, 4, h, 20 * reps, 8);
-    run("quality", 32, 4, ci_quality_params(p, 32), 20 * reps, 9);
-    run("table", 32, 4, ci_lut::table_params(p), 20 * reps, 10);
-    ci_params e = p;
-    e.method = ci_method::exact;
-    run("exact", 6, 2, e, 10 * reps, 11);
+    run("homotopy", 32, 4, p, 20 * reps, 8, &h);
+    ci_params q = p;
+    q.solver = ci_preset::quality;
+    run("quality", 32, 4, q, 20 * reps, 9);
+    q.solver = ci_preset::table;
+    run("table", 32, 4, q, 20 * reps, 10);
+    q.solver = ci_preset::exact;
+    run("exact", 6, 2, q, 10 * reps, 11);
     return 0;
 }

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+#include "block_utils.h"
 #include "ci_precoder_impl.h"
 #include "csi_message.h"
 #include <gnuradio/io_signature.h>
@@ -14,10 +15,38 @@ namespace gr {
 namespace isac {
 
 namespace {
-double db2lin(const char* name, float db)
+// dB parameters are checked as written (gamma_db = 1e+30, not its linear value)
+double db2lin(const char* name, float db) { return core::db_to_linear(name, db); }
+
+/*
+ * What a solver of these sizes holds: the per-symbol constraint rows
+ * (M x 2U x 2N doubles, built per channel), the scene's steering matrices and
+ * the Q x Q clutter couplings. Checked against the module's memory limit
+ * before anything is allocated, naming the parameter that dominates.
+ */
+void check_solver_memory(int n_tx, int n_users, int M, int n_rx, size_t Q, int copies)
 {
-    core::check_finite(name, db);
-    return std::pow(10.0, double(db) / 10.0);
+    const double rows = 32.0 * M * double(n_users) * n_tx;
+    const double scene = 16.0 * (Q + 1.0) * (double(n_tx) + n_rx) + 16.0 * double(Q) * Q;
+    const double total = copies * (rows + scene);
+    const std::string sizes =
+        "n_tx = " + std::to_string(n_tx) + ", n_users = " + std::to_string(n_users) +
+        ", psk_order = " + std::to_string(M) + ", n_rx = " + std::to_string(n_rx);
+    if (rows >= scene) {
+        const bool by_m = M >= n_tx;
+        core::check_memory(by_m ? "psk_order" : "n_tx",
+                           std::to_string(by_m ? M : n_tx),
+                           total,
+                           "the solver's constraint rows (psk_order x 2 n_users x 2 n_tx "
+                           "doubles; " +
+                               sizes + ")");
+    } else {
+        core::check_memory(n_rx >= n_tx ? "n_rx" : "n_tx",
+                           std::to_string(n_rx >= n_tx ? n_rx : n_tx),
+                           total,
+                           "the radar scene (steering matrices of " +
+                               std::to_string(Q + 1) + " angles; " + sizes + ")");
+    }
 }
 } // namespace
 
@@ -48,6 +77,13 @@ std::unique_ptr<core::ci_solver> ci_precoder_impl::build(const config& c)
                           std::to_string(c.cnr_db.size()) + " values",
                           "one value per clutter_deg entry (" +
                               std::to_string(c.clutter_deg.size()) + ")");
+    core::check_clutter_count("clutter_deg", c.clutter_deg.size());
+    check_solver_memory(c.n_tx,
+                        c.n_users,
+                        c.psk_order,
+                        c.n_rx,
+                        c.clutter_deg.size(),
+                        c.kind == solver_kind::lut ? 2 : 1);
     std::vector<double> clutter_rad, cnr;
     for (float a : c.clutter_deg) {
         core::check_angle_deg("clutter_deg", a);
@@ -65,9 +101,9 @@ std::unique_ptr<core::ci_solver> ci_precoder_impl::build(const config& c)
     p.one_bit_dac = core::parse_adc_model("dac", c.dac) == core::adc_model::one_bit;
     p.max_iter = c.max_iter;
     if (c.kind == solver_kind::exact)
-        p.method = core::ci_method::exact;
+        p.solver = core::ci_preset::exact;
     else if (c.kind == solver_kind::quality)
-        p = core::ci_quality_params(p, c.n_tx);
+        p.solver = core::ci_preset::quality;
     p.validate();
     core::radar_scene scene(c.n_tx,
                             c.n_rx,
@@ -94,7 +130,8 @@ ci_precoder::sptr ci_precoder::make(int n_tx,
                                     const std::string& dac,
                                     const std::string& solver,
                                     int max_iter,
-                                    int stats_interval)
+                                    int stats_interval,
+                                    int threads)
 {
     // everything is validated before the io_signatures are built
     const auto kind = ci_precoder_impl::parse_solver(solver);
@@ -104,18 +141,31 @@ ci_precoder::sptr ci_precoder::make(int n_tx,
                                         chi_db,    dac,      max_iter,   kind };
     auto base = ci_precoder_impl::build(cfg);
     core::check_int_range("stats_interval", stats_interval, 1, 1 << 30);
+    core::check_int_range("threads", threads, 0, 1024);
     if (kind == ci_precoder_impl::solver_kind::lut) {
-        // reject a table that cannot fit before any thread starts
+        // reject a table that cannot fit before any thread starts: its size
+        // (M^U entries, 2^20 at most) and its memory
         core::ci_lut probe_size(1, n_users, psk_order);
         (void)probe_size;
+        core::check_memory(
+            "solver",
+            "'lut'",
+            core::ci_lut::table_bytes(n_tx, n_users, psk_order),
+            "the lookup table (psk_order^n_users = " + std::to_string(psk_order) + "^" +
+                std::to_string(n_users) +
+                " symbol vectors x n_tx = " + std::to_string(n_tx) + " antennas x 8 B)");
     }
     return gnuradio::make_block_sptr<ci_precoder_impl>(
-        cfg, std::move(base), stats_interval);
+        cfg,
+        std::move(base),
+        stats_interval,
+        threads > 0 ? threads : core::hardware_threads());
 }
 
 ci_precoder_impl::ci_precoder_impl(const config& cfg,
                                    std::unique_ptr<core::ci_solver> base,
-                                   int stats_interval)
+                                   int stats_interval,
+                                   int threads)
     : gr::sync_block("ci_precoder",
                      gr::io_signature::make(1, 1, sizeof(gr_complex) * base->n_users()),
                      gr::io_signature::make(1, 1, sizeof(gr_complex) * base->n_tx())),
@@ -127,32 +177,70 @@ ci_precoder_impl::ci_precoder_impl(const config& cfg,
       d_stats_interval(stats_interval),
       d_stats_port(pmt::mp("stats")),
       d_csi_port(pmt::mp("csi")),
+      d_channel_port(pmt::mp("channel")),
       d_tag_key(pmt::mp("isac_infeasible")),
+      d_epoch_key(pmt::mp(epoch_tag_key)),
       d_cfg(cfg),
       d_t_last(std::chrono::steady_clock::now()),
-      d_known(d_n_tx, d_base->params().power)
+      d_known(d_n_tx, d_base->params().power),
+      d_pool(threads)
 {
     d_known.set_logger(d_logger);
     message_port_register_in(d_csi_port);
     set_msg_handler(d_csi_port, [this](const pmt::pmt_t& m) { handle_csi(m); });
     message_port_register_out(d_stats_port);
+    message_port_register_out(d_channel_port);
 }
 
-ci_precoder_impl::~ci_precoder_impl() { stop_lut(); }
+ci_precoder_impl::~ci_precoder_impl()
+{
+    d_run_cancel = true; // a design in progress ends with its best point so far
+    stop_lut();
+    d_pool.stop();
+}
+
+bool ci_precoder_impl::start()
+{
+    // A restart counts items from 0 again: channels queued for offsets of the old
+    // run would apply at the wrong items, so they go (a set_channel() stays).
+    std::lock_guard<std::mutex> lock(d_mutex);
+    std::vector<pending> keep;
+    uint64_t dropped = 0;
+    for (auto& p : d_pending) {
+        if (p.immediate)
+            keep.push_back(std::move(p));
+        else
+            ++dropped;
+    }
+    if (dropped) {
+        d_dropped_total += dropped;
+        d_logger->info(
+            "start: {} channel update(s) queued for offsets of the previous run "
+            "discarded",
+            dropped);
+    }
+    d_pending.swap(keep);
+    d_pending_bytes = 0;
+    for (const auto& p : d_pending)
+        d_pending_bytes += csi_bytes(p.H.rows(), p.H.cols());
+    d_wait_logged = false;
+    d_end_grace.reset();
+    d_run_cancel = false;
+    return sync_block::start();
+}
 
 bool ci_precoder_impl::stop()
 {
     stop_lut();
+    d_pool.stop(); // a restart spawns the workers again
     d_known.reset();
-    return true;
+    return sync_block::stop();
 }
 
 void ci_precoder_impl::stop_lut()
 {
-    d_lut_cancel = true;
-    if (d_lut_thread.joinable())
-        d_lut_thread.join();
-    d_lut_cancel = false;
+    d_lut_task.cancel();
+    d_lut_task.wait();
 }
 
 void ci_precoder_impl::reconfigure(const std::function<void(config&)>& change)
@@ -278,9 +366,53 @@ void ci_precoder_impl::set_channel(const std::vector<std::vector<gr_complex>>& H
             M(u, j) = core::cdouble(H[u][j]);
         }
     }
-    std::lock_guard<std::mutex> lock(d_mutex);
-    d_pending.push_back({ 0, std::move(M) }); // offset 0: from the next vector on
-    d_has_channel = true;
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        pending p{ 0, std::move(M) }; // offset 0: from the next vector on
+        p.immediate = true;
+        enqueue_locked(std::move(p));
+        d_has_channel = true;
+    }
+    d_channel_cv.notify_all();
+    announce(0, 0);
+}
+
+void ci_precoder_impl::enqueue_locked(pending p)
+{
+    // Updates wait here until the stream reaches their offset. Offsets the stream
+    // never reaches (another item domain, a restarted source) would pile up: the
+    // queue is bounded in bytes by the module's queue limit, oldest out first.
+    const double b = csi_bytes(p.H.rows(), p.H.cols());
+    const double lim = double(core::queue_limit());
+    uint64_t dropped = 0;
+    while (!d_pending.empty() && d_pending_bytes + b > lim) {
+        d_pending_bytes -=
+            csi_bytes(d_pending.front().H.rows(), d_pending.front().H.cols());
+        d_pending.erase(d_pending.begin());
+        ++dropped;
+    }
+    if (dropped) {
+        const uint64_t total = d_dropped_total.fetch_add(dropped) + dropped;
+        if (log_this(total))
+            d_logger->warn(
+                "csi queue above the queue limit ({}): dropped the oldest queued "
+                "channel update ({} dropped so far; is the offset in this block's "
+                "item count?)",
+                core::format_bytes(lim),
+                total);
+    }
+    d_pending_bytes += b;
+    d_pending.push_back(std::move(p));
+}
+
+void ci_precoder_impl::announce(uint64_t offset, uint64_t epoch)
+{
+    // "this precoder accepted a channel": csi_gate opens on it, never on a raw csi
+    pmt::pmt_t d = pmt::make_dict();
+    d = pmt::dict_add(d, pmt::mp("accepted"), pmt::PMT_T);
+    d = pmt::dict_add(d, pmt::mp("offset"), pmt::from_uint64(offset));
+    d = pmt::dict_add(d, pmt::mp("epoch"), pmt::from_uint64(epoch));
+    message_port_pub(d_channel_port, d);
 }
 
 void ci_precoder_impl::handle_csi(const pmt::pmt_t& msg)
@@ -291,20 +423,13 @@ void ci_precoder_impl::handle_csi(const pmt::pmt_t& msg)
         d_logger->warn("csi message ignored: {}", why);
         return;
     }
-    std::lock_guard<std::mutex> lock(d_mutex);
-    // Updates wait here until the stream reaches their offset. Offsets that the
-    // stream never reaches (another item domain, a restarted source) would
-    // pile up for ever and be re-sorted on every work() call: bound the queue
-    // (isac_channel publishes at most 65536 draws ahead).
-    constexpr size_t max_pending = size_t(1) << 17;
-    if (d_pending.size() >= max_pending) {
-        d_logger->warn("csi message dropped: {} channel updates are already waiting for "
-                       "their offsets (is the offset in this block's item count?)",
-                       d_pending.size());
-        return;
+    const uint64_t offset = upd.has_offset ? upd.offset : 0;
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        enqueue_locked({ offset, std::move(upd.H), upd.epoch, false });
+        d_has_channel = true;
     }
-    d_pending.push_back({ upd.has_offset ? upd.offset : 0, std::move(upd.H) });
-    d_has_channel = true;
+    announce(offset, upd.epoch);
 }
 
 bool ci_precoder_impl::has_channel() const
@@ -325,8 +450,9 @@ pmt::pmt_t ci_precoder_impl::last_stats() const
     return d_last_stats;
 }
 
-void ci_precoder_impl::activate(const core::cmat& H, bool force)
+void ci_precoder_impl::activate(const core::cmat& H, uint64_t epoch, bool force)
 {
+    d_epoch_in_use = epoch;
     // a periodically re-sent, unchanged channel must not restart a table build
     if (!force && d_solver && d_solver->channel() == H)
         return;
@@ -339,10 +465,10 @@ void ci_precoder_impl::activate(const core::cmat& H, bool force)
     if (d_kind == solver_kind::lut) {
         // the table is built with the quality settings its build budget affords;
         // direct designs while it builds stay on the real-time ones
-        auto t = std::make_shared<core::ci_solver>(
-            d_base->scene(),
-            d_base->n_users(),
-            core::ci_lut::table_params(d_base->params()));
+        core::ci_params tp = d_base->params();
+        tp.solver = core::ci_preset::table;
+        auto t =
+            std::make_shared<core::ci_solver>(d_base->scene(), d_base->n_users(), tp);
         t->set_channel(H);
         start_lut(s, t);
     }
@@ -352,11 +478,18 @@ void ci_precoder_impl::start_lut(std::shared_ptr<core::ci_solver> s,
                                  std::shared_ptr<const core::ci_solver> table_solver)
 {
     // a newer channel supersedes a table still being built: cancel it, then build
-    // in the background while work() keeps streaming in direct mode
-    stop_lut();
-    d_lut_thread = std::thread([this, s, table_solver]() {
-        auto lut = std::make_shared<core::ci_lut>(d_n_tx, d_n_users, d_M);
-        if (!lut->build(*table_solver, &d_lut_cancel))
+    // in the background (on the pool's idle workers too) while work() keeps streaming
+    // in direct mode
+    d_lut_task.start([this, s, table_solver]() {
+        std::shared_ptr<core::ci_lut> lut;
+        try {
+            lut = std::make_shared<core::ci_lut>(d_n_tx, d_n_users, d_M);
+        } catch (const std::exception& e) {
+            // the memory limit may have been lowered since construction
+            d_logger->error("lookup table not built: {}", e.what());
+            return;
+        }
+        if (!lut->build(*table_solver, &d_lut_task.cancelled(), &d_pool))
             return;
         std::lock_guard<std::mutex> lock(d_mutex);
         d_lut = lut;
@@ -394,6 +527,7 @@ void ci_precoder_impl::publish_stats()
     put("bad_symbols", pmt::from_uint64(d_bad_interval));
     put("far_symbols", pmt::from_uint64(d_far_interval));
     put("bad_symbols_total", pmt::from_uint64(d_bad_total.load()));
+    put("dropped_csi", pmt::from_uint64(d_dropped_total.load()));
     {
         std::lock_guard<std::mutex> lock(d_mutex);
         d_last_stats = d;
@@ -412,8 +546,6 @@ int ci_precoder_impl::work(int noutput_items,
     const uint64_t base = nitems_written(0);
 
     std::vector<pending> local;
-    std::shared_ptr<core::ci_lut> lut;
-    std::shared_ptr<core::ci_solver> lut_for;
     std::shared_ptr<const core::ci_solver> next;
     solver_kind next_kind;
     {
@@ -431,55 +563,153 @@ int ci_precoder_impl::work(int noutput_items,
         }
         d_base = next;
         d_kind = next_kind;
-        if (d_solver)
-            activate(d_solver->channel(), true);
+        if (d_solver) {
+            // a copy: activate() replaces d_solver, which owns the channel matrix
+            const core::cmat H = d_solver->channel();
+            activate(H, d_epoch_in_use.load(), true);
+        }
     }
+    // Frame mode (frame_builder's tags): the known sections of every frame go out
+    // from the start, with or without a channel, and the payload is muted until
+    // one is accepted. Without frames nothing leaves the block before a channel.
+    std::vector<gr::tag_t> frame_tags;
+    get_tags_in_range(frame_tags, 0, base, base + noutput_items, frame_tag_key);
+    const bool framed = d_known.frames() > 0 || d_known.any_valid(frame_tags);
+    d_known.load(frame_tags);
     {
-        std::lock_guard<std::mutex> lock(d_mutex);
+        std::unique_lock<std::mutex> lock(d_mutex);
+        if (!d_solver && d_pending.empty() && framed && !d_wait_logged) {
+            d_logger->info("no channel yet: the frames' preamble, header and pilots go "
+                           "out, their payload is muted (isac_mute)");
+            d_wait_logged = true;
+        }
+        if (!d_solver && d_pending.empty() && !framed) {
+            // No channel: produce nothing, so nothing is radiated. csi messages are
+            // handled between work() calls, so wait briefly (a set_channel() wakes
+            // us) and return; the scheduler calls again after the message handlers.
+            if (!d_wait_logged) {
+                d_logger->info("no channel yet (set_channel or a csi message): holding "
+                               "the input back, no output");
+                d_wait_logged = true;
+            }
+            d_channel_cv.wait_for(lock, std::chrono::milliseconds(10));
+            if (d_pending.empty()) {
+                if (d_end_grace.expired(*this)) {
+                    d_logger->warn("the input ended before any channel arrived: nothing "
+                                   "was precoded or transmitted");
+                    return WORK_DONE;
+                }
+                return 0;
+            }
+        }
         local.swap(d_pending);
-        lut = d_lut;
-        lut_for = d_lut_for;
+        d_pending_bytes = 0;
     }
+    for (auto& p : local)
+        if (p.immediate) { // set_channel(): due now, in arrival order with the rest
+            p.offset = base;
+            p.immediate = false;
+        }
     // stable: of two updates for the same item the later message wins
     std::stable_sort(local.begin(), local.end(), [](const pending& a, const pending& b) {
         return a.offset < b.offset;
     });
-    size_t pi = 0;
-    std::vector<int> k(d_n_users);
-    {
-        std::vector<gr::tag_t> ft;
-        get_tags_in_range(ft, 0, base, base + noutput_items, frame_tag_key);
-        d_known.load(ft);
+    if (!d_solver && !framed && !local.empty() && local[0].offset > base) {
+        // the first channel applies from the first item produced: there is nothing
+        // before it to precode with anything else
+        local[0].offset = base;
     }
-
-    for (int i = 0; i < noutput_items; ++i) {
-        const uint64_t abs = base + i;
-        while (pi < local.size() && local[pi].offset <= abs) {
-            activate(local[pi].H);
-            ++pi;
-            std::lock_guard<std::mutex> lock(d_mutex);
-            lut = d_lut;
-            lut_for = d_lut_for;
+    // Slow designs (exact, large arrays) get fewer items per call, so that stop(),
+    // messages and setters are served within about 50 ms of work.
+    int n = noutput_items;
+    if (d_design_seconds > 0) {
+        const double fit = 0.05 * d_pool.threads() / d_design_seconds;
+        n = int(std::max(1.0, std::min(double(n), fit)));
+    }
+    plan(n, in, base, local);
+    // every item is designed independently into its own slot
+    const std::function<void(long)> one = [&](long i) {
+        design(d_items[i], &d_k[d_items[i].k0], out + size_t(i) * d_n_tx);
+    };
+    bool complete;
+    {
+        // the flowgraph's stop() interrupts this thread: a design polls it and
+        // cancels the whole job (the pool's workers see d_run_cancel)
+        core::cancel_poll_scope poll(&stop_requested, &d_run_cancel);
+        complete = d_pool.run(n, one, &d_run_cancel);
+    }
+    int done = n;
+    if (!complete) {
+        // stopped while designing: only the finished leading items leave the block
+        done = 0;
+        while (done < n && d_items[done].done)
+            ++done;
+    }
+    for (int i = 0; i < done; ++i) {
+        if (d_items[i].kind == item_kind::mute && (i == 0 || d_items[i - 1].kind != item_kind::mute)) {
+            // the radio sends silence here (one_bit_quantizer keeps it zero)
+            int len = 1;
+            while (i + len < done && d_items[i + len].kind == item_kind::mute)
+                ++len;
+            add_item_tag(0, base + i, mute_tag_key, pmt::from_uint64(uint64_t(len)));
         }
-        gr_complex* o = out + size_t(i) * d_n_tx;
-        // preamble, header and pilots of a tagged frame go out as they are
-        if (const gr_complex* kx = d_known.at(abs, d_solver != nullptr)) {
-            std::copy(kx, kx + d_n_tx, o);
+        account(d_items[i], base + i);
+    }
+    return done;
+}
+
+// Serial pass over the items [0, n): channel switches at their exact items, symbol
+// indices, and which items a table answers. No design runs here.
+void ci_precoder_impl::plan(int n,
+                            const gr_complex* in,
+                            uint64_t base,
+                            std::vector<pending>& local)
+{
+    std::shared_ptr<core::ci_lut> lut;
+    std::shared_ptr<core::ci_solver> lut_for;
+    d_lut_hold.clear(); // the tables of the previous call's items
+    auto refresh_lut = [&]() {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        lut = d_lut;
+        lut_for = d_lut_for;
+        if (lut)
+            d_lut_hold.push_back(lut); // items point into it until the next call
+    };
+    refresh_lut();
+    size_t pi = 0;
+    d_items.resize(size_t(n));
+    d_k.resize(size_t(n) * d_n_users);
+    d_kx.resize(size_t(n) * d_n_tx);
+    for (int i = 0; i < n; ++i) {
+        while (pi < local.size() && local[pi].offset <= base + i) {
+            activate(local[pi].H, local[pi].epoch);
+            ++pi;
+            refresh_lut();
+        }
+        item& it = d_items[i];
+        it.done = false;
+        it.solver = d_solver;
+        it.epoch = d_epoch_in_use.load();
+        it.k0 = i * d_n_users;
+        it.lut = d_kind == solver_kind::lut && lut && lut_for == d_solver ? lut.get()
+                                                                          : nullptr;
+        it.kind = item_kind::data;
+        // preamble, header and pilots of a tagged frame go out as they are; they
+        // are how the users learn the channel, so they go out before one is known
+        if (const gr_complex* kx = d_known.at(base + i, d_solver != nullptr)) {
+            it.kind = item_kind::known;
+            std::copy(kx, kx + d_n_tx, d_kx.begin() + size_t(i) * d_n_tx);
             continue;
         }
         if (!d_solver) {
-            if (!d_warned) {
-                d_logger->warn(
-                    "no channel yet (set_channel or a csi message): output is zero");
-                d_warned = true;
-            }
-            std::fill(o, o + d_n_tx, gr_complex(0, 0));
+            // a frame's payload before any channel: muted, never an unsteered vector
+            it.kind = item_kind::mute;
             continue;
         }
         const gr_complex* s = in + size_t(i) * d_n_users;
         for (int u = 0; u < d_n_users; ++u) {
             bool bad = false, far = false;
-            k[u] = core::psk_index(core::cdouble(s[u]), d_M, &bad, &far);
+            d_k[it.k0 + u] = core::psk_index(core::cdouble(s[u]), d_M, &bad, &far);
             if (bad) {
                 ++d_bad_interval;
                 ++d_bad_total;
@@ -487,47 +717,86 @@ int ci_precoder_impl::work(int noutput_items,
                 ++d_far_interval;
             }
         }
-        bool feasible;
-        if (d_kind == solver_kind::lut && lut && lut_for == d_solver) {
-            feasible = lut->lookup(k.data(), o);
-            ++d_acc.lut_hits;
-        } else {
-            const auto t0 = std::chrono::steady_clock::now();
-            const core::ci_result r = d_solver->solve_indices(k);
-            const double dt =
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
-                    .count();
-            for (int j = 0; j < d_n_tx; ++j)
-                o[j] = gr_complex(r.x[j]);
-            feasible = r.feasible;
-            d_acc.solved++;
-            d_acc.time_sum += dt;
-            d_acc.time_max = std::max(d_acc.time_max, dt);
-            d_acc.iterations += r.iterations;
-            if (r.metric > 0) {
-                d_acc.qscnr_db_sum += 10.0 * std::log10(r.metric);
-                d_acc.qscnr_n++;
-            }
-            if (r.lambda > 0)
-                d_acc.min_margin_ratio =
-                    std::min(d_acc.min_margin_ratio, r.margins.minCoeff() / r.lambda);
-            d_acc.gap_sum += r.gap;
-            d_acc.gap_max = std::max(d_acc.gap_max, r.gap);
-        }
-        if (!feasible) {
-            add_item_tag(0, abs, d_tag_key, pmt::PMT_T);
-            d_acc.infeasible++;
-            d_infeasible_total++;
-        }
-        if (++d_acc.vectors >= uint64_t(d_stats_interval))
-            publish_stats();
     }
     if (pi < local.size()) {
-        // channels for later items stay queued
+        // channels for later items stay queued (ahead of anything that arrived meanwhile)
         std::lock_guard<std::mutex> lock(d_mutex);
-        d_pending.insert(d_pending.begin(), local.begin() + pi, local.end());
+        double b = 0;
+        for (size_t j = pi; j < local.size(); ++j)
+            b += csi_bytes(local[j].H.rows(), local[j].H.cols());
+        d_pending.insert(d_pending.begin(),
+                         std::make_move_iterator(local.begin() + pi),
+                         std::make_move_iterator(local.end()));
+        d_pending_bytes += b;
     }
-    return noutput_items;
+}
+
+// One output vector (any thread): a table lookup or a direct design.
+void ci_precoder_impl::design(item& it, const int* k, gr_complex* o) const
+{
+    if (it.kind != item_kind::data) {
+        const size_t i = size_t(&it - d_items.data());
+        if (it.kind == item_kind::known)
+            std::copy(d_kx.begin() + i * d_n_tx, d_kx.begin() + (i + 1) * d_n_tx, o);
+        else
+            std::fill(o, o + d_n_tx, gr_complex(0, 0));
+        it.feasible = true;
+        it.done = true;
+        return;
+    }
+    if (it.lut) {
+        it.feasible = it.lut->lookup(k, o);
+        it.done = true;
+        return;
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    it.r = it.solver->solve_indices(std::vector<int>(k, k + d_n_users));
+    it.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    for (int j = 0; j < d_n_tx; ++j)
+        o[j] = gr_complex(it.r.x[j]);
+    it.feasible = it.r.feasible;
+    // a design cut short by a stop is not emitted
+    it.done = !core::cancel_requested();
+}
+
+// Serial pass in item order: tags and statistics.
+void ci_precoder_impl::account(const item& it, uint64_t abs)
+{
+    if (it.epoch != d_epoch_tagged || abs == 0) {
+        if (it.epoch)
+            add_item_tag(0, abs, d_epoch_key, pmt::from_uint64(it.epoch));
+        d_epoch_tagged = it.epoch;
+    }
+    if (it.kind != item_kind::data)
+        return; // known or muted: nothing designed
+    if (it.lut) {
+        ++d_acc.lut_hits;
+    } else {
+        const core::ci_result& r = it.r;
+        d_acc.solved++;
+        d_acc.time_sum += it.seconds;
+        d_acc.time_max = std::max(d_acc.time_max, it.seconds);
+        d_design_seconds =
+            d_design_seconds > 0 ? 0.9 * d_design_seconds + 0.1 * it.seconds : it.seconds;
+        d_acc.iterations += r.iterations;
+        if (r.metric > 0) {
+            d_acc.qscnr_db_sum += 10.0 * std::log10(r.metric);
+            d_acc.qscnr_n++;
+        }
+        if (r.lambda > 0)
+            d_acc.min_margin_ratio =
+                std::min(d_acc.min_margin_ratio, r.margins.minCoeff() / r.lambda);
+        d_acc.gap_sum += r.gap;
+        d_acc.gap_max = std::max(d_acc.gap_max, r.gap);
+    }
+    if (!it.feasible) {
+        add_item_tag(0, abs, d_tag_key, pmt::PMT_T);
+        d_acc.infeasible++;
+        d_infeasible_total++;
+    }
+    if (++d_acc.vectors >= uint64_t(d_stats_interval))
+        publish_stats();
 }
 
 } /* namespace isac */

@@ -7,9 +7,12 @@
 #ifndef INCLUDED_ISAC_CI_PRECODER_IMPL_H
 #define INCLUDED_ISAC_CI_PRECODER_IMPL_H
 
+#include "block_utils.h"
 #include "frame_tags.h"
 #include <gnuradio/isac/ci_precoder.h>
 #include <gnuradio/isac/core/ci_solver.h>
+#include <gnuradio/isac/core/worker_pool.h>
+#include <condition_variable>
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -44,7 +47,8 @@ public:
 
     ci_precoder_impl(const config& cfg,
                      std::unique_ptr<core::ci_solver> base,
-                     int stats_interval);
+                     int stats_interval,
+                     int threads);
     ~ci_precoder_impl() override;
 
     void set_channel(const std::vector<std::vector<gr_complex>>& H) override;
@@ -53,6 +57,10 @@ public:
     pmt::pmt_t last_stats() const override;
     uint64_t infeasible_count() const override { return d_infeasible_total.load(); }
     uint64_t bad_symbol_count() const override { return d_bad_total.load(); }
+    uint64_t dropped_csi_count() const override { return d_dropped_total.load(); }
+    uint64_t channel_epoch() const override { return d_epoch_in_use.load(); }
+    int threads() const override { return d_pool.threads(); }
+    bool start() override;
     bool stop() override;
 
     void set_target_deg(float target_deg) override;
@@ -83,6 +91,23 @@ private:
     struct pending {
         uint64_t offset;
         core::cmat H;
+        uint64_t epoch = 0;
+        bool immediate = false; // set_channel: from the next vector, whatever the run
+    };
+    // one output vector of a work() call
+    // data: precoded; known: a frame's preamble/header/pilot vector (d_kx);
+    // mute: a frame's payload before any channel (zeros, tagged isac_mute)
+    enum class item_kind { data, known, mute };
+    struct item {
+        item_kind kind = item_kind::data;
+        std::shared_ptr<core::ci_solver> solver; // set for data items
+        const core::ci_lut* lut = nullptr;       // the ready table of that solver
+        int k0 = 0;                              // offset of its symbol indices
+        uint64_t epoch = 0;                      // epoch of that channel
+        bool feasible = true;
+        core::ci_result r; // direct designs
+        double seconds = 0;
+        bool done = false; // designed (false after a cancelled run)
     };
     struct stats_acc {
         uint64_t vectors = 0, solved = 0, iterations = 0, infeasible = 0, lut_hits = 0;
@@ -97,10 +122,12 @@ private:
     solver_kind d_kind;
     const int d_n_tx, d_n_users, d_M;
     const int d_stats_interval;
-    const pmt::pmt_t d_stats_port, d_csi_port, d_tag_key;
+    const pmt::pmt_t d_stats_port, d_csi_port, d_channel_port, d_tag_key, d_epoch_key;
 
     mutable std::mutex d_mutex; // guards d_pending, d_last_stats, d_lut*, d_has_channel
+    std::condition_variable d_channel_cv; // a set_channel() while work() waits for one
     std::vector<pending> d_pending;
+    double d_pending_bytes = 0;
     pmt::pmt_t d_last_stats = pmt::PMT_NIL;
     bool d_has_channel = false;
     config d_cfg;                                  // the latest accepted settings
@@ -108,30 +135,48 @@ private:
 
     // owned by the work thread
     std::shared_ptr<core::ci_solver> d_solver;
-    bool d_warned = false;
     stats_acc d_acc;
     std::chrono::steady_clock::time_point d_t_last;
     uint64_t d_bad_interval = 0, d_far_interval = 0;
     known_tx d_known; // frame tags: known snapshots are sent, not precoded
 
-    // lookup table built in the background for d_solver
+    // designs run on the pool; the output is the same for any thread count
+    core::worker_pool d_pool;
+    std::atomic<bool> d_run_cancel{ false }; // the flowgraph's stop() seen in a design
+    std::vector<item> d_items;
+    std::vector<std::shared_ptr<core::ci_lut>> d_lut_hold; // tables the items point to
+    std::vector<int> d_k;        // symbol indices of the items, n_users each
+    std::vector<gr_complex> d_kx; // the known items' vectors, n_tx each
+    double d_design_seconds = 0; // running mean time of a direct design (work thread)
+
+    // lookup table built in the background for d_solver (on the pool too)
     std::shared_ptr<core::ci_lut> d_lut; // ready table (guarded)
     std::shared_ptr<core::ci_solver>
         d_lut_for; // solver the ready table belongs to (guarded)
-    std::thread d_lut_thread;
-    std::atomic<bool> d_lut_cancel{ false };
+    core::background_task d_lut_task;
 
-    std::atomic<uint64_t> d_infeasible_total{ 0 }, d_bad_total{ 0 };
+    std::atomic<uint64_t> d_infeasible_total{ 0 }, d_bad_total{ 0 }, d_dropped_total{ 0 };
+    std::atomic<uint64_t> d_epoch_in_use{ 0 };
+    uint64_t d_epoch_tagged = 0; // work thread: epoch of the last tagged switch
+    bool d_wait_logged = false;
+    input_end_grace d_end_grace;
 
     void handle_csi(const pmt::pmt_t& msg);
+    //! queue a channel (lock held), dropping the oldest above the queue limit
+    void enqueue_locked(pending p);
+    void announce(uint64_t offset, uint64_t epoch);
     //! validates and queues a changed configuration (the caller holds no lock)
     void reconfigure(const std::function<void(config&)>& change);
-    void activate(const core::cmat& H, bool force = false);
+    void activate(const core::cmat& H, uint64_t epoch, bool force = false);
     //! builds the table with table_solver (same channel); it serves while s is current
     void start_lut(std::shared_ptr<core::ci_solver> s,
                    std::shared_ptr<const core::ci_solver> table_solver);
     void stop_lut();
     void publish_stats();
+    //! the items [0, n) of a work() call: channel switches, indices, table or design
+    void plan(int n, const gr_complex* in, uint64_t base, std::vector<pending>& local);
+    void design(item& it, const int* k, gr_complex* out) const;
+    void account(const item& it, uint64_t abs);
 };
 
 } // namespace isac

@@ -5,6 +5,7 @@
  */
 #include "csi_message.h"
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 namespace gr {
@@ -125,13 +126,72 @@ bool parse_csi(const pmt::pmt_t& msg,
         }
         has_offset = true;
     }
+    uint64_t epoch = 0;
+    const pmt::pmt_t ep = pmt::dict_ref(msg, pmt::mp("epoch"), pmt::PMT_NIL);
+    if (!pmt::is_null(ep)) {
+        if (pmt::is_uint64(ep)) {
+            epoch = pmt::to_uint64(ep);
+        } else {
+            long e = 0;
+            if (!to_long(ep, e) || e < 0) {
+                why = "csi: \"epoch\" is not a non-negative integer";
+                return false;
+            }
+            epoch = uint64_t(e);
+        }
+    }
     out.H = std::move(M);
     out.has_offset = has_offset;
     out.offset = has_offset ? static_cast<uint64_t>(o) : 0;
+    out.epoch = epoch;
     return true;
 }
 
-pmt::pmt_t make_csi(const Eigen::MatrixXcd& H, uint64_t offset)
+void write_header(const snapshot_header& h, std::complex<float>* frame)
+{
+    uint8_t b[24];
+    auto put = [&b](int at, uint64_t v, int n) {
+        for (int i = 0; i < n; ++i)
+            b[at + i] = uint8_t(v >> (8 * i)); // little-endian on every host
+    };
+    put(0, snapshot_header::magic, 2);
+    b[2] = h.version;
+    b[3] = h.flags;
+    put(4, h.session, 4);
+    put(8, h.index, 8);
+    put(16, h.epoch, 8);
+    std::memcpy(frame, b, sizeof b);
+}
+
+bool read_header(const std::complex<float>* frame, snapshot_header& h, std::string& why)
+{
+    uint8_t b[24];
+    std::memcpy(b, frame, sizeof b);
+    auto get = [&b](int at, int n) {
+        uint64_t v = 0;
+        for (int i = 0; i < n; ++i)
+            v |= uint64_t(b[at + i]) << (8 * i);
+        return v;
+    };
+    if (get(0, 2) != snapshot_header::magic) {
+        why = "not a gr-isac snapshot frame (magic mismatch)";
+        return false;
+    }
+    if (b[2] != snapshot_header::current_version) {
+        why = "snapshot frame version " + std::to_string(b[2]) +
+              " (this build reads version " +
+              std::to_string(snapshot_header::current_version) + ")";
+        return false;
+    }
+    h.version = b[2];
+    h.flags = b[3];
+    h.session = uint32_t(get(4, 4));
+    h.index = get(8, 8);
+    h.epoch = get(16, 8);
+    return true;
+}
+
+pmt::pmt_t make_csi(const Eigen::MatrixXcd& H, uint64_t offset, uint64_t epoch)
 {
     std::vector<std::complex<float>> v(H.size());
     for (Eigen::Index i = 0; i < H.rows(); ++i)
@@ -142,6 +202,8 @@ pmt::pmt_t make_csi(const Eigen::MatrixXcd& H, uint64_t offset)
     d = pmt::dict_add(d, pmt::mp("rows"), pmt::from_long(H.rows()));
     d = pmt::dict_add(d, pmt::mp("cols"), pmt::from_long(H.cols()));
     d = pmt::dict_add(d, pmt::mp("offset"), pmt::from_uint64(offset));
+    if (epoch)
+        d = pmt::dict_add(d, pmt::mp("epoch"), pmt::from_uint64(epoch));
     return d;
 }
 

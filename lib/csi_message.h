@@ -11,6 +11,26 @@
  *   "rows"   integer
  *   "cols"   integer
  *   "offset" u64 (optional): absolute item index where the channel takes effect
+ *   "epoch"  u64 (optional): channel epoch, which channel realisation this is
+ *            (isac_channel: its session in the high 32 bits, the draw index in
+ *            the low 32 bits; 0 or absent: unknown). Precoders tag the first
+ *            item precoded with a new epoch "isac_epoch" and the snapshot
+ *            framer copies it into every frame header.
+ *
+ * Snapshot frame header, version 1 (the only definition; docs/reliability.md):
+ * the first header_slots = 3 complex<float> slots (24 bytes) of every frame
+ * that crosses a network split (snapshot_framer -> zeromq -> snapshot_deframer).
+ * Little-endian byte layout:
+ *   bytes  0-1  magic 0x4953 ("SI" in memory)
+ *   byte   2    version = 1
+ *   byte   3    flags: bit 0 HELLO (no payload: the sender has no channel yet),
+ *               bit 1 START (first frame of a session)
+ *   bytes  4-7  session: random, non-zero, drawn at each start() of the sender;
+ *               a new value means the peer restarted
+ *   bytes  8-15 index: snapshot index of the payload within the session (the
+ *               precoder's item count)
+ *   bytes 16-23 epoch: channel epoch of the csi the payload was precoded with
+ * A later version may append fields; a reader rejects a version it does not know.
  */
 #ifndef INCLUDED_ISAC_CSI_MESSAGE_H
 #define INCLUDED_ISAC_CSI_MESSAGE_H
@@ -30,7 +50,36 @@ struct csi_update {
     Eigen::MatrixXcd H;  //!< rows x cols
     bool has_offset = false;
     uint64_t offset = 0; //!< absolute item index (valid when has_offset)
+    uint64_t epoch = 0;  //!< channel epoch (0: unknown)
 };
+
+//! Bytes a queued csi of this shape occupies (the matrix and its bookkeeping).
+inline double csi_bytes(long rows, long cols)
+{
+    return double(rows) * cols * 16.0 + 96.0;
+}
+
+//! Output port and key names shared by the blocks.
+constexpr const char* epoch_tag_key = "isac_epoch"; //!< u64 epoch, precoder outputs
+constexpr const char* snap_tag_key = "isac_snap";   //!< dict {session, index, epoch}
+
+struct snapshot_header {
+    static constexpr uint16_t magic = 0x4953;
+    static constexpr uint8_t current_version = 1;
+    static constexpr int slots = 3; //!< complex<float> slots at the start of a frame
+    static constexpr uint8_t flag_hello = 1;
+    static constexpr uint8_t flag_start = 2;
+    uint8_t version = current_version;
+    uint8_t flags = 0;
+    uint32_t session = 0;
+    uint64_t index = 0;
+    uint64_t epoch = 0;
+};
+
+//! Writes h into the first snapshot_header::slots complex values of a frame.
+void write_header(const snapshot_header& h, std::complex<float>* frame);
+//! Reads a header; false (and `why`) for a wrong magic or an unknown version.
+bool read_header(const std::complex<float>* frame, snapshot_header& h, std::string& why);
 
 /*!
  * Parse a csi dict. Returns false and fills `why` (for the block's warning)
@@ -45,8 +94,9 @@ bool parse_csi(const pmt::pmt_t& msg,
                int expect_rows = 0,
                int expect_cols = 0);
 
-//! Build a csi dict from H (row-major c32vector) and its effective offset.
-pmt::pmt_t make_csi(const Eigen::MatrixXcd& H, uint64_t offset);
+//! Build a csi dict from H (row-major c32vector), its effective offset and epoch
+//! (0: the key is left out).
+pmt::pmt_t make_csi(const Eigen::MatrixXcd& H, uint64_t offset, uint64_t epoch = 0);
 
 //! Typed, non-throwing dict accessors for `set`-style messages. Each returns
 //! false when the key is absent; sets `why` and returns false on a wrong type

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+#include "block_utils.h"
 #include "doa_mle_impl.h"
 #include <gnuradio/io_signature.h>
 #include <cmath>
@@ -48,9 +49,39 @@ doa_mle::sptr doa_mle::make(int n_rx,
         core::throw_param("grid_max_deg", std::to_string(grid_max_deg),
                           "> grid_min_deg = " + std::to_string(grid_min_deg));
     core::check_positive_finite("grid_step_deg", grid_step_deg);
-    if ((double(grid_max_deg) - grid_min_deg) / grid_step_deg > 1e6)
-        core::throw_param("grid_step_deg", std::to_string(grid_step_deg),
+    const double n_grid = (double(grid_max_deg) - grid_min_deg) / grid_step_deg + 1;
+    if (n_grid > 1e6 + 1)
+        core::throw_param("grid_step_deg",
+                          core::num_str(grid_step_deg),
                           "a step giving at most 1e6 grid points");
+    {
+        // The grid tables (b(theta)^H and the lag table, single precision), the
+        // covariance, and the CPI itself: one item is cpi_len x n_rx samples and
+        // the upstream buffer holds at least two.
+        const double grid = n_grid * n_rx * 16.0;
+        const double item = double(cpi_len) * n_rx * 8.0 * (mode == "known" ? 1.2 : 1.0);
+        const double total = grid + 4.0 * item + 8.0 * double(n_rx) * n_rx;
+        const std::string what = "the DoA grid (" + std::to_string(long(n_grid)) +
+                                 " angles x " + std::to_string(n_rx) +
+                                 " antennas) and CPI buffers (" +
+                                 std::to_string(cpi_len) + " snapshots x " +
+                                 std::to_string(n_rx) + " antennas)";
+        if (grid >= 4.0 * item)
+            core::check_memory(
+                "grid_step_deg", core::num_str(grid_step_deg), total, what);
+        else
+            core::check_memory("cpi_len", std::to_string(cpi_len), total, what);
+    }
+    if (mode != "known" &&
+        double(cpi_len) * n_rx * n_rx > core::doa_mle_core::max_cpi_work)
+        // the sample covariance costs cpi_len n_rx^2 multiply-adds per CPI
+        core::throw_param("cpi_len",
+                          std::to_string(cpi_len),
+                          "cpi_len x n_rx^2 <= 2^34 (n_rx = " + std::to_string(n_rx) +
+                              ": cpi_len <= " +
+                              std::to_string(long(core::doa_mle_core::max_cpi_work /
+                                                  (double(n_rx) * n_rx))) +
+                              "); more takes minutes per CPI");
     core::check_positive_finite("noise_var", noise_var);
     if (!(std::isfinite(p_gauss) && p_gauss >= 0.0f))
         core::throw_param("p_gauss", std::to_string(p_gauss), "finite and >= 0");
@@ -96,6 +127,12 @@ doa_mle_impl::doa_mle_impl(int n_rx,
 
 doa_mle_impl::~doa_mle_impl() {}
 
+bool doa_mle_impl::start()
+{
+    d_run_cpi = 0; // the decimator's CPIs restart at item 0
+    return sync_decimator::start();
+}
+
 void doa_mle_impl::set_noise_var(float noise_var)
 {
     core::check_positive_finite("noise_var", noise_var);
@@ -135,7 +172,12 @@ int doa_mle_impl::work(int noutput_items,
     auto out = static_cast<float*>(output_items[0]);
     const double r2d2 = std::pow(180.0 / core::pi, 2);
 
-    for (int i = 0; i < noutput_items; ++i) {
+    const work_budget budget(0.05);
+    const core::cancel_check cancel = work_cancel(nullptr);
+    int i = 0;
+    for (; i < noutput_items; ++i) {
+        if (i > 0 && budget.exhausted())
+            break; // large CPIs: return, so stop() and setters are served
         core::doa_result r;
         double nv = 0.0;
         try {
@@ -144,7 +186,8 @@ int doa_mle_impl::work(int noutput_items,
             nv = d_core.noise_var();
             r = d_core.estimate(y + size_t(i) * d_cpi_len * d_n_rx,
                                 d_cpi_len,
-                                c ? c + size_t(i) * d_cpi_len : nullptr);
+                                c ? c + size_t(i) * d_cpi_len : nullptr,
+                                cancel);
         } catch (const std::exception& e) {
             // the core rejects only what it cannot bound; a stream never stops for it
             d_logger->warn("CPI estimate failed ({:s}); marked invalid", e.what());
@@ -152,12 +195,17 @@ int doa_mle_impl::work(int noutput_items,
             r.theta_rad = r.beta_abs = r.snr_est = r.crb_rad2 =
                 std::numeric_limits<double>::quiet_NaN();
         }
-        const uint64_t idx = d_cpi.fetch_add(1);
+        if (!r.valid && stop_requested())
+            break; // cancelled mid-CPI by stop(): not an estimate
+        d_cpi.fetch_add(1);
+        const uint64_t idx = d_run_cpi++;
         if (!r.valid) {
             if (d_invalid.fetch_add(1) == 0)
-                d_logger->warn("CPI {:d}: NaN/Inf samples or zero reference; estimate marked "
-                               "invalid (further invalid CPIs are counted, not logged)",
-                               idx);
+                d_logger->warn(
+                    "CPI {:d}: NaN/Inf or overflowing samples, no usable signal "
+                    "(all zero or denormal) or a zero reference; estimate marked "
+                    "invalid (further invalid CPIs are counted, not logged)",
+                    idx);
         }
         const double th = r.valid ? core::rad2deg(r.theta_rad)
                                   : std::numeric_limits<double>::quiet_NaN();
@@ -175,7 +223,7 @@ int doa_mle_impl::work(int noutput_items,
         d = pmt::dict_add(d, pmt::mp("valid"), pmt::from_bool(r.valid));
         message_port_pub(d_port, d);
     }
-    return noutput_items;
+    return i;
 }
 
 } /* namespace isac */

@@ -27,6 +27,7 @@ private:
     float d_p_gauss;
     std::atomic<uint64_t> d_cpi{ 0 };
     std::atomic<uint64_t> d_invalid{ 0 };
+    uint64_t d_run_cpi = 0; // CPI index since start(): cpi_index * cpi_len = item offset
     const pmt::pmt_t d_port;
 
     static core::doa_mode core_mode(bool known, float p_gauss)
@@ -52,6 +53,7 @@ public:
     void set_p_gauss(float p_gauss) override;
     float p_gauss() const override;
     uint64_t cpi_count() const override { return d_cpi.load(); }
+    bool start() override;
     uint64_t invalid_count() const override { return d_invalid.load(); }
 
     int work(int noutput_items,

@@ -15,6 +15,7 @@ namespace isac {
 const pmt::pmt_t frame_tag_key = pmt::mp("isac_frame");
 const pmt::pmt_t pilot_tag_key = pmt::mp("isac_pilot");
 const pmt::pmt_t payload_tag_key = pmt::mp("isac_payload");
+const pmt::pmt_t mute_tag_key = pmt::mp("isac_mute");
 
 pmt::pmt_t make_frame_dict(const core::frame_format& f, uint64_t index)
 {
@@ -189,6 +190,18 @@ const gr_complex* known_tx::at(uint64_t abs, bool has_channel)
         return d_scratch.data();
     }
     return v;
+}
+
+bool known_tx::any_valid(const std::vector<gr::tag_t>& tags) const
+{
+    for (const auto& t : tags) {
+        core::frame_format f;
+        uint64_t index = 0;
+        std::string why;
+        if (parse_frame_dict(t.value, f, index, why) && f.n_tx == d_n_tx)
+            return true;
+    }
+    return false;
 }
 
 int known_tx::payload_run(uint64_t abs, int limit) const

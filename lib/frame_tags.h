@@ -29,6 +29,9 @@ namespace gr {
 namespace isac {
 
 extern const pmt::pmt_t frame_tag_key, pilot_tag_key, payload_tag_key;
+//! "isac_mute" (uint64 n): a precoder without a channel muted the n snapshots
+//! from here (a frame's payload); they are zero and the DAC keeps them zero
+extern const pmt::pmt_t mute_tag_key;
 
 pmt::pmt_t make_frame_dict(const core::frame_format& f, uint64_t index);
 //! Never throws; false with `why` on a malformed dict (or invalid geometry).
@@ -62,6 +65,9 @@ public:
     //! Snapshots from abs (a payload snapshot) to the next frame start in the
     //! loaded range, at most limit.
     int payload_run(uint64_t abs, int limit) const;
+
+    //! Whether any of these tags is a valid frame tag for this block.
+    bool any_valid(const std::vector<gr::tag_t>& tags) const;
 
     void set_power(double power);
     void reset();

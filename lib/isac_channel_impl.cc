@@ -4,11 +4,13 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-#include "isac_channel_impl.h"
+#include "block_utils.h"
 #include "csi_message.h"
+#include "isac_channel_impl.h"
 #include <gnuradio/io_signature.h>
 #include <cmath>
 #include <limits>
+#include <random>
 #include <set>
 
 namespace gr {
@@ -102,6 +104,18 @@ isac_channel::sptr isac_channel::make(int n_tx,
     p.cpi_len = cpi_len;
     p.target_delay = target_delay;
     p.validate();
+    {
+        // steering/coupling matrices per echo (double and split single precision),
+        // H and its split copy, the delay line, and one item of each output
+        const double e = 1.0 + p.clutter_rad.size();
+        const double bytes = 24.0 * e * (double(n_tx) + n_rx) +
+                             24.0 * n_users * double(n_tx) + 8.0 * double(target_delay) +
+                             64.0 * (n_rx + n_users + n_tx);
+        core::check_memory(n_rx >= n_tx ? "n_rx" : "n_tx",
+                           std::to_string(n_rx >= n_tx ? n_rx : n_tx),
+                           bytes,
+                           "the channel's steering and coupling matrices");
+    }
     core::check_int_range("csi_lead", csi_lead, 0, std::numeric_limits<long>::max());
     if (coherence > 0) {
         // Draws announced ahead are kept in memory until they take effect.
@@ -116,23 +130,34 @@ isac_channel::sptr isac_channel::make(int n_tx,
 }
 
 isac_channel_impl::isac_channel_impl(const core::channel_params& p, uint64_t csi_lead)
-    : gr::sync_block("isac_channel",
-                     gr::io_signature::make(1, 1, sizeof(gr_complex) * p.n_tx),
-                     gr::io_signature::make2(2,
-                                             2,
-                                             sizeof(gr_complex) * p.n_users,
-                                             sizeof(gr_complex) * p.n_rx)),
+    : gr::sync_block(
+          "isac_channel",
+          gr::io_signature::make(1, 1, sizeof(gr_complex) * p.n_tx),
+          gr::io_signature::make2(
+              2, 2, sizeof(gr_complex) * p.n_users, sizeof(gr_complex) * p.n_rx)),
       d_model(p),
       d_csi_lead(csi_lead),
       d_csi_port(pmt::mp("csi")),
       d_truth_port(pmt::mp("truth")),
       d_set_port(pmt::mp("set")),
-      d_cpi_key(pmt::mp("isac_cpi"))
+      d_resync_port(pmt::mp("resync")),
+      d_cpi_key(pmt::mp("isac_cpi")),
+      d_snap_key(pmt::mp(snap_tag_key))
 {
     message_port_register_out(d_csi_port);
     message_port_register_out(d_truth_port);
     message_port_register_in(d_set_port);
     set_msg_handler(d_set_port, [this](const pmt::pmt_t& msg) { handle_set(msg); });
+    message_port_register_in(d_resync_port);
+    set_msg_handler(d_resync_port, [this](const pmt::pmt_t&) {
+        // A (re)appearing transmitter needs the channel now, whatever the message
+        // says, and may send no snapshot before it has one: publish from here.
+        std::lock_guard<std::mutex> lock(d_mutex);
+        publish_csi(d_model.position());
+        d_csi_dirty = false;
+        d_next_pub = d_model.comm_draw_index() + 1;
+        publish_ahead(d_model.position());
+    });
     if (p.geometry == core::radar_geometry::bistatic && !p.clutter_rad.empty())
         d_logger->warn("clutter_deg is ignored in the bistatic geometry (echo: "
                        "beta b(rx_deg) a(tx_deg)^H x + n)");
@@ -144,6 +169,23 @@ bool isac_channel_impl::start()
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     d_srcid = pmt::mp(alias()); // the alias is final once the flowgraph starts
+    if (d_started) {
+        // Items count from 0 again: the simulation restarts from its seed with the
+        // current parameters (draws, CPI counter, delay line), so offsets and tags
+        // match the new item count.
+        core::channel_params q = d_model.params();
+        q.seed = d_model.seed_used();
+        d_model = core::isac_channel_model(q);
+    }
+    d_started = true;
+    d_cpi_tag_pending = true;
+    d_truth_dirty = false;
+    d_index_delta = 0;
+    d_peer_session = 0;
+    std::random_device rd;
+    do
+        d_session = uint64_t(rd()) & 0xffffffffu;
+    while (d_session == 0);
     // Published at start so precoders wired to "csi" have H before the first
     // snapshot; offset = the snapshot where the current draw took effect.
     publish_csi(d_model.comm_draw_start());
@@ -160,14 +202,45 @@ void isac_channel_impl::publish_ahead(uint64_t pos)
         return; // static channel: only draw 0, published at start
     while (d_next_pub <= (pos + d_csi_lead) / coh) { // no overflow for huge coherence
         message_port_pub(d_csi_port,
-                         make_csi(d_model.H_of_draw(d_next_pub), d_next_pub * coh));
+                         make_csi(d_model.H_of_draw(d_next_pub),
+                                  peer_offset(d_next_pub * coh),
+                                  epoch_of(d_next_pub)));
         ++d_next_pub;
     }
 }
 
+uint64_t isac_channel_impl::peer_offset(uint64_t pos) const
+{
+    const int64_t o = int64_t(pos) + d_index_delta;
+    return o < 0 ? 0 : uint64_t(o);
+}
+
 void isac_channel_impl::publish_csi(uint64_t offset)
 {
-    message_port_pub(d_csi_port, make_csi(d_model.H(), offset));
+    message_port_pub(
+        d_csi_port,
+        make_csi(d_model.H(), peer_offset(offset), epoch_of(d_model.comm_draw_index())));
+}
+
+void isac_channel_impl::handle_snap_tags(int n)
+{
+    std::vector<gr::tag_t> tags;
+    get_tags_in_window(tags, 0, 0, n, d_snap_key);
+    for (const auto& t : tags) {
+        if (!pmt::is_dict(t.value))
+            continue;
+        const pmt::pmt_t idx = pmt::dict_ref(t.value, pmt::mp("index"), pmt::PMT_NIL);
+        const pmt::pmt_t ses = pmt::dict_ref(t.value, pmt::mp("session"), pmt::PMT_NIL);
+        if (!pmt::is_uint64(idx) || !pmt::is_uint64(ses))
+            continue;
+        d_index_delta = int64_t(pmt::to_uint64(idx)) - int64_t(t.offset);
+        const uint64_t s = pmt::to_uint64(ses);
+        if (s != d_peer_session) {
+            // a new transmitter session: it needs the channel in its own index
+            d_peer_session = s;
+            d_csi_dirty = true;
+        }
+    }
 }
 
 void isac_channel_impl::publish_truth(uint64_t offset)
@@ -420,7 +493,7 @@ uint64_t isac_channel_impl::seed_used() const
 uint64_t isac_channel_impl::nonfinite_count() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
-    return d_model.nonfinite_inputs();
+    return d_model.nonfinite_inputs() + d_model.overflow_snapshots();
 }
 
 // ---- work ------------------------------------------------------------------
@@ -436,6 +509,7 @@ int isac_channel_impl::work(int noutput_items,
     auto y = static_cast<core::cfloat*>(output_items[0]);
     auto r = static_cast<core::cfloat*>(output_items[1]);
 
+    handle_snap_tags(noutput_items);
     if (d_csi_dirty) {
         // H changed by a setter: from now on, and the draws already published
         // ahead are published again with the new angles.
@@ -443,8 +517,16 @@ int isac_channel_impl::work(int noutput_items,
         d_csi_dirty = false;
         d_next_pub = d_model.comm_draw_index() + 1;
     }
+    // Large arrays with many clutter patches cost milliseconds per snapshot: work
+    // in chunks and return within the budget, so stop() and setters never wait.
+    const long per =
+        long(p.n_rx) * (1 + long(p.clutter_rad.size())) + long(p.n_tx) * (p.n_users + 2);
+    const long chunk = std::max(1L, (1L << 22) / std::max(1L, per));
+    const work_budget budget(0.05);
     long done = 0;
     while (done < noutput_items) {
+        if (done > 0 && budget.exhausted())
+            break;
         publish_ahead(d_model.position()); // before the draw it announces
         if (d_model.comm_due())
             d_model.draw_comm();
@@ -468,10 +550,10 @@ int isac_channel_impl::work(int noutput_items,
         done += d_model.process(in + done * p.n_tx,
                                 y + done * p.n_users,
                                 r + done * p.n_rx,
-                                noutput_items - done);
+                                std::min<long>(noutput_items - done, chunk));
     }
     publish_ahead(d_model.position());
-    return noutput_items;
+    return int(done);
 }
 
 } /* namespace isac */

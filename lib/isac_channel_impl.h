@@ -24,7 +24,12 @@ private:
     bool d_cpi_tag_pending = true; // CPI 0 starts at the first work() call
     const uint64_t d_csi_lead;
     uint64_t d_next_pub = 1; // next channel draw whose csi is not yet published
-    const pmt::pmt_t d_csi_port, d_truth_port, d_set_port, d_cpi_key;
+    const pmt::pmt_t d_csi_port, d_truth_port, d_set_port, d_resync_port, d_cpi_key,
+        d_snap_key;
+    bool d_started = false;
+    uint64_t d_session = 0;    // drawn at each start(): the high half of every epoch
+    int64_t d_index_delta = 0; // peer snapshot index - my item count (isac_snap tags)
+    uint64_t d_peer_session = 0;
     pmt::pmt_t d_srcid = pmt::mp("isac_channel"); // tag source id (alias, set in start())
 
     void apply_locked(const core::channel_params& q); // throws param_error
@@ -32,6 +37,12 @@ private:
     void publish_csi(uint64_t offset);
     void publish_truth(uint64_t offset);
     void publish_ahead(uint64_t pos); // csi of draws with offset <= pos + lead
+    uint64_t epoch_of(uint64_t draw) const
+    {
+        return (d_session << 32) | (draw & 0xffffffffu);
+    }
+    uint64_t peer_offset(uint64_t pos) const;
+    void handle_snap_tags(int n);
 
 public:
     isac_channel_impl(const core::channel_params& p, uint64_t csi_lead);

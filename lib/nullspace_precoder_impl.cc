@@ -4,8 +4,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-#include "nullspace_precoder_impl.h"
+#include "block_utils.h"
 #include "csi_message.h"
+#include "nullspace_precoder_impl.h"
 #include <gnuradio/io_signature.h>
 #include <gnuradio/isac/core/comm_precoder.h>
 #include <chrono>
@@ -51,14 +52,14 @@ nullspace_precoder::sptr nullspace_precoder::make(int n_tx,
     // names the parameter and its allowed range.
     core::check_int_range("n_tx", n_tx, 2, 4096);
     core::check_int_range("n_users", n_users, 1, n_tx - 1);
-    core::check_finite("sinr_db", sinr_db);
     core::check_finite("beam_width_deg", beam_width_deg);
     core::check_finite("grid_step_deg", grid_step_deg);
     core::sdisac_params p;
     p.frame_len = frame_len;
     p.power = power;
     p.comm = comm;
-    p.sinr = core::rvec::Constant(1, core::db2lin(sinr_db));
+    // the dB value as written is checked (not its linear value)
+    p.sinr = core::rvec::Constant(1, core::db_to_linear("sinr_db", sinr_db));
     p.noise_var = noise_var;
     p.comm_power = comm_power;
     p.sensing = sensing;
@@ -75,14 +76,40 @@ nullspace_precoder::sptr nullspace_precoder::make(int n_tx,
     if (comm_power > power)
         core::throw_param("comm_power", std::to_string(comm_power),
                           "<= power (P_c > P_t leaves no power)");
+    {
+        // What a design holds: the steering grid and its null-space projection
+        // (beampattern), frame-sized matrices (B, P B, the ISL signal), N x N
+        // projectors; the stream keeps P B (or P P^H) in single precision.
+        const double N = n_tx, L = frame_len;
+        const double G =
+            p.sensing == "beampattern" ? std::floor(180.0 / grid_step_deg) + 2 : 0;
+        const double grid = 16.0 * G * (2 * N + L);
+        const double frame = 16.0 * N * L * (p.sensing == "isl" ? 6 : 4);
+        const double square = 16.0 * N * N * 3;
+        const double total = grid + frame + square;
+        const std::string what =
+            "the design (n_tx = " + std::to_string(n_tx) +
+            ", frame_len = " + std::to_string(frame_len) +
+            (G > 0 ? ", " + std::to_string(long(G)) + " grid angles" : "") + ")";
+        if (grid >= frame && grid >= square)
+            core::check_memory(
+                "grid_step_deg", core::num_str(grid_step_deg), total, what);
+        else if (frame >= square)
+            core::check_memory("frame_len", std::to_string(frame_len), total, what);
+        else
+            core::check_memory("n_tx", std::to_string(n_tx), total, what);
+    }
     return gnuradio::make_block_sptr<nullspace_precoder_impl>(n_tx, n_users, p);
 }
 
-nullspace_precoder_impl::nullspace_precoder_impl(int n_tx, int n_users, const core::sdisac_params& prm)
+nullspace_precoder_impl::nullspace_precoder_impl(int n_tx,
+                                                 int n_users,
+                                                 const core::sdisac_params& prm)
     : gr::sync_block(
           "nullspace_precoder",
           prm.sensing == "external"
-              ? gr::io_signature::make2(2, 2, sizeof(gr_complex) * n_users, sizeof(gr_complex) * n_tx)
+              ? gr::io_signature::make2(
+                    2, 2, sizeof(gr_complex) * n_users, sizeof(gr_complex) * n_tx)
               : gr::io_signature::make(1, 1, sizeof(gr_complex) * n_users),
           gr::io_signature::make(1, 1, sizeof(gr_complex) * n_tx)),
       d_n_tx(n_tx),
@@ -91,6 +118,7 @@ nullspace_precoder_impl::nullspace_precoder_impl(int n_tx, int n_users, const co
       d_external(prm.sensing == "external"),
       d_stats_port(pmt::mp("stats")),
       d_csi_port(pmt::mp("csi")),
+      d_channel_port(pmt::mp("channel")),
       d_tag_key(pmt::mp("isac_design")),
       d_params(prm),
       d_known(n_tx, prm.power),
@@ -98,6 +126,7 @@ nullspace_precoder_impl::nullspace_precoder_impl(int n_tx, int n_users, const co
 {
     d_known.set_logger(d_logger);
     message_port_register_out(d_stats_port);
+    message_port_register_out(d_channel_port);
     message_port_register_in(d_csi_port);
     set_msg_handler(d_csi_port, [this](const pmt::pmt_t& m) { handle_csi(m); });
     d_worker = std::thread([this] { worker(); });
@@ -105,6 +134,7 @@ nullspace_precoder_impl::nullspace_precoder_impl(int n_tx, int n_users, const co
 
 nullspace_precoder_impl::~nullspace_precoder_impl()
 {
+    d_cancel = true; // a design in progress returns within one iteration
     {
         std::lock_guard<std::mutex> lock(d_mutex);
         d_quit = true;
@@ -132,7 +162,8 @@ void nullspace_precoder_impl::worker()
             return;
         d_request = false;
         d_busy = true;
-        const core::sdisac_params prm = d_params;
+        core::sdisac_params prm = d_params;
+        prm.cancel = core::cancel_check(&d_cancel);
         const Eigen::MatrixXcd H = d_H;
         auto p = std::make_shared<prepared>();
         p->id = d_next_id++;
@@ -156,13 +187,50 @@ void nullspace_precoder_impl::worker()
         p->stats = stats_dict(*p);
         lk.lock();
         d_ready.push_back(p);
-        if (d_ready.size() > 64) // no flowgraph running to pick them up: keep the newest
+        // no flowgraph running to pick them up: keep the newest, within the queue limit
+        double bytes = 0;
+        for (const auto& r : d_ready)
+            bytes += bytes_of(*r);
+        while (d_ready.size() > 1 &&
+               (d_ready.size() > 64 || bytes > double(core::queue_limit()))) {
+            bytes -= bytes_of(*d_ready.front());
             d_ready.erase(d_ready.begin());
+        }
         d_last = p;
         d_busy = false;
         ++d_finished;
         d_cv_idle.notify_all();
     }
+}
+
+double nullspace_precoder_impl::bytes_of(const prepared& p)
+{
+    const core::sdisac_design& d = p.d;
+    const double c16 = 16.0, c8 = 8.0;
+    return c16 * (d.F.size() + d.P.size() + d.B.size() + d.H.size() + d.symbols.size()) +
+           c8 * (p.F.size() + p.M.size() + p.Pi.size()) +
+           8.0 * (d.pattern.size() + d.desired.size() + d.grid_rad.size() +
+                  d.cost_history.size()) +
+           1024.0;
+}
+
+bool nullspace_precoder_impl::start()
+{
+    // Items count from 0 again after a restart: designs waiting for an offset
+    // of the previous run switch at the next frame boundary instead.
+    for (auto& w : d_waiting) {
+        auto c = std::make_shared<prepared>(*w);
+        c->offset = 0;
+        w = c;
+    }
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        d_req_offset = 0;
+    }
+    d_end_grace.reset();
+    d_wait_logged = false;
+    d_known.reset(); // the frame builder counts from 0 again too
+    return sync_block::start();
 }
 
 pmt::pmt_t nullspace_precoder_impl::stats_dict(const prepared& p)
@@ -210,6 +278,7 @@ void nullspace_precoder_impl::handle_csi(const pmt::pmt_t& msg)
         d_logger->warn("ignoring csi message: {}", why);
         return;
     }
+    announce(u.has_offset ? u.offset : 0, u.epoch);
     std::lock_guard<std::mutex> lock(d_mutex);
     // A repeated, unchanged channel (e.g. a periodic strobe) is not a change:
     // no redesign, no new design id.
@@ -220,6 +289,16 @@ void nullspace_precoder_impl::handle_csi(const pmt::pmt_t& msg)
     request_locked(u.has_offset ? u.offset : 0);
 }
 
+void nullspace_precoder_impl::announce(uint64_t offset, uint64_t epoch)
+{
+    // "this precoder accepted a channel": csi_gate opens on it, never on a raw csi
+    pmt::pmt_t d = pmt::make_dict();
+    d = pmt::dict_add(d, pmt::mp("accepted"), pmt::PMT_T);
+    d = pmt::dict_add(d, pmt::mp("offset"), pmt::from_uint64(offset));
+    d = pmt::dict_add(d, pmt::mp("epoch"), pmt::from_uint64(epoch));
+    message_port_pub(d_channel_port, d);
+}
+
 void nullspace_precoder_impl::set_channel(const Eigen::MatrixXcd& H)
 {
     if (H.rows() != d_n_users || H.cols() != d_n_tx)
@@ -228,10 +307,13 @@ void nullspace_precoder_impl::set_channel(const Eigen::MatrixXcd& H)
                               " (n_users x n_tx)");
     if (!H.allFinite())
         core::throw_param("H", "non-finite entries", "finite entries");
-    std::lock_guard<std::mutex> lock(d_mutex);
-    d_H = H;
-    d_have_channel = true;
-    request_locked(0);
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        d_H = H;
+        d_have_channel = true;
+        request_locked(0);
+    }
+    announce(0, 0);
 }
 
 bool nullspace_precoder_impl::wait_design(double timeout_s)
@@ -361,20 +443,76 @@ int nullspace_precoder_impl::work(int noutput_items,
     }
     for (const auto& f : fresh) {
         publish_and_log(*f);
-        if (f->d.ok)
-            d_waiting.push_back(f);
+        if (!f->d.ok)
+            continue;
+        d_waiting.push_back(f);
+        d_waiting_bytes += bytes_of(*f);
+        // designs waiting for an offset the stream never reaches would pile up
+        while (d_waiting.size() > 1 && d_waiting_bytes > double(core::queue_limit())) {
+            d_waiting_bytes -= bytes_of(*d_waiting.front());
+            d_waiting.pop_front();
+            const uint64_t n = ++d_dropped;
+            if (log_this(n))
+                d_logger->warn("designs waiting for their offset exceed the queue limit "
+                               "({}): dropped the oldest ({} so far)",
+                               core::format_bytes(double(core::queue_limit())),
+                               n);
+        }
+    }
+    // Frame mode (frame_builder's tags): the known sections of every frame go out
+    // from the start, with or without a design, and the payload is muted until
+    // there is one. Without frames nothing leaves the block before a design.
+    const uint64_t base = nitems_written(0);
+    std::vector<gr::tag_t> frame_tags;
+    get_tags_in_range(frame_tags, 0, base, base + noutput_items, frame_tag_key);
+    const bool framed = d_known.frames() > 0 || d_known.any_valid(frame_tags);
+    d_known.load(frame_tags);
+    if (!d_active && d_waiting.empty() && framed && !d_wait_logged) {
+        d_logger->info("no design yet: the frames' preamble, header and pilots go out, "
+                       "their payload is muted (isac_mute)");
+        d_wait_logged = true;
+    }
+    // (framed, the first design switches in at a design frame boundary like any other)
+    if (!d_active && !framed) {
+        if (d_waiting.empty()) {
+            // No design yet: produce nothing (a zero frame would still be
+            // transmitted). Wait briefly for the worker, then let the scheduler
+            // handle messages and call again.
+            if (!d_wait_logged) {
+                d_logger->info("no design yet: holding the input back until the first "
+                               "design is ready");
+                d_wait_logged = true;
+            }
+            std::unique_lock<std::mutex> lk(d_mutex);
+            d_cv_idle.wait_for(
+                lk, std::chrono::milliseconds(10), [this] { return !d_ready.empty(); });
+            if (d_ready.empty() && d_end_grace.expired(*this)) {
+                d_logger->warn("the input ended before any design was ready: nothing was "
+                               "precoded or transmitted");
+                return WORK_DONE;
+            }
+            return 0;
+        }
+        // The first design applies from the first item produced: the newest one
+        // already due, else the earliest (whatever its offset); later ones wait.
+        const uint64_t now = nitems_written(0);
+        size_t take = 0;
+        for (size_t j = 0; j < d_waiting.size(); ++j)
+            if (d_waiting[j]->offset <= now)
+                take = j;
+        d_active = d_waiting[take];
+        for (size_t j = 0; j <= take; ++j)
+            d_waiting_bytes -= bytes_of(*d_waiting[j]);
+        d_waiting.erase(d_waiting.begin(), d_waiting.begin() + take + 1);
+        add_item_tag(0, nitems_written(0), d_tag_key, pmt::from_uint64(d_active->id));
+        std::lock_guard<std::mutex> lock(d_mutex);
+        d_in_use = d_active;
     }
     const auto s_in = static_cast<const gr_complex*>(input_items[0]);
     const auto b_in = d_external ? static_cast<const gr_complex*>(input_items[1]) : nullptr;
     auto out = static_cast<gr_complex*>(output_items[0]);
     const uint64_t L = d_L;
-    const uint64_t base = nitems_written(0);
     uint64_t bad = 0;
-    {
-        std::vector<gr::tag_t> ft;
-        get_tags_in_range(ft, 0, base, base + noutput_items, frame_tag_key);
-        d_known.load(ft);
-    }
     int i = 0;
     while (i < noutput_items) {
         const uint64_t abs = base + i;
@@ -386,6 +524,8 @@ int nullspace_precoder_impl::work(int noutput_items,
                     take = j;
             if (take < d_waiting.size()) {
                 d_active = d_waiting[take];
+                for (size_t j = 0; j <= take; ++j)
+                    d_waiting_bytes -= bytes_of(*d_waiting[j]);
                 d_waiting.erase(d_waiting.begin(), d_waiting.begin() + take + 1);
                 add_item_tag(0, abs, d_tag_key, pmt::from_uint64(d_active->id));
                 std::lock_guard<std::mutex> lock(d_mutex);
@@ -405,7 +545,9 @@ int nullspace_precoder_impl::work(int noutput_items,
         run = d_known.payload_run(abs, run);
         gr_complex* x = out + size_t(i) * d_n_tx;
         if (!d_active) {
+            // a frame's payload before any design: muted (the radio sends silence)
             std::fill(x, x + size_t(run) * d_n_tx, gr_complex(0));
+            add_item_tag(0, abs, mute_tag_key, pmt::from_uint64(uint64_t(run)));
         } else {
             const gr_complex* s =
                 sanitize(s_in + size_t(i) * d_n_users, size_t(run) * d_n_users, d_clean_s, bad);

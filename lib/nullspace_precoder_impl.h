@@ -7,10 +7,11 @@
 #ifndef INCLUDED_ISAC_NULLSPACE_PRECODER_IMPL_H
 #define INCLUDED_ISAC_NULLSPACE_PRECODER_IMPL_H
 
+#include "block_utils.h"
 #include "frame_tags.h"
 #include <gnuradio/isac/nullspace_precoder.h>
-#include <atomic>
 #include <condition_variable>
+#include <atomic>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -35,7 +36,7 @@ private:
     const int d_n_tx, d_n_users;
     const uint64_t d_L; // frame_len: fixed for the block's life
     const bool d_external;
-    const pmt::pmt_t d_stats_port, d_csi_port, d_tag_key;
+    const pmt::pmt_t d_stats_port, d_csi_port, d_channel_port, d_tag_key;
 
     mutable std::mutex d_mutex; // guards everything below up to d_worker
     std::condition_variable d_cv_work, d_cv_idle;
@@ -57,14 +58,20 @@ private:
     std::shared_ptr<const prepared> d_active;
     // ok designs waiting for their frame boundary (and offset), oldest first
     std::deque<std::shared_ptr<const prepared>> d_waiting;
-    std::atomic<uint64_t> d_nonfinite{ 0 };
+    std::atomic<uint64_t> d_nonfinite{ 0 }, d_dropped{ 0 };
+    std::atomic<bool> d_cancel{ false }; // set by the destructor: ends a running design
+    double d_waiting_bytes = 0;
+    bool d_wait_logged = false;
+    input_end_grace d_end_grace;
     std::vector<gr_complex> d_clean_s, d_clean_b;
     known_tx d_known; // frame tags: known snapshots are sent, not precoded
     double d_known_power;
 
     void worker();
+    static double bytes_of(const prepared& p);
     void request_locked(uint64_t offset);
     void handle_csi(const pmt::pmt_t& msg);
+    void announce(uint64_t offset, uint64_t epoch);
     static pmt::pmt_t stats_dict(const prepared& p);
     void publish_and_log(const prepared& p);
 
@@ -81,6 +88,8 @@ public:
     core::sdisac_design design() const override;
     core::sdisac_design last_design() const override;
     uint64_t nonfinite_count() const override { return d_nonfinite.load(); }
+    uint64_t dropped_design_count() const override { return d_dropped.load(); }
+    bool start() override;
 
     void set_power(double power) override;
     void set_sinr_db(double sinr_db) override;

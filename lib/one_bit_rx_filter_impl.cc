@@ -7,23 +7,36 @@
  * core::cpi_integrator: buffers, tags, messages and locking only.
  */
 
+#include "block_utils.h"
 #include "csi_message.h"
 #include "one_bit_rx_filter_impl.h"
 #include <gnuradio/io_signature.h>
+#include <gnuradio/isac/core/limits.h>
+#include <gnuradio/isac/core/quantize.h>
 #include <algorithm>
 
 namespace gr {
 namespace isac {
-
-namespace {
-double db2lin(double db) { return std::pow(10.0, db / 10.0); }
-} // namespace
 
 core::radar_scene one_bit_rx_filter_impl::make_scene(const params& p)
 {
     core::check_int_range("n_tx", p.n_tx, 1, 1 << 16);
     core::check_int_range("n_rx", p.n_rx, 1, 1 << 16);
     core::check_angle_deg("target_deg", p.target_deg);
+    core::check_clutter_count("clutter_deg", p.clutter_deg.size());
+    {
+        // steering and projection rows (double and single precision), the Q x Q
+        // system of each snapshot, and the CPI terms of one work() call
+        const double q1 = 1.0 + p.clutter_deg.size();
+        const double bytes =
+            48.0 * q1 * (double(p.n_tx) + p.n_rx) + 32.0 * q1 * q1 + 16.0 * q1 * 8192;
+        const bool rx = p.n_rx >= p.n_tx;
+        core::check_memory(rx ? "n_rx" : "n_tx",
+                           std::to_string(rx ? p.n_rx : p.n_tx),
+                           bytes,
+                           "the receive filter's steering and projection rows (" +
+                               std::to_string(long(q1)) + " angles)");
+    }
     std::vector<double> clutter_rad;
     for (double c : p.clutter_deg) {
         core::check_angle_deg("clutter_deg", c);
@@ -39,14 +52,13 @@ core::radar_scene one_bit_rx_filter_impl::make_scene(const params& p)
     std::vector<double> cnr;
     for (size_t q = 0; q < Q; ++q) {
         const double db = p.cnr_db.size() == 1 ? p.cnr_db[0] : p.cnr_db[q];
-        core::check_finite("cnr_db", db);
-        cnr.push_back(db2lin(db));
+        cnr.push_back(core::db_to_linear("cnr_db", db)); // the error names the dB value
     }
     return core::radar_scene(p.n_tx,
                              p.n_rx,
                              core::deg2rad(p.target_deg),
                              clutter_rad,
-                             db2lin(p.snr_r_db),
+                             core::db_to_linear("snr_r_db", p.snr_r_db),
                              cnr);
 }
 
@@ -54,7 +66,11 @@ std::unique_ptr<one_bit_rx_filter_impl::state>
 one_bit_rx_filter_impl::build(const params& p)
 {
     const core::radar_scene scene = make_scene(p);
-    core::check_positive_finite("threshold_scale", p.threshold_scale);
+    // kappa and 1/kappa both stay normal floats
+    if (!(std::isfinite(p.threshold_scale) && p.threshold_scale >= 1e-30 &&
+          p.threshold_scale <= 1e30))
+        core::throw_param(
+            "threshold_scale", core::num_str(p.threshold_scale), "[1e-30, 1e+30]");
     return std::unique_ptr<state>(new state{
         core::rx_filter(scene,
                         p.adc,
@@ -127,6 +143,18 @@ one_bit_rx_filter_impl::one_bit_rx_filter_impl(const params& p, std::unique_ptr<
 }
 
 one_bit_rx_filter_impl::~one_bit_rx_filter_impl() {}
+
+bool one_bit_rx_filter_impl::start()
+{
+    // items count from 0 again: a partial CPI of the previous run is dropped
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        if (d_pending)
+            d_state = std::move(d_pending);
+    }
+    d_state->cpi.reset();
+    return sync_block::start();
+}
 
 void one_bit_rx_filter_impl::apply(const params& p)
 {
@@ -342,19 +370,52 @@ int one_bit_rx_filter_impl::work(int noutput_items,
         if (d_pending)
             d_state = std::move(d_pending); // a fresh CPI integrator comes with it
     }
-    const auto r = static_cast<const gr_complex*>(input_items[0]);
+    const gr_complex* r = static_cast<const gr_complex*>(input_items[0]);
     const auto x = static_cast<const gr_complex*>(input_items[1]);
     auto z = static_cast<gr_complex*>(output_items[0]);
     auto stat = static_cast<float*>(output_items[1]);
-    const int n = noutput_items;
     const bool cpi = d_cpi_len > 1;
     const int Q1 = d_state->filt.n_terms();
+    const int nr = d_state->filt.scene().n_rx();
 
-    d_status.resize(n);
+    // A 1-bit receiver only has the signs of r: taking them here makes the
+    // statistic independent of the input's scale (an unquantised or 1e38 input
+    // cannot fake a detection). NaN components stay NaN: those snapshots are
+    // counted and never detected.
+    if (d_state->filt.adc() == core::adc_model::one_bit) {
+        const size_t nf = size_t(2) * nr * noutput_items;
+        d_signs.resize(nf);
+        const float* rf = reinterpret_cast<const float*>(r);
+        if (core::one_bit_quantize(rf, d_signs.data(), nf, 1.0f))
+            for (size_t i = 0; i < nf; ++i)
+                if (std::isnan(rf[i]))
+                    d_signs[i] = rf[i];
+        r = reinterpret_cast<const gr_complex*>(d_signs.data());
+    }
+
+    // Q x Q solves per snapshot make large scenes slow: process in chunks and
+    // return within the budget (stop(), setters and messages never wait long).
+    d_status.resize(noutput_items);
     if (cpi)
-        d_terms.resize(size_t(n) * Q1);
-    d_state->filt.process(
-        r, x, n, z, stat, d_status.data(), cpi ? d_terms.data() : nullptr);
+        d_terms.resize(size_t(noutput_items) * Q1);
+    const double per =
+        1.0 * Q1 * Q1 * Q1 / 3 + 8.0 * Q1 * (nr + d_state->filt.scene().n_tx());
+    const int chunk = int(std::max(1.0, std::min(double(noutput_items), 2e7 / per)));
+    const work_budget budget(0.05);
+    int n = 0;
+    while (n < noutput_items) {
+        if (n > 0 && budget.exhausted())
+            break;
+        const int b = std::min(chunk, noutput_items - n);
+        d_state->filt.process(r + size_t(n) * nr,
+                              x + size_t(n) * d_state->filt.scene().n_tx(),
+                              b,
+                              z + n,
+                              stat + n,
+                              d_status.data() + n,
+                              cpi ? d_terms.data() + size_t(n) * Q1 : nullptr);
+        n += b;
+    }
 
     uint64_t degenerate = 0, nan = 0, detections = 0;
     for (int l = 0; l < n; ++l) {
@@ -386,6 +447,11 @@ int one_bit_rx_filter_impl::work(int noutput_items,
     const float inv_scale = d_state->inv_scale;
     for (int l = 0; l < n; ++l) {
         stat[l] *= inv_scale;
+        if (!std::isfinite(stat[l])) { // a huge statistic times 1/threshold_scale
+            stat[l] = 0.0f;
+            ++nan;
+            continue;
+        }
         if (stat[l] >= 1.0f) {
             ++detections;
             const pmt::pmt_t v = pmt::from_double(stat[l]);

@@ -45,6 +45,7 @@ public:
 
     one_bit_rx_filter_impl(const params& p, std::unique_ptr<state> s);
     ~one_bit_rx_filter_impl() override;
+    bool start() override;
 
     void set_target_deg(double v) override;
     double target_deg() const override;
@@ -84,6 +85,7 @@ private:
     std::unique_ptr<state> d_state;   // used by work() only
     std::vector<core::snapshot_status> d_status;
     std::vector<core::cdouble> d_terms;
+    std::vector<float> d_signs; // 1-bit mode: the signs of r
     std::atomic<uint64_t> d_degenerate{ 0 }, d_nan{ 0 }, d_detections{ 0 };
     uint64_t d_items = 0;
     const pmt::pmt_t d_stats_port, d_set_port, d_detect_key, d_cpi_key;

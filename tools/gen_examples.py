@@ -747,59 +747,60 @@ def usrp_ota(gui):
 # --------------------------------------------------------------- 4. zeromq split
 def zmq_pair():
     tx = Graph("isac_zmq_tx", "gr-isac zeromq split: transmitter host",
-               "PSK users -> CI precoder -> 1-bit DAC -> zeromq; the channel (csi) comes back over "
-               "zeromq from isac_zmq_rx", False, run_options="prompt")
+               "PSK users -> CI precoder -> 1-bit DAC -> snapshot frames -> zeromq; the channel (csi) "
+               "comes back over zeromq from isac_zmq_rx", False, run_options="prompt")
     common_vars(tx)
     radar_vars(tx)
     tx.param("n_snapshots", 0, "Snapshots (0 = run forever)")
     tx.param("seed", 1, "Symbol seed")
-    tx.param("data_addr", "tcp://127.0.0.1:5555", "Bind address: transmit vectors", "str")
-    tx.param("sym_addr", "tcp://127.0.0.1:5556", "Bind address: symbols (for SER)", "str")
+    tx.param("data_addr", "tcp://127.0.0.1:5555", "Bind address: snapshot frames", "str")
     tx.param("csi_addr", "tcp://127.0.0.1:5557", "Connect address: csi from the receiver", "str")
     tx.add("src", "isac_psk_source", n_users="n_users", psk_order="psk_order", seed="seed")
     tx.add("csi_in", "zeromq_pull_msg_source", address="csi_addr", timeout=100, bind="False")
-    tx.add("gate", "isac_csi_gate", vlen="n_users")
-    tx.conn("src", 0, "gate", 0)
     t = tx_chain(tx)
     tx.conn("csi_in", "out", t, "csi")
-    tx.conn("csi_in", "out", "gate", "csi")
     tx.add("head", "blocks_head", type="complex", num_items="n_snapshots if n_snapshots > 0 else 2**62",
            vlen="n_users")
-    tx.conn("gate", 0, "head", 0)
+    tx.conn("src", 0, "head", 0)
     tx.conn("head", 0, t, 0)
-    tx.add("x_out", "zeromq_push_sink", type="complex", vlen="n_tx", address="data_addr", timeout=100,
-           pass_tags="False", hwm=-1)
-    tx.add("sym_out", "zeromq_push_sink", type="complex", vlen="n_users", address="sym_addr", timeout=100,
-           pass_tags="False", hwm=-1)
-    tx.conn(t, 0, "x_out", 0)
-    tx.conn("head", 0, "sym_out", 0)
+    # x and its symbols travel in one frame with a header (session, snapshot index,
+    # channel epoch): a restart on either side cannot misalign them, and HELLO
+    # frames tell a (re)started receiver to publish its channel. The precoder emits
+    # nothing before it has a channel, so no gate is needed.
+    tx.add("framer", "isac_snapshot_framer", n_tx="n_tx", n_users="n_users", hello_ms=100)
+    tx.conn(t, 0, "framer", 0)
+    tx.conn("head", 0, "framer", 1)
+    tx.add("frames_out", "zeromq_push_sink", type="complex", vlen="3 + n_users + n_tx",
+           address="data_addr", timeout=100, pass_tags="False", hwm=-1)
+    tx.conn("framer", 0, "frames_out", 0)
     tx.write()
 
     # gr-zeromq sources never report end-of-stream, so a receiver does not stop on
     # its own: run until Enter (the SER report says when n_snapshots arrived)
     rx = Graph("isac_zmq_rx", "gr-isac zeromq split: channel and receivers host",
-               "zeromq -> MIMO channel -> per-user SER and 1-bit radar detection; the channel's csi "
-               "goes back to isac_zmq_tx over zeromq", False, run_options="prompt")
+               "zeromq -> snapshot frames -> MIMO channel -> per-user SER and 1-bit radar detection; "
+               "the channel's csi goes back to isac_zmq_tx over zeromq", False, run_options="prompt")
     common_vars(rx)
     radar_vars(rx)
     rx.param("n_snapshots", 0, "Snapshots (0 = run forever)")
     rx.param("seed", 1, "Channel seed")
-    rx.param("data_addr", "tcp://127.0.0.1:5555", "Connect address: transmit vectors", "str")
-    rx.param("sym_addr", "tcp://127.0.0.1:5556", "Connect address: symbols", "str")
+    rx.param("data_addr", "tcp://127.0.0.1:5555", "Connect address: snapshot frames", "str")
     rx.param("csi_addr", "tcp://127.0.0.1:5557", "Bind address: csi to the transmitter", "str")
-    rx.add("x_in", "zeromq_pull_source", type="complex", vlen="n_tx", address="data_addr", timeout=100,
-           pass_tags="False", hwm=-1)
-    rx.add("sym_in", "zeromq_pull_source", type="complex", vlen="n_users", address="sym_addr", timeout=100,
-           pass_tags="False", hwm=-1)
+    rx.add("frames_in", "zeromq_pull_source", type="complex", vlen="3 + n_users + n_tx",
+           address="data_addr", timeout=100, pass_tags="False", hwm=-1)
+    rx.add("deframer", "isac_snapshot_deframer", n_tx="n_tx", n_users="n_users")
+    rx.conn("frames_in", 0, "deframer", 0)
     rx.add("head", "blocks_head", type="complex", num_items="n_snapshots if n_snapshots > 0 else 2**62",
            vlen="n_tx")
     rx.add("sym_head", "blocks_head", type="complex", num_items="n_snapshots if n_snapshots > 0 else 2**62",
            vlen="n_users")
-    rx.conn("x_in", 0, "head", 0)
-    rx.conn("sym_in", 0, "sym_head", 0)
+    rx.conn("deframer", 0, "head", 0)
+    rx.conn("deframer", 1, "sym_head", 0)
     chan = mono_channel(rx)
     rx.add("csi_out", "zeromq_push_msg_sink", address="csi_addr", timeout=100, bind="True")
     rx.conn(chan, "csi", "csi_out", "in")
+    # a transmitter that (re)appears gets the channel at once
+    rx.conn("deframer", "peer", chan, "resync")
     rx.conn("head", 0, chan, 0)
     ser = rx.add("ser", "isac_psk_ser_meter", n_users="n_users", psk_order="psk_order", skip=0,
                  report_every=1000)

@@ -53,8 +53,9 @@ SAMPLE = flowgraph([
 
 # What GRC 3.10.5's canvas (gui/canvas/block.py, default view) drew for SAMPLE:
 # width x height of each block's extents, ports included
-# (`xvfb-run tools/grc_layout.py measure <SAMPLE written as .grc>`).
-GRC_DRAWN = {"t": (184, 88), "n_tx": (64, 56), "target_deg": (144, 120), "chan": (319, 312), "tx": (321, 264),
+# (`xvfb-run tools/grc_layout.py measure <SAMPLE written as .grc>`; chan and tx
+# re-measured with their "resync" and "channel" message ports).
+GRC_DRAWN = {"t": (184, 88), "n_tx": (64, 56), "target_deg": (144, 120), "chan": (338, 312), "tx": (338, 264),
              "split": (163, 128), "stat_plot": (173, 88), "ser": (215, 88)}
 
 

@@ -231,7 +231,13 @@ mm_result mm_linesearch(const bp_problem& p, const cmat& B0, const mm_options& o
     double f = p.weight * matching_sum(p, energy) + penalty(p, res.B);
     res.cost_history.push_back(f);
     res.norm_history.push_back(res.B.squaredNorm());
+    const cancel_check stop = opt.cancel.with_deadline(opt.max_seconds);
     for (int it = 0; it < opt.max_iter; ++it) {
+        if (stop()) {
+            res.cancelled = opt.cancel.cancelled();
+            res.out_of_time = !res.cancelled;
+            break;
+        }
         // Majoriser weights Lambda_m = delta_m/||c_m|| (term dropped when c_m = 0).
         rvec w(M);
         for (Eigen::Index m = 0; m < M; ++m) {

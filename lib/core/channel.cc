@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <gnuradio/isac/core/channel.h>
+#include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/steering.h>
 #include <volk/volk.h>
 #include <algorithm>
@@ -181,7 +182,6 @@ void check_db(const std::string& name, double v)
 }
 
 constexpr long max_period = 1L << 62;
-constexpr long max_clutter = 1024;
 } // namespace
 
 void channel_params::validate() const
@@ -213,7 +213,7 @@ void channel_params::validate() const
     check_angle_rad("tx_deg", tx_rad);
     check_angle_rad("rx_deg", rx_rad);
     check_db("target_snr_db", target_snr_db);
-    check_int_range("len(clutter_deg)", long(clutter_rad.size()), 0, max_clutter);
+    check_clutter_count("clutter_deg", clutter_rad.size());
     for (double a : clutter_rad)
         check_angle_rad("clutter_deg", a);
     if (cnr_db.size() != clutter_rad.size())
@@ -492,6 +492,18 @@ long isac_channel_model::process(const cfloat* x, cfloat* y, cfloat* r, long n)
             }
             for (int q = 0; q < e; ++q)
                 volk_32fc_x2_dot_prod_32fc_a(&c[q], d_gt_rows.row(q), xa, unsigned(nt));
+            finite = true;
+            for (int q = 0; q < e; ++q)
+                finite =
+                    finite && std::isfinite(c[q].real()) && std::isfinite(c[q].imag());
+        }
+        if (!finite) {
+            // Finite entries whose products overflow single precision (|x| ~ 1e38):
+            // the snapshot is treated as x = 0 and counted, like a non-finite one.
+            std::fill(xa, xa + nt, cfloat(0.0f, 0.0f));
+            for (int q = 0; q < e; ++q)
+                c[q] = cfloat(0.0f, 0.0f);
+            ++d_overflow;
         }
 
         // Users: y_u = h_u^H x + n_u (row u of H), noise user by user.
@@ -518,6 +530,33 @@ long isac_channel_model::process(const cfloat* x, cfloat* y, cfloat* r, long n)
             volk_32fc_x2_s32fc_multiply_conjugate_add_32fc_a(
                 ra, ra, d_grc_rows.row(q), d_gam[q] * c[q], unsigned(nr));
         std::copy(ra, ra + nr, r + t * nr);
+    }
+    // What the couplings did not catch (h_u^H x, gamma_q c_q g_R) can still
+    // overflow: such outputs are set to 0 and counted, never passed on as Inf.
+    const float* yf = reinterpret_cast<const float*>(y);
+    const float* rf = reinterpret_cast<const float*>(r);
+    float acc = 0.0f;
+    for (long i = 0; i < 2 * len * nu; ++i)
+        acc += yf[i] - yf[i]; // 0 for finite values, NaN otherwise
+    for (long i = 0; i < 2 * len * nr; ++i)
+        acc += rf[i] - rf[i];
+    if (acc != 0.0f) {
+        float* yw = reinterpret_cast<float*>(y);
+        float* rw = reinterpret_cast<float*>(r);
+        for (long t = 0; t < len; ++t) {
+            bool bad = false;
+            for (long i = 2 * t * nu; i < 2 * (t + 1) * nu; ++i)
+                if (!std::isfinite(yw[i])) {
+                    yw[i] = 0.0f;
+                    bad = true;
+                }
+            for (long i = 2 * t * nr; i < 2 * (t + 1) * nr; ++i)
+                if (!std::isfinite(rw[i])) {
+                    rw[i] = 0.0f;
+                    bad = true;
+                }
+            d_overflow += bad;
+        }
     }
     d_pos += uint64_t(len);
     return len;

@@ -29,6 +29,32 @@ bool all_finite(const cfloat* p, size_t n)
         acc += f[i] - f[i];
     return acc == 0.0f;
 }
+
+// Binary exponent of the largest |component| (frexp convention: max in
+// [2^(e-1), 2^e)), or no_signal when every component is 0 or denormal.
+constexpr int no_signal = std::numeric_limits<int>::min();
+int max_exponent(const cfloat* p, size_t n)
+{
+    const float* f = reinterpret_cast<const float*>(p);
+    float m = 0.0f;
+    for (size_t i = 0; i < 2 * n; ++i)
+        m = std::max(m, std::fabs(f[i]));
+    if (!(m >= std::numeric_limits<float>::min()))
+        return no_signal;
+    int e = 0;
+    std::frexp(m, &e);
+    return e;
+}
+
+const cfloat* scaled_copy(const cfloat* p, size_t n, int exp2, std::vector<cfloat>& buf)
+{
+    if (exp2 == 0)
+        return p;
+    buf.resize(n);
+    for (size_t i = 0; i < n; ++i)
+        buf[i] = cfloat(std::ldexp(p[i].real(), exp2), std::ldexp(p[i].imag(), exp2));
+    return buf.data();
+}
 } // namespace
 
 doa_mode parse_doa_mode(const std::string& s, const std::string& name)
@@ -183,7 +209,10 @@ doa_result doa_mle_core::estimate(const cmat& Y, const cvec& c)
     return estimate(Yf.data(), L, d_mode == doa_mode::gaussian ? nullptr : cf.data());
 }
 
-doa_result doa_mle_core::estimate(const cfloat* Yp, int L, const cfloat* cp)
+doa_result doa_mle_core::estimate(const cfloat* Yp,
+                                  int L,
+                                  const cfloat* cp,
+                                  const cancel_check& cancel)
 {
     check_int_range("L (cpi_len)", L, 1, std::numeric_limits<int>::max());
     const bool need_c = d_mode != doa_mode::gaussian;
@@ -192,6 +221,47 @@ doa_result doa_mle_core::estimate(const cfloat* Yp, int L, const cfloat* cp)
     const doa_result bad = invalid_result();
     if (!all_finite(Yp, size_t(d_n) * L) || (need_c && !all_finite(cp, L)))
         return bad;
+    // A CPI without usable signal (all zero, or only denormals) has no direction.
+    const int ey = max_exponent(Yp, size_t(d_n) * L);
+    const int ec = need_c ? max_exponent(cp, L) : 0;
+    if (ey == no_signal || ec == no_signal)
+        return bad;
+    // Far from 1 the single-precision products underflow or overflow (an echo
+    // of 1e-25 squares to 0, one of 1e18 sums to Inf over L N terms): scale Y
+    // and c by powers of two (exact), the noise variance and p_gauss with them,
+    // and scale beta back at the end. The estimate does not change.
+    const int sy = std::abs(ey) > 16 ? -ey : 0;
+    const int sc = std::abs(ec) > 16 ? -ec : 0;
+    Yp = scaled_copy(Yp, size_t(d_n) * L, sy, d_ys);
+    if (need_c)
+        cp = scaled_copy(cp, size_t(L), sc, d_cs);
+    struct restore {
+        double &nv, &pg, nv0, pg0;
+        ~restore()
+        {
+            nv = nv0;
+            pg = pg0;
+        }
+    } guard{ d_noise_var, d_p_gauss, d_noise_var, d_p_gauss };
+    d_noise_var = std::ldexp(d_noise_var, 2 * sy);
+    if (d_mode == doa_mode::mixed)
+        d_p_gauss = std::ldexp(d_p_gauss, 2 * sc);
+    doa_result r = estimate_scaled(Yp, L, cp, cancel);
+    if (r.valid && (sy || sc)) {
+        r.beta *= std::ldexp(1.0, sc - sy);
+        r.beta_abs = std::ldexp(r.beta_abs, sc - sy);
+        r.objective = std::ldexp(r.objective, -2 * sy);
+    }
+    return r;
+}
+
+doa_result doa_mle_core::estimate_scaled(const cfloat* Yp,
+                                         int L,
+                                         const cfloat* cp,
+                                         const cancel_check& cancel)
+{
+    const bool need_c = d_mode != doa_mode::gaussian;
+    const doa_result bad = invalid_result();
 
     d_L = L;
     Eigen::Map<const cmatf> Y(Yp, d_n, L);
@@ -199,7 +269,14 @@ doa_result doa_mle_core::estimate(const cfloat* Yp, int L, const cfloat* cp)
         // Only the lower triangle is formed (half the GEMM); its diagonal sums
         // (in double) feed both the grid GEMV and the continuous objective.
         d_Rf.setZero(d_n, d_n);
-        d_Rf.selfadjointView<Eigen::Lower>().rankUpdate(Y, 1.0f / float(L));
+        // in blocks of snapshots, so that a stop() is seen within milliseconds
+        const int cb = std::max(1, int((1L << 22) / (long(d_n) * d_n)));
+        for (int t0 = 0; t0 < L; t0 += cb) {
+            if (t0 > 0 && cancel())
+                return bad;
+            d_Rf.selfadjointView<Eigen::Lower>().rankUpdate(
+                Y.middleCols(t0, std::min(cb, L - t0)), 1.0f / float(L));
+        }
         d_r.resize(d_n);
         for (int d = 0; d < d_n; ++d) {
             cdouble r = 0.0; // r_d = sum_m R(m, m+d) = sum_m conj(R(m+d, m))

@@ -42,34 +42,41 @@ void validate(const isl_problem& p)
     check_finite("c0", p.c0);
 }
 
-rvec isl_lag_profile(const cmat& X, int T)
+rvec isl_lag_profile(const cmat& X, int T, const cancel_check& stop)
 {
     const Eigen::Index L = X.cols();
     check_int_range("T (largest ISL lag)", T, 1, std::max<long>(1, L - 1));
-    rvec r(T);
+    rvec r = rvec::Zero(T);
     for (int t = 1; t <= T; ++t) {
+        if (stop())
+            break;
         const cmat R = X.leftCols(L - t) * X.rightCols(L - t).adjoint();
         r[t - 1] = R.norm();
     }
     return r;
 }
 
-double isl_of(const cmat& X, int T) { return isl_lag_profile(X, T).squaredNorm(); }
-
-double isl_cost(const isl_problem& p, const cmat& B)
+double isl_of(const cmat& X, int T, const cancel_check& stop)
 {
-    double v = isl_of(full_signal(p, B), p.T) + p.c0;
+    return isl_lag_profile(X, T, stop).squaredNorm();
+}
+
+double isl_cost(const isl_problem& p, const cmat& B, const cancel_check& stop)
+{
+    double v = isl_of(full_signal(p, B), p.T, stop) + p.c0;
     if (p.col_weight.size())
         v += (B.colwise().squaredNorm().transpose().cwiseProduct(p.col_weight)).sum();
     return v;
 }
 
-cmat isl_gradient(const isl_problem& p, const cmat& B)
+cmat isl_gradient(const isl_problem& p, const cmat& B, const cancel_check& stop)
 {
     const cmat X = full_signal(p, B);
     const Eigen::Index L = p.L;
     cmat GX = cmat::Zero(X.rows(), L);
     for (int t = 1; t <= p.T; ++t) {
+        if (stop())
+            break;
         const auto Xl = X.leftCols(L - t);  // x_0 .. x_{L-t-1}
         const auto Xr = X.rightCols(L - t); // x_t .. x_{L-1}
         const cmat R = Xl * Xr.adjoint();
@@ -120,15 +127,31 @@ rcg_result rcg_isl(const isl_problem& p, const cmat& B0, const rcg_options& opt)
     };
 
     rcg_result res;
+    // `stop` fires on cancellation or at the work budget; an evaluation it cut
+    // short is never used: the result is the last fully evaluated iterate.
+    const cancel_check stop = opt.cancel.with_deadline(opt.max_seconds);
+    auto stopped = [&]() {
+        if (!stop())
+            return false;
+        res.cancelled = opt.cancel.cancelled();
+        res.out_of_time = !res.cancelled;
+        return true;
+    };
     res.B = retract(B0);
-    double f = isl_cost(p, res.B);
+    double f = isl_cost(p, res.B, stop);
+    if (stopped()) {
+        res.cost = f;
+        return res;
+    }
     res.cost_history.push_back(f);
-    cmat rg = proj(res.B, isl_gradient(p, res.B));
+    cmat rg = proj(res.B, isl_gradient(p, res.B, stop));
     const double g0 = rg.norm();
     cmat D = -rg;
     cmat rg_prev = rg;
     int small = 0; // consecutive steps with a relative decrease below rel_tol
     for (int it = 0; it < opt.max_iter; ++it) {
+        if (stopped())
+            break;
         if (rg.norm() <= opt.grad_tol * g0 || !(g0 > 0)) {
             res.converged = true;
             break;
@@ -145,13 +168,17 @@ rcg_result rcg_isl(const isl_problem& p, const cmat& B0, const rcg_options& opt)
         bool accepted = false;
         for (int j = 0; j < 60; ++j) {
             Bn = retract(res.B + a * D);
-            fn = isl_cost(p, Bn);
+            fn = isl_cost(p, Bn, stop);
+            if (stop())
+                break;
             if (fn <= f + 1e-4 * a * slope) {
                 accepted = true;
                 break;
             }
             a *= 0.5;
         }
+        if (stopped())
+            break;
         if (!accepted) { // no decrease representable: a stationary point to rounding
             res.converged = true;
             break;
@@ -164,7 +191,9 @@ rcg_result rcg_isl(const isl_problem& p, const cmat& B0, const rcg_options& opt)
         rg_prev = proj(res.B, rg);             // transport of the previous gradient
         const cmat Dt = proj(res.B, D);         // transport of the previous direction
         const double prev_sq = rg.squaredNorm();
-        rg = proj(res.B, isl_gradient(p, res.B));
+        rg = proj(res.B, isl_gradient(p, res.B, stop));
+        if (stopped())
+            break; // res.B and f are consistent; the cut gradient is dropped
         const double beta = std::max(0.0, re_inner(rg, rg - rg_prev) / prev_sq);
         D = -rg + beta * Dt;
         // One short step (a poor conjugate direction after a long Armijo

@@ -269,7 +269,16 @@ sdisac_design design_sdisac(const cmat& H, const sdisac_params& prm)
         mm_options o;
         o.tol = prm.tol;
         o.max_iter = prm.max_iter;
+        o.cancel = prm.cancel;
+        o.max_seconds = prm.max_seconds;
         mm_result r = mm_linesearch(p, random_start(nbc, L, prm.seed), o);
+        if (r.cancelled) {
+            msg << "design cancelled";
+            return finish();
+        }
+        if (r.out_of_time)
+            msg << "MM stopped at the " << prm.max_seconds << " s work budget after "
+                << r.iterations << " iterations (not converged). ";
         d.B = r.B;
         d.cost = r.cost;
         d.matching_cost = r.matching_cost;
@@ -295,7 +304,16 @@ sdisac_design design_sdisac(const cmat& H, const sdisac_params& prm)
         rcg_options o;
         o.rel_tol = prm.tol;
         o.max_iter = prm.max_iter > 0 ? std::max(prm.max_iter, 1) : 0;
+        o.cancel = prm.cancel;
+        o.max_seconds = prm.max_seconds;
         rcg_result r = rcg_isl(p, random_start(nbc, L, prm.seed), o);
+        if (r.cancelled) {
+            msg << "design cancelled";
+            return finish();
+        }
+        if (r.out_of_time)
+            msg << "ISL stopped at the " << prm.max_seconds << " s work budget after "
+                << r.iterations << " iterations (not converged). ";
         d.B = r.B;
         d.cost = r.cost;
         d.iterations = r.iterations;
@@ -311,8 +329,14 @@ sdisac_design design_sdisac(const cmat& H, const sdisac_params& prm)
         d.sensing_power = d.B.squaredNorm() / L;
         d.leakage = leakage_ratio(H, PB);
         d.sensing_rank = matrix_rank(d.B);
-        if (L >= 2)
-            d.isl = isl_cost(make_isl_problem(d, prm, std::max(budget, 1e-300)), d.B);
+        if (L >= 2) {
+            d.isl = isl_cost(
+                make_isl_problem(d, prm, std::max(budget, 1e-300)), d.B, prm.cancel);
+            if (prm.cancel.cancelled()) {
+                msg << "design cancelled";
+                return finish();
+            }
+        }
     }
     d.pattern = design_pattern(d, d.grid_rad);
     if (!prm.targets_rad.empty()) {

@@ -245,8 +245,9 @@ public:
                 if (h.feasible)
                     CPPUNIT_ASSERT(h.objective <= best + 1e-9);
                 // tightened-LP starts only add starts: never worse, still <= optimum
-                const ilp_result hs = ilp_qos_heuristic(
-                    w, At, l, c, {}, true, 0, 0, nullptr, nullptr, nullptr, 4);
+                qos_heuristic_opts o;
+                o.lp_starts = 4;
+                const ilp_result hs = ilp_qos_heuristic(w, At, l, c, {}, o);
                 if (h.feasible)
                     CPPUNIT_ASSERT(hs.feasible && hs.objective >= h.objective - 1e-12);
                 if (hs.feasible) {
@@ -358,9 +359,9 @@ public:
             p.gamma = std::pow(10, 0.5);
             p.tol = 0; // run every iteration so the trace is long
             if (table)
-                p = ci_lut::table_params(p);
+                p.solver = ci_preset::table;
             if (quality)
-                p = ci_quality_params(p, N);
+                p.solver = ci_preset::quality;
             ci_solver S(seed000_scene(N), U, p);
             for (int trial = 0; trial < 5; ++trial) {
                 S.set_channel(rand_H(U, N));
@@ -398,7 +399,9 @@ public:
             p.noise_var = std::pow(10, -0.5);
             p.gamma = std::pow(10, (trial % 4 - 4) / 10.0);
             ci_solver R(seed000_scene(N, 16), U, p);
-            ci_solver Qs(seed000_scene(N, 16), U, ci_quality_params(p, N));
+            ci_params pq = p;
+            pq.solver = ci_preset::quality;
+            ci_solver Qs(seed000_scene(N, 16), U, pq);
             const cmat H = rand_H(U, N);
             R.set_channel(H);
             Qs.set_channel(H);
@@ -435,7 +438,7 @@ public:
         p.noise_var = std::pow(10, -0.5);
         p.gamma = 1.0;
         ci_solver H(seed000_scene(N, 16), U, p);
-        p.method = ci_method::exact;
+        p.solver = ci_preset::exact;
         ci_solver E(seed000_scene(N, 16), U, p);
         int both = 0;
         for (int trial = 0; trial < 6; ++trial) {

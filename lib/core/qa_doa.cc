@@ -156,12 +156,33 @@ public:
         CPPUNIT_ASSERT_EQUAL(good.theta_rad, again.theta_rad);
         // a zero reference gives nothing to correlate with
         CPPUNIT_ASSERT(!est.estimate(Y, cvec::Zero(L)).valid);
-        // finite samples whose products overflow single precision: invalid, no throw
-        const cmat Yhuge = Y * 1e30;
+        // Finite samples whose products would under/overflow single precision
+        // (1e30: |y|^2 sums to Inf; 1e-25: |y|^2 = 0), with the noise variance and
+        // p_gauss scaled alike (a valid input): the same estimate as at scale 1,
+        // beta scaled by the echo/reference ratio ky/kc. An all-zero or all-denormal
+        // CPI has no usable signal: invalid.
         for (auto mode : { doa_mode::gaussian, doa_mode::known, doa_mode::mixed }) {
-            doa_mle_core e2(n, -pi / 2, pi / 2, deg2rad(0.5), 0.01, mode, 1.0);
-            CPPUNIT_ASSERT(!e2.estimate(Yhuge, c * 1e30).valid);
-            CPPUNIT_ASSERT(e2.estimate(Y, c).valid);
+            doa_mle_core e1(n, -pi / 2, pi / 2, deg2rad(0.5), 0.01, mode, 1.0);
+            const doa_result ref = e1.estimate(Y, c);
+            CPPUNIT_ASSERT(ref.valid);
+            for (double ky : { 1e30, 1e-25 })
+                for (double kc : { 1.0, 1e20, 1e-20 }) {
+                    doa_mle_core e2(
+                        n, -pi / 2, pi / 2, deg2rad(0.5), 0.01 * ky * ky, mode, kc * kc);
+                    const cmat Ys = Y * ky;
+                    const doa_result r = e2.estimate(Ys, c * kc);
+                    CPPUNIT_ASSERT(r.valid);
+                    // (float rounding of Y * ky differs from that of Y: ~1e-9 rad)
+                    CPPUNIT_ASSERT_DOUBLES_EQUAL(ref.theta_rad, r.theta_rad, 1e-6);
+                    // gaussian: p_gauss = kc^2 scales beta^2 p_gauss; others: c scaled
+                    const double kb = ky / kc;
+                    CPPUNIT_ASSERT_DOUBLES_EQUAL(
+                        1.0, r.beta_abs / (ref.beta_abs * kb), 1e-4);
+                    CPPUNIT_ASSERT_DOUBLES_EQUAL(1.0, r.snr_est / ref.snr_est, 1e-4);
+                }
+            CPPUNIT_ASSERT(!e1.estimate(cmat::Zero(n, L), c).valid);
+            CPPUNIT_ASSERT(!e1.estimate(Y * 1e-41, c).valid); // denormal in float
+            CPPUNIT_ASSERT(e1.estimate(Y, c).valid);          // nothing poisoned
         }
     }
 

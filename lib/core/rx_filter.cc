@@ -5,6 +5,7 @@
  */
 #include <gnuradio/isac/core/rx_filter.h>
 #include <algorithm>
+#include <limits>
 
 namespace gr {
 namespace isac {
@@ -183,7 +184,10 @@ void rx_filter::process(const cfloat* r,
             snapshot_status st = snapshot_status::ok;
             if (!finite)
                 st = snapshot_status::non_finite;
-            else if (!(c0sq > degenerate_tol * degenerate_tol * double(d_xn[j])))
+            else if (!(c0sq > degenerate_tol * degenerate_tol * double(d_xn[j])) ||
+                     !(d_xn[j] >= std::numeric_limits<float>::min()))
+                // nothing (or only denormals, which square to 0) was transmitted:
+                // dividing by c_0 would overflow the filter
                 st = snapshot_status::degenerate;
             status[l] = st;
             if (st != snapshot_status::ok) {
@@ -219,6 +223,17 @@ void rx_filter::process(const cfloat* r,
             // 1/(c0 gmg) without a library complex division
             const cdouble scale = std::conj(d_cd[0]) / (c0sq * gmg);
             z[l] = cfloat(vr * scale);
+            if (!std::isfinite(z[l].real()) || !std::isfinite(z[l].imag()) ||
+                !std::isfinite(stat[l])) {
+                // finite samples whose products overflow single precision: counted
+                // with the non-finite ones, never a detection
+                status[l] = snapshot_status::non_finite;
+                z[l] = 0.0f;
+                stat[l] = 0.0f;
+                if (t)
+                    std::fill(t, t + Q1, cdouble(0.0));
+                continue;
+            }
             if (t) {
                 const double s2 = std::norm(scale);
                 if (d_table) {

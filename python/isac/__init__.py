@@ -13,18 +13,22 @@ Blocks (one item = one snapshot of N antenna samples):
   nullspace_precoder  X = F S + P B, sensing in the users' null space
   doa_mle             DoA maximum-likelihood estimator with its CRB
 
-End-to-end processing chains (hierarchical blocks, pure Python, shared by the
+Helper blocks (C++): psk_ser_meter, detection_meter, steering_reference,
+beampattern_probe, csi_gate, los_csi_source, array_phase_estimator,
+array_phase_corrector, snapshot_framer / snapshot_deframer (network split).
+
+End-to-end processing chains (hierarchical blocks written in Python around C++
+blocks only, so no flowgraph needs the interpreter at teardown; shared by the
 simulated, zeromq and over-the-air flowgraphs in examples/):
   one_bit_isac_tx     ci_precoder -> 1-bit DAC
   one_bit_radar_rx    1-bit ADC -> one_bit_rx_filter (z, |z|/kappa)
   bistatic_doa_rx     g_T(phi)^T x reference -> doa_mle
   psk_source          random M-PSK symbols for U users
-Python helper blocks: psk_ser_meter, detection_meter, steering_reference,
-los_csi_source, array_phase_estimator, array_phase_corrector.
 Over the air (docs/ota.md): radio_sink / radio_source (UHD or the emulated
 front-end, one `radio` variable chooses), emulated_radio, radio_emulator;
 the acquisition blocks loop_delay_estimator -> fractional_delay and
 tx_phase_estimator -> array_phase_corrector.
+Module limits: set_memory_limit / memory_limit, set_queue_limit / queue_limit.
 Numpy references (SER bounds, decisions): gnuradio.isac.metrics
 Summary tables and the OK/CHECK verdict of the examples and the demo:
 gnuradio.isac.summary
@@ -49,13 +53,8 @@ except ModuleNotFoundError:
 from .metrics import psk_points, psk_decide, safe_margin, theorem2_bounds, pd_theory
 from .conventions import steering, steering_matrix, transmit_beampattern
 from .psk_source import psk_source
-from .csi_gate import csi_gate
-from .beampattern_probe import beampattern_probe
-from .psk_ser_meter import psk_ser_meter
-from .detection_meter import detection_meter
-from .steering_reference import steering_reference
-from .los_csi_source import los_csi_source, make_csi_message, los_channel
-from .array_phase_cal import array_phase_estimator, array_phase_corrector, make_cal_message
+from .csi_messages import make_csi_message, los_channel
+from .array_phase_cal import make_cal_message
 from .one_bit_isac_tx import one_bit_isac_tx
 from .one_bit_radar_rx import one_bit_radar_rx
 from .bistatic_doa_rx import bistatic_doa_rx

@@ -5,9 +5,9 @@
 """The bistatic sensing receive chain: known reference along the DoD -> DoA MLE."""
 from gnuradio import blocks, gr
 
+from . import _hier
 from . import isac_python as _blk
 from .conventions import reject_removed
-from .steering_reference import steering_reference
 
 
 class bistatic_doa_rx(gr.hier_block2):
@@ -22,24 +22,30 @@ class bistatic_doa_rx(gr.hier_block2):
     sets. An array wired in reverse element order goes through
     array_phase_corrector(reverse_elements=True) first.
     Message out `doa`: doa_mle's per-CPI dict {theta_deg, beta_abs, snr_est,
-    tnr_est, crb_deg2, cpi_index, valid}."""
+    tnr_est, crb_deg2, cpi_index, valid}.
+    Every inner block is C++: the chain works when only its flowgraph holds it."""
 
     def __init__(self, n_tx=16, n_rx=16, tx_deg=0.0, cpi_len=64, mode="known", grid_min_deg=-90.0,
                  grid_max_deg=90.0, grid_step_deg=0.1, noise_var=1.0, p_gauss=0.0, refine="newton", **removed):
         reject_removed("bistatic_doa_rx", removed)
+        # the inner blocks validate every parameter before the io_signature is built
+        doa = _blk.doa_mle(_hier.check_int("n_rx", n_rx, 2, 4096), int(cpi_len), mode,
+                           float(grid_min_deg), float(grid_max_deg), float(grid_step_deg),
+                           float(noise_var), float(p_gauss), refine)
+        reference = (_blk.steering_reference(_hier.check_int("n_tx", n_tx, 1, 1 << 16), float(tx_deg))
+                     if mode == "known" else None)
+        _hier.check_int("n_tx", n_tx, 1, 1 << 16)
         gr.hier_block2.__init__(self, "bistatic_doa_rx",
                                 gr.io_signature2(2, 2, gr.sizeof_gr_complex * n_rx, gr.sizeof_gr_complex * n_tx),
                                 gr.io_signature(1, 1, gr.sizeof_float))
-        self.doa = _blk.doa_mle(int(n_rx), int(cpi_len), mode, float(grid_min_deg), float(grid_max_deg),
-                                float(grid_step_deg), float(noise_var), float(p_gauss), refine)
+        self.doa = doa
+        self.reference = reference
         self.message_port_register_hier_out("doa")
-        self.msg_connect(self.doa, "doa", self, "doa")
+        _hier.msg_connect(self, self.doa, "doa", self, "doa")
         self.connect((self, 0), (self.doa, 0))
-        if mode == "known":
-            self.reference = steering_reference(int(n_tx), float(tx_deg))
+        if reference is not None:
             self.connect((self, 1), self.reference, (self.doa, 1))
         else:
-            self.reference = None
             self.connect((self, 1), blocks.null_sink(gr.sizeof_gr_complex * n_tx))
         self.connect(self.doa, self)
 

@@ -5,6 +5,7 @@
 """The 1-bit ISAC transmit chain: CI safe-margin precoder -> 1-bit DAC."""
 from gnuradio import gr
 
+from . import _hier
 from . import isac_python as _blk
 
 
@@ -17,9 +18,13 @@ class one_bit_isac_tx(gr.hier_block2):
     The DAC after the precoder is the hardware model: with dac="1bit" the
     precoder already emits alphabet points, so the quantizer reproduces them;
     with dac="inf" (the infinite-resolution benchmark) it is left out.
+    Until the precoder has a channel the chain emits nothing (it holds its
+    input back): it never radiates an unsteered alphabet vector.
 
     Message in `csi`: the channel dict (isac_channel's or los_csi_source's).
     Message out `stats`: the precoder's statistics dict.
+    Message out `channel`: the precoder's acceptance of a channel (wire it to
+    csi_gate).
     The parameters are those of ci_precoder (see its documentation); solver
     "lut" precomputes all M^U symbol vectors per channel (static channels,
     over the air).
@@ -29,18 +34,25 @@ class one_bit_isac_tx(gr.hier_block2):
                  gamma_db=5.0, target_deg=10.0, clutter_deg=(-50.0, 30.0), snr_r_db=15.0,
                  cnr_db=(30.0, 30.0), n_rx=16, mode="qos", chi_db=8.0, dac="1bit", solver="realtime",
                  max_iter=10):
+        # The inner blocks validate every parameter (errors name it) before the
+        # hier block's io_signature is built.
+        precoder = _blk.ci_precoder(_hier.check_int("n_tx", n_tx, 1, 1 << 16),
+                                    _hier.check_int("n_users", n_users, 1, 4096),
+                                    int(psk_order), float(power),
+                                    float(noise_var), float(gamma_db), float(target_deg),
+                                    [float(c) for c in clutter_deg], float(snr_r_db),
+                                    [float(c) for c in cnr_db], int(n_rx), mode, float(chi_db), dac,
+                                    solver, int(max_iter))
         gr.hier_block2.__init__(self, "one_bit_isac_tx",
                                 gr.io_signature(1, 1, gr.sizeof_gr_complex * n_users),
                                 gr.io_signature(1, 1, gr.sizeof_gr_complex * n_tx))
-        self.precoder = _blk.ci_precoder(int(n_tx), int(n_users), int(psk_order), float(power),
-                                         float(noise_var), float(gamma_db), float(target_deg),
-                                         [float(c) for c in clutter_deg], float(snr_r_db),
-                                         [float(c) for c in cnr_db], int(n_rx), mode, float(chi_db), dac,
-                                         solver, int(max_iter))
+        self.precoder = precoder
         self.message_port_register_hier_in("csi")
         self.message_port_register_hier_out("stats")
-        self.msg_connect(self, "csi", self.precoder, "csi")
-        self.msg_connect(self.precoder, "stats", self, "stats")
+        self.message_port_register_hier_out("channel")
+        _hier.msg_connect(self, self, "csi", self.precoder, "csi")
+        _hier.msg_connect(self, self.precoder, "stats", self, "stats")
+        _hier.msg_connect(self, self.precoder, "channel", self, "channel")
         if dac == "1bit":
             self.dac = _blk.one_bit_quantizer(int(n_tx), "dac", float(power))
             self.connect(self, self.precoder, self.dac, self)

@@ -5,6 +5,7 @@
 """The 1-bit radar receive chain: 1-bit ADC -> receive filter / GLRT detector."""
 from gnuradio import gr
 
+from . import _hier
 from . import isac_python as _blk
 
 
@@ -26,13 +27,16 @@ class one_bit_radar_rx(gr.hier_block2):
     def __init__(self, n_tx=16, n_rx=16, target_deg=10.0, clutter_deg=(-50.0, 30.0), snr_r_db=15.0,
                  cnr_db=(30.0, 30.0), radar_noise_var=1.0, pfa=1e-2, adc="1bit", cpi_len=1,
                  threshold_scale=1.0, threshold="exact"):
+        # the filter validates every parameter before the io_signature is built
+        filt = _blk.one_bit_rx_filter(_hier.check_int("n_tx", n_tx, 1, 1 << 16),
+                                      _hier.check_int("n_rx", n_rx, 1, 1 << 16), float(target_deg),
+                                      [float(c) for c in clutter_deg], float(snr_r_db),
+                                      [float(c) for c in cnr_db], float(radar_noise_var), float(pfa), adc,
+                                      int(cpi_len), float(threshold_scale), str(threshold))
         gr.hier_block2.__init__(self, "one_bit_radar_rx",
                                 gr.io_signature2(2, 2, gr.sizeof_gr_complex * n_rx, gr.sizeof_gr_complex * n_tx),
                                 gr.io_signature2(2, 2, gr.sizeof_gr_complex, gr.sizeof_float))
-        self.filter = _blk.one_bit_rx_filter(int(n_tx), int(n_rx), float(target_deg),
-                                             [float(c) for c in clutter_deg], float(snr_r_db),
-                                             [float(c) for c in cnr_db], float(radar_noise_var), float(pfa), adc,
-                                             int(cpi_len), float(threshold_scale), str(threshold))
+        self.filter = filt
         if adc == "1bit":
             self.adc = _blk.one_bit_quantizer(int(n_rx), "adc", 1.0)
             self.connect((self, 0), self.adc, (self.filter, 0))

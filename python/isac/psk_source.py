@@ -6,6 +6,7 @@
 import numpy as np
 from gnuradio import analog, blocks, digital, gr
 
+from . import _hier
 from .metrics import psk_points
 
 
@@ -16,10 +17,9 @@ class psk_source(gr.hier_block2):
     """
 
     def __init__(self, n_users=4, psk_order=8, seed=0):
-        if n_users < 1:
-            raise ValueError("n_users must be >= 1, got %r" % (n_users,))
-        if not 2 <= psk_order <= 256:
-            raise ValueError("psk_order must be in [2, 256], got %r" % (psk_order,))
+        n_users = _hier.check_int("n_users", n_users, 1, 4096)
+        psk_order = _hier.check_int("psk_order", psk_order, 2, 256)
+        seed = _hier.check_int("seed", seed, 0, 2**31 - 1)
         gr.hier_block2.__init__(self, "psk_source", gr.io_signature(0, 0, 0),
                                 gr.io_signature(1, 1, gr.sizeof_gr_complex * n_users))
         if seed == 0:

@@ -88,8 +88,9 @@ def _(t):
 
 
 @case("one_bit_quantizer", "NaN/Inf samples", "NaN, +-Inf, -0.0 components in the stream",
-      "NaN -> +a (like 0), +-Inf -> +-a: output stays in the alphabet; NaNs counted by "
-      "`nan_count()` and posted on `stats` as {nan_count, items}")
+      "'dac': NaN -> +a (like 0), +-Inf -> +-a, the output stays in the alphabet; 'adc': NaN "
+      "stays NaN (no sign: the receive filter discards and counts the snapshot), +-Inf -> +-1; "
+      "NaNs counted by `nan_count()` and posted on `stats` as {nan_count, items}")
 def _(t):
     x = np.array([[complex(np.nan, -np.inf), complex(np.inf, np.nan), complex(-0.0, -1.0),
                    complex(np.nan, np.nan)]], np.complex64)
@@ -101,8 +102,14 @@ def _(t):
     tb.connect(src, q, snk)
     tb.msg_connect(q, "stats", dbg, "store")
     tb.run()
-    np.testing.assert_array_equal(np.array(snk.data()), [1 - 1j, 1 + 1j, 1 - 1j, 1 + 1j])
+    nan = np.nan
+    np.testing.assert_array_equal(np.array(snk.data()),
+                                  [complex(nan, -1), complex(1, nan), 1 - 1j, complex(nan, nan)])
     t.assertEqual(q.nan_count(), 4)
+    qd = isac.one_bit_quantizer(4, "dac", 1.0)
+    y = run_vectors(qd, x, 4)
+    np.testing.assert_allclose(y, np.sqrt(1 / 8) * np.array([[1 - 1j, 1 + 1j, 1 - 1j, 1 + 1j]]),
+                               rtol=1e-6)
     t.assertEqual(dbg.num_messages(), 1)
     m = dbg.get_message(0)
     t.assertEqual(pmt.to_uint64(pmt.dict_ref(m, pmt.intern("nan_count"), pmt.PMT_NIL)), 4)
@@ -303,11 +310,12 @@ def in_dac_alphabet(y, power=1.0):
 
 
 @case("ci_precoder", "missing channel", "symbols before any `set_channel`/`csi`",
-      "zero output vectors and one warning `no channel yet (set_channel or a csi message): output is zero`")
+      "no output at all (the input is held back: nothing is transmitted); when the input ends "
+      "before any channel, the block finishes 0.5 s later with a warning `the input ended "
+      "before any channel arrived`")
 def _(t):
     y, _ = ci_run(ci_block(), psk(np.random.default_rng(1), 10, 2))
-    t.assertEqual(y.shape, (10, 8))
-    t.assertTrue(np.all(y == 0))
+    t.assertEqual(y.shape, (0, 8))
 
 
 @case("ci_precoder", "infeasible QoS", "`gamma_db` = 60 (no 1-bit vector reaches the margin)",
@@ -391,7 +399,7 @@ def ns_block(**kw):
 @case("nullspace_precoder", "singular / rank-deficient H", "two identical user rows; H = 0 "
       "(comm 'zf', 'mrt', 'minpower')", "the design fails with a message on `stats` and in "
       "`last_design().message` (`H is rank-deficient (numerical rank 1 < K = 2) ... zf: ... allowed: "
-      "full row rank for zero-forcing`); no design is used, output stays zero")
+      "full row rank for zero-forcing`); no design is used, so no output (input held back)")
 def _(t):
     rng = np.random.default_rng(7)
     h = rng.standard_normal((1, 8)) + 1j * rng.standard_normal((1, 8))
@@ -408,7 +416,7 @@ def _(t):
 
 @case("nullspace_precoder", "infeasible QoS", "'minpower' with `sinr_db` = 60",
       "design reported not ok: `P_c = ... > P_t = 1: the communication design needs more than "
-      "the total power`; the previous design (none here: zero output) stays in use")
+      "the total power`; the previous design (none here: no output) stays in use")
 def _(t):
     b = ns_block(comm="minpower", sinr_db=60.0)
     b.set_channel(np.random.default_rng(8).standard_normal((2, 8)) + 0j)
@@ -421,7 +429,8 @@ def _(t):
 
 @case("nullspace_precoder", "missing channel / malformed messages", "symbols before any channel; "
       "`csi` messages not a dict, wrong shape, NaN, oversized",
-      "zero output until a first design exists; warning `ignoring csi message: csi: ...`, no redesign")
+      "no output until a first design exists (the input is held back, never a zero frame); "
+      "warning `ignoring csi message: csi: ...`, no redesign")
 def _(t):
     rng = np.random.default_rng(9)
     b = ns_block()
@@ -433,7 +442,7 @@ def _(t):
     snk = blocks.vector_sink_c(8)
     tb.connect(blocks.vector_source_c(psk(rng, 10, 2, 4).ravel().tolist(), False, 2), b, snk)
     tb.run()
-    t.assertTrue(np.all(np.array(snk.data()) == 0))
+    t.assertEqual(len(snk.data()), 0)
 
 
 @case("one_bit_rx_filter", "invalid parameter", "`pfa` = 1; 1 clutter angle with 0 `cnr_db`; `adc` = '2bit'",
@@ -526,6 +535,191 @@ def _(t):
     m0 = pmt.to_python(dbg.get_message(0))
     t.assertFalse(m0["valid"])
     t.assertTrue(pmt.to_python(dbg.get_message(1))["valid"])
+
+
+# ---------------------------------------------------------------- extreme samples
+# Finite inputs at the edges of single precision: overflow to Inf is counted and
+# never reported as a detection or a valid estimate; a CPI without usable
+# signal is invalid; a calibration needs usable data.
+
+@case("isac_channel", "extreme samples", "x = 1e38 (finite, products overflow single precision)",
+      "user and echo outputs stay finite; a snapshot whose products overflow is processed as "
+      "x = 0 (or its overflowing outputs set to 0) and counted by `nonfinite_count()` "
+      "(they were Inf and uncounted)")
+def _(t):
+    b = isac.isac_channel(8, 2, 8, comm_noise_var=[0.1], seed=3, target_deg=20.0)
+    x = np.full((10, 8), 1e38 + 1e38j, np.complex64)
+    x[::2] = 0.1
+    tb = gr.top_block()
+    ys, rs = blocks.vector_sink_c(2), blocks.vector_sink_c(8)
+    tb.connect(blocks.vector_source_c(x.ravel().tolist(), False, 8), b)
+    tb.connect((b, 0), ys)
+    tb.connect((b, 1), rs)
+    tb.run()
+    t.assertTrue(np.all(np.isfinite(ys.data())) and np.all(np.isfinite(rs.data())))
+    # every snapshot whose users' outputs H x overflow single precision is counted
+    H = np.array(b.channel()).reshape(2, 8)
+    over = int(np.sum(np.any(np.abs(x.astype(np.complex128) @ H.T) > 3.4e38, axis=1)))
+    t.assertGreaterEqual(b.nonfinite_count(), max(over, 1))
+    t.assertLessEqual(b.nonfinite_count(), 5)
+    y = np.array(ys.data()).reshape(-1, 2)
+    t.assertTrue(np.all(np.abs(y[::2]) < 10))  # the ordinary snapshots are untouched
+
+
+@case("one_bit_rx_filter", "extreme samples", "r = 1e38 (also r scaled by any positive factor) "
+      "in 1-bit mode",
+      "the same statistic as for sign(r): no false detection (was a statistic of 1e38)")
+def _(t):
+    rng = np.random.default_rng(13)
+    r = (rng.standard_normal((64, 8)) + 1j * rng.standard_normal((64, 8))).astype(np.complex64)
+    x = np.sign(rng.standard_normal((64, 8))).astype(np.complex64) / np.sqrt(8)
+    stats = []
+    for scale in (1.0, 1e38 / 4):
+        b = isac.one_bit_rx_filter(8, 8, 10.0, [-30.0], 15.0, [20.0], 1.0, 1e-3, "1bit")
+        tb = gr.top_block()
+        k1 = blocks.vector_sink_f()
+        tb.connect(blocks.vector_source_c((r * np.float32(scale)).ravel().tolist(), False, 8), (b, 0))
+        tb.connect(blocks.vector_source_c(x.ravel().tolist(), False, 8), (b, 1))
+        tb.connect((b, 0), blocks.null_sink(gr.sizeof_gr_complex))
+        tb.connect((b, 1), k1)
+        tb.run()
+        stats.append(np.array(k1.data()))
+    t.assertTrue(np.all(np.isfinite(stats[1])))
+    np.testing.assert_allclose(stats[1], stats[0], rtol=1e-5)
+
+
+@case("one_bit_rx_filter", "extreme samples", "denormal x (||x||^2 below the smallest normal float); "
+      "`set_threshold_scale(1e-300)`",
+      "x counted by `degenerate_count()`, z = 0 and statistic 0 (was non-finite); "
+      "`ValueError: threshold_scale = 1e-300 is out of range; allowed: [1e-30, 1e30]`")
+def _(t):
+    b = isac.one_bit_rx_filter(8, 8, 10.0, [], 15.0, [], 1.0, 1e-3, "1bit")
+    with t.assertRaisesRegex(ValueError, "threshold_scale"):
+        b.set_threshold_scale(1e-300)
+    x = np.full((4, 8), 1e-39, np.complex64)
+    r = np.ones((4, 8), np.complex64)
+    tb = gr.top_block()
+    k0, k1 = blocks.vector_sink_c(), blocks.vector_sink_f()
+    tb.connect(blocks.vector_source_c(r.ravel().tolist(), False, 8), (b, 0))
+    tb.connect(blocks.vector_source_c(x.ravel().tolist(), False, 8), (b, 1))
+    tb.connect((b, 0), k0)
+    tb.connect((b, 1), k1)
+    tb.run()
+    t.assertTrue(np.all(np.array(k0.data()) == 0) and np.all(np.array(k1.data()) == 0))
+    t.assertEqual(b.degenerate_count(), 4)
+
+
+@case("one_bit_radar_rx", "extreme samples", "an all-NaN echo",
+      "statistic 0 on every snapshot (was > 0) and the snapshots counted by the filter's `nan_count()`")
+def _(t):
+    rx = isac.one_bit_radar_rx(8, 8, 10.0, [-30.0], 15.0, [20.0], 1.0, 1e-3, "1bit")
+    r = np.full((16, 8), np.nan + 1j * np.nan, np.complex64)
+    x = np.ones((16, 8), np.complex64) / np.sqrt(8)
+    tb = gr.top_block()
+    k1 = blocks.vector_sink_f()
+    tb.connect(blocks.vector_source_c(r.ravel().tolist(), False, 8), (rx, 0))
+    tb.connect(blocks.vector_source_c(x.ravel().tolist(), False, 8), (rx, 1))
+    tb.connect((rx, 0), blocks.null_sink(gr.sizeof_gr_complex))
+    tb.connect((rx, 1), k1)
+    tb.run()
+    t.assertTrue(np.all(np.array(k1.data()) == 0))
+    t.assertEqual(rx.filter.nan_count(), 16)
+
+
+def _doa_run(y, c, mode="known", noise_var=1.0):
+    n, R = y.shape
+    b = isac.doa_mle(R, n, mode, -90.0, 90.0, 0.5, noise_var)
+    b.set_log_level("error")
+    tb = gr.top_block()
+    snk, dbg = blocks.vector_sink_f(), blocks.message_debug()
+    tb.connect(blocks.vector_source_c(y.ravel().tolist(), False, R), (b, 0))
+    if mode == "known":
+        tb.connect(blocks.vector_source_c(c.tolist(), False), (b, 1))
+    tb.connect(b, snk)
+    tb.msg_connect(b, "doa", dbg, "store")
+    tb.run()
+    return np.array(snk.data()), pmt.to_python(dbg.get_message(0))
+
+
+@case("doa_mle", "extreme samples", "an all-zero CPI; an echo scaled by 1e-25 or 1e18 with "
+      "`noise_var` scaled alike",
+      "zero CPI: NaN and valid = #f (was -90 deg, valid); scaled echoes: the same estimate as "
+      "unscaled, valid (were -90 deg or NaN)")
+def _(t):
+    rng = np.random.default_rng(14)
+    n, R, th = 64, 8, 17.3
+    g = isac.steering(R, th, normalize=True)
+    c = (rng.standard_normal(n) + 1j * rng.standard_normal(n)).astype(np.complex64)
+    w = (rng.standard_normal((n, R)) + 1j * rng.standard_normal((n, R))) * np.sqrt(0.05)
+    y = (3.0 * np.outer(c, g) + w).astype(np.complex128)
+    est, m = _doa_run(np.zeros((n, R), np.complex64), c)
+    t.assertTrue(np.isnan(est[0]))
+    t.assertFalse(m["valid"])
+    ref, m = _doa_run(y.astype(np.complex64), c, noise_var=0.1)
+    t.assertTrue(m["valid"])
+    t.assertLess(abs(ref[0] - th), 2.0)
+    # noise_var scaled alike as far as single precision holds it (1e-25^2 is not a float)
+    for scale in (1e-25, 1e-18, 1e18):
+        est, m = _doa_run((y * scale).astype(np.complex64), c, noise_var=max(0.1 * scale ** 2, 1e-37))
+        t.assertTrue(m["valid"], "scale %g" % scale)
+        t.assertAlmostEqual(float(est[0]), float(ref[0]), delta=0.05)
+
+
+@case("array_phase_estimator", "extreme samples", "NaN-only, zero-only or denormal-only calibration data",
+      "nothing is published; each average is counted by `rejected_count()` (a calibration was "
+      "published from it)")
+def _(t):
+    for fill in (np.nan, 0.0, 1e-41):
+        est = isac.array_phase_estimator(4, 0.0, 32)
+        est.set_log_level("error")
+        dbg = blocks.message_debug()
+        tb = gr.top_block()
+        tb.connect(blocks.vector_source_c([complex(fill, fill)] * 4 * 64, False, 4), est)
+        tb.msg_connect(est, "cal", dbg, "store")
+        tb.run()
+        t.assertEqual(dbg.num_messages(), 0, "published from %r" % fill)
+        t.assertEqual(est.rejected_count(), 2)
+        t.assertIsNone(est.phases())
+
+
+@case("array_phase_corrector", "extreme samples", "weights with a zero or infinite entry "
+      "(setter or `cal` message)",
+      "`ValueError: weights = an entry 0+0j is out of range; allowed: finite non-zero values`; "
+      "a message with them is logged and ignored (was accepted)")
+def _(t):
+    fix = isac.array_phase_corrector(4)
+    fix.set_log_level("error")
+    for w in ([1, 0, 1, 1], [1, np.inf, 1, 1]):
+        with t.assertRaisesRegex(ValueError, "weights"):
+            fix.set_weights(np.array(w, np.complex64))
+        d = pmt.dict_add(pmt.make_dict(), pmt.intern("weights"),
+                         pmt.init_c32vector(4, [complex(v) for v in w]))
+        fix._handle(d)
+    t.assertEqual(fix.updates(), 0)
+    np.testing.assert_array_equal(fix.weights(), np.ones(4))
+
+
+@case("every block", "dB parameters", "`gamma_db` = 1e30, `snr_r_db` = 1e30, `chi_db` = 1e30, "
+      "`sinr_db` = 1e30; a hier block with `n_tx` = 0",
+      "`ValueError` naming the parameter as written, in dB (`gamma_db = 1e+30 is out of range`), "
+      "never its linear value; hier blocks name `n_tx`/`n_rx`, not `gr::io_signature`")
+def _(t):
+    with t.assertRaisesRegex(ValueError, "gamma_db"):
+        isac.ci_precoder(8, 2, 4, 1.0, 0.1, 1e30, 10.0, [], 15.0, [], 8)
+    with t.assertRaisesRegex(ValueError, "snr_r_db"):
+        isac.ci_precoder(8, 2, 4, 1.0, 0.1, 0.0, 10.0, [], 1e30, [], 8)
+    with t.assertRaisesRegex(ValueError, "chi_db"):
+        isac.ci_precoder(8, 2, 4, 1.0, 0.1, 0.0, 10.0, [], 15.0, [], 8, "qod", 1e30)
+    with t.assertRaisesRegex(ValueError, "sinr_db"):
+        isac.nullspace_precoder(8, 2, 1.0, "zf", 1e30, 1.0, "none", [], 10.0, 16)
+    with t.assertRaisesRegex(ValueError, "snr_r_db"):
+        isac.one_bit_rx_filter(8, 8, 10.0, [], 1e30, [], 1.0, 1e-3, "1bit")
+    with t.assertRaisesRegex(ValueError, "n_tx"):
+        isac.one_bit_isac_tx(0, 2)
+    with t.assertRaisesRegex(ValueError, "n_rx"):
+        isac.one_bit_radar_rx(8, 0)
+    with t.assertRaisesRegex(ValueError, "n_rx"):
+        isac.bistatic_doa_rx(8, 0)
 
 
 # ---------------------------------------------------------------- the test class

@@ -95,11 +95,11 @@ class qa_ci_precoder(gr_unittest.TestCase):
         # alphabet, ||x||^2 = E, margins >= lambda, monotone QSCNR, QSCNR = dense formula
         lam = np.sqrt(10 ** (GAMMA_DB / 10) * SIGMA2)
         c = np.sqrt(E / (2 * 32))
-        # the real-time default and the quality preset (threshold homotopy paths)
+        # the real-time default and the quality preset
         for trial in range(8):
             H = rand_H(self.rng, 4, 32)
             s = psk(self.rng.integers(0, M, 4))
-            preset = dict(homotopy=[4, 8, 12]) if trial % 2 else {}
+            preset = dict(solver="quality") if trial % 2 else {}
             r = isac.core.ci_design(H, s, psk_order=M, power=E, noise_var=SIGMA2,
                                     gamma_db=GAMMA_DB, tol=0.0, **RADAR, **preset)
             x = np.asarray(r["x"])
@@ -181,10 +181,9 @@ class qa_ci_precoder(gr_unittest.TestCase):
                                           np.asarray(S.solve_indices(k[i].tolist())["x"]))
 
     def test_003b_solver_presets_reach_the_core(self):
-        # solver="exact" runs the branch and bound, solver="quality" the homotopy preset
-        for solver, N, core_kw in (("exact", 6, dict(method="exact")),
-                                   ("quality", 16, dict(homotopy=[4, 8, 12], search_nodes=2000,
-                                                      early_stop=False))):
+        # solver="exact" runs the branch and bound, solver="quality" the quality preset
+        for solver, N, core_kw in (("exact", 6, dict(solver="exact")),
+                                   ("quality", 16, dict(solver="quality"))):
             U = 2
             H = rand_H(self.rng, U, N)
             k = self.rng.integers(0, M, (8, U))
@@ -201,17 +200,18 @@ class qa_ci_precoder(gr_unittest.TestCase):
                     self.assertEqual(r["optimal"], r["feasible"])
             self.tb = gr.top_block()
 
-    def test_004_zeros_until_channel_then_offset_switch(self):
+    def test_004_first_channel_from_first_item_then_offset_switch(self):
         N, U = 16, 2
         H1, H2 = rand_H(self.rng, U, N), rand_H(self.rng, U, N)
         k = self.rng.integers(0, M, (60, U))
         blk = make_block(N, U, gamma_db=0.0)
-        # H1 from item 10, H2 exactly from item 37; messages are handled before work()
+        # H1 announced for item 10, H2 exactly from item 37. No item leaves the block
+        # before a channel, so the first channel precodes from the first item on.
         blk._post(pmt.intern("csi"), self.csi(H2, 37))
         blk._post(pmt.intern("csi"), self.csi(H1, 10))
         y = self.run_block(blk, psk(k).astype(np.complex64), U, N)
-        np.testing.assert_array_equal(y[:10], 0)
-        for H, rng_ in ((H1, range(10, 37)), (H2, range(37, 60))):
+        self.assertEqual(len(y), 60)
+        for H, rng_ in ((H1, range(0, 37)), (H2, range(37, 60))):
             S = make_core(N, U, gamma_db=0.0)
             S.set_channel(H.astype(np.complex64).astype(np.complex128))
             for i in rng_:
@@ -280,7 +280,8 @@ class qa_ci_precoder(gr_unittest.TestCase):
         self.assertEqual(get("infeasible"), n)
         self.assertGreater(get("vectors_per_s"), 0)
         self.assertGreaterEqual(get("solve_time_max_us"), get("solve_time_mean_us"))
-        self.assertGreaterEqual(get("mm_iterations_mean"), 1)
+        # an LP relaxation that is infeasible proves it before any MM step
+        self.assertGreaterEqual(get("mm_iterations_mean"), 0)
         self.assertLess(get("min_margin_ratio"), 1.0)
         self.assertEqual(dbg.num_messages(), 1)
 

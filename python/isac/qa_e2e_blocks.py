@@ -18,12 +18,15 @@ from gnuradio import blocks, gr, gr_unittest
 
 try:
     from gnuradio import isac
+    from gnuradio.isac import reliability as rel
 except ImportError:
     import os
     import sys
     dirname, filename = os.path.split(os.path.abspath(__file__))
     sys.path.append(os.path.join(dirname, "bindings"))
+    sys.path.append(dirname)
     from gnuradio import isac
+    import reliability as rel
 
 
 def nearest_psk(y, m):
@@ -214,15 +217,32 @@ class qa_e2e_blocks(gr_unittest.TestCase):
         self.assertLess(k, L - 100, "the change came too late to test (machine load)")
         self.assertFalse(np.all(isac.safe_margin(H_old, x[k:], s[k:], M) > 0))
 
-    def test_csi_gate(self):
-        data = np.arange(40, dtype=np.complex64)
-        gate = isac.csi_gate(2)
-        snk = blocks.vector_sink_c(2)
-        self.tb.connect(blocks.vector_source_c(data.tolist(), False, 2), gate, snk)
-        self.assertFalse(gate.is_open())
-        gate._post(pmt.intern("csi"), isac.make_csi_message(np.ones((1, 2)), 0))
-        self.tb.run()
-        self.assertTrue(gate.is_open())
+    def test_csi_gate_opens_only_on_a_channel_the_precoder_accepted(self):
+        N, U = 8, 2
+        data = (np.arange(40 * U) + 1j).astype(np.complex64)
+        pre = isac.ci_precoder(N, U, 8, 1.0, 1.0, 0.0, 10.0, [], 15.0, [], N)
+        gate = isac.csi_gate(U)
+        for b in (pre, gate):
+            b.set_log_level("error")
+        snk = blocks.vector_sink_c(U)
+        self.tb.connect(blocks.vector_source_c(data.tolist(), False, U), gate, snk)
+        self.tb.connect(blocks.vector_source_c(data.tolist(), False, U), pre,
+                        blocks.null_sink(gr.sizeof_gr_complex * N))
+        self.tb.msg_connect(pre, "channel", gate, "channel")
+        # a raw csi at the gate, and a csi the precoder rejects, leave it closed
+        gate._post(pmt.intern("channel"), isac.make_csi_message(np.ones((U, N)), 0))
+        pre._post(pmt.intern("csi"), isac.make_csi_message(np.ones((U + 1, N)), 0))
+        h = np.ones((U, N), complex)
+        h[0, 3] = np.nan
+        pre._post(pmt.intern("csi"), isac.make_csi_message(h, 0))
+        self.tb.start()
+        self.assertTrue(rel.wait_until(lambda: gate.ignored_count() == 1, 5.0))
+        self.assertFalse(rel.wait_until(gate.is_open, 0.3))
+        self.assertEqual(len(snk.data()), 0)
+        pre._post(pmt.intern("csi"), isac.make_csi_message(
+            self.rng.standard_normal((U, N)) + 1j * self.rng.standard_normal((U, N)), 0))
+        self.assertTrue(rel.wait_until(gate.is_open, 5.0))
+        self.tb.wait()
         np.testing.assert_array_equal(np.array(snk.data()), data)  # nothing dropped
 
     def test_phase_estimator_recovers_offsets(self):

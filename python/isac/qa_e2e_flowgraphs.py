@@ -291,6 +291,7 @@ class qa_e2e_flowgraphs(gr_unittest.TestCase):
         app = Qt.QApplication.instance() or Qt.QApplication([])
         mod = compile_module("isac_1bit_loopback")
         tb = mod.isac_1bit_loopback()
+        _QT_FLOWGRAPHS.append(tb)
         tb.start()
         try:
             time.sleep(0.5)
@@ -325,6 +326,7 @@ class qa_e2e_flowgraphs(gr_unittest.TestCase):
         app = Qt.QApplication.instance() or Qt.QApplication([])
         mod = compile_module("isac_nullspace_loopback")
         tb = mod.isac_nullspace_loopback()
+        _QT_FLOWGRAPHS.append(tb)
         tb.start()
         try:
             self.assertTrue(tb.precoder.wait_designs(1, 60.0))
@@ -360,9 +362,9 @@ class qa_e2e_flowgraphs(gr_unittest.TestCase):
         tx_cls = compile_flowgraph("isac_zmq_tx")
         rx_cls = compile_flowgraph("isac_zmq_rx")
         n = 1000
-        ports = ["tcp://127.0.0.1:%d" % free_port() for _ in range(3)]
-        rx = rx_cls(n_snapshots=n, seed=3, data_addr=ports[0], sym_addr=ports[1], csi_addr=ports[2])
-        tx = tx_cls(n_snapshots=n, seed=3, data_addr=ports[0], sym_addr=ports[1], csi_addr=ports[2])
+        ports = ["tcp://127.0.0.1:%d" % free_port() for _ in range(2)]
+        rx = rx_cls(n_snapshots=n, seed=3, data_addr=ports[0], csi_addr=ports[1])
+        tx = tx_cls(n_snapshots=n, seed=3, data_addr=ports[0], csi_addr=ports[1])
         # gr-zeromq sources never signal end-of-stream, so the receiver does not stop
         # by itself: the SER meter's report (every 1000 snapshots) says when the
         # n-th snapshot has been counted
@@ -377,7 +379,9 @@ class qa_e2e_flowgraphs(gr_unittest.TestCase):
         self.assertTrue(finished, "the zmq receiver did not get %d snapshots within 60 s" % n)
         self.assertEqual(rx.ser.count(), n)
         self.assertEqual(rx.det.count(), n)
-        self.assertTrue(tx.gate.is_open())
+        self.assertEqual(tx.framer.frames(), n)  # every snapshot was precoded with a channel
+        self.assertEqual(rx.deframer.frames(), n)
+        self.assertEqual(rx.deframer.gaps(), 0)
 
         # the same seeds through the loopback flowgraph: identical errors per user
         cls = compile_flowgraph("isac_1bit_loopback_headless")
@@ -416,5 +420,16 @@ class qa_e2e_flowgraphs(gr_unittest.TestCase):
         self.assertIn(["loop_est", "delay", "x_delay", "delay"], conns)
 
 
+# GNU Radio 3.10.5's qtgui sinks close their widget in their destructor: when the
+# garbage collector frees a QT flowgraph's widget tree first (the order varies
+# with the other objects in the cycle), that close() touches a freed QWidget and
+# the process dies with SIGSEGV in a later, unrelated test. The QT flowgraphs of
+# the tests are kept alive and the process ends without tearing them down.
+_QT_FLOWGRAPHS = []
+
 if __name__ == "__main__":
-    gr_unittest.run(qa_e2e_flowgraphs)
+    import unittest
+    res = unittest.main(defaultTest="qa_e2e_flowgraphs", exit=False).result
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0 if res.wasSuccessful() else 1)

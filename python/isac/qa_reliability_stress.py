@@ -269,7 +269,11 @@ class qa_reliability_stress(gr_unittest.TestCase):
         chk = rel.stream_checker(nt, rel.finite_check)
         self.tb.connect(src, ns, chk)
         self.tb.start(64)
-        self.assertTrue(chk.wait_calls(1, PROGRESS_TIMEOUT), "flowgraph never started")
+        # nothing leaves the precoder before its first design (never a zero frame)
+        self.assertFalse(chk.wait_calls(1, 0.3), "output before any channel")
+        H0 = self.rng.standard_normal((K, nt)) + 1j * self.rng.standard_normal((K, nt))
+        ns.set_channel(H0)
+        self.assertTrue(chk.wait_calls(1, PROGRESS_TIMEOUT), "no output after the first design")
         bad = rel.bad_messages(self.rng, ["H", "rows", "cols", "offset"], N_ACTIONS)
         csi_p = pmt.intern("csi")
 

@@ -30,9 +30,21 @@ namespace isac {
  * gap to the LP bound, exact branch and bound, or a per-channel lookup table).
  *
  * Channel: set_channel(H) (n_users x n_tx, y = H x + n) or a `csi` dict
- * message {"H", "rows", "cols", optional "offset"}; with an offset the channel
- * takes effect exactly at that absolute item. Until a channel is known the
- * block outputs zeros and logs one warning.
+ * message {"H", "rows", "cols", optional "offset", "epoch"}; with an offset
+ * the channel takes effect exactly at that absolute item. Until a channel is
+ * known the block produces no items (it holds its input back and logs one
+ * message): a transmitter never radiates without a channel. The first channel
+ * applies from the first item produced, even when its offset is ahead. Every
+ * accepted channel (a csi that parsed and matched, or set_channel) is
+ * announced on the `channel` port as {"accepted": #t, "offset", "epoch"}: this
+ * is what csi_gate opens on. The first item precoded with a new channel epoch
+ * is tagged "isac_epoch" (u64).
+ *
+ * Channels queued for a future offset are bounded by the module's queue limit
+ * (gnuradio.isac.set_queue_limit, bytes): above it the oldest is dropped,
+ * logged and counted (dropped_csi_count, "dropped_csi" in stats). On start()
+ * after a stop() the queue is cleared (its offsets count the old run's items);
+ * the channel in use stays.
  *
  * Runtime changes: set_target_deg, set_clutter, set_snr_r_db, set_gamma_db,
  * set_noise_var and set_solver validate their argument (param_error naming it,
@@ -63,12 +75,13 @@ public:
      * \param mode        "qos" or "qod"
      * \param chi_db      QoD radar requirement (QSCNR, dB)
      * \param dac         "1bit" or "inf"
-     * \param solver      "realtime" (heuristic), "quality" (heuristic on threshold
-     *                    homotopy paths, ~10x slower), "exact" (branch and bound) or
-     * "lut" \param max_iter    MM iterations per snapshot, >= 1 (the real-time solver
-     * stops after the first step unless that step needed the feasibility rescue; the
-     * other solvers run to convergence or max_iter) \param stats_interval vectors between
-     * two stats messages, >= 1
+     * \param solver      "realtime" (heuristic), "quality" (more starts and searches,
+     *                    slower), "exact" (branch and bound) or "lut"
+     * \param max_iter    MM iterations per snapshot and start, >= 1
+     * \param stats_interval vectors between two stats messages, >= 1
+     * \param threads     threads designing vectors (and building tables), >= 1; 0: all
+     *                    cores. The output does not depend on it (each vector is
+     *                    designed on its own; results are written in order).
      */
     static sptr make(int n_tx,
                      int n_users,
@@ -86,7 +99,8 @@ public:
                      const std::string& dac = "1bit",
                      const std::string& solver = "realtime",
                      int max_iter = 10,
-                     int stats_interval = 1000);
+                     int stats_interval = 1000,
+                     int threads = 0);
 
     //! Channel H (n_users rows of n_tx entries). Applied from the next vector.
     virtual void set_channel(const std::vector<std::vector<gr_complex>>& H) = 0;
@@ -97,6 +111,12 @@ public:
     virtual pmt::pmt_t last_stats() const = 0;
     virtual uint64_t infeasible_count() const = 0;
     virtual uint64_t bad_symbol_count() const = 0;
+    //! Queued channels dropped for the queue limit or discarded at a restart.
+    virtual uint64_t dropped_csi_count() const = 0;
+    //! Epoch of the channel in use (0: none or unknown).
+    virtual uint64_t channel_epoch() const = 0;
+    //! Threads designing vectors (the `threads` parameter, 0 resolved to the cores).
+    virtual int threads() const = 0;
 
     //! Radar scene and QoS settings while running (see the class documentation).
     virtual void set_target_deg(float target_deg) = 0;

@@ -28,12 +28,21 @@ namespace isac {
  *   bistatic r = beta g_R(rx) g_T(tx)^T x + n_R, with the module's unit-norm
  *   steering vectors (docs/conventions.md). See docs/isac_channel.md.
  *
- * Message ports: "csi" (out) {"H","rows","cols","offset"} at start and on every
- * new draw or change of H; "truth" (out) gains and angles per CPI; "set" (in)
- * a dict of runtime changes (keys: user_deg, comm_noise_var, rician_k_db,
- * target_deg, tx_deg, rx_deg, target_snr_db, clutter_deg, cnr_db,
- * radar_noise_var). Stream tag "isac_cpi" (value: CPI index, u64) on out1 at
- * each CPI start.
+ * Message ports: "csi" (out) {"H","rows","cols","offset","epoch"} at start and
+ * on every new draw or change of H; "truth" (out) gains and angles per CPI;
+ * "set" (in) a dict of runtime changes (keys: user_deg, comm_noise_var,
+ * rician_k_db, target_deg, tx_deg, rx_deg, target_snr_db, clutter_deg, cnr_db,
+ * radar_noise_var); "resync" (in) any message: publish the current csi again
+ * now (snapshot_deframer sends one when a transmitter (re)appears). Stream tag
+ * "isac_cpi" (value: CPI index, u64) on out1 at each CPI start.
+ *
+ * Restart: start() after stop() restarts the simulation from its seed (the
+ * same draws, CPI 0, empty delay line) with the current parameters, since the
+ * item counts restart at 0; every csi is published again. The epoch of a csi
+ * is a session number drawn at each start() (high 32 bits) and the draw index.
+ * When the input carries "isac_snap" tags (snapshot_deframer: the transmitter's
+ * snapshot index), csi offsets are expressed in that index, so that a
+ * precoder across a network split applies each draw at the right snapshot.
  */
 class ISAC_API isac_channel : virtual public gr::sync_block
 {
@@ -123,6 +132,8 @@ public:
     //! The seed actually used (the drawn one when seed = 0).
     virtual uint64_t seed_used() const = 0;
     //! Non-finite input components replaced by 0 so far.
+    //! Non-finite input entries plus snapshots whose finite input overflowed
+    //! single precision (both processed as x = 0; outputs stay finite).
     virtual uint64_t nonfinite_count() const = 0;
 };
 

@@ -37,7 +37,14 @@ namespace isac {
  * the stream continues with the previous design and switches at the next
  * frame boundary (absolute item index multiple of frame_len, not before
  * "offset") once the new design is ready, tagged "isac_design" = design id
- * (u64). Until a first design exists the output is zero. Every finished
+ * (u64). Until a first design exists the block produces no items (it holds
+ * its input back: never a zero frame); the first design applies from the
+ * first item produced. Designs waiting for a later offset are bounded by the
+ * module's queue limit (oldest dropped and counted). On start() after a stop()
+ * the item count restarts at 0: waiting designs switch at the next frame
+ * boundary. Destroying the block cancels a design in progress. Every accepted
+ * channel is announced on the "channel" port ({"accepted": #t, "offset",
+ * "epoch"}; csi_gate opens on it). Every finished
  * design is reported on the "stats" port as a dict (design_id, ok, message,
  * design_time_s, iterations, cost, pslr_db, isl_db, comm_power, split,
  * leakage, rank, sensing_rank, ...). An infeasible design is logged and
@@ -105,6 +112,8 @@ public:
     //! The most recent finished design (feasible or not), (throws when none).
     virtual core::sdisac_design last_design() const = 0;
     virtual uint64_t nonfinite_count() const = 0;
+    //! Designs dropped unused because the queue of waiting designs exceeded the limit.
+    virtual uint64_t dropped_design_count() const = 0;
 
     // Each setter validates, then triggers a redesign when a channel is known.
     virtual void set_power(double power) = 0;

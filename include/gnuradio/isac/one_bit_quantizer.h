@@ -22,9 +22,11 @@ namespace isac {
  *  - mode "dac": out = sqrt(power/(2 vlen)) (sgn Re + j sgn Im), so that
  *    ||out||^2 = power for every vector (1-bit DAC alphabet, spec 2.1).
  *  - mode "adc": out = sgn Re + j sgn Im, entries +-1 +-j (spec 2.2).
- * sgn(0) = +1, also for -0.0. A NaN component maps to +1 (like zero): the
- * output is always an alphabet point. NaN components are counted; the block
- * posts {"nan_count": u64 total, "items": u64 total} on the "stats" port
+ * sgn(0) = +1, also for -0.0. In "dac" mode a NaN component maps to +1 (like
+ * zero): what drives the radio is always an alphabet point. In "adc" mode a NaN
+ * component stays NaN (it has no sign), so the receive filter discards and
+ * counts that snapshot instead of deciding on a made-up +1. NaN components are counted;
+ * the block posts {"nan_count": u64 total, "items": u64 total} on the "stats" port
  * whenever the NaN count grows.
  */
 class ISAC_API one_bit_quantizer : virtual public gr::sync_block

@@ -34,14 +34,20 @@ Constructive-interference safe-margin symbol-level precoder for 1-bit DACs
 
 mode "qos": max radar QSCNR s.t. every safe margin >= sqrt(Gamma noise_var).
 mode "qod": max min safe margin s.t. QSCNR >= chi. dac "1bit" or "inf".
-solver "realtime" (heuristic, certified gap), "exact" (branch and bound) or
-"lut" (per-channel table over all M^U symbol vectors, built in the background).
+solver "realtime" (heuristic, certified gap), "quality" (more starts and searches),
+"exact" (branch and bound) or "lut" (per-channel table over all M^U symbol vectors,
+built in the background).
 Channel through set_channel(H) (n_users x n_tx, y = H x + n) or the "csi" port
-(dict H/rows/cols/offset). Zeros until a channel is known. Infeasible QoS
+(dict H/rows/cols/offset/epoch). No output until a channel is known (the input
+is held back: nothing is radiated); every accepted channel is announced on the
+"channel" port (csi_gate opens on it). Channels queued for future offsets are
+bounded by gnuradio.isac.set_queue_limit (oldest dropped, dropped_csi_count()).
+Infeasible QoS
 snapshots get the max-min margin design and an "isac_infeasible" tag. Stats
 dict on the "stats" port every stats_interval vectors. set_target_deg, set_clutter,
 set_snr_r_db, set_gamma_db, set_noise_var and set_solver change the design while
-running (validated; from the next work() call, the current channel redesigned).)doc")
+running (validated; from the next work() call, the current channel redesigned).
+threads: threads designing vectors (0: all cores); the output does not depend on it.)doc")
         .def(py::init(&ci_precoder::make),
              py::arg("n_tx"),
              py::arg("n_users"),
@@ -59,13 +65,17 @@ running (validated; from the next work() call, the current channel redesigned).)
              py::arg("dac") = "1bit",
              py::arg("solver") = "realtime",
              py::arg("max_iter") = 10,
-             py::arg("stats_interval") = 1000)
+             py::arg("stats_interval") = 1000,
+             py::arg("threads") = 0)
         .def("set_channel", &ci_precoder::set_channel, py::arg("H"))
         .def("has_channel", &ci_precoder::has_channel)
         .def("lut_ready", &ci_precoder::lut_ready)
         .def("last_stats", &ci_precoder::last_stats)
         .def("infeasible_count", &ci_precoder::infeasible_count)
         .def("bad_symbol_count", &ci_precoder::bad_symbol_count)
+        .def("dropped_csi_count", &ci_precoder::dropped_csi_count)
+        .def("channel_epoch", &ci_precoder::channel_epoch)
+        .def("threads", &ci_precoder::threads)
         .def("set_target_deg", &ci_precoder::set_target_deg, py::arg("target_deg"))
         .def("set_clutter",
              &ci_precoder::set_clutter,

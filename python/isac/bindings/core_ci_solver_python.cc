@@ -55,21 +55,11 @@ ci_params make_params(int psk_order,
                       double chi_db,
                       const std::string& dac,
                       const std::string& adc,
-                      const std::string& method,
+                      const std::string& solver,
                       int max_iter,
                       double tol,
-                      long search_nodes,
-                      int core_size,
-                      bool polish,
                       long bnb_max_nodes,
-                      double bnb_max_seconds,
-                      bool feasible_start,
-                      bool lp_every_step,
-                      bool thorough,
-                      long first_nodes,
-                      int lp_starts,
-                      std::vector<int> homotopy,
-                      bool early_stop)
+                      double bnb_max_seconds)
 {
     ci_params p;
     p.psk_order = psk_order;
@@ -80,28 +70,59 @@ ci_params make_params(int psk_order,
     p.chi = db2lin("chi_db", chi_db);
     p.one_bit_dac = parse_adc_model("dac", dac) == adc_model::one_bit;
     p.adc = parse_adc_model("adc", adc);
-    if (method == "heuristic" || method == "realtime")
-        p.method = ci_method::heuristic;
-    else if (method == "exact")
-        p.method = ci_method::exact;
-    else
-        throw_param("method", "'" + method + "'", "'heuristic' or 'exact'");
+    p.solver = parse_ci_preset("solver", solver);
     p.max_iter = max_iter;
     p.tol = tol;
-    p.search_nodes = search_nodes;
-    p.core_size = core_size;
-    p.polish = polish;
     p.bnb_max_nodes = bnb_max_nodes;
     p.bnb_max_seconds = bnb_max_seconds;
-    p.feasible_start = feasible_start;
-    p.lp_every_step = lp_every_step;
-    p.thorough = thorough;
-    p.first_nodes = first_nodes;
-    p.lp_starts = lp_starts;
-    p.homotopy = homotopy;
-    p.early_stop = early_stop;
     p.validate();
     return p;
+}
+
+// ci_tuning <-> dict, one list of fields
+#define CI_TUNING_FIELDS(X) \
+    X(exact_steps)          \
+    X(phases)               \
+    X(phase_paths)          \
+    X(feasible_start)       \
+    X(feasible_margin)      \
+    X(random_starts)        \
+    X(homotopy)             \
+    X(lp_every_step)        \
+    X(lp_starts)            \
+    X(core_nodes)           \
+    X(core_size)            \
+    X(early_stop)           \
+    X(stationary_nodes)     \
+    X(polish)               \
+    X(feasibility_nodes)
+
+py::dict tuning_dict(const ci_tuning& t)
+{
+    py::dict d;
+#define X(f) d[#f] = t.f;
+    CI_TUNING_FIELDS(X)
+#undef X
+    return d;
+}
+
+ci_tuning tuning_from(const py::dict& d, ci_tuning t)
+{
+    for (const auto& kv : d) {
+        const std::string k = py::cast<std::string>(kv.first);
+        bool known = false;
+#define X(f)                                      \
+    if (k == #f) {                                \
+        t.f = py::cast<decltype(t.f)>(kv.second); \
+        known = true;                             \
+    }
+        CI_TUNING_FIELDS(X)
+#undef X
+        if (!known)
+            throw_param("tuning key", "'" + k + "'", "a ci_tuning field");
+    }
+    t.validate();
+    return t;
 }
 
 py::dict result_dict(const ci_result& r)
@@ -136,16 +157,12 @@ py::dict ilp_dict(const ilp_result& r)
     return d;
 }
 
-#define CI_PARAM_ARGS                                                                  \
-    py::arg("psk_order") = 8, py::arg("power") = 1.0, py::arg("noise_var") = 1.0,      \
-    py::arg("gamma_db") = 5.0, py::arg("mode") = "qos", py::arg("chi_db") = 10.0,      \
-    py::arg("dac") = "1bit", py::arg("adc") = "1bit", py::arg("method") = "heuristic", \
-    py::arg("max_iter") = 10, py::arg("tol") = 1e-4, py::arg("search_nodes") = 0,      \
-    py::arg("core_size") = 0, py::arg("polish") = true,                                \
-    py::arg("bnb_max_nodes") = 200000, py::arg("bnb_max_seconds") = 10.0,              \
-    py::arg("feasible_start") = false, py::arg("lp_every_step") = false,               \
-    py::arg("thorough") = false, py::arg("first_nodes") = 0, py::arg("lp_starts") = 0, \
-    py::arg("homotopy") = std::vector<int>(), py::arg("early_stop") = true
+#define CI_PARAM_ARGS                                                                   \
+    py::arg("psk_order") = 8, py::arg("power") = 1.0, py::arg("noise_var") = 1.0,       \
+    py::arg("gamma_db") = 5.0, py::arg("mode") = "qos", py::arg("chi_db") = 10.0,       \
+    py::arg("dac") = "1bit", py::arg("adc") = "1bit", py::arg("solver") = "realtime",   \
+    py::arg("max_iter") = 10, py::arg("tol") = 1e-4, py::arg("bnb_max_nodes") = 200000, \
+    py::arg("bnb_max_seconds") = 10.0, py::arg("tuning") = py::none()
 } // namespace
 
 void bind_core_ci_solver(py::module& m)
@@ -210,7 +227,10 @@ void bind_core_ci_solver(py::module& m)
            std::vector<rvec> warm,
            long nodes,
            int core) {
-            return ilp_dict(ilp_qos_heuristic(w, At, lam, c, warm, true, nodes, core));
+            qos_heuristic_opts o;
+            o.core_nodes = nodes;
+            o.core_size = core;
+            return ilp_dict(ilp_qos_heuristic(w, At, lam, c, warm, o));
         },
         py::arg("w"),
         py::arg("At"),
@@ -236,11 +256,27 @@ void bind_core_ci_solver(py::module& m)
         py::arg("max_nodes") = 1000000,
         py::arg("max_seconds") = 30.0);
 
+    m.def(
+        "ilp_qos_feasibility",
+        [](const rmat& At, const rvec& lam, double c, long max_nodes) {
+            return ilp_dict(ilp_qos_feasibility(At, lam, c, max_nodes));
+        },
+        py::arg("At"),
+        py::arg("lam"),
+        py::arg("c"),
+        py::arg("max_nodes") = 5000,
+        "Is At xt >= lam feasible over {-c, c}^n? feasible (xt), or optimal with "
+        "feasible False (infeasibility proven), or neither (undecided in max_nodes).");
+
     py::class_<ci_solver>(m, "ci_solver", R"doc(
 CI safe-margin symbol-level precoder design (seed 000, spec 3): MM on the
 radar QSCNR with an ILP per step. ci_solver(n_tx, n_users, n_rx, target_deg,
 clutter_deg, snr_r_db, cnr_db, psk_order, power, noise_var, gamma_db, mode,
-chi_db, dac, adc, method, ...). set_channel(H) with H n_users x n_tx (y = H x + n).)doc")
+chi_db, dac, adc, solver, max_iter, tol, bnb_max_nodes, bnb_max_seconds, tuning).
+solver: "realtime" (the block default), "quality", "table" (what lookup tables are
+built with) or "exact" (branch and bound per step, bnb_max_* per ILP). tuning: a dict
+overriding the preset's internal settings (isac.core.ci_preset_tuning) for studies.
+set_channel(H) with H n_users x n_tx (y = H x + n).)doc")
         .def(py::init([](int n_tx,
                          int n_users,
                          int n_rx,
@@ -256,51 +292,37 @@ chi_db, dac, adc, method, ...). set_channel(H) with H n_users x n_tx (y = H x + 
                          double chi_db,
                          const std::string& dac,
                          const std::string& adc,
-                         const std::string& method,
+                         const std::string& solver,
                          int max_iter,
                          double tol,
-                         long search_nodes,
-                         int core_size,
-                         bool polish,
                          long bnb_max_nodes,
                          double bnb_max_seconds,
-                         bool feasible_start,
-                         bool lp_every_step,
-                         bool thorough,
-                         long first_nodes,
-                         int lp_starts,
-                         std::vector<int> homotopy,
-                         bool early_stop) {
+                         py::object tuning) {
                  if (cnr_db.size() != clutter_deg.size())
                      throw_param("cnr_db",
                                  std::to_string(cnr_db.size()) + " values",
                                  "one per clutter_deg entry");
+                 const ci_params p = make_params(psk_order,
+                                                 power,
+                                                 noise_var,
+                                                 gamma_db,
+                                                 mode,
+                                                 chi_db,
+                                                 dac,
+                                                 adc,
+                                                 solver,
+                                                 max_iter,
+                                                 tol,
+                                                 bnb_max_nodes,
+                                                 bnb_max_seconds);
+                 ci_tuning t = ci_preset_tuning(p.solver, n_tx);
+                 if (!tuning.is_none())
+                     t = tuning_from(py::cast<py::dict>(tuning), t);
                  return ci_solver(
                      make_scene(n_tx, n_rx, target_deg, clutter_deg, snr_r_db, cnr_db),
                      n_users,
-                     make_params(psk_order,
-                                 power,
-                                 noise_var,
-                                 gamma_db,
-                                 mode,
-                                 chi_db,
-                                 dac,
-                                 adc,
-                                 method,
-                                 max_iter,
-                                 tol,
-                                 search_nodes,
-                                 core_size,
-                                 polish,
-                                 bnb_max_nodes,
-                                 bnb_max_seconds,
-                                 feasible_start,
-                                 lp_every_step,
-                                 thorough,
-                                 first_nodes,
-                                 lp_starts,
-                                 homotopy,
-                                 early_stop));
+                     p,
+                     t);
              }),
              py::arg("n_tx"),
              py::arg("n_users"),
@@ -345,8 +367,24 @@ chi_db, dac, adc, method, ...). set_channel(H) with H n_users x n_tx (y = H x + 
             py::arg("x"))
         .def_property_readonly("lam", &ci_solver::lambda)
         .def_property_readonly("amplitude", &ci_solver::amplitude)
+        .def_property_readonly(
+            "beam", &ci_solver::beam, "MM start: the target beam on the alphabet.")
+        .def_property_readonly(
+            "tuning",
+            [](const ci_solver& s) { return tuning_dict(s.tuning()); },
+            "The internal settings in use (the preset's, or the tuning= overrides).")
         .def_property_readonly("n_tx", &ci_solver::n_tx)
         .def_property_readonly("n_users", &ci_solver::n_users);
+
+    m.def(
+        "ci_preset_tuning",
+        [](const std::string& solver, int n_tx) {
+            return tuning_dict(ci_preset_tuning(parse_ci_preset("solver", solver), n_tx));
+        },
+        py::arg("solver"),
+        py::arg("n_tx"),
+        "The internal settings of a solver preset (a dict; ci_solver(..., tuning=) "
+        "overrides any of them for studies).");
 
     // ci_design forwards its keywords to the ci_solver constructor above, so the
     // parameter list (names, defaults, validation) exists once

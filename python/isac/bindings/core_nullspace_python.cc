@@ -169,9 +169,18 @@ void bind_core_nullspace(py::module& m)
         "||B||_F^2 = budget (spec 5.4). Radar-only baseline: A = steering matrix, Z = u = None.");
 
     // ---- ISL -----------------------------------------------------------------------
-    m.def("isl_lag_profile", &isl_lag_profile, py::arg("X"), py::arg("T"),
-          "||X J_tau X^H||_F for tau = 1..T.");
-    m.def("isl", &isl_of, py::arg("X"), py::arg("T"), "sum_{tau=1}^T ||X J_tau X^H||_F^2.");
+    m.def(
+        "isl_lag_profile",
+        [](const cmat& X, int T) { return isl_lag_profile(X, T); },
+        py::arg("X"),
+        py::arg("T"),
+        "||X J_tau X^H||_F for tau = 1..T.");
+    m.def(
+        "isl",
+        [](const cmat& X, int T) { return isl_of(X, T); },
+        py::arg("X"),
+        py::arg("T"),
+        "sum_{tau=1}^T ||X J_tau X^H||_F^2.");
 
     // ---- complete design ----------------------------------------------------------
     py::class_<sdisac_design>(m, "sdisac_design", "A null-space superimposing (SD-ISAC) design.")

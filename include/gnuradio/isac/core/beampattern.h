@@ -23,6 +23,7 @@
 #ifndef INCLUDED_ISAC_CORE_BEAMPATTERN_H
 #define INCLUDED_ISAC_CORE_BEAMPATTERN_H
 
+#include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/types.h>
 #include <cstdint>
 #include <vector>
@@ -46,6 +47,8 @@ struct bp_problem {
 struct mm_options {
     double tol = 1e-6;  //!< stop when |f_{t+1} - f_t| <= tol f_t
     int max_iter = 200;
+    cancel_check cancel;    //!< polled every iteration: stop, the result is not a design
+    double max_seconds = 0; //!< work budget: stop with the current iterate (0: none)
 };
 
 struct mm_result {
@@ -54,6 +57,8 @@ struct mm_result {
     double matching_cost = 0;         //!< final g(B)
     int iterations = 0;
     bool converged = false;
+    bool cancelled = false;
+    bool out_of_time = false; //!< max_seconds ran out: B is the last iterate
     std::vector<double> cost_history; //!< objective at B_0, B_1, ...
     std::vector<double> norm_history; //!< ||B_t||_F^2 at B_0, B_1, ...
 };

@@ -195,6 +195,9 @@ public:
      */
     long process(const cfloat* x, cfloat* y, cfloat* r, long n);
     uint64_t nonfinite_inputs() const { return d_nonfinite; }
+    //! Snapshots whose finite input overflowed single precision (processed as x = 0,
+    //! or with the overflowing outputs set to 0).
+    uint64_t overflow_snapshots() const { return d_overflow; }
 
     //! Current channel (rows h_u^H) in double precision, and its float copy.
     const cmat& H() const { return d_H; }
@@ -231,6 +234,7 @@ private:
     uint64_t d_comm_index = 0, d_cpi_index = 0;
     uint64_t d_comm_start = 0, d_cpi_start = 0;
     uint64_t d_nonfinite = 0;
+    uint64_t d_overflow = 0;
 
     //! Rows of a complex matrix in float, each starting on VOLK's alignment:
     //! the operands of the aligned VOLK kernels in process().

@@ -4,175 +4,54 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Constructive-interference safe-margin symbol-level precoder of seed 000
- * (spec 3.2-3.7): an MM outer loop on the radar QSCNR whose steps are integer
- * linear programs over the 1-bit DAC alphabet xtilde in {-c, c}^{2N_T},
- * c = sqrt(E/(2 N_T)).
+ * (spec 3.2-3.7): an MM outer loop on a radar objective (the Theorem-1 QSCNR)
+ * whose steps are integer linear programs over the 1-bit DAC alphabet
+ * xtilde in {-c, c}^{2N_T}, c = sqrt(E/(2 N_T)) (ci_ilp.h):
  *
  *  QoS (spec 3.4-3.5): max wtilde_t^T xtilde  s.t.  Atilde xtilde >= lambda.
- *  QoD (spec 3.6):     max t  s.t.  Atilde xtilde >= t 1,  wtilde_t^T xtilde + const_2 >=
- * chi.
+ *  QoD (spec 3.6):     max t  s.t.  Atilde xtilde >= t 1,
+ *                                   wtilde_t^T xtilde + const_2 >= chi.
  *
- * ILP solvers:
- *  - heuristic (real time, default): LP relaxation by a dense bounded dual
- *    simplex (2U rows, so every pivot costs O(U N_T)), rounding and
- *    Lagrangian starts, greedy feasibility repair, 1-flip and 2-flip local
- *    search that keeps feasibility, warm start from the previous MM iterate
- *    (which makes the MM sequence monotone). The LP value is a certified
- *    upper bound, so every result carries its gap.
- *  - exact: depth-first branch and bound on the same LP bounds with a node
- *    and time budget (reports whether optimality was proven).
- * The infinite-resolution DAC (spec 3.7) replaces the alphabet by
- * ||x||^2 <= E; its steps are solved through the 2U-dimensional dual.
+ * The user picks a preset (ci_params::solver); ci_tuning holds how the preset
+ * solves (starts, LP use, searches), measured in docs/ci_precoder.md. The
+ * infinite-resolution DAC (spec 3.7) replaces the alphabet by ||x||^2 <= E.
  */
 #ifndef INCLUDED_ISAC_CORE_CI_SOLVER_H
 #define INCLUDED_ISAC_CORE_CI_SOLVER_H
 
+#include <gnuradio/isac/core/ci_ilp.h>
+#include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/radar_metrics.h>
 #include <gnuradio/isac/core/safe_margin.h>
 #include <atomic>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace gr {
 namespace isac {
 namespace core {
 
-// ---------------------------------------------------------------- LP / ILP
+class worker_pool;
 
-struct lp_result {
-    enum status_t { optimal = 0, infeasible = 1, iteration_limit = 2 };
-    status_t status = infeasible;
-    double value = 0; //!< c^T z at the returned basis
-    rvec z;           //!< primal solution
-    rvec dual;        //!< multipliers nu >= 0 of the rows (Lagrangian bound)
-    int iterations = 0;
-};
-
-/*!
- * Dense bounded dual simplex for small row counts:
- *   maximise c^T z  s.t.  A z >= b,  lo <= z <= hi   (all bounds finite).
- * Every bounded LP is dual feasible at the bound vertex sign(c), so no
- * phase 1 is needed and infeasibility is detected by the ratio test. With
- * `warm` (same c, A, bounds; any b) it resumes from the stored basis and
- * stores the final one.
- */
-//! Basis of a solved LP, to resume the dual simplex after a change of b only.
-struct lp_basis {
-    bool valid = false;
-    std::vector<int> st, basis;
-    std::vector<double> d;
-    rmat Binv;
-    rvec c;      //!< objective the reduced costs d belong to (re-priced when it changes)
-    rvec rowabs; //!< sum_j |A_ij| max(|lo_j|, |hi_j|), cached per A (slack bounds)
-    rmat AT;     //!< A^T, cached per A (pivot rows as column-major products)
-    std::shared_ptr<void> work; //!< lp_solve's work arrays, reused by later solves
-};
-
-lp_result lp_solve(const rvec& c,
-                   const rmat& A,
-                   const rvec& b,
-                   const rvec& lo,
-                   const rvec& hi,
-                   int max_iter = 0,
-                   lp_basis* warm = nullptr);
-
-//! Lagrangian upper bound max_{lo<=z<=hi} (c + A^T nu)^T z - nu^T b for any nu >= 0.
-double lagrangian_bound(const rvec& c,
-                        const rmat& A,
-                        const rvec& b,
-                        const rvec& lo,
-                        const rvec& hi,
-                        const rvec& nu);
-
-struct ilp_result {
-    bool feasible = false; //!< xt satisfies every constraint
-    bool lp_feasible =
-        false; //!< the LP relaxation is feasible (else the ILP is certainly infeasible)
-    bool optimal = false; //!< optimality proven (exact solver within budget)
-    rvec xt; //!< [Re x; Im x], entries +-c (best found, also when infeasible)
-    double objective = 0; //!< QoS: w^T xt; max-min: min_i (At xt)_i
-    double lp_bound = 0;  //!< LP relaxation value (upper bound on objective)
-    long nodes = 0;       //!< BnB nodes (1 for the heuristic)
-};
-
-/*!
- * QoS ILP (spec 3.4) by the real-time heuristic. `warm` are extra start points
- * (any sign vectors). After repair and local search, a core ILP over the
- * core_size columns with the smallest LP reduced costs (default 3m + 8; the
- * others fixed at the sign of their reduced cost) is solved by LP branch and
- * bound with max_nodes nodes (0: skip). Without the LP (use_lp = false) the
- * multipliers nu_in (e.g. the previous MM step's duals) give the start and a
- * certified Lagrangian bound; nu_out returns the multipliers used. `keep` (same At,
- * any w) carries the LP basis from one call to the next: the dual simplex resumes
- * from it after re-pricing (MM steps change only w).
- */
-ilp_result ilp_qos_heuristic(const rvec& w,
-                             const rmat& At,
-                             const rvec& lambda,
-                             double c,
-                             const std::vector<rvec>& warm = {},
-                             bool use_lp = true,
-                             long max_nodes = 0,
-                             int core_size = 0,
-                             const rvec* nu_in = nullptr,
-                             rvec* nu_out = nullptr,
-                             lp_basis* keep = nullptr,
-                             int lp_starts = 0);
-
-//! QoS ILP by branch and bound. Equal to enumeration when it returns optimal.
-ilp_result ilp_qos_exact(const rvec& w,
-                         const rmat& At,
-                         const rvec& lambda,
-                         double c,
-                         long max_nodes = 1000000,
-                         double max_seconds = 30.0,
-                         const std::vector<rvec>& warm = {});
-
-/*!
- * Max-min margin ILP (spec 3.6): maximise min_i (At xt)_i - offset_i subject, when
- * `radar` is true, to w^T xt >= rhs. With radar = false it is the infeasible-QoS
- * fallback (chi = -inf).
- */
-ilp_result ilp_maxmin_heuristic(const rmat& At,
-                                const rvec& offset,
-                                double c,
-                                bool radar,
-                                const rvec& w,
-                                double rhs,
-                                const std::vector<rvec>& warm = {});
-ilp_result ilp_maxmin_exact(const rmat& At,
-                            const rvec& offset,
-                            double c,
-                            bool radar,
-                            const rvec& w,
-                            double rhs,
-                            long max_nodes = 1000000,
-                            double max_seconds = 30.0,
-                            const std::vector<rvec>& warm = {});
-
-/*!
- * Infinite-resolution DAC step (spec 3.7): max w^T xt s.t. At xt >= lambda,
- * ||xt|| <= radius, through the dual min_{nu>=0} radius ||w + At^T nu|| - lambda^T nu
- * (projected Newton). objective = w^T xt; lp_bound = dual value.
- */
-ilp_result socp_qos(const rvec& w, const rmat& At, const rvec& lambda, double radius);
-//! Max-min margin over the ball (optionally with w^T xt >= rhs), by bisection on the
-//! margin.
-ilp_result socp_maxmin(const rmat& At,
-                       const rvec& offset,
-                       double radius,
-                       bool radar,
-                       const rvec& w,
-                       double rhs);
-
-// ---------------------------------------------------------------- MM design
+// ---------------------------------------------------------------- parameters
 
 enum class ci_mode { qos, qod };
-enum class ci_method { heuristic, exact };
+
+//! Solver presets: the block's `solver` values (its "lut" builds tables with `table`).
+enum class ci_preset {
+    realtime, //!< heuristic MM for streaming (the block default)
+    quality,  //!< several starts and searches: closer to the best known design
+    table,    //!< what lookup tables are built with (a build budget, not real time)
+    exact     //!< every MM step by LP branch and bound (node/time budget per ILP)
+};
 
 //! Parses "qos"/"qod"; throws param_error naming `name`.
 ci_mode parse_ci_mode(const std::string& name, const std::string& v);
+//! Parses "realtime"/"quality"/"table"/"exact"; throws param_error naming `name`.
+ci_preset parse_ci_preset(const std::string& name, const std::string& v);
 
+//! What a user of the precoder chooses.
 struct ci_params {
     int psk_order = 8;
     double power = 1.0;     //!< E
@@ -182,64 +61,106 @@ struct ci_params {
     double chi = 1.0;        //!< QoD radar requirement (linear QSCNR)
     bool one_bit_dac = true; //!< false: infinite-resolution DAC (||x||^2 = E)
     adc_model adc = adc_model::one_bit;
-    ci_method method = ci_method::heuristic;
-    int max_iter = 10; //!< MM iterations (ILPs solved) per snapshot
-    double tol = 1e-4; //!< relative MM stopping tolerance
-    long bnb_max_nodes = 200000;
-    double bnb_max_seconds = 10.0;
-    long search_nodes = 0; //!< heuristic: core branch-and-bound node budget per ILP (0:
-                           //!< off; 2000 = quality)
-    int core_size = 0;     //!< heuristic: core columns (0: 3*2U + 8)
-    //! heuristic: LP relaxation (and its tightened roundings) at every MM step, resumed
-    //! from the previous step's basis; false: first step only and Lagrangian starts
-    //! from its multipliers later (2.4x faster, ~1 dB worse QSCNR at N_T = 32)
-    bool lp_every_step = false; // the block is real-time first: speed over the ~0.4 dB
-    long feasibility_nodes =
-        5000; //!< heuristic: BnB budget spent before declaring infeasibility
-    //! heuristic, off in real time: a budgeted BnB first step whenever the heuristic
-    //! needs rescuing, and a second MM run (BnB first step) when the QSCNR stalls below
-    //! half the unconstrained target-beam QSCNR; the better design is kept
-    bool thorough = false;
-    //! heuristic: node budget of a warm-started LP branch and bound that solves the
-    //! first MM step (from the infeasible target-beam start, the step that decides the
-    //! basin); its incumbent replaces the heuristic's when better (0: off)
-    long first_nodes = 0;
-    bool polish = true; //!< heuristic: QSCNR flip search after the MM loop
-    /*!
-     * heuristic (real time): stop MM after the first step when that step reached a
-     * feasible point without the feasibility rescue; the QSCNR polish still runs.
-     * Measured: later steps add 0.02 dB at N_T = 32 and 0.01 dB at N_T = 64 for 13%
-     * of the time, while on tight instances (which need the rescue, e.g. N_T = 16)
-     * they matter and still run. The quality and table settings turn it off.
-     */
-    bool early_stop = true;
-    //! heuristic: roundings of LPs with every row tightened by 0.15 t lambda (t = 1..),
-    //! extra starts on the first MM step (0: off)
-    int lp_starts = 0;
-    /*!
-     * heuristic, QoS, 1-bit DAC: threshold homotopy paths, one per entry K (e.g.
-     * {8, 12}; empty: off). A path starts at the target beam and raises every row's
-     * threshold from the beam's own value to lambda in K MM steps, each solved by the
-     * heuristic (LP resumed along the path, tightened roundings, warm start), then
-     * runs MM at lambda; the best path wins, the LP-based MM being one more path (and
-     * the only one when no homotopy path reaches a feasible point). About 10x the
-     * real-time cost; 0.3 dB better (N_T = 32).
-     */
-    std::vector<int> homotopy;
-    bool feasible_start =
-        false; //!< QoS: MM starts at the max-min margin design (else the radar beam)
+    ci_preset solver = ci_preset::realtime;
+    int max_iter = 10;             //!< MM iterations (ILPs solved) per snapshot
+    double tol = 1e-4;             //!< relative MM stopping tolerance
+    long bnb_max_nodes = 200000;   //!< exact preset: nodes per ILP
+    double bnb_max_seconds = 10.0; //!< exact preset: seconds per ILP
     void validate() const;
 };
 
-//! The quality preset (block solver "quality"): threshold homotopy paths {4, 8, 12},
-//! and for n_tx <= 16 a 2000-node core branch and bound in the LP-based path.
-ci_params ci_quality_params(ci_params p, int n_tx);
+/*!
+ * How a preset solves (ci_preset_tuning); a study may change it. Every field was
+ * measured on the scenario family (docs/ci_precoder.md).
+ */
+struct ci_tuning {
+    bool exact_steps = false; //!< every MM step by branch and bound (preset exact)
+    // ---- starts of the MM runs (the best design wins)
+    //! target beam rotated by p 90/phases deg (p < phases), each first step solved as
+    //! an LP; MM runs from the phase_paths best LP values
+    int phases = 1;
+    int phase_paths = 1;
+    //! a run from a feasible point with margins >= (1 + feasible_margin) lambda
+    //! (the max-min margin point when feasible_margin is large)
+    bool feasible_start = false;
+    double feasible_margin = 0.0;
+    //! runs from feasible points of the heuristic ILP with random objectives
+    int random_starts = 0;
+    //! threshold homotopy paths, one per entry K: the beam walks to feasibility in K
+    //! steps with rows raised from the beam's own values to lambda (empty: off)
+    std::vector<int> homotopy;
+    // ---- MM steps (heuristic ILPs)
+    //! the LP at every MM step, resumed from the previous step's basis; false: first
+    //! step of a run only, later steps start from its multipliers
+    bool lp_every_step = false;
+    int lp_starts = 0;   //!< first step: roundings of uniformly tightened LPs
+    long core_nodes = 0; //!< every step: core branch and bound node budget (0: off)
+    int core_size = 0;   //!< core columns (0: 3 * 2U + 8)
+    //! stop a run after its first step (the polish still runs)
+    bool early_stop = true;
+    //! after MM: steps with a core branch and bound of this many nodes while the
+    //! QSCNR rises (0: off)
+    long stationary_nodes = 0;
+    bool polish = true; //!< QSCNR flip search after MM
+    //! branch-and-bound nodes of the feasibility search when no run reached a
+    //! feasible point, before the snapshot is declared infeasible
+    long feasibility_nodes = 5000;
+    void validate() const;
+};
+
+//! The tuning of a preset for n_tx antennas.
+ci_tuning ci_preset_tuning(ci_preset preset, int n_tx);
+
+// ---------------------------------------------------------------- radar objective
 
 struct ci_surrogate {
     rvec w;            //!< wtilde_t = [Re w_t; Im w_t]
-    double const2 = 0; //!< QSCNR(x) >= wtilde^T xtilde + const2, equality at x_t
-    double metric = 0; //!< QSCNR(x_t)
+    double const2 = 0; //!< objective(x) >= wtilde^T xtilde + const2, equality at x_t
+    double metric = 0; //!< objective(x_t)
 };
+
+/*!
+ * The radar objective the MM loop maximises. It depends on x only through the
+ * couplings c_q = g_T(theta_q)^T x, q = 0..Q, so a flip search updates c in O(Q)
+ * and evaluates value_of(c). surrogate(x) is the MM minorizer (spec 3.3):
+ * value(y) >= wtilde^T ytilde + const2 for every y with ||y||^2 = E, with equality
+ * at y = x. Another radar objective is another implementation of this interface.
+ */
+class ci_radar_objective
+{
+public:
+    virtual ~ci_radar_objective() = default;
+    //! g_T(theta_q) as columns (N_T x (Q+1)): c = steering()^T x
+    virtual const cmat& steering() const = 0;
+    //! scratch values value_of() needs
+    virtual std::size_t workspace_size() const = 0;
+    //! objective from the couplings c[0..Q] (no allocation)
+    virtual double value_of(const cdouble* c, cdouble* ws) const = 0;
+    virtual ci_surrogate surrogate(const cvec& x) const = 0;
+    double value(const cvec& x) const;
+};
+
+/*!
+ * Theorem-1 QSCNR with the optimal receive filter (1-bit ADC), or the SCNR (ideal
+ * ADC), spec 3.2-3.3: closed-form l_max for Q <= 2, Woodbury solves, O(N_T Q).
+ */
+class ci_qscnr_objective : public ci_radar_objective
+{
+public:
+    ci_qscnr_objective(const radar_scene& scene, adc_model adc, double power);
+    const cmat& steering() const override { return d_scene.gt(); }
+    std::size_t workspace_size() const override;
+    double value_of(const cdouble* c, cdouble* ws) const override;
+    ci_surrogate surrogate(const cvec& x) const override;
+
+private:
+    radar_scene d_scene;
+    adc_model d_adc;
+    double d_power, d_mu;
+    cmat d_KT; // conj(B^H B), B = [g_T(theta_q)^*], q >= 1
+};
+
+// ---------------------------------------------------------------- MM design
 
 struct ci_result {
     cvec x;                //!< transmit vector (N_T)
@@ -249,7 +170,7 @@ struct ci_result {
     double lambda = 0;     //!< QoS threshold
     int iterations = 0;    //!< ILPs (MM steps) solved
     bool feasible = true;  //!< false: QoS (or QoD radar) requirement could not be met
-    bool optimal = false;  //!< every ILP proven optimal (exact method)
+    bool optimal = false;  //!< every ILP proven optimal (exact preset)
     double step_value = 0; //!< last ILP: surrogate QSCNR (QoS) / min margin (QoD)
     double lp_bound = 0;   //!< last ILP: LP upper bound in the same units
     double ilp_bound = 0;  //!< last ILP: LP bound of its own objective (wtilde^T xtilde)
@@ -262,7 +183,13 @@ struct ci_result {
 class ci_solver
 {
 public:
+    //! The preset's tuning (ci_preset_tuning(p.solver, n_tx)).
     ci_solver(const radar_scene& scene, int n_users, const ci_params& p);
+    //! A study's tuning.
+    ci_solver(const radar_scene& scene,
+              int n_users,
+              const ci_params& p,
+              const ci_tuning& t);
 
     //! H is n_users x n_tx (y = H x + n). Throws param_error on wrong size or non-finite
     //! entries.
@@ -272,37 +199,80 @@ public:
 
     //! Design for one snapshot; symbols are snapped to the nearest M-PSK point first.
     ci_result solve(const cvec& s) const;
-    //! Design from M-PSK indices k_u in [0, M).
+    //! Design from M-PSK indices k_u in [0, M). Thread-safe (const, no shared state).
     ci_result solve_indices(const std::vector<int>& k) const;
 
     //! MM surrogate of spec 3.3 built at x_t.
-    ci_surrogate surrogate(const cvec& xt) const;
+    ci_surrogate surrogate(const cvec& xt) const { return d_obj->surrogate(xt); }
+    const ci_radar_objective& objective() const { return *d_obj; }
 
     const radar_scene& scene() const { return d_scene; }
     const ci_params& params() const { return d_p; }
+    const ci_tuning& tuning() const { return d_t; }
     int n_tx() const { return d_n; }
     int n_users() const { return d_U; }
     double lambda() const { return d_lambda; }
     double amplitude() const { return d_c; } //!< c = sqrt(E/(2 N_T))
+    //! MM start: the target beam on the alphabet (1-bit DAC) or the ball
+    const cvec& beam() const { return d_x0; }
 
 private:
+    struct mm_state;
+    //! how an MM run starts: at the beam with the first step's surrogate (default:
+    //! the beam's), or at a feasible point x; basis: an LP basis of the same At
+    struct mm_start {
+        const ci_surrogate* sur = nullptr;
+        const lp_basis* basis = nullptr;
+        const rvec* x = nullptr;
+    };
+    struct first_step {
+        ci_surrogate sur;
+        lp_basis basis;
+        double lp_value = 0;
+    };
     radar_scene d_scene;
     ci_params d_p;
+    ci_tuning d_t;
+    std::shared_ptr<const ci_radar_objective> d_obj;
     int d_n, d_U;
-    double d_c, d_lambda, d_mu;
+    double d_c, d_lambda;
     cmat d_H;
     bool d_has_channel = false;
-    std::vector<rmat>
-        d_rows; // per PSK index k: Atilde rows (2U x 2N) of all users for symbol k
-    cmat d_KT;  // conj(B^H B), B = [g_T(theta_q)^*]
-    cvec d_x0;  // radar-only start (target beam on the alphabet / ball)
+    std::vector<rmat> d_rows; // Atilde rows (2 x 2N) of user u for PSK index k: [k U + u]
+    cvec d_x0;                // radar-only start (target beam on the alphabet / ball)
     ci_surrogate d_sur0; // the MM surrogate at d_x0: the first step of every snapshot
 
     rmat constraints(const std::vector<int>& k) const;
     cvec radar_start() const;
+    double metric(const cvec& x) const { return d_obj->value(x); }
+    ilp_result maxmin(const rmat& At,
+                      const rvec& off,
+                      bool radar,
+                      const rvec& w,
+                      double rhs,
+                      const std::vector<rvec>& warm) const;
+    void design_qos(const rmat& At, ci_result& r, mm_state& s) const;
+    std::vector<first_step> phase_sweep(const rmat& At) const;
+    void mm_qos(const rmat& At, const mm_start& start, ci_result& r, mm_state& s) const;
+    void keep_better(ci_result& r, mm_state& s, ci_result& r2, mm_state& s2) const;
+    void stationary_steps(const rmat& At, ci_result& r, mm_state& s) const;
+    ilp_result qos_step(const ci_surrogate& sur,
+                        const rmat& At,
+                        int t,
+                        const mm_state& s,
+                        rvec& nu,
+                        bool& have_nu,
+                        lp_basis& lpb) const;
+    std::vector<rvec> feasible_starts(const rmat& At) const;
+    void infeasible_fallback(const rmat& At,
+                             ci_result& r,
+                             mm_state& s,
+                             const ilp_result* f = nullptr) const;
+    void design_qod(const rmat& At, ci_result& r, mm_state& s) const;
+    bool homotopy_qos(const rmat& At, ci_result& r, mm_state& s) const;
+    bool homotopy_walk(const rmat& At, int K, ci_result& r, rvec& xt) const;
+    void polish(const rmat& At, ci_result& r, mm_state& s) const;
     void finish(ci_result& r, const std::vector<int>& k) const;
-    void polish(rvec& xt, const rmat& At, const rvec& lam, ci_result& r) const;
-    bool homotopy_qos(const rmat& At, const rvec& lam, ci_result& r, rvec& cur) const;
 };
 
 // ---------------------------------------------------------------- lookup table
@@ -320,15 +290,15 @@ public:
     ci_lut(int n_tx, int n_users, int M, long max_vectors = 1L << 20);
 
     /*!
-     * The configuration a table is built with: the real-time one plus the LP at every
-     * MM step and lp_starts = 4. A table has a build budget (<= 1 s for 4096 entries
-     * at N_T = 64) that affords them: at N_T = 32 the mean QSCNR distance to the
-     * exact-ILP MM loop drops from 1.08 dB to 0.50 dB (docs/ci_precoder.md).
+     * Solve every stored entry, on `pool` when given (the entries are independent:
+     * the table does not depend on the thread count). Returns false when cancelled
+     * (`cancel`, the pool's stop(), or core::cancel_requested()) first.
      */
-    static ci_params table_params(ci_params p);
-
-    //! Solve every stored entry. Returns false when `cancel` became true first.
-    bool build(const ci_solver& s, const std::atomic<bool>* cancel = nullptr);
+    bool build(const ci_solver& s,
+               const std::atomic<bool>* cancel = nullptr,
+               worker_pool* pool = nullptr);
+    //! Bytes a table of these sizes holds (x and feasibility of every stored entry).
+    static double table_bytes(int n_tx, int n_users, int M);
     bool ready() const { return d_ready; }
 
     //! Writes x for symbol indices k (n_users values) into out (n_tx); returns the
@@ -346,6 +316,8 @@ private:
     std::vector<cfloat> d_x;
     std::vector<uint8_t> d_feasible;
     bool d_ready = false;
+
+    void solve_entry(const ci_solver& s, long idx);
 };
 
 } // namespace core

@@ -30,6 +30,7 @@
 #ifndef INCLUDED_ISAC_CORE_DOA_H
 #define INCLUDED_ISAC_CORE_DOA_H
 
+#include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/steering.h>
 #include <gnuradio/isac/core/types.h>
 #include <string>
@@ -88,7 +89,10 @@ public:
      * stream, i.e. a column-major n_rx x L matrix). c holds the L known
      * references c_t (known/mixed modes; ignored and may be null in gaussian).
      */
-    doa_result estimate(const cfloat* Y, int L, const cfloat* c = nullptr);
+    doa_result estimate(const cfloat* Y,
+                        int L,
+                        const cfloat* c = nullptr,
+                        const cancel_check& cancel = {});
 
     //! Double-precision convenience (Python): Y is n_rx x L, c has L entries.
     doa_result estimate(const cmat& Y, const cvec& c);
@@ -104,6 +108,9 @@ public:
      * constant (mixed).
      */
     double objective(double theta_rad) const;
+    //! The n_rx x cpi_len x n_rx multiply-adds of one CPI (gaussian/mixed) above
+    //! which the block refuses a configuration (minutes per CPI on one core).
+    static constexpr double max_cpi_work = 17179869184.0; // 2^34
 
     void set_noise_var(double noise_var);
     double noise_var() const { return d_noise_var; }
@@ -116,6 +123,8 @@ public:
     int n_rx() const { return d_n; }
 
 private:
+    doa_result
+    estimate_scaled(const cfloat* Y, int L, const cfloat* c, const cancel_check& cancel);
     int d_n;
     double d_noise_var;
     doa_mode d_mode;
@@ -134,6 +143,7 @@ private:
     double d_Ec = 0;  // sum_t |c_t|^2
     Eigen::VectorXf d_lags; // [Re r_d; -Im r_d]
     Eigen::VectorXf d_obj;
+    std::vector<cfloat> d_ys, d_cs; // power-of-two scaled copies of extreme CPIs
     Eigen::VectorXf d_J;    // Bartlett values on the grid (mixed mode)
     Eigen::VectorXcf d_g;   // b^H z on the grid
 

@@ -17,6 +17,7 @@
 #ifndef INCLUDED_ISAC_CORE_ISL_H
 #define INCLUDED_ISAC_CORE_ISL_H
 
+#include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/types.h>
 #include <vector>
 
@@ -36,17 +37,18 @@ struct isl_problem {
 
 void validate(const isl_problem& p);
 
-//! ||R_tau(X)||_F for tau = 1..T.
-rvec isl_lag_profile(const cmat& X, int T);
+//! ||R_tau(X)||_F for tau = 1..T. When `stop` fires between two lags the
+//! profile is incomplete (the caller, which asked to stop, discards it).
+rvec isl_lag_profile(const cmat& X, int T, const cancel_check& stop = {});
 
 //! sum_{tau=1}^{T} ||R_tau(X)||_F^2.
-double isl_of(const cmat& X, int T);
+double isl_of(const cmat& X, int T, const cancel_check& stop = {});
 
-//! r(B) as above.
-double isl_cost(const isl_problem& p, const cmat& B);
+//! r(B) as above (each lag costs n_b^2 L: `stop` is polled between lags).
+double isl_cost(const isl_problem& p, const cmat& B, const cancel_check& stop = {});
 
 //! Euclidean gradient of r wrt B in the convention dr = Re tr(grad^H dB) (spec 5.6 eq. 29).
-cmat isl_gradient(const isl_problem& p, const cmat& B);
+cmat isl_gradient(const isl_problem& p, const cmat& B, const cancel_check& stop = {});
 
 /*!
  * The ISL averaged over X_c = F S, S with i.i.d. zero-mean circular entries
@@ -60,6 +62,8 @@ struct rcg_options {
     double grad_tol = 1e-6; //!< stop when ||rgrad|| <= grad_tol ||rgrad_0||
     double rel_tol = 1e-6;  //!< stop after 3 consecutive steps with relative decrease < rel_tol
     int max_iter = 500;
+    cancel_check cancel; //!< polled every iteration and line-search step
+    double max_seconds = 0; //!< work budget: stop with the current iterate (0: none)
 };
 
 struct rcg_result {
@@ -67,6 +71,8 @@ struct rcg_result {
     double cost = 0;
     int iterations = 0;
     bool converged = false;
+    bool cancelled = false;   //!< `cancel` fired: B is not a design to use
+    bool out_of_time = false; //!< max_seconds ran out: B is the last accepted iterate
     std::vector<double> cost_history; //!< r(B_0), r(B_1), ... (non-increasing)
 };
 

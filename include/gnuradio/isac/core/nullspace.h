@@ -13,6 +13,7 @@
 #ifndef INCLUDED_ISAC_CORE_NULLSPACE_H
 #define INCLUDED_ISAC_CORE_NULLSPACE_H
 
+#include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/steering.h>
 #include <gnuradio/isac/core/types.h>
 #include <cstdint>
@@ -66,6 +67,11 @@ struct sdisac_params {
     uint64_t seed = 1;                   //!< random start of B
     cmat symbols;                        //!< optional K x L known symbols (seed-003 mode)
     array_convention steering = array_convention::seed003();
+    //! Polled by the MM/ISL iterations: a cancelled design returns ok = false.
+    cancel_check cancel;
+    //! Work budget of the MM/ISL iterations: at its end the design keeps the
+    //! current iterate (ok, with a note in message). 0: none.
+    double max_seconds = 0;
 
     //! Throws param_error naming the first bad field (n_tx, n_users: sizes of H).
     void validate(int n_tx, int n_users) const;

@@ -1,0 +1,91 @@
+#!/usr/bin/python3
+#
+# Copyright 2026 gr-isac authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+"""ci_precoder through a flowgraph on the scenario family (bench/ci_family.py), and its
+worker-pool scaling in one run.
+
+For each N_T and each of the first `--draws` family draws: vector_source (random PSK
+symbols, --vectors per draw) -> ci_precoder(solver, threads=t) -> null_sink, with the
+channel set before the run. The thread counts alternate draw by draw, so a load change
+on the shared machine hits all of them alike. Reported per N_T and thread count:
+vectors/s (wall clock, all draws), vectors per CPU second of the process (the
+per-core rate), the infeasible share, and the wall-clock ratio to one thread.
+
+    PYTHONPATH=build/test_modules /usr/bin/python3 bench/bench_ci_block.py \\
+        --n-tx 16 64 --threads 1 2
+"""
+
+import argparse
+import os
+import resource
+import sys
+import time
+
+import numpy as np
+from gnuradio import blocks, gr, isac
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ci_family as fam  # noqa: E402
+
+
+def cpu_seconds():
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
+
+
+def run_draw(inst, syms, solver, threads, min_buffer=0):
+    U, N = inst["n_users"], inst["n_tx"]
+    tb = gr.top_block()
+    blk = isac.ci_precoder(*fam.block_args(inst, solver=solver, threads=threads))
+    blk.set_channel(inst["H"].astype(np.complex64).tolist())
+    if min_buffer:
+        blk.set_min_output_buffer(min_buffer)
+    src = blocks.vector_source_c(syms.ravel().tolist(), False, U)
+    snk = blocks.null_sink(gr.sizeof_gr_complex * N)
+    tb.connect(src, blk, snk)
+    c0, t0 = cpu_seconds(), time.perf_counter()
+    tb.run()
+    return time.perf_counter() - t0, cpu_seconds() - c0, blk.infeasible_count()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--n-tx", type=int, nargs="+", default=[16, 64])
+    ap.add_argument("--draws", type=int, default=10)
+    ap.add_argument("--vectors", type=int, default=4000, help="symbol vectors per draw")
+    ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--solver", default="realtime")
+    ap.add_argument("--min-buffer", type=int, default=0,
+                    help="the block's minimum output buffer (items); 0: GNU Radio's default")
+    args = ap.parse_args()
+    print(f"load average {os.getloadavg()[0]:.2f}, {os.cpu_count()} cores")
+    print(f"{'solver':>9} {'N_T':>4} {'threads':>7} {'vectors/s':>10} {'per CPU s':>10} "
+          f"{'infeasible':>10} {'vs 1 thread':>11}")
+    for N in args.n_tx:
+        acc = {t: [0.0, 0.0, 0, 0] for t in args.threads}
+        for i in range(args.draws):
+            inst = fam.draw(N, i)
+            rng = np.random.default_rng([N, i, 5])
+            k = rng.integers(0, inst["psk_order"], (args.vectors, inst["n_users"]))
+            syms = np.exp(2j * np.pi * k / inst["psk_order"]).astype(np.complex64)
+            order = args.threads if i % 2 == 0 else args.threads[::-1]
+            for t in order:
+                wall, cpu, infeasible = run_draw(inst, syms, args.solver, t, args.min_buffer)
+                a = acc[t]
+                a[0] += wall
+                a[1] += cpu
+                a[2] += args.vectors
+                a[3] += infeasible
+        base = acc[args.threads[0]][2] / acc[args.threads[0]][0]
+        for t in args.threads:
+            wall, cpu, n, inf = acc[t]
+            print(f"{args.solver:>9} {N:>4} {t:>7} {n / wall:>10.0f} {n / cpu:>10.0f} "
+                  f"{inf / n:>10.3f} {n / wall / base:>10.2f}x", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

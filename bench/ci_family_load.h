@@ -1,0 +1,105 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The CI scenario family's draws for the C++ benchmarks, read from the text file
+ * written by `/usr/bin/python3 bench/ci_family.py --export FILE` (one draw per line).
+ */
+#ifndef INCLUDED_ISAC_BENCH_CI_FAMILY_LOAD_H
+#define INCLUDED_ISAC_BENCH_CI_FAMILY_LOAD_H
+
+#include <gnuradio/isac/core/ci_solver.h>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+using namespace gr::isac::core;
+
+struct instance {
+    int n_tx, index, U, M, n_rx;
+    double gamma_db, snr_c_db, target_deg;
+    std::vector<double> clutter_deg, cnr_db;
+    cmat H;
+    std::vector<int> k;
+};
+
+inline std::string family_file = "/tmp/ci_family.txt";
+inline std::map<int, std::vector<instance>> family;
+
+inline void load_family()
+{
+    std::ifstream f(family_file);
+    std::string line;
+    while (std::getline(f, line)) {
+        std::istringstream s(line);
+        instance d;
+        int Q;
+        s >> d.n_tx >> d.index >> d.U >> d.M >> d.gamma_db >> d.snr_c_db >> d.n_rx >>
+            d.target_deg >> Q;
+        d.clutter_deg.resize(Q);
+        d.cnr_db.resize(Q);
+        for (auto& v : d.clutter_deg)
+            s >> v;
+        for (auto& v : d.cnr_db)
+            s >> v;
+        d.H.resize(d.U, d.n_tx);
+        for (int u = 0; u < d.U; ++u)
+            for (int j = 0; j < d.n_tx; ++j) {
+                double re, im;
+                s >> re >> im;
+                d.H(u, j) = cdouble(re, im);
+            }
+        d.k.resize(d.U);
+        for (auto& v : d.k)
+            s >> v;
+        if (s)
+            family[d.n_tx].push_back(std::move(d));
+    }
+}
+
+//! The draw's radar scene (SNR_R = 15 dB, as bench/ci_family.py).
+inline radar_scene family_scene(const instance& d)
+{
+    std::vector<double> clutter, cnr;
+    for (double a : d.clutter_deg)
+        clutter.push_back(deg2rad(a));
+    for (double c : d.cnr_db)
+        cnr.push_back(std::pow(10.0, c / 10.0));
+    return radar_scene(
+        d.n_tx, d.n_rx, deg2rad(d.target_deg), clutter, std::pow(10, 1.5), cnr);
+}
+
+//! The draw's parameters (E = 1) with a preset.
+inline ci_params family_params(const instance& d, ci_preset preset)
+{
+    ci_params p;
+    p.psk_order = d.M;
+    p.noise_var = std::pow(10.0, -d.snr_c_db / 10.0);
+    p.gamma = std::pow(10.0, d.gamma_db / 10.0);
+    p.solver = preset;
+    return p;
+}
+
+//! Takes --family=FILE out of argv (the remaining arguments go to the benchmark).
+inline void family_arg(int& argc, char** argv)
+{
+    for (int i = 1; i < argc; ++i)
+        if (std::strncmp(argv[i], "--family=", 9) == 0) {
+            family_file = argv[i] + 9;
+            for (int j = i; j + 1 < argc; ++j)
+                argv[j] = argv[j + 1];
+            --argc;
+            return;
+        }
+}
+
+} // namespace
+
+#endif

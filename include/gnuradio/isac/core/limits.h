@@ -1,0 +1,132 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Bounds that keep every accepted parameter finite in time and memory:
+ * cancellation of long computations, the module-wide memory and message-queue
+ * limits, and the range checks shared by every block (docs/reliability.md).
+ */
+#ifndef INCLUDED_ISAC_CORE_LIMITS_H
+#define INCLUDED_ISAC_CORE_LIMITS_H
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace gr {
+namespace isac {
+namespace core {
+
+/*!
+ * Asks a long computation (branch and bound, MM/ISL designs, table builds,
+ * large updates) whether its caller wants it to stop. Two sources, either
+ * may be absent: a flag another thread sets (a block being destroyed), and a
+ * poll function for a flag only the running thread can read (GNU Radio's
+ * thread interruption at flowgraph stop()). A default-constructed check never
+ * cancels. Computations call it between iterations (microseconds to
+ * milliseconds apart) and return their best result so far, marked as such.
+ * A deadline (a work budget) may be added: then the check also fires when it
+ * passes, and cancelled() / past_deadline() tell the two apart.
+ */
+class cancel_check
+{
+public:
+    using poll_fn = bool (*)();
+    using clock = std::chrono::steady_clock;
+    cancel_check() = default;
+    // implicit: a plain flag is the common case (ci_lut::build(s, &flag))
+    cancel_check(const std::atomic<bool>* flag, poll_fn poll = nullptr)
+        : d_flag(flag), d_poll(poll)
+    {
+    }
+    //! A copy that also fires `seconds` from now (seconds <= 0: no deadline).
+    cancel_check with_deadline(double seconds) const
+    {
+        cancel_check c = *this;
+        if (seconds > 0)
+            c.d_deadline = clock::now() + std::chrono::duration_cast<clock::duration>(
+                                              std::chrono::duration<double>(seconds));
+        return c;
+    }
+    bool cancelled() const
+    {
+        return (d_flag && d_flag->load(std::memory_order_relaxed)) ||
+               (d_poll && d_poll());
+    }
+    bool past_deadline() const
+    {
+        return d_deadline != clock::time_point::max() && clock::now() >= d_deadline;
+    }
+    bool operator()() const { return cancelled() || past_deadline(); }
+    bool active() const
+    {
+        return d_flag || d_poll || d_deadline != clock::time_point::max();
+    }
+
+private:
+    const std::atomic<bool>* d_flag = nullptr;
+    poll_fn d_poll = nullptr;
+    clock::time_point d_deadline = clock::time_point::max();
+};
+
+/*!
+ * Module-wide memory limit in bytes (default 2 GiB; environment variable
+ * GR_ISAC_MEMORY_LIMIT, e.g. "8G", read once at first use). Constructors and
+ * setters estimate what a parameter set allocates (tables, grids, scene
+ * matrices, stream items) and reject it above this limit, naming the
+ * parameter (check_memory). Raising it is the user's decision.
+ */
+uint64_t memory_limit();
+void set_memory_limit(uint64_t bytes);
+
+/*!
+ * Module-wide limit in bytes on the messages a block keeps queued for later
+ * (csi and designs waiting for a future offset), default 64 MiB, environment
+ * variable GR_ISAC_QUEUE_LIMIT. Above it a block drops its oldest queued
+ * entry, logs a warning and counts it.
+ */
+uint64_t queue_limit();
+void set_queue_limit(uint64_t bytes);
+
+//! Parses "123", "64K", "8M", "2G", "1.5G" (powers of 1024); throws param_error naming
+//! `name`.
+uint64_t parse_bytes(const std::string& name, const std::string& text);
+//! "1.5 GiB", "64 MiB", "512 B".
+std::string format_bytes(double bytes);
+
+/*!
+ * Throws param_error "<param> = <value> is out of range; allowed: a value whose
+ * memory fits the limit (<what> needs <bytes> > <limit>; ...)" when bytes
+ * exceeds memory_limit(). `what` names the allocation (e.g. "the lookup table:
+ * 1048576 vectors x 4096 antennas x 8 B").
+ */
+void check_memory(const std::string& param,
+                  const std::string& value,
+                  double bytes,
+                  const std::string& what);
+
+//! Clutter patches a radar scene may hold: the receive filter solves a Q x Q
+//! system per snapshot (~0.1 s at Q = 512 on one core), the CI precoder keeps Q x Q
+//! couplings; more would make a single item take minutes.
+constexpr int max_clutter = 512;
+//! Throws param_error naming `name` when more than max_clutter patches are given.
+void check_clutter_count(const std::string& name, size_t q);
+
+/*!
+ * A dB parameter as the user wrote it: checks it is finite and within
+ * [lo, hi] dB (default +-200 dB, whose linear values stay normal in float)
+ * and returns 10^(db/10). The error names `name` with the dB value.
+ */
+double
+db_to_linear(const std::string& name, double db, double lo = -200.0, double hi = 200.0);
+
+//! A number as the error messages print it (shortest round-trip-ish form, "1e+30").
+std::string num_str(double v);
+
+} // namespace core
+} // namespace isac
+} // namespace gr
+
+#endif

@@ -1,0 +1,43 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#ifndef INCLUDED_ISAC_DETECTION_METER_H
+#define INCLUDED_ISAC_DETECTION_METER_H
+
+#include <gnuradio/isac/api.h>
+#include <gnuradio/sync_block.h>
+#include <cstdint>
+
+namespace gr {
+namespace isac {
+
+/*!
+ * \brief Counts detections of a normalised statistic (|z|/kappa >= threshold).
+ * \ingroup isac
+ *
+ * in0: the float statistic of one_bit_rx_filter; out0: the running detection
+ * rate (one float per item, for GUI number sinks). A NaN or infinite statistic
+ * is never a detection (it is counted by nonfinite_count()). The first `skip`
+ * items after each start() are not counted; totals accumulate across restarts.
+ */
+class ISAC_API detection_meter : virtual public gr::sync_block
+{
+public:
+    typedef std::shared_ptr<detection_meter> sptr;
+    //! \param threshold finite, > 0; \param skip >= 0
+    static sptr make(double threshold = 1.0, int64_t skip = 0);
+    virtual uint64_t count() const = 0;
+    virtual uint64_t detections() const = 0;
+    virtual double rate() const = 0;
+    //! mean of the finite statistics over the counted items
+    virtual double mean_statistic() const = 0;
+    virtual uint64_t nonfinite_count() const = 0;
+};
+
+} // namespace isac
+} // namespace gr
+
+#endif

@@ -1,0 +1,55 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#ifndef INCLUDED_ISAC_PSK_SER_METER_H
+#define INCLUDED_ISAC_PSK_SER_METER_H
+
+#include <gnuradio/isac/api.h>
+#include <gnuradio/sync_block.h>
+#include <cstdint>
+#include <vector>
+
+namespace gr {
+namespace isac {
+
+/*!
+ * \brief Per-user M-PSK decisions and SER/BER of a downlink.
+ * \ingroup isac
+ *
+ * Decides each user's M-PSK symbol from y_u by angular sector (any positive
+ * receive gain is fine: the CI precoder does not fix it) and counts symbol and
+ * Gray-bit errors against the transmitted symbols (snapped to the nearest
+ * M-PSK point). A non-finite y_u is a symbol error.
+ * in0: vectors of n_users received samples y; in1: vectors of n_users
+ * transmitted symbols s. out0: vectors of n_users floats, each user's running
+ * SER (for GUI number sinks). Message out "ser": {"ser": f64vector, "ber":
+ * f64vector, "symbols": u64} each time the count crosses a multiple of
+ * report_every (0: never). The first `skip` snapshots after each start() are
+ * not counted (warm-up). Totals accumulate across restarts until reset().
+ */
+class ISAC_API psk_ser_meter : virtual public gr::sync_block
+{
+public:
+    typedef std::shared_ptr<psk_ser_meter> sptr;
+    /*!
+     * \param n_users      users, [1, 4096]
+     * \param psk_order    M, [2, 65536]
+     * \param skip         snapshots not counted after each start(), >= 0
+     * \param report_every counted snapshots between "ser" messages, >= 0 (0: none)
+     */
+    static sptr
+    make(int n_users = 4, int psk_order = 8, int64_t skip = 0, int64_t report_every = 0);
+    virtual uint64_t count() const = 0;              //!< snapshots counted
+    virtual std::vector<int64_t> errors() const = 0; //!< symbol errors per user
+    virtual std::vector<double> ser() const = 0;     //!< 0 before anything was counted
+    virtual std::vector<double> ber() const = 0;     //!< Gray mapping (M a power of two)
+    virtual void reset() = 0;
+};
+
+} // namespace isac
+} // namespace gr
+
+#endif

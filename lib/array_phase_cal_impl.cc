@@ -1,0 +1,372 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "block_utils.h"
+#include "csi_message.h"
+#include <gnuradio/io_signature.h>
+#include <gnuradio/isac/array_phase_corrector.h>
+#include <gnuradio/isac/array_phase_estimator.h>
+#include <gnuradio/isac/core/limits.h>
+#include <gnuradio/isac/core/steering.h>
+#include <cmath>
+#include <limits>
+#include <mutex>
+
+namespace gr {
+namespace isac {
+
+namespace {
+pmt::pmt_t cal_message(const std::vector<double>& ph, bool reverse_elements)
+{
+    std::vector<gr_complex> w(ph.size());
+    for (size_t i = 0; i < ph.size(); ++i)
+        w[i] = gr_complex(std::polar(1.0, -ph[i]));
+    pmt::pmt_t d = pmt::make_dict();
+    d = pmt::dict_add(d, pmt::mp("phases_rad"), pmt::init_f64vector(ph.size(), ph));
+    d = pmt::dict_add(d, pmt::mp("weights"), pmt::init_c32vector(w.size(), w));
+    d = pmt::dict_add(d, pmt::mp("reverse_elements"), pmt::from_bool(reverse_elements));
+    return d;
+}
+constexpr float tiny = std::numeric_limits<float>::min(); // smallest normal float
+} // namespace
+
+class array_phase_estimator_impl : public array_phase_estimator
+{
+    const int d_n;
+    const int64_t d_avg;
+    const bool d_continuous, d_reverse;
+    std::vector<double> d_expected; // angle(a_n), stream order
+    const double d_tone_freq;       // cycles per sample, 0: any pilot (plain products)
+    const int64_t d_tone_block;
+    std::vector<core::cdouble> d_z; // running tone sum of one block
+    int64_t d_zk = 0;
+    const pmt::pmt_t d_cal_port, d_recal_port;
+    mutable std::mutex d_mutex;
+    std::vector<core::cdouble> d_acc;
+    std::vector<double> d_pow;
+    int64_t d_k = 0, d_good = 0;
+    float d_peak = 0;
+    bool d_done = false;
+    std::vector<double> d_last;
+    std::atomic<uint64_t> d_rejected{ 0 };
+
+    void restart_locked()
+    {
+        std::fill(d_acc.begin(), d_acc.end(), core::cdouble(0));
+        std::fill(d_pow.begin(), d_pow.end(), 0.0);
+        std::fill(d_z.begin(), d_z.end(), core::cdouble(0));
+        d_k = d_good = d_zk = 0;
+        d_peak = 0;
+    }
+
+    //! Empty when the average is not usable (and why).
+    std::vector<double> finish_locked(std::string& why) const
+    {
+        if (2 * d_good < d_avg) {
+            why = std::to_string(d_good) + " of " + std::to_string(d_avg) +
+                  " snapshots finite (need at least half)";
+            return {};
+        }
+        if (!(d_peak >= tiny)) {
+            why = "all samples zero or denormal";
+            return {};
+        }
+        std::vector<double> ph(d_n, 0.0);
+        for (int c = 1; c < d_n; ++c) {
+            const double coh = std::abs(d_acc[c]) / std::sqrt(d_pow[c] * d_pow[0]);
+            if (!(coh > 1e-6)) {
+                why =
+                    "channel " + std::to_string(c) + " is not correlated with channel 0";
+                return {};
+            }
+            ph[c] = std::remainder(std::arg(d_acc[c]) - (d_expected[c] - d_expected[0]),
+                                   2 * core::pi);
+        }
+        return ph;
+    }
+
+public:
+    array_phase_estimator_impl(int n,
+                               int64_t avg,
+                               bool cont,
+                               bool reverse_elements,
+                               std::vector<double> expected,
+                               double tone_freq,
+                               int64_t tone_block)
+        : gr::sync_block("array_phase_estimator",
+                         gr::io_signature::make(1, 1, sizeof(gr_complex) * n),
+                         gr::io_signature::make(0, 0, 0)),
+          d_n(n),
+          d_avg(avg),
+          d_continuous(cont),
+          d_reverse(reverse_elements),
+          d_expected(std::move(expected)),
+          d_tone_freq(tone_freq),
+          d_tone_block(tone_block),
+          d_z(n),
+          d_cal_port(pmt::mp("cal")),
+          d_recal_port(pmt::mp("recalibrate")),
+          d_acc(n),
+          d_pow(n)
+    {
+        message_port_register_out(d_cal_port);
+        message_port_register_in(d_recal_port);
+        set_msg_handler(d_recal_port, [this](const pmt::pmt_t&) {
+            std::lock_guard<std::mutex> lock(d_mutex);
+            restart_locked();
+            d_done = false;
+        });
+    }
+
+    bool start() override
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        restart_locked(); // a partial average of the previous run is dropped
+        return sync_block::start();
+    }
+
+    std::vector<double> phases() const override
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        return d_last;
+    }
+    uint64_t rejected_count() const override { return d_rejected.load(); }
+
+    int work(int n, gr_vector_const_void_star& in, gr_vector_void_star&) override
+    {
+        const auto r = static_cast<const gr_complex*>(in[0]);
+        std::vector<pmt::pmt_t> out;
+        {
+            std::lock_guard<std::mutex> lock(d_mutex);
+            for (int t = 0; t < n && !d_done; ++t) {
+                const gr_complex* s = r + size_t(t) * d_n;
+                bool finite = true;
+                float peak = 0;
+                for (int c = 0; c < d_n; ++c) {
+                    finite = finite && std::isfinite(s[c].real()) &&
+                             std::isfinite(s[c].imag());
+                    peak = std::max(
+                        peak, std::max(std::fabs(s[c].real()), std::fabs(s[c].imag())));
+                }
+                if (finite && d_tone_freq != 0.0) {
+                    // demodulate the tone (absolute index: a continuous phase) and sum
+                    // coherently over the block: wideband signals at the array (the
+                    // radar's own echo, clutter) fall to 1/tone_block of their power
+                    const double ft = d_tone_freq * double(nitems_read(0) + uint64_t(t));
+                    const core::cdouble rot = std::polar(1.0, -2 * core::pi * (ft - std::floor(ft)));
+                    for (int c = 0; c < d_n; ++c) {
+                        const core::cdouble rc = s[c];
+                        d_z[c] += rc * rot;
+                        d_pow[c] += std::norm(rc);
+                    }
+                    d_peak = std::max(d_peak, peak);
+                    ++d_good;
+                } else if (finite) { // a NaN snapshot is skipped, not averaged
+                    const core::cdouble r0 = s[0];
+                    for (int c = 0; c < d_n; ++c) {
+                        const core::cdouble rc = s[c];
+                        d_acc[c] += rc * std::conj(r0);
+                        d_pow[c] += std::norm(rc);
+                    }
+                    d_peak = std::max(d_peak, peak);
+                    ++d_good;
+                }
+                if (d_tone_freq != 0.0 && (++d_zk == d_tone_block || d_k + 1 == d_avg)) {
+                    // a completed (or the last, partial) tone block
+                    for (int c = 0; c < d_n; ++c)
+                        d_acc[c] += d_z[c] * std::conj(d_z[0]);
+                    std::fill(d_z.begin(), d_z.end(), core::cdouble(0));
+                    d_zk = 0;
+                }
+                if (++d_k < d_avg)
+                    continue;
+                std::string why;
+                std::vector<double> ph = finish_locked(why);
+                restart_locked();
+                if (ph.empty()) {
+                    const uint64_t k = ++d_rejected;
+                    if (log_this(k))
+                        d_logger->warn(
+                            "calibration not published: {} ({} rejected so far)", why, k);
+                    continue; // keep averaging, also in one-shot mode
+                }
+                d_last = ph;
+                d_done = !d_continuous;
+                out.push_back(cal_message(ph, d_reverse));
+            }
+        }
+        for (const auto& m : out)
+            message_port_pub(d_cal_port, m);
+        return n;
+    }
+};
+
+array_phase_estimator::sptr array_phase_estimator::make(int n_rx,
+                                                        double cal_deg,
+                                                        int64_t n_avg,
+                                                        double spacing,
+                                                        bool reverse_elements,
+                                                        bool continuous,
+                                                        double tone_freq,
+                                                        int64_t tone_block)
+{
+    core::check_int_range("n_rx", n_rx, 1, 1 << 16);
+    core::check_angle_deg("cal_deg", cal_deg);
+    core::check_int_range("n_avg", long(n_avg), 1, 1L << 40);
+    if (!(std::isfinite(spacing) && spacing > 0 && spacing <= 1000))
+        core::throw_param("spacing", core::num_str(spacing), "(0, 1000] wavelengths");
+    if (!(std::isfinite(tone_freq) && std::fabs(tone_freq) < 0.5))
+        core::throw_param(
+            "tone_freq", core::num_str(tone_freq), "(-0.5, 0.5) cycles per sample");
+    core::check_int_range("tone_block", long(tone_block), 1, 1L << 30);
+    // a source at cal_deg arrives as the module's a(cal_deg) (docs/conventions.md),
+    // in stream order (reversed when stream channel k is antenna n_rx-1-k)
+    const core::array_convention c{ spacing, -1, core::phase_ref::first, false };
+    const core::cvec a = core::ula_steering(n_rx, core::deg2rad(cal_deg), c);
+    std::vector<double> expected(n_rx);
+    for (int i = 0; i < n_rx; ++i)
+        expected[i] = std::arg(a[reverse_elements ? n_rx - 1 - i : i]);
+    return gnuradio::make_block_sptr<array_phase_estimator_impl>(
+        n_rx, n_avg, continuous, reverse_elements, std::move(expected), tone_freq, tone_block);
+}
+
+class array_phase_corrector_impl : public array_phase_corrector
+{
+    const int d_n;
+    const bool d_reverse; // output in antenna order: channel k <- stream n-1-k
+    const pmt::pmt_t d_port;
+    mutable std::mutex d_mutex;
+    std::vector<gr_complex> d_w;
+    uint64_t d_updates = 0;
+
+    void check_weights(const std::vector<gr_complex>& w) const
+    {
+        if (int(w.size()) != d_n)
+            core::throw_param("weights",
+                              std::to_string(w.size()) + " values",
+                              std::to_string(d_n) + " (n_rx) finite non-zero values");
+        for (const auto& v : w)
+            if (!(std::isfinite(v.real()) && std::isfinite(v.imag()) &&
+                  std::abs(v) >= tiny))
+                core::throw_param("weights",
+                                  "an entry " + core::num_str(v.real()) +
+                                      (v.imag() < 0 ? "" : "+") +
+                                      core::num_str(v.imag()) + "j",
+                                  "finite non-zero values (|w| >= 1.2e-38): a zero or "
+                                  "infinite weight erases or blows up a channel");
+    }
+
+public:
+    void handle(const pmt::pmt_t& msg)
+    {
+        try {
+            if (!pmt::is_dict(msg))
+                throw core::param_error("not a dict");
+            const pmt::pmt_t rev =
+                pmt::dict_ref(msg, pmt::mp("reverse_elements"), pmt::PMT_NIL);
+            if (pmt::is_bool(rev) && pmt::to_bool(rev) != d_reverse)
+                throw core::param_error(std::string("estimated with reverse_elements=") +
+                                        (pmt::to_bool(rev) ? "True" : "False") +
+                                        ", this corrector has " +
+                                        (d_reverse ? "True" : "False"));
+            const pmt::pmt_t w = pmt::dict_ref(msg, pmt::mp("weights"), pmt::PMT_NIL);
+            if (pmt::is_c32vector(w)) {
+                set_weights(pmt::c32vector_elements(w));
+                return;
+            }
+            const pmt::pmt_t ph = pmt::dict_ref(msg, pmt::mp("phases_rad"), pmt::PMT_NIL);
+            if (pmt::is_f64vector(ph)) {
+                set_phases(pmt::f64vector_elements(ph));
+                return;
+            }
+            throw core::param_error(
+                "needs 'weights' (c32vector) or 'phases_rad' (f64vector)");
+        } catch (const std::exception& e) {
+            d_logger->warn("ignored cal message: {}", e.what());
+        }
+    }
+    void handle_cal(const pmt::pmt_t& msg) override { handle(msg); }
+
+    explicit array_phase_corrector_impl(int n, bool reverse_elements)
+        : gr::sync_block("array_phase_corrector",
+                         gr::io_signature::make(1, 1, sizeof(gr_complex) * n),
+                         gr::io_signature::make(1, 1, sizeof(gr_complex) * n)),
+          d_n(n),
+          d_reverse(reverse_elements),
+          d_port(pmt::mp("cal")),
+          d_w(n, gr_complex(1, 0))
+    {
+        message_port_register_in(d_port);
+        set_msg_handler(d_port, [this](const pmt::pmt_t& m) { handle(m); });
+    }
+
+    void set_phases(const std::vector<double>& ph) override
+    {
+        if (int(ph.size()) != d_n)
+            core::throw_param("phases_rad",
+                              std::to_string(ph.size()) + " values",
+                              std::to_string(d_n) + " (n_rx) finite values");
+        std::vector<gr_complex> w(d_n);
+        for (int i = 0; i < d_n; ++i) {
+            if (!std::isfinite(ph[i]))
+                core::throw_param("phases_rad", core::num_str(ph[i]), "finite values");
+            w[i] = gr_complex(std::polar(1.0, -ph[i]));
+        }
+        set_weights(w);
+    }
+
+    void set_weights(const std::vector<gr_complex>& w) override
+    {
+        check_weights(w);
+        std::lock_guard<std::mutex> lock(d_mutex);
+        d_w = w;
+        ++d_updates;
+    }
+
+    std::vector<gr_complex> weights() const override
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        return d_w;
+    }
+    uint64_t updates() const override
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        return d_updates;
+    }
+
+    int work(int n, gr_vector_const_void_star& in, gr_vector_void_star& out) override
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        const auto x = static_cast<const gr_complex*>(in[0]);
+        auto y = static_cast<gr_complex*>(out[0]);
+        for (int t = 0; t < n; ++t) {
+            const gr_complex* xt = x + size_t(t) * d_n;
+            gr_complex* yt = y + size_t(t) * d_n;
+            if (d_reverse)
+                for (int c = 0; c < d_n; ++c)
+                    yt[d_n - 1 - c] = xt[c] * d_w[c];
+            else
+                for (int c = 0; c < d_n; ++c)
+                    yt[c] = xt[c] * d_w[c];
+        }
+        return n;
+    }
+};
+
+array_phase_corrector::sptr array_phase_corrector::make(
+    int n_rx, const std::vector<double>& phases_rad, bool reverse_elements)
+{
+    core::check_int_range("n_rx", n_rx, 1, 1 << 16);
+    auto b =
+        gnuradio::make_block_sptr<array_phase_corrector_impl>(n_rx, reverse_elements);
+    if (!phases_rad.empty()) {
+        b->set_phases(phases_rad); // validates: the block is never returned half-set
+    }
+    return b;
+}
+
+} // namespace isac
+} // namespace gr

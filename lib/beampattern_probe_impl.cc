@@ -1,0 +1,131 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "block_utils.h"
+#include <gnuradio/io_signature.h>
+#include <gnuradio/isac/beampattern_probe.h>
+#include <gnuradio/isac/core/limits.h>
+#include <gnuradio/isac/core/steering.h>
+#include <algorithm>
+#include <cmath>
+
+namespace gr {
+namespace isac {
+
+namespace {
+std::vector<double> make_grid(double lo, double hi, double step)
+{
+    // as numpy.arange(lo, hi + 1e-9 step, step)
+    const long n = long(std::floor((hi - lo) / step + 1e-9)) + 1;
+    std::vector<double> g(n);
+    for (long i = 0; i < n; ++i)
+        g[i] = lo + double(i) * step;
+    return g;
+}
+} // namespace
+
+class beampattern_probe_impl : public beampattern_probe
+{
+    const int d_n, d_L;
+    const bool d_db;
+    const std::vector<double> d_grid;
+    core::cmatf d_AT; // n_grid x n_tx: a(theta_m)^T in stream order
+    core::cmatf d_P;  // n_grid x frame_len products of one frame
+
+public:
+    beampattern_probe_impl(
+        int n, int L, std::vector<double> grid, bool reverse_elements, bool db)
+        : gr::sync_decimator("beampattern_probe",
+                             gr::io_signature::make(1, 1, sizeof(gr_complex) * n),
+                             gr::io_signature::make(1, 1, sizeof(float) * grid.size()),
+                             L),
+          d_n(n),
+          d_L(L),
+          d_db(db),
+          d_grid(std::move(grid))
+    {
+        std::vector<double> rad(d_grid.size());
+        for (size_t i = 0; i < rad.size(); ++i)
+            rad[i] = core::deg2rad(d_grid[i]);
+        // the module's unnormalised a(theta) (docs/conventions.md): a(theta)^T x is
+        // the field radiated toward theta; rows reversed when stream channel k
+        // drives antenna n-1-k
+        core::cmat A = core::ula_steering_matrix(n, rad, core::array_convention{});
+        if (reverse_elements)
+            A = A.colwise().reverse().eval();
+        d_AT = A.transpose().cast<core::cfloat>();
+    }
+
+    int n_grid() const override { return int(d_grid.size()); }
+    std::vector<double> grid_deg() const override { return d_grid; }
+
+    int work(int noutput_items,
+             gr_vector_const_void_star& in,
+             gr_vector_void_star& out) override
+    {
+        const auto x = static_cast<const gr_complex*>(in[0]);
+        auto o = static_cast<float*>(out[0]);
+        const int G = n_grid();
+        const work_budget budget(0.05);
+        int k = 0;
+        for (; k < noutput_items; ++k) {
+            if (k > 0 && budget.exhausted())
+                break; // big grids x big frames: return so stop() is served
+            Eigen::Map<const core::cmatf> X(x + size_t(k) * d_L * d_n, d_n, d_L);
+            d_P.noalias() = d_AT * X;
+            float* ok = o + size_t(k) * G;
+            for (int m = 0; m < G; ++m) {
+                const double p = double(d_P.row(m).squaredNorm()) / d_L;
+                ok[m] = d_db ? float(10.0 * std::log10(std::max(p, 1e-30))) : float(p);
+            }
+        }
+        return k;
+    }
+};
+
+beampattern_probe::sptr beampattern_probe::make(int n_tx,
+                                                int frame_len,
+                                                double grid_min_deg,
+                                                double grid_max_deg,
+                                                double grid_step_deg,
+                                                bool reverse_elements,
+                                                bool db)
+{
+    core::check_int_range("n_tx", n_tx, 1, 1 << 16);
+    core::check_int_range("frame_len", frame_len, 1, 1 << 24);
+    core::check_angle_deg("grid_min_deg", grid_min_deg);
+    core::check_angle_deg("grid_max_deg", grid_max_deg);
+    if (!(grid_max_deg > grid_min_deg))
+        core::throw_param("grid_max_deg",
+                          core::num_str(grid_max_deg),
+                          "> grid_min_deg = " + core::num_str(grid_min_deg));
+    core::check_positive_finite("grid_step_deg", grid_step_deg);
+    const double G = std::floor((grid_max_deg - grid_min_deg) / grid_step_deg + 1e-9) + 1;
+    if (G > 1e6)
+        core::throw_param("grid_step_deg",
+                          core::num_str(grid_step_deg),
+                          "a step giving at most 1e6 grid points (here " +
+                              core::num_str(G) + ")");
+    // the grid table and one frame's products, plus an input frame and an output
+    // vector in the stream buffers (two of each)
+    const double bytes = 8.0 * G * n_tx + 8.0 * G * frame_len +
+                         2.0 * 8.0 * double(frame_len) * n_tx + 2.0 * 4.0 * G;
+    core::check_memory("grid_step_deg",
+                       core::num_str(grid_step_deg),
+                       bytes,
+                       "the beampattern grid (" + core::num_str(G) + " angles x " +
+                           std::to_string(n_tx) + " antennas) and a frame of " +
+                           std::to_string(frame_len) + " snapshots");
+    return gnuradio::make_block_sptr<beampattern_probe_impl>(
+        n_tx,
+        frame_len,
+        make_grid(grid_min_deg, grid_max_deg, grid_step_deg),
+        reverse_elements,
+        db);
+}
+
+} // namespace isac
+} // namespace gr

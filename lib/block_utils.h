@@ -1,0 +1,104 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * What every block needs to stay responsive: a cancel check that sees GNU
+ * Radio's stop(), a per-call work budget, and a bounded queue of entries
+ * waiting for a future offset (counted in bytes against the module's limit).
+ */
+#ifndef INCLUDED_ISAC_BLOCK_UTILS_H
+#define INCLUDED_ISAC_BLOCK_UTILS_H
+
+#include <gnuradio/block.h>
+#include <gnuradio/block_detail.h>
+#include <gnuradio/buffer_reader.h>
+#include <gnuradio/isac/core/limits.h>
+#include <boost/thread/thread.hpp>
+#include <chrono>
+
+namespace gr {
+namespace isac {
+
+/*!
+ * True once the flowgraph asked this block's thread to stop: GNU Radio's
+ * stop() interrupts the block threads, and only the interrupted thread can
+ * read that flag. False on threads GNU Radio did not start (Python callers).
+ */
+inline bool stop_requested() { return boost::this_thread::interruption_requested(); }
+
+//! The cancel check of a computation running on a block's work thread:
+//! the block's own flag (set by its destructor) or the flowgraph's stop().
+inline core::cancel_check work_cancel(const std::atomic<bool>* flag)
+{
+    return core::cancel_check(flag, &stop_requested);
+}
+
+/*!
+ * Bounds the time one work() call spends, so that stop(), message handlers
+ * and setters never wait long: a call returns what it has done once the
+ * budget is spent (a sync block may produce fewer items than offered).
+ */
+class work_budget
+{
+public:
+    explicit work_budget(double seconds = 0.05)
+        : d_end(std::chrono::steady_clock::now() +
+                std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                    std::chrono::duration<double>(seconds)))
+    {
+    }
+    //! Spent, or the flowgraph is stopping.
+    bool exhausted() const
+    {
+        return std::chrono::steady_clock::now() >= d_end || stop_requested();
+    }
+
+private:
+    std::chrono::steady_clock::time_point d_end;
+};
+
+/*!
+ * A block that holds its input back (no channel, no design yet) would keep a
+ * finite flowgraph from ever finishing. Once every input's writer has
+ * finished, it waits `grace` seconds more for what it waits for (a csi
+ * message may still be in flight), then gives up: expired() becomes true and
+ * the block returns WORK_DONE having emitted nothing.
+ */
+class input_end_grace
+{
+public:
+    explicit input_end_grace(double grace = 0.5) : d_grace(grace) {}
+    void reset() { d_seen = false; }
+    bool expired(gr::block& b)
+    {
+        const auto det = b.detail();
+        if (!det || det->ninputs() == 0)
+            return false;
+        for (int i = 0; i < det->ninputs(); ++i)
+            if (!det->input(i)->done())
+                return false;
+        const auto now = std::chrono::steady_clock::now();
+        if (!d_seen) {
+            d_seen = true;
+            d_since = now;
+        }
+        return std::chrono::duration<double>(now - d_since).count() >= d_grace;
+    }
+
+private:
+    double d_grace;
+    bool d_seen = false;
+    std::chrono::steady_clock::time_point d_since;
+};
+
+//! Log throttle: true for the 1st, 2nd, 4th, 8th, ... event of a kind.
+inline bool log_this(uint64_t count_after)
+{
+    return (count_after & (count_after - 1)) == 0;
+}
+
+} // namespace isac
+} // namespace gr
+
+#endif

@@ -1,0 +1,321 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * LP branch and bound (ci_bnb.h) and the exact ILPs of the CI precoder
+ * (ci_ilp.h): QoS, max-min margin, and the feasibility search.
+ */
+#include "ci_bnb.h"
+#include "ci_branchfree.h"
+#include "ci_flip_search.h"
+#include <gnuradio/isac/core/ci_ilp.h>
+#include <gnuradio/isac/core/worker_pool.h>
+#include <chrono>
+#include <cmath>
+#include <memory>
+#include <vector>
+
+namespace gr {
+namespace isac {
+namespace core {
+
+struct bnb::node {
+    rvec lo, hi;
+    std::shared_ptr<const lp_basis> warm; // the parent's optimal basis
+};
+
+bool bnb::out_of_budget(double seconds) const
+{
+    return nodes >= max_nodes || seconds > max_seconds || cancel_requested();
+}
+
+// true when the node cannot hold a better (or a target-reaching) integral point;
+// bound: its certified LP bound
+bool bnb::prune(const lp_result& lp, const node& nd, double& bound, double& lagrangian)
+{
+    if (lp.status == lp_result::infeasible)
+        return true;
+    bound = lagrangian = lagrangian_bound(cobj, A, b, nd.lo, nd.hi, lp.dual);
+    if (lp.status == lp_result::optimal)
+        bound = std::min(bound, lp.value);
+    const double ptol = 1e-9 * (1.0 + std::abs(best));
+    if (bound <= best + ptol || bound < target)
+        return true;
+    if (lp.status != lp_result::optimal) {
+        complete = false; // cannot trust this node: give up proving
+        return true;
+    }
+    return false;
+}
+
+/*
+ * Reduced-cost fixing: with the node's multipliers nu, every z in the box obeys
+ * c^T z <= L(nu) - |g_j| (hi_j - lo_j) when z_j sits at the bound opposite to the
+ * sign of g_j = (c + A^T nu)_j, for A z >= b. A binary whose flip would take that
+ * bound below what the search still needs is fixed in the node's subtree.
+ */
+void bnb::fix_by_reduced_costs(const lp_result& lp, node& nd, double lagrangian) const
+{
+    const double need = std::max(best, target);
+    if (!std::isfinite(need))
+        return;
+    const rvec g = cobj + A.transpose() * lp.dual;
+    for (int j = 0; j < nbin; ++j) {
+        const double span = nd.hi[j] - nd.lo[j];
+        if (span > 0 && lagrangian - std::abs(g[j]) * span < need) {
+            if (g[j] > 0)
+                nd.lo[j] = nd.hi[j];
+            else if (g[j] < 0)
+                nd.hi[j] = nd.lo[j];
+        }
+    }
+}
+
+// The fractional binary to branch on, or -1 when the LP point is integral: the most
+// fractional one, or (branch_by_impact) the one of largest dual-weighted column
+// |A_j|^T nu span_j, whose fixing moves the bound most (about half the nodes of a
+// feasibility proof at N_T = 16).
+int bnb::branch_column(const lp_result& lp, const node& nd) const
+{
+    int jb = -1;
+    double frac = 0, best = 0;
+    for (int j = 0; j < nbin; ++j) {
+        if (nd.lo[j] == nd.hi[j])
+            continue;
+        const double span = nd.hi[j] - nd.lo[j];
+        const double f = std::min(lp.z[j] - nd.lo[j], nd.hi[j] - lp.z[j]) / span;
+        const double score =
+            branch_by_impact && f > 1e-9
+                ? (lp.dual.transpose() * A.col(j).cwiseAbs()).value() * span
+                : f;
+        frac = std::max(frac, f);
+        if (f > 1e-9 && score > best + 1e-12) {
+            best = score;
+            jb = j;
+        }
+    }
+    return frac < 1e-9 ? -1 : jb;
+}
+
+// snap the binaries of an integral LP point and keep it if better
+void bnb::record_integral(const lp_result& lp, const node& nd)
+{
+    rvec z = lp.z;
+    for (int j = 0; j < nbin; ++j)
+        z[j] = (z[j] - nd.lo[j] < nd.hi[j] - z[j]) ? nd.lo[j] : nd.hi[j];
+    const double v = cobj.dot(z);
+    if (v > best) {
+        best = v;
+        best_z = z;
+    }
+}
+
+void bnb::run(rvec lo, rvec hi)
+{
+    const auto t0 = std::chrono::steady_clock::now();
+    std::vector<node> stack;
+    stack.push_back({ std::move(lo), std::move(hi), nullptr });
+    while (!stack.empty()) {
+        const double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        if (out_of_budget(seconds)) {
+            complete = false;
+            return;
+        }
+        node nd = std::move(stack.back());
+        stack.pop_back();
+        ++nodes;
+        lp_basis basis;
+        if (nd.warm)
+            basis = *nd.warm;
+        const lp_result lp = lp_solve(cobj, A, b, nd.lo, nd.hi, 0, &basis);
+        if (nodes == 1) {
+            root_feasible = lp.status != lp_result::infeasible;
+            root_bound = root_feasible
+                             ? lagrangian_bound(cobj, A, b, nd.lo, nd.hi, lp.dual)
+                             : -inf;
+            if (lp.status == lp_result::optimal)
+                root_bound = std::min(root_bound, lp.value);
+        }
+        double bound, lagrangian;
+        if (prune(lp, nd, bound, lagrangian))
+            continue;
+        const int jb = branch_column(lp, nd);
+        if (jb < 0) {
+            record_integral(lp, nd);
+            if (stop_at_target && best >= target) {
+                complete = stack.empty();
+                return;
+            }
+            continue;
+        }
+        if (reduced_cost_fixing)
+            fix_by_reduced_costs(lp, nd, lagrangian);
+        nd.warm = std::make_shared<const lp_basis>(std::move(basis));
+        node up = nd, dn = nd;
+        up.lo[jb] = nd.hi[jb];
+        dn.hi[jb] = nd.lo[jb];
+        // explore the side the LP leans to first (pushed last)
+        const bool lean_up = lp.z[jb] - nd.lo[jb] > nd.hi[jb] - lp.z[jb];
+        stack.push_back(std::move(lean_up ? dn : up));
+        stack.push_back(std::move(lean_up ? up : dn));
+    }
+}
+
+// ---------------------------------------------------------------- exact ILPs
+
+ilp_result ilp_qos_exact(const rvec& w,
+                         const rmat& At,
+                         const rvec& lambda,
+                         double c,
+                         long max_nodes,
+                         double max_seconds,
+                         const std::vector<rvec>& warm)
+{
+    const int n = int(w.size());
+    ilp_result h = ilp_qos_heuristic(w, At, lambda, c, warm);
+    if (!h.lp_feasible) {
+        h.optimal = true; // LP infeasible proves ILP infeasible
+        return h;
+    }
+    bnb B{ w, At, lambda, n, max_nodes, max_seconds };
+    if (h.feasible) {
+        B.best = h.objective;
+        B.best_z = h.xt;
+    }
+    B.run(rvec::Constant(n, -c), rvec::Constant(n, c));
+    ilp_result res;
+    res.lp_feasible = B.root_feasible;
+    res.lp_bound = B.root_bound;
+    res.nodes = B.nodes;
+    res.optimal = B.complete;
+    res.feasible = B.best_z.size() > 0;
+    res.xt = res.feasible ? B.best_z : h.xt;
+    res.objective = res.feasible ? w.dot(res.xt) : h.objective;
+    return res;
+}
+
+void maxmin_lp_form(const rmat& At,
+                    const rvec& off,
+                    double c,
+                    bool radar,
+                    const rvec& w,
+                    double rhs,
+                    rvec& cobj,
+                    rmat& A,
+                    rvec& b,
+                    rvec& lo,
+                    rvec& hi)
+{
+    // z = [xt; t], max t, rows At xt - t >= off [, w^T xt >= rhs]
+    const int n = int(At.cols()), m = int(At.rows());
+    const int rows = m + (radar ? 1 : 0);
+    cobj = rvec::Zero(n + 1);
+    cobj[n] = 1.0;
+    A = rmat::Zero(rows, n + 1);
+    A.topLeftCorner(m, n) = At;
+    A.col(n).head(m).setConstant(-1.0);
+    b = rvec::Zero(rows);
+    b.head(m) = off;
+    if (radar) {
+        A.row(m).head(n) = w.transpose();
+        b[m] = rhs;
+    }
+    lo = rvec::Constant(n + 1, -c);
+    hi = rvec::Constant(n + 1, c);
+    // t is bounded by the largest achievable row value
+    const double T =
+        c * At.cwiseAbs().rowwise().sum().maxCoeff() + off.cwiseAbs().maxCoeff() + 1.0;
+    lo[n] = -T;
+    hi[n] = T;
+}
+
+ilp_result ilp_qos_feasibility(const rmat& At,
+                               const rvec& lambda,
+                               double c,
+                               long max_nodes,
+                               const std::vector<rvec>& warm)
+{
+    const int n = int(At.cols());
+    ilp_result res;
+    // the max-min margin over the alphabet is >= 0 exactly when a point is feasible:
+    // a heuristic first (stops at margin 0), then a branch and bound that prunes
+    // every node whose bound is below 0 and stops at the first point reaching it
+    const rvec none;
+    const ilp_result h = ilp_maxmin_heuristic(At, lambda, c, false, none, 0.0, warm, 0.0);
+    res.lp_feasible = h.lp_feasible;
+    res.lp_bound = h.lp_bound;
+    res.xt = h.xt;
+    res.objective = h.objective;
+    res.nodes = 1;
+    const double tol = feas_tol(lambda, c, At);
+    if (h.feasible && h.objective >= -tol) {
+        res.feasible = true;
+        return res;
+    }
+    if (!(h.lp_bound >= -tol)) {
+        res.optimal = true; // the LP (Lagrangian) bound proves infeasibility
+        return res;
+    }
+    rvec cobj, b, lo, hi;
+    rmat A;
+    maxmin_lp_form(At, lambda, c, false, none, 0.0, cobj, A, b, lo, hi);
+    bnb B{ cobj, A, b, n, max_nodes, 1e9 };
+    B.target = -tol;
+    B.stop_at_target = true;
+    B.reduced_cost_fixing = true;
+    B.branch_by_impact = true;
+    B.run(lo, hi);
+    res.nodes += B.nodes;
+    if (B.best_z.size() && B.best >= -tol) {
+        res.feasible = true;
+        res.xt = B.best_z.head(n);
+        res.objective = (At * res.xt - lambda).minCoeff();
+        res.feasible = res.objective >= -tol;
+    }
+    res.optimal = !res.feasible && B.complete;
+    return res;
+}
+
+ilp_result ilp_maxmin_exact(const rmat& At,
+                            const rvec& offset,
+                            double c,
+                            bool radar,
+                            const rvec& w,
+                            double rhs,
+                            long max_nodes,
+                            double max_seconds,
+                            const std::vector<rvec>& warm)
+{
+    const int n = int(At.cols());
+    ilp_result h = ilp_maxmin_heuristic(At, offset, c, radar, w, rhs, warm);
+    if (!h.lp_feasible) {
+        h.optimal = true;
+        return h;
+    }
+    rvec cobj, b, lo, hi;
+    rmat A;
+    maxmin_lp_form(At, offset, c, radar, w, rhs, cobj, A, b, lo, hi);
+    bnb B{ cobj, A, b, n, max_nodes, max_seconds };
+    if (h.feasible) {
+        B.best = h.objective;
+        B.best_z.resize(n + 1);
+        B.best_z.head(n) = h.xt;
+        B.best_z[n] = h.objective;
+    }
+    B.run(lo, hi);
+    ilp_result res;
+    res.lp_feasible = B.root_feasible;
+    res.lp_bound = B.root_bound;
+    res.nodes = B.nodes;
+    res.optimal = B.complete;
+    res.feasible = B.best_z.size() > 0;
+    res.xt = res.feasible ? rvec(B.best_z.head(n)) : h.xt;
+    res.objective = res.feasible ? (At * res.xt - offset).minCoeff() : h.objective;
+    return res;
+}
+
+} // namespace core
+} // namespace isac
+} // namespace gr

@@ -1,0 +1,277 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The flip search of the CI precoder's ILP heuristics (ci_flip_search.h). The
+ * scans are branch-free over the rows: with random signs the early-exit branches
+ * mispredicted on most columns.
+ */
+#include "ci_branchfree.h"
+#include "ci_flip_search.h"
+#include <algorithm>
+#include <cmath>
+
+namespace gr {
+namespace isac {
+namespace core {
+
+double feas_tol(const rvec& b, double c, const rmat& A)
+{
+    double s = c * (A.size() ? A.cwiseAbs().maxCoeff() : 1.0);
+    for (Eigen::Index i = 0; i < b.size(); ++i)
+        s = std::max(s, std::abs(b[i]));
+    return 1e-10 * std::max(s, 1e-300);
+}
+
+rvec sign_vec(const rvec& v, const rvec& tie, double c)
+{
+    rvec x(v.size());
+    for (Eigen::Index j = 0; j < v.size(); ++j) {
+        const double s = v[j] != 0.0 ? v[j] : tie[j];
+        x[j] = s < 0 ? -c : c;
+    }
+    return x;
+}
+
+flip_search::flip_search(
+    const rvec& w, const rmat& A, const rvec& b, double c, double tol)
+    : w_(w), A_(A), b_(b), c_(c), tol_(tol)
+{
+}
+
+void flip_search::set(const rvec& x0)
+{
+    x_ = x0;
+    r_ = A_ * x_ - b_;
+    obj_ = w_.dot(x_);
+    const Eigen::Index n = x_.size(), m = A_.rows();
+    dR_.resize(m, n);
+    for (Eigen::Index j = 0; j < n; ++j) {
+        const double s = -2.0 * x_[j];
+        for (Eigen::Index i = 0; i < m; ++i)
+            dR_(i, j) = s * A_(i, j);
+    }
+}
+
+void flip_search::flip(int j)
+{
+    const double s = -2.0 * x_[j];
+    r_ += dR_.col(j);
+    obj_ += s * w_[j];
+    x_[j] = -x_[j];
+    dR_.col(j) = -dR_.col(j);
+}
+
+double flip_search::violation() const
+{
+    double v = 0;
+    for (Eigen::Index i = 0; i < r_.size(); ++i)
+        if (r_[i] < -tol_)
+            v -= r_[i];
+    return v;
+}
+
+bool flip_search::feasible() const { return r_.minCoeff() >= -tol_; }
+
+bool flip_search::repair()
+{
+    const int n = int(x_.size());
+    cols_.resize(n);
+    // pair moves cost O(n m) per candidate first flip: a few per repair
+    constexpr int max_pairs = 2;
+    int pairs = 0;
+    for (int step = 0; step < 2 * n; ++step) {
+        const double v0 = violation();
+        if (v0 <= 0)
+            return true;
+        const int j = best_repair_flip(v0);
+        if (j >= 0)
+            flip(j);
+        else if (pairs++ == max_pairs || !repair_pair(v0))
+            return false;
+    }
+    return feasible();
+}
+
+// No single flip lowers the violation: the pair that lowers it most, its first flip
+// among the max_first columns raising a violated row that raise the violation least
+// (found by best_repair_flip), its second any column. Flips it, or returns false.
+bool flip_search::repair_pair(double v0)
+{
+    const int n = int(x_.size()), m = int(r_.size());
+    constexpr int max_first = 12;
+    const int nf = std::min<int>(max_first, int(first_.size()));
+    std::partial_sort(first_.begin(),
+                      first_.begin() + nf,
+                      first_.end(),
+                      [&](int a, int b) { return after_[a] < after_[b]; });
+    int bj = -1, bk = -1;
+    double bv = v0 - 1e-15 * (1 + v0), bloss = inf;
+    for (int t = 0; t < nf; ++t) {
+        const int j = first_[t];
+        rj_ = r_ + dR_.col(j);
+        for (int k = 0; k < n; ++k) {
+            const double* dk = dR_.col(k).data();
+            double v2 = 0;
+            for (int i = 0; i < m; ++i) {
+                const double ri = rj_[i] + dk[i];
+                v2 -= masked(ri < -tol_, ri);
+            }
+            const double loss = 2.0 * (x_[j] * w_[j] + x_[k] * w_[k]);
+            if (k != j && (v2 < bv || (v2 == bv && loss < bloss))) {
+                bv = v2;
+                bloss = loss;
+                bj = j;
+                bk = k;
+            }
+        }
+    }
+    if (bj < 0)
+        return false;
+    flip(bj);
+    flip(bk);
+    return true;
+}
+
+// the flip with the best violation decrease per objective loss, or -1
+int flip_search::best_repair_flip(double v0)
+{
+    const int n = int(x_.size()), m = int(r_.size());
+    // Only a flip that raises a violated row can reduce the violation: collect those
+    // columns first (branch-free, in order), then sum the violation after each of
+    // their flips over the rows in order.
+    rows_.clear();
+    for (int i = 0; i < m; ++i)
+        if (r_[i] < -tol_)
+            rows_.push_back(i);
+    int nh = 0;
+    for (int j = 0; j < n; ++j) {
+        const double* dj = dR_.col(j).data();
+        bool h = false;
+        for (int i : rows_)
+            h |= dj[i] > 0;
+        cols_[nh] = j;
+        nh += h;
+    }
+    int bj = -1;
+    double bscore = -inf;
+    first_.assign(cols_.begin(), cols_.begin() + nh);
+    after_.resize(n);
+    for (int t = 0; t < nh; ++t) {
+        const int j = cols_[t];
+        const double* dj = dR_.col(j).data();
+        double v1 = 0;
+        for (int i = 0; i < m; ++i) {
+            const double ri = r_[i] + dj[i];
+            v1 -= masked(ri < -tol_, ri);
+        }
+        after_[j] = v1;
+        const double gain = v0 - v1;
+        if (gain <= 1e-15 * (1 + v0))
+            continue;
+        const double loss = 2.0 * x_[j] * w_[j];
+        const double score = loss <= 0 ? 1e300 + gain : gain / loss;
+        if (score > bscore) {
+            bscore = score;
+            bj = j;
+        }
+    }
+    return bj;
+}
+
+void flip_search::local_search()
+{
+    const int n = int(x_.size());
+    const double otol = 1e-13 * (1.0 + std::abs(obj_));
+    rj_.resize(r_.size());
+    gain_.resize(n);
+    partners_.resize(n);
+    // pair scans are the expensive move: at most max_pair_scans per search
+    constexpr int max_pair_scans = 4;
+    int pair_scans = 0;
+    for (int pass = 0; pass < 4 * n; ++pass) {
+        const int j = best_single_flip(otol);
+        if (j >= 0) {
+            flip(j);
+            continue;
+        }
+        if (++pair_scans > max_pair_scans || !best_pair_flip(otol))
+            break;
+    }
+}
+
+// Fills gain_ and the improving flips; flips nothing. Returns the best single flip
+// that keeps every row, or -1.
+int flip_search::best_single_flip(double otol)
+{
+    const int n = int(x_.size());
+    improving_.resize(n);
+    size_t nd = 0;
+    for (int j = 0; j < n; ++j) {
+        gain_[j] = -2.0 * x_[j] * w_[j];
+        improving_[nd] = j;
+        nd += !(gain_[j] <= otol);
+    }
+    improving_.resize(nd);
+    int bj = -1;
+    double bgain = otol;
+    for (int j : improving_) {
+        const double g = gain_[j];
+        if (g <= bgain)
+            continue;
+        if (fits(r_, j)) {
+            bgain = g;
+            bj = j;
+        }
+    }
+    return bj;
+}
+
+// The best pair (j, k): j one of the max_first best improving flips (each alone
+// breaks a row), k any partner. Flips it and returns true, or false when none.
+bool flip_search::best_pair_flip(double otol)
+{
+    const int n = int(x_.size());
+    constexpr size_t max_first = 12;
+    if (improving_.size() > max_first) {
+        std::partial_sort(improving_.begin(),
+                          improving_.begin() + max_first,
+                          improving_.end(),
+                          [&](int a, int b) { return -x_[a] * w_[a] > -x_[b] * w_[b]; });
+        improving_.resize(max_first);
+    }
+    int bj = -1, bk = -1;
+    double bgain = otol;
+    for (int j : improving_) {
+        const double gj = gain_[j];
+        rj_ = r_ + dR_.col(j);
+        // partners that beat the gain so far, collected branch-free; bgain only grows
+        // below, so the test is repeated before the row check
+        int nk = 0;
+        for (int k = 0; k < n; ++k) {
+            partners_[nk] = k;
+            nk += (k != j) & (gj + gain_[k] > bgain);
+        }
+        for (int t = 0; t < nk; ++t) {
+            const int k = partners_[t];
+            const double g = gj + gain_[k];
+            if (g <= bgain)
+                continue;
+            if (fits(rj_, k)) {
+                bgain = g;
+                bj = j;
+                bk = k;
+            }
+        }
+    }
+    if (bj < 0)
+        return false;
+    flip(bj);
+    flip(bk);
+    return true;
+}
+
+} // namespace core
+} // namespace isac
+} // namespace gr

@@ -1,0 +1,178 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * worker_pool and background_task: every index runs exactly once whatever the thread
+ * count and grain, results land by index, cancellation and stop() skip the rest and
+ * are visible through cancel_requested(), and a stopped pool runs again.
+ */
+#include <gnuradio/isac/core/worker_pool.h>
+#include <cppunit/TestFixture.h>
+#include <cppunit/extensions/HelperMacros.h>
+#include <atomic>
+#include <chrono>
+#include <thread>
+#include <vector>
+
+using namespace gr::isac::core;
+
+class qa_worker_pool : public CppUnit::TestFixture
+{
+    CPPUNIT_TEST_SUITE(qa_worker_pool);
+    CPPUNIT_TEST(test_every_index_once);
+    CPPUNIT_TEST(test_cancel_and_stop);
+    CPPUNIT_TEST(test_stop_races_run);
+    CPPUNIT_TEST(test_background_task);
+    CPPUNIT_TEST(test_bad_threads);
+    CPPUNIT_TEST_SUITE_END();
+
+    // f(i) = a hash of i: what a design computes from its own input only
+    static double value(long i)
+    {
+        double v = double(i);
+        for (int k = 0; k < 50; ++k)
+            v = v * 1.000001 + 0.5 * double(k);
+        return v;
+    }
+
+public:
+    void test_every_index_once()
+    {
+        const long n = 5000;
+        std::vector<double> ref(n);
+        for (long i = 0; i < n; ++i)
+            ref[i] = value(i);
+        for (int threads : { 1, 2, 4 })
+            for (long grain : { 1L, 7L, 10000L }) {
+                worker_pool pool(threads);
+                std::vector<std::atomic<int>> count(n);
+                std::vector<double> out(n, -1.0);
+                for (int rep = 0; rep < 3; ++rep) { // the workers are reused
+                    for (auto& c : count)
+                        c = 0;
+                    const bool all = pool.run(
+                        n,
+                        [&](long i) {
+                            ++count[i];
+                            out[i] = value(i);
+                        },
+                        nullptr,
+                        grain);
+                    CPPUNIT_ASSERT(all);
+                    for (long i = 0; i < n; ++i) {
+                        CPPUNIT_ASSERT_EQUAL(1, count[i].load());
+                        CPPUNIT_ASSERT_EQUAL(ref[i], out[i]); // bit for bit
+                    }
+                }
+                CPPUNIT_ASSERT(pool.run(0, [](long) {}));
+            }
+    }
+
+    void test_cancel_and_stop()
+    {
+        worker_pool pool(2);
+        std::atomic<bool> cancel{ false };
+        std::atomic<long> ran{ 0 }, saw_flag{ 0 };
+        const long n = 1000;
+        const bool all = pool.run(
+            n,
+            [&](long i) {
+                if (i == 10)
+                    cancel = true;
+                if (cancel_requested())
+                    ++saw_flag;
+                ++ran;
+            },
+            &cancel);
+        CPPUNIT_ASSERT(!all);
+        CPPUNIT_ASSERT(ran.load() < n);
+        CPPUNIT_ASSERT(saw_flag.load() >= 1); // index 10 itself saw it
+        CPPUNIT_ASSERT(!cancel_requested());  // outside a job
+        // stop() from another thread ends a running job; the pool then runs again
+        std::atomic<long> ran2{ 0 };
+        std::thread stopper([&] {
+            while (ran2.load() < 10) // the job is registered and running
+                std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            pool.stop();
+        });
+        const bool all2 = pool.run(1000000, [&](long) {
+            ++ran2;
+            std::this_thread::sleep_for(std::chrono::microseconds(50));
+        });
+        stopper.join();
+        CPPUNIT_ASSERT(!all2);
+        CPPUNIT_ASSERT(ran2.load() < 1000000);
+        std::vector<long> out(100, -1);
+        CPPUNIT_ASSERT(pool.run(100, [&](long i) { out[i] = i; }));
+        for (long i = 0; i < 100; ++i)
+            CPPUNIT_ASSERT_EQUAL(i, out[i]);
+    }
+
+    // stop() while other threads are inside run() (a flowgraph stopping while its
+    // work() call and a table build use the pool): every run either completes with
+    // each index once or reports that it was cut short
+    void test_stop_races_run()
+    {
+        worker_pool pool(3);
+        std::atomic<bool> done{ false };
+        std::atomic<long> complete{ 0 }, cut{ 0 }, wrong{ 0 };
+        auto runner = [&] {
+            std::vector<std::atomic<int>> count(200);
+            while (!done) {
+                for (auto& c : count)
+                    c = 0;
+                if (pool.run(200, [&](long i) { ++count[i]; })) {
+                    ++complete;
+                    for (auto& c : count)
+                        wrong += c.load() != 1;
+                } else {
+                    ++cut;
+                    for (auto& c : count)
+                        wrong += c.load() > 1;
+                }
+            }
+        };
+        std::thread a(runner), b(runner);
+        for (int i = 0; i < 200; ++i) {
+            pool.stop();
+            std::this_thread::sleep_for(std::chrono::microseconds(500));
+        }
+        done = true;
+        a.join();
+        b.join();
+        CPPUNIT_ASSERT_EQUAL(0L, wrong.load());
+        CPPUNIT_ASSERT(complete.load() > 0);
+    }
+
+    void test_background_task()
+    {
+        background_task task;
+        std::atomic<bool> started{ false }, saw{ false };
+        task.start([&] {
+            started = true;
+            while (!cancel_requested())
+                std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            saw = true;
+        });
+        while (!started)
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        task.cancel();
+        task.wait();
+        CPPUNIT_ASSERT(saw.load());
+        // a new start clears the flag
+        std::atomic<bool> flag_at_start{ true };
+        task.start([&] { flag_at_start = cancel_requested(); });
+        task.wait();
+        CPPUNIT_ASSERT(!flag_at_start.load());
+    }
+
+    void test_bad_threads()
+    {
+        CPPUNIT_ASSERT_THROW(worker_pool(0), std::exception);
+        CPPUNIT_ASSERT_THROW(worker_pool(2000), std::exception);
+        CPPUNIT_ASSERT(hardware_threads() >= 1);
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(qa_worker_pool);

@@ -1,0 +1,235 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <gnuradio/isac/core/types.h>
+#include <gnuradio/isac/core/worker_pool.h>
+#include <initializer_list>
+#include <algorithm>
+
+namespace gr {
+namespace isac {
+namespace core {
+
+namespace {
+// Cancellation flags of the calling thread's current computations (a chunk of a
+// pool job inside a background task sees the job's, the pool's and the task's).
+struct flag_stack {
+    static constexpr int max_flags = 6;
+    const std::atomic<bool>* f[max_flags];
+    int n = 0;
+};
+thread_local flag_stack tl_flags;
+
+class cancel_scope
+{
+public:
+    cancel_scope(std::initializer_list<const std::atomic<bool>*> flags)
+        : d_saved(tl_flags.n)
+    {
+        for (const auto* p : flags)
+            if (p && tl_flags.n < flag_stack::max_flags)
+                tl_flags.f[tl_flags.n++] = p;
+    }
+    ~cancel_scope() { tl_flags.n = d_saved; }
+    cancel_scope(const cancel_scope&) = delete;
+    cancel_scope& operator=(const cancel_scope&) = delete;
+
+private:
+    int d_saved;
+};
+} // namespace
+
+thread_local bool (*tl_poll)() = nullptr;
+thread_local std::atomic<bool>* tl_raise = nullptr;
+
+bool cancel_requested()
+{
+    for (int i = 0; i < tl_flags.n; ++i)
+        if (tl_flags.f[i]->load(std::memory_order_relaxed))
+            return true;
+    if (tl_poll && tl_poll()) {
+        if (tl_raise)
+            tl_raise->store(true, std::memory_order_relaxed);
+        return true;
+    }
+    return false;
+}
+
+cancel_poll_scope::cancel_poll_scope(bool (*poll)(), std::atomic<bool>* raise)
+    : d_saved_poll(tl_poll), d_saved_raise(tl_raise)
+{
+    tl_poll = poll;
+    tl_raise = raise;
+}
+
+cancel_poll_scope::~cancel_poll_scope()
+{
+    tl_poll = d_saved_poll;
+    tl_raise = d_saved_raise;
+}
+
+int hardware_threads() { return std::max(1u, std::thread::hardware_concurrency()); }
+
+// ---------------------------------------------------------------- worker_pool
+
+struct worker_pool::job {
+    long n, grain;
+    const std::function<void(long)>* f;
+    const std::atomic<bool>* cancel;    // the caller's flag (may be null)
+    std::atomic<bool> stopped{ false }; // set by worker_pool::stop()
+    bool background;
+    std::atomic<long> next{ 0 }; // first unclaimed index
+    std::atomic<long> done{ 0 }; // indices that ran
+    int active = 0;              // workers inside work_on (guarded by the pool mutex)
+
+    bool cancelled() const
+    {
+        return (cancel && cancel->load(std::memory_order_relaxed)) ||
+               stopped.load(std::memory_order_relaxed);
+    }
+    bool has_work() const { return next.load() < n && !cancelled(); }
+};
+
+worker_pool::worker_pool(int threads) : d_threads(threads)
+{
+    check_int_range("threads", threads, 1, 1024);
+}
+
+worker_pool::~worker_pool() { stop(); }
+
+// The workers of this generation are taken out under the lock and joined outside
+// it, so a run() on another thread meanwhile (a table build, a work() call racing a
+// flowgraph stop) never sees a half-cleared d_workers: it starts a new generation.
+void worker_pool::stop()
+{
+    std::vector<std::thread> old;
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        for (job* j : d_jobs)
+            j->stopped = true;
+        ++d_generation;
+        old.swap(d_workers);
+    }
+    d_wake.notify_all();
+    for (auto& t : old)
+        t.join();
+}
+
+// Claims chunks of j until none is left or j is cancelled. A worker (yield) leaves
+// a background job as soon as a foreground job is waiting.
+void worker_pool::work_on(job& j, bool yield)
+{
+    cancel_scope scope{ j.cancel, &j.stopped };
+    for (;;) {
+        if (j.cancelled() || (yield && j.background && d_foreground.load() > 0))
+            return;
+        const long i0 = j.next.fetch_add(j.grain);
+        if (i0 >= j.n)
+            return;
+        const long i1 = std::min(j.n, i0 + j.grain);
+        for (long i = i0; i < i1; ++i)
+            (*j.f)(i);
+        j.done += i1 - i0;
+    }
+}
+
+worker_pool::job* worker_pool::pick_job()
+{
+    job* bg = nullptr;
+    for (job* j : d_jobs) {
+        if (!j->has_work())
+            continue;
+        if (!j->background)
+            return j;
+        if (!bg && d_foreground.load() == 0)
+            bg = j;
+    }
+    return bg;
+}
+
+void worker_pool::worker_loop(unsigned long generation)
+{
+    std::unique_lock<std::mutex> lock(d_mutex);
+    for (;;) {
+        job* j = nullptr;
+        d_wake.wait(lock, [&] {
+            return d_generation != generation || (j = pick_job()) != nullptr;
+        });
+        if (d_generation != generation)
+            return;
+        ++j->active;
+        lock.unlock();
+        work_on(*j, true);
+        lock.lock();
+        --j->active;
+        d_wake.notify_all(); // the job's caller may be waiting for active == 0
+    }
+}
+
+bool worker_pool::run(long n,
+                      const std::function<void(long)>& f,
+                      const std::atomic<bool>* cancel,
+                      long grain,
+                      bool background)
+{
+    if (n <= 0)
+        return true;
+    job j;
+    j.n = n;
+    j.grain = std::max(1L, grain);
+    j.f = &f;
+    j.cancel = cancel;
+    j.background = background;
+    const bool shared = d_threads > 1 && n > j.grain;
+    if (shared) {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        if (d_workers.empty())
+            for (int t = 1; t < d_threads; ++t)
+                d_workers.emplace_back([this, g = d_generation] { worker_loop(g); });
+        d_jobs.push_back(&j);
+        if (!background)
+            ++d_foreground;
+    }
+    d_wake.notify_all();
+    work_on(j, false);
+    if (shared) {
+        std::unique_lock<std::mutex> lock(d_mutex);
+        if (!background)
+            --d_foreground;
+        d_wake.wait(lock, [&] { return j.active == 0; });
+        d_jobs.erase(std::remove(d_jobs.begin(), d_jobs.end(), &j), d_jobs.end());
+        d_wake.notify_all(); // background work may wait for the foreground to end
+    }
+    return j.done.load() == n;
+}
+
+// ---------------------------------------------------------------- background_task
+
+background_task::~background_task()
+{
+    cancel();
+    wait();
+}
+
+void background_task::wait()
+{
+    if (d_thread.joinable())
+        d_thread.join();
+}
+
+void background_task::start(std::function<void()> f)
+{
+    cancel();
+    wait();
+    d_cancel = false;
+    d_thread = std::thread([this, f = std::move(f)]() {
+        cancel_scope scope{ &d_cancel };
+        f();
+    });
+}
+
+} // namespace core
+} // namespace isac
+} // namespace gr

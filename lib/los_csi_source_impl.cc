@@ -1,0 +1,136 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "csi_message.h"
+#include <gnuradio/io_signature.h>
+#include <gnuradio/isac/core/limits.h>
+#include <gnuradio/isac/core/steering.h>
+#include <gnuradio/isac/los_csi_source.h>
+#include <mutex>
+#include <random>
+
+namespace gr {
+namespace isac {
+
+namespace {
+void check(const std::vector<double>& user_deg, double gain)
+{
+    if (user_deg.empty() || user_deg.size() > 4096)
+        core::throw_param("user_deg",
+                          "a list of " + std::to_string(user_deg.size()) + " angles",
+                          "1 to 4096 angles in [-90, 90]");
+    for (double t : user_deg)
+        core::check_angle_deg("user_deg", t);
+    core::check_positive_finite("gain", gain);
+}
+} // namespace
+
+class los_csi_source_impl : public los_csi_source
+{
+    const int d_n;
+    const pmt::pmt_t d_port;
+    mutable std::mutex d_mutex;
+    std::vector<double> d_deg;
+    double d_gain;
+    uint64_t d_session = 0, d_changes = 0;
+
+    core::cmat channel_locked() const
+    {
+        core::cmat H(d_deg.size(), d_n);
+        for (size_t u = 0; u < d_deg.size(); ++u)
+            H.row(u) =
+                d_gain * core::ula_steering(d_n, core::deg2rad(d_deg[u])).transpose();
+        return H;
+    }
+
+    void publish()
+    {
+        pmt::pmt_t m;
+        {
+            std::lock_guard<std::mutex> lock(d_mutex);
+            m = make_csi(
+                channel_locked(), 0, (d_session << 32) | (d_changes & 0xffffffffu));
+        }
+        message_port_pub(d_port, m);
+    }
+
+public:
+    los_csi_source_impl(int n, const std::vector<double>& deg, double gain)
+        : gr::block("los_csi_source",
+                    gr::io_signature::make(0, 0, 0),
+                    gr::io_signature::make(0, 0, 0)),
+          d_n(n),
+          d_port(pmt::mp("csi")),
+          d_deg(deg),
+          d_gain(gain)
+    {
+        message_port_register_out(d_port);
+    }
+
+    bool start() override
+    {
+        {
+            std::lock_guard<std::mutex> lock(d_mutex);
+            std::random_device rd;
+            do
+                d_session = uint64_t(rd()) & 0xffffffffu;
+            while (d_session == 0);
+        }
+        publish();
+        // Nothing more for the scheduler (setters publish directly): a block with
+        // only message outputs would otherwise keep a bounded flowgraph running
+        // for ever, like message_strobe.
+        _post(pmt::mp("system"), pmt::cons(pmt::mp("done"), pmt::from_long(1)));
+        return block::start();
+    }
+
+    core::cmat channel() const override
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        return channel_locked();
+    }
+    std::vector<double> user_deg() const override
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        return d_deg;
+    }
+    double gain() const override
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        return d_gain;
+    }
+    void set_user_deg(const std::vector<double>& deg) override
+    {
+        check(deg, 1.0);
+        {
+            std::lock_guard<std::mutex> lock(d_mutex);
+            d_deg = deg;
+            ++d_changes;
+        }
+        publish();
+    }
+    void set_gain(double gain) override
+    {
+        check({ 0.0 }, gain);
+        {
+            std::lock_guard<std::mutex> lock(d_mutex);
+            d_gain = gain;
+            ++d_changes;
+        }
+        publish();
+    }
+};
+
+los_csi_source::sptr
+los_csi_source::make(int n_tx, const std::vector<double>& user_deg, double gain)
+{
+    core::check_int_range("n_tx", n_tx, 1, 4096);
+    check(user_deg, gain);
+    return gnuradio::make_block_sptr<los_csi_source_impl>(n_tx, user_deg, gain);
+}
+
+} // namespace isac
+} // namespace gr

@@ -1,0 +1,271 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The instrumentation blocks of the examples (SER and detection meters). In
+ * C++ so that a flowgraph holding them never needs the Python interpreter at
+ * teardown (GNU Radio's Python blocks deadlock on the GIL when a running top
+ * block is destroyed).
+ */
+
+#include <gnuradio/io_signature.h>
+#include <gnuradio/isac/core/limits.h>
+#include <gnuradio/isac/core/safe_margin.h>
+#include <gnuradio/isac/core/types.h>
+#include <gnuradio/isac/detection_meter.h>
+#include <gnuradio/isac/psk_ser_meter.h>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <mutex>
+
+namespace gr {
+namespace isac {
+
+namespace {
+int bits_of(int M)
+{
+    int b = 0;
+    while ((1 << (b + 1)) <= M)
+        ++b;
+    return std::max(1, b);
+}
+int popcount(unsigned v)
+{
+    int c = 0;
+    for (; v; v &= v - 1)
+        ++c;
+    return c;
+}
+} // namespace
+
+class psk_ser_meter_impl : public psk_ser_meter
+{
+    const int d_U, d_M, d_bits;
+    const bool d_pow2;
+    const int64_t d_skip, d_report;
+    const pmt::pmt_t d_port;
+    mutable std::mutex d_mutex;
+    int64_t d_seen = 0; // since start(), for skip
+    uint64_t d_n = 0;
+    std::vector<int64_t> d_sym, d_bit;
+
+    pmt::pmt_t report_locked() const
+    {
+        std::vector<double> s(d_U), b(d_U);
+        for (int u = 0; u < d_U; ++u) {
+            s[u] = double(d_sym[u]) / double(std::max<uint64_t>(d_n, 1));
+            b[u] = double(d_bit[u]) / double(std::max<uint64_t>(d_n * d_bits, 1));
+        }
+        pmt::pmt_t d = pmt::make_dict();
+        d = pmt::dict_add(d, pmt::mp("ser"), pmt::init_f64vector(s.size(), s));
+        d = pmt::dict_add(d, pmt::mp("ber"), pmt::init_f64vector(b.size(), b));
+        d = pmt::dict_add(d, pmt::mp("symbols"), pmt::from_uint64(d_n));
+        return d;
+    }
+
+public:
+    psk_ser_meter_impl(int U, int M, int64_t skip, int64_t report)
+        : gr::sync_block("psk_ser_meter",
+                         gr::io_signature::make(2, 2, sizeof(gr_complex) * U),
+                         gr::io_signature::make(1, 1, sizeof(float) * U)),
+          d_U(U),
+          d_M(M),
+          d_bits(bits_of(M)),
+          d_pow2((M & (M - 1)) == 0),
+          d_skip(skip),
+          d_report(report),
+          d_port(pmt::mp("ser")),
+          d_sym(U, 0),
+          d_bit(U, 0)
+    {
+        message_port_register_out(d_port);
+    }
+
+    bool start() override
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        d_seen = 0; // the warm-up happens again after a restart
+        return sync_block::start();
+    }
+
+    int work(int n, gr_vector_const_void_star& in, gr_vector_void_star& out) override
+    {
+        const auto y = static_cast<const gr_complex*>(in[0]);
+        const auto s = static_cast<const gr_complex*>(in[1]);
+        auto o = static_cast<float*>(out[0]);
+        bool publish = false;
+        pmt::pmt_t rep;
+        std::vector<float> cur(d_U);
+        {
+            std::lock_guard<std::mutex> lock(d_mutex);
+            const int64_t first =
+                std::max<int64_t>(0, std::min<int64_t>(n, d_skip - d_seen));
+            d_seen += n;
+            for (int64_t t = first; t < n; ++t)
+                for (int u = 0; u < d_U; ++u) {
+                    const gr_complex yv = y[t * d_U + u];
+                    const int ref = core::psk_index(core::cdouble(s[t * d_U + u]), d_M);
+                    const bool finite =
+                        std::isfinite(yv.real()) && std::isfinite(yv.imag());
+                    const int dec = finite ? core::psk_index(core::cdouble(yv), d_M) : -1;
+                    if (dec != ref) {
+                        ++d_sym[u];
+                        if (d_pow2)
+                            d_bit[u] += dec < 0 ? d_bits
+                                                : popcount(unsigned(dec ^ (dec >> 1)) ^
+                                                           unsigned(ref ^ (ref >> 1)));
+                    }
+                }
+            const uint64_t before = d_n;
+            d_n += uint64_t(n - first);
+            publish = d_report > 0 && first < n &&
+                      d_n / uint64_t(d_report) > before / uint64_t(d_report);
+            for (int u = 0; u < d_U; ++u)
+                cur[u] = float(double(d_sym[u]) / double(std::max<uint64_t>(d_n, 1)));
+            if (publish)
+                rep = report_locked();
+        }
+        for (int t = 0; t < n; ++t)
+            std::copy(cur.begin(), cur.end(), o + size_t(t) * d_U);
+        if (publish)
+            message_port_pub(d_port, rep);
+        return n;
+    }
+
+    uint64_t count() const override
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        return d_n;
+    }
+    std::vector<int64_t> errors() const override
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        return d_sym;
+    }
+    std::vector<double> ser() const override
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        std::vector<double> v(d_U);
+        for (int u = 0; u < d_U; ++u)
+            v[u] = double(d_sym[u]) / double(std::max<uint64_t>(d_n, 1));
+        return v;
+    }
+    std::vector<double> ber() const override
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        std::vector<double> v(d_U);
+        for (int u = 0; u < d_U; ++u)
+            v[u] = double(d_bit[u]) / double(std::max<uint64_t>(d_n * d_bits, 1));
+        return v;
+    }
+    void reset() override
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        d_n = 0;
+        std::fill(d_sym.begin(), d_sym.end(), 0);
+        std::fill(d_bit.begin(), d_bit.end(), 0);
+    }
+};
+
+psk_ser_meter::sptr
+psk_ser_meter::make(int n_users, int psk_order, int64_t skip, int64_t report_every)
+{
+    core::check_int_range("n_users", n_users, 1, 4096);
+    core::check_int_range("psk_order", psk_order, 2, 1 << 16);
+    core::check_int_range("skip", long(skip), 0, std::numeric_limits<long>::max());
+    core::check_int_range(
+        "report_every", long(report_every), 0, std::numeric_limits<long>::max());
+    return gnuradio::make_block_sptr<psk_ser_meter_impl>(
+        n_users, psk_order, skip, report_every);
+}
+
+class detection_meter_impl : public detection_meter
+{
+    const double d_thr;
+    const int64_t d_skip;
+    mutable std::mutex d_mutex;
+    int64_t d_seen = 0;
+    uint64_t d_n = 0, d_det = 0, d_bad = 0;
+    double d_sum = 0;
+
+public:
+    detection_meter_impl(double thr, int64_t skip)
+        : gr::sync_block("detection_meter",
+                         gr::io_signature::make(1, 1, sizeof(float)),
+                         gr::io_signature::make(1, 1, sizeof(float))),
+          d_thr(thr),
+          d_skip(skip)
+    {
+    }
+
+    bool start() override
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        d_seen = 0;
+        return sync_block::start();
+    }
+
+    int work(int n, gr_vector_const_void_star& in, gr_vector_void_star& out) override
+    {
+        const auto v = static_cast<const float*>(in[0]);
+        auto o = static_cast<float*>(out[0]);
+        float rate;
+        {
+            std::lock_guard<std::mutex> lock(d_mutex);
+            const int64_t first =
+                std::max<int64_t>(0, std::min<int64_t>(n, d_skip - d_seen));
+            d_seen += n;
+            for (int64_t t = first; t < n; ++t) {
+                if (!std::isfinite(v[t])) {
+                    ++d_bad; // an overflowed or NaN statistic is never a detection
+                    continue;
+                }
+                d_det += v[t] >= d_thr;
+                d_sum += v[t];
+            }
+            d_n += uint64_t(n - first);
+            rate = float(double(d_det) / double(std::max<uint64_t>(d_n, 1)));
+        }
+        std::fill(o, o + n, rate);
+        return n;
+    }
+
+    uint64_t count() const override
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        return d_n;
+    }
+    uint64_t detections() const override
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        return d_det;
+    }
+    double rate() const override
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        return double(d_det) / double(std::max<uint64_t>(d_n, 1));
+    }
+    double mean_statistic() const override
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        return d_sum / double(std::max<uint64_t>(d_n, 1));
+    }
+    uint64_t nonfinite_count() const override
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        return d_bad;
+    }
+};
+
+detection_meter::sptr detection_meter::make(double threshold, int64_t skip)
+{
+    if (!(std::isfinite(threshold) && threshold > 0))
+        core::throw_param("threshold", core::num_str(threshold), "a finite value > 0");
+    core::check_int_range("skip", long(skip), 0, std::numeric_limits<long>::max());
+    return gnuradio::make_block_sptr<detection_meter_impl>(threshold, skip);
+}
+
+} // namespace isac
+} // namespace gr

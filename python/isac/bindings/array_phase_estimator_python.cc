@@ -1,0 +1,76 @@
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/***********************************************************************************/
+/* Hand-written binding: the hash below is 0, so GR_PYBIND_MAKE_OOT never tries   */
+/* to regenerate it. Keep it in step with include/gnuradio/isac/array_phase_estimator.h */
+/* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
+/* BINDTOOL_USE_PYGCCXML(0)                                                        */
+/* BINDTOOL_HEADER_FILE(array_phase_estimator.h)                                 */
+/* BINDTOOL_HEADER_FILE_HASH(0)                                                    */
+/***********************************************************************************/
+
+#include <pybind11/complex.h>
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+namespace py = pybind11;
+
+#include "conventions_check.h"
+#include <gnuradio/isac/array_phase_estimator.h>
+
+void bind_array_phase_estimator(py::module& m)
+{
+    using blk = gr::isac::array_phase_estimator;
+    py::class_<blk, gr::sync_block, gr::block, gr::basic_block, std::shared_ptr<blk>>(
+        m, "array_phase_estimator", R"doc(
+Per-channel phase offsets of an n_rx array from a calibration source at cal_deg
+(module steering vector, docs/conventions.md; reverse_elements: stream channel k
+is antenna n_rx-1-k).
+Message out "cal": {"phases_rad", "weights"} after n_avg snapshots (every n_avg
+when continuous); message in "recalibrate": start a new average. Nothing is
+published from NaN, zero or denormal data, or with a channel uncorrelated with
+channel 0 (rejected_count()). phases(): the last estimate (numpy) or None.
+tone_freq != 0 (cycles per sample): the pilot is a CW tone; each channel is
+demodulated and summed over tone_block snapshots first, so the radar's own echo
+does not bias the estimate while the transmitter runs.)doc")
+        .def(py::init([](int n_rx,
+                         double cal_deg,
+                         int64_t n_avg,
+                         double spacing,
+                         py::object rev,
+                         bool continuous,
+                         double tone_freq,
+                         int64_t tone_block,
+                         py::kwargs kw) {
+                 isac_bind::reject_removed("array_phase_estimator", kw);
+                 return blk::make(
+                     n_rx,
+                     cal_deg,
+                     n_avg,
+                     spacing,
+                     isac_bind::check_reverse_elements("array_phase_estimator", rev),
+                     continuous,
+                     tone_freq,
+                     tone_block);
+             }),
+             py::arg("n_rx") = 4,
+             py::arg("cal_deg") = 0.0,
+             py::arg("n_avg") = 4096,
+             py::arg("spacing") = 0.5,
+             py::arg("reverse_elements") = false,
+             py::arg("continuous") = false,
+             py::arg("tone_freq") = 0.0,
+             py::arg("tone_block") = 1024)
+        .def("phases",
+             [](const blk& b) -> py::object {
+                 const auto p = b.phases();
+                 if (p.empty())
+                     return py::none();
+                 return py::array_t<double>(p.size(), p.data());
+             })
+        .def("rejected_count", &blk::rejected_count);
+}

@@ -1,0 +1,39 @@
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/***********************************************************************************/
+/* Hand-written binding: the hash below is 0, so GR_PYBIND_MAKE_OOT never tries   */
+/* to regenerate it. Keep it in step with include/gnuradio/isac/detection_meter.h */
+/* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
+/* BINDTOOL_USE_PYGCCXML(0)                                                        */
+/* BINDTOOL_HEADER_FILE(detection_meter.h)                                       */
+/* BINDTOOL_HEADER_FILE_HASH(0)                                                    */
+/***********************************************************************************/
+
+#include <pybind11/complex.h>
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+namespace py = pybind11;
+
+#include <gnuradio/isac/detection_meter.h>
+
+void bind_detection_meter(py::module& m)
+{
+    using blk = gr::isac::detection_meter;
+    py::class_<blk, gr::sync_block, gr::block, gr::basic_block, std::shared_ptr<blk>>(
+        m, "detection_meter", R"doc(
+Counts detections of a normalised statistic (|z|/kappa >= threshold). in0: the
+float statistic; out0: the running detection rate. NaN/Inf statistics are never
+detections (nonfinite_count()). The first `skip` items after each start() are
+not counted. count(), detections(), rate(), mean_statistic().)doc")
+        .def(py::init(&blk::make), py::arg("threshold") = 1.0, py::arg("skip") = 0)
+        .def("count", &blk::count)
+        .def("detections", &blk::detections)
+        .def("rate", &blk::rate)
+        .def("mean_statistic", &blk::mean_statistic)
+        .def("nonfinite_count", &blk::nonfinite_count);
+}

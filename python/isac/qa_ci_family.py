@@ -1,0 +1,163 @@
+#!/usr/bin/python3
+#
+# Copyright 2026 gr-isac authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+"""ci_precoder on a fixed subset of the CI scenario family (bench/ci_family.py,
+docs/ci_precoder.md) against the exact-ILP reference cached in
+bench/ci_family_ref.json (scipy/HiGHS MM from several starts):
+
+- every instance the reference found feasible gets a feasible x (margins from
+  their definition in numpy), and the QSCNRs of both designs come from a dense
+  N_R x N_R formula, not from the module;
+- the mean gaps of the real-time and quality presets stay within the tolerances
+  below (measured on this subset, docs/ci_precoder.md has the full family);
+- the block designs on its worker pool: threads = 1 and 2 give bit-identical
+  output and tags, item by item equal to the core design of that item's symbols.
+"""
+
+import os
+import sys
+
+import numpy as np
+import pmt
+from gnuradio import blocks, gr, gr_unittest
+
+try:
+    from gnuradio import isac
+except ImportError:
+    dirname, filename = os.path.split(os.path.abspath(__file__))
+    sys.path.append(os.path.join(dirname, "bindings"))
+    from gnuradio import isac
+
+BENCH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench")
+sys.path.insert(0, BENCH)
+import ci_family as fam  # noqa: E402
+
+# the subset: N_T = 32 draws 0..SUBSET-1 (family draws are fixed by (N_T, index))
+SUBSET = 16
+# mean gap (dB) to the best known design over the subset's 14 feasible draws:
+# measured 1.51 (real time) and 0.02 (quality); the tolerances leave room for
+# rounding-level changes, not for a regression to the previous presets (1.73 / 0.94 dB
+# here against a weaker reference)
+TOL_MEAN_DB = {"realtime": 1.65, "quality": 0.15}
+
+
+def steer(n, deg):
+    return np.exp(-1j * np.pi * np.arange(n) * np.sin(np.deg2rad(deg))) / np.sqrt(n)
+
+
+def dense_qscnr(inst, x):
+    """Theorem-1 QSCNR (1-bit ADC, optimal filter) with the N_R x N_R interference
+    matrix formed explicitly: mu |c_0|^2 g_0^H M^-1 g_0."""
+    n, nr = inst["n_tx"], inst["n_rx"]
+    snr_r = 10 ** (fam.SNR_R_DB / 10)
+    Mx = np.eye(nr, dtype=complex)
+    for th, cnr in zip(inst["clutter_deg"], inst["cnr_db"]):
+        cq = steer(n, th) @ x
+        g = steer(nr, th)
+        Mx += (2 / np.pi) * 10 ** (cnr / 10) * abs(cq) ** 2 * np.outer(g, g.conj())
+    c0 = steer(n, inst["target_deg"]) @ x
+    g0 = steer(nr, inst["target_deg"])
+    return (2 / np.pi) * snr_r * abs(c0) ** 2 * np.real(g0.conj() @ np.linalg.solve(Mx, g0))
+
+
+def np_margins(inst, x):
+    M = inst["psk_order"]
+    s = np.exp(2j * np.pi * np.asarray(inst["k"]) / M)
+    z = np.exp(-1j * np.angle(s)) * (inst["H"] @ x)
+    return z.real - (1 / np.tan(np.pi / M)) * np.abs(z.imag)
+
+
+def lam(inst):
+    return np.sqrt(10 ** (inst["gamma_db"] / 10) * fam.noise_var(inst))
+
+
+class qa_ci_family(gr_unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cache = fam.load(os.path.join(BENCH, "ci_family_ref.json"))
+        cls.subset = []
+        for i in range(SUBSET):
+            inst = fam.draw(32, i)
+            cls.subset.append((inst, cache[fam.key(inst)]))
+
+    def test_001_quality_vs_exact_reference(self):
+        n_feasible = 0
+        missed = {p: [] for p in TOL_MEAN_DB}
+        gaps = {p: [] for p in TOL_MEAN_DB}
+        for inst, e in self.subset:
+            ref = fam.reference_feasibility(e)
+            q_ref = None
+            if ref:
+                n_feasible += 1
+                _, xs, _ = fam.best_known(e)
+                x_ref = fam.decode_x(xs, inst["n_tx"])
+                self.assertGreaterEqual(np_margins(inst, x_ref).min(), lam(inst) * (1 - 1e-7))
+                q_ref = dense_qscnr(inst, x_ref)
+            for preset in TOL_MEAN_DB:
+                r = fam.solver(inst, solver=preset).solve_indices(inst["k"])
+                x = np.asarray(r["x"])
+                c = np.sqrt(1.0 / (2 * inst["n_tx"]))
+                np.testing.assert_allclose(np.abs(x.real), c, rtol=1e-12)
+                np.testing.assert_allclose(np.abs(x.imag), c, rtol=1e-12)
+                feasible = np_margins(inst, x).min() >= lam(inst) * (1 - 1e-9)
+                self.assertEqual(bool(r["feasible"]), feasible,
+                                 f"{preset} #{inst['index']}: flag vs margins")
+                if ref is False:
+                    self.assertFalse(r["feasible"], f"{preset} #{inst['index']}")
+                if ref and not feasible:
+                    missed[preset].append(inst["index"])
+                elif ref:
+                    gaps[preset].append(10 * np.log10(q_ref / dense_qscnr(inst, x)))
+        self.assertGreaterEqual(n_feasible, SUBSET - 2)
+        # known limit (docs/ci_precoder.md): draw #5 (U = 6, 16-PSK) has feasible points
+        # that HiGHS finds in seconds and neither the heuristics nor the budgeted
+        # feasibility search reach; every other feasible draw must get a feasible x
+        for preset in TOL_MEAN_DB:
+            self.assertLessEqual(set(missed[preset]), {5}, preset)
+        for preset, tol in TOL_MEAN_DB.items():
+            self.assertLessEqual(np.mean(gaps[preset]), tol, preset)
+        # the quality preset is never far below the real-time default on average
+        self.assertLessEqual(np.mean(gaps["quality"]), np.mean(gaps["realtime"]))
+
+    def test_002_threads_bit_identical_in_order(self):
+        # N_T = 16 draw with feasible and infeasible snapshots: 1 and 2 threads
+        inst = fam.draw(16, 4)
+        U, N, M = inst["n_users"], inst["n_tx"], inst["psk_order"]
+        rng = np.random.default_rng(17)
+        k = rng.integers(0, M, (120, U))
+        syms = np.exp(2j * np.pi * k / M).astype(np.complex64)
+        outs = []
+        for threads in (1, 2):
+            tb = gr.top_block()
+            blk = isac.ci_precoder(*fam.block_args(inst, threads=threads))
+            blk.set_channel(inst["H"].astype(np.complex64).tolist())
+            src = blocks.vector_source_c(syms.ravel().tolist(), False, U)
+            snk = blocks.vector_sink_c(N)
+            tb.connect(src, blk, snk)
+            tb.run()
+            y = np.array(snk.data(), dtype=np.complex64).reshape(-1, N)
+            tags = sorted(t.offset for t in snk.tags()
+                          if pmt.symbol_to_string(t.key) == "isac_infeasible")
+            outs.append((y, tags))
+        (y1, t1), (y2, t2) = outs
+        self.assertEqual(y1.shape, (len(k), N))
+        self.assertTrue(np.array_equal(y1.view(np.uint32), y2.view(np.uint32)))
+        self.assertEqual(t1, t2)
+        # both feasible and infeasible snapshots occur, so the tags check something
+        self.assertGreater(len(t1), 0)
+        self.assertLess(len(t1), len(k))
+        # order: item i is the design of item i's symbols (channel as the block got it)
+        inst32 = dict(inst, H=inst["H"].astype(np.complex64).astype(complex))
+        S = fam.solver(inst32)
+        for i in range(0, len(k), 7):
+            r = S.solve_indices([int(v) for v in k[i]])
+            self.assertTrue(np.array_equal(
+                np.asarray(r["x"]).astype(np.complex64), y1[i]), f"item {i}")
+            self.assertEqual(not r["feasible"], i in t1, f"item {i}")
+
+
+if __name__ == "__main__":
+    gr_unittest.run(qa_ci_family)
