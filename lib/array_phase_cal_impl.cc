@@ -156,7 +156,8 @@ public:
                     // coherently over the block: wideband signals at the array (the
                     // radar's own echo, clutter) fall to 1/tone_block of their power
                     const double ft = d_tone_freq * double(nitems_read(0) + uint64_t(t));
-                    const core::cdouble rot = std::polar(1.0, -2 * core::pi * (ft - std::floor(ft)));
+                    const core::cdouble rot =
+                        std::polar(1.0, -2 * core::pi * (ft - std::floor(ft)));
                     for (int c = 0; c < d_n; ++c) {
                         const core::cdouble rc = s[c];
                         d_z[c] += rc * rot;
@@ -229,8 +230,13 @@ array_phase_estimator::sptr array_phase_estimator::make(int n_rx,
     std::vector<double> expected(n_rx);
     for (int i = 0; i < n_rx; ++i)
         expected[i] = std::arg(a[reverse_elements ? n_rx - 1 - i : i]);
-    return gnuradio::make_block_sptr<array_phase_estimator_impl>(
-        n_rx, n_avg, continuous, reverse_elements, std::move(expected), tone_freq, tone_block);
+    return gnuradio::make_block_sptr<array_phase_estimator_impl>(n_rx,
+                                                                 n_avg,
+                                                                 continuous,
+                                                                 reverse_elements,
+                                                                 std::move(expected),
+                                                                 tone_freq,
+                                                                 tone_block);
 }
 
 class array_phase_corrector_impl : public array_phase_corrector

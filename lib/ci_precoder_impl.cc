@@ -646,7 +646,8 @@ int ci_precoder_impl::work(int noutput_items,
             ++done;
     }
     for (int i = 0; i < done; ++i) {
-        if (d_items[i].kind == item_kind::mute && (i == 0 || d_items[i - 1].kind != item_kind::mute)) {
+        if (d_items[i].kind == item_kind::mute &&
+            (i == 0 || d_items[i - 1].kind != item_kind::mute)) {
             // the radio sends silence here (one_bit_quantizer keeps it zero)
             int len = 1;
             while (i + len < done && d_items[i + len].kind == item_kind::mute)

@@ -28,8 +28,12 @@ private:
     const pmt::pmt_t d_out_port, d_restart_port;
 
 public:
-    loop_delay_estimator_impl(
-        int n_tx, int n_rx, int max_delay, int64_t n_avg, bool continuous, double min_peak_db);
+    loop_delay_estimator_impl(int n_tx,
+                              int n_rx,
+                              int max_delay,
+                              int64_t n_avg,
+                              bool continuous,
+                              double min_peak_db);
     ~loop_delay_estimator_impl() override;
 
     pmt::pmt_t last_estimate() const override;

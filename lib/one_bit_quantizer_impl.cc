@@ -116,14 +116,16 @@ int one_bit_quantizer_impl::work(int noutput_items,
             a = std::max(a, base);
             b = std::min(b, end);
             if (a < b)
-                std::fill(out + 2 * d_vlen * (a - base), out + 2 * d_vlen * (b - base), 0.0f);
+                std::fill(
+                    out + 2 * d_vlen * (a - base), out + 2 * d_vlen * (b - base), 0.0f);
         };
         zero(base, d_mute_end);
         for (const auto& t : tags) {
             if (!pmt::is_integer(t.value) && !pmt::is_uint64(t.value))
                 continue;
-            const uint64_t n = pmt::is_uint64(t.value) ? pmt::to_uint64(t.value)
-                                                       : uint64_t(std::max(0L, pmt::to_long(t.value)));
+            const uint64_t n = pmt::is_uint64(t.value)
+                                   ? pmt::to_uint64(t.value)
+                                   : uint64_t(std::max(0L, pmt::to_long(t.value)));
             zero(t.offset, t.offset + n);
             d_mute_end = std::max(d_mute_end, t.offset + n);
         }

@@ -189,7 +189,7 @@ user_receiver::user_receiver(const user_rx_params& p)
     const rvec ev = es.eigenvalues().cwiseMax(1e-12 * es.eigenvalues().maxCoeff());
     const cmat Gm12 = es.eigenvectors() * ev.cwiseSqrt().cwiseInverse().asDiagonal() *
                       es.eigenvectors().adjoint();
-    d_A = (X.adjoint() * Gm12).cast<cfloat>(); // Lk x n
+    d_A = (X.adjoint() * Gm12).cast<cfloat>();          // Lk x n
     d_B = (X.adjoint() * (Gm12 * Gm12)).cast<cfloat>(); // LS row: z_K B
     reset();
 }

@@ -112,9 +112,9 @@ private:
     double d_lag_peak_db = 0.0;
     double d_lag_score = 0.0;
     std::vector<double> d_E;
-    cmat d_Q, d_A;    // sum of v v^H and of X^H X over the blocks
+    cmat d_Q, d_A;         // sum of v v^H and of X^H X over the blocks
     std::vector<cvec> d_v; // v of every block of the current estimate
-    double d_Y = 0.0; // sum of |y|^2
+    double d_Y = 0.0;      // sum of |y|^2
     // block under construction (phase 1 and 2 both work in blocks)
     std::vector<cfloat> d_xh; // x history: max_lag snapshots + current block
     std::vector<cfloat> d_yb; // y of the current block
