@@ -81,6 +81,7 @@ class qa_loop_delay : public CppUnit::TestFixture
     CPPUNIT_TEST(test_emulated_front_end);
     CPPUNIT_TEST(test_tx_phase_loopback);
     CPPUNIT_TEST(test_tx_phase_noise_only);
+    CPPUNIT_TEST(test_tx_phase_muted_payload);
     CPPUNIT_TEST(test_tx_phase_needs_excitation);
     CPPUNIT_TEST(test_tx_phase_far_field_with_cfo);
     CPPUNIT_TEST(test_tx_phase_emulated_loopback);
@@ -246,6 +247,53 @@ public:
                 0.0, std::remainder(res.phases_rad[k] - ref, 2 * pi), deg2rad(0.5));
             CPPUNIT_ASSERT_DOUBLES_EQUAL(
                 20 * std::log10(std::abs(gtx[k] / gtx[0])), res.gains_db[k], 0.1);
+        }
+    }
+
+    void test_tx_phase_muted_payload()
+    {
+        // Frames before a channel: the payload is muted (zero x, the reference
+        // receiver hears only noise). Those snapshots carry nothing and must not
+        // count toward n_avg, else the estimate ends on half the signal.
+        gaussian_rng g(37);
+        const int nt = 4;
+        const long n = 32768, chunk = 500;
+        const auto s = one_bit_x(2 * n, nt, g);
+        std::vector<cfloat> x(s.begin(), s.end());
+        long active = 0;
+        for (long t = 0; t < 2 * n; ++t) {
+            if ((t / chunk) % 2 == 1)
+                std::fill(
+                    x.begin() + t * nt, x.begin() + (t + 1) * nt, cfloat(0.0f, 0.0f));
+            else
+                ++active;
+        }
+        cvec gtx(nt);
+        for (int k = 0; k < nt; ++k)
+            gtx[k] = std::polar(std::pow(10.0, 0.05 * g.normal()), 2 * pi * g.uniform());
+        const int lag = 9;
+        std::vector<cfloat> y(2 * n);
+        for (long t = 0; t < 2 * n; ++t) {
+            cdouble v = 0;
+            if (t >= lag)
+                for (int k = 0; k < nt; ++k)
+                    v += gtx[k] * cdouble(x[(t - lag) * nt + k]);
+            y[t] = cfloat(v) + cfloat(0.3f * g.normal(), 0.3f * g.normal());
+        }
+        CPPUNIT_ASSERT(active >= n);
+        tx_phase_estimator est(nt, 0.0, 0.5, 64, n / 2, 32);
+        // the first n snapshots hold n/2 radiated ones: only the lag search ends
+        CPPUNIT_ASSERT(!est.process(x.data(), y.data(), n));
+        CPPUNIT_ASSERT(est.process(x.data() + n * nt, y.data() + n, n));
+        const auto& res = est.result();
+        CPPUNIT_ASSERT(res.valid);
+        CPPUNIT_ASSERT_EQUAL(long(lag), res.lag);
+        CPPUNIT_ASSERT(res.snapshots >= uint64_t(n / 2));
+        CPPUNIT_ASSERT(res.snapshots < uint64_t(n / 2 + 32));
+        for (int k = 0; k < nt; ++k) {
+            const double ref = std::arg(gtx[k] * std::conj(gtx[0]));
+            CPPUNIT_ASSERT_DOUBLES_EQUAL(
+                0.0, std::remainder(res.phases_rad[k] - ref, 2 * pi), deg2rad(1.0));
         }
     }
 

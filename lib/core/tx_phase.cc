@@ -152,7 +152,17 @@ void tx_phase_estimator::finish_block()
         d_Q += v * v.adjoint();
         d_v.push_back(v);
     }
-    d_count += d_B;
+    // Only snapshots that radiated count toward n_avg: a muted frame payload
+    // (zero snapshots before a channel is known) adds nothing to E_k, v or
+    // X^H X, so counting it would end the estimate on fewer useful snapshots
+    // than the user asked for. In the gains phase the regressor is x at k*;
+    // in the lag search k* is unknown and the current x stands for it.
+    const long shift = d_phase == 0 ? 0 : d_lag;
+    for (int i = 0; i < d_B; ++i) {
+        const cfloat* xr = xrow(d_max + i - shift);
+        if (std::any_of(xr, xr + nt, [](cfloat c) { return c != cfloat(0.0f, 0.0f); }))
+            ++d_count;
+    }
     // the last max_lag rows become the history of the next block
     std::copy(d_xh.begin() + size_t(d_B) * nt, d_xh.end(), d_xh.begin());
     d_blk = 0;

@@ -29,6 +29,8 @@ namespace isac {
  * The receiver may have its own CFO, phase noise and timing (a separate
  * radio): the method (core::tx_phase_estimator) searches the lag up to
  * max_lag, then averages blockwise least-squares products b_n b_0^*.
+ * Each phase ends after n_avg snapshots with a nonzero x: muted snapshots (a
+ * frame's payload before a channel is known) carry no signal and do not count.
  *
  * Message out "cal": {"phases_rad": f64vector psi_n (psi_0 = 0), "weights":
  * c32vector exp(-j psi_n), "reverse_elements": false, "gains_db": f64vector,

@@ -19,7 +19,8 @@
  * theta(t) is the receiver's own CFO and phase noise (a separate radio), k the
  * integer lag between x and y.
  *
- * The estimator runs in two phases of n_avg snapshots each:
+ * The estimator runs in two phases of n_avg snapshots each, counting only
+ * snapshots with a nonzero x (a muted payload radiates nothing and is skipped):
  *  1. lag: for blocks of block_len snapshots, v_k = sum_t y(t) x(t-k)^* and
  *     E_k += ||v_k||^2 (non-coherent across blocks, so a CFO or phase noise at
  *     the receiver costs only a little gain); k* = argmax E_k;
