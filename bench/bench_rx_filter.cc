@@ -41,10 +41,9 @@ radar_scene scene(int n)
                        { 1000.0, 1000.0 });
 }
 
-void BM_rx_filter(benchmark::State& st)
+// Streams batches of random echoes through f: the per-snapshot filter rate.
+void run_filter(benchmark::State& st, rx_filter& f, int n)
 {
-    const int n = st.range(0);
-    rx_filter f(scene(n), adc_model::one_bit, 1e-2);
     auto r = random_c(size_t(n) * batch, 1), x = random_c(size_t(n) * batch, 2);
     std::vector<cfloat> z(batch);
     std::vector<float> s(batch);
@@ -58,6 +57,13 @@ void BM_rx_filter(benchmark::State& st)
     st.SetLabel("vs BM_memcpy_inputs/" + std::to_string(n));
 }
 
+void BM_rx_filter(benchmark::State& st)
+{
+    const int n = st.range(0);
+    rx_filter f(scene(n), adc_model::one_bit, 1e-2);
+    run_filter(st, f, n);
+}
+
 // Theorem 1's threshold (eq. 15): no per-snapshot table lookup. BM_rx_filter (the
 // default, exact threshold) over this is the cost of the exact statistics.
 void BM_rx_filter_theorem1(benchmark::State& st)
@@ -69,17 +75,7 @@ void BM_rx_filter_theorem1(benchmark::State& st)
                 1.0,
                 projection_kernel::automatic,
                 threshold_model::theorem1);
-    auto r = random_c(size_t(n) * batch, 1), x = random_c(size_t(n) * batch, 2);
-    std::vector<cfloat> z(batch);
-    std::vector<float> s(batch);
-    std::vector<snapshot_status> status(batch);
-    for (auto _ : st) {
-        f.process(r.data(), x.data(), batch, z.data(), s.data(), status.data());
-        benchmark::DoNotOptimize(z.data());
-        benchmark::ClobberMemory();
-    }
-    st.SetItemsProcessed(int64_t(st.iterations()) * batch);
-    st.SetLabel("vs BM_memcpy_inputs/" + std::to_string(n));
+    run_filter(st, f, n);
 }
 
 // Building the exact-threshold table of a scene (per parameter change of the block;
@@ -99,34 +95,14 @@ void BM_rx_filter_gemm(benchmark::State& st)
 {
     const int n = st.range(0);
     rx_filter f(scene(n), adc_model::one_bit, 1e-2, 1.0, projection_kernel::gemm);
-    auto r = random_c(size_t(n) * batch, 1), x = random_c(size_t(n) * batch, 2);
-    std::vector<cfloat> z(batch);
-    std::vector<float> s(batch);
-    std::vector<snapshot_status> status(batch);
-    for (auto _ : st) {
-        f.process(r.data(), x.data(), batch, z.data(), s.data(), status.data());
-        benchmark::DoNotOptimize(z.data());
-        benchmark::ClobberMemory();
-    }
-    st.SetItemsProcessed(int64_t(st.iterations()) * batch);
-    st.SetLabel("vs BM_memcpy_inputs/" + std::to_string(n));
+    run_filter(st, f, n);
 }
 
 void BM_rx_filter_direct(benchmark::State& st)
 {
     const int n = st.range(0);
     rx_filter f(scene(n), adc_model::one_bit, 1e-2, 1.0, projection_kernel::direct);
-    auto r = random_c(size_t(n) * batch, 1), x = random_c(size_t(n) * batch, 2);
-    std::vector<cfloat> z(batch);
-    std::vector<float> s(batch);
-    std::vector<snapshot_status> status(batch);
-    for (auto _ : st) {
-        f.process(r.data(), x.data(), batch, z.data(), s.data(), status.data());
-        benchmark::DoNotOptimize(z.data());
-        benchmark::ClobberMemory();
-    }
-    st.SetItemsProcessed(int64_t(st.iterations()) * batch);
-    st.SetLabel("vs BM_memcpy_inputs/" + std::to_string(n));
+    run_filter(st, f, n);
 }
 
 // With the CPI terms written too (what the block does when cpi_len > 1).

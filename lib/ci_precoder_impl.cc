@@ -100,6 +100,7 @@ std::unique_ptr<core::ci_solver> ci_precoder_impl::build(const config& c)
     p.chi = db2lin("chi_db", c.chi_db);
     p.one_bit_dac = core::parse_adc_model("dac", c.dac) == core::adc_model::one_bit;
     p.max_iter = c.max_iter;
+    p.radar_metric = core::parse_ci_radar_metric("radar_metric", c.radar_metric);
     if (c.kind == solver_kind::exact)
         p.solver = core::ci_preset::exact;
     else if (c.kind == solver_kind::quality)
@@ -131,14 +132,16 @@ ci_precoder::sptr ci_precoder::make(int n_tx,
                                     const std::string& solver,
                                     int max_iter,
                                     int stats_interval,
-                                    int threads)
+                                    int threads,
+                                    const std::string& radar_metric)
 {
     // everything is validated before the io_signatures are built
     const auto kind = ci_precoder_impl::parse_solver(solver);
-    const ci_precoder_impl::config cfg{ n_tx,      n_users,  psk_order,  power,
-                                        noise_var, gamma_db, target_deg, clutter_deg,
-                                        snr_r_db,  cnr_db,   n_rx,       mode,
-                                        chi_db,    dac,      max_iter,   kind };
+    const ci_precoder_impl::config cfg{ n_tx,        n_users,  psk_order,  power,
+                                        noise_var,   gamma_db, target_deg, clutter_deg,
+                                        snr_r_db,    cnr_db,   n_rx,       mode,
+                                        chi_db,      dac,      max_iter,   kind,
+                                        radar_metric };
     auto base = ci_precoder_impl::build(cfg);
     core::check_int_range("stats_interval", stats_interval, 1, 1 << 30);
     core::check_int_range("threads", threads, 0, 1024);

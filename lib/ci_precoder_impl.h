@@ -43,6 +43,7 @@ public:
         std::string dac;
         int max_iter;
         solver_kind kind;
+        std::string radar_metric;
     };
 
     ci_precoder_impl(const config& cfg,

@@ -39,6 +39,15 @@ ci_preset parse_ci_preset(const std::string& name, const std::string& v)
     throw_param(name, "'" + v + "'", "'realtime', 'quality', 'table' or 'exact'");
 }
 
+ci_radar_metric parse_ci_radar_metric(const std::string& name, const std::string& v)
+{
+    if (v == "theorem1")
+        return ci_radar_metric::theorem1;
+    if (v == "exact")
+        return ci_radar_metric::exact;
+    throw_param(name, "'" + v + "'", "'theorem1' or 'exact'");
+}
+
 void ci_params::validate() const
 {
     check_int_range("psk_order", psk_order, 2, 1 << 16);
@@ -162,7 +171,13 @@ ci_solver::ci_solver(const radar_scene& scene,
     if (d_n < n_users)
         throw_param(
             "n_tx", std::to_string(d_n), ">= n_users (" + std::to_string(n_users) + ")");
-    d_obj = std::make_shared<ci_qscnr_objective>(scene, p.adc, p.power);
+    if (p.radar_metric == ci_radar_metric::exact) {
+        d_obj = std::make_shared<ci_exact_objective>(scene, p.adc, p.power);
+        ci_params p1 = p;
+        p1.radar_metric = ci_radar_metric::theorem1;
+        d_t1 = std::make_shared<ci_solver>(scene, n_users, p1, t);
+    } else
+        d_obj = std::make_shared<ci_qscnr_objective>(scene, p.adc, p.power);
     d_c = std::sqrt(p.power / (2.0 * d_n));
     d_lambda = safe_margin_threshold(p.gamma, p.noise_var);
     d_x0 = radar_start();
@@ -191,6 +206,11 @@ void ci_solver::set_channel(const cmat& H)
     if (!H.allFinite())
         throw_param("H", "non-finite entries", "finite entries");
     d_H = H;
+    if (d_t1) {
+        auto t1 = std::make_shared<ci_solver>(*d_t1);
+        t1->set_channel(H);
+        d_t1 = std::move(t1);
+    }
     const int M = d_p.psk_order;
     d_rows.clear();
     if (M <= 64) {
@@ -252,6 +272,23 @@ ci_result ci_solver::solve_indices(const std::vector<int>& k) const
         design_qos(At, r, s);
     else
         design_qod(At, r, s);
+    if (d_t1 && d_p.mode == ci_mode::qos) {
+        // radar_metric exact: MM on the exact deflection from the Theorem-1 design
+        // too. The exact objective's first step from the beam often lands in a worse
+        // basin (docs/ci_precoder.md); this start keeps the design at least as good
+        // in the exact deflection as the Theorem-1 design whenever that is feasible.
+        const ci_result r1 = d_t1->solve_indices(k);
+        r.iterations += r1.iterations;
+        if (r1.feasible) {
+            ci_result r2;
+            r2.lambda = r.lambda;
+            r2.optimal = false;
+            mm_state s2;
+            const rvec x1 = to_real(r1.x);
+            mm_qos(At, mm_start{ nullptr, nullptr, &x1 }, r2, s2);
+            keep_better(r, s, r2, s2);
+        }
+    }
     if (d_p.mode == ci_mode::qos && d_p.one_bit_dac && r.feasible && s.have && d_t.polish)
         polish(At, r, s);
     r.x = to_complex(s.x);
@@ -534,7 +571,9 @@ void ci_solver::mm_qos(const rmat& At,
             break;
         const cvec xnew = to_complex(ilp.xt);
         const double vnew = metric(xnew);
-        if (s.have && vnew < s.value) // numerical noise only: keep the monotone iterate
+        // numerical noise (a minorizer) or a linearised step that overshot: keep the
+        // better iterate
+        if (s.have && vnew < s.value)
             break;
         set_gap(r, ilp.objective, ilp.lp_bound, sur.const2);
         const bool small = s.have && vnew - s.value <= d_p.tol * s.value;
@@ -592,6 +631,9 @@ void ci_solver::design_qod(const rmat& At, ci_result& r, mm_state& s) const
         ++r.iterations;
         r.optimal = r.optimal && ilp.optimal;
         if (!ilp.feasible)
+            break;
+        // a linearised objective's constraint may over-promise: check the real value
+        if (!d_obj->minorizer() && metric(to_complex(ilp.xt)) < d_p.chi)
             break;
         const double vnew = (At * ilp.xt).minCoeff();
         if (vnew < s.value)
@@ -762,6 +804,8 @@ void ci_solver::finish(ci_result& r, const std::vector<int>& k) const
 {
     const radar_solution sol = d_scene.solve(d_scene.couplings(r.x), d_p.adc);
     r.metric = sol.metric;
+    r.objective =
+        d_p.radar_metric == ci_radar_metric::theorem1 ? sol.metric : metric(r.x);
     r.u = d_scene.filter(sol);
     cvec s(d_U);
     for (int u = 0; u < d_U; ++u)

@@ -33,7 +33,7 @@ class one_bit_isac_tx(gr.hier_block2):
     def __init__(self, n_tx=16, n_users=4, psk_order=8, power=1.0, noise_var=0.316,
                  gamma_db=5.0, target_deg=10.0, clutter_deg=(-50.0, 30.0), snr_r_db=15.0,
                  cnr_db=(30.0, 30.0), n_rx=16, mode="qos", chi_db=8.0, dac="1bit", solver="realtime",
-                 max_iter=10):
+                 max_iter=10, radar_metric="theorem1"):
         # The inner blocks validate every parameter (errors name it) before the
         # hier block's io_signature is built.
         precoder = _blk.ci_precoder(_hier.check_int("n_tx", n_tx, 1, 1 << 16),
@@ -42,7 +42,7 @@ class one_bit_isac_tx(gr.hier_block2):
                                     float(noise_var), float(gamma_db), float(target_deg),
                                     [float(c) for c in clutter_deg], float(snr_r_db),
                                     [float(c) for c in cnr_db], int(n_rx), mode, float(chi_db), dac,
-                                    solver, int(max_iter))
+                                    solver, int(max_iter), radar_metric=radar_metric)
         gr.hier_block2.__init__(self, "one_bit_isac_tx",
                                 gr.io_signature(1, 1, gr.sizeof_gr_complex * n_users),
                                 gr.io_signature(1, 1, gr.sizeof_gr_complex * n_tx))

@@ -46,6 +46,20 @@ def run_vectors(blk, x, vlen):
     return np.array(snk.data()).reshape(-1, vlen)
 
 
+def run_rx(blk, r, x):
+    """Runs a receive filter (echo r, transmit x: snapshots x n) to the end; returns
+    its outputs (z, statistic) as flat arrays."""
+    n = r.shape[1]
+    tb = gr.top_block()
+    k0, k1 = blocks.vector_sink_c(), blocks.vector_sink_f()
+    tb.connect(blocks.vector_source_c(r.ravel().tolist(), False, n), (blk, 0))
+    tb.connect(blocks.vector_source_c(x.ravel().tolist(), False, n), (blk, 1))
+    tb.connect((blk, 0), k0)
+    tb.connect((blk, 1), k1)
+    tb.run()
+    return np.array(k0.data()), np.array(k1.data())
+
+
 # ---------------------------------------------------------------- one_bit_quantizer
 
 @case("one_bit_quantizer", "invalid size", "`vlen` = 0, -1, 2^20+1",
@@ -467,14 +481,7 @@ def _(t):
     r[1, 3] = np.nan
     x[2, 0] = np.inf
     x[4] = 0
-    tb = gr.top_block()
-    k0, k1 = blocks.vector_sink_c(), blocks.vector_sink_f()
-    tb.connect(blocks.vector_source_c(r.ravel().tolist(), False, 8), (b, 0))
-    tb.connect(blocks.vector_source_c(x.ravel().tolist(), False, 8), (b, 1))
-    tb.connect((b, 0), k0)
-    tb.connect((b, 1), k1)
-    tb.run()
-    z, st = np.array(k0.data()), np.array(k1.data())
+    z, st = run_rx(b, r, x)
     t.assertTrue(np.all(z[[1, 2, 4]] == 0) and np.all(st[[1, 2, 4]] == 0))
     t.assertTrue(np.all(z[[0, 3, 5]] != 0))
     t.assertEqual(b.nan_count(), 2)
@@ -576,14 +583,7 @@ def _(t):
     stats = []
     for scale in (1.0, 1e38 / 4):
         b = isac.one_bit_rx_filter(8, 8, 10.0, [-30.0], 15.0, [20.0], 1.0, 1e-3, "1bit")
-        tb = gr.top_block()
-        k1 = blocks.vector_sink_f()
-        tb.connect(blocks.vector_source_c((r * np.float32(scale)).ravel().tolist(), False, 8), (b, 0))
-        tb.connect(blocks.vector_source_c(x.ravel().tolist(), False, 8), (b, 1))
-        tb.connect((b, 0), blocks.null_sink(gr.sizeof_gr_complex))
-        tb.connect((b, 1), k1)
-        tb.run()
-        stats.append(np.array(k1.data()))
+        stats.append(run_rx(b, r * np.float32(scale), x)[1])
     t.assertTrue(np.all(np.isfinite(stats[1])))
     np.testing.assert_allclose(stats[1], stats[0], rtol=1e-5)
 
@@ -598,14 +598,8 @@ def _(t):
         b.set_threshold_scale(1e-300)
     x = np.full((4, 8), 1e-39, np.complex64)
     r = np.ones((4, 8), np.complex64)
-    tb = gr.top_block()
-    k0, k1 = blocks.vector_sink_c(), blocks.vector_sink_f()
-    tb.connect(blocks.vector_source_c(r.ravel().tolist(), False, 8), (b, 0))
-    tb.connect(blocks.vector_source_c(x.ravel().tolist(), False, 8), (b, 1))
-    tb.connect((b, 0), k0)
-    tb.connect((b, 1), k1)
-    tb.run()
-    t.assertTrue(np.all(np.array(k0.data()) == 0) and np.all(np.array(k1.data()) == 0))
+    z, st = run_rx(b, r, x)
+    t.assertTrue(np.all(z == 0) and np.all(st == 0))
     t.assertEqual(b.degenerate_count(), 4)
 
 
@@ -615,14 +609,7 @@ def _(t):
     rx = isac.one_bit_radar_rx(8, 8, 10.0, [-30.0], 15.0, [20.0], 1.0, 1e-3, "1bit")
     r = np.full((16, 8), np.nan + 1j * np.nan, np.complex64)
     x = np.ones((16, 8), np.complex64) / np.sqrt(8)
-    tb = gr.top_block()
-    k1 = blocks.vector_sink_f()
-    tb.connect(blocks.vector_source_c(r.ravel().tolist(), False, 8), (rx, 0))
-    tb.connect(blocks.vector_source_c(x.ravel().tolist(), False, 8), (rx, 1))
-    tb.connect((rx, 0), blocks.null_sink(gr.sizeof_gr_complex))
-    tb.connect((rx, 1), k1)
-    tb.run()
-    t.assertTrue(np.all(np.array(k1.data()) == 0))
+    t.assertTrue(np.all(run_rx(rx, r, x)[1] == 0))
     t.assertEqual(rx.filter.nan_count(), 16)
 
 

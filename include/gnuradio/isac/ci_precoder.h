@@ -82,6 +82,10 @@ public:
      * \param threads     threads designing vectors (and building tables), >= 1; 0: all
      *                    cores. The output does not depend on it (each vector is
      *                    designed on its own; results are written in order).
+     * \param radar_metric "theorem1" (Theorem 1's QSCNR, the paper's objective) or
+     *                    "exact": the exact arcsine-law deflection of the same receive
+     *                    filter, which charges the design for clutter it lights (QoD:
+     *                    chi in its units). The stats' qscnr stays Theorem 1's.
      */
     static sptr make(int n_tx,
                      int n_users,
@@ -100,7 +104,8 @@ public:
                      const std::string& solver = "realtime",
                      int max_iter = 10,
                      int stats_interval = 1000,
-                     int threads = 0);
+                     int threads = 0,
+                     const std::string& radar_metric = "theorem1");
 
     //! Channel H (n_users rows of n_tx entries). Applied from the next vector.
     virtual void set_channel(const std::vector<std::vector<gr_complex>>& H) = 0;

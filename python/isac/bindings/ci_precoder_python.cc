@@ -47,7 +47,10 @@ snapshots get the max-min margin design and an "isac_infeasible" tag. Stats
 dict on the "stats" port every stats_interval vectors. set_target_deg, set_clutter,
 set_snr_r_db, set_gamma_db, set_noise_var and set_solver change the design while
 running (validated; from the next work() call, the current channel redesigned).
-threads: threads designing vectors (0: all cores); the output does not depend on it.)doc")
+threads: threads designing vectors (0: all cores); the output does not depend on it.
+radar_metric "theorem1" (the paper's QSCNR) or "exact": the design maximises the
+exact arcsine-law deflection of the same receive filter, which charges it for the
+clutter it lights (chi in its units; docs/ci_precoder.md).)doc")
         .def(py::init(&ci_precoder::make),
              py::arg("n_tx"),
              py::arg("n_users"),
@@ -66,7 +69,8 @@ threads: threads designing vectors (0: all cores); the output does not depend on
              py::arg("solver") = "realtime",
              py::arg("max_iter") = 10,
              py::arg("stats_interval") = 1000,
-             py::arg("threads") = 0)
+             py::arg("threads") = 0,
+             py::arg("radar_metric") = "theorem1")
         .def("set_channel", &ci_precoder::set_channel, py::arg("H"))
         .def("has_channel", &ci_precoder::has_channel)
         .def("lut_ready", &ci_precoder::lut_ready)

@@ -59,7 +59,8 @@ ci_params make_params(int psk_order,
                       int max_iter,
                       double tol,
                       long bnb_max_nodes,
-                      double bnb_max_seconds)
+                      double bnb_max_seconds,
+                      const std::string& radar_metric)
 {
     ci_params p;
     p.psk_order = psk_order;
@@ -75,6 +76,7 @@ ci_params make_params(int psk_order,
     p.tol = tol;
     p.bnb_max_nodes = bnb_max_nodes;
     p.bnb_max_seconds = bnb_max_seconds;
+    p.radar_metric = parse_ci_radar_metric("radar_metric", radar_metric);
     p.validate();
     return p;
 }
@@ -131,6 +133,7 @@ py::dict result_dict(const ci_result& r)
     d["x"] = r.x;
     d["u"] = r.u;
     d["qscnr"] = r.metric;
+    d["objective"] = r.objective;
     d["margins"] = r.margins;
     d["lambda"] = r.lambda;
     d["iterations"] = r.iterations;
@@ -162,7 +165,8 @@ py::dict ilp_dict(const ilp_result& r)
     py::arg("gamma_db") = 5.0, py::arg("mode") = "qos", py::arg("chi_db") = 10.0,       \
     py::arg("dac") = "1bit", py::arg("adc") = "1bit", py::arg("solver") = "realtime",   \
     py::arg("max_iter") = 10, py::arg("tol") = 1e-4, py::arg("bnb_max_nodes") = 200000, \
-    py::arg("bnb_max_seconds") = 10.0, py::arg("tuning") = py::none()
+    py::arg("bnb_max_seconds") = 10.0, py::arg("tuning") = py::none(),                  \
+    py::arg("radar_metric") = "theorem1"
 } // namespace
 
 void bind_core_ci_solver(py::module& m)
@@ -297,7 +301,8 @@ set_channel(H) with H n_users x n_tx (y = H x + n).)doc")
                          double tol,
                          long bnb_max_nodes,
                          double bnb_max_seconds,
-                         py::object tuning) {
+                         py::object tuning,
+                         const std::string& radar_metric) {
                  if (cnr_db.size() != clutter_deg.size())
                      throw_param("cnr_db",
                                  std::to_string(cnr_db.size()) + " values",
@@ -314,7 +319,8 @@ set_channel(H) with H n_users x n_tx (y = H x + n).)doc")
                                                  max_iter,
                                                  tol,
                                                  bnb_max_nodes,
-                                                 bnb_max_seconds);
+                                                 bnb_max_seconds,
+                                                 radar_metric);
                  ci_tuning t = ci_preset_tuning(p.solver, n_tx);
                  if (!tuning.is_none())
                      t = tuning_from(py::cast<py::dict>(tuning), t);
@@ -358,13 +364,20 @@ set_channel(H) with H n_users x n_tx (y = H x + n).)doc")
                 return py::make_tuple(r.w, r.const2, r.metric);
             },
             py::arg("x"),
-            "(wtilde, const2, QSCNR(x)) of the MM surrogate at x (spec 3.3).")
+            "(wtilde, const2, objective(x)) of the MM surrogate (radar_metric \"exact\": "
+            "the linearisation) at x.")
         .def(
             "metric",
             [](const ci_solver& s, const cvec& x) {
                 return s.scene().metric(x, s.params().adc);
             },
             py::arg("x"))
+        .def(
+            "objective",
+            [](const ci_solver& s, const cvec& x) { return s.objective().value(x); },
+            py::arg("x"),
+            "The radar_metric's value at x: QSCNR/SCNR (theorem1) or the exact "
+            "deflection (exact).")
         .def_property_readonly("lam", &ci_solver::lambda)
         .def_property_readonly("amplitude", &ci_solver::amplitude)
         .def_property_readonly(
@@ -398,7 +411,10 @@ set_channel(H) with H n_users x n_tx (y = H x + n).)doc")
         py::arg("H"),
         py::arg("s"),
         R"doc(Per-snapshot CI precoder design for studies: (H, s, parameters) ->
-dict(x, u, qscnr, margins, lambda, iterations, feasible, optimal, step_value,
-lp_bound, gap, trace). H is n_users x n_tx (y = H x + n), s the users' symbols
-(snapped to M-PSK). qscnr is the SCNR when adc = "inf".)doc");
+dict(x, u, qscnr, objective, margins, lambda, iterations, feasible, optimal,
+step_value, lp_bound, gap, trace). H is n_users x n_tx (y = H x + n), s the users'
+symbols (snapped to M-PSK). qscnr is the SCNR when adc = "inf". radar_metric =
+"exact" maximises the exact (arcsine-law) deflection of the same receive filter
+instead of Theorem 1's QSCNR; objective is the chosen metric's value, chi_db is in
+its units.)doc");
 }

@@ -21,6 +21,7 @@
 
 #include <gnuradio/isac/core/ci_ilp.h>
 #include <gnuradio/isac/core/limits.h>
+#include <gnuradio/isac/core/one_bit_stats.h>
 #include <gnuradio/isac/core/radar_metrics.h>
 #include <gnuradio/isac/core/safe_margin.h>
 #include <atomic>
@@ -46,10 +47,19 @@ enum class ci_preset {
     exact     //!< every MM step by LP branch and bound (node/time budget per ILP)
 };
 
+/*!
+ * The radar objective the design maximises (ci_params::radar_metric): Theorem 1's
+ * QSCNR (the paper's), or the exact deflection of the same receive filter under the
+ * arcsine law (one_bit_stats.h), which charges the design for clutter it lights.
+ */
+enum class ci_radar_metric { theorem1, exact };
+
 //! Parses "qos"/"qod"; throws param_error naming `name`.
 ci_mode parse_ci_mode(const std::string& name, const std::string& v);
 //! Parses "realtime"/"quality"/"table"/"exact"; throws param_error naming `name`.
 ci_preset parse_ci_preset(const std::string& name, const std::string& v);
+//! Parses "theorem1"/"exact"; throws param_error naming `name`.
+ci_radar_metric parse_ci_radar_metric(const std::string& name, const std::string& v);
 
 //! What a user of the precoder chooses.
 struct ci_params {
@@ -58,7 +68,7 @@ struct ci_params {
     double noise_var = 1.0; //!< sigma_C^2
     double gamma = 1.0; //!< Gamma (linear), QoS threshold lambda = sqrt(Gamma sigma_C^2)
     ci_mode mode = ci_mode::qos;
-    double chi = 1.0;        //!< QoD radar requirement (linear QSCNR)
+    double chi = 1.0;        //!< QoD radar requirement (linear, in radar_metric's units)
     bool one_bit_dac = true; //!< false: infinite-resolution DAC (||x||^2 = E)
     adc_model adc = adc_model::one_bit;
     ci_preset solver = ci_preset::realtime;
@@ -66,6 +76,7 @@ struct ci_params {
     double tol = 1e-4;             //!< relative MM stopping tolerance
     long bnb_max_nodes = 200000;   //!< exact preset: nodes per ILP
     double bnb_max_seconds = 10.0; //!< exact preset: seconds per ILP
+    ci_radar_metric radar_metric = ci_radar_metric::theorem1;
     void validate() const;
 };
 
@@ -137,6 +148,9 @@ public:
     //! objective from the couplings c[0..Q] (no allocation)
     virtual double value_of(const cdouble* c, cdouble* ws) const = 0;
     virtual ci_surrogate surrogate(const cvec& x) const = 0;
+    //! true: surrogate() is a minorizer (each exactly solved MM step cannot lower
+    //! the objective); false: a local model the solver checks before accepting
+    virtual bool minorizer() const { return true; }
     double value(const cvec& x) const;
 };
 
@@ -160,12 +174,44 @@ private:
     cmat d_KT; // conj(B^H B), B = [g_T(theta_q)^*], q >= 1
 };
 
+/*!
+ * Exact deflection of the block's receive filter (exact_deflection, one_bit_stats.h):
+ * E_1|v^H r~|^2 / E_0|v^H r~|^2 - 1 with both variances from the arcsine law, so the
+ * per-antenna power d that lit clutter raises enters (Theorem 1 normalises by sigma^2
+ * and treats clutter the filter nulls as free). The ideal ADC gives the SCNR.
+ *
+ * surrogate(x) minorizes D linearised in the patch powers |c_q|^2 (the Theorem-1
+ * surrogate's construction, ci_objective.cc), not D itself: the arcsine law has no
+ * convenient global bound. The solver keeps only iterates that raise the exact
+ * value (mm_qos, the homotopy and stationarity steps test every step; QoD tests chi
+ * with the exact value), and the flip search after MM climbs D itself, so the
+ * design stays monotone in D. value_of costs O((Q+1)^2 N_R) and allocates.
+ */
+class ci_exact_objective : public ci_radar_objective
+{
+public:
+    ci_exact_objective(const radar_scene& scene, adc_model adc, double power);
+    const cmat& steering() const override { return d_scene.gt(); }
+    std::size_t workspace_size() const override { return 0; }
+    double value_of(const cdouble* c, cdouble* ws) const override;
+    ci_surrogate surrogate(const cvec& x) const override;
+    bool minorizer() const override { return false; }
+
+private:
+    radar_scene d_scene;
+    adc_model d_adc;
+    double d_power;
+    arcsine_stats d_st;
+    cmat d_KT; // conj(B^H B), B = [g_T(theta_q)^*], q >= 1
+};
+
 // ---------------------------------------------------------------- MM design
 
 struct ci_result {
     cvec x;                //!< transmit vector (N_T)
     cvec u;                //!< optimal receive filter (N_R), u^H G_0 x = 1
     double metric = 0;     //!< QSCNR (1-bit ADC) or SCNR (ideal ADC)
+    double objective = 0;  //!< the radar_metric's value (metric, or the exact deflection)
     rvec margins;          //!< safe margins alpha_u
     double lambda = 0;     //!< QoS threshold
     int iterations = 0;    //!< ILPs (MM steps) solved
@@ -177,7 +223,7 @@ struct ci_result {
     //! certified relative gap of the last ILP: (lp_bound - step_value)/|ilp_bound|
     double gap = 0;
     std::vector<double>
-        trace; //!< QSCNR (QoS) or min margin (QoD) per accepted MM iterate
+        trace; //!< objective (QoS) or min margin (QoD) per accepted MM iterate
 };
 
 class ci_solver
@@ -234,6 +280,9 @@ private:
     ci_params d_p;
     ci_tuning d_t;
     std::shared_ptr<const ci_radar_objective> d_obj;
+    //! radar_metric exact: the Theorem-1 design, one more MM start (copy on write:
+    //! set_channel replaces it, so copies of this solver never share a channel)
+    std::shared_ptr<const ci_solver> d_t1;
     int d_n, d_U;
     double d_c, d_lambda;
     cmat d_H;
