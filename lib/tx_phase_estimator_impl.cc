@@ -18,7 +18,8 @@ tx_phase_estimator::sptr tx_phase_estimator::make(int n_tx,
                                                   int64_t n_avg,
                                                   int block_len,
                                                   bool continuous,
-                                                  double min_score)
+                                                  double min_score,
+                                                  bool equalize_gains)
 {
     core::check_angle_deg("ref_deg", ref_deg);
     core::tx_phase_estimator probe(n_tx,
@@ -28,8 +29,15 @@ tx_phase_estimator::sptr tx_phase_estimator::make(int n_tx,
                                    long(n_avg),
                                    block_len,
                                    min_score);
-    return gnuradio::make_block_sptr<tx_phase_estimator_impl>(
-        n_tx, ref_deg, spacing, max_lag, n_avg, block_len, continuous, min_score);
+    return gnuradio::make_block_sptr<tx_phase_estimator_impl>(n_tx,
+                                                              ref_deg,
+                                                              spacing,
+                                                              max_lag,
+                                                              n_avg,
+                                                              block_len,
+                                                              continuous,
+                                                              min_score,
+                                                              equalize_gains);
 }
 
 tx_phase_estimator_impl::tx_phase_estimator_impl(int n_tx,
@@ -39,7 +47,8 @@ tx_phase_estimator_impl::tx_phase_estimator_impl(int n_tx,
                                                  int64_t n_avg,
                                                  int block_len,
                                                  bool continuous,
-                                                 double min_score)
+                                                 double min_score,
+                                                 bool equalize_gains)
     : gr::sync_block(
           "tx_phase_estimator",
           gr::io_signature::make2(2, 2, sizeof(gr_complex) * n_tx, sizeof(gr_complex)),
@@ -52,6 +61,7 @@ tx_phase_estimator_impl::tx_phase_estimator_impl(int n_tx,
             block_len,
             min_score),
       d_continuous(continuous),
+      d_equalize(equalize_gains),
       d_out_port(pmt::mp("cal")),
       d_in_port(pmt::mp("recalibrate"))
 {
@@ -105,9 +115,7 @@ int tx_phase_estimator_impl::work(int noutput_items,
         if (d_est.process(x, y, noutput_items)) {
             const auto& r = d_est.result();
             if (r.valid) {
-                std::vector<gr_complex> w;
-                for (double p : r.phases_rad)
-                    w.push_back(std::polar(1.0f, -float(p)));
+                const std::vector<gr_complex> w = core::tx_cal_weights(r, d_equalize);
                 pmt::pmt_t d = pmt::make_dict();
                 d = pmt::dict_add(d,
                                   pmt::mp("phases_rad"),

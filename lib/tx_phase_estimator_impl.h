@@ -20,6 +20,7 @@ private:
     mutable std::mutex d_mutex; // guards everything below
     core::tx_phase_estimator d_est;
     const bool d_continuous;
+    const bool d_equalize;
     bool d_done = false;
     bool d_restart = false;
     pmt::pmt_t d_last = pmt::PMT_NIL;
@@ -35,7 +36,8 @@ public:
                             int64_t n_avg,
                             int block_len,
                             bool continuous,
-                            double min_score);
+                            double min_score,
+                            bool equalize_gains);
     ~tx_phase_estimator_impl() override;
 
     pmt::pmt_t last_estimate() const override;

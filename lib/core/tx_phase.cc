@@ -244,6 +244,29 @@ bool tx_phase_estimator::process(const cfloat* x, const cfloat* y, long n)
     return done;
 }
 
+std::vector<cfloat> tx_cal_weights(const tx_phase_result& r, bool equalize_gains)
+{
+    const size_t n = r.phases_rad.size();
+    if (equalize_gains && r.gains_db.size() != n)
+        throw_param("gains_db",
+                    std::to_string(r.gains_db.size()) + " values",
+                    std::to_string(n) + " (one per phase)");
+    double mean_g2 = 0.0;
+    if (equalize_gains) {
+        for (double g : r.gains_db)
+            mean_g2 += std::pow(10.0, g / 10.0);
+        mean_g2 /= double(std::max<size_t>(n, 1));
+    }
+    std::vector<cfloat> w(n);
+    for (size_t i = 0; i < n; ++i) {
+        const double a = equalize_gains
+                             ? std::sqrt(mean_g2) * std::pow(10.0, -r.gains_db[i] / 20.0)
+                             : 1.0;
+        w[i] = cfloat(std::polar(a, -r.phases_rad[i]));
+    }
+    return w;
+}
+
 } // namespace core
 } // namespace isac
 } // namespace gr

@@ -382,9 +382,37 @@ class qa_ota_blocks(gr_unittest.TestCase):
         self.assertLess(np.max(np.abs(err)), 1.5, err)
         self.assertEqual(m["lag"], round(emu.loop_delay()))
         self.assertFalse(m["reverse_elements"])
-        # the corrector took it: its weights undo the transmit phases
-        np.testing.assert_allclose(fix.weights(), np.exp(-1j * np.array(m["phases_rad"])), atol=1e-6)
+        # the corrector took it: its weights undo the transmit phases and gains
+        # (every channel reaches the air with one gain, the mean power kept)
         self.assertEqual(fix.updates(), 1)
+        w = np.array(fix.weights())
+        np.testing.assert_allclose(np.angle(w), np.angle(np.exp(-1j * np.array(m["phases_rad"]))), atol=1e-5)
+        g = np.abs(np.array(emu.tx_gains()))
+        self.assertGreater(20 * np.log10(g.max() / g.min()), 0.5)  # the profile's spread is there
+        geff = g * np.abs(w)
+        self.assertLess(20 * np.log10(geff.max() / geff.min()), 0.2, 20 * np.log10(geff / geff[0]))
+        self.assertAlmostEqual(np.mean(geff ** 2) / np.mean(g ** 2), 1.0, delta=0.03)
+
+    def test_tx_gain_equalisation_off(self):
+        # equalize_gains=False: phase-only weights (unit modulus)
+        emu = emulator(loopback=True, seed=4)
+        x = one_bit_x(3 * 16384 + 2000, 4, 5)
+        tb = gr.top_block()
+        fix = isac.array_phase_corrector(4)
+        est = isac.tx_phase_estimator(4, 0.0, 0.5, 64, 16384, 32, equalize_gains=False)
+        tb.connect(blocks.vector_source_c(x.ravel().tolist(), False, 4), fix)
+        sense, users = wire_emulator(tb, emu, fix)
+        tb.connect(users, blocks.null_sink(gr.sizeof_gr_complex * 2))
+        split = blocks.vector_to_streams(gr.sizeof_gr_complex, 5)
+        tb.connect(sense, split)
+        for k in range(4):
+            tb.connect((split, k), blocks.null_sink(gr.sizeof_gr_complex))
+        tb.connect(fix, (est, 0))
+        tb.connect((split, 4), (est, 1))
+        tb.msg_connect(est, "cal", fix, "cal")
+        tb.run()
+        m = pmt.to_python(est.last_estimate())
+        np.testing.assert_allclose(fix.weights(), np.exp(-1j * np.array(m["phases_rad"])), atol=1e-6)
 
     def test_receive_pilot_tone_mode(self):
         # the pilot at -20 deg while the transmitter runs: 30 dB clutter

@@ -33,7 +33,9 @@ namespace isac {
  * frame's payload before a channel is known) carry no signal and do not count.
  *
  * Message out "cal": {"phases_rad": f64vector psi_n (psi_0 = 0), "weights":
- * c32vector exp(-j psi_n), "reverse_elements": false, "gains_db": f64vector,
+ * c32vector exp(-j psi_n), with equalize_gains also scaled by c / |g_n|
+ * (core::tx_cal_weights: every channel at the same gain, the radiated power
+ * unchanged), "reverse_elements": false, "gains_db": f64vector,
  * "lag": s64, "lag_score": f64, "condition_db": f64, "snapshots": u64} - the
  * array_phase_estimator dict, so array_phase_corrector(n_tx) in front of the
  * radio sink applies it. Published only when valid: once (continuous = false)
@@ -52,7 +54,8 @@ public:
                      int64_t n_avg = 16384,
                      int block_len = 32,
                      bool continuous = false,
-                     double min_score = 12.0);
+                     double min_score = 12.0,
+                     bool equalize_gains = true);
 
     //! The last published cal dict, or PMT_NIL.
     virtual pmt::pmt_t last_estimate() const = 0;

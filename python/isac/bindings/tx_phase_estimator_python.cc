@@ -46,7 +46,8 @@ array_phase_corrector(n_tx) in front of the radio sink. Any message on
              py::arg("n_avg") = 16384,
              py::arg("block_len") = 32,
              py::arg("continuous") = false,
-             py::arg("min_score") = 12.0)
+             py::arg("min_score") = 12.0,
+             py::arg("equalize_gains") = true)
         .def("last_estimate", &tx_phase_estimator::last_estimate)
         .def("phases_rad", &tx_phase_estimator::phases_rad)
         .def("estimates", &tx_phase_estimator::estimates)

@@ -39,8 +39,9 @@
  *     sum X^H X has an eigenvalue spread above max_condition_db is not valid.
  *     Precoded payload alone may not do (see above); the frames' known
  *     sections (preamble, orthogonal pilots) do.
- * Applying w_n = exp(-j psi_n) to channel n before the radio makes the
- * radiated field a(theta)^T diag(g) diag(w) x proportional to a(theta)^T x.
+ * Applying w_n = exp(-j psi_n) |g_0| / |g_n| (tx_cal_weights) to channel n
+ * before the radio makes the radiated field a(theta)^T diag(g) diag(w) x
+ * proportional to a(theta)^T x; exp(-j psi_n) alone aligns the phases only.
  * The estimator's x must be what the radio transmits (after that correction),
  * so that each estimate is absolute and a running correction never biases it.
  */
@@ -66,6 +67,16 @@ struct tx_phase_result {
         0.0; //!< eigenvalue spread of sum X^H X: how unevenly x excited the channels
     uint64_t snapshots = 0;
 };
+
+/*!
+ * Corrector weights for a valid estimate: w_n = exp(-j psi_n), and with
+ * equalize_gains also |w_n| = c / |g_n|, c^2 = mean |g_n|^2 (g relative to
+ * channel 0 from gains_db), so every channel reaches the field with the same
+ * gain c and the total radiated power is unchanged. A transmit gain spread
+ * left in the array is a different users' channel than the precoder's model
+ * of the array and fills its clutter nulls.
+ */
+std::vector<cfloat> tx_cal_weights(const tx_phase_result& r, bool equalize_gains);
 
 //! Largest eigenvalue spread of sum X^H X for a valid estimate (dB).
 constexpr double max_condition_db = 20.0;
