@@ -73,6 +73,35 @@ class qa_user_receiver_core(gr_unittest.TestCase):
         # snapshots, no pulse shaping): a floor near -18 dB (docs/ota.md)
         self.assertLess(nmse, 0.03)
 
+    def test_slip_guard_at_low_snr(self):
+        # known-section SNR near 4 dB (a user near a null of the preamble's
+        # beam): the preamble guard must not add a cycle per frame on noise
+        # (it did, ~1 frame in 20 here, each time for several frames)
+        rng = np.random.default_rng(11)
+        cfo = 2e-5
+        f, g, y = stream(rng, 400, 137.0, cfo, 0.1)
+        r, out = receive(y)
+        self.assertGreaterEqual(len(out), 398)
+        self.assertLess(np.mean([fr["snr_db"] for fr in out]), 5.0)
+        F = f.frame_len
+        slipped = [fr["index"] for fr in out if abs(fr["cfo"] - cfo) > 0.5 / F]
+        self.assertEqual(slipped, [])
+
+    def test_slip_guard_catches_a_cycle_per_frame(self):
+        # a CFO step of exactly 1/frame_len is invisible to the pilot FLL (the
+        # pilots turn by a whole cycle per frame); the preamble guard finds it
+        for nv in (0.05, 0.1):
+            rng = np.random.default_rng(12)
+            f, g, y = stream(rng, 200, 137.0, 0.0, nv)
+            F = f.frame_len
+            n = np.arange(len(y))
+            k0 = 100 * F + 737
+            y = (y * np.exp(2j * np.pi / F * np.maximum(n - k0, 0))).astype(np.complex64)
+            r, out = receive(y)
+            self.assertAlmostEqual(r.cfo() * F, 1.0, delta=0.05)
+            first = [fr["index"] for fr in out if fr["cfo"] * F > 0.5][0]
+            self.assertLess(first, 100 + 20)
+
 
 if __name__ == "__main__":
     gr_unittest.run(qa_user_receiver_core)

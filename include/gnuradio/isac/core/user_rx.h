@@ -229,6 +229,7 @@ private:
     bool d_freq_locked = false; // frequency acquisition done: the pilot FLL runs
     double d_freq_var = 0; // sum of the predicted variances of the averaged estimates
     double d_pre_avg = 0;  // smoothed preamble residual (slip guard)
+    double d_pre_var = 0;  // its predicted variance
     cvec d_prev_g;         // previous frame's LS row
     double d_prev_start = 0;
     bool d_have_prev = false;
