@@ -10,6 +10,8 @@
 #include <gnuradio/isac/core/safe_margin.h> // psk_index
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
+#include <string>
 
 namespace gr {
 namespace isac {
@@ -254,7 +256,10 @@ int user_receiver_impl::general_work(int noutput_items,
                         p.matched = true;
                     } else {
                         used_ref += int(skip);
-                        if (p.f.decided) {
+                        const bool counted =
+                            p.f.index >= d_count_first &&
+                            (d_count_end == 0 || p.f.index < d_count_end);
+                        if (p.f.decided && counted) {
                             const uint64_t before = d_n;
                             for (uint64_t t = 0; t < Ld; ++t) {
                                 const gr_complex s =
@@ -350,6 +355,17 @@ void user_receiver_impl::reset()
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     d_n = d_err = d_bit_err = 0;
+}
+
+void user_receiver_impl::set_count_window(uint64_t first, uint64_t end)
+{
+    if (end != 0 && end <= first)
+        throw std::invalid_argument("count window: end (" + std::to_string(end) +
+                                    ") must be 0 or > first (" + std::to_string(first) +
+                                    ")");
+    std::lock_guard<std::mutex> lock(d_mutex);
+    d_count_first = first;
+    d_count_end = end;
 }
 
 bool user_receiver_impl::locked() const

@@ -28,6 +28,7 @@ public:
     std::vector<uint64_t> errors() const override;
     uint64_t count() const override;
     void reset() override;
+    void set_count_window(uint64_t first, uint64_t end) override;
 
     bool locked() const override;
     double cfo() const override;
@@ -64,6 +65,7 @@ private:
     std::deque<pending> d_pending;
     uint64_t d_ref_pos = 0; // reference items consumed since start()
     uint64_t d_n = 0, d_err = 0, d_bit_err = 0;
+    uint64_t d_count_first = 0, d_count_end = 0; // frames counted (end 0: all)
     int64_t d_locked_frame = -1, d_first_report = -1;
     std::vector<gr_complex> d_last_row;
     pmt::pmt_t d_last_stats = pmt::PMT_NIL;

@@ -97,6 +97,10 @@ public:
     virtual std::vector<uint64_t> errors() const = 0;
     virtual uint64_t count() const = 0;
     virtual void reset() = 0;
+    //! Count SER only on frames first <= k < end (the transmitter's frame k
+    //! starts at snapshot k frame_len; end 0: no end): a measurement window
+    //! fixed in snapshots, independent of when the caller looks. Default: all.
+    virtual void set_count_window(uint64_t first, uint64_t end) = 0;
 
     virtual bool locked() const = 0;
     virtual double cfo() const = 0;      //!< cycles per sample

@@ -68,6 +68,10 @@ count(), reset() as psk_ser_meter (one user).)doc")
         .def("errors", &user_receiver::errors)
         .def("count", &user_receiver::count)
         .def("reset", &user_receiver::reset)
+        .def("set_count_window",
+             &user_receiver::set_count_window,
+             py::arg("first"),
+             py::arg("end") = 0)
         .def("locked", &user_receiver::locked)
         .def("cfo", &user_receiver::cfo)
         .def("frames", &user_receiver::frames)
