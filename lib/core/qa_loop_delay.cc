@@ -82,6 +82,7 @@ class qa_loop_delay : public CppUnit::TestFixture
     CPPUNIT_TEST(test_tx_phase_loopback);
     CPPUNIT_TEST(test_tx_phase_noise_only);
     CPPUNIT_TEST(test_tx_phase_muted_payload);
+    CPPUNIT_TEST(test_tx_cal_weights);
     CPPUNIT_TEST(test_tx_phase_needs_excitation);
     CPPUNIT_TEST(test_tx_phase_far_field_with_cfo);
     CPPUNIT_TEST(test_tx_phase_emulated_loopback);
@@ -248,6 +249,40 @@ public:
             CPPUNIT_ASSERT_DOUBLES_EQUAL(
                 20 * std::log10(std::abs(gtx[k] / gtx[0])), res.gains_db[k], 0.1);
         }
+    }
+
+    void test_tx_cal_weights()
+    {
+        // closed form: w_n = exp(-j psi_n) c / g_n with g_n = 10^(gains_db_n / 20),
+        // c^2 = mean g_n^2; so |g_n w_n| = c for every n and sum |g_n w_n|^2 =
+        // sum g_n^2 (the radiated power kept)
+        tx_phase_result r;
+        r.valid = true;
+        r.phases_rad = { 0.0, 1.1, -2.5, 0.3 };
+        r.gains_db = { 0.0, -0.8, 0.6, 1.4 };
+        double sum_g2 = 0.0;
+        for (double g : r.gains_db)
+            sum_g2 += std::pow(10.0, g / 10.0);
+        const double c = std::sqrt(sum_g2 / 4.0);
+        const auto w = tx_cal_weights(r, true);
+        const auto w0 = tx_cal_weights(r, false);
+        CPPUNIT_ASSERT_EQUAL(size_t(4), w.size());
+        for (size_t n = 0; n < 4; ++n) {
+            const double g = std::pow(10.0, r.gains_db[n] / 20.0);
+            CPPUNIT_ASSERT_DOUBLES_EQUAL(c, g * std::abs(w[n]), 1e-6);
+            CPPUNIT_ASSERT_DOUBLES_EQUAL(
+                0.0,
+                std::abs(std::arg(w[n] * std::polar(1.0f, float(r.phases_rad[n])))),
+                1e-6);
+            CPPUNIT_ASSERT_DOUBLES_EQUAL(1.0, std::abs(w0[n]), 1e-6);
+            CPPUNIT_ASSERT_DOUBLES_EQUAL(
+                0.0,
+                std::abs(std::arg(w0[n] * std::polar(1.0f, float(r.phases_rad[n])))),
+                1e-6);
+        }
+        r.gains_db.pop_back();
+        CPPUNIT_ASSERT_THROW(tx_cal_weights(r, true), std::invalid_argument);
+        CPPUNIT_ASSERT_NO_THROW(tx_cal_weights(r, false));
     }
 
     void test_tx_phase_muted_payload()
