@@ -385,7 +385,7 @@ void frontend_emulator::draw_scene(gaussian_rng& rng)
               draw_comm_channel(d_p.users, nu, nt, d_p.user_rad, d_p.rician_k_db, rng);
     // echo: clutter static with random phases (a room's reflections do not
     // fluctuate); the target static too, or Swerling 1 (rebuild_echo)
-    const auto conv = array_convention::seed000();
+    const auto conv = array_convention::first_element_unit_norm();
     const int e = 1 + int(d_p.clutter_rad.size());
     d_gamma.resize(e);
     d_G_clutter = cmat::Zero(nr, nt);

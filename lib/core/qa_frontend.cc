@@ -255,7 +255,7 @@ public:
         std::vector<cfloat> r(size_t(n) * 4), y(size_t(n) * 2);
         e.process(x.data(), r.data(), y.data(), n);
         // the echo matrix is the monostatic model with unit-norm steering vectors
-        const auto c = array_convention::seed000();
+        const auto c = array_convention::first_element_unit_norm();
         cmat G = cmat::Zero(4, 4);
         const std::vector<double> ang = { 23.0, -47.0, 31.0 },
                                   snr = { 100.0, 115.0, 115.0 };
