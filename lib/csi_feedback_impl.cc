@@ -8,6 +8,7 @@
 #include "csi_message.h"
 #include <gnuradio/io_signature.h>
 #include <gnuradio/isac/core/csi_estimation.h>
+#include <gnuradio/isac/core/limits.h>
 #include <algorithm>
 #include <cmath>
 
@@ -16,8 +17,8 @@ namespace isac {
 
 csi_feedback::sptr csi_feedback::make(int n_users, int n_tx, int delay_frames, int bits)
 {
-    core::check_int_range("n_users", n_users, 1, 4096);
-    core::check_int_range("n_tx", n_tx, 1, 4096);
+    core::check_int_range("n_users", n_users, 1, core::max_users);
+    core::check_int_range("n_tx", n_tx, 1, core::max_antennas);
     core::check_int_range("delay_frames", delay_frames, 0, 1 << 20);
     core::check_int_range("bits", bits, 0, 24);
     return gnuradio::make_block_sptr<csi_feedback_impl>(

@@ -7,6 +7,7 @@
 #include "frame_builder_impl.h"
 #include "frame_tags.h"
 #include <gnuradio/io_signature.h>
+#include <gnuradio/isac/core/limits.h>
 #include <algorithm>
 #include <cstring>
 
@@ -21,7 +22,7 @@ frame_builder::sptr frame_builder::make(int n_users,
                                         int pilot_len,
                                         int frame_seed)
 {
-    core::check_int_range("n_users", n_users, 1, 4096);
+    core::check_int_range("n_users", n_users, 1, core::max_users);
     core::frame_format f;
     f.n_tx = n_tx;
     f.payload_len = payload_len;

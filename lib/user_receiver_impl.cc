@@ -7,6 +7,7 @@
 #include "csi_message.h"
 #include "user_receiver_impl.h"
 #include <gnuradio/io_signature.h>
+#include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/safe_margin.h> // psk_index
 #include <algorithm>
 #include <cmath>
@@ -47,7 +48,7 @@ user_receiver::sptr user_receiver::make(int n_tx,
                                         int ser_every,
                                         int grid_offset)
 {
-    core::check_int_range("n_users", n_users, 1, 4096);
+    core::check_int_range("n_users", n_users, 1, core::max_users);
     core::check_int_range("user", user, 0, n_users - 1);
     core::check_int_range("ser_every", ser_every, 0, 1 << 30);
     if (frame_seed <= 0)

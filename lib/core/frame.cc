@@ -5,6 +5,7 @@
  */
 #include <gnuradio/isac/core/channel.h> // gaussian_rng (uniform bits)
 #include <gnuradio/isac/core/frame.h>
+#include <gnuradio/isac/core/limits.h>
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -56,7 +57,7 @@ cmatf qpsk_signs(int rows, int cols, uint64_t seed)
 
 void frame_format::validate() const
 {
-    check_int_range("n_tx", n_tx, 1, 4096);
+    check_int_range("n_tx", n_tx, 1, max_antennas);
     check_int_range("payload_len", payload_len, 1, frame_max_len);
     if (preamble_block != 0) // >= 16: the header's frame-number codes
         check_int_range("preamble_block", preamble_block, 16, 8192);

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <gnuradio/isac/core/frontend.h>
+#include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/steering.h>
 #include <algorithm>
 #include <cmath>
@@ -267,9 +268,9 @@ void impairment_profile::validate() const
 
 void frontend_params::validate() const
 {
-    check_int_range("n_tx", n_tx, 1, channel_max_dim);
-    check_int_range("n_rx", n_rx, 1, channel_max_dim);
-    check_int_range("n_users", n_users, 1, channel_max_dim);
+    check_int_range("n_tx", n_tx, 1, max_antennas);
+    check_int_range("n_rx", n_rx, 1, max_antennas);
+    check_int_range("n_users", n_users, 1, max_users);
     check_positive_finite("samp_rate", samp_rate);
     check_positive_finite("center_freq", center_freq);
     if (users != comm_model::rayleigh && user_rad.size() != size_t(n_users))
@@ -393,7 +394,7 @@ void frontend_emulator::draw_scene(gaussian_rng& rng)
         const double th = q == 0 ? d_p.target_rad : d_p.clutter_rad[q - 1];
         const double snr = q == 0 ? d_p.target_snr_db : d_p.cnr_db[q - 1];
         const double ph = 2.0 * pi * rng.uniform();
-        d_gamma[q] = std::sqrt(d_p.radar_noise_var * std::pow(10.0, snr / 10.0)) *
+        d_gamma[q] = std::sqrt(d_p.radar_noise_var * db2lin(snr)) *
                      cdouble(std::cos(ph), std::sin(ph));
         const cmat Gq =
             ula_steering(nr, th, conv) * ula_steering(nt, th, conv).transpose();
@@ -407,13 +408,11 @@ void frontend_emulator::draw_scene(gaussian_rng& rng)
     for (int u = 0; u < nu; ++u)
         for (int k = 0; k < nt; ++k)
             d_Hf[size_t(u) * nt + k] = cfloat(d_H(u, k));
-    d_coupler = cfloat(float(std::sqrt(d_p.radar_noise_var *
-                                       std::pow(10.0, d_p.loopback_snr_db / 10.0))),
-                       0.0f);
+    d_coupler =
+        cfloat(float(std::sqrt(d_p.radar_noise_var * db2lin(d_p.loopback_snr_db))), 0.0f);
     d_pilot_a.assign(nr, cfloat(0.0f, 0.0f));
     if (d_p.pilot_snr_db != -std::numeric_limits<double>::infinity()) {
-        const double amp =
-            std::sqrt(d_p.radar_noise_var * std::pow(10.0, d_p.pilot_snr_db / 10.0));
+        const double amp = std::sqrt(d_p.radar_noise_var * db2lin(d_p.pilot_snr_db));
         const cvec a = ula_steering(nr, d_p.pilot_rad); // unit modulus entries
         for (int m = 0; m < nr; ++m)
             d_pilot_a[m] = cfloat(amp * a[m]);
@@ -433,8 +432,7 @@ void frontend_emulator::rebuild_echo()
 void frontend_emulator::draw_target()
 {
     // Swerling 1: a new CN(0, zeta_0^2) gain for each coherence interval
-    const double z =
-        std::sqrt(d_p.radar_noise_var * std::pow(10.0, d_p.target_snr_db / 10.0));
+    const double z = std::sqrt(d_p.radar_noise_var * db2lin(d_p.target_snr_db));
     d_gamma[0] = z * d_rng_target.cn();
     rebuild_echo();
 }
@@ -470,10 +468,9 @@ void frontend_emulator::draw_chain(
     c.pn = float(sd * c.rng.normal()); // start in the stationary state
     if (rx) {
         c.noise_std = float(std::sqrt(0.5 * noise_var));
-        c.clip =
-            std::isfinite(im.adc_headroom_db)
-                ? float(std::sqrt(noise_var * std::pow(10.0, im.adc_headroom_db / 10.0)))
-                : 0.0f;
+        c.clip = std::isfinite(im.adc_headroom_db)
+                     ? float(std::sqrt(noise_var * db2lin(im.adc_headroom_db)))
+                     : 0.0f;
     } else {
         c.clip = 1.0f; // DAC full scale of the fc32 stream
     }

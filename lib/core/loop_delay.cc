@@ -3,6 +3,7 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/loop_delay.h>
 #include <algorithm>
 #include <cmath>
@@ -20,8 +21,8 @@ loop_delay_estimator::loop_delay_estimator(
       d_navg(n_avg),
       d_min_peak_db(min_peak_db)
 {
-    check_int_range("n_tx", n_tx, 1, 4096);
-    check_int_range("n_rx", n_rx, 1, 4096);
+    check_int_range("n_tx", n_tx, 1, max_antennas);
+    check_int_range("n_rx", n_rx, 1, max_antennas);
     check_int_range("max_delay", max_delay, 4, 65536);
     check_int_range("n_avg", n_avg, 16, 1L << 40);
     if (!(std::isfinite(min_peak_db) && min_peak_db >= 0.0 && min_peak_db <= 100.0)) {

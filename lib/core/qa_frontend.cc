@@ -262,7 +262,7 @@ public:
         for (int q = 0; q < 3; ++q) {
             const cdouble gq = e.echo_gains()[q];
             CPPUNIT_ASSERT_DOUBLES_EQUAL(
-                std::pow(10.0, snr[q] / 10), std::norm(gq), 1e-9 * std::norm(gq));
+                db2lin(snr[q]), std::norm(gq), 1e-9 * std::norm(gq));
             G += gq * ula_steering(4, deg2rad(ang[q]), c) *
                  ula_steering(4, deg2rad(ang[q]), c).transpose();
         }

@@ -262,7 +262,7 @@ public:
         r.gains_db = { 0.0, -0.8, 0.6, 1.4 };
         double sum_g2 = 0.0;
         for (double g : r.gains_db)
-            sum_g2 += std::pow(10.0, g / 10.0);
+            sum_g2 += db2lin(g);
         const double c = std::sqrt(sum_g2 / 4.0);
         const auto w = tx_cal_weights(r, true);
         const auto w0 = tx_cal_weights(r, false);

@@ -3,6 +3,7 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/steering.h>
 #include <gnuradio/isac/core/tx_phase.h>
 #include <algorithm>
@@ -22,7 +23,7 @@ tx_phase_estimator::tx_phase_estimator(int n_tx,
                                        double min_score)
     : d_ntx(n_tx), d_max(max_lag), d_navg(n_avg), d_B(block_len), d_min_score(min_score)
 {
-    check_int_range("n_tx", n_tx, 1, 4096);
+    check_int_range("n_tx", n_tx, 1, max_antennas);
     check_int_range("max_lag", max_lag, 0, 65536);
     check_int_range("block_len", block_len, 2 * n_tx, 1 << 20);
     check_int_range("n_avg", n_avg, block_len, 1L << 40);
@@ -254,7 +255,7 @@ std::vector<cfloat> tx_cal_weights(const tx_phase_result& r, bool equalize_gains
     double mean_g2 = 0.0;
     if (equalize_gains) {
         for (double g : r.gains_db)
-            mean_g2 += std::pow(10.0, g / 10.0);
+            mean_g2 += db2lin(g);
         mean_g2 /= double(std::max<size_t>(n, 1));
     }
     std::vector<cfloat> w(n);
