@@ -74,9 +74,10 @@ class qa_user_receiver_core(gr_unittest.TestCase):
         self.assertLess(nmse, 0.03)
 
     def test_slip_guard_at_low_snr(self):
-        # known-section SNR near 4 dB (a user near a null of the preamble's
-        # beam): the preamble guard must not add a cycle per frame on noise
-        # (it did, ~1 frame in 20 here, each time for several frames)
+        # known-section SNR near 4 dB (user 0 of the over-the-air flowgraph
+        # after the transmit calibration): the preamble guard must not add a
+        # cycle per frame on noise (it did, ~1 frame in 20 here, each time for
+        # several frames)
         rng = np.random.default_rng(11)
         cfo = 2e-5
         f, g, y = stream(rng, 400, 137.0, cfo, 0.1)
