@@ -447,8 +447,12 @@ std::vector<rvec> ci_solver::feasible_starts(const rmat& At, const lp_basis& bas
     if (d_t.feasible_start) {
         const ilp_result mm = ilp_maxmin_heuristic(
             At, lam, d_c, false, rvec(), 0.0, {}, d_t.feasible_margin * d_lambda);
-        if (maxmin_meets(mm, d_lambda))
-            out.push_back(mm.xt);
+        if (!maxmin_meets(mm, d_lambda))
+            // random objectives reach no feasible point where the max-min search
+            // found none (N_T = 16/32, 1280 snapshots each: the same feasible
+            // snapshots), and a snapshot that is infeasible would pay for them all
+            return out;
+        out.push_back(mm.xt);
     }
     std::mt19937_64 rng(12345);
     std::normal_distribution<double> nd;
