@@ -94,7 +94,7 @@ beampattern_probe::sptr beampattern_probe::make(int n_tx,
                                                 bool reverse_elements,
                                                 bool db)
 {
-    core::check_int_range("n_tx", n_tx, 1, 1 << 16);
+    core::check_int_range("n_tx", n_tx, 1, core::max_antennas);
     core::check_int_range("frame_len", frame_len, 1, 1 << 24);
     core::check_angle_deg("grid_min_deg", grid_min_deg);
     core::check_angle_deg("grid_max_deg", grid_max_deg);

@@ -8,6 +8,7 @@
 #include "csi_message.h"
 #include "isac_channel_impl.h"
 #include <gnuradio/io_signature.h>
+#include <gnuradio/isac/core/limits.h>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -17,23 +18,6 @@ namespace gr {
 namespace isac {
 
 namespace {
-std::vector<double> deg_to_rad(const std::string& name, const std::vector<double>& deg)
-{
-    std::vector<double> r;
-    r.reserve(deg.size());
-    for (double d : deg) {
-        core::check_angle_deg(name, d);
-        r.push_back(core::deg2rad(d));
-    }
-    return r;
-}
-
-double deg_to_rad(const std::string& name, double deg)
-{
-    core::check_angle_deg(name, deg);
-    return core::deg2rad(deg);
-}
-
 // Degrees at the surface, radians in the core: round the way back to 1e-9 deg
 // so that a getter returns the value that was set (10, not 9.999999999999998).
 double to_deg(double rad) { return std::round(core::rad2deg(rad) * 1e9) / 1e9; }
@@ -79,25 +63,25 @@ isac_channel::sptr isac_channel::make(int n_tx,
     // Validate everything before the io_signatures are built, so the error
     // names our parameter and its allowed range.
     core::channel_params p;
-    core::check_int_range("n_tx", n_tx, 1, core::channel_max_dim);
-    core::check_int_range("n_users", n_users, 1, core::channel_max_dim);
-    core::check_int_range("n_rx", n_rx, 1, core::channel_max_dim);
+    core::check_int_range("n_tx", n_tx, 1, core::max_antennas);
+    core::check_int_range("n_users", n_users, 1, core::max_users);
+    core::check_int_range("n_rx", n_rx, 1, core::max_antennas);
     p.n_tx = n_tx;
     p.n_users = n_users;
     p.n_rx = n_rx;
     p.comm = core::parse_comm_model(comm_model);
-    p.user_rad = deg_to_rad("user_deg", user_deg);
+    p.user_rad = core::angle_deg_to_rad("user_deg", user_deg);
     p.comm_noise_var = comm_noise_var;
     p.rician_k_db = rician_k_db;
     p.coherence = coherence;
     core::check_int_range("seed", seed, 0, std::numeric_limits<long>::max());
     p.seed = uint64_t(seed);
     p.geometry = core::parse_geometry(geometry);
-    p.target_rad = deg_to_rad("target_deg", target_deg);
-    p.tx_rad = deg_to_rad("tx_deg", tx_deg);
-    p.rx_rad = deg_to_rad("rx_deg", rx_deg);
+    p.target_rad = core::angle_deg_to_rad("target_deg", target_deg);
+    p.tx_rad = core::angle_deg_to_rad("tx_deg", tx_deg);
+    p.rx_rad = core::angle_deg_to_rad("rx_deg", rx_deg);
     p.target_snr_db = target_snr_db;
-    p.clutter_rad = deg_to_rad("clutter_deg", clutter_deg);
+    p.clutter_rad = core::angle_deg_to_rad("clutter_deg", clutter_deg);
     p.cnr_db = cnr_db;
     p.radar_noise_var = radar_noise_var;
     p.gains = core::parse_gain_model(gain_model);
@@ -317,7 +301,7 @@ void isac_channel_impl::handle_set(const pmt::pmt_t& msg)
     double x;
     try {
         if (dict_get_doubles(msg, "user_deg", v, why))
-            q.user_rad = deg_to_rad("user_deg", v);
+            q.user_rad = core::angle_deg_to_rad("user_deg", v);
         if (!why.empty())
             throw core::param_error(why);
         if (dict_get_doubles(msg, "comm_noise_var", v, why))
@@ -329,15 +313,15 @@ void isac_channel_impl::handle_set(const pmt::pmt_t& msg)
         if (!why.empty())
             throw core::param_error(why);
         if (dict_get_double(msg, "target_deg", x, why))
-            q.target_rad = deg_to_rad("target_deg", x);
+            q.target_rad = core::angle_deg_to_rad("target_deg", x);
         if (!why.empty())
             throw core::param_error(why);
         if (dict_get_double(msg, "tx_deg", x, why))
-            q.tx_rad = deg_to_rad("tx_deg", x);
+            q.tx_rad = core::angle_deg_to_rad("tx_deg", x);
         if (!why.empty())
             throw core::param_error(why);
         if (dict_get_double(msg, "rx_deg", x, why))
-            q.rx_rad = deg_to_rad("rx_deg", x);
+            q.rx_rad = core::angle_deg_to_rad("rx_deg", x);
         if (!why.empty())
             throw core::param_error(why);
         if (dict_get_double(msg, "target_snr_db", x, why))
@@ -345,7 +329,7 @@ void isac_channel_impl::handle_set(const pmt::pmt_t& msg)
         if (!why.empty())
             throw core::param_error(why);
         if (dict_get_doubles(msg, "clutter_deg", v, why))
-            q.clutter_rad = deg_to_rad("clutter_deg", v);
+            q.clutter_rad = core::angle_deg_to_rad("clutter_deg", v);
         if (!why.empty())
             throw core::param_error(why);
         if (dict_get_doubles(msg, "cnr_db", v, why))
@@ -371,7 +355,7 @@ void isac_channel_impl::handle_set(const pmt::pmt_t& msg)
 
 void isac_channel_impl::set_user_deg(const std::vector<double>& v)
 {
-    const auto r = deg_to_rad("user_deg", v);
+    const auto r = core::angle_deg_to_rad("user_deg", v);
     ISAC_CHANNEL_SET(q.user_rad = r);
 }
 void isac_channel_impl::set_comm_noise_var(const std::vector<double>& v)
@@ -381,23 +365,23 @@ void isac_channel_impl::set_comm_noise_var(const std::vector<double>& v)
 void isac_channel_impl::set_rician_k_db(double k) { ISAC_CHANNEL_SET(q.rician_k_db = k); }
 void isac_channel_impl::set_target_deg(double t)
 {
-    const double r = deg_to_rad("target_deg", t);
+    const double r = core::angle_deg_to_rad("target_deg", t);
     ISAC_CHANNEL_SET(q.target_rad = r);
 }
 void isac_channel_impl::set_tx_deg(double t)
 {
-    const double r = deg_to_rad("tx_deg", t);
+    const double r = core::angle_deg_to_rad("tx_deg", t);
     ISAC_CHANNEL_SET(q.tx_rad = r);
 }
 void isac_channel_impl::set_rx_deg(double t)
 {
-    const double r = deg_to_rad("rx_deg", t);
+    const double r = core::angle_deg_to_rad("rx_deg", t);
     ISAC_CHANNEL_SET(q.rx_rad = r);
 }
 void isac_channel_impl::set_target_snr_db(double s) { ISAC_CHANNEL_SET(q.target_snr_db = s); }
 void isac_channel_impl::set_clutter_deg(const std::vector<double>& v)
 {
-    const auto r = deg_to_rad("clutter_deg", v);
+    const auto r = core::angle_deg_to_rad("clutter_deg", v);
     ISAC_CHANNEL_SET(q.clutter_rad = r);
 }
 void isac_channel_impl::set_cnr_db(const std::vector<double>& v)
@@ -406,7 +390,7 @@ void isac_channel_impl::set_cnr_db(const std::vector<double>& v)
 }
 void isac_channel_impl::set_clutter(const std::vector<double>& c, const std::vector<double>& v)
 {
-    const auto r = deg_to_rad("clutter_deg", c);
+    const auto r = core::angle_deg_to_rad("clutter_deg", c);
     ISAC_CHANNEL_SET(q.clutter_rad = r; q.cnr_db = v);
 }
 void isac_channel_impl::set_radar_noise_var(double v)

@@ -20,8 +20,8 @@ namespace isac {
 
 core::radar_scene one_bit_rx_filter_impl::make_scene(const params& p)
 {
-    core::check_int_range("n_tx", p.n_tx, 1, 1 << 16);
-    core::check_int_range("n_rx", p.n_rx, 1, 1 << 16);
+    core::check_int_range("n_tx", p.n_tx, 1, core::max_antennas);
+    core::check_int_range("n_rx", p.n_rx, 1, core::max_antennas);
     core::check_angle_deg("target_deg", p.target_deg);
     core::check_clutter_count("clutter_deg", p.clutter_deg.size());
     {
@@ -468,9 +468,9 @@ int one_bit_rx_filter_impl::work(int noutput_items,
         pmt::pmt_t d = pmt::make_dict();
         d = pmt::dict_add(d, pmt::mp("items"), pmt::from_uint64(d_items));
         d = pmt::dict_add(
-            d, pmt::mp("detections"), pmt::from_uint64(d_detections.load()));
-        d = pmt::dict_add(d, pmt::mp("degenerate"), pmt::from_uint64(dt));
-        d = pmt::dict_add(d, pmt::mp("nan"), pmt::from_uint64(nt));
+            d, pmt::mp("detection_count"), pmt::from_uint64(d_detections.load()));
+        d = pmt::dict_add(d, pmt::mp("degenerate_count"), pmt::from_uint64(dt));
+        d = pmt::dict_add(d, pmt::mp("nan_count"), pmt::from_uint64(nt));
         message_port_pub(d_stats_port, d);
     }
     return n;

@@ -42,7 +42,7 @@ class ISAC_API array_phase_estimator : virtual public gr::sync_block
 public:
     typedef std::shared_ptr<array_phase_estimator> sptr;
     /*!
-     * \param n_rx       channels, [1, 65536]
+     * \param n_rx       channels, [1, 4096]
      * \param cal_deg    direction of the calibration source, [-90, 90]
      * \param n_avg      snapshots per estimate, [1, 2^40]
      * \param spacing    element spacing in wavelengths, (0, 1000]

@@ -33,7 +33,7 @@ class ISAC_API beampattern_probe : virtual public gr::sync_decimator
 public:
     typedef std::shared_ptr<beampattern_probe> sptr;
     /*!
-     * \param n_tx          [1, 65536]
+     * \param n_tx          [1, 4096]
      * \param frame_len     snapshots per pattern, [1, 2^24]
      * \param grid_min_deg  [-90, 90)
      * \param grid_max_deg  (grid_min_deg, 90]

@@ -17,7 +17,7 @@ namespace isac {
 
 /*!
  * \brief Constructive-interference safe-margin symbol-level precoder for a
- * 1-bit DAC (seed 000, gr-isac spec 3).
+ * 1-bit DAC (1-bit ISAC paper Sec. III-B, IV).
  * \ingroup isac
  *
  * Input: vectors of n_users complex symbols (snapped to the nearest M-PSK point).
@@ -61,8 +61,8 @@ public:
     typedef std::shared_ptr<ci_precoder> sptr;
 
     /*!
-     * \param n_tx        transmit antennas, >= n_users
-     * \param n_users     users, >= 1
+     * \param n_tx        transmit antennas, n_users..4096 (core::max_antennas)
+     * \param n_users     users, 1..4096 (core::max_users)
      * \param psk_order   M >= 2
      * \param power       E > 0
      * \param noise_var   sigma_C^2 > 0

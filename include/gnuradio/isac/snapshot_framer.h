@@ -36,7 +36,7 @@ class ISAC_API snapshot_framer : virtual public gr::block
 public:
     typedef std::shared_ptr<snapshot_framer> sptr;
     /*!
-     * \param n_tx     [1, 65536]
+     * \param n_tx     [1, 4096]
      * \param n_users  [1, 4096]
      * \param hello_ms HELLO period while no snapshot flows, [10, 60000] ms
      */

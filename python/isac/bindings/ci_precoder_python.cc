@@ -30,7 +30,7 @@ void bind_ci_precoder(py::module& m)
                gr::basic_block,
                std::shared_ptr<ci_precoder>>(m, "ci_precoder", R"doc(
 Constructive-interference safe-margin symbol-level precoder for 1-bit DACs
-(seed 000, spec 3). In: vectors of n_users PSK symbols. Out: vectors of n_tx x.
+(1-bit ISAC paper Sec. III-B, IV). In: vectors of n_users PSK symbols. Out: vectors of n_tx x.
 
 mode "qos": max radar QSCNR s.t. every safe margin >= sqrt(Gamma noise_var).
 mode "qod": max min safe margin s.t. QSCNR >= chi. dac "1bit" or "inf".

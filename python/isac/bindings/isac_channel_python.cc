@@ -29,7 +29,7 @@ void bind_isac_channel(py::module& m)
                gr::block,
                gr::basic_block,
                std::shared_ptr<isac_channel>>(m, "isac_channel", R"doc(
-MIMO ISAC channel simulator (spec 1.2/1.3/1.6).
+MIMO ISAC channel simulator (1-bit ISAC paper Sec. II, eq. (2); bistatic CRB paper Sec. II).
 
 Input: vectors of n_tx (snapshot x). out0: vectors of n_users,
 y = H x + n (rows of H are h_u^H). out1: vectors of n_rx, the radar echo:
@@ -70,12 +70,16 @@ n_users), angles outside [-90, 90] and non-finite values.)doc")
              py::arg("target_delay") = 0,
              py::arg("csi_lead") = 0)
         .def("set_user_deg", &isac_channel::set_user_deg, py::arg("user_deg"))
-        .def("set_comm_noise_var", &isac_channel::set_comm_noise_var, py::arg("comm_noise_var"))
+        .def("set_comm_noise_var",
+             &isac_channel::set_comm_noise_var,
+             py::arg("comm_noise_var"))
         .def("set_rician_k_db", &isac_channel::set_rician_k_db, py::arg("rician_k_db"))
         .def("set_target_deg", &isac_channel::set_target_deg, py::arg("target_deg"))
         .def("set_tx_deg", &isac_channel::set_tx_deg, py::arg("tx_deg"))
         .def("set_rx_deg", &isac_channel::set_rx_deg, py::arg("rx_deg"))
-        .def("set_target_snr_db", &isac_channel::set_target_snr_db, py::arg("target_snr_db"))
+        .def("set_target_snr_db",
+             &isac_channel::set_target_snr_db,
+             py::arg("target_snr_db"))
         .def("set_clutter_deg", &isac_channel::set_clutter_deg, py::arg("clutter_deg"))
         .def("set_cnr_db", &isac_channel::set_cnr_db, py::arg("cnr_db"))
         .def("set_clutter",
@@ -96,7 +100,9 @@ n_users), angles outside [-90, 90] and non-finite values.)doc")
         .def("cnr_db", &isac_channel::cnr_db)
         .def("radar_noise_var", &isac_channel::radar_noise_var)
         .def("channel", &isac_channel::channel, "Current H, row-major n_users x n_tx.")
-        .def("gains", &isac_channel::gains, "Current [gamma_0..gamma_Q] (bistatic [beta]).")
+        .def("gains",
+             &isac_channel::gains,
+             "Current [gamma_0..gamma_Q] (bistatic [beta]).")
         .def("seed_used", &isac_channel::seed_used)
         .def("nonfinite_count", &isac_channel::nonfinite_count);
 }

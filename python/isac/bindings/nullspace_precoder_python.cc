@@ -27,7 +27,7 @@ void bind_nullspace_precoder(py::module& m)
 
     py::class_<blk, gr::sync_block, gr::block, gr::basic_block, std::shared_ptr<blk>>(
         m, "nullspace_precoder", R"doc(
-Null-space superimposing (SD-ISAC) precoder (seed 003): x = F s + P b.
+Null-space superimposing (SD-ISAC) precoder (null-space paper): x = F s + P b.
 
 in0: n_users symbols per item; in1 (sensing="external"): n_tx sensing samples,
 projected onto the users' null space; out0: n_tx samples per item.
@@ -72,18 +72,29 @@ Raises ValueError for a bad parameter (named, with its allowed range).)doc")
              py::arg("count"),
              py::arg("timeout_s") = 10.0,
              py::call_guard<py::gil_scoped_release>(),
-             "Block the calling Python thread until `count` designs have finished since start.")
+             "Block the calling Python thread until `count` designs have finished since "
+             "start.")
         .def("designs_finished", &blk::designs_finished)
-        .def("post_csi", &blk::post_csi, py::arg("msg"),
+        .def("post_csi",
+             &blk::post_csi,
+             py::arg("msg"),
              "Handle a csi dict exactly as the 'csi' port does, synchronously.")
         .def("design_id", &blk::design_id)
-        .def("design", &blk::design, "The design in use (gnuradio.isac.core.sdisac_design).")
-        .def("last_design", &blk::last_design, "The most recent finished design, feasible or not.")
+        .def("design",
+             &blk::design,
+             "The design in use (gnuradio.isac.core.sdisac_design).")
+        .def("last_design",
+             &blk::last_design,
+             "The most recent finished design, feasible or not.")
         .def("nonfinite_count", &blk::nonfinite_count)
         .def("dropped_design_count", &blk::dropped_design_count)
         .def("set_power", &blk::set_power, py::arg("power"))
         .def("set_sinr_db", &blk::set_sinr_db, py::arg("sinr_db"))
         .def("set_targets_deg", &blk::set_targets_deg, py::arg("targets_deg"))
         .def("set_beam_width_deg", &blk::set_beam_width_deg, py::arg("beam_width_deg"))
-        .def("set_csi", &blk::set_csi, py::arg("csi_error"), py::arg("csi_weight"), py::arg("csi_corr"));
+        .def("set_csi",
+             &blk::set_csi,
+             py::arg("csi_error"),
+             py::arg("csi_weight"),
+             py::arg("csi_corr"));
 }
