@@ -33,13 +33,18 @@ is antenna n_rx-1-k).
 Message out "cal": {"phases_rad", "weights"} after n_avg snapshots (every n_avg
 when continuous); message in "recalibrate": start a new average. Nothing is
 published from NaN, zero or denormal data, or with a channel uncorrelated with
-channel 0 (rejected_count()). phases(): the last estimate (numpy) or None.)doc")
+channel 0 (rejected_count()). phases(): the last estimate (numpy) or None.
+tone_freq != 0 (cycles per sample): the pilot is a CW tone; each channel is
+demodulated and summed over tone_block snapshots first, so the radar's own echo
+does not bias the estimate while the transmitter runs.)doc")
         .def(py::init([](int n_rx,
                          double cal_deg,
                          int64_t n_avg,
                          double spacing,
                          py::object rev,
                          bool continuous,
+                         double tone_freq,
+                         int64_t tone_block,
                          py::kwargs kw) {
                  isac_bind::reject_removed("array_phase_estimator", kw);
                  return blk::make(
@@ -48,14 +53,18 @@ channel 0 (rejected_count()). phases(): the last estimate (numpy) or None.)doc")
                      n_avg,
                      spacing,
                      isac_bind::check_reverse_elements("array_phase_estimator", rev),
-                     continuous);
+                     continuous,
+                     tone_freq,
+                     tone_block);
              }),
              py::arg("n_rx") = 4,
              py::arg("cal_deg") = 0.0,
              py::arg("n_avg") = 4096,
              py::arg("spacing") = 0.5,
              py::arg("reverse_elements") = false,
-             py::arg("continuous") = false)
+             py::arg("continuous") = false,
+             py::arg("tone_freq") = 0.0,
+             py::arg("tone_block") = 1024)
         .def("phases",
              [](const blk& b) -> py::object {
                  const auto p = b.phases();
