@@ -3,8 +3,8 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * What every block needs to stay responsive: a cancel check that sees GNU
- * Radio's stop(), a per-call work budget, and a bounded queue of entries
+ * What every block needs to stay responsive: GNU Radio's stop() seen as a
+ * cancellation (core/cancel.h), a per-call work budget, and a bounded queue of entries
  * waiting for a future offset (counted in bytes against the module's limit).
  */
 #ifndef INCLUDED_ISAC_BLOCK_UTILS_H
@@ -13,6 +13,7 @@
 #include <gnuradio/block.h>
 #include <gnuradio/block_detail.h>
 #include <gnuradio/buffer_reader.h>
+#include <gnuradio/isac/core/cancel.h>
 #include <gnuradio/isac/core/limits.h>
 #include <boost/thread/thread.hpp>
 #include <chrono>
@@ -27,12 +28,20 @@ namespace isac {
  */
 inline bool stop_requested() { return boost::this_thread::interruption_requested(); }
 
-//! The cancel check of a computation running on a block's work thread:
-//! the block's own flag (set by its destructor) or the flowgraph's stop().
-inline core::cancel_check work_cancel(const std::atomic<bool>* flag)
+/*!
+ * While alive, the computations of a block's work thread see the flowgraph's
+ * stop() as a cancellation (core::cancel_requested()); `raise` (may be null) is
+ * set when it fires, so that the workers of a pool job cancelled through it
+ * stop too.
+ */
+class stop_scope : public core::cancel_scope
 {
-    return core::cancel_check(flag, &stop_requested);
-}
+public:
+    explicit stop_scope(std::atomic<bool>* raise = nullptr)
+        : core::cancel_scope(&stop_requested, raise)
+    {
+    }
+};
 
 /*!
  * Bounds the time one work() call spends, so that stop(), message handlers

@@ -521,6 +521,8 @@ void ci_precoder_impl::publish_stats()
     put("min_margin_ratio",
         pmt::from_double(std::isfinite(a.min_margin_ratio) ? a.min_margin_ratio
                                                            : std::nan("")));
+    put("budget_exhausted", pmt::from_uint64(a.budget_exhausted));
+    put("budget_exhausted_total", pmt::from_uint64(d_budget_total.load()));
     put("gap_mean", pmt::from_double(a.gap_sum / ns));
     put("gap_max", pmt::from_double(a.gap_max));
     put("bad_symbols", pmt::from_uint64(d_bad_interval));
@@ -634,7 +636,7 @@ int ci_precoder_impl::work(int noutput_items,
     {
         // the flowgraph's stop() interrupts this thread: a design polls it and
         // cancels the whole job (the pool's workers see d_run_cancel)
-        core::cancel_poll_scope poll(&stop_requested, &d_run_cancel);
+        const stop_scope stop(&d_run_cancel);
         complete = d_pool.run(n, one, &d_run_cancel);
     }
     int done = n;
@@ -789,6 +791,10 @@ void ci_precoder_impl::account(const item& it, uint64_t abs)
                 std::min(d_acc.min_margin_ratio, r.margins.minCoeff() / r.lambda);
         d_acc.gap_sum += r.gap;
         d_acc.gap_max = std::max(d_acc.gap_max, r.gap);
+        if (r.budget_exhausted) {
+            d_acc.budget_exhausted++;
+            d_budget_total++;
+        }
     }
     if (!it.feasible) {
         add_item_tag(0, abs, d_tag_key, pmt::PMT_T);

@@ -112,6 +112,7 @@ private:
     };
     struct stats_acc {
         uint64_t vectors = 0, solved = 0, iterations = 0, infeasible = 0, lut_hits = 0;
+        uint64_t budget_exhausted = 0; // exact preset: vectors whose budget ran out
         double time_sum = 0, time_max = 0, qscnr_db_sum = 0, gap_sum = 0, gap_max = 0;
         double min_margin_ratio = std::numeric_limits<double>::infinity();
         uint64_t qscnr_n = 0;
@@ -157,6 +158,7 @@ private:
     core::background_task d_lut_task;
 
     std::atomic<uint64_t> d_infeasible_total{ 0 }, d_bad_total{ 0 }, d_dropped_total{ 0 };
+    std::atomic<uint64_t> d_budget_total{ 0 };
     std::atomic<uint64_t> d_epoch_in_use{ 0 };
     uint64_t d_epoch_tagged = 0; // work thread: epoch of the last tagged switch
     bool d_wait_logged = false;

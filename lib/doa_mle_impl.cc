@@ -175,7 +175,7 @@ int doa_mle_impl::work(int noutput_items,
     const double r2d2 = std::pow(180.0 / core::pi, 2);
 
     const work_budget budget(0.05);
-    const core::cancel_check cancel = work_cancel(nullptr);
+    const stop_scope stop; // a stop() cancels the CPI being accumulated
     int i = 0;
     for (; i < noutput_items; ++i) {
         if (i > 0 && budget.exhausted())
@@ -188,8 +188,7 @@ int doa_mle_impl::work(int noutput_items,
             nv = d_core.noise_var();
             r = d_core.estimate(y + size_t(i) * d_cpi_len * d_n_rx,
                                 d_cpi_len,
-                                c ? c + size_t(i) * d_cpi_len : nullptr,
-                                cancel);
+                                c ? c + size_t(i) * d_cpi_len : nullptr);
         } catch (const std::exception& e) {
             // the core rejects only what it cannot bound; a stream never stops for it
             d_logger->warn("CPI estimate failed ({:s}); marked invalid", e.what());

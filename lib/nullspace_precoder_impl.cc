@@ -47,7 +47,8 @@ nullspace_precoder::sptr nullspace_precoder::make(int n_tx,
                                                   double csi_weight,
                                                   double csi_corr,
                                                   int sensing_beams,
-                                                  int max_iter)
+                                                  int max_iter,
+                                                  double max_seconds)
 {
     // Validate everything before the io_signatures are built, so each error
     // names the parameter and its allowed range.
@@ -73,6 +74,7 @@ nullspace_precoder::sptr nullspace_precoder::make(int n_tx,
     p.csi_corr = csi_corr;
     p.sensing_beams = sensing_beams;
     p.max_iter = max_iter;
+    p.max_seconds = max_seconds;
     p.validate(n_tx, n_users);
     if (comm_power > power)
         core::throw_param("comm_power", std::to_string(comm_power),
@@ -130,19 +132,13 @@ nullspace_precoder_impl::nullspace_precoder_impl(int n_tx,
     message_port_register_out(d_channel_port);
     message_port_register_in(d_csi_port);
     set_msg_handler(d_csi_port, [this](const pmt::pmt_t& m) { handle_csi(m); });
-    d_worker = std::thread([this] { worker(); });
 }
 
 nullspace_precoder_impl::~nullspace_precoder_impl()
 {
-    d_cancel = true; // a design in progress returns within one iteration
-    {
-        std::lock_guard<std::mutex> lock(d_mutex);
-        d_quit = true;
-    }
-    d_cv_work.notify_all();
-    if (d_worker.joinable())
-        d_worker.join();
+    // before the members design_pending() uses go: a design in progress returns
+    // within one iteration
+    d_task.stop();
 }
 
 void nullspace_precoder_impl::request_locked(uint64_t offset)
@@ -151,20 +147,21 @@ void nullspace_precoder_impl::request_locked(uint64_t offset)
         return;
     d_request = true;
     d_req_offset = offset;
-    d_cv_work.notify_all();
+    if (!d_posted) {
+        d_posted = true;
+        d_task.post([this] { design_pending(); });
+    }
 }
 
-void nullspace_precoder_impl::worker()
+// Requests that arrive during a design are merged: the next design uses the
+// latest channel and settings.
+void nullspace_precoder_impl::design_pending()
 {
     std::unique_lock<std::mutex> lk(d_mutex);
-    for (;;) {
-        d_cv_work.wait(lk, [this] { return d_quit || d_request; });
-        if (d_quit)
-            return;
+    while (d_request && !core::cancel_requested()) {
         d_request = false;
         d_busy = true;
-        core::sdisac_params prm = d_params;
-        prm.cancel = core::cancel_check(&d_cancel);
+        const core::sdisac_params prm = d_params;
         const Eigen::MatrixXcd H = d_H;
         auto p = std::make_shared<prepared>();
         p->id = d_next_id++;
@@ -202,6 +199,7 @@ void nullspace_precoder_impl::worker()
         ++d_finished;
         d_cv_idle.notify_all();
     }
+    d_posted = false;
 }
 
 double nullspace_precoder_impl::bytes_of(const prepared& p)
@@ -247,7 +245,11 @@ pmt::pmt_t nullspace_precoder_impl::stats_dict(const prepared& p)
     add("cost", pmt::from_double(d.cost));
     add("matching_cost", pmt::from_double(d.matching_cost));
     add("pslr_db", pmt::from_double(d.pslr_db));
-    add("isl_db", pmt::from_double(d.isl > 0 ? 10 * std::log10(d.isl) : -INFINITY));
+    // NaN: not evaluated within the design's work budget
+    add("isl_db",
+        pmt::from_double(std::isnan(d.isl) ? d.isl
+                         : d.isl > 0       ? 10 * std::log10(d.isl)
+                                           : -INFINITY));
     add("comm_power", pmt::from_double(d.comm_power));
     add("sensing_power", pmt::from_double(d.sensing_power));
     add("split", pmt::from_double(d.split));

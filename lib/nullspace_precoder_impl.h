@@ -9,13 +9,13 @@
 
 #include "block_utils.h"
 #include "frame_tags.h"
+#include <gnuradio/isac/core/worker_pool.h>
 #include <gnuradio/isac/nullspace_precoder.h>
 #include <condition_variable>
 #include <atomic>
 #include <deque>
 #include <memory>
 #include <mutex>
-#include <thread>
 
 namespace gr {
 namespace isac {
@@ -38,28 +38,29 @@ private:
     const bool d_external;
     const pmt::pmt_t d_stats_port, d_csi_port, d_channel_port, d_tag_key;
 
-    mutable std::mutex d_mutex; // guards everything below up to d_worker
-    std::condition_variable d_cv_work, d_cv_idle;
+    mutable std::mutex d_mutex; // guards everything below up to d_task
+    std::condition_variable d_cv_idle;
     core::sdisac_params d_params;
     Eigen::MatrixXcd d_H;
     bool d_have_channel = false;
     bool d_request = false; // a redesign is wanted
-    bool d_busy = false;    // the worker is designing
-    bool d_quit = false;
+    bool d_posted = false;  // design_pending() is queued or running on d_task
+    bool d_busy = false;    // a design is running
     uint64_t d_req_offset = 0;
     uint64_t d_next_id = 1;
     uint64_t d_finished = 0;
     std::vector<std::shared_ptr<prepared>> d_ready; // finished, not yet picked up by work()
     std::shared_ptr<const prepared> d_in_use; // copy of d_active for design()
     std::shared_ptr<const prepared> d_last;   // last finished (ok or not)
-    std::thread d_worker;
+    // designs run one after the other on the module's background worker; its
+    // cancellation (the destructor) ends a design within one iteration
+    core::background_task d_task;
 
     // Owned by the work() thread only.
     std::shared_ptr<const prepared> d_active;
     // ok designs waiting for their frame boundary (and offset), oldest first
     std::deque<std::shared_ptr<const prepared>> d_waiting;
     std::atomic<uint64_t> d_nonfinite{ 0 }, d_dropped{ 0 };
-    std::atomic<bool> d_cancel{ false }; // set by the destructor: ends a running design
     double d_waiting_bytes = 0;
     bool d_wait_logged = false;
     input_end_grace d_end_grace;
@@ -67,7 +68,7 @@ private:
     known_tx d_known; // frame tags: known snapshots are sent, not precoded
     double d_known_power;
 
-    void worker();
+    void design_pending(); // on d_task: designs until no request is left
     static double bytes_of(const prepared& p);
     void request_locked(uint64_t offset);
     void handle_csi(const pmt::pmt_t& msg);

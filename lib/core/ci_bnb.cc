@@ -25,9 +25,46 @@ struct bnb::node {
     std::shared_ptr<const lp_basis> warm; // the parent's optimal basis
 };
 
+namespace {
+thread_local bnb_vector_budget* tl_budget = nullptr;
+} // namespace
+
+bnb_vector_budget::bnb_vector_budget(long max_nodes, double max_seconds)
+    : d_outer(tl_budget), d_nested(tl_budget != nullptr), d_nodes_left(max_nodes)
+{
+    const auto now = std::chrono::steady_clock::now();
+    d_deadline = now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                           std::chrono::duration<double>(std::min(max_seconds, 1e6)));
+    if (!d_nested)
+        tl_budget = this;
+}
+
+bnb_vector_budget::~bnb_vector_budget()
+{
+    if (!d_nested)
+        tl_budget = d_outer;
+}
+
+bool bnb_vector_budget::exhausted() const
+{
+    return d_nested ? d_outer->exhausted() : d_exhausted;
+}
+
+bool bnb_vector_budget::take_node()
+{
+    bnb_vector_budget* b = tl_budget;
+    if (!b)
+        return true;
+    if (!b->d_exhausted &&
+        (--b->d_nodes_left < 0 || std::chrono::steady_clock::now() >= b->d_deadline))
+        b->d_exhausted = true;
+    return !b->d_exhausted;
+}
+
 bool bnb::out_of_budget(double seconds) const
 {
-    return nodes >= max_nodes || seconds > max_seconds || cancel_requested();
+    return nodes >= max_nodes || seconds > max_seconds || cancel_requested() ||
+           !bnb_vector_budget::take_node();
 }
 
 // true when the node cannot hold a better (or a target-reaching) integral point;
@@ -186,8 +223,9 @@ ilp_result ilp_qos_exact(const rvec& w,
     }
     B.run(rvec::Constant(n, -c), rvec::Constant(n, c));
     ilp_result res;
-    res.lp_feasible = B.root_feasible;
-    res.lp_bound = B.root_bound;
+    // no node solved (a spent vector budget, a stop): the heuristic's LP says it
+    res.lp_feasible = B.nodes ? B.root_feasible : h.lp_feasible;
+    res.lp_bound = B.nodes ? B.root_bound : h.lp_bound;
     res.nodes = B.nodes;
     res.optimal = B.complete;
     res.feasible = B.best_z.size() > 0;
@@ -306,8 +344,8 @@ ilp_result ilp_maxmin_exact(const rmat& At,
     }
     B.run(lo, hi);
     ilp_result res;
-    res.lp_feasible = B.root_feasible;
-    res.lp_bound = B.root_bound;
+    res.lp_feasible = B.nodes ? B.root_feasible : h.lp_feasible;
+    res.lp_bound = B.nodes ? B.root_bound : h.lp_bound;
     res.nodes = B.nodes;
     res.optimal = B.complete;
     res.feasible = B.best_z.size() > 0;

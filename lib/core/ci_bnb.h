@@ -9,6 +9,7 @@
 #define INCLUDED_ISAC_CORE_CI_BNB_H
 
 #include <gnuradio/isac/core/ci_lp.h>
+#include <chrono>
 #include <limits>
 
 namespace gr {
@@ -22,7 +23,8 @@ namespace core {
  * reduced costs dual feasible, so a child needs a few pivots instead of a cold solve.
  * Nodes whose bound is <= best (or < target) are pruned; with stop_at_target the
  * search ends at the first incumbent >= target. It also stops at max_nodes, after
- * max_seconds, or when the current worker is cancelled (core::cancel_requested()).
+ * max_seconds, when the thread's design-vector budget is spent (bnb_vector_budget)
+ * or when the current worker is cancelled (core::cancel_requested()).
  */
 struct bnb {
     const rvec& cobj;
@@ -52,6 +54,36 @@ private:
     void fix_by_reduced_costs(const lp_result& lp, node& nd, double lagrangian) const;
     int branch_column(const lp_result& lp, const node& nd) const;
     void record_integral(const lp_result& lp, const node& nd);
+};
+
+/*!
+ * Work budget of one design vector of the exact preset (nodes and seconds shared by
+ * every branch and bound the vector runs: its MM steps' ILPs, the theorem-1 start,
+ * the infeasible fallback). Once spent, each later branch and bound stops before
+ * its first node, so its ILP returns the heuristic incumbent it was started from:
+ * the vector ends with the best design found within the budget plus heuristic MM
+ * steps (milliseconds each). Applies to the constructing thread while alive; a
+ * nested budget on the same thread shares the outer one.
+ */
+class bnb_vector_budget
+{
+public:
+    bnb_vector_budget(long max_nodes, double max_seconds);
+    ~bnb_vector_budget();
+    bnb_vector_budget(const bnb_vector_budget&) = delete;
+    bnb_vector_budget& operator=(const bnb_vector_budget&) = delete;
+    //! the budget (this one's or the outer one's) ran out
+    bool exhausted() const;
+    //! takes one node from the calling thread's budget; false when it is spent
+    //! (true when the thread has no budget)
+    static bool take_node();
+
+private:
+    bnb_vector_budget* d_outer; // the thread's budget before this one
+    bool d_nested;
+    long d_nodes_left;
+    std::chrono::steady_clock::time_point d_deadline;
+    bool d_exhausted = false;
 };
 
 //! LP form of the max-min margin problem: z = [xt; t], maximise t s.t.

@@ -6,10 +6,12 @@
  * MM outer loop of the CI precoder (1-bit ISAC paper eq. (28)-(31), Algorithm 1, eq.
  * (35)-(37)), its presets and parameters.
  */
+#include "ci_bnb.h"
 #include "ci_branchfree.h"
 #include <gnuradio/isac/core/ci_solver.h>
 #include <gnuradio/isac/core/limits.h>
 #include <cmath>
+#include <optional>
 #include <random>
 
 namespace gr {
@@ -280,6 +282,10 @@ ci_result ci_solver::solve_indices(const std::vector<int>& k) const
     ci_result r;
     r.lambda = d_lambda;
     r.optimal = d_t.exact_steps;
+    // the exact preset's branch and bounds share one budget per vector
+    std::optional<bnb_vector_budget> budget;
+    if (d_t.exact_steps)
+        budget.emplace(d_p.bnb_max_nodes, d_p.bnb_max_seconds);
     mm_state s;
     if (d_p.mode == ci_mode::qos)
         design_qos(At, r, s);
@@ -309,6 +315,10 @@ ci_result ci_solver::solve_indices(const std::vector<int>& k) const
         // ||x||^2 = E (1-bit ISAC paper infinite-resolution benchmarks); feasible points
         // only move by rounding
         r.x *= std::sqrt(d_p.power) / r.x.norm();
+    if (budget && budget->exhausted()) {
+        r.budget_exhausted = true;
+        r.optimal = false;
+    }
     finish(r, k);
     return r;
 }

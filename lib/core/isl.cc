@@ -6,6 +6,7 @@
 #include <gnuradio/isac/core/isl.h>
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace gr {
 namespace isac {
@@ -140,7 +141,7 @@ rcg_result rcg_isl(const isl_problem& p, const cmat& B0, const rcg_options& opt)
     res.B = retract(B0);
     double f = isl_cost(p, res.B, stop);
     if (stopped()) {
-        res.cost = f;
+        res.cost = std::numeric_limits<double>::quiet_NaN(); // f was cut short
         return res;
     }
     res.cost_history.push_back(f);

@@ -103,6 +103,9 @@ void sdisac_params::validate(int n_tx, int n_users) const
         throw_param("csi_corr", std::to_string(csi_corr), "[0, 1)");
     check_int_range("sensing_beams", sensing_beams, -1, n_tx);
     check_int_range("max_iter", max_iter, 0, 100000);
+    if (!(std::isfinite(max_seconds) && max_seconds >= 0 && max_seconds <= 1e6))
+        throw_param(
+            "max_seconds", num_str(max_seconds), "[0, 1e6] seconds (0: no budget)");
     check_positive_finite("tol", tol);
     if (symbols.size() && (symbols.rows() != n_users || symbols.cols() != frame_len ||
                            !symbols.allFinite()))
@@ -238,6 +241,7 @@ sdisac_design design_sdisac(const cmat& H, const sdisac_params& prm)
     const Eigen::Index nbc = d.P.cols();
     const double budget = L * Pa;
     const bool have_power = Pa > 1e-12 * prm.power;
+    bool isl_known = false; // d.cost is the ISL of the final B (sensing "isl")
 
     // Grid and reference pattern (also used to report PSLR for any design).
     d.grid_rad = angle_grid(prm.grid_step_rad);
@@ -322,6 +326,7 @@ sdisac_design design_sdisac(const cmat& H, const sdisac_params& prm)
         d.cost = r.cost;
         d.iterations = r.iterations;
         d.cost_history = r.cost_history;
+        isl_known = std::isfinite(r.cost);
     } else if (prm.sensing == "beampattern" || prm.sensing == "isl") {
         d.B = cmat::Zero(nbc, L);
         msg << "no power left for sensing (P_c = P_t). ";
@@ -333,12 +338,26 @@ sdisac_design design_sdisac(const cmat& H, const sdisac_params& prm)
         d.sensing_power = d.B.squaredNorm() / L;
         d.leakage = leakage_ratio(H, PB);
         d.sensing_rank = matrix_rank(d.B);
-        if (L >= 2) {
-            d.isl = isl_cost(
-                make_isl_problem(d, prm, std::max(budget, 1e-300)), d.B, prm.cancel);
+        if (isl_known) {
+            d.isl = d.cost; // the ISL design's cost is this ISL, fully evaluated
+        } else if (L >= 2) {
+            // One evaluation costs as much as an ISL iteration (N^2 L^2): it gets
+            // what is left of the work budget, else it is reported as not evaluated.
+            const double left =
+                prm.max_seconds -
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+                    .count();
+            const cancel_check stop =
+                prm.cancel.with_deadline(prm.max_seconds > 0 ? std::max(left, 1e-9) : 0);
+            d.isl =
+                isl_cost(make_isl_problem(d, prm, std::max(budget, 1e-300)), d.B, stop);
             if (prm.cancel.cancelled()) {
                 msg << "design cancelled";
                 return finish();
+            }
+            if (stop.past_deadline()) {
+                d.isl = std::numeric_limits<double>::quiet_NaN();
+                msg << "ISL not evaluated within the work budget. ";
             }
         }
     }

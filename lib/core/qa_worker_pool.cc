@@ -12,6 +12,7 @@
 #include <cppunit/extensions/HelperMacros.h>
 #include <atomic>
 #include <chrono>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -24,6 +25,8 @@ class qa_worker_pool : public CppUnit::TestFixture
     CPPUNIT_TEST(test_cancel_and_stop);
     CPPUNIT_TEST(test_stop_races_run);
     CPPUNIT_TEST(test_background_task);
+    CPPUNIT_TEST(test_background_task_queue);
+    CPPUNIT_TEST(test_cancel_scopes);
     CPPUNIT_TEST(test_bad_threads);
     CPPUNIT_TEST_SUITE_END();
 
@@ -165,6 +168,108 @@ public:
         task.start([&] { flag_at_start = cancel_requested(); });
         task.wait();
         CPPUNIT_ASSERT(!flag_at_start.load());
+    }
+
+    // post() runs computations in order on one thread without cancelling the
+    // running one; start() cancels it and drops the queue; stop() ends the thread
+    // and a later post() starts a new one
+    void test_background_task_queue()
+    {
+        background_task task;
+        std::mutex m;
+        std::vector<int> order;
+        std::vector<std::thread::id> ids;
+        std::atomic<int> cancelled_seen{ 0 };
+        for (int i = 0; i < 5; ++i)
+            task.post([&, i] {
+                std::this_thread::sleep_for(std::chrono::milliseconds(2));
+                if (cancel_requested())
+                    ++cancelled_seen;
+                std::lock_guard<std::mutex> lock(m);
+                order.push_back(i);
+                ids.push_back(std::this_thread::get_id());
+            });
+        task.wait();
+        CPPUNIT_ASSERT_EQUAL(size_t(5), order.size());
+        for (int i = 0; i < 5; ++i) {
+            CPPUNIT_ASSERT_EQUAL(i, order[i]);
+            CPPUNIT_ASSERT(ids[i] == ids[0]); // one thread for all
+        }
+        CPPUNIT_ASSERT(ids[0] != std::this_thread::get_id());
+        CPPUNIT_ASSERT_EQUAL(0, cancelled_seen.load());
+
+        std::atomic<bool> started{ false }, first_saw{ false }, queued_ran{ false },
+            last_ran{ false };
+        task.post([&] {
+            started = true;
+            while (!cancel_requested())
+                std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            first_saw = true;
+        });
+        task.post([&] { queued_ran = true; });
+        while (!started)
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        task.start([&] { last_ran = !cancel_requested(); });
+        task.wait();
+        CPPUNIT_ASSERT(first_saw.load());   // start() cancelled the running one
+        CPPUNIT_ASSERT(!queued_ran.load()); // and dropped the queued one
+        CPPUNIT_ASSERT(last_ran.load());    // its own flag starts clear
+
+        task.stop();
+        task.stop(); // idempotent
+        std::atomic<bool> again{ false };
+        task.post([&] { again = true; });
+        task.wait();
+        CPPUNIT_ASSERT(again.load());
+    }
+
+    // One cancellation for every style of caller: a scope's flag is seen by the
+    // computations of the thread and by the workers of the pool jobs it starts; a
+    // poll scope raises its flag when the poll fires; cancel_check adds a deadline.
+    void test_cancel_scopes()
+    {
+        CPPUNIT_ASSERT(!cancel_requested());
+        std::atomic<bool> flag{ false };
+        worker_pool pool(3);
+        {
+            cancel_scope scope(&flag);
+            CPPUNIT_ASSERT(!cancel_requested());
+            CPPUNIT_ASSERT(!cancel_check()());
+            std::atomic<long> ran{ 0 }, worker_saw{ 0 };
+            const std::thread::id caller = std::this_thread::get_id();
+            const bool all = pool.run(100000, [&](long i) {
+                if (i == 50)
+                    flag = true; // the scope's flag, not the job's
+                if (cancel_requested() && std::this_thread::get_id() != caller)
+                    ++worker_saw;
+                ++ran;
+                std::this_thread::sleep_for(std::chrono::microseconds(20));
+            });
+            CPPUNIT_ASSERT(!all);
+            CPPUNIT_ASSERT(ran.load() < 100000);
+            CPPUNIT_ASSERT(cancel_requested());
+            CPPUNIT_ASSERT(cancel_check().cancelled());
+        }
+        CPPUNIT_ASSERT(!cancel_requested()); // the scope ended
+        static std::atomic<bool> poll_says{ false };
+        std::atomic<bool> raised{ false };
+        {
+            cancel_scope scope(
+                +[] { return poll_says.load(); }, &raised);
+            CPPUNIT_ASSERT(!cancel_requested());
+            poll_says = true;
+            CPPUNIT_ASSERT(cancel_requested());
+            CPPUNIT_ASSERT(raised.load());
+            poll_says = false;
+            CPPUNIT_ASSERT(cancel_requested()); // raised stays raised in the scope
+        }
+        CPPUNIT_ASSERT(!cancel_requested());
+        // a deadline fires without a cancellation
+        const cancel_check c = cancel_check().with_deadline(0.02);
+        CPPUNIT_ASSERT(!c());
+        std::this_thread::sleep_for(std::chrono::milliseconds(30));
+        CPPUNIT_ASSERT(c() && c.past_deadline() && !c.cancelled());
+        CPPUNIT_ASSERT(!cancel_check().with_deadline(0)()); // 0: no deadline
     }
 
     void test_bad_threads()

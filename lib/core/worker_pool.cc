@@ -13,42 +13,56 @@ namespace isac {
 namespace core {
 
 namespace {
-// Cancellation flags of the calling thread's current computations (a chunk of a
-// pool job inside a background task sees the job's, the pool's and the task's).
+// Cancellation flags of the calling thread's current scopes (a chunk of a pool job
+// inside a background task sees the job's, the pool's, the task's and the scopes
+// of the thread that called run()).
 struct flag_stack {
-    static constexpr int max_flags = 6;
+    static constexpr int max_flags = 16;
     const std::atomic<bool>* f[max_flags];
     int n = 0;
+    void push(const std::atomic<bool>* p)
+    {
+        if (p && n < max_flags)
+            f[n++] = p;
+    }
+    bool any() const
+    {
+        for (int i = 0; i < n; ++i)
+            if (f[i]->load(std::memory_order_relaxed))
+                return true;
+        return false;
+    }
 };
 thread_local flag_stack tl_flags;
+thread_local cancel_scope::poll_fn tl_poll = nullptr;
+thread_local std::atomic<bool>* tl_raise = nullptr;
 
-class cancel_scope
+// The flags of a pool job's chunk: the job's own, and those its caller was in.
+class job_scope
 {
 public:
-    cancel_scope(std::initializer_list<const std::atomic<bool>*> flags)
+    job_scope(std::initializer_list<const std::atomic<bool>*> own,
+              const flag_stack* inherited)
         : d_saved(tl_flags.n)
     {
-        for (const auto* p : flags)
-            if (p && tl_flags.n < flag_stack::max_flags)
-                tl_flags.f[tl_flags.n++] = p;
+        for (const auto* p : own)
+            tl_flags.push(p);
+        for (int i = 0; inherited && i < inherited->n; ++i)
+            tl_flags.push(inherited->f[i]);
     }
-    ~cancel_scope() { tl_flags.n = d_saved; }
-    cancel_scope(const cancel_scope&) = delete;
-    cancel_scope& operator=(const cancel_scope&) = delete;
+    ~job_scope() { tl_flags.n = d_saved; }
+    job_scope(const job_scope&) = delete;
+    job_scope& operator=(const job_scope&) = delete;
 
 private:
     int d_saved;
 };
 } // namespace
 
-thread_local bool (*tl_poll)() = nullptr;
-thread_local std::atomic<bool>* tl_raise = nullptr;
-
 bool cancel_requested()
 {
-    for (int i = 0; i < tl_flags.n; ++i)
-        if (tl_flags.f[i]->load(std::memory_order_relaxed))
-            return true;
+    if (tl_flags.any())
+        return true;
     if (tl_poll && tl_poll()) {
         if (tl_raise)
             tl_raise->store(true, std::memory_order_relaxed);
@@ -57,17 +71,34 @@ bool cancel_requested()
     return false;
 }
 
-cancel_poll_scope::cancel_poll_scope(bool (*poll)(), std::atomic<bool>* raise)
-    : d_saved_poll(tl_poll), d_saved_raise(tl_raise)
+cancel_scope::cancel_scope(const std::atomic<bool>* flag)
+    : d_saved_flags(tl_flags.n),
+      d_saved_poll(tl_poll),
+      d_saved_raise(tl_raise),
+      d_poll(false)
 {
+    tl_flags.push(flag);
+}
+
+cancel_scope::cancel_scope(poll_fn poll, std::atomic<bool>* raise)
+    : d_saved_flags(tl_flags.n),
+      d_saved_poll(tl_poll),
+      d_saved_raise(tl_raise),
+      d_poll(true)
+{
+    // the raised flag is a flag of this scope too: the thread stops with its job
+    tl_flags.push(raise);
     tl_poll = poll;
     tl_raise = raise;
 }
 
-cancel_poll_scope::~cancel_poll_scope()
+cancel_scope::~cancel_scope()
 {
-    tl_poll = d_saved_poll;
-    tl_raise = d_saved_raise;
+    tl_flags.n = d_saved_flags;
+    if (d_poll) {
+        tl_poll = d_saved_poll;
+        tl_raise = d_saved_raise;
+    }
 }
 
 int hardware_threads() { return std::max(1u, std::thread::hardware_concurrency()); }
@@ -83,11 +114,12 @@ struct worker_pool::job {
     std::atomic<long> next{ 0 }; // first unclaimed index
     std::atomic<long> done{ 0 }; // indices that ran
     int active = 0;              // workers inside work_on (guarded by the pool mutex)
+    flag_stack inherited;        // the caller's scopes when run() was called
 
     bool cancelled() const
     {
         return (cancel && cancel->load(std::memory_order_relaxed)) ||
-               stopped.load(std::memory_order_relaxed);
+               stopped.load(std::memory_order_relaxed) || inherited.any();
     }
     bool has_work() const { return next.load() < n && !cancelled(); }
 };
@@ -121,9 +153,12 @@ void worker_pool::stop()
 // a background job as soon as a foreground job is waiting.
 void worker_pool::work_on(job& j, bool yield)
 {
-    cancel_scope scope{ j.cancel, &j.stopped };
+    // a worker takes on the caller's scopes; the caller is in them already
+    job_scope scope({ j.cancel, &j.stopped }, yield ? &j.inherited : nullptr);
     for (;;) {
-        if (j.cancelled() || (yield && j.background && d_foreground.load() > 0))
+        // the caller also polls what only its thread sees (raising the job's flag)
+        if (j.cancelled() || (!yield && cancel_requested()) ||
+            (yield && j.background && d_foreground.load() > 0))
             return;
         const long i0 = j.next.fetch_add(j.grain);
         if (i0 >= j.n)
@@ -181,6 +216,7 @@ bool worker_pool::run(long n,
     j.grain = std::max(1L, grain);
     j.f = &f;
     j.cancel = cancel;
+    j.inherited = tl_flags;
     j.background = background;
     const bool shared = d_threads > 1 && n > j.grain;
     if (shared) {
@@ -207,27 +243,85 @@ bool worker_pool::run(long n,
 
 // ---------------------------------------------------------------- background_task
 
-background_task::~background_task()
+background_task::~background_task() { stop(); }
+
+void background_task::queue_locked(std::function<void()> f)
 {
-    cancel();
-    wait();
+    if (!d_thread.joinable())
+        d_thread = std::thread([this, g = d_generation] { loop(g); });
+    d_queue.push_back(std::move(f));
+    d_cv.notify_all();
 }
 
-void background_task::wait()
+void background_task::post(std::function<void()> f)
 {
-    if (d_thread.joinable())
-        d_thread.join();
+    std::lock_guard<std::mutex> lock(d_mutex);
+    queue_locked(std::move(f));
 }
 
 void background_task::start(std::function<void()> f)
 {
-    cancel();
-    wait();
-    d_cancel = false;
-    d_thread = std::thread([this, f = std::move(f)]() {
-        cancel_scope scope{ &d_cancel };
-        f();
-    });
+    std::lock_guard<std::mutex> lock(d_mutex);
+    d_queue.clear();
+    if (d_running)
+        d_cancel = true;
+    queue_locked(std::move(f));
+}
+
+void background_task::cancel()
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    d_queue.clear();
+    if (d_running)
+        d_cancel = true;
+}
+
+void background_task::wait()
+{
+    std::unique_lock<std::mutex> lock(d_mutex);
+    d_cv.wait(lock, [this] { return !d_running && d_queue.empty(); });
+}
+
+void background_task::stop()
+{
+    std::thread t;
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        d_queue.clear();
+        d_cancel = true;
+        ++d_generation; // ends the thread, not one a later post() starts
+        t.swap(d_thread);
+    }
+    d_cv.notify_all();
+    if (t.joinable())
+        t.join();
+}
+
+void background_task::loop(unsigned long generation)
+{
+    std::unique_lock<std::mutex> lock(d_mutex);
+    for (;;) {
+        d_cv.wait(lock, [&] { return d_generation != generation || !d_queue.empty(); });
+        if (d_generation != generation)
+            return;
+        std::function<void()> f = std::move(d_queue.front());
+        d_queue.pop_front();
+        d_cancel = false; // under the lock: a cancel() from now on reaches f
+        d_running = true;
+        lock.unlock();
+        {
+            cancel_scope scope(&d_cancel);
+            try {
+                f();
+            } catch (...) {
+                // f reports its own errors; the thread must outlive one that did not
+            }
+        }
+        f = nullptr; // what f holds is released outside the lock
+        lock.lock();
+        d_running = false;
+        d_cv.notify_all();
+    }
 }
 
 } // namespace core

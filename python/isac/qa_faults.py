@@ -442,6 +442,76 @@ class qa_faults(gr_unittest.TestCase):
         print("ci_precoder exact: stop() in %.3f s" % dt)
         self.assertLess(dt, STOP_LIMIT_S + STOP_SLACK_S, "stop() took %.2f s" % dt)
 
+    def test_302_exact_ci_vector_work_budget(self):
+        """One exact branch-and-bound vector at n_tx = 32, U = 4, Gamma = 10 dB
+        (seconds unbounded by the per-ILP limits before): its nodes and seconds
+        are one budget per vector; a spent budget still gives a design, marked
+        budget_exhausted and not optimal, and a small problem is unaffected."""
+        N, U = 32, 4
+        kw = dict(n_rx=16, target_deg=-47.0, clutter_deg=[15.0], snr_r_db=23.0,
+                  cnr_db=[30.0], psk_order=8, power=1.0, noise_var=0.316,
+                  gamma_db=10.0, solver="exact")
+        H = rand_h(self.rng, U, N)
+        k = [1, 4, 6, 3]
+        lam = None
+        for budget in (dict(bnb_max_seconds=0.3), dict(bnb_max_nodes=40)):
+            S = isac.core.ci_solver(N, U, **kw, **budget)
+            S.set_channel(H)
+            t0 = time.monotonic()
+            r = S.solve_indices(k)
+            dt = time.monotonic() - t0
+            print("exact CI vector, budget %s: %.3f s, %d MM steps, feasible %s, "
+                  "budget_exhausted %s" % (budget, dt, r["iterations"], r["feasible"],
+                                           r["budget_exhausted"]))
+            self.assertTrue(r["budget_exhausted"])
+            self.assertFalse(r["optimal"])
+            # the budget plus heuristic MM steps (milliseconds each) and noise
+            self.assertLess(dt, budget.get("bnb_max_seconds", 0.0) + 1.5 + STOP_SLACK_S)
+            x = np.asarray(r["x"])
+            c = abs(x[0].real)
+            # a 1-bit DAC vector at power 1: every entry (+-c) + j(+-c)
+            np.testing.assert_allclose(np.abs(x.real), c, rtol=1e-9)
+            np.testing.assert_allclose(np.abs(x.imag), c, rtol=1e-9)
+            self.assertAlmostEqual(float(np.sum(np.abs(x) ** 2)), 1.0, places=9)
+            if r["feasible"]:  # a feasible design meets every safe margin
+                self.assertGreaterEqual(min(r["margins"]), r["lambda"] * (1 - 1e-9))
+        # N = 6: the tree is exhausted well within the default budget
+        S = isac.core.ci_solver(6, 2, **dict(kw, gamma_db=0.0))
+        S.set_channel(rand_h(self.rng, 2, 6))
+        r = S.solve_indices([2, 5])
+        self.assertFalse(r["budget_exhausted"])
+        self.assertEqual(r["optimal"], r["feasible"])
+
+    def test_305_nullspace_design_time_budget(self):
+        """nullspace_precoder's max_seconds bounds one design: an ISL design at
+        n_tx = 64, L = 1024 (minutes without a budget) ends at 0.5 s with its
+        current iterate, used and noted in the stats message."""
+        N, U, L = 64, 4, 1024
+        budget = 0.5
+        pre = isac.nullspace_precoder(N, U, 1.0, "zf", 5.0, 1.0, "isl", [], 10.0, L,
+                                      max_iter=100000, max_seconds=budget)
+        pre.set_log_level("error")
+        with self.assertRaises(ValueError) as cm:
+            isac.nullspace_precoder(N, U, 1.0, "zf", 5.0, 1.0, "isl", [], 10.0, L,
+                                    max_seconds=-1.0)
+        self.assertIn("max_seconds", str(cm.exception))
+        t0 = time.monotonic()
+        pre.set_channel(rand_h(self.rng, U, N))
+        self.assertTrue(pre.wait_design(30.0))
+        dt = time.monotonic() - t0
+        d = pre.last_design()
+        print("nullspace ISL N=%d L=%d, max_seconds %.1f: design in %.2f s (%.2f s "
+              "of iterations, %d iterations): %s" % (N, L, budget, dt, d.design_time_s,
+                                                     d.iterations, d.message))
+        self.assertTrue(d.ok, d.message)
+        self.assertIn("work budget", d.message)
+        # one ISL evaluation at this size takes about a second: the budget may end
+        # the design at its (null-space) random start, which is still a design
+        self.assertLess(d.iterations, 100000)
+        self.assertLess(d.leakage, 1e-6)
+        # the budget, the cost evaluations around it, and the shared machine's noise
+        self.assertLess(dt, budget + 2.0 + STOP_SLACK_S)
+
     def test_310_destroy_during_isl_design(self):
         """Destroying nullspace_precoder during an ISL design (n_tx = 64,
         L = 1024) returns within the bound (no exit within 120 s before)."""

@@ -74,7 +74,11 @@ public:
      * \param csi_weight omega in [0, 1]
      * \param csi_corr r of the transmit correlation r^|i-j|, [0, 1)
      * \param sensing_beams 0 full rank, -1 beamformer-count paper bound, > 0 cap
-     * (beampattern) \param max_iter MM / RCG iteration cap
+     *        (beampattern)
+     * \param max_iter MM / RCG iteration cap
+     * \param max_seconds work budget of one design in seconds, [0, 1e6] (0: none);
+     *        at its end the design keeps its current iterate, noted in the stats'
+     *        message, so a redesign never runs unbounded
      */
     static sptr make(int n_tx,
                      int n_users,
@@ -93,7 +97,8 @@ public:
                      double csi_weight = 1.0,
                      double csi_corr = 0.0,
                      int sensing_beams = 0,
-                     int max_iter = 200);
+                     int max_iter = 200,
+                     double max_seconds = 30.0);
 
     //! H: n_users x n_tx. Throws ValueError for a wrong size or non-finite entries.
     virtual void set_channel(const Eigen::MatrixXcd& H) = 0;

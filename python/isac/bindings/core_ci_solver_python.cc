@@ -139,6 +139,7 @@ py::dict result_dict(const ci_result& r)
     d["iterations"] = r.iterations;
     d["feasible"] = r.feasible;
     d["optimal"] = r.optimal;
+    d["budget_exhausted"] = r.budget_exhausted;
     d["step_value"] = r.step_value;
     d["lp_bound"] = r.lp_bound;
     d["gap"] = r.gap;
@@ -413,7 +414,7 @@ set_channel(H) with H n_users x n_tx (y = H x + n).)doc")
         py::arg("s"),
         R"doc(Per-snapshot CI precoder design for studies: (H, s, parameters) ->
 dict(x, u, qscnr, objective, margins, lambda, iterations, feasible, optimal,
-step_value, lp_bound, gap, trace). H is n_users x n_tx (y = H x + n), s the users'
+budget_exhausted, step_value, lp_bound, gap, trace). H is n_users x n_tx (y = H x + n), s the users'
 symbols (snapped to M-PSK). qscnr is the SCNR when adc = "inf". radar_metric =
 "exact" maximises the exact (arcsine-law) deflection of the same receive filter
 instead of Theorem 1's QSCNR; objective is the chosen metric's value, chi_db is in

@@ -281,7 +281,8 @@ void bind_core_nullspace(py::module& m)
            int max_iter,
            double tol,
            uint64_t seed,
-           const py::object& symbols) {
+           const py::object& symbols,
+           double max_seconds) {
             sdisac_params p;
             p.frame_len = frame_len;
             p.power = power;
@@ -303,6 +304,7 @@ void bind_core_nullspace(py::module& m)
             p.csi_corr = csi_corr;
             p.sensing_beams = sensing_beams;
             p.max_iter = max_iter;
+            p.max_seconds = max_seconds;
             p.tol = tol;
             p.seed = seed;
             if (!symbols.is_none())
@@ -330,11 +332,11 @@ void bind_core_nullspace(py::module& m)
         py::arg("tol") = 1e-6,
         py::arg("seed") = 1,
         py::arg("symbols") = py::none(),
+        py::arg("max_seconds") = 0.0,
         "The complete SD-ISAC design the nullspace_precoder block uses (same "
-        "parameters), "
-        "for studies. sinr_db: number or one per user. symbols: optional K x frame_len "
-        "known symbols (null-space paper deterministic mode); default: expected over "
-        "i.i.d. "
-        "unit-power symbols. Returns sdisac_design (ok=False with message when "
-        "infeasible).");
+        "parameters), for studies. sinr_db: number or one per user. symbols: optional "
+        "K x frame_len known symbols (null-space paper deterministic mode); default: "
+        "expected over i.i.d. unit-power symbols. max_seconds: work budget of the "
+        "MM/ISL iterations (0: none; at its end the current iterate is kept and noted "
+        "in message). Returns sdisac_design (ok=False with message when infeasible).");
 }

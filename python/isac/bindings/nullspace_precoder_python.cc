@@ -60,7 +60,8 @@ Raises ValueError for a bad parameter (named, with its allowed range).)doc")
              py::arg("csi_weight") = 1.0,
              py::arg("csi_corr") = 0.0,
              py::arg("sensing_beams") = 0,
-             py::arg("max_iter") = 200)
+             py::arg("max_iter") = 200,
+             py::arg("max_seconds") = 30.0)
         .def("set_channel", &blk::set_channel, py::arg("H"))
         .def("wait_design",
              &blk::wait_design,

@@ -23,6 +23,7 @@
 #ifndef INCLUDED_ISAC_CORE_BEAMPATTERN_H
 #define INCLUDED_ISAC_CORE_BEAMPATTERN_H
 
+#include <gnuradio/isac/core/cancel.h>
 #include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/types.h>
 #include <cstdint>

@@ -75,8 +75,11 @@ struct ci_params {
     ci_preset solver = ci_preset::realtime;
     int max_iter = 10;             //!< MM iterations (ILPs solved) per snapshot
     double tol = 1e-4;             //!< relative MM stopping tolerance
-    long bnb_max_nodes = 200000;   //!< exact preset: nodes per ILP
-    double bnb_max_seconds = 10.0; //!< exact preset: seconds per ILP
+    //! exact preset: branch-and-bound nodes per design vector, shared by its ILPs
+    long bnb_max_nodes = 200000;
+    //! exact preset: seconds per design vector, shared by its ILPs; a vector whose
+    //! budget runs out ends with the best design found (ci_result::budget_exhausted)
+    double bnb_max_seconds = 10.0;
     ci_radar_metric radar_metric = ci_radar_metric::theorem1;
     void validate() const;
 };
@@ -219,6 +222,9 @@ struct ci_result {
     int iterations = 0;    //!< ILPs (MM steps) solved
     bool feasible = true;  //!< false: QoS (or QoD radar) requirement could not be met
     bool optimal = false;  //!< every ILP proven optimal (exact preset)
+    //! exact preset: the vector's budget (bnb_max_nodes, bnb_max_seconds) ran out;
+    //! x is the best design found within it, later MM steps by the heuristic ILP
+    bool budget_exhausted = false;
     double step_value = 0; //!< last ILP: surrogate QSCNR (QoS) / min margin (QoD)
     double lp_bound = 0;   //!< last ILP: LP upper bound in the same units
     double ilp_bound = 0;  //!< last ILP: LP bound of its own objective (wtilde^T xtilde)

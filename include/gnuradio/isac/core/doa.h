@@ -33,6 +33,7 @@
 #ifndef INCLUDED_ISAC_CORE_DOA_H
 #define INCLUDED_ISAC_CORE_DOA_H
 
+#include <gnuradio/isac/core/cancel.h>
 #include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/steering.h>
 #include <gnuradio/isac/core/types.h>

@@ -17,6 +17,7 @@
 #ifndef INCLUDED_ISAC_CORE_ISL_H
 #define INCLUDED_ISAC_CORE_ISL_H
 
+#include <gnuradio/isac/core/cancel.h>
 #include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/types.h>
 #include <vector>

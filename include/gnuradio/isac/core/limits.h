@@ -3,73 +3,19 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Bounds that keep every accepted parameter finite in time and memory:
- * cancellation of long computations, the module-wide memory and message-queue
- * limits, and the range checks shared by every block (docs/reliability.md).
+ * Bounds that keep every accepted parameter finite in memory: the module-wide
+ * memory and message-queue limits, and the range checks shared by every block
+ * (docs/reliability.md). Time is bounded by cancellation (cancel.h).
  */
 #ifndef INCLUDED_ISAC_CORE_LIMITS_H
 #define INCLUDED_ISAC_CORE_LIMITS_H
 
-#include <atomic>
-#include <chrono>
 #include <cstdint>
 #include <string>
 
 namespace gr {
 namespace isac {
 namespace core {
-
-/*!
- * Asks a long computation (branch and bound, MM/ISL designs, table builds,
- * large updates) whether its caller wants it to stop. Two sources, either
- * may be absent: a flag another thread sets (a block being destroyed), and a
- * poll function for a flag only the running thread can read (GNU Radio's
- * thread interruption at flowgraph stop()). A default-constructed check never
- * cancels. Computations call it between iterations (microseconds to
- * milliseconds apart) and return their best result so far, marked as such.
- * A deadline (a work budget) may be added: then the check also fires when it
- * passes, and cancelled() / past_deadline() tell the two apart.
- */
-class cancel_check
-{
-public:
-    using poll_fn = bool (*)();
-    using clock = std::chrono::steady_clock;
-    cancel_check() = default;
-    // implicit: a plain flag is the common case (ci_lut::build(s, &flag))
-    cancel_check(const std::atomic<bool>* flag, poll_fn poll = nullptr)
-        : d_flag(flag), d_poll(poll)
-    {
-    }
-    //! A copy that also fires `seconds` from now (seconds <= 0: no deadline).
-    cancel_check with_deadline(double seconds) const
-    {
-        cancel_check c = *this;
-        if (seconds > 0)
-            c.d_deadline = clock::now() + std::chrono::duration_cast<clock::duration>(
-                                              std::chrono::duration<double>(seconds));
-        return c;
-    }
-    bool cancelled() const
-    {
-        return (d_flag && d_flag->load(std::memory_order_relaxed)) ||
-               (d_poll && d_poll());
-    }
-    bool past_deadline() const
-    {
-        return d_deadline != clock::time_point::max() && clock::now() >= d_deadline;
-    }
-    bool operator()() const { return cancelled() || past_deadline(); }
-    bool active() const
-    {
-        return d_flag || d_poll || d_deadline != clock::time_point::max();
-    }
-
-private:
-    const std::atomic<bool>* d_flag = nullptr;
-    poll_fn d_poll = nullptr;
-    clock::time_point d_deadline = clock::time_point::max();
-};
 
 /*!
  * Module-wide memory limit in bytes (default 2 GiB; environment variable

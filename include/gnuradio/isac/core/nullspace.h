@@ -12,6 +12,7 @@
 #ifndef INCLUDED_ISAC_CORE_NULLSPACE_H
 #define INCLUDED_ISAC_CORE_NULLSPACE_H
 
+#include <gnuradio/isac/core/cancel.h>
 #include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/steering.h>
 #include <gnuradio/isac/core/types.h>
@@ -68,7 +69,8 @@ struct sdisac_params {
     uint64_t seed = 1;                   //!< random start of B
     cmat symbols; //!< optional K x L known symbols (null-space paper mode)
     array_convention steering = array_convention::first_element_positive();
-    //! Polled by the MM/ISL iterations: a cancelled design returns ok = false.
+    //! Polled by the MM/ISL iterations (the calling thread's cancellation, cancel.h):
+    //! a cancelled design returns ok = false.
     cancel_check cancel;
     //! Work budget of the MM/ISL iterations: at its end the design keeps the
     //! current iterate (ok, with a note in message). 0: none.
@@ -97,7 +99,8 @@ struct sdisac_design {
     std::vector<double> cost_history;
     double pslr_db = 0;       //!< PSLR of the design's beampattern
     std::vector<double> peak_angles_rad;
-    double isl = 0;           //!< ISL (expected over symbols unless symbols given)
+    double isl = 0;           //!< ISL (expected over symbols unless symbols given); NaN:
+                              //!< not evaluated within max_seconds
     double leakage = 0;       //!< ||H P B||_F / ||P B||_F
     int sensing_rank = 0;     //!< rank of B B^H
     double design_time_s = 0;

@@ -3,23 +3,26 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Worker threads for the module's CPU-heavy blocks (plain C++, no GNU Radio):
+ * Background work of the module's blocks (plain C++, no GNU Radio), the one
+ * utility every block uses for it, with the cancellation of cancel.h:
  *  - worker_pool::run(n, f): f(0) ... f(n-1) on the calling thread and the pool's
  *    workers; the caller gets its results in index order, so a block's output
  *    does not depend on the thread count.
- *  - background_task: one computation on its own thread (a table build) that
- *    may itself call run() to use the workers.
+ *  - background_task: one worker thread per owner that runs computations one after
+ *    the other (a table build, a precoder design), each of which may call run().
  * Both cancel cooperatively: long computations poll core::cancel_requested(),
- * which is true inside a cancelled job, a cancelled background task, or a pool
- * being stopped. stop() and the destructors return once every running f has
- * returned (a design takes microseconds to milliseconds; the exact branch and
- * bound polls the flag between nodes).
+ * which is true inside a cancelled job, a cancelled background task, a pool
+ * being stopped, or a cancel_scope of the caller whose flag was raised. stop()
+ * and the destructors return once every running f has returned (a design polls
+ * between iterations; the exact branch and bound between nodes).
  */
 #ifndef INCLUDED_ISAC_CORE_WORKER_POOL_H
 #define INCLUDED_ISAC_CORE_WORKER_POOL_H
 
+#include <gnuradio/isac/core/cancel.h>
 #include <condition_variable>
 #include <atomic>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -29,29 +32,6 @@
 namespace gr {
 namespace isac {
 namespace core {
-
-//! True when the job, background task or pool running the calling thread's current
-//! computation was cancelled; false outside of them.
-bool cancel_requested();
-
-/*!
- * While alive, cancel_requested() on the constructing thread also asks `poll`
- * (a cancellation only that thread can see, e.g. GNU Radio's thread
- * interruption at a flowgraph's stop()). When poll says yes, *raise is set, so
- * the other threads of a pool job cancelled through that flag stop too.
- */
-class cancel_poll_scope
-{
-public:
-    cancel_poll_scope(bool (*poll)(), std::atomic<bool>* raise);
-    ~cancel_poll_scope();
-    cancel_poll_scope(const cancel_poll_scope&) = delete;
-    cancel_poll_scope& operator=(const cancel_poll_scope&) = delete;
-
-private:
-    bool (*d_saved_poll)();
-    std::atomic<bool>* d_saved_raise;
-};
 
 //! Cores of this machine (std::thread::hardware_concurrency, at least 1).
 int hardware_threads();
@@ -71,7 +51,8 @@ public:
      * Runs f(i) for every i in [0, n), in chunks of `grain` consecutive indices
      * claimed by the caller and the idle workers; returns when all have run (true)
      * or, after `cancel` became true or stop() was called, when the chunks already
-     * started have returned (false: some indices were skipped). Jobs of several
+     * started have returned (false: some indices were skipped). The workers also
+     * see the cancel_scope flags of the calling thread. Jobs of several
      * callers share the workers; `background` jobs get a worker only when no other
      * job has work left. f must not throw.
      */
@@ -100,27 +81,43 @@ private:
     void work_on(job& j, bool yield);
 };
 
-//! One computation on its own thread with a cancellation flag (the flag is what
-//! cancel_requested() reports inside it).
+/*!
+ * A worker thread of its own (started at the first computation, kept until stop()
+ * or destruction) running computations one after the other. Inside one,
+ * cancel_requested() is true once it is cancelled. f must not throw (an exception
+ * is dropped). None of the methods may be called from inside f, except post().
+ */
 class background_task
 {
 public:
     background_task() = default;
-    ~background_task(); //!< cancel() and wait()
+    ~background_task(); //!< stop()
     background_task(const background_task&) = delete;
     background_task& operator=(const background_task&) = delete;
 
-    //! Cancels and waits for a previous computation, then starts f on a new thread.
+    //! Cancels the running computation and drops the queued ones, then queues f.
     void start(std::function<void()> f);
-    void cancel() { d_cancel = true; }
-    //! Joins the thread (returns at once when none runs).
+    //! Queues f after the running and queued computations (cancels nothing).
+    void post(std::function<void()> f);
+    //! Cancels the running computation and drops the queued ones (no wait).
+    void cancel();
+    //! Returns when no computation runs or is queued.
     void wait();
-    //! The flag f should poll (also reported by cancel_requested() inside f).
+    //! cancel(), then ends the thread (idempotent; a later post() starts a new one).
+    void stop();
+    //! The running computation's flag (what cancel_requested() reports inside it).
     const std::atomic<bool>& cancelled() const { return d_cancel; }
 
 private:
+    std::mutex d_mutex;
+    std::condition_variable d_cv;
+    std::deque<std::function<void()>> d_queue; // guarded
     std::thread d_thread;
+    bool d_running = false;         // guarded
+    unsigned long d_generation = 0; // stop() ends the thread of older ones (guarded)
     std::atomic<bool> d_cancel{ false };
+    void loop(unsigned long generation);
+    void queue_locked(std::function<void()> f);
 };
 
 } // namespace core
