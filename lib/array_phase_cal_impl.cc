@@ -6,6 +6,7 @@
 
 #include "block_utils.h"
 #include "csi_message.h"
+#include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/io_signature.h>
 #include <gnuradio/isac/array_phase_corrector.h>
 #include <gnuradio/isac/array_phase_estimator.h>
@@ -181,6 +182,7 @@ array_phase_estimator::sptr array_phase_estimator::make(int n_rx,
                                                         bool reverse_elements,
                                                         bool continuous)
 {
+    core::params::array_phase_estimator::check(n_rx, cal_deg, n_avg, spacing, reverse_elements, continuous);
     core::check_int_range("n_rx", n_rx, 1, 1 << 16);
     core::check_angle_deg("cal_deg", cal_deg);
     core::check_int_range("n_avg", long(n_avg), 1, 1L << 40);
@@ -323,6 +325,7 @@ public:
 array_phase_corrector::sptr array_phase_corrector::make(
     int n_rx, const std::vector<double>& phases_rad, bool reverse_elements)
 {
+    core::params::array_phase_corrector::check(n_rx, phases_rad, reverse_elements);
     core::check_int_range("n_rx", n_rx, 1, 1 << 16);
     auto b =
         gnuradio::make_block_sptr<array_phase_corrector_impl>(n_rx, reverse_elements);

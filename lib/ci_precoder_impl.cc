@@ -7,6 +7,7 @@
 #include "block_utils.h"
 #include "ci_precoder_impl.h"
 #include "csi_message.h"
+#include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/io_signature.h>
 #include <algorithm>
 #include <cmath>
@@ -16,7 +17,7 @@ namespace isac {
 
 namespace {
 // dB parameters are checked as written (gamma_db = 1e+30, not its linear value)
-double db2lin(const char* name, float db) { return core::db_to_linear(name, db); }
+double db2lin(const char* name, double db) { return core::db_to_linear(name, db); }
 
 /*
  * What a solver of these sizes holds: the per-symbol constraint rows
@@ -85,11 +86,11 @@ std::unique_ptr<core::ci_solver> ci_precoder_impl::build(const config& c)
                         c.clutter_deg.size(),
                         c.kind == solver_kind::lut ? 2 : 1);
     std::vector<double> clutter_rad, cnr;
-    for (float a : c.clutter_deg) {
+    for (double a : c.clutter_deg) {
         core::check_angle_deg("clutter_deg", a);
         clutter_rad.push_back(core::deg2rad(a));
     }
-    for (float v : c.cnr_db)
+    for (double v : c.cnr_db)
         cnr.push_back(db2lin("cnr_db", v));
     core::ci_params p;
     p.psk_order = c.psk_order;
@@ -118,16 +119,16 @@ std::unique_ptr<core::ci_solver> ci_precoder_impl::build(const config& c)
 ci_precoder::sptr ci_precoder::make(int n_tx,
                                     int n_users,
                                     int psk_order,
-                                    float power,
-                                    float noise_var,
-                                    float gamma_db,
-                                    float target_deg,
-                                    const std::vector<float>& clutter_deg,
-                                    float snr_r_db,
-                                    const std::vector<float>& cnr_db,
+                                    double power,
+                                    double noise_var,
+                                    double gamma_db,
+                                    double target_deg,
+                                    const std::vector<double>& clutter_deg,
+                                    double snr_r_db,
+                                    const std::vector<double>& cnr_db,
                                     int n_rx,
                                     const std::string& mode,
-                                    float chi_db,
+                                    double chi_db,
                                     const std::string& dac,
                                     const std::string& solver,
                                     int max_iter,
@@ -135,6 +136,7 @@ ci_precoder::sptr ci_precoder::make(int n_tx,
                                     int threads,
                                     const std::string& radar_metric)
 {
+    core::params::ci_precoder::check(n_tx, n_users, psk_order, power, noise_var, gamma_db, target_deg, clutter_deg, snr_r_db, cnr_db, n_rx, mode, chi_db, dac, solver, max_iter, stats_interval, threads, radar_metric);
     // everything is validated before the io_signatures are built
     const auto kind = ci_precoder_impl::parse_solver(solver);
     const ci_precoder_impl::config cfg{ n_tx,        n_users,  psk_order,  power,
@@ -262,13 +264,13 @@ void ci_precoder_impl::reconfigure(const std::function<void(config&)>& change)
     d_next = std::move(next);
 }
 
-void ci_precoder_impl::set_target_deg(float target_deg)
+void ci_precoder_impl::set_target_deg(double target_deg)
 {
     reconfigure([&](config& c) { c.target_deg = target_deg; });
 }
 
-void ci_precoder_impl::set_clutter(const std::vector<float>& clutter_deg,
-                                   const std::vector<float>& cnr_db)
+void ci_precoder_impl::set_clutter(const std::vector<double>& clutter_deg,
+                                   const std::vector<double>& cnr_db)
 {
     reconfigure([&](config& c) {
         c.clutter_deg = clutter_deg;
@@ -276,17 +278,17 @@ void ci_precoder_impl::set_clutter(const std::vector<float>& clutter_deg,
     });
 }
 
-void ci_precoder_impl::set_snr_r_db(float snr_r_db)
+void ci_precoder_impl::set_snr_r_db(double snr_r_db)
 {
     reconfigure([&](config& c) { c.snr_r_db = snr_r_db; });
 }
 
-void ci_precoder_impl::set_gamma_db(float gamma_db)
+void ci_precoder_impl::set_gamma_db(double gamma_db)
 {
     reconfigure([&](config& c) { c.gamma_db = gamma_db; });
 }
 
-void ci_precoder_impl::set_noise_var(float noise_var)
+void ci_precoder_impl::set_noise_var(double noise_var)
 {
     reconfigure([&](config& c) { c.noise_var = noise_var; });
 }
@@ -297,37 +299,37 @@ void ci_precoder_impl::set_solver(const std::string& solver)
     reconfigure([&](config& c) { c.kind = kind; });
 }
 
-float ci_precoder_impl::target_deg() const
+double ci_precoder_impl::target_deg() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_cfg.target_deg;
 }
 
-std::vector<float> ci_precoder_impl::clutter_deg() const
+std::vector<double> ci_precoder_impl::clutter_deg() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_cfg.clutter_deg;
 }
 
-std::vector<float> ci_precoder_impl::cnr_db() const
+std::vector<double> ci_precoder_impl::cnr_db() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_cfg.cnr_db;
 }
 
-float ci_precoder_impl::snr_r_db() const
+double ci_precoder_impl::snr_r_db() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_cfg.snr_r_db;
 }
 
-float ci_precoder_impl::gamma_db() const
+double ci_precoder_impl::gamma_db() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_cfg.gamma_db;
 }
 
-float ci_precoder_impl::noise_var() const
+double ci_precoder_impl::noise_var() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_cfg.noise_var;

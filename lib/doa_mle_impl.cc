@@ -6,6 +6,7 @@
 
 #include "block_utils.h"
 #include "doa_mle_impl.h"
+#include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/io_signature.h>
 #include <cmath>
 #include <limits>
@@ -31,13 +32,14 @@ core::array_convention receive_convention()
 doa_mle::sptr doa_mle::make(int n_rx,
                             int cpi_len,
                             const std::string& mode,
-                            float grid_min_deg,
-                            float grid_max_deg,
-                            float grid_step_deg,
-                            float noise_var,
-                            float p_gauss,
+                            double grid_min_deg,
+                            double grid_max_deg,
+                            double grid_step_deg,
+                            double noise_var,
+                            double p_gauss,
                             const std::string& refine)
 {
+    core::params::doa_mle::check(n_rx, cpi_len, mode, grid_min_deg, grid_max_deg, grid_step_deg, noise_var, p_gauss, refine);
     // Validate before any io_signature is built, so errors name our parameters.
     core::check_int_range("n_rx", n_rx, 2, 4096);
     core::check_int_range("cpi_len", cpi_len, 1, 65536);
@@ -94,11 +96,11 @@ doa_mle::sptr doa_mle::make(int n_rx,
 doa_mle_impl::doa_mle_impl(int n_rx,
                            int cpi_len,
                            bool known,
-                           float grid_min_deg,
-                           float grid_max_deg,
-                           float grid_step_deg,
-                           float noise_var,
-                           float p_gauss,
+                           double grid_min_deg,
+                           double grid_max_deg,
+                           double grid_step_deg,
+                           double noise_var,
+                           double p_gauss,
                            core::doa_refine refine)
     : gr::sync_decimator(
           "doa_mle",
@@ -133,7 +135,7 @@ bool doa_mle_impl::start()
     return sync_decimator::start();
 }
 
-void doa_mle_impl::set_noise_var(float noise_var)
+void doa_mle_impl::set_noise_var(double noise_var)
 {
     core::check_positive_finite("noise_var", noise_var);
     std::lock_guard<std::mutex> lock(d_mutex);
@@ -141,13 +143,13 @@ void doa_mle_impl::set_noise_var(float noise_var)
     d_noise_var = noise_var;
 }
 
-float doa_mle_impl::noise_var() const
+double doa_mle_impl::noise_var() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_noise_var;
 }
 
-void doa_mle_impl::set_p_gauss(float p_gauss)
+void doa_mle_impl::set_p_gauss(double p_gauss)
 {
     if (!(std::isfinite(p_gauss) && p_gauss >= 0.0f))
         core::throw_param("p_gauss", std::to_string(p_gauss), "finite and >= 0");
@@ -157,7 +159,7 @@ void doa_mle_impl::set_p_gauss(float p_gauss)
     d_p_gauss = p_gauss;
 }
 
-float doa_mle_impl::p_gauss() const
+double doa_mle_impl::p_gauss() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_p_gauss;

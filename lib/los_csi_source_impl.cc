@@ -5,6 +5,7 @@
  */
 
 #include "csi_message.h"
+#include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/io_signature.h>
 #include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/steering.h>
@@ -127,6 +128,7 @@ public:
 los_csi_source::sptr
 los_csi_source::make(int n_tx, const std::vector<double>& user_deg, double gain)
 {
+    core::params::los_csi_source::check(n_tx, user_deg, gain);
     core::check_int_range("n_tx", n_tx, 1, 4096);
     check(user_deg, gain);
     return gnuradio::make_block_sptr<los_csi_source_impl>(n_tx, user_deg, gain);

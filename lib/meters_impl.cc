@@ -9,6 +9,7 @@
  * block is destroyed).
  */
 
+#include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/io_signature.h>
 #include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/safe_margin.h>
@@ -172,6 +173,7 @@ public:
 psk_ser_meter::sptr
 psk_ser_meter::make(int n_users, int psk_order, int64_t skip, int64_t report_every)
 {
+    core::params::psk_ser_meter::check(n_users, psk_order, skip, report_every);
     core::check_int_range("n_users", n_users, 1, 4096);
     core::check_int_range("psk_order", psk_order, 2, 1 << 16);
     core::check_int_range("skip", long(skip), 0, std::numeric_limits<long>::max());
@@ -261,6 +263,7 @@ public:
 
 detection_meter::sptr detection_meter::make(double threshold, int64_t skip)
 {
+    core::params::detection_meter::check(threshold, skip);
     if (!(std::isfinite(threshold) && threshold > 0))
         core::throw_param("threshold", core::num_str(threshold), "a finite value > 0");
     core::check_int_range("skip", long(skip), 0, std::numeric_limits<long>::max());

@@ -5,6 +5,7 @@
  */
 
 #include "one_bit_quantizer_impl.h"
+#include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/io_signature.h>
 #include <gnuradio/isac/core/quantize.h>
 #include <cmath>
@@ -13,8 +14,9 @@ namespace gr {
 namespace isac {
 
 one_bit_quantizer::sptr
-one_bit_quantizer::make(int vlen, const std::string& mode, float power)
+one_bit_quantizer::make(int vlen, const std::string& mode, double power)
 {
+    core::params::one_bit_quantizer::check(vlen, mode, power);
     // Validate before the io_signature is built, so the error names our parameter.
     core::check_int_range("vlen", vlen, 1, 1 << 20);
     return gnuradio::make_block_sptr<one_bit_quantizer_impl>(vlen, mode, power);
@@ -29,7 +31,7 @@ bool one_bit_quantizer_impl::parse_mode(const std::string& mode)
     core::throw_param("mode", "'" + mode + "'", "'dac' or 'adc'");
 }
 
-one_bit_quantizer_impl::one_bit_quantizer_impl(int vlen, const std::string& mode, float power)
+one_bit_quantizer_impl::one_bit_quantizer_impl(int vlen, const std::string& mode, double power)
     : gr::sync_block("one_bit_quantizer",
                      gr::io_signature::make(1, 1, sizeof(gr_complex) * vlen),
                      gr::io_signature::make(1, 1, sizeof(gr_complex) * vlen)),
@@ -44,7 +46,7 @@ one_bit_quantizer_impl::one_bit_quantizer_impl(int vlen, const std::string& mode
 
 one_bit_quantizer_impl::~one_bit_quantizer_impl() {}
 
-void one_bit_quantizer_impl::set_power(float power)
+void one_bit_quantizer_impl::set_power(double power)
 {
     const float amp = core::one_bit_dac_amplitude(d_vlen, power); // validates
     std::lock_guard<std::mutex> lock(d_mutex);
@@ -52,7 +54,7 @@ void one_bit_quantizer_impl::set_power(float power)
     d_amplitude = amp;
 }
 
-float one_bit_quantizer_impl::power() const
+double one_bit_quantizer_impl::power() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_power;

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+#include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/io_signature.h>
 #include <gnuradio/isac/core/steering.h>
 #include <gnuradio/isac/steering_reference.h>
@@ -63,6 +64,7 @@ public:
 
 steering_reference::sptr steering_reference::make(int n_tx, double tx_deg)
 {
+    core::params::steering_reference::check(n_tx, tx_deg);
     core::check_int_range("n_tx", n_tx, 1, 1 << 16);
     core::check_angle_deg("tx_deg", tx_deg);
     return gnuradio::make_block_sptr<steering_reference_impl>(n_tx, tx_deg);

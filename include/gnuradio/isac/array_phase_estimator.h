@@ -41,13 +41,15 @@ class ISAC_API array_phase_estimator : virtual public gr::sync_block
 {
 public:
     typedef std::shared_ptr<array_phase_estimator> sptr;
+    // gen_params:begin make
+    // clang-format off
     /*!
-     * \param n_rx       channels, [1, 65536]
-     * \param cal_deg    direction of the calibration source, [-90, 90]
-     * \param n_avg      snapshots per estimate, [1, 2^40]
-     * \param spacing    element spacing in wavelengths, (0, 1000]
+     * \param n_rx             receive channels (vlen); [1, 65536]
+     * \param cal_deg          direction of the calibration source (deg); [-90, 90]
+     * \param n_avg            snapshots per estimate; [1, 1099511627776]
+     * \param spacing          element spacing (wavelengths); (0, 1000]
      * \param reverse_elements stream channel k is antenna n_rx-1-k
-     * \param continuous publish after every n_avg snapshots (else once)
+     * \param continuous       publish after every n_avg snapshots (else once)
      */
     static sptr make(int n_rx = 4,
                      double cal_deg = 0.0,
@@ -55,6 +57,8 @@ public:
                      double spacing = 0.5,
                      bool reverse_elements = false,
                      bool continuous = false);
+    // clang-format on
+    // gen_params:end make
     //! The last published estimate (radians, n_rx values); empty before the first.
     virtual std::vector<double> phases() const = 0;
     virtual uint64_t rejected_count() const = 0;

@@ -40,9 +40,35 @@ message port; each change is designed on a background thread and switched in
 at a frame boundary, tagged "isac_design" = design id. Per-design statistics
 go to the "stats" port; design() returns the design in use (F, P, B, ...).
 
-Raises ValueError for a bad parameter (named, with its allowed range).)doc")
+Raises ValueError for a bad parameter (named, with its allowed range).)doc"
+    // gen_params:begin doc
+    // clang-format off
+    "\n\nParameters:\n"
+    "  n_tx: antennas N; [2, 4096]\n"
+    "  n_users: users K; [1, n_tx)\n"
+    "  power: total power per snapshot P_t; (0, inf) [settable]\n"
+    "  comm: communication precoder; \"zf\", \"mrt\", \"minpower\"\n"
+    "  sinr_db: per-user SINR target (dB); [-200, 200] [settable]\n"
+    "  noise_var: user noise variance; (0, inf)\n"
+    "  sensing: sensing design in the null space; \"beampattern\", \"isl\", \"external\", \"none\"\n"
+    "  targets_deg: target angles (non-empty for \"beampattern\") (deg); each in [-90, 90] [settable]\n"
+    "  beam_width_deg: width of each rectangular beam (deg); (0, 180] [settable]\n"
+    "  frame_len: L, columns of B (>= 2 for \"isl\"); [1, 65536]\n"
+    "  comm_power: > 0: zf/mrt equal-power P_c instead of SINR control; [0, power] (default 0.0)\n"
+    "  grid_step_deg: beampattern grid step (deg); [0.01, 10] (default 0.5)\n"
+    "  isl_lags: largest ISL lag T (0: frame_len - 1); [0, frame_len) (default 0)\n"
+    "  csi_error: CSI error tau_e; [0, 1] (default 0.0)\n"
+    "  csi_weight: omega, weight of the CSI-error term; [0, 1] (default 1.0)\n"
+    "  csi_corr: r of the transmit correlation r^|i-j|; [0, 1) (default 0.0)\n"
+    "  sensing_beams: 0: full rank, -1: the sensing-rank bound, > 0: cap (beampattern); [-1, n_tx] (default 0)\n"
+    "  max_iter: MM / RCG iteration cap; [0, 100000] (default 200)\n"
+    // clang-format on
+    // gen_params:end doc
+    )
 
         .def(py::init(&blk::make),
+             // gen_params:begin args
+             // clang-format off
              py::arg("n_tx"),
              py::arg("n_users"),
              py::arg("power"),
@@ -61,6 +87,16 @@ Raises ValueError for a bad parameter (named, with its allowed range).)doc")
              py::arg("csi_corr") = 0.0,
              py::arg("sensing_beams") = 0,
              py::arg("max_iter") = 200)
+             // clang-format on
+             // gen_params:end args
+        // gen_params:begin accessors
+        // clang-format off
+        .def("set_power", &gr::isac::nullspace_precoder::set_power, py::arg("power"))
+        .def("set_sinr_db", &gr::isac::nullspace_precoder::set_sinr_db, py::arg("sinr_db"))
+        .def("set_targets_deg", &gr::isac::nullspace_precoder::set_targets_deg, py::arg("targets_deg"))
+        .def("set_beam_width_deg", &gr::isac::nullspace_precoder::set_beam_width_deg, py::arg("beam_width_deg"))
+        // clang-format on
+        // gen_params:end accessors
         .def("set_channel", &blk::set_channel, py::arg("H"))
         .def("wait_design",
              &blk::wait_design,
@@ -81,9 +117,5 @@ Raises ValueError for a bad parameter (named, with its allowed range).)doc")
         .def("last_design", &blk::last_design, "The most recent finished design, feasible or not.")
         .def("nonfinite_count", &blk::nonfinite_count)
         .def("dropped_design_count", &blk::dropped_design_count)
-        .def("set_power", &blk::set_power, py::arg("power"))
-        .def("set_sinr_db", &blk::set_sinr_db, py::arg("sinr_db"))
-        .def("set_targets_deg", &blk::set_targets_deg, py::arg("targets_deg"))
-        .def("set_beam_width_deg", &blk::set_beam_width_deg, py::arg("beam_width_deg"))
         .def("set_csi", &blk::set_csi, py::arg("csi_error"), py::arg("csi_weight"), py::arg("csi_corr"));
 }
