@@ -579,14 +579,14 @@ def outputs(blocks):
         bn = b["block"]
         h = f"include/gnuradio/isac/{bn}.h"
         t = read(h)
-        t = replace_region(t, "make", ["    // clang-format off"] + header_make(b) + ["    // clang-format on"], h, "//", "    ")
+        t = replace_region(t, "make", header_make(b), h, "//", "    ")
         out[h] = t
         py = f"python/isac/bindings/{bn}_python.cc"
         t = read(py)
-        t = replace_region(t, "args", ["             // clang-format off"] + binding_args(b) + ["             // clang-format on"], py, "//")
-        t = replace_region(t, "doc", ["    // clang-format off"] + binding_doc(b) + ["    // clang-format on"], py, "//")
+        t = replace_region(t, "args", binding_args(b), py, "//")
+        t = replace_region(t, "doc", binding_doc(b), py, "//")
         if b.get("bind_accessors") is not False:
-            t = replace_region(t, "accessors", ["        // clang-format off"] + binding_accessors(b) + ["        // clang-format on"], py, "//")
+            t = replace_region(t, "accessors", binding_accessors(b), py, "//")
         out[py] = t
         g = f"grc/isac_{bn}.block.yml"
         t = read(g)

@@ -41,8 +41,8 @@ class ISAC_API array_phase_estimator : virtual public gr::sync_block
 {
 public:
     typedef std::shared_ptr<array_phase_estimator> sptr;
-    // gen_params:begin make
     // clang-format off
+    // gen_params:begin make
     /*!
      * \param n_rx             receive channels (vlen); [1, 65536]
      * \param cal_deg          direction of the calibration source (deg); [-90, 90]
@@ -57,8 +57,8 @@ public:
                      double spacing = 0.5,
                      bool reverse_elements = false,
                      bool continuous = false);
-    // clang-format on
     // gen_params:end make
+    // clang-format on
     //! The last published estimate (radians, n_rx values); empty before the first.
     virtual std::vector<double> phases() const = 0;
     virtual uint64_t rejected_count() const = 0;

@@ -32,8 +32,8 @@ class ISAC_API beampattern_probe : virtual public gr::sync_decimator
 {
 public:
     typedef std::shared_ptr<beampattern_probe> sptr;
-    // gen_params:begin make
     // clang-format off
+    // gen_params:begin make
     /*!
      * \param n_tx             transmit antennas (vlen); [1, 65536]
      * \param frame_len        snapshots per pattern; [1, 16777216]
@@ -50,8 +50,8 @@ public:
                      double grid_step_deg = 1.0,
                      bool reverse_elements = false,
                      bool db = true);
-    // clang-format on
     // gen_params:end make
+    // clang-format on
     virtual int n_grid() const = 0;
     virtual std::vector<double> grid_deg() const = 0;
 };

@@ -60,8 +60,8 @@ class ISAC_API ci_precoder : virtual public gr::sync_block
 public:
     typedef std::shared_ptr<ci_precoder> sptr;
 
-    // gen_params:begin make
     // clang-format off
+    // gen_params:begin make
     /*!
      * \param n_tx           transmit antennas N_T (output vlen); [n_users, 65536]
      * \param n_users        users U (input vlen); [1, 4096]
@@ -102,8 +102,8 @@ public:
                      int stats_interval = 1000,
                      int threads = 0,
                      const std::string& radar_metric = "theorem1");
-    // clang-format on
     // gen_params:end make
+    // clang-format on
 
     //! Channel H (n_users rows of n_tx entries). Applied from the next vector.
     virtual void set_channel(const std::vector<std::vector<gr_complex>>& H) = 0;

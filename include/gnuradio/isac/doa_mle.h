@@ -53,8 +53,8 @@ class ISAC_API doa_mle : virtual public gr::sync_decimator
 public:
     typedef std::shared_ptr<doa_mle> sptr;
 
-    // gen_params:begin make
     // clang-format off
+    // gen_params:begin make
     /*!
      * \param n_rx          receive antennas; [2, 4096]
      * \param cpi_len       snapshots per CPI (L); [1, 65536]
@@ -75,8 +75,8 @@ public:
                      double noise_var,
                      double p_gauss = 0.0,
                      const std::string& refine = "newton");
-    // clang-format on
     // gen_params:end make
+    // clang-format on
 
     virtual void set_noise_var(double noise_var) = 0;
     virtual double noise_var() const = 0;

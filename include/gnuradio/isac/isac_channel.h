@@ -49,8 +49,8 @@ class ISAC_API isac_channel : virtual public gr::sync_block
 public:
     typedef std::shared_ptr<isac_channel> sptr;
 
-    // gen_params:begin make
     // clang-format off
+    // gen_params:begin make
     /*!
      * \param n_tx            transmit antennas (input vlen); [1, 4096]
      * \param n_users         users (out0 vlen); [1, 4096]
@@ -95,8 +95,8 @@ public:
                      int64_t cpi_len = 1,
                      int64_t target_delay = 0,
                      int64_t csi_lead = 0);
-    // clang-format on
     // gen_params:end make
+    // clang-format on
 
     // Setters: same effect and validation as the "set" port; lock-protected,
     // applied from the next work() call. Bad values raise ValueError.

@@ -34,8 +34,8 @@ class ISAC_API los_csi_source : virtual public gr::block
 {
 public:
     typedef std::shared_ptr<los_csi_source> sptr;
-    // gen_params:begin make
     // clang-format off
+    // gen_params:begin make
     /*!
      * \param n_tx     transmit antennas; [1, 4096]
      * \param user_deg one angle per user, at least one (deg); each in [-90, 90]
@@ -44,8 +44,8 @@ public:
     static sptr make(int n_tx = 16,
                      const std::vector<double>& user_deg = { -30.0, 0.0, 30.0, 50.0 },
                      double gain = 1.0);
-    // clang-format on
     // gen_params:end make
+    // clang-format on
     //! The channel published (n_users x n_tx).
     virtual core::cmat channel() const = 0;
     virtual void set_user_deg(const std::vector<double>& user_deg) = 0;

@@ -56,8 +56,8 @@ class ISAC_API nullspace_precoder : virtual public gr::sync_block
 public:
     typedef std::shared_ptr<nullspace_precoder> sptr;
 
-    // gen_params:begin make
     // clang-format off
+    // gen_params:begin make
     /*!
      * \param n_tx           antennas N; [2, 4096]
      * \param n_users        users K; [1, n_tx)
@@ -96,8 +96,8 @@ public:
                      double csi_corr = 0.0,
                      int sensing_beams = 0,
                      int max_iter = 200);
-    // clang-format on
     // gen_params:end make
+    // clang-format on
 
     //! H: n_users x n_tx. Throws ValueError for a wrong size or non-finite entries.
     virtual void set_channel(const Eigen::MatrixXcd& H) = 0;

@@ -34,8 +34,8 @@ class ISAC_API one_bit_quantizer : virtual public gr::sync_block
 public:
     typedef std::shared_ptr<one_bit_quantizer> sptr;
 
-    // gen_params:begin make
     // clang-format off
+    // gen_params:begin make
     /*!
      * \param vlen  antennas per snapshot; [1, 1048576]
      * \param mode  1-bit DAC (scaled to power) or 1-bit ADC (+-1 +-j); "dac", "adc"
@@ -44,8 +44,8 @@ public:
     static sptr make(int vlen,
                      const std::string& mode = "dac",
                      double power = 1.0);
-    // clang-format on
     // gen_params:end make
+    // clang-format on
 
     virtual void set_power(double power) = 0;
     virtual double power() const = 0;

@@ -54,8 +54,8 @@ class ISAC_API one_bit_rx_filter : virtual public gr::sync_block
 public:
     typedef std::shared_ptr<one_bit_rx_filter> sptr;
 
-    // gen_params:begin make
     // clang-format off
+    // gen_params:begin make
     /*!
      * \param n_tx            transmit antennas (in1 vlen); [1, 65536]
      * \param n_rx            receive antennas (in0 vlen); [1, 65536]
@@ -82,8 +82,8 @@ public:
                      int cpi_len = 1,
                      double threshold_scale = 1.0,
                      const std::string& threshold = "exact");
-    // clang-format on
     // gen_params:end make
+    // clang-format on
 
     virtual void set_target_deg(double target_deg) = 0;
     virtual double target_deg() const = 0;

@@ -34,8 +34,8 @@ class ISAC_API psk_ser_meter : virtual public gr::sync_block
 {
 public:
     typedef std::shared_ptr<psk_ser_meter> sptr;
-    // gen_params:begin make
     // clang-format off
+    // gen_params:begin make
     /*!
      * \param n_users      users; [1, 4096]
      * \param psk_order    M; [2, 65536]
@@ -46,8 +46,8 @@ public:
                      int psk_order = 8,
                      int64_t skip = 0,
                      int64_t report_every = 0);
-    // clang-format on
     // gen_params:end make
+    // clang-format on
     virtual uint64_t count() const = 0;              //!< snapshots counted
     virtual std::vector<int64_t> errors() const = 0; //!< symbol errors per user
     virtual std::vector<double> ser() const = 0;     //!< 0 before anything was counted

@@ -35,8 +35,8 @@ class ISAC_API snapshot_framer : virtual public gr::block
 {
 public:
     typedef std::shared_ptr<snapshot_framer> sptr;
-    // gen_params:begin make
     // clang-format off
+    // gen_params:begin make
     /*!
      * \param n_tx     transmit antennas (input vlen); [1, 65536]
      * \param n_users  users (frame payload); [1, 4096]
@@ -45,8 +45,8 @@ public:
     static sptr make(int n_tx = 16,
                      int n_users = 4,
                      int hello_ms = 100);
-    // clang-format on
     // gen_params:end make
+    // clang-format on
     virtual uint32_t session() const = 0;
     virtual uint64_t frames() const = 0; //!< data frames sent
     virtual uint64_t hellos() const = 0; //!< HELLO frames sent

@@ -34,8 +34,8 @@ Message out "cal": {"phases_rad", "weights"} after n_avg snapshots (every n_avg
 when continuous); message in "recalibrate": start a new average. Nothing is
 published from NaN, zero or denormal data, or with a channel uncorrelated with
 channel 0 (rejected_count()). phases(): the last estimate (numpy) or None.)doc"
-    // gen_params:begin doc
     // clang-format off
+    // gen_params:begin doc
     "\n\nParameters:\n"
     "  n_rx: receive channels (vlen); [1, 65536] (default 4)\n"
     "  cal_deg: direction of the calibration source (deg); [-90, 90] (default 0.0)\n"
@@ -43,8 +43,8 @@ channel 0 (rejected_count()). phases(): the last estimate (numpy) or None.)doc"
     "  spacing: element spacing (wavelengths); (0, 1000] (default 0.5)\n"
     "  reverse_elements: stream channel k is antenna n_rx-1-k (default False)\n"
     "  continuous: publish after every n_avg snapshots (else once) (default False)\n"
-    // clang-format on
     // gen_params:end doc
+    // clang-format on
     )
         .def(py::init([](int n_rx,
                          double cal_deg,
@@ -62,20 +62,20 @@ channel 0 (rejected_count()). phases(): the last estimate (numpy) or None.)doc"
                      isac_bind::check_reverse_elements("array_phase_estimator", rev),
                      continuous);
              }),
-             // gen_params:begin args
              // clang-format off
+             // gen_params:begin args
              py::arg("n_rx") = 4,
              py::arg("cal_deg") = 0.0,
              py::arg("n_avg") = 4096,
              py::arg("spacing") = 0.5,
              py::arg("reverse_elements") = false,
              py::arg("continuous") = false)
-             // clang-format on
              // gen_params:end args
-        // gen_params:begin accessors
+             // clang-format on
         // clang-format off
-        // clang-format on
+        // gen_params:begin accessors
         // gen_params:end accessors
+        // clang-format on
         .def("phases",
              [](const blk& b) -> py::object {
                  const auto p = b.phases();

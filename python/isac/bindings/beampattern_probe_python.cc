@@ -37,8 +37,8 @@ theta. a: the module's unnormalised half-wavelength ULA vector
 (docs/conventions.md); reverse_elements: stream channel k drives antenna n_tx-1-k. in: vectors of n_tx; out: one float vector
 of n_grid() per frame_len snapshots. Raises ValueError naming the parameter
 for a bad value or a grid whose table exceeds the memory limit.)doc"
-    // gen_params:begin doc
     // clang-format off
+    // gen_params:begin doc
     "\n\nParameters:\n"
     "  n_tx: transmit antennas (vlen); [1, 65536] (default 16)\n"
     "  frame_len: snapshots per pattern; [1, 16777216] (default 64)\n"
@@ -47,8 +47,8 @@ for a bad value or a grid whose table exceeds the memory limit.)doc"
     "  grid_step_deg: grid step (at most 1e6 grid points) (deg); (0, inf) (default 1.0)\n"
     "  reverse_elements: stream channel k drives antenna n_tx-1-k (default False)\n"
     "  db: output in dB (else linear power) (default True)\n"
-    // clang-format on
     // gen_params:end doc
+    // clang-format on
     )
         .def(py::init([](int n_tx,
                          int frame_len,
@@ -68,8 +68,8 @@ for a bad value or a grid whose table exceeds the memory limit.)doc"
                      isac_bind::check_reverse_elements("beampattern_probe", rev),
                      db);
              }),
-             // gen_params:begin args
              // clang-format off
+             // gen_params:begin args
              py::arg("n_tx") = 16,
              py::arg("frame_len") = 64,
              py::arg("grid_min_deg") = -90.0,
@@ -77,12 +77,12 @@ for a bad value or a grid whose table exceeds the memory limit.)doc"
              py::arg("grid_step_deg") = 1.0,
              py::arg("reverse_elements") = false,
              py::arg("db") = true)
-             // clang-format on
              // gen_params:end args
-        // gen_params:begin accessors
+             // clang-format on
         // clang-format off
-        // clang-format on
+        // gen_params:begin accessors
         // gen_params:end accessors
+        // clang-format on
         .def("n_grid", &blk::n_grid)
         .def("grid_deg",
              [](const blk& b) {

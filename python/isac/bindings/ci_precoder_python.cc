@@ -51,8 +51,8 @@ threads: threads designing vectors (0: all cores); the output does not depend on
 radar_metric "theorem1" (the paper's QSCNR) or "exact": the design maximises the
 exact arcsine-law deflection of the same receive filter, which charges it for the
 clutter it lights (chi in its units; docs/ci_precoder.md).)doc"
-    // gen_params:begin doc
     // clang-format off
+    // gen_params:begin doc
     "\n\nParameters:\n"
     "  n_tx: transmit antennas N_T (output vlen); [n_users, 65536]\n"
     "  n_users: users U (input vlen); [1, 4096]\n"
@@ -73,12 +73,12 @@ clutter it lights (chi in its units; docs/ci_precoder.md).)doc"
     "  stats_interval: vectors between two stats messages; [1, 1073741824] (default 1000)\n"
     "  threads: threads designing vectors and building tables; 0: all cores (the output does not depend on it); [0, 1024] (default 0)\n"
     "  radar_metric: radar objective: Theorem 1's QSCNR (the paper's) or the exact 1-bit deflection; \"theorem1\", \"exact\" (default \"theorem1\")\n"
-    // clang-format on
     // gen_params:end doc
+    // clang-format on
     )
         .def(py::init(&ci_precoder::make),
-             // gen_params:begin args
              // clang-format off
+             // gen_params:begin args
              py::arg("n_tx"),
              py::arg("n_users"),
              py::arg("psk_order"),
@@ -98,10 +98,10 @@ clutter it lights (chi in its units; docs/ci_precoder.md).)doc"
              py::arg("stats_interval") = 1000,
              py::arg("threads") = 0,
              py::arg("radar_metric") = "theorem1")
-             // clang-format on
              // gen_params:end args
-        // gen_params:begin accessors
+             // clang-format on
         // clang-format off
+        // gen_params:begin accessors
         .def("set_noise_var", &gr::isac::ci_precoder::set_noise_var, py::arg("noise_var"))
         .def("noise_var", &gr::isac::ci_precoder::noise_var)
         .def("set_gamma_db", &gr::isac::ci_precoder::set_gamma_db, py::arg("gamma_db"))
@@ -115,8 +115,8 @@ clutter it lights (chi in its units; docs/ci_precoder.md).)doc"
         .def("set_solver", &gr::isac::ci_precoder::set_solver, py::arg("solver"))
         .def("solver", &gr::isac::ci_precoder::solver)
         .def("threads", &gr::isac::ci_precoder::threads)
-        // clang-format on
         // gen_params:end accessors
+        // clang-format on
         .def("set_channel", &ci_precoder::set_channel, py::arg("H"))
         .def("has_channel", &ci_precoder::has_channel)
         .def("lut_ready", &ci_precoder::lut_ready)

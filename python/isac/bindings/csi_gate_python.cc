@@ -34,23 +34,23 @@ nullspace_precoder, one_bit_isac_tx). Opens on {"accepted": #t}; a raw csi or
 anything else is ignored with a warning (ignored_count()): the gate never parses
 a csi, so a csi the precoder rejected cannot open it. Stays open across
 restarts; finishes without output when its input ends while closed.)doc"
-    // gen_params:begin doc
     // clang-format off
+    // gen_params:begin doc
     "\n\nParameters:\n"
     "  vlen: vector length; [1, 1048576] (default 4)\n"
-    // clang-format on
     // gen_params:end doc
+    // clang-format on
     )
         .def(py::init(&blk::make),
-             // gen_params:begin args
              // clang-format off
+             // gen_params:begin args
              py::arg("vlen") = 4)
-             // clang-format on
              // gen_params:end args
-        // gen_params:begin accessors
+             // clang-format on
         // clang-format off
-        // clang-format on
+        // gen_params:begin accessors
         // gen_params:end accessors
+        // clang-format on
         .def("is_open", &blk::is_open)
         .def("ignored_count", &blk::ignored_count);
 }

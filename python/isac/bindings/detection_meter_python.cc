@@ -30,25 +30,25 @@ Counts detections of a normalised statistic (|z|/kappa >= threshold). in0: the
 float statistic; out0: the running detection rate. NaN/Inf statistics are never
 detections (nonfinite_count()). The first `skip` items after each start() are
 not counted. count(), detections(), rate(), mean_statistic().)doc"
-    // gen_params:begin doc
     // clang-format off
+    // gen_params:begin doc
     "\n\nParameters:\n"
     "  threshold: a statistic >= threshold is a detection; (0, inf) (default 1.0)\n"
     "  skip: items not counted after each start(); [0, inf) (default 0)\n"
-    // clang-format on
     // gen_params:end doc
+    // clang-format on
     )
         .def(py::init(&blk::make),
-             // gen_params:begin args
              // clang-format off
+             // gen_params:begin args
              py::arg("threshold") = 1.0,
              py::arg("skip") = 0)
-             // clang-format on
              // gen_params:end args
-        // gen_params:begin accessors
+             // clang-format on
         // clang-format off
-        // clang-format on
+        // gen_params:begin accessors
         // gen_params:end accessors
+        // clang-format on
         .def("count", &blk::count)
         .def("detections", &blk::detections)
         .def("rate", &blk::rate)

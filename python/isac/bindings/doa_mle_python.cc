@@ -53,8 +53,8 @@ refine: "newton" (default), "parabolic" or "none".
 
 Raises ValueError for n_rx < 2, cpi_len < 1, a grid outside [-90, 90] or with
 max <= min, grid_step_deg <= 0, noise_var <= 0, p_gauss < 0, or unknown mode/refine.)doc"
-    // gen_params:begin doc
     // clang-format off
+    // gen_params:begin doc
     "\n\nParameters:\n"
     "  n_rx: receive antennas; [2, 4096]\n"
     "  cpi_len: snapshots per CPI (L); [1, 65536]\n"
@@ -65,13 +65,13 @@ max <= min, grid_step_deg <= 0, noise_var <= 0, p_gauss < 0, or unknown mode/ref
     "  noise_var: total complex noise variance per antenna; (0, inf) [settable]\n"
     "  p_gauss: gaussian mode: g_T^T R_x g_T^* (scales beta_abs/tnr_est only; 0: unknown, treated as 1); [0, inf) (default 0.0) [settable]\n"
     "  refine: refinement of the grid maximum; \"newton\", \"parabolic\", \"none\" (default \"newton\")\n"
-    // clang-format on
     // gen_params:end doc
+    // clang-format on
     )
 
         .def(py::init(&doa_mle::make),
-             // gen_params:begin args
              // clang-format off
+             // gen_params:begin args
              py::arg("n_rx"),
              py::arg("cpi_len"),
              py::arg("mode"),
@@ -81,16 +81,16 @@ max <= min, grid_step_deg <= 0, noise_var <= 0, p_gauss < 0, or unknown mode/ref
              py::arg("noise_var"),
              py::arg("p_gauss") = 0.0,
              py::arg("refine") = "newton")
-             // clang-format on
              // gen_params:end args
-        // gen_params:begin accessors
+             // clang-format on
         // clang-format off
+        // gen_params:begin accessors
         .def("set_noise_var", &gr::isac::doa_mle::set_noise_var, py::arg("noise_var"))
         .def("noise_var", &gr::isac::doa_mle::noise_var)
         .def("set_p_gauss", &gr::isac::doa_mle::set_p_gauss, py::arg("p_gauss"))
         .def("p_gauss", &gr::isac::doa_mle::p_gauss)
-        // clang-format on
         // gen_params:end accessors
+        // clang-format on
         .def("cpi_count", &doa_mle::cpi_count)
         .def("invalid_count", &doa_mle::invalid_count);
 }

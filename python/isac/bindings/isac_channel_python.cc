@@ -46,8 +46,8 @@ radar_noise_var. Tag "isac_cpi" (CPI index) on out1 at each CPI start.
 Raises ValueError for sizes < 1, unknown model names, list lengths that do not
 match (user_deg vs n_users, cnr_db vs clutter_deg, comm_noise_var 1 or
 n_users), angles outside [-90, 90] and non-finite values.)doc"
-    // gen_params:begin doc
     // clang-format off
+    // gen_params:begin doc
     "\n\nParameters:\n"
     "  n_tx: transmit antennas (input vlen); [1, 4096]\n"
     "  n_users: users (out0 vlen); [1, 4096]\n"
@@ -70,13 +70,13 @@ n_users), angles outside [-90, 90] and non-finite values.)doc"
     "  cpi_len: snapshots per CPI (gain redraw); [1, 4611686018427387904] (default 1)\n"
     "  target_delay: target echo delay in snapshots; [0, 1048576] (default 0)\n"
     "  csi_lead: publish each draw's csi this many snapshots before its offset, so a precoder upstream has H in time (at most 65536 draws ahead); [0, inf) (default 0)\n"
-    // clang-format on
     // gen_params:end doc
+    // clang-format on
     )
 
         .def(py::init(&isac_channel::make),
-             // gen_params:begin args
              // clang-format off
+             // gen_params:begin args
              py::arg("n_tx"),
              py::arg("n_users"),
              py::arg("n_rx"),
@@ -98,10 +98,10 @@ n_users), angles outside [-90, 90] and non-finite values.)doc"
              py::arg("cpi_len") = 1,
              py::arg("target_delay") = 0,
              py::arg("csi_lead") = 0)
-             // clang-format on
              // gen_params:end args
-        // gen_params:begin accessors
+             // clang-format on
         // clang-format off
+        // gen_params:begin accessors
         .def("set_user_deg", &gr::isac::isac_channel::set_user_deg, py::arg("user_deg"))
         .def("user_deg", &gr::isac::isac_channel::user_deg)
         .def("set_comm_noise_var", &gr::isac::isac_channel::set_comm_noise_var, py::arg("comm_noise_var"))
@@ -122,8 +122,8 @@ n_users), angles outside [-90, 90] and non-finite values.)doc"
         .def("cnr_db", &gr::isac::isac_channel::cnr_db)
         .def("set_radar_noise_var", &gr::isac::isac_channel::set_radar_noise_var, py::arg("radar_noise_var"))
         .def("radar_noise_var", &gr::isac::isac_channel::radar_noise_var)
-        // clang-format on
         // gen_params:end accessors
+        // clang-format on
         .def("set_clutter",
              &isac_channel::set_clutter,
              py::arg("clutter_deg"),

@@ -41,8 +41,8 @@ at a frame boundary, tagged "isac_design" = design id. Per-design statistics
 go to the "stats" port; design() returns the design in use (F, P, B, ...).
 
 Raises ValueError for a bad parameter (named, with its allowed range).)doc"
-    // gen_params:begin doc
     // clang-format off
+    // gen_params:begin doc
     "\n\nParameters:\n"
     "  n_tx: antennas N; [2, 4096]\n"
     "  n_users: users K; [1, n_tx)\n"
@@ -62,13 +62,13 @@ Raises ValueError for a bad parameter (named, with its allowed range).)doc"
     "  csi_corr: r of the transmit correlation r^|i-j|; [0, 1) (default 0.0)\n"
     "  sensing_beams: 0: full rank, -1: the sensing-rank bound, > 0: cap (beampattern); [-1, n_tx] (default 0)\n"
     "  max_iter: MM / RCG iteration cap; [0, 100000] (default 200)\n"
-    // clang-format on
     // gen_params:end doc
+    // clang-format on
     )
 
         .def(py::init(&blk::make),
-             // gen_params:begin args
              // clang-format off
+             // gen_params:begin args
              py::arg("n_tx"),
              py::arg("n_users"),
              py::arg("power"),
@@ -87,16 +87,16 @@ Raises ValueError for a bad parameter (named, with its allowed range).)doc"
              py::arg("csi_corr") = 0.0,
              py::arg("sensing_beams") = 0,
              py::arg("max_iter") = 200)
-             // clang-format on
              // gen_params:end args
-        // gen_params:begin accessors
+             // clang-format on
         // clang-format off
+        // gen_params:begin accessors
         .def("set_power", &gr::isac::nullspace_precoder::set_power, py::arg("power"))
         .def("set_sinr_db", &gr::isac::nullspace_precoder::set_sinr_db, py::arg("sinr_db"))
         .def("set_targets_deg", &gr::isac::nullspace_precoder::set_targets_deg, py::arg("targets_deg"))
         .def("set_beam_width_deg", &gr::isac::nullspace_precoder::set_beam_width_deg, py::arg("beam_width_deg"))
-        // clang-format on
         // gen_params:end accessors
+        // clang-format on
         .def("set_channel", &blk::set_channel, py::arg("H"))
         .def("wait_design",
              &blk::wait_design,

@@ -39,31 +39,31 @@ in "adc" mode (the receiver then discards the snapshot); they are counted on the
 
 Raises ValueError for vlen < 1, a non-finite or non-positive power, or an
 unknown mode.)doc"
-    // gen_params:begin doc
     // clang-format off
+    // gen_params:begin doc
     "\n\nParameters:\n"
     "  vlen: antennas per snapshot; [1, 1048576]\n"
     "  mode: 1-bit DAC (scaled to power) or 1-bit ADC (+-1 +-j); \"dac\", \"adc\" (default \"dac\") [settable]\n"
     "  power: transmit energy per vector E (dac mode; validated in both modes so a later switch to dac is safe); (0, inf) (default 1.0) [settable]\n"
-    // clang-format on
     // gen_params:end doc
+    // clang-format on
     )
 
         .def(py::init(&one_bit_quantizer::make),
-             // gen_params:begin args
              // clang-format off
+             // gen_params:begin args
              py::arg("vlen"),
              py::arg("mode") = "dac",
              py::arg("power") = 1.0)
-             // clang-format on
              // gen_params:end args
-        // gen_params:begin accessors
+             // clang-format on
         // clang-format off
+        // gen_params:begin accessors
         .def("set_mode", &gr::isac::one_bit_quantizer::set_mode, py::arg("mode"))
         .def("mode", &gr::isac::one_bit_quantizer::mode)
         .def("set_power", &gr::isac::one_bit_quantizer::set_power, py::arg("power"))
         .def("power", &gr::isac::one_bit_quantizer::power)
-        // clang-format on
         // gen_params:end accessors
+        // clang-format on
         .def("nan_count", &one_bit_quantizer::nan_count);
 }

@@ -39,8 +39,8 @@ c_0 = 0 (x orthogonal to the target) and NaN/Inf snapshots give z = 0 and statis
 and are counted ("stats" port). "set" port: dict with target_deg, clutter_deg,
 snr_r_db, cnr_db, pfa, radar_noise_var, threshold_scale (multiplies kappa; see
 gnuradio.isac.rx_calibration). Bad parameters raise ValueError.)doc"
-    // gen_params:begin doc
     // clang-format off
+    // gen_params:begin doc
     "\n\nParameters:\n"
     "  n_tx: transmit antennas (in1 vlen); [1, 65536]\n"
     "  n_rx: receive antennas (in0 vlen); [1, 65536]\n"
@@ -54,13 +54,13 @@ gnuradio.isac.rx_calibration). Bad parameters raise ValueError.)doc"
     "  cpi_len: snapshots integrated per decision; [1, 16777216] (default 1)\n"
     "  threshold_scale: scales the threshold kappa; [1e-30, 1000000000000000019884624838656] (default 1.0) [settable]\n"
     "  threshold: threshold model, fixed at construction: exact, or theorem1 (eq. 15); \"exact\", \"theorem1\" (default \"exact\")\n"
-    // clang-format on
     // gen_params:end doc
+    // clang-format on
     )
 
         .def(py::init(&blk::make),
-             // gen_params:begin args
              // clang-format off
+             // gen_params:begin args
              py::arg("n_tx"),
              py::arg("n_rx"),
              py::arg("target_deg"),
@@ -73,10 +73,10 @@ gnuradio.isac.rx_calibration). Bad parameters raise ValueError.)doc"
              py::arg("cpi_len") = 1,
              py::arg("threshold_scale") = 1.0,
              py::arg("threshold") = "exact")
-             // clang-format on
              // gen_params:end args
-        // gen_params:begin accessors
+             // clang-format on
         // clang-format off
+        // gen_params:begin accessors
         .def("set_target_deg", &gr::isac::one_bit_rx_filter::set_target_deg, py::arg("target_deg"))
         .def("target_deg", &gr::isac::one_bit_rx_filter::target_deg)
         .def("set_clutter_deg", &gr::isac::one_bit_rx_filter::set_clutter_deg, py::arg("clutter_deg"))
@@ -94,8 +94,8 @@ gnuradio.isac.rx_calibration). Bad parameters raise ValueError.)doc"
         .def("set_threshold_scale", &gr::isac::one_bit_rx_filter::set_threshold_scale, py::arg("threshold_scale"))
         .def("threshold_scale", &gr::isac::one_bit_rx_filter::threshold_scale)
         .def("threshold", &gr::isac::one_bit_rx_filter::threshold)
-        // clang-format on
         // gen_params:end accessors
+        // clang-format on
         .def("set_clutter", &blk::set_clutter, py::arg("clutter_deg"), py::arg("cnr_db"))
         .def("expected_metric", &blk::expected_metric, py::arg("x"))
         .def("expected_pd", &blk::expected_pd, py::arg("x"))

@@ -30,25 +30,25 @@ Unpacks snapshot_framer frames: out0 x (n_tx), out1 s (n_users), always aligned;
 HELLO and malformed frames produce nothing. Tags "isac_snap" {session, index,
 epoch} at new sessions, gaps and epoch changes; message "peer" {event: hello |
 session | gap, ...} (wire it to isac_channel "resync").)doc"
-    // gen_params:begin doc
     // clang-format off
+    // gen_params:begin doc
     "\n\nParameters:\n"
     "  n_tx: transmit antennas (output vlen); [1, 65536] (default 16)\n"
     "  n_users: users (frame payload); [1, 4096] (default 4)\n"
-    // clang-format on
     // gen_params:end doc
+    // clang-format on
     )
         .def(py::init(&blk::make),
-             // gen_params:begin args
              // clang-format off
+             // gen_params:begin args
              py::arg("n_tx") = 16,
              py::arg("n_users") = 4)
-             // clang-format on
              // gen_params:end args
-        // gen_params:begin accessors
+             // clang-format on
         // clang-format off
-        // clang-format on
+        // gen_params:begin accessors
         // gen_params:end accessors
+        // clang-format on
         .def("frames", &blk::frames)
         .def("hellos", &blk::hellos)
         .def("sessions", &blk::sessions)

@@ -30,26 +30,26 @@ c_t = g_T(tx_deg)^T x_t, the field radiated toward the DoD, g_T the module's
 unit-norm steering vector (docs/conventions.md): the known reference of
 doa_mle's "known" mode.
 in0: vectors of n_tx; out0: one complex per snapshot. set_tx_deg() while running.)doc"
-    // gen_params:begin doc
     // clang-format off
+    // gen_params:begin doc
     "\n\nParameters:\n"
     "  n_tx: transmit antennas (input vlen); [1, 65536] (default 16)\n"
     "  tx_deg: direction of departure (deg); [-90, 90] (default 0.0) [settable]\n"
-    // clang-format on
     // gen_params:end doc
+    // clang-format on
     )
         .def(py::init(&blk::make),
-             // gen_params:begin args
              // clang-format off
+             // gen_params:begin args
              py::arg("n_tx") = 16,
              py::arg("tx_deg") = 0.0)
-             // clang-format on
              // gen_params:end args
-        // gen_params:begin accessors
+             // clang-format on
         // clang-format off
+        // gen_params:begin accessors
         .def("set_tx_deg", &gr::isac::steering_reference::set_tx_deg, py::arg("tx_deg"))
         .def("tx_deg", &gr::isac::steering_reference::tx_deg)
-        // clang-format on
         // gen_params:end accessors
+        // clang-format on
         ;
 }
