@@ -6,10 +6,10 @@
 
 #include "block_utils.h"
 #include "csi_message.h"
-#include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/io_signature.h>
 #include <gnuradio/isac/array_phase_corrector.h>
 #include <gnuradio/isac/array_phase_estimator.h>
+#include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/steering.h>
 #include <cmath>
@@ -182,7 +182,8 @@ array_phase_estimator::sptr array_phase_estimator::make(int n_rx,
                                                         bool reverse_elements,
                                                         bool continuous)
 {
-    core::params::array_phase_estimator::check(n_rx, cal_deg, n_avg, spacing, reverse_elements, continuous);
+    core::params::array_phase_estimator::check(
+        n_rx, cal_deg, n_avg, spacing, reverse_elements, continuous);
     core::check_int_range("n_rx", n_rx, 1, 1 << 16);
     core::check_angle_deg("cal_deg", cal_deg);
     core::check_int_range("n_avg", long(n_avg), 1, 1L << 40);

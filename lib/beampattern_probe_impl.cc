@@ -5,9 +5,9 @@
  */
 
 #include "block_utils.h"
-#include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/io_signature.h>
 #include <gnuradio/isac/beampattern_probe.h>
+#include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/steering.h>
 #include <algorithm>
@@ -95,7 +95,8 @@ beampattern_probe::sptr beampattern_probe::make(int n_tx,
                                                 bool reverse_elements,
                                                 bool db)
 {
-    core::params::beampattern_probe::check(n_tx, frame_len, grid_min_deg, grid_max_deg, grid_step_deg, reverse_elements, db);
+    core::params::beampattern_probe::check(
+        n_tx, frame_len, grid_min_deg, grid_max_deg, grid_step_deg, reverse_elements, db);
     core::check_int_range("n_tx", n_tx, 1, 1 << 16);
     core::check_int_range("frame_len", frame_len, 1, 1 << 24);
     core::check_angle_deg("grid_min_deg", grid_min_deg);

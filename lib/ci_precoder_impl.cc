@@ -7,8 +7,8 @@
 #include "block_utils.h"
 #include "ci_precoder_impl.h"
 #include "csi_message.h"
-#include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/io_signature.h>
+#include <gnuradio/isac/core/block_params.h>
 #include <algorithm>
 #include <cmath>
 
@@ -136,7 +136,25 @@ ci_precoder::sptr ci_precoder::make(int n_tx,
                                     int threads,
                                     const std::string& radar_metric)
 {
-    core::params::ci_precoder::check(n_tx, n_users, psk_order, power, noise_var, gamma_db, target_deg, clutter_deg, snr_r_db, cnr_db, n_rx, mode, chi_db, dac, solver, max_iter, stats_interval, threads, radar_metric);
+    core::params::ci_precoder::check(n_tx,
+                                     n_users,
+                                     psk_order,
+                                     power,
+                                     noise_var,
+                                     gamma_db,
+                                     target_deg,
+                                     clutter_deg,
+                                     snr_r_db,
+                                     cnr_db,
+                                     n_rx,
+                                     mode,
+                                     chi_db,
+                                     dac,
+                                     solver,
+                                     max_iter,
+                                     stats_interval,
+                                     threads,
+                                     radar_metric);
     // everything is validated before the io_signatures are built
     const auto kind = ci_precoder_impl::parse_solver(solver);
     const ci_precoder_impl::config cfg{ n_tx,        n_users,  psk_order,  power,

@@ -5,8 +5,8 @@
  */
 
 #include "block_utils.h"
-#include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/io_signature.h>
+#include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/isac/core/types.h>
 #include <gnuradio/isac/csi_gate.h>
 #include <condition_variable>

@@ -6,8 +6,8 @@
 
 #include "block_utils.h"
 #include "doa_mle_impl.h"
-#include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/io_signature.h>
+#include <gnuradio/isac/core/block_params.h>
 #include <cmath>
 #include <limits>
 
@@ -39,7 +39,15 @@ doa_mle::sptr doa_mle::make(int n_rx,
                             double p_gauss,
                             const std::string& refine)
 {
-    core::params::doa_mle::check(n_rx, cpi_len, mode, grid_min_deg, grid_max_deg, grid_step_deg, noise_var, p_gauss, refine);
+    core::params::doa_mle::check(n_rx,
+                                 cpi_len,
+                                 mode,
+                                 grid_min_deg,
+                                 grid_max_deg,
+                                 grid_step_deg,
+                                 noise_var,
+                                 p_gauss,
+                                 refine);
     // Validate before any io_signature is built, so errors name our parameters.
     core::check_int_range("n_rx", n_rx, 2, 4096);
     core::check_int_range("cpi_len", cpi_len, 1, 65536);
@@ -102,12 +110,12 @@ doa_mle_impl::doa_mle_impl(int n_rx,
                            double noise_var,
                            double p_gauss,
                            core::doa_refine refine)
-    : gr::sync_decimator(
-          "doa_mle",
-          known ? gr::io_signature::make2(2, 2, sizeof(gr_complex) * n_rx, sizeof(gr_complex))
-                : gr::io_signature::make(1, 1, sizeof(gr_complex) * n_rx),
-          gr::io_signature::make(1, 1, sizeof(float)),
-          cpi_len),
+    : gr::sync_decimator("doa_mle",
+                         known ? gr::io_signature::make2(
+                                     2, 2, sizeof(gr_complex) * n_rx, sizeof(gr_complex))
+                               : gr::io_signature::make(1, 1, sizeof(gr_complex) * n_rx),
+                         gr::io_signature::make(1, 1, sizeof(float)),
+                         cpi_len),
       d_n_rx(n_rx),
       d_cpi_len(cpi_len),
       d_known(known),

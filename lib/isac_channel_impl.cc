@@ -7,8 +7,8 @@
 #include "block_utils.h"
 #include "csi_message.h"
 #include "isac_channel_impl.h"
-#include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/io_signature.h>
+#include <gnuradio/isac/core/block_params.h>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -77,7 +77,27 @@ isac_channel::sptr isac_channel::make(int n_tx,
                                       int64_t target_delay,
                                       int64_t csi_lead)
 {
-    core::params::isac_channel::check(n_tx, n_users, n_rx, comm_model, user_deg, comm_noise_var, rician_k_db, coherence, seed, geometry, target_deg, tx_deg, rx_deg, target_snr_db, clutter_deg, cnr_db, radar_noise_var, gain_model, cpi_len, target_delay, csi_lead);
+    core::params::isac_channel::check(n_tx,
+                                      n_users,
+                                      n_rx,
+                                      comm_model,
+                                      user_deg,
+                                      comm_noise_var,
+                                      rician_k_db,
+                                      coherence,
+                                      seed,
+                                      geometry,
+                                      target_deg,
+                                      tx_deg,
+                                      rx_deg,
+                                      target_snr_db,
+                                      clutter_deg,
+                                      cnr_db,
+                                      radar_noise_var,
+                                      gain_model,
+                                      cpi_len,
+                                      target_delay,
+                                      csi_lead);
     // Validate everything before the io_signatures are built, so the error
     // names our parameter and its allowed range.
     core::channel_params p;

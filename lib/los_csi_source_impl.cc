@@ -5,8 +5,8 @@
  */
 
 #include "csi_message.h"
-#include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/io_signature.h>
+#include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/steering.h>
 #include <gnuradio/isac/los_csi_source.h>

@@ -9,8 +9,8 @@
  * block is destroyed).
  */
 
-#include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/io_signature.h>
+#include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/safe_margin.h>
 #include <gnuradio/isac/core/types.h>

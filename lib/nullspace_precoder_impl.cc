@@ -7,8 +7,8 @@
 #include "block_utils.h"
 #include "csi_message.h"
 #include "nullspace_precoder_impl.h"
-#include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/io_signature.h>
+#include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/isac/core/comm_precoder.h>
 #include <chrono>
 #include <cmath>
@@ -49,7 +49,24 @@ nullspace_precoder::sptr nullspace_precoder::make(int n_tx,
                                                   int sensing_beams,
                                                   int max_iter)
 {
-    core::params::nullspace_precoder::check(n_tx, n_users, power, comm, sinr_db, noise_var, sensing, targets_deg, beam_width_deg, frame_len, comm_power, grid_step_deg, isl_lags, csi_error, csi_weight, csi_corr, sensing_beams, max_iter);
+    core::params::nullspace_precoder::check(n_tx,
+                                            n_users,
+                                            power,
+                                            comm,
+                                            sinr_db,
+                                            noise_var,
+                                            sensing,
+                                            targets_deg,
+                                            beam_width_deg,
+                                            frame_len,
+                                            comm_power,
+                                            grid_step_deg,
+                                            isl_lags,
+                                            csi_error,
+                                            csi_weight,
+                                            csi_corr,
+                                            sensing_beams,
+                                            max_iter);
     // Validate everything before the io_signatures are built, so each error
     // names the parameter and its allowed range.
     core::check_int_range("n_tx", n_tx, 2, 4096);

@@ -5,8 +5,8 @@
  */
 
 #include "one_bit_quantizer_impl.h"
-#include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/io_signature.h>
+#include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/isac/core/quantize.h>
 #include <cmath>
 
@@ -31,7 +31,9 @@ bool one_bit_quantizer_impl::parse_mode(const std::string& mode)
     core::throw_param("mode", "'" + mode + "'", "'dac' or 'adc'");
 }
 
-one_bit_quantizer_impl::one_bit_quantizer_impl(int vlen, const std::string& mode, double power)
+one_bit_quantizer_impl::one_bit_quantizer_impl(int vlen,
+                                               const std::string& mode,
+                                               double power)
     : gr::sync_block("one_bit_quantizer",
                      gr::io_signature::make(1, 1, sizeof(gr_complex) * vlen),
                      gr::io_signature::make(1, 1, sizeof(gr_complex) * vlen)),

@@ -10,8 +10,8 @@
 #include "block_utils.h"
 #include "csi_message.h"
 #include "one_bit_rx_filter_impl.h"
-#include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/io_signature.h>
+#include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/quantize.h>
 #include <algorithm>
@@ -97,7 +97,18 @@ one_bit_rx_filter::sptr one_bit_rx_filter::make(int n_tx,
                                                 double threshold_scale,
                                                 const std::string& threshold)
 {
-    core::params::one_bit_rx_filter::check(n_tx, n_rx, target_deg, clutter_deg, snr_r_db, cnr_db, radar_noise_var, pfa, adc, cpi_len, threshold_scale, threshold);
+    core::params::one_bit_rx_filter::check(n_tx,
+                                           n_rx,
+                                           target_deg,
+                                           clutter_deg,
+                                           snr_r_db,
+                                           cnr_db,
+                                           radar_noise_var,
+                                           pfa,
+                                           adc,
+                                           cpi_len,
+                                           threshold_scale,
+                                           threshold);
     // Validate everything before the io_signatures are built, so the error names our
     // parameter.
     core::check_int_range("cpi_len", cpi_len, 1, 1 << 24);

@@ -9,8 +9,8 @@
 
 #include "block_utils.h"
 #include "csi_message.h"
-#include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/io_signature.h>
+#include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/isac/core/types.h>
 #include <gnuradio/isac/snapshot_deframer.h>
 #include <gnuradio/isac/snapshot_framer.h>

@@ -26,7 +26,9 @@ void bind_array_phase_estimator(py::module& m)
 {
     using blk = gr::isac::array_phase_estimator;
     py::class_<blk, gr::sync_block, gr::block, gr::basic_block, std::shared_ptr<blk>>(
-        m, "array_phase_estimator", R"doc(
+        m,
+        "array_phase_estimator",
+        R"doc(
 Per-channel phase offsets of an n_rx array from a calibration source at cal_deg
 (module steering vector, docs/conventions.md; reverse_elements: stream channel k
 is antenna n_rx-1-k).
@@ -34,7 +36,7 @@ Message out "cal": {"phases_rad", "weights"} after n_avg snapshots (every n_avg
 when continuous); message in "recalibrate": start a new average. Nothing is
 published from NaN, zero or denormal data, or with a channel uncorrelated with
 channel 0 (rejected_count()). phases(): the last estimate (numpy) or None.)doc"
-    // clang-format off
+        // clang-format off
     // gen_params:begin doc
     "\n\nParameters:\n"
     "  n_rx: receive channels (vlen); [1, 65536] (default 4)\n"
@@ -44,8 +46,8 @@ channel 0 (rejected_count()). phases(): the last estimate (numpy) or None.)doc"
     "  reverse_elements: stream channel k is antenna n_rx-1-k (default False)\n"
     "  continuous: publish after every n_avg snapshots (else once) (default False)\n"
     // gen_params:end doc
-    // clang-format on
-    )
+        // clang-format on
+        )
         .def(py::init([](int n_rx,
                          double cal_deg,
                          int64_t n_avg,
@@ -71,7 +73,7 @@ channel 0 (rejected_count()). phases(): the last estimate (numpy) or None.)doc"
              py::arg("reverse_elements") = false,
              py::arg("continuous") = false)
              // gen_params:end args
-             // clang-format on
+        // clang-format on
         // clang-format off
         // gen_params:begin accessors
         // gen_params:end accessors

@@ -30,14 +30,17 @@ void bind_beampattern_probe(py::module& m)
                gr::sync_block,
                gr::block,
                gr::basic_block,
-               std::shared_ptr<blk>>(m, "beampattern_probe", R"doc(
+               std::shared_ptr<blk>>(
+        m,
+        "beampattern_probe",
+        R"doc(
 Transmit beampattern of each frame: P(theta) = (1/L) sum_t |a(theta)^T x_t|^2 on
 grid_min_deg:grid_step_deg:grid_max_deg (dB when db), the power radiated toward
 theta. a: the module's unnormalised half-wavelength ULA vector
 (docs/conventions.md); reverse_elements: stream channel k drives antenna n_tx-1-k. in: vectors of n_tx; out: one float vector
 of n_grid() per frame_len snapshots. Raises ValueError naming the parameter
 for a bad value or a grid whose table exceeds the memory limit.)doc"
-    // clang-format off
+        // clang-format off
     // gen_params:begin doc
     "\n\nParameters:\n"
     "  n_tx: transmit antennas (vlen); [1, 65536] (default 16)\n"
@@ -48,8 +51,8 @@ for a bad value or a grid whose table exceeds the memory limit.)doc"
     "  reverse_elements: stream channel k drives antenna n_tx-1-k (default False)\n"
     "  db: output in dB (else linear power) (default True)\n"
     // gen_params:end doc
-    // clang-format on
-    )
+        // clang-format on
+        )
         .def(py::init([](int n_tx,
                          int frame_len,
                          double lo,
@@ -78,7 +81,7 @@ for a bad value or a grid whose table exceeds the memory limit.)doc"
              py::arg("reverse_elements") = false,
              py::arg("db") = true)
              // gen_params:end args
-             // clang-format on
+        // clang-format on
         // clang-format off
         // gen_params:begin accessors
         // gen_params:end accessors

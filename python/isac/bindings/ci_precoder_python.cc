@@ -28,7 +28,10 @@ void bind_ci_precoder(py::module& m)
                gr::sync_block,
                gr::block,
                gr::basic_block,
-               std::shared_ptr<ci_precoder>>(m, "ci_precoder", R"doc(
+               std::shared_ptr<ci_precoder>>(
+        m,
+        "ci_precoder",
+        R"doc(
 Constructive-interference safe-margin symbol-level precoder for 1-bit DACs
 (seed 000, spec 3). In: vectors of n_users PSK symbols. Out: vectors of n_tx x.
 
@@ -51,7 +54,7 @@ threads: threads designing vectors (0: all cores); the output does not depend on
 radar_metric "theorem1" (the paper's QSCNR) or "exact": the design maximises the
 exact arcsine-law deflection of the same receive filter, which charges it for the
 clutter it lights (chi in its units; docs/ci_precoder.md).)doc"
-    // clang-format off
+        // clang-format off
     // gen_params:begin doc
     "\n\nParameters:\n"
     "  n_tx: transmit antennas N_T (output vlen); [n_users, 65536]\n"
@@ -74,8 +77,8 @@ clutter it lights (chi in its units; docs/ci_precoder.md).)doc"
     "  threads: threads designing vectors and building tables; 0: all cores (the output does not depend on it); [0, 1024] (default 0)\n"
     "  radar_metric: radar objective: Theorem 1's QSCNR (the paper's) or the exact 1-bit deflection; \"theorem1\", \"exact\" (default \"theorem1\")\n"
     // gen_params:end doc
-    // clang-format on
-    )
+        // clang-format on
+        )
         .def(py::init(&ci_precoder::make),
              // clang-format off
              // gen_params:begin args
@@ -99,7 +102,7 @@ clutter it lights (chi in its units; docs/ci_precoder.md).)doc"
              py::arg("threads") = 0,
              py::arg("radar_metric") = "theorem1")
              // gen_params:end args
-             // clang-format on
+        // clang-format on
         // clang-format off
         // gen_params:begin accessors
         .def("set_noise_var", &gr::isac::ci_precoder::set_noise_var, py::arg("noise_var"))

@@ -29,7 +29,10 @@ void bind_doa_mle(py::module& m)
                gr::sync_block,
                gr::block,
                gr::basic_block,
-               std::shared_ptr<doa_mle>>(m, "doa_mle", R"doc(
+               std::shared_ptr<doa_mle>>(
+        m,
+        "doa_mle",
+        R"doc(
 DoA maximum-likelihood estimator of a bistatic echo, one estimate per CPI.
 
 Model: y_t = beta g_R(theta) c_t + n_t, n_t ~ CN(0, noise_var I), g_R the unit-norm
@@ -53,7 +56,7 @@ refine: "newton" (default), "parabolic" or "none".
 
 Raises ValueError for n_rx < 2, cpi_len < 1, a grid outside [-90, 90] or with
 max <= min, grid_step_deg <= 0, noise_var <= 0, p_gauss < 0, or unknown mode/refine.)doc"
-    // clang-format off
+        // clang-format off
     // gen_params:begin doc
     "\n\nParameters:\n"
     "  n_rx: receive antennas; [2, 4096]\n"
@@ -66,8 +69,8 @@ max <= min, grid_step_deg <= 0, noise_var <= 0, p_gauss < 0, or unknown mode/ref
     "  p_gauss: gaussian mode: g_T^T R_x g_T^* (scales beta_abs/tnr_est only; 0: unknown, treated as 1); [0, inf) (default 0.0) [settable]\n"
     "  refine: refinement of the grid maximum; \"newton\", \"parabolic\", \"none\" (default \"newton\")\n"
     // gen_params:end doc
-    // clang-format on
-    )
+        // clang-format on
+        )
 
         .def(py::init(&doa_mle::make),
              // clang-format off
@@ -82,7 +85,7 @@ max <= min, grid_step_deg <= 0, noise_var <= 0, p_gauss < 0, or unknown mode/ref
              py::arg("p_gauss") = 0.0,
              py::arg("refine") = "newton")
              // gen_params:end args
-             // clang-format on
+        // clang-format on
         // clang-format off
         // gen_params:begin accessors
         .def("set_noise_var", &gr::isac::doa_mle::set_noise_var, py::arg("noise_var"))

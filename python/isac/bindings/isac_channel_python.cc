@@ -28,7 +28,10 @@ void bind_isac_channel(py::module& m)
                gr::sync_block,
                gr::block,
                gr::basic_block,
-               std::shared_ptr<isac_channel>>(m, "isac_channel", R"doc(
+               std::shared_ptr<isac_channel>>(
+        m,
+        "isac_channel",
+        R"doc(
 MIMO ISAC channel simulator (spec 1.2/1.3/1.6).
 
 Input: vectors of n_tx (snapshot x). out0: vectors of n_users,
@@ -46,7 +49,7 @@ radar_noise_var. Tag "isac_cpi" (CPI index) on out1 at each CPI start.
 Raises ValueError for sizes < 1, unknown model names, list lengths that do not
 match (user_deg vs n_users, cnr_db vs clutter_deg, comm_noise_var 1 or
 n_users), angles outside [-90, 90] and non-finite values.)doc"
-    // clang-format off
+        // clang-format off
     // gen_params:begin doc
     "\n\nParameters:\n"
     "  n_tx: transmit antennas (input vlen); [1, 4096]\n"
@@ -71,8 +74,8 @@ n_users), angles outside [-90, 90] and non-finite values.)doc"
     "  target_delay: target echo delay in snapshots; [0, 1048576] (default 0)\n"
     "  csi_lead: publish each draw's csi this many snapshots before its offset, so a precoder upstream has H in time (at most 65536 draws ahead); [0, inf) (default 0)\n"
     // gen_params:end doc
-    // clang-format on
-    )
+        // clang-format on
+        )
 
         .def(py::init(&isac_channel::make),
              // clang-format off
@@ -99,7 +102,7 @@ n_users), angles outside [-90, 90] and non-finite values.)doc"
              py::arg("target_delay") = 0,
              py::arg("csi_lead") = 0)
              // gen_params:end args
-             // clang-format on
+        // clang-format on
         // clang-format off
         // gen_params:begin accessors
         .def("set_user_deg", &gr::isac::isac_channel::set_user_deg, py::arg("user_deg"))
@@ -129,7 +132,9 @@ n_users), angles outside [-90, 90] and non-finite values.)doc"
              py::arg("clutter_deg"),
              py::arg("cnr_db"))
         .def("channel", &isac_channel::channel, "Current H, row-major n_users x n_tx.")
-        .def("gains", &isac_channel::gains, "Current [gamma_0..gamma_Q] (bistatic [beta]).")
+        .def("gains",
+             &isac_channel::gains,
+             "Current [gamma_0..gamma_Q] (bistatic [beta]).")
         .def("seed_used", &isac_channel::seed_used)
         .def("nonfinite_count", &isac_channel::nonfinite_count);
 }

@@ -26,7 +26,9 @@ void bind_nullspace_precoder(py::module& m)
     using blk = gr::isac::nullspace_precoder;
 
     py::class_<blk, gr::sync_block, gr::block, gr::basic_block, std::shared_ptr<blk>>(
-        m, "nullspace_precoder", R"doc(
+        m,
+        "nullspace_precoder",
+        R"doc(
 Null-space superimposing (SD-ISAC) precoder (seed 003): x = F s + P b.
 
 in0: n_users symbols per item; in1 (sensing="external"): n_tx sensing samples,
@@ -41,7 +43,7 @@ at a frame boundary, tagged "isac_design" = design id. Per-design statistics
 go to the "stats" port; design() returns the design in use (F, P, B, ...).
 
 Raises ValueError for a bad parameter (named, with its allowed range).)doc"
-    // clang-format off
+        // clang-format off
     // gen_params:begin doc
     "\n\nParameters:\n"
     "  n_tx: antennas N; [2, 4096]\n"
@@ -63,8 +65,8 @@ Raises ValueError for a bad parameter (named, with its allowed range).)doc"
     "  sensing_beams: 0: full rank, -1: the sensing-rank bound, > 0: cap (beampattern); [-1, n_tx] (default 0)\n"
     "  max_iter: MM / RCG iteration cap; [0, 100000] (default 200)\n"
     // gen_params:end doc
-    // clang-format on
-    )
+        // clang-format on
+        )
 
         .def(py::init(&blk::make),
              // clang-format off
@@ -88,7 +90,7 @@ Raises ValueError for a bad parameter (named, with its allowed range).)doc"
              py::arg("sensing_beams") = 0,
              py::arg("max_iter") = 200)
              // gen_params:end args
-             // clang-format on
+        // clang-format on
         // clang-format off
         // gen_params:begin accessors
         .def("set_power", &gr::isac::nullspace_precoder::set_power, py::arg("power"))
@@ -108,14 +110,25 @@ Raises ValueError for a bad parameter (named, with its allowed range).)doc"
              py::arg("count"),
              py::arg("timeout_s") = 10.0,
              py::call_guard<py::gil_scoped_release>(),
-             "Block the calling Python thread until `count` designs have finished since start.")
+             "Block the calling Python thread until `count` designs have finished since "
+             "start.")
         .def("designs_finished", &blk::designs_finished)
-        .def("post_csi", &blk::post_csi, py::arg("msg"),
+        .def("post_csi",
+             &blk::post_csi,
+             py::arg("msg"),
              "Handle a csi dict exactly as the 'csi' port does, synchronously.")
         .def("design_id", &blk::design_id)
-        .def("design", &blk::design, "The design in use (gnuradio.isac.core.sdisac_design).")
-        .def("last_design", &blk::last_design, "The most recent finished design, feasible or not.")
+        .def("design",
+             &blk::design,
+             "The design in use (gnuradio.isac.core.sdisac_design).")
+        .def("last_design",
+             &blk::last_design,
+             "The most recent finished design, feasible or not.")
         .def("nonfinite_count", &blk::nonfinite_count)
         .def("dropped_design_count", &blk::dropped_design_count)
-        .def("set_csi", &blk::set_csi, py::arg("csi_error"), py::arg("csi_weight"), py::arg("csi_corr"));
+        .def("set_csi",
+             &blk::set_csi,
+             py::arg("csi_error"),
+             py::arg("csi_weight"),
+             py::arg("csi_corr"));
 }

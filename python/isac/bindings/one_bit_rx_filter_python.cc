@@ -25,7 +25,9 @@ void bind_one_bit_rx_filter(py::module& m)
     using blk = gr::isac::one_bit_rx_filter;
 
     py::class_<blk, gr::sync_block, gr::block, gr::basic_block, std::shared_ptr<blk>>(
-        m, "one_bit_rx_filter", R"doc(
+        m,
+        "one_bit_rx_filter",
+        R"doc(
 Seed-000 radar receive filter and GLRT/CFAR detector.
 
 in0: n_rx samples per snapshot (1-bit ADC output if adc="1bit", raw echo if "inf");
@@ -39,7 +41,7 @@ c_0 = 0 (x orthogonal to the target) and NaN/Inf snapshots give z = 0 and statis
 and are counted ("stats" port). "set" port: dict with target_deg, clutter_deg,
 snr_r_db, cnr_db, pfa, radar_noise_var, threshold_scale (multiplies kappa; see
 gnuradio.isac.rx_calibration). Bad parameters raise ValueError.)doc"
-    // clang-format off
+        // clang-format off
     // gen_params:begin doc
     "\n\nParameters:\n"
     "  n_tx: transmit antennas (in1 vlen); [1, 65536]\n"
@@ -55,8 +57,8 @@ gnuradio.isac.rx_calibration). Bad parameters raise ValueError.)doc"
     "  threshold_scale: scales the threshold kappa; [1e-30, 1000000000000000019884624838656] (default 1.0) [settable]\n"
     "  threshold: threshold model, fixed at construction: exact, or theorem1 (eq. 15); \"exact\", \"theorem1\" (default \"exact\")\n"
     // gen_params:end doc
-    // clang-format on
-    )
+        // clang-format on
+        )
 
         .def(py::init(&blk::make),
              // clang-format off
@@ -74,7 +76,7 @@ gnuradio.isac.rx_calibration). Bad parameters raise ValueError.)doc"
              py::arg("threshold_scale") = 1.0,
              py::arg("threshold") = "exact")
              // gen_params:end args
-             // clang-format on
+        // clang-format on
         // clang-format off
         // gen_params:begin accessors
         .def("set_target_deg", &gr::isac::one_bit_rx_filter::set_target_deg, py::arg("target_deg"))
