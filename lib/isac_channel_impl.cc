@@ -313,74 +313,40 @@ void isac_channel_impl::apply_locked(const core::channel_params& q)
 
 void isac_channel_impl::handle_set(const pmt::pmt_t& msg)
 {
-    static const std::set<std::string> known = { "user_deg",      "comm_noise_var",
-                                                 "rician_k_db",   "target_deg",
-                                                 "tx_deg",        "rx_deg",
-                                                 "target_snr_db", "clutter_deg",
-                                                 "cnr_db",        "radar_noise_var" };
-    if (!pmt::is_dict(msg)) {
-        d_logger->warn("set: message is not a PMT dict; ignored");
+    set_values v;
+    std::string why;
+    if (!parse_set(msg, core::params::isac_channel::all, v, why)) {
+        d_logger->warn(set_rejected(why));
         return;
-    }
-    for (pmt::pmt_t ks = pmt::dict_keys(msg); pmt::is_pair(ks); ks = pmt::cdr(ks)) {
-        const pmt::pmt_t k = pmt::car(ks);
-        if (!pmt::is_symbol(k) || !known.count(pmt::symbol_to_string(k))) {
-            d_logger->warn("set: unknown key {}; message ignored (keys: user_deg, "
-                           "comm_noise_var, rician_k_db, target_deg, tx_deg, rx_deg, "
-                           "target_snr_db, clutter_deg, cnr_db, radar_noise_var)",
-                           pmt::write_string(k));
-            return;
-        }
     }
     std::lock_guard<std::mutex> lock(d_mutex);
     core::channel_params q = d_model.params();
-    std::string why;
-    std::vector<double> v;
-    double x;
+    std::vector<double> x;
+    double d;
     try {
-        if (dict_get_doubles(msg, "user_deg", v, why))
-            q.user_rad = deg_to_rad("user_deg", v);
-        if (!why.empty())
-            throw core::param_error(why);
-        if (dict_get_doubles(msg, "comm_noise_var", v, why))
-            q.comm_noise_var = v;
-        if (!why.empty())
-            throw core::param_error(why);
-        if (dict_get_double(msg, "rician_k_db", x, why))
-            q.rician_k_db = x;
-        if (!why.empty())
-            throw core::param_error(why);
-        if (dict_get_double(msg, "target_deg", x, why))
-            q.target_rad = deg_to_rad("target_deg", x);
-        if (!why.empty())
-            throw core::param_error(why);
-        if (dict_get_double(msg, "tx_deg", x, why))
-            q.tx_rad = deg_to_rad("tx_deg", x);
-        if (!why.empty())
-            throw core::param_error(why);
-        if (dict_get_double(msg, "rx_deg", x, why))
-            q.rx_rad = deg_to_rad("rx_deg", x);
-        if (!why.empty())
-            throw core::param_error(why);
-        if (dict_get_double(msg, "target_snr_db", x, why))
-            q.target_snr_db = x;
-        if (!why.empty())
-            throw core::param_error(why);
-        if (dict_get_doubles(msg, "clutter_deg", v, why))
-            q.clutter_rad = deg_to_rad("clutter_deg", v);
-        if (!why.empty())
-            throw core::param_error(why);
-        if (dict_get_doubles(msg, "cnr_db", v, why))
-            q.cnr_db = v;
-        if (!why.empty())
-            throw core::param_error(why);
-        if (dict_get_double(msg, "radar_noise_var", x, why))
-            q.radar_noise_var = x;
-        if (!why.empty())
-            throw core::param_error(why);
+        if (v.get("user_deg", x))
+            q.user_rad = deg_to_rad("user_deg", x);
+        if (v.get("comm_noise_var", x))
+            q.comm_noise_var = x;
+        if (v.get("rician_k_db", d))
+            q.rician_k_db = d;
+        if (v.get("target_deg", d))
+            q.target_rad = deg_to_rad("target_deg", d);
+        if (v.get("tx_deg", d))
+            q.tx_rad = deg_to_rad("tx_deg", d);
+        if (v.get("rx_deg", d))
+            q.rx_rad = deg_to_rad("rx_deg", d);
+        if (v.get("target_snr_db", d))
+            q.target_snr_db = d;
+        if (v.get("clutter_deg", x))
+            q.clutter_rad = deg_to_rad("clutter_deg", x);
+        if (v.get("cnr_db", x))
+            q.cnr_db = x;
+        if (v.get("radar_noise_var", d))
+            q.radar_noise_var = d;
         apply_locked(q); // all or nothing
     } catch (const std::exception& e) {
-        d_logger->warn("set: {}; message ignored, state unchanged", e.what());
+        d_logger->warn(set_rejected(e.what()));
     }
 }
 
