@@ -18,6 +18,7 @@
 
 namespace py = pybind11;
 
+#include "channel_arg.h"
 #include <gnuradio/isac/ci_precoder.h>
 
 void bind_ci_precoder(py::module& m)
@@ -120,7 +121,18 @@ clutter it lights (chi in its units; docs/ci_precoder.md).)doc"
         .def("threads", &gr::isac::ci_precoder::threads)
         // gen_params:end accessors
         // clang-format on
-        .def("set_channel", &ci_precoder::set_channel, py::arg("H"))
+        .def(
+            "set_channel",
+            [](ci_precoder& b, const py::object& H) {
+                const Eigen::MatrixXcd M = isac_bind::channel_matrix(H);
+                std::vector<std::vector<gr_complex>> rows(M.rows());
+                for (long u = 0; u < M.rows(); ++u)
+                    for (long n = 0; n < M.cols(); ++n)
+                        rows[u].push_back(gr_complex(M(u, n)));
+                b.set_channel(rows);
+            },
+            py::arg("H"),
+            "H: 2-D array n_users x n_tx (numpy or a list of lists), y = H x + n.")
         .def("has_channel", &ci_precoder::has_channel)
         .def("lut_ready", &ci_precoder::lut_ready)
         .def("last_stats", &ci_precoder::last_stats)

@@ -19,6 +19,7 @@
 
 namespace py = pybind11;
 
+#include "channel_arg.h"
 #include <gnuradio/isac/nullspace_precoder.h>
 
 void bind_nullspace_precoder(py::module& m)
@@ -99,7 +100,13 @@ Raises ValueError for a bad parameter (named, with its allowed range).)doc"
         .def("set_beam_width_deg", &gr::isac::nullspace_precoder::set_beam_width_deg, py::arg("beam_width_deg"))
         // gen_params:end accessors
         // clang-format on
-        .def("set_channel", &blk::set_channel, py::arg("H"))
+        .def(
+            "set_channel",
+            [](blk& b, const py::object& H) {
+                b.set_channel(isac_bind::channel_matrix(H));
+            },
+            py::arg("H"),
+            "H: 2-D array n_users x n_tx (numpy or a list of lists), y = H x + n.")
         .def("wait_design",
              &blk::wait_design,
              py::arg("timeout_s") = 10.0,
