@@ -25,10 +25,10 @@ pmt::pmt_t cal_message(const std::vector<double>& ph, bool reverse_elements)
     std::vector<gr_complex> w(ph.size());
     for (size_t i = 0; i < ph.size(); ++i)
         w[i] = gr_complex(std::polar(1.0, -ph[i]));
-    pmt::pmt_t d = pmt::make_dict();
-    d = pmt::dict_add(d, pmt::mp("phases_rad"), pmt::init_f64vector(ph.size(), ph));
-    d = pmt::dict_add(d, pmt::mp("weights"), pmt::init_c32vector(w.size(), w));
-    d = pmt::dict_add(d, pmt::mp("reverse_elements"), pmt::from_bool(reverse_elements));
+    msg_dict d;
+    d.reals("phases_rad", ph);
+    d.complexes("weights", w);
+    d.flag("reverse_elements", reverse_elements);
     return d;
 }
 constexpr float tiny = std::numeric_limits<float>::min(); // smallest normal float

@@ -427,12 +427,7 @@ void ci_precoder_impl::enqueue_locked(pending p)
 
 void ci_precoder_impl::announce(uint64_t offset, uint64_t epoch)
 {
-    // "this precoder accepted a channel": csi_gate opens on it, never on a raw csi
-    pmt::pmt_t d = pmt::make_dict();
-    d = pmt::dict_add(d, pmt::mp("accepted"), pmt::PMT_T);
-    d = pmt::dict_add(d, pmt::mp("offset"), pmt::from_uint64(offset));
-    d = pmt::dict_add(d, pmt::mp("epoch"), pmt::from_uint64(epoch));
-    message_port_pub(d_channel_port, d);
+    message_port_pub(d_channel_port, make_accepted(offset, epoch));
 }
 
 void ci_precoder_impl::handle_csi(const pmt::pmt_t& msg)
@@ -524,30 +519,25 @@ void ci_precoder_impl::publish_stats()
     d_t_last = now;
     const stats_acc& a = d_acc;
     const double ns = a.solved ? double(a.solved) : 1.0;
-    pmt::pmt_t d = pmt::make_dict();
-    auto put = [&d](const char* k, const pmt::pmt_t& v) {
-        d = pmt::dict_add(d, pmt::mp(k), v);
-    };
-    put("vectors", pmt::from_uint64(a.vectors));
-    put("vectors_per_s", pmt::from_double(dt > 0 ? a.vectors / dt : 0.0));
-    put("solved", pmt::from_uint64(a.solved));
-    put("lut_hits", pmt::from_uint64(a.lut_hits));
-    put("solve_time_mean_us", pmt::from_double(a.time_sum / ns * 1e6));
-    put("solve_time_max_us", pmt::from_double(a.time_max * 1e6));
-    put("mm_iterations_mean", pmt::from_double(a.iterations / ns));
-    put("infeasible", pmt::from_uint64(a.infeasible));
-    put("infeasible_total", pmt::from_uint64(d_infeasible_total.load()));
-    put("qscnr_db_mean",
-        pmt::from_double(a.qscnr_n ? a.qscnr_db_sum / a.qscnr_n : std::nan("")));
-    put("min_margin_ratio",
-        pmt::from_double(std::isfinite(a.min_margin_ratio) ? a.min_margin_ratio
-                                                           : std::nan("")));
-    put("gap_mean", pmt::from_double(a.gap_sum / ns));
-    put("gap_max", pmt::from_double(a.gap_max));
-    put("bad_symbols", pmt::from_uint64(d_bad_interval));
-    put("far_symbols", pmt::from_uint64(d_far_interval));
-    put("bad_symbols_total", pmt::from_uint64(d_bad_total.load()));
-    put("dropped_csi", pmt::from_uint64(d_dropped_total.load()));
+    msg_dict d;
+    d.u64("vectors", a.vectors);
+    d.real("vectors_per_s", dt > 0 ? a.vectors / dt : 0.0);
+    d.u64("solved", a.solved);
+    d.u64("lut_hits", a.lut_hits);
+    d.real("solve_time_mean_us", a.time_sum / ns * 1e6);
+    d.real("solve_time_max_us", a.time_max * 1e6);
+    d.real("mm_iterations_mean", a.iterations / ns);
+    d.u64("infeasible", a.infeasible);
+    d.u64("infeasible_total", d_infeasible_total.load());
+    d.real("qscnr_db_mean", a.qscnr_n ? a.qscnr_db_sum / a.qscnr_n : std::nan(""));
+    d.real("min_margin_ratio",
+           std::isfinite(a.min_margin_ratio) ? a.min_margin_ratio : std::nan(""));
+    d.real("gap_mean", a.gap_sum / ns);
+    d.real("gap_max", a.gap_max);
+    d.u64("bad_symbols", d_bad_interval);
+    d.u64("far_symbols", d_far_interval);
+    d.u64("bad_symbols_total", d_bad_total.load());
+    d.u64("dropped_csi", d_dropped_total.load());
     {
         std::lock_guard<std::mutex> lock(d_mutex);
         d_last_stats = d;

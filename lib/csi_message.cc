@@ -345,6 +345,67 @@ bool dict_get_doubles(const pmt::pmt_t& dict,
     return true;
 }
 
+msg_dict& msg_dict::u64(const char* key, uint64_t v)
+{
+    d_dict = pmt::dict_add(d_dict, pmt::mp(key), pmt::from_uint64(v));
+    return *this;
+}
+
+msg_dict& msg_dict::i64(const char* key, long v)
+{
+    d_dict = pmt::dict_add(d_dict, pmt::mp(key), pmt::from_long(v));
+    return *this;
+}
+
+msg_dict& msg_dict::real(const char* key, double v)
+{
+    d_dict = pmt::dict_add(d_dict, pmt::mp(key), pmt::from_double(v));
+    return *this;
+}
+
+msg_dict& msg_dict::flag(const char* key, bool v)
+{
+    d_dict = pmt::dict_add(d_dict, pmt::mp(key), pmt::from_bool(v));
+    return *this;
+}
+
+msg_dict& msg_dict::text(const char* key, const std::string& v)
+{
+    d_dict = pmt::dict_add(d_dict, pmt::mp(key), pmt::mp(v));
+    return *this;
+}
+
+msg_dict& msg_dict::reals(const char* key, const std::vector<double>& v)
+{
+    d_dict = pmt::dict_add(d_dict, pmt::mp(key), pmt::init_f64vector(v.size(), v));
+    return *this;
+}
+
+msg_dict& msg_dict::complexes(const char* key, const std::vector<std::complex<double>>& v)
+{
+    d_dict = pmt::dict_add(d_dict, pmt::mp(key), pmt::init_c64vector(v.size(), v));
+    return *this;
+}
+
+msg_dict& msg_dict::complexes(const char* key, const std::vector<std::complex<float>>& v)
+{
+    d_dict = pmt::dict_add(d_dict, pmt::mp(key), pmt::init_c32vector(v.size(), v));
+    return *this;
+}
+
+pmt::pmt_t make_accepted(uint64_t offset, uint64_t epoch)
+{
+    return msg_dict().flag("accepted", true).u64("offset", offset).u64("epoch", epoch);
+}
+
+pmt::pmt_t make_snap_info(const snapshot_header& h, const char* event)
+{
+    msg_dict d;
+    if (event)
+        d.text("event", event);
+    return d.u64("session", h.session).u64("index", h.index).u64("epoch", h.epoch);
+}
+
 bool set_values::get(const char* key, double& out) const
 {
     const auto it = reals.find(key);

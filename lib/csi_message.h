@@ -120,6 +120,39 @@ bool dict_get_doubles(const pmt::pmt_t& dict,
                       std::string& why);
 
 /*!
+ * Builds the PMT dicts the blocks publish (stats, truth, doa, cal, accepted,
+ * snapshot tags), so that no block writes pmt::dict_add/pmt::from_* itself and
+ * every dict uses the same PMT type per kind of value: counts u64, signed
+ * integers s64 (long), reals double, flags bool, names symbols, lists
+ * f64vector, complex lists c64vector (double) or c32vector (float).
+ * Converts to pmt::pmt_t where a dict is expected.
+ */
+class msg_dict
+{
+public:
+    msg_dict& u64(const char* key, uint64_t v);
+    msg_dict& i64(const char* key, long v);
+    msg_dict& real(const char* key, double v);
+    msg_dict& flag(const char* key, bool v);
+    msg_dict& text(const char* key, const std::string& v);
+    msg_dict& reals(const char* key, const std::vector<double>& v);
+    msg_dict& complexes(const char* key, const std::vector<std::complex<double>>& v);
+    msg_dict& complexes(const char* key, const std::vector<std::complex<float>>& v);
+    operator pmt::pmt_t() const { return d_dict; }
+
+private:
+    pmt::pmt_t d_dict = pmt::make_dict();
+};
+
+//! The "channel" port's message of a precoder that accepted a channel
+//! ({"accepted": #t, "offset", "epoch"}): csi_gate opens on it, never on a raw csi.
+pmt::pmt_t make_accepted(uint64_t offset, uint64_t epoch);
+
+//! {"session", "index", "epoch"} of a snapshot header (the isac_snap tag, and
+//! with "event" the snapshot_deframer's peer message when event != nullptr).
+pmt::pmt_t make_snap_info(const snapshot_header& h, const char* event = nullptr);
+
+/*!
  * One `set` message, parsed against a block's settable parameters (its
  * descriptor table, core/block_params.h). Numbers (integer or real parameters)
  * in `reals`, lists in `vectors`, text in `texts`, keyed by parameter name.

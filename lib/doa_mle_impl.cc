@@ -5,6 +5,7 @@
  */
 
 #include "block_utils.h"
+#include "csi_message.h"
 #include "doa_mle_impl.h"
 #include <gnuradio/io_signature.h>
 #include <gnuradio/isac/core/block_params.h>
@@ -220,17 +221,16 @@ int doa_mle_impl::work(int noutput_items,
         const double th = r.valid ? core::rad2deg(r.theta_rad)
                                   : std::numeric_limits<double>::quiet_NaN();
         out[i] = float(th);
-        pmt::pmt_t d = pmt::make_dict();
-        d = pmt::dict_add(d, pmt::mp("theta_deg"), pmt::from_double(th));
-        d = pmt::dict_add(d, pmt::mp("beta_abs"), pmt::from_double(r.beta_abs));
-        d = pmt::dict_add(d, pmt::mp("snr_est"), pmt::from_double(r.snr_est));
+        msg_dict d;
+        d.real("theta_deg", th);
+        d.real("beta_abs", r.beta_abs);
+        d.real("snr_est", r.snr_est);
         // target-to-noise ratio |beta|^2/sigma^2 of the unit-norm model: the
         // quantity isac_channel's target_snr_db sets (docs/conventions.md)
-        d = pmt::dict_add(
-            d, pmt::mp("tnr_est"), pmt::from_double(r.beta_abs * r.beta_abs / nv));
-        d = pmt::dict_add(d, pmt::mp("crb_deg2"), pmt::from_double(r.crb_rad2 * r2d2));
-        d = pmt::dict_add(d, pmt::mp("cpi_index"), pmt::from_uint64(idx));
-        d = pmt::dict_add(d, pmt::mp("valid"), pmt::from_bool(r.valid));
+        d.real("tnr_est", r.beta_abs * r.beta_abs / nv);
+        d.real("crb_deg2", r.crb_rad2 * r2d2);
+        d.u64("cpi_index", idx);
+        d.flag("valid", r.valid);
         message_port_pub(d_port, d);
     }
     return i;

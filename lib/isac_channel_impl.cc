@@ -275,27 +275,27 @@ void isac_channel_impl::publish_truth(uint64_t offset)
     const core::rvec z = d_model.zeta2();
     std::vector<std::complex<double>> gv(g.data(), g.data() + g.size());
     std::vector<double> zv(z.data(), z.data() + z.size());
-    pmt::pmt_t d = pmt::make_dict();
-    d = pmt::dict_add(d, pmt::mp("cpi"), pmt::from_uint64(d_model.cpi_index()));
-    d = pmt::dict_add(d, pmt::mp("cpi_start"), pmt::from_uint64(d_model.cpi_start()));
-    d = pmt::dict_add(d, pmt::mp("offset"), pmt::from_uint64(offset));
-    d = pmt::dict_add(d, pmt::mp("geometry"), pmt::mp(core::to_string(p.geometry)));
-    d = pmt::dict_add(d, pmt::mp("gamma"), pmt::init_c64vector(gv.size(), gv));
-    d = pmt::dict_add(d, pmt::mp("zeta2"), pmt::init_f64vector(zv.size(), zv));
-    d = pmt::dict_add(d, pmt::mp("radar_noise_var"), pmt::from_double(p.radar_noise_var));
-    d = pmt::dict_add(d, pmt::mp("target_snr_db"), pmt::from_double(p.target_snr_db));
-    d = pmt::dict_add(d, pmt::mp("target_delay"), pmt::from_long(p.target_delay));
+    msg_dict d;
+    d.u64("cpi", d_model.cpi_index());
+    d.u64("cpi_start", d_model.cpi_start());
+    d.u64("offset", offset);
+    d.text("geometry", core::to_string(p.geometry));
+    d.complexes("gamma", gv);
+    d.reals("zeta2", zv);
+    d.real("radar_noise_var", p.radar_noise_var);
+    d.real("target_snr_db", p.target_snr_db);
+    d.i64("target_delay", p.target_delay);
     if (p.geometry == core::radar_geometry::monostatic) {
         const auto cl = rad_to_deg(p.clutter_rad);
         std::vector<double> ang{ to_deg(p.target_rad) };
         ang.insert(ang.end(), cl.begin(), cl.end());
-        d = pmt::dict_add(d, pmt::mp("target_deg"), pmt::from_double(ang[0]));
-        d = pmt::dict_add(d, pmt::mp("clutter_deg"), pmt::init_f64vector(cl.size(), cl));
-        d = pmt::dict_add(d, pmt::mp("cnr_db"), pmt::init_f64vector(p.cnr_db.size(), p.cnr_db));
-        d = pmt::dict_add(d, pmt::mp("angles_deg"), pmt::init_f64vector(ang.size(), ang));
+        d.real("target_deg", ang[0]);
+        d.reals("clutter_deg", cl);
+        d.reals("cnr_db", p.cnr_db);
+        d.reals("angles_deg", ang);
     } else {
-        d = pmt::dict_add(d, pmt::mp("tx_deg"), pmt::from_double(to_deg(p.tx_rad)));
-        d = pmt::dict_add(d, pmt::mp("rx_deg"), pmt::from_double(to_deg(p.rx_rad)));
+        d.real("tx_deg", to_deg(p.tx_rad));
+        d.real("rx_deg", to_deg(p.rx_rad));
     }
     message_port_pub(d_truth_port, d);
 }

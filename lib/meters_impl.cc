@@ -9,6 +9,7 @@
  * block is destroyed).
  */
 
+#include "csi_message.h"
 #include <gnuradio/io_signature.h>
 #include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/isac/core/limits.h>
@@ -59,10 +60,10 @@ class psk_ser_meter_impl : public psk_ser_meter
             s[u] = double(d_sym[u]) / double(std::max<uint64_t>(d_n, 1));
             b[u] = double(d_bit[u]) / double(std::max<uint64_t>(d_n * d_bits, 1));
         }
-        pmt::pmt_t d = pmt::make_dict();
-        d = pmt::dict_add(d, pmt::mp("ser"), pmt::init_f64vector(s.size(), s));
-        d = pmt::dict_add(d, pmt::mp("ber"), pmt::init_f64vector(b.size(), b));
-        d = pmt::dict_add(d, pmt::mp("symbols"), pmt::from_uint64(d_n));
+        msg_dict d;
+        d.reals("ser", s);
+        d.reals("ber", b);
+        d.u64("symbols", d_n);
         return d;
     }
 

@@ -251,28 +251,27 @@ bool nullspace_precoder_impl::start()
 pmt::pmt_t nullspace_precoder_impl::stats_dict(const prepared& p)
 {
     const core::sdisac_design& d = p.d;
-    pmt::pmt_t s = pmt::make_dict();
-    auto add = [&s](const char* k, const pmt::pmt_t& v) { s = pmt::dict_add(s, pmt::mp(k), v); };
-    add("design_id", pmt::from_uint64(p.id));
-    add("ok", pmt::from_bool(d.ok));
-    add("message", pmt::mp(d.message));
-    add("design_time_s", pmt::from_double(d.design_time_s));
-    add("iterations", pmt::from_long(d.iterations));
-    add("cost", pmt::from_double(d.cost));
-    add("matching_cost", pmt::from_double(d.matching_cost));
-    add("pslr_db", pmt::from_double(d.pslr_db));
-    add("isl_db", pmt::from_double(d.isl > 0 ? 10 * std::log10(d.isl) : -INFINITY));
-    add("comm_power", pmt::from_double(d.comm_power));
-    add("sensing_power", pmt::from_double(d.sensing_power));
-    add("split", pmt::from_double(d.split));
-    add("leakage", pmt::from_double(d.leakage));
-    add("rank", pmt::from_long(d.rank));
-    add("rank_deficient", pmt::from_bool(d.rank_deficient));
-    add("sensing_rank", pmt::from_long(d.sensing_rank));
+    msg_dict s;
+    s.u64("design_id", p.id);
+    s.flag("ok", d.ok);
+    s.text("message", d.message);
+    s.real("design_time_s", d.design_time_s);
+    s.i64("iterations", d.iterations);
+    s.real("cost", d.cost);
+    s.real("matching_cost", d.matching_cost);
+    s.real("pslr_db", d.pslr_db);
+    s.real("isl_db", d.isl > 0 ? 10 * std::log10(d.isl) : -INFINITY);
+    s.real("comm_power", d.comm_power);
+    s.real("sensing_power", d.sensing_power);
+    s.real("split", d.split);
+    s.real("leakage", d.leakage);
+    s.i64("rank", d.rank);
+    s.flag("rank_deficient", d.rank_deficient);
+    s.i64("sensing_rank", d.sensing_rank);
     std::vector<double> sdb;
     for (Eigen::Index k = 0; k < d.sinr.size(); ++k)
         sdb.push_back(10 * std::log10(d.sinr[k]));
-    add("sinr_db", pmt::init_f64vector(sdb.size(), sdb));
+    s.reals("sinr_db", sdb);
     return s;
 }
 
@@ -306,12 +305,7 @@ void nullspace_precoder_impl::handle_csi(const pmt::pmt_t& msg)
 
 void nullspace_precoder_impl::announce(uint64_t offset, uint64_t epoch)
 {
-    // "this precoder accepted a channel": csi_gate opens on it, never on a raw csi
-    pmt::pmt_t d = pmt::make_dict();
-    d = pmt::dict_add(d, pmt::mp("accepted"), pmt::PMT_T);
-    d = pmt::dict_add(d, pmt::mp("offset"), pmt::from_uint64(offset));
-    d = pmt::dict_add(d, pmt::mp("epoch"), pmt::from_uint64(epoch));
-    message_port_pub(d_channel_port, d);
+    message_port_pub(d_channel_port, make_accepted(offset, epoch));
 }
 
 void nullspace_precoder_impl::set_channel(const Eigen::MatrixXcd& H)

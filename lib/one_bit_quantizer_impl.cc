@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+#include "csi_message.h"
 #include "one_bit_quantizer_impl.h"
 #include <gnuradio/io_signature.h>
 #include <gnuradio/isac/core/block_params.h>
@@ -102,9 +103,9 @@ int one_bit_quantizer_impl::work(int noutput_items,
     d_items += noutput_items;
     if (nans) {
         const uint64_t total = d_nan_count.fetch_add(nans) + nans;
-        pmt::pmt_t d = pmt::make_dict();
-        d = pmt::dict_add(d, pmt::mp("nan_count"), pmt::from_uint64(total));
-        d = pmt::dict_add(d, pmt::mp("items"), pmt::from_uint64(d_items));
+        msg_dict d;
+        d.u64("nan_count", total);
+        d.u64("items", d_items);
         message_port_pub(d_stats_port, d);
     }
     return noutput_items;

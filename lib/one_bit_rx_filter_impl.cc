@@ -436,12 +436,11 @@ int one_bit_rx_filter_impl::work(int noutput_items,
     if (degenerate || nan) {
         const uint64_t dt = d_degenerate.fetch_add(degenerate) + degenerate;
         const uint64_t nt = d_nan.fetch_add(nan) + nan;
-        pmt::pmt_t d = pmt::make_dict();
-        d = pmt::dict_add(d, pmt::mp("items"), pmt::from_uint64(d_items));
-        d = pmt::dict_add(
-            d, pmt::mp("detections"), pmt::from_uint64(d_detections.load()));
-        d = pmt::dict_add(d, pmt::mp("degenerate"), pmt::from_uint64(dt));
-        d = pmt::dict_add(d, pmt::mp("nan"), pmt::from_uint64(nt));
+        msg_dict d;
+        d.u64("items", d_items);
+        d.u64("detections", d_detections.load());
+        d.u64("degenerate", dt);
+        d.u64("nan", nt);
         message_port_pub(d_stats_port, d);
     }
     return n;

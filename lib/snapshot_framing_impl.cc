@@ -160,12 +160,7 @@ class snapshot_deframer_impl : public snapshot_deframer
 
     void peer(const char* event, const snapshot_header& h)
     {
-        pmt::pmt_t d = pmt::make_dict();
-        d = pmt::dict_add(d, pmt::mp("event"), pmt::mp(event));
-        d = pmt::dict_add(d, pmt::mp("session"), pmt::from_uint64(h.session));
-        d = pmt::dict_add(d, pmt::mp("index"), pmt::from_uint64(h.index));
-        d = pmt::dict_add(d, pmt::mp("epoch"), pmt::from_uint64(h.epoch));
-        message_port_pub(d_peer_port, d);
+        message_port_pub(d_peer_port, make_snap_info(h, event));
     }
 
 public:
@@ -249,10 +244,7 @@ public:
             }
             d_next = h.index + 1;
             if (tag) {
-                pmt::pmt_t v = pmt::make_dict();
-                v = pmt::dict_add(v, pmt::mp("session"), pmt::from_uint64(h.session));
-                v = pmt::dict_add(v, pmt::mp("index"), pmt::from_uint64(h.index));
-                v = pmt::dict_add(v, pmt::mp("epoch"), pmt::from_uint64(h.epoch));
+                const pmt::pmt_t v = make_snap_info(h);
                 add_item_tag(0, nitems_written(0) + produced, d_snap_key, v);
                 add_item_tag(1, nitems_written(1) + produced, d_snap_key, v);
             }

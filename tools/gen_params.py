@@ -391,13 +391,14 @@ def header_make(b):
     return o
 
 
-def binding_args(b):
+def binding_args(b, exclude=()):
     o = []
-    for p in b["params"]:
+    params = [p for p in b["params"] if p["name"] not in exclude]
+    for p in params:
         a = f'py::arg("{p["name"]}")'
         if "default" in p:
             a += " = " + py_default(p)
-        o.append("             " + a + ("," if p is not b["params"][-1] else ")"))
+        o.append("             " + a + ("," if p is not params[-1] else ")"))
     return o
 
 
@@ -588,6 +589,10 @@ def outputs(blocks):
         if b.get("bind_accessors") is not False:
             t = replace_region(t, "accessors", binding_accessors(b), py, "//")
         out[py] = t
+        for extra in b.get("extra_bindings", []):
+            t = read(extra["file"])
+            t = replace_region(t, "args", binding_args(b, extra.get("exclude", [])), extra["file"], "//")
+            out[extra["file"]] = t
         g = f"grc/isac_{bn}.block.yml"
         t = read(g)
         t = replace_region(t, "parameters", ["parameters:"] + grc_params(b), g, "#")
