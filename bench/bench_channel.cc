@@ -71,7 +71,7 @@ void run_channel(benchmark::State& st, long cpi_len)
 
 //! Static gains over the batch (one CPI per 4096 snapshots).
 void BM_channel(benchmark::State& st) { run_channel(st, batch); }
-//! Swerling-I gains redrawn every snapshot (seed-000 Monte-Carlo style),
+//! Swerling-I gains redrawn every snapshot (1-bit ISAC paper Monte-Carlo style),
 //! compared with the naive simulator below.
 void BM_channel_cpi1(benchmark::State& st)
 {

@@ -7,7 +7,7 @@
 
 Uses isac.core.isac_channel_model (the block's simulator without a
 flowgraph; qa_isac_channel checks it is bit-identical to the block) and
-references written out in numpy from spec 1.2/1.3/1.6. Prints
+references written out in numpy from 1-bit ISAC paper Sec. II, eq. (2); bistatic CRB paper Sec. II. Prints
 measured / theory and the deviation in standard errors (z).
 """
 import os

@@ -13,9 +13,10 @@
  *    the preset's tuning for studies (integer values; homotopy as a/b/c).
  *  - BM_ci_family_pool/N_T/threads: the same draws (real-time preset) in batches of 256
  *    on a worker_pool, wall clock: the scaling ratio of the block's pool.
- *  - BM_ci_lut_build/N_T: one full table (seed-000 scene, U = 4, 8-PSK: 4096 symbol
- *    vectors, 1024 solved) with the table preset; BM_ci_lut_stream/N_T against
- *    BM_memcpy_out/N_T: table lookups of a 4096-vector batch vs a memcpy of the output.
+ *  - BM_ci_lut_build/N_T: one full table (1-bit ISAC paper scene, U = 4, 8-PSK:
+ *    4096 symbol vectors, 1024 solved) with the table preset; BM_ci_lut_stream/N_T
+ *    against BM_memcpy_out/N_T: table lookups of a 4096-vector batch vs a memcpy of
+ *    the output.
  */
 #include "ci_family_load.h"
 #include <gnuradio/isac/core/ci_solver.h>
@@ -175,7 +176,8 @@ void BM_ci_family_pool(benchmark::State& st)
     st.SetItemsProcessed(st.iterations() * batch);
 }
 
-// seed-000 scene for the table benchmarks: U = 4, 8-PSK, Gamma = 5 dB, SNR_C = 5 dB
+// 1-bit ISAC paper scene for the table benchmarks: U = 4, 8-PSK, Gamma = 5 dB,
+// SNR_C = 5 dB
 constexpr int U = 4, M = 8, batch = 4096;
 
 ci_solver table_solver(int N)

@@ -34,7 +34,7 @@ cpi_data make_cpi(int n)
     d.c.resize(L);
     for (auto& v : d.c)
         v = cfloat(nd(rng), nd(rng));
-    const cvec b = ula_steering(n, deg2rad(23.4), array_convention::seed004());
+    const cvec b = ula_steering(n, deg2rad(23.4), array_convention::midpoint_positive());
     d.Y.resize(size_t(n) * L);
     for (int t = 0; t < L; ++t)
         for (int i = 0; i < n; ++i)
@@ -70,7 +70,8 @@ void BM_grid_gemm(benchmark::State& st)
     std::vector<double> grid;
     for (int m = 0; m <= 1800; ++m)
         grid.push_back(deg2rad(-90.0 + 0.1 * m));
-    const cmatf B = ula_steering_matrix(n, grid, array_convention::seed004()).cast<cfloat>();
+    const cmatf B = ula_steering_matrix(n, grid, array_convention::midpoint_positive())
+                        .cast<cfloat>();
     const cmatf BH = B.adjoint();
     Eigen::Map<const cmatf> Y(d.Y.data(), n, L);
     const cmatf R = Y * Y.adjoint() / float(L);

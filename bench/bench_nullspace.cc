@@ -10,7 +10,7 @@
  *    multiply alone, without the sensing add), measured in the same run.
  *  - BM_beampattern_design/N: one complete SD-ISAC design (ZF at 10 dB, K = 4,
  *    MM-LineSearch to rel. change 1e-6 on a 0.5 deg grid, 3 targets, L = 32);
- *    seed 003 Table I reports 0.39-0.70 s for MM-LineSearch at N = 20.
+ *    null-space paper Table I reports 0.39-0.70 s for MM-LineSearch at N = 20.
  *  - BM_isl_design/N and BM_minpower/N for reference.
  */
 #include <gnuradio/isac/core/comm_precoder.h>

@@ -4,7 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Receive filter + GLRT statistic throughput (snapshots/s), single thread, on
- * work()-sized batches of 4096 snapshots of the seed-000 scene (theta_0 = 10 deg,
+ * work()-sized batches of 4096 snapshots of the 1-bit ISAC paper scene (theta_0 = 10 deg,
  * clutter at -50/30 deg, CNR 30 dB, Q = 2) with N_T = N_R = arg.
  * BM_rx_filter* use the default exact 1-bit threshold (table lookup per snapshot)
  * unless named theorem1. Baseline: memcpy of the same input bytes (r and x: (N_R + N_T)

@@ -5,7 +5,7 @@
 #
 """Flowgraph throughput of isac.one_bit_rx_filter (snapshots/s, wall clock) vs a
 baseline flowgraph that moves the same two vector streams through blocks.copy.
-Sources repeat 256 random 1-bit snapshots; Q = 2 (seed-000 scene), N_T = N_R = n."""
+Sources repeat 256 random 1-bit snapshots; Q = 2 (1-bit ISAC paper scene), N_T = N_R = n."""
 import os
 import sys
 import time

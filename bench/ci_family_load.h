@@ -71,7 +71,7 @@ inline radar_scene family_scene(const instance& d)
     for (double a : d.clutter_deg)
         clutter.push_back(deg2rad(a));
     for (double c : d.cnr_db)
-        cnr.push_back(std::pow(10.0, c / 10.0));
+        cnr.push_back(db2lin(c));
     return radar_scene(
         d.n_tx, d.n_rx, deg2rad(d.target_deg), clutter, std::pow(10, 1.5), cnr);
 }

@@ -23,7 +23,7 @@ import time
 
 import numpy as np
 
-from gnuradio.isac.design import seed001 as s1
+from gnuradio.isac.design import massive_mimo as s1
 
 N_ARRAY = (15, 15, 5, 5)
 K = 12

@@ -184,7 +184,6 @@ array_phase_estimator::sptr array_phase_estimator::make(int n_rx,
 {
     core::params::array_phase_estimator::check(
         n_rx, cal_deg, n_avg, spacing, reverse_elements, continuous);
-    core::check_int_range("n_rx", n_rx, 1, 1 << 16);
     core::check_angle_deg("cal_deg", cal_deg);
     core::check_int_range("n_avg", long(n_avg), 1, 1L << 40);
     if (!(std::isfinite(spacing) && spacing > 0 && spacing <= 1000))
@@ -327,7 +326,6 @@ array_phase_corrector::sptr array_phase_corrector::make(
     int n_rx, const std::vector<double>& phases_rad, bool reverse_elements)
 {
     core::params::array_phase_corrector::check(n_rx, phases_rad, reverse_elements);
-    core::check_int_range("n_rx", n_rx, 1, 1 << 16);
     auto b =
         gnuradio::make_block_sptr<array_phase_corrector_impl>(n_rx, reverse_elements);
     if (!phases_rad.empty()) {

@@ -97,7 +97,6 @@ beampattern_probe::sptr beampattern_probe::make(int n_tx,
 {
     core::params::beampattern_probe::check(
         n_tx, frame_len, grid_min_deg, grid_max_deg, grid_step_deg, reverse_elements, db);
-    core::check_int_range("n_tx", n_tx, 1, 1 << 16);
     core::check_int_range("frame_len", frame_len, 1, 1 << 24);
     core::check_angle_deg("grid_min_deg", grid_min_deg);
     core::check_angle_deg("grid_max_deg", grid_max_deg);

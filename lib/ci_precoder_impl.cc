@@ -8,6 +8,7 @@
 #include "ci_precoder_impl.h"
 #include "csi_message.h"
 #include <gnuradio/io_signature.h>
+#include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/block_params.h>
 #include <algorithm>
 #include <cmath>
@@ -16,9 +17,6 @@ namespace gr {
 namespace isac {
 
 namespace {
-// dB parameters are checked as written (gamma_db = 1e+30, not its linear value)
-double db2lin(const char* name, double db) { return core::db_to_linear(name, db); }
-
 /*
  * What a solver of these sizes holds: the per-symbol constraint rows
  * (M x 2U x 2N doubles, built per channel), the scene's steering matrices and
@@ -66,10 +64,10 @@ ci_precoder_impl::solver_kind ci_precoder_impl::parse_solver(const std::string& 
 
 std::unique_ptr<core::ci_solver> ci_precoder_impl::build(const config& c)
 {
-    core::check_int_range("n_users", c.n_users, 1, 4096);
-    core::check_int_range("n_tx", c.n_tx, c.n_users, 1 << 16);
+    core::check_int_range("n_users", c.n_users, 1, core::max_users);
+    core::check_int_range("n_tx", c.n_tx, c.n_users, core::max_antennas);
     core::check_int_range("psk_order", c.psk_order, 2, 1 << 16);
-    core::check_int_range("n_rx", c.n_rx, 1, 1 << 16);
+    core::check_int_range("n_rx", c.n_rx, 1, core::max_antennas);
     core::check_positive_finite("power", c.power);
     core::check_positive_finite("noise_var", c.noise_var);
     core::check_angle_deg("target_deg", c.target_deg);
@@ -85,20 +83,18 @@ std::unique_ptr<core::ci_solver> ci_precoder_impl::build(const config& c)
                         c.n_rx,
                         c.clutter_deg.size(),
                         c.kind == solver_kind::lut ? 2 : 1);
-    std::vector<double> clutter_rad, cnr;
-    for (double a : c.clutter_deg) {
-        core::check_angle_deg("clutter_deg", a);
-        clutter_rad.push_back(core::deg2rad(a));
-    }
+    const std::vector<double> clutter_rad = core::angle_deg_to_rad(
+        "clutter_deg", c.clutter_deg);
+    std::vector<double> cnr;
     for (double v : c.cnr_db)
-        cnr.push_back(db2lin("cnr_db", v));
+        cnr.push_back(core::db_to_linear("cnr_db", v));
     core::ci_params p;
     p.psk_order = c.psk_order;
     p.power = c.power;
     p.noise_var = c.noise_var;
-    p.gamma = db2lin("gamma_db", c.gamma_db);
+    p.gamma = core::db_to_linear("gamma_db", c.gamma_db);
     p.mode = core::parse_ci_mode("mode", c.mode);
-    p.chi = db2lin("chi_db", c.chi_db);
+    p.chi = core::db_to_linear("chi_db", c.chi_db);
     p.one_bit_dac = core::parse_adc_model("dac", c.dac) == core::adc_model::one_bit;
     p.max_iter = c.max_iter;
     p.radar_metric = core::parse_ci_radar_metric("radar_metric", c.radar_metric);
@@ -111,7 +107,7 @@ std::unique_ptr<core::ci_solver> ci_precoder_impl::build(const config& c)
                             c.n_rx,
                             core::deg2rad(c.target_deg),
                             clutter_rad,
-                            db2lin("snr_r_db", c.snr_r_db),
+                            core::db_to_linear("snr_r_db", c.snr_r_db),
                             cnr);
     return std::make_unique<core::ci_solver>(scene, c.n_users, p);
 }

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "csi_message.h"
+#include <gnuradio/isac/core/limits.h>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -13,8 +14,9 @@ namespace isac {
 
 namespace {
 // Bound on what a csi message may carry, so a corrupt size cannot make a
-// block allocate gigabytes.
-constexpr long max_dim = 4096;
+// block allocate gigabytes: the module's array and user limits.
+constexpr long max_dim =
+    core::max_antennas > core::max_users ? core::max_antennas : core::max_users;
 
 bool to_long(const pmt::pmt_t& v, long& out)
 {
@@ -295,7 +297,7 @@ bool dict_get_doubles(const pmt::pmt_t& dict,
             r.push_back(double(i));
     } else if (pmt::is_tuple(v) || pmt::is_vector(v)) {
         const size_t n = pmt::length(v);
-        if (n > 4096) {
+        if (n > size_t(max_dim)) {
             why = std::string("\"") + key + "\" has too many elements";
             return false;
         }
@@ -314,7 +316,7 @@ bool dict_get_doubles(const pmt::pmt_t& dict,
         // message handler must never throw.
         pmt::pmt_t p = v;
         for (; pmt::is_pair(p); p = pmt::cdr(p)) {
-            if (r.size() >= 4096) {
+            if (r.size() >= size_t(max_dim)) {
                 why = std::string("\"") + key + "\" has too many elements";
                 return false;
             }
@@ -332,7 +334,7 @@ bool dict_get_doubles(const pmt::pmt_t& dict,
         why = std::string("\"") + key + "\" is not a number or a numeric vector/list";
         return false;
     }
-    if (r.size() > 4096) {
+    if (r.size() > size_t(max_dim)) {
         why = std::string("\"") + key + "\" has too many elements";
         return false;
     }

@@ -8,6 +8,7 @@
 #include "csi_message.h"
 #include "doa_mle_impl.h"
 #include <gnuradio/io_signature.h>
+#include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/block_params.h>
 #include <cmath>
 #include <limits>
@@ -50,7 +51,7 @@ doa_mle::sptr doa_mle::make(int n_rx,
                                  p_gauss,
                                  refine);
     // Validate before any io_signature is built, so errors name our parameters.
-    core::check_int_range("n_rx", n_rx, 2, 4096);
+    core::check_int_range("n_rx", n_rx, 2, core::max_antennas);
     core::check_int_range("cpi_len", cpi_len, 1, 65536);
     if (mode != "gaussian" && mode != "known")
         core::throw_param("mode", "'" + mode + "'", "'gaussian' or 'known'");
@@ -163,7 +164,8 @@ void doa_mle_impl::set_p_gauss(double p_gauss)
     if (!(std::isfinite(p_gauss) && p_gauss >= 0.0f))
         core::throw_param("p_gauss", std::to_string(p_gauss), "finite and >= 0");
     std::lock_guard<std::mutex> lock(d_mutex);
-    // known mode: p_gauss > 0 switches to the mixed estimator (spec 6.3) and back
+    // known mode: p_gauss > 0 switches to the mixed estimator (bistatic CRB paper Sec.
+    // IV-B) and back
     d_core.configure(core_mode(d_known, p_gauss), p_gauss);
     d_p_gauss = p_gauss;
 }

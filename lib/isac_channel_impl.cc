@@ -8,6 +8,7 @@
 #include "csi_message.h"
 #include "isac_channel_impl.h"
 #include <gnuradio/io_signature.h>
+#include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/block_params.h>
 #include <cmath>
 #include <limits>
@@ -18,23 +19,6 @@ namespace gr {
 namespace isac {
 
 namespace {
-std::vector<double> deg_to_rad(const std::string& name, const std::vector<double>& deg)
-{
-    std::vector<double> r;
-    r.reserve(deg.size());
-    for (double d : deg) {
-        core::check_angle_deg(name, d);
-        r.push_back(core::deg2rad(d));
-    }
-    return r;
-}
-
-double deg_to_rad(const std::string& name, double deg)
-{
-    core::check_angle_deg(name, deg);
-    return core::deg2rad(deg);
-}
-
 // Degrees at the surface, radians in the core: round the way back to 1e-9 deg
 // so that a getter returns the value that was set (10, not 9.999999999999998).
 double to_deg(double rad) { return std::round(core::rad2deg(rad) * 1e9) / 1e9; }
@@ -101,25 +85,25 @@ isac_channel::sptr isac_channel::make(int n_tx,
     // Validate everything before the io_signatures are built, so the error
     // names our parameter and its allowed range.
     core::channel_params p;
-    core::check_int_range("n_tx", n_tx, 1, core::channel_max_dim);
-    core::check_int_range("n_users", n_users, 1, core::channel_max_dim);
-    core::check_int_range("n_rx", n_rx, 1, core::channel_max_dim);
+    core::check_int_range("n_tx", n_tx, 1, core::max_antennas);
+    core::check_int_range("n_users", n_users, 1, core::max_users);
+    core::check_int_range("n_rx", n_rx, 1, core::max_antennas);
     p.n_tx = n_tx;
     p.n_users = n_users;
     p.n_rx = n_rx;
     p.comm = core::parse_comm_model(comm_model);
-    p.user_rad = deg_to_rad("user_deg", user_deg);
+    p.user_rad = core::angle_deg_to_rad("user_deg", user_deg);
     p.comm_noise_var = comm_noise_var;
     p.rician_k_db = rician_k_db;
     p.coherence = coherence;
     core::check_int_range("seed", seed, 0, std::numeric_limits<long>::max());
     p.seed = uint64_t(seed);
     p.geometry = core::parse_geometry(geometry);
-    p.target_rad = deg_to_rad("target_deg", target_deg);
-    p.tx_rad = deg_to_rad("tx_deg", tx_deg);
-    p.rx_rad = deg_to_rad("rx_deg", rx_deg);
+    p.target_rad = core::angle_deg_to_rad("target_deg", target_deg);
+    p.tx_rad = core::angle_deg_to_rad("tx_deg", tx_deg);
+    p.rx_rad = core::angle_deg_to_rad("rx_deg", rx_deg);
     p.target_snr_db = target_snr_db;
-    p.clutter_rad = deg_to_rad("clutter_deg", clutter_deg);
+    p.clutter_rad = core::angle_deg_to_rad("clutter_deg", clutter_deg);
     p.cnr_db = cnr_db;
     p.radar_noise_var = radar_noise_var;
     p.gains = core::parse_gain_model(gain_model);
@@ -325,21 +309,21 @@ void isac_channel_impl::handle_set(const pmt::pmt_t& msg)
     double d;
     try {
         if (v.get("user_deg", x))
-            q.user_rad = deg_to_rad("user_deg", x);
+            q.user_rad = core::angle_deg_to_rad("user_deg", x);
         if (v.get("comm_noise_var", x))
             q.comm_noise_var = x;
         if (v.get("rician_k_db", d))
             q.rician_k_db = d;
         if (v.get("target_deg", d))
-            q.target_rad = deg_to_rad("target_deg", d);
+            q.target_rad = core::angle_deg_to_rad("target_deg", d);
         if (v.get("tx_deg", d))
-            q.tx_rad = deg_to_rad("tx_deg", d);
+            q.tx_rad = core::angle_deg_to_rad("tx_deg", d);
         if (v.get("rx_deg", d))
-            q.rx_rad = deg_to_rad("rx_deg", d);
+            q.rx_rad = core::angle_deg_to_rad("rx_deg", d);
         if (v.get("target_snr_db", d))
             q.target_snr_db = d;
         if (v.get("clutter_deg", x))
-            q.clutter_rad = deg_to_rad("clutter_deg", x);
+            q.clutter_rad = core::angle_deg_to_rad("clutter_deg", x);
         if (v.get("cnr_db", x))
             q.cnr_db = x;
         if (v.get("radar_noise_var", d))
@@ -359,7 +343,7 @@ void isac_channel_impl::handle_set(const pmt::pmt_t& msg)
 
 void isac_channel_impl::set_user_deg(const std::vector<double>& v)
 {
-    const auto r = deg_to_rad("user_deg", v);
+    const auto r = core::angle_deg_to_rad("user_deg", v);
     ISAC_CHANNEL_SET(q.user_rad = r);
 }
 void isac_channel_impl::set_comm_noise_var(const std::vector<double>& v)
@@ -369,23 +353,23 @@ void isac_channel_impl::set_comm_noise_var(const std::vector<double>& v)
 void isac_channel_impl::set_rician_k_db(double k) { ISAC_CHANNEL_SET(q.rician_k_db = k); }
 void isac_channel_impl::set_target_deg(double t)
 {
-    const double r = deg_to_rad("target_deg", t);
+    const double r = core::angle_deg_to_rad("target_deg", t);
     ISAC_CHANNEL_SET(q.target_rad = r);
 }
 void isac_channel_impl::set_tx_deg(double t)
 {
-    const double r = deg_to_rad("tx_deg", t);
+    const double r = core::angle_deg_to_rad("tx_deg", t);
     ISAC_CHANNEL_SET(q.tx_rad = r);
 }
 void isac_channel_impl::set_rx_deg(double t)
 {
-    const double r = deg_to_rad("rx_deg", t);
+    const double r = core::angle_deg_to_rad("rx_deg", t);
     ISAC_CHANNEL_SET(q.rx_rad = r);
 }
 void isac_channel_impl::set_target_snr_db(double s) { ISAC_CHANNEL_SET(q.target_snr_db = s); }
 void isac_channel_impl::set_clutter_deg(const std::vector<double>& v)
 {
-    const auto r = deg_to_rad("clutter_deg", v);
+    const auto r = core::angle_deg_to_rad("clutter_deg", v);
     ISAC_CHANNEL_SET(q.clutter_rad = r);
 }
 void isac_channel_impl::set_cnr_db(const std::vector<double>& v)
@@ -394,7 +378,7 @@ void isac_channel_impl::set_cnr_db(const std::vector<double>& v)
 }
 void isac_channel_impl::set_clutter(const std::vector<double>& c, const std::vector<double>& v)
 {
-    const auto r = deg_to_rad("clutter_deg", c);
+    const auto r = core::angle_deg_to_rad("clutter_deg", c);
     ISAC_CHANNEL_SET(q.clutter_rad = r; q.cnr_db = v);
 }
 void isac_channel_impl::set_radar_noise_var(double v)

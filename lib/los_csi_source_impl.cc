@@ -19,7 +19,7 @@ namespace isac {
 namespace {
 void check(const std::vector<double>& user_deg, double gain)
 {
-    if (user_deg.empty() || user_deg.size() > 4096)
+    if (user_deg.empty() || user_deg.size() > size_t(core::max_users))
         core::throw_param("user_deg",
                           "a list of " + std::to_string(user_deg.size()) + " angles",
                           "1 to 4096 angles in [-90, 90]");
@@ -129,7 +129,6 @@ los_csi_source::sptr
 los_csi_source::make(int n_tx, const std::vector<double>& user_deg, double gain)
 {
     core::params::los_csi_source::check(n_tx, user_deg, gain);
-    core::check_int_range("n_tx", n_tx, 1, 4096);
     check(user_deg, gain);
     return gnuradio::make_block_sptr<los_csi_source_impl>(n_tx, user_deg, gain);
 }

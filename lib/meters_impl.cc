@@ -175,7 +175,6 @@ psk_ser_meter::sptr
 psk_ser_meter::make(int n_users, int psk_order, int64_t skip, int64_t report_every)
 {
     core::params::psk_ser_meter::check(n_users, psk_order, skip, report_every);
-    core::check_int_range("n_users", n_users, 1, 4096);
     core::check_int_range("psk_order", psk_order, 2, 1 << 16);
     core::check_int_range("skip", long(skip), 0, std::numeric_limits<long>::max());
     core::check_int_range(

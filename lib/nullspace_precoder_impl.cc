@@ -10,6 +10,7 @@
 #include <gnuradio/io_signature.h>
 #include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/isac/core/comm_precoder.h>
+#include <gnuradio/isac/core/limits.h>
 #include <chrono>
 #include <cmath>
 #include <stdexcept>
@@ -69,7 +70,7 @@ nullspace_precoder::sptr nullspace_precoder::make(int n_tx,
                                             max_iter);
     // Validate everything before the io_signatures are built, so each error
     // names the parameter and its allowed range.
-    core::check_int_range("n_tx", n_tx, 2, 4096);
+    core::check_int_range("n_tx", n_tx, 2, core::max_antennas);
     core::check_int_range("n_users", n_users, 1, n_tx - 1);
     core::check_finite("beam_width_deg", beam_width_deg);
     core::check_finite("grid_step_deg", grid_step_deg);

@@ -21,8 +21,8 @@ namespace isac {
 
 core::radar_scene one_bit_rx_filter_impl::make_scene(const params& p)
 {
-    core::check_int_range("n_tx", p.n_tx, 1, 1 << 16);
-    core::check_int_range("n_rx", p.n_rx, 1, 1 << 16);
+    core::check_int_range("n_tx", p.n_tx, 1, core::max_antennas);
+    core::check_int_range("n_rx", p.n_rx, 1, core::max_antennas);
     core::check_angle_deg("target_deg", p.target_deg);
     core::check_clutter_count("clutter_deg", p.clutter_deg.size());
     {
@@ -438,9 +438,9 @@ int one_bit_rx_filter_impl::work(int noutput_items,
         const uint64_t nt = d_nan.fetch_add(nan) + nan;
         msg_dict d;
         d.u64("items", d_items);
-        d.u64("detections", d_detections.load());
-        d.u64("degenerate", dt);
-        d.u64("nan", nt);
+        d.u64("detection_count", d_detections.load());
+        d.u64("degenerate_count", dt);
+        d.u64("nan_count", nt);
         message_port_pub(d_stats_port, d);
     }
     return n;

@@ -10,6 +10,7 @@
 #include "block_utils.h"
 #include "csi_message.h"
 #include <gnuradio/io_signature.h>
+#include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/isac/core/types.h>
 #include <gnuradio/isac/snapshot_deframer.h>
@@ -142,8 +143,6 @@ public:
 snapshot_framer::sptr snapshot_framer::make(int n_tx, int n_users, int hello_ms)
 {
     core::params::snapshot_framer::check(n_tx, n_users, hello_ms);
-    core::check_int_range("n_tx", n_tx, 1, 1 << 16);
-    core::check_int_range("n_users", n_users, 1, 4096);
     core::check_int_range("hello_ms", hello_ms, 10, 60000);
     return gnuradio::make_block_sptr<snapshot_framer_impl>(n_tx, n_users, hello_ms);
 }
@@ -264,8 +263,6 @@ public:
 snapshot_deframer::sptr snapshot_deframer::make(int n_tx, int n_users)
 {
     core::params::snapshot_deframer::check(n_tx, n_users);
-    core::check_int_range("n_tx", n_tx, 1, 1 << 16);
-    core::check_int_range("n_users", n_users, 1, 4096);
     return gnuradio::make_block_sptr<snapshot_deframer_impl>(n_tx, n_users);
 }
 

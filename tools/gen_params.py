@@ -83,6 +83,13 @@ GRC_DTYPE = {
 }
 
 
+# Named limits a range may use; the C++ tables refer to the core's constants
+CONSTANTS = {
+    "max_antennas": (4096, "double(max_antennas)"),  # core/limits.h
+    "max_users": (4096, "double(max_users)"),
+}
+
+
 class DescriptorError(Exception):
     pass
 
@@ -121,6 +128,8 @@ def parse_range(text, names, where):
             return float(s)
         if s in names:
             return s
+        if s in CONSTANTS:
+            return ("const", s)
         try:
             return float(eval(s, {"__builtins__": {}}))  # 1 << 16, 2**20
         except Exception:
@@ -180,6 +189,8 @@ def py_literal(p):
 def bound_text(b, integer, unit=""):
     if isinstance(b, str):
         return b
+    if isinstance(b, tuple):
+        return str(CONSTANTS[b[1]][0])
     if math.isinf(b):
         return "inf" if b > 0 else "-inf"
     return num(b, integer) if integer else (str(int(b)) if b.is_integer() else repr(b))
@@ -213,8 +224,8 @@ def cstr(s):
 
 # ---- core header --------------------------------------------------------------
 def cpp_bound(b, lo):
-    if isinstance(b, str):
-        return "double(" + b + ")" if False else None
+    if isinstance(b, tuple):
+        return CONSTANTS[b[1]][1]
     if math.isinf(b):
         return ("-" if b < 0 else "") + "std::numeric_limits<double>::infinity()"
     return num(b)
@@ -307,6 +318,7 @@ def core_header(blocks):
         "#ifndef INCLUDED_ISAC_CORE_BLOCK_PARAMS_H",
         "#define INCLUDED_ISAC_CORE_BLOCK_PARAMS_H",
         "",
+        "#include <gnuradio/isac/core/limits.h>",
         "#include <gnuradio/isac/core/param_spec.h>",
         "#include <cstdint>",
         "#include <limits>",

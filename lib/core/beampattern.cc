@@ -107,8 +107,8 @@ trs_result solve_trs(const rvec& lam, const cmat& Uq, const cmat& G, double budg
     trs_result r;
     r.B.resize(Gb.rows(), Gb.cols());
 
-    // Hard case (spec 5.4): G has no component on the lambda_min eigenspace and
-    // the remaining components cannot fill the budget at nu = -lambda_min.
+    // Hard case (null-space paper Algorithm 1): G has no component on the lambda_min
+    // eigenspace and the remaining components cannot fill the budget at nu = -lambda_min.
     double g_min = 0, phi_rest = 0;
     for (Eigen::Index i = 0; i < n; ++i) {
         if (lam[i] - lmin <= eig_tol)

@@ -186,9 +186,9 @@ constexpr long max_period = 1L << 62;
 
 void channel_params::validate() const
 {
-    check_int_range("n_tx", n_tx, 1, channel_max_dim);
-    check_int_range("n_users", n_users, 1, channel_max_dim);
-    check_int_range("n_rx", n_rx, 1, channel_max_dim);
+    check_int_range("n_tx", n_tx, 1, max_antennas);
+    check_int_range("n_users", n_users, 1, max_users);
+    check_int_range("n_rx", n_rx, 1, max_antennas);
     if (comm != comm_model::rayleigh && long(user_rad.size()) != n_users)
         throw_param("user_deg",
                     "a list of " + std::to_string(user_rad.size()) + " angles",
@@ -255,7 +255,7 @@ cmat combine(comm_model m, const cmat& nlos, int n_tx, const std::vector<double>
     const cmat los = los_channel(n_tx, user_rad);
     if (m == comm_model::los)
         return los;
-    const double K = std::pow(10.0, k_db / 10.0);
+    const double K = db2lin(k_db);
     return std::sqrt(K / (1.0 + K)) * los + std::sqrt(1.0 / (1.0 + K)) * nlos;
 }
 } // namespace
@@ -389,7 +389,7 @@ void isac_channel_model::rebuild_steering()
     // Both geometries use the module convention (docs/conventions.md): the
     // receive response to a source at theta is g(theta) and the field radiated
     // toward theta is g(theta)^T x, unit-norm g, element 0 the phase reference.
-    const auto c = array_convention::seed000();
+    const auto c = array_convention::first_element_unit_norm();
     if (d_p.geometry == radar_geometry::monostatic) {
         for (int q = 0; q < e; ++q) {
             const double th = q == 0 ? d_p.target_rad : d_p.clutter_rad[q - 1];
@@ -409,9 +409,9 @@ rvec isac_channel_model::zeta2() const
 {
     const int e = n_echo();
     rvec z(e);
-    z[0] = d_p.radar_noise_var * std::pow(10.0, d_p.target_snr_db / 10.0);
+    z[0] = d_p.radar_noise_var * db2lin(d_p.target_snr_db);
     for (int q = 1; q < e; ++q)
-        z[q] = d_p.radar_noise_var * std::pow(10.0, d_p.cnr_db[q - 1] / 10.0);
+        z[q] = d_p.radar_noise_var * db2lin(d_p.cnr_db[q - 1]);
     return z;
 }
 
@@ -468,7 +468,7 @@ long isac_channel_model::process(const cfloat* x, cfloat* y, cfloat* r, long n)
 
     for (long t = 0; t < len; ++t) {
         std::copy(x + t * nt, x + (t + 1) * nt, xa);
-        // c_q = g_T(theta_q)^T x (rank-(Q+1) structure, spec 1.3).
+        // c_q = g_T(theta_q)^T x (rank-(Q+1) structure, 1-bit ISAC paper eq. (2)).
         bool finite = true;
         for (int q = 0; q < e; ++q) {
             volk_32fc_x2_dot_prod_32fc_a(&c[q], d_gt_rows.row(q), xa, unsigned(nt));

@@ -56,8 +56,8 @@ void uniform_tightened_starts(const qos_problem& P,
 }
 
 /*
- * Rounding of the LP optimum (spec 3.4). The optimum makes rows active and rounding
- * its <= 2U fractional coordinates breaks them: raise each broken row by its
+ * Rounding of the LP optimum (1-bit ISAC paper eq. (34)). The optimum makes rows active
+ * and rounding its <= 2U fractional coordinates breaks them: raise each broken row by its
  * violation and re-solve (8 rounds at most; at N_T = 32 two rounds still left 35% of
  * first MM steps infeasible, six rounds 5%). Only the last rounding is kept: it is
  * the one closest to feasibility.

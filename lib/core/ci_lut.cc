@@ -3,9 +3,10 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Per-channel lookup table of CI precoder designs (ci_solver.h, spec 9.6).
+ * Per-channel lookup table of CI precoder designs (ci_solver.h, our table design).
  */
 #include <gnuradio/isac/core/ci_solver.h>
+#include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/worker_pool.h>
 #include <cmath>
 #include <cstring>
@@ -18,7 +19,7 @@ namespace core {
 ci_lut::ci_lut(int n_tx, int n_users, int M, long max_vectors)
     : d_n(n_tx), d_U(n_users), d_M(M), d_rot(M % 4 == 0)
 {
-    check_int_range("n_tx", n_tx, 1, 1 << 16);
+    check_int_range("n_tx", n_tx, 1, max_antennas);
     check_int_range("n_users", n_users, 1, 64);
     check_int_range("psk_order", M, 2, 1 << 16);
     double tot = std::pow(double(M), n_users);

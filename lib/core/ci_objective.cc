@@ -4,8 +4,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The radar objectives of the CI precoder's MM loop (ci_solver.h): the
- * Theorem-1 QSCNR (spec 3.2) with its MM surrogate (spec 3.3), and the exact
- * (arcsine-law) deflection with its linearisation.
+ * Theorem-1 QSCNR (1-bit ISAC paper eq. (17)) with its MM surrogate (1-bit ISAC paper eq.
+ * (28)-(31)), and the exact (arcsine-law) deflection with its linearisation.
  */
 #include <gnuradio/isac/core/ci_solver.h>
 #include <Eigen/Eigenvalues>
@@ -60,7 +60,8 @@ std::size_t ci_qscnr_objective::workspace_size() const
 
 double ci_qscnr_objective::value_of(const cdouble* c, cdouble* ws) const
 {
-    // QSCNR = mu |c_0|^2 g_R0^H M^{-1} g_R0 (Woodbury, spec 3.2), as radar_scene
+    // QSCNR = mu |c_0|^2 g_R0^H M^{-1} g_R0 (Woodbury, 1-bit ISAC paper eq. (17)), as
+    // radar_scene
     const double c0 = std::abs(c[0]);
     if (!(c0 > 0.0))
         return 0.0;
@@ -80,7 +81,8 @@ ci_surrogate ci_qscnr_objective::surrogate(const cvec& x) const
     for (int q = 0; q < Q; ++q)
         d[q] = d_scene.weight(d_adc, q + 1) * std::norm(sol.gq_minv_g0[q]) * c0 * c0;
     const double lmax = clutter_lmax(d, d_KT);
-    // w_t = 2 mu [ g_T0^* gmg c_0 - sum_q d_q g_Tq^* c_q + l_max x_t ]   (spec 3.3)
+    // w_t = 2 mu [ g_T0^* gmg c_0 - sum_q d_q g_Tq^* c_q + l_max x_t ]   (1-bit ISAC
+    // paper eq. (28)-(31))
     const cmat& gt = d_scene.gt();
     cvec w = (sol.gmg * c[0]) * gt.col(0).conjugate() + lmax * x;
     double xMx = 0.0;

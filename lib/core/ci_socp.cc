@@ -3,9 +3,9 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Infinite-resolution DAC steps of the CI precoder (spec 3.7). Both problems
- * live in R^{2N_T} but have only m = 2U (+1) linear rows, so they are solved
- * through m-dimensional duals with a projected Newton method (Bertsekas):
+ * Infinite-resolution DAC steps of the CI precoder (1-bit ISAC paper infinite-resolution
+ * benchmarks). Both problems live in R^{2N_T} but have only m = 2U (+1) linear rows, so
+ * they are solved through m-dimensional duals with a projected Newton method (Bertsekas):
  *   QoS:      min_{nu>=0} R ||w + At^T nu|| - lambda^T nu,  x = R v/||v||
  *   min-norm: min_{nu>=0} 1/4 ||A^T nu||^2 - b^T nu,       x = A^T nu / 2
  * The max-min margin is found by bisection on the margin t with the

@@ -3,11 +3,12 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * MM outer loop of the CI precoder (spec 3.3, 3.5, 3.6), its presets and
- * parameters.
+ * MM outer loop of the CI precoder (1-bit ISAC paper eq. (28)-(31), Algorithm 1, eq.
+ * (35)-(37)), its presets and parameters.
  */
 #include "ci_branchfree.h"
 #include <gnuradio/isac/core/ci_solver.h>
+#include <gnuradio/isac/core/limits.h>
 #include <cmath>
 #include <random>
 
@@ -101,7 +102,7 @@ ci_tuning ci_preset_tuning(ci_preset preset, int n_tx)
         // start, 32 random feasible starts and 10^4-node stationarity steps ~0.1 dB
         // (16 starts: 0.16; 2000-node steps: 0.17-0.21). At N_T <= 16 (tight: about
         // half the instances infeasible) a 2000-node core branch and bound per
-        // LP-based step closes the rest (50-channel study of the previous round).
+        // LP-based step closes the rest (a 50-channel study).
         t.early_stop = false;
         t.homotopy = { 4, 8, 12 };
         t.core_nodes = n_tx <= 16 ? 2000 : 0;
@@ -167,7 +168,7 @@ ci_solver::ci_solver(const radar_scene& scene,
 {
     d_p.validate();
     d_t.validate();
-    check_int_range("n_users", n_users, 1, 4096);
+    check_int_range("n_users", n_users, 1, max_users);
     if (d_n < n_users)
         throw_param(
             "n_tx", std::to_string(d_n), ">= n_users (" + std::to_string(n_users) + ")");
@@ -293,7 +294,8 @@ ci_result ci_solver::solve_indices(const std::vector<int>& k) const
         polish(At, r, s);
     r.x = to_complex(s.x);
     if (!d_p.one_bit_dac && r.x.norm() > 0)
-        // ||x||^2 = E (spec 3.7); feasible points only move by rounding
+        // ||x||^2 = E (1-bit ISAC paper infinite-resolution benchmarks); feasible points
+        // only move by rounding
         r.x *= std::sqrt(d_p.power) / r.x.norm();
     finish(r, k);
     return r;
@@ -369,11 +371,11 @@ std::vector<ci_solver::first_step> ci_solver::phase_sweep(const rmat& At) const
 }
 
 /*
- * QoS design (spec 3.5). Heuristic presets run MM from several starts and keep the
- * best design: the target beam at the best phases of the first step's LP, feasible
- * points (the max-min margin point, points of random objectives), optional homotopy
- * paths. The first step of a beam run starts at an infeasible point and decides the
- * basin; runs from feasible points reached the best designs of the exact-ILP MM loop
+ * QoS design (1-bit ISAC paper Algorithm 1). Heuristic presets run MM from several starts
+ * and keep the best design: the target beam at the best phases of the first step's LP,
+ * feasible points (the max-min margin point, points of random objectives), optional
+ * homotopy paths. The first step of a beam run starts at an infeasible point and decides
+ * the basin; runs from feasible points reached the best designs of the exact-ILP MM loop
  * far more often (docs/ci_precoder.md). When no run reaches a feasible point, the
  * feasibility search decides before the snapshot is declared infeasible.
  */
@@ -451,9 +453,9 @@ std::vector<rvec> ci_solver::feasible_starts(const rmat& At) const
     return out;
 }
 
-// Infeasible QoS snapshot: the max-min margin design (spec 3.4, 3.6 with
-// chi = -inf). f: a max-min search already made against lambda (its point is the
-// heuristic's max-min design).
+// Infeasible QoS snapshot: the max-min margin design (1-bit ISAC paper eq. (34), eq.
+// (35)-(37) with chi = -inf). f: a max-min search already made against lambda (its point
+// is the heuristic's max-min design).
 void ci_solver::infeasible_fallback(const rmat& At,
                                     ci_result& r,
                                     mm_state& s,
@@ -538,9 +540,9 @@ ilp_result ci_solver::qos_step(const ci_surrogate& sur,
     return ilp;
 }
 
-// One MM run (spec 3.5 steps 2-3) from the beam (or start.sur, a rotated beam) or
-// from a feasible point. Returns with s.have false when the first step finds no
-// feasible point.
+// One MM run (1-bit ISAC paper Algorithm 1 steps 2-3) from the beam (or start.sur, a
+// rotated beam) or from a feasible point. Returns with s.have false when the first step
+// finds no feasible point.
 void ci_solver::mm_qos(const rmat& At,
                        const mm_start& start,
                        ci_result& r,

@@ -21,7 +21,8 @@ void check_channel(const cmat& H)
         throw_param("H", "non-finite entries", "finite entries");
 }
 
-// Numerical rank as in spec 5.1: singular values above max(K,N) eps sigma_max.
+// Numerical rank as in null-space paper eq. (4)-(7): singular values above max(K,N) eps
+// sigma_max.
 int numerical_rank(const cmat& H)
 {
     Eigen::JacobiSVD<cmat> svd(H);

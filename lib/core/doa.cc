@@ -5,6 +5,7 @@
  */
 #include <gnuradio/isac/core/crb.h>
 #include <gnuradio/isac/core/doa.h>
+#include <gnuradio/isac/core/limits.h>
 #include <algorithm>
 #include <limits>
 
@@ -90,7 +91,7 @@ doa_mle_core::doa_mle_core(int n_rx,
                            const array_convention& conv)
     : d_n(n_rx), d_mode(mode), d_refine(refine), d_conv(conv), d_step(step)
 {
-    check_int_range("n_rx", n_rx, 2, 1 << 16);
+    check_int_range("n_rx", n_rx, 2, max_antennas);
     conv.validate();
     const double lim = pi / 2 + 1e-12;
     if (!(std::isfinite(gmin) && gmin >= -lim && gmin <= lim))
@@ -157,10 +158,10 @@ void doa_mle_core::configure(doa_mode mode, double p_gauss)
 
 double doa_mle_core::mixed_objective(double J, cdouble g) const
 {
-    // ln f(theta, beta_hat(theta)) of spec 6.3 (49) with the closed-form
-    // det/inverse, less its theta-independent part -L (N-1) ln s2 - sum||y||^2/s2
-    // (kept out so the single-precision grid values stay small);
-    // J = b^H Rhat b, g = b^H z, Nb = ||b||^2.
+    // ln f(theta, beta_hat(theta)) of bistatic CRB paper Sec. IV-B (49) with the
+    // closed-form det/inverse, less its theta-independent part -L (N-1) ln s2 -
+    // sum||y||^2/s2 (kept out so the single-precision grid values stay small); J = b^H
+    // Rhat b, g = b^H z, Nb = ||b||^2.
     const double s2 = d_noise_var;
     const double Nb = double(d_n) * (d_conv.normalize ? 1.0 / d_n : 1.0);
     const double pD = d_Ec / d_L;

@@ -143,7 +143,7 @@ double db_to_linear(const std::string& name, double db, double lo, double hi)
 {
     if (!(std::isfinite(db) && db >= lo && db <= hi))
         throw_param(name, num_str(db), "[" + num_str(lo) + ", " + num_str(hi) + "] dB");
-    return std::pow(10.0, db / 10.0);
+    return db2lin(db);
 }
 
 } // namespace core

@@ -7,6 +7,7 @@
 #include <gnuradio/isac/core/beampattern.h>
 #include <gnuradio/isac/core/comm_precoder.h>
 #include <gnuradio/isac/core/isl.h>
+#include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/nullspace.h>
 #include <algorithm>
 #include <chrono>
@@ -58,7 +59,7 @@ rmat exp_correlation(int n, double r)
 
 void sdisac_params::validate(int n_tx, int n_users) const
 {
-    check_int_range("n_tx", n_tx, 2, 4096);
+    check_int_range("n_tx", n_tx, 2, max_antennas);
     check_int_range("n_users", n_users, 1, n_tx - 1);
     check_int_range("frame_len", frame_len, 1, 1 << 16);
     check_positive_finite("power", power);
@@ -181,7 +182,8 @@ sdisac_design design_sdisac(const cmat& H, const sdisac_params& prm)
         return d;
     };
 
-    // (2) null space first: it also tells the numerical rank (spec 5.1).
+    // (2) null space first: it also tells the numerical rank (null-space paper eq.
+    // (4)-(7)).
     nullspace_basis nb = null_space(H);
     d.P = nb.P;
     d.rank = nb.rank;
@@ -258,7 +260,8 @@ sdisac_design design_sdisac(const cmat& H, const sdisac_params& prm)
         }
         const bool csi = prm.csi_error > 0;
         if (csi) {
-            // Spec 5.7: min omega g + (1 - omega) mu^2 ||R^{1/2}(X_c + Delta B)||^2.
+            // null-space paper Sec. V: min omega g + (1 - omega) mu^2 ||R^{1/2}(X_c +
+            // Delta B)||^2.
             const double mu2 = prm.csi_error * prm.csi_error * K;
             const cmat R = exp_correlation(N, prm.csi_corr).cast<cdouble>();
             p.weight = prm.csi_weight / L;
@@ -295,7 +298,8 @@ sdisac_design design_sdisac(const cmat& H, const sdisac_params& prm)
                 if (V.cols() <= L) {
                     d.B = std::sqrt(double(L)) * V * orthonormal_rows(V.cols(), L);
                     msg << "sensing covariance reduced to rank " << V.cols()
-                        << " (seed-002 bound " << bound << " beams) with the same beampattern. ";
+                        << " (beamformer-count paper bound " << bound
+                        << " beams) with the same beampattern. ";
                 }
             }
         }

@@ -3,9 +3,9 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * MM-LineSearch (spec 5.4): monotone cost, exact power, TRS global optimality
- * (including the hard case), radar-only peaks at the intended angle, PSLR,
- * and the lag-preserving rank reduction.
+ * MM-LineSearch (null-space paper Algorithm 1): monotone cost, exact power, TRS global
+ * optimality (including the hard case), radar-only peaks at the intended angle, PSLR, and
+ * the lag-preserving rank reduction.
  */
 #include <gnuradio/isac/core/beampattern.h>
 #include <gnuradio/isac/core/steering.h>
@@ -47,7 +47,7 @@ cmat null_basis(int K, int N, unsigned seed)
 bp_problem sdisac_problem(int N, int K, int L, bool coupled, unsigned seed)
 {
     auto grid = angle_grid(deg2rad(1.0));
-    cmat Ag = ula_steering_matrix(N, grid, array_convention::seed003());
+    cmat Ag = ula_steering_matrix(N, grid, array_convention::first_element_positive());
     cmat P = null_basis(K, N, seed);
     cmat F = randn(N, K, seed + 1) * 0.07;
     bp_problem p;
@@ -167,11 +167,12 @@ public:
     {
         // Radar-only baseline (P = I, no communication): with one narrow target
         // beam the pattern's maximum is at the target, computed with a steering
-        // vector written out here (seed 003: exp(+j pi n sin theta)).
+        // vector written out here (null-space paper: exp(+j pi n sin theta)).
         const int N = 16, L = 16;
         auto grid = angle_grid(deg2rad(0.5));
         for (double tdeg : { 25.0, -50.0 }) {
-            cmat Ag = ula_steering_matrix(N, grid, array_convention::seed003());
+            cmat Ag =
+                ula_steering_matrix(N, grid, array_convention::first_element_positive());
             bp_problem p;
             p.A = Ag;
             p.L = L;
@@ -226,7 +227,8 @@ public:
         CPPUNIT_ASSERT(Vr.cols() * Vr.cols() <= 2 * N - 1);
         CPPUNIT_ASSERT_EQUAL(6L, long(Vr.cols())); // floor(sqrt(39))
         auto grid = angle_grid(deg2rad(0.25));
-        cmat Ag = ula_steering_matrix(N, grid, array_convention::seed003());
+        cmat Ag =
+            ula_steering_matrix(N, grid, array_convention::first_element_positive());
         rvec p0 = pattern_of_covariance(P * V * V.adjoint() * P.adjoint(), Ag);
         rvec p1 = pattern_of_covariance(P * Vr * Vr.adjoint() * P.adjoint(), Ag);
         CPPUNIT_ASSERT((p0 - p1).cwiseAbs().maxCoeff() < 1e-9 * p0.maxCoeff());

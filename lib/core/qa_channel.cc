@@ -4,8 +4,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Channel simulator core: the ziggurat against the normal law, the echo
- * against its closed form (spec 1.3/1.6) recomputed densely here, and the
- * draw schedule / batching independence.
+ * against its closed form (1-bit ISAC paper eq. (2); bistatic CRB paper Sec. II)
+ * recomputed densely here, and the draw schedule / batching independence.
  */
 #include <gnuradio/isac/core/channel.h>
 #include <gnuradio/isac/core/steering.h>
@@ -122,7 +122,7 @@ public:
         CPPUNIT_ASSERT_EQUAL(n, m.process(x.data(), y.data(), r.data(), n));
         const cvec g = m.gains();
         CPPUNIT_ASSERT_EQUAL(3L, long(g.size()));
-        const auto c = array_convention::seed000();
+        const auto c = array_convention::first_element_unit_norm();
         const double th[3] = { p.target_rad, p.clutter_rad[0], p.clutter_rad[1] };
         cmat G = cmat::Zero(p.n_rx, p.n_tx); // dense reference
         for (int q = 0; q < 3; ++q)
@@ -204,7 +204,8 @@ public:
             const cvec a = ula_steering(10, ang[u]);
             CPPUNIT_ASSERT(((L.row(u).transpose() - a).norm()) < 1e-12);
             // y_u = sqrt(N) g_T(theta_u)^T x: the beam toward theta_u has gain N
-            const cvec gt = ula_steering(10, ang[u], array_convention::seed000());
+            const cvec gt =
+                ula_steering(10, ang[u], array_convention::first_element_unit_norm());
             CPPUNIT_ASSERT_DOUBLES_EQUAL(std::sqrt(10.0),
                                          std::abs((L.row(u) * gt.conjugate())(0)), 1e-12);
         }
@@ -329,7 +330,8 @@ public:
         x[8 * 4 + 3] = cfloat(0, INFINITY);
         CPPUNIT_ASSERT_EQUAL(n, m.process(x.data(), y.data(), r.data(), n));
         CPPUNIT_ASSERT_EQUAL(uint64_t(2), m.nonfinite_inputs());
-        const cvec gt = ula_steering(4, p.target_rad, array_convention::seed000());
+        const cvec gt =
+            ula_steering(4, p.target_rad, array_convention::first_element_unit_norm());
         const cvec gr = gt;
         const cdouble g0 = m.gains()[0];
         for (long t = 0; t < n; ++t) {

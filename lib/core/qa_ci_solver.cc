@@ -5,7 +5,8 @@
  *
  * CI precoder core against independent references: brute-force enumeration
  * of the 1-bit alphabet (N_T <= 8, 2^16 points), the closed-form safe margin,
- * the dense QSCNR, LP duality, and the MM invariants of spec 3.5/8.1.
+ * the dense QSCNR, LP duality, and the MM invariants of 1-bit ISAC paper Algorithm 1,
+ * simulation set-up.
  */
 #include <gnuradio/isac/core/ci_solver.h>
 #include <cppunit/TestFixture.h>
@@ -19,7 +20,8 @@ std::mt19937 rng(7);
 
 cmat rand_H(int U, int N)
 {
-    // h_u ~ CN(0, I) (spec 9.2)
+    // h_u ~ CN(0, I) (i.i.d. Rayleigh, our choice: the 1-bit ISAC paper leaves the user
+    // channels open)
     std::normal_distribution<double> nd(0.0, std::sqrt(0.5));
     cmat H(U, N);
     for (int i = 0; i < U; ++i)
@@ -37,9 +39,10 @@ std::vector<int> rand_k(int U, int M)
     return k;
 }
 
-radar_scene seed000_scene(int N, int NR = 128)
+radar_scene onebit_paper_scene(int N, int NR = 128)
 {
-    // spec 8.1: theta0 = 10 deg, clutter -50/30 deg, SNR_R = 15 dB, CNR = 30 dB
+    // 1-bit ISAC paper simulation set-up: theta0 = 10 deg, clutter -50/30 deg, SNR_R = 15
+    // dB, CNR = 30 dB
     return radar_scene(N,
                        NR,
                        deg2rad(10),
@@ -100,7 +103,7 @@ public:
             const rvec rows = At * to_real(x);
             const double ct = M == 2 ? 0.0 : 1.0 / std::tan(pi / M);
             for (int u = 0; u < U; ++u) {
-                // closed form of spec 3.1 from z_u directly
+                // closed form of 1-bit ISAC paper Theorem 2 from z_u directly
                 const cdouble z = std::conj(s[u]) * H.row(u).dot(x.conjugate());
                 // H.row(u).dot(conj(x)) = sum conj(H_uj) conj(x_j): use the plain product
                 // instead
@@ -299,7 +302,7 @@ public:
         ci_params p;
         p.noise_var = std::pow(10, -0.5);
         p.gamma = std::pow(10, 0.5);
-        ci_solver S(seed000_scene(N), U, p);
+        ci_solver S(onebit_paper_scene(N), U, p);
         double worst_gap = 0;
         for (int trial = 0; trial < 20; ++trial) {
             S.set_channel(rand_H(U, N));
@@ -324,7 +327,7 @@ public:
         ci_params p;
         for (auto adc : { adc_model::one_bit, adc_model::ideal }) {
             p.adc = adc;
-            ci_solver S(seed000_scene(N, 32), 2, p);
+            ci_solver S(onebit_paper_scene(N, 32), 2, p);
             std::uniform_int_distribution<int> bit(0, 1);
             const double c = S.amplitude();
             for (int trial = 0; trial < 20; ++trial) {
@@ -362,7 +365,7 @@ public:
                 p.solver = ci_preset::table;
             if (quality)
                 p.solver = ci_preset::quality;
-            ci_solver S(seed000_scene(N), U, p);
+            ci_solver S(onebit_paper_scene(N), U, p);
             for (int trial = 0; trial < 5; ++trial) {
                 S.set_channel(rand_H(U, N));
                 const ci_result r = S.solve_indices(rand_k(U, M));
@@ -398,10 +401,10 @@ public:
             ci_params p;
             p.noise_var = std::pow(10, -0.5);
             p.gamma = std::pow(10, (trial % 4 - 4) / 10.0);
-            ci_solver R(seed000_scene(N, 16), U, p);
+            ci_solver R(onebit_paper_scene(N, 16), U, p);
             ci_params pq = p;
             pq.solver = ci_preset::quality;
-            ci_solver Qs(seed000_scene(N, 16), U, pq);
+            ci_solver Qs(onebit_paper_scene(N, 16), U, pq);
             const cmat H = rand_H(U, N);
             R.set_channel(H);
             Qs.set_channel(H);
@@ -437,9 +440,9 @@ public:
         ci_params p;
         p.noise_var = std::pow(10, -0.5);
         p.gamma = 1.0;
-        ci_solver H(seed000_scene(N, 16), U, p);
+        ci_solver H(onebit_paper_scene(N, 16), U, p);
         p.solver = ci_preset::exact;
-        ci_solver E(seed000_scene(N, 16), U, p);
+        ci_solver E(onebit_paper_scene(N, 16), U, p);
         int both = 0;
         for (int trial = 0; trial < 6; ++trial) {
             const cmat Hc = rand_H(U, N);
@@ -469,7 +472,7 @@ public:
         ci_params p;
         p.noise_var = 1.0;
         p.gamma = 100.0;
-        ci_solver S(seed000_scene(N, 16), U, p);
+        ci_solver S(onebit_paper_scene(N, 16), U, p);
         for (int trial = 0; trial < 3; ++trial) {
             const cmat Hc = rand_H(U, N);
             S.set_channel(Hc);
@@ -499,7 +502,7 @@ public:
         double prev = 1e300;
         for (double chi_db : { 0.0, 6.0, 10.0 }) {
             p.chi = std::pow(10, chi_db / 10);
-            ci_solver S(seed000_scene(N), U, p);
+            ci_solver S(onebit_paper_scene(N), U, p);
             S.set_channel(Hc);
             const ci_result r = S.solve_indices(k);
             CPPUNIT_ASSERT(r.feasible);
@@ -521,9 +524,9 @@ public:
         p.gamma = std::pow(10, 0.5);
         p.one_bit_dac = false;
         p.tol = 0;
-        ci_solver S(seed000_scene(N), U, p);
+        ci_solver S(onebit_paper_scene(N), U, p);
         p.one_bit_dac = true;
-        ci_solver S1(seed000_scene(N), U, p);
+        ci_solver S1(onebit_paper_scene(N), U, p);
         for (int trial = 0; trial < 5; ++trial) {
             const cmat Hc = rand_H(U, N);
             S.set_channel(Hc);
@@ -549,7 +552,7 @@ public:
         ci_params p;
         p.noise_var = std::pow(10, -0.5);
         p.gamma = 1.0;
-        ci_solver S(seed000_scene(N, 16), U, p);
+        ci_solver S(onebit_paper_scene(N, 16), U, p);
         const cmat Hc = rand_H(U, N);
         S.set_channel(Hc);
         ci_lut L(N, U, M);
@@ -586,8 +589,8 @@ public:
     void test_bad_input()
     {
         ci_params p;
-        CPPUNIT_ASSERT_THROW(ci_solver(seed000_scene(4), 5, p), param_error);
-        ci_solver S(seed000_scene(8), 2, p);
+        CPPUNIT_ASSERT_THROW(ci_solver(onebit_paper_scene(4), 5, p), param_error);
+        ci_solver S(onebit_paper_scene(8), 2, p);
         CPPUNIT_ASSERT_THROW(S.solve_indices({ 0, 1 }), param_error); // no channel
         CPPUNIT_ASSERT_THROW(S.set_channel(rand_H(3, 8)), param_error);
         cmat H = rand_H(2, 8);
@@ -596,13 +599,13 @@ public:
         S.set_channel(rand_H(2, 8));
         CPPUNIT_ASSERT_THROW(S.solve_indices({ 0, 8 }), param_error);
         p.noise_var = 0;
-        CPPUNIT_ASSERT_THROW(ci_solver(seed000_scene(8), 2, p), param_error);
+        CPPUNIT_ASSERT_THROW(ci_solver(onebit_paper_scene(8), 2, p), param_error);
         p.noise_var = 1;
         p.psk_order = 1;
-        CPPUNIT_ASSERT_THROW(ci_solver(seed000_scene(8), 2, p), param_error);
+        CPPUNIT_ASSERT_THROW(ci_solver(onebit_paper_scene(8), 2, p), param_error);
         // NaN symbols map to a defined index
         p.psk_order = 8;
-        ci_solver T(seed000_scene(8), 2, p);
+        ci_solver T(onebit_paper_scene(8), 2, p);
         T.set_channel(rand_H(2, 8));
         cvec s(2);
         s << cdouble(NAN, NAN), cdouble(1, 0);

@@ -3,8 +3,8 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * MRT / ZF / SINR power control / min-power duality fixed point (spec 5.2)
- * against closed forms, the SINR definition and local perturbations.
+ * MRT / ZF / SINR power control / min-power duality fixed point (null-space paper eq.
+ * (8)) against closed forms, the SINR definition and local perturbations.
  */
 #include <gnuradio/isac/core/comm_precoder.h>
 #include <cppunit/TestFixture.h>

@@ -3,9 +3,10 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * CRBs (spec 6.4) against the MathWorks crlb test vector, the spec's closed
- * forms, and Fisher information matrices built by finite differences of the
- * model's mean and covariance (independent of the analytic derivatives).
+ * CRBs of the bistatic CRB and massive-MIMO ISAC papers against the MathWorks crlb test
+ * vector, the papers' closed forms, and Fisher information matrices built by finite
+ * differences of the model's mean and covariance (independent of the analytic
+ * derivatives).
  */
 #include <gnuradio/isac/core/crb.h>
 #include <cppunit/TestFixture.h>
@@ -175,7 +176,7 @@ public:
         // any phase reference gives the same value
         const double unk = crb_deterministic(b, bd, 1.0, 1.0, 1, ncov, false) * deg2;
         CPPUNIT_ASSERT_DOUBLES_EQUAL(0.3326, unk, 5e-5);
-        const auto c4 = array_convention::seed004();
+        const auto c4 = array_convention::midpoint_positive();
         const double unk_mid = crb_deterministic(ula_steering(5, th, c4),
                                                  ula_steering_derivative(5, th, c4),
                                                  1.0, 1.0, 1, ncov) * deg2;
@@ -187,7 +188,9 @@ public:
 
     void test_closed_forms_match_exact_fim()
     {
-        for (auto c : { array_convention::seed004(), first_plus(), array_convention::seed000() }) {
+        for (auto c : { array_convention::midpoint_positive(),
+                        first_plus(),
+                        array_convention::first_element_unit_norm() }) {
             for (int n : { 4, 16 }) {
                 const double th = deg2rad(-23.0);
                 const cvec b = ula_steering(n, th, c), bd = ula_steering_derivative(n, th, c);
@@ -201,10 +204,11 @@ public:
                 CPPUNIT_ASSERT_DOUBLES_EQUAL(m, crb_from_fim(bistatic_fim(b, bd, ba, pD, pG, L, s2)), 1e-9 * m);
             }
         }
-        // spec 6.4(a) with ||bdot||^2 = (pi cos)^2 N (N^2-1)/12 (seed-004 b)
+        // bistatic CRB paper eq. (23) with ||bdot||^2 = (pi cos)^2 N (N^2-1)/12 (bistatic
+        // CRB paper b)
         const int n = 16, L = 64;
         const double th = deg2rad(30.0), ba = 0.1, p = 3.0, s2 = 0.5;
-        const auto c = array_convention::seed004();
+        const auto c = array_convention::midpoint_positive();
         const double bd2 = std::pow(pi * std::cos(th), 2) * n * (n * n - 1) / 12.0;
         const double ref = s2 / (2.0 * L * ba * ba * p * bd2);
         CPPUNIT_ASSERT_DOUBLES_EQUAL(
@@ -220,7 +224,7 @@ public:
 
     void test_exact_fim_matches_finite_differences()
     {
-        for (auto c : { array_convention::seed004(), first_plus() }) {
+        for (auto c : { array_convention::midpoint_positive(), first_plus() }) {
             const int n = 8, L = 10;
             const double th = deg2rad(12.0), ba = 0.9, s2 = 0.4;
             const cvec b = ula_steering(n, th, c), bd = ula_steering_derivative(n, th, c);
@@ -237,7 +241,7 @@ public:
 
     void test_ordering_and_scaling()
     {
-        const auto c = array_convention::seed004();
+        const auto c = array_convention::midpoint_positive();
         const int n = 16, L = 64;
         const double th = deg2rad(40.0), s2 = 1.0, P = 4.0;
         const cvec b = ula_steering(n, th, c), bd = ula_steering_derivative(n, th, c);
@@ -271,7 +275,8 @@ public:
         const int nt = 6, nr = 5, L = 20;
         const double th = deg2rad(25.0), s2 = 0.2;
         const cdouble alpha(0.3, -0.4);
-        for (auto c : { array_convention::seed000(), array_convention::seed004() }) {
+        for (auto c : { array_convention::first_element_unit_norm(),
+                        array_convention::midpoint_positive() }) {
             const cmat Rx = random_psd(nt, rng);
             auto G = [&](double t) {
                 return cmat(ula_steering(nr, t, c) * ula_steering(nt, t, c).adjoint());
@@ -314,7 +319,8 @@ public:
             CPPUNIT_ASSERT_DOUBLES_EQUAL(cf.first, ex.first, 1e-8 * cf.first);
             CPPUNIT_ASSERT_DOUBLES_EQUAL(cf.second, ex.second, 1e-8 * cf.second);
         }
-        // seed 001 Fig. 2: a beam misaligned by eps degrades the CRLB, slowly
+        // massive-MIMO ISAC paper Fig. 2: a beam misaligned by eps degrades the CRLB,
+        // slowly
         const double th = pi / 8, ph = pi / 4;
         const cvec a = upa_steering(5, 5, th, ph);
         double prev = 0.0;

@@ -29,7 +29,8 @@ cvec randn(int n, std::mt19937& rng)
 // Y = beta b(theta) c^T (+ noise)
 cmat echo(int n, double th, cdouble beta, const cvec& c, double s2, std::mt19937& rng)
 {
-    cmat Y = beta * ula_steering(n, th, array_convention::seed004()) * c.transpose();
+    cmat Y =
+        beta * ula_steering(n, th, array_convention::midpoint_positive()) * c.transpose();
     if (s2 > 0)
         for (int t = 0; t < Y.cols(); ++t)
             Y.col(t) += std::sqrt(s2) * randn(n, rng);
@@ -64,7 +65,8 @@ public:
             const auto& g = est.grid();
             CPPUNIT_ASSERT_EQUAL(Eigen::Index(121), g.size());
             for (int m = 0; m < g.size(); ++m) {
-                const cvec b = ula_steering(n, g[m], array_convention::seed004());
+                const cvec b =
+                    ula_steering(n, g[m], array_convention::midpoint_positive());
                 const double ref = mode == doa_mode::gaussian
                                        ? std::real(b.dot(R * b))
                                        : std::norm(b.dot(z)) / (n * c.squaredNorm());
@@ -109,7 +111,8 @@ public:
             auto r = est.estimate(Ym, c);
             CPPUNIT_ASSERT(r.valid);
             CPPUNIT_ASSERT_DOUBLES_EQUAL(th0, r.theta_rad, 1e-6);
-            // phase from the matched filter, magnitude from the second moment (spec 6.3)
+            // phase from the matched filter, magnitude from the second moment (bistatic
+            // CRB paper Sec. IV-B)
             CPPUNIT_ASSERT_DOUBLES_EQUAL(std::arg(beta), std::arg(r.beta), 0.3);
         }
     }

@@ -3,8 +3,8 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Range ISL (spec 5.6): definition with explicit shift matrices, gradient by
- * finite differences, expected ISL over random symbols by Monte Carlo, and
+ * Range ISL (null-space paper eq. (24)-(35)): definition with explicit shift matrices,
+ * gradient by finite differences, expected ISL over random symbols by Monte Carlo, and
  * the monotone Riemannian CG.
  */
 #include <gnuradio/isac/core/isl.h>

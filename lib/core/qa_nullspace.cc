@@ -3,8 +3,8 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Null-space basis and the complete SD-ISAC design (spec 5.1-5.7): users see
- * no sensing signal, SINRs unchanged by sensing, exact power split,
+ * Null-space basis and the complete SD-ISAC design (null-space paper eq. (4)-(7), Sec.
+ * V): users see no sensing signal, SINRs unchanged by sensing, exact power split,
  * infeasibility reported, lobes at the targets, the streaming kernel.
  */
 #include <gnuradio/isac/core/beam_count.h>
@@ -159,7 +159,8 @@ public:
             CPPUNIT_ASSERT_DOUBLES_EQUAL(p.sinr[k], d.sinr[k], 1e-9 * p.sinr[k]);
         CPPUNIT_ASSERT_DOUBLES_EQUAL(d.dual_value, d.comm_power, 1e-9 * d.comm_power);
         CPPUNIT_ASSERT_DOUBLES_EQUAL(d.comm_power / p.power, d.split, 1e-15);
-        // more demanding targets -> more comm power -> higher matching cost (seed 003 Fig. 5 trend)
+        // more demanding targets -> more comm power -> higher matching cost (null-space
+        // paper Fig. 5 trend)
         p.sinr = rvec::Constant(K, db2lin(20));
         sdisac_design d2 = design_sdisac(H, p);
         CPPUNIT_ASSERT(d2.ok);
@@ -179,7 +180,7 @@ public:
         CPPUNIT_ASSERT(d.pslr_db < -8.0);
         for (size_t k = 0; k < 2; ++k)
             CPPUNIT_ASSERT(std::fabs(d.peak_angles_rad[k] - p.targets_rad[k]) <= p.beam_width_rad / 2 + 1e-12);
-        // Independent evaluation with a hand-written seed-003 steering vector.
+        // Independent evaluation with a hand-written null-space paper steering vector.
         auto P_at = [&](double deg) {
             cvec a(N);
             for (int n = 0; n < N; ++n)
@@ -233,7 +234,8 @@ public:
     void test_imperfect_csi_tradeoff()
     {
         // omega < 1 trades pattern matching for less power along R^{1/2} P:
-        // the penalty term must fall and the matching cost rise (spec 5.7).
+        // the penalty term must fall and the matching cost rise (null-space paper Sec.
+        // V).
         const int K = 4, N = 16;
         cmat H = randn(K, N, 60);
         sdisac_params p = base_params(K);
@@ -277,7 +279,8 @@ public:
 
     void test_beam_count_bounds()
     {
-        // spec 8.3: N_tr = 1 (d = 4) without cancellation: 2 for K = 0, 1; K for K >= 2.
+        // beamformer-count paper examples: N_tr = 1 (d = 4) without cancellation: 2 for K
+        // = 0, 1; K for K >= 2.
         const long d4 = sensing_dof("gains_aoa", 1, 8);
         CPPUNIT_ASSERT_EQUAL(4L, d4);
         CPPUNIT_ASSERT_EQUAL(2, beam_count_bound(0, d4, false).total);

@@ -4,7 +4,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * 1-bit kernel against a scalar reference built from std::signbit-free rules
- * of spec 2.1/2.2: sgn(v) = -1 iff v < 0; zeros, -0.0 and NaN map to +1.
+ * of 1-bit ISAC paper eq. (1), Sec. II: sgn(v) = -1 iff v < 0; zeros, -0.0 and NaN map to
+ * +1.
  */
 #include <gnuradio/isac/core/quantize.h>
 #include <cppunit/TestFixture.h>

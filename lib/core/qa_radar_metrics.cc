@@ -3,7 +3,7 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Woodbury radar metrics against the dense formulas of spec 2.4 (eq. 17) with
+ * Woodbury radar metrics against the dense formulas of the 1-bit ISAC paper eq. (17) with
  * an explicit N_R x N_R matrix inverse.
  */
 #include <gnuradio/isac/core/radar_metrics.h>
@@ -107,8 +107,8 @@ public:
 
     void test_threshold_relations()
     {
-        // QSCNR = (Pi_1 - Pi_0) / (2||u||^2 + Pi_0) (spec 2.4 check), and
-        // Pfa = exp(-kappa^2 / var0).
+        // QSCNR = (Pi_1 - Pi_0) / (2||u||^2 + Pi_0) (1-bit ISAC paper eq. (13)-(16)
+        // check), and Pfa = exp(-kappa^2 / var0).
         radar_scene s(12, 12, deg2rad(20), { deg2rad(-30) }, 20.0, { 50.0 });
         cvec x = rand_x(12);
         radar_solution sol = s.solve(s.couplings(x), adc_model::one_bit);

@@ -90,7 +90,8 @@ class qa_rx_filter : public CppUnit::TestFixture
 public:
     void test_matches_explicit_filter()
     {
-        // Seed-000 geometry at a reduced size; 600 snapshots span three GEMM chunks.
+        // 1-bit ISAC paper geometry at a reduced size; 600 snapshots span three GEMM
+        // chunks.
         radar_scene s(24,
                       20,
                       deg2rad(10),
@@ -229,7 +230,7 @@ public:
                 CPPUNIT_ASSERT_DOUBLES_EQUAL(ref, S, 1e-4 * ref);
                 CPPUNIT_ASSERT_EQUAL(0, cpi.count());
             }
-            // L = 1 reproduces the per-snapshot statistic (spec eq. 15)
+            // L = 1 reproduces the per-snapshot statistic (1-bit ISAC paper eq. (15))
             cpi_integrator one(s, m, pfa, nv, 1, threshold_model::theorem1);
             for (int l = 0; l < n; ++l) {
                 cdouble Z;

@@ -3,7 +3,8 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Steering vectors against closed forms (spec 1.1) and finite differences.
+ * Steering vectors against closed forms (the steering conventions of docs/conventions.md)
+ * and finite differences.
  */
 #include <gnuradio/isac/core/steering.h>
 #include <cppunit/TestFixture.h>
@@ -14,26 +15,26 @@ using namespace gr::isac::core;
 class qa_steering : public CppUnit::TestFixture
 {
     CPPUNIT_TEST_SUITE(qa_steering);
-    CPPUNIT_TEST(test_seed000_closed_form);
-    CPPUNIT_TEST(test_seed004_midpoint_properties);
+    CPPUNIT_TEST(test_onebit_paper_closed_form);
+    CPPUNIT_TEST(test_midpoint_convention_properties);
     CPPUNIT_TEST(test_derivative_finite_difference);
     CPPUNIT_TEST(test_upa_closed_form_and_derivatives);
     CPPUNIT_TEST(test_broadside_and_bad_input);
     CPPUNIT_TEST_SUITE_END();
 
 public:
-    void test_seed000_closed_form()
+    void test_onebit_paper_closed_form()
     {
         const int n = 16;
         const double th = deg2rad(23.0);
-        cvec g = ula_steering(n, th, array_convention::seed000());
+        cvec g = ula_steering(n, th, array_convention::first_element_unit_norm());
         CPPUNIT_ASSERT_DOUBLES_EQUAL(1.0, g.norm(), 1e-14);
         for (int i = 0; i < n; ++i) {
             // g_n = exp(-j pi n sin theta)/sqrt(N)
             cdouble ref = std::exp(cdouble(0, -pi * i * std::sin(th))) / std::sqrt(16.0);
             CPPUNIT_ASSERT_DOUBLES_EQUAL(0.0, std::abs(g[i] - ref), 1e-14);
         }
-        // default convention = seed000 without normalisation
+        // default convention = onebit without normalisation
         cvec a = ula_steering(n, th);
         CPPUNIT_ASSERT_DOUBLES_EQUAL(0.0, (a / 4.0 - g).norm(), 1e-14);
         // spacing changes the phase step
@@ -43,11 +44,11 @@ public:
         CPPUNIT_ASSERT_DOUBLES_EQUAL(-0.5 * pi * std::sin(th), std::arg(q[1]), 1e-14);
     }
 
-    void test_seed004_midpoint_properties()
+    void test_midpoint_convention_properties()
     {
         for (int n : { 5, 8, 16 }) {
             const double th = deg2rad(-37.0);
-            auto c = array_convention::seed004();
+            auto c = array_convention::midpoint_positive();
             cvec b = ula_steering(n, th, c);
             cvec bd = ula_steering_derivative(n, th, c);
             CPPUNIT_ASSERT_DOUBLES_EQUAL(double(n), b.squaredNorm(), 1e-12);
@@ -62,9 +63,9 @@ public:
     void test_derivative_finite_difference()
     {
         const double h = 1e-6;
-        for (auto c : { array_convention::seed000(),
-                        array_convention::seed003(),
-                        array_convention::seed004() }) {
+        for (auto c : { array_convention::first_element_unit_norm(),
+                        array_convention::first_element_positive(),
+                        array_convention::midpoint_positive() }) {
             for (double deg : { -80.0, -10.0, 0.0, 45.0 }) {
                 const double th = deg2rad(deg);
                 cvec fd = (ula_steering(12, th + h, c) - ula_steering(12, th - h, c)) / (2 * h);

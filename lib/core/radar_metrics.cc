@@ -3,6 +3,7 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/radar_metrics.h>
 
 namespace gr {
@@ -26,8 +27,8 @@ radar_scene::radar_scene(int n_tx,
                          const std::vector<double>& cnr)
     : d_n_tx(n_tx), d_n_rx(n_rx), d_snr_r(snr_r), d_cnr(cnr)
 {
-    check_int_range("n_tx", n_tx, 1, 1 << 16);
-    check_int_range("n_rx", n_rx, 1, 1 << 16);
+    check_int_range("n_tx", n_tx, 1, max_antennas);
+    check_int_range("n_rx", n_rx, 1, max_antennas);
     check_angle_deg("target_deg", rad2deg(target_rad));
     for (double c : clutter_rad)
         check_angle_deg("clutter_deg", rad2deg(c));
@@ -41,7 +42,7 @@ radar_scene::radar_scene(int n_tx,
         if (!(std::isfinite(v) && v >= 0.0))
             throw_param("cnr (linear)", std::to_string(v), "finite and >= 0");
 
-    const auto conv = array_convention::seed000();
+    const auto conv = array_convention::first_element_unit_norm();
     std::vector<double> all{ target_rad };
     all.insert(all.end(), clutter_rad.begin(), clutter_rad.end());
     d_gt = ula_steering_matrix(n_tx, all, conv);

@@ -54,6 +54,22 @@ void check_angle_deg(const std::string& name, double v)
         throw_param(name, num(v), "[-90, 90] degrees");
 }
 
+double angle_deg_to_rad(const std::string& name, double deg)
+{
+    check_angle_deg(name, deg);
+    return deg2rad(deg);
+}
+
+std::vector<double> angle_deg_to_rad(const std::string& name,
+                                     const std::vector<double>& deg)
+{
+    std::vector<double> r;
+    r.reserve(deg.size());
+    for (double d : deg)
+        r.push_back(angle_deg_to_rad(name, d));
+    return r;
+}
+
 } // namespace core
 } // namespace isac
 } // namespace gr

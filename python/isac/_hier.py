@@ -10,6 +10,10 @@ pointers inside the hier block: an edge to its own port is a reference cycle,
 and the block with every inner block would never be freed)."""
 from . import isac_python as _blk
 
+#: the module's one limit on antennas per array and on users (core/limits.h)
+MAX_ANTENNAS = _blk.max_antennas
+MAX_USERS = _blk.max_users
+
 
 def check_int(name, value, lo, hi):
     """An integer parameter in [lo, hi], or ValueError '<name> = <value> is out of range'."""

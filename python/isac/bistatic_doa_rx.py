@@ -29,12 +29,12 @@ class bistatic_doa_rx(gr.hier_block2):
                  grid_max_deg=90.0, grid_step_deg=0.1, noise_var=1.0, p_gauss=0.0, refine="newton", **removed):
         reject_removed("bistatic_doa_rx", removed)
         # the inner blocks validate every parameter before the io_signature is built
-        doa = _blk.doa_mle(_hier.check_int("n_rx", n_rx, 2, 4096), int(cpi_len), mode,
+        doa = _blk.doa_mle(_hier.check_int("n_rx", n_rx, 2, _hier.MAX_ANTENNAS), int(cpi_len), mode,
                            float(grid_min_deg), float(grid_max_deg), float(grid_step_deg),
                            float(noise_var), float(p_gauss), refine)
-        reference = (_blk.steering_reference(_hier.check_int("n_tx", n_tx, 1, 1 << 16), float(tx_deg))
+        reference = (_blk.steering_reference(_hier.check_int("n_tx", n_tx, 1, _hier.MAX_ANTENNAS), float(tx_deg))
                      if mode == "known" else None)
-        _hier.check_int("n_tx", n_tx, 1, 1 << 16)
+        _hier.check_int("n_tx", n_tx, 1, _hier.MAX_ANTENNAS)
         gr.hier_block2.__init__(self, "bistatic_doa_rx",
                                 gr.io_signature2(2, 2, gr.sizeof_gr_complex * n_rx, gr.sizeof_gr_complex * n_tx),
                                 gr.io_signature(1, 1, gr.sizeof_float))

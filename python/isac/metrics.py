@@ -3,8 +3,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 """Numpy helpers the end-to-end flowgraphs, tests and apps share: M-PSK points
-and decisions, the seed-000 safe margin and its Theorem-2 SER bounds, the
-detector's ROC law. They are references written from the spec (sections 2-3),
+and decisions, the 1-bit ISAC paper safe margin and its Theorem-2 SER bounds, the
+detector's ROC law. They are references written from the 1-bit ISAC paper (Sec. II-IV),
 independent of the C++ blocks they are used to check.
 """
 import math
@@ -13,7 +13,7 @@ import numpy as np
 
 
 def psk_points(order):
-    """M-PSK alphabet s_m = exp(j 2 pi m / M), m = 0..M-1 (spec 1.2)."""
+    """M-PSK alphabet s_m = exp(j 2 pi m / M), m = 0..M-1 (1-bit ISAC paper Sec. II)."""
     return np.exp(2j * np.pi * np.arange(order) / order)
 
 
@@ -39,7 +39,7 @@ def gray_bits_differ(a, b):
 
 def safe_margin(H, x, s, order):
     """alpha_u = Re z_u - cot(pi/M) |Im z_u|, z_u = e^{-j angle s_u} (H x)_u
-    (spec 3.1). H: U x N (rows h_u^H), x: L x N snapshots, s: L x U symbols.
+    (1-bit ISAC paper Theorem 2). H: U x N (rows h_u^H), x: L x N snapshots, s: L x U symbols.
     Returns L x U."""
     z = (np.asarray(x) @ np.asarray(H).T) * np.exp(-1j * np.angle(s))
     return z.real - np.abs(z.imag) / math.tan(math.pi / order)
@@ -52,7 +52,7 @@ def qfunc(t):
 
 
 def theorem2_bounds(alpha, noise_var, order):
-    """Seed-000 Theorem 2 averaged over snapshots: per user (lower, upper) SER
+    """1-bit ISAC paper Theorem 2 averaged over snapshots: per user (lower, upper) SER
     bounds, Psi(a) <= SEP <= 2 Psi(a), a = sqrt(2) sin(pi/M) alpha/sigma_C.
     alpha: L x U safe margins; noise_var: scalar or per user."""
     sig = np.sqrt(np.broadcast_to(np.asarray(noise_var, dtype=float), (np.shape(alpha)[1],)))
@@ -73,7 +73,7 @@ def psk_ser_awgn(order, snr):
 
 
 def pd_theory(pfa, qscnr):
-    """Pd = Pfa^(1/(1+QSCNR)) (spec eq. 16), elementwise."""
+    """Pd = Pfa^(1/(1+QSCNR)) (1-bit ISAC paper eq. (16)), elementwise."""
     return np.power(pfa, 1.0 / (1.0 + np.asarray(qscnr)))
 
 

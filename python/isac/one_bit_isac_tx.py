@@ -36,8 +36,8 @@ class one_bit_isac_tx(gr.hier_block2):
                  max_iter=10, radar_metric="theorem1"):
         # The inner blocks validate every parameter (errors name it) before the
         # hier block's io_signature is built.
-        precoder = _blk.ci_precoder(_hier.check_int("n_tx", n_tx, 1, 1 << 16),
-                                    _hier.check_int("n_users", n_users, 1, 4096),
+        precoder = _blk.ci_precoder(_hier.check_int("n_tx", n_tx, 1, _hier.MAX_ANTENNAS),
+                                    _hier.check_int("n_users", n_users, 1, _hier.MAX_USERS),
                                     int(psk_order), float(power),
                                     float(noise_var), float(gamma_db), float(target_deg),
                                     [float(c) for c in clutter_deg], float(snr_r_db),

@@ -28,8 +28,8 @@ class one_bit_radar_rx(gr.hier_block2):
                  cnr_db=(30.0, 30.0), radar_noise_var=1.0, pfa=1e-2, adc="1bit", cpi_len=1,
                  threshold_scale=1.0, threshold="exact"):
         # the filter validates every parameter before the io_signature is built
-        filt = _blk.one_bit_rx_filter(_hier.check_int("n_tx", n_tx, 1, 1 << 16),
-                                      _hier.check_int("n_rx", n_rx, 1, 1 << 16), float(target_deg),
+        filt = _blk.one_bit_rx_filter(_hier.check_int("n_tx", n_tx, 1, _hier.MAX_ANTENNAS),
+                                      _hier.check_int("n_rx", n_rx, 1, _hier.MAX_ANTENNAS), float(target_deg),
                                       [float(c) for c in clutter_deg], float(snr_r_db),
                                       [float(c) for c in cnr_db], float(radar_noise_var), float(pfa), adc,
                                       int(cpi_len), float(threshold_scale), str(threshold))

@@ -11,13 +11,13 @@ from .metrics import psk_points
 
 
 class psk_source(gr.hier_block2):
-    """Uniform i.i.d. M-PSK symbols s_u = exp(j 2 pi m / M) (spec 1.2), packed
+    """Uniform i.i.d. M-PSK symbols s_u = exp(j 2 pi m / M) (1-bit ISAC paper Sec. II), packed
     as vectors of n_users (user u at index u). seed = 0 draws a random seed;
     any other seed gives a repeatable sequence (analog.random_uniform_source_b).
     """
 
     def __init__(self, n_users=4, psk_order=8, seed=0):
-        n_users = _hier.check_int("n_users", n_users, 1, 4096)
+        n_users = _hier.check_int("n_users", n_users, 1, _hier.MAX_USERS)
         psk_order = _hier.check_int("psk_order", psk_order, 2, 256)
         seed = _hier.check_int("seed", seed, 0, 2**31 - 1)
         gr.hier_block2.__init__(self, "psk_source", gr.io_signature(0, 0, 0),

@@ -48,7 +48,9 @@ def parse_range(text):
 def bound_value(b, kw):
     if b in kw:
         return float(kw[b])
-    return float(eval(b, {"__builtins__": {}, "inf": math.inf}))
+    # the module-wide limits (docs/parameters.md)
+    names = {"__builtins__": {}, "inf": math.inf, "max_antennas": 4096, "max_users": 4096}
+    return float(eval(b, names))
 
 
 def as_value(p, kw, v):

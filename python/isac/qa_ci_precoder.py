@@ -6,7 +6,7 @@
 """ci_precoder and isac.core.ci_design against independent numpy references:
 the safe margin from its definition, the dense QSCNR with an explicit N_R x N_R
 inverse, Theorem-2 SER bounds by Monte-Carlo, and the channel/offset/stats
-message behaviour of the block (spec 3, 8.1)."""
+message behaviour of the block (1-bit ISAC paper Sec. III-B, IV, simulation set-up)."""
 
 import numpy as np
 import pmt
@@ -21,7 +21,7 @@ except ImportError:
     sys.path.append(os.path.join(dirname, "bindings"))
     from gnuradio import isac
 
-# seed-000 defaults (spec 8.1); SNR_C = E/sigma_C^2 = 5 dB, Gamma = 5 dB
+# 1-bit ISAC paper defaults (simulation set-up); SNR_C = E/sigma_C^2 = 5 dB, Gamma = 5 dB
 E = 1.0
 SIGMA2 = 10 ** (-0.5)
 GAMMA_DB = 5.0
@@ -38,7 +38,7 @@ def psk(k):
 
 
 def np_margins(H, s, x, m=M):
-    # spec 3.1: z_u = e^{-j angle s_u} h_u^H x, alpha = Re z - cot(pi/M) |Im z|
+    # 1-bit ISAC paper Theorem 2: z_u = e^{-j angle s_u} h_u^H x, alpha = Re z - cot(pi/M) |Im z|
     z = np.exp(-1j * np.angle(s)) * (H @ x)
     return z.real - (1 / np.tan(np.pi / m)) * np.abs(z.imag)
 
@@ -48,7 +48,7 @@ def steer(n, deg):
 
 
 def dense_qscnr(x, n_rx=128):
-    # spec 3.2 with the N_R x N_R matrix formed explicitly (independent of Woodbury)
+    # 1-bit ISAC paper eq. (17) with the N_R x N_R matrix formed explicitly (independent of Woodbury)
     n = x.size
     mu = 2 / np.pi * 10 ** 1.5
     Mx = np.eye(n_rx, dtype=complex)
@@ -121,7 +121,7 @@ class qa_ci_precoder(gr_unittest.TestCase):
 
     def test_002_ser_inside_theorem2_bounds(self):
         # Monte-Carlo SER at SNR_C = 5 dB from decisions on y_u = h_u^H x + n against the
-        # Theorem-2 bounds averaged over the same designs (seed 000 Fig. 9)
+        # Theorem-2 bounds averaged over the same designs (1-bit ISAC paper Fig. 9)
         # Fig. 9 is a QoD study (chi = 8 dB): the margins, so the SER, improve with N_T
         n_designs, n_noise = 40, 4000
         prev = 1.0

@@ -24,7 +24,7 @@ class qa_core_steering(gr_unittest.TestCase):
         ref = np.exp(-1j * 2 * np.pi * 0.5 * np.arange(n) * np.sin(np.deg2rad(th)))
         np.testing.assert_allclose(isac.core.ula_steering(n, th), ref, atol=1e-14)
         np.testing.assert_allclose(isac.core.ula_steering(n, th, normalize=True), ref / np.sqrt(n), atol=1e-14)
-        # seed-004 convention: midpoint reference, sign +1
+        # bistatic CRB paper convention: midpoint reference, sign +1
         m = np.arange(n) - (n - 1) / 2
         ref4 = np.exp(1j * np.pi * m * np.sin(np.deg2rad(th)))
         np.testing.assert_allclose(isac.core.ula_steering(n, th, sign=1, ref="center"), ref4, atol=1e-14)

@@ -3,7 +3,7 @@
 # Copyright 2026 gr-isac authors.
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-"""gnuradio.isac.design.energy: seed-000 energy model (eq. 38, spec 8.1) and REE."""
+"""gnuradio.isac.design.energy: 1-bit ISAC paper energy model (eq. (38)) and REE."""
 
 import numpy as np
 from gnuradio import gr_unittest
@@ -21,7 +21,7 @@ except ImportError:
 class qa_design_energy(gr_unittest.TestCase):
 
     def test_001_spec_values_at_128(self):
-        # spec 8.1: 16.27 W / 147.1 W / 277.9 W at N_T = N_R = 128
+        # 1-bit ISAC paper simulation set-up: 16.27 W / 147.1 W / 277.9 W at N_T = N_R = 128
         self.assertAlmostEqual(energy.total_power(128, 128, 1, 1), 16.272, 9)
         self.assertAlmostEqual(energy.total_power(128, 128, 1, energy.INF_BITS), 147.088, 9)
         self.assertAlmostEqual(energy.total_power(128, 128, energy.INF_BITS, energy.INF_BITS),
@@ -36,7 +36,7 @@ class qa_design_energy(gr_unittest.TestCase):
     def test_002_ree_trends_fig4b_fig5b(self):
         # REE falls with N_R (Fig. 4b) and N_T (Fig. 5b); 1-bit/1-bit is best;
         # the 1-bit ADC loses 10 log10(pi/2) = 1.96 dB of SCNR (clutter shifts it
-        # slightly, spec 2.4)
+        # slightly, 1-bit ISAC paper eq. (13)-(16))
         nr = np.array([16, 32, 64, 128, 256])
         res = {}
         for bits in ((1, 1), (1, energy.INF_BITS), (energy.INF_BITS, energy.INF_BITS)):

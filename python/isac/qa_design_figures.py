@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 """apps/isac_design_figures --quick: every CSV/PNG is written and the summary
-carries the seed-000 energy values and the seed-004 slopes."""
+carries the 1-bit ISAC paper energy values and the bistatic CRB paper slopes."""
 
 import csv
 import os
@@ -20,8 +20,8 @@ if not os.path.exists(APP):   # ctest runs the copy in build/test_modules
     APP = os.path.normpath(os.path.join(HERE, "..", "..", "..", "..", "apps",
                                         "isac_design_figures"))
 
-NAMES = ("seed001_fig3_convergence", "seed001_fig5_rate_vs_snr", "seed004_fig3_crb_vs_power",
-         "seed004_fig56_boundary", "seed003_table1", "seed000_energy")
+NAMES = ("massive_mimo_fig3_convergence", "massive_mimo_fig5_rate_vs_snr", "bistatic_fig3_crb_vs_power",
+         "bistatic_fig56_boundary", "nullspace_table1", "onebit_energy")
 
 
 class qa_design_figures(gr_unittest.TestCase):
@@ -38,13 +38,13 @@ class qa_design_figures(gr_unittest.TestCase):
             for n in NAMES:
                 self.assertTrue(os.path.getsize(os.path.join(out, n + ".csv")) > 0, n)
                 self.assertTrue(os.path.getsize(os.path.join(out, n + ".png")) > 0, n)
-            self.assertTrue(os.path.exists(os.path.join(out, "seed002_bounds.csv")))
+            self.assertTrue(os.path.exists(os.path.join(out, "beam_count_bounds.csv")))
             with open(os.path.join(out, "summary.txt")) as f:
                 summary = f.read()
             self.assertIn("16.27 W", summary)
             self.assertIn("147.09 W", summary)
             self.assertIn("277.90 W", summary)
-            with open(os.path.join(out, "seed003_table1.csv")) as f:
+            with open(os.path.join(out, "nullspace_table1.csv")) as f:
                 for row in csv.DictReader(f):
                     self.assertLess(float(row["rel_diff"]), 1e-6)
 

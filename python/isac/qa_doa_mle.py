@@ -3,7 +3,7 @@
 # Copyright 2026 gr-isac authors.
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-"""doa_mle block and the DoA/CRB core (spec 6): CRBs against numpy-built
+"""doa_mle block and the DoA/CRB core (bistatic CRB paper Sec. III-B, IV-B): CRBs against numpy-built
 Fisher information matrices and the MathWorks crlb vector, Monte-Carlo MSE
 against the CRBs, and the block against the core on the same data."""
 
@@ -24,7 +24,7 @@ core = isac.core
 DEG2 = (180.0 / np.pi) ** 2
 
 
-def b_seed004(n, th_deg):
+def b_midpoint(n, th_deg):
     # independent of the module: midpoint reference, sign +1, d = lambda/2
     k = np.arange(n) - (n - 1) / 2
     return np.exp(1j * np.pi * k * np.sin(np.deg2rad(th_deg)))
@@ -48,10 +48,10 @@ def cn(rng, *shape):
 def np_fim_bistatic(n, th_deg, ba, pD, pG, L, s2, h=1e-6):
     """Slepian-Bangs FIM with derivatives by central differences (theta in rad)."""
     def mu(e):
-        return e[1] * np.exp(1j * e[2]) * b_seed004(n, np.rad2deg(e[0]))
+        return e[1] * np.exp(1j * e[2]) * b_midpoint(n, np.rad2deg(e[0]))
 
     def R(e):
-        b = b_seed004(n, np.rad2deg(e[0]))
+        b = b_midpoint(n, np.rad2deg(e[0]))
         return e[1] ** 2 * pG * np.outer(b, b.conj()) + s2 * np.eye(n)
 
     e0 = np.array([np.deg2rad(th_deg), ba, 0.4])
@@ -103,7 +103,7 @@ class qa_doa_mle(gr_unittest.TestCase):
                                 (pD, pG, lambda: core.crb_mixed(n, th, ba, pD, pG, L, s2))):
                 ref = np.linalg.inv(np_fim_bistatic(n, th, ba, d, g, L, s2))[0, 0] * DEG2
                 self.assertAlmostEqual(fun() / ref, 1.0, delta=1e-5)
-                F = core.bistatic_fim(b_seed004(n, th),
+                F = core.bistatic_fim(b_midpoint(n, th),
                                       core.ula_steering_derivative(n, th, sign=1, ref="center"),
                                       ba, d, g, L, s2)
                 np.testing.assert_allclose(F, np_fim_bistatic(n, th, ba, d, g, L, s2),
@@ -120,7 +120,7 @@ class qa_doa_mle(gr_unittest.TestCase):
             m = core.crb_mixed(16, 30.0, ba, f * P, (1 - f) * P, 64, 1.0)
             self.assertTrue(np.all(d <= m * (1 + 1e-12)))
             self.assertTrue(np.all(m <= g * (1 + 1e-12)))
-        # CRB_G = CRB_D (1 + 1/gamma_s) -> CRB_D at high SNR (seed 004 Fig. 2)
+        # CRB_G = CRB_D (1 + 1/gamma_s) -> CRB_D at high SNR (bistatic CRB paper Fig. 2)
         gamma = ba ** 2 * 16 * P / 1.0
         np.testing.assert_allclose(g / d, 1 + 1 / gamma, rtol=1e-10)
 
@@ -158,7 +158,7 @@ class qa_doa_mle(gr_unittest.TestCase):
         c_known = cn(self.rng, L)
         est = core.doa_mle_core(n, -90, 90, 0.1, s2, mode="gaussian" if mode == "gaussian" else
                                 mode, p_gauss=pG, refine=refine)
-        b = b_seed004(n, th0)
+        b = b_midpoint(n, th0)
         err = np.empty(trials)
         for k in range(trials):
             if mode == "gaussian":
@@ -191,7 +191,7 @@ class qa_doa_mle(gr_unittest.TestCase):
             self.assertGreaterEqual(ratio, 0.8, msg=f"{mode}: MSE/CRB = {ratio:.3f}")
 
     def test_011_mc_mixed(self):
-        # spec 9.12: the mixed estimator is heuristic (beta from moments) but
+        # the bistatic CRB paper's mixed estimator is heuristic (beta from moments) but
         # should still approach CRB_mix at high SNR; same trial count/window.
         mse, crb = self.mc("mixed", 600)
         self.assertLessEqual(mse / crb, 1.2)
@@ -199,7 +199,7 @@ class qa_doa_mle(gr_unittest.TestCase):
 
     def test_012_refinement_removes_grid_floor(self):
         # |beta| = 30: CRB_D ~ 1.6e-4 deg^2, below the 0.1-deg grid's
-        # step^2/12 = 8.3e-4 deg^2 floor (spec 9.14). Without refinement the
+        # step^2/12 = 8.3e-4 deg^2 floor (the massive-MIMO ISAC paper's pi/256 grid floor). Without refinement the
         # MSE is floored (ratio ~ 6); Newton refinement stays at the CRB.
         # 300 trials: relative std of the MSE estimate 0.08.
         mse_n, crb = self.mc("known", 300, beta=30.0)
@@ -291,8 +291,8 @@ class qa_doa_mle(gr_unittest.TestCase):
         self.assertAlmostEqual(blk.p_gauss(), 2.0)
 
     def test_024_set_p_gauss_switches_known_to_mixed(self):
-        # a block made with p_gauss = 0 (spec 6.1) and switched to 0.5 before
-        # running behaves exactly like the mixed estimator (spec 6.3)
+        # a block made with p_gauss = 0 (massive-MIMO ISAC paper eq. (26)-(27)) and switched to 0.5 before
+        # running behaves exactly like the mixed estimator (bistatic CRB paper Sec. IV-B)
         n, L, ncpi = 8, 16, 3
         Y, C = self.make_cpis(n, L, ncpi, [5.0, -25.0, 48.0], s2=0.5)
         blk = isac.doa_mle(n, L, "known", -90, 90, 0.25, 0.5)
@@ -353,7 +353,7 @@ class qa_doa_mle(gr_unittest.TestCase):
             self.tb.connect(src1, (blk, 1))
 
     def test_040_upa_2d(self):
-        # seed-001 monostatic UPA (5x5 / 5x5), known X, off-grid angles, high SNR
+        # massive-MIMO ISAC paper monostatic UPA (5x5 / 5x5), known X, off-grid angles, high SNR
         kw = dict(sign=1, ref="center")
         th0, ph0 = 22.5 + 0.17, 45.0 - 0.29
         a = core.upa_steering(5, 5, th0, ph0, **kw)
@@ -367,7 +367,7 @@ class qa_doa_mle(gr_unittest.TestCase):
         self.assertAlmostEqual(r["phi_deg"], ph0, delta=0.01)
 
     def test_050_figures_app_quick(self):
-        # the figures app runs end to end and its numbers show the seed-004 trends
+        # the figures app runs end to end and its numbers show the bistatic CRB paper trends
         import json
         import os
         import subprocess

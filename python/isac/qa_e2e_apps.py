@@ -87,7 +87,7 @@ class qa_e2e_apps(gr_unittest.TestCase):
         self.assertEqual(pd, sorted(pd))  # the theoretical ROC is monotone in Pfa
         with open(os.path.join(out, "figures.md")) as f:
             md = f.read()
-        self.assertIn("| figure | quantity | seed value | ours |", md)
+        self.assertIn("| figure | quantity | paper value | ours |", md)
 
 
 if __name__ == "__main__":

@@ -289,7 +289,7 @@ class qa_e2e_blocks(gr_unittest.TestCase):
         x = self.rng.standard_normal((L, N)) + 1j * self.rng.standard_normal((L, N))
         s = np.exp(2j * np.pi * self.rng.integers(0, M, (L, U)) / M)
         alpha = isac.safe_margin(H, x, s, M)
-        # spec 3.1 second form: min over kappa_{1,2} = 1 +- j cot(pi/M) of Re(kappa z)
+        # 1-bit ISAC paper Theorem 2 second form: min over kappa_{1,2} = 1 +- j cot(pi/M) of Re(kappa z)
         z = (x @ H.T) * np.conj(s)
         c = 1.0 / math.tan(math.pi / M)
         ref = np.minimum(np.real((1 + 1j * c) * z), np.real((1 - 1j * c) * z))

@@ -5,7 +5,7 @@
 #
 """The end-to-end flowgraphs of examples/, compiled by grcc and run headless
 for a bounded number of snapshots:
- - isac_1bit_loopback_headless: per-user SER inside the seed-000 Theorem-2
+ - isac_1bit_loopback_headless: per-user SER inside the 1-bit ISAC paper Theorem-2
    bounds recomputed from the transmitted x and the channel; radar detection
    rate against Pd = Pfa^(1/(1+QSCNR_t)) from the core radar_scene; the QoS
    operating point (infeasible share); the summary rows it prints are these;
@@ -177,7 +177,7 @@ class qa_e2e_flowgraphs(gr_unittest.TestCase):
         scene = isac.core.radar_scene(NT, tb.n_rx, tb.target_deg, tb.clutter_deg, tb.snr_r_db, tb.cnr_db)
         q = np.array([scene.metric(xi.astype(complex), isac.core.adc_model.one_bit) for xi in x[::3]])
         # |z|/kappa normalises each snapshot by its H0 model variance, so
-        # E1[stat^2]/E0[stat^2] - 1 estimates the mean per-snapshot QSCNR (spec 2.4)
+        # E1[stat^2]/E0[stat^2] - 1 estimates the mean per-snapshot QSCNR (1-bit ISAC paper eq. (13)-(16))
         q_mc = np.mean(stat1 ** 2) / np.mean(stat0 ** 2) - 1.0
         gap_db = 10 * math.log10(q_mc / np.mean(q))
         # Theorem 1 is asymptotic (N_R -> inf, low per-antenna SNR): allow 1.5 dB
@@ -272,7 +272,7 @@ class qa_e2e_flowgraphs(gr_unittest.TestCase):
             self.assertIn("result:", p.stdout, name)
             verdict = [ln for ln in lines if ln.startswith("result:")][0]
             if name == "nullspace_demo" and verdict != "result: OK":
-                # Until the precoder holds its output for the first design (issue 15)
+                # Until the precoder holds its output for the first design
                 # a fast bounded run streams zero frames (and may end before the
                 # design does); those rows, and only those, may fail
                 failing = [ln for ln in lines[lines.index(verdict) + 1:] if ln.startswith("  ")]

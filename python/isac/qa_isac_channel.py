@@ -3,9 +3,9 @@
 # Copyright 2026 gr-isac authors.
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-"""isac_channel against numpy (spec 1.2, 1.3, 1.6).
+"""isac_channel against numpy (1-bit ISAC paper Sec. II, eq. (2); bistatic CRB paper Sec. II).
 
-Every reference here is rebuilt in numpy from the spec's formulas (steering
+Every reference here is rebuilt in numpy from the papers' formulas (steering
 vectors written out as exp(-j pi n sin theta) etc.), never taken from the
 block's own helpers. Monte-Carlo tolerances are 5 standard errors, computed
 from the number of trials.
@@ -25,8 +25,8 @@ except ImportError:
     from gnuradio import isac
 
 
-def g_seed000(n, deg):
-    """[S0] eq. 3: first element, exp(-j pi n sin theta)/sqrt(N)."""
+def g_unit_norm(n, deg):
+    """1-bit ISAC paper eq. (3): first element, exp(-j pi n sin theta)/sqrt(N)."""
     return np.exp(-1j * np.pi * np.arange(n) * np.sin(np.deg2rad(deg))) / np.sqrt(n)
 
 
@@ -141,7 +141,7 @@ class qa_isac_channel(gr_unittest.TestCase):
         x = cn(self.rng, 50, n_tx)
         chan = isac.isac_channel(n_tx, nu, nr, "los", ang, [0.0], seed=3)
         y, _, csis, _, _ = self.run_chan(chan, x, n_tx, nu, nr)
-        Href = np.array([np.sqrt(n_tx) * g_seed000(n_tx, a) for a in ang])
+        Href = np.array([np.sqrt(n_tx) * g_unit_norm(n_tx, a) for a in ang])
         np.testing.assert_allclose(csis[0][0], Href, atol=1e-6)
         np.testing.assert_allclose(y, x @ Href.T, atol=1e-4)
         # Rician K: E[H] = sqrt(K/(1+K)) H_LoS; n_tx = 400 per row for statistics
@@ -149,7 +149,7 @@ class qa_isac_channel(gr_unittest.TestCase):
         K = 10 ** (6.0 / 10)
         chan = isac.isac_channel(n_tx, nu, nr, "rician", ang, [1.0], 6.0, seed=4)
         H = np.array(chan.channel()).reshape(nu, n_tx)
-        Hlos = np.array([np.sqrt(n_tx) * g_seed000(n_tx, a) for a in ang])
+        Hlos = np.array([np.sqrt(n_tx) * g_unit_norm(n_tx, a) for a in ang])
         nlos = H - np.sqrt(K / (1 + K)) * Hlos
         p = np.mean(np.abs(nlos) ** 2)
         se = (1 / (1 + K)) / np.sqrt(nlos.size)
@@ -157,7 +157,7 @@ class qa_isac_channel(gr_unittest.TestCase):
         # set user_deg at runtime rebuilds H from the kept NLoS part
         chan.set_user_deg([10.0, -10.0, 60.0])
         H2 = np.array(chan.channel()).reshape(nu, n_tx)
-        Hlos2 = np.array([np.sqrt(n_tx) * g_seed000(n_tx, a) for a in [10, -10, 60]])
+        Hlos2 = np.array([np.sqrt(n_tx) * g_unit_norm(n_tx, a) for a in [10, -10, 60]])
         np.testing.assert_allclose(H2 - np.sqrt(K / (1 + K)) * Hlos2, nlos, atol=1e-5)
 
     # ----------------------------------------------------------------- radar
@@ -172,8 +172,8 @@ class qa_isac_channel(gr_unittest.TestCase):
                                  cpi_len=1, seed=11)
         _, r, _, tr, tags = self.run_chan(chan, x, n_tx, nu, nr)
         xf = x.astype(np.complex64).astype(np.complex128)
-        GT = np.array([g_seed000(n_tx, t) for t in th])       # (Q+1) x n_tx rows
-        GR = np.array([g_seed000(nr, t) for t in th]).T       # n_rx x (Q+1)
+        GT = np.array([g_unit_norm(n_tx, t) for t in th])       # (Q+1) x n_tx rows
+        GR = np.array([g_unit_norm(nr, t) for t in th]).T       # n_rx x (Q+1)
         c = xf @ GT.T                                         # n x (Q+1), c_q = g_T^T x
         # (a) per-antenna power given x: sum_q zeta_q^2 |c_q|^2 / n_rx + sigma^2
         theory = (np.abs(c) ** 2 @ zeta2) / nr + s2
@@ -243,7 +243,7 @@ class qa_isac_channel(gr_unittest.TestCase):
         for t in tr:  # fixed gain: |gamma_0| = zeta_0 exactly, random phase
             self.assertAlmostEqual(abs(t["gamma"][0]) ** 2 / t["zeta2"][0], 1.0, places=9)
         g0 = tr[0]["gamma"][0]
-        ref = g0 * g_seed000(nr, -20) * g_seed000(n_tx, -20)[2]
+        ref = g0 * g_unit_norm(nr, -20) * g_unit_norm(n_tx, -20)[2]
         np.testing.assert_allclose(r[10 + d], ref, atol=1e-4 * abs(g0))
         mask = np.ones(n, bool)
         mask[10 + d] = False
@@ -260,20 +260,25 @@ class qa_isac_channel(gr_unittest.TestCase):
         beta = tr[0]["gamma"][0]
         # the module convention in both geometries (docs/conventions.md):
         # r = beta g_R(rx) g_T(tx)^T x with the unit-norm first-element vectors
-        a, b = g_seed000(n_tx, tx), g_seed000(nr, rx)
+        a, b = g_unit_norm(n_tx, tx), g_unit_norm(nr, rx)
         xf = x.astype(np.complex64).astype(np.complex128)
         ref = beta * np.outer(xf @ a, b)                      # beta g_R g_T^T x, per row
         res = r - ref
         self.assertAlmostEqual(np.mean(np.abs(res) ** 2), s2, delta=5 * s2 / np.sqrt(res.size))
-        self.assertFalse(pmt.dict_has_key(tr[0]["msg"], pmt.intern("beta_seed004")))
+        # the bistatic truth carries only the documented keys (gamma is beta)
+        ks = pmt.dict_keys(tr[0]["msg"])
+        keys = {pmt.symbol_to_string(pmt.nth(i, ks)) for i in range(pmt.length(ks))}
+        self.assertEqual(keys, {"cpi", "cpi_start", "offset", "geometry", "gamma", "zeta2",
+                                "radar_noise_var", "target_snr_db", "target_delay", "tx_deg",
+                                "rx_deg"})
         # receive side: the sample covariance's scan with the module's receive
         # response peaks at rx_deg, not at -rx_deg (the monostatic convention)
         grid = np.arange(-90, 90.01, 0.5)
         Rs = r.T @ r.conj() / n
-        P = [np.real(g_seed000(nr, g).conj() @ Rs @ g_seed000(nr, g)) for g in grid]
+        P = [np.real(g_unit_norm(nr, g).conj() @ Rs @ g_unit_norm(nr, g)) for g in grid]
         self.assertAlmostEqual(grid[int(np.argmax(P))], rx, delta=0.5)
         # transmit side: a beam x = conj(g_T(phi)) gives |g_T(tx)^T conj(g_T(phi))|^2
-        xs = np.array([g_seed000(n_tx, g).conj() for g in grid])
+        xs = np.array([g_unit_norm(n_tx, g).conj() for g in grid])
         chan = isac.isac_channel(n_tx, nu, nr, geometry="bistatic", tx_deg=tx, rx_deg=rx,
                                  target_snr_db=60, radar_noise_var=1e-6,
                                  gain_model="fixed", cpi_len=10 ** 6, seed=8)
@@ -409,13 +414,13 @@ class qa_isac_channel(gr_unittest.TestCase):
         np.testing.assert_array_equal(Y, y)
         np.testing.assert_array_equal(R, r)
         # rank-(Q+1) structure exposed to studies: G = rx_steering diag(g) tx_rows
-        np.testing.assert_allclose(m.tx_rows, np.array([g_seed000(n_tx, t) for t in (10, 20)]),
+        np.testing.assert_allclose(m.tx_rows, np.array([g_unit_norm(n_tx, t) for t in (10, 20)]),
                                    atol=1e-12)
         # runtime changes for studies: validated like the block's setters
         m.set_clutter([-30.0, 50.0], [3.0, 4.0])
         m.set_target_deg(-12.5)
         np.testing.assert_allclose(m.rx_steering.T,
-                                   [g_seed000(nr, t) for t in (-12.5, -30.0, 50.0)], atol=1e-12)
+                                   [g_unit_norm(nr, t) for t in (-12.5, -30.0, 50.0)], atol=1e-12)
         np.testing.assert_allclose(m.zeta2(), 10 ** (np.array([15.0, 3.0, 4.0]) / 10))
         self.assertEqual(len(m.gains()), 3)
         with self.assertRaises(ValueError):
@@ -432,8 +437,8 @@ class qa_isac_channel(gr_unittest.TestCase):
                                  cpi_len=L, seed=31)
         _, r, _, tr, _ = self.run_chan(chan, x, n_tx, 1, nr)
         self.assertEqual([t["cpi_start"] for t in tr], list(range(0, n, L)))
-        GT = np.array([g_seed000(n_tx, t) for t in th])
-        GR = np.array([g_seed000(nr, t) for t in th]).T
+        GT = np.array([g_unit_norm(n_tx, t) for t in th])
+        GR = np.array([g_unit_norm(nr, t) for t in th]).T
         c = x.astype(np.complex64).astype(np.complex128) @ GT.T
         gam = np.repeat(np.array([t["gamma"] for t in tr]), L, axis=0)  # per snapshot
         res = r - (gam * c) @ GR.T

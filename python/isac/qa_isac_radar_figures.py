@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 """apps/isac_radar_figures --quick: writes its CSV/PNG files and they carry the
-seed-000 Fig. 4a / Fig. 6 trends."""
+1-bit ISAC paper Fig. 4a / Fig. 6 trends."""
 
 import csv
 import os

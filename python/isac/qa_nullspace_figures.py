@@ -3,7 +3,7 @@
 # Copyright 2026 gr-isac authors.
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-"""apps/isac_nullspace_figures --quick writes its CSV/PNG files with seed 003's trends."""
+"""apps/isac_nullspace_figures --quick writes its CSV/PNG files with the null-space paper's trends."""
 
 import csv
 import os

@@ -3,7 +3,7 @@
 # Copyright 2026 gr-isac authors.
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-"""nullspace_precoder (SD-ISAC, spec 5) against numpy and scipy references."""
+"""nullspace_precoder (SD-ISAC, null-space paper) against numpy and scipy references."""
 
 import numpy as np
 import pmt
@@ -29,7 +29,7 @@ def qpsk(rng, n, k):
 
 
 def steer(n, deg):
-    # seed 003 convention written out: a_n = exp(+j pi n sin theta)
+    # null-space paper convention written out: a_n = exp(+j pi n sin theta)
     return np.exp(1j * np.pi * np.arange(n) * np.sin(np.deg2rad(deg)))
 
 
@@ -324,7 +324,7 @@ class qa_nullspace_precoder(gr_unittest.TestCase):
         self.assertLessEqual(np.linalg.norm(H @ PB) / np.linalg.norm(PB), 1e-12)
 
     def test_012_known_symbols_mode(self):
-        # seed 003's deterministic form: the design uses the frame's symbols S
+        # null-space paper's deterministic form: the design uses the frame's symbols S
         N, K, L = 12, 2, 16
         H = rayleigh(self.rng, K, N)
         S = qpsk(self.rng, L, K).T.astype(np.complex128)

@@ -3,7 +3,7 @@
 # Copyright 2026 gr-isac authors.
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-"""one_bit_quantizer against numpy's sign rule (spec 2.1/2.2)."""
+"""one_bit_quantizer against numpy's sign rule (1-bit ISAC paper eq. (1), Sec. II)."""
 
 import threading
 
@@ -22,7 +22,7 @@ except ImportError:
 
 
 def np_sign(v):
-    # spec: sgn(v) = -1 iff v < 0 (so +0, -0 and NaN give +1)
+    # the sign rule: sgn(v) = -1 iff v < 0 (so +0, -0 and NaN give +1)
     return np.where(v < 0, -1.0, 1.0)
 
 

@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 """one_bit_rx_filter against a dense numpy reference (M built and solved
-explicitly, steering from the closed form of spec 1.1) and against the seed-000
+explicitly, steering from the closed form of the steering conventions of docs/conventions.md) and against the 1-bit ISAC paper
 theory with Monte-Carlo tolerances derived from the trial counts."""
 
 import threading
@@ -28,12 +28,12 @@ C = isac.core
 
 
 def steer(n, deg):
-    """seed-000 g(theta) (spec 1.1), unit norm, first-element reference."""
+    """1-bit ISAC paper g(theta) (the steering conventions of docs/conventions.md), unit norm, first-element reference."""
     return np.exp(-1j * np.pi * np.arange(n) * np.sin(np.deg2rad(deg))) / np.sqrt(n)
 
 
 def dense_reference(r, x, target, clutter, cnr_db, adc, pfa, noise_var):
-    """z = u^H r and |z|/kappa per snapshot with an explicit N_R x N_R M (spec 2.4, 4)."""
+    """z = u^H r and |z|/kappa per snapshot with an explicit N_R x N_R M (1-bit ISAC paper eq. (13)-(16), eq. (24)-(25))."""
     nr, nt = r.shape[1], x.shape[1]
     cnr = 10 ** (np.asarray(cnr_db, float) / 10)
     w = (2 / np.pi) * cnr if adc == "1bit" else cnr
@@ -137,7 +137,7 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         self.assertEqual(blk.nan_count(), 3)
         last = dbg.get_message(dbg.num_messages() - 1)
         get = lambda k: pmt.to_uint64(pmt.dict_ref(last, pmt.intern(k), pmt.PMT_NIL))
-        self.assertEqual((get("degenerate"), get("nan"), get("items")), (2, 3, 8))
+        self.assertEqual((get("degenerate_count"), get("nan_count"), get("items")), (2, 3, 8))
 
     def run_block_keep(self, blk, r, x):
         # like run_block, on the current top block (keeps message connections)
@@ -287,10 +287,10 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
                 isac.one_bit_rx_filter(**args)
             self.assertIn(key.split("_deg")[0], str(cm.exception))
 
-    # ---- validation against the seed-000 theory (spec 2.3-2.4, 8.1) ----
+    # ---- validation against the 1-bit ISAC paper theory (Theorem 1, eq. (13)-(16), simulation set-up) ----
 
     def test_006_quantizer_statistics(self):
-        # E[r~] = (2/sqrt(pi sigma^2)) r and Cov = 2I at per-antenna SNR -20 dB (spec 2.3, 8.1)
+        # E[r~] = (2/sqrt(pi sigma^2)) r and Cov = 2I at per-antenna SNR -20 dB (1-bit ISAC paper Theorem 1, simulation set-up)
         nr, trials, sigma2, chunk = 256, 80000, 2.0, 4000
         r = self.cn(nr) * np.sqrt(sigma2 * 0.01 / 2)  # |r_n|^2/sigma^2 ~ 0.01
         acc = np.zeros(nr, complex)
@@ -343,7 +343,7 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
               f"Var z/(2||u||^2) = {var / (2 * u2):.4f}")
 
     def mc_run(self, nr, snr_db, trials, adc, seed, cnr_db=30.0, pfa=1e-2, block=True, threshold="theorem1"):
-        """H0 and H1 runs at the seed-000 geometry (N_T = 128, theta_0 = 10, clutter
+        """H0 and H1 runs at the 1-bit ISAC paper geometry (N_T = 128, theta_0 = 10, clutter
         -50/30 deg) with x the 1-bit DAC beam towards theta_0, through the block or
         (block=False, for the long runs) through its kernel isac.core.rx_filter,
         which test_001/test_009 tie to the block. The paper's checks use its
@@ -373,7 +373,7 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
 
     @staticmethod
     def mc_metric(z0, z1):
-        """spec 2.4 estimator and its delta-method standard error (in dB)."""
+        """1-bit ISAC paper eq. (13)-(16) estimator and its delta-method standard error (in dB)."""
         e0, e1 = np.mean(np.abs(z0) ** 2), np.mean(np.abs(z1) ** 2)
         q = (e1 - e0) / e0
         rel0 = np.std(np.abs(z0) ** 2) / e0 / np.sqrt(len(z0))
@@ -382,7 +382,7 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         return 10 * np.log10(q), 10 / np.log(10) * sq / q
 
     def test_007_qscnr_mc_vs_theory_and_pfa_pd(self):
-        # seed 000 Fig. 4a at N_R = 128: MC QSCNR within 0.4 dB of the TA; the gap
+        # 1-bit ISAC paper Fig. 4a at N_R = 128: MC QSCNR within 0.4 dB of the TA; the gap
         # shrinks with N_R (N_R = 16 is worse). Same H0 data: Pfa; H1: Pd (eq. 16).
         T = 40000
         gaps = {}
@@ -405,7 +405,7 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
                     pd = np.mean(s1 >= thr)
                     pd_th = C.detection_probability(pfa, th)
                     sd_pd = np.sqrt(pd_th * (1 - pd_th) / T)
-                    # TA is asymptotic; the 1-bit MC sits slightly below it (spec 4)
+                    # TA is asymptotic; the 1-bit MC sits slightly below it (1-bit ISAC paper eq. (24)-(25))
                     self.assertLess(abs(pd - pd_th), 4 * sd_pd + 0.015, f"Pfa {pfa}: Pd {pd} vs {pd_th}")
                     print(f"  Pfa {pfa:g}: Pd MC {pd:.4f}, TA {pd_th:.4f} (binomial sd {sd_pd:.4f})")
         self.assertGreater(gaps[16], gaps[128])

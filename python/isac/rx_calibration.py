@@ -2,7 +2,7 @@
 # Copyright 2026 gr-isac authors.
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-"""Seed-000 monostatic echoes (spec 1.3) and the empirical threshold calibration
+"""1-bit ISAC paper monostatic echoes (eq. (2)) and the empirical threshold calibration
 of isac.one_bit_rx_filter.
 
 The block's default threshold ("exact") holds the requested Pfa for Gaussian noise
@@ -22,17 +22,17 @@ _core = _isac.core
 
 
 def one_bit_adc(r):
-    """spec 2.2: sgn(Re r) + j sgn(Im r), sgn(0) = +1 (NaN -> +1 like the quantizer block)."""
+    """1-bit ISAC paper Sec. II: sgn(Re r) + j sgn(Im r), sgn(0) = +1 (NaN -> +1 like the quantizer block)."""
     return (np.where(r.real < 0, -1.0, 1.0) + 1j * np.where(r.imag < 0, -1.0, 1.0)).astype(np.complex64)
 
 
 def simulate_echo(scene, x, zeta2, sigma2, rng, target=True, cpi_len=1):
-    """Echoes r_l = gamma_0 g_R0 c_0 + sum_q gamma_q g_Rq c_q + n_l (spec 1.3).
+    """Echoes r_l = gamma_0 g_R0 c_0 + sum_q gamma_q g_Rq c_q + n_l (1-bit ISAC paper eq. (2)).
 
     scene: isac.core.radar_scene; x: (n, n_tx) transmit vectors; zeta2: (Q+1,)
     zeta_q^2 (zeta2[0] for the target); gamma ~ CN(0, zeta^2) drawn once per CPI of
     cpi_len snapshots (Swerling I; cpi_len = 1 gives fresh gammas per snapshot, as in
-    seed 000); n ~ CN(0, sigma2 I) fresh per snapshot. target=False gives H0.
+    1-bit ISAC paper); n ~ CN(0, sigma2 I) fresh per snapshot. target=False gives H0.
     Returns (n, n_rx) complex128.
     """
     x = np.asarray(x)

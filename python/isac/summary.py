@@ -20,6 +20,7 @@ import numpy as np
 
 from . import metrics
 from .conventions import steering
+from .util import db2lin
 
 
 class row:
@@ -73,7 +74,7 @@ def report(rows, title=None, file=None):
 
 # ------------------------------------------------------------ row builders
 def ser_theorem2_rows(H, x, s, ser, noise_var, order):
-    """Per-user SER of a CI (safe-margin) precoder against the seed-000 Theorem-2
+    """Per-user SER of a CI (safe-margin) precoder against the 1-bit ISAC paper Theorem-2
     bounds computed from the transmitted x, the symbols s and the channel H
     (U x N_T, rows h_u^H). Tolerance: 4 sigma of a proportion over the snapshots."""
     x, s = np.asarray(x), np.asarray(s)
@@ -91,7 +92,7 @@ def ser_theorem2_rows(H, x, s, ser, noise_var, order):
 def ser_awgn_rows(ser, n, order, sinr_db):
     """Per-user SER of a precoder that places every user at sinr_db (zero-forcing
     with SINR control) against exact M-PSK in AWGN at that SINR."""
-    ref = float(metrics.psk_ser_awgn(order, 10 ** (sinr_db / 10)))
+    ref = float(metrics.psk_ser_awgn(order, db2lin(sinr_db)))
     tol = metrics.binomial_halfwidth(ref, n)
     return [row("SER user %d" % u, "%.4f" % e, "%d-PSK at SINR %g dB: %.4f" % (order, sinr_db, ref),
                 "+-%.4f" % tol, abs(e - ref) <= tol, value=float(e)) for u, e in enumerate(ser)]
@@ -160,7 +161,7 @@ def crb_known_reference(x, tx_deg, rx_deg, n_rx, tnr_db, noise_var, cpi_len):
     c = x @ steering(x.shape[1], tx_deg, normalize=True)
     n_cpi = len(c) // cpi_len
     energy = np.sum(np.abs(c[:n_cpi * cpi_len].reshape(n_cpi, cpi_len)) ** 2, axis=1)
-    beta2 = noise_var * 10 ** (tnr_db / 10)
+    beta2 = noise_var * db2lin(tnr_db)
     bdot2 = (math.pi * math.cos(math.radians(rx_deg))) ** 2 * (n_rx ** 2 - 1) / 12.0
     with np.errstate(divide="ignore"):
         return noise_var / (2.0 * beta2 * bdot2 * energy) * (180.0 / math.pi) ** 2
@@ -228,7 +229,7 @@ def print_ci_precoder_demo(prec, H, x, s, psk_order, noise_var, gamma_db, file=N
     on_alphabet = bool(len(xl)) and bool(np.allclose(np.abs(xl.real), c, rtol=1e-5)
                                          and np.allclose(np.abs(xl.imag), c, rtol=1e-5)
                                          and np.allclose(np.sum(np.abs(xl) ** 2, axis=1), 2 * N * c * c))
-    lam = math.sqrt(10 ** (gamma_db / 10) * noise_var)
+    lam = math.sqrt(db2lin(gamma_db) * noise_var)
     alpha = metrics.safe_margin(H, x[live], s[live], psk_order) if live.any() else np.zeros((0, U))
     inf = prec.infeasible_count()
     st = prec.last_stats()
@@ -325,8 +326,8 @@ def print_channel_loopback(x, y, r, csi_msgs, comm_noise_var, target_deg, target
     snr = float(np.mean(np.abs(hx) ** 2)) / comm_noise_var
     rows.append(row("users: mean received SNR", "%.2f dB" % (10 * math.log10(snr)), "", ""))
     g = lambda th: steering(n_tx, th, normalize=True)
-    model = radar_noise_var * (1.0 + (10 ** (target_snr_db / 10) * float(np.mean(np.abs(x @ g(target_deg)) ** 2))
-                                      + sum(10 ** (c / 10) * float(np.mean(np.abs(x @ g(a)) ** 2))
+    model = radar_noise_var * (1.0 + (db2lin(target_snr_db) * float(np.mean(np.abs(x @ g(target_deg)) ** 2))
+                                      + sum(db2lin(c) * float(np.mean(np.abs(x @ g(a)) ** 2))
                                             for a, c in zip(clutter_deg, cnr_db))) / n_rx)
     meas = float(np.mean(np.abs(r) ** 2))
     n_cpi = max(n // cpi_len, 1)

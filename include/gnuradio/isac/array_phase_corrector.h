@@ -38,7 +38,7 @@ public:
     // clang-format off
     // gen_params:begin make
     /*!
-     * \param n_rx             receive channels (vlen); [1, 65536]
+     * \param n_rx             receive channels (vlen); [1, 4096]
      * \param phases_rad       per-channel phase offsets to remove (empty: all zero) (rad); length 0 or n_rx
      * \param reverse_elements the estimate came from the other element order (stream channel k is antenna n_rx-1-k)
      */

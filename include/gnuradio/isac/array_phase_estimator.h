@@ -44,7 +44,7 @@ public:
     // clang-format off
     // gen_params:begin make
     /*!
-     * \param n_rx             receive channels (vlen); [1, 65536]
+     * \param n_rx             receive channels (vlen); [1, 4096]
      * \param cal_deg          direction of the calibration source (deg); [-90, 90]
      * \param n_avg            snapshots per estimate; [1, 1099511627776]
      * \param spacing          element spacing (wavelengths); (0, 1000]

@@ -35,7 +35,7 @@ public:
     // clang-format off
     // gen_params:begin make
     /*!
-     * \param n_tx             transmit antennas (vlen); [1, 65536]
+     * \param n_tx             transmit antennas (vlen); [1, 4096]
      * \param frame_len        snapshots per pattern; [1, 16777216]
      * \param grid_min_deg     first grid angle (deg); [-90, 90]
      * \param grid_max_deg     last grid angle (deg); (grid_min_deg, 90]

@@ -17,7 +17,7 @@ namespace isac {
 
 /*!
  * \brief Constructive-interference safe-margin symbol-level precoder for a
- * 1-bit DAC (seed 000, gr-isac spec 3).
+ * 1-bit DAC (1-bit ISAC paper Sec. III-B, IV).
  * \ingroup isac
  *
  * Input: vectors of n_users complex symbols (snapped to the nearest M-PSK point).
@@ -63,7 +63,7 @@ public:
     // clang-format off
     // gen_params:begin make
     /*!
-     * \param n_tx           transmit antennas N_T (output vlen); [n_users, 65536]
+     * \param n_tx           transmit antennas N_T (output vlen); [n_users, 4096]
      * \param n_users        users U (input vlen); [1, 4096]
      * \param psk_order      PSK order M; [2, 65536]
      * \param power          transmit energy per vector E; (0, inf)
@@ -73,7 +73,7 @@ public:
      * \param clutter_deg    clutter angles (may be empty) (deg); each in [-90, 90]
      * \param snr_r_db       target-to-noise ratio SNR_R = zeta_0^2/sigma_R^2 (dB); [-200, 200]
      * \param cnr_db         clutter-to-noise ratio zeta_q^2/sigma_R^2 per clutter angle (dB); each in [-200, 200]; length len(clutter_deg)
-     * \param n_rx           radar receive antennas N_R of the receiver the design serves; [1, 65536]
+     * \param n_rx           radar receive antennas N_R of the receiver the design serves; [1, 4096]
      * \param mode           "qos": max QSCNR subject to the users' margin; "qod": max min margin subject to QSCNR >= chi; "qos", "qod"
      * \param chi_db         QoD radar requirement (QSCNR) (dB); [-200, 200]
      * \param dac            1-bit DAC or infinite resolution; "1bit", "inf"

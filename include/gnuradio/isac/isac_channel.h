@@ -18,8 +18,8 @@ namespace isac {
 
 /*!
  * \brief MIMO ISAC channel simulator: users' downlink channels and the
- * monostatic/bistatic radar echo of a target plus clutter (spec 1.2/1.3/1.6).
- * \ingroup isac
+ * monostatic/bistatic radar echo of a target plus clutter (1-bit ISAC paper Sec. II, eq.
+ * (2); bistatic CRB paper Sec. II). \ingroup isac
  *
  * Input: vectors of n_tx (transmit snapshot x).
  * out0: vectors of n_users, y_u = h_u^H x + n_u (y = H x + n, H rows h_u^H).

@@ -17,8 +17,8 @@ namespace gr {
 namespace isac {
 
 /*!
- * \brief Null-space superimposing (SD-ISAC) precoder of seed 003: x = F s + P b.
- * \ingroup isac
+ * \brief Null-space superimposing (SD-ISAC) precoder of the null-space paper: x = F s + P
+ * b. \ingroup isac
  *
  * in0: vectors of n_users symbols s; in1 (sensing = "external" only): vectors
  * of n_tx sensing samples b, projected onto the users' null space (P P^H b);
@@ -26,8 +26,8 @@ namespace isac {
  *
  * F: "zf" / "mrt" with SINR power control (every user exactly at sinr_db;
  * or, with comm_power > 0, equal powers summing to comm_power) or "minpower"
- * (exact duality fixed point, spec 5.2). P_c = ||F||^2, P_a = power - P_c.
- * B: "beampattern" (MM-LineSearch, rectangular beams of beam_width_deg at
+ * (exact duality fixed point, null-space paper eq. (8)). P_c = ||F||^2, P_a = power -
+ * P_c. B: "beampattern" (MM-LineSearch, rectangular beams of beam_width_deg at
  * targets_deg), "isl" (Riemannian CG on the range ISL), "external", "none".
  * Both designs average over the unknown i.i.d. unit-power symbol stream.
  *

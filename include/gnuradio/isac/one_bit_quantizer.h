@@ -20,8 +20,8 @@ namespace isac {
  *
  * One item is one snapshot of vlen antennas.
  *  - mode "dac": out = sqrt(power/(2 vlen)) (sgn Re + j sgn Im), so that
- *    ||out||^2 = power for every vector (1-bit DAC alphabet, spec 2.1).
- *  - mode "adc": out = sgn Re + j sgn Im, entries +-1 +-j (spec 2.2).
+ *    ||out||^2 = power for every vector (1-bit DAC alphabet, 1-bit ISAC paper eq. (1)).
+ *  - mode "adc": out = sgn Re + j sgn Im, entries +-1 +-j (1-bit ISAC paper Sec. II).
  * sgn(0) = +1, also for -0.0. In "dac" mode a NaN component maps to +1 (like
  * zero): what drives the radio is always an alphabet point. In "adc" mode a NaN
  * component stays NaN (it has no sign), so the receive filter discards and

@@ -16,15 +16,15 @@ namespace gr {
 namespace isac {
 
 /*!
- * \brief Seed-000 radar receive filter and GLRT/CFAR detector (1-bit or ideal ADC).
- * \ingroup isac
+ * \brief 1-bit ISAC paper radar receive filter and GLRT/CFAR detector (1-bit or ideal
+ * ADC). \ingroup isac
  *
  * in0: n_rx received samples per snapshot (the 1-bit ADC output rtilde when
  * adc = "1bit", the raw echo r when adc = "inf"); in1: the n_tx transmit vector x
  * of the same snapshot. Per snapshot, with c_q = g_T(theta_q)^T x:
- *   u = M^{-1} g_R0 / (c_0^* g_R0^H M^{-1} g_R0) (distortionless, spec 4; Woodbury
- *   over the Q clutter terms), out0 z = u^H r, out1 |z|/kappa. out1 >= 1 is a
- *   detection and gets an "isac_detect" tag (value: the statistic) on both outputs.
+ *   u = M^{-1} g_R0 / (c_0^* g_R0^H M^{-1} g_R0) (distortionless, 1-bit ISAC paper eq.
+ * (24)-(25); Woodbury over the Q clutter terms), out0 z = u^H r, out1 |z|/kappa. out1 >=
+ * 1 is a detection and gets an "isac_detect" tag (value: the statistic) on both outputs.
  *   kappa (1-bit ADC): threshold = "exact" (default) holds the requested Pfa when
  *   the transmit beam lights the clutter and saturates the ADC: the arcsine-law H0
  *   variance and the heavy/light tail of |z| over the clutter amplitudes, tabulated
@@ -40,8 +40,8 @@ namespace isac {
  *
  * Degenerate x (c_0 = 0, x orthogonal to the target, relative tolerance 1e-5 of
  * ||x||) and snapshots with a NaN/Inf in r or x give z = 0 and statistic 0; both are
- * counted and reported as {"items", "detections", "degenerate", "nan"} (u64 totals)
- * on the "stats" port whenever either count grows.
+ * counted and reported as {"items", "detection_count", "degenerate_count", "nan_count"}
+ * (u64 totals) on the "stats" port whenever either count grows.
  *
  * Runtime changes (setters, or a dict on the "set" port with any of the keys
  * target_deg, clutter_deg, snr_r_db, cnr_db, pfa, radar_noise_var, threshold_scale)
@@ -57,8 +57,8 @@ public:
     // clang-format off
     // gen_params:begin make
     /*!
-     * \param n_tx            transmit antennas (in1 vlen); [1, 65536]
-     * \param n_rx            receive antennas (in0 vlen); [1, 65536]
+     * \param n_tx            transmit antennas (in1 vlen); [1, 4096]
+     * \param n_rx            receive antennas (in0 vlen); [1, 4096]
      * \param target_deg      target angle theta_0 (deg); [-90, 90]
      * \param clutter_deg     clutter angles theta_1..theta_Q (may be empty) (deg); each in [-90, 90]
      * \param snr_r_db        SNR_R = zeta_0^2/sigma_R^2 (enters the expected QSCNR, not the filter) (dB); [-200, 200]

@@ -39,7 +39,7 @@ public:
     // clang-format off
     // gen_params:begin make
     /*!
-     * \param n_tx    transmit antennas (output vlen); [1, 65536]
+     * \param n_tx    transmit antennas (output vlen); [1, 4096]
      * \param n_users users (frame payload); [1, 4096]
      */
     static sptr make(int n_tx = 16,

@@ -38,7 +38,7 @@ public:
     // clang-format off
     // gen_params:begin make
     /*!
-     * \param n_tx     transmit antennas (input vlen); [1, 65536]
+     * \param n_tx     transmit antennas (input vlen); [1, 4096]
      * \param n_users  users (frame payload); [1, 4096]
      * \param hello_ms HELLO period while no snapshot flows (ms); [10, 60000]
      */

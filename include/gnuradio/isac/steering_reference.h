@@ -32,7 +32,7 @@ public:
     // clang-format off
     // gen_params:begin make
     /*!
-     * \param n_tx   transmit antennas (input vlen); [1, 65536]
+     * \param n_tx   transmit antennas (input vlen); [1, 4096]
      * \param tx_deg direction of departure (deg); [-90, 90]
      */
     static sptr make(int n_tx = 16,

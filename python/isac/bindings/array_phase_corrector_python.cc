@@ -38,7 +38,7 @@ phases_rad=None or [] starts from zeros.)doc"
         // clang-format off
     // gen_params:begin doc
     "\n\nParameters:\n"
-    "  n_rx: receive channels (vlen); [1, 65536] (default 4)\n"
+    "  n_rx: receive channels (vlen); [1, 4096] (default 4)\n"
     "  phases_rad: per-channel phase offsets to remove (empty: all zero) (rad); length 0 or n_rx (default [])\n"
     "  reverse_elements: the estimate came from the other element order (stream channel k is antenna n_rx-1-k) (default False)\n"
     // gen_params:end doc

@@ -39,7 +39,7 @@ channel 0 (rejected_count()). phases(): the last estimate (numpy) or None.)doc"
         // clang-format off
     // gen_params:begin doc
     "\n\nParameters:\n"
-    "  n_rx: receive channels (vlen); [1, 65536] (default 4)\n"
+    "  n_rx: receive channels (vlen); [1, 4096] (default 4)\n"
     "  cal_deg: direction of the calibration source (deg); [-90, 90] (default 0.0)\n"
     "  n_avg: snapshots per estimate; [1, 1099511627776] (default 4096)\n"
     "  spacing: element spacing (wavelengths); (0, 1000] (default 0.5)\n"

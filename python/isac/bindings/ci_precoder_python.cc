@@ -34,7 +34,7 @@ void bind_ci_precoder(py::module& m)
         "ci_precoder",
         R"doc(
 Constructive-interference safe-margin symbol-level precoder for 1-bit DACs
-(seed 000, spec 3). In: vectors of n_users PSK symbols. Out: vectors of n_tx x.
+(1-bit ISAC paper Sec. III-B, IV). In: vectors of n_users PSK symbols. Out: vectors of n_tx x.
 
 mode "qos": max radar QSCNR s.t. every safe margin >= sqrt(Gamma noise_var).
 mode "qod": max min safe margin s.t. QSCNR >= chi. dac "1bit" or "inf".
@@ -58,7 +58,7 @@ clutter it lights (chi in its units; docs/ci_precoder.md).)doc"
         // clang-format off
     // gen_params:begin doc
     "\n\nParameters:\n"
-    "  n_tx: transmit antennas N_T (output vlen); [n_users, 65536]\n"
+    "  n_tx: transmit antennas N_T (output vlen); [n_users, 4096]\n"
     "  n_users: users U (input vlen); [1, 4096]\n"
     "  psk_order: PSK order M; [2, 65536]\n"
     "  power: transmit energy per vector E; (0, inf)\n"
@@ -68,7 +68,7 @@ clutter it lights (chi in its units; docs/ci_precoder.md).)doc"
     "  clutter_deg: clutter angles (may be empty) (deg); each in [-90, 90]\n"
     "  snr_r_db: target-to-noise ratio SNR_R = zeta_0^2/sigma_R^2 (dB); [-200, 200] [settable]\n"
     "  cnr_db: clutter-to-noise ratio zeta_q^2/sigma_R^2 per clutter angle (dB); each in [-200, 200]; length len(clutter_deg)\n"
-    "  n_rx: radar receive antennas N_R of the receiver the design serves; [1, 65536]\n"
+    "  n_rx: radar receive antennas N_R of the receiver the design serves; [1, 4096]\n"
     "  mode: \"qos\": max QSCNR subject to the users' margin; \"qod\": max min margin subject to QSCNR >= chi; \"qos\", \"qod\" (default \"qos\")\n"
     "  chi_db: QoD radar requirement (QSCNR) (dB); [-200, 200] (default 10.0)\n"
     "  dac: 1-bit DAC or infinite resolution; \"1bit\", \"inf\" (default \"1bit\")\n"

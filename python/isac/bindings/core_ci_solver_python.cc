@@ -181,11 +181,12 @@ void bind_core_ci_solver(py::module& m)
           py::arg("H"),
           py::arg("s"),
           py::arg("psk_order"),
-          "A (2U x N_T): rows kappa_1 hbar_u^H, kappa_2 hbar_u^H (spec 3.1).");
+          "A (2U x N_T): rows kappa_1 hbar_u^H, kappa_2 hbar_u^H (1-bit ISAC paper "
+          "Theorem 2).");
     m.def("ci_real_constraints",
           &ci_real_constraints,
           py::arg("A"),
-          "Atilde = [Re A, -Im A] (spec 3.4).");
+          "Atilde = [Re A, -Im A] (1-bit ISAC paper eq. (34)).");
     m.def("safe_margins",
           &safe_margins,
           py::arg("H"),
@@ -273,7 +274,7 @@ void bind_core_ci_solver(py::module& m)
         "feasible False (infeasibility proven), or neither (undecided in max_nodes).");
 
     py::class_<ci_solver>(m, "ci_solver", R"doc(
-CI safe-margin symbol-level precoder design (seed 000, spec 3): MM on the
+CI safe-margin symbol-level precoder design (1-bit ISAC paper Sec. III-B, IV): MM on the
 radar QSCNR with an ILP per step. ci_solver(n_tx, n_users, n_rx, target_deg,
 clutter_deg, snr_r_db, cnr_db, psk_order, power, noise_var, gamma_db, mode,
 chi_db, dac, adc, solver, max_iter, tol, bnb_max_nodes, bnb_max_seconds, tuning).

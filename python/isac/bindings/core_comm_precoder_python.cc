@@ -4,8 +4,8 @@
  *
  * gnuradio.isac.core bindings of the multi-user communication precoders
  * (comm_precoder.h): SINR, MRT, ZF, SINR power control, minimum-power
- * beamforming. H is K x N with rows h_k^H (seed 003); seed-001 users pass
- * H = Hhat^H.
+ * beamforming. H is K x N with rows h_k^H (null-space paper); massive-MIMO ISAC paper
+ * users pass H = Hhat^H.
  */
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */

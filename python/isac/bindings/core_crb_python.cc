@@ -2,8 +2,8 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Bindings of the DoA Cramer-Rao bounds (core/crb.h, spec 6.4) into
- * gnuradio.isac.core.
+ * Bindings of the DoA Cramer-Rao bounds (core/crb.h, the CRBs of the bistatic CRB and
+ * massive-MIMO ISAC papers) into gnuradio.isac.core.
  *
  * Two surfaces:
  *  - scalar design forms (crb_deterministic, crb_gaussian, crb_mixed,
@@ -13,7 +13,7 @@
  *    bounds of 6.4(a)-(c) do not depend on the phase reference or sign);
  *  - vector forms (*_vec, bistatic_fim, monostatic_fim, crb_from_fim): take
  *    steering vectors and derivatives per RADIAN and return rad^2 / per-radian
- *    FIMs, exactly as the spec writes them.
+ *    FIMs, exactly as the papers write them.
  * noise_var is the total complex noise variance per antenna, E|n|^2.
  */
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
@@ -37,7 +37,7 @@ constexpr double RAD2_TO_DEG2 = (180.0 / pi) * (180.0 / pi);
 
 array_convention ula_conv(double spacing)
 {
-    auto c = array_convention::seed004();
+    auto c = array_convention::midpoint_positive();
     c.spacing = spacing;
     c.validate();
     return c;
@@ -76,20 +76,42 @@ double upa_ph(int a, int b, int c, int d, double th, double ph, double xi, doubl
 
 void bind_core_crb(py::module& m)
 {
-    m.def("crb_deterministic", py::vectorize(det_deg), py::arg("n_rx"), py::arg("theta_deg"),
-          py::arg("beta_abs"), py::arg("p_det"), py::arg("L"), py::arg("noise_var"),
+    m.def("crb_deterministic",
+          py::vectorize(det_deg),
+          py::arg("n_rx"),
+          py::arg("theta_deg"),
+          py::arg("beta_abs"),
+          py::arg("p_det"),
+          py::arg("L"),
+          py::arg("noise_var"),
           py::arg("spacing") = 0.5,
-          "Spec 6.4(a) CRB_D in deg^2: noise_var/(2 L |beta|^2 p_det ||P_b^perp bdot||^2), "
+          "bistatic CRB paper eq. (23) CRB_D in deg^2: noise_var/(2 L |beta|^2 p_det "
+          "||P_b^perp bdot||^2), "
           "known signal, complex gain unknown. Vectorised over numpy arrays.");
-    m.def("crb_gaussian", py::vectorize(gauss_deg), py::arg("n_rx"), py::arg("theta_deg"),
-          py::arg("beta_abs"), py::arg("p_gauss"), py::arg("L"), py::arg("noise_var"),
+    m.def("crb_gaussian",
+          py::vectorize(gauss_deg),
+          py::arg("n_rx"),
+          py::arg("theta_deg"),
+          py::arg("beta_abs"),
+          py::arg("p_gauss"),
+          py::arg("L"),
+          py::arg("noise_var"),
           py::arg("spacing") = 0.5,
-          "Spec 6.4(b) CRB_G in deg^2 = CRB_D (1 + 1/gamma_s), gamma_s = |beta|^2 N p/noise_var. "
+          "bistatic CRB paper Sec. III-B: CRB_G in deg^2 = CRB_D (1 + 1/gamma_s), "
+          "gamma_s = |beta|^2 N p/noise_var. "
           "Vectorised.");
-    m.def("crb_mixed", py::vectorize(mixed_deg), py::arg("n_rx"), py::arg("theta_deg"),
-          py::arg("beta_abs"), py::arg("p_det"), py::arg("p_gauss"), py::arg("L"),
-          py::arg("noise_var"), py::arg("spacing") = 0.5,
-          "Spec 6.4(c) CRB_mix in deg^2 (known part p_det = a^H R_D a, Gaussian part "
+    m.def("crb_mixed",
+          py::vectorize(mixed_deg),
+          py::arg("n_rx"),
+          py::arg("theta_deg"),
+          py::arg("beta_abs"),
+          py::arg("p_det"),
+          py::arg("p_gauss"),
+          py::arg("L"),
+          py::arg("noise_var"),
+          py::arg("spacing") = 0.5,
+          "bistatic CRB paper Sec. IV-B: CRB_mix in deg^2 (known part p_det = a^H R_D a, "
+          "Gaussian part "
           "p_gauss = a^H R_G a). Vectorised.");
     m.def("crb_upa_theta", py::vectorize(upa_th), py::arg("n_th"), py::arg("n_tv"),
           py::arg("n_rh"), py::arg("n_rv"), py::arg("theta_deg"), py::arg("phi_deg"),
@@ -116,13 +138,31 @@ void bind_core_crb(py::module& m)
 
     m.def(
         "crb_upa_exact",
-        [](int a, int b, int c, int d, double th, double ph, const cmat& R_x, double al, int L, double s2) {
+        [](int a,
+           int b,
+           int c,
+           int d,
+           double th,
+           double ph,
+           const cmat& R_x,
+           double al,
+           int L,
+           double s2) {
             auto r = crb_upa_exact(a, b, c, d, deg2rad(th), deg2rad(ph), R_x, al, L, s2);
             return py::make_tuple(r.first * RAD2_TO_DEG2, r.second * RAD2_TO_DEG2);
         },
-        py::arg("n_th"), py::arg("n_tv"), py::arg("n_rh"), py::arg("n_rv"), py::arg("theta_deg"),
-        py::arg("phi_deg"), py::arg("R_x"), py::arg("alpha_abs"), py::arg("L"), py::arg("noise_var"),
-        "Exact seed-001 UPA (CRB_theta, CRB_phi) in deg^2 for any transmit covariance R_x "
+        py::arg("n_th"),
+        py::arg("n_tv"),
+        py::arg("n_rh"),
+        py::arg("n_rv"),
+        py::arg("theta_deg"),
+        py::arg("phi_deg"),
+        py::arg("R_x"),
+        py::arg("alpha_abs"),
+        py::arg("L"),
+        py::arg("noise_var"),
+        "Exact massive-MIMO ISAC paper UPA (CRB_theta, CRB_phi) in deg^2 for any "
+        "transmit covariance R_x "
         "(e.g. a misaligned beam); equals crb_upa for R_x = xi I + rho a a^H.");
 
     m.def("crb_deterministic_vec", &crb_deterministic, py::arg("b"), py::arg("bdot"),
@@ -144,12 +184,26 @@ void bind_core_crb(py::module& m)
           py::arg("alpha"), py::arg("L"), py::arg("noise_var"),
           "Exact FIM of Y = alpha G(omega) X + N over (omega_1..omega_K [rad], Re alpha, Im alpha), "
           "(1/L) X X^H = R_x; Gdots = [dG/domega_k].");
-    m.def("crb_monostatic_vec", &crb_monostatic, py::arg("b"), py::arg("bdot"), py::arg("a"),
-          py::arg("adot"), py::arg("R_x"), py::arg("alpha_abs"), py::arg("L"), py::arg("noise_var"),
-          "Spec 6.4(d) monostatic CRB in rad^2, G = b a^H.");
+    m.def("crb_monostatic_vec",
+          &crb_monostatic,
+          py::arg("b"),
+          py::arg("bdot"),
+          py::arg("a"),
+          py::arg("adot"),
+          py::arg("R_x"),
+          py::arg("alpha_abs"),
+          py::arg("L"),
+          py::arg("noise_var"),
+          "massive-MIMO ISAC paper eq. (28)-(38) monostatic CRB in rad^2, G = b a^H.");
     m.def(
         "crb_monostatic",
-        [](int n_tx, int n_rx, double th_deg, const cmat& R_x, double alpha_abs, int L, double s2,
+        [](int n_tx,
+           int n_rx,
+           double th_deg,
+           const cmat& R_x,
+           double alpha_abs,
+           int L,
+           double s2,
            double spacing) {
             const auto c = ula_conv(spacing);
             const double t = deg2rad(th_deg);
@@ -158,8 +212,15 @@ void bind_core_crb(py::module& m)
                                   R_x, alpha_abs, L, s2) *
                    RAD2_TO_DEG2;
         },
-        py::arg("n_tx"), py::arg("n_rx"), py::arg("theta_deg"), py::arg("R_x"),
-        py::arg("alpha_abs"), py::arg("L"), py::arg("noise_var"), py::arg("spacing") = 0.5,
-        "Spec 6.4(d) monostatic CRB in deg^2 with seed-004 ULAs (midpoint reference, sign +1, "
+        py::arg("n_tx"),
+        py::arg("n_rx"),
+        py::arg("theta_deg"),
+        py::arg("R_x"),
+        py::arg("alpha_abs"),
+        py::arg("L"),
+        py::arg("noise_var"),
+        py::arg("spacing") = 0.5,
+        "massive-MIMO ISAC paper eq. (28)-(38) monostatic CRB in deg^2 with the bistatic "
+        "CRB paper ULAs (midpoint reference, sign +1, "
         "unnormalised), G = b a^H; R_x is expressed in that basis.");
 }

@@ -41,20 +41,29 @@ py::dict to_dict(const doa_result& r)
 void bind_core_doa(py::module& m)
 {
     py::class_<doa_mle_core>(m, "doa_mle_core", R"doc(
-DoA maximum-likelihood estimator core (spec 6.1-6.3) for the bistatic echo
+DoA maximum-likelihood estimator core (massive-MIMO ISAC paper eq. (26)-(27); bistatic CRB paper Sec. IV-B) for the bistatic echo
 y_t = beta b(theta) c_t + n_t, n_t ~ CN(0, noise_var I), c_t = a(phi)^H x_t.
 
 mode "gaussian": theta = argmax b^H Rhat b (c unused); "known": argmax |b^H Y c^*|^2;
 "mixed": likelihood (49) at the heuristic beta of (50)-(52), p_gauss = a^H R_G a.
 Grid [grid_min_deg, grid_max_deg] step grid_step_deg, then refine = "newton"
 (default), "parabolic" or "none". The receive array convention defaults to
-seed 004 (spacing 0.5, sign +1, midpoint reference, unnormalised).
+bistatic CRB paper (spacing 0.5, sign +1, midpoint reference, unnormalised).
 
 estimate(Y, c=None): Y is n_rx x L (numpy complex), c has L entries; returns a
 dict {valid, theta_deg, beta, beta_abs, snr_est, crb_deg2, objective, grid_index}.)doc")
-        .def(py::init([](int n_rx, double gmin, double gmax, double step, double noise_var,
-                         const std::string& mode, double p_gauss, const std::string& refine,
-                         double spacing, int sign, const std::string& ref, bool normalize) {
+        .def(py::init([](int n_rx,
+                         double gmin,
+                         double gmax,
+                         double step,
+                         double noise_var,
+                         const std::string& mode,
+                         double p_gauss,
+                         const std::string& refine,
+                         double spacing,
+                         int sign,
+                         const std::string& ref,
+                         bool normalize) {
                  array_convention c;
                  c.spacing = spacing;
                  c.sign = sign;
@@ -73,11 +82,18 @@ dict {valid, theta_deg, beta, beta_abs, snr_est, crb_deg2, objective, grid_index
                                          noise_var, parse_doa_mode(mode),
                                          p_gauss, parse_doa_refine(refine), c);
              }),
-             py::arg("n_rx"), py::arg("grid_min_deg") = -90.0, py::arg("grid_max_deg") = 90.0,
-             py::arg("grid_step_deg") = 0.1, py::arg("noise_var") = 1.0,
-             py::arg("mode") = "gaussian", py::arg("p_gauss") = 1.0,
-             py::arg("refine") = "newton", py::arg("spacing") = 0.5, py::arg("sign") = 1,
-             py::arg("ref") = "center", py::arg("normalize") = false)
+             py::arg("n_rx"),
+             py::arg("grid_min_deg") = -90.0,
+             py::arg("grid_max_deg") = 90.0,
+             py::arg("grid_step_deg") = 0.1,
+             py::arg("noise_var") = 1.0,
+             py::arg("mode") = "gaussian",
+             py::arg("p_gauss") = 1.0,
+             py::arg("refine") = "newton",
+             py::arg("spacing") = 0.5,
+             py::arg("sign") = 1,
+             py::arg("ref") = "center",
+             py::arg("normalize") = false)
         .def(
             "estimate",
             [](doa_mle_core& e, const cmat& Y, py::object c) {
@@ -86,14 +102,21 @@ dict {valid, theta_deg, beta, beta_abs, snr_est, crb_deg2, objective, grid_index
                     cv = c.cast<cvec>();
                 return to_dict(e.estimate(Y, cv));
             },
-            py::arg("Y"), py::arg("c") = py::none())
-        .def("grid_deg", [](const doa_mle_core& e) { return rvec(e.grid() * (180.0 / pi)); })
+            py::arg("Y"),
+            py::arg("c") = py::none())
+        .def("grid_deg",
+             [](const doa_mle_core& e) { return rvec(e.grid() * (180.0 / pi)); })
         .def("last_grid_objective",
-             [](const doa_mle_core& e) { return Eigen::VectorXd(e.last_grid_objective().cast<double>()); })
+             [](const doa_mle_core& e) {
+                 return Eigen::VectorXd(e.last_grid_objective().cast<double>());
+             })
         .def(
             "objective",
-            [](const doa_mle_core& e, double th_deg) { return e.objective(deg2rad(th_deg)); },
-            py::arg("theta_deg"), "Continuous objective of the last CPI.")
+            [](const doa_mle_core& e, double th_deg) {
+                return e.objective(deg2rad(th_deg));
+            },
+            py::arg("theta_deg"),
+            "Continuous objective of the last CPI.")
         .def("set_noise_var", &doa_mle_core::set_noise_var, py::arg("noise_var"))
         .def("noise_var", &doa_mle_core::noise_var)
         .def("set_p_gauss", &doa_mle_core::set_p_gauss, py::arg("p_gauss"))
@@ -101,8 +124,15 @@ dict {valid, theta_deg, beta, beta_abs, snr_est, crb_deg2, objective, grid_index
 
     m.def(
         "doa_mle_upa_known",
-        [](const cmat& Y, const cmat& X, int n_th, int n_tv, int n_rh, int n_rv,
-           std::vector<double> tg, std::vector<double> pg, bool refine) {
+        [](const cmat& Y,
+           const cmat& X,
+           int n_th,
+           int n_tv,
+           int n_rh,
+           int n_rv,
+           std::vector<double> tg,
+           std::vector<double> pg,
+           bool refine) {
             for (auto& t : tg)
                 t = deg2rad(t);
             for (auto& p : pg)
@@ -115,9 +145,16 @@ dict {valid, theta_deg, beta, beta_abs, snr_est, crb_deg2, objective, grid_index
             d["objective"] = r.objective;
             return d;
         },
-        py::arg("Y"), py::arg("X"), py::arg("n_th"), py::arg("n_tv"), py::arg("n_rh"),
-        py::arg("n_rv"), py::arg("theta_grid_deg"), py::arg("phi_grid_deg"),
+        py::arg("Y"),
+        py::arg("X"),
+        py::arg("n_th"),
+        py::arg("n_tv"),
+        py::arg("n_rh"),
+        py::arg("n_rv"),
+        py::arg("theta_grid_deg"),
+        py::arg("phi_grid_deg"),
         py::arg("refine") = true,
-        "Seed-001 monostatic UPA MLE with known X (spec 6.1): 2-D grid + Newton; Y n_rx x L, "
+        "Massive-MIMO ISAC paper monostatic UPA MLE with known X (eq. (26)-(27)): 2-D "
+        "grid + Newton; Y n_rx x L, "
         "X n_tx x L; returns {theta_deg, phi_deg, alpha, objective}.");
 }

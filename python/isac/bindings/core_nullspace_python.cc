@@ -3,7 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * gnuradio.isac.core bindings of the SD-ISAC design (nullspace.h), beampattern matching
- * (beampattern.h), range ISL (isl.h) and the seed-002 beam count
+ * (beampattern.h), range ISL (isl.h) and the beamformer-count paper beam count
  * (beam_count.h). Angles are in degrees here.
  */
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
@@ -66,11 +66,18 @@ void bind_core_nullspace(py::module& m)
             auto b = null_space(H);
             return py::make_tuple(b.P, b.rank);
         },
-        py::arg("H"), "(P, rank): orthonormal basis of the null space of H (numerical rank, spec 5.1).");
+        py::arg("H"),
+        "(P, rank): orthonormal basis of the null space of H (numerical rank, null-space "
+        "paper eq. (4)-(7)).");
     m.def("leakage_ratio", &leakage_ratio, py::arg("H"), py::arg("Y"), "||H Y||_F / ||Y||_F.");
     m.def("exp_correlation", &exp_correlation, py::arg("n"), py::arg("r"), "[R]_ij = r^|i-j|.");
-    m.def("sensing_dof", &sensing_dof, py::arg("task"), py::arg("n_targets") = 1, py::arg("n_tx") = 0,
-          "Seed-002 d for a task: 'gains_aoa', 'aoa', 'channel', 'detection', 'beampattern'.");
+    m.def("sensing_dof",
+          &sensing_dof,
+          py::arg("task"),
+          py::arg("n_targets") = 1,
+          py::arg("n_tx") = 0,
+          "Beamformer-count paper d for a task: 'gains_aoa', 'aoa', 'channel', "
+          "'detection', 'beampattern'.");
     m.def(
         "beam_count_bound",
         [](int K, long d, bool cancellation, int n_tx) {
@@ -81,16 +88,24 @@ void bind_core_nullspace(py::module& m)
             r["sensing"] = b.sensing;
             return r;
         },
-        py::arg("n_users"), py::arg("d"), py::arg("cancellation") = true, py::arg("n_tx") = 0,
-        "Seed-002 bound on the number of beamformers: dict(d, total, sensing).");
+        py::arg("n_users"),
+        py::arg("d"),
+        py::arg("cancellation") = true,
+        py::arg("n_tx") = 0,
+        "Beamformer-count paper bound on the number of beamformers: dict(d, total, "
+        "sensing).");
     m.def(
         "sensing_beams",
         [](int K, const std::string& task, int n_targets, int n_tx, bool cancellation) {
             return beam_count_bound(K, sensing_dof(task, n_targets, n_tx), cancellation, n_tx).sensing;
         },
-        py::arg("n_users"), py::arg("task"), py::arg("n_targets") = 1, py::arg("n_tx") = 0,
+        py::arg("n_users"),
+        py::arg("task"),
+        py::arg("n_targets") = 1,
+        py::arg("n_tx") = 0,
         py::arg("cancellation") = true,
-        "Seed-002 bound on the number of extra sensing beams for K users and a sensing task.");
+        "Beamformer-count paper bound on the number of extra sensing beams for K users "
+        "and a sensing task.");
 
     // ---- beampattern helpers -------------------------------------------------------
     m.def("angle_grid_deg", [](double step_deg) { return deg(angle_grid(deg2rad(step_deg))); },
@@ -120,8 +135,13 @@ void bind_core_nullspace(py::module& m)
         py::arg("guard_deg") = 2.0, "Peak sidelobe ratio of a beampattern.");
     m.def("pattern_of_covariance", &pattern_of_covariance, py::arg("R"), py::arg("A"),
           "a_m^H R a_m for the columns a_m of A.");
-    m.def("reduce_pattern_rank", &reduce_pattern_rank, py::arg("P"), py::arg("V"), py::arg("target_rank"),
-          "Lower-rank V' with the same ULA beampattern of P V V^H P^H (seed-002 rank reduction).");
+    m.def("reduce_pattern_rank",
+          &reduce_pattern_rank,
+          py::arg("P"),
+          py::arg("V"),
+          py::arg("target_rank"),
+          "Lower-rank V' with the same ULA beampattern of P V V^H P^H (beamformer-count "
+          "paper rank reduction).");
     m.def(
         "solve_trs",
         [](const cmat& Q, const cmat& G, double budget) {
@@ -134,8 +154,15 @@ void bind_core_nullspace(py::module& m)
 
     m.def(
         "mm_linesearch",
-        [](const cmat& A, const rvec& delta, int L, double budget, const cmat& B0,
-           const py::object& Z, const py::object& u, double tol, int max_iter) {
+        [](const cmat& A,
+           const rvec& delta,
+           int L,
+           double budget,
+           const cmat& B0,
+           const py::object& Z,
+           const py::object& u,
+           double tol,
+           int max_iter) {
             bp_problem p;
             p.A = A;
             p.delta = delta;
@@ -162,11 +189,18 @@ void bind_core_nullspace(py::module& m)
             d["norm_history"] = r.norm_history;
             return d;
         },
-        py::arg("A"), py::arg("delta"), py::arg("L"), py::arg("budget"), py::arg("B0"),
-        py::arg("Z") = py::none(), py::arg("u") = py::none(), py::arg("tol") = 1e-6,
+        py::arg("A"),
+        py::arg("delta"),
+        py::arg("L"),
+        py::arg("budget"),
+        py::arg("B0"),
+        py::arg("Z") = py::none(),
+        py::arg("u") = py::none(),
+        py::arg("tol") = 1e-6,
         py::arg("max_iter") = 200,
         "MM-LineSearch on min sum_m (||[B^H A + Z]_m, sqrt(u_m)|| - delta_m)^2 s.t. "
-        "||B||_F^2 = budget (spec 5.4). Radar-only baseline: A = steering matrix, Z = u = None.");
+        "||B||_F^2 = budget (null-space paper Algorithm 1). Radar-only baseline: A = "
+        "steering matrix, Z = u = None.");
 
     // ---- ISL -----------------------------------------------------------------------
     m.def(
@@ -228,11 +262,26 @@ void bind_core_nullspace(py::module& m)
 
     m.def(
         "nullspace_design",
-        [](const cmat& H, double power, const std::string& comm, const py::object& sinr_db,
-           double noise_var, const std::string& sensing, const std::vector<double>& targets_deg,
-           double beam_width_deg, int frame_len, double comm_power, double grid_step_deg,
-           int isl_lags, double csi_error, double csi_weight, double csi_corr, int sensing_beams,
-           int max_iter, double tol, uint64_t seed, const py::object& symbols) {
+        [](const cmat& H,
+           double power,
+           const std::string& comm,
+           const py::object& sinr_db,
+           double noise_var,
+           const std::string& sensing,
+           const std::vector<double>& targets_deg,
+           double beam_width_deg,
+           int frame_len,
+           double comm_power,
+           double grid_step_deg,
+           int isl_lags,
+           double csi_error,
+           double csi_weight,
+           double csi_corr,
+           int sensing_beams,
+           int max_iter,
+           double tol,
+           uint64_t seed,
+           const py::object& symbols) {
             sdisac_params p;
             p.frame_len = frame_len;
             p.power = power;
@@ -261,14 +310,31 @@ void bind_core_nullspace(py::module& m)
             py::gil_scoped_release release;
             return design_sdisac(H, p);
         },
-        py::arg("H"), py::arg("power"), py::arg("comm"), py::arg("sinr_db"), py::arg("noise_var"),
-        py::arg("sensing"), py::arg("targets_deg"), py::arg("beam_width_deg"), py::arg("frame_len"),
-        py::arg("comm_power") = 0.0, py::arg("grid_step_deg") = 0.5, py::arg("isl_lags") = 0,
-        py::arg("csi_error") = 0.0, py::arg("csi_weight") = 1.0, py::arg("csi_corr") = 0.0,
-        py::arg("sensing_beams") = 0, py::arg("max_iter") = 200, py::arg("tol") = 1e-6,
-        py::arg("seed") = 1, py::arg("symbols") = py::none(),
-        "The complete SD-ISAC design the nullspace_precoder block uses (same parameters), "
+        py::arg("H"),
+        py::arg("power"),
+        py::arg("comm"),
+        py::arg("sinr_db"),
+        py::arg("noise_var"),
+        py::arg("sensing"),
+        py::arg("targets_deg"),
+        py::arg("beam_width_deg"),
+        py::arg("frame_len"),
+        py::arg("comm_power") = 0.0,
+        py::arg("grid_step_deg") = 0.5,
+        py::arg("isl_lags") = 0,
+        py::arg("csi_error") = 0.0,
+        py::arg("csi_weight") = 1.0,
+        py::arg("csi_corr") = 0.0,
+        py::arg("sensing_beams") = 0,
+        py::arg("max_iter") = 200,
+        py::arg("tol") = 1e-6,
+        py::arg("seed") = 1,
+        py::arg("symbols") = py::none(),
+        "The complete SD-ISAC design the nullspace_precoder block uses (same "
+        "parameters), "
         "for studies. sinr_db: number or one per user. symbols: optional K x frame_len "
-        "known symbols (seed-003 deterministic mode); default: expected over i.i.d. "
-        "unit-power symbols. Returns sdisac_design (ok=False with message when infeasible).");
+        "known symbols (null-space paper deterministic mode); default: expected over "
+        "i.i.d. "
+        "unit-power symbols. Returns sdisac_design (ok=False with message when "
+        "infeasible).");
 }

@@ -54,7 +54,7 @@ py::tuple process(rx_filter& f, carr r, carr x, bool with_terms)
 void bind_core_rx_filter(py::module& m)
 {
     py::class_<rx_filter>(m, "rx_filter", R"doc(
-Batched seed-000 receive filter + GLRT statistic (the kernel of isac.one_bit_rx_filter).
+Batched 1-bit ISAC paper receive filter + GLRT statistic (the kernel of isac.one_bit_rx_filter).
 rx_filter(scene, adc, pfa, noise_var=1.0, threshold=threshold_model.exact);
 process(r, x, terms=False) takes r (n x n_rx)
 and x (n x n_tx) complex arrays and returns z = u^H r, |z|/kappa and a status per

@@ -45,9 +45,10 @@ void bind_core_steering(py::module& m)
     py::class_<array_convention>(m, "array_convention", R"doc(
 Steering-vector convention: a_n = exp(sign*j*2*pi*spacing*(n - n0)*sin(theta)),
 n0 = 0 (ref 'first') or (N-1)/2 (ref 'center'), optional 1/sqrt(N).)doc")
-        .def(py::init([](double spacing, int sign, const std::string& ref, bool normalize) {
-                 return conv(spacing, sign, ref, normalize);
-             }),
+        .def(py::init(
+                 [](double spacing, int sign, const std::string& ref, bool normalize) {
+                     return conv(spacing, sign, ref, normalize);
+                 }),
              py::arg("spacing") = 0.5,
              py::arg("sign") = -1,
              py::arg("ref") = "first",
@@ -59,9 +60,9 @@ n0 = 0 (ref 'first') or (N-1)/2 (ref 'center'), optional 1/sqrt(N).)doc")
                                [](const array_convention& c) {
                                    return c.ref == phase_ref::first ? "first" : "center";
                                })
-        .def_static("seed000", &array_convention::seed000)
-        .def_static("seed003", &array_convention::seed003)
-        .def_static("seed004", &array_convention::seed004);
+        .def_static("first_element_unit_norm", &array_convention::first_element_unit_norm)
+        .def_static("first_element_positive", &array_convention::first_element_positive)
+        .def_static("midpoint_positive", &array_convention::midpoint_positive);
 
 #define ULA_KW                                                                         \
     py::arg("spacing") = 0.5, py::arg("sign") = -1, py::arg("ref") = "first",          \
@@ -69,13 +70,18 @@ n0 = 0 (ref 'first') or (N-1)/2 (ref 'center'), optional 1/sqrt(N).)doc")
 
     m.def(
         "ula_steering",
-        [](int n, double theta_deg, double spacing, int sign, const std::string& ref, bool normalize) {
+        [](int n,
+           double theta_deg,
+           double spacing,
+           int sign,
+           const std::string& ref,
+           bool normalize) {
             return ula_steering(n, deg2rad(theta_deg), conv(spacing, sign, ref, normalize));
         },
         py::arg("n"),
         py::arg("theta_deg"),
         ULA_KW,
-        "ULA steering vector a(theta) (module default: seed-000 convention, "
+        "ULA steering vector a(theta) (module default: 1-bit ISAC paper convention, "
         "sign -1, first-element reference, d/lambda 0.5).");
     m.def(
         "ula_steering_derivative",
@@ -105,7 +111,14 @@ n0 = 0 (ref 'first') or (N-1)/2 (ref 'center'), optional 1/sqrt(N).)doc")
     py::arg("normalize") = false
     m.def(
         "upa_steering",
-        [](int nh, int nv, double th, double ph, double spacing, int sign, const std::string& ref, bool normalize) {
+        [](int nh,
+           int nv,
+           double th,
+           double ph,
+           double spacing,
+           int sign,
+           const std::string& ref,
+           bool normalize) {
             return upa_steering(nh, nv, deg2rad(th), deg2rad(ph), conv(spacing, sign, ref, normalize));
         },
         py::arg("n_h"),
@@ -113,7 +126,8 @@ n0 = 0 (ref 'first') or (N-1)/2 (ref 'center'), optional 1/sqrt(N).)doc")
         py::arg("theta_deg"),
         py::arg("phi_deg"),
         UPA_KW,
-        "UPA steering vector of seed 001: a_h(theta, phi) kron a_v(phi), centre reference.");
+        "UPA steering vector of the massive-MIMO ISAC paper: a_h(theta, phi) kron "
+        "a_v(phi), centre reference.");
     m.def(
         "upa_steering_dtheta",
         [](int nh, int nv, double th, double ph, double spacing, int sign, const std::string& ref, bool normalize) {

@@ -19,6 +19,9 @@ namespace py = pybind11;
 void bind_module_utils(py::module& m)
 {
     namespace core = gr::isac::core;
+    // the one array/user limit of every block and CSI message (core/limits.h)
+    m.attr("max_antennas") = core::max_antennas;
+    m.attr("max_users") = core::max_users;
     m.def("memory_limit",
           &core::memory_limit,
           "Module-wide memory limit (bytes) that "

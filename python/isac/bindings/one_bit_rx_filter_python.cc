@@ -44,8 +44,8 @@ gnuradio.isac.rx_calibration). Bad parameters raise ValueError.)doc"
         // clang-format off
     // gen_params:begin doc
     "\n\nParameters:\n"
-    "  n_tx: transmit antennas (in1 vlen); [1, 65536]\n"
-    "  n_rx: receive antennas (in0 vlen); [1, 65536]\n"
+    "  n_tx: transmit antennas (in1 vlen); [1, 4096]\n"
+    "  n_rx: receive antennas (in0 vlen); [1, 4096]\n"
     "  target_deg: target angle theta_0 (deg); [-90, 90] [settable]\n"
     "  clutter_deg: clutter angles theta_1..theta_Q (may be empty) (deg); each in [-90, 90] [settable]\n"
     "  snr_r_db: SNR_R = zeta_0^2/sigma_R^2 (enters the expected QSCNR, not the filter) (dB); [-200, 200] [settable]\n"

@@ -35,7 +35,7 @@ session | gap, ...} (wire it to isac_channel "resync").)doc"
         // clang-format off
     // gen_params:begin doc
     "\n\nParameters:\n"
-    "  n_tx: transmit antennas (output vlen); [1, 65536] (default 16)\n"
+    "  n_tx: transmit antennas (output vlen); [1, 4096] (default 16)\n"
     "  n_users: users (frame payload); [1, 4096] (default 4)\n"
     // gen_params:end doc
         // clang-format on

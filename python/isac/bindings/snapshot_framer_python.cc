@@ -35,7 +35,7 @@ precoder waits for a channel), so the receiving side can publish its channel.)do
         // clang-format off
     // gen_params:begin doc
     "\n\nParameters:\n"
-    "  n_tx: transmit antennas (input vlen); [1, 65536] (default 16)\n"
+    "  n_tx: transmit antennas (input vlen); [1, 4096] (default 16)\n"
     "  n_users: users (frame payload); [1, 4096] (default 4)\n"
     "  hello_ms: HELLO period while no snapshot flows (ms); [10, 60000] (default 100)\n"
     // gen_params:end doc

@@ -35,7 +35,7 @@ in0: vectors of n_tx; out0: one complex per snapshot. set_tx_deg() while running
         // clang-format off
     // gen_params:begin doc
     "\n\nParameters:\n"
-    "  n_tx: transmit antennas (input vlen); [1, 65536] (default 16)\n"
+    "  n_tx: transmit antennas (input vlen); [1, 4096] (default 16)\n"
     "  tx_deg: direction of departure (deg); [-90, 90] (default 0.0) [settable]\n"
     // gen_params:end doc
         // clang-format on

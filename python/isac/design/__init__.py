@@ -2,19 +2,21 @@
 # Copyright 2026 gr-isac authors.
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-"""gnuradio.isac.design: the design side of the gr-isac seeds.
+"""gnuradio.isac.design: the design side of the five papers (docs/references.md).
 
 Numpy in, numpy arrays / dataclasses out; every function validates its
 inputs and raises ValueError naming the parameter. Closed forms shared with
 the streaming blocks (CRBs, communication precoders) are the C++ core's,
 called through gnuradio.isac.core; convex subproblems use cvxopt.
 
-  seed001  massive-MIMO ISAC with MRT/ZF: closed-form rates, UPA CRLBs, SCA
-           power allocation and the equal-split / equal-comm benchmarks
-  seed002  sum and hypotenuse bounds on the number of beamformers, rank
-           reduction
-  seed003  SDR min-power baseline vs the duality fixed point
-  seed004  bistatic CRB-rate designs, benchmarks, boundary, factorisation
-  energy   seed-000 energy model (eq. 38) and radar energy efficiency
+  massive_mimo  massive-MIMO ISAC paper: MRT/ZF with a sensing beam, closed-form
+                rates, UPA CRLBs, SCA power allocation and the equal-split /
+                equal-comm benchmarks
+  beam_count    beamformer-count paper: sum and hypotenuse bounds on the number
+                of beamformers, rank reduction
+  nullspace     null-space paper: SDR min-power baseline vs the duality fixed point
+  bistatic      bistatic CRB paper: CRB-rate designs, benchmarks, boundary,
+                factorisation
+  energy        1-bit ISAC paper: energy model (eq. (38)) and radar energy efficiency
 """
-from . import energy, seed001, seed002, seed003, seed004  # noqa: F401
+from . import beam_count, bistatic, energy, massive_mimo, nullspace  # noqa: F401

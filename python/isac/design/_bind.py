@@ -28,8 +28,8 @@ def _need(name):
     return fn
 
 
-def steering_seed004(n, angle_deg):
-    """Seed-004 ULA vector (midpoint reference, sign +1, unnormalised)."""
+def steering_midpoint(n, angle_deg):
+    """Bistatic CRB paper ULA vector (midpoint reference, sign +1, unnormalised)."""
     return core.ula_steering(n, angle_deg, spacing=0.5, sign=1, ref="center")
 
 
@@ -45,7 +45,7 @@ def receive_steering_derivative(n, angle_deg):
 
 
 def crb_mixed(b, bdot, beta_abs, p_det, p_gauss, cpi_len, noise_var):
-    """Spec 6.4(c) CRB_mix in rad^2 (p_gauss = 0: CRB_D; p_det = 0: CRB_G),
+    """bistatic CRB paper Sec. IV-B: CRB_mix in rad^2 (p_gauss = 0: CRB_D; p_det = 0: CRB_G),
     core crb_mixed from the receive vector b and db/dtheta (per radian)."""
     return float(_need("crb_mixed_vec")(b, bdot, beta_abs, p_det, p_gauss, cpi_len, noise_var))
 
@@ -54,15 +54,15 @@ _DEG2_TO_RAD2 = (math.pi / 180.0) ** 2
 
 
 def crb_upa(n_th, n_tv, n_rh, n_rv, theta_deg, phi_deg, xi, rho, alpha_abs, cpi_len, noise_var):
-    """Spec 6.4(e) UPA closed form (core crb_upa, deg^2 at the Python surface):
-    (CRLB_theta, CRLB_phi) in rad^2, the unit of seed 001."""
+    """massive-MIMO ISAC paper Theorem 2 UPA closed form (core crb_upa, deg^2 at the Python surface):
+    (CRLB_theta, CRLB_phi) in rad^2, the unit of the massive-MIMO ISAC paper."""
     out = _need("crb_upa")(n_th, n_tv, n_rh, n_rv, theta_deg, phi_deg, xi, rho,
                            alpha_abs, cpi_len, noise_var)
     return float(out[0]) * _DEG2_TO_RAD2, float(out[1]) * _DEG2_TO_RAD2
 
 
 def minpower_precoder(H, sinr, noise_var):
-    """Spec 5.2 uplink-downlink duality fixed point of the null-space precoder's
+    """null-space paper eq. (8) uplink-downlink duality fixed point of the null-space precoder's
     core (min sum power s.t. SINRs; H is K x N with rows h_k^H, sinr linear).
     Returns the core's dict (F, p, total_power, dual_value, feasible, why)."""
     sinr_db = [10.0 * math.log10(float(g)) for g in sinr]
@@ -73,12 +73,12 @@ def minpower_precoder(H, sinr, noise_var):
 
 
 def sensing_dof(task, n_targets, n_tx):
-    """Seed-002 d of a sensing task (core beam_count.h)."""
+    """Beamformer-count paper d of a sensing task (core beam_count.h)."""
     return _need("sensing_dof")(task, n_targets, n_tx)
 
 
 def beam_count_bound(n_users, d, cancellation, n_tx=0):
-    """Seed-002 bound on the total number of beamformers (core beam_count.h);
+    """Beamformer-count paper bound on the total number of beamformers (core beam_count.h);
     n_tx > 0 caps the sensing beams at n_tx - n_users (Lemma 2)."""
     out = _need("beam_count_bound")(n_users, d, cancellation, n_tx)
     return int(out["total"])

@@ -2,7 +2,7 @@
 # Copyright 2026 gr-isac authors.
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-"""Seed 000 energy model (eq. 38, spec 8.1) and radar energy efficiency.
+"""1-bit ISAC paper energy model (eq. (38)) and radar energy efficiency.
 
 E_tot = (N_T + N_R)(E_RF + E_LNA) + 2 E_BB + 2 N_T E_DAC + 2 N_R E_ADC,
 E_conv(B) = FOM f_s 2^B (per real converter; two per antenna for I and Q).
@@ -16,7 +16,7 @@ import numpy as np
 
 from . import _checks as chk
 
-#: bits that stand for an "infinite-resolution" converter in seed 000
+#: bits that stand for an "infinite-resolution" converter in the 1-bit ISAC paper
 INF_BITS = 10
 
 
@@ -67,8 +67,8 @@ def mrt_scnr(n_tx, n_rx, dac_bits, adc_bits, target_deg=10.0, clutter_deg=(-50.0
              snr_r_db=15.0, cnr_db=30.0, power=1.0):
     """SCNR of a radar-only MRT snapshot x = sqrt(E) g_T(theta_0)^* (1-bit DAC:
     its 1-bit quantisation) with the optimal receive filter, from the shared
-    seed-000 radar core (QSCNR for a 1-bit ADC, SCNR otherwise). A reference
-    transmit vector for energy-efficiency trends; the seed's figures use the
+    1-bit ISAC paper radar core (QSCNR for a 1-bit ADC, SCNR otherwise). A reference
+    transmit vector for energy-efficiency trends; the paper's figures use the
     CI design of the ci_precoder instead."""
     from . import _bind
     core = _bind.core

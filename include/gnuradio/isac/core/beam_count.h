@@ -3,7 +3,7 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Seed-002 sizing aid (spec 7.3): upper bounds on the number of beamformers
+ * Beamformer-count paper sizing aid : upper bounds on the number of beamformers
  * an optimal ISAC covariance design needs, from the number K of users and the
  * number d of distinct real quadratic terms of the sensing metric.
  */
@@ -18,7 +18,7 @@ namespace isac {
 namespace core {
 
 /*!
- * d for a sensing task (spec 7.3; counts reconstructed, see spec 9.15):
+ * d for a sensing task (counts reconstructed from the beamformer-count paper's abstract):
  *  "gains_aoa"   n_targets targets with complex gains + AoAs: (7 n^2 + n)/2
  *  "aoa"         AoA only with zero-mean gains: n_targets
  *  "channel"     full channel estimation: n_tx^2

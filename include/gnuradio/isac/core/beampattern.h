@@ -3,22 +3,22 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Beampattern matching for the null-space superimposing precoder (spec
- * 5.3-5.5): sqrt-beampattern cost, MM-LineSearch (majorise-minimise with an
+ * Beampattern matching for the null-space superimposing precoder (null-space
+ * paper eq. (9)-(22)): sqrt-beampattern cost, MM-LineSearch (majorise-minimise with an
  * exact trust-region subproblem solved by a line search on its multiplier),
- * rectangular reference patterns, PSLR, and the seed-002 rank reduction of a
- * sensing covariance that keeps its ULA beampattern exactly.
+ * rectangular reference patterns, PSLR, and the beamformer-count paper rank reduction of
+ * a sensing covariance that keeps its ULA beampattern exactly.
  *
  * Problem in the sensing coordinates B (n_b x L, n_b = N - K):
  *   c_m(B) = [ B^H a_m' + z_m ; sqrt(u_m) ],  a_m' = column m of A = P^H a(theta_m),
  *   L g(B) = sum_m (||c_m(B)|| - delta_m)^2,  delta_m = sqrt(L d(theta_m)),
  *   minimise  w L g(B) + tr(B^H Q2 B) + 2 Re tr(B^H E2)  s.t. ||B||_F^2 = budget.
  * z_m (column m of Z = X_c^H a(theta_m), L x M) is the communication part
- * coupled sample by sample with B (seed 003: known symbols S); u_m is an
+ * coupled sample by sample with B (null-space paper: known symbols S); u_m is an
  * uncoupled communication energy, L a^H F F^H a, used when the symbols are a
  * zero-mean stream independent of B (then P(theta) = ||c_m||^2/L is the
  * expected beampattern). Either may be empty (zero). Q2/E2 carry the
- * imperfect-CSI penalty of spec 5.7 (empty = none).
+ * imperfect-CSI penalty of null-space paper Sec. V (empty = none).
  */
 #ifndef INCLUDED_ISAC_CORE_BEAMPATTERN_H
 #define INCLUDED_ISAC_CORE_BEAMPATTERN_H
@@ -39,7 +39,7 @@ struct bp_problem {
     rvec delta;        //!< M, sqrt(L d_m) >= 0
     int L = 1;         //!< frame length (columns of B)
     double budget = 1; //!< ||B||_F^2 = L P_a
-    double weight = 1; //!< w on L g(B) (omega/L in spec 5.7, 1 otherwise)
+    double weight = 1; //!< w on L g(B) (omega/L in null-space paper Sec. V, 1 otherwise)
     cmat Q2;           //!< n_b x n_b PSD penalty, or empty
     cmat E2;           //!< n_b x L linear penalty, or empty
 };
@@ -66,7 +66,7 @@ struct mm_result {
 //! Throws param_error when the sizes of the problem do not agree or values are bad.
 void validate(const bp_problem& p);
 
-//! g(B) = (1/L) sum_m (||c_m(B)|| - delta_m)^2 (seed 003 eq. 10).
+//! g(B) = (1/L) sum_m (||c_m(B)|| - delta_m)^2 (null-space paper eq. 10).
 double bp_matching_cost(const bp_problem& p, const cmat& B);
 
 //! Objective minimised by mm_linesearch: w L g(B) + tr(B^H Q2 B) + 2 Re tr(B^H E2).
@@ -82,7 +82,7 @@ struct trs_result {
 };
 
 /*!
- * Trust-region subproblem on the sphere (spec 5.4 eq. 16-22):
+ * Trust-region subproblem on the sphere (null-space paper Theorem 1, eq. (16)-(22)):
  *   min tr(B^H Q B) - 2 Re tr(B^H G)  s.t. ||B||_F^2 = budget,
  * given the EVD Q = Uq diag(lam) Uq^H (lam ascending). Global minimiser from
  * the KKT conditions (Q + nu I) B = G, Q + nu I >= 0, with nu found by
@@ -93,7 +93,7 @@ trs_result solve_trs(const rvec& lam, const cmat& Uq, const cmat& G, double budg
                      const cmat& dir = cmat());
 
 /*!
- * MM-LineSearch (spec 5.4 Algorithm 1) from B0 (rescaled to the budget).
+ * MM-LineSearch (null-space paper Algorithm 1) from B0 (rescaled to the budget).
  * The objective is non-increasing and ||B_t||_F^2 = budget at every step.
  */
 mm_result mm_linesearch(const bp_problem& p, const cmat& B0, const mm_options& opt = {});
@@ -102,9 +102,9 @@ mm_result mm_linesearch(const bp_problem& p, const cmat& B0, const mm_options& o
 std::vector<double> angle_grid(double step_rad);
 
 /*!
- * Rectangular reference (seed 003 eq. 44): d_m = level if |theta_m - t_k| <= width/2
- * for some target t_k, else 0. level <= 0 selects spec 5.3's scale
- * power * M / M_main (the desired pattern carries the grid-summed power of an
+ * Rectangular reference (null-space paper eq. 44): d_m = level if |theta_m - t_k| <=
+ * width/2 for some target t_k, else 0. level <= 0 selects null-space paper eq. (9)-(11)'s
+ * scale power * M / M_main (the desired pattern carries the grid-summed power of an
  * isotropic waveform of total power `power`).
  */
 rvec rect_pattern(const std::vector<double>& grid_rad,
@@ -125,8 +125,8 @@ struct pslr_result {
 };
 
 /*!
- * Peak sidelobe ratio (spec 5.4): sidelobes are grid points farther than
- * width/2 + guard from every target; mainlobes are points within width/2.
+ * Peak sidelobe ratio (null-space paper Algorithm 1): sidelobes are grid points farther
+ * than width/2 + guard from every target; mainlobes are points within width/2.
  */
 pslr_result pslr(const rvec& pattern,
                  const std::vector<double>& grid_rad,
@@ -135,7 +135,7 @@ pslr_result pslr(const rvec& pattern,
                  double guard_rad);
 
 /*!
- * Seed-002 rank reduction for ULA beampatterns. For a covariance R = V V^H
+ * Beamformer-count paper rank reduction for ULA beampatterns. For a covariance R = V V^H
  * (V: n_b x r) transmitted through P (N x n_b), the beampattern
  * a^H P R P^H a of a uniform linear array depends on R only through the
  * 2N - 1 real diagonal sums of P R P^H (the spatial correlation lags), so R

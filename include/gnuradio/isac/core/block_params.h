@@ -11,6 +11,7 @@
 #ifndef INCLUDED_ISAC_CORE_BLOCK_PARAMS_H
 #define INCLUDED_ISAC_CORE_BLOCK_PARAMS_H
 
+#include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/param_spec.h>
 #include <cstdint>
 #include <limits>
@@ -25,7 +26,7 @@ namespace params {
 
 struct array_phase_corrector {
     static constexpr param_spec n_rx{ "n_rx", param_type::integer, "",
-      1.0, 65536.0, false, false, nullptr, nullptr,
+      1.0, double(max_antennas), false, false, nullptr, nullptr,
       nullptr, nullptr, false, "4",
       "receive channels (vlen)" };
     static constexpr param_spec phases_rad{ "phases_rad", param_type::reals, "rad",
@@ -52,7 +53,7 @@ struct array_phase_corrector {
 
 struct array_phase_estimator {
     static constexpr param_spec n_rx{ "n_rx", param_type::integer, "",
-      1.0, 65536.0, false, false, nullptr, nullptr,
+      1.0, double(max_antennas), false, false, nullptr, nullptr,
       nullptr, nullptr, false, "4",
       "receive channels (vlen)" };
     static constexpr param_spec cal_deg{ "cal_deg", param_type::real, "deg",
@@ -96,7 +97,7 @@ struct array_phase_estimator {
 
 struct beampattern_probe {
     static constexpr param_spec n_tx{ "n_tx", param_type::integer, "",
-      1.0, 65536.0, false, false, nullptr, nullptr,
+      1.0, double(max_antennas), false, false, nullptr, nullptr,
       nullptr, nullptr, false, "16",
       "transmit antennas (vlen)" };
     static constexpr param_spec frame_len{ "frame_len", param_type::integer, "",
@@ -146,11 +147,11 @@ struct beampattern_probe {
 
 struct ci_precoder {
     static constexpr param_spec n_tx{ "n_tx", param_type::integer, "",
-      -std::numeric_limits<double>::infinity(), 65536.0, false, false, "n_users", nullptr,
+      -std::numeric_limits<double>::infinity(), double(max_antennas), false, false, "n_users", nullptr,
       nullptr, nullptr, false, nullptr,
       "transmit antennas N_T (output vlen)" };
     static constexpr param_spec n_users{ "n_users", param_type::integer, "",
-      1.0, 4096.0, false, false, nullptr, nullptr,
+      1.0, double(max_users), false, false, nullptr, nullptr,
       nullptr, nullptr, false, nullptr,
       "users U (input vlen)" };
     static constexpr param_spec psk_order{ "psk_order", param_type::integer, "",
@@ -186,7 +187,7 @@ struct ci_precoder {
       nullptr, "len(clutter_deg)", false, nullptr,
       "clutter-to-noise ratio zeta_q^2/sigma_R^2 per clutter angle" };
     static constexpr param_spec n_rx{ "n_rx", param_type::integer, "",
-      1.0, 65536.0, false, false, nullptr, nullptr,
+      1.0, double(max_antennas), false, false, nullptr, nullptr,
       nullptr, nullptr, false, nullptr,
       "radar receive antennas N_R of the receiver the design serves" };
     static constexpr param_spec mode{ "mode", param_type::text, "",
@@ -303,7 +304,7 @@ struct detection_meter {
 
 struct doa_mle {
     static constexpr param_spec n_rx{ "n_rx", param_type::integer, "",
-      2.0, 4096.0, false, false, nullptr, nullptr,
+      2.0, double(max_antennas), false, false, nullptr, nullptr,
       nullptr, nullptr, false, nullptr,
       "receive antennas" };
     static constexpr param_spec cpi_len{ "cpi_len", param_type::integer, "",
@@ -365,15 +366,15 @@ struct doa_mle {
 
 struct isac_channel {
     static constexpr param_spec n_tx{ "n_tx", param_type::integer, "",
-      1.0, 4096.0, false, false, nullptr, nullptr,
+      1.0, double(max_antennas), false, false, nullptr, nullptr,
       nullptr, nullptr, false, nullptr,
       "transmit antennas (input vlen)" };
     static constexpr param_spec n_users{ "n_users", param_type::integer, "",
-      1.0, 4096.0, false, false, nullptr, nullptr,
+      1.0, double(max_users), false, false, nullptr, nullptr,
       nullptr, nullptr, false, nullptr,
       "users (out0 vlen)" };
     static constexpr param_spec n_rx{ "n_rx", param_type::integer, "",
-      1.0, 4096.0, false, false, nullptr, nullptr,
+      1.0, double(max_antennas), false, false, nullptr, nullptr,
       nullptr, nullptr, false, nullptr,
       "radar receive antennas (out1 vlen)" };
     static constexpr param_spec comm_model{ "comm_model", param_type::text, "",
@@ -501,7 +502,7 @@ struct isac_channel {
 
 struct los_csi_source {
     static constexpr param_spec n_tx{ "n_tx", param_type::integer, "",
-      1.0, 4096.0, false, false, nullptr, nullptr,
+      1.0, double(max_antennas), false, false, nullptr, nullptr,
       nullptr, nullptr, false, "16",
       "transmit antennas" };
     static constexpr param_spec user_deg{ "user_deg", param_type::reals, "deg",
@@ -527,7 +528,7 @@ struct los_csi_source {
 
 struct nullspace_precoder {
     static constexpr param_spec n_tx{ "n_tx", param_type::integer, "",
-      2.0, 4096.0, false, false, nullptr, nullptr,
+      2.0, double(max_antennas), false, false, nullptr, nullptr,
       nullptr, nullptr, false, nullptr,
       "antennas N" };
     static constexpr param_spec n_users{ "n_users", param_type::integer, "",
@@ -669,11 +670,11 @@ struct one_bit_quantizer {
 
 struct one_bit_rx_filter {
     static constexpr param_spec n_tx{ "n_tx", param_type::integer, "",
-      1.0, 65536.0, false, false, nullptr, nullptr,
+      1.0, double(max_antennas), false, false, nullptr, nullptr,
       nullptr, nullptr, false, nullptr,
       "transmit antennas (in1 vlen)" };
     static constexpr param_spec n_rx{ "n_rx", param_type::integer, "",
-      1.0, 65536.0, false, false, nullptr, nullptr,
+      1.0, double(max_antennas), false, false, nullptr, nullptr,
       nullptr, nullptr, false, nullptr,
       "receive antennas (in0 vlen)" };
     static constexpr param_spec target_deg{ "target_deg", param_type::real, "deg",
@@ -749,7 +750,7 @@ struct one_bit_rx_filter {
 
 struct psk_ser_meter {
     static constexpr param_spec n_users{ "n_users", param_type::integer, "",
-      1.0, 4096.0, false, false, nullptr, nullptr,
+      1.0, double(max_users), false, false, nullptr, nullptr,
       nullptr, nullptr, false, "4",
       "users" };
     static constexpr param_spec psk_order{ "psk_order", param_type::integer, "",
@@ -781,11 +782,11 @@ struct psk_ser_meter {
 
 struct snapshot_deframer {
     static constexpr param_spec n_tx{ "n_tx", param_type::integer, "",
-      1.0, 65536.0, false, false, nullptr, nullptr,
+      1.0, double(max_antennas), false, false, nullptr, nullptr,
       nullptr, nullptr, false, "16",
       "transmit antennas (output vlen)" };
     static constexpr param_spec n_users{ "n_users", param_type::integer, "",
-      1.0, 4096.0, false, false, nullptr, nullptr,
+      1.0, double(max_users), false, false, nullptr, nullptr,
       nullptr, nullptr, false, "4",
       "users (frame payload)" };
     static constexpr param_spec all[] = {
@@ -801,11 +802,11 @@ struct snapshot_deframer {
 
 struct snapshot_framer {
     static constexpr param_spec n_tx{ "n_tx", param_type::integer, "",
-      1.0, 65536.0, false, false, nullptr, nullptr,
+      1.0, double(max_antennas), false, false, nullptr, nullptr,
       nullptr, nullptr, false, "16",
       "transmit antennas (input vlen)" };
     static constexpr param_spec n_users{ "n_users", param_type::integer, "",
-      1.0, 4096.0, false, false, nullptr, nullptr,
+      1.0, double(max_users), false, false, nullptr, nullptr,
       nullptr, nullptr, false, "4",
       "users (frame payload)" };
     static constexpr param_spec hello_ms{ "hello_ms", param_type::integer, "ms",
@@ -827,7 +828,7 @@ struct snapshot_framer {
 
 struct steering_reference {
     static constexpr param_spec n_tx{ "n_tx", param_type::integer, "",
-      1.0, 65536.0, false, false, nullptr, nullptr,
+      1.0, double(max_antennas), false, false, nullptr, nullptr,
       nullptr, nullptr, false, "16",
       "transmit antennas (input vlen)" };
     static constexpr param_spec tx_deg{ "tx_deg", param_type::real, "deg",

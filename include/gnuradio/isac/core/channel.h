@@ -3,23 +3,24 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * MIMO ISAC channel simulator core (spec 1.2, 1.3, 1.6): the users' downlink
- * channel H (n_users x n_tx, rows h_u^H, y = H x + n) and the radar echo of a
- * target plus Q clutter patches, monostatic or bistatic.
+ * MIMO ISAC channel simulator core (1-bit ISAC paper Sec. II, eq. (2); bistatic CRB paper
+ * Sec. II): the users' downlink channel H (n_users x n_tx, rows h_u^H, y = H x + n) and
+ * the radar echo of a target plus Q clutter patches, monostatic or bistatic.
  *
- * The echo uses the rank-(Q+1) structure of spec 1.3: c_q = g_T(theta_q)^T x,
- * r = sum_q gamma_q c_q g_R(theta_q) + n_R; no n_rx x n_tx matrix is formed.
- * The hot path is single precision, one snapshot at a time, with a
- * fixed-order dot kernel so that the rounding never depends on batching.
+ * The echo uses the rank-(Q+1) structure of 1-bit ISAC paper eq. (2): c_q =
+ * g_T(theta_q)^T x, r = sum_q gamma_q c_q g_R(theta_q) + n_R; no n_rx x n_tx matrix is
+ * formed. The hot path is single precision, one snapshot at a time, with a fixed-order
+ * dot kernel so that the rounding never depends on batching.
  *
  * Random streams: H draws, gain draws, comm noise and radar noise each have
  * their own generator seeded from `seed`, so the output of a fixed seed does
  * not depend on how the snapshots are split into batches.
  *
  * Conventions (the module's, docs/conventions.md; details in docs/isac_channel.md):
- *  - monostatic: g_T, g_R = ula_steering(N, theta, array_convention::seed000())
- *    (unit norm), gamma_q = zeta_q w_q, zeta_q^2 = sigma_R^2 10^(snr_q/10);
- *    target-to-noise ratio zeta_0^2/sigma_R^2, CNR_q = zeta_q^2/sigma_R^2.
+ *  - monostatic: g_T, g_R = ula_steering(N, theta,
+ *    array_convention::first_element_unit_norm()) (unit norm), gamma_q = zeta_q w_q,
+ *    zeta_q^2 = sigma_R^2 10^(snr_q/10); target-to-noise ratio zeta_0^2/sigma_R^2,
+ *    CNR_q = zeta_q^2/sigma_R^2.
  *  - bistatic: r = beta g_R(rx) g_T(tx)^T x + n with the same unit-norm
  *    vectors, so target_snr_db means zeta_0^2/sigma_R^2 in both geometries and
  *    a receiver scanning g_R finds the target at rx_deg in both. (The bistatic
@@ -145,7 +146,6 @@ struct channel_params {
 };
 
 //! Limits shared by the block's validation and the core's.
-constexpr long channel_max_dim = 4096;
 constexpr long channel_max_delay = 1L << 20;
 constexpr double channel_max_db = 200.0;
 

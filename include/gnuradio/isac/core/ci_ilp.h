@@ -3,14 +3,13 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The integer programs of one MM step of the CI precoder (spec 3.4, 3.6) over
- * the 1-bit alphabet xtilde in {-c, c}^{2N_T}:
- *   QoS:      max wtilde^T xtilde  s.t.  Atilde xtilde >= lambda
- *   max-min:  max min_i (Atilde xtilde - offset)_i  [s.t. wtilde^T xtilde >= rhs]
- * Heuristics (ci_ilp.cc): LP rounding with tightened re-solves, greedy repair and
- * a flip local search (lib/core/ci_flip_search.cc); exact: LP branch and bound with
- * node and time budgets (lib/core/ci_bnb.cc). The infinite-resolution DAC replaces
- * the alphabet by the ball (ci_socp.cc).
+ * The integer programs of one MM step of the CI precoder (1-bit ISAC paper eq. (34), eq.
+ * (35)-(37)) over the 1-bit alphabet xtilde in {-c, c}^{2N_T}: QoS:      max wtilde^T
+ * xtilde  s.t.  Atilde xtilde >= lambda max-min:  max min_i (Atilde xtilde - offset)_i
+ * [s.t. wtilde^T xtilde >= rhs] Heuristics (ci_ilp.cc): LP rounding with tightened
+ * re-solves, greedy repair and a flip local search (lib/core/ci_flip_search.cc); exact:
+ * LP branch and bound with node and time budgets (lib/core/ci_bnb.cc). The
+ * infinite-resolution DAC replaces the alphabet by the ball (ci_socp.cc).
  */
 #ifndef INCLUDED_ISAC_CORE_CI_ILP_H
 #define INCLUDED_ISAC_CORE_CI_ILP_H
@@ -86,10 +85,10 @@ ilp_result ilp_qos_feasibility(const rmat& At,
                                const std::vector<rvec>& warm = {});
 
 /*!
- * Max-min margin ILP (spec 3.6): maximise min_i (At xt - offset)_i subject, when
- * `radar` is true, to w^T xt >= rhs. With radar = false it is the infeasible-QoS
- * fallback (chi = -inf). The heuristic stops at the first point whose margin
- * reaches `enough`.
+ * Max-min margin ILP (1-bit ISAC paper eq. (35)-(37)): maximise min_i (At xt - offset)_i
+ * subject, when `radar` is true, to w^T xt >= rhs. With radar = false it is the
+ * infeasible-QoS fallback (chi = -inf). The heuristic stops at the first point whose
+ * margin reaches `enough`.
  */
 ilp_result ilp_maxmin_heuristic(const rmat& At,
                                 const rvec& offset,
@@ -110,7 +109,8 @@ ilp_result ilp_maxmin_exact(const rmat& At,
                             const std::vector<rvec>& warm = {});
 
 /*!
- * Infinite-resolution DAC step (spec 3.7): max w^T xt s.t. At xt >= lambda,
+ * Infinite-resolution DAC step (1-bit ISAC paper infinite-resolution benchmarks): max w^T
+ * xt s.t. At xt >= lambda,
  * ||xt|| <= radius, through the dual min_{nu>=0} radius ||w + At^T nu|| - lambda^T nu
  * (projected Newton). objective = w^T xt; lp_bound = dual value.
  */

@@ -3,18 +3,19 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Constructive-interference safe-margin symbol-level precoder of seed 000
- * (spec 3.2-3.7): an MM outer loop on a radar objective (the Theorem-1 QSCNR)
- * whose steps are integer linear programs over the 1-bit DAC alphabet
- * xtilde in {-c, c}^{2N_T}, c = sqrt(E/(2 N_T)) (ci_ilp.h):
+ * Constructive-interference safe-margin symbol-level precoder of the 1-bit ISAC paper
+ * (1-bit ISAC paper eq. (17), infinite-resolution benchmarks): an MM outer loop on a
+ * radar objective (the Theorem-1 QSCNR) whose steps are integer linear programs over the
+ * 1-bit DAC alphabet xtilde in {-c, c}^{2N_T}, c = sqrt(E/(2 N_T)) (ci_ilp.h):
  *
- *  QoS (spec 3.4-3.5): max wtilde_t^T xtilde  s.t.  Atilde xtilde >= lambda.
- *  QoD (spec 3.6):     max t  s.t.  Atilde xtilde >= t 1,
- *                                   wtilde_t^T xtilde + const_2 >= chi.
+ *  QoS (1-bit ISAC paper eq. (34), Algorithm 1): max wtilde_t^T xtilde  s.t.  Atilde
+ * xtilde >= lambda. QoD (1-bit ISAC paper eq. (35)-(37)):     max t  s.t.  Atilde xtilde
+ * >= t 1, wtilde_t^T xtilde + const_2 >= chi.
  *
  * The user picks a preset (ci_params::solver); ci_tuning holds how the preset
  * solves (starts, LP use, searches), measured in docs/ci_precoder.md. The
- * infinite-resolution DAC (spec 3.7) replaces the alphabet by ||x||^2 <= E.
+ * infinite-resolution DAC (1-bit ISAC paper infinite-resolution benchmarks) replaces the
+ * alphabet by ||x||^2 <= E.
  */
 #ifndef INCLUDED_ISAC_CORE_CI_SOLVER_H
 #define INCLUDED_ISAC_CORE_CI_SOLVER_H
@@ -133,9 +134,9 @@ struct ci_surrogate {
 /*!
  * The radar objective the MM loop maximises. It depends on x only through the
  * couplings c_q = g_T(theta_q)^T x, q = 0..Q, so a flip search updates c in O(Q)
- * and evaluates value_of(c). surrogate(x) is the MM minorizer (spec 3.3):
- * value(y) >= wtilde^T ytilde + const2 for every y with ||y||^2 = E, with equality
- * at y = x. Another radar objective is another implementation of this interface.
+ * and evaluates value_of(c). surrogate(x) is the MM minorizer (1-bit ISAC paper eq.
+ * (28)-(31)): value(y) >= wtilde^T ytilde + const2 for every y with ||y||^2 = E, with
+ * equality at y = x. Another radar objective is another implementation of this interface.
  */
 class ci_radar_objective
 {
@@ -156,7 +157,8 @@ public:
 
 /*!
  * Theorem-1 QSCNR with the optimal receive filter (1-bit ADC), or the SCNR (ideal
- * ADC), spec 3.2-3.3: closed-form l_max for Q <= 2, Woodbury solves, O(N_T Q).
+ * ADC), 1-bit ISAC paper eq. (17), eq. (28)-(31): closed-form l_max for Q <= 2, Woodbury
+ * solves, O(N_T Q).
  */
 class ci_qscnr_objective : public ci_radar_objective
 {
@@ -248,7 +250,7 @@ public:
     //! Design from M-PSK indices k_u in [0, M). Thread-safe (const, no shared state).
     ci_result solve_indices(const std::vector<int>& k) const;
 
-    //! MM surrogate of spec 3.3 built at x_t.
+    //! MM surrogate of 1-bit ISAC paper eq. (28)-(31) built at x_t.
     ci_surrogate surrogate(const cvec& xt) const { return d_obj->surrogate(xt); }
     const ci_radar_objective& objective() const { return *d_obj; }
 
@@ -327,7 +329,7 @@ private:
 // ---------------------------------------------------------------- lookup table
 
 /*!
- * Per-channel table of x for all M^U symbol vectors (spec 9.6). For M divisible
+ * Per-channel table of x for all M^U symbol vectors (our table design). For M divisible
  * by 4 a common 90-degree rotation of every symbol maps a solution x to j x
  * (A -> -j A, c_q -> j c_q: margins and QSCNR unchanged), so only the vectors
  * whose first symbol index is < M/4 are solved (a 4x smaller table).

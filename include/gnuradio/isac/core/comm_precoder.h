@@ -3,14 +3,14 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Multi-user downlink communication precoders (spec 5.2, seed 001 II-C):
- * MRT, ZF, SINR-target power control and the exact minimum-power design by
- * the uplink-downlink duality fixed point (no SDP solver).
+ * Multi-user downlink communication precoders (null-space paper eq. (8), massive-MIMO
+ * ISAC paper II-C): MRT, ZF, SINR-target power control and the exact minimum-power design
+ * by the uplink-downlink duality fixed point (no SDP solver).
  *
- * Convention (seed 003): H is K x N with rows h_k^H, the users receive
+ * Convention (null-space paper): H is K x N with rows h_k^H, the users receive
  * y = H x + n, x = F s, F = [f_1 .. f_K] is N x K, and
  *   SINR_k = |h_k^H f_k|^2 / (sum_{j != k} |h_k^H f_j|^2 + noise_var).
- * Seed 001 stacks columns (Hhat = H^H): pass H = Hhat^H.
+ * Massive-MIMO ISAC paper stacks columns (Hhat = H^H): pass H = Hhat^H.
  */
 #ifndef INCLUDED_ISAC_CORE_COMM_PRECODER_H
 #define INCLUDED_ISAC_CORE_COMM_PRECODER_H
@@ -31,14 +31,15 @@ cmat mrt_directions(const cmat& H);
 /*!
  * ZF directions: columns of H^H (H H^H)^{-1}, normalised to unit norm, so that
  * h_k^H u_j = 0 for j != k. Throws param_error when H has rank < K (ZF does
- * not exist); the rank test is the numerical rank of spec 5.1.
+ * not exist); the rank test is the numerical rank of null-space paper eq. (4)-(7).
  */
 cmat zf_directions(const cmat& H);
 
 //! f_k = sqrt(p_k) u_k. p must have U.cols() non-negative finite entries.
 cmat scale_columns(const cmat& U, const rvec& p);
 
-//! Equal-power MRT / ZF with ||F||_F^2 = power (p_k = power/K), spec 5.2 / seed 001 eq. 14.
+//! Equal-power MRT / ZF with ||F||_F^2 = power (p_k = power/K), null-space paper eq. (8)
+//! / massive-MIMO ISAC paper eq. 14.
 cmat mrt_precoder(const cmat& H, double power);
 cmat zf_precoder(const cmat& H, double power);
 
@@ -72,15 +73,13 @@ struct minpower_result {
 
 /*!
  * Minimum-power beamforming: min sum ||f_k||^2 s.t. SINR_k >= gamma_k
- * (linear targets). Exact uplink-downlink duality fixed point of spec 5.2:
- *   lambda_k <- 1/((1 + 1/gamma_k) h_k^H (I + sum_j lambda_j h_j h_j^H)^{-1} h_k)
- * from lambda = 1 until the relative change is below tol (each step also
- * tries a safeguarded Newton step on lambda = I(lambda), kept only when it
- * lowers the fixed-point residual: the plain map slows down at high SINR),
- * then MMSE
- * directions and SINR power control. At the optimum the SINRs hold with
- * equality and sum p_k = noise_var sum lambda_k. Never throws for an
- * infeasible target set: feasible = false and why say what failed
+ * (linear targets). Exact uplink-downlink duality fixed point of null-space paper eq.
+ * (8): lambda_k <- 1/((1 + 1/gamma_k) h_k^H (I + sum_j lambda_j h_j h_j^H)^{-1} h_k) from
+ * lambda = 1 until the relative change is below tol (each step also tries a safeguarded
+ * Newton step on lambda = I(lambda), kept only when it lowers the fixed-point residual:
+ * the plain map slows down at high SINR), then MMSE directions and SINR power control. At
+ * the optimum the SINRs hold with equality and sum p_k = noise_var sum lambda_k. Never
+ * throws for an infeasible target set: feasible = false and why say what failed
  * (divergent duals, max_iter reached, negative power).
  * Throws param_error for bad sizes or non-positive/non-finite targets.
  */
@@ -89,9 +88,6 @@ minpower_result minpower_precoder(const cmat& H,
                                   double noise_var,
                                   double tol = 1e-10,
                                   int max_iter = 10000);
-
-//! dB -> linear for SINR targets.
-inline double db2lin(double db) { return std::pow(10.0, db / 10.0); }
 
 } // namespace core
 } // namespace isac

@@ -3,9 +3,9 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Cramer-Rao bounds for DoA estimation (spec 6.4 a-e), in closed form and as
- * exact Slepian-Bangs Fisher information matrices that the closed forms are
- * tested against.
+ * Cramer-Rao bounds for DoA estimation (bistatic CRB paper eq. (23), Sec. III-B, IV-B;
+ * massive-MIMO ISAC paper eq. (28)-(38), Theorem 2), in closed form and as exact
+ * Slepian-Bangs Fisher information matrices that the closed forms are tested against.
  *
  * Units and conventions (one rule for the whole header):
  *  - angles in radians, CRBs in rad^2, FIMs per radian;
@@ -17,11 +17,12 @@
  *    which is the same for every phase reference (a theta-dependent phase of b
  *    is absorbed by the unknown complex gain, or cancels in b b^H), so
  *    first-element and midpoint references give identical bounds. With the
- *    seed-004 midpoint reference b^H bdot = 0 and q = ||bdot||^2.
- *  - bistatic echo (spec 1.6): y_t = beta b(theta) c_t + n_t, c_t = a(phi)^H x_t
- *    the transmit signal seen along the known DoD. p_det = (1/L) sum_t |c_t|^2
- *    = a^H R_D a of the known (deterministic) part, p_gauss = a^H R_G a of the
- *    Gaussian part whose realisations the receiver does not know.
+ *    bistatic CRB paper midpoint reference b^H bdot = 0 and q = ||bdot||^2.
+ *  - bistatic echo (bistatic CRB paper Sec. II): y_t = beta b(theta) c_t + n_t,
+ *    c_t = a(phi)^H x_t the transmit signal seen along the known DoD.
+ *    p_det = (1/L) sum_t |c_t|^2 = a^H R_D a of the known (deterministic) part,
+ *    p_gauss = a^H R_G a of the Gaussian part whose realisations the receiver does
+ *    not know.
  */
 #ifndef INCLUDED_ISAC_CORE_CRB_H
 #define INCLUDED_ISAC_CORE_CRB_H
@@ -39,10 +40,10 @@ namespace core {
 double doa_projected_derivative_power(const cvec& b, const cvec& bdot);
 
 /*!
- * (a) Deterministic (known) signal, spec 6.4(a), eq. 23:
+ * (a) Deterministic (known) signal, bistatic CRB paper eq. (23):
  *   CRB_D = noise_var / (2 L |beta|^2 p_det q).
  * gain_known = false (default): the complex gain beta is a nuisance parameter
- * (the case of the spec). gain_known = true: only theta is unknown, q is
+ * (the case of the paper). gain_known = true: only theta is unknown, q is
  * replaced by ||bdot||^2 (the MathWorks crlb example; reference dependent).
  */
 double crb_deterministic(const cvec& b,
@@ -54,7 +55,7 @@ double crb_deterministic(const cvec& b,
                          bool gain_known = false);
 
 /*!
- * (b) Gaussian signal with unknown realisations, spec 6.4(b):
+ * (b) Gaussian signal with unknown realisations, bistatic CRB paper CRB_G, Sec. III-B:
  *   CRB_G = CRB_D (1 + 1/gamma_s), gamma_s = |beta|^2 ||b||^2 p_gauss/noise_var,
  * with p_det replaced by p_gauss in CRB_D.
  */
@@ -66,10 +67,9 @@ double crb_gaussian(const cvec& b,
                     double noise_var);
 
 /*!
- * (c) Superposition of a known part and a Gaussian part, spec 6.4(c):
- *   CRB_mix = noise_var / (2 L |beta|^2 q [p_det + p_gauss g/(1+g)]),
- *   g = |beta|^2 ||b||^2 p_gauss/noise_var.
- * p_gauss = 0 gives CRB_D, p_det = 0 gives CRB_G.
+ * (c) Superposition of a known part and a Gaussian part, bistatic CRB paper CRB_mix, Sec.
+ * IV-B: CRB_mix = noise_var / (2 L |beta|^2 q [p_det + p_gauss g/(1+g)]), g = |beta|^2
+ * ||b||^2 p_gauss/noise_var. p_gauss = 0 gives CRB_D, p_det = 0 gives CRB_G.
  */
 double crb_mixed(const cvec& b,
                  const cvec& bdot,
@@ -100,13 +100,12 @@ rmat bistatic_fim(const cvec& b,
 double crb_from_fim(const rmat& F);
 
 /*!
- * Exact FIM of the deterministic monostatic/MIMO model ([S1] eq. 28-38):
- *   Y = alpha G(omega) X + N,  (1/L) X X^H = R_x,
- *   F_ij = (2 L/noise_var) Re tr(D_i R_x D_j^H),
- * parameters (omega_1..omega_K, Re alpha, Im alpha), derivatives
- * D_k = alpha Gdot_k, D_Re = G, D_Im = j G. Size (K+2) x (K+2).
- * G is n_rx x n_tx; every Gdot_k has G's shape. For a channel written as
- * beta b a^T x pass G = b a^T (i.e. the "a" of G = b a^H is conj(a)).
+ * Exact FIM of the deterministic monostatic/MIMO model (massive-MIMO ISAC paper eq.
+ * (28)-(38)): Y = alpha G(omega) X + N,  (1/L) X X^H = R_x, F_ij = (2 L/noise_var) Re
+ * tr(D_i R_x D_j^H), parameters (omega_1..omega_K, Re alpha, Im alpha), derivatives D_k =
+ * alpha Gdot_k, D_Re = G, D_Im = j G. Size (K+2) x (K+2). G is n_rx x n_tx; every Gdot_k
+ * has G's shape. For a channel written as beta b a^T x pass G = b a^T (i.e. the "a" of G
+ * = b a^H is conj(a)).
  */
 rmat monostatic_fim(const cmat& G,
                     const std::vector<cmat>& Gdots,
@@ -116,9 +115,9 @@ rmat monostatic_fim(const cmat& G,
                     double noise_var);
 
 /*!
- * (d) Monostatic single-angle CRB, spec 6.4(d), G = b a^H, Gdot = bdot a^H + b adot^H:
- *   CRB = 1 / (kappa |alpha|^2 [tr(Gdot R Gdot^H) - |tr(G R Gdot^H)|^2/tr(G R G^H)]),
- *   kappa = 2 L/noise_var.
+ * (d) Monostatic single-angle CRB, massive-MIMO ISAC paper eq. (28)-(38), G = b a^H, Gdot
+ * = bdot a^H + b adot^H: CRB = 1 / (kappa |alpha|^2 [tr(Gdot R Gdot^H) - |tr(G R
+ * Gdot^H)|^2/tr(G R G^H)]), kappa = 2 L/noise_var.
  */
 double crb_monostatic(const cvec& b,
                       const cvec& bdot,
@@ -130,8 +129,8 @@ double crb_monostatic(const cvec& b,
                       double noise_var);
 
 /*!
- * (e) UPA closed form of [S1] Theorem 2 / Remark 3 (spec 6.4(e)): monostatic
- * UPAs (seed-001 centre-reference vectors, d = lambda/2), beam v = a,
+ * (e) UPA closed form of the massive-MIMO ISAC paper Theorem 2 / Remark 3: monostatic
+ * UPAs (massive-MIMO ISAC paper centre-reference vectors, d = lambda/2), beam v = a,
  * R = Xi I + rho a a^H. Returns (CRLB_theta, CRLB_phi) in rad^2.
  * n_th x n_tv transmit and n_rh x n_rv receive elements. The paper's eq. 49/51
  * put cos^2(phi) on the vertical (N_v^2 - 1) term; the derivative of the
@@ -151,9 +150,9 @@ std::pair<double, double> crb_upa(int n_th,
                                   double noise_var);
 
 /*!
- * Exact (theta, phi) CRBs of the seed-001 monostatic UPA model for ANY
+ * Exact (theta, phi) CRBs of the massive-MIMO ISAC paper monostatic UPA model for ANY
  * transmit covariance R_x (n_tx x n_tx, n_tx = n_th n_tv), e.g. a misaligned
- * beam R = Xi I + rho v v^H with v != a (seed 001 Fig. 2), from
+ * beam R = Xi I + rho v v^H with v != a (massive-MIMO ISAC paper Fig. 2), from
  * monostatic_fim with G = b a^H and the UPA derivatives of steering.h
  * (complex gain a nuisance). Returns (CRB_theta, CRB_phi) in rad^2; equals
  * crb_upa() when R_x = Xi I + rho a a^H.

@@ -3,29 +3,32 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Maximum-likelihood DoA estimation for the bistatic echo of spec 1.6 / 6
- * (seed 004) and the monostatic UPA echo of seed 001 (spec 6.1).
+ * Maximum-likelihood DoA estimation for the bistatic echo of bistatic CRB paper Sec. II,
+ * Sec. III-B, IV-B (bistatic CRB paper) and the monostatic UPA echo of the massive-MIMO
+ * ISAC paper (eq. (26)-(27)).
  *
  * Bistatic model per snapshot t of a CPI of L snapshots:
  *     y_t = beta b(theta) c_t + n_t,   n_t ~ CN(0, noise_var I),
- * b = ula_steering(n_rx, theta, conv) (seed-004 midpoint convention by
+ * b = ula_steering(n_rx, theta, conv) (bistatic CRB paper midpoint convention by
  * default, so b^H bdot = 0), and c_t = a(phi)^H x_t the transmit signal along
  * the known DoD (a scalar per snapshot: the estimator never needs n_tx or phi).
  *
  * Modes
- *  - gaussian (spec 6.2): x_t ~ CN(0, R_x) unknown; theta = argmax b^H Rhat b,
- *    |beta|^2 = max(0, b^H Rhat b - N noise_var)/(N^2 p), p = a^H R_x a.
- *  - known (spec 6.1 specialised to the bistatic G = b c_t): theta = argmax
- *    |b^H z|^2, z = sum_t y_t c_t^*, beta = b^H z/(||b||^2 sum |c_t|^2).
- *  - mixed (spec 6.3): x_t = x^G_t + s_t, c_t = a^H s_t known, the Gaussian
- *    part has p_gauss = a^H R_G a; theta maximises the likelihood (49) at
- *    beta_hat(theta) of (50)-(52).
+ *  - gaussian (bistatic CRB paper Sec. III-B): x_t ~ CN(0, R_x) unknown;
+ *    theta = argmax b^H Rhat b, |beta|^2 = max(0, b^H Rhat b - N noise_var)/(N^2 p),
+ *    p = a^H R_x a.
+ *  - known (massive-MIMO ISAC paper eq. (26)-(27), specialised to the bistatic
+ *    G = b c_t): theta = argmax |b^H z|^2, z = sum_t y_t c_t^*,
+ *    beta = b^H z/(||b||^2 sum |c_t|^2).
+ *  - mixed (bistatic CRB paper Sec. IV-B): x_t = x^G_t + s_t, c_t = a^H s_t known,
+ *    the Gaussian part has p_gauss = a^H R_G a; theta maximises the likelihood (49)
+ *    at beta_hat(theta) of (50)-(52).
  *
  * Search: the objective is evaluated on a precomputed grid (single precision,
- * table-driven), then refined around the grid maximum (spec 9.14) either by a
- * parabola through the three grid samples or by Newton iterations on the
- * continuous double-precision objective (derivatives by central differences,
- * steps limited to one grid step, kept only if the objective increases).
+ * table-driven), then refined around the grid maximum (the massive-MIMO ISAC paper's
+ * pi/256 grid floor) either by a parabola through the three grid samples or by Newton
+ * iterations on the continuous double-precision objective (derivatives by central
+ * differences, steps limited to one grid step, kept only if the objective increases).
  */
 #ifndef INCLUDED_ISAC_CORE_DOA_H
 #define INCLUDED_ISAC_CORE_DOA_H
@@ -53,7 +56,8 @@ struct doa_result {
     double theta_rad = 0.0;  //!< estimate (NaN when invalid)
     cdouble beta = 0.0;      //!< gain estimate (gaussian mode: real, = |beta|)
     double beta_abs = 0.0;   //!< |beta|
-    double snr_est = 0.0;    //!< gamma_s = |beta|^2 ||b||^2 p / noise_var (spec 9.11)
+    double snr_est = 0.0; //!< gamma_s = |beta|^2 ||b||^2 p / noise_var (the sensing SNR
+                          //!< of docs/doa_mle.md)
     double crb_rad2 = 0.0;   //!< CRB of the mode evaluated at the estimate
     double objective = 0.0;  //!< objective at the estimate
     int grid_index = -1;     //!< grid maximum before refinement
@@ -71,7 +75,7 @@ public:
      * \param p_gauss   a^H R_x a (gaussian; used for |beta| only) or
      *                  a^H R_G a (mixed); >= 0, > 0 in mixed mode
      * \param refine    grid refinement
-     * \param conv      receive array convention (seed004 by default)
+     * \param conv      receive array convention (midpoint_positive by default)
      */
     doa_mle_core(int n_rx,
                  double grid_min_rad,
@@ -81,7 +85,7 @@ public:
                  doa_mode mode,
                  double p_gauss = 1.0,
                  doa_refine refine = doa_refine::newton,
-                 const array_convention& conv = array_convention::seed004());
+                 const array_convention& conv = array_convention::midpoint_positive());
 
     /*!
      * Estimate from one CPI. Y holds L snapshots of n_rx samples, snapshot t
@@ -154,7 +158,7 @@ private:
 };
 
 /*!
- * Seed-001 monostatic UPA MLE with a known transmit block (spec 6.1):
+ * Massive-MIMO ISAC paper monostatic UPA MLE with a known transmit block (eq. (26)-(27)):
  *   (theta, phi) = argmax |b^H Y X^H a|^2/(||b||^2 ||X^H a||^2), a, b the
  * centre-referenced UPA vectors (n_th x n_tv transmit, n_rh x n_rv receive),
  * on a 2-D grid followed by 2-D Newton refinement (finite differences).

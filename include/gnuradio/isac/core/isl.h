@@ -5,7 +5,7 @@
  *
  * Range integrated-sidelobe-level (ISL) suppression for the null-space
  * superimposing precoder by Riemannian conjugate gradient on the sphere
- * ||B||_F^2 = budget (spec 5.6, seed 003 eq. 24-35).
+ * ||B||_F^2 = budget (null-space paper eq. (24)-(35)).
  *
  *   X = X_c + P B (N x L),  R_tau = X J_tau X^H = X[:, 0:L-tau] X[:, tau:L]^H,
  *   r(B) = sum_{tau=1}^{T} ||R_tau||_F^2 + sum_n w_n ||b_n||^2 + c0.
@@ -47,7 +47,8 @@ double isl_of(const cmat& X, int T, const cancel_check& stop = {});
 //! r(B) as above (each lag costs n_b^2 L: `stop` is polled between lags).
 double isl_cost(const isl_problem& p, const cmat& B, const cancel_check& stop = {});
 
-//! Euclidean gradient of r wrt B in the convention dr = Re tr(grad^H dB) (spec 5.6 eq. 29).
+//! Euclidean gradient of r wrt B in the convention dr = Re tr(grad^H dB) (null-space
+//! paper eq. (29)).
 cmat isl_gradient(const isl_problem& p, const cmat& B, const cancel_check& stop = {});
 
 /*!

@@ -107,6 +107,11 @@ void check_memory(const std::string& param,
                   double bytes,
                   const std::string& what);
 
+//! Antennas per array side and users any block, core model or CSI message accepts:
+//! one limit everywhere, so no block accepts a size that its own CSI port rejects.
+constexpr long max_antennas = 4096;
+constexpr long max_users = 4096;
+
 //! Clutter patches a radar scene may hold: the receive filter solves a Q x Q
 //! system per snapshot (~0.1 s at Q = 512 on one core), the CI precoder keeps Q x Q
 //! couplings; more would make a single item take minutes.

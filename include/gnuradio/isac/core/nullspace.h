@@ -3,11 +3,10 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Null-space superimposing (SD-ISAC) precoder of seed 003 (spec 5.1-5.7):
- *   X = F S + P B,  H P = 0,  P^H P = I,
- * so the users (y = H X + n) see only F S. This header holds the null-space
- * basis, the complete design (communication precoder F, basis P, sensing
- * matrix B) used by the nullspace_precoder block and by Python studies, and
+ * Null-space superimposing (SD-ISAC) precoder of the null-space paper (eq. (4)-(7), Sec.
+ * V): X = F S + P B,  H P = 0,  P^H P = I, so the users (y = H X + n) see only F S. This
+ * header holds the null-space basis, the complete design (communication precoder F, basis
+ * P, sensing matrix B) used by the nullspace_precoder block and by Python studies, and
  * the streaming kernel x_n = F s_n + (P B)[:, n mod L].
  */
 #ifndef INCLUDED_ISAC_CORE_NULLSPACE_H
@@ -29,16 +28,18 @@ struct nullspace_basis {
     cmat V1;           //!< N x rank, orthonormal basis of range(H^H)
     int rank = 0;      //!< numerical rank of H
     rvec singular_values;
-    double tol = 0;    //!< max(K, N) eps sigma_max (spec 5.1)
+    double tol = 0; //!< max(K, N) eps sigma_max (null-space paper eq. (4)-(7))
 };
 
-//! Null-space basis from the SVD of H (K x N), numerical rank as in spec 5.1.
+//! Null-space basis from the SVD of H (K x N), numerical rank as in null-space paper eq.
+//! (4)-(7).
 nullspace_basis null_space(const cmat& H);
 
 //! ||H Y||_F / ||Y||_F (0 for Y = 0): the fraction of a signal Y that the users see.
 double leakage_ratio(const cmat& H, const cmat& Y);
 
-//! Exponential transmit correlation [R]_ij = r^|i-j| (spec 5.7), 0 <= r < 1.
+//! Exponential transmit correlation [R]_ij = r^|i-j| (null-space paper Sec. V), 0 <= r
+//! < 1.
 rmat exp_correlation(int n, double r);
 
 /*!
@@ -58,15 +59,15 @@ struct sdisac_params {
     double grid_step_rad = 0.5 * pi / 180; //!< beampattern grid step (default 0.5 deg)
     double guard_rad = 2.0 * pi / 180;   //!< PSLR guard beyond Delta/2 (default 2 deg)
     int isl_lags = 0;                    //!< T; 0 selects L - 1
-    double csi_error = 0;                //!< tau_e in [0, 1] (spec 5.7)
+    double csi_error = 0;                //!< tau_e in [0, 1] (null-space paper Sec. V)
     double csi_weight = 1;               //!< omega in [0, 1]: weight of the beampattern term
     double csi_corr = 0;                 //!< r of R = r^|i-j|, [0, 1)
-    int sensing_beams = 0;               //!< 0 full rank, -1 seed-002 bound, > 0 cap
+    int sensing_beams = 0; //!< 0 full rank, -1 beamformer-count paper bound, > 0 cap
     int max_iter = 200;                  //!< MM / RCG iterations
     double tol = 1e-6;                   //!< relative cost change to stop
     uint64_t seed = 1;                   //!< random start of B
-    cmat symbols;                        //!< optional K x L known symbols (seed-003 mode)
-    array_convention steering = array_convention::seed003();
+    cmat symbols; //!< optional K x L known symbols (null-space paper mode)
+    array_convention steering = array_convention::first_element_positive();
     //! Polled by the MM/ISL iterations: a cancelled design returns ok = false.
     cancel_check cancel;
     //! Work budget of the MM/ISL iterations: at its end the design keeps the

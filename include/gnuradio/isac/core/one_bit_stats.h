@@ -3,9 +3,9 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Exact statistics of the 1-bit radar receiver (seed 000 model, module convention):
- * what threshold = "exact" of the receive filter and radar_metric = "exact" of the CI
- * precoder are built on.
+ * Exact statistics of the 1-bit radar receiver (1-bit ISAC paper model, module
+ * convention): what threshold = "exact" of the receive filter and radar_metric = "exact"
+ * of the CI precoder are built on.
  *
  * Echo (sigma_R^2 = 1: the 1-bit output does not depend on the scale):
  *   r = sum_{q=0..Q} a_q g_R(theta_q) + n,  a_q ~ CN(0, p_q),  n ~ CN(0, I),
@@ -97,7 +97,7 @@ private:
 };
 
 /*!
- * The receive filter of the block (Theorem 1's optimum, seed 000 Sec. IV) as
+ * The receive filter of the block (Theorem 1's optimum, 1-bit ISAC paper Sec. IV) as
  * coefficients on the steering vectors: v = M^{-1} g_R0 = G alpha with
  * M = I + sum_q (2/pi) p_q g_q g_q^H (1-bit) or I + sum_q p_q g_q g_q^H (ideal).
  * alpha[0] = 1 - ..., the same v as radar_scene::solve up to the distortionless

@@ -3,14 +3,12 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * 1-bit quantisation (spec section 2): each real and imaginary part is mapped
- * to +amplitude or -amplitude by its sign.
- *   DAC: amplitude = sqrt(E/(2 N_T)) so every N_T vector has ||x||^2 = E.
- *   ADC: amplitude = 1, entries +-1 +-j.
- * sgn(0) = +1, also for -0.0 (the comparison v < 0 is false for -0.0).
- * NaN components compare false as well, so they map to +amplitude: a NaN
- * input gives a defined alphabet point, and the kernel reports how many
- * NaN components it saw.
+ * 1-bit quantisation (1-bit ISAC paper Sec. II-III): each real and imaginary part is
+ * mapped to +amplitude or -amplitude by its sign. DAC: amplitude = sqrt(E/(2 N_T)) so
+ * every N_T vector has ||x||^2 = E. ADC: amplitude = 1, entries +-1 +-j. sgn(0) = +1,
+ * also for -0.0 (the comparison v < 0 is false for -0.0). NaN components compare false as
+ * well, so they map to +amplitude: a NaN input gives a defined alphabet point, and the
+ * kernel reports how many NaN components it saw.
  */
 #ifndef INCLUDED_ISAC_CORE_QUANTIZE_H
 #define INCLUDED_ISAC_CORE_QUANTIZE_H

@@ -3,9 +3,10 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Monostatic radar scene of seed 000 (spec 1.3, 2.3-2.4, 3.2, 4): a target at
- * theta_0 and Q clutter patches at theta_q seen by an N_T transmit and N_R
- * receive ULA with unit-norm steering vectors g_T, g_R (seed-000 convention).
+ * Monostatic radar scene of the 1-bit ISAC paper (eq. (2), Theorem 1, eq. (13)-(16), eq.
+ * (17), eq. (24)-(25)): a target at theta_0 and Q clutter patches at theta_q seen by an
+ * N_T transmit and N_R receive ULA with unit-norm steering vectors g_T, g_R (1-bit ISAC
+ * paper convention).
  *
  * Every radar quantity depends on the transmit vector x only through the
  * Q+1 couplings c_q = g_T(theta_q)^T x, and the clutter-plus-noise matrix
@@ -17,10 +18,11 @@
  * QSCNR/SCNR, the optimal filter and the detector threshold: the CI precoder
  * and the 1-bit receive filter both use it.
  *
- * ADC models (spec 2.4):
+ * ADC models (1-bit ISAC paper eq. (13)-(16)):
  *   one_bit: mu = (2/pi) SNR_R, w_q = CNR_{R,q} = (2/pi) zeta_q^2/sigma_R^2  (QSCNR)
  *   ideal:   mu = SNR_R,        w_q = zeta_q^2/sigma_R^2                   (SCNR)
- * SNR_R = zeta_0^2/sigma_R^2 and cnr are the physical ratios (spec 9.1).
+ * SNR_R = zeta_0^2/sigma_R^2 and cnr are the physical ratios (not the 2/π-scaled CNR_R of
+ * the 1-bit ISAC paper eq. (17)).
  */
 #ifndef INCLUDED_ISAC_CORE_RADAR_METRICS_H
 #define INCLUDED_ISAC_CORE_RADAR_METRICS_H
@@ -102,7 +104,7 @@ public:
 
     /*!
      * H0 variance E|f^H r|^2 of a receive filter f with ||f||^2 = norm2 and
-     * clutter gains a[q-1] = c_q f^H g_R(theta_q) (spec 2.3 eq. 12 / 2.4):
+     * clutter gains a[q-1] = c_q f^H g_R(theta_q) (1-bit ISAC paper eq. (12)):
      *   one_bit: 2 norm2 + sum_q (4 zeta_q^2/(pi sigma_R^2)) |a_q|^2
      *   ideal:   noise_var (norm2 + sum_q (zeta_q^2/sigma_R^2) |a_q|^2)
      * threshold() is sqrt(-h0_variance * ln Pfa) for f = u; the coherent CPI sum
@@ -110,12 +112,12 @@ public:
      */
     double h0_variance(double norm2, const cdouble* a, adc_model m, double noise_var) const;
 
-    //! QSCNR (one_bit) or SCNR (ideal) of transmit vector x (spec 2.4 eq. 17, 3.2).
+    //! QSCNR (one_bit) or SCNR (ideal) of transmit vector x (1-bit ISAC paper eq. (17)).
     double metric(const cvec& x, adc_model m) const;
 
     /*!
      * Distortionless optimal filter u = M^{-1} g_R0 / (c_0^* g_R0^H M^{-1} g_R0)
-     * (spec 4), so that u^H G_0 x = 1. Zero vector when c_0 == 0.
+     * (1-bit ISAC paper eq. (24)-(25)), so that u^H G_0 x = 1. Zero vector when c_0 == 0.
      */
     cvec filter(const radar_solution& s) const;
 
@@ -126,11 +128,12 @@ public:
     cvec filter_clutter_gain(const radar_solution& s) const;
 
     /*!
-     * Detection threshold kappa on |z| for the requested Pfa (spec 2.4 eq. 15):
+     * Detection threshold kappa on |z| for the requested Pfa (1-bit ISAC paper eq. (15)):
      *   one_bit: kappa = sqrt(-(2||u||^2 + Pi_0) ln Pfa),
      *            Pi_0 = sum_q (4 zeta_q^2/(pi sigma_R^2)) |c_q|^2 |u^H g_R(theta_q)|^2
-     *   ideal:   kappa = sqrt(-(sigma_R^2 ||u||^2 + sum_q zeta_q^2 |c_q|^2 |u^H g_q|^2) ln Pfa)
-     * noise_var (sigma_R^2) scales the ideal-ADC threshold only. 0 when degenerate.
+     *   ideal:   kappa = sqrt(-(sigma_R^2 ||u||^2 + sum_q zeta_q^2 |c_q|^2 |u^H g_q|^2)
+     * ln Pfa) noise_var (sigma_R^2) scales the ideal-ADC threshold only. 0 when
+     * degenerate.
      */
     double threshold(const radar_solution& s, adc_model m, double pfa, double noise_var = 1.0) const;
 
@@ -146,7 +149,7 @@ private:
     cvec d_b; // A_R^H g_R0 (Q)
 };
 
-//! Pd = Pfa^{1/(1+metric)} (spec 2.4 eq. 16).
+//! Pd = Pfa^{1/(1+metric)} (1-bit ISAC paper eq. (16)).
 double detection_probability(double pfa, double metric);
 
 } // namespace core

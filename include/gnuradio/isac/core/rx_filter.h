@@ -3,25 +3,26 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Batched seed-000 receive filter and GLRT/CFAR detector (spec 2.4, 4).
+ * Batched 1-bit ISAC paper receive filter and GLRT/CFAR detector (eq. (13)-(16), eq.
+ * (24)-(25)).
  *
  * Per snapshot l with received vector r_l (N_R) and transmit vector x_l (N_T):
  *   u_l = M_l^{-1} g_R0 / (c_0^* g_R0^H M_l^{-1} g_R0),  z_l = u_l^H r_l,
- *   statistic s_l = |z_l| / kappa_l,  kappa_l from spec eq. 15 (or its ideal-ADC form).
- * u_l is never formed. With v_l = M_l^{-1} g_R0 = g_R0 - A_R y_l (radar_scene's
- * Woodbury), v_l^H r_l = p_0 - sum_q conj(y_q) p_q needs only the Q+1 projections
- * p_q = g_R(theta_q)^H r_l, and M_l only the couplings c_q = g_T(theta_q)^T x_l.
- * A batch is therefore two thin single-precision GEMMs, (Q+1) x N_R times
- * N_R x B and (Q+1) x N_T times N_T x B, straight on the caller's buffers,
- * plus radar_scene::solve_into (O(Q^3)) per snapshot. All radar formulas
- * (Woodbury, ||u||^2, the H0 variance behind kappa) come from radar_scene.
+ *   statistic s_l = |z_l| / kappa_l,  kappa_l from 1-bit ISAC paper eq. (15) (or its
+ * ideal-ADC form). u_l is never formed. With v_l = M_l^{-1} g_R0 = g_R0 - A_R y_l
+ * (radar_scene's Woodbury), v_l^H r_l = p_0 - sum_q conj(y_q) p_q needs only the Q+1
+ * projections p_q = g_R(theta_q)^H r_l, and M_l only the couplings c_q = g_T(theta_q)^T
+ * x_l. A batch is therefore two thin single-precision GEMMs, (Q+1) x N_R times N_R x B
+ * and (Q+1) x N_T times N_T x B, straight on the caller's buffers, plus
+ * radar_scene::solve_into (O(Q^3)) per snapshot. All radar formulas (Woodbury, ||u||^2,
+ * the H0 variance behind kappa) come from radar_scene.
  *
  * Special snapshots (never a division by zero, never a NaN in the outputs):
  *  - non_finite: r_l or x_l holds a NaN/Inf (seen as a non-finite projection,
  *    coupling or ||x||^2): z = 0, statistic 0.
  *  - degenerate: |c_0| <= degenerate_tol * ||x_l|| (x orthogonal to the target,
- *    including x = 0): u is undefined (spec 4), z = 0, statistic 0. The relative
- *    tolerance 1e-5 sits two decades above the float rounding of c_0
+ *    including x = 0): u is undefined (1-bit ISAC paper eq. (24)-(25)), z = 0, statistic
+ * 0. The relative tolerance 1e-5 sits two decades above the float rounding of c_0
  *    (~sqrt(N_T) 6e-8 ||x||) and corresponds to a target illumination 100 dB
  *    below ||x||^2.
  *

@@ -3,7 +3,7 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Constructive-interference safe margin of seed 000 (spec 3.1, 3.4):
+ * Constructive-interference safe margin of the 1-bit ISAC paper (Theorem 2, eq. (34)):
  *
  *   z_u = e^{-j angle(s_u)} h_u^H x,   h_u^H = row u of H  (y = H x + n),
  *   alpha_u = Re z_u - cot(pi/M) |Im z_u| = min{ Re(kappa_1 z_u), Re(kappa_2 z_u) },
@@ -12,7 +12,7 @@
  * Stacked complex constraint A x (2U x N_T): rows 2u and 2u+1 are
  * kappa_1 hbar_u^H and kappa_2 hbar_u^H with hbar_u^H = e^{-j angle(s_u)} h_u^H.
  * Real form on xtilde = [Re x; Im x]: Re{A x} = Atilde xtilde with
- * Atilde = [Re A, -Im A] (2U x 2N_T; the seed's 4U-row form is a typo).
+ * Atilde = [Re A, -Im A] (2U x 2N_T; the paper's 4U-row form is a typo).
  *
  * Theorem 2 (eq. 20), valid for any x:
  *   Psi(sqrt(2) sin(pi/M) alpha/sigma_C) <= SEP <= 2 Psi(sqrt(2) sin(pi/M)
@@ -42,8 +42,8 @@ cdouble psk_point(int M, int k);
  */
 int psk_index(cdouble s, int M, bool* bad = nullptr, bool* far = nullptr);
 
-//! Complex constraint matrix A (2U x N_T) of spec 3.1 for channel H (U x N_T) and symbols
-//! s.
+//! Complex constraint matrix A (2U x N_T) of 1-bit ISAC paper Theorem 2 for channel H (U
+//! x N_T) and symbols s.
 cmat ci_constraint_matrix(const cmat& H, const cvec& s, int M);
 
 //! Real form Atilde = [Re A, -Im A] (2U x 2N_T).

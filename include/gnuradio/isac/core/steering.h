@@ -5,12 +5,12 @@
  *
  * Array steering vectors: the one helper family every gr-isac block uses.
  *
- * Module-wide ULA convention (seed 000, the default):
+ * Module-wide ULA convention (1-bit ISAC paper, the default):
  *     a_n(theta) = exp(sign * j * 2*pi * (d/lambda) * (n - n0) * sin(theta)),
  *     sign = -1, n0 = 0 (first-element reference), d/lambda = 0.5,
  * with an optional 1/sqrt(N) normalisation. theta is measured from broadside.
- * The seeds use other conventions (seed 004: midpoint reference, sign +1,
- * unnormalised; seed 003: sign +1), which are reachable with the flags below:
+ * The papers use other conventions (bistatic CRB paper: midpoint reference, sign +1,
+ * unnormalised; null-space paper: sign +1), which are reachable with the flags below:
  * mixing conventions silently rescales SNRs by N, so every caller states its
  * convention explicitly through array_convention.
  *
@@ -27,8 +27,8 @@ namespace isac {
 namespace core {
 
 enum class phase_ref {
-    first, //!< n0 = 0 (seed 000, 003)
-    center //!< n0 = (N-1)/2 (seed 001 UPA, seed 004)
+    first, //!< n0 = 0 (1-bit ISAC and null-space papers)
+    center //!< n0 = (N-1)/2 (massive-MIMO ISAC paper UPA, bistatic CRB paper)
 };
 
 struct array_convention {
@@ -37,18 +37,19 @@ struct array_convention {
     phase_ref ref = phase_ref::first; //!< phase reference element
     bool normalize = false;           //!< scale by 1/sqrt(N) (unit norm)
 
-    //! seed 000 g_T/g_R: first element, sign -1, unit norm.
-    static array_convention seed000()
+    //! First element, sign -1, unit norm: g_T/g_R of the 1-bit ISAC paper eq. (3).
+    static array_convention first_element_unit_norm()
     {
         return array_convention{ 0.5, -1, phase_ref::first, true };
     }
-    //! seed 004 a/b: midpoint reference, sign +1, unnormalised (b^H bdot = 0).
-    static array_convention seed004()
+    //! Midpoint reference, sign +1, unnormalised (b^H bdot = 0): a/b of the bistatic CRB
+    //! paper.
+    static array_convention midpoint_positive()
     {
         return array_convention{ 0.5, +1, phase_ref::center, false };
     }
-    //! seed 003 a(theta): first element, sign +1, unnormalised.
-    static array_convention seed003()
+    //! First element, sign +1, unnormalised: a(theta) of the null-space paper.
+    static array_convention first_element_positive()
     {
         return array_convention{ 0.5, +1, phase_ref::first, false };
     }
@@ -71,12 +72,13 @@ cmat ula_steering_matrix(int n,
 cvecf ula_steering_f(int n, double theta_rad, const array_convention& c = {});
 
 /*!
- * UPA steering vector of seed 001 (eq. 10-12): a = a_h (x) a_v with
+ * UPA steering vector of the massive-MIMO ISAC paper (eq. 10-12): a = a_h (x) a_v with
  *   [a_h]_m = exp(sign*j*2*pi*d*m*sin(theta)*sin(phi)),
  *   [a_v]_v = exp(sign*j*2*pi*d*v*cos(phi)),
  * m, v over the n_h (resp. n_v) element indices relative to the convention's
- * reference (centre for seed 001). Index of element (m, v) is m*n_v + v.
- * theta is the azimuth-like angle and phi the elevation-like angle of seed 001.
+ * reference (centre for the massive-MIMO ISAC paper). Index of element (m, v) is m*n_v +
+ * v. theta is the azimuth-like angle and phi the elevation-like angle of the massive-MIMO
+ * ISAC paper.
  */
 cvec upa_steering(int n_h, int n_v, double theta_rad, double phi_rad,
                   const array_convention& c = array_convention{ 0.5, +1, phase_ref::center, false });

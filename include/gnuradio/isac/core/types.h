@@ -16,6 +16,7 @@
 #include <complex>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace gr {
 namespace isac {
@@ -34,6 +35,8 @@ constexpr double pi = 3.14159265358979323846;
 
 inline double deg2rad(double d) { return d * pi / 180.0; }
 inline double rad2deg(double r) { return r * 180.0 / pi; }
+//! 10^(db/10), unchecked (a user's dB parameter goes through db_to_linear of limits.h).
+inline double db2lin(double db) { return std::pow(10.0, db / 10.0); }
 
 /*!
  * Thrown by the core for bad parameters. Bindings map it to Python's
@@ -55,6 +58,11 @@ void check_int_range(const std::string& name, long v, long lo, long hi);
 void check_positive_finite(const std::string& name, double v);
 void check_finite(const std::string& name, double v);
 void check_angle_deg(const std::string& name, double v);
+
+//! An angle parameter in degrees: checked as check_angle_deg does, returned in radians.
+double angle_deg_to_rad(const std::string& name, double deg);
+std::vector<double> angle_deg_to_rad(const std::string& name,
+                                     const std::vector<double>& deg);
 
 } // namespace core
 } // namespace isac

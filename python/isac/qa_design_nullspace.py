@@ -3,26 +3,26 @@
 # Copyright 2026 gr-isac authors.
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-"""gnuradio.isac.design.seed003: SDR min-power baseline vs the duality fixed point."""
+"""gnuradio.isac.design.nullspace: SDR min-power baseline vs the duality fixed point."""
 
 import numpy as np
 from gnuradio import gr_unittest
 
 try:
-    from gnuradio.isac.design import seed003 as s3
+    from gnuradio.isac.design import nullspace as s3
 except ImportError:
     import os
     import sys
     dirname, filename = os.path.split(os.path.abspath(__file__))
     sys.path.append(os.path.join(dirname, "bindings"))
-    from gnuradio.isac.design import seed003 as s3
+    from gnuradio.isac.design import nullspace as s3
 
 
 def rayleigh(rng, K, N):
     return (rng.standard_normal((K, N)) + 1j * rng.standard_normal((K, N))) / np.sqrt(2)
 
 
-class qa_design_seed003(gr_unittest.TestCase):
+class qa_design_nullspace(gr_unittest.TestCase):
 
     def test_001_single_user_closed_form(self):
         # K = 1: min ||f||^2 s.t. |h^H f|^2 >= Gamma sigma^2 -> Gamma sigma^2/||h||^2
@@ -41,7 +41,7 @@ class qa_design_seed003(gr_unittest.TestCase):
             self.assertLess(abs(np.linalg.norm(res.F) ** 2 / res.total_power - 1), 1e-6)
 
     def test_003_sdr_equals_duality_fixed_point(self):
-        # spec 5.2: the duality fixed point of the core gives the SDR minimum
+        # null-space paper eq. (8): the duality fixed point of the core gives the SDR minimum
         rng = np.random.default_rng(3)
         for K, N in ((2, 4), (3, 6), (4, 8)):
             H = rayleigh(rng, K, N)
@@ -71,4 +71,4 @@ class qa_design_seed003(gr_unittest.TestCase):
 
 
 if __name__ == "__main__":
-    gr_unittest.run(qa_design_seed003)
+    gr_unittest.run(qa_design_nullspace)

@@ -3,22 +3,22 @@
 # Copyright 2026 gr-isac authors.
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-"""gnuradio.isac.design.seed002: beam-count bounds and rank reduction (spec 7.3, 8.3)."""
+"""gnuradio.isac.design.beam_count: beam-count bounds and rank reduction (beamformer-count paper examples)."""
 
 import numpy as np
 from gnuradio import gr_unittest
 
 try:
-    from gnuradio.isac.design import seed002 as s2
+    from gnuradio.isac.design import beam_count as s2
 except ImportError:
     import os
     import sys
     dirname, filename = os.path.split(os.path.abspath(__file__))
     sys.path.append(os.path.join(dirname, "bindings"))
-    from gnuradio.isac.design import seed002 as s2
+    from gnuradio.isac.design import beam_count as s2
 
 
-class qa_design_seed002(gr_unittest.TestCase):
+class qa_design_beam_count(gr_unittest.TestCase):
 
     def test_001_bounds_spec_8_3(self):
         # one target with unknown gain and AoA: d = 4
@@ -102,4 +102,4 @@ class qa_design_seed002(gr_unittest.TestCase):
 
 
 if __name__ == "__main__":
-    gr_unittest.run(qa_design_seed002)
+    gr_unittest.run(qa_design_beam_count)

@@ -2,7 +2,7 @@
 # Copyright 2026 gr-isac authors.
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-"""Seed 003 SDR baseline (Algorithm 3, spec 5.2), kept as a reference.
+"""Null-space paper SDR baseline (Algorithm 3 for problem (8)), kept as a reference.
 
 min sum_k tr(T_k) s.t. (1 + 1/Gamma_k) h_k^H T_k h_k >= h_k^H (sum_j T_j) h_k
 + sigma^2, T_k >= 0, solved by cvxopt; the relaxation is tight, so f_k is the
@@ -16,6 +16,7 @@ import time
 import numpy as np
 
 from . import _bind
+from ..util import db2lin
 from . import _checks as chk
 from ._sdp import cvxopt, embed, psd_clip, solvers
 
@@ -142,10 +143,10 @@ class Table1Row:
 
 def table1(n_tx=20, n_users=(2, 4, 6, 8, 10), sinr_db=5.0, noise_var=0.01, power=1.0,
            targets_deg=(-40.0, 0.0, 40.0), beam_width_deg=10.0, frame_len=32, rng=None):
-    """Seed-003 Table-I-style timing: for each K, the SDR min-power time next
+    """Null-space paper Table-I-style timing: for each K, the SDR min-power time next
     to the null-space precoder's design time (duality fixed point +
     MM-LineSearch beampattern, the streaming block's design), on i.i.d.
-    Rayleigh channels. Defaults: the reproduction set of spec 9.9."""
+    Rayleigh channels. Defaults: our reproduction set (the null-space paper does not list its values)."""
     n_tx = chk.integer("n_tx", n_tx, 2, 4096)
     Ks = [chk.integer("n_users", k, 1, n_tx - 1) for k in n_users]
     sinr_db = chk.finite("sinr_db", sinr_db)
@@ -155,7 +156,7 @@ def table1(n_tx=20, n_users=(2, 4, 6, 8, 10), sinr_db=5.0, noise_var=0.01, power
     rows = []
     for K in Ks:
         H = (rng.standard_normal((K, n_tx)) + 1j * rng.standard_normal((K, n_tx))) / np.sqrt(2)
-        cmp = compare_minpower(H, 10 ** (sinr_db / 10), noise_var)
+        cmp = compare_minpower(H, db2lin(sinr_db), noise_var)
         t0 = time.perf_counter()
         _bind.nullspace_design(H, power, sinr_db, noise_var, targets_deg, beam_width_deg,
                                frame_len)

@@ -2,7 +2,7 @@
 # Copyright 2026 gr-isac authors.
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-"""Seed 002: how many simultaneous beamformers an ISAC design needs (spec 7.3).
+"""Beamformer-count paper: how many simultaneous beamformers an ISAC design needs .
 
 For K users and a sensing metric with d distinct real quadratic terms:
   sum bound (users cancel the sensing interference):  M* <= K + floor(sqrt(d))
@@ -19,8 +19,8 @@ import numpy as np
 from . import _bind
 from . import _checks as chk
 
-#: sensing tasks of the core's seed-002 counter (spec 7.3; counts reconstructed,
-#: spec 9.15), plus "custom" for a given d
+#: sensing tasks of the core's beamformer-count paper counter (beamformer-count paper; counts reconstructed,
+#: counts reconstructed from the beamformer-count paper's abstract), plus "custom" for a given d
 TASKS = ("gains_aoa", "aoa", "channel", "detection", "beampattern", "custom")
 
 
@@ -122,7 +122,7 @@ class ReducedBeams:
     W_comm: np.ndarray       #: N x K communication beamformers
     W_sens: np.ndarray       #: N x M_s sensing beamformers
     n_beams: int             #: K + M_s
-    bound: int               #: the seed-002 bound that applies
+    bound: int               #: the beamformer-count paper bound that applies
 
 
 def _factor(R, rel=1e-10, scale=None):
@@ -135,7 +135,7 @@ def _factor(R, rel=1e-10, scale=None):
 
 
 def reduce_rank(H, W_comm, R_sens, metric_matrices, cancellation, power_tol=1e-6):
-    """Reduce an ISAC beamforming solution to at most the seed-002 bound.
+    """Reduce an ISAC beamforming solution to at most the beamformer-count paper bound.
 
     H: K x N user channels (row k is h_k^H); W_comm: N x K communication
     beamformers (e.g. principal eigenvectors of a tight SDR); R_sens: N x N
@@ -187,7 +187,7 @@ def reduce_rank(H, W_comm, R_sens, metric_matrices, cancellation, power_tol=1e-6
     if leak > 1e-9 * max(np.linalg.norm(H) ** 2 * np.trace(R_sens).real, 1e-300):
         raise ValueError(
             "without cancellation the sensing covariance must be orthogonal to the "
-            "user channels (H R_sens H^H = 0, seed 002 Lemma 2); project it with "
+            "user channels (H R_sens H^H = 0, beamformer-count paper Lemma 2); project it with "
             "orthogonal_sensing(H, R_sens) first")
     R = W_comm @ W_comm.conj().T + Vs @ Vs.conj().T
     V = _factor(R)
@@ -217,7 +217,7 @@ def reduce_rank(H, W_comm, R_sens, metric_matrices, cancellation, power_tol=1e-6
 
 def orthogonal_sensing(H, R_sens):
     """Project a sensing covariance onto the null space of the user channels
-    (P R P with P = I - H^H (H H^H)^+ H), the form of seed 002 Lemma 2."""
+    (P R P with P = I - H^H (H H^H)^+ H), the form of the beamformer-count paper Lemma 2."""
     H = chk.matrix("H", H, allow_empty=True)
     N = H.shape[1]
     R_sens = chk.hermitian_psd("R_sens", R_sens, N)

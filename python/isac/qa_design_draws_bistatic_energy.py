@@ -3,7 +3,7 @@
 # Copyright 2026 gr-isac authors.
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-"""Closed forms and designs of gnuradio.isac.design.seed004 ("CRB-Rate
+"""Closed forms and designs of gnuradio.isac.design.bistatic ("CRB-Rate
 Tradeoff for Bistatic ISAC with Gaussian Information and Deterministic Sensing
 Signals") and gnuradio.isac.design.energy ("Massive MIMO-ISAC System With
 1-Bit ADCs/DACs", eq. 38) at >= 20 random draws against independent
@@ -22,7 +22,7 @@ from gnuradio import gr_unittest
 
 try:
     from gnuradio.isac import core
-    from gnuradio.isac.design import energy, seed004 as s4
+    from gnuradio.isac.design import energy, bistatic as s4
     from gnuradio.isac.design._sdp import HermitianSDP
 except ImportError:
     import os
@@ -30,7 +30,7 @@ except ImportError:
     dirname, filename = os.path.split(os.path.abspath(__file__))
     sys.path.append(os.path.join(dirname, "bindings"))
     from gnuradio.isac import core
-    from gnuradio.isac.design import energy, seed004 as s4
+    from gnuradio.isac.design import energy, bistatic as s4
     from gnuradio.isac.design._sdp import HermitianSDP
 
 N_DRAWS = 24
@@ -98,7 +98,7 @@ def fd_crb(sc, p_det, p_gauss, L=None):
     return np.linalg.inv(F)[0, 0]
 
 
-class qa_design_draws_seed004_energy(gr_unittest.TestCase):
+class qa_design_draws_bistatic_energy(gr_unittest.TestCase):
 
     def test_001_crbs_and_benchmarks_vs_fd_fim(self):
         # crb (CRB_D, CRB_G, CRB_mix), crb_vs_power (MRT to the DoD),
@@ -141,7 +141,7 @@ class qa_design_draws_seed004_energy(gr_unittest.TestCase):
                 ref = fd_crb(sc, np.real(a.conj() @ R_D @ a), np.real(a.conj() @ R_G @ a))
                 err["power_splitting CRB"] = max(err["power_splitting CRB"], rel(ps.crb[k], ref))
         for k, e in err.items():
-            report(f"seed004 {k} vs FD FIM / explicit covariances", e)
+            report(f"bistatic {k} vs FD FIM / explicit covariances", e)
             self.assertLess(e, 1e-6, k)
 
     def test_002_mix_gain_is_the_crb_objective(self):
@@ -163,8 +163,8 @@ class qa_design_draws_seed004_energy(gr_unittest.TestCase):
                 q = p0 * 10 ** rng.uniform(-2, 2, 50)
                 lin = s4._mix_gain(p0, k) + s4._mix_gain_slope(p0, k) * (q - p0)
                 self.assertTrue(np.all(lin <= s4._mix_gain(q, k) * (1 + 1e-12) + 1e-300))
-        report("seed004 CRB_mix x (p_D + f(p_G)) spread", e_const)
-        report("seed004 f'(p_G) of the SCA linearisation vs FD", e_slope)
+        report("bistatic CRB_mix x (p_D + f(p_G)) spread", e_const)
+        report("bistatic f'(p_G) of the SCA linearisation vs FD", e_slope)
         self.assertLess(e_const, 1e-12)
         self.assertLess(e_slope, 1e-6)
 
@@ -192,7 +192,7 @@ class qa_design_draws_seed004_energy(gr_unittest.TestCase):
             # known realisations: the same covariance, all of it deterministic
             self.assertLess(rel(dk.crb, fd_crb(sc, dk.p_gauss + dk.p_det, 0.0)), 1e-6)
             self.assertLess(rel(d.crb, fd_crb(sc, 0.0, d.p_gauss)), 1e-6)
-        report("seed004 Gaussian-only closed form (Prop. 1) vs full cvxopt SDP", err)
+        report("bistatic Gaussian-only closed form (Prop. 1) vs full cvxopt SDP", err)
         self.assertLess(err, 1e-6)
 
     def test_004_superposition_and_boundary_vs_slsqp(self):
@@ -249,9 +249,9 @@ class qa_design_draws_seed004_energy(gr_unittest.TestCase):
                 self.assertLessEqual(des.power_used, P * (1 + 1e-6))
                 worst = max(worst, best / j_sca - 1)
                 best_gain = max(best_gain, 1 - best / j_sca)
-        report("seed004 SLSQP objective above the SCA design (20 scenes)",
+        report("bistatic SLSQP objective above the SCA design (20 scenes)",
                max(worst, 0.0), "max rel. excess")
-        print(f"[design draws] seed004 SCA objective above SLSQP's by up to "
+        print(f"[design draws] bistatic SCA objective above SLSQP's by up to "
               f"{100 * best_gain:.3f} %")
         self.assertLess(worst, 1e-5)
 
@@ -278,8 +278,8 @@ class qa_design_draws_seed004_energy(gr_unittest.TestCase):
             ref = np.real(a.conj() @ (R_G + R_D) @ a)
             self.assertLess(abs(q.mean() - ref), 5 * q.std() / np.sqrt(T))
             z = max(z, abs(q.mean() - ref) / (q.std() / np.sqrt(T)))
-        report("seed004 factorize: covariances rebuilt", err)
-        report(f"seed004 Waveform.transmit a^H R a ({T} snapshots)", z, "within standard errors:")
+        report("bistatic factorize: covariances rebuilt", err)
+        report(f"bistatic Waveform.transmit a^H R a ({T} snapshots)", z, "within standard errors:")
         self.assertLess(err, 1e-12)
 
     def test_006_energy_model_vs_component_inventory(self):
@@ -311,7 +311,7 @@ class qa_design_draws_seed004_energy(gr_unittest.TestCase):
 
     def test_007_mrt_scnr_vs_dense_model(self):
         # SCNR (ideal ADC) and QSCNR (1-bit ADC, 2/pi weights) of the MRT
-        # snapshot against a dense re-implementation of the seed-000 radar model
+        # snapshot against a dense re-implementation of the 1-bit ISAC paper radar model
         # (unit-norm first-element steering exp(-j pi n sin theta)/sqrt(N),
         # couplings c_q = g_T(theta_q)^T x, MVDR s^H M^-1 s with M inverted
         # directly) and the 1-bit DAC as sqrt(E/2N)(sgn Re + j sgn Im)
@@ -347,4 +347,4 @@ class qa_design_draws_seed004_energy(gr_unittest.TestCase):
 
 
 if __name__ == "__main__":
-    gr_unittest.run(qa_design_draws_seed004_energy)
+    gr_unittest.run(qa_design_draws_bistatic_energy)

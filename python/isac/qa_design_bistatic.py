@@ -3,25 +3,25 @@
 # Copyright 2026 gr-isac authors.
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-"""gnuradio.isac.design.seed004: bistatic CRB-rate designs (spec 7.2, 8.5)."""
+"""gnuradio.isac.design.bistatic: bistatic CRB-rate designs (bistatic CRB paper Prop. 1-3, simulations)."""
 
 import numpy as np
 from gnuradio import gr_unittest
 
 try:
-    from gnuradio.isac.design import seed004 as s4
+    from gnuradio.isac.design import bistatic as s4
     from gnuradio.isac.design._sdp import HermitianSDP
 except ImportError:
     import os
     import sys
     dirname, filename = os.path.split(os.path.abspath(__file__))
     sys.path.append(os.path.join(dirname, "bindings"))
-    from gnuradio.isac.design import seed004 as s4
+    from gnuradio.isac.design import bistatic as s4
     from gnuradio.isac.design._sdp import HermitianSDP
 
 
 def spec_crb_mix(sc, p_det, p_gauss, L=None):
-    """Spec 6.4(c) written out with the seed-004 ||bdot||^2 closed form (1.1)."""
+    """CRB_mix of the bistatic CRB paper Sec. IV-B written out with the bistatic CRB paper ||bdot||^2 closed form (1.1)."""
     L = sc.cpi_len if L is None else L
     th = np.deg2rad(sc.doa_deg)
     bdot2 = (np.pi * np.cos(th)) ** 2 * sc.n_rx * (sc.n_rx ** 2 - 1) / 12
@@ -40,7 +40,7 @@ def scene(n_tx=8, n_rx=8, snr_sens_db=0.0, snr_comm_db=10.0, seed=7):
     return s4.make_scene(n_tx, n_rx, 20.0, -15.0, h, P, 1e-9, s2, np.sqrt(beta2), 64)
 
 
-class qa_design_seed004(gr_unittest.TestCase):
+class qa_design_bistatic(gr_unittest.TestCase):
 
     def test_001_crb_is_the_spec_formula(self):
         sc = scene()
@@ -48,7 +48,7 @@ class qa_design_seed004(gr_unittest.TestCase):
             self.assertAlmostEqual(s4.crb(sc, pd, pg) / spec_crb_mix(sc, pd, pg), 1.0, 10)
 
     def test_002_gaussian_closed_form_matches_full_sdp(self):
-        # independent check of spec 7.2 Prop. 1: max a^H R a s.t. SNR, power, as a
+        # independent check of the bistatic CRB paper Prop. 1: max a^H R a s.t. SNR, power, as a
         # full n_tx-dimensional SDP
         sc = scene(n_tx=5)
         a, h = sc.a, sc.h
@@ -85,7 +85,7 @@ class qa_design_seed004(gr_unittest.TestCase):
                 for x in (d, dg, dk):
                     self.assertLessEqual(x.power_used, sc.power * (1 + 1e-6))
                     self.assertGreaterEqual(x.sinr, g * (1 - 1e-6))
-                # spec 6.4(c) Remark 5 at design level: known <= mixed <= Gaussian
+                # bistatic CRB paper Remark 5 at design level: known <= mixed <= Gaussian
                 self.assertLessEqual(dk.crb, d.crb * (1 + 1e-9))
                 self.assertLessEqual(d.crb, dg.crb * (1 + 1e-9))
                 self.assertTrue(np.all(np.diff(d.objective) >= -1e-12 * d.objective[-1]))
@@ -95,7 +95,7 @@ class qa_design_seed004(gr_unittest.TestCase):
                 self.assertLessEqual(d.crb, s4.crb(sc, 0.0, tot) * (1 + 1e-12))
 
     def test_005_sensing_only_is_deterministic_mrt(self):
-        # spec 7.2 / Prop. 2-3: with no rate requirement all power goes to R_D = P/N a a^H
+        # bistatic CRB paper Prop. 2-3: with no rate requirement all power goes to R_D = P/N a a^H
         sc = scene(snr_sens_db=-10)
         d = s4.superposition_design(sc, 0.0)
         self.assertAlmostEqual(d.p_det / (sc.power * sc.n_tx), 1.0, 6)
@@ -108,7 +108,7 @@ class qa_design_seed004(gr_unittest.TestCase):
         self.assertTrue(np.all(np.diff(b.crb_superposition) >= -1e-9 * b.crb_superposition[:-1]))
         # power splitting is one feasible point of P4 at its own rate: dominated
         # everywhere. Time switching is a time-shared covariance; the proposed
-        # single covariance beats it from moderate rates up (seed 004 Fig. 6:
+        # single covariance beats it from moderate rates up (bistatic CRB paper Fig. 6:
         # "most at moderate rates"). At low rates time sharing between the pure
         # modes can win by a few per cent (10 dB user SNR here; ~25 % at 30 dB):
         # the CRB-rate pairs of one covariance are not convexified by time
@@ -119,7 +119,7 @@ class qa_design_seed004(gr_unittest.TestCase):
                     continue
                 d = s4.superposition_design(sc, 2.0 ** r - 1.0)
                 self.assertLessEqual(d.crb, c * (1 + 1e-6), curve.name)
-        # strictly better at moderate rates (seed 004 Figs. 5-6)
+        # strictly better at moderate rates (bistatic CRB paper Figs. 5-6)
         mid = 0.6 * sc.rate_max
         d = s4.superposition_design(sc, 2.0 ** mid - 1)
         ts_crb = s4.crb(sc, sc.power * sc.n_tx, 0.0) / (1 - mid / sc.rate_max)
@@ -127,7 +127,7 @@ class qa_design_seed004(gr_unittest.TestCase):
 
     def test_007_fig3_scaling(self):
         # Gaussian-only: -20 dB per decade of power at low sensing SNR, -10 dB at
-        # high; deterministic: -10 dB everywhere (spec 6.4b Remark 3, 8.5)
+        # high; deterministic: -10 dB everywhere (bistatic CRB paper Remark 3 and simulations)
         sc = scene(snr_sens_db=0.0)
         P = np.array([1e-4, 1e-3, 1e2, 1e3])
         cg, cd = s4.crb_vs_power(sc, P)
@@ -202,4 +202,4 @@ class qa_design_seed004(gr_unittest.TestCase):
 
 
 if __name__ == "__main__":
-    gr_unittest.run(qa_design_seed004)
+    gr_unittest.run(qa_design_bistatic)

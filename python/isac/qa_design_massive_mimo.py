@@ -3,20 +3,20 @@
 # Copyright 2026 gr-isac authors.
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-"""gnuradio.isac.design.seed001: closed-form rates, UPA CRLBs, SCA power
+"""gnuradio.isac.design.massive_mimo: closed-form rates, UPA CRLBs, SCA power
 allocation (the massive-MIMO ISAC paper's Theorems 1-2, Remark 3, Algorithm 1)."""
 
 import numpy as np
 from gnuradio import gr_unittest
 
 try:
-    from gnuradio.isac.design import seed001 as s1
+    from gnuradio.isac.design import massive_mimo as s1
 except ImportError:
     import os
     import sys
     dirname, filename = os.path.split(os.path.abspath(__file__))
     sys.path.append(os.path.join(dirname, "bindings"))
-    from gnuradio.isac.design import seed001 as s1
+    from gnuradio.isac.design import massive_mimo as s1
 
 
 def remark3_crlb(sc, Xi, rho):
@@ -46,10 +46,10 @@ def scene(K=4, n=(6, 6, 3, 3), power=10.0, alpha_abs=0.05, seed=11, phi_deg=45.0
     return s1.make_scene(*n, beta, power=power, alpha_abs=alpha_abs, phi_deg=phi_deg)
 
 
-class qa_design_seed001(gr_unittest.TestCase):
+class qa_design_massive_mimo(gr_unittest.TestCase):
 
     def test_001_closed_form_rates_match_monte_carlo(self):
-        # spec 8.2: Theorem 1 vs simulated use-and-forget rates within 0.1 bit/s/Hz
+        # massive-MIMO ISAC paper simulations: Theorem 1 vs simulated use-and-forget rates within 0.1 bit/s/Hz
         # (N_t = 36, K = 4, 1500 channel draws instead of 10 x 100 at N_t = 225)
         sc = scene()
         for bf in ("mrt", "zf"):
@@ -69,7 +69,7 @@ class qa_design_seed001(gr_unittest.TestCase):
     def test_003_crlb_closed_form(self):
         # core crb_upa (Remark 3) == the formula written out == the SOC
         # coefficients' path, at the paper's phi = 45 deg and away from it
-        # (random draws against finite differences: qa_design_draws_seed001)
+        # (random draws against finite differences: qa_design_draws_massive_mimo)
         for phi in (45.0, 65.0, -30.0):
             self._crlb_closed_form(scene(phi_deg=phi))
 
@@ -176,4 +176,4 @@ class qa_design_seed001(gr_unittest.TestCase):
 
 
 if __name__ == "__main__":
-    gr_unittest.run(qa_design_seed001)
+    gr_unittest.run(qa_design_massive_mimo)

@@ -2,7 +2,7 @@
 # Copyright 2026 gr-isac authors.
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-"""Seed 001: massive-MIMO ISAC with MRT/ZF precoding (spec 1.2, 6.4e, 7.1, 8.2).
+"""Massive-MIMO ISAC paper: massive-MIMO ISAC with MRT/ZF precoding (Theorem 1, Theorem 2, Algorithm 1, simulations).
 
 A BS with an n_th x n_tv transmit UPA and an n_rh x n_rv receive UPA serves K
 single-antenna users with MRT or ZF beams built from MMSE channel estimates
@@ -37,7 +37,7 @@ def mmse_variances(beta, tau_p, pilot_power, noise_var, pilots=None):
 
     pilots: tau_p x K matrix of unit-norm pilot columns; default: tau_p
     orthogonal pilots reused cyclically (user k sends pilot k mod tau_p), so
-    they are orthogonal when tau_p >= K and contaminated otherwise (seed 001
+    they are orthogonal when tau_p >= K and contaminated otherwise (massive-MIMO ISAC paper
     uses tau_p = 10 with K = 12)."""
     beta = chk.vector("beta", beta, dtype=float, positive_=True)
     K = beta.size
@@ -57,7 +57,7 @@ def mmse_variances(beta, tau_p, pilot_power, noise_var, pilots=None):
 
 
 def drop_users(n_users, rng=None, radius=1000.0, r_h=100.0, shadow_db=7.0, nu=3.2):
-    """Large-scale fading of the seed-001 set-up: users uniform in the annulus
+    """Large-scale fading of the massive-MIMO ISAC paper set-up: users uniform in the annulus
     r_h <= r <= radius, beta_k = z_k / (r_k / r_h)^nu, z_k log-normal (dB std)."""
     K = chk.integer("n_users", n_users, 1)
     radius = chk.positive("radius", radius)
@@ -110,7 +110,7 @@ class MimoScene:
 def make_scene(n_th, n_tv, n_rh, n_rv, beta, power, theta_deg=22.5, phi_deg=45.0,
                alpha_abs=1.0, cpi_len=30, noise_comm=1.0, noise_sens=1.0, tau_p=10,
                tau_c=100, pilot_power=1000.0, pilots=None):
-    """Validated MimoScene (defaults: seed-001 Sec. V, pilot SNR 30 dB)."""
+    """Validated MimoScene (defaults: massive-MIMO ISAC paper Sec. V, pilot SNR 30 dB)."""
     n_th = chk.integer("n_th", n_th, 1, 4096)
     n_tv = chk.integer("n_tv", n_tv, 1, 4096)
     n_rh = chk.integer("n_rh", n_rh, 1, 4096)
@@ -346,7 +346,7 @@ def sca_power_allocation(scene, bf, crlb_theta0, crlb_phi0, max_iter=15, tol=0.0
     Each iteration maximises the concave minorant (55)-(57) of the sum rate
     under the SOC forms (59)-(60) of the CRLB constraints, with cvxopt's
     cone solver on the K + 1 variables (scaled to power fractions). init:
-    "p0" (the seed's start: equal gamma_k, smallest CRLB-feasible sensing
+    "p0" (the paper's start: equal gamma_k, smallest CRLB-feasible sensing
     fraction p0), "p0_power" (same p0, equal transmit power per user),
     "half" (eq. 23, if feasible), or "multi" (runs "p0" and "p0_power" and
     keeps the better: the problem is non-convex and SCA finds a local

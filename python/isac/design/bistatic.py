@@ -2,7 +2,7 @@
 # Copyright 2026 gr-isac authors.
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-"""Seed 004: bistatic CRB-rate trade-off (spec 1.6, 6.4 a-c, 7.2, 8.5).
+"""Bistatic CRB paper: bistatic CRB-rate trade-off (Sec. II, eq. (23), Sec. III-B, IV-B, Prop. 1-3, simulations).
 
 A BS with n_tx antennas serves one single-antenna user (channel h) and
 illuminates a target at the known DoD phi; a sensing receiver with n_rx
@@ -28,7 +28,7 @@ from ._sdp import HermitianSDP, psd_clip
 
 @dataclass
 class BistaticScene:
-    """Geometry and link budget of the seed-004 bistatic set-up."""
+    """Geometry and link budget of the bistatic CRB paper bistatic set-up."""
     n_tx: int
     n_rx: int
     dod_deg: float          #: target direction seen from the BS (phi, known)
@@ -76,7 +76,7 @@ def make_scene(n_tx, n_rx, dod_deg, doa_deg, h, power, noise_comm, noise_sens,
     noise_sens = chk.positive("noise_sens", noise_sens)
     beta_abs = chk.positive("beta_abs", beta_abs)
     cpi_len = chk.integer("cpi_len", cpi_len, 1)
-    a = np.asarray(_bind.steering_seed004(n_tx, dod_deg))
+    a = np.asarray(_bind.steering_midpoint(n_tx, dod_deg))
     b = np.asarray(_bind.receive_steering(n_rx, doa_deg))
     bdot = np.asarray(_bind.receive_steering_derivative(n_rx, doa_deg))
     return BistaticScene(n_tx, n_rx, dod_deg, doa_deg, h, power, noise_comm,
@@ -150,7 +150,7 @@ def _threshold(scene, name, value):
 
 
 def _gaussian_closed_form(scene, snr_min):
-    """Spec 7.2 (Prop. 1): max a^H R a s.t. h^H R h >= Gamma sigma^2, tr R <= P."""
+    """bistatic CRB paper Prop. 1: max a^H R a s.t. h^H R h >= Gamma sigma^2, tr R <= P."""
     a, h, P = scene.a, scene.h, scene.power
     n = scene.n_tx
     need = snr_min * scene.noise_comm
@@ -170,7 +170,7 @@ def _gaussian_closed_form(scene, snr_min):
 def gaussian_snr_design(scene, snr_min):
     """Gaussian-only CRB-optimal covariance with user SNR >= snr_min (linear).
 
-    Closed form in span{a, h} (spec 7.2); rank one. CRB is CRB_G."""
+    Closed form in span{a, h} (bistatic CRB paper Prop. 1-3); rank one. CRB is CRB_G."""
     _check_scene(scene)
     snr_min = _threshold(scene, "snr_min", snr_min)
     R = _gaussian_closed_form(scene, snr_min)
@@ -178,7 +178,7 @@ def gaussian_snr_design(scene, snr_min):
 
 
 def known_realisation_design(scene, snr_min):
-    """Benchmark of seed 004 V-B1: the sensing receiver knows every realisation,
+    """Benchmark of the bistatic CRB paper V-B1: the sensing receiver knows every realisation,
     so the metric is CRB_D of the whole covariance; the optimal covariance is
     the same closed form as the Gaussian-only design."""
     _check_scene(scene)
@@ -337,7 +337,7 @@ class TradeoffCurve:
 
 
 def time_switching(scene, fractions=None, n_points=20):
-    """Seed 004 V-B2: a fraction t of the L snapshots senses with the
+    """Bistatic CRB paper V-B2: a fraction t of the L snapshots senses with the
     deterministic MRT beam R_D = (P/n_tx) a a^H (CRB_D over t L snapshots, i.e.
     CRB_D(L)/t), the rest serves the user with R_G = P h h^H/||h||^2."""
     _check_scene(scene)
@@ -350,7 +350,7 @@ def time_switching(scene, fractions=None, n_points=20):
 
 
 def power_splitting(scene, fractions=None, n_points=20):
-    """Seed 004 V-B3: R_D = t P a a^H/n_tx (deterministic), R_G = (1 - t) P h
+    """Bistatic CRB paper V-B3: R_D = t P a a^H/n_tx (deterministic), R_G = (1 - t) P h
     h^H/||h||^2 (Gaussian information); CRB_mix and the SINR rate."""
     _check_scene(scene)
     t = _fractions(fractions, n_points)
@@ -376,7 +376,7 @@ def _fractions(fractions, n_points):
 
 @dataclass
 class Boundary:
-    """CRB-rate boundaries of seed 004 Figs. 5-6 (arrays per scheme)."""
+    """CRB-rate boundaries of the bistatic CRB paper Figs. 5-6 (arrays per scheme)."""
     rate: np.ndarray                 #: rate targets of the optimised designs
     crb_superposition: np.ndarray    #: proposed SCA design (CRB_mix)
     crb_gaussian: np.ndarray         #: Gaussian-only closed form (CRB_G)
@@ -413,7 +413,7 @@ def crb_rate_boundary(scene, rates=None, n_points=20, method="span"):
 
 
 def crb_vs_power(scene, powers):
-    """Sensing-only CRBs vs transmit power (seed 004 Fig. 3): MRT to the DoD,
+    """Sensing-only CRBs vs transmit power (bistatic CRB paper Fig. 3): MRT to the DoD,
     R = (P/n_tx) a a^H, for Gaussian (CRB_G) and deterministic (CRB_D) signals.
     Returns (crb_gaussian, crb_deterministic) arrays."""
     _check_scene(scene)

@@ -3,7 +3,7 @@
 # Copyright 2026 gr-isac authors.
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-"""Every closed form of gnuradio.isac.design.seed001 (the massive-MIMO ISAC
+"""Every closed form of gnuradio.isac.design.massive_mimo (the massive-MIMO ISAC
 paper: "Performance Analysis and Power Allocation for Massive MIMO ISAC
 Systems") at >= 20 random parameter draws against an independent reference:
 finite-difference Fisher information, Monte Carlo with tolerances from the
@@ -22,14 +22,14 @@ from gnuradio import gr_unittest
 
 try:
     from gnuradio.isac import core
-    from gnuradio.isac.design import seed001 as s1
+    from gnuradio.isac.design import massive_mimo as s1
 except ImportError:
     import os
     import sys
     dirname, filename = os.path.split(os.path.abspath(__file__))
     sys.path.append(os.path.join(dirname, "bindings"))
     from gnuradio.isac import core
-    from gnuradio.isac.design import seed001 as s1
+    from gnuradio.isac.design import massive_mimo as s1
 
 N_DRAWS = 24
 DEG = np.pi / 180.0
@@ -107,7 +107,7 @@ def rel(a, b):
     return abs(a - b) / abs(b)
 
 
-class qa_design_draws_seed001(gr_unittest.TestCase):
+class qa_design_draws_massive_mimo(gr_unittest.TestCase):
 
     def test_001_crlb_vs_finite_difference_fim(self):
         # Remark 3 (core crb_upa, corrected eq. 49/51), the SOC path through
@@ -132,7 +132,7 @@ class qa_design_draws_seed001(gr_unittest.TestCase):
             for k, v in got.items():
                 err[k] = max(err[k], rel(v[0], ref[0]), rel(v[1], ref[1]))
         for k, e in err.items():
-            report(f"seed001 {k} (theta, phi) vs FD FIM", e)
+            report(f"massive_mimo {k} (theta, phi) vs FD FIM", e)
             self.assertLess(e, 1e-6, k)
 
     def test_002_crlb_cones_equal_the_crlb_constraints(self):
@@ -157,7 +157,7 @@ class qa_design_draws_seed001(gr_unittest.TestCase):
                     w = h - M @ np.array([Xi, rho])
                     worst_boundary = max(worst_boundary,
                                          abs(w[0] - np.linalg.norm(w[1:])) / np.abs(w).max())
-        report("seed001 SOC form (59)-(60) residual on the CRLB boundary", worst_boundary)
+        report("massive_mimo SOC form (59)-(60) residual on the CRLB boundary", worst_boundary)
         self.assertLess(worst_boundary, 1e-9)
 
     def test_003_sca_minorant(self):
@@ -176,8 +176,8 @@ class qa_design_draws_seed001(gr_unittest.TestCase):
             gx = (np.log1p((x0 + hx) / y0) - np.log1p((x0 - hx) / y0)) / (2 * hx)
             gy = (np.log1p(x0 / (y0 + hy)) - np.log1p(x0 / (y0 - hy))) / (2 * hy)
             e_grad = max(e_grad, rel(B / x0 ** 2, gx), rel(-C, gy))
-        report("seed001 SCA minorant (55) value at the expansion point", e_val)
-        report("seed001 SCA minorant (55) gradient vs FD", e_grad)
+        report("massive_mimo SCA minorant (55) value at the expansion point", e_val)
+        report("massive_mimo SCA minorant (55) gradient vs FD", e_grad)
         self.assertLess(e_val, 1e-12)
         self.assertLess(e_grad, 1e-6)
 
@@ -246,12 +246,12 @@ class qa_design_draws_seed001(gr_unittest.TestCase):
             z_mod = max(z_mod, np.max(np.abs(R_mod - R_cf) / se_R))
         # rates near 0 make relative errors meaningless: the rates are reported
         # as absolute errors and every moment in standard errors of its estimate
-        print(f"\n[design draws] seed001 Theorem 1 vs independent MC ({T} trials): signal and "
+        print(f"\n[design draws] massive_mimo Theorem 1 vs independent MC ({T} trials): signal and "
               f"interference moments within {z_worst:.2f} standard errors; rates within "
               f"{e_rate:.3g} bit/s/Hz")
-        print(f"[design draws] seed001 monte_carlo_rates (400 trials) vs Theorem 1: within "
+        print(f"[design draws] massive_mimo monte_carlo_rates (400 trials) vs Theorem 1: within "
               f"{z_mod:.2f} delta-method standard errors, {e_mod:.3g} bit/s/Hz")
-        print(f"[design draws] seed001 Lemma 1 power vs MC ({T} trials): within {z_pow:.2f} "
+        print(f"[design draws] massive_mimo Lemma 1 power vs MC ({T} trials): within {z_pow:.2f} "
               f"standard errors ({e_pow:.3g} relative)")
 
     def test_005_mmse_variances_vs_matrix_lmmse(self):
@@ -280,7 +280,7 @@ class qa_design_draws_seed001(gr_unittest.TestCase):
                 c = np.sqrt(tau_p * pp) * beta[k] * Pm[:, k]
                 ref = np.real(c.conj() @ np.linalg.solve(Cy, c))
                 err = max(err, rel(xi[k], ref), rel(eps[k], beta[k] - ref))
-        report("seed001 MMSE variances (eq. 6-7) vs matrix LMMSE", err)
+        report("massive_mimo MMSE variances (eq. 6-7) vs matrix LMMSE", err)
         self.assertLess(err, 1e-10)
 
     def test_006_drop_users_distribution(self):
@@ -306,9 +306,9 @@ class qa_design_draws_seed001(gr_unittest.TestCase):
             z_sd = max(z_sd, abs(sd - sdb) / (sdb / np.sqrt(2 * n)))
         # KS: sqrt(n) D > 1.95 has probability 0.1 % per draw
         self.assertLess(ks_worst, 1.95)
-        print(f"\n[design draws] seed001 drop_users shadowing std (4000 users): within "
+        print(f"\n[design draws] massive_mimo drop_users shadowing std (4000 users): within "
               f"{z_sd:.2f} standard errors ({sd_worst:.3g} relative)")
-        print(f"[design draws] seed001 drop_users radius KS sqrt(n) D max {ks_worst:.3f} (< 1.95)")
+        print(f"[design draws] massive_mimo drop_users radius KS sqrt(n) D max {ks_worst:.3f} (< 1.95)")
 
     def test_007_lemma1_equal_split_equal_comm_identities(self):
         # eq. 23 uses the whole budget, half for sensing; EqualCom keeps Xi and
@@ -329,7 +329,7 @@ class qa_design_draws_seed001(gr_unittest.TestCase):
             err = max(err, rel(xi_bf @ ec.gamma, xi_bf @ ga), rel(ec.crlb_theta, res.crlb_theta),
                       rel(ec.crlb_phi, res.crlb_phi))
             self.assertTrue(np.allclose(ec.gamma, ec.gamma[0], rtol=1e-14))
-        report("seed001 equal split (eq. 23) / EqualCom identities", err)
+        report("massive_mimo equal split (eq. 23) / EqualCom identities", err)
         self.assertLess(err, 1e-12)
 
     def test_008_min_sensing_fraction_brute_force(self):
@@ -379,7 +379,7 @@ class qa_design_draws_seed001(gr_unittest.TestCase):
             err = max(err, abs(p0 - p_grid))
             done += 1
         self.assertGreaterEqual(interior, 3)
-        report(f"seed001 min_sensing_fraction vs 1/2000 grid ({done} draws, "
+        report(f"massive_mimo min_sensing_fraction vs 1/2000 grid ({done} draws, "
                f"{interior} with an interior feasible interval)", err, "max abs. difference")
 
     def test_009_sca_vs_brute_force_grid(self):
@@ -429,10 +429,10 @@ class qa_design_draws_seed001(gr_unittest.TestCase):
             best_gain = max(best_gain, -gap)
             self.assertLess(gap, 5e-3, (n, bf, sc.theta_deg, sc.phi_deg))
             done += 1
-        report("seed001 SCA shortfall vs the 1/90 brute-force grid (20 scenes)", max(worst, 0.0),
+        report("massive_mimo SCA shortfall vs the 1/90 brute-force grid (20 scenes)", max(worst, 0.0),
                "max rel. shortfall")
-        print(f"[design draws] seed001 SCA above the grid by up to {100 * best_gain:.2f} %")
+        print(f"[design draws] massive_mimo SCA above the grid by up to {100 * best_gain:.2f} %")
 
 
 if __name__ == "__main__":
-    gr_unittest.run(qa_design_draws_seed001)
+    gr_unittest.run(qa_design_draws_massive_mimo)

@@ -3,8 +3,8 @@
 # Copyright 2026 gr-isac authors.
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-"""Closed forms and designs of gnuradio.isac.design.seed002 ("How Many
-Simultaneous Beamformers are Needed for ISAC?") and seed003 ("Spatial-Division
+"""Closed forms and designs of gnuradio.isac.design.beam_count ("How Many
+Simultaneous Beamformers are Needed for ISAC?") and nullspace ("Spatial-Division
 ISAC via Null-Space Superimposition", SDR baseline) at >= 20 random draws
 against independent references: exact integer search, numerical rank,
 scipy null spaces, direct per-user sums, the core's duality fixed point, and
@@ -19,7 +19,7 @@ from gnuradio import gr_unittest
 
 try:
     from gnuradio.isac import core
-    from gnuradio.isac.design import seed002 as s2, seed003 as s3
+    from gnuradio.isac.design import beam_count as s2, nullspace as s3
     from gnuradio.isac.design._sdp import HermitianSDP, psd_clip
 except ImportError:
     import os
@@ -27,7 +27,7 @@ except ImportError:
     dirname, filename = os.path.split(os.path.abspath(__file__))
     sys.path.append(os.path.join(dirname, "bindings"))
     from gnuradio.isac import core
-    from gnuradio.isac.design import seed002 as s2, seed003 as s3
+    from gnuradio.isac.design import beam_count as s2, nullspace as s3
     from gnuradio.isac.design._sdp import HermitianSDP, psd_clip
 
 N_DRAWS = 24
@@ -70,7 +70,7 @@ def hermitian_basis(n):
     return out
 
 
-class qa_design_draws_seed002_003(gr_unittest.TestCase):
+class qa_design_draws_beam_count_nullspace(gr_unittest.TestCase):
 
     def test_001_bounds_vs_exact_integer_search(self):
         # sum bound K + min(floor(sqrt d), N_t), hypotenuse bound
@@ -187,7 +187,7 @@ class qa_design_draws_seed002_003(gr_unittest.TestCase):
             m0 = np.array([np.trace(a @ R0).real for a in A])
             m1 = np.array([np.trace(a @ R1).real for a in A])
             worst = max(worst, np.max(np.abs(m1 - m0)) / np.max(np.abs(m0)))
-        report("seed002 reduce_rank metric values (noise dropped, 1e-10 of power)", worst)
+        report("beam_count reduce_rank metric values (noise dropped, 1e-10 of power)", worst)
         self.assertLess(worst, 1e-8)
 
     def test_005_reduce_rank_on_an_sdr_that_needs_no_sensing_beam(self):
@@ -237,11 +237,11 @@ class qa_design_draws_seed002_003(gr_unittest.TestCase):
             ref = Z @ (Z.conj().T @ R @ Z) @ Z.conj().T
             got = s2.orthogonal_sensing(H, R)
             err = max(err, np.linalg.norm(got - ref) / np.linalg.norm(ref))
-        report("seed002 orthogonal_sensing vs scipy null space", err)
+        report("beam_count orthogonal_sensing vs scipy null space", err)
         self.assertLess(err, 1e-10)
 
     def test_007_sinr_formulas_vs_direct_sums(self):
-        # seed002.sinrs and seed003.achieved_sinr against per-user loops; the
+        # beam_count.sinrs and nullspace.achieved_sinr against per-user loops; the
         # sensing interference h^H R_s h against a Monte Carlo over sensing
         # symbols (tolerance from the trial count)
         rng = np.random.default_rng(207)
@@ -268,7 +268,7 @@ class qa_design_draws_seed002_003(gr_unittest.TestCase):
             err = max(err, np.max(np.abs(s2.sinrs(H, F, Rs, s2n, True) - ref) / ref),
                       np.max(np.abs(s2.sinrs(H, F, Rs, s2n, False) - ref_nc) / ref_nc),
                       np.max(np.abs(s3.achieved_sinr(H, F, s2n) - ref) / ref))
-        report("seed002 sinrs / seed003 achieved_sinr vs direct sums", err)
+        report("beam_count sinrs / nullspace achieved_sinr vs direct sums", err)
         self.assertLess(err, 1e-12)
 
     def test_008_sdr_min_power_vs_duality_and_single_user(self):
@@ -293,11 +293,11 @@ class qa_design_draws_seed002_003(gr_unittest.TestCase):
                 continue      # infeasible targets for this channel draw
             err = max(err, cmp.rel_diff)
             self.assertTrue(np.all(cmp.sdr.sinr >= gam * (1 - 1e-6)))
-        report("seed003 SDR min power vs the core's duality fixed point", err)
-        report("seed003 SDR min power vs Gamma sigma^2/||h||^2 (K = 1)", err1)
+        report("nullspace SDR min power vs the core's duality fixed point", err)
+        report("nullspace SDR min power vs Gamma sigma^2/||h||^2 (K = 1)", err1)
         self.assertLess(err, 1e-6)
         self.assertLess(err1, 1e-6)
 
 
 if __name__ == "__main__":
-    gr_unittest.run(qa_design_draws_seed002_003)
+    gr_unittest.run(qa_design_draws_beam_count_nullspace)
