@@ -63,7 +63,7 @@ public:
      * \param grid_max_deg  grid end (deg); (grid_min_deg, 90]
      * \param grid_step_deg grid step (at most 1e6 points) (deg); (0, inf)
      * \param noise_var     total complex noise variance per antenna; (0, inf)
-     * \param p_gauss       gaussian mode: g_T^T R_x g_T^* (scales beta_abs/tnr_est only; 0: unknown, treated as 1); [0, inf)
+     * \param p_gauss       gaussian mode: g_T^T R_x g_T^* (scales beta_abs/tnr_est only; 0: unknown, treated as 1); known mode: g_T^T R_G g_T^* of an additional Gaussian part (0: pure known signal; > 0: mixed estimator); [0, inf)
      * \param refine        refinement of the grid maximum; "newton", "parabolic", "none"
      */
     static sptr make(int n_rx,

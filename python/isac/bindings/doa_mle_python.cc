@@ -66,7 +66,7 @@ max <= min, grid_step_deg <= 0, noise_var <= 0, p_gauss < 0, or unknown mode/ref
     "  grid_max_deg: grid end (deg); (grid_min_deg, 90]\n"
     "  grid_step_deg: grid step (at most 1e6 points) (deg); (0, inf)\n"
     "  noise_var: total complex noise variance per antenna; (0, inf) [settable]\n"
-    "  p_gauss: gaussian mode: g_T^T R_x g_T^* (scales beta_abs/tnr_est only; 0: unknown, treated as 1); [0, inf) (default 0.0) [settable]\n"
+    "  p_gauss: gaussian mode: g_T^T R_x g_T^* (scales beta_abs/tnr_est only; 0: unknown, treated as 1); known mode: g_T^T R_G g_T^* of an additional Gaussian part (0: pure known signal; > 0: mixed estimator); [0, inf) (default 0.0) [settable]\n"
     "  refine: refinement of the grid maximum; \"newton\", \"parabolic\", \"none\" (default \"newton\")\n"
     // gen_params:end doc
         // clang-format on

@@ -32,7 +32,7 @@ void bind_isac_channel(py::module& m)
         m,
         "isac_channel",
         R"doc(
-MIMO ISAC channel simulator (spec 1.2/1.3/1.6).
+MIMO ISAC channel simulator (1-bit ISAC paper Sec. II, eq. (2); bistatic CRB paper Sec. II).
 
 Input: vectors of n_tx (snapshot x). out0: vectors of n_users,
 y = H x + n (rows of H are h_u^H). out1: vectors of n_rx, the radar echo:

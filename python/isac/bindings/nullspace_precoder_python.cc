@@ -30,7 +30,7 @@ void bind_nullspace_precoder(py::module& m)
         m,
         "nullspace_precoder",
         R"doc(
-Null-space superimposing (SD-ISAC) precoder (seed 003): x = F s + P b.
+Null-space superimposing (SD-ISAC) precoder (null-space paper): x = F s + P b.
 
 in0: n_users symbols per item; in1 (sensing="external"): n_tx sensing samples,
 projected onto the users' null space; out0: n_tx samples per item.

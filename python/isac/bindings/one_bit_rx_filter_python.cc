@@ -28,7 +28,7 @@ void bind_one_bit_rx_filter(py::module& m)
         m,
         "one_bit_rx_filter",
         R"doc(
-Seed-000 radar receive filter and GLRT/CFAR detector.
+1-bit ISAC paper radar receive filter and GLRT/CFAR detector.
 
 in0: n_rx samples per snapshot (1-bit ADC output if adc="1bit", raw echo if "inf");
 in1: the n_tx transmit vector x of the same snapshot.

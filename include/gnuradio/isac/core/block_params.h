@@ -334,7 +334,7 @@ struct doa_mle {
     static constexpr param_spec p_gauss{ "p_gauss", param_type::real, "",
       0.0, std::numeric_limits<double>::infinity(), false, true, nullptr, nullptr,
       nullptr, nullptr, true, "0.0",
-      "gaussian mode: g_T^T R_x g_T^* (scales beta_abs/tnr_est only; 0: unknown, treated as 1)" };
+      "gaussian mode: g_T^T R_x g_T^* (scales beta_abs/tnr_est only; 0: unknown, treated as 1); known mode: g_T^T R_G g_T^* of an additional Gaussian part (0: pure known signal; > 0: mixed estimator)" };
     static constexpr param_spec refine{ "refine", param_type::text, "",
       -std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity(), false, false, nullptr, nullptr,
       "newton|parabolic|none", nullptr, false, "\"newton\"",
