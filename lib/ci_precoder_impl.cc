@@ -8,8 +8,8 @@
 #include "ci_precoder_impl.h"
 #include "csi_message.h"
 #include <gnuradio/io_signature.h>
-#include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/block_params.h>
+#include <gnuradio/isac/core/limits.h>
 #include <algorithm>
 #include <cmath>
 
@@ -83,8 +83,8 @@ std::unique_ptr<core::ci_solver> ci_precoder_impl::build(const config& c)
                         c.n_rx,
                         c.clutter_deg.size(),
                         c.kind == solver_kind::lut ? 2 : 1);
-    const std::vector<double> clutter_rad = core::angle_deg_to_rad(
-        "clutter_deg", c.clutter_deg);
+    const std::vector<double> clutter_rad =
+        core::angle_deg_to_rad("clutter_deg", c.clutter_deg);
     std::vector<double> cnr;
     for (double v : c.cnr_db)
         cnr.push_back(core::db_to_linear("cnr_db", v));

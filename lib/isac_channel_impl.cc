@@ -8,8 +8,8 @@
 #include "csi_message.h"
 #include "isac_channel_impl.h"
 #include <gnuradio/io_signature.h>
-#include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/block_params.h>
+#include <gnuradio/isac/core/limits.h>
 #include <cmath>
 #include <limits>
 #include <random>

@@ -10,8 +10,8 @@
 #include "block_utils.h"
 #include "csi_message.h"
 #include <gnuradio/io_signature.h>
-#include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/block_params.h>
+#include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/types.h>
 #include <gnuradio/isac/snapshot_deframer.h>
 #include <gnuradio/isac/snapshot_framer.h>

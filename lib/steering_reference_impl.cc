@@ -5,8 +5,8 @@
  */
 
 #include <gnuradio/io_signature.h>
-#include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/block_params.h>
+#include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/steering.h>
 #include <gnuradio/isac/steering_reference.h>
 #include <mutex>
