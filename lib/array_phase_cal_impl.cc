@@ -40,6 +40,10 @@ class array_phase_estimator_impl : public array_phase_estimator
     const int64_t d_avg;
     const bool d_continuous, d_reverse;
     std::vector<double> d_expected; // angle(a_n), stream order
+    const double d_tone_freq;       // cycles per sample, 0: any pilot (plain products)
+    const int64_t d_tone_block;
+    std::vector<core::cdouble> d_z; // running tone sum of one block
+    int64_t d_zk = 0;
     const pmt::pmt_t d_cal_port, d_recal_port;
     mutable std::mutex d_mutex;
     std::vector<core::cdouble> d_acc;
@@ -54,7 +58,8 @@ class array_phase_estimator_impl : public array_phase_estimator
     {
         std::fill(d_acc.begin(), d_acc.end(), core::cdouble(0));
         std::fill(d_pow.begin(), d_pow.end(), 0.0);
-        d_k = d_good = 0;
+        std::fill(d_z.begin(), d_z.end(), core::cdouble(0));
+        d_k = d_good = d_zk = 0;
         d_peak = 0;
     }
 
@@ -89,7 +94,9 @@ public:
                                int64_t avg,
                                bool cont,
                                bool reverse_elements,
-                               std::vector<double> expected)
+                               std::vector<double> expected,
+                               double tone_freq,
+                               int64_t tone_block)
         : gr::sync_block("array_phase_estimator",
                          gr::io_signature::make(1, 1, sizeof(gr_complex) * n),
                          gr::io_signature::make(0, 0, 0)),
@@ -98,6 +105,9 @@ public:
           d_continuous(cont),
           d_reverse(reverse_elements),
           d_expected(std::move(expected)),
+          d_tone_freq(tone_freq),
+          d_tone_block(tone_block),
+          d_z(n),
           d_cal_port(pmt::mp("cal")),
           d_recal_port(pmt::mp("recalibrate")),
           d_acc(n),
@@ -142,7 +152,21 @@ public:
                     peak = std::max(
                         peak, std::max(std::fabs(s[c].real()), std::fabs(s[c].imag())));
                 }
-                if (finite) { // a NaN snapshot is skipped, not averaged
+                if (finite && d_tone_freq != 0.0) {
+                    // demodulate the tone (absolute index: a continuous phase) and sum
+                    // coherently over the block: wideband signals at the array (the
+                    // radar's own echo, clutter) fall to 1/tone_block of their power
+                    const double ft = d_tone_freq * double(nitems_read(0) + uint64_t(t));
+                    const core::cdouble rot =
+                        std::polar(1.0, -2 * core::pi * (ft - std::floor(ft)));
+                    for (int c = 0; c < d_n; ++c) {
+                        const core::cdouble rc = s[c];
+                        d_z[c] += rc * rot;
+                        d_pow[c] += std::norm(rc);
+                    }
+                    d_peak = std::max(d_peak, peak);
+                    ++d_good;
+                } else if (finite) { // a NaN snapshot is skipped, not averaged
                     const core::cdouble r0 = s[0];
                     for (int c = 0; c < d_n; ++c) {
                         const core::cdouble rc = s[c];
@@ -151,6 +175,13 @@ public:
                     }
                     d_peak = std::max(d_peak, peak);
                     ++d_good;
+                }
+                if (d_tone_freq != 0.0 && (++d_zk == d_tone_block || d_k + 1 == d_avg)) {
+                    // a completed (or the last, partial) tone block
+                    for (int c = 0; c < d_n; ++c)
+                        d_acc[c] += d_z[c] * std::conj(d_z[0]);
+                    std::fill(d_z.begin(), d_z.end(), core::cdouble(0));
+                    d_zk = 0;
                 }
                 if (++d_k < d_avg)
                     continue;
@@ -180,14 +211,12 @@ array_phase_estimator::sptr array_phase_estimator::make(int n_rx,
                                                         int64_t n_avg,
                                                         double spacing,
                                                         bool reverse_elements,
-                                                        bool continuous)
+                                                        bool continuous,
+                                                        double tone_freq,
+                                                        int64_t tone_block)
 {
     core::params::array_phase_estimator::check(
-        n_rx, cal_deg, n_avg, spacing, reverse_elements, continuous);
-    core::check_angle_deg("cal_deg", cal_deg);
-    core::check_int_range("n_avg", long(n_avg), 1, 1L << 40);
-    if (!(std::isfinite(spacing) && spacing > 0 && spacing <= 1000))
-        core::throw_param("spacing", core::num_str(spacing), "(0, 1000] wavelengths");
+        n_rx, cal_deg, n_avg, spacing, reverse_elements, continuous, tone_freq, tone_block);
     // a source at cal_deg arrives as the module's a(cal_deg) (docs/conventions.md),
     // in stream order (reversed when stream channel k is antenna n_rx-1-k)
     const core::array_convention c{ spacing, -1, core::phase_ref::first, false };
@@ -195,8 +224,13 @@ array_phase_estimator::sptr array_phase_estimator::make(int n_rx,
     std::vector<double> expected(n_rx);
     for (int i = 0; i < n_rx; ++i)
         expected[i] = std::arg(a[reverse_elements ? n_rx - 1 - i : i]);
-    return gnuradio::make_block_sptr<array_phase_estimator_impl>(
-        n_rx, n_avg, continuous, reverse_elements, std::move(expected));
+    return gnuradio::make_block_sptr<array_phase_estimator_impl>(n_rx,
+                                                                 n_avg,
+                                                                 continuous,
+                                                                 reverse_elements,
+                                                                 std::move(expected),
+                                                                 tone_freq,
+                                                                 tone_block);
 }
 
 class array_phase_corrector_impl : public array_phase_corrector

@@ -201,8 +201,10 @@ ci_precoder_impl::ci_precoder_impl(const config& cfg,
       d_epoch_key(pmt::mp(epoch_tag_key)),
       d_cfg(cfg),
       d_t_last(std::chrono::steady_clock::now()),
+      d_known(d_n_tx, d_base->params().power),
       d_pool(threads)
 {
+    d_known.set_logger(d_logger);
     message_port_register_in(d_csi_port);
     set_msg_handler(d_csi_port, [this](const pmt::pmt_t& m) { handle_csi(m); });
     message_port_register_out(d_stats_port);
@@ -250,6 +252,7 @@ bool ci_precoder_impl::stop()
 {
     stop_lut();
     d_pool.stop(); // a restart spawns the workers again
+    d_known.reset();
     return sync_block::stop();
 }
 
@@ -575,9 +578,21 @@ int ci_precoder_impl::work(int noutput_items,
             activate(H, d_epoch_in_use.load(), true);
         }
     }
+    // Frame mode (frame_builder's tags): the known sections of every frame go out
+    // from the start, with or without a channel, and the payload is muted until
+    // one is accepted. Without frames nothing leaves the block before a channel.
+    std::vector<gr::tag_t> frame_tags;
+    get_tags_in_range(frame_tags, 0, base, base + noutput_items, frame_tag_key);
+    const bool framed = d_known.frames() > 0 || d_known.any_valid(frame_tags);
+    d_known.load(frame_tags);
     {
         std::unique_lock<std::mutex> lock(d_mutex);
-        if (!d_solver && d_pending.empty()) {
+        if (!d_solver && d_pending.empty() && framed && !d_wait_logged) {
+            d_logger->info("no channel yet: the frames' preamble, header and pilots go "
+                           "out, their payload is muted (isac_mute)");
+            d_wait_logged = true;
+        }
+        if (!d_solver && d_pending.empty() && !framed) {
             // No channel: produce nothing, so nothing is radiated. csi messages are
             // handled between work() calls, so wait briefly (a set_channel() wakes
             // us) and return; the scheduler calls again after the message handlers.
@@ -608,7 +623,7 @@ int ci_precoder_impl::work(int noutput_items,
     std::stable_sort(local.begin(), local.end(), [](const pending& a, const pending& b) {
         return a.offset < b.offset;
     });
-    if (!d_solver && !local.empty() && local[0].offset > base) {
+    if (!d_solver && !framed && !local.empty() && local[0].offset > base) {
         // the first channel applies from the first item produced: there is nothing
         // before it to precode with anything else
         local[0].offset = base;
@@ -639,8 +654,17 @@ int ci_precoder_impl::work(int noutput_items,
         while (done < n && d_items[done].done)
             ++done;
     }
-    for (int i = 0; i < done; ++i)
+    for (int i = 0; i < done; ++i) {
+        if (d_items[i].kind == item_kind::mute &&
+            (i == 0 || d_items[i - 1].kind != item_kind::mute)) {
+            // the radio sends silence here (one_bit_quantizer keeps it zero)
+            int len = 1;
+            while (i + len < done && d_items[i + len].kind == item_kind::mute)
+                ++len;
+            add_item_tag(0, base + i, mute_tag_key, pmt::from_uint64(uint64_t(len)));
+        }
         account(d_items[i], base + i);
+    }
     return done;
 }
 
@@ -665,6 +689,7 @@ void ci_precoder_impl::plan(int n,
     size_t pi = 0;
     d_items.resize(size_t(n));
     d_k.resize(size_t(n) * d_n_users);
+    d_kx.resize(size_t(n) * d_n_tx);
     for (int i = 0; i < n; ++i) {
         while (pi < local.size() && local[pi].offset <= base + i) {
             activate(local[pi].H, local[pi].epoch);
@@ -673,11 +698,24 @@ void ci_precoder_impl::plan(int n,
         }
         item& it = d_items[i];
         it.done = false;
-        it.solver = d_solver; // set: work() returns before this without a channel
+        it.solver = d_solver;
         it.epoch = d_epoch_in_use.load();
         it.k0 = i * d_n_users;
         it.lut = d_kind == solver_kind::lut && lut && lut_for == d_solver ? lut.get()
                                                                           : nullptr;
+        it.kind = item_kind::data;
+        // preamble, header and pilots of a tagged frame go out as they are; they
+        // are how the users learn the channel, so they go out before one is known
+        if (const gr_complex* kx = d_known.at(base + i, d_solver != nullptr)) {
+            it.kind = item_kind::known;
+            std::copy(kx, kx + d_n_tx, d_kx.begin() + size_t(i) * d_n_tx);
+            continue;
+        }
+        if (!d_solver) {
+            // a frame's payload before any channel: muted, never an unsteered vector
+            it.kind = item_kind::mute;
+            continue;
+        }
         const gr_complex* s = in + size_t(i) * d_n_users;
         for (int u = 0; u < d_n_users; ++u) {
             bool bad = false, far = false;
@@ -706,6 +744,16 @@ void ci_precoder_impl::plan(int n,
 // One output vector (any thread): a table lookup or a direct design.
 void ci_precoder_impl::design(item& it, const int* k, gr_complex* o) const
 {
+    if (it.kind != item_kind::data) {
+        const size_t i = size_t(&it - d_items.data());
+        if (it.kind == item_kind::known)
+            std::copy(d_kx.begin() + i * d_n_tx, d_kx.begin() + (i + 1) * d_n_tx, o);
+        else
+            std::fill(o, o + d_n_tx, gr_complex(0, 0));
+        it.feasible = true;
+        it.done = true;
+        return;
+    }
     if (it.lut) {
         it.feasible = it.lut->lookup(k, o);
         it.done = true;
@@ -730,6 +778,8 @@ void ci_precoder_impl::account(const item& it, uint64_t abs)
             add_item_tag(0, abs, d_epoch_key, pmt::from_uint64(it.epoch));
         d_epoch_tagged = it.epoch;
     }
+    if (it.kind != item_kind::data)
+        return; // known or muted: nothing designed
     if (it.lut) {
         ++d_acc.lut_hits;
     } else {

@@ -8,6 +8,7 @@
 #define INCLUDED_ISAC_CI_PRECODER_IMPL_H
 
 #include "block_utils.h"
+#include "frame_tags.h"
 #include <gnuradio/isac/ci_precoder.h>
 #include <gnuradio/isac/core/ci_solver.h>
 #include <gnuradio/isac/core/worker_pool.h>
@@ -95,8 +96,12 @@ private:
         bool immediate = false; // set_channel: from the next vector, whatever the run
     };
     // one output vector of a work() call
+    // data: precoded; known: a frame's preamble/header/pilot vector (d_kx);
+    // mute: a frame's payload before any channel (zeros, tagged isac_mute)
+    enum class item_kind { data, known, mute };
     struct item {
-        std::shared_ptr<core::ci_solver> solver; // null: no channel yet (zeros)
+        item_kind kind = item_kind::data;
+        std::shared_ptr<core::ci_solver> solver; // set for data items
         const core::ci_lut* lut = nullptr;       // the ready table of that solver
         int k0 = 0;                              // offset of its symbol indices
         uint64_t epoch = 0;                      // epoch of that channel
@@ -134,6 +139,7 @@ private:
     stats_acc d_acc;
     std::chrono::steady_clock::time_point d_t_last;
     uint64_t d_bad_interval = 0, d_far_interval = 0;
+    known_tx d_known; // frame tags: known snapshots are sent, not precoded
 
     // designs run on the pool; the output is the same for any thread count
     core::worker_pool d_pool;
@@ -141,6 +147,7 @@ private:
     std::vector<item> d_items;
     std::vector<std::shared_ptr<core::ci_lut>> d_lut_hold; // tables the items point to
     std::vector<int> d_k;        // symbol indices of the items, n_users each
+    std::vector<gr_complex> d_kx; // the known items' vectors, n_tx each
     double d_design_seconds = 0; // running mean time of a direct design (work thread)
 
     // lookup table built in the background for d_solver (on the pool too)

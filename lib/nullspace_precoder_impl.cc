@@ -140,8 +140,11 @@ nullspace_precoder_impl::nullspace_precoder_impl(int n_tx,
       d_csi_port(pmt::mp("csi")),
       d_channel_port(pmt::mp("channel")),
       d_tag_key(pmt::mp("isac_design")),
-      d_params(prm)
+      d_params(prm),
+      d_known(n_tx, prm.power),
+      d_known_power(prm.power)
 {
+    d_known.set_logger(d_logger);
     message_port_register_out(d_stats_port);
     message_port_register_out(d_channel_port);
     message_port_register_in(d_csi_port);
@@ -246,6 +249,7 @@ bool nullspace_precoder_impl::start()
     }
     d_end_grace.reset();
     d_wait_logged = false;
+    d_known.reset(); // the frame builder counts from 0 again too
     return sync_block::start();
 }
 
@@ -441,9 +445,15 @@ int nullspace_precoder_impl::work(int noutput_items,
                                   gr_vector_void_star& output_items)
 {
     std::vector<std::shared_ptr<prepared>> fresh;
+    double power;
     {
         std::lock_guard<std::mutex> lock(d_mutex);
         fresh.swap(d_ready);
+        power = d_params.power;
+    }
+    if (power != d_known_power) { // the pilots follow set_power()
+        d_known.set_power(power);
+        d_known_power = power;
     }
     for (const auto& f : fresh) {
         publish_and_log(*f);
@@ -463,7 +473,21 @@ int nullspace_precoder_impl::work(int noutput_items,
                                n);
         }
     }
-    if (!d_active) {
+    // Frame mode (frame_builder's tags): the known sections of every frame go out
+    // from the start, with or without a design, and the payload is muted until
+    // there is one. Without frames nothing leaves the block before a design.
+    const uint64_t base = nitems_written(0);
+    std::vector<gr::tag_t> frame_tags;
+    get_tags_in_range(frame_tags, 0, base, base + noutput_items, frame_tag_key);
+    const bool framed = d_known.frames() > 0 || d_known.any_valid(frame_tags);
+    d_known.load(frame_tags);
+    if (!d_active && d_waiting.empty() && framed && !d_wait_logged) {
+        d_logger->info("no design yet: the frames' preamble, header and pilots go out, "
+                       "their payload is muted (isac_mute)");
+        d_wait_logged = true;
+    }
+    // (framed, the first design switches in at a design frame boundary like any other)
+    if (!d_active && !framed) {
         if (d_waiting.empty()) {
             // No design yet: produce nothing (a zero frame would still be
             // transmitted). Wait briefly for the worker, then let the scheduler
@@ -502,7 +526,6 @@ int nullspace_precoder_impl::work(int noutput_items,
     const auto b_in = d_external ? static_cast<const gr_complex*>(input_items[1]) : nullptr;
     auto out = static_cast<gr_complex*>(output_items[0]);
     const uint64_t L = d_L;
-    const uint64_t base = nitems_written(0);
     uint64_t bad = 0;
     int i = 0;
     while (i < noutput_items) {
@@ -523,12 +546,23 @@ int nullspace_precoder_impl::work(int noutput_items,
                 d_in_use = d_active;
             }
         }
+        // preamble, header and pilots of a tagged frame go out as they are
+        if (const gr_complex* kx = d_known.at(abs, d_active != nullptr)) {
+            std::copy(kx, kx + d_n_tx, out + size_t(i) * d_n_tx);
+            ++i;
+            continue;
+        }
         // Run to the next frame boundary only while a switch is pending.
         int run = noutput_items - i;
         if (!d_waiting.empty())
             run = static_cast<int>(std::min<uint64_t>(run, L - abs % L));
+        run = d_known.payload_run(abs, run);
         gr_complex* x = out + size_t(i) * d_n_tx;
-        {
+        if (!d_active) {
+            // a frame's payload before any design: muted (the radio sends silence)
+            std::fill(x, x + size_t(run) * d_n_tx, gr_complex(0));
+            add_item_tag(0, abs, mute_tag_key, pmt::from_uint64(uint64_t(run)));
+        } else {
             const gr_complex* s =
                 sanitize(s_in + size_t(i) * d_n_users, size_t(run) * d_n_users, d_clean_s, bad);
             if (d_external) {

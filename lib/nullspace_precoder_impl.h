@@ -8,6 +8,7 @@
 #define INCLUDED_ISAC_NULLSPACE_PRECODER_IMPL_H
 
 #include "block_utils.h"
+#include "frame_tags.h"
 #include <gnuradio/isac/nullspace_precoder.h>
 #include <condition_variable>
 #include <atomic>
@@ -63,6 +64,8 @@ private:
     bool d_wait_logged = false;
     input_end_grace d_end_grace;
     std::vector<gr_complex> d_clean_s, d_clean_b;
+    known_tx d_known; // frame tags: known snapshots are sent, not precoded
+    double d_known_power;
 
     void worker();
     static double bytes_of(const prepared& p);

@@ -5,11 +5,14 @@
  */
 
 #include "csi_message.h"
+#include "frame_tags.h"
 #include "one_bit_quantizer_impl.h"
 #include <gnuradio/io_signature.h>
 #include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/isac/core/quantize.h>
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 namespace gr {
 namespace isac {
@@ -76,6 +79,12 @@ std::string one_bit_quantizer_impl::mode() const
     return d_adc ? "adc" : "dac";
 }
 
+bool one_bit_quantizer_impl::start()
+{
+    d_mute_end = 0; // items count from 0 again
+    return sync_block::start();
+}
+
 int one_bit_quantizer_impl::work(int noutput_items,
                                  gr_vector_const_void_star& input_items,
                                  gr_vector_void_star& output_items)
@@ -99,6 +108,32 @@ int one_bit_quantizer_impl::work(int noutput_items,
         for (size_t i = 0; i < nf; ++i)
             if (std::isnan(in[i]))
                 out[i] = in[i];
+    }
+    if (!adc) {
+        // A precoder without a channel mutes a frame's payload (isac_mute): the DAC
+        // keeps those snapshots zero, the radio sends silence instead of an
+        // unsteered alphabet vector.
+        const uint64_t base = nitems_read(0);
+        const uint64_t end = base + uint64_t(noutput_items);
+        std::vector<gr::tag_t> tags;
+        get_tags_in_range(tags, 0, base, end, mute_tag_key);
+        auto zero = [&](uint64_t a, uint64_t b) { // items [a, b) of this call
+            a = std::max(a, base);
+            b = std::min(b, end);
+            if (a < b)
+                std::fill(
+                    out + 2 * d_vlen * (a - base), out + 2 * d_vlen * (b - base), 0.0f);
+        };
+        zero(base, d_mute_end);
+        for (const auto& t : tags) {
+            if (!pmt::is_integer(t.value) && !pmt::is_uint64(t.value))
+                continue;
+            const uint64_t n = pmt::is_uint64(t.value)
+                                   ? pmt::to_uint64(t.value)
+                                   : uint64_t(std::max(0L, pmt::to_long(t.value)));
+            zero(t.offset, t.offset + n);
+            d_mute_end = std::max(d_mute_end, t.offset + n);
+        }
     }
     d_items += noutput_items;
     if (nans) {

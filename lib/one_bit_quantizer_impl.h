@@ -24,6 +24,7 @@ private:
     float d_amplitude;
     std::atomic<uint64_t> d_nan_count{ 0 };
     uint64_t d_items = 0;
+    uint64_t d_mute_end = 0; // items before this are muted (isac_mute tags)
     const pmt::pmt_t d_stats_port;
 
     static bool parse_mode(const std::string& mode);
@@ -37,6 +38,7 @@ public:
     void set_mode(const std::string& mode) override;
     std::string mode() const override;
     uint64_t nan_count() const override { return d_nan_count.load(); }
+    bool start() override;
 
     int work(int noutput_items,
              gr_vector_const_void_star& input_items,

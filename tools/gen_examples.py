@@ -150,8 +150,8 @@ def tx_chain(g, name="tx", solver='"realtime"'):
                  n_rx="n_rx", mode='"qos"', chi_db="8.0", dac='"1bit"')
 
 
-def radar_chain(g, name="radar", threshold_scale="1.0"):
-    return g.add(name, "isac_one_bit_radar_rx", cpi_len=1, threshold_scale=threshold_scale, n_tx="n_tx",
+def radar_chain(g, name="radar", threshold_scale="1.0", cpi_len=1):
+    return g.add(name, "isac_one_bit_radar_rx", cpi_len=cpi_len, threshold_scale=threshold_scale, n_tx="n_tx",
                  n_rx="n_rx", target_deg="target_deg", clutter_deg="clutter_deg", snr_r_db="snr_r_db",
                  cnr_db="cnr_db", radar_noise_var="radar_noise_var", pfa="pfa", adc='"1bit"')
 
@@ -472,26 +472,44 @@ def nullspace_loopback(gui):
 
 
 # ----------------------------------------------------------- 3. over the air
-def usrp_ota():
-    g = Graph("isac_usrp_ota", "gr-isac 1-bit ISAC over the air (multi-channel USRP)",
-              "The 1-bit ISAC chains of isac_1bit_loopback against an N-channel UHD sink/source: "
-              "time-synchronised start, timed retune, receive-array phase calibration by message. "
-              "See docs/ota.md.", True)
+# The over-the-air flowgraph is built from the functions below (ota_*), so that
+# its GUI and headless variants share every chain and the radio switch. One
+# flowgraph parameter, `radio`, chooses UHD hardware ("usrp") or the emulated
+# front-end ("emulated"); nothing else differs between the two.
+def ota_vars(g):
     g.var("n_tx", 4)
     g.var("n_users", 2)
     g.var("n_rx", 4)
     g.var("psk_order", 4)
     g.var("power", 1.0)
     g.var("comm_noise_var", 0.1)
+    # the radar scene of a 4 x 4 array (asymmetric, docs/conventions.md). Four
+    # 1-bit receive channels cannot reach the Pfa = 0.01 threshold within one
+    # snapshot (|z| is bounded), so the detector integrates radar_cpi snapshots;
+    # clutter at 30 dB would saturate four 1-bit channels, hence clutter_cnr_db.
     g.var("gamma_db", 5.0)
     g.var("target_deg", 23.0)
+    g.var("clutter_deg", "[-47.0, 31.0]")
     g.var("snr_r_db", 15.0)
-    g.var("cnr", 30.0)
-    radar_vars(g, controls=True)
+    g.var("cnr_db", "[clutter_cnr_db, clutter_cnr_db]")
+    g.var("radar_noise_var", 1.0)
+    g.var("pfa", 0.01)
+    g.var("radar_cpi", 16)
     g.var("user_deg", "[-34.0, 12.0]")
     g.var("tx_deg", "target_deg")
     g.var("cpi_len", 256)
-    g.param("dev_args", '"type=n3xx"', "UHD device args", "str")
+    g.var("reverse_elements", "False")  # True if Rx channel k is wired to antenna n_rx-1-k
+    # the far-field pilot receiver of the transmit calibration: user 0's radio
+    g.var("txcal_deg", "user_deg[0]")
+    g.var("payload_len", 880)
+
+
+def ota_params(g, gui):
+    g.param("radio", "usrp", "Radio: usrp (hardware) or emulated", "str")
+    g.param("impairments", "typical", "Emulated impairments: none, typical or harsh", "str")
+    g.param("emu_seed", 0, "Emulator seed (0 = random)", "intx")
+    g.param("dev_args", '"type=n3xx"', "UHD device args (array)", "str")
+    g.param("users_dev_args", '"type=b200"', "UHD device args (users' radios)", "str")
     g.param("clock_source", "external", "Clock source (10 MHz)", "str")
     g.param("time_source", "external", "Time source (PPS)", "str")
     g.param("samp_rate", 1e6, "Sample rate (snapshots/s)", "eng_float")
@@ -499,75 +517,49 @@ def usrp_ota():
     g.param("tx_gain", 40.0, "Tx gain (dB)", "eng_float")
     g.param("rx_gain", 30.0, "Rx gain (dB)", "eng_float")
     g.param("start_delay", 2.0, "Timed stream start after the PPS edge (s)", "eng_float")
-    g.param("loop_delay", 0, "Tx->Rx latency (snapshots)", "intx")
-    g.param("cal_deg", 0.0, "Calibration source angle (deg)", "eng_float")
+    g.param("loop_delay", 0, "Tx->Rx latency until estimated (snapshots)", "intx")
+    g.param("max_loop_delay", 64, "Largest loop delay searched (snapshots)", "intx")
+    g.param("cal_deg", 0.0, "Receive calibration pilot angle (deg)", "eng_float")
+    g.param("cal_freq", 0.0625, "Receive calibration pilot tone (cycles/sample)", "eng_float")
     g.param("n_cal", 65536, "Calibration snapshots", "intx")
-    g.var("reverse_elements", "False")  # True if Rx channel k is wired to antenna n_rx-1-k
     g.param("threshold_scale", 1.0, "Detector threshold scale (calibrated on target-free data)", "eng_float")
+    g.param("clutter_cnr_db", 10.0, "Clutter-to-noise ratio of each clutter patch (dB; emulated scene and detector)",
+            "eng_float")
+    if not gui:
+        g.param("n_snapshots", 262144, "Snapshots (bounded run)", "intx")
 
-    src = g.add("src", "isac_psk_source", n_users="n_users", psk_order="psk_order", seed=0)
-    csi = g.add("csi", "isac_los_csi_source", n_tx="n_tx", user_deg="user_deg", gain=1.0)
-    # the LoS channel is static: precompute every symbol vector once (lookup table)
-    tx = tx_chain(g, solver='"lut"')
-    g.conn(src, 0, tx, 0)
-    g.conn(csi, "csi", tx, "csi")
-    g.add("tx_split", "blocks_vector_to_streams", type="complex", num_streams="n_tx", vlen=1)
-    g.conn(tx, 0, "tx_split", 0)
-    usrp_common = dict(type="fc32", otw="", stream_args="", stream_chans="[]", dev_addr="dev_args",
-                       dev_args='""', start_time=-1.0, clock_rate="0e0", num_mboards=1,
-                       clock_source0="clock_source", time_source0="time_source", sd_spec0='""',
-                       samp_rate="samp_rate")
-    sink_p = dict(usrp_common, sync="none", nchan=4, len_tag_name='""')
-    src_p = dict(usrp_common, sync="pc_clock_next_pps", nchan=4)
-    for ch in range(4):
-        sink_p.update({f"center_freq{ch}": "center_freq", f"gain{ch}": "tx_gain", f"gain_type{ch}": "default",
-                       f"ant{ch}": '"TX/RX"', f"bw{ch}": 0})
-        src_p.update({f"center_freq{ch}": "center_freq", f"gain{ch}": "rx_gain", f"gain_type{ch}": "default",
-                      f"ant{ch}": '"RX2"', f"bw{ch}": 0, f"rx_agc{ch}": "Default",
-                      f"dc_offs_enb{ch}": '""', f"iq_imbal_enb{ch}": '""'})
-    g.add("usrp_tx", "uhd_usrp_sink", **sink_p)
-    g.add("usrp_rx", "uhd_usrp_source", **src_p)
-    for ch in range(4):
-        g.conn("tx_split", ch, "usrp_tx", ch)
-    g.add("rx_join", "blocks_streams_to_vector", type="complex", num_streams="n_rx", vlen=1)
-    for ch in range(4):
-        g.conn("usrp_rx", ch, "rx_join", ch)
-    g.add("cal_est", "isac_array_phase_estimator", n_rx="n_rx", cal_deg="cal_deg", n_avg="n_cal",
-          spacing=0.5, reverse_elements="reverse_elements", continuous="False")
-    g.add("cal_fix", "isac_array_phase_corrector", n_rx="n_rx", phases_rad="[]",
-          reverse_elements="reverse_elements")
-    g.conn("rx_join", 0, "cal_est", 0)
-    g.conn("rx_join", 0, "cal_fix", 0)
-    g.conn("cal_est", "cal", "cal_fix", "cal")
-    g.add("x_delay", "blocks_delay", type="complex", delay="loop_delay", num_ports=1, vlen="n_tx")
-    g.conn(tx, 0, "x_delay", 0)
-    radar = radar_chain(g, threshold_scale="threshold_scale")
-    g.conn("cal_fix", 0, radar, 0)
-    g.conn("x_delay", 0, radar, 1)
-    det = g.add("det", "isac_detection_meter", threshold=1.0, skip=0)
-    g.conn(radar, 1, det, 0)
-    null(g, "z_sink")
-    g.conn(radar, 0, "z_sink", 0)
-    g.fixed_rows = [1]
-    statistic_plot(g, "stat_plot", (radar, 1), "samp_rate", "(0,0,1,2)", size=4096)
-    number_sink(g, "det_num", "Detection rate", ["rate"], "(1,0,1,1)")
-    g.conn(det, 0, "det_num", 0)
-    doa = g.add("doa", "isac_bistatic_doa_rx", n_tx="n_tx", n_rx="n_rx", tx_deg="tx_deg", cpi_len="cpi_len",
-                mode='"known"', grid_min_deg=-90.0, grid_max_deg=90.0, grid_step_deg=0.1,
-                noise_var="radar_noise_var", p_gauss=0.0, refine='"newton"')
-    g.conn("cal_fix", 0, doa, 0)
-    g.conn("x_delay", 0, doa, 1)
-    number_sink(g, "doa_num", "DoA (deg)", ["DoA"], "(1,1,1,1)", -90, 90)
-    g.conn(doa, 0, "doa_num", 0)
-    g.add("msgs", "blocks_message_debug", en_uvec="True")
-    g.conn("cal_est", "cal", "msgs", "print")
-    g.conn(tx, "stats", "msgs", "store")
+
+def ota_emulator(g, gui):
+    # the emulated world: the same scene variables the chains use; the pilot
+    # stands for the far-field calibration transmitter, on for n_cal snapshots
+    g.add("emu", "isac_emulated_radio", n_tx="n_tx", n_rx="n_rx", n_users="n_users", samp_rate="samp_rate",
+          center_freq="center_freq", impairments="impairments", seed="emu_seed", pace="True" if gui else "False",
+          user_deg="user_deg", comm_model='"los"', user_gain=1.0, rician_k_db=10.0,
+          comm_noise_var="comm_noise_var", target_deg="target_deg", target_snr_db="snr_r_db",
+          clutter_deg="clutter_deg", cnr_db="cnr_db", radar_noise_var="radar_noise_var", pilot_deg="cal_deg",
+          pilot_snr_db=20.0, pilot_freq="cal_freq", pilot_len="n_cal", loopback="False", loopback_snr_db=30.0, target_coherence="cpi_len")
+
+
+def ota_radios(g):
+    common = dict(radio="radio", clock_source="clock_source", time_source="time_source", num_mboards=1,
+                  samp_rate="samp_rate", center_freq="center_freq", emulator="emu")
+    g.add("usrp_tx", "isac_radio_sink", nchan="n_tx", dev_args="dev_args", gain="tx_gain", antenna='"TX/RX"',
+          **common)
+    g.add("usrp_rx", "isac_radio_source", nchan="n_rx", dev_args="dev_args", gain="rx_gain", antenna='"RX2"',
+          role='"sensing"', sync='"pc_clock_next_pps"', **common)
+    g.add("usrp_users", "isac_radio_source", nchan="n_users", dev_args="users_dev_args", gain="rx_gain",
+          antenna='"RX2"', role='"users"', sync='"none"', **common)
+
+
+def ota_snippet(g):
     g.snippet("timed_start", "main_after_init", (
-        "# Time sync: the Rx block's sync option (PC clock on next PPS) has called\n"
-        "# set_time_next_pps, so every motherboard on the shared PPS holds the same time.\n"
-        "# Timed commands: retune every Tx and Rx channel at one device time, so the LOs\n"
-        "# settle together and keep a fixed phase relation (the array calibration\n"
-        "# then measures it once).\n"
+        "# Time sync: the sensing Rx radio's sync option (PC clock on next PPS) has\n"
+        "# called set_time_next_pps, so every motherboard on the shared PPS holds the\n"
+        "# same time. Timed commands: retune every Tx and Rx channel at one device time,\n"
+        "# so the LOs settle together and keep a fixed phase relation (the array\n"
+        "# calibrations then measure it once). The radio blocks answer these calls in\n"
+        "# emulation too (radio = emulated), where the streams are aligned by construction.\n"
+        "# (GRC calls this snippet with the top block as `self`.)\n"
         "from gnuradio import uhd\n"
         "_tune = self.usrp_rx.get_time_now() + uhd.time_spec(0.5)\n"
         "self.usrp_rx.set_command_time(_tune)\n"
@@ -579,11 +571,176 @@ def usrp_ota():
         "self.usrp_rx.clear_command_time()\n"
         "self.usrp_tx.clear_command_time()\n"
         "# Timed streaming: Tx and Rx start at the same device time, start_delay after\n"
-        "# the last PPS edge, so snapshot k of x and of the echo are aligned (up to\n"
-        "# loop_delay, the fixed Tx->Rx pipeline latency).\n"
+        "# the last PPS edge, so snapshot k of x and of the echo are aligned up to the\n"
+        "# Tx->Rx pipeline latency, which loop_est measures and x_delay removes.\n"
         "_t0 = uhd.time_spec(self.usrp_rx.get_time_last_pps().get_real_secs() + self.start_delay)\n"
         "self.usrp_rx.set_start_time(_t0)\n"
         "self.usrp_tx.set_start_time(_t0)\n"))
+
+
+def ota_tx_chain(g, gui):
+    src = g.add("src", "isac_psk_source", n_users="n_users", psk_order="psk_order", seed=0)
+    # the symbols feed the frame builder and every user receiver, which takes
+    # them a few frames later (its frames come back through the radio): the
+    # buffer must hold those frames, or the whole flowgraph runs in lockstep
+    # with tiny work calls
+    sym = g.add("head", "blocks_head", type="complex", num_items="2**62" if gui else "n_snapshots",
+                vlen="n_users", minoutbuf=65536)
+    g.conn(src, 0, sym, 0)
+    # frames: preamble, header and pilots orthogonal across the antennas go out
+    # as known vectors (tags tell the precoder), then the precoded payload
+    g.add("frames", "isac_frame_builder", n_users="n_users", n_tx="n_tx", payload_len="payload_len",
+          preamble_block=0, preamble_reps=3, pilot_len=0, frame_seed=1)
+    g.conn(sym, 0, "frames", 0)
+    # the LoS users' channel is static: precompute every symbol vector once (lookup table)
+    tx = tx_chain(g, solver='"lut"')
+    g.conn("frames", 0, tx, 0)
+    # transmit calibration, applied automatically before the radio (after the
+    # precoder: the radar chains keep the precoder's x as their reference)
+    g.add("txcal_fix", "isac_array_phase_corrector", n_rx="n_tx", phases_rad="[]", reverse_elements="False")
+    g.conn(tx, 0, "txcal_fix", 0)
+    g.add("tx_split", "blocks_vector_to_streams", type="complex", num_streams="n_tx", vlen=1)
+    g.conn("txcal_fix", 0, "tx_split", 0)
+    for ch in range(4):
+        g.conn("tx_split", ch, "usrp_tx", ch)
+    return tx, sym
+
+
+def ota_users(g, tx, sym):
+    """The users' side: one receiver per user radio (frame sync, CFO, channel
+    estimate, decisions and SER), their channel rows back to the precoder over
+    the feedback link."""
+    g.add("feedback", "isac_csi_feedback", n_users="n_users", n_tx="n_tx", delay_frames=2, bits=0)
+    g.conn("feedback", "csi", tx, "csi")
+    for u in range(2):
+        ur = "user%d" % u
+        g.add(ur, "isac_user_receiver", n_tx="n_tx", n_users="n_users", user=u, psk_order="psk_order",
+              payload_len="payload_len", preamble_block=0, preamble_reps=3, pilot_len=0, frame_seed=1,
+              power="power", estimator='"ls"', csi_noise_var="comm_noise_var")
+        g.conn("usrp_users", u, ur, 0)
+        g.conn(sym, 0, ur, 1)
+        g.conn(ur, "row", "feedback", "row")
+        g.conn("feedback", "csi", ur, "csi")
+
+
+def ota_acquisition(g, tx):
+    """The blocks that replace genie knowledge: loop delay, receive and
+    transmit calibration, each a message to the block that applies it."""
+    g.add("rx_join", "blocks_streams_to_vector", type="complex", num_streams="n_rx", vlen=1)
+    for ch in range(4):
+        g.conn("usrp_rx", ch, "rx_join", ch)
+    # loop delay: correlate x with the raw echo, post to the delay in front of
+    # the radar and DoA chains
+    g.add("loop_est", "isac_loop_delay_estimator", n_tx="n_tx", n_rx="n_rx", max_delay="max_loop_delay",
+          n_avg=8192, continuous="False", min_peak_db=12.0)
+    g.conn(tx, 0, "loop_est", 0)
+    g.conn("rx_join", 0, "loop_est", 1)
+    # the integer part delays x, the fraction the echo (the echo is then back
+    # on the sample grid before the 1-bit ADC: no inter-snapshot interference)
+    g.add("x_delay", "isac_fractional_delay", vlen="n_tx", delay="loop_delay", taps=16, max_delay=4096.0,
+          key='"x_align"')
+    g.conn(tx, 0, "x_delay", 0)
+    g.conn("loop_est", "delay", "x_delay", "delay")
+    g.add("rx_align", "isac_fractional_delay", vlen="n_rx", delay=0.0, taps=16, max_delay=4096.0,
+          key='"echo_align"')
+    g.conn("rx_join", 0, "rx_align", 0)
+    g.conn("loop_est", "delay", "rx_align", "delay")
+    # receive calibration from the far-field CW pilot at cal_deg
+    g.add("cal_est", "isac_array_phase_estimator", n_rx="n_rx", cal_deg="cal_deg", n_avg="n_cal",
+          spacing=0.5, reverse_elements="reverse_elements", continuous="False", tone_freq="cal_freq",
+          tone_block=1024)
+    g.add("cal_fix", "isac_array_phase_corrector", n_rx="n_rx", phases_rad="[]",
+          reverse_elements="reverse_elements")
+    g.conn("rx_align", 0, "cal_est", 0)
+    g.conn("rx_align", 0, "cal_fix", 0)
+    g.conn("cal_est", "cal", "cal_fix", "cal")
+    # transmit calibration from user 0's radio (a far-field receiver at txcal_deg)
+    g.add("txcal_est", "isac_tx_phase_estimator", n_tx="n_tx", ref_deg="txcal_deg", spacing=0.5,
+          max_lag=1024, n_avg=16384, block_len=32, continuous="False", min_score=12.0)
+    g.conn("txcal_fix", 0, "txcal_est", 0)
+    g.conn("usrp_users", 0, "txcal_est", 1)
+    g.conn("txcal_est", "cal", "txcal_fix", "cal")
+
+
+def ota_sensing(g):
+    radar = radar_chain(g, threshold_scale="threshold_scale", cpi_len="radar_cpi")
+    g.conn("cal_fix", 0, radar, 0)
+    g.conn("x_delay", 0, radar, 1)
+    det = g.add("det", "isac_detection_meter", threshold=1.0, skip=0)
+    g.conn(radar, 1, det, 0)
+    null(g, "z_sink")
+    g.conn(radar, 0, "z_sink", 0)
+    doa = g.add("doa", "isac_bistatic_doa_rx", n_tx="n_tx", n_rx="n_rx", tx_deg="tx_deg", cpi_len="cpi_len",
+                mode='"known"', grid_min_deg=-90.0, grid_max_deg=90.0, grid_step_deg=0.1,
+                noise_var="radar_noise_var", p_gauss=0.0, refine='"newton"')
+    g.conn("cal_fix", 0, doa, 0)
+    g.conn("x_delay", 0, doa, 1)
+    return radar, det, doa
+
+
+def ota_gui(g, tx, radar, det, doa):
+    g.fixed_rows = [1, 2]
+    statistic_plot(g, "stat_plot", (radar, 1), "samp_rate", "(0,0,1,1)", size=4096)
+    number_sink(g, "det_num", "Detection rate", ["rate"], "(1,0,1,1)")
+    g.conn(det, 0, "det_num", 0)
+    number_sink(g, "doa_num", "DoA (deg)", ["DoA"], "(1,1,1,1)", -90, 90)
+    g.conn(doa, 0, "doa_num", 0)
+    constellation(g, "users_const", 2, "(0,1,1,1)", 2.0, title="Users: recovered payload")
+    number_sink(g, "ser_num", "SER per user", ["user 0", "user 1"], "(2,0,1,2)")
+    for u in range(2):
+        g.conn("user%d" % u, 0, "users_const", u)
+        g.conn("user%d" % u, 1, "ser_num", u)
+    g.add("msgs", "blocks_message_debug", en_uvec="True")
+    g.conn("cal_est", "cal", "msgs", "print")
+    g.conn("txcal_est", "cal", "msgs", "print")
+    g.conn("loop_est", "delay", "msgs", "print")
+    g.conn(tx, "stats", "msgs", "store")
+
+
+def ota_headless_sinks(g, tx, radar, det, doa):
+    # what a check reads back: the radar statistic, the DoA per CPI and every
+    # acquisition message
+    g.add("stat_sink", "blocks_vector_sink_x", type="float", vlen=1, reserve_items=1024)
+    g.conn(radar, 1, "stat_sink", 0)
+    null(g, "det_sink", t="float")
+    g.conn(det, 0, "det_sink", 0)
+    g.add("doa_sink", "blocks_vector_sink_x", type="float", vlen=1, reserve_items=1024)
+    g.conn(doa, 0, "doa_sink", 0)
+    g.add("doa_msgs", "blocks_message_debug", en_uvec="True")
+    g.conn(doa, "doa", "doa_msgs", "store")
+    g.add("acq_msgs", "blocks_message_debug", en_uvec="True")
+    g.conn("cal_est", "cal", "acq_msgs", "store")
+    g.add("txcal_msgs", "blocks_message_debug", en_uvec="True")
+    g.conn("txcal_est", "cal", "txcal_msgs", "store")
+    g.add("delay_msgs", "blocks_message_debug", en_uvec="True")
+    g.conn("loop_est", "delay", "delay_msgs", "store")
+    for u in range(2):
+        null(g, "payload_sink%d" % u)
+        g.conn("user%d" % u, 0, "payload_sink%d" % u, 0)
+    g.add("csi_msgs", "blocks_message_debug", en_uvec="True")
+    g.conn("feedback", "csi", "csi_msgs", "store")
+
+
+def usrp_ota(gui):
+    gid = "isac_usrp_ota" + ("" if gui else "_headless")
+    g = Graph(gid, "gr-isac 1-bit ISAC over the air (multi-channel USRP)" + ("" if gui else " (headless)"),
+              "The 1-bit ISAC chains of isac_1bit_loopback against an N-channel radio sink/source pair: "
+              "UHD hardware or the emulated front-end (parameter radio). Time-synchronised start, timed "
+              "retune; loop delay, receive and transmit calibration acquired by blocks and applied by "
+              "message. See docs/ota.md.", gui)
+    ota_vars(g)
+    ota_params(g, gui)
+    ota_emulator(g, gui)
+    ota_radios(g)
+    tx, sym = ota_tx_chain(g, gui)
+    ota_users(g, tx, sym)
+    ota_acquisition(g, tx)
+    radar, det, doa = ota_sensing(g)
+    if gui:
+        ota_gui(g, tx, radar, det, doa)
+    else:
+        ota_headless_sinks(g, tx, radar, det, doa)
+    ota_snippet(g)
     g.write()
 
 
@@ -886,8 +1043,8 @@ def doa_demo():
 
 
 ALL = (lambda: one_bit_loopback(True), lambda: one_bit_loopback(False), lambda: nullspace_loopback(True),
-       lambda: nullspace_loopback(False), usrp_ota, zmq_pair, ci_precoder_demo, nullspace_demo, channel_loopback,
-       quantizer_demo, rx_filter_demo, doa_demo)
+       lambda: nullspace_loopback(False), lambda: usrp_ota(True), lambda: usrp_ota(False), zmq_pair,
+       ci_precoder_demo, nullspace_demo, channel_loopback, quantizer_demo, rx_filter_demo, doa_demo)
 
 
 def main(argv):

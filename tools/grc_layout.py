@@ -240,10 +240,11 @@ def _reachable(edges, start):
 
 def feedback(conns):
     """Message connections that close a loop (their sink feeds their source through
-    the stream graph, e.g. a channel's csi back to the precoder): they run right to
-    left by nature."""
-    stream = {(a, b) for a, _, b, _, msg in conns if not msg}
-    return {(a, ap, b, bp) for a, ap, b, bp, msg in conns if msg and a in _reachable(stream, b)}
+    the stream graph, e.g. a channel's csi back to the precoder, or through other
+    messages, e.g. a receiver's report to a feedback link that answers with the
+    channel): they run right to left by nature."""
+    every = {(a, b) for a, _, b, _, _ in conns}
+    return {(a, ap, b, bp) for a, ap, b, bp, msg in conns if msg and a in _reachable(every, b)}
 
 
 # ------------------------------------------------------------------ checker

@@ -24,6 +24,10 @@ simulated, zeromq and over-the-air flowgraphs in examples/):
   one_bit_radar_rx    1-bit ADC -> one_bit_rx_filter (z, |z|/kappa)
   bistatic_doa_rx     g_T(phi)^T x reference -> doa_mle
   psk_source          random M-PSK symbols for U users
+Over the air (docs/ota.md): radio_sink / radio_source (UHD or the emulated
+front-end, one `radio` variable chooses), emulated_radio, radio_emulator;
+the acquisition blocks loop_delay_estimator -> fractional_delay and
+tx_phase_estimator -> array_phase_corrector.
 Module limits: set_memory_limit / memory_limit, set_queue_limit / queue_limit.
 Numpy references (SER bounds, decisions): gnuradio.isac.metrics
 Summary tables and the OK/CHECK verdict of the examples and the demo:
@@ -54,3 +58,4 @@ from .array_phase_cal import make_cal_message
 from .one_bit_isac_tx import one_bit_isac_tx
 from .one_bit_radar_rx import one_bit_radar_rx
 from .bistatic_doa_rx import bistatic_doa_rx
+from .radio import emulated_radio, radio_sink, radio_source

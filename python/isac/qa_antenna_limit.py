@@ -48,6 +48,15 @@ CASES = [
      lambda v: isac.nullspace_precoder(v, 1, 1.0, "zf", 10.0, 0.01, "none", [0.0], 10.0, 8)),
     ("beampattern_probe", "n_tx", lambda v: isac.beampattern_probe(v, 8, -60.0, 60.0, 1.0)),
     ("array_phase_estimator", "n_rx", lambda v: isac.array_phase_estimator(v)),
+    ("frame_builder", "n_users", lambda v: isac.frame_builder(v, 4)),
+    ("frame_builder", "n_tx", lambda v: isac.frame_builder(1, v)),
+    ("csi_feedback", "n_users", lambda v: isac.csi_feedback(v, 4)),
+    ("csi_feedback", "n_tx", lambda v: isac.csi_feedback(1, v)),
+    ("user_receiver", "n_tx", lambda v: isac.user_receiver(v, 1, 0, 4)),
+    ("user_receiver", "n_users", lambda v: isac.user_receiver(4, v, 0, 4)),
+    ("tx_phase_estimator", "n_tx", lambda v: isac.tx_phase_estimator(v, block_len=2 * v, n_avg=2 * v)),
+    ("loop_delay_estimator", "n_tx", lambda v: isac.loop_delay_estimator(v, 4)),
+    ("loop_delay_estimator", "n_rx", lambda v: isac.loop_delay_estimator(4, v)),
 ]
 
 

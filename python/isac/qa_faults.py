@@ -196,6 +196,67 @@ class qa_faults(gr_unittest.TestCase):
         # and none is the unsteered constant vector a(1+j)
         self.assertFalse(np.any(np.all(x == x[:, :1], axis=1)))
 
+    def test_105_frames_before_a_channel(self):
+        """psk_source -> frame_builder -> one_bit_isac_tx -> sink, no channel: the
+        frames' known sections (preamble, header, pilots) go out, since the users
+        learn the channel from them, and every payload snapshot is zero, tagged
+        isac_mute, and kept zero by the 1-bit DAC (never the constant a(1+j)
+        vector). The pilots are orthogonal across the antennas. With a channel
+        the same frames carry precoded payload and the header says so."""
+        N, U, M, P = 16, 2, 4, 40
+        amp = math.sqrt(1.0 / (2 * N))
+
+        def run(H):
+            tb = gr.top_block()
+            src = isac.psk_source(U, M, 7)
+            head = blocks.head(gr.sizeof_gr_complex * U, 6 * P)
+            frames = isac.frame_builder(U, N, P)
+            tx = isac.one_bit_isac_tx(N, U, M, 1.0, 0.01, 0.0, 23.0, [-47.0], 15.0, [30.0], 16, "qos", 8.0,
+                                      "1bit")
+            tx.precoder.set_log_level("error")
+            if H is not None:
+                tx.set_channel(H)
+            xs = blocks.vector_sink_c(N)
+            tb.connect(src, head, frames, tx, xs)
+            tb.run()
+            x = np.array(xs.data()).reshape(-1, N)
+            mute = [(t.offset, pmt.to_uint64(t.value)) for t in xs.tags() if pmt.symbol_to_string(t.key) == "isac_mute"]
+            return x, mute, frames.frame_len(), frames.known_len()
+
+        x, mute, F, K = run(None)
+        self.assertEqual(F, K + P)
+        self.assertEqual(len(x), 6 * F, "every frame leaves the chain")
+        fr = x.reshape(6, F, N)
+        known, pay = fr[:, :K], fr[:, K:]
+        # known sections: 1-bit DAC points at the chain's power
+        np.testing.assert_allclose(np.abs(known.real), amp, rtol=1e-5)
+        np.testing.assert_allclose(np.abs(known.imag), amp, rtol=1e-5)
+        # payload: silence, announced by the mute tags, one run per frame
+        self.assertEqual(np.count_nonzero(pay), 0, "a payload snapshot radiated without a channel")
+        muted = np.zeros(len(x), bool)
+        for off, n in mute:
+            muted[off:off + n] = True
+        expect = np.zeros((6, F), bool)
+        expect[:, K:] = True
+        np.testing.assert_array_equal(muted, expect.ravel())
+        # pilots (the known section's last rows, as frame_builder documents) are
+        # the same every frame and orthogonal across the antennas
+        n_pil = 16  # the Hadamard order for 16 antennas
+        pil = known[:, K - n_pil:]
+        np.testing.assert_array_equal(pil, np.broadcast_to(pil[0], pil.shape))
+        G = pil[0].conj().T @ pil[0]
+        np.testing.assert_allclose(G, n_pil * 2 * amp ** 2 * np.eye(N), atol=1e-5)
+
+        H = rand_h(self.rng, U, N)
+        y, mute_y, _, _ = run(H)
+        self.assertEqual(len(y), 6 * F)
+        self.assertEqual(mute_y, [])
+        fy = y.reshape(6, F, N)
+        np.testing.assert_allclose(np.abs(fy.real), amp, rtol=1e-5)  # payload designed too
+        np.testing.assert_array_equal(fy[:, K - n_pil:K], pil)  # the same pilots
+        # the header flag ("channel known") flips the header of every frame
+        self.assertTrue(all(np.any(fy[f, :K] != known[f]) for f in range(6)))
+
     def test_110_nullspace_precoder_no_zero_frame(self):
         """nullspace_precoder without a channel produces nothing; with a channel
         known at start it designs before its first output: no all-zero vector."""

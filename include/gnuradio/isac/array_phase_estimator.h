@@ -50,13 +50,17 @@ public:
      * \param spacing          element spacing (wavelengths); (0, 1000]
      * \param reverse_elements stream channel k is antenna n_rx-1-k
      * \param continuous       publish after every n_avg snapshots (else once)
+     * \param tone_freq        0, or the pilot is a CW tone at this offset: each channel is demodulated and summed over blocks of tone_block snapshots before the products z_n z_0^* are averaged, so wideband signals at the array (the radar's echo) are suppressed by 1/tone_block (cycles/sample); (-0.5, 0.5)
+     * \param tone_block       snapshots per coherent tone sum; [1, 1073741824]
      */
     static sptr make(int n_rx = 4,
                      double cal_deg = 0.0,
                      int64_t n_avg = 4096,
                      double spacing = 0.5,
                      bool reverse_elements = false,
-                     bool continuous = false);
+                     bool continuous = false,
+                     double tone_freq = 0.0,
+                     int64_t tone_block = 1024);
     // gen_params:end make
     // clang-format on
     //! The last published estimate (radians, n_rx values); empty before the first.

@@ -35,7 +35,10 @@ is antenna n_rx-1-k).
 Message out "cal": {"phases_rad", "weights"} after n_avg snapshots (every n_avg
 when continuous); message in "recalibrate": start a new average. Nothing is
 published from NaN, zero or denormal data, or with a channel uncorrelated with
-channel 0 (rejected_count()). phases(): the last estimate (numpy) or None.)doc"
+channel 0 (rejected_count()). phases(): the last estimate (numpy) or None.
+tone_freq != 0 (cycles per sample): the pilot is a CW tone; each channel is
+demodulated and summed over tone_block snapshots first, so the radar's own echo
+does not bias the estimate while the transmitter runs.)doc"
         // clang-format off
     // gen_params:begin doc
     "\n\nParameters:\n"
@@ -45,6 +48,8 @@ channel 0 (rejected_count()). phases(): the last estimate (numpy) or None.)doc"
     "  spacing: element spacing (wavelengths); (0, 1000] (default 0.5)\n"
     "  reverse_elements: stream channel k is antenna n_rx-1-k (default False)\n"
     "  continuous: publish after every n_avg snapshots (else once) (default False)\n"
+    "  tone_freq: 0, or the pilot is a CW tone at this offset: each channel is demodulated and summed over blocks of tone_block snapshots before the products z_n z_0^* are averaged, so wideband signals at the array (the radar's echo) are suppressed by 1/tone_block (cycles/sample); (-0.5, 0.5) (default 0.0)\n"
+    "  tone_block: snapshots per coherent tone sum; [1, 1073741824] (default 1024)\n"
     // gen_params:end doc
         // clang-format on
         )
@@ -54,6 +59,8 @@ channel 0 (rejected_count()). phases(): the last estimate (numpy) or None.)doc"
                          double spacing,
                          py::object rev,
                          bool continuous,
+                         double tone_freq,
+                         int64_t tone_block,
                          py::kwargs kw) {
                  isac_bind::reject_removed("array_phase_estimator", kw);
                  return blk::make(
@@ -62,7 +69,9 @@ channel 0 (rejected_count()). phases(): the last estimate (numpy) or None.)doc"
                      n_avg,
                      spacing,
                      isac_bind::check_reverse_elements("array_phase_estimator", rev),
-                     continuous);
+                     continuous,
+                     tone_freq,
+                     tone_block);
              }),
              // clang-format off
              // gen_params:begin args
@@ -71,7 +80,9 @@ channel 0 (rejected_count()). phases(): the last estimate (numpy) or None.)doc"
              py::arg("n_avg") = 4096,
              py::arg("spacing") = 0.5,
              py::arg("reverse_elements") = false,
-             py::arg("continuous") = false)
+             py::arg("continuous") = false,
+             py::arg("tone_freq") = 0.0,
+             py::arg("tone_block") = 1024)
              // gen_params:end args
         // clang-format on
         // clang-format off

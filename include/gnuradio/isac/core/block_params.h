@@ -76,15 +76,25 @@ struct array_phase_estimator {
       -std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity(), false, false, nullptr, nullptr,
       nullptr, nullptr, false, "False",
       "publish after every n_avg snapshots (else once)" };
+    static constexpr param_spec tone_freq{ "tone_freq", param_type::real, "cycles/sample",
+      -0.5, 0.5, true, true, nullptr, nullptr,
+      nullptr, nullptr, false, "0.0",
+      "0, or the pilot is a CW tone at this offset: each channel is demodulated and summed over blocks of tone_block snapshots before the products z_n z_0^* are averaged, so wideband signals at the array (the radar's echo) are suppressed by 1/tone_block" };
+    static constexpr param_spec tone_block{ "tone_block", param_type::integer, "",
+      1.0, 1073741824.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "1024",
+      "snapshots per coherent tone sum" };
     static constexpr param_spec all[] = {
-        n_rx, cal_deg, n_avg, spacing, reverse_elements, continuous
+        n_rx, cal_deg, n_avg, spacing, reverse_elements, continuous, tone_freq, tone_block
     };
     static void check(int n_rx,
                       double cal_deg,
                       int64_t n_avg,
                       double spacing,
                       bool reverse_elements,
-                      bool continuous)
+                      bool continuous,
+                      double tone_freq,
+                      int64_t tone_block)
     {
         (void)reverse_elements;
         (void)continuous;
@@ -92,6 +102,8 @@ struct array_phase_estimator {
         check_value(array_phase_estimator::cal_deg, double(cal_deg));
         check_value(array_phase_estimator::n_avg, double(n_avg));
         check_value(array_phase_estimator::spacing, double(spacing));
+        check_value(array_phase_estimator::tone_freq, double(tone_freq));
+        check_value(array_phase_estimator::tone_block, double(tone_block));
     }
 };
 

@@ -1,0 +1,296 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Emulated radio front-end: what a multi-channel USRP array, the room and the
+ * users' radios do to the samples between the UHD sink and the UHD sources of
+ * examples/isac_usrp_ota.grc. The over-the-air chains meet here everything a
+ * real run meets that the genie loopback hides, so that the first run on
+ * hardware holds no surprise the emulator did not already show.
+ *
+ * Signal path, per snapshot t (one sample per antenna; docs/ota.md has the
+ * profile table with its sources):
+ *
+ *   transmit channel n (n = 0 .. n_tx-1):
+ *     x'_n = g_n(t) e^{j pn_n(t)} (K1_n d_n + K2_n conj(d_n)),  d_n = DAC clip(x_n, +-1)
+ *       g_n(t)  = static gain and LO phase  x  slow random drift (Ornstein-Uhlenbeck)
+ *       K1, K2  = IQ imbalance (image K2/K1), pn = phase noise (Ornstein-Uhlenbeck)
+ *   air (a static scene in the module convention, docs/conventions.md):
+ *     users   y_air = H x'                     (rows h_u^H = gain a(theta_u)^T, or
+ * Rician) echo    r_air = G x',  G = sum_q gamma_q g_R(theta_q) g_T(theta_q)^T
+ * (monostatic, |gamma_q|^2 = sigma_R^2 10^(snr_q/10), fixed random phases: static
+ * clutter) loopback l_air = c sum_n x'_n            (a coupler with equal cables,
+ * optional) delays (band-limited, fractional_delay below): echo and loopback by the
+ * Tx->Rx loop delay D + f (+ a per-channel skew), user u by its own timing offset; then a
+ * CW calibration pilot from pilot_deg joins the echo (external source: no loop delay)
+ * during [0, pilot_len) receive channel m (sensing array, loopback, and each user's
+ * radio): z = g_m(t) e^{j(2 pi eps_m t + pn_m(t))} (s_m + n_m),  n ~ CN(0, sigma^2) out =
+ * ADC clip(K1_m z + K2_m conj(z), +-A_m),  A_m^2 = sigma^2 10^(headroom/10) eps_m = CFO
+ * in cycles per sample (ppm x carrier / sample rate)
+ *
+ * Units: the receive samples are scaled so that the thermal noise variance is
+ * radar_noise_var (sensing, loopback) or comm_noise_var (users): the values a
+ * user measures with the transmitter off and sets in the flowgraph. The ADC's
+ * full scale sits `adc_headroom_db` above that floor.
+ *
+ * Truth: the emulator knows the effective complex gain of every channel
+ * (static x drift x K1), the loop delay, the CFOs and the timing offsets, so an
+ * acceptance run can measure the residual error of each acquisition block.
+ *
+ * Random streams: the scene, the static impairments, the drift and every
+ * channel's noise/phase-noise have their own generators seeded from one seed,
+ * and drift updates happen at absolute snapshot indices, so a seeded run is
+ * bit-identical however the scheduler splits the stream into blocks.
+ */
+#ifndef INCLUDED_ISAC_CORE_FRONTEND_H
+#define INCLUDED_ISAC_CORE_FRONTEND_H
+
+#include <gnuradio/isac/core/channel.h>
+#include <gnuradio/isac/core/types.h>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace gr {
+namespace isac {
+namespace core {
+
+/*!
+ * Band-limited (Kaiser-windowed sinc) delay of n_chan interleaved channels,
+ * each by its own delay d_c = I_c + f_c >= 0 samples:
+ *
+ *   y_c(t) = sum_k h_{f_c}(k) x_c(t - I_c - k),  h_f(k) = w(k - f) sinc(k - f),
+ *   k = -(h - 1) .. h,  h = min(taps/2, I_c + 1),  sum_k h_f(k) = 1,
+ *
+ * so the kernel never reaches a sample later than t (a delay below taps/2 - 1
+ * gets a shorter kernel; an integer delay is an exact FIFO). With 16 taps and
+ * beta = 6 the response matches exp(-j 2 pi nu d) within -55 dB for
+ * |nu| <= 0.35 cycles/sample; near Nyquist a fractional delay attenuates, as
+ * every real interpolation filter does.
+ *
+ * Layout: snapshot-major (n x n_chan), the layout of a GNU Radio vector stream.
+ * Not thread-safe.
+ */
+class fractional_delay
+{
+public:
+    //! taps: even, [2, 256]; max_delay: largest delay set_delays() accepts.
+    fractional_delay(int n_chan,
+                     double max_delay,
+                     int taps = 16,
+                     double kaiser_beta = 6.0);
+
+    //! One delay per channel, or one value for every channel; each in [0, max_delay].
+    void set_delays(const std::vector<double>& delays);
+    const std::vector<double>& delays() const { return d_delay; }
+    int n_chan() const { return d_nchan; }
+    int taps() const { return d_taps; }
+    double max_delay() const { return d_max_delay; }
+
+    void process(const cfloat* in, cfloat* out, long n);
+    //! Zero the history (as at construction).
+    void reset();
+
+    /*!
+     * The kernel of delay d (its taps for k = -(h-1) .. h, h as above), for
+     * tests and for the estimator's reference shape.
+     */
+    static std::vector<double>
+    kernel(double d, int taps, double kaiser_beta, int& k_first);
+
+private:
+    int d_nchan, d_taps;
+    double d_beta, d_max_delay;
+    long d_hist; // samples of history kept per channel
+    std::vector<double> d_delay;
+    std::vector<long> d_int;                    // I_c
+    std::vector<int> d_kfirst;                  // first k of each channel's kernel
+    std::vector<std::vector<float>> d_h;        // reversed kernel per channel
+    std::vector<std::vector<float>> d_re, d_im; // history + block, per channel
+    void rebuild(int c);
+};
+
+/*! Ranges of the impairments; each channel draws its own values from them. */
+struct impairment_profile {
+    std::string name = "none";
+    // gain and LO phase of every transmit and receive channel
+    double gain_std_db = 0.0;         //!< static gain mismatch, Gaussian std (dB)
+    bool random_phase = false;        //!< static LO phase uniform in [-180, 180) deg
+    double drift_phase_std_deg = 0.0; //!< slow phase drift: stationary std (deg)
+    double drift_gain_std_db = 0.0;   //!< slow gain drift: stationary std (dB)
+    double drift_tau_s = 60.0;        //!< drift correlation time (s)
+    // IQ imbalance: uniform in +-iq_gain_db (amplitude) and +-iq_phase_deg
+    double iq_gain_db = 0.0;
+    double iq_phase_deg = 0.0;
+    // phase noise: Ornstein-Uhlenbeck phase with this RMS and corner frequency
+    double pn_rms_deg = 0.0;
+    double pn_corner_hz = 100e3;
+    // carrier frequency offsets: uniform in +-ppm of the carrier
+    double sense_cfo_ppm = 0.0; //!< per sensing receive channel (and the loopback)
+    double user_cfo_ppm = 0.0;  //!< per user receiver
+    // timing
+    double loop_delay_min = 0.0; //!< Tx->Rx loop delay, uniform in [min, max] samples
+    double loop_delay_max = 0.0;
+    double rx_skew_max = 0.0; //!< per sensing channel extra delay, uniform +-(samples)
+    //! user timing offset: an integer start offset uniform in [0, user_delay_max]
+    //! samples plus a fraction: users on the array's time reference (PPS,
+    //! GPSDO) sample within user_timing_ns of the symbol instants (uniform
+    //! [0, user_timing_ns]); free-running users at any phase (uniform [0, 1))
+    double user_delay_max = 0.0;
+    double user_timing_ns = 0.0;
+    bool users_free_running = false;
+    // converters
+    double adc_headroom_db =
+        std::numeric_limits<double>::infinity(); //!< full scale / noise floor
+
+    //! "none", "typical" or "harsh" (docs/ota.md gives the sources).
+    static impairment_profile named(const std::string& name);
+    //! Throws param_error naming the field.
+    void validate() const;
+};
+
+/*! The emulated world: array sizes, radio settings, scene and impairments. */
+struct frontend_params {
+    int n_tx = 4;
+    int n_rx = 4;
+    int n_users = 2;
+    double samp_rate = 1e6;      //!< Hz: converts ppm CFOs and drift times
+    double center_freq = 2.45e9; //!< Hz
+    // users (module convention: row u of H is user_gain a(theta_u)^T for "los")
+    comm_model users = comm_model::los;
+    std::vector<double> user_rad;
+    double user_gain = 1.0;
+    double rician_k_db = 10.0;
+    double comm_noise_var = 0.1;
+    // monostatic scene (static gains, random phases)
+    double target_rad = 0.0;
+    double target_snr_db = 15.0;
+    std::vector<double> clutter_rad;
+    std::vector<double> cnr_db;
+    double radar_noise_var = 1.0;
+    //! 0: static target gain; > 0: Swerling 1, a new gain every this many
+    //! snapshots (a CPI), at absolute indices 0, c, 2c, ...
+    long target_coherence = 0;
+    // receive calibration pilot: a CW tone from pilot_rad, pilot_freq cycles
+    // per sample, per-antenna SNR pilot_snr_db, on for snapshots [0, pilot_len)
+    // (0 = always on); pilot_snr_db = -inf switches it off
+    double pilot_rad = 0.0;
+    double pilot_snr_db = -std::numeric_limits<double>::infinity();
+    double pilot_freq = 0.0625;
+    uint64_t pilot_len = 0;
+    // loopback coupler to one extra sensing receive channel (index n_rx):
+    // Tx-power-to-noise ratio of the coupled sum of all transmit channels
+    bool loopback = false;
+    double loopback_snr_db = 30.0;
+    impairment_profile imp;
+    uint64_t seed = 0; //!< 0 = random
+    int fd_taps = 32;  //!< kernel length of the emulated delays
+
+    void validate() const;
+};
+
+/*! Per-channel truth the emulator draws (read-only for callers). */
+struct chain_truth {
+    cdouble gain = 1.0;   //!< effective complex gain now: static x drift x K1
+    cdouble image = 0.0;  //!< K2 (IQ image coefficient)
+    double cfo = 0.0;     //!< cycles per sample
+    double delay = 0.0;   //!< samples (receive channels)
+    uint64_t clipped = 0; //!< converter samples clipped (I or Q)
+};
+
+class frontend_emulator
+{
+public:
+    explicit frontend_emulator(const frontend_params& p);
+
+    const frontend_params& params() const { return d_p; }
+    uint64_t seed_used() const { return d_seed; }
+    uint64_t position() const { return d_pos; }
+    int n_sense_out() const { return d_p.n_rx + (d_p.loopback ? 1 : 0); }
+
+    /*!
+     * n snapshots: x (n x n_tx) in, echo (n x n_sense_out()) and users
+     * (n x n_users) out, snapshot-major. Either output may be null (not
+     * computed, but every random stream still advances, so what is computed
+     * never depends on what is skipped). Non-finite inputs count as 0.
+     */
+    void process(const cfloat* x, cfloat* echo, cfloat* users, long n);
+
+    // ---- truth
+    double loop_delay() const { return d_loop_delay; }
+    const chain_truth& tx(int n) const { return d_tx[n].truth; }
+    const chain_truth& rx(int m) const { return d_rx[m].truth; } //!< m < n_sense_out()
+    const chain_truth& user(int u) const { return d_user[u].truth; }
+    //! angle(g_n g_0^*), n = 0 .. n_tx-1 (rad): what transmit calibration estimates.
+    std::vector<double> tx_phases() const;
+    //! angle(g_m g_0^*) over the n_rx sensing channels: what receive calibration
+    //! estimates.
+    std::vector<double> rx_phases() const;
+    //! The users' channel of the air, rows h_u^H (n_users x n_tx).
+    const cmat& H() const { return d_H; }
+    //! What a downlink channel estimator sees: row u = g_u,rx (h_u^H) diag(g_tx),
+    //! the channel from the DAC inputs to user u's ADC (phase noise and CFO aside).
+    cmat H_effective() const;
+    //! Echo gains gamma_q (target first, the current draw) and the echo matrix G (n_rx x
+    //! n_tx).
+    const cvec& echo_gains() const { return d_gamma; }
+    const cmat& G() const { return d_G; }
+    uint64_t nonfinite_inputs() const { return d_nonfinite; }
+
+private:
+    struct chain {
+        chain_truth truth;
+        cdouble g_static = 1.0;
+        double drift_phase = 0.0, drift_gain_db = 0.0; // OU states
+        cfloat g_now{ 1.0f, 0.0f }; // g_static x drift (K1 is applied with K2)
+        cfloat k1{ 1.0f, 0.0f }, k2{ 0.0f, 0.0f };
+        float pn = 0.0f, pn_a = 0.0f, pn_b = 0.0f;
+        bool pn_exact = false; // large phase noise: exact sincos instead of the series
+        double cfo = 0.0;
+        float noise_std = 0.0f; // per real component
+        float clip = 0.0f;      // 0 = no clipping
+        gaussian_rng rng;
+    };
+
+    frontend_params d_p;
+    uint64_t d_seed;
+    uint64_t d_pos = 0;
+    uint64_t d_nonfinite = 0;
+    uint64_t d_last_drift = 0;
+    uint64_t d_last_target = 0;
+    double d_loop_delay = 0.0;
+    gaussian_rng d_rng_drift, d_rng_target;
+    double d_drift_a = 1.0, d_drift_b_ph = 0.0, d_drift_b_g = 0.0;
+    static constexpr uint64_t drift_step = 1024;
+
+    std::vector<chain> d_tx, d_rx, d_user;  // d_rx: n_rx sensing (+ loopback)
+    cmat d_H, d_G, d_G_clutter, d_G_target; // G = G_clutter + gamma_0 G_target
+    cvec d_gamma;
+    // float copies of the air matrices, row-major
+    std::vector<cfloat> d_Hf, d_Gf;
+    cfloat d_coupler{ 0.0f, 0.0f };
+    std::vector<cfloat> d_pilot_a; // pilot amplitude x a(pilot) per sensing channel
+    double d_pilot_phase0 = 0.0;
+    fractional_delay d_fd_echo, d_fd_user;
+    // block buffers
+    std::vector<cfloat> d_xp, d_air_r, d_air_u, d_del_r, d_del_u;
+
+    void draw_scene(gaussian_rng& rng);
+    void draw_target();
+    void rebuild_echo();
+    void
+    draw_chain(chain& c, gaussian_rng& rng, double cfo_ppm, double noise_var, bool rx);
+    void update_drift();
+    void refresh_gain(chain& c);
+    void process_tx(chain& c, const cfloat* in, cfloat* out, long n, int stride);
+    void process_rx(chain& c, cfloat* io, long n, int stride, uint64_t pos0);
+    long process_block(const cfloat* x, cfloat* echo, cfloat* users, long n);
+};
+
+} // namespace core
+} // namespace isac
+} // namespace gr
+
+#endif

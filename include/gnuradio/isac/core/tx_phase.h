@@ -1,0 +1,144 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Transmit-array phase calibration from one reference receiver.
+ *
+ * Every transmit channel n reaches the reference receiver with the unknown
+ * complex gain g_n of its own DAC/LO/PA/cable, times the known array response:
+ *
+ *     y(t) = e^{j theta(t)} sum_n a_n(ref) g_n x_n(t - k) + noise,
+ *
+ * a the module's steering vector (docs/conventions.md: the field radiated
+ * toward ref is a(ref)^T x). Two set-ups give this model:
+ *  - loopback: every Tx output through equal cables into one combiner and one
+ *    receive channel (ref = 0: all a_n = 1);
+ *  - far field: a receiver at a known angle ref in the far field of the array
+ *    (2 D^2 / lambda away), in line of sight.
+ * theta(t) is the receiver's own CFO and phase noise (a separate radio), k the
+ * integer lag between x and y.
+ *
+ * The estimator runs in two phases of n_avg snapshots each, counting only
+ * snapshots with a nonzero x (a muted payload radiates nothing and is skipped):
+ *  1. lag: for blocks of block_len snapshots, v_k = sum_t y(t) x(t-k)^* and
+ *     E_k += ||v_k||^2 (non-coherent across blocks, so a CFO or phase noise at
+ *     the receiver costs only a little gain); k* = argmax E_k;
+ *  2. gains: per block v = X^H y and A_blk = X^H X at lag k*. b is the
+ *     least-squares fit of y_blk = e^{j theta_blk} X_blk b with one unknown
+ *     rotation theta per block (the receiver's CFO and phase noise): start
+ *     from the principal generalised eigenvector of (sum v v^H, A = sum A_blk),
+ *     then alternate theta_blk = arg(b^H v_blk) and
+ *     b = A^{-1} sum e^{-j theta_blk} v_blk to convergence. A block-by-block
+ *     least-squares fit would fail here: a precoder's x can span fewer than
+ *     n_tx dimensions within a block (the CI precoder with two users fills
+ *     three of four), and only the sum over all blocks excites every channel.
+ *     psi_n = arg(b_n b_0^*) - arg(a_n(ref) a_0(ref)^*) (channel 0 the
+ *     reference), gains_db_n = 20 log10(|b_n| / |b_0|).
+ *     The estimate needs x to excite every channel: an estimate whose
+ *     sum X^H X has an eigenvalue spread above max_condition_db is not valid.
+ *     Precoded payload alone may not do (see above); the frames' known
+ *     sections (preamble, orthogonal pilots) do.
+ * Applying w_n = exp(-j psi_n) |g_0| / |g_n| (tx_cal_weights) to channel n
+ * before the radio makes the radiated field a(theta)^T diag(g) diag(w) x
+ * proportional to a(theta)^T x; exp(-j psi_n) alone aligns the phases only.
+ * The estimator's x must be what the radio transmits (after that correction),
+ * so that each estimate is absolute and a running correction never biases it.
+ */
+#ifndef INCLUDED_ISAC_CORE_TX_PHASE_H
+#define INCLUDED_ISAC_CORE_TX_PHASE_H
+
+#include <gnuradio/isac/core/types.h>
+#include <cstdint>
+#include <vector>
+
+namespace gr {
+namespace isac {
+namespace core {
+
+struct tx_phase_result {
+    bool valid = false;
+    std::vector<double> phases_rad; //!< psi_n, psi_0 = 0
+    std::vector<double> gains_db;   //!< gains_db_0 = 0
+    long lag = 0;                   //!< k*
+    double lag_peak_db = 0.0;       //!< E_k* over the median E_k (dB)
+    double lag_score = 0.0;         //!< (E_k* - median) / robust spread of the other E_k
+    double condition_db =
+        0.0; //!< eigenvalue spread of sum X^H X: how unevenly x excited the channels
+    uint64_t snapshots = 0;
+};
+
+/*!
+ * Corrector weights for a valid estimate: w_n = exp(-j psi_n), and with
+ * equalize_gains also |w_n| = c / |g_n|, c^2 = mean |g_n|^2 (g relative to
+ * channel 0 from gains_db), so every channel reaches the field with the same
+ * gain c and the total radiated power is unchanged. A transmit gain spread
+ * left in the array is a different users' channel than the precoder's model
+ * of the array and fills its clutter nulls.
+ */
+std::vector<cfloat> tx_cal_weights(const tx_phase_result& r, bool equalize_gains);
+
+//! Largest eigenvalue spread of sum X^H X for a valid estimate (dB).
+constexpr double max_condition_db = 20.0;
+
+class tx_phase_estimator
+{
+public:
+    /*!
+     * \param ref_rad angle of the reference receiver (0 for the loopback)
+     * \param spacing element spacing in wavelengths
+     * \param max_lag largest lag searched, [0, 65536]
+     * \param n_avg snapshots per phase, >= block_len
+     * \param block_len snapshots per least-squares block, >= 2 n_tx
+     * \param min_score lag detection score (excess of the peak lag's energy over
+     *        the median of the others, in robust standard deviations) for a
+     *        valid estimate; a lag found in noise alone scores about 3-5
+     */
+    tx_phase_estimator(int n_tx,
+                       double ref_rad,
+                       double spacing,
+                       int max_lag,
+                       long n_avg,
+                       int block_len,
+                       double min_score = 12.0);
+
+    //! x: n x n_tx as transmitted, y: n reference samples. True when an estimate
+    //! completed.
+    bool process(const cfloat* x, const cfloat* y, long n);
+    const tx_phase_result& result() const { return d_result; }
+    //! Start again with the lag search.
+    void restart();
+    //! Skip the search: use this lag (>= 0) from now on.
+    void set_lag(long lag);
+    bool searching() const { return d_phase == 0; }
+
+private:
+    int d_ntx, d_max;
+    long d_navg;
+    int d_B;
+    double d_min_score;
+    cvec d_geom;     // a_n(ref) a_0(ref)^* phases to remove
+    int d_phase = 0; // 0 lag search, 1 gains
+    long d_count = 0;
+    long d_lag = 0;
+    double d_lag_peak_db = 0.0;
+    double d_lag_score = 0.0;
+    std::vector<double> d_E;
+    cmat d_Q, d_A;         // sum of v v^H and of X^H X over the blocks
+    std::vector<cvec> d_v; // v of every block of the current estimate
+    double d_Y = 0.0;      // sum of |y|^2
+    // block under construction (phase 1 and 2 both work in blocks)
+    std::vector<cfloat> d_xh; // x history: max_lag snapshots + current block
+    std::vector<cfloat> d_yb; // y of the current block
+    long d_blk = 0;           // snapshots in the current block
+    tx_phase_result d_result;
+
+    void finish_block();
+    cvec solve_gains(double& condition_db) const;
+};
+
+} // namespace core
+} // namespace isac
+} // namespace gr
+
+#endif

@@ -1,0 +1,61 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#ifndef INCLUDED_ISAC_CSI_FEEDBACK_H
+#define INCLUDED_ISAC_CSI_FEEDBACK_H
+
+#include <gnuradio/block.h>
+#include <gnuradio/isac/api.h>
+#include <cstdint>
+#include <vector>
+
+namespace gr {
+namespace isac {
+
+/*!
+ * \brief The users' channel feedback as a message link with a delay and a
+ * quantiser (docs/csi.md).
+ * \ingroup isac
+ *
+ * Message in "row": the users' estimated rows (user_receiver's "row" port:
+ * {user, row, frame, frame_len, ...}; every user's receiver connects to it).
+ * Message out "csi": the module's csi dict {H, rows, cols, offset} for the
+ * precoder. Each row is quantised as it arrives (`bits` bits per real
+ * component on a per-row scale, 0 = unquantised). H is published when every
+ * user has a row, then whenever all users have reported the same frame and
+ * some row changed (or a user has been silent for 4 of its report
+ * intervals). offset = (frame + 1 + delay_frames) frame_len: the estimate of
+ * frame k reaches the transmitter delay_frames frames after the next frame
+ * starts, and takes effect at a frame start.
+ * Message out "stats": {posts, offset, frame, quant_nmse} per publication.
+ */
+class ISAC_API csi_feedback : virtual public gr::block
+{
+public:
+    typedef std::shared_ptr<csi_feedback> sptr;
+
+    /*!
+     * \param n_users       users (rows of H), >= 1
+     * \param n_tx          transmit antennas (columns), >= 1
+     * \param delay_frames  feedback delay in frames, >= 0
+     * \param bits          bits per real component, [0, 24] (0: no quantisation)
+     */
+    static sptr make(int n_users, int n_tx, int delay_frames = 2, int bits = 0);
+
+    virtual uint64_t posts() const = 0;
+    //! Offset of the first publication (-1 before it): "snapshots to CSI lock".
+    virtual int64_t first_offset() const = 0;
+    virtual int64_t last_offset() const = 0;
+    //! Last published H, rows of n_tx (empty before the first publication).
+    virtual std::vector<std::vector<gr_complex>> channel() const = 0;
+    virtual uint64_t rows_received() const = 0;
+    virtual uint64_t rows_rejected() const = 0;
+};
+
+} // namespace isac
+} // namespace gr
+
+#endif /* INCLUDED_ISAC_CSI_FEEDBACK_H */

@@ -1,0 +1,65 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#ifndef INCLUDED_ISAC_FRAME_BUILDER_H
+#define INCLUDED_ISAC_FRAME_BUILDER_H
+
+#include <gnuradio/block.h>
+#include <gnuradio/isac/api.h>
+#include <cstdint>
+
+namespace gr {
+namespace isac {
+
+/*!
+ * \brief Puts the users' symbols into downlink frames (docs/frame.md).
+ * \ingroup isac
+ *
+ * Input: vectors of n_users M-PSK symbols, payload_len per frame. Output: the
+ * same vectors, frame_len per frame: the known section (preamble, header,
+ * pilots; zeros in place of symbols) then the payload_len symbol vectors.
+ * Tags on the output, which a precoder (ci_precoder, nullspace_precoder,
+ * one_bit_isac_tx) reads to send the known transmit vectors instead of
+ * precoding:
+ *  - "isac_frame" on each frame's first snapshot: dict {index, frame_len,
+ *    n_tx, payload_len, preamble_block, preamble_reps, pilot_len, seed}
+ *    (index counts frames from 0 at start());
+ *  - "isac_pilot" on the first pilot snapshot: pilot_len;
+ *  - "isac_payload" on the first payload snapshot: payload_len.
+ * Tags on the input symbols move with their symbol.
+ */
+class ISAC_API frame_builder : virtual public gr::block
+{
+public:
+    typedef std::shared_ptr<frame_builder> sptr;
+
+    /*!
+     * \param n_users        users (vector length), >= 1
+     * \param n_tx           transmit antennas, [1, 4096]
+     * \param payload_len    symbol vectors per frame, >= 1
+     * \param preamble_block repeated preamble block; 0 = max(16, 2 x the Hadamard order)
+     * \param preamble_reps  repetitions of the block, [2, 64]
+     * \param pilot_len      orthogonal pilots; 0 = the Hadamard order (n_tx rounded up
+     *                       to a power of two), else a multiple of it
+     * \param frame_seed     seed of the known patterns, > 0 (the receivers use the same)
+     */
+    static sptr make(int n_users,
+                     int n_tx,
+                     int payload_len = 880,
+                     int preamble_block = 0,
+                     int preamble_reps = 3,
+                     int pilot_len = 0,
+                     int frame_seed = 1);
+
+    virtual int frame_len() const = 0;
+    virtual int known_len() const = 0;
+    virtual uint64_t frames() const = 0; //!< frames started since start()
+};
+
+} // namespace isac
+} // namespace gr
+
+#endif /* INCLUDED_ISAC_FRAME_BUILDER_H */

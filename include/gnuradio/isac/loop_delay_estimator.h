@@ -1,0 +1,71 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#ifndef INCLUDED_ISAC_LOOP_DELAY_ESTIMATOR_H
+#define INCLUDED_ISAC_LOOP_DELAY_ESTIMATOR_H
+
+#include <gnuradio/isac/api.h>
+#include <gnuradio/sync_block.h>
+#include <pmt/pmt.h>
+
+namespace gr {
+namespace isac {
+
+/*!
+ * \brief Estimates the Tx->Rx loop delay (integer + fractional snapshots) by
+ * correlating the transmitted x with the received echo, and posts it to the
+ * delay blocks that line x up with the echo.
+ * \ingroup isac
+ *
+ * in0: vectors of n_tx, x as sent to the radio; in1: vectors of n_rx, the
+ * echo as received (raw or phase-corrected: the estimate is invariant to
+ * per-channel phases and gains). No stream output.
+ * Method (core::loop_delay_estimator): the lag of the largest correlation
+ * energy, then the fraction from the phase slope of the correlation around
+ * it, which is unbiased for any symmetric DAC/ADC filter.
+ *
+ * Message out "delay": {"delay": f64 samples, "integer": s64, "fractional":
+ * f64, "x_align": f64 (8 + ceil(delay)), "echo_align": f64 (8 + ceil(delay) -
+ * delay: the 8 snapshots let a 16-tap interpolator put the echo back on the
+ * sample grid with its full kernel),
+ * "peak_db": f64, "valid": bool, "snapshots": u64, "offset": u64 (index of
+ * the last snapshot used)} after every n_avg snapshots until the first
+ * valid estimate (continuous = false), or after every n_avg (continuous).
+ * Message in "restart": any message starts a new estimate.
+ */
+class ISAC_API loop_delay_estimator : virtual public gr::sync_block
+{
+public:
+    //! Snapshots added to both alignment delays (x_align, echo_align).
+    static constexpr double align_latency = 8.0;
+
+    typedef std::shared_ptr<loop_delay_estimator> sptr;
+
+    /*!
+     * \param max_delay largest delay searched (snapshots), [4, 65536]
+     * \param n_avg snapshots per estimate, >= 16
+     * \param continuous re-estimate every n_avg snapshots
+     * \param min_peak_db detection margin of a valid estimate (dB)
+     */
+    static sptr make(int n_tx,
+                     int n_rx,
+                     int max_delay = 64,
+                     int64_t n_avg = 8192,
+                     bool continuous = false,
+                     double min_peak_db = 12.0);
+
+    //! The last published estimate (PMT dict), or PMT_NIL before the first.
+    virtual pmt::pmt_t last_estimate() const = 0;
+    //! The last valid delay (samples), or -1 before the first valid estimate.
+    virtual double delay() const = 0;
+    virtual uint64_t estimates() const = 0;
+    virtual void restart() = 0;
+};
+
+} // namespace isac
+} // namespace gr
+
+#endif

@@ -1,0 +1,129 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#ifndef INCLUDED_ISAC_RADIO_EMULATOR_H
+#define INCLUDED_ISAC_RADIO_EMULATOR_H
+
+#include <gnuradio/isac/api.h>
+#include <gnuradio/isac/core/frontend.h>
+#include <gnuradio/sync_block.h>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace gr {
+namespace isac {
+
+/*!
+ * \brief The emulated radio front-end and room between the UHD sink and the
+ * UHD sources of an over-the-air flowgraph (core::frontend_emulator).
+ * \ingroup isac
+ *
+ * One complex stream per radio channel, as the UHD blocks have them:
+ * in k (k < n_tx): what the flowgraph sends to transmit channel k;
+ * out m (m < n_rx): what sensing channel m receives; with loopback, out n_rx
+ *   is the coupler's receive channel (n_sense_out() = n_rx or n_rx + 1);
+ * out n_sense_out() + u: what user u's radio receives.
+ * Output item t of every stream belongs to input item t (the radios start on
+ * the same PPS edge); the loop delay and the users' timing offsets are inside.
+ *
+ * Used through the gnuradio.isac.radio_sink / radio_source hierarchical
+ * blocks, which wire this one block from both sides (radio = "emulated").
+ * pace = true holds the stream to samp_rate in wall-clock time, as a radio
+ * does (GUI flowgraphs); false runs as fast as the host allows.
+ *
+ * The truth getters (locked) report what the emulator drew, for acceptance
+ * runs that measure each acquisition block's residual error. Phases in
+ * radians; H and G row-major.
+ */
+class ISAC_API radio_emulator : virtual public gr::sync_block
+{
+public:
+    typedef std::shared_ptr<radio_emulator> sptr;
+
+    /*!
+     * \param n_tx, n_rx, n_users array sizes, [1, 4096]
+     * \param samp_rate, center_freq radio settings (Hz): convert ppm CFOs and drift times
+     * \param user_deg user angles (n_users values for "los"/"rician")
+     * \param comm_model "los", "rician" or "rayleigh" (one static draw)
+     * \param user_gain LoS amplitude of every user's channel
+     * \param rician_k_db K factor for "rician"
+     * \param comm_noise_var users' receiver noise variance (the SNR reference)
+     * \param target_deg, target_snr_db, clutter_deg, cnr_db, radar_noise_var
+     *        the monostatic scene, module convention (docs/conventions.md);
+     *        clutter static with random phases
+     * \param target_coherence 0: static target gain; > 0: Swerling 1, a new
+     *        CN(0, zeta_0^2) gain every target_coherence snapshots (one CPI)
+     * \param pilot_deg, pilot_snr_db, pilot_freq, pilot_len the receive
+     *        calibration pilot: a CW tone at pilot_freq cycles/sample from
+     *        pilot_deg, per-antenna SNR pilot_snr_db, on for the first
+     *        pilot_len snapshots (0: always, < 0: no pilot)
+     * \param loopback add the coupler channel (Tx calibration through a combiner)
+     * \param loopback_snr_db coupler output SNR for a unit-power transmit vector
+     * \param impairments "none", "typical" or "harsh" (docs/ota.md)
+     * \param seed 0 = random
+     * \param pace hold the stream to samp_rate in real time
+     */
+    static sptr make(int n_tx,
+                     int n_rx,
+                     int n_users,
+                     double samp_rate,
+                     double center_freq,
+                     const std::vector<double>& user_deg,
+                     const std::string& comm_model = "los",
+                     double user_gain = 1.0,
+                     double rician_k_db = 10.0,
+                     double comm_noise_var = 0.1,
+                     double target_deg = 0.0,
+                     double target_snr_db = 15.0,
+                     const std::vector<double>& clutter_deg = {},
+                     const std::vector<double>& cnr_db = {},
+                     double radar_noise_var = 1.0,
+                     int64_t target_coherence = 0,
+                     double pilot_deg = 0.0,
+                     double pilot_snr_db = 20.0,
+                     double pilot_freq = 0.0625,
+                     int64_t pilot_len = -1,
+                     bool loopback = false,
+                     double loopback_snr_db = 30.0,
+                     const std::string& impairments = "typical",
+                     int64_t seed = 0,
+                     bool pace = false);
+
+    //! The same with an explicit impairment profile (custom ranges).
+    static sptr make_with_profile(const core::frontend_params& params, bool pace = false);
+
+    virtual std::string impairments() const = 0;
+    virtual core::impairment_profile profile() const = 0;
+    virtual uint64_t seed_used() const = 0;
+    virtual uint64_t position() const = 0;
+    virtual int n_sense_out() const = 0;
+    virtual bool pace() const = 0;
+    virtual void set_pace(bool pace) = 0;
+
+    virtual double loop_delay() const = 0;
+    virtual std::vector<double> tx_phases_rad() const = 0;
+    virtual std::vector<double> rx_phases_rad() const = 0;
+    virtual std::vector<gr_complex> tx_gains() const = 0;
+    virtual std::vector<gr_complex> rx_gains() const = 0; //!< n_sense_out() values
+    virtual std::vector<gr_complex> user_gains() const = 0;
+    virtual std::vector<double> user_cfo() const = 0;   //!< cycles per sample
+    virtual std::vector<double> user_delay() const = 0; //!< samples
+    virtual std::vector<double> rx_cfo() const = 0;
+    virtual std::vector<double> rx_delay() const = 0;
+    virtual std::vector<gr_complex> channel() const = 0;           //!< H, n_users x n_tx
+    virtual std::vector<gr_complex> channel_effective() const = 0; //!< core H_effective()
+    virtual std::vector<gr_complex> echo_matrix() const = 0;       //!< G, n_rx x n_tx
+    virtual std::vector<gr_complex> echo_gains() const = 0; //!< gamma_q, target first
+    virtual std::vector<uint64_t> rx_clipped() const = 0;
+    virtual std::vector<uint64_t> user_clipped() const = 0;
+    virtual uint64_t nonfinite_count() const = 0;
+};
+
+} // namespace isac
+} // namespace gr
+
+#endif

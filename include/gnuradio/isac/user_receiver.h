@@ -1,0 +1,127 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#ifndef INCLUDED_ISAC_USER_RECEIVER_H
+#define INCLUDED_ISAC_USER_RECEIVER_H
+
+#include <gnuradio/block.h>
+#include <gnuradio/isac/api.h>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace gr {
+namespace isac {
+
+/*!
+ * \brief One user's downlink receiver for the frames of frame_builder
+ * (docs/user_receiver.md): frame synchronisation by preamble correlation,
+ * fractional timing, CFO estimation and tracking, LS/MMSE channel estimation
+ * from the orthogonal pilots, common-phase tracking, M-PSK decisions and SER.
+ * \ingroup isac
+ *
+ * Ports:
+ *  - in0: the user's received samples (complex, one per snapshot), with the
+ *    timing offset, CFO and phase noise of a real receiver.
+ *  - in1 (optional): the transmitted symbols, vectors of n_users (the stream
+ *    that feeds frame_builder, or a psk_source with the same seed); element
+ *    `user` is compared with the decisions. Frame k's payload is symbol
+ *    vectors k payload_len ... (k + 1) payload_len - 1 of this stream.
+ *  - out0: the payload samples of each decoded frame after timing, CFO and
+ *    phase correction (payload_len per frame; a constellation plot).
+ *  - out1 (optional): float, the running SER after each of those samples.
+ *  - msg out "row": the estimated channel row to feed back (csi_feedback):
+ *    {user, row: c32vector n_tx, frame, frame_len, nmse, noise_var, snr_db,
+ *    changed}, on the frame grid every report_every frames once avg_frames
+ *    frames are averaged.
+ *  - msg out "ser": {ser: f64vector(1), ber: f64vector(1), symbols: u64} (the
+ *    format of psk_ser_meter) plus frames, missed, locked_frame, every
+ *    ser_every counted symbols.
+ *  - msg out "stats": one dict per frame {frame, start, cfo, cfo_preamble,
+ *    snr_db, noise_var, header, decided}.
+ *  - msg in "csi": the precoder's csi dicts (optional): row `user` and its
+ *    offset give the exact phase reference of each frame. Without it the
+ *    receiver uses the rows it reported itself (they share one phase).
+ */
+class ISAC_API user_receiver : virtual public gr::block
+{
+public:
+    typedef std::shared_ptr<user_receiver> sptr;
+
+    /*!
+     * \param n_tx, payload_len, preamble_block, preamble_reps, pilot_len, frame_seed
+     *        the frame (as frame_builder's)
+     * \param n_users    vector length of in1, >= 1
+     * \param user       this receiver's user index in [0, n_users)
+     * \param psk_order  M
+     * \param power      the transmitter's E (pilot amplitude sqrt(E/(2 n_tx)))
+     * \param estimator  "ls" or "mmse"
+     * \param channel_var MMSE prior variance per entry; 0 = estimated from the data
+     * \param channel_corr MMSE prior correlation r across antennas, [0, 1)
+     * \param csi_noise_var report rows scaled so that this receiver's noise variance
+     *        equals csi_noise_var (the precoder's noise_var); 0 = as received
+     * \param avg_frames frames averaged (memory) before the first report
+     * \param report_every frames between reports (on the frame grid)
+     * \param sync_threshold preamble detection threshold on |P|^2/(E1 E2), (0, 1)
+     * \param ser_every  symbols between "ser" messages (0: never)
+     * \param grid_offset frame k starts near sample k frame_len + grid_offset of in0
+     *        (0 when the receiver's stream starts with the transmitter's, as in
+     *        emulation and with the timed start of docs/ota.md)
+     */
+    static sptr make(int n_tx,
+                     int n_users,
+                     int user,
+                     int psk_order,
+                     int payload_len = 880,
+                     int preamble_block = 0,
+                     int preamble_reps = 3,
+                     int pilot_len = 0,
+                     int frame_seed = 1,
+                     double power = 1.0,
+                     const std::string& estimator = "ls",
+                     double channel_var = 0.0,
+                     double channel_corr = 0.0,
+                     double csi_noise_var = 0.0,
+                     int avg_frames = 8,
+                     int report_every = 16,
+                     double sync_threshold = 0.15,
+                     int ser_every = 10000,
+                     int grid_offset = 0);
+
+    // the SER meter's interface (psk_ser_meter), one user
+    virtual std::vector<double> ser() const = 0;
+    virtual std::vector<double> ber() const = 0;
+    virtual std::vector<uint64_t> errors() const = 0;
+    virtual uint64_t count() const = 0;
+    virtual void reset() = 0;
+    //! Count SER only on frames first <= k < end (the transmitter's frame k
+    //! starts at snapshot k frame_len; end 0: no end): a measurement window
+    //! fixed in snapshots, independent of when the caller looks. Default: all.
+    virtual void set_count_window(uint64_t first, uint64_t end) = 0;
+
+    virtual bool locked() const = 0;
+    virtual double cfo() const = 0;      //!< cycles per sample
+    virtual uint64_t frames() const = 0; //!< frames received
+    virtual uint64_t missed() const = 0; //!< frames missed while tracking
+    virtual uint64_t acquisitions() const = 0;
+    //! First frame whose payload was decided (the precoder had a channel); -1 if none.
+    virtual int64_t locked_frame() const = 0;
+    //! Frame index of the first row report; -1 if none.
+    virtual int64_t first_report_frame() const = 0;
+    //! Last reported row (empty before the first report).
+    virtual std::vector<gr_complex> last_row() const = 0;
+    virtual pmt::pmt_t last_stats() const = 0;
+    virtual uint64_t nonfinite_count() const = 0;
+
+    //! Tracking loop gains: decision-directed phase (rad/rad, default 0.01) and
+    //! frame-to-frame frequency (per frame, default 0.25), both in [0, 1].
+    virtual void set_loop_gains(double pll_gain, double fll_gain) = 0;
+};
+
+} // namespace isac
+} // namespace gr
+
+#endif /* INCLUDED_ISAC_USER_RECEIVER_H */

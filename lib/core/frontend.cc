@@ -1,0 +1,703 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <gnuradio/isac/core/frontend.h>
+#include <gnuradio/isac/core/limits.h>
+#include <gnuradio/isac/core/steering.h>
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+namespace gr {
+namespace isac {
+namespace core {
+
+namespace {
+std::string num(double v)
+{
+    std::ostringstream s;
+    s << v;
+    return s.str();
+}
+
+// Modified Bessel function of the first kind, order 0 (power series; the
+// Kaiser window needs arguments up to beta ~ 10, where 40 terms are plenty).
+double bessel_i0(double x)
+{
+    double sum = 1.0, term = 1.0;
+    const double q = 0.25 * x * x;
+    for (int k = 1; k < 60; ++k) {
+        term *= q / (double(k) * double(k));
+        sum += term;
+        if (term < 1e-17 * sum)
+            break;
+    }
+    return sum;
+}
+
+void check_nonneg(const std::string& name, double v)
+{
+    if (!(std::isfinite(v) && v >= 0.0))
+        throw_param(name, num(v), "a finite value >= 0");
+}
+
+void check_db_range(const std::string& name, double v)
+{
+    if (!(std::isfinite(v) && std::abs(v) <= 200.0))
+        throw_param(name, num(v), "[-200, 200] dB");
+}
+
+void check_rad(const std::string& name, double r)
+{
+    if (!(std::isfinite(r) && std::abs(r) <= pi / 2 + 1e-12))
+        throw_param(name, num(rad2deg(r)), "[-90, 90] degrees");
+}
+
+inline float clampf(float v, float a) { return v > a ? a : (v < -a ? -a : v); }
+} // namespace
+
+// ---------------------------------------------------------------------------
+fractional_delay::fractional_delay(int n_chan,
+                                   double max_delay,
+                                   int taps,
+                                   double kaiser_beta)
+    : d_nchan(n_chan), d_taps(taps), d_beta(kaiser_beta), d_max_delay(max_delay)
+{
+    check_int_range("n_chan", n_chan, 1, 1 << 16);
+    if (taps < 2 || taps > 256 || taps % 2)
+        throw_param("taps", std::to_string(taps), "an even number in [2, 256]");
+    if (!(std::isfinite(kaiser_beta) && kaiser_beta >= 0.0 && kaiser_beta <= 50.0))
+        throw_param("kaiser_beta", num(kaiser_beta), "[0, 50]");
+    if (!(std::isfinite(max_delay) && max_delay >= 0.0 && max_delay <= double(1 << 24)))
+        throw_param("max_delay", num(max_delay), "[0, 2^24] samples");
+    d_hist = long(std::floor(max_delay)) + taps / 2 + 1;
+    d_delay.assign(n_chan, 0.0);
+    d_int.assign(n_chan, 0);
+    d_kfirst.assign(n_chan, 0);
+    d_h.assign(n_chan, std::vector<float>{ 1.0f });
+    d_re.assign(n_chan, std::vector<float>(d_hist, 0.0f));
+    d_im.assign(n_chan, std::vector<float>(d_hist, 0.0f));
+}
+
+std::vector<double>
+fractional_delay::kernel(double d, int taps, double kaiser_beta, int& k_first)
+{
+    const double I = std::floor(d);
+    double f = d - I;
+    if (f < 1e-9 || f > 1.0 - 1e-9) { // an integer delay: one exact tap
+        k_first = f > 0.5 ? -1 : 0;   // d just below an integer rounds up
+        return { 1.0 };
+    }
+    const int h = int(std::min<double>(taps / 2, I + 1.0));
+    k_first = -(h - 1);
+    std::vector<double> w(2 * size_t(h));
+    const double i0b = bessel_i0(kaiser_beta);
+    double sum = 0.0;
+    for (int j = 0; j < 2 * h; ++j) {
+        const double u = double(k_first + j) - f; // |u| < h
+        const double r = u / double(h);
+        const double win =
+            bessel_i0(kaiser_beta * std::sqrt(std::max(0.0, 1.0 - r * r))) / i0b;
+        const double s = std::sin(pi * u) / (pi * u);
+        w[j] = win * s;
+        sum += w[j];
+    }
+    for (auto& v : w) // unit gain at DC
+        v /= sum;
+    return w;
+}
+
+void fractional_delay::set_delays(const std::vector<double>& delays)
+{
+    if (delays.size() != 1 && delays.size() != size_t(d_nchan))
+        throw_param("delays",
+                    std::to_string(delays.size()) + " values",
+                    "1 or n_chan (" + std::to_string(d_nchan) + ") values");
+    for (double v : delays)
+        if (!(std::isfinite(v) && v >= 0.0 && v <= d_max_delay))
+            throw_param("delay", num(v), "[0, " + num(d_max_delay) + "] samples");
+    for (int c = 0; c < d_nchan; ++c) {
+        d_delay[c] = delays.size() == 1 ? delays[0] : delays[c];
+        rebuild(c);
+    }
+}
+
+void fractional_delay::rebuild(int c)
+{
+    int kf = 0;
+    const auto h = kernel(d_delay[c], d_taps, d_beta, kf);
+    d_int[c] = long(std::floor(d_delay[c]));
+    d_kfirst[c] = kf;
+    d_h[c].resize(h.size());
+    for (size_t j = 0; j < h.size(); ++j) // reversed: ascending sample index
+        d_h[c][j] = float(h[h.size() - 1 - j]);
+}
+
+void fractional_delay::reset()
+{
+    for (int c = 0; c < d_nchan; ++c) {
+        d_re[c].assign(d_hist, 0.0f);
+        d_im[c].assign(d_hist, 0.0f);
+    }
+}
+
+void fractional_delay::process(const cfloat* in, cfloat* out, long n)
+{
+    if (n <= 0)
+        return;
+    const long C = d_nchan;
+    for (long c = 0; c < C; ++c) {
+        auto& re = d_re[c];
+        auto& im = d_im[c];
+        re.resize(size_t(d_hist + n));
+        im.resize(size_t(d_hist + n));
+        for (long t = 0; t < n; ++t) {
+            re[d_hist + t] = in[t * C + c].real();
+            im[d_hist + t] = in[t * C + c].imag();
+        }
+        const float* h = d_h[c].data();
+        const long L = long(d_h[c].size());
+        // y(t) = sum_j h_rev[j] x(t - I - k_first - L + 1 + j)
+        const long off = d_hist - d_int[c] - d_kfirst[c] - L + 1;
+        for (long t = 0; t < n; ++t) {
+            const float* r = re.data() + off + t;
+            const float* i = im.data() + off + t;
+            float sr = 0.0f, si = 0.0f;
+            for (long j = 0; j < L; ++j) {
+                sr += h[j] * r[j];
+                si += h[j] * i[j];
+            }
+            out[t * C + c] = cfloat(sr, si);
+        }
+        std::copy(re.begin() + n, re.end(), re.begin());
+        std::copy(im.begin() + n, im.end(), im.begin());
+        re.resize(size_t(d_hist));
+        im.resize(size_t(d_hist));
+    }
+}
+
+// ---------------------------------------------------------------------------
+impairment_profile impairment_profile::named(const std::string& name)
+{
+    impairment_profile p;
+    if (name == "none")
+        return p;
+    if (name == "typical") {
+        // One phase-coherent array on shared 10 MHz + PPS (N310/X310 class),
+        // users on their own radios; docs/ota.md lists the source of each value.
+        p.name = "typical";
+        p.gain_std_db = 0.5;
+        p.random_phase = true;
+        p.drift_phase_std_deg = 2.0;
+        p.drift_gain_std_db = 0.1;
+        p.drift_tau_s = 60.0;
+        p.iq_gain_db = 0.2;
+        p.iq_phase_deg = 1.5;
+        p.pn_rms_deg = 1.0;
+        p.pn_corner_hz = 100e3;
+        p.sense_cfo_ppm = 0.0;
+        p.user_cfo_ppm = 0.05;
+        p.loop_delay_min = 8.0;
+        p.loop_delay_max = 40.0;
+        p.rx_skew_max = 0.0;
+        p.user_delay_max = 256.0;
+        p.user_timing_ns = 100.0;
+        p.adc_headroom_db = 40.0;
+        return p;
+    }
+    if (name == "harsh") {
+        // Beyond the data sheets: separate references, warm-up drift, an
+        // uncalibrated IQ front end and a receive gain set too high.
+        p.name = "harsh";
+        p.gain_std_db = 1.5;
+        p.random_phase = true;
+        p.drift_phase_std_deg = 10.0;
+        p.drift_gain_std_db = 0.5;
+        p.drift_tau_s = 10.0;
+        p.iq_gain_db = 1.0;
+        p.iq_phase_deg = 5.0;
+        p.pn_rms_deg = 3.0;
+        p.pn_corner_hz = 300e3;
+        p.sense_cfo_ppm = 0.02;
+        p.user_cfo_ppm = 10.0;
+        p.loop_delay_min = 8.0;
+        p.loop_delay_max = 200.0;
+        p.rx_skew_max = 0.1;
+        p.user_delay_max = 4096.0;
+        p.users_free_running = true;
+        p.adc_headroom_db = 25.0;
+        return p;
+    }
+    throw_param("impairments", "'" + name + "'", "'none', 'typical' or 'harsh'");
+}
+
+void impairment_profile::validate() const
+{
+    check_nonneg("gain_std_db", gain_std_db);
+    check_nonneg("drift_phase_std_deg", drift_phase_std_deg);
+    check_nonneg("drift_gain_std_db", drift_gain_std_db);
+    check_positive_finite("drift_tau_s", drift_tau_s);
+    check_nonneg("iq_gain_db", iq_gain_db);
+    if (!(std::isfinite(iq_phase_deg) && iq_phase_deg >= 0.0 && iq_phase_deg < 45.0))
+        throw_param("iq_phase_deg", num(iq_phase_deg), "[0, 45) degrees");
+    if (iq_gain_db > 6.0)
+        throw_param("iq_gain_db", num(iq_gain_db), "[0, 6] dB");
+    if (!(std::isfinite(pn_rms_deg) && pn_rms_deg >= 0.0 && pn_rms_deg <= 60.0))
+        throw_param("pn_rms_deg", num(pn_rms_deg), "[0, 60] degrees");
+    check_positive_finite("pn_corner_hz", pn_corner_hz);
+    check_nonneg("sense_cfo_ppm", sense_cfo_ppm);
+    check_nonneg("user_cfo_ppm", user_cfo_ppm);
+    check_nonneg("loop_delay_min", loop_delay_min);
+    if (!(std::isfinite(loop_delay_max) && loop_delay_max >= loop_delay_min &&
+          loop_delay_max <= 1e5))
+        throw_param(
+            "loop_delay_max", num(loop_delay_max), "[loop_delay_min, 1e5] samples");
+    if (!(std::isfinite(rx_skew_max) && rx_skew_max >= 0.0 && rx_skew_max <= 8.0))
+        throw_param("rx_skew_max", num(rx_skew_max), "[0, 8] samples");
+    if (!(std::isfinite(user_delay_max) && user_delay_max >= 0.0 &&
+          user_delay_max <= 1e6))
+        throw_param("user_delay_max", num(user_delay_max), "[0, 1e6] samples");
+    if (!(std::isfinite(user_timing_ns) && user_timing_ns >= 0.0 &&
+          user_timing_ns <= 1e9))
+        throw_param("user_timing_ns", num(user_timing_ns), "[0, 1e9] ns");
+    if (!(adc_headroom_db > 0.0)) // +inf (no clipping) is allowed
+        throw_param("adc_headroom_db", num(adc_headroom_db), "> 0 dB (inf: no clipping)");
+}
+
+void frontend_params::validate() const
+{
+    check_int_range("n_tx", n_tx, 1, max_antennas);
+    check_int_range("n_rx", n_rx, 1, max_antennas);
+    check_int_range("n_users", n_users, 1, max_users);
+    check_positive_finite("samp_rate", samp_rate);
+    check_positive_finite("center_freq", center_freq);
+    if (users != comm_model::rayleigh && user_rad.size() != size_t(n_users))
+        throw_param("user_deg",
+                    std::to_string(user_rad.size()) + " angles",
+                    "n_users (" + std::to_string(n_users) + ") angles");
+    for (double r : user_rad)
+        check_rad("user_deg", r);
+    check_positive_finite("user_gain", user_gain);
+    check_db_range("rician_k_db", rician_k_db);
+    check_positive_finite("comm_noise_var", comm_noise_var);
+    check_rad("target_deg", target_rad);
+    check_db_range("target_snr_db", target_snr_db);
+    if (clutter_rad.size() != cnr_db.size())
+        throw_param("cnr_db",
+                    std::to_string(cnr_db.size()) + " values",
+                    "one value per clutter_deg entry (" +
+                        std::to_string(clutter_rad.size()) + ")");
+    for (double r : clutter_rad)
+        check_rad("clutter_deg", r);
+    for (double c : cnr_db)
+        check_db_range("cnr_db", c);
+    check_positive_finite("radar_noise_var", radar_noise_var);
+    check_int_range("target_coherence", target_coherence, 0, 1L << 40);
+    check_rad("pilot_deg", pilot_rad);
+    if (!(pilot_snr_db == -std::numeric_limits<double>::infinity()))
+        check_db_range("pilot_snr_db", pilot_snr_db);
+    if (!(std::isfinite(pilot_freq) && std::abs(pilot_freq) < 0.5))
+        throw_param("pilot_freq", num(pilot_freq), "(-0.5, 0.5) cycles per sample");
+    check_db_range("loopback_snr_db", loopback_snr_db);
+    if (fd_taps < 2 || fd_taps > 64 || fd_taps % 2)
+        throw_param("fd_taps", std::to_string(fd_taps), "an even number in [2, 64]");
+    imp.validate();
+}
+
+// ---------------------------------------------------------------------------
+frontend_emulator::frontend_emulator(const frontend_params& p)
+    : d_p(p),
+      d_fd_echo(p.n_rx + (p.loopback ? 1 : 0),
+                p.imp.loop_delay_max + p.imp.rx_skew_max + 1.0,
+                p.fd_taps),
+      d_fd_user(p.n_users, p.imp.user_delay_max + 2.0, p.fd_taps)
+{
+    d_p.validate();
+    d_seed = d_p.seed ? d_p.seed : random_seed();
+    uint64_t st = d_seed;
+    gaussian_rng rng_scene(splitmix64(st));
+    gaussian_rng rng_static(splitmix64(st));
+    d_rng_drift.seed(splitmix64(st));
+    const uint64_t chain_seed = splitmix64(st);
+    d_rng_target.seed(splitmix64(st));
+
+    draw_scene(rng_scene);
+    if (d_p.target_coherence > 0)
+        draw_target();
+
+    const auto& im = d_p.imp;
+    d_loop_delay = im.loop_delay_min +
+                   (im.loop_delay_max - im.loop_delay_min) * rng_static.uniform();
+    if (im.loop_delay_max == im.loop_delay_min)
+        d_loop_delay = im.loop_delay_min;
+
+    d_tx.resize(d_p.n_tx);
+    d_rx.resize(n_sense_out());
+    d_user.resize(d_p.n_users);
+    uint64_t cs = chain_seed;
+    for (auto& c : d_tx) {
+        c.rng.seed(splitmix64(cs));
+        draw_chain(c, rng_static, 0.0, 0.0, false);
+    }
+    std::vector<double> echo_delay;
+    for (int m = 0; m < n_sense_out(); ++m) {
+        auto& c = d_rx[m];
+        c.rng.seed(splitmix64(cs));
+        draw_chain(c, rng_static, im.sense_cfo_ppm, d_p.radar_noise_var, true);
+        const double skew = im.rx_skew_max * (2.0 * rng_static.uniform() - 1.0);
+        c.truth.delay = std::max(0.0, d_loop_delay + (m < d_p.n_rx ? skew : 0.0));
+        echo_delay.push_back(c.truth.delay);
+    }
+    std::vector<double> user_delay;
+    for (auto& c : d_user) {
+        c.rng.seed(splitmix64(cs));
+        draw_chain(c, rng_static, im.user_cfo_ppm, d_p.comm_noise_var, true);
+        const double whole = std::floor((im.user_delay_max + 1.0) * rng_static.uniform());
+        const double frac_max =
+            im.users_free_running
+                ? 1.0
+                : std::min(1.0, im.user_timing_ns * 1e-9 * d_p.samp_rate);
+        c.truth.delay =
+            std::min(im.user_delay_max + 1.0, whole + frac_max * rng_static.uniform());
+        user_delay.push_back(c.truth.delay);
+    }
+    d_fd_echo.set_delays(echo_delay);
+    d_fd_user.set_delays(user_delay);
+    d_pilot_phase0 = 2.0 * pi * rng_static.uniform();
+
+    // drift: Ornstein-Uhlenbeck steps every drift_step snapshots
+    const double dt = double(drift_step) / d_p.samp_rate;
+    d_drift_a = std::exp(-dt / im.drift_tau_s);
+    const double s = std::sqrt(std::max(0.0, 1.0 - d_drift_a * d_drift_a));
+    d_drift_b_ph = deg2rad(im.drift_phase_std_deg) * s;
+    d_drift_b_g = im.drift_gain_std_db * s;
+}
+
+void frontend_emulator::draw_scene(gaussian_rng& rng)
+{
+    const int nt = d_p.n_tx, nr = d_p.n_rx, nu = d_p.n_users;
+    // users
+    if (d_p.users == comm_model::los)
+        d_H = d_p.user_gain * los_channel(nt, d_p.user_rad);
+    else
+        d_H = d_p.user_gain *
+              draw_comm_channel(d_p.users, nu, nt, d_p.user_rad, d_p.rician_k_db, rng);
+    // echo: clutter static with random phases (a room's reflections do not
+    // fluctuate); the target static too, or Swerling 1 (rebuild_echo)
+    const auto conv = array_convention::first_element_unit_norm();
+    const int e = 1 + int(d_p.clutter_rad.size());
+    d_gamma.resize(e);
+    d_G_clutter = cmat::Zero(nr, nt);
+    for (int q = 0; q < e; ++q) {
+        const double th = q == 0 ? d_p.target_rad : d_p.clutter_rad[q - 1];
+        const double snr = q == 0 ? d_p.target_snr_db : d_p.cnr_db[q - 1];
+        const double ph = 2.0 * pi * rng.uniform();
+        d_gamma[q] = std::sqrt(d_p.radar_noise_var * db2lin(snr)) *
+                     cdouble(std::cos(ph), std::sin(ph));
+        const cmat Gq =
+            ula_steering(nr, th, conv) * ula_steering(nt, th, conv).transpose();
+        if (q == 0)
+            d_G_target = Gq;
+        else
+            d_G_clutter += d_gamma[q] * Gq;
+    }
+    rebuild_echo();
+    d_Hf.resize(size_t(nu) * nt);
+    for (int u = 0; u < nu; ++u)
+        for (int k = 0; k < nt; ++k)
+            d_Hf[size_t(u) * nt + k] = cfloat(d_H(u, k));
+    d_coupler =
+        cfloat(float(std::sqrt(d_p.radar_noise_var * db2lin(d_p.loopback_snr_db))), 0.0f);
+    d_pilot_a.assign(nr, cfloat(0.0f, 0.0f));
+    if (d_p.pilot_snr_db != -std::numeric_limits<double>::infinity()) {
+        const double amp = std::sqrt(d_p.radar_noise_var * db2lin(d_p.pilot_snr_db));
+        const cvec a = ula_steering(nr, d_p.pilot_rad); // unit modulus entries
+        for (int m = 0; m < nr; ++m)
+            d_pilot_a[m] = cfloat(amp * a[m]);
+    }
+}
+
+void frontend_emulator::rebuild_echo()
+{
+    const int nt = d_p.n_tx, nr = d_p.n_rx;
+    d_G = d_G_clutter + d_gamma[0] * d_G_target;
+    d_Gf.resize(size_t(nr) * nt);
+    for (int m = 0; m < nr; ++m)
+        for (int k = 0; k < nt; ++k)
+            d_Gf[size_t(m) * nt + k] = cfloat(d_G(m, k));
+}
+
+void frontend_emulator::draw_target()
+{
+    // Swerling 1: a new CN(0, zeta_0^2) gain for each coherence interval
+    const double z = std::sqrt(d_p.radar_noise_var * db2lin(d_p.target_snr_db));
+    d_gamma[0] = z * d_rng_target.cn();
+    rebuild_echo();
+}
+
+void frontend_emulator::draw_chain(
+    chain& c, gaussian_rng& rng, double cfo_ppm, double noise_var, bool rx)
+{
+    const auto& im = d_p.imp;
+    // static gain and phase; drawn even when zero so every profile consumes the
+    // same static stream (a profile change does not reshuffle the others)
+    const double g_db = im.gain_std_db * rng.normal();
+    const double u_ph = rng.uniform();
+    const double ph = im.random_phase ? 2.0 * pi * u_ph - pi : 0.0;
+    c.g_static = std::pow(10.0, g_db / 20.0) * cdouble(std::cos(ph), std::sin(ph));
+    // IQ imbalance: y = K1 z + K2 z*, K1 = (1 + g e^{-j phi})/2, K2 = (1 - g e^{j phi})/2
+    const double eps = im.iq_gain_db * (2.0 * rng.uniform() - 1.0);
+    const double iphi = deg2rad(im.iq_phase_deg) * (2.0 * rng.uniform() - 1.0);
+    const double g = std::pow(10.0, eps / 20.0);
+    const cdouble k1 = 0.5 * (1.0 + g * cdouble(std::cos(-iphi), std::sin(-iphi)));
+    const cdouble k2 = 0.5 * (1.0 - g * cdouble(std::cos(iphi), std::sin(iphi)));
+    c.k1 = cfloat(k1);
+    c.k2 = cfloat(k2);
+    c.truth.image = k2;
+    const double u_cfo = rng.uniform();
+    c.cfo = cfo_ppm * 1e-6 * d_p.center_freq / d_p.samp_rate * (2.0 * u_cfo - 1.0);
+    c.truth.cfo = c.cfo;
+    // phase noise: discrete OU with stationary std pn_rms and corner pn_corner
+    const double a = std::exp(-2.0 * pi * im.pn_corner_hz / d_p.samp_rate);
+    const double sd = deg2rad(im.pn_rms_deg);
+    c.pn_a = float(a);
+    c.pn_b = float(sd * std::sqrt(std::max(0.0, 1.0 - a * a)));
+    c.pn_exact = sd > deg2rad(2.0);
+    c.pn = float(sd * c.rng.normal()); // start in the stationary state
+    if (rx) {
+        c.noise_std = float(std::sqrt(0.5 * noise_var));
+        c.clip = std::isfinite(im.adc_headroom_db)
+                     ? float(std::sqrt(noise_var * db2lin(im.adc_headroom_db)))
+                     : 0.0f;
+    } else {
+        c.clip = 1.0f; // DAC full scale of the fc32 stream
+    }
+    refresh_gain(c);
+}
+
+void frontend_emulator::refresh_gain(chain& c)
+{
+    const cdouble drift = std::pow(10.0, c.drift_gain_db / 20.0) *
+                          cdouble(std::cos(c.drift_phase), std::sin(c.drift_phase));
+    const cdouble g = c.g_static * drift;
+    c.g_now = cfloat(g);
+    c.truth.gain = g * cdouble(c.k1);
+}
+
+void frontend_emulator::update_drift()
+{
+    auto step = [this](std::vector<chain>& v) {
+        for (auto& c : v) {
+            c.drift_phase =
+                d_drift_a * c.drift_phase + d_drift_b_ph * d_rng_drift.normal();
+            c.drift_gain_db =
+                d_drift_a * c.drift_gain_db + d_drift_b_g * d_rng_drift.normal();
+            refresh_gain(c);
+        }
+    };
+    step(d_tx);
+    step(d_rx);
+    step(d_user);
+}
+
+std::vector<double> frontend_emulator::tx_phases() const
+{
+    std::vector<double> v;
+    for (const auto& c : d_tx)
+        v.push_back(std::arg(c.truth.gain * std::conj(d_tx[0].truth.gain)));
+    return v;
+}
+
+std::vector<double> frontend_emulator::rx_phases() const
+{
+    std::vector<double> v;
+    for (int m = 0; m < d_p.n_rx; ++m)
+        v.push_back(std::arg(d_rx[m].truth.gain * std::conj(d_rx[0].truth.gain)));
+    return v;
+}
+
+cmat frontend_emulator::H_effective() const
+{
+    cmat He = d_H;
+    for (int u = 0; u < d_p.n_users; ++u)
+        for (int k = 0; k < d_p.n_tx; ++k)
+            He(u, k) *= d_user[u].truth.gain * d_tx[k].truth.gain;
+    return He;
+}
+
+namespace {
+// exp(j phi) for a small phase-noise sample: the series to phi^3 is exact to
+// 3e-7 for |phi| < 0.05 rad (the exact path takes over above 2 deg RMS)
+inline cfloat small_rot(float phi, bool exact)
+{
+    if (exact)
+        return cfloat(std::cos(phi), std::sin(phi));
+    const float p2 = phi * phi;
+    return cfloat(1.0f - 0.5f * p2 + p2 * p2 * (1.0f / 24.0f),
+                  phi * (1.0f - p2 * (1.0f / 6.0f)));
+}
+} // namespace
+
+void frontend_emulator::process_tx(
+    chain& c, const cfloat* in, cfloat* out, long n, int stride)
+{
+    const cfloat k1 = c.k1, k2 = c.k2, g = c.g_now;
+    const float a = c.pn_a, b = c.pn_b, clip = c.clip;
+    float pn = c.pn;
+    for (long t = 0; t < n; ++t) {
+        cfloat d = in[t * stride];
+        float dr = d.real(), di = d.imag();
+        if (!std::isfinite(dr)) {
+            dr = 0.0f;
+            ++d_nonfinite;
+        }
+        if (!std::isfinite(di)) {
+            di = 0.0f;
+            ++d_nonfinite;
+        }
+        if (std::abs(dr) > clip || std::abs(di) > clip)
+            ++c.truth.clipped;
+        d = cfloat(clampf(dr, clip), clampf(di, clip));
+        const cfloat z = k1 * d + k2 * std::conj(d);
+        pn = a * pn + b * c.rng.normal();
+        out[t * stride] = g * small_rot(pn, c.pn_exact) * z;
+    }
+    c.pn = pn;
+}
+
+void frontend_emulator::process_rx(
+    chain& c, cfloat* io, long n, int stride, uint64_t pos0)
+{
+    const cfloat k1 = c.k1, k2 = c.k2, g = c.g_now;
+    const float a = c.pn_a, b = c.pn_b, sd = c.noise_std, clip = c.clip;
+    float pn = c.pn;
+    const bool cfo = c.cfo != 0.0;
+    for (long t = 0; t < n; ++t) {
+        const float nr = sd * c.rng.normal();
+        const float ni = sd * c.rng.normal();
+        cfloat z = io[t * stride] + cfloat(nr, ni);
+        pn = a * pn + b * c.rng.normal();
+        cfloat e = g * small_rot(pn, c.pn_exact);
+        if (cfo) {
+            // the phase from the absolute index: no accumulated rounding, and
+            // the same value however the stream is split into blocks
+            const double cyc = c.cfo * double(pos0 + uint64_t(t));
+            const double th = 2.0 * pi * (cyc - std::floor(cyc));
+            e *= cfloat(float(std::cos(th)), float(std::sin(th)));
+        }
+        z *= e;
+        cfloat y = k1 * z + k2 * std::conj(z);
+        if (clip > 0.0f) {
+            if (std::abs(y.real()) > clip || std::abs(y.imag()) > clip) {
+                ++c.truth.clipped;
+                y = cfloat(clampf(y.real(), clip), clampf(y.imag(), clip));
+            }
+        }
+        io[t * stride] = y;
+    }
+    c.pn = pn;
+}
+
+long frontend_emulator::process_block(const cfloat* x,
+                                      cfloat* echo,
+                                      cfloat* users,
+                                      long n)
+{
+    const int nt = d_p.n_tx, nr = d_p.n_rx, nu = d_p.n_users, ns = n_sense_out();
+    d_xp.resize(size_t(n) * nt);
+    d_air_r.resize(size_t(n) * ns);
+    d_air_u.resize(size_t(n) * nu);
+    d_del_r.resize(size_t(n) * ns);
+    d_del_u.resize(size_t(n) * nu);
+
+    for (int k = 0; k < nt; ++k)
+        process_tx(d_tx[k], x + k, d_xp.data() + k, n, nt);
+
+    // the air: fixed-order sums, so the result never depends on the block size
+    for (long t = 0; t < n; ++t) {
+        const cfloat* xp = d_xp.data() + t * nt;
+        cfloat* r = d_air_r.data() + t * ns;
+        cfloat* y = d_air_u.data() + t * nu;
+        for (int m = 0; m < nr; ++m) {
+            const cfloat* gm = d_Gf.data() + size_t(m) * nt;
+            cfloat s(0.0f, 0.0f);
+            for (int k = 0; k < nt; ++k)
+                s += gm[k] * xp[k];
+            r[m] = s;
+        }
+        if (d_p.loopback) {
+            cfloat s(0.0f, 0.0f);
+            for (int k = 0; k < nt; ++k)
+                s += xp[k];
+            r[nr] = d_coupler * s;
+        }
+        for (int u = 0; u < nu; ++u) {
+            const cfloat* hu = d_Hf.data() + size_t(u) * nt;
+            cfloat s(0.0f, 0.0f);
+            for (int k = 0; k < nt; ++k)
+                s += hu[k] * xp[k];
+            y[u] = s;
+        }
+    }
+    d_fd_echo.process(d_air_r.data(), d_del_r.data(), n);
+    d_fd_user.process(d_air_u.data(), d_del_u.data(), n);
+
+    // the receive calibration pilot: an external CW source (no loop delay)
+    if (d_p.pilot_snr_db != -std::numeric_limits<double>::infinity()) {
+        for (long t = 0; t < n; ++t) {
+            const uint64_t pos = d_pos + uint64_t(t);
+            if (d_p.pilot_len && pos >= d_p.pilot_len)
+                break;
+            const double cyc = d_p.pilot_freq * double(pos);
+            const double th = 2.0 * pi * (cyc - std::floor(cyc)) + d_pilot_phase0;
+            const cfloat p(float(std::cos(th)), float(std::sin(th)));
+            cfloat* r = d_del_r.data() + t * ns;
+            for (int m = 0; m < nr; ++m)
+                r[m] += d_pilot_a[m] * p;
+        }
+    }
+
+    for (int m = 0; m < ns; ++m)
+        process_rx(d_rx[m], d_del_r.data() + m, n, ns, d_pos);
+    for (int u = 0; u < nu; ++u)
+        process_rx(d_user[u], d_del_u.data() + u, n, nu, d_pos);
+
+    if (echo)
+        std::copy(d_del_r.begin(), d_del_r.begin() + size_t(n) * ns, echo);
+    if (users)
+        std::copy(d_del_u.begin(), d_del_u.begin() + size_t(n) * nu, users);
+    d_pos += uint64_t(n);
+    return n;
+}
+
+void frontend_emulator::process(const cfloat* x, cfloat* echo, cfloat* users, long n)
+{
+    const int nt = d_p.n_tx, nu = d_p.n_users, ns = n_sense_out();
+    long done = 0;
+    while (done < n) {
+        if (d_pos > 0 && d_pos % drift_step == 0 && d_pos != d_last_drift) {
+            update_drift();
+            d_last_drift = d_pos;
+        }
+        const uint64_t tc = uint64_t(d_p.target_coherence);
+        if (tc && d_pos > 0 && d_pos % tc == 0 && d_pos != d_last_target) {
+            draw_target();
+            d_last_target = d_pos;
+        }
+        uint64_t next = (d_pos / drift_step + 1) * drift_step;
+        if (tc)
+            next = std::min(next, (d_pos / tc + 1) * tc);
+        const long len = long(std::min<uint64_t>(uint64_t(n - done), next - d_pos));
+        process_block(x + done * nt,
+                      echo ? echo + done * ns : nullptr,
+                      users ? users + done * nu : nullptr,
+                      len);
+        done += len;
+    }
+}
+
+} // namespace core
+} // namespace isac
+} // namespace gr

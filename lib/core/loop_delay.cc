@@ -1,0 +1,193 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <gnuradio/isac/core/limits.h>
+#include <gnuradio/isac/core/loop_delay.h>
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+namespace gr {
+namespace isac {
+namespace core {
+
+loop_delay_estimator::loop_delay_estimator(
+    int n_tx, int n_rx, int max_delay, long n_avg, double min_peak_db)
+    : d_ntx(n_tx),
+      d_nrx(n_rx),
+      d_max(max_delay),
+      d_navg(n_avg),
+      d_min_peak_db(min_peak_db)
+{
+    check_int_range("n_tx", n_tx, 1, max_antennas);
+    check_int_range("n_rx", n_rx, 1, max_antennas);
+    check_int_range("max_delay", max_delay, 4, 65536);
+    check_int_range("n_avg", n_avg, 16, 1L << 40);
+    if (!(std::isfinite(min_peak_db) && min_peak_db >= 0.0 && min_peak_db <= 100.0)) {
+        std::ostringstream s;
+        s << min_peak_db;
+        throw_param("min_peak_db", s.str(), "[0, 100] dB");
+    }
+    d_hist.assign(size_t(max_delay) * n_tx, cfloat(0.0f, 0.0f));
+    restart();
+}
+
+void loop_delay_estimator::restart()
+{
+    d_C.assign(d_max + 1, cmat::Zero(d_nrx, d_ntx));
+    d_sum_x = cvec::Zero(d_ntx);
+    d_sum_r = cvec::Zero(d_nrx);
+    d_count = 0;
+}
+
+bool loop_delay_estimator::process(const cfloat* x, const cfloat* r, long n)
+{
+    bool done = false;
+    const long H = d_max;
+    // [history (H snapshots) | this call's x], so lag k of snapshot t is row H + t - k
+    std::vector<cfloat> buf(size_t(H + n) * d_ntx);
+    std::copy(d_hist.begin(), d_hist.end(), buf.begin());
+    std::copy(x, x + size_t(n) * d_ntx, buf.begin() + size_t(H) * d_ntx);
+    auto finite_row = [](const cfloat* p, int m) {
+        for (int i = 0; i < m; ++i)
+            if (!std::isfinite(p[i].real()) || !std::isfinite(p[i].imag()))
+                return false;
+        return true;
+    };
+    // a non-finite snapshot becomes zeros (it then adds nothing to any lag)
+    for (long t = 0; t < n; ++t) {
+        cfloat* p = buf.data() + size_t(H + t) * d_ntx;
+        if (!finite_row(p, d_ntx))
+            std::fill(p, p + d_ntx, cfloat(0.0f, 0.0f));
+    }
+
+    long t = 0;
+    while (t < n) {
+        const long len = std::min(n - t, d_navg - d_count);
+        // accumulate in sub-blocks so the float products stay short sums
+        for (long b = t; b < t + len; b += 256) {
+            const long m = std::min<long>(256, t + len - b);
+            Eigen::MatrixXcf R(m, d_nrx);
+            bool any = false;
+            for (long i = 0; i < m; ++i) {
+                const cfloat* ri = r + size_t(b + i) * d_nrx;
+                if (finite_row(ri, d_nrx)) {
+                    for (int c = 0; c < d_nrx; ++c)
+                        R(i, c) = ri[c];
+                    any = true;
+                } else {
+                    R.row(i).setZero();
+                }
+            }
+            if (!any)
+                continue;
+            for (int k = 0; k <= d_max; ++k) {
+                const cfloat* x0 = buf.data() + size_t(H + b - k) * d_ntx;
+                Eigen::Map<
+                    const Eigen::
+                        Matrix<cfloat, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>
+                    X(x0, m, d_ntx);
+                d_C[k] += (R.transpose() * X.conjugate()).cast<cdouble>();
+            }
+            d_sum_r += R.colwise().sum().transpose().cast<cdouble>();
+            Eigen::Map<
+                const Eigen::
+                    Matrix<cfloat, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>
+                X0(buf.data() + size_t(H + b) * d_ntx, m, d_ntx);
+            d_sum_x += X0.colwise().sum().transpose().cast<cdouble>();
+        }
+        d_count += len;
+        t += len;
+        if (d_count >= d_navg) {
+            const double N = double(d_count);
+            std::vector<cmat> Cc(d_C.size());
+            const cmat mean_part = (d_sum_r / N) * (d_sum_x / N).adjoint() * N;
+            for (size_t k = 0; k < d_C.size(); ++k)
+                Cc[k] = d_C[k] - mean_part;
+            d_result = fit(Cc, d_min_peak_db);
+            d_result.snapshots = uint64_t(d_count);
+            restart();
+            done = true;
+        }
+    }
+    // keep the last H snapshots of x as the next call's history
+    std::copy(buf.end() - size_t(H) * d_ntx, buf.end(), d_hist.begin());
+    return done;
+}
+
+loop_delay_result loop_delay_estimator::fit(const std::vector<cmat>& C,
+                                            double min_peak_db)
+{
+    loop_delay_result res;
+    const int K = int(C.size());
+    if (K < 5)
+        throw param_error("loop_delay_estimator::fit: needs at least 5 lags");
+    std::vector<double> E(K);
+    for (int k = 0; k < K; ++k)
+        E[k] = C[k].squaredNorm();
+    const int k0 = int(std::max_element(E.begin(), E.end()) - E.begin());
+    res.peak_lag = k0;
+    const double Ep = E[k0];
+    res.profile.resize(K);
+    for (int k = 0; k < K; ++k)
+        res.profile[k] = Ep > 0.0 ? E[k] / Ep : 0.0;
+    // detection margin: the peak against the median of the lags away from it
+    std::vector<double> far;
+    for (int k = 0; k < K; ++k)
+        if (std::abs(k - k0) > 3)
+            far.push_back(E[k]);
+    double floor = 0.0;
+    if (!far.empty()) {
+        std::nth_element(far.begin(), far.begin() + far.size() / 2, far.end());
+        floor = far[far.size() / 2];
+    }
+    res.peak_db = (floor > 0.0 && Ep > 0.0) ? 10.0 * std::log10(Ep / floor)
+                                            : (Ep > 0.0 ? 300.0 : 0.0);
+    if (!(Ep > 0.0))
+        return res;
+
+    // projections onto the peak lag: one real kernel shifted by d
+    const double nrm = std::sqrt(Ep);
+    const int W = 12;
+    const int lo = std::max(0, k0 - W), hi = std::min(K - 1, k0 + W);
+    std::vector<cdouble> p;
+    for (int k = lo; k <= hi; ++k)
+        p.push_back((C[k0].array().conjugate() * C[k].array()).sum() / nrm);
+    // phase of the DTFT around k0: arg P(nu) = -2 pi nu (d - k0) + const
+    double sw = 0.0, swx = 0.0, swy = 0.0, swxx = 0.0, swxy = 0.0;
+    const int nnu = 61;
+    for (int i = 0; i < nnu; ++i) {
+        const double nu = -0.3 + 0.6 * double(i) / double(nnu - 1);
+        cdouble P(0.0, 0.0);
+        for (size_t j = 0; j < p.size(); ++j) {
+            const double kk = double(lo + int(j) - k0);
+            P += p[j] *
+                 cdouble(std::cos(-2.0 * pi * nu * kk), std::sin(-2.0 * pi * nu * kk));
+        }
+        const double w = std::norm(P);
+        const double y = std::arg(P); // |slope| < pi across the band for |d - k0| < 1
+        sw += w;
+        swx += w * nu;
+        swy += w * y;
+        swxx += w * nu * nu;
+        swxy += w * nu * y;
+    }
+    const double den = sw * swxx - swx * swx;
+    double frac_shift = 0.0;
+    if (den > 0.0)
+        frac_shift = -(sw * swxy - swx * swy) / den / (2.0 * pi);
+    frac_shift = std::max(-1.0, std::min(1.0, frac_shift));
+    double d = std::max(0.0, double(k0) + frac_shift);
+    res.delay = d;
+    res.integer = long(std::floor(d));
+    res.fractional = d - std::floor(d);
+    // a peak on the last lag may be a longer delay seen through its sidelobe
+    res.valid = res.peak_db >= min_peak_db && k0 < K - 1;
+    return res;
+}
+
+} // namespace core
+} // namespace isac
+} // namespace gr

@@ -1,0 +1,482 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Loop-delay and transmit-phase estimators against signals whose delay,
+ * phases and gains are set here: band-limited delays from fractional_delay
+ * (and from a different kernel, so the estimator's independence of the
+ * kernel's shape is tested), spatially correlated and non-zero-mean x,
+ * receiver CFO and phase rotation, and the emulated front-end end to end.
+ */
+#include <gnuradio/isac/core/frontend.h>
+#include <gnuradio/isac/core/loop_delay.h>
+#include <gnuradio/isac/core/steering.h>
+#include <gnuradio/isac/core/tx_phase.h>
+#include <cppunit/TestFixture.h>
+#include <cppunit/extensions/HelperMacros.h>
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+using namespace gr::isac::core;
+
+namespace {
+// 1-bit DAC alphabet, white in time: sqrt(E/2N)(+-1 +-j), E = 1
+std::vector<cfloat> one_bit_x(long n, int nt, gaussian_rng& g)
+{
+    std::vector<cfloat> x(size_t(n) * nt);
+    const float a = float(std::sqrt(0.5 / nt));
+    for (auto& v : x)
+        v = cfloat(g.uniform() < 0.5 ? -a : a, g.uniform() < 0.5 ? -a : a);
+    return x;
+}
+
+cmat random_matrix(int r, int c, gaussian_rng& g)
+{
+    cmat M(r, c);
+    for (int i = 0; i < r; ++i)
+        for (int j = 0; j < c; ++j)
+            M(i, j) = g.cn();
+    return M;
+}
+
+// r = FD_d(G x) + CN(0, noise_var) with a kernel of `taps` and `beta`
+std::vector<cfloat> echo(const std::vector<cfloat>& x,
+                         const cmat& G,
+                         double d,
+                         double noise_var,
+                         gaussian_rng& g,
+                         int taps = 16,
+                         double beta = 6.0)
+{
+    const int nr = int(G.rows()), nt = int(G.cols());
+    const long n = long(x.size()) / nt;
+    std::vector<cfloat> air(size_t(n) * nr), out(air.size());
+    for (long t = 0; t < n; ++t)
+        for (int m = 0; m < nr; ++m) {
+            cdouble s = 0;
+            for (int k = 0; k < nt; ++k)
+                s += G(m, k) * cdouble(x[t * nt + k]);
+            air[t * nr + m] = cfloat(s);
+        }
+    fractional_delay fd(nr, d + 1, taps, beta);
+    fd.set_delays({ d });
+    fd.process(air.data(), out.data(), n);
+    std::vector<cfloat> w(out.size());
+    g.fill_cn(w.data(), w.size(), float(noise_var));
+    for (size_t i = 0; i < out.size(); ++i)
+        out[i] += w[i];
+    return out;
+}
+} // namespace
+
+class qa_loop_delay : public CppUnit::TestFixture
+{
+    CPPUNIT_TEST_SUITE(qa_loop_delay);
+    CPPUNIT_TEST(test_fractional_delays);
+    CPPUNIT_TEST(test_kernel_shape_and_correlated_x);
+    CPPUNIT_TEST(test_noise_only_and_out_of_range);
+    CPPUNIT_TEST(test_batching);
+    CPPUNIT_TEST(test_emulated_front_end);
+    CPPUNIT_TEST(test_tx_phase_loopback);
+    CPPUNIT_TEST(test_tx_phase_noise_only);
+    CPPUNIT_TEST(test_tx_phase_muted_payload);
+    CPPUNIT_TEST(test_tx_cal_weights);
+    CPPUNIT_TEST(test_tx_phase_needs_excitation);
+    CPPUNIT_TEST(test_tx_phase_far_field_with_cfo);
+    CPPUNIT_TEST(test_tx_phase_emulated_loopback);
+    CPPUNIT_TEST(test_bad_params);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void test_fractional_delays()
+    {
+        gaussian_rng g(21);
+        for (int trial = 0; trial < 6; ++trial) {
+            const double d = 5.0 + 55.0 * g.uniform();
+            const cmat G = random_matrix(4, 4, g) * 0.5;
+            const auto x = one_bit_x(8192, 4, g);
+            // per-antenna echo power ~ 0.25 against unit noise: -6 dB per sample
+            const auto r = echo(x, G, d, 1.0, g);
+            loop_delay_estimator est(4, 4, 64, 8192);
+            CPPUNIT_ASSERT(est.process(x.data(), r.data(), 8192));
+            const auto& res = est.result();
+            CPPUNIT_ASSERT(res.valid);
+            CPPUNIT_ASSERT_EQUAL(uint64_t(8192), res.snapshots);
+            CPPUNIT_ASSERT_MESSAGE(std::to_string(d) + " vs " + std::to_string(res.delay),
+                                   std::abs(res.delay - d) < 0.02);
+            CPPUNIT_ASSERT_EQUAL(long(std::floor(res.delay)), res.integer);
+            CPPUNIT_ASSERT(res.peak_db > 20.0);
+        }
+    }
+
+    void test_kernel_shape_and_correlated_x()
+    {
+        // a 32-tap, beta = 9 kernel the estimator knows nothing about, and
+        // x = A s + dc: spatially correlated and not zero-mean
+        gaussian_rng g(22);
+        const cmat A = random_matrix(4, 4, g) * 0.3;
+        for (double d : { 17.5, 30.25, 44.9 }) {
+            auto s = one_bit_x(8192, 4, g);
+            std::vector<cfloat> x(s.size());
+            for (long t = 0; t < 8192; ++t)
+                for (int m = 0; m < 4; ++m) {
+                    cdouble v = cdouble(0.2, -0.1);
+                    for (int k = 0; k < 4; ++k)
+                        v += A(m, k) * cdouble(s[t * 4 + k]);
+                    x[t * 4 + m] = cfloat(v);
+                }
+            const cmat G = random_matrix(3, 4, g);
+            const auto r = echo(x, G, d, 0.5, g, 32, 9.0);
+            loop_delay_estimator est(4, 3, 64, 8192);
+            CPPUNIT_ASSERT(est.process(x.data(), r.data(), 8192));
+            CPPUNIT_ASSERT(est.result().valid);
+            CPPUNIT_ASSERT_MESSAGE(std::to_string(d) + " vs " +
+                                       std::to_string(est.result().delay),
+                                   std::abs(est.result().delay - d) < 0.03);
+        }
+    }
+
+    void test_noise_only_and_out_of_range()
+    {
+        gaussian_rng g(23);
+        const auto x = one_bit_x(8192, 4, g);
+        std::vector<cfloat> r(8192 * 4);
+        g.fill_cn(r.data(), r.size(), 1.0f);
+        loop_delay_estimator est(4, 4, 64, 8192);
+        CPPUNIT_ASSERT(est.process(x.data(), r.data(), 8192));
+        CPPUNIT_ASSERT(!est.result().valid);
+        CPPUNIT_ASSERT(est.result().peak_db < 12.0);
+        // a delay beyond max_delay is never reported as a valid one inside it
+        const auto r2 = echo(x, random_matrix(4, 4, g), 80.3, 0.1, g);
+        loop_delay_estimator est2(4, 4, 64, 8192);
+        CPPUNIT_ASSERT(est2.process(x.data(), r2.data(), 8192));
+        CPPUNIT_ASSERT(!est2.result().valid);
+    }
+
+    void test_batching()
+    {
+        gaussian_rng g(24);
+        const auto x = one_bit_x(20000, 2, g);
+        const auto r = echo(x, random_matrix(2, 2, g), 9.4, 1.0, g);
+        loop_delay_estimator a(2, 2, 32, 5000), b(2, 2, 32, 5000);
+        std::vector<double> ra, rb;
+        a.process(x.data(), r.data(), 20000);
+        ra.push_back(a.result().delay);
+        long t = 0;
+        int done = 0;
+        while (t < 20000) {
+            const long len = std::min<long>(20000 - t, 1 + long(g.uniform() * 3000));
+            if (b.process(x.data() + t * 2, r.data() + t * 2, len)) {
+                ++done;
+                rb.push_back(b.result().delay);
+            }
+            t += len;
+        }
+        CPPUNIT_ASSERT_EQUAL(4, done); // one estimate per 5000 snapshots
+        // the estimate over the same snapshots does not depend on the split
+        // (sub-block sums are summed in another order, so allow rounding)
+        CPPUNIT_ASSERT(std::abs(rb.back() - 9.4) < 0.05);
+        CPPUNIT_ASSERT(std::abs(ra[0] - 9.4) < 0.05);
+    }
+
+    void test_emulated_front_end()
+    {
+        // the echo of the typical profile: clutter at 30 dB, random per-channel
+        // phases and gains, IQ imbalance, phase noise, fractional loop delay
+        for (uint64_t seed : { 1, 2, 3 }) {
+            frontend_params p;
+            p.n_tx = p.n_rx = 4;
+            p.n_users = 2;
+            p.user_rad = { deg2rad(-34.0), deg2rad(12.0) };
+            p.target_rad = deg2rad(23.0);
+            p.clutter_rad = { deg2rad(-47.0), deg2rad(31.0) };
+            p.cnr_db = { 30.0, 30.0 };
+            p.imp = impairment_profile::named("typical");
+            p.seed = seed;
+            frontend_emulator e(p);
+            gaussian_rng g(seed + 100);
+            const long n = 8192;
+            const auto x = one_bit_x(n, 4, g);
+            std::vector<cfloat> r(size_t(n) * 4);
+            e.process(x.data(), r.data(), nullptr, n);
+            loop_delay_estimator est(4, 4, 64, n);
+            CPPUNIT_ASSERT(est.process(x.data(), r.data(), n));
+            CPPUNIT_ASSERT(est.result().valid);
+            CPPUNIT_ASSERT_MESSAGE(std::to_string(e.loop_delay()) + " vs " +
+                                       std::to_string(est.result().delay),
+                                   std::abs(est.result().delay - e.loop_delay()) < 0.05);
+        }
+    }
+
+    void test_tx_phase_loopback()
+    {
+        gaussian_rng g(31);
+        const int nt = 4;
+        const long n = 32768;
+        const cmat A = random_matrix(nt, nt, g) * 0.4; // precoded x: correlated channels
+        const auto s = one_bit_x(n, nt, g);
+        std::vector<cfloat> x(s.size());
+        for (long t = 0; t < n; ++t)
+            for (int m = 0; m < nt; ++m) {
+                cdouble v = 0;
+                for (int k = 0; k < nt; ++k)
+                    v += A(m, k) * cdouble(s[t * nt + k]);
+                x[t * nt + m] = cfloat(v);
+            }
+        cvec gtx(nt);
+        for (int k = 0; k < nt; ++k)
+            gtx[k] = std::polar(std::pow(10.0, 0.05 * g.normal()), 2 * pi * g.uniform());
+        const int lag = 17;
+        std::vector<cfloat> y(n);
+        for (long t = 0; t < n; ++t) {
+            cdouble v = 0;
+            if (t >= lag)
+                for (int k = 0; k < nt; ++k)
+                    v += gtx[k] * cdouble(x[(t - lag) * nt + k]);
+            y[t] = cfloat(v) + cfloat(0.05f * g.normal(), 0.05f * g.normal());
+        }
+        tx_phase_estimator est(nt, 0.0, 0.5, 64, n / 2, 32);
+        CPPUNIT_ASSERT(est.process(x.data(), y.data(), n));
+        const auto& res = est.result();
+        CPPUNIT_ASSERT(res.valid);
+        CPPUNIT_ASSERT_EQUAL(long(lag), res.lag);
+        for (int k = 0; k < nt; ++k) {
+            const double ref = std::arg(gtx[k] * std::conj(gtx[0]));
+            CPPUNIT_ASSERT_DOUBLES_EQUAL(
+                0.0, std::remainder(res.phases_rad[k] - ref, 2 * pi), deg2rad(0.5));
+            CPPUNIT_ASSERT_DOUBLES_EQUAL(
+                20 * std::log10(std::abs(gtx[k] / gtx[0])), res.gains_db[k], 0.1);
+        }
+    }
+
+    void test_tx_cal_weights()
+    {
+        // closed form: w_n = exp(-j psi_n) c / g_n with g_n = 10^(gains_db_n / 20),
+        // c^2 = mean g_n^2; so |g_n w_n| = c for every n and sum |g_n w_n|^2 =
+        // sum g_n^2 (the radiated power kept)
+        tx_phase_result r;
+        r.valid = true;
+        r.phases_rad = { 0.0, 1.1, -2.5, 0.3 };
+        r.gains_db = { 0.0, -0.8, 0.6, 1.4 };
+        double sum_g2 = 0.0;
+        for (double g : r.gains_db)
+            sum_g2 += db2lin(g);
+        const double c = std::sqrt(sum_g2 / 4.0);
+        const auto w = tx_cal_weights(r, true);
+        const auto w0 = tx_cal_weights(r, false);
+        CPPUNIT_ASSERT_EQUAL(size_t(4), w.size());
+        for (size_t n = 0; n < 4; ++n) {
+            const double g = std::pow(10.0, r.gains_db[n] / 20.0);
+            CPPUNIT_ASSERT_DOUBLES_EQUAL(c, g * std::abs(w[n]), 1e-6);
+            CPPUNIT_ASSERT_DOUBLES_EQUAL(
+                0.0,
+                std::abs(std::arg(w[n] * std::polar(1.0f, float(r.phases_rad[n])))),
+                1e-6);
+            CPPUNIT_ASSERT_DOUBLES_EQUAL(1.0, std::abs(w0[n]), 1e-6);
+            CPPUNIT_ASSERT_DOUBLES_EQUAL(
+                0.0,
+                std::abs(std::arg(w0[n] * std::polar(1.0f, float(r.phases_rad[n])))),
+                1e-6);
+        }
+        r.gains_db.pop_back();
+        CPPUNIT_ASSERT_THROW(tx_cal_weights(r, true), std::invalid_argument);
+        CPPUNIT_ASSERT_NO_THROW(tx_cal_weights(r, false));
+    }
+
+    void test_tx_phase_muted_payload()
+    {
+        // Frames before a channel: the payload is muted (zero x, the reference
+        // receiver hears only noise). Those snapshots carry nothing and must not
+        // count toward n_avg, else the estimate ends on half the signal.
+        gaussian_rng g(37);
+        const int nt = 4;
+        const long n = 32768, chunk = 500;
+        const auto s = one_bit_x(2 * n, nt, g);
+        std::vector<cfloat> x(s.begin(), s.end());
+        long active = 0;
+        for (long t = 0; t < 2 * n; ++t) {
+            if ((t / chunk) % 2 == 1)
+                std::fill(
+                    x.begin() + t * nt, x.begin() + (t + 1) * nt, cfloat(0.0f, 0.0f));
+            else
+                ++active;
+        }
+        cvec gtx(nt);
+        for (int k = 0; k < nt; ++k)
+            gtx[k] = std::polar(std::pow(10.0, 0.05 * g.normal()), 2 * pi * g.uniform());
+        const int lag = 9;
+        std::vector<cfloat> y(2 * n);
+        for (long t = 0; t < 2 * n; ++t) {
+            cdouble v = 0;
+            if (t >= lag)
+                for (int k = 0; k < nt; ++k)
+                    v += gtx[k] * cdouble(x[(t - lag) * nt + k]);
+            y[t] = cfloat(v) + cfloat(0.3f * g.normal(), 0.3f * g.normal());
+        }
+        CPPUNIT_ASSERT(active >= n);
+        tx_phase_estimator est(nt, 0.0, 0.5, 64, n / 2, 32);
+        // the first n snapshots hold n/2 radiated ones: only the lag search ends
+        CPPUNIT_ASSERT(!est.process(x.data(), y.data(), n));
+        CPPUNIT_ASSERT(est.process(x.data() + n * nt, y.data() + n, n));
+        const auto& res = est.result();
+        CPPUNIT_ASSERT(res.valid);
+        CPPUNIT_ASSERT_EQUAL(long(lag), res.lag);
+        CPPUNIT_ASSERT(res.snapshots >= uint64_t(n / 2));
+        CPPUNIT_ASSERT(res.snapshots < uint64_t(n / 2 + 32));
+        for (int k = 0; k < nt; ++k) {
+            const double ref = std::arg(gtx[k] * std::conj(gtx[0]));
+            CPPUNIT_ASSERT_DOUBLES_EQUAL(
+                0.0, std::remainder(res.phases_rad[k] - ref, 2 * pi), deg2rad(1.0));
+        }
+    }
+
+    void test_tx_phase_noise_only()
+    {
+        gaussian_rng g(34);
+        const long n = 32768;
+        const auto x = one_bit_x(n, 4, g);
+        std::vector<cfloat> y(n);
+        g.fill_cn(y.data(), y.size(), 1.0f);
+        tx_phase_estimator est(4, 0.0, 0.5, 64, n / 2, 32);
+        CPPUNIT_ASSERT(est.process(x.data(), y.data(), n));
+        CPPUNIT_ASSERT(!est.result().valid);
+        CPPUNIT_ASSERT(est.result().lag_score < 12.0);
+    }
+
+    void test_tx_phase_needs_excitation()
+    {
+        // x confined to three of four dimensions (as a precoder's payload can
+        // be): not identifiable, so not valid; the same x with 8 % of
+        // full-rank known snapshots (a frame's preamble and pilots) is.
+        gaussian_rng g(35);
+        const int nt = 4;
+        const long n = 32768;
+        const cmat B = random_matrix(nt, 3, g) * 0.3; // a rank-3 map
+        const auto s = one_bit_x(n, nt, g);
+        std::vector<cfloat> x(size_t(n) * nt), xf(x.size());
+        for (long t = 0; t < n; ++t) {
+            const bool known = (t % 948) < 76;
+            for (int m = 0; m < nt; ++m) {
+                cdouble v = 0;
+                for (int k = 0; k < 3; ++k)
+                    v += B(m, k) * cdouble(s[t * nt + k]);
+                x[t * nt + m] = cfloat(v);
+                xf[t * nt + m] = known ? s[t * nt + m] : cfloat(v);
+            }
+        }
+        cvec gtx(nt);
+        for (int k = 0; k < nt; ++k)
+            gtx[k] = std::polar(1.0, 2 * pi * g.uniform());
+        for (int variant = 0; variant < 2; ++variant) {
+            const auto& xx = variant ? xf : x;
+            std::vector<cfloat> y(n);
+            for (long t = 5; t < n; ++t) {
+                cdouble v = 0;
+                for (int k = 0; k < nt; ++k)
+                    v += gtx[k] * cdouble(xx[(t - 5) * nt + k]);
+                y[t] = cfloat(v) + cfloat(0.05f * g.normal(), 0.05f * g.normal());
+            }
+            tx_phase_estimator est(nt, 0.0, 0.5, 64, n / 2, 32);
+            CPPUNIT_ASSERT(est.process(xx.data(), y.data(), n));
+            const auto& res = est.result();
+            if (!variant) {
+                CPPUNIT_ASSERT_MESSAGE(std::to_string(res.condition_db), !res.valid);
+                CPPUNIT_ASSERT(res.condition_db > max_condition_db);
+                continue;
+            }
+            CPPUNIT_ASSERT(res.valid);
+            for (int k = 0; k < nt; ++k)
+                CPPUNIT_ASSERT_DOUBLES_EQUAL(
+                    0.0,
+                    std::remainder(
+                        res.phases_rad[k] - std::arg(gtx[k] * std::conj(gtx[0])), 2 * pi),
+                    deg2rad(1.0));
+        }
+    }
+
+    void test_tx_phase_far_field_with_cfo()
+    {
+        // a separate radio at 30 deg: CFO 4.9e-3 cycles/sample (2 ppm at 2.45 GHz,
+        // 1 MS/s), a fractional lag and per-sample phase noise
+        gaussian_rng g(32);
+        const int nt = 4;
+        const long n = 65536;
+        const auto x = one_bit_x(n, nt, g);
+        cvec gtx(nt);
+        for (int k = 0; k < nt; ++k)
+            gtx[k] = std::polar(1.0, 2 * pi * g.uniform());
+        const cvec a = ula_steering(nt, deg2rad(30.0));
+        std::vector<cfloat> air(n), y(n);
+        for (long t = 0; t < n; ++t) {
+            cdouble v = 0;
+            for (int k = 0; k < nt; ++k)
+                v += a[k] * gtx[k] * cdouble(x[t * nt + k]);
+            air[t] = cfloat(v);
+        }
+        fractional_delay fd(1, 101.0);
+        fd.set_delays({ 100.4 });
+        fd.process(air.data(), y.data(), n);
+        for (long t = 0; t < n; ++t)
+            y[t] =
+                y[t] * cfloat(std::polar(1.0, 2 * pi * 4.9e-3 * t + 0.02 * g.normal())) +
+                cfloat(0.1f * g.normal(), 0.1f * g.normal());
+        tx_phase_estimator est(nt, deg2rad(30.0), 0.5, 128, n / 2, 16);
+        CPPUNIT_ASSERT(est.process(x.data(), y.data(), n));
+        const auto& res = est.result();
+        CPPUNIT_ASSERT(res.valid);
+        CPPUNIT_ASSERT_EQUAL(long(100), res.lag);
+        for (int k = 0; k < nt; ++k) {
+            const double ref = std::arg(gtx[k] * std::conj(gtx[0]));
+            CPPUNIT_ASSERT_DOUBLES_EQUAL(
+                0.0, std::remainder(res.phases_rad[k] - ref, 2 * pi), deg2rad(1.5));
+        }
+    }
+
+    void test_tx_phase_emulated_loopback()
+    {
+        frontend_params p;
+        p.n_tx = 4;
+        p.n_rx = 4;
+        p.n_users = 1;
+        p.user_rad = { 0.0 };
+        p.target_rad = deg2rad(23.0);
+        p.loopback = true;
+        p.imp = impairment_profile::named("typical");
+        p.seed = 5;
+        frontend_emulator e(p);
+        gaussian_rng g(33);
+        const long n = 32768;
+        const auto x = one_bit_x(n, 4, g);
+        std::vector<cfloat> r(size_t(n) * 5), y(n);
+        e.process(x.data(), r.data(), nullptr, n);
+        for (long t = 0; t < n; ++t)
+            y[t] = r[t * 5 + 4]; // the coupler's receive channel
+        tx_phase_estimator est(4, 0.0, 0.5, 64, n / 2, 32);
+        CPPUNIT_ASSERT(est.process(x.data(), y.data(), n));
+        CPPUNIT_ASSERT(est.result().valid);
+        CPPUNIT_ASSERT_EQUAL(long(std::round(e.loop_delay())), est.result().lag);
+        const auto truth = e.tx_phases();
+        for (int k = 0; k < 4; ++k)
+            CPPUNIT_ASSERT_DOUBLES_EQUAL(
+                0.0,
+                std::remainder(est.result().phases_rad[k] - truth[k], 2 * pi),
+                deg2rad(1.5));
+    }
+
+    void test_bad_params()
+    {
+        CPPUNIT_ASSERT_THROW(loop_delay_estimator(4, 4, 2, 8192), param_error);
+        CPPUNIT_ASSERT_THROW(loop_delay_estimator(4, 4, 64, 8), param_error);
+        CPPUNIT_ASSERT_THROW(loop_delay_estimator(0, 4, 64, 8192), param_error);
+        CPPUNIT_ASSERT_THROW(loop_delay_estimator(4, 4, 64, 8192, -1.0), param_error);
+        CPPUNIT_ASSERT_THROW(tx_phase_estimator(4, 0.0, 0.5, 64, 1000, 4), param_error);
+        CPPUNIT_ASSERT_THROW(tx_phase_estimator(4, 2.0, 0.5, 64, 1000, 32), param_error);
+        CPPUNIT_ASSERT_THROW(tx_phase_estimator(4, 0.0, 0.5, 64, 16, 32), param_error);
+        tx_phase_estimator ok(4, 0.0, 0.5, 8, 64, 32);
+        CPPUNIT_ASSERT_THROW(ok.set_lag(9), param_error);
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(qa_loop_delay);

@@ -1,0 +1,273 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <gnuradio/isac/core/limits.h>
+#include <gnuradio/isac/core/steering.h>
+#include <gnuradio/isac/core/tx_phase.h>
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+namespace gr {
+namespace isac {
+namespace core {
+
+tx_phase_estimator::tx_phase_estimator(int n_tx,
+                                       double ref_rad,
+                                       double spacing,
+                                       int max_lag,
+                                       long n_avg,
+                                       int block_len,
+                                       double min_score)
+    : d_ntx(n_tx), d_max(max_lag), d_navg(n_avg), d_B(block_len), d_min_score(min_score)
+{
+    check_int_range("n_tx", n_tx, 1, max_antennas);
+    check_int_range("max_lag", max_lag, 0, 65536);
+    check_int_range("block_len", block_len, 2 * n_tx, 1 << 20);
+    check_int_range("n_avg", n_avg, block_len, 1L << 40);
+    if (!(std::isfinite(min_score) && min_score >= 0.0)) {
+        std::ostringstream s;
+        s << min_score;
+        throw_param("min_score", s.str(), "a finite value >= 0");
+    }
+    if (!(std::isfinite(ref_rad) && std::abs(ref_rad) <= pi / 2 + 1e-12)) {
+        std::ostringstream s;
+        s << rad2deg(ref_rad);
+        throw_param("ref_deg", s.str(), "[-90, 90] degrees");
+    }
+    array_convention c;
+    c.spacing = spacing;
+    c.validate();
+    const cvec a = ula_steering(n_tx, ref_rad, c);
+    d_geom = a * std::conj(a[0]);
+    restart();
+}
+
+void tx_phase_estimator::restart()
+{
+    d_phase = d_max > 0 ? 0 : 1;
+    d_lag = 0;
+    d_lag_peak_db = 0.0;
+    d_lag_score = 0.0;
+    d_count = 0;
+    d_E.assign(d_max + 1, 0.0);
+    d_Q = cmat::Zero(d_ntx, d_ntx);
+    d_A = cmat::Zero(d_ntx, d_ntx);
+    d_Y = 0.0;
+    d_v.clear();
+    d_xh.assign(size_t(d_max + d_B) * d_ntx, cfloat(0.0f, 0.0f));
+    d_yb.assign(d_B, cfloat(0.0f, 0.0f));
+    d_blk = 0;
+}
+
+void tx_phase_estimator::set_lag(long lag)
+{
+    check_int_range("lag", lag, 0, d_max);
+    d_lag = lag;
+    d_phase = 1;
+    d_count = 0;
+    d_Q = cmat::Zero(d_ntx, d_ntx);
+    d_A = cmat::Zero(d_ntx, d_ntx);
+    d_Y = 0.0;
+    d_v.clear();
+}
+
+cvec tx_phase_estimator::solve_gains(double& condition_db) const
+{
+    // b maximises sum_blocks |v^H b|^2 / (b^H A b): the principal generalised
+    // eigenvector of (Q, A). Noise adds s2 A to Q and so shifts every
+    // eigenvalue equally: the eigenvector stays unbiased.
+    const int nt = d_ntx;
+    cmat A = d_A.selfadjointView<Eigen::Lower>();
+    const double tr = A.diagonal().real().sum();
+    condition_db = 300.0;
+    if (!(tr > 0.0))
+        return cvec::Zero(nt);
+    // how well x excited every transmit channel: a direction x never takes
+    // leaves its part of b to the noise
+    Eigen::SelfAdjointEigenSolver<cmat> ea(A, Eigen::EigenvaluesOnly);
+    const double lmin = ea.eigenvalues()[0], lmax = ea.eigenvalues()[nt - 1];
+    condition_db = lmin > 0.0 ? 10.0 * std::log10(lmax / lmin) : 300.0;
+    A.diagonal().array() += 1e-12 * tr / nt; // keep A positive definite
+    Eigen::LLT<cmat> llt(A);
+    const cmat L = llt.matrixL();
+    const cmat Li = L.triangularView<Eigen::Lower>().solve(cmat::Identity(nt, nt));
+    const cmat M = Li * d_Q * Li.adjoint();
+    Eigen::SelfAdjointEigenSolver<cmat> es(M);
+    cvec b = Li.adjoint() * es.eigenvectors().col(nt - 1); // eigenvalues ascending
+    // The eigenvector weighs blocks by their energy, which biases it when the
+    // blocks differ (a frame's known section against its payload). From it,
+    // alternate the two least-squares steps of y_blk = e^{j theta} X_blk b:
+    // theta_blk = arg(b^H v_blk), then b = A^{-1} sum e^{-j theta_blk} v_blk.
+    for (int it = 0; it < 50; ++it) {
+        cvec s = cvec::Zero(nt);
+        for (const auto& v : d_v) {
+            const cdouble c = b.dot(v); // b^H v
+            const double a = std::abs(c);
+            if (a > 0.0)
+                s += (std::conj(c) / a) * v;
+        }
+        const cvec nb = llt.solve(s);
+        const double change = (nb * std::conj(nb[0] / std::abs(nb[0])) -
+                               b * std::conj(b[0] / std::abs(b[0])))
+                                  .norm() /
+                              std::max(1e-300, nb.norm());
+        b = nb;
+        if (!(change > 1e-9))
+            break;
+    }
+    return b;
+}
+
+void tx_phase_estimator::finish_block()
+{
+    const int nt = d_ntx;
+    auto xrow = [&](long i) { return d_xh.data() + size_t(i) * nt; };
+    if (d_phase == 0) {
+        for (int k = 0; k <= d_max; ++k) {
+            cvec v = cvec::Zero(nt);
+            for (int i = 0; i < d_B; ++i) {
+                const cfloat* xr = xrow(d_max + i - k);
+                const cdouble yi(d_yb[i]);
+                for (int n = 0; n < nt; ++n)
+                    v[n] += yi * std::conj(cdouble(xr[n]));
+            }
+            d_E[k] += v.squaredNorm();
+        }
+    } else {
+        // per block: v = X^H y and the Gram matrix X^H X at lag k*
+        cvec v = cvec::Zero(nt);
+        for (int i = 0; i < d_B; ++i) {
+            const cfloat* xr = xrow(d_max + i - d_lag);
+            const cdouble yi(d_yb[i]);
+            d_Y += std::norm(yi);
+            for (int n = 0; n < nt; ++n) {
+                const cdouble xn(xr[n]);
+                v[n] += std::conj(xn) * yi;
+                for (int m = 0; m <= n; ++m)
+                    d_A(n, m) += std::conj(xn) * cdouble(xr[m]);
+            }
+        }
+        d_Q += v * v.adjoint();
+        d_v.push_back(v);
+    }
+    // Only snapshots that radiated count toward n_avg: a muted frame payload
+    // (zero snapshots before a channel is known) adds nothing to E_k, v or
+    // X^H X, so counting it would end the estimate on fewer useful snapshots
+    // than the user asked for. In the gains phase the regressor is x at k*;
+    // in the lag search k* is unknown and the current x stands for it.
+    const long shift = d_phase == 0 ? 0 : d_lag;
+    for (int i = 0; i < d_B; ++i) {
+        const cfloat* xr = xrow(d_max + i - shift);
+        if (std::any_of(xr, xr + nt, [](cfloat c) { return c != cfloat(0.0f, 0.0f); }))
+            ++d_count;
+    }
+    // the last max_lag rows become the history of the next block
+    std::copy(d_xh.begin() + size_t(d_B) * nt, d_xh.end(), d_xh.begin());
+    d_blk = 0;
+}
+
+bool tx_phase_estimator::process(const cfloat* x, const cfloat* y, long n)
+{
+    bool done = false;
+    const int nt = d_ntx;
+    for (long t = 0; t < n; ++t) {
+        cfloat* dst = d_xh.data() + size_t(d_max + d_blk) * nt;
+        bool ok = std::isfinite(y[t].real()) && std::isfinite(y[t].imag());
+        for (int k = 0; k < nt; ++k) {
+            const cfloat v = x[size_t(t) * nt + k];
+            ok = ok && std::isfinite(v.real()) && std::isfinite(v.imag());
+            dst[k] = v;
+        }
+        if (!ok) { // a bad snapshot adds nothing (zero regressor and observation)
+            std::fill(dst, dst + nt, cfloat(0.0f, 0.0f));
+            d_yb[d_blk] = cfloat(0.0f, 0.0f);
+        } else {
+            d_yb[d_blk] = y[t];
+        }
+        if (++d_blk < d_B)
+            continue;
+        finish_block();
+        if (d_count < d_navg)
+            continue;
+        if (d_phase == 0) {
+            d_lag = long(std::max_element(d_E.begin(), d_E.end()) - d_E.begin());
+            // E_k of the other lags is a sum of many non-coherent block
+            // energies: its spread shrinks with the number of blocks while
+            // the peak's excess stays, so detect on the excess over the
+            // floor in units of the floor's spread (median and MAD)
+            std::vector<double> far;
+            for (int k = 0; k <= d_max; ++k)
+                if (std::abs(k - d_lag) > 1)
+                    far.push_back(d_E[k]);
+            double floor = 0.0, spread = 0.0;
+            if (far.size() >= 3) {
+                std::nth_element(far.begin(), far.begin() + far.size() / 2, far.end());
+                floor = far[far.size() / 2];
+                std::vector<double> dev;
+                for (double v : far)
+                    dev.push_back(std::abs(v - floor));
+                std::nth_element(dev.begin(), dev.begin() + dev.size() / 2, dev.end());
+                spread = 1.4826 * dev[dev.size() / 2];
+            }
+            const double Ep = d_E[d_lag];
+            d_lag_peak_db =
+                floor > 0.0 ? 10.0 * std::log10(Ep / floor) : (Ep > 0 ? 300.0 : 0.0);
+            d_lag_score = spread > 0.0 ? (Ep - floor) / spread : (Ep > floor ? 1e9 : 0.0);
+            set_lag(d_lag);
+            continue;
+        }
+        tx_phase_result r;
+        r.lag = d_lag;
+        r.lag_peak_db = d_lag_peak_db;
+        r.lag_score = d_lag_score;
+        r.snapshots = uint64_t(d_count);
+        r.phases_rad.assign(nt, 0.0);
+        r.gains_db.assign(nt, 0.0);
+        const cvec b = solve_gains(r.condition_db);
+        for (int k = 0; k < nt; ++k) {
+            double ph = std::arg(b[k] * std::conj(b[0])) - std::arg(d_geom[k]);
+            ph = std::atan2(std::sin(ph), std::cos(ph));
+            r.phases_rad[k] = k == 0 ? 0.0 : ph;
+            r.gains_db[k] = std::abs(b[0]) > 0.0 && std::abs(b[k]) > 0.0
+                                ? 20.0 * std::log10(std::abs(b[k]) / std::abs(b[0]))
+                                : 0.0;
+        }
+        r.valid = b.allFinite() && std::abs(b[0]) > 0.0 &&
+                  r.condition_db <= max_condition_db &&
+                  (d_max == 0 || d_lag_score >= d_min_score);
+        d_result = r;
+        done = true;
+        set_lag(d_lag); // the next estimate keeps the lag
+    }
+    return done;
+}
+
+std::vector<cfloat> tx_cal_weights(const tx_phase_result& r, bool equalize_gains)
+{
+    const size_t n = r.phases_rad.size();
+    if (equalize_gains && r.gains_db.size() != n)
+        throw_param("gains_db",
+                    std::to_string(r.gains_db.size()) + " values",
+                    std::to_string(n) + " (one per phase)");
+    double mean_g2 = 0.0;
+    if (equalize_gains) {
+        for (double g : r.gains_db)
+            mean_g2 += db2lin(g);
+        mean_g2 /= double(std::max<size_t>(n, 1));
+    }
+    std::vector<cfloat> w(n);
+    for (size_t i = 0; i < n; ++i) {
+        const double a = equalize_gains
+                             ? std::sqrt(mean_g2) * std::pow(10.0, -r.gains_db[i] / 20.0)
+                             : 1.0;
+        w[i] = cfloat(std::polar(a, -r.phases_rad[i]));
+    }
+    return w;
+}
+
+} // namespace core
+} // namespace isac
+} // namespace gr

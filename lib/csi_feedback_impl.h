@@ -1,0 +1,54 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#ifndef INCLUDED_ISAC_CSI_FEEDBACK_IMPL_H
+#define INCLUDED_ISAC_CSI_FEEDBACK_IMPL_H
+
+#include <gnuradio/isac/core/types.h>
+#include <gnuradio/isac/csi_feedback.h>
+#include <mutex>
+
+namespace gr {
+namespace isac {
+
+class csi_feedback_impl : public csi_feedback
+{
+public:
+    csi_feedback_impl(int n_users, int n_tx, int delay_frames, int bits);
+
+    uint64_t posts() const override;
+    int64_t first_offset() const override;
+    int64_t last_offset() const override;
+    std::vector<std::vector<gr_complex>> channel() const override;
+    uint64_t rows_received() const override;
+    uint64_t rows_rejected() const override;
+    bool start() override;
+
+private:
+    struct user_row {
+        bool have = false;
+        core::cvec row, raw;
+        uint64_t frame = 0, interval = 0;
+        long frame_len = 0;
+    };
+    const int d_n_users, d_n_tx, d_delay, d_bits;
+    const pmt::pmt_t d_row_port, d_csi_port, d_stats_port;
+
+    mutable std::mutex d_mutex;
+    std::vector<user_row> d_rows;
+    core::cmat d_posted;
+    bool d_have_post = false;
+    uint64_t d_posted_frame = 0;
+    uint64_t d_posts = 0, d_received = 0, d_rejected = 0;
+    int64_t d_first = -1, d_last = -1;
+
+    void handle_row(const pmt::pmt_t& msg);
+};
+
+} // namespace isac
+} // namespace gr
+
+#endif

@@ -1,0 +1,52 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#ifndef INCLUDED_ISAC_LOOP_DELAY_ESTIMATOR_IMPL_H
+#define INCLUDED_ISAC_LOOP_DELAY_ESTIMATOR_IMPL_H
+
+#include <gnuradio/isac/core/loop_delay.h>
+#include <gnuradio/isac/loop_delay_estimator.h>
+#include <mutex>
+
+namespace gr {
+namespace isac {
+
+class loop_delay_estimator_impl : public loop_delay_estimator
+{
+private:
+    mutable std::mutex d_mutex; // guards everything below
+    core::loop_delay_estimator d_est;
+    const bool d_continuous;
+    bool d_done = false;    // one-shot mode: a valid estimate was published
+    bool d_restart = false; // requested by message or call
+    pmt::pmt_t d_last = pmt::PMT_NIL;
+    double d_delay = -1.0;
+    uint64_t d_estimates = 0;
+    const pmt::pmt_t d_out_port, d_restart_port;
+
+public:
+    loop_delay_estimator_impl(int n_tx,
+                              int n_rx,
+                              int max_delay,
+                              int64_t n_avg,
+                              bool continuous,
+                              double min_peak_db);
+    ~loop_delay_estimator_impl() override;
+
+    pmt::pmt_t last_estimate() const override;
+    double delay() const override;
+    uint64_t estimates() const override;
+    void restart() override;
+
+    int work(int noutput_items,
+             gr_vector_const_void_star& input_items,
+             gr_vector_void_star& output_items) override;
+};
+
+} // namespace isac
+} // namespace gr
+
+#endif

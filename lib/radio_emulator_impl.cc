@@ -1,0 +1,343 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "radio_emulator_impl.h"
+#include <gnuradio/io_signature.h>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <thread>
+
+namespace gr {
+namespace isac {
+
+namespace {
+std::vector<double> to_rad(const std::string& name, const std::vector<double>& deg)
+{
+    std::vector<double> r;
+    for (double d : deg) {
+        core::check_angle_deg(name, d);
+        r.push_back(core::deg2rad(d));
+    }
+    return r;
+}
+
+std::vector<gr_complex> flat(const core::cmat& M)
+{
+    std::vector<gr_complex> v;
+    v.reserve(size_t(M.size()));
+    for (int i = 0; i < M.rows(); ++i)
+        for (int j = 0; j < M.cols(); ++j)
+            v.push_back(gr_complex(M(i, j)));
+    return v;
+}
+} // namespace
+
+radio_emulator::sptr radio_emulator::make(int n_tx,
+                                          int n_rx,
+                                          int n_users,
+                                          double samp_rate,
+                                          double center_freq,
+                                          const std::vector<double>& user_deg,
+                                          const std::string& comm_model,
+                                          double user_gain,
+                                          double rician_k_db,
+                                          double comm_noise_var,
+                                          double target_deg,
+                                          double target_snr_db,
+                                          const std::vector<double>& clutter_deg,
+                                          const std::vector<double>& cnr_db,
+                                          double radar_noise_var,
+                                          int64_t target_coherence,
+                                          double pilot_deg,
+                                          double pilot_snr_db,
+                                          double pilot_freq,
+                                          int64_t pilot_len,
+                                          bool loopback,
+                                          double loopback_snr_db,
+                                          const std::string& impairments,
+                                          int64_t seed,
+                                          bool pace)
+{
+    core::frontend_params p;
+    p.n_tx = n_tx;
+    p.n_rx = n_rx;
+    p.n_users = n_users;
+    p.samp_rate = samp_rate;
+    p.center_freq = center_freq;
+    p.users = core::parse_comm_model(comm_model);
+    p.user_rad = to_rad("user_deg", user_deg);
+    p.user_gain = user_gain;
+    p.rician_k_db = rician_k_db;
+    p.comm_noise_var = comm_noise_var;
+    core::check_angle_deg("target_deg", target_deg);
+    p.target_rad = core::deg2rad(target_deg);
+    p.target_snr_db = target_snr_db;
+    p.clutter_rad = to_rad("clutter_deg", clutter_deg);
+    p.cnr_db = cnr_db;
+    p.radar_noise_var = radar_noise_var;
+    p.target_coherence = long(target_coherence);
+    core::check_angle_deg("pilot_deg", pilot_deg);
+    p.pilot_rad = core::deg2rad(pilot_deg);
+    if (pilot_len >= 0) {
+        p.pilot_snr_db = pilot_snr_db;
+        p.pilot_len = uint64_t(pilot_len);
+    }
+    p.pilot_freq = pilot_freq;
+    p.loopback = loopback;
+    p.loopback_snr_db = loopback_snr_db;
+    p.imp = core::impairment_profile::named(impairments);
+    core::check_int_range("seed", seed, 0, std::numeric_limits<long>::max());
+    p.seed = uint64_t(seed);
+    return make_with_profile(p, pace);
+}
+
+radio_emulator::sptr
+radio_emulator::make_with_profile(const core::frontend_params& params, bool pace)
+{
+    params.validate(); // before the io signatures are built: errors name our parameter
+    return gnuradio::make_block_sptr<radio_emulator_impl>(params, pace);
+}
+
+radio_emulator_impl::radio_emulator_impl(const core::frontend_params& p, bool pace)
+    : gr::sync_block("radio_emulator",
+                     gr::io_signature::make(p.n_tx, p.n_tx, sizeof(gr_complex)),
+                     gr::io_signature::make(p.n_rx + (p.loopback ? 1 : 0) + p.n_users,
+                                            p.n_rx + (p.loopback ? 1 : 0) + p.n_users,
+                                            sizeof(gr_complex))),
+      d_emu(p),
+      d_pace(pace)
+{
+    // a radio: tags on what the flowgraph transmits do not come back out of
+    // the receivers (UHD sources tag rx_time etc., nothing from the sink)
+    set_tag_propagation_policy(TPP_DONT);
+}
+
+radio_emulator_impl::~radio_emulator_impl() {}
+
+bool radio_emulator_impl::start()
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    d_clock_started = false;
+    return sync_block::start();
+}
+
+int radio_emulator_impl::work(int noutput_items,
+                              gr_vector_const_void_star& input_items,
+                              gr_vector_void_star& output_items)
+{
+    bool pace;
+    double rate;
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        pace = d_pace;
+        rate = d_emu.params().samp_rate;
+    }
+    if (pace) {
+        // a radio's clock: never run ahead of samp_rate; sleep in short steps
+        // so that a stop request is served within 50 ms
+        const auto now = std::chrono::steady_clock::now();
+        uint64_t pos;
+        {
+            std::lock_guard<std::mutex> lock(d_mutex);
+            if (!d_clock_started) {
+                d_clock_started = true;
+                d_t0 = now;
+                d_pos0 = d_emu.position();
+            }
+            pos = d_emu.position() - d_pos0;
+        }
+        const double ahead =
+            double(pos) / rate - std::chrono::duration<double>(now - d_t0).count();
+        if (ahead > 0.0) {
+            std::this_thread::sleep_for(
+                std::chrono::duration<double>(std::min(ahead, 0.05)));
+            return 0;
+        }
+        noutput_items = int(std::min<double>(noutput_items, std::max(1.0, 0.05 * rate)));
+    }
+    // one stream per radio channel, as the UHD blocks have them: gather the
+    // transmit channels into snapshots, scatter the receive channels back
+    const int nt = int(input_items.size());
+    const int ns = d_emu.n_sense_out(), nu = int(output_items.size()) - ns;
+    const size_t n = size_t(noutput_items);
+    d_x.resize(n * nt);
+    d_echo.resize(n * ns);
+    d_users.resize(n * nu);
+    for (int k = 0; k < nt; ++k) {
+        const auto in = static_cast<const core::cfloat*>(input_items[k]);
+        for (size_t t = 0; t < n; ++t)
+            d_x[t * nt + k] = in[t];
+    }
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        d_emu.process(d_x.data(), d_echo.data(), d_users.data(), noutput_items);
+    }
+    for (int m = 0; m < ns; ++m) {
+        auto out = static_cast<core::cfloat*>(output_items[m]);
+        for (size_t t = 0; t < n; ++t)
+            out[t] = d_echo[t * ns + m];
+    }
+    for (int u = 0; u < nu; ++u) {
+        auto out = static_cast<core::cfloat*>(output_items[ns + u]);
+        for (size_t t = 0; t < n; ++t)
+            out[t] = d_users[t * nu + u];
+    }
+    return noutput_items;
+}
+
+// ---- getters ---------------------------------------------------------------
+#define ISAC_LOCKED std::lock_guard<std::mutex> lock(d_mutex)
+
+std::string radio_emulator_impl::impairments() const
+{
+    ISAC_LOCKED;
+    return d_emu.params().imp.name;
+}
+core::impairment_profile radio_emulator_impl::profile() const
+{
+    ISAC_LOCKED;
+    return d_emu.params().imp;
+}
+uint64_t radio_emulator_impl::seed_used() const
+{
+    ISAC_LOCKED;
+    return d_emu.seed_used();
+}
+uint64_t radio_emulator_impl::position() const
+{
+    ISAC_LOCKED;
+    return d_emu.position();
+}
+bool radio_emulator_impl::pace() const
+{
+    ISAC_LOCKED;
+    return d_pace;
+}
+void radio_emulator_impl::set_pace(bool pace)
+{
+    ISAC_LOCKED;
+    d_pace = pace;
+    d_clock_started = false;
+}
+double radio_emulator_impl::loop_delay() const
+{
+    ISAC_LOCKED;
+    return d_emu.loop_delay();
+}
+std::vector<double> radio_emulator_impl::tx_phases_rad() const
+{
+    ISAC_LOCKED;
+    return d_emu.tx_phases();
+}
+std::vector<double> radio_emulator_impl::rx_phases_rad() const
+{
+    ISAC_LOCKED;
+    return d_emu.rx_phases();
+}
+std::vector<gr_complex> radio_emulator_impl::tx_gains() const
+{
+    ISAC_LOCKED;
+    std::vector<gr_complex> v;
+    for (int k = 0; k < d_emu.params().n_tx; ++k)
+        v.push_back(gr_complex(d_emu.tx(k).gain));
+    return v;
+}
+std::vector<gr_complex> radio_emulator_impl::rx_gains() const
+{
+    ISAC_LOCKED;
+    std::vector<gr_complex> v;
+    for (int m = 0; m < d_emu.n_sense_out(); ++m)
+        v.push_back(gr_complex(d_emu.rx(m).gain));
+    return v;
+}
+std::vector<gr_complex> radio_emulator_impl::user_gains() const
+{
+    ISAC_LOCKED;
+    std::vector<gr_complex> v;
+    for (int u = 0; u < d_emu.params().n_users; ++u)
+        v.push_back(gr_complex(d_emu.user(u).gain));
+    return v;
+}
+std::vector<double> radio_emulator_impl::user_cfo() const
+{
+    ISAC_LOCKED;
+    std::vector<double> v;
+    for (int u = 0; u < d_emu.params().n_users; ++u)
+        v.push_back(d_emu.user(u).cfo);
+    return v;
+}
+std::vector<double> radio_emulator_impl::user_delay() const
+{
+    ISAC_LOCKED;
+    std::vector<double> v;
+    for (int u = 0; u < d_emu.params().n_users; ++u)
+        v.push_back(d_emu.user(u).delay);
+    return v;
+}
+std::vector<double> radio_emulator_impl::rx_cfo() const
+{
+    ISAC_LOCKED;
+    std::vector<double> v;
+    for (int m = 0; m < d_emu.n_sense_out(); ++m)
+        v.push_back(d_emu.rx(m).cfo);
+    return v;
+}
+std::vector<double> radio_emulator_impl::rx_delay() const
+{
+    ISAC_LOCKED;
+    std::vector<double> v;
+    for (int m = 0; m < d_emu.n_sense_out(); ++m)
+        v.push_back(d_emu.rx(m).delay);
+    return v;
+}
+std::vector<gr_complex> radio_emulator_impl::channel() const
+{
+    ISAC_LOCKED;
+    return flat(d_emu.H());
+}
+std::vector<gr_complex> radio_emulator_impl::channel_effective() const
+{
+    ISAC_LOCKED;
+    return flat(d_emu.H_effective());
+}
+std::vector<gr_complex> radio_emulator_impl::echo_matrix() const
+{
+    ISAC_LOCKED;
+    return flat(d_emu.G());
+}
+std::vector<gr_complex> radio_emulator_impl::echo_gains() const
+{
+    ISAC_LOCKED;
+    std::vector<gr_complex> v;
+    for (int q = 0; q < d_emu.echo_gains().size(); ++q)
+        v.push_back(gr_complex(d_emu.echo_gains()[q]));
+    return v;
+}
+std::vector<uint64_t> radio_emulator_impl::rx_clipped() const
+{
+    ISAC_LOCKED;
+    std::vector<uint64_t> v;
+    for (int m = 0; m < d_emu.n_sense_out(); ++m)
+        v.push_back(d_emu.rx(m).clipped);
+    return v;
+}
+std::vector<uint64_t> radio_emulator_impl::user_clipped() const
+{
+    ISAC_LOCKED;
+    std::vector<uint64_t> v;
+    for (int u = 0; u < d_emu.params().n_users; ++u)
+        v.push_back(d_emu.user(u).clipped);
+    return v;
+}
+uint64_t radio_emulator_impl::nonfinite_count() const
+{
+    ISAC_LOCKED;
+    return d_emu.nonfinite_inputs();
+}
+
+} // namespace isac
+} // namespace gr

@@ -1,0 +1,158 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "tx_phase_estimator_impl.h"
+#include <gnuradio/io_signature.h>
+#include <cmath>
+
+namespace gr {
+namespace isac {
+
+tx_phase_estimator::sptr tx_phase_estimator::make(int n_tx,
+                                                  double ref_deg,
+                                                  double spacing,
+                                                  int max_lag,
+                                                  int64_t n_avg,
+                                                  int block_len,
+                                                  bool continuous,
+                                                  double min_score,
+                                                  bool equalize_gains)
+{
+    core::check_angle_deg("ref_deg", ref_deg);
+    core::tx_phase_estimator probe(n_tx,
+                                   core::deg2rad(ref_deg),
+                                   spacing,
+                                   max_lag,
+                                   long(n_avg),
+                                   block_len,
+                                   min_score);
+    return gnuradio::make_block_sptr<tx_phase_estimator_impl>(n_tx,
+                                                              ref_deg,
+                                                              spacing,
+                                                              max_lag,
+                                                              n_avg,
+                                                              block_len,
+                                                              continuous,
+                                                              min_score,
+                                                              equalize_gains);
+}
+
+tx_phase_estimator_impl::tx_phase_estimator_impl(int n_tx,
+                                                 double ref_deg,
+                                                 double spacing,
+                                                 int max_lag,
+                                                 int64_t n_avg,
+                                                 int block_len,
+                                                 bool continuous,
+                                                 double min_score,
+                                                 bool equalize_gains)
+    : gr::sync_block(
+          "tx_phase_estimator",
+          gr::io_signature::make2(2, 2, sizeof(gr_complex) * n_tx, sizeof(gr_complex)),
+          gr::io_signature::make(0, 0, 0)),
+      d_est(n_tx,
+            core::deg2rad(ref_deg),
+            spacing,
+            max_lag,
+            long(n_avg),
+            block_len,
+            min_score),
+      d_continuous(continuous),
+      d_equalize(equalize_gains),
+      d_out_port(pmt::mp("cal")),
+      d_in_port(pmt::mp("recalibrate"))
+{
+    message_port_register_out(d_out_port);
+    message_port_register_in(d_in_port);
+    set_msg_handler(d_in_port, [this](const pmt::pmt_t&) { recalibrate(); });
+}
+
+tx_phase_estimator_impl::~tx_phase_estimator_impl() {}
+
+pmt::pmt_t tx_phase_estimator_impl::last_estimate() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_last;
+}
+
+std::vector<double> tx_phase_estimator_impl::phases_rad() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_phases;
+}
+
+uint64_t tx_phase_estimator_impl::estimates() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_estimates;
+}
+
+void tx_phase_estimator_impl::recalibrate()
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    d_restart = true;
+}
+
+int tx_phase_estimator_impl::work(int noutput_items,
+                                  gr_vector_const_void_star& input_items,
+                                  gr_vector_void_star&)
+{
+    const auto x = static_cast<const core::cfloat*>(input_items[0]);
+    const auto y = static_cast<const core::cfloat*>(input_items[1]);
+    pmt::pmt_t msg = pmt::PMT_NIL;
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        if (d_restart) {
+            d_est.restart();
+            d_done = false;
+            d_restart = false;
+        }
+        if (d_done)
+            return noutput_items;
+        if (d_est.process(x, y, noutput_items)) {
+            const auto& r = d_est.result();
+            if (r.valid) {
+                const std::vector<gr_complex> w = core::tx_cal_weights(r, d_equalize);
+                pmt::pmt_t d = pmt::make_dict();
+                d = pmt::dict_add(d,
+                                  pmt::mp("phases_rad"),
+                                  pmt::init_f64vector(r.phases_rad.size(), r.phases_rad));
+                d = pmt::dict_add(
+                    d, pmt::mp("weights"), pmt::init_c32vector(w.size(), w));
+                d = pmt::dict_add(d, pmt::mp("reverse_elements"), pmt::PMT_F);
+                d = pmt::dict_add(d,
+                                  pmt::mp("gains_db"),
+                                  pmt::init_f64vector(r.gains_db.size(), r.gains_db));
+                d = pmt::dict_add(d, pmt::mp("lag"), pmt::from_long(r.lag));
+                d = pmt::dict_add(d, pmt::mp("lag_score"), pmt::from_double(r.lag_score));
+                d = pmt::dict_add(
+                    d, pmt::mp("condition_db"), pmt::from_double(r.condition_db));
+                d = pmt::dict_add(d, pmt::mp("snapshots"), pmt::from_uint64(r.snapshots));
+                d_last = d;
+                d_phases = r.phases_rad;
+                ++d_estimates;
+                d_done = !d_continuous;
+                msg = d;
+            } else {
+                // the reference was not found (receiver off, wrong max_lag) or
+                // x did not excite every channel: search again rather than
+                // publish a guess
+                d_logger->info(
+                    "no valid estimate (lag score {:.1f}, excitation spread {:.1f} dB); "
+                    "starting again",
+                    r.lag_score,
+                    r.condition_db);
+                d_est.restart();
+            }
+        }
+    }
+    if (!pmt::is_null(msg))
+        message_port_pub(d_out_port, msg);
+    return noutput_items;
+}
+
+} // namespace isac
+} // namespace gr

@@ -1,0 +1,439 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "csi_message.h"
+#include "user_receiver_impl.h"
+#include <gnuradio/io_signature.h>
+#include <gnuradio/isac/core/limits.h>
+#include <gnuradio/isac/core/safe_margin.h> // psk_index
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+namespace gr {
+namespace isac {
+
+namespace {
+// a frame waiting for its reference symbols holds its payload here; past this
+// many the oldest is sent on uncounted (the reference stream stalled)
+constexpr size_t max_pending = 256;
+
+int gray_bit_errors(int a, int b)
+{
+    return __builtin_popcount(unsigned((a ^ (a >> 1)) ^ (b ^ (b >> 1))));
+}
+} // namespace
+
+user_receiver::sptr user_receiver::make(int n_tx,
+                                        int n_users,
+                                        int user,
+                                        int psk_order,
+                                        int payload_len,
+                                        int preamble_block,
+                                        int preamble_reps,
+                                        int pilot_len,
+                                        int frame_seed,
+                                        double power,
+                                        const std::string& estimator,
+                                        double channel_var,
+                                        double channel_corr,
+                                        double csi_noise_var,
+                                        int avg_frames,
+                                        int report_every,
+                                        double sync_threshold,
+                                        int ser_every,
+                                        int grid_offset)
+{
+    core::check_int_range("n_users", n_users, 1, core::max_users);
+    core::check_int_range("user", user, 0, n_users - 1);
+    core::check_int_range("ser_every", ser_every, 0, 1 << 30);
+    if (frame_seed <= 0)
+        core::throw_param("frame_seed", std::to_string(frame_seed), "> 0");
+    core::user_rx_params p;
+    p.format.n_tx = n_tx;
+    p.format.payload_len = payload_len;
+    p.format.preamble_block = preamble_block;
+    p.format.preamble_reps = preamble_reps;
+    p.format.pilot_len = pilot_len;
+    p.format.seed = uint64_t(frame_seed);
+    p.psk_order = psk_order;
+    p.power = power;
+    p.estimator = core::parse_csi_estimator("estimator", estimator);
+    p.channel_var = channel_var;
+    p.channel_corr = channel_corr;
+    p.csi_noise_var = csi_noise_var;
+    p.avg_frames = avg_frames;
+    p.report_every = report_every;
+    p.sync_threshold = sync_threshold;
+    p.grid_offset = grid_offset;
+    p.validate();
+    return gnuradio::make_block_sptr<user_receiver_impl>(p, n_users, user, ser_every);
+}
+
+user_receiver_impl::user_receiver_impl(const core::user_rx_params& p,
+                                       int n_users,
+                                       int user,
+                                       int ser_every)
+    : gr::block(
+          "user_receiver",
+          gr::io_signature::make2(1, 2, sizeof(gr_complex), sizeof(gr_complex) * n_users),
+          gr::io_signature::make2(1, 2, sizeof(gr_complex), sizeof(float))),
+      d_n_users(n_users),
+      d_user(user),
+      d_M(p.psk_order),
+      d_bits(std::max(1, int(std::lround(std::log2(double(p.psk_order)))))),
+      d_ser_every(ser_every),
+      d_F(p.format.frame_len()),
+      d_Ld(p.format.payload_len),
+      d_row_port(pmt::mp("row")),
+      d_ser_port(pmt::mp("ser")),
+      d_stats_port(pmt::mp("stats")),
+      d_csi_port(pmt::mp("csi")),
+      d_core(p)
+{
+    message_port_register_out(d_row_port);
+    message_port_register_out(d_ser_port);
+    message_port_register_out(d_stats_port);
+    message_port_register_in(d_csi_port);
+    set_msg_handler(d_csi_port, [this](const pmt::pmt_t& m) { handle_csi(m); });
+    set_tag_propagation_policy(TPP_DONT);
+}
+
+bool user_receiver_impl::start()
+{
+    // a restarted flowgraph restarts both streams: frame grid, reference and
+    // counters start again
+    std::lock_guard<std::mutex> lock(d_mutex);
+    d_core.reset();
+    d_pending.clear();
+    d_ref_pos = 0;
+    d_n = d_err = d_bit_err = 0;
+    d_locked_frame = d_first_report = -1;
+    return block::start();
+}
+
+void user_receiver_impl::handle_csi(const pmt::pmt_t& msg)
+{
+    csi_update u;
+    std::string why;
+    if (!parse_csi(msg, u, why, 0, d_core.params().format.n_tx)) {
+        d_logger->warn("csi message ignored: {}", why);
+        return;
+    }
+    if (u.H.rows() <= d_user) {
+        d_logger->warn(
+            "csi message ignored: {} rows, this receiver is user {}", u.H.rows(), d_user);
+        return;
+    }
+    const core::cvec row = u.H.row(d_user).transpose();
+    std::lock_guard<std::mutex> lock(d_mutex);
+    d_core.set_reference(row, u.has_offset ? u.offset : 0);
+}
+
+void user_receiver_impl::forecast(int, gr_vector_int& ninput_items_required)
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    ninput_items_required[0] = d_pending.empty() ? 1 : 0;
+    if (ninput_items_required.size() > 1)
+        ninput_items_required[1] = 0;
+}
+
+void user_receiver_impl::post_frame_messages(const core::rx_frame& f)
+{
+    pmt::pmt_t s = pmt::make_dict();
+    auto put = [&s](const char* k, const pmt::pmt_t& v) {
+        s = pmt::dict_add(s, pmt::mp(k), v);
+    };
+    put("frame", pmt::from_uint64(f.index));
+    put("start", pmt::from_double(f.start));
+    put("timing", pmt::from_double(f.start - double(f.index) * d_F));
+    put("cfo", pmt::from_double(f.cfo));
+    put("cfo_preamble", pmt::from_double(f.cfo_preamble));
+    put("snr_db", pmt::from_double(f.snr_db));
+    put("noise_var", pmt::from_double(f.noise_var));
+    put("header", pmt::from_bool(f.header_flag));
+    put("decided", pmt::from_bool(f.decided));
+    put("acquired", pmt::from_bool(f.acquired));
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        d_last_stats = s;
+    }
+    message_port_pub(d_stats_port, s);
+    if (f.report) {
+        std::vector<gr_complex> row(size_t(f.row.size()));
+        for (Eigen::Index i = 0; i < f.row.size(); ++i)
+            row[size_t(i)] = gr_complex(f.row[i]);
+        pmt::pmt_t r = pmt::make_dict();
+        auto add = [&r](const char* k, const pmt::pmt_t& v) {
+            r = pmt::dict_add(r, pmt::mp(k), v);
+        };
+        add("user", pmt::from_long(d_user));
+        add("row", pmt::init_c32vector(row.size(), row));
+        add("frame", pmt::from_uint64(f.index));
+        add("frame_len", pmt::from_long(d_F));
+        add("nmse", pmt::from_double(f.row_nmse));
+        add("noise_var", pmt::from_double(f.noise_var));
+        add("snr_db", pmt::from_double(f.snr_db));
+        add("changed", pmt::from_bool(f.report_changed));
+        {
+            std::lock_guard<std::mutex> lock(d_mutex);
+            d_last_row = row;
+            if (d_first_report < 0)
+                d_first_report = int64_t(f.index);
+        }
+        message_port_pub(d_row_port, r);
+    }
+}
+
+pmt::pmt_t user_receiver_impl::ser_dict() const
+{
+    const double n = double(std::max<uint64_t>(d_n, 1));
+    pmt::pmt_t d = pmt::make_dict();
+    d = pmt::dict_add(
+        d, pmt::mp("ser"), pmt::init_f64vector(1, std::vector<double>{ d_err / n }));
+    d = pmt::dict_add(
+        d,
+        pmt::mp("ber"),
+        pmt::init_f64vector(1, std::vector<double>{ d_bit_err / (n * d_bits) }));
+    d = pmt::dict_add(d, pmt::mp("symbols"), pmt::from_uint64(d_n));
+    d = pmt::dict_add(d, pmt::mp("frames"), pmt::from_uint64(d_core.frames()));
+    d = pmt::dict_add(d, pmt::mp("missed"), pmt::from_uint64(d_core.missed()));
+    d = pmt::dict_add(d, pmt::mp("locked_frame"), pmt::from_long(long(d_locked_frame)));
+    return d;
+}
+
+int user_receiver_impl::general_work(int noutput_items,
+                                     gr_vector_int& ninput_items,
+                                     gr_vector_const_void_star& input_items,
+                                     gr_vector_void_star& output_items)
+{
+    const bool has_ref = input_items.size() > 1;
+    const bool has_ser_out = output_items.size() > 1;
+    const int n0 = ninput_items[0];
+    std::vector<core::rx_frame> fresh;
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        d_core.push(static_cast<const gr_complex*>(input_items[0]), size_t(n0));
+        core::rx_frame f;
+        while (d_core.pop(f))
+            fresh.push_back(std::move(f));
+    }
+    consume(0, n0);
+    for (const auto& f : fresh)
+        post_frame_messages(f);
+
+    std::vector<pmt::pmt_t> ser_msgs;
+    int produced = 0, used_ref = 0;
+    auto out = static_cast<gr_complex*>(output_items[0]);
+    float* ser_out = has_ser_out ? static_cast<float*>(output_items[1]) : nullptr;
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        for (auto& f : fresh) {
+            if (f.decided && d_locked_frame < 0)
+                d_locked_frame = int64_t(f.index);
+            pending p;
+            p.f = std::move(f);
+            d_pending.push_back(std::move(p));
+        }
+        const uint64_t Ld = uint64_t(d_Ld);
+        const auto ref =
+            has_ref ? static_cast<const gr_complex*>(input_items[1]) : nullptr;
+        const int nref = has_ref ? ninput_items[1] : 0;
+        while (!d_pending.empty()) {
+            pending& p = d_pending.front();
+            if (has_ref && !p.matched) {
+                const uint64_t first = p.f.index * Ld;
+                if (first < d_ref_pos) {
+                    p.matched = true; // its reference is gone (not expected)
+                } else {
+                    const uint64_t skip = first - d_ref_pos;
+                    if (uint64_t(nref - used_ref) < skip + Ld) {
+                        if (d_pending.size() <= max_pending)
+                            break; // wait for the reference symbols
+                        p.matched = true;
+                    } else {
+                        used_ref += int(skip);
+                        const bool counted =
+                            p.f.index >= d_count_first &&
+                            (d_count_end == 0 || p.f.index < d_count_end);
+                        if (p.f.decided && counted) {
+                            const uint64_t before = d_n;
+                            for (uint64_t t = 0; t < Ld; ++t) {
+                                const gr_complex s =
+                                    ref[size_t(used_ref + int(t)) * d_n_users + d_user];
+                                bool bad = false;
+                                const int k =
+                                    core::psk_index(core::cdouble(s), d_M, &bad);
+                                const int dk = p.f.decisions[t];
+                                if (dk != k) {
+                                    ++d_err;
+                                    if ((d_M & (d_M - 1)) == 0)
+                                        d_bit_err += gray_bit_errors(dk, k);
+                                }
+                                ++d_n;
+                            }
+                            if (d_ser_every > 0 &&
+                                d_n / d_ser_every > before / uint64_t(d_ser_every))
+                                ser_msgs.push_back(ser_dict());
+                        }
+                        used_ref += int(Ld);
+                        d_ref_pos = first + Ld;
+                        p.matched = true;
+                    }
+                }
+            }
+            // payload samples out
+            const size_t room = size_t(noutput_items - produced);
+            const size_t left = p.f.payload.size() - p.out_pos;
+            const size_t k = std::min(room, left);
+            std::copy(p.f.payload.begin() + p.out_pos,
+                      p.f.payload.begin() + p.out_pos + k,
+                      out + produced);
+            if (ser_out) {
+                const float v = d_n ? float(double(d_err) / double(d_n)) : 0.0f;
+                std::fill(ser_out + produced, ser_out + produced + k, v);
+            }
+            produced += int(k);
+            p.out_pos += k;
+            if (p.out_pos < p.f.payload.size())
+                break; // output full
+            d_pending.pop_front();
+        }
+        if (has_ref) {
+            // Reference symbols of frames that can no longer arrive (lost, or
+            // before acquisition) are dropped, so that the symbol source shared
+            // with the transmitter never stalls on this receiver.
+            const uint64_t seen = d_core.samples();
+            uint64_t horizon = seen > uint64_t(3 * d_F) ? (seen / d_F - 2) * Ld : 0;
+            if (!d_pending.empty())
+                horizon = std::min(horizon, d_pending.front().f.index * Ld);
+            if (horizon > d_ref_pos) {
+                const uint64_t drop =
+                    std::min<uint64_t>(horizon - d_ref_pos, uint64_t(nref - used_ref));
+                used_ref += int(drop);
+                d_ref_pos += drop;
+            }
+            consume(1, used_ref);
+        }
+    }
+    for (const auto& m : ser_msgs)
+        message_port_pub(d_ser_port, m);
+    produce(0, produced);
+    if (has_ser_out)
+        produce(1, produced);
+    return WORK_CALLED_PRODUCE;
+}
+
+std::vector<double> user_receiver_impl::ser() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return { d_n ? double(d_err) / double(d_n) : 0.0 };
+}
+
+std::vector<double> user_receiver_impl::ber() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return { d_n ? double(d_bit_err) / double(d_n * d_bits) : 0.0 };
+}
+
+std::vector<uint64_t> user_receiver_impl::errors() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return { d_err };
+}
+
+uint64_t user_receiver_impl::count() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_n;
+}
+
+void user_receiver_impl::reset()
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    d_n = d_err = d_bit_err = 0;
+}
+
+void user_receiver_impl::set_count_window(uint64_t first, uint64_t end)
+{
+    if (end != 0 && end <= first)
+        throw std::invalid_argument("count window: end (" + std::to_string(end) +
+                                    ") must be 0 or > first (" + std::to_string(first) +
+                                    ")");
+    std::lock_guard<std::mutex> lock(d_mutex);
+    d_count_first = first;
+    d_count_end = end;
+}
+
+bool user_receiver_impl::locked() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_core.locked();
+}
+
+double user_receiver_impl::cfo() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_core.cfo();
+}
+
+uint64_t user_receiver_impl::frames() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_core.frames();
+}
+
+uint64_t user_receiver_impl::missed() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_core.missed();
+}
+
+uint64_t user_receiver_impl::acquisitions() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_core.acquisitions();
+}
+
+int64_t user_receiver_impl::locked_frame() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_locked_frame;
+}
+
+int64_t user_receiver_impl::first_report_frame() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_first_report;
+}
+
+std::vector<gr_complex> user_receiver_impl::last_row() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_last_row;
+}
+
+pmt::pmt_t user_receiver_impl::last_stats() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_last_stats;
+}
+
+uint64_t user_receiver_impl::nonfinite_count() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_core.nonfinite();
+}
+
+void user_receiver_impl::set_loop_gains(double pll_gain, double fll_gain)
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    d_core.set_loop_gains(pll_gain, fll_gain);
+}
+
+} // namespace isac
+} // namespace gr

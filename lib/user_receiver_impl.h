@@ -1,0 +1,81 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#ifndef INCLUDED_ISAC_USER_RECEIVER_IMPL_H
+#define INCLUDED_ISAC_USER_RECEIVER_IMPL_H
+
+#include <gnuradio/isac/core/user_rx.h>
+#include <gnuradio/isac/user_receiver.h>
+#include <deque>
+#include <mutex>
+
+namespace gr {
+namespace isac {
+
+class user_receiver_impl : public user_receiver
+{
+public:
+    user_receiver_impl(const core::user_rx_params& p,
+                       int n_users,
+                       int user,
+                       int ser_every);
+
+    std::vector<double> ser() const override;
+    std::vector<double> ber() const override;
+    std::vector<uint64_t> errors() const override;
+    uint64_t count() const override;
+    void reset() override;
+    void set_count_window(uint64_t first, uint64_t end) override;
+
+    bool locked() const override;
+    double cfo() const override;
+    uint64_t frames() const override;
+    uint64_t missed() const override;
+    uint64_t acquisitions() const override;
+    int64_t locked_frame() const override;
+    int64_t first_report_frame() const override;
+    std::vector<gr_complex> last_row() const override;
+    pmt::pmt_t last_stats() const override;
+    uint64_t nonfinite_count() const override;
+    void set_loop_gains(double pll_gain, double fll_gain) override;
+
+    bool start() override;
+    void forecast(int noutput_items, gr_vector_int& ninput_items_required) override;
+    int general_work(int noutput_items,
+                     gr_vector_int& ninput_items,
+                     gr_vector_const_void_star& input_items,
+                     gr_vector_void_star& output_items) override;
+
+private:
+    struct pending {
+        core::rx_frame f;
+        size_t out_pos = 0;   // payload samples already written
+        bool matched = false; // the reference was looked at (counted or not)
+    };
+
+    const int d_n_users, d_user, d_M, d_bits, d_ser_every;
+    const int d_F, d_Ld;
+    const pmt::pmt_t d_row_port, d_ser_port, d_stats_port, d_csi_port;
+
+    mutable std::mutex d_mutex; // guards everything below
+    core::user_receiver d_core;
+    std::deque<pending> d_pending;
+    uint64_t d_ref_pos = 0; // reference items consumed since start()
+    uint64_t d_n = 0, d_err = 0, d_bit_err = 0;
+    uint64_t d_count_first = 0, d_count_end = 0; // frames counted (end 0: all)
+    int64_t d_locked_frame = -1, d_first_report = -1;
+    std::vector<gr_complex> d_last_row;
+    pmt::pmt_t d_last_stats = pmt::PMT_NIL;
+
+    void handle_csi(const pmt::pmt_t& msg);
+    void post_frame_messages(const core::rx_frame& f);
+    pmt::pmt_t ser_dict() const; // d_mutex held
+};
+
+} // namespace isac
+} // namespace gr
+
+#endif

@@ -1,0 +1,50 @@
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/***********************************************************************************/
+/* Hand-written binding: the hash below is 0, so GR_PYBIND_MAKE_OOT never tries   */
+/* to regenerate it. Keep it in step with include/gnuradio/isac/loop_delay_estimator.h */
+/* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
+/* BINDTOOL_USE_PYGCCXML(0)                                                        */
+/* BINDTOOL_HEADER_FILE(loop_delay_estimator.h) */
+/* BINDTOOL_HEADER_FILE_HASH(0)                                                    */
+/***********************************************************************************/
+
+#include <pybind11/complex.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+namespace py = pybind11;
+
+#include <gnuradio/isac/loop_delay_estimator.h>
+
+void bind_loop_delay_estimator(py::module& m)
+{
+    using loop_delay_estimator = gr::isac::loop_delay_estimator;
+
+    py::class_<loop_delay_estimator,
+               gr::sync_block,
+               gr::block,
+               gr::basic_block,
+               std::shared_ptr<loop_delay_estimator>>(m, "loop_delay_estimator", R"doc(
+Estimates the Tx->Rx loop delay from in0 = x (vectors of n_tx, as sent) and
+in1 = the echo (vectors of n_rx): lag of the largest correlation energy, then
+the fraction from the correlation's phase slope. Posts {"delay", "integer",
+"fractional", "peak_db", "valid", "snapshots", "offset"} on "delay" after
+every n_avg snapshots until a valid estimate (or every n_avg when
+continuous); wire it to fractional_delay's "delay" port. Any message on
+"restart" starts over.)doc")
+        .def(py::init(&loop_delay_estimator::make),
+             py::arg("n_tx"),
+             py::arg("n_rx"),
+             py::arg("max_delay") = 64,
+             py::arg("n_avg") = 8192,
+             py::arg("continuous") = false,
+             py::arg("min_peak_db") = 12.0)
+        .def("last_estimate", &loop_delay_estimator::last_estimate)
+        .def("delay", &loop_delay_estimator::delay)
+        .def("estimates", &loop_delay_estimator::estimates)
+        .def("restart", &loop_delay_estimator::restart);
+}

@@ -1,0 +1,89 @@
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/***********************************************************************************/
+/* Hand-written binding: the hash below is 0, so GR_PYBIND_MAKE_OOT never tries   */
+/* to regenerate it. Keep it in step with include/gnuradio/isac/user_receiver.h    */
+/* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
+/* BINDTOOL_USE_PYGCCXML(0)                                                        */
+/* BINDTOOL_HEADER_FILE(user_receiver.h)                                           */
+/* BINDTOOL_HEADER_FILE_HASH(0)                                                    */
+/***********************************************************************************/
+
+#include <pybind11/complex.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+namespace py = pybind11;
+
+#include <gnuradio/isac/user_receiver.h>
+
+void bind_user_receiver(py::module& m)
+{
+    using user_receiver = gr::isac::user_receiver;
+
+    py::class_<user_receiver, gr::block, gr::basic_block, std::shared_ptr<user_receiver>>(
+        m, "user_receiver", R"doc(
+One user's downlink receiver for frame_builder's frames (docs/user_receiver.md):
+frame synchronisation by preamble correlation, fractional timing, CFO
+estimation and tracking, LS/MMSE channel estimation from the orthogonal
+pilots, common-phase tracking, M-PSK decisions and SER.
+
+in0: the user's samples (complex). in1 (optional): the transmitted symbols,
+vectors of n_users (element `user` is compared). out0: corrected payload
+samples of the decoded frames. out1 (optional): running SER (float).
+Message out "row" (the estimated row, to csi_feedback), "ser" (psk_ser_meter's
+format {ser, ber, symbols} plus frames, missed, locked_frame), "stats" (per
+frame: frame, start, timing, cfo, cfo_preamble, snr_db, noise_var, header,
+decided, acquired). Message in "csi": the precoder's csi (exact phase
+reference; optional).
+
+The frame parameters must equal frame_builder's. ser(), ber(), errors(),
+count(), reset() as psk_ser_meter (one user).)doc")
+
+        .def(py::init(&user_receiver::make),
+             py::arg("n_tx"),
+             py::arg("n_users"),
+             py::arg("user"),
+             py::arg("psk_order"),
+             py::arg("payload_len") = 880,
+             py::arg("preamble_block") = 0,
+             py::arg("preamble_reps") = 3,
+             py::arg("pilot_len") = 0,
+             py::arg("frame_seed") = 1,
+             py::arg("power") = 1.0,
+             py::arg("estimator") = "ls",
+             py::arg("channel_var") = 0.0,
+             py::arg("channel_corr") = 0.0,
+             py::arg("csi_noise_var") = 0.0,
+             py::arg("avg_frames") = 8,
+             py::arg("report_every") = 16,
+             py::arg("sync_threshold") = 0.15,
+             py::arg("ser_every") = 10000,
+             py::arg("grid_offset") = 0)
+        .def("ser", &user_receiver::ser)
+        .def("ber", &user_receiver::ber)
+        .def("errors", &user_receiver::errors)
+        .def("count", &user_receiver::count)
+        .def("reset", &user_receiver::reset)
+        .def("set_count_window",
+             &user_receiver::set_count_window,
+             py::arg("first"),
+             py::arg("end") = 0)
+        .def("locked", &user_receiver::locked)
+        .def("cfo", &user_receiver::cfo)
+        .def("frames", &user_receiver::frames)
+        .def("missed", &user_receiver::missed)
+        .def("acquisitions", &user_receiver::acquisitions)
+        .def("locked_frame", &user_receiver::locked_frame)
+        .def("first_report_frame", &user_receiver::first_report_frame)
+        .def("last_row", &user_receiver::last_row)
+        .def("last_stats", &user_receiver::last_stats)
+        .def("nonfinite_count", &user_receiver::nonfinite_count)
+        .def("set_loop_gains",
+             &user_receiver::set_loop_gains,
+             py::arg("pll_gain"),
+             py::arg("fll_gain"));
+}

@@ -1,0 +1,442 @@
+#!/usr/bin/python3
+#
+# Copyright 2026 gr-isac authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+"""Blocks of the over-the-air chains, against references computed here:
+ - radio_emulator: the block's output is the core emulator's (batches and
+   flowgraph buffers change nothing), the radio pair wires one shared block;
+ - fractional_delay: a Kaiser-sinc reference written with numpy, the message
+   forms (dict field, number, invalid, out of range) and the change tag;
+ - loop_delay_estimator: the emulated front-end's true loop delay;
+ - tx_phase_estimator: the emulated transmit phases through a loopback
+   coupler, applied by array_phase_corrector;
+ - array_phase_estimator's tone mode: unbiased by the radar's own echo where
+   the plain r_n r_0^* average is not;
+ - radio_sink/radio_source on the hardware path, against a stand-in for
+   gnuradio.uhd that records every call (there is no USRP here).
+"""
+import math
+import sys
+import types
+
+import numpy as np
+import pmt
+from gnuradio import blocks, gr, gr_unittest
+
+try:
+    from gnuradio import isac
+except ImportError:
+    import os
+    dirname, filename = os.path.split(os.path.abspath(__file__))
+    sys.path.append(os.path.join(dirname, "bindings"))
+    from gnuradio import isac
+
+
+def one_bit_x(n, nt, seed):
+    rng = np.random.default_rng(seed)
+    a = math.sqrt(0.5 / nt)
+    return (a * (np.sign(rng.standard_normal((n, nt))) + 1j * np.sign(rng.standard_normal((n, nt))))).astype(
+        np.complex64)
+
+
+def kaiser_sinc(d, taps=16, beta=6.0):
+    """The delay kernel written independently of the C++ core: taps for
+    k = k_first .. k_first + len - 1 of y(t) = sum_k h_k x(t - floor(d) - k)."""
+    I = math.floor(d)
+    f = d - I
+    if f < 1e-9:
+        return np.array([1.0]), 0
+    h = int(min(taps // 2, I + 1))
+    k = np.arange(-(h - 1), h + 1)
+    u = k - f
+    w = np.i0(beta * np.sqrt(np.maximum(0.0, 1 - (u / h) ** 2))) / np.i0(beta)
+    v = w * np.sinc(u)
+    return v / v.sum(), -(h - 1)
+
+
+def delay_reference(x, d, taps=16):
+    h, kf = kaiser_sinc(d, taps)
+    I = math.floor(d)
+    y = np.zeros_like(x)
+    for j, hj in enumerate(h):
+        s = I + kf + j  # shift in samples
+        if s >= 0:
+            y[s:] += hj * x[:len(x) - s]
+        else:
+            y[:s] += hj * x[-s:]
+    return y
+
+
+def emulator(**kw):
+    args = dict(n_tx=4, n_rx=4, n_users=2, user_deg=[-34.0, 12.0], target_deg=23.0, clutter_deg=[-47.0, 31.0],
+                cnr_db=[10.0, 10.0], impairments="typical", seed=7)
+    args.update(kw)
+    return isac.emulated_radio(**args)
+
+
+def wire_emulator(tb, emu, src):
+    """src (vectors of n_tx) -> the emulator's streams; returns (sensing, users)
+    as vector endpoints (n_sense and n_users long)."""
+    split = blocks.vector_to_streams(gr.sizeof_gr_complex, emu.n_tx)
+    tb.connect(src, split)
+    for k in range(emu.n_tx):
+        tb.connect((split, k), (emu.block, k))
+    sense = blocks.streams_to_vector(gr.sizeof_gr_complex, emu.n_sense)
+    users = blocks.streams_to_vector(gr.sizeof_gr_complex, emu.n_users)
+    for m in range(emu.n_sense):
+        tb.connect((emu.block, m), (sense, m))
+    for u in range(emu.n_users):
+        tb.connect((emu.block, emu.n_sense + u), (users, u))
+    return sense, users
+
+
+class msg_store(gr.basic_block):
+    def __init__(self):
+        gr.basic_block.__init__(self, "msg_store", None, None)
+        self.msgs = []
+        self.message_port_register_in(pmt.intern("in"))
+        self.set_msg_handler(pmt.intern("in"), self.handle)
+
+    def handle(self, msg):
+        self.msgs.append(pmt.to_python(msg))
+
+
+class qa_ota_blocks(gr_unittest.TestCase):
+
+    def test_emulator_block_is_the_core(self):
+        n = 5000
+        x = one_bit_x(n, 4, 1)
+        core = isac.core.frontend_emulator(4, 4, 2, user_deg=[-34.0, 12.0], target_deg=23.0,
+                                           clutter_deg=[-47.0, 31.0], cnr_db=[10.0, 10.0], impairments="typical",
+                                           seed=7, target_coherence=256, pilot_deg=-20.0, pilot_len=3000)
+        r_ref, y_ref = core.process(x)
+        emu = emulator(target_coherence=256, pilot_deg=-20.0, pilot_len=3000)
+        tb = gr.top_block()
+        src = blocks.vector_source_c(x.ravel().tolist(), False, 4)
+        s0, s1 = blocks.vector_sink_c(4), blocks.vector_sink_c(2)
+        sense, users = wire_emulator(tb, emu, src)
+        tb.connect(sense, s0)
+        tb.connect(users, s1)
+        tb.run()
+        # the flowgraph splits the stream into its own blocks: bit-identical anyway
+        np.testing.assert_array_equal(np.array(s0.data()).reshape(-1, 4), r_ref)
+        np.testing.assert_array_equal(np.array(s1.data()).reshape(-1, 2), y_ref)
+        self.assertAlmostEqual(emu.loop_delay(), core.loop_delay())
+        np.testing.assert_allclose(emu.tx_phases_rad(), core.tx_phases())
+        self.assertEqual(emu.position(), n)
+        self.assertEqual(emu.impairments(), "typical")
+
+    def test_radio_pair_wires_one_emulator(self):
+        # x -> radio_sink(4) ... radio_source(sensing) and radio_source(users):
+        # the same samples as the emulator block fed directly (same seed)
+        n = 3000
+        x = one_bit_x(n, 4, 2)
+        ref = emulator()
+        tb0 = gr.top_block()
+        s0, s1 = blocks.vector_sink_c(4), blocks.vector_sink_c(2)
+        sense, users = wire_emulator(tb0, ref, blocks.vector_source_c(x.ravel().tolist(), False, 4))
+        tb0.connect(sense, s0)
+        tb0.connect(users, s1)
+        tb0.run()
+
+        emu = emulator()
+        tb = gr.top_block()
+        split = blocks.vector_to_streams(gr.sizeof_gr_complex, 4)
+        snk = isac.radio_sink("emulated", 4, emulator=emu)
+        rx = isac.radio_source("emulated", 4, emulator=emu)
+        us = isac.radio_source("emulated", 2, emulator=emu, role="users")
+        tb.connect(blocks.vector_source_c(x.ravel().tolist(), False, 4), split)
+        join = blocks.streams_to_vector(gr.sizeof_gr_complex, 4)
+        for k in range(4):
+            tb.connect((split, k), (snk, k))
+            tb.connect((rx, k), (join, k))
+        r = blocks.vector_sink_c(4)
+        u1 = blocks.vector_sink_c()
+        tb.connect(join, r)
+        tb.connect((us, 0), blocks.null_sink(gr.sizeof_gr_complex))
+        tb.connect((us, 1), u1)
+        # the UHD calls of the timed-start snippet are answered in emulation
+        t = rx.get_time_now()
+        self.assertGreaterEqual(t.get_real_secs(), 0.0)
+        rx.set_command_time(t)
+        rx.set_center_freq(2.4e9, 0)
+        rx.clear_command_time()
+        snk.set_start_time(t)
+        self.assertGreaterEqual(rx.get_time_last_pps().get_real_secs(), 0.0)
+        tb.run()
+        np.testing.assert_array_equal(np.array(r.data()).reshape(-1, 4), np.array(s0.data()).reshape(-1, 4))
+        np.testing.assert_array_equal(np.array(u1.data()), np.array(s1.data()).reshape(-1, 2)[:, 1])
+        self.assertEqual(rx.settings()[("center_freq", 0)], 2.4e9)
+
+    def test_radio_pair_errors(self):
+        emu = emulator()
+        with self.assertRaisesRegex(ValueError, "radio must be 'usrp' or 'emulated'"):
+            isac.radio_sink("sdr", 4)
+        with self.assertRaisesRegex(ValueError, "needs emulator"):
+            isac.radio_source("emulated", 4)
+        with self.assertRaisesRegex(ValueError, "nchan = 3 but the emulator has n_tx = 4"):
+            isac.radio_sink("emulated", 3, emulator=emu)
+        with self.assertRaisesRegex(ValueError, "role 'users' has 2 channels"):
+            isac.radio_source("emulated", 4, emulator=emu, role="users")
+        with self.assertRaisesRegex(ValueError, "role must be"):
+            isac.radio_source("emulated", 4, emulator=emu, role="radar")
+        isac.radio_sink("emulated", 4, emulator=emu)
+        with self.assertRaisesRegex(ValueError, "a second radio sink"):
+            isac.radio_sink("emulated", 4, emulator=emu)
+        with self.assertRaisesRegex(ValueError, "impairments"):
+            emulator(impairments="mild")
+        with self.assertRaisesRegex(ValueError, "user_deg"):
+            emulator(user_deg=[10.0])
+        with self.assertRaisesRegex(ValueError, "target_deg"):
+            emulator(target_deg=95.0)
+
+    def test_hardware_path_with_a_uhd_stand_in(self):
+        calls = []
+
+        class fake_time:
+            def __init__(self, s):
+                self.s = s
+
+            def get_real_secs(self):
+                return self.s
+
+            def __add__(self, o):
+                return fake_time(self.s + o.get_real_secs())
+
+        def recorder(kind):
+            class dev(gr.sync_block):
+                def __init__(self, addr, stream_args, *rest):
+                    n = len(stream_args["channels"])
+                    sig = [np.complex64] * n
+                    gr.sync_block.__init__(self, kind, in_sig=sig if kind == "sink" else None,
+                                           out_sig=sig if kind == "source" else None)
+                    calls.append((kind, "make", addr, stream_args["cpu_format"], n))
+                    self._pps = 0.0
+
+                def work(self, inp, out):
+                    return 0
+
+                def __getattr__(self, name):
+                    if name.startswith("_"):
+                        raise AttributeError(name)
+
+                    def call(*a):
+                        calls.append((kind, name) + a)
+                        if name == "get_time_last_pps":
+                            self._pps += 1.0  # a PPS edge at every poll
+                            return fake_time(self._pps)
+                        if name == "get_time_now":
+                            return fake_time(10.0)
+                    return call
+            return dev
+
+        fake = types.ModuleType("gnuradio.uhd")
+        fake.usrp_sink = recorder("sink")
+        fake.usrp_source = recorder("source")
+        fake.stream_args = lambda **kw: kw
+        fake.time_spec = fake_time
+        fake.ALL_MBOARDS = -1
+        import gnuradio
+        real = sys.modules.get("gnuradio.uhd")
+        had_attr = hasattr(gnuradio, "uhd")
+        real_attr = getattr(gnuradio, "uhd", None)
+        sys.modules["gnuradio.uhd"] = fake
+        gnuradio.uhd = fake
+        try:
+            snk = isac.radio_sink("usrp", 3, "type=n3xx", "external", "external", 2e5, 2.45e9, 40.0, "TX/RX",
+                                  None, 2)
+            src = isac.radio_source("usrp", 3, "type=n3xx", "external", "external", 2e5, 2.45e9, 30.0, "RX2",
+                                    None, "sensing", "pc_clock_next_pps", 2)
+            snk.set_command_time(fake_time(3.0))
+            snk.set_gain(35.0)
+            now = src.get_time_now()
+        finally:
+            if real is not None:
+                sys.modules["gnuradio.uhd"] = real
+            else:
+                del sys.modules["gnuradio.uhd"]
+            if had_attr:
+                gnuradio.uhd = real_attr
+            else:
+                del gnuradio.uhd
+        self.assertIn(("sink", "make", "type=n3xx,", "fc32", 3), calls)
+        for kind, gain, ant in (("sink", 40.0, "TX/RX"), ("source", 30.0, "RX2")):
+            for mb in range(2):  # every motherboard gets the clock and time sources
+                self.assertIn((kind, "set_clock_source", "external", mb), calls)
+                self.assertIn((kind, "set_time_source", "external", mb), calls)
+            self.assertIn((kind, "set_samp_rate", 2e5), calls)
+            for ch in range(3):
+                self.assertIn((kind, "set_center_freq", 2.45e9, ch), calls)
+                self.assertIn((kind, "set_gain", gain, ch), calls)
+                self.assertIn((kind, "set_antenna", ant, ch), calls)
+        # sync "PC clock on next PPS": the source sets the time on the next edge
+        self.assertTrue(any(c[:2] == ("source", "set_time_next_pps") for c in calls))
+        self.assertIn(("sink", "set_command_time"), [c[:2] for c in calls])
+        self.assertIn(("sink", "set_gain", 35.0, 2), calls)  # set_gain(g) = every channel
+        self.assertEqual(now.get_real_secs(), 10.0)
+
+    def test_fractional_delay_block(self):
+        n = 600
+        x = one_bit_x(n, 3, 3)
+        for d in (0.0, 5.0, 7.3, 12.75, 2.4):
+            tb = gr.top_block()
+            fd = isac.fractional_delay(3, d, 16, 64.0)
+            snk = blocks.vector_sink_c(3)
+            tb.connect(blocks.vector_source_c(x.ravel().tolist(), False, 3), fd, snk)
+            tb.run()
+            y = np.array(snk.data()).reshape(-1, 3)
+            ref = np.stack([delay_reference(x[:, c].astype(complex), d) for c in range(3)], axis=1)
+            np.testing.assert_allclose(y, ref, atol=2e-6)
+        # messages: the dict field named by key, a number, invalid ones ignored
+        fd = isac.fractional_delay(2, 1.0, 16, 50.0, "x_align")
+        port = pmt.intern("delay")
+
+        def post(m):
+            fd._post(port, m)  # the handler runs in the block's thread: use the call
+
+        fd.set_delay(3.5)
+        self.assertEqual(fd.delay(), 3.5)
+        for bad in (-1.0, 51.0, float("nan")):
+            with self.assertRaises(ValueError):
+                fd.set_delay(bad)
+        self.assertEqual(fd.delay(), 3.5)
+        with self.assertRaises(ValueError):
+            isac.fractional_delay(2, 1.0, 15)
+        with self.assertRaises(ValueError):
+            isac.fractional_delay(2, 99.0, 16, 50.0)
+        # through a running flowgraph: valid estimate applied with its tag,
+        # invalid / wrong-field / out-of-range messages logged and ignored
+        tb = gr.top_block()
+        src = blocks.vector_source_c(one_bit_x(20000, 2, 4).ravel().tolist(), False, 2)
+        thr = blocks.throttle(gr.sizeof_gr_complex * 2, 200000)
+        fd2 = isac.fractional_delay(2, 0.0, 16, 50.0, "x_align")
+        snk = blocks.vector_sink_c(2)
+        tb.connect(src, thr, fd2, snk)
+        strobe_msgs = [
+            pmt.to_pmt({"x_align": 9.0, "valid": False}),
+            pmt.to_pmt({"delay": 4.0}),
+            pmt.to_pmt({"x_align": 99.0}),
+            pmt.to_pmt({"x_align": "nine"}),
+            pmt.to_pmt({"x_align": 12.0, "valid": True}),
+        ]
+        tb.start()
+        for m in strobe_msgs:
+            fd2._post(port, m)
+        tb.wait()
+        self.assertEqual(fd2.delay(), 12.0)
+        self.assertEqual(fd2.updates(), 1)
+        tags = [t for t in snk.tags() if pmt.symbol_to_string(t.key) == "isac_delay"]
+        self.assertEqual([pmt.to_double(t.value) for t in tags], [12.0])
+
+    def test_loop_delay_estimator_block(self):
+        for seed in (1, 2):
+            emu = emulator(seed=seed, cnr_db=[30.0, 30.0])
+            n = 12000
+            x = one_bit_x(n, 4, seed)
+            tb = gr.top_block()
+            src = blocks.vector_source_c(x.ravel().tolist(), False, 4)
+            est = isac.loop_delay_estimator(4, 4, 64, 8192)
+            store = msg_store()
+            sense, users = wire_emulator(tb, emu, src)
+            tb.connect(users, blocks.null_sink(gr.sizeof_gr_complex * 2))
+            tb.connect(src, (est, 0))
+            tb.connect(sense, (est, 1))
+            tb.msg_connect(est, "delay", store, "in")
+            tb.run()
+            self.assertEqual(len(store.msgs), 1)  # one-shot: stops after a valid estimate
+            m = store.msgs[0]
+            d = emu.loop_delay()
+            self.assertTrue(m["valid"])
+            self.assertLess(abs(m["delay"] - d), 0.05, "%g vs %g" % (m["delay"], d))
+            self.assertEqual(m["integer"], math.floor(m["delay"]))
+            self.assertEqual(m["snapshots"], 8192)
+            # the two alignments add up to the same total on both paths
+            self.assertEqual(m["x_align"], math.ceil(m["delay"]) + 8)
+            self.assertAlmostEqual(m["x_align"] - m["echo_align"], m["delay"])
+            self.assertEqual(est.delay(), m["delay"])
+
+    def test_tx_phase_estimator_with_loopback_coupler(self):
+        emu = emulator(loopback=True, seed=4)
+        n = 3 * 16384 + 2000
+        x = one_bit_x(n, 4, 5)
+        tb = gr.top_block()
+        src = blocks.vector_source_c(x.ravel().tolist(), False, 4)
+        fix = isac.array_phase_corrector(4)
+        est = isac.tx_phase_estimator(4, 0.0, 0.5, 64, 16384, 32)
+        tb.connect(src, fix)
+        sense, users = wire_emulator(tb, emu, fix)
+        tb.connect(users, blocks.null_sink(gr.sizeof_gr_complex * 2))
+        split = blocks.vector_to_streams(gr.sizeof_gr_complex, 5)
+        tb.connect(sense, split)
+        for k in range(4):
+            tb.connect((split, k), blocks.null_sink(gr.sizeof_gr_complex))
+        tb.connect(fix, (est, 0))
+        tb.connect((split, 4), (est, 1))
+        tb.msg_connect(est, "cal", fix, "cal")
+        tb.run()
+        self.assertEqual(est.estimates(), 1)
+        m = pmt.to_python(est.last_estimate())
+        truth = np.array(emu.tx_phases_rad())
+        err = np.degrees(np.angle(np.exp(1j * (np.array(m["phases_rad"]) - truth))))
+        self.assertLess(np.max(np.abs(err)), 1.5, err)
+        self.assertEqual(m["lag"], round(emu.loop_delay()))
+        self.assertFalse(m["reverse_elements"])
+        # the corrector took it: its weights undo the transmit phases and gains
+        # (every channel reaches the air with one gain, the mean power kept)
+        self.assertEqual(fix.updates(), 1)
+        w = np.array(fix.weights())
+        np.testing.assert_allclose(np.angle(w), np.angle(np.exp(-1j * np.array(m["phases_rad"]))), atol=1e-5)
+        g = np.abs(np.array(emu.tx_gains()))
+        self.assertGreater(20 * np.log10(g.max() / g.min()), 0.5)  # the profile's spread is there
+        geff = g * np.abs(w)
+        self.assertLess(20 * np.log10(geff.max() / geff.min()), 0.2, 20 * np.log10(geff / geff[0]))
+        self.assertAlmostEqual(np.mean(geff ** 2) / np.mean(g ** 2), 1.0, delta=0.03)
+
+    def test_tx_gain_equalisation_off(self):
+        # equalize_gains=False: phase-only weights (unit modulus)
+        emu = emulator(loopback=True, seed=4)
+        x = one_bit_x(3 * 16384 + 2000, 4, 5)
+        tb = gr.top_block()
+        fix = isac.array_phase_corrector(4)
+        est = isac.tx_phase_estimator(4, 0.0, 0.5, 64, 16384, 32, equalize_gains=False)
+        tb.connect(blocks.vector_source_c(x.ravel().tolist(), False, 4), fix)
+        sense, users = wire_emulator(tb, emu, fix)
+        tb.connect(users, blocks.null_sink(gr.sizeof_gr_complex * 2))
+        split = blocks.vector_to_streams(gr.sizeof_gr_complex, 5)
+        tb.connect(sense, split)
+        for k in range(4):
+            tb.connect((split, k), blocks.null_sink(gr.sizeof_gr_complex))
+        tb.connect(fix, (est, 0))
+        tb.connect((split, 4), (est, 1))
+        tb.msg_connect(est, "cal", fix, "cal")
+        tb.run()
+        m = pmt.to_python(est.last_estimate())
+        np.testing.assert_allclose(fix.weights(), np.exp(-1j * np.array(m["phases_rad"])), atol=1e-6)
+
+    def test_receive_pilot_tone_mode(self):
+        # the pilot at -20 deg while the transmitter runs: 30 dB clutter
+        # echoes reach the array too. The tone mode stays within 0.5 deg; the
+        # plain r_n r_0^* average is pulled by the clutter.
+        errs = {}
+        for tone in (0.0, 0.0625):
+            emu = emulator(seed=6, cnr_db=[30.0, 30.0], pilot_deg=-20.0, pilot_snr_db=20.0, pilot_len=0)
+            n = 65536
+            tb = gr.top_block()
+            est = isac.array_phase_estimator(4, -20.0, n, 0.5, False, False, tone)
+            store = msg_store()
+            sense, users = wire_emulator(tb, emu, blocks.vector_source_c(one_bit_x(n, 4, 7).ravel().tolist(),
+                                                                          False, 4))
+            tb.connect(users, blocks.null_sink(gr.sizeof_gr_complex * 2))
+            tb.connect(sense, est)
+            tb.msg_connect(est, "cal", store, "in")
+            tb.run()
+            ph = np.array(store.msgs[0]["phases_rad"])
+            e = np.degrees(np.angle(np.exp(1j * (ph - np.array(emu.rx_phases_rad())))))
+            errs[tone] = np.sqrt(np.mean(e[1:] ** 2))
+        self.assertLess(errs[0.0625], 0.5, errs)
+        self.assertGreater(errs[0.0], 3 * errs[0.0625], errs)
+
+
+if __name__ == "__main__":
+    gr_unittest.run(qa_ota_blocks)

@@ -1,0 +1,355 @@
+#
+# Copyright 2026 gr-isac authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+"""The radio pair of an over-the-air flowgraph, on hardware or emulated.
+
+radio_sink and radio_source have the ports and the main parameters of GNU
+Radio's UHD USRP Sink and Source (one stream per channel, device arguments,
+clock and time sources, sample rate, carrier, gain, antenna, the source's
+time-sync option) and forward the UHD calls a flowgraph makes on them (timed
+commands, timed start). One flowgraph variable, `radio`, chooses:
+
+  radio = "usrp"      the blocks are uhd.usrp_sink / uhd.usrp_source;
+  radio = "emulated"  both wire one shared radio_emulator block (the
+                      emulated_radio variable passed as `emulator`): what
+                      the sink transmits comes back out of the sources with
+                      the impairments of a USRP array and the room.
+
+Nothing else in the flowgraph changes between the two, so the chains that
+acquire the loop delay, the calibrations and the channel in emulation are the
+chains that meet the hardware. docs/ota.md describes the procedure.
+"""
+import threading
+import time
+
+from gnuradio import blocks, gr
+
+from . import isac_python as _blk
+
+RADIOS = ("usrp", "emulated")
+ROLES = ("sensing", "users")
+SYNCS = ("sync", "pc_clock", "pc_clock_next_pps", "gps_time", "none")
+
+
+def _check_radio(block, radio):
+    if radio not in RADIOS:
+        raise ValueError("%s: radio must be 'usrp' or 'emulated', got %r" % (block, radio))
+
+
+def _uhd():
+    try:
+        from gnuradio import uhd
+    except ImportError as e:  # GNU Radio built without gr-uhd
+        raise RuntimeError("radio = 'usrp' needs GNU Radio's UHD blocks (gnuradio.uhd): %s" % e)
+    return uhd
+
+
+class _time:
+    """Stand-in for uhd.time_spec when gr-uhd is not installed (emulation only)."""
+
+    def __init__(self, secs):
+        self._s = float(secs)
+
+    def get_real_secs(self):
+        return self._s
+
+    def __add__(self, other):
+        return _time(self._s + (other.get_real_secs() if hasattr(other, "get_real_secs") else float(other)))
+
+    __radd__ = __add__
+
+
+def _time_spec(secs):
+    try:
+        from gnuradio import uhd
+        return uhd.time_spec(float(secs))
+    except ImportError:
+        return _time(secs)
+
+
+class emulated_radio:
+    """The emulated world that radio_sink and radio_source share (GRC: the
+    variable block "Emulated Radio"): array sizes, radio settings, the scene in
+    the module convention (docs/conventions.md), the calibration sources and
+    the impairment profile ("none", "typical", "harsh" or a
+    core.impairment_profile; docs/ota.md lists the ranges and their sources).
+
+    It builds one radio_emulator block (self.block) when created, so bad
+    parameters fail at once, also on the hardware path where it stays unused.
+    The emulator's truth getters (loop_delay(), tx_phases_rad(), ...) are
+    reachable on this object.
+
+    target_coherence: 0 keeps the target's gain fixed; > 0 draws a Swerling-1
+    gain CN(0, zeta^2) every target_coherence snapshots (one CPI). Clutter is
+    static (a room's reflections), which the loop-delay estimator uses.
+
+    Receive calibration pilot: a CW tone at pilot_freq cycles/sample from
+    pilot_deg, per-antenna SNR pilot_snr_db, on for the first pilot_len
+    snapshots (0: always, < 0: no pilot), the emulated version of the far-field
+    pilot transmitter of docs/ota.md.
+    """
+
+    def __init__(self, n_tx=4, n_rx=4, n_users=2, samp_rate=1e6, center_freq=2.45e9,
+                 user_deg=(-34.0, 12.0), comm_model="los", user_gain=1.0, rician_k_db=10.0,
+                 comm_noise_var=0.1, target_deg=23.0, target_snr_db=15.0, clutter_deg=(-47.0, 31.0),
+                 cnr_db=(30.0, 30.0), radar_noise_var=1.0, pilot_deg=0.0, pilot_snr_db=20.0,
+                 pilot_freq=0.0625, pilot_len=-1, loopback=False, loopback_snr_db=30.0,
+                 impairments="typical", seed=0, pace=False, target_coherence=0):
+        self.n_tx, self.n_rx, self.n_users = int(n_tx), int(n_rx), int(n_users)
+        self.loopback = bool(loopback)
+        self.block = _blk.radio_emulator(
+            int(n_tx), int(n_rx), int(n_users), float(samp_rate), float(center_freq),
+            [float(u) for u in user_deg], comm_model, float(user_gain), float(rician_k_db),
+            float(comm_noise_var), float(target_deg), float(target_snr_db), [float(c) for c in clutter_deg],
+            [float(c) for c in cnr_db], float(radar_noise_var), int(target_coherence), float(pilot_deg),
+            float(pilot_snr_db),
+            float(pilot_freq), int(pilot_len), bool(loopback), float(loopback_snr_db), impairments,
+            int(seed), bool(pace))
+        self.n_sense = self.block.n_sense_out()
+        self._lock = threading.Lock()
+        self._users = {}
+
+    def __getattr__(self, name):
+        # truth getters and settings of the shared block
+        blk = self.__dict__.get("block")
+        if blk is not None and not name.startswith("_") and hasattr(blk, name):
+            return getattr(blk, name)
+        raise AttributeError(name)
+
+    def _claim(self, role, owner):
+        """One sink and one source per role may wire the shared block."""
+        with self._lock:
+            if role in self._users and self._users[role] is not owner:
+                raise ValueError("emulated_radio: a second radio %s uses this emulator; one sink and "
+                                 "one source per role (sensing, users) share it" % role)
+            self._users[role] = owner
+
+
+class _emulated_clock:
+    """The device-time calls of a USRP, answered from the host clock. The
+    emulated radios are sample-synchronous by construction (one block feeds
+    every source), so timed commands and timed starts have nothing to align."""
+
+    def __init__(self):
+        self._t0 = time.time()
+
+    def get_time_now(self, mboard=0):
+        return _time_spec(time.time() - self._t0)
+
+    def get_time_last_pps(self, mboard=0):
+        return _time_spec(float(int(time.time() - self._t0)))
+
+    def set_time_now(self, *args, **kwargs):
+        pass
+
+    def set_time_next_pps(self, *args, **kwargs):
+        pass
+
+    def set_time_unknown_pps(self, *args, **kwargs):
+        pass
+
+    def set_command_time(self, *args, **kwargs):
+        pass
+
+    def clear_command_time(self, *args, **kwargs):
+        pass
+
+    def set_start_time(self, *args, **kwargs):
+        pass
+
+    def set_clock_source(self, *args, **kwargs):
+        pass
+
+    def set_time_source(self, *args, **kwargs):
+        pass
+
+
+class _radio_base(gr.hier_block2):
+    # UHD calls a flowgraph (or its timed-start snippet) makes; forwarded to the
+    # UHD block, or answered by the emulated clock
+    _FORWARD = ("get_time_now", "get_time_last_pps", "set_time_now", "set_time_next_pps",
+                "set_time_unknown_pps", "set_command_time", "clear_command_time", "set_start_time",
+                "set_clock_source", "set_time_source")
+
+    def _setup_common(self, radio, nchan, emulator):
+        self.radio = radio
+        self.nchan = int(nchan)
+        self.emulator = emulator
+        self.usrp = None
+        self._clock = _emulated_clock() if radio == "emulated" else None
+        self._settings = {}
+
+    def __getattr__(self, name):
+        if name in _radio_base._FORWARD:
+            target = self.__dict__.get("usrp") or self.__dict__.get("_clock")
+            if target is not None:
+                return getattr(target, name)
+        return gr.hier_block2.__getattr__(self, name)
+
+    def _configure_usrp(self, u, clock_source, time_source, num_mboards, samp_rate, center_freq, gain,
+                        antenna):
+        for mb in range(int(num_mboards)):
+            if clock_source:
+                u.set_clock_source(clock_source, mb)
+            if time_source:
+                u.set_time_source(time_source, mb)
+        u.set_samp_rate(samp_rate)
+        for ch in range(self.nchan):
+            u.set_center_freq(center_freq, ch)
+            if antenna:
+                u.set_antenna(antenna, ch)
+            u.set_gain(gain, ch)
+
+    # settings a GUI or a snippet changes while running: UHD applies them; the
+    # emulated radio records them (its scene does not depend on them).
+    # chan = None applies to every channel (the GRC callbacks use that).
+    def _each(self, chan):
+        return range(self.nchan) if chan is None else [chan]
+
+    def set_center_freq(self, freq, chan=None):
+        res = None
+        for ch in self._each(chan):
+            self._settings[("center_freq", ch)] = freq
+            if self.usrp is not None:
+                res = self.usrp.set_center_freq(freq, ch)
+        return res
+
+    def set_gain(self, gain, chan=None):
+        for ch in self._each(chan):
+            self._settings[("gain", ch)] = gain
+            if self.usrp is not None:
+                self.usrp.set_gain(gain, ch)
+
+    def set_antenna(self, antenna, chan=None):
+        for ch in self._each(chan):
+            self._settings[("antenna", ch)] = antenna
+            if self.usrp is not None:
+                self.usrp.set_antenna(antenna, ch)
+
+    def set_samp_rate(self, rate):
+        self._settings["samp_rate"] = rate
+        if self.usrp is not None:
+            self.usrp.set_samp_rate(rate)
+
+    def settings(self):
+        """What was set on this radio (emulated: recorded, not applied)."""
+        return dict(self._settings)
+
+
+class radio_sink(_radio_base):
+    """A multi-channel transmit radio: nchan complex streams in (stream k is
+    transmit channel k, the module's element k).
+
+    radio = "usrp": uhd.usrp_sink(dev_args, fc32, channels 0..nchan-1) with the
+    clock/time sources of every motherboard, samp_rate, center_freq, gain and
+    antenna per channel, as GRC's UHD: USRP Sink sets them.
+    radio = "emulated": the streams go to emulator.block (an emulated_radio);
+    nchan must equal its n_tx. dev_args, sources and gain are then unused.
+    """
+
+    def __init__(self, radio="usrp", nchan=4, dev_args="", clock_source="", time_source="",
+                 samp_rate=1e6, center_freq=2.45e9, gain=0.0, antenna="TX/RX", emulator=None, num_mboards=1,
+                 otw="", stream_args=""):
+        _check_radio("radio_sink", radio)
+        if nchan < 1:
+            raise ValueError("radio_sink: nchan must be >= 1, got %r" % (nchan,))
+        gr.hier_block2.__init__(self, "radio_sink", gr.io_signature(nchan, nchan, gr.sizeof_gr_complex),
+                                gr.io_signature(0, 0, 0))
+        self._setup_common(radio, nchan, emulator)
+        if radio == "usrp":
+            uhd = _uhd()
+            self.usrp = uhd.usrp_sink(",".join((dev_args, "")),
+                                      uhd.stream_args(cpu_format="fc32", otw_format=otw, args=stream_args,
+                                                      channels=list(range(self.nchan))), "")
+            self._configure_usrp(self.usrp, clock_source, time_source, num_mboards, samp_rate, center_freq,
+                                 gain, antenna)
+            for ch in range(self.nchan):
+                self.connect((self, ch), (self.usrp, ch))
+            return
+        if not isinstance(emulator, emulated_radio):
+            raise ValueError("radio_sink: radio = 'emulated' needs emulator = an emulated_radio "
+                             "(GRC: an Emulated Radio variable), got %r" % (emulator,))
+        if self.nchan != emulator.n_tx:
+            raise ValueError("radio_sink: nchan = %d but the emulator has n_tx = %d"
+                             % (self.nchan, emulator.n_tx))
+        emulator._claim("sink", self)
+        for ch in range(self.nchan):
+            self.connect((self, ch), (emulator.block, ch))
+        # every emulator output is also consumed here, so a flowgraph without a
+        # users' (or sensing) source never stalls the emulator
+        self.discard = blocks.null_sink(gr.sizeof_gr_complex)
+        for m in range(emulator.n_sense + emulator.n_users):
+            self.connect((emulator.block, m), (self.discard, m))
+
+
+class radio_source(_radio_base):
+    """A multi-channel receive radio: nchan complex streams out.
+
+    role = "sensing": the radar/DoA receive array (stream k = element k; with
+    the emulator's loopback coupler, stream n_rx is the coupler channel).
+    role = "users": the users' radios, one stream per user.
+    radio = "usrp": uhd.usrp_source with the same settings as GRC's UHD: USRP
+    Source, including its time-sync option (sync = "pc_clock_next_pps" waits
+    for a PPS edge and sets every motherboard to the PC time on the next one).
+    radio = "emulated": the emulator's sensing or users' output; nchan must
+    equal the emulator's channel count for the role. The emulator produces
+    item t of every source from item t of the sink, so the streams are aligned
+    as a timed start on a shared PPS aligns them.
+    """
+
+    def __init__(self, radio="usrp", nchan=4, dev_args="", clock_source="", time_source="",
+                 samp_rate=1e6, center_freq=2.45e9, gain=0.0, antenna="RX2", emulator=None, role="sensing",
+                 sync="none", num_mboards=1, otw="", stream_args=""):
+        _check_radio("radio_source", radio)
+        if role not in ROLES:
+            raise ValueError("radio_source: role must be 'sensing' or 'users', got %r" % (role,))
+        if sync not in SYNCS:
+            raise ValueError("radio_source: sync must be one of %s, got %r" % (", ".join(SYNCS), sync))
+        if nchan < 1:
+            raise ValueError("radio_source: nchan must be >= 1, got %r" % (nchan,))
+        gr.hier_block2.__init__(self, "radio_source", gr.io_signature(0, 0, 0),
+                                gr.io_signature(nchan, nchan, gr.sizeof_gr_complex))
+        self._setup_common(radio, nchan, emulator)
+        self.role = role
+        if radio == "usrp":
+            uhd = _uhd()
+            self.usrp = uhd.usrp_source(",".join((dev_args, "")),
+                                        uhd.stream_args(cpu_format="fc32", otw_format=otw, args=stream_args,
+                                                        channels=list(range(self.nchan))))
+            self._configure_usrp(self.usrp, clock_source, time_source, num_mboards, samp_rate, center_freq,
+                                 gain, antenna)
+            self._sync(uhd, sync)
+            for ch in range(self.nchan):
+                self.connect((self.usrp, ch), (self, ch))
+            return
+        if not isinstance(emulator, emulated_radio):
+            raise ValueError("radio_source: radio = 'emulated' needs emulator = an emulated_radio "
+                             "(GRC: an Emulated Radio variable), got %r" % (emulator,))
+        want = emulator.n_sense if role == "sensing" else emulator.n_users
+        if self.nchan != want:
+            raise ValueError("radio_source: role %r has %d channels in the emulator (n_rx%s), nchan = %d"
+                             % (role, want, " + loopback" if emulator.loopback and role == "sensing" else "",
+                                self.nchan))
+        emulator._claim(role, self)
+        first = 0 if role == "sensing" else emulator.n_sense
+        for ch in range(self.nchan):
+            self.connect((emulator.block, first + ch), (self, ch))
+
+    def _sync(self, uhd, sync):
+        # what GRC's UHD: USRP Source generates for each sync option
+        u = self.usrp
+        if sync == "sync":
+            u.set_time_unknown_pps(uhd.time_spec(0))
+        elif sync == "pc_clock":
+            u.set_time_now(uhd.time_spec(time.time()), uhd.ALL_MBOARDS)
+        elif sync in ("pc_clock_next_pps", "gps_time"):
+            last = u.get_time_last_pps().get_real_secs()
+            while u.get_time_last_pps().get_real_secs() == last:
+                time.sleep(0.05)
+            if sync == "gps_time":
+                secs = u.get_mboard_sensor("gps_time").to_int() + 1.0
+            else:
+                secs = int(time.time()) + 1.0
+            u.set_time_next_pps(uhd.time_spec(secs))
+            time.sleep(1)
