@@ -215,8 +215,14 @@ array_phase_estimator::sptr array_phase_estimator::make(int n_rx,
                                                         double tone_freq,
                                                         int64_t tone_block)
 {
-    core::params::array_phase_estimator::check(
-        n_rx, cal_deg, n_avg, spacing, reverse_elements, continuous, tone_freq, tone_block);
+    core::params::array_phase_estimator::check(n_rx,
+                                               cal_deg,
+                                               n_avg,
+                                               spacing,
+                                               reverse_elements,
+                                               continuous,
+                                               tone_freq,
+                                               tone_block);
     // a source at cal_deg arrives as the module's a(cal_deg) (docs/conventions.md),
     // in stream order (reversed when stream channel k is antenna n_rx-1-k)
     const core::array_convention c{ spacing, -1, core::phase_ref::first, false };
