@@ -95,6 +95,18 @@ ci_tuning ci_preset_tuning(ci_preset preset, int n_tx)
         // one) and is faster on the hard snapshots, which dominate the time at N_T <= 32
         t.early_stop = false;
         t.feasibility_nodes = 2000;
+        if (n_tx <= 32) {
+            // few antennas per user: the beam's first step often picks a poor basin,
+            // and MM from the max-min start (stopped at margins >= 1.5 lambda), 8
+            // random feasible points and the beam at 2 phases closes most of the gap
+            // to the best known design; at N_T = 64 the same starts cost an order of
+            // magnitude more than the beam alone (docs/ci_precoder.md, "Quality")
+            t.feasible_start = true;
+            t.feasible_margin = 0.5;
+            t.random_starts = 8;
+            t.phases = 2;
+            t.phase_paths = 2;
+        }
         break;
     case ci_preset::quality:
         // scenario family, N_T = 32 (100 draws, docs/ci_precoder.md): the homotopy
@@ -402,7 +414,7 @@ void ci_solver::design_qos(const rmat& At, ci_result& r, mm_state& s) const
     };
     for (int i = 0; i < std::min<int>(d_t.phase_paths, int(firsts.size())); ++i)
         run(mm_start{ &firsts[i].sur, &firsts[i].basis });
-    for (const rvec& x0 : feasible_starts(At))
+    for (const rvec& x0 : feasible_starts(At, firsts[0].basis))
         run(mm_start{ nullptr, &firsts[0].basis, &x0 });
     if (!s.have) {
         const rvec lam = rvec::Constant(At.rows(), d_lambda);
@@ -430,23 +442,31 @@ void ci_solver::design_qos(const rmat& At, ci_result& r, mm_state& s) const
 // >= (1 + feasible_margin) lambda (as good a start, measured), and points of the
 // heuristic ILP with random objectives (a fixed generator: a design depends on its
 // inputs only).
-std::vector<rvec> ci_solver::feasible_starts(const rmat& At) const
+std::vector<rvec> ci_solver::feasible_starts(const rmat& At, const lp_basis& basis) const
 {
     const rvec lam = rvec::Constant(At.rows(), d_lambda);
     std::vector<rvec> out;
     if (d_t.feasible_start) {
         const ilp_result mm = ilp_maxmin_heuristic(
             At, lam, d_c, false, rvec(), 0.0, {}, d_t.feasible_margin * d_lambda);
-        if (maxmin_meets(mm, d_lambda))
-            out.push_back(mm.xt);
+        if (!maxmin_meets(mm, d_lambda))
+            // random objectives reach no feasible point where the max-min search
+            // found none (N_T = 16/32, 1280 snapshots each: the same feasible
+            // snapshots), and a snapshot that is infeasible would pay for them all
+            return out;
+        out.push_back(mm.xt);
     }
     std::mt19937_64 rng(12345);
     std::normal_distribution<double> nd;
+    rvec wr(At.cols());
+    lp_basis keep = basis;
+    qos_heuristic_opts o;
+    o.keep = &keep;
     for (int i = 0; i < d_t.random_starts; ++i) {
-        rvec wr(At.cols());
         for (auto& v : wr)
             v = nd(rng);
-        const ilp_result ri = ilp_qos_heuristic(wr, At, lam, d_c);
+        // each LP resumes the last one's basis (same At, another objective)
+        const ilp_result ri = ilp_qos_heuristic(wr, At, lam, d_c, {}, o);
         if (ri.feasible)
             out.push_back(ri.xt);
     }

@@ -37,10 +37,10 @@ import ci_family as fam  # noqa: E402
 # the subset: N_T = 32 draws 0..SUBSET-1 (family draws are fixed by (N_T, index))
 SUBSET = 16
 # mean gap (dB) to the best known design over the subset's 14 feasible draws:
-# measured 1.51 (real time) and 0.02 (quality); the tolerances leave room for
-# rounding-level changes, not for a regression to the previous presets (1.73 / 0.94 dB
-# here against a weaker reference)
-TOL_MEAN_DB = {"realtime": 1.65, "quality": 0.15}
+# measured 0.11 (real time, with its feasible starts at N_T <= 32) and 0.02 (quality);
+# the tolerances leave room for rounding-level changes, not for a regression to the
+# real-time preset without those starts (1.51 dB here)
+TOL_MEAN_DB = {"realtime": 0.3, "quality": 0.15}
 
 
 def steer(n, deg):

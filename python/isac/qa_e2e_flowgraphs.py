@@ -373,6 +373,10 @@ class qa_e2e_flowgraphs(gr_unittest.TestCase):
         rx.start()
         tx.start()
         finished = waiter.done.wait(60.0)
+        # the detector branch runs in its own thread and may lag the SER meter's report
+        t0 = time.time()
+        while finished and rx.det.count() < n and time.time() - t0 < 30.0:
+            time.sleep(0.02)
         for tb in (tx, rx):
             tb.stop()
             tb.wait()

@@ -314,7 +314,7 @@ private:
                         rvec& nu,
                         bool& have_nu,
                         lp_basis& lpb) const;
-    std::vector<rvec> feasible_starts(const rmat& At) const;
+    std::vector<rvec> feasible_starts(const rmat& At, const lp_basis& basis) const;
     void infeasible_fallback(const rmat& At,
                              ci_result& r,
                              mm_state& s,
