@@ -9,6 +9,7 @@
 #include <gnuradio/io_signature.h>
 #include <gnuradio/isac/array_phase_corrector.h>
 #include <gnuradio/isac/array_phase_estimator.h>
+#include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/steering.h>
 #include <cmath>
@@ -24,10 +25,10 @@ pmt::pmt_t cal_message(const std::vector<double>& ph, bool reverse_elements)
     std::vector<gr_complex> w(ph.size());
     for (size_t i = 0; i < ph.size(); ++i)
         w[i] = gr_complex(std::polar(1.0, -ph[i]));
-    pmt::pmt_t d = pmt::make_dict();
-    d = pmt::dict_add(d, pmt::mp("phases_rad"), pmt::init_f64vector(ph.size(), ph));
-    d = pmt::dict_add(d, pmt::mp("weights"), pmt::init_c32vector(w.size(), w));
-    d = pmt::dict_add(d, pmt::mp("reverse_elements"), pmt::from_bool(reverse_elements));
+    msg_dict d;
+    d.reals("phases_rad", ph);
+    d.complexes("weights", w);
+    d.flag("reverse_elements", reverse_elements);
     return d;
 }
 constexpr float tiny = std::numeric_limits<float>::min(); // smallest normal float
@@ -214,15 +215,14 @@ array_phase_estimator::sptr array_phase_estimator::make(int n_rx,
                                                         double tone_freq,
                                                         int64_t tone_block)
 {
-    core::check_int_range("n_rx", n_rx, 1, core::max_antennas);
-    core::check_angle_deg("cal_deg", cal_deg);
-    core::check_int_range("n_avg", long(n_avg), 1, 1L << 40);
-    if (!(std::isfinite(spacing) && spacing > 0 && spacing <= 1000))
-        core::throw_param("spacing", core::num_str(spacing), "(0, 1000] wavelengths");
-    if (!(std::isfinite(tone_freq) && std::fabs(tone_freq) < 0.5))
-        core::throw_param(
-            "tone_freq", core::num_str(tone_freq), "(-0.5, 0.5) cycles per sample");
-    core::check_int_range("tone_block", long(tone_block), 1, 1L << 30);
+    core::params::array_phase_estimator::check(n_rx,
+                                               cal_deg,
+                                               n_avg,
+                                               spacing,
+                                               reverse_elements,
+                                               continuous,
+                                               tone_freq,
+                                               tone_block);
     // a source at cal_deg arrives as the module's a(cal_deg) (docs/conventions.md),
     // in stream order (reversed when stream channel k is antenna n_rx-1-k)
     const core::array_convention c{ spacing, -1, core::phase_ref::first, false };
@@ -365,7 +365,7 @@ public:
 array_phase_corrector::sptr array_phase_corrector::make(
     int n_rx, const std::vector<double>& phases_rad, bool reverse_elements)
 {
-    core::check_int_range("n_rx", n_rx, 1, core::max_antennas);
+    core::params::array_phase_corrector::check(n_rx, phases_rad, reverse_elements);
     auto b =
         gnuradio::make_block_sptr<array_phase_corrector_impl>(n_rx, reverse_elements);
     if (!phases_rad.empty()) {

@@ -7,6 +7,7 @@
 #include "block_utils.h"
 #include <gnuradio/io_signature.h>
 #include <gnuradio/isac/beampattern_probe.h>
+#include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/steering.h>
 #include <algorithm>
@@ -94,7 +95,8 @@ beampattern_probe::sptr beampattern_probe::make(int n_tx,
                                                 bool reverse_elements,
                                                 bool db)
 {
-    core::check_int_range("n_tx", n_tx, 1, core::max_antennas);
+    core::params::beampattern_probe::check(
+        n_tx, frame_len, grid_min_deg, grid_max_deg, grid_step_deg, reverse_elements, db);
     core::check_int_range("frame_len", frame_len, 1, 1 << 24);
     core::check_angle_deg("grid_min_deg", grid_min_deg);
     core::check_angle_deg("grid_max_deg", grid_max_deg);

@@ -8,6 +8,7 @@
 #include "ci_precoder_impl.h"
 #include "csi_message.h"
 #include <gnuradio/io_signature.h>
+#include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/isac/core/limits.h>
 #include <algorithm>
 #include <cmath>
@@ -82,10 +83,10 @@ std::unique_ptr<core::ci_solver> ci_precoder_impl::build(const config& c)
                         c.n_rx,
                         c.clutter_deg.size(),
                         c.kind == solver_kind::lut ? 2 : 1);
-    const std::vector<double> clutter_rad = core::angle_deg_to_rad(
-        "clutter_deg", std::vector<double>(c.clutter_deg.begin(), c.clutter_deg.end()));
+    const std::vector<double> clutter_rad =
+        core::angle_deg_to_rad("clutter_deg", c.clutter_deg);
     std::vector<double> cnr;
-    for (float v : c.cnr_db)
+    for (double v : c.cnr_db)
         cnr.push_back(core::db_to_linear("cnr_db", v));
     core::ci_params p;
     p.psk_order = c.psk_order;
@@ -114,16 +115,16 @@ std::unique_ptr<core::ci_solver> ci_precoder_impl::build(const config& c)
 ci_precoder::sptr ci_precoder::make(int n_tx,
                                     int n_users,
                                     int psk_order,
-                                    float power,
-                                    float noise_var,
-                                    float gamma_db,
-                                    float target_deg,
-                                    const std::vector<float>& clutter_deg,
-                                    float snr_r_db,
-                                    const std::vector<float>& cnr_db,
+                                    double power,
+                                    double noise_var,
+                                    double gamma_db,
+                                    double target_deg,
+                                    const std::vector<double>& clutter_deg,
+                                    double snr_r_db,
+                                    const std::vector<double>& cnr_db,
                                     int n_rx,
                                     const std::string& mode,
-                                    float chi_db,
+                                    double chi_db,
                                     const std::string& dac,
                                     const std::string& solver,
                                     int max_iter,
@@ -131,6 +132,25 @@ ci_precoder::sptr ci_precoder::make(int n_tx,
                                     int threads,
                                     const std::string& radar_metric)
 {
+    core::params::ci_precoder::check(n_tx,
+                                     n_users,
+                                     psk_order,
+                                     power,
+                                     noise_var,
+                                     gamma_db,
+                                     target_deg,
+                                     clutter_deg,
+                                     snr_r_db,
+                                     cnr_db,
+                                     n_rx,
+                                     mode,
+                                     chi_db,
+                                     dac,
+                                     solver,
+                                     max_iter,
+                                     stats_interval,
+                                     threads,
+                                     radar_metric);
     // everything is validated before the io_signatures are built
     const auto kind = ci_precoder_impl::parse_solver(solver);
     const ci_precoder_impl::config cfg{ n_tx,        n_users,  psk_order,  power,
@@ -261,13 +281,13 @@ void ci_precoder_impl::reconfigure(const std::function<void(config&)>& change)
     d_next = std::move(next);
 }
 
-void ci_precoder_impl::set_target_deg(float target_deg)
+void ci_precoder_impl::set_target_deg(double target_deg)
 {
     reconfigure([&](config& c) { c.target_deg = target_deg; });
 }
 
-void ci_precoder_impl::set_clutter(const std::vector<float>& clutter_deg,
-                                   const std::vector<float>& cnr_db)
+void ci_precoder_impl::set_clutter(const std::vector<double>& clutter_deg,
+                                   const std::vector<double>& cnr_db)
 {
     reconfigure([&](config& c) {
         c.clutter_deg = clutter_deg;
@@ -275,17 +295,17 @@ void ci_precoder_impl::set_clutter(const std::vector<float>& clutter_deg,
     });
 }
 
-void ci_precoder_impl::set_snr_r_db(float snr_r_db)
+void ci_precoder_impl::set_snr_r_db(double snr_r_db)
 {
     reconfigure([&](config& c) { c.snr_r_db = snr_r_db; });
 }
 
-void ci_precoder_impl::set_gamma_db(float gamma_db)
+void ci_precoder_impl::set_gamma_db(double gamma_db)
 {
     reconfigure([&](config& c) { c.gamma_db = gamma_db; });
 }
 
-void ci_precoder_impl::set_noise_var(float noise_var)
+void ci_precoder_impl::set_noise_var(double noise_var)
 {
     reconfigure([&](config& c) { c.noise_var = noise_var; });
 }
@@ -296,37 +316,37 @@ void ci_precoder_impl::set_solver(const std::string& solver)
     reconfigure([&](config& c) { c.kind = kind; });
 }
 
-float ci_precoder_impl::target_deg() const
+double ci_precoder_impl::target_deg() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_cfg.target_deg;
 }
 
-std::vector<float> ci_precoder_impl::clutter_deg() const
+std::vector<double> ci_precoder_impl::clutter_deg() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_cfg.clutter_deg;
 }
 
-std::vector<float> ci_precoder_impl::cnr_db() const
+std::vector<double> ci_precoder_impl::cnr_db() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_cfg.cnr_db;
 }
 
-float ci_precoder_impl::snr_r_db() const
+double ci_precoder_impl::snr_r_db() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_cfg.snr_r_db;
 }
 
-float ci_precoder_impl::gamma_db() const
+double ci_precoder_impl::gamma_db() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_cfg.gamma_db;
 }
 
-float ci_precoder_impl::noise_var() const
+double ci_precoder_impl::noise_var() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_cfg.noise_var;
@@ -406,12 +426,7 @@ void ci_precoder_impl::enqueue_locked(pending p)
 
 void ci_precoder_impl::announce(uint64_t offset, uint64_t epoch)
 {
-    // "this precoder accepted a channel": csi_gate opens on it, never on a raw csi
-    pmt::pmt_t d = pmt::make_dict();
-    d = pmt::dict_add(d, pmt::mp("accepted"), pmt::PMT_T);
-    d = pmt::dict_add(d, pmt::mp("offset"), pmt::from_uint64(offset));
-    d = pmt::dict_add(d, pmt::mp("epoch"), pmt::from_uint64(epoch));
-    message_port_pub(d_channel_port, d);
+    message_port_pub(d_channel_port, make_accepted(offset, epoch));
 }
 
 void ci_precoder_impl::handle_csi(const pmt::pmt_t& msg)
@@ -503,32 +518,27 @@ void ci_precoder_impl::publish_stats()
     d_t_last = now;
     const stats_acc& a = d_acc;
     const double ns = a.solved ? double(a.solved) : 1.0;
-    pmt::pmt_t d = pmt::make_dict();
-    auto put = [&d](const char* k, const pmt::pmt_t& v) {
-        d = pmt::dict_add(d, pmt::mp(k), v);
-    };
-    put("vectors", pmt::from_uint64(a.vectors));
-    put("vectors_per_s", pmt::from_double(dt > 0 ? a.vectors / dt : 0.0));
-    put("solved", pmt::from_uint64(a.solved));
-    put("lut_hits", pmt::from_uint64(a.lut_hits));
-    put("solve_time_mean_us", pmt::from_double(a.time_sum / ns * 1e6));
-    put("solve_time_max_us", pmt::from_double(a.time_max * 1e6));
-    put("mm_iterations_mean", pmt::from_double(a.iterations / ns));
-    put("infeasible", pmt::from_uint64(a.infeasible));
-    put("infeasible_total", pmt::from_uint64(d_infeasible_total.load()));
-    put("qscnr_db_mean",
-        pmt::from_double(a.qscnr_n ? a.qscnr_db_sum / a.qscnr_n : std::nan("")));
-    put("min_margin_ratio",
-        pmt::from_double(std::isfinite(a.min_margin_ratio) ? a.min_margin_ratio
-                                                           : std::nan("")));
-    put("budget_exhausted", pmt::from_uint64(a.budget_exhausted));
-    put("budget_exhausted_total", pmt::from_uint64(d_budget_total.load()));
-    put("gap_mean", pmt::from_double(a.gap_sum / ns));
-    put("gap_max", pmt::from_double(a.gap_max));
-    put("bad_symbols", pmt::from_uint64(d_bad_interval));
-    put("far_symbols", pmt::from_uint64(d_far_interval));
-    put("bad_symbols_total", pmt::from_uint64(d_bad_total.load()));
-    put("dropped_csi", pmt::from_uint64(d_dropped_total.load()));
+    msg_dict d;
+    d.u64("vectors", a.vectors);
+    d.real("vectors_per_s", dt > 0 ? a.vectors / dt : 0.0);
+    d.u64("solved", a.solved);
+    d.u64("lut_hits", a.lut_hits);
+    d.real("solve_time_mean_us", a.time_sum / ns * 1e6);
+    d.real("solve_time_max_us", a.time_max * 1e6);
+    d.real("mm_iterations_mean", a.iterations / ns);
+    d.u64("infeasible", a.infeasible);
+    d.u64("infeasible_total", d_infeasible_total.load());
+    d.real("qscnr_db_mean", a.qscnr_n ? a.qscnr_db_sum / a.qscnr_n : std::nan(""));
+    d.real("min_margin_ratio",
+           std::isfinite(a.min_margin_ratio) ? a.min_margin_ratio : std::nan(""));
+    d.u64("budget_exhausted", a.budget_exhausted);
+    d.u64("budget_exhausted_total", d_budget_total.load());
+    d.real("gap_mean", a.gap_sum / ns);
+    d.real("gap_max", a.gap_max);
+    d.u64("bad_symbols", d_bad_interval);
+    d.u64("far_symbols", d_far_interval);
+    d.u64("bad_symbols_total", d_bad_total.load());
+    d.u64("dropped_csi", d_dropped_total.load());
     {
         std::lock_guard<std::mutex> lock(d_mutex);
         d_last_stats = d;

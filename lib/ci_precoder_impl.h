@@ -33,13 +33,13 @@ public:
     //! The make() arguments the design depends on (the setters change them).
     struct config {
         int n_tx, n_users, psk_order;
-        float power, noise_var, gamma_db, target_deg;
-        std::vector<float> clutter_deg;
-        float snr_r_db;
-        std::vector<float> cnr_db;
+        double power, noise_var, gamma_db, target_deg;
+        std::vector<double> clutter_deg;
+        double snr_r_db;
+        std::vector<double> cnr_db;
         int n_rx;
         std::string mode;
-        float chi_db;
+        double chi_db;
         std::string dac;
         int max_iter;
         solver_kind kind;
@@ -64,19 +64,19 @@ public:
     bool start() override;
     bool stop() override;
 
-    void set_target_deg(float target_deg) override;
-    void set_clutter(const std::vector<float>& clutter_deg,
-                     const std::vector<float>& cnr_db) override;
-    void set_snr_r_db(float snr_r_db) override;
-    void set_gamma_db(float gamma_db) override;
-    void set_noise_var(float noise_var) override;
+    void set_target_deg(double target_deg) override;
+    void set_clutter(const std::vector<double>& clutter_deg,
+                     const std::vector<double>& cnr_db) override;
+    void set_snr_r_db(double snr_r_db) override;
+    void set_gamma_db(double gamma_db) override;
+    void set_noise_var(double noise_var) override;
     void set_solver(const std::string& solver) override;
-    float target_deg() const override;
-    std::vector<float> clutter_deg() const override;
-    std::vector<float> cnr_db() const override;
-    float snr_r_db() const override;
-    float gamma_db() const override;
-    float noise_var() const override;
+    double target_deg() const override;
+    std::vector<double> clutter_deg() const override;
+    std::vector<double> cnr_db() const override;
+    double snr_r_db() const override;
+    double gamma_db() const override;
+    double noise_var() const override;
     std::string solver() const override;
 
     int work(int noutput_items,

@@ -6,6 +6,7 @@
 
 #include "block_utils.h"
 #include <gnuradio/io_signature.h>
+#include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/isac/core/types.h>
 #include <gnuradio/isac/csi_gate.h>
 #include <condition_variable>
@@ -99,6 +100,7 @@ public:
 
 csi_gate::sptr csi_gate::make(int vlen)
 {
+    core::params::csi_gate::check(vlen);
     core::check_int_range("vlen", vlen, 1, 1 << 20);
     return gnuradio::make_block_sptr<csi_gate_impl>(vlen);
 }

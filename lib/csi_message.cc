@@ -87,15 +87,17 @@ bool parse_csi(const pmt::pmt_t& msg,
               " out of range [1, " + std::to_string(max_dim) + "]";
         return false;
     }
-    if ((expect_rows > 0 && rows != expect_rows) || (expect_cols > 0 && cols != expect_cols)) {
+    if ((expect_rows > 0 && rows != expect_rows) ||
+        (expect_cols > 0 && cols != expect_cols)) {
         why = "csi: H is " + std::to_string(rows) + "x" + std::to_string(cols) +
-              ", expected " + std::to_string(expect_rows) + "x" + std::to_string(expect_cols);
+              ", expected " + std::to_string(expect_rows) + "x" +
+              std::to_string(expect_cols);
         return false;
     }
     const size_t n = pmt::length(H);
     if (n != size_t(rows * cols)) {
-        why = "csi: H has " + std::to_string(n) + " entries, rows*cols = " +
-              std::to_string(rows * cols);
+        why = "csi: H has " + std::to_string(n) +
+              " entries, rows*cols = " + std::to_string(rows * cols);
         return false;
     }
     Eigen::MatrixXcd M(rows, cols);
@@ -209,7 +211,10 @@ pmt::pmt_t make_csi(const Eigen::MatrixXcd& H, uint64_t offset, uint64_t epoch)
     return d;
 }
 
-bool dict_get_double(const pmt::pmt_t& dict, const char* key, double& out, std::string& why)
+bool dict_get_double(const pmt::pmt_t& dict,
+                     const char* key,
+                     double& out,
+                     std::string& why)
 {
     why.clear();
     if (!pmt::is_dict(dict))
@@ -245,7 +250,10 @@ bool dict_get_int(const pmt::pmt_t& dict, const char* key, long& out, std::strin
     return true;
 }
 
-bool dict_get_string(const pmt::pmt_t& dict, const char* key, std::string& out, std::string& why)
+bool dict_get_string(const pmt::pmt_t& dict,
+                     const char* key,
+                     std::string& out,
+                     std::string& why)
 {
     why.clear();
     if (!pmt::is_dict(dict))
@@ -294,7 +302,8 @@ bool dict_get_doubles(const pmt::pmt_t& dict,
             return false;
         }
         for (size_t i = 0; i < n; ++i) {
-            pmt::pmt_t e = pmt::is_tuple(v) ? pmt::tuple_ref(v, i) : pmt::vector_ref(v, i);
+            pmt::pmt_t e =
+                pmt::is_tuple(v) ? pmt::tuple_ref(v, i) : pmt::vector_ref(v, i);
             if (!num_to_double(e, d)) {
                 why = std::string("\"") + key + "\" has a non-numeric element";
                 return false;
@@ -336,6 +345,183 @@ bool dict_get_doubles(const pmt::pmt_t& dict,
         }
     out = std::move(r);
     return true;
+}
+
+msg_dict& msg_dict::u64(const char* key, uint64_t v)
+{
+    d_dict = pmt::dict_add(d_dict, pmt::mp(key), pmt::from_uint64(v));
+    return *this;
+}
+
+msg_dict& msg_dict::i64(const char* key, long v)
+{
+    d_dict = pmt::dict_add(d_dict, pmt::mp(key), pmt::from_long(v));
+    return *this;
+}
+
+msg_dict& msg_dict::real(const char* key, double v)
+{
+    d_dict = pmt::dict_add(d_dict, pmt::mp(key), pmt::from_double(v));
+    return *this;
+}
+
+msg_dict& msg_dict::flag(const char* key, bool v)
+{
+    d_dict = pmt::dict_add(d_dict, pmt::mp(key), pmt::from_bool(v));
+    return *this;
+}
+
+msg_dict& msg_dict::text(const char* key, const std::string& v)
+{
+    d_dict = pmt::dict_add(d_dict, pmt::mp(key), pmt::mp(v));
+    return *this;
+}
+
+msg_dict& msg_dict::reals(const char* key, const std::vector<double>& v)
+{
+    d_dict = pmt::dict_add(d_dict, pmt::mp(key), pmt::init_f64vector(v.size(), v));
+    return *this;
+}
+
+msg_dict& msg_dict::complexes(const char* key, const std::vector<std::complex<double>>& v)
+{
+    d_dict = pmt::dict_add(d_dict, pmt::mp(key), pmt::init_c64vector(v.size(), v));
+    return *this;
+}
+
+msg_dict& msg_dict::complexes(const char* key, const std::vector<std::complex<float>>& v)
+{
+    d_dict = pmt::dict_add(d_dict, pmt::mp(key), pmt::init_c32vector(v.size(), v));
+    return *this;
+}
+
+pmt::pmt_t make_accepted(uint64_t offset, uint64_t epoch)
+{
+    return msg_dict().flag("accepted", true).u64("offset", offset).u64("epoch", epoch);
+}
+
+pmt::pmt_t make_snap_info(const snapshot_header& h, const char* event)
+{
+    msg_dict d;
+    if (event)
+        d.text("event", event);
+    return d.u64("session", h.session).u64("index", h.index).u64("epoch", h.epoch);
+}
+
+bool set_values::get(const char* key, double& out) const
+{
+    const auto it = reals.find(key);
+    if (it == reals.end())
+        return false;
+    out = it->second;
+    return true;
+}
+
+bool set_values::get(const char* key, std::vector<double>& out) const
+{
+    const auto it = vectors.find(key);
+    if (it == vectors.end())
+        return false;
+    out = it->second;
+    return true;
+}
+
+bool set_values::get(const char* key, std::string& out) const
+{
+    const auto it = texts.find(key);
+    if (it == texts.end())
+        return false;
+    out = it->second;
+    return true;
+}
+
+bool parse_set(const pmt::pmt_t& msg,
+               const core::param_spec* specs,
+               size_t n_specs,
+               set_values& out,
+               std::string& why)
+{
+    out = set_values();
+    why.clear();
+    std::string settable;
+    for (size_t i = 0; i < n_specs; ++i)
+        if (specs[i].settable)
+            settable += (settable.empty() ? "" : ", ") + std::string(specs[i].name);
+    if (!pmt::is_dict(msg)) {
+        why = "message is not a PMT dict (keys: " + settable + ")";
+        return false;
+    }
+    const pmt::pmt_t keys = pmt::dict_keys(msg);
+    if (!pmt::is_pair(keys)) {
+        why = "empty dict (keys: " + settable + ")";
+        return false;
+    }
+    for (pmt::pmt_t ks = keys; pmt::is_pair(ks); ks = pmt::cdr(ks)) {
+        const pmt::pmt_t k = pmt::car(ks);
+        const core::param_spec* s = nullptr;
+        if (pmt::is_symbol(k)) {
+            const std::string name = pmt::symbol_to_string(k);
+            for (size_t i = 0; i < n_specs; ++i)
+                if (specs[i].settable && name == specs[i].name)
+                    s = &specs[i];
+        }
+        if (!s) {
+            why = "unknown key " + pmt::write_string(k) + " (keys: " + settable + ")";
+            return false;
+        }
+        try {
+            switch (s->type) {
+            case core::param_type::integer: {
+                long v;
+                if (!dict_get_int(msg, s->name, v, why))
+                    return false;
+                if (!s->lo_ref && !s->hi_ref)
+                    core::check_value(*s, double(v));
+                out.reals[s->name] = double(v);
+                break;
+            }
+            case core::param_type::real: {
+                double v;
+                if (!dict_get_double(msg, s->name, v, why))
+                    return false;
+                if (!s->lo_ref && !s->hi_ref)
+                    core::check_value(*s, v);
+                out.reals[s->name] = v;
+                break;
+            }
+            case core::param_type::reals: {
+                std::vector<double> v;
+                if (!dict_get_doubles(msg, s->name, v, why))
+                    return false;
+                if (!s->lo_ref && !s->hi_ref)
+                    core::check_values(*s, v);
+                out.vectors[s->name] = std::move(v);
+                break;
+            }
+            case core::param_type::text: {
+                std::string v;
+                if (!dict_get_string(msg, s->name, v, why))
+                    return false;
+                if (s->options)
+                    core::check_option(*s, v);
+                out.texts[s->name] = std::move(v);
+                break;
+            }
+            case core::param_type::boolean:
+                why = std::string(s->name) + " cannot be set by message";
+                return false;
+            }
+        } catch (const std::exception& e) {
+            why = e.what();
+            return false;
+        }
+    }
+    return true;
+}
+
+std::string set_rejected(const std::string& why)
+{
+    return "set: " + why + "; message ignored, state unchanged";
 }
 
 } // namespace isac

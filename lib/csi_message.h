@@ -36,10 +36,12 @@
 #define INCLUDED_ISAC_CSI_MESSAGE_H
 
 #include <gnuradio/isac/api.h>
-#include <pmt/pmt.h>
+#include <gnuradio/isac/core/param_spec.h>
 #include <Eigen/Dense>
+#include <pmt/pmt.h>
 #include <complex>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -47,7 +49,7 @@ namespace gr {
 namespace isac {
 
 struct csi_update {
-    Eigen::MatrixXcd H;  //!< rows x cols
+    Eigen::MatrixXcd H; //!< rows x cols
     bool has_offset = false;
     uint64_t offset = 0; //!< absolute item index (valid when has_offset)
     uint64_t epoch = 0;  //!< channel epoch (0: unknown)
@@ -101,14 +103,95 @@ pmt::pmt_t make_csi(const Eigen::MatrixXcd& H, uint64_t offset, uint64_t epoch =
 //! Typed, non-throwing dict accessors for `set`-style messages. Each returns
 //! false when the key is absent; sets `why` and returns false on a wrong type
 //! or a non-finite value (check `why.empty()` to tell the two apart).
-bool dict_get_double(const pmt::pmt_t& dict, const char* key, double& out, std::string& why);
+bool dict_get_double(const pmt::pmt_t& dict,
+                     const char* key,
+                     double& out,
+                     std::string& why);
 bool dict_get_int(const pmt::pmt_t& dict, const char* key, long& out, std::string& why);
-bool dict_get_string(const pmt::pmt_t& dict, const char* key, std::string& out, std::string& why);
-//! Accepts a number (one element) or a f32/f64/s32/s64 uniform vector or a PMT list/tuple of numbers.
+bool dict_get_string(const pmt::pmt_t& dict,
+                     const char* key,
+                     std::string& out,
+                     std::string& why);
+//! Accepts a number (one element) or a f32/f64/s32/s64 uniform vector or a PMT list/tuple
+//! of numbers.
 bool dict_get_doubles(const pmt::pmt_t& dict,
                       const char* key,
                       std::vector<double>& out,
                       std::string& why);
+
+/*!
+ * Builds the PMT dicts the blocks publish (stats, truth, doa, cal, accepted,
+ * snapshot tags), so that no block writes pmt::dict_add/pmt::from_* itself and
+ * every dict uses the same PMT type per kind of value: counts u64, signed
+ * integers s64 (long), reals double, flags bool, names symbols, lists
+ * f64vector, complex lists c64vector (double) or c32vector (float).
+ * Converts to pmt::pmt_t where a dict is expected.
+ */
+class msg_dict
+{
+public:
+    msg_dict& u64(const char* key, uint64_t v);
+    msg_dict& i64(const char* key, long v);
+    msg_dict& real(const char* key, double v);
+    msg_dict& flag(const char* key, bool v);
+    msg_dict& text(const char* key, const std::string& v);
+    msg_dict& reals(const char* key, const std::vector<double>& v);
+    msg_dict& complexes(const char* key, const std::vector<std::complex<double>>& v);
+    msg_dict& complexes(const char* key, const std::vector<std::complex<float>>& v);
+    operator pmt::pmt_t() const { return d_dict; }
+
+private:
+    pmt::pmt_t d_dict = pmt::make_dict();
+};
+
+//! The "channel" port's message of a precoder that accepted a channel
+//! ({"accepted": #t, "offset", "epoch"}): csi_gate opens on it, never on a raw csi.
+pmt::pmt_t make_accepted(uint64_t offset, uint64_t epoch);
+
+//! {"session", "index", "epoch"} of a snapshot header (the isac_snap tag, and
+//! with "event" the snapshot_deframer's peer message when event != nullptr).
+pmt::pmt_t make_snap_info(const snapshot_header& h, const char* event = nullptr);
+
+/*!
+ * One `set` message, parsed against a block's settable parameters (its
+ * descriptor table, core/block_params.h). Numbers (integer or real parameters)
+ * in `reals`, lists in `vectors`, text in `texts`, keyed by parameter name.
+ */
+struct set_values {
+    std::map<std::string, double> reals;
+    std::map<std::string, std::vector<double>> vectors;
+    std::map<std::string, std::string> texts;
+    bool get(const char* key, double& out) const;
+    bool get(const char* key, std::vector<double>& out) const;
+    bool get(const char* key, std::string& out) const;
+};
+
+/*!
+ * The one `set`-message policy of every block (docs/bad_input.md): a message
+ * is a PMT dict whose keys are settable parameters of the block. The whole
+ * message is checked before anything applies: a message that is not a dict,
+ * has no key, an unknown or non-settable key, a value of the wrong type or
+ * outside the parameter's own range fails with `why` naming the key; the block
+ * then logs set_rejected(why) once and keeps its last good state. On success
+ * the block applies all values at once, under its lock, and its own
+ * cross-parameter check (e.g. as many cnr_db as clutter_deg) can still reject
+ * the message as a whole. Never throws.
+ */
+bool parse_set(const pmt::pmt_t& msg,
+               const core::param_spec* specs,
+               size_t n_specs,
+               set_values& out,
+               std::string& why);
+template <size_t N>
+bool parse_set(const pmt::pmt_t& msg,
+               const core::param_spec (&specs)[N],
+               set_values& out,
+               std::string& why)
+{
+    return parse_set(msg, specs, N, out, why);
+}
+//! The warning a block logs for a rejected `set` message.
+std::string set_rejected(const std::string& why);
 
 } // namespace isac
 } // namespace gr

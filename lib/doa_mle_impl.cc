@@ -5,8 +5,10 @@
  */
 
 #include "block_utils.h"
+#include "csi_message.h"
 #include "doa_mle_impl.h"
 #include <gnuradio/io_signature.h>
+#include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/isac/core/limits.h>
 #include <cmath>
 #include <limits>
@@ -32,13 +34,22 @@ core::array_convention receive_convention()
 doa_mle::sptr doa_mle::make(int n_rx,
                             int cpi_len,
                             const std::string& mode,
-                            float grid_min_deg,
-                            float grid_max_deg,
-                            float grid_step_deg,
-                            float noise_var,
-                            float p_gauss,
+                            double grid_min_deg,
+                            double grid_max_deg,
+                            double grid_step_deg,
+                            double noise_var,
+                            double p_gauss,
                             const std::string& refine)
 {
+    core::params::doa_mle::check(n_rx,
+                                 cpi_len,
+                                 mode,
+                                 grid_min_deg,
+                                 grid_max_deg,
+                                 grid_step_deg,
+                                 noise_var,
+                                 p_gauss,
+                                 refine);
     // Validate before any io_signature is built, so errors name our parameters.
     core::check_int_range("n_rx", n_rx, 2, core::max_antennas);
     core::check_int_range("cpi_len", cpi_len, 1, 65536);
@@ -95,18 +106,18 @@ doa_mle::sptr doa_mle::make(int n_rx,
 doa_mle_impl::doa_mle_impl(int n_rx,
                            int cpi_len,
                            bool known,
-                           float grid_min_deg,
-                           float grid_max_deg,
-                           float grid_step_deg,
-                           float noise_var,
-                           float p_gauss,
+                           double grid_min_deg,
+                           double grid_max_deg,
+                           double grid_step_deg,
+                           double noise_var,
+                           double p_gauss,
                            core::doa_refine refine)
-    : gr::sync_decimator(
-          "doa_mle",
-          known ? gr::io_signature::make2(2, 2, sizeof(gr_complex) * n_rx, sizeof(gr_complex))
-                : gr::io_signature::make(1, 1, sizeof(gr_complex) * n_rx),
-          gr::io_signature::make(1, 1, sizeof(float)),
-          cpi_len),
+    : gr::sync_decimator("doa_mle",
+                         known ? gr::io_signature::make2(
+                                     2, 2, sizeof(gr_complex) * n_rx, sizeof(gr_complex))
+                               : gr::io_signature::make(1, 1, sizeof(gr_complex) * n_rx),
+                         gr::io_signature::make(1, 1, sizeof(float)),
+                         cpi_len),
       d_n_rx(n_rx),
       d_cpi_len(cpi_len),
       d_known(known),
@@ -134,7 +145,7 @@ bool doa_mle_impl::start()
     return sync_decimator::start();
 }
 
-void doa_mle_impl::set_noise_var(float noise_var)
+void doa_mle_impl::set_noise_var(double noise_var)
 {
     core::check_positive_finite("noise_var", noise_var);
     std::lock_guard<std::mutex> lock(d_mutex);
@@ -142,13 +153,13 @@ void doa_mle_impl::set_noise_var(float noise_var)
     d_noise_var = noise_var;
 }
 
-float doa_mle_impl::noise_var() const
+double doa_mle_impl::noise_var() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_noise_var;
 }
 
-void doa_mle_impl::set_p_gauss(float p_gauss)
+void doa_mle_impl::set_p_gauss(double p_gauss)
 {
     if (!(std::isfinite(p_gauss) && p_gauss >= 0.0f))
         core::throw_param("p_gauss", std::to_string(p_gauss), "finite and >= 0");
@@ -159,7 +170,7 @@ void doa_mle_impl::set_p_gauss(float p_gauss)
     d_p_gauss = p_gauss;
 }
 
-float doa_mle_impl::p_gauss() const
+double doa_mle_impl::p_gauss() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_p_gauss;
@@ -211,17 +222,16 @@ int doa_mle_impl::work(int noutput_items,
         const double th = r.valid ? core::rad2deg(r.theta_rad)
                                   : std::numeric_limits<double>::quiet_NaN();
         out[i] = float(th);
-        pmt::pmt_t d = pmt::make_dict();
-        d = pmt::dict_add(d, pmt::mp("theta_deg"), pmt::from_double(th));
-        d = pmt::dict_add(d, pmt::mp("beta_abs"), pmt::from_double(r.beta_abs));
-        d = pmt::dict_add(d, pmt::mp("snr_est"), pmt::from_double(r.snr_est));
+        msg_dict d;
+        d.real("theta_deg", th);
+        d.real("beta_abs", r.beta_abs);
+        d.real("snr_est", r.snr_est);
         // target-to-noise ratio |beta|^2/sigma^2 of the unit-norm model: the
         // quantity isac_channel's target_snr_db sets (docs/conventions.md)
-        d = pmt::dict_add(
-            d, pmt::mp("tnr_est"), pmt::from_double(r.beta_abs * r.beta_abs / nv));
-        d = pmt::dict_add(d, pmt::mp("crb_deg2"), pmt::from_double(r.crb_rad2 * r2d2));
-        d = pmt::dict_add(d, pmt::mp("cpi_index"), pmt::from_uint64(idx));
-        d = pmt::dict_add(d, pmt::mp("valid"), pmt::from_bool(r.valid));
+        d.real("tnr_est", r.beta_abs * r.beta_abs / nv);
+        d.real("crb_deg2", r.crb_rad2 * r2d2);
+        d.u64("cpi_index", idx);
+        d.flag("valid", r.valid);
         message_port_pub(d_port, d);
     }
     return i;

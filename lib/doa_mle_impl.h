@@ -23,14 +23,14 @@ private:
     const bool d_known;
     mutable std::mutex d_mutex; // guards d_core, d_noise_var, d_p_gauss
     core::doa_mle_core d_core;
-    float d_noise_var;
-    float d_p_gauss;
+    double d_noise_var;
+    double d_p_gauss;
     std::atomic<uint64_t> d_cpi{ 0 };
     std::atomic<uint64_t> d_invalid{ 0 };
     uint64_t d_run_cpi = 0; // CPI index since start(): cpi_index * cpi_len = item offset
     const pmt::pmt_t d_port;
 
-    static core::doa_mode core_mode(bool known, float p_gauss)
+    static core::doa_mode core_mode(bool known, double p_gauss)
     {
         return known ? (p_gauss > 0.0f ? core::doa_mode::mixed : core::doa_mode::known)
                      : core::doa_mode::gaussian;
@@ -40,18 +40,18 @@ public:
     doa_mle_impl(int n_rx,
                  int cpi_len,
                  bool known,
-                 float grid_min_deg,
-                 float grid_max_deg,
-                 float grid_step_deg,
-                 float noise_var,
-                 float p_gauss,
+                 double grid_min_deg,
+                 double grid_max_deg,
+                 double grid_step_deg,
+                 double noise_var,
+                 double p_gauss,
                  core::doa_refine refine);
     ~doa_mle_impl() override;
 
-    void set_noise_var(float noise_var) override;
-    float noise_var() const override;
-    void set_p_gauss(float p_gauss) override;
-    float p_gauss() const override;
+    void set_noise_var(double noise_var) override;
+    double noise_var() const override;
+    void set_p_gauss(double p_gauss) override;
+    double p_gauss() const override;
     uint64_t cpi_count() const override { return d_cpi.load(); }
     bool start() override;
     uint64_t invalid_count() const override { return d_invalid.load(); }

@@ -8,6 +8,7 @@
 #include "csi_message.h"
 #include "isac_channel_impl.h"
 #include <gnuradio/io_signature.h>
+#include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/isac/core/limits.h>
 #include <cmath>
 #include <limits>
@@ -60,6 +61,27 @@ isac_channel::sptr isac_channel::make(int n_tx,
                                       int64_t target_delay,
                                       int64_t csi_lead)
 {
+    core::params::isac_channel::check(n_tx,
+                                      n_users,
+                                      n_rx,
+                                      comm_model,
+                                      user_deg,
+                                      comm_noise_var,
+                                      rician_k_db,
+                                      coherence,
+                                      seed,
+                                      geometry,
+                                      target_deg,
+                                      tx_deg,
+                                      rx_deg,
+                                      target_snr_db,
+                                      clutter_deg,
+                                      cnr_db,
+                                      radar_noise_var,
+                                      gain_model,
+                                      cpi_len,
+                                      target_delay,
+                                      csi_lead);
     // Validate everything before the io_signatures are built, so the error
     // names our parameter and its allowed range.
     core::channel_params p;
@@ -237,27 +259,27 @@ void isac_channel_impl::publish_truth(uint64_t offset)
     const core::rvec z = d_model.zeta2();
     std::vector<std::complex<double>> gv(g.data(), g.data() + g.size());
     std::vector<double> zv(z.data(), z.data() + z.size());
-    pmt::pmt_t d = pmt::make_dict();
-    d = pmt::dict_add(d, pmt::mp("cpi"), pmt::from_uint64(d_model.cpi_index()));
-    d = pmt::dict_add(d, pmt::mp("cpi_start"), pmt::from_uint64(d_model.cpi_start()));
-    d = pmt::dict_add(d, pmt::mp("offset"), pmt::from_uint64(offset));
-    d = pmt::dict_add(d, pmt::mp("geometry"), pmt::mp(core::to_string(p.geometry)));
-    d = pmt::dict_add(d, pmt::mp("gamma"), pmt::init_c64vector(gv.size(), gv));
-    d = pmt::dict_add(d, pmt::mp("zeta2"), pmt::init_f64vector(zv.size(), zv));
-    d = pmt::dict_add(d, pmt::mp("radar_noise_var"), pmt::from_double(p.radar_noise_var));
-    d = pmt::dict_add(d, pmt::mp("target_snr_db"), pmt::from_double(p.target_snr_db));
-    d = pmt::dict_add(d, pmt::mp("target_delay"), pmt::from_long(p.target_delay));
+    msg_dict d;
+    d.u64("cpi", d_model.cpi_index());
+    d.u64("cpi_start", d_model.cpi_start());
+    d.u64("offset", offset);
+    d.text("geometry", core::to_string(p.geometry));
+    d.complexes("gamma", gv);
+    d.reals("zeta2", zv);
+    d.real("radar_noise_var", p.radar_noise_var);
+    d.real("target_snr_db", p.target_snr_db);
+    d.i64("target_delay", p.target_delay);
     if (p.geometry == core::radar_geometry::monostatic) {
         const auto cl = rad_to_deg(p.clutter_rad);
         std::vector<double> ang{ to_deg(p.target_rad) };
         ang.insert(ang.end(), cl.begin(), cl.end());
-        d = pmt::dict_add(d, pmt::mp("target_deg"), pmt::from_double(ang[0]));
-        d = pmt::dict_add(d, pmt::mp("clutter_deg"), pmt::init_f64vector(cl.size(), cl));
-        d = pmt::dict_add(d, pmt::mp("cnr_db"), pmt::init_f64vector(p.cnr_db.size(), p.cnr_db));
-        d = pmt::dict_add(d, pmt::mp("angles_deg"), pmt::init_f64vector(ang.size(), ang));
+        d.real("target_deg", ang[0]);
+        d.reals("clutter_deg", cl);
+        d.reals("cnr_db", p.cnr_db);
+        d.reals("angles_deg", ang);
     } else {
-        d = pmt::dict_add(d, pmt::mp("tx_deg"), pmt::from_double(to_deg(p.tx_rad)));
-        d = pmt::dict_add(d, pmt::mp("rx_deg"), pmt::from_double(to_deg(p.rx_rad)));
+        d.real("tx_deg", to_deg(p.tx_rad));
+        d.real("rx_deg", to_deg(p.rx_rad));
     }
     message_port_pub(d_truth_port, d);
 }
@@ -275,74 +297,40 @@ void isac_channel_impl::apply_locked(const core::channel_params& q)
 
 void isac_channel_impl::handle_set(const pmt::pmt_t& msg)
 {
-    static const std::set<std::string> known = { "user_deg",      "comm_noise_var",
-                                                 "rician_k_db",   "target_deg",
-                                                 "tx_deg",        "rx_deg",
-                                                 "target_snr_db", "clutter_deg",
-                                                 "cnr_db",        "radar_noise_var" };
-    if (!pmt::is_dict(msg)) {
-        d_logger->warn("set: message is not a PMT dict; ignored");
+    set_values v;
+    std::string why;
+    if (!parse_set(msg, core::params::isac_channel::all, v, why)) {
+        d_logger->warn(set_rejected(why));
         return;
-    }
-    for (pmt::pmt_t ks = pmt::dict_keys(msg); pmt::is_pair(ks); ks = pmt::cdr(ks)) {
-        const pmt::pmt_t k = pmt::car(ks);
-        if (!pmt::is_symbol(k) || !known.count(pmt::symbol_to_string(k))) {
-            d_logger->warn("set: unknown key {}; message ignored (keys: user_deg, "
-                           "comm_noise_var, rician_k_db, target_deg, tx_deg, rx_deg, "
-                           "target_snr_db, clutter_deg, cnr_db, radar_noise_var)",
-                           pmt::write_string(k));
-            return;
-        }
     }
     std::lock_guard<std::mutex> lock(d_mutex);
     core::channel_params q = d_model.params();
-    std::string why;
-    std::vector<double> v;
-    double x;
+    std::vector<double> x;
+    double d;
     try {
-        if (dict_get_doubles(msg, "user_deg", v, why))
-            q.user_rad = core::angle_deg_to_rad("user_deg", v);
-        if (!why.empty())
-            throw core::param_error(why);
-        if (dict_get_doubles(msg, "comm_noise_var", v, why))
-            q.comm_noise_var = v;
-        if (!why.empty())
-            throw core::param_error(why);
-        if (dict_get_double(msg, "rician_k_db", x, why))
-            q.rician_k_db = x;
-        if (!why.empty())
-            throw core::param_error(why);
-        if (dict_get_double(msg, "target_deg", x, why))
-            q.target_rad = core::angle_deg_to_rad("target_deg", x);
-        if (!why.empty())
-            throw core::param_error(why);
-        if (dict_get_double(msg, "tx_deg", x, why))
-            q.tx_rad = core::angle_deg_to_rad("tx_deg", x);
-        if (!why.empty())
-            throw core::param_error(why);
-        if (dict_get_double(msg, "rx_deg", x, why))
-            q.rx_rad = core::angle_deg_to_rad("rx_deg", x);
-        if (!why.empty())
-            throw core::param_error(why);
-        if (dict_get_double(msg, "target_snr_db", x, why))
-            q.target_snr_db = x;
-        if (!why.empty())
-            throw core::param_error(why);
-        if (dict_get_doubles(msg, "clutter_deg", v, why))
-            q.clutter_rad = core::angle_deg_to_rad("clutter_deg", v);
-        if (!why.empty())
-            throw core::param_error(why);
-        if (dict_get_doubles(msg, "cnr_db", v, why))
-            q.cnr_db = v;
-        if (!why.empty())
-            throw core::param_error(why);
-        if (dict_get_double(msg, "radar_noise_var", x, why))
-            q.radar_noise_var = x;
-        if (!why.empty())
-            throw core::param_error(why);
+        if (v.get("user_deg", x))
+            q.user_rad = core::angle_deg_to_rad("user_deg", x);
+        if (v.get("comm_noise_var", x))
+            q.comm_noise_var = x;
+        if (v.get("rician_k_db", d))
+            q.rician_k_db = d;
+        if (v.get("target_deg", d))
+            q.target_rad = core::angle_deg_to_rad("target_deg", d);
+        if (v.get("tx_deg", d))
+            q.tx_rad = core::angle_deg_to_rad("tx_deg", d);
+        if (v.get("rx_deg", d))
+            q.rx_rad = core::angle_deg_to_rad("rx_deg", d);
+        if (v.get("target_snr_db", d))
+            q.target_snr_db = d;
+        if (v.get("clutter_deg", x))
+            q.clutter_rad = core::angle_deg_to_rad("clutter_deg", x);
+        if (v.get("cnr_db", x))
+            q.cnr_db = x;
+        if (v.get("radar_noise_var", d))
+            q.radar_noise_var = d;
         apply_locked(q); // all or nothing
     } catch (const std::exception& e) {
-        d_logger->warn("set: {}; message ignored, state unchanged", e.what());
+        d_logger->warn(set_rejected(e.what()));
     }
 }
 

@@ -6,6 +6,7 @@
 
 #include "csi_message.h"
 #include <gnuradio/io_signature.h>
+#include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/steering.h>
 #include <gnuradio/isac/los_csi_source.h>
@@ -127,7 +128,7 @@ public:
 los_csi_source::sptr
 los_csi_source::make(int n_tx, const std::vector<double>& user_deg, double gain)
 {
-    core::check_int_range("n_tx", n_tx, 1, core::max_antennas);
+    core::params::los_csi_source::check(n_tx, user_deg, gain);
     check(user_deg, gain);
     return gnuradio::make_block_sptr<los_csi_source_impl>(n_tx, user_deg, gain);
 }

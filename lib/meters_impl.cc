@@ -9,7 +9,9 @@
  * block is destroyed).
  */
 
+#include "csi_message.h"
 #include <gnuradio/io_signature.h>
+#include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/safe_margin.h>
 #include <gnuradio/isac/core/types.h>
@@ -58,10 +60,10 @@ class psk_ser_meter_impl : public psk_ser_meter
             s[u] = double(d_sym[u]) / double(std::max<uint64_t>(d_n, 1));
             b[u] = double(d_bit[u]) / double(std::max<uint64_t>(d_n * d_bits, 1));
         }
-        pmt::pmt_t d = pmt::make_dict();
-        d = pmt::dict_add(d, pmt::mp("ser"), pmt::init_f64vector(s.size(), s));
-        d = pmt::dict_add(d, pmt::mp("ber"), pmt::init_f64vector(b.size(), b));
-        d = pmt::dict_add(d, pmt::mp("symbols"), pmt::from_uint64(d_n));
+        msg_dict d;
+        d.reals("ser", s);
+        d.reals("ber", b);
+        d.u64("symbols", d_n);
         return d;
     }
 
@@ -172,7 +174,7 @@ public:
 psk_ser_meter::sptr
 psk_ser_meter::make(int n_users, int psk_order, int64_t skip, int64_t report_every)
 {
-    core::check_int_range("n_users", n_users, 1, core::max_users);
+    core::params::psk_ser_meter::check(n_users, psk_order, skip, report_every);
     core::check_int_range("psk_order", psk_order, 2, 1 << 16);
     core::check_int_range("skip", long(skip), 0, std::numeric_limits<long>::max());
     core::check_int_range(
@@ -261,6 +263,7 @@ public:
 
 detection_meter::sptr detection_meter::make(double threshold, int64_t skip)
 {
+    core::params::detection_meter::check(threshold, skip);
     if (!(std::isfinite(threshold) && threshold > 0))
         core::throw_param("threshold", core::num_str(threshold), "a finite value > 0");
     core::check_int_range("skip", long(skip), 0, std::numeric_limits<long>::max());

@@ -8,6 +8,7 @@
 #include "csi_message.h"
 #include "nullspace_precoder_impl.h"
 #include <gnuradio/io_signature.h>
+#include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/isac/core/comm_precoder.h>
 #include <gnuradio/isac/core/limits.h>
 #include <chrono>
@@ -50,6 +51,25 @@ nullspace_precoder::sptr nullspace_precoder::make(int n_tx,
                                                   int max_iter,
                                                   double max_seconds)
 {
+    core::params::nullspace_precoder::check(n_tx,
+                                            n_users,
+                                            power,
+                                            comm,
+                                            sinr_db,
+                                            noise_var,
+                                            sensing,
+                                            targets_deg,
+                                            beam_width_deg,
+                                            frame_len,
+                                            comm_power,
+                                            grid_step_deg,
+                                            isl_lags,
+                                            csi_error,
+                                            csi_weight,
+                                            csi_corr,
+                                            sensing_beams,
+                                            max_iter,
+                                            max_seconds);
     // Validate everything before the io_signatures are built, so each error
     // names the parameter and its allowed range.
     core::check_int_range("n_tx", n_tx, 2, core::max_antennas);
@@ -235,32 +255,29 @@ bool nullspace_precoder_impl::start()
 pmt::pmt_t nullspace_precoder_impl::stats_dict(const prepared& p)
 {
     const core::sdisac_design& d = p.d;
-    pmt::pmt_t s = pmt::make_dict();
-    auto add = [&s](const char* k, const pmt::pmt_t& v) { s = pmt::dict_add(s, pmt::mp(k), v); };
-    add("design_id", pmt::from_uint64(p.id));
-    add("ok", pmt::from_bool(d.ok));
-    add("message", pmt::mp(d.message));
-    add("design_time_s", pmt::from_double(d.design_time_s));
-    add("iterations", pmt::from_long(d.iterations));
-    add("cost", pmt::from_double(d.cost));
-    add("matching_cost", pmt::from_double(d.matching_cost));
-    add("pslr_db", pmt::from_double(d.pslr_db));
+    msg_dict s;
+    s.u64("design_id", p.id);
+    s.flag("ok", d.ok);
+    s.text("message", d.message);
+    s.real("design_time_s", d.design_time_s);
+    s.i64("iterations", d.iterations);
+    s.real("cost", d.cost);
+    s.real("matching_cost", d.matching_cost);
+    s.real("pslr_db", d.pslr_db);
     // NaN: not evaluated within the design's work budget
-    add("isl_db",
-        pmt::from_double(std::isnan(d.isl) ? d.isl
-                         : d.isl > 0       ? 10 * std::log10(d.isl)
-                                           : -INFINITY));
-    add("comm_power", pmt::from_double(d.comm_power));
-    add("sensing_power", pmt::from_double(d.sensing_power));
-    add("split", pmt::from_double(d.split));
-    add("leakage", pmt::from_double(d.leakage));
-    add("rank", pmt::from_long(d.rank));
-    add("rank_deficient", pmt::from_bool(d.rank_deficient));
-    add("sensing_rank", pmt::from_long(d.sensing_rank));
+    s.real("isl_db",
+           std::isnan(d.isl) ? d.isl : d.isl > 0 ? 10 * std::log10(d.isl) : -INFINITY);
+    s.real("comm_power", d.comm_power);
+    s.real("sensing_power", d.sensing_power);
+    s.real("split", d.split);
+    s.real("leakage", d.leakage);
+    s.i64("rank", d.rank);
+    s.flag("rank_deficient", d.rank_deficient);
+    s.i64("sensing_rank", d.sensing_rank);
     std::vector<double> sdb;
     for (Eigen::Index k = 0; k < d.sinr.size(); ++k)
         sdb.push_back(10 * std::log10(d.sinr[k]));
-    add("sinr_db", pmt::init_f64vector(sdb.size(), sdb));
+    s.reals("sinr_db", sdb);
     return s;
 }
 
@@ -294,12 +311,7 @@ void nullspace_precoder_impl::handle_csi(const pmt::pmt_t& msg)
 
 void nullspace_precoder_impl::announce(uint64_t offset, uint64_t epoch)
 {
-    // "this precoder accepted a channel": csi_gate opens on it, never on a raw csi
-    pmt::pmt_t d = pmt::make_dict();
-    d = pmt::dict_add(d, pmt::mp("accepted"), pmt::PMT_T);
-    d = pmt::dict_add(d, pmt::mp("offset"), pmt::from_uint64(offset));
-    d = pmt::dict_add(d, pmt::mp("epoch"), pmt::from_uint64(epoch));
-    message_port_pub(d_channel_port, d);
+    message_port_pub(d_channel_port, make_accepted(offset, epoch));
 }
 
 void nullspace_precoder_impl::set_channel(const Eigen::MatrixXcd& H)

@@ -4,9 +4,11 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+#include "csi_message.h"
 #include "frame_tags.h"
 #include "one_bit_quantizer_impl.h"
 #include <gnuradio/io_signature.h>
+#include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/isac/core/quantize.h>
 #include <algorithm>
 #include <cmath>
@@ -16,8 +18,9 @@ namespace gr {
 namespace isac {
 
 one_bit_quantizer::sptr
-one_bit_quantizer::make(int vlen, const std::string& mode, float power)
+one_bit_quantizer::make(int vlen, const std::string& mode, double power)
 {
+    core::params::one_bit_quantizer::check(vlen, mode, power);
     // Validate before the io_signature is built, so the error names our parameter.
     core::check_int_range("vlen", vlen, 1, 1 << 20);
     return gnuradio::make_block_sptr<one_bit_quantizer_impl>(vlen, mode, power);
@@ -32,7 +35,9 @@ bool one_bit_quantizer_impl::parse_mode(const std::string& mode)
     core::throw_param("mode", "'" + mode + "'", "'dac' or 'adc'");
 }
 
-one_bit_quantizer_impl::one_bit_quantizer_impl(int vlen, const std::string& mode, float power)
+one_bit_quantizer_impl::one_bit_quantizer_impl(int vlen,
+                                               const std::string& mode,
+                                               double power)
     : gr::sync_block("one_bit_quantizer",
                      gr::io_signature::make(1, 1, sizeof(gr_complex) * vlen),
                      gr::io_signature::make(1, 1, sizeof(gr_complex) * vlen)),
@@ -47,7 +52,7 @@ one_bit_quantizer_impl::one_bit_quantizer_impl(int vlen, const std::string& mode
 
 one_bit_quantizer_impl::~one_bit_quantizer_impl() {}
 
-void one_bit_quantizer_impl::set_power(float power)
+void one_bit_quantizer_impl::set_power(double power)
 {
     const float amp = core::one_bit_dac_amplitude(d_vlen, power); // validates
     std::lock_guard<std::mutex> lock(d_mutex);
@@ -55,7 +60,7 @@ void one_bit_quantizer_impl::set_power(float power)
     d_amplitude = amp;
 }
 
-float one_bit_quantizer_impl::power() const
+double one_bit_quantizer_impl::power() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_power;
@@ -133,9 +138,9 @@ int one_bit_quantizer_impl::work(int noutput_items,
     d_items += noutput_items;
     if (nans) {
         const uint64_t total = d_nan_count.fetch_add(nans) + nans;
-        pmt::pmt_t d = pmt::make_dict();
-        d = pmt::dict_add(d, pmt::mp("nan_count"), pmt::from_uint64(total));
-        d = pmt::dict_add(d, pmt::mp("items"), pmt::from_uint64(d_items));
+        msg_dict d;
+        d.u64("nan_count", total);
+        d.u64("items", d_items);
         message_port_pub(d_stats_port, d);
     }
     return noutput_items;

@@ -20,7 +20,7 @@ private:
     const int d_vlen;
     mutable std::mutex d_mutex; // guards d_adc, d_power, d_amplitude
     bool d_adc;
-    float d_power;
+    double d_power;
     float d_amplitude;
     std::atomic<uint64_t> d_nan_count{ 0 };
     uint64_t d_items = 0;
@@ -30,11 +30,11 @@ private:
     static bool parse_mode(const std::string& mode);
 
 public:
-    one_bit_quantizer_impl(int vlen, const std::string& mode, float power);
+    one_bit_quantizer_impl(int vlen, const std::string& mode, double power);
     ~one_bit_quantizer_impl() override;
 
-    void set_power(float power) override;
-    float power() const override;
+    void set_power(double power) override;
+    double power() const override;
     void set_mode(const std::string& mode) override;
     std::string mode() const override;
     uint64_t nan_count() const override { return d_nan_count.load(); }

@@ -11,6 +11,7 @@
 #include "csi_message.h"
 #include "one_bit_rx_filter_impl.h"
 #include <gnuradio/io_signature.h>
+#include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/quantize.h>
 #include <algorithm>
@@ -96,6 +97,18 @@ one_bit_rx_filter::sptr one_bit_rx_filter::make(int n_tx,
                                                 double threshold_scale,
                                                 const std::string& threshold)
 {
+    core::params::one_bit_rx_filter::check(n_tx,
+                                           n_rx,
+                                           target_deg,
+                                           clutter_deg,
+                                           snr_r_db,
+                                           cnr_db,
+                                           radar_noise_var,
+                                           pfa,
+                                           adc,
+                                           cpi_len,
+                                           threshold_scale,
+                                           threshold);
     // Validate everything before the io_signatures are built, so the error names our
     // parameter.
     core::check_int_range("cpi_len", cpi_len, 1, 1 << 24);
@@ -294,8 +307,10 @@ double one_bit_rx_filter_impl::expected_pd(const std::vector<gr_complex>& x) con
 
 void one_bit_rx_filter_impl::handle_set(const pmt::pmt_t& msg)
 {
-    if (!pmt::is_dict(msg)) {
-        d_logger->warn("set: message is not a dict; ignored");
+    set_values v;
+    std::string why;
+    if (!parse_set(msg, core::params::one_bit_rx_filter::all, v, why)) {
+        d_logger->warn(set_rejected(why));
         return;
     }
     params p;
@@ -303,61 +318,17 @@ void one_bit_rx_filter_impl::handle_set(const pmt::pmt_t& msg)
         std::lock_guard<std::mutex> lock(d_mutex);
         p = d_params;
     }
-    std::string why;
-    bool any = false;
-    auto bad = [&]() {
-        if (why.empty())
-            return false;
-        d_logger->warn("set: {}; message ignored", why);
-        return true;
-    };
-    double d;
-    std::vector<double> v;
-    if (dict_get_double(msg, "target_deg", d, why)) {
-        p.target_deg = d;
-        any = true;
-    } else if (bad())
-        return;
-    if (dict_get_doubles(msg, "clutter_deg", v, why)) {
-        p.clutter_deg = v;
-        any = true;
-    } else if (bad())
-        return;
-    if (dict_get_doubles(msg, "cnr_db", v, why)) {
-        p.cnr_db = v;
-        any = true;
-    } else if (bad())
-        return;
-    if (dict_get_double(msg, "snr_r_db", d, why)) {
-        p.snr_r_db = d;
-        any = true;
-    } else if (bad())
-        return;
-    if (dict_get_double(msg, "pfa", d, why)) {
-        p.pfa = d;
-        any = true;
-    } else if (bad())
-        return;
-    if (dict_get_double(msg, "radar_noise_var", d, why)) {
-        p.noise_var = d;
-        any = true;
-    } else if (bad())
-        return;
-    if (dict_get_double(msg, "threshold_scale", d, why)) {
-        p.threshold_scale = d;
-        any = true;
-    } else if (bad())
-        return;
-    if (!any) {
-        d_logger->warn(
-            "set: no known key (target_deg, clutter_deg, cnr_db, snr_r_db, pfa, "
-            "radar_noise_var, threshold_scale); ignored");
-        return;
-    }
+    v.get("target_deg", p.target_deg);
+    v.get("clutter_deg", p.clutter_deg);
+    v.get("cnr_db", p.cnr_db);
+    v.get("snr_r_db", p.snr_r_db);
+    v.get("pfa", p.pfa);
+    v.get("radar_noise_var", p.noise_var);
+    v.get("threshold_scale", p.threshold_scale);
     try {
-        apply(p);
+        apply(p); // all or nothing
     } catch (const std::exception& e) {
-        d_logger->warn("set: {}; message ignored", e.what());
+        d_logger->warn(set_rejected(e.what()));
     }
 }
 
@@ -465,12 +436,11 @@ int one_bit_rx_filter_impl::work(int noutput_items,
     if (degenerate || nan) {
         const uint64_t dt = d_degenerate.fetch_add(degenerate) + degenerate;
         const uint64_t nt = d_nan.fetch_add(nan) + nan;
-        pmt::pmt_t d = pmt::make_dict();
-        d = pmt::dict_add(d, pmt::mp("items"), pmt::from_uint64(d_items));
-        d = pmt::dict_add(
-            d, pmt::mp("detection_count"), pmt::from_uint64(d_detections.load()));
-        d = pmt::dict_add(d, pmt::mp("degenerate_count"), pmt::from_uint64(dt));
-        d = pmt::dict_add(d, pmt::mp("nan_count"), pmt::from_uint64(nt));
+        msg_dict d;
+        d.u64("items", d_items);
+        d.u64("detection_count", d_detections.load());
+        d.u64("degenerate_count", dt);
+        d.u64("nan_count", nt);
         message_port_pub(d_stats_port, d);
     }
     return n;

@@ -10,6 +10,7 @@
 #include "block_utils.h"
 #include "csi_message.h"
 #include <gnuradio/io_signature.h>
+#include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/types.h>
 #include <gnuradio/isac/snapshot_deframer.h>
@@ -141,8 +142,7 @@ public:
 
 snapshot_framer::sptr snapshot_framer::make(int n_tx, int n_users, int hello_ms)
 {
-    core::check_int_range("n_tx", n_tx, 1, core::max_antennas);
-    core::check_int_range("n_users", n_users, 1, core::max_users);
+    core::params::snapshot_framer::check(n_tx, n_users, hello_ms);
     core::check_int_range("hello_ms", hello_ms, 10, 60000);
     return gnuradio::make_block_sptr<snapshot_framer_impl>(n_tx, n_users, hello_ms);
 }
@@ -159,12 +159,7 @@ class snapshot_deframer_impl : public snapshot_deframer
 
     void peer(const char* event, const snapshot_header& h)
     {
-        pmt::pmt_t d = pmt::make_dict();
-        d = pmt::dict_add(d, pmt::mp("event"), pmt::mp(event));
-        d = pmt::dict_add(d, pmt::mp("session"), pmt::from_uint64(h.session));
-        d = pmt::dict_add(d, pmt::mp("index"), pmt::from_uint64(h.index));
-        d = pmt::dict_add(d, pmt::mp("epoch"), pmt::from_uint64(h.epoch));
-        message_port_pub(d_peer_port, d);
+        message_port_pub(d_peer_port, make_snap_info(h, event));
     }
 
 public:
@@ -248,10 +243,7 @@ public:
             }
             d_next = h.index + 1;
             if (tag) {
-                pmt::pmt_t v = pmt::make_dict();
-                v = pmt::dict_add(v, pmt::mp("session"), pmt::from_uint64(h.session));
-                v = pmt::dict_add(v, pmt::mp("index"), pmt::from_uint64(h.index));
-                v = pmt::dict_add(v, pmt::mp("epoch"), pmt::from_uint64(h.epoch));
+                const pmt::pmt_t v = make_snap_info(h);
                 add_item_tag(0, nitems_written(0) + produced, d_snap_key, v);
                 add_item_tag(1, nitems_written(1) + produced, d_snap_key, v);
             }
@@ -270,8 +262,7 @@ public:
 
 snapshot_deframer::sptr snapshot_deframer::make(int n_tx, int n_users)
 {
-    core::check_int_range("n_tx", n_tx, 1, core::max_antennas);
-    core::check_int_range("n_users", n_users, 1, core::max_users);
+    core::params::snapshot_deframer::check(n_tx, n_users);
     return gnuradio::make_block_sptr<snapshot_deframer_impl>(n_tx, n_users);
 }
 

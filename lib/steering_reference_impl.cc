@@ -5,6 +5,7 @@
  */
 
 #include <gnuradio/io_signature.h>
+#include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/steering.h>
 #include <gnuradio/isac/steering_reference.h>
@@ -64,7 +65,7 @@ public:
 
 steering_reference::sptr steering_reference::make(int n_tx, double tx_deg)
 {
-    core::check_int_range("n_tx", n_tx, 1, core::max_antennas);
+    core::params::steering_reference::check(n_tx, tx_deg);
     core::check_angle_deg("tx_deg", tx_deg);
     return gnuradio::make_block_sptr<steering_reference_impl>(n_tx, tx_deg);
 }

@@ -460,10 +460,10 @@ def _(t):
 
 
 @case("one_bit_rx_filter", "invalid parameter", "`pfa` = 1; 1 clutter angle with 0 `cnr_db`; `adc` = '2bit'",
-      "`ValueError` naming the parameter (`pfa = 1.000000 is out of range; allowed: (0, 1)`)")
+      "`ValueError` naming the parameter (`pfa = 1 is out of range; allowed: (0, 1)`)")
 def _(t):
     mk = isac.one_bit_rx_filter
-    with t.assertRaisesRegex(ValueError, r"pfa = 1\.0+ is out of range; allowed: \(0, 1\)"):
+    with t.assertRaisesRegex(ValueError, r"pfa = 1(\.0+)? is out of range; allowed: \(0, 1\)"):
         mk(8, 8, 10.0, [], 15.0, [], 1.0, 1.0, "1bit")
     with t.assertRaisesRegex(ValueError, "cnr_db = 0 values"):
         mk(8, 8, 10.0, [1.0], 15.0, [], 1.0, 0.1, "1bit")

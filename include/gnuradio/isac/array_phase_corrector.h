@@ -35,9 +35,18 @@ class ISAC_API array_phase_corrector : virtual public gr::sync_block
 {
 public:
     typedef std::shared_ptr<array_phase_corrector> sptr;
+    // clang-format off
+    // gen_params:begin make
+    /*!
+     * \param n_rx             receive channels (vlen); [1, 4096]
+     * \param phases_rad       per-channel phase offsets to remove (empty: all zero) (rad); length 0 or n_rx
+     * \param reverse_elements the estimate came from the other element order (stream channel k is antenna n_rx-1-k)
+     */
     static sptr make(int n_rx = 4,
                      const std::vector<double>& phases_rad = {},
                      bool reverse_elements = false);
+    // gen_params:end make
+    // clang-format on
     //! Handles a cal message now, as the "cal" port does (tests, scripts).
     virtual void handle_cal(const pmt::pmt_t& msg) = 0;
     virtual void set_phases(const std::vector<double>& phases_rad) = 0;

@@ -41,19 +41,17 @@ class ISAC_API array_phase_estimator : virtual public gr::sync_block
 {
 public:
     typedef std::shared_ptr<array_phase_estimator> sptr;
+    // clang-format off
+    // gen_params:begin make
     /*!
-     * \param n_rx       channels, [1, 4096]
-     * \param cal_deg    direction of the calibration source, [-90, 90]
-     * \param n_avg      snapshots per estimate, [1, 2^40]
-     * \param spacing    element spacing in wavelengths, (0, 1000]
+     * \param n_rx             receive channels (vlen); [1, 4096]
+     * \param cal_deg          direction of the calibration source (deg); [-90, 90]
+     * \param n_avg            snapshots per estimate; [1, 1099511627776]
+     * \param spacing          element spacing (wavelengths); (0, 1000]
      * \param reverse_elements stream channel k is antenna n_rx-1-k
-     * \param continuous publish after every n_avg snapshots (else once)
-     * \param tone_freq  0, or the pilot is a CW tone at this offset, cycles per
-     *                   sample, (-0.5, 0.5): each channel is demodulated and summed
-     *                   over blocks of tone_block snapshots before the products
-     *                   z_n z_0^* are averaged, so wideband signals at the array
-     *                   (the radar's echo) are suppressed by 1/tone_block
-     * \param tone_block snapshots per coherent tone sum, [1, 2^30]
+     * \param continuous       publish after every n_avg snapshots (else once)
+     * \param tone_freq        0, or the pilot is a CW tone at this offset: each channel is demodulated and summed over blocks of tone_block snapshots before the products z_n z_0^* are averaged, so wideband signals at the array (the radar's echo) are suppressed by 1/tone_block (cycles/sample); (-0.5, 0.5)
+     * \param tone_block       snapshots per coherent tone sum; [1, 1073741824]
      */
     static sptr make(int n_rx = 4,
                      double cal_deg = 0.0,
@@ -63,6 +61,8 @@ public:
                      bool continuous = false,
                      double tone_freq = 0.0,
                      int64_t tone_block = 1024);
+    // gen_params:end make
+    // clang-format on
     //! The last published estimate (radians, n_rx values); empty before the first.
     virtual std::vector<double> phases() const = 0;
     virtual uint64_t rejected_count() const = 0;

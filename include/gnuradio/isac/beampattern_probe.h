@@ -32,14 +32,16 @@ class ISAC_API beampattern_probe : virtual public gr::sync_decimator
 {
 public:
     typedef std::shared_ptr<beampattern_probe> sptr;
+    // clang-format off
+    // gen_params:begin make
     /*!
-     * \param n_tx          [1, 4096]
-     * \param frame_len     snapshots per pattern, [1, 2^24]
-     * \param grid_min_deg  [-90, 90)
-     * \param grid_max_deg  (grid_min_deg, 90]
-     * \param grid_step_deg > 0, at most 1e6 grid points
+     * \param n_tx             transmit antennas (vlen); [1, 4096]
+     * \param frame_len        snapshots per pattern; [1, 16777216]
+     * \param grid_min_deg     first grid angle (deg); [-90, 90]
+     * \param grid_max_deg     last grid angle (deg); (grid_min_deg, 90]
+     * \param grid_step_deg    grid step (at most 1e6 grid points) (deg); (0, inf)
      * \param reverse_elements stream channel k drives antenna n_tx-1-k
-     * \param db            output in dB
+     * \param db               output in dB (else linear power)
      */
     static sptr make(int n_tx = 16,
                      int frame_len = 64,
@@ -48,6 +50,8 @@ public:
                      double grid_step_deg = 1.0,
                      bool reverse_elements = false,
                      bool db = true);
+    // gen_params:end make
+    // clang-format on
     virtual int n_grid() const = 0;
     virtual std::vector<double> grid_deg() const = 0;
 };

@@ -60,52 +60,50 @@ class ISAC_API ci_precoder : virtual public gr::sync_block
 public:
     typedef std::shared_ptr<ci_precoder> sptr;
 
+    // clang-format off
+    // gen_params:begin make
     /*!
-     * \param n_tx        transmit antennas, n_users..4096 (core::max_antennas)
-     * \param n_users     users, 1..4096 (core::max_users)
-     * \param psk_order   M >= 2
-     * \param power       E > 0
-     * \param noise_var   sigma_C^2 > 0
-     * \param gamma_db    QoS SNR threshold Gamma (dB)
-     * \param target_deg  theta_0 in [-90, 90]
-     * \param clutter_deg clutter angles (may be empty)
-     * \param snr_r_db    SNR_R = zeta_0^2/sigma_R^2 (dB)
-     * \param cnr_db      zeta_q^2/sigma_R^2 per clutter (dB), same length as clutter_deg
-     * \param n_rx        receive antennas >= 1
-     * \param mode        "qos" or "qod"
-     * \param chi_db      QoD radar requirement (QSCNR, dB)
-     * \param dac         "1bit" or "inf"
-     * \param solver      "realtime" (heuristic), "quality" (more starts and searches,
-     *                    slower), "exact" (branch and bound) or "lut"
-     * \param max_iter    MM iterations per snapshot and start, >= 1
-     * \param stats_interval vectors between two stats messages, >= 1
-     * \param threads     threads designing vectors (and building tables), >= 1; 0: all
-     *                    cores. The output does not depend on it (each vector is
-     *                    designed on its own; results are written in order).
-     * \param radar_metric "theorem1" (Theorem 1's QSCNR, the paper's objective) or
-     *                    "exact": the exact arcsine-law deflection of the same receive
-     *                    filter, which charges the design for clutter it lights (QoD:
-     *                    chi in its units). The stats' qscnr stays Theorem 1's.
+     * \param n_tx           transmit antennas N_T (output vlen); [n_users, 4096]
+     * \param n_users        users U (input vlen); [1, 4096]
+     * \param psk_order      PSK order M; [2, 65536]
+     * \param power          transmit energy per vector E; (0, inf)
+     * \param noise_var      users' noise variance sigma_C^2; (0, inf)
+     * \param gamma_db       QoS SNR threshold Gamma (dB); [-200, 200]
+     * \param target_deg     target angle theta_0 (deg); [-90, 90]
+     * \param clutter_deg    clutter angles (may be empty) (deg); each in [-90, 90]
+     * \param snr_r_db       target-to-noise ratio SNR_R = zeta_0^2/sigma_R^2 (dB); [-200, 200]
+     * \param cnr_db         clutter-to-noise ratio zeta_q^2/sigma_R^2 per clutter angle (dB); each in [-200, 200]; length len(clutter_deg)
+     * \param n_rx           radar receive antennas N_R of the receiver the design serves; [1, 4096]
+     * \param mode           "qos": max QSCNR subject to the users' margin; "qod": max min margin subject to QSCNR >= chi; "qos", "qod"
+     * \param chi_db         QoD radar requirement (QSCNR) (dB); [-200, 200]
+     * \param dac            1-bit DAC or infinite resolution; "1bit", "inf"
+     * \param solver         realtime (heuristic), quality (homotopy paths, slower), exact (branch and bound), lut (lookup table per channel); "realtime", "quality", "exact", "lut"
+     * \param max_iter       MM iterations per snapshot and start; [1, 1000]
+     * \param stats_interval vectors between two stats messages; [1, 1073741824]
+     * \param threads        threads designing vectors and building tables; 0: all cores (the output does not depend on it); [0, 1024]
+     * \param radar_metric   radar objective: Theorem 1's QSCNR (the paper's) or the exact 1-bit deflection; "theorem1", "exact"
      */
     static sptr make(int n_tx,
                      int n_users,
                      int psk_order,
-                     float power,
-                     float noise_var,
-                     float gamma_db,
-                     float target_deg,
-                     const std::vector<float>& clutter_deg,
-                     float snr_r_db,
-                     const std::vector<float>& cnr_db,
+                     double power,
+                     double noise_var,
+                     double gamma_db,
+                     double target_deg,
+                     const std::vector<double>& clutter_deg,
+                     double snr_r_db,
+                     const std::vector<double>& cnr_db,
                      int n_rx,
                      const std::string& mode = "qos",
-                     float chi_db = 10.0f,
+                     double chi_db = 10.0,
                      const std::string& dac = "1bit",
                      const std::string& solver = "realtime",
                      int max_iter = 10,
                      int stats_interval = 1000,
                      int threads = 0,
                      const std::string& radar_metric = "theorem1");
+    // gen_params:end make
+    // clang-format on
 
     //! Channel H (n_users rows of n_tx entries). Applied from the next vector.
     virtual void set_channel(const std::vector<std::vector<gr_complex>>& H) = 0;
@@ -124,19 +122,19 @@ public:
     virtual int threads() const = 0;
 
     //! Radar scene and QoS settings while running (see the class documentation).
-    virtual void set_target_deg(float target_deg) = 0;
-    virtual void set_clutter(const std::vector<float>& clutter_deg,
-                             const std::vector<float>& cnr_db) = 0;
-    virtual void set_snr_r_db(float snr_r_db) = 0;
-    virtual void set_gamma_db(float gamma_db) = 0;
-    virtual void set_noise_var(float noise_var) = 0;
+    virtual void set_target_deg(double target_deg) = 0;
+    virtual void set_clutter(const std::vector<double>& clutter_deg,
+                             const std::vector<double>& cnr_db) = 0;
+    virtual void set_snr_r_db(double snr_r_db) = 0;
+    virtual void set_gamma_db(double gamma_db) = 0;
+    virtual void set_noise_var(double noise_var) = 0;
     virtual void set_solver(const std::string& solver) = 0;
-    virtual float target_deg() const = 0;
-    virtual std::vector<float> clutter_deg() const = 0;
-    virtual std::vector<float> cnr_db() const = 0;
-    virtual float snr_r_db() const = 0;
-    virtual float gamma_db() const = 0;
-    virtual float noise_var() const = 0;
+    virtual double target_deg() const = 0;
+    virtual std::vector<double> clutter_deg() const = 0;
+    virtual std::vector<double> cnr_db() const = 0;
+    virtual double snr_r_db() const = 0;
+    virtual double gamma_db() const = 0;
+    virtual double noise_var() const = 0;
     virtual std::string solver() const = 0;
 };
 

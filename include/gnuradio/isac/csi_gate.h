@@ -33,7 +33,14 @@ class ISAC_API csi_gate : virtual public gr::sync_block
 public:
     typedef std::shared_ptr<csi_gate> sptr;
     //! \param vlen vector length, [1, 2^20]
+    // clang-format off
+    // gen_params:begin make
+    /*!
+     * \param vlen vector length; [1, 1048576]
+     */
     static sptr make(int vlen = 4);
+    // gen_params:end make
+    // clang-format on
     virtual bool is_open() const = 0;
     //! Messages on "channel" that were not a precoder's acceptance.
     virtual uint64_t ignored_count() const = 0;

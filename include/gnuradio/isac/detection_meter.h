@@ -28,7 +28,16 @@ class ISAC_API detection_meter : virtual public gr::sync_block
 public:
     typedef std::shared_ptr<detection_meter> sptr;
     //! \param threshold finite, > 0; \param skip >= 0
-    static sptr make(double threshold = 1.0, int64_t skip = 0);
+    // clang-format off
+    // gen_params:begin make
+    /*!
+     * \param threshold a statistic >= threshold is a detection; (0, inf)
+     * \param skip      items not counted after each start(); [0, inf)
+     */
+    static sptr make(double threshold = 1.0,
+                     int64_t skip = 0);
+    // gen_params:end make
+    // clang-format on
     virtual uint64_t count() const = 0;
     virtual uint64_t detections() const = 0;
     virtual double rate() const = 0;

@@ -53,34 +53,35 @@ class ISAC_API doa_mle : virtual public gr::sync_decimator
 public:
     typedef std::shared_ptr<doa_mle> sptr;
 
+    // clang-format off
+    // gen_params:begin make
     /*!
-     * \param n_rx          receive antennas, [2, 4096]
-     * \param cpi_len       snapshots per CPI (L), [1, 65536]
-     * \param mode          "gaussian" or "known"
-     * \param grid_min_deg  grid start, [-90, 90]
-     * \param grid_max_deg  grid end, (grid_min_deg, 90]
-     * \param grid_step_deg grid step, > 0 (at most 1e6 points)
-     * \param noise_var     total complex noise variance per antenna, > 0
-     * \param p_gauss       gaussian: g_T^T R_x g_T^* (scales beta_abs/tnr_est only;
-     *                      0 means unknown and is treated as 1);
-     *                      known: g_T^T R_G g_T^* of an additional Gaussian part
-     *                      (0: pure known signal; > 0: mixed estimator)
-     * \param refine        "newton" (default), "parabolic" or "none"
+     * \param n_rx          receive antennas; [2, 4096]
+     * \param cpi_len       snapshots per CPI (L); [1, 65536]
+     * \param mode          gaussian (unknown transmit signal) or known (the reference on in1); "gaussian", "known"
+     * \param grid_min_deg  grid start (deg); [-90, 90]
+     * \param grid_max_deg  grid end (deg); (grid_min_deg, 90]
+     * \param grid_step_deg grid step (at most 1e6 points) (deg); (0, inf)
+     * \param noise_var     total complex noise variance per antenna; (0, inf)
+     * \param p_gauss       gaussian mode: g_T^T R_x g_T^* (scales beta_abs/tnr_est only; 0: unknown, treated as 1); known mode: g_T^T R_G g_T^* of an additional Gaussian part (0: pure known signal; > 0: mixed estimator); [0, inf)
+     * \param refine        refinement of the grid maximum; "newton", "parabolic", "none"
      */
     static sptr make(int n_rx,
                      int cpi_len,
                      const std::string& mode,
-                     float grid_min_deg,
-                     float grid_max_deg,
-                     float grid_step_deg,
-                     float noise_var,
-                     float p_gauss = 0.0f,
+                     double grid_min_deg,
+                     double grid_max_deg,
+                     double grid_step_deg,
+                     double noise_var,
+                     double p_gauss = 0.0,
                      const std::string& refine = "newton");
+    // gen_params:end make
+    // clang-format on
 
-    virtual void set_noise_var(float noise_var) = 0;
-    virtual float noise_var() const = 0;
-    virtual void set_p_gauss(float p_gauss) = 0;
-    virtual float p_gauss() const = 0;
+    virtual void set_noise_var(double noise_var) = 0;
+    virtual double noise_var() const = 0;
+    virtual void set_p_gauss(double p_gauss) = 0;
+    virtual double p_gauss() const = 0;
     //! CPIs processed so far (valid or not).
     virtual uint64_t cpi_count() const = 0;
     //! CPIs marked invalid so far.

@@ -49,32 +49,30 @@ class ISAC_API isac_channel : virtual public gr::sync_block
 public:
     typedef std::shared_ptr<isac_channel> sptr;
 
+    // clang-format off
+    // gen_params:begin make
     /*!
-     * \param n_tx transmit antennas (input vlen), [1, 4096]
-     * \param n_users users (out0 vlen), [1, 4096]
-     * \param n_rx radar receive antennas (out1 vlen), [1, 4096]
-     * \param comm_model "rayleigh", "los" or "rician"
-     * \param user_deg user angles in degrees (n_users values; needed for los/rician)
-     * \param comm_noise_var sigma_C^2: one value or one per user, >= 0
-     * \param rician_k_db Rician K factor in dB
-     * \param coherence snapshots per channel draw, 0 = static
-     * \param seed 0 = random, otherwise deterministic
-     * \param geometry "monostatic" or "bistatic"
-     * \param target_deg monostatic target angle
-     * \param tx_deg bistatic DoD from the transmitter
-     * \param rx_deg bistatic DoA at the sensing receiver
-     * \param target_snr_db target-to-noise ratio zeta_0^2/sigma_R^2 (unit-norm
-     *        steering; docs/conventions.md, SNR vocabulary)
-     * \param clutter_deg clutter angles (monostatic)
-     * \param cnr_db physical zeta_q^2/sigma_R^2 per clutter angle
-     * \param radar_noise_var sigma_R^2 > 0
-     * \param gain_model "swerling1" or "fixed"
-     * \param cpi_len snapshots per CPI (gain redraw), >= 1
-     * \param target_delay target echo delay in snapshots, [0, 2^20]
-     * \param csi_lead publish each channel draw's csi this many snapshots
-     *        before its offset (>= 0; at most 65536 draws ahead), so that a
-     *        precoder upstream, which runs ahead of this block by its buffer,
-     *        gets H before the snapshot it applies to. 0: at the draw.
+     * \param n_tx            transmit antennas (input vlen); [1, 4096]
+     * \param n_users         users (out0 vlen); [1, 4096]
+     * \param n_rx            radar receive antennas (out1 vlen); [1, 4096]
+     * \param comm_model      users' channel model; "rayleigh", "los", "rician"
+     * \param user_deg        user angles (needed for los/rician) (deg); each in [-90, 90]
+     * \param comm_noise_var  sigma_C^2: one value or one per user; each in [0, inf); length 1 or n_users
+     * \param rician_k_db     Rician K factor (dB); [-200, 200]
+     * \param coherence       snapshots per channel draw, 0 = static; [0, 4611686018427387904]
+     * \param seed            0 = random, otherwise deterministic; [0, inf)
+     * \param geometry        radar geometry; "monostatic", "bistatic"
+     * \param target_deg      monostatic target angle (deg); [-90, 90]
+     * \param tx_deg          bistatic DoD from the transmitter (deg); [-90, 90]
+     * \param rx_deg          bistatic DoA at the sensing receiver (deg); [-90, 90]
+     * \param target_snr_db   target-to-noise ratio zeta_0^2/sigma_R^2 (unit-norm steering; docs/conventions.md) (dB); [-200, 200]
+     * \param clutter_deg     clutter angles (monostatic) (deg); each in [-90, 90]
+     * \param cnr_db          clutter-to-noise ratio zeta_q^2/sigma_R^2 per clutter angle (dB); each in [-200, 200]; length len(clutter_deg)
+     * \param radar_noise_var sigma_R^2; (0, inf)
+     * \param gain_model      target/clutter gains: redrawn per CPI (swerling1) or fixed; "swerling1", "fixed"
+     * \param cpi_len         snapshots per CPI (gain redraw); [1, 4611686018427387904]
+     * \param target_delay    target echo delay in snapshots; [0, 1048576]
+     * \param csi_lead        publish each draw's csi this many snapshots before its offset, so a precoder upstream has H in time (at most 65536 draws ahead); [0, inf)
      */
     static sptr make(int n_tx,
                      int n_users,
@@ -97,6 +95,8 @@ public:
                      int64_t cpi_len = 1,
                      int64_t target_delay = 0,
                      int64_t csi_lead = 0);
+    // gen_params:end make
+    // clang-format on
 
     // Setters: same effect and validation as the "set" port; lock-protected,
     // applied from the next work() call. Bad values raise ValueError.

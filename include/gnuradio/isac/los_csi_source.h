@@ -34,14 +34,18 @@ class ISAC_API los_csi_source : virtual public gr::block
 {
 public:
     typedef std::shared_ptr<los_csi_source> sptr;
+    // clang-format off
+    // gen_params:begin make
     /*!
-     * \param n_tx     [1, 4096]
-     * \param user_deg one angle per user, each in [-90, 90], at least one
-     * \param gain     finite, > 0
+     * \param n_tx     transmit antennas; [1, 4096]
+     * \param user_deg one angle per user, at least one (deg); each in [-90, 90]
+     * \param gain     channel amplitude; (0, inf)
      */
     static sptr make(int n_tx = 16,
                      const std::vector<double>& user_deg = { -30.0, 0.0, 30.0, 50.0 },
                      double gain = 1.0);
+    // gen_params:end make
+    // clang-format on
     //! The channel published (n_users x n_tx).
     virtual core::cmat channel() const = 0;
     virtual void set_user_deg(const std::vector<double>& user_deg) = 0;

@@ -56,29 +56,28 @@ class ISAC_API nullspace_precoder : virtual public gr::sync_block
 public:
     typedef std::shared_ptr<nullspace_precoder> sptr;
 
+    // clang-format off
+    // gen_params:begin make
     /*!
-     * \param n_tx antennas N, 2..4096
-     * \param n_users users K, 1..n_tx-1
-     * \param power total power per snapshot P_t > 0
-     * \param comm "zf", "mrt" or "minpower"
-     * \param sinr_db per-user SINR target in dB (finite)
-     * \param noise_var user noise variance > 0
-     * \param sensing "beampattern", "isl", "external" or "none"
-     * \param targets_deg target angles in [-90, 90] (non-empty for "beampattern")
-     * \param beam_width_deg width of each rectangular beam, (0, 180]
-     * \param frame_len L, columns of B (>= 2 for "isl")
-     * \param comm_power > 0: zf/mrt equal-power P_c instead of SINR control
-     * \param grid_step_deg beampattern grid step, [0.01, 10]
-     * \param isl_lags largest ISL lag T (0: frame_len - 1)
-     * \param csi_error tau_e in [0, 1] (null-space paper Sec. V)
-     * \param csi_weight omega in [0, 1]
-     * \param csi_corr r of the transmit correlation r^|i-j|, [0, 1)
-     * \param sensing_beams 0 full rank, -1 beamformer-count paper bound, > 0 cap
-     *        (beampattern)
-     * \param max_iter MM / RCG iteration cap
-     * \param max_seconds work budget of one design in seconds, [0, 1e6] (0: none);
-     *        at its end the design keeps its current iterate, noted in the stats'
-     *        message, so a redesign never runs unbounded
+     * \param n_tx           antennas N; [2, 4096]
+     * \param n_users        users K; [1, n_tx)
+     * \param power          total power per snapshot P_t; (0, inf)
+     * \param comm           communication precoder; "zf", "mrt", "minpower"
+     * \param sinr_db        per-user SINR target (dB); [-200, 200]
+     * \param noise_var      user noise variance; (0, inf)
+     * \param sensing        sensing design in the null space; "beampattern", "isl", "external", "none"
+     * \param targets_deg    target angles (non-empty for "beampattern") (deg); each in [-90, 90]
+     * \param beam_width_deg width of each rectangular beam (deg); (0, 180]
+     * \param frame_len      L, columns of B (>= 2 for "isl"); [1, 65536]
+     * \param comm_power     > 0: zf/mrt equal-power P_c instead of SINR control; [0, power]
+     * \param grid_step_deg  beampattern grid step (deg); [0.01, 10]
+     * \param isl_lags       largest ISL lag T (0: frame_len - 1); [0, frame_len)
+     * \param csi_error      CSI error tau_e; [0, 1]
+     * \param csi_weight     omega, weight of the CSI-error term; [0, 1]
+     * \param csi_corr       r of the transmit correlation r^|i-j|; [0, 1)
+     * \param sensing_beams  0: full rank, -1: the sensing-rank bound, > 0: cap (beampattern); [-1, n_tx]
+     * \param max_iter       MM / RCG iteration cap; [0, 100000]
+     * \param max_seconds    work budget of one design (0: none); at its end the design keeps its current iterate, noted in the stats message (s); [0, 1000000]
      */
     static sptr make(int n_tx,
                      int n_users,
@@ -99,6 +98,8 @@ public:
                      int sensing_beams = 0,
                      int max_iter = 200,
                      double max_seconds = 30.0);
+    // gen_params:end make
+    // clang-format on
 
     //! H: n_users x n_tx. Throws ValueError for a wrong size or non-finite entries.
     virtual void set_channel(const Eigen::MatrixXcd& H) = 0;

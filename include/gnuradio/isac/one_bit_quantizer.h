@@ -34,16 +34,21 @@ class ISAC_API one_bit_quantizer : virtual public gr::sync_block
 public:
     typedef std::shared_ptr<one_bit_quantizer> sptr;
 
+    // clang-format off
+    // gen_params:begin make
     /*!
-     * \param vlen  antennas per snapshot, >= 1
-     * \param mode  "dac" or "adc"
-     * \param power transmit energy per vector E (dac mode), finite and > 0;
-     *              validated in both modes so a later switch to dac is safe
+     * \param vlen  antennas per snapshot; [1, 1048576]
+     * \param mode  1-bit DAC (scaled to power) or 1-bit ADC (+-1 +-j); "dac", "adc"
+     * \param power transmit energy per vector E (dac mode; validated in both modes so a later switch to dac is safe); (0, inf)
      */
-    static sptr make(int vlen, const std::string& mode = "dac", float power = 1.0f);
+    static sptr make(int vlen,
+                     const std::string& mode = "dac",
+                     double power = 1.0);
+    // gen_params:end make
+    // clang-format on
 
-    virtual void set_power(float power) = 0;
-    virtual float power() const = 0;
+    virtual void set_power(double power) = 0;
+    virtual double power() const = 0;
     virtual void set_mode(const std::string& mode) = 0;
     virtual std::string mode() const = 0;
     //! Total NaN components seen since start.

@@ -54,21 +54,21 @@ class ISAC_API one_bit_rx_filter : virtual public gr::sync_block
 public:
     typedef std::shared_ptr<one_bit_rx_filter> sptr;
 
+    // clang-format off
+    // gen_params:begin make
     /*!
-     * \param n_tx, n_rx       array sizes, 1..4096
-     * \param target_deg       theta_0 in [-90, 90]
-     * \param clutter_deg      theta_1..theta_Q in [-90, 90] (may be empty)
-     * \param snr_r_db         SNR_R = zeta_0^2/sigma_R^2 in dB (finite; enters the
-     *                         expected QSCNR, not the filter)
-     * \param cnr_db           zeta_q^2/sigma_R^2 in dB, one per clutter angle or one for
-     * all \param radar_noise_var  sigma_R^2 > 0 (scales the ideal-ADC threshold) \param
-     * pfa              false-alarm probability in (0, 1) \param adc              "1bit"
-     * or "inf" \param cpi_len          snapshots per coherent integration, >= 1 (1: per
-     * snapshot) \param threshold_scale  multiplies kappa (finite, > 0; 1 = analytic
-     * threshold). gnuradio.isac.rx_calibration.calibrate_threshold_scale measures it
-     * on target-free data (hardware whose noise is not Gaussian).
-     * \param threshold        "exact" (default) or "theorem1" (eq. 15), fixed at
-     * construction
+     * \param n_tx            transmit antennas (in1 vlen); [1, 4096]
+     * \param n_rx            receive antennas (in0 vlen); [1, 4096]
+     * \param target_deg      target angle theta_0 (deg); [-90, 90]
+     * \param clutter_deg     clutter angles theta_1..theta_Q (may be empty) (deg); each in [-90, 90]
+     * \param snr_r_db        SNR_R = zeta_0^2/sigma_R^2 (enters the expected QSCNR, not the filter) (dB); [-200, 200]
+     * \param cnr_db          zeta_q^2/sigma_R^2, one per clutter angle or one for all (dB); each in [-200, 200]
+     * \param radar_noise_var sigma_R^2; (0, inf)
+     * \param pfa             false-alarm probability of the threshold; (0, 1)
+     * \param adc             1-bit ADC or infinite resolution; "1bit", "inf"
+     * \param cpi_len         snapshots integrated per decision; [1, 16777216]
+     * \param threshold_scale scales the threshold kappa; [1e-30, 1000000000000000019884624838656]
+     * \param threshold       threshold model, fixed at construction: exact, or theorem1 (eq. 15); "exact", "theorem1"
      */
     static sptr make(int n_tx,
                      int n_rx,
@@ -82,6 +82,8 @@ public:
                      int cpi_len = 1,
                      double threshold_scale = 1.0,
                      const std::string& threshold = "exact");
+    // gen_params:end make
+    // clang-format on
 
     virtual void set_target_deg(double target_deg) = 0;
     virtual double target_deg() const = 0;

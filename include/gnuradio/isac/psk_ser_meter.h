@@ -34,14 +34,20 @@ class ISAC_API psk_ser_meter : virtual public gr::sync_block
 {
 public:
     typedef std::shared_ptr<psk_ser_meter> sptr;
+    // clang-format off
+    // gen_params:begin make
     /*!
-     * \param n_users      users, [1, 4096]
-     * \param psk_order    M, [2, 65536]
-     * \param skip         snapshots not counted after each start(), >= 0
-     * \param report_every counted snapshots between "ser" messages, >= 0 (0: none)
+     * \param n_users      users; [1, 4096]
+     * \param psk_order    M; [2, 65536]
+     * \param skip         snapshots not counted after each start(); [0, inf)
+     * \param report_every counted snapshots between "ser" messages (0: none); [0, inf)
      */
-    static sptr
-    make(int n_users = 4, int psk_order = 8, int64_t skip = 0, int64_t report_every = 0);
+    static sptr make(int n_users = 4,
+                     int psk_order = 8,
+                     int64_t skip = 0,
+                     int64_t report_every = 0);
+    // gen_params:end make
+    // clang-format on
     virtual uint64_t count() const = 0;              //!< snapshots counted
     virtual std::vector<int64_t> errors() const = 0; //!< symbol errors per user
     virtual std::vector<double> ser() const = 0;     //!< 0 before anything was counted

@@ -35,8 +35,17 @@ class ISAC_API snapshot_deframer : virtual public gr::block
 {
 public:
     typedef std::shared_ptr<snapshot_deframer> sptr;
-    //! \param n_tx [1, 4096]; \param n_users [1, 4096]
-    static sptr make(int n_tx = 16, int n_users = 4);
+    //! \param n_tx [1, 65536]; \param n_users [1, 4096]
+    // clang-format off
+    // gen_params:begin make
+    /*!
+     * \param n_tx    transmit antennas (output vlen); [1, 4096]
+     * \param n_users users (frame payload); [1, 4096]
+     */
+    static sptr make(int n_tx = 16,
+                     int n_users = 4);
+    // gen_params:end make
+    // clang-format on
     virtual uint64_t frames() const = 0;     //!< data frames passed on
     virtual uint64_t hellos() const = 0;     //!< HELLO frames received
     virtual uint64_t sessions() const = 0;   //!< transmitter sessions seen

@@ -35,12 +35,18 @@ class ISAC_API snapshot_framer : virtual public gr::block
 {
 public:
     typedef std::shared_ptr<snapshot_framer> sptr;
+    // clang-format off
+    // gen_params:begin make
     /*!
-     * \param n_tx     [1, 4096]
-     * \param n_users  [1, 4096]
-     * \param hello_ms HELLO period while no snapshot flows, [10, 60000] ms
+     * \param n_tx     transmit antennas (input vlen); [1, 4096]
+     * \param n_users  users (frame payload); [1, 4096]
+     * \param hello_ms HELLO period while no snapshot flows (ms); [10, 60000]
      */
-    static sptr make(int n_tx = 16, int n_users = 4, int hello_ms = 100);
+    static sptr make(int n_tx = 16,
+                     int n_users = 4,
+                     int hello_ms = 100);
+    // gen_params:end make
+    // clang-format on
     virtual uint32_t session() const = 0;
     virtual uint64_t frames() const = 0; //!< data frames sent
     virtual uint64_t hellos() const = 0; //!< HELLO frames sent

@@ -28,8 +28,17 @@ class ISAC_API steering_reference : virtual public gr::sync_block
 {
 public:
     typedef std::shared_ptr<steering_reference> sptr;
-    //! \param n_tx [1, 4096]; \param tx_deg [-90, 90]
-    static sptr make(int n_tx = 16, double tx_deg = 0.0);
+    //! \param n_tx [1, 65536]; \param tx_deg [-90, 90]
+    // clang-format off
+    // gen_params:begin make
+    /*!
+     * \param n_tx   transmit antennas (input vlen); [1, 4096]
+     * \param tx_deg direction of departure (deg); [-90, 90]
+     */
+    static sptr make(int n_tx = 16,
+                     double tx_deg = 0.0);
+    // gen_params:end make
+    // clang-format on
     virtual void set_tx_deg(double tx_deg) = 0;
     virtual double tx_deg() const = 0;
 };

@@ -26,13 +26,24 @@ void bind_array_phase_corrector(py::module& m)
 {
     using blk = gr::isac::array_phase_corrector;
     py::class_<blk, gr::sync_block, gr::block, gr::basic_block, std::shared_ptr<blk>>(
-        m, "array_phase_corrector", R"doc(
+        m,
+        "array_phase_corrector",
+        R"doc(
 Multiplies stream channel n of each n_rx snapshot by w_n = exp(-j phi_n); with
 reverse_elements (stream channel k is antenna n_rx-1-k) it then outputs the
 channels in antenna order (docs/conventions.md). Message in "cal":
 {"weights": c32vector} or {"phases_rad": f64vector}; a malformed one, or one
 estimated for the other element order ("reverse_elements"), is logged and ignored. Weights must be finite and non-zero (ValueError otherwise).
-phases_rad=None or [] starts from zeros.)doc")
+phases_rad=None or [] starts from zeros.)doc"
+        // clang-format off
+    // gen_params:begin doc
+    "\n\nParameters:\n"
+    "  n_rx: receive channels (vlen); [1, 4096] (default 4)\n"
+    "  phases_rad: per-channel phase offsets to remove (empty: all zero) (rad); length 0 or n_rx (default [])\n"
+    "  reverse_elements: the estimate came from the other element order (stream channel k is antenna n_rx-1-k) (default False)\n"
+    // gen_params:end doc
+        // clang-format on
+        )
         .def(py::init([](int n_rx, py::object phases, py::object rev, py::kwargs kw) {
                  isac_bind::reject_removed("array_phase_corrector", kw);
                  const bool r =
@@ -42,9 +53,17 @@ phases_rad=None or [] starts from zeros.)doc")
                      ph = phases.cast<std::vector<double>>();
                  return blk::make(n_rx, ph, r);
              }),
+             // clang-format off
+             // gen_params:begin args
              py::arg("n_rx") = 4,
-             py::arg("phases_rad") = py::none(),
+             py::arg("phases_rad") = std::vector<double>{},
              py::arg("reverse_elements") = false)
+             // gen_params:end args
+        // clang-format on
+        // clang-format off
+        // gen_params:begin accessors
+        // gen_params:end accessors
+        // clang-format on
         .def("_handle", &blk::handle_cal, py::arg("msg"))
         .def("set_phases", &blk::set_phases, py::arg("phases_rad"))
         .def("set_weights", &blk::set_weights, py::arg("weights"))

@@ -95,14 +95,26 @@ The isac_channel block's simulator without GNU Radio. process(X) takes an
 (n, n_tx) complex64 array of snapshots and returns (Y, R) of shapes
 (n, n_users) and (n, n_rx); channel draws and CPIs advance exactly as in the
 block (H at multiples of coherence, gains at multiples of cpi_len).)doc")
-        .def(py::init([](int n_tx, int n_users, int n_rx, const std::string& comm_model,
+        .def(py::init([](int n_tx,
+                         int n_users,
+                         int n_rx,
+                         const std::string& comm_model,
                          const std::vector<double>& user_deg,
-                         const std::vector<double>& comm_noise_var, double rician_k_db,
-                         long coherence, uint64_t seed, const std::string& geometry,
-                         double target_deg, double tx_deg, double rx_deg,
-                         double target_snr_db, const std::vector<double>& clutter_deg,
-                         const std::vector<double>& cnr_db, double radar_noise_var,
-                         const std::string& gain_model, long cpi_len, long target_delay) {
+                         const std::vector<double>& comm_noise_var,
+                         double rician_k_db,
+                         long coherence,
+                         uint64_t seed,
+                         const std::string& geometry,
+                         double target_deg,
+                         double tx_deg,
+                         double rx_deg,
+                         double target_snr_db,
+                         const std::vector<double>& clutter_deg,
+                         const std::vector<double>& cnr_db,
+                         double radar_noise_var,
+                         const std::string& gain_model,
+                         long cpi_len,
+                         long target_delay) {
                  channel_params p;
                  p.n_tx = n_tx;
                  p.n_users = n_users;
@@ -126,6 +138,8 @@ block (H at multiples of coherence, gains at multiples of cpi_len).)doc")
                  p.target_delay = target_delay;
                  return new isac_channel_model(p);
              }),
+             // clang-format off
+             // gen_params:begin args
              py::arg("n_tx"),
              py::arg("n_users"),
              py::arg("n_rx"),
@@ -146,6 +160,8 @@ block (H at multiples of coherence, gains at multiples of cpi_len).)doc")
              py::arg("gain_model") = "swerling1",
              py::arg("cpi_len") = 1,
              py::arg("target_delay") = 0)
+             // gen_params:end args
+        // clang-format on
         .def(
             "process",
             [](isac_channel_model& ch, const rowmat_cf& X) {
@@ -170,7 +186,9 @@ block (H at multiples of coherence, gains at multiples of cpi_len).)doc")
             "Run n snapshots (rows of X); returns (Y, R).")
         .def(
             "set_target_deg",
-            [](isac_channel_model& ch, double d) { ch.set_target_rad(rad("target_deg", d)); },
+            [](isac_channel_model& ch, double d) {
+                ch.set_target_rad(rad("target_deg", d));
+            },
             py::arg("target_deg"))
         .def(
             "set_tx_deg",
@@ -188,23 +206,33 @@ block (H at multiples of coherence, gains at multiples of cpi_len).)doc")
             py::arg("user_deg"))
         .def(
             "set_clutter",
-            [](isac_channel_model& ch, const std::vector<double>& d, const std::vector<double>& c) {
+            [](isac_channel_model& ch,
+               const std::vector<double>& d,
+               const std::vector<double>& c) {
                 ch.set_clutter(rad("clutter_deg", d), c);
             },
             py::arg("clutter_deg"),
             py::arg("cnr_db"))
-        .def("set_target_snr_db", &isac_channel_model::set_target_snr_db, py::arg("target_snr_db"))
-        .def("set_radar_noise_var", &isac_channel_model::set_radar_noise_var,
+        .def("set_target_snr_db",
+             &isac_channel_model::set_target_snr_db,
+             py::arg("target_snr_db"))
+        .def("set_radar_noise_var",
+             &isac_channel_model::set_radar_noise_var,
              py::arg("radar_noise_var"))
-        .def("set_comm_noise_var", &isac_channel_model::set_comm_noise_var,
+        .def("set_comm_noise_var",
+             &isac_channel_model::set_comm_noise_var,
              py::arg("comm_noise_var"))
-        .def("set_rician_k_db", &isac_channel_model::set_rician_k_db, py::arg("rician_k_db"))
+        .def("set_rician_k_db",
+             &isac_channel_model::set_rician_k_db,
+             py::arg("rician_k_db"))
         .def_property_readonly("H", &isac_channel_model::H, "Current H (rows h_u^H).")
         .def("gains", &isac_channel_model::gains, "Current [gamma_0..gamma_Q].")
         .def("zeta2", &isac_channel_model::zeta2, "zeta_q^2 = sigma_R^2 10^(snr_q/10).")
-        .def_property_readonly("rx_steering", &isac_channel_model::rx_steering,
+        .def_property_readonly("rx_steering",
+                               &isac_channel_model::rx_steering,
                                "n_rx x (Q+1) receive steering columns.")
-        .def_property_readonly("tx_rows", &isac_channel_model::tx_rows,
+        .def_property_readonly("tx_rows",
+                               &isac_channel_model::tx_rows,
                                "(Q+1) x n_tx rows with c = tx_rows @ x.")
         .def_property_readonly("position", &isac_channel_model::position)
         .def_property_readonly("seed_used", &isac_channel_model::seed_used)

@@ -25,7 +25,9 @@ void bind_csi_gate(py::module& m)
 {
     using blk = gr::isac::csi_gate;
     py::class_<blk, gr::sync_block, gr::block, gr::basic_block, std::shared_ptr<blk>>(
-        m, "csi_gate", R"doc(
+        m,
+        "csi_gate",
+        R"doc(
 Holds a vector stream back until a precoder has accepted a channel.
 
 in/out: vectors of vlen complex, passed unchanged once open (nothing dropped).
@@ -33,8 +35,24 @@ Message in "channel": wire a precoder's "channel" port here (ci_precoder,
 nullspace_precoder, one_bit_isac_tx). Opens on {"accepted": #t}; a raw csi or
 anything else is ignored with a warning (ignored_count()): the gate never parses
 a csi, so a csi the precoder rejected cannot open it. Stays open across
-restarts; finishes without output when its input ends while closed.)doc")
-        .def(py::init(&blk::make), py::arg("vlen") = 4)
+restarts; finishes without output when its input ends while closed.)doc"
+        // clang-format off
+    // gen_params:begin doc
+    "\n\nParameters:\n"
+    "  vlen: vector length; [1, 1048576] (default 4)\n"
+    // gen_params:end doc
+        // clang-format on
+        )
+        .def(py::init(&blk::make),
+             // clang-format off
+             // gen_params:begin args
+             py::arg("vlen") = 4)
+             // gen_params:end args
+        // clang-format on
+        // clang-format off
+        // gen_params:begin accessors
+        // gen_params:end accessors
+        // clang-format on
         .def("is_open", &blk::is_open)
         .def("ignored_count", &blk::ignored_count);
 }

@@ -25,12 +25,32 @@ void bind_detection_meter(py::module& m)
 {
     using blk = gr::isac::detection_meter;
     py::class_<blk, gr::sync_block, gr::block, gr::basic_block, std::shared_ptr<blk>>(
-        m, "detection_meter", R"doc(
+        m,
+        "detection_meter",
+        R"doc(
 Counts detections of a normalised statistic (|z|/kappa >= threshold). in0: the
 float statistic; out0: the running detection rate. NaN/Inf statistics are never
 detections (nonfinite_count()). The first `skip` items after each start() are
-not counted. count(), detections(), rate(), mean_statistic().)doc")
-        .def(py::init(&blk::make), py::arg("threshold") = 1.0, py::arg("skip") = 0)
+not counted. count(), detections(), rate(), mean_statistic().)doc"
+        // clang-format off
+    // gen_params:begin doc
+    "\n\nParameters:\n"
+    "  threshold: a statistic >= threshold is a detection; (0, inf) (default 1.0)\n"
+    "  skip: items not counted after each start(); [0, inf) (default 0)\n"
+    // gen_params:end doc
+        // clang-format on
+        )
+        .def(py::init(&blk::make),
+             // clang-format off
+             // gen_params:begin args
+             py::arg("threshold") = 1.0,
+             py::arg("skip") = 0)
+             // gen_params:end args
+        // clang-format on
+        // clang-format off
+        // gen_params:begin accessors
+        // gen_params:end accessors
+        // clang-format on
         .def("count", &blk::count)
         .def("detections", &blk::detections)
         .def("rate", &blk::rate)

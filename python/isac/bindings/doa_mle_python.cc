@@ -29,7 +29,10 @@ void bind_doa_mle(py::module& m)
                gr::sync_block,
                gr::block,
                gr::basic_block,
-               std::shared_ptr<doa_mle>>(m, "doa_mle", R"doc(
+               std::shared_ptr<doa_mle>>(
+        m,
+        "doa_mle",
+        R"doc(
 DoA maximum-likelihood estimator of a bistatic echo, one estimate per CPI.
 
 Model: y_t = beta g_R(theta) c_t + n_t, n_t ~ CN(0, noise_var I), g_R the unit-norm
@@ -52,9 +55,26 @@ Gaussian + known estimator.
 refine: "newton" (default), "parabolic" or "none".
 
 Raises ValueError for n_rx < 2, cpi_len < 1, a grid outside [-90, 90] or with
-max <= min, grid_step_deg <= 0, noise_var <= 0, p_gauss < 0, or unknown mode/refine.)doc")
+max <= min, grid_step_deg <= 0, noise_var <= 0, p_gauss < 0, or unknown mode/refine.)doc"
+        // clang-format off
+    // gen_params:begin doc
+    "\n\nParameters:\n"
+    "  n_rx: receive antennas; [2, 4096]\n"
+    "  cpi_len: snapshots per CPI (L); [1, 65536]\n"
+    "  mode: gaussian (unknown transmit signal) or known (the reference on in1); \"gaussian\", \"known\"\n"
+    "  grid_min_deg: grid start (deg); [-90, 90]\n"
+    "  grid_max_deg: grid end (deg); (grid_min_deg, 90]\n"
+    "  grid_step_deg: grid step (at most 1e6 points) (deg); (0, inf)\n"
+    "  noise_var: total complex noise variance per antenna; (0, inf) [settable]\n"
+    "  p_gauss: gaussian mode: g_T^T R_x g_T^* (scales beta_abs/tnr_est only; 0: unknown, treated as 1); known mode: g_T^T R_G g_T^* of an additional Gaussian part (0: pure known signal; > 0: mixed estimator); [0, inf) (default 0.0) [settable]\n"
+    "  refine: refinement of the grid maximum; \"newton\", \"parabolic\", \"none\" (default \"newton\")\n"
+    // gen_params:end doc
+        // clang-format on
+        )
 
         .def(py::init(&doa_mle::make),
+             // clang-format off
+             // gen_params:begin args
              py::arg("n_rx"),
              py::arg("cpi_len"),
              py::arg("mode"),
@@ -62,12 +82,18 @@ max <= min, grid_step_deg <= 0, noise_var <= 0, p_gauss < 0, or unknown mode/ref
              py::arg("grid_max_deg"),
              py::arg("grid_step_deg"),
              py::arg("noise_var"),
-             py::arg("p_gauss") = 0.0f,
+             py::arg("p_gauss") = 0.0,
              py::arg("refine") = "newton")
-        .def("set_noise_var", &doa_mle::set_noise_var, py::arg("noise_var"))
-        .def("noise_var", &doa_mle::noise_var)
-        .def("set_p_gauss", &doa_mle::set_p_gauss, py::arg("p_gauss"))
-        .def("p_gauss", &doa_mle::p_gauss)
+             // gen_params:end args
+        // clang-format on
+        // clang-format off
+        // gen_params:begin accessors
+        .def("set_noise_var", &gr::isac::doa_mle::set_noise_var, py::arg("noise_var"))
+        .def("noise_var", &gr::isac::doa_mle::noise_var)
+        .def("set_p_gauss", &gr::isac::doa_mle::set_p_gauss, py::arg("p_gauss"))
+        .def("p_gauss", &gr::isac::doa_mle::p_gauss)
+        // gen_params:end accessors
+        // clang-format on
         .def("cpi_count", &doa_mle::cpi_count)
         .def("invalid_count", &doa_mle::invalid_count);
 }

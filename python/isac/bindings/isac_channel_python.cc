@@ -28,7 +28,10 @@ void bind_isac_channel(py::module& m)
                gr::sync_block,
                gr::block,
                gr::basic_block,
-               std::shared_ptr<isac_channel>>(m, "isac_channel", R"doc(
+               std::shared_ptr<isac_channel>>(
+        m,
+        "isac_channel",
+        R"doc(
 MIMO ISAC channel simulator (1-bit ISAC paper Sec. II, eq. (2); bistatic CRB paper Sec. II).
 
 Input: vectors of n_tx (snapshot x). out0: vectors of n_users,
@@ -45,9 +48,38 @@ radar_noise_var. Tag "isac_cpi" (CPI index) on out1 at each CPI start.
 
 Raises ValueError for sizes < 1, unknown model names, list lengths that do not
 match (user_deg vs n_users, cnr_db vs clutter_deg, comm_noise_var 1 or
-n_users), angles outside [-90, 90] and non-finite values.)doc")
+n_users), angles outside [-90, 90] and non-finite values.)doc"
+        // clang-format off
+    // gen_params:begin doc
+    "\n\nParameters:\n"
+    "  n_tx: transmit antennas (input vlen); [1, 4096]\n"
+    "  n_users: users (out0 vlen); [1, 4096]\n"
+    "  n_rx: radar receive antennas (out1 vlen); [1, 4096]\n"
+    "  comm_model: users' channel model; \"rayleigh\", \"los\", \"rician\" (default \"rayleigh\")\n"
+    "  user_deg: user angles (needed for los/rician) (deg); each in [-90, 90] (default []) [settable]\n"
+    "  comm_noise_var: sigma_C^2: one value or one per user; each in [0, inf); length 1 or n_users (default [1.0]) [settable]\n"
+    "  rician_k_db: Rician K factor (dB); [-200, 200] (default 10.0) [settable]\n"
+    "  coherence: snapshots per channel draw, 0 = static; [0, 4611686018427387904] (default 0)\n"
+    "  seed: 0 = random, otherwise deterministic; [0, inf) (default 0)\n"
+    "  geometry: radar geometry; \"monostatic\", \"bistatic\" (default \"monostatic\")\n"
+    "  target_deg: monostatic target angle (deg); [-90, 90] (default 10.0) [settable]\n"
+    "  tx_deg: bistatic DoD from the transmitter (deg); [-90, 90] (default 0.0) [settable]\n"
+    "  rx_deg: bistatic DoA at the sensing receiver (deg); [-90, 90] (default 0.0) [settable]\n"
+    "  target_snr_db: target-to-noise ratio zeta_0^2/sigma_R^2 (unit-norm steering; docs/conventions.md) (dB); [-200, 200] (default 15.0) [settable]\n"
+    "  clutter_deg: clutter angles (monostatic) (deg); each in [-90, 90] (default []) [settable]\n"
+    "  cnr_db: clutter-to-noise ratio zeta_q^2/sigma_R^2 per clutter angle (dB); each in [-200, 200]; length len(clutter_deg) (default []) [settable]\n"
+    "  radar_noise_var: sigma_R^2; (0, inf) (default 1.0) [settable]\n"
+    "  gain_model: target/clutter gains: redrawn per CPI (swerling1) or fixed; \"swerling1\", \"fixed\" (default \"swerling1\")\n"
+    "  cpi_len: snapshots per CPI (gain redraw); [1, 4611686018427387904] (default 1)\n"
+    "  target_delay: target echo delay in snapshots; [0, 1048576] (default 0)\n"
+    "  csi_lead: publish each draw's csi this many snapshots before its offset, so a precoder upstream has H in time (at most 65536 draws ahead); [0, inf) (default 0)\n"
+    // gen_params:end doc
+        // clang-format on
+        )
 
         .def(py::init(&isac_channel::make),
+             // clang-format off
+             // gen_params:begin args
              py::arg("n_tx"),
              py::arg("n_users"),
              py::arg("n_rx"),
@@ -69,36 +101,36 @@ n_users), angles outside [-90, 90] and non-finite values.)doc")
              py::arg("cpi_len") = 1,
              py::arg("target_delay") = 0,
              py::arg("csi_lead") = 0)
-        .def("set_user_deg", &isac_channel::set_user_deg, py::arg("user_deg"))
-        .def("set_comm_noise_var",
-             &isac_channel::set_comm_noise_var,
-             py::arg("comm_noise_var"))
-        .def("set_rician_k_db", &isac_channel::set_rician_k_db, py::arg("rician_k_db"))
-        .def("set_target_deg", &isac_channel::set_target_deg, py::arg("target_deg"))
-        .def("set_tx_deg", &isac_channel::set_tx_deg, py::arg("tx_deg"))
-        .def("set_rx_deg", &isac_channel::set_rx_deg, py::arg("rx_deg"))
-        .def("set_target_snr_db",
-             &isac_channel::set_target_snr_db,
-             py::arg("target_snr_db"))
-        .def("set_clutter_deg", &isac_channel::set_clutter_deg, py::arg("clutter_deg"))
-        .def("set_cnr_db", &isac_channel::set_cnr_db, py::arg("cnr_db"))
+             // gen_params:end args
+        // clang-format on
+        // clang-format off
+        // gen_params:begin accessors
+        .def("set_user_deg", &gr::isac::isac_channel::set_user_deg, py::arg("user_deg"))
+        .def("user_deg", &gr::isac::isac_channel::user_deg)
+        .def("set_comm_noise_var", &gr::isac::isac_channel::set_comm_noise_var, py::arg("comm_noise_var"))
+        .def("comm_noise_var", &gr::isac::isac_channel::comm_noise_var)
+        .def("set_rician_k_db", &gr::isac::isac_channel::set_rician_k_db, py::arg("rician_k_db"))
+        .def("rician_k_db", &gr::isac::isac_channel::rician_k_db)
+        .def("set_target_deg", &gr::isac::isac_channel::set_target_deg, py::arg("target_deg"))
+        .def("target_deg", &gr::isac::isac_channel::target_deg)
+        .def("set_tx_deg", &gr::isac::isac_channel::set_tx_deg, py::arg("tx_deg"))
+        .def("tx_deg", &gr::isac::isac_channel::tx_deg)
+        .def("set_rx_deg", &gr::isac::isac_channel::set_rx_deg, py::arg("rx_deg"))
+        .def("rx_deg", &gr::isac::isac_channel::rx_deg)
+        .def("set_target_snr_db", &gr::isac::isac_channel::set_target_snr_db, py::arg("target_snr_db"))
+        .def("target_snr_db", &gr::isac::isac_channel::target_snr_db)
+        .def("set_clutter_deg", &gr::isac::isac_channel::set_clutter_deg, py::arg("clutter_deg"))
+        .def("clutter_deg", &gr::isac::isac_channel::clutter_deg)
+        .def("set_cnr_db", &gr::isac::isac_channel::set_cnr_db, py::arg("cnr_db"))
+        .def("cnr_db", &gr::isac::isac_channel::cnr_db)
+        .def("set_radar_noise_var", &gr::isac::isac_channel::set_radar_noise_var, py::arg("radar_noise_var"))
+        .def("radar_noise_var", &gr::isac::isac_channel::radar_noise_var)
+        // gen_params:end accessors
+        // clang-format on
         .def("set_clutter",
              &isac_channel::set_clutter,
              py::arg("clutter_deg"),
              py::arg("cnr_db"))
-        .def("set_radar_noise_var",
-             &isac_channel::set_radar_noise_var,
-             py::arg("radar_noise_var"))
-        .def("user_deg", &isac_channel::user_deg)
-        .def("comm_noise_var", &isac_channel::comm_noise_var)
-        .def("rician_k_db", &isac_channel::rician_k_db)
-        .def("target_deg", &isac_channel::target_deg)
-        .def("tx_deg", &isac_channel::tx_deg)
-        .def("rx_deg", &isac_channel::rx_deg)
-        .def("target_snr_db", &isac_channel::target_snr_db)
-        .def("clutter_deg", &isac_channel::clutter_deg)
-        .def("cnr_db", &isac_channel::cnr_db)
-        .def("radar_noise_var", &isac_channel::radar_noise_var)
         .def("channel", &isac_channel::channel, "Current H, row-major n_users x n_tx.")
         .def("gains",
              &isac_channel::gains,

@@ -28,7 +28,10 @@ void bind_one_bit_quantizer(py::module& m)
                gr::sync_block,
                gr::block,
                gr::basic_block,
-               std::shared_ptr<one_bit_quantizer>>(m, "one_bit_quantizer", R"doc(
+               std::shared_ptr<one_bit_quantizer>>(
+        m,
+        "one_bit_quantizer",
+        R"doc(
 1-bit DAC/ADC quantiser on vectors of vlen complex samples (one snapshot).
 
 mode "dac": out = sqrt(power/(2 vlen)) (sgn Re + j sgn Im), ||out||^2 = power.
@@ -38,15 +41,32 @@ in "adc" mode (the receiver then discards the snapshot); they are counted on the
 "stats" message port.
 
 Raises ValueError for vlen < 1, a non-finite or non-positive power, or an
-unknown mode.)doc")
+unknown mode.)doc"
+        // clang-format off
+    // gen_params:begin doc
+    "\n\nParameters:\n"
+    "  vlen: antennas per snapshot; [1, 1048576]\n"
+    "  mode: 1-bit DAC (scaled to power) or 1-bit ADC (+-1 +-j); \"dac\", \"adc\" (default \"dac\") [settable]\n"
+    "  power: transmit energy per vector E (dac mode; validated in both modes so a later switch to dac is safe); (0, inf) (default 1.0) [settable]\n"
+    // gen_params:end doc
+        // clang-format on
+        )
 
         .def(py::init(&one_bit_quantizer::make),
+             // clang-format off
+             // gen_params:begin args
              py::arg("vlen"),
              py::arg("mode") = "dac",
-             py::arg("power") = 1.0f)
-        .def("set_power", &one_bit_quantizer::set_power, py::arg("power"))
-        .def("power", &one_bit_quantizer::power)
-        .def("set_mode", &one_bit_quantizer::set_mode, py::arg("mode"))
-        .def("mode", &one_bit_quantizer::mode)
+             py::arg("power") = 1.0)
+             // gen_params:end args
+        // clang-format on
+        // clang-format off
+        // gen_params:begin accessors
+        .def("set_mode", &gr::isac::one_bit_quantizer::set_mode, py::arg("mode"))
+        .def("mode", &gr::isac::one_bit_quantizer::mode)
+        .def("set_power", &gr::isac::one_bit_quantizer::set_power, py::arg("power"))
+        .def("power", &gr::isac::one_bit_quantizer::power)
+        // gen_params:end accessors
+        // clang-format on
         .def("nan_count", &one_bit_quantizer::nan_count);
 }

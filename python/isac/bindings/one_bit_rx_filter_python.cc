@@ -25,7 +25,9 @@ void bind_one_bit_rx_filter(py::module& m)
     using blk = gr::isac::one_bit_rx_filter;
 
     py::class_<blk, gr::sync_block, gr::block, gr::basic_block, std::shared_ptr<blk>>(
-        m, "one_bit_rx_filter", R"doc(
+        m,
+        "one_bit_rx_filter",
+        R"doc(
 1-bit ISAC paper radar receive filter and GLRT/CFAR detector.
 
 in0: n_rx samples per snapshot (1-bit ADC output if adc="1bit", raw echo if "inf");
@@ -38,9 +40,29 @@ CPI's last snapshot (0 elsewhere), threshold from the analytic H0 variance of th
 c_0 = 0 (x orthogonal to the target) and NaN/Inf snapshots give z = 0 and statistic 0
 and are counted ("stats" port). "set" port: dict with target_deg, clutter_deg,
 snr_r_db, cnr_db, pfa, radar_noise_var, threshold_scale (multiplies kappa; see
-gnuradio.isac.rx_calibration). Bad parameters raise ValueError.)doc")
+gnuradio.isac.rx_calibration). Bad parameters raise ValueError.)doc"
+        // clang-format off
+    // gen_params:begin doc
+    "\n\nParameters:\n"
+    "  n_tx: transmit antennas (in1 vlen); [1, 4096]\n"
+    "  n_rx: receive antennas (in0 vlen); [1, 4096]\n"
+    "  target_deg: target angle theta_0 (deg); [-90, 90] [settable]\n"
+    "  clutter_deg: clutter angles theta_1..theta_Q (may be empty) (deg); each in [-90, 90] [settable]\n"
+    "  snr_r_db: SNR_R = zeta_0^2/sigma_R^2 (enters the expected QSCNR, not the filter) (dB); [-200, 200] [settable]\n"
+    "  cnr_db: zeta_q^2/sigma_R^2, one per clutter angle or one for all (dB); each in [-200, 200] [settable]\n"
+    "  radar_noise_var: sigma_R^2; (0, inf) [settable]\n"
+    "  pfa: false-alarm probability of the threshold; (0, 1) [settable]\n"
+    "  adc: 1-bit ADC or infinite resolution; \"1bit\", \"inf\"\n"
+    "  cpi_len: snapshots integrated per decision; [1, 16777216] (default 1)\n"
+    "  threshold_scale: scales the threshold kappa; [1e-30, 1000000000000000019884624838656] (default 1.0) [settable]\n"
+    "  threshold: threshold model, fixed at construction: exact, or theorem1 (eq. 15); \"exact\", \"theorem1\" (default \"exact\")\n"
+    // gen_params:end doc
+        // clang-format on
+        )
 
         .def(py::init(&blk::make),
+             // clang-format off
+             // gen_params:begin args
              py::arg("n_tx"),
              py::arg("n_rx"),
              py::arg("target_deg"),
@@ -53,24 +75,30 @@ gnuradio.isac.rx_calibration). Bad parameters raise ValueError.)doc")
              py::arg("cpi_len") = 1,
              py::arg("threshold_scale") = 1.0,
              py::arg("threshold") = "exact")
-        .def("set_target_deg", &blk::set_target_deg, py::arg("target_deg"))
-        .def("target_deg", &blk::target_deg)
+             // gen_params:end args
+        // clang-format on
+        // clang-format off
+        // gen_params:begin accessors
+        .def("set_target_deg", &gr::isac::one_bit_rx_filter::set_target_deg, py::arg("target_deg"))
+        .def("target_deg", &gr::isac::one_bit_rx_filter::target_deg)
+        .def("set_clutter_deg", &gr::isac::one_bit_rx_filter::set_clutter_deg, py::arg("clutter_deg"))
+        .def("clutter_deg", &gr::isac::one_bit_rx_filter::clutter_deg)
+        .def("set_snr_r_db", &gr::isac::one_bit_rx_filter::set_snr_r_db, py::arg("snr_r_db"))
+        .def("snr_r_db", &gr::isac::one_bit_rx_filter::snr_r_db)
+        .def("set_cnr_db", &gr::isac::one_bit_rx_filter::set_cnr_db, py::arg("cnr_db"))
+        .def("cnr_db", &gr::isac::one_bit_rx_filter::cnr_db)
+        .def("set_radar_noise_var", &gr::isac::one_bit_rx_filter::set_radar_noise_var, py::arg("radar_noise_var"))
+        .def("radar_noise_var", &gr::isac::one_bit_rx_filter::radar_noise_var)
+        .def("set_pfa", &gr::isac::one_bit_rx_filter::set_pfa, py::arg("pfa"))
+        .def("pfa", &gr::isac::one_bit_rx_filter::pfa)
+        .def("adc", &gr::isac::one_bit_rx_filter::adc)
+        .def("cpi_len", &gr::isac::one_bit_rx_filter::cpi_len)
+        .def("set_threshold_scale", &gr::isac::one_bit_rx_filter::set_threshold_scale, py::arg("threshold_scale"))
+        .def("threshold_scale", &gr::isac::one_bit_rx_filter::threshold_scale)
+        .def("threshold", &gr::isac::one_bit_rx_filter::threshold)
+        // gen_params:end accessors
+        // clang-format on
         .def("set_clutter", &blk::set_clutter, py::arg("clutter_deg"), py::arg("cnr_db"))
-        .def("set_clutter_deg", &blk::set_clutter_deg, py::arg("clutter_deg"))
-        .def("clutter_deg", &blk::clutter_deg)
-        .def("set_cnr_db", &blk::set_cnr_db, py::arg("cnr_db"))
-        .def("cnr_db", &blk::cnr_db)
-        .def("set_snr_r_db", &blk::set_snr_r_db, py::arg("snr_r_db"))
-        .def("snr_r_db", &blk::snr_r_db)
-        .def("set_pfa", &blk::set_pfa, py::arg("pfa"))
-        .def("pfa", &blk::pfa)
-        .def("set_radar_noise_var", &blk::set_radar_noise_var, py::arg("radar_noise_var"))
-        .def("radar_noise_var", &blk::radar_noise_var)
-        .def("set_threshold_scale", &blk::set_threshold_scale, py::arg("threshold_scale"))
-        .def("threshold_scale", &blk::threshold_scale)
-        .def("adc", &blk::adc)
-        .def("threshold", &blk::threshold)
-        .def("cpi_len", &blk::cpi_len)
         .def("expected_metric", &blk::expected_metric, py::arg("x"))
         .def("expected_pd", &blk::expected_pd, py::arg("x"))
         .def("degenerate_count", &blk::degenerate_count)

@@ -29,17 +29,37 @@ void bind_psk_ser_meter(py::module& m)
         return py::array_t<T>(v.size(), v.data());
     };
     py::class_<blk, gr::sync_block, gr::block, gr::basic_block, std::shared_ptr<blk>>(
-        m, "psk_ser_meter", R"doc(
+        m,
+        "psk_ser_meter",
+        R"doc(
 Per-user M-PSK decisions (angular sector) and SER/BER against the transmitted
 symbols. in0: y (n_users), in1: s (n_users); out0: running SER per user (float
 vector). Message "ser": {"ser", "ber", "symbols"} each time the count crosses a
 multiple of report_every. The first `skip` snapshots after each start() are not
-counted. ser(), ber(), errors() return numpy arrays; count(), reset().)doc")
+counted. ser(), ber(), errors() return numpy arrays; count(), reset().)doc"
+        // clang-format off
+    // gen_params:begin doc
+    "\n\nParameters:\n"
+    "  n_users: users; [1, 4096] (default 4)\n"
+    "  psk_order: M; [2, 65536] (default 8)\n"
+    "  skip: snapshots not counted after each start(); [0, inf) (default 0)\n"
+    "  report_every: counted snapshots between \"ser\" messages (0: none); [0, inf) (default 0)\n"
+    // gen_params:end doc
+        // clang-format on
+        )
         .def(py::init(&blk::make),
+             // clang-format off
+             // gen_params:begin args
              py::arg("n_users") = 4,
              py::arg("psk_order") = 8,
              py::arg("skip") = 0,
              py::arg("report_every") = 0)
+             // gen_params:end args
+        // clang-format on
+        // clang-format off
+        // gen_params:begin accessors
+        // gen_params:end accessors
+        // clang-format on
         .def("count", &blk::count)
         .def("errors", [arr](const blk& b) { return arr(b.errors()); })
         .def("ser", [arr](const blk& b) { return arr(b.ser()); })

@@ -25,12 +25,33 @@ void bind_steering_reference(py::module& m)
 {
     using blk = gr::isac::steering_reference;
     py::class_<blk, gr::sync_block, gr::block, gr::basic_block, std::shared_ptr<blk>>(
-        m, "steering_reference", R"doc(
+        m,
+        "steering_reference",
+        R"doc(
 c_t = g_T(tx_deg)^T x_t, the field radiated toward the DoD, g_T the module's
 unit-norm steering vector (docs/conventions.md): the known reference of
 doa_mle's "known" mode.
-in0: vectors of n_tx; out0: one complex per snapshot. set_tx_deg() while running.)doc")
-        .def(py::init(&blk::make), py::arg("n_tx") = 16, py::arg("tx_deg") = 0.0)
-        .def("set_tx_deg", &blk::set_tx_deg, py::arg("tx_deg"))
-        .def("tx_deg", &blk::tx_deg);
+in0: vectors of n_tx; out0: one complex per snapshot. set_tx_deg() while running.)doc"
+        // clang-format off
+    // gen_params:begin doc
+    "\n\nParameters:\n"
+    "  n_tx: transmit antennas (input vlen); [1, 4096] (default 16)\n"
+    "  tx_deg: direction of departure (deg); [-90, 90] (default 0.0) [settable]\n"
+    // gen_params:end doc
+        // clang-format on
+        )
+        .def(py::init(&blk::make),
+             // clang-format off
+             // gen_params:begin args
+             py::arg("n_tx") = 16,
+             py::arg("tx_deg") = 0.0)
+             // gen_params:end args
+        // clang-format on
+        // clang-format off
+        // gen_params:begin accessors
+        .def("set_tx_deg", &gr::isac::steering_reference::set_tx_deg, py::arg("tx_deg"))
+        .def("tx_deg", &gr::isac::steering_reference::tx_deg)
+        // gen_params:end accessors
+        // clang-format on
+        ;
 }

@@ -1,0 +1,102 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include <gnuradio/isac/core/limits.h>
+#include <gnuradio/isac/core/param_spec.h>
+#include <gnuradio/isac/core/types.h>
+#include <cmath>
+#include <sstream>
+
+namespace gr {
+namespace isac {
+namespace core {
+
+namespace {
+std::string value_str(const param_spec& s, double v)
+{
+    if (s.type == param_type::integer && std::isfinite(v))
+        return std::to_string((long long)v);
+    return num_str(v);
+}
+
+std::string bound_str(const param_spec& s, double v, const char* ref)
+{
+    const std::string b = std::isinf(v) ? (v > 0 ? "inf" : "-inf") : value_str(s, v);
+    return ref ? std::string(ref) + " = " + b : b;
+}
+
+std::string unit_suffix(const param_spec& s)
+{
+    return (s.unit && *s.unit) ? std::string(" ") + s.unit : std::string();
+}
+} // namespace
+
+std::string allowed_range(const param_spec& s, double lo, double hi)
+{
+    return (s.lo_open ? "(" : "[") + bound_str(s, lo, s.lo_ref) + ", " +
+           bound_str(s, hi, s.hi_ref) + (s.hi_open ? ")" : "]") + unit_suffix(s);
+}
+
+void check_value(const param_spec& s, double v, double lo, double hi)
+{
+    const bool ok = std::isfinite(v) && (s.lo_open ? v > lo : v >= lo) &&
+                    (s.hi_open ? v < hi : v <= hi);
+    if (!ok)
+        throw_param(s.name, value_str(s, v), allowed_range(s, lo, hi));
+}
+
+void check_values(const param_spec& s, const std::vector<double>& v, double lo, double hi)
+{
+    for (double x : v) {
+        const bool ok = std::isfinite(x) && (s.lo_open ? x > lo : x >= lo) &&
+                        (s.hi_open ? x < hi : x <= hi);
+        if (!ok)
+            throw_param(s.name,
+                        "an entry " + value_str(s, x),
+                        "entries in " + allowed_range(s, lo, hi));
+    }
+}
+
+std::vector<std::string> options_of(const param_spec& s)
+{
+    std::vector<std::string> o;
+    if (!s.options)
+        return o;
+    std::stringstream ss(s.options);
+    std::string item;
+    while (std::getline(ss, item, '|'))
+        o.push_back(item);
+    return o;
+}
+
+void check_option(const param_spec& s, const std::string& v)
+{
+    const auto o = options_of(s);
+    for (const auto& x : o)
+        if (x == v)
+            return;
+    std::string allowed;
+    for (size_t i = 0; i < o.size(); ++i)
+        allowed += (i ? (i + 1 == o.size() ? " or '" : ", '") : "'") + o[i] + "'";
+    throw_param(s.name, "'" + v + "'", allowed);
+}
+
+void check_length(const param_spec& s, size_t n, std::initializer_list<long> allowed)
+{
+    for (long a : allowed)
+        if (long(n) == a)
+            return;
+    std::string vals;
+    for (long a : allowed)
+        vals += (vals.empty() ? "" : " or ") + std::to_string(a);
+    throw_param(s.name,
+                "a list of " + std::to_string(n) + " values",
+                "length " + std::string(s.length ? s.length : "") + " (" + vals + ")");
+}
+
+} // namespace core
+} // namespace isac
+} // namespace gr

@@ -1,0 +1,672 @@
+#!/usr/bin/python3
+#
+# Copyright 2026 gr-isac authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+"""Writes everything that repeats a block parameter from its one description.
+
+Each C++ block has one descriptor, lib/core/params/<block>.yml: per parameter
+its name, type, unit, range, default, whether it can be set at run time, a
+one-line doc and how GRC shows it. From it this tool writes
+
+  include/gnuradio/isac/core/block_params.h   the core's table (param_spec per
+                                               parameter) and <block>::check(),
+                                               make()'s validation
+  include/gnuradio/isac/<block>.h              make()'s signature and \\param docs
+  python/isac/bindings/<block>_python.cc       the py::arg list with defaults,
+                                               the docstring's parameter list and
+                                               the settable parameters' setters
+                                               and getters
+  grc/isac_<block>.block.yml                   parameters, asserts, callbacks
+  docs/parameters.md                           one parameter table per block
+  docs/blocks.md                               the signature headings
+
+In the hand-written files it only rewrites the regions between
+"gen_params:begin <name>" and "gen_params:end <name>" comment lines.
+
+    /usr/bin/python3 tools/gen_params.py           rewrite the files
+    /usr/bin/python3 tools/gen_params.py --check   exit 1 on any drift (ctest)
+
+Descriptor keys (per parameter): name, type (int, int64, double, bool, string,
+doubles), unit, range ("[lo, hi]", "(lo, hi]", ... with numbers, inf or the
+name of another integer/real parameter), length (list of allowed lengths:
+integers, parameter names, "len(<param>)"), options (strings), default (absent:
+required), settable (set_<name> and the `set` port), getter, doc, grc (label,
+dtype, default, hide, category, option_labels, comment). Block keys: block,
+summary, grc_asserts (cross-parameter asserts a range cannot say), grc_callbacks
+/ grc_cpp_callbacks (extra callbacks, e.g. set_clutter(a, b)), bind_accessors
+(false: the binding writes its own setters/getters).
+"""
+import difflib
+import glob
+import math
+import os
+import re
+import sys
+
+import yaml
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+PARAMS = os.path.join(ROOT, "lib", "core", "params")
+
+CPP_TYPE = {
+    "int": "int",
+    "int64": "int64_t",
+    "double": "double",
+    "bool": "bool",
+    "string": "const std::string&",
+    "doubles": "const std::vector<double>&",
+}
+VALUE_TYPE = {
+    "int": "int",
+    "int64": "int64_t",
+    "double": "double",
+    "bool": "bool",
+    "string": "std::string",
+    "doubles": "std::vector<double>",
+}
+SPEC_TYPE = {
+    "int": "integer",
+    "int64": "integer",
+    "double": "real",
+    "bool": "boolean",
+    "string": "text",
+    "doubles": "reals",
+}
+GRC_DTYPE = {
+    "int": "int",
+    "int64": "int",
+    "double": "float",
+    "bool": "bool",
+    "string": "string",
+    "doubles": "real_vector",
+}
+
+
+# Named limits a range may use; the C++ tables refer to the core's constants
+CONSTANTS = {
+    "max_antennas": (4096, "double(max_antennas)"),  # core/limits.h
+    "max_users": (4096, "double(max_users)"),
+}
+
+
+class DescriptorError(Exception):
+    pass
+
+
+def load():
+    blocks = []
+    for path in sorted(glob.glob(os.path.join(PARAMS, "*.yml"))):
+        with open(path) as f:
+            d = yaml.safe_load(f)
+        name = os.path.basename(path)[:-4]
+        if d.get("block") != name:
+            raise DescriptorError(f"{path}: block: must be {name}")
+        names = [p["name"] for p in d["params"]]
+        for p in d["params"]:
+            if p.get("type") not in CPP_TYPE:
+                raise DescriptorError(f"{name}.{p['name']}: unknown type {p.get('type')}")
+            for k in p:
+                if k not in (
+                    "name", "type", "unit", "range", "length", "options", "default",
+                    "settable", "getter", "doc", "grc", "callback",
+                ):
+                    raise DescriptorError(f"{name}.{p['name']}: unknown key {k}")
+            if "range" in p:
+                p["_range"] = parse_range(p["range"], names, f"{name}.{p['name']}")
+        blocks.append(d)
+    return blocks
+
+
+def parse_range(text, names, where):
+    m = re.fullmatch(r"\s*([\[(])\s*([^,]+?)\s*,\s*([^,]+?)\s*([\])])\s*", text)
+    if not m:
+        raise DescriptorError(f"{where}: range {text!r} is not an interval like [a, b]")
+
+    def bound(s):
+        if s in ("inf", "-inf"):
+            return float(s)
+        if s in names:
+            return s
+        if s in CONSTANTS:
+            return ("const", s)
+        try:
+            return float(eval(s, {"__builtins__": {}}))  # 1 << 16, 2**20
+        except Exception:
+            raise DescriptorError(f"{where}: bound {s!r} is neither a number nor a parameter")
+
+    return {
+        "lo": bound(m.group(2)),
+        "hi": bound(m.group(3)),
+        "lo_open": m.group(1) == "(",
+        "hi_open": m.group(4) == ")",
+    }
+
+
+# ---- value rendering ---------------------------------------------------------
+def num(v, integer=False):
+    if integer:
+        return str(int(v))
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e16:
+        return f"{v:.1f}"
+    return repr(float(v))
+
+
+def cpp_default(p):
+    d, t = p["default"], p["type"]
+    if t in ("int", "int64"):
+        return str(int(d))
+    if t == "double":
+        return num(d)
+    if t == "bool":
+        return "true" if d else "false"
+    if t == "string":
+        return f'"{d}"'
+    if t == "doubles":
+        return "{ " + ", ".join(num(x) for x in d) + " }" if d else "{}"
+    raise DescriptorError(t)
+
+
+def py_default(p):
+    if p["type"] == "doubles":
+        return "std::vector<double>" + cpp_default(p).replace("{}", "{}")
+    return cpp_default(p)
+
+
+def py_literal(p):
+    d, t = p["default"], p["type"]
+    if t == "string":
+        return f'"{d}"'
+    if t == "bool":
+        return "True" if d else "False"
+    if t == "doubles":
+        return "[" + ", ".join(num(x) for x in d) + "]"
+    if t == "double":
+        return num(d)
+    return str(int(d))
+
+
+def bound_text(b, integer, unit=""):
+    if isinstance(b, str):
+        return b
+    if isinstance(b, tuple):
+        return str(CONSTANTS[b[1]][0])
+    if math.isinf(b):
+        return "inf" if b > 0 else "-inf"
+    return num(b, integer) if integer else (str(int(b)) if b.is_integer() else repr(b))
+
+
+def range_text(p):
+    r = p.get("_range")
+    if not r:
+        return ""
+    integer = p["type"] in ("int", "int64")
+    lo, hi = bound_text(r["lo"], integer), bound_text(r["hi"], integer)
+    return ("(" if r["lo_open"] else "[") + lo + ", " + hi + (")" if r["hi_open"] else "]")
+
+
+def allowed_text(p):
+    """What a user may give, as the docs and the doc tables say it."""
+    parts = []
+    if p.get("options"):
+        parts.append(", ".join(f'"{o}"' for o in p["options"]))
+    rt = range_text(p)
+    if rt:
+        parts.append(("each in " if p["type"] == "doubles" else "") + rt)
+    if p.get("length"):
+        parts.append("length " + " or ".join(str(x) for x in p["length"]))
+    return "; ".join(parts)
+
+
+def cstr(s):
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+# ---- core header --------------------------------------------------------------
+def cpp_bound(b, lo):
+    if isinstance(b, tuple):
+        return CONSTANTS[b[1]][1]
+    if math.isinf(b):
+        return ("-" if b < 0 else "") + "std::numeric_limits<double>::infinity()"
+    return num(b)
+
+
+def spec_init(p):
+    r = p.get("_range")
+    lo = hi = None
+    lo_ref = hi_ref = "nullptr"
+    lo_open = hi_open = "false"
+    if r:
+        lo_open, hi_open = str(r["lo_open"]).lower(), str(r["hi_open"]).lower()
+        if isinstance(r["lo"], str):
+            lo_ref = cstr(r["lo"])
+        else:
+            lo = cpp_bound(r["lo"], True)
+        if isinstance(r["hi"], str):
+            hi_ref = cstr(r["hi"])
+        else:
+            hi = cpp_bound(r["hi"], False)
+    inf = "std::numeric_limits<double>::infinity()"
+    lo = lo or "-" + inf
+    hi = hi or inf
+    options = cstr("|".join(p["options"])) if p.get("options") else "nullptr"
+    length = cstr(" or ".join(str(x) for x in p["length"])) if p.get("length") else "nullptr"
+    default = cstr(py_literal(p)) if "default" in p else "nullptr"
+    return (
+        f"{{ {cstr(p['name'])}, param_type::{SPEC_TYPE[p['type']]}, {cstr(p.get('unit', ''))},\n"
+        f"      {lo}, {hi}, {lo_open}, {hi_open}, {lo_ref}, {hi_ref},\n"
+        f"      {options}, {length}, {str(bool(p.get('settable'))).lower()}, {default},\n"
+        f"      {cstr(p.get('doc', ''))} }}"
+    )
+
+
+def check_lines(b, p):
+    n = p["name"]
+    spec = f"{b['block']}::{n}"
+    t = p["type"]
+    out = []
+    r = p.get("_range")
+
+    def ref(x, side):
+        if isinstance(x, str):
+            return f"double({x})"
+        return f"{spec}.{side}"
+
+    if t in ("int", "int64", "double"):
+        if r and (isinstance(r["lo"], str) or isinstance(r["hi"], str)):
+            out.append(f"check_value({spec}, double({n}), {ref(r['lo'], 'lo')}, {ref(r['hi'], 'hi')});")
+        else:
+            out.append(f"check_value({spec}, double({n}));")
+    elif t == "doubles":
+        if p.get("length"):
+            alts = []
+            for x in p["length"]:
+                if isinstance(x, int):
+                    alts.append(f"long({x})")
+                elif str(x).startswith("len(") and str(x).endswith(")"):
+                    alts.append(f"long({str(x)[4:-1]}.size())")
+                else:
+                    alts.append(f"long({x})")
+            out.append(f"check_length({spec}, {n}.size(), {{ {', '.join(alts)} }});")
+        if r and (isinstance(r["lo"], str) or isinstance(r["hi"], str)):
+            out.append(f"check_values({spec}, {n}, {ref(r['lo'], 'lo')}, {ref(r['hi'], 'hi')});")
+        else:
+            out.append(f"check_values({spec}, {n});")
+    elif t == "string" and p.get("options"):
+        out.append(f"check_option({spec}, {n});")
+    return out
+
+
+def has_ref(p):
+    r = p.get("_range") or {}
+    ln = [x for x in p.get("length", []) if not isinstance(x, int)]
+    return isinstance(r.get("lo"), str) or isinstance(r.get("hi"), str) or bool(ln)
+
+
+def core_header(blocks):
+    o = [
+        "/* -*- c++ -*- */",
+        "/*",
+        " * Copyright 2026 gr-isac authors.",
+        " * SPDX-License-Identifier: GPL-3.0-or-later",
+        " *",
+        " * GENERATED by tools/gen_params.py from lib/core/params/*.yml: do not edit.",
+        " * One param_spec per block parameter and check(), the block's make()-time",
+        " * validation of every parameter against its own range, options and length.",
+        " * Cross-parameter rules a range cannot say stay in the block.",
+        " */",
+        "#ifndef INCLUDED_ISAC_CORE_BLOCK_PARAMS_H",
+        "#define INCLUDED_ISAC_CORE_BLOCK_PARAMS_H",
+        "",
+        "#include <gnuradio/isac/core/limits.h>",
+        "#include <gnuradio/isac/core/param_spec.h>",
+        "#include <cstdint>",
+        "#include <limits>",
+        "#include <string>",
+        "#include <vector>",
+        "",
+        "// clang-format off",
+        "namespace gr {",
+        "namespace isac {",
+        "namespace core {",
+        "namespace params {",
+        "",
+    ]
+    for b in blocks:
+        bn = b["block"]
+        o.append(f"struct {bn} {{")
+        for p in b["params"]:
+            o.append(f"    static constexpr param_spec {p['name']}{spec_init(p)};")
+        o.append("    static constexpr param_spec all[] = {")
+        o.append("        " + ", ".join(p["name"] for p in b["params"]))
+        o.append("    };")
+        args = ",\n                      ".join(
+            f"{CPP_TYPE[p['type']]} {p['name']}" for p in b["params"]
+        )
+        o.append(f"    static void check({args})")
+        o.append("    {")
+        used = set()
+        body = []
+        # a bound given by another parameter is checked after that parameter,
+        # so an error names the parameter that is out of its own range first
+        refs = [p for p in b["params"] if has_ref(p)]
+        for p in [p for p in b["params"] if not has_ref(p)] + refs:
+            for line in check_lines(b, p):
+                body.append("        " + line)
+        text = "\n".join(body)
+        for p in b["params"]:
+            if not re.search(r"\b%s\b" % re.escape(p["name"]) + r"(?!::)", text.replace(f"{bn}::", "")):
+                used.add(p["name"])
+        for n in sorted(used, key=[p["name"] for p in b["params"]].index):
+            o.append(f"        (void){n};")
+        o.extend(body)
+        o.append("    }")
+        o.append("};")
+        o.append("")
+    o += [
+        "} // namespace params",
+        "} // namespace core",
+        "} // namespace isac",
+        "} // namespace gr",
+        "// clang-format on",
+        "",
+        "#endif /* INCLUDED_ISAC_CORE_BLOCK_PARAMS_H */",
+        "",
+    ]
+    return "\n".join(o)
+
+
+# ---- block header / binding ---------------------------------------------------
+def param_doc(p):
+    s = p.get("doc", "")
+    a = allowed_text(p)
+    if p.get("unit"):
+        s += f" ({p['unit']})"
+    if a:
+        s += f"; {a}"
+    return s
+
+
+def header_make(b):
+    o = ["    /*!"]
+    w = max(len(p["name"]) for p in b["params"])
+    for p in b["params"]:
+        o.append(f"     * \\param {p['name']:<{w}} {param_doc(p)}")
+    o.append("     */")
+    args = []
+    for p in b["params"]:
+        a = f"{CPP_TYPE[p['type']]} {p['name']}"
+        if "default" in p:
+            a += " = " + cpp_default(p)
+        args.append(a)
+    o.append("    static sptr make(" + (",\n                     ".join(args)) + ");")
+    return o
+
+
+def binding_args(b, exclude=()):
+    o = []
+    params = [p for p in b["params"] if p["name"] not in exclude]
+    for p in params:
+        a = f'py::arg("{p["name"]}")'
+        if "default" in p:
+            a += " = " + py_default(p)
+        o.append("             " + a + ("," if p is not params[-1] else ")"))
+    return o
+
+
+def binding_doc(b):
+    o = ['"\\n\\nParameters:\\n"']
+    for p in b["params"]:
+        s = f"  {p['name']}: {param_doc(p)}"
+        if "default" in p:
+            s += f" (default {py_literal(p)})"
+        if p.get("settable"):
+            s += " [settable]"
+        o.append(cstr(s + "\n").replace("\n", "\\n"))
+    return ["    " + x for x in o]
+
+
+def binding_accessors(b):
+    o = []
+    if b.get("bind_accessors") is False:
+        return o
+    cls = f"gr::isac::{b['block']}"
+    for p in b["params"]:
+        n = p["name"]
+        if p.get("settable"):
+            o.append(f'        .def("set_{n}", &{cls}::set_{n}, py::arg("{n}"))')
+        if p.get("getter"):
+            o.append(f'        .def("{n}", &{cls}::{n})')
+    return o
+
+
+# ---- GRC ----------------------------------------------------------------------
+def yq(s):
+    """A YAML scalar as the hand-written block files write it."""
+    return yaml.safe_dump(s, default_style=None, width=1000).strip().removesuffix("\n...")
+
+
+def grc_params(b):
+    o = []
+    for p in b["params"]:
+        g = p.get("grc", {})
+        o.append(f"- id: {p['name']}")
+        o.append(f"  label: {yq(g.get('label', p['name']))}")
+        if g.get("comment"):
+            for line in g["comment"].strip().splitlines():
+                o.append(f"  # {line}")
+        dtype = g.get("dtype") or ("enum" if p.get("options") else GRC_DTYPE[p["type"]])
+        o.append(f"  dtype: {dtype}")
+        if "default" in g:
+            default = str(g["default"])
+        elif "default" in p:
+            default = py_literal(p)
+        else:
+            raise DescriptorError(f"{b['block']}.{p['name']}: GRC needs a default")
+        o.append(f"  default: {yq(default)}")
+        if p.get("options") and dtype in ("enum", "raw"):
+            o.append("  options: [" + ", ".join(yq(f'"{x}"') for x in p["options"]) + "]")
+            if g.get("option_labels"):
+                o.append("  option_labels: [" + ", ".join(str(x) for x in g["option_labels"]) + "]")
+        for k in ("hide", "category"):
+            if k in g:
+                o.append(f"  {k}: {yq(g[k])}")
+        for k, v in g.items():
+            if k not in ("label", "comment", "dtype", "default", "option_labels", "hide", "category"):
+                dumped = yaml.safe_dump({k: v}, default_flow_style=None, width=1000).rstrip()
+                o.extend("  " + line for line in dumped.splitlines())
+    return o
+
+
+def grc_asserts(b):
+    o = []
+    for p in b["params"]:
+        n = p["name"]
+        r = p.get("_range")
+        t = p["type"]
+        if p.get("options") and (p.get("grc", {}).get("dtype") == "raw"):
+            o.append(f"${{ {n} in ({', '.join(repr(x).replace(chr(39), chr(34)) for x in p['options'])}) }}")
+        if r:
+            integer = t in ("int", "int64")
+            lo, hi = r["lo"], r["hi"]
+            var = "v" if t == "doubles" else n
+            parts = []
+            if not (isinstance(lo, float) and math.isinf(lo)):
+                parts.append(bound_text(lo, integer) + (" < " if r["lo_open"] else " <= "))
+            parts.append(var)
+            if not (isinstance(hi, float) and math.isinf(hi)):
+                parts.append((" < " if r["hi_open"] else " <= ") + bound_text(hi, integer))
+            cond = "".join(parts)
+            if t == "doubles":
+                o.append(f"${{ all({cond} for v in {n}) }}")
+            elif cond != n:
+                o.append(f"${{ {cond} }}")
+        if p.get("length"):
+            alts = [str(x) for x in p["length"]]
+            if len(alts) == 1:
+                o.append(f"${{ len({n}) == {alts[0]} }}")
+            else:
+                o.append(f"${{ len({n}) in ({', '.join(alts)}) }}")
+    for a in b.get("grc_asserts", []):
+        o.append(a)
+    return ["- " + x for x in o]
+
+
+def grc_callbacks(b, cpp):
+    o = []
+    for p in b["params"]:
+        if p.get("settable") and p.get("callback", True):
+            n = p["name"]
+            if cpp and p["type"] == "doubles":
+                o.append(f"set_{n}(std::vector<double>{{${{str({n})[1:-1]}}}})")
+            else:
+                o.append(f"set_{n}(${{{n}}})")
+    o += b.get("grc_cpp_callbacks" if cpp else "grc_callbacks", [])
+    return ["  - " + x for x in o]
+
+
+# ---- docs ---------------------------------------------------------------------
+def signature(b):
+    parts = []
+    for p in b["params"]:
+        parts.append(p["name"] + ("=" + py_literal(p) if "default" in p else ""))
+    return f"{b['block']}({', '.join(parts)})"
+
+
+def parameters_md(blocks):
+    o = [
+        "# Block parameters",
+        "",
+        "<!-- GENERATED by tools/gen_params.py from lib/core/params/*.yml: do not edit. -->",
+        "",
+        "Every parameter of every C++ block: its type, unit, allowed values, default",
+        "(none: required) and whether it can be changed while the flowgraph runs (a",
+        "`set_<name>` method, a GRC callback and, where the block has a `set` port, a",
+        "`set` message key; see [bad input](bad_input.md) for what a bad `set`",
+        "message does). A value outside its range raises `ValueError` naming the",
+        "parameter and the range. Angles are degrees ([conventions](conventions.md)).",
+        "To add or change a parameter, see [extending](extending.md).",
+        "",
+    ]
+    for b in blocks:
+        o.append(f"## {b['block']}")
+        o.append("")
+        o.append(f"`{signature(b)}`")
+        o.append("")
+        if b.get("summary"):
+            o.append(b["summary"].strip())
+            o.append("")
+        o.append("| parameter | type | unit | allowed | default | run time | meaning |")
+        o.append("|---|---|---|---|---|---|---|")
+        for p in b["params"]:
+            d = f"`{py_literal(p)}`" if "default" in p else "required"
+            a = allowed_text(p).replace("|", "\\|") or "any"
+            o.append(
+                f"| `{p['name']}` | {p['type']} | {p.get('unit', '')} | {a} | {d} | "
+                f"{'yes' if p.get('settable') else 'no'} | {p.get('doc', '')} |"
+            )
+        o.append("")
+    return "\n".join(o)
+
+
+# ---- regions ------------------------------------------------------------------
+def replace_region(text, name, lines, path, comment, indent=""):
+    begin = re.compile(r"^([ \t]*)" + re.escape(comment) + r" gen_params:begin " + re.escape(name) + r"\n", re.M)
+    m = begin.search(text)
+    if not m:
+        raise DescriptorError(f"{path}: no region gen_params:begin {name}")
+    ind = m.group(1)
+    end_line = f"{ind}{comment} gen_params:end {name}\n"
+    e = text.find(end_line, m.end())
+    if e < 0:
+        raise DescriptorError(f"{path}: region {name} has no end")
+    body = "".join(x + "\n" for x in lines)
+    return text[: m.end()] + body + text[e:]
+
+
+def outputs(blocks):
+    out = {}
+    out["include/gnuradio/isac/core/block_params.h"] = core_header(blocks)
+    out["docs/parameters.md"] = parameters_md(blocks)
+    for b in blocks:
+        bn = b["block"]
+        h = f"include/gnuradio/isac/{bn}.h"
+        t = read(h)
+        t = replace_region(t, "make", header_make(b), h, "//", "    ")
+        out[h] = t
+        py = f"python/isac/bindings/{bn}_python.cc"
+        t = read(py)
+        t = replace_region(t, "args", binding_args(b), py, "//")
+        t = replace_region(t, "doc", binding_doc(b), py, "//")
+        if b.get("bind_accessors") is not False:
+            t = replace_region(t, "accessors", binding_accessors(b), py, "//")
+        out[py] = t
+        for extra in b.get("extra_bindings", []):
+            t = read(extra["file"])
+            t = replace_region(t, "args", binding_args(b, extra.get("exclude", [])), extra["file"], "//")
+            out[extra["file"]] = t
+        g = f"grc/isac_{bn}.block.yml"
+        t = read(g)
+        t = replace_region(t, "parameters", ["parameters:"] + grc_params(b), g, "#")
+        asserts = grc_asserts(b)
+        t = replace_region(t, "asserts", (["asserts:"] + asserts) if asserts else [], g, "#")
+        cb = grc_callbacks(b, False)
+        t = replace_region(t, "callbacks", (["  callbacks:"] + cb) if cb else [], g, "#")
+        cb = grc_callbacks(b, True)
+        if "cpp_templates:" in t:
+            t = replace_region(t, "cpp_callbacks", (["  callbacks:"] + cb) if cb else [], g, "#")
+        out[g] = t
+    md = read("docs/blocks.md")
+    for b in blocks:
+        md = re.sub(
+            r"^### `" + re.escape(b["block"]) + r"\(.*\)`$",
+            lambda m: f"### `{signature(b)}`",
+            md,
+            flags=re.M,
+        )
+    out["docs/blocks.md"] = md
+    return out
+
+
+def read(rel):
+    with open(os.path.join(ROOT, rel)) as f:
+        return f.read()
+
+
+def main():
+    check = "--check" in sys.argv[1:]
+    try:
+        blocks = load()
+        out = outputs(blocks)
+    except DescriptorError as e:
+        print(f"gen_params: {e}", file=sys.stderr)
+        return 2
+    drift = 0
+    for rel, text in out.items():
+        path = os.path.join(ROOT, rel)
+        old = open(path).read() if os.path.exists(path) else ""
+        if old == text:
+            continue
+        if check:
+            drift += 1
+            sys.stdout.writelines(
+                difflib.unified_diff(
+                    old.splitlines(True), text.splitlines(True), "a/" + rel, "b/" + rel
+                )
+            )
+        else:
+            with open(path, "w") as f:
+                f.write(text)
+            print("wrote", rel)
+    if drift:
+        print(
+            f"gen_params: {drift} file(s) differ from lib/core/params/*.yml; run "
+            "/usr/bin/python3 tools/gen_params.py and commit the result",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
