@@ -266,7 +266,9 @@ pmt::pmt_t nullspace_precoder_impl::stats_dict(const prepared& p)
     s.real("pslr_db", d.pslr_db);
     // NaN: not evaluated within the design's work budget
     s.real("isl_db",
-           std::isnan(d.isl) ? d.isl : d.isl > 0 ? 10 * std::log10(d.isl) : -INFINITY);
+           std::isnan(d.isl) ? d.isl
+           : d.isl > 0       ? 10 * std::log10(d.isl)
+                             : -INFINITY);
     s.real("comm_power", d.comm_power);
     s.real("sensing_power", d.sensing_power);
     s.real("split", d.split);
