@@ -25,7 +25,9 @@ void bind_csi_feedback(py::module& m)
     using csi_feedback = gr::isac::csi_feedback;
 
     py::class_<csi_feedback, gr::block, gr::basic_block, std::shared_ptr<csi_feedback>>(
-        m, "csi_feedback", R"doc(
+        m,
+        "csi_feedback",
+        R"doc(
 The users' channel feedback as a message link with a delay and a quantiser.
 
 Message in "row": user_receiver rows ({user, row, frame, frame_len, ...}).

@@ -28,7 +28,10 @@ void bind_fractional_delay(py::module& m)
                gr::sync_block,
                gr::block,
                gr::basic_block,
-               std::shared_ptr<fractional_delay>>(m, "fractional_delay", R"doc(
+               std::shared_ptr<fractional_delay>>(
+        m,
+        "fractional_delay",
+        R"doc(
 Delay of vectors of vlen complex samples by an integer + fractional number of
 snapshots (Kaiser-windowed sinc; an integer delay is an exact FIFO), settable by
 set_delay() or a "delay" message: a dict with the field `key` (default "delay";

@@ -25,7 +25,9 @@ void bind_frame_builder(py::module& m)
     using frame_builder = gr::isac::frame_builder;
 
     py::class_<frame_builder, gr::block, gr::basic_block, std::shared_ptr<frame_builder>>(
-        m, "frame_builder", R"doc(
+        m,
+        "frame_builder",
+        R"doc(
 Puts the users' symbols into downlink frames: preamble (preamble_reps x
 preamble_block), header (one block), orthogonal pilots (pilot_len), then
 payload_len symbol vectors (docs/frame.md).

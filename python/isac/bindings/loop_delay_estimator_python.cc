@@ -28,7 +28,10 @@ void bind_loop_delay_estimator(py::module& m)
                gr::sync_block,
                gr::block,
                gr::basic_block,
-               std::shared_ptr<loop_delay_estimator>>(m, "loop_delay_estimator", R"doc(
+               std::shared_ptr<loop_delay_estimator>>(
+        m,
+        "loop_delay_estimator",
+        R"doc(
 Estimates the Tx->Rx loop delay from in0 = x (vectors of n_tx, as sent) and
 in1 = the echo (vectors of n_rx): lag of the largest correlation energy, then
 the fraction from the correlation's phase slope. Posts {"delay", "integer",

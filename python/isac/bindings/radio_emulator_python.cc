@@ -29,7 +29,10 @@ void bind_radio_emulator(py::module& m)
                gr::sync_block,
                gr::block,
                gr::basic_block,
-               std::shared_ptr<radio_emulator>>(m, "radio_emulator", R"doc(
+               std::shared_ptr<radio_emulator>>(
+        m,
+        "radio_emulator",
+        R"doc(
 The emulated radio front-end and room of an over-the-air flowgraph
 (core.frontend_emulator), one complex stream per radio channel: inputs 0..n_tx-1
 (to the transmit radio), outputs 0..n_rx-1 (+1 with loopback: the coupler

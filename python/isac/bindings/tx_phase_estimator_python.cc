@@ -28,7 +28,10 @@ void bind_tx_phase_estimator(py::module& m)
                gr::sync_block,
                gr::block,
                gr::basic_block,
-               std::shared_ptr<tx_phase_estimator>>(m, "tx_phase_estimator", R"doc(
+               std::shared_ptr<tx_phase_estimator>>(
+        m,
+        "tx_phase_estimator",
+        R"doc(
 Transmit-array phase calibration from one reference receiver: in0 = x as sent
 to the radio (vectors of n_tx, after the corrector this block drives), in1 =
 the reference receiver's samples (a loopback combiner channel with ref_deg = 0,

@@ -25,7 +25,9 @@ void bind_user_receiver(py::module& m)
     using user_receiver = gr::isac::user_receiver;
 
     py::class_<user_receiver, gr::block, gr::basic_block, std::shared_ptr<user_receiver>>(
-        m, "user_receiver", R"doc(
+        m,
+        "user_receiver",
+        R"doc(
 One user's downlink receiver for frame_builder's frames (docs/user_receiver.md):
 frame synchronisation by preamble correlation, fractional timing, CFO
 estimation and tracking, LS/MMSE channel estimation from the orthogonal
