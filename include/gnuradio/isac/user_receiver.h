@@ -62,7 +62,7 @@ public:
      * \param preamble_block preamble block length (0: default; else >= 16); [0, 8192]
      * \param preamble_reps  preamble block repetitions; [2, 64]
      * \param pilot_len      pilot snapshots (0: the Hadamard order; else a multiple of it); [0, 65536]
-     * \param frame_seed     seed of the frame's known symbols; [1, 2147483647]
+     * \param frame_seed     seed of the frame's known symbols; [1, inf)
      * \param power          the transmitter's E (pilot amplitude sqrt(E/(2 n_tx))); (0, inf)
      * \param estimator      channel estimator; "ls", "mmse"
      * \param channel_var    MMSE prior variance per entry (0: estimated from the data); [0, inf)

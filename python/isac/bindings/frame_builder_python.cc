@@ -50,7 +50,7 @@ the parameter on bad values.)doc"
     "  preamble_block: preamble block length (0: default; else >= 16); [0, 8192] (default 0)\n"
     "  preamble_reps: preamble block repetitions; [2, 64] (default 3)\n"
     "  pilot_len: pilot snapshots (0: the Hadamard order; else a multiple of it); [0, 65536] (default 0)\n"
-    "  frame_seed: seed of the frame's known symbols; [1, 2147483647] (default 1)\n"
+    "  frame_seed: seed of the frame's known symbols; [1, inf) (default 1)\n"
     // gen_params:end doc
         // clang-format on
         )

@@ -49,7 +49,7 @@ array_phase_corrector(n_tx) in front of the radio sink. Any message on
     "  spacing: element spacing (wavelengths); (0, inf) (default 0.5)\n"
     "  max_lag: largest lag searched (samples); [0, 65536] (default 64)\n"
     "  n_avg: nonzero (radiated) snapshots per phase estimate; [block_len, 1099511627776] (default 16384)\n"
-    "  block_len: LS block in snapshots (>= 2 n_tx); [2, 1048576] (default 32)\n"
+    "  block_len: LS block in snapshots (>= 2 n_tx); (1, 1048576] (default 32)\n"
     "  continuous: keep estimating (false: one estimate, then restart()) (default False)\n"
     "  min_score: lag detection score; [0, inf) (default 12.0)\n"
     "  equalize_gains: equalise the chains' gains too (default True)\n"

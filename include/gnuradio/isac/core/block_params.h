@@ -472,7 +472,7 @@ struct frame_builder {
       nullptr, nullptr, false, "0",
       "pilot snapshots (0: the Hadamard order; else a multiple of it)" };
     static constexpr param_spec frame_seed{ "frame_seed", param_type::integer, "",
-      1.0, 2147483647.0, false, false, nullptr, nullptr,
+      1.0, std::numeric_limits<double>::infinity(), false, true, nullptr, nullptr,
       nullptr, nullptr, false, "1",
       "seed of the frame's known symbols" };
     static constexpr param_spec all[] = {
@@ -1209,7 +1209,7 @@ struct tx_phase_estimator {
       nullptr, nullptr, false, "16384",
       "nonzero (radiated) snapshots per phase estimate" };
     static constexpr param_spec block_len{ "block_len", param_type::integer, "",
-      2.0, 1048576.0, false, false, nullptr, nullptr,
+      1.0, 1048576.0, true, false, nullptr, nullptr,
       nullptr, nullptr, false, "32",
       "LS block in snapshots (>= 2 n_tx)" };
     static constexpr param_spec continuous{ "continuous", param_type::boolean, "",
@@ -1283,7 +1283,7 @@ struct user_receiver {
       nullptr, nullptr, false, "0",
       "pilot snapshots (0: the Hadamard order; else a multiple of it)" };
     static constexpr param_spec frame_seed{ "frame_seed", param_type::integer, "",
-      1.0, 2147483647.0, false, false, nullptr, nullptr,
+      1.0, std::numeric_limits<double>::infinity(), false, true, nullptr, nullptr,
       nullptr, nullptr, false, "1",
       "seed of the frame's known symbols" };
     static constexpr param_spec power{ "power", param_type::real, "",
