@@ -97,14 +97,6 @@ beampattern_probe::sptr beampattern_probe::make(int n_tx,
 {
     core::params::beampattern_probe::check(
         n_tx, frame_len, grid_min_deg, grid_max_deg, grid_step_deg, reverse_elements, db);
-    core::check_int_range("frame_len", frame_len, 1, 1 << 24);
-    core::check_angle_deg("grid_min_deg", grid_min_deg);
-    core::check_angle_deg("grid_max_deg", grid_max_deg);
-    if (!(grid_max_deg > grid_min_deg))
-        core::throw_param("grid_max_deg",
-                          core::num_str(grid_max_deg),
-                          "> grid_min_deg = " + core::num_str(grid_min_deg));
-    core::check_positive_finite("grid_step_deg", grid_step_deg);
     const double G = std::floor((grid_max_deg - grid_min_deg) / grid_step_deg + 1e-9) + 1;
     if (G > 1e6)
         core::throw_param("grid_step_deg",

@@ -159,8 +159,6 @@ ci_precoder::sptr ci_precoder::make(int n_tx,
                                         chi_db,      dac,      max_iter,   kind,
                                         radar_metric };
     auto base = ci_precoder_impl::build(cfg);
-    core::check_int_range("stats_interval", stats_interval, 1, 1 << 30);
-    core::check_int_range("threads", threads, 0, 1024);
     if (kind == ci_precoder_impl::solver_kind::lut) {
         // reject a table that cannot fit before any thread starts: its size
         // (M^U entries, 2^20 at most) and its memory

@@ -7,6 +7,7 @@
 #include "csi_feedback_impl.h"
 #include "csi_message.h"
 #include <gnuradio/io_signature.h>
+#include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/isac/core/csi_estimation.h>
 #include <gnuradio/isac/core/limits.h>
 #include <algorithm>
@@ -17,10 +18,7 @@ namespace isac {
 
 csi_feedback::sptr csi_feedback::make(int n_users, int n_tx, int delay_frames, int bits)
 {
-    core::check_int_range("n_users", n_users, 1, core::max_users);
-    core::check_int_range("n_tx", n_tx, 1, core::max_antennas);
-    core::check_int_range("delay_frames", delay_frames, 0, 1 << 20);
-    core::check_int_range("bits", bits, 0, 24);
+    core::params::csi_feedback::check(n_users, n_tx, delay_frames, bits);
     return gnuradio::make_block_sptr<csi_feedback_impl>(
         n_users, n_tx, delay_frames, bits);
 }

@@ -101,7 +101,6 @@ public:
 csi_gate::sptr csi_gate::make(int vlen)
 {
     core::params::csi_gate::check(vlen);
-    core::check_int_range("vlen", vlen, 1, 1 << 20);
     return gnuradio::make_block_sptr<csi_gate_impl>(vlen);
 }
 

@@ -50,17 +50,7 @@ doa_mle::sptr doa_mle::make(int n_rx,
                                  noise_var,
                                  p_gauss,
                                  refine);
-    // Validate before any io_signature is built, so errors name our parameters.
-    core::check_int_range("n_rx", n_rx, 2, core::max_antennas);
-    core::check_int_range("cpi_len", cpi_len, 1, 65536);
-    if (mode != "gaussian" && mode != "known")
-        core::throw_param("mode", "'" + mode + "'", "'gaussian' or 'known'");
-    core::check_angle_deg("grid_min_deg", grid_min_deg);
-    core::check_angle_deg("grid_max_deg", grid_max_deg);
-    if (!(grid_max_deg > grid_min_deg))
-        core::throw_param("grid_max_deg", std::to_string(grid_max_deg),
-                          "> grid_min_deg = " + std::to_string(grid_min_deg));
-    core::check_positive_finite("grid_step_deg", grid_step_deg);
+    // Rules a range cannot say, before any io_signature is built.
     const double n_grid = (double(grid_max_deg) - grid_min_deg) / grid_step_deg + 1;
     if (n_grid > 1e6 + 1)
         core::throw_param("grid_step_deg",
@@ -94,9 +84,6 @@ doa_mle::sptr doa_mle::make(int n_rx,
                               std::to_string(long(core::doa_mle_core::max_cpi_work /
                                                   (double(n_rx) * n_rx))) +
                               "); more takes minutes per CPI");
-    core::check_positive_finite("noise_var", noise_var);
-    if (!(std::isfinite(p_gauss) && p_gauss >= 0.0f))
-        core::throw_param("p_gauss", std::to_string(p_gauss), "finite and >= 0");
     const core::doa_refine rf = core::parse_doa_refine(refine);
     return gnuradio::make_block_sptr<doa_mle_impl>(n_rx, cpi_len, mode == "known",
                                                    grid_min_deg, grid_max_deg, grid_step_deg,
@@ -147,7 +134,7 @@ bool doa_mle_impl::start()
 
 void doa_mle_impl::set_noise_var(double noise_var)
 {
-    core::check_positive_finite("noise_var", noise_var);
+    core::check_value(core::params::doa_mle::noise_var, noise_var);
     std::lock_guard<std::mutex> lock(d_mutex);
     d_core.set_noise_var(noise_var);
     d_noise_var = noise_var;
@@ -161,8 +148,7 @@ double doa_mle_impl::noise_var() const
 
 void doa_mle_impl::set_p_gauss(double p_gauss)
 {
-    if (!(std::isfinite(p_gauss) && p_gauss >= 0.0f))
-        core::throw_param("p_gauss", std::to_string(p_gauss), "finite and >= 0");
+    core::check_value(core::params::doa_mle::p_gauss, p_gauss);
     std::lock_guard<std::mutex> lock(d_mutex);
     // known mode: p_gauss > 0 switches to the mixed estimator (bistatic CRB paper Sec.
     // IV-B) and back

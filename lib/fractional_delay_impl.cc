@@ -7,8 +7,8 @@
 #include "csi_message.h"
 #include "fractional_delay_impl.h"
 #include <gnuradio/io_signature.h>
+#include <gnuradio/isac/core/block_params.h>
 #include <cmath>
-#include <sstream>
 
 namespace gr {
 namespace isac {
@@ -16,12 +16,11 @@ namespace isac {
 fractional_delay::sptr fractional_delay::make(
     int vlen, double delay, int taps, double max_delay, const std::string& key)
 {
+    core::params::fractional_delay::check(vlen, delay, taps, max_delay, key);
     if (key.empty())
         core::throw_param("key", "''", "a dict field name");
-    core::check_int_range("vlen", vlen, 1, 1 << 16);
-    // the core validates taps and max_delay and names them
+    // taps must be even, a rule a range cannot say: the core checks it
     core::fractional_delay probe(1, max_delay, taps);
-    probe.set_delays({ delay });
     return gnuradio::make_block_sptr<fractional_delay_impl>(
         vlen, delay, taps, max_delay, key);
 }
@@ -46,12 +45,10 @@ fractional_delay_impl::~fractional_delay_impl() {}
 
 void fractional_delay_impl::set_delay(double delay)
 {
-    if (!(std::isfinite(delay) && delay >= 0.0 && delay <= d_fd.max_delay())) {
-        std::ostringstream s, r;
-        s << delay;
-        r << "[0, " << d_fd.max_delay() << "] samples";
-        core::throw_param("delay", s.str(), r.str());
-    }
+    core::check_value(core::params::fractional_delay::delay,
+                      delay,
+                      core::params::fractional_delay::delay.lo,
+                      d_fd.max_delay());
     std::lock_guard<std::mutex> lock(d_mutex);
     d_delay = delay;
     d_pending = true;

@@ -7,6 +7,7 @@
 #include "frame_builder_impl.h"
 #include "frame_tags.h"
 #include <gnuradio/io_signature.h>
+#include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/isac/core/limits.h>
 #include <algorithm>
 #include <cstring>
@@ -22,15 +23,14 @@ frame_builder::sptr frame_builder::make(int n_users,
                                         int pilot_len,
                                         int frame_seed)
 {
-    core::check_int_range("n_users", n_users, 1, core::max_users);
+    core::params::frame_builder::check(
+        n_users, n_tx, payload_len, preamble_block, preamble_reps, pilot_len, frame_seed);
     core::frame_format f;
     f.n_tx = n_tx;
     f.payload_len = payload_len;
     f.preamble_block = preamble_block;
     f.preamble_reps = preamble_reps;
     f.pilot_len = pilot_len;
-    if (frame_seed <= 0)
-        core::throw_param("frame_seed", std::to_string(frame_seed), "> 0");
     f.seed = uint64_t(frame_seed);
     f.validate();
     return gnuradio::make_block_sptr<frame_builder_impl>(n_users, f);

@@ -85,9 +85,6 @@ isac_channel::sptr isac_channel::make(int n_tx,
     // Validate everything before the io_signatures are built, so the error
     // names our parameter and its allowed range.
     core::channel_params p;
-    core::check_int_range("n_tx", n_tx, 1, core::max_antennas);
-    core::check_int_range("n_users", n_users, 1, core::max_users);
-    core::check_int_range("n_rx", n_rx, 1, core::max_antennas);
     p.n_tx = n_tx;
     p.n_users = n_users;
     p.n_rx = n_rx;
@@ -96,7 +93,6 @@ isac_channel::sptr isac_channel::make(int n_tx,
     p.comm_noise_var = comm_noise_var;
     p.rician_k_db = rician_k_db;
     p.coherence = coherence;
-    core::check_int_range("seed", seed, 0, std::numeric_limits<long>::max());
     p.seed = uint64_t(seed);
     p.geometry = core::parse_geometry(geometry);
     p.target_rad = core::angle_deg_to_rad("target_deg", target_deg);
@@ -122,7 +118,6 @@ isac_channel::sptr isac_channel::make(int n_tx,
                            bytes,
                            "the channel's steering and coupling matrices");
     }
-    core::check_int_range("csi_lead", csi_lead, 0, std::numeric_limits<long>::max());
     if (coherence > 0) {
         // Draws announced ahead are kept in memory until they take effect.
         const int64_t ahead = csi_lead / coherence + 1;

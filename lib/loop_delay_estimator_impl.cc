@@ -6,6 +6,7 @@
 
 #include "loop_delay_estimator_impl.h"
 #include <gnuradio/io_signature.h>
+#include <gnuradio/isac/core/block_params.h>
 #include <algorithm>
 #include <cmath>
 
@@ -15,8 +16,8 @@ namespace isac {
 loop_delay_estimator::sptr loop_delay_estimator::make(
     int n_tx, int n_rx, int max_delay, int64_t n_avg, bool continuous, double min_peak_db)
 {
-    // the core validates and names every parameter before the signatures exist
-    core::loop_delay_estimator probe(n_tx, n_rx, max_delay, long(n_avg), min_peak_db);
+    core::params::loop_delay_estimator::check(
+        n_tx, n_rx, max_delay, n_avg, continuous, min_peak_db);
     return gnuradio::make_block_sptr<loop_delay_estimator_impl>(
         n_tx, n_rx, max_delay, n_avg, continuous, min_peak_db);
 }

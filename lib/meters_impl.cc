@@ -175,10 +175,6 @@ psk_ser_meter::sptr
 psk_ser_meter::make(int n_users, int psk_order, int64_t skip, int64_t report_every)
 {
     core::params::psk_ser_meter::check(n_users, psk_order, skip, report_every);
-    core::check_int_range("psk_order", psk_order, 2, 1 << 16);
-    core::check_int_range("skip", long(skip), 0, std::numeric_limits<long>::max());
-    core::check_int_range(
-        "report_every", long(report_every), 0, std::numeric_limits<long>::max());
     return gnuradio::make_block_sptr<psk_ser_meter_impl>(
         n_users, psk_order, skip, report_every);
 }
@@ -264,9 +260,6 @@ public:
 detection_meter::sptr detection_meter::make(double threshold, int64_t skip)
 {
     core::params::detection_meter::check(threshold, skip);
-    if (!(std::isfinite(threshold) && threshold > 0))
-        core::throw_param("threshold", core::num_str(threshold), "a finite value > 0");
-    core::check_int_range("skip", long(skip), 0, std::numeric_limits<long>::max());
     return gnuradio::make_block_sptr<detection_meter_impl>(threshold, skip);
 }
 

@@ -72,10 +72,6 @@ nullspace_precoder::sptr nullspace_precoder::make(int n_tx,
                                             max_seconds);
     // Validate everything before the io_signatures are built, so each error
     // names the parameter and its allowed range.
-    core::check_int_range("n_tx", n_tx, 2, core::max_antennas);
-    core::check_int_range("n_users", n_users, 1, n_tx - 1);
-    core::check_finite("beam_width_deg", beam_width_deg);
-    core::check_finite("grid_step_deg", grid_step_deg);
     core::sdisac_params p;
     p.frame_len = frame_len;
     p.power = power;
@@ -96,9 +92,6 @@ nullspace_precoder::sptr nullspace_precoder::make(int n_tx,
     p.max_iter = max_iter;
     p.max_seconds = max_seconds;
     p.validate(n_tx, n_users);
-    if (comm_power > power)
-        core::throw_param("comm_power", std::to_string(comm_power),
-                          "<= power (P_c > P_t leaves no power)");
     {
         // What a design holds: the steering grid and its null-space projection
         // (beampattern), frame-sized matrices (B, P B, the ISL signal), N x N
@@ -393,13 +386,14 @@ core::sdisac_design nullspace_precoder_impl::last_design() const
 
 void nullspace_precoder_impl::set_power(double power)
 {
+    core::check_value(core::params::nullspace_precoder::power, power);
     NS_SETTER(p.power = power; if (p.comm_power > power) core::throw_param(
         "power", std::to_string(power), ">= comm_power"))
 }
 
 void nullspace_precoder_impl::set_sinr_db(double sinr_db)
 {
-    NS_SETTER(core::check_finite("sinr_db", sinr_db);
+    NS_SETTER(core::check_value(core::params::nullspace_precoder::sinr_db, sinr_db);
               p.sinr = core::rvec::Constant(1, core::db2lin(sinr_db)))
 }
 
@@ -410,7 +404,8 @@ void nullspace_precoder_impl::set_targets_deg(const std::vector<double>& targets
 
 void nullspace_precoder_impl::set_beam_width_deg(double beam_width_deg)
 {
-    NS_SETTER(core::check_finite("beam_width_deg", beam_width_deg);
+    NS_SETTER(core::check_value(core::params::nullspace_precoder::beam_width_deg,
+                                beam_width_deg);
               p.beam_width_rad = core::deg2rad(beam_width_deg))
 }
 

@@ -21,8 +21,6 @@ one_bit_quantizer::sptr
 one_bit_quantizer::make(int vlen, const std::string& mode, double power)
 {
     core::params::one_bit_quantizer::check(vlen, mode, power);
-    // Validate before the io_signature is built, so the error names our parameter.
-    core::check_int_range("vlen", vlen, 1, 1 << 20);
     return gnuradio::make_block_sptr<one_bit_quantizer_impl>(vlen, mode, power);
 }
 

@@ -111,7 +111,6 @@ one_bit_rx_filter::sptr one_bit_rx_filter::make(int n_tx,
                                            threshold);
     // Validate everything before the io_signatures are built, so the error names our
     // parameter.
-    core::check_int_range("cpi_len", cpi_len, 1, 1 << 24);
     const one_bit_rx_filter_impl::params p{ n_tx,
                                             n_rx,
                                             target_deg,

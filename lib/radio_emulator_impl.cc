@@ -6,22 +6,20 @@
 
 #include "radio_emulator_impl.h"
 #include <gnuradio/io_signature.h>
+#include <gnuradio/isac/core/block_params.h>
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <thread>
 
 namespace gr {
 namespace isac {
 
 namespace {
-std::vector<double> to_rad(const std::string& name, const std::vector<double>& deg)
+std::vector<double> to_rad(const std::vector<double>& deg)
 {
     std::vector<double> r;
-    for (double d : deg) {
-        core::check_angle_deg(name, d);
+    for (double d : deg)
         r.push_back(core::deg2rad(d));
-    }
     return r;
 }
 
@@ -62,6 +60,31 @@ radio_emulator::sptr radio_emulator::make(int n_tx,
                                           int64_t seed,
                                           bool pace)
 {
+    core::params::radio_emulator::check(n_tx,
+                                        n_rx,
+                                        n_users,
+                                        samp_rate,
+                                        center_freq,
+                                        user_deg,
+                                        comm_model,
+                                        user_gain,
+                                        rician_k_db,
+                                        comm_noise_var,
+                                        target_deg,
+                                        target_snr_db,
+                                        clutter_deg,
+                                        cnr_db,
+                                        radar_noise_var,
+                                        target_coherence,
+                                        pilot_deg,
+                                        pilot_snr_db,
+                                        pilot_freq,
+                                        pilot_len,
+                                        loopback,
+                                        loopback_snr_db,
+                                        impairments,
+                                        seed,
+                                        pace);
     core::frontend_params p;
     p.n_tx = n_tx;
     p.n_rx = n_rx;
@@ -69,18 +92,16 @@ radio_emulator::sptr radio_emulator::make(int n_tx,
     p.samp_rate = samp_rate;
     p.center_freq = center_freq;
     p.users = core::parse_comm_model(comm_model);
-    p.user_rad = to_rad("user_deg", user_deg);
+    p.user_rad = to_rad(user_deg);
     p.user_gain = user_gain;
     p.rician_k_db = rician_k_db;
     p.comm_noise_var = comm_noise_var;
-    core::check_angle_deg("target_deg", target_deg);
     p.target_rad = core::deg2rad(target_deg);
     p.target_snr_db = target_snr_db;
-    p.clutter_rad = to_rad("clutter_deg", clutter_deg);
+    p.clutter_rad = to_rad(clutter_deg);
     p.cnr_db = cnr_db;
     p.radar_noise_var = radar_noise_var;
     p.target_coherence = long(target_coherence);
-    core::check_angle_deg("pilot_deg", pilot_deg);
     p.pilot_rad = core::deg2rad(pilot_deg);
     if (pilot_len >= 0) {
         p.pilot_snr_db = pilot_snr_db;
@@ -90,7 +111,6 @@ radio_emulator::sptr radio_emulator::make(int n_tx,
     p.loopback = loopback;
     p.loopback_snr_db = loopback_snr_db;
     p.imp = core::impairment_profile::named(impairments);
-    core::check_int_range("seed", seed, 0, std::numeric_limits<long>::max());
     p.seed = uint64_t(seed);
     return make_with_profile(p, pace);
 }

@@ -143,7 +143,6 @@ public:
 snapshot_framer::sptr snapshot_framer::make(int n_tx, int n_users, int hello_ms)
 {
     core::params::snapshot_framer::check(n_tx, n_users, hello_ms);
-    core::check_int_range("hello_ms", hello_ms, 10, 60000);
     return gnuradio::make_block_sptr<snapshot_framer_impl>(n_tx, n_users, hello_ms);
 }
 

@@ -66,7 +66,6 @@ public:
 steering_reference::sptr steering_reference::make(int n_tx, double tx_deg)
 {
     core::params::steering_reference::check(n_tx, tx_deg);
-    core::check_angle_deg("tx_deg", tx_deg);
     return gnuradio::make_block_sptr<steering_reference_impl>(n_tx, tx_deg);
 }
 

@@ -6,6 +6,7 @@
 
 #include "tx_phase_estimator_impl.h"
 #include <gnuradio/io_signature.h>
+#include <gnuradio/isac/core/block_params.h>
 #include <cmath>
 
 namespace gr {
@@ -21,7 +22,16 @@ tx_phase_estimator::sptr tx_phase_estimator::make(int n_tx,
                                                   double min_score,
                                                   bool equalize_gains)
 {
-    core::check_angle_deg("ref_deg", ref_deg);
+    core::params::tx_phase_estimator::check(n_tx,
+                                            ref_deg,
+                                            spacing,
+                                            max_lag,
+                                            n_avg,
+                                            block_len,
+                                            continuous,
+                                            min_score,
+                                            equalize_gains);
+    // block_len >= 2 n_tx, a rule a range cannot say: the core checks it
     core::tx_phase_estimator probe(n_tx,
                                    core::deg2rad(ref_deg),
                                    spacing,

@@ -7,6 +7,7 @@
 #include "csi_message.h"
 #include "user_receiver_impl.h"
 #include <gnuradio/io_signature.h>
+#include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/safe_margin.h> // psk_index
 #include <algorithm>
@@ -48,11 +49,25 @@ user_receiver::sptr user_receiver::make(int n_tx,
                                         int ser_every,
                                         int grid_offset)
 {
-    core::check_int_range("n_users", n_users, 1, core::max_users);
-    core::check_int_range("user", user, 0, n_users - 1);
-    core::check_int_range("ser_every", ser_every, 0, 1 << 30);
-    if (frame_seed <= 0)
-        core::throw_param("frame_seed", std::to_string(frame_seed), "> 0");
+    core::params::user_receiver::check(n_tx,
+                                       n_users,
+                                       user,
+                                       psk_order,
+                                       payload_len,
+                                       preamble_block,
+                                       preamble_reps,
+                                       pilot_len,
+                                       frame_seed,
+                                       power,
+                                       estimator,
+                                       channel_var,
+                                       channel_corr,
+                                       csi_noise_var,
+                                       avg_frames,
+                                       report_every,
+                                       sync_threshold,
+                                       ser_every,
+                                       grid_offset);
     core::user_rx_params p;
     p.format.n_tx = n_tx;
     p.format.payload_len = payload_len;

@@ -33,8 +33,8 @@ name of another integer/real parameter), length (list of allowed lengths:
 integers, parameter names, "len(<param>)"), options (strings), default (absent:
 required), settable (set_<name> and the `set` port), getter, doc, grc (label,
 dtype, default, hide, category, option_labels, comment). Block keys: block,
-summary, grc_asserts (cross-parameter asserts a range cannot say), grc_callbacks
-/ grc_cpp_callbacks (extra callbacks, e.g. set_clutter(a, b)), bind_accessors
+summary, grc (false: the block has no GRC file of its own), grc_asserts
+(cross-parameter asserts a range cannot say), grc_callbacks / grc_cpp_callbacks (extra callbacks, e.g. set_clutter(a, b)), bind_accessors
 (false: the binding writes its own setters/getters).
 """
 import difflib
@@ -605,6 +605,8 @@ def outputs(blocks):
             t = read(extra["file"])
             t = replace_region(t, "args", binding_args(b, extra.get("exclude", [])), extra["file"], "//")
             out[extra["file"]] = t
+        if b.get("grc") is False:  # no GRC file of its own
+            continue
         g = f"grc/isac_{bn}.block.yml"
         t = read(g)
         t = replace_region(t, "parameters", ["parameters:"] + grc_params(b), g, "#")

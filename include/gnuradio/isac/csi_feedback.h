@@ -37,13 +37,20 @@ class ISAC_API csi_feedback : virtual public gr::block
 public:
     typedef std::shared_ptr<csi_feedback> sptr;
 
+    // clang-format off
+    // gen_params:begin make
     /*!
-     * \param n_users       users (rows of H), >= 1
-     * \param n_tx          transmit antennas (columns), >= 1
-     * \param delay_frames  feedback delay in frames, >= 0
-     * \param bits          bits per real component, [0, 24] (0: no quantisation)
+     * \param n_users      users (rows of H); [1, 4096]
+     * \param n_tx         transmit antennas (columns of H); [1, 4096]
+     * \param delay_frames feedback delay in frames; [0, 1048576]
+     * \param bits         bits per real component (0: no quantisation); [0, 24]
      */
-    static sptr make(int n_users, int n_tx, int delay_frames = 2, int bits = 0);
+    static sptr make(int n_users,
+                     int n_tx,
+                     int delay_frames = 2,
+                     int bits = 0);
+    // gen_params:end make
+    // clang-format on
 
     virtual uint64_t posts() const = 0;
     //! Offset of the first publication (-1 before it): "snapshots to CSI lock".

@@ -42,18 +42,22 @@ class ISAC_API fractional_delay : virtual public gr::sync_block
 public:
     typedef std::shared_ptr<fractional_delay> sptr;
 
+    // clang-format off
+    // gen_params:begin make
     /*!
-     * \param vlen channels per item, >= 1
-     * \param delay initial delay in samples, [0, max_delay]
-     * \param taps kernel length (even, [2, 256])
-     * \param max_delay largest delay accepted later, [0, 2^24]
-     * \param key the dict field a "delay" message sets the delay from
+     * \param vlen      channels per vector; [1, 65536]
+     * \param delay     delay applied to every channel (samples); [0, max_delay]
+     * \param taps      windowed-sinc kernel taps (even); [2, 256]
+     * \param max_delay largest delay (sizes the history) (samples); [0, 16777216]
+     * \param key       field of the "delay" message dict that sets the delay (non-empty; "x_align", "echo_align" over the air)
      */
     static sptr make(int vlen,
                      double delay = 0.0,
                      int taps = 16,
                      double max_delay = 4096.0,
                      const std::string& key = "delay");
+    // gen_params:end make
+    // clang-format on
 
     virtual void set_delay(double delay) = 0;
     virtual double delay() const = 0;

@@ -36,15 +36,16 @@ class ISAC_API frame_builder : virtual public gr::block
 public:
     typedef std::shared_ptr<frame_builder> sptr;
 
+    // clang-format off
+    // gen_params:begin make
     /*!
-     * \param n_users        users (vector length), >= 1
-     * \param n_tx           transmit antennas, [1, 4096]
-     * \param payload_len    symbol vectors per frame, >= 1
-     * \param preamble_block repeated preamble block; 0 = max(16, 2 x the Hadamard order)
-     * \param preamble_reps  repetitions of the block, [2, 64]
-     * \param pilot_len      orthogonal pilots; 0 = the Hadamard order (n_tx rounded up
-     *                       to a power of two), else a multiple of it
-     * \param frame_seed     seed of the known patterns, > 0 (the receivers use the same)
+     * \param n_users        users (streams, input and output vlen); [1, 4096]
+     * \param n_tx           transmit antennas (sizes the pilots); [1, 4096]
+     * \param payload_len    payload snapshots per frame; [1, 1048576]
+     * \param preamble_block preamble block length (0: default; else >= 16); [0, 8192]
+     * \param preamble_reps  preamble block repetitions; [2, 64]
+     * \param pilot_len      pilot snapshots (0: the Hadamard order; else a multiple of it); [0, 65536]
+     * \param frame_seed     seed of the frame's known symbols; [1, inf)
      */
     static sptr make(int n_users,
                      int n_tx,
@@ -53,6 +54,8 @@ public:
                      int preamble_reps = 3,
                      int pilot_len = 0,
                      int frame_seed = 1);
+    // gen_params:end make
+    // clang-format on
 
     virtual int frame_len() const = 0;
     virtual int known_len() const = 0;

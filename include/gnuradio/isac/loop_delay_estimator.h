@@ -44,11 +44,15 @@ public:
 
     typedef std::shared_ptr<loop_delay_estimator> sptr;
 
+    // clang-format off
+    // gen_params:begin make
     /*!
-     * \param max_delay largest delay searched (snapshots), [4, 65536]
-     * \param n_avg snapshots per estimate, >= 16
-     * \param continuous re-estimate every n_avg snapshots
-     * \param min_peak_db detection margin of a valid estimate (dB)
+     * \param n_tx        transmit antennas; [1, 4096]
+     * \param n_rx        receive antennas; [1, 4096]
+     * \param max_delay   largest delay searched (samples); [4, 65536]
+     * \param n_avg       snapshots per estimate; [16, 1099511627776]
+     * \param continuous  keep estimating (false: one estimate, then restart())
+     * \param min_peak_db detection margin of the correlation peak (dB); [0, 100]
      */
     static sptr make(int n_tx,
                      int n_rx,
@@ -56,6 +60,8 @@ public:
                      int64_t n_avg = 8192,
                      bool continuous = false,
                      double min_peak_db = 12.0);
+    // gen_params:end make
+    // clang-format on
 
     //! The last published estimate (PMT dict), or PMT_NIL before the first.
     virtual pmt::pmt_t last_estimate() const = 0;

@@ -44,35 +44,41 @@ class ISAC_API radio_emulator : virtual public gr::sync_block
 public:
     typedef std::shared_ptr<radio_emulator> sptr;
 
+    // clang-format off
+    // gen_params:begin make
     /*!
-     * \param n_tx, n_rx, n_users array sizes, [1, 4096]
-     * \param samp_rate, center_freq radio settings (Hz): convert ppm CFOs and drift times
-     * \param user_deg user angles (n_users values for "los"/"rician")
-     * \param comm_model "los", "rician" or "rayleigh" (one static draw)
-     * \param user_gain LoS amplitude of every user's channel
-     * \param rician_k_db K factor for "rician"
-     * \param comm_noise_var users' receiver noise variance (the SNR reference)
-     * \param target_deg, target_snr_db, clutter_deg, cnr_db, radar_noise_var
-     *        the monostatic scene, module convention (docs/conventions.md);
-     *        clutter static with random phases
-     * \param target_coherence 0: static target gain; > 0: Swerling 1, a new
-     *        CN(0, zeta_0^2) gain every target_coherence snapshots (one CPI)
-     * \param pilot_deg, pilot_snr_db, pilot_freq, pilot_len the receive
-     *        calibration pilot: a CW tone at pilot_freq cycles/sample from
-     *        pilot_deg, per-antenna SNR pilot_snr_db, on for the first
-     *        pilot_len snapshots (0: always, < 0: no pilot)
-     * \param loopback add the coupler channel (Tx calibration through a combiner)
-     * \param loopback_snr_db coupler output SNR for a unit-power transmit vector
-     * \param impairments "none", "typical" or "harsh" (docs/ota.md)
-     * \param seed 0 = random
-     * \param pace hold the stream to samp_rate in real time
+     * \param n_tx             transmit antennas (inputs); [1, 4096]
+     * \param n_rx             sensing receive antennas (outputs, +1 with loopback); [1, 4096]
+     * \param n_users          users (one output each, after the sensing outputs); [1, 4096]
+     * \param samp_rate        sample rate (converts ppm CFOs and drift times) (Hz); (0, inf)
+     * \param center_freq      carrier frequency (Hz); (0, inf)
+     * \param user_deg         user angles (n_users values for "los" and "rician") (deg); each in [-90, 90]
+     * \param comm_model       users' channel (one static draw); "los", "rician", "rayleigh"
+     * \param user_gain        LoS amplitude of every user's channel; (0, inf)
+     * \param rician_k_db      K factor for "rician" (dB); [-200, 200]
+     * \param comm_noise_var   users' receiver noise variance (the SNR reference); (0, inf)
+     * \param target_deg       monostatic target angle (deg); [-90, 90]
+     * \param target_snr_db    target SNR (dB); [-200, 200]
+     * \param clutter_deg      static clutter angles (random phases) (deg); each in [-90, 90]
+     * \param cnr_db           clutter-to-noise ratio of each clutter angle (dB); each in [-200, 200]; length len(clutter_deg)
+     * \param radar_noise_var  sensing receivers' noise variance; (0, inf)
+     * \param target_coherence 0: static target gain; > 0: Swerling 1, a new CN(0, zeta_0^2) gain every that many snapshots; [0, 1099511627776]
+     * \param pilot_deg        angle of the receive-calibration pilot (deg); [-90, 90]
+     * \param pilot_snr_db     per-antenna SNR of the pilot (dB); [-200, 200]
+     * \param pilot_freq       pilot CW tone frequency (cycles per sample); (-0.5, 0.5)
+     * \param pilot_len        the pilot is on for the first pilot_len snapshots (0: always, < 0: no pilot)
+     * \param loopback         add the coupler channel (Tx calibration through a combiner)
+     * \param loopback_snr_db  coupler output SNR for a unit-power transmit vector (dB); [-200, 200]
+     * \param impairments      impairment profile (docs/ota.md); Python also takes a core.impairment_profile; "none", "typical", "harsh"
+     * \param seed             0: random; [0, inf)
+     * \param pace             hold the stream to samp_rate in real time
      */
     static sptr make(int n_tx,
                      int n_rx,
                      int n_users,
-                     double samp_rate,
-                     double center_freq,
-                     const std::vector<double>& user_deg,
+                     double samp_rate = 1000000.0,
+                     double center_freq = 2450000000.0,
+                     const std::vector<double>& user_deg = {},
                      const std::string& comm_model = "los",
                      double user_gain = 1.0,
                      double rician_k_db = 10.0,
@@ -92,6 +98,8 @@ public:
                      const std::string& impairments = "typical",
                      int64_t seed = 0,
                      bool pace = false);
+    // gen_params:end make
+    // clang-format on
 
     //! The same with an explicit impairment profile (custom ranges).
     static sptr make_with_profile(const core::frontend_params& params, bool pace = false);

@@ -47,6 +47,19 @@ class ISAC_API tx_phase_estimator : virtual public gr::sync_block
 public:
     typedef std::shared_ptr<tx_phase_estimator> sptr;
 
+    // clang-format off
+    // gen_params:begin make
+    /*!
+     * \param n_tx           transmit antennas; [1, 4096]
+     * \param ref_deg        angle of the reference receiver (deg); [-90, 90]
+     * \param spacing        element spacing (wavelengths); (0, inf)
+     * \param max_lag        largest lag searched (samples); [0, 65536]
+     * \param n_avg          nonzero (radiated) snapshots per phase estimate; [block_len, 1099511627776]
+     * \param block_len      LS block in snapshots (>= 2 n_tx); (1, 1048576]
+     * \param continuous     keep estimating (false: one estimate, then restart())
+     * \param min_score      lag detection score; [0, inf)
+     * \param equalize_gains equalise the chains' gains too
+     */
     static sptr make(int n_tx,
                      double ref_deg = 0.0,
                      double spacing = 0.5,
@@ -56,6 +69,8 @@ public:
                      bool continuous = false,
                      double min_score = 12.0,
                      bool equalize_gains = true);
+    // gen_params:end make
+    // clang-format on
 
     //! The last published cal dict, or PMT_NIL.
     virtual pmt::pmt_t last_estimate() const = 0;

@@ -28,21 +28,44 @@ void bind_loop_delay_estimator(py::module& m)
                gr::sync_block,
                gr::block,
                gr::basic_block,
-               std::shared_ptr<loop_delay_estimator>>(m, "loop_delay_estimator", R"doc(
+               std::shared_ptr<loop_delay_estimator>>(
+        m,
+        "loop_delay_estimator",
+        R"doc(
 Estimates the Tx->Rx loop delay from in0 = x (vectors of n_tx, as sent) and
 in1 = the echo (vectors of n_rx): lag of the largest correlation energy, then
 the fraction from the correlation's phase slope. Posts {"delay", "integer",
 "fractional", "peak_db", "valid", "snapshots", "offset"} on "delay" after
 every n_avg snapshots until a valid estimate (or every n_avg when
 continuous); wire it to fractional_delay's "delay" port. Any message on
-"restart" starts over.)doc")
+"restart" starts over.)doc"
+        // clang-format off
+    // gen_params:begin doc
+    "\n\nParameters:\n"
+    "  n_tx: transmit antennas; [1, 4096]\n"
+    "  n_rx: receive antennas; [1, 4096]\n"
+    "  max_delay: largest delay searched (samples); [4, 65536] (default 64)\n"
+    "  n_avg: snapshots per estimate; [16, 1099511627776] (default 8192)\n"
+    "  continuous: keep estimating (false: one estimate, then restart()) (default False)\n"
+    "  min_peak_db: detection margin of the correlation peak (dB); [0, 100] (default 12.0)\n"
+    // gen_params:end doc
+        // clang-format on
+        )
         .def(py::init(&loop_delay_estimator::make),
+             // clang-format off
+             // gen_params:begin args
              py::arg("n_tx"),
              py::arg("n_rx"),
              py::arg("max_delay") = 64,
              py::arg("n_avg") = 8192,
              py::arg("continuous") = false,
              py::arg("min_peak_db") = 12.0)
+             // gen_params:end args
+        // clang-format on
+        // clang-format off
+        // gen_params:begin accessors
+        // gen_params:end accessors
+        // clang-format on
         .def("last_estimate", &loop_delay_estimator::last_estimate)
         .def("delay", &loop_delay_estimator::delay)
         .def("estimates", &loop_delay_estimator::estimates)

@@ -29,7 +29,10 @@ void bind_radio_emulator(py::module& m)
                gr::sync_block,
                gr::block,
                gr::basic_block,
-               std::shared_ptr<radio_emulator>>(m, "radio_emulator", R"doc(
+               std::shared_ptr<radio_emulator>>(
+        m,
+        "radio_emulator",
+        R"doc(
 The emulated radio front-end and room of an over-the-air flowgraph
 (core.frontend_emulator), one complex stream per radio channel: inputs 0..n_tx-1
 (to the transmit radio), outputs 0..n_rx-1 (+1 with loopback: the coupler
@@ -40,7 +43,38 @@ Swerling 1 redrawn every that many snapshots (clutter is static). pilot_len: rec
 for that many snapshots (0 always, < 0 off). pace holds the stream to samp_rate.
 
 Truth getters (radians, row-major matrices) report what was drawn.
-Raises ValueError naming the parameter for any value out of range.)doc")
+Raises ValueError naming the parameter for any value out of range.)doc"
+        // clang-format off
+    // gen_params:begin doc
+    "\n\nParameters:\n"
+    "  n_tx: transmit antennas (inputs); [1, 4096]\n"
+    "  n_rx: sensing receive antennas (outputs, +1 with loopback); [1, 4096]\n"
+    "  n_users: users (one output each, after the sensing outputs); [1, 4096]\n"
+    "  samp_rate: sample rate (converts ppm CFOs and drift times) (Hz); (0, inf) (default 1000000.0)\n"
+    "  center_freq: carrier frequency (Hz); (0, inf) (default 2450000000.0)\n"
+    "  user_deg: user angles (n_users values for \"los\" and \"rician\") (deg); each in [-90, 90] (default [])\n"
+    "  comm_model: users' channel (one static draw); \"los\", \"rician\", \"rayleigh\" (default \"los\")\n"
+    "  user_gain: LoS amplitude of every user's channel; (0, inf) (default 1.0)\n"
+    "  rician_k_db: K factor for \"rician\" (dB); [-200, 200] (default 10.0)\n"
+    "  comm_noise_var: users' receiver noise variance (the SNR reference); (0, inf) (default 0.1)\n"
+    "  target_deg: monostatic target angle (deg); [-90, 90] (default 0.0)\n"
+    "  target_snr_db: target SNR (dB); [-200, 200] (default 15.0)\n"
+    "  clutter_deg: static clutter angles (random phases) (deg); each in [-90, 90] (default [])\n"
+    "  cnr_db: clutter-to-noise ratio of each clutter angle (dB); each in [-200, 200]; length len(clutter_deg) (default [])\n"
+    "  radar_noise_var: sensing receivers' noise variance; (0, inf) (default 1.0)\n"
+    "  target_coherence: 0: static target gain; > 0: Swerling 1, a new CN(0, zeta_0^2) gain every that many snapshots; [0, 1099511627776] (default 0)\n"
+    "  pilot_deg: angle of the receive-calibration pilot (deg); [-90, 90] (default 0.0)\n"
+    "  pilot_snr_db: per-antenna SNR of the pilot (dB); [-200, 200] (default 20.0)\n"
+    "  pilot_freq: pilot CW tone frequency (cycles per sample); (-0.5, 0.5) (default 0.0625)\n"
+    "  pilot_len: the pilot is on for the first pilot_len snapshots (0: always, < 0: no pilot) (default -1)\n"
+    "  loopback: add the coupler channel (Tx calibration through a combiner) (default False)\n"
+    "  loopback_snr_db: coupler output SNR for a unit-power transmit vector (dB); [-200, 200] (default 30.0)\n"
+    "  impairments: impairment profile (docs/ota.md); Python also takes a core.impairment_profile; \"none\", \"typical\", \"harsh\" (default \"typical\")\n"
+    "  seed: 0: random; [0, inf) (default 0)\n"
+    "  pace: hold the stream to samp_rate in real time (default False) [settable]\n"
+    // gen_params:end doc
+        // clang-format on
+        )
 
         .def(py::init([](int n_tx,
                          int n_rx,
@@ -128,11 +162,13 @@ Raises ValueError naming the parameter for any value out of range.)doc")
                  p.seed = uint64_t(seed);
                  return radio_emulator::make_with_profile(p, pace);
              }),
+             // clang-format off
+             // gen_params:begin args
              py::arg("n_tx"),
              py::arg("n_rx"),
              py::arg("n_users"),
-             py::arg("samp_rate") = 1e6,
-             py::arg("center_freq") = 2.45e9,
+             py::arg("samp_rate") = 1000000.0,
+             py::arg("center_freq") = 2450000000.0,
              py::arg("user_deg") = std::vector<double>{},
              py::arg("comm_model") = "los",
              py::arg("user_gain") = 1.0,
@@ -153,13 +189,19 @@ Raises ValueError naming the parameter for any value out of range.)doc")
              py::arg("impairments") = "typical",
              py::arg("seed") = 0,
              py::arg("pace") = false)
+             // gen_params:end args
+        // clang-format on
+        // clang-format off
+        // gen_params:begin accessors
+        .def("set_pace", &gr::isac::radio_emulator::set_pace, py::arg("pace"))
+        .def("pace", &gr::isac::radio_emulator::pace)
+        // gen_params:end accessors
+        // clang-format on
         .def("impairments", &radio_emulator::impairments)
         .def("profile", &radio_emulator::profile)
         .def("seed_used", &radio_emulator::seed_used)
         .def("position", &radio_emulator::position)
         .def("n_sense_out", &radio_emulator::n_sense_out)
-        .def("pace", &radio_emulator::pace)
-        .def("set_pace", &radio_emulator::set_pace, py::arg("pace"))
         .def("loop_delay", &radio_emulator::loop_delay)
         .def("tx_phases_rad", &radio_emulator::tx_phases_rad)
         .def("rx_phases_rad", &radio_emulator::rx_phases_rad)

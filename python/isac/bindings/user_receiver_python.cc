@@ -25,7 +25,9 @@ void bind_user_receiver(py::module& m)
     using user_receiver = gr::isac::user_receiver;
 
     py::class_<user_receiver, gr::block, gr::basic_block, std::shared_ptr<user_receiver>>(
-        m, "user_receiver", R"doc(
+        m,
+        "user_receiver",
+        R"doc(
 One user's downlink receiver for frame_builder's frames (docs/user_receiver.md):
 frame synchronisation by preamble correlation, fractional timing, CFO
 estimation and tracking, LS/MMSE channel estimation from the orthogonal
@@ -41,9 +43,36 @@ decided, acquired). Message in "csi": the precoder's csi (exact phase
 reference; optional).
 
 The frame parameters must equal frame_builder's. ser(), ber(), errors(),
-count(), reset() as psk_ser_meter (one user).)doc")
+count(), reset() as psk_ser_meter (one user).)doc"
+        // clang-format off
+    // gen_params:begin doc
+    "\n\nParameters:\n"
+    "  n_tx: transmit antennas (the frame, as frame_builder's); [1, 4096]\n"
+    "  n_users: users (vector length of in1); [1, 4096]\n"
+    "  user: this receiver's user index; [0, n_users)\n"
+    "  psk_order: PSK order M; [2, 65536]\n"
+    "  payload_len: payload snapshots per frame; [1, 1048576] (default 880)\n"
+    "  preamble_block: preamble block length (0: default; else >= 16); [0, 8192] (default 0)\n"
+    "  preamble_reps: preamble block repetitions; [2, 64] (default 3)\n"
+    "  pilot_len: pilot snapshots (0: the Hadamard order; else a multiple of it); [0, 65536] (default 0)\n"
+    "  frame_seed: seed of the frame's known symbols; [1, inf) (default 1)\n"
+    "  power: the transmitter's E (pilot amplitude sqrt(E/(2 n_tx))); (0, inf) (default 1.0)\n"
+    "  estimator: channel estimator; \"ls\", \"mmse\" (default \"ls\")\n"
+    "  channel_var: MMSE prior variance per entry (0: estimated from the data); [0, inf) (default 0.0)\n"
+    "  channel_corr: MMSE prior correlation r across antennas; [0, 1) (default 0.0)\n"
+    "  csi_noise_var: report rows scaled so that this receiver's noise variance equals it (the precoder's noise_var; 0: as received); [0, inf) (default 0.0)\n"
+    "  avg_frames: frames averaged (memory) before the first report; [1, 1048576] (default 8)\n"
+    "  report_every: frames between reports (on the frame grid); [1, 1048576] (default 16)\n"
+    "  sync_threshold: preamble detection threshold on |P|^2/(E1 E2); (0, 1) (default 0.15)\n"
+    "  ser_every: symbols between \"ser\" messages (0: never); [0, 1073741824] (default 10000)\n"
+    "  grid_offset: frame k starts near sample k frame_len + grid_offset of in0 (|grid_offset| <= frame_len; 0 in emulation and with the timed start of docs/ota.md) (samples); [-1048576, 1048576] (default 0)\n"
+    // gen_params:end doc
+        // clang-format on
+        )
 
         .def(py::init(&user_receiver::make),
+             // clang-format off
+             // gen_params:begin args
              py::arg("n_tx"),
              py::arg("n_users"),
              py::arg("user"),
@@ -63,6 +92,12 @@ count(), reset() as psk_ser_meter (one user).)doc")
              py::arg("sync_threshold") = 0.15,
              py::arg("ser_every") = 10000,
              py::arg("grid_offset") = 0)
+             // gen_params:end args
+        // clang-format on
+        // clang-format off
+        // gen_params:begin accessors
+        // gen_params:end accessors
+        // clang-format on
         .def("ser", &user_receiver::ser)
         .def("ber", &user_receiver::ber)
         .def("errors", &user_receiver::errors)

@@ -280,6 +280,38 @@ struct ci_precoder {
     }
 };
 
+struct csi_feedback {
+    static constexpr param_spec n_users{ "n_users", param_type::integer, "",
+      1.0, double(max_users), false, false, nullptr, nullptr,
+      nullptr, nullptr, false, nullptr,
+      "users (rows of H)" };
+    static constexpr param_spec n_tx{ "n_tx", param_type::integer, "",
+      1.0, double(max_antennas), false, false, nullptr, nullptr,
+      nullptr, nullptr, false, nullptr,
+      "transmit antennas (columns of H)" };
+    static constexpr param_spec delay_frames{ "delay_frames", param_type::integer, "",
+      0.0, 1048576.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "2",
+      "feedback delay in frames" };
+    static constexpr param_spec bits{ "bits", param_type::integer, "",
+      0.0, 24.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "0",
+      "bits per real component (0: no quantisation)" };
+    static constexpr param_spec all[] = {
+        n_users, n_tx, delay_frames, bits
+    };
+    static void check(int n_users,
+                      int n_tx,
+                      int delay_frames,
+                      int bits)
+    {
+        check_value(csi_feedback::n_users, double(n_users));
+        check_value(csi_feedback::n_tx, double(n_tx));
+        check_value(csi_feedback::delay_frames, double(delay_frames));
+        check_value(csi_feedback::bits, double(bits));
+    }
+};
+
 struct csi_gate {
     static constexpr param_spec vlen{ "vlen", param_type::integer, "",
       1.0, 1048576.0, false, false, nullptr, nullptr,
@@ -373,6 +405,94 @@ struct doa_mle {
         check_value(doa_mle::p_gauss, double(p_gauss));
         check_option(doa_mle::refine, refine);
         check_value(doa_mle::grid_max_deg, double(grid_max_deg), double(grid_min_deg), doa_mle::grid_max_deg.hi);
+    }
+};
+
+struct fractional_delay {
+    static constexpr param_spec vlen{ "vlen", param_type::integer, "",
+      1.0, 65536.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, false, nullptr,
+      "channels per vector" };
+    static constexpr param_spec delay{ "delay", param_type::real, "samples",
+      0.0, std::numeric_limits<double>::infinity(), false, false, nullptr, "max_delay",
+      nullptr, nullptr, true, "0.0",
+      "delay applied to every channel" };
+    static constexpr param_spec taps{ "taps", param_type::integer, "",
+      2.0, 256.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "16",
+      "windowed-sinc kernel taps (even)" };
+    static constexpr param_spec max_delay{ "max_delay", param_type::real, "samples",
+      0.0, 16777216.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "4096.0",
+      "largest delay (sizes the history)" };
+    static constexpr param_spec key{ "key", param_type::text, "",
+      -std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity(), false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "\"delay\"",
+      "field of the \"delay\" message dict that sets the delay (non-empty; \"x_align\", \"echo_align\" over the air)" };
+    static constexpr param_spec all[] = {
+        vlen, delay, taps, max_delay, key
+    };
+    static void check(int vlen,
+                      double delay,
+                      int taps,
+                      double max_delay,
+                      const std::string& key)
+    {
+        (void)key;
+        check_value(fractional_delay::vlen, double(vlen));
+        check_value(fractional_delay::taps, double(taps));
+        check_value(fractional_delay::max_delay, double(max_delay));
+        check_value(fractional_delay::delay, double(delay), fractional_delay::delay.lo, double(max_delay));
+    }
+};
+
+struct frame_builder {
+    static constexpr param_spec n_users{ "n_users", param_type::integer, "",
+      1.0, double(max_users), false, false, nullptr, nullptr,
+      nullptr, nullptr, false, nullptr,
+      "users (streams, input and output vlen)" };
+    static constexpr param_spec n_tx{ "n_tx", param_type::integer, "",
+      1.0, double(max_antennas), false, false, nullptr, nullptr,
+      nullptr, nullptr, false, nullptr,
+      "transmit antennas (sizes the pilots)" };
+    static constexpr param_spec payload_len{ "payload_len", param_type::integer, "",
+      1.0, 1048576.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "880",
+      "payload snapshots per frame" };
+    static constexpr param_spec preamble_block{ "preamble_block", param_type::integer, "",
+      0.0, 8192.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "0",
+      "preamble block length (0: default; else >= 16)" };
+    static constexpr param_spec preamble_reps{ "preamble_reps", param_type::integer, "",
+      2.0, 64.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "3",
+      "preamble block repetitions" };
+    static constexpr param_spec pilot_len{ "pilot_len", param_type::integer, "",
+      0.0, 65536.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "0",
+      "pilot snapshots (0: the Hadamard order; else a multiple of it)" };
+    static constexpr param_spec frame_seed{ "frame_seed", param_type::integer, "",
+      1.0, std::numeric_limits<double>::infinity(), false, true, nullptr, nullptr,
+      nullptr, nullptr, false, "1",
+      "seed of the frame's known symbols" };
+    static constexpr param_spec all[] = {
+        n_users, n_tx, payload_len, preamble_block, preamble_reps, pilot_len, frame_seed
+    };
+    static void check(int n_users,
+                      int n_tx,
+                      int payload_len,
+                      int preamble_block,
+                      int preamble_reps,
+                      int pilot_len,
+                      int frame_seed)
+    {
+        check_value(frame_builder::n_users, double(n_users));
+        check_value(frame_builder::n_tx, double(n_tx));
+        check_value(frame_builder::payload_len, double(payload_len));
+        check_value(frame_builder::preamble_block, double(preamble_block));
+        check_value(frame_builder::preamble_reps, double(preamble_reps));
+        check_value(frame_builder::pilot_len, double(pilot_len));
+        check_value(frame_builder::frame_seed, double(frame_seed));
     }
 };
 
@@ -509,6 +629,50 @@ struct isac_channel {
         check_values(isac_channel::comm_noise_var, comm_noise_var);
         check_length(isac_channel::cnr_db, cnr_db.size(), { long(clutter_deg.size()) });
         check_values(isac_channel::cnr_db, cnr_db);
+    }
+};
+
+struct loop_delay_estimator {
+    static constexpr param_spec n_tx{ "n_tx", param_type::integer, "",
+      1.0, double(max_antennas), false, false, nullptr, nullptr,
+      nullptr, nullptr, false, nullptr,
+      "transmit antennas" };
+    static constexpr param_spec n_rx{ "n_rx", param_type::integer, "",
+      1.0, double(max_antennas), false, false, nullptr, nullptr,
+      nullptr, nullptr, false, nullptr,
+      "receive antennas" };
+    static constexpr param_spec max_delay{ "max_delay", param_type::integer, "samples",
+      4.0, 65536.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "64",
+      "largest delay searched" };
+    static constexpr param_spec n_avg{ "n_avg", param_type::integer, "",
+      16.0, 1099511627776.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "8192",
+      "snapshots per estimate" };
+    static constexpr param_spec continuous{ "continuous", param_type::boolean, "",
+      -std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity(), false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "False",
+      "keep estimating (false: one estimate, then restart())" };
+    static constexpr param_spec min_peak_db{ "min_peak_db", param_type::real, "dB",
+      0.0, 100.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "12.0",
+      "detection margin of the correlation peak" };
+    static constexpr param_spec all[] = {
+        n_tx, n_rx, max_delay, n_avg, continuous, min_peak_db
+    };
+    static void check(int n_tx,
+                      int n_rx,
+                      int max_delay,
+                      int64_t n_avg,
+                      bool continuous,
+                      double min_peak_db)
+    {
+        (void)continuous;
+        check_value(loop_delay_estimator::n_tx, double(n_tx));
+        check_value(loop_delay_estimator::n_rx, double(n_rx));
+        check_value(loop_delay_estimator::max_delay, double(max_delay));
+        check_value(loop_delay_estimator::n_avg, double(n_avg));
+        check_value(loop_delay_estimator::min_peak_db, double(min_peak_db));
     }
 };
 
@@ -798,6 +962,165 @@ struct psk_ser_meter {
     }
 };
 
+struct radio_emulator {
+    static constexpr param_spec n_tx{ "n_tx", param_type::integer, "",
+      1.0, double(max_antennas), false, false, nullptr, nullptr,
+      nullptr, nullptr, false, nullptr,
+      "transmit antennas (inputs)" };
+    static constexpr param_spec n_rx{ "n_rx", param_type::integer, "",
+      1.0, double(max_antennas), false, false, nullptr, nullptr,
+      nullptr, nullptr, false, nullptr,
+      "sensing receive antennas (outputs, +1 with loopback)" };
+    static constexpr param_spec n_users{ "n_users", param_type::integer, "",
+      1.0, double(max_users), false, false, nullptr, nullptr,
+      nullptr, nullptr, false, nullptr,
+      "users (one output each, after the sensing outputs)" };
+    static constexpr param_spec samp_rate{ "samp_rate", param_type::real, "Hz",
+      0.0, std::numeric_limits<double>::infinity(), true, true, nullptr, nullptr,
+      nullptr, nullptr, false, "1000000.0",
+      "sample rate (converts ppm CFOs and drift times)" };
+    static constexpr param_spec center_freq{ "center_freq", param_type::real, "Hz",
+      0.0, std::numeric_limits<double>::infinity(), true, true, nullptr, nullptr,
+      nullptr, nullptr, false, "2450000000.0",
+      "carrier frequency" };
+    static constexpr param_spec user_deg{ "user_deg", param_type::reals, "deg",
+      -90.0, 90.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "[]",
+      "user angles (n_users values for \"los\" and \"rician\")" };
+    static constexpr param_spec comm_model{ "comm_model", param_type::text, "",
+      -std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity(), false, false, nullptr, nullptr,
+      "los|rician|rayleigh", nullptr, false, "\"los\"",
+      "users' channel (one static draw)" };
+    static constexpr param_spec user_gain{ "user_gain", param_type::real, "",
+      0.0, std::numeric_limits<double>::infinity(), true, true, nullptr, nullptr,
+      nullptr, nullptr, false, "1.0",
+      "LoS amplitude of every user's channel" };
+    static constexpr param_spec rician_k_db{ "rician_k_db", param_type::real, "dB",
+      -200.0, 200.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "10.0",
+      "K factor for \"rician\"" };
+    static constexpr param_spec comm_noise_var{ "comm_noise_var", param_type::real, "",
+      0.0, std::numeric_limits<double>::infinity(), true, true, nullptr, nullptr,
+      nullptr, nullptr, false, "0.1",
+      "users' receiver noise variance (the SNR reference)" };
+    static constexpr param_spec target_deg{ "target_deg", param_type::real, "deg",
+      -90.0, 90.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "0.0",
+      "monostatic target angle" };
+    static constexpr param_spec target_snr_db{ "target_snr_db", param_type::real, "dB",
+      -200.0, 200.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "15.0",
+      "target SNR" };
+    static constexpr param_spec clutter_deg{ "clutter_deg", param_type::reals, "deg",
+      -90.0, 90.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "[]",
+      "static clutter angles (random phases)" };
+    static constexpr param_spec cnr_db{ "cnr_db", param_type::reals, "dB",
+      -200.0, 200.0, false, false, nullptr, nullptr,
+      nullptr, "len(clutter_deg)", false, "[]",
+      "clutter-to-noise ratio of each clutter angle" };
+    static constexpr param_spec radar_noise_var{ "radar_noise_var", param_type::real, "",
+      0.0, std::numeric_limits<double>::infinity(), true, true, nullptr, nullptr,
+      nullptr, nullptr, false, "1.0",
+      "sensing receivers' noise variance" };
+    static constexpr param_spec target_coherence{ "target_coherence", param_type::integer, "",
+      0.0, 1099511627776.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "0",
+      "0: static target gain; > 0: Swerling 1, a new CN(0, zeta_0^2) gain every that many snapshots" };
+    static constexpr param_spec pilot_deg{ "pilot_deg", param_type::real, "deg",
+      -90.0, 90.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "0.0",
+      "angle of the receive-calibration pilot" };
+    static constexpr param_spec pilot_snr_db{ "pilot_snr_db", param_type::real, "dB",
+      -200.0, 200.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "20.0",
+      "per-antenna SNR of the pilot" };
+    static constexpr param_spec pilot_freq{ "pilot_freq", param_type::real, "",
+      -0.5, 0.5, true, true, nullptr, nullptr,
+      nullptr, nullptr, false, "0.0625",
+      "pilot CW tone frequency (cycles per sample)" };
+    static constexpr param_spec pilot_len{ "pilot_len", param_type::integer, "",
+      -std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity(), false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "-1",
+      "the pilot is on for the first pilot_len snapshots (0: always, < 0: no pilot)" };
+    static constexpr param_spec loopback{ "loopback", param_type::boolean, "",
+      -std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity(), false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "False",
+      "add the coupler channel (Tx calibration through a combiner)" };
+    static constexpr param_spec loopback_snr_db{ "loopback_snr_db", param_type::real, "dB",
+      -200.0, 200.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "30.0",
+      "coupler output SNR for a unit-power transmit vector" };
+    static constexpr param_spec impairments{ "impairments", param_type::text, "",
+      -std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity(), false, false, nullptr, nullptr,
+      "none|typical|harsh", nullptr, false, "\"typical\"",
+      "impairment profile (docs/ota.md); Python also takes a core.impairment_profile" };
+    static constexpr param_spec seed{ "seed", param_type::integer, "",
+      0.0, std::numeric_limits<double>::infinity(), false, true, nullptr, nullptr,
+      nullptr, nullptr, false, "0",
+      "0: random" };
+    static constexpr param_spec pace{ "pace", param_type::boolean, "",
+      -std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity(), false, false, nullptr, nullptr,
+      nullptr, nullptr, true, "False",
+      "hold the stream to samp_rate in real time" };
+    static constexpr param_spec all[] = {
+        n_tx, n_rx, n_users, samp_rate, center_freq, user_deg, comm_model, user_gain, rician_k_db, comm_noise_var, target_deg, target_snr_db, clutter_deg, cnr_db, radar_noise_var, target_coherence, pilot_deg, pilot_snr_db, pilot_freq, pilot_len, loopback, loopback_snr_db, impairments, seed, pace
+    };
+    static void check(int n_tx,
+                      int n_rx,
+                      int n_users,
+                      double samp_rate,
+                      double center_freq,
+                      const std::vector<double>& user_deg,
+                      const std::string& comm_model,
+                      double user_gain,
+                      double rician_k_db,
+                      double comm_noise_var,
+                      double target_deg,
+                      double target_snr_db,
+                      const std::vector<double>& clutter_deg,
+                      const std::vector<double>& cnr_db,
+                      double radar_noise_var,
+                      int64_t target_coherence,
+                      double pilot_deg,
+                      double pilot_snr_db,
+                      double pilot_freq,
+                      int64_t pilot_len,
+                      bool loopback,
+                      double loopback_snr_db,
+                      const std::string& impairments,
+                      int64_t seed,
+                      bool pace)
+    {
+        (void)loopback;
+        (void)pace;
+        check_value(radio_emulator::n_tx, double(n_tx));
+        check_value(radio_emulator::n_rx, double(n_rx));
+        check_value(radio_emulator::n_users, double(n_users));
+        check_value(radio_emulator::samp_rate, double(samp_rate));
+        check_value(radio_emulator::center_freq, double(center_freq));
+        check_values(radio_emulator::user_deg, user_deg);
+        check_option(radio_emulator::comm_model, comm_model);
+        check_value(radio_emulator::user_gain, double(user_gain));
+        check_value(radio_emulator::rician_k_db, double(rician_k_db));
+        check_value(radio_emulator::comm_noise_var, double(comm_noise_var));
+        check_value(radio_emulator::target_deg, double(target_deg));
+        check_value(radio_emulator::target_snr_db, double(target_snr_db));
+        check_values(radio_emulator::clutter_deg, clutter_deg);
+        check_value(radio_emulator::radar_noise_var, double(radar_noise_var));
+        check_value(radio_emulator::target_coherence, double(target_coherence));
+        check_value(radio_emulator::pilot_deg, double(pilot_deg));
+        check_value(radio_emulator::pilot_snr_db, double(pilot_snr_db));
+        check_value(radio_emulator::pilot_freq, double(pilot_freq));
+        check_value(radio_emulator::pilot_len, double(pilot_len));
+        check_value(radio_emulator::loopback_snr_db, double(loopback_snr_db));
+        check_option(radio_emulator::impairments, impairments);
+        check_value(radio_emulator::seed, double(seed));
+        check_length(radio_emulator::cnr_db, cnr_db.size(), { long(clutter_deg.size()) });
+        check_values(radio_emulator::cnr_db, cnr_db);
+    }
+};
+
 struct snapshot_deframer {
     static constexpr param_spec n_tx{ "n_tx", param_type::integer, "",
       1.0, double(max_antennas), false, false, nullptr, nullptr,
@@ -861,6 +1184,190 @@ struct steering_reference {
     {
         check_value(steering_reference::n_tx, double(n_tx));
         check_value(steering_reference::tx_deg, double(tx_deg));
+    }
+};
+
+struct tx_phase_estimator {
+    static constexpr param_spec n_tx{ "n_tx", param_type::integer, "",
+      1.0, double(max_antennas), false, false, nullptr, nullptr,
+      nullptr, nullptr, false, nullptr,
+      "transmit antennas" };
+    static constexpr param_spec ref_deg{ "ref_deg", param_type::real, "deg",
+      -90.0, 90.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "0.0",
+      "angle of the reference receiver" };
+    static constexpr param_spec spacing{ "spacing", param_type::real, "wavelengths",
+      0.0, std::numeric_limits<double>::infinity(), true, true, nullptr, nullptr,
+      nullptr, nullptr, false, "0.5",
+      "element spacing" };
+    static constexpr param_spec max_lag{ "max_lag", param_type::integer, "samples",
+      0.0, 65536.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "64",
+      "largest lag searched" };
+    static constexpr param_spec n_avg{ "n_avg", param_type::integer, "",
+      -std::numeric_limits<double>::infinity(), 1099511627776.0, false, false, "block_len", nullptr,
+      nullptr, nullptr, false, "16384",
+      "nonzero (radiated) snapshots per phase estimate" };
+    static constexpr param_spec block_len{ "block_len", param_type::integer, "",
+      1.0, 1048576.0, true, false, nullptr, nullptr,
+      nullptr, nullptr, false, "32",
+      "LS block in snapshots (>= 2 n_tx)" };
+    static constexpr param_spec continuous{ "continuous", param_type::boolean, "",
+      -std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity(), false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "False",
+      "keep estimating (false: one estimate, then restart())" };
+    static constexpr param_spec min_score{ "min_score", param_type::real, "",
+      0.0, std::numeric_limits<double>::infinity(), false, true, nullptr, nullptr,
+      nullptr, nullptr, false, "12.0",
+      "lag detection score" };
+    static constexpr param_spec equalize_gains{ "equalize_gains", param_type::boolean, "",
+      -std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity(), false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "True",
+      "equalise the chains' gains too" };
+    static constexpr param_spec all[] = {
+        n_tx, ref_deg, spacing, max_lag, n_avg, block_len, continuous, min_score, equalize_gains
+    };
+    static void check(int n_tx,
+                      double ref_deg,
+                      double spacing,
+                      int max_lag,
+                      int64_t n_avg,
+                      int block_len,
+                      bool continuous,
+                      double min_score,
+                      bool equalize_gains)
+    {
+        (void)continuous;
+        (void)equalize_gains;
+        check_value(tx_phase_estimator::n_tx, double(n_tx));
+        check_value(tx_phase_estimator::ref_deg, double(ref_deg));
+        check_value(tx_phase_estimator::spacing, double(spacing));
+        check_value(tx_phase_estimator::max_lag, double(max_lag));
+        check_value(tx_phase_estimator::block_len, double(block_len));
+        check_value(tx_phase_estimator::min_score, double(min_score));
+        check_value(tx_phase_estimator::n_avg, double(n_avg), double(block_len), tx_phase_estimator::n_avg.hi);
+    }
+};
+
+struct user_receiver {
+    static constexpr param_spec n_tx{ "n_tx", param_type::integer, "",
+      1.0, double(max_antennas), false, false, nullptr, nullptr,
+      nullptr, nullptr, false, nullptr,
+      "transmit antennas (the frame, as frame_builder's)" };
+    static constexpr param_spec n_users{ "n_users", param_type::integer, "",
+      1.0, double(max_users), false, false, nullptr, nullptr,
+      nullptr, nullptr, false, nullptr,
+      "users (vector length of in1)" };
+    static constexpr param_spec user{ "user", param_type::integer, "",
+      0.0, std::numeric_limits<double>::infinity(), false, true, nullptr, "n_users",
+      nullptr, nullptr, false, nullptr,
+      "this receiver's user index" };
+    static constexpr param_spec psk_order{ "psk_order", param_type::integer, "",
+      2.0, 65536.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, false, nullptr,
+      "PSK order M" };
+    static constexpr param_spec payload_len{ "payload_len", param_type::integer, "",
+      1.0, 1048576.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "880",
+      "payload snapshots per frame" };
+    static constexpr param_spec preamble_block{ "preamble_block", param_type::integer, "",
+      0.0, 8192.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "0",
+      "preamble block length (0: default; else >= 16)" };
+    static constexpr param_spec preamble_reps{ "preamble_reps", param_type::integer, "",
+      2.0, 64.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "3",
+      "preamble block repetitions" };
+    static constexpr param_spec pilot_len{ "pilot_len", param_type::integer, "",
+      0.0, 65536.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "0",
+      "pilot snapshots (0: the Hadamard order; else a multiple of it)" };
+    static constexpr param_spec frame_seed{ "frame_seed", param_type::integer, "",
+      1.0, std::numeric_limits<double>::infinity(), false, true, nullptr, nullptr,
+      nullptr, nullptr, false, "1",
+      "seed of the frame's known symbols" };
+    static constexpr param_spec power{ "power", param_type::real, "",
+      0.0, std::numeric_limits<double>::infinity(), true, true, nullptr, nullptr,
+      nullptr, nullptr, false, "1.0",
+      "the transmitter's E (pilot amplitude sqrt(E/(2 n_tx)))" };
+    static constexpr param_spec estimator{ "estimator", param_type::text, "",
+      -std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity(), false, false, nullptr, nullptr,
+      "ls|mmse", nullptr, false, "\"ls\"",
+      "channel estimator" };
+    static constexpr param_spec channel_var{ "channel_var", param_type::real, "",
+      0.0, std::numeric_limits<double>::infinity(), false, true, nullptr, nullptr,
+      nullptr, nullptr, false, "0.0",
+      "MMSE prior variance per entry (0: estimated from the data)" };
+    static constexpr param_spec channel_corr{ "channel_corr", param_type::real, "",
+      0.0, 1.0, false, true, nullptr, nullptr,
+      nullptr, nullptr, false, "0.0",
+      "MMSE prior correlation r across antennas" };
+    static constexpr param_spec csi_noise_var{ "csi_noise_var", param_type::real, "",
+      0.0, std::numeric_limits<double>::infinity(), false, true, nullptr, nullptr,
+      nullptr, nullptr, false, "0.0",
+      "report rows scaled so that this receiver's noise variance equals it (the precoder's noise_var; 0: as received)" };
+    static constexpr param_spec avg_frames{ "avg_frames", param_type::integer, "",
+      1.0, 1048576.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "8",
+      "frames averaged (memory) before the first report" };
+    static constexpr param_spec report_every{ "report_every", param_type::integer, "",
+      1.0, 1048576.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "16",
+      "frames between reports (on the frame grid)" };
+    static constexpr param_spec sync_threshold{ "sync_threshold", param_type::real, "",
+      0.0, 1.0, true, true, nullptr, nullptr,
+      nullptr, nullptr, false, "0.15",
+      "preamble detection threshold on |P|^2/(E1 E2)" };
+    static constexpr param_spec ser_every{ "ser_every", param_type::integer, "",
+      0.0, 1073741824.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "10000",
+      "symbols between \"ser\" messages (0: never)" };
+    static constexpr param_spec grid_offset{ "grid_offset", param_type::integer, "samples",
+      -1048576.0, 1048576.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "0",
+      "frame k starts near sample k frame_len + grid_offset of in0 (|grid_offset| <= frame_len; 0 in emulation and with the timed start of docs/ota.md)" };
+    static constexpr param_spec all[] = {
+        n_tx, n_users, user, psk_order, payload_len, preamble_block, preamble_reps, pilot_len, frame_seed, power, estimator, channel_var, channel_corr, csi_noise_var, avg_frames, report_every, sync_threshold, ser_every, grid_offset
+    };
+    static void check(int n_tx,
+                      int n_users,
+                      int user,
+                      int psk_order,
+                      int payload_len,
+                      int preamble_block,
+                      int preamble_reps,
+                      int pilot_len,
+                      int frame_seed,
+                      double power,
+                      const std::string& estimator,
+                      double channel_var,
+                      double channel_corr,
+                      double csi_noise_var,
+                      int avg_frames,
+                      int report_every,
+                      double sync_threshold,
+                      int ser_every,
+                      int grid_offset)
+    {
+        check_value(user_receiver::n_tx, double(n_tx));
+        check_value(user_receiver::n_users, double(n_users));
+        check_value(user_receiver::psk_order, double(psk_order));
+        check_value(user_receiver::payload_len, double(payload_len));
+        check_value(user_receiver::preamble_block, double(preamble_block));
+        check_value(user_receiver::preamble_reps, double(preamble_reps));
+        check_value(user_receiver::pilot_len, double(pilot_len));
+        check_value(user_receiver::frame_seed, double(frame_seed));
+        check_value(user_receiver::power, double(power));
+        check_option(user_receiver::estimator, estimator);
+        check_value(user_receiver::channel_var, double(channel_var));
+        check_value(user_receiver::channel_corr, double(channel_corr));
+        check_value(user_receiver::csi_noise_var, double(csi_noise_var));
+        check_value(user_receiver::avg_frames, double(avg_frames));
+        check_value(user_receiver::report_every, double(report_every));
+        check_value(user_receiver::sync_threshold, double(sync_threshold));
+        check_value(user_receiver::ser_every, double(ser_every));
+        check_value(user_receiver::grid_offset, double(grid_offset));
+        check_value(user_receiver::user, double(user), user_receiver::user.lo, double(n_users));
     }
 };
 
