@@ -4,11 +4,16 @@
 #
 # find_package(gnuradio-isac) from a separate CMake project: install the build
 # into a temporary prefix, configure, build and run tests/consumer against it.
-#   check_find_package.sh <build dir> <work dir> [cmake]
+#   check_find_package.sh <build dir> <work dir> [cmake] [cxx flags] [exe linker flags]
+# The consumer is compiled with the module's own flags: Eigen's heap layout
+# depends on some of them (under ASan it stops relying on glibc's malloc
+# alignment), and Eigen objects cross the library boundary.
 set -eu
 build=$1
 work=$2
 cmake=${3:-cmake}
+cxxflags=${4:-}
+ldflags=${5:-}
 here=$(cd "$(dirname "$0")" && pwd)
 prefix=$work/prefix
 rm -rf "$work"
@@ -17,7 +22,8 @@ mkdir -p "$work"
 # Only the temporary prefix may provide gr-isac (not a copy in /usr/local).
 "$cmake" -S "$here/consumer" -B "$work/build" -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF \
-    -DCMAKE_IGNORE_PREFIX_PATH=/usr/local > "$work/configure.log" 2>&1 ||
+    -DCMAKE_IGNORE_PREFIX_PATH=/usr/local \
+    -DCMAKE_CXX_FLAGS="$cxxflags" -DCMAKE_EXE_LINKER_FLAGS="$ldflags" > "$work/configure.log" 2>&1 ||
     { cat "$work/configure.log"; exit 1; }
 found=$(sed -n 's/^gnuradio-isac_DIR:PATH=//p' "$work/build/CMakeCache.txt")
 case $found in
