@@ -37,10 +37,13 @@ from gnuradio import gr, gr_unittest
 
 try:
     from gnuradio import isac
+    from gnuradio.isac.util import time_limit
 except ImportError:
     dirname, filename = os.path.split(os.path.abspath(__file__))
     sys.path.append(os.path.join(dirname, "bindings"))
+    sys.path.append(dirname)
     from gnuradio import isac
+    from util import time_limit
 
 SRC = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 EXAMPLES = os.path.join(SRC, "examples")
@@ -88,7 +91,8 @@ def run_script(name, args, limit=60.0):
     """The generated script as a user runs it (compiled by compile_module)."""
     compile_module(name)
     return subprocess.run([sys.executable, os.path.join(TMP, name, name + ".py")] + list(args),
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=limit,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          timeout=time_limit(limit),
                           cwd=os.path.join(TMP, name))
 
 
@@ -102,6 +106,7 @@ def run_bounded(tb, limit_s=60.0):
     """tb.run() in a thread with a hard limit, so a hang fails instead of blocking ctest."""
     th = threading.Thread(target=tb.run, daemon=True)
     th.start()
+    limit_s = time_limit(limit_s)
     th.join(limit_s)
     if th.is_alive():
         tb.stop()

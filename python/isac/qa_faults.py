@@ -36,12 +36,14 @@ from gnuradio import blocks, gr, gr_unittest
 try:
     from gnuradio import isac
     from gnuradio.isac import reliability as rel
+    from gnuradio.isac.util import time_limit
 except ImportError:
     dirname, filename = os.path.split(os.path.abspath(__file__))
     sys.path.append(os.path.join(dirname, "bindings"))
     sys.path.append(dirname)
     from gnuradio import isac
     import reliability as rel
+    from util import time_limit
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 STOP_LIMIT_S = 1.0  # the bound on stop() and destruction
@@ -314,10 +316,10 @@ class qa_faults(gr_unittest.TestCase):
             runs.mark()
             n_tags0 = len(tags.tags())
             tb.start()
-            ok = runs.wait(n, 30.0)
+            ok = runs.wait(n, time_limit(30.0))
             tb.stop()
             tb.wait()
-            self.assertTrue(ok, "run %d: fewer than %d snapshots in 30 s" % (k, n))
+            self.assertTrue(ok, "run %d: fewer than %d snapshots in %.0f s" % (k, n, time_limit(30.0)))
             s, cnt = runs.ser(U)
             sers.append(s)
             new = [t.offset for t in tags.tags()[n_tags0:] if pmt.symbol_to_string(t.key) == "isac_cpi"]

@@ -2,11 +2,12 @@
 # Copyright 2026 gr-isac authors.
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-"""Small helpers the apps, benchmarks and tests share: dB conversions and the
-figure apps' CSV writer. (The C++ core has its own in core/types.h: db2lin,
+"""Small helpers the apps, benchmarks and tests share: dB conversions, the
+figure apps' CSV writer and the tests' wall-clock limits. (The C++ core has its own in core/types.h: db2lin,
 deg2rad, rad2deg.)"""
 import csv
 import math
+import os
 
 import numpy as np
 
@@ -36,3 +37,11 @@ def write_csv(path, header, rows, notes=(), fmt=None):
                 w.writerow(r)
             else:
                 w.writerow([format(v, fmt) if isinstance(v, (float, np.floating)) else v for v in r])
+
+
+def time_limit(seconds):
+    """A test's wall-clock limit: under a sanitizer build (ISAC_SANITIZER set by
+    `./run test --sanitize`) the module runs several times slower, so the limit
+    grows by ISAC_TIME_SCALE (default 8 there, 1 otherwise)."""
+    default = "8" if os.environ.get("ISAC_SANITIZER") else "1"
+    return seconds * float(os.environ.get("ISAC_TIME_SCALE", default))
