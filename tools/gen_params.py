@@ -21,6 +21,17 @@ one-line doc and how GRC shows it. From it this tool writes
   docs/parameters.md                           one parameter table per block
   docs/blocks.md                               the signature headings
 
+The Python blocks (hier blocks, emulated_radio, radio_sink/radio_source) have
+descriptors of the same schema in python/isac/params/<block>.yml (kind: python;
+a parameter may come `from` another block's descriptor). From them it writes
+
+  python/isac/_params.py                       one param_spec per parameter
+  python/isac/<file>.py                        in the block's class: the
+                                               docstring's parameter list, the
+                                               __init__ signature, the checks
+  grc/isac_<block>.block.yml                   parameters, asserts, callbacks
+  docs/parameters.md, docs/blocks.md           as for the C++ blocks
+
 In the hand-written files it only rewrites the regions between
 "gen_params:begin <name>" and "gen_params:end <name>" comment lines.
 
