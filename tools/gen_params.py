@@ -655,6 +655,9 @@ def outputs(blocks):
 # and grc unless it says its own; settable/callback/getter always are its own
 # (they describe the Python block's methods). More keys: file (python/isac/<file>,
 # default <block>.py), extra_args (after the parameters in the signature),
+# forward (the attribute holding the inner block whose set_<name> the generated
+# setter of a settable parameter calls; per parameter `forward: false` keeps a
+# hand-written setter),
 # inherit_grc_asserts (the `from` block's cross-parameter asserts), type
 # `object` (passed through unchecked, GRC raw, e.g. an emulated_radio), objects
 # (a text parameter also takes that object, unchecked here).
@@ -698,7 +701,7 @@ def load_python(cpp_blocks):
             q.update({k: v for k, v in p.items() if k != "from"})
             q.setdefault("settable", False)
             for k in q:
-                if k not in PY_INHERIT + ("name", "settable", "callback", "getter"):
+                if k not in PY_INHERIT + ("name", "settable", "callback", "getter", "forward"):
                     raise DescriptorError(f"{name}.{p['name']}: unknown key {k}")
             if q.get("type") not in PY_TYPES:
                 raise DescriptorError(f"{name}.{p['name']}: unknown type {q.get('type')}")
@@ -822,6 +825,27 @@ def py_doc(b):
     return o
 
 
+def py_setters(b):
+    """set_<name> of each settable parameter the block forwards to an inner
+    block: the value is checked against the descriptor first."""
+    o = []
+    for p in b["params"]:
+        attr = p.get("forward", b.get("forward"))
+        if not (p.get("settable") and p.get("callback", True) and attr):
+            continue
+        if has_ref(p):
+            raise DescriptorError(f"{b['block']}.{p['name']}: a forwarded setter cannot check a bound "
+                                  "given by another parameter; write it by hand (forward: false)")
+        n = p["name"]
+        if o:
+            o.append("")
+        o.append(f"    def set_{n}(self, {n}):")
+        doc = param_doc(p).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+        o.append(f'        """{doc}{" " if doc.endswith(chr(34)) else ""}"""')
+        o.append(f"        self.{attr}.set_{n}(_hier.check(_params.{b['block']}.{n}, {n}))")
+    return o
+
+
 def python_outputs(cpp_blocks, out):
     """Everything written from the Python blocks' descriptors, added to `out`."""
     pyblocks = load_python(cpp_blocks)
@@ -846,6 +870,8 @@ def python_outputs(cpp_blocks, out):
         body = replace_region(body, "signature", py_signature(b), src, "#")
         body = replace_region(body, "check", py_check(b), src, "#")
         body = replace_region(body, "doc", py_doc(b), src, "#")
+        if b.get("forward") or "gen_params:begin setters" in body:
+            body = replace_region(body, "setters", py_setters(b), src, "#")
         out[src] = t[: m.start()] + body + t[m.end():]
         g = f"grc/isac_{b['block']}.block.yml"
         t = read(g)

@@ -81,8 +81,12 @@ class bistatic_doa_rx(gr.hier_block2):
         self.connect(self.doa, self)
 
     def set_tx_deg(self, tx_deg):
+        tx_deg = _hier.check(_params.bistatic_doa_rx.tx_deg, tx_deg)
         if self.reference is not None:
             self.reference.set_tx_deg(tx_deg)
 
+    # gen_params:begin setters
     def set_noise_var(self, noise_var):
-        self.doa.set_noise_var(noise_var)
+        """total complex noise variance per antenna; (0, inf)"""
+        self.doa.set_noise_var(_hier.check(_params.bistatic_doa_rx.noise_var, noise_var))
+    # gen_params:end setters

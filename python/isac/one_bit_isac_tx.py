@@ -107,20 +107,28 @@ class one_bit_isac_tx(gr.hier_block2):
 
     # runtime settings (GRC callbacks, GUI controls): the precoder redesigns for
     # the current channel from its next work() call
-    def set_target_deg(self, target_deg):
-        self.precoder.set_target_deg(float(target_deg))
-
     def set_clutter(self, clutter_deg, cnr_db):
-        self.precoder.set_clutter([float(c) for c in clutter_deg], [float(c) for c in cnr_db])
+        self.precoder.set_clutter(_hier.check(_params.one_bit_isac_tx.clutter_deg, clutter_deg),
+                                  _hier.check(_params.one_bit_isac_tx.cnr_db, cnr_db))
 
-    def set_snr_r_db(self, snr_r_db):
-        self.precoder.set_snr_r_db(float(snr_r_db))
+    # gen_params:begin setters
+    def set_noise_var(self, noise_var):
+        """users' noise variance sigma_C^2; (0, inf)"""
+        self.precoder.set_noise_var(_hier.check(_params.one_bit_isac_tx.noise_var, noise_var))
 
     def set_gamma_db(self, gamma_db):
-        self.precoder.set_gamma_db(float(gamma_db))
+        """QoS SNR threshold Gamma (dB); [-200, 200]"""
+        self.precoder.set_gamma_db(_hier.check(_params.one_bit_isac_tx.gamma_db, gamma_db))
 
-    def set_noise_var(self, noise_var):
-        self.precoder.set_noise_var(float(noise_var))
+    def set_target_deg(self, target_deg):
+        """target angle theta_0 (deg); [-90, 90]"""
+        self.precoder.set_target_deg(_hier.check(_params.one_bit_isac_tx.target_deg, target_deg))
+
+    def set_snr_r_db(self, snr_r_db):
+        """target-to-noise ratio SNR_R = zeta_0^2/sigma_R^2 (dB); [-200, 200]"""
+        self.precoder.set_snr_r_db(_hier.check(_params.one_bit_isac_tx.snr_r_db, snr_r_db))
 
     def set_solver(self, solver):
-        self.precoder.set_solver(solver)
+        """realtime (heuristic), quality (homotopy paths, slower), exact (branch and bound), lut (lookup table per channel); "realtime", "quality", "exact", "lut" """
+        self.precoder.set_solver(_hier.check(_params.one_bit_isac_tx.solver, solver))
+    # gen_params:end setters

@@ -80,20 +80,28 @@ class one_bit_radar_rx(gr.hier_block2):
         self.connect((self.filter, 0), (self, 0))
         self.connect((self.filter, 1), (self, 1))
 
-    def set_pfa(self, pfa):
-        self.filter.set_pfa(pfa)
-
-    def set_threshold_scale(self, threshold_scale):
-        self.filter.set_threshold_scale(threshold_scale)
-
-    def set_target_deg(self, target_deg):
-        self.filter.set_target_deg(target_deg)
-
     def set_clutter(self, clutter_deg, cnr_db):
-        self.filter.set_clutter([float(c) for c in clutter_deg], [float(c) for c in cnr_db])
+        self.filter.set_clutter(_hier.check(_params.one_bit_radar_rx.clutter_deg, clutter_deg),
+                                _hier.check(_params.one_bit_radar_rx.cnr_db, cnr_db))
+
+    # gen_params:begin setters
+    def set_target_deg(self, target_deg):
+        """target angle theta_0 (deg); [-90, 90]"""
+        self.filter.set_target_deg(_hier.check(_params.one_bit_radar_rx.target_deg, target_deg))
 
     def set_snr_r_db(self, snr_r_db):
-        self.filter.set_snr_r_db(float(snr_r_db))
+        """SNR_R = zeta_0^2/sigma_R^2 (enters the expected QSCNR, not the filter) (dB); [-200, 200]"""
+        self.filter.set_snr_r_db(_hier.check(_params.one_bit_radar_rx.snr_r_db, snr_r_db))
 
     def set_radar_noise_var(self, radar_noise_var):
-        self.filter.set_radar_noise_var(float(radar_noise_var))
+        """sigma_R^2; (0, inf)"""
+        self.filter.set_radar_noise_var(_hier.check(_params.one_bit_radar_rx.radar_noise_var, radar_noise_var))
+
+    def set_pfa(self, pfa):
+        """false-alarm probability of the threshold; (0, 1)"""
+        self.filter.set_pfa(_hier.check(_params.one_bit_radar_rx.pfa, pfa))
+
+    def set_threshold_scale(self, threshold_scale):
+        """scales the threshold kappa; [1e-30, 1000000000000000019884624838656]"""
+        self.filter.set_threshold_scale(_hier.check(_params.one_bit_radar_rx.threshold_scale, threshold_scale))
+    # gen_params:end setters

@@ -110,6 +110,7 @@ class qa_python_block_params(unittest.TestCase):
                 self.assertIn(f"\n      {p['name']}: ", doc, d["block"])
 
     def test_003_settable_parameters_have_setters(self):
+        checked = 0
         for d in self.py:
             obj = make(d["block"], self.defaults(d))
             for p in d["params"]:
@@ -120,6 +121,23 @@ class qa_python_block_params(unittest.TestCase):
                     self.assertTrue(hasattr(obj, "set_" + p["name"]), f"{d['block']}.set_{p['name']}")
                 for c in calls:
                     self.assertTrue(hasattr(obj, c.split("(")[0]), f"{d['block']}: {c}")
+                # a setter refuses what the constructor refuses, naming the parameter
+                r = p.get("_range")
+                if (p["type"] in ("int", "int64", "double") and hasattr(obj, "set_" + p["name"])
+                        and not gen_params.has_ref(p)):
+                    bads = [math.nan]
+                    if r and not math.isinf(r["hi"]):
+                        bads.append(outside(p, gen_params.bound_text(r["hi"], False), "hi", r["hi_open"], {}))
+                    for bad in bads:
+                        with self.assertRaisesRegex(ValueError, "^%s = " % p["name"],
+                                                    msg=f"{d['block']}.set_{p['name']}({bad})"):
+                            getattr(obj, "set_" + p["name"])(bad)
+                        checked += 1
+                elif p.get("options") and hasattr(obj, "set_" + p["name"]):
+                    with self.assertRaisesRegex(ValueError, "^%s = " % p["name"]):
+                        getattr(obj, "set_" + p["name"])("no-such-option")
+                    checked += 1
+        self.assertGreater(checked, 15)
 
     def test_004_construction_enforces_descriptor_ranges(self):
         checked = 0

@@ -257,6 +257,7 @@ class _radio_base(gr.hier_block2):
         return range(self.nchan) if chan is None else [chan]
 
     def set_center_freq(self, freq, chan=None):
+        freq = _hier.check(self._spec.center_freq, freq)
         res = None
         for ch in self._each(chan):
             self._settings[("center_freq", ch)] = freq
@@ -265,6 +266,7 @@ class _radio_base(gr.hier_block2):
         return res
 
     def set_gain(self, gain, chan=None):
+        gain = _hier.check(self._spec.gain, gain)
         for ch in self._each(chan):
             self._settings[("gain", ch)] = gain
             if self.usrp is not None:
@@ -277,6 +279,7 @@ class _radio_base(gr.hier_block2):
                 self.usrp.set_antenna(antenna, ch)
 
     def set_samp_rate(self, rate):
+        rate = _hier.check(self._spec.samp_rate, rate)
         self._settings["samp_rate"] = rate
         if self.usrp is not None:
             self.usrp.set_samp_rate(rate)
@@ -287,6 +290,7 @@ class _radio_base(gr.hier_block2):
 
 
 class radio_sink(_radio_base):
+    _spec = _params.radio_sink
     """A multi-channel transmit radio: nchan complex streams in (stream k is
     transmit channel k, the module's element k).
 
@@ -360,6 +364,7 @@ class radio_sink(_radio_base):
 
 
 class radio_source(_radio_base):
+    _spec = _params.radio_source
     """A multi-channel receive radio: nchan complex streams out.
 
     role = "sensing": the radar/DoA receive array (stream k = element k; with
