@@ -17,8 +17,11 @@ message. The constructors' signatures are the descriptors' names and defaults.
 import inspect
 import math
 import os
+import re
 import sys
 import unittest
+
+import yaml
 
 from gnuradio import gr, isac
 
@@ -210,6 +213,31 @@ class qa_python_block_params(unittest.TestCase):
                 self.assertEqual(str(py_err.exception), str(cpp_err.exception))
                 compared += 1
         self.assertGreater(compared, 20)
+
+
+    def test_006_grc_file_matches(self):
+        """The GRC block passes every parameter to the constructor in the
+        signature's order, and its asserts hold at the defaults and fail just
+        outside each range (GRC shows the error before generating code)."""
+        for d in self.py:
+            with open(os.path.join(ROOT, "grc", "isac_%s.block.yml" % d["block"])) as f:
+                g = yaml.safe_load(f)
+            tpl = g["templates"].get("make") or g["templates"]["var_make"]
+            ids = [x for x in re.findall(r"\$\{\s*(\w+)\s*\}", tpl) if x != "id"]
+            self.assertEqual(ids, [p["name"] for p in d["params"]], d["block"])
+            asserts = [a.strip()[2:-1] for a in g.get("asserts", [])]
+            kw = {p["name"]: (list(p["default"]) if p["type"] == "doubles" else p["default"])
+                  for p in d["params"]}
+            for a in asserts:
+                self.assertTrue(eval(a, {"all": all, "len": len}, dict(kw)), f"{d['block']}: {a}")
+            for p in d["params"]:
+                r = p.get("_range")
+                if not r or math.isinf(bound_value(gen_params.bound_text(r["hi"], False), kw)):
+                    continue
+                bad = outside(p, gen_params.bound_text(r["hi"], False), "hi", r["hi_open"], kw)
+                bkw = dict(kw, **{p["name"]: as_value(p, kw, bad)})
+                self.assertFalse(all(eval(a, {"all": all, "len": len}, dict(bkw)) for a in asserts),
+                                 f"{d['block']}.{p['name']} = {bad}")
 
 
 def qa_grc_default(p):
