@@ -660,7 +660,8 @@ def outputs(blocks):
 # hand-written setter),
 # inherit_grc_asserts (the `from` block's cross-parameter asserts), type
 # `object` (passed through unchecked, GRC raw, e.g. an emulated_radio), objects
-# (a text parameter also takes that object, unchecked here).
+# (the parameter also takes that object, passed on unchecked, e.g. a
+# uhd.tune_request for a frequency).
 PY_PARAMS = os.path.join(ROOT, "python", "isac", "params")
 PY_TYPES = dict(SPEC_TYPE, object="object")
 GRC_DTYPE.setdefault("object", "raw")

@@ -10,6 +10,7 @@ block own itself (GNU Radio keeps both endpoints of a message edge as shared
 pointers inside the hier block: an edge to its own port is a reference cycle,
 and the block with every inner block would never be freed)."""
 import collections
+import numbers
 
 from . import isac_python as _blk
 
@@ -20,11 +21,15 @@ MAX_USERS = _blk.max_users
 
 #: one parameter of a Python block as its descriptor (python/isac/params/<block>.yml)
 #: says it; python/isac/_params.py (generated) holds one per parameter. The
-#: fields are those of the C++ core::param_spec, plus `objects`: a text
-#: parameter that also takes such an object (passed on unchecked).
+#: fields are those of the C++ core::param_spec, plus `objects`: a parameter
+#: that also takes such an object (passed on unchecked).
 param_spec = collections.namedtuple(
     "param_spec", "name type unit lo hi lo_open hi_open lo_ref hi_ref options length settable default "
     "doc objects")
+
+
+# the plain values of a type; a parameter with `objects` passes any other value on
+_PLAIN = {"integer": numbers.Integral, "real": numbers.Real, "text": str}
 
 
 def check(spec, value, lo=None, hi=None, lengths=()):
@@ -34,8 +39,8 @@ def check(spec, value, lo=None, hi=None, lengths=()):
     raises the C++ blocks' ValueError ('<name> = <value> is out of range;
     allowed: ...'): the check is the core's (core/param_spec.h)."""
     t = spec.type
-    if t == "object" or (spec.objects and not isinstance(value, str)):
-        return value
+    if t == "object" or (spec.objects and not isinstance(value, (str, _PLAIN.get(t, str)))):
+        return value  # e.g. a uhd.tune_request for a frequency: passed on as given
     _blk._check_param(spec, value, spec.lo if lo is None else float(lo), spec.hi if hi is None else float(hi),
                       [int(n) for n in lengths])
     if t == "integer":

@@ -476,8 +476,8 @@ class radio_sink:
         'center_freq', 'real', 'Hz', 0.0, _INF, False, True,
         None, None, None, None, True,
         '2450000000.0',
-        'carrier frequency of every channel',
-        None)
+        'carrier frequency of every channel (or a uhd.tune_request)',
+        'uhd.tune_request')
     gain = _spec(
         'gain', 'real', 'dB', -_INF, _INF, False, False,
         None, None, None, None, True,
@@ -557,8 +557,8 @@ class radio_source:
         'center_freq', 'real', 'Hz', 0.0, _INF, False, True,
         None, None, None, None, True,
         '2450000000.0',
-        'carrier frequency of every channel',
-        None)
+        'carrier frequency of every channel (or a uhd.tune_request)',
+        'uhd.tune_request')
     gain = _spec(
         'gain', 'real', 'dB', -_INF, _INF, False, False,
         None, None, None, None, True,

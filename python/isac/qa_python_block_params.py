@@ -142,6 +142,22 @@ class qa_python_block_params(unittest.TestCase):
                     checked += 1
         self.assertGreater(checked, 15)
 
+    def test_003b_objects_pass_through(self):
+        """A parameter with `objects` (a radio's center_freq also takes a
+        uhd.tune_request) passes such an object on as given: a tune request
+        converted to its target frequency would lose its LO offset."""
+        class tune_request:  # float() gives the target, as UHD's does
+            def __float__(self):
+                return 2.4e9
+        req = tune_request()
+        for block in ("radio_sink", "radio_source"):
+            d = {x["block"]: x for x in self.py}[block]
+            obj = make(block, self.defaults(d))
+            obj.set_center_freq(req, 0)
+            self.assertIs(obj.settings()[("center_freq", 0)], req)
+            with self.assertRaisesRegex(ValueError, "^center_freq = "):
+                obj.set_center_freq(-1.0)
+
     def test_004_construction_enforces_descriptor_ranges(self):
         checked = 0
         for d in self.py:

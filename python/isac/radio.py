@@ -311,7 +311,7 @@ class radio_sink(_radio_base):
       clock_source: UHD clock source of every motherboard ("internal", "external", "gpsdo"; empty: the device's) (default "")
       time_source: UHD time source of every motherboard (empty: the device's) (default "")
       samp_rate: sample rate (Hz); (0, inf) (default 1000000.0) [settable]
-      center_freq: carrier frequency of every channel (Hz); [0, inf) (default 2450000000.0) [settable]
+      center_freq: carrier frequency of every channel (or a uhd.tune_request) (Hz); [0, inf) (default 2450000000.0) [settable]
       gain: gain of every channel (dB) (default 0.0) [settable]
       antenna: antenna port of every channel (default "TX/RX") [settable]
       emulator: radio = "emulated": the emulated_radio (GRC: an Emulated Radio variable) (default None)
@@ -389,7 +389,7 @@ class radio_source(_radio_base):
       clock_source: UHD clock source of every motherboard ("internal", "external", "gpsdo"; empty: the device's) (default "")
       time_source: UHD time source of every motherboard (empty: the device's) (default "")
       samp_rate: sample rate (Hz); (0, inf) (default 1000000.0) [settable]
-      center_freq: carrier frequency of every channel (Hz); [0, inf) (default 2450000000.0) [settable]
+      center_freq: carrier frequency of every channel (or a uhd.tune_request) (Hz); [0, inf) (default 2450000000.0) [settable]
       gain: gain of every channel (dB) (default 0.0) [settable]
       antenna: antenna port of every channel (default "RX2") [settable]
       emulator: radio = "emulated": the emulated_radio (GRC: an Emulated Radio variable) (default None)
