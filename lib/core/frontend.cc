@@ -22,21 +22,6 @@ std::string num(double v)
     return s.str();
 }
 
-// Modified Bessel function of the first kind, order 0 (power series; the
-// Kaiser window needs arguments up to beta ~ 10, where 40 terms are plenty).
-double bessel_i0(double x)
-{
-    double sum = 1.0, term = 1.0;
-    const double q = 0.25 * x * x;
-    for (int k = 1; k < 60; ++k) {
-        term *= q / (double(k) * double(k));
-        sum += term;
-        if (term < 1e-17 * sum)
-            break;
-    }
-    return sum;
-}
-
 void check_nonneg(const std::string& name, double v)
 {
     if (!(std::isfinite(v) && v >= 0.0))

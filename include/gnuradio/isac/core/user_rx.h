@@ -132,6 +132,8 @@ public:
 private:
     int d_half;
     double d_beta, d_i0beta;
+    std::vector<float> d_half_taps; // delta = -0.5 and +0.5
+    void compute_taps(double delta, float* h) const;
 };
 
 /*!
@@ -200,6 +202,7 @@ private:
     const frame_patterns d_pat;
     const frac_interp d_interp;        // final resampling of the frame
     const frac_interp d_interp_search; // timing search (shorter)
+    std::vector<cdouble> d_unrot;      // finish_held: exp(-j 2 pi k / M)
     const int d_F, d_L, d_R, d_Lp, d_n;
     const double d_amp;
     cmat d_R_prior;
