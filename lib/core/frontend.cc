@@ -146,16 +146,23 @@ void fractional_delay::process(const cfloat* in, cfloat* out, long n)
         const long L = long(d_h[c].size());
         // y(t) = sum_j h_rev[j] x(t - I - k_first - L + 1 + j)
         const long off = d_hist - d_int[c] - d_kfirst[c] - L + 1;
-        for (long t = 0; t < n; ++t) {
-            const float* r = re.data() + off + t;
-            const float* i = im.data() + off + t;
-            float sr = 0.0f, si = 0.0f;
-            for (long j = 0; j < L; ++j) {
-                sr += h[j] * r[j];
-                si += h[j] * i[j];
+        // taps outer, samples inner: each output still sums its taps in
+        // ascending order (the same rounding), and the inner loop vectorises
+        d_acc_re.assign(size_t(n), 0.0f);
+        d_acc_im.assign(size_t(n), 0.0f);
+        float* ar = d_acc_re.data();
+        float* ai = d_acc_im.data();
+        for (long j = 0; j < L; ++j) {
+            const float hj = h[j];
+            const float* r = re.data() + off + j;
+            const float* i = im.data() + off + j;
+            for (long t = 0; t < n; ++t) {
+                ar[t] += hj * r[t];
+                ai[t] += hj * i[t];
             }
-            out[t * C + c] = cfloat(sr, si);
         }
+        for (long t = 0; t < n; ++t)
+            out[t * C + c] = cfloat(ar[t], ai[t]);
         std::copy(re.begin() + n, re.end(), re.begin());
         std::copy(im.begin() + n, im.end(), im.begin());
         re.resize(size_t(d_hist));
@@ -559,6 +566,20 @@ void frontend_emulator::process_rx(
     const float a = c.pn_a, b = c.pn_b, sd = c.noise_std, clip = c.clip;
     float pn = c.pn;
     const bool cfo = c.cfo != 0.0;
+    // the CFO phasor: from the absolute index every 256 samples (no accumulated
+    // rounding, the same value however the stream is split into blocks), a
+    // double-precision recursion in between (exact to float rounding)
+    auto exact_rot = [&](long t) {
+        const double cyc = c.cfo * double(pos0 + uint64_t(t));
+        const double th = 2.0 * pi * (cyc - std::floor(cyc));
+        return cdouble(std::cos(th), std::sin(th));
+    };
+    const cdouble step = cfo ? std::polar(1.0, 2.0 * pi * c.cfo) : cdouble(1.0);
+    auto advance = [&](cdouble r) {
+        return cdouble(r.real() * step.real() - r.imag() * step.imag(),
+                       r.real() * step.imag() + r.imag() * step.real());
+    };
+    cdouble rot(1.0);
     for (long t = 0; t < n; ++t) {
         const float nr = sd * c.rng.normal();
         const float ni = sd * c.rng.normal();
@@ -566,11 +587,17 @@ void frontend_emulator::process_rx(
         pn = a * pn + b * c.rng.normal();
         cfloat e = g * small_rot(pn, c.pn_exact);
         if (cfo) {
-            // the phase from the absolute index: no accumulated rounding, and
-            // the same value however the stream is split into blocks
-            const double cyc = c.cfo * double(pos0 + uint64_t(t));
-            const double th = 2.0 * pi * (cyc - std::floor(cyc));
-            e *= cfloat(float(std::cos(th)), float(std::sin(th)));
+            const uint64_t into = (pos0 + uint64_t(t)) & 255u;
+            if (into == 0) {
+                rot = exact_rot(t);
+            } else if (t == 0) {
+                // from the last anchor, as an unsplit stream would have it
+                rot = exact_rot(-long(into));
+                for (uint64_t i = 0; i < into; ++i)
+                    rot = advance(rot);
+            }
+            e *= cfloat(float(rot.real()), float(rot.imag()));
+            rot = advance(rot);
         }
         z *= e;
         cfloat y = k1 * z + k2 * std::conj(z);

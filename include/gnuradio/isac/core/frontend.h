@@ -109,6 +109,7 @@ private:
     std::vector<int> d_kfirst;                  // first k of each channel's kernel
     std::vector<std::vector<float>> d_h;        // reversed kernel per channel
     std::vector<std::vector<float>> d_re, d_im; // history + block, per channel
+    std::vector<float> d_acc_re, d_acc_im;      // process(): output sums
     void rebuild(int c);
 };
 
