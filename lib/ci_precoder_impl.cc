@@ -645,7 +645,9 @@ int ci_precoder_impl::work(int noutput_items,
         // the flowgraph's stop() interrupts this thread: a design polls it and
         // cancels the whole job (the pool's workers see d_run_cancel)
         const stop_scope stop(&d_run_cancel);
-        complete = d_pool.run(n, one, &d_run_cancel);
+        // copies only (tables, reused designs, known vectors): not worth waking
+        // the pool's workers
+        complete = d_pool.run(n, one, &d_run_cancel, d_direct ? 1 : std::max(1, n));
     }
     for (int i = 0; i < n; ++i) {
         item& it = d_items[i];
@@ -771,6 +773,12 @@ void ci_precoder_impl::plan(int n,
         }
     }
     d_first.clear();
+    d_direct = 0;
+    for (int i = 0; i < n; ++i) {
+        const item& it = d_items[i];
+        if (it.kind == item_kind::data && !it.lut && !it.memo && it.dup_of < 0)
+            ++d_direct;
+    }
     if (pi < local.size()) {
         // channels for later items stay queued (ahead of anything that arrived meanwhile)
         std::lock_guard<std::mutex> lock(d_mutex);

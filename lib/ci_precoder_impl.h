@@ -167,6 +167,7 @@ private:
     std::vector<memo_map> d_memo_hold;        // replaced mid-call: items point into it
     std::unordered_map<int64_t, int> d_first; // this call: first item of a code
     int d_memo_ok = -1;                       // M^U small enough (lazily set)
+    int d_direct = 0;                         // plan(): items that need a direct design
     bool memo_size_ok()
     {
         if (d_memo_ok < 0)
