@@ -30,16 +30,6 @@ std::vector<double> kay_weights(int R)
     }
     return w;
 }
-
-int psk_decide(cfloat w, int M)
-{
-    const double a = std::atan2(double(w.imag()), double(w.real()));
-    long k = std::lround(a * M / two_pi);
-    k %= M;
-    if (k < 0)
-        k += M;
-    return int(k);
-}
 } // namespace
 
 // ---------------------------------------------------------------- parameters
@@ -460,16 +450,16 @@ void user_receiver::finish_held(bool have_end, double psi_end, double center_end
         f.decided = true;
         f.decisions.resize(size_t(Ld));
         const int M = d_p.psk_order;
-        // the constellation's rotations, computed once per frame, not per symbol
-        d_unrot.resize(size_t(M));
-        for (int k = 0; k < M; ++k)
-            d_unrot[size_t(k)] = std::polar(1.0, -two_pi * k / M);
         double th = 0;
         for (int t = 0; t < Ld; ++t) {
             const double ph = h.psi + slope * (p0 + t - h.center) + th;
             const cfloat w = f.payload[size_t(t)] * cfloat(std::polar(1.0, -ph));
-            const int k = psk_decide(w, M);
-            const double err = std::arg(cdouble(w) * d_unrot[size_t(k)]);
+            // decision and its phase error from one atan2: the error is the
+            // angle to the nearest point, a - 2 pi k' / M with k' unwrapped
+            const double a = std::atan2(double(w.imag()), double(w.real()));
+            const long ku = std::lround(a * M / two_pi);
+            const int k = int(((ku % M) + M) % M);
+            const double err = a - two_pi * double(ku) / M;
             th += d_p.pll_gain * err;
             f.payload[size_t(t)] = w;
             f.decisions[size_t(t)] = k;

@@ -202,7 +202,6 @@ private:
     const frame_patterns d_pat;
     const frac_interp d_interp;        // final resampling of the frame
     const frac_interp d_interp_search; // timing search (shorter)
-    std::vector<cdouble> d_unrot;      // finish_held: exp(-j 2 pi k / M)
     const int d_F, d_L, d_R, d_Lp, d_n;
     const double d_amp;
     cmat d_R_prior;
