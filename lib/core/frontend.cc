@@ -64,6 +64,7 @@ fractional_delay::fractional_delay(int n_chan,
     d_h.assign(n_chan, std::vector<float>{ 1.0f });
     d_re.assign(n_chan, std::vector<float>(d_hist, 0.0f));
     d_im.assign(n_chan, std::vector<float>(d_hist, 0.0f));
+    d_len = d_hist;
 }
 
 std::vector<double>
@@ -126,6 +127,7 @@ void fractional_delay::reset()
         d_re[c].assign(d_hist, 0.0f);
         d_im[c].assign(d_hist, 0.0f);
     }
+    d_len = d_hist;
 }
 
 void fractional_delay::process(const cfloat* in, cfloat* out, long n)
@@ -133,11 +135,24 @@ void fractional_delay::process(const cfloat* in, cfloat* out, long n)
     if (n <= 0)
         return;
     const long C = d_nchan;
+    // Each channel's line holds the last d_hist samples at [d_len - d_hist,
+    // d_len) and grows by n per call; the history moves back to the front only
+    // when the line is full (a long max_delay would otherwise be copied on
+    // every call).
+    if (d_len + n > long(d_re[0].size())) {
+        const long cap = std::max<long>(long(d_re[0].size()), 2 * (d_hist + n));
+        for (long c = 0; c < C; ++c) {
+            for (auto* v : { &d_re[c], &d_im[c] }) {
+                std::copy(v->begin() + (d_len - d_hist), v->begin() + d_len, v->begin());
+                v->resize(size_t(cap));
+            }
+        }
+        d_len = d_hist;
+    }
+    const long base = d_len - d_hist;
     for (long c = 0; c < C; ++c) {
-        auto& re = d_re[c];
-        auto& im = d_im[c];
-        re.resize(size_t(d_hist + n));
-        im.resize(size_t(d_hist + n));
+        float* re = d_re[c].data() + base;
+        float* im = d_im[c].data() + base;
         for (long t = 0; t < n; ++t) {
             re[d_hist + t] = in[t * C + c].real();
             im[d_hist + t] = in[t * C + c].imag();
@@ -154,8 +169,8 @@ void fractional_delay::process(const cfloat* in, cfloat* out, long n)
         float* ai = d_acc_im.data();
         for (long j = 0; j < L; ++j) {
             const float hj = h[j];
-            const float* r = re.data() + off + j;
-            const float* i = im.data() + off + j;
+            const float* r = re + off + j;
+            const float* i = im + off + j;
             for (long t = 0; t < n; ++t) {
                 ar[t] += hj * r[t];
                 ai[t] += hj * i[t];
@@ -163,11 +178,8 @@ void fractional_delay::process(const cfloat* in, cfloat* out, long n)
         }
         for (long t = 0; t < n; ++t)
             out[t * C + c] = cfloat(ar[t], ai[t]);
-        std::copy(re.begin() + n, re.end(), re.begin());
-        std::copy(im.begin() + n, im.end(), im.begin());
-        re.resize(size_t(d_hist));
-        im.resize(size_t(d_hist));
     }
+    d_len += n;
 }
 
 // ---------------------------------------------------------------------------

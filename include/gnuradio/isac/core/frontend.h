@@ -104,6 +104,7 @@ private:
     int d_nchan, d_taps;
     double d_beta, d_max_delay;
     long d_hist; // samples of history kept per channel
+    long d_len;  // end of the valid samples in d_re/d_im (>= d_hist)
     std::vector<double> d_delay;
     std::vector<long> d_int;                    // I_c
     std::vector<int> d_kfirst;                  // first k of each channel's kernel
