@@ -62,6 +62,8 @@ def main():
                                  formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--n-tx", type=int, nargs="+", default=[16, 64])
     ap.add_argument("--draws", type=int, default=10)
+    ap.add_argument("--indices", type=int, nargs="+",
+                    help="these family draws instead of the first --draws")
     ap.add_argument("--vectors", type=int, default=4000, help="symbol vectors per draw")
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--solver", default="realtime")
@@ -73,7 +75,7 @@ def main():
           f"{'infeasible':>10} {'cache hits':>10} {'vs 1 thread':>11}")
     for N in args.n_tx:
         acc = {t: [0.0, 0.0, 0, 0, 0] for t in args.threads}
-        for i in range(args.draws):
+        for i in args.indices if args.indices else range(args.draws):
             inst = fam.draw(N, i)
             rng = np.random.default_rng([N, i, 5])
             k = rng.integers(0, inst["psk_order"], (args.vectors, inst["n_users"]))
