@@ -203,6 +203,15 @@ ci_precoder_impl::ci_precoder_impl(const config& cfg,
       d_pool(threads)
 {
     d_known.set_logger(d_logger);
+    // the design cache holds up to M^U designs (when the indices fit a 64-bit key),
+    // at most 32 MiB of vectors and 1/64 of the module's memory limit
+    const double bytes = std::min(32.0 * (1 << 20), double(core::memory_limit()) / 64);
+    double vectors = 1;
+    for (int u = 0; u < d_n_users && vectors <= 0x1p62; ++u)
+        vectors *= d_M;
+    if (vectors <= 0x1p62)
+        d_cache.max_slots =
+            long(std::min(vectors, std::floor(bytes / (sizeof(gr_complex) * d_n_tx))));
     message_port_register_in(d_csi_port);
     set_msg_handler(d_csi_port, [this](const pmt::pmt_t& m) { handle_csi(m); });
     message_port_register_out(d_stats_port);
@@ -521,6 +530,7 @@ void ci_precoder_impl::publish_stats()
     d.real("vectors_per_s", dt > 0 ? a.vectors / dt : 0.0);
     d.u64("solved", a.solved);
     d.u64("lut_hits", a.lut_hits);
+    d.u64("cache_hits", a.cache_hits);
     d.real("solve_time_mean_us", a.time_sum / ns * 1e6);
     d.real("solve_time_max_us", a.time_max * 1e6);
     d.real("mm_iterations_mean", a.iterations / ns);
@@ -645,25 +655,11 @@ int ci_precoder_impl::work(int noutput_items,
         // the flowgraph's stop() interrupts this thread: a design polls it and
         // cancels the whole job (the pool's workers see d_run_cancel)
         const stop_scope stop(&d_run_cancel);
-        // copies only (tables, reused designs, known vectors): not worth waking
-        // the pool's workers
+        // copies only (tables, cached designs, known vectors): one chunk, so the
+        // pool's workers are not woken
         complete = d_pool.run(n, one, &d_run_cancel, d_direct ? 1 : std::max(1, n));
     }
-    for (int i = 0; i < n; ++i) {
-        item& it = d_items[i];
-        if (it.dup_of >= 0) {
-            const item& f = d_items[it.dup_of];
-            std::copy(out + size_t(it.dup_of) * d_n_tx,
-                      out + size_t(it.dup_of + 1) * d_n_tx,
-                      out + size_t(i) * d_n_tx);
-            it.feasible = f.feasible;
-            it.done = f.done;
-        } else if (it.code >= 0 && !it.memo && it.done && it.solver == d_memo_for) {
-            d_memo[it.code] = { std::vector<gr_complex>(out + size_t(i) * d_n_tx,
-                                                        out + size_t(i + 1) * d_n_tx),
-                                it.feasible };
-        }
-    }
+    settle_cache(n, out);
     int done = n;
     if (!complete) {
         // stopped while designing: only the finished leading items leave the block
@@ -695,7 +691,6 @@ void ci_precoder_impl::plan(int n,
     std::shared_ptr<core::ci_lut> lut;
     std::shared_ptr<core::ci_solver> lut_for;
     d_lut_hold.clear(); // the tables of the previous call's items
-    d_memo_hold.clear();
     auto refresh_lut = [&]() {
         std::lock_guard<std::mutex> lock(d_mutex);
         lut = d_lut;
@@ -722,9 +717,7 @@ void ci_precoder_impl::plan(int n,
         it.lut = d_kind == solver_kind::lut && lut && lut_for == d_solver ? lut.get()
                                                                           : nullptr;
         it.kind = item_kind::data;
-        it.memo = nullptr;
-        it.dup_of = -1;
-        it.code = -1;
+        it.hit = it.fill = -1;
         // preamble, header and pilots of a tagged frame go out as they are; they
         // are how the users learn the channel, so they go out before one is known
         if (const gr_complex* kx = d_known.at(base + i, d_solver != nullptr)) {
@@ -738,11 +731,9 @@ void ci_precoder_impl::plan(int n,
             continue;
         }
         const gr_complex* s = in + size_t(i) * d_n_users;
-        uint64_t code = 0;
         for (int u = 0; u < d_n_users; ++u) {
             bool bad = false, far = false;
             d_k[it.k0 + u] = core::psk_index(core::cdouble(s[u]), d_M, &bad, &far);
-            code = code * uint64_t(d_M) + uint64_t(d_k[it.k0 + u]);
             if (bad) {
                 ++d_bad_interval;
                 ++d_bad_total;
@@ -750,33 +741,13 @@ void ci_precoder_impl::plan(int n,
                 ++d_far_interval;
             }
         }
-        if (!it.lut && d_kind == solver_kind::lut && memo_size_ok()) {
-            if (d_memo_for != d_solver) {
-                if (!d_memo.empty())
-                    d_memo_hold.push_back(std::move(d_memo));
-                d_memo = memo_map();
-                d_memo_for = d_solver;
-                d_first.clear();
-            }
-            it.code = int64_t(code);
-            const auto m = d_memo.find(code);
-            if (m != d_memo.end()) {
-                it.memo = &m->second.first;
-                it.feasible = m->second.second;
-            } else {
-                const auto f = d_first.find(code);
-                if (f != d_first.end() && d_items[f->second].solver == d_solver)
-                    it.dup_of = f->second;
-                else
-                    d_first[code] = i;
-            }
-        }
+        if (!it.lut && d_kind != solver_kind::exact)
+            plan_cache(i, &d_k[it.k0]);
     }
-    d_first.clear();
     d_direct = 0;
     for (int i = 0; i < n; ++i) {
         const item& it = d_items[i];
-        if (it.kind == item_kind::data && !it.lut && !it.memo && it.dup_of < 0)
+        if (it.kind == item_kind::data && !it.lut && it.hit < 0)
             ++d_direct;
     }
     if (pi < local.size()) {
@@ -792,9 +763,83 @@ void ci_precoder_impl::plan(int n,
     }
 }
 
-// One output vector (any thread): a table lookup or a direct design.
+// A data item designed directly: a repeat of a symbol vector designed before with
+// the same solver copies that design (settle_cache), else it reserves a slot.
+void ci_precoder_impl::plan_cache(int i, const int* k)
+{
+    item& it = d_items[i];
+    if (d_cache.max_slots <= 0)
+        return;
+    if (d_cache.solver != it.solver) {
+        // a new channel or settings within this call: the earlier items of the call
+        // are designed directly (their slots go with the old solver's entries)
+        for (int j = 0; j < i; ++j)
+            d_items[j].hit = d_items[j].fill = -1;
+        d_cache.solver = it.solver;
+        d_cache.slot.clear();
+        d_cache.x.clear();
+        d_cache.info.clear();
+    }
+    uint64_t key = 0;
+    for (int u = d_n_users - 1; u >= 0; --u)
+        key = key * uint64_t(d_M) + uint64_t(k[u]);
+    const auto f = d_cache.slot.find(key);
+    if (f != d_cache.slot.end()) {
+        it.hit = f->second;
+        return;
+    }
+    const long s = long(d_cache.info.size());
+    if (s >= d_cache.max_slots)
+        return;
+    d_cache.slot.emplace(key, s);
+    d_cache.x.resize(size_t(s + 1) * d_n_tx);
+    d_cache.info.emplace_back();
+    it.fill = s;
+}
+
+// In item order, after the designs: each reserved slot takes its design, each repeat
+// copies its slot (filled by an earlier item of this or an earlier call). A slot
+// whose design was cancelled (stop) leaves the cache, and so do its repeats.
+void ci_precoder_impl::settle_cache(int n, gr_complex* out)
+{
+    std::vector<uint8_t> lost;
+    for (int i = 0; i < n; ++i) {
+        item& it = d_items[i];
+        gr_complex* o = out + size_t(i) * d_n_tx;
+        if (it.fill >= 0) {
+            if (it.done) {
+                std::copy(o, o + d_n_tx, d_cache.x.begin() + it.fill * d_n_tx);
+                design_summary& d = d_cache.info[it.fill];
+                d.feasible = it.r.feasible;
+                d.metric = it.r.metric;
+                d.margin_ratio = it.r.lambda > 0
+                                     ? it.r.margins.minCoeff() / it.r.lambda
+                                     : std::numeric_limits<double>::infinity();
+            } else {
+                lost.resize(d_cache.info.size());
+                lost[it.fill] = 1;
+            }
+        } else if (it.hit >= 0) {
+            it.done = lost.empty() || !lost[it.hit];
+            if (it.done) {
+                const auto src = d_cache.x.begin() + it.hit * d_n_tx;
+                std::copy(src, src + d_n_tx, o);
+                it.feasible = d_cache.info[it.hit].feasible;
+            }
+        }
+    }
+    if (!lost.empty())
+        for (auto e = d_cache.slot.begin(); e != d_cache.slot.end();)
+            e = e->second < long(lost.size()) && lost[e->second] ? d_cache.slot.erase(e)
+                                                                 : std::next(e);
+}
+
+// One output vector (any thread): a table lookup or a direct design; repeats are
+// copied by settle_cache.
 void ci_precoder_impl::design(item& it, const int* k, gr_complex* o) const
 {
+    if (it.hit >= 0)
+        return;
     if (it.kind != item_kind::data) {
         const size_t i = size_t(&it - d_items.data());
         if (it.kind == item_kind::known)
@@ -810,13 +855,6 @@ void ci_precoder_impl::design(item& it, const int* k, gr_complex* o) const
         it.done = true;
         return;
     }
-    if (it.memo) {
-        std::copy(it.memo->begin(), it.memo->end(), o);
-        it.done = true;
-        return;
-    }
-    if (it.dup_of >= 0) // copied from its first item after the run
-        return;
     const auto t0 = std::chrono::steady_clock::now();
     it.r = it.solver->solve_indices(std::vector<int>(k, k + d_n_users));
     it.seconds =
@@ -838,8 +876,16 @@ void ci_precoder_impl::account(const item& it, uint64_t abs)
     }
     if (it.kind != item_kind::data)
         return; // known or muted: nothing designed
-    if (it.lut || it.memo || it.dup_of >= 0) {
+    if (it.lut) {
         ++d_acc.lut_hits;
+    } else if (it.hit >= 0) {
+        ++d_acc.cache_hits;
+        const design_summary& d = d_cache.info[it.hit];
+        if (d.metric > 0) {
+            d_acc.qscnr_db_sum += 10.0 * std::log10(d.metric);
+            d_acc.qscnr_n++;
+        }
+        d_acc.min_margin_ratio = std::min(d_acc.min_margin_ratio, d.margin_ratio);
     } else {
         const core::ci_result& r = it.r;
         d_acc.solved++;

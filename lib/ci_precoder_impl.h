@@ -16,7 +16,6 @@
 #include <unordered_map>
 #include <atomic>
 #include <chrono>
-#include <cmath>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -111,14 +110,33 @@ private:
         core::ci_result r; // direct designs
         double seconds = 0;
         bool done = false; // designed (false after a cancelled run)
-        // lut solver while its table builds: a design of this call's or an
-        // earlier call's item with the same channel and symbols is reused
-        const std::vector<gr_complex>* memo = nullptr; // earlier call's design
-        int dup_of = -1;                               // earlier item of this call
-        int64_t code = -1; // symbol indices as one number (memo key), -1: none
+        // design cache: the slot a repeat copies, the slot this design fills (-1: none)
+        long hit = -1, fill = -1;
+    };
+    //! what the statistics need of a design copied from the cache
+    struct design_summary {
+        bool feasible = true;
+        double metric = 0, margin_ratio = 0;
+    };
+    /*!
+     * Designs of the current solver (channel and settings) keyed by the symbol
+     * indices. A design is a deterministic function of both, so a repeated symbol
+     * vector (M^U distinct ones per channel) gets a copy that is bit-identical to
+     * designing it again. Filled and read in item order by the work thread only (the
+     * pool's designs write their own slots), so output and statistics do not depend
+     * on the thread count. Not used by the exact preset (its time budget makes a
+     * design depend on the machine's speed).
+     */
+    struct design_cache {
+        std::shared_ptr<core::ci_solver> solver; // the solver the entries belong to
+        std::unordered_map<uint64_t, long> slot;
+        std::vector<gr_complex> x; // n_tx per slot
+        std::vector<design_summary> info;
+        long max_slots = 0;
     };
     struct stats_acc {
         uint64_t vectors = 0, solved = 0, iterations = 0, infeasible = 0, lut_hits = 0;
+        uint64_t cache_hits = 0;       // repeated symbol vectors copied from the cache
         uint64_t budget_exhausted = 0; // exact preset: vectors whose budget ran out
         double time_sum = 0, time_max = 0, qscnr_db_sum = 0, gap_sum = 0, gap_max = 0;
         double min_margin_ratio = std::numeric_limits<double>::infinity();
@@ -157,23 +175,8 @@ private:
     std::vector<int> d_k;         // symbol indices of the items, n_users each
     std::vector<gr_complex> d_kx; // the known items' vectors, n_tx each
     double d_design_seconds = 0;  // running mean time of a direct design (work thread)
-    // Direct designs of the lut solver while its table builds, by symbol code:
-    // a design is a deterministic function of (solver, symbols), and the
-    // M^U symbol vectors recur every few snapshots (work thread only).
-    std::shared_ptr<core::ci_solver> d_memo_for;
-    using memo_map =
-        std::unordered_map<int64_t, std::pair<std::vector<gr_complex>, bool>>;
-    memo_map d_memo;
-    std::vector<memo_map> d_memo_hold;        // replaced mid-call: items point into it
-    std::unordered_map<int64_t, int> d_first; // this call: first item of a code
-    int d_memo_ok = -1;                       // M^U small enough (lazily set)
-    int d_direct = 0;                         // plan(): items that need a direct design
-    bool memo_size_ok()
-    {
-        if (d_memo_ok < 0)
-            d_memo_ok = std::pow(double(d_M), double(d_n_users)) <= 4096.0 ? 1 : 0;
-        return d_memo_ok == 1;
-    }
+    design_cache d_cache;         // work thread
+    int d_direct = 0;             // plan(): items that need a direct design
 
     // lookup table built in the background for d_solver (on the pool too)
     std::shared_ptr<core::ci_lut> d_lut; // ready table (guarded)
@@ -203,6 +206,10 @@ private:
     //! the items [0, n) of a work() call: channel switches, indices, table or design
     void plan(int n, const gr_complex* in, uint64_t base, std::vector<pending>& local);
     void design(item& it, const int* k, gr_complex* out) const;
+    //! plan(): the cache's part for a data item designed directly
+    void plan_cache(int i, const int* k);
+    //! after the designs: fill the cache, copy repeats within the call
+    void settle_cache(int n, gr_complex* out);
     void account(const item& it, uint64_t abs);
 };
 
