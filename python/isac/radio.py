@@ -28,7 +28,7 @@ from gnuradio import blocks, gr
 from . import isac_python as _blk
 
 RADIOS = ("usrp", "emulated")
-ROLES = ("sensing", "users")
+ROLES = ("sensing", "users", "uplink")
 SYNCS = ("sync", "pc_clock", "pc_clock_next_pps", "gps_time", "none")
 
 
@@ -84,6 +84,12 @@ class emulated_radio:
     gain CN(0, zeta^2) every target_coherence snapshots (one CPI). Clutter is
     static (a room's reflections), which the loop-delay estimator uses.
 
+    TDD uplink (uplink_len > 0): the users send orthogonal pilots
+    (core.orthogonal_pilots(n_users, uplink_len, uplink_seed) / 2) in the slots
+    [k uplink_period, k uplink_period + uplink_len); the transmit array's own
+    receive chains (a radio_source with role = "uplink", n_tx channels) see
+    them at a per-antenna SNR uplink_snr_db. tdd_csi turns them into the csi.
+
     Receive calibration pilot: a CW tone at pilot_freq cycles/sample from
     pilot_deg, per-antenna SNR pilot_snr_db, on for the first pilot_len
     snapshots (0: always, < 0: no pilot), the emulated version of the far-field
@@ -95,7 +101,8 @@ class emulated_radio:
                  comm_noise_var=0.1, target_deg=23.0, target_snr_db=15.0, clutter_deg=(-47.0, 31.0),
                  cnr_db=(30.0, 30.0), radar_noise_var=1.0, pilot_deg=0.0, pilot_snr_db=20.0,
                  pilot_freq=0.0625, pilot_len=-1, loopback=False, loopback_snr_db=30.0,
-                 impairments="typical", seed=0, pace=False, target_coherence=0):
+                 impairments="typical", seed=0, pace=False, target_coherence=0, uplink_len=0,
+                 uplink_period=1024, uplink_snr_db=20.0, uplink_seed=3):
         self.n_tx, self.n_rx, self.n_users = int(n_tx), int(n_rx), int(n_users)
         self.loopback = bool(loopback)
         self.block = _blk.radio_emulator(
@@ -105,8 +112,10 @@ class emulated_radio:
             [float(c) for c in cnr_db], float(radar_noise_var), int(target_coherence), float(pilot_deg),
             float(pilot_snr_db),
             float(pilot_freq), int(pilot_len), bool(loopback), float(loopback_snr_db), impairments,
-            int(seed), bool(pace))
+            int(seed), bool(pace), int(uplink_len), int(uplink_period), float(uplink_snr_db),
+            int(uplink_seed))
         self.n_sense = self.block.n_sense_out()
+        self.n_uplink = self.n_tx if int(uplink_len) > 0 else 0
         self._lock = threading.Lock()
         self._users = {}
 
@@ -279,7 +288,7 @@ class radio_sink(_radio_base):
         # every emulator output is also consumed here, so a flowgraph without a
         # users' (or sensing) source never stalls the emulator
         self.discard = blocks.null_sink(gr.sizeof_gr_complex)
-        for m in range(emulator.n_sense + emulator.n_users):
+        for m in range(emulator.n_sense + emulator.n_users + emulator.n_uplink):
             self.connect((emulator.block, m), (self.discard, m))
 
 
@@ -289,6 +298,8 @@ class radio_source(_radio_base):
     role = "sensing": the radar/DoA receive array (stream k = element k; with
     the emulator's loopback coupler, stream n_rx is the coupler channel).
     role = "users": the users' radios, one stream per user.
+    role = "uplink": the transmit array's own receive chains (TDD: the
+    transmit antennas' TX/RX ports), n_tx streams, for tdd_csi.
     radio = "usrp": uhd.usrp_source with the same settings as GRC's UHD: USRP
     Source, including its time-sync option (sync = "pc_clock_next_pps" waits
     for a PPS edge and sets every motherboard to the PC time on the next one).
@@ -303,7 +314,7 @@ class radio_source(_radio_base):
                  sync="none", num_mboards=1, otw="", stream_args=""):
         _check_radio("radio_source", radio)
         if role not in ROLES:
-            raise ValueError("radio_source: role must be 'sensing' or 'users', got %r" % (role,))
+            raise ValueError("radio_source: role must be 'sensing', 'users' or 'uplink', got %r" % (role,))
         if sync not in SYNCS:
             raise ValueError("radio_source: sync must be one of %s, got %r" % (", ".join(SYNCS), sync))
         if nchan < 1:
@@ -326,13 +337,14 @@ class radio_source(_radio_base):
         if not isinstance(emulator, emulated_radio):
             raise ValueError("radio_source: radio = 'emulated' needs emulator = an emulated_radio "
                              "(GRC: an Emulated Radio variable), got %r" % (emulator,))
-        want = emulator.n_sense if role == "sensing" else emulator.n_users
+        want = {"sensing": emulator.n_sense, "users": emulator.n_users, "uplink": emulator.n_uplink}[role]
         if self.nchan != want:
             raise ValueError("radio_source: role %r has %d channels in the emulator (n_rx%s), nchan = %d"
                              % (role, want, " + loopback" if emulator.loopback and role == "sensing" else "",
                                 self.nchan))
         emulator._claim(role, self)
-        first = 0 if role == "sensing" else emulator.n_sense
+        first = {"sensing": 0, "users": emulator.n_sense,
+                 "uplink": emulator.n_sense + emulator.n_users}[role]
         for ch in range(self.nchan):
             self.connect((emulator.block, first + ch), (self, ch))
 
