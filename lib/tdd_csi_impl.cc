@@ -23,7 +23,8 @@ tdd_csi::sptr tdd_csi::make(int n_tx,
                             int ref_user,
                             int memory,
                             int frame_len,
-                            int delay_frames)
+                            int delay_frames,
+                            bool user_scale)
 {
     core::params::tdd_csi::check(n_tx,
                                  n_users,
@@ -34,7 +35,8 @@ tdd_csi::sptr tdd_csi::make(int n_tx,
                                  ref_user,
                                  memory,
                                  frame_len,
-                                 delay_frames);
+                                 delay_frames,
+                                 user_scale);
     core::tdd_csi_params p;
     p.n_tx = n_tx;
     p.n_users = n_users;
@@ -45,15 +47,20 @@ tdd_csi::sptr tdd_csi::make(int n_tx,
     p.ref_user = ref_user;
     p.memory = memory;
     p.validate(); // the cross-parameter rules (uplink_len vs n_users)
-    return gnuradio::make_block_sptr<tdd_csi_impl>(p, frame_len, delay_frames);
+    return gnuradio::make_block_sptr<tdd_csi_impl>(
+        p, frame_len, delay_frames, user_scale);
 }
 
-tdd_csi_impl::tdd_csi_impl(const core::tdd_csi_params& p, int frame_len, int delay_frames)
+tdd_csi_impl::tdd_csi_impl(const core::tdd_csi_params& p,
+                           int frame_len,
+                           int delay_frames,
+                           bool user_scale)
     : gr::sync_block("tdd_csi",
                      gr::io_signature::make(p.n_tx, p.n_tx, sizeof(gr_complex)),
                      gr::io_signature::make(0, 0, 0)),
       d_frame_len_param(frame_len),
       d_delay(delay_frames),
+      d_user_scale(user_scale),
       d_row_port(pmt::mp("row")),
       d_kappa_port(pmt::mp("kappa")),
       d_csi_port(pmt::mp("csi")),
@@ -110,8 +117,18 @@ void tdd_csi_impl::handle_row(const pmt::pmt_t& msg)
             why = "\"row\" is all zero or has non-finite entries";
     }
     std::unique_lock<std::mutex> lock(d_mutex);
-    if (why.empty() && user != d_est.params().ref_user)
-        return; // another user's row: TDD needs only the reference's
+    if (why.empty() && user >= d_est.params().n_users)
+        why = "\"user\" not in [0, n_users)";
+    if (why.empty() && user != d_est.params().ref_user) {
+        if (!d_user_scale)
+            return; // another user's row: TDD needs only the reference's
+        // only its energy, the scalar TDD cannot measure (the estimate's own
+        // error energy taken out)
+        const double e = g.squaredNorm() / (1.0 + std::max(0.0, nmse));
+        d_est.add_user_energy(int(user), e);
+        ++d_received;
+        return;
+    }
     if (why.empty()) {
         try {
             const double e = std::max(0.0, nmse) * g.squaredNorm() / n_tx;

@@ -56,6 +56,8 @@ void tdd_csi_estimator::reset()
     d_fill = 0;
     d_slot_ok = false;
     d_noise.assign(size_t(d_p.n_tx), 0.0);
+    d_energy.assign(size_t(d_p.n_users), 0.0);
+    d_energy_n.assign(size_t(d_p.n_users), 0);
     d_slots = d_bad = d_last_end = d_ref_rows = 0;
 }
 
@@ -155,6 +157,16 @@ void tdd_csi_estimator::set_kappa(const cvec& kappa)
     d_kappa_ext = kappa;
 }
 
+void tdd_csi_estimator::add_user_energy(int u, double energy)
+{
+    check_int_range("user", u, 0, d_p.n_users - 1);
+    if (!(std::isfinite(energy) && energy > 0.0))
+        throw_param("energy", std::to_string(energy), "a finite value > 0");
+    int& k = d_energy_n[size_t(u)];
+    k = std::min(k + 1, d_p.memory);
+    d_energy[size_t(u)] += (energy - d_energy[size_t(u)]) / double(k);
+}
+
 void tdd_csi_estimator::clear_kappa() { d_kappa_ext.resize(0); }
 
 cvec tdd_csi_estimator::kappa() const
@@ -211,6 +223,9 @@ cmat tdd_csi_estimator::downlink() const
         if (!d_ul[size_t(u)].count())
             continue;
         D.row(u) = (k.array() * d_ul[size_t(u)].mean().array()).transpose();
+        const double e = D.row(u).squaredNorm();
+        if (u != d_p.ref_user && d_energy_n[size_t(u)] > 0 && e > 0.0)
+            D.row(u) *= std::sqrt(d_energy[size_t(u)] / e);
         const cdouble d0 = D(u, 0);
         if (std::abs(d0) > 0.0)
             D.row(u) *= std::conj(d0) / std::abs(d0);

@@ -76,7 +76,7 @@ class qa_tdd_csi(gr_unittest.TestCase):
     L, PERIOD, SLOTS = 32, 512, 48
 
     def run_tdd(self, seed, n_tx, n_users, impairments, snr_db, ref_user=0, msgs=(), memory=64,
-                x=None):
+                x=None, user_scale=False):
         emu = isac.emulated_radio(n_tx=n_tx, n_rx=2, n_users=n_users, user_deg=scene(seed, n_users),
                                   target_deg=17.0, clutter_deg=(), cnr_db=(), impairments=impairments,
                                   seed=seed, uplink_len=self.L, uplink_period=self.PERIOD,
@@ -90,7 +90,7 @@ class qa_tdd_csi(gr_unittest.TestCase):
             src = blocks.vector_source_c(x.tolist(), False)
             tb.connect(src, (sink, k))
         up = isac.radio_source("emulated", n_tx, emulator=emu, role="uplink")
-        tdd = isac.tdd_csi(n_tx, n_users, self.L, self.PERIOD, 0, 5, ref_user, memory, 1024, 0)
+        tdd = isac.tdd_csi(n_tx, n_users, self.L, self.PERIOD, 0, 5, ref_user, memory, 1024, 0, user_scale)
         for k in range(n_tx):
             tb.connect((up, k), (tdd, k))
         dbg = blocks.message_debug()
@@ -170,6 +170,22 @@ class qa_tdd_csi(gr_unittest.TestCase):
                 r_pred = np.linalg.norm(D_pred[u]) / np.linalg.norm(D_true[u])
                 r_blk = np.linalg.norm(H[u]) / np.linalg.norm(D_true[u])
                 self.assertAlmostEqual(r_blk / r_pred, 1.0, delta=0.05)
+
+    def test_002b_user_scale_from_scalar_reports(self):
+        # with user_scale, one energy report per user removes the per-user
+        # scale error: the rows match the true rows, scale included
+        for seed, n_tx, nu in ((24, 4, 2), (25, 6, 3)):
+            emu0 = isac.emulated_radio(n_tx=n_tx, n_rx=2, n_users=nu, user_deg=scene(seed, nu), clutter_deg=(),
+                                       cnr_db=(), impairments="typical", seed=seed, uplink_len=self.L,
+                                       uplink_period=self.PERIOD, uplink_snr_db=10.0, uplink_seed=5)
+            msgs = [("row", row_msg(u, reported_row(emu0, u))) for u in range(1, nu)]
+            emu, tdd, dbg = self.run_tdd(seed, n_tx, nu, "typical", 10.0, msgs=msgs, user_scale=True)
+            H = np.array(tdd.channel())
+            D_true = np.array(emu.channel_reported()).reshape(nu, n_tx)
+            floor = 4 * 10 ** -3.7 + 2 * 0.024 / self.L
+            for u in range(nu):
+                self.assertAlmostEqual(np.linalg.norm(H[u]) / np.linalg.norm(D_true[u]), 1.0, delta=0.02)
+                self.assertLess(aligned_nmse(H[u], D_true[u]), 3 * 2.0 / (10 * self.L * self.SLOTS) + floor)
 
     def test_003_argos_kappa_message(self):
         seed, n_tx, nu = 31, 4, 2

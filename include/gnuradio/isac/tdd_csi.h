@@ -37,6 +37,9 @@ namespace isac {
  *  - message in "kappa": {kappa: c32/c64 vector of n_tx} from an external
  *    (e.g. Argos-style, core.reciprocity_from_pairs) calibration; it replaces
  *    the reference rows until a {kappa: #f} message.
+ * With user_scale, rows of the other users on "row" set only their row's
+ * energy (a scalar per user, CQI-like): the users' own transmit/receive gain
+ * ratio, the one thing the uplink cannot show.
  * Message out "csi": the module's csi dict {H, rows, cols, offset}, rows
  * kappa_n h_n,u with element 0 real positive (csi_feedback's convention),
  * after every slot once kappa and every user's column exist, at most once per
@@ -63,6 +66,7 @@ public:
      * \param memory        slots (and reference rows) averaged; [1, 1048576]
      * \param frame_len     downlink frame length, the csi offset grid (0: the reference rows' frame_len) (snapshots); [0, 1048576]
      * \param delay_frames  frames from the end of a slot's frame until the csi takes effect; [0, 1048576]
+     * \param user_scale    scale each user's row to the energy of its reported rows on "row" (a scalar report per user, CQI-like; only the norm of rows of users other than ref_user is used)
      */
     static sptr make(int n_tx,
                      int n_users,
@@ -73,7 +77,8 @@ public:
                      int ref_user = 0,
                      int memory = 32,
                      int frame_len = 0,
-                     int delay_frames = 2);
+                     int delay_frames = 2,
+                     bool user_scale = false);
     // gen_params:end make
     // clang-format on
 

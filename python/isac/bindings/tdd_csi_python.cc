@@ -56,6 +56,7 @@ noise_var}.)doc"
     "  memory: slots (and reference rows) averaged; [1, 1048576] (default 32)\n"
     "  frame_len: downlink frame length, the csi offset grid (0: the reference rows' frame_len) (snapshots); [0, 1048576] (default 0)\n"
     "  delay_frames: frames from the end of a slot's frame until the csi takes effect; [0, 1048576] (default 2)\n"
+    "  user_scale: scale each user's row to the energy of its reported rows on \"row\" (a scalar report per user, CQI-like; only the norm of rows of users other than ref_user is used) (default False)\n"
     // gen_params:end doc
         // clang-format on
         )
@@ -72,7 +73,8 @@ noise_var}.)doc"
              py::arg("ref_user") = 0,
              py::arg("memory") = 32,
              py::arg("frame_len") = 0,
-             py::arg("delay_frames") = 2)
+             py::arg("delay_frames") = 2,
+             py::arg("user_scale") = false)
              // gen_params:end args
         // clang-format on
         // clang-format off

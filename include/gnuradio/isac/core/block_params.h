@@ -1252,8 +1252,12 @@ struct tdd_csi {
       0.0, 1048576.0, false, false, nullptr, nullptr,
       nullptr, nullptr, false, "2",
       "frames from the end of a slot's frame until the csi takes effect" };
+    static constexpr param_spec user_scale{ "user_scale", param_type::boolean, "",
+      -std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity(), false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "False",
+      "scale each user's row to the energy of its reported rows on \"row\" (a scalar report per user, CQI-like; only the norm of rows of users other than ref_user is used)" };
     static constexpr param_spec all[] = {
-        n_tx, n_users, uplink_len, uplink_period, uplink_offset, pilot_seed, ref_user, memory, frame_len, delay_frames
+        n_tx, n_users, uplink_len, uplink_period, uplink_offset, pilot_seed, ref_user, memory, frame_len, delay_frames, user_scale
     };
     static void check(int n_tx,
                       int n_users,
@@ -1264,8 +1268,10 @@ struct tdd_csi {
                       int ref_user,
                       int memory,
                       int frame_len,
-                      int delay_frames)
+                      int delay_frames,
+                      bool user_scale)
     {
+        (void)user_scale;
         check_value(tdd_csi::n_tx, double(n_tx));
         check_value(tdd_csi::n_users, double(n_users));
         check_value(tdd_csi::uplink_len, double(uplink_len));

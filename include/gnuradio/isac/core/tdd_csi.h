@@ -18,8 +18,8 @@
  * (the user resolves it), its magnitude is fixed here by one reference user
  * whose receiver reports its downlink row: kappa_n = g_ref,n / h_n,ref makes
  * the reference row exact and every other row right up to |t_u r_ref /
- * (t_ref r_u)| (the users' own transmit/receive gain ratios, which only a
- * scalar report per user could remove). An Argos-style calibration
+ * (t_ref r_u)| (the users' own transmit/receive gain ratios), which a
+ * scalar report per user (add_user_energy, a CQI) removes. An Argos-style calibration
  * (reciprocity_from_pairs) can set kappa instead; it is then fixed up to a
  * common complex factor, and the rows keep the uplink's scale.
  *
@@ -82,6 +82,14 @@ public:
     //! An external calibration (n_tx entries, finite, non-zero); ref rows are
     //! then ignored until clear_kappa().
     void set_kappa(const cvec& kappa);
+    /*!
+     * A scalar report of user u's downlink channel energy ||g_u||^2 (in the
+     * reference row's units: its receiver's noise normalised): the one number
+     * TDD cannot measure. Averaged over `memory` reports; user u's row is then
+     * scaled to it. The reference user's scale comes with its row. Throws
+     * param_error on u out of range or a non-finite or non-positive value.
+     */
+    void add_user_energy(int u, double energy);
     void clear_kappa();
 
     //! kappa is known and every user has an uplink estimate.
@@ -117,6 +125,8 @@ private:
     bool d_have_ref = false;
     cvec d_kappa_ext;
     std::vector<double> d_noise;
+    std::vector<double> d_energy; // reported ||g_u||^2 averages (0: none)
+    std::vector<int> d_energy_n;
     uint64_t d_slots = 0, d_bad = 0, d_last_end = 0, d_ref_rows = 0;
 
     void finish_slot();
