@@ -24,7 +24,8 @@ tdd_csi::sptr tdd_csi::make(int n_tx,
                             int memory,
                             int frame_len,
                             int delay_frames,
-                            bool user_scale)
+                            bool user_scale,
+                            int report_every)
 {
     core::params::tdd_csi::check(n_tx,
                                  n_users,
@@ -36,7 +37,8 @@ tdd_csi::sptr tdd_csi::make(int n_tx,
                                  memory,
                                  frame_len,
                                  delay_frames,
-                                 user_scale);
+                                 user_scale,
+                                 report_every);
     core::tdd_csi_params p;
     p.n_tx = n_tx;
     p.n_users = n_users;
@@ -48,19 +50,21 @@ tdd_csi::sptr tdd_csi::make(int n_tx,
     p.memory = memory;
     p.validate(); // the cross-parameter rules (uplink_len vs n_users)
     return gnuradio::make_block_sptr<tdd_csi_impl>(
-        p, frame_len, delay_frames, user_scale);
+        p, frame_len, delay_frames, user_scale, report_every);
 }
 
 tdd_csi_impl::tdd_csi_impl(const core::tdd_csi_params& p,
                            int frame_len,
                            int delay_frames,
-                           bool user_scale)
+                           bool user_scale,
+                           int report_every)
     : gr::sync_block("tdd_csi",
                      gr::io_signature::make(p.n_tx, p.n_tx, sizeof(gr_complex)),
                      gr::io_signature::make(0, 0, 0)),
       d_frame_len_param(frame_len),
       d_delay(delay_frames),
       d_user_scale(user_scale),
+      d_report_every(report_every),
       d_row_port(pmt::mp("row")),
       d_kappa_port(pmt::mp("kappa")),
       d_csi_port(pmt::mp("csi")),
@@ -206,8 +210,10 @@ int tdd_csi_impl::work(int noutput_items,
         return noutput_items;
     const uint64_t fl = uint64_t(d_frame_len);
     const uint64_t offset = (d_est.last_slot_end() / fl + 1 + uint64_t(d_delay)) * fl;
-    if (d_have_post && int64_t(offset) <= d_last)
-        return noutput_items; // one csi per frame
+    // one csi every report_every frames: each new channel makes the CI
+    // precoder rebuild its table (it precodes directly meanwhile)
+    if (d_have_post && int64_t(offset) < d_last + int64_t(d_report_every) * int64_t(fl))
+        return noutput_items;
     const core::cmat H = d_est.downlink();
     if (!H.allFinite())
         return noutput_items;

@@ -20,7 +20,8 @@ public:
     tdd_csi_impl(const core::tdd_csi_params& p,
                  int frame_len,
                  int delay_frames,
-                 bool user_scale);
+                 bool user_scale,
+                 int report_every);
 
     uint64_t posts() const override;
     int64_t first_offset() const override;
@@ -40,6 +41,7 @@ public:
 private:
     const int d_frame_len_param, d_delay;
     const bool d_user_scale;
+    const int d_report_every;
     const pmt::pmt_t d_row_port, d_kappa_port, d_csi_port, d_stats_port;
 
     mutable std::mutex d_mutex; // guards everything below

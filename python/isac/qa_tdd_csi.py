@@ -90,7 +90,7 @@ class qa_tdd_csi(gr_unittest.TestCase):
             src = blocks.vector_source_c(x.tolist(), False)
             tb.connect(src, (sink, k))
         up = isac.radio_source("emulated", n_tx, emulator=emu, role="uplink")
-        tdd = isac.tdd_csi(n_tx, n_users, self.L, self.PERIOD, 0, 5, ref_user, memory, 1024, 0, user_scale)
+        tdd = isac.tdd_csi(n_tx, n_users, self.L, self.PERIOD, 0, 5, ref_user, memory, 1024, 0, user_scale, 1)
         for k in range(n_tx):
             tb.connect((up, k), (tdd, k))
         dbg = blocks.message_debug()

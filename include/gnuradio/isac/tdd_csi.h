@@ -42,8 +42,8 @@ namespace isac {
  * ratio, the one thing the uplink cannot show.
  * Message out "csi": the module's csi dict {H, rows, cols, offset}, rows
  * kappa_n h_n,u with element 0 real positive (csi_feedback's convention),
- * after every slot once kappa and every user's column exist, at most once per
- * frame: offset = (floor(slot_end / frame_len) + 1 + delay_frames) frame_len.
+ * once kappa and every user's column exist, then every report_every frames:
+ * offset = (floor(slot_end / frame_len) + 1 + delay_frames) frame_len.
  * Message out "stats": {posts, offset, slots, bad_slots, nmse (per user),
  * noise_var}. Malformed messages are logged and ignored; a slot with a
  * non-finite sample is dropped.
@@ -67,6 +67,7 @@ public:
      * \param frame_len     downlink frame length, the csi offset grid (0: the reference rows' frame_len) (snapshots); [0, 1048576]
      * \param delay_frames  frames from the end of a slot's frame until the csi takes effect; [0, 1048576]
      * \param user_scale    scale each user's row to the energy of its reported rows on "row" (a scalar report per user, CQI-like; only the norm of rows of users other than ref_user is used)
+     * \param report_every  frames between publications (a new csi makes the CI precoder rebuild its table; user_receiver's report_every) (frames); [1, 1048576]
      */
     static sptr make(int n_tx,
                      int n_users,
@@ -78,7 +79,8 @@ public:
                      int memory = 32,
                      int frame_len = 0,
                      int delay_frames = 2,
-                     bool user_scale = false);
+                     bool user_scale = false,
+                     int report_every = 16);
     // gen_params:end make
     // clang-format on
 

@@ -40,8 +40,8 @@ Message in "row": the reference user's downlink rows (user_receiver "row";
 rows of other users are ignored): kappa_n = g_ref,n / h_n,ref. Message in
 "kappa": {kappa: vector of n_tx} from an external calibration ({kappa: #f}
 returns to the reference rows). Message out "csi": {H, rows, cols, offset},
-offset = (floor(slot_end / frame_len) + 1 + delay_frames) frame_len, at most
-once per frame. Message out "stats": {posts, offset, slots, bad_slots, nmse,
+offset = (floor(slot_end / frame_len) + 1 + delay_frames) frame_len, every
+report_every frames. Message out "stats": {posts, offset, slots, bad_slots, nmse,
 noise_var}.)doc"
         // clang-format off
     // gen_params:begin doc
@@ -57,6 +57,7 @@ noise_var}.)doc"
     "  frame_len: downlink frame length, the csi offset grid (0: the reference rows' frame_len) (snapshots); [0, 1048576] (default 0)\n"
     "  delay_frames: frames from the end of a slot's frame until the csi takes effect; [0, 1048576] (default 2)\n"
     "  user_scale: scale each user's row to the energy of its reported rows on \"row\" (a scalar report per user, CQI-like; only the norm of rows of users other than ref_user is used) (default False)\n"
+    "  report_every: frames between publications (a new csi makes the CI precoder rebuild its table; user_receiver's report_every) (frames); [1, 1048576] (default 16)\n"
     // gen_params:end doc
         // clang-format on
         )
@@ -74,7 +75,8 @@ noise_var}.)doc"
              py::arg("memory") = 32,
              py::arg("frame_len") = 0,
              py::arg("delay_frames") = 2,
-             py::arg("user_scale") = false)
+             py::arg("user_scale") = false,
+             py::arg("report_every") = 16)
              // gen_params:end args
         // clang-format on
         // clang-format off

@@ -1256,8 +1256,12 @@ struct tdd_csi {
       -std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity(), false, false, nullptr, nullptr,
       nullptr, nullptr, false, "False",
       "scale each user's row to the energy of its reported rows on \"row\" (a scalar report per user, CQI-like; only the norm of rows of users other than ref_user is used)" };
+    static constexpr param_spec report_every{ "report_every", param_type::integer, "frames",
+      1.0, 1048576.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "16",
+      "frames between publications (a new csi makes the CI precoder rebuild its table; user_receiver's report_every)" };
     static constexpr param_spec all[] = {
-        n_tx, n_users, uplink_len, uplink_period, uplink_offset, pilot_seed, ref_user, memory, frame_len, delay_frames, user_scale
+        n_tx, n_users, uplink_len, uplink_period, uplink_offset, pilot_seed, ref_user, memory, frame_len, delay_frames, user_scale, report_every
     };
     static void check(int n_tx,
                       int n_users,
@@ -1269,7 +1273,8 @@ struct tdd_csi {
                       int memory,
                       int frame_len,
                       int delay_frames,
-                      bool user_scale)
+                      bool user_scale,
+                      int report_every)
     {
         (void)user_scale;
         check_value(tdd_csi::n_tx, double(n_tx));
@@ -1280,6 +1285,7 @@ struct tdd_csi {
         check_value(tdd_csi::memory, double(memory));
         check_value(tdd_csi::frame_len, double(frame_len));
         check_value(tdd_csi::delay_frames, double(delay_frames));
+        check_value(tdd_csi::report_every, double(report_every));
         check_value(tdd_csi::uplink_period, double(uplink_period), double(uplink_len), tdd_csi::uplink_period.hi);
         check_value(tdd_csi::ref_user, double(ref_user), tdd_csi::ref_user.lo, double(n_users));
     }
