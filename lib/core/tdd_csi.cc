@@ -20,12 +20,11 @@ void tdd_csi_params::validate() const
     int order = 1;
     while (order < n_users)
         order *= 2;
-    if (uplink_len <= n_users || uplink_len % order || uplink_len > frame_max_len)
+    if (uplink_len < 1 || uplink_len % order || uplink_len > frame_max_len)
         throw_param("uplink_len",
                     std::to_string(uplink_len),
                     "a multiple of " + std::to_string(order) +
-                        " (n_users rounded up to a power of two) above n_users and "
-                        "up to " +
+                        " (n_users rounded up to a power of two) up to " +
                         std::to_string(frame_max_len));
     if (uplink_period < uint64_t(uplink_len) || uplink_period > (uint64_t(1) << 40))
         throw_param("uplink_period",
@@ -117,8 +116,10 @@ void tdd_csi_estimator::finish_slot()
     const cmat R = d_Z - H * d_P;
     double mean_noise = 0.0;
     for (int k = 0; k < d_p.n_tx; ++k) {
-        // the LS fit takes n_users of the L complex degrees of freedom
-        d_noise[size_t(k)] = R.row(k).squaredNorm() / double(L - nu);
+        // the LS fit takes n_users of the L complex degrees of freedom (none
+        // left with L = n_users: no noise estimate, the tracker then weighs
+        // every slot alike)
+        d_noise[size_t(k)] = L > nu ? R.row(k).squaredNorm() / double(L - nu) : 0.0;
         mean_noise += d_noise[size_t(k)] / d_p.n_tx;
     }
     const double e = mean_noise / d_P.row(0).squaredNorm(); // per entry, eq. LS

@@ -216,7 +216,7 @@ class qa_tdd_csi(gr_unittest.TestCase):
 
     def test_004_bad_parameters(self):
         cases = [(dict(n_users=4, uplink_len=6), "uplink_len"),
-                 (dict(n_users=2, uplink_len=2), "uplink_len"),
+                 (dict(n_users=3, uplink_len=2), "uplink_len"),
                  (dict(ref_user=2), "ref_user"),
                  (dict(uplink_period=16), "uplink_period"),
                  (dict(pilot_seed=0), "pilot_seed"),

@@ -1223,7 +1223,7 @@ struct tdd_csi {
     static constexpr param_spec uplink_len{ "uplink_len", param_type::integer, "snapshots",
       2.0, 1048576.0, false, false, nullptr, nullptr,
       nullptr, nullptr, false, "32",
-      "uplink pilot snapshots per slot (a multiple of n_users rounded up to a power of two, above n_users)" };
+      "uplink pilot snapshots per slot (a multiple of n_users rounded up to a power of two; above n_users: the noise is estimated too)" };
     static constexpr param_spec uplink_period{ "uplink_period", param_type::integer, "snapshots",
       -std::numeric_limits<double>::infinity(), 1099511627776.0, false, false, "uplink_len", nullptr,
       nullptr, nullptr, false, "1024",
