@@ -645,7 +645,24 @@ int ci_precoder_impl::work(int noutput_items,
         // the flowgraph's stop() interrupts this thread: a design polls it and
         // cancels the whole job (the pool's workers see d_run_cancel)
         const stop_scope stop(&d_run_cancel);
-        complete = d_pool.run(n, one, &d_run_cancel);
+        // copies only (tables, reused designs, known vectors): not worth waking
+        // the pool's workers
+        complete = d_pool.run(n, one, &d_run_cancel, d_direct ? 1 : std::max(1, n));
+    }
+    for (int i = 0; i < n; ++i) {
+        item& it = d_items[i];
+        if (it.dup_of >= 0) {
+            const item& f = d_items[it.dup_of];
+            std::copy(out + size_t(it.dup_of) * d_n_tx,
+                      out + size_t(it.dup_of + 1) * d_n_tx,
+                      out + size_t(i) * d_n_tx);
+            it.feasible = f.feasible;
+            it.done = f.done;
+        } else if (it.code >= 0 && !it.memo && it.done && it.solver == d_memo_for) {
+            d_memo[it.code] = { std::vector<gr_complex>(out + size_t(i) * d_n_tx,
+                                                        out + size_t(i + 1) * d_n_tx),
+                                it.feasible };
+        }
     }
     int done = n;
     if (!complete) {
@@ -678,6 +695,7 @@ void ci_precoder_impl::plan(int n,
     std::shared_ptr<core::ci_lut> lut;
     std::shared_ptr<core::ci_solver> lut_for;
     d_lut_hold.clear(); // the tables of the previous call's items
+    d_memo_hold.clear();
     auto refresh_lut = [&]() {
         std::lock_guard<std::mutex> lock(d_mutex);
         lut = d_lut;
@@ -704,6 +722,9 @@ void ci_precoder_impl::plan(int n,
         it.lut = d_kind == solver_kind::lut && lut && lut_for == d_solver ? lut.get()
                                                                           : nullptr;
         it.kind = item_kind::data;
+        it.memo = nullptr;
+        it.dup_of = -1;
+        it.code = -1;
         // preamble, header and pilots of a tagged frame go out as they are; they
         // are how the users learn the channel, so they go out before one is known
         if (const gr_complex* kx = d_known.at(base + i, d_solver != nullptr)) {
@@ -717,9 +738,11 @@ void ci_precoder_impl::plan(int n,
             continue;
         }
         const gr_complex* s = in + size_t(i) * d_n_users;
+        uint64_t code = 0;
         for (int u = 0; u < d_n_users; ++u) {
             bool bad = false, far = false;
             d_k[it.k0 + u] = core::psk_index(core::cdouble(s[u]), d_M, &bad, &far);
+            code = code * uint64_t(d_M) + uint64_t(d_k[it.k0 + u]);
             if (bad) {
                 ++d_bad_interval;
                 ++d_bad_total;
@@ -727,6 +750,34 @@ void ci_precoder_impl::plan(int n,
                 ++d_far_interval;
             }
         }
+        if (!it.lut && d_kind == solver_kind::lut && memo_size_ok()) {
+            if (d_memo_for != d_solver) {
+                if (!d_memo.empty())
+                    d_memo_hold.push_back(std::move(d_memo));
+                d_memo = memo_map();
+                d_memo_for = d_solver;
+                d_first.clear();
+            }
+            it.code = int64_t(code);
+            const auto m = d_memo.find(code);
+            if (m != d_memo.end()) {
+                it.memo = &m->second.first;
+                it.feasible = m->second.second;
+            } else {
+                const auto f = d_first.find(code);
+                if (f != d_first.end() && d_items[f->second].solver == d_solver)
+                    it.dup_of = f->second;
+                else
+                    d_first[code] = i;
+            }
+        }
+    }
+    d_first.clear();
+    d_direct = 0;
+    for (int i = 0; i < n; ++i) {
+        const item& it = d_items[i];
+        if (it.kind == item_kind::data && !it.lut && !it.memo && it.dup_of < 0)
+            ++d_direct;
     }
     if (pi < local.size()) {
         // channels for later items stay queued (ahead of anything that arrived meanwhile)
@@ -759,6 +810,13 @@ void ci_precoder_impl::design(item& it, const int* k, gr_complex* o) const
         it.done = true;
         return;
     }
+    if (it.memo) {
+        std::copy(it.memo->begin(), it.memo->end(), o);
+        it.done = true;
+        return;
+    }
+    if (it.dup_of >= 0) // copied from its first item after the run
+        return;
     const auto t0 = std::chrono::steady_clock::now();
     it.r = it.solver->solve_indices(std::vector<int>(k, k + d_n_users));
     it.seconds =
@@ -780,7 +838,7 @@ void ci_precoder_impl::account(const item& it, uint64_t abs)
     }
     if (it.kind != item_kind::data)
         return; // known or muted: nothing designed
-    if (it.lut) {
+    if (it.lut || it.memo || it.dup_of >= 0) {
         ++d_acc.lut_hits;
     } else {
         const core::ci_result& r = it.r;

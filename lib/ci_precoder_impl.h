@@ -13,8 +13,10 @@
 #include <gnuradio/isac/core/ci_solver.h>
 #include <gnuradio/isac/core/worker_pool.h>
 #include <condition_variable>
+#include <unordered_map>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -109,6 +111,11 @@ private:
         core::ci_result r; // direct designs
         double seconds = 0;
         bool done = false; // designed (false after a cancelled run)
+        // lut solver while its table builds: a design of this call's or an
+        // earlier call's item with the same channel and symbols is reused
+        const std::vector<gr_complex>* memo = nullptr; // earlier call's design
+        int dup_of = -1;                               // earlier item of this call
+        int64_t code = -1; // symbol indices as one number (memo key), -1: none
     };
     struct stats_acc {
         uint64_t vectors = 0, solved = 0, iterations = 0, infeasible = 0, lut_hits = 0;
@@ -147,9 +154,26 @@ private:
     std::atomic<bool> d_run_cancel{ false }; // the flowgraph's stop() seen in a design
     std::vector<item> d_items;
     std::vector<std::shared_ptr<core::ci_lut>> d_lut_hold; // tables the items point to
-    std::vector<int> d_k;        // symbol indices of the items, n_users each
+    std::vector<int> d_k;         // symbol indices of the items, n_users each
     std::vector<gr_complex> d_kx; // the known items' vectors, n_tx each
-    double d_design_seconds = 0; // running mean time of a direct design (work thread)
+    double d_design_seconds = 0;  // running mean time of a direct design (work thread)
+    // Direct designs of the lut solver while its table builds, by symbol code:
+    // a design is a deterministic function of (solver, symbols), and the
+    // M^U symbol vectors recur every few snapshots (work thread only).
+    std::shared_ptr<core::ci_solver> d_memo_for;
+    using memo_map =
+        std::unordered_map<int64_t, std::pair<std::vector<gr_complex>, bool>>;
+    memo_map d_memo;
+    std::vector<memo_map> d_memo_hold;        // replaced mid-call: items point into it
+    std::unordered_map<int64_t, int> d_first; // this call: first item of a code
+    int d_memo_ok = -1;                       // M^U small enough (lazily set)
+    int d_direct = 0;                         // plan(): items that need a direct design
+    bool memo_size_ok()
+    {
+        if (d_memo_ok < 0)
+            d_memo_ok = std::pow(double(d_M), double(d_n_users)) <= 4096.0 ? 1 : 0;
+        return d_memo_ok == 1;
+    }
 
     // lookup table built in the background for d_solver (on the pool too)
     std::shared_ptr<core::ci_lut> d_lut; // ready table (guarded)
