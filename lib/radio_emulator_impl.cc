@@ -58,7 +58,11 @@ radio_emulator::sptr radio_emulator::make(int n_tx,
                                           double loopback_snr_db,
                                           const std::string& impairments,
                                           int64_t seed,
-                                          bool pace)
+                                          bool pace,
+                                          int uplink_len,
+                                          int64_t uplink_period,
+                                          double uplink_snr_db,
+                                          int64_t uplink_seed)
 {
     core::params::radio_emulator::check(n_tx,
                                         n_rx,
@@ -84,7 +88,11 @@ radio_emulator::sptr radio_emulator::make(int n_tx,
                                         loopback_snr_db,
                                         impairments,
                                         seed,
-                                        pace);
+                                        pace,
+                                        uplink_len,
+                                        uplink_period,
+                                        uplink_snr_db,
+                                        uplink_seed);
     core::frontend_params p;
     p.n_tx = n_tx;
     p.n_rx = n_rx;
@@ -112,6 +120,10 @@ radio_emulator::sptr radio_emulator::make(int n_tx,
     p.loopback_snr_db = loopback_snr_db;
     p.imp = core::impairment_profile::named(impairments);
     p.seed = uint64_t(seed);
+    p.uplink_len = uplink_len;
+    p.uplink_period = uint64_t(uplink_period);
+    p.uplink_snr_db = uplink_snr_db;
+    p.uplink_seed = uint64_t(uplink_seed);
     return make_with_profile(p, pace);
 }
 
@@ -123,11 +135,13 @@ radio_emulator::make_with_profile(const core::frontend_params& params, bool pace
 }
 
 radio_emulator_impl::radio_emulator_impl(const core::frontend_params& p, bool pace)
-    : gr::sync_block("radio_emulator",
-                     gr::io_signature::make(p.n_tx, p.n_tx, sizeof(gr_complex)),
-                     gr::io_signature::make(p.n_rx + (p.loopback ? 1 : 0) + p.n_users,
-                                            p.n_rx + (p.loopback ? 1 : 0) + p.n_users,
-                                            sizeof(gr_complex))),
+    : gr::sync_block(
+          "radio_emulator",
+          gr::io_signature::make(p.n_tx, p.n_tx, sizeof(gr_complex)),
+          gr::io_signature::make(
+              p.n_rx + (p.loopback ? 1 : 0) + p.n_users + (p.uplink_len > 0 ? p.n_tx : 0),
+              p.n_rx + (p.loopback ? 1 : 0) + p.n_users + (p.uplink_len > 0 ? p.n_tx : 0),
+              sizeof(gr_complex))),
       d_emu(p),
       d_pace(pace)
 {
@@ -182,11 +196,13 @@ int radio_emulator_impl::work(int noutput_items,
     // one stream per radio channel, as the UHD blocks have them: gather the
     // transmit channels into snapshots, scatter the receive channels back
     const int nt = int(input_items.size());
-    const int ns = d_emu.n_sense_out(), nu = int(output_items.size()) - ns;
+    const int ns = d_emu.n_sense_out(), nu = d_emu.params().n_users;
+    const int nl = d_emu.n_uplink_out();
     const size_t n = size_t(noutput_items);
     d_x.resize(n * nt);
     d_echo.resize(n * ns);
     d_users.resize(n * nu);
+    d_uplink.resize(n * nl);
     for (int k = 0; k < nt; ++k) {
         const auto in = static_cast<const core::cfloat*>(input_items[k]);
         for (size_t t = 0; t < n; ++t)
@@ -194,7 +210,11 @@ int radio_emulator_impl::work(int noutput_items,
     }
     {
         std::lock_guard<std::mutex> lock(d_mutex);
-        d_emu.process(d_x.data(), d_echo.data(), d_users.data(), noutput_items);
+        d_emu.process(d_x.data(),
+                      d_echo.data(),
+                      d_users.data(),
+                      nl ? d_uplink.data() : nullptr,
+                      noutput_items);
     }
     for (int m = 0; m < ns; ++m) {
         auto out = static_cast<core::cfloat*>(output_items[m]);
@@ -205,6 +225,11 @@ int radio_emulator_impl::work(int noutput_items,
         auto out = static_cast<core::cfloat*>(output_items[ns + u]);
         for (size_t t = 0; t < n; ++t)
             out[t] = d_users[t * nu + u];
+    }
+    for (int k = 0; k < nl; ++k) {
+        auto out = static_cast<core::cfloat*>(output_items[ns + nu + k]);
+        for (size_t t = 0; t < n; ++t)
+            out[t] = d_uplink[t * nl + k];
     }
     return noutput_items;
 }
@@ -242,6 +267,16 @@ void radio_emulator_impl::set_pace(bool pace)
     ISAC_LOCKED;
     d_pace = pace;
     d_clock_started = false;
+}
+std::vector<gr_complex> radio_emulator_impl::uplink_channel() const
+{
+    ISAC_LOCKED;
+    return flat(d_emu.H_uplink());
+}
+std::vector<gr_complex> radio_emulator_impl::channel_reported() const
+{
+    ISAC_LOCKED;
+    return flat(d_emu.H_downlink_reported());
 }
 double radio_emulator_impl::loop_delay() const
 {

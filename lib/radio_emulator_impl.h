@@ -23,8 +23,8 @@ private:
     bool d_pace;
     bool d_clock_started = false;
     std::chrono::steady_clock::time_point d_t0;
-    uint64_t d_pos0 = 0;                            // position at d_t0
-    std::vector<core::cfloat> d_x, d_echo, d_users; // snapshot-major scratch
+    uint64_t d_pos0 = 0;                                      // position at d_t0
+    std::vector<core::cfloat> d_x, d_echo, d_users, d_uplink; // snapshot-major scratch
 
 public:
     radio_emulator_impl(const core::frontend_params& p, bool pace);
@@ -57,6 +57,8 @@ public:
     std::vector<uint64_t> rx_clipped() const override;
     std::vector<uint64_t> user_clipped() const override;
     uint64_t nonfinite_count() const override;
+    std::vector<gr_complex> uplink_channel() const override;
+    std::vector<gr_complex> channel_reported() const override;
 
     int work(int noutput_items,
              gr_vector_const_void_star& input_items,

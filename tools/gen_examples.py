@@ -527,6 +527,9 @@ def ota_params(g, gui):
             "eng_float")
     if not gui:
         g.param("n_snapshots", 262144, "Snapshots (bounded run)", "intx")
+        # the TDD option of apps/isac_ota_emulated (--csi tdd): the emulated
+        # users' uplink pilots on the transmit array's own receive chains
+        g.param("tdd_uplink_len", 0, "Emulated TDD uplink pilot length (0: off)", "intx")
 
 
 def ota_emulator(g, gui):
@@ -537,7 +540,8 @@ def ota_emulator(g, gui):
           user_deg="user_deg", comm_model='"los"', user_gain=1.0, rician_k_db=10.0,
           comm_noise_var="comm_noise_var", target_deg="target_deg", target_snr_db="snr_r_db",
           clutter_deg="clutter_deg", cnr_db="cnr_db", radar_noise_var="radar_noise_var", pilot_deg="cal_deg",
-          pilot_snr_db=20.0, pilot_freq="cal_freq", pilot_len="n_cal", loopback="False", loopback_snr_db=30.0, target_coherence="cpi_len")
+          pilot_snr_db=20.0, pilot_freq="cal_freq", pilot_len="n_cal", loopback="False", loopback_snr_db=30.0, target_coherence="cpi_len",
+          **({} if gui else dict(uplink_len="tdd_uplink_len", uplink_period=1024, uplink_snr_db=20.0, uplink_seed=3)))
 
 
 def ota_radios(g):

@@ -3,6 +3,7 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <gnuradio/isac/core/frame.h>
 #include <gnuradio/isac/core/frontend.h>
 #include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/steering.h>
@@ -307,6 +308,28 @@ void frontend_params::validate() const
     check_db_range("loopback_snr_db", loopback_snr_db);
     if (fd_taps < 2 || fd_taps > 64 || fd_taps % 2)
         throw_param("fd_taps", std::to_string(fd_taps), "an even number in [2, 64]");
+    if (uplink_len < 0 || uplink_len > frame_max_len)
+        throw_param("uplink_len",
+                    std::to_string(uplink_len),
+                    "[0, " + std::to_string(frame_max_len) +
+                        "] snapshots (0: no uplink)");
+    if (uplink_len > 0) {
+        int order = 1;
+        while (order < n_users)
+            order *= 2;
+        if (uplink_len % order)
+            throw_param("uplink_len",
+                        std::to_string(uplink_len),
+                        "a multiple of " + std::to_string(order) +
+                            " (n_users rounded up to a power of two)");
+        if (uplink_period < uint64_t(uplink_len) || uplink_period > (uint64_t(1) << 40))
+            throw_param("uplink_period",
+                        std::to_string(uplink_period),
+                        "[uplink_len, 2^40] snapshots");
+        check_db_range("uplink_snr_db", uplink_snr_db);
+        if (uplink_seed == 0)
+            throw_param("uplink_seed", "0", "> 0");
+    }
     imp.validate();
 }
 
@@ -316,7 +339,8 @@ frontend_emulator::frontend_emulator(const frontend_params& p)
       d_fd_echo(p.n_rx + (p.loopback ? 1 : 0),
                 p.imp.loop_delay_max + p.imp.rx_skew_max + 1.0,
                 p.fd_taps),
-      d_fd_user(p.n_users, p.imp.user_delay_max + 2.0, p.fd_taps)
+      d_fd_user(p.n_users, p.imp.user_delay_max + 2.0, p.fd_taps),
+      d_fd_ul(p.n_users, p.fd_taps / 2 + 1.0, p.fd_taps)
 {
     d_p.validate();
     d_seed = d_p.seed ? d_p.seed : random_seed();
@@ -377,6 +401,42 @@ frontend_emulator::frontend_emulator(const frontend_params& p)
     const double s = std::sqrt(std::max(0.0, 1.0 - d_drift_a * d_drift_a));
     d_drift_b_ph = deg2rad(im.drift_phase_std_deg) * s;
     d_drift_b_g = im.drift_gain_std_db * s;
+
+    if (d_p.uplink_len > 0) {
+        // Streams of their own, drawn after everything else: switching the
+        // uplink on leaves every other draw of a seed as it was.
+        gaussian_rng rng_ul(splitmix64(st));
+        d_rng_drift_ul.seed(splitmix64(st));
+        uint64_t us = splitmix64(st);
+        d_utx.resize(d_p.n_users);
+        for (int u = 0; u < d_p.n_users; ++u) {
+            auto& c = d_utx[u];
+            c.rng.seed(splitmix64(us));
+            draw_chain(c, rng_ul, 0.0, 0.0, false);
+            c.cfo = -d_user[u].cfo; // the user's one LO: its uplink moves the other way
+            c.truth.cfo = c.cfo;
+        }
+        d_arx.resize(d_p.n_tx);
+        for (auto& c : d_arx) {
+            c.rng.seed(splitmix64(us));
+            draw_chain(c, rng_ul, im.sense_cfo_ppm, d_p.radar_noise_var, true);
+        }
+        d_ul_pilots =
+            0.5f * orthogonal_pilots(d_p.n_users, d_p.uplink_len, d_p.uplink_seed);
+        // |pilot|^2 = 1/2 per snapshot
+        d_ul_gain = std::sqrt(d_p.radar_noise_var * db2lin(d_p.uplink_snr_db) / 0.5) /
+                    d_p.user_gain;
+        // timing advance aligns each user to the slot up to its fractional
+        // timing offset; the delay line needs d_ul_lead samples of lead
+        d_ul_lead = d_p.fd_taps / 2;
+        std::vector<double> ul_delay;
+        for (int u = 0; u < d_p.n_users; ++u) {
+            const double f = d_user[u].truth.delay - std::floor(d_user[u].truth.delay);
+            d_utx[u].truth.delay = f;
+            ul_delay.push_back(double(d_ul_lead) + f);
+        }
+        d_fd_ul.set_delays(ul_delay);
+    }
 }
 
 void frontend_emulator::draw_scene(gaussian_rng& rng)
@@ -504,6 +564,14 @@ void frontend_emulator::update_drift()
     step(d_tx);
     step(d_rx);
     step(d_user);
+    for (auto* v : { &d_utx, &d_arx })
+        for (auto& c : *v) {
+            c.drift_phase =
+                d_drift_a * c.drift_phase + d_drift_b_ph * d_rng_drift_ul.normal();
+            c.drift_gain_db =
+                d_drift_a * c.drift_gain_db + d_drift_b_g * d_rng_drift_ul.normal();
+            refresh_gain(c);
+        }
 }
 
 std::vector<double> frontend_emulator::tx_phases() const
@@ -529,6 +597,29 @@ cmat frontend_emulator::H_effective() const
         for (int k = 0; k < d_p.n_tx; ++k)
             He(u, k) *= d_user[u].truth.gain * d_tx[k].truth.gain;
     return He;
+}
+
+cmat frontend_emulator::H_uplink() const
+{
+    cmat Hu = cmat::Zero(d_p.n_tx, d_p.n_users);
+    if (d_p.uplink_len <= 0)
+        return Hu;
+    for (int n = 0; n < d_p.n_tx; ++n)
+        for (int u = 0; u < d_p.n_users; ++u)
+            Hu(n, u) = d_arx[n].truth.gain * d_H(u, n) * d_ul_gain * d_utx[u].truth.gain;
+    return Hu;
+}
+
+cmat frontend_emulator::H_downlink_reported() const
+{
+    cmat D = d_H;
+    for (int u = 0; u < d_p.n_users; ++u) {
+        const cdouble g = d_user[u].truth.gain;
+        const cdouble ph = std::abs(g) > 0 ? g / std::abs(g) : cdouble(1.0);
+        for (int k = 0; k < d_p.n_tx; ++k)
+            D(u, k) *= ph * d_tx[k].truth.gain;
+    }
+    return D;
 }
 
 namespace {
@@ -624,10 +715,52 @@ void frontend_emulator::process_rx(
     c.pn = pn;
 }
 
-long frontend_emulator::process_block(const cfloat* x,
-                                      cfloat* echo,
-                                      cfloat* users,
-                                      long n)
+void frontend_emulator::process_uplink(cfloat* uplink, long n)
+{
+    const int nt = d_p.n_tx, nu = d_p.n_users;
+    const uint64_t P = d_p.uplink_period, L = uint64_t(d_p.uplink_len);
+    d_ul_p.assign(size_t(n) * nu, cfloat(0.0f, 0.0f));
+    d_ul_r.resize(size_t(n) * nt);
+    d_ul_d.resize(size_t(n) * nu);
+    // the pilots enter the delay line d_ul_lead snapshots ahead of the slot
+    for (long t = 0; t < n; ++t) {
+        const uint64_t s = d_pos + uint64_t(t) + uint64_t(d_ul_lead);
+        const uint64_t k = s % P;
+        if (k < L)
+            for (int u = 0; u < nu; ++u)
+                d_ul_p[size_t(t) * nu + u] = d_ul_pilots(u, long(k));
+    }
+    for (int u = 0; u < nu; ++u) {
+        auto& c = d_utx[u];
+        process_tx(c, d_ul_p.data() + u, d_ul_p.data() + u, n, nu);
+        if (c.cfo != 0.0)
+            for (long t = 0; t < n; ++t) {
+                const double cyc = c.cfo * double(d_pos + uint64_t(t));
+                const double th = 2.0 * pi * (cyc - std::floor(cyc));
+                d_ul_p[size_t(t) * nu + u] *=
+                    cfloat(float(std::cos(th)), float(std::sin(th)));
+            }
+    }
+    d_fd_ul.process(d_ul_p.data(), d_ul_d.data(), n);
+    const float gain = float(d_ul_gain);
+    for (long t = 0; t < n; ++t) {
+        const cfloat* d = d_ul_d.data() + size_t(t) * nu;
+        cfloat* r = d_ul_r.data() + size_t(t) * nt;
+        for (int k = 0; k < nt; ++k) {
+            cfloat s(0.0f, 0.0f);
+            for (int u = 0; u < nu; ++u)
+                s += d_Hf[size_t(u) * nt + k] * d[u]; // reciprocal air: H^T
+            r[k] = gain * s;
+        }
+    }
+    for (int k = 0; k < nt; ++k)
+        process_rx(d_arx[k], d_ul_r.data() + k, n, nt, d_pos);
+    if (uplink)
+        std::copy(d_ul_r.begin(), d_ul_r.begin() + size_t(n) * nt, uplink);
+}
+
+long frontend_emulator::process_block(
+    const cfloat* x, cfloat* echo, cfloat* users, cfloat* uplink, long n)
 {
     const int nt = d_p.n_tx, nr = d_p.n_rx, nu = d_p.n_users, ns = n_sense_out();
     d_xp.resize(size_t(n) * nt);
@@ -692,11 +825,19 @@ long frontend_emulator::process_block(const cfloat* x,
         std::copy(d_del_r.begin(), d_del_r.begin() + size_t(n) * ns, echo);
     if (users)
         std::copy(d_del_u.begin(), d_del_u.begin() + size_t(n) * nu, users);
+    if (d_p.uplink_len > 0)
+        process_uplink(uplink, n);
     d_pos += uint64_t(n);
     return n;
 }
 
 void frontend_emulator::process(const cfloat* x, cfloat* echo, cfloat* users, long n)
+{
+    process(x, echo, users, nullptr, n);
+}
+
+void frontend_emulator::process(
+    const cfloat* x, cfloat* echo, cfloat* users, cfloat* uplink, long n)
 {
     const int nt = d_p.n_tx, nu = d_p.n_users, ns = n_sense_out();
     long done = 0;
@@ -717,6 +858,7 @@ void frontend_emulator::process(const cfloat* x, cfloat* echo, cfloat* users, lo
         process_block(x + done * nt,
                       echo ? echo + done * ns : nullptr,
                       users ? users + done * nu : nullptr,
+                      uplink ? uplink + done * n_uplink_out() : nullptr,
                       len);
         done += len;
     }

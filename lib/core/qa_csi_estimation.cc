@@ -13,6 +13,7 @@
 #include <gnuradio/isac/core/csi_estimation.h>
 #include <gnuradio/isac/core/frame.h>
 #include <gnuradio/isac/core/nullspace.h>
+#include <gnuradio/isac/core/tdd_csi.h>
 #include <cppunit/TestFixture.h>
 #include <cppunit/extensions/HelperMacros.h>
 #include <cmath>
@@ -46,6 +47,7 @@ class qa_csi_estimation : public CppUnit::TestFixture
     CPPUNIT_TEST(test_tracker_restart);
     CPPUNIT_TEST(test_reciprocity);
     CPPUNIT_TEST(test_bad_params);
+    CPPUNIT_TEST(test_tdd_slots);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -337,6 +339,68 @@ public:
         CPPUNIT_ASSERT_THROW(parse_csi_estimator("estimator", "ml"), param_error);
         CPPUNIT_ASSERT_THROW(csi_tracker(4, 0), param_error);
     }
+    // tdd_csi_estimator without noise: slots cut anywhere by the stream's
+    // blocks give the exact downlink kappa_n h_n,u (kappa from the reference
+    // row t_n c_n r_ref), a slot entered midway or with a NaN is dropped
+    void test_tdd_slots()
+    {
+        const int nt = 5, nu = 3, L = 8;
+        const uint64_t P = 40, off = 13;
+        gaussian_rng g(77);
+        const cvec t = cn_vec(g, nt), r = cn_vec(g, nt), tu = cn_vec(g, nu),
+                   ru = cn_vec(g, nu);
+        cmat C(nu, nt); // reciprocal air
+        for (int u = 0; u < nu; ++u)
+            C.row(u) = cn_vec(g, nt).transpose();
+        tdd_csi_params p;
+        p.n_tx = nt;
+        p.n_users = nu;
+        p.uplink_len = L;
+        p.uplink_period = P;
+        p.uplink_offset = off;
+        p.pilot_seed = 9;
+        p.ref_user = 1;
+        const cmatf Pm = orthogonal_pilots(nu, L, 9);
+        const long n = long(off + 5 * P);
+        std::vector<std::vector<cfloat>> x(nt, std::vector<cfloat>(n, cfloat(0, 0)));
+        for (long i = 0; i < n; ++i) {
+            if (uint64_t(i) < off || (uint64_t(i) - off) % P >= uint64_t(L))
+                continue;
+            const long k = long((uint64_t(i) - off) % P);
+            for (int a = 0; a < nt; ++a) {
+                cdouble v = 0;
+                for (int u = 0; u < nu; ++u)
+                    v += r[a] * C(u, a) * tu[u] * cdouble(Pm(u, k));
+                x[a][i] = cfloat(v);
+            }
+        }
+        x[2][off + 3 * P + 4] = cfloat(NAN, 0); // slot 3
+        for (int split : { 0, 1, 7 }) {
+            tdd_csi_estimator est(p);
+            est.add_reference_row(
+                (C.row(1).transpose().array() * t.array()).matrix() * ru[1], 0.0);
+            long pos = split == 0 ? 0 : 2 * long(P) + long(off) + 3; // midway in slot 2
+            std::vector<const cfloat*> in(nt);
+            while (pos < n) {
+                const long m = split == 0 ? n : std::min<long>(split, n - pos);
+                for (int a = 0; a < nt; ++a)
+                    in[a] = x[a].data() + pos;
+                est.process(in.data(), m, uint64_t(pos));
+                pos += m;
+            }
+            CPPUNIT_ASSERT_EQUAL(uint64_t(split == 0 ? 4 : 1), est.slots());
+            CPPUNIT_ASSERT_EQUAL(uint64_t(split == 0 ? 1 : 2), est.bad_slots());
+            CPPUNIT_ASSERT(est.ready());
+            const cmat D = est.downlink();
+            for (int u = 0; u < nu; ++u) {
+                cvec d = (C.row(u).transpose().array() * t.array()).matrix();
+                d *= ru[1] * tu[u] / tu[1]; // TDD's scale: the reference's
+                d *= std::conj(d[0]) / std::abs(d[0]);
+                CPPUNIT_ASSERT((D.row(u).transpose() - d).norm() < 1e-5 * d.norm());
+            }
+        }
+    }
 };
+
 
 CPPUNIT_TEST_SUITE_REGISTRATION(qa_csi_estimation);

@@ -232,7 +232,31 @@ class emulated_radio:
         '0',
         '0: static target gain; > 0: Swerling 1, a new CN(0, zeta_0^2) gain every that many snapshots',
         None)
-    all = (n_tx, n_rx, n_users, samp_rate, center_freq, user_deg, comm_model, user_gain, rician_k_db, comm_noise_var, target_deg, target_snr_db, clutter_deg, cnr_db, radar_noise_var, pilot_deg, pilot_snr_db, pilot_freq, pilot_len, loopback, loopback_snr_db, impairments, seed, pace, target_coherence)
+    uplink_len = _spec(
+        'uplink_len', 'integer', '', 0.0, 1048576.0, False, False,
+        None, None, None, None, False,
+        '0',
+        "TDD uplink pilot snapshots per slot (0: no uplink; else n_tx more outputs, the array's own receive chains)",
+        None)
+    uplink_period = _spec(
+        'uplink_period', 'integer', '', 1.0, 1099511627776.0, False, False,
+        None, None, None, None, False,
+        '1024',
+        'snapshots from one uplink slot to the next (slots start at multiples of it)',
+        None)
+    uplink_snr_db = _spec(
+        'uplink_snr_db', 'real', 'dB', -200.0, 200.0, False, False,
+        None, None, None, None, False,
+        '20.0',
+        "per-antenna SNR of one user's uplink pilot at the array (|h| = user_gain)",
+        None)
+    uplink_seed = _spec(
+        'uplink_seed', 'integer', '', 1.0, _INF, False, True,
+        None, None, None, None, False,
+        '3',
+        "seed of the uplink pilots (core.orthogonal_pilots; tdd_csi's pilot_seed)",
+        None)
+    all = (n_tx, n_rx, n_users, samp_rate, center_freq, user_deg, comm_model, user_gain, rician_k_db, comm_noise_var, target_deg, target_snr_db, clutter_deg, cnr_db, radar_noise_var, pilot_deg, pilot_snr_db, pilot_freq, pilot_len, loopback, loopback_snr_db, impairments, seed, pace, target_coherence, uplink_len, uplink_period, uplink_snr_db, uplink_seed)
 
 class one_bit_isac_tx:
     n_tx = _spec(
@@ -579,9 +603,9 @@ class radio_source:
         None)
     role = _spec(
         'role', 'text', '', -_INF, _INF, False, False,
-        None, None, 'sensing|users', None, False,
+        None, None, 'sensing|users|uplink', None, False,
         '"sensing"',
-        "the sensing array (stream k = element k, the loopback coupler last) or the users' radios",
+        "the sensing array (stream k = element k, the loopback coupler last), the users' radios, or (TDD) the transmit array's own receive chains (n_tx streams, for tdd_csi)",
         None)
     sync = _spec(
         'sync', 'text', '', -_INF, _INF, False, False,

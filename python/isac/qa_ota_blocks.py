@@ -180,7 +180,7 @@ class qa_ota_blocks(gr_unittest.TestCase):
             isac.radio_sink("emulated", 3, emulator=emu)
         with self.assertRaisesRegex(ValueError, "role 'users' has 2 channels"):
             isac.radio_source("emulated", 4, emulator=emu, role="users")
-        with self.assertRaisesRegex(ValueError, "^role = 'radar' is out of range; allowed: 'sensing' or 'users'$"):
+        with self.assertRaisesRegex(ValueError, "^role = 'radar' is out of range; allowed: 'sensing', 'users' or 'uplink'$"):
             isac.radio_source("emulated", 4, emulator=emu, role="radar")
         isac.radio_sink("emulated", 4, emulator=emu)
         with self.assertRaisesRegex(ValueError, "a second radio sink"):

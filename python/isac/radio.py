@@ -111,6 +111,10 @@ class emulated_radio:
       seed: 0: random; [0, inf) (default 0)
       pace: hold the stream to samp_rate in real time (default False) [settable]
       target_coherence: 0: static target gain; > 0: Swerling 1, a new CN(0, zeta_0^2) gain every that many snapshots; [0, 1099511627776] (default 0)
+      uplink_len: TDD uplink pilot snapshots per slot (0: no uplink; else n_tx more outputs, the array's own receive chains); [0, 1048576] (default 0)
+      uplink_period: snapshots from one uplink slot to the next (slots start at multiples of it); [1, 1099511627776] (default 1024)
+      uplink_snr_db: per-antenna SNR of one user's uplink pilot at the array (|h| = user_gain) (dB); [-200, 200] (default 20.0)
+      uplink_seed: seed of the uplink pilots (core.orthogonal_pilots; tdd_csi's pilot_seed); [1, inf) (default 3)
     """
     # gen_params:end doc
 
@@ -120,7 +124,8 @@ class emulated_radio:
                  comm_noise_var=0.1, target_deg=23.0, target_snr_db=15.0, clutter_deg=(-47.0, 31.0),
                  cnr_db=(30.0, 30.0), radar_noise_var=1.0, pilot_deg=0.0, pilot_snr_db=20.0,
                  pilot_freq=0.0625, pilot_len=-1, loopback=False, loopback_snr_db=30.0,
-                 impairments="typical", seed=0, pace=False, target_coherence=0):
+                 impairments="typical", seed=0, pace=False, target_coherence=0, uplink_len=0,
+                 uplink_period=1024, uplink_snr_db=20.0, uplink_seed=3):
     # gen_params:end signature
         # gen_params:begin check
         n_tx = _hier.check(_params.emulated_radio.n_tx, n_tx)
@@ -147,6 +152,10 @@ class emulated_radio:
         seed = _hier.check(_params.emulated_radio.seed, seed)
         pace = _hier.check(_params.emulated_radio.pace, pace)
         target_coherence = _hier.check(_params.emulated_radio.target_coherence, target_coherence)
+        uplink_len = _hier.check(_params.emulated_radio.uplink_len, uplink_len)
+        uplink_period = _hier.check(_params.emulated_radio.uplink_period, uplink_period)
+        uplink_snr_db = _hier.check(_params.emulated_radio.uplink_snr_db, uplink_snr_db)
+        uplink_seed = _hier.check(_params.emulated_radio.uplink_seed, uplink_seed)
         cnr_db = _hier.check(_params.emulated_radio.cnr_db, cnr_db, lengths=(len(clutter_deg),))
         # gen_params:end check
         self.n_tx, self.n_rx, self.n_users = n_tx, n_rx, n_users
@@ -154,8 +163,10 @@ class emulated_radio:
         self.block = _blk.radio_emulator(
             n_tx, n_rx, n_users, samp_rate, center_freq, user_deg, comm_model, user_gain, rician_k_db,
             comm_noise_var, target_deg, target_snr_db, clutter_deg, cnr_db, radar_noise_var, target_coherence,
-            pilot_deg, pilot_snr_db, pilot_freq, pilot_len, loopback, loopback_snr_db, impairments, seed, pace)
+            pilot_deg, pilot_snr_db, pilot_freq, pilot_len, loopback, loopback_snr_db, impairments, seed, pace,
+            uplink_len, uplink_period, uplink_snr_db, uplink_seed)
         self.n_sense = self.block.n_sense_out()
+        self.n_uplink = self.n_tx if uplink_len > 0 else 0
         self._lock = threading.Lock()
         self._users = {}
 
@@ -359,7 +370,7 @@ class radio_sink(_radio_base):
         # every emulator output is also consumed here, so a flowgraph without a
         # users' (or sensing) source never stalls the emulator
         self.discard = blocks.null_sink(gr.sizeof_gr_complex)
-        for m in range(emulator.n_sense + emulator.n_users):
+        for m in range(emulator.n_sense + emulator.n_users + emulator.n_uplink):
             self.connect((emulator.block, m), (self.discard, m))
 
 
@@ -393,7 +404,7 @@ class radio_source(_radio_base):
       gain: gain of every channel (dB) (default 0.0) [settable]
       antenna: antenna port of every channel (default "RX2") [settable]
       emulator: radio = "emulated": the emulated_radio (GRC: an Emulated Radio variable) (default None)
-      role: the sensing array (stream k = element k, the loopback coupler last) or the users' radios; "sensing", "users" (default "sensing")
+      role: the sensing array (stream k = element k, the loopback coupler last), the users' radios, or (TDD) the transmit array's own receive chains (n_tx streams, for tdd_csi); "sensing", "users", "uplink" (default "sensing")
       sync: time sync at start, as GRC's UHD USRP Source does it (usrp only); "sync", "pc_clock", "pc_clock_next_pps", "gps_time", "none" (default "none")
       num_mboards: motherboards (the clock and time sources are set on each); [1, 4096] (default 1)
       otw: UHD over-the-wire format ("sc16", "sc8"; empty: UHD's default) (default "")
@@ -434,13 +445,14 @@ class radio_source(_radio_base):
         if not isinstance(emulator, emulated_radio):
             raise ValueError("radio_source: radio = 'emulated' needs emulator = an emulated_radio "
                              "(GRC: an Emulated Radio variable), got %r" % (emulator,))
-        want = emulator.n_sense if role == "sensing" else emulator.n_users
+        want = {"sensing": emulator.n_sense, "users": emulator.n_users, "uplink": emulator.n_uplink}[role]
         if self.nchan != want:
             raise ValueError("radio_source: role %r has %d channels in the emulator (n_rx%s), nchan = %d"
                              % (role, want, " + loopback" if emulator.loopback and role == "sensing" else "",
                                 self.nchan))
         emulator._claim(role, self)
-        first = 0 if role == "sensing" else emulator.n_sense
+        first = {"sensing": 0, "users": emulator.n_sense,
+                 "uplink": emulator.n_sense + emulator.n_users}[role]
         for ch in range(self.nchan):
             self.connect((emulator.block, first + ch), (self, ch))
 

@@ -26,7 +26,9 @@ namespace isac {
  * in k (k < n_tx): what the flowgraph sends to transmit channel k;
  * out m (m < n_rx): what sensing channel m receives; with loopback, out n_rx
  *   is the coupler's receive channel (n_sense_out() = n_rx or n_rx + 1);
- * out n_sense_out() + u: what user u's radio receives.
+ * out n_sense_out() + u: what user u's radio receives;
+ * out n_sense_out() + n_users + k (uplink_len > 0): what the transmit array's
+ *   own receive chain k receives in TDD (the users' uplink pilots).
  * Output item t of every stream belongs to input item t (the radios start on
  * the same PPS edge); the loop delay and the users' timing offsets are inside.
  *
@@ -72,6 +74,10 @@ public:
      * \param impairments      impairment profile (docs/ota.md); Python also takes a core.impairment_profile; "none", "typical", "harsh"
      * \param seed             0: random; [0, inf)
      * \param pace             hold the stream to samp_rate in real time
+     * \param uplink_len       TDD uplink pilot snapshots per slot (0: no uplink; else n_tx more outputs, the array's own receive chains); [0, 1048576]
+     * \param uplink_period    snapshots from one uplink slot to the next (slots start at multiples of it); [1, 1099511627776]
+     * \param uplink_snr_db    per-antenna SNR of one user's uplink pilot at the array (|h| = user_gain) (dB); [-200, 200]
+     * \param uplink_seed      seed of the uplink pilots (core.orthogonal_pilots; tdd_csi's pilot_seed); [1, inf)
      */
     static sptr make(int n_tx,
                      int n_rx,
@@ -97,7 +103,11 @@ public:
                      double loopback_snr_db = 30.0,
                      const std::string& impairments = "typical",
                      int64_t seed = 0,
-                     bool pace = false);
+                     bool pace = false,
+                     int uplink_len = 0,
+                     int64_t uplink_period = 1024,
+                     double uplink_snr_db = 20.0,
+                     int64_t uplink_seed = 3);
     // gen_params:end make
     // clang-format on
 
@@ -129,6 +139,10 @@ public:
     virtual std::vector<uint64_t> rx_clipped() const = 0;
     virtual std::vector<uint64_t> user_clipped() const = 0;
     virtual uint64_t nonfinite_count() const = 0;
+    //! TDD uplink truth: core H_uplink() (n_tx x n_users, zeros without uplink).
+    virtual std::vector<gr_complex> uplink_channel() const = 0;
+    //! core H_downlink_reported(): the rows a user receiver reports (n_users x n_tx).
+    virtual std::vector<gr_complex> channel_reported() const = 0;
 };
 
 } // namespace isac

@@ -72,6 +72,10 @@ Raises ValueError naming the parameter for any value out of range.)doc"
     "  impairments: impairment profile (docs/ota.md); Python also takes a core.impairment_profile; \"none\", \"typical\", \"harsh\" (default \"typical\")\n"
     "  seed: 0: random; [0, inf) (default 0)\n"
     "  pace: hold the stream to samp_rate in real time (default False) [settable]\n"
+    "  uplink_len: TDD uplink pilot snapshots per slot (0: no uplink; else n_tx more outputs, the array's own receive chains); [0, 1048576] (default 0)\n"
+    "  uplink_period: snapshots from one uplink slot to the next (slots start at multiples of it); [1, 1099511627776] (default 1024)\n"
+    "  uplink_snr_db: per-antenna SNR of one user's uplink pilot at the array (|h| = user_gain) (dB); [-200, 200] (default 20.0)\n"
+    "  uplink_seed: seed of the uplink pilots (core.orthogonal_pilots; tdd_csi's pilot_seed); [1, inf) (default 3)\n"
     // gen_params:end doc
         // clang-format on
         )
@@ -100,7 +104,11 @@ Raises ValueError naming the parameter for any value out of range.)doc"
                          double loopback_snr_db,
                          py::object impairments,
                          int64_t seed,
-                         bool pace) {
+                         bool pace,
+                         int uplink_len,
+                         int64_t uplink_period,
+                         double uplink_snr_db,
+                         int64_t uplink_seed) {
                  const bool named = py::isinstance<py::str>(impairments);
                  auto blk = radio_emulator::make(n_tx,
                                                  n_rx,
@@ -127,7 +135,11 @@ Raises ValueError naming the parameter for any value out of range.)doc"
                                                  named ? impairments.cast<std::string>()
                                                        : std::string("none"),
                                                  seed,
-                                                 pace);
+                                                 pace,
+                                                 uplink_len,
+                                                 uplink_period,
+                                                 uplink_snr_db,
+                                                 uplink_seed);
                  if (named)
                      return blk;
                  // a custom profile: the same parameters with these ranges
@@ -160,6 +172,10 @@ Raises ValueError naming the parameter for any value out of range.)doc"
                  p.loopback_snr_db = loopback_snr_db;
                  p.imp = impairments.cast<core::impairment_profile>();
                  p.seed = uint64_t(seed);
+                 p.uplink_len = uplink_len;
+                 p.uplink_period = uint64_t(uplink_period);
+                 p.uplink_snr_db = uplink_snr_db;
+                 p.uplink_seed = uint64_t(uplink_seed);
                  return radio_emulator::make_with_profile(p, pace);
              }),
              // clang-format off
@@ -188,7 +204,11 @@ Raises ValueError naming the parameter for any value out of range.)doc"
              py::arg("loopback_snr_db") = 30.0,
              py::arg("impairments") = "typical",
              py::arg("seed") = 0,
-             py::arg("pace") = false)
+             py::arg("pace") = false,
+             py::arg("uplink_len") = 0,
+             py::arg("uplink_period") = 1024,
+             py::arg("uplink_snr_db") = 20.0,
+             py::arg("uplink_seed") = 3)
              // gen_params:end args
         // clang-format on
         // clang-format off
@@ -218,5 +238,7 @@ Raises ValueError naming the parameter for any value out of range.)doc"
         .def("echo_gains", &radio_emulator::echo_gains)
         .def("rx_clipped", &radio_emulator::rx_clipped)
         .def("user_clipped", &radio_emulator::user_clipped)
-        .def("nonfinite_count", &radio_emulator::nonfinite_count);
+        .def("nonfinite_count", &radio_emulator::nonfinite_count)
+        .def("uplink_channel", &radio_emulator::uplink_channel)
+        .def("channel_reported", &radio_emulator::channel_reported);
 }

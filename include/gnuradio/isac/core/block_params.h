@@ -1063,8 +1063,24 @@ struct radio_emulator {
       -std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity(), false, false, nullptr, nullptr,
       nullptr, nullptr, true, "False",
       "hold the stream to samp_rate in real time" };
+    static constexpr param_spec uplink_len{ "uplink_len", param_type::integer, "",
+      0.0, 1048576.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "0",
+      "TDD uplink pilot snapshots per slot (0: no uplink; else n_tx more outputs, the array's own receive chains)" };
+    static constexpr param_spec uplink_period{ "uplink_period", param_type::integer, "",
+      1.0, 1099511627776.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "1024",
+      "snapshots from one uplink slot to the next (slots start at multiples of it)" };
+    static constexpr param_spec uplink_snr_db{ "uplink_snr_db", param_type::real, "dB",
+      -200.0, 200.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "20.0",
+      "per-antenna SNR of one user's uplink pilot at the array (|h| = user_gain)" };
+    static constexpr param_spec uplink_seed{ "uplink_seed", param_type::integer, "",
+      1.0, std::numeric_limits<double>::infinity(), false, true, nullptr, nullptr,
+      nullptr, nullptr, false, "3",
+      "seed of the uplink pilots (core.orthogonal_pilots; tdd_csi's pilot_seed)" };
     static constexpr param_spec all[] = {
-        n_tx, n_rx, n_users, samp_rate, center_freq, user_deg, comm_model, user_gain, rician_k_db, comm_noise_var, target_deg, target_snr_db, clutter_deg, cnr_db, radar_noise_var, target_coherence, pilot_deg, pilot_snr_db, pilot_freq, pilot_len, loopback, loopback_snr_db, impairments, seed, pace
+        n_tx, n_rx, n_users, samp_rate, center_freq, user_deg, comm_model, user_gain, rician_k_db, comm_noise_var, target_deg, target_snr_db, clutter_deg, cnr_db, radar_noise_var, target_coherence, pilot_deg, pilot_snr_db, pilot_freq, pilot_len, loopback, loopback_snr_db, impairments, seed, pace, uplink_len, uplink_period, uplink_snr_db, uplink_seed
     };
     static void check(int n_tx,
                       int n_rx,
@@ -1090,7 +1106,11 @@ struct radio_emulator {
                       double loopback_snr_db,
                       const std::string& impairments,
                       int64_t seed,
-                      bool pace)
+                      bool pace,
+                      int uplink_len,
+                      int64_t uplink_period,
+                      double uplink_snr_db,
+                      int64_t uplink_seed)
     {
         (void)loopback;
         (void)pace;
@@ -1116,6 +1136,10 @@ struct radio_emulator {
         check_value(radio_emulator::loopback_snr_db, double(loopback_snr_db));
         check_option(radio_emulator::impairments, impairments);
         check_value(radio_emulator::seed, double(seed));
+        check_value(radio_emulator::uplink_len, double(uplink_len));
+        check_value(radio_emulator::uplink_period, double(uplink_period));
+        check_value(radio_emulator::uplink_snr_db, double(uplink_snr_db));
+        check_value(radio_emulator::uplink_seed, double(uplink_seed));
         check_length(radio_emulator::cnr_db, cnr_db.size(), { long(clutter_deg.size()) });
         check_values(radio_emulator::cnr_db, cnr_db);
     }
@@ -1184,6 +1208,86 @@ struct steering_reference {
     {
         check_value(steering_reference::n_tx, double(n_tx));
         check_value(steering_reference::tx_deg, double(tx_deg));
+    }
+};
+
+struct tdd_csi {
+    static constexpr param_spec n_tx{ "n_tx", param_type::integer, "",
+      1.0, double(max_antennas), false, false, nullptr, nullptr,
+      nullptr, nullptr, false, nullptr,
+      "transmit antennas (input streams, their TDD receive chains)" };
+    static constexpr param_spec n_users{ "n_users", param_type::integer, "",
+      1.0, double(max_users), false, false, nullptr, nullptr,
+      nullptr, nullptr, false, nullptr,
+      "users (rows of H)" };
+    static constexpr param_spec uplink_len{ "uplink_len", param_type::integer, "snapshots",
+      2.0, 1048576.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "32",
+      "uplink pilot snapshots per slot (a multiple of n_users rounded up to a power of two; above n_users: the noise is estimated too)" };
+    static constexpr param_spec uplink_period{ "uplink_period", param_type::integer, "snapshots",
+      -std::numeric_limits<double>::infinity(), 1099511627776.0, false, false, "uplink_len", nullptr,
+      nullptr, nullptr, false, "1024",
+      "snapshots from one uplink slot to the next" };
+    static constexpr param_spec uplink_offset{ "uplink_offset", param_type::integer, "snapshots",
+      0.0, 1099511627776.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "0",
+      "absolute index of the first slot" };
+    static constexpr param_spec pilot_seed{ "pilot_seed", param_type::integer, "",
+      1.0, std::numeric_limits<double>::infinity(), false, true, nullptr, nullptr,
+      nullptr, nullptr, false, "3",
+      "seed of the users' orthogonal uplink pilots (the radio's uplink_seed)" };
+    static constexpr param_spec ref_user{ "ref_user", param_type::integer, "",
+      -1.0, std::numeric_limits<double>::infinity(), false, true, nullptr, "n_users",
+      nullptr, nullptr, false, "0",
+      "reference user whose reported downlink row calibrates reciprocity (-1: only a kappa message)" };
+    static constexpr param_spec memory{ "memory", param_type::integer, "",
+      1.0, 1048576.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "32",
+      "slots (and reference rows) averaged" };
+    static constexpr param_spec frame_len{ "frame_len", param_type::integer, "snapshots",
+      0.0, 1048576.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "0",
+      "downlink frame length, the csi offset grid (0: the reference rows' frame_len)" };
+    static constexpr param_spec delay_frames{ "delay_frames", param_type::integer, "",
+      0.0, 1048576.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "2",
+      "frames from the end of a slot's frame until the csi takes effect" };
+    static constexpr param_spec user_scale{ "user_scale", param_type::boolean, "",
+      -std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity(), false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "False",
+      "scale each user's row to the energy of its reported rows on \"row\" (a scalar report per user, CQI-like; only the norm of rows of users other than ref_user is used)" };
+    static constexpr param_spec report_every{ "report_every", param_type::integer, "frames",
+      1.0, 1048576.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "16",
+      "frames between publications (a new csi makes the CI precoder rebuild its table; user_receiver's report_every)" };
+    static constexpr param_spec all[] = {
+        n_tx, n_users, uplink_len, uplink_period, uplink_offset, pilot_seed, ref_user, memory, frame_len, delay_frames, user_scale, report_every
+    };
+    static void check(int n_tx,
+                      int n_users,
+                      int uplink_len,
+                      int64_t uplink_period,
+                      int64_t uplink_offset,
+                      int64_t pilot_seed,
+                      int ref_user,
+                      int memory,
+                      int frame_len,
+                      int delay_frames,
+                      bool user_scale,
+                      int report_every)
+    {
+        (void)user_scale;
+        check_value(tdd_csi::n_tx, double(n_tx));
+        check_value(tdd_csi::n_users, double(n_users));
+        check_value(tdd_csi::uplink_len, double(uplink_len));
+        check_value(tdd_csi::uplink_offset, double(uplink_offset));
+        check_value(tdd_csi::pilot_seed, double(pilot_seed));
+        check_value(tdd_csi::memory, double(memory));
+        check_value(tdd_csi::frame_len, double(frame_len));
+        check_value(tdd_csi::delay_frames, double(delay_frames));
+        check_value(tdd_csi::report_every, double(report_every));
+        check_value(tdd_csi::uplink_period, double(uplink_period), double(uplink_len), tdd_csi::uplink_period.hi);
+        check_value(tdd_csi::ref_user, double(ref_user), tdd_csi::ref_user.lo, double(n_users));
     }
 };
 

@@ -186,6 +186,23 @@ struct frontend_params {
     // Tx-power-to-noise ratio of the coupled sum of all transmit channels
     bool loopback = false;
     double loopback_snr_db = 30.0;
+    /*!
+     * TDD uplink (0 = off): every user sends its row of
+     * orthogonal_pilots(n_users, uplink_len, uplink_seed) (core/frame.h,
+     * scaled by 1/2: DAC points) in the slots [k uplink_period,
+     * k uplink_period + uplink_len), k = 0, 1, ..., through its own transmit
+     * chain (gain, IQ, phase noise, its CFO negated: the same LO as its
+     * receiver) and the reciprocal air (H^T), aligned to the slot by timing
+     * advance up to the fraction of its timing offset. The transmit array's
+     * own receive chains (TDD: the same antennas, other chains; n_tx more
+     * outputs) see it with noise radar_noise_var; uplink_snr_db is the
+     * per-antenna SNR of one user with |h| = user_gain. The downlink is not
+     * blanked during a slot (the emulator overlays the two directions).
+     */
+    int uplink_len = 0;
+    uint64_t uplink_period = 1024;
+    double uplink_snr_db = 20.0;
+    uint64_t uplink_seed = 3;
     impairment_profile imp;
     uint64_t seed = 0; //!< 0 = random
     int fd_taps = 32;  //!< kernel length of the emulated delays
@@ -211,6 +228,8 @@ public:
     uint64_t seed_used() const { return d_seed; }
     uint64_t position() const { return d_pos; }
     int n_sense_out() const { return d_p.n_rx + (d_p.loopback ? 1 : 0); }
+    //! n_tx with the TDD uplink on, else 0.
+    int n_uplink_out() const { return d_p.uplink_len > 0 ? d_p.n_tx : 0; }
 
     /*!
      * n snapshots: x (n x n_tx) in, echo (n x n_sense_out()) and users
@@ -219,6 +238,8 @@ public:
      * never depends on what is skipped). Non-finite inputs count as 0.
      */
     void process(const cfloat* x, cfloat* echo, cfloat* users, long n);
+    //! The same plus the TDD uplink (n x n_uplink_out(); may be null).
+    void process(const cfloat* x, cfloat* echo, cfloat* users, cfloat* uplink, long n);
 
     // ---- truth
     double loop_delay() const { return d_loop_delay; }
@@ -240,6 +261,16 @@ public:
     const cvec& echo_gains() const { return d_gamma; }
     const cmat& G() const { return d_G; }
     uint64_t nonfinite_inputs() const { return d_nonfinite; }
+    // ---- TDD uplink truth (uplink_len > 0)
+    const chain_truth& uplink_rx(int n) const { return d_arx[n].truth; }
+    const chain_truth& user_tx(int u) const { return d_utx[u].truth; }
+    //! The uplink channel from each user's DAC input to each array ADC
+    //! (n_tx x n_users): r_n H(u, n) t_u times the air gain of uplink_snr_db.
+    cmat H_uplink() const;
+    //! The downlink rows in the users' noise units (n_users x n_tx): row u =
+    //! H(u, :) diag(g_tx) e^{j arg g_u,rx}, what a user receiver reports with
+    //! csi_noise_var = comm_noise_var (its gain divides out with its noise).
+    cmat H_downlink_reported() const;
 
 private:
     struct chain {
@@ -267,7 +298,13 @@ private:
     double d_drift_a = 1.0, d_drift_b_ph = 0.0, d_drift_b_g = 0.0;
     static constexpr uint64_t drift_step = 1024;
 
-    std::vector<chain> d_tx, d_rx, d_user;  // d_rx: n_rx sensing (+ loopback)
+    std::vector<chain> d_tx, d_rx, d_user; // d_rx: n_rx sensing (+ loopback)
+    std::vector<chain> d_utx, d_arx;       // TDD: users' Tx, the array's Rx chains
+    gaussian_rng d_rng_drift_ul;
+    cmatf d_ul_pilots;      // n_users x uplink_len, times 1/2
+    double d_ul_gain = 0.0; // air gain of the uplink
+    int d_ul_lead = 0;      // pilots are generated this far ahead of the delay line
+    std::vector<cfloat> d_ul_p, d_ul_d, d_ul_r;
     cmat d_H, d_G, d_G_clutter, d_G_target; // G = G_clutter + gamma_0 G_target
     cvec d_gamma;
     // float copies of the air matrices, row-major
@@ -275,7 +312,7 @@ private:
     cfloat d_coupler{ 0.0f, 0.0f };
     std::vector<cfloat> d_pilot_a; // pilot amplitude x a(pilot) per sensing channel
     double d_pilot_phase0 = 0.0;
-    fractional_delay d_fd_echo, d_fd_user;
+    fractional_delay d_fd_echo, d_fd_user, d_fd_ul;
     // block buffers
     std::vector<cfloat> d_xp, d_air_r, d_air_u, d_del_r, d_del_u;
 
@@ -288,7 +325,9 @@ private:
     void refresh_gain(chain& c);
     void process_tx(chain& c, const cfloat* in, cfloat* out, long n, int stride);
     void process_rx(chain& c, cfloat* io, long n, int stride, uint64_t pos0);
-    long process_block(const cfloat* x, cfloat* echo, cfloat* users, long n);
+    long
+    process_block(const cfloat* x, cfloat* echo, cfloat* users, cfloat* uplink, long n);
+    void process_uplink(cfloat* uplink, long n);
 };
 
 } // namespace core

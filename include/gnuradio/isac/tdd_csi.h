@@ -1,0 +1,104 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#ifndef INCLUDED_ISAC_TDD_CSI_H
+#define INCLUDED_ISAC_TDD_CSI_H
+
+#include <gnuradio/isac/api.h>
+#include <gnuradio/sync_block.h>
+#include <cstdint>
+#include <vector>
+
+namespace gr {
+namespace isac {
+
+/*!
+ * \brief TDD acquisition of the users' downlink channel: uplink pilots on the
+ * transmit array plus reciprocity calibration (core::tdd_csi_estimator,
+ * docs/ota.md).
+ * \ingroup isac
+ *
+ * Inputs: n_tx complex streams, the transmit antennas' own receive chains
+ * (radio_source role "uplink"; item index = the transmitter's item index, as
+ * the radios start on one PPS edge). In the slots [uplink_offset + k
+ * uplink_period, + uplink_len) user u sends row u of
+ * core.orthogonal_pilots(n_users, uplink_len, pilot_seed); each slot gives an
+ * LS estimate of the uplink columns, averaged over `memory` slots.
+ *
+ * Reciprocity calibration kappa_n = t_n / r_n (transmit over receive chain of
+ * antenna n), from
+ *  - message in "row": the reference user's (ref_user) downlink rows as its
+ *    user_receiver reports them ({user, row, frame, frame_len, nmse, ...};
+ *    other users' rows are ignored): kappa_n = g_ref,n / h_n,ref, which also
+ *    sets the rows' scale; or
+ *  - message in "kappa": {kappa: c32/c64 vector of n_tx} from an external
+ *    (e.g. Argos-style, core.reciprocity_from_pairs) calibration; it replaces
+ *    the reference rows until a {kappa: #f} message.
+ * With user_scale, rows of the other users on "row" set only their row's
+ * energy (a scalar per user, CQI-like): the users' own transmit/receive gain
+ * ratio, the one thing the uplink cannot show.
+ * Message out "csi": the module's csi dict {H, rows, cols, offset}, rows
+ * kappa_n h_n,u with element 0 real positive (csi_feedback's convention),
+ * once kappa and every user's column exist, then every report_every frames:
+ * offset = (floor(slot_end / frame_len) + 1 + delay_frames) frame_len.
+ * Message out "stats": {posts, offset, slots, bad_slots, nmse (per user),
+ * noise_var}. Malformed messages are logged and ignored; a slot with a
+ * non-finite sample is dropped.
+ */
+class ISAC_API tdd_csi : virtual public gr::sync_block
+{
+public:
+    typedef std::shared_ptr<tdd_csi> sptr;
+
+    // clang-format off
+    // gen_params:begin make
+    /*!
+     * \param n_tx          transmit antennas (input streams, their TDD receive chains); [1, 4096]
+     * \param n_users       users (rows of H); [1, 4096]
+     * \param uplink_len    uplink pilot snapshots per slot (a multiple of n_users rounded up to a power of two; above n_users: the noise is estimated too) (snapshots); [2, 1048576]
+     * \param uplink_period snapshots from one uplink slot to the next (snapshots); [uplink_len, 1099511627776]
+     * \param uplink_offset absolute index of the first slot (snapshots); [0, 1099511627776]
+     * \param pilot_seed    seed of the users' orthogonal uplink pilots (the radio's uplink_seed); [1, inf)
+     * \param ref_user      reference user whose reported downlink row calibrates reciprocity (-1: only a kappa message); [-1, n_users)
+     * \param memory        slots (and reference rows) averaged; [1, 1048576]
+     * \param frame_len     downlink frame length, the csi offset grid (0: the reference rows' frame_len) (snapshots); [0, 1048576]
+     * \param delay_frames  frames from the end of a slot's frame until the csi takes effect; [0, 1048576]
+     * \param user_scale    scale each user's row to the energy of its reported rows on "row" (a scalar report per user, CQI-like; only the norm of rows of users other than ref_user is used)
+     * \param report_every  frames between publications (a new csi makes the CI precoder rebuild its table; user_receiver's report_every) (frames); [1, 1048576]
+     */
+    static sptr make(int n_tx,
+                     int n_users,
+                     int uplink_len = 32,
+                     int64_t uplink_period = 1024,
+                     int64_t uplink_offset = 0,
+                     int64_t pilot_seed = 3,
+                     int ref_user = 0,
+                     int memory = 32,
+                     int frame_len = 0,
+                     int delay_frames = 2,
+                     bool user_scale = false,
+                     int report_every = 16);
+    // gen_params:end make
+    // clang-format on
+
+    virtual uint64_t posts() const = 0;
+    //! Offset of the first publication (-1 before it): "snapshots to CSI lock".
+    virtual int64_t first_offset() const = 0;
+    virtual int64_t last_offset() const = 0;
+    //! Last published H, rows of n_tx (empty before the first publication).
+    virtual std::vector<std::vector<gr_complex>> channel() const = 0;
+    //! The calibration in use (empty before it exists).
+    virtual std::vector<gr_complex> kappa() const = 0;
+    virtual uint64_t slots() const = 0;
+    virtual uint64_t bad_slots() const = 0;
+    virtual uint64_t rows_received() const = 0;
+    virtual uint64_t rows_rejected() const = 0;
+};
+
+} // namespace isac
+} // namespace gr
+
+#endif /* INCLUDED_ISAC_TDD_CSI_H */
