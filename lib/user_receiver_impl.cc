@@ -47,7 +47,9 @@ user_receiver::sptr user_receiver::make(int n_tx,
                                         int report_every,
                                         double sync_threshold,
                                         int ser_every,
-                                        int grid_offset)
+                                        int grid_offset,
+                                        double pll_gain,
+                                        double fll_gain)
 {
     core::params::user_receiver::check(n_tx,
                                        n_users,
@@ -67,7 +69,9 @@ user_receiver::sptr user_receiver::make(int n_tx,
                                        report_every,
                                        sync_threshold,
                                        ser_every,
-                                       grid_offset);
+                                       grid_offset,
+                                       pll_gain,
+                                       fll_gain);
     core::user_rx_params p;
     p.format.n_tx = n_tx;
     p.format.payload_len = payload_len;
@@ -85,6 +89,8 @@ user_receiver::sptr user_receiver::make(int n_tx,
     p.report_every = report_every;
     p.sync_threshold = sync_threshold;
     p.grid_offset = grid_offset;
+    p.pll_gain = pll_gain;
+    p.fll_gain = fll_gain;
     p.validate();
     return gnuradio::make_block_sptr<user_receiver_impl>(p, n_users, user, ser_every);
 }
@@ -108,7 +114,9 @@ user_receiver_impl::user_receiver_impl(const core::user_rx_params& p,
       d_ser_port(pmt::mp("ser")),
       d_stats_port(pmt::mp("stats")),
       d_csi_port(pmt::mp("csi")),
-      d_core(p)
+      d_core(p),
+      d_pll_gain(p.pll_gain),
+      d_fll_gain(p.fll_gain)
 {
     message_port_register_out(d_row_port);
     message_port_register_out(d_ser_port);
@@ -446,9 +454,62 @@ uint64_t user_receiver_impl::nonfinite_count() const
 
 void user_receiver_impl::set_loop_gains(double pll_gain, double fll_gain)
 {
+    core::check_value(core::params::user_receiver::pll_gain, pll_gain);
+    core::check_value(core::params::user_receiver::fll_gain, fll_gain);
     std::lock_guard<std::mutex> lock(d_mutex);
-    d_core.set_loop_gains(pll_gain, fll_gain);
+    d_pll_gain = pll_gain;
+    d_fll_gain = fll_gain;
+    loop_gains_changed();
 }
+
+void user_receiver_impl::loop_gains_changed()
+{
+    d_core.set_loop_gains(d_pll_gain, d_fll_gain);
+}
+
+// clang-format off
+// gen_params:begin accessor_definitions
+void user_receiver_impl::set_pll_gain(double pll_gain)
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    core::check_value(core::params::user_receiver::pll_gain, pll_gain);
+    auto previous = d_pll_gain;
+    d_pll_gain = pll_gain;
+    try {
+        loop_gains_changed();
+    } catch (...) {
+        d_pll_gain = std::move(previous);
+        throw;
+    }
+}
+
+double user_receiver_impl::pll_gain() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_pll_gain;
+}
+
+void user_receiver_impl::set_fll_gain(double fll_gain)
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    core::check_value(core::params::user_receiver::fll_gain, fll_gain);
+    auto previous = d_fll_gain;
+    d_fll_gain = fll_gain;
+    try {
+        loop_gains_changed();
+    } catch (...) {
+        d_fll_gain = std::move(previous);
+        throw;
+    }
+}
+
+double user_receiver_impl::fll_gain() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_fll_gain;
+}
+// gen_params:end accessor_definitions
+// clang-format on
 
 } // namespace isac
 } // namespace gr

@@ -446,6 +446,11 @@ def yq(s):
     return yaml.safe_dump(s, default_style=None, width=1000).strip().removesuffix("\n...")
 
 
+def flow_list(items):
+    """[a, b] as YAML reads back the same strings (a label with a comma is quoted)."""
+    return yaml.safe_dump([str(x) for x in items], default_flow_style=True, width=1000).strip()
+
+
 def grc_params(b):
     o = []
     for p in b["params"]:
@@ -467,7 +472,9 @@ def grc_params(b):
         if p.get("options") and dtype in ("enum", "raw"):
             o.append("  options: [" + ", ".join(yq(f'"{x}"') for x in p["options"]) + "]")
             if g.get("option_labels"):
-                o.append("  option_labels: [" + ", ".join(str(x) for x in g["option_labels"]) + "]")
+                if len(g["option_labels"]) != len(p["options"]):
+                    raise DescriptorError(f"{b['block']}.{p['name']}: one option label per option")
+                o.append("  option_labels: " + flow_list(g["option_labels"]))
         for k in ("hide", "category"):
             if k in g:
                 o.append(f"  {k}: {yq(g[k])}")
@@ -793,6 +800,42 @@ def impl_outputs(blocks, out):
             text(i["define"]), "accessor_definitions", impl_definitions(b), i["define"], "//"
         )
 
+# ---- GRC make templates --------------------------------------------------------
+def grc_make(b, cpp):
+    """The GRC make template: every parameter in make()'s order."""
+    bn = b["block"]
+    args = []
+    for p in b["params"]:
+        n = p["name"]
+        if cpp and p["type"] == "doubles":
+            args.append(f"std::vector<double>{{${{str({n})[1:-1]}}}}")
+        else:
+            args.append(f"${{{n}}}")
+    head = f"this->${{id}} = gr::isac::{bn}::make(" if cpp else f"isac.{bn}("
+    lines, cur = [], "    " + head
+    for k, a in enumerate(args):
+        piece = a + (");" if cpp else ")") if k == len(args) - 1 else a + ","
+        if len(cur) + 1 + len(piece) > 96 and cur.strip() != head.strip():
+            lines.append(cur.rstrip())
+            cur = "        " + piece
+        else:
+            cur += ("" if cur.endswith("(") else " ") + piece
+    lines.append(cur)
+    return ["  make: |-"] + lines
+
+
+def grc_make_outputs(blocks, out):
+    for b in blocks:
+        if b.get("grc") is False:
+            continue
+        g = f"grc/isac_{b['block']}.block.yml"
+        t = out[g] if g in out else read(g)
+        t = replace_region(t, "make", grc_make(b, False), g, "#")
+        if "cpp_templates:" in t:
+            t = replace_region(t, "cpp_make", grc_make(b, True), g, "#")
+        out[g] = t
+
+
 # ---- regions ------------------------------------------------------------------
 def replace_region(text, name, lines, path, comment, indent=""):
     begin = re.compile(r"^([ \t]*)" + re.escape(comment) + r" gen_params:begin " + re.escape(name) + r"\n", re.M)
@@ -843,6 +886,7 @@ def outputs(blocks):
             t = replace_region(t, "cpp_callbacks", (["  callbacks:"] + cb) if cb else [], g, "#")
         out[g] = t
     impl_outputs(blocks, out)
+    grc_make_outputs(blocks, out)
     md = read("docs/blocks.md")
     for b in blocks:
         md = re.sub(

@@ -1326,8 +1326,16 @@ struct user_receiver {
       -1048576.0, 1048576.0, false, false, nullptr, nullptr,
       nullptr, nullptr, false, "0",
       "frame k starts near sample k frame_len + grid_offset of in0 (|grid_offset| <= frame_len; 0 in emulation and with the timed start of docs/ota.md)" };
+    static constexpr param_spec pll_gain{ "pll_gain", param_type::real, "rad/rad",
+      0.0, 1.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, true, "0.01",
+      "decision-directed phase tracking loop gain" };
+    static constexpr param_spec fll_gain{ "fll_gain", param_type::real, "per frame",
+      0.0, 1.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, true, "0.25",
+      "frame-to-frame frequency tracking loop gain" };
     static constexpr param_spec all[] = {
-        n_tx, n_users, user, psk_order, payload_len, preamble_block, preamble_reps, pilot_len, frame_seed, power, estimator, channel_var, channel_corr, csi_noise_var, avg_frames, report_every, sync_threshold, ser_every, grid_offset
+        n_tx, n_users, user, psk_order, payload_len, preamble_block, preamble_reps, pilot_len, frame_seed, power, estimator, channel_var, channel_corr, csi_noise_var, avg_frames, report_every, sync_threshold, ser_every, grid_offset, pll_gain, fll_gain
     };
     static void check(int n_tx,
                       int n_users,
@@ -1347,7 +1355,9 @@ struct user_receiver {
                       int report_every,
                       double sync_threshold,
                       int ser_every,
-                      int grid_offset)
+                      int grid_offset,
+                      double pll_gain,
+                      double fll_gain)
     {
         check_value(user_receiver::n_tx, double(n_tx));
         check_value(user_receiver::n_users, double(n_users));
@@ -1367,6 +1377,8 @@ struct user_receiver {
         check_value(user_receiver::sync_threshold, double(sync_threshold));
         check_value(user_receiver::ser_every, double(ser_every));
         check_value(user_receiver::grid_offset, double(grid_offset));
+        check_value(user_receiver::pll_gain, double(pll_gain));
+        check_value(user_receiver::fll_gain, double(fll_gain));
         check_value(user_receiver::user, double(user), user_receiver::user.lo, double(n_users));
     }
 };
