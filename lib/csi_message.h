@@ -138,6 +138,8 @@ public:
     msg_dict& reals(const char* key, const std::vector<double>& v);
     msg_dict& complexes(const char* key, const std::vector<std::complex<double>>& v);
     msg_dict& complexes(const char* key, const std::vector<std::complex<float>>& v);
+    //! A value as it came (e.g. a message's field passed on).
+    msg_dict& value(const char* key, const pmt::pmt_t& v);
     operator pmt::pmt_t() const { return d_dict; }
 
 private:

@@ -85,7 +85,7 @@ void fractional_delay_impl::handle(const pmt::pmt_t& msg)
     std::string why;
     // a bare number goes through the same non-throwing accessor as a dict entry
     const pmt::pmt_t dict =
-        pmt::is_dict(msg) ? msg : pmt::dict_add(pmt::make_dict(), pmt::mp(d_key), msg);
+        pmt::is_dict(msg) ? msg : pmt::pmt_t(msg_dict().value(d_key.c_str(), msg));
     const pmt::pmt_t v = pmt::dict_ref(dict, pmt::mp("valid"), pmt::PMT_NIL);
     if (pmt::is_bool(v) && !pmt::to_bool(v))
         return; // an estimate its producer does not trust

@@ -167,20 +167,17 @@ void user_receiver_impl::forecast(int, gr_vector_int& ninput_items_required)
 
 void user_receiver_impl::post_frame_messages(const core::rx_frame& f)
 {
-    pmt::pmt_t s = pmt::make_dict();
-    auto put = [&s](const char* k, const pmt::pmt_t& v) {
-        s = pmt::dict_add(s, pmt::mp(k), v);
-    };
-    put("frame", pmt::from_uint64(f.index));
-    put("start", pmt::from_double(f.start));
-    put("timing", pmt::from_double(f.start - double(f.index) * d_F));
-    put("cfo", pmt::from_double(f.cfo));
-    put("cfo_preamble", pmt::from_double(f.cfo_preamble));
-    put("snr_db", pmt::from_double(f.snr_db));
-    put("noise_var", pmt::from_double(f.noise_var));
-    put("header", pmt::from_bool(f.header_flag));
-    put("decided", pmt::from_bool(f.decided));
-    put("acquired", pmt::from_bool(f.acquired));
+    const pmt::pmt_t s = msg_dict()
+                             .u64("frame", f.index)
+                             .real("start", f.start)
+                             .real("timing", f.start - double(f.index) * d_F)
+                             .real("cfo", f.cfo)
+                             .real("cfo_preamble", f.cfo_preamble)
+                             .real("snr_db", f.snr_db)
+                             .real("noise_var", f.noise_var)
+                             .flag("header", f.header_flag)
+                             .flag("decided", f.decided)
+                             .flag("acquired", f.acquired);
     {
         std::lock_guard<std::mutex> lock(d_mutex);
         d_last_stats = s;
@@ -190,18 +187,15 @@ void user_receiver_impl::post_frame_messages(const core::rx_frame& f)
         std::vector<gr_complex> row(size_t(f.row.size()));
         for (Eigen::Index i = 0; i < f.row.size(); ++i)
             row[size_t(i)] = gr_complex(f.row[i]);
-        pmt::pmt_t r = pmt::make_dict();
-        auto add = [&r](const char* k, const pmt::pmt_t& v) {
-            r = pmt::dict_add(r, pmt::mp(k), v);
-        };
-        add("user", pmt::from_long(d_user));
-        add("row", pmt::init_c32vector(row.size(), row));
-        add("frame", pmt::from_uint64(f.index));
-        add("frame_len", pmt::from_long(d_F));
-        add("nmse", pmt::from_double(f.row_nmse));
-        add("noise_var", pmt::from_double(f.noise_var));
-        add("snr_db", pmt::from_double(f.snr_db));
-        add("changed", pmt::from_bool(f.report_changed));
+        const pmt::pmt_t r = msg_dict()
+                                 .i64("user", d_user)
+                                 .complexes("row", row)
+                                 .u64("frame", f.index)
+                                 .i64("frame_len", d_F)
+                                 .real("nmse", f.row_nmse)
+                                 .real("noise_var", f.noise_var)
+                                 .real("snr_db", f.snr_db)
+                                 .flag("changed", f.report_changed);
         {
             std::lock_guard<std::mutex> lock(d_mutex);
             d_last_row = row;
@@ -215,18 +209,13 @@ void user_receiver_impl::post_frame_messages(const core::rx_frame& f)
 pmt::pmt_t user_receiver_impl::ser_dict() const
 {
     const double n = double(std::max<uint64_t>(d_n, 1));
-    pmt::pmt_t d = pmt::make_dict();
-    d = pmt::dict_add(
-        d, pmt::mp("ser"), pmt::init_f64vector(1, std::vector<double>{ d_err / n }));
-    d = pmt::dict_add(
-        d,
-        pmt::mp("ber"),
-        pmt::init_f64vector(1, std::vector<double>{ d_bit_err / (n * d_bits) }));
-    d = pmt::dict_add(d, pmt::mp("symbols"), pmt::from_uint64(d_n));
-    d = pmt::dict_add(d, pmt::mp("frames"), pmt::from_uint64(d_core.frames()));
-    d = pmt::dict_add(d, pmt::mp("missed"), pmt::from_uint64(d_core.missed()));
-    d = pmt::dict_add(d, pmt::mp("locked_frame"), pmt::from_long(long(d_locked_frame)));
-    return d;
+    return msg_dict()
+        .reals("ser", { d_err / n })
+        .reals("ber", { d_bit_err / (n * d_bits) })
+        .u64("symbols", d_n)
+        .u64("frames", d_core.frames())
+        .u64("missed", d_core.missed())
+        .i64("locked_frame", long(d_locked_frame));
 }
 
 int user_receiver_impl::general_work(int noutput_items,
