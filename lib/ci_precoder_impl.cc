@@ -280,11 +280,7 @@ void ci_precoder_impl::set_clutter(const std::vector<double>& clutter_deg,
     core::check_length(
         core::params::ci_precoder::cnr_db, cnr_db.size(), { long(clutter_deg.size()) });
     core::check_values(core::params::ci_precoder::cnr_db, cnr_db);
-    config c;
-    {
-        std::lock_guard<std::mutex> lock(d_mutex);
-        c = d_cfg;
-    }
+    auto c = locked_config();
     c.clutter_deg = clutter_deg;
     c.cnr_db = cnr_db;
     apply(c);
@@ -308,12 +304,8 @@ std::string ci_precoder_impl::solver_name(solver_kind k)
 // gen_params:begin accessor_definitions
 void ci_precoder_impl::set_noise_var(double noise_var)
 {
-    core::check_value(core::params::ci_precoder::noise_var, noise_var);
-    decltype(d_cfg) c;
-    {
-        std::lock_guard<std::mutex> lock(d_mutex);
-        c = d_cfg;
-    }
+    core::check_value(core::params::ci_precoder::noise_var, double(noise_var));
+    auto c = locked_config();
     c.noise_var = noise_var;
     apply(c);
 }
@@ -326,12 +318,8 @@ double ci_precoder_impl::noise_var() const
 
 void ci_precoder_impl::set_gamma_db(double gamma_db)
 {
-    core::check_value(core::params::ci_precoder::gamma_db, gamma_db);
-    decltype(d_cfg) c;
-    {
-        std::lock_guard<std::mutex> lock(d_mutex);
-        c = d_cfg;
-    }
+    core::check_value(core::params::ci_precoder::gamma_db, double(gamma_db));
+    auto c = locked_config();
     c.gamma_db = gamma_db;
     apply(c);
 }
@@ -344,12 +332,8 @@ double ci_precoder_impl::gamma_db() const
 
 void ci_precoder_impl::set_target_deg(double target_deg)
 {
-    core::check_value(core::params::ci_precoder::target_deg, target_deg);
-    decltype(d_cfg) c;
-    {
-        std::lock_guard<std::mutex> lock(d_mutex);
-        c = d_cfg;
-    }
+    core::check_value(core::params::ci_precoder::target_deg, double(target_deg));
+    auto c = locked_config();
     c.target_deg = target_deg;
     apply(c);
 }
@@ -368,12 +352,8 @@ std::vector<double> ci_precoder_impl::clutter_deg() const
 
 void ci_precoder_impl::set_snr_r_db(double snr_r_db)
 {
-    core::check_value(core::params::ci_precoder::snr_r_db, snr_r_db);
-    decltype(d_cfg) c;
-    {
-        std::lock_guard<std::mutex> lock(d_mutex);
-        c = d_cfg;
-    }
+    core::check_value(core::params::ci_precoder::snr_r_db, double(snr_r_db));
+    auto c = locked_config();
     c.snr_r_db = snr_r_db;
     apply(c);
 }
@@ -393,11 +373,7 @@ std::vector<double> ci_precoder_impl::cnr_db() const
 void ci_precoder_impl::set_solver(const std::string& solver)
 {
     core::check_option(core::params::ci_precoder::solver, solver);
-    decltype(d_cfg) c;
-    {
-        std::lock_guard<std::mutex> lock(d_mutex);
-        c = d_cfg;
-    }
+    auto c = locked_config();
     c.kind = parse_solver(solver);
     apply(c);
 }

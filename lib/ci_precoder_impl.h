@@ -65,6 +65,12 @@ public:
 
     // clang-format off
     // gen_params:begin accessors
+    //! d_cfg as it is now: the setters change this copy and apply() it
+    auto locked_config() const
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        return d_cfg;
+    }
     void set_noise_var(double noise_var) override;
     double noise_var() const override;
     void set_gamma_db(double gamma_db) override;

@@ -146,7 +146,7 @@ void doa_mle_impl::p_gauss_changed()
 void doa_mle_impl::set_noise_var(double noise_var)
 {
     std::lock_guard<std::mutex> lock(d_mutex);
-    core::check_value(core::params::doa_mle::noise_var, noise_var);
+    core::check_value(core::params::doa_mle::noise_var, double(noise_var));
     auto previous = d_noise_var;
     d_noise_var = noise_var;
     try {
@@ -166,7 +166,7 @@ double doa_mle_impl::noise_var() const
 void doa_mle_impl::set_p_gauss(double p_gauss)
 {
     std::lock_guard<std::mutex> lock(d_mutex);
-    core::check_value(core::params::doa_mle::p_gauss, p_gauss);
+    core::check_value(core::params::doa_mle::p_gauss, double(p_gauss));
     auto previous = d_p_gauss;
     d_p_gauss = p_gauss;
     try {

@@ -54,7 +54,7 @@ void fractional_delay_impl::delay_changed()
 void fractional_delay_impl::set_delay(double delay)
 {
     std::lock_guard<std::mutex> lock(d_mutex);
-    core::check_value(core::params::fractional_delay::delay, delay, core::params::fractional_delay::delay.lo, double(d_fd.max_delay()));
+    core::check_value(core::params::fractional_delay::delay, double(delay), core::params::fractional_delay::delay.lo, double(d_fd.max_delay()));
     auto previous = d_delay;
     d_delay = delay;
     try {

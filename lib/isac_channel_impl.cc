@@ -318,22 +318,20 @@ void isac_channel_impl::handle_set(const pmt::pmt_t& msg)
         d_logger->warn(set_rejected(why));
         return;
     }
-    std::lock_guard<std::mutex> lock(d_mutex);
-    const settings previous = d_set;
-    v.get("user_deg", d_set.user_deg);
-    v.get("comm_noise_var", d_set.comm_noise_var);
-    v.get("rician_k_db", d_set.rician_k_db);
-    v.get("target_deg", d_set.target_deg);
-    v.get("tx_deg", d_set.tx_deg);
-    v.get("rx_deg", d_set.rx_deg);
-    v.get("target_snr_db", d_set.target_snr_db);
-    v.get("clutter_deg", d_set.clutter_deg);
-    v.get("cnr_db", d_set.cnr_db);
-    v.get("radar_noise_var", d_set.radar_noise_var);
     try {
-        redraw(); // all or nothing
+        change_values([&] { // all or nothing
+            v.get("user_deg", d_set.user_deg);
+            v.get("comm_noise_var", d_set.comm_noise_var);
+            v.get("rician_k_db", d_set.rician_k_db);
+            v.get("target_deg", d_set.target_deg);
+            v.get("tx_deg", d_set.tx_deg);
+            v.get("rx_deg", d_set.rx_deg);
+            v.get("target_snr_db", d_set.target_snr_db);
+            v.get("clutter_deg", d_set.clutter_deg);
+            v.get("cnr_db", d_set.cnr_db);
+            v.get("radar_noise_var", d_set.radar_noise_var);
+        });
     } catch (const std::exception& e) {
-        d_set = previous;
         d_logger->warn(set_rejected(e.what()));
     }
 }
@@ -346,32 +344,20 @@ void isac_channel_impl::set_clutter(const std::vector<double>& clutter_deg,
                        cnr_db.size(),
                        { long(clutter_deg.size()) });
     core::check_values(core::params::isac_channel::cnr_db, cnr_db);
-    std::lock_guard<std::mutex> lock(d_mutex);
-    const settings previous = d_set;
-    d_set.clutter_deg = clutter_deg;
-    d_set.cnr_db = cnr_db;
-    try {
-        redraw();
-    } catch (...) {
-        d_set = previous;
-        throw;
-    }
+    change_values([&] {
+        d_set.clutter_deg = clutter_deg;
+        d_set.cnr_db = cnr_db;
+    });
 }
 
 // clang-format off
 // gen_params:begin accessor_definitions
 void isac_channel_impl::set_user_deg(const std::vector<double>& user_deg)
 {
-    std::lock_guard<std::mutex> lock(d_mutex);
-    core::check_values(core::params::isac_channel::user_deg, user_deg);
-    auto previous = d_set.user_deg;
-    d_set.user_deg = user_deg;
-    try {
-        redraw();
-    } catch (...) {
-        d_set.user_deg = std::move(previous);
-        throw;
-    }
+    change_values([&] {
+        core::check_values(core::params::isac_channel::user_deg, user_deg);
+        d_set.user_deg = user_deg;
+    });
 }
 
 std::vector<double> isac_channel_impl::user_deg() const
@@ -382,17 +368,11 @@ std::vector<double> isac_channel_impl::user_deg() const
 
 void isac_channel_impl::set_comm_noise_var(const std::vector<double>& comm_noise_var)
 {
-    std::lock_guard<std::mutex> lock(d_mutex);
-    core::check_length(core::params::isac_channel::comm_noise_var, comm_noise_var.size(), { long(1), long(d_model.params().n_users) });
-    core::check_values(core::params::isac_channel::comm_noise_var, comm_noise_var);
-    auto previous = d_set.comm_noise_var;
-    d_set.comm_noise_var = comm_noise_var;
-    try {
-        redraw();
-    } catch (...) {
-        d_set.comm_noise_var = std::move(previous);
-        throw;
-    }
+    change_values([&] {
+        core::check_length(core::params::isac_channel::comm_noise_var, comm_noise_var.size(), { long(1), long(d_model.params().n_users) });
+        core::check_values(core::params::isac_channel::comm_noise_var, comm_noise_var);
+        d_set.comm_noise_var = comm_noise_var;
+    });
 }
 
 std::vector<double> isac_channel_impl::comm_noise_var() const
@@ -403,16 +383,10 @@ std::vector<double> isac_channel_impl::comm_noise_var() const
 
 void isac_channel_impl::set_rician_k_db(double rician_k_db)
 {
-    std::lock_guard<std::mutex> lock(d_mutex);
-    core::check_value(core::params::isac_channel::rician_k_db, rician_k_db);
-    auto previous = d_set.rician_k_db;
-    d_set.rician_k_db = rician_k_db;
-    try {
-        redraw();
-    } catch (...) {
-        d_set.rician_k_db = std::move(previous);
-        throw;
-    }
+    change_values([&] {
+        core::check_value(core::params::isac_channel::rician_k_db, double(rician_k_db));
+        d_set.rician_k_db = rician_k_db;
+    });
 }
 
 double isac_channel_impl::rician_k_db() const
@@ -423,16 +397,10 @@ double isac_channel_impl::rician_k_db() const
 
 void isac_channel_impl::set_target_deg(double target_deg)
 {
-    std::lock_guard<std::mutex> lock(d_mutex);
-    core::check_value(core::params::isac_channel::target_deg, target_deg);
-    auto previous = d_set.target_deg;
-    d_set.target_deg = target_deg;
-    try {
-        redraw();
-    } catch (...) {
-        d_set.target_deg = std::move(previous);
-        throw;
-    }
+    change_values([&] {
+        core::check_value(core::params::isac_channel::target_deg, double(target_deg));
+        d_set.target_deg = target_deg;
+    });
 }
 
 double isac_channel_impl::target_deg() const
@@ -443,16 +411,10 @@ double isac_channel_impl::target_deg() const
 
 void isac_channel_impl::set_tx_deg(double tx_deg)
 {
-    std::lock_guard<std::mutex> lock(d_mutex);
-    core::check_value(core::params::isac_channel::tx_deg, tx_deg);
-    auto previous = d_set.tx_deg;
-    d_set.tx_deg = tx_deg;
-    try {
-        redraw();
-    } catch (...) {
-        d_set.tx_deg = std::move(previous);
-        throw;
-    }
+    change_values([&] {
+        core::check_value(core::params::isac_channel::tx_deg, double(tx_deg));
+        d_set.tx_deg = tx_deg;
+    });
 }
 
 double isac_channel_impl::tx_deg() const
@@ -463,16 +425,10 @@ double isac_channel_impl::tx_deg() const
 
 void isac_channel_impl::set_rx_deg(double rx_deg)
 {
-    std::lock_guard<std::mutex> lock(d_mutex);
-    core::check_value(core::params::isac_channel::rx_deg, rx_deg);
-    auto previous = d_set.rx_deg;
-    d_set.rx_deg = rx_deg;
-    try {
-        redraw();
-    } catch (...) {
-        d_set.rx_deg = std::move(previous);
-        throw;
-    }
+    change_values([&] {
+        core::check_value(core::params::isac_channel::rx_deg, double(rx_deg));
+        d_set.rx_deg = rx_deg;
+    });
 }
 
 double isac_channel_impl::rx_deg() const
@@ -483,16 +439,10 @@ double isac_channel_impl::rx_deg() const
 
 void isac_channel_impl::set_target_snr_db(double target_snr_db)
 {
-    std::lock_guard<std::mutex> lock(d_mutex);
-    core::check_value(core::params::isac_channel::target_snr_db, target_snr_db);
-    auto previous = d_set.target_snr_db;
-    d_set.target_snr_db = target_snr_db;
-    try {
-        redraw();
-    } catch (...) {
-        d_set.target_snr_db = std::move(previous);
-        throw;
-    }
+    change_values([&] {
+        core::check_value(core::params::isac_channel::target_snr_db, double(target_snr_db));
+        d_set.target_snr_db = target_snr_db;
+    });
 }
 
 double isac_channel_impl::target_snr_db() const
@@ -503,16 +453,10 @@ double isac_channel_impl::target_snr_db() const
 
 void isac_channel_impl::set_clutter_deg(const std::vector<double>& clutter_deg)
 {
-    std::lock_guard<std::mutex> lock(d_mutex);
-    core::check_values(core::params::isac_channel::clutter_deg, clutter_deg);
-    auto previous = d_set.clutter_deg;
-    d_set.clutter_deg = clutter_deg;
-    try {
-        redraw();
-    } catch (...) {
-        d_set.clutter_deg = std::move(previous);
-        throw;
-    }
+    change_values([&] {
+        core::check_values(core::params::isac_channel::clutter_deg, clutter_deg);
+        d_set.clutter_deg = clutter_deg;
+    });
 }
 
 std::vector<double> isac_channel_impl::clutter_deg() const
@@ -523,17 +467,11 @@ std::vector<double> isac_channel_impl::clutter_deg() const
 
 void isac_channel_impl::set_cnr_db(const std::vector<double>& cnr_db)
 {
-    std::lock_guard<std::mutex> lock(d_mutex);
-    core::check_length(core::params::isac_channel::cnr_db, cnr_db.size(), { long(d_set.clutter_deg.size()) });
-    core::check_values(core::params::isac_channel::cnr_db, cnr_db);
-    auto previous = d_set.cnr_db;
-    d_set.cnr_db = cnr_db;
-    try {
-        redraw();
-    } catch (...) {
-        d_set.cnr_db = std::move(previous);
-        throw;
-    }
+    change_values([&] {
+        core::check_length(core::params::isac_channel::cnr_db, cnr_db.size(), { long(d_set.clutter_deg.size()) });
+        core::check_values(core::params::isac_channel::cnr_db, cnr_db);
+        d_set.cnr_db = cnr_db;
+    });
 }
 
 std::vector<double> isac_channel_impl::cnr_db() const
@@ -544,16 +482,10 @@ std::vector<double> isac_channel_impl::cnr_db() const
 
 void isac_channel_impl::set_radar_noise_var(double radar_noise_var)
 {
-    std::lock_guard<std::mutex> lock(d_mutex);
-    core::check_value(core::params::isac_channel::radar_noise_var, radar_noise_var);
-    auto previous = d_set.radar_noise_var;
-    d_set.radar_noise_var = radar_noise_var;
-    try {
-        redraw();
-    } catch (...) {
-        d_set.radar_noise_var = std::move(previous);
-        throw;
-    }
+    change_values([&] {
+        core::check_value(core::params::isac_channel::radar_noise_var, double(radar_noise_var));
+        d_set.radar_noise_var = radar_noise_var;
+    });
 }
 
 double isac_channel_impl::radar_noise_var() const

@@ -64,6 +64,21 @@ public:
 
     // clang-format off
     // gen_params:begin accessors
+    //! change() edits d_set under the lock, then redraw(); if either
+    //! throws, d_set is as before and the error propagates
+    template <class F>
+    void change_values(F&& change)
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        const auto previous = d_set;
+        try {
+            change();
+            redraw();
+        } catch (...) {
+            d_set = previous;
+            throw;
+        }
+    }
     void set_user_deg(const std::vector<double>& user_deg) override;
     std::vector<double> user_deg() const override;
     void set_comm_noise_var(const std::vector<double>& comm_noise_var) override;

@@ -139,7 +139,7 @@ void los_csi_source_impl::set_gain(double gain)
 {
     {
         std::lock_guard<std::mutex> lock(d_mutex);
-        core::check_value(core::params::los_csi_source::gain, gain);
+        core::check_value(core::params::los_csi_source::gain, double(gain));
         auto previous = d_gain;
         d_gain = gain;
         try {

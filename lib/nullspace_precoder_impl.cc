@@ -389,11 +389,7 @@ void nullspace_precoder_impl::set_csi(double csi_error, double csi_weight, doubl
     core::check_value(core::params::nullspace_precoder::csi_error, csi_error);
     core::check_value(core::params::nullspace_precoder::csi_weight, csi_weight);
     core::check_value(core::params::nullspace_precoder::csi_corr, csi_corr);
-    core::sdisac_params p;
-    {
-        std::lock_guard<std::mutex> lock(d_mutex);
-        p = d_params;
-    }
+    auto p = locked_config();
     p.csi_error = csi_error;
     p.csi_weight = csi_weight;
     p.csi_corr = csi_corr;
@@ -404,24 +400,16 @@ void nullspace_precoder_impl::set_csi(double csi_error, double csi_weight, doubl
 // gen_params:begin accessor_definitions
 void nullspace_precoder_impl::set_power(double power)
 {
-    core::check_value(core::params::nullspace_precoder::power, power);
-    decltype(d_params) c;
-    {
-        std::lock_guard<std::mutex> lock(d_mutex);
-        c = d_params;
-    }
+    core::check_value(core::params::nullspace_precoder::power, double(power));
+    auto c = locked_config();
     c.power = power;
     apply(c);
 }
 
 void nullspace_precoder_impl::set_sinr_db(double sinr_db)
 {
-    core::check_value(core::params::nullspace_precoder::sinr_db, sinr_db);
-    decltype(d_params) c;
-    {
-        std::lock_guard<std::mutex> lock(d_mutex);
-        c = d_params;
-    }
+    core::check_value(core::params::nullspace_precoder::sinr_db, double(sinr_db));
+    auto c = locked_config();
     c.sinr = sinr_vector(sinr_db);
     apply(c);
 }
@@ -429,23 +417,15 @@ void nullspace_precoder_impl::set_sinr_db(double sinr_db)
 void nullspace_precoder_impl::set_targets_deg(const std::vector<double>& targets_deg)
 {
     core::check_values(core::params::nullspace_precoder::targets_deg, targets_deg);
-    decltype(d_params) c;
-    {
-        std::lock_guard<std::mutex> lock(d_mutex);
-        c = d_params;
-    }
+    auto c = locked_config();
     c.targets_rad = to_rad(targets_deg);
     apply(c);
 }
 
 void nullspace_precoder_impl::set_beam_width_deg(double beam_width_deg)
 {
-    core::check_value(core::params::nullspace_precoder::beam_width_deg, beam_width_deg);
-    decltype(d_params) c;
-    {
-        std::lock_guard<std::mutex> lock(d_mutex);
-        c = d_params;
-    }
+    core::check_value(core::params::nullspace_precoder::beam_width_deg, double(beam_width_deg));
+    auto c = locked_config();
     c.beam_width_rad = core::deg2rad(beam_width_deg);
     apply(c);
 }

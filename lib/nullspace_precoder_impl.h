@@ -96,6 +96,12 @@ public:
 
     // clang-format off
     // gen_params:begin accessors
+    //! d_params as it is now: the setters change this copy and apply() it
+    auto locked_config() const
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        return d_params;
+    }
     void set_power(double power) override;
     void set_sinr_db(double sinr_db) override;
     void set_targets_deg(const std::vector<double>& targets_deg) override;

@@ -73,7 +73,7 @@ std::string one_bit_quantizer_impl::mode() const
 void one_bit_quantizer_impl::set_power(double power)
 {
     std::lock_guard<std::mutex> lock(d_mutex);
-    core::check_value(core::params::one_bit_quantizer::power, power);
+    core::check_value(core::params::one_bit_quantizer::power, double(power));
     auto previous = d_power;
     d_power = power;
     try {

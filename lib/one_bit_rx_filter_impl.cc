@@ -181,11 +181,7 @@ void one_bit_rx_filter_impl::set_clutter(const std::vector<double>& clutter_deg,
 {
     core::check_values(core::params::one_bit_rx_filter::clutter_deg, clutter_deg);
     core::check_values(core::params::one_bit_rx_filter::cnr_db, cnr_db);
-    params p;
-    {
-        std::lock_guard<std::mutex> lock(d_mutex);
-        p = d_params;
-    }
+    auto p = locked_config();
     p.clutter_deg = clutter_deg;
     p.cnr_db = cnr_db;
     apply(p);
@@ -195,12 +191,8 @@ void one_bit_rx_filter_impl::set_clutter(const std::vector<double>& clutter_deg,
 // gen_params:begin accessor_definitions
 void one_bit_rx_filter_impl::set_target_deg(double target_deg)
 {
-    core::check_value(core::params::one_bit_rx_filter::target_deg, target_deg);
-    decltype(d_params) c;
-    {
-        std::lock_guard<std::mutex> lock(d_mutex);
-        c = d_params;
-    }
+    core::check_value(core::params::one_bit_rx_filter::target_deg, double(target_deg));
+    auto c = locked_config();
     c.target_deg = target_deg;
     apply(c);
 }
@@ -214,11 +206,7 @@ double one_bit_rx_filter_impl::target_deg() const
 void one_bit_rx_filter_impl::set_clutter_deg(const std::vector<double>& clutter_deg)
 {
     core::check_values(core::params::one_bit_rx_filter::clutter_deg, clutter_deg);
-    decltype(d_params) c;
-    {
-        std::lock_guard<std::mutex> lock(d_mutex);
-        c = d_params;
-    }
+    auto c = locked_config();
     c.clutter_deg = clutter_deg;
     apply(c);
 }
@@ -231,12 +219,8 @@ std::vector<double> one_bit_rx_filter_impl::clutter_deg() const
 
 void one_bit_rx_filter_impl::set_snr_r_db(double snr_r_db)
 {
-    core::check_value(core::params::one_bit_rx_filter::snr_r_db, snr_r_db);
-    decltype(d_params) c;
-    {
-        std::lock_guard<std::mutex> lock(d_mutex);
-        c = d_params;
-    }
+    core::check_value(core::params::one_bit_rx_filter::snr_r_db, double(snr_r_db));
+    auto c = locked_config();
     c.snr_r_db = snr_r_db;
     apply(c);
 }
@@ -250,11 +234,7 @@ double one_bit_rx_filter_impl::snr_r_db() const
 void one_bit_rx_filter_impl::set_cnr_db(const std::vector<double>& cnr_db)
 {
     core::check_values(core::params::one_bit_rx_filter::cnr_db, cnr_db);
-    decltype(d_params) c;
-    {
-        std::lock_guard<std::mutex> lock(d_mutex);
-        c = d_params;
-    }
+    auto c = locked_config();
     c.cnr_db = cnr_db;
     apply(c);
 }
@@ -267,12 +247,8 @@ std::vector<double> one_bit_rx_filter_impl::cnr_db() const
 
 void one_bit_rx_filter_impl::set_radar_noise_var(double radar_noise_var)
 {
-    core::check_value(core::params::one_bit_rx_filter::radar_noise_var, radar_noise_var);
-    decltype(d_params) c;
-    {
-        std::lock_guard<std::mutex> lock(d_mutex);
-        c = d_params;
-    }
+    core::check_value(core::params::one_bit_rx_filter::radar_noise_var, double(radar_noise_var));
+    auto c = locked_config();
     c.noise_var = radar_noise_var;
     apply(c);
 }
@@ -285,12 +261,8 @@ double one_bit_rx_filter_impl::radar_noise_var() const
 
 void one_bit_rx_filter_impl::set_pfa(double pfa)
 {
-    core::check_value(core::params::one_bit_rx_filter::pfa, pfa);
-    decltype(d_params) c;
-    {
-        std::lock_guard<std::mutex> lock(d_mutex);
-        c = d_params;
-    }
+    core::check_value(core::params::one_bit_rx_filter::pfa, double(pfa));
+    auto c = locked_config();
     c.pfa = pfa;
     apply(c);
 }
@@ -315,12 +287,8 @@ int one_bit_rx_filter_impl::cpi_len() const
 
 void one_bit_rx_filter_impl::set_threshold_scale(double threshold_scale)
 {
-    core::check_value(core::params::one_bit_rx_filter::threshold_scale, threshold_scale);
-    decltype(d_params) c;
-    {
-        std::lock_guard<std::mutex> lock(d_mutex);
-        c = d_params;
-    }
+    core::check_value(core::params::one_bit_rx_filter::threshold_scale, double(threshold_scale));
+    auto c = locked_config();
     c.threshold_scale = threshold_scale;
     apply(c);
 }
@@ -356,11 +324,7 @@ core::cvec checked_x(const std::vector<gr_complex>& x, int n_tx)
 
 double one_bit_rx_filter_impl::expected_metric(const std::vector<gr_complex>& x) const
 {
-    params p;
-    {
-        std::lock_guard<std::mutex> lock(d_mutex);
-        p = d_params;
-    }
+    const params p = locked_config();
     const core::cvec xv = checked_x(x, p.n_tx);
     const core::radar_scene scene = make_scene(p);
     if (p.threshold == core::threshold_model::theorem1)
@@ -371,11 +335,7 @@ double one_bit_rx_filter_impl::expected_metric(const std::vector<gr_complex>& x)
 
 double one_bit_rx_filter_impl::expected_pd(const std::vector<gr_complex>& x) const
 {
-    params p;
-    {
-        std::lock_guard<std::mutex> lock(d_mutex);
-        p = d_params;
-    }
+    const params p = locked_config();
     const core::cvec xv = checked_x(x, p.n_tx);
     const core::radar_scene scene = make_scene(p);
     // the ideal ADC's |z| is Rayleigh under both hypotheses (eq. 16 with the SCNR);
@@ -394,11 +354,7 @@ void one_bit_rx_filter_impl::handle_set(const pmt::pmt_t& msg)
         d_logger->warn(set_rejected(why));
         return;
     }
-    params p;
-    {
-        std::lock_guard<std::mutex> lock(d_mutex);
-        p = d_params;
-    }
+    auto p = locked_config();
     v.get("target_deg", p.target_deg);
     v.get("clutter_deg", p.clutter_deg);
     v.get("cnr_db", p.cnr_db);

@@ -49,6 +49,12 @@ public:
 
     // clang-format off
     // gen_params:begin accessors
+    //! d_params as it is now: the setters change this copy and apply() it
+    auto locked_config() const
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        return d_params;
+    }
     void set_target_deg(double target_deg) override;
     double target_deg() const override;
     void set_clutter_deg(const std::vector<double>& clutter_deg) override;

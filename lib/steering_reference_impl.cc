@@ -63,7 +63,7 @@ public:
 void steering_reference_impl::set_tx_deg(double tx_deg)
 {
     std::lock_guard<std::mutex> lock(d_mutex);
-    core::check_value(core::params::steering_reference::tx_deg, tx_deg);
+    core::check_value(core::params::steering_reference::tx_deg, double(tx_deg));
     auto previous = d_tx_deg;
     d_tx_deg = tx_deg;
     try {

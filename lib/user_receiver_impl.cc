@@ -461,7 +461,7 @@ void user_receiver_impl::loop_gains_changed()
 void user_receiver_impl::set_pll_gain(double pll_gain)
 {
     std::lock_guard<std::mutex> lock(d_mutex);
-    core::check_value(core::params::user_receiver::pll_gain, pll_gain);
+    core::check_value(core::params::user_receiver::pll_gain, double(pll_gain));
     auto previous = d_pll_gain;
     d_pll_gain = pll_gain;
     try {
@@ -481,7 +481,7 @@ double user_receiver_impl::pll_gain() const
 void user_receiver_impl::set_fll_gain(double fll_gain)
 {
     std::lock_guard<std::mutex> lock(d_mutex);
-    core::check_value(core::params::user_receiver::fll_gain, fll_gain);
+    core::check_value(core::params::user_receiver::fll_gain, double(fll_gain));
     auto previous = d_fll_gain;
     d_fll_gain = fll_gain;
     try {

@@ -260,23 +260,26 @@ def spec_init(p):
     )
 
 
-def check_lines(b, p):
+def check_lines(b, p, value=lambda x: x, ns=""):
+    """The descriptor's check of p's value. make()'s check() (value: the
+    argument of that name) and the setters (value: the block's current value,
+    ns: "core::") write the same lines."""
     n = p["name"]
-    spec = f"{b['block']}::{n}"
+    spec = f"{ns}{'params::' if ns else ''}{b['block']}::{n}"
     t = p["type"]
     out = []
     r = p.get("_range")
 
     def ref(x, side):
         if isinstance(x, str):
-            return f"double({x})"
+            return f"double({value(x)})"
         return f"{spec}.{side}"
 
+    bounds = ""
+    if r and (isinstance(r["lo"], str) or isinstance(r["hi"], str)):
+        bounds = f", {ref(r['lo'], 'lo')}, {ref(r['hi'], 'hi')}"
     if t in ("int", "int64", "double"):
-        if r and (isinstance(r["lo"], str) or isinstance(r["hi"], str)):
-            out.append(f"check_value({spec}, double({n}), {ref(r['lo'], 'lo')}, {ref(r['hi'], 'hi')});")
-        else:
-            out.append(f"check_value({spec}, double({n}));")
+        out.append(f"{ns}check_value({spec}, double({n}){bounds});")
     elif t == "doubles":
         if p.get("length"):
             alts = []
@@ -284,16 +287,13 @@ def check_lines(b, p):
                 if isinstance(x, int):
                     alts.append(f"long({x})")
                 elif str(x).startswith("len(") and str(x).endswith(")"):
-                    alts.append(f"long({str(x)[4:-1]}.size())")
+                    alts.append(f"long({value(str(x)[4:-1])}.size())")
                 else:
-                    alts.append(f"long({x})")
-            out.append(f"check_length({spec}, {n}.size(), {{ {', '.join(alts)} }});")
-        if r and (isinstance(r["lo"], str) or isinstance(r["hi"], str)):
-            out.append(f"check_values({spec}, {n}, {ref(r['lo'], 'lo')}, {ref(r['hi'], 'hi')});")
-        else:
-            out.append(f"check_values({spec}, {n});")
+                    alts.append(f"long({value(x)})")
+            out.append(f"{ns}check_length({spec}, {n}.size(), {{ {', '.join(alts)} }});")
+        out.append(f"{ns}check_values({spec}, {n}{bounds});")
     elif t == "string" and p.get("options"):
-        out.append(f"check_option({spec}, {n});")
+        out.append(f"{ns}check_option({spec}, {n});")
     return out
 
 
@@ -665,58 +665,58 @@ def impl_hook(i, p, key):
 
 def setter_checks(b, i, p):
     """The descriptor's check of one value, as make()'s check() does it."""
-    n = p["name"]
-    spec = f"core::params::{b['block']}::{n}"
-    t = p["type"]
-    r = p.get("_range")
-    out = []
-
-    def ref(x, side):
-        return f"double({impl_value(b, i, x)})" if isinstance(x, str) else f"{spec}.{side}"
-
-    has_ref = r and (isinstance(r["lo"], str) or isinstance(r["hi"], str))
-    bounds = f", {ref(r['lo'], 'lo')}, {ref(r['hi'], 'hi')}" if has_ref else ""
-    if t in ("int", "int64", "double"):
-        v = n if t == "double" else f"double({n})"
-        out.append(f"core::check_value({spec}, {v}{bounds});")
-    elif t == "doubles":
-        if p.get("length"):
-            alts = []
-            for x in p["length"]:
-                if isinstance(x, int):
-                    alts.append(f"long({x})")
-                elif str(x).startswith("len(") and str(x).endswith(")"):
-                    alts.append(f"long({impl_value(b, i, str(x)[4:-1])}.size())")
-                else:
-                    alts.append(f"long({impl_value(b, i, x)})")
-            out.append(f"core::check_length({spec}, {n}.size(), {{ {', '.join(alts)} }});")
-        out.append(f"core::check_values({spec}, {n}{bounds});")
-    elif t == "string" and p.get("options"):
-        out.append(f"core::check_option({spec}, {n});")
-    return out
+    return check_lines(b, p, lambda x: impl_value(b, i, x), "core::")
 
 
-def public_accessors(b):
+def accessor_decls(b, public):
+    """set_<name>/<name> declarations: pure virtual in the public header, override in the impl."""
     o = []
+    pre, post = ("virtual ", " = 0;") if public else ("", " override;")
     for p in accessor_params(b):
         n = p["name"]
-        o.append(f"    //! {param_doc(p)}")
+        if public:
+            o.append(f"    //! {param_doc(p)}")
         if p.get("settable"):
-            o.append(f"    virtual void set_{n}({CPP_TYPE[p['type']]} {n}) = 0;")
+            o.append(f"    {pre}void set_{n}({CPP_TYPE[p['type']]} {n}){post}")
         if p.get("getter"):
-            o.append(f"    virtual {VALUE_TYPE[p['type']]} {n}() const = 0;")
+            o.append(f"    {pre}{VALUE_TYPE[p['type']]} {n}() const{post}")
     return o
 
 
 def impl_accessors(b):
+    i = impl_of(b)
+    guard = f"std::lock_guard<std::mutex> lock({i['lock']});"
     o = []
-    for p in accessor_params(b):
-        n = p["name"]
-        if p.get("settable"):
-            o.append(f"    void set_{n}({CPP_TYPE[p['type']]} {n}) override;")
-        if p.get("getter"):
-            o.append(f"    {VALUE_TYPE[p['type']]} {n}() const override;")
-    return o
+    if "config" in i:
+        o += [
+            f"    //! {i['config']} as it is now: the setters change this copy and apply() it",
+            "    auto locked_config() const",
+            "    {",
+            f"        {guard}",
+            f"        return {i['config']};",
+            "    }",
+        ]
+    elif "values" in i:
+        if not i.get("on_set") or any("on_set" in (p.get("impl") or {}) for p in b["params"]):
+            raise DescriptorError(f"{b['block']}: impl values needs one on_set for the block")
+        o += [
+            f"    //! change() edits {i['values']} under the lock, then {i['on_set']}(); if either",
+            f"    //! throws, {i['values']} is as before and the error propagates",
+            "    template <class F>",
+            "    void change_values(F&& change)",
+            "    {",
+            f"        {guard}",
+            f"        const auto previous = {i['values']};",
+            "        try {",
+            "            change();",
+            f"            {i['on_set']}();",
+            "        } catch (...) {",
+            f"            {i['values']} = previous;",
+            "            throw;",
+            "        }",
+            "    }",
+        ]
+    return o + accessor_decls(b, False)
 
 
 def impl_definitions(b):
@@ -737,15 +737,16 @@ def impl_definitions(b):
                 refs = any(re.search(r"\bc\.", x) for x in checks)
                 if not refs:  # fail before anything is copied
                     o += checks
-                o.append(f"    decltype({i['config']}) c;")
-                o.append("    {")
-                o.append(f"        {guard}")
-                o.append(f"        c = {i['config']};")
-                o.append("    }")
+                o.append("    auto c = locked_config();")
                 if refs:
                     o += checks
                 o.append(f"    c.{member} = {value};")
                 o.append(f"    {i['apply']}(c);")
+            elif "values" in i:
+                o.append("    change_values([&] {")
+                o += ["        " + x for x in setter_checks(b, i, p)]
+                o.append(f"        {member} = {value};")
+                o.append("    });")
             else:
                 after = impl_hook(i, p, "after_set")
                 hook = impl_hook(i, p, "on_set")
@@ -792,7 +793,7 @@ def impl_outputs(blocks, out):
             continue
         i = impl_of(b)
         h = f"include/gnuradio/isac/{b['block']}.h"
-        out[h] = replace_region(text(h), "accessors", public_accessors(b), h, "//")
+        out[h] = replace_region(text(h), "accessors", accessor_decls(b, True), h, "//")
         out[i["declare"]] = replace_region(
             text(i["declare"]), "accessors", impl_accessors(b), i["declare"], "//"
         )
