@@ -312,28 +312,13 @@ void isac_channel_impl::redraw()
 
 void isac_channel_impl::handle_set(const pmt::pmt_t& msg)
 {
-    set_values v;
     std::string why;
-    if (!parse_set(msg, core::params::isac_channel::all, v, why)) {
+    if (!apply_set_message(
+            msg,
+            core::params::isac_channel::all,
+            [this](const set_values& v) { apply_set(v); },
+            why))
         d_logger->warn(set_rejected(why));
-        return;
-    }
-    try {
-        change_values([&] { // all or nothing
-            v.get("user_deg", d_set.user_deg);
-            v.get("comm_noise_var", d_set.comm_noise_var);
-            v.get("rician_k_db", d_set.rician_k_db);
-            v.get("target_deg", d_set.target_deg);
-            v.get("tx_deg", d_set.tx_deg);
-            v.get("rx_deg", d_set.rx_deg);
-            v.get("target_snr_db", d_set.target_snr_db);
-            v.get("clutter_deg", d_set.clutter_deg);
-            v.get("cnr_db", d_set.cnr_db);
-            v.get("radar_noise_var", d_set.radar_noise_var);
-        });
-    } catch (const std::exception& e) {
-        d_logger->warn(set_rejected(e.what()));
-    }
 }
 
 void isac_channel_impl::set_clutter(const std::vector<double>& clutter_deg,
@@ -492,6 +477,22 @@ double isac_channel_impl::radar_noise_var() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_set.radar_noise_var;
+}
+
+void isac_channel_impl::apply_set(const set_values& v)
+{
+    change_values([&] {
+        v.get("user_deg", d_set.user_deg);
+        v.get("comm_noise_var", d_set.comm_noise_var);
+        v.get("rician_k_db", d_set.rician_k_db);
+        v.get("target_deg", d_set.target_deg);
+        v.get("tx_deg", d_set.tx_deg);
+        v.get("rx_deg", d_set.rx_deg);
+        v.get("target_snr_db", d_set.target_snr_db);
+        v.get("clutter_deg", d_set.clutter_deg);
+        v.get("cnr_db", d_set.cnr_db);
+        v.get("radar_noise_var", d_set.radar_noise_var);
+    });
 }
 // gen_params:end accessor_definitions
 // clang-format on

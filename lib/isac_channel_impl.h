@@ -7,6 +7,7 @@
 #ifndef INCLUDED_ISAC_ISAC_CHANNEL_IMPL_H
 #define INCLUDED_ISAC_ISAC_CHANNEL_IMPL_H
 
+#include "csi_message.h"
 #include <gnuradio/isac/core/channel.h>
 #include <gnuradio/isac/isac_channel.h>
 #include <mutex>
@@ -79,6 +80,8 @@ public:
             throw;
         }
     }
+    //! the values of a parsed `set` message, all or nothing (throws param_error)
+    void apply_set(const set_values& v);
     void set_user_deg(const std::vector<double>& user_deg) override;
     std::vector<double> user_deg() const override;
     void set_comm_noise_var(const std::vector<double>& comm_noise_var) override;

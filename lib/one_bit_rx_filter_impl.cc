@@ -304,6 +304,19 @@ std::string one_bit_rx_filter_impl::threshold() const
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_params.threshold == core::threshold_model::exact ? "exact" : "theorem1";
 }
+
+void one_bit_rx_filter_impl::apply_set(const set_values& v)
+{
+    auto c = locked_config();
+    v.get("target_deg", c.target_deg);
+    v.get("clutter_deg", c.clutter_deg);
+    v.get("snr_r_db", c.snr_r_db);
+    v.get("cnr_db", c.cnr_db);
+    v.get("radar_noise_var", c.noise_var);
+    v.get("pfa", c.pfa);
+    v.get("threshold_scale", c.threshold_scale);
+    apply(c);
+}
 // gen_params:end accessor_definitions
 // clang-format on
 
@@ -348,25 +361,13 @@ double one_bit_rx_filter_impl::expected_pd(const std::vector<gr_complex>& x) con
 
 void one_bit_rx_filter_impl::handle_set(const pmt::pmt_t& msg)
 {
-    set_values v;
     std::string why;
-    if (!parse_set(msg, core::params::one_bit_rx_filter::all, v, why)) {
+    if (!apply_set_message(
+            msg,
+            core::params::one_bit_rx_filter::all,
+            [this](const set_values& v) { apply_set(v); },
+            why))
         d_logger->warn(set_rejected(why));
-        return;
-    }
-    auto p = locked_config();
-    v.get("target_deg", p.target_deg);
-    v.get("clutter_deg", p.clutter_deg);
-    v.get("cnr_db", p.cnr_db);
-    v.get("snr_r_db", p.snr_r_db);
-    v.get("pfa", p.pfa);
-    v.get("radar_noise_var", p.noise_var);
-    v.get("threshold_scale", p.threshold_scale);
-    try {
-        apply(p); // all or nothing
-    } catch (const std::exception& e) {
-        d_logger->warn(set_rejected(e.what()));
-    }
 }
 
 int one_bit_rx_filter_impl::work(int noutput_items,

@@ -7,6 +7,7 @@
 #ifndef INCLUDED_ISAC_ONE_BIT_RX_FILTER_IMPL_H
 #define INCLUDED_ISAC_ONE_BIT_RX_FILTER_IMPL_H
 
+#include "csi_message.h"
 #include <gnuradio/isac/core/rx_filter.h>
 #include <gnuradio/isac/one_bit_rx_filter.h>
 #include <atomic>
@@ -55,6 +56,8 @@ public:
         std::lock_guard<std::mutex> lock(d_mutex);
         return d_params;
     }
+    //! the values of a parsed `set` message, all or nothing (throws param_error)
+    void apply_set(const set_values& v);
     void set_target_deg(double target_deg) override;
     double target_deg() const override;
     void set_clutter_deg(const std::vector<double>& clutter_deg) override;

@@ -597,7 +597,9 @@ def parameters_md(blocks):
 #    builds outside the lock and swaps under it.
 # Block keys: class (<block>_impl), declare (file declaring the class: its .h,
 # else the .cc), define (lib/<block>_impl.cc), lock (d_mutex), values, config,
-# apply, on_set, after_set (defaults for every parameter). impl: false keeps a
+# apply, on_set, after_set (defaults for every parameter), set_port (true: also
+# apply_set(), which applies a parsed `set` message's values all at once; values
+# or config blocks only). impl: false keeps a
 # block's accessors hand-written.
 # Parameter keys: member (where the value is kept: a member expression, or the
 # config field), to_member (function converting the value before it is stored),
@@ -606,6 +608,7 @@ def parameters_md(blocks):
 IMPL_PARAM_KEYS = ("impl",)
 IMPL_BLOCK_KEYS = (
     "class", "declare", "define", "lock", "values", "config", "apply", "on_set", "after_set",
+    "set_port",
 )
 IMPL_KEYS = ("member", "to_member", "get", "value", "on_set", "after_set")
 
@@ -716,6 +719,9 @@ def impl_accessors(b):
             "        }",
             "    }",
         ]
+    if i.get("set_port"):
+        o.append("    //! the values of a parsed `set` message, all or nothing (throws param_error)")
+        o.append("    void apply_set(const set_values& v);")
     return o + accessor_decls(b, False)
 
 
@@ -779,7 +785,41 @@ def impl_definitions(b):
             o.append(f"    return {get};")
             o.append("}")
             o.append("")
+    if i.get("set_port"):
+        o += apply_set_definition(b, i)
     return o[:-1] if o else o
+
+
+def apply_set_definition(b, i):
+    """apply_set(): every settable parameter a `set` message may carry."""
+    if "config" in i:
+        o = ["    auto c = locked_config();"]
+        ind, target = "    ", lambda p: "c." + impl_member(i, p)
+    elif "values" in i:
+        o = ["    change_values([&] {"]
+        ind, target = "        ", lambda p: impl_member(i, p)
+    else:
+        raise DescriptorError(f"{b['block']}: set_port needs impl values or config")
+    for p in b["params"]:
+        if not p.get("settable"):
+            continue
+        n, t, pi = p["name"], p["type"], p.get("impl") or {}
+        if t == "bool":
+            raise DescriptorError(f"{b['block']}.{n}: a set message has no boolean values")
+        if t in ("double", "doubles", "string") and "to_member" not in pi:
+            o.append(f'{ind}v.get("{n}", {target(p)});')
+            continue
+        held = {"doubles": "std::vector<double>", "string": "std::string"}.get(t, "double")
+        value = "x" if t in ("double", "doubles", "string") else f"{VALUE_TYPE[t]}(x)"
+        if "to_member" in pi:
+            value = f"{pi['to_member']}({value})"
+        o.append(f"{ind}{{")
+        o.append(f"{ind}    {held} x;")
+        o.append(f'{ind}    if (v.get("{n}", x))')
+        o.append(f"{ind}        {target(p)} = {value};")
+        o.append(f"{ind}}}")
+    o.append(f"    {i['apply']}(c);" if "config" in i else "    });")
+    return [f"void {i['class']}::apply_set(const set_values& v)", "{"] + o + ["}", ""]
 
 
 def impl_outputs(blocks, out):
