@@ -203,6 +203,15 @@ ci_precoder_impl::ci_precoder_impl(const config& cfg,
       d_pool(threads)
 {
     d_known.set_logger(d_logger);
+    // the design cache holds up to M^U designs (when the indices fit a 64-bit key),
+    // at most 32 MiB of vectors and 1/64 of the module's memory limit
+    const double bytes = std::min(32.0 * (1 << 20), double(core::memory_limit()) / 64);
+    double vectors = 1;
+    for (int u = 0; u < d_n_users && vectors <= 0x1p62; ++u)
+        vectors *= d_M;
+    if (vectors <= 0x1p62)
+        d_cache.max_slots =
+            long(std::min(vectors, std::floor(bytes / (sizeof(gr_complex) * d_n_tx))));
     message_port_register_in(d_csi_port);
     set_msg_handler(d_csi_port, [this](const pmt::pmt_t& m) { handle_csi(m); });
     message_port_register_out(d_stats_port);
@@ -548,6 +557,7 @@ void ci_precoder_impl::publish_stats()
     d.real("vectors_per_s", dt > 0 ? a.vectors / dt : 0.0);
     d.u64("solved", a.solved);
     d.u64("lut_hits", a.lut_hits);
+    d.u64("cache_hits", a.cache_hits);
     d.real("solve_time_mean_us", a.time_sum / ns * 1e6);
     d.real("solve_time_max_us", a.time_max * 1e6);
     d.real("mm_iterations_mean", a.iterations / ns);
@@ -672,8 +682,11 @@ int ci_precoder_impl::work(int noutput_items,
         // the flowgraph's stop() interrupts this thread: a design polls it and
         // cancels the whole job (the pool's workers see d_run_cancel)
         const stop_scope stop(&d_run_cancel);
-        complete = d_pool.run(n, one, &d_run_cancel);
+        // copies only (tables, cached designs, known vectors): one chunk, so the
+        // pool's workers are not woken
+        complete = d_pool.run(n, one, &d_run_cancel, d_direct ? 1 : std::max(1, n));
     }
+    settle_cache(n, out);
     int done = n;
     if (!complete) {
         // stopped while designing: only the finished leading items leave the block
@@ -731,6 +744,7 @@ void ci_precoder_impl::plan(int n,
         it.lut = d_kind == solver_kind::lut && lut && lut_for == d_solver ? lut.get()
                                                                           : nullptr;
         it.kind = item_kind::data;
+        it.hit = it.fill = -1;
         // preamble, header and pilots of a tagged frame go out as they are; they
         // are how the users learn the channel, so they go out before one is known
         if (const gr_complex* kx = d_known.at(base + i, d_solver != nullptr)) {
@@ -754,6 +768,14 @@ void ci_precoder_impl::plan(int n,
                 ++d_far_interval;
             }
         }
+        if (!it.lut && d_kind != solver_kind::exact)
+            plan_cache(i, &d_k[it.k0]);
+    }
+    d_direct = 0;
+    for (int i = 0; i < n; ++i) {
+        const item& it = d_items[i];
+        if (it.kind == item_kind::data && !it.lut && it.hit < 0)
+            ++d_direct;
     }
     if (pi < local.size()) {
         // channels for later items stay queued (ahead of anything that arrived meanwhile)
@@ -768,9 +790,83 @@ void ci_precoder_impl::plan(int n,
     }
 }
 
-// One output vector (any thread): a table lookup or a direct design.
+// A data item designed directly: a repeat of a symbol vector designed before with
+// the same solver copies that design (settle_cache), else it reserves a slot.
+void ci_precoder_impl::plan_cache(int i, const int* k)
+{
+    item& it = d_items[i];
+    if (d_cache.max_slots <= 0)
+        return;
+    if (d_cache.solver != it.solver) {
+        // a new channel or settings within this call: the earlier items of the call
+        // are designed directly (their slots go with the old solver's entries)
+        for (int j = 0; j < i; ++j)
+            d_items[j].hit = d_items[j].fill = -1;
+        d_cache.solver = it.solver;
+        d_cache.slot.clear();
+        d_cache.x.clear();
+        d_cache.info.clear();
+    }
+    uint64_t key = 0;
+    for (int u = d_n_users - 1; u >= 0; --u)
+        key = key * uint64_t(d_M) + uint64_t(k[u]);
+    const auto f = d_cache.slot.find(key);
+    if (f != d_cache.slot.end()) {
+        it.hit = f->second;
+        return;
+    }
+    const long s = long(d_cache.info.size());
+    if (s >= d_cache.max_slots)
+        return;
+    d_cache.slot.emplace(key, s);
+    d_cache.x.resize(size_t(s + 1) * d_n_tx);
+    d_cache.info.emplace_back();
+    it.fill = s;
+}
+
+// In item order, after the designs: each reserved slot takes its design, each repeat
+// copies its slot (filled by an earlier item of this or an earlier call). A slot
+// whose design was cancelled (stop) leaves the cache, and so do its repeats.
+void ci_precoder_impl::settle_cache(int n, gr_complex* out)
+{
+    std::vector<uint8_t> lost;
+    for (int i = 0; i < n; ++i) {
+        item& it = d_items[i];
+        gr_complex* o = out + size_t(i) * d_n_tx;
+        if (it.fill >= 0) {
+            if (it.done) {
+                std::copy(o, o + d_n_tx, d_cache.x.begin() + it.fill * d_n_tx);
+                design_summary& d = d_cache.info[it.fill];
+                d.feasible = it.r.feasible;
+                d.metric = it.r.metric;
+                d.margin_ratio = it.r.lambda > 0
+                                     ? it.r.margins.minCoeff() / it.r.lambda
+                                     : std::numeric_limits<double>::infinity();
+            } else {
+                lost.resize(d_cache.info.size());
+                lost[it.fill] = 1;
+            }
+        } else if (it.hit >= 0) {
+            it.done = lost.empty() || !lost[it.hit];
+            if (it.done) {
+                const auto src = d_cache.x.begin() + it.hit * d_n_tx;
+                std::copy(src, src + d_n_tx, o);
+                it.feasible = d_cache.info[it.hit].feasible;
+            }
+        }
+    }
+    if (!lost.empty())
+        for (auto e = d_cache.slot.begin(); e != d_cache.slot.end();)
+            e = e->second < long(lost.size()) && lost[e->second] ? d_cache.slot.erase(e)
+                                                                 : std::next(e);
+}
+
+// One output vector (any thread): a table lookup or a direct design; repeats are
+// copied by settle_cache.
 void ci_precoder_impl::design(item& it, const int* k, gr_complex* o) const
 {
+    if (it.hit >= 0)
+        return;
     if (it.kind != item_kind::data) {
         const size_t i = size_t(&it - d_items.data());
         if (it.kind == item_kind::known)
@@ -809,6 +905,14 @@ void ci_precoder_impl::account(const item& it, uint64_t abs)
         return; // known or muted: nothing designed
     if (it.lut) {
         ++d_acc.lut_hits;
+    } else if (it.hit >= 0) {
+        ++d_acc.cache_hits;
+        const design_summary& d = d_cache.info[it.hit];
+        if (d.metric > 0) {
+            d_acc.qscnr_db_sum += 10.0 * std::log10(d.metric);
+            d_acc.qscnr_n++;
+        }
+        d_acc.min_margin_ratio = std::min(d_acc.min_margin_ratio, d.margin_ratio);
     } else {
         const core::ci_result& r = it.r;
         d_acc.solved++;

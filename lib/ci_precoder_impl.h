@@ -13,6 +13,7 @@
 #include <gnuradio/isac/core/ci_solver.h>
 #include <gnuradio/isac/core/worker_pool.h>
 #include <condition_variable>
+#include <unordered_map>
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -120,9 +121,33 @@ private:
         core::ci_result r; // direct designs
         double seconds = 0;
         bool done = false; // designed (false after a cancelled run)
+        // design cache: the slot a repeat copies, the slot this design fills (-1: none)
+        long hit = -1, fill = -1;
+    };
+    //! what the statistics need of a design copied from the cache
+    struct design_summary {
+        bool feasible = true;
+        double metric = 0, margin_ratio = 0;
+    };
+    /*!
+     * Designs of the current solver (channel and settings) keyed by the symbol
+     * indices. A design is a deterministic function of both, so a repeated symbol
+     * vector (M^U distinct ones per channel) gets a copy that is bit-identical to
+     * designing it again. Filled and read in item order by the work thread only (the
+     * pool's designs write their own slots), so output and statistics do not depend
+     * on the thread count. Not used by the exact preset (its time budget makes a
+     * design depend on the machine's speed).
+     */
+    struct design_cache {
+        std::shared_ptr<core::ci_solver> solver; // the solver the entries belong to
+        std::unordered_map<uint64_t, long> slot;
+        std::vector<gr_complex> x; // n_tx per slot
+        std::vector<design_summary> info;
+        long max_slots = 0;
     };
     struct stats_acc {
         uint64_t vectors = 0, solved = 0, iterations = 0, infeasible = 0, lut_hits = 0;
+        uint64_t cache_hits = 0;       // repeated symbol vectors copied from the cache
         uint64_t budget_exhausted = 0; // exact preset: vectors whose budget ran out
         double time_sum = 0, time_max = 0, qscnr_db_sum = 0, gap_sum = 0, gap_max = 0;
         double min_margin_ratio = std::numeric_limits<double>::infinity();
@@ -158,9 +183,11 @@ private:
     std::atomic<bool> d_run_cancel{ false }; // the flowgraph's stop() seen in a design
     std::vector<item> d_items;
     std::vector<std::shared_ptr<core::ci_lut>> d_lut_hold; // tables the items point to
-    std::vector<int> d_k;        // symbol indices of the items, n_users each
+    std::vector<int> d_k;         // symbol indices of the items, n_users each
     std::vector<gr_complex> d_kx; // the known items' vectors, n_tx each
-    double d_design_seconds = 0; // running mean time of a direct design (work thread)
+    double d_design_seconds = 0;  // running mean time of a direct design (work thread)
+    design_cache d_cache;         // work thread
+    int d_direct = 0;             // plan(): items that need a direct design
 
     // lookup table built in the background for d_solver (on the pool too)
     std::shared_ptr<core::ci_lut> d_lut; // ready table (guarded)
@@ -191,6 +218,10 @@ private:
     //! the items [0, n) of a work() call: channel switches, indices, table or design
     void plan(int n, const gr_complex* in, uint64_t base, std::vector<pending>& local);
     void design(item& it, const int* k, gr_complex* out) const;
+    //! plan(): the cache's part for a data item designed directly
+    void plan_cache(int i, const int* k);
+    //! after the designs: fill the cache, copy repeats within the call
+    void settle_cache(int n, gr_complex* out);
     void account(const item& it, uint64_t abs);
 };
 

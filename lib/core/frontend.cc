@@ -22,21 +22,6 @@ std::string num(double v)
     return s.str();
 }
 
-// Modified Bessel function of the first kind, order 0 (power series; the
-// Kaiser window needs arguments up to beta ~ 10, where 40 terms are plenty).
-double bessel_i0(double x)
-{
-    double sum = 1.0, term = 1.0;
-    const double q = 0.25 * x * x;
-    for (int k = 1; k < 60; ++k) {
-        term *= q / (double(k) * double(k));
-        sum += term;
-        if (term < 1e-17 * sum)
-            break;
-    }
-    return sum;
-}
-
 void check_nonneg(const std::string& name, double v)
 {
     if (!(std::isfinite(v) && v >= 0.0))
@@ -79,6 +64,7 @@ fractional_delay::fractional_delay(int n_chan,
     d_h.assign(n_chan, std::vector<float>{ 1.0f });
     d_re.assign(n_chan, std::vector<float>(d_hist, 0.0f));
     d_im.assign(n_chan, std::vector<float>(d_hist, 0.0f));
+    d_len = d_hist;
 }
 
 std::vector<double>
@@ -141,6 +127,7 @@ void fractional_delay::reset()
         d_re[c].assign(d_hist, 0.0f);
         d_im[c].assign(d_hist, 0.0f);
     }
+    d_len = d_hist;
 }
 
 void fractional_delay::process(const cfloat* in, cfloat* out, long n)
@@ -148,11 +135,24 @@ void fractional_delay::process(const cfloat* in, cfloat* out, long n)
     if (n <= 0)
         return;
     const long C = d_nchan;
+    // Each channel's line holds the last d_hist samples at [d_len - d_hist,
+    // d_len) and grows by n per call; the history moves back to the front only
+    // when the line is full (a long max_delay would otherwise be copied on
+    // every call).
+    if (d_len + n > long(d_re[0].size())) {
+        const long cap = std::max<long>(long(d_re[0].size()), 2 * (d_hist + n));
+        for (long c = 0; c < C; ++c) {
+            for (auto* v : { &d_re[c], &d_im[c] }) {
+                std::copy(v->begin() + (d_len - d_hist), v->begin() + d_len, v->begin());
+                v->resize(size_t(cap));
+            }
+        }
+        d_len = d_hist;
+    }
+    const long base = d_len - d_hist;
     for (long c = 0; c < C; ++c) {
-        auto& re = d_re[c];
-        auto& im = d_im[c];
-        re.resize(size_t(d_hist + n));
-        im.resize(size_t(d_hist + n));
+        float* re = d_re[c].data() + base;
+        float* im = d_im[c].data() + base;
         for (long t = 0; t < n; ++t) {
             re[d_hist + t] = in[t * C + c].real();
             im[d_hist + t] = in[t * C + c].imag();
@@ -161,21 +161,25 @@ void fractional_delay::process(const cfloat* in, cfloat* out, long n)
         const long L = long(d_h[c].size());
         // y(t) = sum_j h_rev[j] x(t - I - k_first - L + 1 + j)
         const long off = d_hist - d_int[c] - d_kfirst[c] - L + 1;
-        for (long t = 0; t < n; ++t) {
-            const float* r = re.data() + off + t;
-            const float* i = im.data() + off + t;
-            float sr = 0.0f, si = 0.0f;
-            for (long j = 0; j < L; ++j) {
-                sr += h[j] * r[j];
-                si += h[j] * i[j];
+        // taps outer, samples inner: each output still sums its taps in
+        // ascending order (the same rounding), and the inner loop vectorises
+        d_acc_re.assign(size_t(n), 0.0f);
+        d_acc_im.assign(size_t(n), 0.0f);
+        float* ar = d_acc_re.data();
+        float* ai = d_acc_im.data();
+        for (long j = 0; j < L; ++j) {
+            const float hj = h[j];
+            const float* r = re + off + j;
+            const float* i = im + off + j;
+            for (long t = 0; t < n; ++t) {
+                ar[t] += hj * r[t];
+                ai[t] += hj * i[t];
             }
-            out[t * C + c] = cfloat(sr, si);
         }
-        std::copy(re.begin() + n, re.end(), re.begin());
-        std::copy(im.begin() + n, im.end(), im.begin());
-        re.resize(size_t(d_hist));
-        im.resize(size_t(d_hist));
+        for (long t = 0; t < n; ++t)
+            out[t * C + c] = cfloat(ar[t], ai[t]);
     }
+    d_len += n;
 }
 
 // ---------------------------------------------------------------------------
@@ -574,6 +578,20 @@ void frontend_emulator::process_rx(
     const float a = c.pn_a, b = c.pn_b, sd = c.noise_std, clip = c.clip;
     float pn = c.pn;
     const bool cfo = c.cfo != 0.0;
+    // the CFO phasor: from the absolute index every 256 samples (no accumulated
+    // rounding, the same value however the stream is split into blocks), a
+    // double-precision recursion in between (exact to float rounding)
+    auto exact_rot = [&](long t) {
+        const double cyc = c.cfo * double(pos0 + uint64_t(t));
+        const double th = 2.0 * pi * (cyc - std::floor(cyc));
+        return cdouble(std::cos(th), std::sin(th));
+    };
+    const cdouble step = cfo ? std::polar(1.0, 2.0 * pi * c.cfo) : cdouble(1.0);
+    auto advance = [&](cdouble r) {
+        return cdouble(r.real() * step.real() - r.imag() * step.imag(),
+                       r.real() * step.imag() + r.imag() * step.real());
+    };
+    cdouble rot(1.0);
     for (long t = 0; t < n; ++t) {
         const float nr = sd * c.rng.normal();
         const float ni = sd * c.rng.normal();
@@ -581,11 +599,17 @@ void frontend_emulator::process_rx(
         pn = a * pn + b * c.rng.normal();
         cfloat e = g * small_rot(pn, c.pn_exact);
         if (cfo) {
-            // the phase from the absolute index: no accumulated rounding, and
-            // the same value however the stream is split into blocks
-            const double cyc = c.cfo * double(pos0 + uint64_t(t));
-            const double th = 2.0 * pi * (cyc - std::floor(cyc));
-            e *= cfloat(float(std::cos(th)), float(std::sin(th)));
+            const uint64_t into = (pos0 + uint64_t(t)) & 255u;
+            if (into == 0) {
+                rot = exact_rot(t);
+            } else if (t == 0) {
+                // from the last anchor, as an unsplit stream would have it
+                rot = exact_rot(-long(into));
+                for (uint64_t i = 0; i < into; ++i)
+                    rot = advance(rot);
+            }
+            e *= cfloat(float(rot.real()), float(rot.imag()));
+            rot = advance(rot);
         }
         z *= e;
         cfloat y = k1 * z + k2 * std::conj(z);

@@ -86,6 +86,11 @@ void check_option(const param_spec& s, const std::string& v)
 
 void check_length(const param_spec& s, size_t n, std::initializer_list<long> allowed)
 {
+    check_length(s, n, std::vector<long>(allowed));
+}
+
+void check_length(const param_spec& s, size_t n, const std::vector<long>& allowed)
+{
     for (long a : allowed)
         if (long(n) == a)
             return;

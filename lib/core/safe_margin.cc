@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <gnuradio/isac/core/safe_margin.h>
+#include <vector>
 
 namespace gr {
 namespace isac {
@@ -33,8 +34,22 @@ int psk_index(cdouble s, int M, bool* bad, bool* far)
     double a = std::arg(s); // (-pi, pi]
     long k = std::lround(a * M / (2.0 * pi));
     k = ((k % M) + M) % M;
-    if (far && std::abs(s - psk_point(M, int(k))) > std::sin(pi / M))
-        *far = true;
+    if (far) {
+        // the constellation and its decision radius, per thread for the last M
+        // (a precoder asks for every symbol of every snapshot)
+        thread_local int t_M = 0;
+        thread_local std::vector<cdouble> t_points;
+        thread_local double t_radius = 0.0;
+        if (t_M != M) {
+            t_points.resize(size_t(M));
+            for (int i = 0; i < M; ++i)
+                t_points[size_t(i)] = psk_point(M, i);
+            t_radius = std::sin(pi / M);
+            t_M = M;
+        }
+        if (std::abs(s - t_points[size_t(k)]) > t_radius)
+            *far = true;
+    }
     return int(k);
 }
 

@@ -6,6 +6,7 @@
 #include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/steering.h>
 #include <gnuradio/isac/core/tx_phase.h>
+#include <volk/volk.h>
 #include <algorithm>
 #include <cmath>
 #include <sstream>
@@ -126,15 +127,24 @@ void tx_phase_estimator::finish_block()
     const int nt = d_ntx;
     auto xrow = [&](long i) { return d_xh.data() + size_t(i) * nt; };
     if (d_phase == 0) {
+        // E_k += ||X_k^H y||^2 for every lag: max_lag + 1 correlations of one
+        // block with the history, the search's whole cost. Per antenna the
+        // history is contiguous, so each entry is one conjugate dot product
+        // (VOLK, float over the block's B terms; the sum over blocks in double).
+        const size_t len = size_t(d_max + d_B);
+        d_xa.resize(len * nt);
+        for (size_t j = 0; j < len; ++j)
+            for (int n = 0; n < nt; ++n)
+                d_xa[size_t(n) * len + j] = d_xh[j * nt + n];
         for (int k = 0; k <= d_max; ++k) {
-            cvec v = cvec::Zero(nt);
-            for (int i = 0; i < d_B; ++i) {
-                const cfloat* xr = xrow(d_max + i - k);
-                const cdouble yi(d_yb[i]);
-                for (int n = 0; n < nt; ++n)
-                    v[n] += yi * std::conj(cdouble(xr[n]));
+            double e = 0.0;
+            for (int n = 0; n < nt; ++n) {
+                lv_32fc_t v;
+                volk_32fc_x2_conjugate_dot_prod_32fc(
+                    &v, d_yb.data(), d_xa.data() + size_t(n) * len + (d_max - k), d_B);
+                e += std::norm(cdouble(v));
             }
-            d_E[k] += v.squaredNorm();
+            d_E[k] += e;
         }
     } else {
         // per block: v = X^H y and the Gram matrix X^H X at lag k*

@@ -36,6 +36,19 @@ void check_int_range(const std::string& name, long v, long lo, long hi)
     }
 }
 
+double bessel_i0(double x)
+{
+    double sum = 1.0, term = 1.0;
+    const double q = 0.25 * x * x;
+    for (int k = 1; k < 500; ++k) {
+        term *= q / (double(k) * double(k));
+        sum += term;
+        if (term < 1e-17 * sum)
+            break;
+    }
+    return sum;
+}
+
 void check_positive_finite(const std::string& name, double v)
 {
     if (!(std::isfinite(v) && v > 0.0))

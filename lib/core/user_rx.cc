@@ -30,16 +30,6 @@ std::vector<double> kay_weights(int R)
     }
     return w;
 }
-
-int psk_decide(cfloat w, int M)
-{
-    const double a = std::atan2(double(w.imag()), double(w.real()));
-    long k = std::lround(a * M / two_pi);
-    k %= M;
-    if (k < 0)
-        k += M;
-    return int(k);
-}
 } // namespace
 
 // ---------------------------------------------------------------- parameters
@@ -78,23 +68,37 @@ void user_rx_params::validate() const
 frac_interp::frac_interp(int half) : d_half(half), d_beta(6.0)
 {
     check_int_range("interp_half", half, 1, 64);
-    d_i0beta = std::cyl_bessel_i(0.0, d_beta);
+    d_i0beta = bessel_i0(d_beta);
+    // the frame search evaluates the half-sample grid over and over
+    d_half_taps.resize(2 * size_t(2 * half + 1));
+    compute_taps(-0.5, d_half_taps.data());
+    compute_taps(0.5, d_half_taps.data() + 2 * half + 1);
 }
 
 void frac_interp::taps(double delta, float* h) const
 {
+    const size_t n = 2 * size_t(d_half) + 1;
+    if (delta == -0.5 || delta == 0.5) {
+        const float* c = d_half_taps.data() + (delta > 0 ? n : 0);
+        std::copy(c, c + n, h);
+        return;
+    }
+    compute_taps(delta, h);
+}
+
+void frac_interp::compute_taps(double delta, float* h) const
+{
     // value at p + delta = sum_i x[p + i] sinc(delta - i) w(delta - i), Kaiser
     // window over |u| < half + 1; normalised to unit DC gain.
     double sum = 0;
-    std::vector<double> t(2 * d_half + 1);
+    double t[2 * 64 + 1];
     for (int i = -d_half; i <= d_half; ++i) {
         const double u = delta - i;
         const double s = std::abs(u) < 1e-12 ? 1.0 : std::sin(pi * u) / (pi * u);
         const double r = u / (d_half + 1.0);
-        const double w =
-            std::abs(r) < 1.0
-                ? std::cyl_bessel_i(0.0, d_beta * std::sqrt(1.0 - r * r)) / d_i0beta
-                : 0.0;
+        const double w = std::abs(r) < 1.0
+                             ? bessel_i0(d_beta * std::sqrt(1.0 - r * r)) / d_i0beta
+                             : 0.0;
         t[i + d_half] = s * w;
         sum += s * w;
     }
@@ -450,8 +454,12 @@ void user_receiver::finish_held(bool have_end, double psi_end, double center_end
         for (int t = 0; t < Ld; ++t) {
             const double ph = h.psi + slope * (p0 + t - h.center) + th;
             const cfloat w = f.payload[size_t(t)] * cfloat(std::polar(1.0, -ph));
-            const int k = psk_decide(w, M);
-            const double err = std::arg(cdouble(w) * std::polar(1.0, -two_pi * k / M));
+            // decision and its phase error from one atan2: the error is the
+            // angle to the nearest point, a - 2 pi k' / M with k' unwrapped
+            const double a = std::atan2(double(w.imag()), double(w.real()));
+            const long ku = std::lround(a * M / two_pi);
+            const int k = int(((ku % M) + M) % M);
+            const double err = a - two_pi * double(ku) / M;
             th += d_p.pll_gain * err;
             f.payload[size_t(t)] = w;
             f.decisions[size_t(t)] = k;

@@ -228,7 +228,8 @@ bool worker_pool::run(long n,
         if (!background)
             ++d_foreground;
     }
-    d_wake.notify_all();
+    if (shared) // idle workers have nothing to do with a job this thread runs alone
+        d_wake.notify_all();
     work_on(j, false);
     if (shared) {
         std::unique_lock<std::mutex> lock(d_mutex);

@@ -5,7 +5,7 @@
 """The bistatic sensing receive chain: known reference along the DoD -> DoA MLE."""
 from gnuradio import blocks, gr
 
-from . import _hier
+from . import _hier, _params
 from . import isac_python as _blk
 from .conventions import reject_removed
 
@@ -25,16 +25,47 @@ class bistatic_doa_rx(gr.hier_block2):
     tnr_est, crb_deg2, cpi_index, valid}.
     Every inner block is C++: the chain works when only its flowgraph holds it."""
 
+    # gen_params:begin doc
+    __doc__ += """
+
+    Parameters (python/isac/params/bistatic_doa_rx.yml):
+      n_tx: transmit antennas (in1 vlen); [1, 4096] (default 16)
+      n_rx: receive antennas; [2, 4096] (default 16)
+      tx_deg: direction of departure (deg); [-90, 90] (default 0.0) [settable]
+      cpi_len: snapshots per CPI (L); [1, 65536] (default 64)
+      mode: gaussian (unknown transmit signal) or known (the reference on in1); "gaussian", "known" (default "known")
+      grid_min_deg: grid start (deg); [-90, 90] (default -90.0)
+      grid_max_deg: grid end (deg); (grid_min_deg, 90] (default 90.0)
+      grid_step_deg: grid step (at most 1e6 points) (deg); (0, inf) (default 0.1)
+      noise_var: total complex noise variance per antenna; (0, inf) (default 1.0) [settable]
+      p_gauss: gaussian mode: g_T^T R_x g_T^* (scales beta_abs/tnr_est only; 0: unknown, treated as 1); known mode: g_T^T R_G g_T^* of an additional Gaussian part (0: pure known signal; > 0: mixed estimator); [0, inf) (default 0.0)
+      refine: refinement of the grid maximum; "newton", "parabolic", "none" (default "newton")
+    """
+    # gen_params:end doc
+
+    # gen_params:begin signature
     def __init__(self, n_tx=16, n_rx=16, tx_deg=0.0, cpi_len=64, mode="known", grid_min_deg=-90.0,
-                 grid_max_deg=90.0, grid_step_deg=0.1, noise_var=1.0, p_gauss=0.0, refine="newton", **removed):
+                 grid_max_deg=90.0, grid_step_deg=0.1, noise_var=1.0, p_gauss=0.0, refine="newton",
+                 **removed):
+    # gen_params:end signature
         reject_removed("bistatic_doa_rx", removed)
-        # the inner blocks validate every parameter before the io_signature is built
-        doa = _blk.doa_mle(_hier.check_int("n_rx", n_rx, 2, _hier.MAX_ANTENNAS), int(cpi_len), mode,
-                           float(grid_min_deg), float(grid_max_deg), float(grid_step_deg),
-                           float(noise_var), float(p_gauss), refine)
-        reference = (_blk.steering_reference(_hier.check_int("n_tx", n_tx, 1, _hier.MAX_ANTENNAS), float(tx_deg))
-                     if mode == "known" else None)
-        _hier.check_int("n_tx", n_tx, 1, _hier.MAX_ANTENNAS)
+        # every parameter against its descriptor before the io_signature is built
+        # gen_params:begin check
+        n_tx = _hier.check(_params.bistatic_doa_rx.n_tx, n_tx)
+        n_rx = _hier.check(_params.bistatic_doa_rx.n_rx, n_rx)
+        tx_deg = _hier.check(_params.bistatic_doa_rx.tx_deg, tx_deg)
+        cpi_len = _hier.check(_params.bistatic_doa_rx.cpi_len, cpi_len)
+        mode = _hier.check(_params.bistatic_doa_rx.mode, mode)
+        grid_min_deg = _hier.check(_params.bistatic_doa_rx.grid_min_deg, grid_min_deg)
+        grid_step_deg = _hier.check(_params.bistatic_doa_rx.grid_step_deg, grid_step_deg)
+        noise_var = _hier.check(_params.bistatic_doa_rx.noise_var, noise_var)
+        p_gauss = _hier.check(_params.bistatic_doa_rx.p_gauss, p_gauss)
+        refine = _hier.check(_params.bistatic_doa_rx.refine, refine)
+        grid_max_deg = _hier.check(_params.bistatic_doa_rx.grid_max_deg, grid_max_deg, lo=grid_min_deg)
+        # gen_params:end check
+        doa = _blk.doa_mle(n_rx, cpi_len, mode, grid_min_deg, grid_max_deg, grid_step_deg, noise_var, p_gauss,
+                           refine)
+        reference = _blk.steering_reference(n_tx, tx_deg) if mode == "known" else None
         gr.hier_block2.__init__(self, "bistatic_doa_rx",
                                 gr.io_signature2(2, 2, gr.sizeof_gr_complex * n_rx, gr.sizeof_gr_complex * n_tx),
                                 gr.io_signature(1, 1, gr.sizeof_float))
@@ -50,8 +81,12 @@ class bistatic_doa_rx(gr.hier_block2):
         self.connect(self.doa, self)
 
     def set_tx_deg(self, tx_deg):
+        tx_deg = _hier.check(_params.bistatic_doa_rx.tx_deg, tx_deg)
         if self.reference is not None:
             self.reference.set_tx_deg(tx_deg)
 
+    # gen_params:begin setters
     def set_noise_var(self, noise_var):
-        self.doa.set_noise_var(noise_var)
+        """total complex noise variance per antenna; (0, inf)"""
+        self.doa.set_noise_var(_hier.check(_params.bistatic_doa_rx.noise_var, noise_var))
+    # gen_params:end setters

@@ -5,7 +5,7 @@
 """The 1-bit radar receive chain: 1-bit ADC -> receive filter / GLRT detector."""
 from gnuradio import gr
 
-from . import _hier
+from . import _hier, _params
 from . import isac_python as _blk
 
 
@@ -24,21 +24,54 @@ class one_bit_radar_rx(gr.hier_block2):
     gnuradio.isac.rx_calibration.calibrate_threshold_scale.
     The parameters are those of one_bit_rx_filter."""
 
+    # gen_params:begin doc
+    __doc__ += """
+
+    Parameters (python/isac/params/one_bit_radar_rx.yml):
+      n_tx: transmit antennas (in1 vlen); [1, 4096] (default 16)
+      n_rx: receive antennas (in0 vlen); [1, 4096] (default 16)
+      target_deg: target angle theta_0 (deg); [-90, 90] (default 10.0) [settable]
+      clutter_deg: clutter angles theta_1..theta_Q (may be empty) (deg); each in [-90, 90] (default (-50.0, 30.0)) [settable]
+      snr_r_db: SNR_R = zeta_0^2/sigma_R^2 (enters the expected QSCNR, not the filter) (dB); [-200, 200] (default 15.0) [settable]
+      cnr_db: zeta_q^2/sigma_R^2, one per clutter angle or one for all (dB); each in [-200, 200] (default (30.0, 30.0)) [settable]
+      radar_noise_var: sigma_R^2; (0, inf) (default 1.0) [settable]
+      pfa: false-alarm probability of the threshold; (0, 1) (default 0.01) [settable]
+      adc: 1-bit ADC or infinite resolution; "1bit", "inf" (default "1bit")
+      cpi_len: snapshots integrated per decision; [1, 16777216] (default 1)
+      threshold_scale: scales the threshold kappa; [1e-30, 1000000000000000019884624838656] (default 1.0) [settable]
+      threshold: threshold model, fixed at construction: exact, or theorem1 (eq. 15); "exact", "theorem1" (default "exact")
+    """
+    # gen_params:end doc
+
+    # gen_params:begin signature
     def __init__(self, n_tx=16, n_rx=16, target_deg=10.0, clutter_deg=(-50.0, 30.0), snr_r_db=15.0,
-                 cnr_db=(30.0, 30.0), radar_noise_var=1.0, pfa=1e-2, adc="1bit", cpi_len=1,
+                 cnr_db=(30.0, 30.0), radar_noise_var=1.0, pfa=0.01, adc="1bit", cpi_len=1,
                  threshold_scale=1.0, threshold="exact"):
-        # the filter validates every parameter before the io_signature is built
-        filt = _blk.one_bit_rx_filter(_hier.check_int("n_tx", n_tx, 1, _hier.MAX_ANTENNAS),
-                                      _hier.check_int("n_rx", n_rx, 1, _hier.MAX_ANTENNAS), float(target_deg),
-                                      [float(c) for c in clutter_deg], float(snr_r_db),
-                                      [float(c) for c in cnr_db], float(radar_noise_var), float(pfa), adc,
-                                      int(cpi_len), float(threshold_scale), str(threshold))
+    # gen_params:end signature
+        # every parameter against its descriptor before the io_signature is built;
+        # cross-parameter rules (cnr_db's length): one_bit_rx_filter's
+        # gen_params:begin check
+        n_tx = _hier.check(_params.one_bit_radar_rx.n_tx, n_tx)
+        n_rx = _hier.check(_params.one_bit_radar_rx.n_rx, n_rx)
+        target_deg = _hier.check(_params.one_bit_radar_rx.target_deg, target_deg)
+        clutter_deg = _hier.check(_params.one_bit_radar_rx.clutter_deg, clutter_deg)
+        snr_r_db = _hier.check(_params.one_bit_radar_rx.snr_r_db, snr_r_db)
+        cnr_db = _hier.check(_params.one_bit_radar_rx.cnr_db, cnr_db)
+        radar_noise_var = _hier.check(_params.one_bit_radar_rx.radar_noise_var, radar_noise_var)
+        pfa = _hier.check(_params.one_bit_radar_rx.pfa, pfa)
+        adc = _hier.check(_params.one_bit_radar_rx.adc, adc)
+        cpi_len = _hier.check(_params.one_bit_radar_rx.cpi_len, cpi_len)
+        threshold_scale = _hier.check(_params.one_bit_radar_rx.threshold_scale, threshold_scale)
+        threshold = _hier.check(_params.one_bit_radar_rx.threshold, threshold)
+        # gen_params:end check
+        filt = _blk.one_bit_rx_filter(n_tx, n_rx, target_deg, clutter_deg, snr_r_db, cnr_db, radar_noise_var,
+                                      pfa, adc, cpi_len, threshold_scale, threshold)
         gr.hier_block2.__init__(self, "one_bit_radar_rx",
                                 gr.io_signature2(2, 2, gr.sizeof_gr_complex * n_rx, gr.sizeof_gr_complex * n_tx),
                                 gr.io_signature2(2, 2, gr.sizeof_gr_complex, gr.sizeof_float))
         self.filter = filt
         if adc == "1bit":
-            self.adc = _blk.one_bit_quantizer(int(n_rx), "adc", 1.0)
+            self.adc = _blk.one_bit_quantizer(n_rx, "adc", 1.0)
             self.connect((self, 0), self.adc, (self.filter, 0))
         else:
             self.adc = None
@@ -47,20 +80,28 @@ class one_bit_radar_rx(gr.hier_block2):
         self.connect((self.filter, 0), (self, 0))
         self.connect((self.filter, 1), (self, 1))
 
-    def set_pfa(self, pfa):
-        self.filter.set_pfa(pfa)
-
-    def set_threshold_scale(self, threshold_scale):
-        self.filter.set_threshold_scale(threshold_scale)
-
-    def set_target_deg(self, target_deg):
-        self.filter.set_target_deg(target_deg)
-
     def set_clutter(self, clutter_deg, cnr_db):
-        self.filter.set_clutter([float(c) for c in clutter_deg], [float(c) for c in cnr_db])
+        self.filter.set_clutter(_hier.check(_params.one_bit_radar_rx.clutter_deg, clutter_deg),
+                                _hier.check(_params.one_bit_radar_rx.cnr_db, cnr_db))
+
+    # gen_params:begin setters
+    def set_target_deg(self, target_deg):
+        """target angle theta_0 (deg); [-90, 90]"""
+        self.filter.set_target_deg(_hier.check(_params.one_bit_radar_rx.target_deg, target_deg))
 
     def set_snr_r_db(self, snr_r_db):
-        self.filter.set_snr_r_db(float(snr_r_db))
+        """SNR_R = zeta_0^2/sigma_R^2 (enters the expected QSCNR, not the filter) (dB); [-200, 200]"""
+        self.filter.set_snr_r_db(_hier.check(_params.one_bit_radar_rx.snr_r_db, snr_r_db))
 
     def set_radar_noise_var(self, radar_noise_var):
-        self.filter.set_radar_noise_var(float(radar_noise_var))
+        """sigma_R^2; (0, inf)"""
+        self.filter.set_radar_noise_var(_hier.check(_params.one_bit_radar_rx.radar_noise_var, radar_noise_var))
+
+    def set_pfa(self, pfa):
+        """false-alarm probability of the threshold; (0, 1)"""
+        self.filter.set_pfa(_hier.check(_params.one_bit_radar_rx.pfa, pfa))
+
+    def set_threshold_scale(self, threshold_scale):
+        """scales the threshold kappa; [1e-30, 1000000000000000019884624838656]"""
+        self.filter.set_threshold_scale(_hier.check(_params.one_bit_radar_rx.threshold_scale, threshold_scale))
+    # gen_params:end setters

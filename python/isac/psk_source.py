@@ -6,7 +6,7 @@
 import numpy as np
 from gnuradio import analog, blocks, digital, gr
 
-from . import _hier
+from . import _hier, _params
 from .metrics import psk_points
 
 
@@ -16,10 +16,24 @@ class psk_source(gr.hier_block2):
     any other seed gives a repeatable sequence (analog.random_uniform_source_b).
     """
 
+    # gen_params:begin doc
+    __doc__ += """
+
+    Parameters (python/isac/params/psk_source.yml):
+      n_users: users U (output vlen); [1, 4096] (default 4)
+      psk_order: PSK order M (symbols are drawn as bytes); [2, 256] (default 8)
+      seed: 0: a random seed; any other value repeats the sequence; [0, 2147483647] (default 0)
+    """
+    # gen_params:end doc
+
+    # gen_params:begin signature
     def __init__(self, n_users=4, psk_order=8, seed=0):
-        n_users = _hier.check_int("n_users", n_users, 1, _hier.MAX_USERS)
-        psk_order = _hier.check_int("psk_order", psk_order, 2, 256)
-        seed = _hier.check_int("seed", seed, 0, 2**31 - 1)
+    # gen_params:end signature
+        # gen_params:begin check
+        n_users = _hier.check(_params.psk_source.n_users, n_users)
+        psk_order = _hier.check(_params.psk_source.psk_order, psk_order)
+        seed = _hier.check(_params.psk_source.seed, seed)
+        # gen_params:end check
         gr.hier_block2.__init__(self, "psk_source", gr.io_signature(0, 0, 0),
                                 gr.io_signature(1, 1, gr.sizeof_gr_complex * n_users))
         if seed == 0:

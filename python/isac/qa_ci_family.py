@@ -13,7 +13,8 @@ bench/ci_family_ref.json (scipy/HiGHS MM from several starts):
 - the mean gaps of the real-time and quality presets stay within the tolerances
   below (measured on this subset, docs/ci_precoder.md has the full family);
 - the block designs on its worker pool: threads = 1 and 2 give bit-identical
-  output and tags, item by item equal to the core design of that item's symbols.
+  output and tags, item by item equal to the core design of that item's symbols
+  (repeated symbol vectors too, which the block copies from its design cache).
 """
 
 import os
@@ -130,14 +131,21 @@ class qa_ci_family(gr_unittest.TestCase):
         k = rng.integers(0, M, (120, U))
         syms = np.exp(2j * np.pi * k / M).astype(np.complex64)
         outs = []
+        # U = 4, 4-PSK: 256 symbol vectors, so the block's design cache serves repeats
+        repeats = len(k) - len({tuple(r) for r in k})
+        self.assertGreater(repeats, 10)
         for threads in (1, 2):
             tb = gr.top_block()
-            blk = isac.ci_precoder(*fam.block_args(inst, threads=threads))
+            args = list(fam.block_args(inst, threads=threads))
+            args[-2] = len(k)  # stats_interval: one message for the whole run
+            blk = isac.ci_precoder(*args)
             blk.set_channel(inst["H"].astype(np.complex64).tolist())
             src = blocks.vector_source_c(syms.ravel().tolist(), False, U)
             snk = blocks.vector_sink_c(N)
             tb.connect(src, blk, snk)
             tb.run()
+            st = pmt.to_python(blk.last_stats())
+            self.assertEqual((st["cache_hits"], st["solved"]), (repeats, len(k) - repeats))
             y = np.array(snk.data(), dtype=np.complex64).reshape(-1, N)
             tags = sorted(t.offset for t in snk.tags()
                           if pmt.symbol_to_string(t.key) == "isac_infeasible")
@@ -149,10 +157,11 @@ class qa_ci_family(gr_unittest.TestCase):
         # both feasible and infeasible snapshots occur, so the tags check something
         self.assertGreater(len(t1), 0)
         self.assertLess(len(t1), len(k))
-        # order: item i is the design of item i's symbols (channel as the block got it)
+        # order: item i is the design of item i's symbols (channel as the block got it),
+        # repeats copied from the cache included
         inst32 = dict(inst, H=inst["H"].astype(np.complex64).astype(complex))
         S = fam.solver(inst32)
-        for i in range(0, len(k), 7):
+        for i in range(len(k)):
             r = S.solve_indices([int(v) for v in k[i]])
             self.assertTrue(np.array_equal(
                 np.asarray(r["x"]).astype(np.complex64), y1[i]), f"item {i}")

@@ -211,6 +211,11 @@ class qa_ci_precoder(gr_unittest.TestCase):
         blk._post(pmt.intern("csi"), self.csi(H1, 10))
         y = self.run_block(blk, psk(k).astype(np.complex64), U, N)
         self.assertEqual(len(y), 60)
+        # 64 symbol vectors: repeats on both sides of the switch, so the block's
+        # design cache serves repeats and must not serve H1's designs after it
+        seen = {tuple(r) for r in k[:37]}
+        self.assertGreater(sum(tuple(r) in seen for r in k[37:]), 3)
+        self.assertGreater(37 - len(seen), 3)
         for H, rng_ in ((H1, range(0, 37)), (H2, range(37, 60))):
             S = make_core(N, U, gamma_db=0.0)
             S.set_channel(H.astype(np.complex64).astype(np.complex128))

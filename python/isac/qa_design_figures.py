@@ -14,6 +14,12 @@ import tempfile
 
 from gnuradio import gr_unittest
 
+try:
+    from gnuradio.isac.util import time_limit
+except ImportError:
+    sys.path.append(os.path.dirname(os.path.abspath(__file__)))
+    from util import time_limit
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 APP = os.path.normpath(os.path.join(HERE, "..", "..", "apps", "isac_design_figures"))
 if not os.path.exists(APP):   # ctest runs the copy in build/test_modules
@@ -33,7 +39,7 @@ class qa_design_figures(gr_unittest.TestCase):
             env = dict(os.environ)
             env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
             r = subprocess.run([sys.executable, APP, "--quick", "--out", out], env=env,
-                               capture_output=True, text=True, timeout=300)
+                               capture_output=True, text=True, timeout=time_limit(300))
             self.assertEqual(r.returncode, 0, r.stderr[-2000:])
             for n in NAMES:
                 self.assertTrue(os.path.getsize(os.path.join(out, n + ".csv")) > 0, n)

@@ -20,6 +20,15 @@ except ImportError:
     sys.path.append(os.path.join(dirname, "bindings"))
     from gnuradio import isac
 
+import os  # noqa: E402
+import sys  # noqa: E402
+
+try:
+    from gnuradio.isac.util import time_limit
+except ImportError:
+    sys.path.append(os.path.dirname(os.path.abspath(__file__)))
+    from util import time_limit
+
 core = isac.core
 DEG2 = (180.0 / np.pi) ** 2
 
@@ -379,7 +388,7 @@ class qa_doa_mle(gr_unittest.TestCase):
             self.skipTest("apps/ not next to the source tree")
         with tempfile.TemporaryDirectory() as d:
             subprocess.run([sys.executable, app, "--quick", "--no-upa", "--out", d, "--trials", "40"],
-                           check=True, stdout=subprocess.DEVNULL, timeout=120)
+                           check=True, stdout=subprocess.DEVNULL, timeout=time_limit(120))
             for f in ("fig2_crb_mse_vs_snr.csv", "fig2_crb_mse_vs_snr.png",
                       "fig3_crb_vs_power.csv", "fig3_crb_vs_power.png"):
                 self.assertGreater(os.path.getsize(os.path.join(d, f)), 100, f)

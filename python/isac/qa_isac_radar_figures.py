@@ -15,6 +15,12 @@ import tempfile
 import numpy as np
 from gnuradio import gr_unittest
 
+try:
+    from gnuradio.isac.util import time_limit
+except ImportError:
+    sys.path.append(os.path.dirname(os.path.abspath(__file__)))
+    from util import time_limit
+
 APP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "apps", "isac_radar_figures")
 
 
@@ -25,7 +31,7 @@ class qa_isac_radar_figures(gr_unittest.TestCase):
             self.skipTest("apps/isac_radar_figures not found next to the source tree")
         with tempfile.TemporaryDirectory() as out:
             subprocess.run([sys.executable, APP, "--quick", "--out", out], check=True,
-                           stdout=subprocess.DEVNULL, timeout=120)
+                           stdout=subprocess.DEVNULL, timeout=time_limit(120))
             for f in ("fig4a_qscnr_vs_nr.csv", "fig4a_qscnr_vs_nr.png", "fig6_roc.csv", "fig6_roc.png"):
                 self.assertGreater(os.path.getsize(os.path.join(out, f)), 100, f)
             with open(os.path.join(out, "fig4a_qscnr_vs_nr.csv")) as fh:

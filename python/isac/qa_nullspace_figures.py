@@ -14,6 +14,12 @@ import tempfile
 import numpy as np
 from gnuradio import gr_unittest
 
+try:
+    from gnuradio.isac.util import time_limit
+except ImportError:
+    sys.path.append(os.path.dirname(os.path.abspath(__file__)))
+    from util import time_limit
+
 APP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "apps",
                    "isac_nullspace_figures")
 
@@ -29,7 +35,7 @@ class qa_nullspace_figures(gr_unittest.TestCase):
     def test_001_quick_run_trends(self):
         with tempfile.TemporaryDirectory() as out:
             subprocess.run([sys.executable, APP, "--quick", "--out", out], check=True,
-                           stdout=subprocess.DEVNULL, timeout=300)
+                           stdout=subprocess.DEVNULL, timeout=time_limit(300))
             for name in ("fig3_beampatterns", "fig4_pslr_vs_rate", "fig5_cost_vs_split",
                          "fig6_isl_vs_split", "fig9_csi_tradeoff"):
                 self.assertGreater(os.path.getsize(os.path.join(out, name + ".png")), 1000)

@@ -18,6 +18,12 @@ import tempfile
 
 from gnuradio import gr_unittest
 
+try:
+    from gnuradio.isac.util import time_limit
+except ImportError:
+    sys.path.append(os.path.dirname(os.path.abspath(__file__)))
+    from util import time_limit
+
 SRC = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 
 
@@ -27,7 +33,7 @@ class qa_ota_acceptance(gr_unittest.TestCase):
         out = tempfile.mkdtemp(prefix="isac_ota_emulated_")
         p = subprocess.run([sys.executable, os.path.join(SRC, "apps", "isac_ota_emulated"), "--quick",
                             "--impairments", "typical", "--seed", "3", "--out", out],
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300)
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=time_limit(300))
         with open(os.path.join(out, "summary.csv")) as f:
             rows = list(csv.reader(f))
         self.assertEqual(rows[0], ["name", "value", "reference", "tolerance", "ok"])

@@ -25,16 +25,8 @@ import time
 
 from gnuradio import blocks, gr
 
+from . import _hier, _params
 from . import isac_python as _blk
-
-RADIOS = ("usrp", "emulated")
-ROLES = ("sensing", "users")
-SYNCS = ("sync", "pc_clock", "pc_clock_next_pps", "gps_time", "none")
-
-
-def _check_radio(block, radio):
-    if radio not in RADIOS:
-        raise ValueError("%s: radio must be 'usrp' or 'emulated', got %r" % (block, radio))
 
 
 def _uhd():
@@ -90,22 +82,79 @@ class emulated_radio:
     pilot transmitter of docs/ota.md.
     """
 
-    def __init__(self, n_tx=4, n_rx=4, n_users=2, samp_rate=1e6, center_freq=2.45e9,
+    # gen_params:begin doc
+    __doc__ += """
+
+    Parameters (python/isac/params/emulated_radio.yml):
+      n_tx: transmit antennas (inputs); [1, 4096] (default 4)
+      n_rx: sensing receive antennas (outputs, +1 with loopback); [1, 4096] (default 4)
+      n_users: users (one output each, after the sensing outputs); [1, 4096] (default 2)
+      samp_rate: sample rate (converts ppm CFOs and drift times) (Hz); (0, inf) (default 1000000.0)
+      center_freq: carrier frequency (Hz); (0, inf) (default 2450000000.0)
+      user_deg: user angles (n_users values for "los" and "rician") (deg); each in [-90, 90] (default (-34.0, 12.0))
+      comm_model: users' channel (one static draw); "los", "rician", "rayleigh" (default "los")
+      user_gain: LoS amplitude of every user's channel; (0, inf) (default 1.0)
+      rician_k_db: K factor for "rician" (dB); [-200, 200] (default 10.0)
+      comm_noise_var: users' receiver noise variance (the SNR reference); (0, inf) (default 0.1)
+      target_deg: monostatic target angle (deg); [-90, 90] (default 23.0)
+      target_snr_db: target SNR (dB); [-200, 200] (default 15.0)
+      clutter_deg: static clutter angles (random phases) (deg); each in [-90, 90] (default (-47.0, 31.0))
+      cnr_db: clutter-to-noise ratio of each clutter angle (dB); each in [-200, 200]; length len(clutter_deg) (default (30.0, 30.0))
+      radar_noise_var: sensing receivers' noise variance; (0, inf) (default 1.0)
+      pilot_deg: angle of the receive-calibration pilot (deg); [-90, 90] (default 0.0)
+      pilot_snr_db: per-antenna SNR of the pilot (dB); [-200, 200] (default 20.0)
+      pilot_freq: pilot CW tone frequency (cycles per sample); (-0.5, 0.5) (default 0.0625)
+      pilot_len: the pilot is on for the first pilot_len snapshots (0: always, < 0: no pilot) (default -1)
+      loopback: add the coupler channel (Tx calibration through a combiner) (default False)
+      loopback_snr_db: coupler output SNR for a unit-power transmit vector (dB); [-200, 200] (default 30.0)
+      impairments: impairment profile (docs/ota.md); Python also takes a core.impairment_profile; "none", "typical", "harsh" (default "typical")
+      seed: 0: random; [0, inf) (default 0)
+      pace: hold the stream to samp_rate in real time (default False) [settable]
+      target_coherence: 0: static target gain; > 0: Swerling 1, a new CN(0, zeta_0^2) gain every that many snapshots; [0, 1099511627776] (default 0)
+    """
+    # gen_params:end doc
+
+    # gen_params:begin signature
+    def __init__(self, n_tx=4, n_rx=4, n_users=2, samp_rate=1000000.0, center_freq=2450000000.0,
                  user_deg=(-34.0, 12.0), comm_model="los", user_gain=1.0, rician_k_db=10.0,
                  comm_noise_var=0.1, target_deg=23.0, target_snr_db=15.0, clutter_deg=(-47.0, 31.0),
                  cnr_db=(30.0, 30.0), radar_noise_var=1.0, pilot_deg=0.0, pilot_snr_db=20.0,
                  pilot_freq=0.0625, pilot_len=-1, loopback=False, loopback_snr_db=30.0,
                  impairments="typical", seed=0, pace=False, target_coherence=0):
-        self.n_tx, self.n_rx, self.n_users = int(n_tx), int(n_rx), int(n_users)
-        self.loopback = bool(loopback)
+    # gen_params:end signature
+        # gen_params:begin check
+        n_tx = _hier.check(_params.emulated_radio.n_tx, n_tx)
+        n_rx = _hier.check(_params.emulated_radio.n_rx, n_rx)
+        n_users = _hier.check(_params.emulated_radio.n_users, n_users)
+        samp_rate = _hier.check(_params.emulated_radio.samp_rate, samp_rate)
+        center_freq = _hier.check(_params.emulated_radio.center_freq, center_freq)
+        user_deg = _hier.check(_params.emulated_radio.user_deg, user_deg)
+        comm_model = _hier.check(_params.emulated_radio.comm_model, comm_model)
+        user_gain = _hier.check(_params.emulated_radio.user_gain, user_gain)
+        rician_k_db = _hier.check(_params.emulated_radio.rician_k_db, rician_k_db)
+        comm_noise_var = _hier.check(_params.emulated_radio.comm_noise_var, comm_noise_var)
+        target_deg = _hier.check(_params.emulated_radio.target_deg, target_deg)
+        target_snr_db = _hier.check(_params.emulated_radio.target_snr_db, target_snr_db)
+        clutter_deg = _hier.check(_params.emulated_radio.clutter_deg, clutter_deg)
+        radar_noise_var = _hier.check(_params.emulated_radio.radar_noise_var, radar_noise_var)
+        pilot_deg = _hier.check(_params.emulated_radio.pilot_deg, pilot_deg)
+        pilot_snr_db = _hier.check(_params.emulated_radio.pilot_snr_db, pilot_snr_db)
+        pilot_freq = _hier.check(_params.emulated_radio.pilot_freq, pilot_freq)
+        pilot_len = _hier.check(_params.emulated_radio.pilot_len, pilot_len)
+        loopback = _hier.check(_params.emulated_radio.loopback, loopback)
+        loopback_snr_db = _hier.check(_params.emulated_radio.loopback_snr_db, loopback_snr_db)
+        impairments = _hier.check(_params.emulated_radio.impairments, impairments)
+        seed = _hier.check(_params.emulated_radio.seed, seed)
+        pace = _hier.check(_params.emulated_radio.pace, pace)
+        target_coherence = _hier.check(_params.emulated_radio.target_coherence, target_coherence)
+        cnr_db = _hier.check(_params.emulated_radio.cnr_db, cnr_db, lengths=(len(clutter_deg),))
+        # gen_params:end check
+        self.n_tx, self.n_rx, self.n_users = n_tx, n_rx, n_users
+        self.loopback = loopback
         self.block = _blk.radio_emulator(
-            int(n_tx), int(n_rx), int(n_users), float(samp_rate), float(center_freq),
-            [float(u) for u in user_deg], comm_model, float(user_gain), float(rician_k_db),
-            float(comm_noise_var), float(target_deg), float(target_snr_db), [float(c) for c in clutter_deg],
-            [float(c) for c in cnr_db], float(radar_noise_var), int(target_coherence), float(pilot_deg),
-            float(pilot_snr_db),
-            float(pilot_freq), int(pilot_len), bool(loopback), float(loopback_snr_db), impairments,
-            int(seed), bool(pace))
+            n_tx, n_rx, n_users, samp_rate, center_freq, user_deg, comm_model, user_gain, rician_k_db,
+            comm_noise_var, target_deg, target_snr_db, clutter_deg, cnr_db, radar_noise_var, target_coherence,
+            pilot_deg, pilot_snr_db, pilot_freq, pilot_len, loopback, loopback_snr_db, impairments, seed, pace)
         self.n_sense = self.block.n_sense_out()
         self._lock = threading.Lock()
         self._users = {}
@@ -208,6 +257,7 @@ class _radio_base(gr.hier_block2):
         return range(self.nchan) if chan is None else [chan]
 
     def set_center_freq(self, freq, chan=None):
+        freq = _hier.check(self._spec.center_freq, freq)
         res = None
         for ch in self._each(chan):
             self._settings[("center_freq", ch)] = freq
@@ -216,6 +266,7 @@ class _radio_base(gr.hier_block2):
         return res
 
     def set_gain(self, gain, chan=None):
+        gain = _hier.check(self._spec.gain, gain)
         for ch in self._each(chan):
             self._settings[("gain", ch)] = gain
             if self.usrp is not None:
@@ -228,6 +279,7 @@ class _radio_base(gr.hier_block2):
                 self.usrp.set_antenna(antenna, ch)
 
     def set_samp_rate(self, rate):
+        rate = _hier.check(self._spec.samp_rate, rate)
         self._settings["samp_rate"] = rate
         if self.usrp is not None:
             self.usrp.set_samp_rate(rate)
@@ -238,6 +290,7 @@ class _radio_base(gr.hier_block2):
 
 
 class radio_sink(_radio_base):
+    _spec = _params.radio_sink
     """A multi-channel transmit radio: nchan complex streams in (stream k is
     transmit channel k, the module's element k).
 
@@ -248,12 +301,39 @@ class radio_sink(_radio_base):
     nchan must equal its n_tx. dev_args, sources and gain are then unused.
     """
 
+    # gen_params:begin doc
+    __doc__ += """
+
+    Parameters (python/isac/params/radio_sink.yml):
+      radio: the UHD USRP Sink, or the emulated_radio given as emulator (make it a flowgraph variable); "usrp", "emulated" (default "usrp")
+      nchan: channels (one complex stream each); emulated: the emulator's n_tx; [1, 4096] (default 4)
+      dev_args: UHD device arguments (default "")
+      clock_source: UHD clock source of every motherboard ("internal", "external", "gpsdo"; empty: the device's) (default "")
+      time_source: UHD time source of every motherboard (empty: the device's) (default "")
+      samp_rate: sample rate (Hz); (0, inf) (default 1000000.0) [settable]
+      center_freq: carrier frequency of every channel (or a uhd.tune_request) (Hz); [0, inf) (default 2450000000.0) [settable]
+      gain: gain of every channel (dB) (default 0.0) [settable]
+      antenna: antenna port of every channel (default "TX/RX") [settable]
+      emulator: radio = "emulated": the emulated_radio (GRC: an Emulated Radio variable) (default None)
+      num_mboards: motherboards (the clock and time sources are set on each); [1, 4096] (default 1)
+      otw: UHD over-the-wire format ("sc16", "sc8"; empty: UHD's default) (default "")
+      stream_args: UHD stream arguments (default "")
+    """
+    # gen_params:end doc
+
+    # gen_params:begin signature
     def __init__(self, radio="usrp", nchan=4, dev_args="", clock_source="", time_source="",
-                 samp_rate=1e6, center_freq=2.45e9, gain=0.0, antenna="TX/RX", emulator=None, num_mboards=1,
-                 otw="", stream_args=""):
-        _check_radio("radio_sink", radio)
-        if nchan < 1:
-            raise ValueError("radio_sink: nchan must be >= 1, got %r" % (nchan,))
+                 samp_rate=1000000.0, center_freq=2450000000.0, gain=0.0, antenna="TX/RX", emulator=None,
+                 num_mboards=1, otw="", stream_args=""):
+    # gen_params:end signature
+        # gen_params:begin check
+        radio = _hier.check(_params.radio_sink.radio, radio)
+        nchan = _hier.check(_params.radio_sink.nchan, nchan)
+        samp_rate = _hier.check(_params.radio_sink.samp_rate, samp_rate)
+        center_freq = _hier.check(_params.radio_sink.center_freq, center_freq)
+        gain = _hier.check(_params.radio_sink.gain, gain)
+        num_mboards = _hier.check(_params.radio_sink.num_mboards, num_mboards)
+        # gen_params:end check
         gr.hier_block2.__init__(self, "radio_sink", gr.io_signature(nchan, nchan, gr.sizeof_gr_complex),
                                 gr.io_signature(0, 0, 0))
         self._setup_common(radio, nchan, emulator)
@@ -284,6 +364,7 @@ class radio_sink(_radio_base):
 
 
 class radio_source(_radio_base):
+    _spec = _params.radio_source
     """A multi-channel receive radio: nchan complex streams out.
 
     role = "sensing": the radar/DoA receive array (stream k = element k; with
@@ -298,16 +379,43 @@ class radio_source(_radio_base):
     as a timed start on a shared PPS aligns them.
     """
 
+    # gen_params:begin doc
+    __doc__ += """
+
+    Parameters (python/isac/params/radio_source.yml):
+      radio: the UHD USRP Source, or the emulated_radio given as emulator (make it a flowgraph variable); "usrp", "emulated" (default "usrp")
+      nchan: channels (one complex stream each); emulated: the emulator's channels for the role; [1, 4096] (default 4)
+      dev_args: UHD device arguments (default "")
+      clock_source: UHD clock source of every motherboard ("internal", "external", "gpsdo"; empty: the device's) (default "")
+      time_source: UHD time source of every motherboard (empty: the device's) (default "")
+      samp_rate: sample rate (Hz); (0, inf) (default 1000000.0) [settable]
+      center_freq: carrier frequency of every channel (or a uhd.tune_request) (Hz); [0, inf) (default 2450000000.0) [settable]
+      gain: gain of every channel (dB) (default 0.0) [settable]
+      antenna: antenna port of every channel (default "RX2") [settable]
+      emulator: radio = "emulated": the emulated_radio (GRC: an Emulated Radio variable) (default None)
+      role: the sensing array (stream k = element k, the loopback coupler last) or the users' radios; "sensing", "users" (default "sensing")
+      sync: time sync at start, as GRC's UHD USRP Source does it (usrp only); "sync", "pc_clock", "pc_clock_next_pps", "gps_time", "none" (default "none")
+      num_mboards: motherboards (the clock and time sources are set on each); [1, 4096] (default 1)
+      otw: UHD over-the-wire format ("sc16", "sc8"; empty: UHD's default) (default "")
+      stream_args: UHD stream arguments (default "")
+    """
+    # gen_params:end doc
+
+    # gen_params:begin signature
     def __init__(self, radio="usrp", nchan=4, dev_args="", clock_source="", time_source="",
-                 samp_rate=1e6, center_freq=2.45e9, gain=0.0, antenna="RX2", emulator=None, role="sensing",
-                 sync="none", num_mboards=1, otw="", stream_args=""):
-        _check_radio("radio_source", radio)
-        if role not in ROLES:
-            raise ValueError("radio_source: role must be 'sensing' or 'users', got %r" % (role,))
-        if sync not in SYNCS:
-            raise ValueError("radio_source: sync must be one of %s, got %r" % (", ".join(SYNCS), sync))
-        if nchan < 1:
-            raise ValueError("radio_source: nchan must be >= 1, got %r" % (nchan,))
+                 samp_rate=1000000.0, center_freq=2450000000.0, gain=0.0, antenna="RX2", emulator=None,
+                 role="sensing", sync="none", num_mboards=1, otw="", stream_args=""):
+    # gen_params:end signature
+        # gen_params:begin check
+        radio = _hier.check(_params.radio_source.radio, radio)
+        nchan = _hier.check(_params.radio_source.nchan, nchan)
+        samp_rate = _hier.check(_params.radio_source.samp_rate, samp_rate)
+        center_freq = _hier.check(_params.radio_source.center_freq, center_freq)
+        gain = _hier.check(_params.radio_source.gain, gain)
+        role = _hier.check(_params.radio_source.role, role)
+        sync = _hier.check(_params.radio_source.sync, sync)
+        num_mboards = _hier.check(_params.radio_source.num_mboards, num_mboards)
+        # gen_params:end check
         gr.hier_block2.__init__(self, "radio_source", gr.io_signature(0, 0, 0),
                                 gr.io_signature(nchan, nchan, gr.sizeof_gr_complex))
         self._setup_common(radio, nchan, emulator)

@@ -4,7 +4,8 @@
  *
  * Module-level functions: the memory and queue limits (core/limits.h) and the
  * message connection that lets a Python hier block expose a message port
- * without owning itself.
+ * without owning itself, and the check of a Python block's parameter against
+ * its descriptor (the C++ blocks' check, so both fail with the same message).
  */
 
 #include <pybind11/pybind11.h>
@@ -14,6 +15,9 @@ namespace py = pybind11;
 
 #include <gnuradio/hier_block2.h>
 #include <gnuradio/isac/core/limits.h>
+#include <gnuradio/isac/core/param_spec.h>
+#include <gnuradio/isac/core/types.h>
+#include <cmath>
 #include <stdexcept>
 
 void bind_module_utils(py::module& m)
@@ -79,4 +83,85 @@ void bind_module_utils(py::module& m)
         py::arg("srcport"),
         py::arg("dst"),
         py::arg("dstport"));
+
+    // The parameter check of the Python blocks (python/isac/_params.py holds
+    // their specs): the core's check_value/check_values/check_option/
+    // check_length, so a Python block fails with the C++ blocks' message.
+    // lo/hi are the bounds in force (a bound may be another parameter's value).
+    m.def(
+        "_check_param",
+        [](py::object spec,
+           py::object value,
+           double lo,
+           double hi,
+           const std::vector<long>& lengths) {
+            auto text = [&](const char* attr) {
+                py::object o = spec.attr(attr);
+                return o.is_none() ? std::string() : o.cast<std::string>();
+            };
+            const std::string name = text("name"), type = text("type"),
+                              unit = text("unit");
+            const std::string lo_ref = text("lo_ref"), hi_ref = text("hi_ref");
+            const std::string options = text("options"), length = text("length");
+            auto opt = [](const std::string& s) {
+                return s.empty() ? nullptr : s.c_str();
+            };
+            core::param_spec s{ name.c_str(),
+                                core::param_type::real,
+                                unit.c_str(),
+                                lo,
+                                hi,
+                                spec.attr("lo_open").cast<bool>(),
+                                spec.attr("hi_open").cast<bool>(),
+                                opt(lo_ref),
+                                opt(hi_ref),
+                                opt(options),
+                                opt(length),
+                                false,
+                                nullptr,
+                                "" };
+            const std::string repr = py::repr(value).cast<std::string>();
+            if (type == "integer" || type == "real") {
+                if (type == "integer")
+                    s.type = core::param_type::integer;
+                double v;
+                try {
+                    if (py::isinstance<py::str>(value) ||
+                        py::isinstance<py::bytes>(value))
+                        throw py::cast_error();
+                    v = value.cast<double>();
+                } catch (const py::cast_error&) {
+                    core::throw_param(name, repr, core::allowed_range(s, lo, hi));
+                }
+                if (type == "integer" && std::isfinite(v) && v != std::floor(v))
+                    core::throw_param(
+                        name, repr, "integers in " + core::allowed_range(s, lo, hi));
+                core::check_value(s, v, lo, hi);
+            } else if (type == "reals") {
+                s.type = core::param_type::reals;
+                std::vector<double> v;
+                try {
+                    if (py::isinstance<py::str>(value))
+                        throw py::cast_error();
+                    v = value.cast<std::vector<double>>();
+                } catch (const py::cast_error&) {
+                    core::throw_param(name, repr, "a list of numbers");
+                }
+                if (!lengths.empty())
+                    core::check_length(s, v.size(), lengths);
+                core::check_values(s, v, lo, hi);
+            } else if (type == "text" && !options.empty()) {
+                s.type = core::param_type::text;
+                // a value that is not text fails with the options listed
+                core::check_option(s,
+                                   py::isinstance<py::str>(value)
+                                       ? value.cast<std::string>()
+                                       : "<" + repr + ">");
+            }
+        },
+        py::arg("spec"),
+        py::arg("value"),
+        py::arg("lo"),
+        py::arg("hi"),
+        py::arg("lengths") = std::vector<long>{});
 }

@@ -104,11 +104,13 @@ private:
     int d_nchan, d_taps;
     double d_beta, d_max_delay;
     long d_hist; // samples of history kept per channel
+    long d_len;  // end of the valid samples in d_re/d_im (>= d_hist)
     std::vector<double> d_delay;
     std::vector<long> d_int;                    // I_c
     std::vector<int> d_kfirst;                  // first k of each channel's kernel
     std::vector<std::vector<float>> d_h;        // reversed kernel per channel
     std::vector<std::vector<float>> d_re, d_im; // history + block, per channel
+    std::vector<float> d_acc_re, d_acc_im;      // process(): output sums
     void rebuild(int c);
 };
 

@@ -65,6 +65,7 @@ std::vector<std::string> options_of(const param_spec& s);
 
 //! n is one of `allowed` (the lengths s.length names, evaluated by the caller).
 void check_length(const param_spec& s, size_t n, std::initializer_list<long> allowed);
+void check_length(const param_spec& s, size_t n, const std::vector<long>& allowed);
 
 //! The spec of `name` in a block's table, or nullptr.
 template <size_t N>

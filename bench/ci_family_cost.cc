@@ -1,0 +1,99 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Where the real-time CI precoder's time goes on the scenario family (not a
+ * benchmark of one kernel): every family draw at the given N_T with `per_draw`
+ * random symbol vectors, each designed once (thread CPU time) and classified as
+ *   feasible        the design meets every QoS row;
+ *   lp-infeasible   the max-min LP (Lagrangian) bound is < 0: proven at once;
+ *   bnb-proven      LP-feasible, the feasibility branch and bound proved that no
+ *                   alphabet point is feasible within feasibility_nodes;
+ *   bnb-undecided   LP-feasible, the branch and bound ran out of nodes.
+ * The classification repeats the feasibility search outside the timed design.
+ *   /usr/bin/python3 bench/ci_family.py --export /tmp/ci_family.txt --draws 20
+ *   build/bench/ci_family_cost --family=/tmp/ci_family.txt 16 [per_draw]
+ */
+#include "ci_family_load.h"
+#include <gnuradio/isac/core/ci_ilp.h>
+#include <gnuradio/isac/core/ci_solver.h>
+#include <cstdio>
+#include <ctime>
+#include <random>
+
+using namespace gr::isac::core;
+
+namespace {
+double thread_seconds()
+{
+    timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return double(t.tv_sec) + 1e-9 * double(t.tv_nsec);
+}
+} // namespace
+
+int main(int argc, char** argv)
+{
+    family_arg(argc, argv);
+    load_family();
+    const int N = argc > 1 ? std::atoi(argv[1]) : 16;
+    const int per_draw = argc > 2 ? std::atoi(argv[2]) : 64;
+    const char* names[4] = { "feasible", "lp-infeasible", "bnb-proven", "bnb-undecided" };
+    double seconds[4] = {};
+    long count[4] = {}, nodes = 0;
+    double total = 0;
+    long vectors = 0;
+    std::mt19937 rng(3);
+    for (const auto& d : family[N]) {
+        const ci_params p = family_params(d, ci_preset::realtime);
+        ci_solver s(family_scene(d), d.U, p);
+        s.set_channel(d.H);
+        std::uniform_int_distribution<int> ud(0, d.M - 1);
+        for (int v = 0; v < per_draw; ++v) {
+            std::vector<int> k(d.U);
+            for (auto& e : k)
+                e = ud(rng);
+            const double t0 = thread_seconds();
+            const ci_result r = s.solve_indices(k);
+            const double dt = thread_seconds() - t0;
+            total += dt;
+            ++vectors;
+            int cat = 0;
+            if (!r.feasible) {
+                cvec sv(d.U);
+                for (int u = 0; u < d.U; ++u)
+                    sv[u] = psk_point(d.M, k[u]);
+                const rmat At = ci_real_constraints(ci_constraint_matrix(d.H, sv, d.M));
+                const rvec lam = rvec::Constant(At.rows(), s.lambda());
+                const ilp_result f = ilp_qos_feasibility(
+                    At, lam, s.amplitude(), s.tuning().feasibility_nodes);
+                cat = !(f.lp_bound >= 0) ? 1 : f.optimal ? 2 : 3;
+                if (cat >= 2)
+                    nodes += f.nodes;
+            }
+            seconds[cat] += dt;
+            ++count[cat];
+        }
+    }
+    if (!vectors) {
+        std::fprintf(
+            stderr, "no family draws at N_T = %d in %s\n", N, family_file.c_str());
+        return 1;
+    }
+    std::printf("N_T = %d: %ld vectors, %.1f us CPU per vector (%.2fk per CPU second)\n",
+                N,
+                vectors,
+                total / vectors * 1e6,
+                vectors / total * 1e-3);
+    for (int c = 0; c < 4; ++c)
+        std::printf("  %-14s share %.3f  %8.1f us each  %5.1f %% of the time\n",
+                    names[c],
+                    double(count[c]) / vectors,
+                    count[c] ? seconds[c] / count[c] * 1e6 : 0.0,
+                    100.0 * seconds[c] / total);
+    if (count[2] + count[3])
+        std::printf("  branch-and-bound nodes per LP-feasible infeasible vector: %.0f\n",
+                    double(nodes) / double(count[2] + count[3]));
+    return 0;
+}
