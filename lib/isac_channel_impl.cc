@@ -144,10 +144,10 @@ isac_channel_impl::isac_channel_impl(const core::channel_params& p, uint64_t csi
       d_resync_port(pmt::mp("resync")),
       d_cpi_key(pmt::mp("isac_cpi")),
       d_snap_key(pmt::mp(snap_tag_key)),
-      d_set{ rad_to_deg(p.user_rad),     p.comm_noise_var,   p.rician_k_db,
-             to_deg(p.target_rad),       to_deg(p.tx_rad),   to_deg(p.rx_rad),
-             p.target_snr_db,            rad_to_deg(p.clutter_rad),
-             p.cnr_db,                   p.radar_noise_var }
+      d_set{ rad_to_deg(p.user_rad), p.comm_noise_var,          p.rician_k_db,
+             to_deg(p.target_rad),   to_deg(p.tx_rad),          to_deg(p.rx_rad),
+             p.target_snr_db,        rad_to_deg(p.clutter_rad), p.cnr_db,
+             p.radar_noise_var }
 {
     message_port_register_out(d_csi_port);
     message_port_register_out(d_truth_port);
@@ -325,9 +325,8 @@ void isac_channel_impl::set_clutter(const std::vector<double>& clutter_deg,
                                     const std::vector<double>& cnr_db)
 {
     core::check_values(core::params::isac_channel::clutter_deg, clutter_deg);
-    core::check_length(core::params::isac_channel::cnr_db,
-                       cnr_db.size(),
-                       { long(clutter_deg.size()) });
+    core::check_length(
+        core::params::isac_channel::cnr_db, cnr_db.size(), { long(clutter_deg.size()) });
     core::check_values(core::params::isac_channel::cnr_db, cnr_db);
     change_values([&] {
         d_set.clutter_deg = clutter_deg;

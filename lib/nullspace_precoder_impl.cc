@@ -30,7 +30,10 @@ std::vector<double> to_rad(const std::vector<double>& deg)
     return r;
 }
 
-core::rvec sinr_vector(double sinr_db) { return core::rvec::Constant(1, core::db2lin(sinr_db)); }
+core::rvec sinr_vector(double sinr_db)
+{
+    return core::rvec::Constant(1, core::db2lin(sinr_db));
+}
 } // namespace
 
 nullspace_precoder::sptr nullspace_precoder::make(int n_tx,
@@ -384,7 +387,9 @@ void nullspace_precoder_impl::apply(const core::sdisac_params& p)
     request_locked(0);
 }
 
-void nullspace_precoder_impl::set_csi(double csi_error, double csi_weight, double csi_corr)
+void nullspace_precoder_impl::set_csi(double csi_error,
+                                      double csi_weight,
+                                      double csi_corr)
 {
     core::check_value(core::params::nullspace_precoder::csi_error, csi_error);
     core::check_value(core::params::nullspace_precoder::csi_weight, csi_weight);

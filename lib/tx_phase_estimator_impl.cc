@@ -4,8 +4,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-#include "tx_phase_estimator_impl.h"
 #include "csi_message.h"
+#include "tx_phase_estimator_impl.h"
 #include <gnuradio/io_signature.h>
 #include <gnuradio/isac/core/block_params.h>
 #include <cmath>
