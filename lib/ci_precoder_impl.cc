@@ -269,14 +269,8 @@ void ci_precoder_impl::stop_lut()
     d_lut_task.wait();
 }
 
-void ci_precoder_impl::reconfigure(const std::function<void(config&)>& change)
+void ci_precoder_impl::apply(const config& c)
 {
-    config c;
-    {
-        std::lock_guard<std::mutex> lock(d_mutex);
-        c = d_cfg;
-    }
-    change(c);
     // validates (param_error naming the parameter) before anything changes
     std::shared_ptr<const core::ci_solver> next = build(c);
     if (c.kind == solver_kind::lut) {
@@ -288,39 +282,69 @@ void ci_precoder_impl::reconfigure(const std::function<void(config&)>& change)
     d_next = std::move(next);
 }
 
-void ci_precoder_impl::set_target_deg(double target_deg)
-{
-    reconfigure([&](config& c) { c.target_deg = target_deg; });
-}
-
 void ci_precoder_impl::set_clutter(const std::vector<double>& clutter_deg,
                                    const std::vector<double>& cnr_db)
 {
-    reconfigure([&](config& c) {
-        c.clutter_deg = clutter_deg;
-        c.cnr_db = cnr_db;
-    });
+    core::check_values(core::params::ci_precoder::clutter_deg, clutter_deg);
+    core::check_length(
+        core::params::ci_precoder::cnr_db, cnr_db.size(), { long(clutter_deg.size()) });
+    core::check_values(core::params::ci_precoder::cnr_db, cnr_db);
+    auto c = locked_config();
+    c.clutter_deg = clutter_deg;
+    c.cnr_db = cnr_db;
+    apply(c);
 }
 
-void ci_precoder_impl::set_snr_r_db(double snr_r_db)
+std::string ci_precoder_impl::solver_name(solver_kind k)
 {
-    reconfigure([&](config& c) { c.snr_r_db = snr_r_db; });
+    switch (k) {
+    case solver_kind::exact:
+        return "exact";
+    case solver_kind::lut:
+        return "lut";
+    case solver_kind::quality:
+        return "quality";
+    default:
+        return "realtime";
+    }
+}
+
+// clang-format off
+// gen_params:begin accessor_definitions
+void ci_precoder_impl::set_noise_var(double noise_var)
+{
+    core::check_value(core::params::ci_precoder::noise_var, double(noise_var));
+    auto c = locked_config();
+    c.noise_var = noise_var;
+    apply(c);
+}
+
+double ci_precoder_impl::noise_var() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_cfg.noise_var;
 }
 
 void ci_precoder_impl::set_gamma_db(double gamma_db)
 {
-    reconfigure([&](config& c) { c.gamma_db = gamma_db; });
+    core::check_value(core::params::ci_precoder::gamma_db, double(gamma_db));
+    auto c = locked_config();
+    c.gamma_db = gamma_db;
+    apply(c);
 }
 
-void ci_precoder_impl::set_noise_var(double noise_var)
+double ci_precoder_impl::gamma_db() const
 {
-    reconfigure([&](config& c) { c.noise_var = noise_var; });
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_cfg.gamma_db;
 }
 
-void ci_precoder_impl::set_solver(const std::string& solver)
+void ci_precoder_impl::set_target_deg(double target_deg)
 {
-    const auto kind = parse_solver(solver);
-    reconfigure([&](config& c) { c.kind = kind; });
+    core::check_value(core::params::ci_precoder::target_deg, double(target_deg));
+    auto c = locked_config();
+    c.target_deg = target_deg;
+    apply(c);
 }
 
 double ci_precoder_impl::target_deg() const
@@ -335,10 +359,12 @@ std::vector<double> ci_precoder_impl::clutter_deg() const
     return d_cfg.clutter_deg;
 }
 
-std::vector<double> ci_precoder_impl::cnr_db() const
+void ci_precoder_impl::set_snr_r_db(double snr_r_db)
 {
-    std::lock_guard<std::mutex> lock(d_mutex);
-    return d_cfg.cnr_db;
+    core::check_value(core::params::ci_precoder::snr_r_db, double(snr_r_db));
+    auto c = locked_config();
+    c.snr_r_db = snr_r_db;
+    apply(c);
 }
 
 double ci_precoder_impl::snr_r_db() const
@@ -347,32 +373,33 @@ double ci_precoder_impl::snr_r_db() const
     return d_cfg.snr_r_db;
 }
 
-double ci_precoder_impl::gamma_db() const
+std::vector<double> ci_precoder_impl::cnr_db() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
-    return d_cfg.gamma_db;
+    return d_cfg.cnr_db;
 }
 
-double ci_precoder_impl::noise_var() const
+void ci_precoder_impl::set_solver(const std::string& solver)
 {
-    std::lock_guard<std::mutex> lock(d_mutex);
-    return d_cfg.noise_var;
+    core::check_option(core::params::ci_precoder::solver, solver);
+    auto c = locked_config();
+    c.kind = parse_solver(solver);
+    apply(c);
 }
 
 std::string ci_precoder_impl::solver() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
-    switch (d_cfg.kind) {
-    case solver_kind::exact:
-        return "exact";
-    case solver_kind::lut:
-        return "lut";
-    case solver_kind::quality:
-        return "quality";
-    default:
-        return "realtime";
-    }
+    return solver_name(d_cfg.kind);
 }
+
+int ci_precoder_impl::threads() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_pool.threads();
+}
+// gen_params:end accessor_definitions
+// clang-format on
 
 void ci_precoder_impl::set_channel(const std::vector<std::vector<gr_complex>>& H)
 {

@@ -61,24 +61,34 @@ public:
     uint64_t bad_symbol_count() const override { return d_bad_total.load(); }
     uint64_t dropped_csi_count() const override { return d_dropped_total.load(); }
     uint64_t channel_epoch() const override { return d_epoch_in_use.load(); }
-    int threads() const override { return d_pool.threads(); }
     bool start() override;
     bool stop() override;
 
-    void set_target_deg(double target_deg) override;
-    void set_clutter(const std::vector<double>& clutter_deg,
-                     const std::vector<double>& cnr_db) override;
-    void set_snr_r_db(double snr_r_db) override;
-    void set_gamma_db(double gamma_db) override;
+    // clang-format off
+    // gen_params:begin accessors
+    //! d_cfg as it is now: the setters change this copy and apply() it
+    auto locked_config() const
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        return d_cfg;
+    }
     void set_noise_var(double noise_var) override;
-    void set_solver(const std::string& solver) override;
+    double noise_var() const override;
+    void set_gamma_db(double gamma_db) override;
+    double gamma_db() const override;
+    void set_target_deg(double target_deg) override;
     double target_deg() const override;
     std::vector<double> clutter_deg() const override;
-    std::vector<double> cnr_db() const override;
+    void set_snr_r_db(double snr_r_db) override;
     double snr_r_db() const override;
-    double gamma_db() const override;
-    double noise_var() const override;
+    std::vector<double> cnr_db() const override;
+    void set_solver(const std::string& solver) override;
     std::string solver() const override;
+    int threads() const override;
+    // gen_params:end accessors
+    // clang-format on
+    void set_clutter(const std::vector<double>& clutter_deg,
+                     const std::vector<double>& cnr_db) override;
 
     int work(int noutput_items,
              gr_vector_const_void_star& input_items,
@@ -88,6 +98,7 @@ public:
     //! solver.
     static std::unique_ptr<core::ci_solver> build(const config& c);
     static solver_kind parse_solver(const std::string& s);
+    static std::string solver_name(solver_kind k);
 
 private:
     struct pending {
@@ -195,8 +206,9 @@ private:
     //! queue a channel (lock held), dropping the oldest above the queue limit
     void enqueue_locked(pending p);
     void announce(uint64_t offset, uint64_t epoch);
-    //! validates and queues a changed configuration (the caller holds no lock)
-    void reconfigure(const std::function<void(config&)>& change);
+    //! validates a changed configuration and leaves its solver for the next
+    //! work() call (the caller holds no lock; the setters' apply)
+    void apply(const config& c);
     void activate(const core::cmat& H, uint64_t epoch, bool force = false);
     //! builds the table with table_solver (same channel); it serves while s is current
     void start_lut(std::shared_ptr<core::ci_solver> s,

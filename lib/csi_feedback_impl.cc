@@ -138,12 +138,12 @@ void csi_feedback_impl::handle_row(const pmt::pmt_t& msg)
     const uint64_t posts = d_posts;
     lock.unlock();
     message_port_pub(d_csi_port, make_csi(H, offset));
-    pmt::pmt_t s = pmt::make_dict();
-    s = pmt::dict_add(s, pmt::mp("posts"), pmt::from_uint64(posts));
-    s = pmt::dict_add(s, pmt::mp("offset"), pmt::from_uint64(offset));
-    s = pmt::dict_add(s, pmt::mp("frame"), pmt::from_uint64(fmax));
-    s = pmt::dict_add(s, pmt::mp("quant_nmse"), pmt::from_double(qn / d_n_users));
-    message_port_pub(d_stats_port, s);
+    message_port_pub(d_stats_port,
+                     msg_dict()
+                         .u64("posts", posts)
+                         .u64("offset", offset)
+                         .u64("frame", fmax)
+                         .real("quant_nmse", qn / d_n_users));
 }
 
 uint64_t csi_feedback_impl::posts() const

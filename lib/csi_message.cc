@@ -395,6 +395,12 @@ msg_dict& msg_dict::complexes(const char* key, const std::vector<std::complex<fl
     return *this;
 }
 
+msg_dict& msg_dict::value(const char* key, const pmt::pmt_t& v)
+{
+    d_dict = pmt::dict_add(d_dict, pmt::mp(key), v);
+    return *this;
+}
+
 pmt::pmt_t make_accepted(uint64_t offset, uint64_t epoch)
 {
     return msg_dict().flag("accepted", true).u64("offset", offset).u64("epoch", epoch);

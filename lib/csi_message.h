@@ -138,6 +138,8 @@ public:
     msg_dict& reals(const char* key, const std::vector<double>& v);
     msg_dict& complexes(const char* key, const std::vector<std::complex<double>>& v);
     msg_dict& complexes(const char* key, const std::vector<std::complex<float>>& v);
+    //! A value as it came (e.g. a message's field passed on).
+    msg_dict& value(const char* key, const pmt::pmt_t& v);
     operator pmt::pmt_t() const { return d_dict; }
 
 private:
@@ -192,6 +194,30 @@ bool parse_set(const pmt::pmt_t& msg,
 }
 //! The warning a block logs for a rejected `set` message.
 std::string set_rejected(const std::string& why);
+
+/*!
+ * A block's `set` port: parse_set() against the block's descriptor table, then
+ * apply(values) (the block's generated apply_set(), all or nothing). False
+ * with `why` when the message is rejected at either step: the block logs
+ * set_rejected(why) and its state is unchanged.
+ */
+template <size_t N, class Apply>
+bool apply_set_message(const pmt::pmt_t& msg,
+                       const core::param_spec (&specs)[N],
+                       Apply&& apply,
+                       std::string& why)
+{
+    set_values v;
+    if (!parse_set(msg, specs, v, why))
+        return false;
+    try {
+        apply(v);
+    } catch (const std::exception& e) {
+        why = e.what();
+        return false;
+    }
+    return true;
+}
 
 } // namespace isac
 } // namespace gr

@@ -132,12 +132,29 @@ bool doa_mle_impl::start()
     return sync_decimator::start();
 }
 
+void doa_mle_impl::noise_var_changed() { d_core.set_noise_var(d_noise_var); }
+
+void doa_mle_impl::p_gauss_changed()
+{
+    // known mode: p_gauss > 0 switches to the mixed estimator (bistatic CRB paper Sec.
+    // IV-B) and back
+    d_core.configure(core_mode(d_known, d_p_gauss), d_p_gauss);
+}
+
+// clang-format off
+// gen_params:begin accessor_definitions
 void doa_mle_impl::set_noise_var(double noise_var)
 {
-    core::check_value(core::params::doa_mle::noise_var, noise_var);
     std::lock_guard<std::mutex> lock(d_mutex);
-    d_core.set_noise_var(noise_var);
+    core::check_value(core::params::doa_mle::noise_var, double(noise_var));
+    auto previous = d_noise_var;
     d_noise_var = noise_var;
+    try {
+        noise_var_changed();
+    } catch (...) {
+        d_noise_var = std::move(previous);
+        throw;
+    }
 }
 
 double doa_mle_impl::noise_var() const
@@ -148,12 +165,16 @@ double doa_mle_impl::noise_var() const
 
 void doa_mle_impl::set_p_gauss(double p_gauss)
 {
-    core::check_value(core::params::doa_mle::p_gauss, p_gauss);
     std::lock_guard<std::mutex> lock(d_mutex);
-    // known mode: p_gauss > 0 switches to the mixed estimator (bistatic CRB paper Sec.
-    // IV-B) and back
-    d_core.configure(core_mode(d_known, p_gauss), p_gauss);
+    core::check_value(core::params::doa_mle::p_gauss, double(p_gauss));
+    auto previous = d_p_gauss;
     d_p_gauss = p_gauss;
+    try {
+        p_gauss_changed();
+    } catch (...) {
+        d_p_gauss = std::move(previous);
+        throw;
+    }
 }
 
 double doa_mle_impl::p_gauss() const
@@ -161,6 +182,8 @@ double doa_mle_impl::p_gauss() const
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_p_gauss;
 }
+// gen_params:end accessor_definitions
+// clang-format on
 
 int doa_mle_impl::work(int noutput_items,
                        gr_vector_const_void_star& input_items,

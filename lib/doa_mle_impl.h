@@ -35,6 +35,9 @@ private:
         return known ? (p_gauss > 0.0f ? core::doa_mode::mixed : core::doa_mode::known)
                      : core::doa_mode::gaussian;
     }
+    // on_set hooks (lock held)
+    void noise_var_changed();
+    void p_gauss_changed();
 
 public:
     doa_mle_impl(int n_rx,
@@ -48,10 +51,14 @@ public:
                  core::doa_refine refine);
     ~doa_mle_impl() override;
 
+    // clang-format off
+    // gen_params:begin accessors
     void set_noise_var(double noise_var) override;
     double noise_var() const override;
     void set_p_gauss(double p_gauss) override;
     double p_gauss() const override;
+    // gen_params:end accessors
+    // clang-format on
     uint64_t cpi_count() const override { return d_cpi.load(); }
     bool start() override;
     uint64_t invalid_count() const override { return d_invalid.load(); }

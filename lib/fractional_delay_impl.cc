@@ -43,16 +43,26 @@ fractional_delay_impl::fractional_delay_impl(
 
 fractional_delay_impl::~fractional_delay_impl() {}
 
+void fractional_delay_impl::delay_changed()
+{
+    d_pending = true; // work() moves the kernel and tags the item
+    ++d_updates;
+}
+
+// clang-format off
+// gen_params:begin accessor_definitions
 void fractional_delay_impl::set_delay(double delay)
 {
-    core::check_value(core::params::fractional_delay::delay,
-                      delay,
-                      core::params::fractional_delay::delay.lo,
-                      d_fd.max_delay());
     std::lock_guard<std::mutex> lock(d_mutex);
+    core::check_value(core::params::fractional_delay::delay, double(delay), core::params::fractional_delay::delay.lo, double(d_fd.max_delay()));
+    auto previous = d_delay;
     d_delay = delay;
-    d_pending = true;
-    ++d_updates;
+    try {
+        delay_changed();
+    } catch (...) {
+        d_delay = std::move(previous);
+        throw;
+    }
 }
 
 double fractional_delay_impl::delay() const
@@ -60,6 +70,8 @@ double fractional_delay_impl::delay() const
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_delay;
 }
+// gen_params:end accessor_definitions
+// clang-format on
 
 uint64_t fractional_delay_impl::updates() const
 {
@@ -73,7 +85,7 @@ void fractional_delay_impl::handle(const pmt::pmt_t& msg)
     std::string why;
     // a bare number goes through the same non-throwing accessor as a dict entry
     const pmt::pmt_t dict =
-        pmt::is_dict(msg) ? msg : pmt::dict_add(pmt::make_dict(), pmt::mp(d_key), msg);
+        pmt::is_dict(msg) ? msg : pmt::pmt_t(msg_dict().value(d_key.c_str(), msg));
     const pmt::pmt_t v = pmt::dict_ref(dict, pmt::mp("valid"), pmt::PMT_NIL);
     if (pmt::is_bool(v) && !pmt::to_bool(v))
         return; // an estimate its producer does not trust

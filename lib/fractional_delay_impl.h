@@ -26,14 +26,19 @@ private:
     const pmt::pmt_t d_port, d_tag_key;
 
     void handle(const pmt::pmt_t& msg);
+    void delay_changed(); // on_set (lock held)
 
 public:
     fractional_delay_impl(
         int vlen, double delay, int taps, double max_delay, const std::string& key);
     ~fractional_delay_impl() override;
 
+    // clang-format off
+    // gen_params:begin accessors
     void set_delay(double delay) override;
     double delay() const override;
+    // gen_params:end accessors
+    // clang-format on
     uint64_t updates() const override;
 
     int work(int noutput_items,

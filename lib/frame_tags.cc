@@ -19,19 +19,15 @@ const pmt::pmt_t mute_tag_key = pmt::mp("isac_mute");
 
 pmt::pmt_t make_frame_dict(const core::frame_format& f, uint64_t index)
 {
-    pmt::pmt_t d = pmt::make_dict();
-    auto put = [&d](const char* k, long v) {
-        d = pmt::dict_add(d, pmt::mp(k), pmt::from_long(v));
-    };
-    d = pmt::dict_add(d, pmt::mp("index"), pmt::from_uint64(index));
-    put("frame_len", f.frame_len());
-    put("n_tx", f.n_tx);
-    put("payload_len", f.payload_len);
-    put("preamble_block", f.block());
-    put("preamble_reps", f.preamble_reps);
-    put("pilot_len", f.pilots());
-    d = pmt::dict_add(d, pmt::mp("seed"), pmt::from_uint64(f.seed));
-    return d;
+    return msg_dict()
+        .u64("index", index)
+        .i64("frame_len", f.frame_len())
+        .i64("n_tx", f.n_tx)
+        .i64("payload_len", f.payload_len)
+        .i64("preamble_block", f.block())
+        .i64("preamble_reps", f.preamble_reps)
+        .i64("pilot_len", f.pilots())
+        .u64("seed", f.seed);
 }
 
 bool parse_frame_dict(const pmt::pmt_t& d,

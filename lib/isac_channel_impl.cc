@@ -143,7 +143,11 @@ isac_channel_impl::isac_channel_impl(const core::channel_params& p, uint64_t csi
       d_set_port(pmt::mp("set")),
       d_resync_port(pmt::mp("resync")),
       d_cpi_key(pmt::mp("isac_cpi")),
-      d_snap_key(pmt::mp(snap_tag_key))
+      d_snap_key(pmt::mp(snap_tag_key)),
+      d_set{ rad_to_deg(p.user_rad), p.comm_noise_var,          p.rician_k_db,
+             to_deg(p.target_rad),   to_deg(p.tx_rad),          to_deg(p.rx_rad),
+             p.target_snr_db,        rad_to_deg(p.clutter_rad), p.cnr_db,
+             p.radar_noise_var }
 {
     message_port_register_out(d_csi_port);
     message_port_register_out(d_truth_port);
@@ -290,149 +294,209 @@ void isac_channel_impl::apply_locked(const core::channel_params& q)
         d_truth_dirty = true;
 }
 
+void isac_channel_impl::redraw()
+{
+    core::channel_params q = d_model.params();
+    q.user_rad = core::angle_deg_to_rad("user_deg", d_set.user_deg);
+    q.comm_noise_var = d_set.comm_noise_var;
+    q.rician_k_db = d_set.rician_k_db;
+    q.target_rad = core::angle_deg_to_rad("target_deg", d_set.target_deg);
+    q.tx_rad = core::angle_deg_to_rad("tx_deg", d_set.tx_deg);
+    q.rx_rad = core::angle_deg_to_rad("rx_deg", d_set.rx_deg);
+    q.target_snr_db = d_set.target_snr_db;
+    q.clutter_rad = core::angle_deg_to_rad("clutter_deg", d_set.clutter_deg);
+    q.cnr_db = d_set.cnr_db;
+    q.radar_noise_var = d_set.radar_noise_var;
+    apply_locked(q);
+}
+
 void isac_channel_impl::handle_set(const pmt::pmt_t& msg)
 {
-    set_values v;
     std::string why;
-    if (!parse_set(msg, core::params::isac_channel::all, v, why)) {
+    if (!apply_set_message(
+            msg,
+            core::params::isac_channel::all,
+            [this](const set_values& v) { apply_set(v); },
+            why))
         d_logger->warn(set_rejected(why));
-        return;
-    }
-    std::lock_guard<std::mutex> lock(d_mutex);
-    core::channel_params q = d_model.params();
-    std::vector<double> x;
-    double d;
-    try {
-        if (v.get("user_deg", x))
-            q.user_rad = core::angle_deg_to_rad("user_deg", x);
-        if (v.get("comm_noise_var", x))
-            q.comm_noise_var = x;
-        if (v.get("rician_k_db", d))
-            q.rician_k_db = d;
-        if (v.get("target_deg", d))
-            q.target_rad = core::angle_deg_to_rad("target_deg", d);
-        if (v.get("tx_deg", d))
-            q.tx_rad = core::angle_deg_to_rad("tx_deg", d);
-        if (v.get("rx_deg", d))
-            q.rx_rad = core::angle_deg_to_rad("rx_deg", d);
-        if (v.get("target_snr_db", d))
-            q.target_snr_db = d;
-        if (v.get("clutter_deg", x))
-            q.clutter_rad = core::angle_deg_to_rad("clutter_deg", x);
-        if (v.get("cnr_db", x))
-            q.cnr_db = x;
-        if (v.get("radar_noise_var", d))
-            q.radar_noise_var = d;
-        apply_locked(q); // all or nothing
-    } catch (const std::exception& e) {
-        d_logger->warn(set_rejected(e.what()));
-    }
 }
 
-// ---- setters ---------------------------------------------------------------
-#define ISAC_CHANNEL_SET(stmt)                            \
-    std::lock_guard<std::mutex> lock(d_mutex);            \
-    core::channel_params q = d_model.params();            \
-    stmt;                                                 \
-    apply_locked(q)
+void isac_channel_impl::set_clutter(const std::vector<double>& clutter_deg,
+                                    const std::vector<double>& cnr_db)
+{
+    core::check_values(core::params::isac_channel::clutter_deg, clutter_deg);
+    core::check_length(
+        core::params::isac_channel::cnr_db, cnr_db.size(), { long(clutter_deg.size()) });
+    core::check_values(core::params::isac_channel::cnr_db, cnr_db);
+    change_values([&] {
+        d_set.clutter_deg = clutter_deg;
+        d_set.cnr_db = cnr_db;
+    });
+}
 
-void isac_channel_impl::set_user_deg(const std::vector<double>& v)
+// clang-format off
+// gen_params:begin accessor_definitions
+void isac_channel_impl::set_user_deg(const std::vector<double>& user_deg)
 {
-    const auto r = core::angle_deg_to_rad("user_deg", v);
-    ISAC_CHANNEL_SET(q.user_rad = r);
+    change_values([&] {
+        core::check_values(core::params::isac_channel::user_deg, user_deg);
+        d_set.user_deg = user_deg;
+    });
 }
-void isac_channel_impl::set_comm_noise_var(const std::vector<double>& v)
-{
-    ISAC_CHANNEL_SET(q.comm_noise_var = v);
-}
-void isac_channel_impl::set_rician_k_db(double k) { ISAC_CHANNEL_SET(q.rician_k_db = k); }
-void isac_channel_impl::set_target_deg(double t)
-{
-    const double r = core::angle_deg_to_rad("target_deg", t);
-    ISAC_CHANNEL_SET(q.target_rad = r);
-}
-void isac_channel_impl::set_tx_deg(double t)
-{
-    const double r = core::angle_deg_to_rad("tx_deg", t);
-    ISAC_CHANNEL_SET(q.tx_rad = r);
-}
-void isac_channel_impl::set_rx_deg(double t)
-{
-    const double r = core::angle_deg_to_rad("rx_deg", t);
-    ISAC_CHANNEL_SET(q.rx_rad = r);
-}
-void isac_channel_impl::set_target_snr_db(double s) { ISAC_CHANNEL_SET(q.target_snr_db = s); }
-void isac_channel_impl::set_clutter_deg(const std::vector<double>& v)
-{
-    const auto r = core::angle_deg_to_rad("clutter_deg", v);
-    ISAC_CHANNEL_SET(q.clutter_rad = r);
-}
-void isac_channel_impl::set_cnr_db(const std::vector<double>& v)
-{
-    ISAC_CHANNEL_SET(q.cnr_db = v);
-}
-void isac_channel_impl::set_clutter(const std::vector<double>& c, const std::vector<double>& v)
-{
-    const auto r = core::angle_deg_to_rad("clutter_deg", c);
-    ISAC_CHANNEL_SET(q.clutter_rad = r; q.cnr_db = v);
-}
-void isac_channel_impl::set_radar_noise_var(double v)
-{
-    ISAC_CHANNEL_SET(q.radar_noise_var = v);
-}
-#undef ISAC_CHANNEL_SET
 
-// ---- getters ---------------------------------------------------------------
 std::vector<double> isac_channel_impl::user_deg() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
-    return rad_to_deg(d_model.params().user_rad);
+    return d_set.user_deg;
 }
+
+void isac_channel_impl::set_comm_noise_var(const std::vector<double>& comm_noise_var)
+{
+    change_values([&] {
+        core::check_length(core::params::isac_channel::comm_noise_var, comm_noise_var.size(), { long(1), long(d_model.params().n_users) });
+        core::check_values(core::params::isac_channel::comm_noise_var, comm_noise_var);
+        d_set.comm_noise_var = comm_noise_var;
+    });
+}
+
 std::vector<double> isac_channel_impl::comm_noise_var() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
-    return d_model.params().comm_noise_var;
+    return d_set.comm_noise_var;
 }
+
+void isac_channel_impl::set_rician_k_db(double rician_k_db)
+{
+    change_values([&] {
+        core::check_value(core::params::isac_channel::rician_k_db, double(rician_k_db));
+        d_set.rician_k_db = rician_k_db;
+    });
+}
+
 double isac_channel_impl::rician_k_db() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
-    return d_model.params().rician_k_db;
+    return d_set.rician_k_db;
 }
+
+void isac_channel_impl::set_target_deg(double target_deg)
+{
+    change_values([&] {
+        core::check_value(core::params::isac_channel::target_deg, double(target_deg));
+        d_set.target_deg = target_deg;
+    });
+}
+
 double isac_channel_impl::target_deg() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
-    return to_deg(d_model.params().target_rad);
+    return d_set.target_deg;
 }
+
+void isac_channel_impl::set_tx_deg(double tx_deg)
+{
+    change_values([&] {
+        core::check_value(core::params::isac_channel::tx_deg, double(tx_deg));
+        d_set.tx_deg = tx_deg;
+    });
+}
+
 double isac_channel_impl::tx_deg() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
-    return to_deg(d_model.params().tx_rad);
+    return d_set.tx_deg;
 }
+
+void isac_channel_impl::set_rx_deg(double rx_deg)
+{
+    change_values([&] {
+        core::check_value(core::params::isac_channel::rx_deg, double(rx_deg));
+        d_set.rx_deg = rx_deg;
+    });
+}
+
 double isac_channel_impl::rx_deg() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
-    return to_deg(d_model.params().rx_rad);
+    return d_set.rx_deg;
 }
+
+void isac_channel_impl::set_target_snr_db(double target_snr_db)
+{
+    change_values([&] {
+        core::check_value(core::params::isac_channel::target_snr_db, double(target_snr_db));
+        d_set.target_snr_db = target_snr_db;
+    });
+}
+
 double isac_channel_impl::target_snr_db() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
-    return d_model.params().target_snr_db;
+    return d_set.target_snr_db;
 }
+
+void isac_channel_impl::set_clutter_deg(const std::vector<double>& clutter_deg)
+{
+    change_values([&] {
+        core::check_values(core::params::isac_channel::clutter_deg, clutter_deg);
+        d_set.clutter_deg = clutter_deg;
+    });
+}
+
 std::vector<double> isac_channel_impl::clutter_deg() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
-    return rad_to_deg(d_model.params().clutter_rad);
+    return d_set.clutter_deg;
 }
+
+void isac_channel_impl::set_cnr_db(const std::vector<double>& cnr_db)
+{
+    change_values([&] {
+        core::check_length(core::params::isac_channel::cnr_db, cnr_db.size(), { long(d_set.clutter_deg.size()) });
+        core::check_values(core::params::isac_channel::cnr_db, cnr_db);
+        d_set.cnr_db = cnr_db;
+    });
+}
+
 std::vector<double> isac_channel_impl::cnr_db() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
-    return d_model.params().cnr_db;
+    return d_set.cnr_db;
 }
+
+void isac_channel_impl::set_radar_noise_var(double radar_noise_var)
+{
+    change_values([&] {
+        core::check_value(core::params::isac_channel::radar_noise_var, double(radar_noise_var));
+        d_set.radar_noise_var = radar_noise_var;
+    });
+}
+
 double isac_channel_impl::radar_noise_var() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
-    return d_model.params().radar_noise_var;
+    return d_set.radar_noise_var;
 }
+
+void isac_channel_impl::apply_set(const set_values& v)
+{
+    change_values([&] {
+        v.get("user_deg", d_set.user_deg);
+        v.get("comm_noise_var", d_set.comm_noise_var);
+        v.get("rician_k_db", d_set.rician_k_db);
+        v.get("target_deg", d_set.target_deg);
+        v.get("tx_deg", d_set.tx_deg);
+        v.get("rx_deg", d_set.rx_deg);
+        v.get("target_snr_db", d_set.target_snr_db);
+        v.get("clutter_deg", d_set.clutter_deg);
+        v.get("cnr_db", d_set.cnr_db);
+        v.get("radar_noise_var", d_set.radar_noise_var);
+    });
+}
+// gen_params:end accessor_definitions
+// clang-format on
+
+// ---- getters ---------------------------------------------------------------
 std::vector<gr_complex> isac_channel_impl::channel() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);

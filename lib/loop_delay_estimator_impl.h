@@ -7,6 +7,7 @@
 #ifndef INCLUDED_ISAC_LOOP_DELAY_ESTIMATOR_IMPL_H
 #define INCLUDED_ISAC_LOOP_DELAY_ESTIMATOR_IMPL_H
 
+#include "one_shot_run.h"
 #include <gnuradio/isac/core/loop_delay.h>
 #include <gnuradio/isac/loop_delay_estimator.h>
 #include <mutex>
@@ -19,12 +20,8 @@ class loop_delay_estimator_impl : public loop_delay_estimator
 private:
     mutable std::mutex d_mutex; // guards everything below
     core::loop_delay_estimator d_est;
-    const bool d_continuous;
-    bool d_done = false;    // one-shot mode: a valid estimate was published
-    bool d_restart = false; // requested by message or call
-    pmt::pmt_t d_last = pmt::PMT_NIL;
+    one_shot_run d_run;
     double d_delay = -1.0;
-    uint64_t d_estimates = 0;
     const pmt::pmt_t d_out_port, d_restart_port;
 
 public:

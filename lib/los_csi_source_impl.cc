@@ -17,15 +17,14 @@ namespace gr {
 namespace isac {
 
 namespace {
-void check(const std::vector<double>& user_deg, double gain)
+// the one rule the descriptor's range cannot say
+void check_user_count(const std::vector<double>& user_deg)
 {
     if (user_deg.empty() || user_deg.size() > size_t(core::max_users))
         core::throw_param("user_deg",
                           "a list of " + std::to_string(user_deg.size()) + " angles",
-                          "1 to 4096 angles in [-90, 90]");
-    for (double t : user_deg)
-        core::check_angle_deg("user_deg", t);
-    core::check_positive_finite("gain", gain);
+                          "1 to " + std::to_string(core::max_users) +
+                              " angles in [-90, 90]");
 }
 } // namespace
 
@@ -34,16 +33,16 @@ class los_csi_source_impl : public los_csi_source
     const int d_n;
     const pmt::pmt_t d_port;
     mutable std::mutex d_mutex;
-    std::vector<double> d_deg;
+    std::vector<double> d_user_deg;
     double d_gain;
     uint64_t d_session = 0, d_changes = 0;
 
     core::cmat channel_locked() const
     {
-        core::cmat H(d_deg.size(), d_n);
-        for (size_t u = 0; u < d_deg.size(); ++u)
-            H.row(u) =
-                d_gain * core::ula_steering(d_n, core::deg2rad(d_deg[u])).transpose();
+        core::cmat H(d_user_deg.size(), d_n);
+        for (size_t u = 0; u < d_user_deg.size(); ++u)
+            H.row(u) = d_gain *
+                       core::ula_steering(d_n, core::deg2rad(d_user_deg[u])).transpose();
         return H;
     }
 
@@ -65,7 +64,7 @@ public:
                     gr::io_signature::make(0, 0, 0)),
           d_n(n),
           d_port(pmt::mp("csi")),
-          d_deg(deg),
+          d_user_deg(deg),
           d_gain(gain)
     {
         message_port_register_out(d_port);
@@ -93,43 +92,79 @@ public:
         std::lock_guard<std::mutex> lock(d_mutex);
         return channel_locked();
     }
-    std::vector<double> user_deg() const override
+    // clang-format off
+    // gen_params:begin accessors
+    void set_user_deg(const std::vector<double>& user_deg) override;
+    std::vector<double> user_deg() const override;
+    void set_gain(double gain) override;
+    double gain() const override;
+    // gen_params:end accessors
+    // clang-format on
+
+private:
+    // on_set (lock held): a new channel; after_set publish() sends it
+    void changed()
     {
-        std::lock_guard<std::mutex> lock(d_mutex);
-        return d_deg;
-    }
-    double gain() const override
-    {
-        std::lock_guard<std::mutex> lock(d_mutex);
-        return d_gain;
-    }
-    void set_user_deg(const std::vector<double>& deg) override
-    {
-        check(deg, 1.0);
-        {
-            std::lock_guard<std::mutex> lock(d_mutex);
-            d_deg = deg;
-            ++d_changes;
-        }
-        publish();
-    }
-    void set_gain(double gain) override
-    {
-        check({ 0.0 }, gain);
-        {
-            std::lock_guard<std::mutex> lock(d_mutex);
-            d_gain = gain;
-            ++d_changes;
-        }
-        publish();
+        check_user_count(d_user_deg);
+        ++d_changes;
     }
 };
+
+// clang-format off
+// gen_params:begin accessor_definitions
+void los_csi_source_impl::set_user_deg(const std::vector<double>& user_deg)
+{
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        core::check_values(core::params::los_csi_source::user_deg, user_deg);
+        auto previous = d_user_deg;
+        d_user_deg = user_deg;
+        try {
+            changed();
+        } catch (...) {
+            d_user_deg = std::move(previous);
+            throw;
+        }
+    }
+    publish();
+}
+
+std::vector<double> los_csi_source_impl::user_deg() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_user_deg;
+}
+
+void los_csi_source_impl::set_gain(double gain)
+{
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        core::check_value(core::params::los_csi_source::gain, double(gain));
+        auto previous = d_gain;
+        d_gain = gain;
+        try {
+            changed();
+        } catch (...) {
+            d_gain = std::move(previous);
+            throw;
+        }
+    }
+    publish();
+}
+
+double los_csi_source_impl::gain() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_gain;
+}
+// gen_params:end accessor_definitions
+// clang-format on
 
 los_csi_source::sptr
 los_csi_source::make(int n_tx, const std::vector<double>& user_deg, double gain)
 {
     core::params::los_csi_source::check(n_tx, user_deg, gain);
-    check(user_deg, gain);
+    check_user_count(user_deg);
     return gnuradio::make_block_sptr<los_csi_source_impl>(n_tx, user_deg, gain);
 }
 

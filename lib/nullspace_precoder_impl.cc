@@ -29,6 +29,11 @@ std::vector<double> to_rad(const std::vector<double>& deg)
     }
     return r;
 }
+
+core::rvec sinr_vector(double sinr_db)
+{
+    return core::rvec::Constant(1, core::db2lin(sinr_db));
+}
 } // namespace
 
 nullspace_precoder::sptr nullspace_precoder::make(int n_tx,
@@ -372,48 +377,65 @@ core::sdisac_design nullspace_precoder_impl::last_design() const
     return d_last->d;
 }
 
-#define NS_SETTER(body)                                                                \
-    core::sdisac_params p;                                                             \
-    {                                                                                  \
-        std::lock_guard<std::mutex> lock(d_mutex);                                     \
-        p = d_params;                                                                  \
-    }                                                                                  \
-    body;                                                                              \
-    p.validate(d_n_tx, d_n_users);                                                     \
-    std::lock_guard<std::mutex> lock(d_mutex);                                         \
-    d_params = p;                                                                      \
+void nullspace_precoder_impl::apply(const core::sdisac_params& p)
+{
+    p.validate(d_n_tx, d_n_users);
+    if (p.comm_power > p.power)
+        core::throw_param("power", core::num_str(p.power), ">= comm_power");
+    std::lock_guard<std::mutex> lock(d_mutex);
+    d_params = p;
     request_locked(0);
+}
 
+void nullspace_precoder_impl::set_csi(double csi_error,
+                                      double csi_weight,
+                                      double csi_corr)
+{
+    core::check_value(core::params::nullspace_precoder::csi_error, csi_error);
+    core::check_value(core::params::nullspace_precoder::csi_weight, csi_weight);
+    core::check_value(core::params::nullspace_precoder::csi_corr, csi_corr);
+    auto p = locked_config();
+    p.csi_error = csi_error;
+    p.csi_weight = csi_weight;
+    p.csi_corr = csi_corr;
+    apply(p);
+}
+
+// clang-format off
+// gen_params:begin accessor_definitions
 void nullspace_precoder_impl::set_power(double power)
 {
-    core::check_value(core::params::nullspace_precoder::power, power);
-    NS_SETTER(p.power = power; if (p.comm_power > power) core::throw_param(
-        "power", std::to_string(power), ">= comm_power"))
+    core::check_value(core::params::nullspace_precoder::power, double(power));
+    auto c = locked_config();
+    c.power = power;
+    apply(c);
 }
 
 void nullspace_precoder_impl::set_sinr_db(double sinr_db)
 {
-    NS_SETTER(core::check_value(core::params::nullspace_precoder::sinr_db, sinr_db);
-              p.sinr = core::rvec::Constant(1, core::db2lin(sinr_db)))
+    core::check_value(core::params::nullspace_precoder::sinr_db, double(sinr_db));
+    auto c = locked_config();
+    c.sinr = sinr_vector(sinr_db);
+    apply(c);
 }
 
 void nullspace_precoder_impl::set_targets_deg(const std::vector<double>& targets_deg)
 {
-    NS_SETTER(p.targets_rad = to_rad(targets_deg))
+    core::check_values(core::params::nullspace_precoder::targets_deg, targets_deg);
+    auto c = locked_config();
+    c.targets_rad = to_rad(targets_deg);
+    apply(c);
 }
 
 void nullspace_precoder_impl::set_beam_width_deg(double beam_width_deg)
 {
-    NS_SETTER(core::check_value(core::params::nullspace_precoder::beam_width_deg,
-                                beam_width_deg);
-              p.beam_width_rad = core::deg2rad(beam_width_deg))
+    core::check_value(core::params::nullspace_precoder::beam_width_deg, double(beam_width_deg));
+    auto c = locked_config();
+    c.beam_width_rad = core::deg2rad(beam_width_deg);
+    apply(c);
 }
-
-void nullspace_precoder_impl::set_csi(double csi_error, double csi_weight, double csi_corr)
-{
-    NS_SETTER(p.csi_error = csi_error; p.csi_weight = csi_weight; p.csi_corr = csi_corr)
-}
-#undef NS_SETTER
+// gen_params:end accessor_definitions
+// clang-format on
 
 namespace {
 // Copies n values into buf with non-finite entries replaced by 0 when there

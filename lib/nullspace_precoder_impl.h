@@ -71,6 +71,8 @@ private:
     void design_pending(); // on d_task: designs until no request is left
     static double bytes_of(const prepared& p);
     void request_locked(uint64_t offset);
+    //! the setters' apply: validates p as a whole, takes it and asks for a redesign
+    void apply(const core::sdisac_params& p);
     void handle_csi(const pmt::pmt_t& msg);
     void announce(uint64_t offset, uint64_t epoch);
     static pmt::pmt_t stats_dict(const prepared& p);
@@ -92,10 +94,20 @@ public:
     uint64_t dropped_design_count() const override { return d_dropped.load(); }
     bool start() override;
 
+    // clang-format off
+    // gen_params:begin accessors
+    //! d_params as it is now: the setters change this copy and apply() it
+    auto locked_config() const
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        return d_params;
+    }
     void set_power(double power) override;
     void set_sinr_db(double sinr_db) override;
     void set_targets_deg(const std::vector<double>& targets_deg) override;
     void set_beam_width_deg(double beam_width_deg) override;
+    // gen_params:end accessors
+    // clang-format on
     void set_csi(double csi_error, double csi_weight, double csi_corr) override;
 
     int work(int noutput_items,

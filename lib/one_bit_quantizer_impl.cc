@@ -50,25 +50,18 @@ one_bit_quantizer_impl::one_bit_quantizer_impl(int vlen,
 
 one_bit_quantizer_impl::~one_bit_quantizer_impl() {}
 
-void one_bit_quantizer_impl::set_power(double power)
+void one_bit_quantizer_impl::power_changed()
 {
-    const float amp = core::one_bit_dac_amplitude(d_vlen, power); // validates
-    std::lock_guard<std::mutex> lock(d_mutex);
-    d_power = power;
-    d_amplitude = amp;
+    d_amplitude = core::one_bit_dac_amplitude(d_vlen, d_power);
 }
 
-double one_bit_quantizer_impl::power() const
-{
-    std::lock_guard<std::mutex> lock(d_mutex);
-    return d_power;
-}
-
+// clang-format off
+// gen_params:begin accessor_definitions
 void one_bit_quantizer_impl::set_mode(const std::string& mode)
 {
-    const bool adc = parse_mode(mode);
     std::lock_guard<std::mutex> lock(d_mutex);
-    d_adc = adc;
+    core::check_option(core::params::one_bit_quantizer::mode, mode);
+    d_adc = parse_mode(mode);
 }
 
 std::string one_bit_quantizer_impl::mode() const
@@ -76,6 +69,28 @@ std::string one_bit_quantizer_impl::mode() const
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_adc ? "adc" : "dac";
 }
+
+void one_bit_quantizer_impl::set_power(double power)
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    core::check_value(core::params::one_bit_quantizer::power, double(power));
+    auto previous = d_power;
+    d_power = power;
+    try {
+        power_changed();
+    } catch (...) {
+        d_power = std::move(previous);
+        throw;
+    }
+}
+
+double one_bit_quantizer_impl::power() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_power;
+}
+// gen_params:end accessor_definitions
+// clang-format on
 
 bool one_bit_quantizer_impl::start()
 {

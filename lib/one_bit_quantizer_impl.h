@@ -28,15 +28,20 @@ private:
     const pmt::pmt_t d_stats_port;
 
     static bool parse_mode(const std::string& mode);
+    void power_changed(); // on_set (lock held)
 
 public:
     one_bit_quantizer_impl(int vlen, const std::string& mode, double power);
     ~one_bit_quantizer_impl() override;
 
-    void set_power(double power) override;
-    double power() const override;
+    // clang-format off
+    // gen_params:begin accessors
     void set_mode(const std::string& mode) override;
     std::string mode() const override;
+    void set_power(double power) override;
+    double power() const override;
+    // gen_params:end accessors
+    // clang-format on
     uint64_t nan_count() const override { return d_nan_count.load(); }
     bool start() override;
 

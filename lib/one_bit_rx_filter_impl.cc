@@ -176,38 +176,25 @@ void one_bit_rx_filter_impl::apply(const params& p)
     d_pending = std::move(s);
 }
 
-#define ISAC_SETTER(NAME, FIELD, TYPE)                 \
-    void one_bit_rx_filter_impl::set_##NAME(TYPE v)    \
-    {                                                  \
-        params p;                                      \
-        {                                              \
-            std::lock_guard<std::mutex> lock(d_mutex); \
-            p = d_params;                              \
-        }                                              \
-        p.FIELD = v;                                   \
-        apply(p);                                      \
-    }
-
-ISAC_SETTER(target_deg, target_deg, double)
-ISAC_SETTER(clutter_deg, clutter_deg, const std::vector<double>&)
-ISAC_SETTER(cnr_db, cnr_db, const std::vector<double>&)
-ISAC_SETTER(snr_r_db, snr_r_db, double)
-ISAC_SETTER(pfa, pfa, double)
-ISAC_SETTER(radar_noise_var, noise_var, double)
-ISAC_SETTER(threshold_scale, threshold_scale, double)
-#undef ISAC_SETTER
-
 void one_bit_rx_filter_impl::set_clutter(const std::vector<double>& clutter_deg,
                                          const std::vector<double>& cnr_db)
 {
-    params p;
-    {
-        std::lock_guard<std::mutex> lock(d_mutex);
-        p = d_params;
-    }
+    core::check_values(core::params::one_bit_rx_filter::clutter_deg, clutter_deg);
+    core::check_values(core::params::one_bit_rx_filter::cnr_db, cnr_db);
+    auto p = locked_config();
     p.clutter_deg = clutter_deg;
     p.cnr_db = cnr_db;
     apply(p);
+}
+
+// clang-format off
+// gen_params:begin accessor_definitions
+void one_bit_rx_filter_impl::set_target_deg(double target_deg)
+{
+    core::check_value(core::params::one_bit_rx_filter::target_deg, double(target_deg));
+    auto c = locked_config();
+    c.target_deg = target_deg;
+    apply(c);
 }
 
 double one_bit_rx_filter_impl::target_deg() const
@@ -215,47 +202,123 @@ double one_bit_rx_filter_impl::target_deg() const
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_params.target_deg;
 }
+
+void one_bit_rx_filter_impl::set_clutter_deg(const std::vector<double>& clutter_deg)
+{
+    core::check_values(core::params::one_bit_rx_filter::clutter_deg, clutter_deg);
+    auto c = locked_config();
+    c.clutter_deg = clutter_deg;
+    apply(c);
+}
+
 std::vector<double> one_bit_rx_filter_impl::clutter_deg() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_params.clutter_deg;
 }
-std::vector<double> one_bit_rx_filter_impl::cnr_db() const
+
+void one_bit_rx_filter_impl::set_snr_r_db(double snr_r_db)
 {
-    std::lock_guard<std::mutex> lock(d_mutex);
-    return d_params.cnr_db;
+    core::check_value(core::params::one_bit_rx_filter::snr_r_db, double(snr_r_db));
+    auto c = locked_config();
+    c.snr_r_db = snr_r_db;
+    apply(c);
 }
+
 double one_bit_rx_filter_impl::snr_r_db() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_params.snr_r_db;
 }
-double one_bit_rx_filter_impl::pfa() const
+
+void one_bit_rx_filter_impl::set_cnr_db(const std::vector<double>& cnr_db)
+{
+    core::check_values(core::params::one_bit_rx_filter::cnr_db, cnr_db);
+    auto c = locked_config();
+    c.cnr_db = cnr_db;
+    apply(c);
+}
+
+std::vector<double> one_bit_rx_filter_impl::cnr_db() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
-    return d_params.pfa;
+    return d_params.cnr_db;
 }
+
+void one_bit_rx_filter_impl::set_radar_noise_var(double radar_noise_var)
+{
+    core::check_value(core::params::one_bit_rx_filter::radar_noise_var, double(radar_noise_var));
+    auto c = locked_config();
+    c.noise_var = radar_noise_var;
+    apply(c);
+}
+
 double one_bit_rx_filter_impl::radar_noise_var() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_params.noise_var;
 }
+
+void one_bit_rx_filter_impl::set_pfa(double pfa)
+{
+    core::check_value(core::params::one_bit_rx_filter::pfa, double(pfa));
+    auto c = locked_config();
+    c.pfa = pfa;
+    apply(c);
+}
+
+double one_bit_rx_filter_impl::pfa() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_params.pfa;
+}
+
+std::string one_bit_rx_filter_impl::adc() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_params.adc == core::adc_model::one_bit ? "1bit" : "inf";
+}
+
+int one_bit_rx_filter_impl::cpi_len() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_params.cpi_len;
+}
+
+void one_bit_rx_filter_impl::set_threshold_scale(double threshold_scale)
+{
+    core::check_value(core::params::one_bit_rx_filter::threshold_scale, double(threshold_scale));
+    auto c = locked_config();
+    c.threshold_scale = threshold_scale;
+    apply(c);
+}
+
 double one_bit_rx_filter_impl::threshold_scale() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_params.threshold_scale;
 }
-std::string one_bit_rx_filter_impl::adc() const
-{
-    // fixed at construction (it selects the input's meaning)
-    return d_params.adc == core::adc_model::one_bit ? "1bit" : "inf";
-}
 
 std::string one_bit_rx_filter_impl::threshold() const
 {
-    // fixed at construction, like adc
+    std::lock_guard<std::mutex> lock(d_mutex);
     return d_params.threshold == core::threshold_model::exact ? "exact" : "theorem1";
 }
+
+void one_bit_rx_filter_impl::apply_set(const set_values& v)
+{
+    auto c = locked_config();
+    v.get("target_deg", c.target_deg);
+    v.get("clutter_deg", c.clutter_deg);
+    v.get("snr_r_db", c.snr_r_db);
+    v.get("cnr_db", c.cnr_db);
+    v.get("radar_noise_var", c.noise_var);
+    v.get("pfa", c.pfa);
+    v.get("threshold_scale", c.threshold_scale);
+    apply(c);
+}
+// gen_params:end accessor_definitions
+// clang-format on
 
 namespace {
 core::cvec checked_x(const std::vector<gr_complex>& x, int n_tx)
@@ -274,11 +337,7 @@ core::cvec checked_x(const std::vector<gr_complex>& x, int n_tx)
 
 double one_bit_rx_filter_impl::expected_metric(const std::vector<gr_complex>& x) const
 {
-    params p;
-    {
-        std::lock_guard<std::mutex> lock(d_mutex);
-        p = d_params;
-    }
+    const params p = locked_config();
     const core::cvec xv = checked_x(x, p.n_tx);
     const core::radar_scene scene = make_scene(p);
     if (p.threshold == core::threshold_model::theorem1)
@@ -289,11 +348,7 @@ double one_bit_rx_filter_impl::expected_metric(const std::vector<gr_complex>& x)
 
 double one_bit_rx_filter_impl::expected_pd(const std::vector<gr_complex>& x) const
 {
-    params p;
-    {
-        std::lock_guard<std::mutex> lock(d_mutex);
-        p = d_params;
-    }
+    const params p = locked_config();
     const core::cvec xv = checked_x(x, p.n_tx);
     const core::radar_scene scene = make_scene(p);
     // the ideal ADC's |z| is Rayleigh under both hypotheses (eq. 16 with the SCNR);
@@ -306,29 +361,13 @@ double one_bit_rx_filter_impl::expected_pd(const std::vector<gr_complex>& x) con
 
 void one_bit_rx_filter_impl::handle_set(const pmt::pmt_t& msg)
 {
-    set_values v;
     std::string why;
-    if (!parse_set(msg, core::params::one_bit_rx_filter::all, v, why)) {
+    if (!apply_set_message(
+            msg,
+            core::params::one_bit_rx_filter::all,
+            [this](const set_values& v) { apply_set(v); },
+            why))
         d_logger->warn(set_rejected(why));
-        return;
-    }
-    params p;
-    {
-        std::lock_guard<std::mutex> lock(d_mutex);
-        p = d_params;
-    }
-    v.get("target_deg", p.target_deg);
-    v.get("clutter_deg", p.clutter_deg);
-    v.get("cnr_db", p.cnr_db);
-    v.get("snr_r_db", p.snr_r_db);
-    v.get("pfa", p.pfa);
-    v.get("radar_noise_var", p.noise_var);
-    v.get("threshold_scale", p.threshold_scale);
-    try {
-        apply(p); // all or nothing
-    } catch (const std::exception& e) {
-        d_logger->warn(set_rejected(e.what()));
-    }
 }
 
 int one_bit_rx_filter_impl::work(int noutput_items,

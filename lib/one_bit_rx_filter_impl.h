@@ -7,6 +7,7 @@
 #ifndef INCLUDED_ISAC_ONE_BIT_RX_FILTER_IMPL_H
 #define INCLUDED_ISAC_ONE_BIT_RX_FILTER_IMPL_H
 
+#include "csi_message.h"
 #include <gnuradio/isac/core/rx_filter.h>
 #include <gnuradio/isac/one_bit_rx_filter.h>
 #include <atomic>
@@ -47,25 +48,37 @@ public:
     ~one_bit_rx_filter_impl() override;
     bool start() override;
 
-    void set_target_deg(double v) override;
+    // clang-format off
+    // gen_params:begin accessors
+    //! d_params as it is now: the setters change this copy and apply() it
+    auto locked_config() const
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        return d_params;
+    }
+    //! the values of a parsed `set` message, all or nothing (throws param_error)
+    void apply_set(const set_values& v);
+    void set_target_deg(double target_deg) override;
     double target_deg() const override;
+    void set_clutter_deg(const std::vector<double>& clutter_deg) override;
+    std::vector<double> clutter_deg() const override;
+    void set_snr_r_db(double snr_r_db) override;
+    double snr_r_db() const override;
+    void set_cnr_db(const std::vector<double>& cnr_db) override;
+    std::vector<double> cnr_db() const override;
+    void set_radar_noise_var(double radar_noise_var) override;
+    double radar_noise_var() const override;
+    void set_pfa(double pfa) override;
+    double pfa() const override;
+    std::string adc() const override;
+    int cpi_len() const override;
+    void set_threshold_scale(double threshold_scale) override;
+    double threshold_scale() const override;
+    std::string threshold() const override;
+    // gen_params:end accessors
+    // clang-format on
     void set_clutter(const std::vector<double>& clutter_deg,
                      const std::vector<double>& cnr_db) override;
-    void set_clutter_deg(const std::vector<double>& v) override;
-    std::vector<double> clutter_deg() const override;
-    void set_cnr_db(const std::vector<double>& v) override;
-    std::vector<double> cnr_db() const override;
-    void set_snr_r_db(double v) override;
-    double snr_r_db() const override;
-    void set_pfa(double v) override;
-    double pfa() const override;
-    void set_radar_noise_var(double v) override;
-    double radar_noise_var() const override;
-    void set_threshold_scale(double v) override;
-    double threshold_scale() const override;
-    std::string adc() const override;
-    std::string threshold() const override;
-    int cpi_len() const override { return d_cpi_len; }
     double expected_metric(const std::vector<gr_complex>& x) const override;
     double expected_pd(const std::vector<gr_complex>& x) const override;
 

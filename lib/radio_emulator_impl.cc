@@ -234,6 +234,29 @@ int radio_emulator_impl::work(int noutput_items,
     return noutput_items;
 }
 
+// clang-format off
+// gen_params:begin accessor_definitions
+void radio_emulator_impl::set_pace(bool pace)
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    auto previous = d_pace;
+    d_pace = pace;
+    try {
+        pace_changed();
+    } catch (...) {
+        d_pace = std::move(previous);
+        throw;
+    }
+}
+
+bool radio_emulator_impl::pace() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_pace;
+}
+// gen_params:end accessor_definitions
+// clang-format on
+
 // ---- getters ---------------------------------------------------------------
 #define ISAC_LOCKED std::lock_guard<std::mutex> lock(d_mutex)
 
@@ -256,17 +279,6 @@ uint64_t radio_emulator_impl::position() const
 {
     ISAC_LOCKED;
     return d_emu.position();
-}
-bool radio_emulator_impl::pace() const
-{
-    ISAC_LOCKED;
-    return d_pace;
-}
-void radio_emulator_impl::set_pace(bool pace)
-{
-    ISAC_LOCKED;
-    d_pace = pace;
-    d_clock_started = false;
 }
 std::vector<gr_complex> radio_emulator_impl::uplink_channel() const
 {

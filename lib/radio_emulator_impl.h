@@ -37,8 +37,13 @@ public:
     uint64_t seed_used() const override;
     uint64_t position() const override;
     int n_sense_out() const override { return d_emu.n_sense_out(); }
-    bool pace() const override;
+    // clang-format off
+    // gen_params:begin accessors
     void set_pace(bool pace) override;
+    bool pace() const override;
+    // gen_params:end accessors
+    // clang-format on
+    void pace_changed() { d_clock_started = false; } // on_set (lock held)
 
     double loop_delay() const override;
     std::vector<double> tx_phases_rad() const override;

@@ -18,12 +18,11 @@ class steering_reference_impl : public steering_reference
 {
     const int d_n;
     mutable std::mutex d_mutex;
-    double d_deg = 0;
+    double d_tx_deg = 0;
     core::cvecf d_g; // g_T(tx_deg): c_t = g_T^T x_t, the field radiated toward tx_deg
 
     static core::cvecf steering(int n, double deg)
     {
-        core::check_angle_deg("tx_deg", deg);
         // the module's unit-norm steering vector (docs/conventions.md)
         const core::array_convention c{ 0.5, -1, core::phase_ref::first, true };
         return core::ula_steering_f(n, core::deg2rad(deg), c);
@@ -35,23 +34,19 @@ public:
                          gr::io_signature::make(1, 1, sizeof(gr_complex) * n),
                          gr::io_signature::make(1, 1, sizeof(gr_complex))),
           d_n(n),
-          d_deg(deg),
+          d_tx_deg(deg),
           d_g(steering(n, deg))
     {
     }
 
-    void set_tx_deg(double deg) override
-    {
-        core::cvecf g = steering(d_n, deg); // validates before anything changes
-        std::lock_guard<std::mutex> lock(d_mutex);
-        d_g = std::move(g);
-        d_deg = deg;
-    }
-    double tx_deg() const override
-    {
-        std::lock_guard<std::mutex> lock(d_mutex);
-        return d_deg;
-    }
+    // clang-format off
+    // gen_params:begin accessors
+    void set_tx_deg(double tx_deg) override;
+    double tx_deg() const override;
+    // gen_params:end accessors
+    // clang-format on
+    // on_set of tx_deg (lock held)
+    void tx_deg_changed() { d_g = steering(d_n, d_tx_deg); }
 
     int work(int n, gr_vector_const_void_star& in, gr_vector_void_star& out) override
     {
@@ -62,6 +57,30 @@ public:
         return n;
     }
 };
+
+// clang-format off
+// gen_params:begin accessor_definitions
+void steering_reference_impl::set_tx_deg(double tx_deg)
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    core::check_value(core::params::steering_reference::tx_deg, double(tx_deg));
+    auto previous = d_tx_deg;
+    d_tx_deg = tx_deg;
+    try {
+        tx_deg_changed();
+    } catch (...) {
+        d_tx_deg = std::move(previous);
+        throw;
+    }
+}
+
+double steering_reference_impl::tx_deg() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_tx_deg;
+}
+// gen_params:end accessor_definitions
+// clang-format on
 
 steering_reference::sptr steering_reference::make(int n_tx, double tx_deg)
 {

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+#include "csi_message.h"
 #include "tx_phase_estimator_impl.h"
 #include <gnuradio/io_signature.h>
 #include <gnuradio/isac/core/block_params.h>
@@ -70,7 +71,7 @@ tx_phase_estimator_impl::tx_phase_estimator_impl(int n_tx,
             long(n_avg),
             block_len,
             min_score),
-      d_continuous(continuous),
+      d_run(continuous),
       d_equalize(equalize_gains),
       d_out_port(pmt::mp("cal")),
       d_in_port(pmt::mp("recalibrate"))
@@ -85,7 +86,7 @@ tx_phase_estimator_impl::~tx_phase_estimator_impl() {}
 pmt::pmt_t tx_phase_estimator_impl::last_estimate() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
-    return d_last;
+    return d_run.last();
 }
 
 std::vector<double> tx_phase_estimator_impl::phases_rad() const
@@ -97,13 +98,13 @@ std::vector<double> tx_phase_estimator_impl::phases_rad() const
 uint64_t tx_phase_estimator_impl::estimates() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
-    return d_estimates;
+    return d_run.count();
 }
 
 void tx_phase_estimator_impl::recalibrate()
 {
     std::lock_guard<std::mutex> lock(d_mutex);
-    d_restart = true;
+    d_run.request_restart();
 }
 
 int tx_phase_estimator_impl::work(int noutput_items,
@@ -115,37 +116,23 @@ int tx_phase_estimator_impl::work(int noutput_items,
     pmt::pmt_t msg = pmt::PMT_NIL;
     {
         std::lock_guard<std::mutex> lock(d_mutex);
-        if (d_restart) {
-            d_est.restart();
-            d_done = false;
-            d_restart = false;
-        }
-        if (d_done)
+        if (!d_run.active([this] { d_est.restart(); }))
             return noutput_items;
         if (d_est.process(x, y, noutput_items)) {
             const auto& r = d_est.result();
             if (r.valid) {
                 const std::vector<gr_complex> w = core::tx_cal_weights(r, d_equalize);
-                pmt::pmt_t d = pmt::make_dict();
-                d = pmt::dict_add(d,
-                                  pmt::mp("phases_rad"),
-                                  pmt::init_f64vector(r.phases_rad.size(), r.phases_rad));
-                d = pmt::dict_add(
-                    d, pmt::mp("weights"), pmt::init_c32vector(w.size(), w));
-                d = pmt::dict_add(d, pmt::mp("reverse_elements"), pmt::PMT_F);
-                d = pmt::dict_add(d,
-                                  pmt::mp("gains_db"),
-                                  pmt::init_f64vector(r.gains_db.size(), r.gains_db));
-                d = pmt::dict_add(d, pmt::mp("lag"), pmt::from_long(r.lag));
-                d = pmt::dict_add(d, pmt::mp("lag_score"), pmt::from_double(r.lag_score));
-                d = pmt::dict_add(
-                    d, pmt::mp("condition_db"), pmt::from_double(r.condition_db));
-                d = pmt::dict_add(d, pmt::mp("snapshots"), pmt::from_uint64(r.snapshots));
-                d_last = d;
+                msg = msg_dict()
+                          .reals("phases_rad", r.phases_rad)
+                          .complexes("weights", w)
+                          .flag("reverse_elements", false)
+                          .reals("gains_db", r.gains_db)
+                          .i64("lag", r.lag)
+                          .real("lag_score", r.lag_score)
+                          .real("condition_db", r.condition_db)
+                          .u64("snapshots", r.snapshots);
                 d_phases = r.phases_rad;
-                ++d_estimates;
-                d_done = !d_continuous;
-                msg = d;
+                d_run.published(msg, true);
             } else {
                 // the reference was not found (receiver off, wrong max_lag) or
                 // x did not excite every channel: search again rather than

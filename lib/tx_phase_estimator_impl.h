@@ -7,6 +7,7 @@
 #ifndef INCLUDED_ISAC_TX_PHASE_ESTIMATOR_IMPL_H
 #define INCLUDED_ISAC_TX_PHASE_ESTIMATOR_IMPL_H
 
+#include "one_shot_run.h"
 #include <gnuradio/isac/core/tx_phase.h>
 #include <gnuradio/isac/tx_phase_estimator.h>
 #include <mutex>
@@ -19,13 +20,9 @@ class tx_phase_estimator_impl : public tx_phase_estimator
 private:
     mutable std::mutex d_mutex; // guards everything below
     core::tx_phase_estimator d_est;
-    const bool d_continuous;
+    one_shot_run d_run;
     const bool d_equalize;
-    bool d_done = false;
-    bool d_restart = false;
-    pmt::pmt_t d_last = pmt::PMT_NIL;
     std::vector<double> d_phases;
-    uint64_t d_estimates = 0;
     const pmt::pmt_t d_out_port, d_in_port;
 
 public:

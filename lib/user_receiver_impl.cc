@@ -47,7 +47,9 @@ user_receiver::sptr user_receiver::make(int n_tx,
                                         int report_every,
                                         double sync_threshold,
                                         int ser_every,
-                                        int grid_offset)
+                                        int grid_offset,
+                                        double pll_gain,
+                                        double fll_gain)
 {
     core::params::user_receiver::check(n_tx,
                                        n_users,
@@ -67,7 +69,9 @@ user_receiver::sptr user_receiver::make(int n_tx,
                                        report_every,
                                        sync_threshold,
                                        ser_every,
-                                       grid_offset);
+                                       grid_offset,
+                                       pll_gain,
+                                       fll_gain);
     core::user_rx_params p;
     p.format.n_tx = n_tx;
     p.format.payload_len = payload_len;
@@ -85,6 +89,8 @@ user_receiver::sptr user_receiver::make(int n_tx,
     p.report_every = report_every;
     p.sync_threshold = sync_threshold;
     p.grid_offset = grid_offset;
+    p.pll_gain = pll_gain;
+    p.fll_gain = fll_gain;
     p.validate();
     return gnuradio::make_block_sptr<user_receiver_impl>(p, n_users, user, ser_every);
 }
@@ -108,7 +114,9 @@ user_receiver_impl::user_receiver_impl(const core::user_rx_params& p,
       d_ser_port(pmt::mp("ser")),
       d_stats_port(pmt::mp("stats")),
       d_csi_port(pmt::mp("csi")),
-      d_core(p)
+      d_core(p),
+      d_pll_gain(p.pll_gain),
+      d_fll_gain(p.fll_gain)
 {
     message_port_register_out(d_row_port);
     message_port_register_out(d_ser_port);
@@ -159,20 +167,17 @@ void user_receiver_impl::forecast(int, gr_vector_int& ninput_items_required)
 
 void user_receiver_impl::post_frame_messages(const core::rx_frame& f)
 {
-    pmt::pmt_t s = pmt::make_dict();
-    auto put = [&s](const char* k, const pmt::pmt_t& v) {
-        s = pmt::dict_add(s, pmt::mp(k), v);
-    };
-    put("frame", pmt::from_uint64(f.index));
-    put("start", pmt::from_double(f.start));
-    put("timing", pmt::from_double(f.start - double(f.index) * d_F));
-    put("cfo", pmt::from_double(f.cfo));
-    put("cfo_preamble", pmt::from_double(f.cfo_preamble));
-    put("snr_db", pmt::from_double(f.snr_db));
-    put("noise_var", pmt::from_double(f.noise_var));
-    put("header", pmt::from_bool(f.header_flag));
-    put("decided", pmt::from_bool(f.decided));
-    put("acquired", pmt::from_bool(f.acquired));
+    const pmt::pmt_t s = msg_dict()
+                             .u64("frame", f.index)
+                             .real("start", f.start)
+                             .real("timing", f.start - double(f.index) * d_F)
+                             .real("cfo", f.cfo)
+                             .real("cfo_preamble", f.cfo_preamble)
+                             .real("snr_db", f.snr_db)
+                             .real("noise_var", f.noise_var)
+                             .flag("header", f.header_flag)
+                             .flag("decided", f.decided)
+                             .flag("acquired", f.acquired);
     {
         std::lock_guard<std::mutex> lock(d_mutex);
         d_last_stats = s;
@@ -182,18 +187,15 @@ void user_receiver_impl::post_frame_messages(const core::rx_frame& f)
         std::vector<gr_complex> row(size_t(f.row.size()));
         for (Eigen::Index i = 0; i < f.row.size(); ++i)
             row[size_t(i)] = gr_complex(f.row[i]);
-        pmt::pmt_t r = pmt::make_dict();
-        auto add = [&r](const char* k, const pmt::pmt_t& v) {
-            r = pmt::dict_add(r, pmt::mp(k), v);
-        };
-        add("user", pmt::from_long(d_user));
-        add("row", pmt::init_c32vector(row.size(), row));
-        add("frame", pmt::from_uint64(f.index));
-        add("frame_len", pmt::from_long(d_F));
-        add("nmse", pmt::from_double(f.row_nmse));
-        add("noise_var", pmt::from_double(f.noise_var));
-        add("snr_db", pmt::from_double(f.snr_db));
-        add("changed", pmt::from_bool(f.report_changed));
+        const pmt::pmt_t r = msg_dict()
+                                 .i64("user", d_user)
+                                 .complexes("row", row)
+                                 .u64("frame", f.index)
+                                 .i64("frame_len", d_F)
+                                 .real("nmse", f.row_nmse)
+                                 .real("noise_var", f.noise_var)
+                                 .real("snr_db", f.snr_db)
+                                 .flag("changed", f.report_changed);
         {
             std::lock_guard<std::mutex> lock(d_mutex);
             d_last_row = row;
@@ -207,18 +209,13 @@ void user_receiver_impl::post_frame_messages(const core::rx_frame& f)
 pmt::pmt_t user_receiver_impl::ser_dict() const
 {
     const double n = double(std::max<uint64_t>(d_n, 1));
-    pmt::pmt_t d = pmt::make_dict();
-    d = pmt::dict_add(
-        d, pmt::mp("ser"), pmt::init_f64vector(1, std::vector<double>{ d_err / n }));
-    d = pmt::dict_add(
-        d,
-        pmt::mp("ber"),
-        pmt::init_f64vector(1, std::vector<double>{ d_bit_err / (n * d_bits) }));
-    d = pmt::dict_add(d, pmt::mp("symbols"), pmt::from_uint64(d_n));
-    d = pmt::dict_add(d, pmt::mp("frames"), pmt::from_uint64(d_core.frames()));
-    d = pmt::dict_add(d, pmt::mp("missed"), pmt::from_uint64(d_core.missed()));
-    d = pmt::dict_add(d, pmt::mp("locked_frame"), pmt::from_long(long(d_locked_frame)));
-    return d;
+    return msg_dict()
+        .reals("ser", { d_err / n })
+        .reals("ber", { d_bit_err / (n * d_bits) })
+        .u64("symbols", d_n)
+        .u64("frames", d_core.frames())
+        .u64("missed", d_core.missed())
+        .i64("locked_frame", long(d_locked_frame));
 }
 
 int user_receiver_impl::general_work(int noutput_items,
@@ -446,9 +443,62 @@ uint64_t user_receiver_impl::nonfinite_count() const
 
 void user_receiver_impl::set_loop_gains(double pll_gain, double fll_gain)
 {
+    core::check_value(core::params::user_receiver::pll_gain, pll_gain);
+    core::check_value(core::params::user_receiver::fll_gain, fll_gain);
     std::lock_guard<std::mutex> lock(d_mutex);
-    d_core.set_loop_gains(pll_gain, fll_gain);
+    d_pll_gain = pll_gain;
+    d_fll_gain = fll_gain;
+    loop_gains_changed();
 }
+
+void user_receiver_impl::loop_gains_changed()
+{
+    d_core.set_loop_gains(d_pll_gain, d_fll_gain);
+}
+
+// clang-format off
+// gen_params:begin accessor_definitions
+void user_receiver_impl::set_pll_gain(double pll_gain)
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    core::check_value(core::params::user_receiver::pll_gain, double(pll_gain));
+    auto previous = d_pll_gain;
+    d_pll_gain = pll_gain;
+    try {
+        loop_gains_changed();
+    } catch (...) {
+        d_pll_gain = std::move(previous);
+        throw;
+    }
+}
+
+double user_receiver_impl::pll_gain() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_pll_gain;
+}
+
+void user_receiver_impl::set_fll_gain(double fll_gain)
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    core::check_value(core::params::user_receiver::fll_gain, double(fll_gain));
+    auto previous = d_fll_gain;
+    d_fll_gain = fll_gain;
+    try {
+        loop_gains_changed();
+    } catch (...) {
+        d_fll_gain = std::move(previous);
+        throw;
+    }
+}
+
+double user_receiver_impl::fll_gain() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_fll_gain;
+}
+// gen_params:end accessor_definitions
+// clang-format on
 
 } // namespace isac
 } // namespace gr

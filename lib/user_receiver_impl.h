@@ -41,6 +41,14 @@ public:
     pmt::pmt_t last_stats() const override;
     uint64_t nonfinite_count() const override;
     void set_loop_gains(double pll_gain, double fll_gain) override;
+    // clang-format off
+    // gen_params:begin accessors
+    void set_pll_gain(double pll_gain) override;
+    double pll_gain() const override;
+    void set_fll_gain(double fll_gain) override;
+    double fll_gain() const override;
+    // gen_params:end accessors
+    // clang-format on
 
     bool start() override;
     void forecast(int noutput_items, gr_vector_int& ninput_items_required) override;
@@ -62,6 +70,7 @@ private:
 
     mutable std::mutex d_mutex; // guards everything below
     core::user_receiver d_core;
+    double d_pll_gain, d_fll_gain; // the tracking loops' gains (d_core has them too)
     std::deque<pending> d_pending;
     uint64_t d_ref_pos = 0; // reference items consumed since start()
     uint64_t d_n = 0, d_err = 0, d_bit_err = 0;
@@ -73,6 +82,7 @@ private:
     void handle_csi(const pmt::pmt_t& msg);
     void post_frame_messages(const core::rx_frame& f);
     pmt::pmt_t ser_dict() const; // d_mutex held
+    void loop_gains_changed();   // on_set (d_mutex held)
 };
 
 } // namespace isac

@@ -118,24 +118,37 @@ public:
     virtual uint64_t dropped_csi_count() const = 0;
     //! Epoch of the channel in use (0: none or unknown).
     virtual uint64_t channel_epoch() const = 0;
-    //! Threads designing vectors (the `threads` parameter, 0 resolved to the cores).
-    virtual int threads() const = 0;
 
     //! Radar scene and QoS settings while running (see the class documentation).
+    //! threads(): the `threads` parameter, 0 resolved to the cores.
+    // clang-format off
+    // gen_params:begin accessors
+    //! users' noise variance sigma_C^2; (0, inf)
+    virtual void set_noise_var(double noise_var) = 0;
+    virtual double noise_var() const = 0;
+    //! QoS SNR threshold Gamma (dB); [-200, 200]
+    virtual void set_gamma_db(double gamma_db) = 0;
+    virtual double gamma_db() const = 0;
+    //! target angle theta_0 (deg); [-90, 90]
     virtual void set_target_deg(double target_deg) = 0;
+    virtual double target_deg() const = 0;
+    //! clutter angles (may be empty) (deg); each in [-90, 90]
+    virtual std::vector<double> clutter_deg() const = 0;
+    //! target-to-noise ratio SNR_R = zeta_0^2/sigma_R^2 (dB); [-200, 200]
+    virtual void set_snr_r_db(double snr_r_db) = 0;
+    virtual double snr_r_db() const = 0;
+    //! clutter-to-noise ratio zeta_q^2/sigma_R^2 per clutter angle (dB); each in [-200, 200]; length len(clutter_deg)
+    virtual std::vector<double> cnr_db() const = 0;
+    //! realtime (heuristic), quality (homotopy paths, slower), exact (branch and bound), lut (lookup table per channel); "realtime", "quality", "exact", "lut"
+    virtual void set_solver(const std::string& solver) = 0;
+    virtual std::string solver() const = 0;
+    //! threads designing vectors and building tables; 0: all cores (the output does not depend on it); [0, 1024]
+    virtual int threads() const = 0;
+    // gen_params:end accessors
+    // clang-format on
+    //! Clutter angles and their CNRs at once (as many of each).
     virtual void set_clutter(const std::vector<double>& clutter_deg,
                              const std::vector<double>& cnr_db) = 0;
-    virtual void set_snr_r_db(double snr_r_db) = 0;
-    virtual void set_gamma_db(double gamma_db) = 0;
-    virtual void set_noise_var(double noise_var) = 0;
-    virtual void set_solver(const std::string& solver) = 0;
-    virtual double target_deg() const = 0;
-    virtual std::vector<double> clutter_deg() const = 0;
-    virtual std::vector<double> cnr_db() const = 0;
-    virtual double snr_r_db() const = 0;
-    virtual double gamma_db() const = 0;
-    virtual double noise_var() const = 0;
-    virtual std::string solver() const = 0;
 };
 
 } // namespace isac

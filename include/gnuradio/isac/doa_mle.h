@@ -78,10 +78,16 @@ public:
     // gen_params:end make
     // clang-format on
 
+    // clang-format off
+    // gen_params:begin accessors
+    //! total complex noise variance per antenna; (0, inf)
     virtual void set_noise_var(double noise_var) = 0;
     virtual double noise_var() const = 0;
+    //! gaussian mode: g_T^T R_x g_T^* (scales beta_abs/tnr_est only; 0: unknown, treated as 1); known mode: g_T^T R_G g_T^* of an additional Gaussian part (0: pure known signal; > 0: mixed estimator); [0, inf)
     virtual void set_p_gauss(double p_gauss) = 0;
     virtual double p_gauss() const = 0;
+    // gen_params:end accessors
+    // clang-format on
     //! CPIs processed so far (valid or not).
     virtual uint64_t cpi_count() const = 0;
     //! CPIs marked invalid so far.

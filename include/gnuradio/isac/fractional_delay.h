@@ -59,8 +59,13 @@ public:
     // gen_params:end make
     // clang-format on
 
+    // clang-format off
+    // gen_params:begin accessors
+    //! delay applied to every channel (samples); [0, max_delay]
     virtual void set_delay(double delay) = 0;
     virtual double delay() const = 0;
+    // gen_params:end accessors
+    // clang-format on
     //! How many delay changes were applied (setter or message).
     virtual uint64_t updates() const = 0;
 };

@@ -100,30 +100,43 @@ public:
 
     // Setters: same effect and validation as the "set" port; lock-protected,
     // applied from the next work() call. Bad values raise ValueError.
+    // set_clutter_deg needs cnr_db of the same length; set_clutter changes both.
+    // clang-format off
+    // gen_params:begin accessors
+    //! user angles (needed for los/rician) (deg); each in [-90, 90]
     virtual void set_user_deg(const std::vector<double>& user_deg) = 0;
+    virtual std::vector<double> user_deg() const = 0;
+    //! sigma_C^2: one value or one per user; each in [0, inf); length 1 or n_users
     virtual void set_comm_noise_var(const std::vector<double>& comm_noise_var) = 0;
+    virtual std::vector<double> comm_noise_var() const = 0;
+    //! Rician K factor (dB); [-200, 200]
     virtual void set_rician_k_db(double rician_k_db) = 0;
+    virtual double rician_k_db() const = 0;
+    //! monostatic target angle (deg); [-90, 90]
     virtual void set_target_deg(double target_deg) = 0;
+    virtual double target_deg() const = 0;
+    //! bistatic DoD from the transmitter (deg); [-90, 90]
     virtual void set_tx_deg(double tx_deg) = 0;
+    virtual double tx_deg() const = 0;
+    //! bistatic DoA at the sensing receiver (deg); [-90, 90]
     virtual void set_rx_deg(double rx_deg) = 0;
+    virtual double rx_deg() const = 0;
+    //! target-to-noise ratio zeta_0^2/sigma_R^2 (unit-norm steering; docs/conventions.md) (dB); [-200, 200]
     virtual void set_target_snr_db(double target_snr_db) = 0;
-    //! Needs cnr_db of the same length; use set_clutter to change both.
+    virtual double target_snr_db() const = 0;
+    //! clutter angles (monostatic) (deg); each in [-90, 90]
     virtual void set_clutter_deg(const std::vector<double>& clutter_deg) = 0;
+    virtual std::vector<double> clutter_deg() const = 0;
+    //! clutter-to-noise ratio zeta_q^2/sigma_R^2 per clutter angle (dB); each in [-200, 200]; length len(clutter_deg)
     virtual void set_cnr_db(const std::vector<double>& cnr_db) = 0;
+    virtual std::vector<double> cnr_db() const = 0;
+    //! sigma_R^2; (0, inf)
+    virtual void set_radar_noise_var(double radar_noise_var) = 0;
+    virtual double radar_noise_var() const = 0;
+    // gen_params:end accessors
+    // clang-format on
     virtual void set_clutter(const std::vector<double>& clutter_deg,
                              const std::vector<double>& cnr_db) = 0;
-    virtual void set_radar_noise_var(double radar_noise_var) = 0;
-
-    virtual std::vector<double> user_deg() const = 0;
-    virtual std::vector<double> comm_noise_var() const = 0;
-    virtual double rician_k_db() const = 0;
-    virtual double target_deg() const = 0;
-    virtual double tx_deg() const = 0;
-    virtual double rx_deg() const = 0;
-    virtual double target_snr_db() const = 0;
-    virtual std::vector<double> clutter_deg() const = 0;
-    virtual std::vector<double> cnr_db() const = 0;
-    virtual double radar_noise_var() const = 0;
 
     //! Current H, row-major n_users x n_tx (rows h_u^H).
     virtual std::vector<gr_complex> channel() const = 0;

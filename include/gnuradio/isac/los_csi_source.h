@@ -48,10 +48,16 @@ public:
     // clang-format on
     //! The channel published (n_users x n_tx).
     virtual core::cmat channel() const = 0;
+    // clang-format off
+    // gen_params:begin accessors
+    //! one angle per user, at least one (deg); each in [-90, 90]
     virtual void set_user_deg(const std::vector<double>& user_deg) = 0;
-    virtual void set_gain(double gain) = 0;
     virtual std::vector<double> user_deg() const = 0;
+    //! channel amplitude; (0, inf)
+    virtual void set_gain(double gain) = 0;
     virtual double gain() const = 0;
+    // gen_params:end accessors
+    // clang-format on
 };
 
 } // namespace isac

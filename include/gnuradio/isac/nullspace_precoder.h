@@ -122,10 +122,18 @@ public:
     virtual uint64_t dropped_design_count() const = 0;
 
     // Each setter validates, then triggers a redesign when a channel is known.
+    // clang-format off
+    // gen_params:begin accessors
+    //! total power per snapshot P_t; (0, inf)
     virtual void set_power(double power) = 0;
+    //! per-user SINR target (dB); [-200, 200]
     virtual void set_sinr_db(double sinr_db) = 0;
+    //! target angles (non-empty for "beampattern") (deg); each in [-90, 90]
     virtual void set_targets_deg(const std::vector<double>& targets_deg) = 0;
+    //! width of each rectangular beam (deg); (0, 180]
     virtual void set_beam_width_deg(double beam_width_deg) = 0;
+    // gen_params:end accessors
+    // clang-format on
     virtual void set_csi(double csi_error, double csi_weight, double csi_corr) = 0;
 };
 

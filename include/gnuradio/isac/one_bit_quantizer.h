@@ -47,10 +47,16 @@ public:
     // gen_params:end make
     // clang-format on
 
-    virtual void set_power(double power) = 0;
-    virtual double power() const = 0;
+    // clang-format off
+    // gen_params:begin accessors
+    //! 1-bit DAC (scaled to power) or 1-bit ADC (+-1 +-j); "dac", "adc"
     virtual void set_mode(const std::string& mode) = 0;
     virtual std::string mode() const = 0;
+    //! transmit energy per vector E (dac mode; validated in both modes so a later switch to dac is safe); (0, inf)
+    virtual void set_power(double power) = 0;
+    virtual double power() const = 0;
+    // gen_params:end accessors
+    // clang-format on
     //! Total NaN components seen since start.
     virtual uint64_t nan_count() const = 0;
 };

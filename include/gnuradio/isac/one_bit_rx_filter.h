@@ -85,26 +85,40 @@ public:
     // gen_params:end make
     // clang-format on
 
+    // clang-format off
+    // gen_params:begin accessors
+    //! target angle theta_0 (deg); [-90, 90]
     virtual void set_target_deg(double target_deg) = 0;
     virtual double target_deg() const = 0;
+    //! clutter angles theta_1..theta_Q (may be empty) (deg); each in [-90, 90]
+    virtual void set_clutter_deg(const std::vector<double>& clutter_deg) = 0;
+    virtual std::vector<double> clutter_deg() const = 0;
+    //! SNR_R = zeta_0^2/sigma_R^2 (enters the expected QSCNR, not the filter) (dB); [-200, 200]
+    virtual void set_snr_r_db(double snr_r_db) = 0;
+    virtual double snr_r_db() const = 0;
+    //! zeta_q^2/sigma_R^2, one per clutter angle or one for all (dB); each in [-200, 200]
+    virtual void set_cnr_db(const std::vector<double>& cnr_db) = 0;
+    virtual std::vector<double> cnr_db() const = 0;
+    //! sigma_R^2; (0, inf)
+    virtual void set_radar_noise_var(double radar_noise_var) = 0;
+    virtual double radar_noise_var() const = 0;
+    //! false-alarm probability of the threshold; (0, 1)
+    virtual void set_pfa(double pfa) = 0;
+    virtual double pfa() const = 0;
+    //! 1-bit ADC or infinite resolution; "1bit", "inf"
+    virtual std::string adc() const = 0;
+    //! snapshots integrated per decision; [1, 16777216]
+    virtual int cpi_len() const = 0;
+    //! scales the threshold kappa; [1e-30, 1000000000000000019884624838656]
+    virtual void set_threshold_scale(double threshold_scale) = 0;
+    virtual double threshold_scale() const = 0;
+    //! threshold model, fixed at construction: exact, or theorem1 (eq. 15); "exact", "theorem1"
+    virtual std::string threshold() const = 0;
+    // gen_params:end accessors
+    // clang-format on
     //! Angles and CNRs together (Q may change).
     virtual void set_clutter(const std::vector<double>& clutter_deg,
                              const std::vector<double>& cnr_db) = 0;
-    virtual void set_clutter_deg(const std::vector<double>& clutter_deg) = 0;
-    virtual std::vector<double> clutter_deg() const = 0;
-    virtual void set_cnr_db(const std::vector<double>& cnr_db) = 0;
-    virtual std::vector<double> cnr_db() const = 0;
-    virtual void set_snr_r_db(double snr_r_db) = 0;
-    virtual double snr_r_db() const = 0;
-    virtual void set_pfa(double pfa) = 0;
-    virtual double pfa() const = 0;
-    virtual void set_radar_noise_var(double radar_noise_var) = 0;
-    virtual double radar_noise_var() const = 0;
-    virtual void set_threshold_scale(double threshold_scale) = 0;
-    virtual double threshold_scale() const = 0;
-    virtual std::string adc() const = 0;
-    virtual std::string threshold() const = 0;
-    virtual int cpi_len() const = 0;
 
     /*!
      * Expected output SCNR-like metric of transmit vector x under the current

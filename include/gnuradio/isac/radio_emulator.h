@@ -119,8 +119,13 @@ public:
     virtual uint64_t seed_used() const = 0;
     virtual uint64_t position() const = 0;
     virtual int n_sense_out() const = 0;
-    virtual bool pace() const = 0;
+    // clang-format off
+    // gen_params:begin accessors
+    //! hold the stream to samp_rate in real time
     virtual void set_pace(bool pace) = 0;
+    virtual bool pace() const = 0;
+    // gen_params:end accessors
+    // clang-format on
 
     virtual double loop_delay() const = 0;
     virtual std::vector<double> tx_phases_rad() const = 0;

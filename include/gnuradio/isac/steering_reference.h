@@ -28,7 +28,6 @@ class ISAC_API steering_reference : virtual public gr::sync_block
 {
 public:
     typedef std::shared_ptr<steering_reference> sptr;
-    //! \param n_tx [1, 65536]; \param tx_deg [-90, 90]
     // clang-format off
     // gen_params:begin make
     /*!
@@ -39,8 +38,13 @@ public:
                      double tx_deg = 0.0);
     // gen_params:end make
     // clang-format on
+    // clang-format off
+    // gen_params:begin accessors
+    //! direction of departure (deg); [-90, 90]
     virtual void set_tx_deg(double tx_deg) = 0;
     virtual double tx_deg() const = 0;
+    // gen_params:end accessors
+    // clang-format on
 };
 
 } // namespace isac

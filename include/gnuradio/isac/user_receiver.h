@@ -73,6 +73,8 @@ public:
      * \param sync_threshold preamble detection threshold on |P|^2/(E1 E2); (0, 1)
      * \param ser_every      symbols between "ser" messages (0: never); [0, 1073741824]
      * \param grid_offset    frame k starts near sample k frame_len + grid_offset of in0 (|grid_offset| <= frame_len; 0 in emulation and with the timed start of docs/ota.md) (samples); [-1048576, 1048576]
+     * \param pll_gain       decision-directed phase tracking loop gain (rad/rad); [0, 1]
+     * \param fll_gain       frame-to-frame frequency tracking loop gain (per frame); [0, 1]
      */
     static sptr make(int n_tx,
                      int n_users,
@@ -92,7 +94,9 @@ public:
                      int report_every = 16,
                      double sync_threshold = 0.15,
                      int ser_every = 10000,
-                     int grid_offset = 0);
+                     int grid_offset = 0,
+                     double pll_gain = 0.01,
+                     double fll_gain = 0.25);
     // gen_params:end make
     // clang-format on
 
@@ -121,9 +125,19 @@ public:
     virtual pmt::pmt_t last_stats() const = 0;
     virtual uint64_t nonfinite_count() const = 0;
 
-    //! Tracking loop gains: decision-directed phase (rad/rad, default 0.01) and
-    //! frame-to-frame frequency (per frame, default 0.25), both in [0, 1].
+    //! Tracking loop gains: decision-directed phase (rad/rad) and
+    //! frame-to-frame frequency (per frame), both at once.
     virtual void set_loop_gains(double pll_gain, double fll_gain) = 0;
+    // clang-format off
+    // gen_params:begin accessors
+    //! decision-directed phase tracking loop gain (rad/rad); [0, 1]
+    virtual void set_pll_gain(double pll_gain) = 0;
+    virtual double pll_gain() const = 0;
+    //! frame-to-frame frequency tracking loop gain (per frame); [0, 1]
+    virtual void set_fll_gain(double fll_gain) = 0;
+    virtual double fll_gain() const = 0;
+    // gen_params:end accessors
+    // clang-format on
 };
 
 } // namespace isac

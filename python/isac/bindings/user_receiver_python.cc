@@ -66,6 +66,8 @@ count(), reset() as psk_ser_meter (one user).)doc"
     "  sync_threshold: preamble detection threshold on |P|^2/(E1 E2); (0, 1) (default 0.15)\n"
     "  ser_every: symbols between \"ser\" messages (0: never); [0, 1073741824] (default 10000)\n"
     "  grid_offset: frame k starts near sample k frame_len + grid_offset of in0 (|grid_offset| <= frame_len; 0 in emulation and with the timed start of docs/ota.md) (samples); [-1048576, 1048576] (default 0)\n"
+    "  pll_gain: decision-directed phase tracking loop gain (rad/rad); [0, 1] (default 0.01) [settable]\n"
+    "  fll_gain: frame-to-frame frequency tracking loop gain (per frame); [0, 1] (default 0.25) [settable]\n"
     // gen_params:end doc
         // clang-format on
         )
@@ -91,11 +93,17 @@ count(), reset() as psk_ser_meter (one user).)doc"
              py::arg("report_every") = 16,
              py::arg("sync_threshold") = 0.15,
              py::arg("ser_every") = 10000,
-             py::arg("grid_offset") = 0)
+             py::arg("grid_offset") = 0,
+             py::arg("pll_gain") = 0.01,
+             py::arg("fll_gain") = 0.25)
              // gen_params:end args
         // clang-format on
         // clang-format off
         // gen_params:begin accessors
+        .def("set_pll_gain", &gr::isac::user_receiver::set_pll_gain, py::arg("pll_gain"))
+        .def("pll_gain", &gr::isac::user_receiver::pll_gain)
+        .def("set_fll_gain", &gr::isac::user_receiver::set_fll_gain, py::arg("fll_gain"))
+        .def("fll_gain", &gr::isac::user_receiver::fll_gain)
         // gen_params:end accessors
         // clang-format on
         .def("ser", &user_receiver::ser)
