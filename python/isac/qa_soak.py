@@ -39,9 +39,12 @@ class qa_soak(gr_unittest.TestCase):
         self.assertGreater(r["items"][-1], 0)
         half = len(r["items"]) // 2
         self.assertGreater(r["items"][-1], r["items"][half])
-        # reconfigured every period: a poke takes the blocks' locks, which a
-        # sanitizer build holds several times longer (util.time_limit)
-        self.assertGreaterEqual(r["pokes"], int(SECONDS / time_limit(0.5)) - 2)
+        # reconfigured all along: at least every other period. A poke takes the
+        # blocks' locks and this process runs niced, so on a loaded machine a
+        # poke can take longer than the 0.5 s period (43 of 60 at load 20); a
+        # sanitizer build is several times slower again (util.time_limit)
+        self.assertGreaterEqual(r["pokes"], int(SECONDS / time_limit(0.5)) // 2)
+        self.assertGreater(r["t"][-1], SECONDS - time_limit(2.0))
         if os.environ.get("ISAC_SANITIZER"):
             # ASan's quarantine holds freed memory (up to 256 MB): RSS growth
             # measures the quarantine there, not leaks
