@@ -53,8 +53,7 @@ except ModuleNotFoundError:
 from .metrics import psk_points, psk_decide, safe_margin, theorem2_bounds, pd_theory
 from .conventions import steering, steering_matrix, transmit_beampattern
 from .psk_source import psk_source
-from .csi_messages import make_csi_message, los_channel
-from .array_phase_cal import make_cal_message
+from .csi_messages import make_csi_message, make_cal_message, los_channel
 from .one_bit_isac_tx import one_bit_isac_tx
 from .one_bit_radar_rx import one_bit_radar_rx
 from .bistatic_doa_rx import bistatic_doa_rx

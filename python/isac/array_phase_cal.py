@@ -9,23 +9,8 @@ each receive channel with an unknown phase (LO, PLL and cable differences). The
 estimator measures it from a calibration source, the corrector removes it, and
 the estimate travels from one to the other as a PMT message on port `cal`, so a
 running flowgraph recalibrates without files or restarts. The blocks
-(array_phase_estimator, array_phase_corrector) are C++ (gnuradio.isac); this
-module keeps the message helper.
+(array_phase_estimator, array_phase_corrector) are C++ (gnuradio.isac); the
+`cal` dict is built by gnuradio.isac.csi_messages.make_cal_message, with the
+module's other message dicts.
 """
-import numpy as np
-import pmt
-
-
-def make_cal_message(phases_rad, reverse_elements=None):
-    """The `cal` dict: {"phases_rad": f64vector, "weights": c32vector}, where
-    weights = exp(-j phases) are what the corrector multiplies stream channel n
-    by, and (when given) "reverse_elements" (bool), the element order the
-    phases were estimated for."""
-    ph = np.asarray(phases_rad, dtype=float)
-    w = np.exp(-1j * ph).astype(np.complex64)
-    d = pmt.make_dict()
-    d = pmt.dict_add(d, pmt.intern("phases_rad"), pmt.init_f64vector(len(ph), ph.tolist()))
-    d = pmt.dict_add(d, pmt.intern("weights"), pmt.init_c32vector(len(w), w.tolist()))
-    if reverse_elements is not None:
-        d = pmt.dict_add(d, pmt.intern("reverse_elements"), pmt.from_bool(bool(reverse_elements)))
-    return d
+from .csi_messages import make_cal_message  # noqa: F401 (its former home)

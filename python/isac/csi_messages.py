@@ -2,8 +2,9 @@
 # Copyright 2026 gr-isac authors.
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-"""The csi dict and the line-of-sight channel in Python (the los_csi_source block
-itself is C++: gnuradio.isac.los_csi_source)."""
+"""The module's message dicts built in Python (csi, and the array calibration's
+`cal`), and the line-of-sight channel (the los_csi_source block itself is C++:
+gnuradio.isac.los_csi_source)."""
 import numpy as np
 import pmt
 
@@ -19,6 +20,21 @@ def make_csi_message(H, offset=0):
     d = pmt.dict_add(d, pmt.intern("rows"), pmt.from_long(H.shape[0]))
     d = pmt.dict_add(d, pmt.intern("cols"), pmt.from_long(H.shape[1]))
     d = pmt.dict_add(d, pmt.intern("offset"), pmt.from_uint64(int(offset)))
+    return d
+
+
+def make_cal_message(phases_rad, reverse_elements=None):
+    """The `cal` dict: {"phases_rad": f64vector, "weights": c32vector}, where
+    weights = exp(-j phases) are what the corrector multiplies stream channel n
+    by, and (when given) "reverse_elements" (bool), the element order the
+    phases were estimated for."""
+    ph = np.asarray(phases_rad, dtype=float)
+    w = np.exp(-1j * ph).astype(np.complex64)
+    d = pmt.make_dict()
+    d = pmt.dict_add(d, pmt.intern("phases_rad"), pmt.init_f64vector(len(ph), ph.tolist()))
+    d = pmt.dict_add(d, pmt.intern("weights"), pmt.init_c32vector(len(w), w.tolist()))
+    if reverse_elements is not None:
+        d = pmt.dict_add(d, pmt.intern("reverse_elements"), pmt.from_bool(bool(reverse_elements)))
     return d
 
 
