@@ -7,6 +7,7 @@
  * optimality (including the hard case), radar-only peaks at the intended angle, PSLR, and
  * the lag-preserving rank reduction.
  */
+#include "qa_util.h"
 #include <gnuradio/isac/core/beampattern.h>
 #include <gnuradio/isac/core/steering.h>
 #include <cppunit/TestFixture.h>
@@ -16,16 +17,7 @@
 using namespace gr::isac::core;
 
 namespace {
-cmat randn(int r, int c, unsigned seed)
-{
-    std::mt19937 rng(seed);
-    std::normal_distribution<double> nd(0.0, std::sqrt(0.5));
-    cmat M(r, c);
-    for (int i = 0; i < r; ++i)
-        for (int j = 0; j < c; ++j)
-            M(i, j) = cdouble(nd(rng), nd(rng));
-    return M;
-}
+using qa::randn;
 
 std::vector<double> degs(std::initializer_list<double> d)
 {

@@ -7,6 +7,7 @@
  * gradient by finite differences, expected ISL over random symbols by Monte Carlo, and
  * the monotone Riemannian CG.
  */
+#include "qa_util.h"
 #include <gnuradio/isac/core/isl.h>
 #include <cppunit/TestFixture.h>
 #include <cppunit/extensions/HelperMacros.h>
@@ -15,16 +16,7 @@
 using namespace gr::isac::core;
 
 namespace {
-cmat randn(int r, int c, unsigned seed)
-{
-    std::mt19937 rng(seed);
-    std::normal_distribution<double> nd(0.0, std::sqrt(0.5));
-    cmat M(r, c);
-    for (int i = 0; i < r; ++i)
-        for (int j = 0; j < c; ++j)
-            M(i, j) = cdouble(nd(rng), nd(rng));
-    return M;
-}
+using qa::randn;
 
 cmat null_basis(int K, int N, unsigned seed)
 {

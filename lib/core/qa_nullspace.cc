@@ -7,6 +7,7 @@
  * V): users see no sensing signal, SINRs unchanged by sensing, exact power split,
  * infeasibility reported, lobes at the targets, the streaming kernel.
  */
+#include "qa_util.h"
 #include <gnuradio/isac/core/beam_count.h>
 #include <gnuradio/isac/core/comm_precoder.h>
 #include <gnuradio/isac/core/nullspace.h>
@@ -17,16 +18,7 @@
 using namespace gr::isac::core;
 
 namespace {
-cmat randn(int r, int c, unsigned seed)
-{
-    std::mt19937 rng(seed);
-    std::normal_distribution<double> nd(0.0, std::sqrt(0.5));
-    cmat M(r, c);
-    for (int i = 0; i < r; ++i)
-        for (int j = 0; j < c; ++j)
-            M(i, j) = cdouble(nd(rng), nd(rng));
-    return M;
-}
+using qa::randn;
 
 sdisac_params base_params(int K)
 {
