@@ -317,7 +317,8 @@ void nullspace_precoder_impl::announce(uint64_t offset, uint64_t epoch)
 void nullspace_precoder_impl::set_channel(const Eigen::MatrixXcd& H)
 {
     if (H.rows() != d_n_users || H.cols() != d_n_tx)
-        core::throw_param("H", std::to_string(H.rows()) + "x" + std::to_string(H.cols()),
+        core::throw_param("H",
+                          core::shape_str(H.rows(), H.cols()),
                           std::to_string(d_n_users) + "x" + std::to_string(d_n_tx) +
                               " (n_users x n_tx)");
     if (!H.allFinite())

@@ -13,11 +13,6 @@ namespace isac {
 namespace core {
 
 namespace {
-std::string dims(const cmat& m)
-{
-    return std::to_string(m.rows()) + "x" + std::to_string(m.cols());
-}
-
 // ||c_m(B)||^2 for every grid point, given C = B^H A (+ Z).
 rvec col_energy(const bp_problem& p, const cmat& C)
 {
@@ -55,10 +50,10 @@ void validate(const bp_problem& p)
 {
     const Eigen::Index nb = p.A.rows(), M = p.A.cols();
     if (nb < 1 || M < 1)
-        throw_param("A", dims(p.A), "at least 1x1");
+        throw_param("A", shape_str(p.A.rows(), p.A.cols()), "at least 1x1");
     check_int_range("L", p.L, 1, 1 << 24);
     if (p.Z.size() && (p.Z.rows() != p.L || p.Z.cols() != M))
-        throw_param("Z", dims(p.Z), "L x M or empty");
+        throw_param("Z", shape_str(p.Z.rows(), p.Z.cols()), "L x M or empty");
     if (p.u.size() && p.u.size() != M)
         throw_param("u", "size " + std::to_string(p.u.size()), "M or empty");
     if (p.u.size() && (p.u.array() < 0).any())
@@ -71,9 +66,9 @@ void validate(const bp_problem& p)
     if (!(std::isfinite(p.weight) && p.weight >= 0))
         throw_param("weight", std::to_string(p.weight), "a finite value >= 0");
     if (p.Q2.size() && (p.Q2.rows() != nb || p.Q2.cols() != nb))
-        throw_param("Q2", dims(p.Q2), "n_b x n_b or empty");
+        throw_param("Q2", shape_str(p.Q2.rows(), p.Q2.cols()), "n_b x n_b or empty");
     if (p.E2.size() && (p.E2.rows() != nb || p.E2.cols() != p.L))
-        throw_param("E2", dims(p.E2), "n_b x L or empty");
+        throw_param("E2", shape_str(p.E2.rows(), p.E2.cols()), "n_b x L or empty");
     if (!p.A.allFinite() || (p.Z.size() && !p.Z.allFinite()) ||
         (p.u.size() && !p.u.allFinite()) || (p.Q2.size() && !p.Q2.allFinite()) ||
         (p.E2.size() && !p.E2.allFinite()))
@@ -188,7 +183,7 @@ mm_result mm_linesearch(const bp_problem& p, const cmat& B0, const mm_options& o
 {
     validate(p);
     if (B0.rows() != p.A.rows() || B0.cols() != p.L)
-        throw_param("B0", dims(B0), "n_b x L");
+        throw_param("B0", shape_str(B0.rows(), B0.cols()), "n_b x L");
     if (!B0.allFinite() || !(B0.norm() > 0))
         throw_param("B0", "zero or non-finite", "a finite non-zero start");
     check_positive_finite("tol", opt.tol);
@@ -324,7 +319,9 @@ rvec rect_pattern(const std::vector<double>& grid,
 rvec pattern_of_covariance(const cmat& R, const cmat& Agrid)
 {
     if (R.rows() != Agrid.rows() || R.cols() != Agrid.rows())
-        throw_param("R", dims(R), "N x N with N = rows of the steering grid");
+        throw_param("R",
+                    shape_str(R.rows(), R.cols()),
+                    "N x N with N = rows of the steering grid");
     const cmat RA = R * Agrid;
     rvec out(Agrid.cols());
     for (Eigen::Index m = 0; m < Agrid.cols(); ++m)
@@ -390,7 +387,8 @@ Eigen::VectorXd lag_functionals(const cmat& W, const cmat& E)
 cmat reduce_pattern_rank(const cmat& P, const cmat& V0, int target_rank)
 {
     if (P.cols() != V0.rows())
-        throw_param("V", dims(V0), "n_b x r with n_b = columns of P");
+        throw_param(
+            "V", shape_str(V0.rows(), V0.cols()), "n_b x r with n_b = columns of P");
     check_int_range("target_rank", target_rank, 1, 1 << 20);
     const Eigen::Index N = P.rows();
     const Eigen::Index m = 2 * N - 1;

@@ -215,7 +215,7 @@ void ci_solver::set_channel(const cmat& H)
 {
     if (H.rows() != d_U || H.cols() != d_n)
         throw_param("H",
-                    std::to_string(H.rows()) + "x" + std::to_string(H.cols()),
+                    shape_str(H.rows(), H.cols()),
                     std::to_string(d_U) + "x" + std::to_string(d_n) +
                         " (n_users x n_tx)");
     if (!H.allFinite())

@@ -15,8 +15,7 @@ namespace {
 void check_channel(const cmat& H)
 {
     if (H.rows() < 1 || H.cols() < 1)
-        throw_param("H", std::to_string(H.rows()) + "x" + std::to_string(H.cols()),
-                    "at least 1x1");
+        throw_param("H", shape_str(H.rows(), H.cols()), "at least 1x1");
     if (!H.allFinite())
         throw_param("H", "non-finite entries", "finite entries");
 }
@@ -42,8 +41,10 @@ rvec sinr(const cmat& H, const cmat& F, double noise_var)
 {
     check_channel(H);
     if (F.rows() != H.cols() || F.cols() != H.rows())
-        throw_param("F", std::to_string(F.rows()) + "x" + std::to_string(F.cols()),
-                    "N x K = " + std::to_string(H.cols()) + "x" + std::to_string(H.rows()));
+        throw_param("F",
+                    shape_str(F.rows(), F.cols()),
+                    "N x K = " + std::to_string(H.cols()) + "x" +
+                        std::to_string(H.rows()));
     if (!(std::isfinite(noise_var) && noise_var >= 0))
         throw_param("noise_var", std::to_string(noise_var), "a finite value >= 0");
     const rmat G = (H * F).cwiseAbs2(); // G(k,j) = |h_k^H f_j|^2
@@ -129,7 +130,7 @@ sinr_power_control(const cmat& H, const cmat& U, const rvec& gamma, double noise
 {
     check_targets(H, gamma, noise_var);
     if (U.rows() != H.cols() || U.cols() != H.rows())
-        throw_param("U", std::to_string(U.rows()) + "x" + std::to_string(U.cols()), "N x K");
+        throw_param("U", shape_str(U.rows(), U.cols()), "N x K");
     const Eigen::Index K = H.rows();
     const rmat G = (H * U).cwiseAbs2();
     rmat M = -G;

@@ -145,14 +145,14 @@ rmat monostatic_fim(const cmat& G,
     check_int_range("L", L, 1, std::numeric_limits<int>::max());
     check_positive_finite("noise_var", noise_var);
     if (R_x.rows() != G.cols() || R_x.cols() != G.cols())
-        throw_param("R_x shape", std::to_string(R_x.rows()) + "x" + std::to_string(R_x.cols()),
+        throw_param("R_x shape",
+                    shape_str(R_x.rows(), R_x.cols()),
                     "n_tx x n_tx with n_tx = G.cols() = " + std::to_string(G.cols()));
     if (Gdots.empty())
         throw_param("Gdots", "empty", "at least one derivative matrix");
     for (const auto& D : Gdots)
         if (D.rows() != G.rows() || D.cols() != G.cols())
-            throw_param("Gdot shape", std::to_string(D.rows()) + "x" + std::to_string(D.cols()),
-                        "the shape of G");
+            throw_param("Gdot shape", shape_str(D.rows(), D.cols()), "the shape of G");
     const int K = static_cast<int>(Gdots.size());
     std::vector<cmat> D;
     for (const auto& Gd : Gdots)

@@ -44,9 +44,8 @@ cvec mmse_row(const cvec& g_ls, double err_var, const cmat& R)
 {
     const Eigen::Index n = g_ls.size();
     if (R.rows() != n || R.cols() != n)
-        throw_param("R",
-                    std::to_string(R.rows()) + "x" + std::to_string(R.cols()),
-                    "n x n with n = " + std::to_string(n));
+        throw_param(
+            "R", shape_str(R.rows(), R.cols()), "n x n with n = " + std::to_string(n));
     if (!(err_var >= 0.0))
         return g_ls;
     cmat A = R;
@@ -179,9 +178,7 @@ cvec reciprocity_from_pairs(const cmat& fwd)
 {
     const Eigen::Index n = fwd.rows();
     if (fwd.cols() != n || n < 1)
-        throw_param("fwd",
-                    std::to_string(fwd.rows()) + "x" + std::to_string(fwd.cols()),
-                    "a square matrix");
+        throw_param("fwd", shape_str(fwd.rows(), fwd.cols()), "a square matrix");
     auto ok = [](cdouble v) {
         return std::isfinite(v.real()) && std::isfinite(v.imag()) && std::abs(v) > 0;
     };

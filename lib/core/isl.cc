@@ -13,11 +13,6 @@ namespace isac {
 namespace core {
 
 namespace {
-std::string dims(const cmat& m)
-{
-    return std::to_string(m.rows()) + "x" + std::to_string(m.cols());
-}
-
 cmat full_signal(const isl_problem& p, const cmat& B)
 {
     cmat X = p.P * B;
@@ -34,9 +29,9 @@ void validate(const isl_problem& p)
     check_int_range("L", p.L, 2, 1 << 24);
     check_int_range("T (largest ISL lag)", p.T, 1, p.L - 1);
     if (p.P.rows() < 1 || p.P.cols() < 1 || !p.P.allFinite())
-        throw_param("P", dims(p.P), "a finite N x n_b basis");
+        throw_param("P", shape_str(p.P.rows(), p.P.cols()), "a finite N x n_b basis");
     if (p.Xc.size() && (p.Xc.rows() != p.P.rows() || p.Xc.cols() != p.L || !p.Xc.allFinite()))
-        throw_param("Xc", dims(p.Xc), "finite N x L or empty");
+        throw_param("Xc", shape_str(p.Xc.rows(), p.Xc.cols()), "finite N x L or empty");
     if (p.col_weight.size() && (p.col_weight.size() != p.L || !p.col_weight.allFinite()))
         throw_param("col_weight", "size " + std::to_string(p.col_weight.size()), "L finite values or empty");
     check_positive_finite("budget", p.budget);
@@ -117,7 +112,7 @@ rcg_result rcg_isl(const isl_problem& p, const cmat& B0, const rcg_options& opt)
 {
     validate(p);
     if (B0.rows() != p.P.cols() || B0.cols() != p.L)
-        throw_param("B0", dims(B0), "n_b x L");
+        throw_param("B0", shape_str(B0.rows(), B0.cols()), "n_b x L");
     if (!B0.allFinite() || !(B0.norm() > 0))
         throw_param("B0", "zero or non-finite", "a finite non-zero start");
     check_int_range("max_iter", opt.max_iter, 0, 1000000);

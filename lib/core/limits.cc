@@ -132,6 +132,11 @@ void check_clutter_count(const std::string& name, size_t q)
                         " clutter patches (each snapshot solves a Q x Q system)");
 }
 
+std::string shape_str(long rows, long cols)
+{
+    return std::to_string(rows) + "x" + std::to_string(cols);
+}
+
 std::string num_str(double v)
 {
     std::ostringstream s;

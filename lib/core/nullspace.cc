@@ -22,7 +22,7 @@ namespace core {
 nullspace_basis null_space(const cmat& H)
 {
     if (H.rows() < 1 || H.cols() < 1)
-        throw_param("H", std::to_string(H.rows()) + "x" + std::to_string(H.cols()), "at least 1x1");
+        throw_param("H", shape_str(H.rows(), H.cols()), "at least 1x1");
     if (!H.allFinite())
         throw_param("H", "non-finite entries", "finite entries");
     Eigen::JacobiSVD<cmat> svd(H, Eigen::ComputeFullV);
@@ -109,7 +109,8 @@ void sdisac_params::validate(int n_tx, int n_users) const
     check_positive_finite("tol", tol);
     if (symbols.size() && (symbols.rows() != n_users || symbols.cols() != frame_len ||
                            !symbols.allFinite()))
-        throw_param("symbols", std::to_string(symbols.rows()) + "x" + std::to_string(symbols.cols()),
+        throw_param("symbols",
+                    shape_str(symbols.rows(), symbols.cols()),
                     "empty or finite n_users x frame_len");
     steering.validate();
 }

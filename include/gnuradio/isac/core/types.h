@@ -52,6 +52,9 @@ public:
     using std::invalid_argument::invalid_argument;
 };
 
+//! A matrix shape as the error messages print it ("4x16").
+std::string shape_str(long rows, long cols);
+
 //! Throws param_error "<name> = <value> is out of range; allowed: <range>".
 [[noreturn]] void throw_param(const std::string& name,
                               const std::string& value,
