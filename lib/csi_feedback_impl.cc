@@ -53,31 +53,12 @@ bool csi_feedback_impl::start()
 
 void csi_feedback_impl::handle_row(const pmt::pmt_t& msg)
 {
-    long user = -1, frame = -1, frame_len = 0;
+    row_report rep;
     std::string why;
-    pmt::pmt_t row = pmt::is_dict(msg) ? pmt::dict_ref(msg, pmt::mp("row"), pmt::PMT_NIL)
-                                       : pmt::PMT_NIL;
-    if (!pmt::is_dict(msg))
-        why = "not a dict";
-    else if (!dict_get_int(msg, "user", user, why) || user < 0 || user >= d_n_users)
-        why = "\"user\" missing or not in [0, " + std::to_string(d_n_users) + ")";
-    else if (!dict_get_int(msg, "frame", frame, why) || frame < 0)
+    if (parse_row_report(msg, d_n_tx, d_n_users, rep, why) && rep.frame < 0)
         why = "\"frame\" missing or negative";
-    else if (!dict_get_int(msg, "frame_len", frame_len, why) || frame_len < 1)
-        why = "\"frame_len\" missing or < 1";
-    else if (!pmt::is_c32vector(row) || pmt::length(row) != size_t(d_n_tx))
-        why =
-            "\"row\" is not a c32vector of n_tx = " + std::to_string(d_n_tx) + " entries";
-    core::cvec r;
-    if (why.empty()) {
-        size_t len = 0;
-        const gr_complex* p = pmt::c32vector_elements(row, len);
-        r.resize(d_n_tx);
-        for (int i = 0; i < d_n_tx; ++i)
-            r[i] = core::cdouble(p[i]);
-        if (!r.allFinite())
-            why = "\"row\" has non-finite entries";
-    }
+    const long user = rep.user, frame = rep.frame, frame_len = rep.frame_len;
+    const core::cvec& r = rep.row;
     std::unique_lock<std::mutex> lock(d_mutex);
     if (!why.empty()) {
         ++d_rejected;

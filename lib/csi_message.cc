@@ -250,6 +250,42 @@ bool dict_get_int(const pmt::pmt_t& dict, const char* key, long& out, std::strin
     return true;
 }
 
+bool parse_row_report(
+    const pmt::pmt_t& msg, int n_tx, int n_users, row_report& r, std::string& why)
+{
+    why.clear();
+    const pmt::pmt_t row = pmt::is_dict(msg)
+                               ? pmt::dict_ref(msg, pmt::mp("row"), pmt::PMT_NIL)
+                               : pmt::PMT_NIL;
+    r.frame = -1;
+    r.nmse = 0.0;
+    if (!pmt::is_dict(msg))
+        why = "not a dict";
+    else if (!dict_get_int(msg, "user", r.user, why) || r.user < 0 || r.user >= n_users)
+        why = "\"user\" missing or not in [0, " + std::to_string(n_users) + ")";
+    else if ((!dict_get_int(msg, "frame", r.frame, why) && !why.empty()) ||
+             (why.empty() && r.frame < -1))
+        why = "\"frame\" is not an integer >= 0";
+    else if (!dict_get_int(msg, "frame_len", r.frame_len, why) || r.frame_len < 1)
+        why = "\"frame_len\" missing or < 1";
+    else if (!pmt::is_c32vector(row) || pmt::length(row) != size_t(n_tx))
+        why = "\"row\" is not a c32vector of n_tx = " + std::to_string(n_tx) + " entries";
+    else if (!dict_get_double(msg, "nmse", r.nmse, why) && !why.empty())
+        why = "\"nmse\" is not a finite number";
+    if (!why.empty())
+        return false;
+    size_t len = 0;
+    const std::complex<float>* p = pmt::c32vector_elements(row, len);
+    r.row.resize(n_tx);
+    for (int i = 0; i < n_tx; ++i)
+        r.row[i] = std::complex<double>(p[i]);
+    if (!r.row.allFinite()) {
+        why = "\"row\" has non-finite entries";
+        return false;
+    }
+    return true;
+}
+
 bool dict_get_string(const pmt::pmt_t& dict,
                      const char* key,
                      std::string& out,

@@ -119,6 +119,22 @@ bool dict_get_doubles(const pmt::pmt_t& dict,
                       std::vector<double>& out,
                       std::string& why);
 
+//! A user's reported channel row, as user_receiver publishes it on `row`:
+//! {"user", "frame" (optional), "frame_len", "row": c32vector of n_tx, "nmse"
+//! (optional)}.
+struct row_report {
+    long user = -1;
+    long frame = -1; // -1: not in the message
+    long frame_len = 0;
+    double nmse = 0.0; // 0: not in the message
+    Eigen::VectorXcd row;
+};
+//! Parses a row report of an n_tx array with n_users users: false, with `why`
+//! set, when it is not a dict, a key is missing, out of range or mistyped, or
+//! the row is not n_tx finite entries.
+bool parse_row_report(
+    const pmt::pmt_t& msg, int n_tx, int n_users, row_report& out, std::string& why);
+
 /*!
  * Builds the PMT dicts the blocks publish (stats, truth, doa, cal, accepted,
  * snapshot tags), so that no block writes pmt::dict_add/pmt::from_* itself and

@@ -94,35 +94,15 @@ bool tdd_csi_impl::start()
 void tdd_csi_impl::handle_row(const pmt::pmt_t& msg)
 {
     const int n_tx = d_est.params().n_tx;
-    long user = -1, frame_len = 0;
-    double nmse = 0.0;
+    row_report rep;
     std::string why;
-    const pmt::pmt_t row = pmt::is_dict(msg)
-                               ? pmt::dict_ref(msg, pmt::mp("row"), pmt::PMT_NIL)
-                               : pmt::PMT_NIL;
-    if (!pmt::is_dict(msg))
-        why = "not a dict";
-    else if (!dict_get_int(msg, "user", user, why) || user < 0)
-        why = "\"user\" missing or negative";
-    else if (!dict_get_int(msg, "frame_len", frame_len, why) || frame_len < 1)
-        why = "\"frame_len\" missing or < 1";
-    else if (!pmt::is_c32vector(row) || pmt::length(row) != size_t(n_tx))
-        why = "\"row\" is not a c32vector of n_tx = " + std::to_string(n_tx) + " entries";
-    else if (!dict_get_double(msg, "nmse", nmse, why) && !why.empty())
-        why = "\"nmse\" is not a finite number";
-    core::cvec g;
-    if (why.empty()) {
-        size_t len = 0;
-        const gr_complex* p = pmt::c32vector_elements(row, len);
-        g.resize(n_tx);
-        for (int i = 0; i < n_tx; ++i)
-            g[i] = core::cdouble(p[i]);
-        if (!g.allFinite() || !(g.squaredNorm() > 0.0))
-            why = "\"row\" is all zero or has non-finite entries";
-    }
+    if (parse_row_report(msg, n_tx, d_est.params().n_users, rep, why) &&
+        !(rep.row.squaredNorm() > 0.0))
+        why = "\"row\" is all zero";
+    const long user = rep.user, frame_len = rep.frame_len;
+    const double nmse = rep.nmse;
+    const core::cvec& g = rep.row;
     std::unique_lock<std::mutex> lock(d_mutex);
-    if (why.empty() && user >= d_est.params().n_users)
-        why = "\"user\" not in [0, n_users)";
     if (why.empty() && user != d_est.params().ref_user) {
         if (!d_user_scale)
             return; // another user's row: TDD needs only the reference's
