@@ -13,6 +13,7 @@
  *    null-space paper Table I reports 0.39-0.70 s for MM-LineSearch at N = 20.
  *  - BM_isl_design/N and BM_minpower/N for reference.
  */
+#include "../lib/core/qa_util.h"
 #include <gnuradio/isac/core/comm_precoder.h>
 #include <gnuradio/isac/core/nullspace.h>
 #include <benchmark/benchmark.h>
@@ -25,16 +26,7 @@ constexpr int batch = 4096;
 constexpr int K = 4;
 constexpr int L = 32;
 
-cmat randn(int r, int c, unsigned seed)
-{
-    std::mt19937 rng(seed);
-    std::normal_distribution<double> nd(0.0, std::sqrt(0.5));
-    cmat M(r, c);
-    for (int i = 0; i < r; ++i)
-        for (int j = 0; j < c; ++j)
-            M(i, j) = cdouble(nd(rng), nd(rng));
-    return M;
-}
+using qa::randn;
 
 void BM_superimpose(benchmark::State& st)
 {

@@ -17,7 +17,8 @@ namespace isac {
 namespace core {
 namespace qa {
 
-//! An r x c matrix of i.i.d. CN(0, 1) entries, the same for the same seed.
+//! An r x c matrix of i.i.d. CN(0, 1) entries, the same for the same seed (the core's
+//! tests and bench_nullspace).
 inline cmat randn(int r, int c, unsigned seed)
 {
     std::mt19937 rng(seed);
