@@ -84,6 +84,24 @@ ISAC_CLONES void project(const float* __restrict W,
     }
 }
 
+// ||x||^2 of k floats in 16 lane sums (vectorises without reassociating, and rounds
+// alike wherever x sits)
+ISAC_CLONES float squared_norm(const float* __restrict x, int k)
+{
+    constexpr int V = 16;
+    float acc[V] = {};
+    int i = 0;
+    for (; i + V <= k; i += V)
+        for (int l = 0; l < V; ++l)
+            acc[l] += x[i + l] * x[i + l];
+    float sum = 0.0f;
+    for (int l = 0; l < V; ++l)
+        sum += acc[l];
+    for (; i < k; ++i)
+        sum += x[i] * x[i];
+    return sum;
+}
+
 // Rows in blocks of 6 (12 or 6 vector accumulators), the even remainder by 2 or 4.
 void project_rows(const rmatf_rm& W, const float* X, int k, int n, Eigen::MatrixXf& P)
 {
@@ -154,12 +172,9 @@ snapshot_status rx_filter::x_terms(const float* x, cdouble* v)
     const int nr = d_scene.n_rx(), k = 2 * d_scene.n_tx();
     std::fill(v, v + x_stride(), cdouble(0.0));
     project_rows(d_wt, x, k, 1, d_cx);
-    double xn = 0.0;
-    for (int i = 0; i < k; ++i)
-        xn += double(x[i]) * x[i];
     // ||x||^2 in single precision, as the samples are: an x whose power overflows a
     // float is non-finite, one whose power underflows is nothing transmitted
-    const float xnf = float(xn);
+    const float xnf = squared_norm(x, k);
     bool finite = std::isfinite(xnf);
     for (int q = 0; q < Q1; ++q) {
         const float re = d_cx(2 * q, 0), im = d_cx(2 * q + 1, 0);
@@ -238,17 +253,24 @@ snapshot_status rx_filter::lookup(const float* x, const cdouble*& v)
     }
     const int k = 2 * d_scene.n_tx();
     const size_t stride = size_t(x_stride());
-    uint64_t h = 0x9e3779b97f4a7c15ull;
+    // four independent multiply chains (a long x is hashed at four words a step)
+    uint64_t hl[4] = { 0x9e3779b97f4a7c15ull,
+                       0xc2b2ae3d27d4eb4full,
+                       0x165667b19e3779f9ull,
+                       0x27d4eb2f165667c5ull };
     for (int i = 0; i < k; ++i) {
         uint32_t w;
         std::memcpy(&w, x + i, sizeof w);
-        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        hl[i & 3] = (hl[i & 3] ^ w) * 0xff51afd7ed558ccdull;
     }
-    h ^= h >> 31;
+    uint64_t h = hl[0] ^ (hl[1] >> 7) ^ (hl[2] << 11) ^ (hl[3] >> 19);
+    h = (h ^ (h >> 31)) * 0x9e3779b97f4a7c15ull;
+    h ^= h >> 29;
     const size_t set = size_t(h) & size_t(d_slots - 2); // slots set and set + 1
     if (++d_lookups == 4096) {
-        // x hardly repeats (an ideal DAC, a fractional delay): pause the lookups
-        if (d_hits * 8 < d_lookups)
+        // x seldom repeats (an ideal DAC, a fractional delay, a long periodic
+        // waveform): pause the lookups, whose misses cost a hash and a copy
+        if (d_hits * 2 < d_lookups)
             d_pause = 65536;
         d_lookups = d_hits = 0;
     }

@@ -24,7 +24,7 @@
  * x-terms are computed per column by one routine (never a batch GEMM whose rounding
  * could depend on the column's position), so a cache hit returns exactly what a miss
  * computes: the output does not depend on the cache. While x hardly repeats (hit rate
- * below 1/8) the lookups pause for 64 k snapshots.
+ * below 1/2) the lookups pause for 64 k snapshots.
  *
  * Special snapshots (never a division by zero, never a NaN in the outputs):
  *  - non_finite: r_l or x_l holds a NaN/Inf (seen as a non-finite projection,
