@@ -57,11 +57,12 @@ inline double fast_atan2(double y, double x)
     p = p * t2 + 0.1999355085;
     p = p * t2 - 0.3333314528;
     p = (p * t2 + 1.0) * t;
-    if (ay > ax)
-        p = 0.5 * pi - p;
-    if (x < 0.0)
-        p = pi - p;
-    return std::signbit(y) ? -p : p;
+    // octant folds as selects (random symbols would mispredict branches)
+    const double s1 = ay > ax ? -1.0 : 1.0, b1 = ay > ax ? 0.5 * pi : 0.0;
+    p = b1 + s1 * p;
+    const double s2 = x < 0.0 ? -1.0 : 1.0, b2 = x < 0.0 ? pi : 0.0;
+    p = b2 + s2 * p;
+    return std::copysign(p, y);
 }
 
 /*!
@@ -74,13 +75,16 @@ inline long psk_round(double y, double x, int M, double& a)
 {
     a = fast_atan2(y, x);
     const double t = a * M / (2.0 * pi);
-    const double f = t - std::floor(t);
+    // floor and round by integer conversion (|t| <= M / 2): no libm calls
+    long fl = std::abs(t) < 1e15 ? long(t) : 0;
+    fl -= double(fl) > t;
+    const double f = t - double(fl);
     // |t error| <= M / (2 pi) 1.4e-8 < 2.3e-9 M
-    if (std::abs(f - 0.5) <= 1e-8 * M + 1e-9 || !std::isfinite(t)) {
+    if (!(std::abs(f - 0.5) > 1e-8 * M + 1e-9)) { // also NaN
         a = std::atan2(y, x);
         return std::lround(a * M / (2.0 * pi));
     }
-    return std::lround(t);
+    return f < 0.5 ? fl : fl + 1;
 }
 
 /*!
