@@ -40,7 +40,8 @@ class qa_soak(gr_unittest.TestCase):
 
     def test_001_loopback_30s(self):
         r = soak.run(SECONDS, graph="radar_loopback", period=0.5)
-        print(f"soak: {r['items'][-1]} snapshots, growth in use {r['growth_bytes'] / 2**20:.3f} MiB "
+        print(f"soak: {r['items'][-1]} snapshots, "
+              f"growth in use {r['growth_bytes'] / 2**20:.3f} MiB "
               f"(noise tolerance {r['tolerance_bytes'] / 2**20:.3f} MiB, slope "
               f"{r['slope_bytes_per_s'] * 60 / 2**10:.1f} KiB/min), RSS "
               f"{r['rss_growth_bytes'] / 2**20:.3f} MiB, load {os.getloadavg()[0]:.1f}")
