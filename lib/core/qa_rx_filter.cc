@@ -24,6 +24,7 @@ class qa_rx_filter : public CppUnit::TestFixture
     CPPUNIT_TEST(test_cpi_sum_and_variance);
     CPPUNIT_TEST(test_exact_threshold_wiring);
     CPPUNIT_TEST(test_bad_input);
+    CPPUNIT_TEST(test_repeated_x);
     CPPUNIT_TEST_SUITE_END();
 
     std::mt19937 rng{ 7 };
@@ -350,6 +351,99 @@ public:
                      (1.0 + sw / inc);
             CPPUNIT_ASSERT_DOUBLES_EQUAL(std::abs(zs) / std::sqrt(k2), S, 0.02 * S);
         }
+    }
+
+    // One filter over a whole stream against a fresh filter (empty x-terms cache) per
+    // snapshot: bitwise the same outputs and CPI terms, whether x repeats (1-bit DAC
+    // points: cache hits) or not (the lookups pause), with unusable x mixed in.
+    void check_against_fresh(const radar_scene& s, const cmatf& R, const cmatf& X)
+    {
+        const int n = int(R.cols()), K = s.n_clutter() + 2;
+        // the direct projection kernel rounds every column alike (a GEMM's rounding
+        // depends on the column's place in the batch)
+        rx_filter f(s,
+                    adc_model::one_bit,
+                    1e-2,
+                    1.0,
+                    projection_kernel::direct,
+                    threshold_model::exact,
+                    16);
+        std::vector<cfloat> z(n);
+        std::vector<float> st(n);
+        std::vector<snapshot_status> status(n);
+        std::vector<cdouble> terms(size_t(n) * K);
+        // uneven work() calls
+        for (int l0 = 0, b = 1; l0 < n; l0 += b, b = b * 3 % 1000 + 1) {
+            const int m = std::min(b, n - l0);
+            f.process(R.data() + size_t(l0) * s.n_rx(),
+                      X.data() + size_t(l0) * s.n_tx(),
+                      m,
+                      &z[l0],
+                      &st[l0],
+                      &status[l0],
+                      &terms[size_t(l0) * K]);
+        }
+        std::vector<int> check{ 500, 501, 1000 }; // NaN x, -0.0 in x, Inf in r
+        for (int l = 0; l < n; l += 47)
+            check.push_back(l);
+        for (int l : check) {
+            rx_filter g(s,
+                        adc_model::one_bit,
+                        1e-2,
+                        1.0,
+                        projection_kernel::direct,
+                        threshold_model::exact,
+                        16);
+            cfloat zg;
+            float sg;
+            snapshot_status ssg;
+            std::vector<cdouble> tg(K);
+            g.process(R.col(l).data(), X.col(l).data(), 1, &zg, &sg, &ssg, tg.data());
+            CPPUNIT_ASSERT(ssg == status[l]);
+            CPPUNIT_ASSERT(zg == z[l]);
+            CPPUNIT_ASSERT_EQUAL(sg, st[l]);
+            for (int k = 0; k < K; ++k)
+                CPPUNIT_ASSERT(tg[k] == terms[size_t(l) * K + k]);
+        }
+    }
+
+    void test_repeated_x()
+    {
+        // the over-the-air scene: 4 x 4, target 23 deg, clutter -47 / 31 deg
+        radar_scene s(4,
+                      4,
+                      deg2rad(23),
+                      { deg2rad(-47), deg2rad(31) },
+                      std::pow(10, 1.5),
+                      { 10.0, 10.0 });
+        const int n = 9000;
+        std::uniform_int_distribution<int> bit(0, 1);
+        cmatf X(4, n);
+        for (int l = 0; l < n; ++l)
+            for (int i = 0; i < 4; ++i)
+                X(i, l) = cfloat(bit(rng) ? 0.5f : -0.5f, bit(rng) ? 0.5f : -0.5f);
+        for (int l = 0; l < n; l += 97)
+            X.col(l).setZero(); // a muted payload: degenerate
+        X(2, 500) = cfloat(std::numeric_limits<float>::quiet_NaN(), 0.0f);
+        X(0, 501) = cfloat(-0.0f, 0.5f); // the same value, other bytes
+        cmatf R = rand_mat(4, n);
+        R(1, 1000) = cfloat(0.0f, std::numeric_limits<float>::infinity());
+        check_against_fresh(s, R, X);
+        // explicit-filter reference of the hits (theorem1: radar_scene's threshold)
+        cmatf Xr(4, 1200); // 1-bit points: each of the 256 about 5 times
+        for (int l = 0; l < 1200; ++l)
+            for (int i = 0; i < 4; ++i)
+                Xr(i, l) = cfloat(bit(rng) ? 1.0f : -1.0f, bit(rng) ? 1.0f : -1.0f);
+        check_kernel(s,
+                     adc_model::one_bit,
+                     1e-2,
+                     1.0,
+                     1200,
+                     rand_mat(4, 1200),
+                     Xr,
+                     projection_kernel::automatic);
+        // x that never repeats: more than 4096 lookups with no hit
+        check_against_fresh(s, rand_mat(4, n), rand_mat(4, n));
     }
 
     void test_bad_input()

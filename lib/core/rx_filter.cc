@@ -5,6 +5,7 @@
  */
 #include <gnuradio/isac/core/rx_filter.h>
 #include <algorithm>
+#include <cstring>
 #include <limits>
 
 namespace gr {
@@ -83,6 +84,24 @@ ISAC_CLONES void project(const float* __restrict W,
     }
 }
 
+// ||x||^2 of k floats in 16 lane sums (vectorises without reassociating, and rounds
+// alike wherever x sits)
+ISAC_CLONES float squared_norm(const float* __restrict x, int k)
+{
+    constexpr int V = 16;
+    float acc[V] = {};
+    int i = 0;
+    for (; i + V <= k; i += V)
+        for (int l = 0; l < V; ++l)
+            acc[l] += x[i + l] * x[i + l];
+    float sum = 0.0f;
+    for (int l = 0; l < V; ++l)
+        sum += acc[l];
+    for (; i < k; ++i)
+        sum += x[i] * x[i];
+    return sum;
+}
+
 // Rows in blocks of 6 (12 or 6 vector accumulators), the even remainder by 2 or 4.
 void project_rows(const rmatf_rm& W, const float* X, int k, int n, Eigen::MatrixXf& P)
 {
@@ -127,13 +146,153 @@ rx_filter::rx_filter(const radar_scene& scene,
                (kernel == projection_kernel::automatic &&
                 std::min(scene.n_rx(), scene.n_tx()) >= 64);
     d_p.resize(2 * Q1, chunk);
-    d_c.resize(2 * Q1, chunk);
-    d_xn.resize(chunk);
+    d_cx.resize(2 * Q1, 1);
     d_ws.resize(scene.workspace_size());
     d_cd.resize(Q1);
     d_y.resize(Q1);
     d_gq.resize(Q1);
     d_a.resize(Q1);
+    d_miss.resize(x_stride());
+    // x-terms cache: up to 4096 slots and 4 MiB (2 N_T floats of key per slot)
+    const size_t slot_bytes =
+        sizeof(float) * 2 * scene.n_tx() + sizeof(cdouble) * x_stride() + 2;
+    d_slots = 4096;
+    while (d_slots > 64 && size_t(d_slots) * slot_bytes > (size_t(4) << 20))
+        d_slots /= 2;
+    d_keys.resize(size_t(d_slots) * 2 * scene.n_tx());
+    d_used.assign(d_slots, 0);
+    d_xstat.resize(d_slots);
+    d_xval.resize(size_t(d_slots) * x_stride());
+}
+
+snapshot_status rx_filter::x_terms(const float* x, cdouble* v)
+{
+    const int Q = d_scene.n_clutter();
+    const int Q1 = Q + 1;
+    const int nr = d_scene.n_rx(), k = 2 * d_scene.n_tx();
+    std::fill(v, v + x_stride(), cdouble(0.0));
+    project_rows(d_wt, x, k, 1, d_cx);
+    // ||x||^2 in single precision, as the samples are: an x whose power overflows a
+    // float is non-finite, one whose power underflows is nothing transmitted
+    const float xnf = squared_norm(x, k);
+    bool finite = std::isfinite(xnf);
+    for (int q = 0; q < Q1; ++q) {
+        const float re = d_cx(2 * q, 0), im = d_cx(2 * q + 1, 0);
+        finite = finite && std::isfinite(re) && std::isfinite(im);
+        d_cd[q] = cdouble(re, im);
+    }
+    if (!finite)
+        return snapshot_status::non_finite;
+    const double c0sq = std::norm(d_cd[0]);
+    if (!(c0sq > degenerate_tol * degenerate_tol * double(xnf)) ||
+        !(xnf >= std::numeric_limits<float>::min()))
+        // nothing (or only denormals, which square to 0) was transmitted:
+        // dividing by c_0 would overflow the filter
+        return snapshot_status::degenerate;
+    const double gmg =
+        d_scene.solve_into(d_cd.data(), d_adc, d_y.data(), d_gq.data(), d_ws.data());
+    // v^H r with v = g0 - A y is p_0 - sum_q conj(y_q) p_q
+    for (int q = 0; q < Q; ++q)
+        v[q] = std::conj(d_y[q]);
+    // v^H g_q = conj(g_q^H M^{-1} g0); clutter gains of v: c_q v^H g_q
+    for (int q = 0; q < Q; ++q)
+        d_a[q] = d_cd[q + 1] * std::conj(d_gq[q]);
+    const double vn2 = d_scene.minv_g0_norm2(d_y.data());
+    const double var = d_scene.h0_variance(vn2, d_a.data(), d_adc, d_noise_var);
+    double kr = 1.0, var_ratio = 1.0, d = 1.0;
+    if (d_table) {
+        for (int q = 0; q < Q; ++q) {
+            d_pw[q] = d_scene.cnr()[q] * std::norm(d_cd[q + 1]);
+            d += d_pw[q] / nr;
+        }
+        d_table->factors(d_pw.data(), kr, var_ratio);
+    }
+    // |z|/kappa is invariant to the filter's scale, so kappa^2 is taken on v.
+    const double k2 = var * kr * d_neg_log_pfa;
+    // u = v / (conj(c0) gmg)  =>  u^H r = v^H r / (c0 gmg)
+    // 1/(c0 gmg) without a library complex division
+    const cdouble scale = std::conj(d_cd[0]) / (c0sq * gmg);
+    v[Q] = scale;
+    v[Q1] = k2;
+    cdouble* t = v + Q + 2;
+    const double s2 = std::norm(scale);
+    if (d_table) {
+        // exact variance of z_l, its linear clutter part and the tail shape
+        const double vl = var * var_ratio * s2;
+        double lin = 0.0;
+        for (int q = 0; q < Q; ++q)
+            lin += d_scene.cnr()[q] * std::norm(d_a[q]);
+        lin *= 4.0 / pi * s2 / d;
+        // tail shape without the small-array calibration, which a CPI's
+        // L N_R terms do not need
+        const double shape =
+            kr / (var_ratio *
+                  calibration_factor(nr, d_pfa, 10.0 * std::log10((d - 1.0) + 1e-30)));
+        t[0] = cdouble(vl - lin, (shape - 1.0) * (vl - lin));
+        const cdouble sd = scale / std::sqrt(d);
+        for (int q = 0; q < Q; ++q)
+            t[q + 1] = d_a[q] * sd;
+        t[Q1] = d_cpi > 1 ? d_neg_log_pfa * d_cpi * var * s2 *
+                                d_table->coherent_factor(d_pw.data())
+                          : 0.0;
+    } else {
+        t[0] = vn2 * s2;
+        for (int q = 0; q < Q; ++q)
+            t[q + 1] = d_a[q] * scale;
+        t[Q1] = 0.0;
+    }
+    return snapshot_status::ok;
+}
+
+snapshot_status rx_filter::lookup(const float* x, const cdouble*& v)
+{
+    if (d_slots == 0 || d_pause > 0) {
+        d_pause -= d_pause > 0;
+        v = d_miss.data();
+        return x_terms(x, d_miss.data());
+    }
+    const int k = 2 * d_scene.n_tx();
+    const size_t stride = size_t(x_stride());
+    // four independent multiply chains (a long x is hashed at four words a step)
+    uint64_t hl[4] = { 0x9e3779b97f4a7c15ull,
+                       0xc2b2ae3d27d4eb4full,
+                       0x165667b19e3779f9ull,
+                       0x27d4eb2f165667c5ull };
+    for (int i = 0; i < k; ++i) {
+        uint32_t w;
+        std::memcpy(&w, x + i, sizeof w);
+        hl[i & 3] = (hl[i & 3] ^ w) * 0xff51afd7ed558ccdull;
+    }
+    uint64_t h = hl[0] ^ (hl[1] >> 7) ^ (hl[2] << 11) ^ (hl[3] >> 19);
+    h = (h ^ (h >> 31)) * 0x9e3779b97f4a7c15ull;
+    h ^= h >> 29;
+    const size_t set = size_t(h) & size_t(d_slots - 2); // slots set and set + 1
+    if (++d_lookups == 4096) {
+        // x seldom repeats (an ideal DAC, a fractional delay, a long periodic
+        // waveform): pause the lookups, whose misses cost a hash and a copy
+        if (d_hits * 2 < d_lookups)
+            d_pause = 65536;
+        d_lookups = d_hits = 0;
+    }
+    for (size_t s = set; s < set + 2; ++s)
+        if (d_used[s] && std::memcmp(&d_keys[s * k], x, sizeof(float) * k) == 0) {
+            ++d_hits;
+            v = &d_xval[s * stride];
+            return d_xstat[s];
+        }
+    const snapshot_status st = x_terms(x, d_miss.data());
+    v = d_miss.data();
+    if (st == snapshot_status::non_finite)
+        return st; // NaN payloads would only fill the cache
+    const size_t s = !d_used[set]       ? set
+                     : !d_used[set + 1] ? set + 1
+                                        : set + ((h >> 40) & 1);
+    d_used[s] = 1;
+    std::copy(x, x + k, &d_keys[s * k]);
+    d_xstat[s] = st;
+    std::copy(d_miss.begin(), d_miss.end(), &d_xval[s * stride]);
+    v = &d_xval[s * stride];
+    return st;
 }
 
 void rx_filter::process(const cfloat* r,
@@ -149,46 +308,29 @@ void rx_filter::process(const cfloat* r,
     const int nr = d_scene.n_rx(), nt = d_scene.n_tx();
     for (int base = 0; base < n; base += chunk) {
         const int b = std::min(chunk, n - base);
-        Eigen::Map<const Eigen::MatrixXf> R(
-            reinterpret_cast<const float*>(r + size_t(base) * nr), 2 * nr, b);
-        Eigen::Map<const Eigen::MatrixXf> X(
-            reinterpret_cast<const float*>(x + size_t(base) * nt), 2 * nt, b);
         if (d_direct) {
             project_rows(d_wr,
                          reinterpret_cast<const float*>(r + size_t(base) * nr),
                          2 * nr,
                          b,
                          d_p);
-            project_rows(d_wt,
-                         reinterpret_cast<const float*>(x + size_t(base) * nt),
-                         2 * nt,
-                         b,
-                         d_c);
         } else {
+            Eigen::Map<const Eigen::MatrixXf> R(
+                reinterpret_cast<const float*>(r + size_t(base) * nr), 2 * nr, b);
             d_p.leftCols(b).noalias() = d_wr * R;
-            d_c.leftCols(b).noalias() = d_wt * X;
         }
-        d_xn.head(b) = X.colwise().squaredNorm();
         for (int j = 0; j < b; ++j) {
             const int l = base + j;
             cdouble* t = terms ? terms + size_t(l) * nterms : nullptr;
-            bool finite = std::isfinite(d_xn[j]);
-            for (int q = 0; q < Q1; ++q) {
-                const cfloat pq(d_p(2 * q, j), d_p(2 * q + 1, j)),
-                    cq(d_c(2 * q, j), d_c(2 * q + 1, j));
-                finite = finite && std::isfinite(pq.real()) && std::isfinite(pq.imag()) &&
-                         std::isfinite(cq.real()) && std::isfinite(cq.imag());
-                d_cd[q] = cdouble(cq);
-            }
-            const double c0sq = std::norm(d_cd[0]);
-            snapshot_status st = snapshot_status::ok;
+            const cdouble* v;
+            snapshot_status st =
+                lookup(reinterpret_cast<const float*>(x + size_t(l) * nt), v);
+            const float* pj = &d_p(0, j);
+            bool finite = true;
+            for (int i = 0; i < 2 * Q1; ++i)
+                finite = finite && std::isfinite(pj[i]);
             if (!finite)
                 st = snapshot_status::non_finite;
-            else if (!(c0sq > degenerate_tol * degenerate_tol * double(d_xn[j])) ||
-                     !(d_xn[j] >= std::numeric_limits<float>::min()))
-                // nothing (or only denormals, which square to 0) was transmitted:
-                // dividing by c_0 would overflow the filter
-                st = snapshot_status::degenerate;
             status[l] = st;
             if (st != snapshot_status::ok) {
                 z[l] = 0.0f;
@@ -197,32 +339,12 @@ void rx_filter::process(const cfloat* r,
                     std::fill(t, t + nterms, cdouble(0.0));
                 continue;
             }
-            const double gmg = d_scene.solve_into(
-                d_cd.data(), d_adc, d_y.data(), d_gq.data(), d_ws.data());
-            // v^H r with v = g0 - A y: p_0 - sum_q conj(y_q) p_q
-            cdouble vr(d_p(0, j), d_p(1, j));
+            cdouble vr(pj[0], pj[1]);
             for (int q = 0; q < Q; ++q)
-                vr -= std::conj(d_y[q]) * cdouble(d_p(2 * q + 2, j), d_p(2 * q + 3, j));
-            // v^H g_q = conj(g_q^H M^{-1} g0); clutter gains of v: c_q v^H g_q
-            for (int q = 0; q < Q; ++q)
-                d_a[q] = d_cd[q + 1] * std::conj(d_gq[q]);
-            const double vn2 = d_scene.minv_g0_norm2(d_y.data());
-            const double var = d_scene.h0_variance(vn2, d_a.data(), d_adc, d_noise_var);
-            double kr = 1.0, var_ratio = 1.0, d = 1.0;
-            if (d_table) {
-                for (int q = 0; q < Q; ++q) {
-                    d_pw[q] = d_scene.cnr()[q] * std::norm(d_cd[q + 1]);
-                    d += d_pw[q] / nr;
-                }
-                d_table->factors(d_pw.data(), kr, var_ratio);
-            }
-            // |z|/kappa is invariant to the filter's scale, so it is taken on v.
-            const double k2 = var * kr * d_neg_log_pfa;
+                vr -= v[q] * cdouble(pj[2 * q + 2], pj[2 * q + 3]);
+            const double k2 = v[Q1].real();
             stat[l] = k2 > 0.0 ? float(std::sqrt(std::norm(vr) / k2)) : 0.0f;
-            // u = v / (conj(c0) gmg)  =>  u^H r = v^H r / (c0 gmg)
-            // 1/(c0 gmg) without a library complex division
-            const cdouble scale = std::conj(d_cd[0]) / (c0sq * gmg);
-            z[l] = cfloat(vr * scale);
+            z[l] = cfloat(vr * v[Q]);
             if (!std::isfinite(z[l].real()) || !std::isfinite(z[l].imag()) ||
                 !std::isfinite(stat[l])) {
                 // finite samples whose products overflow single precision: counted
@@ -231,38 +353,11 @@ void rx_filter::process(const cfloat* r,
                 z[l] = 0.0f;
                 stat[l] = 0.0f;
                 if (t)
-                    std::fill(t, t + Q1, cdouble(0.0));
+                    std::fill(t, t + nterms, cdouble(0.0));
                 continue;
             }
-            if (t) {
-                const double s2 = std::norm(scale);
-                if (d_table) {
-                    // exact variance of z_l, its linear clutter part and the tail shape
-                    const double vl = var * var_ratio * s2;
-                    double lin = 0.0;
-                    for (int q = 0; q < Q; ++q)
-                        lin += d_scene.cnr()[q] * std::norm(d_a[q]);
-                    lin *= 4.0 / pi * s2 / d;
-                    // tail shape without the small-array calibration, which a CPI's
-                    // L N_R terms do not need
-                    const double shape =
-                        kr / (var_ratio *
-                              calibration_factor(
-                                  nr, d_pfa, 10.0 * std::log10((d - 1.0) + 1e-30)));
-                    t[0] = cdouble(vl - lin, (shape - 1.0) * (vl - lin));
-                    const cdouble sd = scale / std::sqrt(d);
-                    for (int q = 0; q < Q; ++q)
-                        t[q + 1] = d_a[q] * sd;
-                    t[Q1] = d_cpi > 1 ? d_neg_log_pfa * d_cpi * var * s2 *
-                                            d_table->coherent_factor(d_pw.data())
-                                      : 0.0;
-                } else {
-                    t[0] = vn2 * s2;
-                    for (int q = 0; q < Q; ++q)
-                        t[q + 1] = d_a[q] * scale;
-                    t[Q1] = 0.0;
-                }
-            }
+            if (t)
+                std::copy(v + Q + 2, v + Q + 2 + nterms, t);
         }
     }
 }
@@ -306,9 +401,12 @@ bool cpi_integrator::add(
             d_a[q] += terms[q + 1];
         if (d_exact) {
             // the same x gives the same terms (up to the float rounding of a GEMM)
+            // (rx_filter's x-terms cache gives the same x bitwise the same terms)
             if (d_ok == 0)
                 std::copy(terms, terms + d_first.size(), d_first.begin());
-            else
+            else if (d_same && std::memcmp(terms,
+                                           d_first.data(),
+                                           sizeof(cdouble) * d_first.size()) != 0)
                 for (size_t q = 0; q < d_first.size() && d_same; ++q)
                     d_same = std::abs(terms[q] - d_first[q]) <=
                              1e-5 * std::abs(d_first[q]) + 1e-300;

@@ -31,23 +31,23 @@ int psk_index(cdouble s, int M, bool* bad, bool* far)
             *bad = true;
         return 0;
     }
-    double a = std::arg(s); // (-pi, pi]
-    long k = std::lround(a * M / (2.0 * pi));
+    double a; // (-pi, pi]
+    long k = psk_round(s.imag(), s.real(), M, a);
     k = ((k % M) + M) % M;
     if (far) {
         // the constellation and its decision radius, per thread for the last M
         // (a precoder asks for every symbol of every snapshot)
         thread_local int t_M = 0;
         thread_local std::vector<cdouble> t_points;
-        thread_local double t_radius = 0.0;
+        thread_local double t_radius2 = 0.0;
         if (t_M != M) {
             t_points.resize(size_t(M));
             for (int i = 0; i < M; ++i)
                 t_points[size_t(i)] = psk_point(M, i);
-            t_radius = std::sin(pi / M);
+            t_radius2 = std::sin(pi / M) * std::sin(pi / M);
             t_M = M;
         }
-        if (std::abs(s - t_points[size_t(k)]) > t_radius)
+        if (std::norm(s - t_points[size_t(k)]) > t_radius2)
             *far = true;
     }
     return int(k);

@@ -3,7 +3,8 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-#include <gnuradio/isac/core/nullspace.h> // exp_correlation
+#include <gnuradio/isac/core/nullspace.h>   // exp_correlation
+#include <gnuradio/isac/core/safe_margin.h> // psk_round
 #include <gnuradio/isac/core/user_rx.h>
 #include <algorithm>
 #include <cmath>
@@ -63,6 +64,18 @@ void user_rx_params::validate() const
                     "|grid_offset| <= frame_len (" + std::to_string(format.frame_len()) +
                         ")");
 }
+
+namespace {
+// e^{j x}; a Taylor series (error below 1e-15) for the small steps of a phase loop
+cdouble unit_phasor(double x)
+{
+    if (!(std::abs(x) < 0.05))
+        return std::polar(1.0, x);
+    const double x2 = x * x;
+    return cdouble(1.0 - x2 / 2 * (1.0 - x2 / 12 * (1.0 - x2 / 30)),
+                   x * (1.0 - x2 / 6 * (1.0 - x2 / 20 * (1.0 - x2 / 42))));
+}
+} // namespace
 
 // ---------------------------------------------------------------- interpolator
 frac_interp::frac_interp(int half) : d_half(half), d_beta(6.0)
@@ -451,24 +464,39 @@ void user_receiver::finish_held(bool have_end, double psi_end, double center_end
         f.decisions.resize(size_t(Ld));
         const int M = d_p.psk_order;
         double th = 0;
+        // e^{-j ph} as the product of two phasor recursions, the line's and the
+        // loop's, re-seeded exactly every 256 samples: no sin/cos per sample
+        const cdouble step = std::polar(1.0, -slope);
+        cdouble line, loop;
         for (int t = 0; t < Ld; ++t) {
-            const double ph = h.psi + slope * (p0 + t - h.center) + th;
-            const cfloat w = f.payload[size_t(t)] * cfloat(std::polar(1.0, -ph));
-            // decision and its phase error from one atan2: the error is the
+            if (t % 256 == 0) {
+                line = std::polar(1.0, -(h.psi + slope * (p0 + t - h.center)));
+                loop = std::polar(1.0, -th);
+            }
+            const cfloat w = f.payload[size_t(t)] * cfloat(line * loop);
+            // decision and its phase error from one angle: the error is the
             // angle to the nearest point, a - 2 pi k' / M with k' unwrapped
-            const double a = std::atan2(double(w.imag()), double(w.real()));
-            const long ku = std::lround(a * M / two_pi);
+            double a;
+            const long ku = psk_round(double(w.imag()), double(w.real()), M, a);
             const int k = int(((ku % M) + M) % M);
             const double err = a - two_pi * double(ku) / M;
-            th += d_p.pll_gain * err;
+            const double dth = d_p.pll_gain * err;
+            th += dth;
+            loop *= unit_phasor(-dth);
+            line *= step;
             f.payload[size_t(t)] = w;
             f.decisions[size_t(t)] = k;
         }
         f.phase_drift = th;
     } else if (h.has_ref) {
-        for (int t = 0; t < Ld; ++t)
-            f.payload[size_t(t)] *=
-                cfloat(std::polar(1.0, -(h.psi + slope * (p0 + t - h.center))));
+        const cdouble step = std::polar(1.0, -slope);
+        cdouble line;
+        for (int t = 0; t < Ld; ++t) {
+            if (t % 256 == 0)
+                line = std::polar(1.0, -(h.psi + slope * (p0 + t - h.center)));
+            f.payload[size_t(t)] *= cfloat(line);
+            line *= step;
+        }
     }
     d_out.push_back(std::move(f));
     d_have_held = false;

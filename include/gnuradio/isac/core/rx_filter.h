@@ -17,6 +17,15 @@
  * radar_scene::solve_into (O(Q^3)) per snapshot. All radar formulas (Woodbury, ||u||^2,
  * the H0 variance behind kappa) come from radar_scene.
  *
+ * Everything but the projections depends on x alone (the couplings, the solve, kappa,
+ * the CPI terms), and a DAC with few levels repeats x: a 1-bit DAC on N_T antennas has
+ * 4^N_T vectors, 256 at N_T = 4. These x-terms are kept in a small two-way cache keyed
+ * by the bytes of x, so a repeated x costs a hash and the Q+1 projections of r. The
+ * x-terms are computed per column by one routine (never a batch GEMM whose rounding
+ * could depend on the column's position), so a cache hit returns exactly what a miss
+ * computes: the output does not depend on the cache. While x hardly repeats (hit rate
+ * below 1/2) the lookups pause for 64 k snapshots.
+ *
  * Special snapshots (never a division by zero, never a NaN in the outputs):
  *  - non_finite: r_l or x_l holds a NaN/Inf (seen as a non-finite projection,
  *    coupling or ||x||^2): z = 0, statistic 0.
@@ -137,9 +146,24 @@ private:
     // than a complex GEMM with Q+1 rows (measured in bench_rx_filter).
     Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> d_wr, d_wt;
     bool d_direct; // packing-free projection kernel instead of Eigen's GEMM (large N)
-    Eigen::MatrixXf d_p, d_c; // projections and couplings of one chunk (2(Q+1) x chunk)
-    Eigen::RowVectorXf d_xn;  // ||x||^2 of one chunk
+    Eigen::MatrixXf d_p; // projections of one chunk (2(Q+1) x chunk)
     std::vector<cdouble> d_ws, d_cd, d_y, d_gq, d_a;
+
+    // x-terms cache (file comment). Per slot: the key (2 N_T floats), its status, and
+    // x_stride() values: conj(y_q) (Q), 1/(c_0 gmg) (1), kappa^2 (real, 1), terms (Q+2).
+    int d_slots = 0; // power of two; 0: no cache
+    std::vector<float> d_keys;
+    std::vector<uint8_t> d_used;
+    std::vector<snapshot_status> d_xstat;
+    std::vector<cdouble> d_xval;
+    std::vector<cdouble> d_miss; // x-terms of one snapshot when not cached
+    Eigen::MatrixXf d_cx;        // couplings of one column (2(Q+1) x 1)
+    uint64_t d_lookups = 0, d_hits = 0, d_pause = 0;
+    int x_stride() const { return 2 * n_terms(); }
+    //! x-terms of one transmit column (2 N_T floats) into v (x_stride() values)
+    snapshot_status x_terms(const float* x, cdouble* v);
+    //! the x-terms of column x: from the cache, or computed (and cached)
+    snapshot_status lookup(const float* x, const cdouble*& v);
 };
 
 /*!

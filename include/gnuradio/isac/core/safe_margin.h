@@ -22,6 +22,7 @@
 #define INCLUDED_ISAC_CORE_SAFE_MARGIN_H
 
 #include <gnuradio/isac/core/types.h>
+#include <cmath>
 #include <cstdint>
 #include <utility>
 
@@ -34,6 +35,57 @@ double psk_cot(int M);
 
 //! M-PSK point e^{j 2 pi k / M}.
 cdouble psk_point(int M, int k);
+
+/*!
+ * atan2(y, x) from a polynomial (Abramowitz and Stegun 4.4.49 on [0, 1]; error below
+ * 1.4e-8 rad), about five times cheaper than std::atan2. Zeros, infinities and NaN go
+ * to std::atan2.
+ */
+inline double fast_atan2(double y, double x)
+{
+    const double ax = std::abs(x), ay = std::abs(y);
+    const double mx = ax > ay ? ax : ay, mn = ax > ay ? ay : ax;
+    if (!(mx > 0.0 && mx <= 1.7976931348623157e308))
+        return std::atan2(y, x);
+    const double t = mn / mx, t2 = t * t;
+    double p = 0.0028662257;
+    p = p * t2 - 0.0161657367;
+    p = p * t2 + 0.0429096138;
+    p = p * t2 - 0.0752896400;
+    p = p * t2 + 0.1065626393;
+    p = p * t2 - 0.1420889944;
+    p = p * t2 + 0.1999355085;
+    p = p * t2 - 0.3333314528;
+    p = (p * t2 + 1.0) * t;
+    // octant folds as selects (random symbols would mispredict branches)
+    const double s1 = ay > ax ? -1.0 : 1.0, b1 = ay > ax ? 0.5 * pi : 0.0;
+    p = b1 + s1 * p;
+    const double s2 = x < 0.0 ? -1.0 : 1.0, b2 = x < 0.0 ? pi : 0.0;
+    p = b2 + s2 * p;
+    return std::copysign(p, y);
+}
+
+/*!
+ * The M-PSK decision of the symbol x + j y: k = lround(a M / (2 pi))
+ * (not reduced mod M) for the angle a = atan2(y, x), and a. Equal to std::atan2 +
+ * std::lround: symbols within the polynomial's error of a decision boundary take
+ * std::atan2. a is fast_atan2's (error below 1.4e-8 rad) elsewhere.
+ */
+inline long psk_round(double y, double x, int M, double& a)
+{
+    a = fast_atan2(y, x);
+    const double t = a * M / (2.0 * pi);
+    // floor and round by integer conversion (|t| <= M / 2): no libm calls
+    long fl = std::abs(t) < 1e15 ? long(t) : 0;
+    fl -= double(fl) > t;
+    const double f = t - double(fl);
+    // |t error| <= M / (2 pi) 1.4e-8 < 2.3e-9 M
+    if (!(std::abs(f - 0.5) > 1e-8 * M + 1e-9)) { // also NaN
+        a = std::atan2(y, x);
+        return std::lround(a * M / (2.0 * pi));
+    }
+    return f < 0.5 ? fl : fl + 1;
+}
 
 /*!
  * Index k of the M-PSK point nearest to s. NaN/Inf symbols map to k = 0 and
