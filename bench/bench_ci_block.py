@@ -15,8 +15,14 @@ per-core rate), the infeasible share, the share of repeated symbol vectors the
 block's design cache copied (a channel serves M^U distinct vectors; the draws' M^U
 range from 16 to 16.7 million), and the wall-clock ratio to one thread.
 
+--distinct draws the symbol vectors without repetition (a draw with M^U < --vectors
+gets each of its M^U vectors once, in random order), so the cache copies nothing and
+the rate is the solver's own on a stream without repeats.
+
     PYTHONPATH=build/test_modules /usr/bin/python3 bench/bench_ci_block.py \\
         --n-tx 16 64 --threads 1 2
+    PYTHONPATH=build/test_modules /usr/bin/python3 bench/bench_ci_block.py \\
+        --n-tx 64 --threads 1 --draws 6 --vectors 3000 --distinct
 """
 
 import argparse
@@ -67,6 +73,8 @@ def main():
     ap.add_argument("--vectors", type=int, default=4000, help="symbol vectors per draw")
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--solver", default="realtime")
+    ap.add_argument("--distinct", action="store_true",
+                    help="no repeated symbol vectors (at most M^U per draw)")
     ap.add_argument("--min-buffer", type=int, default=0,
                     help="the block's minimum output buffer (items); 0: GNU Radio's default")
     args = ap.parse_args()
@@ -78,8 +86,13 @@ def main():
         for i in args.indices if args.indices else range(args.draws):
             inst = fam.draw(N, i)
             rng = np.random.default_rng([N, i, 5])
-            k = rng.integers(0, inst["psk_order"], (args.vectors, inst["n_users"]))
-            syms = np.exp(2j * np.pi * k / inst["psk_order"]).astype(np.complex64)
+            M, U = inst["psk_order"], inst["n_users"]
+            if args.distinct:
+                flat = rng.choice(M**U, min(args.vectors, M**U), replace=False)
+                k = (flat[:, None] // M ** np.arange(U)[None, :]) % M
+            else:
+                k = rng.integers(0, M, (args.vectors, U))
+            syms = np.exp(2j * np.pi * k / M).astype(np.complex64)
             order = args.threads if i % 2 == 0 else args.threads[::-1]
             for t in order:
                 wall, cpu, infeasible, hits = run_draw(inst, syms, args.solver, t,
@@ -87,7 +100,7 @@ def main():
                 a = acc[t]
                 a[0] += wall
                 a[1] += cpu
-                a[2] += args.vectors
+                a[2] += len(k)
                 a[3] += infeasible
                 a[4] += hits
         base = acc[args.threads[0]][2] / acc[args.threads[0]][0]

@@ -241,17 +241,38 @@ bool flip_search::best_pair_flip(double otol)
                           [&](int a, int b) { return -x_[a] * w_[a] > -x_[b] * w_[b]; });
         improving_.resize(max_first);
     }
+    // A partner k of j needs gain_k > otol - gain_j >= otol - max_j gain_j: the
+    // columns below that (most, near a local optimum) are dropped once, not per j.
+    // The margin covers the rounding of gain_j + gain_k.
+    double gmax = -inf;
+    for (int j : improving_)
+        gmax = std::max(gmax, gain_[j]);
+    const double gfloor = otol - gmax - 1e-12 * (std::abs(otol) + std::abs(gmax));
+    cand_.resize(n);
+    int nc = 0;
+    for (int k = 0; k < n; ++k) {
+        cand_[nc] = k;
+        nc += gain_[k] > gfloor;
+    }
     int bj = -1, bk = -1;
     double bgain = otol;
     for (int j : improving_) {
         const double gj = gain_[j];
         rj_ = r_ + dR_.col(j);
-        // partners that beat the gain so far, collected branch-free; bgain only grows
-        // below, so the test is repeated before the row check
+        // partners that beat the gain so far and repair the row j breaks most (a
+        // necessary condition of fits(), one strided load per column), collected
+        // branch-free; bgain only grows below, so the test is repeated before the row
+        // check
+        Eigen::Index i0;
+        rj_.minCoeff(&i0);
+        const double r0 = rj_[i0];
+        const double* d0 = dR_.data() + i0;
+        const Eigen::Index ld = dR_.rows();
         int nk = 0;
-        for (int k = 0; k < n; ++k) {
+        for (int t = 0; t < nc; ++t) {
+            const int k = cand_[t];
             partners_[nk] = k;
-            nk += (k != j) & (gj + gain_[k] > bgain);
+            nk += (k != j) & (gj + gain_[k] > bgain) & (r0 + d0[k * ld] >= -tol_);
         }
         for (int t = 0; t < nk; ++t) {
             const int k = partners_[t];

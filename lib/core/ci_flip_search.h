@@ -73,6 +73,7 @@ private:
     std::vector<double> after_;    // repair: violation after each single flip
     std::vector<int> improving_;   // local search: improving flips
     std::vector<int> partners_;    // local search: second-flip candidates
+    std::vector<int> cand_;        // local search: columns that can be a second flip
     std::vector<double> gain_;     // local search: objective change of each flip
     rvec rj_;                      // local search: residual after the first of two flips
 

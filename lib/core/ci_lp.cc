@@ -257,9 +257,16 @@ double dual_simplex::pivot_row(int r)
 {
     W.rho = W.Binv.row(r).transpose();
     W.alpha.head(n).noalias() = (*AT_) * W.rho;
-    double amax = 0.0;
-    for (int j = 0; j < n; ++j) // basic columns add 0 (amax >= 0 anyway)
-        amax = std::max(amax, masked(W.st[j] >= 0, std::abs(W.alpha[j])));
+    // four independent maxima: one chain of dependent maxsd was a fifth of the
+    // pivot (max is exact, so the order does not change the result)
+    double a4[4] = { 0.0, 0.0, 0.0, 0.0 };
+    int j = 0;
+    for (; j + 4 <= n; j += 4) // basic columns add 0 (amax >= 0 anyway)
+        for (int t = 0; t < 4; ++t)
+            a4[t] = std::max(a4[t], masked(W.st[j + t] >= 0, std::abs(W.alpha[j + t])));
+    for (; j < n; ++j)
+        a4[0] = std::max(a4[0], masked(W.st[j] >= 0, std::abs(W.alpha[j])));
+    double amax = std::max(std::max(a4[0], a4[1]), std::max(a4[2], a4[3]));
     for (int i = 0; i < m; ++i)
         if (W.st[n + i] >= 0) {
             W.alpha[n + i] = -W.rho[i];
