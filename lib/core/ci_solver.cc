@@ -457,18 +457,19 @@ void ci_solver::design_qos(const rmat& At, ci_result& r, mm_state& s) const
     for (const rvec& x0 : starts)
         run(mm_start{ nullptr, &firsts[0].basis, &x0 });
     if (!s.have) {
-        if (feasibility()) {
+        // the feasibility search's own first step, the max-min search stopped at
+        // margin 0, may find a point the branch and bound misses within its nodes
+        ilp_result h0;
+        if (d_t.feasible_start)
+            h0 = ilp_maxmin_heuristic(At, lam, d_c, false, rvec(), 0.0, {}, 0.0);
+        if (h0.feasible && h0.objective >= -feas_tol(lam, d_c, At)) {
+            run(mm_start{ nullptr, &firsts[0].basis, &h0.xt });
+        } else if (feasibility()) {
             infeasible_fallback(At, r, s, &*f);
             return;
+        } else {
+            run(mm_start{ nullptr, &firsts[0].basis, &f->xt });
         }
-        // MM starts from the max-min search stopped at margin 0 where it gets there
-        // (a point with slack, where the branch and bound stops at the first point)
-        const ilp_result h0 =
-            d_t.feasible_start
-                ? ilp_maxmin_heuristic(At, lam, d_c, false, rvec(), 0.0, {}, 0.0)
-                : *f;
-        const bool h0_ok = h0.feasible && h0.objective >= -feas_tol(lam, d_c, At);
-        run(mm_start{ nullptr, &firsts[0].basis, h0_ok ? &h0.xt : &f->xt });
     }
     if (d_t.stationary_nodes > 0)
         stationary_steps(At, r, s);
