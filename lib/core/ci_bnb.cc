@@ -273,7 +273,8 @@ ilp_result ilp_qos_feasibility(const rmat& At,
                                const rvec& lambda,
                                double c,
                                long max_nodes,
-                               const std::vector<rvec>& warm)
+                               const std::vector<rvec>& warm,
+                               const ilp_result* heuristic)
 {
     const int n = int(At.cols());
     ilp_result res;
@@ -281,7 +282,9 @@ ilp_result ilp_qos_feasibility(const rmat& At,
     // a heuristic first (stops at margin 0), then a branch and bound that prunes
     // every node whose bound is below 0 and stops at the first point reaching it
     const rvec none;
-    const ilp_result h = ilp_maxmin_heuristic(At, lambda, c, false, none, 0.0, warm, 0.0);
+    const ilp_result h =
+        heuristic ? *heuristic
+                  : ilp_maxmin_heuristic(At, lambda, c, false, none, 0.0, warm, 0.0);
     res.lp_feasible = h.lp_feasible;
     res.lp_bound = h.lp_bound;
     res.xt = h.xt;

@@ -8,8 +8,10 @@
  */
 #include "ci_bnb.h"
 #include "ci_branchfree.h"
+#include "ci_flip_search.h"
 #include <gnuradio/isac/core/ci_solver.h>
 #include <gnuradio/isac/core/limits.h>
+#include <algorithm>
 #include <cmath>
 #include <optional>
 #include <random>
@@ -422,18 +424,52 @@ void ci_solver::design_qos(const rmat& At, ci_result& r, mm_state& s) const
         mm_qos(At, st, r2, s2);
         keep_better(r, s, r2, s2);
     };
+    // When the max-min search finds no feasible point the snapshot is usually
+    // infeasible (N_T = 16: a fifth of the snapshots have a feasible LP relaxation
+    // and no feasible point): the feasibility search decides first, and a proof
+    // skips the beam runs, which could not find a point either. Otherwise the same
+    // runs in the same order as without it, so the design is the same.
+    // The feasibility search's own max-min heuristic would repeat the max-min start's
+    // search with another stopping margin: the branch and bound starts from the
+    // start's result instead (it cost a fifth of an infeasible snapshot). Both
+    // searches raise the margin through the same targets below 0, so on an
+    // infeasible snapshot they end at the same point (the fallback design).
+    const rvec lam = rvec::Constant(At.rows(), d_lambda);
+    ilp_result mm;
+    const std::vector<rvec> starts = feasible_starts(At, firsts[0].basis, mm);
+    std::optional<ilp_result> f;
+    auto feasibility = [&]() {
+        if (!f)
+            f = ilp_qos_feasibility(At,
+                                    lam,
+                                    d_c,
+                                    d_t.feasibility_nodes,
+                                    {},
+                                    d_t.feasible_start ? &mm : nullptr);
+        return !f->feasible;
+    };
+    if (d_t.feasible_start && starts.empty() && feasibility() && f->optimal) {
+        infeasible_fallback(At, r, s, &*f);
+        return;
+    }
     for (int i = 0; i < std::min<int>(d_t.phase_paths, int(firsts.size())); ++i)
         run(mm_start{ &firsts[i].sur, &firsts[i].basis });
-    for (const rvec& x0 : feasible_starts(At, firsts[0].basis))
+    for (const rvec& x0 : starts)
         run(mm_start{ nullptr, &firsts[0].basis, &x0 });
     if (!s.have) {
-        const rvec lam = rvec::Constant(At.rows(), d_lambda);
-        const ilp_result f = ilp_qos_feasibility(At, lam, d_c, d_t.feasibility_nodes);
-        if (!f.feasible) {
-            infeasible_fallback(At, r, s, &f);
+        // the feasibility search's own first step, the max-min search stopped at
+        // margin 0, may find a point the branch and bound misses within its nodes
+        ilp_result h0;
+        if (d_t.feasible_start)
+            h0 = ilp_maxmin_heuristic(At, lam, d_c, false, rvec(), 0.0, {}, 0.0);
+        if (h0.feasible && h0.objective >= -feas_tol(lam, d_c, At)) {
+            run(mm_start{ nullptr, &firsts[0].basis, &h0.xt });
+        } else if (feasibility()) {
+            infeasible_fallback(At, r, s, &*f);
             return;
+        } else {
+            run(mm_start{ nullptr, &firsts[0].basis, &f->xt });
         }
-        run(mm_start{ nullptr, &firsts[0].basis, &f.xt });
     }
     if (d_t.stationary_nodes > 0)
         stationary_steps(At, r, s);
@@ -452,12 +488,13 @@ void ci_solver::design_qos(const rmat& At, ci_result& r, mm_state& s) const
 // >= (1 + feasible_margin) lambda (as good a start, measured), and points of the
 // heuristic ILP with random objectives (a fixed generator: a design depends on its
 // inputs only).
-std::vector<rvec> ci_solver::feasible_starts(const rmat& At, const lp_basis& basis) const
+std::vector<rvec>
+ci_solver::feasible_starts(const rmat& At, const lp_basis& basis, ilp_result& mm) const
 {
     const rvec lam = rvec::Constant(At.rows(), d_lambda);
     std::vector<rvec> out;
     if (d_t.feasible_start) {
-        const ilp_result mm = ilp_maxmin_heuristic(
+        mm = ilp_maxmin_heuristic(
             At, lam, d_c, false, rvec(), 0.0, {}, d_t.feasible_margin * d_lambda);
         if (!maxmin_meets(mm, d_lambda))
             // random objectives reach no feasible point where the max-min search
@@ -477,7 +514,9 @@ std::vector<rvec> ci_solver::feasible_starts(const rmat& At, const lp_basis& bas
             v = nd(rng);
         // each LP resumes the last one's basis (same At, another objective)
         const ilp_result ri = ilp_qos_heuristic(wr, At, lam, d_c, {}, o);
-        if (ri.feasible)
+        // an MM run is a function of its start: a repeated point (tight snapshots
+        // have few feasible points) would repeat a run
+        if (ri.feasible && std::find(out.begin(), out.end(), ri.xt) == out.end())
             out.push_back(ri.xt);
     }
     return out;

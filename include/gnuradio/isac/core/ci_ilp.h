@@ -76,13 +76,15 @@ ilp_result ilp_qos_exact(const rvec& w,
  * on the max-min margin that prunes every node whose LP (Lagrangian) bound is < 0,
  * with reduced-cost fixing, and stops at the first feasible point. feasible: a point
  * was found (xt); optimal with !feasible: infeasibility proven; else undecided
- * within max_nodes.
+ * within max_nodes. heuristic: a max-min heuristic already run against lambda (any
+ * `enough`), used instead of running it again.
  */
 ilp_result ilp_qos_feasibility(const rmat& At,
                                const rvec& lambda,
                                double c,
                                long max_nodes,
-                               const std::vector<rvec>& warm = {});
+                               const std::vector<rvec>& warm = {},
+                               const ilp_result* heuristic = nullptr);
 
 /*!
  * Max-min margin ILP (1-bit ISAC paper eq. (35)-(37)): maximise min_i (At xt - offset)_i

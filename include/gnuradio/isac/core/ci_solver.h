@@ -320,7 +320,8 @@ private:
                         rvec& nu,
                         bool& have_nu,
                         lp_basis& lpb) const;
-    std::vector<rvec> feasible_starts(const rmat& At, const lp_basis& basis) const;
+    std::vector<rvec>
+    feasible_starts(const rmat& At, const lp_basis& basis, ilp_result& maxmin) const;
     void infeasible_fallback(const rmat& At,
                              ci_result& r,
                              mm_state& s,
