@@ -7,6 +7,7 @@ test: a streaming output checker, a progress gate that interleaves a control
 thread with work() calls without sleeping, malformed-message generators, and
 RSS sampling.
 """
+import ctypes
 import os
 import threading
 
@@ -19,6 +20,36 @@ def rss_bytes():
     """Resident set size of this process (Linux /proc), in bytes."""
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+class _mallinfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in
+                ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
+                 "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+
+def _load_mallinfo2():
+    try:
+        f = ctypes.CDLL(None).mallinfo2  # glibc >= 2.33
+    except (OSError, AttributeError):
+        return None
+    f.restype = _mallinfo2
+    f.argtypes = []
+    return f
+
+
+_MALLINFO2 = _load_mallinfo2()
+
+
+def heap_free_bytes():
+    """Bytes glibc's malloc holds free in its arenas (mallinfo2 fordblks, all
+    arenas), or 0 where that is not available (another libc, a sanitizer's
+    allocator). free() does not return memory in the middle of an arena to the
+    system, so these bytes stay in the RSS although nothing uses them:
+    rss_bytes() - heap_free_bytes() is the memory the process really holds."""
+    if _MALLINFO2 is None:
+        return 0
+    return int(_MALLINFO2().fordblks)
 
 
 class stream_checker(gr.sync_block):
