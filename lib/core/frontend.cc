@@ -635,31 +635,44 @@ inline cfloat small_rot(float phi, bool exact)
 }
 } // namespace
 
+namespace {
+// a * b as std::complex<float> computes it for finite operands (the same
+// products and sums, so the same bits), without its NaN recovery branch,
+// which keeps the loops below free of calls and vectorisable
+inline cfloat cmul(cfloat a, cfloat b)
+{
+    return cfloat(a.real() * b.real() - a.imag() * b.imag(),
+                  a.real() * b.imag() + a.imag() * b.real());
+}
+// k1 z + k2 conj(z)
+inline cfloat iq_image(cfloat k1, cfloat k2, cfloat z)
+{
+    const cfloat a = cmul(k1, z), b = cmul(k2, std::conj(z));
+    return cfloat(a.real() + b.real(), a.imag() + b.imag());
+}
+} // namespace
+
 void frontend_emulator::process_tx(
     chain& c, const cfloat* in, cfloat* out, long n, int stride)
 {
     const cfloat k1 = c.k1, k2 = c.k2, g = c.g_now;
     const float a = c.pn_a, b = c.pn_b, clip = c.clip;
+    const bool exact = c.pn_exact;
     float pn = c.pn;
+    uint64_t nonfinite = 0, clipped = 0;
     for (long t = 0; t < n; ++t) {
-        cfloat d = in[t * stride];
-        float dr = d.real(), di = d.imag();
-        if (!std::isfinite(dr)) {
-            dr = 0.0f;
-            ++d_nonfinite;
-        }
-        if (!std::isfinite(di)) {
-            di = 0.0f;
-            ++d_nonfinite;
-        }
-        if (std::abs(dr) > clip || std::abs(di) > clip)
-            ++c.truth.clipped;
-        d = cfloat(clampf(dr, clip), clampf(di, clip));
-        const cfloat z = k1 * d + k2 * std::conj(d);
+        const cfloat d = in[t * stride];
+        const bool fr = std::isfinite(d.real()), fi = std::isfinite(d.imag());
+        nonfinite += uint64_t(!fr) + uint64_t(!fi);
+        const float dr = fr ? d.real() : 0.0f, di = fi ? d.imag() : 0.0f;
+        clipped += uint64_t(std::abs(dr) > clip || std::abs(di) > clip);
+        const cfloat z = iq_image(k1, k2, cfloat(clampf(dr, clip), clampf(di, clip)));
         pn = a * pn + b * c.rng.normal();
-        out[t * stride] = g * small_rot(pn, c.pn_exact) * z;
+        out[t * stride] = cmul(cmul(g, small_rot(pn, exact)), z);
     }
     c.pn = pn;
+    d_nonfinite += nonfinite;
+    c.truth.clipped += clipped;
 }
 
 void frontend_emulator::process_rx(
@@ -667,6 +680,7 @@ void frontend_emulator::process_rx(
 {
     const cfloat k1 = c.k1, k2 = c.k2, g = c.g_now;
     const float a = c.pn_a, b = c.pn_b, sd = c.noise_std, clip = c.clip;
+    const bool exact = c.pn_exact;
     float pn = c.pn;
     const bool cfo = c.cfo != 0.0;
     // the CFO phasor: from the absolute index every 256 samples (no accumulated
@@ -683,12 +697,14 @@ void frontend_emulator::process_rx(
                        r.real() * step.imag() + r.imag() * step.real());
     };
     cdouble rot(1.0);
+    uint64_t clipped = 0;
     for (long t = 0; t < n; ++t) {
         const float nr = sd * c.rng.normal();
         const float ni = sd * c.rng.normal();
-        cfloat z = io[t * stride] + cfloat(nr, ni);
+        const cfloat s = io[t * stride];
+        cfloat z(s.real() + nr, s.imag() + ni);
         pn = a * pn + b * c.rng.normal();
-        cfloat e = g * small_rot(pn, c.pn_exact);
+        cfloat e = cmul(g, small_rot(pn, exact));
         if (cfo) {
             const uint64_t into = (pos0 + uint64_t(t)) & 255u;
             if (into == 0) {
@@ -699,20 +715,19 @@ void frontend_emulator::process_rx(
                 for (uint64_t i = 0; i < into; ++i)
                     rot = advance(rot);
             }
-            e *= cfloat(float(rot.real()), float(rot.imag()));
+            e = cmul(e, cfloat(float(rot.real()), float(rot.imag())));
             rot = advance(rot);
         }
-        z *= e;
-        cfloat y = k1 * z + k2 * std::conj(z);
+        z = cmul(z, e);
+        cfloat y = iq_image(k1, k2, z);
         if (clip > 0.0f) {
-            if (std::abs(y.real()) > clip || std::abs(y.imag()) > clip) {
-                ++c.truth.clipped;
-                y = cfloat(clampf(y.real(), clip), clampf(y.imag(), clip));
-            }
+            clipped += uint64_t(std::abs(y.real()) > clip || std::abs(y.imag()) > clip);
+            y = cfloat(clampf(y.real(), clip), clampf(y.imag(), clip));
         }
         io[t * stride] = y;
     }
     c.pn = pn;
+    c.truth.clipped += clipped;
 }
 
 void frontend_emulator::process_uplink(cfloat* uplink, long n)
@@ -749,7 +764,7 @@ void frontend_emulator::process_uplink(cfloat* uplink, long n)
         for (int k = 0; k < nt; ++k) {
             cfloat s(0.0f, 0.0f);
             for (int u = 0; u < nu; ++u)
-                s += d_Hf[size_t(u) * nt + k] * d[u]; // reciprocal air: H^T
+                s += cmul(d_Hf[size_t(u) * nt + k], d[u]); // reciprocal air: H^T
             r[k] = gain * s;
         }
     }
@@ -781,7 +796,7 @@ long frontend_emulator::process_block(
             const cfloat* gm = d_Gf.data() + size_t(m) * nt;
             cfloat s(0.0f, 0.0f);
             for (int k = 0; k < nt; ++k)
-                s += gm[k] * xp[k];
+                s += cmul(gm[k], xp[k]);
             r[m] = s;
         }
         if (d_p.loopback) {
@@ -794,7 +809,7 @@ long frontend_emulator::process_block(
             const cfloat* hu = d_Hf.data() + size_t(u) * nt;
             cfloat s(0.0f, 0.0f);
             for (int k = 0; k < nt; ++k)
-                s += hu[k] * xp[k];
+                s += cmul(hu[k], xp[k]);
             y[u] = s;
         }
     }

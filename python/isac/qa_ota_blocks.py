@@ -164,10 +164,32 @@ class qa_ota_blocks(gr_unittest.TestCase):
         rx.clear_command_time()
         snk.set_start_time(t)
         self.assertGreaterEqual(rx.get_time_last_pps().get_real_secs(), 0.0)
+        # both roles have their source: no output also goes to a discarding sink
+        self.assertIsNone(snk.discard)
         tb.run()
         np.testing.assert_array_equal(np.array(r.data()).reshape(-1, 4), np.array(s0.data()).reshape(-1, 4))
         np.testing.assert_array_equal(np.array(u1.data()), np.array(s1.data()).reshape(-1, 2)[:, 1])
         self.assertEqual(rx.settings()[("center_freq", 0)], 2.4e9)
+
+        # a users' source built before the sink and no sensing source: the
+        # sensing outputs end in the sink's discard, and the users' samples are
+        # those of the full wiring
+        emu = emulator()
+        tb = gr.top_block()
+        us = isac.radio_source("emulated", 2, emulator=emu, role="users")
+        snk = isac.radio_sink("emulated", 4, emulator=emu)
+        self.assertEqual(snk._discarded, [0, 1, 2, 3])
+        split = blocks.vector_to_streams(gr.sizeof_gr_complex, 4)
+        tb.connect(blocks.vector_source_c(x.ravel().tolist(), False, 4), split)
+        for k in range(4):
+            tb.connect((split, k), (snk, k))
+        join = blocks.streams_to_vector(gr.sizeof_gr_complex, 2)
+        u = blocks.vector_sink_c(2)
+        tb.connect((us, 0), (join, 0))
+        tb.connect((us, 1), (join, 1))
+        tb.connect(join, u)
+        tb.run()
+        np.testing.assert_array_equal(np.array(u.data()).reshape(-1, 2), np.array(s1.data()).reshape(-1, 2))
 
     def test_radio_pair_errors(self):
         emu = emulator()

@@ -169,6 +169,7 @@ class emulated_radio:
         self.n_uplink = self.n_tx if uplink_len > 0 else 0
         self._lock = threading.Lock()
         self._users = {}
+        self._sink = None
 
     def __getattr__(self, name):
         # truth getters and settings of the shared block
@@ -184,6 +185,16 @@ class emulated_radio:
                 raise ValueError("emulated_radio: a second radio %s uses this emulator; one sink and "
                                  "one source per role (sensing, users) share it" % role)
             self._users[role] = owner
+            sink = self._sink
+        if sink is not None and role != "sink":
+            sink._rewire_discard()
+
+    def _unclaimed_outputs(self):
+        """The block's outputs of the roles no radio_source has claimed."""
+        spans = (("sensing", 0, self.n_sense), ("users", self.n_sense, self.n_users),
+                 ("uplink", self.n_sense + self.n_users, self.n_uplink))
+        with self._lock:
+            return [first + k for role, first, n in spans if role not in self._users for k in range(n)]
 
 
 class _emulated_clock:
@@ -367,11 +378,24 @@ class radio_sink(_radio_base):
         emulator._claim("sink", self)
         for ch in range(self.nchan):
             self.connect((self, ch), (emulator.block, ch))
-        # every emulator output is also consumed here, so a flowgraph without a
-        # users' (or sensing) source never stalls the emulator
-        self.discard = blocks.null_sink(gr.sizeof_gr_complex)
-        for m in range(emulator.n_sense + emulator.n_users + emulator.n_uplink):
-            self.connect((emulator.block, m), (self.discard, m))
+        self.discard, self._discarded = None, []
+        emulator._sink = self
+        self._rewire_discard()
+
+    def _rewire_discard(self):
+        # The emulator's outputs of a role without a radio_source (built before
+        # or after this sink) end in a null sink here, so such a flowgraph never
+        # stalls the emulator; a claimed output has its source as its only
+        # reader (a second reader of every output cost a thread and its
+        # wake-ups). A radio_source that is built must also be connected.
+        emulator = self.emulator
+        if self.discard is not None:
+            for k, m in enumerate(self._discarded):
+                self.disconnect((emulator.block, m), (self.discard, k))
+        self._discarded = emulator._unclaimed_outputs()
+        self.discard = blocks.null_sink(gr.sizeof_gr_complex) if self._discarded else None
+        for k, m in enumerate(self._discarded):
+            self.connect((emulator.block, m), (self.discard, k))
 
 
 class radio_source(_radio_base):
