@@ -44,10 +44,14 @@ radar_scene scene(int n)
                        { 1000.0, 1000.0 });
 }
 
-// Streams batches of random echoes through f: the per-snapshot filter rate.
-void run_filter(benchmark::State& st, rx_filter& f, int n)
+// Streams batches of random echoes r (and the transmit vectors x) through f: the
+// per-snapshot filter rate.
+void run_filter(benchmark::State& st,
+                rx_filter& f,
+                int n,
+                const std::vector<cfloat>& r,
+                const std::vector<cfloat>& x)
 {
-    auto r = random_c(size_t(n) * batch, 1), x = random_c(size_t(n) * batch, 2);
     std::vector<cfloat> z(batch);
     std::vector<float> s(batch);
     std::vector<snapshot_status> status(batch);
@@ -58,6 +62,11 @@ void run_filter(benchmark::State& st, rx_filter& f, int n)
     }
     st.SetItemsProcessed(int64_t(st.iterations()) * batch);
     st.SetLabel("vs BM_memcpy_inputs/" + std::to_string(n));
+}
+
+void run_filter(benchmark::State& st, rx_filter& f, int n)
+{
+    run_filter(st, f, n, random_c(size_t(n) * batch, 1), random_c(size_t(n) * batch, 2));
 }
 
 void BM_rx_filter(benchmark::State& st)
@@ -72,22 +81,12 @@ void BM_rx_filter_gaussian_x(benchmark::State& st)
 {
     const int n = st.range(0);
     rx_filter f(scene(n), adc_model::one_bit, 1e-2);
-    auto r = random_c(size_t(n) * batch, 1);
     std::mt19937 rng(2);
     std::normal_distribution<float> nd;
     std::vector<cfloat> x(size_t(n) * batch);
     for (auto& v : x)
         v = cfloat(nd(rng), nd(rng));
-    std::vector<cfloat> z(batch);
-    std::vector<float> s(batch);
-    std::vector<snapshot_status> status(batch);
-    for (auto _ : st) {
-        f.process(r.data(), x.data(), batch, z.data(), s.data(), status.data());
-        benchmark::DoNotOptimize(z.data());
-        benchmark::ClobberMemory();
-    }
-    st.SetItemsProcessed(int64_t(st.iterations()) * batch);
-    st.SetLabel("vs BM_memcpy_inputs/" + std::to_string(n));
+    run_filter(st, f, n, random_c(size_t(n) * batch, 1), x);
 }
 
 // Theorem 1's threshold (eq. 15): no per-snapshot table lookup. BM_rx_filter (the
