@@ -203,8 +203,10 @@ void dual_simplex::resume()
     W.Binv = warm_->Binv;
     if (warm_->c.size() == n && warm_->c == c_ && int(warm_->d.size()) == N)
         W.d = warm_->d;
-    else
+    else {
+        W.d.resize(N); // set_bounds leaves st, basis and d to the start
         reprice();
+    }
     rvec rhs = b_;
     for (int j = 0; j < n; ++j)
         if (W.st[j] >= 0) {
