@@ -33,7 +33,11 @@ int psk_index(cdouble s, int M, bool* bad, bool* far)
     }
     double a; // (-pi, pi]
     long k = psk_round(s.imag(), s.real(), M, a);
-    k = ((k % M) + M) % M;
+    // |k| <= M / 2 (a in [-pi, pi]): no division to reduce it
+    if (k < 0)
+        k += M;
+    if (k >= M)
+        k -= M;
     if (far) {
         // the constellation and its decision radius, per thread for the last M
         // (a precoder asks for every symbol of every snapshot)

@@ -22,8 +22,10 @@
 #define INCLUDED_ISAC_CORE_SAFE_MARGIN_H
 
 #include <gnuradio/isac/core/types.h>
+#include <array>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <utility>
 
 namespace gr {
@@ -74,7 +76,9 @@ inline double fast_atan2(double y, double x)
 inline long psk_round(double y, double x, int M, double& a)
 {
     a = fast_atan2(y, x);
-    const double t = a * M / (2.0 * pi);
+    // a product, not a division: t moves by an ulp at most, far inside the band
+    // below, where std::atan2 decides
+    const double t = a * (M * (0.5 / pi));
     // floor and round by integer conversion (|t| <= M / 2): no libm calls
     long fl = std::abs(t) < 1e15 ? long(t) : 0;
     fl -= double(fl) > t;
@@ -93,6 +97,50 @@ inline long psk_round(double y, double x, int M, double& a)
  * between points) from every point sets *far. Either pointer may be null.
  */
 int psk_index(cdouble s, int M, bool* bad = nullptr, bool* far = nullptr);
+
+/*!
+ * psk_index for streams whose symbols repeat bit for bit (a symbol source's exact
+ * constellation points): a direct-mapped cache on the float pair's bits, filled by
+ * psk_index, so a hit returns exactly what psk_index returns. Non-finite symbols
+ * are not cached (*bad is set, k = 0, as psk_index does).
+ */
+class psk_index_cache
+{
+public:
+    explicit psk_index_cache(int M) : d_M(M) {}
+    int M() const { return d_M; }
+    int operator()(cfloat s, bool* bad = nullptr, bool* far = nullptr)
+    {
+        uint64_t bits;
+        std::memcpy(&bits, &s, sizeof(bits));
+        entry& e = d_e[size_t((bits * 0x9E3779B97F4A7C15ull) >> 56)];
+        if (e.valid && e.bits == bits) {
+            if (bad)
+                *bad = false;
+            if (far)
+                *far = e.far;
+            return e.k;
+        }
+        bool b = false, f = false;
+        const int k = psk_index(cdouble(s), d_M, &b, &f);
+        if (bad)
+            *bad = b;
+        if (far)
+            *far = f;
+        if (!b)
+            e = entry{ bits, k, f, true };
+        return k;
+    }
+
+private:
+    struct entry {
+        uint64_t bits = 0;
+        int k = 0;
+        bool far = false, valid = false;
+    };
+    int d_M;
+    std::array<entry, 256> d_e{};
+};
 
 //! Complex constraint matrix A (2U x N_T) of 1-bit ISAC paper Theorem 2 for channel H (U
 //! x N_T) and symbols s.
