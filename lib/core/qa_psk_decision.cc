@@ -11,6 +11,7 @@
 #include <gnuradio/isac/core/safe_margin.h>
 #include <cppunit/TestFixture.h>
 #include <cppunit/extensions/HelperMacros.h>
+#include <cstring>
 #include <limits>
 #include <random>
 
@@ -22,6 +23,7 @@ class qa_psk_decision : public CppUnit::TestFixture
     CPPUNIT_TEST(test_fast_atan2);
     CPPUNIT_TEST(test_decisions_match_atan2);
     CPPUNIT_TEST(test_index_cache);
+    CPPUNIT_TEST(test_fast_atan2_n);
     CPPUNIT_TEST_SUITE_END();
 
     static long ref_round(cdouble s, int M, double& a)
@@ -92,6 +94,27 @@ public:
             bool bad = false;
             CPPUNIT_ASSERT_EQUAL(0, psk_index(cdouble(std::nan(""), 1.0), M, &bad));
             CPPUNIT_ASSERT(bad);
+        }
+    }
+
+    void test_fast_atan2_n()
+    {
+        // bit for bit the scalar fast_atan2, zeros, infinities and NaN included
+        std::vector<double> y, x;
+        for (const cdouble& s : symbols(8)) {
+            y.push_back(s.imag());
+            x.push_back(s.real());
+        }
+        x.push_back(std::nan(""));
+        y.push_back(1.0);
+        for (size_t n : { x.size(), x.size() - 1 }) {
+            std::vector<double> a(n);
+            fast_atan2_n(y.data(), x.data(), a.data(), n);
+            for (size_t i = 0; i < n; ++i) {
+                const double r = fast_atan2(y[i], x[i]);
+                CPPUNIT_ASSERT(std::memcmp(&r, &a[i], sizeof(r)) == 0 ||
+                               (std::isnan(r) && std::isnan(a[i])));
+            }
         }
     }
 

@@ -515,7 +515,7 @@ void user_receiver::finish_held(bool have_end, double psi_end, double center_end
         const double guard = 1e-6 + 1e-7 * M;
         const double big = 6755399441055744.0; // 1.5 2^52: (x + big) - big rounds
         const cdouble step = std::polar(1.0, -slope);
-        std::vector<double> phi(static_cast<size_t>(Ld));
+        std::vector<double> phi(static_cast<size_t>(Ld)), vy(phi.size()), vx(phi.size());
         std::vector<cdouble> lines(static_cast<size_t>(Ld));
         {
             cdouble line;
@@ -523,10 +523,12 @@ void user_receiver::finish_held(bool have_end, double psi_end, double center_end
                 if (t % 256 == 0)
                     line = std::polar(1.0, -(h.psi + slope * (p0 + t - h.center)));
                 const cdouble v = cdouble(f.payload[size_t(t)]) * line;
-                phi[size_t(t)] = fast_atan2(v.imag(), v.real());
+                vy[size_t(t)] = v.imag();
+                vx[size_t(t)] = v.real();
                 lines[size_t(t)] = line;
                 line *= step;
             }
+            fast_atan2_n(vy.data(), vx.data(), phi.data(), phi.size());
         }
         double th = 0;
         // e^{-j th} by a phasor recursion re-seeded exactly every 256 samples

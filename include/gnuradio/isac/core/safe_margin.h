@@ -24,6 +24,7 @@
 #include <gnuradio/isac/core/types.h>
 #include <array>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <utility>
@@ -66,6 +67,12 @@ inline double fast_atan2(double y, double x)
     p = b2 + s2 * p;
     return std::copysign(p, y);
 }
+
+/*!
+ * a[i] = fast_atan2(y[i], x[i]), i < n, bit for bit, two at a time without branches
+ * (random symbols mispredict the scalar version's octant folds).
+ */
+void fast_atan2_n(const double* y, const double* x, double* a, size_t n);
 
 /*!
  * The M-PSK decision of the symbol x + j y: k = lround(a M / (2 pi))
