@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <iterator>
 #include <limits>
 
 namespace gr {
@@ -81,27 +82,31 @@ cdouble unit_phasor(double x)
 } // namespace
 
 // ---------------------------------------------------------------- interpolator
+namespace {
+constexpr double cached_deltas[] = { -0.5, -0.25, 0.0, 0.25, 0.5 };
+}
+
 frac_interp::frac_interp(int half) : d_half(half), d_beta(6.0)
 {
     check_int_range("interp_half", half, 1, 64);
     d_i0beta = bessel_i0(d_beta);
     // the frame search evaluates the half-sample grid over and over
-    // (and the integer grid: delta = 0)
+    // (and the integer grid, and the timing search's first refinement: quarters)
     const size_t n = 2 * size_t(half) + 1;
-    d_half_taps.resize(3 * n);
-    compute_taps(-0.5, d_half_taps.data());
-    compute_taps(0.5, d_half_taps.data() + n);
-    compute_taps(0.0, d_half_taps.data() + 2 * n);
+    d_half_taps.resize(std::size(cached_deltas) * n);
+    for (size_t j = 0; j < std::size(cached_deltas); ++j)
+        compute_taps(cached_deltas[j], d_half_taps.data() + j * n);
 }
 
 void frac_interp::taps(double delta, float* h) const
 {
     const size_t n = 2 * size_t(d_half) + 1;
-    if (delta == -0.5 || delta == 0.5 || delta == 0.0) {
-        const float* c = d_half_taps.data() + (delta == 0.0 ? 2 * n : delta > 0 ? n : 0);
-        std::copy(c, c + n, h);
-        return;
-    }
+    for (size_t j = 0; j < std::size(cached_deltas); ++j)
+        if (delta == cached_deltas[j]) {
+            const float* c = d_half_taps.data() + j * n;
+            std::copy(c, c + n, h);
+            return;
+        }
     compute_taps(delta, h);
 }
 

@@ -132,7 +132,7 @@ public:
 private:
     int d_half;
     double d_beta, d_i0beta;
-    std::vector<float> d_half_taps; // delta = -0.5, +0.5 and 0
+    std::vector<float> d_half_taps; // delta = 0, +-0.25, +-0.5
     void compute_taps(double delta, float* h) const;
 };
 
