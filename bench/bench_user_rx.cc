@@ -9,8 +9,10 @@
  * white noise (known-section SNR ~10 dB), pushed in work()-sized batches of 4096
  * samples. Every frame is tracked and its payload decided (a reference row is set).
  * Baseline: memcpy of the same samples, the cost of touching the data once.
- * BM_psk_decisions* time the payload's decision kernel alone (one angle per sample:
- * core::psk_round) against std::atan2 + std::lround on the same symbols.
+ * BM_psk_decisions* time the decision alone (core::psk_round) against std::atan2 +
+ * std::lround on the same noisy QPSK symbols; BM_fast_atan2_n the receiver's
+ * payload angles against the scalar fast_atan2; BM_psk_index_cache the decisions of
+ * reference symbols (exact points) against psk_index.
  */
 #include <gnuradio/isac/core/frame.h>
 #include <gnuradio/isac/core/safe_margin.h>
@@ -96,6 +98,7 @@ void BM_user_receiver(benchmark::State& st)
     if (decided < uint64_t(st.iterations()) * (n_frames - 12))
         st.SkipWithError(("frames were not decided: " + std::to_string(decided)).c_str());
     st.SetItemsProcessed(int64_t(st.iterations()) * int64_t(s.y.size()));
+    st.SetLabel("vs BM_memcpy");
 }
 BENCHMARK(BM_user_receiver)->Unit(benchmark::kMillisecond);
 
@@ -141,6 +144,7 @@ void BM_psk_decisions(benchmark::State& st)
         benchmark::DoNotOptimize(k.data());
     }
     st.SetItemsProcessed(int64_t(st.iterations()) * int64_t(v.size()));
+    st.SetLabel("vs BM_psk_decisions_std_atan2");
 }
 BENCHMARK(BM_psk_decisions);
 
@@ -158,6 +162,78 @@ void BM_psk_decisions_std_atan2(benchmark::State& st)
     st.SetItemsProcessed(int64_t(st.iterations()) * int64_t(v.size()));
 }
 BENCHMARK(BM_psk_decisions_std_atan2);
+
+// the receiver's payload angles: fast_atan2 on arrays, two at a time without branches
+void BM_fast_atan2_n(benchmark::State& st)
+{
+    const auto& v = noisy_qpsk();
+    std::vector<double> y(v.size()), x(v.size()), a(v.size());
+    for (size_t i = 0; i < v.size(); ++i) {
+        y[i] = v[i].imag();
+        x[i] = v[i].real();
+    }
+    for (auto _ : st) {
+        fast_atan2_n(y.data(), x.data(), a.data(), a.size());
+        benchmark::DoNotOptimize(a.data());
+    }
+    st.SetItemsProcessed(int64_t(st.iterations()) * int64_t(v.size()));
+    st.SetLabel("vs BM_fast_atan2_scalar");
+}
+BENCHMARK(BM_fast_atan2_n);
+
+void BM_fast_atan2_scalar(benchmark::State& st)
+{
+    const auto& v = noisy_qpsk();
+    std::vector<double> y(v.size()), x(v.size()), a(v.size());
+    for (size_t i = 0; i < v.size(); ++i) {
+        y[i] = v[i].imag();
+        x[i] = v[i].real();
+    }
+    for (auto _ : st) {
+        for (size_t i = 0; i < a.size(); ++i)
+            a[i] = fast_atan2(y[i], x[i]);
+        benchmark::DoNotOptimize(a.data());
+    }
+    st.SetItemsProcessed(int64_t(st.iterations()) * int64_t(v.size()));
+}
+BENCHMARK(BM_fast_atan2_scalar);
+
+// reference symbols (exact constellation points) through the decision cache
+void BM_psk_index_cache(benchmark::State& st)
+{
+    std::mt19937 rng(5);
+    std::uniform_int_distribution<int> pick(0, 3);
+    std::vector<cfloat> v(1 << 16);
+    for (auto& z : v)
+        z = cfloat(std::polar(1.0, 2 * pi * pick(rng) / 4));
+    std::vector<int> k(v.size());
+    psk_index_cache cache(4);
+    for (auto _ : st) {
+        for (size_t i = 0; i < v.size(); ++i)
+            k[i] = cache(v[i]);
+        benchmark::DoNotOptimize(k.data());
+    }
+    st.SetItemsProcessed(int64_t(st.iterations()) * int64_t(v.size()));
+    st.SetLabel("vs BM_psk_index");
+}
+BENCHMARK(BM_psk_index_cache);
+
+void BM_psk_index(benchmark::State& st)
+{
+    std::mt19937 rng(5);
+    std::uniform_int_distribution<int> pick(0, 3);
+    std::vector<cfloat> v(1 << 16);
+    for (auto& z : v)
+        z = cfloat(std::polar(1.0, 2 * pi * pick(rng) / 4));
+    std::vector<int> k(v.size());
+    for (auto _ : st) {
+        for (size_t i = 0; i < v.size(); ++i)
+            k[i] = psk_index(cdouble(v[i]), 4);
+        benchmark::DoNotOptimize(k.data());
+    }
+    st.SetItemsProcessed(int64_t(st.iterations()) * int64_t(v.size()));
+}
+BENCHMARK(BM_psk_index);
 } // namespace
 
 BENCHMARK_MAIN();

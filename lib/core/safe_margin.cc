@@ -20,42 +20,15 @@ double psk_cot(int M)
 
 void fast_atan2_n(const double* y, const double* x, double* a, size_t n)
 {
-    // fast_atan2's operations in the same order on GCC/Clang vectors of two; its
-    // selects as masks. Lanes it sends to std::atan2 are redone one by one.
-    typedef double v2df __attribute__((vector_size(16)));
-    typedef long long v2di __attribute__((vector_size(16)));
-    const v2di sign = { (long long)0x8000000000000000ull,
-                        (long long)0x8000000000000000ull };
-    auto sel = [](v2di m, v2df p, v2df q) {
-        return (v2df)(((v2di)p & m) | ((v2di)q & ~m));
-    };
-    const v2df zero = { 0.0, 0.0 },
-               huge = { 1.7976931348623157e308, 1.7976931348623157e308 };
-    const v2df half_pi = { 0.5 * pi, 0.5 * pi }, pis = { pi, pi }, one = { 1.0, 1.0 };
     size_t i = 0;
     for (; i + 2 <= n; i += 2) {
-        v2df yv, xv;
+        detail::v2df yv, xv;
         std::memcpy(&yv, y + i, sizeof(yv));
         std::memcpy(&xv, x + i, sizeof(xv));
-        const v2df ax = (v2df)((v2di)xv & ~sign), ay = (v2df)((v2di)yv & ~sign);
-        const v2di m = ax > ay;
-        const v2df mx = sel(m, ax, ay), mn = sel(m, ay, ax);
-        const v2di ok = (mx > zero) & (mx <= huge);
-        const v2df t = mn / sel(ok, mx, one), t2 = t * t;
-        v2df p = { 0.0028662257, 0.0028662257 };
-        p = p * t2 - 0.0161657367;
-        p = p * t2 + 0.0429096138;
-        p = p * t2 - 0.0752896400;
-        p = p * t2 + 0.1065626393;
-        p = p * t2 - 0.1420889944;
-        p = p * t2 + 0.1999355085;
-        p = p * t2 - 0.3333314528;
-        p = (p * t2 + 1.0) * t;
-        p = sel(ay > ax, half_pi - p, p);
-        p = sel(xv < zero, pis - p, p);
-        p = (v2df)(((v2di)p & ~sign) | ((v2di)yv & sign));
+        detail::v2di ok;
+        const detail::v2df p = detail::fast_atan2_v(yv, xv, ok);
         std::memcpy(a + i, &p, sizeof(p));
-        for (int l = 0; l < 2; ++l)
+        for (int l = 0; l < 2; ++l) // lanes fast_atan2 sends to std::atan2
             if (!ok[l])
                 a[i + size_t(l)] = std::atan2(y[i + size_t(l)], x[i + size_t(l)]);
     }
