@@ -276,7 +276,7 @@ int user_receiver_impl::general_work(int noutput_items,
                         if (p.f.decided && counted) {
                             const uint64_t before = d_n;
                             for (uint64_t t = 0; t < Ld; ++t) {
-                                const gr_complex s =
+                                const gr_complex& s =
                                     ref[size_t(used_ref + int(t)) * d_n_users + d_user];
                                 bool bad = false;
                                 const int k = d_ref_k(s, &bad);

@@ -140,7 +140,7 @@ class psk_index_cache
 public:
     explicit psk_index_cache(int M) : d_M(M) {}
     int M() const { return d_M; }
-    int operator()(cfloat s, bool* bad = nullptr, bool* far = nullptr)
+    int operator()(const cfloat& s, bool* bad = nullptr, bool* far = nullptr)
     {
         uint64_t bits;
         std::memcpy(&bits, &s, sizeof(bits));
