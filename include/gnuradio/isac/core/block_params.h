@@ -1079,8 +1079,12 @@ struct radio_emulator {
       1.0, std::numeric_limits<double>::infinity(), false, true, nullptr, nullptr,
       nullptr, nullptr, false, "3",
       "seed of the uplink pilots (core.orthogonal_pilots; tdd_csi's pilot_seed)" };
+    static constexpr param_spec vector_ports{ "vector_ports", param_type::boolean, "",
+      -std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity(), false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "False",
+      "true: one port of n_tx-vectors in, the sensing channels as one port of n_sense_out()-vectors out (and the uplink as one of n_tx-vectors); the users stay one stream each" };
     static constexpr param_spec all[] = {
-        n_tx, n_rx, n_users, samp_rate, center_freq, user_deg, comm_model, user_gain, rician_k_db, comm_noise_var, target_deg, target_snr_db, clutter_deg, cnr_db, radar_noise_var, target_coherence, pilot_deg, pilot_snr_db, pilot_freq, pilot_len, loopback, loopback_snr_db, impairments, seed, pace, uplink_len, uplink_period, uplink_snr_db, uplink_seed
+        n_tx, n_rx, n_users, samp_rate, center_freq, user_deg, comm_model, user_gain, rician_k_db, comm_noise_var, target_deg, target_snr_db, clutter_deg, cnr_db, radar_noise_var, target_coherence, pilot_deg, pilot_snr_db, pilot_freq, pilot_len, loopback, loopback_snr_db, impairments, seed, pace, uplink_len, uplink_period, uplink_snr_db, uplink_seed, vector_ports
     };
     static void check(int n_tx,
                       int n_rx,
@@ -1110,10 +1114,12 @@ struct radio_emulator {
                       int uplink_len,
                       int64_t uplink_period,
                       double uplink_snr_db,
-                      int64_t uplink_seed)
+                      int64_t uplink_seed,
+                      bool vector_ports)
     {
         (void)loopback;
         (void)pace;
+        (void)vector_ports;
         check_value(radio_emulator::n_tx, double(n_tx));
         check_value(radio_emulator::n_rx, double(n_rx));
         check_value(radio_emulator::n_users, double(n_users));
