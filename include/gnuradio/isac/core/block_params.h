@@ -383,8 +383,16 @@ struct doa_mle {
       -std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity(), false, false, nullptr, nullptr,
       "newton|parabolic|none", nullptr, false, "\"newton\"",
       "refinement of the grid maximum" };
+    static constexpr param_spec n_tx{ "n_tx", param_type::integer, "",
+      0.0, double(max_antennas), false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "0",
+      "known mode: 0: in1 carries the reference c_t (one complex per snapshot); > 0: in1 carries the transmit vectors x_t (n_tx each) and the block forms c_t = g_T(tx_deg)^T x_t itself (steering_reference in the same thread)" };
+    static constexpr param_spec tx_deg{ "tx_deg", param_type::real, "deg",
+      -90.0, 90.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, true, "0.0",
+      "direction of departure of the reference (n_tx > 0)" };
     static constexpr param_spec all[] = {
-        n_rx, cpi_len, mode, grid_min_deg, grid_max_deg, grid_step_deg, noise_var, p_gauss, refine
+        n_rx, cpi_len, mode, grid_min_deg, grid_max_deg, grid_step_deg, noise_var, p_gauss, refine, n_tx, tx_deg
     };
     static void check(int n_rx,
                       int cpi_len,
@@ -394,7 +402,9 @@ struct doa_mle {
                       double grid_step_deg,
                       double noise_var,
                       double p_gauss,
-                      const std::string& refine)
+                      const std::string& refine,
+                      int n_tx,
+                      double tx_deg)
     {
         check_value(doa_mle::n_rx, double(n_rx));
         check_value(doa_mle::cpi_len, double(cpi_len));
@@ -404,6 +414,8 @@ struct doa_mle {
         check_value(doa_mle::noise_var, double(noise_var));
         check_value(doa_mle::p_gauss, double(p_gauss));
         check_option(doa_mle::refine, refine);
+        check_value(doa_mle::n_tx, double(n_tx));
+        check_value(doa_mle::tx_deg, double(tx_deg));
         check_value(doa_mle::grid_max_deg, double(grid_max_deg), double(grid_min_deg), doa_mle::grid_max_deg.hi);
     }
 };
