@@ -173,6 +173,15 @@ radio_emulator_impl::radio_emulator_impl(const core::frontend_params& p,
     // a radio: tags on what the flowgraph transmits do not come back out of
     // the receivers (UHD sources tag rx_time etc., nothing from the sink)
     set_tag_propagation_policy(TPP_DONT);
+    if (vector_ports) {
+        // a vector port holds as many snapshots as one stream per channel did
+        // (GNU Radio sizes a buffer in bytes: 64 KiB, 8192 complex items), so
+        // the work calls stay as long and the hand-offs as few
+        const long stream_items = 65536 / long(sizeof(gr_complex));
+        set_min_output_buffer(0, stream_items);
+        if (p.uplink_len > 0)
+            set_min_output_buffer(1 + p.n_users, stream_items);
+    }
 }
 
 radio_emulator_impl::~radio_emulator_impl() {}
