@@ -974,6 +974,32 @@ struct psk_ser_meter {
     }
 };
 
+struct psk_symbol_source {
+    static constexpr param_spec n_users{ "n_users", param_type::integer, "",
+      1.0, double(max_users), false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "4",
+      "users U (output vlen)" };
+    static constexpr param_spec psk_order{ "psk_order", param_type::integer, "",
+      2.0, 256.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "8",
+      "PSK order M" };
+    static constexpr param_spec seed{ "seed", param_type::integer, "",
+      1.0, 2147483647.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "1",
+      "seed of GNU Radio's gr::random (the generator of analog.random_uniform_source_b)" };
+    static constexpr param_spec all[] = {
+        n_users, psk_order, seed
+    };
+    static void check(int n_users,
+                      int psk_order,
+                      int seed)
+    {
+        check_value(psk_symbol_source::n_users, double(n_users));
+        check_value(psk_symbol_source::psk_order, double(psk_order));
+        check_value(psk_symbol_source::seed, double(seed));
+    }
+};
+
 struct radio_emulator {
     static constexpr param_spec n_tx{ "n_tx", param_type::integer, "",
       1.0, double(max_antennas), false, false, nullptr, nullptr,
