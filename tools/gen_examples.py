@@ -605,12 +605,10 @@ def ota_tx_chain(g, gui):
     g.conn("frames", 0, tx, 0)
     # transmit calibration, applied automatically before the radio (after the
     # precoder: the radar chains keep the precoder's x as their reference)
-    # it feeds the radio's vector port: a buffer of as many snapshots as the
-    # radio's one-stream-per-channel inputs hold (8192), so the radio's work
-    # calls stay as long (no longer than the split streams it replaces: the
-    # CSI loop gets no extra latency)
-    g.add("txcal_fix", "isac_array_phase_corrector", n_rx="n_tx", phases_rad="[]", reverse_elements="False",
-          minoutbuf=8192)
+    # (it feeds the radio's vector port with its default buffer: a larger one
+    # would add to the CSI loop's latency on hardware, where the UHD radio
+    # block splits the vectors into its channels behind it)
+    g.add("txcal_fix", "isac_array_phase_corrector", n_rx="n_tx", phases_rad="[]", reverse_elements="False")
     g.conn(tx, 0, "txcal_fix", 0)
     g.conn("txcal_fix", 0, "usrp_tx", 0)
     return tx, sym
