@@ -350,6 +350,14 @@ class qa_ota_blocks(gr_unittest.TestCase):
             snk.set_command_time(fake_time(3.0))
             snk.set_gain(35.0)
             now = src.get_time_now()
+            # vector ports on hardware: the radio blocks split / join UHD's channels inside
+            snk_v = isac.radio_sink("usrp", 3, "type=n3xx", "", "", 2e5, 2.45e9, 40.0, "TX/RX", None, 1, "", "",
+                                    True)
+            src_v = isac.radio_source("usrp", 3, "type=n3xx", "", "", 2e5, 2.45e9, 30.0, "RX2", None, "sensing",
+                                      "none", 1, "", "", True)
+            vec_sig = (snk_v.input_signature().max_streams(), snk_v.input_signature().sizeof_stream_item(0),
+                       src_v.output_signature().max_streams(), src_v.output_signature().sizeof_stream_item(0))
+            converters = (snk_v.converter.name(), src_v.converter.name())
         finally:
             if real is not None:
                 sys.modules["gnuradio.uhd"] = real
@@ -374,6 +382,8 @@ class qa_ota_blocks(gr_unittest.TestCase):
         self.assertIn(("sink", "set_command_time"), [c[:2] for c in calls])
         self.assertIn(("sink", "set_gain", 35.0, 2), calls)  # set_gain(g) = every channel
         self.assertEqual(now.get_real_secs(), 10.0)
+        self.assertEqual(vec_sig, (1, 3 * gr.sizeof_gr_complex, 1, 3 * gr.sizeof_gr_complex))
+        self.assertEqual(converters, ("vector_to_streams", "streams_to_vector"))
 
     def test_fractional_delay_block(self):
         n = 600
