@@ -21,12 +21,12 @@ class psk_symbol_source_impl : public psk_symbol_source
     gr::random d_rng;
 
 public:
-    psk_symbol_source_impl(int n_users, int psk_order, int seed)
+    psk_symbol_source_impl(int n_users, int psk_order, int64_t seed)
         : gr::sync_block("psk_symbol_source",
                          gr::io_signature::make(0, 0, 0),
                          gr::io_signature::make(1, 1, sizeof(gr_complex) * n_users)),
           d_n_users(n_users),
-          d_rng(seed, 0, psk_order)
+          d_rng(uint64_t(seed), 0, psk_order)
     {
         // exp(j 2 pi m / M) in double, then single precision: the table
         // psk_points(M).astype(complex64) of the Python side, bit for bit
@@ -58,7 +58,7 @@ public:
 // gen_params:end accessor_definitions
 // clang-format on
 
-psk_symbol_source::sptr psk_symbol_source::make(int n_users, int psk_order, int seed)
+psk_symbol_source::sptr psk_symbol_source::make(int n_users, int psk_order, int64_t seed)
 {
     core::params::psk_symbol_source::check(n_users, psk_order, seed);
     return gnuradio::make_block_sptr<psk_symbol_source_impl>(n_users, psk_order, seed);

@@ -36,7 +36,7 @@ public:
      */
     static sptr make(int n_users = 4,
                      int psk_order = 8,
-                     int seed = 1);
+                     int64_t seed = 1);
     // gen_params:end make
     // clang-format on
     // clang-format off

@@ -992,7 +992,7 @@ struct psk_symbol_source {
     };
     static void check(int n_users,
                       int psk_order,
-                      int seed)
+                      int64_t seed)
     {
         check_value(psk_symbol_source::n_users, double(n_users));
         check_value(psk_symbol_source::psk_order, double(psk_order));
