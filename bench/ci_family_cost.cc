@@ -42,6 +42,8 @@ int main(int argc, char** argv)
     const char* names[4] = { "feasible", "lp-infeasible", "bnb-proven", "bnb-undecided" };
     double seconds[4] = {};
     long count[4] = {}, nodes = 0;
+    double bnb_seconds[2] = {};
+    long bnb_nodes[2] = {};
     double total = 0;
     long vectors = 0;
     std::mt19937 rng(3);
@@ -66,11 +68,18 @@ int main(int argc, char** argv)
                     sv[u] = psk_point(d.M, k[u]);
                 const rmat At = ci_real_constraints(ci_constraint_matrix(d.H, sv, d.M));
                 const rvec lam = rvec::Constant(At.rows(), s.lambda());
+                const ilp_result h = ilp_maxmin_heuristic(
+                    At, lam, s.amplitude(), false, rvec(), 0.0, {}, 0.0);
+                const double t1 = thread_seconds();
                 const ilp_result f = ilp_qos_feasibility(
-                    At, lam, s.amplitude(), s.tuning().feasibility_nodes);
+                    At, lam, s.amplitude(), s.tuning().feasibility_nodes, {}, &h);
+                const double bnb_dt = thread_seconds() - t1;
                 cat = !(f.lp_bound >= 0) ? 1 : f.optimal ? 2 : 3;
-                if (cat >= 2)
+                if (cat >= 2) {
                     nodes += f.nodes;
+                    bnb_seconds[cat - 2] += bnb_dt;
+                    bnb_nodes[cat - 2] += f.nodes;
+                }
             }
             seconds[cat] += dt;
             ++count[cat];
@@ -95,5 +104,14 @@ int main(int argc, char** argv)
     if (count[2] + count[3])
         std::printf("  branch-and-bound nodes per LP-feasible infeasible vector: %.0f\n",
                     double(nodes) / double(count[2] + count[3]));
+    for (int c = 2; c < 4; ++c)
+        if (count[c] && bnb_nodes[c - 2])
+            std::printf(
+                "  %-14s feasibility branch and bound alone: %.1f us, %.0f nodes, "
+                "%.2f us per node\n",
+                names[c],
+                bnb_seconds[c - 2] / count[c] * 1e6,
+                double(bnb_nodes[c - 2]) / count[c],
+                bnb_seconds[c - 2] / bnb_nodes[c - 2] * 1e6);
     return 0;
 }

@@ -46,7 +46,9 @@ required), settable (set_<name> and the `set` port), getter, doc, grc (label,
 dtype, default, hide, category, option_labels, comment). Block keys: block,
 summary, grc (false: the block has no GRC file of its own), grc_asserts
 (cross-parameter asserts a range cannot say), grc_callbacks / grc_cpp_callbacks (extra callbacks, e.g. set_clutter(a, b)), bind_accessors
-(false: the binding writes its own setters/getters).
+(false: the binding writes its own setters/getters), setters_release_gil (true:
+the bound setters release the GIL while they run, for setters that rebuild a
+large kernel).
 """
 import difflib
 import glob
@@ -444,10 +446,13 @@ def binding_accessors(b):
     if b.get("bind_accessors") is False:
         return o
     cls = f"gr::isac::{b['block']}"
+    # setters that rebuild a large kernel run without the GIL: other Python
+    # threads (a GUI, the one calling stop()) keep running meanwhile
+    gil = ", py::call_guard<py::gil_scoped_release>()" if b.get("setters_release_gil") else ""
     for p in b["params"]:
         n = p["name"]
         if p.get("settable"):
-            o.append(f'        .def("set_{n}", &{cls}::set_{n}, py::arg("{n}"))')
+            o.append(f'        .def("set_{n}", &{cls}::set_{n}, py::arg("{n}"){gil})')
         if p.get("getter"):
             o.append(f'        .def("{n}", &{cls}::{n})')
     return o

@@ -73,7 +73,7 @@ bool bnb::prune(const lp_result& lp, const node& nd, double& bound, double& lagr
 {
     if (lp.status == lp_result::infeasible)
         return true;
-    bound = lagrangian = lagrangian_bound(cobj, A, b, nd.lo, nd.hi, lp.dual);
+    bound = lagrangian = node_lagrangian(lp, nd);
     if (lp.status == lp_result::optimal)
         bound = std::min(bound, lp.value);
     const double ptol = 1e-9 * (1.0 + std::abs(best));
@@ -86,18 +86,30 @@ bool bnb::prune(const lp_result& lp, const node& nd, double& bound, double& lagr
     return false;
 }
 
+// lagrangian_bound at the node's multipliers, keeping their reduced costs
+// g = c + A^T nu in g_ for fix_by_reduced_costs (one product per node, no allocation)
+double bnb::node_lagrangian(const lp_result& lp, const node& nd)
+{
+    g_.noalias() = A.transpose() * lp.dual;
+    g_ += cobj;
+    double v = -lp.dual.dot(b);
+    for (Eigen::Index j = 0; j < g_.size(); ++j)
+        v += g_[j] > 0 ? g_[j] * nd.hi[j] : g_[j] * nd.lo[j];
+    return v;
+}
+
 /*
  * Reduced-cost fixing: with the node's multipliers nu, every z in the box obeys
  * c^T z <= L(nu) - |g_j| (hi_j - lo_j) when z_j sits at the bound opposite to the
  * sign of g_j = (c + A^T nu)_j, for A z >= b. A binary whose flip would take that
  * bound below what the search still needs is fixed in the node's subtree.
  */
-void bnb::fix_by_reduced_costs(const lp_result& lp, node& nd, double lagrangian) const
+void bnb::fix_by_reduced_costs(node& nd, double lagrangian) const
 {
     const double need = std::max(best, target);
     if (!std::isfinite(need))
         return;
-    const rvec g = cobj + A.transpose() * lp.dual;
+    const rvec& g = g_; // the node's, from prune
     for (int j = 0; j < nbin; ++j) {
         const double span = nd.hi[j] - nd.lo[j];
         if (span > 0 && lagrangian - std::abs(g[j]) * span < need) {
@@ -163,20 +175,22 @@ void bnb::run(rvec lo, rvec hi)
         node nd = std::move(stack.back());
         stack.pop_back();
         ++nodes;
-        lp_basis basis;
+        // the scratch basis keeps its arrays from node to node: a copy, no allocation
+        lp_basis& basis = basis_;
         if (nd.warm)
             basis = *nd.warm;
+        else
+            basis = lp_basis();
         const lp_result lp = lp_solve(cobj, A, b, nd.lo, nd.hi, 0, &basis);
+        double bound = -inf, lagrangian = -inf;
+        const bool pruned = prune(lp, nd, bound, lagrangian);
         if (nodes == 1) {
             root_feasible = lp.status != lp_result::infeasible;
-            root_bound = root_feasible
-                             ? lagrangian_bound(cobj, A, b, nd.lo, nd.hi, lp.dual)
-                             : -inf;
+            root_bound = root_feasible ? lagrangian : -inf;
             if (lp.status == lp_result::optimal)
                 root_bound = std::min(root_bound, lp.value);
         }
-        double bound, lagrangian;
-        if (prune(lp, nd, bound, lagrangian))
+        if (pruned)
             continue;
         const int jb = branch_column(lp, nd);
         if (jb < 0) {
@@ -188,13 +202,14 @@ void bnb::run(rvec lo, rvec hi)
             continue;
         }
         if (reduced_cost_fixing)
-            fix_by_reduced_costs(lp, nd, lagrangian);
-        nd.warm = std::make_shared<const lp_basis>(std::move(basis));
-        node up = nd, dn = nd;
-        up.lo[jb] = nd.hi[jb];
-        dn.hi[jb] = nd.lo[jb];
+            fix_by_reduced_costs(nd, lagrangian);
+        nd.warm = std::make_shared<const lp_basis>(basis);
         // explore the side the LP leans to first (pushed last)
         const bool lean_up = lp.z[jb] - nd.lo[jb] > nd.hi[jb] - lp.z[jb];
+        node up = nd;
+        node dn = std::move(nd);
+        up.lo[jb] = up.hi[jb];
+        dn.hi[jb] = dn.lo[jb];
         stack.push_back(std::move(lean_up ? dn : up));
         stack.push_back(std::move(lean_up ? up : dn));
     }

@@ -44,6 +44,8 @@ struct bnb {
     bool complete = true; //!< the tree was exhausted (the incumbent is optimal)
     bool root_feasible = false;
     double root_bound = -std::numeric_limits<double>::infinity();
+    rvec g_;         //!< scratch: reduced costs c + A^T nu of the current node
+    lp_basis basis_; //!< scratch: the current node's basis
 
     void run(rvec lo, rvec hi);
 
@@ -51,7 +53,8 @@ private:
     struct node;
     bool out_of_budget(double seconds) const;
     bool prune(const lp_result& lp, const node& nd, double& bound, double& lagrangian);
-    void fix_by_reduced_costs(const lp_result& lp, node& nd, double lagrangian) const;
+    double node_lagrangian(const lp_result& lp, const node& nd);
+    void fix_by_reduced_costs(node& nd, double lagrangian) const;
     int branch_column(const lp_result& lp, const node& nd) const;
     void record_integral(const lp_result& lp, const node& nd);
 };

@@ -3,6 +3,7 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <gnuradio/isac/core/cancel.h>
 #include <gnuradio/isac/core/one_bit_stats.h>
 #include <unsupported/Eigen/FFT>
 #include <unsupported/Eigen/SpecialFunctions>
@@ -124,7 +125,12 @@ double arcsine_stats::variance(const double* p,
     double v = 0.0;
     if (dvdp)
         std::fill(dvdp, dvdp + P, 0.0);
+    // O(N P^2): seconds at the clutter limit under load; a cancelled thread
+    // (cancel.h) stops here and its caller discards the partial sum
+    const bool poll = P >= 32;
     for (int k = 0; k < N; ++k) {
+        if (poll && cancel_requested())
+            break;
         const cdouble* R = &d_R[size_t(k + N - 1) * P * P];
         cdouble rv = 0.0;
         for (int j = 0; j < P; ++j) {

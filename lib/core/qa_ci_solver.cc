@@ -77,6 +77,7 @@ class qa_ci_solver : public CppUnit::TestFixture
     CPPUNIT_TEST(test_lp_duality);
     CPPUNIT_TEST(test_bnb_equals_enumeration_qos);
     CPPUNIT_TEST(test_bnb_equals_enumeration_maxmin);
+    CPPUNIT_TEST(test_feasibility_proof_vs_enumeration);
     CPPUNIT_TEST(test_heuristic_feasible_and_bounded);
     CPPUNIT_TEST(test_surrogate_minorizes);
     CPPUNIT_TEST(test_mm_invariants_qos);
@@ -292,6 +293,52 @@ public:
             CPPUNIT_ASSERT(h.objective <= best + 1e-9);
             CPPUNIT_ASSERT(h.lp_bound >= best - 1e-9);
         }
+    }
+
+    void test_feasibility_proof_vs_enumeration()
+    {
+        // The feasibility search's infeasibility proofs against enumeration of all 2^16
+        // points (N_T = 8, U = 3 or 4). lambda between the best margin over the
+        // alphabet and the LP bound makes the LP feasible and every point infeasible:
+        // the proof must come from the branch and bound, never from the LP. Just below
+        // the best margin a point exists: the search must find it or stay undecided,
+        // never claim a proof.
+        const std::mt19937 saved = rng; // the later tests keep their draws
+        rng.seed(2026);
+        const int N = 8, n = 2 * N, M = 8;
+        const double c = std::sqrt(1.0 / (2 * N));
+        int bnb_proofs = 0, found = 0;
+        for (int trial = 0; trial < 16; ++trial) {
+            const int U = 3 + trial % 2;
+            const rmat At = ci_real_constraints(
+                ci_constraint_matrix(rand_H(U, N), psk(rand_k(U, M), M), M));
+            double best = -1e300;
+            for (unsigned long bits = 0; bits < (1UL << n); ++bits)
+                best = std::max(best, (At * point(bits, n, c)).minCoeff());
+            const rvec zero = rvec::Zero(2 * U);
+            const double lp =
+                ilp_maxmin_heuristic(At, zero, c, false, rvec(), 0.0).lp_bound;
+            CPPUNIT_ASSERT(lp >= best - 1e-9);
+            if (best <= 0 || lp - best < 1e-3 * best)
+                continue;
+            const rvec over = rvec::Constant(2 * U, best + 0.5 * (lp - best));
+            const ilp_result f = ilp_qos_feasibility(At, over, c, 200000);
+            CPPUNIT_ASSERT(!f.feasible);
+            CPPUNIT_ASSERT(f.lp_bound >= 0); // LP feasible: no proof by the LP alone
+            bnb_proofs += f.optimal;
+            const rvec under = rvec::Constant(2 * U, best * (1 - 1e-6));
+            const ilp_result g = ilp_qos_feasibility(At, under, c, 200000);
+            CPPUNIT_ASSERT(g.feasible || !g.optimal);
+            if (g.feasible) {
+                ++found;
+                for (int j = 0; j < n; ++j)
+                    CPPUNIT_ASSERT_DOUBLES_EQUAL(c, std::abs(g.xt[j]), 1e-15);
+                CPPUNIT_ASSERT((At * g.xt).minCoeff() >= under[0] - 1e-9);
+            }
+        }
+        rng = saved;
+        CPPUNIT_ASSERT(bnb_proofs >= 10);
+        CPPUNIT_ASSERT(found >= 10);
     }
 
     void test_heuristic_feasible_and_bounded()

@@ -7,9 +7,11 @@
  * (radar_scene::filter, an N_R vector) and threshold (radar_scene::threshold):
  * z = u^H r and |z|/kappa per snapshot, in double precision, snapshot by snapshot.
  */
+#include <gnuradio/isac/core/cancel.h>
 #include <gnuradio/isac/core/rx_filter.h>
 #include <cppunit/TestFixture.h>
 #include <cppunit/extensions/HelperMacros.h>
+#include <atomic>
 #include <limits>
 #include <random>
 
@@ -25,6 +27,7 @@ class qa_rx_filter : public CppUnit::TestFixture
     CPPUNIT_TEST(test_exact_threshold_wiring);
     CPPUNIT_TEST(test_bad_input);
     CPPUNIT_TEST(test_repeated_x);
+    CPPUNIT_TEST(test_cancelled);
     CPPUNIT_TEST_SUITE_END();
 
     std::mt19937 rng{ 7 };
@@ -444,6 +447,42 @@ public:
                      projection_kernel::automatic);
         // x that never repeats: more than 4096 lookups with no hit
         check_against_fresh(s, rand_mat(4, n), rand_mat(4, n));
+    }
+
+    // A cancelled thread (a flowgraph's stop()) gets back the snapshots done before
+    // the cut; nothing of the cut snapshot is kept (cache included): the same
+    // filter then gives a fresh filter's output bit for bit.
+    void test_cancelled()
+    {
+        const int nt = 8, nr = 8, n = 5;
+        std::vector<double> cl, cnr;
+        for (int q = 0; q < 40; ++q) { // Q >= 32: x-terms check for cancellation
+            cl.push_back(deg2rad(-80.0 + 4.1 * q));
+            cnr.push_back(10.0);
+        }
+        radar_scene s(nt, nr, deg2rad(23), cl, 30.0, cnr);
+        cmatf R = rand_mat(nr, n), X = rand_mat(nt, n);
+        rx_filter f(s, adc_model::one_bit, 0.01); // exact, evaluated per snapshot
+        std::vector<cfloat> z(n, cfloat(7.0f)), z0(n);
+        std::vector<float> st(n, 7.0f), st0(n);
+        std::vector<snapshot_status> ss(n), ss0(n);
+        std::atomic<bool> stop{ true };
+        {
+            const cancel_scope scope(&stop);
+            CPPUNIT_ASSERT_EQUAL(
+                0, f.process(R.data(), X.data(), n, z.data(), st.data(), ss.data()));
+        }
+        CPPUNIT_ASSERT_EQUAL(7.0f, st[0]); // not written
+        CPPUNIT_ASSERT_EQUAL(
+            n, f.process(R.data(), X.data(), n, z.data(), st.data(), ss.data()));
+        rx_filter fresh(s, adc_model::one_bit, 0.01);
+        CPPUNIT_ASSERT_EQUAL(
+            n, fresh.process(R.data(), X.data(), n, z0.data(), st0.data(), ss0.data()));
+        for (int l = 0; l < n; ++l) {
+            CPPUNIT_ASSERT(ss[l] == snapshot_status::ok && ss0[l] == snapshot_status::ok);
+            CPPUNIT_ASSERT_EQUAL(st0[l], st[l]);
+            CPPUNIT_ASSERT(z0[l] == z[l]);
+        }
     }
 
     void test_bad_input()

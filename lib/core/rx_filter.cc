@@ -3,6 +3,7 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <gnuradio/isac/core/cancel.h>
 #include <gnuradio/isac/core/rx_filter.h>
 #include <algorithm>
 #include <cstring>
@@ -153,6 +154,8 @@ rx_filter::rx_filter(const radar_scene& scene,
     d_gq.resize(Q1);
     d_a.resize(Q1);
     d_miss.resize(x_stride());
+    // a poll costs tens of ns; from Q = 32 on a snapshot's solve alone is O(Q^3/6)
+    d_check_cancel = scene.n_clutter() >= 32;
     // x-terms cache: up to 4096 slots and 4 MiB (2 N_T floats of key per slot)
     const size_t slot_bytes =
         sizeof(float) * 2 * scene.n_tx() + sizeof(cdouble) * x_stride() + 2;
@@ -170,6 +173,7 @@ snapshot_status rx_filter::x_terms(const float* x, cdouble* v)
     const int Q = d_scene.n_clutter();
     const int Q1 = Q + 1;
     const int nr = d_scene.n_rx(), k = 2 * d_scene.n_tx();
+    d_cut = false;
     std::fill(v, v + x_stride(), cdouble(0.0));
     project_rows(d_wt, x, k, 1, d_cx);
     // ||x||^2 in single precision, as the samples are: an x whose power overflows a
@@ -189,8 +193,16 @@ snapshot_status rx_filter::x_terms(const float* x, cdouble* v)
         // nothing (or only denormals, which square to 0) was transmitted:
         // dividing by c_0 would overflow the filter
         return snapshot_status::degenerate;
+    if (d_check_cancel && cancel_requested()) {
+        d_cut = true;
+        return snapshot_status::non_finite;
+    }
     const double gmg =
         d_scene.solve_into(d_cd.data(), d_adc, d_y.data(), d_gq.data(), d_ws.data());
+    if (d_check_cancel && cancel_requested()) {
+        d_cut = true;
+        return snapshot_status::non_finite;
+    }
     // v^H r with v = g0 - A y is p_0 - sum_q conj(y_q) p_q
     for (int q = 0; q < Q; ++q)
         v[q] = std::conj(d_y[q]);
@@ -206,6 +218,12 @@ snapshot_status rx_filter::x_terms(const float* x, cdouble* v)
             d += d_pw[q] / nr;
         }
         d_table->factors(d_pw.data(), kr, var_ratio);
+        // a table evaluated per snapshot (beyond 4 clutter patches) may have been
+        // cut short by the cancellation: its factors are then not used
+        if (d_check_cancel && cancel_requested()) {
+            d_cut = true;
+            return snapshot_status::non_finite;
+        }
     }
     // |z|/kappa is invariant to the filter's scale, so kappa^2 is taken on v.
     const double k2 = var * kr * d_neg_log_pfa;
@@ -235,6 +253,10 @@ snapshot_status rx_filter::x_terms(const float* x, cdouble* v)
         t[Q1] = d_cpi > 1 ? d_neg_log_pfa * d_cpi * var * s2 *
                                 d_table->coherent_factor(d_pw.data())
                           : 0.0;
+        if (d_check_cancel && d_cpi > 1 && cancel_requested()) {
+            d_cut = true;
+            return snapshot_status::non_finite;
+        }
     } else {
         t[0] = vn2 * s2;
         for (int q = 0; q < Q; ++q)
@@ -283,7 +305,7 @@ snapshot_status rx_filter::lookup(const float* x, const cdouble*& v)
     const snapshot_status st = x_terms(x, d_miss.data());
     v = d_miss.data();
     if (st == snapshot_status::non_finite)
-        return st; // NaN payloads would only fill the cache
+        return st; // NaN payloads (and cut x-terms) would only fill the cache
     const size_t s = !d_used[set]       ? set
                      : !d_used[set + 1] ? set + 1
                                         : set + ((h >> 40) & 1);
@@ -295,13 +317,13 @@ snapshot_status rx_filter::lookup(const float* x, const cdouble*& v)
     return st;
 }
 
-void rx_filter::process(const cfloat* r,
-                        const cfloat* x,
-                        int n,
-                        cfloat* z,
-                        float* stat,
-                        snapshot_status* status,
-                        cdouble* terms)
+int rx_filter::process(const cfloat* r,
+                       const cfloat* x,
+                       int n,
+                       cfloat* z,
+                       float* stat,
+                       snapshot_status* status,
+                       cdouble* terms)
 {
     const int Q = d_scene.n_clutter();
     const int Q1 = Q + 1, nterms = Q + 2;
@@ -325,6 +347,10 @@ void rx_filter::process(const cfloat* r,
             const cdouble* v;
             snapshot_status st =
                 lookup(reinterpret_cast<const float*>(x + size_t(l) * nt), v);
+            if (d_cut) {
+                d_cut = false;
+                return l; // cancelled: snapshots l.. are not written
+            }
             const float* pj = &d_p(0, j);
             bool finite = true;
             for (int i = 0; i < 2 * Q1; ++i)
@@ -360,6 +386,7 @@ void rx_filter::process(const cfloat* r,
                 std::copy(v + Q + 2, v + Q + 2 + nterms, t);
         }
     }
+    return n;
 }
 
 cpi_integrator::cpi_integrator(const radar_scene& scene,

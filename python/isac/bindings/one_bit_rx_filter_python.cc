@@ -61,6 +61,7 @@ gnuradio.isac.rx_calibration). Bad parameters raise ValueError.)doc"
         )
 
         .def(py::init(&blk::make),
+             py::call_guard<py::gil_scoped_release>(),
              // clang-format off
              // gen_params:begin args
              py::arg("n_tx"),
@@ -79,26 +80,32 @@ gnuradio.isac.rx_calibration). Bad parameters raise ValueError.)doc"
         // clang-format on
         // clang-format off
         // gen_params:begin accessors
-        .def("set_target_deg", &gr::isac::one_bit_rx_filter::set_target_deg, py::arg("target_deg"))
+        .def("set_target_deg", &gr::isac::one_bit_rx_filter::set_target_deg, py::arg("target_deg"), py::call_guard<py::gil_scoped_release>())
         .def("target_deg", &gr::isac::one_bit_rx_filter::target_deg)
-        .def("set_clutter_deg", &gr::isac::one_bit_rx_filter::set_clutter_deg, py::arg("clutter_deg"))
+        .def("set_clutter_deg", &gr::isac::one_bit_rx_filter::set_clutter_deg, py::arg("clutter_deg"), py::call_guard<py::gil_scoped_release>())
         .def("clutter_deg", &gr::isac::one_bit_rx_filter::clutter_deg)
-        .def("set_snr_r_db", &gr::isac::one_bit_rx_filter::set_snr_r_db, py::arg("snr_r_db"))
+        .def("set_snr_r_db", &gr::isac::one_bit_rx_filter::set_snr_r_db, py::arg("snr_r_db"), py::call_guard<py::gil_scoped_release>())
         .def("snr_r_db", &gr::isac::one_bit_rx_filter::snr_r_db)
-        .def("set_cnr_db", &gr::isac::one_bit_rx_filter::set_cnr_db, py::arg("cnr_db"))
+        .def("set_cnr_db", &gr::isac::one_bit_rx_filter::set_cnr_db, py::arg("cnr_db"), py::call_guard<py::gil_scoped_release>())
         .def("cnr_db", &gr::isac::one_bit_rx_filter::cnr_db)
-        .def("set_radar_noise_var", &gr::isac::one_bit_rx_filter::set_radar_noise_var, py::arg("radar_noise_var"))
+        .def("set_radar_noise_var", &gr::isac::one_bit_rx_filter::set_radar_noise_var, py::arg("radar_noise_var"), py::call_guard<py::gil_scoped_release>())
         .def("radar_noise_var", &gr::isac::one_bit_rx_filter::radar_noise_var)
-        .def("set_pfa", &gr::isac::one_bit_rx_filter::set_pfa, py::arg("pfa"))
+        .def("set_pfa", &gr::isac::one_bit_rx_filter::set_pfa, py::arg("pfa"), py::call_guard<py::gil_scoped_release>())
         .def("pfa", &gr::isac::one_bit_rx_filter::pfa)
         .def("adc", &gr::isac::one_bit_rx_filter::adc)
         .def("cpi_len", &gr::isac::one_bit_rx_filter::cpi_len)
-        .def("set_threshold_scale", &gr::isac::one_bit_rx_filter::set_threshold_scale, py::arg("threshold_scale"))
+        .def("set_threshold_scale", &gr::isac::one_bit_rx_filter::set_threshold_scale, py::arg("threshold_scale"), py::call_guard<py::gil_scoped_release>())
         .def("threshold_scale", &gr::isac::one_bit_rx_filter::threshold_scale)
         .def("threshold", &gr::isac::one_bit_rx_filter::threshold)
         // gen_params:end accessors
         // clang-format on
-        .def("set_clutter", &blk::set_clutter, py::arg("clutter_deg"), py::arg("cnr_db"))
+        // the rebuild (the exact threshold of up to 512 clutter patches) can take
+        // seconds: other Python threads run meanwhile
+        .def("set_clutter",
+             &blk::set_clutter,
+             py::arg("clutter_deg"),
+             py::arg("cnr_db"),
+             py::call_guard<py::gil_scoped_release>())
         .def("expected_metric", &blk::expected_metric, py::arg("x"))
         .def("expected_pd", &blk::expected_pd, py::arg("x"))
         .def("degenerate_count", &blk::degenerate_count)

@@ -123,14 +123,19 @@ public:
      * (V_l - L_l) (1 + j (S_l - 1)), t[q] = c_q u_l^H g_R(theta_q) / sqrt(d_l)
      * (file comment; S_l the snapshot's tail shape factor) and t[Q+1] the kappa^2
      * of a coherent CPI of cpi_len copies of this snapshot's x.
+     *
+     * Returns n, or fewer when the calling thread was cancelled
+     * (cancel_requested(), cancel.h) in a snapshot whose x-terms are expensive
+     * (large Q, the exact threshold computed per snapshot): the snapshots
+     * before it are complete, it and the rest are not written.
      */
-    void process(const cfloat* r,
-                 const cfloat* x,
-                 int n,
-                 cfloat* z,
-                 float* stat,
-                 snapshot_status* status,
-                 cdouble* terms = nullptr);
+    int process(const cfloat* r,
+                const cfloat* x,
+                int n,
+                cfloat* z,
+                float* stat,
+                snapshot_status* status,
+                cdouble* terms = nullptr);
 
 private:
     radar_scene d_scene;
@@ -159,6 +164,9 @@ private:
     std::vector<cdouble> d_miss; // x-terms of one snapshot when not cached
     Eigen::MatrixXf d_cx;        // couplings of one column (2(Q+1) x 1)
     uint64_t d_lookups = 0, d_hits = 0, d_pause = 0;
+    // x-terms costing about a millisecond or more (Q of tens) check for
+    // cancellation between their stages; d_cut: the last x_terms was cut short
+    bool d_check_cancel = false, d_cut = false;
     int x_stride() const { return 2 * n_terms(); }
     //! x-terms of one transmit column (2 N_T floats) into v (x_stride() values)
     snapshot_status x_terms(const float* x, cdouble* v);
