@@ -203,6 +203,7 @@ ci_precoder_impl::ci_precoder_impl(const config& cfg,
       d_pool(threads)
 {
     d_known.set_logger(d_logger);
+    d_sym_k = core::psk_index_cache(d_M);
     // the design cache holds up to M^U designs (when the indices fit a 64-bit key),
     // at most 32 MiB of vectors and 1/64 of the module's memory limit
     const double bytes = std::min(32.0 * (1 << 20), double(core::memory_limit()) / 64);
@@ -760,7 +761,7 @@ void ci_precoder_impl::plan(int n,
         const gr_complex* s = in + size_t(i) * d_n_users;
         for (int u = 0; u < d_n_users; ++u) {
             bool bad = false, far = false;
-            d_k[it.k0 + u] = core::psk_index(core::cdouble(s[u]), d_M, &bad, &far);
+            d_k[it.k0 + u] = d_sym_k(s[u], &bad, &far);
             if (bad) {
                 ++d_bad_interval;
                 ++d_bad_total;

@@ -11,6 +11,7 @@
 #include "frame_tags.h"
 #include <gnuradio/isac/ci_precoder.h>
 #include <gnuradio/isac/core/ci_solver.h>
+#include <gnuradio/isac/core/safe_margin.h>
 #include <gnuradio/isac/core/worker_pool.h>
 #include <condition_variable>
 #include <unordered_map>
@@ -188,6 +189,8 @@ private:
     double d_design_seconds = 0;  // running mean time of a direct design (work thread)
     design_cache d_cache;         // work thread
     int d_direct = 0;             // plan(): items that need a direct design
+    // the symbols' indices (work thread; sources repeat their points bit for bit)
+    core::psk_index_cache d_sym_k{ 2 };
 
     // lookup table built in the background for d_solver (on the pool too)
     std::shared_ptr<core::ci_lut> d_lut; // ready table (guarded)

@@ -116,7 +116,8 @@ user_receiver_impl::user_receiver_impl(const core::user_rx_params& p,
       d_csi_port(pmt::mp("csi")),
       d_core(p),
       d_pll_gain(p.pll_gain),
-      d_fll_gain(p.fll_gain)
+      d_fll_gain(p.fll_gain),
+      d_ref_k(p.psk_order)
 {
     message_port_register_out(d_row_port);
     message_port_register_out(d_ser_port);
@@ -275,11 +276,10 @@ int user_receiver_impl::general_work(int noutput_items,
                         if (p.f.decided && counted) {
                             const uint64_t before = d_n;
                             for (uint64_t t = 0; t < Ld; ++t) {
-                                const gr_complex s =
+                                const gr_complex& s =
                                     ref[size_t(used_ref + int(t)) * d_n_users + d_user];
                                 bool bad = false;
-                                const int k =
-                                    core::psk_index(core::cdouble(s), d_M, &bad);
+                                const int k = d_ref_k(s, &bad);
                                 const int dk = p.f.decisions[t];
                                 if (dk != k) {
                                     ++d_err;

@@ -7,6 +7,7 @@
 #ifndef INCLUDED_ISAC_USER_RECEIVER_IMPL_H
 #define INCLUDED_ISAC_USER_RECEIVER_IMPL_H
 
+#include <gnuradio/isac/core/safe_margin.h>
 #include <gnuradio/isac/core/user_rx.h>
 #include <gnuradio/isac/user_receiver.h>
 #include <deque>
@@ -72,7 +73,8 @@ private:
     core::user_receiver d_core;
     double d_pll_gain, d_fll_gain; // the tracking loops' gains (d_core has them too)
     std::deque<pending> d_pending;
-    uint64_t d_ref_pos = 0; // reference items consumed since start()
+    core::psk_index_cache d_ref_k; // reference symbols repeat: their decisions cached
+    uint64_t d_ref_pos = 0;        // reference items consumed since start()
     uint64_t d_n = 0, d_err = 0, d_bit_err = 0;
     uint64_t d_count_first = 0, d_count_end = 0; // frames counted (end 0: all)
     int64_t d_locked_frame = -1, d_first_report = -1;

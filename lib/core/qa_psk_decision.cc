@@ -11,6 +11,7 @@
 #include <gnuradio/isac/core/safe_margin.h>
 #include <cppunit/TestFixture.h>
 #include <cppunit/extensions/HelperMacros.h>
+#include <cstring>
 #include <limits>
 #include <random>
 
@@ -21,6 +22,8 @@ class qa_psk_decision : public CppUnit::TestFixture
     CPPUNIT_TEST_SUITE(qa_psk_decision);
     CPPUNIT_TEST(test_fast_atan2);
     CPPUNIT_TEST(test_decisions_match_atan2);
+    CPPUNIT_TEST(test_index_cache);
+    CPPUNIT_TEST(test_fast_atan2_n);
     CPPUNIT_TEST_SUITE_END();
 
     static long ref_round(cdouble s, int M, double& a)
@@ -91,6 +94,55 @@ public:
             bool bad = false;
             CPPUNIT_ASSERT_EQUAL(0, psk_index(cdouble(std::nan(""), 1.0), M, &bad));
             CPPUNIT_ASSERT(bad);
+        }
+    }
+
+    void test_fast_atan2_n()
+    {
+        // bit for bit the scalar fast_atan2, zeros, infinities and NaN included
+        std::vector<double> y, x;
+        for (const cdouble& s : symbols(8)) {
+            y.push_back(s.imag());
+            x.push_back(s.real());
+        }
+        x.push_back(std::nan(""));
+        y.push_back(1.0);
+        for (size_t n : { x.size(), x.size() - 1 }) {
+            std::vector<double> a(n);
+            fast_atan2_n(y.data(), x.data(), a.data(), n);
+            for (size_t i = 0; i < n; ++i) {
+                const double r = fast_atan2(y[i], x[i]);
+                CPPUNIT_ASSERT(std::memcmp(&r, &a[i], sizeof(r)) == 0 ||
+                               (std::isnan(r) && std::isnan(a[i])));
+            }
+        }
+    }
+
+    void test_index_cache()
+    {
+        // hits and misses, colliding slots, constellation points that repeat, NaN
+        for (int M : { 2, 4, 8, 64 }) {
+            psk_index_cache cache(M);
+            std::vector<cfloat> v;
+            for (const cdouble& s : symbols(M))
+                v.push_back(cfloat(s));
+            std::mt19937 rng(M + 1);
+            std::uniform_int_distribution<int> pick(0, M - 1);
+            for (int i = 0; i < 20000; ++i)
+                v.push_back(cfloat(std::polar(1.0, 2.0 * pi * pick(rng) / M)));
+            v.push_back(cfloat(std::nanf(""), 1.0f));
+            int hits = 0;
+            for (int pass = 0; pass < 2; ++pass)
+                for (const cfloat& s : v) {
+                    bool bad = true, far = true, bad_r = false, far_r = false;
+                    const int k = cache(s, &bad, &far);
+                    const int kr = psk_index(cdouble(s), M, &bad_r, &far_r);
+                    CPPUNIT_ASSERT_EQUAL(kr, k);
+                    CPPUNIT_ASSERT_EQUAL(bad_r, bad);
+                    CPPUNIT_ASSERT_EQUAL(far_r, far);
+                    hits += k == cache(s);
+                }
+            CPPUNIT_ASSERT_EQUAL(int(2 * v.size()), hits);
         }
     }
 };

@@ -18,6 +18,24 @@ double psk_cot(int M)
     return 1.0 / std::tan(pi / M);
 }
 
+void fast_atan2_n(const double* y, const double* x, double* a, size_t n)
+{
+    size_t i = 0;
+    for (; i + 2 <= n; i += 2) {
+        detail::v2df yv, xv;
+        std::memcpy(&yv, y + i, sizeof(yv));
+        std::memcpy(&xv, x + i, sizeof(xv));
+        detail::v2di ok;
+        const detail::v2df p = detail::fast_atan2_v(yv, xv, ok);
+        std::memcpy(a + i, &p, sizeof(p));
+        for (int l = 0; l < 2; ++l) // lanes fast_atan2 sends to std::atan2
+            if (!ok[l])
+                a[i + size_t(l)] = std::atan2(y[i + size_t(l)], x[i + size_t(l)]);
+    }
+    for (; i < n; ++i)
+        a[i] = fast_atan2(y[i], x[i]);
+}
+
 cdouble psk_point(int M, int k) { return std::polar(1.0, 2.0 * pi * k / M); }
 
 int psk_index(cdouble s, int M, bool* bad, bool* far)
@@ -33,7 +51,11 @@ int psk_index(cdouble s, int M, bool* bad, bool* far)
     }
     double a; // (-pi, pi]
     long k = psk_round(s.imag(), s.real(), M, a);
-    k = ((k % M) + M) % M;
+    // |k| <= M / 2 (a in [-pi, pi]): no division to reduce it
+    if (k < 0)
+        k += M;
+    if (k >= M)
+        k -= M;
     if (far) {
         // the constellation and its decision radius, per thread for the last M
         // (a precoder asks for every symbol of every snapshot)

@@ -8,6 +8,8 @@
 #include <gnuradio/isac/core/user_rx.h>
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <iterator>
 #include <limits>
 
 namespace gr {
@@ -72,30 +74,39 @@ cdouble unit_phasor(double x)
     if (!(std::abs(x) < 0.05))
         return std::polar(1.0, x);
     const double x2 = x * x;
-    return cdouble(1.0 - x2 / 2 * (1.0 - x2 / 12 * (1.0 - x2 / 30)),
-                   x * (1.0 - x2 / 6 * (1.0 - x2 / 20 * (1.0 - x2 / 42))));
+    // reciprocals as constants: a division each would be longer than the series
+    return cdouble(
+        1.0 - x2 * 0.5 * (1.0 - x2 * (1.0 / 12) * (1.0 - x2 * (1.0 / 30))),
+        x * (1.0 - x2 * (1.0 / 6) * (1.0 - x2 * (1.0 / 20) * (1.0 - x2 * (1.0 / 42)))));
 }
 } // namespace
 
 // ---------------------------------------------------------------- interpolator
+namespace {
+constexpr double cached_deltas[] = { -0.5, -0.25, 0.0, 0.25, 0.5 };
+}
+
 frac_interp::frac_interp(int half) : d_half(half), d_beta(6.0)
 {
     check_int_range("interp_half", half, 1, 64);
     d_i0beta = bessel_i0(d_beta);
     // the frame search evaluates the half-sample grid over and over
-    d_half_taps.resize(2 * size_t(2 * half + 1));
-    compute_taps(-0.5, d_half_taps.data());
-    compute_taps(0.5, d_half_taps.data() + 2 * half + 1);
+    // (and the integer grid, and the timing search's first refinement: quarters)
+    const size_t n = 2 * size_t(half) + 1;
+    d_half_taps.resize(std::size(cached_deltas) * n);
+    for (size_t j = 0; j < std::size(cached_deltas); ++j)
+        compute_taps(cached_deltas[j], d_half_taps.data() + j * n);
 }
 
 void frac_interp::taps(double delta, float* h) const
 {
     const size_t n = 2 * size_t(d_half) + 1;
-    if (delta == -0.5 || delta == 0.5) {
-        const float* c = d_half_taps.data() + (delta > 0 ? n : 0);
-        std::copy(c, c + n, h);
-        return;
-    }
+    for (size_t j = 0; j < std::size(cached_deltas); ++j)
+        if (delta == cached_deltas[j]) {
+            const float* c = d_half_taps.data() + j * n;
+            std::copy(c, c + n, h);
+            return;
+        }
     compute_taps(delta, h);
 }
 
@@ -137,16 +148,47 @@ void frac_interp::run(const cfloat* x, double delta, cfloat* out, size_t n) cons
         std::copy(x, x + n, out);
         return;
     }
-    std::vector<float> h(2 * d_half + 1);
-    taps(delta, h.data());
-    for (size_t k = 0; k < n; ++k) {
-        const cfloat* p = x + k - d_half;
-        float re = 0, im = 0;
-        for (int i = 0; i <= 2 * d_half; ++i) {
-            re += p[i].real() * h[i];
-            im += p[i].imag() * h[i];
+    float h[2 * 64 + 1];
+    taps(delta, h);
+    interp_fir(x - d_half, h, 2 * d_half + 1, out, n);
+}
+
+void interp_fir(const cfloat* x, const float* h, int ntaps, cfloat* out, size_t n)
+{
+    // On the interleaved floats, out[j] = sum_i x[j + 2 i] h[i] (j = 2k for the real
+    // part of out[k], 2k + 1 for the imaginary part): blocks of 16 outputs are
+    // accumulated side by side (vectorised), each in the tap order of a plain loop,
+    // so the results are those of the scalar loop bit for bit.
+    const float* xf = reinterpret_cast<const float*>(x);
+    float* of = reinterpret_cast<float*>(out);
+    const size_t n2 = 2 * n;
+    typedef float v4sf __attribute__((vector_size(16))); // GCC/Clang, any target
+    auto load = [](const float* p) {
+        v4sf v;
+        std::memcpy(&v, p, sizeof(v));
+        return v;
+    };
+    size_t j0 = 0;
+    for (; j0 + 16 <= n2; j0 += 16) {
+        v4sf a0 = {}, a1 = {}, a2 = {}, a3 = {};
+        const float* xp = xf + j0;
+        for (int i = 0; i < ntaps; ++i, xp += 2) {
+            const float hi = h[i];
+            a0 += load(xp) * hi;
+            a1 += load(xp + 4) * hi;
+            a2 += load(xp + 8) * hi;
+            a3 += load(xp + 12) * hi;
         }
-        out[k] = cfloat(re, im);
+        std::memcpy(of + j0, &a0, sizeof(a0));
+        std::memcpy(of + j0 + 4, &a1, sizeof(a1));
+        std::memcpy(of + j0 + 8, &a2, sizeof(a2));
+        std::memcpy(of + j0 + 12, &a3, sizeof(a3));
+    }
+    for (; j0 < n2; ++j0) {
+        float acc = 0;
+        for (int i = 0; i < ntaps; ++i)
+            acc += xf[j0 + 2 * size_t(i)] * h[i];
+        of[j0] = acc;
     }
 }
 
@@ -368,14 +410,17 @@ double user_receiver::fit_energy(const std::vector<cfloat>& seg,
     const int hs = d_interp_search.half();
     float h[2 * 64 + 1];
     d_interp_search.taps(delta, h);
-    for (int i = 0; i < Lk; ++i) {
-        const cfloat* x = &seg[size_t(d + d_kpos[i] - seg0 - hs)];
-        float re = 0, im = 0;
-        for (int k = 0; k <= 2 * hs; ++k) {
-            re += x[k].real() * h[k];
-            im += x[k].imag() * h[k];
-        }
-        z[i] = cfloat(re, im);
+    for (int i = 0; i < Lk;) {
+        // a run of consecutive known positions at a time
+        int e = i + 1;
+        while (e < Lk && d_kpos[size_t(e)] == d_kpos[size_t(e - 1)] + 1)
+            ++e;
+        interp_fir(&seg[size_t(d + d_kpos[size_t(i)] - seg0 - hs)],
+                   h,
+                   2 * hs + 1,
+                   &z[size_t(i)],
+                   size_t(e - i));
+        i = e;
     }
     const Eigen::Map<const Eigen::RowVectorXcf> zr(z.data(), Lk);
     const double fitted = double((zr * d_A).squaredNorm());
@@ -463,27 +508,58 @@ void user_receiver::finish_held(bool have_end, double psi_end, double center_end
         f.decided = true;
         f.decisions.resize(size_t(Ld));
         const int M = d_p.psk_order;
-        double th = 0;
-        // e^{-j ph} as the product of two phasor recursions, the line's and the
-        // loop's, re-seeded exactly every 256 samples: no sin/cos per sample
+        const bool pow2 = (M & (M - 1)) == 0;
+        const double to_t = M / two_pi, to_a = two_pi / M;
+        // A symbol's angle is phi - th, phi = angle(payload line) (no loop term:
+        // computed first, for all samples at once) and th the loop's phase, so the
+        // loop's recursion is a few additions long instead of an arctangent after
+        // the derotation. The angle of the derotated float sample w differs from
+        // phi - th by rounding (below 4e-7 rad); decisions within a guard band of
+        // 6e-7 M rad (t units: 1e-6 + 1e-7 M) of a boundary are taken on w itself
+        // (psk_round, as before), so every decision is psk_round's on w.
+        const double guard = 1e-6 + 1e-7 * M;
+        const double big = 6755399441055744.0; // 1.5 2^52: (x + big) - big rounds
         const cdouble step = std::polar(1.0, -slope);
-        cdouble line, loop;
-        for (int t = 0; t < Ld; ++t) {
-            if (t % 256 == 0) {
-                line = std::polar(1.0, -(h.psi + slope * (p0 + t - h.center)));
-                loop = std::polar(1.0, -th);
+        std::vector<double> phi(static_cast<size_t>(Ld)), vy(phi.size()), vx(phi.size());
+        std::vector<cdouble> lines(static_cast<size_t>(Ld));
+        {
+            cdouble line;
+            for (int t = 0; t < Ld; ++t) {
+                if (t % 256 == 0)
+                    line = std::polar(1.0, -(h.psi + slope * (p0 + t - h.center)));
+                const cdouble v = cdouble(f.payload[size_t(t)]) * line;
+                vy[size_t(t)] = v.imag();
+                vx[size_t(t)] = v.real();
+                lines[size_t(t)] = line;
+                line *= step;
             }
-            const cfloat w = f.payload[size_t(t)] * cfloat(line * loop);
-            // decision and its phase error from one angle: the error is the
-            // angle to the nearest point, a - 2 pi k' / M with k' unwrapped
-            double a;
-            const long ku = psk_round(double(w.imag()), double(w.real()), M, a);
-            const int k = int(((ku % M) + M) % M);
-            const double err = a - two_pi * double(ku) / M;
+            fast_atan2_n(vy.data(), vx.data(), phi.data(), phi.size());
+        }
+        double th = 0;
+        // e^{-j th} by a phasor recursion re-seeded exactly every 256 samples
+        cdouble loop;
+        for (int t = 0; t < Ld; ++t) {
+            if (t % 256 == 0)
+                loop = std::polar(1.0, -th);
+            const cfloat w = f.payload[size_t(t)] * cfloat(lines[size_t(t)] * loop);
+            const double a = phi[size_t(t)] - th;
+            const double tt = a * to_t;
+            const double rt = (tt + big) - big;
+            double err;
+            long ku;
+            if (std::abs(std::abs(tt - rt) - 0.5) > guard) { // also false on NaN
+                err = a - rt * to_a;
+                ku = long(rt);
+            } else {
+                // the decision and its phase error from w's own angle
+                double aw;
+                ku = psk_round(double(w.imag()), double(w.real()), M, aw);
+                err = aw - two_pi * double(ku) / M;
+            }
+            const int k = pow2 ? int(ku & long(M - 1)) : int(((ku % M) + M) % M);
             const double dth = d_p.pll_gain * err;
             th += dth;
             loop *= unit_phasor(-dth);
-            line *= step;
             f.payload[size_t(t)] = w;
             f.decisions[size_t(t)] = k;
         }

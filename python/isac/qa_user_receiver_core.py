@@ -103,6 +103,28 @@ class qa_user_receiver_core(gr_unittest.TestCase):
             first = [fr["index"] for fr in out if fr["cfo"] * F > 0.5][0]
             self.assertLess(first, 100 + 20)
 
+    def test_decisions_are_the_payload_samples_nearest_points(self):
+        # the decision-directed phase loop computes its angles apart from the
+        # derotated samples it outputs; every decision must still be the nearest
+        # M-PSK point of its output sample (numpy's angle, ties excluded), for a
+        # power-of-two order and another
+        for M, seed in ((8, 11), (3, 12)):
+            rng = np.random.default_rng(seed)
+            f, g, y = stream(rng, 40, 97.4, 1.5e-4, 0.05)
+            r = core.user_receiver(n_tx=NT, payload_len=L, psk_order=M)
+            r.set_reference(g, 0)
+            out = []
+            for i in range(0, len(y), 4096):
+                out += r.push(y[i:i + 4096])
+            decided = [fr for fr in out if fr["decided"]]
+            self.assertGreaterEqual(len(decided), 30)
+            for fr in decided:
+                t = np.angle(fr["payload"].astype(np.complex128)) * M / (2 * np.pi)
+                clear = np.abs(np.abs(t - np.round(t)) - 0.5) > 1e-5
+                ref = np.mod(np.round(t), M).astype(int)
+                np.testing.assert_array_equal(fr["decisions"][clear], ref[clear])
+                self.assertGreater(np.mean(clear), 0.999)
+
 
 if __name__ == "__main__":
     gr_unittest.run(qa_user_receiver_core)

@@ -22,8 +22,11 @@
 #define INCLUDED_ISAC_CORE_SAFE_MARGIN_H
 
 #include <gnuradio/isac/core/types.h>
+#include <array>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <utility>
 
 namespace gr {
@@ -36,19 +39,33 @@ double psk_cot(int M);
 //! M-PSK point e^{j 2 pi k / M}.
 cdouble psk_point(int M, int k);
 
-/*!
- * atan2(y, x) from a polynomial (Abramowitz and Stegun 4.4.49 on [0, 1]; error below
- * 1.4e-8 rad), about five times cheaper than std::atan2. Zeros, infinities and NaN go
- * to std::atan2.
- */
-inline double fast_atan2(double y, double x)
+namespace detail {
+// GCC/Clang vectors of two doubles (SSE2 on x86-64, NEON on aarch64)
+typedef double v2df __attribute__((vector_size(16)));
+typedef long long v2di __attribute__((vector_size(16)));
+
+inline v2df select(v2di m, v2df p, v2df q)
 {
-    const double ax = std::abs(x), ay = std::abs(y);
-    const double mx = ax > ay ? ax : ay, mn = ax > ay ? ay : ax;
-    if (!(mx > 0.0 && mx <= 1.7976931348623157e308))
-        return std::atan2(y, x);
-    const double t = mn / mx, t2 = t * t;
-    double p = 0.0028662257;
+    return (v2df)(((v2di)p & m) | ((v2di)q & ~m));
+}
+
+/*!
+ * fast_atan2 of two pairs at once, its octant folds as masks (random symbols would
+ * mispredict branches). ok marks the lanes it is valid for (0 < max(|x|, |y|) <=
+ * DBL_MAX); the others need std::atan2.
+ */
+inline v2df fast_atan2_v(v2df y, v2df x, v2di& ok)
+{
+    const v2di sign = { (long long)0x8000000000000000ull,
+                        (long long)0x8000000000000000ull };
+    const v2df zero = { 0.0, 0.0 }, one = { 1.0, 1.0 };
+    const v2df huge = { 1.7976931348623157e308, 1.7976931348623157e308 };
+    const v2df ax = (v2df)((v2di)x & ~sign), ay = (v2df)((v2di)y & ~sign);
+    const v2di m = ax > ay;
+    const v2df mx = select(m, ax, ay), mn = select(m, ay, ax);
+    ok = (mx > zero) & (mx <= huge);
+    const v2df t = mn / select(ok, mx, one), t2 = t * t;
+    v2df p = { 0.0028662257, 0.0028662257 };
     p = p * t2 - 0.0161657367;
     p = p * t2 + 0.0429096138;
     p = p * t2 - 0.0752896400;
@@ -57,13 +74,29 @@ inline double fast_atan2(double y, double x)
     p = p * t2 + 0.1999355085;
     p = p * t2 - 0.3333314528;
     p = (p * t2 + 1.0) * t;
-    // octant folds as selects (random symbols would mispredict branches)
-    const double s1 = ay > ax ? -1.0 : 1.0, b1 = ay > ax ? 0.5 * pi : 0.0;
-    p = b1 + s1 * p;
-    const double s2 = x < 0.0 ? -1.0 : 1.0, b2 = x < 0.0 ? pi : 0.0;
-    p = b2 + s2 * p;
-    return std::copysign(p, y);
+    p = select(ay > ax, 0.5 * pi - p, p);
+    p = select(x < zero, pi - p, p);
+    return (v2df)(((v2di)p & ~sign) | ((v2di)y & sign));
 }
+} // namespace detail
+
+/*!
+ * atan2(y, x) from a polynomial (Abramowitz and Stegun 4.4.49 on [0, 1]; error below
+ * 1.4e-8 rad). Zeros, infinities and NaN go to std::atan2.
+ */
+inline double fast_atan2(double y, double x)
+{
+    detail::v2di ok;
+    const detail::v2df a =
+        detail::fast_atan2_v(detail::v2df{ y, y }, detail::v2df{ x, x }, ok);
+    return ok[0] ? a[0] : std::atan2(y, x);
+}
+
+/*!
+ * a[i] = fast_atan2(y[i], x[i]), i < n, bit for bit, two at a time without branches
+ * (random symbols mispredict the scalar version's octant folds).
+ */
+void fast_atan2_n(const double* y, const double* x, double* a, size_t n);
 
 /*!
  * The M-PSK decision of the symbol x + j y: k = lround(a M / (2 pi))
@@ -74,17 +107,19 @@ inline double fast_atan2(double y, double x)
 inline long psk_round(double y, double x, int M, double& a)
 {
     a = fast_atan2(y, x);
-    const double t = a * M / (2.0 * pi);
-    // floor and round by integer conversion (|t| <= M / 2): no libm calls
-    long fl = std::abs(t) < 1e15 ? long(t) : 0;
-    fl -= double(fl) > t;
-    const double f = t - double(fl);
-    // |t error| <= M / (2 pi) 1.4e-8 < 2.3e-9 M
-    if (!(std::abs(f - 0.5) > 1e-8 * M + 1e-9)) { // also NaN
+    // a product, not a division: t moves by an ulp at most, far inside the band
+    // below, where std::atan2 decides
+    const double t = a * (M * (0.5 / pi));
+    // round to nearest by adding and removing 1.5 2^52 (|t| <= M / 2): no branch on
+    // the random side of the rounding. |t - round(t)| = 0.5 - |frac(t) - 0.5|, and
+    // |t error| <= M / (2 pi) 1.4e-8 < 2.3e-9 M: near a tie std::atan2 decides.
+    const double big = 6755399441055744.0;
+    const double r = (t + big) - big;
+    if (!(0.5 - std::abs(t - r) > 1e-8 * M + 1e-9)) { // also NaN
         a = std::atan2(y, x);
         return std::lround(a * M / (2.0 * pi));
     }
-    return f < 0.5 ? fl : fl + 1;
+    return long(r);
 }
 
 /*!
@@ -93,6 +128,50 @@ inline long psk_round(double y, double x, int M, double& a)
  * between points) from every point sets *far. Either pointer may be null.
  */
 int psk_index(cdouble s, int M, bool* bad = nullptr, bool* far = nullptr);
+
+/*!
+ * psk_index for streams whose symbols repeat bit for bit (a symbol source's exact
+ * constellation points): a direct-mapped cache on the float pair's bits, filled by
+ * psk_index, so a hit returns exactly what psk_index returns. Non-finite symbols
+ * are not cached (*bad is set, k = 0, as psk_index does).
+ */
+class psk_index_cache
+{
+public:
+    explicit psk_index_cache(int M) : d_M(M) {}
+    int M() const { return d_M; }
+    int operator()(const cfloat& s, bool* bad = nullptr, bool* far = nullptr)
+    {
+        uint64_t bits;
+        std::memcpy(&bits, &s, sizeof(bits));
+        entry& e = d_e[size_t((bits * 0x9E3779B97F4A7C15ull) >> 56)];
+        if (e.valid && e.bits == bits) {
+            if (bad)
+                *bad = false;
+            if (far)
+                *far = e.far;
+            return e.k;
+        }
+        bool b = false, f = false;
+        const int k = psk_index(cdouble(s), d_M, &b, &f);
+        if (bad)
+            *bad = b;
+        if (far)
+            *far = f;
+        if (!b)
+            e = entry{ bits, k, f, true };
+        return k;
+    }
+
+private:
+    struct entry {
+        uint64_t bits = 0;
+        int k = 0;
+        bool far = false, valid = false;
+    };
+    int d_M;
+    std::array<entry, 256> d_e{};
+};
 
 //! Complex constraint matrix A (2U x N_T) of 1-bit ISAC paper Theorem 2 for channel H (U
 //! x N_T) and symbols s.

@@ -132,9 +132,16 @@ public:
 private:
     int d_half;
     double d_beta, d_i0beta;
-    std::vector<float> d_half_taps; // delta = -0.5 and +0.5
+    std::vector<float> d_half_taps; // delta = 0, +-0.25, +-0.5
     void compute_taps(double delta, float* h) const;
 };
+
+/*!
+ * out[k] = sum_i x[k + i] h[i], i = 0..ntaps-1, k = 0..n-1, each sum accumulated in
+ * float in tap order (the scalar loop's result bit for bit, computed for several k
+ * at once).
+ */
+void interp_fir(const cfloat* x, const float* h, int ntaps, cfloat* out, size_t n);
 
 /*!
  * Variance of Kay's weighted phase-difference estimator of the CFO (cycles per
