@@ -7,6 +7,7 @@
 #include "block_utils.h"
 #include "csi_message.h"
 #include "doa_mle_impl.h"
+#include "tx_reference.h"
 #include <gnuradio/io_signature.h>
 #include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/isac/core/limits.h>
@@ -39,7 +40,9 @@ doa_mle::sptr doa_mle::make(int n_rx,
                             double grid_step_deg,
                             double noise_var,
                             double p_gauss,
-                            const std::string& refine)
+                            const std::string& refine,
+                            int n_tx,
+                            double tx_deg)
 {
     core::params::doa_mle::check(n_rx,
                                  cpi_len,
@@ -49,8 +52,13 @@ doa_mle::sptr doa_mle::make(int n_rx,
                                  grid_step_deg,
                                  noise_var,
                                  p_gauss,
-                                 refine);
+                                 refine,
+                                 n_tx,
+                                 tx_deg);
     // Rules a range cannot say, before any io_signature is built.
+    if (n_tx > 0 && mode != "known")
+        core::throw_param(
+            "n_tx", std::to_string(n_tx), "0 in mode \"gaussian\" (no reference input)");
     const double n_grid = (double(grid_max_deg) - grid_min_deg) / grid_step_deg + 1;
     if (n_grid > 1e6 + 1)
         core::throw_param("grid_step_deg",
@@ -61,7 +69,8 @@ doa_mle::sptr doa_mle::make(int n_rx,
         // covariance, and the CPI itself: one item is cpi_len x n_rx samples and
         // the upstream buffer holds at least two.
         const double grid = n_grid * n_rx * 16.0;
-        const double item = double(cpi_len) * n_rx * 8.0 * (mode == "known" ? 1.2 : 1.0);
+        const double item = double(cpi_len) * 8.0 *
+                            (mode == "known" ? n_rx * 1.2 + std::max(n_tx, 1) : n_rx);
         const double total = grid + 4.0 * item + 8.0 * double(n_rx) * n_rx;
         const std::string what = "the DoA grid (" + std::to_string(long(n_grid)) +
                                  " angles x " + std::to_string(n_rx) +
@@ -85,9 +94,17 @@ doa_mle::sptr doa_mle::make(int n_rx,
                                                   (double(n_rx) * n_rx))) +
                               "); more takes minutes per CPI");
     const core::doa_refine rf = core::parse_doa_refine(refine);
-    return gnuradio::make_block_sptr<doa_mle_impl>(n_rx, cpi_len, mode == "known",
-                                                   grid_min_deg, grid_max_deg, grid_step_deg,
-                                                   noise_var, p_gauss, rf);
+    return gnuradio::make_block_sptr<doa_mle_impl>(n_rx,
+                                                   cpi_len,
+                                                   mode == "known",
+                                                   grid_min_deg,
+                                                   grid_max_deg,
+                                                   grid_step_deg,
+                                                   noise_var,
+                                                   p_gauss,
+                                                   rf,
+                                                   n_tx,
+                                                   tx_deg);
 }
 
 doa_mle_impl::doa_mle_impl(int n_rx,
@@ -98,16 +115,22 @@ doa_mle_impl::doa_mle_impl(int n_rx,
                            double grid_step_deg,
                            double noise_var,
                            double p_gauss,
-                           core::doa_refine refine)
-    : gr::sync_decimator("doa_mle",
-                         known ? gr::io_signature::make2(
-                                     2, 2, sizeof(gr_complex) * n_rx, sizeof(gr_complex))
-                               : gr::io_signature::make(1, 1, sizeof(gr_complex) * n_rx),
-                         gr::io_signature::make(1, 1, sizeof(float)),
-                         cpi_len),
+                           core::doa_refine refine,
+                           int n_tx,
+                           double tx_deg)
+    : gr::sync_decimator(
+          "doa_mle",
+          known ? gr::io_signature::make2(2,
+                                          2,
+                                          sizeof(gr_complex) * n_rx,
+                                          sizeof(gr_complex) * std::max(n_tx, 1))
+                : gr::io_signature::make(1, 1, sizeof(gr_complex) * n_rx),
+          gr::io_signature::make(1, 1, sizeof(float)),
+          cpi_len),
       d_n_rx(n_rx),
       d_cpi_len(cpi_len),
       d_known(known),
+      d_n_tx(n_tx),
       d_core(n_rx,
              core::deg2rad(grid_min_deg),
              core::deg2rad(grid_max_deg),
@@ -119,8 +142,10 @@ doa_mle_impl::doa_mle_impl(int n_rx,
              receive_convention()),
       d_noise_var(noise_var),
       d_p_gauss(p_gauss),
+      d_tx_deg(tx_deg),
       d_port(pmt::mp("doa"))
 {
+    tx_deg_changed();
     message_port_register_out(d_port);
 }
 
@@ -133,6 +158,12 @@ bool doa_mle_impl::start()
 }
 
 void doa_mle_impl::noise_var_changed() { d_core.set_noise_var(d_noise_var); }
+
+void doa_mle_impl::tx_deg_changed()
+{
+    if (d_n_tx > 0)
+        d_g = tx_reference_steering(d_n_tx, d_tx_deg);
+}
 
 void doa_mle_impl::p_gauss_changed()
 {
@@ -182,6 +213,26 @@ double doa_mle_impl::p_gauss() const
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_p_gauss;
 }
+
+void doa_mle_impl::set_tx_deg(double tx_deg)
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    core::check_value(core::params::doa_mle::tx_deg, double(tx_deg));
+    auto previous = d_tx_deg;
+    d_tx_deg = tx_deg;
+    try {
+        tx_deg_changed();
+    } catch (...) {
+        d_tx_deg = std::move(previous);
+        throw;
+    }
+}
+
+double doa_mle_impl::tx_deg() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_tx_deg;
+}
 // gen_params:end accessor_definitions
 // clang-format on
 
@@ -190,7 +241,10 @@ int doa_mle_impl::work(int noutput_items,
                        gr_vector_void_star& output_items)
 {
     const auto y = static_cast<const core::cfloat*>(input_items[0]);
-    const core::cfloat* c = d_known ? static_cast<const core::cfloat*>(input_items[1]) : nullptr;
+    const core::cfloat* c =
+        d_known ? static_cast<const core::cfloat*>(input_items[1]) : nullptr;
+    if (d_n_tx > 0)
+        d_ref.resize(size_t(d_cpi_len));
     auto out = static_cast<float*>(output_items[0]);
     const double r2d2 = std::pow(180.0 / core::pi, 2);
 
@@ -206,9 +260,15 @@ int doa_mle_impl::work(int noutput_items,
             // one consistent (noise_var, p_gauss, mode) per CPI
             std::lock_guard<std::mutex> lock(d_mutex);
             nv = d_core.noise_var();
-            r = d_core.estimate(y + size_t(i) * d_cpi_len * d_n_rx,
-                                d_cpi_len,
-                                c ? c + size_t(i) * d_cpi_len : nullptr);
+            const core::cfloat* ci = c ? c + size_t(i) * d_cpi_len : nullptr;
+            if (d_n_tx > 0) {
+                // in1 carries x: the reference along the DoD, as steering_reference forms
+                // it
+                tx_reference(
+                    c + size_t(i) * d_cpi_len * d_n_tx, d_cpi_len, d_g, d_ref.data());
+                ci = d_ref.data();
+            }
+            r = d_core.estimate(y + size_t(i) * d_cpi_len * d_n_rx, d_cpi_len, ci);
         } catch (const std::exception& e) {
             // the core rejects only what it cannot bound; a stream never stops for it
             d_logger->warn("CPI estimate failed ({:s}); marked invalid", e.what());

@@ -21,10 +21,14 @@ private:
     const int d_n_rx;
     const int d_cpi_len;
     const bool d_known;
-    mutable std::mutex d_mutex; // guards d_core, d_noise_var, d_p_gauss
+    const int d_n_tx;           // > 0: in1 carries x, the reference c_t is formed here
+    mutable std::mutex d_mutex; // guards d_core, d_noise_var, d_p_gauss, d_tx_deg, d_g
     core::doa_mle_core d_core;
     double d_noise_var;
     double d_p_gauss;
+    double d_tx_deg;
+    core::cvecf d_g;                 // g_T(tx_deg) (n_tx > 0)
+    std::vector<core::cfloat> d_ref; // c_t of one CPI (n_tx > 0)
     std::atomic<uint64_t> d_cpi{ 0 };
     std::atomic<uint64_t> d_invalid{ 0 };
     uint64_t d_run_cpi = 0; // CPI index since start(): cpi_index * cpi_len = item offset
@@ -38,6 +42,7 @@ private:
     // on_set hooks (lock held)
     void noise_var_changed();
     void p_gauss_changed();
+    void tx_deg_changed();
 
 public:
     doa_mle_impl(int n_rx,
@@ -48,7 +53,9 @@ public:
                  double grid_step_deg,
                  double noise_var,
                  double p_gauss,
-                 core::doa_refine refine);
+                 core::doa_refine refine,
+                 int n_tx,
+                 double tx_deg);
     ~doa_mle_impl() override;
 
     // clang-format off
@@ -57,6 +64,8 @@ public:
     double noise_var() const override;
     void set_p_gauss(double p_gauss) override;
     double p_gauss() const override;
+    void set_tx_deg(double tx_deg) override;
+    double tx_deg() const override;
     // gen_params:end accessors
     // clang-format on
     uint64_t cpi_count() const override { return d_cpi.load(); }

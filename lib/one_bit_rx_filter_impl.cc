@@ -141,6 +141,10 @@ one_bit_rx_filter_impl::one_bit_rx_filter_impl(const params& p, std::unique_ptr<
       d_detect_key(pmt::mp("isac_detect")),
       d_cpi_key(pmt::mp("isac_cpi"))
 {
+    // Each output carries the tags of the stream it belongs to: z (out0) those
+    // of the echo r (in0), stat (out1) those of the transmit vectors x (in1:
+    // frame, epoch and mute tags). All-to-all doubled the tag traffic.
+    set_tag_propagation_policy(TPP_ONE_TO_ONE);
     message_port_register_out(d_stats_port);
     message_port_register_in(d_set_port);
     set_msg_handler(d_set_port, [this](const pmt::pmt_t& msg) { handle_set(msg); });

@@ -62,7 +62,8 @@ radio_emulator::sptr radio_emulator::make(int n_tx,
                                           int uplink_len,
                                           int64_t uplink_period,
                                           double uplink_snr_db,
-                                          int64_t uplink_seed)
+                                          int64_t uplink_seed,
+                                          bool vector_ports)
 {
     core::params::radio_emulator::check(n_tx,
                                         n_rx,
@@ -92,7 +93,8 @@ radio_emulator::sptr radio_emulator::make(int n_tx,
                                         uplink_len,
                                         uplink_period,
                                         uplink_snr_db,
-                                        uplink_seed);
+                                        uplink_seed,
+                                        vector_ports);
     core::frontend_params p;
     p.n_tx = n_tx;
     p.n_rx = n_rx;
@@ -124,30 +126,62 @@ radio_emulator::sptr radio_emulator::make(int n_tx,
     p.uplink_period = uint64_t(uplink_period);
     p.uplink_snr_db = uplink_snr_db;
     p.uplink_seed = uint64_t(uplink_seed);
-    return make_with_profile(p, pace);
+    return make_with_profile(p, pace, vector_ports);
 }
 
-radio_emulator::sptr
-radio_emulator::make_with_profile(const core::frontend_params& params, bool pace)
+radio_emulator::sptr radio_emulator::make_with_profile(
+    const core::frontend_params& params, bool pace, bool vector_ports)
 {
     params.validate(); // before the io signatures are built: errors name our parameter
-    return gnuradio::make_block_sptr<radio_emulator_impl>(params, pace);
+    return gnuradio::make_block_sptr<radio_emulator_impl>(params, pace, vector_ports);
 }
 
-radio_emulator_impl::radio_emulator_impl(const core::frontend_params& p, bool pace)
-    : gr::sync_block(
-          "radio_emulator",
-          gr::io_signature::make(p.n_tx, p.n_tx, sizeof(gr_complex)),
-          gr::io_signature::make(
-              p.n_rx + (p.loopback ? 1 : 0) + p.n_users + (p.uplink_len > 0 ? p.n_tx : 0),
-              p.n_rx + (p.loopback ? 1 : 0) + p.n_users + (p.uplink_len > 0 ? p.n_tx : 0),
-              sizeof(gr_complex))),
+namespace {
+gr::io_signature::sptr emu_input_signature(const core::frontend_params& p, bool vec)
+{
+    return vec ? gr::io_signature::make(1, 1, sizeof(gr_complex) * p.n_tx)
+               : gr::io_signature::make(p.n_tx, p.n_tx, sizeof(gr_complex));
+}
+
+// sensing channels, users, uplink chains: one stream each, or (vector ports)
+// the sensing and the uplink channels as one vector port each
+gr::io_signature::sptr emu_output_signature(const core::frontend_params& p, bool vec)
+{
+    const int ns = p.n_rx + (p.loopback ? 1 : 0);
+    const int nl = p.uplink_len > 0 ? p.n_tx : 0;
+    if (!vec)
+        return gr::io_signature::make(
+            ns + p.n_users + nl, ns + p.n_users + nl, sizeof(gr_complex));
+    std::vector<int> sizes{ int(sizeof(gr_complex)) * ns };
+    sizes.insert(sizes.end(), size_t(p.n_users), int(sizeof(gr_complex)));
+    if (nl)
+        sizes.push_back(int(sizeof(gr_complex)) * nl);
+    return gr::io_signature::makev(int(sizes.size()), int(sizes.size()), sizes);
+}
+} // namespace
+
+radio_emulator_impl::radio_emulator_impl(const core::frontend_params& p,
+                                         bool pace,
+                                         bool vector_ports)
+    : gr::sync_block("radio_emulator",
+                     emu_input_signature(p, vector_ports),
+                     emu_output_signature(p, vector_ports)),
       d_emu(p),
-      d_pace(pace)
+      d_pace(pace),
+      d_vector(vector_ports)
 {
     // a radio: tags on what the flowgraph transmits do not come back out of
     // the receivers (UHD sources tag rx_time etc., nothing from the sink)
     set_tag_propagation_policy(TPP_DONT);
+    if (vector_ports) {
+        // a vector port holds as many snapshots as one stream per channel did
+        // (GNU Radio sizes a buffer in bytes: 64 KiB, 8192 complex items), so
+        // the work calls stay as long and the hand-offs as few
+        const long stream_items = 65536 / long(sizeof(gr_complex));
+        set_min_output_buffer(0, stream_items);
+        if (p.uplink_len > 0)
+            set_min_output_buffer(1 + p.n_users, stream_items);
+    }
 }
 
 radio_emulator_impl::~radio_emulator_impl() {}
@@ -193,15 +227,33 @@ int radio_emulator_impl::work(int noutput_items,
         }
         noutput_items = int(std::min<double>(noutput_items, std::max(1.0, 0.05 * rate)));
     }
-    // one stream per radio channel, as the UHD blocks have them: gather the
-    // transmit channels into snapshots, scatter the receive channels back
-    const int nt = int(input_items.size());
+    const int nt = d_emu.params().n_tx;
     const int ns = d_emu.n_sense_out(), nu = d_emu.params().n_users;
     const int nl = d_emu.n_uplink_out();
     const size_t n = size_t(noutput_items);
+    d_users.resize(n * nu);
+    if (d_vector) {
+        // snapshot-major ports: the emulator reads and writes the buffers in place
+        const int up = 1 + nu;
+        {
+            std::lock_guard<std::mutex> lock(d_mutex);
+            d_emu.process(static_cast<const core::cfloat*>(input_items[0]),
+                          static_cast<core::cfloat*>(output_items[0]),
+                          d_users.data(),
+                          nl ? static_cast<core::cfloat*>(output_items[up]) : nullptr,
+                          noutput_items);
+        }
+        for (int u = 0; u < nu; ++u) {
+            auto out = static_cast<core::cfloat*>(output_items[1 + u]);
+            for (size_t t = 0; t < n; ++t)
+                out[t] = d_users[t * nu + u];
+        }
+        return noutput_items;
+    }
+    // one stream per radio channel, as the UHD blocks have them: gather the
+    // transmit channels into snapshots, scatter the receive channels back
     d_x.resize(n * nt);
     d_echo.resize(n * ns);
-    d_users.resize(n * nu);
     d_uplink.resize(n * nl);
     for (int k = 0; k < nt; ++k) {
         const auto in = static_cast<const core::cfloat*>(input_items[k]);

@@ -21,13 +21,14 @@ private:
     mutable std::mutex d_mutex; // guards d_emu (the truth getters read it)
     core::frontend_emulator d_emu;
     bool d_pace;
+    const bool d_vector; // vector_ports
     bool d_clock_started = false;
     std::chrono::steady_clock::time_point d_t0;
     uint64_t d_pos0 = 0;                                      // position at d_t0
     std::vector<core::cfloat> d_x, d_echo, d_users, d_uplink; // snapshot-major scratch
 
 public:
-    radio_emulator_impl(const core::frontend_params& p, bool pace);
+    radio_emulator_impl(const core::frontend_params& p, bool pace, bool vector_ports);
     ~radio_emulator_impl() override;
 
     bool start() override;

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+#include "tx_reference.h"
 #include <gnuradio/io_signature.h>
 #include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/isac/core/limits.h>
@@ -23,9 +24,7 @@ class steering_reference_impl : public steering_reference
 
     static core::cvecf steering(int n, double deg)
     {
-        // the module's unit-norm steering vector (docs/conventions.md)
-        const core::array_convention c{ 0.5, -1, core::phase_ref::first, true };
-        return core::ula_steering_f(n, core::deg2rad(deg), c);
+        return tx_reference_steering(n, deg);
     }
 
 public:
@@ -51,9 +50,10 @@ public:
     int work(int n, gr_vector_const_void_star& in, gr_vector_void_star& out) override
     {
         std::lock_guard<std::mutex> lock(d_mutex);
-        Eigen::Map<const core::cmatf> X(static_cast<const gr_complex*>(in[0]), d_n, n);
-        Eigen::Map<core::cvecf> c(static_cast<gr_complex*>(out[0]), n);
-        c.noalias() = X.transpose() * d_g;
+        tx_reference(static_cast<const gr_complex*>(in[0]),
+                     n,
+                     d_g,
+                     static_cast<gr_complex*>(out[0]));
         return n;
     }
 };

@@ -541,16 +541,20 @@ def ota_emulator(g, gui):
           comm_noise_var="comm_noise_var", target_deg="target_deg", target_snr_db="snr_r_db",
           clutter_deg="clutter_deg", cnr_db="cnr_db", radar_noise_var="radar_noise_var", pilot_deg="cal_deg",
           pilot_snr_db=20.0, pilot_freq="cal_freq", pilot_len="n_cal", loopback="False", loopback_snr_db=30.0, target_coherence="cpi_len",
+          vector_ports="True",
           **({} if gui else dict(uplink_len="tdd_uplink_len", uplink_period=1024, uplink_snr_db=20.0, uplink_seed=3)))
 
 
 def ota_radios(g):
     common = dict(radio="radio", clock_source="clock_source", time_source="time_source", num_mboards=1,
                   samp_rate="samp_rate", center_freq="center_freq", emulator="emu")
+    # the arrays as one vector port each (the emulator's too): no vector_to_streams /
+    # streams_to_vector threads between the chains and the emulated radio (with
+    # UHD the radio blocks split and join the channels inside)
     g.add("usrp_tx", "isac_radio_sink", nchan="n_tx", dev_args="dev_args", gain="tx_gain", antenna='"TX/RX"',
-          **common)
+          vector="True", **common)
     g.add("usrp_rx", "isac_radio_source", nchan="n_rx", dev_args="dev_args", gain="rx_gain", antenna='"RX2"',
-          role='"sensing"', sync='"pc_clock_next_pps"', **common)
+          role='"sensing"', sync='"pc_clock_next_pps"', vector="True", **common)
     g.add("usrp_users", "isac_radio_source", nchan="n_users", dev_args="users_dev_args", gain="rx_gain",
           antenna='"RX2"', role='"users"', sync='"none"', **common)
 
@@ -601,12 +605,12 @@ def ota_tx_chain(g, gui):
     g.conn("frames", 0, tx, 0)
     # transmit calibration, applied automatically before the radio (after the
     # precoder: the radar chains keep the precoder's x as their reference)
+    # (it feeds the radio's vector port with its default buffer: a larger one
+    # would add to the CSI loop's latency on hardware, where the UHD radio
+    # block splits the vectors into its channels behind it)
     g.add("txcal_fix", "isac_array_phase_corrector", n_rx="n_tx", phases_rad="[]", reverse_elements="False")
     g.conn(tx, 0, "txcal_fix", 0)
-    g.add("tx_split", "blocks_vector_to_streams", type="complex", num_streams="n_tx", vlen=1)
-    g.conn("txcal_fix", 0, "tx_split", 0)
-    for ch in range(4):
-        g.conn("tx_split", ch, "usrp_tx", ch)
+    g.conn("txcal_fix", 0, "usrp_tx", 0)
     return tx, sym
 
 
@@ -630,15 +634,12 @@ def ota_users(g, tx, sym):
 def ota_acquisition(g, tx):
     """The blocks that replace genie knowledge: loop delay, receive and
     transmit calibration, each a message to the block that applies it."""
-    g.add("rx_join", "blocks_streams_to_vector", type="complex", num_streams="n_rx", vlen=1)
-    for ch in range(4):
-        g.conn("usrp_rx", ch, "rx_join", ch)
     # loop delay: correlate x with the raw echo, post to the delay in front of
     # the radar and DoA chains
     g.add("loop_est", "isac_loop_delay_estimator", n_tx="n_tx", n_rx="n_rx", max_delay="max_loop_delay",
           n_avg=8192, continuous="False", min_peak_db=12.0)
     g.conn(tx, 0, "loop_est", 0)
-    g.conn("rx_join", 0, "loop_est", 1)
+    g.conn("usrp_rx", 0, "loop_est", 1)
     # the integer part delays x, the fraction the echo (the echo is then back
     # on the sample grid before the 1-bit ADC: no inter-snapshot interference)
     g.add("x_delay", "isac_fractional_delay", vlen="n_tx", delay="loop_delay", taps=16, max_delay=4096.0,
@@ -647,7 +648,7 @@ def ota_acquisition(g, tx):
     g.conn("loop_est", "delay", "x_delay", "delay")
     g.add("rx_align", "isac_fractional_delay", vlen="n_rx", delay=0.0, taps=16, max_delay=4096.0,
           key='"echo_align"')
-    g.conn("rx_join", 0, "rx_align", 0)
+    g.conn("usrp_rx", 0, "rx_align", 0)
     g.conn("loop_est", "delay", "rx_align", "delay")
     # receive calibration from the far-field CW pilot at cal_deg
     g.add("cal_est", "isac_array_phase_estimator", n_rx="n_rx", cal_deg="cal_deg", n_avg="n_cal",

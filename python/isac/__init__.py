@@ -13,7 +13,7 @@ Blocks (one item = one snapshot of N antenna samples):
   nullspace_precoder  X = F S + P B, sensing in the users' null space
   doa_mle             DoA maximum-likelihood estimator with its CRB
 
-Helper blocks (C++): psk_ser_meter, detection_meter, steering_reference,
+Helper blocks (C++): psk_ser_meter, detection_meter, steering_reference, psk_symbol_source,
 beampattern_probe, csi_gate, los_csi_source, array_phase_estimator,
 array_phase_corrector, snapshot_framer / snapshot_deframer (network split).
 
@@ -21,8 +21,8 @@ End-to-end processing chains (hierarchical blocks written in Python around C++
 blocks only, so no flowgraph needs the interpreter at teardown; shared by the
 simulated, zeromq and over-the-air flowgraphs in examples/):
   one_bit_isac_tx     ci_precoder -> 1-bit DAC
-  one_bit_radar_rx    1-bit ADC -> one_bit_rx_filter (z, |z|/kappa)
-  bistatic_doa_rx     g_T(phi)^T x reference -> doa_mle
+  one_bit_radar_rx    one_bit_rx_filter with its 1-bit ADC (z, |z|/kappa)
+  bistatic_doa_rx     doa_mle forming the g_T(phi)^T x reference itself
   psk_source          random M-PSK symbols for U users
 Over the air (docs/ota.md): radio_sink / radio_source (UHD or the emulated
 front-end, one `radio` variable chooses), emulated_radio, radio_emulator;

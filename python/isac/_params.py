@@ -256,7 +256,13 @@ class emulated_radio:
         '3',
         "seed of the uplink pilots (core.orthogonal_pilots; tdd_csi's pilot_seed)",
         None)
-    all = (n_tx, n_rx, n_users, samp_rate, center_freq, user_deg, comm_model, user_gain, rician_k_db, comm_noise_var, target_deg, target_snr_db, clutter_deg, cnr_db, radar_noise_var, pilot_deg, pilot_snr_db, pilot_freq, pilot_len, loopback, loopback_snr_db, impairments, seed, pace, target_coherence, uplink_len, uplink_period, uplink_snr_db, uplink_seed)
+    vector_ports = _spec(
+        'vector_ports', 'boolean', '', -_INF, _INF, False, False,
+        None, None, None, None, False,
+        'False',
+        'true: one port of n_tx-vectors in, the sensing channels as one port of n_sense_out()-vectors out (and the uplink as one of n_tx-vectors); the users stay one stream each',
+        None)
+    all = (n_tx, n_rx, n_users, samp_rate, center_freq, user_deg, comm_model, user_gain, rician_k_db, comm_noise_var, target_deg, target_snr_db, clutter_deg, cnr_db, radar_noise_var, pilot_deg, pilot_snr_db, pilot_freq, pilot_len, loopback, loopback_snr_db, impairments, seed, pace, target_coherence, uplink_len, uplink_period, uplink_snr_db, uplink_seed, vector_ports)
 
 class one_bit_isac_tx:
     n_tx = _spec(
@@ -538,7 +544,13 @@ class radio_sink:
         '""',
         'UHD stream arguments',
         None)
-    all = (radio, nchan, dev_args, clock_source, time_source, samp_rate, center_freq, gain, antenna, emulator, num_mboards, otw, stream_args)
+    vector = _spec(
+        'vector', 'boolean', '', -_INF, _INF, False, False,
+        None, None, None, None, False,
+        'False',
+        "false: one complex stream per channel (as UHD: USRP Sink); true: one port of nchan-vectors (the array's snapshots; UHD: split into its channels inside, emulated: straight into an emulator with vector_ports)",
+        None)
+    all = (radio, nchan, dev_args, clock_source, time_source, samp_rate, center_freq, gain, antenna, emulator, num_mboards, otw, stream_args, vector)
 
 class radio_source:
     radio = _spec(
@@ -631,4 +643,10 @@ class radio_source:
         '""',
         'UHD stream arguments',
         None)
-    all = (radio, nchan, dev_args, clock_source, time_source, samp_rate, center_freq, gain, antenna, emulator, role, sync, num_mboards, otw, stream_args)
+    vector = _spec(
+        'vector', 'boolean', '', -_INF, _INF, False, False,
+        None, None, None, None, False,
+        'False',
+        "false: one complex stream per channel (as UHD: USRP Source); true: one port of nchan-vectors (the array's snapshots; UHD: joined from its channels inside, emulated: straight from an emulator with vector_ports)",
+        None)
+    all = (radio, nchan, dev_args, clock_source, time_source, samp_rate, center_freq, gain, antenna, emulator, role, sync, num_mboards, otw, stream_args, vector)

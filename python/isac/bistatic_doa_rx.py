@@ -14,8 +14,9 @@ class bistatic_doa_rx(gr.hier_block2):
     """in0: the bistatic echo (vectors of n_rx); in1: the transmit vectors x
     (vectors of n_tx) the sensing receiver knows (shared over a backhaul or,
     in simulation, wired).
-    mode "known": x -> steering_reference(n_tx, tx_deg) -> c_t = g_T(phi)^T x_t
-    -> doa_mle in1 (p_gauss > 0 gives the mixed Gaussian + known estimator).
+    mode "known": x -> doa_mle in1, which forms c_t = g_T(phi)^T x_t (phi =
+    tx_deg; steering_reference's product, in doa_mle's thread); p_gauss > 0
+    gives the mixed Gaussian + known estimator.
     mode "gaussian": x is not used (only p_gauss = g_T^T R_x g_T^* is known).
     out0: theta-hat in degrees, one float per CPI of cpi_len snapshots, in the
     module convention (docs/conventions.md): the angle isac_channel's rx_deg
@@ -63,19 +64,22 @@ class bistatic_doa_rx(gr.hier_block2):
         refine = _hier.check(_params.bistatic_doa_rx.refine, refine)
         grid_max_deg = _hier.check(_params.bistatic_doa_rx.grid_max_deg, grid_max_deg, lo=grid_min_deg)
         # gen_params:end check
+        # known mode: doa_mle forms the reference c_t = g_T(tx_deg)^T x_t from x
+        # itself (steering_reference's product, without its thread)
+        known = mode == "known"
         doa = _blk.doa_mle(n_rx, cpi_len, mode, grid_min_deg, grid_max_deg, grid_step_deg, noise_var, p_gauss,
-                           refine)
-        reference = _blk.steering_reference(n_tx, tx_deg) if mode == "known" else None
+                           refine, n_tx if known else 0, tx_deg)
         gr.hier_block2.__init__(self, "bistatic_doa_rx",
                                 gr.io_signature2(2, 2, gr.sizeof_gr_complex * n_rx, gr.sizeof_gr_complex * n_tx),
                                 gr.io_signature(1, 1, gr.sizeof_float))
         self.doa = doa
-        self.reference = reference
+        # the block that forms the reference (tx_deg()): doa_mle itself
+        self.reference = doa if known else None
         self.message_port_register_hier_out("doa")
         _hier.msg_connect(self, self.doa, "doa", self, "doa")
         self.connect((self, 0), (self.doa, 0))
-        if reference is not None:
-            self.connect((self, 1), self.reference, (self.doa, 1))
+        if known:
+            self.connect((self, 1), (self.doa, 1))
         else:
             self.connect((self, 1), blocks.null_sink(gr.sizeof_gr_complex * n_tx))
         self.connect(self.doa, self)
@@ -83,7 +87,7 @@ class bistatic_doa_rx(gr.hier_block2):
     def set_tx_deg(self, tx_deg):
         tx_deg = _hier.check(_params.bistatic_doa_rx.tx_deg, tx_deg)
         if self.reference is not None:
-            self.reference.set_tx_deg(tx_deg)
+            self.doa.set_tx_deg(tx_deg)
 
     # gen_params:begin setters
     def set_noise_var(self, noise_var):

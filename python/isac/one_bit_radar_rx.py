@@ -12,10 +12,11 @@ from . import isac_python as _blk
 class one_bit_radar_rx(gr.hier_block2):
     """in0: the radar echo r (vectors of n_rx, before the ADC); in1: the transmit
     vector x of the same snapshot (vectors of n_tx).
-    r -> one_bit_quantizer("adc") -> one_bit_rx_filter <- x
+    r -> one_bit_rx_filter <- x, the filter being the 1-bit ADC (it takes the
+    signs of r, as one_bit_quantizer("adc") does).
     out0: z = u^H r~ (complex); out1: |z|/kappa (float, >= 1 is a detection,
     the filter also tags "isac_detect").
-    adc = "inf" skips the quantizer (infinite-resolution benchmark). cpi_len > 1
+    adc = "inf": no quantization (infinite-resolution benchmark). cpi_len > 1
     integrates coherently over CPIs (out1 then carries |Z|/kappa_CPI on each
     CPI's last snapshot and 0 elsewhere). threshold = "exact" (default) holds
     the set Pfa also when lit clutter saturates the 1-bit ADC; "theorem1" is the
@@ -70,12 +71,11 @@ class one_bit_radar_rx(gr.hier_block2):
                                 gr.io_signature2(2, 2, gr.sizeof_gr_complex * n_rx, gr.sizeof_gr_complex * n_tx),
                                 gr.io_signature2(2, 2, gr.sizeof_gr_complex, gr.sizeof_float))
         self.filter = filt
-        if adc == "1bit":
-            self.adc = _blk.one_bit_quantizer(n_rx, "adc", 1.0)
-            self.connect((self, 0), self.adc, (self.filter, 0))
-        else:
-            self.adc = None
-            self.connect((self, 0), (self.filter, 0))
+        # The filter takes the signs of r itself with adc = "1bit" (the ADC
+        # quantizer's very function, NaN kept), so no quantizer block (and
+        # thread) stands before it: the result is the same bit for bit.
+        self.adc = None
+        self.connect((self, 0), (self.filter, 0))
         self.connect((self, 1), (self.filter, 1))
         self.connect((self.filter, 0), (self, 0))
         self.connect((self.filter, 1), (self, 1))

@@ -4,16 +4,18 @@
 #
 """Random M-PSK symbols for U users, one vector of n_users per snapshot."""
 import numpy as np
-from gnuradio import analog, blocks, digital, gr
+from gnuradio import gr
 
 from . import _hier, _params
-from .metrics import psk_points
+from . import isac_python as _blk
 
 
 class psk_source(gr.hier_block2):
     """Uniform i.i.d. M-PSK symbols s_u = exp(j 2 pi m / M) (1-bit ISAC paper Sec. II), packed
     as vectors of n_users (user u at index u). seed = 0 draws a random seed;
-    any other seed gives a repeatable sequence (analog.random_uniform_source_b).
+    any other seed gives a repeatable sequence: the one of
+    analog.random_uniform_source_b(0, M, seed) -> digital.chunks_to_symbols_bc
+    -> blocks.stream_to_vector, formed in one C++ block (psk_symbol_source).
     """
 
     # gen_params:begin doc
@@ -38,7 +40,9 @@ class psk_source(gr.hier_block2):
                                 gr.io_signature(1, 1, gr.sizeof_gr_complex * n_users))
         if seed == 0:
             seed = int(np.random.SeedSequence().generate_state(1)[0] & 0x7FFFFFFF) or 1
-        self.rand = analog.random_uniform_source_b(0, int(psk_order), int(seed))
-        self.map = digital.chunks_to_symbols_bc(psk_points(psk_order).astype(np.complex64).tolist(), 1)
-        self.pack = blocks.stream_to_vector(gr.sizeof_gr_complex, n_users)
-        self.connect(self.rand, self.map, self.pack, self)
+        self.seed = seed
+        # one C++ block: the sequence of random_uniform_source_b -> chunks_to_symbols_bc
+        # -> stream_to_vector with this seed (qa_psk_source holds it to that), one
+        # thread instead of three
+        self.source = _blk.psk_symbol_source(n_users, psk_order, seed)
+        self.connect(self.source, self)

@@ -335,6 +335,62 @@ class qa_doa_mle(gr_unittest.TestCase):
         self.assertAlmostEqual(field("tnr_est") / (abs(beta) ** 2 / s2), 1.0, delta=1e-4)
         self.assertAlmostEqual(field("snr_est") / field("tnr_est"), np.mean(np.abs(c) ** 2), delta=1e-4)
 
+    def test_026_reference_from_x(self):
+        # n_tx > 0: in1 carries x and the block forms c_t = g_T(tx)^T x_t itself:
+        # the estimates of steering_reference -> doa_mle (and of the closed form
+        # g_T written out), also after set_tx_deg while running
+        n_rx, n_tx, L, ncpi, rx, tx = 8, 5, 32, 6, 17.3, -23.0
+        beta, s2 = 0.6 * np.exp(-0.4j), 0.05
+        X = cn(self.rng, ncpi * L, n_tx).astype(np.complex64)
+        Y = np.empty((ncpi * L, n_rx), complex)
+        for k in range(ncpi):
+            d = tx if k < 3 else 31.0  # the DoD changes after 3 CPIs
+            sl = slice(k * L, (k + 1) * L)
+            c = X[sl].astype(complex) @ g_module(n_tx, d)
+            Y[sl] = beta * np.outer(c, g_module(n_rx, rx)) + np.sqrt(s2) * cn(self.rng, L, n_rx)
+        Y = Y.astype(np.complex64)
+
+        def run(fused, tx_deg):
+            tb = gr.top_block()
+            blk = isac.doa_mle(n_rx, L, "known", -90, 90, 0.1, s2, 0.0, "newton", n_tx if fused else 0,
+                               tx_deg)
+            ys = blocks.vector_source_c(Y.ravel().tolist(), False, n_rx)
+            xs = blocks.vector_source_c(X.ravel().tolist(), False, n_tx)
+            snk, dbg = blocks.vector_sink_f(), blocks.message_debug()
+            tb.connect(ys, (blk, 0))
+            if fused:
+                tb.connect(xs, (blk, 1))
+            else:
+                ref = isac.steering_reference(n_tx, tx_deg)
+                tb.connect(xs, ref, (blk, 1))
+            tb.connect(blk, snk)
+            tb.msg_connect(blk, "doa", dbg, "store")
+            tb.run()
+            beta_abs = [pmt.to_double(pmt.dict_ref(dbg.get_message(i), pmt.intern("beta_abs"), pmt.PMT_NIL))
+                        for i in range(dbg.num_messages())]
+            return np.array(snk.data()), np.array(beta_abs), blk
+
+        for d in (tx, 31.0):
+            est, ba, blk = run(True, d)
+            est_ref, ba_ref, _ = run(False, d)
+            self.assertEqual(blk.tx_deg(), d)
+            np.testing.assert_allclose(est, est_ref, atol=1e-4)
+            np.testing.assert_allclose(ba, ba_ref, rtol=1e-5)
+            # the CPIs with the DoD the block was told: the target at rx, |beta|
+            ok = slice(0, 3) if d == tx else slice(3, ncpi)
+            np.testing.assert_allclose(est[ok], rx, atol=1.0)
+            np.testing.assert_allclose(ba[ok], abs(beta), rtol=0.15)
+        blk = isac.doa_mle(n_rx, L, "known", -90, 90, 0.1, s2, 0.0, "newton", n_tx, tx)
+        blk.set_tx_deg(31.0)
+        self.assertEqual(blk.tx_deg(), 31.0)
+        with self.assertRaisesRegex(ValueError, "tx_deg"):
+            blk.set_tx_deg(91.0)
+        self.assertEqual(blk.tx_deg(), 31.0)
+        with self.assertRaisesRegex(ValueError, "n_tx"):
+            isac.doa_mle(n_rx, L, "gaussian", -90, 90, 0.1, s2, 0.0, "newton", n_tx)
+        with self.assertRaisesRegex(ValueError, "n_tx"):
+            isac.doa_mle(n_rx, L, "known", -90, 90, 0.1, s2, 0.0, "newton", -1)
+
     def test_030_bad_parameters(self):
         good = dict(n_rx=4, cpi_len=8, mode="gaussian", grid_min_deg=-90.0,
                     grid_max_deg=90.0, grid_step_deg=0.5, noise_var=1.0)

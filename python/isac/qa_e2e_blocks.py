@@ -217,6 +217,45 @@ class qa_e2e_blocks(gr_unittest.TestCase):
         self.assertLess(k, L - 100, "the change came too late to test (machine load)")
         self.assertFalse(np.all(isac.safe_margin(H_old, x[k:], s[k:], M) > 0))
 
+    def test_psk_source_is_the_gnuradio_chain(self):
+        # psk_source's one C++ block gives the sequence of GNU Radio's
+        # random_uniform_source_b -> chunks_to_symbols_bc -> stream_to_vector
+        # (what it was built from) bit for bit, and its alphabet is numpy's
+        from gnuradio import analog, digital
+        from gnuradio.isac.metrics import psk_points
+        for U, M, seed, n in ((2, 4, 1, 5000), (3, 8, 12345, 3001), (1, 2, 7, 999), (4, 256, 2**31 - 1, 4000),
+                              (5, 3, 42, 777)):
+            tb = gr.top_block()
+            ref = blocks.vector_sink_c(U)
+            tb.connect(analog.random_uniform_source_b(0, M, seed),
+                       digital.chunks_to_symbols_bc(psk_points(M).astype(np.complex64).tolist(), 1),
+                       blocks.stream_to_vector(gr.sizeof_gr_complex, U), blocks.head(gr.sizeof_gr_complex * U, n),
+                       ref)
+            got = blocks.vector_sink_c(U)
+            src = isac.psk_source(U, M, seed)
+            tb.connect(src, blocks.head(gr.sizeof_gr_complex * U, n), got)
+            tb.run()
+            a, b = np.array(got.data(), np.complex64), np.array(ref.data(), np.complex64)
+            self.assertEqual(len(a), U * n)
+            np.testing.assert_array_equal(a.view(np.uint32), b.view(np.uint32), err_msg="U %d M %d" % (U, M))
+            # every point occurs (i.i.d. uniform): counts within 5 sd of U n / M
+            k = np.round(np.angle(a) / (2 * np.pi / M)).astype(int) % M
+            counts = np.bincount(k, minlength=M)
+            self.assertLess(np.max(np.abs(counts - U * n / M)), 5 * np.sqrt(U * n / M) + 1)
+        for M in range(2, 257):
+            blk = isac.psk_symbol_source(1, M, 3)
+            tb = gr.top_block()
+            snk = blocks.vector_sink_c()
+            tb.connect(blk, blocks.head(gr.sizeof_gr_complex, 40 * M), snk)
+            tb.run()
+            got = np.unique(np.array(snk.data(), np.complex64).view(np.uint64))
+            want = np.unique(psk_points(M).astype(np.complex64).view(np.uint64))
+            self.assertTrue(set(got.tolist()) <= set(want.tolist()), "M = %d" % M)
+        with self.assertRaisesRegex(ValueError, "psk_order"):
+            isac.psk_symbol_source(2, 1, 3)
+        with self.assertRaisesRegex(ValueError, "seed"):
+            isac.psk_symbol_source(2, 4, 0)
+
     def test_csi_gate_opens_only_on_a_channel_the_precoder_accepted(self):
         N, U = 8, 2
         data = (np.arange(40 * U) + 1j).astype(np.complex64)

@@ -112,6 +112,41 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
                 self.assertAlmostEqual(val[k], s[k], places=5)
             self.assertEqual(blk.detection_count(), len(det))
 
+    def test_001b_tags_follow_their_stream(self):
+        # out0 (z) carries the echo's tags (in0), out1 (stat) the transmit
+        # vectors' tags (in1), each once; isac_detect goes on both
+        nt, nr, n = 6, 5, 40
+        x = self.cn(n, nt)
+        r = rc.one_bit_adc(self.cn(n, nr))
+
+        def tag(offset, key):
+            t = gr.tag_t()
+            t.offset, t.key, t.value = offset, pmt.intern(key), pmt.from_long(offset)
+            return t
+        r_tags = [tag(3, "echo_align"), tag(17, "echo_align")]
+        x_tags = [tag(5, "isac_frame"), tag(5, "isac_epoch"), tag(29, "isac_frame")]
+        blk = isac.one_bit_rx_filter(nt, nr, 10.0, [-50.0], 15.0, [20.0], 1.0, 0.1, "1bit", 1, 1.0, "theorem1")
+        self.tb = gr.top_block()
+        s0 = blocks.vector_source_c(r.astype(np.complex64).ravel(), False, nr, r_tags)
+        s1 = blocks.vector_source_c(x.astype(np.complex64).ravel(), False, nt, x_tags)
+        k0, k1 = blocks.vector_sink_c(), blocks.vector_sink_f()
+        self.tb.connect(s0, (blk, 0))
+        self.tb.connect(s1, (blk, 1))
+        self.tb.connect((blk, 0), k0)
+        self.tb.connect((blk, 1), k1)
+        self.tb.run()
+        s = np.array(k1.data())
+
+        def keyed(tags):
+            return sorted((t.offset, pmt.symbol_to_string(t.key)) for t in tags
+                          if pmt.symbol_to_string(t.key) != "isac_detect")
+        self.assertEqual(keyed(k0.tags()), [(3, "echo_align"), (17, "echo_align")])
+        self.assertEqual(keyed(k1.tags()), [(5, "isac_epoch"), (5, "isac_frame"), (29, "isac_frame")])
+        det = np.flatnonzero(s >= 1).tolist()
+        self.assertGreater(len(det), 0)
+        for tags in (k0.tags(), k1.tags()):
+            self.assertEqual(sorted(t.offset for t in tags if pmt.symbol_to_string(t.key) == "isac_detect"), det)
+
     def test_002_degenerate_and_nan(self):
         nt, nr = 16, 12
         blk = isac.one_bit_rx_filter(nt, nr, 0.0, [30.0], 10.0, [20.0], 1.0, 0.01, "1bit", 1, 1.0, "theorem1")

@@ -165,7 +165,7 @@ class qa_ota_blocks(gr_unittest.TestCase):
         snk.set_start_time(t)
         self.assertGreaterEqual(rx.get_time_last_pps().get_real_secs(), 0.0)
         # both roles have their source: no output also goes to a discarding sink
-        self.assertIsNone(snk.discard)
+        self.assertEqual(snk.discard, {})
         tb.run()
         np.testing.assert_array_equal(np.array(r.data()).reshape(-1, 4), np.array(s0.data()).reshape(-1, 4))
         np.testing.assert_array_equal(np.array(u1.data()), np.array(s1.data()).reshape(-1, 2)[:, 1])
@@ -178,7 +178,7 @@ class qa_ota_blocks(gr_unittest.TestCase):
         tb = gr.top_block()
         us = isac.radio_source("emulated", 2, emulator=emu, role="users")
         snk = isac.radio_sink("emulated", 4, emulator=emu)
-        self.assertEqual(snk._discarded, [0, 1, 2, 3])
+        self.assertEqual([m for m, _, _ in snk._discarded], [0, 1, 2, 3])
         split = blocks.vector_to_streams(gr.sizeof_gr_complex, 4)
         tb.connect(blocks.vector_source_c(x.ravel().tolist(), False, 4), split)
         for k in range(4):
@@ -190,6 +190,82 @@ class qa_ota_blocks(gr_unittest.TestCase):
         tb.connect(join, u)
         tb.run()
         np.testing.assert_array_equal(np.array(u.data()).reshape(-1, 2), np.array(s1.data()).reshape(-1, 2))
+
+    def test_vector_ports_same_samples(self):
+        # vector_ports: one vector port in, the sensing array as one vector port
+        # out, no vector_to_streams/streams_to_vector pair; the samples are those
+        # of the stream form bit for bit (same seed), in every mix of port forms
+        # (a radio whose form differs from the emulator's converts inside), also
+        # with the TDD uplink and the loopback coupler channel
+        n = 2500
+        x = one_bit_x(n, 4, 3)
+        kw = dict(uplink_len=64, uplink_period=512, loopback=True)
+        ref = emulator(**kw)
+        tb0 = gr.top_block()
+        s0, s1 = blocks.vector_sink_c(5), blocks.vector_sink_c(2)
+        sense, users = wire_emulator(tb0, ref, blocks.vector_source_c(x.ravel().tolist(), False, 4))
+        tb0.connect(sense, s0)
+        tb0.connect(users, s1)
+        s2 = blocks.vector_sink_c(4)
+        up = blocks.streams_to_vector(gr.sizeof_gr_complex, 4)
+        for k in range(4):
+            tb0.connect((ref.block, 5 + 2 + k), (up, k))
+        tb0.connect(up, s2)
+        tb0.run()
+        r_ref = np.array(s0.data()).reshape(-1, 5)
+        y_ref = np.array(s1.data()).reshape(-1, 2)
+        u_ref = np.array(s2.data()).reshape(-1, 4)
+        self.assertGreater(np.abs(u_ref).max(), 0.0)
+
+        for emu_vec, snk_vec, rx_vec in ((True, True, True), (True, False, True), (False, True, True),
+                                         (True, True, False)):
+            emu = emulator(vector_ports=emu_vec, **kw)
+            tb = gr.top_block()
+            src = blocks.vector_source_c(x.ravel().tolist(), False, 4)
+            snk = isac.radio_sink("emulated", 4, emulator=emu, vector=snk_vec)
+            rx = isac.radio_source("emulated", 5, emulator=emu, vector=rx_vec)
+            us = isac.radio_source("emulated", 2, emulator=emu, role="users", vector=True)
+            ul = isac.radio_source("emulated", 4, emulator=emu, role="uplink", vector=rx_vec)
+            self.assertEqual(snk.discard, {})
+            if snk_vec:
+                tb.connect(src, snk)
+            else:
+                split = blocks.vector_to_streams(gr.sizeof_gr_complex, 4)
+                tb.connect(src, split)
+                for k in range(4):
+                    tb.connect((split, k), (snk, k))
+            sinks = []
+            for blk, m, vec in ((rx, 5, rx_vec), (us, 2, True), (ul, 4, rx_vec)):
+                k = blocks.vector_sink_c(m)
+                if vec:
+                    tb.connect(blk, k)
+                else:
+                    join = blocks.streams_to_vector(gr.sizeof_gr_complex, m)
+                    for c in range(m):
+                        tb.connect((blk, c), (join, c))
+                    tb.connect(join, k)
+                sinks.append(k)
+            # a matching form connects straight through: nothing converts inside
+            self.assertEqual(hasattr(snk, "converter"), snk_vec != emu_vec)
+            self.assertEqual(hasattr(rx, "converter"), rx_vec != emu_vec)
+            tb.run()
+            what = "emulator %s, sink %s, source %s" % (emu_vec, snk_vec, rx_vec)
+            for k, want in zip(sinks, (r_ref, y_ref, u_ref)):
+                np.testing.assert_array_equal(np.array(k.data()).reshape(want.shape), want, err_msg=what)
+
+        # unclaimed vector outputs end in the sink's discard (one null sink per item size)
+        emu = emulator(vector_ports=True, **kw)
+        tb = gr.top_block()
+        snk = isac.radio_sink("emulated", 4, emulator=emu, vector=True)
+        self.assertEqual(sorted(snk.discard), [1, 4, 5])
+        self.assertEqual([m for m, _, _ in snk._discarded], [0, 1, 2, 3])
+        us = isac.radio_source("emulated", 2, emulator=emu, role="users", vector=True)
+        self.assertEqual(sorted(snk.discard), [4, 5])
+        k = blocks.vector_sink_c(2)
+        tb.connect(blocks.vector_source_c(x.ravel().tolist(), False, 4), snk)
+        tb.connect(us, k)
+        tb.run()
+        np.testing.assert_array_equal(np.array(k.data()).reshape(-1, 2), y_ref)
 
     def test_radio_pair_errors(self):
         emu = emulator()
@@ -274,6 +350,14 @@ class qa_ota_blocks(gr_unittest.TestCase):
             snk.set_command_time(fake_time(3.0))
             snk.set_gain(35.0)
             now = src.get_time_now()
+            # vector ports on hardware: the radio blocks split / join UHD's channels inside
+            snk_v = isac.radio_sink("usrp", 3, "type=n3xx", "", "", 2e5, 2.45e9, 40.0, "TX/RX", None, 1, "", "",
+                                    True)
+            src_v = isac.radio_source("usrp", 3, "type=n3xx", "", "", 2e5, 2.45e9, 30.0, "RX2", None, "sensing",
+                                      "none", 1, "", "", True)
+            vec_sig = (snk_v.input_signature().max_streams(), snk_v.input_signature().sizeof_stream_item(0),
+                       src_v.output_signature().max_streams(), src_v.output_signature().sizeof_stream_item(0))
+            converters = (snk_v.converter.name(), src_v.converter.name())
         finally:
             if real is not None:
                 sys.modules["gnuradio.uhd"] = real
@@ -298,6 +382,8 @@ class qa_ota_blocks(gr_unittest.TestCase):
         self.assertIn(("sink", "set_command_time"), [c[:2] for c in calls])
         self.assertIn(("sink", "set_gain", 35.0, 2), calls)  # set_gain(g) = every channel
         self.assertEqual(now.get_real_secs(), 10.0)
+        self.assertEqual(vec_sig, (1, 3 * gr.sizeof_gr_complex, 1, 3 * gr.sizeof_gr_complex))
+        self.assertEqual(converters, ("vector_to_streams", "streams_to_vector"))
 
     def test_fractional_delay_block(self):
         n = 600

@@ -115,6 +115,7 @@ class emulated_radio:
       uplink_period: snapshots from one uplink slot to the next (slots start at multiples of it); [1, 1099511627776] (default 1024)
       uplink_snr_db: per-antenna SNR of one user's uplink pilot at the array (|h| = user_gain) (dB); [-200, 200] (default 20.0)
       uplink_seed: seed of the uplink pilots (core.orthogonal_pilots; tdd_csi's pilot_seed); [1, inf) (default 3)
+      vector_ports: true: one port of n_tx-vectors in, the sensing channels as one port of n_sense_out()-vectors out (and the uplink as one of n_tx-vectors); the users stay one stream each (default False)
     """
     # gen_params:end doc
 
@@ -125,7 +126,7 @@ class emulated_radio:
                  cnr_db=(30.0, 30.0), radar_noise_var=1.0, pilot_deg=0.0, pilot_snr_db=20.0,
                  pilot_freq=0.0625, pilot_len=-1, loopback=False, loopback_snr_db=30.0,
                  impairments="typical", seed=0, pace=False, target_coherence=0, uplink_len=0,
-                 uplink_period=1024, uplink_snr_db=20.0, uplink_seed=3):
+                 uplink_period=1024, uplink_snr_db=20.0, uplink_seed=3, vector_ports=False):
     # gen_params:end signature
         # gen_params:begin check
         n_tx = _hier.check(_params.emulated_radio.n_tx, n_tx)
@@ -156,6 +157,7 @@ class emulated_radio:
         uplink_period = _hier.check(_params.emulated_radio.uplink_period, uplink_period)
         uplink_snr_db = _hier.check(_params.emulated_radio.uplink_snr_db, uplink_snr_db)
         uplink_seed = _hier.check(_params.emulated_radio.uplink_seed, uplink_seed)
+        vector_ports = _hier.check(_params.emulated_radio.vector_ports, vector_ports)
         cnr_db = _hier.check(_params.emulated_radio.cnr_db, cnr_db, lengths=(len(clutter_deg),))
         # gen_params:end check
         self.n_tx, self.n_rx, self.n_users = n_tx, n_rx, n_users
@@ -164,7 +166,8 @@ class emulated_radio:
             n_tx, n_rx, n_users, samp_rate, center_freq, user_deg, comm_model, user_gain, rician_k_db,
             comm_noise_var, target_deg, target_snr_db, clutter_deg, cnr_db, radar_noise_var, target_coherence,
             pilot_deg, pilot_snr_db, pilot_freq, pilot_len, loopback, loopback_snr_db, impairments, seed, pace,
-            uplink_len, uplink_period, uplink_snr_db, uplink_seed)
+            uplink_len, uplink_period, uplink_snr_db, uplink_seed, vector_ports)
+        self.vector_ports = vector_ports
         self.n_sense = self.block.n_sense_out()
         self.n_uplink = self.n_tx if uplink_len > 0 else 0
         self._lock = threading.Lock()
@@ -189,12 +192,28 @@ class emulated_radio:
         if sink is not None and role != "sink":
             sink._rewire_discard()
 
+    def _ports(self, role):
+        """The block's ports of a role: (port, channels per item) each, one
+        per channel or (vector_ports; sensing, uplink, the sink's input) one
+        vector port. The users are one stream each in both forms."""
+        if role == "sink":
+            return [(0, self.n_tx)] if self.vector_ports else [(k, 1) for k in range(self.n_tx)]
+        if self.vector_ports:
+            first = {"sensing": 0, "users": 1, "uplink": 1 + self.n_users}[role]
+            if role == "users":
+                return [(first + u, 1) for u in range(self.n_users)]
+            n = self.n_sense if role == "sensing" else self.n_uplink
+            return [(first, n)] if n else []
+        first = {"sensing": 0, "users": self.n_sense, "uplink": self.n_sense + self.n_users}[role]
+        n = {"sensing": self.n_sense, "users": self.n_users, "uplink": self.n_uplink}[role]
+        return [(first + k, 1) for k in range(n)]
+
     def _unclaimed_outputs(self):
-        """The block's outputs of the roles no radio_source has claimed."""
-        spans = (("sensing", 0, self.n_sense), ("users", self.n_sense, self.n_users),
-                 ("uplink", self.n_sense + self.n_users, self.n_uplink))
+        """The block's outputs (port, channels per item) of the roles no
+        radio_source has claimed."""
         with self._lock:
-            return [first + k for role, first, n in spans if role not in self._users for k in range(n)]
+            unclaimed = [role for role in ("sensing", "users", "uplink") if role not in self._users]
+        return [p for role in unclaimed for p in self._ports(role)]
 
 
 class _emulated_clock:
@@ -234,6 +253,34 @@ class _emulated_clock:
 
     def set_time_source(self, *args, **kwargs):
         pass
+
+
+def _signature(nchan, vector):
+    # the radio's array side: one stream per channel, or one port of nchan-vectors
+    if vector:
+        return gr.io_signature(1, 1, gr.sizeof_gr_complex * nchan)
+    return gr.io_signature(nchan, nchan, gr.sizeof_gr_complex)
+
+
+def _wire(hier, src, src_vector, dst, dst_vector, nchan):
+    """Connects nchan channels from src ports to dst ports, each side one
+    stream per channel or one vector port; a block converts where the forms
+    differ (one thread: make both sides the same form to save it)."""
+    if src_vector == dst_vector or nchan == 1:
+        for a, b in zip(src, dst):
+            hier.connect(a, b)
+        return
+    if src_vector:
+        conv = blocks.vector_to_streams(gr.sizeof_gr_complex, nchan)
+        hier.connect(src[0], conv)
+        for k, b in enumerate(dst):
+            hier.connect((conv, k), b)
+    else:
+        conv = blocks.streams_to_vector(gr.sizeof_gr_complex, nchan)
+        for k, a in enumerate(src):
+            hier.connect(a, (conv, k))
+        hier.connect(conv, dst[0])
+    hier.converter = conv
 
 
 class _radio_base(gr.hier_block2):
@@ -340,13 +387,14 @@ class radio_sink(_radio_base):
       num_mboards: motherboards (the clock and time sources are set on each); [1, 4096] (default 1)
       otw: UHD over-the-wire format ("sc16", "sc8"; empty: UHD's default) (default "")
       stream_args: UHD stream arguments (default "")
+      vector: false: one complex stream per channel (as UHD: USRP Sink); true: one port of nchan-vectors (the array's snapshots; UHD: split into its channels inside, emulated: straight into an emulator with vector_ports) (default False)
     """
     # gen_params:end doc
 
     # gen_params:begin signature
     def __init__(self, radio="usrp", nchan=4, dev_args="", clock_source="", time_source="",
                  samp_rate=1000000.0, center_freq=2450000000.0, gain=0.0, antenna="TX/RX", emulator=None,
-                 num_mboards=1, otw="", stream_args=""):
+                 num_mboards=1, otw="", stream_args="", vector=False):
     # gen_params:end signature
         # gen_params:begin check
         radio = _hier.check(_params.radio_sink.radio, radio)
@@ -355,10 +403,11 @@ class radio_sink(_radio_base):
         center_freq = _hier.check(_params.radio_sink.center_freq, center_freq)
         gain = _hier.check(_params.radio_sink.gain, gain)
         num_mboards = _hier.check(_params.radio_sink.num_mboards, num_mboards)
+        vector = _hier.check(_params.radio_sink.vector, vector)
         # gen_params:end check
-        gr.hier_block2.__init__(self, "radio_sink", gr.io_signature(nchan, nchan, gr.sizeof_gr_complex),
-                                gr.io_signature(0, 0, 0))
+        gr.hier_block2.__init__(self, "radio_sink", _signature(nchan, vector), gr.io_signature(0, 0, 0))
         self._setup_common(radio, nchan, emulator)
+        self.vector = vector
         if radio == "usrp":
             uhd = _uhd()
             self.usrp = uhd.usrp_sink(",".join((dev_args, "")),
@@ -366,8 +415,8 @@ class radio_sink(_radio_base):
                                                       channels=list(range(self.nchan))), "")
             self._configure_usrp(self.usrp, clock_source, time_source, num_mboards, samp_rate, center_freq,
                                  gain, antenna)
-            for ch in range(self.nchan):
-                self.connect((self, ch), (self.usrp, ch))
+            _wire(self, [(self, k) for k in range(1 if vector else self.nchan)], vector,
+                  [(self.usrp, ch) for ch in range(self.nchan)], False, self.nchan)
             return
         if not isinstance(emulator, emulated_radio):
             raise ValueError("radio_sink: radio = 'emulated' needs emulator = an emulated_radio "
@@ -376,9 +425,9 @@ class radio_sink(_radio_base):
             raise ValueError("radio_sink: nchan = %d but the emulator has n_tx = %d"
                              % (self.nchan, emulator.n_tx))
         emulator._claim("sink", self)
-        for ch in range(self.nchan):
-            self.connect((self, ch), (emulator.block, ch))
-        self.discard, self._discarded = None, []
+        _wire(self, [(self, k) for k in range(1 if vector else self.nchan)], vector,
+              [(emulator.block, p) for p, _ in emulator._ports("sink")], emulator.vector_ports, self.nchan)
+        self.discard, self._discarded = {}, []
         emulator._sink = self
         self._rewire_discard()
 
@@ -388,14 +437,19 @@ class radio_sink(_radio_base):
         # stalls the emulator; a claimed output has its source as its only
         # reader (a second reader of every output cost a thread and its
         # wake-ups). A radio_source that is built must also be connected.
+        # One null sink per item size (vector ports differ from the streams).
         emulator = self.emulator
-        if self.discard is not None:
-            for k, m in enumerate(self._discarded):
-                self.disconnect((emulator.block, m), (self.discard, k))
-        self._discarded = emulator._unclaimed_outputs()
-        self.discard = blocks.null_sink(gr.sizeof_gr_complex) if self._discarded else None
-        for k, m in enumerate(self._discarded):
-            self.connect((emulator.block, m), (self.discard, k))
+        for m, k, sink in self._discarded:
+            self.disconnect((emulator.block, m), (sink, k))
+        self._discarded = []
+        self.discard = {}
+        for m, n in emulator._unclaimed_outputs():
+            if n not in self.discard:
+                self.discard[n] = [blocks.null_sink(gr.sizeof_gr_complex * n), 0]
+            sink, k = self.discard[n]
+            self.discard[n][1] += 1
+            self._discarded.append((m, k, sink))
+            self.connect((emulator.block, m), (sink, k))
 
 
 class radio_source(_radio_base):
@@ -433,13 +487,14 @@ class radio_source(_radio_base):
       num_mboards: motherboards (the clock and time sources are set on each); [1, 4096] (default 1)
       otw: UHD over-the-wire format ("sc16", "sc8"; empty: UHD's default) (default "")
       stream_args: UHD stream arguments (default "")
+      vector: false: one complex stream per channel (as UHD: USRP Source); true: one port of nchan-vectors (the array's snapshots; UHD: joined from its channels inside, emulated: straight from an emulator with vector_ports) (default False)
     """
     # gen_params:end doc
 
     # gen_params:begin signature
     def __init__(self, radio="usrp", nchan=4, dev_args="", clock_source="", time_source="",
                  samp_rate=1000000.0, center_freq=2450000000.0, gain=0.0, antenna="RX2", emulator=None,
-                 role="sensing", sync="none", num_mboards=1, otw="", stream_args=""):
+                 role="sensing", sync="none", num_mboards=1, otw="", stream_args="", vector=False):
     # gen_params:end signature
         # gen_params:begin check
         radio = _hier.check(_params.radio_source.radio, radio)
@@ -450,11 +505,12 @@ class radio_source(_radio_base):
         role = _hier.check(_params.radio_source.role, role)
         sync = _hier.check(_params.radio_source.sync, sync)
         num_mboards = _hier.check(_params.radio_source.num_mboards, num_mboards)
+        vector = _hier.check(_params.radio_source.vector, vector)
         # gen_params:end check
-        gr.hier_block2.__init__(self, "radio_source", gr.io_signature(0, 0, 0),
-                                gr.io_signature(nchan, nchan, gr.sizeof_gr_complex))
+        gr.hier_block2.__init__(self, "radio_source", gr.io_signature(0, 0, 0), _signature(nchan, vector))
         self._setup_common(radio, nchan, emulator)
         self.role = role
+        self.vector = vector
         if radio == "usrp":
             uhd = _uhd()
             self.usrp = uhd.usrp_source(",".join((dev_args, "")),
@@ -463,8 +519,8 @@ class radio_source(_radio_base):
             self._configure_usrp(self.usrp, clock_source, time_source, num_mboards, samp_rate, center_freq,
                                  gain, antenna)
             self._sync(uhd, sync)
-            for ch in range(self.nchan):
-                self.connect((self.usrp, ch), (self, ch))
+            _wire(self, [(self.usrp, ch) for ch in range(self.nchan)], False,
+                  [(self, k) for k in range(1 if vector else self.nchan)], vector, self.nchan)
             return
         if not isinstance(emulator, emulated_radio):
             raise ValueError("radio_source: radio = 'emulated' needs emulator = an emulated_radio "
@@ -475,10 +531,9 @@ class radio_source(_radio_base):
                              % (role, want, " + loopback" if emulator.loopback and role == "sensing" else "",
                                 self.nchan))
         emulator._claim(role, self)
-        first = {"sensing": 0, "users": emulator.n_sense,
-                 "uplink": emulator.n_sense + emulator.n_users}[role]
-        for ch in range(self.nchan):
-            self.connect((emulator.block, first + ch), (self, ch))
+        ports = emulator._ports(role)
+        _wire(self, [(emulator.block, p) for p, _ in ports], emulator.vector_ports and role != "users",
+              [(self, k) for k in range(1 if vector else self.nchan)], vector, self.nchan)
 
     def _sync(self, uhd, sync):
         # what GRC's UHD: USRP Source generates for each sync option

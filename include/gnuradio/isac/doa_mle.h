@@ -65,6 +65,8 @@ public:
      * \param noise_var     total complex noise variance per antenna; (0, inf)
      * \param p_gauss       gaussian mode: g_T^T R_x g_T^* (scales beta_abs/tnr_est only; 0: unknown, treated as 1); known mode: g_T^T R_G g_T^* of an additional Gaussian part (0: pure known signal; > 0: mixed estimator); [0, inf)
      * \param refine        refinement of the grid maximum; "newton", "parabolic", "none"
+     * \param n_tx          known mode: 0: in1 carries the reference c_t (one complex per snapshot); > 0: in1 carries the transmit vectors x_t (n_tx each) and the block forms c_t = g_T(tx_deg)^T x_t itself (steering_reference in the same thread); [0, 4096]
+     * \param tx_deg        direction of departure of the reference (n_tx > 0) (deg); [-90, 90]
      */
     static sptr make(int n_rx,
                      int cpi_len,
@@ -74,7 +76,9 @@ public:
                      double grid_step_deg,
                      double noise_var,
                      double p_gauss = 0.0,
-                     const std::string& refine = "newton");
+                     const std::string& refine = "newton",
+                     int n_tx = 0,
+                     double tx_deg = 0.0);
     // gen_params:end make
     // clang-format on
 
@@ -86,6 +90,9 @@ public:
     //! gaussian mode: g_T^T R_x g_T^* (scales beta_abs/tnr_est only; 0: unknown, treated as 1); known mode: g_T^T R_G g_T^* of an additional Gaussian part (0: pure known signal; > 0: mixed estimator); [0, inf)
     virtual void set_p_gauss(double p_gauss) = 0;
     virtual double p_gauss() const = 0;
+    //! direction of departure of the reference (n_tx > 0) (deg); [-90, 90]
+    virtual void set_tx_deg(double tx_deg) = 0;
+    virtual double tx_deg() const = 0;
     // gen_params:end accessors
     // clang-format on
     //! CPIs processed so far (valid or not).

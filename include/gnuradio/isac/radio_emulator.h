@@ -29,6 +29,11 @@ namespace isac {
  * out n_sense_out() + u: what user u's radio receives;
  * out n_sense_out() + n_users + k (uplink_len > 0): what the transmit array's
  *   own receive chain k receives in TDD (the users' uplink pilots).
+ * vector_ports = true: in 0 carries the n_tx channels as one vector, out 0 the
+ * n_sense_out() sensing channels as one vector, out 1 + u user u's stream and
+ * (uplink_len > 0) out 1 + n_users the n_tx uplink chains as one vector: an
+ * array's blocks take vectors, and no vector_to_streams/streams_to_vector pair
+ * (two threads) stands between them and the emulator.
  * Output item t of every stream belongs to input item t (the radios start on
  * the same PPS edge); the loop delay and the users' timing offsets are inside.
  *
@@ -78,6 +83,7 @@ public:
      * \param uplink_period    snapshots from one uplink slot to the next (slots start at multiples of it); [1, 1099511627776]
      * \param uplink_snr_db    per-antenna SNR of one user's uplink pilot at the array (|h| = user_gain) (dB); [-200, 200]
      * \param uplink_seed      seed of the uplink pilots (core.orthogonal_pilots; tdd_csi's pilot_seed); [1, inf)
+     * \param vector_ports     true: one port of n_tx-vectors in, the sensing channels as one port of n_sense_out()-vectors out (and the uplink as one of n_tx-vectors); the users stay one stream each
      */
     static sptr make(int n_tx,
                      int n_rx,
@@ -107,12 +113,15 @@ public:
                      int uplink_len = 0,
                      int64_t uplink_period = 1024,
                      double uplink_snr_db = 20.0,
-                     int64_t uplink_seed = 3);
+                     int64_t uplink_seed = 3,
+                     bool vector_ports = false);
     // gen_params:end make
     // clang-format on
 
     //! The same with an explicit impairment profile (custom ranges).
-    static sptr make_with_profile(const core::frontend_params& params, bool pace = false);
+    static sptr make_with_profile(const core::frontend_params& params,
+                                  bool pace = false,
+                                  bool vector_ports = false);
 
     virtual std::string impairments() const = 0;
     virtual core::impairment_profile profile() const = 0;

@@ -68,6 +68,8 @@ max <= min, grid_step_deg <= 0, noise_var <= 0, p_gauss < 0, or unknown mode/ref
     "  noise_var: total complex noise variance per antenna; (0, inf) [settable]\n"
     "  p_gauss: gaussian mode: g_T^T R_x g_T^* (scales beta_abs/tnr_est only; 0: unknown, treated as 1); known mode: g_T^T R_G g_T^* of an additional Gaussian part (0: pure known signal; > 0: mixed estimator); [0, inf) (default 0.0) [settable]\n"
     "  refine: refinement of the grid maximum; \"newton\", \"parabolic\", \"none\" (default \"newton\")\n"
+    "  n_tx: known mode: 0: in1 carries the reference c_t (one complex per snapshot); > 0: in1 carries the transmit vectors x_t (n_tx each) and the block forms c_t = g_T(tx_deg)^T x_t itself (steering_reference in the same thread); [0, 4096] (default 0)\n"
+    "  tx_deg: direction of departure of the reference (n_tx > 0) (deg); [-90, 90] (default 0.0) [settable]\n"
     // gen_params:end doc
         // clang-format on
         )
@@ -83,7 +85,9 @@ max <= min, grid_step_deg <= 0, noise_var <= 0, p_gauss < 0, or unknown mode/ref
              py::arg("grid_step_deg"),
              py::arg("noise_var"),
              py::arg("p_gauss") = 0.0,
-             py::arg("refine") = "newton")
+             py::arg("refine") = "newton",
+             py::arg("n_tx") = 0,
+             py::arg("tx_deg") = 0.0)
              // gen_params:end args
         // clang-format on
         // clang-format off
@@ -92,6 +96,8 @@ max <= min, grid_step_deg <= 0, noise_var <= 0, p_gauss < 0, or unknown mode/ref
         .def("noise_var", &gr::isac::doa_mle::noise_var)
         .def("set_p_gauss", &gr::isac::doa_mle::set_p_gauss, py::arg("p_gauss"))
         .def("p_gauss", &gr::isac::doa_mle::p_gauss)
+        .def("set_tx_deg", &gr::isac::doa_mle::set_tx_deg, py::arg("tx_deg"))
+        .def("tx_deg", &gr::isac::doa_mle::tx_deg)
         // gen_params:end accessors
         // clang-format on
         .def("cpi_count", &doa_mle::cpi_count)

@@ -76,6 +76,7 @@ Raises ValueError naming the parameter for any value out of range.)doc"
     "  uplink_period: snapshots from one uplink slot to the next (slots start at multiples of it); [1, 1099511627776] (default 1024)\n"
     "  uplink_snr_db: per-antenna SNR of one user's uplink pilot at the array (|h| = user_gain) (dB); [-200, 200] (default 20.0)\n"
     "  uplink_seed: seed of the uplink pilots (core.orthogonal_pilots; tdd_csi's pilot_seed); [1, inf) (default 3)\n"
+    "  vector_ports: true: one port of n_tx-vectors in, the sensing channels as one port of n_sense_out()-vectors out (and the uplink as one of n_tx-vectors); the users stay one stream each (default False)\n"
     // gen_params:end doc
         // clang-format on
         )
@@ -108,7 +109,8 @@ Raises ValueError naming the parameter for any value out of range.)doc"
                          int uplink_len,
                          int64_t uplink_period,
                          double uplink_snr_db,
-                         int64_t uplink_seed) {
+                         int64_t uplink_seed,
+                         bool vector_ports) {
                  const bool named = py::isinstance<py::str>(impairments);
                  auto blk = radio_emulator::make(n_tx,
                                                  n_rx,
@@ -139,7 +141,8 @@ Raises ValueError naming the parameter for any value out of range.)doc"
                                                  uplink_len,
                                                  uplink_period,
                                                  uplink_snr_db,
-                                                 uplink_seed);
+                                                 uplink_seed,
+                                                 vector_ports);
                  if (named)
                      return blk;
                  // a custom profile: the same parameters with these ranges
@@ -176,7 +179,7 @@ Raises ValueError naming the parameter for any value out of range.)doc"
                  p.uplink_period = uint64_t(uplink_period);
                  p.uplink_snr_db = uplink_snr_db;
                  p.uplink_seed = uint64_t(uplink_seed);
-                 return radio_emulator::make_with_profile(p, pace);
+                 return radio_emulator::make_with_profile(p, pace, vector_ports);
              }),
              // clang-format off
              // gen_params:begin args
@@ -208,7 +211,8 @@ Raises ValueError naming the parameter for any value out of range.)doc"
              py::arg("uplink_len") = 0,
              py::arg("uplink_period") = 1024,
              py::arg("uplink_snr_db") = 20.0,
-             py::arg("uplink_seed") = 3)
+             py::arg("uplink_seed") = 3,
+             py::arg("vector_ports") = false)
              // gen_params:end args
         // clang-format on
         // clang-format off

@@ -383,8 +383,16 @@ struct doa_mle {
       -std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity(), false, false, nullptr, nullptr,
       "newton|parabolic|none", nullptr, false, "\"newton\"",
       "refinement of the grid maximum" };
+    static constexpr param_spec n_tx{ "n_tx", param_type::integer, "",
+      0.0, double(max_antennas), false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "0",
+      "known mode: 0: in1 carries the reference c_t (one complex per snapshot); > 0: in1 carries the transmit vectors x_t (n_tx each) and the block forms c_t = g_T(tx_deg)^T x_t itself (steering_reference in the same thread)" };
+    static constexpr param_spec tx_deg{ "tx_deg", param_type::real, "deg",
+      -90.0, 90.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, true, "0.0",
+      "direction of departure of the reference (n_tx > 0)" };
     static constexpr param_spec all[] = {
-        n_rx, cpi_len, mode, grid_min_deg, grid_max_deg, grid_step_deg, noise_var, p_gauss, refine
+        n_rx, cpi_len, mode, grid_min_deg, grid_max_deg, grid_step_deg, noise_var, p_gauss, refine, n_tx, tx_deg
     };
     static void check(int n_rx,
                       int cpi_len,
@@ -394,7 +402,9 @@ struct doa_mle {
                       double grid_step_deg,
                       double noise_var,
                       double p_gauss,
-                      const std::string& refine)
+                      const std::string& refine,
+                      int n_tx,
+                      double tx_deg)
     {
         check_value(doa_mle::n_rx, double(n_rx));
         check_value(doa_mle::cpi_len, double(cpi_len));
@@ -404,6 +414,8 @@ struct doa_mle {
         check_value(doa_mle::noise_var, double(noise_var));
         check_value(doa_mle::p_gauss, double(p_gauss));
         check_option(doa_mle::refine, refine);
+        check_value(doa_mle::n_tx, double(n_tx));
+        check_value(doa_mle::tx_deg, double(tx_deg));
         check_value(doa_mle::grid_max_deg, double(grid_max_deg), double(grid_min_deg), doa_mle::grid_max_deg.hi);
     }
 };
@@ -962,6 +974,32 @@ struct psk_ser_meter {
     }
 };
 
+struct psk_symbol_source {
+    static constexpr param_spec n_users{ "n_users", param_type::integer, "",
+      1.0, double(max_users), false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "4",
+      "users U (output vlen)" };
+    static constexpr param_spec psk_order{ "psk_order", param_type::integer, "",
+      2.0, 256.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "8",
+      "PSK order M" };
+    static constexpr param_spec seed{ "seed", param_type::integer, "",
+      1.0, 2147483647.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "1",
+      "seed of GNU Radio's gr::random (the generator of analog.random_uniform_source_b)" };
+    static constexpr param_spec all[] = {
+        n_users, psk_order, seed
+    };
+    static void check(int n_users,
+                      int psk_order,
+                      int64_t seed)
+    {
+        check_value(psk_symbol_source::n_users, double(n_users));
+        check_value(psk_symbol_source::psk_order, double(psk_order));
+        check_value(psk_symbol_source::seed, double(seed));
+    }
+};
+
 struct radio_emulator {
     static constexpr param_spec n_tx{ "n_tx", param_type::integer, "",
       1.0, double(max_antennas), false, false, nullptr, nullptr,
@@ -1079,8 +1117,12 @@ struct radio_emulator {
       1.0, std::numeric_limits<double>::infinity(), false, true, nullptr, nullptr,
       nullptr, nullptr, false, "3",
       "seed of the uplink pilots (core.orthogonal_pilots; tdd_csi's pilot_seed)" };
+    static constexpr param_spec vector_ports{ "vector_ports", param_type::boolean, "",
+      -std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity(), false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "False",
+      "true: one port of n_tx-vectors in, the sensing channels as one port of n_sense_out()-vectors out (and the uplink as one of n_tx-vectors); the users stay one stream each" };
     static constexpr param_spec all[] = {
-        n_tx, n_rx, n_users, samp_rate, center_freq, user_deg, comm_model, user_gain, rician_k_db, comm_noise_var, target_deg, target_snr_db, clutter_deg, cnr_db, radar_noise_var, target_coherence, pilot_deg, pilot_snr_db, pilot_freq, pilot_len, loopback, loopback_snr_db, impairments, seed, pace, uplink_len, uplink_period, uplink_snr_db, uplink_seed
+        n_tx, n_rx, n_users, samp_rate, center_freq, user_deg, comm_model, user_gain, rician_k_db, comm_noise_var, target_deg, target_snr_db, clutter_deg, cnr_db, radar_noise_var, target_coherence, pilot_deg, pilot_snr_db, pilot_freq, pilot_len, loopback, loopback_snr_db, impairments, seed, pace, uplink_len, uplink_period, uplink_snr_db, uplink_seed, vector_ports
     };
     static void check(int n_tx,
                       int n_rx,
@@ -1110,10 +1152,12 @@ struct radio_emulator {
                       int uplink_len,
                       int64_t uplink_period,
                       double uplink_snr_db,
-                      int64_t uplink_seed)
+                      int64_t uplink_seed,
+                      bool vector_ports)
     {
         (void)loopback;
         (void)pace;
+        (void)vector_ports;
         check_value(radio_emulator::n_tx, double(n_tx));
         check_value(radio_emulator::n_rx, double(n_rx));
         check_value(radio_emulator::n_users, double(n_users));
