@@ -37,6 +37,10 @@ struct lp_work {
     std::vector<bp> cand;
     rvec rho, col, delta_rhs, alpha, xB;
     rmat Binv;
+    // the state the last solve left (st, basis, d, Binv, xB for b_last and the
+    // box): a basis stamped with gen resumes from it without a refactor
+    long gen = 0;
+    rvec b_last;
 };
 
 class dual_simplex
@@ -64,9 +68,10 @@ private:
     double ftol_ = 0, ptol_ = 1e-11;
 
     lp_work& work_arrays();
-    void set_bounds(const rvec& lo, const rvec& hi);
+    bool set_bounds(const rvec& lo, const rvec& hi);
     void cold_start();
     void resume();
+    void resume_in_place();
     void reprice();
     int leaving_row(double& worst, bool& below) const;
     double pivot_row(int r);
@@ -93,10 +98,13 @@ dual_simplex::dual_simplex(const rvec& c,
       warm_(warm),
       W(work_arrays())
 {
-    set_bounds(lo, hi);
+    const bool same_box = set_bounds(lo, hi);
     const bool resumable = warm_ && warm_->valid && int(warm_->st.size()) == N &&
                            int(warm_->basis.size()) == m && warm_->Binv.rows() == m;
-    if (resumable)
+    if (resumable && same_box && warm_->gen == W.gen && warm_->c.size() == n &&
+        warm_->c == c_)
+        resume_in_place();
+    else if (resumable)
         resume();
     else
         cold_start();
@@ -117,17 +125,22 @@ lp_work& dual_simplex::work_arrays()
     return *static_cast<lp_work*>(warm_->work.get());
 }
 
-void dual_simplex::set_bounds(const rvec& lo, const rvec& hi)
+// Returns whether the structural bounds are those of the last solve on W.
+bool dual_simplex::set_bounds(const rvec& lo, const rvec& hi)
 {
-    W.cost.assign(N, 0.0);
+    bool same_box = int(W.l.size()) == N && int(W.cost.size()) == N;
+    W.cost.resize(N);
     W.l.resize(N);
     W.u.resize(N);
     W.val.resize(N);
     for (int j = 0; j < n; ++j) {
+        same_box &= (W.l[j] == lo[j]) & (W.u[j] == hi[j]);
         W.cost[j] = -c_[j];
         W.l[j] = lo[j];
         W.u[j] = hi[j];
     }
+    for (int i = 0; i < m; ++i)
+        W.cost[n + i] = 0.0;
     // Finite (redundant) slack bound s_i <= sum_j |A_ij| max(|lo_j|,|hi_j|) - b_i: with
     // every column boxed, any basis becomes dual feasible by putting each nonbasic at
     // the bound matching the sign of its reduced cost, which lets a basis from another
@@ -153,6 +166,12 @@ void dual_simplex::set_bounds(const rvec& lo, const rvec& hi)
         W.l[n + i] = 0.0;
         W.u[n + i] = std::max((*rowabs_)[i] - b_[i], 0.0) + 1.0;
     }
+    W.xB.resize(m);
+    return same_box;
+}
+
+void dual_simplex::cold_start()
+{
     // status: -1 basic, 0 at lower, 1 at upper; the dual feasible start is the bound
     // vertex of sign(c)
     W.st.assign(N, 0);
@@ -163,11 +182,6 @@ void dual_simplex::set_bounds(const rvec& lo, const rvec& hi)
         W.val[j] = W.st[j] ? W.u[j] : W.l[j];
         W.d[j] = W.cost[j];
     }
-    W.xB.resize(m);
-}
-
-void dual_simplex::cold_start()
-{
     W.Binv = -rmat::Identity(m, m);
     rvec zn(n);
     for (int j = 0; j < n; ++j)
@@ -189,8 +203,10 @@ void dual_simplex::resume()
     W.Binv = warm_->Binv;
     if (warm_->c.size() == n && warm_->c == c_ && int(warm_->d.size()) == N)
         W.d = warm_->d;
-    else
+    else {
+        W.d.resize(N); // set_bounds leaves st, basis and d to the start
         reprice();
+    }
     rvec rhs = b_;
     for (int j = 0; j < n; ++j)
         if (W.st[j] >= 0) {
@@ -203,6 +219,20 @@ void dual_simplex::resume()
             rhs[i] += W.val[n + i]; // slack column -e_i
         }
     W.xB = W.Binv * rhs;
+}
+
+// W still holds this basis's state (the last solve on W ended in it, same A, c and
+// box): only b, and with it the slack bounds, changed. x_B moves by B^{-1} times the
+// change of the right-hand side (a tightened rounding re-solves this way).
+void dual_simplex::resume_in_place()
+{
+    W.delta_rhs = b_ - W.b_last;
+    for (int i = 0; i < m; ++i)
+        if (W.st[n + i] == 1) {
+            W.delta_rhs[i] += W.u[n + i] - W.val[n + i]; // slack column -e_i
+            W.val[n + i] = W.u[n + i];
+        }
+    W.xB.noalias() += W.Binv * W.delta_rhs;
 }
 
 void dual_simplex::reprice()
@@ -457,6 +487,8 @@ lp_result dual_simplex::finish(lp_result::status_t status, int iterations)
         warm_->Binv = W.Binv;
         warm_->c = c_;
         warm_->cache = cache_;
+        warm_->gen = ++W.gen;
+        W.b_last = b_;
     }
     for (int i = 0; i < m; ++i)
         W.val[W.basis[i]] = W.xB[i];

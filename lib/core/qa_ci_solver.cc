@@ -204,6 +204,44 @@ public:
             if (cold3.status == lp_result::optimal)
                 CPPUNIT_ASSERT_DOUBLES_EQUAL(
                     cold3.value, warm3.value, 1e-8 * (1 + std::abs(cold3.value)));
+            // a chain of b changes (rows raised and lowered, as the tightened rounding
+            // does) resumes in place from the work arrays; a copy of the basis taken
+            // halfway shares those arrays while the chain moves them on, and must
+            // still resume from its own basis. Each equals a cold solve.
+            lp_basis chain, copy;
+            lp_solve(c, A, b, lo, hi, 0, &chain);
+            rvec bk = b;
+            for (int step = 0; step < 6; ++step) {
+                bk[(3 * step) % m] += step % 3 == 2 ? -0.3 : 0.25;
+                if (step == 2)
+                    copy = chain;
+                const lp_result cold4 = lp_solve(c, A, bk, lo, hi);
+                const lp_result warm4 = lp_solve(c, A, bk, lo, hi, 0, &chain);
+                CPPUNIT_ASSERT_EQUAL(int(cold4.status), int(warm4.status));
+                if (cold4.status == lp_result::optimal) {
+                    CPPUNIT_ASSERT_DOUBLES_EQUAL(
+                        cold4.value, warm4.value, 1e-8 * (1 + std::abs(cold4.value)));
+                    CPPUNIT_ASSERT((A * warm4.z - bk).minCoeff() >= -1e-9);
+                }
+            }
+            const rvec b5 = b + rvec::Constant(m, 0.1);
+            const lp_result cold5 = lp_solve(c, A, b5, lo, hi);
+            const lp_result warm5 = lp_solve(c, A, b5, lo, hi, 0, &copy);
+            CPPUNIT_ASSERT_EQUAL(int(cold5.status), int(warm5.status));
+            if (cold5.status == lp_result::optimal)
+                CPPUNIT_ASSERT_DOUBLES_EQUAL(
+                    cold5.value, warm5.value, 1e-8 * (1 + std::abs(cold5.value)));
+            // the shared arrays last solved another objective (a copy resumed with
+            // c2): a change of b on the original must not take their reduced costs
+            lp_basis orig;
+            lp_solve(c, A, b, lo, hi, 0, &orig);
+            lp_basis other = orig;
+            lp_solve(c2, A, b, lo, hi, 0, &other);
+            const lp_result warm6 = lp_solve(c, A, b5, lo, hi, 0, &orig);
+            CPPUNIT_ASSERT_EQUAL(int(cold5.status), int(warm6.status));
+            if (cold5.status == lp_result::optimal)
+                CPPUNIT_ASSERT_DOUBLES_EQUAL(
+                    cold5.value, warm6.value, 1e-8 * (1 + std::abs(cold5.value)));
         }
         // an infeasible LP: x1 >= 2 with x1 in [-1, 1]
         rmat A(1, 2);

@@ -46,6 +46,7 @@ struct lp_basis {
     };
     std::shared_ptr<const per_matrix> cache;
     std::shared_ptr<void> work; //!< lp_solve's work arrays, reused by later solves
+    long gen = -1; //!< the work arrays still hold this basis when gen matches theirs
 };
 
 /*!
