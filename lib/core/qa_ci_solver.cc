@@ -167,47 +167,44 @@ public:
             for (int j = 0; j < n; ++j)
                 frac += std::abs(std::abs(lp.z[j]) - 1) > 1e-9;
             CPPUNIT_ASSERT(frac <= m);
-            // resuming from the optimal basis after a change of b equals a cold solve
+            // a resumed solve equals a cold solve of the same LP, and its point is
+            // feasible
+            const auto same_as_cold = [&A](const rvec& cc,
+                                           const rvec& bb,
+                                           const rvec& l,
+                                           const rvec& h,
+                                           lp_basis* from) {
+                const lp_result cold = lp_solve(cc, A, bb, l, h);
+                const lp_result warm = lp_solve(cc, A, bb, l, h, 0, from);
+                CPPUNIT_ASSERT_EQUAL(int(cold.status), int(warm.status));
+                if (cold.status == lp_result::optimal) {
+                    CPPUNIT_ASSERT_DOUBLES_EQUAL(
+                        cold.value, warm.value, 1e-8 * (1 + std::abs(cold.value)));
+                    CPPUNIT_ASSERT((A * warm.z - bb).minCoeff() >= -1e-9);
+                }
+            };
+            // resuming from the optimal basis after a change of b
             lp_basis basis;
             lp_solve(c, A, b, lo, hi, 0, &basis);
-            const rvec b2 = b + rvec::Constant(m, 0.2);
-            const lp_result cold = lp_solve(c, A, b2, lo, hi);
-            const lp_result warm = lp_solve(c, A, b2, lo, hi, 0, &basis);
-            CPPUNIT_ASSERT_EQUAL(int(cold.status), int(warm.status));
-            if (cold.status == lp_result::optimal)
-                CPPUNIT_ASSERT_DOUBLES_EQUAL(
-                    cold.value, warm.value, 1e-8 * (1 + std::abs(cold.value)));
+            same_as_cold(c, b + rvec::Constant(m, 0.2), lo, hi, &basis);
             // resuming from another objective's basis (the next MM step: new c, same
-            // A) equals a cold solve, and so does resuming with tightened bounds (a
-            // branch and bound child)
+            // A), and resuming with tightened bounds (a branch and bound child)
             rvec c2(n);
             for (auto& v : c2)
                 v = nd(rng);
             lp_basis b_obj;
             lp_solve(c, A, b, lo, hi, 0, &b_obj);
-            const lp_result cold2 = lp_solve(c2, A, b, lo, hi);
-            const lp_result warm2 = lp_solve(c2, A, b, lo, hi, 0, &b_obj);
-            CPPUNIT_ASSERT_EQUAL(int(cold2.status), int(warm2.status));
-            if (cold2.status == lp_result::optimal) {
-                CPPUNIT_ASSERT_DOUBLES_EQUAL(
-                    cold2.value, warm2.value, 1e-8 * (1 + std::abs(cold2.value)));
-                CPPUNIT_ASSERT((A * warm2.z - b).minCoeff() >= -1e-9);
-            }
+            same_as_cold(c2, b, lo, hi, &b_obj);
             lp_basis b_node;
             lp_solve(c, A, b, lo, hi, 0, &b_node);
             rvec lo3 = lo, hi3 = hi;
             for (int j = 0; j < 3; ++j)
                 (j % 2 ? lo3[j] : hi3[j]) = j % 2 ? hi[j] : lo[j];
-            const lp_result cold3 = lp_solve(c, A, b, lo3, hi3);
-            const lp_result warm3 = lp_solve(c, A, b, lo3, hi3, 0, &b_node);
-            CPPUNIT_ASSERT_EQUAL(int(cold3.status), int(warm3.status));
-            if (cold3.status == lp_result::optimal)
-                CPPUNIT_ASSERT_DOUBLES_EQUAL(
-                    cold3.value, warm3.value, 1e-8 * (1 + std::abs(cold3.value)));
+            same_as_cold(c, b, lo3, hi3, &b_node);
             // a chain of b changes (rows raised and lowered, as the tightened rounding
             // does) resumes in place from the work arrays; a copy of the basis taken
             // halfway shares those arrays while the chain moves them on, and must
-            // still resume from its own basis. Each equals a cold solve.
+            // still resume from its own basis
             lp_basis chain, copy;
             lp_solve(c, A, b, lo, hi, 0, &chain);
             rvec bk = b;
@@ -215,33 +212,17 @@ public:
                 bk[(3 * step) % m] += step % 3 == 2 ? -0.3 : 0.25;
                 if (step == 2)
                     copy = chain;
-                const lp_result cold4 = lp_solve(c, A, bk, lo, hi);
-                const lp_result warm4 = lp_solve(c, A, bk, lo, hi, 0, &chain);
-                CPPUNIT_ASSERT_EQUAL(int(cold4.status), int(warm4.status));
-                if (cold4.status == lp_result::optimal) {
-                    CPPUNIT_ASSERT_DOUBLES_EQUAL(
-                        cold4.value, warm4.value, 1e-8 * (1 + std::abs(cold4.value)));
-                    CPPUNIT_ASSERT((A * warm4.z - bk).minCoeff() >= -1e-9);
-                }
+                same_as_cold(c, bk, lo, hi, &chain);
             }
             const rvec b5 = b + rvec::Constant(m, 0.1);
-            const lp_result cold5 = lp_solve(c, A, b5, lo, hi);
-            const lp_result warm5 = lp_solve(c, A, b5, lo, hi, 0, &copy);
-            CPPUNIT_ASSERT_EQUAL(int(cold5.status), int(warm5.status));
-            if (cold5.status == lp_result::optimal)
-                CPPUNIT_ASSERT_DOUBLES_EQUAL(
-                    cold5.value, warm5.value, 1e-8 * (1 + std::abs(cold5.value)));
+            same_as_cold(c, b5, lo, hi, &copy);
             // the shared arrays last solved another objective (a copy resumed with
             // c2): a change of b on the original must not take their reduced costs
             lp_basis orig;
             lp_solve(c, A, b, lo, hi, 0, &orig);
             lp_basis other = orig;
             lp_solve(c2, A, b, lo, hi, 0, &other);
-            const lp_result warm6 = lp_solve(c, A, b5, lo, hi, 0, &orig);
-            CPPUNIT_ASSERT_EQUAL(int(cold5.status), int(warm6.status));
-            if (cold5.status == lp_result::optimal)
-                CPPUNIT_ASSERT_DOUBLES_EQUAL(
-                    cold5.value, warm6.value, 1e-8 * (1 + std::abs(cold5.value)));
+            same_as_cold(c, b5, lo, hi, &orig);
         }
         // an infeasible LP: x1 >= 2 with x1 in [-1, 1]
         rmat A(1, 2);

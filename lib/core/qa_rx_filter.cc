@@ -364,13 +364,16 @@ public:
         const int n = int(R.cols()), K = s.n_clutter() + 2;
         // the direct projection kernel rounds every column alike (a GEMM's rounding
         // depends on the column's place in the batch)
-        rx_filter f(s,
-                    adc_model::one_bit,
-                    1e-2,
-                    1.0,
-                    projection_kernel::direct,
-                    threshold_model::exact,
-                    16);
+        const auto make = [&s]() {
+            return rx_filter(s,
+                             adc_model::one_bit,
+                             1e-2,
+                             1.0,
+                             projection_kernel::direct,
+                             threshold_model::exact,
+                             16);
+        };
+        rx_filter f = make();
         std::vector<cfloat> z(n);
         std::vector<float> st(n);
         std::vector<snapshot_status> status(n);
@@ -390,13 +393,7 @@ public:
         for (int l = 0; l < n; l += 47)
             check.push_back(l);
         for (int l : check) {
-            rx_filter g(s,
-                        adc_model::one_bit,
-                        1e-2,
-                        1.0,
-                        projection_kernel::direct,
-                        threshold_model::exact,
-                        16);
+            rx_filter g = make();
             cfloat zg;
             float sg;
             snapshot_status ssg;
