@@ -13,12 +13,26 @@
 #include <gnuradio/isac/core/ci_lp.h>
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 namespace gr {
 namespace isac {
 namespace core {
 
 namespace {
+
+// a == b element by element. Bitwise equality (memcmp) decides the usual case, a
+// re-solve with the very same vector, in a few cycles; only a bitwise difference
+// (which may still be +0 against -0) falls back to comparing the values.
+bool same_values(const double* a, const double* b, int n)
+{
+    if (std::memcmp(a, b, sizeof(double) * size_t(n)) == 0)
+        return true;
+    for (int j = 0; j < n; ++j)
+        if (!(a[j] == b[j]))
+            return false;
+    return true;
+}
 
 struct bp {
     double ratio, a;
@@ -36,6 +50,7 @@ struct lp_work {
     std::vector<int> st, basis, flips;
     std::vector<bp> cand;
     rvec rho, col, delta_rhs, alpha, xB;
+    rvec upd; // pivot: 1 for the rows of B^{-1} it updates, else +0
     rmat Binv;
     // the state the last solve left (st, basis, d, Binv, xB for b_last and the
     // box): a basis stamped with gen resumes from it without a refactor
@@ -102,7 +117,7 @@ dual_simplex::dual_simplex(const rvec& c,
     const bool resumable = warm_ && warm_->valid && int(warm_->st.size()) == N &&
                            int(warm_->basis.size()) == m && warm_->Binv.rows() == m;
     if (resumable && same_box && warm_->gen == W.gen && warm_->c.size() == n &&
-        warm_->c == c_)
+        same_values(warm_->c.data(), c_.data(), n))
         resume_in_place();
     else if (resumable)
         resume();
@@ -128,19 +143,21 @@ lp_work& dual_simplex::work_arrays()
 // Returns whether the structural bounds are those of the last solve on W.
 bool dual_simplex::set_bounds(const rvec& lo, const rvec& hi)
 {
-    bool same_box = int(W.l.size()) == N && int(W.cost.size()) == N;
+    // a re-solve usually keeps the box: then only the objective is written
+    const bool same_box = int(W.l.size()) == N && int(W.cost.size()) == N &&
+                          same_values(W.l.data(), lo.data(), n) &&
+                          same_values(W.u.data(), hi.data(), n);
     W.cost.resize(N);
     W.l.resize(N);
     W.u.resize(N);
     W.val.resize(N);
-    for (int j = 0; j < n; ++j) {
-        same_box &= (W.l[j] == lo[j]) & (W.u[j] == hi[j]);
-        W.cost[j] = -c_[j];
-        W.l[j] = lo[j];
-        W.u[j] = hi[j];
-    }
-    for (int i = 0; i < m; ++i)
-        W.cost[n + i] = 0.0;
+    double* cost = W.cost.data();
+    const double* c = c_.data();
+    for (int j = 0; j < n; ++j)
+        cost[j] = -c[j];
+    std::copy(lo.data(), lo.data() + n, W.l.data());
+    std::copy(hi.data(), hi.data() + n, W.u.data());
+    std::fill(W.cost.begin() + n, W.cost.end(), 0.0);
     // Finite (redundant) slack bound s_i <= sum_j |A_ij| max(|lo_j|,|hi_j|) - b_i: with
     // every column boxed, any basis becomes dual feasible by putting each nonbasic at
     // the bound matching the sign of its reduced cost, which lets a basis from another
@@ -201,7 +218,8 @@ void dual_simplex::resume()
     W.st = warm_->st;
     W.basis = warm_->basis;
     W.Binv = warm_->Binv;
-    if (warm_->c.size() == n && warm_->c == c_ && int(warm_->d.size()) == N)
+    if (warm_->c.size() == n && same_values(warm_->c.data(), c_.data(), n) &&
+        int(warm_->d.size()) == N)
         W.d = warm_->d;
     else {
         W.d.resize(N); // set_bounds leaves st, basis and d to the start
@@ -434,17 +452,24 @@ void dual_simplex::pivot(int r, int q, bool below)
     W.st[q] = -1;
     W.basis[r] = q;
     W.xB[r] = xq;
-    // product-form update of B^{-1}
+    // product-form update of B^{-1}, column by column (B^{-1} is column-major);
+    // rows i = r and those with col_i = 0 subtract +0, which leaves them unchanged
     const double piv = W.col[r];
     W.Binv.row(r) /= piv;
     for (int i = 0; i < m; ++i)
-        if (i != r && W.col[i] != 0.0)
-            W.Binv.row(i) -= W.col[i] * W.Binv.row(r);
+        W.upd[i] = masked((i != r) & (W.col[i] != 0.0), 1.0);
+    for (int k = 0; k < m; ++k) {
+        double* bk = W.Binv.col(k).data();
+        const double brk = bk[r];
+        for (int i = 0; i < m; ++i)
+            bk[i] -= masked(W.upd[i] != 0.0, W.col[i] * brk);
+    }
 }
 
 lp_result dual_simplex::run(int max_iter)
 {
     W.rho.resize(m);
+    W.upd.resize(m);
     W.col.resize(m);
     W.delta_rhs.resize(m);
     W.alpha.setZero(N); // basic entries are read (not used) by the ratio test
@@ -486,7 +511,8 @@ lp_result dual_simplex::finish(lp_result::status_t status, int iterations)
         warm_->d = W.d;
         warm_->Binv = W.Binv;
         warm_->c = c_;
-        warm_->cache = cache_;
+        if (warm_->cache != cache_)
+            warm_->cache = cache_;
         warm_->gen = ++W.gen;
         W.b_last = b_;
     }
@@ -498,10 +524,10 @@ lp_result dual_simplex::finish(lp_result::status_t status, int iterations)
     res.value = c_.dot(res.z);
     // y^T = c_B^T B^{-1} in minimisation form: the row multipliers nu = y (>= 0 at
     // the optimum)
-    rvec cB(m);
-    for (int i = 0; i < m; ++i)
-        cB[i] = W.cost[W.basis[i]];
-    res.dual = (W.Binv.transpose() * cB).cwiseMax(0.0);
+    for (int i = 0; i < m; ++i) // c_B (rho is free after the last pivot)
+        W.rho[i] = W.cost[W.basis[i]];
+    res.dual.noalias() = W.Binv.transpose() * W.rho;
+    res.dual = res.dual.cwiseMax(0.0);
     return res;
 }
 
