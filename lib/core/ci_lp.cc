@@ -10,6 +10,7 @@
  * of the time before.
  */
 #include "ci_branchfree.h"
+#include "volk_isac/machines.h"
 #include <gnuradio/isac/core/ci_lp.h>
 #include <algorithm>
 #include <cmath>
@@ -78,6 +79,8 @@ private:
     std::shared_ptr<lp_work> own_;
     lp_work& W;
     std::shared_ptr<const lp_basis::per_matrix> cache_; // of A (from warm, or new)
+    // the pivot loops in wider lanes (same results), or nullptr: the loops below
+    const volk_isac_machines::ci_lp_kernels* K_ = volk_isac_machines::ci_lp_selected();
     const rvec* rowabs_ = nullptr;
     const rmat* AT_ = nullptr;
     double ftol_ = 0, ptol_ = 1e-11;
@@ -304,17 +307,24 @@ int dual_simplex::leaving_row(double& worst, bool& below) const
 double dual_simplex::pivot_row(int r)
 {
     W.rho = W.Binv.row(r).transpose();
-    W.alpha.head(n).noalias() = (*AT_) * W.rho;
-    // four independent maxima: one chain of dependent maxsd was a fifth of the
-    // pivot (max is exact, so the order does not change the result)
-    double a4[4] = { 0.0, 0.0, 0.0, 0.0 };
-    int j = 0;
-    for (; j + 4 <= n; j += 4) // basic columns add 0 (amax >= 0 anyway)
-        for (int t = 0; t < 4; ++t)
-            a4[t] = std::max(a4[t], masked(W.st[j + t] >= 0, std::abs(W.alpha[j + t])));
-    for (; j < n; ++j)
-        a4[0] = std::max(a4[0], masked(W.st[j] >= 0, std::abs(W.alpha[j])));
-    double amax = std::max(std::max(a4[0], a4[1]), std::max(a4[2], a4[3]));
+    double amax;
+    if (K_)
+        amax =
+            K_->pivot_row(AT_->data(), n, m, W.rho.data(), W.st.data(), W.alpha.data());
+    else {
+        W.alpha.head(n).noalias() = (*AT_) * W.rho;
+        // four independent maxima: one chain of dependent maxsd was a fifth of the
+        // pivot (max is exact, so the order does not change the result)
+        double a4[4] = { 0.0, 0.0, 0.0, 0.0 };
+        int j = 0;
+        for (; j + 4 <= n; j += 4) // basic columns add 0 (amax >= 0 anyway)
+            for (int t = 0; t < 4; ++t)
+                a4[t] =
+                    std::max(a4[t], masked(W.st[j + t] >= 0, std::abs(W.alpha[j + t])));
+        for (; j < n; ++j)
+            a4[0] = std::max(a4[0], masked(W.st[j] >= 0, std::abs(W.alpha[j])));
+        amax = std::max(std::max(a4[0], a4[1]), std::max(a4[2], a4[3]));
+    }
     for (int i = 0; i < m; ++i)
         if (W.st[n + i] >= 0) {
             W.alpha[n + i] = -W.rho[i];
@@ -329,8 +339,18 @@ double dual_simplex::pivot_row(int r)
 // alpha_j < -atol otherwise. Returns the number of breakpoints.
 size_t dual_simplex::breakpoint_ratios(bool below, double atol)
 {
-    size_t nbp = 0;
     const double up_sign = below ? 1.0 : -1.0;
+    if (K_)
+        return K_->ratios(N,
+                          W.alpha.data(),
+                          W.d.data(),
+                          W.st.data(),
+                          W.l.data(),
+                          W.u.data(),
+                          up_sign,
+                          atol,
+                          W.ratio.data());
+    size_t nbp = 0;
     for (int j = 0; j < N; ++j) {
         const double a = W.alpha[j];
         const double t = select(W.st[j] == 1, up_sign, -up_sign) * a;
@@ -345,11 +365,12 @@ size_t dual_simplex::breakpoint_ratios(bool below, double atol)
 int dual_simplex::next_breakpoint() const
 {
     const double* ratio = W.ratio.data();
-    const double fr = min_of(ratio, N);
+    const auto min_ = K_ ? K_->min_of : min_of;
+    const auto equal_ = K_ ? K_->first_equal : first_equal;
+    const double fr = min_(ratio, N);
     int best = -1;
     double fa = -1.0;
-    for (int j = first_equal(ratio, N, fr, 0); j >= 0;
-         j = first_equal(ratio, N, fr, j + 1))
+    for (int j = equal_(ratio, N, fr, 0); j >= 0; j = equal_(ratio, N, fr, j + 1))
         if (std::abs(W.alpha[j]) > fa) {
             fa = std::abs(W.alpha[j]);
             best = j;
@@ -434,8 +455,11 @@ void dual_simplex::apply_flips()
 void dual_simplex::pivot(int r, int q, bool below)
 {
     const double td = W.d[q] / W.alpha[q];
-    for (int j = 0; j < N; ++j) // basic columns keep d_j (minus +0)
-        W.d[j] -= masked(W.st[j] >= 0, td * W.alpha[j]);
+    if (K_)
+        K_->update_d(N, td, W.alpha.data(), W.st.data(), W.d.data());
+    else
+        for (int j = 0; j < N; ++j) // basic columns keep d_j (minus +0)
+            W.d[j] -= masked(W.st[j] >= 0, td * W.alpha[j]);
     W.d[q] = 0.0;
     if (q < n)
         W.col.noalias() = W.Binv * A_.col(q);
