@@ -51,7 +51,6 @@ struct lp_work {
     std::vector<int> st, basis, flips;
     std::vector<bp> cand;
     rvec rho, col, delta_rhs, alpha, xB;
-    rvec upd; // pivot: 1 for the rows of B^{-1} it updates, else +0
     rmat Binv;
     // the state the last solve left (st, basis, d, Binv, xB for b_last and the
     // box): a basis stamped with gen resumes from it without a refactor
@@ -476,24 +475,18 @@ void dual_simplex::pivot(int r, int q, bool below)
     W.st[q] = -1;
     W.basis[r] = q;
     W.xB[r] = xq;
-    // product-form update of B^{-1}, column by column (B^{-1} is column-major);
-    // rows i = r and those with col_i = 0 subtract +0, which leaves them unchanged
+    // product-form update of B^{-1}: row r scaled, the others minus col_i times it
+    // (one outer product, column by column; row r and the rows with col_i = 0
+    // subtract a zero, which leaves their values)
     const double piv = W.col[r];
     W.Binv.row(r) /= piv;
-    for (int i = 0; i < m; ++i)
-        W.upd[i] = masked((i != r) & (W.col[i] != 0.0), 1.0);
-    for (int k = 0; k < m; ++k) {
-        double* bk = W.Binv.col(k).data();
-        const double brk = bk[r];
-        for (int i = 0; i < m; ++i)
-            bk[i] -= masked(W.upd[i] != 0.0, W.col[i] * brk);
-    }
+    W.col[r] = 0.0;
+    W.Binv.noalias() -= W.col * W.Binv.row(r);
 }
 
 lp_result dual_simplex::run(int max_iter)
 {
     W.rho.resize(m);
-    W.upd.resize(m);
     W.col.resize(m);
     W.delta_rhs.resize(m);
     W.alpha.setZero(N); // basic entries are read (not used) by the ratio test
