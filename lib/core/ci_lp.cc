@@ -364,12 +364,13 @@ size_t dual_simplex::breakpoint_ratios(bool below, double atol)
 int dual_simplex::next_breakpoint() const
 {
     const double* ratio = W.ratio.data();
-    const auto min_ = K_ ? K_->min_of : min_of;
-    const auto equal_ = K_ ? K_->first_equal : first_equal;
-    const double fr = min_(ratio, N);
+    if (K_)
+        return K_->next_breakpoint(ratio, W.alpha.data(), N);
+    const double fr = min_of(ratio, N);
     int best = -1;
     double fa = -1.0;
-    for (int j = equal_(ratio, N, fr, 0); j >= 0; j = equal_(ratio, N, fr, j + 1))
+    for (int j = first_equal(ratio, N, fr, 0); j >= 0;
+         j = first_equal(ratio, N, fr, j + 1))
         if (std::abs(W.alpha[j]) > fa) {
             fa = std::abs(W.alpha[j]);
             best = j;

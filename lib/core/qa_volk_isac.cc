@@ -258,19 +258,18 @@ public:
                         CPPUNIT_ASSERT_EQUAL(nref, nbp);
                         for (int j = 0; j < N; ++j)
                             CPPUNIT_ASSERT(same(r[j], rr[j]));
-                        // min and the scan over equal entries
+                        // the smallest ratio, the largest |alpha| among ties, the
+                        // lowest index among those
                         double mn = inf;
                         for (int j = 0; j < N; ++j)
                             mn = std::min(mn, rr[j]);
-                        CPPUNIT_ASSERT(same(K->min_of(r.data(), N), mn));
-                        for (int from = 0; from <= N; from += 1 + N / 5) {
-                            int first = -1;
-                            for (int j = from; j < N && first < 0; ++j)
-                                if (rr[j] == mn)
-                                    first = j;
-                            CPPUNIT_ASSERT_EQUAL(first,
-                                                 K->first_equal(r.data(), N, mn, from));
-                        }
+                        int best = -1;
+                        for (int j = 0; j < N; ++j)
+                            if (rr[j] == mn &&
+                                (best < 0 || std::abs(alpha[j]) > std::abs(alpha[best])))
+                                best = j;
+                        CPPUNIT_ASSERT_EQUAL(
+                            best, K->next_breakpoint(r.data(), alpha.data(), N));
                     }
                 // reduced costs
                 const double td = nd(rng);

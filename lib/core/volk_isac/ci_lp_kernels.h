@@ -16,8 +16,8 @@
  *                alpha-scaled store), returns max |alpha_i| over st[i] >= 0
  *   ratios:      ratio[j] = |d_j| / |alpha_j| where j is a breakpoint, else +inf;
  *                returns the number of breakpoints (ci_lp.cc, breakpoint_ratios)
- *   min_of:      min over v[0..n) (no NaN)
- *   first_equal: the first j >= from with v[j] == x, or -1
+ *   next_breakpoint: among the j < N of smallest ratio[j] (no NaN), the one of
+ *                largest |alpha_j|, the lowest such index (-1 when none)
  *   update_d:    d[j] -= st[j] >= 0 ? td alpha[j] : +0
  */
 
@@ -133,39 +133,45 @@ static inline size_t ci_lp_ratios_avx(int N,
     return nbp;
 }
 
-static inline double ci_lp_min_of_avx(const double* v, int n)
+static inline int
+ci_lp_next_breakpoint_avx(const double* ratio, const double* alpha, int N)
 {
     __m256d m0 = _mm256_set1_pd(__builtin_inf()), m1 = m0;
     int j = 0;
-    for (; j + 8 <= n; j += 8) {
-        m0 = _mm256_min_pd(m0, _mm256_loadu_pd(v + j));
-        m1 = _mm256_min_pd(m1, _mm256_loadu_pd(v + j + 4));
+    for (; j + 8 <= N; j += 8) {
+        m0 = _mm256_min_pd(m0, _mm256_loadu_pd(ratio + j));
+        m1 = _mm256_min_pd(m1, _mm256_loadu_pd(ratio + j + 4));
     }
     m0 = _mm256_min_pd(m0, m1);
     double buf[4];
     _mm256_storeu_pd(buf, m0);
-    double mn = buf[0] < buf[1] ? buf[0] : buf[1];
-    mn = mn < buf[2] ? mn : buf[2];
-    mn = mn < buf[3] ? mn : buf[3];
-    for (; j < n; ++j)
-        mn = v[j] < mn ? v[j] : mn;
-    return mn;
-}
-
-static inline int ci_lp_first_equal_avx(const double* v, int n, double x, int from)
-{
-    const __m256d xx = _mm256_set1_pd(x);
-    int j = from;
-    for (; j + 4 <= n; j += 4) {
-        const int mask =
-            _mm256_movemask_pd(_mm256_cmp_pd(_mm256_loadu_pd(v + j), xx, _CMP_EQ_OQ));
-        if (mask)
-            return j + __builtin_ctz(unsigned(mask));
+    double fr = buf[0] < buf[1] ? buf[0] : buf[1];
+    fr = fr < buf[2] ? fr : buf[2];
+    fr = fr < buf[3] ? fr : buf[3];
+    for (; j < N; ++j)
+        fr = ratio[j] < fr ? ratio[j] : fr;
+    // the entries equal to the minimum, in index order
+    const __m256d x = _mm256_set1_pd(fr);
+    int best = -1;
+    double fa = -1.0;
+    for (j = 0; j + 4 <= N; j += 4) {
+        unsigned mask = unsigned(
+            _mm256_movemask_pd(_mm256_cmp_pd(_mm256_loadu_pd(ratio + j), x, _CMP_EQ_OQ)));
+        while (mask) {
+            const int k = j + __builtin_ctz(mask);
+            mask &= mask - 1;
+            if (__builtin_fabs(alpha[k]) > fa) {
+                fa = __builtin_fabs(alpha[k]);
+                best = k;
+            }
+        }
     }
-    for (; j < n; ++j)
-        if (v[j] == x)
-            return j;
-    return -1;
+    for (; j < N; ++j)
+        if (ratio[j] == fr && __builtin_fabs(alpha[j]) > fa) {
+            fa = __builtin_fabs(alpha[j]);
+            best = j;
+        }
+    return best;
 }
 
 static inline void

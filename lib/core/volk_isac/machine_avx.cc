@@ -23,8 +23,7 @@ const binary_slicer_impl binary_slicer_avx = {
 const ci_lp_kernels ci_lp_avx = { "avx",
                                   ci_lp_pivot_row_avx,
                                   ci_lp_ratios_avx,
-                                  ci_lp_min_of_avx,
-                                  ci_lp_first_equal_avx,
+                                  ci_lp_next_breakpoint_avx,
                                   ci_lp_update_d_avx };
 
 } // namespace volk_isac_machines

@@ -46,8 +46,7 @@ struct ci_lp_kernels {
                      double,
                      double,
                      double*);
-    double (*min_of)(const double*, int);
-    int (*first_equal)(const double*, int, double, int);
+    int (*next_breakpoint)(const double*, const double*, int);
     void (*update_d)(int, double, const double*, const int*, double*);
 };
 
