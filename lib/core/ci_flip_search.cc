@@ -27,9 +27,9 @@ double feas_tol(const rvec& b, double c, const rmat& A)
 rvec sign_vec(const rvec& v, const rvec& tie, double c)
 {
     rvec x(v.size());
-    for (Eigen::Index j = 0; j < v.size(); ++j) {
-        const double s = v[j] != 0.0 ? v[j] : tie[j];
-        x[j] = s < 0 ? -c : c;
+    for (Eigen::Index j = 0; j < v.size(); ++j) { // random signs: branch-free
+        const double s = select(v[j] != 0.0, v[j], tie[j]);
+        x[j] = select(s < 0, -c, c);
     }
     return x;
 }

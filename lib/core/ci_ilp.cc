@@ -78,9 +78,9 @@ rvec tightened_rounding(const qos_problem& P, const lp_result& lp, lp_basis& bas
         const lp_result lpt = lp_solve(P.w, P.At, lt, P.lo, P.hi, 0, &basis);
         if (lpt.status == lp_result::infeasible)
             break;
-        for (int j = 0; j < n; ++j) { // xr = sign_vec(lpt.z, w, c)
-            const double s = lpt.z[j] != 0.0 ? lpt.z[j] : P.w[j];
-            const double v = s < 0 ? -P.c : P.c;
+        for (int j = 0; j < n; ++j) { // xr = sign_vec(lpt.z, w, c), branch-free signs
+            const double s = select(lpt.z[j] != 0.0, lpt.z[j], P.w[j]);
+            const double v = select(s < 0, -P.c, P.c);
             if (v != xr[j]) {
                 Ax.noalias() += (v - xr[j]) * P.At.col(j);
                 xr[j] = v;

@@ -503,6 +503,8 @@ ci_solver::feasible_starts(const rmat& At, const lp_basis& basis, ilp_result& mm
             return out;
         out.push_back(mm.xt);
     }
+    if (d_t.random_starts <= 0)
+        return out; // (the basis copy below was 1% of a beam-only design)
     std::mt19937_64 rng(12345);
     std::normal_distribution<double> nd;
     rvec wr(At.cols());

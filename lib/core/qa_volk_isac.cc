@@ -9,10 +9,14 @@
  * -0.0 and NaN of either sign give +amplitude. Lengths cover every SIMD tail,
  * pointers every float offset, the NaN flag NaNs in the body and in the tail.
  */
+#include "volk_isac/machines.h"
+#include <gnuradio/isac/core/types.h>
 #include <gnuradio/isac/core/volk_isac.h>
 #include <cppunit/TestFixture.h>
 #include <cppunit/extensions/HelperMacros.h>
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <random>
@@ -62,6 +66,7 @@ class qa_volk_isac : public CppUnit::TestFixture
     CPPUNIT_TEST(test_nan_flag_positions);
     CPPUNIT_TEST(test_in_place);
     CPPUNIT_TEST(test_unknown_impl);
+    CPPUNIT_TEST(test_ci_lp_kernels_bit_identical);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -177,6 +182,104 @@ public:
         CPPUNIT_ASSERT_THROW(volk_isac_32f_s32f_binary_slicer_32f_manual(
                                  &y, &flag, &x, 1.0f, 1, "u_avx9000"),
                              std::invalid_argument);
+    }
+
+    // The LP's wide kernels against the loops ci_lp.cc runs without them (Eigen's
+    // GEMV, scalar loops): bit for bit, on every length tail and with ties, zeros
+    // and fixed columns, so the LP takes the same pivots on every machine.
+    void test_ci_lp_kernels_bit_identical()
+    {
+        namespace m = volk_isac_machines;
+        const m::ci_lp_kernels* K = m::ci_lp_selected();
+#if defined(__x86_64__) || defined(__i386__)
+        if (!std::getenv("VOLK_GENERIC") && __builtin_cpu_supports("avx"))
+            CPPUNIT_ASSERT(K != nullptr);
+#endif
+        if (!K)
+            return; // the generic loops are the reference itself
+        const double inf = std::numeric_limits<double>::infinity();
+        std::mt19937 rng(17);
+        std::normal_distribution<double> nd;
+        std::uniform_int_distribution<int> st3(-1, 1), pick(0, 7);
+        auto same = [](double a, double b) { return std::memcmp(&a, &b, 8) == 0; };
+        for (int n : { 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 64, 128, 130, 256 })
+            for (int m : { 1, 2, 3, 8, 13 }) {
+                gr::isac::core::rmat AT(n, m);
+                gr::isac::core::rvec rho(m);
+                for (int k = 0; k < m; ++k) {
+                    rho[k] = pick(rng) == 0 ? 0.0 : nd(rng);
+                    for (int i = 0; i < n; ++i)
+                        AT(i, k) = pick(rng) == 0 ? -0.0 : nd(rng);
+                }
+                const int N = n + m;
+                std::vector<int> st(N);
+                std::vector<double> l(N), u(N), d(N), alpha(N, 7.0);
+                for (int j = 0; j < N; ++j) {
+                    st[j] = st3(rng);
+                    l[j] = -0.5;
+                    u[j] = pick(rng) == 0 ? -0.5 : 0.5;
+                    d[j] = pick(rng) == 0 ? 0.0 : nd(rng);
+                }
+                // pivot row
+                const gr::isac::core::rvec ref = AT * rho;
+                double amax_ref = 0.0;
+                for (int i = 0; i < n; ++i)
+                    if (st[i] >= 0)
+                        amax_ref = std::max(amax_ref, std::abs(ref[i]));
+                const double amax =
+                    K->pivot_row(AT.data(), n, m, rho.data(), st.data(), alpha.data());
+                CPPUNIT_ASSERT(same(amax, amax_ref));
+                for (int i = 0; i < n; ++i)
+                    CPPUNIT_ASSERT(same(alpha[i], ref[i]));
+                for (int i = n; i < N; ++i)
+                    alpha[i] = pick(rng) == 0 ? 0.0 : nd(rng);
+                if (N > 3) // a tie of ratios
+                    alpha[N - 1] = alpha[1], d[N - 1] = d[1], st[N - 1] = st[1];
+                // ratios
+                for (double up : { 1.0, -1.0 })
+                    for (double atol : { 1e-11, 0.3 }) {
+                        std::vector<double> r(N), rr(N);
+                        size_t nref = 0;
+                        for (int j = 0; j < N; ++j) {
+                            const double t = (st[j] == 1 ? up : -up) * alpha[j];
+                            const bool ok = st[j] >= 0 && l[j] != u[j] && t > atol;
+                            rr[j] = ok ? std::abs(d[j]) / std::abs(alpha[j]) : inf;
+                            nref += ok;
+                        }
+                        const size_t nbp = K->ratios(N,
+                                                     alpha.data(),
+                                                     d.data(),
+                                                     st.data(),
+                                                     l.data(),
+                                                     u.data(),
+                                                     up,
+                                                     atol,
+                                                     r.data());
+                        CPPUNIT_ASSERT_EQUAL(nref, nbp);
+                        for (int j = 0; j < N; ++j)
+                            CPPUNIT_ASSERT(same(r[j], rr[j]));
+                        // the smallest ratio, the largest |alpha| among ties, the
+                        // lowest index among those
+                        double mn = inf;
+                        for (int j = 0; j < N; ++j)
+                            mn = std::min(mn, rr[j]);
+                        int best = -1;
+                        for (int j = 0; j < N; ++j)
+                            if (rr[j] == mn &&
+                                (best < 0 || std::abs(alpha[j]) > std::abs(alpha[best])))
+                                best = j;
+                        CPPUNIT_ASSERT_EQUAL(
+                            best, K->next_breakpoint(r.data(), alpha.data(), N));
+                    }
+                // reduced costs
+                const double td = nd(rng);
+                std::vector<double> dk = d, dr = d;
+                for (int j = 0; j < N; ++j)
+                    dr[j] -= st[j] >= 0 ? td * alpha[j] : 0.0;
+                K->update_d(N, td, alpha.data(), st.data(), dk.data());
+                for (int j = 0; j < N; ++j)
+                    CPPUNIT_ASSERT(same(dk[j], dr[j]));
+            }
     }
 };
 

@@ -116,6 +116,22 @@ const m::binary_slicer_impl& selected()
 }
 } // namespace
 
+// Internal: the LP kernels follow the same machine model (no config-file line:
+// they are not a public VOLK kernel).
+const m::ci_lp_kernels* m::ci_lp_selected()
+{
+    static const ci_lp_kernels* s = []() -> const ci_lp_kernels* {
+        if (std::getenv("VOLK_GENERIC"))
+            return nullptr;
+#ifdef ISAC_VOLK_MACHINE_AVX
+        if (has_avx())
+            return &ci_lp_avx;
+#endif
+        return nullptr;
+    }();
+    return s;
+}
+
 void volk_isac_32f_s32f_binary_slicer_32f(float* out,
                                           uint32_t* nan_flag,
                                           const float* in,

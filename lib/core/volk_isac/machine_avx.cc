@@ -7,6 +7,7 @@
  * only the dispatcher calls into it, after checking the CPU.
  */
 #define LV_HAVE_AVX 1
+#include "ci_lp_kernels.h"
 #include "machines.h"
 #include "volk_isac_32f_s32f_binary_slicer_32f.h"
 
@@ -18,6 +19,12 @@ namespace volk_isac_machines {
 const binary_slicer_impl binary_slicer_avx = {
     "u_avx", volk_isac_32f_s32f_binary_slicer_32f_u_avx
 };
+
+const ci_lp_kernels ci_lp_avx = { "avx",
+                                  ci_lp_pivot_row_avx,
+                                  ci_lp_ratios_avx,
+                                  ci_lp_next_breakpoint_avx,
+                                  ci_lp_update_d_avx };
 
 } // namespace volk_isac_machines
 } // namespace core

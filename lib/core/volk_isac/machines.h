@@ -12,6 +12,7 @@
 #ifndef INCLUDED_ISAC_CORE_VOLK_ISAC_MACHINES_H
 #define INCLUDED_ISAC_CORE_VOLK_ISAC_MACHINES_H
 
+#include <cstddef>
 #include <cstdint>
 
 namespace gr {
@@ -31,6 +32,29 @@ extern const binary_slicer_impl binary_slicer_sse;
 extern const binary_slicer_impl binary_slicer_avx;
 extern const binary_slicer_impl binary_slicer_avx512f;
 extern const binary_slicer_impl binary_slicer_neon;
+
+// The dual simplex's pivot loops (ci_lp_kernels.h), internal to the core.
+struct ci_lp_kernels {
+    const char* name;
+    double (*pivot_row)(const double*, int, int, const double*, const int*, double*);
+    size_t (*ratios)(int,
+                     const double*,
+                     const double*,
+                     const int*,
+                     const double*,
+                     const double*,
+                     double,
+                     double,
+                     double*);
+    int (*next_breakpoint)(const double*, const double*, int);
+    void (*update_d)(int, double, const double*, const int*, double*);
+};
+
+extern const ci_lp_kernels ci_lp_avx;
+
+//! The widest LP kernels this CPU runs, or nullptr (use the generic loops): once,
+//! from the CPU; VOLK_GENERIC set in the environment forces nullptr.
+const ci_lp_kernels* ci_lp_selected();
 
 } // namespace volk_isac_machines
 } // namespace core
