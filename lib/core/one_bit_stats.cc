@@ -33,34 +33,87 @@ threshold_model parse_threshold_model(const std::string& name, const std::string
 
 namespace {
 inline double clamp1(double v) { return std::min(1.0, std::max(-1.0, v)); }
+
+// Up to about this length the direct O(N^2) sums beat two FFTs of twice the length.
+constexpr int fft_min_len = 128;
+
+int fft_len(int N)
+{
+    int L = 1;
+    while (L < 2 * N)
+        L <<= 1;
+    return L;
+}
+
+// rv[k] = sum_{n=0}^{N-1-k} conj(v[n+k]) v[n], k = 0..N-1: v's aperiodic
+// autocorrelation (the zero padding to L >= 2N - 1 keeps the FFT's wrap out of it).
+void lag_products(const cdouble* v, int N, std::vector<cdouble>& rv)
+{
+    rv.assign(N, cdouble(0.0));
+    if (N < fft_min_len) {
+        for (int k = 0; k < N; ++k) {
+            cdouble s = 0.0;
+            for (int n = 0; n + k < N; ++n)
+                s += std::conj(v[n + k]) * v[n];
+            rv[k] = s;
+        }
+        return;
+    }
+    std::vector<cdouble> a(fft_len(N), cdouble(0.0)), A, c;
+    std::copy(v, v + N, a.begin());
+    Eigen::FFT<double> fft;
+    fft.fwd(A, a);
+    for (auto& z : A)
+        z = std::norm(z);
+    fft.inv(c, A); // c[k] = sum_n v[n+k] conj(v[n])
+    for (int k = 0; k < N; ++k)
+        rv[k] = std::conj(c[k]);
+}
+
+// y = T u for the Hermitian Toeplitz T[m][n] = t_{m-n}, t_{-k} = conj(t_k); by the
+// FFT of T's circulant embedding for long u.
+cvec toeplitz_apply(const cdouble* t, const cvec& u)
+{
+    const int N = int(u.size());
+    cvec y(N);
+    if (N < fft_min_len) {
+        for (int m = 0; m < N; ++m) {
+            cdouble s = 0.0;
+            for (int n = 0; n <= m; ++n)
+                s += t[m - n] * u[n];
+            for (int n = m + 1; n < N; ++n)
+                s += std::conj(t[n - m]) * u[n];
+            y[m] = s;
+        }
+        return y;
+    }
+    const int L = fft_len(N);
+    std::vector<cdouble> c(L, cdouble(0.0)), a(L, cdouble(0.0)), C, A, r;
+    c[0] = t[0];
+    for (int k = 1; k < N; ++k) {
+        c[k] = t[k];
+        c[L - k] = std::conj(t[k]);
+    }
+    std::copy(u.data(), u.data() + N, a.begin());
+    Eigen::FFT<double> fft;
+    fft.fwd(C, c);
+    fft.fwd(A, a);
+    for (int i = 0; i < L; ++i)
+        A[i] *= C[i];
+    fft.inv(r, A);
+    for (int m = 0; m < N; ++m)
+        y[m] = r[m];
+    return y;
+}
 } // namespace
 
+// R_ij(k) = sum_n conj(g_i[n+k]) g_j[n] is never tabulated: every use needs it only
+// against one coefficient vector alpha, where alpha^H R(k) alpha is the lag product of
+// v = G alpha. A table would take (2N - 1)(Q + 1)^2 values (0.5 GB at N_R = 64 and
+// 512 patches, 34 GB at the antenna limit).
 arcsine_stats::arcsine_stats(const radar_scene& scene)
     : d_n(scene.n_rx()), d_P(scene.n_clutter() + 1), d_g(scene.gr())
 {
-    const int N = d_n, P = d_P;
-    d_R.assign(size_t(2 * N - 1) * P * P, cdouble(0.0));
-    // Prefix sums S_ij(m) = sum_{n<=m} conj(g_i[n]) g_j[n]; a ULA is a geometric
-    // progression, g[n + k] = g[n] g[k] / g[0], so every R_ij(k) is one prefix sum
-    // times a phase: O(P^2 N) instead of O(P^2 N^2).
-    std::vector<cdouble> S(N);
-    for (int i = 0; i < P; ++i)
-        for (int j = 0; j < P; ++j) {
-            cdouble acc = 0.0;
-            for (int n = 0; n < N; ++n) {
-                acc += std::conj(d_g(n, i)) * d_g(n, j);
-                S[n] = acc;
-            }
-            for (int k = 0; k < N; ++k) {
-                // k >= 0: sum_{n=0}^{N-1-k} conj(g_i[n+k]) g_j[n]
-                d_R[size_t(k + N - 1) * P * P + i + j * P] =
-                    std::conj(d_g(k, i) / d_g(0, i)) * S[N - 1 - k];
-                // -k: sum_{m=0}^{N-1-k} conj(g_i[m]) g_j[m+k]
-                if (k > 0)
-                    d_R[size_t(N - 1 - k) * P * P + i + j * P] =
-                        d_g(k, j) / d_g(0, j) * S[N - 1 - k];
-            }
-        }
 }
 
 double arcsine_stats::per_antenna_power(const double* p) const
@@ -99,18 +152,20 @@ cmat arcsine_stats::covariance(const double* p) const
 
 cmat arcsine_stats::gram(const double* p) const
 {
-    const int N = d_n, P = d_P;
-    std::vector<cdouble> t(N);
+    std::vector<cdouble> t(d_n);
     lags(p, t.data());
-    cmat T = cmat::Zero(P, P);
-    for (int k = -(N - 1); k < N; ++k) {
-        const cdouble tk = k >= 0 ? t[k] : std::conj(t[-k]);
-        const cdouble* R = &d_R[size_t(k + N - 1) * P * P];
-        for (int j = 0; j < P; ++j)
-            for (int i = 0; i < P; ++i)
-                T(i, j) += tk * R[i + j * P];
-    }
-    return T;
+    cmat CG(d_n, d_P);
+    for (int j = 0; j < d_P; ++j)
+        CG.col(j) = toeplitz_apply(t.data(), d_g.col(j));
+    return d_g.adjoint() * CG;
+}
+
+cvec arcsine_stats::gram_apply(const double* p, const cdouble* alpha) const
+{
+    std::vector<cdouble> t(d_n);
+    lags(p, t.data());
+    const cvec v = d_g * Eigen::Map<const cvec>(alpha, d_P);
+    return d_g.adjoint() * toeplitz_apply(t.data(), v);
 }
 
 double arcsine_stats::variance(const double* p,
@@ -125,20 +180,18 @@ double arcsine_stats::variance(const double* p,
     double v = 0.0;
     if (dvdp)
         std::fill(dvdp, dvdp + P, 0.0);
-    // O(N P^2): seconds at the clutter limit under load; a cancelled thread
-    // (cancel.h) stops here and its caller discards the partial sum
+    std::vector<cdouble> rvs;
+    {
+        const cvec g = d_g * Eigen::Map<const cvec>(alpha, P);
+        lag_products(g.data(), N, rvs);
+    }
+    // O(N P) with the derivatives, called per grid node at the clutter limit; a
+    // cancelled thread (cancel.h) stops here and its caller discards the partial sum
     const bool poll = P >= 32;
     for (int k = 0; k < N; ++k) {
         if (poll && cancel_requested())
             break;
-        const cdouble* R = &d_R[size_t(k + N - 1) * P * P];
-        cdouble rv = 0.0;
-        for (int j = 0; j < P; ++j) {
-            cdouble s = 0.0;
-            for (int i = 0; i < P; ++i)
-                s += std::conj(alpha[i]) * R[i + j * P];
-            rv += s * alpha[j];
-        }
+        const cdouble rv = rvs[k];
         if (k == 0) {
             // the diagonal: |r~|^2 = 2, or for two snapshots with independent noise
             // and the same clutter draw (4/pi) asin(1 - 1/d)
@@ -229,20 +282,11 @@ double toeplitz_quad_form(const cvec& t, const cvec& u)
     if (t.size() != N)
         throw_param(
             "t", std::to_string(t.size()) + " lags", std::to_string(N) + " (size of u)");
-    int L = 1;
-    while (L < 2 * N)
-        L <<= 1;
-    std::vector<cdouble> a(L, cdouble(0.0)), A, c;
-    for (int n = 0; n < N; ++n)
-        a[n] = u[n];
-    Eigen::FFT<double> fft;
-    fft.fwd(A, a);
-    for (auto& v : A)
-        v = std::norm(v);
-    fft.inv(c, A); // c(k) = sum_n u[n+k] conj(u[n])
-    double v = t[0].real() * c[0].real();
+    std::vector<cdouble> rv;
+    lag_products(u.data(), N, rv);
+    double v = t[0].real() * rv[0].real();
     for (int k = 1; k < N; ++k)
-        v += 2.0 * std::real(t[k] * std::conj(c[k]));
+        v += 2.0 * std::real(t[k] * rv[k]);
     return v;
 }
 
@@ -300,8 +344,8 @@ double exact_deflection(const radar_scene& scene,
     // the filter moves with the clutter powers: d alpha/dp_j = -w (K alpha)_j Mc^{-1} e_j
     d0[0] = 0.0; // V0 is the H0 variance: no target power in it
     const cvec Ka = f.K * f.alpha;
-    const cmat T0 = st.gram(p0.data()), T1 = st.gram(p.data());
-    const cvec T0a = T0 * f.alpha, T1a = T1 * f.alpha;
+    const cvec T0a = st.gram_apply(p0.data(), f.alpha.data()),
+               T1a = st.gram_apply(p.data(), f.alpha.data());
     for (int j = 1; j < P; ++j) {
         const cvec da = -wf * Ka[j] * f.lu.solve(cvec::Unit(P, j));
         d0[j] += 2.0 * std::real(da.dot(T0a));

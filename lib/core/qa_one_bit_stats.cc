@@ -25,6 +25,7 @@ class qa_one_bit_stats : public CppUnit::TestFixture
     CPPUNIT_TEST(test_arcsine_vs_monte_carlo);
     CPPUNIT_TEST(test_toeplitz_forms);
     CPPUNIT_TEST(test_deflection_gradient);
+    CPPUNIT_TEST(test_clutter_limit_scene);
     CPPUNIT_TEST(test_tail_vs_monte_carlo);
     CPPUNIT_TEST_SUITE_END();
 
@@ -113,7 +114,13 @@ public:
 
     void test_toeplitz_forms()
     {
-        const int N = 37;
+        // 37: the direct lag sums; 300: the FFT forms
+        for (int N : { 37, 300 })
+            check_toeplitz_forms(N);
+    }
+
+    void check_toeplitz_forms(int N)
+    {
         const radar_scene s = make_scene(12, N, 200.0, 50.0);
         const std::vector<double> p = { 0.5, 80.0, 7.0 };
         const arcsine_stats st(s);
@@ -135,6 +142,16 @@ public:
         CPPUNIT_ASSERT_DOUBLES_EQUAL(rv, st.variance(p.data(), alpha.data()), 1e-9 * rv);
         const cmat Gm = s.gr().adjoint() * Cq * s.gr();
         CPPUNIT_ASSERT((Gm - st.gram(p.data())).cwiseAbs().maxCoeff() < 1e-9 * Gm.norm());
+        const cvec Ga = Gm * alpha;
+        CPPUNIT_ASSERT((Ga - st.gram_apply(p.data(), alpha.data())).norm() <
+                       1e-9 * Ga.norm());
+        // two snapshots with independent noise: the diagonal is (4/pi) asin(1 - 1/d)
+        cmat Cw = Cq;
+        const double d = st.per_antenna_power(p.data());
+        Cw.diagonal().setConstant(4.0 / pi * std::asin(1.0 - 1.0 / d));
+        const double rw = std::real(v.dot(Cw * v));
+        CPPUNIT_ASSERT_DOUBLES_EQUAL(
+            rw, st.variance(p.data(), alpha.data(), nullptr, false), 1e-9 * rv);
         // the block's filter: filter_coefficients gives M^{-1} g_0 (1-bit weights 2/pi)
         double vt1 = 0.0;
         const cvec a = filter_coefficients(s, p.data(), adc_model::one_bit, &vt1);
@@ -151,7 +168,47 @@ public:
 
     void test_deflection_gradient()
     {
-        const radar_scene s = make_scene(16, 24, 300.0, 40.0);
+        // 24 antennas: the direct lag sums; 160: the FFT forms
+        for (int nr : { 24, 160 })
+            check_deflection_gradient(nr);
+    }
+
+    // A scene at the clutter limit with a large array: the statistics hold no
+    // per-lag Gram table (it would be (2 N - 1) 513^2 values, 8.6 GB here), and the
+    // variance equals the dense Toeplitz sum over the lags.
+    void test_clutter_limit_scene()
+    {
+        const int N = 1024, Q = 512;
+        std::uniform_real_distribution<double> ud(-80.0, 80.0);
+        std::vector<double> clutter(Q), cnr(Q);
+        for (int q = 0; q < Q; ++q) {
+            clutter[q] = deg2rad(ud(rng));
+            cnr[q] = 0.5 + 0.01 * q;
+        }
+        const radar_scene s(16, N, deg2rad(13.7), clutter, 10.0, cnr);
+        const arcsine_stats st(s);
+        std::vector<double> p(Q + 1);
+        p[0] = 2.0;
+        for (int q = 1; q <= Q; ++q)
+            p[q] = cnr[q - 1];
+        std::normal_distribution<double> nd;
+        cvec alpha(Q + 1);
+        for (auto& a : alpha)
+            a = cdouble(nd(rng), nd(rng));
+        std::vector<cdouble> t(N);
+        st.lags(p.data(), t.data());
+        const cvec v = s.gr() * alpha;
+        cdouble ref = 0.0;
+        for (int m = 0; m < N; ++m)
+            for (int n = 0; n < N; ++n)
+                ref += std::conj(v[m]) * (m >= n ? t[m - n] : std::conj(t[n - m])) * v[n];
+        CPPUNIT_ASSERT_DOUBLES_EQUAL(
+            ref.real(), st.variance(p.data(), alpha.data()), 1e-9 * std::abs(ref));
+    }
+
+    void check_deflection_gradient(int nr)
+    {
+        const radar_scene s = make_scene(16, nr, 300.0, 40.0);
         const arcsine_stats st(s);
         std::normal_distribution<double> nd;
         cvec x(16);

@@ -73,15 +73,21 @@ public:
     //! Cq as a dense N_R x N_R matrix (tests).
     cmat covariance(const double* p) const;
 
-    //! G^H Cq G ((Q+1) x (Q+1)), G = [g_R(theta_0) .. g_R(theta_Q)].
+    //! G^H Cq G ((Q+1) x (Q+1)), G = [g_R(theta_0) .. g_R(theta_Q)] (tests).
     cmat gram(const double* p) const;
 
+    //! G^H Cq G alpha without forming G^H Cq G: O((Q+1) N_R + N_R min(N_R, log N_R)).
+    cvec gram_apply(const double* p, const cdouble* alpha) const;
+
     /*!
-     * E|v^H r~|^2 = alpha^H G^H Cq G alpha for the filter v = G alpha, in
-     * O((Q+1)^2 N_R). With dvdp (Q+1 values) also its partial derivatives in p_j
-     * for fixed alpha. with_noise = false gives E[(v^H r~_1)(v^H r~_2)^*] for two
-     * snapshots with the same x and clutter draw and independent noise (the same
-     * law with the noise removed from rho's diagonal): what repeats within a CPI.
+     * E|v^H r~|^2 = alpha^H G^H Cq G alpha for the filter v = G alpha, from the
+     * lag products of v: O((Q+1) N_R) plus an N_R-point autocorrelation, and no
+     * per-scene table (a (2 N_R - 1) (Q+1)^2 table of lag Grams would take
+     * gigabytes at the clutter limit). With dvdp (Q+1 values) also its partial
+     * derivatives in p_j for fixed alpha. with_noise = false gives E[(v^H r~_1)(v^H
+     * r~_2)^*] for two snapshots with the same x and clutter draw and independent noise
+     * (the same law with the noise removed from rho's diagonal): what repeats within a
+     * CPI.
      */
     double variance(const double* p,
                     const cdouble* alpha,
@@ -91,9 +97,6 @@ public:
 private:
     int d_n, d_P;
     cmat d_g; // N x (Q+1) receive steering vectors
-    // R_ij(k) = sum_n conj(g_i[n+k]) g_j[n] for k = -(N-1)..N-1, at
-    // d_R[(k + N - 1) * P * P + i + j * P]
-    std::vector<cdouble> d_R;
 };
 
 /*!
@@ -110,8 +113,8 @@ cvec filter_coefficients(const radar_scene& scene,
                          double* var_t1 = nullptr);
 
 /*!
- * u^H T u for a Hermitian Toeplitz T with first column t (t_{-k} = conj(t_k)), by
- * the FFT of the zero-padded u (its aperiodic autocorrelation): O(N log N).
+ * u^H T u for a Hermitian Toeplitz T with first column t (t_{-k} = conj(t_k)), from
+ * u's aperiodic autocorrelation (by FFT for long u): O(N min(N, log N)).
  */
 double toeplitz_quad_form(const cvec& t, const cvec& u);
 
