@@ -13,7 +13,12 @@ start-up of the block threads and their buffers behind it), and the context
 switches per 1000 snapshots count the scheduler's thread hand-offs (GNU Radio
 runs one thread per block).
 
-    PYTHONPATH=build/test_modules /usr/bin/python3 bench/bench_ota_flowgraph.py [N_SNAPSHOTS]
+    PYTHONPATH=build/test_modules /usr/bin/python3 bench/bench_ota_flowgraph.py [N_SNAPSHOTS] [--one-core]
+
+--one-core adds rows with every thread of the flowgraph pinned to one CPU (the
+process's affinity, which the block threads inherit): "one core" taken
+literally, where the wall rate is the CPU rate and a thread hand-off never
+crosses cores.
 """
 import importlib.machinery
 import importlib.util
@@ -27,6 +32,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def main(argv):
+    one_core = "--one-core" in argv
+    argv = [a for a in argv if a != "--one-core"]
     n = int(argv[0]) if argv else 400000
     loader = importlib.machinery.SourceFileLoader("isac_ota_emulated",
                                                   os.path.join(HERE, "..", "apps", "isac_ota_emulated"))
@@ -35,7 +42,12 @@ def main(argv):
     loader.exec_module(app)
     cls = app.compile_flowgraph(app.find_grc())
     rows = []
-    for imp in ("none", "typical"):
+    all_cpus = os.sched_getaffinity(0)
+    runs = [(imp, None) for imp in ("none", "typical")]
+    if one_core:
+        runs += [(imp, max(all_cpus)) for imp in ("none", "typical")]
+    for imp, cpu in runs:
+        os.sched_setaffinity(0, all_cpus if cpu is None else {cpu})
         tb = cls(radio="emulated", impairments=imp, emu_seed=1, n_snapshots=n)
         marks, running = [], [True]
 
@@ -63,7 +75,8 @@ def main(argv):
         half = [m for m in marks if n // 2 <= m[0] < n]
         steady = ((half[-1][0] - half[0][0]) / (half[-1][1] - half[0][1])
                   if len(half) > 2 and half[-1][1] > half[0][1] else float("nan"))
-        rows.append((imp, n, n / (t1 - t0), n / (c1 - c0), steady, 1000.0 * switches / n, tb.samp_rate))
+        os.sched_setaffinity(0, all_cpus)
+        rows.append((imp if cpu is None else imp + ", one core (pinned)", n, n / (t1 - t0), n / (c1 - c0), steady, 1000.0 * switches / n, tb.samp_rate))
     print("| impairments | snapshots | wall rate (snap/s) | per CPU second (snap/s) | x default samp_rate (CPU) "
           "| sustained, 2nd half (x samp_rate per CPU s) | context switches / 1000 snapshots |")
     print("|---|---|---|---|---|---|---|")

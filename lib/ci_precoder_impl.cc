@@ -10,6 +10,7 @@
 #include <gnuradio/io_signature.h>
 #include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/isac/core/limits.h>
+#include <gnuradio/isac/core/quantize.h>
 #include <algorithm>
 #include <cmath>
 
@@ -203,6 +204,8 @@ ci_precoder_impl::ci_precoder_impl(const config& cfg,
       d_pool(threads)
 {
     d_known.set_logger(d_logger);
+    if (core::parse_adc_model("dac", cfg.dac) == core::adc_model::one_bit)
+        d_dac_amplitude = core::one_bit_dac_amplitude(d_n_tx, cfg.power);
     d_sym_k = core::psk_index_cache(d_M);
     // the design cache holds up to M^U designs (when the indices fit a 64-bit key),
     // at most 32 MiB of vectors and 1/64 of the module's memory limit
@@ -694,6 +697,20 @@ int ci_precoder_impl::work(int noutput_items,
         done = 0;
         while (done < n && d_items[done].done)
             ++done;
+    }
+    if (d_dac_amplitude > 0 && done > 0) {
+        // dac "1bit": this output is the 1-bit DAC's (one_bit_quantizer "dac", the
+        // same kernel and amplitude), so no quantizer thread has to follow. The
+        // designs and known vectors are alphabet points already; this makes it a
+        // guarantee (a NaN goes out as +a, as the DAC drives it), and muted
+        // snapshots stay zero (the DAC's isac_mute).
+        auto f = reinterpret_cast<float*>(out);
+        core::one_bit_quantize(f, f, size_t(2) * d_n_tx * done, d_dac_amplitude);
+        for (int i = 0; i < done; ++i)
+            if (d_items[i].kind == item_kind::mute)
+                std::fill(out + size_t(i) * d_n_tx,
+                          out + size_t(i + 1) * d_n_tx,
+                          gr_complex(0, 0));
     }
     for (int i = 0; i < done; ++i) {
         if (d_items[i].kind == item_kind::mute &&

@@ -177,7 +177,8 @@ private:
     stats_acc d_acc;
     std::chrono::steady_clock::time_point d_t_last;
     uint64_t d_bad_interval = 0, d_far_interval = 0;
-    known_tx d_known; // frame tags: known snapshots are sent, not precoded
+    known_tx d_known;          // frame tags: known snapshots are sent, not precoded
+    float d_dac_amplitude = 0; // dac "1bit": the output is the 1-bit DAC's
 
     // designs run on the pool; the output is the same for any thread count
     core::worker_pool d_pool;

@@ -150,10 +150,10 @@ def tx_chain(g, name="tx", solver='"realtime"'):
                  n_rx="n_rx", mode='"qos"', chi_db="8.0", dac='"1bit"')
 
 
-def radar_chain(g, name="radar", threshold_scale="1.0", cpi_len=1):
+def radar_chain(g, name="radar", threshold_scale="1.0", cpi_len=1, **extra):
     return g.add(name, "isac_one_bit_radar_rx", cpi_len=cpi_len, threshold_scale=threshold_scale, n_tx="n_tx",
                  n_rx="n_rx", target_deg="target_deg", clutter_deg="clutter_deg", snr_r_db="snr_r_db",
-                 cnr_db="cnr_db", radar_noise_var="radar_noise_var", pfa="pfa", adc='"1bit"')
+                 cnr_db="cnr_db", radar_noise_var="radar_noise_var", pfa="pfa", adc='"1bit"', **extra)
 
 
 def mono_channel(g, name="chan", target_snr_db="snr_r_db"):
@@ -586,6 +586,16 @@ def ota_snippet(g):
         "self.usrp_tx.set_start_time(_t0)\n"))
 
 
+# The sensing branch (sensing radio -> alignment -> calibration -> radar and DoA,
+# and the x reference delayed for them) is not on the CSI loop (precoder -> radio
+# -> users -> feedback): larger output buffers there let its blocks run fewer,
+# larger work calls (a fifth fewer thread switches per snapshot, docs/ota.md)
+# without adding to that loop's latency. The transmit path and the users keep
+# GNU Radio's default buffers (the emulator's sensing port holds 8192 snapshots
+# already).
+SENSE_BUF = 4096
+
+
 def ota_tx_chain(g, gui):
     src = g.add("src", "isac_psk_source", n_users="n_users", psk_order="psk_order", seed=0)
     # the symbols feed the frame builder and every user receiver, which takes
@@ -643,11 +653,11 @@ def ota_acquisition(g, tx):
     # the integer part delays x, the fraction the echo (the echo is then back
     # on the sample grid before the 1-bit ADC: no inter-snapshot interference)
     g.add("x_delay", "isac_fractional_delay", vlen="n_tx", delay="loop_delay", taps=16, max_delay=4096.0,
-          key='"x_align"')
+          key='"x_align"', minoutbuf=SENSE_BUF)
     g.conn(tx, 0, "x_delay", 0)
     g.conn("loop_est", "delay", "x_delay", "delay")
     g.add("rx_align", "isac_fractional_delay", vlen="n_rx", delay=0.0, taps=16, max_delay=4096.0,
-          key='"echo_align"')
+          key='"echo_align"', minoutbuf=SENSE_BUF)
     g.conn("usrp_rx", 0, "rx_align", 0)
     g.conn("loop_est", "delay", "rx_align", "delay")
     # receive calibration from the far-field CW pilot at cal_deg
@@ -655,7 +665,7 @@ def ota_acquisition(g, tx):
           spacing=0.5, reverse_elements="reverse_elements", continuous="False", tone_freq="cal_freq",
           tone_block=1024)
     g.add("cal_fix", "isac_array_phase_corrector", n_rx="n_rx", phases_rad="[]",
-          reverse_elements="reverse_elements")
+          reverse_elements="reverse_elements", minoutbuf=SENSE_BUF)
     g.conn("rx_align", 0, "cal_est", 0)
     g.conn("rx_align", 0, "cal_fix", 0)
     g.conn("cal_est", "cal", "cal_fix", "cal")
@@ -668,11 +678,9 @@ def ota_acquisition(g, tx):
 
 
 def ota_sensing(g):
-    radar = radar_chain(g, threshold_scale="threshold_scale", cpi_len="radar_cpi")
+    radar = radar_chain(g, threshold_scale="threshold_scale", cpi_len="radar_cpi", minoutbuf=SENSE_BUF)
     g.conn("cal_fix", 0, radar, 0)
     g.conn("x_delay", 0, radar, 1)
-    det = g.add("det", "isac_detection_meter", threshold=1.0, skip=0)
-    g.conn(radar, 1, det, 0)
     null(g, "z_sink")
     g.conn(radar, 0, "z_sink", 0)
     doa = g.add("doa", "isac_bistatic_doa_rx", n_tx="n_tx", n_rx="n_rx", tx_deg="tx_deg", cpi_len="cpi_len",
@@ -680,12 +688,16 @@ def ota_sensing(g):
                 noise_var="radar_noise_var", p_gauss=0.0, refine='"newton"')
     g.conn("cal_fix", 0, doa, 0)
     g.conn("x_delay", 0, doa, 1)
-    return radar, det, doa
+    return radar, doa
 
 
-def ota_gui(g, tx, radar, det, doa):
+def ota_gui(g, tx, radar, doa):
     g.fixed_rows = [1, 2]
     statistic_plot(g, "stat_plot", (radar, 1), "samp_rate", "(0,0,1,1)", size=4096)
+    # the detection rate is a display: the headless variant's checks count the
+    # detections from the statistic itself
+    det = g.add("det", "isac_detection_meter", threshold=1.0, skip=0)
+    g.conn(radar, 1, det, 0)
     number_sink(g, "det_num", "Detection rate", ["rate"], "(1,0,1,1)")
     g.conn(det, 0, "det_num", 0)
     number_sink(g, "doa_num", "DoA (deg)", ["DoA"], "(1,1,1,1)", -90, 90)
@@ -702,13 +714,11 @@ def ota_gui(g, tx, radar, det, doa):
     g.conn(tx, "stats", "msgs", "store")
 
 
-def ota_headless_sinks(g, tx, radar, det, doa):
+def ota_headless_sinks(g, tx, radar, doa):
     # what a check reads back: the radar statistic, the DoA per CPI and every
     # acquisition message
     g.add("stat_sink", "blocks_vector_sink_x", type="float", vlen=1, reserve_items=1024)
     g.conn(radar, 1, "stat_sink", 0)
-    null(g, "det_sink", t="float")
-    g.conn(det, 0, "det_sink", 0)
     g.add("doa_sink", "blocks_vector_sink_x", type="float", vlen=1, reserve_items=1024)
     g.conn(doa, 0, "doa_sink", 0)
     g.add("doa_msgs", "blocks_message_debug", en_uvec="True")
@@ -740,11 +750,11 @@ def usrp_ota(gui):
     tx, sym = ota_tx_chain(g, gui)
     ota_users(g, tx, sym)
     ota_acquisition(g, tx)
-    radar, det, doa = ota_sensing(g)
+    radar, doa = ota_sensing(g)
     if gui:
-        ota_gui(g, tx, radar, det, doa)
+        ota_gui(g, tx, radar, doa)
     else:
-        ota_headless_sinks(g, tx, radar, det, doa)
+        ota_headless_sinks(g, tx, radar, doa)
     ota_snippet(g)
     g.write()
 

@@ -10,14 +10,15 @@ from . import isac_python as _blk
 
 
 class one_bit_isac_tx(gr.hier_block2):
-    """PSK symbols (vectors of n_users) -> ci_precoder -> one_bit_quantizer("dac")
+    """PSK symbols (vectors of n_users) -> ci_precoder (with the 1-bit DAC)
     -> x (vectors of n_tx, entries sqrt(E/2N_T)(+-1 +-j), ||x||^2 = E).
 
     The same chain feeds isac_channel in the simulated loopback, a zeromq sink
-    in the split flowgraphs and vector_to_streams + usrp_sink over the air.
-    The DAC after the precoder is the hardware model: with dac="1bit" the
-    precoder already emits alphabet points, so the quantizer reproduces them;
-    with dac="inf" (the infinite-resolution benchmark) it is left out.
+    in the split flowgraphs and the radio sink over the air.
+    The DAC is the hardware model: with dac="1bit" the precoder's output is
+    the 1-bit DAC's (one_bit_quantizer("dac") semantics, muted snapshots zero),
+    so no quantizer block (and thread) follows it; with dac="inf" (the
+    infinite-resolution benchmark) there is no DAC.
     Until the precoder has a channel the chain emits nothing (it holds its
     input back): it never radiates an unsteered alphabet vector.
 
@@ -94,12 +95,7 @@ class one_bit_isac_tx(gr.hier_block2):
         _hier.msg_connect(self, self, "csi", self.precoder, "csi")
         _hier.msg_connect(self, self.precoder, "stats", self, "stats")
         _hier.msg_connect(self, self.precoder, "channel", self, "channel")
-        if dac == "1bit":
-            self.dac = _blk.one_bit_quantizer(n_tx, "dac", power)
-            self.connect(self, self.precoder, self.dac, self)
-        else:
-            self.dac = None
-            self.connect(self, self.precoder, self)
+        self.connect(self, self.precoder, self)
 
     def set_channel(self, H):
         """Set the users' channel (n_users x n_tx, rows h_u^H) directly."""

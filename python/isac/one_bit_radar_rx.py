@@ -80,6 +80,11 @@ class one_bit_radar_rx(gr.hier_block2):
         self.connect((self.filter, 0), (self, 0))
         self.connect((self.filter, 1), (self, 1))
 
+    def set_min_output_buffer(self, *args):
+        """GRC's Min Output Buffer (items; all ports, or port, items): set on
+        the filter, whose outputs these are."""
+        self.filter.set_min_output_buffer(*args)
+
     def set_clutter(self, clutter_deg, cnr_db):
         self.filter.set_clutter(_hier.check(_params.one_bit_radar_rx.clutter_deg, clutter_deg),
                                 _hier.check(_params.one_bit_radar_rx.cnr_db, cnr_db))

@@ -424,5 +424,38 @@ class qa_ci_precoder(gr_unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "cnr_db"):
             blk.set_clutter([10.0], [30.0, 20.0])
 
+    def test_013_dac_1bit_output_is_the_dac(self):
+        # dac "1bit": the block's output is what one_bit_quantizer("dac") drives
+        # (one_bit_isac_tx has no quantizer after it): bit for bit the same after
+        # a quantizer, entries +-a +-ja with a = sqrt(E/2N_T), the muted payload
+        # of frames before a channel zero (the quantizer's isac_mute)
+        n_tx, U, L = 4, 2, 64
+        a = np.float32(np.sqrt(E / (2 * n_tx)))
+        k = self.rng.integers(0, M, size=(6 * (L + 40), U))
+        for with_channel in (False, True):
+            tb = gr.top_block()
+            src = blocks.vector_source_c(psk(k).ravel().tolist(), False, U)
+            frames = isac.frame_builder(U, n_tx, L, 0, 3, 0, 1)
+            blk = make_block(n_tx, U, n_rx=16)
+            if with_channel:
+                blk.set_channel(rand_H(self.rng, U, n_tx).tolist())
+            dac = isac.one_bit_quantizer(n_tx, "dac", E)
+            direct, after = blocks.vector_sink_c(n_tx), blocks.vector_sink_c(n_tx)
+            tb.connect(src, frames, blk, direct)
+            tb.connect(blk, dac, after)
+            tb.run()
+            x = np.array(direct.data(), dtype=np.complex64).reshape(-1, n_tx)
+            y = np.array(after.data(), dtype=np.complex64).reshape(-1, n_tx)
+            self.assertGreater(len(x), 4 * L)
+            np.testing.assert_array_equal(x.view(np.uint32), y.view(np.uint32))
+            mute = np.zeros(len(x), bool)
+            for t in direct.tags():
+                if pmt.symbol_to_string(t.key) == "isac_mute":
+                    mute[t.offset:t.offset + pmt.to_uint64(t.value)] = True
+            self.assertEqual(mute.any(), not with_channel)
+            np.testing.assert_array_equal(x[mute], 0)
+            f = x[~mute].view(np.float32)
+            np.testing.assert_array_equal(np.abs(f), a)
+
 if __name__ == "__main__":
     gr_unittest.run(qa_ci_precoder)

@@ -22,7 +22,10 @@ namespace isac {
  *
  * Input: vectors of n_users complex symbols (snapped to the nearest M-PSK point).
  * Output: vectors of n_tx complex samples x, entries sqrt(E/(2 n_tx)) (+-1 +-j)
- * (dac "1bit") or ||x||^2 = E (dac "inf").
+ * (dac "1bit") or ||x||^2 = E (dac "inf"). With dac "1bit" the output is what
+ * one_bit_quantizer("dac", power) would drive, muted snapshots zero included:
+ * no quantizer has to follow (one_bit_isac_tx has none; one still may, it
+ * reproduces the output).
  *  - mode "qos": maximise the radar QSCNR toward target_deg with clutter at
  *    clutter_deg subject to every safe margin >= lambda = sqrt(Gamma noise_var).
  *  - mode "qod": maximise the minimum safe margin subject to QSCNR >= chi.
