@@ -188,7 +188,7 @@ bool bnb::maxmin_form() const
 void bnb::enumerate(const lp_result& lp, const node& nd)
 {
     const int m = int(A.rows());
-    rvec soft(m), hard(m);
+    rvec soft(m), hard(m); // +inf masks: rows with t, rows without
     bool any_hard = false;
     for (int i = 0; i < m; ++i) {
         const bool h = A(i, nbin) == 0.0;
@@ -215,8 +215,10 @@ void bnb::enumerate(const lp_result& lp, const node& nd)
     }
     std::stable_sort(
         F.begin(), F.end(), [&](int a, int c) { return score[a] > score[c]; });
-    // D: the change of the rows when a free binary goes from lo to hi; P: what the
-    // remaining binaries can still add to each row; hard rows (no t) need R + P >= 0
+    // D: the change of the rows when a free binary goes from lo to hi; P.col(l): what
+    // the binaries from the l-th on can still add to each row (the same on every
+    // path); R.col(l): the rows after the first l choices. Hard rows (no t) need
+    // R + P >= 0.
     rmat D(m, k), R(m, k + 1), P(m, k + 1);
     std::vector<char> first_up(k);
     for (int l = 0; l < k; ++l) {
@@ -224,9 +226,16 @@ void bnb::enumerate(const lp_result& lp, const node& nd)
         D.col(l) = A.col(j) * (nd.hi[j] - nd.lo[j]);
         first_up[l] = lp.z[j] - nd.lo[j] > nd.hi[j] - lp.z[j];
     }
+    P.col(k).setZero();
+    for (int l = k - 1; l >= 0; --l)
+        P.col(l) = P.col(l + 1) + D.col(l).cwiseMax(0.0);
     R.col(0) = base;
-    P.col(0) = D.cwiseMax(0.0).rowwise().sum();
     const double thi = nd.hi[nbin], tlo = nd.lo[nbin];
+    auto need_of = [&]() {
+        return best > -inf ? std::max(best + 1e-9 * (1.0 + std::abs(best)), target)
+                           : target;
+    };
+    double need = need_of();
     auto promising = [&](int l) {
         const double* r = R.col(l).data();
         const double* p = P.col(l).data();
@@ -236,11 +245,7 @@ void bnb::enumerate(const lp_result& lp, const node& nd)
             bound = std::min(bound, v + soft[i]);
             hmin = std::min(hmin, v + hard[i]);
         }
-        if (any_hard && hmin < -eps)
-            return false;
-        const double need =
-            best > -inf ? std::max(best + 1e-9 * (1.0 + std::abs(best)), target) : target;
-        return !(bound < need - eps);
+        return !(hmin < -eps) && !(bound < need - eps);
     };
     if (!promising(0))
         return;
@@ -265,6 +270,7 @@ void bnb::enumerate(const lp_result& lp, const node& nd)
                 best_z[nbin] = v;
                 if (stop_at_target && best >= target)
                     return;
+                need = need_of();
             }
             --l;
             continue;
@@ -277,12 +283,12 @@ void bnb::enumerate(const lp_result& lp, const node& nd)
         up[l] = (tried[l] == 0) == bool(first_up[l]);
         ++tried[l];
         ++enum_visits;
-        if (up[l])
-            R.col(l + 1) = R.col(l) + D.col(l);
-        else
-            R.col(l + 1) = R.col(l);
-        if (tried[l] == 1)
-            P.col(l + 1) = P.col(l) - D.col(l).cwiseMax(0.0);
+        const double* r0 = R.col(l).data();
+        const double* d = D.col(l).data();
+        double* r1 = R.col(l + 1).data();
+        const double u = up[l] ? 1.0 : 0.0;
+        for (int i = 0; i < m; ++i)
+            r1[i] = r0[i] + u * d[i];
         if (promising(l + 1))
             ++l;
     }
