@@ -40,6 +40,15 @@ struct bnb {
     bool stop_at_target = false;
     bool reduced_cost_fixing = false; //!< fix binaries by the nodes' reduced costs
     bool branch_by_impact = false;    //!< branch on dual-weighted impact, not fraction
+    /*!
+     * Max-min form only (cobj = e_t for the last column t, whose coefficients are
+     * -1 or 0, every other column binary): a node with at most this many free
+     * binaries is decided by a depth-first enumeration pruned by row bounds instead
+     * of LP children (0: never). Its visits count in enum_visits, not in nodes.
+     */
+    int enumerate_free = 0;
+    long enum_visits = 0;
+    static constexpr long visits_per_node = 64;
     long nodes = 0;
     bool complete = true; //!< the tree was exhausted (the incumbent is optimal)
     bool root_feasible = false;
@@ -57,6 +66,8 @@ private:
     void fix_by_reduced_costs(node& nd, double lagrangian) const;
     int branch_column(const lp_result& lp, const node& nd) const;
     void record_integral(const lp_result& lp, const node& nd);
+    bool maxmin_form() const;
+    void enumerate(const lp_result& lp, const node& nd);
 };
 
 /*!

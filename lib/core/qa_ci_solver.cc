@@ -316,24 +316,42 @@ public:
 
     void test_feasibility_proof_vs_enumeration()
     {
-        // The feasibility search's infeasibility proofs against enumeration of all 2^16
-        // points (N_T = 8, U = 3 or 4). lambda between the best margin over the
-        // alphabet and the LP bound makes the LP feasible and every point infeasible:
-        // the proof must come from the branch and bound, never from the LP. Just below
-        // the best margin a point exists: the search must find it or stay undecided,
-        // never claim a proof.
+        // The feasibility search's infeasibility proofs against enumeration of all
+        // 2^(2 N_T) points: N_T = 8 (U = 3 or 4; its subtrees are mostly within the
+        // search's own enumeration of <= 14 free binaries) and N_T = 10 (node LPs above
+        // that level, the search's enumeration below). lambda between the best margin
+        // over the alphabet and the LP bound makes the LP feasible and every point
+        // infeasible: the proof must come from the branch and bound, never from the
+        // LP. Just below the best margin a point exists: the search must find it or
+        // stay undecided, never claim a proof.
         const std::mt19937 saved = rng; // the later tests keep their draws
         rng.seed(2026);
-        const int N = 8, n = 2 * N, M = 8;
+        feasibility_proofs(8, 16, 10);
+        feasibility_proofs(10, 8, 4);
+        rng = saved;
+    }
+
+    // trials at N_T = N; at least `need` proofs and `need` points found
+    void feasibility_proofs(int N, int trials, int need)
+    {
+        const int n = 2 * N, M = 8;
         const double c = std::sqrt(1.0 / (2 * N));
         int bnb_proofs = 0, found = 0;
-        for (int trial = 0; trial < 16; ++trial) {
+        for (int trial = 0; trial < trials; ++trial) {
             const int U = 3 + trial % 2;
             const rmat At = ci_real_constraints(
                 ci_constraint_matrix(rand_H(U, N), psk(rand_k(U, M), M), M));
+            // every point in Gray-code order: one column per step
             double best = -1e300;
-            for (unsigned long bits = 0; bits < (1UL << n); ++bits)
-                best = std::max(best, (At * point(bits, n, c)).minCoeff());
+            rvec r = At * point(0, n, c);
+            for (unsigned long g = 1; g <= (1UL << n); ++g) {
+                best = std::max(best, r.minCoeff());
+                if (g == (1UL << n))
+                    break;
+                const int j = __builtin_ctzl(g);
+                const bool up = ((g ^ (g >> 1)) >> j) & 1;
+                r += At.col(j) * (up ? 2 * c : -2 * c);
+            }
             const rvec zero = rvec::Zero(2 * U);
             const double lp =
                 ilp_maxmin_heuristic(At, zero, c, false, rvec(), 0.0).lp_bound;
@@ -355,9 +373,8 @@ public:
                 CPPUNIT_ASSERT((At * g.xt).minCoeff() >= under[0] - 1e-9);
             }
         }
-        rng = saved;
-        CPPUNIT_ASSERT(bnb_proofs >= 10);
-        CPPUNIT_ASSERT(found >= 10);
+        CPPUNIT_ASSERT(bnb_proofs >= need);
+        CPPUNIT_ASSERT(found >= need);
     }
 
     void test_heuristic_feasible_and_bounded()
