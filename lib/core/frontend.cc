@@ -3,6 +3,7 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "clones.h"
 #include <gnuradio/isac/core/frame.h>
 #include <gnuradio/isac/core/frontend.h>
 #include <gnuradio/isac/core/limits.h>
@@ -42,6 +43,38 @@ void check_rad(const std::string& name, double r)
 }
 
 inline float clampf(float v, float a) { return v > a ? a : (v < -a ? -a : v); }
+
+// ar/ai[t] = sum_j h[j] re/im[t + j], taps outer and samples inner: each output
+// sums its taps in ascending order (the same rounding in every clone), and the
+// inner loop vectorises
+ISAC_CLONES_EXACT void fir_split(const float* __restrict h,
+                           long L,
+                           const float* __restrict re,
+                           const float* __restrict im,
+                           float* __restrict ar,
+                           float* __restrict ai,
+                           long n)
+{
+    // blocks of 512 outputs keep the sums in L1 while the taps sweep over them
+    for (long t0 = 0; t0 < n; t0 += 512) {
+        const long m = std::min<long>(512, n - t0);
+        float* a = ar + t0;
+        float* b = ai + t0;
+        for (long t = 0; t < m; ++t) {
+            a[t] = 0.0f;
+            b[t] = 0.0f;
+        }
+        for (long j = 0; j < L; ++j) {
+            const float hj = h[j];
+            const float* r = re + t0 + j;
+            const float* i = im + t0 + j;
+            for (long t = 0; t < m; ++t) {
+                a[t] += hj * r[t];
+                b[t] += hj * i[t];
+            }
+        }
+    }
+}
 } // namespace
 
 // ---------------------------------------------------------------------------
@@ -162,21 +195,11 @@ void fractional_delay::process(const cfloat* in, cfloat* out, long n)
         const long L = long(d_h[c].size());
         // y(t) = sum_j h_rev[j] x(t - I - k_first - L + 1 + j)
         const long off = d_hist - d_int[c] - d_kfirst[c] - L + 1;
-        // taps outer, samples inner: each output still sums its taps in
-        // ascending order (the same rounding), and the inner loop vectorises
-        d_acc_re.assign(size_t(n), 0.0f);
-        d_acc_im.assign(size_t(n), 0.0f);
+        d_acc_re.resize(size_t(n));
+        d_acc_im.resize(size_t(n));
         float* ar = d_acc_re.data();
         float* ai = d_acc_im.data();
-        for (long j = 0; j < L; ++j) {
-            const float hj = h[j];
-            const float* r = re + off + j;
-            const float* i = im + off + j;
-            for (long t = 0; t < n; ++t) {
-                ar[t] += hj * r[t];
-                ai[t] += hj * i[t];
-            }
-        }
+        fir_split(h, L, re + off, im + off, ar, ai, n);
         for (long t = 0; t < n; ++t)
             out[t * C + c] = cfloat(ar[t], ai[t]);
     }
@@ -652,60 +675,112 @@ inline cfloat iq_image(cfloat k1, cfloat k2, cfloat z)
 }
 } // namespace
 
-void frontend_emulator::process_tx(
-    chain& c, const cfloat* in, cfloat* out, long n, int stride)
+void frontend_emulator::process_tx(std::vector<chain>& v,
+                                   const cfloat* in,
+                                   cfloat* out,
+                                   long n,
+                                   int stride)
 {
-    const cfloat k1 = c.k1, k2 = c.k2, g = c.g_now;
-    const float a = c.pn_a, b = c.pn_b, clip = c.clip;
-    const bool exact = c.pn_exact;
-    float pn = c.pn;
-    uint64_t nonfinite = 0, clipped = 0;
-    for (long t = 0; t < n; ++t) {
-        const cfloat d = in[t * stride];
-        const bool fr = std::isfinite(d.real()), fi = std::isfinite(d.imag());
-        nonfinite += uint64_t(!fr) + uint64_t(!fi);
-        const float dr = fr ? d.real() : 0.0f, di = fi ? d.imag() : 0.0f;
-        clipped += uint64_t(std::abs(dr) > clip || std::abs(di) > clip);
-        const cfloat z = iq_image(k1, k2, cfloat(clampf(dr, clip), clampf(di, clip)));
-        pn = a * pn + b * c.rng.normal();
-        out[t * stride] = cmul(cmul(g, small_rot(pn, exact)), z);
+    // the draws of each chain in one pass (the state stays in registers), the
+    // phase-noise recursions of all chains together (independent, so they overlap
+    // instead of each waiting on its own multiply-add), then the per-sample
+    // products without a loop-carried dependency: per chain the same operations
+    // in the same order as one loop
+    const size_t K = v.size(), N = size_t(n);
+    d_pn.resize(K * N);
+    for (size_t k = 0; k < K; ++k)
+        v[k].rng.fill_normal(d_pn.data() + k * N, N);
+    ou_recursions(v, d_pn.data(), 1, d_pn.data(), n);
+    for (size_t k = 0; k < K; ++k) {
+        chain& c = v[k];
+        const cfloat k1 = c.k1, k2 = c.k2, g = c.g_now;
+        const float clip = c.clip;
+        const float* pn = d_pn.data() + k * N;
+        const cfloat* x = in + k;
+        cfloat* y = out + k;
+        uint64_t nonfinite = 0, clipped = 0;
+        auto body = [&](bool exact) {
+            for (long t = 0; t < n; ++t) {
+                const cfloat d = x[t * stride];
+                const bool fr = std::isfinite(d.real()), fi = std::isfinite(d.imag());
+                nonfinite += uint64_t(!fr) + uint64_t(!fi);
+                const float dr = fr ? d.real() : 0.0f, di = fi ? d.imag() : 0.0f;
+                clipped += uint64_t(std::abs(dr) > clip || std::abs(di) > clip);
+                const cfloat z =
+                    iq_image(k1, k2, cfloat(clampf(dr, clip), clampf(di, clip)));
+                y[t * stride] = cmul(cmul(g, small_rot(pn[t], exact)), z);
+            }
+        };
+        if (c.pn_exact)
+            body(true);
+        else
+            body(false);
+        d_nonfinite += nonfinite;
+        c.truth.clipped += clipped;
     }
-    c.pn = pn;
-    d_nonfinite += nonfinite;
-    c.truth.clipped += clipped;
 }
 
-void frontend_emulator::process_rx(
-    chain& c, cfloat* io, long n, int stride, uint64_t pos0)
+void frontend_emulator::ou_recursions(
+    std::vector<chain>& v, const float* w, int per, float* pn, long n)
 {
-    const cfloat k1 = c.k1, k2 = c.k2, g = c.g_now;
-    const float a = c.pn_a, b = c.pn_b, sd = c.noise_std, clip = c.clip;
-    const bool exact = c.pn_exact;
-    float pn = c.pn;
-    const bool cfo = c.cfo != 0.0;
+    // pn_k[t] = a_k pn_k[t-1] + b_k w_k[per t + per - 1], the chains side by side
+    // (pn may be w when per == 1: each value is read before it is written)
+    constexpr size_t M = 16;
+    const size_t K = v.size(), N = size_t(n);
+    for (size_t k0 = 0; k0 < K; k0 += M) {
+        const size_t m = std::min(M, K - k0);
+        float a[M], b[M], p[M];
+        for (size_t k = 0; k < m; ++k) {
+            a[k] = v[k0 + k].pn_a;
+            b[k] = v[k0 + k].pn_b;
+            p[k] = v[k0 + k].pn;
+        }
+        for (size_t t = 0; t < N; ++t)
+            for (size_t k = 0; k < m; ++k) {
+                p[k] = a[k] * p[k] + b[k] * w[(k0 + k) * per * N + per * t + per - 1];
+                pn[(k0 + k) * N + t] = p[k];
+            }
+        for (size_t k = 0; k < m; ++k)
+            v[k0 + k].pn = p[k];
+    }
+}
+
+void frontend_emulator::process_rx(std::vector<chain>& v,
+                                   cfloat* io,
+                                   long n,
+                                   int stride,
+                                   uint64_t pos0)
+{
+    const size_t K = v.size(), N = size_t(n);
+    // three draws per sample (noise I, Q, phase noise) in one pass per chain, as
+    // the per-sample calls would take them
+    d_w.resize(3 * K * N);
+    d_pn.resize(K * N);
+    d_rot.resize(K * N);
+    for (size_t k = 0; k < K; ++k)
+        v[k].rng.fill_normal(d_w.data() + 3 * k * N, 3 * N);
+    ou_recursions(v, d_w.data(), 3, d_pn.data(), n);
     // the CFO phasor: from the absolute index every 256 samples (no accumulated
     // rounding, the same value however the stream is split into blocks), a
-    // double-precision recursion in between (exact to float rounding)
-    auto exact_rot = [&](long t) {
-        const double cyc = c.cfo * double(pos0 + uint64_t(t));
-        const double th = 2.0 * pi * (cyc - std::floor(cyc));
-        return cdouble(std::cos(th), std::sin(th));
-    };
-    const cdouble step = cfo ? std::polar(1.0, 2.0 * pi * c.cfo) : cdouble(1.0);
-    auto advance = [&](cdouble r) {
-        return cdouble(r.real() * step.real() - r.imag() * step.imag(),
-                       r.real() * step.imag() + r.imag() * step.real());
-    };
-    cdouble rot(1.0);
-    uint64_t clipped = 0;
-    for (long t = 0; t < n; ++t) {
-        const float nr = sd * c.rng.normal();
-        const float ni = sd * c.rng.normal();
-        const cfloat s = io[t * stride];
-        cfloat z(s.real() + nr, s.imag() + ni);
-        pn = a * pn + b * c.rng.normal();
-        cfloat e = cmul(g, small_rot(pn, exact));
-        if (cfo) {
+    // double-precision recursion in between (exact to float rounding); the
+    // chains' recursions side by side
+    for (size_t k = 0; k < K; ++k) {
+        const double f = v[k].cfo;
+        if (f == 0.0)
+            continue;
+        auto exact_rot = [&](long t) {
+            const double cyc = f * double(pos0 + uint64_t(t));
+            const double th = 2.0 * pi * (cyc - std::floor(cyc));
+            return cdouble(std::cos(th), std::sin(th));
+        };
+        const cdouble step = std::polar(1.0, 2.0 * pi * f);
+        auto advance = [&](cdouble r) {
+            return cdouble(r.real() * step.real() - r.imag() * step.imag(),
+                           r.real() * step.imag() + r.imag() * step.real());
+        };
+        cfloat* rf = d_rot.data() + k * N;
+        cdouble rot(1.0);
+        for (long t = 0; t < n; ++t) {
             const uint64_t into = (pos0 + uint64_t(t)) & 255u;
             if (into == 0) {
                 rot = exact_rot(t);
@@ -715,19 +790,48 @@ void frontend_emulator::process_rx(
                 for (uint64_t i = 0; i < into; ++i)
                     rot = advance(rot);
             }
-            e = cmul(e, cfloat(float(rot.real()), float(rot.imag())));
+            rf[t] = cfloat(float(rot.real()), float(rot.imag()));
             rot = advance(rot);
         }
-        z = cmul(z, e);
-        cfloat y = iq_image(k1, k2, z);
-        if (clip > 0.0f) {
-            clipped += uint64_t(std::abs(y.real()) > clip || std::abs(y.imag()) > clip);
-            y = cfloat(clampf(y.real(), clip), clampf(y.imag(), clip));
-        }
-        io[t * stride] = y;
     }
-    c.pn = pn;
-    c.truth.clipped += clipped;
+    for (size_t k = 0; k < K; ++k) {
+        chain& c = v[k];
+        const cfloat k1 = c.k1, k2 = c.k2, g = c.g_now;
+        const float sd = c.noise_std, clip = c.clip;
+        const float* w = d_w.data() + 3 * k * N;
+        const float* pn = d_pn.data() + k * N;
+        const cfloat* rf = d_rot.data() + k * N;
+        cfloat* y0 = io + k;
+        uint64_t clipped = 0;
+        auto body = [&](bool exact, bool with_cfo, bool with_clip) {
+            for (long t = 0; t < n; ++t) {
+                const float nr = sd * w[3 * t];
+                const float ni = sd * w[3 * t + 1];
+                const cfloat s = y0[t * stride];
+                cfloat z(s.real() + nr, s.imag() + ni);
+                cfloat e = cmul(g, small_rot(pn[t], exact));
+                if (with_cfo)
+                    e = cmul(e, rf[t]);
+                z = cmul(z, e);
+                cfloat y = iq_image(k1, k2, z);
+                if (with_clip) {
+                    clipped += uint64_t(std::abs(y.real()) > clip ||
+                                        std::abs(y.imag()) > clip);
+                    y = cfloat(clampf(y.real(), clip), clampf(y.imag(), clip));
+                }
+                y0[t * stride] = y;
+            }
+        };
+        // each combination its own branch-free loop
+        const bool cfo = c.cfo != 0.0, cl = clip > 0.0f;
+        if (c.pn_exact)
+            body(true, cfo, cl);
+        else if (cfo)
+            cl ? body(false, true, true) : body(false, true, false);
+        else
+            cl ? body(false, false, true) : body(false, false, false);
+        c.truth.clipped += clipped;
+    }
 }
 
 void frontend_emulator::process_uplink(cfloat* uplink, long n)
@@ -745,9 +849,9 @@ void frontend_emulator::process_uplink(cfloat* uplink, long n)
             for (int u = 0; u < nu; ++u)
                 d_ul_p[size_t(t) * nu + u] = d_ul_pilots(u, long(k));
     }
+    process_tx(d_utx, d_ul_p.data(), d_ul_p.data(), n, nu);
     for (int u = 0; u < nu; ++u) {
-        auto& c = d_utx[u];
-        process_tx(c, d_ul_p.data() + u, d_ul_p.data() + u, n, nu);
+        const auto& c = d_utx[u];
         if (c.cfo != 0.0)
             for (long t = 0; t < n; ++t) {
                 const double cyc = c.cfo * double(d_pos + uint64_t(t));
@@ -768,8 +872,7 @@ void frontend_emulator::process_uplink(cfloat* uplink, long n)
             r[k] = gain * s;
         }
     }
-    for (int k = 0; k < nt; ++k)
-        process_rx(d_arx[k], d_ul_r.data() + k, n, nt, d_pos);
+    process_rx(d_arx, d_ul_r.data(), n, nt, d_pos);
     if (uplink)
         std::copy(d_ul_r.begin(), d_ul_r.begin() + size_t(n) * nt, uplink);
 }
@@ -784,8 +887,7 @@ long frontend_emulator::process_block(
     d_del_r.resize(size_t(n) * ns);
     d_del_u.resize(size_t(n) * nu);
 
-    for (int k = 0; k < nt; ++k)
-        process_tx(d_tx[k], x + k, d_xp.data() + k, n, nt);
+    process_tx(d_tx, x, d_xp.data(), n, nt);
 
     // the air: fixed-order sums, so the result never depends on the block size
     for (long t = 0; t < n; ++t) {
@@ -831,10 +933,8 @@ long frontend_emulator::process_block(
         }
     }
 
-    for (int m = 0; m < ns; ++m)
-        process_rx(d_rx[m], d_del_r.data() + m, n, ns, d_pos);
-    for (int u = 0; u < nu; ++u)
-        process_rx(d_user[u], d_del_u.data() + u, n, nu, d_pos);
+    process_rx(d_rx, d_del_r.data(), n, ns, d_pos);
+    process_rx(d_user, d_del_u.data(), n, nu, d_pos);
 
     if (echo)
         std::copy(d_del_r.begin(), d_del_r.begin() + size_t(n) * ns, echo);
