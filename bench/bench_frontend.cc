@@ -53,8 +53,7 @@ void run_emulator(benchmark::State& st, const char* profile)
 {
     frontend_emulator emu(ota_params(profile));
     const auto& x = tx_samples();
-    std::vector<cfloat> echo(size_t(block) * emu.n_sense_out()),
-        users(size_t(block) * 2);
+    std::vector<cfloat> echo(size_t(block) * emu.n_sense_out()), users(size_t(block) * 2);
     for (auto _ : st) {
         emu.process(x.data(), echo.data(), users.data(), block);
         benchmark::DoNotOptimize(echo.data());
