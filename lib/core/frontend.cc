@@ -48,12 +48,12 @@ inline float clampf(float v, float a) { return v > a ? a : (v < -a ? -a : v); }
 // sums its taps in ascending order (the same rounding in every clone), and the
 // inner loop vectorises
 ISAC_CLONES_EXACT void fir_split(const float* __restrict h,
-                           long L,
-                           const float* __restrict re,
-                           const float* __restrict im,
-                           float* __restrict ar,
-                           float* __restrict ai,
-                           long n)
+                                 long L,
+                                 const float* __restrict re,
+                                 const float* __restrict im,
+                                 float* __restrict ar,
+                                 float* __restrict ai,
+                                 long n)
 {
     // blocks of 512 outputs keep the sums in L1 while the taps sweep over them
     for (long t0 = 0; t0 < n; t0 += 512) {
@@ -675,11 +675,90 @@ inline cfloat iq_image(cfloat k1, cfloat k2, cfloat z)
 }
 } // namespace
 
-void frontend_emulator::process_tx(std::vector<chain>& v,
-                                   const cfloat* in,
-                                   cfloat* out,
-                                   long n,
-                                   int stride)
+namespace {
+// One receive chain on split real/imaginary samples (the block's column of the
+// interleaved buffer, copied out): noise, phase noise x gain, the CFO phasor (rf,
+// may be null), IQ image, ADC clipping (clip > 0). The operations of the
+// per-sample loop in its order, so every clone gives its bits; returns the
+// clipped count.
+// One transmit chain on split samples: non-finite parts to zero (counted), DAC
+// clipping (counted), IQ image, gain x phase noise; per sample the operations of
+// the plain loop in its order.
+ISAC_CLONES_EXACT void tx_chain_kernel(float* __restrict re,
+                                       float* __restrict im,
+                                       const float* __restrict pn,
+                                       cfloat g,
+                                       cfloat k1,
+                                       cfloat k2,
+                                       float clip,
+                                       long n,
+                                       uint64_t& nonfinite_out,
+                                       uint64_t& clipped_out)
+{
+    uint64_t nonfinite = 0, clipped = 0;
+    for (long t = 0; t < n; ++t) {
+        const float xr = re[t], xi = im[t];
+        const bool fr = std::isfinite(xr), fi = std::isfinite(xi);
+        nonfinite += uint64_t(!fr) + uint64_t(!fi);
+        const float dr = fr ? xr : 0.0f, di = fi ? xi : 0.0f;
+        clipped += uint64_t((std::abs(dr) > clip) | (std::abs(di) > clip));
+        const cfloat z = iq_image(k1, k2, cfloat(clampf(dr, clip), clampf(di, clip)));
+        const cfloat y = cmul(cmul(g, small_rot(pn[t], false)), z);
+        re[t] = y.real();
+        im[t] = y.imag();
+    }
+    nonfinite_out += nonfinite;
+    clipped_out += clipped;
+}
+
+ISAC_CLONES_EXACT uint64_t rx_chain_kernel(float* __restrict re,
+                                           float* __restrict im,
+                                           const float* __restrict w,
+                                           const float* __restrict pn,
+                                           const cfloat* __restrict rf,
+                                           cfloat g,
+                                           cfloat k1,
+                                           cfloat k2,
+                                           float sd,
+                                           float clip,
+                                           long n)
+{
+    uint64_t clipped = 0;
+    auto body = [&](bool with_cfo, bool with_clip) {
+        for (long t = 0; t < n; ++t) {
+            const float nr = sd * w[3 * t];
+            const float ni = sd * w[3 * t + 1];
+            cfloat z(re[t] + nr, im[t] + ni);
+            cfloat e = cmul(g, small_rot(pn[t], false));
+            if (with_cfo)
+                e = cmul(e, rf[t]);
+            z = cmul(z, e);
+            float yr, yi;
+            {
+                const cfloat y = iq_image(k1, k2, z);
+                yr = y.real();
+                yi = y.imag();
+            }
+            if (with_clip) {
+                clipped += uint64_t((std::abs(yr) > clip) | (std::abs(yi) > clip));
+                yr = clampf(yr, clip);
+                yi = clampf(yi, clip);
+            }
+            re[t] = yr;
+            im[t] = yi;
+        }
+    };
+    const bool cl = clip > 0.0f;
+    if (rf)
+        cl ? body(true, true) : body(true, false);
+    else
+        cl ? body(false, true) : body(false, false);
+    return clipped;
+}
+} // namespace
+
+void frontend_emulator::process_tx(
+    std::vector<chain>& v, const cfloat* in, cfloat* out, long n, int stride)
 {
     // the draws of each chain in one pass (the state stays in registers), the
     // phase-noise recursions of all chains together (independent, so they overlap
@@ -699,7 +778,7 @@ void frontend_emulator::process_tx(std::vector<chain>& v,
         const cfloat* x = in + k;
         cfloat* y = out + k;
         uint64_t nonfinite = 0, clipped = 0;
-        auto body = [&](bool exact) {
+        if (c.pn_exact) { // large phase noise: sincos per sample, scalar
             for (long t = 0; t < n; ++t) {
                 const cfloat d = x[t * stride];
                 const bool fr = std::isfinite(d.real()), fi = std::isfinite(d.imag());
@@ -708,13 +787,22 @@ void frontend_emulator::process_tx(std::vector<chain>& v,
                 clipped += uint64_t(std::abs(dr) > clip || std::abs(di) > clip);
                 const cfloat z =
                     iq_image(k1, k2, cfloat(clampf(dr, clip), clampf(di, clip)));
-                y[t * stride] = cmul(cmul(g, small_rot(pn[t], exact)), z);
+                y[t * stride] = cmul(cmul(g, small_rot(pn[t], true)), z);
             }
-        };
-        if (c.pn_exact)
-            body(true);
-        else
-            body(false);
+        } else {
+            // the column out, the vectorised kernel, the column back
+            d_sr.resize(N);
+            d_si.resize(N);
+            float* sr = d_sr.data();
+            float* si = d_si.data();
+            for (long t = 0; t < n; ++t) {
+                sr[t] = x[t * stride].real();
+                si[t] = x[t * stride].imag();
+            }
+            tx_chain_kernel(sr, si, pn, g, k1, k2, clip, n, nonfinite, clipped);
+            for (long t = 0; t < n; ++t)
+                y[t * stride] = cfloat(sr[t], si[t]);
+        }
         d_nonfinite += nonfinite;
         c.truth.clipped += clipped;
     }
@@ -745,11 +833,8 @@ void frontend_emulator::ou_recursions(
     }
 }
 
-void frontend_emulator::process_rx(std::vector<chain>& v,
-                                   cfloat* io,
-                                   long n,
-                                   int stride,
-                                   uint64_t pos0)
+void frontend_emulator::process_rx(
+    std::vector<chain>& v, cfloat* io, long n, int stride, uint64_t pos0)
 {
     const size_t K = v.size(), N = size_t(n);
     // three draws per sample (noise I, Q, phase noise) in one pass per chain, as
@@ -803,33 +888,40 @@ void frontend_emulator::process_rx(std::vector<chain>& v,
         const cfloat* rf = d_rot.data() + k * N;
         cfloat* y0 = io + k;
         uint64_t clipped = 0;
-        auto body = [&](bool exact, bool with_cfo, bool with_clip) {
+        const bool cfo = c.cfo != 0.0;
+        if (c.pn_exact) { // large phase noise: sincos per sample, scalar
             for (long t = 0; t < n; ++t) {
                 const float nr = sd * w[3 * t];
                 const float ni = sd * w[3 * t + 1];
                 const cfloat s = y0[t * stride];
                 cfloat z(s.real() + nr, s.imag() + ni);
-                cfloat e = cmul(g, small_rot(pn[t], exact));
-                if (with_cfo)
+                cfloat e = cmul(g, small_rot(pn[t], true));
+                if (cfo)
                     e = cmul(e, rf[t]);
                 z = cmul(z, e);
                 cfloat y = iq_image(k1, k2, z);
-                if (with_clip) {
-                    clipped += uint64_t(std::abs(y.real()) > clip ||
-                                        std::abs(y.imag()) > clip);
+                if (clip > 0.0f) {
+                    clipped +=
+                        uint64_t(std::abs(y.real()) > clip || std::abs(y.imag()) > clip);
                     y = cfloat(clampf(y.real(), clip), clampf(y.imag(), clip));
                 }
                 y0[t * stride] = y;
             }
-        };
-        // each combination its own branch-free loop
-        const bool cfo = c.cfo != 0.0, cl = clip > 0.0f;
-        if (c.pn_exact)
-            body(true, cfo, cl);
-        else if (cfo)
-            cl ? body(false, true, true) : body(false, true, false);
-        else
-            cl ? body(false, false, true) : body(false, false, false);
+        } else {
+            // the column out, the vectorised kernel, the column back
+            d_sr.resize(N);
+            d_si.resize(N);
+            float* sr = d_sr.data();
+            float* si = d_si.data();
+            for (long t = 0; t < n; ++t) {
+                sr[t] = y0[t * stride].real();
+                si[t] = y0[t * stride].imag();
+            }
+            clipped = rx_chain_kernel(
+                sr, si, w, pn, cfo ? rf : nullptr, g, k1, k2, sd, clip, n);
+            for (long t = 0; t < n; ++t)
+                y0[t * stride] = cfloat(sr[t], si[t]);
+        }
         c.truth.clipped += clipped;
     }
 }

@@ -316,7 +316,7 @@ private:
     // block buffers
     std::vector<cfloat> d_xp, d_air_r, d_air_u, d_del_r, d_del_u;
     // process_tx/rx scratch: the chains' normal draws, phase-noise samples, CFO phasors
-    std::vector<float> d_w, d_pn;
+    std::vector<float> d_w, d_pn, d_sr, d_si;
     std::vector<cfloat> d_rot;
 
     void draw_scene(gaussian_rng& rng);
@@ -327,8 +327,8 @@ private:
     void update_drift();
     void refresh_gain(chain& c);
     // every chain of v, chain k on column k of the stride-interleaved samples
-    void process_tx(
-        std::vector<chain>& v, const cfloat* in, cfloat* out, long n, int stride);
+    void
+    process_tx(std::vector<chain>& v, const cfloat* in, cfloat* out, long n, int stride);
     void process_rx(std::vector<chain>& v, cfloat* io, long n, int stride, uint64_t pos0);
     void ou_recursions(std::vector<chain>& v, const float* w, int per, float* pn, long n);
     long
