@@ -681,6 +681,40 @@ namespace {
 // may be null), IQ image, ADC clipping (clip > 0). The operations of the
 // per-sample loop in its order, so every clone gives its bits; returns the
 // clipped count.
+// out[t * ostride + m] = sum_k A(m, k) x_k[t] for the rows m of A (row-major,
+// nt columns) over the split columns x_k (xs: per k, N real then N imaginary
+// parts): the sums over k in ascending order, as the per-snapshot loop adds them,
+// with the snapshots in the vector lanes
+ISAC_CLONES_EXACT void air_rows(const float* __restrict xs,
+                                int nt,
+                                const cfloat* A,
+                                int rows,
+                                float* __restrict ar,
+                                float* __restrict ai,
+                                cfloat* out,
+                                int ostride,
+                                long N)
+{
+    for (int m = 0; m < rows; ++m) {
+        for (long t = 0; t < N; ++t) {
+            ar[t] = 0.0f;
+            ai[t] = 0.0f;
+        }
+        for (int k = 0; k < nt; ++k) {
+            const float gr = A[size_t(m) * nt + k].real(),
+                        gi = A[size_t(m) * nt + k].imag();
+            const float* xr = xs + 2 * size_t(k) * N;
+            const float* xi = xr + N;
+            for (long t = 0; t < N; ++t) {
+                ar[t] += gr * xr[t] - gi * xi[t];
+                ai[t] += gr * xi[t] + gi * xr[t];
+            }
+        }
+        for (long t = 0; t < N; ++t)
+            out[t * ostride + m] = cfloat(ar[t], ai[t]);
+    }
+}
+
 // One transmit chain on split samples: non-finite parts to zero (counted), DAC
 // clipping (counted), IQ image, gain x phase noise; per sample the operations of
 // the plain loop in its order.
@@ -808,12 +842,53 @@ void frontend_emulator::process_tx(
     }
 }
 
+namespace {
+// pn_k[t] = a_k pn_k[t-1] + b_k w_k[per t + per - 1] for M chains side by side;
+// M and per fixed at compile time keep the states in registers
+template <int M, int per>
+void ou_side_by_side(
+    float* p, const float* a, const float* b, const float* w, float* pn, size_t N)
+{
+    float q[M], ca[M], cb[M];
+    for (int k = 0; k < M; ++k) {
+        q[k] = p[k];
+        ca[k] = a[k];
+        cb[k] = b[k];
+    }
+    for (size_t t = 0; t < N; ++t)
+        for (int k = 0; k < M; ++k) {
+            q[k] = ca[k] * q[k] + cb[k] * w[k * per * N + per * t + per - 1];
+            pn[k * N + t] = q[k];
+        }
+    for (int k = 0; k < M; ++k)
+        p[k] = q[k];
+}
+
+template <int per>
+void ou_group(
+    int m, float* p, const float* a, const float* b, const float* w, float* pn, size_t N)
+{
+    switch (m) {
+    case 1:
+        return ou_side_by_side<1, per>(p, a, b, w, pn, N);
+    case 2:
+        return ou_side_by_side<2, per>(p, a, b, w, pn, N);
+    case 3:
+        return ou_side_by_side<3, per>(p, a, b, w, pn, N);
+    default:
+        return ou_side_by_side<4, per>(p, a, b, w, pn, N);
+    }
+}
+} // namespace
+
 void frontend_emulator::ou_recursions(
     std::vector<chain>& v, const float* w, int per, float* pn, long n)
 {
-    // pn_k[t] = a_k pn_k[t-1] + b_k w_k[per t + per - 1], the chains side by side
-    // (pn may be w when per == 1: each value is read before it is written)
-    constexpr size_t M = 16;
+    // pn_k[t] = a_k pn_k[t-1] + b_k w_k[per t + per - 1], up to four chains side by
+    // side (independent recursions overlap instead of each waiting on its own
+    // multiply-add); pn may be w when per == 1 (each value is read before it is
+    // written)
+    constexpr size_t M = 4;
     const size_t K = v.size(), N = size_t(n);
     for (size_t k0 = 0; k0 < K; k0 += M) {
         const size_t m = std::min(M, K - k0);
@@ -823,11 +898,12 @@ void frontend_emulator::ou_recursions(
             b[k] = v[k0 + k].pn_b;
             p[k] = v[k0 + k].pn;
         }
-        for (size_t t = 0; t < N; ++t)
-            for (size_t k = 0; k < m; ++k) {
-                p[k] = a[k] * p[k] + b[k] * w[(k0 + k) * per * N + per * t + per - 1];
-                pn[(k0 + k) * N + t] = p[k];
-            }
+        const float* wk = w + k0 * size_t(per) * N;
+        float* pk = pn + k0 * N;
+        if (per == 1)
+            ou_group<1>(int(m), p, a, b, wk, pk, N);
+        else
+            ou_group<3>(int(m), p, a, b, wk, pk, N);
         for (size_t k = 0; k < m; ++k)
             v[k0 + k].pn = p[k];
     }
@@ -982,29 +1058,43 @@ long frontend_emulator::process_block(
     process_tx(d_tx, x, d_xp.data(), n, nt);
 
     // the air: fixed-order sums, so the result never depends on the block size
-    for (long t = 0; t < n; ++t) {
-        const cfloat* xp = d_xp.data() + t * nt;
-        cfloat* r = d_air_r.data() + t * ns;
-        cfloat* y = d_air_u.data() + t * nu;
-        for (int m = 0; m < nr; ++m) {
-            const cfloat* gm = d_Gf.data() + size_t(m) * nt;
-            cfloat s(0.0f, 0.0f);
-            for (int k = 0; k < nt; ++k)
-                s += cmul(gm[k], xp[k]);
-            r[m] = s;
+    const size_t N = size_t(n);
+    d_xs.resize(2 * N * nt);
+    for (int k = 0; k < nt; ++k) {
+        float* xr = d_xs.data() + 2 * size_t(k) * N;
+        float* xi = xr + N;
+        for (size_t t = 0; t < N; ++t) {
+            xr[t] = d_xp[t * nt + k].real();
+            xi[t] = d_xp[t * nt + k].imag();
         }
-        if (d_p.loopback) {
+    }
+    d_sr.resize(N);
+    d_si.resize(N);
+    air_rows(d_xs.data(),
+             nt,
+             d_Gf.data(),
+             nr,
+             d_sr.data(),
+             d_si.data(),
+             d_air_r.data(),
+             ns,
+             n);
+    air_rows(d_xs.data(),
+             nt,
+             d_Hf.data(),
+             nu,
+             d_sr.data(),
+             d_si.data(),
+             d_air_u.data(),
+             nu,
+             n);
+    if (d_p.loopback) {
+        for (long t = 0; t < n; ++t) {
+            const cfloat* xp = d_xp.data() + t * nt;
             cfloat s(0.0f, 0.0f);
             for (int k = 0; k < nt; ++k)
                 s += xp[k];
-            r[nr] = d_coupler * s;
-        }
-        for (int u = 0; u < nu; ++u) {
-            const cfloat* hu = d_Hf.data() + size_t(u) * nt;
-            cfloat s(0.0f, 0.0f);
-            for (int k = 0; k < nt; ++k)
-                s += cmul(hu[k], xp[k]);
-            y[u] = s;
+            d_air_r[size_t(t) * ns + nr] = d_coupler * s;
         }
     }
     d_fd_echo.process(d_air_r.data(), d_del_r.data(), n);

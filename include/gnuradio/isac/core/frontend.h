@@ -316,7 +316,7 @@ private:
     // block buffers
     std::vector<cfloat> d_xp, d_air_r, d_air_u, d_del_r, d_del_u;
     // process_tx/rx scratch: the chains' normal draws, phase-noise samples, CFO phasors
-    std::vector<float> d_w, d_pn, d_sr, d_si;
+    std::vector<float> d_w, d_pn, d_sr, d_si, d_xs;
     std::vector<cfloat> d_rot;
 
     void draw_scene(gaussian_rng& rng);
