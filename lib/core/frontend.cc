@@ -10,6 +10,7 @@
 #include <gnuradio/isac/core/steering.h>
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <sstream>
 
 namespace gr {
@@ -44,9 +45,9 @@ void check_rad(const std::string& name, double r)
 
 inline float clampf(float v, float a) { return v > a ? a : (v < -a ? -a : v); }
 
-// ar/ai[t] = sum_j h[j] re/im[t + j], taps outer and samples inner: each output
-// sums its taps in ascending order (the same rounding in every clone), and the
-// inner loop vectorises
+// ar/ai[t] = sum_j h[j] re/im[t + j]: 32 outputs at a time with their sums in
+// registers while the taps sweep over them, each output summing its taps in
+// ascending order (the same rounding in every clone)
 ISAC_CLONES_EXACT void fir_split(const float* __restrict h,
                                  long L,
                                  const float* __restrict re,
@@ -55,24 +56,34 @@ ISAC_CLONES_EXACT void fir_split(const float* __restrict h,
                                  float* __restrict ai,
                                  long n)
 {
-    // blocks of 512 outputs keep the sums in L1 while the taps sweep over them
-    for (long t0 = 0; t0 < n; t0 += 512) {
-        const long m = std::min<long>(512, n - t0);
-        float* a = ar + t0;
-        float* b = ai + t0;
-        for (long t = 0; t < m; ++t) {
-            a[t] = 0.0f;
-            b[t] = 0.0f;
+    constexpr long W = 32; // 1.1-1.4 x a pass over the whole block per tap
+    long t0 = 0;
+    for (; t0 + W <= n; t0 += W) {
+        float a[W], b[W];
+        for (long w = 0; w < W; ++w) {
+            a[w] = 0.0f;
+            b[w] = 0.0f;
         }
         for (long j = 0; j < L; ++j) {
             const float hj = h[j];
             const float* r = re + t0 + j;
             const float* i = im + t0 + j;
-            for (long t = 0; t < m; ++t) {
-                a[t] += hj * r[t];
-                b[t] += hj * i[t];
+            for (long w = 0; w < W; ++w) {
+                a[w] += hj * r[w];
+                b[w] += hj * i[w];
             }
         }
+        std::memcpy(ar + t0, a, sizeof a);
+        std::memcpy(ai + t0, b, sizeof b);
+    }
+    for (; t0 < n; ++t0) {
+        float a = 0.0f, b = 0.0f;
+        for (long j = 0; j < L; ++j) {
+            a += h[j] * re[t0 + j];
+            b += h[j] * im[t0 + j];
+        }
+        ar[t0] = a;
+        ai[t0] = b;
     }
 }
 } // namespace
