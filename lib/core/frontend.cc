@@ -692,6 +692,21 @@ namespace {
 // may be null), IQ image, ADC clipping (clip > 0). The operations of the
 // per-sample loop in its order, so every clone gives its bits; returns the
 // clipped count.
+// column c of n interleaved snapshots (stride samples each) to split real and
+// imaginary parts, and back
+void column_out(const cfloat* c, int stride, long n, float* re, float* im)
+{
+    for (long t = 0; t < n; ++t) {
+        re[t] = c[t * stride].real();
+        im[t] = c[t * stride].imag();
+    }
+}
+void column_in(const float* re, const float* im, long n, cfloat* c, int stride)
+{
+    for (long t = 0; t < n; ++t)
+        c[t * stride] = cfloat(re[t], im[t]);
+}
+
 // out[t * ostride + m] = sum_k A(m, k) x_k[t] for the rows m of A (row-major,
 // nt columns) over the split columns x_k (xs: per k, N real then N imaginary
 // parts): the sums over k in ascending order, as the per-snapshot loop adds them,
@@ -721,8 +736,7 @@ ISAC_CLONES_EXACT void air_rows(const float* __restrict xs,
                 ai[t] += gr * xi[t] + gi * xr[t];
             }
         }
-        for (long t = 0; t < N; ++t)
-            out[t * ostride + m] = cfloat(ar[t], ai[t]);
+        column_in(ar, ai, N, out + m, ostride);
     }
 }
 
@@ -840,13 +854,9 @@ void frontend_emulator::process_tx(
             d_si.resize(N);
             float* sr = d_sr.data();
             float* si = d_si.data();
-            for (long t = 0; t < n; ++t) {
-                sr[t] = x[t * stride].real();
-                si[t] = x[t * stride].imag();
-            }
+            column_out(x, stride, n, sr, si);
             tx_chain_kernel(sr, si, pn, g, k1, k2, clip, n, nonfinite, clipped);
-            for (long t = 0; t < n; ++t)
-                y[t * stride] = cfloat(sr[t], si[t]);
+            column_in(sr, si, n, y, stride);
         }
         d_nonfinite += nonfinite;
         c.truth.clipped += clipped;
@@ -1000,14 +1010,10 @@ void frontend_emulator::process_rx(
             d_si.resize(N);
             float* sr = d_sr.data();
             float* si = d_si.data();
-            for (long t = 0; t < n; ++t) {
-                sr[t] = y0[t * stride].real();
-                si[t] = y0[t * stride].imag();
-            }
+            column_out(y0, stride, n, sr, si);
             clipped = rx_chain_kernel(
                 sr, si, w, pn, cfo ? rf : nullptr, g, k1, k2, sd, clip, n);
-            for (long t = 0; t < n; ++t)
-                y0[t * stride] = cfloat(sr[t], si[t]);
+            column_in(sr, si, n, y0, stride);
         }
         c.truth.clipped += clipped;
     }
@@ -1073,11 +1079,7 @@ long frontend_emulator::process_block(
     d_xs.resize(2 * N * nt);
     for (int k = 0; k < nt; ++k) {
         float* xr = d_xs.data() + 2 * size_t(k) * N;
-        float* xi = xr + N;
-        for (size_t t = 0; t < N; ++t) {
-            xr[t] = d_xp[t * nt + k].real();
-            xi[t] = d_xp[t * nt + k].imag();
-        }
+        column_out(d_xp.data() + k, nt, n, xr, xr + N);
     }
     d_sr.resize(N);
     d_si.resize(N);
