@@ -104,12 +104,48 @@ float gaussian_rng::normal_fix(int32_t hz, uint32_t iz)
     }
 }
 
+void gaussian_rng::fill_normal(float* out, size_t n)
+{
+    uint64_t s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
+    for (size_t i = 0; i < n; ++i) {
+        const uint64_t u = rotl(s0 + s3, 23) + s0;
+        const uint64_t t = s1 << 17;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = rotl(s3, 45);
+        const int32_t hz = static_cast<int32_t>(u >> 32);
+        const uint32_t iz = static_cast<uint32_t>(u & 127u);
+        const uint32_t ahz = hz < 0 ? uint32_t(-int64_t(hz)) : uint32_t(hz);
+        if (ahz < s_kn[iz]) {
+            out[i] = float(hz) * s_wn[iz];
+        } else { // the wedge or the tail (~1.2 %): the members' state
+            s[0] = s0;
+            s[1] = s1;
+            s[2] = s2;
+            s[3] = s3;
+            out[i] = normal_fix(hz, iz);
+            s0 = s[0];
+            s1 = s[1];
+            s2 = s[2];
+            s3 = s[3];
+        }
+    }
+    s[0] = s0;
+    s[1] = s1;
+    s[2] = s2;
+    s[3] = s3;
+}
+
 void gaussian_rng::fill_cn(cfloat* out, size_t n, float var)
 {
     const float sd = std::sqrt(0.5f * var);
     float* f = reinterpret_cast<float*>(out);
+    fill_normal(f, 2 * n);
     for (size_t i = 0; i < 2 * n; ++i)
-        f[i] = sd * normal();
+        f[i] = sd * f[i];
 }
 
 cdouble gaussian_rng::cn()
@@ -151,13 +187,18 @@ gain_model parse_gain_model(const std::string& s)
 
 std::string to_string(comm_model m)
 {
-    return m == comm_model::rayleigh ? "rayleigh" : m == comm_model::los ? "los" : "rician";
+    return m == comm_model::rayleigh ? "rayleigh"
+           : m == comm_model::los    ? "los"
+                                     : "rician";
 }
 std::string to_string(radar_geometry g)
 {
     return g == radar_geometry::monostatic ? "monostatic" : "bistatic";
 }
-std::string to_string(gain_model g) { return g == gain_model::swerling1 ? "swerling1" : "fixed"; }
+std::string to_string(gain_model g)
+{
+    return g == gain_model::swerling1 ? "swerling1" : "fixed";
+}
 
 // ---------------------------------------------------------------------------
 namespace {
@@ -223,7 +264,8 @@ void channel_params::validate() const
                         std::to_string(clutter_rad.size()) + ")");
     for (double c : cnr_db)
         check_db("cnr_db", c);
-    if (!(std::isfinite(radar_noise_var) && radar_noise_var > 0.0 && radar_noise_var <= 1e30))
+    if (!(std::isfinite(radar_noise_var) && radar_noise_var > 0.0 &&
+          radar_noise_var <= 1e30))
         throw_param("radar_noise_var", num(radar_noise_var), "a finite value > 0");
     check_int_range("cpi_len", cpi_len, 1, max_period);
     check_int_range("target_delay", target_delay, 0, channel_max_delay);
@@ -248,7 +290,11 @@ cmat draw_cn_matrix(int rows, int cols, gaussian_rng& rng)
     return M;
 }
 
-cmat combine(comm_model m, const cmat& nlos, int n_tx, const std::vector<double>& user_rad, double k_db)
+cmat combine(comm_model m,
+             const cmat& nlos,
+             int n_tx,
+             const std::vector<double>& user_rad,
+             double k_db)
 {
     if (m == comm_model::rayleigh)
         return nlos;
@@ -344,7 +390,8 @@ cmat isac_channel_model::H_of_draw(uint64_t k)
         return combine(d_p.comm, d_Hnlos, d_p.n_tx, d_p.user_rad, d_p.rician_k_db);
     while (d_future_nlos.size() < ahead)
         d_future_nlos.push_back(draw_cn_matrix(d_p.n_users, d_p.n_tx, d_rng_h));
-    return combine(d_p.comm, d_future_nlos[ahead - 1], d_p.n_tx, d_p.user_rad, d_p.rician_k_db);
+    return combine(
+        d_p.comm, d_future_nlos[ahead - 1], d_p.n_tx, d_p.user_rad, d_p.rician_k_db);
 }
 
 void isac_channel_model::draw_gains()
@@ -376,7 +423,7 @@ void isac_channel_model::rebuild_noise()
     d_comm_std.assign(d_p.n_users, 0.0f);
     for (int u = 0; u < d_p.n_users; ++u) {
         const double v = d_p.comm_noise_var.size() == 1 ? d_p.comm_noise_var[0]
-                                                         : d_p.comm_noise_var[u];
+                                                        : d_p.comm_noise_var[u];
         d_comm_std[u] = float(std::sqrt(0.5 * v)); // per real component
     }
 }

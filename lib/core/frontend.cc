@@ -3,12 +3,14 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "clones.h"
 #include <gnuradio/isac/core/frame.h>
 #include <gnuradio/isac/core/frontend.h>
 #include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/steering.h>
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <sstream>
 
 namespace gr {
@@ -42,6 +44,48 @@ void check_rad(const std::string& name, double r)
 }
 
 inline float clampf(float v, float a) { return v > a ? a : (v < -a ? -a : v); }
+
+// ar/ai[t] = sum_j h[j] re/im[t + j]: 32 outputs at a time with their sums in
+// registers while the taps sweep over them, each output summing its taps in
+// ascending order (the same rounding in every clone)
+ISAC_CLONES_EXACT void fir_split(const float* __restrict h,
+                                 long L,
+                                 const float* __restrict re,
+                                 const float* __restrict im,
+                                 float* __restrict ar,
+                                 float* __restrict ai,
+                                 long n)
+{
+    constexpr long W = 32; // 1.1-1.4 x a pass over the whole block per tap
+    long t0 = 0;
+    for (; t0 + W <= n; t0 += W) {
+        float a[W], b[W];
+        for (long w = 0; w < W; ++w) {
+            a[w] = 0.0f;
+            b[w] = 0.0f;
+        }
+        for (long j = 0; j < L; ++j) {
+            const float hj = h[j];
+            const float* r = re + t0 + j;
+            const float* i = im + t0 + j;
+            for (long w = 0; w < W; ++w) {
+                a[w] += hj * r[w];
+                b[w] += hj * i[w];
+            }
+        }
+        std::memcpy(ar + t0, a, sizeof a);
+        std::memcpy(ai + t0, b, sizeof b);
+    }
+    for (; t0 < n; ++t0) {
+        float a = 0.0f, b = 0.0f;
+        for (long j = 0; j < L; ++j) {
+            a += h[j] * re[t0 + j];
+            b += h[j] * im[t0 + j];
+        }
+        ar[t0] = a;
+        ai[t0] = b;
+    }
+}
 } // namespace
 
 // ---------------------------------------------------------------------------
@@ -162,21 +206,11 @@ void fractional_delay::process(const cfloat* in, cfloat* out, long n)
         const long L = long(d_h[c].size());
         // y(t) = sum_j h_rev[j] x(t - I - k_first - L + 1 + j)
         const long off = d_hist - d_int[c] - d_kfirst[c] - L + 1;
-        // taps outer, samples inner: each output still sums its taps in
-        // ascending order (the same rounding), and the inner loop vectorises
-        d_acc_re.assign(size_t(n), 0.0f);
-        d_acc_im.assign(size_t(n), 0.0f);
+        d_acc_re.resize(size_t(n));
+        d_acc_im.resize(size_t(n));
         float* ar = d_acc_re.data();
         float* ai = d_acc_im.data();
-        for (long j = 0; j < L; ++j) {
-            const float hj = h[j];
-            const float* r = re + off + j;
-            const float* i = im + off + j;
-            for (long t = 0; t < n; ++t) {
-                ar[t] += hj * r[t];
-                ai[t] += hj * i[t];
-            }
-        }
+        fir_split(h, L, re + off, im + off, ar, ai, n);
         for (long t = 0; t < n; ++t)
             out[t * C + c] = cfloat(ar[t], ai[t]);
     }
@@ -652,60 +686,283 @@ inline cfloat iq_image(cfloat k1, cfloat k2, cfloat z)
 }
 } // namespace
 
-void frontend_emulator::process_tx(
-    chain& c, const cfloat* in, cfloat* out, long n, int stride)
+namespace {
+// One receive chain on split real/imaginary samples (the block's column of the
+// interleaved buffer, copied out): noise, phase noise x gain, the CFO phasor (rf,
+// may be null), IQ image, ADC clipping (clip > 0). The operations of the
+// per-sample loop in its order, so every clone gives its bits; returns the
+// clipped count.
+// column c of n interleaved snapshots (stride samples each) to split real and
+// imaginary parts, and back
+void column_out(const cfloat* c, int stride, long n, float* re, float* im)
 {
-    const cfloat k1 = c.k1, k2 = c.k2, g = c.g_now;
-    const float a = c.pn_a, b = c.pn_b, clip = c.clip;
-    const bool exact = c.pn_exact;
-    float pn = c.pn;
+    for (long t = 0; t < n; ++t) {
+        re[t] = c[t * stride].real();
+        im[t] = c[t * stride].imag();
+    }
+}
+void column_in(const float* re, const float* im, long n, cfloat* c, int stride)
+{
+    for (long t = 0; t < n; ++t)
+        c[t * stride] = cfloat(re[t], im[t]);
+}
+
+// out[t * ostride + m] = sum_k A(m, k) x_k[t] for the rows m of A (row-major,
+// nt columns) over the split columns x_k (xs: per k, N real then N imaginary
+// parts): the sums over k in ascending order, as the per-snapshot loop adds them,
+// with the snapshots in the vector lanes
+ISAC_CLONES_EXACT void air_rows(const float* __restrict xs,
+                                int nt,
+                                const cfloat* A,
+                                int rows,
+                                float* __restrict ar,
+                                float* __restrict ai,
+                                cfloat* out,
+                                int ostride,
+                                long N)
+{
+    for (int m = 0; m < rows; ++m) {
+        for (long t = 0; t < N; ++t) {
+            ar[t] = 0.0f;
+            ai[t] = 0.0f;
+        }
+        for (int k = 0; k < nt; ++k) {
+            const float gr = A[size_t(m) * nt + k].real(),
+                        gi = A[size_t(m) * nt + k].imag();
+            const float* xr = xs + 2 * size_t(k) * N;
+            const float* xi = xr + N;
+            for (long t = 0; t < N; ++t) {
+                ar[t] += gr * xr[t] - gi * xi[t];
+                ai[t] += gr * xi[t] + gi * xr[t];
+            }
+        }
+        column_in(ar, ai, N, out + m, ostride);
+    }
+}
+
+// One transmit chain on split samples: non-finite parts to zero (counted), DAC
+// clipping (counted), IQ image, gain x phase noise; per sample the operations of
+// the plain loop in its order.
+ISAC_CLONES_EXACT void tx_chain_kernel(float* __restrict re,
+                                       float* __restrict im,
+                                       const float* __restrict pn,
+                                       cfloat g,
+                                       cfloat k1,
+                                       cfloat k2,
+                                       float clip,
+                                       long n,
+                                       uint64_t& nonfinite_out,
+                                       uint64_t& clipped_out)
+{
     uint64_t nonfinite = 0, clipped = 0;
     for (long t = 0; t < n; ++t) {
-        const cfloat d = in[t * stride];
-        const bool fr = std::isfinite(d.real()), fi = std::isfinite(d.imag());
+        const float xr = re[t], xi = im[t];
+        const bool fr = std::isfinite(xr), fi = std::isfinite(xi);
         nonfinite += uint64_t(!fr) + uint64_t(!fi);
-        const float dr = fr ? d.real() : 0.0f, di = fi ? d.imag() : 0.0f;
-        clipped += uint64_t(std::abs(dr) > clip || std::abs(di) > clip);
+        const float dr = fr ? xr : 0.0f, di = fi ? xi : 0.0f;
+        clipped += uint64_t((std::abs(dr) > clip) | (std::abs(di) > clip));
         const cfloat z = iq_image(k1, k2, cfloat(clampf(dr, clip), clampf(di, clip)));
-        pn = a * pn + b * c.rng.normal();
-        out[t * stride] = cmul(cmul(g, small_rot(pn, exact)), z);
+        const cfloat y = cmul(cmul(g, small_rot(pn[t], false)), z);
+        re[t] = y.real();
+        im[t] = y.imag();
     }
-    c.pn = pn;
-    d_nonfinite += nonfinite;
-    c.truth.clipped += clipped;
+    nonfinite_out += nonfinite;
+    clipped_out += clipped;
+}
+
+ISAC_CLONES_EXACT uint64_t rx_chain_kernel(float* __restrict re,
+                                           float* __restrict im,
+                                           const float* __restrict w,
+                                           const float* __restrict pn,
+                                           const cfloat* __restrict rf,
+                                           cfloat g,
+                                           cfloat k1,
+                                           cfloat k2,
+                                           float sd,
+                                           float clip,
+                                           long n)
+{
+    uint64_t clipped = 0;
+    auto body = [&](bool with_cfo, bool with_clip) {
+        for (long t = 0; t < n; ++t) {
+            const float nr = sd * w[3 * t];
+            const float ni = sd * w[3 * t + 1];
+            cfloat z(re[t] + nr, im[t] + ni);
+            cfloat e = cmul(g, small_rot(pn[t], false));
+            if (with_cfo)
+                e = cmul(e, rf[t]);
+            z = cmul(z, e);
+            float yr, yi;
+            {
+                const cfloat y = iq_image(k1, k2, z);
+                yr = y.real();
+                yi = y.imag();
+            }
+            if (with_clip) {
+                clipped += uint64_t((std::abs(yr) > clip) | (std::abs(yi) > clip));
+                yr = clampf(yr, clip);
+                yi = clampf(yi, clip);
+            }
+            re[t] = yr;
+            im[t] = yi;
+        }
+    };
+    const bool cl = clip > 0.0f;
+    if (rf)
+        cl ? body(true, true) : body(true, false);
+    else
+        cl ? body(false, true) : body(false, false);
+    return clipped;
+}
+} // namespace
+
+void frontend_emulator::process_tx(
+    std::vector<chain>& v, const cfloat* in, cfloat* out, long n, int stride)
+{
+    // the draws of each chain in one pass (the state stays in registers), the
+    // phase-noise recursions of all chains together (independent, so they overlap
+    // instead of each waiting on its own multiply-add), then the per-sample
+    // products without a loop-carried dependency: per chain the same operations
+    // in the same order as one loop
+    const size_t K = v.size(), N = size_t(n);
+    d_pn.resize(K * N);
+    for (size_t k = 0; k < K; ++k)
+        v[k].rng.fill_normal(d_pn.data() + k * N, N);
+    ou_recursions(v, d_pn.data(), 1, d_pn.data(), n);
+    for (size_t k = 0; k < K; ++k) {
+        chain& c = v[k];
+        const cfloat k1 = c.k1, k2 = c.k2, g = c.g_now;
+        const float clip = c.clip;
+        const float* pn = d_pn.data() + k * N;
+        const cfloat* x = in + k;
+        cfloat* y = out + k;
+        uint64_t nonfinite = 0, clipped = 0;
+        if (c.pn_exact) { // large phase noise: sincos per sample, scalar
+            for (long t = 0; t < n; ++t) {
+                const cfloat d = x[t * stride];
+                const bool fr = std::isfinite(d.real()), fi = std::isfinite(d.imag());
+                nonfinite += uint64_t(!fr) + uint64_t(!fi);
+                const float dr = fr ? d.real() : 0.0f, di = fi ? d.imag() : 0.0f;
+                clipped += uint64_t(std::abs(dr) > clip || std::abs(di) > clip);
+                const cfloat z =
+                    iq_image(k1, k2, cfloat(clampf(dr, clip), clampf(di, clip)));
+                y[t * stride] = cmul(cmul(g, small_rot(pn[t], true)), z);
+            }
+        } else {
+            // the column out, the vectorised kernel, the column back
+            d_sr.resize(N);
+            d_si.resize(N);
+            float* sr = d_sr.data();
+            float* si = d_si.data();
+            column_out(x, stride, n, sr, si);
+            tx_chain_kernel(sr, si, pn, g, k1, k2, clip, n, nonfinite, clipped);
+            column_in(sr, si, n, y, stride);
+        }
+        d_nonfinite += nonfinite;
+        c.truth.clipped += clipped;
+    }
+}
+
+namespace {
+// pn_k[t] = a_k pn_k[t-1] + b_k w_k[per t + per - 1] for M chains side by side;
+// M and per fixed at compile time keep the states in registers
+template <int M, int per>
+void ou_side_by_side(
+    float* p, const float* a, const float* b, const float* w, float* pn, size_t N)
+{
+    float q[M], ca[M], cb[M];
+    for (int k = 0; k < M; ++k) {
+        q[k] = p[k];
+        ca[k] = a[k];
+        cb[k] = b[k];
+    }
+    for (size_t t = 0; t < N; ++t)
+        for (int k = 0; k < M; ++k) {
+            q[k] = ca[k] * q[k] + cb[k] * w[k * per * N + per * t + per - 1];
+            pn[k * N + t] = q[k];
+        }
+    for (int k = 0; k < M; ++k)
+        p[k] = q[k];
+}
+
+template <int per>
+void ou_group(
+    int m, float* p, const float* a, const float* b, const float* w, float* pn, size_t N)
+{
+    switch (m) {
+    case 1:
+        return ou_side_by_side<1, per>(p, a, b, w, pn, N);
+    case 2:
+        return ou_side_by_side<2, per>(p, a, b, w, pn, N);
+    case 3:
+        return ou_side_by_side<3, per>(p, a, b, w, pn, N);
+    default:
+        return ou_side_by_side<4, per>(p, a, b, w, pn, N);
+    }
+}
+} // namespace
+
+void frontend_emulator::ou_recursions(
+    std::vector<chain>& v, const float* w, int per, float* pn, long n)
+{
+    // pn_k[t] = a_k pn_k[t-1] + b_k w_k[per t + per - 1], up to four chains side by
+    // side (independent recursions overlap instead of each waiting on its own
+    // multiply-add); pn may be w when per == 1 (each value is read before it is
+    // written)
+    constexpr size_t M = 4;
+    const size_t K = v.size(), N = size_t(n);
+    for (size_t k0 = 0; k0 < K; k0 += M) {
+        const size_t m = std::min(M, K - k0);
+        float a[M], b[M], p[M];
+        for (size_t k = 0; k < m; ++k) {
+            a[k] = v[k0 + k].pn_a;
+            b[k] = v[k0 + k].pn_b;
+            p[k] = v[k0 + k].pn;
+        }
+        const float* wk = w + k0 * size_t(per) * N;
+        float* pk = pn + k0 * N;
+        if (per == 1)
+            ou_group<1>(int(m), p, a, b, wk, pk, N);
+        else
+            ou_group<3>(int(m), p, a, b, wk, pk, N);
+        for (size_t k = 0; k < m; ++k)
+            v[k0 + k].pn = p[k];
+    }
 }
 
 void frontend_emulator::process_rx(
-    chain& c, cfloat* io, long n, int stride, uint64_t pos0)
+    std::vector<chain>& v, cfloat* io, long n, int stride, uint64_t pos0)
 {
-    const cfloat k1 = c.k1, k2 = c.k2, g = c.g_now;
-    const float a = c.pn_a, b = c.pn_b, sd = c.noise_std, clip = c.clip;
-    const bool exact = c.pn_exact;
-    float pn = c.pn;
-    const bool cfo = c.cfo != 0.0;
+    const size_t K = v.size(), N = size_t(n);
+    // three draws per sample (noise I, Q, phase noise) in one pass per chain, as
+    // the per-sample calls would take them
+    d_w.resize(3 * K * N);
+    d_pn.resize(K * N);
+    d_rot.resize(K * N);
+    for (size_t k = 0; k < K; ++k)
+        v[k].rng.fill_normal(d_w.data() + 3 * k * N, 3 * N);
+    ou_recursions(v, d_w.data(), 3, d_pn.data(), n);
     // the CFO phasor: from the absolute index every 256 samples (no accumulated
     // rounding, the same value however the stream is split into blocks), a
-    // double-precision recursion in between (exact to float rounding)
-    auto exact_rot = [&](long t) {
-        const double cyc = c.cfo * double(pos0 + uint64_t(t));
-        const double th = 2.0 * pi * (cyc - std::floor(cyc));
-        return cdouble(std::cos(th), std::sin(th));
-    };
-    const cdouble step = cfo ? std::polar(1.0, 2.0 * pi * c.cfo) : cdouble(1.0);
-    auto advance = [&](cdouble r) {
-        return cdouble(r.real() * step.real() - r.imag() * step.imag(),
-                       r.real() * step.imag() + r.imag() * step.real());
-    };
-    cdouble rot(1.0);
-    uint64_t clipped = 0;
-    for (long t = 0; t < n; ++t) {
-        const float nr = sd * c.rng.normal();
-        const float ni = sd * c.rng.normal();
-        const cfloat s = io[t * stride];
-        cfloat z(s.real() + nr, s.imag() + ni);
-        pn = a * pn + b * c.rng.normal();
-        cfloat e = cmul(g, small_rot(pn, exact));
-        if (cfo) {
+    // double-precision recursion in between (exact to float rounding); the
+    // chains' recursions side by side
+    for (size_t k = 0; k < K; ++k) {
+        const double f = v[k].cfo;
+        if (f == 0.0)
+            continue;
+        auto exact_rot = [&](long t) {
+            const double cyc = f * double(pos0 + uint64_t(t));
+            const double th = 2.0 * pi * (cyc - std::floor(cyc));
+            return cdouble(std::cos(th), std::sin(th));
+        };
+        const cdouble step = std::polar(1.0, 2.0 * pi * f);
+        auto advance = [&](cdouble r) {
+            return cdouble(r.real() * step.real() - r.imag() * step.imag(),
+                           r.real() * step.imag() + r.imag() * step.real());
+        };
+        cfloat* rf = d_rot.data() + k * N;
+        cdouble rot(1.0);
+        for (long t = 0; t < n; ++t) {
             const uint64_t into = (pos0 + uint64_t(t)) & 255u;
             if (into == 0) {
                 rot = exact_rot(t);
@@ -715,19 +972,51 @@ void frontend_emulator::process_rx(
                 for (uint64_t i = 0; i < into; ++i)
                     rot = advance(rot);
             }
-            e = cmul(e, cfloat(float(rot.real()), float(rot.imag())));
+            rf[t] = cfloat(float(rot.real()), float(rot.imag()));
             rot = advance(rot);
         }
-        z = cmul(z, e);
-        cfloat y = iq_image(k1, k2, z);
-        if (clip > 0.0f) {
-            clipped += uint64_t(std::abs(y.real()) > clip || std::abs(y.imag()) > clip);
-            y = cfloat(clampf(y.real(), clip), clampf(y.imag(), clip));
-        }
-        io[t * stride] = y;
     }
-    c.pn = pn;
-    c.truth.clipped += clipped;
+    for (size_t k = 0; k < K; ++k) {
+        chain& c = v[k];
+        const cfloat k1 = c.k1, k2 = c.k2, g = c.g_now;
+        const float sd = c.noise_std, clip = c.clip;
+        const float* w = d_w.data() + 3 * k * N;
+        const float* pn = d_pn.data() + k * N;
+        const cfloat* rf = d_rot.data() + k * N;
+        cfloat* y0 = io + k;
+        uint64_t clipped = 0;
+        const bool cfo = c.cfo != 0.0;
+        if (c.pn_exact) { // large phase noise: sincos per sample, scalar
+            for (long t = 0; t < n; ++t) {
+                const float nr = sd * w[3 * t];
+                const float ni = sd * w[3 * t + 1];
+                const cfloat s = y0[t * stride];
+                cfloat z(s.real() + nr, s.imag() + ni);
+                cfloat e = cmul(g, small_rot(pn[t], true));
+                if (cfo)
+                    e = cmul(e, rf[t]);
+                z = cmul(z, e);
+                cfloat y = iq_image(k1, k2, z);
+                if (clip > 0.0f) {
+                    clipped +=
+                        uint64_t(std::abs(y.real()) > clip || std::abs(y.imag()) > clip);
+                    y = cfloat(clampf(y.real(), clip), clampf(y.imag(), clip));
+                }
+                y0[t * stride] = y;
+            }
+        } else {
+            // the column out, the vectorised kernel, the column back
+            d_sr.resize(N);
+            d_si.resize(N);
+            float* sr = d_sr.data();
+            float* si = d_si.data();
+            column_out(y0, stride, n, sr, si);
+            clipped = rx_chain_kernel(
+                sr, si, w, pn, cfo ? rf : nullptr, g, k1, k2, sd, clip, n);
+            column_in(sr, si, n, y0, stride);
+        }
+        c.truth.clipped += clipped;
+    }
 }
 
 void frontend_emulator::process_uplink(cfloat* uplink, long n)
@@ -745,9 +1034,9 @@ void frontend_emulator::process_uplink(cfloat* uplink, long n)
             for (int u = 0; u < nu; ++u)
                 d_ul_p[size_t(t) * nu + u] = d_ul_pilots(u, long(k));
     }
+    process_tx(d_utx, d_ul_p.data(), d_ul_p.data(), n, nu);
     for (int u = 0; u < nu; ++u) {
-        auto& c = d_utx[u];
-        process_tx(c, d_ul_p.data() + u, d_ul_p.data() + u, n, nu);
+        const auto& c = d_utx[u];
         if (c.cfo != 0.0)
             for (long t = 0; t < n; ++t) {
                 const double cyc = c.cfo * double(d_pos + uint64_t(t));
@@ -768,8 +1057,7 @@ void frontend_emulator::process_uplink(cfloat* uplink, long n)
             r[k] = gain * s;
         }
     }
-    for (int k = 0; k < nt; ++k)
-        process_rx(d_arx[k], d_ul_r.data() + k, n, nt, d_pos);
+    process_rx(d_arx, d_ul_r.data(), n, nt, d_pos);
     if (uplink)
         std::copy(d_ul_r.begin(), d_ul_r.begin() + size_t(n) * nt, uplink);
 }
@@ -784,33 +1072,42 @@ long frontend_emulator::process_block(
     d_del_r.resize(size_t(n) * ns);
     d_del_u.resize(size_t(n) * nu);
 
-    for (int k = 0; k < nt; ++k)
-        process_tx(d_tx[k], x + k, d_xp.data() + k, n, nt);
+    process_tx(d_tx, x, d_xp.data(), n, nt);
 
     // the air: fixed-order sums, so the result never depends on the block size
-    for (long t = 0; t < n; ++t) {
-        const cfloat* xp = d_xp.data() + t * nt;
-        cfloat* r = d_air_r.data() + t * ns;
-        cfloat* y = d_air_u.data() + t * nu;
-        for (int m = 0; m < nr; ++m) {
-            const cfloat* gm = d_Gf.data() + size_t(m) * nt;
-            cfloat s(0.0f, 0.0f);
-            for (int k = 0; k < nt; ++k)
-                s += cmul(gm[k], xp[k]);
-            r[m] = s;
-        }
-        if (d_p.loopback) {
+    const size_t N = size_t(n);
+    d_xs.resize(2 * N * nt);
+    for (int k = 0; k < nt; ++k) {
+        float* xr = d_xs.data() + 2 * size_t(k) * N;
+        column_out(d_xp.data() + k, nt, n, xr, xr + N);
+    }
+    d_sr.resize(N);
+    d_si.resize(N);
+    air_rows(d_xs.data(),
+             nt,
+             d_Gf.data(),
+             nr,
+             d_sr.data(),
+             d_si.data(),
+             d_air_r.data(),
+             ns,
+             n);
+    air_rows(d_xs.data(),
+             nt,
+             d_Hf.data(),
+             nu,
+             d_sr.data(),
+             d_si.data(),
+             d_air_u.data(),
+             nu,
+             n);
+    if (d_p.loopback) {
+        for (long t = 0; t < n; ++t) {
+            const cfloat* xp = d_xp.data() + t * nt;
             cfloat s(0.0f, 0.0f);
             for (int k = 0; k < nt; ++k)
                 s += xp[k];
-            r[nr] = d_coupler * s;
-        }
-        for (int u = 0; u < nu; ++u) {
-            const cfloat* hu = d_Hf.data() + size_t(u) * nt;
-            cfloat s(0.0f, 0.0f);
-            for (int k = 0; k < nt; ++k)
-                s += cmul(hu[k], xp[k]);
-            y[u] = s;
+            d_air_r[size_t(t) * ns + nr] = d_coupler * s;
         }
     }
     d_fd_echo.process(d_air_r.data(), d_del_r.data(), n);
@@ -831,10 +1128,8 @@ long frontend_emulator::process_block(
         }
     }
 
-    for (int m = 0; m < ns; ++m)
-        process_rx(d_rx[m], d_del_r.data() + m, n, ns, d_pos);
-    for (int u = 0; u < nu; ++u)
-        process_rx(d_user[u], d_del_u.data() + u, n, nu, d_pos);
+    process_rx(d_rx, d_del_r.data(), n, ns, d_pos);
+    process_rx(d_user, d_del_u.data(), n, nu, d_pos);
 
     if (echo)
         std::copy(d_del_r.begin(), d_del_r.begin() + size_t(n) * ns, echo);

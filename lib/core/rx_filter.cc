@@ -3,6 +3,7 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "clones.h"
 #include <gnuradio/isac/core/cancel.h>
 #include <gnuradio/isac/core/rx_filter.h>
 #include <algorithm>
@@ -42,12 +43,6 @@ Eigen::MatrixXf real_form(const cmat& A)
         }
     return W;
 }
-
-#if defined(__GNUC__) && !defined(__clang__) && (defined(__x86_64__) || defined(__i386__))
-#define ISAC_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define ISAC_CLONES
-#endif
 
 /*
  * P(:, j) = W * X(:, j) for R rows of W (row-major, k columns) and n columns of X,

@@ -3,10 +3,10 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "clones.h"
 #include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/steering.h>
 #include <gnuradio/isac/core/tx_phase.h>
-#include <volk/volk.h>
 #include <algorithm>
 #include <cmath>
 #include <sstream>
@@ -14,6 +14,59 @@
 namespace gr {
 namespace isac {
 namespace core {
+
+namespace {
+/*
+ * c[m] = sum_i y[i] conj(x[m + i]), m = 0 .. M-1, i = 0 .. B-1, on split real and
+ * imaginary parts: all lags at once, the lags in the vector lanes (a dot product
+ * call per lag spent most of its time in the call for B = 32).
+ */
+ISAC_CLONES void correlate_lags(const float* __restrict xr,
+                                const float* __restrict xi,
+                                const cfloat* y,
+                                int B,
+                                int M,
+                                float* __restrict cr,
+                                float* __restrict ci)
+{
+    // blocks of 256 lags keep the sums in L1 while the B terms sweep over them
+    for (int m0 = 0; m0 < M; m0 += 256) {
+        const int L = std::min(256, M - m0);
+        float* a = cr + m0;
+        float* b = ci + m0;
+        for (int m = 0; m < L; ++m) {
+            a[m] = 0.0f;
+            b[m] = 0.0f;
+        }
+        int i = 0;
+        for (; i + 4 <= B; i += 4) { // four terms per pass over the sums
+            const float r0 = y[i].real(), q0 = y[i].imag();
+            const float r1 = y[i + 1].real(), q1 = y[i + 1].imag();
+            const float r2 = y[i + 2].real(), q2 = y[i + 2].imag();
+            const float r3 = y[i + 3].real(), q3 = y[i + 3].imag();
+            const float* pr = xr + m0 + i;
+            const float* pq = xi + m0 + i;
+            for (int m = 0; m < L; ++m) {
+                a[m] += (r0 * pr[m] + q0 * pq[m]) + (r1 * pr[m + 1] + q1 * pq[m + 1]) +
+                        (r2 * pr[m + 2] + q2 * pq[m + 2]) +
+                        (r3 * pr[m + 3] + q3 * pq[m + 3]);
+                b[m] += (q0 * pr[m] - r0 * pq[m]) + (q1 * pr[m + 1] - r1 * pq[m + 1]) +
+                        (q2 * pr[m + 2] - r2 * pq[m + 2]) +
+                        (q3 * pr[m + 3] - r3 * pq[m + 3]);
+            }
+        }
+        for (; i < B; ++i) {
+            const float yr = y[i].real(), yi = y[i].imag();
+            const float* pr = xr + m0 + i;
+            const float* pq = xi + m0 + i;
+            for (int m = 0; m < L; ++m) {
+                a[m] += yr * pr[m] + yi * pq[m];
+                b[m] += yi * pr[m] - yr * pq[m];
+            }
+        }
+    }
+}
+} // namespace
 
 tx_phase_estimator::tx_phase_estimator(int n_tx,
                                        double ref_rad,
@@ -129,23 +182,31 @@ void tx_phase_estimator::finish_block()
     if (d_phase == 0) {
         // E_k += ||X_k^H y||^2 for every lag: max_lag + 1 correlations of one
         // block with the history, the search's whole cost. Per antenna the
-        // history is contiguous, so each entry is one conjugate dot product
-        // (VOLK, float over the block's B terms; the sum over blocks in double).
+        // history is contiguous: lag k is the window at d_max - k, and every
+        // window of the block is correlated at once (float over the block's B
+        // terms; the sum over blocks in double).
         const size_t len = size_t(d_max + d_B);
-        d_xa.resize(len * nt);
-        for (size_t j = 0; j < len; ++j)
-            for (int n = 0; n < nt; ++n)
-                d_xa[size_t(n) * len + j] = d_xh[j * nt + n];
-        for (int k = 0; k <= d_max; ++k) {
-            double e = 0.0;
-            for (int n = 0; n < nt; ++n) {
-                lv_32fc_t v;
-                volk_32fc_x2_conjugate_dot_prod_32fc(
-                    &v, d_yb.data(), d_xa.data() + size_t(n) * len + (d_max - k), d_B);
-                e += std::norm(cdouble(v));
+        const int M = d_max + 1;
+        d_xa.resize(2 * len * nt);
+        for (int n = 0; n < nt; ++n) {
+            float* xr = d_xa.data() + 2 * size_t(n) * len;
+            float* xi = xr + len;
+            for (size_t j = 0; j < len; ++j) {
+                xr[j] = d_xh[j * nt + n].real();
+                xi[j] = d_xh[j * nt + n].imag();
             }
-            d_E[k] += e;
         }
+        d_cr.resize(size_t(M));
+        d_ci.resize(size_t(M));
+        d_e.assign(size_t(M), 0.0);
+        for (int n = 0; n < nt; ++n) {
+            const float* xr = d_xa.data() + 2 * size_t(n) * len;
+            correlate_lags(xr, xr + len, d_yb.data(), d_B, M, d_cr.data(), d_ci.data());
+            for (int m = 0; m < M; ++m)
+                d_e[size_t(m)] += std::norm(cdouble(d_cr[size_t(m)], d_ci[size_t(m)]));
+        }
+        for (int k = 0; k <= d_max; ++k)
+            d_E[k] += d_e[size_t(d_max - k)];
     } else {
         // per block: v = X^H y and the Gram matrix X^H X at lag k*
         cvec v = cvec::Zero(nt);

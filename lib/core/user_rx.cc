@@ -3,6 +3,7 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "clones.h"
 #include <gnuradio/isac/core/nullspace.h>   // exp_correlation
 #include <gnuradio/isac/core/safe_margin.h> // psk_round
 #include <gnuradio/isac/core/user_rx.h>
@@ -153,36 +154,38 @@ void frac_interp::run(const cfloat* x, double delta, cfloat* out, size_t n) cons
     interp_fir(x - d_half, h, 2 * d_half + 1, out, n);
 }
 
-void interp_fir(const cfloat* x, const float* h, int ntaps, cfloat* out, size_t n)
+ISAC_CLONES_EXACT void
+interp_fir(const cfloat* x, const float* h, int ntaps, cfloat* out, size_t n)
 {
     // On the interleaved floats, out[j] = sum_i x[j + 2 i] h[i] (j = 2k for the real
-    // part of out[k], 2k + 1 for the imaginary part): blocks of 16 outputs are
-    // accumulated side by side (vectorised), each in the tap order of a plain loop,
-    // so the results are those of the scalar loop bit for bit.
+    // part of out[k], 2k + 1 for the imaginary part): blocks of 32 outputs are
+    // accumulated side by side (vectorised; 8-float vectors are two SSE registers
+    // on the baseline, one AVX register in the clones), each in the tap order of a
+    // plain loop, so the results are those of the scalar loop bit for bit.
     const float* xf = reinterpret_cast<const float*>(x);
     float* of = reinterpret_cast<float*>(out);
     const size_t n2 = 2 * n;
-    typedef float v4sf __attribute__((vector_size(16))); // GCC/Clang, any target
-    auto load = [](const float* p) {
-        v4sf v;
-        std::memcpy(&v, p, sizeof(v));
-        return v;
-    };
+    typedef float v8sf __attribute__((vector_size(32))); // GCC/Clang, any target
     size_t j0 = 0;
-    for (; j0 + 16 <= n2; j0 += 16) {
-        v4sf a0 = {}, a1 = {}, a2 = {}, a3 = {};
+    for (; j0 + 32 <= n2; j0 += 32) {
+        v8sf a0 = {}, a1 = {}, a2 = {}, a3 = {};
         const float* xp = xf + j0;
         for (int i = 0; i < ntaps; ++i, xp += 2) {
             const float hi = h[i];
-            a0 += load(xp) * hi;
-            a1 += load(xp + 4) * hi;
-            a2 += load(xp + 8) * hi;
-            a3 += load(xp + 12) * hi;
+            v8sf x0, x1, x2, x3;
+            std::memcpy(&x0, xp, sizeof(x0));
+            std::memcpy(&x1, xp + 8, sizeof(x1));
+            std::memcpy(&x2, xp + 16, sizeof(x2));
+            std::memcpy(&x3, xp + 24, sizeof(x3));
+            a0 += x0 * hi;
+            a1 += x1 * hi;
+            a2 += x2 * hi;
+            a3 += x3 * hi;
         }
         std::memcpy(of + j0, &a0, sizeof(a0));
-        std::memcpy(of + j0 + 4, &a1, sizeof(a1));
-        std::memcpy(of + j0 + 8, &a2, sizeof(a2));
-        std::memcpy(of + j0 + 12, &a3, sizeof(a3));
+        std::memcpy(of + j0 + 8, &a1, sizeof(a1));
+        std::memcpy(of + j0 + 16, &a2, sizeof(a2));
+        std::memcpy(of + j0 + 24, &a3, sizeof(a3));
     }
     for (; j0 < n2; ++j0) {
         float acc = 0;

@@ -92,6 +92,11 @@ public:
             return float(hz) * s_wn[iz];
         return normal_fix(hz, iz);
     }
+    /*!
+     * n draws of N(0, 1): the same values as n calls of normal(), with the state in
+     * registers (a loop that interleaves normal() with other work keeps storing it).
+     */
+    void fill_normal(float* out, size_t n);
     //! n samples of CN(0, var): real and imaginary parts N(0, var/2).
     void fill_cn(cfloat* out, size_t n, float var);
     //! One CN(0, 1) sample in double precision (channel and gain draws).

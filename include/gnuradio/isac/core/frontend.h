@@ -315,6 +315,9 @@ private:
     fractional_delay d_fd_echo, d_fd_user, d_fd_ul;
     // block buffers
     std::vector<cfloat> d_xp, d_air_r, d_air_u, d_del_r, d_del_u;
+    // process_tx/rx scratch: the chains' normal draws, phase-noise samples, CFO phasors
+    std::vector<float> d_w, d_pn, d_sr, d_si, d_xs;
+    std::vector<cfloat> d_rot;
 
     void draw_scene(gaussian_rng& rng);
     void draw_target();
@@ -323,8 +326,11 @@ private:
     draw_chain(chain& c, gaussian_rng& rng, double cfo_ppm, double noise_var, bool rx);
     void update_drift();
     void refresh_gain(chain& c);
-    void process_tx(chain& c, const cfloat* in, cfloat* out, long n, int stride);
-    void process_rx(chain& c, cfloat* io, long n, int stride, uint64_t pos0);
+    // every chain of v, chain k on column k of the stride-interleaved samples
+    void
+    process_tx(std::vector<chain>& v, const cfloat* in, cfloat* out, long n, int stride);
+    void process_rx(std::vector<chain>& v, cfloat* io, long n, int stride, uint64_t pos0);
+    void ou_recursions(std::vector<chain>& v, const float* w, int per, float* pn, long n);
     long
     process_block(const cfloat* x, cfloat* echo, cfloat* users, cfloat* uplink, long n);
     void process_uplink(cfloat* uplink, long n);

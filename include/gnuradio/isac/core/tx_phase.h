@@ -130,7 +130,10 @@ private:
     // block under construction (phase 1 and 2 both work in blocks)
     std::vector<cfloat> d_xh; // x history: max_lag snapshots + current block
     std::vector<cfloat> d_yb; // y of the current block
-    std::vector<cfloat> d_xa; // lag search: d_xh per antenna (n_tx rows)
+    // lag search: d_xh per antenna, real and imaginary parts apart (2 n_tx rows),
+    // the block's correlations and their energy per lag
+    std::vector<float> d_xa, d_cr, d_ci;
+    std::vector<double> d_e;
     long d_blk = 0;           // snapshots in the current block
     tx_phase_result d_result;
 
