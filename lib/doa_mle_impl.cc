@@ -145,6 +145,9 @@ doa_mle_impl::doa_mle_impl(int n_rx,
       d_tx_deg(tx_deg),
       d_port(pmt::mp("doa"))
 {
+    // One estimate per CPI: the snapshot tags of y and c (frames, the precoder's
+    // isac_infeasible flags) mean nothing on it, and no consumer reads them.
+    set_tag_propagation_policy(TPP_DONT);
     tx_deg_changed();
     message_port_register_out(d_port);
 }

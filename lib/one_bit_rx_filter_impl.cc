@@ -139,12 +139,16 @@ one_bit_rx_filter_impl::one_bit_rx_filter_impl(const params& p, std::unique_ptr<
       d_stats_port(pmt::mp("stats")),
       d_set_port(pmt::mp("set")),
       d_detect_key(pmt::mp("isac_detect")),
-      d_cpi_key(pmt::mp("isac_cpi"))
+      d_cpi_key(pmt::mp("isac_cpi")),
+      d_infeasible_key(pmt::mp("isac_infeasible"))
 {
     // Each output carries the tags of the stream it belongs to: z (out0) those
     // of the echo r (in0), stat (out1) those of the transmit vectors x (in1:
-    // frame, epoch and mute tags). All-to-all doubled the tag traffic.
-    set_tag_propagation_policy(TPP_ONE_TO_ONE);
+    // frame, epoch and mute tags). All-to-all doubled the tag traffic. The
+    // precoder's isac_infeasible flags stop here: they are its per-snapshot QoS
+    // record (counted in its stats), the most frequent tag on x, and no consumer
+    // of the detection statistic reads them (forward_tags()).
+    set_tag_propagation_policy(TPP_CUSTOM);
     message_port_register_out(d_stats_port);
     message_port_register_in(d_set_port);
     set_msg_handler(d_set_port, [this](const pmt::pmt_t& msg) { handle_set(msg); });
@@ -374,6 +378,18 @@ void one_bit_rx_filter_impl::handle_set(const pmt::pmt_t& msg)
         d_logger->warn(set_rejected(why));
 }
 
+void one_bit_rx_filter_impl::forward_tags(int n)
+{
+    for (int port = 0; port < 2; ++port) {
+        const uint64_t r0 = nitems_read(port), w0 = nitems_written(port);
+        d_tags.clear();
+        get_tags_in_range(d_tags, port, r0, r0 + uint64_t(n));
+        for (const auto& t : d_tags)
+            if (port == 0 || !pmt::eq(t.key, d_infeasible_key))
+                add_item_tag(port, t.offset - r0 + w0, t.key, t.value, t.srcid);
+    }
+}
+
 int one_bit_rx_filter_impl::work(int noutput_items,
                                  gr_vector_const_void_star& input_items,
                                  gr_vector_void_star& output_items)
@@ -444,6 +460,7 @@ int one_bit_rx_filter_impl::work(int noutput_items,
         nan += d_status[l] == core::snapshot_status::non_finite;
     }
 
+    forward_tags(n);
     const uint64_t n0 = nitems_written(0);
     if (cpi) {
         std::vector<gr::tag_t> tags;

@@ -99,9 +99,13 @@ private:
     std::vector<core::snapshot_status> d_status;
     std::vector<core::cdouble> d_terms;
     std::vector<float> d_signs; // 1-bit mode: the signs of r
+    std::vector<gr::tag_t> d_tags;
     std::atomic<uint64_t> d_degenerate{ 0 }, d_nan{ 0 }, d_detections{ 0 };
     uint64_t d_items = 0;
-    const pmt::pmt_t d_stats_port, d_set_port, d_detect_key, d_cpi_key;
+    const pmt::pmt_t d_stats_port, d_set_port, d_detect_key, d_cpi_key, d_infeasible_key;
+
+    //! Copy the input tags of the n items consumed (TPP_CUSTOM, see the constructor).
+    void forward_tags(int n);
 
     //! Validate p, build its kernel and make it current (throws, leaving the old state).
     void apply(const params& p);

@@ -706,6 +706,23 @@ void column_in(const float* re, const float* im, long n, cfloat* c, int stride)
     for (long t = 0; t < n; ++t)
         c[t * stride] = cfloat(re[t], im[t]);
 }
+// the column out (into re, im), kernel(re, im) on the n split samples, the
+// column back: the vectorised kernels' shape
+template <class Kernel>
+void through_column(std::vector<float>& re,
+                    std::vector<float>& im,
+                    const cfloat* c,
+                    cfloat* out,
+                    int stride,
+                    long n,
+                    Kernel&& kernel)
+{
+    re.resize(size_t(n));
+    im.resize(size_t(n));
+    column_out(c, stride, n, re.data(), im.data());
+    kernel(re.data(), im.data());
+    column_in(re.data(), im.data(), n, out, stride);
+}
 
 // out[t * ostride + m] = sum_k A(m, k) x_k[t] for the rows m of A (row-major,
 // nt columns) over the split columns x_k (xs: per k, N real then N imaginary
@@ -849,14 +866,9 @@ void frontend_emulator::process_tx(
                 y[t * stride] = cmul(cmul(g, small_rot(pn[t], true)), z);
             }
         } else {
-            // the column out, the vectorised kernel, the column back
-            d_sr.resize(N);
-            d_si.resize(N);
-            float* sr = d_sr.data();
-            float* si = d_si.data();
-            column_out(x, stride, n, sr, si);
-            tx_chain_kernel(sr, si, pn, g, k1, k2, clip, n, nonfinite, clipped);
-            column_in(sr, si, n, y, stride);
+            through_column(d_sr, d_si, x, y, stride, n, [&](float* sr, float* si) {
+                tx_chain_kernel(sr, si, pn, g, k1, k2, clip, n, nonfinite, clipped);
+            });
         }
         d_nonfinite += nonfinite;
         c.truth.clipped += clipped;
@@ -1005,15 +1017,10 @@ void frontend_emulator::process_rx(
                 y0[t * stride] = y;
             }
         } else {
-            // the column out, the vectorised kernel, the column back
-            d_sr.resize(N);
-            d_si.resize(N);
-            float* sr = d_sr.data();
-            float* si = d_si.data();
-            column_out(y0, stride, n, sr, si);
-            clipped = rx_chain_kernel(
-                sr, si, w, pn, cfo ? rf : nullptr, g, k1, k2, sd, clip, n);
-            column_in(sr, si, n, y0, stride);
+            through_column(d_sr, d_si, y0, y0, stride, n, [&](float* sr, float* si) {
+                clipped = rx_chain_kernel(
+                    sr, si, w, pn, cfo ? rf : nullptr, g, k1, k2, sd, clip, n);
+            });
         }
         c.truth.clipped += clipped;
     }

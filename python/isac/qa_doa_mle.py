@@ -217,20 +217,23 @@ class qa_doa_mle(gr_unittest.TestCase):
         self.assertGreater(mse_0 / crb, 3.0)
 
     # ------------------------------------------------------------- block
-    def run_block(self, blk, Y, C=None):
-        """Y: (n_cpi*L, n_rx) snapshots; C: (n_cpi*L,) references."""
+    def run_block(self, blk, Y, C=None, y_tags=(), c_tags=(), out_tags=None):
+        """Y: (n_cpi*L, n_rx) snapshots; C: (n_cpi*L,) references; out_tags: a
+        list that receives the output's tags."""
         n = Y.shape[1]
-        src = blocks.vector_source_c(Y.astype(np.complex64).ravel().tolist(), False, n)
+        src = blocks.vector_source_c(Y.astype(np.complex64).ravel().tolist(), False, n, list(y_tags))
         snk = blocks.vector_sink_f()
         dbg = blocks.message_debug()
         self.tb.connect(src, (blk, 0))
         if C is not None:
-            self.tb.connect(blocks.vector_source_c(C.astype(np.complex64).tolist(), False),
+            self.tb.connect(blocks.vector_source_c(C.astype(np.complex64).tolist(), False, 1, list(c_tags)),
                             (blk, 1))
         self.tb.connect(blk, snk)
         self.tb.msg_connect(blk, "doa", dbg, "store")
         self.tb.run()
         msgs = [dbg.get_message(i) for i in range(dbg.num_messages())]
+        if out_tags is not None:
+            out_tags.extend(snk.tags())
         return np.array(snk.data()), msgs
 
     def make_cpis(self, n, L, ncpi, th_list, beta=0.5, s2=1e-3):
@@ -274,6 +277,29 @@ class qa_doa_mle(gr_unittest.TestCase):
         self.check_against_core("known", 0.0, "known")
         self.tb = gr.top_block()
         self.check_against_core("known", 0.5, "mixed")
+
+    def test_021b_snapshot_tags_stop_here(self):
+        # one estimate per CPI: the snapshots' tags (frames, the precoder's
+        # isac_infeasible flags) are not copied onto the estimates, which stay
+        # those of the untagged run
+        n, L, ncpi = 6, 16, 5
+        Y, C = self.make_cpis(n, L, ncpi, [-31.0, 12.7])
+
+        def tag(offset, key):
+            t = gr.tag_t()
+            t.offset, t.key, t.value = offset, pmt.intern(key), pmt.PMT_T
+            return t
+        got = []
+        out, _ = self.run_block(isac.doa_mle(n, L, "known", -90, 90, 0.25, 0.1), Y, C,
+                                y_tags=[tag(3, "isac_delay")],
+                                c_tags=[tag(k, "isac_infeasible") for k in (0, 17, 40, 79)] + [tag(16, "isac_frame")],
+                                out_tags=got)
+        self.assertEqual(got, [])
+        self.tb = gr.top_block()
+        ref, _ = self.run_block(isac.doa_mle(n, L, "known", -90, 90, 0.25, 0.1), Y, C)
+        self.assertEqual(len(out), ncpi)
+        np.testing.assert_array_equal(out, ref)
+        np.testing.assert_allclose(out, np.tile([-31.0, 12.7], 3)[:ncpi], atol=1.0)
 
     def test_022_nan_cpi_marked_invalid(self):
         n, L = 4, 8

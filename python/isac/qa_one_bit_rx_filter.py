@@ -114,8 +114,10 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
 
     def test_001b_tags_follow_their_stream(self):
         # out0 (z) carries the echo's tags (in0), out1 (stat) the transmit
-        # vectors' tags (in1), each once; isac_detect goes on both
-        nt, nr, n = 6, 5, 40
+        # vectors' tags (in1) except the precoder's isac_infeasible flags, each
+        # once, at their item and with their value, over many work() calls;
+        # isac_detect goes on both
+        nt, nr, n = 6, 5, 700
         x = self.cn(n, nt)
         r = rc.one_bit_adc(self.cn(n, nr))
 
@@ -123,9 +125,12 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
             t = gr.tag_t()
             t.offset, t.key, t.value = offset, pmt.intern(key), pmt.from_long(offset)
             return t
-        r_tags = [tag(3, "echo_align"), tag(17, "echo_align")]
-        x_tags = [tag(5, "isac_frame"), tag(5, "isac_epoch"), tag(29, "isac_frame")]
+        r_tags = [tag(3, "echo_align"), tag(17, "echo_align"), tag(650, "isac_infeasible")]
+        x_tags = [tag(5, "isac_frame"), tag(5, "isac_epoch"), tag(29, "isac_frame"), tag(29, "isac_mute"),
+                  tag(441, "isac_frame")]
+        x_tags += [tag(k, "isac_infeasible") for k in (0, 5, 77, 300, 699)]
         blk = isac.one_bit_rx_filter(nt, nr, 10.0, [-50.0], 15.0, [20.0], 1.0, 0.1, "1bit", 1, 1.0, "theorem1")
+        blk.set_max_noutput_items(64)
         self.tb = gr.top_block()
         s0 = blocks.vector_source_c(r.astype(np.complex64).ravel(), False, nr, r_tags)
         s1 = blocks.vector_source_c(x.astype(np.complex64).ravel(), False, nt, x_tags)
@@ -138,10 +143,12 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         s = np.array(k1.data())
 
         def keyed(tags):
-            return sorted((t.offset, pmt.symbol_to_string(t.key)) for t in tags
+            return sorted((t.offset, pmt.symbol_to_string(t.key), pmt.to_long(t.value)) for t in tags
                           if pmt.symbol_to_string(t.key) != "isac_detect")
-        self.assertEqual(keyed(k0.tags()), [(3, "echo_align"), (17, "echo_align")])
-        self.assertEqual(keyed(k1.tags()), [(5, "isac_epoch"), (5, "isac_frame"), (29, "isac_frame")])
+        self.assertEqual(keyed(k0.tags()), [(3, "echo_align", 3), (17, "echo_align", 17),
+                                            (650, "isac_infeasible", 650)])
+        self.assertEqual(keyed(k1.tags()), [(5, "isac_epoch", 5), (5, "isac_frame", 5), (29, "isac_frame", 29),
+                                            (29, "isac_mute", 29), (441, "isac_frame", 441)])
         det = np.flatnonzero(s >= 1).tolist()
         self.assertGreater(len(det), 0)
         for tags in (k0.tags(), k1.tags()):
