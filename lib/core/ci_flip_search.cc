@@ -97,6 +97,10 @@ bool flip_search::repair()
 // No single flip lowers the violation: the pair that lowers it most, its first flip
 // among the max_first columns raising a violated row that raise the violation least
 // (found by best_repair_flip), its second any column. Flips it, or returns false.
+// The scan runs over the partners k in the inner loop (row i's changes of every
+// column, transposed once per call, vectorise) and skips the rows no partner can
+// break after j's flip (r_i + dR_ij + min_k dR_ik >= -tol, rounding is monotone): a
+// skipped row adds +0.0, so each v2 has the bits of the sum over all rows in order.
 bool flip_search::repair_pair(double v0)
 {
     const int n = int(x_.size()), m = int(r_.size());
@@ -106,21 +110,37 @@ bool flip_search::repair_pair(double v0)
                       first_.begin() + nf,
                       first_.end(),
                       [&](int a, int b) { return after_[a] < after_[b]; });
+    dRt_.resize(size_t(m) * n);
+    dmin_.assign(m, inf);
+    for (int k = 0; k < n; ++k) {
+        const double* dk = dR_.col(k).data();
+        for (int i = 0; i < m; ++i) {
+            dRt_[size_t(i) * n + k] = dk[i];
+            dmin_[i] = std::min(dmin_[i], dk[i]);
+        }
+    }
+    v2_.resize(n);
+    Eigen::Map<Eigen::ArrayXd> v2(v2_.data(), n);
+    const double tol = tol_;
     int bj = -1, bk = -1;
     double bv = v0 - 1e-15 * (1 + v0), bloss = inf;
     for (int t = 0; t < nf; ++t) {
         const int j = first_[t];
         rj_ = r_ + dR_.col(j);
+        v2.setZero();
+        for (int i = 0; i < m; ++i) {
+            const double r0 = rj_[i];
+            if (!(r0 + dmin_[i] < -tol))
+                continue;
+            // branch-free (x - 0.0 == x lets the compiler skip the store otherwise)
+            const auto ri =
+                r0 + Eigen::Map<const Eigen::ArrayXd>(&dRt_[size_t(i) * n], n);
+            v2 -= (ri < -tol).select(ri, 0.0);
+        }
         for (int k = 0; k < n; ++k) {
-            const double* dk = dR_.col(k).data();
-            double v2 = 0;
-            for (int i = 0; i < m; ++i) {
-                const double ri = rj_[i] + dk[i];
-                v2 -= masked(ri < -tol_, ri);
-            }
             const double loss = 2.0 * (x_[j] * w_[j] + x_[k] * w_[k]);
-            if (k != j && (v2 < bv || (v2 == bv && loss < bloss))) {
-                bv = v2;
+            if (k != j && (v2[k] < bv || (v2[k] == bv && loss < bloss))) {
+                bv = v2[k];
                 bloss = loss;
                 bj = j;
                 bk = k;

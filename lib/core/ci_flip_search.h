@@ -76,6 +76,9 @@ private:
     std::vector<int> cand_;        // local search: columns that can be a second flip
     std::vector<double> gain_;     // local search: objective change of each flip
     rvec rj_;                      // local search: residual after the first of two flips
+    std::vector<double> dRt_;      // repair_pair: dR_ transposed (row-major)
+    std::vector<double> dmin_;     // repair_pair: each row's most negative change
+    std::vector<double> v2_;       // repair_pair: violation after each pair (j, k)
 
     // e + dR_j >= -tol in every row (the smallest entry decides; Eigen vectorises it)
     bool fits(const rvec& e, int j) const { return (e + dR_.col(j)).minCoeff() >= -tol_; }
