@@ -13,6 +13,7 @@
  * memcpy of the same input bytes (r and x: (N_R + N_T) complex floats per snapshot), i.e.
  * the cost of merely touching the data once.
  */
+#include <gnuradio/isac/core/frontend.h>
 #include <gnuradio/isac/core/rx_filter.h>
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
@@ -175,6 +176,60 @@ void BM_rx_filter_terms(benchmark::State& st)
     st.SetLabel("vs BM_memcpy_inputs/" + std::to_string(n));
 }
 
+// The over-the-air flowgraph's receive filter at its defaults (isac_usrp_ota: N_T = N_R
+// = 4, target 23 deg, clutter -47/31 deg at CNR 10 dB, SNR_R 15 dB, Pfa 1e-2, radar CPI
+// 16, so the CPI terms are written), x a 1-bit DAC's x through a 16-tap delay line
+// (core::fractional_delay) of arg/100 samples. An integer delay (/300) is the
+// flowgraph's case: its x_delay shifts x by whole samples (the echo takes the
+// fraction), x repeats and the x-terms cache hits. A fractional one (/237) never
+// repeats x: the cache pauses and every snapshot pays its x-terms (the solve, the
+// exact threshold's look-ups), as with an ideal DAC.
+void BM_rx_filter_ota(benchmark::State& st)
+{
+    const int n = 4;
+    const radar_scene sc(n,
+                         n,
+                         deg2rad(23),
+                         { deg2rad(-47), deg2rad(31) },
+                         std::pow(10, 1.5),
+                         { 10.0, 10.0 });
+    rx_filter f(sc,
+                adc_model::one_bit,
+                1e-2,
+                1.0,
+                projection_kernel::automatic,
+                threshold_model::exact,
+                16);
+    const int blocks = 8; // 8 batches of distinct x, so nothing is timed twice alike
+    auto x1 = random_c(size_t(n) * batch * blocks, 2);
+    for (auto& v : x1)
+        v *= float(std::sqrt(1.0 / (2 * n)));
+    std::vector<cfloat> x(x1.size());
+    fractional_delay fd(n, 64.0, 16);
+    fd.set_delays({ st.range(0) / 100.0 });
+    fd.process(x1.data(), x.data(), long(batch) * blocks);
+    auto r = random_c(size_t(n) * batch, 1);
+    std::vector<cfloat> z(batch);
+    std::vector<float> s(batch);
+    std::vector<snapshot_status> status(batch);
+    std::vector<cdouble> terms(size_t(batch) * f.n_terms());
+    int b = 0;
+    for (auto _ : st) {
+        f.process(r.data(),
+                  x.data() + size_t(b) * batch * n,
+                  batch,
+                  z.data(),
+                  s.data(),
+                  status.data(),
+                  terms.data());
+        b = (b + 1) % blocks;
+        benchmark::DoNotOptimize(z.data());
+        benchmark::ClobberMemory();
+    }
+    st.SetItemsProcessed(int64_t(st.iterations()) * batch);
+    st.SetLabel("vs BM_memcpy_inputs/4");
+}
+
 // Reference the batched kernel replaces: radar_scene::solve + the explicit
 // N_R-vector filter u per snapshot (what a straightforward block would do).
 void BM_explicit_filter(benchmark::State& st)
@@ -232,6 +287,8 @@ BENCHMARK(BM_threshold_table_clutter_limit)
 BENCHMARK(BM_rx_filter_gemm)->Arg(16)->Arg(64)->Arg(128);
 BENCHMARK(BM_rx_filter_direct)->Arg(16)->Arg(64)->Arg(128);
 BENCHMARK(BM_rx_filter_terms)->Arg(4)->Arg(16)->Arg(128);
+// loop delay in 1/100 samples: fractional (x never repeats) and integer (the cache hits)
+BENCHMARK(BM_rx_filter_ota)->Arg(237)->Arg(300);
 BENCHMARK(BM_explicit_filter)->Arg(4)->Arg(16)->Arg(128);
 BENCHMARK(BM_memcpy_inputs)->Arg(4)->Arg(16)->Arg(64)->Arg(128);
 BENCHMARK_MAIN();

@@ -904,20 +904,24 @@ void threshold_table::locate(const double* p, int* i0, double* fr) const
 
 void threshold_table::factors(const double* p,
                               double& kappa_ratio,
-                              double& var_ratio) const
+                              double& var_ratio,
+                              double* coherent) const
 {
     if (!d_tabulated) {
         double vt1;
         cvec v;
         var_ratio_at(p, var_ratio, vt1, v);
         kappa_ratio = var_ratio * calibrated(1.0, p);
+        if (coherent)
+            *coherent = coherent_factor(p);
         return;
     }
     const int Qt = int(d_dims.size());
     int i0[4];
     double fr[4];
     locate(p, i0, fr);
-    double k = 0.0, vr = 0.0;
+    const bool cpi = coherent && d_cpi > 1;
+    double k = 0.0, vr = 0.0, kc = 0.0;
     for (int corner = 0; corner < (1 << Qt); ++corner) {
         double w = 1.0;
         size_t idx = 0;
@@ -928,9 +932,13 @@ void threshold_table::factors(const double* p,
         }
         k += w * d_kr[idx];
         vr += w * d_vr[idx];
+        if (cpi)
+            kc += w * d_kc[idx];
     }
     kappa_ratio = k;
     var_ratio = vr;
+    if (coherent)
+        *coherent = cpi ? kc : k;
 }
 
 double threshold_table::coherent_factor(const double* p) const

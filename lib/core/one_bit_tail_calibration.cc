@@ -39,16 +39,20 @@ void locate(const double (&g)[n], double x, int& i, double& f)
 }
 } // namespace
 
-double calibration_factor(int n_rx, double pfa, double cnr_pa_db)
+calibration_curve::calibration_curve(int n_rx, double pfa)
+{
+    locate(cal_log2_nrx, std::log2(double(std::max(n_rx, 1))), d_i[0], d_f[0]);
+    locate(cal_log10_pfa, std::log10(pfa), d_i[1], d_f[1]);
+}
+
+double calibration_curve::operator()(double cnr_pa_db) const
 {
     constexpr int nn = std::size(cal_log2_nrx), np = std::size(cal_log10_pfa),
                   nc = std::size(cal_cnr_db);
     static_assert(std::size(cal_factor) == size_t(nn) * np * nc,
                   "calibration table size");
-    int i[3];
-    double f[3];
-    locate(cal_log2_nrx, std::log2(double(std::max(n_rx, 1))), i[0], f[0]);
-    locate(cal_log10_pfa, std::log10(pfa), i[1], f[1]);
+    int i[3] = { d_i[0], d_i[1], 0 };
+    double f[3] = { d_f[0], d_f[1], 0.0 };
     locate(cal_cnr_db, cnr_pa_db, i[2], f[2]);
     double v = 0.0;
     for (int c = 0; c < 8; ++c) {
@@ -63,6 +67,11 @@ double calibration_factor(int n_rx, double pfa, double cnr_pa_db)
             v += w * cal_factor[(size_t(idx[0]) * np + idx[1]) * nc + idx[2]];
     }
     return v;
+}
+
+double calibration_factor(int n_rx, double pfa, double cnr_pa_db)
+{
+    return calibration_curve(n_rx, pfa)(cnr_pa_db);
 }
 
 } // namespace core

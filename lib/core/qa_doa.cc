@@ -59,11 +59,18 @@ public:
         for (auto mode : { doa_mode::gaussian, doa_mode::known }) {
             doa_mle_core est(n, deg2rad(-60), deg2rad(60), deg2rad(1.0), 1.0, mode, 1.0,
                              doa_refine::none);
-            est.estimate(Y, c);
+            const doa_result r = est.estimate(Y, c);
             const cmat R = Y * Y.adjoint() / double(L);
             const cvec z = Y * c.conjugate();
             const auto& g = est.grid();
             CPPUNIT_ASSERT_EQUAL(Eigen::Index(121), g.size());
+            // the grid maximum is the first maximum of the grid objective
+            const auto& obj = est.last_grid_objective();
+            int first = 0;
+            for (int m = 1; m < g.size(); ++m)
+                if (obj[m] > obj[first])
+                    first = m;
+            CPPUNIT_ASSERT_EQUAL(first, r.grid_index);
             for (int m = 0; m < g.size(); ++m) {
                 const cvec b =
                     ula_steering(n, g[m], array_convention::midpoint_positive());

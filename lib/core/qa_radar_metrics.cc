@@ -81,6 +81,38 @@ public:
                 }
             }
         }
+        // Q = 5 (every column of the LDL^H factorisation), two patches 2 deg apart
+        // (a nearly singular K) and one unlit patch (c_q = 0 from an x in its null)
+        // up to 40 dB, on the over-the-air array size and a larger one
+        for (int n : { 4, 16 }) {
+            const std::vector<double> cl = {
+                deg2rad(-47), deg2rad(31), deg2rad(33), deg2rad(-10), deg2rad(60)
+            };
+            radar_scene s5(n, n, deg2rad(23), cl, 30.0, { 10.0, 1e4, 3e3, 100.0, 1.0 });
+            for (auto m : { adc_model::one_bit, adc_model::ideal }) {
+                for (int t = 0; t < 6; ++t) {
+                    cvec x = rand_x(n);
+                    if (t == 0) { // x orthogonal to g_T(theta_5): that patch is unlit
+                        const cvec g = s5.gt().col(5).conjugate();
+                        x -= g * (g.dot(x) / g.squaredNorm());
+                    }
+                    const cmat M = dense_M(s5, x, m);
+                    const cvec minv_g0 = M.inverse() * s5.gr().col(0);
+                    const radar_solution sol = s5.solve(s5.couplings(x), m);
+                    const double ref = std::real(s5.gr().col(0).dot(minv_g0));
+                    CPPUNIT_ASSERT_DOUBLES_EQUAL(ref, sol.gmg, 1e-9 * ref);
+                    const cvec u = s5.filter(sol);
+                    const cvec u_ref = minv_g0 / (std::conj(sol.c[0]) * ref);
+                    CPPUNIT_ASSERT((u - u_ref).norm() <= 1e-8 * u_ref.norm());
+                    for (int q = 1; q <= 5; ++q) {
+                        const cdouble r = s5.gr().col(q).dot(minv_g0);
+                        CPPUNIT_ASSERT_DOUBLES_EQUAL(0.0,
+                                                     std::abs(r - sol.gq_minv_g0[q - 1]),
+                                                     1e-9 * (1 + std::abs(r)));
+                    }
+                }
+            }
+        }
     }
 
     void test_filter_optimal_and_distortionless()

@@ -88,40 +88,45 @@ double radar_scene::solve_into(
     const int Q = n_clutter();
     if (Q == 0)
         return 1.0;
-    // ws = [ L (Q x Q, column-major lower Cholesky factor of S) | d (Q, real in .real()) ]
+    // ws = [ L (Q x Q, column-major: unit lower LDL^H factor of S below the diagonal,
+    //        (1/D_j, D_j) on it) | d (Q, real in .real()) ]
+    // LDL^H rather than Cholesky: no square roots and one division per column, so
+    // the dependent chain of a snapshot's solve is a third as long (a receive filter
+    // solves once per snapshot)
     cdouble* L = ws;
     cdouble* d = ws + Q * Q;
+    const double wscale = m == adc_model::one_bit ? 2.0 / pi : 1.0; // weight(m, q)
     for (int q = 0; q < Q; ++q)
-        d[q] = std::sqrt(weight(m, q + 1) * std::norm(c[q + 1]));
+        d[q] = std::sqrt(wscale * d_cnr[q] * std::norm(c[q + 1]));
     // S = I + D K D; only its lower triangle is read.
     for (int j = 0; j < Q; ++j)
         for (int i = j; i < Q; ++i)
             L[i + j * Q] = d[i].real() * d_K(i, j) * d[j].real() + (i == j ? 1.0 : 0.0);
     for (int j = 0; j < Q; ++j) {
-        double s = L[j + j * Q].real();
+        double dj = L[j + j * Q].real();
         for (int k = 0; k < j; ++k)
-            s -= std::norm(L[j + k * Q]);
-        const double ljj = std::sqrt(s);
-        L[j + j * Q] = ljj;
+            dj -= std::norm(L[j + k * Q]) * L[k + k * Q].imag();
+        const double inv = 1.0 / dj;
+        L[j + j * Q] = cdouble(inv, dj);
         for (int i = j + 1; i < Q; ++i) {
             cdouble v = L[i + j * Q];
             for (int k = 0; k < j; ++k)
-                v -= L[i + k * Q] * std::conj(L[j + k * Q]);
-            L[i + j * Q] = v / ljj;
+                v -= L[i + k * Q] * std::conj(L[j + k * Q]) * L[k + k * Q].imag();
+            L[i + j * Q] = v * inv;
         }
     }
-    // L L^H t = D b, then y = D t (y is used as the scratch for t).
+    // L D L^H t = D b, then y = D t (y is used as the scratch for t).
     for (int i = 0; i < Q; ++i) {
         cdouble v = d[i].real() * d_b[i];
         for (int k = 0; k < i; ++k)
             v -= L[i + k * Q] * y[k];
-        y[i] = v / L[i + i * Q].real();
+        y[i] = v;
     }
     for (int i = Q - 1; i >= 0; --i) {
-        cdouble v = y[i];
+        cdouble v = y[i] * L[i + i * Q].real();
         for (int k = i + 1; k < Q; ++k)
             v -= std::conj(L[k + i * Q]) * y[k];
-        y[i] = v / L[i + i * Q].real();
+        y[i] = v;
     }
     double bhy = 0.0;
     for (int i = 0; i < Q; ++i) {

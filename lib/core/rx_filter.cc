@@ -61,6 +61,21 @@ ISAC_CLONES void project(const float* __restrict W,
                          int ldp)
 {
     constexpr int V = 16;
+    if (k < V) {
+        // a short column (a small array's x or r): the lane sums below would all be
+        // zero, and summing them cost more than the products (the same sums, in the
+        // same order)
+        for (int j = 0; j < n; ++j) {
+            const float* x = X + size_t(j) * k;
+            for (int i = 0; i < R; ++i) {
+                float sum = 0.0f;
+                for (int t = 0; t < k; ++t)
+                    sum += W[size_t(i) * ldw + t] * x[t];
+                P[size_t(j) * ldp + i] = sum;
+            }
+        }
+        return;
+    }
     for (int j = 0; j < n; ++j) {
         const float* x = X + size_t(j) * k;
         float acc[R][V] = {};
@@ -85,6 +100,12 @@ ISAC_CLONES void project(const float* __restrict W,
 ISAC_CLONES float squared_norm(const float* __restrict x, int k)
 {
     constexpr int V = 16;
+    if (k < V) { // the lane sums would all be zero (the same sum, in the same order)
+        float sum = 0.0f;
+        for (int i = 0; i < k; ++i)
+            sum += x[i] * x[i];
+        return sum;
+    }
     float acc[V] = {};
     int i = 0;
     for (; i + V <= k; i += V)
@@ -125,7 +146,8 @@ rx_filter::rx_filter(const radar_scene& scene,
       d_pfa(pfa),
       d_noise_var(noise_var),
       d_threshold(threshold),
-      d_cpi(cpi_len)
+      d_cpi(cpi_len),
+      d_cal(scene.n_rx(), pfa)
 {
     check_pfa_noise(pfa, noise_var);
     check_int_range("cpi_len", cpi_len, 1, 1 << 24);
@@ -206,13 +228,13 @@ snapshot_status rx_filter::x_terms(const float* x, cdouble* v)
         d_a[q] = d_cd[q + 1] * std::conj(d_gq[q]);
     const double vn2 = d_scene.minv_g0_norm2(d_y.data());
     const double var = d_scene.h0_variance(vn2, d_a.data(), d_adc, d_noise_var);
-    double kr = 1.0, var_ratio = 1.0, d = 1.0;
+    double kr = 1.0, var_ratio = 1.0, d = 1.0, kc = 0.0;
     if (d_table) {
         for (int q = 0; q < Q; ++q) {
             d_pw[q] = d_scene.cnr()[q] * std::norm(d_cd[q + 1]);
             d += d_pw[q] / nr;
         }
-        d_table->factors(d_pw.data(), kr, var_ratio);
+        d_table->factors(d_pw.data(), kr, var_ratio, d_cpi > 1 ? &kc : nullptr);
         // a table evaluated per snapshot (beyond 4 clutter patches) may have been
         // cut short by the cancellation: its factors are then not used
         if (d_check_cancel && cancel_requested()) {
@@ -239,15 +261,12 @@ snapshot_status rx_filter::x_terms(const float* x, cdouble* v)
         // tail shape without the small-array calibration, which a CPI's
         // L N_R terms do not need
         const double shape =
-            kr / (var_ratio *
-                  calibration_factor(nr, d_pfa, 10.0 * std::log10((d - 1.0) + 1e-30)));
+            kr / (var_ratio * d_cal(10.0 * std::log10((d - 1.0) + 1e-30)));
         t[0] = cdouble(vl - lin, (shape - 1.0) * (vl - lin));
         const cdouble sd = scale / std::sqrt(d);
         for (int q = 0; q < Q; ++q)
             t[q + 1] = d_a[q] * sd;
-        t[Q1] = d_cpi > 1 ? d_neg_log_pfa * d_cpi * var * s2 *
-                                d_table->coherent_factor(d_pw.data())
-                          : 0.0;
+        t[Q1] = d_cpi > 1 ? d_neg_log_pfa * d_cpi * var * s2 * kc : 0.0;
         if (d_check_cancel && d_cpi > 1 && cancel_requested()) {
             d_cut = true;
             return snapshot_status::non_finite;

@@ -151,6 +151,7 @@ private:
     std::vector<cfloat> d_ys, d_cs; // power-of-two scaled copies of extreme CPIs
     Eigen::VectorXf d_J;    // Bartlett values on the grid (mixed mode)
     Eigen::VectorXcf d_g;   // b^H z on the grid
+    std::vector<float> d_scratch; // the known mode's grid sums
 
     double mixed_objective(double J, cdouble g) const;
     double bartlett_at(const cvec& b) const; // b^H Rhat b in O(N) from the lags

@@ -220,8 +220,12 @@ public:
     int grid_size() const { return d_nf; }
     int dimensions() const { return int(d_dims.size()); }
 
-    //! p: Q clutter powers CNR_q |c_q|^2. Thread-safe (const).
-    void factors(const double* p, double& kappa_ratio, double& var_ratio) const;
+    //! p: Q clutter powers CNR_q |c_q|^2. Thread-safe (const). coherent (optional):
+    //! also coherent_factor(p), from the same grid cell.
+    void factors(const double* p,
+                 double& kappa_ratio,
+                 double& var_ratio,
+                 double* coherent = nullptr) const;
     //! kappa_CPI^2 / (-ln Pfa L var_T1) of a coherent CPI (factors()'s kappa ratio if L =
     //! 1)
     double coherent_factor(const double* p) const;
@@ -263,6 +267,19 @@ private:
  * per-antenna CNR (dB), clamped at its ends (N_R >= 1024: 1).
  */
 double calibration_factor(int n_rx, double pfa, double cnr_pa_db);
+
+//! calibration_factor() at a fixed N_R and Pfa, those two coordinates located once
+//! (the receive filter evaluates it per snapshot): the same values.
+class calibration_curve
+{
+public:
+    calibration_curve(int n_rx, double pfa);
+    double operator()(double cnr_pa_db) const;
+
+private:
+    int d_i[2];
+    double d_f[2];
+};
 
 //! A threshold table shared by every filter with the same scene and Pfa (the build
 //! costs up to ~1 s): a small process-wide cache.

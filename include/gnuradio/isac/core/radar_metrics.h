@@ -91,7 +91,7 @@ public:
      * From the couplings c[0..Q] it writes the Woodbury coefficients y[0..Q-1]
      * and gq[q-1] = g_R(theta_q)^H M^{-1} g_R0, and returns g_R0^H M^{-1} g_R0.
      * ws must hold workspace_size() values. The Q x Q system (I + D K D) is
-     * Hermitian with eigenvalues >= 1, so an unpivoted Cholesky is stable.
+     * Hermitian with eigenvalues >= 1, so an unpivoted LDL^H is stable.
      */
     double solve_into(const cdouble* c, adc_model m, cdouble* y, cdouble* gq, cdouble* ws) const;
     std::size_t workspace_size() const

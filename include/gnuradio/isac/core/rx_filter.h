@@ -143,6 +143,7 @@ private:
     double d_pfa, d_noise_var, d_neg_log_pfa;
     threshold_model d_threshold;
     int d_cpi;
+    calibration_curve d_cal; // the exact threshold's small-array calibration
     std::shared_ptr<const threshold_table> d_table; // exact 1-bit threshold
     std::vector<double> d_pw;                       // clutter powers of a snapshot
     // G_R^H and G_T^T as real 2(Q+1) x 2N matrices acting on interleaved
