@@ -442,7 +442,13 @@ class one_bit_radar_rx:
         '"exact"',
         'threshold model, fixed at construction: exact, or theorem1 (eq. 15)',
         None)
-    all = (n_tx, n_rx, target_deg, clutter_deg, snr_r_db, cnr_db, radar_noise_var, pfa, adc, cpi_len, threshold_scale, threshold)
+    tag_detections = _spec(
+        'tag_detections', 'boolean', '', -_INF, _INF, False, False,
+        None, None, None, None, False,
+        'True',
+        'tag each detection "isac_detect" (value = stat) on both outputs (false: none; stat >= 1 is the detection itself)',
+        None)
+    all = (n_tx, n_rx, target_deg, clutter_deg, snr_r_db, cnr_db, radar_noise_var, pfa, adc, cpi_len, threshold_scale, threshold, tag_detections)
 
 class psk_source:
     n_users = _spec(
