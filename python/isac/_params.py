@@ -469,7 +469,13 @@ class psk_source:
         '0',
         '0: a random seed; any other value repeats the sequence',
         None)
-    all = (n_users, psk_order, seed)
+    n_items = _spec(
+        'n_items', 'integer', '', 0.0, 4503599627370496.0, False, False,
+        None, None, None, None, True,
+        '0',
+        'symbol vectors produced in all, then the stream ends (0: endless; as blocks.head behind it, without its thread)',
+        None)
+    all = (n_users, psk_order, seed, n_items)
 
 class radio_sink:
     radio = _spec(

@@ -258,10 +258,17 @@ class qa_e2e_blocks(gr_unittest.TestCase):
             got = blocks.vector_sink_c(U)
             src = isac.psk_source(U, M, seed)
             tb.connect(src, blocks.head(gr.sizeof_gr_complex * U, n), got)
+            # n_items ends the stream itself, as the head does: the same vectors
+            own = blocks.vector_sink_c(U)
+            ended = isac.psk_source(U, M, seed, n_items=n)
+            ended.source.set_max_noutput_items(300)
+            tb.connect(ended, own)
             tb.run()
             a, b = np.array(got.data(), np.complex64), np.array(ref.data(), np.complex64)
             self.assertEqual(len(a), U * n)
             np.testing.assert_array_equal(a.view(np.uint32), b.view(np.uint32), err_msg="U %d M %d" % (U, M))
+            np.testing.assert_array_equal(np.array(own.data(), np.complex64).view(np.uint32), b.view(np.uint32))
+            self.assertEqual((ended.n_items(), ended.nitems_written(0)), (n, n))
             # every point occurs (i.i.d. uniform): counts within 5 sd of U n / M
             k = np.round(np.angle(a) / (2 * np.pi / M)).astype(int) % M
             counts = np.bincount(k, minlength=M)
