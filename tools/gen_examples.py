@@ -597,14 +597,13 @@ SENSE_BUF = 4096
 
 
 def ota_tx_chain(g, gui):
-    src = g.add("src", "isac_psk_source", n_users="n_users", psk_order="psk_order", seed=0)
     # the symbols feed the frame builder and every user receiver, which takes
     # them a few frames later (its frames come back through the radio): the
     # buffer must hold those frames, or the whole flowgraph runs in lockstep
-    # with tiny work calls
-    sym = g.add("head", "blocks_head", type="complex", num_items="2**62" if gui else "n_snapshots",
-                vlen="n_users", minoutbuf=65536)
-    g.conn(src, 0, sym, 0)
+    # with tiny work calls. The source ends the bounded run itself (n_items):
+    # no blocks.head thread and copy behind it.
+    sym = g.add("src", "isac_psk_source", n_users="n_users", psk_order="psk_order", seed=0,
+                n_items=0 if gui else "n_snapshots", minoutbuf=65536)
     # frames: preamble, header and pilots orthogonal across the antennas go out
     # as known vectors (tags tell the precoder), then the precoded payload
     g.add("frames", "isac_frame_builder", n_users="n_users", n_tx="n_tx", payload_len="payload_len",
