@@ -187,12 +187,14 @@ class detection_meter_impl : public detection_meter
     int64_t d_seen = 0;
     uint64_t d_n = 0, d_det = 0, d_bad = 0;
     double d_sum = 0;
+    uint64_t d_rec_first = 0, d_rec_end = 0, d_rec_every = 1;
+    std::vector<float> d_rec;
 
 public:
     detection_meter_impl(double thr, int64_t skip)
         : gr::sync_block("detection_meter",
                          gr::io_signature::make(1, 1, sizeof(float)),
-                         gr::io_signature::make(1, 1, sizeof(float))),
+                         gr::io_signature::make(0, 1, sizeof(float))),
           d_thr(thr),
           d_skip(skip)
     {
@@ -208,7 +210,7 @@ public:
     int work(int n, gr_vector_const_void_star& in, gr_vector_void_star& out) override
     {
         const auto v = static_cast<const float*>(in[0]);
-        auto o = static_cast<float*>(out[0]);
+        auto o = out.empty() ? nullptr : static_cast<float*>(out[0]);
         float rate;
         {
             std::lock_guard<std::mutex> lock(d_mutex);
@@ -225,9 +227,43 @@ public:
             }
             d_n += uint64_t(n - first);
             rate = float(double(d_det) / double(std::max<uint64_t>(d_n, 1)));
+            // items [i0, i0 + n) of this run: keep the window's group ends
+            const uint64_t i0 = uint64_t(d_seen - n), i1 = uint64_t(d_seen);
+            if (d_rec_end > d_rec_first && i1 > d_rec_first && i0 < d_rec_end) {
+                uint64_t i = std::max(i0, d_rec_first);
+                i += (d_rec_every - 1 - i % d_rec_every); // the next group end
+                for (; i < std::min(i1, d_rec_end); i += d_rec_every)
+                    d_rec.push_back(v[i - i0]);
+            }
         }
-        std::fill(o, o + n, rate);
+        if (o)
+            std::fill(o, o + n, rate);
         return n;
+    }
+
+    void set_record_window(uint64_t first, uint64_t end, int every) override
+    {
+        if (every < 1)
+            core::throw_param("every", std::to_string(every), "[1, inf)");
+        if (end < first)
+            core::throw_param(
+                "end", std::to_string(end), ">= first (" + std::to_string(first) + ")");
+        if ((end - first) / uint64_t(every) >= (uint64_t(1) << 27))
+            core::throw_param("end",
+                              std::to_string(end),
+                              "a record under 2^27 values ((end - first) / every)");
+        std::lock_guard<std::mutex> lock(d_mutex);
+        d_rec_first = first;
+        d_rec_end = end;
+        d_rec_every = uint64_t(every);
+        d_rec.clear();
+        d_rec.reserve(size_t((end - first) / uint64_t(every) + 1));
+    }
+
+    std::vector<float> recorded() const override
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        return d_rec;
     }
 
     uint64_t count() const override

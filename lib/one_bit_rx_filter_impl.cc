@@ -95,7 +95,8 @@ one_bit_rx_filter::sptr one_bit_rx_filter::make(int n_tx,
                                                 const std::string& adc,
                                                 int cpi_len,
                                                 double threshold_scale,
-                                                const std::string& threshold)
+                                                const std::string& threshold,
+                                                bool tag_detections)
 {
     core::params::one_bit_rx_filter::check(n_tx,
                                            n_rx,
@@ -108,7 +109,8 @@ one_bit_rx_filter::sptr one_bit_rx_filter::make(int n_tx,
                                            adc,
                                            cpi_len,
                                            threshold_scale,
-                                           threshold);
+                                           threshold,
+                                           tag_detections);
     // Validate everything before the io_signatures are built, so the error names our
     // parameter.
     const one_bit_rx_filter_impl::params p{ n_tx,
@@ -123,7 +125,8 @@ one_bit_rx_filter::sptr one_bit_rx_filter::make(int n_tx,
                                             cpi_len,
                                             threshold_scale,
                                             core::parse_threshold_model("threshold",
-                                                                        threshold) };
+                                                                        threshold),
+                                            tag_detections };
     auto s = one_bit_rx_filter_impl::build(p);
     return gnuradio::make_block_sptr<one_bit_rx_filter_impl>(p, std::move(s));
 }
@@ -134,6 +137,7 @@ one_bit_rx_filter_impl::one_bit_rx_filter_impl(const params& p, std::unique_ptr<
                          2, 2, sizeof(gr_complex) * p.n_rx, sizeof(gr_complex) * p.n_tx),
                      gr::io_signature::make2(2, 2, sizeof(gr_complex), sizeof(float))),
       d_cpi_len(p.cpi_len),
+      d_tag_detections(p.tag_detections),
       d_params(p),
       d_state(std::move(s)),
       d_stats_port(pmt::mp("stats")),
@@ -173,6 +177,7 @@ bool one_bit_rx_filter_impl::start()
             d_state = std::move(d_pending);
     }
     d_state->cpi.reset();
+    d_srcid = alias_pmt();
     return sync_block::start();
 }
 
@@ -311,6 +316,12 @@ std::string one_bit_rx_filter_impl::threshold() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_params.threshold == core::threshold_model::exact ? "exact" : "theorem1";
+}
+
+bool one_bit_rx_filter_impl::tag_detections() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_params.tag_detections;
 }
 
 void one_bit_rx_filter_impl::apply_set(const set_values& v)
@@ -492,9 +503,11 @@ int one_bit_rx_filter_impl::work(int noutput_items,
         }
         if (stat[l] >= 1.0f) {
             ++detections;
+            if (!d_tag_detections)
+                continue;
             const pmt::pmt_t v = pmt::from_double(stat[l]);
-            add_item_tag(0, n0 + l, d_detect_key, v, alias_pmt());
-            add_item_tag(1, n0 + l, d_detect_key, v, alias_pmt());
+            add_item_tag(0, n0 + l, d_detect_key, v, d_srcid);
+            add_item_tag(1, n0 + l, d_detect_key, v, d_srcid);
         }
     }
 

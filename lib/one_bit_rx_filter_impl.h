@@ -32,6 +32,7 @@ public:
         int cpi_len;
         double threshold_scale;
         core::threshold_model threshold;
+        bool tag_detections;
     };
     //! What work() runs: rebuilt as a whole by every parameter change.
     struct state {
@@ -75,6 +76,7 @@ public:
     void set_threshold_scale(double threshold_scale) override;
     double threshold_scale() const override;
     std::string threshold() const override;
+    bool tag_detections() const override;
     // gen_params:end accessors
     // clang-format on
     void set_clutter(const std::vector<double>& clutter_deg,
@@ -92,6 +94,7 @@ public:
 
 private:
     const int d_cpi_len;
+    const bool d_tag_detections;
     mutable std::mutex d_mutex; // guards d_params and d_pending
     params d_params;
     std::unique_ptr<state> d_pending; // set by setters, taken by work()
@@ -103,6 +106,8 @@ private:
     std::atomic<uint64_t> d_degenerate{ 0 }, d_nan{ 0 }, d_detections{ 0 };
     uint64_t d_items = 0;
     const pmt::pmt_t d_stats_port, d_set_port, d_detect_key, d_cpi_key, d_infeasible_key;
+    pmt::pmt_t d_srcid =
+        pmt::PMT_F; // alias_pmt() at start(): interned once, not per detection
 
     //! Copy the input tags of the n items consumed (TPP_CUSTOM, see the constructor).
     void forward_tags(int n);

@@ -8,6 +8,8 @@
 #include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/isac/psk_symbol_source.h>
 #include <gnuradio/random.h>
+#include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <vector>
 
@@ -19,6 +21,7 @@ class psk_symbol_source_impl : public psk_symbol_source
     const int d_n_users;
     std::vector<gr_complex> d_points;
     gr::random d_rng;
+    std::atomic<uint64_t> d_n_items{ 0 };
 
 public:
     psk_symbol_source_impl(int n_users, int psk_order, int64_t seed)
@@ -43,8 +46,18 @@ public:
     // gen_params:end accessors
     // clang-format on
 
+    void set_n_items(uint64_t n_items) override { d_n_items.store(n_items); }
+    uint64_t n_items() const override { return d_n_items.load(); }
+
     int work(int n, gr_vector_const_void_star&, gr_vector_void_star& out) override
     {
+        const uint64_t limit = d_n_items.load();
+        if (limit > 0) {
+            const uint64_t done = nitems_written(0);
+            if (done >= limit)
+                return WORK_DONE;
+            n = int(std::min<uint64_t>(uint64_t(n), limit - done));
+        }
         auto s = static_cast<gr_complex*>(out[0]);
         const size_t total = size_t(n) * d_n_users;
         for (size_t i = 0; i < total; ++i)

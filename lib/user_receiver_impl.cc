@@ -102,7 +102,7 @@ user_receiver_impl::user_receiver_impl(const core::user_rx_params& p,
     : gr::block(
           "user_receiver",
           gr::io_signature::make2(1, 2, sizeof(gr_complex), sizeof(gr_complex) * n_users),
-          gr::io_signature::make2(1, 2, sizeof(gr_complex), sizeof(float))),
+          gr::io_signature::make2(0, 2, sizeof(gr_complex), sizeof(float))),
       d_n_users(n_users),
       d_user(user),
       d_M(p.psk_order),
@@ -225,6 +225,7 @@ int user_receiver_impl::general_work(int noutput_items,
                                      gr_vector_void_star& output_items)
 {
     const bool has_ref = input_items.size() > 1;
+    const bool has_out = !output_items.empty();
     const bool has_ser_out = output_items.size() > 1;
     const int n0 = ninput_items[0];
     std::vector<core::rx_frame> fresh;
@@ -241,7 +242,7 @@ int user_receiver_impl::general_work(int noutput_items,
 
     std::vector<pmt::pmt_t> ser_msgs;
     int produced = 0, used_ref = 0;
-    auto out = static_cast<gr_complex*>(output_items[0]);
+    auto out = has_out ? static_cast<gr_complex*>(output_items[0]) : nullptr;
     float* ser_out = has_ser_out ? static_cast<float*>(output_items[1]) : nullptr;
     {
         std::lock_guard<std::mutex> lock(d_mutex);
@@ -298,13 +299,14 @@ int user_receiver_impl::general_work(int noutput_items,
                     }
                 }
             }
-            // payload samples out
-            const size_t room = size_t(noutput_items - produced);
+            // payload samples out (no output port: a sink, nothing to hold back)
             const size_t left = p.f.payload.size() - p.out_pos;
-            const size_t k = std::min(room, left);
-            std::copy(p.f.payload.begin() + p.out_pos,
-                      p.f.payload.begin() + p.out_pos + k,
-                      out + produced);
+            const size_t k =
+                has_out ? std::min(size_t(noutput_items - produced), left) : left;
+            if (has_out)
+                std::copy(p.f.payload.begin() + p.out_pos,
+                          p.f.payload.begin() + p.out_pos + k,
+                          out + produced);
             if (ser_out) {
                 const float v = d_n ? float(double(d_err) / double(d_n)) : 0.0f;
                 std::fill(ser_out + produced, ser_out + produced + k, v);
@@ -334,7 +336,8 @@ int user_receiver_impl::general_work(int noutput_items,
     }
     for (const auto& m : ser_msgs)
         message_port_pub(d_ser_port, m);
-    produce(0, produced);
+    if (has_out)
+        produce(0, produced);
     if (has_ser_out)
         produce(1, produced);
     return WORK_CALLED_PRODUCE;

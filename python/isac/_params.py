@@ -442,7 +442,13 @@ class one_bit_radar_rx:
         '"exact"',
         'threshold model, fixed at construction: exact, or theorem1 (eq. 15)',
         None)
-    all = (n_tx, n_rx, target_deg, clutter_deg, snr_r_db, cnr_db, radar_noise_var, pfa, adc, cpi_len, threshold_scale, threshold)
+    tag_detections = _spec(
+        'tag_detections', 'boolean', '', -_INF, _INF, False, False,
+        None, None, None, None, False,
+        'True',
+        'tag each detection "isac_detect" (value = stat) on both outputs (false: none; stat >= 1 is the detection itself)',
+        None)
+    all = (n_tx, n_rx, target_deg, clutter_deg, snr_r_db, cnr_db, radar_noise_var, pfa, adc, cpi_len, threshold_scale, threshold, tag_detections)
 
 class psk_source:
     n_users = _spec(
@@ -463,7 +469,13 @@ class psk_source:
         '0',
         '0: a random seed; any other value repeats the sequence',
         None)
-    all = (n_users, psk_order, seed)
+    n_items = _spec(
+        'n_items', 'integer', '', 0.0, 4503599627370496.0, False, False,
+        None, None, None, None, True,
+        '0',
+        'symbol vectors produced in all, then the stream ends (0: endless; as blocks.head behind it, without its thread)',
+        None)
+    all = (n_users, psk_order, seed, n_items)
 
 class radio_sink:
     radio = _spec(

@@ -25,16 +25,18 @@ class psk_source(gr.hier_block2):
       n_users: users U (output vlen); [1, 4096] (default 4)
       psk_order: PSK order M (symbols are drawn as bytes); [2, 256] (default 8)
       seed: 0: a random seed; any other value repeats the sequence; [0, 2147483647] (default 0)
+      n_items: symbol vectors produced in all, then the stream ends (0: endless; as blocks.head behind it, without its thread); [0, 4503599627370496] (default 0) [settable]
     """
     # gen_params:end doc
 
     # gen_params:begin signature
-    def __init__(self, n_users=4, psk_order=8, seed=0):
+    def __init__(self, n_users=4, psk_order=8, seed=0, n_items=0):
     # gen_params:end signature
         # gen_params:begin check
         n_users = _hier.check(_params.psk_source.n_users, n_users)
         psk_order = _hier.check(_params.psk_source.psk_order, psk_order)
         seed = _hier.check(_params.psk_source.seed, seed)
+        n_items = _hier.check(_params.psk_source.n_items, n_items)
         # gen_params:end check
         gr.hier_block2.__init__(self, "psk_source", gr.io_signature(0, 0, 0),
                                 gr.io_signature(1, 1, gr.sizeof_gr_complex * n_users))
@@ -45,4 +47,23 @@ class psk_source(gr.hier_block2):
         # -> stream_to_vector with this seed (qa_psk_source holds it to that), one
         # thread instead of three
         self.source = _blk.psk_symbol_source(n_users, psk_order, seed)
+        self.source.set_n_items(n_items)
         self.connect(self.source, self)
+
+    def set_min_output_buffer(self, *args):
+        """GRC's Min Output Buffer (items; all ports, or port, items): set on
+        the symbol source, whose output this is."""
+        self.source.set_min_output_buffer(*args)
+
+    def n_items(self):
+        return self.source.n_items()
+
+    def nitems_written(self, port=0):
+        """Vectors produced so far (the symbol source's count)."""
+        return self.source.nitems_written(port)
+
+    # gen_params:begin setters
+    def set_n_items(self, n_items):
+        """symbol vectors produced in all, then the stream ends (0: endless; as blocks.head behind it, without its thread); [0, 4503599627370496]"""
+        self.source.set_n_items(_hier.check(_params.psk_source.n_items, n_items))
+    # gen_params:end setters

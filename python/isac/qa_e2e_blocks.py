@@ -106,6 +106,30 @@ class qa_e2e_blocks(gr_unittest.TestCase):
         self.assertEqual(meter.count(), 5000)
         self.assertEqual(meter.detections(), int(np.sum(v[np.isfinite(v)] >= 1.0)))
         self.assertAlmostEqual(meter.rate(), meter.detections() / 5000.0)
+        self.assertEqual(list(meter.recorded()), [])  # no window set: nothing kept
+
+    def test_detection_meter_record_window_as_a_sink(self):
+        # no output connected (a sink), a record of every 16th item (the CPI
+        # ends) in a window that starts and ends mid-CPI, over many work() calls;
+        # the reference is numpy's selection of the same items
+        v = self.rng.exponential(0.7, 20000).astype(np.float32)
+        v[1007] = np.nan  # the index of a CPI end: kept as NaN
+        for first, end, every in ((1000, 17001, 16), (0, 20000, 1), (19990, 30000, 7), (500, 500, 4)):
+            tb = gr.top_block()
+            meter = isac.detection_meter(1.0, 0)
+            meter.set_record_window(first, end, every)
+            src = blocks.vector_source_f(v.tolist())
+            src.set_max_noutput_items(333)
+            tb.connect(src, meter)
+            tb.run()
+            idx = np.arange(len(v))
+            ref = v[(idx >= first) & (idx < end) & ((idx + 1) % every == 0)]
+            np.testing.assert_array_equal(np.array(meter.recorded(), dtype=np.float32), ref)
+            self.assertEqual(meter.count(), len(v))
+            self.assertEqual(meter.detections(), int(np.sum(v[np.isfinite(v)] >= 1.0)))
+        self.assertRaises(ValueError, meter.set_record_window, 10, 5, 1)
+        self.assertRaises(ValueError, meter.set_record_window, 0, 10, 0)
+        self.assertRaises(ValueError, meter.set_record_window, 0, 2 ** 40, 1)
 
     def test_steering_reference_is_gt_transpose_x(self):
         n, L, phi = 8, 300, 23.0
@@ -234,10 +258,17 @@ class qa_e2e_blocks(gr_unittest.TestCase):
             got = blocks.vector_sink_c(U)
             src = isac.psk_source(U, M, seed)
             tb.connect(src, blocks.head(gr.sizeof_gr_complex * U, n), got)
+            # n_items ends the stream itself, as the head does: the same vectors
+            own = blocks.vector_sink_c(U)
+            ended = isac.psk_source(U, M, seed, n_items=n)
+            ended.source.set_max_noutput_items(300)
+            tb.connect(ended, own)
             tb.run()
             a, b = np.array(got.data(), np.complex64), np.array(ref.data(), np.complex64)
             self.assertEqual(len(a), U * n)
             np.testing.assert_array_equal(a.view(np.uint32), b.view(np.uint32), err_msg="U %d M %d" % (U, M))
+            np.testing.assert_array_equal(np.array(own.data(), np.complex64).view(np.uint32), b.view(np.uint32))
+            self.assertEqual((ended.n_items(), ended.nitems_written(0)), (n, n))
             # every point occurs (i.i.d. uniform): counts within 5 sd of U n / M
             k = np.round(np.angle(a) / (2 * np.pi / M)).astype(int) % M
             counts = np.bincount(k, minlength=M)

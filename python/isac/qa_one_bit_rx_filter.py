@@ -145,6 +145,21 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         self.assertGreater(len(det), 0)
         for tags in (z_tags, s_tags):
             self.assertEqual(sorted(t.offset for t in tags if pmt.symbol_to_string(t.key) == "isac_detect"), det)
+            self.assertEqual({pmt.symbol_to_string(t.srcid) for t in tags
+                              if pmt.symbol_to_string(t.key) == "isac_detect"}, {blk.alias()})
+        # tag_detections = False: the same statistic and stream tags, no isac_detect
+        blk2 = isac.one_bit_rx_filter(nt, nr, 10.0, [-50.0], 15.0, [20.0], 1.0, 0.1, "1bit", 1, 1.0, "theorem1",
+                                      False)
+        self.assertFalse(blk2.tag_detections())
+        self.assertTrue(blk.tag_detections())
+        blk2.set_max_noutput_items(64)
+        self.tb = gr.top_block()
+        _, s2, z_tags2, s_tags2 = self.run_block_keep(blk2, r, x, r_tags, x_tags)
+        np.testing.assert_array_equal(s2, s)
+        self.assertEqual(blk2.detection_count(), len(det))
+        self.assertEqual(keyed(z_tags2), keyed(z_tags))
+        self.assertEqual(keyed(s_tags2), keyed(s_tags))
+        self.assertFalse([t for t in z_tags2 + s_tags2 if pmt.symbol_to_string(t.key) == "isac_detect"])
 
     def test_002_degenerate_and_nan(self):
         nt, nr = 16, 12

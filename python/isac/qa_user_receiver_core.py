@@ -125,6 +125,30 @@ class qa_user_receiver_core(gr_unittest.TestCase):
                 np.testing.assert_array_equal(fr["decisions"][clear], ref[clear])
                 self.assertGreater(np.mean(clear), 0.999)
 
+    def test_block_payload_port_optional(self):
+        # the block with its payload port connected, and with no output at all
+        # (a sink): the same frames, CFO and stats; connected, the payload of
+        # every received frame comes out
+        import pmt
+        from gnuradio import blocks, gr, isac
+        rng = np.random.default_rng(21)
+        f, g, y = stream(rng, 30, 137.0, 3e-4, 0.05)
+        res = []
+        for connected in (True, False):
+            tb = gr.top_block()
+            rx = isac.user_receiver(NT, 1, 0, 4, payload_len=L)
+            tb.connect(blocks.vector_source_c(y.tolist(), False), rx)
+            if connected:
+                snk = blocks.vector_sink_c()
+                tb.connect(rx, snk)
+            tb.run()
+            res.append((rx.frames(), rx.cfo(), rx.last_stats()))
+            if connected:
+                self.assertGreaterEqual(rx.frames(), 28)
+                self.assertEqual(len(snk.data()), rx.frames() * L)
+        self.assertEqual(res[0][:2], res[1][:2])
+        self.assertTrue(pmt.equal(res[0][2], res[1][2]))
+
 
 if __name__ == "__main__":
     gr_unittest.run(qa_user_receiver_core)

@@ -18,10 +18,15 @@ namespace isac {
  * \brief Counts detections of a normalised statistic (|z|/kappa >= threshold).
  * \ingroup isac
  *
- * in0: the float statistic of one_bit_rx_filter; out0: the running detection
- * rate (one float per item, for GUI number sinks). A NaN or infinite statistic
- * is never a detection (it is counted by nonfinite_count()). The first `skip`
- * items after each start() are not counted; totals accumulate across restarts.
+ * in0: the float statistic of one_bit_rx_filter; out0 (optional): the running
+ * detection rate (one float per item, for GUI number sinks); unconnected, the
+ * meter is a sink. A NaN or infinite statistic is never a detection (it is
+ * counted by nonfinite_count()). The first `skip` items after each start() are
+ * not counted; totals accumulate across restarts.
+ *
+ * set_record_window() keeps the statistic of some items for recorded(): a
+ * bounded record (e.g. one decision per CPI over a measurement window) where a
+ * vector sink would keep every item of a run (and its tags).
  */
 class ISAC_API detection_meter : virtual public gr::sync_block
 {
@@ -44,6 +49,16 @@ public:
     //! mean of the finite statistics over the counted items
     virtual double mean_statistic() const = 0;
     virtual uint64_t nonfinite_count() const = 0;
+    /*!
+     * Record the statistic of items i (counted from 0 at each start()) with
+     * first <= i < end and (i + 1) % every == 0: the last item of each group of
+     * `every` (one_bit_rx_filter's CPI decisions with every = cpi_len). Clears
+     * the record. Throws (naming the parameter) unless first <= end, every >= 1
+     * and the record stays under 2^27 values.
+     */
+    virtual void set_record_window(uint64_t first, uint64_t end, int every = 1) = 0;
+    //! The recorded statistics in item order (a NaN statistic is kept as NaN).
+    virtual std::vector<float> recorded() const = 0;
 };
 
 } // namespace isac

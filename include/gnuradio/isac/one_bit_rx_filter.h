@@ -24,7 +24,8 @@ namespace isac {
  * of the same snapshot. Per snapshot, with c_q = g_T(theta_q)^T x:
  *   u = M^{-1} g_R0 / (c_0^* g_R0^H M^{-1} g_R0) (distortionless, 1-bit ISAC paper eq.
  * (24)-(25); Woodbury over the Q clutter terms), out0 z = u^H r, out1 |z|/kappa. out1 >=
- * 1 is a detection and gets an "isac_detect" tag (value: the statistic) on both outputs.
+ * 1 is a detection and gets an "isac_detect" tag (value: the statistic) on both outputs
+ * (tag_detections = false: no tags, for flowgraphs where nothing reads them).
  *   kappa (1-bit ADC): threshold = "exact" (default) holds the requested Pfa when
  *   the transmit beam lights the clutter and saturates the ADC: the arcsine-law H0
  *   variance and the heavy/light tail of |z| over the clutter amplitudes, tabulated
@@ -69,6 +70,7 @@ public:
      * \param cpi_len         snapshots integrated per decision; [1, 16777216]
      * \param threshold_scale scales the threshold kappa; [1e-30, 1000000000000000019884624838656]
      * \param threshold       threshold model, fixed at construction: exact, or theorem1 (eq. 15); "exact", "theorem1"
+     * \param tag_detections  tag each detection "isac_detect" (value = stat) on both outputs (false: none; stat >= 1 is the detection itself)
      */
     static sptr make(int n_tx,
                      int n_rx,
@@ -81,7 +83,8 @@ public:
                      const std::string& adc,
                      int cpi_len = 1,
                      double threshold_scale = 1.0,
-                     const std::string& threshold = "exact");
+                     const std::string& threshold = "exact",
+                     bool tag_detections = true);
     // gen_params:end make
     // clang-format on
 
@@ -114,6 +117,8 @@ public:
     virtual double threshold_scale() const = 0;
     //! threshold model, fixed at construction: exact, or theorem1 (eq. 15); "exact", "theorem1"
     virtual std::string threshold() const = 0;
+    //! tag each detection "isac_detect" (value = stat) on both outputs (false: none; stat >= 1 is the detection itself)
+    virtual bool tag_detections() const = 0;
     // gen_params:end accessors
     // clang-format on
     //! Angles and CNRs together (Q may change).

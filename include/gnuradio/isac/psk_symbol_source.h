@@ -43,6 +43,10 @@ public:
     // gen_params:begin accessors
     // gen_params:end accessors
     // clang-format on
+    //! Produce n_items vectors in all, then end the stream (0: endless), as
+    //! blocks.head does behind it; settable while running.
+    virtual void set_n_items(uint64_t n_items) = 0;
+    virtual uint64_t n_items() const = 0;
 };
 
 } // namespace isac

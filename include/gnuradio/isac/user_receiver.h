@@ -30,9 +30,12 @@ namespace isac {
  *    that feeds frame_builder, or a psk_source with the same seed); element
  *    `user` is compared with the decisions. Frame k's payload is symbol
  *    vectors k payload_len ... (k + 1) payload_len - 1 of this stream.
- *  - out0: the payload samples of each decoded frame after timing, CFO and
- *    phase correction (payload_len per frame; a constellation plot).
- *  - out1 (optional): float, the running SER after each of those samples.
+ *  - out0 (optional): the payload samples of each decoded frame after timing,
+ *    CFO and phase correction (payload_len per frame; a constellation plot).
+ *    Unconnected, the receiver is a sink: decisions, SER and messages as
+ *    before, the samples go nowhere (no null sink and its thread).
+ *  - out1 (optional, needs out0): float, the running SER after each of those
+ *    samples.
  *  - msg out "row": the estimated channel row to feed back (csi_feedback):
  *    {user, row: c32vector n_tx, frame, frame_len, nmse, noise_var, snr_db,
  *    changed}, on the frame grid every report_every frames once avg_frames

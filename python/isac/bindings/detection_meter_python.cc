@@ -29,9 +29,12 @@ void bind_detection_meter(py::module& m)
         "detection_meter",
         R"doc(
 Counts detections of a normalised statistic (|z|/kappa >= threshold). in0: the
-float statistic; out0: the running detection rate. NaN/Inf statistics are never
-detections (nonfinite_count()). The first `skip` items after each start() are
-not counted. count(), detections(), rate(), mean_statistic().)doc"
+float statistic; out0 (optional): the running detection rate. NaN/Inf statistics
+are never detections (nonfinite_count()). The first `skip` items after each
+start() are not counted. count(), detections(), rate(), mean_statistic().
+set_record_window(first, end, every=1) keeps the statistic of items first <= i <
+end with (i + 1) % every == 0 (counted from each start()) for recorded(): a
+bounded record, e.g. one decision per CPI.)doc"
         // clang-format off
     // gen_params:begin doc
     "\n\nParameters:\n"
@@ -55,5 +58,11 @@ not counted. count(), detections(), rate(), mean_statistic().)doc"
         .def("detections", &blk::detections)
         .def("rate", &blk::rate)
         .def("mean_statistic", &blk::mean_statistic)
-        .def("nonfinite_count", &blk::nonfinite_count);
+        .def("nonfinite_count", &blk::nonfinite_count)
+        .def("set_record_window",
+             &blk::set_record_window,
+             py::arg("first"),
+             py::arg("end"),
+             py::arg("every") = 1)
+        .def("recorded", &blk::recorded);
 }

@@ -56,6 +56,7 @@ gnuradio.isac.rx_calibration). Bad parameters raise ValueError.)doc"
     "  cpi_len: snapshots integrated per decision; [1, 16777216] (default 1)\n"
     "  threshold_scale: scales the threshold kappa; [1e-30, 1000000000000000019884624838656] (default 1.0) [settable]\n"
     "  threshold: threshold model, fixed at construction: exact, or theorem1 (eq. 15); \"exact\", \"theorem1\" (default \"exact\")\n"
+    "  tag_detections: tag each detection \"isac_detect\" (value = stat) on both outputs (false: none; stat >= 1 is the detection itself) (default True)\n"
     // gen_params:end doc
         // clang-format on
         )
@@ -75,7 +76,8 @@ gnuradio.isac.rx_calibration). Bad parameters raise ValueError.)doc"
              py::arg("adc"),
              py::arg("cpi_len") = 1,
              py::arg("threshold_scale") = 1.0,
-             py::arg("threshold") = "exact")
+             py::arg("threshold") = "exact",
+             py::arg("tag_detections") = true)
              // gen_params:end args
         // clang-format on
         // clang-format off
@@ -97,6 +99,7 @@ gnuradio.isac.rx_calibration). Bad parameters raise ValueError.)doc"
         .def("set_threshold_scale", &gr::isac::one_bit_rx_filter::set_threshold_scale, py::arg("threshold_scale"), py::call_guard<py::gil_scoped_release>())
         .def("threshold_scale", &gr::isac::one_bit_rx_filter::threshold_scale)
         .def("threshold", &gr::isac::one_bit_rx_filter::threshold)
+        .def("tag_detections", &gr::isac::one_bit_rx_filter::tag_detections)
         // gen_params:end accessors
         // clang-format on
         // the rebuild (the exact threshold of up to 512 clutter patches) can take

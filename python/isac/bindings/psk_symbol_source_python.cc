@@ -52,5 +52,6 @@ same seed, in one thread).)doc"
         // gen_params:begin accessors
         // gen_params:end accessors
         // clang-format on
-        ;
+        .def("set_n_items", &blk::set_n_items, py::arg("n_items"))
+        .def("n_items", &blk::n_items);
 }

@@ -911,8 +911,12 @@ struct one_bit_rx_filter {
       -std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity(), false, false, nullptr, nullptr,
       "exact|theorem1", nullptr, false, "\"exact\"",
       "threshold model, fixed at construction: exact, or theorem1 (eq. 15)" };
+    static constexpr param_spec tag_detections{ "tag_detections", param_type::boolean, "",
+      -std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity(), false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "True",
+      "tag each detection \"isac_detect\" (value = stat) on both outputs (false: none; stat >= 1 is the detection itself)" };
     static constexpr param_spec all[] = {
-        n_tx, n_rx, target_deg, clutter_deg, snr_r_db, cnr_db, radar_noise_var, pfa, adc, cpi_len, threshold_scale, threshold
+        n_tx, n_rx, target_deg, clutter_deg, snr_r_db, cnr_db, radar_noise_var, pfa, adc, cpi_len, threshold_scale, threshold, tag_detections
     };
     static void check(int n_tx,
                       int n_rx,
@@ -925,8 +929,10 @@ struct one_bit_rx_filter {
                       const std::string& adc,
                       int cpi_len,
                       double threshold_scale,
-                      const std::string& threshold)
+                      const std::string& threshold,
+                      bool tag_detections)
     {
+        (void)tag_detections;
         check_value(one_bit_rx_filter::n_tx, double(n_tx));
         check_value(one_bit_rx_filter::n_rx, double(n_rx));
         check_value(one_bit_rx_filter::target_deg, double(target_deg));
