@@ -822,7 +822,6 @@ void ci_precoder_impl::plan_cache(int i, const int* k)
             d_items[j].hit = d_items[j].fill = -1;
         d_cache.solver = it.solver;
         d_cache.slot.clear();
-        d_cache.x.clear();
         d_cache.info.clear();
     }
     uint64_t key = 0;
@@ -837,7 +836,7 @@ void ci_precoder_impl::plan_cache(int i, const int* k)
     if (s >= d_cache.max_slots)
         return;
     d_cache.slot.emplace(key, s);
-    d_cache.x.resize(size_t(s + 1) * d_n_tx);
+    d_cache.reserve(s, d_n_tx);
     d_cache.info.emplace_back();
     it.fill = s;
 }
@@ -853,7 +852,7 @@ void ci_precoder_impl::settle_cache(int n, gr_complex* out)
         gr_complex* o = out + size_t(i) * d_n_tx;
         if (it.fill >= 0) {
             if (it.done) {
-                std::copy(o, o + d_n_tx, d_cache.x.begin() + it.fill * d_n_tx);
+                std::copy(o, o + d_n_tx, d_cache.x(it.fill, d_n_tx));
                 design_summary& d = d_cache.info[it.fill];
                 d.feasible = it.r.feasible;
                 d.metric = it.r.metric;
@@ -867,7 +866,7 @@ void ci_precoder_impl::settle_cache(int n, gr_complex* out)
         } else if (it.hit >= 0) {
             it.done = lost.empty() || !lost[it.hit];
             if (it.done) {
-                const auto src = d_cache.x.begin() + it.hit * d_n_tx;
+                const gr_complex* src = d_cache.x(it.hit, d_n_tx);
                 std::copy(src, src + d_n_tx, o);
                 it.feasible = d_cache.info[it.hit].feasible;
             }

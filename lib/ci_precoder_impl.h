@@ -142,9 +142,29 @@ private:
     struct design_cache {
         std::shared_ptr<core::ci_solver> solver; // the solver the entries belong to
         std::unordered_map<uint64_t, long> slot;
-        std::vector<gr_complex> x; // n_tx per slot
         std::vector<design_summary> info;
         long max_slots = 0;
+        /*
+         * The slots' vectors (n_tx each) in chunks of chunk_slots, allocated
+         * uninitialised as the cache grows and kept by a new solver: growth copies
+         * nothing and each page is first touched by the design written to it (one
+         * vector grown by doubling was copied and zero-filled at every doubling, and
+         * faulted its fresh pages in each time: docs/ci_precoder.md).
+         */
+        static constexpr long chunk_slots = 64;
+        std::vector<std::unique_ptr<float[]>> chunks;
+        //! slot s's vector; the chunk holding it must exist (reserve)
+        gr_complex* x(long s, int n_tx) const
+        {
+            return reinterpret_cast<gr_complex*>(chunks[size_t(s / chunk_slots)].get()) +
+                   size_t(s % chunk_slots) * n_tx;
+        }
+        void reserve(long s, int n_tx)
+        {
+            while (long(chunks.size()) * chunk_slots <= s)
+                // new float[] leaves the floats uninitialised (no page is touched)
+                chunks.emplace_back(new float[size_t(2) * chunk_slots * n_tx]);
+        }
     };
     struct stats_acc {
         uint64_t vectors = 0, solved = 0, iterations = 0, infeasible = 0, lut_hits = 0;

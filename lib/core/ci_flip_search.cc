@@ -274,25 +274,59 @@ bool flip_search::best_pair_flip(double otol)
         cand_[nc] = k;
         nc += gain_[k] > gfloor;
     }
+    // Each first flip j breaks a row; its partners must repair the worst one, i0(j):
+    // r0(j) + dR(i0, k) >= -tol. Per row i, the candidates that pass this test for
+    // the highest r0 of the first flips whose worst row it is are collected once (in
+    // order; rounding is monotone, so they include every j's partners); each j then
+    // scans its row's few columns instead of all candidates (most scans find no pair).
+    const int m = int(dR_.rows());
+    const size_t nf = improving_.size();
+    worst_row_.resize(nf);
+    worst_val_.resize(nf);
+    row_floor_.assign(m, -inf);
+    for (size_t f = 0; f < nf; ++f) {
+        rj_ = r_ + dR_.col(improving_[f]);
+        Eigen::Index i0;
+        rj_.minCoeff(&i0);
+        worst_row_[f] = int(i0);
+        worst_val_[f] = rj_[i0];
+        row_floor_[i0] = std::max(row_floor_[i0], rj_[i0]);
+    }
+    row_count_.assign(m, 0);
+    row_cols_.resize(size_t(m) * nc);
+    for (int i = 0; i < m; ++i) {
+        if (!(row_floor_[i] > -inf))
+            continue;
+        const double r0 = row_floor_[i];
+        const double* d0 = dR_.data() + i;
+        int* out = row_cols_.data() + size_t(i) * nc;
+        int nr = 0;
+        for (int t = 0; t < nc; ++t) {
+            const int k = cand_[t];
+            out[nr] = k;
+            nr += r0 + d0[size_t(k) * m] >= -tol_;
+        }
+        row_count_[i] = nr;
+    }
     int bj = -1, bk = -1;
     double bgain = otol;
-    for (int j : improving_) {
+    for (size_t f = 0; f < nf; ++f) {
+        const int j = improving_[f];
         const double gj = gain_[j];
         rj_ = r_ + dR_.col(j);
         // partners that beat the gain so far and repair the row j breaks most (a
-        // necessary condition of fits(), one strided load per column), collected
-        // branch-free; bgain only grows below, so the test is repeated before the row
-        // check
-        Eigen::Index i0;
-        rj_.minCoeff(&i0);
-        const double r0 = rj_[i0];
+        // necessary condition of fits()), collected branch-free; bgain only grows
+        // below, so the test is repeated before the row check
+        const int i0 = worst_row_[f];
+        const double r0 = worst_val_[f];
         const double* d0 = dR_.data() + i0;
-        const Eigen::Index ld = dR_.rows();
+        const int* cols = row_cols_.data() + size_t(i0) * nc;
+        const int nr = row_count_[i0];
         int nk = 0;
-        for (int t = 0; t < nc; ++t) {
-            const int k = cand_[t];
+        for (int t = 0; t < nr; ++t) {
+            const int k = cols[t];
             partners_[nk] = k;
-            nk += (k != j) & (gj + gain_[k] > bgain) & (r0 + d0[k * ld] >= -tol_);
+            nk += (k != j) & (gj + gain_[k] > bgain) & (r0 + d0[size_t(k) * m] >= -tol_);
         }
         for (int t = 0; t < nk; ++t) {
             const int k = partners_[t];

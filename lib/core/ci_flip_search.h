@@ -75,6 +75,11 @@ private:
     std::vector<int> partners_;    // local search: second-flip candidates
     std::vector<int> cand_;        // local search: columns that can be a second flip
     std::vector<double> gain_;     // local search: objective change of each flip
+    std::vector<int> worst_row_;   // best_pair_flip: the row each first flip breaks most
+    std::vector<double> worst_val_; // best_pair_flip: that row's residual after it
+    std::vector<double> row_floor_; // best_pair_flip: highest such residual per row
+    std::vector<int> row_count_;    // best_pair_flip: number of row_cols_ per row
+    std::vector<int> row_cols_;     // best_pair_flip: columns that can repair the row
     rvec rj_;                      // local search: residual after the first of two flips
     std::vector<double> dRt_;      // repair_pair: dR_ transposed (row-major)
     std::vector<double> dmin_;     // repair_pair: each row's most negative change

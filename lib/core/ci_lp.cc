@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 namespace gr {
 namespace isac {
@@ -564,9 +565,13 @@ lp_result lp_solve(const rvec& c,
     const int m = int(A.rows());
     if (A.cols() != n || b.size() != m || lo.size() != n || hi.size() != n)
         throw param_error("lp_solve: inconsistent dimensions");
+    // one test over all bounds, without a branch per entry (every solve checks them)
+    bool ok = true;
     for (int j = 0; j < n; ++j)
-        if (!(std::isfinite(lo[j]) && std::isfinite(hi[j]) && lo[j] <= hi[j]))
-            throw param_error("lp_solve: bounds must be finite with lo <= hi");
+        ok &= (std::abs(lo[j]) <= std::numeric_limits<double>::max()) &
+              (std::abs(hi[j]) <= std::numeric_limits<double>::max()) & (lo[j] <= hi[j]);
+    if (!ok)
+        throw param_error("lp_solve: bounds must be finite with lo <= hi");
     if (max_iter <= 0)
         max_iter = 50 * (m + 1) + 2 * n;
     dual_simplex lp(c, A, b, lo, hi, warm);

@@ -694,6 +694,20 @@ public:
         s << cdouble(NAN, NAN), cdouble(1, 0);
         const ci_result r = T.solve(s);
         CPPUNIT_ASSERT(r.x.allFinite());
+        // lp_solve: every bound finite with lo <= hi, wherever the bad one is
+        const rmat A = rmat::Ones(2, 5);
+        const rvec c = rvec::Ones(5), b = rvec::Zero(2);
+        const rvec lo = rvec::Constant(5, -1), hi = rvec::Constant(5, 1);
+        CPPUNIT_ASSERT_NO_THROW(lp_solve(c, A, b, lo, hi));
+        for (int j : { 0, 2, 4 })
+            for (double bad : { double(NAN), double(INFINITY), -double(INFINITY), 2.0 }) {
+                rvec l = lo;
+                l[j] = bad;
+                CPPUNIT_ASSERT_THROW(lp_solve(c, A, b, l, hi), param_error);
+                rvec h = hi;
+                h[j] = -bad;
+                CPPUNIT_ASSERT_THROW(lp_solve(c, A, b, lo, h), param_error);
+            }
     }
 };
 
