@@ -9,7 +9,9 @@
  * 4096 snapshots, per impairment profile. Baseline: memcpy of the same input and
  * output samples. BM_gaussian_fill times core::gaussian_rng::fill_normal (blocks of
  * draws, the same values) against BM_gaussian_scalar (one normal() call per draw
- * between other work, as the emulator's loops drew them before);
+ * between other work); BM_gaussian_lanes the emulator's generator
+ * (core::gaussian_lanes, the kernel the CPU picks and the generic one) against
+ * gaussian_rng, std::normal_distribution and BM_memcpy_draws, 12288 draws a call;
  * BM_fractional_delay the 32-tap delay of six channels (the emulator's echo and
  * user lines) against BM_fractional_delay_scalar, the same kernels one output at a
  * time.
@@ -18,9 +20,11 @@
 #include <gnuradio/isac/core/frontend.h>
 #include <gnuradio/isac/core/steering.h>
 #include <benchmark/benchmark.h>
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <string>
 #include <vector>
 
 using namespace gr::isac::core;
@@ -120,6 +124,71 @@ void BM_gaussian_scalar(benchmark::State& st)
     st.SetItemsProcessed(int64_t(st.iterations()) * 3 * block);
 }
 BENCHMARK(BM_gaussian_scalar);
+
+// the draws alone, 3 x 4096 per call (the receive chains' block): the emulator's
+// generator (each kernel the CPU runs) against gaussian_rng, std::normal_distribution
+// and a memcpy of the same bytes
+constexpr size_t n_draws = 3 * block;
+
+void BM_gaussian_lanes(benchmark::State& st, const std::string& impl)
+{
+    const auto impls = gaussian_lanes::impls();
+    if (!impl.empty() && std::find(impls.begin(), impls.end(), impl) == impls.end()) {
+        st.SkipWithError("kernel not available on this CPU");
+        return;
+    }
+    gaussian_lanes g(3);
+    std::vector<float> w(n_draws);
+    for (auto _ : st) {
+        if (impl.empty())
+            g.fill_normal(w.data(), w.size());
+        else
+            g.fill_normal(w.data(), w.size(), impl);
+        benchmark::DoNotOptimize(w.data());
+    }
+    st.SetItemsProcessed(int64_t(st.iterations()) * int64_t(n_draws));
+    st.SetLabel((impl.empty() ? gaussian_lanes::impl() : impl) + ", vs BM_memcpy_draws");
+}
+
+void BM_gaussian_rng_fill(benchmark::State& st)
+{
+    gaussian_rng g(3);
+    std::vector<float> w(n_draws);
+    for (auto _ : st) {
+        g.fill_normal(w.data(), w.size());
+        benchmark::DoNotOptimize(w.data());
+    }
+    st.SetItemsProcessed(int64_t(st.iterations()) * int64_t(n_draws));
+}
+BENCHMARK_CAPTURE(BM_gaussian_lanes, best, std::string());
+BENCHMARK_CAPTURE(BM_gaussian_lanes, avx2, std::string("avx2"));
+BENCHMARK_CAPTURE(BM_gaussian_lanes, generic, std::string("generic"));
+BENCHMARK(BM_gaussian_rng_fill);
+
+void BM_std_normal_distribution(benchmark::State& st)
+{
+    std::mt19937_64 rng(3);
+    std::normal_distribution<float> nd;
+    std::vector<float> w(n_draws);
+    for (auto _ : st) {
+        for (auto& v : w)
+            v = nd(rng);
+        benchmark::DoNotOptimize(w.data());
+    }
+    st.SetItemsProcessed(int64_t(st.iterations()) * int64_t(n_draws));
+}
+BENCHMARK(BM_std_normal_distribution);
+
+void BM_memcpy_draws(benchmark::State& st)
+{
+    std::vector<float> a(n_draws, 1.0f), b(n_draws);
+    for (auto _ : st) {
+        std::memcpy(b.data(), a.data(), n_draws * sizeof(float));
+        benchmark::DoNotOptimize(b.data());
+    }
+    st.SetItemsProcessed(int64_t(st.iterations()) * int64_t(n_draws));
+}
+BENCHMARK(BM_memcpy_draws);
 
 constexpr int fd_chan = 6;
 const std::vector<cfloat>& fd_input()

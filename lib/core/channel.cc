@@ -40,6 +40,30 @@ uint32_t gaussian_rng::s_kn[128];
 float gaussian_rng::s_wn[128];
 float gaussian_rng::s_fn[128];
 
+namespace {
+// f(x) on a layer's wedge lies in [chord + below p, chord + above p],
+// p = (x - xa)(xb - x) >= 0: most wedge tests end without the exponential
+struct wedge_bound {
+    double xa, xb, fa, slope, below, above;
+};
+wedge_bound s_wedge[128];
+enum wedge_verdict : uint8_t { under, over, open };
+
+// y against f(x) in layer iz > 0 by the squeeze, with a margin far above exp's and
+// the bounds' rounding (~1e-16), so that under / over are the exponential's verdicts
+inline wedge_verdict squeeze(uint32_t iz, double x, double y)
+{
+    constexpr double margin = 1e-9;
+    const wedge_bound& w = s_wedge[iz];
+    const double ax = std::abs(x);
+    const double c = w.fa + w.slope * (ax - w.xa), p = (ax - w.xa) * (w.xb - ax);
+    const bool below = y < c + w.below * p - margin;
+    const bool above = y > c + w.above * p + margin;
+    // under 0, over 1, open 2 without a branch (the verdicts are random)
+    return wedge_verdict(unsigned(!below) << unsigned(!above));
+}
+} // namespace
+
 bool gaussian_rng::init_tables()
 {
     const double m1 = 2147483648.0; // 2^31
@@ -58,6 +82,26 @@ bool gaussian_rng::init_tables()
         tn = dn;
         s_fn[i] = float(std::exp(-0.5 * dn * dn));
         s_wn[i] = float(dn / m1);
+    }
+    // the wedge squeeze of each layer: x of a wedge candidate lies in [xa, xb]
+    // (xa where the rectangle test stops accepting, xb the layer's edge); there
+    // f(x) = exp(-x^2/2) = chord(x) - f''(xi)/2 (x - xa)(xb - x) for some xi, and
+    // f''(x) = (x^2 - 1) f(x) is bounded by its values at the ends, at 0 and at
+    // sqrt(3) (its extrema)
+    for (int i = 1; i < 128; ++i) {
+        wedge_bound& w = s_wedge[i];
+        w.xa = double(s_kn[i]) * s_wn[i];
+        w.xb = m1 * double(s_wn[i]);
+        w.fa = std::exp(-0.5 * w.xa * w.xa);
+        w.slope = (std::exp(-0.5 * w.xb * w.xb) - w.fa) / (w.xb - w.xa);
+        auto f2 = [](double x) { return (x * x - 1.0) * std::exp(-0.5 * x * x); };
+        double lo = std::min(f2(w.xa), f2(w.xb)), hi = std::max(f2(w.xa), f2(w.xb));
+        if (w.xa <= std::sqrt(3.0) && std::sqrt(3.0) <= w.xb)
+            hi = f2(std::sqrt(3.0));
+        if (w.xa <= 0.0)
+            lo = -1.0;
+        w.below = -0.5 * hi;
+        w.above = -0.5 * lo;
     }
     return true;
 }
@@ -92,8 +136,12 @@ float gaussian_rng::normal_fix(int32_t hz, uint32_t iz)
             } while (y + y < xt * xt);
             return float(hz > 0 ? r + xt : -r - xt);
         }
-        // Wedge between layers: accept under the density.
-        if (s_fn[iz] + uniform() * (s_fn[iz - 1] - s_fn[iz]) < std::exp(-0.5 * x * x))
+        // Wedge between layers: accept under the density. The squeeze decides
+        // whenever y is clear of the bounds by far more than exp's rounding, so
+        // the outcome is the exponential's, without it.
+        const double y = s_fn[iz] + uniform() * (s_fn[iz - 1] - s_fn[iz]);
+        const wedge_verdict v = squeeze(iz, x, y);
+        if (v == under || (v == open && y < std::exp(-0.5 * x * x)))
             return float(x);
         const uint64_t u = next_u64();
         hz = static_cast<int32_t>(u >> 32);
@@ -108,20 +156,13 @@ void gaussian_rng::fill_normal(float* out, size_t n)
 {
     uint64_t s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
     for (size_t i = 0; i < n; ++i) {
-        const uint64_t u = rotl(s0 + s3, 23) + s0;
-        const uint64_t t = s1 << 17;
-        s2 ^= s0;
-        s3 ^= s1;
-        s1 ^= s2;
-        s0 ^= s3;
-        s2 ^= t;
-        s3 = rotl(s3, 45);
+        const uint64_t u = step(s0, s1, s2, s3);
         const int32_t hz = static_cast<int32_t>(u >> 32);
         const uint32_t iz = static_cast<uint32_t>(u & 127u);
         const uint32_t ahz = hz < 0 ? uint32_t(-int64_t(hz)) : uint32_t(hz);
         if (ahz < s_kn[iz]) {
             out[i] = float(hz) * s_wn[iz];
-        } else { // the wedge or the tail (~1.2 %): the members' state
+        } else { // the wedge or the tail (~2.8 %): the members' state
             s[0] = s0;
             s[1] = s1;
             s[2] = s2;
@@ -137,6 +178,51 @@ void gaussian_rng::fill_normal(float* out, size_t n)
     s[1] = s1;
     s[2] = s2;
     s[3] = s3;
+}
+
+// gaussian_lanes (its kernels and dispatch in gaussian_lanes.cc): the kernel over
+// chunks of steps, then the draws that missed the rectangle, in draw order. The
+// wedge tests come first for all of them, without branches (the squeeze settles
+// ~99 %; each takes one uniform), then the few the squeeze left open get the
+// exponential, and the rejected ones and the tail get their draws from d_retry.
+void gaussian_lanes::blocks(float* out, size_t nblocks, kernel_fn k)
+{
+    constexpr size_t chunk = 64;
+    uint32_t raw[16 * chunk];
+    uint32_t list[16 * chunk + 16];
+    double ys[16 * chunk];
+    wedge_verdict verdict[16 * chunk]; // the tail (layer 0): over
+    for (size_t b0 = 0; b0 < nblocks; b0 += chunk) {
+        const size_t m = std::min(chunk, nblocks - b0);
+        float* o = out + 16 * b0;
+        const size_t nl = k(d_s, gaussian_rng::s_kn, gaussian_rng::s_wn, o, raw, list, m);
+        for (size_t q = 0; q < nl; ++q) {
+            const uint32_t v = raw[list[q]];
+            const uint32_t iz = v & 127u, iw = iz ? iz : 1u;
+            const double x = double(int32_t((v & ~127u) | 64u)) * gaussian_rng::s_wn[iz];
+            const double y =
+                gaussian_rng::s_fn[iw] +
+                d_wedge.uniform() * (gaussian_rng::s_fn[iw - 1] - gaussian_rng::s_fn[iw]);
+            verdict[q] = iz ? squeeze(iw, x, y) : over;
+            ys[q] = y;
+            o[list[q]] = float(x);
+        }
+        for (size_t q = 0; q < nl; ++q) {
+            if (verdict[q] == under)
+                continue;
+            const uint32_t v = raw[list[q]];
+            const uint32_t iz = v & 127u;
+            const int32_t hz = int32_t((v & ~127u) | 64u);
+            if (iz == 0) {
+                o[list[q]] = d_retry.normal_fix(hz, 0);
+                continue;
+            }
+            const double x = double(hz) * gaussian_rng::s_wn[iz];
+            if (verdict[q] == open && ys[q] < std::exp(-0.5 * x * x))
+                continue;
+            o[list[q]] = d_retry.normal();
+        }
+    }
 }
 
 void gaussian_rng::fill_cn(cfloat* out, size_t n, float var)

@@ -3,15 +3,19 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Channel simulator core: the ziggurat against the normal law, the echo
- * against its closed form (1-bit ISAC paper eq. (2); bistatic CRB paper Sec. II)
- * recomputed densely here, and the draw schedule / batching independence.
+ * Channel simulator core: the ziggurat (gaussian_rng and the lane-parallel
+ * gaussian_lanes, every kernel) against the normal law, the echo against its
+ * closed form (1-bit ISAC paper eq. (2); bistatic CRB paper Sec. II) recomputed
+ * densely here, and the draw schedule / batching independence.
  */
 #include <gnuradio/isac/core/channel.h>
 #include <gnuradio/isac/core/steering.h>
 #include <cppunit/TestFixture.h>
 #include <cppunit/extensions/HelperMacros.h>
+#include <algorithm>
 #include <functional>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 using namespace gr::isac::core;
@@ -33,6 +37,8 @@ class qa_channel : public CppUnit::TestFixture
     CPPUNIT_TEST_SUITE(qa_channel);
     CPPUNIT_TEST(test_gaussian_moments_and_cdf);
     CPPUNIT_TEST(test_gaussian_tail);
+    CPPUNIT_TEST(test_lanes_law);
+    CPPUNIT_TEST(test_lanes_kernels_identical);
     CPPUNIT_TEST(test_echo_closed_form_noiseless);
     CPPUNIT_TEST(test_bistatic_closed_form);
     CPPUNIT_TEST(test_comm_models);
@@ -42,29 +48,28 @@ class qa_channel : public CppUnit::TestFixture
     CPPUNIT_TEST_SUITE_END();
 
 public:
-    void test_gaussian_moments_and_cdf()
+    // the moments and the CDF of n draws against the normal law
+    static void check_moments_and_cdf(const std::vector<float>& v)
     {
-        gaussian_rng g(7);
-        const long n = 2000000;
+        const long n = long(v.size());
         double m1 = 0, m2 = 0, m4 = 0;
         const double qs[] = { -2.5, -1.5, -0.5, 0.0, 0.3, 1.0, 2.0 };
         long below[7] = { 0 };
-        for (long i = 0; i < n; ++i) {
-            const double v = g.normal();
-            m1 += v;
-            m2 += v * v;
-            m4 += v * v * v * v;
+        for (const double x : v) {
+            m1 += x;
+            m2 += x * x;
+            m4 += x * x * x * x;
             for (int k = 0; k < 7; ++k)
-                below[k] += v < qs[k];
+                below[k] += x < qs[k];
         }
         m1 /= n;
         m2 /= n;
         m4 /= n;
-        // Standard errors: mean 1/sqrt(n) = 7e-4, var sqrt(2/n) = 1e-3,
-        // E v^4 sqrt(96/n) = 7e-3. Tolerances are 5 sigma.
-        CPPUNIT_ASSERT_DOUBLES_EQUAL(0.0, m1, 5 * 7.1e-4);
-        CPPUNIT_ASSERT_DOUBLES_EQUAL(1.0, m2, 5 * 1.0e-3);
-        CPPUNIT_ASSERT_DOUBLES_EQUAL(3.0, m4, 5 * 6.9e-3);
+        // Standard errors: mean 1/sqrt(n), var sqrt(2/n), E v^4 sqrt(96/n).
+        // Tolerances are 5 sigma.
+        CPPUNIT_ASSERT_DOUBLES_EQUAL(0.0, m1, 5 / std::sqrt(double(n)));
+        CPPUNIT_ASSERT_DOUBLES_EQUAL(1.0, m2, 5 * std::sqrt(2.0 / n));
+        CPPUNIT_ASSERT_DOUBLES_EQUAL(3.0, m4, 5 * std::sqrt(96.0 / n));
         for (int k = 0; k < 7; ++k) {
             const double p = Phi(qs[k]);
             const double se = std::sqrt(p * (1 - p) / n);
@@ -72,22 +77,21 @@ public:
         }
     }
 
-    void test_gaussian_tail()
+    // The tail beyond the base strip r = 3.4426 comes from the fallback path;
+    // its mass and its conditional mean must match the normal law.
+    static void check_tail(const std::vector<float>& v)
     {
-        // The tail beyond the base strip r = 3.4426 comes from the fallback
-        // path; its mass and its conditional mean must match the normal law.
-        gaussian_rng g(11);
-        const long n = 4000000;
+        const long n = long(v.size());
         const double r = 3.442619855899;
         long cnt = 0, beyond4 = 0;
         double sum = 0;
-        for (long i = 0; i < n; ++i) {
-            const double v = std::fabs(double(g.normal()));
-            if (v > r) {
+        for (const float x : v) {
+            const double a = std::fabs(double(x));
+            if (a > r) {
                 ++cnt;
-                sum += v;
+                sum += a;
             }
-            beyond4 += v > 4.0;
+            beyond4 += a > 4.0;
         }
         const double p = 2 * Phi(-r);
         CPPUNIT_ASSERT_DOUBLES_EQUAL(p * n, double(cnt), 5 * std::sqrt(p * n));
@@ -98,6 +102,110 @@ public:
         const double cm = phi_r / Phi(-r);
         // conditional sd ~ 0.27, cnt ~ 2300 samples
         CPPUNIT_ASSERT_DOUBLES_EQUAL(cm, sum / cnt, 5 * 0.3 / std::sqrt(double(cnt)));
+    }
+
+    // correlation of x with x shifted by lag: |rho| < 5 / sqrt(n) for independent
+    // draws (rho's standard error is 1/sqrt(n))
+    static void check_uncorrelated(const float* x, const float* y, long n)
+    {
+        double sxy = 0, sxx = 0, syy = 0;
+        for (long i = 0; i < n; ++i) {
+            sxy += double(x[i]) * y[i];
+            sxx += double(x[i]) * x[i];
+            syy += double(y[i]) * y[i];
+        }
+        CPPUNIT_ASSERT(std::abs(sxy / std::sqrt(sxx * syy)) < 5 / std::sqrt(double(n)));
+    }
+
+    void test_gaussian_moments_and_cdf()
+    {
+        gaussian_rng g(7);
+        std::vector<float> v(2000000);
+        for (auto& x : v)
+            x = g.normal();
+        check_moments_and_cdf(v);
+    }
+
+    void test_gaussian_tail()
+    {
+        gaussian_rng g(11);
+        std::vector<float> v(4000000);
+        for (auto& x : v)
+            x = g.normal();
+        check_tail(v);
+    }
+
+    void test_lanes_law()
+    {
+        // the lane-parallel stream against the same law, through the kernel the
+        // CPU picks, in calls of uneven length
+        gaussian_lanes g(7);
+        std::vector<float> v(4000000);
+        size_t i = 0, len = 1;
+        while (i < v.size()) {
+            const size_t m = std::min(v.size() - i, len);
+            g.fill_normal(v.data() + i, m);
+            i += m;
+            len = (len * 7 + 3) % 5000;
+        }
+        check_moments_and_cdf(v);
+        check_tail(v);
+        // successive draws, the lanes of a step (draws 2l and 2l + 1 share a
+        // 64-bit word; lags 1-16 pair every lane with every other) and steps apart
+        const long n = long(v.size()) - 64;
+        for (int lag : { 1, 2, 3, 7, 8, 15, 16, 17, 32, 48 })
+            check_uncorrelated(v.data(), v.data() + lag, n);
+        // squares: a dependence that keeps the signs apart
+        std::vector<float> sq(v.size());
+        for (size_t k = 0; k < v.size(); ++k)
+            sq[k] = v[k] * v[k] - 1.0f;
+        for (int lag : { 1, 2, 16 })
+            check_uncorrelated(sq.data(), sq.data() + lag, n);
+        // neighbouring seeds (the emulator seeds one stream per channel)
+        for (uint64_t s : { 1, 2 }) {
+            gaussian_lanes a(s), b(s + 1);
+            std::vector<float> va(1000000), vb(1000000);
+            a.fill_normal(va.data(), va.size());
+            b.fill_normal(vb.data(), vb.size());
+            check_uncorrelated(va.data(), vb.data(), long(va.size()));
+        }
+    }
+
+    void test_lanes_kernels_identical()
+    {
+        // every kernel the CPU runs gives the generic kernel's bits, including
+        // the wedge/tail draws (~2.8 %), however the draws are split into calls
+        const size_t n = 1 << 20;
+        std::vector<float> ref(n);
+        gaussian_lanes g0(2026);
+        g0.fill_normal(ref.data(), n, "generic");
+        const auto impls = gaussian_lanes::impls();
+        CPPUNIT_ASSERT_EQUAL(std::string("generic"), impls.front());
+        for (const auto& name : impls) {
+            gaussian_lanes g(2026);
+            std::vector<float> v(n);
+            size_t i = 0, len = 0;
+            while (i < n) {
+                const size_t m = std::min(n - i, len);
+                g.fill_normal(v.data() + i, m, name);
+                i += m;
+                if (i < n && len % 3 == 0)
+                    v[i++] = g.normal();
+                len = (len * 5 + 11) % 700;
+            }
+            CPPUNIT_ASSERT_MESSAGE(name, v == ref);
+        }
+        gaussian_lanes g(2026);
+        std::vector<float> v(n);
+        g.fill_normal(v.data(), n);
+        CPPUNIT_ASSERT(v == ref);
+        CPPUNIT_ASSERT(std::find(impls.begin(), impls.end(), gaussian_lanes::impl()) !=
+                       impls.end());
+        CPPUNIT_ASSERT_THROW(g.fill_normal(v.data(), 1, "sse9"), std::invalid_argument);
+        // the seed sets the whole state: reseeding replays the stream
+        g.seed(2026);
+        g.fill_normal(v.data(), n);
+        CPPUNIT_ASSERT(v == ref);
     }
 
     void test_echo_closed_form_noiseless()

@@ -66,6 +66,27 @@ Marsaglia-Tsang ziggurat (exact, float output).)doc")
             py::arg("var") = 1.0f,
             "n samples of CN(0, var) (complex64).");
 
+    py::class_<gaussian_lanes>(m, "gaussian_lanes", R"doc(
+The same ziggurat on eight xoshiro256++ lanes (the emulated front-end's noise and
+phase noise): one stream per seed, the same bits from every kernel.)doc")
+        .def(py::init<uint64_t>(), py::arg("seed") = 1)
+        .def(
+            "normal",
+            [](gaussian_lanes& g, size_t n, const std::string& impl) {
+                Eigen::VectorXf v(n);
+                if (impl.empty())
+                    g.fill_normal(v.data(), n);
+                else
+                    g.fill_normal(v.data(), n, impl);
+                return v;
+            },
+            py::arg("n"),
+            py::arg("impl") = std::string(),
+            "The next n samples of N(0, 1) (float32), through the named kernel "
+            "(default: the one the CPU runs best).")
+        .def_static("impls", &gaussian_lanes::impls, "The kernels this CPU runs.")
+        .def_static("impl", &gaussian_lanes::impl, "The kernel normal() uses.");
+
     m.def(
         "draw_comm_channel",
         [](const std::string& model, int n_users, int n_tx, const std::vector<double>& user_deg,

@@ -58,25 +58,30 @@ uint64_t random_seed();
  * Fast Gaussian generator: xoshiro256++ uniform bits and the Marsaglia-Tsang
  * ziggurat (128 layers). The layer index comes from the low 7 bits and the
  * value from the high 32 bits of the same 64-bit word, so the two are not
- * correlated (the weakness of the original SHR3-based ziggurat). About 98.8 %
- * of draws need one table lookup and one multiply; the rest take the exact
- * wedge/tail fallback, so the distribution is exact up to 32-bit resolution.
+ * correlated (the weakness of the original SHR3-based ziggurat). About 97.2 %
+ * of draws need one table lookup and one multiply (the top layer, 1/128 of them,
+ * has no rectangle); the rest take the exact wedge/tail fallback, so the
+ * distribution is exact up to 32-bit resolution. A per-layer squeeze decides
+ * the wedge test without the exponential for all but ~1 % of those.
  */
 class gaussian_rng
 {
 public:
     explicit gaussian_rng(uint64_t seed = 1);
     void seed(uint64_t seed);
-    uint64_t next_u64()
+    uint64_t next_u64() { return step(s[0], s[1], s[2], s[3]); }
+    //! One xoshiro256++ step of the state words (s0 .. s3): its output (the
+    //! lane-parallel kernels step their lanes with it too).
+    static uint64_t step(uint64_t& s0, uint64_t& s1, uint64_t& s2, uint64_t& s3)
     {
-        const uint64_t r = rotl(s[0] + s[3], 23) + s[0];
-        const uint64_t t = s[1] << 17;
-        s[2] ^= s[0];
-        s[3] ^= s[1];
-        s[1] ^= s[2];
-        s[0] ^= s[3];
-        s[2] ^= t;
-        s[3] = rotl(s[3], 45);
+        const uint64_t r = rotl(s0 + s3, 23) + s0;
+        const uint64_t t = s1 << 17;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = rotl(s3, 45);
         return r;
     }
     //! Uniform on the open interval (0, 1), 53-bit resolution.
@@ -103,6 +108,7 @@ public:
     cdouble cn();
 
 private:
+    friend class gaussian_lanes;
     uint64_t s[4];
     static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
     float normal_fix(int32_t hz, uint32_t iz);
@@ -110,6 +116,67 @@ private:
     static float s_wn[128];
     static float s_fn[128];
     static bool init_tables();
+};
+
+/*!
+ * The same ziggurat as gaussian_rng, fed by eight xoshiro256++ generators side by
+ * side, so that a CPU draws sixteen normals per step in vector lanes (the
+ * emulator's noise and phase noise: many draws per snapshot).
+ *
+ * The stream is a function of the seed alone. Lane l (l = 0 .. 7) starts where
+ * gaussian_rng(seed) is after (l + 1) x 2^128 steps (xoshiro's jump); step k of
+ * lane l gives the 64-bit word w, whose low half makes draw 16k + 2l and high half
+ * draw 16k + 2l + 1. A 32-bit half v gives the layer iz = v mod 128 and the signed
+ * value hz = v with its low 7 bits replaced by 64 (symmetric about 0); the draw is
+ * hz x w_iz when |hz| < k_iz (about 97.2 % of draws). The others, in draw order,
+ * each take one uniform u from a ninth generator W (gaussian_rng(seed) after
+ * 9 x 2^128 steps): in layers iz > 0 the draw is x = hz x w_iz (in double) if
+ * u passes gaussian_rng's wedge test at x, else the next normal() of a tenth
+ * generator R (after 10 x 2^128 steps); in layer 0 it is gaussian_rng's exact tail
+ * beyond the base strip, drawn from R. Every kernel ("generic", "avx2",
+ * "avx512f") gives the same bits, and the values do not depend on how the draws
+ * are split into calls.
+ */
+class gaussian_lanes
+{
+public:
+    explicit gaussian_lanes(uint64_t seed = 1);
+    void seed(uint64_t seed);
+    //! n draws of N(0, 1).
+    void fill_normal(float* out, size_t n);
+    //! One draw (the next of the same stream).
+    float normal();
+
+    //! The kernels this CPU runs, "generic" first, and the one fill_normal uses.
+    static std::vector<std::string> impls();
+    static std::string impl();
+    //! fill_normal through the named kernel (throws std::invalid_argument if this
+    //! CPU cannot run it): the same draws, for tests and benchmarks.
+    void fill_normal(float* out, size_t n, const std::string& impl);
+
+    /*!
+     * A kernel: nblocks steps of the lanes, 16 draws each, into out (the
+     * rectangle's values hz x w_iz), raw (the 32-bit halves v) and list (the
+     * indices of the draws that miss the rectangle, ascending; room for
+     * 16 nblocks + 16); returns their count.
+     */
+    using kernel_fn = size_t (*)(uint64_t (&s)[4][8],
+                                 const uint32_t* kn,
+                                 const float* wn,
+                                 float* out,
+                                 uint32_t* raw,
+                                 uint32_t* list,
+                                 size_t nblocks);
+
+private:
+    uint64_t d_s[4][8]; // d_s[word][lane]
+    gaussian_rng d_wedge, d_retry;
+    float d_buf[16];
+    unsigned d_left = 0; // draws of d_buf not yet returned (its last d_left)
+    static kernel_fn kernel(const std::string& name);
+    static kernel_fn best();
+    void blocks(float* out, size_t nblocks, kernel_fn k);
+    void fill(float* out, size_t n, kernel_fn k);
 };
 
 enum class comm_model { rayleigh, los, rician };

@@ -284,6 +284,8 @@ private:
         double cfo = 0.0;
         float noise_std = 0.0f; // per real component
         float clip = 0.0f;      // 0 = no clipping
+        // noise and phase noise; gaussian_lanes (1.6-1.7 x the emulator) waits
+        // for the acceptance's CSI-loop timing (docs/performance.md)
         gaussian_rng rng;
     };
 
