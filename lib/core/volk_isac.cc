@@ -116,8 +116,8 @@ const m::binary_slicer_impl& selected()
 }
 } // namespace
 
-// Internal: the LP kernels follow the same machine model (no config-file line:
-// they are not a public VOLK kernel).
+// Internal: the LP and flip-search kernels follow the same machine model (no
+// config-file line: they are not public VOLK kernels).
 const m::ci_lp_kernels* m::ci_lp_selected()
 {
     static const ci_lp_kernels* s = []() -> const ci_lp_kernels* {
@@ -126,6 +126,20 @@ const m::ci_lp_kernels* m::ci_lp_selected()
 #ifdef ISAC_VOLK_MACHINE_AVX
         if (has_avx())
             return &ci_lp_avx;
+#endif
+        return nullptr;
+    }();
+    return s;
+}
+
+const m::ci_flip_kernels* m::ci_flip_selected()
+{
+    static const ci_flip_kernels* s = []() -> const ci_flip_kernels* {
+        if (std::getenv("VOLK_GENERIC"))
+            return nullptr;
+#ifdef ISAC_VOLK_MACHINE_AVX
+        if (has_avx())
+            return &ci_flip_avx;
 #endif
         return nullptr;
     }();
