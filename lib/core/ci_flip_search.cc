@@ -141,8 +141,9 @@ bool flip_search::repair_pair(double v0)
     for (int t = 0; t < nf; ++t) {
         const int j = top[t];
         rj_ = r_ + dR_.col(j);
+        double vmin;
         if (K) {
-            K->pair_violation(
+            vmin = K->pair_violation(
                 n, m, dRt_.data(), rj_.data(), dmin_.data(), tol, v2_.data());
         } else {
             v2.setZero();
@@ -155,7 +156,12 @@ bool flip_search::repair_pair(double v0)
                     r0 + Eigen::Map<const Eigen::ArrayXd>(&dRt_[size_t(i) * n], n);
                 v2 -= (ri < -tol).select(ri, 0.0);
             }
+            vmin = v2.minCoeff();
         }
+        // most first flips have no partner that lowers the violation below the
+        // best so far (two calls in three find none): then no k below can win
+        if (!(vmin <= bv))
+            continue;
         for (int k = 0; k < n; ++k) {
             const double loss = 2.0 * (x_[j] * w_[j] + x_[k] * w_[k]);
             if (k != j && (v2[k] < bv || (v2[k] == bv && loss < bloss))) {

@@ -328,9 +328,11 @@ public:
                     ref -= (ri < -tol).select(ri, 0.0);
                 }
                 std::vector<double> v2(n, 7.0);
-                K->pair_violation(n, mr, D.data(), r.data(), dmin.data(), tol, v2.data());
+                const double vmin = K->pair_violation(
+                    n, mr, D.data(), r.data(), dmin.data(), tol, v2.data());
                 for (int k = 0; k < n; ++k)
                     CPPUNIT_ASSERT(same(v2[k], ref[k]));
+                CPPUNIT_ASSERT_EQUAL(ref.minCoeff(), vmin);
             }
     }
 };

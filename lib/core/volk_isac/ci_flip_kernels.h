@@ -13,7 +13,8 @@
  *   pair_violation: for k < n, v2[k] = +0 - s_0k - s_1k - ... over the rows i < m
  *                   (in order) with r[i] + dmin[i] < -tol, where
  *                   s_ik = r[i] + D[i n + k] if that is < -tol, else +0
- *                   (D row-major m x n: the flip changes transposed)
+ *                   (D row-major m x n: the flip changes transposed); returns
+ *                   min_k v2[k] (+inf when n = 0)
  */
 
 #ifndef INCLUDED_ISAC_CORE_VOLK_ISAC_CI_FLIP_KERNELS_H
@@ -24,13 +25,13 @@
 #ifdef LV_HAVE_AVX
 #include <immintrin.h>
 
-static inline void ci_flip_pair_violation_avx(int n,
-                                              int m,
-                                              const double* D,
-                                              const double* r,
-                                              const double* dmin,
-                                              double tol,
-                                              double* v2)
+static inline double ci_flip_pair_violation_avx(int n,
+                                                int m,
+                                                const double* D,
+                                                const double* r,
+                                                const double* dmin,
+                                                double tol,
+                                                double* v2)
 {
     const double ntol = -tol;
     // the rows some partner can break (at most the 2U + 1 rows of a CI search)
@@ -50,11 +51,15 @@ static inline void ci_flip_pair_violation_avx(int n,
                     }
                     v2[k] = v;
                 }
-                return;
+                double vmin = __builtin_inf();
+                for (int k = 0; k < n; ++k)
+                    vmin = v2[k] < vmin ? v2[k] : vmin;
+                return vmin;
             }
             rows[nr++] = i;
         }
     const __m256d t = _mm256_set1_pd(ntol);
+    __m256d amin = _mm256_set1_pd(__builtin_inf());
     int k = 0;
     // 16 lanes in registers over all the rows
     for (; k + 16 <= n; k += 16) {
@@ -76,6 +81,8 @@ static inline void ci_flip_pair_violation_avx(int n,
         _mm256_storeu_pd(v2 + k + 4, a1);
         _mm256_storeu_pd(v2 + k + 8, a2);
         _mm256_storeu_pd(v2 + k + 12, a3);
+        amin = _mm256_min_pd(amin,
+                             _mm256_min_pd(_mm256_min_pd(a0, a1), _mm256_min_pd(a2, a3)));
     }
     for (; k + 4 <= n; k += 4) {
         __m256d a0 = _mm256_setzero_pd();
@@ -86,7 +93,13 @@ static inline void ci_flip_pair_violation_avx(int n,
             a0 = _mm256_sub_pd(a0, _mm256_and_pd(_mm256_cmp_pd(s0, t, _CMP_LT_OQ), s0));
         }
         _mm256_storeu_pd(v2 + k, a0);
+        amin = _mm256_min_pd(amin, a0);
     }
+    double buf[4];
+    _mm256_storeu_pd(buf, amin);
+    double vmin = buf[0];
+    for (int l = 1; l < 4; ++l)
+        vmin = buf[l] < vmin ? buf[l] : vmin;
     for (; k < n; ++k) {
         double v = +0.0;
         for (int q = 0; q < nr; ++q) {
@@ -95,7 +108,9 @@ static inline void ci_flip_pair_violation_avx(int n,
             v -= s < ntol ? s : +0.0;
         }
         v2[k] = v;
+        vmin = v < vmin ? v : vmin;
     }
+    return vmin;
 }
 
 #endif // LV_HAVE_AVX

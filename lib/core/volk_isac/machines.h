@@ -55,7 +55,7 @@ extern const ci_lp_kernels ci_lp_avx;
 // The flip search's pair-repair scan (ci_flip_kernels.h), internal to the core.
 struct ci_flip_kernels {
     const char* name;
-    void (*pair_violation)(
+    double (*pair_violation)(
         int, int, const double*, const double*, const double*, double, double*);
 };
 
