@@ -14,6 +14,8 @@
  * The classification repeats the feasibility search outside the timed design.
  *   /usr/bin/python3 bench/ci_family.py --export /tmp/ci_family.txt --draws 20
  *   build/bench/ci_family_cost --family=/tmp/ci_family.txt 16 [per_draw]
+ * CI_TUNING="key=value,..." overrides the real-time preset's tuning (as for
+ * bench_ci_precoder).
  */
 #include "ci_family_load.h"
 #include <gnuradio/isac/core/ci_ilp.h>
@@ -49,7 +51,10 @@ int main(int argc, char** argv)
     std::mt19937 rng(3);
     for (const auto& d : family[N]) {
         const ci_params p = family_params(d, ci_preset::realtime);
-        ci_solver s(family_scene(d), d.U, p);
+        ci_solver s(family_scene(d),
+                    d.U,
+                    p,
+                    tuning_overrides(ci_preset_tuning(ci_preset::realtime, d.n_tx)));
         s.set_channel(d.H);
         std::uniform_int_distribution<int> ud(0, d.M - 1);
         for (int v = 0; v < per_draw; ++v) {

@@ -11,6 +11,8 @@
 
 #include <gnuradio/isac/core/ci_solver.h>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -85,6 +87,57 @@ inline ci_params family_params(const instance& d, ci_preset preset)
     p.gamma = std::pow(10.0, d.gamma_db / 10.0);
     p.solver = preset;
     return p;
+}
+
+//! The preset's tuning with CI_TUNING="key=value,..." applied (studies: integer
+//! values, feasible_margin a real, homotopy as a/b/c).
+inline ci_tuning tuning_overrides(ci_tuning t)
+{
+    const char* env = std::getenv("CI_TUNING");
+    if (!env)
+        return t;
+    std::istringstream s(env);
+    std::string kv;
+    while (std::getline(s, kv, ',')) {
+        const auto eq = kv.find('=');
+        const std::string k = kv.substr(0, eq), v = kv.substr(eq + 1);
+        const long x = std::atol(v.c_str());
+        if (k == "phases")
+            t.phases = int(x);
+        else if (k == "phase_paths")
+            t.phase_paths = int(x);
+        else if (k == "feasible_start")
+            t.feasible_start = x != 0;
+        else if (k == "lp_every_step")
+            t.lp_every_step = x != 0;
+        else if (k == "early_stop")
+            t.early_stop = x != 0;
+        else if (k == "polish")
+            t.polish = x != 0;
+        else if (k == "lp_starts")
+            t.lp_starts = int(x);
+        else if (k == "core_nodes")
+            t.core_nodes = x;
+        else if (k == "feasible_margin")
+            t.feasible_margin = std::atof(v.c_str());
+        else if (k == "random_starts")
+            t.random_starts = int(x);
+        else if (k == "stationary_nodes")
+            t.stationary_nodes = x;
+        else if (k == "feasibility_nodes")
+            t.feasibility_nodes = x;
+        else if (k == "homotopy") {
+            t.homotopy.clear();
+            std::istringstream h(v);
+            std::string e;
+            while (std::getline(h, e, '/'))
+                t.homotopy.push_back(std::atoi(e.c_str()));
+        } else {
+            std::fprintf(stderr, "CI_TUNING: unknown key %s\n", k.c_str());
+            std::exit(2);
+        }
+    }
+    return t;
 }
 
 //! Takes --family=FILE out of argv (the remaining arguments go to the benchmark).

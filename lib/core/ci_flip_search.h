@@ -69,7 +69,7 @@ private:
     rmat dR_;
     double obj_ = 0;
     std::vector<int> rows_, cols_; // repair: violated rows, columns raising one
-    std::vector<int> first_;       // repair: first flips of a pair
+    int n_first_ = 0;              // repair: the first flips of a pair, cols_[0, n)
     std::vector<double> after_;    // repair: violation after each single flip
     std::vector<int> improving_;   // local search: improving flips
     std::vector<int> partners_;    // local search: second-flip candidates

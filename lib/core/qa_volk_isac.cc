@@ -67,6 +67,7 @@ class qa_volk_isac : public CppUnit::TestFixture
     CPPUNIT_TEST(test_in_place);
     CPPUNIT_TEST(test_unknown_impl);
     CPPUNIT_TEST(test_ci_lp_kernels_bit_identical);
+    CPPUNIT_TEST(test_ci_flip_kernels_bit_identical);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -279,6 +280,59 @@ public:
                 K->update_d(N, td, alpha.data(), st.data(), dk.data());
                 for (int j = 0; j < N; ++j)
                     CPPUNIT_ASSERT(same(dk[j], dr[j]));
+            }
+    }
+
+    // The flip search's pair scan against the Eigen loop ci_flip_search.cc runs
+    // without it: bit for bit on every length tail, with rows skipped and kept,
+    // values at the tolerance, zeros of both signs, and more rows than the kernel
+    // keeps in its list.
+    void test_ci_flip_kernels_bit_identical()
+    {
+        namespace m = volk_isac_machines;
+        const m::ci_flip_kernels* K = m::ci_flip_selected();
+#if defined(__x86_64__) || defined(__i386__)
+        if (!std::getenv("VOLK_GENERIC") && __builtin_cpu_supports("avx"))
+            CPPUNIT_ASSERT(K != nullptr);
+#endif
+        if (!K)
+            return; // the generic loop is the reference itself
+        std::mt19937 rng(23);
+        std::normal_distribution<double> nd;
+        std::uniform_int_distribution<int> pick(0, 7);
+        auto same = [](double a, double b) { return std::memcmp(&a, &b, 8) == 0; };
+        const double tol = 1e-3;
+        for (int n : { 1, 2, 3, 4, 5, 7, 8, 15, 16, 17, 31, 32, 33, 64, 130 })
+            for (int mr : { 1, 2, 5, 12, 13, 70 }) {
+                std::vector<double> D(size_t(mr) * n), r(mr), dmin(mr);
+                for (int i = 0; i < mr; ++i) {
+                    const int c = pick(rng);
+                    r[i] = c == 0 ? 0.0 : c == 1 ? -0.0 : nd(rng);
+                    for (int k = 0; k < n; ++k) {
+                        const int e = pick(rng);
+                        D[size_t(i) * n + k] = e == 0   ? -tol - r[i]
+                                               : e == 1 ? -0.0
+                                                        : nd(rng);
+                    }
+                    dmin[i] = *std::min_element(&D[size_t(i) * n], &D[size_t(i) * n] + n);
+                    if (pick(rng) == 0) // a row no partner can break
+                        dmin[i] = -r[i];
+                }
+                Eigen::ArrayXd ref = Eigen::ArrayXd::Zero(n);
+                for (int i = 0; i < mr; ++i) {
+                    const double r0 = r[i];
+                    if (!(r0 + dmin[i] < -tol))
+                        continue;
+                    const auto ri =
+                        r0 + Eigen::Map<const Eigen::ArrayXd>(&D[size_t(i) * n], n);
+                    ref -= (ri < -tol).select(ri, 0.0);
+                }
+                std::vector<double> v2(n, 7.0);
+                const double vmin = K->pair_violation(
+                    n, mr, D.data(), r.data(), dmin.data(), tol, v2.data());
+                for (int k = 0; k < n; ++k)
+                    CPPUNIT_ASSERT(same(v2[k], ref[k]));
+                CPPUNIT_ASSERT_EQUAL(ref.minCoeff(), vmin);
             }
     }
 };

@@ -116,19 +116,41 @@ const m::binary_slicer_impl& selected()
 }
 } // namespace
 
-// Internal: the LP kernels follow the same machine model (no config-file line:
-// they are not a public VOLK kernel).
+// Internal: the LP and flip-search kernels follow the same machine model (no
+// config-file line: they are not public VOLK kernels).
+namespace {
+// their widest machine this CPU runs: the AVX one, or none (the generic loops)
+template <class K>
+const K* internal_kernels(const K* avx)
+{
+    if (std::getenv("VOLK_GENERIC"))
+        return nullptr;
+#ifdef ISAC_VOLK_MACHINE_AVX
+    if (has_avx())
+        return avx;
+#endif
+    (void)avx;
+    return nullptr;
+}
+} // namespace
+
 const m::ci_lp_kernels* m::ci_lp_selected()
 {
-    static const ci_lp_kernels* s = []() -> const ci_lp_kernels* {
-        if (std::getenv("VOLK_GENERIC"))
-            return nullptr;
 #ifdef ISAC_VOLK_MACHINE_AVX
-        if (has_avx())
-            return &ci_lp_avx;
+    static const ci_lp_kernels* s = internal_kernels(&ci_lp_avx);
+#else
+    static const ci_lp_kernels* s = internal_kernels<ci_lp_kernels>(nullptr);
 #endif
-        return nullptr;
-    }();
+    return s;
+}
+
+const m::ci_flip_kernels* m::ci_flip_selected()
+{
+#ifdef ISAC_VOLK_MACHINE_AVX
+    static const ci_flip_kernels* s = internal_kernels(&ci_flip_avx);
+#else
+    static const ci_flip_kernels* s = internal_kernels<ci_flip_kernels>(nullptr);
+#endif
     return s;
 }
 

@@ -7,6 +7,7 @@
  * only the dispatcher calls into it, after checking the CPU.
  */
 #define LV_HAVE_AVX 1
+#include "ci_flip_kernels.h"
 #include "ci_lp_kernels.h"
 #include "machines.h"
 #include "volk_isac_32f_s32f_binary_slicer_32f.h"
@@ -25,6 +26,8 @@ const ci_lp_kernels ci_lp_avx = { "avx",
                                   ci_lp_ratios_avx,
                                   ci_lp_next_breakpoint_avx,
                                   ci_lp_update_d_avx };
+
+const ci_flip_kernels ci_flip_avx = { "avx", ci_flip_pair_violation_avx };
 
 } // namespace volk_isac_machines
 } // namespace core

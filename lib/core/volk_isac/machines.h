@@ -52,9 +52,20 @@ struct ci_lp_kernels {
 
 extern const ci_lp_kernels ci_lp_avx;
 
+// The flip search's pair-repair scan (ci_flip_kernels.h), internal to the core.
+struct ci_flip_kernels {
+    const char* name;
+    double (*pair_violation)(
+        int, int, const double*, const double*, const double*, double, double*);
+};
+
+extern const ci_flip_kernels ci_flip_avx;
+
 //! The widest LP kernels this CPU runs, or nullptr (use the generic loops): once,
 //! from the CPU; VOLK_GENERIC set in the environment forces nullptr.
 const ci_lp_kernels* ci_lp_selected();
+//! The same for the flip search's kernels.
+const ci_flip_kernels* ci_flip_selected();
 
 } // namespace volk_isac_machines
 } // namespace core
