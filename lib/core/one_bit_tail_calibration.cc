@@ -24,7 +24,7 @@ namespace {
 template <size_t n>
 void locate(const double (&g)[n], double x, int& i, double& f)
 {
-    if (n < 2 || x <= g[0]) {
+    if (n < 2 || !(x > g[0])) { // NaN too: upper_bound would return end
         i = 0;
         f = 0.0;
         return;

@@ -488,6 +488,7 @@ public:
         CPPUNIT_ASSERT_THROW(rx_filter(s, adc_model::one_bit, 0.0), param_error);
         CPPUNIT_ASSERT_THROW(rx_filter(s, adc_model::one_bit, 1.0), param_error);
         CPPUNIT_ASSERT_THROW(rx_filter(s, adc_model::one_bit, std::nan("")), param_error);
+        CPPUNIT_ASSERT_THROW(rx_filter(s, adc_model::one_bit, -0.1), param_error);
         CPPUNIT_ASSERT_THROW(rx_filter(s, adc_model::ideal, 0.1, 0.0), param_error);
         CPPUNIT_ASSERT_THROW(rx_filter(s, adc_model::ideal, 0.1, INFINITY), param_error);
         CPPUNIT_ASSERT_THROW(cpi_integrator(s, adc_model::one_bit, 0.1, 1.0, 0),

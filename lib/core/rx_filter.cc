@@ -147,9 +147,9 @@ rx_filter::rx_filter(const radar_scene& scene,
       d_noise_var(noise_var),
       d_threshold(threshold),
       d_cpi(cpi_len),
-      d_cal(scene.n_rx(), pfa)
+      // validated before the calibration curve reads its grid at log10(pfa)
+      d_cal(scene.n_rx(), (check_pfa_noise(pfa, noise_var), pfa))
 {
-    check_pfa_noise(pfa, noise_var);
     check_int_range("cpi_len", cpi_len, 1, 1 << 24);
     d_neg_log_pfa = -std::log(pfa);
     if (adc == adc_model::one_bit && threshold == threshold_model::exact)
