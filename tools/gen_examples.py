@@ -630,17 +630,19 @@ def ota_tx_chain(g, gui):
     return tx, sym
 
 
-def ota_users(g, tx, sym):
+def ota_users(g, tx, sym, gui):
     """The users' side: one receiver per user radio (frame sync, CFO, channel
     estimate, decisions and SER), their channel rows back to the precoder over
-    the feedback link."""
+    the feedback link. Headless, their stream outputs stay unconnected (the
+    counts are read from the blocks): no ser port, the receivers are sinks."""
     g.add("feedback", "isac_csi_feedback", n_users="n_users", n_tx="n_tx", delay_frames=2, bits=0)
     g.conn("feedback", "csi", tx, "csi")
     for u in range(2):
         ur = "user%d" % u
         g.add(ur, "isac_user_receiver", n_tx="n_tx", n_users="n_users", user=u, psk_order="psk_order",
               payload_len="payload_len", preamble_block=0, preamble_reps=3, pilot_len=0, frame_seed=1,
-              power="power", estimator='"ls"', csi_noise_var="comm_noise_var")
+              power="power", estimator='"ls"', csi_noise_var="comm_noise_var",
+              **({} if gui else dict(ser_port="False")))
         g.conn("usrp_users", u, ur, 0)
         g.conn(sym, 0, ur, 1)
         g.conn(ur, "row", "feedback", "row")
@@ -768,7 +770,7 @@ def usrp_ota(gui):
     ota_emulator(g, gui)
     ota_radios(g)
     tx, sym = ota_tx_chain(g, gui)
-    ota_users(g, tx, sym)
+    ota_users(g, tx, sym, gui)
     ota_acquisition(g, tx)
     radar, doa = ota_sensing(g)
     if gui:
