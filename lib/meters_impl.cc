@@ -204,6 +204,10 @@ public:
     {
         std::lock_guard<std::mutex> lock(d_mutex);
         d_seen = 0;
+        // the window's indices count from this start() again: the last run's
+        // values go (keeping them would repeat the indices and let the record
+        // grow by a window per restart)
+        d_rec.clear();
         return sync_block::start();
     }
 
@@ -241,23 +245,25 @@ public:
         return n;
     }
 
-    void set_record_window(uint64_t first, uint64_t end, int every) override
+    void set_record_window(int64_t first, int64_t end, int every) override
     {
         if (every < 1)
             core::throw_param("every", std::to_string(every), "[1, inf)");
+        if (first < 0)
+            core::throw_param("first", std::to_string(first), "[0, inf)");
         if (end < first)
             core::throw_param(
                 "end", std::to_string(end), ">= first (" + std::to_string(first) + ")");
-        if ((end - first) / uint64_t(every) >= (uint64_t(1) << 27))
+        if (uint64_t(end - first) / uint64_t(every) >= (uint64_t(1) << 27))
             core::throw_param("end",
                               std::to_string(end),
                               "a record under 2^27 values ((end - first) / every)");
         std::lock_guard<std::mutex> lock(d_mutex);
-        d_rec_first = first;
-        d_rec_end = end;
+        d_rec_first = uint64_t(first);
+        d_rec_end = uint64_t(end);
         d_rec_every = uint64_t(every);
         d_rec.clear();
-        d_rec.reserve(size_t((end - first) / uint64_t(every) + 1));
+        d_rec.reserve(size_t(uint64_t(end - first) / uint64_t(every) + 1));
     }
 
     std::vector<float> recorded() const override

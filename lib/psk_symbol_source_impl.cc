@@ -22,6 +22,10 @@ class psk_symbol_source_impl : public psk_symbol_source
     std::vector<gr_complex> d_points;
     gr::random d_rng;
     std::atomic<uint64_t> d_n_items{ 0 };
+    // vectors produced since construction: nitems_written() starts again at 0
+    // after a stop() and start(), and n_items counts them all, as blocks.head
+    // counts its copies (only the scheduler's thread touches it)
+    uint64_t d_produced = 0;
 
 public:
     psk_symbol_source_impl(int n_users, int psk_order, int64_t seed)
@@ -53,15 +57,15 @@ public:
     {
         const uint64_t limit = d_n_items.load();
         if (limit > 0) {
-            const uint64_t done = nitems_written(0);
-            if (done >= limit)
+            if (d_produced >= limit)
                 return WORK_DONE;
-            n = int(std::min<uint64_t>(uint64_t(n), limit - done));
+            n = int(std::min<uint64_t>(uint64_t(n), limit - d_produced));
         }
         auto s = static_cast<gr_complex*>(out[0]);
         const size_t total = size_t(n) * d_n_users;
         for (size_t i = 0; i < total; ++i)
             s[i] = d_points[size_t(d_rng.ran_int())];
+        d_produced += uint64_t(n);
         return n;
     }
 };

@@ -196,10 +196,10 @@ def constellation(g, name, n, hint, lim, title="Received y_u per user", legend=T
     return g.add(name, "qtgui_const_sink_x", **p)
 
 
-def statistic_plot(g, name, stat, srate, hint, size=1024):
+def statistic_plot(g, name, stat, srate, hint, size=1024, title="Detection statistic |z|/kappa"):
     """|z|/kappa with the threshold 1 drawn as a second trace; stream tags off."""
     g.add(name + "_thr", "analog_const_source_x", type="float", const=1.0)
-    g.add(name, "qtgui_time_sink_x", type="float", name='"Detection statistic |z|/kappa"',
+    g.add(name, "qtgui_time_sink_x", type="float", name='"%s"' % title,
           ylabel='"|z|/kappa"', yunit='""', size=size, srate=srate, autoscale="False", ymin=0, ymax=4,
           nconnections=2, update_time=0.2, gui_hint=hint, entags="False", legend="True", grid="True",
           label1='"statistic"', color1='"blue"', style1=0, marker1=0, width1=1,
@@ -207,6 +207,23 @@ def statistic_plot(g, name, stat, srate, hint, size=1024):
           tr_mode="qtgui.TRIG_MODE_FREE", axislabels="True")
     g.conn(stat[0], stat[1], name, 0)
     g.conn(name + "_thr", 0, name, 1)
+
+
+def doa_plot(g, name, est, truth, srate, hint, ylim=None):
+    """The DoA estimate per CPI against the true angle (a second trace, one
+    value per CPI); ylim (lo, hi) fixes the axis, else it follows the data."""
+    g.add("truth", "analog_const_source_x", type="float", const=truth)
+    g.add("truth_lim", "blocks_keep_one_in_n", type="float", n="cpi_len", vlen=1)
+    g.conn("truth", 0, "truth_lim", 0)
+    lo, hi = ylim or (-90, 90)
+    g.add(name, "qtgui_time_sink_x", type="float", name='"DoA estimate per CPI vs truth (deg)"',
+          ylabel='"deg"', yunit='""', size=256, srate=srate, autoscale="False" if ylim else "True", ymin=lo,
+          ymax=hi, nconnections=2, update_time=0.2, gui_hint=hint, entags="False", legend="True",
+          grid="True", label1='"estimate"', color1='"blue"', style1=0, marker1=0, width1=1,
+          label2='"truth"', color2='"red"', style2=2, marker2=-1, width2=2,
+          tr_mode="qtgui.TRIG_MODE_FREE", axislabels="True")
+    g.conn(est[0], est[1], name, 0)
+    g.conn("truth_lim", 0, name, 1)
 
 
 def beampattern_plot(g, name, src, frame_len, hint, marks):
@@ -447,17 +464,7 @@ def nullspace_loopback(gui):
     else:
         g.fixed_rows = [0, 1]
         beampattern_plot(g, "bp", (pre, 0), "frame_len", "(2,0,2,1)", "targets_deg")
-        g.add("truth", "analog_const_source_x", type="float", const="rx_deg")
-        g.add("truth_lim", "blocks_keep_one_in_n", type="float", n="cpi_len", vlen=1)
-        g.conn("truth", 0, "truth_lim", 0)
-        g.add("doa_plot", "qtgui_time_sink_x", type="float", name='"DoA estimate per CPI vs truth (deg)"',
-              ylabel='"deg"', yunit='""', size=256, srate="rate / cpi_len", autoscale="True", ymin=-90,
-              ymax=90, nconnections=2, update_time=0.2, gui_hint="(2,1,2,1)", entags="False", legend="True",
-              grid="True", label1='"estimate"', color1='"blue"', style1=0, marker1=0, width1=1,
-              label2='"truth"', color2='"red"', style2=2, marker2=-1, width2=2,
-              tr_mode="qtgui.TRIG_MODE_FREE", axislabels="True")
-        g.conn(doa, 0, "doa_plot", 0)
-        g.conn("truth_lim", 0, "doa_plot", 1)
+        doa_plot(g, "doa_plot", (doa, 0), "rx_deg", "rate / cpi_len", "(2,1,2,1)")
         g.add("users", "blocks_vector_to_streams", type="complex", num_streams="n_users", vlen=1)
         g.conn(chan, 0, "users", 0)
         constellation(g, "const", 2, "(4,0,2,1)", 3.0)
@@ -623,17 +630,19 @@ def ota_tx_chain(g, gui):
     return tx, sym
 
 
-def ota_users(g, tx, sym):
+def ota_users(g, tx, sym, gui):
     """The users' side: one receiver per user radio (frame sync, CFO, channel
     estimate, decisions and SER), their channel rows back to the precoder over
-    the feedback link."""
+    the feedback link. Headless, their stream outputs stay unconnected (the
+    counts are read from the blocks): no ser port, the receivers are sinks."""
     g.add("feedback", "isac_csi_feedback", n_users="n_users", n_tx="n_tx", delay_frames=2, bits=0)
     g.conn("feedback", "csi", tx, "csi")
     for u in range(2):
         ur = "user%d" % u
         g.add(ur, "isac_user_receiver", n_tx="n_tx", n_users="n_users", user=u, psk_order="psk_order",
               payload_len="payload_len", preamble_block=0, preamble_reps=3, pilot_len=0, frame_seed=1,
-              power="power", estimator='"ls"', csi_noise_var="comm_noise_var")
+              power="power", estimator='"ls"', csi_noise_var="comm_noise_var",
+              **({} if gui else dict(ser_port="False")))
         g.conn("usrp_users", u, ur, 0)
         g.conn(sym, 0, ur, 1)
         g.conn(ur, "row", "feedback", "row")
@@ -695,17 +704,28 @@ def ota_sensing(g):
 
 
 def ota_gui(g, tx, radar, doa):
-    g.fixed_rows = [1, 2]
-    statistic_plot(g, "stat_plot", (radar, 1), "samp_rate", "(0,0,1,1)", size=4096)
+    g.fixed_rows = [2]
+    # the detector integrates radar_cpi snapshots: its statistic is a decision on
+    # each CPI's last snapshot and 0 on the others. The plot and the meter take
+    # the decisions only (on every snapshot the meter would show Pd / radar_cpi
+    # and the plot mostly zeros); CPIs start at the flowgraph's start (no
+    # isac_cpi tags here), so they end at snapshots radar_cpi - 1 + k radar_cpi,
+    # the ones keep_one_in_n keeps.
+    g.add("cpi_ends", "blocks_keep_one_in_n", type="float", n="radar_cpi", vlen=1)
+    g.conn(radar, 1, "cpi_ends", 0)
+    statistic_plot(g, "stat_plot", ("cpi_ends", 0), "samp_rate / radar_cpi", "(0,0,1,1)", size=256,
+                   title="Detection statistic |z|/kappa per CPI")
     # the statistic's meter, as in the headless variant, feeds the detection-rate display
     det = g.add("det", "isac_detection_meter", threshold=1.0, skip=0)
-    g.conn(radar, 1, det, 0)
-    number_sink(g, "det_num", "Detection rate", ["rate"], "(1,0,1,1)")
+    g.conn("cpi_ends", 0, det, 0)
+    number_sink(g, "det_num", "Detection rate Pd per CPI (running)", ["Pd"], "(2,0,1,1)")
     g.conn(det, 0, "det_num", 0)
-    number_sink(g, "doa_num", "DoA (deg)", ["DoA"], "(1,1,1,1)", -90, 90)
-    g.conn(doa, 0, "doa_num", 0)
+    # a fade of the Swerling-1 target throws a CPI's estimate far off: the axis
+    # stays around the truth
+    doa_plot(g, "doa_plot", (doa, 0), "target_deg", "samp_rate / cpi_len", "(1,0,1,2)",
+             ylim=("target_deg - 10", "target_deg + 10"))
     constellation(g, "users_const", 2, "(0,1,1,1)", 2.0, title="Users: recovered payload")
-    number_sink(g, "ser_num", "SER per user", ["user 0", "user 1"], "(2,0,1,2)")
+    number_sink(g, "ser_num", "SER per user (running)", ["user 0", "user 1"], "(2,1,1,1)")
     for u in range(2):
         g.conn("user%d" % u, 0, "users_const", u)
         g.conn("user%d" % u, 1, "ser_num", u)
@@ -750,7 +770,7 @@ def usrp_ota(gui):
     ota_emulator(g, gui)
     ota_radios(g)
     tx, sym = ota_tx_chain(g, gui)
-    ota_users(g, tx, sym)
+    ota_users(g, tx, sym, gui)
     ota_acquisition(g, tx)
     radar, doa = ota_sensing(g)
     if gui:

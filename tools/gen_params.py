@@ -45,7 +45,9 @@ integers, parameter names, "len(<param>)"), options (strings), default (absent:
 required), settable (set_<name> and the `set` port), getter, doc, grc (label,
 dtype, default, hide, category, option_labels, comment). Block keys: block,
 summary, grc (false: the block has no GRC file of its own), grc_asserts
-(cross-parameter asserts a range cannot say), grc_callbacks / grc_cpp_callbacks (extra callbacks, e.g. set_clutter(a, b)), bind_accessors
+(cross-parameter asserts a range cannot say), grc_only_params (GRC parameters
+that make() does not take, written as given after the others: e.g. one that
+chooses which optional ports GRC shows), grc_callbacks / grc_cpp_callbacks (extra callbacks, e.g. set_clutter(a, b)), bind_accessors
 (false: the binding writes its own setters/getters), setters_release_gil (true:
 the bound setters release the GIL while they run, for setters that rebuild a
 large kernel).
@@ -500,6 +502,11 @@ def grc_params(b):
             if k not in ("label", "comment", "dtype", "default", "option_labels", "hide", "category"):
                 dumped = yaml.safe_dump({k: v}, default_flow_style=None, width=1000).rstrip()
                 o.extend("  " + line for line in dumped.splitlines())
+    for x in b.get("grc_only_params", []):
+        if x.get("id") in {p["name"] for p in b["params"]}:
+            raise DescriptorError(f"{b['block']}: GRC-only parameter {x.get('id')} is also a make() parameter")
+        dumped = yaml.safe_dump([x], default_flow_style=None, sort_keys=False, width=1000).rstrip()
+        o.extend(dumped.splitlines())
     return o
 
 

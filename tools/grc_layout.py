@@ -309,11 +309,20 @@ def place(doc, x0=8, y0=8, band_width=None):
                 changed = True
         if not changed:
             break
-    # a source feeding only a later layer moves next to it (short wires)
-    for n in proc:
-        outs = [depth[b] for a, b in edges if a == n]
-        if outs and not any(b == n for _, b in edges):
-            depth[n] = min(outs) - 1
+    # a block feeding only later layers moves next to the first of them (short
+    # wires), as far as its own inputs allow: a source, or a chain hanging off
+    # one (e.g. a constant reference behind a decimator into a plot at the far
+    # right), does not start a wire across the whole flowgraph
+    for _ in range(len(proc)):
+        changed = False
+        for n in proc:
+            outs = [depth[b] for a, b in edges if a == n]
+            ins = [depth[a] for a, b in edges if b == n]
+            if outs and min(outs) - 1 > depth[n] and min(outs) - 1 > max(ins, default=-1):
+                depth[n] = min(outs) - 1
+                changed = True
+        if not changed:
+            break
     n_cols = max(depth.values()) + 1 if proc else 0
     col_w = [0] * n_cols
     for n in proc:

@@ -59,7 +59,8 @@ class psk_source(gr.hier_block2):
         return self.source.n_items()
 
     def nitems_written(self, port=0):
-        """Vectors produced so far (the symbol source's count)."""
+        """Vectors produced in this run (the symbol source's count, which GNU
+        Radio starts again at 0 on each start(); n_items counts across runs)."""
         return self.source.nitems_written(port)
 
     # gen_params:begin setters

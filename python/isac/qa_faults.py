@@ -341,6 +341,133 @@ class qa_faults(gr_unittest.TestCase):
         print("restart x3: SER per run %s, CPI tags per run %s" % (
             " ".join("%.4f" % v for v in sers), " ".join(str(c[0]) for c in cpis)))
 
+    def test_220_psk_source_n_items_across_restarts(self):
+        """psk_source(n_items = n) stopped mid-run and started again: the count
+        and the symbol sequence both continue, so the runs together end at
+        vector n of the seed's sequence (the vectors in flight at the stop are
+        lost, as anywhere in GNU Radio); a start after the end gives nothing,
+        and set_n_items(n + k) then gives exactly vectors n .. n + k - 1. The
+        reference is the seed's sequence through blocks.head (qa_e2e_blocks
+        holds that to GNU Radio's random_uniform_source_b)."""
+        U, M, seed, n, more = 2, 4, 77, 100000, 500
+
+        def sequence(count):
+            tb = gr.top_block()
+            snk = blocks.vector_sink_c(U)
+            tb.connect(isac.psk_source(U, M, seed), blocks.head(gr.sizeof_gr_complex * U, count), snk)
+            tb.run()
+            return np.array(snk.data(), np.complex64).reshape(-1, U)
+
+        ref = sequence(n + more)
+        tb = gr.top_block()
+        src = isac.psk_source(U, M, seed, n_items=n)
+        # a paced consumer, so that the first run is stopped long before n
+        thr = blocks.throttle(gr.sizeof_gr_complex * U, 200000, True)
+        snk = blocks.vector_sink_c(U)
+        tb.connect(src, thr, snk)
+
+        def got():
+            return np.array(snk.data(), np.complex64).reshape(-1, U)
+
+        tb.start()
+        self.assertTrue(rel.wait_until(lambda: len(snk.data()) >= 5000 * U, time_limit(30.0)))
+        tb.stop()
+        tb.wait()
+        a = got()
+        self.assertLess(len(a), n // 2)
+        tb.start()  # ends by itself at vector n of the sequence
+        tb.wait()
+        b = got()[len(a):]
+        self.assertGreater(len(b), 0)
+        self.assertLessEqual(len(a) + len(b), n)  # not n more: the count went on
+        np.testing.assert_array_equal(a.view(np.uint64), ref[:len(a)].view(np.uint64))
+        np.testing.assert_array_equal(b.view(np.uint64), ref[n - len(b):n].view(np.uint64))
+        tb.start()  # after the end: nothing more
+        tb.wait()
+        self.assertEqual(len(got()), len(a) + len(b))
+        src.set_n_items(n + more)
+        tb.start()
+        tb.wait()
+        c = got()[len(a) + len(b):]
+        np.testing.assert_array_equal(c.view(np.uint64), ref[n:n + more].view(np.uint64))
+        print("psk_source n_items = %d: run 1 %d vectors, run 2 %d (%d lost at the stop), then %d more"
+              % (n, len(a), len(b), n - len(a) - len(b), len(c)))
+
+    def test_230_detection_meter_record_window_while_running_and_restarts(self):
+        """detection_meter's record window against numpy's selection of the
+        same items: set before the run, changed while it runs (the meter held
+        at a known item by a gate: the new window records from there on),
+        kept over stop/start (each run's record indexed from its start, the
+        last run's values dropped: the record stays within one window however
+        often the flowgraph restarts), totals accumulating; bad windows raise
+        ValueError naming the parameter."""
+        N, K = 20000, 7003
+        v1 = self.rng.exponential(0.7, N).astype(np.float32)
+        v1[[15, 8015, 12047]] = [np.nan, np.inf, np.nan]  # two at group ends (every 16)
+        v2 = self.rng.exponential(0.9, N).astype(np.float32)
+        idx = np.arange(N)
+
+        def selection(v, first, end, every, since=0):
+            return v[(idx >= max(first, since)) & (idx < end) & ((idx + 1) % every == 0)]
+
+        class gate(gr.sync_block):
+            """passes items until `hold` of them, then none until released"""
+
+            def __init__(self, hold):
+                gr.sync_block.__init__(self, "gate", [np.float32], [np.float32])
+                self.hold, self.passed, self.release = hold, 0, threading.Event()
+
+            def work(self, ins, outs):
+                n = len(outs[0])
+                if not self.release.is_set():
+                    n = min(n, self.hold - self.passed)
+                    if n <= 0:
+                        self.release.wait(0.01)
+                        return 0
+                outs[0][:n] = ins[0][:n]
+                self.passed += n
+                return n
+
+        tb = gr.top_block()
+        src = blocks.vector_source_f(v1.tolist())
+        g = gate(K)
+        meter = isac.detection_meter(1.0, 0)
+        tb.connect(src, g, meter)
+        meter.set_record_window(0, K, 1)
+        tb.start()
+        self.assertTrue(rel.wait_until(lambda: meter.count() == K, time_limit(30.0)))
+        np.testing.assert_array_equal(np.array(meter.recorded(), np.float32), v1[:K])
+        # while running: a window that began before the meter's position
+        first, end, every = 4000, 16001, 16
+        meter.set_record_window(first, end, every)
+        self.assertEqual(meter.recorded(), [])
+        g.release.set()
+        tb.wait()
+        want = selection(v1, first, end, every, since=K)
+        np.testing.assert_array_equal(np.array(meter.recorded(), np.float32), want)
+        self.assertTrue(np.isinf(want).any() and np.isnan(want).any())  # kept as they came
+        # stop/start: the window stays, indexed from the new start; the first
+        # run's values go, so three more runs keep one window's worth
+        for k in range(3):
+            src.set_data(v2.tolist())
+            tb.start()
+            tb.wait()
+            np.testing.assert_array_equal(np.array(meter.recorded(), np.float32),
+                                          selection(v2, first, end, every), err_msg="restart %d" % k)
+        self.assertEqual(len(meter.recorded()), end // every - first // every)  # i + 1 in (first, end]
+        # totals run over every run; a non-finite statistic is never a detection
+        allv = np.concatenate([v1] + [v2] * 3)
+        fin = allv[np.isfinite(allv)]
+        self.assertEqual(meter.count(), len(allv))
+        self.assertEqual(meter.detections(), int(np.sum(fin >= 1.0)))
+        self.assertEqual(meter.nonfinite_count(), 3)
+        for args, name in (((0, 10, 0), "every"), ((-1, 10, 1), "first"), ((10, 5, 1), "end"),
+                           ((0, 2 ** 40, 1), "end")):
+            with self.assertRaisesRegex(ValueError, r"\b%s\b" % name):
+                meter.set_record_window(*args)
+        # a refused window leaves the record as it was
+        self.assertEqual(len(meter.recorded()), len(selection(v2, first, end, every)))
+
     def _zmq_tx_script(self, data_addr, csi_addr, seed):
         return textwrap.dedent("""
             import sys, time

@@ -53,11 +53,14 @@ public:
      * Record the statistic of items i (counted from 0 at each start()) with
      * first <= i < end and (i + 1) % every == 0: the last item of each group of
      * `every` (one_bit_rx_filter's CPI decisions with every = cpi_len). Clears
-     * the record. Throws (naming the parameter) unless first <= end, every >= 1
+     * the record; set while running, it records the window's items still to
+     * come. Throws (naming the parameter) unless 0 <= first <= end, every >= 1
      * and the record stays under 2^27 values.
      */
-    virtual void set_record_window(uint64_t first, uint64_t end, int every = 1) = 0;
-    //! The recorded statistics in item order (a NaN statistic is kept as NaN).
+    virtual void set_record_window(int64_t first, int64_t end, int every = 1) = 0;
+    //! The recorded statistics in item order (a NaN statistic is kept as NaN)
+    //! of the current or last run: start() clears the record (its item
+    //! indices start again at 0) and keeps the window.
     virtual std::vector<float> recorded() const = 0;
 };
 

@@ -44,7 +44,10 @@ public:
     // gen_params:end accessors
     // clang-format on
     //! Produce n_items vectors in all, then end the stream (0: endless), as
-    //! blocks.head does behind it; settable while running.
+    //! blocks.head does behind it; settable while running. The count runs
+    //! across stop() and start(), like the symbol sequence: a run stopped
+    //! early continues with the vectors still due (set n_items higher for
+    //! more after the end).
     virtual void set_n_items(uint64_t n_items) = 0;
     virtual uint64_t n_items() const = 0;
 };

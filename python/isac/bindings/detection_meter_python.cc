@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(detection_meter.h)                                       */
-/* BINDTOOL_HEADER_FILE_HASH(0)                                                    */
+/* BINDTOOL_HEADER_FILE_HASH(230451ba5fc1dd4f181496c11603560d) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
@@ -34,7 +34,8 @@ are never detections (nonfinite_count()). The first `skip` items after each
 start() are not counted. count(), detections(), rate(), mean_statistic().
 set_record_window(first, end, every=1) keeps the statistic of items first <= i <
 end with (i + 1) % every == 0 (counted from each start()) for recorded(): a
-bounded record, e.g. one decision per CPI.)doc"
+bounded record, e.g. one decision per CPI. Set while running, it records the
+window's items still to come; start() clears the record (the window stays).)doc"
         // clang-format off
     // gen_params:begin doc
     "\n\nParameters:\n"
