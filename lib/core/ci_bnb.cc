@@ -9,6 +9,7 @@
 #include "ci_bnb.h"
 #include "ci_branchfree.h"
 #include "ci_flip_search.h"
+#include "ci_lp_cutoff.h"
 #include <gnuradio/isac/core/ci_ilp.h>
 #include <gnuradio/isac/core/worker_pool.h>
 #include <chrono>
@@ -329,7 +330,24 @@ void bnb::run(rvec lo, rvec hi)
             basis = *nd.warm;
         else
             basis = lp_basis();
-        const lp_result lp = lp_solve(cobj, A, b, nd.lo, nd.hi, 0, &basis);
+        // below the root (whose bound is reported), a node LP stops once its bound
+        // is certified under what the search needs (prune()'s test): a node the
+        // optimum would prune is pruned after fewer pivots (1.8 instead of 5.6 at
+        // N_T = 16), one it would not runs the same pivots to the optimum
+        bool cut = false;
+        const lp_result lp = nodes == 1
+                                 ? lp_solve(cobj, A, b, nd.lo, nd.hi, 0, &basis)
+                                 : lp_solve_cutoff(cobj,
+                                                   A,
+                                                   b,
+                                                   nd.lo,
+                                                   nd.hi,
+                                                   &basis,
+                                                   target,
+                                                   best + 1e-9 * (1.0 + std::abs(best)),
+                                                   cut);
+        if (cut)
+            continue;
         double bound = -inf, lagrangian = -inf;
         const bool pruned = prune(lp, nd, bound, lagrangian);
         if (nodes == 1) {
