@@ -627,7 +627,8 @@ lp_result dual_simplex::finish(lp_result::status_t status, int iterations)
 } // namespace
 
 namespace {
-void check_lp(const rvec& c, const rmat& A, const rvec& b, const rvec& lo, const rvec& hi)
+inline void
+check_lp(const rvec& c, const rmat& A, const rvec& b, const rvec& lo, const rvec& hi)
 {
     const int n = int(c.size());
     const int m = int(A.rows());
@@ -642,7 +643,7 @@ void check_lp(const rvec& c, const rmat& A, const rvec& b, const rvec& lo, const
         throw param_error("lp_solve: bounds must be finite with lo <= hi");
 }
 
-int default_iterations(const rvec& c, const rmat& A)
+inline int default_iterations(const rvec& c, const rmat& A)
 {
     return 50 * (int(A.rows()) + 1) + 2 * int(c.size());
 }
