@@ -62,6 +62,18 @@ rvec point(unsigned long bits, int n, double c)
     return x;
 }
 
+// an LP with standard normal c and A (drawn in this order from nd)
+void rand_lp(int n, int m, std::normal_distribution<double>& nd, rvec& c, rmat& A)
+{
+    c.resize(n);
+    A.resize(m, n);
+    for (auto& v : c)
+        v = nd(rng);
+    for (int i = 0; i < m; ++i)
+        for (int j = 0; j < n; ++j)
+            A(i, j) = nd(rng);
+}
+
 cvec psk(const std::vector<int>& k, int M)
 {
     cvec s(k.size());
@@ -150,13 +162,9 @@ public:
         std::normal_distribution<double> nd;
         for (int trial = 0; trial < 30; ++trial) {
             const int n = 40, m = 8;
-            rvec c(n);
-            rmat A(m, n);
-            for (auto& v : c)
-                v = nd(rng);
-            for (int i = 0; i < m; ++i)
-                for (int j = 0; j < n; ++j)
-                    A(i, j) = nd(rng);
+            rvec c;
+            rmat A;
+            rand_lp(n, m, nd, c, A);
             const rvec lo = rvec::Constant(n, -1), hi = rvec::Constant(n, 1);
             const rvec b = A * rvec::Zero(n) + rvec::Constant(m, 1.0 + trial * 0.3);
             const lp_result lp = lp_solve(c, A, b, lo, hi);
@@ -252,13 +260,9 @@ public:
         int cuts = 0, children = 0;
         for (int trial = 0; trial < 60; ++trial) {
             const int n = 32, m = 2 + trial % 10;
-            rvec c(n);
-            rmat A(m, n);
-            for (auto& v : c)
-                v = nd(rng);
-            for (int i = 0; i < m; ++i)
-                for (int j = 0; j < n; ++j)
-                    A(i, j) = nd(rng);
+            rvec c;
+            rmat A;
+            rand_lp(n, m, nd, c, A);
             const rvec lo = rvec::Constant(n, -1), hi = rvec::Constant(n, 1);
             const rvec b = rvec::Constant(m, 0.5 + 0.1 * (trial % 7));
             lp_basis parent;
