@@ -6,12 +6,16 @@
  * Where the real-time CI precoder's time goes on the scenario family (not a
  * benchmark of one kernel): every family draw at the given N_T with `per_draw`
  * random symbol vectors, each designed once (thread CPU time) and classified as
- *   feasible        the design meets every QoS row;
+ *   feasible        the design meets every QoS row, and the max-min start's search
+ *                   (stopped at the preset's margin) found a feasible point;
+ *   bnb-found       the design meets every QoS row, but only after that search
+ *                   found none (the feasibility search ran before the beam runs);
  *   lp-infeasible   the max-min LP (Lagrangian) bound is < 0: proven at once;
  *   bnb-proven      LP-feasible, the feasibility branch and bound proved that no
  *                   alphabet point is feasible within feasibility_nodes;
  *   bnb-undecided   LP-feasible, the branch and bound ran out of nodes.
- * The classification repeats the feasibility search outside the timed design.
+ * The classification repeats the max-min search and the feasibility search outside
+ * the timed design.
  *   /usr/bin/python3 bench/ci_family.py --export /tmp/ci_family.txt --draws 20
  *   build/bench/ci_family_cost --family=/tmp/ci_family.txt 16 [per_draw]
  * CI_TUNING="key=value,..." overrides the real-time preset's tuning (as for
@@ -41,9 +45,11 @@ int main(int argc, char** argv)
     load_family();
     const int N = argc > 1 ? std::atoi(argv[1]) : 16;
     const int per_draw = argc > 2 ? std::atoi(argv[2]) : 64;
-    const char* names[4] = { "feasible", "lp-infeasible", "bnb-proven", "bnb-undecided" };
-    double seconds[4] = {};
-    long count[4] = {}, nodes = 0;
+    const char* names[5] = {
+        "feasible", "lp-infeasible", "bnb-proven", "bnb-undecided", "bnb-found"
+    };
+    double seconds[5] = {};
+    long count[5] = {}, nodes = 0;
     double bnb_seconds[2] = {};
     long bnb_nodes[2] = {};
     double total = 0;
@@ -67,12 +73,26 @@ int main(int argc, char** argv)
             total += dt;
             ++vectors;
             int cat = 0;
+            cvec sv(d.U);
+            for (int u = 0; u < d.U; ++u)
+                sv[u] = psk_point(d.M, k[u]);
+            const rmat At = ci_real_constraints(ci_constraint_matrix(d.H, sv, d.M));
+            const rvec lam = rvec::Constant(At.rows(), s.lambda());
+            if (r.feasible && s.tuning().feasible_start) {
+                const ilp_result mm =
+                    ilp_maxmin_heuristic(At,
+                                         lam,
+                                         s.amplitude(),
+                                         false,
+                                         rvec(),
+                                         0.0,
+                                         {},
+                                         s.tuning().feasible_margin * s.lambda());
+                // the test design_qos makes (maxmin_meets)
+                if (!(mm.feasible && mm.objective >= -1e-10 * (1.0 + s.lambda())))
+                    cat = 4;
+            }
             if (!r.feasible) {
-                cvec sv(d.U);
-                for (int u = 0; u < d.U; ++u)
-                    sv[u] = psk_point(d.M, k[u]);
-                const rmat At = ci_real_constraints(ci_constraint_matrix(d.H, sv, d.M));
-                const rvec lam = rvec::Constant(At.rows(), s.lambda());
                 const ilp_result h = ilp_maxmin_heuristic(
                     At, lam, s.amplitude(), false, rvec(), 0.0, {}, 0.0);
                 const double t1 = thread_seconds();
@@ -100,7 +120,7 @@ int main(int argc, char** argv)
                 vectors,
                 total / vectors * 1e6,
                 vectors / total * 1e-3);
-    for (int c = 0; c < 4; ++c)
+    for (int c = 0; c < 5; ++c)
         std::printf("  %-14s share %.3f  %8.1f us each  %5.1f %% of the time\n",
                     names[c],
                     double(count[c]) / vectors,

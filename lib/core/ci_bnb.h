@@ -54,6 +54,7 @@ struct bnb {
     bool root_feasible = false;
     double root_bound = -std::numeric_limits<double>::infinity();
     rvec g_;         //!< scratch: reduced costs c + A^T nu of the current node
+    rvec col_absmax_; //!< enumerate: largest |A_ij| of each binary column
     lp_basis basis_; //!< scratch: the current node's basis
 
     void run(rvec lo, rvec hi);

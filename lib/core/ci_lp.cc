@@ -10,6 +10,7 @@
  * of the time before.
  */
 #include "ci_branchfree.h"
+#include "ci_lp_cutoff.h"
 #include "volk_isac/machines.h"
 #include <gnuradio/isac/core/ci_lp.h>
 #include <algorithm>
@@ -69,6 +70,14 @@ public:
                  const rvec& hi,
                  lp_basis* warm);
     lp_result run(int max_iter);
+    //! stop once the objective is certified < below or <= at_most (ci_lp_cutoff.h)
+    void set_cutoff(double below, double at_most)
+    {
+        cut_below_ = below;
+        cut_at_most_ = at_most;
+        cutoff_ = true;
+    }
+    bool cut() const { return cut_; }
 
 private:
     const rvec& c_;
@@ -84,12 +93,15 @@ private:
     const rvec* rowabs_ = nullptr;
     const rmat* AT_ = nullptr;
     double ftol_ = 0, ptol_ = 1e-11;
+    bool cutoff_ = false, cut_ = false;
+    double cut_below_ = -inf, cut_at_most_ = -inf;
 
     lp_work& work_arrays();
     bool set_bounds(const rvec& lo, const rvec& hi);
     void cold_start();
     void resume();
     void resume_in_place();
+    bool holds_values() const;
     void reprice();
     int leaving_row(double& worst, bool& below) const;
     double pivot_row(int r);
@@ -98,6 +110,7 @@ private:
     int bound_flipping_walk(size_t nbp, double slope);
     void apply_flips();
     void pivot(int r, int q, bool below);
+    bool below_cutoff() const;
     lp_result finish(lp_result::status_t status, int iterations);
 };
 
@@ -119,9 +132,12 @@ dual_simplex::dual_simplex(const rvec& c,
     const bool same_box = set_bounds(lo, hi);
     const bool resumable = warm_ && warm_->valid && int(warm_->st.size()) == N &&
                            int(warm_->basis.size()) == m && warm_->Binv.rows() == m;
-    if (resumable && same_box && warm_->gen == W.gen && warm_->c.size() == n &&
-        same_values(warm_->c.data(), c_.data(), n))
+    const bool held = resumable && warm_->gen == W.gen && warm_->c.size() == n &&
+                      same_values(warm_->c.data(), c_.data(), n);
+    if (held && same_box)
         resume_in_place();
+    else if (held && holds_values())
+        ; // a branch and bound's child right after its parent: W is its start
     else if (resumable)
         resume();
     else
@@ -254,6 +270,20 @@ void dual_simplex::resume_in_place()
             W.val[n + i] = W.u[n + i];
         }
     W.xB.noalias() += W.Binv * W.delta_rhs;
+}
+
+// W holds the warm basis (same c) for the last solve's b, and only the box changed:
+// when every nonbasic column is still at its bound's old value (a binary fixed at the
+// side it sat on, or a basic one fixed), x_B is unchanged and the solve resumes from W
+// as it is.
+bool dual_simplex::holds_values() const
+{
+    if (int(W.b_last.size()) != m || !same_values(W.b_last.data(), b_.data(), m))
+        return false;
+    for (int j = 0; j < N; ++j)
+        if (W.st[j] >= 0 && !(W.val[j] == (W.st[j] ? W.u[j] : W.l[j])))
+            return false;
+    return true;
 }
 
 void dual_simplex::reprice()
@@ -487,6 +517,33 @@ void dual_simplex::pivot(int r, int q, bool below)
     W.Binv.noalias() -= W.col * W.Binv.row(r);
 }
 
+/*
+ * The objective of the current basis, -cost^T x with x_B = B^{-1}(b - A_N x_N), is
+ * the dual objective (the basis is dual feasible), an upper bound on the optimum.
+ * When it is under the cut-off, the Lagrangian bound of the basis's multipliers
+ * (clipped to >= 0, as finish() returns them) confirms it: that bound holds for any
+ * nu >= 0, whatever the rounding of the simplex's own updates.
+ */
+bool dual_simplex::below_cutoff() const
+{
+    double v = 0.0;
+    for (int j = 0; j < n; ++j)
+        v -= masked(W.st[j] >= 0, W.cost[j] * W.val[j]);
+    for (int i = 0; i < m; ++i)
+        v -= W.cost[W.basis[i]] * W.xB[i];
+    if (!(v < cut_below_ || v <= cut_at_most_))
+        return false;
+    rvec cB(m);
+    for (int i = 0; i < m; ++i)
+        cB[i] = W.cost[W.basis[i]];
+    const rvec nu = (W.Binv.transpose() * cB).cwiseMax(0.0);
+    const rvec g = c_ + (*AT_) * nu;
+    double L = -nu.dot(b_);
+    for (int j = 0; j < n; ++j)
+        L += g[j] > 0 ? g[j] * W.u[j] : g[j] * W.l[j];
+    return L < cut_below_ || L <= cut_at_most_;
+}
+
 lp_result dual_simplex::run(int max_iter)
 {
     W.rho.resize(m);
@@ -506,6 +563,10 @@ lp_result dual_simplex::run(int max_iter)
             status = lp_result::optimal;
             break;
         }
+        if (cutoff_ && below_cutoff()) {
+            cut_ = true;
+            break;
+        }
         const double atol = ptol_ * std::max(1.0, pivot_row(r));
         const size_t nbp = breakpoint_ratios(below, atol);
         if (nbp == 0) {
@@ -515,6 +576,18 @@ lp_result dual_simplex::run(int max_iter)
         const int q = bound_flipping_walk(nbp, worst);
         apply_flips();
         pivot(r, q, below);
+    }
+    if (cut_) {
+        // the caller prunes: no point, no multipliers; a stored basis is no longer
+        // what the work arrays hold
+        if (warm_) {
+            warm_->valid = false;
+            warm_->gen = ++W.gen;
+        }
+        lp_result res;
+        res.status = lp_result::iteration_limit;
+        res.iterations = it;
+        return res;
     }
     return finish(status, it);
 }
@@ -553,13 +626,9 @@ lp_result dual_simplex::finish(lp_result::status_t status, int iterations)
 
 } // namespace
 
-lp_result lp_solve(const rvec& c,
-                   const rmat& A,
-                   const rvec& b,
-                   const rvec& lo,
-                   const rvec& hi,
-                   int max_iter,
-                   lp_basis* warm)
+namespace {
+inline void
+check_lp(const rvec& c, const rmat& A, const rvec& b, const rvec& lo, const rvec& hi)
 {
     const int n = int(c.size());
     const int m = int(A.rows());
@@ -572,10 +641,45 @@ lp_result lp_solve(const rvec& c,
               (std::abs(hi[j]) <= std::numeric_limits<double>::max()) & (lo[j] <= hi[j]);
     if (!ok)
         throw param_error("lp_solve: bounds must be finite with lo <= hi");
+}
+
+inline int default_iterations(const rvec& c, const rmat& A)
+{
+    return 50 * (int(A.rows()) + 1) + 2 * int(c.size());
+}
+} // namespace
+
+lp_result lp_solve(const rvec& c,
+                   const rmat& A,
+                   const rvec& b,
+                   const rvec& lo,
+                   const rvec& hi,
+                   int max_iter,
+                   lp_basis* warm)
+{
+    check_lp(c, A, b, lo, hi);
     if (max_iter <= 0)
-        max_iter = 50 * (m + 1) + 2 * n;
+        max_iter = default_iterations(c, A);
     dual_simplex lp(c, A, b, lo, hi, warm);
     return lp.run(max_iter);
+}
+
+lp_result lp_solve_cutoff(const rvec& c,
+                          const rmat& A,
+                          const rvec& b,
+                          const rvec& lo,
+                          const rvec& hi,
+                          lp_basis* warm,
+                          double below,
+                          double at_most,
+                          bool& cut)
+{
+    check_lp(c, A, b, lo, hi);
+    dual_simplex lp(c, A, b, lo, hi, warm);
+    lp.set_cutoff(below, at_most);
+    lp_result res = lp.run(default_iterations(c, A));
+    cut = lp.cut();
+    return res;
 }
 
 double lagrangian_bound(const rvec& c,

@@ -8,9 +8,11 @@
  * the dense QSCNR, LP duality, and the MM invariants of 1-bit ISAC paper Algorithm 1,
  * simulation set-up.
  */
+#include "ci_lp_cutoff.h"
 #include <gnuradio/isac/core/ci_solver.h>
 #include <cppunit/TestFixture.h>
 #include <cppunit/extensions/HelperMacros.h>
+#include <limits>
 #include <random>
 
 using namespace gr::isac::core;
@@ -60,6 +62,18 @@ rvec point(unsigned long bits, int n, double c)
     return x;
 }
 
+// an LP with standard normal c and A (drawn in this order from nd)
+void rand_lp(int n, int m, std::normal_distribution<double>& nd, rvec& c, rmat& A)
+{
+    c.resize(n);
+    A.resize(m, n);
+    for (auto& v : c)
+        v = nd(rng);
+    for (int i = 0; i < m; ++i)
+        for (int j = 0; j < n; ++j)
+            A(i, j) = nd(rng);
+}
+
 cvec psk(const std::vector<int>& k, int M)
 {
     cvec s(k.size());
@@ -75,6 +89,7 @@ class qa_ci_solver : public CppUnit::TestFixture
     CPPUNIT_TEST(test_safe_margin_forms);
     CPPUNIT_TEST(test_sep_bounds);
     CPPUNIT_TEST(test_lp_duality);
+    CPPUNIT_TEST(test_lp_cutoff);
     CPPUNIT_TEST(test_bnb_equals_enumeration_qos);
     CPPUNIT_TEST(test_bnb_equals_enumeration_maxmin);
     CPPUNIT_TEST(test_feasibility_proof_vs_enumeration);
@@ -147,13 +162,9 @@ public:
         std::normal_distribution<double> nd;
         for (int trial = 0; trial < 30; ++trial) {
             const int n = 40, m = 8;
-            rvec c(n);
-            rmat A(m, n);
-            for (auto& v : c)
-                v = nd(rng);
-            for (int i = 0; i < m; ++i)
-                for (int j = 0; j < n; ++j)
-                    A(i, j) = nd(rng);
+            rvec c;
+            rmat A;
+            rand_lp(n, m, nd, c, A);
             const rvec lo = rvec::Constant(n, -1), hi = rvec::Constant(n, 1);
             const rvec b = A * rvec::Zero(n) + rvec::Constant(m, 1.0 + trial * 0.3);
             const lp_result lp = lp_solve(c, A, b, lo, hi);
@@ -233,6 +244,88 @@ public:
                                       rvec::Constant(2, -1),
                                       rvec::Constant(2, 1));
         CPPUNIT_ASSERT_EQUAL(int(lp_result::infeasible), int(lp.status));
+    }
+
+    void test_lp_cutoff()
+    {
+        // A branch and bound's child: the parent's optimal basis, then one fractional
+        // (basic) coordinate fixed at a bound and some others fixed at the bound they
+        // sit on. Resumed right after the parent's solve (the work arrays still hold
+        // its basis and x_B), it equals a cold solve. With a cut-off at or below the
+        // child's optimum it never stops early and returns the very result of
+        // lp_solve; with one above, a stop (cut) is only ever made where the optimum
+        // is below the cut-off, and it happens (it saves pivots).
+        std::normal_distribution<double> nd;
+        const double inf = std::numeric_limits<double>::infinity();
+        int cuts = 0, children = 0;
+        for (int trial = 0; trial < 60; ++trial) {
+            const int n = 32, m = 2 + trial % 10;
+            rvec c;
+            rmat A;
+            rand_lp(n, m, nd, c, A);
+            const rvec lo = rvec::Constant(n, -1), hi = rvec::Constant(n, 1);
+            const rvec b = rvec::Constant(m, 0.5 + 0.1 * (trial % 7));
+            lp_basis parent;
+            const lp_result lp = lp_solve(c, A, b, lo, hi, 0, &parent);
+            if (lp.status != lp_result::optimal)
+                continue;
+            int jf = -1;
+            for (int j = 0; j < n && jf < 0; ++j)
+                if (std::abs(std::abs(lp.z[j]) - 1) > 1e-6)
+                    jf = j;
+            if (jf < 0)
+                continue;
+            for (int side = 0; side < 2; ++side) {
+                rvec l2 = lo, h2 = hi;
+                (side ? l2[jf] : h2[jf]) = side ? hi[jf] : lo[jf];
+                for (int j = 0; j < n; j += 5) // nonbasic ones, at their own side
+                    if (j != jf && std::abs(std::abs(lp.z[j]) - 1) < 1e-12)
+                        (lp.z[j] > 0 ? l2[j] : h2[j]) = lp.z[j];
+                const lp_result cold = lp_solve(c, A, b, l2, h2);
+                // again right after the parent: the child resumes from its arrays
+                lp_basis held;
+                lp_solve(c, A, b, lo, hi, 0, &held);
+                const lp_result child = lp_solve(c, A, b, l2, h2, 0, &held);
+                CPPUNIT_ASSERT_EQUAL(int(cold.status), int(child.status));
+                if (cold.status != lp_result::optimal)
+                    continue;
+                ++children;
+                CPPUNIT_ASSERT_DOUBLES_EQUAL(
+                    cold.value, child.value, 1e-8 * (1 + std::abs(cold.value)));
+                CPPUNIT_ASSERT((A * child.z - b).minCoeff() >= -1e-9);
+                const double opt = cold.value, eps = 1e-6 * (1 + std::abs(opt));
+                for (double below : { opt - eps, -inf }) {
+                    lp_basis p1, p2;
+                    lp_solve(c, A, b, lo, hi, 0, &p1);
+                    const lp_result ref = lp_solve(c, A, b, l2, h2, 0, &p1);
+                    lp_solve(c, A, b, lo, hi, 0, &p2);
+                    bool cut = true;
+                    const lp_result r =
+                        lp_solve_cutoff(c, A, b, l2, h2, &p2, below, below, cut);
+                    CPPUNIT_ASSERT(!cut);
+                    CPPUNIT_ASSERT_EQUAL(int(ref.status), int(r.status));
+                    CPPUNIT_ASSERT_EQUAL(ref.iterations, r.iterations);
+                    CPPUNIT_ASSERT(ref.value == r.value);
+                    CPPUNIT_ASSERT(ref.z == r.z && ref.dual == r.dual);
+                }
+                // the parent's value minus half the way to the child's optimum
+                const double above = opt + 0.5 * (lp.value - opt) + eps;
+                lp_basis p3;
+                lp_solve(c, A, b, lo, hi, 0, &p3);
+                bool cut = false;
+                const lp_result r =
+                    lp_solve_cutoff(c, A, b, l2, h2, &p3, above, -inf, cut);
+                if (cut) {
+                    ++cuts;
+                    CPPUNIT_ASSERT(opt < above);
+                } else {
+                    CPPUNIT_ASSERT_EQUAL(int(lp_result::optimal), int(r.status));
+                    CPPUNIT_ASSERT_DOUBLES_EQUAL(opt, r.value, eps);
+                }
+            }
+        }
+        CPPUNIT_ASSERT(children >= 80); // 116 and 74 with this generator
+        CPPUNIT_ASSERT(cuts >= 20);
     }
 
     void test_bnb_equals_enumeration_qos()

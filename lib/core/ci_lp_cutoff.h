@@ -1,0 +1,40 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * lp_solve with a cut-off, for the branch and bound (internal).
+ */
+#ifndef INCLUDED_ISAC_CORE_CI_LP_CUTOFF_H
+#define INCLUDED_ISAC_CORE_CI_LP_CUTOFF_H
+
+#include <gnuradio/isac/core/ci_lp.h>
+
+namespace gr {
+namespace isac {
+namespace core {
+
+/*!
+ * lp_solve (ci_lp.h) that may stop before the optimum: every basis of the dual
+ * simplex is dual feasible, so its objective bounds the LP's optimum from above,
+ * and it only falls from pivot to pivot. Once it is below `below` (or at most
+ * `at_most`), confirmed by the Lagrangian bound of the basis's multipliers, the
+ * solve stops with `cut` set (status iteration_limit, z and dual not computed): a
+ * branch and bound would prune the node at the optimum anyway, by the same test.
+ * Without a cut the pivots, and so the result, are those of lp_solve.
+ */
+lp_result lp_solve_cutoff(const rvec& c,
+                          const rmat& A,
+                          const rvec& b,
+                          const rvec& lo,
+                          const rvec& hi,
+                          lp_basis* warm,
+                          double below,
+                          double at_most,
+                          bool& cut);
+
+} // namespace core
+} // namespace isac
+} // namespace gr
+
+#endif
