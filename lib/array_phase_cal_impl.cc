@@ -21,7 +21,8 @@ namespace gr {
 namespace isac {
 
 namespace {
-pmt::pmt_t cal_message(const std::vector<double>& ph, bool reverse_elements)
+pmt::pmt_t
+cal_message(const std::vector<double>& ph, bool reverse_elements, uint64_t last_snapshot)
 {
     std::vector<gr_complex> w(ph.size());
     for (size_t i = 0; i < ph.size(); ++i)
@@ -30,6 +31,9 @@ pmt::pmt_t cal_message(const std::vector<double>& ph, bool reverse_elements)
     d.reals("phases_rad", ph);
     d.complexes("weights", w);
     d.flag("reverse_elements", reverse_elements);
+    // the estimate's last snapshot, a stream position (acquisition figures),
+    // whatever the call sizes
+    d.u64("last_snapshot", last_snapshot);
     return d;
 }
 constexpr float tiny = std::numeric_limits<float>::min(); // smallest normal float
@@ -198,12 +202,8 @@ public:
                 }
                 d_last = ph;
                 d_done = !d_continuous;
-                // the estimate's last snapshot, a stream position (acquisition
-                // figures), whatever the call sizes
                 out.push_back(
-                    pmt::dict_add(cal_message(ph, d_reverse),
-                                  pmt::mp("last_snapshot"),
-                                  pmt::from_uint64(nitems_read(0) + uint64_t(t))));
+                    cal_message(ph, d_reverse, nitems_read(0) + uint64_t(t)));
             }
         }
         for (const auto& m : out)
