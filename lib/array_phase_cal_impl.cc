@@ -202,8 +202,7 @@ public:
                 }
                 d_last = ph;
                 d_done = !d_continuous;
-                out.push_back(
-                    cal_message(ph, d_reverse, nitems_read(0) + uint64_t(t)));
+                out.push_back(cal_message(ph, d_reverse, nitems_read(0) + uint64_t(t)));
             }
         }
         for (const auto& m : out)
