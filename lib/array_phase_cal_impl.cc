@@ -12,6 +12,7 @@
 #include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/steering.h>
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <mutex>
@@ -20,7 +21,8 @@ namespace gr {
 namespace isac {
 
 namespace {
-pmt::pmt_t cal_message(const std::vector<double>& ph, bool reverse_elements)
+pmt::pmt_t
+cal_message(const std::vector<double>& ph, bool reverse_elements, uint64_t last_snapshot)
 {
     std::vector<gr_complex> w(ph.size());
     for (size_t i = 0; i < ph.size(); ++i)
@@ -29,6 +31,9 @@ pmt::pmt_t cal_message(const std::vector<double>& ph, bool reverse_elements)
     d.reals("phases_rad", ph);
     d.complexes("weights", w);
     d.flag("reverse_elements", reverse_elements);
+    // the estimate's last snapshot, a stream position (acquisition figures),
+    // whatever the call sizes
+    d.u64("last_snapshot", last_snapshot);
     return d;
 }
 constexpr float tiny = std::numeric_limits<float>::min(); // smallest normal float
@@ -197,7 +202,7 @@ public:
                 }
                 d_last = ph;
                 d_done = !d_continuous;
-                out.push_back(cal_message(ph, d_reverse));
+                out.push_back(cal_message(ph, d_reverse, nitems_read(0) + uint64_t(t)));
             }
         }
         for (const auto& m : out)
@@ -247,6 +252,13 @@ class array_phase_corrector_impl : public array_phase_corrector
     mutable std::mutex d_mutex;
     std::vector<gr_complex> d_w;
     uint64_t d_updates = 0;
+    // weights of cal messages with an "offset": applied from that item on
+    struct scheduled {
+        uint64_t offset;
+        std::vector<gr_complex> w;
+    };
+    std::vector<scheduled> d_sched; // in offset order
+    uint64_t d_late = 0;
 
     void check_weights(const std::vector<gr_complex>& w) const
     {
@@ -278,18 +290,49 @@ public:
                                         (pmt::to_bool(rev) ? "True" : "False") +
                                         ", this corrector has " +
                                         (d_reverse ? "True" : "False"));
+            std::vector<gr_complex> wv;
             const pmt::pmt_t w = pmt::dict_ref(msg, pmt::mp("weights"), pmt::PMT_NIL);
-            if (pmt::is_c32vector(w)) {
-                set_weights(pmt::c32vector_elements(w));
-                return;
-            }
             const pmt::pmt_t ph = pmt::dict_ref(msg, pmt::mp("phases_rad"), pmt::PMT_NIL);
-            if (pmt::is_f64vector(ph)) {
-                set_phases(pmt::f64vector_elements(ph));
+            if (pmt::is_c32vector(w))
+                wv = pmt::c32vector_elements(w);
+            else if (pmt::is_f64vector(ph))
+                wv = weights_of(pmt::f64vector_elements(ph));
+            else
+                throw core::param_error(
+                    "needs 'weights' (c32vector) or 'phases_rad' (f64vector)");
+            check_weights(wv);
+            const pmt::pmt_t off = pmt::dict_ref(msg, pmt::mp("offset"), pmt::PMT_NIL);
+            if (pmt::is_null(off)) {
+                set_weights(wv);
                 return;
             }
-            throw core::param_error(
-                "needs 'weights' (c32vector) or 'phases_rad' (f64vector)");
+            if (!pmt::is_integer(off) && !pmt::is_uint64(off))
+                throw core::param_error("'offset' is not an integer");
+            const uint64_t at = pmt::is_uint64(off)
+                                    ? pmt::to_uint64(off)
+                                    : uint64_t(std::max<long>(0, pmt::to_long(off)));
+            // message handlers run on this block's thread, between work() calls
+            // (handle_cal() may also come before the flowgraph ever ran)
+            const uint64_t now = detail() ? nitems_written(0) : 0;
+            if (at < now) {
+                // the stream is past the item it was meant for: apply it now
+                // (what a message without an offset does) and say so
+                const uint64_t late = ++d_late;
+                set_weights(wv);
+                if ((late & (late - 1)) == 0)
+                    d_logger->warn("cal message for item {} arrived at item {}: applied "
+                                   "late ({} so far)",
+                                   at,
+                                   now,
+                                   late);
+                return;
+            }
+            std::lock_guard<std::mutex> lock(d_mutex);
+            auto it = std::upper_bound(
+                d_sched.begin(), d_sched.end(), at, [](uint64_t o, const scheduled& x) {
+                    return o < x.offset;
+                });
+            d_sched.insert(it, scheduled{ at, std::move(wv) });
         } catch (const std::exception& e) {
             d_logger->warn("ignored cal message: {}", e.what());
         }
@@ -309,7 +352,7 @@ public:
         set_msg_handler(d_port, [this](const pmt::pmt_t& m) { handle(m); });
     }
 
-    void set_phases(const std::vector<double>& ph) override
+    std::vector<gr_complex> weights_of(const std::vector<double>& ph) const
     {
         if (int(ph.size()) != d_n)
             core::throw_param("phases_rad",
@@ -321,7 +364,12 @@ public:
                 core::throw_param("phases_rad", core::num_str(ph[i]), "finite values");
             w[i] = gr_complex(std::polar(1.0, -ph[i]));
         }
-        set_weights(w);
+        return w;
+    }
+
+    void set_phases(const std::vector<double>& ph) override
+    {
+        set_weights(weights_of(ph));
     }
 
     void set_weights(const std::vector<gr_complex>& w) override
@@ -330,6 +378,14 @@ public:
         std::lock_guard<std::mutex> lock(d_mutex);
         d_w = w;
         ++d_updates;
+    }
+
+    bool start() override
+    {
+        // a restart counts items from 0 again: offsets of the last run are void
+        std::lock_guard<std::mutex> lock(d_mutex);
+        d_sched.clear();
+        return sync_block::start();
     }
 
     std::vector<gr_complex> weights() const override
@@ -346,14 +402,29 @@ public:
     int work(int n, gr_vector_const_void_star& in, gr_vector_void_star& out) override
     {
         std::lock_guard<std::mutex> lock(d_mutex);
-        const auto x = static_cast<const gr_complex*>(in[0]);
-        auto y = static_cast<gr_complex*>(out[0]);
         // the products in real arithmetic: std::complex's operator* checks every
         // result for NaN (C99 Annex G), which keeps the loop from vectorising
-        const float* xf = reinterpret_cast<const float*>(x);
-        float* yf = reinterpret_cast<float*>(y);
+        const float* xf = reinterpret_cast<const float*>(in[0]);
+        float* yf = reinterpret_cast<float*>(out[0]);
+        const uint64_t base = nitems_written(0);
+        int t = 0;
+        while (!d_sched.empty() && d_sched.front().offset < base + uint64_t(n)) {
+            const int at = int(std::max<uint64_t>(d_sched.front().offset, base) - base);
+            rotate(xf, yf, t, at);
+            t = at;
+            d_w = std::move(d_sched.front().w);
+            ++d_updates;
+            d_sched.erase(d_sched.begin());
+        }
+        rotate(xf, yf, t, n);
+        return n;
+    }
+
+    // y = w x per channel for the items [t0, t1)
+    void rotate(const float* xf, float* yf, int t0, int t1) const
+    {
         const float* w = reinterpret_cast<const float*>(d_w.data());
-        for (int t = 0; t < n; ++t) {
+        for (int t = t0; t < t1; ++t) {
             const float* xt = xf + 2 * size_t(t) * d_n;
             float* yt = yf + 2 * size_t(t) * d_n;
             for (int c = 0; c < d_n; ++c) {
@@ -364,7 +435,6 @@ public:
                 yt[2 * o + 1] = xr * wi + xi * wr;
             }
         }
-        return n;
     }
 };
 

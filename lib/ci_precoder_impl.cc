@@ -12,7 +12,9 @@
 #include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/quantize.h>
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <thread>
 
 namespace gr {
 namespace isac {
@@ -476,6 +478,20 @@ void ci_precoder_impl::handle_csi(const pmt::pmt_t& msg)
         return;
     }
     const uint64_t offset = upd.has_offset ? upd.offset : 0;
+    // message handlers run on this block's thread, between work() calls
+    const uint64_t now = nitems_written(0);
+    if (upd.has_offset && offset < now) {
+        // the stream is past the item the channel was meant for: it takes effect
+        // from the next item, so where depends on the threads' timing. A frame
+        // schedule needs the feedback delay above the loop's latency.
+        const uint64_t late = d_late_total.fetch_add(1) + 1;
+        if ((late & (late - 1)) == 0)
+            d_logger->warn("csi for item {} arrived at item {}: applied late ({} so "
+                           "far; raise the feedback delay)",
+                           offset,
+                           now,
+                           late);
+    }
     {
         std::lock_guard<std::mutex> lock(d_mutex);
         enqueue_locked({ offset, std::move(upd.H), upd.epoch, false });
@@ -549,6 +565,26 @@ void ci_precoder_impl::start_lut(std::shared_ptr<core::ci_solver> s,
     });
 }
 
+// A new channel takes effect at its item with its table: the items after it are
+// table look-ups from the first one on, never direct designs for as long as the
+// build happens to take, so what goes out does not depend on the threads'
+// timing (nor does what the users then estimate from it). The build of a small
+// table takes milliseconds; a channel that arrives ahead of its offset, as a
+// frame schedule sends it, has it ready before the stream gets there.
+void ci_precoder_impl::await_lut()
+{
+    for (;;) {
+        {
+            std::lock_guard<std::mutex> lock(d_mutex);
+            if (!d_solver || (d_lut && d_lut_for == d_solver))
+                return;
+        }
+        if (d_lut_task.idle() || stop_requested())
+            return;
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+}
+
 void ci_precoder_impl::publish_stats()
 {
     const auto now = std::chrono::steady_clock::now();
@@ -578,6 +614,7 @@ void ci_precoder_impl::publish_stats()
     d.u64("far_symbols", d_far_interval);
     d.u64("bad_symbols_total", d_bad_total.load());
     d.u64("dropped_csi", d_dropped_total.load());
+    d.u64("late_csi", d_late_total.load());
     {
         std::lock_guard<std::mutex> lock(d_mutex);
         d_last_stats = d;
@@ -752,6 +789,8 @@ void ci_precoder_impl::plan(int n,
         while (pi < local.size() && local[pi].offset <= base + i) {
             activate(local[pi].H, local[pi].epoch);
             ++pi;
+            if (d_kind == solver_kind::lut)
+                await_lut();
             refresh_lut();
         }
         item& it = d_items[i];

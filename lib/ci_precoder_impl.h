@@ -219,7 +219,8 @@ private:
         d_lut_for; // solver the ready table belongs to (guarded)
     core::background_task d_lut_task;
 
-    std::atomic<uint64_t> d_infeasible_total{ 0 }, d_bad_total{ 0 }, d_dropped_total{ 0 };
+    std::atomic<uint64_t> d_infeasible_total{ 0 }, d_bad_total{ 0 }, d_dropped_total{ 0 },
+        d_late_total{ 0 };
     std::atomic<uint64_t> d_budget_total{ 0 };
     std::atomic<uint64_t> d_epoch_in_use{ 0 };
     uint64_t d_epoch_tagged = 0; // work thread: epoch of the last tagged switch
@@ -238,6 +239,9 @@ private:
     void start_lut(std::shared_ptr<core::ci_solver> s,
                    std::shared_ptr<const core::ci_solver> table_solver);
     void stop_lut();
+    //! Returns once the table of the solver in use is ready, or no build is left
+    //! that could make it (failed, cancelled), or the flowgraph stops.
+    void await_lut();
     void publish_stats();
     //! the items [0, n) of a work() call: channel switches, indices, table or design
     void plan(int n, const gr_complex* in, uint64_t base, std::vector<pending>& local);

@@ -46,6 +46,7 @@ bool csi_feedback_impl::start()
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     d_rows.assign(size_t(d_n_users), user_row());
+    d_waiting.clear();
     d_have_post = false;
     d_posted_frame = 0;
     return block::start();
@@ -57,8 +58,6 @@ void csi_feedback_impl::handle_row(const pmt::pmt_t& msg)
     std::string why;
     if (parse_row_report(msg, d_n_tx, d_n_users, rep, why) && rep.frame < 0)
         why = "\"frame\" missing or negative";
-    const long user = rep.user, frame = rep.frame, frame_len = rep.frame_len;
-    const core::cvec& r = rep.row;
     std::unique_lock<std::mutex> lock(d_mutex);
     if (!why.empty()) {
         ++d_rejected;
@@ -67,28 +66,95 @@ void csi_feedback_impl::handle_row(const pmt::pmt_t& msg)
         return;
     }
     ++d_received;
-    user_row& u = d_rows[size_t(user)];
-    if (u.have && uint64_t(frame) > u.frame)
-        u.interval = uint64_t(frame) - u.frame;
-    u.have = true;
-    // Each user picks its own phase reference (its receiver's LO), so the row
-    // it reports carries an arbitrary phase. Publishing it as is makes the
-    // 1-bit CI precoder aim every symbol at a rotated constellation, which its
-    // +-1 +-j alphabet serves worse (measured: Pd 0.44 -> 0.04, user SER
-    // x2 with ideal hardware). One reference for both ends: element 0 real
-    // and positive; the receivers take the published row as their reference.
-    core::cvec rn = r;
-    if (std::abs(rn[0]) > 0.0)
-        rn *= std::conj(rn[0]) / std::abs(rn[0]);
-    u.raw = rn;
-    u.row = core::quantize_row(rn, d_bits);
-    u.frame = uint64_t(frame);
-    u.frame_len = frame_len;
+    user_row& u = d_rows[size_t(rep.user)];
+    if (rep.frame <= u.latest) {
+        // a user's reports come in frame order; a repeat changes nothing
+        return;
+    }
+    u.latest = rep.frame;
+    d_waiting.push_back({ int(rep.user), uint64_t(rep.frame), rep.frame_len, rep.row });
+
+    // The users' receivers run in threads of their own, so their reports arrive
+    // in any order. What is published must not depend on that order (nor on
+    // which receiver the scheduler ran first): reports are taken frame by frame,
+    // and a frame only once every user has reported it or a later one (its
+    // reports are then complete). A user silent for 4 of its report intervals
+    // behind the others no longer holds the rest back.
+    std::vector<std::pair<pmt::pmt_t, pmt::pmt_t>> out;
+    for (;;) {
+        if (d_waiting.empty())
+            break;
+        uint64_t f = UINT64_MAX;
+        for (const auto& w : d_waiting)
+            f = std::min(f, w.frame);
+        int64_t lo = INT64_MAX, hi = -1;
+        uint64_t iv = 0;
+        for (const auto& x : d_rows) {
+            lo = std::min(lo, x.latest);
+            hi = std::max(hi, x.latest);
+            iv = std::max<uint64_t>(iv, x.interval);
+        }
+        const bool complete = lo >= int64_t(f);
+        // silent: only once every user has reported and the report interval is
+        // known (before, a user that is merely slow would be passed over)
+        const bool stale = lo >= 0 && iv > 0 && int64_t(f) + int64_t(4 * iv) <= hi;
+        if (!complete && !stale && d_waiting.size() > size_t(64 * d_n_users)) {
+            // a user that never reports: the others' oldest reports go (nothing
+            // can be published before every user has reported once)
+            d_waiting.erase(std::min_element(
+                d_waiting.begin(), d_waiting.end(), [](const report& a, const report& b) {
+                    return a.frame < b.frame;
+                }));
+            continue;
+        }
+        if (!complete && !stale)
+            break;
+        pmt::pmt_t csi, st;
+        if (take_frame(f, csi, st))
+            out.emplace_back(csi, st);
+    }
+    lock.unlock();
+    for (const auto& m : out) {
+        message_port_pub(d_csi_port, m.first);
+        message_port_pub(d_stats_port, m.second);
+    }
+}
+
+bool csi_feedback_impl::take_frame(uint64_t frame, pmt::pmt_t& csi, pmt::pmt_t& stats)
+{
+    long frame_len = 0;
+    int last_user = 0;
+    for (auto it = d_waiting.begin(); it != d_waiting.end();) {
+        if (it->frame != frame) {
+            ++it;
+            continue;
+        }
+        user_row& u = d_rows[size_t(it->user)];
+        if (u.have && frame > u.frame)
+            u.interval = frame - u.frame;
+        u.have = true;
+        // Each user picks its own phase reference (its receiver's LO), so the row
+        // it reports carries an arbitrary phase. Publishing it as is makes the
+        // 1-bit CI precoder aim every symbol at a rotated constellation, which its
+        // +-1 +-j alphabet serves worse (measured: Pd 0.44 -> 0.04, user SER
+        // x2 with ideal hardware). One reference for both ends: element 0 real
+        // and positive; the receivers take the published row as their reference.
+        core::cvec rn = it->row;
+        if (std::abs(rn[0]) > 0.0)
+            rn *= std::conj(rn[0]) / std::abs(rn[0]);
+        u.raw = rn;
+        u.row = core::quantize_row(rn, d_bits);
+        u.frame = frame;
+        u.frame_len = it->frame_len;
+        frame_len = it->frame_len;
+        last_user = it->user;
+        it = d_waiting.erase(it);
+    }
 
     uint64_t fmin = UINT64_MAX, fmax = 0;
     for (const auto& x : d_rows) {
         if (!x.have)
-            return; // not every user has reported yet
+            return false; // not every user has reported yet
         fmin = std::min(fmin, x.frame);
         fmax = std::max(fmax, x.frame);
     }
@@ -103,11 +169,11 @@ void csi_feedback_impl::handle_row(const pmt::pmt_t& msg)
     bool post = !d_have_post;
     if (!post && fmax > d_posted_frame && H != d_posted) {
         // a complete set for one frame, or a user silent for 4 of its intervals
-        const uint64_t iv = std::max<uint64_t>(d_rows[size_t(user)].interval, 1);
+        const uint64_t iv = std::max<uint64_t>(d_rows[size_t(last_user)].interval, 1);
         post = fmin == fmax || fmax - fmin >= 4 * iv;
     }
     if (!post)
-        return;
+        return false;
     const uint64_t offset = (fmax + 1 + uint64_t(d_delay)) * uint64_t(frame_len);
     d_posted = H;
     d_have_post = true;
@@ -116,15 +182,13 @@ void csi_feedback_impl::handle_row(const pmt::pmt_t& msg)
     if (d_first < 0)
         d_first = int64_t(offset);
     d_last = int64_t(offset);
-    const uint64_t posts = d_posts;
-    lock.unlock();
-    message_port_pub(d_csi_port, make_csi(H, offset));
-    message_port_pub(d_stats_port,
-                     msg_dict()
-                         .u64("posts", posts)
-                         .u64("offset", offset)
-                         .u64("frame", fmax)
-                         .real("quant_nmse", qn / d_n_users));
+    csi = make_csi(H, offset);
+    stats = msg_dict()
+                .u64("posts", d_posts)
+                .u64("offset", offset)
+                .u64("frame", fmax)
+                .real("quant_nmse", qn / d_n_users);
+    return true;
 }
 
 uint64_t csi_feedback_impl::posts() const

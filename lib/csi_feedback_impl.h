@@ -33,12 +33,20 @@ private:
         core::cvec row, raw;
         uint64_t frame = 0, interval = 0;
         long frame_len = 0;
+        int64_t latest = -1; // latest frame received (taken or still waiting)
+    };
+    struct report {
+        int user;
+        uint64_t frame;
+        long frame_len;
+        core::cvec row;
     };
     const int d_n_users, d_n_tx, d_delay, d_bits;
     const pmt::pmt_t d_row_port, d_csi_port, d_stats_port;
 
     mutable std::mutex d_mutex;
     std::vector<user_row> d_rows;
+    std::vector<report> d_waiting; // received, not yet taken (frame order decides)
     core::cmat d_posted;
     bool d_have_post = false;
     uint64_t d_posted_frame = 0;
@@ -46,6 +54,9 @@ private:
     int64_t d_first = -1, d_last = -1;
 
     void handle_row(const pmt::pmt_t& msg);
+    //! Takes one frame's reports into d_rows and decides whether H is published;
+    //! returns the messages to publish (empty: none).
+    bool take_frame(uint64_t frame, pmt::pmt_t& csi, pmt::pmt_t& stats);
 };
 
 } // namespace isac

@@ -93,10 +93,8 @@ int loop_delay_estimator_impl::work(int noutput_items,
                       .real("peak_db", res.peak_db)
                       .flag("valid", res.valid)
                       .u64("snapshots", res.snapshots)
-                      // the estimate used the last n_avg snapshots up to this
-                      // call's end (a mid-call completion is close enough for a
-                      // label)
-                      .u64("offset", nitems_read(0) + noutput_items - 1);
+                      // the estimate's last snapshot, whatever the call sizes
+                      .u64("offset", nitems_read(0) + uint64_t(d_est.done_at()) - 1);
             if (res.valid)
                 d_delay = res.delay;
             d_run.published(msg, res.valid);

@@ -107,6 +107,15 @@ void tx_phase_estimator_impl::recalibrate()
     d_run.request_restart();
 }
 
+// The correction takes effect at a fixed snapshot of x after the estimate's
+// last one ("offset", in the corrector's item count), not when the message
+// happens to arrive: the users' channel then changes at the same snapshot
+// whatever the threads' timing, as it would on a frame schedule. The delay
+// covers the snapshots between the corrector and this block (the radio's
+// transmit and receive buffering); a message arriving later than its offset
+// is applied at once (array_phase_corrector counts it).
+constexpr uint64_t tx_cal_apply_delay = 8192;
+
 int tx_phase_estimator_impl::work(int noutput_items,
                                   gr_vector_const_void_star& input_items,
                                   gr_vector_void_star&)
@@ -130,7 +139,10 @@ int tx_phase_estimator_impl::work(int noutput_items,
                           .i64("lag", r.lag)
                           .real("lag_score", r.lag_score)
                           .real("condition_db", r.condition_db)
-                          .u64("snapshots", r.snapshots);
+                          .u64("snapshots", r.snapshots)
+                          .u64("offset",
+                               nitems_read(0) + uint64_t(d_est.done_at()) +
+                                   tx_cal_apply_delay);
                 d_phases = r.phases_rad;
                 d_run.published(msg, true);
             } else {

@@ -608,8 +608,9 @@ def ota_tx_chain(g, gui):
     # them a few frames later (its frames come back through the radio): the
     # buffer must hold those frames, or the whole flowgraph runs in lockstep
     # with tiny work calls. The source ends the bounded run itself (n_items):
-    # no blocks.head thread and copy behind it.
-    sym = g.add("src", "isac_psk_source", n_users="n_users", psk_order="psk_order", seed=0,
+    # no blocks.head thread and copy behind it. Its seed is the emulator's, so
+    # that a seeded emulated run repeats its payload too (0: both random).
+    sym = g.add("src", "isac_psk_source", n_users="n_users", psk_order="psk_order", seed="emu_seed",
                 n_items=0 if gui else "n_snapshots", minoutbuf=65536)
     # frames: preamble, header and pilots orthogonal across the antennas go out
     # as known vectors (tags tell the precoder), then the precoded payload
@@ -635,7 +636,10 @@ def ota_users(g, tx, sym, gui):
     estimate, decisions and SER), their channel rows back to the precoder over
     the feedback link. Headless, their stream outputs stay unconnected (the
     counts are read from the blocks): no ser port, the receivers are sinks."""
-    g.add("feedback", "isac_csi_feedback", n_users="n_users", n_tx="n_tx", delay_frames=2, bits=0)
+    # the feedback delay covers the snapshots between the precoder and the users'
+    # receivers (the radios' buffering, or the emulator's when it runs ahead), so
+    # every channel arrives before the frame it is meant for (docs/ota.md)
+    g.add("feedback", "isac_csi_feedback", n_users="n_users", n_tx="n_tx", delay_frames=12, bits=0)
     g.conn("feedback", "csi", tx, "csi")
     for u in range(2):
         ur = "user%d" % u

@@ -109,6 +109,8 @@ bool loop_delay_estimator::process(const cfloat* x, const cfloat* r, long n)
             d_result = fit(Cc, d_min_peak_db);
             d_result.snapshots = uint64_t(d_count);
             restart();
+            if (!done)
+                d_done_at = t;
             done = true;
         }
     }

@@ -277,6 +277,12 @@ void background_task::cancel()
         d_cancel = true;
 }
 
+bool background_task::idle()
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return !d_running && d_queue.empty();
+}
+
 void background_task::wait()
 {
     std::unique_lock<std::mutex> lock(d_mutex);

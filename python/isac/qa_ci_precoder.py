@@ -326,6 +326,34 @@ class qa_ci_precoder(gr_unittest.TestCase):
             self.assertGreaterEqual(np_margins(Hf, psk(k[i]), y[i]).min(), lam * (1 - 1e-5))
             np.testing.assert_allclose(np.abs(y[i].real), np.sqrt(E / (2 * N)), rtol=1e-6)
 
+    def test_008b_lut_table_from_the_channels_item(self):
+        # a channel takes effect at its offset with its table: the items after it
+        # are the table's designs from the first one on (never direct designs for
+        # as long as the build happens to take), so the output does not depend on
+        # the threads' timing. Reference: runs with each channel set from the start.
+        N, U = 16, 2
+        H1, H2 = rand_H(self.rng, U, N), rand_H(self.rng, U, N)
+        k = self.rng.integers(0, M, (3000, U))
+        syms = psk(k).astype(np.complex64)
+        blk = make_block(N, U, gamma_db=0.0, solver="lut")
+        blk._post(pmt.intern("csi"), self.csi(H1, 0))
+        blk._post(pmt.intern("csi"), self.csi(H2, 1200))
+        y = self.run_block(blk, syms, U, N)
+        refs = []
+        for H in (H1, H2):
+            self.tb = gr.top_block()
+            ref = make_block(N, U, gamma_db=0.0, solver="lut")
+            ref.set_channel(H.astype(np.complex64).tolist())
+            refs.append(self.run_block(ref, syms, U, N))
+        np.testing.assert_array_equal(y[:1200], refs[0][:1200])
+        np.testing.assert_array_equal(y[1200:], refs[1][1200:])
+        # and the table's designs are not the direct (real-time) ones
+        self.tb = gr.top_block()
+        direct = make_block(N, U, gamma_db=0.0)
+        direct.set_channel(H2.astype(np.complex64).tolist())
+        yd = self.run_block(direct, syms[:200], U, N)
+        self.assertTrue(np.any(yd != refs[1][:200]))
+
     def test_009_inf_dac_and_qod(self):
         H = rand_H(self.rng, 4, 32)
         s = psk(self.rng.integers(0, M, 4))

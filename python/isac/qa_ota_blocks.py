@@ -18,6 +18,7 @@
 """
 import math
 import sys
+import time
 import types
 
 import numpy as np
@@ -460,6 +461,7 @@ class qa_ota_blocks(gr_unittest.TestCase):
             self.assertLess(abs(m["delay"] - d), 0.05, "%g vs %g" % (m["delay"], d))
             self.assertEqual(m["integer"], math.floor(m["delay"]))
             self.assertEqual(m["snapshots"], 8192)
+            self.assertEqual(m["offset"], 8191)  # the estimate's last snapshot
             # the two alignments add up to the same total on both paths
             self.assertEqual(m["x_align"], math.ceil(m["delay"]) + 8)
             self.assertAlmostEqual(m["x_align"] - m["echo_align"], m["delay"])
@@ -546,6 +548,96 @@ class qa_ota_blocks(gr_unittest.TestCase):
         self.assertLess(errs[0.0625], 0.5, errs)
         self.assertGreater(errs[0.0], 3 * errs[0.0625], errs)
 
+    def test_csi_feedback_order_of_reports(self):
+        # the users' receivers run in threads of their own: whatever order their
+        # rows arrive in, the published channels are the same - one per frame that
+        # every user reported, with those rows (element 0 real positive), from
+        # (frame + 1 + delay) frames on
+        rng = np.random.default_rng(5)
+        U, NT, F, D = 2, 4, 948, 3
+        frames = [15, 31, 47]
+        rows = {(u, f): rng.standard_normal(NT) + 1j * rng.standard_normal(NT) for u in range(U) for f in frames}
+
+        def report(u, f):
+            v = rows[(u, f)].astype(np.complex64)
+            d = pmt.make_dict()
+            for key, val in (("user", pmt.from_long(u)), ("frame", pmt.from_uint64(f)),
+                             ("frame_len", pmt.from_long(F)), ("row", pmt.init_c32vector(NT, v.tolist()))):
+                d = pmt.dict_add(d, pmt.intern(key), val)
+            return d
+
+        in_order = [(u, f) for f in frames for u in range(U)]
+        user1_ahead = [(1, f) for f in frames] + [(0, f) for f in frames]
+        interleaved = [(0, 15), (1, 15), (1, 31), (1, 47), (0, 31), (0, 47)]
+        posts = []
+        for order in (in_order, user1_ahead, interleaved):
+            tb = gr.top_block()
+            fb = isac.csi_feedback(U, NT, D, 0)
+            store = msg_store()
+            tb.msg_connect(fb, "csi", store, "in")
+            for u, f in order:
+                fb._post(pmt.intern("row"), report(u, f))
+            tb.start()
+            for _ in range(200):
+                if fb.rows_received() == len(order) and len(store.msgs) >= fb.posts():
+                    break
+                time.sleep(0.01)
+            tb.stop()
+            tb.wait()
+            posts.append([(int(m["offset"]), np.array(m["H"]).reshape(U, NT)) for m in store.msgs])
+        for f, (off, H) in zip(frames, posts[0]):
+            self.assertEqual(off, (f + 1 + D) * F)
+            for u in range(U):
+                r = rows[(u, f)].astype(np.complex64).astype(complex)
+                np.testing.assert_allclose(H[u], r * np.conj(r[0]) / abs(r[0]), rtol=1e-5)
+        self.assertEqual(len(posts[0]), len(frames))
+        for p in posts[1:]:
+            self.assertEqual([o for o, _ in p], [o for o, _ in posts[0]])
+            for (_, a), (_, b) in zip(p, posts[0]):
+                np.testing.assert_array_equal(a, b)
+
+    def test_corrector_applies_a_cal_at_its_offset(self):
+        # a cal message with an "offset" takes effect at that item, whenever it
+        # arrives before; a late one is applied at once (counted in updates())
+        n, at = 5000, 1234
+        x = one_bit_x(n, 3, 9)
+        w = np.exp(1j * np.array([0.3, -1.1, 2.0])) * np.array([1.0, 0.9, 1.2])
+
+        def cal(weights, offset):
+            d = pmt.dict_add(pmt.make_dict(), pmt.intern("weights"),
+                             pmt.init_c32vector(3, weights.astype(np.complex64).tolist()))
+            return pmt.dict_add(d, pmt.intern("offset"), pmt.from_uint64(offset))
+
+        tb = gr.top_block()
+        fix = isac.array_phase_corrector(3)
+        snk = blocks.vector_sink_c(3)
+        tb.connect(blocks.vector_source_c(x.ravel().tolist(), False, 3), fix, snk)
+        fix._post(pmt.intern("cal"), cal(w, at))  # handled before the first work()
+        tb.run(1000)  # the switch falls inside a call, whatever the call sizes
+        y = np.array(snk.data()).reshape(-1, 3)
+        np.testing.assert_array_equal(y[:at], x[:at])
+        np.testing.assert_allclose(y[at:], x[at:] * w.astype(np.complex64)[None, :], rtol=1e-6)
+        self.assertEqual(fix.updates(), 1)
+        # late: the stream is past item 10 when it arrives, so it applies at once
+        tb = gr.top_block()
+        fix = isac.array_phase_corrector(3)
+        hd = blocks.head(gr.sizeof_gr_complex * 3, 1 << 40)
+        tb.connect(blocks.vector_source_c(x.ravel().tolist(), True, 3), hd, fix, blocks.null_sink(gr.sizeof_gr_complex * 3))
+        tb.start()
+        w2 = np.exp(1j * np.array([0.0, 0.5, -0.5]))
+        for _ in range(500):
+            if fix.nitems_written(0) > 100:
+                break
+            time.sleep(0.01)
+        fix._post(pmt.intern("cal"), cal(w2, 10))
+        for _ in range(500):
+            if fix.updates() >= 1:
+                break
+            time.sleep(0.01)
+        tb.stop()
+        tb.wait()
+        self.assertEqual(fix.updates(), 1)
+        np.testing.assert_allclose(fix.weights(), w2.astype(np.complex64), rtol=1e-6)
 
 if __name__ == "__main__":
     gr_unittest.run(qa_ota_blocks)

@@ -39,9 +39,10 @@
  * acceptance run can measure the residual error of each acquisition block.
  *
  * Random streams: the scene, the static impairments, the drift and every
- * channel's noise/phase-noise have their own generators seeded from one seed,
- * and drift updates happen at absolute snapshot indices, so a seeded run is
- * bit-identical however the scheduler splits the stream into blocks.
+ * channel's noise/phase-noise have their own generators seeded from one seed
+ * (each channel's a gaussian_lanes: the same draws on every CPU), and drift
+ * updates happen at absolute snapshot indices, so a seeded run is bit-identical
+ * however the scheduler splits the stream into blocks.
  */
 #ifndef INCLUDED_ISAC_CORE_FRONTEND_H
 #define INCLUDED_ISAC_CORE_FRONTEND_H
@@ -284,9 +285,7 @@ private:
         double cfo = 0.0;
         float noise_std = 0.0f; // per real component
         float clip = 0.0f;      // 0 = no clipping
-        // noise and phase noise; gaussian_lanes (1.6-1.7 x the emulator) waits
-        // for the acceptance's CSI-loop timing (docs/performance.md)
-        gaussian_rng rng;
+        gaussian_lanes rng;     // noise and phase noise: many draws per snapshot
     };
 
     frontend_params d_p;

@@ -68,6 +68,9 @@ public:
      */
     bool process(const cfloat* x, const cfloat* r, long n);
     const loop_delay_result& result() const { return d_result; }
+    //! After process() returned true: the samples of that call up to the last
+    //! one of the estimate (its position in the stream, whatever the call sizes).
+    long done_at() const { return d_done_at; }
     //! Drop the running accumulation (the x history stays).
     void restart();
 
@@ -82,6 +85,7 @@ private:
     long d_navg;
     double d_min_peak_db;
     long d_count = 0;
+    long d_done_at = 0;
     std::vector<cmat> d_C;      // running sums of r x^H per lag
     cvec d_sum_x, d_sum_r;      // for the means
     std::vector<cfloat> d_hist; // last max_delay x snapshots (oldest first)

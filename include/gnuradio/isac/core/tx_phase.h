@@ -106,6 +106,9 @@ public:
     //! completed.
     bool process(const cfloat* x, const cfloat* y, long n);
     const tx_phase_result& result() const { return d_result; }
+    //! After process() returned true: the samples of that call up to the last
+    //! one of the estimate (its position in the stream, whatever the call sizes).
+    long done_at() const { return d_done_at; }
     //! Start again with the lag search.
     void restart();
     //! Skip the search: use this lag (>= 0) from now on.
@@ -135,6 +138,7 @@ private:
     std::vector<float> d_xa, d_cr, d_ci;
     std::vector<double> d_e;
     long d_blk = 0;           // snapshots in the current block
+    long d_done_at = 0;
     tx_phase_result d_result;
 
     void finish_block();

@@ -103,6 +103,8 @@ public:
     void cancel();
     //! Returns when no computation runs or is queued.
     void wait();
+    //! No computation runs or is queued (what wait() waits for).
+    bool idle();
     //! cancel(), then ends the thread (idempotent; a later post() starts a new one).
     void stop();
     //! The running computation's flag (what cancel_requested() reports inside it).
