@@ -13,13 +13,20 @@ start-up of the block threads and their buffers behind it), and the context
 switches per 1000 snapshots count the scheduler's thread hand-offs (GNU Radio
 runs one thread per block).
 
-    PYTHONPATH=build/test_modules /usr/bin/python3 bench/bench_ota_flowgraph.py [N_SNAPSHOTS] [--one-core]
+    PYTHONPATH=build/test_modules /usr/bin/python3 bench/bench_ota_flowgraph.py [N_SNAPSHOTS] [--one-core] [--threads]
 
 --one-core adds rows with every thread of the flowgraph pinned to one CPU (the
 process's affinity, which the block threads inherit): "one core" taken
 literally, where the wall rate is the CPU rate and a thread hand-off never
 crosses cores.
+
+--threads also prints, per run, every thread's CPU ticks (10 ms) and voluntary /
+involuntary context switches per 1000 snapshots (/proc/self/task/*/stat and
+status, polled every 0.1 s, so a thread that ends is counted to its last poll),
+named by the flowgraph's block ids where GNU Radio's thread name (block name and
+unique id, cut to 15 characters) tells them apart.
 """
+import glob
 import importlib.machinery
 import importlib.util
 import os
@@ -31,9 +38,56 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
+def task_stats():
+    """{tid: (name, CPU ticks, voluntary, involuntary switches)} of this process's threads."""
+    out = {}
+    for d in glob.glob("/proc/self/task/*"):
+        try:
+            st = open(d + "/stat").read()
+            status = open(d + "/status").read()
+        except OSError:
+            continue  # the thread ended
+        f = st[st.rindex(")") + 2:].split()
+        kv = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        out[int(d.rsplit("/", 1)[1])] = (st[st.index("(") + 1:st.rindex(")")], int(f[11]) + int(f[12]),
+                                         int(kv["voluntary_ctxt_switches"]), int(kv["nonvoluntary_ctxt_switches"]))
+    return out
+
+
+def block_names(tb):
+    """[(name + unique id, flowgraph id)] of the flowgraph's blocks and of the
+    blocks inside its hier blocks."""
+    out = []
+
+    def add(blk, label):
+        try:
+            out.append(("%s%d" % (blk.name(), blk.unique_id()), blk.unique_id(), label))
+        except Exception:
+            pass
+    for k, v in sorted(vars(tb).items()):
+        if hasattr(v, "unique_id"):
+            add(v, k)
+            for k2, v2 in sorted(vars(v).items()) if hasattr(v, "__dict__") else []:
+                if hasattr(v2, "unique_id") and k2 != "_impl":
+                    add(v2, "%s.%s" % (k, k2))
+    return out
+
+
+def thread_blocks(thread, names):
+    """The flowgraph ids a thread name can be: GNU Radio names a block's thread
+    by its name and unique id, cut to 15 characters (a long name keeps 14 of its
+    characters and a digit of the id)."""
+    if len(thread) < 15:
+        return sorted({lab for full, _, lab in names if full == thread})
+    cands = [(full, uid, lab) for full, uid, lab in names if full.startswith(thread[:14])]
+    exact = [c for c in cands if c[0][:15] == thread or str(c[1])[0] == thread[14]]
+    return sorted({lab for _, _, lab in (exact or cands)})
+
+
 def main(argv):
     one_core = "--one-core" in argv
-    argv = [a for a in argv if a != "--one-core"]
+    threads = "--threads" in argv
+    argv = [a for a in argv if a not in ("--one-core", "--threads")]
     n = int(argv[0]) if argv else 400000
     loader = importlib.machinery.SourceFileLoader("isac_ota_emulated",
                                                   os.path.join(HERE, "..", "apps", "isac_ota_emulated"))
@@ -58,10 +112,17 @@ def main(argv):
             c = os.times()
             return c.user + c.system
 
+        seen = task_stats() if threads else {}
+        first = dict(seen)
+
         def poll():
             # (snapshots from the symbol source, process CPU seconds) every 20 ms
+            k = 0
             while running[0]:
                 marks.append((sym.nitems_written(0), cpu_now()))
+                if threads and k % 5 == 0:
+                    seen.update(task_stats())
+                k += 1
                 time.sleep(0.02)
 
         r0 = resource.getrusage(resource.RUSAGE_SELF)
@@ -79,6 +140,24 @@ def main(argv):
         steady = ((half[-1][0] - half[0][0]) / (half[-1][1] - half[0][1])
                   if len(half) > 2 and half[-1][1] > half[0][1] else float("nan"))
         os.sched_setaffinity(0, all_cpus)
+        if threads:
+            names = block_names(tb)
+            print("\n%s, %d snapshots: per thread (CPU ticks of 10 ms; voluntary / involuntary switches "
+                  "per 1000 snapshots)" % (imp if cpu is None else imp + ", one core (pinned)", n))
+            print("| thread | blocks | ticks | voluntary | involuntary |")
+            print("|---|---|---|---|---|")
+            tot = [0, 0, 0]
+            per = []
+            for tid, (name, ticks, vol, inv) in seen.items():
+                b = first.get(tid, (name, 0, 0, 0))
+                d = (ticks - b[1], vol - b[2], inv - b[3])
+                if d[0] or d[1] > 1:
+                    per.append((name, d))
+                    tot = [a + x for a, x in zip(tot, d)]
+            for name, d in sorted(per, key=lambda r: -r[1][0]):
+                print("| %s | %s | %d | %.2f | %.2f |" % (name, " / ".join(thread_blocks(name, names)) or "-", d[0],
+                                                         1000.0 * d[1] / n, 1000.0 * d[2] / n))
+            print("| all | | %d | %.2f | %.2f |" % (tot[0], 1000.0 * tot[1] / n, 1000.0 * tot[2] / n))
         rows.append((imp if cpu is None else imp + ", one core (pinned)", n, n / (t1 - t0), n / (c1 - c0), steady, 1000.0 * switches / n, tb.samp_rate))
     print("| impairments | snapshots | wall rate (snap/s) | per CPU second (snap/s) | x default samp_rate (CPU) "
           "| sustained, 2nd half (x samp_rate per CPU s) | context switches / 1000 snapshots |")

@@ -239,6 +239,31 @@ double doa_mle_impl::tx_deg() const
 // gen_params:end accessor_definitions
 // clang-format on
 
+void doa_mle_impl::set_record_window(uint64_t first_cpi, uint64_t end_cpi)
+{
+    if (end_cpi < first_cpi)
+        core::throw_param("end_cpi",
+                          std::to_string(end_cpi),
+                          ">= first_cpi (" + std::to_string(first_cpi) + ")");
+    if (end_cpi - first_cpi >= (uint64_t(1) << 20))
+        core::throw_param("end_cpi",
+                          std::to_string(end_cpi),
+                          "a window under 2^20 CPIs (end_cpi - first_cpi)");
+    std::lock_guard<std::mutex> lock(d_rec_mutex);
+    d_rec_first = first_cpi;
+    d_rec_end = end_cpi;
+    d_rec.clear();
+}
+
+pmt::pmt_t doa_mle_impl::recorded() const
+{
+    std::lock_guard<std::mutex> lock(d_rec_mutex);
+    pmt::pmt_t v = pmt::make_vector(d_rec.size(), pmt::PMT_NIL);
+    for (size_t k = 0; k < d_rec.size(); ++k)
+        pmt::vector_set(v, k, d_rec[k]);
+    return v;
+}
+
 int doa_mle_impl::work(int noutput_items,
                        gr_vector_const_void_star& input_items,
                        gr_vector_void_star& output_items)
@@ -304,7 +329,13 @@ int doa_mle_impl::work(int noutput_items,
         d.real("crb_deg2", r.crb_rad2 * r2d2);
         d.u64("cpi_index", idx);
         d.flag("valid", r.valid);
-        message_port_pub(d_port, d);
+        const pmt::pmt_t dict = d;
+        {
+            std::lock_guard<std::mutex> lock(d_rec_mutex);
+            if (idx >= d_rec_first && idx < d_rec_end)
+                d_rec.push_back(dict);
+        }
+        message_port_pub(d_port, dict);
     }
     return i;
 }

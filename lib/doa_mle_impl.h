@@ -33,6 +33,9 @@ private:
     std::atomic<uint64_t> d_invalid{ 0 };
     uint64_t d_run_cpi = 0; // CPI index since start(): cpi_index * cpi_len = item offset
     const pmt::pmt_t d_port;
+    mutable std::mutex d_rec_mutex; // guards the record below
+    uint64_t d_rec_first = 0, d_rec_end = 0;
+    std::vector<pmt::pmt_t> d_rec;
 
     static core::doa_mode core_mode(bool known, double p_gauss)
     {
@@ -71,6 +74,8 @@ public:
     uint64_t cpi_count() const override { return d_cpi.load(); }
     bool start() override;
     uint64_t invalid_count() const override { return d_invalid.load(); }
+    void set_record_window(uint64_t first_cpi, uint64_t end_cpi) override;
+    pmt::pmt_t recorded() const override;
 
     int work(int noutput_items,
              gr_vector_const_void_star& input_items,

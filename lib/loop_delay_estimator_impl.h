@@ -8,6 +8,7 @@
 #define INCLUDED_ISAC_LOOP_DELAY_ESTIMATOR_IMPL_H
 
 #include "one_shot_run.h"
+#include <gnuradio/isac/core/frontend.h>
 #include <gnuradio/isac/core/loop_delay.h>
 #include <gnuradio/isac/loop_delay_estimator.h>
 #include <mutex>
@@ -22,7 +23,10 @@ private:
     core::loop_delay_estimator d_est;
     one_shot_run d_run;
     double d_delay = -1.0;
-    const pmt::pmt_t d_out_port, d_restart_port;
+    const pmt::pmt_t d_out_port, d_restart_port, d_tag_key;
+    // the optional outputs: x and the echo lined up, by the delay lines the
+    // fractional_delay blocks use (work() only)
+    core::fractional_delay d_x_fd, d_echo_fd;
 
 public:
     loop_delay_estimator_impl(int n_tx,
@@ -30,7 +34,8 @@ public:
                               int max_delay,
                               int64_t n_avg,
                               bool continuous,
-                              double min_peak_db);
+                              double min_peak_db,
+                              double initial_delay);
     ~loop_delay_estimator_impl() override;
 
     pmt::pmt_t last_estimate() const override;

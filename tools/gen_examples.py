@@ -587,7 +587,7 @@ def ota_snippet(g):
         "self.usrp_tx.clear_command_time()\n"
         "# Timed streaming: Tx and Rx start at the same device time, start_delay after\n"
         "# the last PPS edge, so snapshot k of x and of the echo are aligned up to the\n"
-        "# Tx->Rx pipeline latency, which loop_est measures and x_delay removes.\n"
+        "# Tx->Rx pipeline latency, which loop_est measures and removes.\n"
         "_t0 = uhd.time_spec(self.usrp_rx.get_time_last_pps().get_real_secs() + self.start_delay)\n"
         "self.usrp_rx.set_start_time(_t0)\n"
         "self.usrp_tx.set_start_time(_t0)\n"))
@@ -656,30 +656,25 @@ def ota_users(g, tx, sym, gui):
 def ota_acquisition(g, tx):
     """The blocks that replace genie knowledge: loop delay, receive and
     transmit calibration, each a message to the block that applies it."""
-    # loop delay: correlate x with the raw echo, post to the delay in front of
-    # the radar and DoA chains
+    # loop delay: correlate x with the raw echo, and line the two up in front
+    # of the radar and DoA chains: the integer part delays x (out0), the
+    # fraction the echo (out1; the echo is then back on the sample grid before
+    # the 1-bit ADC: no inter-snapshot interference). The estimator's own delay
+    # lines, not two fractional_delay blocks behind its "delay" message: two
+    # threads fewer, and the estimator is no longer a sink its producers wake
+    # for nothing once it is done.
     g.add("loop_est", "isac_loop_delay_estimator", n_tx="n_tx", n_rx="n_rx", max_delay="max_loop_delay",
-          n_avg=8192, continuous="False", min_peak_db=12.0)
+          n_avg=8192, continuous="False", min_peak_db=12.0, initial_delay="loop_delay", minoutbuf=SENSE_BUF)
     g.conn(tx, 0, "loop_est", 0)
     g.conn("usrp_rx", 0, "loop_est", 1)
-    # the integer part delays x, the fraction the echo (the echo is then back
-    # on the sample grid before the 1-bit ADC: no inter-snapshot interference)
-    g.add("x_delay", "isac_fractional_delay", vlen="n_tx", delay="loop_delay", taps=16, max_delay=4096.0,
-          key='"x_align"', minoutbuf=SENSE_BUF)
-    g.conn(tx, 0, "x_delay", 0)
-    g.conn("loop_est", "delay", "x_delay", "delay")
-    g.add("rx_align", "isac_fractional_delay", vlen="n_rx", delay=0.0, taps=16, max_delay=4096.0,
-          key='"echo_align"', minoutbuf=SENSE_BUF)
-    g.conn("usrp_rx", 0, "rx_align", 0)
-    g.conn("loop_est", "delay", "rx_align", "delay")
     # receive calibration from the far-field CW pilot at cal_deg
     g.add("cal_est", "isac_array_phase_estimator", n_rx="n_rx", cal_deg="cal_deg", n_avg="n_cal",
           spacing=0.5, reverse_elements="reverse_elements", continuous="False", tone_freq="cal_freq",
           tone_block=1024)
     g.add("cal_fix", "isac_array_phase_corrector", n_rx="n_rx", phases_rad="[]",
           reverse_elements="reverse_elements", minoutbuf=SENSE_BUF)
-    g.conn("rx_align", 0, "cal_est", 0)
-    g.conn("rx_align", 0, "cal_fix", 0)
+    g.conn("loop_est", 1, "cal_est", 0)
+    g.conn("loop_est", 1, "cal_fix", 0)
     g.conn("cal_est", "cal", "cal_fix", "cal")
     # transmit calibration from user 0's radio (a far-field receiver at txcal_deg)
     g.add("txcal_est", "isac_tx_phase_estimator", n_tx="n_tx", ref_deg="txcal_deg", spacing=0.5,
@@ -696,14 +691,14 @@ def ota_sensing(g):
     radar = radar_chain(g, threshold_scale="threshold_scale", cpi_len="radar_cpi", minoutbuf=SENSE_BUF,
                         tag_detections="False")
     g.conn("cal_fix", 0, radar, 0)
-    g.conn("x_delay", 0, radar, 1)
+    g.conn("loop_est", 0, radar, 1)
     null(g, "z_sink")
     g.conn(radar, 0, "z_sink", 0)
     doa = g.add("doa", "isac_bistatic_doa_rx", n_tx="n_tx", n_rx="n_rx", tx_deg="tx_deg", cpi_len="cpi_len",
                 mode='"known"', grid_min_deg=-90.0, grid_max_deg=90.0, grid_step_deg=0.1,
                 noise_var="radar_noise_var", p_gauss=0.0, refine='"newton"')
     g.conn("cal_fix", 0, doa, 0)
-    g.conn("x_delay", 0, doa, 1)
+    g.conn("loop_est", 0, doa, 1)
     return radar, doa
 
 
@@ -748,10 +743,11 @@ def ota_headless_sinks(g, tx, radar, doa):
     # tags) for the whole run.
     g.add("det", "isac_detection_meter", threshold=1.0, skip=0)
     g.conn(radar, 1, "det", 0)
-    g.add("doa_sink", "blocks_vector_sink_x", type="float", vlen=1, reserve_items=1024)
+    # the DoA per CPI: the app reads the record the DoA block keeps of its
+    # window (set_record_window), not a message sink (a thread woken for every
+    # CPI). The estimate stream is a required output: a sink takes it.
+    g.add("doa_sink", "blocks_null_sink", type="float", vlen=1, num_inputs=1, bus_structure_sink="[[0,],]")
     g.conn(doa, 0, "doa_sink", 0)
-    g.add("doa_msgs", "blocks_message_debug", en_uvec="True")
-    g.conn(doa, "doa", "doa_msgs", "store")
     g.add("acq_msgs", "blocks_message_debug", en_uvec="True")
     g.conn("cal_est", "cal", "acq_msgs", "store")
     g.add("txcal_msgs", "blocks_message_debug", en_uvec="True")

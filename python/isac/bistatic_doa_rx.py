@@ -84,6 +84,14 @@ class bistatic_doa_rx(gr.hier_block2):
             self.connect((self, 1), blocks.null_sink(gr.sizeof_gr_complex * n_tx))
         self.connect(self.doa, self)
 
+    def set_record_window(self, first_cpi, end_cpi):
+        """doa_mle's record of the "doa" dicts of CPIs first_cpi <= cpi_index < end_cpi."""
+        self.doa.set_record_window(first_cpi, end_cpi)
+
+    def recorded(self):
+        """The recorded "doa" dicts (a PMT vector; pmt.to_python gives a list)."""
+        return self.doa.recorded()
+
     def set_tx_deg(self, tx_deg):
         tx_deg = _hier.check(_params.bistatic_doa_rx.tx_deg, tx_deg)
         if self.reference is not None:

@@ -342,6 +342,30 @@ class qa_doa_mle(gr_unittest.TestCase):
             differs |= abs(out[k] - known.estimate(Y[sl].T, C[sl])["theta_deg"]) > 1e-3
         self.assertTrue(differs)  # the two estimators are distinguishable on this data
 
+    def test_024b_record_window(self):
+        # set_record_window keeps the "doa" dicts of CPIs first <= cpi_index < end:
+        # the port's dicts of those CPIs (the core's estimates), in order
+        n, L, ncpi = 8, 16, 9
+        Y, C = self.make_cpis(n, L, ncpi, [-40.0, 10.3, 65.0])
+        blk = isac.doa_mle(n, L, "known", -90, 90, 0.25, 0.1)
+        self.assertEqual(len(pmt.to_python(blk.recorded())), 0)
+        blk.set_record_window(2, 6)
+        out, msgs = self.run_block(blk, Y, C)
+        rec = pmt.to_python(blk.recorded())
+        self.assertEqual([m["cpi_index"] for m in rec], [2, 3, 4, 5])
+        self.assertEqual(rec, [pmt.to_python(m) for m in msgs[2:6]])
+        known = core.doa_mle_core(n, -90, 90, 0.25, 0.1, mode="known", **BLOCK_CONV)
+        for m in rec:
+            sl = slice(m["cpi_index"] * L, (m["cpi_index"] + 1) * L)
+            self.assertAlmostEqual(m["theta_deg"], known.estimate(Y[sl].T, C[sl])["theta_deg"], delta=1e-4)
+        # a window past the run records nothing; setting one clears the record
+        blk.set_record_window(ncpi, ncpi + 5)
+        self.assertEqual(len(pmt.to_python(blk.recorded())), 0)
+        with self.assertRaisesRegex(ValueError, "end_cpi"):
+            blk.set_record_window(5, 4)
+        with self.assertRaisesRegex(ValueError, "end_cpi"):
+            blk.set_record_window(0, 2 ** 20)
+
     def test_025_channel_normalised_convention(self):
         # isac_channel's echo (both geometries) is r = beta g_R(rx) g_T(tx)^T x + n
         # with the module's unit-norm vectors. Feeding the block c_t = g_T(tx)^T x_t

@@ -410,7 +410,7 @@ class qa_e2e_flowgraphs(gr_unittest.TestCase):
         # parameter; the acquisition blocks replace genie knowledge
         self.assertTrue({"isac_radio_sink", "isac_radio_source", "isac_emulated_radio",
                          "isac_array_phase_estimator", "isac_array_phase_corrector",
-                         "isac_loop_delay_estimator", "isac_fractional_delay", "isac_tx_phase_estimator",
+                         "isac_loop_delay_estimator", "isac_tx_phase_estimator",
                          "snippet"} <= ota)
         # the arrays meet the radios as vector ports: no vector_to_streams /
         # streams_to_vector thread between them
@@ -431,7 +431,9 @@ class qa_e2e_flowgraphs(gr_unittest.TestCase):
             conns = yaml.safe_load(f)["connections"]
         self.assertIn(["cal_est", "cal", "cal_fix", "cal"], conns)
         self.assertIn(["txcal_est", "cal", "txcal_fix", "cal"], conns)
-        self.assertIn(["loop_est", "delay", "x_delay", "delay"], conns)
+        # the loop-delay estimator lines x (out0) and the echo (out1) up itself
+        self.assertIn(["loop_est", "0", "radar", "1"], conns)
+        self.assertIn(["loop_est", "1", "cal_fix", "0"], conns)
 
 
 # GNU Radio 3.10.5's qtgui sinks close their widget in their destructor: when the

@@ -467,6 +467,55 @@ class qa_ota_blocks(gr_unittest.TestCase):
             self.assertAlmostEqual(m["x_align"] - m["echo_align"], m["delay"])
             self.assertEqual(est.delay(), m["delay"])
 
+    def test_loop_delay_estimator_aligns_its_outputs(self):
+        """The optional outputs: x and the echo lined up by the estimate, as two
+        fractional_delay blocks on "x_align" / "echo_align" would (numpy's
+        Kaiser-sinc reference), from the first snapshot of the call that
+        completed the estimate (tagged); x by initial_delay before it."""
+        for seed in (1, 2):
+            emu = emulator(seed=seed, cnr_db=[30.0, 30.0])
+            n = 12000
+            x = one_bit_x(n, 4, seed)
+            tb = gr.top_block()
+            src = blocks.vector_source_c(x.ravel().tolist(), False, 4)
+            est = isac.loop_delay_estimator(4, 4, 64, 8192, False, 12.0, 3.0)
+            store = msg_store()
+            sense, users = wire_emulator(tb, emu, src)
+            tb.connect(users, blocks.null_sink(gr.sizeof_gr_complex * 2))
+            echo_snk, x_snk, e_snk = (blocks.vector_sink_c(4) for _ in range(3))
+            tb.connect(src, (est, 0))
+            tb.connect(sense, (est, 1))
+            tb.connect(sense, echo_snk)
+            tb.connect((est, 0), x_snk)
+            tb.connect((est, 1), e_snk)
+            tb.msg_connect(est, "delay", store, "in")
+            tb.run()
+            self.assertEqual(len(store.msgs), 1)
+            m = store.msgs[0]
+            self.assertTrue(m["valid"])
+            self.assertLess(abs(m["delay"] - emu.loop_delay()), 0.05)
+            echo = np.array(echo_snk.data()).reshape(-1, 4)
+            xo = np.array(x_snk.data()).reshape(-1, 4)
+            eo = np.array(e_snk.data()).reshape(-1, 4)
+            self.assertEqual((len(xo), len(eo)), (n, n))
+            tags = [[(t.offset, pmt.to_double(t.value)) for t in snk.tags()
+                     if pmt.symbol_to_string(t.key) == "isac_delay"] for snk in (x_snk, e_snk)]
+            self.assertEqual(len(tags[0]), 1)
+            t0 = tags[0][0][0]
+            self.assertEqual(tags, [[(t0, m["x_align"])], [(t0, m["echo_align"])]])
+            # the call that completed the estimate: it holds the estimate's last snapshot
+            self.assertLessEqual(t0, m["offset"])
+            self.assertGreaterEqual(m["offset"], 8191)
+            for c in range(4):
+                xc, ec = x[:, c].astype(complex), echo[:, c].astype(complex)
+                np.testing.assert_allclose(xo[:t0, c], delay_reference(xc, 3.0)[:t0], atol=2e-6)
+                np.testing.assert_allclose(eo[:t0, c], ec[:t0], atol=2e-6)
+                np.testing.assert_allclose(xo[t0:, c], delay_reference(xc, m["x_align"])[t0:], atol=2e-6)
+                # the echo (clutter at 30 dB) sums 16 float32 products of its size
+                tol = 16 * 2.0 ** -23 * np.abs(ec).max()
+                np.testing.assert_allclose(eo[t0:, c], delay_reference(ec, m["echo_align"])[t0:], atol=tol)
+            self.assertGreater(np.abs(eo[t0:]).max(), 0.1)  # not a stream of zeros
+
     def test_tx_phase_estimator_with_loopback_coupler(self):
         emu = emulator(loopback=True, seed=4)
         n = 3 * 16384 + 2000

@@ -41,6 +41,9 @@ namespace isac {
  *      (post-beamforming) SNR, p the transmit power along the DoD per snapshot
  *      (known: (1/L) sum |c_t|^2; gaussian: p_gauss; mixed: both). The
  *      per-antenna SNR is snr_est/n_rx.
+ *      set_record_window() keeps the dicts of a window of CPIs for
+ *      recorded(): what a check reads back without a message sink (and its
+ *      thread, woken for every CPI).
  *
  * Modes: "gaussian" (bistatic CRB paper III-B: only p_gauss = g_T^T R_x g_T^*
  * known; theta-hat = argmax g_R^H Rhat g_R), "known" (known realisations; with
@@ -99,6 +102,15 @@ public:
     virtual uint64_t cpi_count() const = 0;
     //! CPIs marked invalid so far.
     virtual uint64_t invalid_count() const = 0;
+    /*!
+     * From now on keep the "doa" dict of every CPI with first_cpi <= cpi_index
+     * < end_cpi (CPIs counted from start()) for recorded(); clears the record.
+     * Throws (naming the parameter) unless first_cpi <= end_cpi and the
+     * window stays under 2^20 CPIs.
+     */
+    virtual void set_record_window(uint64_t first_cpi, uint64_t end_cpi) = 0;
+    //! The recorded dicts in CPI order, as a PMT vector (the "doa" port's dicts).
+    virtual pmt::pmt_t recorded() const = 0;
 };
 
 } // namespace isac

@@ -22,7 +22,15 @@ namespace isac {
  *
  * in0: vectors of n_tx, x as sent to the radio; in1: vectors of n_rx, the
  * echo as received (raw or phase-corrected: the estimate is invariant to
- * per-channel phases and gains). No stream output.
+ * per-channel phases and gains).
+ * Optional outputs: out0, vectors of n_tx, x delayed by "x_align"; out1
+ * (needs out0), vectors of n_rx, the echo delayed by "echo_align" - what two
+ * fractional_delay blocks on those keys, fed by the "delay" message, put out,
+ * without their threads and with the change at a known snapshot: each valid
+ * estimate applies from the first snapshot of the work() call that completed
+ * it (tagged "isac_delay" on each output, as fractional_delay tags); until
+ * the first, x is delayed by initial_delay and the echo by none. With no
+ * output connected the block is a sink, as before.
  * Method (core::loop_delay_estimator): the lag of the largest correlation
  * energy, then the fraction from the phase slope of the correlation around
  * it, which is unbiased for any symmetric DAC/ADC filter.
@@ -47,19 +55,21 @@ public:
     // clang-format off
     // gen_params:begin make
     /*!
-     * \param n_tx        transmit antennas; [1, 4096]
-     * \param n_rx        receive antennas; [1, 4096]
-     * \param max_delay   largest delay searched (samples); [4, 65536]
-     * \param n_avg       snapshots per estimate; [16, 1099511627776]
-     * \param continuous  keep estimating (false: one estimate, then restart())
-     * \param min_peak_db detection margin of the correlation peak (dB); [0, 100]
+     * \param n_tx          transmit antennas; [1, 4096]
+     * \param n_rx          receive antennas; [1, 4096]
+     * \param max_delay     largest delay searched (samples); [4, 65536]
+     * \param n_avg         snapshots per estimate; [16, 1099511627776]
+     * \param continuous    keep estimating (false: one estimate, then restart())
+     * \param min_peak_db   detection margin of the correlation peak (dB); [0, 100]
+     * \param initial_delay with the outputs connected: the delay of x on out0 until the first valid estimate (the echo on out1: none) (samples); [0, max_delay]
      */
     static sptr make(int n_tx,
                      int n_rx,
                      int max_delay = 64,
                      int64_t n_avg = 8192,
                      bool continuous = false,
-                     double min_peak_db = 12.0);
+                     double min_peak_db = 12.0,
+                     double initial_delay = 0.0);
     // gen_params:end make
     // clang-format on
 

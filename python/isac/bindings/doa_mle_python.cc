@@ -101,5 +101,10 @@ max <= min, grid_step_deg <= 0, noise_var <= 0, p_gauss < 0, or unknown mode/ref
         // gen_params:end accessors
         // clang-format on
         .def("cpi_count", &doa_mle::cpi_count)
-        .def("invalid_count", &doa_mle::invalid_count);
+        .def("invalid_count", &doa_mle::invalid_count)
+        .def("set_record_window",
+             &doa_mle::set_record_window,
+             py::arg("first_cpi"),
+             py::arg("end_cpi"))
+        .def("recorded", &doa_mle::recorded);
 }

@@ -38,7 +38,11 @@ the fraction from the correlation's phase slope. Posts {"delay", "integer",
 "fractional", "peak_db", "valid", "snapshots", "offset"} on "delay" after
 every n_avg snapshots until a valid estimate (or every n_avg when
 continuous); wire it to fractional_delay's "delay" port. Any message on
-"restart" starts over.)doc"
+"restart" starts over. Optional outputs: out0 = x delayed by "x_align",
+out1 (needs out0) = the echo delayed by "echo_align", as two fractional_delay
+blocks on those keys put them out; each valid estimate applies from the first
+snapshot of the work() call that completed it (tag "isac_delay"), until then
+x is delayed by initial_delay.)doc"
         // clang-format off
     // gen_params:begin doc
     "\n\nParameters:\n"
@@ -48,6 +52,7 @@ continuous); wire it to fractional_delay's "delay" port. Any message on
     "  n_avg: snapshots per estimate; [16, 1099511627776] (default 8192)\n"
     "  continuous: keep estimating (false: one estimate, then restart()) (default False)\n"
     "  min_peak_db: detection margin of the correlation peak (dB); [0, 100] (default 12.0)\n"
+    "  initial_delay: with the outputs connected: the delay of x on out0 until the first valid estimate (the echo on out1: none) (samples); [0, max_delay] (default 0.0)\n"
     // gen_params:end doc
         // clang-format on
         )
@@ -59,7 +64,8 @@ continuous); wire it to fractional_delay's "delay" port. Any message on
              py::arg("max_delay") = 64,
              py::arg("n_avg") = 8192,
              py::arg("continuous") = false,
-             py::arg("min_peak_db") = 12.0)
+             py::arg("min_peak_db") = 12.0,
+             py::arg("initial_delay") = 0.0)
              // gen_params:end args
         // clang-format on
         // clang-format off

@@ -669,15 +669,20 @@ struct loop_delay_estimator {
       0.0, 100.0, false, false, nullptr, nullptr,
       nullptr, nullptr, false, "12.0",
       "detection margin of the correlation peak" };
+    static constexpr param_spec initial_delay{ "initial_delay", param_type::real, "samples",
+      0.0, std::numeric_limits<double>::infinity(), false, false, nullptr, "max_delay",
+      nullptr, nullptr, false, "0.0",
+      "with the outputs connected: the delay of x on out0 until the first valid estimate (the echo on out1: none)" };
     static constexpr param_spec all[] = {
-        n_tx, n_rx, max_delay, n_avg, continuous, min_peak_db
+        n_tx, n_rx, max_delay, n_avg, continuous, min_peak_db, initial_delay
     };
     static void check(int n_tx,
                       int n_rx,
                       int max_delay,
                       int64_t n_avg,
                       bool continuous,
-                      double min_peak_db)
+                      double min_peak_db,
+                      double initial_delay)
     {
         (void)continuous;
         check_value(loop_delay_estimator::n_tx, double(n_tx));
@@ -685,6 +690,7 @@ struct loop_delay_estimator {
         check_value(loop_delay_estimator::max_delay, double(max_delay));
         check_value(loop_delay_estimator::n_avg, double(n_avg));
         check_value(loop_delay_estimator::min_peak_db, double(min_peak_db));
+        check_value(loop_delay_estimator::initial_delay, double(initial_delay), loop_delay_estimator::initial_delay.lo, double(max_delay));
     }
 };
 
