@@ -59,6 +59,57 @@ struct lp_work {
     rvec b_last;
 };
 
+/*
+ * lp_work objects come from a per-thread store and go back to it when the last basis
+ * holding one (or the solve owning it) lets it go: a new basis per design vector, and
+ * the arrays' allocation and zero-fill with it, cost ~1% of a design at N_T = 64. A
+ * set of arrays keeps its capacity; every array is sized and written (or its state
+ * matched by gen, which a new basis never matches) before it is read.
+ */
+class work_store
+{
+public:
+    static std::shared_ptr<lp_work> take()
+    {
+        auto& s = store();
+        lp_work* w;
+        if (s.empty()) {
+            w = new lp_work;
+        } else {
+            w = s.back().release();
+            s.pop_back();
+        }
+        return std::shared_ptr<lp_work>(w, [](lp_work* p) { give_back(p); });
+    }
+
+private:
+    static constexpr size_t max_stored = 8;
+    // a basis released while its thread ends, after the store is gone, frees its
+    // arrays (the flag is trivially destructible, so it outlives the store)
+    static inline thread_local bool s_gone = false;
+    struct stored {
+        std::vector<std::unique_ptr<lp_work>> v;
+        ~stored() { s_gone = true; }
+    };
+    static std::vector<std::unique_ptr<lp_work>>& store()
+    {
+        thread_local stored s;
+        return s.v;
+    }
+    static void give_back(lp_work* p)
+    {
+        if (s_gone) {
+            delete p;
+            return;
+        }
+        auto& s = store();
+        if (s.size() < max_stored)
+            s.emplace_back(p);
+        else
+            delete p;
+    }
+};
+
 class dual_simplex
 {
 public:
@@ -135,11 +186,11 @@ dual_simplex::dual_simplex(const rvec& c,
 lp_work& dual_simplex::work_arrays()
 {
     if (!warm_) {
-        own_ = std::make_shared<lp_work>();
+        own_ = work_store::take();
         return *own_;
     }
     if (!warm_->work)
-        warm_->work = std::make_shared<lp_work>();
+        warm_->work = work_store::take();
     return *static_cast<lp_work*>(warm_->work.get());
 }
 
