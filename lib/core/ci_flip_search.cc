@@ -25,13 +25,31 @@ double feas_tol(const rvec& b, double c, const rmat& A)
     return 1e-10 * std::max(s, 1e-300);
 }
 
-rvec sign_vec(const rvec& v, const rvec& tie, double c)
+void sign_into(const double* v, const double* tie, double c, double* x, int n)
 {
-    rvec x(v.size());
-    for (Eigen::Index j = 0; j < v.size(); ++j) { // random signs: branch-free
+    int j = 0;
+#ifdef __SSE2__
+    // two entries per SSE2 compare (the scalar selects were ~1% of a design at
+    // N_T = 64): the same tests, v != 0 true and s < 0 false for NaN
+    const __m128d zero = _mm_setzero_pd(), pc = _mm_set1_pd(c), mc = _mm_set1_pd(-c);
+    for (; j + 2 <= n; j += 2) {
+        const __m128d vv = _mm_loadu_pd(v + j), tv = _mm_loadu_pd(tie + j);
+        const __m128d nz = _mm_cmpneq_pd(vv, zero);
+        const __m128d sv = _mm_or_pd(_mm_and_pd(nz, vv), _mm_andnot_pd(nz, tv));
+        const __m128d neg = _mm_cmplt_pd(sv, zero);
+        _mm_storeu_pd(x + j, _mm_or_pd(_mm_and_pd(neg, mc), _mm_andnot_pd(neg, pc)));
+    }
+#endif
+    for (; j < n; ++j) { // random signs: branch-free
         const double s = select(v[j] != 0.0, v[j], tie[j]);
         x[j] = select(s < 0, -c, c);
     }
+}
+
+rvec sign_vec(const rvec& v, const rvec& tie, double c)
+{
+    rvec x(v.size());
+    sign_into(v.data(), tie.data(), c, x.data(), int(v.size()));
     return x;
 }
 

@@ -24,6 +24,8 @@ double feas_tol(const rvec& b, double c, const rmat& A);
 
 //! c sign(v) entry-wise, ties (v_j = 0) broken by the sign of tie_j (then +c).
 rvec sign_vec(const rvec& v, const rvec& tie, double c);
+//! sign_vec into x[0, n)
+void sign_into(const double* v, const double* tie, double c, double* x, int n);
 
 /*!
  * State x, residual r = A x - b, objective w^T x. A flip of j changes x_j by
