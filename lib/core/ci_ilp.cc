@@ -49,7 +49,7 @@ void uniform_tightened_starts(const qos_problem& P,
     lp_basis bt = basis;
     for (int t = 1; t <= count; ++t) {
         const rvec lt = (P.lambda.array() + lref * 0.15 * t).matrix();
-        const lp_result lpt = lp_solve(P.w, P.At, lt, P.lo, P.hi, 0, &bt);
+        const lp_result lpt = lp_solve(P.w, P.At, lt, P.lo, P.hi, 0, &bt, false);
         if (lpt.status == lp_result::infeasible)
             break;
         starts.push_back(sign_vec(lpt.z, P.w, P.c));
@@ -77,7 +77,8 @@ rvec tightened_rounding(const qos_problem& P, const lp_result& lp, lp_basis& bas
         if (viol.minCoeff() >= -P.tol)
             break;
         lt -= viol + viol.cwiseSign() * P.tol * 10;
-        const lp_result lpt = lp_solve(P.w, P.At, lt, P.lo, P.hi, 0, &basis);
+        // the re-solves' duals are not used (the first LP's give the bound)
+        const lp_result lpt = lp_solve(P.w, P.At, lt, P.lo, P.hi, 0, &basis, false);
         if (lpt.status == lp_result::infeasible)
             break;
         // xr = sign_vec(lpt.z, w, c); a few coordinates change, found two at a time

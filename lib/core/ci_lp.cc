@@ -143,7 +143,7 @@ public:
                  const rvec& lo,
                  const rvec& hi,
                  lp_basis* warm);
-    lp_result run(int max_iter);
+    lp_result run(int max_iter, bool duals);
 
 private:
     const rvec& c_;
@@ -173,7 +173,7 @@ private:
     int bound_flipping_walk(size_t nbp, double slope);
     void apply_flips();
     void pivot(int r, int q, bool below);
-    lp_result finish(lp_result::status_t status, int iterations);
+    lp_result finish(lp_result::status_t status, int iterations, bool duals);
 };
 
 dual_simplex::dual_simplex(const rvec& c,
@@ -562,7 +562,7 @@ void dual_simplex::pivot(int r, int q, bool below)
     W.Binv.noalias() -= W.col * W.Binv.row(r);
 }
 
-lp_result dual_simplex::run(int max_iter)
+lp_result dual_simplex::run(int max_iter, bool duals)
 {
     W.rho.resize(m);
     W.col.resize(m);
@@ -591,10 +591,10 @@ lp_result dual_simplex::run(int max_iter)
         apply_flips();
         pivot(r, q, below);
     }
-    return finish(status, it);
+    return finish(status, it, duals);
 }
 
-lp_result dual_simplex::finish(lp_result::status_t status, int iterations)
+lp_result dual_simplex::finish(lp_result::status_t status, int iterations, bool duals)
 {
     lp_result res;
     res.status = status;
@@ -617,6 +617,8 @@ lp_result dual_simplex::finish(lp_result::status_t status, int iterations)
     for (int j = 0; j < n; ++j)
         res.z[j] = std::min(W.u[j], std::max(W.l[j], W.val[j]));
     res.value = c_.dot(res.z);
+    if (!duals)
+        return res;
     // y^T = c_B^T B^{-1} in minimisation form: the row multipliers nu = y (>= 0 at
     // the optimum)
     for (int i = 0; i < m; ++i) // c_B (rho is free after the last pivot)
@@ -658,7 +660,8 @@ lp_result lp_solve(const rvec& c,
                    const rvec& lo,
                    const rvec& hi,
                    int max_iter,
-                   lp_basis* warm)
+                   lp_basis* warm,
+                   bool duals)
 {
     const int n = int(c.size());
     const int m = int(A.rows());
@@ -669,7 +672,7 @@ lp_result lp_solve(const rvec& c,
     if (max_iter <= 0)
         max_iter = 50 * (m + 1) + 2 * n;
     dual_simplex lp(c, A, b, lo, hi, warm);
-    return lp.run(max_iter);
+    return lp.run(max_iter, duals);
 }
 
 double lagrangian_bound(const rvec& c,
