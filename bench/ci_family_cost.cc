@@ -28,7 +28,6 @@
 #include <gnuradio/isac/core/ci_solver.h>
 #include <algorithm>
 #include <cstdio>
-#include <cstring>
 #include <ctime>
 #include <random>
 
@@ -108,16 +107,7 @@ int main(int argc, char** argv)
 {
     family_arg(argc, argv);
     load_family();
-    const char* stream = nullptr;
-    for (int i = 1; i < argc; ++i)
-        if (std::strncmp(argv[i], "--stream=", 9) == 0) {
-            stream = argv[i] + 9;
-            for (int j = i; j + 1 < argc; ++j)
-                argv[j] = argv[j + 1];
-            --argc;
-            break;
-        }
-    if (stream)
+    if (const char* stream = take_arg(argc, argv, "--stream="))
         return stream_cost(argc > 1 ? std::atoi(argv[1]) : 64, stream);
     const int N = argc > 1 ? std::atoi(argv[1]) : 16;
     const int per_draw = argc > 2 ? std::atoi(argv[2]) : 64;
