@@ -23,6 +23,12 @@ the rate is the solver's own on a stream without repeats.
         --n-tx 16 64 --threads 1 2
     PYTHONPATH=build/test_modules /usr/bin/python3 bench/bench_ci_block.py \\
         --n-tx 64 --threads 1 --draws 6 --vectors 3000 --distinct
+
+--export-stream FILE writes the symbol indices of every draw (one N_T) and exits, for
+the core alone on the same stream (build/bench/ci_family_cost --stream=FILE N_T).
+Note that --distinct weighs the draws by their M^U (at most --vectors each): at
+N_T = 64, draws 0-5 give 256, 3000, 64, 16, 64 and 3000 vectors, so 94% of the stream
+are the two U = 6 draws, not the family's average.
 """
 
 import argparse
@@ -77,11 +83,14 @@ def main():
                     help="no repeated symbol vectors (at most M^U per draw)")
     ap.add_argument("--min-buffer", type=int, default=0,
                     help="the block's minimum output buffer (items); 0: GNU Radio's default")
+    ap.add_argument("--export-stream", metavar="FILE",
+                    help="write the draws' symbol indices (first --n-tx) and exit")
     args = ap.parse_args()
     print(f"load average {os.getloadavg()[0]:.2f}, {os.cpu_count()} cores")
     print(f"{'solver':>9} {'N_T':>4} {'threads':>7} {'vectors/s':>10} {'per CPU s':>10} "
           f"{'infeasible':>10} {'cache hits':>10} {'vs 1 thread':>11}")
-    for N in args.n_tx:
+    streamed = False
+    for N in args.n_tx[:1] if args.export_stream else args.n_tx:
         acc = {t: [0.0, 0.0, 0, 0, 0] for t in args.threads}
         for i in args.indices if args.indices else range(args.draws):
             inst = fam.draw(N, i)
@@ -92,6 +101,11 @@ def main():
                 k = (flat[:, None] // M ** np.arange(U)[None, :]) % M
             else:
                 k = rng.integers(0, M, (args.vectors, U))
+            if args.export_stream:
+                with open(args.export_stream, "a" if streamed else "w") as f:
+                    f.write(f"{i} {len(k)} {U} " + " ".join(map(str, k.ravel())) + "\n")
+                streamed = True
+                continue
             syms = np.exp(2j * np.pi * k / M).astype(np.complex64)
             order = args.threads if i % 2 == 0 else args.threads[::-1]
             for t in order:
@@ -103,6 +117,9 @@ def main():
                 a[2] += len(k)
                 a[3] += infeasible
                 a[4] += hits
+        if args.export_stream:
+            print(f"N_T = {N}: stream written to {args.export_stream}")
+            return 0
         base = acc[args.threads[0]][2] / acc[args.threads[0]][0]
         for t in args.threads:
             wall, cpu, n, inf, hits = acc[t]

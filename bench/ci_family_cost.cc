@@ -20,10 +20,17 @@
  *   build/bench/ci_family_cost --family=/tmp/ci_family.txt 16 [per_draw]
  * CI_TUNING="key=value,..." overrides the real-time preset's tuning (as for
  * bench_ci_precoder).
+ *
+ * --stream=FILE: the core alone on the symbol vectors of a flowgraph benchmark
+ * (`bench/bench_ci_block.py ... --export-stream FILE`), in its order, one solver per
+ * draw as the block builds; thread CPU time per draw, read once per draw (this VM's
+ * CLOCK_THREAD_CPUTIME_ID costs ~3 us, a few % of a design when read per vector):
+ *   build/bench/ci_family_cost --family=/tmp/ci_family.txt --stream=/tmp/s.txt 64
  */
 #include "ci_family_load.h"
 #include <gnuradio/isac/core/ci_ilp.h>
 #include <gnuradio/isac/core/ci_solver.h>
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <random>
@@ -37,12 +44,75 @@ double thread_seconds()
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
     return double(t.tv_sec) + 1e-9 * double(t.tv_nsec);
 }
+// The core on a recorded stream: lines "draw count U k_0 ... k_{count U - 1}".
+int stream_cost(int N, const char* path)
+{
+    FILE* f = std::fopen(path, "r");
+    if (!f) {
+        std::fprintf(stderr, "cannot read %s\n", path);
+        return 1;
+    }
+    int index, count, U;
+    double total = 0, setup = 0;
+    long vectors = 0;
+    while (std::fscanf(f, "%d %d %d", &index, &count, &U) == 3) {
+        std::vector<int> ks(size_t(count) * U);
+        for (auto& v : ks)
+            if (std::fscanf(f, "%d", &v) != 1)
+                return 1;
+        const instance* d = nullptr;
+        for (const auto& x : family[N])
+            if (x.index == index)
+                d = &x;
+        if (!d || d->U != U) {
+            std::fprintf(
+                stderr, "draw %d at N_T = %d not in the family file\n", index, N);
+            return 1;
+        }
+        const double t0 = thread_seconds();
+        ci_solver s(family_scene(*d),
+                    d->U,
+                    family_params(*d, ci_preset::realtime),
+                    tuning_overrides(ci_preset_tuning(ci_preset::realtime, d->n_tx)));
+        s.set_channel(d->H);
+        std::vector<int> k(U);
+        const double t1 = thread_seconds();
+        for (int v = 0; v < count; ++v) {
+            std::copy(
+                ks.begin() + size_t(v) * U, ks.begin() + size_t(v + 1) * U, k.begin());
+            s.solve_indices(k);
+        }
+        const double t2 = thread_seconds();
+        setup += t1 - t0;
+        total += t2 - t1;
+        vectors += count;
+        std::printf("  draw %2d: U = %d, %4d vectors, %.1f us CPU per vector\n",
+                    index,
+                    U,
+                    count,
+                    (t2 - t1) / count * 1e6);
+    }
+    std::fclose(f);
+    if (!vectors)
+        return 1;
+    std::printf("N_T = %d, stream %s: %ld vectors, %.1f us CPU per vector (%.2fk per CPU "
+                "second); solvers and channels %.1f ms\n",
+                N,
+                path,
+                vectors,
+                total / vectors * 1e6,
+                vectors / total * 1e-3,
+                setup * 1e3);
+    return 0;
+}
 } // namespace
 
 int main(int argc, char** argv)
 {
     family_arg(argc, argv);
     load_family();
+    if (const char* stream = take_arg(argc, argv, "--stream="))
+        return stream_cost(argc > 1 ? std::atoi(argv[1]) : 64, stream);
     const int N = argc > 1 ? std::atoi(argv[1]) : 16;
     const int per_draw = argc > 2 ? std::atoi(argv[2]) : 64;
     const char* names[5] = {

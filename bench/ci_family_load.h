@@ -140,17 +140,27 @@ inline ci_tuning tuning_overrides(ci_tuning t)
     return t;
 }
 
-//! Takes --family=FILE out of argv (the remaining arguments go to the benchmark).
-inline void family_arg(int& argc, char** argv)
+//! Takes the first argument starting with `prefix` out of argv and returns its value
+//! (after the prefix), or nullptr.
+inline const char* take_arg(int& argc, char** argv, const char* prefix)
 {
+    const size_t len = std::strlen(prefix);
     for (int i = 1; i < argc; ++i)
-        if (std::strncmp(argv[i], "--family=", 9) == 0) {
-            family_file = argv[i] + 9;
+        if (std::strncmp(argv[i], prefix, len) == 0) {
+            const char* value = argv[i] + len;
             for (int j = i; j + 1 < argc; ++j)
                 argv[j] = argv[j + 1];
             --argc;
-            return;
+            return value;
         }
+    return nullptr;
+}
+
+//! Takes --family=FILE out of argv (the remaining arguments go to the benchmark).
+inline void family_arg(int& argc, char** argv)
+{
+    if (const char* f = take_arg(argc, argv, "--family="))
+        family_file = f;
 }
 
 } // namespace

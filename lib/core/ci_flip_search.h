@@ -12,6 +12,7 @@
 #define INCLUDED_ISAC_CORE_CI_FLIP_SEARCH_H
 
 #include <gnuradio/isac/core/types.h>
+#include <memory>
 #include <vector>
 
 namespace gr {
@@ -23,6 +24,8 @@ double feas_tol(const rvec& b, double c, const rmat& A);
 
 //! c sign(v) entry-wise, ties (v_j = 0) broken by the sign of tie_j (then +c).
 rvec sign_vec(const rvec& v, const rvec& tie, double c);
+//! sign_vec into x[0, n)
+void sign_into(const double* v, const double* tie, double c, double* x, int n);
 
 /*!
  * State x, residual r = A x - b, objective w^T x. A flip of j changes x_j by
@@ -35,6 +38,10 @@ class flip_search
 public:
     //! w, A, b are referenced, not copied: they must outlive the search.
     flip_search(const rvec& w, const rmat& A, const rvec& b, double c, double tol);
+    ~flip_search();
+    flip_search(const flip_search&) = delete;
+    flip_search& operator=(const flip_search&) = delete;
+    struct arrays; //!< the work arrays of a search (ci_flip_search.cc)
 
     void set(const rvec& x0);
     void set_tolerance(double tol) { tol_ = tol; }
@@ -84,6 +91,14 @@ private:
     std::vector<double> dRt_;      // repair_pair: dR_ transposed (row-major)
     std::vector<double> dmin_;     // repair_pair: each row's most negative change
     std::vector<double> v2_;       // repair_pair: violation after each pair (j, k)
+    /*
+     * The arrays above come from a per-thread store of a few sets (arrays) and go
+     * back to it: every ILP step builds a new search, and allocating and zero-filling
+     * them each time was ~4% of a design at N_T = 64 (docs/ci_precoder.md). Every
+     * array is sized and written before it is read, so their old contents never show.
+     */
+    std::unique_ptr<arrays> held_; // the store's set whose arrays this search holds
+    void swap_arrays(arrays& a);
 
     // e + dR_j >= -tol in every row (the smallest entry decides; Eigen vectorises it)
     bool fits(const rvec& e, int j) const { return (e + dR_.col(j)).minCoeff() >= -tol_; }

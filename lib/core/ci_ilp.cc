@@ -12,6 +12,7 @@
 #include <gnuradio/isac/core/ci_ilp.h>
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 namespace gr {
 namespace isac {
@@ -48,7 +49,7 @@ void uniform_tightened_starts(const qos_problem& P,
     lp_basis bt = basis;
     for (int t = 1; t <= count; ++t) {
         const rvec lt = (P.lambda.array() + lref * 0.15 * t).matrix();
-        const lp_result lpt = lp_solve(P.w, P.At, lt, P.lo, P.hi, 0, &bt);
+        const lp_result lpt = lp_solve(P.w, P.At, lt, P.lo, P.hi, 0, &bt, false);
         if (lpt.status == lp_result::infeasible)
             break;
         starts.push_back(sign_vec(lpt.z, P.w, P.c));
@@ -70,20 +71,28 @@ rvec tightened_rounding(const qos_problem& P, const lp_result& lp, lp_basis& bas
     // At xr follows the coordinates a re-solve changes (a few) rather than being
     // recomputed: one product per round was 3% of the design
     rvec Ax = P.At * xr;
+    rvec xn(n); // the rounding of a re-solve
     for (int round = 0; round < 8; ++round) {
         const rvec viol = (Ax - P.lambda).cwiseMin(0.0);
         if (viol.minCoeff() >= -P.tol)
             break;
         lt -= viol + viol.cwiseSign() * P.tol * 10;
-        const lp_result lpt = lp_solve(P.w, P.At, lt, P.lo, P.hi, 0, &basis);
+        // the re-solves' duals are not used (the first LP's give the bound)
+        const lp_result lpt = lp_solve(P.w, P.At, lt, P.lo, P.hi, 0, &basis, false);
         if (lpt.status == lp_result::infeasible)
             break;
-        for (int j = 0; j < n; ++j) { // xr = sign_vec(lpt.z, w, c), branch-free signs
-            const double s = select(lpt.z[j] != 0.0, lpt.z[j], P.w[j]);
-            const double v = select(s < 0, -P.c, P.c);
-            if (v != xr[j]) {
-                Ax.noalias() += (v - xr[j]) * P.At.col(j);
-                xr[j] = v;
+        // xr = sign_vec(lpt.z, w, c); a few coordinates change, found two at a time
+        sign_into(lpt.z.data(), P.w.data(), P.c, xn.data(), n);
+        for (int j0 = 0; j0 < n; j0 += 2) {
+            const int j1 = std::min(j0 + 2, n);
+            if (j1 - j0 == 2 && std::memcmp(&xn[j0], &xr[j0], 2 * sizeof(double)) == 0)
+                continue;
+            for (int j = j0; j < j1; ++j) {
+                const double v = xn[j];
+                if (v != xr[j]) {
+                    Ax.noalias() += (v - xr[j]) * P.At.col(j);
+                    xr[j] = v;
+                }
             }
         }
     }

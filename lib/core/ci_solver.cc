@@ -396,7 +396,8 @@ std::vector<ci_solver::first_step> ci_solver::phase_sweep(const rmat& At) const
             f.sur.w[j] = cs * re - sn * im;
             f.sur.w[d_n + j] = sn * re + cs * im;
         }
-        const lp_result lp = lp_solve(f.sur.w, At, lam, lo, hi, 0, &basis);
+        // the value and the basis are kept, not the duals
+        const lp_result lp = lp_solve(f.sur.w, At, lam, lo, hi, 0, &basis, false);
         if (lp.status == lp_result::infeasible)
             return {}; // feasibility does not depend on w
         f.lp_value = lp.value;

@@ -168,6 +168,14 @@ public:
             const rvec lo = rvec::Constant(n, -1), hi = rvec::Constant(n, 1);
             const rvec b = A * rvec::Zero(n) + rvec::Constant(m, 1.0 + trial * 0.3);
             const lp_result lp = lp_solve(c, A, b, lo, hi);
+            // without the duals: the same pivots, status, point and value (bit for
+            // bit, the same operations) and no multipliers
+            const lp_result nodual = lp_solve(c, A, b, lo, hi, 0, nullptr, false);
+            CPPUNIT_ASSERT_EQUAL(int(lp.status), int(nodual.status));
+            CPPUNIT_ASSERT_EQUAL(lp.iterations, nodual.iterations);
+            CPPUNIT_ASSERT(lp.z == nodual.z);
+            CPPUNIT_ASSERT_EQUAL(lp.value, nodual.value);
+            CPPUNIT_ASSERT_EQUAL(Eigen::Index(0), nodual.dual.size());
             if (lp.status == lp_result::infeasible)
                 continue;
             CPPUNIT_ASSERT_EQUAL(int(lp_result::optimal), int(lp.status));

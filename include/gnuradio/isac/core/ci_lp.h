@@ -26,7 +26,9 @@ struct lp_result {
     status_t status = infeasible;
     double value = 0; //!< c^T z at the returned basis
     rvec z;           //!< primal solution
-    rvec dual;        //!< multipliers nu >= 0 of the rows (Lagrangian bound)
+    //! multipliers nu >= 0 of the rows (Lagrangian bound); empty when lp_solve is
+    //! asked for no duals
+    rvec dual;
     int iterations = 0;
 };
 
@@ -55,7 +57,9 @@ struct lp_basis {
  * Every bounded LP is dual feasible at the bound vertex sign(c), so no phase 1 is
  * needed and infeasibility is detected by the ratio test. With `warm` (same A; any
  * b, c; bounds equal or tighter) it resumes from the stored basis and stores the
- * final one. max_iter <= 0: 50 (m + 1) + 2 n.
+ * final one. max_iter <= 0: 50 (m + 1) + 2 n. duals false: the row multipliers are
+ * not computed (lp_result::dual stays empty) for callers that need only the point,
+ * the value or the basis; the pivots and everything else are the same.
  */
 lp_result lp_solve(const rvec& c,
                    const rmat& A,
@@ -63,7 +67,8 @@ lp_result lp_solve(const rvec& c,
                    const rvec& lo,
                    const rvec& hi,
                    int max_iter = 0,
-                   lp_basis* warm = nullptr);
+                   lp_basis* warm = nullptr,
+                   bool duals = true);
 
 //! Lagrangian upper bound max_{lo<=z<=hi} (c + A^T nu)^T z - nu^T b for any nu >= 0.
 double lagrangian_bound(const rvec& c,
