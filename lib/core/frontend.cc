@@ -206,6 +206,13 @@ void fractional_delay::process(const cfloat* in, cfloat* out, long n)
         const long L = long(d_h[c].size());
         // y(t) = sum_j h_rev[j] x(t - I - k_first - L + 1 + j)
         const long off = d_hist - d_int[c] - d_kfirst[c] - L + 1;
+        if (L == 1 && h[0] == 1.0f) {
+            // an integer delay: a copy, 0 + x being the FIR's exact sum
+            // (1 * x == x; the zero start turns -0 into +0)
+            for (long t = 0; t < n; ++t)
+                out[t * C + c] = cfloat(0.0f + re[off + t], 0.0f + im[off + t]);
+            continue;
+        }
         d_acc_re.resize(size_t(n));
         d_acc_im.resize(size_t(n));
         float* ar = d_acc_re.data();
