@@ -164,6 +164,7 @@ def main():
                     help="also run the app's genie: comma list of channel:solver:metric (channel true or "
                          "estimate; solver lut or quality), Pd and Pfa per seed")
     ap.add_argument("--genie-snapshots", type=int, default=100000)
+    ap.add_argument("--radar-cpi", type=int, default=None, help="the genie detector's CPI (default the flowgraph's)")
     a = ap.parse_args()
     app = load_app()
     sc = scene_of(app)
@@ -174,6 +175,8 @@ def main():
                              sc["cnr_db"])
     st = core.arcsine_stats(scene)
     X = alphabet(sc)
+    if a.radar_cpi:
+        sc["radar_cpi"] = a.radar_cpi
     if a.genie:
         print("| seed | channel | solver | metric | Pd (CPIs) | Pfa (CPIs) | model / measured H0 variance | "
               "H0 quantile / threshold | Pd at the H0 quantile (Pfa %g) | SER user 0 / 1 |" % sc["pfa"])
