@@ -128,7 +128,8 @@ fractional_delay::kernel(double d, int taps, double kaiser_beta, int& k_first)
     const double I = std::floor(d);
     double f = d - I;
     if (f < 1e-9 || f > 1.0 - 1e-9) { // an integer delay: one exact tap
-        k_first = f > 0.5 ? -1 : 0;   // d just below an integer rounds up
+        // d just below an integer rounds up: the tap at k = 1, y(t) = x(t - I - 1)
+        k_first = f > 0.5 ? 1 : 0;
         return { 1.0 };
     }
     const int h = int(std::min<double>(taps / 2, I + 1.0));
