@@ -53,8 +53,16 @@ loop_delay_estimator_impl::loop_delay_estimator_impl(int n_tx,
       d_tag_key(pmt::mp("isac_delay")),
       // the 16 taps that align_latency gives a full kernel
       d_x_fd(n_tx, longest_alignment(max_delay), 2 * int(align_latency)),
-      d_echo_fd(n_rx, longest_alignment(max_delay), 2 * int(align_latency))
+      d_echo_fd(n_rx, longest_alignment(max_delay), 2 * int(align_latency)),
+      d_infeasible_key(pmt::mp("isac_infeasible"))
 {
+    // Each output carries the tags of the stream it lines up (x -> out0, echo ->
+    // out1), as one_bit_rx_filter does, not every input's on every output: the
+    // precoder's per-snapshot isac_infeasible flags, the most frequent tag on x,
+    // stop here too (no consumer of the aligned streams reads them; the
+    // precoder counts them), so the echo path downstream no longer copies them
+    // block by block.
+    set_tag_propagation_policy(TPP_CUSTOM);
     d_x_fd.set_delays({ initial_delay });
     d_echo_fd.set_delays({ 0.0 });
     message_port_register_out(d_out_port);
@@ -132,6 +140,12 @@ int loop_delay_estimator_impl::work(int noutput_items,
     // the outputs: this call's items, with a new estimate's delays from its
     // first snapshot (the delay lines belong to work() alone)
     for (size_t o = 0; o < output_items.size(); ++o) {
+        const uint64_t r0 = nitems_read(int(o));
+        d_tags.clear();
+        get_tags_in_range(d_tags, int(o), r0, r0 + uint64_t(noutput_items));
+        for (const auto& t : d_tags)
+            if (!pmt::eq(t.key, d_infeasible_key))
+                add_item_tag(int(o), t.offset, t.key, t.value, t.srcid);
         auto& fd = o == 0 ? d_x_fd : d_echo_fd;
         if (align) {
             const double d = o == 0 ? x_align : echo_align;

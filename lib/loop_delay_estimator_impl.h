@@ -27,6 +27,8 @@ private:
     // the optional outputs: x and the echo lined up, by the delay lines the
     // fractional_delay blocks use (work() only)
     core::fractional_delay d_x_fd, d_echo_fd;
+    const pmt::pmt_t d_infeasible_key;
+    std::vector<gr::tag_t> d_tags; // work(): one input's tags
 
 public:
     loop_delay_estimator_impl(int n_tx,

@@ -231,7 +231,12 @@ int radio_emulator_impl::work(int noutput_items,
     const int ns = d_emu.n_sense_out(), nu = d_emu.params().n_users;
     const int nl = d_emu.n_uplink_out();
     const size_t n = size_t(noutput_items);
-    d_users.resize(n * nu);
+    // grow only: a vector that shrank would zero-fill its regrowth on every call
+    auto at_least = [](std::vector<core::cfloat>& v, size_t m) {
+        if (v.size() < m)
+            v.resize(m);
+    };
+    at_least(d_users, n * nu);
     if (d_vector) {
         // snapshot-major ports: the emulator reads and writes the buffers in place
         const int up = 1 + nu;
@@ -252,9 +257,9 @@ int radio_emulator_impl::work(int noutput_items,
     }
     // one stream per radio channel, as the UHD blocks have them: gather the
     // transmit channels into snapshots, scatter the receive channels back
-    d_x.resize(n * nt);
-    d_echo.resize(n * ns);
-    d_uplink.resize(n * nl);
+    at_least(d_x, n * nt);
+    at_least(d_echo, n * ns);
+    at_least(d_uplink, n * nl);
     for (int k = 0; k < nt; ++k) {
         const auto in = static_cast<const core::cfloat*>(input_items[k]);
         for (size_t t = 0; t < n; ++t)

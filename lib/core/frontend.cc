@@ -43,6 +43,15 @@ void check_rad(const std::string& name, double r)
         throw_param(name, num(rad2deg(r)), "[-90, 90] degrees");
 }
 
+// grow only: the block sizes vary from call to call, and a vector that shrank
+// would zero-fill its new part on every regrowth
+template <class T>
+void at_least(std::vector<T>& v, size_t n)
+{
+    if (v.size() < n)
+        v.resize(n);
+}
+
 inline float clampf(float v, float a) { return v > a ? a : (v < -a ? -a : v); }
 
 // ar/ai[t] = sum_j h[j] re/im[t + j]: 32 outputs at a time with their sums in
@@ -110,6 +119,7 @@ fractional_delay::fractional_delay(int n_chan,
     d_re.assign(n_chan, std::vector<float>(d_hist, 0.0f));
     d_im.assign(n_chan, std::vector<float>(d_hist, 0.0f));
     d_len = d_hist;
+    d_copy = copy_delay();
 }
 
 std::vector<double>
@@ -118,7 +128,8 @@ fractional_delay::kernel(double d, int taps, double kaiser_beta, int& k_first)
     const double I = std::floor(d);
     double f = d - I;
     if (f < 1e-9 || f > 1.0 - 1e-9) { // an integer delay: one exact tap
-        k_first = f > 0.5 ? -1 : 0;   // d just below an integer rounds up
+        // d just below an integer rounds up: the tap at k = 1, y(t) = x(t - I - 1)
+        k_first = f > 0.5 ? 1 : 0;
         return { 1.0 };
     }
     const int h = int(std::min<double>(taps / 2, I + 1.0));
@@ -153,6 +164,16 @@ void fractional_delay::set_delays(const std::vector<double>& delays)
         d_delay[c] = delays.size() == 1 ? delays[0] : delays[c];
         rebuild(c);
     }
+    d_copy = copy_delay();
+}
+
+long fractional_delay::copy_delay() const
+{
+    const long D = d_int[0] + d_kfirst[0];
+    for (int c = 0; c < d_nchan; ++c)
+        if (d_h[c].size() != 1 || d_h[c][0] != 1.0f || d_int[c] + d_kfirst[c] != D)
+            return -1;
+    return D;
 }
 
 void fractional_delay::rebuild(int c)
@@ -175,18 +196,15 @@ void fractional_delay::reset()
     d_len = d_hist;
 }
 
-void fractional_delay::process(const cfloat* in, cfloat* out, long n)
+long fractional_delay::make_room(long n)
 {
-    if (n <= 0)
-        return;
-    const long C = d_nchan;
     // Each channel's line holds the last d_hist samples at [d_len - d_hist,
     // d_len) and grows by n per call; the history moves back to the front only
     // when the line is full (a long max_delay would otherwise be copied on
     // every call).
     if (d_len + n > long(d_re[0].size())) {
         const long cap = std::max<long>(long(d_re[0].size()), 2 * (d_hist + n));
-        for (long c = 0; c < C; ++c) {
+        for (long c = 0; c < d_nchan; ++c) {
             for (auto* v : { &d_re[c], &d_im[c] }) {
                 std::copy(v->begin() + (d_len - d_hist), v->begin() + d_len, v->begin());
                 v->resize(size_t(cap));
@@ -194,7 +212,65 @@ void fractional_delay::process(const cfloat* in, cfloat* out, long n)
         }
         d_len = d_hist;
     }
-    const long base = d_len - d_hist;
+    return d_len - d_hist;
+}
+
+void fractional_delay::filter(long c, long base, long n, float* ar, float* ai)
+{
+    const float* re = d_re[c].data() + base;
+    const float* im = d_im[c].data() + base;
+    const float* h = d_h[c].data();
+    const long L = long(d_h[c].size());
+    // y(t) = sum_j h_rev[j] x(t - I - k_first - L + 1 + j)
+    const long off = d_hist - d_int[c] - d_kfirst[c] - L + 1;
+    if (L == 1 && h[0] == 1.0f) {
+        // an integer delay: a copy, 0 + x being the FIR's exact sum
+        // (1 * x == x; the zero start turns -0 into +0)
+        for (long t = 0; t < n; ++t) {
+            ar[t] = 0.0f + re[off + t];
+            ai[t] = 0.0f + im[off + t];
+        }
+        return;
+    }
+    fir_split(h, L, re + off, im + off, ar, ai, n);
+}
+
+void fractional_delay::process(const cfloat* in, cfloat* out, long n)
+{
+    if (n <= 0)
+        return;
+    const long C = d_nchan;
+    const long base = make_room(n);
+    if (d_copy >= 0) {
+        // one integer delay D for every channel (an exact tap each): snapshot
+        // t >= D is 0 + snapshot t - D of this block, all channels in one pass
+        // (the zero start turns -0 into +0, as the FIR's sum does), the first D
+        // from the lines; the lines keep only what a later call reads, the
+        // last d_hist samples
+        const long D = d_copy, head = std::min(D, n);
+        for (long c = 0; c < C; ++c) {
+            const float* re = d_re[c].data() + base + d_hist - D;
+            const float* im = d_im[c].data() + base + d_hist - D;
+            for (long t = 0; t < head; ++t)
+                out[t * C + c] = cfloat(0.0f + re[t], 0.0f + im[t]);
+        }
+        const float* src = reinterpret_cast<const float*>(in);
+        float* dst = reinterpret_cast<float*>(out + head * C);
+        const long m = 2 * C * (n - head);
+        for (long i = 0; i < m; ++i)
+            dst[i] = 0.0f + src[i];
+        const long t0 = std::max(0L, n - d_hist);
+        for (long c = 0; c < C; ++c) {
+            float* re = d_re[c].data() + base + d_hist;
+            float* im = d_im[c].data() + base + d_hist;
+            for (long t = t0; t < n; ++t) {
+                re[t] = in[t * C + c].real();
+                im[t] = in[t * C + c].imag();
+            }
+        }
+        d_len += n;
+        return;
+    }
     for (long c = 0; c < C; ++c) {
         float* re = d_re[c].data() + base;
         float* im = d_im[c].data() + base;
@@ -207,19 +283,34 @@ void fractional_delay::process(const cfloat* in, cfloat* out, long n)
         // y(t) = sum_j h_rev[j] x(t - I - k_first - L + 1 + j)
         const long off = d_hist - d_int[c] - d_kfirst[c] - L + 1;
         if (L == 1 && h[0] == 1.0f) {
-            // an integer delay: a copy, 0 + x being the FIR's exact sum
-            // (1 * x == x; the zero start turns -0 into +0)
+            // the integer delay's copy (filter()) straight into the snapshots
             for (long t = 0; t < n; ++t)
                 out[t * C + c] = cfloat(0.0f + re[off + t], 0.0f + im[off + t]);
             continue;
         }
-        d_acc_re.resize(size_t(n));
-        d_acc_im.resize(size_t(n));
+        at_least(d_acc_re, size_t(n));
+        at_least(d_acc_im, size_t(n));
         float* ar = d_acc_re.data();
         float* ai = d_acc_im.data();
         fir_split(h, L, re + off, im + off, ar, ai, n);
         for (long t = 0; t < n; ++t)
             out[t * C + c] = cfloat(ar[t], ai[t]);
+    }
+    d_len += n;
+}
+
+void fractional_delay::process_split(const float* in, float* out, long n)
+{
+    if (n <= 0)
+        return;
+    const long base = make_room(n);
+    const size_t N = size_t(n);
+    for (long c = 0; c < d_nchan; ++c) {
+        const float* xr = in + 2 * size_t(c) * N;
+        std::copy(xr, xr + N, d_re[c].data() + base + d_hist);
+        std::copy(xr + N, xr + 2 * N, d_im[c].data() + base + d_hist);
+        float* yr = out + 2 * size_t(c) * N;
+        filter(c, base, n, yr, yr + N);
     }
     d_len += n;
 }
@@ -694,8 +785,8 @@ inline cfloat iq_image(cfloat k1, cfloat k2, cfloat z)
 } // namespace
 
 namespace {
-// One receive chain on split real/imaginary samples (the block's column of the
-// interleaved buffer, copied out): noise, phase noise x gain, the CFO phasor (rf,
+// One receive chain on split real/imaginary samples (one channel of the
+// block): noise, phase noise x gain, the CFO phasor (rf,
 // may be null), IQ image, ADC clipping (clip > 0). The operations of the
 // per-sample loop in its order, so every clone gives its bits; returns the
 // clipped count.
@@ -713,39 +804,20 @@ void column_in(const float* re, const float* im, long n, cfloat* c, int stride)
     for (long t = 0; t < n; ++t)
         c[t * stride] = cfloat(re[t], im[t]);
 }
-// the column out (into re, im), kernel(re, im) on the n split samples, the
-// column back: the vectorised kernels' shape
-template <class Kernel>
-void through_column(std::vector<float>& re,
-                    std::vector<float>& im,
-                    const cfloat* c,
-                    cfloat* out,
-                    int stride,
-                    long n,
-                    Kernel&& kernel)
-{
-    re.resize(size_t(n));
-    im.resize(size_t(n));
-    column_out(c, stride, n, re.data(), im.data());
-    kernel(re.data(), im.data());
-    column_in(re.data(), im.data(), n, out, stride);
-}
-
-// out[t * ostride + m] = sum_k A(m, k) x_k[t] for the rows m of A (row-major,
-// nt columns) over the split columns x_k (xs: per k, N real then N imaginary
-// parts): the sums over k in ascending order, as the per-snapshot loop adds them,
-// with the snapshots in the vector lanes
+// row m of out = sum_k A(m, k) x_k[t] for the rows m of A (row-major, nt
+// columns) over the split columns x_k; xs and out split alike (per k or m, N
+// real then N imaginary parts): the sums over k in ascending order, as the
+// per-snapshot loop adds them, with the snapshots in the vector lanes
 ISAC_CLONES_EXACT void air_rows(const float* __restrict xs,
                                 int nt,
                                 const cfloat* A,
                                 int rows,
-                                float* __restrict ar,
-                                float* __restrict ai,
-                                cfloat* out,
-                                int ostride,
+                                float* __restrict out,
                                 long N)
 {
     for (int m = 0; m < rows; ++m) {
+        float* __restrict ar = out + 2 * size_t(m) * N;
+        float* __restrict ai = ar + N;
         for (long t = 0; t < N; ++t) {
             ar[t] = 0.0f;
             ai[t] = 0.0f;
@@ -760,7 +832,6 @@ ISAC_CLONES_EXACT void air_rows(const float* __restrict xs,
                 ai[t] += gr * xi[t] + gi * xr[t];
             }
         }
-        column_in(ar, ai, N, out + m, ostride);
     }
 }
 
@@ -841,7 +912,7 @@ ISAC_CLONES_EXACT uint64_t rx_chain_kernel(float* __restrict re,
 } // namespace
 
 void frontend_emulator::process_tx(
-    std::vector<chain>& v, const cfloat* in, cfloat* out, long n, int stride)
+    std::vector<chain>& v, const cfloat* in, int stride, float* out, long n)
 {
     // the draws of each chain in one pass (the state stays in registers), the
     // phase-noise recursions of all chains together (independent, so they overlap
@@ -849,17 +920,21 @@ void frontend_emulator::process_tx(
     // products without a loop-carried dependency: per chain the same operations
     // in the same order as one loop
     const size_t K = v.size(), N = size_t(n);
-    d_pn.resize(K * N);
+    at_least(d_pn, K * N);
     for (size_t k = 0; k < K; ++k)
         v[k].rng.fill_normal(d_pn.data() + k * N, N);
-    ou_recursions(v, d_pn.data(), 1, d_pn.data(), n);
+    d_chains.clear();
+    for (auto& c : v)
+        d_chains.push_back(&c);
+    ou_recursions(d_chains.data(), K, d_pn.data(), 1, d_pn.data(), n);
     for (size_t k = 0; k < K; ++k) {
         chain& c = v[k];
         const cfloat k1 = c.k1, k2 = c.k2, g = c.g_now;
         const float clip = c.clip;
         const float* pn = d_pn.data() + k * N;
         const cfloat* x = in + k;
-        cfloat* y = out + k;
+        float* yr = out + 2 * k * N;
+        float* yi = yr + N;
         uint64_t nonfinite = 0, clipped = 0;
         if (c.pn_exact) { // large phase noise: sincos per sample, scalar
             for (long t = 0; t < n; ++t) {
@@ -870,12 +945,13 @@ void frontend_emulator::process_tx(
                 clipped += uint64_t(std::abs(dr) > clip || std::abs(di) > clip);
                 const cfloat z =
                     iq_image(k1, k2, cfloat(clampf(dr, clip), clampf(di, clip)));
-                y[t * stride] = cmul(cmul(g, small_rot(pn[t], true)), z);
+                const cfloat y = cmul(cmul(g, small_rot(pn[t], true)), z);
+                yr[t] = y.real();
+                yi[t] = y.imag();
             }
         } else {
-            through_column(d_sr, d_si, x, y, stride, n, [&](float* sr, float* si) {
-                tx_chain_kernel(sr, si, pn, g, k1, k2, clip, n, nonfinite, clipped);
-            });
+            column_out(x, stride, n, yr, yi);
+            tx_chain_kernel(yr, yi, pn, g, k1, k2, clip, n, nonfinite, clipped);
         }
         d_nonfinite += nonfinite;
         c.truth.clipped += clipped;
@@ -915,28 +991,77 @@ void ou_group(
         return ou_side_by_side<2, per>(p, a, b, w, pn, N);
     case 3:
         return ou_side_by_side<3, per>(p, a, b, w, pn, N);
-    default:
+    case 4:
         return ou_side_by_side<4, per>(p, a, b, w, pn, N);
+    case 5:
+        return ou_side_by_side<5, per>(p, a, b, w, pn, N);
+    case 6:
+        return ou_side_by_side<6, per>(p, a, b, w, pn, N);
+    case 7:
+        return ou_side_by_side<7, per>(p, a, b, w, pn, N);
+    default:
+        return ou_side_by_side<8, per>(p, a, b, w, pn, N);
+    }
+}
+
+// rf_k[t] = e^{j 2 pi f_k (pos0 + t)} for M chains side by side (their
+// recursions overlap): from the absolute index every 256 samples (no
+// accumulated rounding, the same value however the stream is split into
+// blocks), a double-precision recursion in between (exact to float rounding)
+template <int M>
+void cfo_side_by_side(const double* f, cfloat* const* rf, uint64_t pos0, long n)
+{
+    cdouble step[M], rot[M];
+    for (int k = 0; k < M; ++k) {
+        step[k] = std::polar(1.0, 2.0 * pi * f[k]);
+        rot[k] = cdouble(1.0);
+    }
+    auto exact_rot = [&](int k, long t) {
+        const double cyc = f[k] * double(pos0 + uint64_t(t));
+        const double th = 2.0 * pi * (cyc - std::floor(cyc));
+        return cdouble(std::cos(th), std::sin(th));
+    };
+    auto advance = [&](int k, cdouble r) {
+        return cdouble(r.real() * step[k].real() - r.imag() * step[k].imag(),
+                       r.real() * step[k].imag() + r.imag() * step[k].real());
+    };
+    for (long t = 0; t < n; ++t) {
+        const uint64_t into = (pos0 + uint64_t(t)) & 255u;
+        if (into == 0) {
+            for (int k = 0; k < M; ++k)
+                rot[k] = exact_rot(k, t);
+        } else if (t == 0) {
+            // from the last anchor, as an unsplit stream would have it
+            for (int k = 0; k < M; ++k) {
+                rot[k] = exact_rot(k, -long(into));
+                for (uint64_t i = 0; i < into; ++i)
+                    rot[k] = advance(k, rot[k]);
+            }
+        }
+        for (int k = 0; k < M; ++k) {
+            rf[k][t] = cfloat(float(rot[k].real()), float(rot[k].imag()));
+            rot[k] = advance(k, rot[k]);
+        }
     }
 }
 } // namespace
 
 void frontend_emulator::ou_recursions(
-    std::vector<chain>& v, const float* w, int per, float* pn, long n)
+    chain* const* v, size_t K, const float* w, int per, float* pn, long n)
 {
-    // pn_k[t] = a_k pn_k[t-1] + b_k w_k[per t + per - 1], up to four chains side by
+    // pn_k[t] = a_k pn_k[t-1] + b_k w_k[per t + per - 1], up to eight chains side by
     // side (independent recursions overlap instead of each waiting on its own
     // multiply-add); pn may be w when per == 1 (each value is read before it is
     // written)
-    constexpr size_t M = 4;
-    const size_t K = v.size(), N = size_t(n);
+    constexpr size_t M = 8;
+    const size_t N = size_t(n);
     for (size_t k0 = 0; k0 < K; k0 += M) {
         const size_t m = std::min(M, K - k0);
         float a[M], b[M], p[M];
         for (size_t k = 0; k < m; ++k) {
-            a[k] = v[k0 + k].pn_a;
-            b[k] = v[k0 + k].pn_b;
-            p[k] = v[k0 + k].pn;
+            a[k] = v[k0 + k]->pn_a;
+            b[k] = v[k0 + k]->pn_b;
+            p[k] = v[k0 + k]->pn;
         }
         const float* wk = w + k0 * size_t(per) * N;
         float* pk = pn + k0 * N;
@@ -945,91 +1070,94 @@ void frontend_emulator::ou_recursions(
         else
             ou_group<3>(int(m), p, a, b, wk, pk, N);
         for (size_t k = 0; k < m; ++k)
-            v[k0 + k].pn = p[k];
+            v[k0 + k]->pn = p[k];
     }
 }
 
-void frontend_emulator::process_rx(
-    std::vector<chain>& v, cfloat* io, long n, int stride, uint64_t pos0)
+void frontend_emulator::process_rx(std::initializer_list<rx_group> groups,
+                                   long n,
+                                   uint64_t pos0)
 {
-    const size_t K = v.size(), N = size_t(n);
+    // the chains of all groups together, so that their recursions overlap
+    d_chains.clear();
+    for (const auto& g : groups)
+        for (auto& c : *g.v)
+            d_chains.push_back(&c);
+    const size_t K = d_chains.size(), N = size_t(n);
+    chain* const* v = d_chains.data();
     // three draws per sample (noise I, Q, phase noise) in one pass per chain, as
     // the per-sample calls would take them
-    d_w.resize(3 * K * N);
-    d_pn.resize(K * N);
-    d_rot.resize(K * N);
+    at_least(d_w, 3 * K * N);
+    at_least(d_pn, K * N);
+    at_least(d_rot, K * N);
     for (size_t k = 0; k < K; ++k)
-        v[k].rng.fill_normal(d_w.data() + 3 * k * N, 3 * N);
-    ou_recursions(v, d_w.data(), 3, d_pn.data(), n);
-    // the CFO phasor: from the absolute index every 256 samples (no accumulated
-    // rounding, the same value however the stream is split into blocks), a
-    // double-precision recursion in between (exact to float rounding); the
-    // chains' recursions side by side
-    for (size_t k = 0; k < K; ++k) {
-        const double f = v[k].cfo;
-        if (f == 0.0)
-            continue;
-        auto exact_rot = [&](long t) {
-            const double cyc = f * double(pos0 + uint64_t(t));
-            const double th = 2.0 * pi * (cyc - std::floor(cyc));
-            return cdouble(std::cos(th), std::sin(th));
-        };
-        const cdouble step = std::polar(1.0, 2.0 * pi * f);
-        auto advance = [&](cdouble r) {
-            return cdouble(r.real() * step.real() - r.imag() * step.imag(),
-                           r.real() * step.imag() + r.imag() * step.real());
-        };
-        cfloat* rf = d_rot.data() + k * N;
-        cdouble rot(1.0);
-        for (long t = 0; t < n; ++t) {
-            const uint64_t into = (pos0 + uint64_t(t)) & 255u;
-            if (into == 0) {
-                rot = exact_rot(t);
-            } else if (t == 0) {
-                // from the last anchor, as an unsplit stream would have it
-                rot = exact_rot(-long(into));
-                for (uint64_t i = 0; i < into; ++i)
-                    rot = advance(rot);
+        v[k]->rng.fill_normal(d_w.data() + 3 * k * N, 3 * N);
+    ou_recursions(v, K, d_w.data(), 3, d_pn.data(), n);
+    // the CFO phasors of the chains that have a CFO, up to four side by side
+    for (size_t k0 = 0; k0 < K;) {
+        double f[4];
+        cfloat* rf[4];
+        int m = 0;
+        for (; k0 < K && m < 4; ++k0)
+            if (v[k0]->cfo != 0.0) {
+                f[m] = v[k0]->cfo;
+                rf[m++] = d_rot.data() + k0 * N;
             }
-            rf[t] = cfloat(float(rot.real()), float(rot.imag()));
-            rot = advance(rot);
+        switch (m) {
+        case 1:
+            cfo_side_by_side<1>(f, rf, pos0, n);
+            break;
+        case 2:
+            cfo_side_by_side<2>(f, rf, pos0, n);
+            break;
+        case 3:
+            cfo_side_by_side<3>(f, rf, pos0, n);
+            break;
+        case 4:
+            cfo_side_by_side<4>(f, rf, pos0, n);
+            break;
         }
     }
-    for (size_t k = 0; k < K; ++k) {
-        chain& c = v[k];
-        const cfloat k1 = c.k1, k2 = c.k2, g = c.g_now;
-        const float sd = c.noise_std, clip = c.clip;
-        const float* w = d_w.data() + 3 * k * N;
-        const float* pn = d_pn.data() + k * N;
-        const cfloat* rf = d_rot.data() + k * N;
-        cfloat* y0 = io + k;
-        uint64_t clipped = 0;
-        const bool cfo = c.cfo != 0.0;
-        if (c.pn_exact) { // large phase noise: sincos per sample, scalar
-            for (long t = 0; t < n; ++t) {
-                const float nr = sd * w[3 * t];
-                const float ni = sd * w[3 * t + 1];
-                const cfloat s = y0[t * stride];
-                cfloat z(s.real() + nr, s.imag() + ni);
-                cfloat e = cmul(g, small_rot(pn[t], true));
-                if (cfo)
-                    e = cmul(e, rf[t]);
-                z = cmul(z, e);
-                cfloat y = iq_image(k1, k2, z);
-                if (clip > 0.0f) {
-                    clipped +=
-                        uint64_t(std::abs(y.real()) > clip || std::abs(y.imag()) > clip);
-                    y = cfloat(clampf(y.real(), clip), clampf(y.imag(), clip));
+    size_t j = 0; // chain j of all groups: its draws, phase noise and phasor
+    for (const auto& grp : groups) {
+        for (size_t k = 0; k < grp.v->size(); ++k, ++j) {
+            chain& c = *v[j];
+            const cfloat k1 = c.k1, k2 = c.k2, g = c.g_now;
+            const float sd = c.noise_std, clip = c.clip;
+            const float* w = d_w.data() + 3 * j * N;
+            const float* pn = d_pn.data() + j * N;
+            const cfloat* rf = d_rot.data() + j * N;
+            float* re = grp.io + 2 * k * N;
+            float* im = re + N;
+            uint64_t clipped = 0;
+            const bool cfo = c.cfo != 0.0;
+            if (c.pn_exact) { // large phase noise: sincos per sample, scalar
+                for (long t = 0; t < n; ++t) {
+                    const float nr = sd * w[3 * t];
+                    const float ni = sd * w[3 * t + 1];
+                    const cfloat s(re[t], im[t]);
+                    cfloat z(s.real() + nr, s.imag() + ni);
+                    cfloat e = cmul(g, small_rot(pn[t], true));
+                    if (cfo)
+                        e = cmul(e, rf[t]);
+                    z = cmul(z, e);
+                    cfloat y = iq_image(k1, k2, z);
+                    if (clip > 0.0f) {
+                        clipped += uint64_t(std::abs(y.real()) > clip ||
+                                            std::abs(y.imag()) > clip);
+                        y = cfloat(clampf(y.real(), clip), clampf(y.imag(), clip));
+                    }
+                    re[t] = y.real();
+                    im[t] = y.imag();
                 }
-                y0[t * stride] = y;
-            }
-        } else {
-            through_column(d_sr, d_si, y0, y0, stride, n, [&](float* sr, float* si) {
+            } else {
                 clipped = rx_chain_kernel(
-                    sr, si, w, pn, cfo ? rf : nullptr, g, k1, k2, sd, clip, n);
-            });
+                    re, im, w, pn, cfo ? rf : nullptr, g, k1, k2, sd, clip, n);
+            }
+            if (grp.out)
+                column_in(re, im, n, grp.out + k, grp.stride);
+            c.truth.clipped += clipped;
         }
-        c.truth.clipped += clipped;
     }
 }
 
@@ -1038,8 +1166,8 @@ void frontend_emulator::process_uplink(cfloat* uplink, long n)
     const int nt = d_p.n_tx, nu = d_p.n_users;
     const uint64_t P = d_p.uplink_period, L = uint64_t(d_p.uplink_len);
     d_ul_p.assign(size_t(n) * nu, cfloat(0.0f, 0.0f));
-    d_ul_r.resize(size_t(n) * nt);
-    d_ul_d.resize(size_t(n) * nu);
+    at_least(d_ul_r, size_t(n) * nt);
+    at_least(d_ul_d, size_t(n) * nu);
     // the pilots enter the delay line d_ul_lead snapshots ahead of the slot
     for (long t = 0; t < n; ++t) {
         const uint64_t s = d_pos + uint64_t(t) + uint64_t(d_ul_lead);
@@ -1048,7 +1176,13 @@ void frontend_emulator::process_uplink(cfloat* uplink, long n)
             for (int u = 0; u < nu; ++u)
                 d_ul_p[size_t(t) * nu + u] = d_ul_pilots(u, long(k));
     }
-    process_tx(d_utx, d_ul_p.data(), d_ul_p.data(), n, nu);
+    const size_t N = size_t(n);
+    at_least(d_ul_s, 2 * N * size_t(std::max(nu, nt)));
+    process_tx(d_utx, d_ul_p.data(), nu, d_ul_s.data(), n);
+    for (int u = 0; u < nu; ++u) {
+        const float* yr = d_ul_s.data() + 2 * size_t(u) * N;
+        column_in(yr, yr + N, n, d_ul_p.data() + u, nu);
+    }
     for (int u = 0; u < nu; ++u) {
         const auto& c = d_utx[u];
         if (c.cfo != 0.0)
@@ -1071,61 +1205,47 @@ void frontend_emulator::process_uplink(cfloat* uplink, long n)
             r[k] = gain * s;
         }
     }
-    process_rx(d_arx, d_ul_r.data(), n, nt, d_pos);
-    if (uplink)
-        std::copy(d_ul_r.begin(), d_ul_r.begin() + size_t(n) * nt, uplink);
+    for (int k = 0; k < nt; ++k) {
+        float* yr = d_ul_s.data() + 2 * size_t(k) * N;
+        column_out(d_ul_r.data() + k, nt, n, yr, yr + N);
+    }
+    process_rx({ { &d_arx, d_ul_s.data(), uplink, nt } }, n, d_pos);
 }
 
 long frontend_emulator::process_block(
     const cfloat* x, cfloat* echo, cfloat* users, cfloat* uplink, long n)
 {
+    // every stage on split channels (per channel, n real then n imaginary
+    // parts), from the transmit chains' column copies to the receive chains'
+    // stores into the outputs: no interleaving in between
     const int nt = d_p.n_tx, nr = d_p.n_rx, nu = d_p.n_users, ns = n_sense_out();
-    d_xp.resize(size_t(n) * nt);
-    d_air_r.resize(size_t(n) * ns);
-    d_air_u.resize(size_t(n) * nu);
-    d_del_r.resize(size_t(n) * ns);
-    d_del_u.resize(size_t(n) * nu);
+    const size_t N = size_t(n);
+    at_least(d_xs, 2 * N * nt);
+    at_least(d_air_r, 2 * N * ns);
+    at_least(d_air_u, 2 * N * nu);
+    at_least(d_del_r, 2 * N * ns);
+    at_least(d_del_u, 2 * N * nu);
 
-    process_tx(d_tx, x, d_xp.data(), n, nt);
+    process_tx(d_tx, x, nt, d_xs.data(), n);
 
     // the air: fixed-order sums, so the result never depends on the block size
-    const size_t N = size_t(n);
-    d_xs.resize(2 * N * nt);
-    for (int k = 0; k < nt; ++k) {
-        float* xr = d_xs.data() + 2 * size_t(k) * N;
-        column_out(d_xp.data() + k, nt, n, xr, xr + N);
-    }
-    d_sr.resize(N);
-    d_si.resize(N);
-    air_rows(d_xs.data(),
-             nt,
-             d_Gf.data(),
-             nr,
-             d_sr.data(),
-             d_si.data(),
-             d_air_r.data(),
-             ns,
-             n);
-    air_rows(d_xs.data(),
-             nt,
-             d_Hf.data(),
-             nu,
-             d_sr.data(),
-             d_si.data(),
-             d_air_u.data(),
-             nu,
-             n);
+    air_rows(d_xs.data(), nt, d_Gf.data(), nr, d_air_r.data(), n);
+    air_rows(d_xs.data(), nt, d_Hf.data(), nu, d_air_u.data(), n);
     if (d_p.loopback) {
+        float* lr = d_air_r.data() + 2 * size_t(nr) * N;
         for (long t = 0; t < n; ++t) {
-            const cfloat* xp = d_xp.data() + t * nt;
             cfloat s(0.0f, 0.0f);
-            for (int k = 0; k < nt; ++k)
-                s += xp[k];
-            d_air_r[size_t(t) * ns + nr] = d_coupler * s;
+            for (int k = 0; k < nt; ++k) {
+                const float* xr = d_xs.data() + 2 * size_t(k) * N;
+                s += cfloat(xr[t], xr[N + t]);
+            }
+            const cfloat l = d_coupler * s;
+            lr[t] = l.real();
+            lr[N + t] = l.imag();
         }
     }
-    d_fd_echo.process(d_air_r.data(), d_del_r.data(), n);
-    d_fd_user.process(d_air_u.data(), d_del_u.data(), n);
+    d_fd_echo.process_split(d_air_r.data(), d_del_r.data(), n);
+    d_fd_user.process_split(d_air_u.data(), d_del_u.data(), n);
 
     // the receive calibration pilot: an external CW source (no loop delay)
     if (d_p.pilot_snr_db != -std::numeric_limits<double>::infinity()) {
@@ -1136,19 +1256,21 @@ long frontend_emulator::process_block(
             const double cyc = d_p.pilot_freq * double(pos);
             const double th = 2.0 * pi * (cyc - std::floor(cyc)) + d_pilot_phase0;
             const cfloat p(float(std::cos(th)), float(std::sin(th)));
-            cfloat* r = d_del_r.data() + t * ns;
-            for (int m = 0; m < nr; ++m)
-                r[m] += d_pilot_a[m] * p;
+            for (int m = 0; m < nr; ++m) {
+                float* r = d_del_r.data() + 2 * size_t(m) * N;
+                cfloat v(r[t], r[N + t]);
+                v += d_pilot_a[m] * p;
+                r[t] = v.real();
+                r[N + t] = v.imag();
+            }
         }
     }
 
-    process_rx(d_rx, d_del_r.data(), n, ns, d_pos);
-    process_rx(d_user, d_del_u.data(), n, nu, d_pos);
+    process_rx(
+        { { &d_rx, d_del_r.data(), echo, ns }, { &d_user, d_del_u.data(), users, nu } },
+        n,
+        d_pos);
 
-    if (echo)
-        std::copy(d_del_r.begin(), d_del_r.begin() + size_t(n) * ns, echo);
-    if (users)
-        std::copy(d_del_u.begin(), d_del_u.begin() + size_t(n) * nu, users);
     if (d_p.uplink_len > 0)
         process_uplink(uplink, n);
     d_pos += uint64_t(n);

@@ -90,6 +90,7 @@ class qa_frontend : public CppUnit::TestFixture
     CPPUNIT_TEST_SUITE(qa_frontend);
     CPPUNIT_TEST(test_kernel_formula);
     CPPUNIT_TEST(test_fd_bandlimited_tones);
+    CPPUNIT_TEST(test_fd_near_integer_delays);
     CPPUNIT_TEST(test_fd_short_delay_is_causal);
     CPPUNIT_TEST(test_fd_batch_independence);
     CPPUNIT_TEST(test_fd_bad_params);
@@ -135,6 +136,29 @@ public:
         const auto h = fractional_delay::kernel(9.0, 16, 6.0, kf);
         CPPUNIT_ASSERT_EQUAL(size_t(1), h.size());
         CPPUNIT_ASSERT_EQUAL(0, kf);
+    }
+
+    void test_fd_near_integer_delays()
+    {
+        // a delay within 1e-9 of an integer is that integer, from below too:
+        // an impulse comes out at round(d) (it came out 2 samples early from
+        // below), whether every channel has that delay or only one
+        for (double d : { 3.0, 3.0 - 1e-10, 3.0 + 1e-10, 0.0 + 1e-10, 1.0 - 1e-10 }) {
+            const long D = std::lround(d);
+            for (int shared = 0; shared < 2; ++shared) {
+                fractional_delay fd(2, 10.0, 16);
+                fd.set_delays(shared ? std::vector<double>{ d }
+                                     : std::vector<double>{ d, 2.5 });
+                std::vector<cfloat> in(2 * 12, cfloat(0)), out(in.size());
+                in[2 * 4] = 1.0f; // channel 0, t = 4
+                fd.process(in.data(), out.data(), 12);
+                for (long t = 0; t < 12; ++t)
+                    CPPUNIT_ASSERT_EQUAL_MESSAGE("d " + std::to_string(d) + " t " +
+                                                     std::to_string(t),
+                                                 t == 4 + D ? 1.0f : 0.0f,
+                                                 out[2 * t].real());
+            }
+        }
     }
 
     void test_fd_bandlimited_tones()

@@ -467,6 +467,38 @@ class qa_ota_blocks(gr_unittest.TestCase):
             self.assertAlmostEqual(m["x_align"] - m["echo_align"], m["delay"])
             self.assertEqual(est.delay(), m["delay"])
 
+    def test_loop_delay_estimator_tags_per_stream(self):
+        """Each output carries the tags of the stream it lines up, at their
+        offsets (x's on out0, the echo's on out1), except the precoder's
+        isac_infeasible flags, which stop here."""
+        n = 3000
+        rng = np.random.default_rng(4)
+        x = one_bit_x(n, 4, 4)
+        r = (rng.standard_normal((n, 4)) + 1j * rng.standard_normal((n, 4))).astype(np.complex64)
+
+        def tag(off, key, val):
+            t = gr.tag_t()
+            t.offset, t.key, t.value = off, pmt.intern(key), pmt.from_long(val)
+            return t
+        x_tags = [tag(5, "isac_frame", 1), tag(17, "isac_infeasible", 0), tag(2999, "isac_mute", 3),
+                  tag(1200, "isac_infeasible", 0), tag(1500, "isac_epoch", 2)]
+        r_tags = [tag(0, "rx_time", 7), tag(2048, "echo_mark", 9)]
+        tb = gr.top_block()
+        xs = blocks.vector_source_c(x.ravel().tolist(), False, 4, x_tags)
+        rs = blocks.vector_source_c(r.ravel().tolist(), False, 4, r_tags)
+        est = isac.loop_delay_estimator(4, 4, 64, 8192, False, 12.0, 3.0)
+        snks = [blocks.vector_sink_c(4) for _ in range(2)]
+        tb.connect(xs, (est, 0))
+        tb.connect(rs, (est, 1))
+        tb.connect((est, 0), snks[0])
+        tb.connect((est, 1), snks[1])
+        tb.run()
+        got = [sorted((t.offset, pmt.symbol_to_string(t.key), pmt.to_long(t.value)) for t in s.tags()
+                      if pmt.symbol_to_string(t.key) != "isac_delay") for s in snks]
+        want = [sorted((t.offset, pmt.symbol_to_string(t.key), pmt.to_long(t.value)) for t in tags
+                       if pmt.symbol_to_string(t.key) != "isac_infeasible") for tags in (x_tags, r_tags)]
+        self.assertEqual(got, want)
+
     def test_loop_delay_estimator_aligns_its_outputs(self):
         """The optional outputs: x and the echo lined up by the estimate, as two
         fractional_delay blocks on "x_align" / "echo_align" would (numpy's

@@ -49,6 +49,7 @@
 
 #include <gnuradio/isac/core/channel.h>
 #include <gnuradio/isac/core/types.h>
+#include <initializer_list>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -91,6 +92,12 @@ public:
     double max_delay() const { return d_max_delay; }
 
     void process(const cfloat* in, cfloat* out, long n);
+    /*!
+     * The same on split channels: channel c's n real parts at in + 2 c n, its n
+     * imaginary parts right after them; out (not in) in the same layout. The
+     * same values as process().
+     */
+    void process_split(const float* in, float* out, long n);
     //! Zero the history (as at construction).
     void reset();
 
@@ -112,7 +119,12 @@ private:
     std::vector<std::vector<float>> d_h;        // reversed kernel per channel
     std::vector<std::vector<float>> d_re, d_im; // history + block, per channel
     std::vector<float> d_acc_re, d_acc_im;      // process(): output sums
+    long d_copy = 0; // every channel one exact tap at this delay, else -1
     void rebuild(int c);
+    long copy_delay() const;
+    long make_room(long n);
+    // channel c's n outputs from its line (the block appended at base + d_hist)
+    void filter(long c, long base, long n, float* ar, float* ai);
 };
 
 /*! Ranges of the impairments; each channel draws its own values from them. */
@@ -306,6 +318,7 @@ private:
     double d_ul_gain = 0.0; // air gain of the uplink
     int d_ul_lead = 0;      // pilots are generated this far ahead of the delay line
     std::vector<cfloat> d_ul_p, d_ul_d, d_ul_r;
+    std::vector<float> d_ul_s;              // the uplink chains' split samples
     cmat d_H, d_G, d_G_clutter, d_G_target; // G = G_clutter + gamma_0 G_target
     cvec d_gamma;
     // float copies of the air matrices, row-major
@@ -314,10 +327,11 @@ private:
     std::vector<cfloat> d_pilot_a; // pilot amplitude x a(pilot) per sensing channel
     double d_pilot_phase0 = 0.0;
     fractional_delay d_fd_echo, d_fd_user, d_fd_ul;
-    // block buffers
-    std::vector<cfloat> d_xp, d_air_r, d_air_u, d_del_r, d_del_u;
+    // block buffers, split channels (per channel n real, then n imaginary parts):
+    // transmit chains' outputs, the air, after the delays
+    std::vector<float> d_xs, d_air_r, d_air_u, d_del_r, d_del_u;
     // process_tx/rx scratch: the chains' normal draws, phase-noise samples, CFO phasors
-    std::vector<float> d_w, d_pn, d_sr, d_si, d_xs;
+    std::vector<float> d_w, d_pn;
     std::vector<cfloat> d_rot;
 
     void draw_scene(gaussian_rng& rng);
@@ -327,11 +341,24 @@ private:
     draw_chain(chain& c, gaussian_rng& rng, double cfo_ppm, double noise_var, bool rx);
     void update_drift();
     void refresh_gain(chain& c);
-    // every chain of v, chain k on column k of the stride-interleaved samples
+    // every chain of v: chain k from column k of the stride-interleaved input
+    // to the split samples out (chain k's n real parts at out + 2 k n, then its
+    // imaginary parts)
     void
-    process_tx(std::vector<chain>& v, const cfloat* in, cfloat* out, long n, int stride);
-    void process_rx(std::vector<chain>& v, cfloat* io, long n, int stride, uint64_t pos0);
-    void ou_recursions(std::vector<chain>& v, const float* w, int per, float* pn, long n);
+    process_tx(std::vector<chain>& v, const cfloat* in, int stride, float* out, long n);
+    // receive chains: chain k of *v on the split samples io (in place), then
+    // (out not null) into column k of the stride-interleaved out
+    struct rx_group {
+        std::vector<chain>* v;
+        float* io;
+        cfloat* out;
+        int stride;
+    };
+    // the groups' chains together (their recursions side by side)
+    void process_rx(std::initializer_list<rx_group> groups, long n, uint64_t pos0);
+    std::vector<chain*> d_chains; // process_tx/rx: the chains of one call
+    void
+    ou_recursions(chain* const* v, size_t K, const float* w, int per, float* pn, long n);
     long
     process_block(const cfloat* x, cfloat* echo, cfloat* users, cfloat* uplink, long n);
     void process_uplink(cfloat* uplink, long n);
