@@ -668,7 +668,12 @@ double conditional_tail::threshold2(double pfa, int cpi_len) const
     note(x0, f0);
     note(x1, f1);
     for (int it = 0; it < 50; ++it) {
-        double x2 = f1 != f0 ? x1 - f1 * (x1 - x0) / (f1 - f0) : 2.0 * x1;
+        // a flat log tail (both points beyond the largest |Z| the nodes reach, where
+        // the tail is 0 to the floor above, or both where it is 1) carries no slope:
+        // step towards the root (f < 0: the tail is too small, so k2 is too large)
+        double x2 = f1 != f0 ? x1 - f1 * (x1 - x0) / (f1 - f0)
+                    : f1 < 0 ? 0.5 * x1
+                             : 2.0 * x1;
         if (!(x2 > 0.5 * x1 && x2 < 2.0 * x1))
             x2 = x2 <= 0.5 * x1 ? 0.5 * x1 : 2.0 * x1;
         if (has_lo && has_hi && !(x2 > lo && x2 < hi))
