@@ -668,7 +668,12 @@ double conditional_tail::threshold2(double pfa, int cpi_len) const
     note(x0, f0);
     note(x1, f1);
     for (int it = 0; it < 50; ++it) {
-        double x2 = f1 != f0 ? x1 - f1 * (x1 - x0) / (f1 - f0) : 2.0 * x1;
+        // a flat log tail (both points beyond the largest |Z| the nodes reach, where
+        // the tail is 0 to the floor above, or both where it is 1) carries no slope:
+        // step towards the root (f < 0: the tail is too small, so k2 is too large)
+        double x2 = f1 != f0 ? x1 - f1 * (x1 - x0) / (f1 - f0)
+                    : f1 < 0 ? 0.5 * x1
+                             : 2.0 * x1;
         if (!(x2 > 0.5 * x1 && x2 < 2.0 * x1))
             x2 = x2 <= 0.5 * x1 ? 0.5 * x1 : 2.0 * x1;
         if (has_lo && has_hi && !(x2 > lo && x2 < hi))
@@ -818,14 +823,18 @@ threshold_table::threshold_table(const radar_scene& scene,
         }
         return s;
     };
-    if (cpi)
+    if (cpi) {
         d_kc.resize(nfine);
+        d_sc.resize(nfine);
+    }
     std::vector<double> p;
     for (size_t i = 0; i < nfine; ++i) {
         node_p(i, d_nf, 1, p);
         d_kr[i] = float(d_vr[i] * calibrated(interp(shape_c, i), p.data()));
-        if (cpi)
-            d_kc[i] = float(vc[i] * interp(shape_cpi, i));
+        if (cpi) {
+            d_sc[i] = float(interp(shape_cpi, i));
+            d_kc[i] = float(vc[i] * d_sc[i]);
+        }
     }
 }
 
@@ -905,8 +914,11 @@ void threshold_table::locate(const double* p, int* i0, double* fr) const
 void threshold_table::factors(const double* p,
                               double& kappa_ratio,
                               double& var_ratio,
-                              double* coherent) const
+                              double* coherent,
+                              double* coherent_shape) const
 {
+    if (coherent_shape)
+        *coherent_shape = 1.0; // untabulated: Gaussian tails
     if (!d_tabulated) {
         double vt1;
         cvec v;
@@ -921,7 +933,7 @@ void threshold_table::factors(const double* p,
     double fr[4];
     locate(p, i0, fr);
     const bool cpi = coherent && d_cpi > 1;
-    double k = 0.0, vr = 0.0, kc = 0.0;
+    double k = 0.0, vr = 0.0, kc = 0.0, sc = 0.0;
     for (int corner = 0; corner < (1 << Qt); ++corner) {
         double w = 1.0;
         size_t idx = 0;
@@ -932,13 +944,17 @@ void threshold_table::factors(const double* p,
         }
         k += w * d_kr[idx];
         vr += w * d_vr[idx];
-        if (cpi)
+        if (cpi) {
             kc += w * d_kc[idx];
+            sc += w * d_sc[idx];
+        }
     }
     kappa_ratio = k;
     var_ratio = vr;
     if (coherent)
         *coherent = cpi ? kc : k;
+    if (coherent_shape && cpi)
+        *coherent_shape = sc;
 }
 
 double threshold_table::coherent_factor(const double* p) const

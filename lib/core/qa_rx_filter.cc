@@ -284,7 +284,7 @@ public:
         ft.process(R.data(), X.data(), n, zt.data(), st.data(), status.data());
         fe.process(
             R.data(), X.data(), n, ze.data(), se.data(), status.data(), terms.data());
-        std::vector<double> Vl(n), Ll(n), Sl(n);
+        std::vector<double> Vl(n), Ll(n), El(n);
         for (int l = 0; l < n; ++l) {
             CPPUNIT_ASSERT(ze[l] == zt[l]);
             const cvec c = s.couplings(X.col(l).cast<cdouble>());
@@ -316,7 +316,8 @@ public:
             const cdouble t0 = terms[size_t(l) * K];
             // the table interpolates the variance ratio: ~1 % (docs)
             CPPUNIT_ASSERT_DOUBLES_EQUAL(Vl[l] - Ll[l], t0.real(), 0.02 * Vl[l]);
-            Sl[l] = 1.0 + t0.imag() / t0.real();
+            // tail excess per unit clutter share of a coherent CPI of this x
+            El[l] = t0.imag() / t0.real();
             for (int q = 1; q <= 2; ++q)
                 CPPUNIT_ASSERT_DOUBLES_EQUAL(
                     0.0,
@@ -341,17 +342,19 @@ public:
                     cpi.add(ze[l], &terms[size_t(l) * K], status[l], Z, S));
                 zs += cdouble(ze[l]);
                 inc += Vl[l] - Ll[l];
-                sw += (Sl[l] - 1.0) * (Vl[l] - Ll[l]);
+                sw += El[l] * (Vl[l] - Ll[l]);
                 a1 += terms[size_t(l) * K + 1];
                 a2 += terms[size_t(l) * K + 2];
             }
             double k2;
             if (k == 1) // repeated x: the coherent-CPI kappa^2 of its terms
                 k2 = terms[size_t(L) * K + K - 1].real();
-            else
-                k2 = -std::log(pfa) *
-                     (inc + 4.0 / pi * (300.0 * std::norm(a1) + 80.0 * std::norm(a2))) *
-                     (1.0 + sw / inc);
+            else {
+                // the excess scaled by the CPI's clutter-leakage share
+                const double coh =
+                    4.0 / pi * (300.0 * std::norm(a1) + 80.0 * std::norm(a2));
+                k2 = -std::log(pfa) * (inc + coh) * (1.0 + coh / (inc + coh) * sw / inc);
+            }
             CPPUNIT_ASSERT_DOUBLES_EQUAL(std::abs(zs) / std::sqrt(k2), S, 0.02 * S);
         }
     }

@@ -228,13 +228,17 @@ snapshot_status rx_filter::x_terms(const float* x, cdouble* v)
         d_a[q] = d_cd[q + 1] * std::conj(d_gq[q]);
     const double vn2 = d_scene.minv_g0_norm2(d_y.data());
     const double var = d_scene.h0_variance(vn2, d_a.data(), d_adc, d_noise_var);
-    double kr = 1.0, var_ratio = 1.0, d = 1.0, kc = 0.0;
+    double kr = 1.0, var_ratio = 1.0, d = 1.0, kc = 0.0, sc = 1.0;
     if (d_table) {
         for (int q = 0; q < Q; ++q) {
             d_pw[q] = d_scene.cnr()[q] * std::norm(d_cd[q + 1]);
             d += d_pw[q] / nr;
         }
-        d_table->factors(d_pw.data(), kr, var_ratio, d_cpi > 1 ? &kc : nullptr);
+        d_table->factors(d_pw.data(),
+                         kr,
+                         var_ratio,
+                         d_cpi > 1 ? &kc : nullptr,
+                         d_cpi > 1 ? &sc : nullptr);
         // a table evaluated per snapshot (beyond 4 clutter patches) may have been
         // cut short by the cancellation: its factors are then not used
         if (d_check_cancel && cancel_requested()) {
@@ -258,11 +262,21 @@ snapshot_status rx_filter::x_terms(const float* x, cdouble* v)
         for (int q = 0; q < Q; ++q)
             lin += d_scene.cnr()[q] * std::norm(d_a[q]);
         lin *= 4.0 / pi * s2 / d;
-        // tail shape without the small-array calibration, which a CPI's
-        // L N_R terms do not need
-        const double shape =
-            kr / (var_ratio * d_cal(10.0 * std::log10((d - 1.0) + 1e-30)));
-        t[0] = cdouble(vl - lin, (shape - 1.0) * (vl - lin));
+        // Tail shape. Without a CPI: the snapshot's own, without the small-array
+        // calibration. In a CPI the common clutter draw shapes the tail, the more so
+        // the larger the clutter's share of the CPI variance (one snapshot's own shape
+        // is heavier: docs/one_bit_rx_filter.md). A coherent CPI of cpi_len copies of
+        // x has shape sc at the clutter share f_x = (L-1) W / (V + (L-1) W) = 1 -
+        // var_ratio sc / kc; t[0] carries the excess per unit share, (sc - 1) / f_x,
+        // and the CPI scales it by its own leakage share (cpi_integrator).
+        double excess;
+        if (d_cpi > 1) {
+            const double fx = kc > 0.0 ? std::min(1.0, 1.0 - var_ratio * sc / kc) : 0.0;
+            excess = fx > 1e-6 ? (sc - 1.0) / fx : 0.0;
+        } else {
+            excess = kr / (var_ratio * d_cal(10.0 * std::log10((d - 1.0) + 1e-30))) - 1.0;
+        }
+        t[0] = cdouble(vl - lin, excess * (vl - lin));
         const cdouble sd = scale / std::sqrt(d);
         for (int q = 0; q < Q; ++q)
             t[q + 1] = d_a[q] * sd;
@@ -469,7 +483,10 @@ bool cpi_integrator::add(
         for (size_t q = 0; q < d_a.size(); ++q)
             coh += d_scene.cnr()[q] * std::norm(d_a[q]);
         var = d_norm2.real() + 4.0 / pi * coh;
-        const double shape = vsum > 0.0 ? 1.0 + d_norm2.imag() / vsum : 1.0;
+        // the snapshots' tail excess, scaled by the CPI's clutter-leakage share
+        // (rx_filter's terms for a CPI; one snapshot's own excess when L = 1)
+        const double share = d_len > 1 && var > 0.0 ? 4.0 / pi * coh / var : 1.0;
+        const double shape = vsum > 0.0 ? 1.0 + share * d_norm2.imag() / vsum : 1.0;
         var *= shape;
     } else {
         var = d_scene.h0_variance(d_norm2.real(), d_a.data(), d_adc, d_noise_var);

@@ -221,11 +221,14 @@ public:
     int dimensions() const { return int(d_dims.size()); }
 
     //! p: Q clutter powers CNR_q |c_q|^2. Thread-safe (const). coherent (optional):
-    //! also coherent_factor(p), from the same grid cell.
+    //! also coherent_factor(p), from the same grid cell; coherent_shape (optional,
+    //! with coherent): that CPI's tail shape kappa_CPI^2 / (-ln Pfa E_0|Z|^2) (1
+    //! untabulated, where the tails are Gaussian).
     void factors(const double* p,
                  double& kappa_ratio,
                  double& var_ratio,
-                 double* coherent = nullptr) const;
+                 double* coherent = nullptr,
+                 double* coherent_shape = nullptr) const;
     //! kappa_CPI^2 / (-ln Pfa L var_T1) of a coherent CPI (factors()'s kappa ratio if L =
     //! 1)
     double coherent_factor(const double* p) const;
@@ -249,7 +252,7 @@ private:
     bool d_tabulated = false;
     int d_nf = 0;
     double d_du = 0;
-    std::vector<float> d_kr, d_vr, d_kc; // fine tables, row-major over d_dims
+    std::vector<float> d_kr, d_vr, d_kc, d_sc; // fine tables, row-major over d_dims
 
     void var_ratio_at(
         const double* p, double& vr, double& vt1, cvec& v, double* wr = nullptr) const;

@@ -58,8 +58,12 @@
  *   V = sum_l (V_l - L_l) + (4/pi) sum_q CNR_q |sum_l c_{q,l} u_l^H g_q / sqrt(d_l)|^2,
  *   L_l = (4/pi) sum_q CNR_q |c_{q,l} u_l^H g_q|^2 / d_l,
  * (the linear clutter leakage adds coherently, the quantisation distortion does
- * not), and kappa_CPI^2 = -V ln Pfa times the mean of the per-snapshot tail shape
- * factors S_l weighted by V_l - L_l.
+ * not), and kappa_CPI^2 = -V ln Pfa S with the tail shape
+ *   S = 1 + f mean_l (S_l - 1) / f_l   (weights V_l - L_l),
+ * f the CPI's coherent-leakage share of V, S_l and f_l the shape and clutter share
+ * of a coherent CPI of cpi_len copies of x_l: the common clutter draw shapes a
+ * CPI's tail in proportion to the clutter's share of its variance (one snapshot's
+ * own shape is heavier: docs/one_bit_rx_filter.md).
  */
 #ifndef INCLUDED_ISAC_CORE_RX_FILTER_H
 #define INCLUDED_ISAC_CORE_RX_FILTER_H
@@ -120,9 +124,10 @@ public:
      * n_terms() = Q+2 values a coherent CPI sum needs (zeros when not ok), at
      * t = terms + l*(Q+2). theorem1 (and the ideal ADC): t[0] = ||u_l||^2,
      * t[q] = c_q u_l^H g_R(theta_q) (q = 1..Q), t[Q+1] = 0. exact: t[0] =
-     * (V_l - L_l) (1 + j (S_l - 1)), t[q] = c_q u_l^H g_R(theta_q) / sqrt(d_l)
-     * (file comment; S_l the snapshot's tail shape factor) and t[Q+1] the kappa^2
-     * of a coherent CPI of cpi_len copies of this snapshot's x.
+     * (V_l - L_l) (1 + j e_l), t[q] = c_q u_l^H g_R(theta_q) / sqrt(d_l) and
+     * t[Q+1] the kappa^2 of a coherent CPI of cpi_len copies of x_l; e_l =
+     * (S_l - 1) / f_l of that CPI (file comment), or the snapshot's own shape
+     * minus 1 with cpi_len = 1.
      *
      * Returns n, or fewer when the calling thread was cancelled
      * (cancel_requested(), cancel.h) in a snapshot whose x-terms are expensive
