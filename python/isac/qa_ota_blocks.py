@@ -688,5 +688,41 @@ class qa_ota_blocks(gr_unittest.TestCase):
         self.assertEqual(fix.updates(), 1)
         np.testing.assert_allclose(fix.weights(), w2.astype(np.complex64), rtol=1e-6)
 
+    def test_receive_cal_takes_effect_at_its_offset(self):
+        # the receive calibration carries an "offset" (its last snapshot plus at
+        # least the input buffer): a corrector fed from the same buffer switches
+        # exactly there, whatever the call sizes and the threads' timing
+        n, avg = 40000, 1000
+        rng = np.random.default_rng(11)
+        phi = np.array([0.0, 0.7, -2.1])
+        s = (rng.standard_normal(n) + 1j * rng.standard_normal(n)) / math.sqrt(2)
+        x = (s[:, None] * np.exp(1j * phi)[None, :]).astype(np.complex64)
+        w = np.exp(-1j * (phi - phi[0])).astype(np.complex64)  # what a perfect estimate removes
+        for max_items in (0, 257, 4096):
+            tb = gr.top_block()
+            src = blocks.vector_source_c(x.ravel().tolist(), False, 3)
+            est = isac.array_phase_estimator(3, 0.0, avg, 0.5, False, False, 0.0)
+            fix = isac.array_phase_corrector(3)
+            snk = blocks.vector_sink_c(3)
+            store = msg_store()
+            tb.connect(src, est)
+            tb.connect(src, fix, snk)
+            tb.msg_connect(est, "cal", fix, "cal")
+            tb.msg_connect(est, "cal", store, "in")
+            if max_items:
+                tb.run(max_items)
+            else:
+                tb.run()
+            self.assertEqual(len(store.msgs), 1)
+            m = store.msgs[0]
+            self.assertEqual(m["last_snapshot"], avg - 1)
+            off = m["offset"]
+            self.assertGreaterEqual(off, avg - 1 + 8192)
+            self.assertLess(off, n)
+            y = np.array(snk.data()).reshape(-1, 3)
+            np.testing.assert_array_equal(y[:off], x[:off])
+            np.testing.assert_allclose(y[off:], x[off:] * w[None, :], rtol=1e-5, atol=1e-6)
+            self.assertEqual(fix.updates(), 1)
+
 if __name__ == "__main__":
     gr_unittest.run(qa_ota_blocks)
