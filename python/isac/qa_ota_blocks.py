@@ -645,6 +645,59 @@ class qa_ota_blocks(gr_unittest.TestCase):
             for (_, a), (_, b) in zip(p, posts[0]):
                 np.testing.assert_array_equal(a, b)
 
+    def test_csi_feedback_restarted_user(self):
+        # user 1's receiver restarts (its flowgraph's item count, so its frame
+        # numbers, start from 0 again): its new reports are taken, numbered on
+        # from the latest frame any user reported in steps of the 16 header
+        # codes; a small step back (an index correction) is still ignored
+        rng = np.random.default_rng(8)
+        U, NT, F, D = 2, 4, 948, 12
+
+        def report(u, f, v):
+            d = pmt.make_dict()
+            for key, val in (("user", pmt.from_long(u)), ("frame", pmt.from_uint64(f)),
+                             ("frame_len", pmt.from_long(F)),
+                             ("row", pmt.init_c32vector(NT, v.astype(np.complex64).tolist()))):
+                d = pmt.dict_add(d, pmt.intern(key), val)
+            return d
+
+        def row():
+            return rng.standard_normal(NT) + 1j * rng.standard_normal(NT)
+
+        msgs, last = [], {}
+        for f in range(15, 160, 16):  # both users up to frame 159
+            for u in range(U):
+                last[u] = row()
+                msgs.append(report(u, f, last[u]))
+        msgs.append(report(1, 150, row()))  # 9 frames back: ignored
+        new = {}
+        for k, f in enumerate((15, 31)):  # user 1 restarted
+            new[1] = row()
+            msgs.append(report(1, f, new[1]))
+            new[0] = row()
+            msgs.append(report(0, 175 + 16 * k, new[0]))
+            last = dict(new)
+        tb = gr.top_block()
+        fb = isac.csi_feedback(U, NT, D, 0)
+        store = msg_store()
+        tb.msg_connect(fb, "csi", store, "in")
+        for m in msgs:
+            fb._post(pmt.intern("row"), m)
+        tb.start()
+        for _ in range(300):
+            if fb.rows_received() == len(msgs) and len(store.msgs) >= fb.posts():
+                break
+            time.sleep(0.01)
+        tb.stop()
+        tb.wait()
+        offs = [int(m["offset"]) for m in store.msgs]
+        # before the restart: one post per frame; after it, frames 175 and 191
+        self.assertEqual(offs, [(f + 1 + D) * F for f in list(range(15, 160, 16)) + [175, 191]])
+        H = np.array(store.msgs[-1]["H"]).reshape(U, NT)
+        for u in range(U):
+            r = last[u].astype(np.complex64).astype(complex)
+            np.testing.assert_allclose(H[u], r * np.conj(r[0]) / abs(r[0]), rtol=1e-5)
+
     def test_corrector_applies_a_cal_at_its_offset(self):
         # a cal message with an "offset" takes effect at that item, whenever it
         # arrives before; a late one is applied at once (counted in updates())
