@@ -637,14 +637,16 @@ void ci_precoder_impl::await_lut()
 // millisecond, a longer pause can underrun it (docs/ota.md).
 constexpr double lut_wait_warn_s = 1e-3;
 
-void ci_precoder_impl::await_lut_at(const pending& p)
+void ci_precoder_impl::await_lut_at(const pending& p, bool streaming)
 {
     const auto t0 = std::chrono::steady_clock::now();
     await_lut();
     const double w =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     d_lut_wait_max = std::max(d_lut_wait_max, w);
-    if (!(w > lut_wait_warn_s))
+    // before the first item nothing streams yet: the wait holds the start back,
+    // as the wait for a first channel does
+    if (!(w > lut_wait_warn_s) || !streaming)
         return;
     const uint64_t k = ++d_lut_waits_long;
     if (!log_this(k))
@@ -878,7 +880,7 @@ void ci_precoder_impl::plan(int n,
         while (pi < local.size() && local[pi].offset <= base + i) {
             activate(local[pi].H, local[pi].epoch);
             if (d_kind == solver_kind::lut)
-                await_lut_at(local[pi]);
+                await_lut_at(local[pi], base + i > 0);
             ++pi;
             refresh_lut();
         }

@@ -255,9 +255,9 @@ private:
     void prepare_lut(const core::cmat& H);
     //! the finished build becomes the table in use when it is for d_solver
     void promote_locked();
-    //! waits for the table of the channel that has just taken effect at item
-    //! `offset`; a wait above lut_wait_warn_s is logged and counted
-    void await_lut_at(const pending& p);
+    //! waits for the table of the channel that has just taken effect; a wait
+    //! above lut_wait_warn_s once the stream has started is logged and counted
+    void await_lut_at(const pending& p, bool streaming);
     //! Returns once the table of the solver in use is ready, or no build is left
     //! that could make it (failed, cancelled), or the flowgraph stops.
     void await_lut();

@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(ci_precoder.h)                                             */
-/* BINDTOOL_HEADER_FILE_HASH(20949539a735e69ddf1b1985dbf4a205) */
+/* BINDTOOL_HEADER_FILE_HASH(1dd144f5fdd7e4d76796df5452295b2a) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
