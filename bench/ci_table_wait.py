@@ -71,11 +71,12 @@ def main():
           + " | within the lead |")
     print("|---|---|---|---|" + "---|" * len(a.threads) + "---|")
     rng = np.random.default_rng(1)
+    build_ms(4, 2, 4, 1, rng)  # warm-up: the first build in a process also loads code
     for n in a.n_tx:
         for u in a.users:
             for m in a.orders:
                 ms = [statistics.median(build_ms(n, u, m, t, rng) for _ in range(a.reps)) for t in a.threads]
-                ok = "yes" if max(ms) < lead_ms else ("no" if min(ms) >= lead_ms else "with more threads")
+                ok = "yes" if max(ms) < lead_ms else ("no" if min(ms) >= lead_ms else "not with every pool")
                 print("| %d | %d | %d | %d | %s | %s |" % (n, u, m, m ** u, " | ".join("%.1f" % v for v in ms), ok),
                       flush=True)
 
