@@ -103,6 +103,25 @@ class msg_store(gr.basic_block):
         self.msgs.append(pmt.to_python(msg))
 
 
+def feedback_posts(U, NT, D, msgs):
+    """csi_feedback(U, NT, D) given the row messages msgs (handled before it runs,
+    in that order): its csi posts as dicts."""
+    tb = gr.top_block()
+    fb = isac.csi_feedback(U, NT, D, 0)
+    store = msg_store()
+    tb.msg_connect(fb, "csi", store, "in")
+    for m in msgs:
+        fb._post(pmt.intern("row"), m)
+    tb.start()
+    for _ in range(300):
+        if fb.rows_received() == len(msgs) and len(store.msgs) >= fb.posts():
+            break
+        time.sleep(0.01)
+    tb.stop()
+    tb.wait()
+    return store.msgs
+
+
 class qa_ota_blocks(gr_unittest.TestCase):
 
     def test_emulator_block_is_the_core(self):
@@ -623,20 +642,8 @@ class qa_ota_blocks(gr_unittest.TestCase):
         interleaved = [(0, 15), (1, 15), (1, 31), (1, 47), (0, 31), (0, 47)]
         posts = []
         for order in (in_order, user1_ahead, interleaved):
-            tb = gr.top_block()
-            fb = isac.csi_feedback(U, NT, D, 0)
-            store = msg_store()
-            tb.msg_connect(fb, "csi", store, "in")
-            for u, f in order:
-                fb._post(pmt.intern("row"), report(u, f))
-            tb.start()
-            for _ in range(200):
-                if fb.rows_received() == len(order) and len(store.msgs) >= fb.posts():
-                    break
-                time.sleep(0.01)
-            tb.stop()
-            tb.wait()
-            posts.append([(int(m["offset"]), np.array(m["H"]).reshape(U, NT)) for m in store.msgs])
+            got = feedback_posts(U, NT, D, [report(u, f) for u, f in order])
+            posts.append([(int(m["offset"]), np.array(m["H"]).reshape(U, NT)) for m in got])
         for f, (off, H) in zip(frames, posts[0]):
             self.assertEqual(off, (f + 1 + D) * F)
             for u in range(U):
@@ -680,23 +687,11 @@ class qa_ota_blocks(gr_unittest.TestCase):
             new[0] = row()
             msgs.append(report(0, 175 + 16 * k, new[0]))
             last = dict(new)
-        tb = gr.top_block()
-        fb = isac.csi_feedback(U, NT, D, 0)
-        store = msg_store()
-        tb.msg_connect(fb, "csi", store, "in")
-        for m in msgs:
-            fb._post(pmt.intern("row"), m)
-        tb.start()
-        for _ in range(300):
-            if fb.rows_received() == len(msgs) and len(store.msgs) >= fb.posts():
-                break
-            time.sleep(0.01)
-        tb.stop()
-        tb.wait()
-        offs = [int(m["offset"]) for m in store.msgs]
+        got = feedback_posts(U, NT, D, msgs)
+        offs = [int(m["offset"]) for m in got]
         # before the restart: one post per frame; after it, frames 175 and 191
         self.assertEqual(offs, [(f + 1 + D) * F for f in list(range(15, 160, 16)) + [175, 191]])
-        H = np.array(store.msgs[-1]["H"]).reshape(U, NT)
+        H = np.array(got[-1]["H"]).reshape(U, NT)
         for u in range(U):
             r = last[u].astype(np.complex64).astype(complex)
             np.testing.assert_allclose(H[u], r * np.conj(r[0]) / abs(r[0]), rtol=1e-5)
