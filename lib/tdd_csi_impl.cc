@@ -203,14 +203,20 @@ bool tdd_csi_impl::rows_complete(int64_t frame) const
     // Frames before `frame` are complete for a user once it has reported one
     // of them or a later one, or its next report (every report_every frames,
     // user_receiver's rule) falls at or after `frame`. A user that has not
-    // reported at all holds the slot back (its first report may still be for
-    // an earlier frame).
+    // reported yet holds the slot back (its first report may still be for an
+    // earlier frame). A user whose last report is more than 4 report intervals
+    // before `frame` is silent: it no longer holds slots back (a live receiver
+    // reports within a frame or two of the stream, so this does not depend on
+    // the threads' timing).
     const int ref = d_est.params().ref_user;
     const bool need_ref = ref >= 0 && d_cal.kappa().size() == 0;
+    const int64_t silent = 4 * int64_t(d_report_every);
     for (int u = 0; u < d_est.params().n_users; ++u) {
         if (u == ref ? !need_ref : !d_user_scale)
             continue;
         const int64_t f = d_latest[size_t(u)];
+        if (frame - f > silent)
+            continue;
         if (f < 0 || f + d_report_every < frame)
             return false;
     }

@@ -45,9 +45,11 @@ namespace isac {
  * (floor(S / frame_len)) and waits until they are all in, i.e. until each user
  * that matters (ref_user, and with user_scale every other) has reported one
  * of those frames or a later one, or its next report (every report_every
- * frames, user_receiver's schedule) falls at or after S's frame. A user silent
- * for 4 report intervals of the stream no longer holds it back (logged). A
- * row without a frame number, and a kappa message, are taken as they arrive.
+ * frames, user_receiver's schedule) falls at or after S's frame. A user whose
+ * last report is more than 4 report intervals before S's frame no longer holds
+ * it back, and a slot the stream has passed by 4 report intervals is taken
+ * with the rows there are (logged). A row without a frame number, and a kappa
+ * message, are taken as they arrive.
  * Message out "csi": the module's csi dict {H, rows, cols, offset}, rows
  * kappa_n h_n,u with element 0 real positive (csi_feedback's convention),
  * once kappa and every user's column exist, then every report_every frames:
