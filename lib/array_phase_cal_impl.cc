@@ -408,6 +408,21 @@ public:
         return sync_block::start();
     }
 
+    bool stop() override
+    {
+        // a cal whose offset the stream never reached: most likely an offset
+        // of another run's stream (a calibration carried over from another
+        // flowgraph keeps its weights and drops its offset)
+        std::lock_guard<std::mutex> lock(d_mutex);
+        if (!d_sched.empty())
+            d_logger->warn("{} cal message(s) never applied: the stream stopped at item "
+                           "{} before their offset {}",
+                           d_sched.size(),
+                           nitems_written(0),
+                           d_sched.front().offset);
+        return sync_block::stop();
+    }
+
     std::vector<gr_complex> weights() const override
     {
         std::lock_guard<std::mutex> lock(d_mutex);
