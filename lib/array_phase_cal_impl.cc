@@ -6,6 +6,9 @@
 
 #include "block_utils.h"
 #include "csi_message.h"
+#include <gnuradio/block_detail.h>
+#include <gnuradio/buffer.h>
+#include <gnuradio/buffer_reader.h>
 #include <gnuradio/io_signature.h>
 #include <gnuradio/isac/array_phase_corrector.h>
 #include <gnuradio/isac/array_phase_estimator.h>
@@ -21,8 +24,10 @@ namespace gr {
 namespace isac {
 
 namespace {
-pmt::pmt_t
-cal_message(const std::vector<double>& ph, bool reverse_elements, uint64_t last_snapshot)
+pmt::pmt_t cal_message(const std::vector<double>& ph,
+                       bool reverse_elements,
+                       uint64_t last_snapshot,
+                       uint64_t offset)
 {
     std::vector<gr_complex> w(ph.size());
     for (size_t i = 0; i < ph.size(); ++i)
@@ -34,9 +39,20 @@ cal_message(const std::vector<double>& ph, bool reverse_elements, uint64_t last_
     // the estimate's last snapshot, a stream position (acquisition figures),
     // whatever the call sizes
     d.u64("last_snapshot", last_snapshot);
+    d.u64("offset", offset);
     return d;
 }
 constexpr float tiny = std::numeric_limits<float>::min(); // smallest normal float
+
+// The correction takes effect at a fixed snapshot after the estimate's last
+// one ("offset"), not when the message happens to arrive (the transmit
+// calibration's convention, tx_phase_estimator): the radar's and the DoA's
+// input then changes at the same snapshot whatever the threads' timing. A
+// corrector fed from the same buffer as this block can be at most that
+// buffer's size ahead of it, so a delay of at least the buffer size is never
+// late there; a message that still arrives late is applied at once
+// (array_phase_corrector counts it).
+constexpr uint64_t rx_cal_apply_delay = 8192;
 } // namespace
 
 class array_phase_estimator_impl : public array_phase_estimator
@@ -202,7 +218,11 @@ public:
                 }
                 d_last = ph;
                 d_done = !d_continuous;
-                out.push_back(cal_message(ph, d_reverse, nitems_read(0) + uint64_t(t)));
+                const uint64_t last = nitems_read(0) + uint64_t(t);
+                const uint64_t buf = uint64_t(
+                    std::max<int64_t>(0, detail()->input(0)->buffer()->bufsize()));
+                out.push_back(cal_message(
+                    ph, d_reverse, last, last + std::max(rx_cal_apply_delay, buf)));
             }
         }
         for (const auto& m : out)
@@ -386,6 +406,21 @@ public:
         std::lock_guard<std::mutex> lock(d_mutex);
         d_sched.clear();
         return sync_block::start();
+    }
+
+    bool stop() override
+    {
+        // a cal whose offset the stream never reached: most likely an offset
+        // of another run's stream (a calibration carried over from another
+        // flowgraph keeps its weights and drops its offset)
+        std::lock_guard<std::mutex> lock(d_mutex);
+        if (!d_sched.empty())
+            d_logger->warn("{} cal message(s) never applied: the stream stopped at item "
+                           "{} before their offset {}",
+                           d_sched.size(),
+                           nitems_written(0),
+                           d_sched.front().offset);
+        return sync_block::stop();
     }
 
     std::vector<gr_complex> weights() const override

@@ -256,6 +256,10 @@ bool ci_precoder_impl::start()
     for (const auto& p : d_pending)
         d_pending_bytes += csi_bytes(p.H.rows(), p.H.cols());
     d_wait_logged = false;
+    d_prepared.reset();
+    d_lut_wait_max = 0;
+    d_lut_waits_long = 0;
+    d_lead_min = INT64_MAX;
     d_end_grace.reset();
     d_run_cancel = false;
     return sync_block::start();
@@ -492,9 +496,14 @@ void ci_precoder_impl::handle_csi(const pmt::pmt_t& msg)
                            now,
                            late);
     }
+    if (upd.has_offset)
+        d_lead_min =
+            std::min(d_lead_min, offset > now ? int64_t(offset - now) : int64_t(0));
+    if (d_kind == solver_kind::lut && upd.has_offset && offset > now)
+        prepare_lut(upd.H);
     {
         std::lock_guard<std::mutex> lock(d_mutex);
-        enqueue_locked({ offset, std::move(upd.H), upd.epoch, false });
+        enqueue_locked({ offset, std::move(upd.H), upd.epoch, false, now });
         d_has_channel = true;
     }
     announce(offset, upd.epoch);
@@ -509,7 +518,8 @@ bool ci_precoder_impl::has_channel() const
 bool ci_precoder_impl::lut_ready() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
-    return d_lut && d_lut_for && d_lut_for == d_solver;
+    return (d_lut && d_lut_for && d_lut_for == d_solver) ||
+           (d_built && d_built_for && d_built_for == d_solver);
 }
 
 pmt::pmt_t ci_precoder_impl::last_stats() const
@@ -524,6 +534,15 @@ void ci_precoder_impl::activate(const core::cmat& H, uint64_t epoch, bool force)
     // a periodically re-sent, unchanged channel must not restart a table build
     if (!force && d_solver && d_solver->channel() == H)
         return;
+    if (!force && d_kind == solver_kind::lut && d_prepared &&
+        d_prepared->channel() == H) {
+        // its table was started when it arrived (prepare_lut)
+        std::lock_guard<std::mutex> lock(d_mutex);
+        d_solver = std::move(d_prepared);
+        d_prepared.reset();
+        return;
+    }
+    d_prepared.reset(); // a build ahead for another channel is cancelled below
     auto s = std::make_shared<core::ci_solver>(*d_base);
     s->set_channel(H);
     {
@@ -560,9 +579,36 @@ void ci_precoder_impl::start_lut(std::shared_ptr<core::ci_solver> s,
         if (!lut->build(*table_solver, &d_lut_task.cancelled(), &d_pool))
             return;
         std::lock_guard<std::mutex> lock(d_mutex);
-        d_lut = lut;
-        d_lut_for = s;
+        d_built = lut;
+        d_built_for = s;
     });
+}
+
+void ci_precoder_impl::prepare_lut(const core::cmat& H)
+{
+    if ((d_prepared && d_prepared->channel() == H) ||
+        (d_solver && d_solver->channel() == H))
+        return;
+    // one build at a time: while one runs (the table in use, or another channel
+    // ahead) this channel's table is built when it takes effect, as before
+    if (!d_lut_task.idle())
+        return;
+    auto s = std::make_shared<core::ci_solver>(*d_base);
+    s->set_channel(H);
+    core::ci_params tp = d_base->params();
+    tp.solver = core::ci_preset::table;
+    auto t = std::make_shared<core::ci_solver>(d_base->scene(), d_base->n_users(), tp);
+    t->set_channel(H);
+    d_prepared = s;
+    start_lut(s, t);
+}
+
+void ci_precoder_impl::promote_locked()
+{
+    if (d_built_for && d_built_for == d_solver && d_lut_for != d_solver) {
+        d_lut = d_built;
+        d_lut_for = d_built_for;
+    }
 }
 
 // A new channel takes effect at its item with its table: the items after it are
@@ -576,6 +622,7 @@ void ci_precoder_impl::await_lut()
     for (;;) {
         {
             std::lock_guard<std::mutex> lock(d_mutex);
+            promote_locked();
             if (!d_solver || (d_lut && d_lut_for == d_solver))
                 return;
         }
@@ -583,6 +630,43 @@ void ci_precoder_impl::await_lut()
             return;
         std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
+}
+
+// Above this, a pause of work() for a table is logged: a radio's transmit
+// buffering (UHD's send buffer, the flowgraph's own buffers) absorbs about a
+// millisecond, a longer pause can underrun it (docs/ota.md).
+constexpr double lut_wait_warn_s = 1e-3;
+
+void ci_precoder_impl::await_lut_at(const pending& p, bool streaming)
+{
+    const auto t0 = std::chrono::steady_clock::now();
+    await_lut();
+    const double w =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    d_lut_wait_max = std::max(d_lut_wait_max, w);
+    // before the first item nothing streams yet: the wait holds the start back,
+    // as the wait for a first channel does
+    if (!(w > lut_wait_warn_s) || !streaming)
+        return;
+    const uint64_t k = ++d_lut_waits_long;
+    if (!log_this(k))
+        return;
+    double entries = 1;
+    for (int u = 0; u < d_n_users; ++u)
+        entries *= d_M;
+    d_logger->warn(
+        "the channel for item {} waited {:.1f} ms for its table ({:.0f} entries "
+        "of {} antennas: {}-PSK, {} users); it arrived {} snapshots ahead of "
+        "its offset. On a radio a pause this long can underrun the transmit "
+        "buffer: raise the feedback delay or use a smaller table ({} so far)",
+        p.offset,
+        w * 1e3,
+        entries,
+        d_n_tx,
+        d_M,
+        d_n_users,
+        p.offset > p.arrived ? p.offset - p.arrived : 0,
+        k);
 }
 
 void ci_precoder_impl::publish_stats()
@@ -615,6 +699,9 @@ void ci_precoder_impl::publish_stats()
     d.u64("bad_symbols_total", d_bad_total.load());
     d.u64("dropped_csi", d_dropped_total.load());
     d.u64("late_csi", d_late_total.load());
+    d.real("lut_wait_max_us", d_lut_wait_max * 1e6);
+    d.u64("lut_waits_long", d_lut_waits_long);
+    d.i64("csi_lead_min", d_lead_min == INT64_MAX ? -1 : long(d_lead_min));
     {
         std::lock_guard<std::mutex> lock(d_mutex);
         d_last_stats = d;
@@ -647,9 +734,12 @@ int ci_precoder_impl::work(int noutput_items,
             std::lock_guard<std::mutex> lock(d_mutex);
             d_lut.reset();
             d_lut_for.reset();
+            d_built.reset();
+            d_built_for.reset();
         }
         d_base = next;
         d_kind = next_kind;
+        d_prepared.reset(); // built ahead with the old settings
         if (d_solver) {
             // a copy: activate() replaces d_solver, which owns the channel matrix
             const core::cmat H = d_solver->channel();
@@ -775,6 +865,7 @@ void ci_precoder_impl::plan(int n,
     d_lut_hold.clear(); // the tables of the previous call's items
     auto refresh_lut = [&]() {
         std::lock_guard<std::mutex> lock(d_mutex);
+        promote_locked();
         lut = d_lut;
         lut_for = d_lut_for;
         if (lut)
@@ -788,9 +879,9 @@ void ci_precoder_impl::plan(int n,
     for (int i = 0; i < n; ++i) {
         while (pi < local.size() && local[pi].offset <= base + i) {
             activate(local[pi].H, local[pi].epoch);
-            ++pi;
             if (d_kind == solver_kind::lut)
-                await_lut();
+                await_lut_at(local[pi], base + i > 0);
+            ++pi;
             refresh_lut();
         }
         item& it = d_items[i];

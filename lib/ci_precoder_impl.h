@@ -107,6 +107,7 @@ private:
         core::cmat H;
         uint64_t epoch = 0;
         bool immediate = false; // set_channel: from the next vector, whatever the run
+        uint64_t arrived = 0;   // the stream position when it arrived (its lead)
     };
     // one output vector of a work() call
     // data: precoded; known: a frame's preamble/header/pilot vector (d_kx);
@@ -218,6 +219,17 @@ private:
     std::shared_ptr<core::ci_solver>
         d_lut_for; // solver the ready table belongs to (guarded)
     core::background_task d_lut_task;
+    // A table built ahead: its build starts when the channel arrives, so a
+    // channel that arrives ahead of its offset finds its table ready there
+    // instead of pausing work() for the build. The build lands in d_built and
+    // becomes d_lut when its solver is the one in use.
+    std::shared_ptr<core::ci_lut> d_built;        // (guarded)
+    std::shared_ptr<core::ci_solver> d_built_for; // (guarded)
+    std::shared_ptr<core::ci_solver> d_prepared;  // work thread: built ahead
+    // the waits at a channel's offset for its table (work thread; stats)
+    double d_lut_wait_max = 0;
+    uint64_t d_lut_waits_long = 0;
+    int64_t d_lead_min = INT64_MAX; // snapshots from a csi's arrival to its offset
 
     std::atomic<uint64_t> d_infeasible_total{ 0 }, d_bad_total{ 0 }, d_dropped_total{ 0 },
         d_late_total{ 0 };
@@ -239,6 +251,13 @@ private:
     void start_lut(std::shared_ptr<core::ci_solver> s,
                    std::shared_ptr<const core::ci_solver> table_solver);
     void stop_lut();
+    //! starts the table build of a channel that has just arrived (work thread)
+    void prepare_lut(const core::cmat& H);
+    //! the finished build becomes the table in use when it is for d_solver
+    void promote_locked();
+    //! waits for the table of the channel that has just taken effect; a wait
+    //! above lut_wait_warn_s once the stream has started is logged and counted
+    void await_lut_at(const pending& p, bool streaming);
     //! Returns once the table of the solver in use is ready, or no build is left
     //! that could make it (failed, cancelled), or the flowgraph stops.
     void await_lut();

@@ -9,6 +9,7 @@
 #include <gnuradio/io_signature.h>
 #include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/isac/core/csi_estimation.h>
+#include <gnuradio/isac/core/frame.h>
 #include <gnuradio/isac/core/limits.h>
 #include <algorithm>
 #include <cmath>
@@ -67,12 +68,33 @@ void csi_feedback_impl::handle_row(const pmt::pmt_t& msg)
     }
     ++d_received;
     user_row& u = d_rows[size_t(rep.user)];
-    if (rep.frame <= u.latest) {
-        // a user's reports come in frame order; a repeat changes nothing
-        return;
+    int64_t frame = rep.frame + u.base;
+    int64_t restart_from = -1; // the restarted receiver's last frame number
+    if (frame <= u.latest) {
+        // A user's reports come in frame order: a repeat, or a small step back
+        // (its receiver correcting its frame index by less than the header's
+        // frame codes), changes nothing. A counter that goes back further is a
+        // receiver that restarted (its frames count from 0 again): its reports
+        // are taken from then on, numbered on from the latest any user reported
+        // in steps of the header's codes (the restarted receiver's index still
+        // tells the transmitter's frame modulo those codes).
+        const int64_t window =
+            std::max<int64_t>(4 * int64_t(u.interval), 4 * core::header_codes);
+        if (u.latest - frame <= window)
+            return;
+        int64_t hi = -1;
+        for (const auto& x : d_rows)
+            hi = std::max(hi, x.latest);
+        const int64_t codes = core::header_codes;
+        const int64_t base = (hi + 1 - rep.frame + codes - 1) / codes * codes;
+        restart_from = u.latest - u.base;
+        u.base = base;
+        u.rebased = true; // its next interval is not the gap of the restart
+        frame = rep.frame + base;
+        ++d_restarts;
     }
-    u.latest = rep.frame;
-    d_waiting.push_back({ int(rep.user), uint64_t(rep.frame), rep.frame_len, rep.row });
+    u.latest = frame;
+    d_waiting.push_back({ int(rep.user), uint64_t(frame), rep.frame_len, rep.row });
 
     // The users' receivers run in threads of their own, so their reports arrive
     // in any order. What is published must not depend on that order (nor on
@@ -114,6 +136,13 @@ void csi_feedback_impl::handle_row(const pmt::pmt_t& msg)
             out.emplace_back(csi, st);
     }
     lock.unlock();
+    if (restart_from >= 0)
+        d_logger->warn("user {}'s frame number went back from {} to {}: taken as a "
+                       "restarted receiver, its frames counted from {} on",
+                       rep.user,
+                       restart_from,
+                       rep.frame,
+                       frame);
     for (const auto& m : out) {
         message_port_pub(d_csi_port, m.first);
         message_port_pub(d_stats_port, m.second);
@@ -130,8 +159,9 @@ bool csi_feedback_impl::take_frame(uint64_t frame, pmt::pmt_t& csi, pmt::pmt_t& 
             continue;
         }
         user_row& u = d_rows[size_t(it->user)];
-        if (u.have && frame > u.frame)
+        if (u.have && frame > u.frame && !u.rebased)
             u.interval = frame - u.frame;
+        u.rebased = false;
         u.have = true;
         // Each user picks its own phase reference (its receiver's LO), so the row
         // it reports carries an arbitrary phase. Publishing it as is makes the

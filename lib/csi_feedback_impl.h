@@ -34,6 +34,8 @@ private:
         uint64_t frame = 0, interval = 0;
         long frame_len = 0;
         int64_t latest = -1; // latest frame received (taken or still waiting)
+        int64_t base = 0;    // added to its frame numbers since a restart
+        bool rebased = false;
     };
     struct report {
         int user;
@@ -50,7 +52,7 @@ private:
     core::cmat d_posted;
     bool d_have_post = false;
     uint64_t d_posted_frame = 0;
-    uint64_t d_posts = 0, d_received = 0, d_rejected = 0;
+    uint64_t d_posts = 0, d_received = 0, d_rejected = 0, d_restarts = 0;
     int64_t d_first = -1, d_last = -1;
 
     void handle_row(const pmt::pmt_t& msg);

@@ -104,6 +104,7 @@ int loop_delay_estimator_impl::work(int noutput_items,
     const auto r = static_cast<const core::cfloat*>(input_items[1]);
     pmt::pmt_t msg = pmt::PMT_NIL;
     bool align = false;
+    long at = 0; // the item of this call from which a new estimate's delays apply
     double x_align = 0.0, echo_align = 0.0;
     {
         std::lock_guard<std::mutex> lock(d_mutex);
@@ -133,12 +134,14 @@ int loop_delay_estimator_impl::work(int noutput_items,
             if (res.valid) {
                 d_delay = res.delay;
                 align = true;
+                at = std::min<long>(d_est.done_at(), noutput_items);
             }
             d_run.published(msg, res.valid);
         }
     }
-    // the outputs: this call's items, with a new estimate's delays from its
-    // first snapshot (the delay lines belong to work() alone)
+    // the outputs: this call's items, with a new estimate's delays from the
+    // snapshot after its last one, a stream position whatever the call sizes
+    // (the delay lines belong to work() alone)
     for (size_t o = 0; o < output_items.size(); ++o) {
         const uint64_t r0 = nitems_read(int(o));
         d_tags.clear();
@@ -147,14 +150,23 @@ int loop_delay_estimator_impl::work(int noutput_items,
             if (!pmt::eq(t.key, d_infeasible_key))
                 add_item_tag(int(o), t.offset, t.key, t.value, t.srcid);
         auto& fd = o == 0 ? d_x_fd : d_echo_fd;
+        const core::cfloat* in = o == 0 ? x : r;
+        auto out = static_cast<core::cfloat*>(output_items[o]);
+        long from = 0;
         if (align) {
+            fd.process(in, out, at);
+            from = at;
             const double d = o == 0 ? x_align : echo_align;
             fd.set_delays({ d });
-            add_item_tag(
-                int(o), nitems_written(o), d_tag_key, pmt::from_double(d), alias_pmt());
+            add_item_tag(int(o),
+                         nitems_written(o) + uint64_t(at),
+                         d_tag_key,
+                         pmt::from_double(d),
+                         alias_pmt());
         }
-        fd.process(
-            o == 0 ? x : r, static_cast<core::cfloat*>(output_items[o]), noutput_items);
+        fd.process(in + size_t(from) * fd.n_chan(),
+                   out + size_t(from) * fd.n_chan(),
+                   noutput_items - from);
     }
     if (!pmt::is_null(msg))
         message_port_pub(d_out_port, msg);

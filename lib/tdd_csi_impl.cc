@@ -70,7 +70,9 @@ tdd_csi_impl::tdd_csi_impl(const core::tdd_csi_params& p,
       d_csi_port(pmt::mp("csi")),
       d_stats_port(pmt::mp("stats")),
       d_est(p),
-      d_frame_len(frame_len)
+      d_frame_len(frame_len),
+      d_cal(p),
+      d_latest(size_t(p.n_users), -1)
 {
     message_port_register_in(d_row_port);
     set_msg_handler(d_row_port, [this](const pmt::pmt_t& m) { handle_row(m); });
@@ -86,6 +88,10 @@ bool tdd_csi_impl::start()
     // a restart is a new session: the item count starts again at 0, so the
     // slots and the offsets of the last one mean nothing now
     d_est.reset();
+    d_cal.reset();
+    d_waiting.clear();
+    d_pending.clear();
+    d_latest.assign(d_latest.size(), -1);
     d_have_post = false;
     d_frame_len = d_frame_len_param;
     return sync_block::start();
@@ -99,29 +105,34 @@ void tdd_csi_impl::handle_row(const pmt::pmt_t& msg)
     if (parse_row_report(msg, n_tx, d_est.params().n_users, rep, why) &&
         !(rep.row.squaredNorm() > 0.0))
         why = "\"row\" is all zero";
-    const long user = rep.user, frame_len = rep.frame_len;
-    const double nmse = rep.nmse;
-    const core::cvec& g = rep.row;
+    const bool ref = rep.user == d_est.params().ref_user;
+    if (why.empty() && !ref && !d_user_scale)
+        return; // another user's row: TDD needs only the reference's
+    // the reference row with its error variance per entry; of another user's
+    // row only its energy, the scalar TDD cannot measure (the estimate's own
+    // error energy taken out)
+    const double nmse = std::max(0.0, rep.nmse), g2 = rep.row.squaredNorm();
+    const double value = ref ? nmse * g2 / n_tx : g2 / (1.0 + nmse);
+    if (why.empty() && !(std::isfinite(value) && (ref || value > 0.0)))
+        why = "\"nmse\" is not finite";
+    posts_out out;
     std::unique_lock<std::mutex> lock(d_mutex);
-    if (why.empty() && user != d_est.params().ref_user) {
-        if (!d_user_scale)
-            return; // another user's row: TDD needs only the reference's
-        // only its energy, the scalar TDD cannot measure (the estimate's own
-        // error energy taken out)
-        const double e = g.squaredNorm() / (1.0 + std::max(0.0, nmse));
-        d_est.add_user_energy(int(user), e);
-        ++d_received;
-        return;
-    }
-    if (why.empty()) {
+    if (why.empty() && rep.frame < 0) {
+        // no frame number: nothing to pair it by; taken as it arrives
         try {
-            const double e = std::max(0.0, nmse) * g.squaredNorm() / n_tx;
-            d_est.add_reference_row(g, e);
-            if (d_frame_len_param == 0)
-                d_frame_len = frame_len;
+            if (ref)
+                d_cal.add_reference_row(rep.row, value);
+            else
+                d_cal.add_user_energy(int(rep.user), value);
         } catch (const std::exception& ex) {
             why = ex.what();
         }
+    } else if (why.empty()) {
+        int64_t& latest = d_latest[size_t(rep.user)];
+        if (rep.frame <= latest)
+            return; // a user's reports come in frame order; a repeat changes nothing
+        latest = rep.frame;
+        d_waiting.push_back({ int(rep.user), int64_t(rep.frame), rep.row, value });
     }
     if (!why.empty()) {
         ++d_rejected;
@@ -129,7 +140,15 @@ void tdd_csi_impl::handle_row(const pmt::pmt_t& msg)
         d_logger->warn("row message ignored: {}", why);
         return;
     }
+    if (ref && d_frame_len_param == 0)
+        d_frame_len = rep.frame_len;
     ++d_received;
+    take_pending(detail() ? nitems_read(0) : 0, out);
+    lock.unlock();
+    for (const auto& m : out) {
+        message_port_pub(d_csi_port, m.first);
+        message_port_pub(d_stats_port, m.second);
+    }
 }
 
 void tdd_csi_impl::handle_kappa(const pmt::pmt_t& msg)
@@ -162,10 +181,12 @@ void tdd_csi_impl::handle_kappa(const pmt::pmt_t& msg)
     std::unique_lock<std::mutex> lock(d_mutex);
     if (why.empty()) {
         try {
+            // taken by the next slot's csi (an external calibration is not
+            // paired by frame)
             if (clear)
-                d_est.clear_kappa();
+                d_cal.clear_kappa();
             else
-                d_est.set_kappa(kappa);
+                d_cal.set_kappa(kappa);
         } catch (const std::exception& ex) {
             why = ex.what();
         }
@@ -177,26 +198,67 @@ void tdd_csi_impl::handle_kappa(const pmt::pmt_t& msg)
     }
 }
 
-int tdd_csi_impl::work(int noutput_items,
-                       gr_vector_const_void_star& input_items,
-                       gr_vector_void_star&)
+bool tdd_csi_impl::rows_complete(int64_t frame) const
 {
-    std::unique_lock<std::mutex> lock(d_mutex);
-    d_in.resize(input_items.size());
-    for (size_t k = 0; k < input_items.size(); ++k)
-        d_in[k] = static_cast<const core::cfloat*>(input_items[k]);
-    const int done = d_est.process(d_in.data(), noutput_items, nitems_read(0));
-    if (done == 0 || !d_est.ready() || d_frame_len < 1)
-        return noutput_items;
+    // Frames before `frame` are complete for a user once it has reported one
+    // of them or a later one, or its next report (every report_every frames,
+    // user_receiver's rule) falls at or after `frame`. A user that has not
+    // reported yet holds the slot back (its first report may still be for an
+    // earlier frame). A user whose last report is more than 4 report intervals
+    // before `frame` is silent: it no longer holds slots back (a live receiver
+    // reports within a frame or two of the stream, so this does not depend on
+    // the threads' timing).
+    const int ref = d_est.params().ref_user;
+    const bool need_ref = ref >= 0 && d_cal.kappa().size() == 0;
+    const int64_t silent = 4 * int64_t(d_report_every);
+    for (int u = 0; u < d_est.params().n_users; ++u) {
+        if (u == ref ? !need_ref : !d_user_scale)
+            continue;
+        const int64_t f = d_latest[size_t(u)];
+        if (frame - f > silent)
+            continue;
+        if (f < 0 || f + d_report_every < frame)
+            return false;
+    }
+    return true;
+}
+
+void tdd_csi_impl::take_rows(int64_t frame)
+{
+    for (auto it = d_waiting.begin(); it != d_waiting.end();) {
+        if (it->frame >= frame) {
+            ++it;
+            continue;
+        }
+        try {
+            if (it->user == d_est.params().ref_user)
+                d_cal.add_reference_row(it->row, it->value);
+            else
+                d_cal.add_user_energy(it->user, it->value);
+        } catch (const std::exception& ex) {
+            ++d_rejected;
+            d_logger->warn(
+                "row of user {} frame {} ignored: {}", it->user, it->frame, ex.what());
+        }
+        it = d_waiting.erase(it);
+    }
+}
+
+void tdd_csi_impl::evaluate(uint64_t slot_end,
+                            const core::tdd_csi_estimator& est,
+                            posts_out& out)
+{
+    if (!est.ready())
+        return;
     const uint64_t fl = uint64_t(d_frame_len);
-    const uint64_t offset = (d_est.last_slot_end() / fl + 1 + uint64_t(d_delay)) * fl;
+    const uint64_t offset = (slot_end / fl + 1 + uint64_t(d_delay)) * fl;
     // one csi every report_every frames: each new channel makes the CI
-    // precoder rebuild its table (it precodes directly meanwhile)
+    // precoder rebuild its table
     if (d_have_post && int64_t(offset) < d_last + int64_t(d_report_every) * int64_t(fl))
-        return noutput_items;
-    const core::cmat H = d_est.downlink();
+        return;
+    const core::cmat H = est.downlink();
     if (!H.allFinite())
-        return noutput_items;
+        return;
     d_posted = H;
     d_have_post = true;
     ++d_posts;
@@ -204,18 +266,96 @@ int tdd_csi_impl::work(int noutput_items,
         d_first = int64_t(offset);
     d_last = int64_t(offset);
     std::vector<double> nmse;
-    for (int u = 0; u < d_est.params().n_users; ++u)
-        nmse.push_back(d_est.uplink_nmse(u));
+    for (int u = 0; u < est.params().n_users; ++u)
+        nmse.push_back(est.uplink_nmse(u));
     const pmt::pmt_t stats = msg_dict()
                                  .u64("posts", d_posts)
                                  .u64("offset", offset)
-                                 .u64("slots", d_est.slots())
-                                 .u64("bad_slots", d_est.bad_slots())
+                                 .u64("slots", est.slots())
+                                 .u64("bad_slots", est.bad_slots())
                                  .reals("nmse", nmse)
-                                 .reals("noise_var", d_est.noise_var());
+                                 .reals("noise_var", est.noise_var());
+    out.emplace_back(make_csi(H, offset), stats);
+}
+
+void tdd_csi_impl::on_slot(uint64_t slot_end, posts_out& out)
+{
+    if (d_frame_len < 1)
+        return; // no frame grid yet: nothing to pair the rows by, no offset
+    const int64_t frame = int64_t(slot_end / uint64_t(d_frame_len));
+    if (d_pending.empty() && rows_complete(frame)) {
+        take_rows(frame);
+        d_est.take_calibration(d_cal);
+        evaluate(slot_end, d_est, out);
+        return;
+    }
+    d_pending.push_back({ slot_end, d_est });
+}
+
+void tdd_csi_impl::take_pending(uint64_t now, posts_out& out)
+{
+    // A slot waits for its rows until the stream is 4 report intervals past
+    // it (a silent user: the rows there are are taken, logged) or until 256
+    // slots wait.
+    const uint64_t patience =
+        4 * uint64_t(d_report_every) * uint64_t(std::max<long>(d_frame_len, 1));
+    while (!d_pending.empty()) {
+        pending_slot& p = d_pending.front();
+        const int64_t frame = int64_t(p.slot_end / uint64_t(d_frame_len));
+        if (!rows_complete(frame)) {
+            if (now < p.slot_end + patience && d_pending.size() <= 256)
+                break;
+            const uint64_t k = ++d_forced;
+            if ((k & (k - 1)) == 0)
+                d_logger->warn("slot ending at {} taken without every user's rows up to "
+                               "frame {} (a user silent; {} so far)",
+                               p.slot_end,
+                               frame - 1,
+                               k);
+        }
+        take_rows(frame);
+        p.est.take_calibration(d_cal);
+        evaluate(p.slot_end, p.est, out);
+        d_pending.pop_front();
+    }
+    d_est.take_calibration(d_cal);
+}
+
+int tdd_csi_impl::work(int noutput_items,
+                       gr_vector_const_void_star& input_items,
+                       gr_vector_void_star&)
+{
+    posts_out out;
+    std::unique_lock<std::mutex> lock(d_mutex);
+    const auto& p = d_est.params();
+    const uint64_t P = p.uplink_period, L = uint64_t(p.uplink_len);
+    const uint64_t pos0 = nitems_read(0);
+    d_in.resize(input_items.size());
+    long i = 0;
+    while (i < noutput_items) {
+        // up to the next slot's end at most: each slot's csi sees the uplink as
+        // it stood at that slot, whatever the call sizes
+        const uint64_t pos = pos0 + uint64_t(i);
+        uint64_t end = p.uplink_offset + L;
+        if (pos >= p.uplink_offset) {
+            end = p.uplink_offset + (pos - p.uplink_offset) / P * P + L;
+            if (end <= pos)
+                end += P;
+        }
+        const long m = long(std::min<uint64_t>(end - pos, uint64_t(noutput_items - i)));
+        for (size_t k = 0; k < input_items.size(); ++k)
+            d_in[k] = static_cast<const core::cfloat*>(input_items[k]) + i;
+        const int done = d_est.process(d_in.data(), m, pos);
+        i += m;
+        if (done > 0)
+            on_slot(d_est.last_slot_end(), out);
+        take_pending(pos0 + uint64_t(i), out);
+    }
     lock.unlock();
-    message_port_pub(d_csi_port, make_csi(H, offset));
-    message_port_pub(d_stats_port, stats);
+    for (const auto& m : out) {
+        message_port_pub(d_csi_port, m.first);
+        message_port_pub(d_stats_port, m.second);
+    }
     return noutput_items;
 }
 

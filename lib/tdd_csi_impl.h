@@ -9,6 +9,7 @@
 
 #include <gnuradio/isac/core/tdd_csi.h>
 #include <gnuradio/isac/tdd_csi.h>
+#include <deque>
 #include <mutex>
 
 namespace gr {
@@ -53,8 +54,34 @@ private:
     int64_t d_first = -1, d_last = -1;
     std::vector<const core::cfloat*> d_in;
 
+    // Rows are paired with the uplink by frame number, not by arrival: the
+    // csi for a slot ending at S takes the rows of the frames before S's frame
+    // (their reports complete), whatever the users' threads did meanwhile.
+    using posts_out = std::vector<std::pair<pmt::pmt_t, pmt::pmt_t>>; // csi, stats
+    struct waiting_row {
+        int user;
+        int64_t frame;
+        core::cvec row;
+        double value; // the reference row's error variance, or a user's energy
+    };
+    struct pending_slot {
+        uint64_t slot_end;
+        core::tdd_csi_estimator est; // the uplink as it stood at slot_end
+    };
+    core::tdd_csi_estimator d_cal; // calibration side: rows taken frame by frame
+    std::deque<waiting_row>
+        d_waiting;                 // received, not yet taken (per user in frame order)
+    std::vector<int64_t> d_latest; // per user: latest frame received (-1: none)
+    std::deque<pending_slot> d_pending; // slots waiting for their rows, in stream order
+    uint64_t d_forced = 0;              // slots taken without every user's rows
+
     void handle_row(const pmt::pmt_t& msg);
     void handle_kappa(const pmt::pmt_t& msg);
+    bool rows_complete(int64_t frame) const;
+    void take_rows(int64_t frame);
+    void on_slot(uint64_t slot_end, posts_out& out);
+    void take_pending(uint64_t now, posts_out& out);
+    void evaluate(uint64_t slot_end, const core::tdd_csi_estimator& est, posts_out& out);
 };
 
 } // namespace isac

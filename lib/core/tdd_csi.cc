@@ -170,6 +170,19 @@ void tdd_csi_estimator::add_user_energy(int u, double energy)
 
 void tdd_csi_estimator::clear_kappa() { d_kappa_ext.resize(0); }
 
+void tdd_csi_estimator::take_calibration(const tdd_csi_estimator& o)
+{
+    if (o.d_p.n_tx != d_p.n_tx || o.d_p.n_users != d_p.n_users ||
+        o.d_p.memory != d_p.memory || o.d_p.ref_user != d_p.ref_user)
+        throw_param("calibration source", "other parameters", "this estimator's");
+    d_ref = o.d_ref;
+    d_have_ref = o.d_have_ref;
+    d_kappa_ext = o.d_kappa_ext;
+    d_energy = o.d_energy;
+    d_energy_n = o.d_energy_n;
+    d_ref_rows = o.d_ref_rows;
+}
+
 cvec tdd_csi_estimator::kappa() const
 {
     if (d_kappa_ext.size())

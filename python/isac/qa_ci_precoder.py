@@ -8,6 +8,8 @@ the safe margin from its definition, the dense QSCNR with an explicit N_R x N_R
 inverse, Theorem-2 SER bounds by Monte-Carlo, and the channel/offset/stats
 message behaviour of the block (1-bit ISAC paper Sec. III-B, IV, simulation set-up)."""
 
+import time
+
 import numpy as np
 import pmt
 from gnuradio import blocks, gr, gr_unittest
@@ -353,6 +355,55 @@ class qa_ci_precoder(gr_unittest.TestCase):
         direct.set_channel(H2.astype(np.complex64).tolist())
         yd = self.run_block(direct, syms[:200], U, N)
         self.assertTrue(np.any(yd != refs[1][:200]))
+
+    def test_008c_lut_built_when_the_channel_arrives(self):
+        # a table's build starts when its csi arrives: a channel that arrives
+        # well ahead of its offset does not pause work() there; one that arrives
+        # late does, and that pause (above 1 ms once the stream runs) is counted
+        # and logged. The longest pause is in stats.
+        N, U, m = 16, 3, 8  # 512 table entries
+        H1, H2, H3 = (rand_H(self.rng, U, N) for _ in range(3))
+        blk = make_block(N, U, gamma_db=0.0, solver="lut", stats_interval=500)
+        rate = 20000
+        src = blocks.vector_source_c(psk(self.rng.integers(0, m, (4000, U))).astype(np.complex64).ravel().tolist(),
+                                     True, U)
+        thr = blocks.throttle(gr.sizeof_gr_complex * U, rate)
+        self.tb.connect(src, thr, blk, blocks.null_sink(gr.sizeof_gr_complex * N))
+        blk._post(pmt.intern("csi"), self.csi(H1, 0))  # the first item waits for it
+        self.tb.start()
+
+        def stats():
+            st = blk.last_stats()
+            return {} if pmt.is_null(st) else pmt.to_python(st)
+
+        def wait_for(cond, t=30.0):
+            t0 = time.time()
+            while not cond() and time.time() - t0 < t:
+                time.sleep(0.005)
+            return cond()
+
+        try:
+            self.assertTrue(wait_for(lambda: blk.lut_ready() and "lut_wait_max_us" in stats()))
+            first = stats()
+            # a full build, before anything streamed: in the maximum, not counted
+            build_us = first["lut_wait_max_us"]
+            self.assertGreater(build_us, 1000.0)
+            self.assertEqual(first["lut_waits_long"], 0)
+            # H2 one second ahead of its offset (the build takes well under that)
+            off = blk.nitems_written(0) + rate
+            blk._post(pmt.intern("csi"), self.csi(H2, off))
+            # (stats every 500 vectors: at least one after the offset)
+            self.assertTrue(wait_for(lambda: blk.nitems_written(0) > off + 1100))
+            self.assertEqual(stats()["lut_waits_long"], 0, stats())
+            self.assertLess(stats()["lut_wait_max_us"], build_us * 1.5 + 1000)
+            # H3 late (its offset passed): applied at once, the stream waits a
+            # whole build
+            blk._post(pmt.intern("csi"), self.csi(H3, 1))
+            self.assertTrue(wait_for(lambda: stats()["lut_waits_long"] == 1))
+            self.assertGreaterEqual(stats()["csi_lead_min"], 0)
+        finally:
+            self.tb.stop()
+            self.tb.wait()
 
     def test_009_inf_dac_and_qod(self):
         H = rand_H(self.rng, 4, 32)

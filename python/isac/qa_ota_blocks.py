@@ -103,6 +103,25 @@ class msg_store(gr.basic_block):
         self.msgs.append(pmt.to_python(msg))
 
 
+def feedback_posts(U, NT, D, msgs):
+    """csi_feedback(U, NT, D) given the row messages msgs (handled before it runs,
+    in that order): its csi posts as dicts."""
+    tb = gr.top_block()
+    fb = isac.csi_feedback(U, NT, D, 0)
+    store = msg_store()
+    tb.msg_connect(fb, "csi", store, "in")
+    for m in msgs:
+        fb._post(pmt.intern("row"), m)
+    tb.start()
+    for _ in range(300):
+        if fb.rows_received() == len(msgs) and len(store.msgs) >= fb.posts():
+            break
+        time.sleep(0.01)
+    tb.stop()
+    tb.wait()
+    return store.msgs
+
+
 class qa_ota_blocks(gr_unittest.TestCase):
 
     def test_emulator_block_is_the_core(self):
@@ -440,7 +459,7 @@ class qa_ota_blocks(gr_unittest.TestCase):
         self.assertEqual([pmt.to_double(t.value) for t in tags], [12.0])
 
     def test_loop_delay_estimator_block(self):
-        for seed in (1, 2):
+        for seed, max_items in ((1, 0), (2, 0), (2, 1000)):
             emu = emulator(seed=seed, cnr_db=[30.0, 30.0])
             n = 12000
             x = one_bit_x(n, 4, seed)
@@ -453,7 +472,10 @@ class qa_ota_blocks(gr_unittest.TestCase):
             tb.connect(src, (est, 0))
             tb.connect(sense, (est, 1))
             tb.msg_connect(est, "delay", store, "in")
-            tb.run()
+            if max_items:
+                tb.run(max_items)
+            else:
+                tb.run()
             self.assertEqual(len(store.msgs), 1)  # one-shot: stops after a valid estimate
             m = store.msgs[0]
             d = emu.loop_delay()
@@ -502,8 +524,8 @@ class qa_ota_blocks(gr_unittest.TestCase):
     def test_loop_delay_estimator_aligns_its_outputs(self):
         """The optional outputs: x and the echo lined up by the estimate, as two
         fractional_delay blocks on "x_align" / "echo_align" would (numpy's
-        Kaiser-sinc reference), from the first snapshot of the call that
-        completed the estimate (tagged); x by initial_delay before it."""
+        Kaiser-sinc reference), from the snapshot after the estimate's last
+        one (tagged), whatever the call sizes; x by initial_delay before it."""
         for seed in (1, 2):
             emu = emulator(seed=seed, cnr_db=[30.0, 30.0])
             n = 12000
@@ -535,8 +557,8 @@ class qa_ota_blocks(gr_unittest.TestCase):
             self.assertEqual(len(tags[0]), 1)
             t0 = tags[0][0][0]
             self.assertEqual(tags, [[(t0, m["x_align"])], [(t0, m["echo_align"])]])
-            # the call that completed the estimate: it holds the estimate's last snapshot
-            self.assertLessEqual(t0, m["offset"])
+            # the snapshot after the estimate's last one, whatever the call sizes
+            self.assertEqual(t0, m["offset"] + 1)
             self.assertGreaterEqual(m["offset"], 8191)
             for c in range(4):
                 xc, ec = x[:, c].astype(complex), echo[:, c].astype(complex)
@@ -652,20 +674,8 @@ class qa_ota_blocks(gr_unittest.TestCase):
         interleaved = [(0, 15), (1, 15), (1, 31), (1, 47), (0, 31), (0, 47)]
         posts = []
         for order in (in_order, user1_ahead, interleaved):
-            tb = gr.top_block()
-            fb = isac.csi_feedback(U, NT, D, 0)
-            store = msg_store()
-            tb.msg_connect(fb, "csi", store, "in")
-            for u, f in order:
-                fb._post(pmt.intern("row"), report(u, f))
-            tb.start()
-            for _ in range(200):
-                if fb.rows_received() == len(order) and len(store.msgs) >= fb.posts():
-                    break
-                time.sleep(0.01)
-            tb.stop()
-            tb.wait()
-            posts.append([(int(m["offset"]), np.array(m["H"]).reshape(U, NT)) for m in store.msgs])
+            got = feedback_posts(U, NT, D, [report(u, f) for u, f in order])
+            posts.append([(int(m["offset"]), np.array(m["H"]).reshape(U, NT)) for m in got])
         for f, (off, H) in zip(frames, posts[0]):
             self.assertEqual(off, (f + 1 + D) * F)
             for u in range(U):
@@ -676,6 +686,47 @@ class qa_ota_blocks(gr_unittest.TestCase):
             self.assertEqual([o for o, _ in p], [o for o, _ in posts[0]])
             for (_, a), (_, b) in zip(p, posts[0]):
                 np.testing.assert_array_equal(a, b)
+
+    def test_csi_feedback_restarted_user(self):
+        # user 1's receiver restarts (its flowgraph's item count, so its frame
+        # numbers, start from 0 again): its new reports are taken, numbered on
+        # from the latest frame any user reported in steps of the 16 header
+        # codes; a small step back (an index correction) is still ignored
+        rng = np.random.default_rng(8)
+        U, NT, F, D = 2, 4, 948, 12
+
+        def report(u, f, v):
+            d = pmt.make_dict()
+            for key, val in (("user", pmt.from_long(u)), ("frame", pmt.from_uint64(f)),
+                             ("frame_len", pmt.from_long(F)),
+                             ("row", pmt.init_c32vector(NT, v.astype(np.complex64).tolist()))):
+                d = pmt.dict_add(d, pmt.intern(key), val)
+            return d
+
+        def row():
+            return rng.standard_normal(NT) + 1j * rng.standard_normal(NT)
+
+        msgs, last = [], {}
+        for f in range(15, 160, 16):  # both users up to frame 159
+            for u in range(U):
+                last[u] = row()
+                msgs.append(report(u, f, last[u]))
+        msgs.append(report(1, 150, row()))  # 9 frames back: ignored
+        new = {}
+        for k, f in enumerate((15, 31)):  # user 1 restarted
+            new[1] = row()
+            msgs.append(report(1, f, new[1]))
+            new[0] = row()
+            msgs.append(report(0, 175 + 16 * k, new[0]))
+            last = dict(new)
+        got = feedback_posts(U, NT, D, msgs)
+        offs = [int(m["offset"]) for m in got]
+        # before the restart: one post per frame; after it, frames 175 and 191
+        self.assertEqual(offs, [(f + 1 + D) * F for f in list(range(15, 160, 16)) + [175, 191]])
+        H = np.array(got[-1]["H"]).reshape(U, NT)
+        for u in range(U):
+            r = last[u].astype(np.complex64).astype(complex)
+            np.testing.assert_allclose(H[u], r * np.conj(r[0]) / abs(r[0]), rtol=1e-5)
 
     def test_corrector_applies_a_cal_at_its_offset(self):
         # a cal message with an "offset" takes effect at that item, whenever it
@@ -719,6 +770,42 @@ class qa_ota_blocks(gr_unittest.TestCase):
         tb.wait()
         self.assertEqual(fix.updates(), 1)
         np.testing.assert_allclose(fix.weights(), w2.astype(np.complex64), rtol=1e-6)
+
+    def test_receive_cal_takes_effect_at_its_offset(self):
+        # the receive calibration carries an "offset" (its last snapshot plus at
+        # least the input buffer): a corrector fed from the same buffer switches
+        # exactly there, whatever the call sizes and the threads' timing
+        n, avg = 40000, 1000
+        rng = np.random.default_rng(11)
+        phi = np.array([0.0, 0.7, -2.1])
+        s = (rng.standard_normal(n) + 1j * rng.standard_normal(n)) / math.sqrt(2)
+        x = (s[:, None] * np.exp(1j * phi)[None, :]).astype(np.complex64)
+        w = np.exp(-1j * (phi - phi[0])).astype(np.complex64)  # what a perfect estimate removes
+        for max_items in (0, 257, 4096):
+            tb = gr.top_block()
+            src = blocks.vector_source_c(x.ravel().tolist(), False, 3)
+            est = isac.array_phase_estimator(3, 0.0, avg, 0.5, False, False, 0.0)
+            fix = isac.array_phase_corrector(3)
+            snk = blocks.vector_sink_c(3)
+            store = msg_store()
+            tb.connect(src, est)
+            tb.connect(src, fix, snk)
+            tb.msg_connect(est, "cal", fix, "cal")
+            tb.msg_connect(est, "cal", store, "in")
+            if max_items:
+                tb.run(max_items)
+            else:
+                tb.run()
+            self.assertEqual(len(store.msgs), 1)
+            m = store.msgs[0]
+            self.assertEqual(m["last_snapshot"], avg - 1)
+            off = m["offset"]
+            self.assertGreaterEqual(off, avg - 1 + 8192)
+            self.assertLess(off, n)
+            y = np.array(snk.data()).reshape(-1, 3)
+            np.testing.assert_array_equal(y[:off], x[:off])
+            np.testing.assert_allclose(y[off:], x[off:] * w[None, :], rtol=1e-5, atol=1e-6)
+            self.assertEqual(fix.updates(), 1)
 
 if __name__ == "__main__":
     gr_unittest.run(qa_ota_blocks)

@@ -19,6 +19,7 @@ Scenes: random, asymmetric user angles and array sizes per seed.
 """
 import math
 import sys
+import time
 
 import numpy as np
 import pmt
@@ -272,6 +273,108 @@ class qa_tdd_csi(gr_unittest.TestCase):
         H = np.array(tdd.channel())
         self.assertTrue(np.all(np.isfinite(H)))
         self.assertEqual(H.shape, (nu, n_tx))
+
+    def test_006_rows_paired_by_frame_not_arrival(self):
+        # The reference user's rows come from a receiver thread of its own: the
+        # csi of the slot ending at snapshot S must take the rows of the frames
+        # before S's frame, whether they arrived long before, in another order
+        # or after the slot. Reference with numpy: with memory 1 each average
+        # is its last entry, so row u of the csi for slot k is
+        # g(f*) / h_ref(k) * h_u(k) (element 0 real positive), f* the last
+        # reported frame before S's.
+        rng = np.random.default_rng(12)
+        n_tx, nu, L, P, F, D, every = 4, 2, 8, 512, 256, 2, 4
+        slots, n = 48, 48 * 512
+        pil = np.array(core.orthogonal_pilots(nu, L, 3)).astype(complex)
+
+        def wiggle(a):  # 1 % per step: far below csi_tracker's outlier test
+            return a * (1 + 0.01 * (rng.standard_normal(a.shape) + 1j * rng.standard_normal(a.shape)))
+
+        H0 = rng.standard_normal((n_tx, nu)) + 1j * rng.standard_normal((n_tx, nu))
+        Hs = [wiggle(H0) for _ in range(slots)]
+        g0 = rng.standard_normal(n_tx) + 1j * rng.standard_normal(n_tx)
+        frames = list(range(every - 1, n // F, every))
+        rows = {f: wiggle(g0).astype(np.complex64) for f in frames}
+        x = np.zeros((n, n_tx), np.complex64)
+        for k in range(slots):
+            x[k * P:k * P + L] = (Hs[k] @ pil).T
+        # the numpy reference, slot by slot, with one csi per `every` frames
+        ref, last = [], None
+        for k in range(slots):
+            S = k * P + L
+            have = [f for f in frames if f < S // F]
+            if not have:
+                continue
+            off = (S // F + 1 + D) * F
+            if last is not None and off < last + every * F:
+                continue
+            g = rows[have[-1]].astype(complex)
+            Hk = Hs[k].astype(np.complex64).astype(complex)
+            Dk = (g / Hk[:, 0])[None, :] * Hk.T
+            Dk *= (np.conj(Dk[:, :1]) / np.abs(Dk[:, :1]))
+            ref.append((off, Dk))
+            last = off
+        self.assertGreater(len(ref), 8)
+
+        def row(u, f):
+            v = rows[f] if u == 0 else (rng.standard_normal(n_tx) + 1j * rng.standard_normal(n_tx))
+            return pmt.dict_add(row_msg(u, np.asarray(v, np.complex64), F, 0.0), pmt.intern("frame"),
+                                pmt.from_long(f))
+
+        def run(mode):
+            tb = gr.top_block()
+            src = blocks.vector_source_c(x.ravel().tolist(), False, n_tx)
+            head = src
+            if mode == "late":
+                head = blocks.throttle(gr.sizeof_gr_complex * n_tx, 20000)
+                tb.connect(src, head)
+            split = blocks.vector_to_streams(gr.sizeof_gr_complex, n_tx)
+            tdd = isac.tdd_csi(n_tx, nu, L, P, 0, 3, 0, 1, F, D, False, every)
+            tb.connect(head, split)
+            for k in range(n_tx):
+                tb.connect((split, k), (tdd, k))
+            dbg = blocks.message_debug()
+            tb.msg_connect((tdd, "csi"), (dbg, "store"))
+            if mode == "early":
+                for f in frames:
+                    tdd._post(pmt.intern("row"), row(0, f))
+            elif mode == "other_user_first":
+                for f in frames:
+                    tdd._post(pmt.intern("row"), row(1, f))
+                for f in frames:
+                    tdd._post(pmt.intern("row"), row(0, f))
+            if mode != "late":
+                tb.run(1000)
+            else:
+                # each row posted two frames after the stream has passed its frame
+                tb.start()
+                todo = list(frames)
+                t0 = time.time()
+                while todo and time.time() - t0 < 20:
+                    while todo and tdd.nitems_read(0) >= (todo[0] + 3) * F:
+                        tdd._post(pmt.intern("row"), row(0, todo.pop(0)))
+                    if tdd.nitems_read(0) >= n:
+                        while todo:
+                            tdd._post(pmt.intern("row"), row(0, todo.pop(0)))
+                    time.sleep(0.001)
+                time.sleep(0.2)
+                tb.stop()
+                tb.wait()
+            out = []
+            for i in range(dbg.num_messages()):
+                m = dbg.get_message(i)
+                off = pmt.to_uint64(pmt.dict_ref(m, pmt.intern("offset"), pmt.PMT_NIL))
+                H = np.array(pmt.c32vector_elements(pmt.dict_ref(m, pmt.intern("H"), pmt.PMT_NIL)))
+                out.append((off, H.reshape(nu, n_tx)))
+            return out
+
+        for mode in ("early", "other_user_first", "late"):
+            got = run(mode)
+            # slots near the end may still wait for their rows when the stream stops
+            self.assertGreaterEqual(len(got), len(ref) - 2, mode)
+            self.assertEqual([o for o, _ in got], [o for o, _ in ref[:len(got)]], mode)
+            for (_, a), (_, b) in zip(got, ref):
+                np.testing.assert_allclose(a, b, rtol=2e-4, atol=2e-4 * np.abs(b).max(), err_msg=mode)
 
 
 if __name__ == "__main__":

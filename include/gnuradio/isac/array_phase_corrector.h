@@ -25,7 +25,13 @@ namespace isac {
  * block's is refused (it was estimated for the other element order).
  *
  * Message in "cal": a dict with "weights" (c32vector of n_rx) or "phases_rad"
- * (f64vector of n_rx), as array_phase_estimator publishes. Weights must be
+ * (f64vector of n_rx), as array_phase_estimator publishes. With an "offset"
+ * (an item index of this block's stream) the weights take effect at that item;
+ * one arriving after it takes effect at once and is logged; one whose offset
+ * the stream never reaches is logged at stop() (an offset counts the items of
+ * the flowgraph that estimated it: to apply a calibration in another
+ * flowgraph, drop its "offset"). Without an offset they take effect when the
+ * message arrives. Weights must be
  * finite and non-zero (|w| at least the smallest normal float): a zero or
  * infinite weight would erase or blow up a channel. A malformed message is
  * logged and ignored (the last good weights stay); a bad setter argument

@@ -26,8 +26,12 @@ namespace isac {
  * message carries the flag). The calibration source is a pilot from a
  * known direction, or (cal_deg = 0) one tone split to all inputs.
  * in0: vectors of n_rx samples. Message out "cal": {"phases_rad": f64vector,
- * "weights": c32vector exp(-j phi), "reverse_elements": bool} after the first n_avg snapshots (once), or
- * after every n_avg snapshots when continuous is true. Message in
+ * "weights": c32vector exp(-j phi), "reverse_elements": bool, "last_snapshot":
+ * the estimate's last snapshot, "offset": the snapshot from which a corrector
+ * applies it, last_snapshot + max(8192, this block's input buffer size): a
+ * corrector fed from the same buffer never receives it late} after the first
+ * n_avg snapshots (once), or after every n_avg snapshots when continuous is
+ * true. Message in
  * "recalibrate" (any message): start a new average.
  *
  * A calibration is published only from usable data: at least half of the

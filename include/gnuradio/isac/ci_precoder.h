@@ -49,6 +49,16 @@ namespace isac {
  * after a stop() the queue is cleared (its offsets count the old run's items);
  * the channel in use stays.
  *
+ * Solver "lut": a channel takes effect at its offset together with its table.
+ * The table's build starts when the csi arrives (one build at a time), so a
+ * channel that arrives ahead of its offset by more than the build time finds
+ * it ready; otherwise work() pauses at the offset until the build ends. The
+ * longest pause is "lut_wait_max_us" in stats; a pause above 1 ms (more than
+ * a radio's transmit buffering absorbs) after the first item is logged with
+ * the table's size and the channel's lead, and counted ("lut_waits_long").
+ * "csi_lead_min": the smallest lead of a csi over its offset, in items (-1: none with an
+ * offset). docs/ota.md lists the build times.
+ *
  * Runtime changes: set_target_deg, set_clutter, set_snr_r_db, set_gamma_db,
  * set_noise_var and set_solver validate their argument (param_error naming it,
  * nothing changes on error) and take effect from the next work() call: the

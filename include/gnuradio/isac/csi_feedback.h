@@ -29,7 +29,11 @@ namespace isac {
  * some row changed (or a user has been silent for 4 of its report
  * intervals). offset = (frame + 1 + delay_frames) frame_len: the estimate of
  * frame k reaches the transmitter delay_frames frames after the next frame
- * starts, and takes effect at a frame start.
+ * starts, and takes effect at a frame start. A user's report for a frame not
+ * above its last one is ignored, unless its frame number went back by more
+ * than 4 report intervals (at least 64 frames): a receiver that restarted. It
+ * is logged, and that user's frames are counted on from the latest any user
+ * reported (in steps of the header's 16 frame codes).
  * Message out "stats": {posts, offset, frame, quant_nmse} per publication.
  */
 class ISAC_API csi_feedback : virtual public gr::block

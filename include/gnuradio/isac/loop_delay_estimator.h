@@ -27,8 +27,9 @@ namespace isac {
  * (needs out0), vectors of n_rx, the echo delayed by "echo_align" - what two
  * fractional_delay blocks on those keys, fed by the "delay" message, put out,
  * without their threads and with the change at a known snapshot: each valid
- * estimate applies from the first snapshot of the work() call that completed
- * it (tagged "isac_delay" on each output, as fractional_delay tags); until
+ * estimate applies from the snapshot after its last one ("offset" + 1,
+ * whatever the work() calls' sizes; tagged "isac_delay" on each output, as
+ * fractional_delay tags); until
  * the first, x is delayed by initial_delay and the echo by none. With no
  * output connected the block is a sink, as before.
  * Method (core::loop_delay_estimator): the lag of the largest correlation

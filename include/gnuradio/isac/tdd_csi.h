@@ -40,6 +40,16 @@ namespace isac {
  * With user_scale, rows of the other users on "row" set only their row's
  * energy (a scalar per user, CQI-like): the users' own transmit/receive gain
  * ratio, the one thing the uplink cannot show.
+ * Rows are paired with the uplink by frame number, not by arrival: the csi of
+ * the slot ending at snapshot S takes the rows of the frames before S's frame
+ * (floor(S / frame_len)) and waits until they are all in, i.e. until each user
+ * that matters (ref_user, and with user_scale every other) has reported one
+ * of those frames or a later one, or its next report (every report_every
+ * frames, user_receiver's schedule) falls at or after S's frame. A user whose
+ * last report is more than 4 report intervals before S's frame no longer holds
+ * it back, and a slot the stream has passed by 4 report intervals is taken
+ * with the rows there are (logged). A row without a frame number, and a kappa
+ * message, are taken as they arrive.
  * Message out "csi": the module's csi dict {H, rows, cols, offset}, rows
  * kappa_n h_n,u with element 0 real positive (csi_feedback's convention),
  * once kappa and every user's column exist, then every report_every frames:

@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(array_phase_corrector.h)                                 */
-/* BINDTOOL_HEADER_FILE_HASH(0)                                                    */
+/* BINDTOOL_HEADER_FILE_HASH(edf64eb89b31dcf7139ecc5b9cb26d4e) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>

@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(ci_precoder.h)                                             */
-/* BINDTOOL_HEADER_FILE_HASH(0)                                                    */
+/* BINDTOOL_HEADER_FILE_HASH(ac07b285abf2c8e5982c08f50c279d95) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>

@@ -91,6 +91,14 @@ public:
      */
     void add_user_energy(int u, double energy);
     void clear_kappa();
+    /*!
+     * Takes the calibration side of `o` (its reference rows, user energies and
+     * external kappa), keeping this estimator's uplink slots: the uplink as it
+     * stood at one stream position paired with the rows of a chosen set of
+     * frames, whatever order the two arrived in. Throws param_error when the
+     * parameters differ.
+     */
+    void take_calibration(const tdd_csi_estimator& o);
 
     //! kappa is known and every user has an uplink estimate.
     bool ready() const;
