@@ -194,7 +194,7 @@ ilp_result ilp_qos_heuristic(const rvec& w,
                          At,
                          lambda,
                          c,
-                         feas_tol(lambda, c, At),
+                         o.tol > 0 ? o.tol : feas_tol(lambda, c, At),
                          rvec::Constant(n, -c),
                          rvec::Constant(n, c) };
     ilp_result res;
