@@ -635,11 +635,19 @@ void dual_simplex::pivot(int r, int q, bool below)
     W.xB[r] = xq;
     // product-form update of B^{-1}: row r scaled, the others minus col_i times it
     // (one outer product, column by column; row r and the rows with col_i = 0
-    // subtract a zero, which leaves their values)
+    // subtract a zero, which leaves their values). The operations of Eigen's
+    // row scaling and outer product, element by element, in one pass over the
+    // columns: Eigen's two passes were ~1.6% of a design at N_T = 64.
     const double piv = W.col[r];
-    W.Binv.row(r) /= piv;
     W.col[r] = 0.0;
-    W.Binv.noalias() -= W.col * W.Binv.row(r);
+    double* B = W.Binv.data();
+    const double* col = W.col.data();
+    for (int k = 0; k < m; ++k, B += m) {
+        const double f = B[r] / piv;
+        B[r] = f;
+        for (int i = 0; i < m; ++i)
+            B[i] -= col[i] * f;
+    }
 }
 
 /*
