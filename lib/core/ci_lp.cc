@@ -51,7 +51,6 @@ struct bp {
 struct lp_work {
     std::vector<double> cost, l, u, val, d, ratio;
     std::vector<int> st, basis, flips;
-    std::vector<int> st0; // zeros: product()'s status argument
     std::vector<bp> cand;
     rvec rho, col, delta_rhs, alpha, xB;
     rmat Binv;
@@ -621,10 +620,9 @@ void dual_simplex::apply_flips()
 // Eigen's SSE2 GEMV for B^-1 a_q was ~2.6% of a design at N_T = 64.
 void dual_simplex::product(const rmat& M, const double* x, double* y)
 {
-    const int rows = int(M.rows());
-    if (int(W.st0.size()) < rows)
-        W.st0.assign(size_t(rows), 0); // every row counts toward the unused maximum
-    K_->pivot_row(M.data(), rows, int(M.cols()), x, W.st0.data(), y);
+    // the kernel's maximum over the nonbasic entries is not used: any N >= rows
+    // status values do
+    K_->pivot_row(M.data(), int(M.rows()), int(M.cols()), x, W.st.data(), y);
 }
 
 // column q enters, the basic variable of row r leaves at the bound it violated
