@@ -125,23 +125,29 @@ flip_search::~flip_search()
     }
 }
 
+void product_into(const rmat& A, const double* x, double* y)
+{
+    const int rows = int(A.rows());
+    const auto* K = volk_isac_machines::ci_lp_selected();
+    if (!K || rows == 0) {
+        Eigen::Map<rvec>(y, rows).noalias() = A * Eigen::Map<const rvec>(x, A.cols());
+        return;
+    }
+    // the kernel also takes the largest |y_i| over rows of status >= 0 (the LP's
+    // pivot row); unused here, so any status per row does
+    thread_local std::vector<int> status;
+    if (int(status.size()) < rows)
+        status.resize(size_t(rows));
+    K->pivot_row(A.data(), rows, int(A.cols()), x, status.data(), y);
+}
+
 void flip_search::set(const rvec& x0)
 {
     x_ = x0;
     const Eigen::Index n = x_.size(), m = A_.rows();
-    // A x in the LP's wide GEMV kernel where there is one (the operations of Eigen's
-    // GEMV, checked by qa_volk_isac); its maximum over "nonbasic" rows is not used,
-    // so row_count_ (written before it is read in best_pair_flip) serves as status
-    const auto* K = volk_isac_machines::ci_lp_selected();
-    if (K && m > 0) {
-        r_.resize(m);
-        if (Eigen::Index(row_count_.size()) < m)
-            row_count_.resize(size_t(m));
-        K->pivot_row(A_.data(), int(m), int(n), x_.data(), row_count_.data(), r_.data());
-        r_ -= b_;
-    } else {
-        r_ = A_ * x_ - b_;
-    }
+    r_.resize(m);
+    product_into(A_, x_.data(), r_.data()); // r = A x - b, as Eigen's A * x - b
+    r_ -= b_;
     obj_ = w_.dot(x_);
     dR_.resize(m, n);
     // column by column over contiguous storage (vectorised; element access through

@@ -857,7 +857,9 @@ void ci_solver::polish(const rmat& At, ci_result& r, mm_state& s) const
     const int n = int(xt.size()), N = d_n, Q = d_scene.n_clutter();
     const cmat& gt = d_obj->steering();
     cvec c = gt.transpose() * to_complex(xt);
-    rvec res = At * xt - rvec::Constant(At.rows(), d_lambda);
+    rvec res(At.rows());
+    product_into(At, xt.data(), res.data()); // At xt - lambda, as Eigen's
+    res.array() -= d_lambda;
     const double tol = 1e-10 * (1.0 + d_lambda);
     std::vector<cdouble> ws(d_obj->workspace_size());
     double q = d_obj->value_of(c.data(), ws.data());
