@@ -26,6 +26,9 @@ double feas_tol(const rvec& b, double c, const rmat& A);
 rvec sign_vec(const rvec& v, const rvec& tie, double c);
 //! sign_vec into x[0, n)
 void sign_into(const double* v, const double* tie, double c, double* x, int n);
+//! y = A x, y[0, A.rows()): bit for bit what Eigen's `A * x` gives, in the LP's AVX
+//! GEMV kernel where the CPU has it (qa_volk_isac checks it against Eigen's GEMV)
+void product_into(const rmat& A, const double* x, double* y);
 
 /*!
  * State x, residual r = A x - b, objective w^T x. A flip of j changes x_j by

@@ -70,7 +70,8 @@ rvec tightened_rounding(const qos_problem& P, const lp_result& lp, lp_basis& bas
     rvec xr = sign_vec(lp.z, P.w, P.c);
     // At xr follows the coordinates a re-solve changes (a few) rather than being
     // recomputed: one product per round was 3% of the design
-    rvec Ax = P.At * xr;
+    rvec Ax(P.At.rows());
+    product_into(P.At, xr.data(), Ax.data());
     rvec xn(n); // the rounding of a re-solve
     for (int round = 0; round < 8; ++round) {
         const rvec viol = (Ax - P.lambda).cwiseMin(0.0);
@@ -194,7 +195,7 @@ ilp_result ilp_qos_heuristic(const rvec& w,
                          At,
                          lambda,
                          c,
-                         feas_tol(lambda, c, At),
+                         o.tol > 0 ? o.tol : feas_tol(lambda, c, At),
                          rvec::Constant(n, -c),
                          rvec::Constant(n, c) };
     ilp_result res;

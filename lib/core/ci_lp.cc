@@ -58,6 +58,8 @@ struct lp_work {
     // box): a basis stamped with gen resumes from it without a refactor
     long gen = 0;
     rvec b_last;
+    //! l, u hold a checked box of this many structural columns (-1: none)
+    int box_n = -1;
 };
 
 /*
@@ -135,6 +137,30 @@ void transpose(const rmat& A, rmat& AT)
     AT = A.transpose();
 }
 
+// Every bound finite and lo <= hi (NaN fails), one test over all entries without a
+// branch per entry (every solve with a new box checks them), two entries per SSE2
+// compare: the scalar test was ~2% of a design at N_T = 64.
+bool bounds_ok(const double* lo, const double* hi, int n)
+{
+    constexpr double big = std::numeric_limits<double>::max();
+    int j = 0;
+    bool ok = true;
+#ifdef __SSE2__
+    const __m128d sign = _mm_set1_pd(-0.0), top = _mm_set1_pd(big);
+    __m128d all = _mm_castsi128_pd(_mm_set1_epi32(-1));
+    for (; j + 2 <= n; j += 2) {
+        const __m128d l = _mm_loadu_pd(lo + j), h = _mm_loadu_pd(hi + j);
+        const __m128d t = _mm_and_pd(_mm_cmple_pd(_mm_andnot_pd(sign, l), top),
+                                     _mm_cmple_pd(_mm_andnot_pd(sign, h), top));
+        all = _mm_and_pd(all, _mm_and_pd(t, _mm_cmple_pd(l, h)));
+    }
+    ok = _mm_movemask_pd(all) == 3;
+#endif
+    for (; j < n; ++j)
+        ok &= (std::abs(lo[j]) <= big) & (std::abs(hi[j]) <= big) & (lo[j] <= hi[j]);
+    return ok;
+}
+
 class dual_simplex
 {
 public:
@@ -169,6 +195,9 @@ private:
     const rmat* AT_ = nullptr;
     double ftol_ = 0, ptol_ = 1e-11;
     bool cutoff_ = false, cut_ = false;
+    // started from the state W holds for warm_ (same c bitwise / same c and box): a
+    // solve without a pivot leaves warm_'s copies of it as they are
+    bool same_c_bits_ = false, in_place_ = false;
     double cut_below_ = -inf, cut_at_most_ = -inf;
 
     lp_work& work_arrays();
@@ -185,6 +214,7 @@ private:
     int bound_flipping_walk(size_t nbp, double slope);
     void apply_flips();
     void pivot(int r, int q, bool below);
+    void product(const rmat& M, const double* x, double* y);
     bool below_cutoff() const;
     lp_result finish(lp_result::status_t status, int iterations, bool duals);
 };
@@ -204,19 +234,26 @@ dual_simplex::dual_simplex(const rvec& c,
       warm_(warm),
       W(work_arrays())
 {
-    const bool same_box = set_bounds(lo, hi);
     const bool resumable = warm_ && warm_->valid && int(warm_->st.size()) == N &&
                            int(warm_->basis.size()) == m && warm_->Binv.rows() == m;
-    const bool held = resumable && warm_->gen == W.gen && warm_->c.size() == n &&
-                      same_values(warm_->c.data(), c_.data(), n);
-    if (held && same_box)
+    const bool same_gen = resumable && warm_->gen == W.gen && warm_->c.size() == n;
+    // W.cost holds -c bitwise when W ended this basis's last solve with this very c
+    same_c_bits_ =
+        same_gen &&
+        std::memcmp(warm_->c.data(), c_.data(), sizeof(double) * size_t(n)) == 0;
+    const bool held =
+        same_c_bits_ || (same_gen && same_values(warm_->c.data(), c_.data(), n));
+    const bool same_box = set_bounds(lo, hi);
+    if (held && same_box) {
         resume_in_place();
-    else if (held && holds_values())
-        ; // a branch and bound's child right after its parent: W is its start
-    else if (resumable)
+        in_place_ = true;
+    } else if (held && holds_values()) {
+        // a branch and bound's child right after its parent: W is its start
+    } else if (resumable) {
         resume();
-    else
+    } else {
         cold_start();
+    }
     double scale = 1.0;
     for (int i = 0; i < m; ++i)
         scale = std::max(scale, std::abs(b_[i]));
@@ -234,24 +271,38 @@ lp_work& dual_simplex::work_arrays()
     return *static_cast<lp_work*>(warm_->work.get());
 }
 
-// Returns whether the structural bounds are those of the last solve on W.
+// Checks the bounds (param_error) and returns whether they are those of the last
+// solve on W.
 bool dual_simplex::set_bounds(const rvec& lo, const rvec& hi)
 {
-    // a re-solve usually keeps the box: then only the objective is written
-    const bool same_box = int(W.l.size()) == N && int(W.cost.size()) == N &&
-                          same_values(W.l.data(), lo.data(), n) &&
-                          same_values(W.u.data(), hi.data(), n);
-    W.cost.resize(N);
-    W.l.resize(N);
-    W.u.resize(N);
+    // A re-solve usually passes the very box of the last solve on W (bitwise): it
+    // was checked then and is in place. Otherwise check it, then copy it.
+    const bool sized = int(W.l.size()) == N && int(W.cost.size()) == N;
+    const size_t bytes = sizeof(double) * size_t(n);
+    const bool same_bits = sized && W.box_n == n &&
+                           std::memcmp(W.l.data(), lo.data(), bytes) == 0 &&
+                           std::memcmp(W.u.data(), hi.data(), bytes) == 0;
+    const bool same_box =
+        same_bits || (sized && W.box_n == n && same_values(W.l.data(), lo.data(), n) &&
+                      same_values(W.u.data(), hi.data(), n));
+    if (!same_bits) {
+        if (!bounds_ok(lo.data(), hi.data(), n))
+            throw param_error("lp_solve: bounds must be finite with lo <= hi");
+        W.l.resize(N);
+        W.u.resize(N);
+        std::copy(lo.data(), lo.data() + n, W.l.data());
+        std::copy(hi.data(), hi.data() + n, W.u.data());
+        W.box_n = n;
+    }
     W.val.resize(N);
-    double* cost = W.cost.data();
-    const double* c = c_.data();
-    for (int j = 0; j < n; ++j)
-        cost[j] = -c[j];
-    std::copy(lo.data(), lo.data() + n, W.l.data());
-    std::copy(hi.data(), hi.data() + n, W.u.data());
-    std::fill(W.cost.begin() + n, W.cost.end(), 0.0);
+    if (!same_c_bits_) { // else W.cost is -c already (and 0 for the slacks)
+        W.cost.resize(N);
+        double* cost = W.cost.data();
+        const double* c = c_.data();
+        for (int j = 0; j < n; ++j)
+            cost[j] = -c[j];
+        std::fill(W.cost.begin() + n, W.cost.end(), 0.0);
+    }
     // Finite (redundant) slack bound s_i <= sum_j |A_ij| max(|lo_j|,|hi_j|) - b_i: with
     // every column boxed, any basis becomes dual feasible by putting each nonbasic at
     // the bound matching the sign of its reduced cost, which lets a basis from another
@@ -297,7 +348,12 @@ void dual_simplex::cold_start()
     rvec zn(n);
     for (int j = 0; j < n; ++j)
         zn[j] = W.val[j];
-    W.xB = A_ * zn - b_;
+    if (K_) {
+        W.xB.resize(m);
+        product(A_, zn.data(), W.xB.data());
+        W.xB -= b_;
+    } else
+        W.xB = A_ * zn - b_;
     for (int i = 0; i < m; ++i) {
         W.basis[i] = n + i;
         W.st[n + i] = -1;
@@ -558,6 +614,17 @@ void dual_simplex::apply_flips()
     W.xB.noalias() -= W.Binv * W.delta_rhs;
 }
 
+// y = M x (M.rows() <= m) in the pivot row's wide kernel, K_ set: the operations of
+// Eigen's column-major GEMV into a zeroed y (per row the products summed in column
+// order from +0, then + 0.0; qa_volk_isac checks the kernel against Eigen's GEMV).
+// Eigen's SSE2 GEMV for B^-1 a_q was ~2.6% of a design at N_T = 64.
+void dual_simplex::product(const rmat& M, const double* x, double* y)
+{
+    // the kernel's maximum over the nonbasic entries is not used: any N >= rows
+    // status values do
+    K_->pivot_row(M.data(), int(M.rows()), int(M.cols()), x, W.st.data(), y);
+}
+
 // column q enters, the basic variable of row r leaves at the bound it violated
 void dual_simplex::pivot(int r, int q, bool below)
 {
@@ -568,7 +635,9 @@ void dual_simplex::pivot(int r, int q, bool below)
         for (int j = 0; j < N; ++j) // basic columns keep d_j (minus +0)
             W.d[j] -= masked(W.st[j] >= 0, td * W.alpha[j]);
     W.d[q] = 0.0;
-    if (q < n)
+    if (q < n && K_)
+        product(W.Binv, A_.col(q).data(), W.col.data());
+    else if (q < n)
         W.col.noalias() = W.Binv * A_.col(q);
     else
         W.col = -W.Binv.col(q - n);
@@ -585,11 +654,19 @@ void dual_simplex::pivot(int r, int q, bool below)
     W.xB[r] = xq;
     // product-form update of B^{-1}: row r scaled, the others minus col_i times it
     // (one outer product, column by column; row r and the rows with col_i = 0
-    // subtract a zero, which leaves their values)
+    // subtract a zero, which leaves their values). The operations of Eigen's
+    // row scaling and outer product, element by element, in one pass over the
+    // columns: Eigen's two passes were ~1.6% of a design at N_T = 64.
     const double piv = W.col[r];
-    W.Binv.row(r) /= piv;
     W.col[r] = 0.0;
-    W.Binv.noalias() -= W.col * W.Binv.row(r);
+    double* B = W.Binv.data();
+    const double* col = W.col.data();
+    for (int k = 0; k < m; ++k, B += m) {
+        const double f = B[r] / piv;
+        B[r] = f;
+        for (int i = 0; i < m; ++i)
+            B[i] -= col[i] * f;
+    }
 }
 
 /*
@@ -674,11 +751,14 @@ lp_result dual_simplex::finish(lp_result::status_t status, int iterations, bool 
     res.iterations = iterations;
     if (warm_) {
         warm_->valid = status == lp_result::optimal;
-        warm_->st = W.st;
-        warm_->basis = W.basis;
-        warm_->d = W.d;
-        warm_->Binv = W.Binv;
-        warm_->c = c_;
+        if (!(in_place_ && iterations == 0)) {
+            warm_->st = W.st;
+            warm_->basis = W.basis;
+            warm_->d = W.d;
+            warm_->Binv = W.Binv;
+        }
+        if (!same_c_bits_)
+            warm_->c = c_;
         if (warm_->cache != cache_)
             warm_->cache = cache_;
         warm_->gen = ++W.gen;
@@ -701,30 +781,6 @@ lp_result dual_simplex::finish(lp_result::status_t status, int iterations, bool 
     return res;
 }
 
-// Every bound finite and lo <= hi (NaN fails), one test over all entries without a
-// branch per entry (every solve checks them), two entries per SSE2 compare: the
-// scalar test was ~2% of a design at N_T = 64.
-bool bounds_ok(const double* lo, const double* hi, int n)
-{
-    constexpr double big = std::numeric_limits<double>::max();
-    int j = 0;
-    bool ok = true;
-#ifdef __SSE2__
-    const __m128d sign = _mm_set1_pd(-0.0), top = _mm_set1_pd(big);
-    __m128d all = _mm_castsi128_pd(_mm_set1_epi32(-1));
-    for (; j + 2 <= n; j += 2) {
-        const __m128d l = _mm_loadu_pd(lo + j), h = _mm_loadu_pd(hi + j);
-        const __m128d t = _mm_and_pd(_mm_cmple_pd(_mm_andnot_pd(sign, l), top),
-                                     _mm_cmple_pd(_mm_andnot_pd(sign, h), top));
-        all = _mm_and_pd(all, _mm_and_pd(t, _mm_cmple_pd(l, h)));
-    }
-    ok = _mm_movemask_pd(all) == 3;
-#endif
-    for (; j < n; ++j)
-        ok &= (std::abs(lo[j]) <= big) & (std::abs(hi[j]) <= big) & (lo[j] <= hi[j]);
-    return ok;
-}
-
 } // namespace
 
 namespace {
@@ -735,8 +791,7 @@ check_lp(const rvec& c, const rmat& A, const rvec& b, const rvec& lo, const rvec
     const int m = int(A.rows());
     if (A.cols() != n || b.size() != m || lo.size() != n || hi.size() != n)
         throw param_error("lp_solve: inconsistent dimensions");
-    if (!bounds_ok(lo.data(), hi.data(), n))
-        throw param_error("lp_solve: bounds must be finite with lo <= hi");
+    // the bounds are checked by dual_simplex::set_bounds
 }
 
 inline int default_iterations(const rvec& c, const rmat& A)

@@ -604,7 +604,8 @@ ilp_result ci_solver::qos_step(const ci_surrogate& sur,
                                const mm_state& s,
                                rvec& nu,
                                bool& have_nu,
-                               lp_basis& lpb) const
+                               lp_basis& lpb,
+                               double tol) const
 {
     const rvec lam = rvec::Constant(At.rows(), d_lambda);
     std::vector<rvec> warm;
@@ -623,6 +624,7 @@ ilp_result ci_solver::qos_step(const ci_surrogate& sur,
     o.nu_out = &nu;
     o.keep = &lpb;
     o.lp_starts = t == 0 ? d_t.lp_starts : 0;
+    o.tol = tol;
     const ilp_result ilp = ilp_qos_heuristic(sur.w, At, lam, d_c, warm, o);
     have_nu = true;
     return ilp;
@@ -642,6 +644,11 @@ void ci_solver::mm_qos(const rmat& At,
     lp_basis lpb; // LP basis carried across the MM steps (same At)
     if (start.basis)
         lpb = *start.basis;
+    // the heuristic steps' row tolerance, the same for every step (~1.5% of a design
+    // at N_T = 64 when each step computed it)
+    const double tol = onebit && !d_t.exact_steps
+                           ? feas_tol(rvec::Constant(At.rows(), d_lambda), d_c, At)
+                           : 0.0;
     cvec xlin = d_x0;
     if (start.x) {
         s.x = *start.x;
@@ -654,7 +661,7 @@ void ci_solver::mm_qos(const rmat& At,
         // the beam start's surrogate depends on the scene only
         const ci_surrogate sur =
             t == 0 && !s.have ? (start.sur ? *start.sur : d_sur0) : surrogate(xlin);
-        const ilp_result ilp = qos_step(sur, At, t, s, nu, have_nu, lpb);
+        const ilp_result ilp = qos_step(sur, At, t, s, nu, have_nu, lpb, tol);
         ++r.iterations;
         r.optimal = r.optimal && ilp.optimal;
         if (!ilp.feasible)
@@ -850,7 +857,9 @@ void ci_solver::polish(const rmat& At, ci_result& r, mm_state& s) const
     const int n = int(xt.size()), N = d_n, Q = d_scene.n_clutter();
     const cmat& gt = d_obj->steering();
     cvec c = gt.transpose() * to_complex(xt);
-    rvec res = At * xt - rvec::Constant(At.rows(), d_lambda);
+    rvec res(At.rows());
+    product_into(At, xt.data(), res.data()); // At xt - lambda, as Eigen's
+    res.array() -= d_lambda;
     const double tol = 1e-10 * (1.0 + d_lambda);
     std::vector<cdouble> ws(d_obj->workspace_size());
     double q = d_obj->value_of(c.data(), ws.data());

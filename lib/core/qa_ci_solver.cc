@@ -809,6 +809,23 @@ public:
                 h[j] = -bad;
                 CPPUNIT_ASSERT_THROW(lp_solve(c, A, b, lo, h), param_error);
             }
+        // a warm re-solve checks a new box too (only the last solve's very box, held
+        // in the work arrays, is not checked again), and a throw leaves the basis
+        // usable: the same solve again gives the same result
+        lp_basis warm;
+        const lp_result first = lp_solve(c, A, b, lo, hi, 0, &warm);
+        for (double bad : { double(NAN), double(INFINITY), 2.0 }) {
+            rvec l = lo;
+            l[3] = bad;
+            CPPUNIT_ASSERT_THROW(lp_solve(c, A, b, l, hi, 0, &warm), param_error);
+            rvec h = hi;
+            h[1] = -bad;
+            CPPUNIT_ASSERT_THROW(lp_solve(c, A, b, lo, h, 0, &warm), param_error);
+            const lp_result again = lp_solve(c, A, b, lo, hi, 0, &warm);
+            CPPUNIT_ASSERT_EQUAL(int(first.status), int(again.status));
+            CPPUNIT_ASSERT_EQUAL(first.value, again.value);
+            CPPUNIT_ASSERT(first.z == again.z);
+        }
     }
 };
 

@@ -74,6 +74,18 @@ static inline double ci_lp_pivot_row_avx(
         amax0 = _mm256_max_pd(amax0, _mm256_and_pd(status_ge0(st + i), abs_pd(c0)));
         amax1 = _mm256_max_pd(amax1, _mm256_and_pd(status_ge0(st + i + 4), abs_pd(c1)));
     }
+    if (i + 4 <= n) { // B^-1 products have 2U rows: 12 = 8 + 4
+        __m256d c0 = zero;
+        for (int k = 0; k < m; ++k)
+            c0 = _mm256_add_pd(
+                _mm256_mul_pd(_mm256_loadu_pd(AT + size_t(k) * size_t(n) + i),
+                              _mm256_set1_pd(rho[k])),
+                c0);
+        c0 = _mm256_add_pd(_mm256_mul_pd(c0, one), zero);
+        _mm256_storeu_pd(alpha + i, c0);
+        amax0 = _mm256_max_pd(amax0, _mm256_and_pd(status_ge0(st + i), abs_pd(c0)));
+        i += 4;
+    }
     amax0 = _mm256_max_pd(amax0, amax1);
     double buf[4];
     _mm256_storeu_pd(buf, amax0);

@@ -47,6 +47,9 @@ struct qos_heuristic_opts {
     rvec* nu_out = nullptr;      //!< multipliers used (LP duals or nu_in)
     //! LP basis carried from call to call (same At, any w): resumed after re-pricing
     lp_basis* keep = nullptr;
+    //! the rows' feasibility tolerance for this lambda, c and At, as the MM steps of
+    //! one design share them (0: computed by the call)
+    double tol = 0;
 };
 
 /*!

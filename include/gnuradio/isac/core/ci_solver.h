@@ -319,7 +319,8 @@ private:
                         const mm_state& s,
                         rvec& nu,
                         bool& have_nu,
-                        lp_basis& lpb) const;
+                        lp_basis& lpb,
+                        double tol) const;
     std::vector<rvec>
     feasible_starts(const rmat& At, const lp_basis& basis, ilp_result& maxmin) const;
     void infeasible_fallback(const rmat& At,
