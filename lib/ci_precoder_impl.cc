@@ -515,6 +515,8 @@ bool ci_precoder_impl::lut_ready() const
 pmt::pmt_t ci_precoder_impl::last_stats() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
+    if (pmt::is_null(d_last_stats) && d_last_snap.a.vectors > 0)
+        d_last_stats = stats_dict(d_last_snap);
     return d_last_stats;
 }
 
@@ -585,16 +587,43 @@ void ci_precoder_impl::await_lut()
     }
 }
 
+// One stats interval's figures: a dict only for a listener on the port or a
+// last_stats() call (about 20 keys, microseconds to build, every stats_interval
+// vectors).
 void ci_precoder_impl::publish_stats()
 {
     const auto now = std::chrono::steady_clock::now();
-    const double dt = std::chrono::duration<double>(now - d_t_last).count();
+    stats_snap s;
+    s.dt = std::chrono::duration<double>(now - d_t_last).count();
     d_t_last = now;
-    const stats_acc& a = d_acc;
+    s.a = d_acc;
+    s.infeasible_total = d_infeasible_total.load();
+    s.budget_total = d_budget_total.load();
+    s.bad = d_bad_interval;
+    s.far = d_far_interval;
+    s.bad_total = d_bad_total.load();
+    s.dropped = d_dropped_total.load();
+    s.late = d_late_total.load();
+    const bool listened = !pmt::is_null(message_subscribers(d_stats_port));
+    const pmt::pmt_t d = listened ? stats_dict(s) : pmt::PMT_NIL;
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        d_last_snap = s;
+        d_last_stats = d; // nil: last_stats() builds it from d_last_snap
+    }
+    if (listened)
+        message_port_pub(d_stats_port, d);
+    d_acc = stats_acc();
+    d_bad_interval = d_far_interval = 0;
+}
+
+pmt::pmt_t ci_precoder_impl::stats_dict(const stats_snap& s)
+{
+    const stats_acc& a = s.a;
     const double ns = a.solved ? double(a.solved) : 1.0;
     msg_dict d;
     d.u64("vectors", a.vectors);
-    d.real("vectors_per_s", dt > 0 ? a.vectors / dt : 0.0);
+    d.real("vectors_per_s", s.dt > 0 ? a.vectors / s.dt : 0.0);
     d.u64("solved", a.solved);
     d.u64("lut_hits", a.lut_hits);
     d.u64("cache_hits", a.cache_hits);
@@ -602,26 +631,20 @@ void ci_precoder_impl::publish_stats()
     d.real("solve_time_max_us", a.time_max * 1e6);
     d.real("mm_iterations_mean", a.iterations / ns);
     d.u64("infeasible", a.infeasible);
-    d.u64("infeasible_total", d_infeasible_total.load());
+    d.u64("infeasible_total", s.infeasible_total);
     d.real("qscnr_db_mean", a.qscnr_n ? a.qscnr_db_sum / a.qscnr_n : std::nan(""));
     d.real("min_margin_ratio",
            std::isfinite(a.min_margin_ratio) ? a.min_margin_ratio : std::nan(""));
     d.u64("budget_exhausted", a.budget_exhausted);
-    d.u64("budget_exhausted_total", d_budget_total.load());
+    d.u64("budget_exhausted_total", s.budget_total);
     d.real("gap_mean", a.gap_sum / ns);
     d.real("gap_max", a.gap_max);
-    d.u64("bad_symbols", d_bad_interval);
-    d.u64("far_symbols", d_far_interval);
-    d.u64("bad_symbols_total", d_bad_total.load());
-    d.u64("dropped_csi", d_dropped_total.load());
-    d.u64("late_csi", d_late_total.load());
-    {
-        std::lock_guard<std::mutex> lock(d_mutex);
-        d_last_stats = d;
-    }
-    message_port_pub(d_stats_port, d);
-    d_acc = stats_acc();
-    d_bad_interval = d_far_interval = 0;
+    d.u64("bad_symbols", s.bad);
+    d.u64("far_symbols", s.far);
+    d.u64("bad_symbols_total", s.bad_total);
+    d.u64("dropped_csi", s.dropped);
+    d.u64("late_csi", s.late);
+    return d;
 }
 
 int ci_precoder_impl::work(int noutput_items,

@@ -187,7 +187,15 @@ private:
     std::condition_variable d_channel_cv; // a set_channel() while work() waits for one
     std::vector<pending> d_pending;
     double d_pending_bytes = 0;
-    pmt::pmt_t d_last_stats = pmt::PMT_NIL;
+    // the last interval's figures, and their dict once built (nil until then)
+    struct stats_snap {
+        stats_acc a;
+        double dt = 0;
+        uint64_t infeasible_total = 0, budget_total = 0, bad = 0, far = 0;
+        uint64_t bad_total = 0, dropped = 0, late = 0;
+    };
+    stats_snap d_last_snap;
+    mutable pmt::pmt_t d_last_stats = pmt::PMT_NIL;
     bool d_has_channel = false;
     config d_cfg;                                  // the latest accepted settings
     std::shared_ptr<const core::ci_solver> d_next; // built from d_cfg, not yet in use
@@ -243,6 +251,7 @@ private:
     //! that could make it (failed, cancelled), or the flowgraph stops.
     void await_lut();
     void publish_stats();
+    static pmt::pmt_t stats_dict(const stats_snap& s);
     //! the items [0, n) of a work() call: channel switches, indices, table or design
     void plan(int n, const gr_complex* in, uint64_t base, std::vector<pending>& local);
     void design(item& it, const int* k, gr_complex* out) const;
