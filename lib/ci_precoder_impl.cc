@@ -133,7 +133,8 @@ ci_precoder::sptr ci_precoder::make(int n_tx,
                                     int max_iter,
                                     int stats_interval,
                                     int threads,
-                                    const std::string& radar_metric)
+                                    const std::string& radar_metric,
+                                    bool tag_infeasible)
 {
     core::params::ci_precoder::check(n_tx,
                                      n_users,
@@ -153,7 +154,8 @@ ci_precoder::sptr ci_precoder::make(int n_tx,
                                      max_iter,
                                      stats_interval,
                                      threads,
-                                     radar_metric);
+                                     radar_metric,
+                                     tag_infeasible);
     // everything is validated before the io_signatures are built
     const auto kind = ci_precoder_impl::parse_solver(solver);
     const ci_precoder_impl::config cfg{ n_tx,        n_users,  psk_order,  power,
@@ -179,13 +181,15 @@ ci_precoder::sptr ci_precoder::make(int n_tx,
         cfg,
         std::move(base),
         stats_interval,
-        threads > 0 ? threads : core::hardware_threads());
+        threads > 0 ? threads : core::hardware_threads(),
+        tag_infeasible);
 }
 
 ci_precoder_impl::ci_precoder_impl(const config& cfg,
                                    std::unique_ptr<core::ci_solver> base,
                                    int stats_interval,
-                                   int threads)
+                                   int threads,
+                                   bool tag_infeasible)
     : gr::sync_block("ci_precoder",
                      gr::io_signature::make(1, 1, sizeof(gr_complex) * base->n_users()),
                      gr::io_signature::make(1, 1, sizeof(gr_complex) * base->n_tx())),
@@ -195,6 +199,7 @@ ci_precoder_impl::ci_precoder_impl(const config& cfg,
       d_n_users(d_base->n_users()),
       d_M(d_base->params().psk_order),
       d_stats_interval(stats_interval),
+      d_tag_infeasible(tag_infeasible),
       d_stats_port(pmt::mp("stats")),
       d_csi_port(pmt::mp("csi")),
       d_channel_port(pmt::mp("channel")),
@@ -403,6 +408,12 @@ int ci_precoder_impl::threads() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_pool.threads();
+}
+
+bool ci_precoder_impl::tag_infeasible() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_tag_infeasible;
 }
 // gen_params:end accessor_definitions
 // clang-format on
@@ -1015,7 +1026,8 @@ void ci_precoder_impl::account(const item& it, uint64_t abs)
         }
     }
     if (!it.feasible) {
-        add_item_tag(0, abs, d_tag_key, pmt::PMT_T);
+        if (d_tag_infeasible)
+            add_item_tag(0, abs, d_tag_key, pmt::PMT_T);
         d_acc.infeasible++;
         d_infeasible_total++;
     }

@@ -51,7 +51,8 @@ public:
     ci_precoder_impl(const config& cfg,
                      std::unique_ptr<core::ci_solver> base,
                      int stats_interval,
-                     int threads);
+                     int threads,
+                     bool tag_infeasible = true);
     ~ci_precoder_impl() override;
 
     void set_channel(const std::vector<std::vector<gr_complex>>& H) override;
@@ -86,6 +87,7 @@ public:
     void set_solver(const std::string& solver) override;
     std::string solver() const override;
     int threads() const override;
+    bool tag_infeasible() const override;
     // gen_params:end accessors
     // clang-format on
     void set_clutter(const std::vector<double>& clutter_deg,
@@ -181,6 +183,9 @@ private:
     solver_kind d_kind;
     const int d_n_tx, d_n_users, d_M;
     const int d_stats_interval;
+    // isac_infeasible tags: every downstream block copies them (the OTA
+    // flowgraphs, where nothing reads them, turn them off)
+    const bool d_tag_infeasible;
     const pmt::pmt_t d_stats_port, d_csi_port, d_channel_port, d_tag_key, d_epoch_key;
 
     mutable std::mutex d_mutex; // guards d_pending, d_last_stats, d_lut*, d_has_channel
