@@ -40,7 +40,8 @@ public:
         std::mt19937_64 g(7);
         std::uniform_real_distribution<double> u(0.0, 60.0);
         for (int n = 1; n <= 129; ++n) {
-            std::vector<double> x(static_cast<size_t>(n)), out(static_cast<size_t>(n), -1.0);
+            std::vector<double> x(static_cast<size_t>(n)),
+                out(static_cast<size_t>(n), -1.0);
             for (int i = 0; i < n; ++i)
                 x[size_t(i)] = u(g);
             x[0] = 0.0;
