@@ -133,7 +133,8 @@ ci_precoder::sptr ci_precoder::make(int n_tx,
                                     int max_iter,
                                     int stats_interval,
                                     int threads,
-                                    const std::string& radar_metric)
+                                    const std::string& radar_metric,
+                                    bool tag_infeasible)
 {
     core::params::ci_precoder::check(n_tx,
                                      n_users,
@@ -153,7 +154,8 @@ ci_precoder::sptr ci_precoder::make(int n_tx,
                                      max_iter,
                                      stats_interval,
                                      threads,
-                                     radar_metric);
+                                     radar_metric,
+                                     tag_infeasible);
     // everything is validated before the io_signatures are built
     const auto kind = ci_precoder_impl::parse_solver(solver);
     const ci_precoder_impl::config cfg{ n_tx,        n_users,  psk_order,  power,
@@ -179,13 +181,15 @@ ci_precoder::sptr ci_precoder::make(int n_tx,
         cfg,
         std::move(base),
         stats_interval,
-        threads > 0 ? threads : core::hardware_threads());
+        threads > 0 ? threads : core::hardware_threads(),
+        tag_infeasible);
 }
 
 ci_precoder_impl::ci_precoder_impl(const config& cfg,
                                    std::unique_ptr<core::ci_solver> base,
                                    int stats_interval,
-                                   int threads)
+                                   int threads,
+                                   bool tag_infeasible)
     : gr::sync_block("ci_precoder",
                      gr::io_signature::make(1, 1, sizeof(gr_complex) * base->n_users()),
                      gr::io_signature::make(1, 1, sizeof(gr_complex) * base->n_tx())),
@@ -195,6 +199,7 @@ ci_precoder_impl::ci_precoder_impl(const config& cfg,
       d_n_users(d_base->n_users()),
       d_M(d_base->params().psk_order),
       d_stats_interval(stats_interval),
+      d_tag_infeasible(tag_infeasible),
       d_stats_port(pmt::mp("stats")),
       d_csi_port(pmt::mp("csi")),
       d_channel_port(pmt::mp("channel")),
@@ -408,6 +413,12 @@ int ci_precoder_impl::threads() const
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_pool.threads();
 }
+
+bool ci_precoder_impl::tag_infeasible() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_tag_infeasible;
+}
 // gen_params:end accessor_definitions
 // clang-format on
 
@@ -525,6 +536,8 @@ bool ci_precoder_impl::lut_ready() const
 pmt::pmt_t ci_precoder_impl::last_stats() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
+    if (pmt::is_null(d_last_stats) && d_last_snap.a.vectors > 0)
+        d_last_stats = stats_dict(d_last_snap);
     return d_last_stats;
 }
 
@@ -669,16 +682,46 @@ void ci_precoder_impl::await_lut_at(const pending& p, bool streaming)
         k);
 }
 
+// One stats interval's figures: a dict only for a listener on the port or a
+// last_stats() call (about 20 keys, microseconds to build, every stats_interval
+// vectors).
 void ci_precoder_impl::publish_stats()
 {
     const auto now = std::chrono::steady_clock::now();
-    const double dt = std::chrono::duration<double>(now - d_t_last).count();
+    stats_snap s;
+    s.dt = std::chrono::duration<double>(now - d_t_last).count();
     d_t_last = now;
-    const stats_acc& a = d_acc;
+    s.a = d_acc;
+    s.infeasible_total = d_infeasible_total.load();
+    s.budget_total = d_budget_total.load();
+    s.bad = d_bad_interval;
+    s.far = d_far_interval;
+    s.bad_total = d_bad_total.load();
+    s.dropped = d_dropped_total.load();
+    s.late = d_late_total.load();
+    s.lut_wait_max = d_lut_wait_max;
+    s.lut_waits_long = d_lut_waits_long;
+    s.lead_min = d_lead_min;
+    const bool listened = !pmt::is_null(message_subscribers(d_stats_port));
+    const pmt::pmt_t d = listened ? stats_dict(s) : pmt::PMT_NIL;
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        d_last_snap = s;
+        d_last_stats = d; // nil: last_stats() builds it from d_last_snap
+    }
+    if (listened)
+        message_port_pub(d_stats_port, d);
+    d_acc = stats_acc();
+    d_bad_interval = d_far_interval = 0;
+}
+
+pmt::pmt_t ci_precoder_impl::stats_dict(const stats_snap& s)
+{
+    const stats_acc& a = s.a;
     const double ns = a.solved ? double(a.solved) : 1.0;
     msg_dict d;
     d.u64("vectors", a.vectors);
-    d.real("vectors_per_s", dt > 0 ? a.vectors / dt : 0.0);
+    d.real("vectors_per_s", s.dt > 0 ? a.vectors / s.dt : 0.0);
     d.u64("solved", a.solved);
     d.u64("lut_hits", a.lut_hits);
     d.u64("cache_hits", a.cache_hits);
@@ -686,29 +729,23 @@ void ci_precoder_impl::publish_stats()
     d.real("solve_time_max_us", a.time_max * 1e6);
     d.real("mm_iterations_mean", a.iterations / ns);
     d.u64("infeasible", a.infeasible);
-    d.u64("infeasible_total", d_infeasible_total.load());
+    d.u64("infeasible_total", s.infeasible_total);
     d.real("qscnr_db_mean", a.qscnr_n ? a.qscnr_db_sum / a.qscnr_n : std::nan(""));
     d.real("min_margin_ratio",
            std::isfinite(a.min_margin_ratio) ? a.min_margin_ratio : std::nan(""));
     d.u64("budget_exhausted", a.budget_exhausted);
-    d.u64("budget_exhausted_total", d_budget_total.load());
+    d.u64("budget_exhausted_total", s.budget_total);
     d.real("gap_mean", a.gap_sum / ns);
     d.real("gap_max", a.gap_max);
-    d.u64("bad_symbols", d_bad_interval);
-    d.u64("far_symbols", d_far_interval);
-    d.u64("bad_symbols_total", d_bad_total.load());
-    d.u64("dropped_csi", d_dropped_total.load());
-    d.u64("late_csi", d_late_total.load());
-    d.real("lut_wait_max_us", d_lut_wait_max * 1e6);
-    d.u64("lut_waits_long", d_lut_waits_long);
-    d.i64("csi_lead_min", d_lead_min == INT64_MAX ? -1 : long(d_lead_min));
-    {
-        std::lock_guard<std::mutex> lock(d_mutex);
-        d_last_stats = d;
-    }
-    message_port_pub(d_stats_port, d);
-    d_acc = stats_acc();
-    d_bad_interval = d_far_interval = 0;
+    d.u64("bad_symbols", s.bad);
+    d.u64("far_symbols", s.far);
+    d.u64("bad_symbols_total", s.bad_total);
+    d.u64("dropped_csi", s.dropped);
+    d.u64("late_csi", s.late);
+    d.real("lut_wait_max_us", s.lut_wait_max * 1e6);
+    d.u64("lut_waits_long", s.lut_waits_long);
+    d.i64("csi_lead_min", s.lead_min == INT64_MAX ? -1 : long(s.lead_min));
+    return d;
 }
 
 int ci_precoder_impl::work(int noutput_items,
@@ -1083,7 +1120,8 @@ void ci_precoder_impl::account(const item& it, uint64_t abs)
         }
     }
     if (!it.feasible) {
-        add_item_tag(0, abs, d_tag_key, pmt::PMT_T);
+        if (d_tag_infeasible)
+            add_item_tag(0, abs, d_tag_key, pmt::PMT_T);
         d_acc.infeasible++;
         d_infeasible_total++;
     }

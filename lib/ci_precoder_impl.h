@@ -51,7 +51,8 @@ public:
     ci_precoder_impl(const config& cfg,
                      std::unique_ptr<core::ci_solver> base,
                      int stats_interval,
-                     int threads);
+                     int threads,
+                     bool tag_infeasible = true);
     ~ci_precoder_impl() override;
 
     void set_channel(const std::vector<std::vector<gr_complex>>& H) override;
@@ -86,6 +87,7 @@ public:
     void set_solver(const std::string& solver) override;
     std::string solver() const override;
     int threads() const override;
+    bool tag_infeasible() const override;
     // gen_params:end accessors
     // clang-format on
     void set_clutter(const std::vector<double>& clutter_deg,
@@ -182,13 +184,27 @@ private:
     solver_kind d_kind;
     const int d_n_tx, d_n_users, d_M;
     const int d_stats_interval;
+    // isac_infeasible tags: every downstream block copies them (the OTA
+    // flowgraphs, where nothing reads them, turn them off)
+    const bool d_tag_infeasible;
     const pmt::pmt_t d_stats_port, d_csi_port, d_channel_port, d_tag_key, d_epoch_key;
 
     mutable std::mutex d_mutex; // guards d_pending, d_last_stats, d_lut*, d_has_channel
     std::condition_variable d_channel_cv; // a set_channel() while work() waits for one
     std::vector<pending> d_pending;
     double d_pending_bytes = 0;
-    pmt::pmt_t d_last_stats = pmt::PMT_NIL;
+    // the last interval's figures, and their dict once built (nil until then)
+    struct stats_snap {
+        stats_acc a;
+        double dt = 0;
+        uint64_t infeasible_total = 0, budget_total = 0, bad = 0, far = 0;
+        uint64_t bad_total = 0, dropped = 0, late = 0;
+        double lut_wait_max = 0;
+        uint64_t lut_waits_long = 0;
+        int64_t lead_min = INT64_MAX;
+    };
+    stats_snap d_last_snap;
+    mutable pmt::pmt_t d_last_stats = pmt::PMT_NIL;
     bool d_has_channel = false;
     config d_cfg;                                  // the latest accepted settings
     std::shared_ptr<const core::ci_solver> d_next; // built from d_cfg, not yet in use
@@ -262,6 +278,7 @@ private:
     //! that could make it (failed, cancelled), or the flowgraph stops.
     void await_lut();
     void publish_stats();
+    static pmt::pmt_t stats_dict(const stats_snap& s);
     //! the items [0, n) of a work() call: channel switches, indices, table or design
     void plan(int n, const gr_complex* in, uint64_t base, std::vector<pending>& local);
     void design(item& it, const int* k, gr_complex* out) const;

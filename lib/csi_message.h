@@ -39,6 +39,7 @@
 #include <gnuradio/isac/core/param_spec.h>
 #include <Eigen/Dense>
 #include <pmt/pmt.h>
+#include <array>
 #include <complex>
 #include <cstdint>
 #include <map>
@@ -160,6 +161,11 @@ public:
 
 private:
     pmt::pmt_t d_dict = pmt::make_dict();
+    // the keys added so far (beyond the array's size every key takes dict_add)
+    std::array<const void*, 32> d_keys{};
+    size_t d_n_keys = 0;
+
+    msg_dict& put(const char* key, const pmt::pmt_t& v);
 };
 
 //! The "channel" port's message of a precoder that accepted a channel

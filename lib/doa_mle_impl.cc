@@ -319,6 +319,15 @@ int doa_mle_impl::work(int noutput_items,
         const double th = r.valid ? core::rad2deg(r.theta_rad)
                                   : std::numeric_limits<double>::quiet_NaN();
         out[i] = float(th);
+        // The dict costs microseconds per CPI: built only for a listener on the
+        // port or the record window (as isac_channel's truth).
+        bool keep;
+        {
+            std::lock_guard<std::mutex> lock(d_rec_mutex);
+            keep = idx >= d_rec_first && idx < d_rec_end;
+        }
+        if (!keep && pmt::is_null(message_subscribers(d_port)))
+            continue;
         msg_dict d;
         d.real("theta_deg", th);
         d.real("beta_abs", r.beta_abs);
@@ -330,9 +339,9 @@ int doa_mle_impl::work(int noutput_items,
         d.u64("cpi_index", idx);
         d.flag("valid", r.valid);
         const pmt::pmt_t dict = d;
-        {
+        if (keep) {
             std::lock_guard<std::mutex> lock(d_rec_mutex);
-            if (idx >= d_rec_first && idx < d_rec_end)
+            if (idx >= d_rec_first && idx < d_rec_end) // the window may have moved
                 d_rec.push_back(dict);
         }
         message_port_pub(d_port, dict);

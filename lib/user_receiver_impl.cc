@@ -166,24 +166,45 @@ void user_receiver_impl::forecast(int, gr_vector_int& ninput_items_required)
         ninput_items_required[1] = 0;
 }
 
+// A frame's stats dict: built for a listener on the port or a last_stats() call
+// only (ten keys, microseconds per frame otherwise spent for nobody).
+pmt::pmt_t user_receiver_impl::stats_dict(const frame_stats& f, int F)
+{
+    return msg_dict()
+        .u64("frame", f.index)
+        .real("start", f.start)
+        .real("timing", f.start - double(f.index) * F)
+        .real("cfo", f.cfo)
+        .real("cfo_preamble", f.cfo_preamble)
+        .real("snr_db", f.snr_db)
+        .real("noise_var", f.noise_var)
+        .flag("header", f.header_flag)
+        .flag("decided", f.decided)
+        .flag("acquired", f.acquired);
+}
+
 void user_receiver_impl::post_frame_messages(const core::rx_frame& f)
 {
-    const pmt::pmt_t s = msg_dict()
-                             .u64("frame", f.index)
-                             .real("start", f.start)
-                             .real("timing", f.start - double(f.index) * d_F)
-                             .real("cfo", f.cfo)
-                             .real("cfo_preamble", f.cfo_preamble)
-                             .real("snr_db", f.snr_db)
-                             .real("noise_var", f.noise_var)
-                             .flag("header", f.header_flag)
-                             .flag("decided", f.decided)
-                             .flag("acquired", f.acquired);
+    frame_stats st;
+    st.index = f.index;
+    st.start = f.start;
+    st.cfo = f.cfo;
+    st.cfo_preamble = f.cfo_preamble;
+    st.snr_db = f.snr_db;
+    st.noise_var = f.noise_var;
+    st.header_flag = f.header_flag;
+    st.decided = f.decided;
+    st.acquired = f.acquired;
+    const bool listened = !pmt::is_null(message_subscribers(d_stats_port));
+    const pmt::pmt_t s = listened ? stats_dict(st, d_F) : pmt::PMT_NIL;
     {
         std::lock_guard<std::mutex> lock(d_mutex);
-        d_last_stats = s;
+        d_last_frame = st;
+        d_has_frame = true;
+        d_last_stats = s; // nil: last_stats() builds it
     }
-    message_port_pub(d_stats_port, s);
+    if (listened)
+        message_port_pub(d_stats_port, s);
     if (f.report) {
         std::vector<gr_complex> row(size_t(f.row.size()));
         for (Eigen::Index i = 0; i < f.row.size(); ++i)
@@ -435,6 +456,8 @@ std::vector<gr_complex> user_receiver_impl::last_row() const
 pmt::pmt_t user_receiver_impl::last_stats() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
+    if (pmt::is_null(d_last_stats) && d_has_frame)
+        d_last_stats = stats_dict(d_last_frame, d_F);
     return d_last_stats;
 }
 

@@ -79,10 +79,19 @@ private:
     uint64_t d_count_first = 0, d_count_end = 0; // frames counted (end 0: all)
     int64_t d_locked_frame = -1, d_first_report = -1;
     std::vector<gr_complex> d_last_row;
-    pmt::pmt_t d_last_stats = pmt::PMT_NIL;
+    // the last frame's stats, and their dict once built (nil until then)
+    struct frame_stats {
+        uint64_t index = 0;
+        double start = 0, cfo = 0, cfo_preamble = 0, snr_db = 0, noise_var = 0;
+        bool header_flag = false, decided = false, acquired = false;
+    };
+    frame_stats d_last_frame;
+    bool d_has_frame = false;
+    mutable pmt::pmt_t d_last_stats = pmt::PMT_NIL;
 
     void handle_csi(const pmt::pmt_t& msg);
     void post_frame_messages(const core::rx_frame& f);
+    static pmt::pmt_t stats_dict(const frame_stats& f, int F);
     pmt::pmt_t ser_dict() const; // d_mutex held
     void loop_gains_changed();   // on_set (d_mutex held)
 };

@@ -143,11 +143,11 @@ def one_bit_controls(g):
                  "(1,2,1,1)")
 
 
-def tx_chain(g, name="tx", solver='"realtime"'):
+def tx_chain(g, name="tx", solver='"realtime"', **extra):
     return g.add(name, "isac_one_bit_isac_tx", solver=solver, max_iter=10, n_tx="n_tx", n_users="n_users",
                  psk_order="psk_order", power="power", noise_var="comm_noise_var", gamma_db="gamma_db",
                  target_deg="target_deg", clutter_deg="clutter_deg", snr_r_db="snr_r_db", cnr_db="cnr_db",
-                 n_rx="n_rx", mode='"qos"', chi_db="8.0", dac='"1bit"')
+                 n_rx="n_rx", mode='"qos"', chi_db="8.0", dac='"1bit"', **extra)
 
 
 def radar_chain(g, name="radar", threshold_scale="1.0", cpi_len=1, **extra):
@@ -617,8 +617,11 @@ def ota_tx_chain(g, gui):
     g.add("frames", "isac_frame_builder", n_users="n_users", n_tx="n_tx", payload_len="payload_len",
           preamble_block=0, preamble_reps=3, pilot_len=0, frame_seed=1)
     g.conn(sym, 0, "frames", 0)
-    # the LoS users' channel is static: precompute every symbol vector once (lookup table)
-    tx = tx_chain(g, solver='"lut"')
+    # the LoS users' channel is static: precompute every symbol vector once (lookup table).
+    # No isac_infeasible tags: nothing here reads them (the stats count the
+    # infeasible vectors), and every block downstream of the precoder copied them,
+    # one per tenth of the payload snapshots (docs/ota.md)
+    tx = tx_chain(g, solver='"lut"', tag_infeasible="False")
     g.conn("frames", 0, tx, 0)
     # transmit calibration, applied automatically before the radio (after the
     # precoder: the radar chains keep the precoder's x as their reference)

@@ -3,7 +3,9 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "clones.h"
 #include <gnuradio/isac/core/types.h>
+#include <algorithm>
 #include <limits>
 #include <sstream>
 
@@ -47,6 +49,42 @@ double bessel_i0(double x)
             break;
     }
     return sum;
+}
+
+// The series' divisions chain within one argument; 8 arguments side by side
+// overlap them (a Kaiser window's taps are evaluated together). A lane stops
+// where bessel_i0 would (its own test, after its own last term) and keeps its sum.
+ISAC_CLONES_EXACT void bessel_i0_n(const double* x, double* out, int n)
+{
+    constexpr int V = 8;
+    for (int j0 = 0; j0 < n; j0 += V) {
+        const int m = std::min(V, n - j0);
+        double q[V], sum[V], term[V];
+        bool act[V];
+        for (int l = 0; l < V; ++l) {
+            const double xl = l < m ? x[j0 + l] : 0.0;
+            q[l] = 0.25 * xl * xl;
+            sum[l] = term[l] = 1.0;
+            act[l] = l < m;
+        }
+        for (int k = 1; k < 500; ++k) {
+            const double kk = double(k) * double(k);
+            bool any = false;
+            for (int l = 0; l < V; ++l) {
+                const double t = term[l] * (q[l] / kk);
+                const double s = sum[l] + t;
+                const bool a = act[l];
+                term[l] = a ? t : term[l];
+                sum[l] = a ? s : sum[l];
+                act[l] = a && !(t < 1e-17 * s);
+                any = any || act[l];
+            }
+            if (!any)
+                break;
+        }
+        for (int l = 0; l < m; ++l)
+            out[j0 + l] = sum[l];
+    }
 }
 
 void check_positive_finite(const std::string& name, double v)

@@ -116,14 +116,18 @@ void frac_interp::compute_taps(double delta, float* h) const
     // value at p + delta = sum_i x[p + i] sinc(delta - i) w(delta - i), Kaiser
     // window over |u| < half + 1; normalised to unit DC gain.
     double sum = 0;
-    double t[2 * 64 + 1];
+    double t[2 * 64 + 1], a[2 * 64 + 1], b[2 * 64 + 1];
+    const int n = 2 * d_half + 1;
+    for (int i = -d_half; i <= d_half; ++i) {
+        const double r = (delta - i) / (d_half + 1.0);
+        a[i + d_half] = std::abs(r) < 1.0 ? d_beta * std::sqrt(1.0 - r * r) : 0.0;
+    }
+    bessel_i0_n(a, b, n); // the window's taps together (bessel_i0's values)
     for (int i = -d_half; i <= d_half; ++i) {
         const double u = delta - i;
         const double s = std::abs(u) < 1e-12 ? 1.0 : std::sin(pi * u) / (pi * u);
         const double r = u / (d_half + 1.0);
-        const double w = std::abs(r) < 1.0
-                             ? bessel_i0(d_beta * std::sqrt(1.0 - r * r)) / d_i0beta
-                             : 0.0;
+        const double w = std::abs(r) < 1.0 ? b[i + d_half] / d_i0beta : 0.0;
         t[i + d_half] = s * w;
         sum += s * w;
     }

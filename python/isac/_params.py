@@ -367,7 +367,13 @@ class one_bit_isac_tx:
         '"theorem1"',
         "radar objective: Theorem 1's QSCNR (the paper's) or the exact 1-bit deflection",
         None)
-    all = (n_tx, n_users, psk_order, power, noise_var, gamma_db, target_deg, clutter_deg, snr_r_db, cnr_db, n_rx, mode, chi_db, dac, solver, max_iter, radar_metric)
+    tag_infeasible = _spec(
+        'tag_infeasible', 'boolean', '', -_INF, _INF, False, False,
+        None, None, None, None, False,
+        'True',
+        'tag each vector that misses the QoS margin "isac_infeasible" (false: none; infeasible_count() and the stats count them either way)',
+        None)
+    all = (n_tx, n_users, psk_order, power, noise_var, gamma_db, target_deg, clutter_deg, snr_r_db, cnr_db, n_rx, mode, chi_db, dac, solver, max_iter, radar_metric, tag_infeasible)
 
 class one_bit_radar_rx:
     n_tx = _spec(

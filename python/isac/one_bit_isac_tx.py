@@ -52,14 +52,15 @@ class one_bit_isac_tx(gr.hier_block2):
       solver: realtime (heuristic), quality (homotopy paths, slower), exact (branch and bound), lut (lookup table per channel); "realtime", "quality", "exact", "lut" (default "realtime") [settable]
       max_iter: MM iterations per snapshot and start; [1, 1000] (default 10)
       radar_metric: radar objective: Theorem 1's QSCNR (the paper's) or the exact 1-bit deflection; "theorem1", "exact" (default "theorem1")
+      tag_infeasible: tag each vector that misses the QoS margin "isac_infeasible" (false: none; infeasible_count() and the stats count them either way) (default True)
     """
     # gen_params:end doc
 
     # gen_params:begin signature
     def __init__(self, n_tx=16, n_users=4, psk_order=8, power=1.0, noise_var=0.316, gamma_db=5.0,
                  target_deg=10.0, clutter_deg=(-50.0, 30.0), snr_r_db=15.0, cnr_db=(30.0, 30.0), n_rx=16,
-                 mode="qos", chi_db=8.0, dac="1bit", solver="realtime", max_iter=10,
-                 radar_metric="theorem1"):
+                 mode="qos", chi_db=8.0, dac="1bit", solver="realtime", max_iter=10, radar_metric="theorem1",
+                 tag_infeasible=True):
     # gen_params:end signature
         # every parameter against its descriptor (errors name it) before the hier
         # block's io_signature is built; cross-parameter rules: ci_precoder's
@@ -79,12 +80,13 @@ class one_bit_isac_tx(gr.hier_block2):
         solver = _hier.check(_params.one_bit_isac_tx.solver, solver)
         max_iter = _hier.check(_params.one_bit_isac_tx.max_iter, max_iter)
         radar_metric = _hier.check(_params.one_bit_isac_tx.radar_metric, radar_metric)
+        tag_infeasible = _hier.check(_params.one_bit_isac_tx.tag_infeasible, tag_infeasible)
         n_tx = _hier.check(_params.one_bit_isac_tx.n_tx, n_tx, lo=n_users)
         cnr_db = _hier.check(_params.one_bit_isac_tx.cnr_db, cnr_db, lengths=(len(clutter_deg),))
         # gen_params:end check
         precoder = _blk.ci_precoder(n_tx, n_users, psk_order, power, noise_var, gamma_db, target_deg,
                                     clutter_deg, snr_r_db, cnr_db, n_rx, mode, chi_db, dac, solver, max_iter,
-                                    radar_metric=radar_metric)
+                                    radar_metric=radar_metric, tag_infeasible=tag_infeasible)
         gr.hier_block2.__init__(self, "one_bit_isac_tx",
                                 gr.io_signature(1, 1, gr.sizeof_gr_complex * n_users),
                                 gr.io_signature(1, 1, gr.sizeof_gr_complex * n_tx))

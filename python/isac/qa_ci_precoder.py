@@ -292,6 +292,44 @@ class qa_ci_precoder(gr_unittest.TestCase):
         self.assertLess(get("min_margin_ratio"), 1.0)
         self.assertEqual(dbg.num_messages(), 1)
 
+    def test_006b_tag_infeasible_off(self):
+        # tag_infeasible=False: the same vectors, counts and stats, the other tags
+        # unchanged, no isac_infeasible; without a listener on the stats port the
+        # dict is built by last_stats() and equals the one a listener gets
+        N, U, n = 8, 2, 12
+        H = rand_H(self.rng, U, N)
+        k = self.rng.integers(0, M, (n, U))
+        runs = []
+        for tag, listen in ((True, True), (False, True), (False, False)):
+            self.tb = gr.top_block()
+            blk = make_block(N, U, gamma_db=30.0, stats_interval=n, tag_infeasible=tag)
+            self.assertEqual(blk.tag_infeasible(), tag)
+            blk.set_channel(H.astype(np.complex64).tolist())
+            dbg = blocks.message_debug()
+            if listen:
+                self.tb.msg_connect(blk, "stats", dbg, "store")
+            y, tags = self.run_block(blk, psk(k).astype(np.complex64), U, N, tags=True)
+            keys = [(t.offset, pmt.symbol_to_string(t.key)) for t in tags]
+            runs.append((y, keys, blk.infeasible_count(), blk.last_stats(), dbg))
+        (y1, k1, c1, s1, d1), (y2, k2, c2, s2, d2), (y3, k3, c3, s3, d3) = runs
+        self.assertEqual(sum(key == "isac_infeasible" for _, key in k1), n)
+        self.assertEqual([t for t in k1 if t[1] != "isac_infeasible"], k2)
+        self.assertEqual(k2, k3)
+        self.assertFalse(any(key == "isac_infeasible" for _, key in k2))
+        np.testing.assert_array_equal(y1, y2)
+        np.testing.assert_array_equal(y1, y3)
+        self.assertEqual((c1, c2, c3), (n, n, n))
+        self.assertEqual((d1.num_messages(), d2.num_messages(), d3.num_messages()), (1, 1, 0))
+        self.assertTrue(pmt.equal(d1.get_message(0), s1))
+        self.assertTrue(pmt.equal(d2.get_message(0), s2))
+        get = lambda st, key: pmt.to_python(pmt.dict_ref(st, pmt.intern(key), pmt.PMT_NIL))
+        for st in (s1, s2, s3):
+            self.assertEqual(pmt.length(pmt.dict_keys(st)), pmt.length(pmt.dict_keys(s1)))
+            self.assertEqual(get(st, "vectors"), n)
+            self.assertEqual(get(st, "infeasible"), n)
+            self.assertEqual(get(st, "infeasible_total"), n)
+        self.assertTrue(pmt.equal(s3, blk.last_stats()))  # built once, then kept
+
     def test_007_nan_symbols_and_feasible_stats(self):
         N, U = 32, 4
         H = rand_H(self.rng, U, N)

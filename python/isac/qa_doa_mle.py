@@ -358,6 +358,18 @@ class qa_doa_mle(gr_unittest.TestCase):
         for m in rec:
             sl = slice(m["cpi_index"] * L, (m["cpi_index"] + 1) * L)
             self.assertAlmostEqual(m["theta_deg"], known.estimate(Y[sl].T, C[sl])["theta_deg"], delta=1e-4)
+        # with nothing on the "doa" port (the dicts are then built for the window
+        # only) the record and the estimates are the same
+        tb = gr.top_block()
+        quiet = isac.doa_mle(n, L, "known", -90, 90, 0.25, 0.1)
+        quiet.set_record_window(2, 6)
+        snk = blocks.vector_sink_f()
+        tb.connect(blocks.vector_source_c(Y.astype(np.complex64).ravel().tolist(), False, n), (quiet, 0))
+        tb.connect(blocks.vector_source_c(C.astype(np.complex64).tolist(), False, 1), (quiet, 1))
+        tb.connect(quiet, snk)
+        tb.run()
+        self.assertEqual(pmt.to_python(quiet.recorded()), rec)
+        np.testing.assert_array_equal(np.array(snk.data()), out)
         # a window past the run records nothing; setting one clears the record
         blk.set_record_window(ncpi, ncpi + 5)
         self.assertEqual(len(pmt.to_python(blk.recorded())), 0)

@@ -138,11 +138,18 @@ class qa_user_receiver_core(gr_unittest.TestCase):
             tb = gr.top_block()
             rx = isac.user_receiver(NT, 1, 0, 4, payload_len=L)
             tb.connect(blocks.vector_source_c(y.tolist(), False), rx)
+            dbg = blocks.message_debug()
             if connected:
                 snk = blocks.vector_sink_c()
                 tb.connect(rx, snk)
+                # a listener gets every frame's dict; without one, last_stats()
+                # builds the last frame's from its figures: the same dict
+                tb.msg_connect(rx, "stats", dbg, "store")
             tb.run()
             res.append((rx.frames(), rx.cfo(), rx.last_stats()))
+            if connected:
+                self.assertEqual(dbg.num_messages(), rx.frames())
+                self.assertTrue(pmt.equal(dbg.get_message(dbg.num_messages() - 1), rx.last_stats()))
             if connected:
                 self.assertGreaterEqual(rx.frames(), 28)
                 self.assertEqual(len(snk.data()), rx.frames() * L)

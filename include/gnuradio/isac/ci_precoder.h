@@ -95,6 +95,7 @@ public:
      * \param stats_interval vectors between two stats messages; [1, 1073741824]
      * \param threads        threads designing vectors and building tables; 0: all cores (the output does not depend on it); [0, 1024]
      * \param radar_metric   radar objective: Theorem 1's QSCNR (the paper's) or the exact 1-bit deflection; "theorem1", "exact"
+     * \param tag_infeasible tag each vector that misses the QoS margin "isac_infeasible" (false: none; infeasible_count() and the stats count them either way)
      */
     static sptr make(int n_tx,
                      int n_users,
@@ -114,7 +115,8 @@ public:
                      int max_iter = 10,
                      int stats_interval = 1000,
                      int threads = 0,
-                     const std::string& radar_metric = "theorem1");
+                     const std::string& radar_metric = "theorem1",
+                     bool tag_infeasible = true);
     // gen_params:end make
     // clang-format on
 
@@ -157,6 +159,8 @@ public:
     virtual std::string solver() const = 0;
     //! threads designing vectors and building tables; 0: all cores (the output does not depend on it); [0, 1024]
     virtual int threads() const = 0;
+    //! tag each vector that misses the QoS margin "isac_infeasible" (false: none; infeasible_count() and the stats count them either way)
+    virtual bool tag_infeasible() const = 0;
     // gen_params:end accessors
     // clang-format on
     //! Clutter angles and their CNRs at once (as many of each).

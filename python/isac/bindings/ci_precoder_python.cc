@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(ci_precoder.h)                                             */
-/* BINDTOOL_HEADER_FILE_HASH(ac07b285abf2c8e5982c08f50c279d95) */
+/* BINDTOOL_HEADER_FILE_HASH(d8d370182212d20c1425129271116594) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
@@ -77,6 +77,7 @@ clutter it lights (chi in its units; docs/ci_precoder.md).)doc"
     "  stats_interval: vectors between two stats messages; [1, 1073741824] (default 1000)\n"
     "  threads: threads designing vectors and building tables; 0: all cores (the output does not depend on it); [0, 1024] (default 0)\n"
     "  radar_metric: radar objective: Theorem 1's QSCNR (the paper's) or the exact 1-bit deflection; \"theorem1\", \"exact\" (default \"theorem1\")\n"
+    "  tag_infeasible: tag each vector that misses the QoS margin \"isac_infeasible\" (false: none; infeasible_count() and the stats count them either way) (default True)\n"
     // gen_params:end doc
         // clang-format on
         )
@@ -101,7 +102,8 @@ clutter it lights (chi in its units; docs/ci_precoder.md).)doc"
              py::arg("max_iter") = 10,
              py::arg("stats_interval") = 1000,
              py::arg("threads") = 0,
-             py::arg("radar_metric") = "theorem1")
+             py::arg("radar_metric") = "theorem1",
+             py::arg("tag_infeasible") = true)
              // gen_params:end args
         // clang-format on
         // clang-format off
@@ -119,6 +121,7 @@ clutter it lights (chi in its units; docs/ci_precoder.md).)doc"
         .def("set_solver", &gr::isac::ci_precoder::set_solver, py::arg("solver"))
         .def("solver", &gr::isac::ci_precoder::solver)
         .def("threads", &gr::isac::ci_precoder::threads)
+        .def("tag_infeasible", &gr::isac::ci_precoder::tag_infeasible)
         // gen_params:end accessors
         // clang-format on
         .def(

@@ -234,8 +234,12 @@ struct ci_precoder {
       -std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity(), false, false, nullptr, nullptr,
       "theorem1|exact", nullptr, false, "\"theorem1\"",
       "radar objective: Theorem 1's QSCNR (the paper's) or the exact 1-bit deflection" };
+    static constexpr param_spec tag_infeasible{ "tag_infeasible", param_type::boolean, "",
+      -std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity(), false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "True",
+      "tag each vector that misses the QoS margin \"isac_infeasible\" (false: none; infeasible_count() and the stats count them either way)" };
     static constexpr param_spec all[] = {
-        n_tx, n_users, psk_order, power, noise_var, gamma_db, target_deg, clutter_deg, snr_r_db, cnr_db, n_rx, mode, chi_db, dac, solver, max_iter, stats_interval, threads, radar_metric
+        n_tx, n_users, psk_order, power, noise_var, gamma_db, target_deg, clutter_deg, snr_r_db, cnr_db, n_rx, mode, chi_db, dac, solver, max_iter, stats_interval, threads, radar_metric, tag_infeasible
     };
     static void check(int n_tx,
                       int n_users,
@@ -255,8 +259,10 @@ struct ci_precoder {
                       int max_iter,
                       int stats_interval,
                       int threads,
-                      const std::string& radar_metric)
+                      const std::string& radar_metric,
+                      bool tag_infeasible)
     {
+        (void)tag_infeasible;
         check_value(ci_precoder::n_users, double(n_users));
         check_value(ci_precoder::psk_order, double(psk_order));
         check_value(ci_precoder::power, double(power));

@@ -41,6 +41,9 @@ inline double db2lin(double db) { return std::pow(10.0, db / 10.0); }
 //! by its power series: exact to rounding for the windows' arguments (< ~50)
 //! and many times faster than std::cyl_bessel_i.
 double bessel_i0(double x);
+//! bessel_i0 of x[0..n) into out, several arguments side by side: each value
+//! bit-identical to bessel_i0's (the same operations in the same order per lane).
+void bessel_i0_n(const double* x, double* out, int n);
 
 /*!
  * Thrown by the core for bad parameters. Bindings map it to Python's
