@@ -348,14 +348,14 @@ class qa_tdd_csi(gr_unittest.TestCase):
             else:
                 # each row posted two frames after the stream has passed its frame
                 tb.start()
-                todo = list(frames)
+                unposted = list(frames)
                 t0 = time.time()
-                while todo and time.time() - t0 < 20:
-                    while todo and tdd.nitems_read(0) >= (todo[0] + 3) * F:
-                        tdd._post(pmt.intern("row"), row(0, todo.pop(0)))
+                while unposted and time.time() - t0 < 20:
+                    while unposted and tdd.nitems_read(0) >= (unposted[0] + 3) * F:
+                        tdd._post(pmt.intern("row"), row(0, unposted.pop(0)))
                     if tdd.nitems_read(0) >= n:
-                        while todo:
-                            tdd._post(pmt.intern("row"), row(0, todo.pop(0)))
+                        while unposted:
+                            tdd._post(pmt.intern("row"), row(0, unposted.pop(0)))
                     time.sleep(0.001)
                 time.sleep(0.2)
                 tb.stop()
