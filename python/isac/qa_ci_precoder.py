@@ -399,13 +399,18 @@ class qa_ci_precoder(gr_unittest.TestCase):
         # well ahead of its offset does not pause work() there; one that arrives
         # late does, and that pause (above 1 ms once the stream runs) is counted
         # and logged. The longest pause is in stats.
-        N, U, m = 16, 3, 8  # 512 table entries
+        # 4096 entries: a build (tens of ms) outlasts any gap between work()
+        # calls, so a late channel's wait is measured whatever the load
+        N, U, m = 16, 4, 8
         H1, H2, H3 = (rand_H(self.rng, U, N) for _ in range(3))
         blk = make_block(N, U, gamma_db=0.0, solver="lut", stats_interval=500)
         rate = 20000
         src = blocks.vector_source_c(psk(self.rng.integers(0, m, (4000, U))).astype(np.complex64).ravel().tolist(),
                                      True, U)
         thr = blocks.throttle(gr.sizeof_gr_complex * U, rate)
+        # ~1 ms per throttle chunk: the precoder's work() runs that often, so a
+        # build started by a late csi is still running at its next call
+        thr.set_max_noutput_items(20)
         self.tb.connect(src, thr, blk, blocks.null_sink(gr.sizeof_gr_complex * N))
         blk._post(pmt.intern("csi"), self.csi(H1, 0))  # the first item waits for it
         self.tb.start()
