@@ -50,7 +50,7 @@ except ModuleNotFoundError:
     from .isac_python import *
 
 # pure python here
-from .metrics import psk_points, psk_decide, safe_margin, theorem2_bounds, pd_theory
+from .metrics import psk_points, psk_decide, safe_margin, theorem2_bounds, pd_theory, csi_margin_db
 from .conventions import steering, steering_matrix, transmit_beampattern
 from .psk_source import psk_source
 from .csi_messages import make_csi_message, make_cal_message, los_channel

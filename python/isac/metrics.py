@@ -82,3 +82,31 @@ def binomial_halfwidth(p, n, z=4.0):
     of one event so p = 0 still gets a usable tolerance)."""
     p = max(float(p), 1.0 / max(n, 1))
     return z * math.sqrt(p * (1.0 - p) / max(n, 1))
+
+
+def csi_margin_db(nmse, noise_var, gamma_db, order, n_tx, h_norm2=None, power=1.0, outage=0.05):
+    """QoS margin (dB, added to gamma_db) that a CI safe-margin design on an
+    estimated channel needs so that each constraint's margin on the true
+    channel reaches lambda = sqrt(Gamma sigma_C^2) with probability 1 - outage.
+
+    The estimate's error e (h = hhat + e, NMSE nmse = E||e||^2 / ||h||^2,
+    spread evenly over the n_tx entries) moves each constraint value
+    Re(kappa z) of a transmit vector of power `power` by a zero-mean Gaussian of
+    variance |kappa|^2 nmse ||h||^2 power / (2 n_tx), |kappa| = 1 / sin(pi/M)
+    (1-bit ISAC paper Theorem 2's kappa_1, kappa_2). Designing at
+    lambda + q sigma, q = Phi^-1(1 - outage), keeps P(true margin < lambda) at
+    outage: Gamma' = Gamma (1 + q sigma / lambda)^2 (outage 0.5: no margin).
+    Averaged over the error instead, a constraint's Theorem-2 SEP is that of
+    extra noise of variance nmse ||h||^2 power / n_tx, a margin of
+    10 log10(1 + nmse ||h||^2 power / (n_tx sigma_C^2)) that keeps the mean
+    SEP but not each table entry's. h_norm2: ||h||^2 (default n_tx, a
+    unit-gain line-of-sight user)."""
+    from scipy.stats import norm
+    if not 0.0 < outage <= 0.5:
+        raise ValueError("outage = %r is out of range; allowed: (0, 0.5]" % (outage,))
+    if nmse < 0 or noise_var <= 0 or n_tx < 1 or order < 2:
+        raise ValueError("nmse >= 0, noise_var > 0, n_tx >= 1 and order >= 2 required")
+    h2 = float(n_tx if h_norm2 is None else h_norm2)
+    sigma = math.sqrt(nmse * h2 * power / (2.0 * n_tx)) / math.sin(math.pi / order)
+    lam = math.sqrt(10.0 ** (gamma_db / 10.0) * noise_var)
+    return 20.0 * math.log10(1.0 + norm.isf(outage) * sigma / lam)

@@ -578,6 +578,35 @@ class qa_ci_precoder(gr_unittest.TestCase):
             np.testing.assert_array_equal(x[mute], 0)
             f = x[~mute].view(np.float32)
             np.testing.assert_array_equal(np.abs(f), a)
+    def test_014_csi_margin_outage(self):
+        # csi_margin_db against a Monte-Carlo of the estimate's error: a
+        # vector designed on hhat with its constraint at lambda' = lambda
+        # 10^(margin/20) keeps the true channel's constraint value above
+        # lambda with probability 1 - outage (numpy margins, no precoder)
+        n = 40000
+        for n_tx, m, nmse_db, outage in ((4, 4, -30.0, 0.05), (16, 8, -20.0, 0.2), (8, 4, -25.0, 0.01)):
+            nmse = 10 ** (nmse_db / 10)
+            h = np.exp(2j * np.pi * self.rng.random(n_tx))  # ||h||^2 = n_tx (the default h_norm2)
+            lam = np.sqrt(10 ** (GAMMA_DB / 10) * SIGMA2)
+            shift = lam * (10 ** (isac.csi_margin_db(nmse, SIGMA2, GAMMA_DB, m, n_tx, outage=outage) / 20) - 1)
+            a = np.sqrt(E / (2 * n_tx))
+            x = a * (self.rng.choice([-1, 1], (n, n_tx)) + 1j * self.rng.choice([-1, 1], (n, n_tx)))
+            # the error of each entry: CN(0, nmse ||h||^2 / n_tx) = CN(0, nmse)
+            err = np.sqrt(nmse / 2) * (self.rng.standard_normal((n, n_tx)) + 1j * self.rng.standard_normal((n, n_tx)))
+            sym = np.exp(2j * np.pi * self.rng.integers(0, m, n) / m)
+            cot = 1 / np.tan(np.pi / m)
+            # one constraint, Re((1 + j cot) z): linear in the channel
+            z_true = np.exp(-1j * np.angle(sym)) * (x @ h)
+            z_hat = np.exp(-1j * np.angle(sym)) * np.einsum("ij,ij->i", x, h[None, :] + err)
+            c_true, c_hat = z_true.real - cot * z_true.imag, z_hat.real - cot * z_hat.imag
+            short = np.mean(c_true < c_hat - shift)
+            tol = 4 * np.sqrt(outage * (1 - outage) / n)
+            self.assertAlmostEqual(short, outage, delta=tol, msg=(n_tx, m, nmse_db, outage))
+        self.assertEqual(isac.csi_margin_db(1e-3, SIGMA2, GAMMA_DB, M, 4, outage=0.5), 0.0)
+        for bad in (dict(outage=0.0), dict(outage=0.6)):
+            with self.assertRaisesRegex(ValueError, "outage"):
+                isac.csi_margin_db(1e-3, SIGMA2, GAMMA_DB, M, 4, **bad)
+
 
 if __name__ == "__main__":
     gr_unittest.run(qa_ci_precoder)

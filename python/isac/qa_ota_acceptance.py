@@ -84,6 +84,41 @@ class qa_ota_acceptance(gr_unittest.TestCase):
         rmse = float(value[row("DoA RMSE")[0]].split()[0])
         self.assertTrue(0.0 < rmse < 10.0)
 
+    def test_genie_cpis_follow_the_flowgraph_latency(self):
+        # A delay-free radio whose loop delay is estimated at 0.043 has the
+        # radar latency ceil(0.043) + 8 = 9 snapshots. The genies must take
+        # their CPIs over the same transmit snapshots as the flowgraph, or no
+        # CPI pairs (the breakdown rows read nan) and the judged genie's CPIs
+        # sit otherwise against the target's coherence intervals.
+        import argparse
+        import importlib.machinery
+        import importlib.util
+        loader = importlib.machinery.SourceFileLoader("isac_ota_emulated_app",
+                                                      os.path.join(SRC, "apps", "isac_ota_emulated"))
+        app = importlib.util.module_from_spec(importlib.util.spec_from_loader(loader.name, loader))
+        loader.exec_module(app)
+        tb = app.compile_flowgraph(app.find_grc())(radio="emulated", n_snapshots=1)
+        sc = app.scene(tb)
+        a = argparse.Namespace(seed=1, samp_rate=tb.samp_rate, measure=16384)
+        del tb
+        win = (8192, 8192 + 16384)
+        # the flowgraph's radar chain, ideal hardware: latency 9
+        f = app.run_genie(sc, a, 0.0, True, win, loop_delay=0.0, lag=9)
+        r = dict(pd_end=f["pd_end"], pd_dec=f["pd_dec"], delay_est=0.043, delay_true=0.0, scene=sc,
+                 frame_len=sc["frame_len"], known_len=sc["known_len"], measure_from=win[0], measure_to=win[1])
+        g = app.radar_genies(sc, a, r)
+        parts = app.pd_breakdown(r, g[0], g["framed"])
+        n = len(r["pd_end"])
+        self.assertEqual(n, (win[1] - win[0]) // sc["radar_cpi"])
+        self.assertEqual(parts["payload"][2] + parts["known"][2], n)
+        self.assertEqual(parts["first half"][2] + parts["second half"][2], n)
+        self.assertGreater(parts["known"][2], 0)
+        # the judged genie is that very chain: every paired decision is equal
+        for name in ("payload", "first half", "second half"):
+            self.assertEqual(parts[name][0], parts[name][1], name)
+        self.assertEqual(parts["known"][0], parts["known"][3])
+        self.assertTrue(0.0 <= parts["known"][1] <= 1.0)
+
 
 if __name__ == "__main__":
     gr_unittest.run(qa_ota_acceptance)
