@@ -53,8 +53,6 @@ struct lp_work {
     std::vector<int> st, basis, flips;
     std::vector<bp> cand;
     rvec rho, col, delta_rhs, alpha, xB;
-    //! ||e_i^T B^-1||^2 per row of Binv (dual steepest-edge weights), kept with it
-    rvec wn;
     rmat Binv;
     // the state the last solve left (st, basis, d, Binv, xB for b_last and the
     // box): a basis stamped with gen resumes from it without a refactor
@@ -209,7 +207,6 @@ private:
     void resume_in_place();
     bool holds_values() const;
     void reprice();
-    void edge_weights();
     int leaving_row(double& worst, bool& below) const;
     double pivot_row(int r);
     size_t breakpoint_ratios(bool below, double atol);
@@ -348,7 +345,6 @@ void dual_simplex::cold_start()
         W.d[j] = W.cost[j];
     }
     W.Binv = -rmat::Identity(m, m);
-    W.wn.setOnes(m);
     rvec zn(n);
     for (int j = 0; j < n; ++j)
         zn[j] = W.val[j];
@@ -372,7 +368,6 @@ void dual_simplex::resume()
     W.st = warm_->st;
     W.basis = warm_->basis;
     W.Binv = warm_->Binv;
-    edge_weights();
     if (warm_->c.size() == n && same_values(warm_->c.data(), c_.data(), n) &&
         int(warm_->d.size()) == N)
         W.d = warm_->d;
@@ -445,44 +440,25 @@ void dual_simplex::reprice()
     }
 }
 
-// ||e_i^T B^-1||^2 of every row, summed over the columns of B^-1 in order (the order
-// pivot() keeps them in)
-void dual_simplex::edge_weights()
-{
-    W.wn.setZero(m);
-    const double* B = W.Binv.data();
-    double* wn = W.wn.data();
-    for (int k = 0; k < m; ++k, B += m)
-        for (int i = 0; i < m; ++i)
-            wn[i] += B[i] * B[i];
-}
-
-/*
- * The leaving row by dual steepest edge: the largest violation^2 / ||e_i^T B^-1||^2
- * (the lowest row among equals), or -1 (optimal). Against the largest violation
- * (Dantzig) it takes 11% fewer pivots at N_T = 64 (cold LP 22.9 -> 20.0 per vector
- * on the flowgraph benchmark's stream); the weights are exact, kept by pivot()'s
- * update of B^-1, so the rule costs m^2 multiply-adds per pivot.
- */
+// the basic variable with the largest bound violation, or -1 (optimal)
 int dual_simplex::leaving_row(double& worst, bool& below) const
 {
     int r = -1;
-    double best = 0.0;
+    worst = ftol_;
+    below = false;
     for (int i = 0; i < m; ++i) {
         const int j = W.basis[i];
-        const double v = std::max(W.l[j] - W.xB[i], W.xB[i] - W.u[j]);
-        if (v > ftol_) {
-            const double score = v * v / W.wn[i];
-            if (score > best) {
-                best = score;
-                r = i;
-            }
+        const double vlo = W.l[j] - W.xB[i], vhi = W.xB[i] - W.u[j];
+        if (vlo > worst) {
+            worst = vlo;
+            r = i;
+            below = true;
         }
-    }
-    if (r >= 0) {
-        const int j = W.basis[r];
-        below = W.l[j] - W.xB[r] > W.xB[r] - W.u[j];
-        worst = std::max(W.l[j] - W.xB[r], W.xB[r] - W.u[j]);
+        if (vhi > worst) {
+            worst = vhi;
+            r = i;
+            below = false;
+        }
     }
     return r;
 }
@@ -649,26 +625,6 @@ void dual_simplex::product(const rmat& M, const double* x, double* y)
     K_->pivot_row(M.data(), int(M.rows()), int(M.cols()), x, W.st.data(), y);
 }
 
-// B^-1's columns updated for a pivot in row r, with the weights summed in the same
-// pass (the arrays do not overlap: the loop runs in SSE2 pairs)
-void update_inverse(double* __restrict B,
-                    const double* __restrict col,
-                    double* __restrict wn,
-                    int m,
-                    int r,
-                    double piv)
-{
-    for (int k = 0; k < m; ++k, B += m) {
-        const double f = B[r] / piv;
-        B[r] = f;
-        for (int i = 0; i < m; ++i) {
-            const double b = B[i] - col[i] * f;
-            B[i] = b;
-            wn[i] += b * b;
-        }
-    }
-}
-
 // column q enters, the basic variable of row r leaves at the bound it violated
 void dual_simplex::pivot(int r, int q, bool below)
 {
@@ -701,12 +657,16 @@ void dual_simplex::pivot(int r, int q, bool below)
     // subtract a zero, which leaves their values). The operations of Eigen's
     // row scaling and outer product, element by element, in one pass over the
     // columns: Eigen's two passes were ~1.6% of a design at N_T = 64.
-    // The steepest-edge weights are summed anew in the same pass (in column order,
-    // as edge_weights() sums them).
     const double piv = W.col[r];
     W.col[r] = 0.0;
-    W.wn.setZero();
-    update_inverse(W.Binv.data(), W.col.data(), W.wn.data(), m, r, piv);
+    double* B = W.Binv.data();
+    const double* col = W.col.data();
+    for (int k = 0; k < m; ++k, B += m) {
+        const double f = B[r] / piv;
+        B[r] = f;
+        for (int i = 0; i < m; ++i)
+            B[i] -= col[i] * f;
+    }
 }
 
 /*
