@@ -72,9 +72,10 @@ rvec tightened_rounding(const qos_problem& P, const lp_result& lp, lp_basis& bas
     // recomputed: one product per round was 3% of the design
     rvec Ax(P.At.rows());
     product_into(P.At, xr.data(), Ax.data());
-    rvec xn(n); // the rounding of a re-solve
+    rvec xn(n);             // the rounding of a re-solve
+    rvec viol(P.At.rows()); // one allocation, not one per round
     for (int round = 0; round < 8; ++round) {
-        const rvec viol = (Ax - P.lambda).cwiseMin(0.0);
+        viol = (Ax - P.lambda).cwiseMin(0.0);
         if (viol.minCoeff() >= -P.tol)
             break;
         lt -= viol + viol.cwiseSign() * P.tol * 10;

@@ -701,7 +701,10 @@ lp_result dual_simplex::run(int max_iter, bool duals)
     W.rho.resize(m);
     W.col.resize(m);
     W.delta_rhs.resize(m);
-    W.alpha.setZero(N); // basic entries are read (not used) by the ratio test
+    // basic entries are read (not used) by the ratio test: any finite values do, so
+    // the last solve's stay (zeroed only when the size changes)
+    if (W.alpha.size() != N)
+        W.alpha.setZero(N);
     W.ratio.resize(N);
     W.cand.reserve(N);
     W.flips.reserve(N);
