@@ -19,7 +19,7 @@ Scenes: random, asymmetric user angles and array sizes per seed.
 """
 import math
 import sys
-import time
+import threading
 
 import numpy as np
 import pmt
@@ -34,6 +34,7 @@ except ImportError:
     from gnuradio import isac
 
 from gnuradio.isac import core
+from gnuradio.isac import reliability as rel
 
 
 def scene(seed, n_users):
@@ -61,6 +62,32 @@ def reported_row(emu, u):
     n_tx = emu.n_tx
     D = np.array(emu.channel_reported()).reshape(emu.n_users, n_tx)
     return D[u]
+
+
+class stream_gate(gr.sync_block):
+    """Passes vectors up to item `limit` (raised by the test's thread with
+    set_limit), then none until it is raised: the test holds the stream at an
+    exact item while it posts a message, instead of racing a throttle."""
+
+    def __init__(self, vlen):
+        gr.sync_block.__init__(self, "stream_gate", [(np.complex64, vlen)], [(np.complex64, vlen)])
+        self.limit, self.passed = 0, 0
+        self.cond = threading.Condition()
+
+    def set_limit(self, limit):
+        with self.cond:
+            self.limit = limit
+            self.cond.notify_all()
+
+    def work(self, ins, outs):
+        with self.cond:
+            n = min(len(outs[0]), self.limit - self.passed)
+            if n <= 0:
+                self.cond.wait(0.01)  # then back to the scheduler (stop, messages)
+                return 0
+        outs[0][:n] = ins[0][:n]
+        self.passed += n
+        return n
 
 
 def row_msg(user, row, frame_len=1024, nmse=0.0):
@@ -326,7 +353,7 @@ class qa_tdd_csi(gr_unittest.TestCase):
             src = blocks.vector_source_c(x.ravel().tolist(), False, n_tx)
             head = src
             if mode == "late":
-                head = blocks.throttle(gr.sizeof_gr_complex * n_tx, 20000)
+                head = stream_gate(n_tx)
                 tb.connect(src, head)
             split = blocks.vector_to_streams(gr.sizeof_gr_complex, n_tx)
             tdd = isac.tdd_csi(n_tx, nu, L, P, 0, 3, 0, 1, F, D, False, every)
@@ -346,19 +373,20 @@ class qa_tdd_csi(gr_unittest.TestCase):
             if mode != "late":
                 tb.run(1000)
             else:
-                # each row posted two frames after the stream has passed its frame
+                # each row posted two frames after the stream has passed its
+                # frame, the stream held there until tdd_csi has the row. With a
+                # throttle and a polling thread instead, a row more than 4 report
+                # intervals late (0.2 s here) found its slot taken with an older
+                # row: 1 of 5 runs failed under load 19-25.
                 tb.start()
-                unposted = list(frames)
-                t0 = time.time()
-                while unposted and time.time() - t0 < 20:
-                    while unposted and tdd.nitems_read(0) >= (unposted[0] + 3) * F:
-                        tdd._post(pmt.intern("row"), row(0, unposted.pop(0)))
-                    if tdd.nitems_read(0) >= n:
-                        while unposted:
-                            tdd._post(pmt.intern("row"), row(0, unposted.pop(0)))
-                    time.sleep(0.001)
-                time.sleep(0.2)
-                tb.stop()
+                for i, f in enumerate(frames):
+                    at = min((f + 3) * F, n - 1)  # the last rows: at the stream's end
+                    head.set_limit(at)
+                    self.assertTrue(rel.wait_until(lambda: tdd.nitems_read(0) >= at, 20.0), mode)
+                    tdd._post(pmt.intern("row"), row(0, f))
+                    self.assertTrue(rel.wait_until(
+                        lambda: tdd.rows_received() + tdd.rows_rejected() > i, 20.0), mode)
+                head.set_limit(n)
                 tb.wait()
             out = []
             for i in range(dbg.num_messages()):
