@@ -432,11 +432,13 @@ class qa_ci_precoder(gr_unittest.TestCase):
             build_us = first["lut_wait_max_us"]
             self.assertGreater(build_us, 1000.0)
             self.assertEqual(first["lut_waits_long"], 0)
-            # H2 one second ahead of its offset (the build takes well under that)
-            off = blk.nitems_written(0) + rate
+            # H2 well ahead of its offset: ten first builds, at least a second
+            # (a loaded machine stretches a build to seconds)
+            lead_s = max(1.0, 10 * build_us * 1e-6)
+            off = blk.nitems_written(0) + int(rate * lead_s)
             blk._post(pmt.intern("csi"), self.csi(H2, off))
             # (stats every 500 vectors: at least one after the offset)
-            self.assertTrue(wait_for(lambda: blk.nitems_written(0) > off + 1100))
+            self.assertTrue(wait_for(lambda: blk.nitems_written(0) > off + 1100, 30.0 + lead_s))
             self.assertEqual(stats()["lut_waits_long"], 0, stats())
             self.assertLess(stats()["lut_wait_max_us"], build_us * 1.5 + 1000)
             # H3 late (its offset passed): applied at once, the stream waits a
