@@ -18,6 +18,9 @@ Clutter gains: "rayleigh" (CN(0, zeta^2) drawn per CPI: Swerling I, the model's
 assumption), "const" (|gamma| = zeta, a uniform phase drawn per CPI) or "static"
 (|gamma| = zeta, one phase draw for all the row's CPIs: a room, and the emulator of
 apps/isac_ota_emulated; the row then reports one room's Pfa).
+--model: the clutter law the detector's threshold assumes (clutter_model of
+one_bit_rx_filter): swerling1, fixed, or match (swerling1 for "rayleigh" rows, fixed
+for "const" and "static" rows); a comma list runs each.
 --ota-table SEED: the OTA scene's x come from the app's CI lookup table (16 QPSK pairs)
 designed for the emulator's channel of that seed, as in the app's genie loopback.
 
@@ -96,7 +99,7 @@ def h0_echo(sc, cnr_db, X, L, gains, rng):
     return rc.one_bit_adc((g * c) @ sc.gr[:, 1:].T + noise)
 
 
-def measure(sc, cnr_db, pool, L, kind, gains, pfa, trials, rng, chunk=20000):
+def measure(sc, cnr_db, pool, L, kind, gains, pfa, trials, rng, chunk=20000, model="swerling1"):
     """H0 CPI statistics of `trials` CPIs; x drawn from pool (per snapshot for mixed,
     per CPI for same). Also returns the CPIs' mean clutter-leakage share of the model
     variance (its coherent linear term over the total)."""
@@ -104,7 +107,10 @@ def measure(sc, cnr_db, pool, L, kind, gains, pfa, trials, rng, chunk=20000):
     Q = len(cnr_db)
     cn = 10 ** (np.asarray(cnr_db, float) / 10)
     share = []
-    f = C.rx_filter(sc, C.adc_model.one_bit, pfa, 1.0, C.threshold_model.exact, L)
+    if model == "match":
+        model = "swerling1" if gains == "rayleigh" else "fixed"
+    f = C.rx_filter(sc, C.adc_model.one_bit, pfa, 1.0, C.threshold_model.exact, L,
+                    C.parse_clutter_model("model", model))
     out = []
     done = 0
     while done < trials:
@@ -135,6 +141,7 @@ def main():
     ap.add_argument("--kind", default="mixed,same")
     ap.add_argument("--gains", default="rayleigh,const")
     ap.add_argument("--pfa", default="0.01")
+    ap.add_argument("--model", default="swerling1", help="threshold's clutter law(s): swerling1, fixed, match")
     ap.add_argument("--trials", type=int, default=20000)
     ap.add_argument("--pool", type=int, default=16, help="distinct x per scene (a DAC table)")
     ap.add_argument("--seed", type=int, default=1)
@@ -150,9 +157,9 @@ def main():
             n = int(s.split(":")[1]) if ":" in s else 1
             for i in range(n):
                 scenes.append(("random %d" % i,) + random_scene(rng))
-    print("| scene | N_T | N_R | clutter (deg / CNR dB) | CPI | x | gains | set Pfa | measured Pfa (+-4 sd) | "
+    print("| scene | N_T | N_R | clutter (deg / CNR dB) | CPI | x | gains | model | set Pfa | measured Pfa (+-4 sd) | "
           "(1-Pfa) quantile | leakage share |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     nbad = 0
     for name, sc, clut, cnr_db in scenes:
         nt, nr = sc.gt.shape[0], sc.gr.shape[0]
@@ -165,15 +172,17 @@ def main():
                 if L == 1 and kind == "same":
                     continue
                 for gains in a.gains.split(","):
-                    for pfa in [float(v) for v in a.pfa.split(",")]:
-                        s, share = measure(sc, cnr_db, pool, L, kind, gains, pfa, a.trials, rng)
-                        pf = float(np.mean(s >= 1.0))
-                        hw = binomial_halfwidth(pfa, len(s))
-                        bad = abs(pf - pfa) > hw
-                        nbad += bad
-                        print("| %s | %d | %d | %s | %d | %s | %s | %g | %.4f (%s%.4f) | %.3f | %.2f |" % (
-                            name, nt, nr, cl, L, kind if L > 1 else "-", gains, pfa, pf,
-                            "**" if bad else "", hw, np.quantile(s, 1 - pfa), share), flush=True)
+                    for model in a.model.split(","):
+                        for pfa in [float(v) for v in a.pfa.split(",")]:
+                            s, share = measure(sc, cnr_db, pool, L, kind, gains, pfa, a.trials, rng,
+                                               model=model)
+                            pf = float(np.mean(s >= 1.0))
+                            hw = binomial_halfwidth(pfa, len(s))
+                            bad = abs(pf - pfa) > hw
+                            nbad += bad
+                            print("| %s | %d | %d | %s | %d | %s | %s | %s | %g | %.4f (%s%.4f) | %.3f | %.2f |" % (
+                                name, nt, nr, cl, L, kind if L > 1 else "-", gains, model, pfa, pf,
+                                "**" if bad else "", hw, np.quantile(s, 1 - pfa), share), flush=True)
     print("rows outside 4 sd: %d" % nbad)
 
 

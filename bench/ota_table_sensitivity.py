@@ -47,7 +47,8 @@ def scene_of(app):
               comm_noise_var=tb.comm_noise_var, gamma_db=tb.gamma_db, target_deg=tb.target_deg,
               clutter_deg=list(tb.clutter_deg), snr_r_db=tb.snr_r_db, cnr_db=list(tb.cnr_db),
               radar_noise_var=tb.radar_noise_var, pfa=tb.pfa, radar_cpi=tb.radar_cpi, cpi_len=tb.cpi_len,
-              user_deg=list(tb.user_deg), samp_rate=tb.samp_rate, threshold_scale=tb.threshold_scale)
+              user_deg=list(tb.user_deg), samp_rate=tb.samp_rate, threshold_scale=tb.threshold_scale,
+              clutter_model=tb.radar.filter.clutter_model())
     del tb
     return sc
 

@@ -79,7 +79,8 @@ one_bit_rx_filter_impl::build(const params& p)
                         p.noise_var,
                         core::projection_kernel::automatic,
                         p.threshold,
-                        p.cpi_len),
+                        p.cpi_len,
+                        p.clutter),
         core::cpi_integrator(scene, p.adc, p.pfa, p.noise_var, p.cpi_len, p.threshold),
         float(1.0 / p.threshold_scale) });
 }
@@ -96,7 +97,8 @@ one_bit_rx_filter::sptr one_bit_rx_filter::make(int n_tx,
                                                 int cpi_len,
                                                 double threshold_scale,
                                                 const std::string& threshold,
-                                                bool tag_detections)
+                                                bool tag_detections,
+                                                const std::string& clutter_model)
 {
     core::params::one_bit_rx_filter::check(n_tx,
                                            n_rx,
@@ -110,23 +112,26 @@ one_bit_rx_filter::sptr one_bit_rx_filter::make(int n_tx,
                                            cpi_len,
                                            threshold_scale,
                                            threshold,
-                                           tag_detections);
+                                           tag_detections,
+                                           clutter_model);
     // Validate everything before the io_signatures are built, so the error names our
     // parameter.
-    const one_bit_rx_filter_impl::params p{ n_tx,
-                                            n_rx,
-                                            target_deg,
-                                            clutter_deg,
-                                            snr_r_db,
-                                            cnr_db,
-                                            radar_noise_var,
-                                            pfa,
-                                            core::parse_adc_model("adc", adc),
-                                            cpi_len,
-                                            threshold_scale,
-                                            core::parse_threshold_model("threshold",
-                                                                        threshold),
-                                            tag_detections };
+    const one_bit_rx_filter_impl::params p{
+        n_tx,
+        n_rx,
+        target_deg,
+        clutter_deg,
+        snr_r_db,
+        cnr_db,
+        radar_noise_var,
+        pfa,
+        core::parse_adc_model("adc", adc),
+        cpi_len,
+        threshold_scale,
+        core::parse_threshold_model("threshold", threshold),
+        tag_detections,
+        core::parse_clutter_model("clutter_model", clutter_model)
+    };
     auto s = one_bit_rx_filter_impl::build(p);
     return gnuradio::make_block_sptr<one_bit_rx_filter_impl>(p, std::move(s));
 }
@@ -324,6 +329,12 @@ bool one_bit_rx_filter_impl::tag_detections() const
     return d_params.tag_detections;
 }
 
+std::string one_bit_rx_filter_impl::clutter_model() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return core::clutter_model_name(d_params.clutter);
+}
+
 void one_bit_rx_filter_impl::apply_set(const set_values& v)
 {
     auto c = locked_config();
@@ -374,8 +385,9 @@ double one_bit_rx_filter_impl::expected_pd(const std::vector<gr_complex>& x) con
     // Theorem 1 predicts eq. 16 with its QSCNR
     if (p.adc == core::adc_model::ideal || p.threshold == core::threshold_model::theorem1)
         return core::detection_probability(p.pfa, scene.metric(xv, p.adc));
-    return core::predicted_pd(
-        scene, *core::cached_threshold_table(scene, p.pfa), scene.couplings(xv));
+    return core::predicted_pd(scene,
+                              *core::cached_threshold_table(scene, p.pfa, 1, p.clutter),
+                              scene.couplings(xv));
 }
 
 void one_bit_rx_filter_impl::handle_set(const pmt::pmt_t& msg)

@@ -33,6 +33,7 @@ public:
         double threshold_scale;
         core::threshold_model threshold;
         bool tag_detections;
+        core::clutter_model clutter;
     };
     //! What work() runs: rebuilt as a whole by every parameter change.
     struct state {
@@ -77,6 +78,7 @@ public:
     double threshold_scale() const override;
     std::string threshold() const override;
     bool tag_detections() const override;
+    std::string clutter_model() const override;
     // gen_params:end accessors
     // clang-format on
     void set_clutter(const std::vector<double>& clutter_deg,

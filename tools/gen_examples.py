@@ -690,9 +690,11 @@ def ota_acquisition(g, tx):
 def ota_sensing(g):
     # nothing in either variant reads isac_detect (the app and the GUI's meter
     # threshold the statistic): without the tags the statistic's readers copy
-    # none (about 40 per 1000 snapshots on each output, docs/ota.md)
+    # none (about 40 per 1000 snapshots on each output, docs/ota.md). A room's
+    # reflections (and the emulator's clutter) keep their amplitude: the threshold
+    # takes the fixed-clutter law, not Swerling I (docs/ota.md)
     radar = radar_chain(g, threshold_scale="threshold_scale", cpi_len="radar_cpi", minoutbuf=SENSE_BUF,
-                        tag_detections="False")
+                        tag_detections="False", clutter_model='"fixed"')
     g.conn("cal_fix", 0, radar, 0)
     g.conn("loop_est", 0, radar, 1)
     null(g, "z_sink")

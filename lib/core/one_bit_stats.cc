@@ -29,6 +29,20 @@ threshold_model parse_threshold_model(const std::string& name, const std::string
     throw_param(name, "'" + value + "'", "'exact' or 'theorem1'");
 }
 
+clutter_model parse_clutter_model(const std::string& name, const std::string& value)
+{
+    if (value == "swerling1")
+        return clutter_model::swerling1;
+    if (value == "fixed")
+        return clutter_model::fixed;
+    throw_param(name, "'" + value + "'", "'swerling1' or 'fixed'");
+}
+
+const char* clutter_model_name(clutter_model c)
+{
+    return c == clutter_model::fixed ? "fixed" : "swerling1";
+}
+
 // ---------------------------------------------------------------- arcsine law
 
 namespace {
@@ -449,14 +463,68 @@ node_set make_nodes(int P, double ds, int M)
     return ns;
 }
 
-const node_set& nodes_for(int P, double ds, int M)
+/*
+ * Static clutter: Pc patches of unit standardised amplitude and uniform phase (a room
+ * does not fluctuate), and with `target` a fluctuating target patch first (Gamma(1)
+ * power in cells of width ds, as make_nodes). The phases get a rank-1 QMC set of M
+ * points per cell (smooth periodic integrands: the Kronecker set converges fast); the
+ * first phase lives in [0, pi/2) as in make_nodes.
+ */
+node_set make_static_nodes(int Pc, bool target, double ds, int M)
+{
+    node_set ns;
+    const int P = Pc + (target ? 1 : 0);
+    if (P == 0) {
+        ns.w.push_back(1.0);
+        return ns;
+    }
+    const int D = P; // one phase per patch
+    double phi = 2.0;
+    for (int it = 0; it < 60; ++it)
+        phi = std::pow(1.0 + phi, 1.0 / (D + 1));
+    std::vector<double> alpha(D), u(D);
+    for (int d = 0; d < D; ++d)
+        alpha[d] = std::fmod(std::pow(1.0 / phi, d + 1), 1.0);
+    long idx = 0;
+    for (double a = 0.0;; a += ds) {
+        bool last = true;
+        double mass = 1.0, s0 = 0.0;
+        if (target) {
+            const double b = a + ds;
+            last = 1.0 - gamma_cdf(1, b) < 1e-9;
+            const double Fa = gamma_cdf(1, a), Fb = last ? 1.0 : gamma_cdf(1, b);
+            mass = Fb - Fa;
+            const double Gb = last ? 1.0 : gamma_cdf(2, b);
+            s0 = mass > 0.0 ? (Gb - gamma_cdf(2, a)) / mass : a + ds / 2;
+        }
+        for (int m = 0; m < M; ++m, ++idx) {
+            for (int d = 0; d < D; ++d)
+                u[d] = std::fmod(0.5 + alpha[d] * (idx + 1), 1.0);
+            for (int q = 0; q < P; ++q) {
+                const double r = target && q == 0 ? std::sqrt(s0) : 1.0;
+                const double ph = q == 0 ? 0.5 * pi * u[0] : 2.0 * pi * u[q];
+                ns.xi.push_back(cfloat(std::polar(r, ph)));
+            }
+            ns.w.push_back(mass / M);
+        }
+        if (last)
+            break;
+    }
+    return ns;
+}
+
+// kind 0: Swerling I (make_nodes); 1: static clutter; 2: static clutter and a
+// fluctuating target first
+const node_set& nodes_for(int P, double ds, int M, int kind = 0)
 {
     static std::mutex mtx;
-    static std::map<std::tuple<int, double, int>, std::shared_ptr<node_set>> cache;
+    static std::map<std::tuple<int, double, int, int>, std::shared_ptr<node_set>> cache;
     std::lock_guard<std::mutex> lock(mtx);
-    auto& e = cache[std::make_tuple(P, ds, M)];
+    auto& e = cache[std::make_tuple(P, ds, M, kind)];
     if (!e)
-        e = std::make_shared<node_set>(make_nodes(P, ds, M));
+        e = std::make_shared<node_set>(
+            kind == 0 ? make_nodes(P, ds, M)
+                      : make_static_nodes(P - (kind == 2), kind == 2, ds, M));
     return *e;
 }
 
@@ -531,11 +599,13 @@ double exterior_probability(double m1, double m2, double s1, double s2, double k
 
 conditional_tail::conditional_tail(const radar_scene& scene,
                                    double cell_width,
-                                   int qmc_points)
+                                   int qmc_points,
+                                   clutter_model clutter)
     : d_n(scene.n_rx()),
       d_P(scene.n_clutter() + 1),
       d_cell(cell_width),
       d_qmc(qmc_points),
+      d_clutter(clutter),
       d_gf(scene.gr().cast<cfloat>())
 {
     if (!(cell_width > 0.05 && cell_width <= 5.0))
@@ -553,8 +623,23 @@ void conditional_tail::prepare(const double* p, const cvec& v)
         if (p[q] > 1e-12)
             act.push_back(q);
     const int P = int(act.size());
-    const int M = d_qmc > 0 ? d_qmc : P <= 1 ? 4 : P == 2 ? 8 : P == 3 ? 16 : 32;
-    const node_set& ns = nodes_for(P, d_cell, P == 0 ? 1 : M);
+    const bool steady = d_clutter == clutter_model::fixed;
+    const int kind = !steady ? 0 : !act.empty() && act[0] == 0 ? 2 : 1;
+    // fixed clutter: phase points per cell of the target's power (one cell under
+    // H0), fewer per cell when the target's cells add their own
+    const int Pc = P - (kind == 2);
+    const int Mf = (Pc <= 1   ? 128
+                    : Pc == 2 ? 512
+                    : Pc == 3 ? 1024
+                              : 2048) /
+                   (kind == 2 ? 8 : 1);
+    const int M = d_qmc > 0 ? d_qmc
+                  : steady  ? std::max(Mf, 16)
+                  : P <= 1  ? 4
+                  : P == 2  ? 8
+                  : P == 3  ? 16
+                            : 32;
+    const node_set& ns = nodes_for(P, d_cell, P == 0 ? 1 : M, kind);
     const size_t K = ns.w.size();
     d_w.resize(K);
     d_m1.resize(K);
@@ -724,11 +809,9 @@ void parallel_for(int n, int threads, F make_worker)
 }
 } // namespace
 
-threshold_table::threshold_table(const radar_scene& scene,
-                                 double pfa,
-                                 int threads,
-                                 int cpi_len)
-    : d_scene(scene), d_st(scene), d_pfa(pfa), d_cpi(cpi_len)
+threshold_table::threshold_table(
+    const radar_scene& scene, double pfa, int threads, int cpi_len, clutter_model clutter)
+    : d_scene(scene), d_st(scene), d_pfa(pfa), d_cpi(cpi_len), d_clutter(clutter)
 {
     if (!(pfa > 0.0 && pfa < 1.0))
         throw_param("pfa", std::to_string(pfa), "(0, 1)");
@@ -858,12 +941,24 @@ double threshold_table::shapes(const double* pc, double* shape_cpi) const
     std::copy(pc, pc + P - 1, p.begin() + 1);
     double vt1;
     const cvec alpha = filter_coefficients(d_scene, p.data(), adc_model::one_bit, &vt1);
-    conditional_tail ct(d_scene);
+    conditional_tail ct(d_scene, 0.25, 0, d_clutter);
     ct.prepare(p.data(), d_scene.gr() * alpha);
     const double nl = -std::log(d_pfa);
+    // The table multiplies the shapes by the arcsine-law variances. Under Swerling I
+    // those are the model's own (up to quadrature error); static clutter has other
+    // second moments, so its shape is taken against the arcsine variance and the
+    // product is the model's kappa^2 itself.
+    double v1 = ct.variance(), vc = ct.variance(d_cpi);
+    if (d_clutter == clutter_model::fixed) {
+        v1 = d_st.variance(p.data(), alpha.data());
+        vc = d_cpi * v1;
+        if (shape_cpi && d_cpi > 1)
+            vc += d_cpi * (d_cpi - 1.0) *
+                  d_st.variance(p.data(), alpha.data(), nullptr, false);
+    }
     if (shape_cpi)
-        *shape_cpi = ct.threshold2(d_pfa, d_cpi) / (nl * ct.variance(d_cpi));
-    return ct.threshold2(d_pfa) / (nl * ct.variance());
+        *shape_cpi = ct.threshold2(d_pfa, d_cpi) / (nl * vc);
+    return ct.threshold2(d_pfa) / (nl * v1);
 }
 
 double threshold_table::shape(const double* p) const { return shapes(p, nullptr); }
@@ -988,8 +1083,10 @@ double threshold_table::coherent_factor(const double* p) const
     return k;
 }
 
-std::shared_ptr<const threshold_table>
-cached_threshold_table(const radar_scene& scene, double pfa, int cpi_len)
+std::shared_ptr<const threshold_table> cached_threshold_table(const radar_scene& scene,
+                                                              double pfa,
+                                                              int cpi_len,
+                                                              clutter_model clutter)
 {
     // The table depends on N_R, the angles (through g_R), the CNRs, Pfa and L only.
     std::string key;
@@ -997,6 +1094,7 @@ cached_threshold_table(const radar_scene& scene, double pfa, int cpi_len)
     put(scene.n_rx());
     put(pfa);
     put(cpi_len);
+    put(double(int(clutter)));
     for (int q = 0; q <= scene.n_clutter(); ++q) {
         put(scene.gr()(std::min(1, scene.n_rx() - 1), q).real());
         put(scene.gr()(std::min(1, scene.n_rx() - 1), q).imag());
@@ -1014,7 +1112,7 @@ cached_threshold_table(const radar_scene& scene, double pfa, int cpi_len)
             }
     }
     // built outside the lock: two threads may build the same table once each
-    auto t = std::make_shared<const threshold_table>(scene, pfa, 0, cpi_len);
+    auto t = std::make_shared<const threshold_table>(scene, pfa, 0, cpi_len, clutter);
     std::lock_guard<std::mutex> lock(mtx);
     lru.emplace_front(key, t);
     while (lru.size() > 8)
@@ -1031,7 +1129,7 @@ double predicted_pd(const radar_scene& scene, const threshold_table& table, cons
     double kr, vr;
     table.factors(p.data() + 1, kr, vr);
     const double k2 = -std::log(table.pfa()) * vt1 * kr;
-    conditional_tail ct(scene);
+    conditional_tail ct(scene, 0.25, 0, table.clutter());
     ct.prepare(p.data(), scene.gr() * alpha);
     return ct.tail(k2);
 }

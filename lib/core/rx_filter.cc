@@ -140,12 +140,14 @@ rx_filter::rx_filter(const radar_scene& scene,
                      double noise_var,
                      projection_kernel kernel,
                      threshold_model threshold,
-                     int cpi_len)
+                     int cpi_len,
+                     clutter_model clutter)
     : d_scene(scene),
       d_adc(adc),
       d_pfa(pfa),
       d_noise_var(noise_var),
       d_threshold(threshold),
+      d_clutter(clutter),
       d_cpi(cpi_len),
       // validated before the calibration curve reads its grid at log10(pfa)
       d_cal(scene.n_rx(), (check_pfa_noise(pfa, noise_var), pfa))
@@ -153,7 +155,7 @@ rx_filter::rx_filter(const radar_scene& scene,
     check_int_range("cpi_len", cpi_len, 1, 1 << 24);
     d_neg_log_pfa = -std::log(pfa);
     if (adc == adc_model::one_bit && threshold == threshold_model::exact)
-        d_table = cached_threshold_table(scene, pfa, cpi_len);
+        d_table = cached_threshold_table(scene, pfa, cpi_len, clutter);
     d_pw.resize(scene.n_clutter());
     const int Q1 = scene.n_clutter() + 1;
     d_wr = real_form(scene.gr().adjoint());

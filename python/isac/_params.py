@@ -454,7 +454,13 @@ class one_bit_radar_rx:
         'True',
         'tag each detection "isac_detect" (value = stat) on both outputs (false: none; stat >= 1 is the detection itself)',
         None)
-    all = (n_tx, n_rx, target_deg, clutter_deg, snr_r_db, cnr_db, radar_noise_var, pfa, adc, cpi_len, threshold_scale, threshold, tag_detections)
+    clutter_model = _spec(
+        'clutter_model', 'text', '', -_INF, _INF, False, False,
+        None, None, 'swerling1|fixed', None, False,
+        '"swerling1"',
+        "law of the clutter amplitudes the exact threshold assumes (set at construction): swerling1 (redrawn per CPI, the paper's) or fixed (constant amplitude and phase: a room, the radio emulator, isac_channel gain_model fixed)",
+        None)
+    all = (n_tx, n_rx, target_deg, clutter_deg, snr_r_db, cnr_db, radar_noise_var, pfa, adc, cpi_len, threshold_scale, threshold, tag_detections, clutter_model)
 
 class psk_source:
     n_users = _spec(

@@ -42,13 +42,14 @@ class one_bit_radar_rx(gr.hier_block2):
       threshold_scale: scales the threshold kappa; [1e-30, 1000000000000000019884624838656] (default 1.0) [settable]
       threshold: threshold model, fixed at construction: exact, or theorem1 (eq. 15); "exact", "theorem1" (default "exact")
       tag_detections: tag each detection "isac_detect" (value = stat) on both outputs (false: none; stat >= 1 is the detection itself) (default True)
+      clutter_model: law of the clutter amplitudes the exact threshold assumes (set at construction): swerling1 (redrawn per CPI, the paper's) or fixed (constant amplitude and phase: a room, the radio emulator, isac_channel gain_model fixed); "swerling1", "fixed" (default "swerling1")
     """
     # gen_params:end doc
 
     # gen_params:begin signature
     def __init__(self, n_tx=16, n_rx=16, target_deg=10.0, clutter_deg=(-50.0, 30.0), snr_r_db=15.0,
                  cnr_db=(30.0, 30.0), radar_noise_var=1.0, pfa=0.01, adc="1bit", cpi_len=1,
-                 threshold_scale=1.0, threshold="exact", tag_detections=True):
+                 threshold_scale=1.0, threshold="exact", tag_detections=True, clutter_model="swerling1"):
     # gen_params:end signature
         # every parameter against its descriptor before the io_signature is built;
         # cross-parameter rules (cnr_db's length): one_bit_rx_filter's
@@ -66,9 +67,11 @@ class one_bit_radar_rx(gr.hier_block2):
         threshold_scale = _hier.check(_params.one_bit_radar_rx.threshold_scale, threshold_scale)
         threshold = _hier.check(_params.one_bit_radar_rx.threshold, threshold)
         tag_detections = _hier.check(_params.one_bit_radar_rx.tag_detections, tag_detections)
+        clutter_model = _hier.check(_params.one_bit_radar_rx.clutter_model, clutter_model)
         # gen_params:end check
         filt = _blk.one_bit_rx_filter(n_tx, n_rx, target_deg, clutter_deg, snr_r_db, cnr_db, radar_noise_var,
-                                      pfa, adc, cpi_len, threshold_scale, threshold, tag_detections)
+                                      pfa, adc, cpi_len, threshold_scale, threshold, tag_detections,
+                                      clutter_model)
         gr.hier_block2.__init__(self, "one_bit_radar_rx",
                                 gr.io_signature2(2, 2, gr.sizeof_gr_complex * n_rx, gr.sizeof_gr_complex * n_tx),
                                 gr.io_signature2(2, 2, gr.sizeof_gr_complex, gr.sizeof_float))

@@ -71,6 +71,7 @@ public:
      * \param threshold_scale scales the threshold kappa; [1e-30, 1000000000000000019884624838656]
      * \param threshold       threshold model, fixed at construction: exact, or theorem1 (eq. 15); "exact", "theorem1"
      * \param tag_detections  tag each detection "isac_detect" (value = stat) on both outputs (false: none; stat >= 1 is the detection itself)
+     * \param clutter_model   law of the clutter amplitudes the exact threshold assumes (set at construction): swerling1 (redrawn per CPI, the paper's) or fixed (constant amplitude and phase: a room, the radio emulator, isac_channel gain_model fixed); "swerling1", "fixed"
      */
     static sptr make(int n_tx,
                      int n_rx,
@@ -84,7 +85,8 @@ public:
                      int cpi_len = 1,
                      double threshold_scale = 1.0,
                      const std::string& threshold = "exact",
-                     bool tag_detections = true);
+                     bool tag_detections = true,
+                     const std::string& clutter_model = "swerling1");
     // gen_params:end make
     // clang-format on
 
@@ -119,6 +121,8 @@ public:
     virtual std::string threshold() const = 0;
     //! tag each detection "isac_detect" (value = stat) on both outputs (false: none; stat >= 1 is the detection itself)
     virtual bool tag_detections() const = 0;
+    //! law of the clutter amplitudes the exact threshold assumes (set at construction): swerling1 (redrawn per CPI, the paper's) or fixed (constant amplitude and phase: a room, the radio emulator, isac_channel gain_model fixed); "swerling1", "fixed"
+    virtual std::string clutter_model() const = 0;
     // gen_params:end accessors
     // clang-format on
     //! Angles and CNRs together (Q may change).

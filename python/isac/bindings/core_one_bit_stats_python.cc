@@ -33,6 +33,14 @@ void bind_core_one_bit_stats(py::module& m)
     py::enum_<threshold_model>(m, "threshold_model")
         .value("theorem1", threshold_model::theorem1)
         .value("exact", threshold_model::exact);
+    py::enum_<clutter_model>(m, "clutter_model")
+        .value("swerling1", clutter_model::swerling1)
+        .value("fixed", clutter_model::fixed);
+    m.def("parse_clutter_model",
+          &parse_clutter_model,
+          py::arg("name"),
+          py::arg("value"),
+          "clutter_model from 'swerling1' or 'fixed' (a ValueError naming `name` else).");
 
     py::class_<arcsine_stats>(m, "arcsine_stats", R"doc(
 Arcsine-law (exact) covariance of the 1-bit ADC output r~ = sgn(Re r) + j sgn(Im r)
@@ -137,10 +145,11 @@ units of sigma_R^2): Cq = (4/pi)(asin(Re C/d) + j asin(Im C/d)), C = I + sum p_q
     py::class_<conditional_tail>(m, "conditional_tail", R"doc(
 Conditional-Gaussian tail model of |v^H r~| (given the patch amplitudes, z is Gaussian
 with the erf mean and an improper covariance; integrated over the amplitudes).)doc")
-        .def(py::init<const radar_scene&, double, int>(),
+        .def(py::init<const radar_scene&, double, int, clutter_model>(),
              py::arg("scene"),
              py::arg("cell_width") = 0.25,
-             py::arg("qmc_points") = 0)
+             py::arg("qmc_points") = 0,
+             py::arg("clutter") = clutter_model::swerling1)
         .def(
             "prepare",
             [](conditional_tail& t, std::vector<double> p, const cvec& v) {
@@ -160,12 +169,14 @@ with the erf mean and an improper covariance; integrated over the amplitudes).)d
         m, "threshold_table", R"doc(
 Exact-threshold table of the 1-bit receive filter: factors(p) -> (kappa^2 ratio,
 H0 variance ratio) to Theorem 1 at the Q clutter powers p_q = CNR_q |c_q|^2.)doc")
-        .def(py::init<const radar_scene&, double, int, int>(),
+        .def(py::init<const radar_scene&, double, int, int, clutter_model>(),
              py::arg("scene"),
              py::arg("pfa"),
              py::arg("threads") = 0,
-             py::arg("cpi_len") = 1)
+             py::arg("cpi_len") = 1,
+             py::arg("clutter") = clutter_model::swerling1)
         .def("pfa", &threshold_table::pfa)
+        .def("clutter", &threshold_table::clutter)
         .def("cpi_len", &threshold_table::cpi_len)
         .def(
             "coherent_factor",

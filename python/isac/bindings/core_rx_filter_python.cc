@@ -55,27 +55,32 @@ void bind_core_rx_filter(py::module& m)
 {
     py::class_<rx_filter>(m, "rx_filter", R"doc(
 Batched 1-bit ISAC paper receive filter + GLRT statistic (the kernel of isac.one_bit_rx_filter).
-rx_filter(scene, adc, pfa, noise_var=1.0, threshold=threshold_model.exact);
+rx_filter(scene, adc, pfa, noise_var=1.0, threshold=threshold_model.exact, cpi_len=1,
+clutter=clutter_model.swerling1);
 process(r, x, terms=False) takes r (n x n_rx)
 and x (n x n_tx) complex arrays and returns z = u^H r, |z|/kappa and a status per
 snapshot (0 ok, 1 degenerate c_0 = 0, 2 NaN/Inf input); with terms=True also the
 (n x (Q+2)) CPI terms (core/rx_filter.h). cpi_len: the CPI length the terms are for.)doc")
-        .def(py::init([](const radar_scene& s,
-                         adc_model adc,
-                         double pfa,
-                         double nv,
-                         threshold_model thr,
-                         int cpi_len) {
-                 return rx_filter(
-                     s, adc, pfa, nv, projection_kernel::automatic, thr, cpi_len);
-             }),
-             py::arg("scene"),
-             py::arg("adc"),
-             py::arg("pfa"),
-             py::arg("noise_var") = 1.0,
-             py::arg("threshold") = threshold_model::exact,
-             py::arg("cpi_len") = 1)
+        .def(
+            py::init([](const radar_scene& s,
+                        adc_model adc,
+                        double pfa,
+                        double nv,
+                        threshold_model thr,
+                        int cpi_len,
+                        clutter_model clutter) {
+                return rx_filter(
+                    s, adc, pfa, nv, projection_kernel::automatic, thr, cpi_len, clutter);
+            }),
+            py::arg("scene"),
+            py::arg("adc"),
+            py::arg("pfa"),
+            py::arg("noise_var") = 1.0,
+            py::arg("threshold") = threshold_model::exact,
+            py::arg("cpi_len") = 1,
+            py::arg("clutter") = clutter_model::swerling1)
         .def("threshold", &rx_filter::threshold)
+        .def("clutter", &rx_filter::clutter)
         .def("cpi_len", &rx_filter::cpi_len)
         .def(
             "expected_kappa_ratio",

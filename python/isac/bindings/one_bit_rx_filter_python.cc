@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(one_bit_rx_filter.h)                                       */
-/* BINDTOOL_HEADER_FILE_HASH(0)                                                    */
+/* BINDTOOL_HEADER_FILE_HASH(36a36107ae3749106aafce051698f771) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
@@ -57,6 +57,7 @@ gnuradio.isac.rx_calibration). Bad parameters raise ValueError.)doc"
     "  threshold_scale: scales the threshold kappa; [1e-30, 1000000000000000019884624838656] (default 1.0) [settable]\n"
     "  threshold: threshold model, fixed at construction: exact, or theorem1 (eq. 15); \"exact\", \"theorem1\" (default \"exact\")\n"
     "  tag_detections: tag each detection \"isac_detect\" (value = stat) on both outputs (false: none; stat >= 1 is the detection itself) (default True)\n"
+    "  clutter_model: law of the clutter amplitudes the exact threshold assumes (set at construction): swerling1 (redrawn per CPI, the paper's) or fixed (constant amplitude and phase: a room, the radio emulator, isac_channel gain_model fixed); \"swerling1\", \"fixed\" (default \"swerling1\")\n"
     // gen_params:end doc
         // clang-format on
         )
@@ -77,7 +78,8 @@ gnuradio.isac.rx_calibration). Bad parameters raise ValueError.)doc"
              py::arg("cpi_len") = 1,
              py::arg("threshold_scale") = 1.0,
              py::arg("threshold") = "exact",
-             py::arg("tag_detections") = true)
+             py::arg("tag_detections") = true,
+             py::arg("clutter_model") = "swerling1")
              // gen_params:end args
         // clang-format on
         // clang-format off
@@ -100,6 +102,7 @@ gnuradio.isac.rx_calibration). Bad parameters raise ValueError.)doc"
         .def("threshold_scale", &gr::isac::one_bit_rx_filter::threshold_scale)
         .def("threshold", &gr::isac::one_bit_rx_filter::threshold)
         .def("tag_detections", &gr::isac::one_bit_rx_filter::tag_detections)
+        .def("clutter_model", &gr::isac::one_bit_rx_filter::clutter_model)
         // gen_params:end accessors
         // clang-format on
         // the rebuild (the exact threshold of up to 512 clutter patches) can take

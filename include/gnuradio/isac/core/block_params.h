@@ -927,8 +927,12 @@ struct one_bit_rx_filter {
       -std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity(), false, false, nullptr, nullptr,
       nullptr, nullptr, false, "True",
       "tag each detection \"isac_detect\" (value = stat) on both outputs (false: none; stat >= 1 is the detection itself)" };
+    static constexpr param_spec clutter_model{ "clutter_model", param_type::text, "",
+      -std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity(), false, false, nullptr, nullptr,
+      "swerling1|fixed", nullptr, false, "\"swerling1\"",
+      "law of the clutter amplitudes the exact threshold assumes (set at construction): swerling1 (redrawn per CPI, the paper's) or fixed (constant amplitude and phase: a room, the radio emulator, isac_channel gain_model fixed)" };
     static constexpr param_spec all[] = {
-        n_tx, n_rx, target_deg, clutter_deg, snr_r_db, cnr_db, radar_noise_var, pfa, adc, cpi_len, threshold_scale, threshold, tag_detections
+        n_tx, n_rx, target_deg, clutter_deg, snr_r_db, cnr_db, radar_noise_var, pfa, adc, cpi_len, threshold_scale, threshold, tag_detections, clutter_model
     };
     static void check(int n_tx,
                       int n_rx,
@@ -942,7 +946,8 @@ struct one_bit_rx_filter {
                       int cpi_len,
                       double threshold_scale,
                       const std::string& threshold,
-                      bool tag_detections)
+                      bool tag_detections,
+                      const std::string& clutter_model)
     {
         (void)tag_detections;
         check_value(one_bit_rx_filter::n_tx, double(n_tx));
@@ -957,6 +962,7 @@ struct one_bit_rx_filter {
         check_value(one_bit_rx_filter::cpi_len, double(cpi_len));
         check_value(one_bit_rx_filter::threshold_scale, double(threshold_scale));
         check_option(one_bit_rx_filter::threshold, threshold);
+        check_option(one_bit_rx_filter::clutter_model, clutter_model);
     }
 };
 

@@ -29,6 +29,12 @@
  *    clutter pins the sign pattern. conditional_tail integrates the conditional
  *    Gaussian tail over a (cells of the total power |a|^2 for the tail, a
  *    quasi-Monte-Carlo set for the power split and the phases).
+ *    The law of a is the clutter model: clutter_model::swerling1 (the paper's, a_q
+ *    ~ CN(0, p_q) per draw) or clutter_model::fixed, |a_q|^2 = p_q with a
+ *    uniform phase: a room's reflections, which do not fluctuate. The static tail is
+ *    lighter (no strong clutter draws leak past the filter); it matters where the
+ *    clutter leakage dominates the CPI variance (small N_R, long CPIs). The second
+ *    order statistics stay the arcsine law's; the tail shape carries the difference.
  *
  * 3. threshold_table: what the receive filter needs per snapshot, tabulated in the
  *    clutter powers p_1..p_Q (the scene fixes everything else): the ratio of the
@@ -51,6 +57,14 @@ enum class threshold_model { theorem1, exact };
 
 //! Parses "theorem1"/"exact"; throws param_error naming `name`.
 threshold_model parse_threshold_model(const std::string& name, const std::string& value);
+
+//! The law of the clutter amplitudes the exact threshold assumes (file comment, point 2).
+enum class clutter_model { swerling1, fixed };
+
+//! Parses "swerling1"/"fixed"; throws param_error naming `name`.
+clutter_model parse_clutter_model(const std::string& name, const std::string& value);
+//! "swerling1" or "fixed"
+const char* clutter_model_name(clutter_model c);
 
 /*!
  * Arcsine-law second-order statistics of the 1-bit ADC output for the scene's
@@ -156,11 +170,16 @@ public:
      * Gamma(P) variable for P fluctuating patches); qmc_points: quasi-Monte-Carlo
      * points per cell for the power split and the phases (0: 4, 8, 16, 32 for
      * P = 1, 2, 3, >= 4). The defaults keep the Pfa within a few per cent of the
-     * converged quadrature (docs/one_bit_rx_filter.md).
+     * converged quadrature (docs/one_bit_rx_filter.md). clutter: the law of the
+     * clutter amplitudes; with clutter_model::fixed the clutter phases get a
+     * quasi-Monte-Carlo set (qmc_points per cell of the target's power, 0: 128, 512,
+     * 1024, 2048 for 1, 2, 3, >= 4 lit patches, an eighth with a lit target) and
+     * only the target (H1) fluctuates.
      */
     explicit conditional_tail(const radar_scene& scene,
                               double cell_width = 0.25,
-                              int qmc_points = 0);
+                              int qmc_points = 0,
+                              clutter_model clutter = clutter_model::swerling1);
 
     void prepare(const double* p, const cvec& v);
     /*!
@@ -181,6 +200,7 @@ private:
     int d_n, d_P;
     double d_cell;
     int d_qmc;
+    clutter_model d_clutter;
     Eigen::MatrixXcf d_gf; // N x (Q+1), single precision
     // per node: weight, mean and covariance square roots in the covariance eigenframe
     std::vector<double> d_w, d_m1, d_m2, d_s1, d_s2;
@@ -204,6 +224,10 @@ private:
  * draw): coherent_factor() is kappa_CPI^2 / (-ln Pfa L var_T1), with the CPI
  * variance L V + L (L-1) W (W the noise-free arcsine term, arcsine_stats::variance)
  * and the tail of L E[z|a] + sqrt(L) w.
+ *
+ * clutter: the law of the clutter amplitudes (file comment, point 2). With
+ * clutter_model::fixed the shapes are the model's kappa^2 over the arcsine-law variance
+ * (with swerling1 over the model's own variance, equal up to quadrature error).
  */
 class threshold_table
 {
@@ -211,10 +235,12 @@ public:
     threshold_table(const radar_scene& scene,
                     double pfa,
                     int threads = 0,
-                    int cpi_len = 1);
+                    int cpi_len = 1,
+                    clutter_model clutter = clutter_model::swerling1);
 
     double pfa() const { return d_pfa; }
     int cpi_len() const { return d_cpi; }
+    clutter_model clutter() const { return d_clutter; }
     bool tabulated() const { return d_tabulated; }
     //! grid nodes per tabulated dimension (0 when not tabulated)
     int grid_size() const { return d_nf; }
@@ -248,6 +274,7 @@ private:
     arcsine_stats d_st;
     double d_pfa;
     int d_cpi;
+    clutter_model d_clutter;
     std::vector<int> d_dims; // clutter indices (0-based among 1..Q) with CNR > 0
     bool d_tabulated = false;
     int d_nf = 0;
@@ -287,12 +314,16 @@ private:
 //! A threshold table shared by every filter with the same scene and Pfa (the build
 //! costs up to ~1 s): a small process-wide cache.
 std::shared_ptr<const threshold_table>
-cached_threshold_table(const radar_scene& scene, double pfa, int cpi_len = 1);
+cached_threshold_table(const radar_scene& scene,
+                       double pfa,
+                       int cpi_len = 1,
+                       clutter_model clutter = clutter_model::swerling1);
 
 /*!
  * Predicted detection probability of the 1-bit receiver with the exact threshold at
  * clutter+target powers p (Q+1, p[0] = SNR_R |c_0|^2): the conditional-Gaussian model
- * with the target as one more fluctuating patch, at the table's kappa^2. The ideal
+ * with the target as one more fluctuating patch (the clutter under the table's
+ * clutter model), at the table's kappa^2. The ideal
  * ADC has the exact law Pfa^{1/(1+SCNR)}.
  */
 double

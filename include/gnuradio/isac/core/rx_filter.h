@@ -42,7 +42,10 @@
  * request. threshold_model::exact (the default) multiplies eq. 15's kappa^2 by the
  * ratio of the exact kappa^2 (arcsine-law variance, conditional-Gaussian tail over the
  * clutter amplitudes; one_bit_stats.h) to eq. 15's, read from a threshold_table in
- * the clutter powers p_q = CNR_q |c_q|^2. The ideal ADC's threshold is exact already.
+ * the clutter powers p_q = CNR_q |c_q|^2. The clutter amplitudes' law is a parameter
+ * (clutter_model): Swerling I, the paper's, or static (constant amplitude, as a room's
+ * reflections); it sets the tail shapes, and through them every threshold below. The
+ * ideal ADC's threshold is exact already.
  *
  * Coherent integration (cpi_integrator): Z = sum_l z_l over a CPI of L snapshots.
  * With gamma_0 and the clutter gammas constant over the CPI (Swerling I) and
@@ -98,6 +101,8 @@ public:
      * \param threshold  exact (default) or theorem1 (eq. 15); 1-bit ADC only
      * \param cpi_len    the CPI length the terms are for (exact: the coherent-CPI
      *                   threshold of repeated x, see cpi_integrator)
+     * \param clutter    the clutter amplitudes' law the exact threshold assumes:
+     *                   swerling1 (the paper's) or fixed (a room)
      */
     rx_filter(const radar_scene& scene,
               adc_model adc,
@@ -105,13 +110,15 @@ public:
               double noise_var = 1.0,
               projection_kernel kernel = projection_kernel::automatic,
               threshold_model threshold = threshold_model::exact,
-              int cpi_len = 1);
+              int cpi_len = 1,
+              clutter_model clutter = clutter_model::swerling1);
 
     const radar_scene& scene() const { return d_scene; }
     adc_model adc() const { return d_adc; }
     double pfa() const { return d_pfa; }
     double noise_var() const { return d_noise_var; }
     threshold_model threshold() const { return d_threshold; }
+    clutter_model clutter() const { return d_clutter; }
     int cpi_len() const { return d_cpi; }
     int n_terms() const { return d_scene.n_clutter() + 2; }
     //! the exact-threshold table (null with theorem1 or the ideal ADC)
@@ -147,6 +154,7 @@ private:
     adc_model d_adc;
     double d_pfa, d_noise_var, d_neg_log_pfa;
     threshold_model d_threshold;
+    clutter_model d_clutter;
     int d_cpi;
     calibration_curve d_cal; // the exact threshold's small-array calibration
     std::shared_ptr<const threshold_table> d_table; // exact 1-bit threshold
