@@ -88,9 +88,21 @@ ISAC_CLONES_EXACT void grid_power(const cfloat* BH,
 {
     float* __restrict gr = g;
     float* __restrict gi = g + M;
-    for (int m = 0; m < M; ++m)
-        gr[m] = gi[m] = 0.0f;
-    for (int n = 0; n < N; ++n) {
+    // the first element's terms start the sums (0 + t: what adding to zeroed sums
+    // gives, signed zeros included) without a pass that zeroes them
+    if (N == 0) {
+        for (int m = 0; m < M; ++m)
+            gr[m] = gi[m] = 0.0f;
+    } else {
+        const float* __restrict b = reinterpret_cast<const float*>(BH);
+        const float zr = z[0].real(), zi = z[0].imag();
+        for (int m = 0; m < M; ++m) {
+            const float br = b[2 * m], bi = b[2 * m + 1];
+            gr[m] = 0.0f + (br * zr - bi * zi);
+            gi[m] = 0.0f + (br * zi + bi * zr);
+        }
+    }
+    for (int n = 1; n < N; ++n) {
         const float* __restrict b = reinterpret_cast<const float*>(BH + size_t(n) * M);
         const float zr = z[n].real(), zi = z[n].imag();
         for (int m = 0; m < M; ++m) {

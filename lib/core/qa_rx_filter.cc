@@ -12,6 +12,7 @@
 #include <cppunit/TestFixture.h>
 #include <cppunit/extensions/HelperMacros.h>
 #include <atomic>
+#include <cstring>
 #include <limits>
 #include <random>
 
@@ -28,6 +29,7 @@ class qa_rx_filter : public CppUnit::TestFixture
     CPPUNIT_TEST(test_bad_input);
     CPPUNIT_TEST(test_repeated_x);
     CPPUNIT_TEST(test_cancelled);
+    CPPUNIT_TEST(test_small_projection_matches_gemm);
     CPPUNIT_TEST_SUITE_END();
 
     std::mt19937 rng{ 7 };
@@ -407,6 +409,79 @@ public:
             CPPUNIT_ASSERT_EQUAL(sg, st[l]);
             for (int k = 0; k < K; ++k)
                 CPPUNIT_ASSERT(tg[k] == terms[size_t(l) * K + k]);
+        }
+    }
+
+    // The OTA scene's shape (N_R = 4, Q = 2: a 6 x 8 projection) takes a kernel of its
+    // own in Eigen's order: every output equals the GEMM's bit for bit, whatever the
+    // call sizes (Eigen's product takes three paths by the number of columns).
+    void test_small_projection_matches_gemm()
+    {
+        radar_scene s(4,
+                      4,
+                      deg2rad(12),
+                      { deg2rad(-40), deg2rad(27) },
+                      std::pow(10, 1.2),
+                      { 300.0, 100.0 });
+        for (auto m : { adc_model::one_bit, adc_model::ideal }) {
+            const int n = 1500;
+            cmatf R = rand_mat(4, n), X = rand_mat(4, n);
+            std::uniform_int_distribution<int> pick(0, 9);
+            for (int j = 0; j < n; ++j)
+                for (int i = 0; i < 4; ++i) {
+                    const int c = pick(rng);
+                    if (m == adc_model::one_bit && c < 8) // signs, some of them zeros
+                        R(i, j) = cfloat(R(i, j).real() < 0 ? -1.0f : 1.0f,
+                                         c == 0               ? -0.0f
+                                         : c == 1             ? 0.0f
+                                         : R(i, j).imag() < 0 ? -1.0f
+                                                              : 1.0f);
+                    if (c == 9)
+                        R(i, j) = cfloat(-0.0f, R(i, j).imag());
+                }
+            rx_filter fa(
+                s, m, 1e-2, 1.0, projection_kernel::automatic, threshold_model::exact, 4);
+            rx_filter fg(
+                s, m, 1e-2, 1.0, projection_kernel::gemm, threshold_model::exact, 4);
+            const int nt = fa.n_terms();
+            std::vector<cfloat> za(n), zg(n);
+            std::vector<float> sa(n), sg(n);
+            std::vector<snapshot_status> ta(n), tg(n);
+            std::vector<cdouble> ca(size_t(n) * nt), cg(size_t(n) * nt);
+            // call sizes across every path: 1-5 (coefficient-based), 6.. with every
+            // remainder mod 4, and more than a chunk (256)
+            const int sizes[] = { 1,  2,  3,  4,  5,   6,   7,   8,  9,
+                                  10, 11, 13, 17, 255, 256, 300, 517 };
+            int l = 0;
+            for (int k = 0; l < n; ++k) {
+                const int b = std::min(sizes[k % std::size(sizes)], n - l);
+                CPPUNIT_ASSERT_EQUAL(b,
+                                     fa.process(&R(0, l),
+                                                &X(0, l),
+                                                b,
+                                                &za[l],
+                                                &sa[l],
+                                                &ta[l],
+                                                &ca[size_t(l) * nt]));
+                CPPUNIT_ASSERT_EQUAL(b,
+                                     fg.process(&R(0, l),
+                                                &X(0, l),
+                                                b,
+                                                &zg[l],
+                                                &sg[l],
+                                                &tg[l],
+                                                &cg[size_t(l) * nt]));
+                l += b;
+            }
+            CPPUNIT_ASSERT(std::memcmp(za.data(), zg.data(), sizeof(cfloat) * n) == 0);
+            CPPUNIT_ASSERT(std::memcmp(sa.data(), sg.data(), sizeof(float) * n) == 0);
+            CPPUNIT_ASSERT(ta == tg);
+            CPPUNIT_ASSERT(
+                std::memcmp(ca.data(), cg.data(), sizeof(cdouble) * ca.size()) == 0);
+            int ok = 0;
+            for (int j = 0; j < n; ++j)
+                ok += ta[j] == snapshot_status::ok;
+            CPPUNIT_ASSERT(ok > n - 10);
         }
     }
 

@@ -95,6 +95,62 @@ ISAC_CLONES void project(const float* __restrict W,
     }
 }
 
+/*
+ * P = W X for a 6 x 8 W (2 clutter patches, 4 receive channels: the OTA scene) and
+ * b columns, in the very order of Eigen's product for those shapes (this build:
+ * Eigen 3.4), so the outputs are those of the GEMM bit for bit at a sixth of its
+ * instructions (the GEMM packs and zeroes for a 6 x 8 block). Rows sit in the
+ * vector lanes (6 of 8). Eigen's orders, by the product's path:
+ * - b < 6 (a coefficient-based product): c_l = p_l + p_{l+4}, (c_0 + c_2) + (c_1 +
+ *   c_3), p_t = W(i, t) X(t, j);
+ * - b >= 6 (GEMM), in whole groups of 4 columns: rows 0-3 (one packet) add the even
+ *   and the odd products in two chains from 0, then the two; rows 4-5 take a_l = (0
+ *   + p_l) + p_{l+4}, (a_0 + a_1) + (a_2 + a_3);
+ * - the last b mod 4 columns of a GEMM: one chain from 0.
+ * A GEMM adds its result to the zeroed destination (0 + acc: -0 becomes +0).
+ * qa_rx_filter checks this against Eigen (projection_kernel::gemm) bit for bit.
+ */
+ISAC_CLONES_EXACT void project_6x8(const float* __restrict W,
+                                   const float* __restrict X,
+                                   int b,
+                                   float* __restrict P)
+{
+    typedef float v8sf __attribute__((vector_size(32)));
+    v8sf w[8];
+    for (int t = 0; t < 8; ++t)
+        for (int i = 0; i < 8; ++i)
+            w[t][i] = i < 6 ? W[i * 8 + t] : 0.0f;
+    const v8sf zero = {};
+    const bool gemm = b >= 6;
+    const int full = gemm ? b - b % 4 : 0;
+    for (int j = 0; j < b; ++j) {
+        const float* x = X + size_t(j) * 8;
+        v8sf p[8];
+        for (int t = 0; t < 8; ++t)
+            p[t] = w[t] * x[t];
+        v8sf r;
+        if (!gemm) {
+            const v8sf c0 = p[0] + p[4], c1 = p[1] + p[5], c2 = p[2] + p[6],
+                       c3 = p[3] + p[7];
+            r = (c0 + c2) + (c1 + c3);
+        } else if (j < full) {
+            const v8sf ev = (((zero + p[0]) + p[2]) + p[4]) + p[6];
+            const v8sf od = (((zero + p[1]) + p[3]) + p[5]) + p[7];
+            const v8sf a = ((zero + p[0]) + p[4]) + ((zero + p[1]) + p[5]);
+            const v8sf c = ((zero + p[2]) + p[6]) + ((zero + p[3]) + p[7]);
+            const v8sf lo = ev + od, hi = a + c;
+            r = zero + v8sf{ lo[0], lo[1], lo[2], lo[3], hi[4], hi[5], hi[6], hi[7] };
+        } else {
+            r = zero;
+            for (int t = 0; t < 8; ++t)
+                r += p[t];
+            r = zero + r;
+        }
+        for (int i = 0; i < 6; ++i)
+            P[size_t(j) * 6 + i] = r[i];
+    }
+}
+
 // ||x||^2 of k floats in 16 lane sums (vectorises without reassociating, and rounds
 // alike wherever x sits)
 ISAC_CLONES float squared_norm(const float* __restrict x, int k)
@@ -165,6 +221,9 @@ rx_filter::rx_filter(const radar_scene& scene,
     d_direct = kernel == projection_kernel::direct ||
                (kernel == projection_kernel::automatic &&
                 std::min(scene.n_rx(), scene.n_tx()) >= 64);
+    // the OTA scene's shape in Eigen's order (automatic: the same bits as the GEMM)
+    d_small =
+        kernel == projection_kernel::automatic && d_wr.rows() == 6 && d_wr.cols() == 8;
     d_p.resize(2 * Q1, chunk);
     d_cx.resize(2 * Q1, 1);
     d_ws.resize(scene.workspace_size());
@@ -305,17 +364,26 @@ snapshot_status rx_filter::lookup(const float* x, const cdouble*& v)
     }
     const int k = 2 * d_scene.n_tx();
     const size_t stride = size_t(x_stride());
-    // four independent multiply chains (a long x is hashed at four words a step)
-    uint64_t hl[4] = { 0x9e3779b97f4a7c15ull,
-                       0xc2b2ae3d27d4eb4full,
-                       0x165667b19e3779f9ull,
-                       0x27d4eb2f165667c5ull };
-    for (int i = 0; i < k; ++i) {
-        uint32_t w;
-        std::memcpy(&w, x + i, sizeof w);
-        hl[i & 3] = (hl[i & 3] ^ w) * 0xff51afd7ed558ccdull;
+    // four independent multiply chains (a long x is hashed at four words a step),
+    // word i on chain i mod 4; unrolled by four so the chains stay in registers
+    constexpr uint64_t mul = 0xff51afd7ed558ccdull;
+    uint64_t h0 = 0x9e3779b97f4a7c15ull, h1 = 0xc2b2ae3d27d4eb4full,
+             h2 = 0x165667b19e3779f9ull, h3 = 0x27d4eb2f165667c5ull;
+    uint32_t w[4];
+    int i = 0;
+    for (; i + 4 <= k; i += 4) {
+        std::memcpy(w, x + i, sizeof w);
+        h0 = (h0 ^ w[0]) * mul;
+        h1 = (h1 ^ w[1]) * mul;
+        h2 = (h2 ^ w[2]) * mul;
+        h3 = (h3 ^ w[3]) * mul;
     }
-    uint64_t h = hl[0] ^ (hl[1] >> 7) ^ (hl[2] << 11) ^ (hl[3] >> 19);
+    if (i < k) { // k is even: two words left
+        std::memcpy(w, x + i, 2 * sizeof(uint32_t));
+        h0 = (h0 ^ w[0]) * mul;
+        h1 = (h1 ^ w[1]) * mul;
+    }
+    uint64_t h = h0 ^ (h1 >> 7) ^ (h2 << 11) ^ (h3 >> 19);
     h = (h ^ (h >> 31)) * 0x9e3779b97f4a7c15ull;
     h ^= h >> 29;
     const size_t set = size_t(h) & size_t(d_slots - 2); // slots set and set + 1
@@ -360,7 +428,12 @@ int rx_filter::process(const cfloat* r,
     const int nr = d_scene.n_rx(), nt = d_scene.n_tx();
     for (int base = 0; base < n; base += chunk) {
         const int b = std::min(chunk, n - base);
-        if (d_direct) {
+        if (d_small) {
+            project_6x8(d_wr.data(),
+                        reinterpret_cast<const float*>(r + size_t(base) * nr),
+                        b,
+                        d_p.data());
+        } else if (d_direct) {
             project_rows(d_wr,
                          reinterpret_cast<const float*>(r + size_t(base) * nr),
                          2 * nr,

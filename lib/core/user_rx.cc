@@ -390,9 +390,15 @@ void user_receiver::set_oscillator(double cfo, double at)
 
 void user_receiver::segment(int64_t a, int64_t b, std::vector<cfloat>& out) const
 {
-    out.assign(size_t(std::max<int64_t>(0, b - a)), cfloat(0, 0));
+    const int64_t n_out = std::max<int64_t>(0, b - a);
+    out.resize(size_t(n_out));
     const int64_t lo = std::max<int64_t>(a, int64_t(d_buf0));
     const int64_t hi = std::min<int64_t>(b, int64_t(d_buf0 + d_buf.size()));
+    // zero outside the buffer; [lo, hi) is written below
+    const int64_t i0 = std::min(std::max<int64_t>(lo - a, 0), n_out);
+    const int64_t i1 = std::min(std::max<int64_t>(hi - a, i0), n_out);
+    std::fill(out.begin(), out.begin() + i0, cfloat(0, 0));
+    std::fill(out.begin() + i1, out.end(), cfloat(0, 0));
     // a phasor recursion, renormalised every 256 samples
     const cdouble step = std::polar(1.0, -two_pi * d_cfo);
     cdouble r;
@@ -527,8 +533,12 @@ void user_receiver::finish_held(bool have_end, double psi_end, double center_end
         const double guard = 1e-6 + 1e-7 * M;
         const double big = 6755399441055744.0; // 1.5 2^52: (x + big) - big rounds
         const cdouble step = std::polar(1.0, -slope);
-        std::vector<double> phi(static_cast<size_t>(Ld)), vy(phi.size()), vx(phi.size());
-        std::vector<cdouble> lines(static_cast<size_t>(Ld));
+        d_phi.resize(size_t(Ld));
+        d_vy.resize(size_t(Ld));
+        d_vx.resize(size_t(Ld));
+        d_lines.resize(size_t(Ld));
+        std::vector<double>&phi = d_phi, &vy = d_vy, &vx = d_vx;
+        std::vector<cdouble>& lines = d_lines;
         {
             cdouble line;
             for (int t = 0; t < Ld; ++t) {
@@ -772,7 +782,7 @@ bool user_receiver::frame_at(double t0_guess, int S, bool acquisition, double* p
         d_wait = true;
         return false;
     }
-    std::vector<cfloat> seg;
+    std::vector<cfloat>& seg = d_seg;
     segment(seg0, seg1, seg);
 
     fit_result fr;

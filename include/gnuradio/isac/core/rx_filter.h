@@ -165,6 +165,7 @@ private:
     // than a complex GEMM with Q+1 rows (measured in bench_rx_filter).
     Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> d_wr, d_wt;
     bool d_direct; // packing-free projection kernel instead of Eigen's GEMM (large N)
+    bool d_small;  // a 6 x 8 projection (Q = 2, N_R = 4) in the GEMM's order
     Eigen::MatrixXf d_p; // projections of one chunk (2(Q+1) x chunk)
     std::vector<cdouble> d_ws, d_cd, d_y, d_gq, d_a;
 

@@ -278,6 +278,11 @@ private:
     int64_t d_index_lag = 0; // grid index - frame number (from the header codes)
     int d_code_misses = 0;
     bool d_lag_confirmed = false;
+    // per-frame scratch, grow-only (every element is written before it is read):
+    // zero-filled allocations per frame were a tenth of the receiver's instructions
+    std::vector<cfloat> d_seg;
+    std::vector<double> d_phi, d_vy, d_vx;
+    std::vector<cdouble> d_lines;
 
     void process();
     bool acquire();
