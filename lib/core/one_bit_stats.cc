@@ -415,6 +415,38 @@ double gamma_cdf(int P, double s) // integer shape: 1 - e^{-s} sum_{k<P} s^k / k
     return 1.0 - std::exp(-s) * sum;
 }
 
+// R-sequence generators: alpha_d = phi^-(d+1), phi the root of x^(D+1) = x + 1
+std::vector<double> r_sequence(int D)
+{
+    double phi = 2.0;
+    for (int it = 0; it < 60; ++it)
+        phi = std::pow(1.0 + phi, 1.0 / (D + 1));
+    std::vector<double> alpha(D);
+    for (int d = 0; d < D; ++d)
+        alpha[d] = std::fmod(std::pow(1.0 / phi, d + 1), 1.0);
+    return alpha;
+}
+
+// One cell [a, a + ds) of a Gamma(P, 1) power: its probability mass and the
+// conditional mean E[s 1{cell}] / mass = P (F_{P+1}(b) - F_{P+1}(a)) / mass; the
+// last cell takes the whole tail.
+struct gamma_cell {
+    double mass, mean;
+    bool last;
+};
+
+gamma_cell cell_of(int P, double a, double ds)
+{
+    const double Fa = gamma_cdf(P, a);
+    const bool last = 1.0 - gamma_cdf(P, a + ds) < 1e-9;
+    const double b = a + ds;
+    const double Fb = last ? 1.0 : gamma_cdf(P, b);
+    const double mass = Fb - Fa;
+    const double Gb = last ? 1.0 : gamma_cdf(P + 1, b);
+    const double s = mass > 0.0 ? P * (Gb - gamma_cdf(P + 1, a)) / mass : a + ds / 2;
+    return { mass, s, last };
+}
+
 node_set make_nodes(int P, double ds, int M)
 {
     node_set ns;
@@ -423,24 +455,11 @@ node_set make_nodes(int P, double ds, int M)
         return ns;
     }
     const int D = 2 * P - 1;
-    // R-sequence: alpha_d = phi^-(d+1), phi the root of x^(D+1) = x + 1
-    double phi = 2.0;
-    for (int it = 0; it < 60; ++it)
-        phi = std::pow(1.0 + phi, 1.0 / (D + 1));
-    std::vector<double> alpha(D);
-    for (int d = 0; d < D; ++d)
-        alpha[d] = std::fmod(std::pow(1.0 / phi, d + 1), 1.0);
+    const std::vector<double> alpha = r_sequence(D);
     long idx = 0;
     std::vector<double> u(D), cut(P + 1);
     for (double a = 0.0;; a += ds) {
-        const double Fa = gamma_cdf(P, a);
-        const bool last = 1.0 - gamma_cdf(P, a + ds) < 1e-9;
-        const double b = a + ds;
-        const double Fb = last ? 1.0 : gamma_cdf(P, b);
-        const double mass = Fb - Fa;
-        // conditional mean of s in the cell: E[s 1{cell}] = P (F_{P+1}(b) - F_{P+1}(a))
-        const double Gb = last ? 1.0 : gamma_cdf(P + 1, b);
-        const double s = mass > 0.0 ? P * (Gb - gamma_cdf(P + 1, a)) / mass : a + ds / 2;
+        const auto [mass, s, last] = cell_of(P, a, ds);
         for (int m = 0; m < M; ++m, ++idx) {
             for (int d = 0; d < D; ++d)
                 u[d] = std::fmod(0.5 + alpha[d] * (idx + 1), 1.0);
@@ -479,24 +498,14 @@ node_set make_static_nodes(int Pc, bool target, double ds, int M)
         return ns;
     }
     const int D = P; // one phase per patch
-    double phi = 2.0;
-    for (int it = 0; it < 60; ++it)
-        phi = std::pow(1.0 + phi, 1.0 / (D + 1));
-    std::vector<double> alpha(D), u(D);
-    for (int d = 0; d < D; ++d)
-        alpha[d] = std::fmod(std::pow(1.0 / phi, d + 1), 1.0);
+    const std::vector<double> alpha = r_sequence(D);
+    std::vector<double> u(D);
     long idx = 0;
     for (double a = 0.0;; a += ds) {
-        bool last = true;
-        double mass = 1.0, s0 = 0.0;
-        if (target) {
-            const double b = a + ds;
-            last = 1.0 - gamma_cdf(1, b) < 1e-9;
-            const double Fa = gamma_cdf(1, a), Fb = last ? 1.0 : gamma_cdf(1, b);
-            mass = Fb - Fa;
-            const double Gb = last ? 1.0 : gamma_cdf(2, b);
-            s0 = mass > 0.0 ? (Gb - gamma_cdf(2, a)) / mass : a + ds / 2;
-        }
+        // without a target there is one cell, of mass 1
+        const gamma_cell c = target ? cell_of(1, a, ds) : gamma_cell{ 1.0, 0.0, true };
+        const double mass = c.mass, s0 = c.mean;
+        const bool last = c.last;
         for (int m = 0; m < M; ++m, ++idx) {
             for (int d = 0; d < D; ++d)
                 u[d] = std::fmod(0.5 + alpha[d] * (idx + 1), 1.0);
