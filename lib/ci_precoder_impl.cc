@@ -1122,7 +1122,8 @@ void ci_precoder_impl::design_cache::store(long s, const gr_complex* o)
     if (one_bit) {
         d.amp = a;
         d.full = -1;
-        bits.resize(size_t(s + 1) * words);
+        if (bits.size() < size_t(s + 1) * words)
+            bits.resize(size_t(s + 1) * words);
         uint64_t* w = &bits[size_t(s) * words];
         std::fill(w, w + words, uint64_t(0));
         for (int j = 0; j < n_tx; ++j) {

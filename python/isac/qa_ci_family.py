@@ -167,6 +167,35 @@ class qa_ci_family(gr_unittest.TestCase):
                 np.asarray(r["x"]).astype(np.complex64), y1[i]), f"item {i}")
             self.assertEqual(not r["feasible"], i in t1, f"item {i}")
 
+    def test_003_cache_repeats_of_continuous_designs(self):
+        # dac "inf": the designs are not 1-bit vectors, so the design cache keeps them
+        # whole; its repeats must still be the core's design bit for bit
+        inst = fam.draw(16, 4)
+        U, N, M = inst["n_users"], inst["n_tx"], inst["psk_order"]
+        k = np.random.default_rng(23).integers(0, M, (20, U))
+        k = np.concatenate([k, k[::-1]])  # every vector at least twice
+        repeats = len(k) - len({tuple(r) for r in k})
+        syms = np.exp(2j * np.pi * k / M).astype(np.complex64)
+        tb = gr.top_block()
+        args = list(fam.block_args(inst))
+        args[13] = "inf"  # dac
+        args[-2] = len(k)
+        blk = isac.ci_precoder(*args)
+        blk.set_channel(inst["H"].astype(np.complex64).tolist())
+        src = blocks.vector_source_c(syms.ravel().tolist(), False, U)
+        snk = blocks.vector_sink_c(N)
+        tb.connect(src, blk, snk)
+        tb.run()
+        st = pmt.to_python(blk.last_stats())
+        self.assertEqual((st["cache_hits"], st["solved"]), (repeats, len(k) - repeats))
+        y = np.array(snk.data(), dtype=np.complex64).reshape(-1, N)
+        S = fam.solver(dict(inst, H=inst["H"].astype(np.complex64).astype(complex)),
+                       dac="inf")
+        for i in range(len(k)):
+            x = np.asarray(S.solve_indices([int(v) for v in k[i]])["x"]).astype(np.complex64)
+            self.assertGreater(len(np.unique(np.abs(x.real))), 1)  # not a 1-bit vector
+            self.assertTrue(np.array_equal(x.view(np.uint32), y[i].view(np.uint32)), f"item {i}")
+
 
 if __name__ == "__main__":
     gr_unittest.run(qa_ci_family)
