@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <thread>
 
 namespace gr {
@@ -1115,22 +1116,33 @@ void ci_precoder_impl::design_cache::drop(const std::vector<uint8_t>& lost)
 void ci_precoder_impl::design_cache::store(long s, const gr_complex* o)
 {
     design_summary& d = info[s];
-    const float a = std::fabs(o[0].real());
-    bool one_bit = a > 0 && std::isfinite(a);
-    for (int j = 0; one_bit && j < n_tx; ++j)
-        one_bit = std::fabs(o[j].real()) == a && std::fabs(o[j].imag()) == a;
-    if (one_bit) {
+    // one pass over the floats' bit patterns: the sign bits, packed, and whether
+    // every magnitude is the first one's (then sign | magnitude rebuilds each float)
+    const auto f = reinterpret_cast<const float*>(o);
+    const int nf = 2 * n_tx;
+    uint32_t mag;
+    std::memcpy(&mag, f, sizeof mag);
+    mag &= 0x7fffffffu;
+    if (bits.size() < size_t(s + 1) * words)
+        bits.resize(size_t(s + 1) * words);
+    uint64_t* w = &bits[size_t(s) * words];
+    uint32_t differ = 0;
+    for (int i0 = 0; i0 < nf; i0 += 64) {
+        uint64_t word = 0;
+        const int i1 = std::min(nf, i0 + 64);
+        for (int i = i0; i < i1; ++i) {
+            uint32_t u;
+            std::memcpy(&u, f + i, sizeof u);
+            differ |= (u & 0x7fffffffu) ^ mag;
+            word |= uint64_t(u >> 31) << (i - i0);
+        }
+        w[i0 / 64] = word;
+    }
+    float a;
+    std::memcpy(&a, &mag, sizeof a);
+    if (differ == 0 && a > 0 && std::isfinite(a)) {
         d.amp = a;
         d.full = -1;
-        if (bits.size() < size_t(s + 1) * words)
-            bits.resize(size_t(s + 1) * words);
-        uint64_t* w = &bits[size_t(s) * words];
-        std::fill(w, w + words, uint64_t(0));
-        for (int j = 0; j < n_tx; ++j) {
-            w[(2 * j) / 64] |= uint64_t(std::signbit(o[j].real())) << ((2 * j) % 64);
-            w[(2 * j + 1) / 64] |= uint64_t(std::signbit(o[j].imag()))
-                                   << ((2 * j + 1) % 64);
-        }
         return;
     }
     d.amp = 0;
@@ -1154,12 +1166,14 @@ void ci_precoder_impl::design_cache::load(long s, gr_complex* o) const
         std::copy(x, x + n_tx, o);
         return;
     }
-    // the stored signs on the stored amplitude: the same floats, bit for bit
+    // the stored signs on the stored magnitude: the same floats, bit for bit
+    uint32_t mag;
+    std::memcpy(&mag, &d.amp, sizeof mag);
     const uint64_t* w = &bits[size_t(s) * words];
-    for (int j = 0; j < n_tx; ++j) {
-        const bool re = (w[(2 * j) / 64] >> ((2 * j) % 64)) & 1;
-        const bool im = (w[(2 * j + 1) / 64] >> ((2 * j + 1) % 64)) & 1;
-        o[j] = gr_complex(re ? -d.amp : d.amp, im ? -d.amp : d.amp);
+    const auto f = reinterpret_cast<float*>(o);
+    for (int i = 0; i < 2 * n_tx; ++i) {
+        const uint32_t u = mag | uint32_t((w[i / 64] >> (i % 64)) & 1) << 31;
+        std::memcpy(f + i, &u, sizeof u);
     }
 }
 
