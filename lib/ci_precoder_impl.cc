@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <thread>
 
 namespace gr {
@@ -221,8 +222,9 @@ ci_precoder_impl::ci_precoder_impl(const config& cfg,
     for (int u = 0; u < d_n_users && vectors <= 0x1p62; ++u)
         vectors *= d_M;
     if (vectors <= 0x1p62)
-        d_cache.max_slots =
-            long(std::min(vectors, std::floor(bytes / (sizeof(gr_complex) * d_n_tx))));
+        d_cache.init(
+            d_n_tx,
+            long(std::min(vectors, std::floor(bytes / (sizeof(gr_complex) * d_n_tx)))));
     message_port_register_in(d_csi_port);
     set_msg_handler(d_csi_port, [this](const pmt::pmt_t& m) { handle_csi(m); });
     message_port_register_out(d_stats_port);
@@ -987,23 +989,20 @@ void ci_precoder_impl::plan_cache(int i, const int* k)
         // are designed directly (their slots go with the old solver's entries)
         for (int j = 0; j < i; ++j)
             d_items[j].hit = d_items[j].fill = -1;
-        d_cache.solver = it.solver;
-        d_cache.slot.clear();
-        d_cache.info.clear();
+        d_cache.reset(it.solver);
     }
     uint64_t key = 0;
     for (int u = d_n_users - 1; u >= 0; --u)
         key = key * uint64_t(d_M) + uint64_t(k[u]);
-    const auto f = d_cache.slot.find(key);
-    if (f != d_cache.slot.end()) {
-        it.hit = f->second;
+    const long f = d_cache.find(key);
+    if (f >= 0) {
+        it.hit = f;
         return;
     }
     const long s = long(d_cache.info.size());
     if (s >= d_cache.max_slots)
         return;
-    d_cache.slot.emplace(key, s);
-    d_cache.reserve(s, d_n_tx);
+    d_cache.insert(key, s);
     d_cache.info.emplace_back();
     it.fill = s;
 }
@@ -1019,7 +1018,7 @@ void ci_precoder_impl::settle_cache(int n, gr_complex* out)
         gr_complex* o = out + size_t(i) * d_n_tx;
         if (it.fill >= 0) {
             if (it.done) {
-                std::copy(o, o + d_n_tx, d_cache.x(it.fill, d_n_tx));
+                d_cache.store(it.fill, o);
                 design_summary& d = d_cache.info[it.fill];
                 d.feasible = it.r.feasible;
                 d.metric = it.r.metric;
@@ -1033,16 +1032,149 @@ void ci_precoder_impl::settle_cache(int n, gr_complex* out)
         } else if (it.hit >= 0) {
             it.done = lost.empty() || !lost[it.hit];
             if (it.done) {
-                const gr_complex* src = d_cache.x(it.hit, d_n_tx);
-                std::copy(src, src + d_n_tx, o);
+                d_cache.load(it.hit, o);
                 it.feasible = d_cache.info[it.hit].feasible;
             }
         }
     }
     if (!lost.empty())
-        for (auto e = d_cache.slot.begin(); e != d_cache.slot.end();)
-            e = e->second < long(lost.size()) && lost[e->second] ? d_cache.slot.erase(e)
-                                                                 : std::next(e);
+        d_cache.drop(lost);
+}
+
+void ci_precoder_impl::design_cache::init(int n, long max)
+{
+    n_tx = n;
+    words = (2 * n + 63) / 64;
+    max_slots = max;
+    keys.assign(64, 0);
+    slots.assign(64, -1);
+    used = 0;
+}
+
+void ci_precoder_impl::design_cache::reset(std::shared_ptr<core::ci_solver> s)
+{
+    solver = std::move(s);
+    info.clear();
+    bits.clear();
+    n_full = 0;
+    std::fill(slots.begin(), slots.end(), -1L);
+    used = 0;
+}
+
+namespace {
+// the table's home index of a key (Fibonacci hashing; the table size is 2^k)
+size_t home(uint64_t key, size_t size)
+{
+    return size_t((key * 0x9E3779B97F4A7C15ull) >> 32) & (size - 1);
+}
+} // namespace
+
+long ci_precoder_impl::design_cache::find(uint64_t key) const
+{
+    for (size_t h = home(key, slots.size());; h = (h + 1) & (slots.size() - 1)) {
+        if (slots[h] < 0)
+            return -1;
+        if (keys[h] == key)
+            return slots[h];
+    }
+}
+
+void ci_precoder_impl::design_cache::insert(uint64_t key, long slot)
+{
+    if (2 * (used + 1) > long(slots.size())) {
+        // at most half full: rehash into twice the size
+        std::vector<uint64_t> k(2 * slots.size(), 0);
+        std::vector<long> v(2 * slots.size(), -1);
+        k.swap(keys);
+        v.swap(slots);
+        used = 0;
+        for (size_t j = 0; j < v.size(); ++j)
+            if (v[j] >= 0)
+                insert(k[j], v[j]);
+    }
+    size_t h = home(key, slots.size());
+    while (slots[h] >= 0)
+        h = (h + 1) & (slots.size() - 1);
+    keys[h] = key;
+    slots[h] = slot;
+    ++used;
+}
+
+void ci_precoder_impl::design_cache::drop(const std::vector<uint8_t>& lost)
+{
+    // rare (a stop within a call): rebuild the table without the lost slots
+    std::vector<uint64_t> k(slots.size(), 0);
+    std::vector<long> v(slots.size(), -1);
+    k.swap(keys);
+    v.swap(slots);
+    used = 0;
+    for (size_t j = 0; j < v.size(); ++j)
+        if (v[j] >= 0 && !(v[j] < long(lost.size()) && lost[v[j]]))
+            insert(k[j], v[j]);
+}
+
+void ci_precoder_impl::design_cache::store(long s, const gr_complex* o)
+{
+    design_summary& d = info[s];
+    // one pass over the floats' bit patterns: the sign bits, packed, and whether
+    // every magnitude is the first one's (then sign | magnitude rebuilds each float)
+    const auto f = reinterpret_cast<const float*>(o);
+    const int nf = 2 * n_tx;
+    uint32_t mag;
+    std::memcpy(&mag, f, sizeof mag);
+    mag &= 0x7fffffffu;
+    if (bits.size() < size_t(s + 1) * words)
+        bits.resize(size_t(s + 1) * words);
+    uint64_t* w = &bits[size_t(s) * words];
+    uint32_t differ = 0;
+    for (int i0 = 0; i0 < nf; i0 += 64) {
+        uint64_t word = 0;
+        const int i1 = std::min(nf, i0 + 64);
+        for (int i = i0; i < i1; ++i) {
+            uint32_t u;
+            std::memcpy(&u, f + i, sizeof u);
+            differ |= (u & 0x7fffffffu) ^ mag;
+            word |= uint64_t(u >> 31) << (i - i0);
+        }
+        w[i0 / 64] = word;
+    }
+    float a;
+    std::memcpy(&a, &mag, sizeof a);
+    if (differ == 0 && a > 0 && std::isfinite(a)) {
+        d.amp = a;
+        d.full = -1;
+        return;
+    }
+    d.amp = 0;
+    d.full = n_full++;
+    while (long(chunks.size()) * chunk_slots <= d.full)
+        // new float[] leaves the floats uninitialised (no page is touched)
+        chunks.emplace_back(new float[size_t(2) * chunk_slots * n_tx]);
+    std::copy(o,
+              o + n_tx,
+              reinterpret_cast<gr_complex*>(chunks[size_t(d.full / chunk_slots)].get()) +
+                  size_t(d.full % chunk_slots) * n_tx);
+}
+
+void ci_precoder_impl::design_cache::load(long s, gr_complex* o) const
+{
+    const design_summary& d = info[s];
+    if (d.full >= 0) {
+        const gr_complex* x = reinterpret_cast<const gr_complex*>(
+                                  chunks[size_t(d.full / chunk_slots)].get()) +
+                              size_t(d.full % chunk_slots) * n_tx;
+        std::copy(x, x + n_tx, o);
+        return;
+    }
+    // the stored signs on the stored magnitude: the same floats, bit for bit
+    uint32_t mag;
+    std::memcpy(&mag, &d.amp, sizeof mag);
+    const uint64_t* w = &bits[size_t(s) * words];
+    const auto f = reinterpret_cast<float*>(o);
+    for (int i = 0; i < 2 * n_tx; ++i) {
+        const uint32_t u = mag | uint32_t((w[i / 64] >> (i % 64)) & 1) << 31;
+        std::memcpy(f + i, &u, sizeof u);
+    }
 }
 
 // One output vector (any thread): a table lookup or a direct design; repeats are
@@ -1066,8 +1198,11 @@ void ci_precoder_impl::design(item& it, const int* k, gr_complex* o) const
         it.done = true;
         return;
     }
+    // the indices in a vector the thread keeps (no allocation per design)
+    thread_local std::vector<int> kv;
+    kv.assign(k, k + d_n_users);
     const auto t0 = std::chrono::steady_clock::now();
-    it.r = it.solver->solve_indices(std::vector<int>(k, k + d_n_users));
+    it.r = it.solver->solve_indices(kv);
     it.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     for (int j = 0; j < d_n_tx; ++j)

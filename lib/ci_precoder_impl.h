@@ -14,7 +14,6 @@
 #include <gnuradio/isac/core/safe_margin.h>
 #include <gnuradio/isac/core/worker_pool.h>
 #include <condition_variable>
-#include <unordered_map>
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -128,9 +127,13 @@ private:
         // design cache: the slot a repeat copies, the slot this design fills (-1: none)
         long hit = -1, fill = -1;
     };
-    //! what the statistics need of a design copied from the cache
+    //! what the statistics need of a design copied from the cache, and where its
+    //! vector is: amp > 0, a 1-bit design (every entry +-amp +- j amp, its signs in
+    //! the slot's bits); else full >= 0, the vector in the full store
     struct design_summary {
         bool feasible = true;
+        float amp = 0;
+        long full = -1;
         double metric = 0, margin_ratio = 0;
     };
     /*!
@@ -144,30 +147,39 @@ private:
      */
     struct design_cache {
         std::shared_ptr<core::ci_solver> solver; // the solver the entries belong to
-        std::unordered_map<uint64_t, long> slot;
-        std::vector<design_summary> info;
+        std::vector<design_summary> info;        // per slot
         long max_slots = 0;
+        int n_tx = 0, words = 0; // words: 64-bit words of one slot's sign bits
         /*
-         * The slots' vectors (n_tx each) in chunks of chunk_slots, allocated
-         * uninitialised as the cache grows and kept by a new solver: growth copies
-         * nothing and each page is first touched by the design written to it (one
-         * vector grown by doubling was copied and zero-filled at every doubling, and
-         * faulted its fresh pages in each time: docs/ci_precoder.md).
+         * A 1-bit design is stored as its 2 n_tx sign bits and its amplitude,
+         * checked exactly when it is stored: 16 bytes at N_T = 64 instead of a
+         * 512-byte vector, so filling the cache on a stream without repeats
+         * touches ~32x fewer fresh pages (each a page fault) and copies less.
+         */
+        std::vector<uint64_t> bits;
+        /*
+         * Any other design (a continuous DAC, or entries that are not +-amp) is
+         * kept whole, in chunks of chunk_slots vectors allocated uninitialised as
+         * they are needed and kept by a new solver (growth copies nothing).
          */
         static constexpr long chunk_slots = 64;
         std::vector<std::unique_ptr<float[]>> chunks;
-        //! slot s's vector; the chunk holding it must exist (reserve)
-        gr_complex* x(long s, int n_tx) const
-        {
-            return reinterpret_cast<gr_complex*>(chunks[size_t(s / chunk_slots)].get()) +
-                   size_t(s % chunk_slots) * n_tx;
-        }
-        void reserve(long s, int n_tx)
-        {
-            while (long(chunks.size()) * chunk_slots <= s)
-                // new float[] leaves the floats uninitialised (no page is touched)
-                chunks.emplace_back(new float[size_t(2) * chunk_slots * n_tx]);
-        }
+        long n_full = 0;
+        // key -> slot: open addressing with linear probing (no allocation per entry)
+        std::vector<uint64_t> keys;
+        std::vector<long> slots; // -1: empty
+        long used = 0;
+
+        void init(int n, long max);
+        //! the solver's entries go (a new channel or settings)
+        void reset(std::shared_ptr<core::ci_solver> s);
+        long find(uint64_t key) const;
+        void insert(uint64_t key, long slot);
+        //! drops the keys of the lost slots (their designs were cancelled)
+        void drop(const std::vector<uint8_t>& lost);
+        //! slot s takes the design o (n_tx entries)
+        void store(long s, const gr_complex* o);
+        void load(long s, gr_complex* o) const;
     };
     struct stats_acc {
         uint64_t vectors = 0, solved = 0, iterations = 0, infeasible = 0, lut_hits = 0;

@@ -44,6 +44,27 @@ SUBSET = 16
 TOL_MEAN_DB = {"realtime": 0.3, "quality": 0.15}
 
 
+def run_block(inst, k, threads=1, dac="1bit"):
+    """The block on the symbol indices k (one row per vector), the instance's channel
+    set before the run: (stats of the whole run, output rows, isac_infeasible offsets)."""
+    U, N, M = inst["n_users"], inst["n_tx"], inst["psk_order"]
+    syms = np.exp(2j * np.pi * k / M).astype(np.complex64)
+    tb = gr.top_block()
+    args = list(fam.block_args(inst, threads=threads))
+    args[13] = dac
+    args[-2] = len(k)  # stats_interval: one message for the whole run
+    blk = isac.ci_precoder(*args)
+    blk.set_channel(inst["H"].astype(np.complex64).tolist())
+    src = blocks.vector_source_c(syms.ravel().tolist(), False, U)
+    snk = blocks.vector_sink_c(N)
+    tb.connect(src, blk, snk)
+    tb.run()
+    tags = sorted(t.offset for t in snk.tags()
+                  if pmt.symbol_to_string(t.key) == "isac_infeasible")
+    y = np.array(snk.data(), dtype=np.complex64).reshape(-1, N)
+    return pmt.to_python(blk.last_stats()), y, tags
+
+
 def steer(n, deg):
     return np.exp(-1j * np.pi * np.arange(n) * np.sin(np.deg2rad(deg))) / np.sqrt(n)
 
@@ -129,26 +150,13 @@ class qa_ci_family(gr_unittest.TestCase):
         U, N, M = inst["n_users"], inst["n_tx"], inst["psk_order"]
         rng = np.random.default_rng(17)
         k = rng.integers(0, M, (120, U))
-        syms = np.exp(2j * np.pi * k / M).astype(np.complex64)
         outs = []
         # U = 4, 4-PSK: 256 symbol vectors, so the block's design cache serves repeats
         repeats = len(k) - len({tuple(r) for r in k})
         self.assertGreater(repeats, 10)
         for threads in (1, 2):
-            tb = gr.top_block()
-            args = list(fam.block_args(inst, threads=threads))
-            args[-2] = len(k)  # stats_interval: one message for the whole run
-            blk = isac.ci_precoder(*args)
-            blk.set_channel(inst["H"].astype(np.complex64).tolist())
-            src = blocks.vector_source_c(syms.ravel().tolist(), False, U)
-            snk = blocks.vector_sink_c(N)
-            tb.connect(src, blk, snk)
-            tb.run()
-            st = pmt.to_python(blk.last_stats())
+            st, y, tags = run_block(inst, k, threads)
             self.assertEqual((st["cache_hits"], st["solved"]), (repeats, len(k) - repeats))
-            y = np.array(snk.data(), dtype=np.complex64).reshape(-1, N)
-            tags = sorted(t.offset for t in snk.tags()
-                          if pmt.symbol_to_string(t.key) == "isac_infeasible")
             outs.append((y, tags))
         (y1, t1), (y2, t2) = outs
         self.assertEqual(y1.shape, (len(k), N))
@@ -166,6 +174,23 @@ class qa_ci_family(gr_unittest.TestCase):
             self.assertTrue(np.array_equal(
                 np.asarray(r["x"]).astype(np.complex64), y1[i]), f"item {i}")
             self.assertEqual(not r["feasible"], i in t1, f"item {i}")
+
+    def test_003_cache_repeats_of_continuous_designs(self):
+        # dac "inf": the designs are not 1-bit vectors, so the design cache keeps them
+        # whole; its repeats must still be the core's design bit for bit
+        inst = fam.draw(16, 4)
+        U, M = inst["n_users"], inst["psk_order"]
+        k = np.random.default_rng(23).integers(0, M, (20, U))
+        k = np.concatenate([k, k[::-1]])  # every vector at least twice
+        repeats = len(k) - len({tuple(r) for r in k})
+        st, y, _ = run_block(inst, k, dac="inf")
+        self.assertEqual((st["cache_hits"], st["solved"]), (repeats, len(k) - repeats))
+        S = fam.solver(dict(inst, H=inst["H"].astype(np.complex64).astype(complex)),
+                       dac="inf")
+        for i in range(len(k)):
+            x = np.asarray(S.solve_indices([int(v) for v in k[i]])["x"]).astype(np.complex64)
+            self.assertGreater(len(np.unique(np.abs(x.real))), 1)  # not a 1-bit vector
+            self.assertTrue(np.array_equal(x.view(np.uint32), y[i].view(np.uint32)), f"item {i}")
 
 
 if __name__ == "__main__":
