@@ -23,7 +23,42 @@ namespace core {
 
 struct bnb::node {
     rvec lo, hi;
-    std::shared_ptr<const lp_basis> warm; // the parent's optimal basis
+    lp_basis warm; // the parent's optimal basis (valid false at the root)
+};
+
+/*
+ * The nodes, the current node's basis and LP result of a search come from a
+ * per-thread pool and go back to it: a search allocates nothing once the pool's
+ * nodes and arrays have grown (the box copies, a basis per branching and the LP
+ * results were ~10 allocations per node). A search takes what it uses out of the
+ * pool, so a search started inside another on the same thread only allocates.
+ */
+struct bnb::pool {
+    std::vector<std::unique_ptr<node>> free, stack;
+    lp_result lp;
+
+    static pool& of_thread()
+    {
+        thread_local pool p;
+        return p;
+    }
+    std::unique_ptr<node> take()
+    {
+        if (free.empty())
+            return std::make_unique<node>();
+        auto nd = std::move(free.back());
+        free.pop_back();
+        return nd;
+    }
+    // a node's arrays keep their capacity; its basis lets the LP's work arrays and
+    // A's cache go (work_store reuses arrays no basis holds)
+    void give_back(std::unique_ptr<node> nd)
+    {
+        nd->warm.valid = false;
+        nd->warm.work.reset();
+        nd->warm.cache.reset();
+        free.push_back(std::move(nd));
+    }
 };
 
 namespace {
@@ -317,12 +352,34 @@ void bnb::enumerate(const lp_result& lp, const node& nd)
     }
 }
 
-void bnb::run(rvec lo, rvec hi)
+void bnb::run(const rvec& lo, const rvec& hi)
 {
+    pool& P = pool::of_thread();
+    // what this search takes from the pool, and gives back however it ends
+    struct taken {
+        pool& P;
+        std::vector<std::unique_ptr<node>> stack = std::move(P.stack);
+        lp_result lp = std::move(P.lp);
+        std::unique_ptr<node> nd = P.take(); // the node being solved
+        ~taken()
+        {
+            for (auto& open : stack)
+                P.give_back(std::move(open));
+            stack.clear();
+            P.stack = std::move(stack);
+            P.lp = std::move(lp);
+            P.give_back(std::move(nd));
+        }
+    } T{ P };
     const auto t0 = std::chrono::steady_clock::now();
     const bool enumerate_nodes = enumerate_free > 0 && maxmin_form();
-    std::vector<node> stack;
-    stack.push_back({ std::move(lo), std::move(hi), nullptr });
+    auto& stack = T.stack;
+    {
+        auto root = P.take();
+        root->lo = lo;
+        root->hi = hi;
+        stack.push_back(std::move(root));
+    }
     while (!stack.empty()) {
         const double seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -330,31 +387,33 @@ void bnb::run(rvec lo, rvec hi)
             complete = false;
             return;
         }
-        node nd = std::move(stack.back());
+        // the popped node becomes the current one; its basis is the node LP's warm
+        // start (the root's is not valid: a cold start)
+        std::swap(T.nd, stack.back());
+        P.give_back(std::move(stack.back()));
         stack.pop_back();
+        node& nd = *T.nd;
+        lp_basis& basis = nd.warm;
         ++nodes;
-        // the scratch basis keeps its arrays from node to node: a copy, no allocation
-        lp_basis& basis = basis_;
-        if (nd.warm)
-            basis = *nd.warm;
-        else
-            basis = lp_basis();
         // below the root (whose bound is reported), a node LP stops once its bound
         // is certified under what the search needs (prune()'s test): a node the
         // optimum would prune is pruned after fewer pivots (1.8 instead of 5.6 at
         // N_T = 16), one it would not runs the same pivots to the optimum
         bool cut = false;
-        const lp_result lp = nodes == 1
-                                 ? lp_solve(cobj, A, b, nd.lo, nd.hi, 0, &basis)
-                                 : lp_solve_cutoff(cobj,
-                                                   A,
-                                                   b,
-                                                   nd.lo,
-                                                   nd.hi,
-                                                   &basis,
-                                                   target,
-                                                   best + 1e-9 * (1.0 + std::abs(best)),
-                                                   cut);
+        lp_result& lp = T.lp;
+        if (nodes == 1)
+            lp_solve_into(lp, cobj, A, b, nd.lo, nd.hi, &basis, true);
+        else
+            lp_solve_cutoff(lp,
+                            cobj,
+                            A,
+                            b,
+                            nd.lo,
+                            nd.hi,
+                            &basis,
+                            target,
+                            best + 1e-9 * (1.0 + std::abs(best)),
+                            cut);
         if (cut)
             continue;
         double bound = -inf, lagrangian = -inf;
@@ -395,13 +454,17 @@ void bnb::run(rvec lo, rvec hi)
                 continue;
             }
         }
-        nd.warm = std::make_shared<const lp_basis>(basis);
-        // explore the side the LP leans to first (pushed last)
+        // explore the side the LP leans to first (pushed last); both children
+        // resume from this node's optimal basis
         const bool lean_up = lp.z[jb] - nd.lo[jb] > nd.hi[jb] - lp.z[jb];
-        node up = nd;
-        node dn = std::move(nd);
-        up.lo[jb] = up.hi[jb];
-        dn.hi[jb] = dn.lo[jb];
+        auto up = P.take(), dn = P.take();
+        for (node* child : { up.get(), dn.get() }) {
+            child->lo = nd.lo;
+            child->hi = nd.hi;
+            child->warm = basis;
+        }
+        up->lo[jb] = up->hi[jb];
+        dn->hi[jb] = dn->lo[jb];
         stack.push_back(std::move(lean_up ? dn : up));
         stack.push_back(std::move(lean_up ? up : dn));
     }
