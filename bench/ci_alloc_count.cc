@@ -13,9 +13,9 @@
  */
 #include "ci_family_load.h"
 #include <gnuradio/isac/core/ci_solver.h>
+#include <malloc.h>
 #include <algorithm>
 #include <cstdio>
-#include <malloc.h>
 #include <random>
 
 extern "C" {

@@ -54,9 +54,7 @@ struct bnb::pool {
     // A's cache go (work_store reuses arrays no basis holds)
     void give_back(std::unique_ptr<node> nd)
     {
-        nd->warm.valid = false;
-        nd->warm.work.reset();
-        nd->warm.cache.reset();
+        lp_basis_forget(nd->warm);
         free.push_back(std::move(nd));
     }
 };

@@ -14,6 +14,15 @@ namespace gr {
 namespace isac {
 namespace core {
 
+//! Makes b a basis no solve resumes from (a cold start next), keeping its arrays'
+//! storage; the LP work arrays and A's cache it held go.
+inline void lp_basis_forget(lp_basis& b)
+{
+    b.valid = false;
+    b.work.reset();
+    b.cache.reset();
+}
+
 /*!
  * lp_solve (ci_lp.h, default iterations) into a caller's result: z and dual keep
  * their storage when their sizes match, so a re-solve allocates nothing. With duals

@@ -38,8 +38,11 @@ double clutter_lmax(const rvec& d, const cmat& KT)
 
 double ci_radar_objective::value(const cvec& x) const
 {
-    const cvec c = steering().transpose() * x;
-    std::vector<cdouble> ws(workspace_size());
+    // per-thread buffers: the MM loop evaluates every iterate
+    thread_local cvec c;
+    thread_local std::vector<cdouble> ws;
+    c.noalias() = steering().transpose() * x;
+    ws.resize(workspace_size());
     return value_of(c.data(), ws.data());
 }
 

@@ -284,6 +284,7 @@ private:
         lp_basis basis;
         double lp_value = 0;
     };
+    struct design_work; // a QoS design's work arrays (per-thread scratch)
     radar_scene d_scene;
     ci_params d_p;
     ci_tuning d_t;
@@ -309,18 +310,19 @@ private:
                       double rhs,
                       const std::vector<rvec>& warm) const;
     void design_qos(const rmat& At, ci_result& r, mm_state& s) const;
-    std::vector<first_step> phase_sweep(const rmat& At) const;
+    void phase_sweep(const rmat& At, design_work& w) const;
     void mm_qos(const rmat& At, const mm_start& start, ci_result& r, mm_state& s) const;
     void keep_better(ci_result& r, mm_state& s, ci_result& r2, mm_state& s2) const;
     void stationary_steps(const rmat& At, ci_result& r, mm_state& s) const;
-    ilp_result qos_step(const ci_surrogate& sur,
-                        const rmat& At,
-                        int t,
-                        const mm_state& s,
-                        rvec& nu,
-                        bool& have_nu,
-                        lp_basis& lpb,
-                        double tol) const;
+    void qos_step(const ci_surrogate& sur,
+                  const rmat& At,
+                  int t,
+                  const mm_state& s,
+                  rvec& nu,
+                  bool& have_nu,
+                  lp_basis& lpb,
+                  double tol,
+                  ilp_result& ilp) const;
     std::vector<rvec>
     feasible_starts(const rmat& At, const lp_basis& basis, ilp_result& maxmin) const;
     void infeasible_fallback(const rmat& At,
