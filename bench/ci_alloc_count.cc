@@ -6,10 +6,11 @@
  * Heap allocations of ci_solver::solve_indices per design vector (not a benchmark):
  * malloc, calloc, realloc and the aligned allocators are counted around each call
  * (this program's definitions replace glibc's and forward to it). The first vector
- * of each solver warms its workspaces; the table gives the mean and the largest
- * count per vector after it, and the ci_result's own vectors (x, u, margins, trace)
- * counted apart by a second pass that only copies results.
- *   build/bench/ci_alloc_count --family=/tmp/ci_family.txt [--stream=FILE] 64
+ * of each solver warms its workspaces; it prints the mean and the largest count per
+ * vector after it. Each solver designs into one ci_result (solve_indices(k, r), as a
+ * block would); --by-value: a new ci_result per vector (solve_indices(k)).
+ *   build/bench/ci_alloc_count --family=/tmp/ci_family.txt [--stream=FILE]
+ *       [--by-value] 64 [per_draw]
  */
 #include "ci_family_load.h"
 #include <gnuradio/isac/core/ci_solver.h>
@@ -27,7 +28,8 @@ void* __libc_memalign(size_t, size_t);
 
 namespace {
 long g_allocs = 0;
-}
+bool g_by_value = false;
+} // namespace
 
 extern "C" {
 void* malloc(size_t n)
@@ -80,10 +82,14 @@ struct tally {
     }
 };
 
-void design(const ci_solver& s, const std::vector<int>& k, tally& t, bool warm)
+void design(
+    const ci_solver& s, const std::vector<int>& k, ci_result& r, tally& t, bool warm)
 {
     const long a0 = g_allocs;
-    const ci_result r = s.solve_indices(k);
+    if (g_by_value)
+        r = s.solve_indices(k);
+    else
+        s.solve_indices(k, r);
     t.add(g_allocs - a0, warm);
 }
 
@@ -131,10 +137,11 @@ int stream_count(int N, const char* path)
             return 1;
         const ci_solver s = make_solver(*d);
         std::vector<int> k(U);
+        ci_result r;
         for (int v = 0; v < count; ++v) {
             std::copy(
                 ks.begin() + size_t(v) * U, ks.begin() + size_t(v + 1) * U, k.begin());
-            design(s, k, t, v > 0);
+            design(s, k, r, t, v > 0);
         }
     }
     std::fclose(f);
@@ -148,6 +155,7 @@ int main(int argc, char** argv)
     family_arg(argc, argv);
     load_family();
     const char* stream = take_arg(argc, argv, "--stream=");
+    g_by_value = take_arg(argc, argv, "--by-value") != nullptr;
     const int N = argc > 1 ? std::atoi(argv[1]) : 64;
     if (stream)
         return stream_count(N, stream);
@@ -158,10 +166,11 @@ int main(int argc, char** argv)
         const ci_solver s = make_solver(d);
         std::uniform_int_distribution<int> ud(0, d.M - 1);
         std::vector<int> k(d.U);
+        ci_result r;
         for (int v = 0; v < per_draw; ++v) {
             for (auto& e : k)
                 e = ud(rng);
-            design(s, k, t, v > 0);
+            design(s, k, r, t, v > 0);
         }
     }
     report(N, t);

@@ -307,8 +307,14 @@ bool dual_simplex::set_bounds(const rvec& lo, const rvec& hi)
         warm_->cache->AT.rows() == n)
         cache_ = warm_->cache;
     else {
-        auto fresh = std::make_shared<lp_basis::per_matrix>();
-        fresh->rowabs = rvec::Zero(m);
+        // a cache no other basis shares is rebuilt in its arrays (a new A per
+        // design vector: no allocation), else a new one
+        std::shared_ptr<lp_basis::per_matrix> fresh;
+        if (warm_ && warm_->cache && warm_->cache.use_count() == 1)
+            fresh = std::const_pointer_cast<lp_basis::per_matrix>(warm_->cache);
+        else
+            fresh = std::make_shared<lp_basis::per_matrix>();
+        fresh->rowabs.setZero(m);
         for (int j = 0; j < n; ++j)
             fresh->rowabs +=
                 A_.col(j).cwiseAbs() * std::max(std::abs(lo[j]), std::abs(hi[j]));

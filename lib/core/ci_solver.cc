@@ -166,6 +166,11 @@ struct ci_solver::mm_state {
  * steps[0, count) are the phase sweep's LP-feasible first steps, order their
  * indices by LP value, best first.
  */
+struct ci_solver::vector_work {
+    rmat At;
+    mm_state s;
+};
+
 struct ci_solver::design_work {
     rvec lam, lo, hi;
     std::vector<first_step> steps;
@@ -218,6 +223,13 @@ double max_abs_diff(const rvec& xt, const cvec& x)
     return d;
 }
 
+// The polish's couplings, rows and objective workspace (a per-thread scratch).
+struct polish_work {
+    cvec x, c, cn;
+    rvec res;
+    std::vector<cdouble> ws;
+};
+
 // r at its defaults, its trace keeping its storage
 void reset_keeping_trace(ci_result& r)
 {
@@ -225,6 +237,17 @@ void reset_keeping_trace(ci_result& r)
     trace.clear();
     r = ci_result();
     r.trace = std::move(trace);
+}
+
+// r at its defaults, every array keeping its storage (stale values)
+void reset_keeping_storage(ci_result& r)
+{
+    cvec x = std::move(r.x), u = std::move(r.u);
+    rvec margins = std::move(r.margins);
+    reset_keeping_trace(r);
+    r.x = std::move(x);
+    r.u = std::move(u);
+    r.margins = std::move(margins);
 }
 
 // The work arrays of one MM run (a per-thread scratch, ci_scratch.h).
@@ -311,14 +334,14 @@ void ci_solver::set_channel(const cmat& H)
     d_has_channel = true;
 }
 
-rmat ci_solver::constraints(const std::vector<int>& k) const
+void ci_solver::constraints(const std::vector<int>& k, rmat& At) const
 {
     const int M = d_p.psk_order;
     if (!d_rows.empty()) {
         // each user's two rows are adjacent in every column of both matrices: copied
         // as pairs (a 2-row block assignment was 2% of a design at N_T = 64)
         const Eigen::Index m = 2 * d_U, n = 2 * d_n;
-        rmat At(m, n);
+        At.resize(m, n);
         double* dst = At.data();
         for (int u = 0; u < d_U; ++u) {
             const double* src = d_rows[size_t(k[u]) * d_U + u].data();
@@ -327,12 +350,12 @@ rmat ci_solver::constraints(const std::vector<int>& k) const
                 dst[j * m + 2 * u + 1] = src[2 * j + 1];
             }
         }
-        return At;
+        return;
     }
     cvec s(d_U);
     for (int u = 0; u < d_U; ++u)
         s[u] = psk_point(M, k[u]);
-    return ci_real_constraints(ci_constraint_matrix(d_H, s, M));
+    At = ci_real_constraints(ci_constraint_matrix(d_H, s, M));
 }
 
 ci_result ci_solver::solve(const cvec& s) const
@@ -349,6 +372,13 @@ ci_result ci_solver::solve(const cvec& s) const
 
 ci_result ci_solver::solve_indices(const std::vector<int>& k) const
 {
+    ci_result r;
+    solve_indices(k, r);
+    return r;
+}
+
+void ci_solver::solve_indices(const std::vector<int>& k, ci_result& r) const
+{
     if (!d_has_channel)
         throw param_error("ci_solver: no channel set (call set_channel first)");
     if (int(k.size()) != d_U)
@@ -356,15 +386,19 @@ ci_result ci_solver::solve_indices(const std::vector<int>& k) const
     for (int v : k)
         check_int_range("symbol index", v, 0, d_p.psk_order - 1);
 
-    const rmat At = constraints(k);
-    ci_result r;
+    scratch<vector_work> lease;
+    rmat& At = lease->At;
+    constraints(k, At);
+    reset_keeping_storage(r);
     r.lambda = d_lambda;
     r.optimal = d_t.exact_steps;
     // the exact preset's branch and bounds share one budget per vector
     std::optional<bnb_vector_budget> budget;
     if (d_t.exact_steps)
         budget.emplace(d_p.bnb_max_nodes, d_p.bnb_max_seconds);
-    mm_state s;
+    mm_state& s = lease->s;
+    s.have = false;
+    s.value = -inf;
     if (d_p.mode == ci_mode::qos)
         design_qos(At, r, s);
     else
@@ -388,7 +422,7 @@ ci_result ci_solver::solve_indices(const std::vector<int>& k) const
     }
     if (d_p.mode == ci_mode::qos && d_p.one_bit_dac && r.feasible && s.have && d_t.polish)
         polish(At, r, s);
-    r.x = to_complex(s.x);
+    to_complex_into(s.x, r.x);
     if (!d_p.one_bit_dac && r.x.norm() > 0)
         // ||x||^2 = E (1-bit ISAC paper infinite-resolution benchmarks); feasible points
         // only move by rounding
@@ -398,7 +432,6 @@ ci_result ci_solver::solve_indices(const std::vector<int>& k) const
         r.optimal = false;
     }
     finish(r, k);
-    return r;
 }
 
 ilp_result ci_solver::maxmin(const rmat& At,
@@ -753,7 +786,7 @@ void ci_solver::mm_qos(const rmat& At,
         // the beam start's surrogate depends on the scene only
         const bool first = t == 0 && !s.have;
         if (!first)
-            w.sur = surrogate(xlin);
+            d_obj->surrogate_into(xlin, w.sur);
         const ci_surrogate& sur = first ? (start.sur ? *start.sur : d_sur0) : w.sur;
         qos_step(sur, At, t, s, nu, have_nu, lpb, tol, ilp);
         ++r.iterations;
@@ -949,14 +982,21 @@ void ci_solver::polish(const rmat& At, ci_result& r, mm_state& s) const
     rvec& xt = s.x;
     const int n = int(xt.size()), N = d_n, Q = d_scene.n_clutter();
     const cmat& gt = d_obj->steering();
-    cvec c = gt.transpose() * to_complex(xt);
-    rvec res(At.rows());
+    scratch<polish_work> lease;
+    polish_work& w = *lease;
+    to_complex_into(xt, w.x);
+    cvec& c = w.c;
+    c.noalias() = gt.transpose() * w.x;
+    rvec& res = w.res;
+    res.resize(At.rows());
     product_into(At, xt.data(), res.data()); // At xt - lambda, as Eigen's
     res.array() -= d_lambda;
     const double tol = 1e-10 * (1.0 + d_lambda);
-    std::vector<cdouble> ws(d_obj->workspace_size());
+    std::vector<cdouble>& ws = w.ws;
+    ws.resize(d_obj->workspace_size());
     double q = d_obj->value_of(c.data(), ws.data());
-    cvec cn(Q + 1);
+    cvec& cn = w.cn;
+    cn.resize(Q + 1);
     for (int pass = 0; pass < 2 * n; ++pass) {
         int bj = -1;
         double bq = q * (1.0 + 1e-12);
@@ -994,12 +1034,20 @@ void ci_solver::polish(const rmat& At, ci_result& r, mm_state& s) const
 
 void ci_solver::finish(ci_result& r, const std::vector<int>& k) const
 {
-    const radar_solution sol = d_scene.solve(d_scene.couplings(r.x), d_p.adc);
+    struct work {
+        cvec c, s;
+        radar_solution sol;
+    };
+    scratch<work> w;
+    w->c.noalias() = d_scene.gt().transpose() * r.x; // couplings(r.x)
+    const radar_solution& sol = w->sol;
+    d_scene.solution_into(w->c, d_p.adc, w->sol);
     r.metric = sol.metric;
     r.objective =
         d_p.radar_metric == ci_radar_metric::theorem1 ? sol.metric : metric(r.x);
-    r.u = d_scene.filter(sol);
-    cvec s(d_U);
+    d_scene.filter_into(sol, r.u);
+    cvec& s = w->s;
+    s.resize(d_U);
     for (int u = 0; u < d_U; ++u)
         s[u] = psk_point(d_p.psk_order, k[u]);
     r.margins = safe_margins(d_H, s, d_p.psk_order, r.x);
