@@ -67,18 +67,20 @@ struct lp_work {
 };
 
 /*
- * lp_work objects come from a per-thread store: a new basis per design vector, and
- * the arrays' allocation and zero-fill with it, cost ~1% of a design at N_T = 64. The
- * store keeps its sets of arrays (and their shared_ptr control blocks) and hands out
- * one that no basis holds any more, so a solve allocates nothing once the store and
- * the arrays have grown. A set of arrays keeps its capacity; every array is sized and
- * written (or its state matched by gen, which a new basis never matches) before it
- * is read. Bases outlive the store safely: each holds its own reference.
+ * The lp_work arrays and the per-matrix caches of the bases come from per-thread
+ * stores: a new basis per design vector, and the arrays' allocation and zero-fill
+ * with it, cost ~1% of a design at N_T = 64. A store keeps its objects (and their
+ * shared_ptr control blocks) and hands out one that no basis holds any more, so a
+ * solve allocates nothing once the stores and the arrays have grown. An object keeps
+ * its capacity; every array is sized and written (or its state matched by gen, which
+ * a new basis never matches) before it is read. Bases outlive a store safely: each
+ * holds its own reference.
  */
-class work_store
+template <class T>
+class shared_store
 {
 public:
-    static std::shared_ptr<lp_work> take()
+    static std::shared_ptr<T> take()
     {
         auto& s = store();
         for (const auto& w : s)
@@ -88,7 +90,7 @@ public:
                 std::atomic_thread_fence(std::memory_order_acquire);
                 return w;
             }
-        auto w = std::make_shared<lp_work>();
+        auto w = std::make_shared<T>();
         if (s.size() < max_stored)
             s.push_back(w);
         return w;
@@ -96,14 +98,15 @@ public:
 
 private:
     // bases alive at once per thread: a design holds a few (phase sweep, MM run,
-    // feasibility search); more are served unstored
+    // feasibility search, scratch copies); more are served unstored
     static constexpr size_t max_stored = 16;
-    static std::vector<std::shared_ptr<lp_work>>& store()
+    static std::vector<std::shared_ptr<T>>& store()
     {
-        thread_local std::vector<std::shared_ptr<lp_work>> s;
+        thread_local std::vector<std::shared_ptr<T>> s;
         return s;
     }
 };
+using work_store = shared_store<lp_work>;
 
 // AT = A^T, in 2 x 2 blocks of SSE2 registers where both sizes are even (always
 // here: 2U rows, 2N_T columns). Eigen's transpose read A with a stride of m per
@@ -307,13 +310,8 @@ bool dual_simplex::set_bounds(const rvec& lo, const rvec& hi)
         warm_->cache->AT.rows() == n)
         cache_ = warm_->cache;
     else {
-        // a cache no other basis shares is rebuilt in its arrays (a new A per
-        // design vector: no allocation), else a new one
-        std::shared_ptr<lp_basis::per_matrix> fresh;
-        if (warm_ && warm_->cache && warm_->cache.use_count() == 1)
-            fresh = std::const_pointer_cast<lp_basis::per_matrix>(warm_->cache);
-        else
-            fresh = std::make_shared<lp_basis::per_matrix>();
+        // the store's arrays (a new A per design vector: no allocation)
+        auto fresh = shared_store<lp_basis::per_matrix>::take();
         fresh->rowabs.setZero(m);
         for (int j = 0; j < n; ++j)
             fresh->rowabs +=

@@ -15,12 +15,12 @@ namespace isac {
 namespace core {
 
 //! Makes b a basis no solve resumes from (a cold start next), keeping its arrays'
-//! storage; the LP work arrays it held go back to their store, and A's cache is
-//! rebuilt in place by the next solve when b alone holds it.
+//! storage; the LP work arrays and A's cache it held go back to their stores.
 inline void lp_basis_forget(lp_basis& b)
 {
     b.valid = false;
     b.work.reset();
+    b.cache.reset();
 }
 
 /*!

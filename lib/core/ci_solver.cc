@@ -230,21 +230,16 @@ struct polish_work {
     std::vector<cdouble> ws;
 };
 
-// r at its defaults, its trace keeping its storage
-void reset_keeping_trace(ci_result& r)
-{
-    std::vector<double> trace = std::move(r.trace);
-    trace.clear();
-    r = ci_result();
-    r.trace = std::move(trace);
-}
-
-// r at its defaults, every array keeping its storage (stale values)
+// r at its defaults, every array keeping its storage (x, u, margins: stale values;
+// trace empty)
 void reset_keeping_storage(ci_result& r)
 {
     cvec x = std::move(r.x), u = std::move(r.u);
     rvec margins = std::move(r.margins);
-    reset_keeping_trace(r);
+    std::vector<double> trace = std::move(r.trace);
+    trace.clear();
+    r = ci_result();
+    r.trace = std::move(trace);
     r.x = std::move(x);
     r.u = std::move(u);
     r.margins = std::move(margins);
@@ -422,7 +417,10 @@ void ci_solver::solve_indices(const std::vector<int>& k, ci_result& r) const
     }
     if (d_p.mode == ci_mode::qos && d_p.one_bit_dac && r.feasible && s.have && d_t.polish)
         polish(At, r, s);
-    to_complex_into(s.x, r.x);
+    if (s.have)
+        to_complex_into(s.x, r.x);
+    else
+        r.x.resize(0);
     if (!d_p.one_bit_dac && r.x.norm() > 0)
         // ||x||^2 = E (1-bit ISAC paper infinite-resolution benchmarks); feasible points
         // only move by rounding
@@ -543,7 +541,7 @@ void ci_solver::design_qos(const rmat& At, ci_result& r, mm_state& s) const
     const first_step& best_first = w.steps[w.order[0]];
     auto run = [&](const mm_start& st) {
         ci_result& r2 = w.r2;
-        reset_keeping_trace(r2);
+        reset_keeping_storage(r2);
         r2.lambda = r.lambda;
         mm_state& s2 = w.s2;
         s2.have = false;
@@ -618,6 +616,8 @@ void ci_solver::design_qos(const rmat& At, ci_result& r, mm_state& s) const
 std::vector<rvec>
 ci_solver::feasible_starts(const rmat& At, const lp_basis& basis, ilp_result& mm) const
 {
+    if (!d_t.feasible_start && d_t.random_starts <= 0)
+        return {};
     const rvec lam = rvec::Constant(At.rows(), d_lambda);
     std::vector<rvec> out;
     if (d_t.feasible_start) {
@@ -723,10 +723,11 @@ void ci_solver::qos_step(const ci_surrogate& sur,
     run_work& w = *lease;
     w.lam.setConstant(At.rows(), d_lambda);
     const rvec& lam = w.lam;
-    w.warm.resize(s.have ? 1 : 0);
+    static const std::vector<rvec> none;
+    w.warm.resize(1);
     if (s.have)
         w.warm[0] = s.x;
-    const std::vector<rvec>& warm = w.warm;
+    const std::vector<rvec>& warm = s.have ? w.warm : none;
     if (!d_p.one_bit_dac) {
         ilp = socp_qos(sur.w, At, lam, std::sqrt(d_p.power));
         return;
@@ -1050,7 +1051,7 @@ void ci_solver::finish(ci_result& r, const std::vector<int>& k) const
     s.resize(d_U);
     for (int u = 0; u < d_U; ++u)
         s[u] = psk_point(d_p.psk_order, k[u]);
-    r.margins = safe_margins(d_H, s, d_p.psk_order, r.x);
+    safe_margins_into(d_H, s, d_p.psk_order, r.x, r.margins);
 }
 
 } // namespace core

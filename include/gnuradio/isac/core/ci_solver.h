@@ -264,9 +264,10 @@ public:
     //! Design from M-PSK indices k_u in [0, M). Thread-safe (const, no shared state).
     ci_result solve_indices(const std::vector<int>& k) const;
     /*!
-     * solve_indices(k) into r, whose arrays keep their storage: with the real-time
-     * preset a thread's designs allocate nothing once its per-thread work arrays and
-     * r have grown (but r.margins). Thread-safe as solve_indices(k).
+     * solve_indices(k) into r, whose arrays keep their storage: at N_T = 64 a
+     * thread's real-time designs allocate almost nothing once its per-thread work
+     * arrays and r have grown (docs/ci_precoder.md, "Speed"). Thread-safe as
+     * solve_indices(k).
      */
     void solve_indices(const std::vector<int>& k, ci_result& r) const;
 
