@@ -10,6 +10,7 @@
 #include "ci_branchfree.h"
 #include "ci_flip_search.h"
 #include "ci_lp_cutoff.h"
+#include "ci_scratch.h"
 #include <gnuradio/isac/core/ci_ilp.h>
 #include <gnuradio/isac/core/worker_pool.h>
 #include <chrono>
@@ -61,6 +62,16 @@ struct bnb::pool {
 
 namespace {
 thread_local bnb_vector_budget* tl_budget = nullptr;
+
+// enumerate()'s arrays (a per-thread scratch: an N_T = 16 feasibility proof
+// enumerates at many nodes)
+struct enum_work {
+    rvec soft, hard, best_rows, x, r;
+    rmat L, Q;
+    std::vector<int> F;
+    std::vector<double> score;
+    std::vector<char> first_up, tried, up;
+};
 } // namespace
 
 bnb_vector_budget::bnb_vector_budget(long max_nodes, double max_seconds)
@@ -222,7 +233,11 @@ bool bnb::maxmin_form() const
 void bnb::enumerate(const lp_result& lp, const node& nd)
 {
     const int m = int(A.rows());
-    rvec soft(m), hard(m); // +inf masks: rows with t, rows without
+    scratch<enum_work> lease;
+    enum_work& w = *lease;
+    rvec &soft = w.soft, &hard = w.hard; // +inf masks: rows with t, rows without
+    soft.resize(m);
+    hard.resize(m);
     bool any_hard = false;
     for (int i = 0; i < m; ++i) {
         const bool h = A(i, nbin) == 0.0;
@@ -232,11 +247,13 @@ void bnb::enumerate(const lp_result& lp, const node& nd)
     }
     // the rows with every free binary at its lower value (one product); below, each
     // free binary's gain on its better side is added
-    rvec best_rows = A.leftCols(nbin) * nd.lo.head(nbin) - b;
+    rvec& best_rows = w.best_rows; // A x_lo - b, summed as Eigen's product - b
+    best_rows.noalias() = A.leftCols(nbin) * nd.lo.head(nbin);
+    best_rows -= b;
     if (col_absmax_.size() != nbin)
         col_absmax_ = A.leftCols(nbin).cwiseAbs().colwise().maxCoeff().transpose();
-    std::vector<int> F;
-    F.reserve(nbin);
+    std::vector<int>& F = w.F;
+    F.clear();
     double scale = b.cwiseAbs().maxCoeff();
     for (int j = 0; j < nbin; ++j) {
         scale += col_absmax_[j] * std::max(-nd.lo[j], nd.hi[j]);
@@ -245,21 +262,32 @@ void bnb::enumerate(const lp_result& lp, const node& nd)
     }
     const double eps = 1e-12 * (1.0 + scale);
     const int k = int(F.size());
-    std::vector<double> score(nbin, 0.0);
+    std::vector<double>& score = w.score;
+    score.assign(nbin, 0.0);
     for (int j : F) {
         const double span = nd.hi[j] - nd.lo[j];
         score[j] =
             span * (lp.dual.dot(A.col(j).cwiseAbs()) + 1e-9 * A.col(j).cwiseAbs().sum());
     }
-    std::stable_sort(
-        F.begin(), F.end(), [&](int a, int c) { return score[a] > score[c]; });
+    // largest score first, ties in column order: a stable insertion sort of <=
+    // enumerate_free entries (std::stable_sort allocates a buffer)
+    for (size_t i = 1; i < F.size(); ++i) {
+        const int f = F[i];
+        size_t at = i;
+        for (; at > 0 && score[F[at - 1]] < score[f]; --at)
+            F[at] = F[at - 1];
+        F[at] = f;
+    }
     // Q.col(l): each row's best value after the first l choices, with every later
     // binary on the side that raises it (the same later terms on every path). A
     // choice lowers it by what its side gives up against the better one: L.col(2l)
     // when the l-th binary goes to lo, L.col(2l + 1) when it goes to hi. So a visit
     // is one subtraction and one minimum per row. Hard rows (no t) need Q >= 0.
-    rmat L(m, 2 * k), Q(m, k + 1);
-    std::vector<char> first_up(k);
+    rmat &L = w.L, &Q = w.Q;
+    L.resize(m, 2 * k);
+    Q.resize(m, k + 1);
+    std::vector<char>& first_up = w.first_up;
+    first_up.resize(k);
     for (int l = 0; l < k; ++l) {
         const int j = F[l];
         const double span = nd.hi[j] - nd.lo[j];
@@ -286,8 +314,11 @@ void bnb::enumerate(const lp_result& lp, const node& nd)
     };
     if (!promising(0))
         return;
-    rvec x(nbin);
-    std::vector<char> tried(k + 1, 0), up(k, 0);
+    rvec& x = w.x;
+    x.resize(nbin);
+    std::vector<char>&tried = w.tried, &up = w.up;
+    tried.assign(k + 1, 0);
+    up.assign(k, 0);
     int l = 0;
     while (l >= 0) {
         if (l == k) {
@@ -297,7 +328,9 @@ void bnb::enumerate(const lp_result& lp, const node& nd)
             for (int t = 0; t < k; ++t)
                 if (up[t])
                     x[F[t]] = nd.hi[F[t]];
-            const rvec r = A.leftCols(nbin) * x - b;
+            rvec& r = w.r; // A x - b, as Eigen's product - b
+            r.noalias() = A.leftCols(nbin) * x;
+            r -= b;
             const double v = std::min((r + soft).minCoeff(), thi);
             const bool ok = !any_hard || (r + hard).minCoeff() >= -eps;
             if (ok && v >= tlo && v > best) {
