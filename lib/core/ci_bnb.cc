@@ -283,9 +283,13 @@ void bnb::enumerate(const lp_result& lp, const node& nd)
     // choice lowers it by what its side gives up against the better one: L.col(2l)
     // when the l-th binary goes to lo, L.col(2l + 1) when it goes to hi. So a visit
     // is one subtraction and one minimum per row. Hard rows (no t) need Q >= 0.
+    // sized for every k <= nbin (a resize per k would reallocate): columns past
+    // 2k and k + 1 are not read
     rmat &L = w.L, &Q = w.Q;
-    L.resize(m, 2 * k);
-    Q.resize(m, k + 1);
+    if (L.rows() != m || L.cols() != 2 * nbin) {
+        L.resize(m, 2 * nbin);
+        Q.resize(m, nbin + 1);
+    }
     std::vector<char>& first_up = w.first_up;
     first_up.resize(k);
     for (int l = 0; l < k; ++l) {
@@ -600,10 +604,10 @@ ilp_result ilp_qos_feasibility(const rmat& At,
         res.optimal = true; // the LP (Lagrangian) bound proves infeasibility
         return res;
     }
-    rvec cobj, b, lo, hi;
-    rmat A;
-    maxmin_lp_form(At, lambda, c, false, none, 0.0, cobj, A, b, lo, hi);
-    bnb B{ cobj, A, b, n, max_nodes, 1e9 };
+    scratch<maxmin_lp> lease;
+    maxmin_lp& L = *lease;
+    maxmin_lp_form(At, lambda, c, false, none, 0.0, L.cobj, L.A, L.b, L.lo, L.hi);
+    bnb B{ L.cobj, L.A, L.b, n, max_nodes, 1e9 };
     B.target = -tol;
     B.stop_at_target = true;
     B.reduced_cost_fixing = true;
@@ -612,7 +616,7 @@ ilp_result ilp_qos_feasibility(const rmat& At,
     // the time, and every N_T = 16 family snapshot decided within the node budget
     // (12: 3/4, 16: 3/4 of the time; docs/ci_precoder.md)
     B.enumerate_free = 14;
-    B.run(lo, hi);
+    B.run(L.lo, L.hi);
     res.nodes += B.nodes;
     if (B.best_z.size() && B.best >= -tol) {
         res.feasible = true;

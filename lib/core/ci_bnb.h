@@ -101,6 +101,12 @@ private:
     bool d_exhausted = false;
 };
 
+//! The arrays of maxmin_lp_form (a caller's per-thread scratch, ci_scratch.h).
+struct maxmin_lp {
+    rvec cobj, b, lo, hi;
+    rmat A;
+};
+
 //! LP form of the max-min margin problem: z = [xt; t], maximise t s.t.
 //! At xt - t >= off [and w^T xt >= rhs], |xt_j| <= c, |t| <= the largest row value.
 void maxmin_lp_form(const rmat& At,

@@ -435,9 +435,11 @@ ilp_result ilp_maxmin_heuristic(const rmat& At,
     const int n = int(At.cols());
     ilp_result res;
     res.nodes = 1;
-    rvec cobj, b, lo, hi;
-    rmat A;
-    maxmin_lp_form(At, offset, c, radar, w, rhs, cobj, A, b, lo, hi);
+    scratch<maxmin_lp> lease;
+    maxmin_lp& L = *lease;
+    const rvec &cobj = L.cobj, &b = L.b, &lo = L.lo, &hi = L.hi;
+    const rmat& A = L.A;
+    maxmin_lp_form(At, offset, c, radar, w, rhs, L.cobj, L.A, L.b, L.lo, L.hi);
     const lp_result lp = lp_solve(cobj, A, b, lo, hi);
     std::vector<rvec> starts;
     const rvec tie = radar ? w : rvec(At.colwise().sum().transpose());
