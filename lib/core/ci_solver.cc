@@ -180,6 +180,12 @@ struct ci_solver::design_work {
     lp_result lp;
     ci_result r2; // another MM run's result and state (keep_better swaps them in)
     mm_state s2;
+    // feasible_starts: the starts[0, n_starts), random objective, basis, ILP result
+    std::vector<rvec> starts;
+    size_t n_starts = 0;
+    rvec wr;
+    lp_basis keep;
+    ilp_result ri;
 };
 
 namespace {
@@ -561,7 +567,7 @@ void ci_solver::design_qos(const rmat& At, ci_result& r, mm_state& s) const
     // infeasible snapshot they end at the same point (the fallback design).
     const rvec& lam = w.lam;
     ilp_result mm;
-    const std::vector<rvec> starts = feasible_starts(At, best_first.basis, mm);
+    feasible_starts(At, best_first.basis, mm, w);
     std::optional<ilp_result> f;
     auto feasibility = [&]() {
         if (!f)
@@ -573,14 +579,14 @@ void ci_solver::design_qos(const rmat& At, ci_result& r, mm_state& s) const
                                     d_t.feasible_start ? &mm : nullptr);
         return !f->feasible;
     };
-    if (d_t.feasible_start && starts.empty() && feasibility() && f->optimal) {
+    if (d_t.feasible_start && w.n_starts == 0 && feasibility() && f->optimal) {
         infeasible_fallback(At, r, s, &*f);
         return;
     }
     for (int i = 0; i < std::min<int>(d_t.phase_paths, int(w.count)); ++i)
         run(mm_start{ &w.steps[w.order[i]].sur, &w.steps[w.order[i]].basis });
-    for (const rvec& x0 : starts)
-        run(mm_start{ nullptr, &best_first.basis, &x0 });
+    for (size_t i = 0; i < w.n_starts; ++i)
+        run(mm_start{ nullptr, &best_first.basis, &w.starts[i] });
     if (!s.have) {
         // the feasibility search's own first step, the max-min search stopped at
         // margin 0, may find a point the branch and bound misses within its nodes
@@ -613,13 +619,20 @@ void ci_solver::design_qos(const rmat& At, ci_result& r, mm_state& s) const
 // >= (1 + feasible_margin) lambda (as good a start, measured), and points of the
 // heuristic ILP with random objectives (a fixed generator: a design depends on its
 // inputs only).
-std::vector<rvec>
-ci_solver::feasible_starts(const rmat& At, const lp_basis& basis, ilp_result& mm) const
+void ci_solver::feasible_starts(const rmat& At,
+                                const lp_basis& basis,
+                                ilp_result& mm,
+                                design_work& w) const
 {
+    w.n_starts = 0;
     if (!d_t.feasible_start && d_t.random_starts <= 0)
-        return {};
-    const rvec lam = rvec::Constant(At.rows(), d_lambda);
-    std::vector<rvec> out;
+        return;
+    const rvec& lam = w.lam;
+    auto add = [&](const rvec& x) {
+        if (w.n_starts == w.starts.size())
+            w.starts.emplace_back();
+        w.starts[w.n_starts++] = x;
+    };
     if (d_t.feasible_start) {
         mm = ilp_maxmin_heuristic(
             At, lam, d_c, false, rvec(), 0.0, {}, d_t.feasible_margin * d_lambda);
@@ -627,28 +640,31 @@ ci_solver::feasible_starts(const rmat& At, const lp_basis& basis, ilp_result& mm
             // random objectives reach no feasible point where the max-min search
             // found none (N_T = 16/32, 1280 snapshots each: the same feasible
             // snapshots), and a snapshot that is infeasible would pay for them all
-            return out;
-        out.push_back(mm.xt);
+            return;
+        add(mm.xt);
     }
     if (d_t.random_starts <= 0)
-        return out; // (the basis copy below was 1% of a beam-only design)
+        return; // (the basis copy below was 1% of a beam-only design)
     std::mt19937_64 rng(12345);
     std::normal_distribution<double> nd;
-    rvec wr(At.cols());
-    lp_basis keep = basis;
+    rvec& wr = w.wr;
+    wr.resize(At.cols());
+    w.keep = basis;
     qos_heuristic_opts o;
-    o.keep = &keep;
+    o.keep = &w.keep;
+    static const std::vector<rvec> none;
+    ilp_result& ri = w.ri;
     for (int i = 0; i < d_t.random_starts; ++i) {
         for (auto& v : wr)
             v = nd(rng);
         // each LP resumes the last one's basis (same At, another objective)
-        const ilp_result ri = ilp_qos_heuristic(wr, At, lam, d_c, {}, o);
+        ilp_qos_heuristic_into(ri, wr, At, lam, d_c, none, o);
         // an MM run is a function of its start: a repeated point (tight snapshots
         // have few feasible points) would repeat a run
-        if (ri.feasible && std::find(out.begin(), out.end(), ri.xt) == out.end())
-            out.push_back(ri.xt);
+        const auto end = w.starts.begin() + long(w.n_starts);
+        if (ri.feasible && std::find(w.starts.begin(), end, ri.xt) == end)
+            add(ri.xt);
     }
-    return out;
 }
 
 // Infeasible QoS snapshot: the max-min margin design (1-bit ISAC paper eq. (34), eq.

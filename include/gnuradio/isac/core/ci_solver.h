@@ -339,8 +339,10 @@ private:
                   lp_basis& lpb,
                   double tol,
                   ilp_result& ilp) const;
-    std::vector<rvec>
-    feasible_starts(const rmat& At, const lp_basis& basis, ilp_result& maxmin) const;
+    void feasible_starts(const rmat& At,
+                         const lp_basis& basis,
+                         ilp_result& maxmin,
+                         design_work& w) const;
     void infeasible_fallback(const rmat& At,
                              ci_result& r,
                              mm_state& s,
