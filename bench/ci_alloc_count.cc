@@ -122,19 +122,12 @@ int stream_count(int N, const char* path)
     FILE* f = std::fopen(path, "r");
     if (!f)
         return 1;
-    int index, count, U;
+    int count, got;
+    const instance* d;
+    std::vector<int> ks;
     tally t;
-    while (std::fscanf(f, "%d %d %d", &index, &count, &U) == 3) {
-        std::vector<int> ks(size_t(count) * U);
-        for (auto& v : ks)
-            if (std::fscanf(f, "%d", &v) != 1)
-                return 1;
-        const instance* d = nullptr;
-        for (const auto& x : family[N])
-            if (x.index == index)
-                d = &x;
-        if (!d || d->U != U)
-            return 1;
+    while ((got = read_stream_draw(f, N, d, count, ks)) > 0) {
+        const int U = d->U;
         const ci_solver s = make_solver(*d);
         std::vector<int> k(U);
         ci_result r;
@@ -145,6 +138,8 @@ int stream_count(int N, const char* path)
         }
     }
     std::fclose(f);
+    if (got < 0)
+        return 1;
     report(N, t);
     return 0;
 }
