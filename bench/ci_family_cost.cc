@@ -52,23 +52,13 @@ int stream_cost(int N, const char* path)
         std::fprintf(stderr, "cannot read %s\n", path);
         return 1;
     }
-    int index, count, U;
+    int count, got;
+    const instance* d;
+    std::vector<int> ks;
     double total = 0, setup = 0;
     long vectors = 0;
-    while (std::fscanf(f, "%d %d %d", &index, &count, &U) == 3) {
-        std::vector<int> ks(size_t(count) * U);
-        for (auto& v : ks)
-            if (std::fscanf(f, "%d", &v) != 1)
-                return 1;
-        const instance* d = nullptr;
-        for (const auto& x : family[N])
-            if (x.index == index)
-                d = &x;
-        if (!d || d->U != U) {
-            std::fprintf(
-                stderr, "draw %d at N_T = %d not in the family file\n", index, N);
-            return 1;
-        }
+    while ((got = read_stream_draw(f, N, d, count, ks)) > 0) {
+        const int index = d->index, U = d->U;
         const double t0 = thread_seconds();
         ci_solver s(family_scene(*d),
                     d->U,
@@ -93,7 +83,7 @@ int stream_cost(int N, const char* path)
                     (t2 - t1) / count * 1e6);
     }
     std::fclose(f);
-    if (!vectors)
+    if (got < 0 || !vectors)
         return 1;
     std::printf("N_T = %d, stream %s: %ld vectors, %.1f us CPU per vector (%.2fk per CPU "
                 "second); solvers and channels %.1f ms\n",

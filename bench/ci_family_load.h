@@ -140,6 +140,35 @@ inline ci_tuning tuning_overrides(ci_tuning t)
     return t;
 }
 
+/*!
+ * Reads the next draw of a flowgraph benchmark's stream (`bench/bench_ci_block.py ...
+ * --export-stream FILE`: lines "draw count U k_0 ... k_{count U - 1}"): its family
+ * draw at N_T = N, its vector count and the symbol indices (count x U). Returns 0
+ * at the end of the file, -1 (with a message) on a malformed line or an unknown draw.
+ */
+inline int
+read_stream_draw(FILE* f, int N, const instance*& d, int& count, std::vector<int>& ks)
+{
+    int index, U;
+    if (std::fscanf(f, "%d %d %d", &index, &count, &U) != 3)
+        return 0;
+    ks.resize(size_t(count) * U);
+    for (auto& v : ks)
+        if (std::fscanf(f, "%d", &v) != 1) {
+            std::fprintf(stderr, "malformed stream line (draw %d)\n", index);
+            return -1;
+        }
+    d = nullptr;
+    for (const auto& x : family[N])
+        if (x.index == index)
+            d = &x;
+    if (!d || d->U != U) {
+        std::fprintf(stderr, "draw %d at N_T = %d not in the family file\n", index, N);
+        return -1;
+    }
+    return 1;
+}
+
 //! Takes the first argument starting with `prefix` out of argv and returns its value
 //! (after the prefix), or nullptr.
 inline const char* take_arg(int& argc, char** argv, const char* prefix)

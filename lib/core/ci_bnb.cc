@@ -10,6 +10,7 @@
 #include "ci_branchfree.h"
 #include "ci_flip_search.h"
 #include "ci_lp_cutoff.h"
+#include "ci_scratch.h"
 #include <gnuradio/isac/core/ci_ilp.h>
 #include <gnuradio/isac/core/worker_pool.h>
 #include <chrono>
@@ -23,11 +24,54 @@ namespace core {
 
 struct bnb::node {
     rvec lo, hi;
-    std::shared_ptr<const lp_basis> warm; // the parent's optimal basis
+    lp_basis warm; // the parent's optimal basis (valid false at the root)
+};
+
+/*
+ * The nodes, the current node's basis and LP result of a search come from a
+ * per-thread pool and go back to it: a search allocates nothing once the pool's
+ * nodes and arrays have grown (the box copies, a basis per branching and the LP
+ * results were ~10 allocations per node). A search takes what it uses out of the
+ * pool, so a search started inside another on the same thread only allocates.
+ */
+struct bnb::pool {
+    std::vector<std::unique_ptr<node>> free, stack;
+    lp_result lp;
+
+    static pool& of_thread()
+    {
+        thread_local pool p;
+        return p;
+    }
+    std::unique_ptr<node> take()
+    {
+        if (free.empty())
+            return std::make_unique<node>();
+        auto nd = std::move(free.back());
+        free.pop_back();
+        return nd;
+    }
+    // a node's arrays keep their capacity; its basis lets the LP's work arrays and
+    // A's cache go (work_store reuses arrays no basis holds)
+    void give_back(std::unique_ptr<node> nd)
+    {
+        lp_basis_forget(nd->warm);
+        free.push_back(std::move(nd));
+    }
 };
 
 namespace {
 thread_local bnb_vector_budget* tl_budget = nullptr;
+
+// enumerate()'s arrays (a per-thread scratch: an N_T = 16 feasibility proof
+// enumerates at many nodes)
+struct enum_work {
+    rvec soft, hard, best_rows, x, r;
+    rmat L, Q;
+    std::vector<int> F;
+    std::vector<double> score;
+    std::vector<char> first_up, tried, up;
+};
 } // namespace
 
 bnb_vector_budget::bnb_vector_budget(long max_nodes, double max_seconds)
@@ -189,7 +233,11 @@ bool bnb::maxmin_form() const
 void bnb::enumerate(const lp_result& lp, const node& nd)
 {
     const int m = int(A.rows());
-    rvec soft(m), hard(m); // +inf masks: rows with t, rows without
+    scratch<enum_work> lease;
+    enum_work& w = *lease;
+    rvec &soft = w.soft, &hard = w.hard; // +inf masks: rows with t, rows without
+    soft.resize(m);
+    hard.resize(m);
     bool any_hard = false;
     for (int i = 0; i < m; ++i) {
         const bool h = A(i, nbin) == 0.0;
@@ -199,11 +247,13 @@ void bnb::enumerate(const lp_result& lp, const node& nd)
     }
     // the rows with every free binary at its lower value (one product); below, each
     // free binary's gain on its better side is added
-    rvec best_rows = A.leftCols(nbin) * nd.lo.head(nbin) - b;
+    rvec& best_rows = w.best_rows; // A x_lo - b, summed as Eigen's product - b
+    best_rows.noalias() = A.leftCols(nbin) * nd.lo.head(nbin);
+    best_rows -= b;
     if (col_absmax_.size() != nbin)
         col_absmax_ = A.leftCols(nbin).cwiseAbs().colwise().maxCoeff().transpose();
-    std::vector<int> F;
-    F.reserve(nbin);
+    std::vector<int>& F = w.F;
+    F.clear();
     double scale = b.cwiseAbs().maxCoeff();
     for (int j = 0; j < nbin; ++j) {
         scale += col_absmax_[j] * std::max(-nd.lo[j], nd.hi[j]);
@@ -212,21 +262,36 @@ void bnb::enumerate(const lp_result& lp, const node& nd)
     }
     const double eps = 1e-12 * (1.0 + scale);
     const int k = int(F.size());
-    std::vector<double> score(nbin, 0.0);
+    std::vector<double>& score = w.score;
+    score.assign(nbin, 0.0);
     for (int j : F) {
         const double span = nd.hi[j] - nd.lo[j];
         score[j] =
             span * (lp.dual.dot(A.col(j).cwiseAbs()) + 1e-9 * A.col(j).cwiseAbs().sum());
     }
-    std::stable_sort(
-        F.begin(), F.end(), [&](int a, int c) { return score[a] > score[c]; });
+    // largest score first, ties in column order: a stable insertion sort of <=
+    // enumerate_free entries (std::stable_sort allocates a buffer)
+    for (size_t i = 1; i < F.size(); ++i) {
+        const int f = F[i];
+        size_t at = i;
+        for (; at > 0 && score[F[at - 1]] < score[f]; --at)
+            F[at] = F[at - 1];
+        F[at] = f;
+    }
     // Q.col(l): each row's best value after the first l choices, with every later
     // binary on the side that raises it (the same later terms on every path). A
     // choice lowers it by what its side gives up against the better one: L.col(2l)
     // when the l-th binary goes to lo, L.col(2l + 1) when it goes to hi. So a visit
     // is one subtraction and one minimum per row. Hard rows (no t) need Q >= 0.
-    rmat L(m, 2 * k), Q(m, k + 1);
-    std::vector<char> first_up(k);
+    // sized for every k <= nbin (a resize per k would reallocate): columns past
+    // 2k and k + 1 are not read
+    rmat &L = w.L, &Q = w.Q;
+    if (L.rows() != m || L.cols() != 2 * nbin) {
+        L.resize(m, 2 * nbin);
+        Q.resize(m, nbin + 1);
+    }
+    std::vector<char>& first_up = w.first_up;
+    first_up.resize(k);
     for (int l = 0; l < k; ++l) {
         const int j = F[l];
         const double span = nd.hi[j] - nd.lo[j];
@@ -253,8 +318,11 @@ void bnb::enumerate(const lp_result& lp, const node& nd)
     };
     if (!promising(0))
         return;
-    rvec x(nbin);
-    std::vector<char> tried(k + 1, 0), up(k, 0);
+    rvec& x = w.x;
+    x.resize(nbin);
+    std::vector<char>&tried = w.tried, &up = w.up;
+    tried.assign(k + 1, 0);
+    up.assign(k, 0);
     int l = 0;
     while (l >= 0) {
         if (l == k) {
@@ -264,7 +332,9 @@ void bnb::enumerate(const lp_result& lp, const node& nd)
             for (int t = 0; t < k; ++t)
                 if (up[t])
                     x[F[t]] = nd.hi[F[t]];
-            const rvec r = A.leftCols(nbin) * x - b;
+            rvec& r = w.r; // A x - b, as Eigen's product - b
+            r.noalias() = A.leftCols(nbin) * x;
+            r -= b;
             const double v = std::min((r + soft).minCoeff(), thi);
             const bool ok = !any_hard || (r + hard).minCoeff() >= -eps;
             if (ok && v >= tlo && v > best) {
@@ -317,12 +387,34 @@ void bnb::enumerate(const lp_result& lp, const node& nd)
     }
 }
 
-void bnb::run(rvec lo, rvec hi)
+void bnb::run(const rvec& lo, const rvec& hi)
 {
+    pool& P = pool::of_thread();
+    // what this search takes from the pool, and gives back however it ends
+    struct taken {
+        pool& P;
+        std::vector<std::unique_ptr<node>> stack = std::move(P.stack);
+        lp_result lp = std::move(P.lp);
+        std::unique_ptr<node> nd = P.take(); // the node being solved
+        ~taken()
+        {
+            for (auto& open : stack)
+                P.give_back(std::move(open));
+            stack.clear();
+            P.stack = std::move(stack);
+            P.lp = std::move(lp);
+            P.give_back(std::move(nd));
+        }
+    } T{ P };
     const auto t0 = std::chrono::steady_clock::now();
     const bool enumerate_nodes = enumerate_free > 0 && maxmin_form();
-    std::vector<node> stack;
-    stack.push_back({ std::move(lo), std::move(hi), nullptr });
+    auto& stack = T.stack;
+    {
+        auto root = P.take();
+        root->lo = lo;
+        root->hi = hi;
+        stack.push_back(std::move(root));
+    }
     while (!stack.empty()) {
         const double seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -330,31 +422,33 @@ void bnb::run(rvec lo, rvec hi)
             complete = false;
             return;
         }
-        node nd = std::move(stack.back());
+        // the popped node becomes the current one; its basis is the node LP's warm
+        // start (the root's is not valid: a cold start)
+        std::swap(T.nd, stack.back());
+        P.give_back(std::move(stack.back()));
         stack.pop_back();
+        node& nd = *T.nd;
+        lp_basis& basis = nd.warm;
         ++nodes;
-        // the scratch basis keeps its arrays from node to node: a copy, no allocation
-        lp_basis& basis = basis_;
-        if (nd.warm)
-            basis = *nd.warm;
-        else
-            basis = lp_basis();
         // below the root (whose bound is reported), a node LP stops once its bound
         // is certified under what the search needs (prune()'s test): a node the
         // optimum would prune is pruned after fewer pivots (1.8 instead of 5.6 at
         // N_T = 16), one it would not runs the same pivots to the optimum
         bool cut = false;
-        const lp_result lp = nodes == 1
-                                 ? lp_solve(cobj, A, b, nd.lo, nd.hi, 0, &basis)
-                                 : lp_solve_cutoff(cobj,
-                                                   A,
-                                                   b,
-                                                   nd.lo,
-                                                   nd.hi,
-                                                   &basis,
-                                                   target,
-                                                   best + 1e-9 * (1.0 + std::abs(best)),
-                                                   cut);
+        lp_result& lp = T.lp;
+        if (nodes == 1)
+            lp_solve_into(lp, cobj, A, b, nd.lo, nd.hi, &basis, true);
+        else
+            lp_solve_cutoff(lp,
+                            cobj,
+                            A,
+                            b,
+                            nd.lo,
+                            nd.hi,
+                            &basis,
+                            target,
+                            best + 1e-9 * (1.0 + std::abs(best)),
+                            cut);
         if (cut)
             continue;
         double bound = -inf, lagrangian = -inf;
@@ -395,13 +489,17 @@ void bnb::run(rvec lo, rvec hi)
                 continue;
             }
         }
-        nd.warm = std::make_shared<const lp_basis>(basis);
-        // explore the side the LP leans to first (pushed last)
+        // explore the side the LP leans to first (pushed last); both children
+        // resume from this node's optimal basis
         const bool lean_up = lp.z[jb] - nd.lo[jb] > nd.hi[jb] - lp.z[jb];
-        node up = nd;
-        node dn = std::move(nd);
-        up.lo[jb] = up.hi[jb];
-        dn.hi[jb] = dn.lo[jb];
+        auto up = P.take(), dn = P.take();
+        for (node* child : { up.get(), dn.get() }) {
+            child->lo = nd.lo;
+            child->hi = nd.hi;
+            child->warm = basis;
+        }
+        up->lo[jb] = up->hi[jb];
+        dn->hi[jb] = dn->lo[jb];
         stack.push_back(std::move(lean_up ? dn : up));
         stack.push_back(std::move(lean_up ? up : dn));
     }
@@ -506,10 +604,10 @@ ilp_result ilp_qos_feasibility(const rmat& At,
         res.optimal = true; // the LP (Lagrangian) bound proves infeasibility
         return res;
     }
-    rvec cobj, b, lo, hi;
-    rmat A;
-    maxmin_lp_form(At, lambda, c, false, none, 0.0, cobj, A, b, lo, hi);
-    bnb B{ cobj, A, b, n, max_nodes, 1e9 };
+    scratch<maxmin_lp> lease;
+    maxmin_lp& L = *lease;
+    maxmin_lp_form(At, lambda, c, false, none, 0.0, L.cobj, L.A, L.b, L.lo, L.hi);
+    bnb B{ L.cobj, L.A, L.b, n, max_nodes, 1e9 };
     B.target = -tol;
     B.stop_at_target = true;
     B.reduced_cost_fixing = true;
@@ -518,7 +616,7 @@ ilp_result ilp_qos_feasibility(const rmat& At,
     // the time, and every N_T = 16 family snapshot decided within the node budget
     // (12: 3/4, 16: 3/4 of the time; docs/ci_precoder.md)
     B.enumerate_free = 14;
-    B.run(lo, hi);
+    B.run(L.lo, L.hi);
     res.nodes += B.nodes;
     if (B.best_z.size() && B.best >= -tol) {
         res.feasible = true;

@@ -55,12 +55,12 @@ struct bnb {
     double root_bound = -std::numeric_limits<double>::infinity();
     rvec g_;         //!< scratch: reduced costs c + A^T nu of the current node
     rvec col_absmax_; //!< enumerate: largest |A_ij| of each binary column
-    lp_basis basis_; //!< scratch: the current node's basis
 
-    void run(rvec lo, rvec hi);
+    void run(const rvec& lo, const rvec& hi);
 
 private:
     struct node;
+    struct pool;
     bool out_of_budget(double seconds) const;
     bool prune(const lp_result& lp, const node& nd, double& bound, double& lagrangian);
     double node_lagrangian(const lp_result& lp, const node& nd);
@@ -99,6 +99,12 @@ private:
     long d_nodes_left;
     std::chrono::steady_clock::time_point d_deadline;
     bool d_exhausted = false;
+};
+
+//! The arrays of maxmin_lp_form (a caller's per-thread scratch, ci_scratch.h).
+struct maxmin_lp {
+    rvec cobj, b, lo, hi;
+    rmat A;
 };
 
 //! LP form of the max-min margin problem: z = [xt; t], maximise t s.t.

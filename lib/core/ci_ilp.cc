@@ -9,6 +9,9 @@
 #include "ci_bnb.h"
 #include "ci_branchfree.h"
 #include "ci_flip_search.h"
+#include "ci_ilp_into.h"
+#include "ci_lp_cutoff.h"
+#include "ci_scratch.h"
 #include <gnuradio/isac/core/ci_ilp.h>
 #include <algorithm>
 #include <cmath>
@@ -20,13 +23,29 @@ namespace core {
 
 namespace {
 
-// The QoS problem of one call and the starts collected for it.
+// The QoS problem of one call.
 struct qos_problem {
     const rvec& w;
     const rmat& At;
     const rvec& lambda;
     double c, tol;
-    rvec lo, hi;
+    const rvec &lo, &hi;
+};
+
+// The work arrays of one heuristic call (a per-thread scratch) and its starts.
+struct qos_work {
+    rvec lo, hi, nu, g, wg, lt, Ax, xn, viol;
+    lp_result lp, lpt;
+    lp_basis basis;
+    std::vector<rvec> starts; // starts[0, count)
+    size_t count = 0;
+    //! the next start's storage
+    rvec& add_start()
+    {
+        if (count == starts.size())
+            starts.emplace_back();
+        return starts[count++];
+    }
 };
 
 /*
@@ -39,7 +58,7 @@ struct qos_problem {
 void uniform_tightened_starts(const qos_problem& P,
                               const lp_basis& basis,
                               int count,
-                              std::vector<rvec>& starts)
+                              qos_work& ws)
 {
     double lref = 0.0;
     for (Eigen::Index i = 0; i < P.lambda.size(); ++i)
@@ -52,7 +71,7 @@ void uniform_tightened_starts(const qos_problem& P,
         const lp_result lpt = lp_solve(P.w, P.At, lt, P.lo, P.hi, 0, &bt, false);
         if (lpt.status == lp_result::infeasible)
             break;
-        starts.push_back(sign_vec(lpt.z, P.w, P.c));
+        ws.add_start() = sign_vec(lpt.z, P.w, P.c);
     }
 }
 
@@ -63,24 +82,31 @@ void uniform_tightened_starts(const qos_problem& P,
  * first MM steps infeasible, six rounds 5%). Only the last rounding is kept: it is
  * the one closest to feasibility.
  */
-rvec tightened_rounding(const qos_problem& P, const lp_result& lp, lp_basis& basis)
+void tightened_rounding(
+    const qos_problem& P, const lp_result& lp, lp_basis& basis, qos_work& ws, rvec& xr)
 {
     const int n = int(P.w.size());
-    rvec lt = P.lambda;
-    rvec xr = sign_vec(lp.z, P.w, P.c);
+    rvec& lt = ws.lt;
+    lt = P.lambda;
+    xr.resize(n);
+    sign_into(lp.z.data(), P.w.data(), P.c, xr.data(), n);
     // At xr follows the coordinates a re-solve changes (a few) rather than being
     // recomputed: one product per round was 3% of the design
-    rvec Ax(P.At.rows());
+    rvec& Ax = ws.Ax;
+    Ax.resize(P.At.rows());
     product_into(P.At, xr.data(), Ax.data());
-    rvec xn(n);             // the rounding of a re-solve
-    rvec viol(P.At.rows()); // one allocation, not one per round
+    rvec& xn = ws.xn; // the rounding of a re-solve
+    xn.resize(n);
+    rvec& viol = ws.viol;
+    viol.resize(P.At.rows());
     for (int round = 0; round < 8; ++round) {
         viol = (Ax - P.lambda).cwiseMin(0.0);
         if (viol.minCoeff() >= -P.tol)
             break;
         lt -= viol + viol.cwiseSign() * P.tol * 10;
         // the re-solves' duals are not used (the first LP's give the bound)
-        const lp_result lpt = lp_solve(P.w, P.At, lt, P.lo, P.hi, 0, &basis, false);
+        lp_result& lpt = ws.lpt;
+        lp_solve_into(lpt, P.w, P.At, lt, P.lo, P.hi, &basis, false);
         if (lpt.status == lp_result::infeasible)
             break;
         // xr = sign_vec(lpt.z, w, c); a few coordinates change, found two at a time
@@ -98,13 +124,15 @@ rvec tightened_rounding(const qos_problem& P, const lp_result& lp, lp_basis& bas
             }
         }
     }
-    return xr;
 }
 
 // The best point found so far (feasible, else the least infeasible).
 struct incumbent {
     ilp_result& res;
     double best = -inf, best_viol = inf;
+
+    //! res.xt holds a point (the least infeasible or a feasible one)
+    bool holds() const { return res.feasible || best_viol < inf; }
 
     void offer(flip_search& S)
     {
@@ -183,48 +211,60 @@ void core_search(const qos_problem& P,
 
 } // namespace
 
-ilp_result ilp_qos_heuristic(const rvec& w,
-                             const rmat& At,
-                             const rvec& lambda,
-                             double c,
-                             const std::vector<rvec>& warm,
-                             const qos_heuristic_opts& o)
+void ilp_qos_heuristic_into(ilp_result& res,
+                            const rvec& w,
+                            const rmat& At,
+                            const rvec& lambda,
+                            double c,
+                            const std::vector<rvec>& warm,
+                            const qos_heuristic_opts& o)
 {
     const int n = int(w.size());
     const int m = int(At.rows());
-    const qos_problem P{ w,
-                         At,
-                         lambda,
-                         c,
-                         o.tol > 0 ? o.tol : feas_tol(lambda, c, At),
-                         rvec::Constant(n, -c),
-                         rvec::Constant(n, c) };
-    ilp_result res;
+    scratch<qos_work> lease;
+    qos_work& ws = *lease;
+    ws.lo.setConstant(n, -c);
+    ws.hi.setConstant(n, c);
+    ws.count = 0;
+    const qos_problem P{
+        w, At, lambda, c, o.tol > 0 ? o.tol : feas_tol(lambda, c, At), ws.lo, ws.hi
+    };
+    res = ilp_result_reset(std::move(res));
     res.nodes = 1;
     res.lp_feasible = true;
-    std::vector<rvec> starts;
-    rvec nu = (o.nu_in && o.nu_in->size() == m) ? *o.nu_in : rvec(rvec::Zero(m));
+    rvec& nu = ws.nu;
+    if (o.nu_in && o.nu_in->size() == m)
+        nu = *o.nu_in;
+    else
+        nu.setZero(m);
     if (o.use_lp) {
-        lp_basis basis;
+        // the previous call's basis (other objective), else a cold start
+        lp_basis& basis = ws.basis;
         if (o.keep)
-            basis = std::move(*o.keep); // the previous call's basis (other objective)
-        const lp_result lp = lp_solve(w, At, lambda, P.lo, P.hi, 0, &basis);
+            std::swap(basis, *o.keep);
+        else
+            lp_basis_forget(basis);
+        lp_result& lp = ws.lp;
+        lp_solve_into(lp, w, At, lambda, P.lo, P.hi, &basis, true);
         if (lp.status == lp_result::infeasible) {
+            if (o.keep)
+                std::swap(basis, *o.keep);
             res.lp_feasible = false;
             res.lp_bound = -inf;
-            res.xt = sign_vec(w, w, c);
+            res.xt.resize(n);
+            sign_into(w.data(), w.data(), c, res.xt.data(), n);
             res.objective = w.dot(res.xt);
-            return res;
+            return;
         }
         nu = lp.dual;
         res.lp_bound = lagrangian_bound(w, At, lambda, P.lo, P.hi, nu);
         if (lp.status == lp_result::optimal)
             res.lp_bound = std::min(res.lp_bound, std::max(lp.value, w.dot(lp.z)));
         if (o.lp_starts > 0)
-            uniform_tightened_starts(P, basis, o.lp_starts, starts);
-        starts.push_back(tightened_rounding(P, lp, basis));
+            uniform_tightened_starts(P, basis, o.lp_starts, ws);
+        tightened_rounding(P, lp, basis, ws, ws.add_start());
         if (o.keep)
-            *o.keep = std::move(basis);
+            std::swap(basis, *o.keep);
     } else {
         // any nu >= 0 gives a certified (Lagrangian) bound without an LP
         res.lp_bound = lagrangian_bound(w, At, lambda, P.lo, P.hi, nu);
@@ -236,34 +276,54 @@ ilp_result ilp_qos_heuristic(const rvec& w,
     // far from feasibility, and its repair cost 30% of the real-time design at
     // N_T = 64 for no measured gain at N_T = 32 (tight N_T = 16 instances still need
     // it). With a warm start (a feasible iterate) a third start cost 25% for no gain.
-    rvec g; // At^T nu, when a Lagrangian start or the core search needs it
-    auto lagrangian_g = [&]() -> const rvec& {
-        if (g.size() != n)
-            g = At.transpose() * nu;
-        return g;
+    bool have_wg = false; // ws.wg = w + At^T nu, when a start or the core search needs it
+    auto lagrangian_wg = [&]() -> const rvec& {
+        if (!have_wg) {
+            ws.g.noalias() = At.transpose() * nu;
+            ws.wg = w + ws.g;
+            have_wg = true;
+        }
+        return ws.wg;
+    };
+    auto add_sign_start = [&](const rvec& v) {
+        rvec& x = ws.add_start();
+        x.resize(n);
+        sign_into(v.data(), w.data(), c, x.data(), n);
+        return std::cref(x);
     };
     if (warm.empty() && !o.use_lp)
-        starts.push_back(sign_vec(w + lagrangian_g(), w, c));
+        add_sign_start(lagrangian_wg());
     for (const auto& v : warm)
         if (v.size() == n)
-            starts.push_back(sign_vec(v, w, c));
+            add_sign_start(v);
 
     flip_search S(w, At, lambda, c, P.tol);
     incumbent inc{ res };
-    for (const auto& x0 : starts) {
-        S.set(x0);
+    for (size_t i = 0; i < ws.count; ++i) {
+        S.set(ws.starts[i]);
         inc.offer(S);
     }
     if (!res.feasible && warm.empty() && o.use_lp) {
-        S.set(sign_vec(w + lagrangian_g(), w, c));
+        S.set(add_sign_start(lagrangian_wg()));
         inc.offer(S);
     }
     if (o.core_nodes > 0 && n > 0)
-        core_search(P, w + lagrangian_g(), o.core_size, o.core_nodes, S, inc);
-    if (res.xt.size() == 0) {
-        res.xt = starts.front();
+        core_search(P, lagrangian_wg(), o.core_size, o.core_nodes, S, inc);
+    if (!inc.holds()) {
+        res.xt = ws.starts.front();
         res.objective = w.dot(res.xt);
     }
+}
+
+ilp_result ilp_qos_heuristic(const rvec& w,
+                             const rmat& At,
+                             const rvec& lambda,
+                             double c,
+                             const std::vector<rvec>& warm,
+                             const qos_heuristic_opts& o)
+{
+    ilp_result res;
+    ilp_qos_heuristic_into(res, w, At, lambda, c, warm, o);
     return res;
 }
 
@@ -375,9 +435,11 @@ ilp_result ilp_maxmin_heuristic(const rmat& At,
     const int n = int(At.cols());
     ilp_result res;
     res.nodes = 1;
-    rvec cobj, b, lo, hi;
-    rmat A;
-    maxmin_lp_form(At, offset, c, radar, w, rhs, cobj, A, b, lo, hi);
+    scratch<maxmin_lp> lease;
+    maxmin_lp& L = *lease;
+    const rvec &cobj = L.cobj, &b = L.b, &lo = L.lo, &hi = L.hi;
+    const rmat& A = L.A;
+    maxmin_lp_form(At, offset, c, radar, w, rhs, L.cobj, L.A, L.b, L.lo, L.hi);
     const lp_result lp = lp_solve(cobj, A, b, lo, hi);
     std::vector<rvec> starts;
     const rvec tie = radar ? w : rvec(At.colwise().sum().transpose());

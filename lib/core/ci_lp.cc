@@ -14,6 +14,7 @@
 #include "volk_isac/machines.h"
 #include <gnuradio/isac/core/ci_lp.h>
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -54,6 +55,9 @@ struct lp_work {
     std::vector<bp> cand;
     rvec rho, col, delta_rhs, alpha, xB;
     rmat Binv;
+    // scratch of the cold start, the resume, the re-pricing and the cut-off test
+    // (sized on use: a solve allocates nothing once the arrays have grown)
+    rvec zn, rhs, cB, y, yA, nu, g;
     // the state the last solve left (st, basis, d, Binv, xB for b_last and the
     // box): a basis stamped with gen resumes from it without a refactor
     long gen = 0;
@@ -63,55 +67,46 @@ struct lp_work {
 };
 
 /*
- * lp_work objects come from a per-thread store and go back to it when the last basis
- * holding one (or the solve owning it) lets it go: a new basis per design vector, and
- * the arrays' allocation and zero-fill with it, cost ~1% of a design at N_T = 64. A
- * set of arrays keeps its capacity; every array is sized and written (or its state
- * matched by gen, which a new basis never matches) before it is read.
+ * The lp_work arrays and the per-matrix caches of the bases come from per-thread
+ * stores: a new basis per design vector, and the arrays' allocation and zero-fill
+ * with it, cost ~1% of a design at N_T = 64. A store keeps its objects (and their
+ * shared_ptr control blocks) and hands out one that no basis holds any more, so a
+ * solve allocates nothing once the stores and the arrays have grown. An object keeps
+ * its capacity; every array is sized and written (or its state matched by gen, which
+ * a new basis never matches) before it is read. Bases outlive a store safely: each
+ * holds its own reference.
  */
-class work_store
+template <class T>
+class shared_store
 {
 public:
-    static std::shared_ptr<lp_work> take()
+    static std::shared_ptr<T> take()
     {
         auto& s = store();
-        lp_work* w;
-        if (s.empty()) {
-            w = new lp_work;
-        } else {
-            w = s.back().release();
-            s.pop_back();
-        }
-        return std::shared_ptr<lp_work>(w, [](lp_work* p) { give_back(p); });
+        for (const auto& w : s)
+            if (w.use_count() == 1) {
+                // released, possibly by a basis's last copy on another thread: see
+                // its writes before reusing the arrays
+                std::atomic_thread_fence(std::memory_order_acquire);
+                return w;
+            }
+        auto w = std::make_shared<T>();
+        if (s.size() < max_stored)
+            s.push_back(w);
+        return w;
     }
 
 private:
-    static constexpr size_t max_stored = 8;
-    // a basis released while its thread ends, after the store is gone, frees its
-    // arrays (the flag is trivially destructible, so it outlives the store)
-    static inline thread_local bool s_gone = false;
-    struct stored {
-        std::vector<std::unique_ptr<lp_work>> v;
-        ~stored() { s_gone = true; }
-    };
-    static std::vector<std::unique_ptr<lp_work>>& store()
+    // bases alive at once per thread: a design holds a few (phase sweep, MM run,
+    // feasibility search, scratch copies); more are served unstored
+    static constexpr size_t max_stored = 16;
+    static std::vector<std::shared_ptr<T>>& store()
     {
-        thread_local stored s;
-        return s.v;
-    }
-    static void give_back(lp_work* p)
-    {
-        if (s_gone) {
-            delete p;
-            return;
-        }
-        auto& s = store();
-        if (s.size() < max_stored)
-            s.emplace_back(p);
-        else
-            delete p;
+        thread_local std::vector<std::shared_ptr<T>> s;
+        return s;
     }
 };
+using work_store = shared_store<lp_work>;
 
 // AT = A^T, in 2 x 2 blocks of SSE2 registers where both sizes are even (always
 // here: 2U rows, 2N_T columns). Eigen's transpose read A with a stride of m per
@@ -170,7 +165,8 @@ public:
                  const rvec& lo,
                  const rvec& hi,
                  lp_basis* warm);
-    lp_result run(int max_iter, bool duals);
+    //! res: z (and dual when asked) resized only when their sizes change
+    void run(int max_iter, bool duals, lp_result& res);
     //! stop once the objective is certified < below or <= at_most (ci_lp_cutoff.h)
     void set_cutoff(double below, double at_most)
     {
@@ -215,8 +211,8 @@ private:
     void apply_flips();
     void pivot(int r, int q, bool below);
     void product(const rmat& M, const double* x, double* y);
-    bool below_cutoff() const;
-    lp_result finish(lp_result::status_t status, int iterations, bool duals);
+    bool below_cutoff();
+    void finish(lp_result::status_t status, int iterations, bool duals, lp_result& res);
 };
 
 dual_simplex::dual_simplex(const rvec& c,
@@ -314,8 +310,9 @@ bool dual_simplex::set_bounds(const rvec& lo, const rvec& hi)
         warm_->cache->AT.rows() == n)
         cache_ = warm_->cache;
     else {
-        auto fresh = std::make_shared<lp_basis::per_matrix>();
-        fresh->rowabs = rvec::Zero(m);
+        // the store's arrays (a new A per design vector: no allocation)
+        auto fresh = shared_store<lp_basis::per_matrix>::take();
+        fresh->rowabs.setZero(m);
         for (int j = 0; j < n; ++j)
             fresh->rowabs +=
                 A_.col(j).cwiseAbs() * std::max(std::abs(lo[j]), std::abs(hi[j]));
@@ -345,7 +342,8 @@ void dual_simplex::cold_start()
         W.d[j] = W.cost[j];
     }
     W.Binv = -rmat::Identity(m, m);
-    rvec zn(n);
+    rvec& zn = W.zn;
+    zn.resize(n);
     for (int j = 0; j < n; ++j)
         zn[j] = W.val[j];
     if (K_) {
@@ -375,7 +373,8 @@ void dual_simplex::resume()
         W.d.resize(N); // set_bounds leaves st, basis and d to the start
         reprice();
     }
-    rvec rhs = b_;
+    rvec& rhs = W.rhs;
+    rhs = b_;
     for (int j = 0; j < n; ++j)
         if (W.st[j] >= 0) {
             W.val[j] = W.st[j] ? W.u[j] : W.l[j];
@@ -386,7 +385,7 @@ void dual_simplex::resume()
             W.val[n + i] = W.st[n + i] ? W.u[n + i] : 0.0;
             rhs[i] += W.val[n + i]; // slack column -e_i
         }
-    W.xB = W.Binv * rhs;
+    W.xB.noalias() = W.Binv * rhs;
 }
 
 // W still holds this basis's state (the last solve on W ended in it, same A, c and
@@ -422,11 +421,12 @@ void dual_simplex::reprice()
     // d_N = cost_N - y^T A_N with y = B^{-T} cost_B (slack column n+i is -e_i, so its
     // reduced cost is y_i); each nonbasic moves to the bound its sign requires (min
     // form: d < 0 at the upper bound)
-    rvec cB(m);
+    rvec &cB = W.cB, &y = W.y, &yA = W.yA;
+    cB.resize(m);
     for (int i = 0; i < m; ++i)
         cB[i] = W.cost[W.basis[i]];
-    const rvec y = W.Binv.transpose() * cB;
-    const rvec yA = (*AT_) * y;
+    y.noalias() = W.Binv.transpose() * cB;
+    yA.noalias() = (*AT_) * y;
     for (int j = 0; j < N; ++j) {
         if (W.st[j] < 0) {
             W.d[j] = 0.0;
@@ -676,7 +676,7 @@ void dual_simplex::pivot(int r, int q, bool below)
  * (clipped to >= 0, as finish() returns them) confirms it: that bound holds for any
  * nu >= 0, whatever the rounding of the simplex's own updates.
  */
-bool dual_simplex::below_cutoff() const
+bool dual_simplex::below_cutoff()
 {
     double v = 0.0;
     for (int j = 0; j < n; ++j)
@@ -685,18 +685,21 @@ bool dual_simplex::below_cutoff() const
         v -= W.cost[W.basis[i]] * W.xB[i];
     if (!(v < cut_below_ || v <= cut_at_most_))
         return false;
-    rvec cB(m);
+    rvec &cB = W.cB, &nu = W.nu, &g = W.g;
+    cB.resize(m);
     for (int i = 0; i < m; ++i)
         cB[i] = W.cost[W.basis[i]];
-    const rvec nu = (W.Binv.transpose() * cB).cwiseMax(0.0);
-    const rvec g = c_ + (*AT_) * nu;
+    nu.noalias() = W.Binv.transpose() * cB;
+    nu = nu.cwiseMax(0.0);
+    g.noalias() = (*AT_) * nu; // c + A^T nu, summed as Eigen's c_ + (*AT_) * nu
+    g += c_;
     double L = -nu.dot(b_);
     for (int j = 0; j < n; ++j)
         L += g[j] > 0 ? g[j] * W.u[j] : g[j] * W.l[j];
     return L < cut_below_ || L <= cut_at_most_;
 }
 
-lp_result dual_simplex::run(int max_iter, bool duals)
+void dual_simplex::run(int max_iter, bool duals, lp_result& res)
 {
     W.rho.resize(m);
     W.col.resize(m);
@@ -739,17 +742,19 @@ lp_result dual_simplex::run(int max_iter, bool duals)
             warm_->valid = false;
             warm_->gen = ++W.gen;
         }
-        lp_result res;
         res.status = lp_result::iteration_limit;
         res.iterations = it;
-        return res;
+        res.value = 0;
+        return;
     }
-    return finish(status, it, duals);
+    finish(status, it, duals, res);
 }
 
-lp_result dual_simplex::finish(lp_result::status_t status, int iterations, bool duals)
+void dual_simplex::finish(lp_result::status_t status,
+                          int iterations,
+                          bool duals,
+                          lp_result& res)
 {
-    lp_result res;
     res.status = status;
     res.iterations = iterations;
     if (warm_) {
@@ -774,14 +779,13 @@ lp_result dual_simplex::finish(lp_result::status_t status, int iterations, bool 
         res.z[j] = std::min(W.u[j], std::max(W.l[j], W.val[j]));
     res.value = c_.dot(res.z);
     if (!duals)
-        return res;
+        return;
     // y^T = c_B^T B^{-1} in minimisation form: the row multipliers nu = y (>= 0 at
     // the optimum)
     for (int i = 0; i < m; ++i) // c_B (rho is free after the last pivot)
         W.rho[i] = W.cost[W.basis[i]];
     res.dual.noalias() = W.Binv.transpose() * W.rho;
     res.dual = res.dual.cwiseMax(0.0);
-    return res;
 }
 
 } // namespace
@@ -803,6 +807,20 @@ inline int default_iterations(const rvec& c, const rmat& A)
 }
 } // namespace
 
+void lp_solve_into(lp_result& res,
+                   const rvec& c,
+                   const rmat& A,
+                   const rvec& b,
+                   const rvec& lo,
+                   const rvec& hi,
+                   lp_basis* warm,
+                   bool duals)
+{
+    check_lp(c, A, b, lo, hi);
+    dual_simplex lp(c, A, b, lo, hi, warm);
+    lp.run(default_iterations(c, A), duals, res);
+}
+
 lp_result lp_solve(const rvec& c,
                    const rmat& A,
                    const rvec& b,
@@ -816,25 +834,27 @@ lp_result lp_solve(const rvec& c,
     if (max_iter <= 0)
         max_iter = default_iterations(c, A);
     dual_simplex lp(c, A, b, lo, hi, warm);
-    return lp.run(max_iter, duals);
+    lp_result res;
+    lp.run(max_iter, duals, res);
+    return res;
 }
 
-lp_result lp_solve_cutoff(const rvec& c,
-                          const rmat& A,
-                          const rvec& b,
-                          const rvec& lo,
-                          const rvec& hi,
-                          lp_basis* warm,
-                          double below,
-                          double at_most,
-                          bool& cut)
+void lp_solve_cutoff(lp_result& res,
+                     const rvec& c,
+                     const rmat& A,
+                     const rvec& b,
+                     const rvec& lo,
+                     const rvec& hi,
+                     lp_basis* warm,
+                     double below,
+                     double at_most,
+                     bool& cut)
 {
     check_lp(c, A, b, lo, hi);
     dual_simplex lp(c, A, b, lo, hi, warm);
     lp.set_cutoff(below, at_most);
-    lp_result res = lp.run(default_iterations(c, A), true);
+    lp.run(default_iterations(c, A), true, res);
     cut = lp.cut();
-    return res;
 }
 
 double lagrangian_bound(const rvec& c,
@@ -844,7 +864,10 @@ double lagrangian_bound(const rvec& c,
                         const rvec& hi,
                         const rvec& nu)
 {
-    const rvec g = c + A.transpose() * nu;
+    // c + A^T nu as Eigen sums it (the product, then + c), in a per-thread buffer
+    thread_local rvec g;
+    g.noalias() = A.transpose() * nu;
+    g += c;
     double v = -nu.dot(b);
     for (Eigen::Index j = 0; j < g.size(); ++j)
         v += g[j] > 0 ? g[j] * hi[j] : g[j] * lo[j];

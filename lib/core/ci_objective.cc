@@ -7,6 +7,7 @@
  * Theorem-1 QSCNR (1-bit ISAC paper eq. (17)) with its MM surrogate (1-bit ISAC paper eq.
  * (28)-(31)), and the exact (arcsine-law) deflection with its linearisation.
  */
+#include "ci_scratch.h"
 #include <gnuradio/isac/core/ci_solver.h>
 #include <Eigen/Eigenvalues>
 
@@ -17,6 +18,13 @@ namespace core {
 namespace {
 // lambda_max(D^1/2 KT D^1/2), D = diag(d) >= 0: the largest eigenvalue of
 // sum_q d_q g_Tq^* g_Tq^T (N_T x N_T) as a Q x Q problem
+// (the arrays: per-thread, sized on use)
+struct lmax_work {
+    rvec dh;
+    cmat S;
+    Eigen::SelfAdjointEigenSolver<cmat> es;
+};
+
 double clutter_lmax(const rvec& d, const cmat& KT)
 {
     const Eigen::Index Q = d.size();
@@ -24,22 +32,28 @@ double clutter_lmax(const rvec& d, const cmat& KT)
         return 0.0;
     if (Q == 1)
         return d[0] * KT(0, 0).real();
-    const rvec dh = d.cwiseSqrt();
-    const cmat S = dh.asDiagonal() * KT * dh.asDiagonal();
+    scratch<lmax_work> lease;
+    lmax_work& w = *lease;
+    w.dh = d.cwiseSqrt();
+    w.S.noalias() = w.dh.asDiagonal() * KT * w.dh.asDiagonal();
+    const cmat& S = w.S;
     if (Q == 2) {
         // closed form for the 2x2 Hermitian case (the default scene)
         const double a = S(0, 0).real(), b = S(1, 1).real();
         return 0.5 * (a + b) + std::sqrt(0.25 * (a - b) * (a - b) + std::norm(S(0, 1)));
     }
-    Eigen::SelfAdjointEigenSolver<cmat> es(S, Eigen::EigenvaluesOnly);
-    return es.eigenvalues().maxCoeff();
+    w.es.compute(S, Eigen::EigenvaluesOnly);
+    return w.es.eigenvalues().maxCoeff();
 }
 } // namespace
 
 double ci_radar_objective::value(const cvec& x) const
 {
-    const cvec c = steering().transpose() * x;
-    std::vector<cdouble> ws(workspace_size());
+    // per-thread buffers: the MM loop evaluates every iterate
+    thread_local cvec c;
+    thread_local std::vector<cdouble> ws;
+    c.noalias() = steering().transpose() * x;
+    ws.resize(workspace_size());
     return value_of(c.data(), ws.data());
 }
 
@@ -71,20 +85,36 @@ double ci_qscnr_objective::value_of(const cdouble* c, cdouble* ws) const
 
 ci_surrogate ci_qscnr_objective::surrogate(const cvec& x) const
 {
-    const int Q = d_scene.n_clutter();
-    const cvec c = d_scene.couplings(x);
-    const radar_solution sol = d_scene.solve(c, d_adc);
     ci_surrogate s;
+    surrogate_into(x, s);
+    return s;
+}
+
+void ci_qscnr_objective::surrogate_into(const cvec& x, ci_surrogate& s) const
+{
+    const int Q = d_scene.n_clutter();
+    struct work {
+        cvec c, w;
+        radar_solution sol;
+        rvec d;
+    };
+    scratch<work> lease;
+    cvec& c = lease->c;
+    c.noalias() = d_scene.gt().transpose() * x; // couplings(x)
+    radar_solution& sol = lease->sol;
+    d_scene.solution_into(c, d_adc, sol);
     s.metric = sol.metric;
     const double c0 = std::abs(c[0]);
-    rvec d(Q);
+    rvec& d = lease->d;
+    d.resize(Q);
     for (int q = 0; q < Q; ++q)
         d[q] = d_scene.weight(d_adc, q + 1) * std::norm(sol.gq_minv_g0[q]) * c0 * c0;
     const double lmax = clutter_lmax(d, d_KT);
     // w_t = 2 mu [ g_T0^* gmg c_0 - sum_q d_q g_Tq^* c_q + l_max x_t ]   (1-bit ISAC
     // paper eq. (28)-(31))
     const cmat& gt = d_scene.gt();
-    cvec w = (sol.gmg * c[0]) * gt.col(0).conjugate() + lmax * x;
+    cvec& w = lease->w;
+    w = (sol.gmg * c[0]) * gt.col(0).conjugate() + lmax * x;
     double xMx = 0.0;
     for (int q = 0; q < Q; ++q) {
         w -= (d[q] * c[q + 1]) * gt.col(q + 1).conjugate();
@@ -96,8 +126,9 @@ ci_surrogate ci_qscnr_objective::surrogate(const cvec& x) const
     if (!sol.degenerate)
         const1 = -d_mu * d_scene.filter_norm2(sol) * std::pow(c0, 4) * sol.gmg * sol.gmg;
     s.const2 = const1 - d_mu * lmax * d_power + d_mu * (xMx - lmax * x.squaredNorm());
-    s.w = to_real(w);
-    return s;
+    s.w.resize(2 * w.size()); // to_real(w)
+    s.w.head(w.size()) = w.real();
+    s.w.tail(w.size()) = w.imag();
 }
 
 ci_exact_objective::ci_exact_objective(const radar_scene& scene,

@@ -9,6 +9,9 @@
 #include "ci_bnb.h"
 #include "ci_branchfree.h"
 #include "ci_flip_search.h"
+#include "ci_ilp_into.h"
+#include "ci_lp_cutoff.h"
+#include "ci_scratch.h"
 #include <gnuradio/isac/core/ci_solver.h>
 #include <gnuradio/isac/core/limits.h>
 #include <algorithm>
@@ -157,6 +160,34 @@ struct ci_solver::mm_state {
     double value = -inf;
 };
 
+/*
+ * The work arrays of a QoS design, leased per design from a per-thread scratch
+ * (ci_scratch.h): a design allocates nothing for them once they have grown.
+ * steps[0, count) are the phase sweep's LP-feasible first steps, order their
+ * indices by LP value, best first.
+ */
+struct ci_solver::vector_work {
+    rmat At;
+    mm_state s;
+};
+
+struct ci_solver::design_work {
+    rvec lam, lo, hi;
+    std::vector<first_step> steps;
+    size_t count = 0;
+    std::vector<int> order;
+    lp_basis basis;
+    lp_result lp;
+    ci_result r2; // another MM run's result and state (keep_better swaps them in)
+    mm_state s2;
+    // feasible_starts: the starts[0, n_starts), random objective, basis, ILP result
+    std::vector<rvec> starts;
+    size_t n_starts = 0;
+    rvec wr;
+    lp_basis keep;
+    ilp_result ri;
+};
+
 namespace {
 // value and bound of the last ILP's own objective; offset: the surrogate constant
 // that turns them into QSCNR units (step_value, lp_bound). The gap is relative to
@@ -176,6 +207,59 @@ bool maxmin_meets(const ilp_result& mm, double lambda)
 {
     return mm.feasible && mm.objective >= -1e-10 * (1.0 + lambda);
 }
+
+// to_complex(xt) into x (safe_margin.h): x keeps its storage
+void to_complex_into(const rvec& xt, cvec& x)
+{
+    const Eigen::Index n = xt.size() / 2;
+    x.resize(n);
+    for (Eigen::Index i = 0; i < n; ++i)
+        x[i] = cdouble(xt[i], xt[n + i]);
+}
+
+// max_j |xt_j - to_real(x)_j|
+double max_abs_diff(const rvec& xt, const cvec& x)
+{
+    const Eigen::Index n = x.size();
+    double d = 0.0;
+    for (Eigen::Index i = 0; i < n; ++i)
+        d = std::max(d, std::abs(xt[i] - x[i].real()));
+    for (Eigen::Index i = 0; i < n; ++i)
+        d = std::max(d, std::abs(xt[n + i] - x[i].imag()));
+    return d;
+}
+
+// The polish's couplings, rows and objective workspace (a per-thread scratch).
+struct polish_work {
+    cvec x, c, cn;
+    rvec res;
+    std::vector<cdouble> ws;
+};
+
+// r at its defaults, every array keeping its storage (x, u, margins: stale values;
+// trace empty)
+void reset_keeping_storage(ci_result& r)
+{
+    cvec x = std::move(r.x), u = std::move(r.u);
+    rvec margins = std::move(r.margins);
+    std::vector<double> trace = std::move(r.trace);
+    trace.clear();
+    r = ci_result();
+    r.trace = std::move(trace);
+    r.x = std::move(x);
+    r.u = std::move(u);
+    r.margins = std::move(margins);
+}
+
+// The work arrays of one MM run (a per-thread scratch, ci_scratch.h).
+struct run_work {
+    rvec nu, lam;
+    lp_basis lpb; // LP basis carried across the MM steps (same At)
+    cvec xlin, xnew;
+    ci_surrogate sur;
+    ilp_result ilp;
+    std::vector<rvec> warm; // the step's warm start: warm[0] = the iterate
+};
 } // namespace
 
 ci_solver::ci_solver(const radar_scene& scene, int n_users, const ci_params& p)
@@ -251,14 +335,14 @@ void ci_solver::set_channel(const cmat& H)
     d_has_channel = true;
 }
 
-rmat ci_solver::constraints(const std::vector<int>& k) const
+void ci_solver::constraints(const std::vector<int>& k, rmat& At) const
 {
     const int M = d_p.psk_order;
     if (!d_rows.empty()) {
         // each user's two rows are adjacent in every column of both matrices: copied
         // as pairs (a 2-row block assignment was 2% of a design at N_T = 64)
         const Eigen::Index m = 2 * d_U, n = 2 * d_n;
-        rmat At(m, n);
+        At.resize(m, n);
         double* dst = At.data();
         for (int u = 0; u < d_U; ++u) {
             const double* src = d_rows[size_t(k[u]) * d_U + u].data();
@@ -267,12 +351,12 @@ rmat ci_solver::constraints(const std::vector<int>& k) const
                 dst[j * m + 2 * u + 1] = src[2 * j + 1];
             }
         }
-        return At;
+        return;
     }
     cvec s(d_U);
     for (int u = 0; u < d_U; ++u)
         s[u] = psk_point(M, k[u]);
-    return ci_real_constraints(ci_constraint_matrix(d_H, s, M));
+    At = ci_real_constraints(ci_constraint_matrix(d_H, s, M));
 }
 
 ci_result ci_solver::solve(const cvec& s) const
@@ -289,6 +373,13 @@ ci_result ci_solver::solve(const cvec& s) const
 
 ci_result ci_solver::solve_indices(const std::vector<int>& k) const
 {
+    ci_result r;
+    solve_indices(k, r);
+    return r;
+}
+
+void ci_solver::solve_indices(const std::vector<int>& k, ci_result& r) const
+{
     if (!d_has_channel)
         throw param_error("ci_solver: no channel set (call set_channel first)");
     if (int(k.size()) != d_U)
@@ -296,15 +387,19 @@ ci_result ci_solver::solve_indices(const std::vector<int>& k) const
     for (int v : k)
         check_int_range("symbol index", v, 0, d_p.psk_order - 1);
 
-    const rmat At = constraints(k);
-    ci_result r;
+    scratch<vector_work> lease;
+    rmat& At = lease->At;
+    constraints(k, At);
+    reset_keeping_storage(r);
     r.lambda = d_lambda;
     r.optimal = d_t.exact_steps;
     // the exact preset's branch and bounds share one budget per vector
     std::optional<bnb_vector_budget> budget;
     if (d_t.exact_steps)
         budget.emplace(d_p.bnb_max_nodes, d_p.bnb_max_seconds);
-    mm_state s;
+    mm_state& s = lease->s;
+    s.have = false;
+    s.value = -inf;
     if (d_p.mode == ci_mode::qos)
         design_qos(At, r, s);
     else
@@ -328,7 +423,10 @@ ci_result ci_solver::solve_indices(const std::vector<int>& k) const
     }
     if (d_p.mode == ci_mode::qos && d_p.one_bit_dac && r.feasible && s.have && d_t.polish)
         polish(At, r, s);
-    r.x = to_complex(s.x);
+    if (s.have)
+        to_complex_into(s.x, r.x);
+    else
+        r.x.resize(0);
     if (!d_p.one_bit_dac && r.x.norm() > 0)
         // ||x||^2 = E (1-bit ISAC paper infinite-resolution benchmarks); feasible points
         // only move by rounding
@@ -338,7 +436,6 @@ ci_result ci_solver::solve_indices(const std::vector<int>& k) const
         r.optimal = false;
     }
     finish(r, k);
-    return r;
 }
 
 ilp_result ci_solver::maxmin(const rmat& At,
@@ -363,8 +460,9 @@ void ci_solver::keep_better(ci_result& r, mm_state& s, ci_result& r2, mm_state& 
     const int iterations = r.iterations + r2.iterations;
     const bool ok = s.have && r.feasible, ok2 = s2.have && r2.feasible;
     if ((ok2 && (!ok || s2.value > s.value)) || (!s.have && s2.have)) {
-        r = std::move(r2);
-        s = std::move(s2);
+        // swapped: r2's and s2's arrays are a scratch's, kept for the next run
+        std::swap(r, r2);
+        std::swap(s, s2);
     }
     r.iterations = iterations;
 }
@@ -379,17 +477,22 @@ void ci_solver::keep_better(ci_result& r, mm_state& s, ci_result& r2, mm_state& 
  * Each LP resumes the previous phase's basis (only c changes: a re-pricing and a few
  * pivots). Returns the LP-feasible phases, best LP value first.
  */
-std::vector<ci_solver::first_step> ci_solver::phase_sweep(const rmat& At) const
+void ci_solver::phase_sweep(const rmat& At, design_work& w) const
 {
     const int n = 2 * d_n;
-    const rvec lam = rvec::Constant(At.rows(), d_lambda);
-    const rvec lo = rvec::Constant(n, -d_c), hi = rvec::Constant(n, d_c);
-    std::vector<first_step> out;
-    lp_basis basis;
+    w.lo.setConstant(n, -d_c);
+    w.hi.setConstant(n, d_c);
+    w.count = 0;
+    w.order.clear();
+    lp_basis_forget(w.basis);
     for (int p = 0; p < d_t.phases; ++p) {
         const double phi = 0.5 * pi * p / d_t.phases;
-        first_step f;
-        f.sur = d_sur0;
+        if (w.count == w.steps.size())
+            w.steps.emplace_back();
+        first_step& f = w.steps[w.count];
+        f.sur.const2 = d_sur0.const2;
+        f.sur.metric = d_sur0.metric;
+        f.sur.w.resize(n);
         const double cs = std::cos(phi), sn = std::sin(phi);
         for (int j = 0; j < d_n; ++j) {
             const double re = d_sur0.w[j], im = d_sur0.w[d_n + j];
@@ -397,18 +500,22 @@ std::vector<ci_solver::first_step> ci_solver::phase_sweep(const rmat& At) const
             f.sur.w[d_n + j] = sn * re + cs * im;
         }
         // the value and the basis are kept, not the duals
-        const lp_result lp = lp_solve(f.sur.w, At, lam, lo, hi, 0, &basis, false);
-        if (lp.status == lp_result::infeasible)
-            return {}; // feasibility does not depend on w
-        f.lp_value = lp.value;
-        f.basis = basis;
-        out.push_back(std::move(f));
+        lp_solve_into(w.lp, f.sur.w, At, w.lam, w.lo, w.hi, &w.basis, false);
+        if (w.lp.status == lp_result::infeasible) {
+            w.count = 0; // feasibility does not depend on w
+            w.order.clear();
+            return;
+        }
+        f.lp_value = w.lp.value;
+        f.basis = w.basis;
+        // insertion by LP value, best first, ties in phase order (a stable sort
+        // of a handful of phases)
+        auto at = w.order.end();
+        while (at != w.order.begin() && w.steps[*(at - 1)].lp_value < f.lp_value)
+            --at;
+        w.order.insert(at, int(w.count));
+        ++w.count;
     }
-    std::stable_sort(
-        out.begin(), out.end(), [](const first_step& a, const first_step& b) {
-            return a.lp_value > b.lp_value;
-        });
-    return out;
 }
 
 /*
@@ -429,15 +536,22 @@ void ci_solver::design_qos(const rmat& At, ci_result& r, mm_state& s) const
             infeasible_fallback(At, r, s);
         return;
     }
-    const std::vector<first_step> firsts = phase_sweep(At);
-    if (firsts.empty()) { // the LP relaxation is infeasible: so is every point
+    scratch<design_work> lease;
+    design_work& w = *lease;
+    w.lam.setConstant(At.rows(), d_lambda);
+    phase_sweep(At, w);
+    if (w.count == 0) { // the LP relaxation is infeasible: so is every point
         infeasible_fallback(At, r, s);
         return;
     }
+    const first_step& best_first = w.steps[w.order[0]];
     auto run = [&](const mm_start& st) {
-        ci_result r2;
+        ci_result& r2 = w.r2;
+        reset_keeping_storage(r2);
         r2.lambda = r.lambda;
-        mm_state s2;
+        mm_state& s2 = w.s2;
+        s2.have = false;
+        s2.value = -inf;
         mm_qos(At, st, r2, s2);
         keep_better(r, s, r2, s2);
     };
@@ -451,9 +565,9 @@ void ci_solver::design_qos(const rmat& At, ci_result& r, mm_state& s) const
     // start's result instead (it cost a fifth of an infeasible snapshot). Both
     // searches raise the margin through the same targets below 0, so on an
     // infeasible snapshot they end at the same point (the fallback design).
-    const rvec lam = rvec::Constant(At.rows(), d_lambda);
+    const rvec& lam = w.lam;
     ilp_result mm;
-    const std::vector<rvec> starts = feasible_starts(At, firsts[0].basis, mm);
+    feasible_starts(At, best_first.basis, mm, w);
     std::optional<ilp_result> f;
     auto feasibility = [&]() {
         if (!f)
@@ -465,14 +579,14 @@ void ci_solver::design_qos(const rmat& At, ci_result& r, mm_state& s) const
                                     d_t.feasible_start ? &mm : nullptr);
         return !f->feasible;
     };
-    if (d_t.feasible_start && starts.empty() && feasibility() && f->optimal) {
+    if (d_t.feasible_start && w.n_starts == 0 && feasibility() && f->optimal) {
         infeasible_fallback(At, r, s, &*f);
         return;
     }
-    for (int i = 0; i < std::min<int>(d_t.phase_paths, int(firsts.size())); ++i)
-        run(mm_start{ &firsts[i].sur, &firsts[i].basis });
-    for (const rvec& x0 : starts)
-        run(mm_start{ nullptr, &firsts[0].basis, &x0 });
+    for (int i = 0; i < std::min<int>(d_t.phase_paths, int(w.count)); ++i)
+        run(mm_start{ &w.steps[w.order[i]].sur, &w.steps[w.order[i]].basis });
+    for (size_t i = 0; i < w.n_starts; ++i)
+        run(mm_start{ nullptr, &best_first.basis, &w.starts[i] });
     if (!s.have) {
         // the feasibility search's own first step, the max-min search stopped at
         // margin 0, may find a point the branch and bound misses within its nodes
@@ -480,12 +594,12 @@ void ci_solver::design_qos(const rmat& At, ci_result& r, mm_state& s) const
         if (d_t.feasible_start)
             h0 = ilp_maxmin_heuristic(At, lam, d_c, false, rvec(), 0.0, {}, 0.0);
         if (h0.feasible && h0.objective >= -feas_tol(lam, d_c, At)) {
-            run(mm_start{ nullptr, &firsts[0].basis, &h0.xt });
+            run(mm_start{ nullptr, &best_first.basis, &h0.xt });
         } else if (feasibility()) {
             infeasible_fallback(At, r, s, &*f);
             return;
         } else {
-            run(mm_start{ nullptr, &firsts[0].basis, &f->xt });
+            run(mm_start{ nullptr, &best_first.basis, &f->xt });
         }
     }
     if (d_t.stationary_nodes > 0)
@@ -505,11 +619,20 @@ void ci_solver::design_qos(const rmat& At, ci_result& r, mm_state& s) const
 // >= (1 + feasible_margin) lambda (as good a start, measured), and points of the
 // heuristic ILP with random objectives (a fixed generator: a design depends on its
 // inputs only).
-std::vector<rvec>
-ci_solver::feasible_starts(const rmat& At, const lp_basis& basis, ilp_result& mm) const
+void ci_solver::feasible_starts(const rmat& At,
+                                const lp_basis& basis,
+                                ilp_result& mm,
+                                design_work& w) const
 {
-    const rvec lam = rvec::Constant(At.rows(), d_lambda);
-    std::vector<rvec> out;
+    w.n_starts = 0;
+    if (!d_t.feasible_start && d_t.random_starts <= 0)
+        return;
+    const rvec& lam = w.lam;
+    auto add = [&](const rvec& x) {
+        if (w.n_starts == w.starts.size())
+            w.starts.emplace_back();
+        w.starts[w.n_starts++] = x;
+    };
     if (d_t.feasible_start) {
         mm = ilp_maxmin_heuristic(
             At, lam, d_c, false, rvec(), 0.0, {}, d_t.feasible_margin * d_lambda);
@@ -517,28 +640,31 @@ ci_solver::feasible_starts(const rmat& At, const lp_basis& basis, ilp_result& mm
             // random objectives reach no feasible point where the max-min search
             // found none (N_T = 16/32, 1280 snapshots each: the same feasible
             // snapshots), and a snapshot that is infeasible would pay for them all
-            return out;
-        out.push_back(mm.xt);
+            return;
+        add(mm.xt);
     }
     if (d_t.random_starts <= 0)
-        return out; // (the basis copy below was 1% of a beam-only design)
+        return; // (the basis copy below was 1% of a beam-only design)
     std::mt19937_64 rng(12345);
     std::normal_distribution<double> nd;
-    rvec wr(At.cols());
-    lp_basis keep = basis;
+    rvec& wr = w.wr;
+    wr.resize(At.cols());
+    w.keep = basis;
     qos_heuristic_opts o;
-    o.keep = &keep;
+    o.keep = &w.keep;
+    static const std::vector<rvec> none;
+    ilp_result& ri = w.ri;
     for (int i = 0; i < d_t.random_starts; ++i) {
         for (auto& v : wr)
             v = nd(rng);
         // each LP resumes the last one's basis (same At, another objective)
-        const ilp_result ri = ilp_qos_heuristic(wr, At, lam, d_c, {}, o);
+        ilp_qos_heuristic_into(ri, wr, At, lam, d_c, none, o);
         // an MM run is a function of its start: a repeated point (tight snapshots
         // have few feasible points) would repeat a run
-        if (ri.feasible && std::find(out.begin(), out.end(), ri.xt) == out.end())
-            out.push_back(ri.xt);
+        const auto end = w.starts.begin() + long(w.n_starts);
+        if (ri.feasible && std::find(w.starts.begin(), end, ri.xt) == end)
+            add(ri.xt);
     }
-    return out;
 }
 
 // Infeasible QoS snapshot: the max-min margin design (1-bit ISAC paper eq. (34), eq.
@@ -597,25 +723,36 @@ void ci_solver::stationary_steps(const rmat& At, ci_result& r, mm_state& s) cons
 
 // One MM step's ILP: exact (branch and bound), or the heuristic with the LP on the
 // first step of a run (and every step if asked; later steps reuse its multipliers
-// for the Lagrangian start and certified bound).
-ilp_result ci_solver::qos_step(const ci_surrogate& sur,
-                               const rmat& At,
-                               int t,
-                               const mm_state& s,
-                               rvec& nu,
-                               bool& have_nu,
-                               lp_basis& lpb,
-                               double tol) const
+// for the Lagrangian start and certified bound). lam: lambda in every row; warm: one
+// vector of storage for the warm start.
+void ci_solver::qos_step(const ci_surrogate& sur,
+                         const rmat& At,
+                         int t,
+                         const mm_state& s,
+                         rvec& nu,
+                         bool& have_nu,
+                         lp_basis& lpb,
+                         double tol,
+                         ilp_result& ilp) const
 {
-    const rvec lam = rvec::Constant(At.rows(), d_lambda);
-    std::vector<rvec> warm;
+    scratch<run_work> lease; // its lam and warm only (mm_qos holds another)
+    run_work& w = *lease;
+    w.lam.setConstant(At.rows(), d_lambda);
+    const rvec& lam = w.lam;
+    static const std::vector<rvec> none;
+    w.warm.resize(1);
     if (s.have)
-        warm.push_back(s.x);
-    if (!d_p.one_bit_dac)
-        return socp_qos(sur.w, At, lam, std::sqrt(d_p.power));
-    if (d_t.exact_steps)
-        return ilp_qos_exact(
+        w.warm[0] = s.x;
+    const std::vector<rvec>& warm = s.have ? w.warm : none;
+    if (!d_p.one_bit_dac) {
+        ilp = socp_qos(sur.w, At, lam, std::sqrt(d_p.power));
+        return;
+    }
+    if (d_t.exact_steps) {
+        ilp = ilp_qos_exact(
             sur.w, At, lam, d_c, d_p.bnb_max_nodes, d_p.bnb_max_seconds, warm);
+        return;
+    }
     qos_heuristic_opts o;
     o.use_lp = t == 0 || d_t.lp_every_step || !have_nu;
     o.core_nodes = d_t.core_nodes;
@@ -625,9 +762,8 @@ ilp_result ci_solver::qos_step(const ci_surrogate& sur,
     o.keep = &lpb;
     o.lp_starts = t == 0 ? d_t.lp_starts : 0;
     o.tol = tol;
-    const ilp_result ilp = ilp_qos_heuristic(sur.w, At, lam, d_c, warm, o);
+    ilp_qos_heuristic_into(ilp, sur.w, At, lam, d_c, warm, o);
     have_nu = true;
-    return ilp;
 }
 
 // One MM run (1-bit ISAC paper Algorithm 1 steps 2-3) from the beam (or start.sur, a
@@ -639,34 +775,42 @@ void ci_solver::mm_qos(const rmat& At,
                        mm_state& s) const
 {
     const bool onebit = d_p.one_bit_dac;
-    rvec nu;
+    scratch<run_work> lease;
+    run_work& w = *lease;
+    rvec& nu = w.nu;
     bool have_nu = false;
-    lp_basis lpb; // LP basis carried across the MM steps (same At)
+    lp_basis& lpb = w.lpb;
     if (start.basis)
         lpb = *start.basis;
+    else
+        lp_basis_forget(lpb);
     // the heuristic steps' row tolerance, the same for every step (~1.5% of a design
     // at N_T = 64 when each step computed it)
-    const double tol = onebit && !d_t.exact_steps
-                           ? feas_tol(rvec::Constant(At.rows(), d_lambda), d_c, At)
-                           : 0.0;
-    cvec xlin = d_x0;
+    w.lam.setConstant(At.rows(), d_lambda);
+    const double tol = onebit && !d_t.exact_steps ? feas_tol(w.lam, d_c, At) : 0.0;
+    cvec& xlin = w.xlin;
+    xlin = d_x0;
     if (start.x) {
         s.x = *start.x;
         s.have = true;
-        xlin = to_complex(s.x);
+        to_complex_into(s.x, xlin);
         s.value = metric(xlin);
         r.trace.push_back(s.value);
     }
+    ilp_result& ilp = w.ilp;
+    cvec& xnew = w.xnew;
     for (int t = 0; t < d_p.max_iter; ++t) {
         // the beam start's surrogate depends on the scene only
-        const ci_surrogate sur =
-            t == 0 && !s.have ? (start.sur ? *start.sur : d_sur0) : surrogate(xlin);
-        const ilp_result ilp = qos_step(sur, At, t, s, nu, have_nu, lpb, tol);
+        const bool first = t == 0 && !s.have;
+        if (!first)
+            d_obj->surrogate_into(xlin, w.sur);
+        const ci_surrogate& sur = first ? (start.sur ? *start.sur : d_sur0) : w.sur;
+        qos_step(sur, At, t, s, nu, have_nu, lpb, tol, ilp);
         ++r.iterations;
         r.optimal = r.optimal && ilp.optimal;
         if (!ilp.feasible)
             break;
-        const cvec xnew = to_complex(ilp.xt);
+        to_complex_into(ilp.xt, xnew);
         const double vnew = metric(xnew);
         // numerical noise (a minorizer) or a linearised step that overshot: keep the
         // better iterate
@@ -674,8 +818,7 @@ void ci_solver::mm_qos(const rmat& At,
             break;
         set_gap(r, ilp.objective, ilp.lp_bound, sur.const2);
         const bool small = s.have && vnew - s.value <= d_p.tol * s.value;
-        const bool same =
-            onebit && (ilp.xt - to_real(xlin)).cwiseAbs().maxCoeff() < 1e-300 + 0.5 * d_c;
+        const bool same = onebit && max_abs_diff(ilp.xt, xlin) < 1e-300 + 0.5 * d_c;
         s.x = ilp.xt;
         s.value = vnew;
         s.have = true;
@@ -856,14 +999,21 @@ void ci_solver::polish(const rmat& At, ci_result& r, mm_state& s) const
     rvec& xt = s.x;
     const int n = int(xt.size()), N = d_n, Q = d_scene.n_clutter();
     const cmat& gt = d_obj->steering();
-    cvec c = gt.transpose() * to_complex(xt);
-    rvec res(At.rows());
+    scratch<polish_work> lease;
+    polish_work& w = *lease;
+    to_complex_into(xt, w.x);
+    cvec& c = w.c;
+    c.noalias() = gt.transpose() * w.x;
+    rvec& res = w.res;
+    res.resize(At.rows());
     product_into(At, xt.data(), res.data()); // At xt - lambda, as Eigen's
     res.array() -= d_lambda;
     const double tol = 1e-10 * (1.0 + d_lambda);
-    std::vector<cdouble> ws(d_obj->workspace_size());
+    std::vector<cdouble>& ws = w.ws;
+    ws.resize(d_obj->workspace_size());
     double q = d_obj->value_of(c.data(), ws.data());
-    cvec cn(Q + 1);
+    cvec& cn = w.cn;
+    cn.resize(Q + 1);
     for (int pass = 0; pass < 2 * n; ++pass) {
         int bj = -1;
         double bq = q * (1.0 + 1e-12);
@@ -901,15 +1051,23 @@ void ci_solver::polish(const rmat& At, ci_result& r, mm_state& s) const
 
 void ci_solver::finish(ci_result& r, const std::vector<int>& k) const
 {
-    const radar_solution sol = d_scene.solve(d_scene.couplings(r.x), d_p.adc);
+    struct work {
+        cvec c, s;
+        radar_solution sol;
+    };
+    scratch<work> w;
+    w->c.noalias() = d_scene.gt().transpose() * r.x; // couplings(r.x)
+    const radar_solution& sol = w->sol;
+    d_scene.solution_into(w->c, d_p.adc, w->sol);
     r.metric = sol.metric;
     r.objective =
         d_p.radar_metric == ci_radar_metric::theorem1 ? sol.metric : metric(r.x);
-    r.u = d_scene.filter(sol);
-    cvec s(d_U);
+    d_scene.filter_into(sol, r.u);
+    cvec& s = w->s;
+    s.resize(d_U);
     for (int u = 0; u < d_U; ++u)
         s[u] = psk_point(d_p.psk_order, k[u]);
-    r.margins = safe_margins(d_H, s, d_p.psk_order, r.x);
+    safe_margins_into(d_H, s, d_p.psk_order, r.x, r.margins);
 }
 
 } // namespace core

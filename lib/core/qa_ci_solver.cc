@@ -308,8 +308,8 @@ public:
                     const lp_result ref = lp_solve(c, A, b, l2, h2, 0, &p1);
                     lp_solve(c, A, b, lo, hi, 0, &p2);
                     bool cut = true;
-                    const lp_result r =
-                        lp_solve_cutoff(c, A, b, l2, h2, &p2, below, below, cut);
+                    lp_result r;
+                    lp_solve_cutoff(r, c, A, b, l2, h2, &p2, below, below, cut);
                     CPPUNIT_ASSERT(!cut);
                     CPPUNIT_ASSERT_EQUAL(int(ref.status), int(r.status));
                     CPPUNIT_ASSERT_EQUAL(ref.iterations, r.iterations);
@@ -321,8 +321,8 @@ public:
                 lp_basis p3;
                 lp_solve(c, A, b, lo, hi, 0, &p3);
                 bool cut = false;
-                const lp_result r =
-                    lp_solve_cutoff(c, A, b, l2, h2, &p3, above, -inf, cut);
+                lp_result r;
+                lp_solve_cutoff(r, c, A, b, l2, h2, &p3, above, -inf, cut);
                 if (cut) {
                     ++cuts;
                     CPPUNIT_ASSERT(opt < above);

@@ -144,22 +144,29 @@ double radar_scene::solve_into(
 
 radar_solution radar_scene::solve(const cvec& c, adc_model m) const
 {
+    radar_solution s;
+    solution_into(c, m, s);
+    return s;
+}
+
+void radar_scene::solution_into(const cvec& c, adc_model m, radar_solution& s) const
+{
     const int Q = n_clutter();
     // c[q + 1] below is unchecked: a short c read past its end and segfaulted
     // (reachable from Python as radar_scene.solve; fuzz_core_radar_metrics finding)
     if (c.size() != Q + 1)
-        throw_param("c (couplings)", std::to_string(c.size()) + " entries",
+        throw_param("c (couplings)",
+                    std::to_string(c.size()) + " entries",
                     std::to_string(Q + 1) + " (1 + number of clutter patches)");
-    radar_solution s;
     s.c = c;
     s.y.resize(Q);
     s.gq_minv_g0.resize(Q);
-    std::vector<cdouble> ws(workspace_size());
+    thread_local std::vector<cdouble> ws; // per-thread: a solve per MM step
+    ws.resize(workspace_size());
     s.gmg = solve_into(c.data(), m, s.y.data(), s.gq_minv_g0.data(), ws.data());
     const double c0 = std::abs(c[0]);
     s.degenerate = !(c0 > 0.0);
     s.metric = s.degenerate ? 0.0 : mu(m) * c0 * c0 * s.gmg;
-    return s;
 }
 
 double radar_scene::minv_g0_norm2(const cdouble* y) const
@@ -194,14 +201,23 @@ double radar_scene::metric(const cvec& x, adc_model m) const
 
 cvec radar_scene::filter(const radar_solution& s) const
 {
+    cvec u;
+    filter_into(s, u);
+    return u;
+}
+
+void radar_scene::filter_into(const radar_solution& s, cvec& u) const
+{
     check_solution(s);
-    if (s.degenerate)
-        return cvec::Zero(d_n_rx);
+    if (s.degenerate) {
+        u.setZero(d_n_rx);
+        return;
+    }
     const int Q = n_clutter();
-    cvec v = d_gr.col(0);
+    u = d_gr.col(0);
     if (Q > 0)
-        v -= d_gr.rightCols(Q) * s.y;
-    return v / (std::conj(s.c[0]) * s.gmg);
+        u.noalias() -= d_gr.rightCols(Q) * s.y;
+    u /= std::conj(s.c[0]) * s.gmg;
 }
 
 double radar_scene::filter_norm2(const radar_solution& s) const

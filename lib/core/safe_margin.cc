@@ -103,6 +103,13 @@ rmat ci_real_constraints(const cmat& A)
 
 rvec safe_margins(const cmat& H, const cvec& s, int M, const cvec& x)
 {
+    rvec a;
+    safe_margins_into(H, s, M, x, a);
+    return a;
+}
+
+void safe_margins_into(const cmat& H, const cvec& s, int M, const cvec& x, rvec& a)
+{
     if (H.cols() != x.size())
         throw_param("x",
                     std::to_string(x.size()) + " entries",
@@ -112,13 +119,13 @@ rvec safe_margins(const cmat& H, const cvec& s, int M, const cvec& x)
                     std::to_string(s.size()) + " symbols",
                     std::to_string(H.rows()) + " (rows of H = n_users)");
     const double ct = psk_cot(M);
-    const cvec y = H * x;
-    rvec a(H.rows());
+    thread_local cvec y; // per-thread: a design vector's margins
+    y.noalias() = H * x;
+    a.resize(H.rows());
     for (Eigen::Index u = 0; u < H.rows(); ++u) {
         const cdouble z = std::polar(1.0, -std::arg(s[u])) * y[u];
         a[u] = z.real() - ct * std::abs(z.imag());
     }
-    return a;
 }
 
 double safe_margin_threshold(double gamma_linear, double noise_var)

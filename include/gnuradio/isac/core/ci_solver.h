@@ -152,6 +152,12 @@ public:
     //! objective from the couplings c[0..Q] (no allocation)
     virtual double value_of(const cdouble* c, cdouble* ws) const = 0;
     virtual ci_surrogate surrogate(const cvec& x) const = 0;
+    //! surrogate(x) into s (an MM run reuses one; an implementation may keep s.w's
+    //! storage)
+    virtual void surrogate_into(const cvec& x, ci_surrogate& s) const
+    {
+        s = surrogate(x);
+    }
     //! true: surrogate() is a minorizer (each exactly solved MM step cannot lower
     //! the objective); false: a local model the solver checks before accepting
     virtual bool minorizer() const { return true; }
@@ -171,6 +177,8 @@ public:
     std::size_t workspace_size() const override;
     double value_of(const cdouble* c, cdouble* ws) const override;
     ci_surrogate surrogate(const cvec& x) const override;
+    //! no allocation once its per-thread arrays have grown
+    void surrogate_into(const cvec& x, ci_surrogate& s) const override;
 
 private:
     radar_scene d_scene;
@@ -255,6 +263,13 @@ public:
     ci_result solve(const cvec& s) const;
     //! Design from M-PSK indices k_u in [0, M). Thread-safe (const, no shared state).
     ci_result solve_indices(const std::vector<int>& k) const;
+    /*!
+     * solve_indices(k) into r, whose arrays keep their storage: at N_T = 64 a
+     * thread's real-time designs allocate almost nothing once its per-thread work
+     * arrays and r have grown (docs/ci_precoder.md, "Speed"). Thread-safe as
+     * solve_indices(k).
+     */
+    void solve_indices(const std::vector<int>& k, ci_result& r) const;
 
     //! MM surrogate of 1-bit ISAC paper eq. (28)-(31) built at x_t.
     ci_surrogate surrogate(const cvec& xt) const { return d_obj->surrogate(xt); }
@@ -284,6 +299,8 @@ private:
         lp_basis basis;
         double lp_value = 0;
     };
+    struct design_work; // a QoS design's work arrays (per-thread scratch)
+    struct vector_work; // a design vector's constraint rows and MM state (the same)
     radar_scene d_scene;
     ci_params d_p;
     ci_tuning d_t;
@@ -299,7 +316,7 @@ private:
     cvec d_x0;                // radar-only start (target beam on the alphabet / ball)
     ci_surrogate d_sur0; // the MM surrogate at d_x0: the first step of every snapshot
 
-    rmat constraints(const std::vector<int>& k) const;
+    void constraints(const std::vector<int>& k, rmat& At) const;
     cvec radar_start() const;
     double metric(const cvec& x) const { return d_obj->value(x); }
     ilp_result maxmin(const rmat& At,
@@ -309,20 +326,23 @@ private:
                       double rhs,
                       const std::vector<rvec>& warm) const;
     void design_qos(const rmat& At, ci_result& r, mm_state& s) const;
-    std::vector<first_step> phase_sweep(const rmat& At) const;
+    void phase_sweep(const rmat& At, design_work& w) const;
     void mm_qos(const rmat& At, const mm_start& start, ci_result& r, mm_state& s) const;
     void keep_better(ci_result& r, mm_state& s, ci_result& r2, mm_state& s2) const;
     void stationary_steps(const rmat& At, ci_result& r, mm_state& s) const;
-    ilp_result qos_step(const ci_surrogate& sur,
-                        const rmat& At,
-                        int t,
-                        const mm_state& s,
-                        rvec& nu,
-                        bool& have_nu,
-                        lp_basis& lpb,
-                        double tol) const;
-    std::vector<rvec>
-    feasible_starts(const rmat& At, const lp_basis& basis, ilp_result& maxmin) const;
+    void qos_step(const ci_surrogate& sur,
+                  const rmat& At,
+                  int t,
+                  const mm_state& s,
+                  rvec& nu,
+                  bool& have_nu,
+                  lp_basis& lpb,
+                  double tol,
+                  ilp_result& ilp) const;
+    void feasible_starts(const rmat& At,
+                         const lp_basis& basis,
+                         ilp_result& maxmin,
+                         design_work& w) const;
     void infeasible_fallback(const rmat& At,
                              ci_result& r,
                              mm_state& s,

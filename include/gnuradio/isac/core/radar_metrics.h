@@ -85,6 +85,8 @@ public:
 
     //! Woodbury solve for given couplings (Q+1 values). O(Q^3).
     radar_solution solve(const cvec& c, adc_model m) const;
+    //! solve() into s: its arrays keep their storage (no allocation once grown)
+    void solution_into(const cvec& c, adc_model m, radar_solution& s) const;
 
     /*!
      * Allocation-free core of solve() for streaming kernels (solve() calls it).
@@ -120,6 +122,8 @@ public:
      * (1-bit ISAC paper eq. (24)-(25)), so that u^H G_0 x = 1. Zero vector when c_0 == 0.
      */
     cvec filter(const radar_solution& s) const;
+    //! filter() into u: its storage kept when the size matches
+    void filter_into(const radar_solution& s, cvec& u) const;
 
     //! ||u||^2 of filter(s), in O(Q^2).
     double filter_norm2(const radar_solution& s) const;

@@ -182,6 +182,8 @@ rmat ci_real_constraints(const cmat& A);
 
 //! Safe margins alpha_u of every user (U values) for transmit vector x.
 rvec safe_margins(const cmat& H, const cvec& s, int M, const cvec& x);
+//! safe_margins into a (its storage kept when the size matches)
+void safe_margins_into(const cmat& H, const cvec& s, int M, const cvec& x, rvec& a);
 
 //! QoS threshold lambda = sqrt(Gamma sigma_C^2), Gamma linear.
 double safe_margin_threshold(double gamma_linear, double noise_var);
