@@ -1202,7 +1202,8 @@ void ci_precoder_impl::design(item& it, const int* k, gr_complex* o) const
     thread_local std::vector<int> kv;
     kv.assign(k, k + d_n_users);
     const auto t0 = std::chrono::steady_clock::now();
-    it.r = it.solver->solve_indices(kv);
+    // into the item's result, whose arrays keep their storage from call to call
+    it.solver->solve_indices(kv, it.r);
     it.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     for (int j = 0; j < d_n_tx; ++j)
