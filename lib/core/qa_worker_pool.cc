@@ -12,7 +12,9 @@
 #include <cppunit/extensions/HelperMacros.h>
 #include <atomic>
 #include <chrono>
+#include <ctime>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -28,6 +30,7 @@ class qa_worker_pool : public CppUnit::TestFixture
     CPPUNIT_TEST(test_background_task_queue);
     CPPUNIT_TEST(test_cancel_scopes);
     CPPUNIT_TEST(test_bad_threads);
+    CPPUNIT_TEST(test_idle_pool_sleeps);
     CPPUNIT_TEST_SUITE_END();
 
     // f(i) = a hash of i: what a design computes from its own input only
@@ -277,6 +280,29 @@ public:
         CPPUNIT_ASSERT_THROW(worker_pool(0), std::exception);
         CPPUNIT_ASSERT_THROW(worker_pool(2000), std::exception);
         CPPUNIT_ASSERT(hardware_threads() >= 1);
+    }
+
+    static double process_cpu_seconds()
+    {
+        timespec ts;
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+        return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+    }
+
+    // After a job, the threads wait awake only briefly for the next one: a pool
+    // whose caller has nothing to do (an idle flowgraph) burns no CPU.
+    void test_idle_pool_sleeps()
+    {
+        worker_pool pool(4);
+        std::atomic<long> sum{ 0 };
+        CPPUNIT_ASSERT(pool.run(1000, [&](long i) { sum += long(value(i)) & 1; }));
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        const double c0 = process_cpu_seconds();
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        const double idle = process_cpu_seconds() - c0;
+        // three spinning workers would use ~0.9 s; a sleeping pool about nothing
+        CPPUNIT_ASSERT_MESSAGE(std::to_string(idle), idle < 0.03);
+        CPPUNIT_ASSERT(pool.run(1000, [&](long i) { sum += long(value(i)) & 1; }));
     }
 };
 

@@ -75,6 +75,7 @@ private:
     std::vector<std::thread> d_workers;
     unsigned long d_generation = 0;     // stop() ends the workers of older ones (guarded)
     std::atomic<int> d_foreground{ 0 }; // foreground jobs being run
+    std::atomic<unsigned long> d_posted{ 0 }; // jobs queued and stop() calls so far
 
     void worker_loop(unsigned long generation);
     job* pick_job(); // under d_mutex
