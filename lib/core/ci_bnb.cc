@@ -387,121 +387,145 @@ void bnb::enumerate(const lp_result& lp, const node& nd)
     }
 }
 
-void bnb::run(const rvec& lo, const rvec& hi)
-{
-    pool& P = pool::of_thread();
-    // what this search takes from the pool, and gives back however it ends
-    struct taken {
-        pool& P;
-        std::vector<std::unique_ptr<node>> stack = std::move(P.stack);
-        lp_result lp = std::move(P.lp);
-        std::unique_ptr<node> nd = P.take(); // the node being solved
-        ~taken()
-        {
-            for (auto& open : stack)
-                P.give_back(std::move(open));
-            stack.clear();
-            P.stack = std::move(stack);
-            P.lp = std::move(lp);
-            P.give_back(std::move(nd));
-        }
-    } T{ P };
-    const auto t0 = std::chrono::steady_clock::now();
-    const bool enumerate_nodes = enumerate_free > 0 && maxmin_form();
-    auto& stack = T.stack;
+/*
+ * What a search takes from its thread's pool (the open nodes, the current node and
+ * its LP result), given back however the search ends.
+ */
+struct bnb::borrowed {
+    pool& P;
+    std::vector<std::unique_ptr<node>> stack = std::move(P.stack);
+    lp_result lp = std::move(P.lp);
+    std::unique_ptr<node> nd = P.take(); // the node being solved
+
+    ~borrowed()
+    {
+        for (auto& open : stack)
+            P.give_back(std::move(open));
+        stack.clear();
+        P.stack = std::move(stack);
+        P.lp = std::move(lp);
+        P.give_back(std::move(nd));
+    }
+    void push_root(const rvec& lo, const rvec& hi)
     {
         auto root = P.take();
         root->lo = lo;
         root->hi = hi;
         stack.push_back(std::move(root));
     }
-    while (!stack.empty()) {
+    // the popped node becomes the current one; its basis is the node LP's warm
+    // start (the root's is not valid: a cold start)
+    node& pop()
+    {
+        std::swap(nd, stack.back());
+        P.give_back(std::move(stack.back()));
+        stack.pop_back();
+        return *nd;
+    }
+};
+
+// The node's LP; true when it stopped at the cutoff. Below the root (whose bound is
+// reported), a node LP stops once its bound is certified under what the search
+// needs (prune()'s test): a node the optimum would prune is pruned after fewer
+// pivots (1.8 instead of 5.6 at N_T = 16), one it would not runs the same pivots to
+// the optimum.
+bool bnb::solve_node(lp_result& lp, node& nd) const
+{
+    if (nodes == 1) {
+        lp_solve_into(lp, cobj, A, b, nd.lo, nd.hi, &nd.warm, true);
+        return false;
+    }
+    bool cut = false;
+    lp_solve_cutoff(lp,
+                    cobj,
+                    A,
+                    b,
+                    nd.lo,
+                    nd.hi,
+                    &nd.warm,
+                    target,
+                    best + 1e-9 * (1.0 + std::abs(best)),
+                    cut);
+    return cut;
+}
+
+// Decides a node with few free binaries by enumeration; its visits count in the
+// node budget as the LP nodes their time would buy (~60 visits per node LP at
+// N_T = 16).
+void bnb::enumerate_node(const lp_result& lp, const node& nd)
+{
+    const long v0 = enum_visits;
+    enumerate(lp, nd);
+    nodes += (enum_visits - v0) / visits_per_node;
+}
+
+int bnb::free_binaries(const node& nd) const
+{
+    int nfree = 0;
+    for (int j = 0; j < nbin; ++j)
+        nfree += nd.lo[j] != nd.hi[j];
+    return nfree;
+}
+
+// Two children fixing column jb, the side the LP leans to explored first (pushed
+// last); both resume from this node's optimal basis.
+void bnb::branch(borrowed& T, const lp_result& lp, const node& nd, int jb)
+{
+    const bool lean_up = lp.z[jb] - nd.lo[jb] > nd.hi[jb] - lp.z[jb];
+    auto up = T.P.take(), dn = T.P.take();
+    for (node* child : { up.get(), dn.get() }) {
+        child->lo = nd.lo;
+        child->hi = nd.hi;
+        child->warm = nd.warm;
+    }
+    up->lo[jb] = up->hi[jb];
+    dn->hi[jb] = dn->lo[jb];
+    T.stack.push_back(std::move(lean_up ? dn : up));
+    T.stack.push_back(std::move(lean_up ? up : dn));
+}
+
+void bnb::run(const rvec& lo, const rvec& hi)
+{
+    borrowed T{ pool::of_thread() };
+    const auto t0 = std::chrono::steady_clock::now();
+    const bool enumerate_nodes = enumerate_free > 0 && maxmin_form();
+    T.push_root(lo, hi);
+    while (!T.stack.empty()) {
         const double seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         if (out_of_budget(seconds)) {
             complete = false;
             return;
         }
-        // the popped node becomes the current one; its basis is the node LP's warm
-        // start (the root's is not valid: a cold start)
-        std::swap(T.nd, stack.back());
-        P.give_back(std::move(stack.back()));
-        stack.pop_back();
-        node& nd = *T.nd;
-        lp_basis& basis = nd.warm;
+        node& nd = T.pop();
         ++nodes;
-        // below the root (whose bound is reported), a node LP stops once its bound
-        // is certified under what the search needs (prune()'s test): a node the
-        // optimum would prune is pruned after fewer pivots (1.8 instead of 5.6 at
-        // N_T = 16), one it would not runs the same pivots to the optimum
-        bool cut = false;
         lp_result& lp = T.lp;
-        if (nodes == 1)
-            lp_solve_into(lp, cobj, A, b, nd.lo, nd.hi, &basis, true);
-        else
-            lp_solve_cutoff(lp,
-                            cobj,
-                            A,
-                            b,
-                            nd.lo,
-                            nd.hi,
-                            &basis,
-                            target,
-                            best + 1e-9 * (1.0 + std::abs(best)),
-                            cut);
-        if (cut)
+        if (solve_node(lp, nd))
             continue;
         double bound = -inf, lagrangian = -inf;
         const bool pruned = prune(lp, nd, bound, lagrangian);
         if (nodes == 1) {
             root_feasible = lp.status != lp_result::infeasible;
-            root_bound = root_feasible ? lagrangian : -inf;
-            if (lp.status == lp_result::optimal)
-                root_bound = std::min(root_bound, lp.value);
+            root_bound = bound; // -inf when infeasible
         }
         if (pruned)
             continue;
         const int jb = branch_column(lp, nd);
         if (jb < 0) {
             record_integral(lp, nd);
-            if (stop_at_target && best >= target) {
-                complete = stack.empty();
-                return;
-            }
-            continue;
-        }
-        if (reduced_cost_fixing)
-            fix_by_reduced_costs(nd, lagrangian);
-        if (enumerate_nodes) {
-            int nfree = 0;
-            for (int j = 0; j < nbin; ++j)
-                nfree += nd.lo[j] != nd.hi[j];
-            if (nfree <= enumerate_free) {
-                // an enumeration's visits count in the node budget as the LP nodes
-                // their time would buy (~60 visits per node LP at N_T = 16)
-                const long v0 = enum_visits;
-                enumerate(lp, nd);
-                nodes += (enum_visits - v0) / visits_per_node;
-                if (stop_at_target && best >= target) {
-                    complete = stack.empty();
-                    return;
-                }
+        } else {
+            if (reduced_cost_fixing)
+                fix_by_reduced_costs(nd, lagrangian);
+            if (!enumerate_nodes || free_binaries(nd) > enumerate_free) {
+                branch(T, lp, nd, jb);
                 continue;
             }
+            enumerate_node(lp, nd);
         }
-        // explore the side the LP leans to first (pushed last); both children
-        // resume from this node's optimal basis
-        const bool lean_up = lp.z[jb] - nd.lo[jb] > nd.hi[jb] - lp.z[jb];
-        auto up = P.take(), dn = P.take();
-        for (node* child : { up.get(), dn.get() }) {
-            child->lo = nd.lo;
-            child->hi = nd.hi;
-            child->warm = basis;
+        if (stop_at_target && best >= target) {
+            complete = T.stack.empty();
+            return;
         }
-        up->lo[jb] = up->hi[jb];
-        dn->hi[jb] = dn->lo[jb];
-        stack.push_back(std::move(lean_up ? dn : up));
-        stack.push_back(std::move(lean_up ? up : dn));
     }
 }
 

@@ -61,6 +61,7 @@ struct bnb {
 private:
     struct node;
     struct pool;
+    struct borrowed;
     bool out_of_budget(double seconds) const;
     bool prune(const lp_result& lp, const node& nd, double& bound, double& lagrangian);
     double node_lagrangian(const lp_result& lp, const node& nd);
@@ -69,6 +70,10 @@ private:
     void record_integral(const lp_result& lp, const node& nd);
     bool maxmin_form() const;
     void enumerate(const lp_result& lp, const node& nd);
+    bool solve_node(lp_result& lp, node& nd) const;
+    int free_binaries(const node& nd) const;
+    void enumerate_node(const lp_result& lp, const node& nd);
+    void branch(borrowed& T, const lp_result& lp, const node& nd, int jb);
 };
 
 /*!
