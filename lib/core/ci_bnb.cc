@@ -60,18 +60,18 @@ struct bnb::pool {
     }
 };
 
-namespace {
-thread_local bnb_vector_budget* tl_budget = nullptr;
-
 // enumerate()'s arrays (a per-thread scratch: an N_T = 16 feasibility proof
 // enumerates at many nodes)
-struct enum_work {
+struct bnb::enum_work {
     rvec soft, hard, best_rows, x, r;
     rmat L, Q;
     std::vector<int> F;
     std::vector<double> score;
     std::vector<char> first_up, tried, up;
 };
+
+namespace {
+thread_local bnb_vector_budget* tl_budget = nullptr;
 } // namespace
 
 bnb_vector_budget::bnb_vector_budget(long max_nodes, double max_seconds)
@@ -232,10 +232,20 @@ bool bnb::maxmin_form() const
  */
 void bnb::enumerate(const lp_result& lp, const node& nd)
 {
-    const int m = int(A.rows());
     scratch<enum_work> lease;
     enum_work& w = *lease;
-    rvec &soft = w.soft, &hard = w.hard; // +inf masks: rows with t, rows without
+    const bool any_hard = enum_row_masks(w);
+    const double eps = enum_order(lp, nd, w);
+    enum_row_tables(lp, nd, w);
+    enum_visit(nd, w, any_hard, eps);
+}
+
+// The +inf masks that pick the rows with t (soft) and without (hard) in a minimum;
+// true when there is a hard row.
+bool bnb::enum_row_masks(enum_work& w) const
+{
+    const int m = int(A.rows());
+    rvec &soft = w.soft, &hard = w.hard;
     soft.resize(m);
     hard.resize(m);
     bool any_hard = false;
@@ -245,11 +255,13 @@ void bnb::enumerate(const lp_result& lp, const node& nd)
         soft[i] = h ? inf : 0.0;
         hard[i] = h ? 0.0 : inf;
     }
-    // the rows with every free binary at its lower value (one product); below, each
-    // free binary's gain on its better side is added
-    rvec& best_rows = w.best_rows; // A x_lo - b, summed as Eigen's product - b
-    best_rows.noalias() = A.leftCols(nbin) * nd.lo.head(nbin);
-    best_rows -= b;
+    return any_hard;
+}
+
+// The free binaries in w.F, largest dual-weighted impact first; returns the pruning
+// margin eps, relative to the largest row value any point can reach.
+double bnb::enum_order(const lp_result& lp, const node& nd, enum_work& w)
+{
     if (col_absmax_.size() != nbin)
         col_absmax_ = A.leftCols(nbin).cwiseAbs().colwise().maxCoeff().transpose();
     std::vector<int>& F = w.F;
@@ -260,8 +272,6 @@ void bnb::enumerate(const lp_result& lp, const node& nd)
         if (nd.lo[j] != nd.hi[j])
             F.push_back(j);
     }
-    const double eps = 1e-12 * (1.0 + scale);
-    const int k = int(F.size());
     std::vector<double>& score = w.score;
     score.assign(nbin, 0.0);
     for (int j : F) {
@@ -278,11 +288,24 @@ void bnb::enumerate(const lp_result& lp, const node& nd)
             F[at] = F[at - 1];
         F[at] = f;
     }
-    // Q.col(l): each row's best value after the first l choices, with every later
-    // binary on the side that raises it (the same later terms on every path). A
-    // choice lowers it by what its side gives up against the better one: L.col(2l)
-    // when the l-th binary goes to lo, L.col(2l + 1) when it goes to hi. So a visit
-    // is one subtraction and one minimum per row. Hard rows (no t) need Q >= 0.
+    return 1e-12 * (1.0 + scale);
+}
+
+/*
+ * Q.col(l): each row's best value after the first l choices, with every later
+ * binary on the side that raises it (the same later terms on every path). A choice
+ * lowers it by what its side gives up against the better one: L.col(2l) when the
+ * l-th binary goes to lo, L.col(2l + 1) when it goes to hi. So a visit is one
+ * subtraction and one minimum per row. Hard rows (no t) need Q >= 0.
+ */
+void bnb::enum_row_tables(const lp_result& lp, const node& nd, enum_work& w) const
+{
+    const int m = int(A.rows()), k = int(w.F.size());
+    // the rows with every free binary at its lower value (one product), then each
+    // free binary's gain on its better side
+    rvec& best_rows = w.best_rows; // A x_lo - b, summed as Eigen's product - b
+    best_rows.noalias() = A.leftCols(nbin) * nd.lo.head(nbin);
+    best_rows -= b;
     // sized for every k <= nbin (a resize per k would reallocate): columns past
     // 2k and k + 1 are not read
     rmat &L = w.L, &Q = w.Q;
@@ -293,7 +316,7 @@ void bnb::enumerate(const lp_result& lp, const node& nd)
     std::vector<char>& first_up = w.first_up;
     first_up.resize(k);
     for (int l = 0; l < k; ++l) {
-        const int j = F[l];
+        const int j = w.F[l];
         const double span = nd.hi[j] - nd.lo[j];
         L.col(2 * l) = (A.col(j) * span).cwiseMax(0.0);
         L.col(2 * l + 1) = (A.col(j) * -span).cwiseMax(0.0);
@@ -301,7 +324,63 @@ void bnb::enumerate(const lp_result& lp, const node& nd)
         first_up[l] = lp.z[j] - nd.lo[j] > nd.hi[j] - lp.z[j];
     }
     Q.col(0) = best_rows;
-    const double thi = nd.hi[nbin], tlo = nd.lo[nbin];
+}
+
+// A complete assignment (w.up): its value from its entries, as the caller checks a
+// point; true when it became the incumbent.
+bool bnb::enum_point(const node& nd, enum_work& w, bool any_hard, double eps)
+{
+    rvec& x = w.x;
+    for (int j = 0; j < nbin; ++j)
+        x[j] = nd.lo[j];
+    for (size_t t = 0; t < w.F.size(); ++t)
+        if (w.up[t])
+            x[w.F[t]] = nd.hi[w.F[t]];
+    rvec& r = w.r; // A x - b, as Eigen's product - b
+    r.noalias() = A.leftCols(nbin) * x;
+    r -= b;
+    const double v = std::min((r + w.soft).minCoeff(), nd.hi[nbin]);
+    const bool ok = !any_hard || (r + w.hard).minCoeff() >= -eps;
+    if (!(ok && v >= nd.lo[nbin] && v > best))
+        return false;
+    best = v;
+    best_z.resize(nbin + 1);
+    best_z.head(nbin) = x;
+    best_z[nbin] = v;
+    return true;
+}
+
+namespace {
+// Q1 = Q0 - loss over m rows, returning min(cap, min_i Q1_i): promising()'s test
+// fused with the update, two rows per SSE2 step (a minimum is exact in any order).
+inline double
+descend_rows(const double* q0, const double* loss, double* q1, int m, double cap)
+{
+    __m128d lo2 = _mm_set1_pd(cap);
+    int i = 0;
+    for (; i + 2 <= m; i += 2) {
+        const __m128d v = _mm_sub_pd(_mm_loadu_pd(q0 + i), _mm_loadu_pd(loss + i));
+        _mm_storeu_pd(q1 + i, v);
+        lo2 = _mm_min_pd(lo2, v);
+    }
+    double bound = std::min(_mm_cvtsd_f64(lo2), _mm_cvtsd_f64(_mm_unpackhi_pd(lo2, lo2)));
+    if (i < m) {
+        q1[i] = q0[i] - loss[i];
+        bound = std::min(bound, q1[i]);
+    }
+    return bound;
+}
+} // namespace
+
+// The depth-first visits: tried[l] counts the sides taken at depth l, up[l] is the
+// current one; a depth is entered only while its rows can still reach `need`.
+void bnb::enum_visit(const node& nd, enum_work& w, bool any_hard, double eps)
+{
+    const int m = int(A.rows()), k = int(w.F.size());
+    const rvec &soft = w.soft, &hard = w.hard;
+    const rmat& L = w.L;
+    rmat& Q = w.Q;
+    const double thi = nd.hi[nbin];
     auto need_of = [&]() {
         return best > -inf ? std::max(best + 1e-9 * (1.0 + std::abs(best)), target)
                            : target;
@@ -318,30 +397,14 @@ void bnb::enumerate(const lp_result& lp, const node& nd)
     };
     if (!promising(0))
         return;
-    rvec& x = w.x;
-    x.resize(nbin);
+    w.x.resize(nbin);
     std::vector<char>&tried = w.tried, &up = w.up;
     tried.assign(k + 1, 0);
     up.assign(k, 0);
     int l = 0;
     while (l >= 0) {
         if (l == k) {
-            // a point: its value from its entries, as the caller checks it
-            for (int j = 0; j < nbin; ++j)
-                x[j] = nd.lo[j];
-            for (int t = 0; t < k; ++t)
-                if (up[t])
-                    x[F[t]] = nd.hi[F[t]];
-            rvec& r = w.r; // A x - b, as Eigen's product - b
-            r.noalias() = A.leftCols(nbin) * x;
-            r -= b;
-            const double v = std::min((r + soft).minCoeff(), thi);
-            const bool ok = !any_hard || (r + hard).minCoeff() >= -eps;
-            if (ok && v >= tlo && v > best) {
-                best = v;
-                best_z.resize(nbin + 1);
-                best_z.head(nbin) = x;
-                best_z[nbin] = v;
+            if (enum_point(nd, w, any_hard, eps)) {
                 if (stop_at_target && best >= target)
                     return;
                 need = need_of();
@@ -354,7 +417,7 @@ void bnb::enumerate(const lp_result& lp, const node& nd)
             --l;
             continue;
         }
-        up[l] = (tried[l] == 0) == bool(first_up[l]);
+        up[l] = (tried[l] == 0) == bool(w.first_up[l]);
         ++tried[l];
         ++enum_visits;
         const double* q0 = Q.col(l).data();
@@ -367,22 +430,8 @@ void bnb::enumerate(const lp_result& lp, const node& nd)
                 ++l;
             continue;
         }
-        // every row has t (the feasibility search): promising()'s test fused with
-        // the update, two rows per SSE2 step (a minimum is exact in any order)
-        __m128d lo2 = _mm_set1_pd(thi);
-        int i = 0;
-        for (; i + 2 <= m; i += 2) {
-            const __m128d v = _mm_sub_pd(_mm_loadu_pd(q0 + i), _mm_loadu_pd(loss + i));
-            _mm_storeu_pd(q1 + i, v);
-            lo2 = _mm_min_pd(lo2, v);
-        }
-        double bound =
-            std::min(_mm_cvtsd_f64(lo2), _mm_cvtsd_f64(_mm_unpackhi_pd(lo2, lo2)));
-        if (i < m) {
-            q1[i] = q0[i] - loss[i];
-            bound = std::min(bound, q1[i]);
-        }
-        if (!(bound < need - eps))
+        // every row has t (the feasibility search)
+        if (!(descend_rows(q0, loss, q1, m, thi) < need - eps))
             ++l;
     }
 }

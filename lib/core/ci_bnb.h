@@ -62,6 +62,7 @@ private:
     struct node;
     struct pool;
     struct borrowed;
+    struct enum_work;
     bool out_of_budget(double seconds) const;
     bool prune(const lp_result& lp, const node& nd, double& bound, double& lagrangian);
     double node_lagrangian(const lp_result& lp, const node& nd);
@@ -70,6 +71,11 @@ private:
     void record_integral(const lp_result& lp, const node& nd);
     bool maxmin_form() const;
     void enumerate(const lp_result& lp, const node& nd);
+    bool enum_row_masks(enum_work& w) const;
+    double enum_order(const lp_result& lp, const node& nd, enum_work& w);
+    void enum_row_tables(const lp_result& lp, const node& nd, enum_work& w) const;
+    bool enum_point(const node& nd, enum_work& w, bool any_hard, double eps);
+    void enum_visit(const node& nd, enum_work& w, bool any_hard, double eps);
     bool solve_node(lp_result& lp, node& nd) const;
     int free_binaries(const node& nd) const;
     void enumerate_node(const lp_result& lp, const node& nd);
