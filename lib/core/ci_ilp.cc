@@ -378,32 +378,26 @@ namespace {
 class maxmin_raise
 {
 public:
-    maxmin_raise(const rmat& At,
+    //! From the LP form of the same problem (maxmin_lp_form): its rows without the t
+    //! column, and its bound on t. The flip search breaks ties towards tie.
+    maxmin_raise(const maxmin_lp& L,
                  const rvec& off,
                  double c,
                  bool radar,
-                 const rvec& w,
-                 double rhs,
+                 const rvec& tie,
                  double t_bound)
-        : m_(int(At.rows())),
+        : m_(int(off.size())),
           off_(off),
-          c_(c),
           radar_(radar),
           t_bound_(t_bound),
-          B_(m_ + (radar ? 1 : 0), At.cols()),
-          b_(m_ + (radar ? 1 : 0)),
-          tie_(radar ? w : rvec(At.colwise().sum().transpose())),
+          // a margin row can never fall below -span (L's bound on t): the radar-only
+          // threshold
+          span_(L.hi[L.hi.size() - 1]),
+          B_(L.A.leftCols(L.A.cols() - 1)),
+          b_(L.b),
+          tie_(tie),
           S_(tie_, B_, b_, c, 0.0)
     {
-        B_.topRows(m_) = At;
-        b_.head(m_) = off;
-        if (radar) {
-            B_.row(m_) = w.transpose();
-            b_[m_] = rhs;
-        }
-        // a margin row can never fall below -span: the radar-only threshold
-        span_ = c * At.cwiseAbs().rowwise().sum().maxCoeff() + off.cwiseAbs().maxCoeff() +
-                1.0;
         S_.set_tolerance(feas_tol(b_, c, B_));
     }
 
@@ -448,12 +442,11 @@ private:
     static constexpr int max_rounds = 12;
     int m_;
     const rvec& off_;
-    double c_;
     bool radar_;
-    double t_bound_, span_ = 0;
+    double t_bound_, span_;
     rmat B_;
     rvec b_;
-    rvec tie_;
+    const rvec& tie_;
     flip_search S_;
 
     void set_margin(double t) { b_.head(m_) = off_.array() + t; }
@@ -500,7 +493,7 @@ ilp_result ilp_maxmin_heuristic(const rmat& At,
         starts.push_back(sign_vec(w, w, c));
     starts.push_back(sign_vec(tie, tie, c));
 
-    maxmin_raise R(At, offset, c, radar, w, rhs, res.lp_bound);
+    maxmin_raise R(L, offset, c, radar, tie, res.lp_bound);
     double best = -inf;
     rvec x;
     double t;
