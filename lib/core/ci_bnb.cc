@@ -580,6 +580,25 @@ void bnb::run(const rvec& lo, const rvec& hi)
 
 // ---------------------------------------------------------------- exact ILPs
 
+namespace {
+// The result of an exact ILP whose search B was started from the heuristic's h: B's
+// incumbent (its first n entries) and root bound, else h's.
+template <class Objective>
+ilp_result exact_result(const bnb& B, const ilp_result& h, int n, Objective objective)
+{
+    ilp_result res;
+    // no node solved (a spent vector budget, a stop): the heuristic's LP says it
+    res.lp_feasible = B.nodes ? B.root_feasible : h.lp_feasible;
+    res.lp_bound = B.nodes ? B.root_bound : h.lp_bound;
+    res.nodes = B.nodes;
+    res.optimal = B.complete;
+    res.feasible = B.best_z.size() > 0;
+    res.xt = res.feasible ? rvec(B.best_z.head(n)) : h.xt;
+    res.objective = res.feasible ? objective(res.xt) : h.objective;
+    return res;
+}
+} // namespace
+
 ilp_result ilp_qos_exact(const rvec& w,
                          const rmat& At,
                          const rvec& lambda,
@@ -600,16 +619,7 @@ ilp_result ilp_qos_exact(const rvec& w,
         B.best_z = h.xt;
     }
     B.run(rvec::Constant(n, -c), rvec::Constant(n, c));
-    ilp_result res;
-    // no node solved (a spent vector budget, a stop): the heuristic's LP says it
-    res.lp_feasible = B.nodes ? B.root_feasible : h.lp_feasible;
-    res.lp_bound = B.nodes ? B.root_bound : h.lp_bound;
-    res.nodes = B.nodes;
-    res.optimal = B.complete;
-    res.feasible = B.best_z.size() > 0;
-    res.xt = res.feasible ? B.best_z : h.xt;
-    res.objective = res.feasible ? w.dot(res.xt) : h.objective;
-    return res;
+    return exact_result(B, h, n, [&](const rvec& x) { return w.dot(x); });
 }
 
 void maxmin_lp_form(const rmat& At,
@@ -730,15 +740,8 @@ ilp_result ilp_maxmin_exact(const rmat& At,
         B.best_z[n] = h.objective;
     }
     B.run(lo, hi);
-    ilp_result res;
-    res.lp_feasible = B.nodes ? B.root_feasible : h.lp_feasible;
-    res.lp_bound = B.nodes ? B.root_bound : h.lp_bound;
-    res.nodes = B.nodes;
-    res.optimal = B.complete;
-    res.feasible = B.best_z.size() > 0;
-    res.xt = res.feasible ? rvec(B.best_z.head(n)) : h.xt;
-    res.objective = res.feasible ? (At * res.xt - offset).minCoeff() : h.objective;
-    return res;
+    return exact_result(
+        B, h, n, [&](const rvec& x) { return (At * x - offset).minCoeff(); });
 }
 
 } // namespace core
