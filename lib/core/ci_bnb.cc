@@ -121,8 +121,7 @@ bool bnb::prune(const lp_result& lp, const node& nd, double& bound, double& lagr
     bound = lagrangian = node_lagrangian(lp, nd);
     if (lp.status == lp_result::optimal)
         bound = std::min(bound, lp.value);
-    const double ptol = 1e-9 * (1.0 + std::abs(best));
-    if (bound <= best + ptol || bound < target)
+    if (bound <= improving() || bound < target)
         return true;
     if (lp.status != lp_result::optimal) {
         complete = false; // cannot trust this node: give up proving
@@ -381,10 +380,7 @@ void bnb::enum_visit(const node& nd, enum_work& w, bool any_hard, double eps)
     const rmat& L = w.L;
     rmat& Q = w.Q;
     const double thi = nd.hi[nbin];
-    auto need_of = [&]() {
-        return best > -inf ? std::max(best + 1e-9 * (1.0 + std::abs(best)), target)
-                           : target;
-    };
+    auto need_of = [&]() { return best > -inf ? std::max(improving(), target) : target; };
     double need = need_of();
     auto promising = [&](int l) {
         const double* q = Q.col(l).data();
@@ -485,16 +481,7 @@ bool bnb::solve_node(lp_result& lp, node& nd) const
         return false;
     }
     bool cut = false;
-    lp_solve_cutoff(lp,
-                    cobj,
-                    A,
-                    b,
-                    nd.lo,
-                    nd.hi,
-                    &nd.warm,
-                    target,
-                    best + 1e-9 * (1.0 + std::abs(best)),
-                    cut);
+    lp_solve_cutoff(lp, cobj, A, b, nd.lo, nd.hi, &nd.warm, target, improving(), cut);
     return cut;
 }
 

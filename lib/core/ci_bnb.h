@@ -10,6 +10,7 @@
 
 #include <gnuradio/isac/core/ci_lp.h>
 #include <chrono>
+#include <cmath>
 #include <limits>
 
 namespace gr {
@@ -64,6 +65,9 @@ private:
     struct borrowed;
     struct enum_work;
     bool out_of_budget(double seconds) const;
+    //! what a point must exceed to count as better than the incumbent: a relative
+    //! margin keeps rounding from replacing it by its equal (NaN while there is none)
+    double improving() const { return best + 1e-9 * (1.0 + std::abs(best)); }
     bool prune(const lp_result& lp, const node& nd, double& bound, double& lagrangian);
     double node_lagrangian(const lp_result& lp, const node& nd);
     void fix_by_reduced_costs(node& nd, double lagrangian) const;
