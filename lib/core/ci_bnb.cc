@@ -239,8 +239,9 @@ void bnb::enumerate(const lp_result& lp, const node& nd)
     enum_visit(nd, w, any_hard, eps);
 }
 
-// The +inf masks that pick the rows with t (soft) and without (hard) in a minimum;
-// true when there is a hard row.
+// Masks of +inf and 0 over the rows with t (soft) and without (hard): a visit takes
+// both minima with one add per row instead of a branch on the row's kind. True when
+// there is a hard row (the feasibility search has none: its visits skip them).
 bool bnb::enum_row_masks(enum_work& w) const
 {
     const int m = int(A.rows());
@@ -257,8 +258,10 @@ bool bnb::enum_row_masks(enum_work& w) const
     return any_hard;
 }
 
-// The free binaries in w.F, largest dual-weighted impact first; returns the pruning
-// margin eps, relative to the largest row value any point can reach.
+// The free binaries in w.F, largest dual-weighted impact first: the binaries that
+// move the bound most are decided near the top, where a prune cuts the largest
+// subtrees. Returns the pruning margin eps, relative to the largest row value any
+// point can reach, so rounding in the row sums never prunes a point that qualifies.
 double bnb::enum_order(const lp_result& lp, const node& nd, enum_work& w)
 {
     if (col_absmax_.size() != nbin)
