@@ -60,18 +60,18 @@ struct bnb::pool {
     }
 };
 
-namespace {
-thread_local bnb_vector_budget* tl_budget = nullptr;
-
 // enumerate()'s arrays (a per-thread scratch: an N_T = 16 feasibility proof
 // enumerates at many nodes)
-struct enum_work {
+struct bnb::enum_work {
     rvec soft, hard, best_rows, x, r;
     rmat L, Q;
     std::vector<int> F;
     std::vector<double> score;
     std::vector<char> first_up, tried, up;
 };
+
+namespace {
+thread_local bnb_vector_budget* tl_budget = nullptr;
 } // namespace
 
 bnb_vector_budget::bnb_vector_budget(long max_nodes, double max_seconds)
@@ -121,8 +121,7 @@ bool bnb::prune(const lp_result& lp, const node& nd, double& bound, double& lagr
     bound = lagrangian = node_lagrangian(lp, nd);
     if (lp.status == lp_result::optimal)
         bound = std::min(bound, lp.value);
-    const double ptol = 1e-9 * (1.0 + std::abs(best));
-    if (bound <= best + ptol || bound < target)
+    if (bound <= improving() || bound < target)
         return true;
     if (lp.status != lp_result::optimal) {
         complete = false; // cannot trust this node: give up proving
@@ -232,10 +231,21 @@ bool bnb::maxmin_form() const
  */
 void bnb::enumerate(const lp_result& lp, const node& nd)
 {
-    const int m = int(A.rows());
     scratch<enum_work> lease;
     enum_work& w = *lease;
-    rvec &soft = w.soft, &hard = w.hard; // +inf masks: rows with t, rows without
+    const bool any_hard = enum_row_masks(w);
+    const double eps = enum_order(lp, nd, w);
+    enum_row_tables(lp, nd, w);
+    enum_visit(nd, w, any_hard, eps);
+}
+
+// Masks of +inf and 0 over the rows with t (soft) and without (hard): a visit takes
+// both minima with one add per row instead of a branch on the row's kind. True when
+// there is a hard row (the feasibility search has none: its visits skip them).
+bool bnb::enum_row_masks(enum_work& w) const
+{
+    const int m = int(A.rows());
+    rvec &soft = w.soft, &hard = w.hard;
     soft.resize(m);
     hard.resize(m);
     bool any_hard = false;
@@ -245,11 +255,15 @@ void bnb::enumerate(const lp_result& lp, const node& nd)
         soft[i] = h ? inf : 0.0;
         hard[i] = h ? 0.0 : inf;
     }
-    // the rows with every free binary at its lower value (one product); below, each
-    // free binary's gain on its better side is added
-    rvec& best_rows = w.best_rows; // A x_lo - b, summed as Eigen's product - b
-    best_rows.noalias() = A.leftCols(nbin) * nd.lo.head(nbin);
-    best_rows -= b;
+    return any_hard;
+}
+
+// The free binaries in w.F, largest dual-weighted impact first: the binaries that
+// move the bound most are decided near the top, where a prune cuts the largest
+// subtrees. Returns the pruning margin eps, relative to the largest row value any
+// point can reach, so rounding in the row sums never prunes a point that qualifies.
+double bnb::enum_order(const lp_result& lp, const node& nd, enum_work& w)
+{
     if (col_absmax_.size() != nbin)
         col_absmax_ = A.leftCols(nbin).cwiseAbs().colwise().maxCoeff().transpose();
     std::vector<int>& F = w.F;
@@ -260,8 +274,6 @@ void bnb::enumerate(const lp_result& lp, const node& nd)
         if (nd.lo[j] != nd.hi[j])
             F.push_back(j);
     }
-    const double eps = 1e-12 * (1.0 + scale);
-    const int k = int(F.size());
     std::vector<double>& score = w.score;
     score.assign(nbin, 0.0);
     for (int j : F) {
@@ -278,11 +290,24 @@ void bnb::enumerate(const lp_result& lp, const node& nd)
             F[at] = F[at - 1];
         F[at] = f;
     }
-    // Q.col(l): each row's best value after the first l choices, with every later
-    // binary on the side that raises it (the same later terms on every path). A
-    // choice lowers it by what its side gives up against the better one: L.col(2l)
-    // when the l-th binary goes to lo, L.col(2l + 1) when it goes to hi. So a visit
-    // is one subtraction and one minimum per row. Hard rows (no t) need Q >= 0.
+    return 1e-12 * (1.0 + scale);
+}
+
+/*
+ * Q.col(l): each row's best value after the first l choices, with every later
+ * binary on the side that raises it (the same later terms on every path). A choice
+ * lowers it by what its side gives up against the better one: L.col(2l) when the
+ * l-th binary goes to lo, L.col(2l + 1) when it goes to hi. So a visit is one
+ * subtraction and one minimum per row. Hard rows (no t) need Q >= 0.
+ */
+void bnb::enum_row_tables(const lp_result& lp, const node& nd, enum_work& w) const
+{
+    const int m = int(A.rows()), k = int(w.F.size());
+    // the rows with every free binary at its lower value (one product), then each
+    // free binary's gain on its better side
+    rvec& best_rows = w.best_rows; // A x_lo - b, summed as Eigen's product - b
+    best_rows.noalias() = A.leftCols(nbin) * nd.lo.head(nbin);
+    best_rows -= b;
     // sized for every k <= nbin (a resize per k would reallocate): columns past
     // 2k and k + 1 are not read
     rmat &L = w.L, &Q = w.Q;
@@ -293,7 +318,7 @@ void bnb::enumerate(const lp_result& lp, const node& nd)
     std::vector<char>& first_up = w.first_up;
     first_up.resize(k);
     for (int l = 0; l < k; ++l) {
-        const int j = F[l];
+        const int j = w.F[l];
         const double span = nd.hi[j] - nd.lo[j];
         L.col(2 * l) = (A.col(j) * span).cwiseMax(0.0);
         L.col(2 * l + 1) = (A.col(j) * -span).cwiseMax(0.0);
@@ -301,11 +326,64 @@ void bnb::enumerate(const lp_result& lp, const node& nd)
         first_up[l] = lp.z[j] - nd.lo[j] > nd.hi[j] - lp.z[j];
     }
     Q.col(0) = best_rows;
-    const double thi = nd.hi[nbin], tlo = nd.lo[nbin];
-    auto need_of = [&]() {
-        return best > -inf ? std::max(best + 1e-9 * (1.0 + std::abs(best)), target)
-                           : target;
-    };
+}
+
+// A complete assignment (w.up): its value from its entries, as the caller checks a
+// point; true when it became the incumbent.
+bool bnb::enum_point(const node& nd, enum_work& w, bool any_hard, double eps)
+{
+    rvec& x = w.x;
+    for (int j = 0; j < nbin; ++j)
+        x[j] = nd.lo[j];
+    for (size_t t = 0; t < w.F.size(); ++t)
+        if (w.up[t])
+            x[w.F[t]] = nd.hi[w.F[t]];
+    rvec& r = w.r; // A x - b, as Eigen's product - b
+    r.noalias() = A.leftCols(nbin) * x;
+    r -= b;
+    const double v = std::min((r + w.soft).minCoeff(), nd.hi[nbin]);
+    const bool ok = !any_hard || (r + w.hard).minCoeff() >= -eps;
+    if (!(ok && v >= nd.lo[nbin] && v > best))
+        return false;
+    best = v;
+    best_z.resize(nbin + 1);
+    best_z.head(nbin) = x;
+    best_z[nbin] = v;
+    return true;
+}
+
+namespace {
+// Q1 = Q0 - loss over m rows, returning min(cap, min_i Q1_i): promising()'s test
+// fused with the update, two rows per SSE2 step (a minimum is exact in any order).
+inline double
+descend_rows(const double* q0, const double* loss, double* q1, int m, double cap)
+{
+    __m128d lo2 = _mm_set1_pd(cap);
+    int i = 0;
+    for (; i + 2 <= m; i += 2) {
+        const __m128d v = _mm_sub_pd(_mm_loadu_pd(q0 + i), _mm_loadu_pd(loss + i));
+        _mm_storeu_pd(q1 + i, v);
+        lo2 = _mm_min_pd(lo2, v);
+    }
+    double bound = std::min(_mm_cvtsd_f64(lo2), _mm_cvtsd_f64(_mm_unpackhi_pd(lo2, lo2)));
+    if (i < m) {
+        q1[i] = q0[i] - loss[i];
+        bound = std::min(bound, q1[i]);
+    }
+    return bound;
+}
+} // namespace
+
+// The depth-first visits: tried[l] counts the sides taken at depth l, up[l] is the
+// current one; a depth is entered only while its rows can still reach `need`.
+void bnb::enum_visit(const node& nd, enum_work& w, bool any_hard, double eps)
+{
+    const int m = int(A.rows()), k = int(w.F.size());
+    const rvec &soft = w.soft, &hard = w.hard;
+    const rmat& L = w.L;
+    rmat& Q = w.Q;
+    const double thi = nd.hi[nbin];
+    auto need_of = [&]() { return best > -inf ? std::max(improving(), target) : target; };
     double need = need_of();
     auto promising = [&](int l) {
         const double* q = Q.col(l).data();
@@ -318,30 +396,14 @@ void bnb::enumerate(const lp_result& lp, const node& nd)
     };
     if (!promising(0))
         return;
-    rvec& x = w.x;
-    x.resize(nbin);
+    w.x.resize(nbin);
     std::vector<char>&tried = w.tried, &up = w.up;
     tried.assign(k + 1, 0);
     up.assign(k, 0);
     int l = 0;
     while (l >= 0) {
         if (l == k) {
-            // a point: its value from its entries, as the caller checks it
-            for (int j = 0; j < nbin; ++j)
-                x[j] = nd.lo[j];
-            for (int t = 0; t < k; ++t)
-                if (up[t])
-                    x[F[t]] = nd.hi[F[t]];
-            rvec& r = w.r; // A x - b, as Eigen's product - b
-            r.noalias() = A.leftCols(nbin) * x;
-            r -= b;
-            const double v = std::min((r + soft).minCoeff(), thi);
-            const bool ok = !any_hard || (r + hard).minCoeff() >= -eps;
-            if (ok && v >= tlo && v > best) {
-                best = v;
-                best_z.resize(nbin + 1);
-                best_z.head(nbin) = x;
-                best_z[nbin] = v;
+            if (enum_point(nd, w, any_hard, eps)) {
                 if (stop_at_target && best >= target)
                     return;
                 need = need_of();
@@ -354,7 +416,7 @@ void bnb::enumerate(const lp_result& lp, const node& nd)
             --l;
             continue;
         }
-        up[l] = (tried[l] == 0) == bool(first_up[l]);
+        up[l] = (tried[l] == 0) == bool(w.first_up[l]);
         ++tried[l];
         ++enum_visits;
         const double* q0 = Q.col(l).data();
@@ -367,145 +429,165 @@ void bnb::enumerate(const lp_result& lp, const node& nd)
                 ++l;
             continue;
         }
-        // every row has t (the feasibility search): promising()'s test fused with
-        // the update, two rows per SSE2 step (a minimum is exact in any order)
-        __m128d lo2 = _mm_set1_pd(thi);
-        int i = 0;
-        for (; i + 2 <= m; i += 2) {
-            const __m128d v = _mm_sub_pd(_mm_loadu_pd(q0 + i), _mm_loadu_pd(loss + i));
-            _mm_storeu_pd(q1 + i, v);
-            lo2 = _mm_min_pd(lo2, v);
-        }
-        double bound =
-            std::min(_mm_cvtsd_f64(lo2), _mm_cvtsd_f64(_mm_unpackhi_pd(lo2, lo2)));
-        if (i < m) {
-            q1[i] = q0[i] - loss[i];
-            bound = std::min(bound, q1[i]);
-        }
-        if (!(bound < need - eps))
+        // every row has t (the feasibility search)
+        if (!(descend_rows(q0, loss, q1, m, thi) < need - eps))
             ++l;
     }
 }
 
-void bnb::run(const rvec& lo, const rvec& hi)
-{
-    pool& P = pool::of_thread();
-    // what this search takes from the pool, and gives back however it ends
-    struct taken {
-        pool& P;
-        std::vector<std::unique_ptr<node>> stack = std::move(P.stack);
-        lp_result lp = std::move(P.lp);
-        std::unique_ptr<node> nd = P.take(); // the node being solved
-        ~taken()
-        {
-            for (auto& open : stack)
-                P.give_back(std::move(open));
-            stack.clear();
-            P.stack = std::move(stack);
-            P.lp = std::move(lp);
-            P.give_back(std::move(nd));
-        }
-    } T{ P };
-    const auto t0 = std::chrono::steady_clock::now();
-    const bool enumerate_nodes = enumerate_free > 0 && maxmin_form();
-    auto& stack = T.stack;
+/*
+ * What a search takes from its thread's pool (the open nodes, the current node and
+ * its LP result), given back however the search ends.
+ */
+struct bnb::borrowed {
+    pool& P;
+    std::vector<std::unique_ptr<node>> stack = std::move(P.stack);
+    lp_result lp = std::move(P.lp);
+    std::unique_ptr<node> nd = P.take(); // the node being solved
+
+    ~borrowed()
+    {
+        for (auto& open : stack)
+            P.give_back(std::move(open));
+        stack.clear();
+        P.stack = std::move(stack);
+        P.lp = std::move(lp);
+        P.give_back(std::move(nd));
+    }
+    void push_root(const rvec& lo, const rvec& hi)
     {
         auto root = P.take();
         root->lo = lo;
         root->hi = hi;
         stack.push_back(std::move(root));
     }
-    while (!stack.empty()) {
+    // the popped node becomes the current one; its basis is the node LP's warm
+    // start (the root's is not valid: a cold start)
+    node& pop()
+    {
+        std::swap(nd, stack.back());
+        P.give_back(std::move(stack.back()));
+        stack.pop_back();
+        return *nd;
+    }
+};
+
+// The node's LP; true when it stopped at the cutoff. Below the root (whose bound is
+// reported), a node LP stops once its bound is certified under what the search
+// needs (prune()'s test): a node the optimum would prune is pruned after fewer
+// pivots (1.8 instead of 5.6 at N_T = 16), one it would not runs the same pivots to
+// the optimum.
+bool bnb::solve_node(lp_result& lp, node& nd) const
+{
+    if (nodes == 1) {
+        lp_solve_into(lp, cobj, A, b, nd.lo, nd.hi, &nd.warm, true);
+        return false;
+    }
+    bool cut = false;
+    lp_solve_cutoff(lp, cobj, A, b, nd.lo, nd.hi, &nd.warm, target, improving(), cut);
+    return cut;
+}
+
+// Decides a node with few free binaries by enumeration; its visits count in the
+// node budget as the LP nodes their time would buy (~60 visits per node LP at
+// N_T = 16).
+void bnb::enumerate_node(const lp_result& lp, const node& nd)
+{
+    const long v0 = enum_visits;
+    enumerate(lp, nd);
+    nodes += (enum_visits - v0) / visits_per_node;
+}
+
+int bnb::free_binaries(const node& nd) const
+{
+    int nfree = 0;
+    for (int j = 0; j < nbin; ++j)
+        nfree += nd.lo[j] != nd.hi[j];
+    return nfree;
+}
+
+// Two children fixing column jb, the side the LP leans to explored first (pushed
+// last); both resume from this node's optimal basis.
+void bnb::branch(borrowed& T, const lp_result& lp, const node& nd, int jb)
+{
+    const bool lean_up = lp.z[jb] - nd.lo[jb] > nd.hi[jb] - lp.z[jb];
+    auto up = T.P.take(), dn = T.P.take();
+    for (node* child : { up.get(), dn.get() }) {
+        child->lo = nd.lo;
+        child->hi = nd.hi;
+        child->warm = nd.warm;
+    }
+    up->lo[jb] = up->hi[jb];
+    dn->hi[jb] = dn->lo[jb];
+    T.stack.push_back(std::move(lean_up ? dn : up));
+    T.stack.push_back(std::move(lean_up ? up : dn));
+}
+
+void bnb::run(const rvec& lo, const rvec& hi)
+{
+    borrowed T{ pool::of_thread() };
+    const auto t0 = std::chrono::steady_clock::now();
+    const bool enumerate_nodes = enumerate_free > 0 && maxmin_form();
+    T.push_root(lo, hi);
+    while (!T.stack.empty()) {
         const double seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         if (out_of_budget(seconds)) {
             complete = false;
             return;
         }
-        // the popped node becomes the current one; its basis is the node LP's warm
-        // start (the root's is not valid: a cold start)
-        std::swap(T.nd, stack.back());
-        P.give_back(std::move(stack.back()));
-        stack.pop_back();
-        node& nd = *T.nd;
-        lp_basis& basis = nd.warm;
+        node& nd = T.pop();
         ++nodes;
-        // below the root (whose bound is reported), a node LP stops once its bound
-        // is certified under what the search needs (prune()'s test): a node the
-        // optimum would prune is pruned after fewer pivots (1.8 instead of 5.6 at
-        // N_T = 16), one it would not runs the same pivots to the optimum
-        bool cut = false;
         lp_result& lp = T.lp;
-        if (nodes == 1)
-            lp_solve_into(lp, cobj, A, b, nd.lo, nd.hi, &basis, true);
-        else
-            lp_solve_cutoff(lp,
-                            cobj,
-                            A,
-                            b,
-                            nd.lo,
-                            nd.hi,
-                            &basis,
-                            target,
-                            best + 1e-9 * (1.0 + std::abs(best)),
-                            cut);
-        if (cut)
+        if (solve_node(lp, nd))
             continue;
         double bound = -inf, lagrangian = -inf;
         const bool pruned = prune(lp, nd, bound, lagrangian);
         if (nodes == 1) {
             root_feasible = lp.status != lp_result::infeasible;
-            root_bound = root_feasible ? lagrangian : -inf;
-            if (lp.status == lp_result::optimal)
-                root_bound = std::min(root_bound, lp.value);
+            root_bound = bound; // -inf when infeasible
         }
         if (pruned)
             continue;
         const int jb = branch_column(lp, nd);
         if (jb < 0) {
             record_integral(lp, nd);
-            if (stop_at_target && best >= target) {
-                complete = stack.empty();
-                return;
-            }
-            continue;
-        }
-        if (reduced_cost_fixing)
-            fix_by_reduced_costs(nd, lagrangian);
-        if (enumerate_nodes) {
-            int nfree = 0;
-            for (int j = 0; j < nbin; ++j)
-                nfree += nd.lo[j] != nd.hi[j];
-            if (nfree <= enumerate_free) {
-                // an enumeration's visits count in the node budget as the LP nodes
-                // their time would buy (~60 visits per node LP at N_T = 16)
-                const long v0 = enum_visits;
-                enumerate(lp, nd);
-                nodes += (enum_visits - v0) / visits_per_node;
-                if (stop_at_target && best >= target) {
-                    complete = stack.empty();
-                    return;
-                }
+        } else {
+            if (reduced_cost_fixing)
+                fix_by_reduced_costs(nd, lagrangian);
+            if (!enumerate_nodes || free_binaries(nd) > enumerate_free) {
+                branch(T, lp, nd, jb);
                 continue;
             }
+            enumerate_node(lp, nd);
         }
-        // explore the side the LP leans to first (pushed last); both children
-        // resume from this node's optimal basis
-        const bool lean_up = lp.z[jb] - nd.lo[jb] > nd.hi[jb] - lp.z[jb];
-        auto up = P.take(), dn = P.take();
-        for (node* child : { up.get(), dn.get() }) {
-            child->lo = nd.lo;
-            child->hi = nd.hi;
-            child->warm = basis;
+        if (stop_at_target && best >= target) {
+            complete = T.stack.empty();
+            return;
         }
-        up->lo[jb] = up->hi[jb];
-        dn->hi[jb] = dn->lo[jb];
-        stack.push_back(std::move(lean_up ? dn : up));
-        stack.push_back(std::move(lean_up ? up : dn));
     }
 }
 
 // ---------------------------------------------------------------- exact ILPs
+
+namespace {
+// The result of an exact ILP whose search B was started from the heuristic's h: B's
+// incumbent (its first n entries) and root bound, else h's.
+template <class Objective>
+ilp_result exact_result(const bnb& B, const ilp_result& h, int n, Objective objective)
+{
+    ilp_result res;
+    // no node solved (a spent vector budget, a stop): the heuristic's LP says it
+    res.lp_feasible = B.nodes ? B.root_feasible : h.lp_feasible;
+    res.lp_bound = B.nodes ? B.root_bound : h.lp_bound;
+    res.nodes = B.nodes;
+    res.optimal = B.complete;
+    res.feasible = B.best_z.size() > 0;
+    res.xt = res.feasible ? rvec(B.best_z.head(n)) : h.xt;
+    res.objective = res.feasible ? objective(res.xt) : h.objective;
+    return res;
+}
+} // namespace
 
 ilp_result ilp_qos_exact(const rvec& w,
                          const rmat& At,
@@ -527,16 +609,7 @@ ilp_result ilp_qos_exact(const rvec& w,
         B.best_z = h.xt;
     }
     B.run(rvec::Constant(n, -c), rvec::Constant(n, c));
-    ilp_result res;
-    // no node solved (a spent vector budget, a stop): the heuristic's LP says it
-    res.lp_feasible = B.nodes ? B.root_feasible : h.lp_feasible;
-    res.lp_bound = B.nodes ? B.root_bound : h.lp_bound;
-    res.nodes = B.nodes;
-    res.optimal = B.complete;
-    res.feasible = B.best_z.size() > 0;
-    res.xt = res.feasible ? B.best_z : h.xt;
-    res.objective = res.feasible ? w.dot(res.xt) : h.objective;
-    return res;
+    return exact_result(B, h, n, [&](const rvec& x) { return w.dot(x); });
 }
 
 void maxmin_lp_form(const rmat& At,
@@ -657,15 +730,8 @@ ilp_result ilp_maxmin_exact(const rmat& At,
         B.best_z[n] = h.objective;
     }
     B.run(lo, hi);
-    ilp_result res;
-    res.lp_feasible = B.nodes ? B.root_feasible : h.lp_feasible;
-    res.lp_bound = B.nodes ? B.root_bound : h.lp_bound;
-    res.nodes = B.nodes;
-    res.optimal = B.complete;
-    res.feasible = B.best_z.size() > 0;
-    res.xt = res.feasible ? rvec(B.best_z.head(n)) : h.xt;
-    res.objective = res.feasible ? (At * res.xt - offset).minCoeff() : h.objective;
-    return res;
+    return exact_result(
+        B, h, n, [&](const rvec& x) { return (At * x - offset).minCoeff(); });
 }
 
 } // namespace core

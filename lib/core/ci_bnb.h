@@ -10,6 +10,7 @@
 
 #include <gnuradio/isac/core/ci_lp.h>
 #include <chrono>
+#include <cmath>
 #include <limits>
 
 namespace gr {
@@ -61,7 +62,12 @@ struct bnb {
 private:
     struct node;
     struct pool;
+    struct borrowed;
+    struct enum_work;
     bool out_of_budget(double seconds) const;
+    //! what a point must exceed to count as better than the incumbent: a relative
+    //! margin keeps rounding from replacing it by its equal (NaN while there is none)
+    double improving() const { return best + 1e-9 * (1.0 + std::abs(best)); }
     bool prune(const lp_result& lp, const node& nd, double& bound, double& lagrangian);
     double node_lagrangian(const lp_result& lp, const node& nd);
     void fix_by_reduced_costs(node& nd, double lagrangian) const;
@@ -69,6 +75,15 @@ private:
     void record_integral(const lp_result& lp, const node& nd);
     bool maxmin_form() const;
     void enumerate(const lp_result& lp, const node& nd);
+    bool enum_row_masks(enum_work& w) const;
+    double enum_order(const lp_result& lp, const node& nd, enum_work& w);
+    void enum_row_tables(const lp_result& lp, const node& nd, enum_work& w) const;
+    bool enum_point(const node& nd, enum_work& w, bool any_hard, double eps);
+    void enum_visit(const node& nd, enum_work& w, bool any_hard, double eps);
+    bool solve_node(lp_result& lp, node& nd) const;
+    int free_binaries(const node& nd) const;
+    void enumerate_node(const lp_result& lp, const node& nd);
+    void branch(borrowed& T, const lp_result& lp, const node& nd, int jb);
 };
 
 /*!

@@ -39,12 +39,33 @@ struct qos_work {
     lp_basis basis;
     std::vector<rvec> starts; // starts[0, count)
     size_t count = 0;
+    bool have_wg = false; // wg = w + At^T nu is computed (once a call)
+
     //! the next start's storage
     rvec& add_start()
     {
         if (count == starts.size())
             starts.emplace_back();
         return starts[count++];
+    }
+    //! a start sign(v) (ties to sign(w))
+    const rvec& add_sign_start(const qos_problem& P, const rvec& v)
+    {
+        const int n = int(P.w.size());
+        rvec& x = add_start();
+        x.resize(n);
+        sign_into(v.data(), P.w.data(), P.c, x.data(), n);
+        return x;
+    }
+    //! w + At^T nu, computed only when a start or the core search needs it
+    const rvec& lagrangian_wg(const qos_problem& P)
+    {
+        if (!have_wg) {
+            g.noalias() = P.At.transpose() * nu;
+            wg = P.w + g;
+            have_wg = true;
+        }
+        return wg;
     }
 };
 
@@ -211,6 +232,89 @@ void core_search(const qos_problem& P,
 
 } // namespace
 
+namespace {
+
+/*
+ * The LP relaxation: its certified bound, its multipliers (ws.nu) and the starts
+ * rounded from it. False when it is infeasible, and so is the ILP: res then holds
+ * sign(w).
+ */
+bool lp_relaxation(const qos_problem& P,
+                   const qos_heuristic_opts& o,
+                   qos_work& ws,
+                   ilp_result& res)
+{
+    const int n = int(P.w.size());
+    // the previous call's basis (other objective), else a cold start
+    lp_basis& basis = ws.basis;
+    if (o.keep)
+        std::swap(basis, *o.keep);
+    else
+        lp_basis_forget(basis);
+    lp_result& lp = ws.lp;
+    lp_solve_into(lp, P.w, P.At, P.lambda, P.lo, P.hi, &basis, true);
+    if (lp.status == lp_result::infeasible) {
+        if (o.keep)
+            std::swap(basis, *o.keep);
+        res.lp_feasible = false;
+        res.lp_bound = -inf;
+        res.xt.resize(n);
+        sign_into(P.w.data(), P.w.data(), P.c, res.xt.data(), n);
+        res.objective = P.w.dot(res.xt);
+        return false;
+    }
+    ws.nu = lp.dual;
+    res.lp_bound = lagrangian_bound(P.w, P.At, P.lambda, P.lo, P.hi, ws.nu);
+    if (lp.status == lp_result::optimal)
+        res.lp_bound = std::min(res.lp_bound, std::max(lp.value, P.w.dot(lp.z)));
+    if (o.lp_starts > 0)
+        uniform_tightened_starts(P, basis, o.lp_starts, ws);
+    tightened_rounding(P, lp, basis, ws, ws.add_start());
+    if (o.keep)
+        std::swap(basis, *o.keep);
+    return true;
+}
+
+/*
+ * The flip search from every start, then the core search. The Lagrangian start
+ * sign(w + At^T nu) is used without a warm start only. After an LP it is a fallback,
+ * tried when no other start repairs to feasibility: it lies far from feasibility,
+ * and its repair cost 30% of the real-time design at N_T = 64 for no measured gain
+ * at N_T = 32 (tight N_T = 16 instances still need it). With a warm start (a
+ * feasible iterate) a third start cost 25% for no gain.
+ */
+void search_starts(const qos_problem& P,
+                   const std::vector<rvec>& warm,
+                   const qos_heuristic_opts& o,
+                   qos_work& ws,
+                   ilp_result& res)
+{
+    const int n = int(P.w.size());
+    if (warm.empty() && !o.use_lp)
+        ws.add_sign_start(P, ws.lagrangian_wg(P));
+    for (const auto& v : warm)
+        if (v.size() == n)
+            ws.add_sign_start(P, v);
+    flip_search S(P.w, P.At, P.lambda, P.c, P.tol);
+    incumbent inc{ res };
+    for (size_t i = 0; i < ws.count; ++i) {
+        S.set(ws.starts[i]);
+        inc.offer(S);
+    }
+    if (!res.feasible && warm.empty() && o.use_lp) {
+        S.set(ws.add_sign_start(P, ws.lagrangian_wg(P)));
+        inc.offer(S);
+    }
+    if (o.core_nodes > 0 && n > 0)
+        core_search(P, ws.lagrangian_wg(P), o.core_size, o.core_nodes, S, inc);
+    if (!inc.holds()) {
+        res.xt = ws.starts.front();
+        res.objective = P.w.dot(res.xt);
+    }
+}
+
+} // namespace
+
 void ilp_qos_heuristic_into(ilp_result& res,
                             const rvec& w,
                             const rmat& At,
@@ -226,93 +330,27 @@ void ilp_qos_heuristic_into(ilp_result& res,
     ws.lo.setConstant(n, -c);
     ws.hi.setConstant(n, c);
     ws.count = 0;
+    ws.have_wg = false;
     const qos_problem P{
         w, At, lambda, c, o.tol > 0 ? o.tol : feas_tol(lambda, c, At), ws.lo, ws.hi
     };
     res = ilp_result_reset(std::move(res));
     res.nodes = 1;
     res.lp_feasible = true;
-    rvec& nu = ws.nu;
     if (o.nu_in && o.nu_in->size() == m)
-        nu = *o.nu_in;
+        ws.nu = *o.nu_in;
     else
-        nu.setZero(m);
+        ws.nu.setZero(m);
     if (o.use_lp) {
-        // the previous call's basis (other objective), else a cold start
-        lp_basis& basis = ws.basis;
-        if (o.keep)
-            std::swap(basis, *o.keep);
-        else
-            lp_basis_forget(basis);
-        lp_result& lp = ws.lp;
-        lp_solve_into(lp, w, At, lambda, P.lo, P.hi, &basis, true);
-        if (lp.status == lp_result::infeasible) {
-            if (o.keep)
-                std::swap(basis, *o.keep);
-            res.lp_feasible = false;
-            res.lp_bound = -inf;
-            res.xt.resize(n);
-            sign_into(w.data(), w.data(), c, res.xt.data(), n);
-            res.objective = w.dot(res.xt);
+        if (!lp_relaxation(P, o, ws, res))
             return;
-        }
-        nu = lp.dual;
-        res.lp_bound = lagrangian_bound(w, At, lambda, P.lo, P.hi, nu);
-        if (lp.status == lp_result::optimal)
-            res.lp_bound = std::min(res.lp_bound, std::max(lp.value, w.dot(lp.z)));
-        if (o.lp_starts > 0)
-            uniform_tightened_starts(P, basis, o.lp_starts, ws);
-        tightened_rounding(P, lp, basis, ws, ws.add_start());
-        if (o.keep)
-            std::swap(basis, *o.keep);
     } else {
         // any nu >= 0 gives a certified (Lagrangian) bound without an LP
-        res.lp_bound = lagrangian_bound(w, At, lambda, P.lo, P.hi, nu);
+        res.lp_bound = lagrangian_bound(w, At, lambda, P.lo, P.hi, ws.nu);
     }
     if (o.nu_out)
-        *o.nu_out = nu;
-    // The Lagrangian start sign(w + At^T nu) is used without a warm start only. After
-    // an LP it is a fallback, tried when no other start repairs to feasibility: it lies
-    // far from feasibility, and its repair cost 30% of the real-time design at
-    // N_T = 64 for no measured gain at N_T = 32 (tight N_T = 16 instances still need
-    // it). With a warm start (a feasible iterate) a third start cost 25% for no gain.
-    bool have_wg = false; // ws.wg = w + At^T nu, when a start or the core search needs it
-    auto lagrangian_wg = [&]() -> const rvec& {
-        if (!have_wg) {
-            ws.g.noalias() = At.transpose() * nu;
-            ws.wg = w + ws.g;
-            have_wg = true;
-        }
-        return ws.wg;
-    };
-    auto add_sign_start = [&](const rvec& v) {
-        rvec& x = ws.add_start();
-        x.resize(n);
-        sign_into(v.data(), w.data(), c, x.data(), n);
-        return std::cref(x);
-    };
-    if (warm.empty() && !o.use_lp)
-        add_sign_start(lagrangian_wg());
-    for (const auto& v : warm)
-        if (v.size() == n)
-            add_sign_start(v);
-
-    flip_search S(w, At, lambda, c, P.tol);
-    incumbent inc{ res };
-    for (size_t i = 0; i < ws.count; ++i) {
-        S.set(ws.starts[i]);
-        inc.offer(S);
-    }
-    if (!res.feasible && warm.empty() && o.use_lp) {
-        S.set(add_sign_start(lagrangian_wg()));
-        inc.offer(S);
-    }
-    if (o.core_nodes > 0 && n > 0)
-        core_search(P, lagrangian_wg(), o.core_size, o.core_nodes, S, inc);
-    if (!inc.holds()) {
-        res.xt = ws.starts.front();
-        res.objective = w.dot(res.xt);
-    }
+        *o.nu_out = ws.nu;
+    search_starts(P, warm, o, ws, res);
 }
 
 ilp_result ilp_qos_heuristic(const rvec& w,
@@ -340,32 +378,26 @@ namespace {
 class maxmin_raise
 {
 public:
-    maxmin_raise(const rmat& At,
+    //! From the LP form of the same problem (maxmin_lp_form): its rows without the t
+    //! column, and its bound on t. The flip search breaks ties towards tie.
+    maxmin_raise(const maxmin_lp& L,
                  const rvec& off,
                  double c,
                  bool radar,
-                 const rvec& w,
-                 double rhs,
+                 const rvec& tie,
                  double t_bound)
-        : m_(int(At.rows())),
+        : m_(int(off.size())),
           off_(off),
-          c_(c),
           radar_(radar),
           t_bound_(t_bound),
-          B_(m_ + (radar ? 1 : 0), At.cols()),
-          b_(m_ + (radar ? 1 : 0)),
-          tie_(radar ? w : rvec(At.colwise().sum().transpose())),
+          // a margin row can never fall below -span (L's bound on t): the radar-only
+          // threshold
+          span_(L.hi[L.hi.size() - 1]),
+          B_(L.A.leftCols(L.A.cols() - 1)),
+          b_(L.b),
+          tie_(tie),
           S_(tie_, B_, b_, c, 0.0)
     {
-        B_.topRows(m_) = At;
-        b_.head(m_) = off;
-        if (radar) {
-            B_.row(m_) = w.transpose();
-            b_[m_] = rhs;
-        }
-        // a margin row can never fall below -span: the radar-only threshold
-        span_ = c * At.cwiseAbs().rowwise().sum().maxCoeff() + off.cwiseAbs().maxCoeff() +
-                1.0;
         S_.set_tolerance(feas_tol(b_, c, B_));
     }
 
@@ -410,12 +442,11 @@ private:
     static constexpr int max_rounds = 12;
     int m_;
     const rvec& off_;
-    double c_;
     bool radar_;
-    double t_bound_, span_ = 0;
+    double t_bound_, span_;
     rmat B_;
     rvec b_;
-    rvec tie_;
+    const rvec& tie_;
     flip_search S_;
 
     void set_margin(double t) { b_.head(m_) = off_.array() + t; }
@@ -462,7 +493,7 @@ ilp_result ilp_maxmin_heuristic(const rmat& At,
         starts.push_back(sign_vec(w, w, c));
     starts.push_back(sign_vec(tie, tie, c));
 
-    maxmin_raise R(At, offset, c, radar, w, rhs, res.lp_bound);
+    maxmin_raise R(L, offset, c, radar, tie, res.lp_bound);
     double best = -inf;
     rvec x;
     double t;
