@@ -287,9 +287,8 @@ bool flip_search::repair_pair(double v0)
 
 namespace {
 // +0 - (r_0 + d_0) - (r_1 + d_1) - ... over the rows i < m (in order) where
-// r_i + d_i < -tol: the violation after a flip. The rows above -tol would subtract
-// +0, which changes no sum, so only the violated ones are summed (found two at a
-// time with SSE2; a flip leaves few rows violated).
+// r_i + d_i < -tol: the violation after a flip. The rows above -tol subtract +0,
+// which changes no sum (it is never -0).
 inline double violation_after(const double* r, const double* d, int m, double tol)
 {
     double v = 0;
@@ -297,11 +296,12 @@ inline double violation_after(const double* r, const double* d, int m, double to
 #ifdef __SSE2__
     const __m128d t = _mm_set1_pd(-tol);
     for (; i + 2 <= m; i += 2) {
-        int bits = _mm_movemask_pd(
-            _mm_cmplt_pd(_mm_add_pd(_mm_loadu_pd(r + i), _mm_loadu_pd(d + i)), t));
-        for (int q = i; bits; bits >>= 1, ++q)
-            if (bits & 1)
-                v -= r[q] + d[q];
+        // both rows subtracted in order, a row above -tol as +0 (no branch on which
+        // rows are violated: it mispredicted)
+        const __m128d s = _mm_add_pd(_mm_loadu_pd(r + i), _mm_loadu_pd(d + i));
+        const __m128d k = _mm_and_pd(_mm_cmplt_pd(s, t), s);
+        v -= _mm_cvtsd_f64(k);
+        v -= _mm_cvtsd_f64(_mm_unpackhi_pd(k, k));
     }
 #endif
     for (; i < m; ++i) {
