@@ -869,8 +869,10 @@ double lagrangian_bound(const rvec& c,
     g.noalias() = A.transpose() * nu;
     g += c;
     double v = -nu.dot(b);
+    // the bound selected by bits, not a branch (g's signs are random: it
+    // mispredicted); the same product and sum
     for (Eigen::Index j = 0; j < g.size(); ++j)
-        v += g[j] > 0 ? g[j] * hi[j] : g[j] * lo[j];
+        v += g[j] * select(g[j] > 0, hi[j], lo[j]);
     return v;
 }
 

@@ -13,7 +13,8 @@
  *
  *   pivot_row:   alpha[i] = sum_k AT[k n + i] rho[k] for i < n (column-major A^T,
  *                summed over k from +0 as Eigen's GEMV does, then + 0.0 as its
- *                alpha-scaled store), returns max |alpha_i| over st[i] >= 0
+ *                alpha-scaled store), returns max |alpha_i| over st[i] >= 0; for a
+ *                finite AT (every caller's) the terms of rho[k] = 0 add nothing
  *   ratios:      ratio[j] = |d_j| / |alpha_j| where j is a breakpoint, else +inf;
  *                returns the number of breakpoints (ci_lp.cc, breakpoint_ratios)
  *   next_breakpoint: among the j < N of smallest ratio[j] (no NaN), the one of
@@ -56,9 +57,51 @@ static inline double ci_lp_pivot_row_avx(
     const double* AT, int n, int m, const double* rho, const int* st, double* alpha)
 {
     using namespace ci_lp_avx_detail;
+    // Long rows (the pivot row, n = 2 N_T) in blocks of 16 without the terms of the
+    // rho_k that are zero: a finite a times +-0 is +-0, and a sum that starts from +0
+    // is never -0 (x + -x is +0), so adding +-0 leaves it as it is. A dual simplex's
+    // rho, a row of B^-1 (which starts as -I), has ~20% zeros at N_T = 64: the
+    // columns of the rows not pivoted on yet. Short rows (B^-1 a_q, n = m) as before.
     const __m256d zero = _mm256_setzero_pd(), one = _mm256_set1_pd(1.0);
     __m256d amax0 = zero, amax1 = zero;
     int i = 0;
+    constexpr int max_terms = 64;
+    if (n >= 16 && m <= max_terms) {
+        const double* cols[max_terms];
+        double coef[max_terms];
+        int terms = 0;
+        for (int k = 0; k < m; ++k) {
+            cols[terms] = AT + size_t(k) * size_t(n);
+            coef[terms] = rho[k];
+            terms += rho[k] != 0.0;
+        }
+        for (; i + 16 <= n; i += 16) {
+            __m256d c0 = zero, c1 = zero, c2 = zero, c3 = zero;
+            for (int k = 0; k < terms; ++k) {
+                const double* a = cols[k] + i;
+                const __m256d b = _mm256_set1_pd(coef[k]);
+                c0 = _mm256_add_pd(_mm256_mul_pd(_mm256_loadu_pd(a), b), c0);
+                c1 = _mm256_add_pd(_mm256_mul_pd(_mm256_loadu_pd(a + 4), b), c1);
+                c2 = _mm256_add_pd(_mm256_mul_pd(_mm256_loadu_pd(a + 8), b), c2);
+                c3 = _mm256_add_pd(_mm256_mul_pd(_mm256_loadu_pd(a + 12), b), c3);
+            }
+            c0 = _mm256_add_pd(_mm256_mul_pd(c0, one), zero);
+            c1 = _mm256_add_pd(_mm256_mul_pd(c1, one), zero);
+            c2 = _mm256_add_pd(_mm256_mul_pd(c2, one), zero);
+            c3 = _mm256_add_pd(_mm256_mul_pd(c3, one), zero);
+            _mm256_storeu_pd(alpha + i, c0);
+            _mm256_storeu_pd(alpha + i + 4, c1);
+            _mm256_storeu_pd(alpha + i + 8, c2);
+            _mm256_storeu_pd(alpha + i + 12, c3);
+            amax0 = _mm256_max_pd(amax0, _mm256_and_pd(status_ge0(st + i), abs_pd(c0)));
+            amax1 =
+                _mm256_max_pd(amax1, _mm256_and_pd(status_ge0(st + i + 4), abs_pd(c1)));
+            amax0 =
+                _mm256_max_pd(amax0, _mm256_and_pd(status_ge0(st + i + 8), abs_pd(c2)));
+            amax1 =
+                _mm256_max_pd(amax1, _mm256_and_pd(status_ge0(st + i + 12), abs_pd(c3)));
+        }
+    }
     for (; i + 8 <= n; i += 8) {
         __m256d c0 = zero, c1 = zero;
         for (int k = 0; k < m; ++k) {
