@@ -303,6 +303,20 @@ public:
         // three spinning workers would use ~0.9 s; a sleeping pool about nothing
         CPPUNIT_ASSERT_MESSAGE(std::to_string(idle), idle < 0.03);
         CPPUNIT_ASSERT(pool.run(1000, [&](long i) { sum += long(value(i)) & 1; }));
+        // woken ahead of a run() that does not come, or spawned before any: the
+        // workers wait awake only for a bounded time, then sleep again
+        worker_pool spawned(4);
+        spawned.spawn();
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        const double c1 = process_cpu_seconds();
+        pool.wake();
+        spawned.wake();
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        const double woken = process_cpu_seconds() - c1;
+        CPPUNIT_ASSERT_MESSAGE(std::to_string(woken), woken < 0.03);
+        std::atomic<long> n{ 0 };
+        CPPUNIT_ASSERT(spawned.run(1000, [&](long) { ++n; }));
+        CPPUNIT_ASSERT_EQUAL(1000L, n.load());
     }
 };
 

@@ -218,27 +218,63 @@ worker_pool::job* worker_pool::pick_job()
 void worker_pool::worker_loop(unsigned long generation)
 {
     std::unique_lock<std::mutex> lock(d_mutex);
+    unsigned long seen = d_posted.load();
     for (;;) {
         job* j = nullptr;
         d_wake.wait(lock, [&] {
-            return d_generation != generation || (j = pick_job()) != nullptr;
+            return d_generation != generation || (j = pick_job()) != nullptr ||
+                   d_posted.load() != seen;
         });
         if (d_generation != generation)
             return;
+        if (!j) {
+            // woken ahead of a job (wake()): wait for it awake
+            seen = d_posted.load();
+            lock.unlock();
+            spin_until([&] { return d_posted.load() != seen; });
+            lock.lock();
+            continue;
+        }
         ++j->active;
         lock.unlock();
         work_on(*j, true);
         lock.lock();
         --j->active;
         d_wake.notify_all(); // the job's caller may be waiting for active == 0
+        seen = d_posted.load();
         if (d_generation == generation && !pick_job()) {
             // the caller's next job is usually posted soon: wait for it awake
-            const unsigned long seen = d_posted.load();
             lock.unlock();
             spin_until([&] { return d_posted.load() != seen; });
             lock.lock();
         }
     }
+}
+
+void worker_pool::spawn_locked()
+{
+    if (d_workers.empty())
+        for (int t = 1; t < d_threads; ++t)
+            d_workers.emplace_back([this, g = d_generation] { worker_loop(g); });
+}
+
+void worker_pool::spawn()
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    spawn_locked();
+}
+
+void worker_pool::wake()
+{
+    if (d_threads < 2)
+        return;
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        if (d_workers.empty())
+            return; // run() starts them
+        ++d_posted;
+    }
+    d_wake.notify_all();
 }
 
 bool worker_pool::run(long n,
@@ -259,9 +295,7 @@ bool worker_pool::run(long n,
     const bool shared = d_threads > 1 && n > j.grain;
     if (shared) {
         std::lock_guard<std::mutex> lock(d_mutex);
-        if (d_workers.empty())
-            for (int t = 1; t < d_threads; ++t)
-                d_workers.emplace_back([this, g = d_generation] { worker_loop(g); });
+        spawn_locked();
         d_jobs.push_back(&j);
         if (!background)
             ++d_foreground;

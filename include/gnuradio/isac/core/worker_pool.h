@@ -62,6 +62,18 @@ public:
              long grain = 1,
              bool background = false);
 
+    //! Starts the workers now (they sleep until a job), so that the first run()
+    //! does not wait for their creation (a block's start()). Idempotent.
+    void spawn();
+
+    /*!
+     * A run() will follow shortly (a block's next call, after its serial part):
+     * sleeping workers wake now and wait for it awake, for the same bounded time
+     * as after a job, so their wake-up overlaps the caller's serial work instead
+     * of the start of the job. No effect with one thread or before the first run().
+     */
+    void wake();
+
     //! Cancels every running job and joins the workers (idempotent; safe while
     //! another thread is in run()); a later run() starts new workers.
     void stop();
@@ -78,6 +90,7 @@ private:
     std::atomic<unsigned long> d_posted{ 0 }; // jobs queued and stop() calls so far
 
     void worker_loop(unsigned long generation);
+    void spawn_locked(); // under d_mutex
     job* pick_job(); // under d_mutex
     void work_on(job& j, bool yield);
 };
