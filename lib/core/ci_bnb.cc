@@ -9,6 +9,7 @@
 #include "ci_bnb.h"
 #include "ci_branchfree.h"
 #include "ci_flip_search.h"
+#include "ci_ilp_into.h"
 #include "ci_lp_cutoff.h"
 #include "ci_scratch.h"
 #include <gnuradio/isac/core/ci_ilp.h>
@@ -529,6 +530,8 @@ void bnb::run(const rvec& lo, const rvec& hi)
     const auto t0 = std::chrono::steady_clock::now();
     const bool enumerate_nodes = enumerate_free > 0 && maxmin_form();
     T.push_root(lo, hi);
+    if (root_start && root_start->valid)
+        T.stack.back()->warm = *root_start;
     while (!T.stack.empty()) {
         const double seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -654,15 +657,27 @@ ilp_result ilp_qos_feasibility(const rmat& At,
                                const std::vector<rvec>& warm,
                                const ilp_result* heuristic)
 {
-    const int n = int(At.cols());
-    ilp_result res;
     // the max-min margin over the alphabet is >= 0 exactly when a point is feasible:
     // a heuristic first (stops at margin 0), then a branch and bound that prunes
     // every node whose bound is below 0 and stops at the first point reaching it
-    const rvec none;
+    lp_basis root;
+    if (heuristic)
+        return ilp_qos_feasibility_from(At, lambda, c, max_nodes, *heuristic, root);
     const ilp_result h =
-        heuristic ? *heuristic
-                  : ilp_maxmin_heuristic(At, lambda, c, false, none, 0.0, warm, 0.0);
+        ilp_maxmin_heuristic_keep(At, lambda, c, false, rvec(), 0.0, warm, 0.0, &root);
+    return ilp_qos_feasibility_from(At, lambda, c, max_nodes, h, root);
+}
+
+ilp_result ilp_qos_feasibility_from(const rmat& At,
+                                    const rvec& lambda,
+                                    double c,
+                                    long max_nodes,
+                                    const ilp_result& h,
+                                    const lp_basis& root)
+{
+    const int n = int(At.cols());
+    ilp_result res;
+    const rvec none;
     res.lp_feasible = h.lp_feasible;
     res.lp_bound = h.lp_bound;
     res.xt = h.xt;
@@ -689,6 +704,7 @@ ilp_result ilp_qos_feasibility(const rmat& At,
     // the time, and every N_T = 16 family snapshot decided within the node budget
     // (12: 3/4, 16: 3/4 of the time; docs/ci_precoder.md)
     B.enumerate_free = 14;
+    B.root_start = &root;
     B.run(L.lo, L.hi);
     res.nodes += B.nodes;
     if (B.best_z.size() && B.best >= -tol) {
@@ -714,7 +730,9 @@ ilp_result ilp_maxmin_exact(const rmat& At,
                             const std::vector<rvec>& warm)
 {
     const int n = int(At.cols());
-    ilp_result h = ilp_maxmin_heuristic(At, offset, c, radar, w, rhs, warm);
+    lp_basis root;
+    ilp_result h =
+        ilp_maxmin_heuristic_keep(At, offset, c, radar, w, rhs, warm, inf, &root);
     if (!h.lp_feasible) {
         h.optimal = true;
         return h;
@@ -729,6 +747,7 @@ ilp_result ilp_maxmin_exact(const rmat& At,
         B.best_z.head(n) = h.xt;
         B.best_z[n] = h.objective;
     }
+    B.root_start = &root;
     B.run(lo, hi);
     return exact_result(
         B, h, n, [&](const rvec& x) { return (At * x - offset).minCoeff(); });

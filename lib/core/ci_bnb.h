@@ -54,6 +54,9 @@ struct bnb {
     bool complete = true; //!< the tree was exhausted (the incumbent is optimal)
     bool root_feasible = false;
     double root_bound = -std::numeric_limits<double>::infinity();
+    //! the root LP's start (the same LP solved before: it resumes at its optimum);
+    //! none or invalid: a cold start
+    const lp_basis* root_start = nullptr;
     rvec g_;         //!< scratch: reduced costs c + A^T nu of the current node
     rvec col_absmax_; //!< enumerate: largest |A_ij| of each binary column
 
