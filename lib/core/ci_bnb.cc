@@ -532,6 +532,8 @@ void bnb::run(const rvec& lo, const rvec& hi)
     T.push_root(lo, hi);
     if (root_start && root_start->valid)
         T.stack.back()->warm = *root_start;
+    else if (maxmin_form())
+        maxmin_crash(A, b, lo, hi, T.stack.back()->warm);
     while (!T.stack.empty()) {
         const double seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -648,6 +650,48 @@ void maxmin_lp_form(const rmat& At,
         c * At.cwiseAbs().rowwise().sum().maxCoeff() + off.cwiseAbs().maxCoeff() + 1.0;
     lo[n] = -T;
     hi[n] = T;
+}
+
+void maxmin_crash(
+    const rmat& A, const rvec& b, const rvec& lo, const rvec& hi, lp_basis& out)
+{
+    const int m = int(A.rows()), n = int(A.cols()) - 1, N = n + 1 + m;
+    lp_basis_forget(out); // a new A: out's work arrays and A's cache go
+    int r = -1;
+    double bound = inf;
+    for (int i = 0; i < m; ++i) {
+        if (A(i, n) != -1.0) // the radar row
+            continue;
+        double s = -b[i];
+        for (int j = 0; j < n; ++j)
+            s += std::abs(A(i, j)) * std::max(std::abs(lo[j]), std::abs(hi[j]));
+        if (s < bound) {
+            bound = s;
+            r = i;
+        }
+    }
+    if (r < 0)
+        return; // out not valid: a cold start
+    // status: -1 basic, 0 at lower, 1 at upper (re-pricing confirms or moves them)
+    out.st.assign(N, 0);
+    for (int j = 0; j < n; ++j)
+        out.st[j] = A(r, j) > 0 ? 1 : 0;
+    out.st[n] = -1;
+    out.basis.resize(m);
+    // B is -I with column r replaced by A's t column a (a_r = -1); its inverse is -I
+    // with column r equal to -a (and -1 at r)
+    out.Binv.setZero(m, m);
+    for (int i = 0; i < m; ++i) {
+        out.basis[i] = i == r ? n : n + 1 + i;
+        out.st[n + 1 + i] = i == r ? 0 : -1;
+        out.Binv(i, i) = -1.0;
+        if (i != r)
+            out.Binv(i, r) = -A(i, n);
+    }
+    out.d.clear();
+    out.c.resize(0); // no objective: the solve re-prices
+    out.valid = true;
+    out.gen = -1;
 }
 
 ilp_result ilp_qos_feasibility(const rmat& At,

@@ -484,9 +484,11 @@ ilp_result ilp_maxmin_heuristic_keep(const rmat& At,
     const rvec &cobj = L.cobj, &b = L.b, &lo = L.lo, &hi = L.hi;
     const rmat& A = L.A;
     maxmin_lp_form(At, offset, c, radar, w, rhs, L.cobj, L.A, L.b, L.lo, L.hi);
-    if (keep)
-        lp_basis_forget(*keep); // a cold start that leaves its basis there
-    const lp_result lp = lp_solve(cobj, A, b, lo, hi, 0, keep);
+    lp_basis& start = keep ? *keep : L.start;
+    maxmin_crash(A, b, lo, hi, start);
+    const lp_result lp = lp_solve(cobj, A, b, lo, hi, 0, &start);
+    if (!keep)
+        lp_basis_forget(start); // its work arrays back to their store
     std::vector<rvec> starts;
     const rvec tie = radar ? w : rvec(At.colwise().sum().transpose());
     if (lp.status == lp_result::infeasible) {
