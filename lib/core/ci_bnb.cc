@@ -9,6 +9,7 @@
 #include "ci_bnb.h"
 #include "ci_branchfree.h"
 #include "ci_flip_search.h"
+#include "ci_ilp_into.h"
 #include "ci_lp_cutoff.h"
 #include "ci_scratch.h"
 #include <gnuradio/isac/core/ci_ilp.h>
@@ -529,6 +530,10 @@ void bnb::run(const rvec& lo, const rvec& hi)
     const auto t0 = std::chrono::steady_clock::now();
     const bool enumerate_nodes = enumerate_free > 0 && maxmin_form();
     T.push_root(lo, hi);
+    if (root_start && root_start->valid)
+        T.stack.back()->warm = *root_start;
+    else if (maxmin_form())
+        maxmin_crash(A, b, lo, hi, T.stack.back()->warm);
     while (!T.stack.empty()) {
         const double seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -647,6 +652,48 @@ void maxmin_lp_form(const rmat& At,
     hi[n] = T;
 }
 
+void maxmin_crash(
+    const rmat& A, const rvec& b, const rvec& lo, const rvec& hi, lp_basis& out)
+{
+    const int m = int(A.rows()), n = int(A.cols()) - 1, N = n + 1 + m;
+    lp_basis_forget(out); // a new A: out's work arrays and A's cache go
+    int r = -1;
+    double bound = inf;
+    for (int i = 0; i < m; ++i) {
+        if (A(i, n) != -1.0) // the radar row
+            continue;
+        double s = -b[i];
+        for (int j = 0; j < n; ++j)
+            s += std::abs(A(i, j)) * std::max(std::abs(lo[j]), std::abs(hi[j]));
+        if (s < bound) {
+            bound = s;
+            r = i;
+        }
+    }
+    if (r < 0)
+        return; // out not valid: a cold start
+    // status: -1 basic, 0 at lower, 1 at upper (re-pricing confirms or moves them)
+    out.st.assign(N, 0);
+    for (int j = 0; j < n; ++j)
+        out.st[j] = A(r, j) > 0 ? 1 : 0;
+    out.st[n] = -1;
+    out.basis.resize(m);
+    // B is -I with column r replaced by A's t column a (a_r = -1); its inverse is -I
+    // with column r equal to -a (and -1 at r)
+    out.Binv.setZero(m, m);
+    for (int i = 0; i < m; ++i) {
+        out.basis[i] = i == r ? n : n + 1 + i;
+        out.st[n + 1 + i] = i == r ? 0 : -1;
+        out.Binv(i, i) = -1.0;
+        if (i != r)
+            out.Binv(i, r) = -A(i, n);
+    }
+    out.d.clear();
+    out.c.resize(0); // no objective: the solve re-prices
+    out.valid = true;
+    out.gen = -1;
+}
+
 ilp_result ilp_qos_feasibility(const rmat& At,
                                const rvec& lambda,
                                double c,
@@ -654,15 +701,27 @@ ilp_result ilp_qos_feasibility(const rmat& At,
                                const std::vector<rvec>& warm,
                                const ilp_result* heuristic)
 {
-    const int n = int(At.cols());
-    ilp_result res;
     // the max-min margin over the alphabet is >= 0 exactly when a point is feasible:
     // a heuristic first (stops at margin 0), then a branch and bound that prunes
     // every node whose bound is below 0 and stops at the first point reaching it
-    const rvec none;
+    lp_basis root;
+    if (heuristic)
+        return ilp_qos_feasibility_from(At, lambda, c, max_nodes, *heuristic, root);
     const ilp_result h =
-        heuristic ? *heuristic
-                  : ilp_maxmin_heuristic(At, lambda, c, false, none, 0.0, warm, 0.0);
+        ilp_maxmin_heuristic_keep(At, lambda, c, false, rvec(), 0.0, warm, 0.0, &root);
+    return ilp_qos_feasibility_from(At, lambda, c, max_nodes, h, root);
+}
+
+ilp_result ilp_qos_feasibility_from(const rmat& At,
+                                    const rvec& lambda,
+                                    double c,
+                                    long max_nodes,
+                                    const ilp_result& h,
+                                    const lp_basis& root)
+{
+    const int n = int(At.cols());
+    ilp_result res;
+    const rvec none;
     res.lp_feasible = h.lp_feasible;
     res.lp_bound = h.lp_bound;
     res.xt = h.xt;
@@ -689,6 +748,7 @@ ilp_result ilp_qos_feasibility(const rmat& At,
     // the time, and every N_T = 16 family snapshot decided within the node budget
     // (12: 3/4, 16: 3/4 of the time; docs/ci_precoder.md)
     B.enumerate_free = 14;
+    B.root_start = &root;
     B.run(L.lo, L.hi);
     res.nodes += B.nodes;
     if (B.best_z.size() && B.best >= -tol) {
@@ -714,7 +774,9 @@ ilp_result ilp_maxmin_exact(const rmat& At,
                             const std::vector<rvec>& warm)
 {
     const int n = int(At.cols());
-    ilp_result h = ilp_maxmin_heuristic(At, offset, c, radar, w, rhs, warm);
+    lp_basis root;
+    ilp_result h =
+        ilp_maxmin_heuristic_keep(At, offset, c, radar, w, rhs, warm, inf, &root);
     if (!h.lp_feasible) {
         h.optimal = true;
         return h;
@@ -729,6 +791,7 @@ ilp_result ilp_maxmin_exact(const rmat& At,
         B.best_z.head(n) = h.xt;
         B.best_z[n] = h.objective;
     }
+    B.root_start = &root;
     B.run(lo, hi);
     return exact_result(
         B, h, n, [&](const rvec& x) { return (At * x - offset).minCoeff(); });

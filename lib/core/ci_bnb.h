@@ -54,6 +54,9 @@ struct bnb {
     bool complete = true; //!< the tree was exhausted (the incumbent is optimal)
     bool root_feasible = false;
     double root_bound = -std::numeric_limits<double>::infinity();
+    //! the root LP's start (the same LP solved before: it resumes at its optimum);
+    //! none or invalid: a max-min form starts from maxmin_crash, others cold
+    const lp_basis* root_start = nullptr;
     rvec g_;         //!< scratch: reduced costs c + A^T nu of the current node
     rvec col_absmax_; //!< enumerate: largest |A_ij| of each binary column
 
@@ -120,6 +123,7 @@ private:
 struct maxmin_lp {
     rvec cobj, b, lo, hi;
     rmat A;
+    lp_basis start; //!< maxmin_crash's basis for the LP
 };
 
 //! LP form of the max-min margin problem: z = [xt; t], maximise t s.t.
@@ -135,6 +139,17 @@ void maxmin_lp_form(const rmat& At,
                     rvec& b,
                     rvec& lo,
                     rvec& hi);
+
+/*!
+ * A start basis for an LP of maxmin_lp_form (A, b, lo, hi): t basic in the margin
+ * row whose own bound on t, sum_j |A_rj| max(|lo_j|, |hi_j|) - b_r, is the smallest,
+ * the other rows' slacks basic. It is dual feasible after lp_solve's re-pricing (xt
+ * at the signs of row r: the vertex of that single row's bound), and starts the dual
+ * simplex at t <= that bound instead of at t's upper bound with every row violated.
+ * out keeps its arrays' storage.
+ */
+void maxmin_crash(
+    const rmat& A, const rvec& b, const rvec& lo, const rvec& hi, lp_basis& out);
 
 } // namespace core
 } // namespace isac

@@ -463,6 +463,19 @@ ilp_result ilp_maxmin_heuristic(const rmat& At,
                                 const std::vector<rvec>& warm,
                                 double enough)
 {
+    return ilp_maxmin_heuristic_keep(At, offset, c, radar, w, rhs, warm, enough, nullptr);
+}
+
+ilp_result ilp_maxmin_heuristic_keep(const rmat& At,
+                                     const rvec& offset,
+                                     double c,
+                                     bool radar,
+                                     const rvec& w,
+                                     double rhs,
+                                     const std::vector<rvec>& warm,
+                                     double enough,
+                                     lp_basis* keep)
+{
     const int n = int(At.cols());
     ilp_result res;
     res.nodes = 1;
@@ -471,7 +484,11 @@ ilp_result ilp_maxmin_heuristic(const rmat& At,
     const rvec &cobj = L.cobj, &b = L.b, &lo = L.lo, &hi = L.hi;
     const rmat& A = L.A;
     maxmin_lp_form(At, offset, c, radar, w, rhs, L.cobj, L.A, L.b, L.lo, L.hi);
-    const lp_result lp = lp_solve(cobj, A, b, lo, hi);
+    lp_basis& start = keep ? *keep : L.start;
+    maxmin_crash(A, b, lo, hi, start);
+    const lp_result lp = lp_solve(cobj, A, b, lo, hi, 0, &start);
+    if (!keep)
+        lp_basis_forget(start); // its work arrays back to their store
     std::vector<rvec> starts;
     const rvec tie = radar ? w : rvec(At.colwise().sum().transpose());
     if (lp.status == lp_result::infeasible) {

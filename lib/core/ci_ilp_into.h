@@ -33,6 +33,31 @@ void ilp_qos_heuristic_into(ilp_result& res,
                             const std::vector<rvec>& warm,
                             const qos_heuristic_opts& o);
 
+/*!
+ * ilp_maxmin_heuristic (ci_ilp.h) that leaves its LP relaxation's final basis in keep
+ * (with the work arrays that hold it): a branch and bound over the same LP
+ * (ilp_qos_feasibility_from, ilp_maxmin_exact) starts its root there, at the
+ * optimum, instead of solving the LP again.
+ */
+ilp_result ilp_maxmin_heuristic_keep(const rmat& At,
+                                     const rvec& offset,
+                                     double c,
+                                     bool radar,
+                                     const rvec& w,
+                                     double rhs,
+                                     const std::vector<rvec>& warm,
+                                     double enough,
+                                     lp_basis* keep);
+
+//! ilp_qos_feasibility (ci_ilp.h) from the heuristic's result h and its LP basis
+//! (ilp_maxmin_heuristic_keep against lambda): the branch and bound's root resumes it
+ilp_result ilp_qos_feasibility_from(const rmat& At,
+                                    const rvec& lambda,
+                                    double c,
+                                    long max_nodes,
+                                    const ilp_result& h,
+                                    const lp_basis& root);
+
 } // namespace core
 } // namespace isac
 } // namespace gr

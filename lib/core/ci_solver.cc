@@ -186,6 +186,7 @@ struct ci_solver::design_work {
     rvec wr;
     lp_basis keep;
     ilp_result ri;
+    lp_basis mm_basis; // the max-min start's LP basis: the feasibility search's root
 };
 
 namespace {
@@ -571,12 +572,10 @@ void ci_solver::design_qos(const rmat& At, ci_result& r, mm_state& s) const
     std::optional<ilp_result> f;
     auto feasibility = [&]() {
         if (!f)
-            f = ilp_qos_feasibility(At,
-                                    lam,
-                                    d_c,
-                                    d_t.feasibility_nodes,
-                                    {},
-                                    d_t.feasible_start ? &mm : nullptr);
+            f = d_t.feasible_start
+                    ? ilp_qos_feasibility_from(
+                          At, lam, d_c, d_t.feasibility_nodes, mm, w.mm_basis)
+                    : ilp_qos_feasibility(At, lam, d_c, d_t.feasibility_nodes);
         return !f->feasible;
     };
     if (d_t.feasible_start && w.n_starts == 0 && feasibility() && f->optimal) {
@@ -634,8 +633,15 @@ void ci_solver::feasible_starts(const rmat& At,
         w.starts[w.n_starts++] = x;
     };
     if (d_t.feasible_start) {
-        mm = ilp_maxmin_heuristic(
-            At, lam, d_c, false, rvec(), 0.0, {}, d_t.feasible_margin * d_lambda);
+        mm = ilp_maxmin_heuristic_keep(At,
+                                       lam,
+                                       d_c,
+                                       false,
+                                       rvec(),
+                                       0.0,
+                                       {},
+                                       d_t.feasible_margin * d_lambda,
+                                       &w.mm_basis);
         if (!maxmin_meets(mm, d_lambda))
             // random objectives reach no feasible point where the max-min search
             // found none (N_T = 16/32, 1280 snapshots each: the same feasible

@@ -8,6 +8,7 @@
  * the dense QSCNR, LP duality, and the MM invariants of 1-bit ISAC paper Algorithm 1,
  * simulation set-up.
  */
+#include "ci_bnb.h"
 #include "ci_lp_cutoff.h"
 #include <gnuradio/isac/core/ci_solver.h>
 #include <cppunit/TestFixture.h>
@@ -103,6 +104,7 @@ class qa_ci_solver : public CppUnit::TestFixture
     CPPUNIT_TEST(test_inf_dac);
     CPPUNIT_TEST(test_lut_rotation);
     CPPUNIT_TEST(test_bad_input);
+    CPPUNIT_TEST(test_maxmin_crash_same_optimum);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -381,6 +383,51 @@ public:
             }
         }
         CPPUNIT_ASSERT(feasible_instances >= 4);
+    }
+
+    // The max-min LP from maxmin_crash's start basis against the cold start: the same
+    // status and optimal value, and a point within its rows and box (with and without
+    // the radar row, offsets of both signs). Own generator: the suite's draws stay.
+    void test_maxmin_crash_same_optimum()
+    {
+        std::mt19937 gen(2027);
+        std::normal_distribution<double> nd;
+        int optimal = 0, infeasible = 0;
+        for (int trial = 0; trial < 40; ++trial) {
+            const int U = 1 + trial % 6, N = std::max(U, 4 + 4 * (trial % 5)), n = 2 * N;
+            const double c = std::sqrt(1.0 / (2 * N));
+            rmat At(2 * U, n);
+            for (Eigen::Index k = 0; k < At.size(); ++k)
+                At.data()[k] = nd(gen);
+            rvec off(2 * U), w(n);
+            for (auto& v : off)
+                v = 0.5 * c * nd(gen);
+            for (auto& v : w)
+                v = nd(gen);
+            const bool radar = trial % 2;
+            // w^T x >= 20% of its maximum; 150% (trial % 4 == 3): no point meets it
+            const double rhs = (trial % 4 == 3 ? 1.5 : 0.2) * c * w.cwiseAbs().sum();
+            rvec cobj, b, lo, hi;
+            rmat A;
+            maxmin_lp_form(At, off, c, radar, w, rhs, cobj, A, b, lo, hi);
+            const lp_result cold = lp_solve(cobj, A, b, lo, hi);
+            lp_basis start;
+            maxmin_crash(A, b, lo, hi, start);
+            CPPUNIT_ASSERT(start.valid);
+            const lp_result crash = lp_solve(cobj, A, b, lo, hi, 0, &start);
+            CPPUNIT_ASSERT_EQUAL(int(cold.status), int(crash.status));
+            if (crash.status != lp_result::optimal) {
+                ++infeasible;
+                continue;
+            }
+            ++optimal;
+            CPPUNIT_ASSERT_DOUBLES_EQUAL(
+                cold.value, crash.value, 1e-9 * (1 + std::abs(cold.value)));
+            CPPUNIT_ASSERT((A * crash.z - b).minCoeff() >= -1e-9);
+            CPPUNIT_ASSERT((crash.z - lo).minCoeff() >= 0 &&
+                           (hi - crash.z).minCoeff() >= 0);
+        }
+        CPPUNIT_ASSERT(optimal >= 25 && infeasible >= 5);
     }
 
     void test_bnb_equals_enumeration_maxmin()
