@@ -24,6 +24,12 @@ the rate is the solver's own on a stream without repeats.
     PYTHONPATH=build/test_modules /usr/bin/python3 bench/bench_ci_block.py \\
         --n-tx 64 --threads 1 --draws 6 --vectors 3000 --distinct
 
+--pin also runs one thread pinned to each core in turn (1@cpuN rows): a VM's cores
+need not be equally fast, and a one-thread run gets whichever core the kernel picks,
+so "vs 1 thread" mixes the pool's scaling with the cores' speeds. The last line
+compares each thread count with the sum of the pinned one-thread rates (what the
+cores together could do with no parallel overhead).
+
 --export-stream FILE writes the symbol indices of every draw (one N_T) and exits, for
 the core alone on the same stream (build/bench/ci_family_cost --stream=FILE N_T).
 Note that --distinct weighs the draws by their M^U (at most --vectors each): at
@@ -50,7 +56,15 @@ def cpu_seconds():
     return ru.ru_utime + ru.ru_stime
 
 
-def run_draw(inst, syms, solver, threads, min_buffer=0):
+def run_draw(inst, syms, solver, threads, min_buffer=0, cpu=None):
+    if cpu is not None:
+        # the flowgraph's threads inherit the mask of the thread that starts them
+        mask = os.sched_getaffinity(0)
+        os.sched_setaffinity(0, {cpu})
+        try:
+            return run_draw(inst, syms, solver, threads, min_buffer)
+        finally:
+            os.sched_setaffinity(0, mask)
     U, N = inst["n_users"], inst["n_tx"]
     tb = gr.top_block()
     args = list(fam.block_args(inst, solver=solver, threads=threads))
@@ -83,6 +97,8 @@ def main():
                     help="no repeated symbol vectors (at most M^U per draw)")
     ap.add_argument("--min-buffer", type=int, default=0,
                     help="the block's minimum output buffer (items); 0: GNU Radio's default")
+    ap.add_argument("--pin", action="store_true",
+                    help="also one thread pinned to each core in turn")
     ap.add_argument("--export-stream", metavar="FILE",
                     help="write the draws' symbol indices (first --n-tx) and exit")
     args = ap.parse_args()
@@ -90,8 +106,10 @@ def main():
     print(f"{'solver':>9} {'N_T':>4} {'threads':>7} {'vectors/s':>10} {'per CPU s':>10} "
           f"{'infeasible':>10} {'cache hits':>10} {'vs 1 thread':>11}")
     streamed = False
+    cpus = sorted(os.sched_getaffinity(0)) if args.pin else []
+    runs = [(t, None) for t in args.threads] + [(1, c) for c in cpus]
     for N in args.n_tx[:1] if args.export_stream else args.n_tx:
-        acc = {t: [0.0, 0.0, 0, 0, 0] for t in args.threads}
+        acc = {r: [0.0, 0.0, 0, 0, 0] for r in runs}
         for i in args.indices if args.indices else range(args.draws):
             inst = fam.draw(N, i)
             rng = np.random.default_rng([N, i, 5])
@@ -107,11 +125,11 @@ def main():
                 streamed = True
                 continue
             syms = np.exp(2j * np.pi * k / M).astype(np.complex64)
-            order = args.threads if i % 2 == 0 else args.threads[::-1]
-            for t in order:
+            order = runs if i % 2 == 0 else runs[::-1]
+            for t, c in order:
                 wall, cpu, infeasible, hits = run_draw(inst, syms, args.solver, t,
-                                                       args.min_buffer)
-                a = acc[t]
+                                                       args.min_buffer, c)
+                a = acc[(t, c)]
                 a[0] += wall
                 a[1] += cpu
                 a[2] += len(k)
@@ -120,12 +138,18 @@ def main():
         if args.export_stream:
             print(f"N_T = {N}: stream written to {args.export_stream}")
             return 0
-        base = acc[args.threads[0]][2] / acc[args.threads[0]][0]
-        for t in args.threads:
-            wall, cpu, n, inf, hits = acc[t]
-            print(f"{args.solver:>9} {N:>4} {t:>7} {n / wall:>10.0f} {n / cpu:>10.0f} "
+        base = acc[runs[0]][2] / acc[runs[0]][0]
+        for t, c in runs:
+            wall, cpu, n, inf, hits = acc[(t, c)]
+            label = str(t) if c is None else f"1@cpu{c}"
+            print(f"{args.solver:>9} {N:>4} {label:>7} {n / wall:>10.0f} {n / cpu:>10.0f} "
                   f"{inf / n:>10.3f} {hits / n:>10.3f} {n / wall / base:>10.2f}x",
                   flush=True)
+        if cpus:
+            cores = sum(acc[(1, c)][2] / acc[(1, c)][0] for c in cpus)
+            print(f"sum of the pinned one-thread rates {cores:.0f} vectors/s; " +
+                  ", ".join(f"{t} threads {acc[(t, None)][2] / acc[(t, None)][0] / cores:.3f}"
+                            f" of it" for t in args.threads), flush=True)
     return 0
 
 
