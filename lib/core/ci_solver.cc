@@ -12,6 +12,7 @@
 #include "ci_ilp_into.h"
 #include "ci_lp_cutoff.h"
 #include "ci_scratch.h"
+#include <gnuradio/isac/core/cancel.h>
 #include <gnuradio/isac/core/ci_solver.h>
 #include <gnuradio/isac/core/limits.h>
 #include <algorithm>
@@ -89,6 +90,7 @@ void ci_tuning::validate() const
         "stationary_nodes", stationary_nodes, 0, std::numeric_limits<long>::max());
     check_int_range(
         "feasibility_nodes", feasibility_nodes, 0, std::numeric_limits<long>::max());
+    check_int_range("undecided_starts", undecided_starts, 0, 1 << 20);
 }
 
 ci_tuning ci_preset_tuning(ci_preset preset, int n_tx)
@@ -137,6 +139,11 @@ ci_tuning ci_preset_tuning(ci_preset preset, int n_tx)
         t.feasible_start = true;
         t.random_starts = 32;
         t.stationary_nodes = 10000;
+        // N_T = 32 draw 5 (docs/ci_precoder.md, Known limits): feasible, but the
+        // feasibility search runs out of nodes; the ~600th random objective finds a
+        // point (~0.05 ms each). A snapshot that is infeasible pays the whole budget,
+        // ~45 ms at N_T = 32, on the ~3% the search leaves undecided
+        t.undecided_starts = 1000;
         break;
     case ci_preset::table:
         // a build budget (<= 1 s for 4096 entries at N_T = 64) affords the LP at
@@ -595,8 +602,11 @@ void ci_solver::design_qos(const rmat& At, ci_result& r, mm_state& s) const
         if (h0.feasible && h0.objective >= -feas_tol(lam, d_c, At)) {
             run(mm_start{ nullptr, &best_first.basis, &h0.xt });
         } else if (feasibility()) {
-            infeasible_fallback(At, r, s, &*f);
-            return;
+            if (f->optimal || !undecided_point(At, best_first.basis, w)) {
+                infeasible_fallback(At, r, s, &*f);
+                return;
+            }
+            run(mm_start{ nullptr, &best_first.basis, &w.starts[0] });
         } else {
             run(mm_start{ nullptr, &best_first.basis, &f->xt });
         }
@@ -651,6 +661,25 @@ void ci_solver::feasible_starts(const rmat& At,
     }
     if (d_t.random_starts <= 0)
         return; // (the basis copy below was 1% of a beam-only design)
+    random_points(At, basis, d_t.random_starts, w, [&](const rvec& xt) {
+        // an MM run is a function of its start: a repeated point (tight snapshots
+        // have few feasible points) would repeat a run
+        const auto end = w.starts.begin() + long(w.n_starts);
+        if (std::find(w.starts.begin(), end, xt) == end)
+            add(xt);
+        return true;
+    });
+}
+
+// Feasible points of the heuristic ILP with random objectives, from a fixed
+// generator (a design depends on its inputs only): visit(x) for each, until it
+// returns false, `count` ILPs are solved, or the design is cancelled.
+void ci_solver::random_points(const rmat& At,
+                              const lp_basis& basis,
+                              int count,
+                              design_work& w,
+                              const std::function<bool(const rvec&)>& visit) const
+{
     std::mt19937_64 rng(12345);
     std::normal_distribution<double> nd;
     rvec& wr = w.wr;
@@ -660,17 +689,37 @@ void ci_solver::feasible_starts(const rmat& At,
     o.keep = &w.keep;
     static const std::vector<rvec> none;
     ilp_result& ri = w.ri;
-    for (int i = 0; i < d_t.random_starts; ++i) {
+    for (int i = 0; i < count; ++i) {
         for (auto& v : wr)
             v = nd(rng);
         // each LP resumes the last one's basis (same At, another objective)
-        ilp_qos_heuristic_into(ri, wr, At, lam, d_c, none, o);
-        // an MM run is a function of its start: a repeated point (tight snapshots
-        // have few feasible points) would repeat a run
-        const auto end = w.starts.begin() + long(w.n_starts);
-        if (ri.feasible && std::find(w.starts.begin(), end, ri.xt) == end)
-            add(ri.xt);
+        ilp_qos_heuristic_into(ri, wr, At, w.lam, d_c, none, o);
+        if (ri.feasible && !visit(ri.xt))
+            return;
+        if (cancel_requested())
+            return;
     }
+}
+
+// A snapshot the feasibility search left undecided (its node budget ran out): the
+// feasible points of some are rare and far from every LP vertex the other
+// searches round (docs/ci_precoder.md, Known limits), and a long run of random
+// objectives is what finds them. The first point found starts an MM run.
+bool ci_solver::undecided_point(const rmat& At,
+                                const lp_basis& basis,
+                                design_work& w) const
+{
+    if (d_t.undecided_starts <= 0)
+        return false;
+    w.n_starts = 0;
+    random_points(At, basis, d_t.undecided_starts, w, [&](const rvec& xt) {
+        if (w.starts.empty())
+            w.starts.emplace_back();
+        w.starts[0] = xt;
+        w.n_starts = 1;
+        return false;
+    });
+    return w.n_starts > 0;
 }
 
 // Infeasible QoS snapshot: the max-min margin design (1-bit ISAC paper eq. (34), eq.

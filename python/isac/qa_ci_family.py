@@ -134,11 +134,13 @@ class qa_ci_family(gr_unittest.TestCase):
                 elif ref:
                     gaps[preset].append(10 * np.log10(q_ref / dense_qscnr(inst, x)))
         self.assertGreaterEqual(n_feasible, SUBSET - 2)
-        # known limit (docs/ci_precoder.md): draw #5 (U = 6, 16-PSK) has feasible points
-        # that HiGHS finds in seconds and neither the heuristics nor the budgeted
-        # feasibility search reach; every other feasible draw must get a feasible x
-        for preset in TOL_MEAN_DB:
-            self.assertLessEqual(set(missed[preset]), {5}, preset)
+        # draw #5 (U = 6, 16-PSK) has rare feasible points that the budgeted
+        # feasibility search does not reach: the quality preset's random objectives
+        # after that search find one; the real-time default leaves it infeasible
+        # (known limit, docs/ci_precoder.md). Every other feasible draw must get a
+        # feasible x from both.
+        self.assertEqual(missed["quality"], [])
+        self.assertLessEqual(set(missed["realtime"]), {5})
         for preset, tol in TOL_MEAN_DB.items():
             self.assertLessEqual(np.mean(gaps[preset]), tol, preset)
         # the quality preset is never far below the real-time default on average

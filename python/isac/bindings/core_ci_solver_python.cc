@@ -97,7 +97,8 @@ ci_params make_params(int psk_order,
     X(early_stop)           \
     X(stationary_nodes)     \
     X(polish)               \
-    X(feasibility_nodes)
+    X(feasibility_nodes)    \
+    X(undecided_starts)
 
 py::dict tuning_dict(const ci_tuning& t)
 {

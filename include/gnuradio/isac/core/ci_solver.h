@@ -26,6 +26,7 @@
 #include <gnuradio/isac/core/radar_metrics.h>
 #include <gnuradio/isac/core/safe_margin.h>
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -120,6 +121,9 @@ struct ci_tuning {
     //! branch-and-bound nodes of the feasibility search when no run reached a
     //! feasible point, before the snapshot is declared infeasible
     long feasibility_nodes = 5000;
+    //! then, if it ran out of nodes undecided: heuristic ILPs with random objectives,
+    //! up to this many, before the snapshot is declared infeasible (0: off)
+    int undecided_starts = 0;
     void validate() const;
 };
 
@@ -343,6 +347,12 @@ private:
                          const lp_basis& basis,
                          ilp_result& maxmin,
                          design_work& w) const;
+    void random_points(const rmat& At,
+                       const lp_basis& basis,
+                       int count,
+                       design_work& w,
+                       const std::function<bool(const rvec&)>& visit) const;
+    bool undecided_point(const rmat& At, const lp_basis& basis, design_work& w) const;
     void infeasible_fallback(const rmat& At,
                              ci_result& r,
                              mm_state& s,
