@@ -834,6 +834,20 @@ public:
         p.noise_var = 1;
         p.psk_order = 1;
         CPPUNIT_ASSERT_THROW(ci_solver(onebit_paper_scene(8), 2, p), param_error);
+        p.psk_order = 8;
+        // a preset's tuning overridden out of its range (the message names the field)
+        ci_tuning t = ci_preset_tuning(ci_preset::quality, 8);
+        CPPUNIT_ASSERT_EQUAL(1000, t.undecided_starts);
+        for (int bad : { -1, (1 << 20) + 1 }) {
+            t.undecided_starts = bad;
+            try {
+                ci_solver(onebit_paper_scene(8), 2, p, t);
+                CPPUNIT_FAIL("undecided_starts out of range accepted");
+            } catch (const param_error& e) {
+                CPPUNIT_ASSERT(std::string(e.what()).find("undecided_starts") !=
+                               std::string::npos);
+            }
+        }
         // NaN symbols map to a defined index
         p.psk_order = 8;
         ci_solver T(onebit_paper_scene(8), 2, p);
