@@ -13,8 +13,11 @@ bench/ci_family_ref.json (scipy/HiGHS MM from several starts):
 - the mean gaps of the real-time and quality presets stay within the tolerances
   below (measured on this subset, docs/ci_precoder.md has the full family);
 - the block designs on its worker pool: threads = 1 and 2 give bit-identical
-  output and tags, item by item equal to the core design of that item's symbols
-  (repeated symbol vectors too, which the block copies from its design cache).
+  output and tags, item by item equal to the core design of that item's symbols'
+  rotation class (the canonical member's design turned by j^r, M % 4 == 0;
+  fam.class_design), class repeats too, which the block copies from its design
+  cache; the four members of a class are turns of one another bit for bit,
+  whatever the thread count, call split or stream order.
 """
 
 import os
@@ -153,8 +156,9 @@ class qa_ci_family(gr_unittest.TestCase):
         rng = np.random.default_rng(17)
         k = rng.integers(0, M, (120, U))
         outs = []
-        # U = 4, 4-PSK: 256 symbol vectors, so the block's design cache serves repeats
-        repeats = len(k) - len({tuple(r) for r in k})
+        # U = 4, 4-PSK: 256 symbol vectors in 64 rotation classes, so the block's
+        # design cache serves class repeats
+        repeats = len(k) - len({tuple(r) for r in fam.rotation_class(k, M)[0]})
         self.assertGreater(repeats, 10)
         for threads in (1, 2):
             st, y, tags = run_block(inst, k, threads)
@@ -167,14 +171,13 @@ class qa_ci_family(gr_unittest.TestCase):
         # both feasible and infeasible snapshots occur, so the tags check something
         self.assertGreater(len(t1), 0)
         self.assertLess(len(t1), len(k))
-        # order: item i is the design of item i's symbols (channel as the block got it),
-        # repeats copied from the cache included
+        # order: item i is the design of item i's symbols' class (channel as the block
+        # got it), class repeats copied from the cache included
         inst32 = dict(inst, H=inst["H"].astype(np.complex64).astype(complex))
         S = fam.solver(inst32)
         for i in range(len(k)):
-            r = S.solve_indices([int(v) for v in k[i]])
-            self.assertTrue(np.array_equal(
-                np.asarray(r["x"]).astype(np.complex64), y1[i]), f"item {i}")
+            r = fam.class_design(S, k[i], M)
+            self.assertTrue(np.array_equal(r["x"], y1[i]), f"item {i}")
             self.assertEqual(not r["feasible"], i in t1, f"item {i}")
 
     def test_003_cache_repeats_of_continuous_designs(self):
@@ -184,13 +187,13 @@ class qa_ci_family(gr_unittest.TestCase):
         U, M = inst["n_users"], inst["psk_order"]
         k = np.random.default_rng(23).integers(0, M, (20, U))
         k = np.concatenate([k, k[::-1]])  # every vector at least twice
-        repeats = len(k) - len({tuple(r) for r in k})
+        repeats = len(k) - len({tuple(r) for r in fam.rotation_class(k, M)[0]})
         st, y, _ = run_block(inst, k, dac="inf")
         self.assertEqual((st["cache_hits"], st["solved"]), (repeats, len(k) - repeats))
         S = fam.solver(dict(inst, H=inst["H"].astype(np.complex64).astype(complex)),
                        dac="inf")
         for i in range(len(k)):
-            x = np.asarray(S.solve_indices([int(v) for v in k[i]])["x"]).astype(np.complex64)
+            x = fam.class_design(S, k[i], M)["x"]
             self.assertGreater(len(np.unique(np.abs(x.real))), 1)  # not a 1-bit vector
             self.assertTrue(np.array_equal(x.view(np.uint32), y[i].view(np.uint32)), f"item {i}")
 
