@@ -16,13 +16,18 @@ block's design cache copied (a channel serves M^U distinct vectors; the draws' M
 range from 16 to 16.7 million), and the wall-clock ratio to one thread.
 
 --distinct draws the symbol vectors without repetition (a draw with M^U < --vectors
-gets each of its M^U vectors once, in random order), so the cache copies nothing and
-the rate is the solver's own on a stream without repeats.
+gets each of its M^U vectors once, in random order). The block designs a rotation
+class (the 4 vectors that differ by a common quarter turn of every symbol, M % 4 == 0)
+once and copies it, turned, for its other members, so a stream of distinct vectors
+still has class copies ("cache hits" column).
+--distinct-classes draws at most one member of each rotation class (a random member
+of each of min(--vectors, classes) distinct classes), so the cache copies nothing and
+the rate is the solver's own.
 
     PYTHONPATH=build/test_modules /usr/bin/python3 bench/bench_ci_block.py \\
         --n-tx 16 64 --threads 1 2
     PYTHONPATH=build/test_modules /usr/bin/python3 bench/bench_ci_block.py \\
-        --n-tx 64 --threads 1 --draws 6 --vectors 3000 --distinct
+        --n-tx 64 --threads 1 --draws 6 --vectors 3000 --distinct-classes
 
 --pin also runs one thread pinned to each core in turn (1@cpuN rows): a VM's cores
 need not be equally fast, and a one-thread run gets whichever core the kernel picks,
@@ -34,7 +39,8 @@ cores together could do with no parallel overhead).
 the core alone on the same stream (build/bench/ci_family_cost --stream=FILE N_T).
 Note that --distinct weighs the draws by their M^U (at most --vectors each): at
 N_T = 64, draws 0-5 give 256, 3000, 64, 16, 64 and 3000 vectors, so 94% of the stream
-are the two U = 6 draws, not the family's average.
+are the two U = 6 draws, not the family's average (--distinct-classes: by their
+number of classes, M^U / 4 when M % 4 == 0).
 """
 
 import argparse
@@ -95,6 +101,8 @@ def main():
     ap.add_argument("--solver", default="realtime")
     ap.add_argument("--distinct", action="store_true",
                     help="no repeated symbol vectors (at most M^U per draw)")
+    ap.add_argument("--distinct-classes", action="store_true",
+                    help="at most one vector of each rotation class (a random member)")
     ap.add_argument("--min-buffer", type=int, default=0,
                     help="the block's minimum output buffer (items); 0: GNU Radio's default")
     ap.add_argument("--pin", action="store_true",
@@ -114,7 +122,18 @@ def main():
             inst = fam.draw(N, i)
             rng = np.random.default_rng([N, i, 5])
             M, U = inst["psk_order"], inst["n_users"]
-            if args.distinct:
+            if args.distinct_classes:
+                # canonical members (k_0 < M/4 when M % 4 == 0), each turned by a
+                # random number of quarter turns
+                q = M // 4 if M % 4 == 0 else M
+                n_cls = q * M ** (U - 1)
+                flat = rng.choice(n_cls, min(args.vectors, n_cls), replace=False)
+                k = np.empty((len(flat), U), dtype=np.int64)
+                k[:, 0] = flat % q
+                k[:, 1:] = (flat[:, None] // q // M ** np.arange(U - 1)[None, :]) % M
+                if q < M:
+                    k = (k + rng.integers(0, 4, len(k))[:, None] * q) % M
+            elif args.distinct:
                 flat = rng.choice(M**U, min(args.vectors, M**U), replace=False)
                 k = (flat[:, None] // M ** np.arange(U)[None, :]) % M
             else:

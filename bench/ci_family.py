@@ -82,6 +82,38 @@ def solver(inst, **config):
     return S
 
 
+def rotation_class(k, M):
+    """Rotation classes of symbol index vectors (rows of k), as ci_precoder designs
+    them: turning every symbol by a quarter turn (k_u -> k_u + M/4, M % 4 == 0) turns
+    the design by j, so the block designs the canonical member kc (kc_0 < M/4) and
+    outputs j^r x(kc), with k = kc + r M/4 (mod M). Returns (kc, r); M % 4 != 0:
+    every vector is its own class (k, 0)."""
+    k = np.asarray(k)
+    if M % 4:
+        return k.copy(), np.zeros(k.shape[:-1], dtype=int)
+    r = k[..., 0] // (M // 4)
+    return (k - (r * (M // 4))[..., None]) % M, r
+
+
+def quarter_turn(x, r):
+    """j^r x, exactly (a swap and a sign per entry, as on the block's floats)."""
+    x = np.asarray(x)
+    y = np.empty_like(x)
+    re, im = x.real, x.imag
+    y.real, y.imag = ((re, im), (-im, re), (-re, -im), (im, -re))[int(r) % 4]
+    return y
+
+
+def class_design(S, k, M):
+    """The block's design of the symbol indices k with the core solver S (its
+    channel set): the solver's result for k's canonical member, its "x" turned by
+    j^r (complex64, as the block outputs it)."""
+    kc, r = rotation_class(k, M)
+    res = dict(S.solve_indices([int(v) for v in kc]))
+    res["x"] = quarter_turn(np.asarray(res["x"]).astype(np.complex64), r)
+    return res
+
+
 def block_args(inst, solver="realtime", threads=1):
     """Positional arguments of isac.ci_precoder for the instance."""
     return (inst["n_tx"], inst["n_users"], inst["psk_order"], 1.0, noise_var(inst),

@@ -215,16 +215,17 @@ ci_precoder_impl::ci_precoder_impl(const config& cfg,
     if (core::parse_adc_model("dac", cfg.dac) == core::adc_model::one_bit)
         d_dac_amplitude = core::one_bit_dac_amplitude(d_n_tx, cfg.power);
     d_sym_k = core::psk_index_cache(d_M);
-    // the design cache holds up to M^U designs (when the indices fit a 64-bit key),
-    // at most 32 MiB of vectors and 1/64 of the module's memory limit
+    // the design cache holds up to one design per rotation class (M^U / 4 when
+    // M % 4 == 0, else M^U; when the indices fit a 64-bit key), at most 32 MiB of
+    // vectors and 1/64 of the module's memory limit
     const double bytes = std::min(32.0 * (1 << 20), double(core::memory_limit()) / 64);
     double vectors = 1;
     for (int u = 0; u < d_n_users && vectors <= 0x1p62; ++u)
         vectors *= d_M;
     if (vectors <= 0x1p62)
-        d_cache.init(
-            d_n_tx,
-            long(std::min(vectors, std::floor(bytes / (sizeof(gr_complex) * d_n_tx)))));
+        d_cache.init(d_n_tx,
+                     long(std::min(d_M % 4 == 0 ? vectors / 4 : vectors,
+                                   std::floor(bytes / (sizeof(gr_complex) * d_n_tx)))));
     message_port_register_in(d_csi_port);
     set_msg_handler(d_csi_port, [this](const pmt::pmt_t& m) { handle_csi(m); });
     message_port_register_out(d_stats_port);
@@ -939,6 +940,7 @@ void ci_precoder_impl::plan(int n,
                                                                           : nullptr;
         it.kind = item_kind::data;
         it.hit = it.fill = -1;
+        it.rot = 0;
         // preamble, header and pilots of a tagged frame go out as they are; they
         // are how the users learn the channel, so they go out before one is known
         if (const gr_complex* kx = d_known.at(base + i, d_solver != nullptr)) {
@@ -962,7 +964,12 @@ void ci_precoder_impl::plan(int n,
                 ++d_far_interval;
             }
         }
-        if (!it.lut && d_kind != solver_kind::exact)
+        if (it.lut)
+            continue; // the table turns its canonical entries itself
+        // a direct design is its class's canonical member's, turned (every preset,
+        // so that a class's outputs are turns of one another)
+        it.rot = core::ci_lut::canonical(&d_k[it.k0], d_n_users, d_M, &d_k[it.k0]);
+        if (d_kind != solver_kind::exact)
             plan_cache(i, &d_k[it.k0]);
     }
     d_direct = 0;
@@ -984,8 +991,9 @@ void ci_precoder_impl::plan(int n,
     }
 }
 
-// A data item designed directly: a repeat of a symbol vector designed before with
-// the same solver copies that design (settle_cache), else it reserves a slot.
+// A data item designed directly (k: its class's canonical member): a vector whose
+// class was designed before with the same solver copies that design, turned
+// (settle_cache), else it reserves a slot.
 void ci_precoder_impl::plan_cache(int i, const int* k)
 {
     item& it = d_items[i];
@@ -1025,7 +1033,7 @@ void ci_precoder_impl::settle_cache(int n, gr_complex* out)
         gr_complex* o = out + size_t(i) * d_n_tx;
         if (it.fill >= 0) {
             if (it.done) {
-                d_cache.store(it.fill, o);
+                d_cache.store(it.fill, o, it.rot);
                 design_summary& d = d_cache.info[it.fill];
                 d.feasible = it.r.feasible;
                 d.metric = it.r.metric;
@@ -1040,6 +1048,7 @@ void ci_precoder_impl::settle_cache(int n, gr_complex* out)
             it.done = lost.empty() || !lost[it.hit];
             if (it.done) {
                 d_cache.load(it.hit, o);
+                core::ci_lut::quarter_turn(o, o, d_n_tx, it.rot);
                 it.feasible = d_cache.info[it.hit].feasible;
             }
         }
@@ -1120,8 +1129,13 @@ void ci_precoder_impl::design_cache::drop(const std::vector<uint8_t>& lost)
             insert(k[j], v[j]);
 }
 
-void ci_precoder_impl::design_cache::store(long s, const gr_complex* o)
+void ci_precoder_impl::design_cache::store(long s, const gr_complex* o, int rot)
 {
+    if (rot) {
+        turned.resize(size_t(n_tx));
+        core::ci_lut::quarter_turn(o, turned.data(), n_tx, 4 - rot);
+        o = turned.data();
+    }
     design_summary& d = info[s];
     // one pass over the floats' bit patterns: the sign bits, packed, and whether
     // every magnitude is the first one's (then sign | magnitude rebuilds each float)
@@ -1184,7 +1198,7 @@ void ci_precoder_impl::design_cache::load(long s, gr_complex* o) const
     }
 }
 
-// One output vector (any thread): a table lookup or a direct design; repeats are
+// One output vector (any thread): a table lookup or a direct design; class repeats are
 // copied by settle_cache.
 void ci_precoder_impl::design(item& it, const int* k, gr_complex* o) const
 {
@@ -1215,6 +1229,7 @@ void ci_precoder_impl::design(item& it, const int* k, gr_complex* o) const
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     for (int j = 0; j < d_n_tx; ++j)
         o[j] = gr_complex(it.r.x[j]);
+    core::ci_lut::quarter_turn(o, o, d_n_tx, it.rot);
     it.feasible = it.r.feasible;
     // a design cut short by a stop is not emitted
     it.done = !core::cancel_requested();

@@ -119,6 +119,9 @@ private:
         std::shared_ptr<core::ci_solver> solver; // set for data items
         const core::ci_lut* lut = nullptr;       // the ready table of that solver
         int k0 = 0;                              // offset of its symbol indices
+        // direct designs: quarter turns from the canonical member of its rotation
+        // class (its indices in d_k are that member's; ci_lut::canonical)
+        int rot = 0;
         uint64_t epoch = 0;                      // epoch of that channel
         bool feasible = true;
         core::ci_result r; // direct designs
@@ -137,13 +140,16 @@ private:
         double metric = 0, margin_ratio = 0;
     };
     /*!
-     * Designs of the current solver (channel and settings) keyed by the symbol
-     * indices. A design is a deterministic function of both, so a repeated symbol
-     * vector (M^U distinct ones per channel) gets a copy that is bit-identical to
-     * designing it again. Filled and read in item order by the work thread only (the
-     * pool's designs write their own slots), so output and statistics do not depend
-     * on the thread count. Not used by the exact preset (its time budget makes a
-     * design depend on the machine's speed).
+     * Designs of the current solver (channel and settings) keyed by the canonical
+     * member of the symbol vector's rotation class. The block's design of a vector
+     * is j^r times the design of its canonical member (ci_lut::canonical; every
+     * vector is its own class when M % 4 != 0), a deterministic function of the
+     * vector, the channel and the settings, so a vector whose class was designed
+     * before (M^U / 4 classes per channel when M % 4 == 0) gets a copy, turned by
+     * j^r, that is bit-identical to designing it again. Filled and read in item
+     * order by the work thread only (the pool's designs write their own slots), so
+     * output and statistics do not depend on the thread count. Not used by the
+     * exact preset (its time budget makes a design depend on the machine's speed).
      */
     struct design_cache {
         std::shared_ptr<core::ci_solver> solver; // the solver the entries belong to
@@ -177,13 +183,14 @@ private:
         void insert(uint64_t key, long slot);
         //! drops the keys of the lost slots (their designs were cancelled)
         void drop(const std::vector<uint8_t>& lost);
-        //! slot s takes the design o (n_tx entries)
-        void store(long s, const gr_complex* o);
+        //! slot s takes the canonical design j^-rot o (n_tx entries)
+        void store(long s, const gr_complex* o, int rot);
+        std::vector<gr_complex> turned; // store's scratch
         void load(long s, gr_complex* o) const;
     };
     struct stats_acc {
         uint64_t vectors = 0, solved = 0, iterations = 0, infeasible = 0, lut_hits = 0;
-        uint64_t cache_hits = 0;       // repeated symbol vectors copied from the cache
+        uint64_t cache_hits = 0;       // vectors whose rotation class was designed before
         uint64_t budget_exhausted = 0; // exact preset: vectors whose budget ran out
         double time_sum = 0, time_max = 0, qscnr_db_sum = 0, gap_sum = 0, gap_max = 0;
         double min_margin_ratio = std::numeric_limits<double>::infinity();

@@ -8,6 +8,7 @@
 #include <gnuradio/isac/core/ci_solver.h>
 #include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/worker_pool.h>
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <functional>
@@ -87,58 +88,65 @@ bool ci_lut::build(const ci_solver& s, const std::atomic<bool>* cancel, worker_p
     return d_ready;
 }
 
-bool ci_lut::lookup(const int* k, cfloat* out) const
+int ci_lut::canonical(const int* k, int n_users, int M, int* kc)
 {
-    int rot = 0;
-    long idx;
-    if (d_rot) {
-        const int q4 = d_M / 4;
-        rot = k[0] / q4; // quarter turns shared by every symbol
-        const int shift = rot * q4;
-        idx = k[0] - shift;
-        long mul = q4;
-        for (int u = 1; u < d_U; ++u) {
-            int v = k[u] - shift;
-            v += v < 0 ? d_M : 0;
-            idx += mul * v;
-            mul *= d_M;
-        }
-    } else {
-        idx = 0;
-        long mul = 1;
-        for (int u = 0; u < d_U; ++u) {
-            idx += mul * k[u];
-            mul *= d_M;
-        }
+    if (M % 4 != 0) {
+        std::copy(k, k + n_users, kc);
+        return 0;
     }
-    // x(rotated symbols) = j^rot x(canonical); written on the interleaved floats so
-    // the compiler vectorises each case (a swap and a sign per complex sample)
-    const float* src = reinterpret_cast<const float*>(&d_x[size_t(idx) * d_n]);
-    float* dst = reinterpret_cast<float*>(out);
-    const int n2 = 2 * d_n;
-    switch (rot) {
+    const int q4 = M / 4;
+    const int rot = k[0] / q4; // quarter turns shared by every symbol
+    const int shift = rot * q4;
+    for (int u = 0; u < n_users; ++u) {
+        const int v = k[u] - shift;
+        kc[u] = v < 0 ? v + M : v;
+    }
+    return rot;
+}
+
+void ci_lut::quarter_turn(const cfloat* src, cfloat* dst, int n, int rot)
+{
+    // written on the interleaved floats so the compiler vectorises each case
+    const float* a = reinterpret_cast<const float*>(src);
+    float* b = reinterpret_cast<float*>(dst);
+    const int n2 = 2 * n;
+    switch (rot & 3) {
     case 0:
-        std::memcpy(dst, src, sizeof(float) * n2);
+        if (dst != src)
+            std::memcpy(b, a, sizeof(float) * n2);
         break;
     case 1: // j (a + jb) = -b + ja
         for (int i = 0; i < n2; i += 2) {
-            const float re = src[i], im = src[i + 1];
-            dst[i] = -im;
-            dst[i + 1] = re;
+            const float re = a[i], im = a[i + 1];
+            b[i] = -im;
+            b[i + 1] = re;
         }
         break;
     case 2:
         for (int i = 0; i < n2; ++i)
-            dst[i] = -src[i];
+            b[i] = -a[i];
         break;
     default: // -j (a + jb) = b - ja
         for (int i = 0; i < n2; i += 2) {
-            const float re = src[i], im = src[i + 1];
-            dst[i] = im;
-            dst[i + 1] = -re;
+            const float re = a[i], im = a[i + 1];
+            b[i] = im;
+            b[i + 1] = -re;
         }
         break;
     }
+}
+
+bool ci_lut::lookup(const int* k, cfloat* out) const
+{
+    // the stored entry is the canonical member's: index k_0 in [0, q4) least
+    // significant, then k_1..k_{U-1} base M (solve_entry's order)
+    int kc[64]; // n_users <= 64 (constructor)
+    const int rot = canonical(k, d_U, d_M, kc);
+    long idx = 0;
+    for (int u = d_U - 1; u >= 1; --u)
+        idx = idx * d_M + kc[u];
+    idx = idx * (d_rot ? d_M / 4 : d_M) + kc[0];
+    quarter_turn(&d_x[size_t(idx) * d_n], out, d_n, rot);
     return d_feasible[idx] != 0;
 }
 

@@ -813,7 +813,25 @@ public:
                 if (r == 0)
                     CPPUNIT_ASSERT((x - d.x).cwiseAbs().maxCoeff() < 1e-6);
                 CPPUNIT_ASSERT_DOUBLES_EQUAL(1.0, x.squaredNorm(), 1e-6);
+                // exactly j^r times the canonical design's floats
+                for (int i = 0; i < N; ++i) {
+                    const cfloat c(canon.x[i]);
+                    const cfloat want = r == 0   ? c
+                                        : r == 1 ? cfloat(-c.imag(), c.real())
+                                        : r == 2 ? -c
+                                                 : cfloat(c.imag(), -c.real());
+                    CPPUNIT_ASSERT(out[i] == want);
+                }
+                int kc[2];
+                CPPUNIT_ASSERT_EQUAL(r, ci_lut::canonical(k, U, M, kc));
+                CPPUNIT_ASSERT(kc[0] == k0 - 2 * r &&
+                               kc[1] == ((k1 - 2 * r) % M + M) % M);
             }
+        // M % 4 != 0: every vector is its own class
+        const int k6[3] = { 5, 0, 3 };
+        int kc6[3];
+        CPPUNIT_ASSERT_EQUAL(0, ci_lut::canonical(k6, 3, 6, kc6));
+        CPPUNIT_ASSERT(kc6[0] == 5 && kc6[1] == 0 && kc6[2] == 3);
         CPPUNIT_ASSERT_THROW(ci_lut(64, 8, 8), param_error);
     }
 

@@ -13,8 +13,11 @@ bench/ci_family_ref.json (scipy/HiGHS MM from several starts):
 - the mean gaps of the real-time and quality presets stay within the tolerances
   below (measured on this subset, docs/ci_precoder.md has the full family);
 - the block designs on its worker pool: threads = 1 and 2 give bit-identical
-  output and tags, item by item equal to the core design of that item's symbols
-  (repeated symbol vectors too, which the block copies from its design cache).
+  output and tags, item by item equal to the core design of that item's symbols'
+  rotation class (the canonical member's design turned by j^r, M % 4 == 0;
+  fam.class_design), class repeats too, which the block copies from its design
+  cache; the four members of a class are turns of one another bit for bit,
+  whatever the thread count, call split or stream order.
 """
 
 import os
@@ -44,17 +47,19 @@ SUBSET = 16
 TOL_MEAN_DB = {"realtime": 0.3, "quality": 0.15}
 
 
-def run_block(inst, k, threads=1, dac="1bit"):
+def run_block(inst, k, threads=1, dac="1bit", solver="realtime", max_items=0):
     """The block on the symbol indices k (one row per vector), the instance's channel
     set before the run: (stats of the whole run, output rows, isac_infeasible offsets)."""
     U, N, M = inst["n_users"], inst["n_tx"], inst["psk_order"]
     syms = np.exp(2j * np.pi * k / M).astype(np.complex64)
     tb = gr.top_block()
-    args = list(fam.block_args(inst, threads=threads))
+    args = list(fam.block_args(inst, solver=solver, threads=threads))
     args[13] = dac
     args[-2] = len(k)  # stats_interval: one message for the whole run
     blk = isac.ci_precoder(*args)
     blk.set_channel(inst["H"].astype(np.complex64).tolist())
+    if max_items:  # work() calls of at most max_items vectors
+        blk.set_max_noutput_items(max_items)
     src = blocks.vector_source_c(syms.ravel().tolist(), False, U)
     snk = blocks.vector_sink_c(N)
     tb.connect(src, blk, snk)
@@ -84,9 +89,9 @@ def dense_qscnr(inst, x):
     return (2 / np.pi) * snr_r * abs(c0) ** 2 * np.real(g0.conj() @ np.linalg.solve(Mx, g0))
 
 
-def np_margins(inst, x):
+def np_margins(inst, x, k=None):
     M = inst["psk_order"]
-    s = np.exp(2j * np.pi * np.asarray(inst["k"]) / M)
+    s = np.exp(2j * np.pi * np.asarray(inst["k"] if k is None else k) / M)
     z = np.exp(-1j * np.angle(s)) * (inst["H"] @ x)
     return z.real - (1 / np.tan(np.pi / M)) * np.abs(z.imag)
 
@@ -153,8 +158,9 @@ class qa_ci_family(gr_unittest.TestCase):
         rng = np.random.default_rng(17)
         k = rng.integers(0, M, (120, U))
         outs = []
-        # U = 4, 4-PSK: 256 symbol vectors, so the block's design cache serves repeats
-        repeats = len(k) - len({tuple(r) for r in k})
+        # U = 4, 4-PSK: 256 symbol vectors in 64 rotation classes, so the block's
+        # design cache serves class repeats
+        repeats = len(k) - len({tuple(r) for r in fam.rotation_class(k, M)[0]})
         self.assertGreater(repeats, 10)
         for threads in (1, 2):
             st, y, tags = run_block(inst, k, threads)
@@ -167,14 +173,13 @@ class qa_ci_family(gr_unittest.TestCase):
         # both feasible and infeasible snapshots occur, so the tags check something
         self.assertGreater(len(t1), 0)
         self.assertLess(len(t1), len(k))
-        # order: item i is the design of item i's symbols (channel as the block got it),
-        # repeats copied from the cache included
+        # order: item i is the design of item i's symbols' class (channel as the block
+        # got it), class repeats copied from the cache included
         inst32 = dict(inst, H=inst["H"].astype(np.complex64).astype(complex))
         S = fam.solver(inst32)
         for i in range(len(k)):
-            r = S.solve_indices([int(v) for v in k[i]])
-            self.assertTrue(np.array_equal(
-                np.asarray(r["x"]).astype(np.complex64), y1[i]), f"item {i}")
+            r = fam.class_design(S, k[i], M)
+            self.assertTrue(np.array_equal(r["x"], y1[i]), f"item {i}")
             self.assertEqual(not r["feasible"], i in t1, f"item {i}")
 
     def test_003_cache_repeats_of_continuous_designs(self):
@@ -184,15 +189,110 @@ class qa_ci_family(gr_unittest.TestCase):
         U, M = inst["n_users"], inst["psk_order"]
         k = np.random.default_rng(23).integers(0, M, (20, U))
         k = np.concatenate([k, k[::-1]])  # every vector at least twice
-        repeats = len(k) - len({tuple(r) for r in k})
+        repeats = len(k) - len({tuple(r) for r in fam.rotation_class(k, M)[0]})
         st, y, _ = run_block(inst, k, dac="inf")
         self.assertEqual((st["cache_hits"], st["solved"]), (repeats, len(k) - repeats))
         S = fam.solver(dict(inst, H=inst["H"].astype(np.complex64).astype(complex)),
                        dac="inf")
         for i in range(len(k)):
-            x = np.asarray(S.solve_indices([int(v) for v in k[i]])["x"]).astype(np.complex64)
+            x = fam.class_design(S, k[i], M)["x"]
             self.assertGreater(len(np.unique(np.abs(x.real))), 1)  # not a 1-bit vector
             self.assertTrue(np.array_equal(x.view(np.uint32), y[i].view(np.uint32)), f"item {i}")
+
+
+    def class_stream(self, inst, n_classes, seed):
+        """The 4 members of n_classes distinct rotation classes in shuffled order:
+        (k, canonical row of each item, quarter turns of each item)."""
+        U, M = inst["n_users"], inst["psk_order"]
+        rng = np.random.default_rng(seed)
+        canon = set()
+        while len(canon) < n_classes:
+            c = rng.integers(0, M, U)
+            c[0] %= M // 4
+            canon.add(tuple(int(v) for v in c))
+        canon = np.array(sorted(canon))
+        cls = np.repeat(np.arange(n_classes), 4)
+        rot = np.tile(np.arange(4), n_classes)
+        perm = rng.permutation(len(cls))
+        cls, rot = cls[perm], rot[perm]
+        k = (canon[cls] + rot[:, None] * (M // 4)) % M
+        return k, cls, rot
+
+    def test_004_rotation_classes(self):
+        # random scene (target and 3 clutter patches at random angles), U = 3, 8-PSK,
+        # Gamma = 5.6 dB at N_T = 16: feasible and infeasible classes
+        inst = fam.draw(16, 21)
+        U, N, M = inst["n_users"], inst["n_tx"], inst["psk_order"]
+        self.assertEqual(M % 4, 0)
+        k, cls, rot = self.class_stream(inst, 24, 41)
+        st, y, tags = run_block(inst, k)
+        # one design per class, the other three members copied from the cache
+        self.assertEqual((st["solved"], st["cache_hits"]), (24, 72))
+        S = fam.solver(dict(inst, H=inst["H"].astype(np.complex64).astype(complex)))
+        first = {}
+        n_feasible = 0
+        for i in range(len(k)):
+            # the core design of the canonical member, turned in numpy
+            r = fam.class_design(S, k[i], M)
+            self.assertTrue(np.array_equal(r["x"].view(np.uint32), y[i].view(np.uint32)),
+                            f"item {i}")
+            self.assertEqual(not r["feasible"], i in tags, f"item {i}")
+            # every member is j^r times its class's canonical member's output
+            c0 = first.setdefault(cls[i], (i, rot[i]))
+            turned = fam.quarter_turn(y[c0[0]], rot[i] - c0[1])
+            self.assertTrue(np.array_equal(turned.view(np.uint32), y[i].view(np.uint32)))
+            if i not in tags:
+                n_feasible += 1
+                a = np_margins(inst, y[i].astype(complex), k[i])
+                self.assertGreaterEqual(a.min(), lam(inst) * (1 - 1e-5), f"item {i}")
+        self.assertGreater(n_feasible, 0)
+        self.assertLess(n_feasible, len(k))
+        # threads, call split (calls of at most 5 or 13 vectors, so a class's
+        # members land in different calls) and stream order: the same output per vector
+        order = np.random.default_rng(3).permutation(len(k))
+        for threads, max_items, idx in ((2, 0, np.arange(len(k))), (1, 5, order),
+                                        (2, 13, order[::-1])):
+            _, y2, tags2 = run_block(inst, k[idx], threads, max_items=max_items)
+            self.assertTrue(np.array_equal(y2.view(np.uint32), y[idx].view(np.uint32)),
+                            f"threads {threads}, calls of <= {max_items}")
+            self.assertEqual(sorted(tags2), sorted(np.flatnonzero(np.isin(idx, tags))))
+
+    def test_005_rotation_classes_cache_full(self):
+        # 16-PSK, U = 3: 1024 classes; at the 1 MiB memory limit the cache holds
+        # 16 KiB / (8 B x 16) = 128 of them, so the stream's other classes are
+        # designed anew for every member: the same output as with the cache
+        inst = fam.draw(16, 0)
+        M = inst["psk_order"]
+        k, cls, rot = self.class_stream(inst, 160, 43)
+        _, y, _ = run_block(inst, k)
+        limit = isac.memory_limit()
+        try:
+            isac.set_memory_limit(1 << 20)
+            st, y2, _ = run_block(inst, k, threads=2)
+        finally:
+            isac.set_memory_limit(limit)
+        self.assertTrue(np.array_equal(y.view(np.uint32), y2.view(np.uint32)))
+        self.assertEqual(st["solved"] + st["cache_hits"], len(k))
+        self.assertGreater(st["solved"], 160)  # members designed past the cap
+        S = fam.solver(dict(inst, H=inst["H"].astype(np.complex64).astype(complex)))
+        for i in range(0, len(k), 7):
+            self.assertTrue(np.array_equal(fam.class_design(S, k[i], M)["x"], y[i]))
+
+    def test_006_lut_rotation_classes(self):
+        # the table (solver "lut") stores one entry per class, designed with the
+        # table preset (not the real-time one the stream designs with, so the two
+        # modes need not agree): each output is the table preset's core design of
+        # its canonical member, turned
+        inst = fam.draw(16, 21)
+        M = inst["psk_order"]
+        k, cls, rot = self.class_stream(inst, 24, 47)
+        st, y, _ = run_block(inst, k, solver="lut")
+        self.assertEqual(st["lut_hits"], len(k))
+        S = fam.solver(dict(inst, H=inst["H"].astype(np.complex64).astype(complex)),
+                       solver="table")
+        for i in range(len(k)):
+            self.assertTrue(np.array_equal(fam.class_design(S, k[i], M)["x"], y[i]),
+                            f"item {i}")
 
 
 if __name__ == "__main__":

@@ -6,8 +6,12 @@
 """ci_precoder and isac.core.ci_design against independent numpy references:
 the safe margin from its definition, the dense QSCNR with an explicit N_R x N_R
 inverse, Theorem-2 SER bounds by Monte-Carlo, and the channel/offset/stats
-message behaviour of the block (1-bit ISAC paper Sec. III-B, IV, simulation set-up)."""
+message behaviour of the block (1-bit ISAC paper Sec. III-B, IV, simulation set-up).
+The block's design of a symbol vector is j^r times the core design of its rotation
+class's canonical member (bench/ci_family.py class_design; M = 8 here)."""
 
+import os
+import sys
 import time
 
 import numpy as np
@@ -22,6 +26,10 @@ except ImportError:
     dirname, filename = os.path.split(os.path.abspath(__file__))
     sys.path.append(os.path.join(dirname, "bindings"))
     from gnuradio import isac
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                "bench"))
+from ci_family import class_design  # noqa: E402
 
 # 1-bit ISAC paper defaults (simulation set-up); SNR_C = E/sigma_C^2 = 5 dB, Gamma = 5 dB
 E = 1.0
@@ -169,8 +177,7 @@ class qa_ci_precoder(gr_unittest.TestCase):
         S = make_core(N, U, gamma_db=0.0)
         S.set_channel(H.astype(np.complex64).astype(np.complex128))
         for i in range(len(k)):
-            ref = np.asarray(S.solve_indices(k[i].tolist())["x"])
-            np.testing.assert_allclose(y[i], ref, atol=1e-6)
+            np.testing.assert_array_equal(y[i], class_design(S, k[i], M)["x"])
         # the symbol-taking entry points (solve runs without the GIL, ci_design forwards
         # its keywords to ci_solver) snap to the same PSK indices
         for i in range(3):
@@ -195,9 +202,8 @@ class qa_ci_precoder(gr_unittest.TestCase):
             S = make_core(N, U, gamma_db=0.0, **core_kw)
             S.set_channel(H.astype(np.complex64).astype(np.complex128))
             for i in range(len(k)):
-                r = S.solve_indices(k[i].tolist())
-                np.testing.assert_allclose(y[i], np.asarray(r["x"]), atol=1e-6,
-                                           err_msg=f"{solver} item {i}")
+                r = class_design(S, k[i], M)
+                np.testing.assert_array_equal(y[i], r["x"], err_msg=f"{solver} item {i}")
                 if solver == "exact":  # every ILP proven (infeasible ones are not "optimal")
                     self.assertEqual(r["optimal"], r["feasible"])
             self.tb = gr.top_block()
@@ -222,8 +228,8 @@ class qa_ci_precoder(gr_unittest.TestCase):
             S = make_core(N, U, gamma_db=0.0)
             S.set_channel(H.astype(np.complex64).astype(np.complex128))
             for i in rng_:
-                ref = np.asarray(S.solve_indices(k[i].tolist())["x"])
-                np.testing.assert_allclose(y[i], ref, atol=1e-6, err_msg=f"item {i}")
+                np.testing.assert_array_equal(y[i], class_design(S, k[i], M)["x"],
+                                              err_msg=f"item {i}")
 
     @staticmethod
     def csi(H, offset=None, rows=None, cols=None, nan=False):
@@ -251,8 +257,7 @@ class qa_ci_precoder(gr_unittest.TestCase):
         S = make_core(N, U, gamma_db=0.0)
         S.set_channel(H.astype(np.complex64).astype(np.complex128))
         for i in range(len(k)):
-            np.testing.assert_allclose(y[i], np.asarray(S.solve_indices(k[i].tolist())["x"]),
-                                       atol=1e-6)
+            np.testing.assert_array_equal(y[i], class_design(S, k[i], M)["x"])
 
     def test_006_infeasible_tag_and_stats(self):
         # Gamma = 30 dB is far beyond 8 antennas: every snapshot is infeasible

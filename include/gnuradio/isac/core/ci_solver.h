@@ -394,6 +394,18 @@ public:
     //! entry's feasibility.
     bool lookup(const int* k, cfloat* out) const;
 
+    /*!
+     * Rotation classes (M % 4 == 0): turning every symbol by a quarter turn
+     * (k_u -> k_u + M/4) turns each user's CI constraints with x -> j x, and j x is
+     * again a 1-bit DAC vector with the same QSCNR, so a class's designs are
+     * x(j^r s) = j^r x(s). Writes the class's canonical member of k (k_0 < M/4) into
+     * kc (n_users values; may be k) and returns r in [0, 4) with s(k) = j^r s(kc).
+     * When M % 4 != 0 every vector is its own class: kc = k, r = 0.
+     */
+    static int canonical(const int* k, int n_users, int M, int* kc);
+    //! dst = j^rot src, n entries (dst may be src): exact, a swap and a sign each.
+    static void quarter_turn(const cfloat* src, cfloat* dst, int n, int rot);
+
     long symbol_vectors() const { return d_total; }
     long stored_entries() const { return d_stored; }
     bool uses_rotation() const { return d_rot; }
