@@ -35,6 +35,12 @@ so "vs 1 thread" mixes the pool's scaling with the cores' speeds. The last line
 compares each thread count with the sum of the pinned one-thread rates (what the
 cores together could do with no parallel overhead).
 
+--pair also runs one one-thread flowgraph per core in separate processes, each
+pinned to its core, all at once on the same draws (a "processes" row): what the
+cores deliver together when nothing is shared but the machine. On a VM two busy
+cores can each run slower than one alone (the host shares more than the guest
+shows), and the last line compares the thread counts with this too.
+
 --export-stream FILE writes the symbol indices of every draw (one N_T) and exits, for
 the core alone on the same stream (build/bench/ci_family_cost --stream=FILE N_T).
 Note that --distinct weighs the draws by their M^U (at most --vectors each): at
@@ -46,6 +52,7 @@ number of classes, M^U / 4 when M % 4 == 0).
 import argparse
 import os
 import resource
+import subprocess
 import sys
 import time
 
@@ -89,6 +96,75 @@ def run_draw(inst, syms, solver, threads, min_buffer=0, cpu=None):
     return wall, cpu, blk.infeasible_count(), stats.get("cache_hits", 0)
 
 
+def draw_vectors(args, N, i):
+    """Family draw i at N_T = N and its symbol indices (vectors x U) for this run."""
+    inst = fam.draw(N, i)
+    rng = np.random.default_rng([N, i, 5])
+    M, U = inst["psk_order"], inst["n_users"]
+    if args.distinct_classes:
+        # canonical members (k_0 < M/4 when M % 4 == 0), each turned by a
+        # random number of quarter turns
+        q = M // 4 if M % 4 == 0 else M
+        n_cls = q * M ** (U - 1)
+        flat = rng.choice(n_cls, min(args.vectors, n_cls), replace=False)
+        k = np.empty((len(flat), U), dtype=np.int64)
+        k[:, 0] = flat % q
+        k[:, 1:] = (flat[:, None] // q // M ** np.arange(U - 1)[None, :]) % M
+        if q < M:
+            k = (k + rng.integers(0, 4, len(k))[:, None] * q) % M
+    elif args.distinct:
+        flat = rng.choice(M**U, min(args.vectors, M**U), replace=False)
+        k = (flat[:, None] // M ** np.arange(U)[None, :]) % M
+    else:
+        k = rng.integers(0, M, (args.vectors, U))
+    return inst, k
+
+
+def symbols(inst, k):
+    return np.exp(2j * np.pi * k / inst["psk_order"]).astype(np.complex64)
+
+
+def pair_child(args):
+    """One process of --pair: every draw with one thread once the parent says go."""
+    N = args.n_tx[0]
+    todo = []
+    for i in args.indices if args.indices else range(args.draws):
+        inst, k = draw_vectors(args, N, i)
+        todo.append((inst, symbols(inst, k)))
+    print("ready", flush=True)
+    sys.stdin.readline()
+    n, wall, cpu = 0, 0.0, 0.0
+    for inst, syms in todo:
+        w, c, _, _ = run_draw(inst, syms, args.solver, 1, args.min_buffer)
+        n, wall, cpu = n + len(syms), wall + w, cpu + c
+    print(f"{n} {wall} {cpu}", flush=True)
+    return 0
+
+
+def run_pair(args, N, cpus):
+    """The --pair processes, one pinned to each of cpus, started together."""
+    argv = [sys.executable, os.path.abspath(__file__), "--pair-child", "--n-tx", str(N),
+            "--vectors", str(args.vectors), "--solver", args.solver,
+            "--min-buffer", str(args.min_buffer)]
+    argv += ["--indices", *map(str, args.indices)] if args.indices else [
+        "--draws", str(args.draws)]
+    if args.distinct_classes:
+        argv.append("--distinct-classes")
+    elif args.distinct:
+        argv.append("--distinct")
+    procs = [subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                              preexec_fn=lambda c=c: os.sched_setaffinity(0, {c}))
+             for c in cpus]
+    for p in procs:
+        if p.stdout.readline().strip() != "ready":
+            raise RuntimeError("a --pair process failed to start")
+    for p in procs:
+        p.stdin.write("go\n")
+        p.stdin.flush()
+    out = [p.communicate()[0].split() for p in procs]
+    return [(int(o[0]), float(o[1]), float(o[2])) for o in out]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawTextHelpFormatter)
@@ -107,43 +183,32 @@ def main():
                     help="the block's minimum output buffer (items); 0: GNU Radio's default")
     ap.add_argument("--pin", action="store_true",
                     help="also one thread pinned to each core in turn")
+    ap.add_argument("--pair", action="store_true",
+                    help="also one one-thread process per core, all at once")
+    ap.add_argument("--pair-child", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--export-stream", metavar="FILE",
                     help="write the draws' symbol indices (first --n-tx) and exit")
     args = ap.parse_args()
+    if args.pair_child:
+        return pair_child(args)
     print(f"load average {os.getloadavg()[0]:.2f}, {os.cpu_count()} cores")
     print(f"{'solver':>9} {'N_T':>4} {'threads':>7} {'vectors/s':>10} {'per CPU s':>10} "
           f"{'infeasible':>10} {'cache hits':>10} {'vs 1 thread':>11}")
     streamed = False
     cpus = sorted(os.sched_getaffinity(0)) if args.pin else []
+    pair_cpus = sorted(os.sched_getaffinity(0)) if args.pair else []
     runs = [(t, None) for t in args.threads] + [(1, c) for c in cpus]
     for N in args.n_tx[:1] if args.export_stream else args.n_tx:
         acc = {r: [0.0, 0.0, 0, 0, 0] for r in runs}
         for i in args.indices if args.indices else range(args.draws):
-            inst = fam.draw(N, i)
-            rng = np.random.default_rng([N, i, 5])
-            M, U = inst["psk_order"], inst["n_users"]
-            if args.distinct_classes:
-                # canonical members (k_0 < M/4 when M % 4 == 0), each turned by a
-                # random number of quarter turns
-                q = M // 4 if M % 4 == 0 else M
-                n_cls = q * M ** (U - 1)
-                flat = rng.choice(n_cls, min(args.vectors, n_cls), replace=False)
-                k = np.empty((len(flat), U), dtype=np.int64)
-                k[:, 0] = flat % q
-                k[:, 1:] = (flat[:, None] // q // M ** np.arange(U - 1)[None, :]) % M
-                if q < M:
-                    k = (k + rng.integers(0, 4, len(k))[:, None] * q) % M
-            elif args.distinct:
-                flat = rng.choice(M**U, min(args.vectors, M**U), replace=False)
-                k = (flat[:, None] // M ** np.arange(U)[None, :]) % M
-            else:
-                k = rng.integers(0, M, (args.vectors, U))
+            inst, k = draw_vectors(args, N, i)
+            U = inst["n_users"]
             if args.export_stream:
                 with open(args.export_stream, "a" if streamed else "w") as f:
                     f.write(f"{i} {len(k)} {U} " + " ".join(map(str, k.ravel())) + "\n")
                 streamed = True
                 continue
-            syms = np.exp(2j * np.pi * k / M).astype(np.complex64)
+            syms = symbols(inst, k)
             order = runs if i % 2 == 0 else runs[::-1]
             for t, c in order:
                 wall, cpu, infeasible, hits = run_draw(inst, syms, args.solver, t,
@@ -168,6 +233,16 @@ def main():
             cores = sum(acc[(1, c)][2] / acc[(1, c)][0] for c in cpus)
             print(f"sum of the pinned one-thread rates {cores:.0f} vectors/s; " +
                   ", ".join(f"{t} threads {acc[(t, None)][2] / acc[(t, None)][0] / cores:.3f}"
+                            f" of it" for t in args.threads), flush=True)
+        if pair_cpus:
+            res = run_pair(args, N, pair_cpus)
+            rate = sum(n / w for n, w, _ in res)
+            per_cpu = sum(n for n, _, _ in res) / sum(c for _, _, c in res)
+            label = f"{len(res)}x1proc"
+            print(f"{args.solver:>9} {N:>4} {label:>7} {rate:>10.0f} {per_cpu:>10.0f} "
+                  f"{'-':>10} {'-':>10} {rate / base:>10.2f}x", flush=True)
+            print(f"{len(res)} one-thread processes at once, one per core: {rate:.0f} vectors/s; " +
+                  ", ".join(f"{t} threads {acc[(t, None)][2] / acc[(t, None)][0] / rate:.3f}"
                             f" of it" for t in args.threads), flush=True)
     return 0
 
