@@ -149,6 +149,26 @@ void BM_rx_filter_gemm(benchmark::State& st)
     run_filter(st, f, n);
 }
 
+// Calls of st.range(0) snapshots (N = 16, automatic: the gemm kernel), as a block
+// under set_max_noutput_items makes them: a call's last columns are padded to whole
+// groups of 4 (at least 8) so that no output depends on the call sizes.
+void BM_rx_filter_calls(benchmark::State& st)
+{
+    const int n = 16, b = int(st.range(0));
+    rx_filter f(scene(n), adc_model::one_bit, 1e-2);
+    const auto r = random_c(size_t(n) * batch, 1), x = random_c(size_t(n) * batch, 2);
+    std::vector<cfloat> z(batch);
+    std::vector<float> s(batch);
+    std::vector<snapshot_status> status(batch);
+    for (auto _ : st) {
+        for (int l = 0; l + b <= batch; l += b)
+            f.process(&r[size_t(l) * n], &x[size_t(l) * n], b, &z[l], &s[l], &status[l]);
+        benchmark::DoNotOptimize(z.data());
+        benchmark::ClobberMemory();
+    }
+    st.SetItemsProcessed(int64_t(st.iterations()) * (batch / b) * b);
+}
+
 void BM_rx_filter_direct(benchmark::State& st)
 {
     const int n = st.range(0);
@@ -286,6 +306,7 @@ BENCHMARK(BM_threshold_table_clutter_limit)
     ->Iterations(1);
 BENCHMARK(BM_rx_filter_gemm)->Arg(16)->Arg(64)->Arg(128);
 BENCHMARK(BM_rx_filter_direct)->Arg(16)->Arg(64)->Arg(128);
+BENCHMARK(BM_rx_filter_calls)->Arg(1)->Arg(7)->Arg(100)->Arg(4096);
 BENCHMARK(BM_rx_filter_terms)->Arg(4)->Arg(16)->Arg(128);
 // loop delay in 1/100 samples: fractional (x never repeats) and integer (the cache hits)
 BENCHMARK(BM_rx_filter_ota)->Arg(237)->Arg(300);

@@ -40,51 +40,73 @@ void loop_delay_estimator::restart()
     d_sum_x = cvec::Zero(d_ntx);
     d_sum_r = cvec::Zero(d_nrx);
     d_count = 0;
+    // a pending sub-block belongs to the dropped estimate: the history keeps
+    // only the last max_delay snapshots
+    const size_t keep = size_t(d_max) * d_ntx;
+    if (d_hist.size() > keep)
+        d_hist.erase(d_hist.begin(), d_hist.end() - keep);
+    d_rpend.clear();
 }
 
 bool loop_delay_estimator::process(const cfloat* x, const cfloat* r, long n)
 {
     bool done = false;
-    const long H = d_max;
-    // [history (H snapshots) | this call's x], so lag k of snapshot t is row H + t - k
-    std::vector<cfloat> buf(size_t(H + n) * d_ntx);
+    // The float products are summed in sub-blocks of `block` snapshots that start
+    // at multiples of `block` of the estimate (d_count), not at this call's start:
+    // the estimate (and the delay lines set from it) is then the same to the bit
+    // whatever the call sizes. Rows of a sub-block this call leaves incomplete
+    // wait for the next one: their r rows in d_rpend, their x rows at the end of
+    // the history.
+    constexpr long block = 256;
+    const long p = long(d_rpend.size()) / d_nrx; // pending rows, first in this call
+    const long n2 = p + n;
+    const long H = d_max; // [history (H + p snapshots) | this call's x]: lag k of
+                          // row t (pending rows first) is row H + t - k
+    std::vector<cfloat> buf(size_t(H + n2) * d_ntx);
     std::copy(d_hist.begin(), d_hist.end(), buf.begin());
-    std::copy(x, x + size_t(n) * d_ntx, buf.begin() + size_t(H) * d_ntx);
-    auto finite_row = [](const cfloat* p, int m) {
+    std::copy(x, x + size_t(n) * d_ntx, buf.begin() + size_t(H + p) * d_ntx);
+    auto finite_row = [](const cfloat* q, int m) {
         for (int i = 0; i < m; ++i)
-            if (!std::isfinite(p[i].real()) || !std::isfinite(p[i].imag()))
+            if (!std::isfinite(q[i].real()) || !std::isfinite(q[i].imag()))
                 return false;
         return true;
     };
     // a non-finite snapshot becomes zeros (it then adds nothing to any lag)
-    for (long t = 0; t < n; ++t) {
-        cfloat* p = buf.data() + size_t(H + t) * d_ntx;
-        if (!finite_row(p, d_ntx))
-            std::fill(p, p + d_ntx, cfloat(0.0f, 0.0f));
+    for (long t = p; t < n2; ++t) {
+        cfloat* q = buf.data() + size_t(H + t) * d_ntx;
+        if (!finite_row(q, d_ntx))
+            std::fill(q, q + d_ntx, cfloat(0.0f, 0.0f));
+    }
+    std::vector<cfloat> rbuf;
+    const cfloat* rr = r;
+    if (p > 0) {
+        rbuf.resize(size_t(n2) * d_nrx);
+        std::copy(d_rpend.begin(), d_rpend.end(), rbuf.begin());
+        std::copy(r, r + size_t(n) * d_nrx, rbuf.begin() + size_t(p) * d_nrx);
+        rr = rbuf.data();
     }
 
     long t = 0;
-    while (t < n) {
-        const long len = std::min(n - t, d_navg - d_count);
-        // accumulate in sub-blocks so the float products stay short sums
-        for (long b = t; b < t + len; b += 256) {
-            const long m = std::min<long>(256, t + len - b);
-            Eigen::MatrixXcf R(m, d_nrx);
-            bool any = false;
-            for (long i = 0; i < m; ++i) {
-                const cfloat* ri = r + size_t(b + i) * d_nrx;
-                if (finite_row(ri, d_nrx)) {
-                    for (int c = 0; c < d_nrx; ++c)
-                        R(i, c) = ri[c];
-                    any = true;
-                } else {
-                    R.row(i).setZero();
-                }
+    while (t < n2) {
+        // the rows to the end of this sub-block (the estimate's last one may be short)
+        const long m = std::min(block - d_count % block, d_navg - d_count);
+        if (n2 - t < m)
+            break; // incomplete: the next call completes it
+        Eigen::MatrixXcf R(m, d_nrx);
+        bool any = false;
+        for (long i = 0; i < m; ++i) {
+            const cfloat* ri = rr + size_t(t + i) * d_nrx;
+            if (finite_row(ri, d_nrx)) {
+                for (int c = 0; c < d_nrx; ++c)
+                    R(i, c) = ri[c];
+                any = true;
+            } else {
+                R.row(i).setZero();
             }
-            if (!any)
-                continue;
+        }
+        if (any) {
             for (int k = 0; k <= d_max; ++k) {
-                const cfloat* x0 = buf.data() + size_t(H + b - k) * d_ntx;
+                const cfloat* x0 = buf.data() + size_t(H + t - k) * d_ntx;
                 Eigen::Map<
                     const Eigen::
                         Matrix<cfloat, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>
@@ -95,11 +117,11 @@ bool loop_delay_estimator::process(const cfloat* x, const cfloat* r, long n)
             Eigen::Map<
                 const Eigen::
                     Matrix<cfloat, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>
-                X0(buf.data() + size_t(H + b) * d_ntx, m, d_ntx);
+                X0(buf.data() + size_t(H + t) * d_ntx, m, d_ntx);
             d_sum_x += X0.colwise().sum().transpose().cast<cdouble>();
         }
-        d_count += len;
-        t += len;
+        d_count += m;
+        t += m;
         if (d_count >= d_navg) {
             const double N = double(d_count);
             std::vector<cmat> Cc(d_C.size());
@@ -108,14 +130,17 @@ bool loop_delay_estimator::process(const cfloat* x, const cfloat* r, long n)
                 Cc[k] = d_C[k] - mean_part;
             d_result = fit(Cc, d_min_peak_db);
             d_result.snapshots = uint64_t(d_count);
-            restart();
+            // t > p: a sub-block that ended among the pending rows was summed by
+            // the previous call
             if (!done)
-                d_done_at = t;
+                d_done_at = t - p;
             done = true;
+            restart(); // nothing pending; the history is reassigned below
         }
     }
-    // keep the last H snapshots of x as the next call's history
-    std::copy(buf.end() - size_t(H) * d_ntx, buf.end(), d_hist.begin());
+    // the rows t.. wait; the history keeps their x and the H snapshots before them
+    d_rpend.assign(rr + size_t(t) * d_nrx, rr + size_t(n2) * d_nrx);
+    d_hist.assign(buf.begin() + size_t(t) * d_ntx, buf.end());
     return done;
 }
 

@@ -361,22 +361,28 @@ public:
         }
     }
 
-    // One filter over a whole stream against a fresh filter (empty x-terms cache) per
-    // snapshot: bitwise the same outputs and CPI terms, whether x repeats (1-bit DAC
-    // points: cache hits) or not (the lookups pause), with unusable x mixed in.
+    // One filter over a whole stream in uneven calls against a fresh filter (empty
+    // x-terms cache) per snapshot: bitwise the same outputs and CPI terms, whether x
+    // repeats (1-bit DAC points: cache hits) or not (the lookups pause), with unusable
+    // x mixed in, for every projection kernel (a snapshot's output must not depend on
+    // the call sizes: a seed reproduces a flowgraph's streams).
     void check_against_fresh(const radar_scene& s, const cmatf& R, const cmatf& X)
     {
+        for (auto kern : { projection_kernel::direct,
+                           projection_kernel::gemm,
+                           projection_kernel::automatic })
+            check_against_fresh(s, R, X, kern);
+    }
+
+    void check_against_fresh(const radar_scene& s,
+                             const cmatf& R,
+                             const cmatf& X,
+                             projection_kernel kern)
+    {
         const int n = int(R.cols()), K = s.n_clutter() + 2;
-        // the direct projection kernel rounds every column alike (a GEMM's rounding
-        // depends on the column's place in the batch)
-        const auto make = [&s]() {
-            return rx_filter(s,
-                             adc_model::one_bit,
-                             1e-2,
-                             1.0,
-                             projection_kernel::direct,
-                             threshold_model::exact,
-                             16);
+        const auto make = [&s, kern]() {
+            return rx_filter(
+                s, adc_model::one_bit, 1e-2, 1.0, kern, threshold_model::exact, 16);
         };
         rx_filter f = make();
         std::vector<cfloat> z(n);
@@ -414,7 +420,8 @@ public:
 
     // The OTA scene's shape (N_R = 4, Q = 2: a 6 x 8 projection) takes a kernel of its
     // own in Eigen's order: every output equals the GEMM's bit for bit, whatever the
-    // call sizes (Eigen's product takes three paths by the number of columns).
+    // call sizes (the gemm kernel multiplies whole chunks: Eigen's product takes
+    // three paths by the number of columns).
     void test_small_projection_matches_gemm()
     {
         radar_scene s(4,
@@ -522,6 +529,19 @@ public:
                      projection_kernel::automatic);
         // x that never repeats: more than 4096 lookups with no hit
         check_against_fresh(s, rand_mat(4, n), rand_mat(4, n));
+        // a 16 x 16 array (the gemm kernel's shape for automatic)
+        const radar_scene s16(16,
+                              16,
+                              deg2rad(23),
+                              { deg2rad(-47), deg2rad(31) },
+                              std::pow(10, 1.5),
+                              { 10.0, 10.0 });
+        check_against_fresh(s16, rand_mat(16, 2000), rand_mat(16, 2000));
+        // 2 x 2 with one patch: a 4 x 4 projection (Eigen's coefficient-based
+        // product up to 11 columns)
+        const radar_scene s2(
+            2, 2, deg2rad(23), { deg2rad(-47) }, std::pow(10, 1.5), { 10.0 });
+        check_against_fresh(s2, rand_mat(2, 2000), rand_mat(2, 2000));
     }
 
     // A cancelled thread (a flowgraph's stop()) gets back the snapshots done before

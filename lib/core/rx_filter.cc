@@ -97,18 +97,16 @@ ISAC_CLONES void project(const float* __restrict W,
 
 /*
  * P = W X for a 6 x 8 W (2 clutter patches, 4 receive channels: the OTA scene) and
- * b columns, in the very order of Eigen's product for those shapes (this build:
- * Eigen 3.4), so the outputs are those of the GEMM bit for bit at a sixth of its
- * instructions (the GEMM packs and zeroes for a 6 x 8 block). Rows sit in the
- * vector lanes (6 of 8). Eigen's orders, by the product's path:
- * - b < 6 (a coefficient-based product): c_l = p_l + p_{l+4}, (c_0 + c_2) + (c_1 +
- *   c_3), p_t = W(i, t) X(t, j);
- * - b >= 6 (GEMM), in whole groups of 4 columns: rows 0-3 (one packet) add the even
- *   and the odd products in two chains from 0, then the two; rows 4-5 take a_l = (0
- *   + p_l) + p_{l+4}, (a_0 + a_1) + (a_2 + a_3);
- * - the last b mod 4 columns of a GEMM: one chain from 0.
- * A GEMM adds its result to the zeroed destination (0 + acc: -0 becomes +0).
- * qa_rx_filter checks this against Eigen (projection_kernel::gemm) bit for bit.
+ * b columns, every column in the order Eigen's GEMM (this build: Eigen 3.4) gives a
+ * column of a whole group of 4 (as every column of the gemm kernel's products), so
+ * the outputs are those of the GEMM bit for bit at a sixth of its instructions (the
+ * GEMM packs and zeroes for a 6 x 8 block), and no column depends on b or on its
+ * place among the b. Rows sit in the vector lanes (6 of 8):
+ * rows 0-3 (one packet) add the even and the odd products in two chains from 0,
+ * then the two; rows 4-5 take a_l = (0 + p_l) + p_{l+4}, (a_0 + a_1) + (a_2 + a_3),
+ * p_t = W(i, t) X(t, j). A GEMM adds its result to the zeroed destination (0 + acc:
+ * -0 becomes +0). qa_rx_filter checks this against Eigen (projection_kernel::gemm)
+ * bit for bit.
  */
 ISAC_CLONES_EXACT void project_6x8(const float* __restrict W,
                                    const float* __restrict X,
@@ -121,31 +119,18 @@ ISAC_CLONES_EXACT void project_6x8(const float* __restrict W,
         for (int i = 0; i < 8; ++i)
             w[t][i] = i < 6 ? W[i * 8 + t] : 0.0f;
     const v8sf zero = {};
-    const bool gemm = b >= 6;
-    const int full = gemm ? b - b % 4 : 0;
     for (int j = 0; j < b; ++j) {
         const float* x = X + size_t(j) * 8;
         v8sf p[8];
         for (int t = 0; t < 8; ++t)
             p[t] = w[t] * x[t];
-        v8sf r;
-        if (!gemm) {
-            const v8sf c0 = p[0] + p[4], c1 = p[1] + p[5], c2 = p[2] + p[6],
-                       c3 = p[3] + p[7];
-            r = (c0 + c2) + (c1 + c3);
-        } else if (j < full) {
-            const v8sf ev = (((zero + p[0]) + p[2]) + p[4]) + p[6];
-            const v8sf od = (((zero + p[1]) + p[3]) + p[5]) + p[7];
-            const v8sf a = ((zero + p[0]) + p[4]) + ((zero + p[1]) + p[5]);
-            const v8sf c = ((zero + p[2]) + p[6]) + ((zero + p[3]) + p[7]);
-            const v8sf lo = ev + od, hi = a + c;
-            r = zero + v8sf{ lo[0], lo[1], lo[2], lo[3], hi[4], hi[5], hi[6], hi[7] };
-        } else {
-            r = zero;
-            for (int t = 0; t < 8; ++t)
-                r += p[t];
-            r = zero + r;
-        }
+        const v8sf ev = (((zero + p[0]) + p[2]) + p[4]) + p[6];
+        const v8sf od = (((zero + p[1]) + p[3]) + p[5]) + p[7];
+        const v8sf a = ((zero + p[0]) + p[4]) + ((zero + p[1]) + p[5]);
+        const v8sf c = ((zero + p[2]) + p[6]) + ((zero + p[3]) + p[7]);
+        const v8sf lo = ev + od, hi = a + c;
+        const v8sf r =
+            zero + v8sf{ lo[0], lo[1], lo[2], lo[3], hi[4], hi[5], hi[6], hi[7] };
         for (int i = 0; i < 6; ++i)
             P[size_t(j) * 6 + i] = r[i];
     }
@@ -221,10 +206,16 @@ rx_filter::rx_filter(const radar_scene& scene,
     d_direct = kernel == projection_kernel::direct ||
                (kernel == projection_kernel::automatic &&
                 std::min(scene.n_rx(), scene.n_tx()) >= 64);
-    // the OTA scene's shape in Eigen's order (automatic: the same bits as the GEMM)
+    // the OTA scene's shape in the GEMM's order (automatic: the same bits as gemm)
     d_small =
         kernel == projection_kernel::automatic && d_wr.rows() == 6 && d_wr.cols() == 8;
     d_p.resize(2 * Q1, chunk);
+    if (!d_small && !d_direct) {
+        d_rpad.setZero(2 * scene.n_rx(), chunk);
+        // a GEMM, not Eigen's coefficient-based product (rows + depth + columns
+        // below 20), in whole groups of 4 columns
+        d_gemm_min = (std::max<int>(8, 20 - int(d_wr.rows() + d_wr.cols())) + 3) / 4 * 4;
+    }
     d_cx.resize(2 * Q1, 1);
     d_ws.resize(scene.workspace_size());
     d_cd.resize(Q1);
@@ -440,9 +431,23 @@ int rx_filter::process(const cfloat* r,
                          b,
                          d_p);
         } else {
-            Eigen::Map<const Eigen::MatrixXf> R(
-                reinterpret_cast<const float*>(r + size_t(base) * nr), 2 * nr, b);
-            d_p.leftCols(b).noalias() = d_wr * R;
+            // Eigen's product rounds a column by the product's shape: a GEMV for
+            // one column, a coefficient-based product for a few, and the last
+            // (columns mod 4) of a GEMM apart from its whole groups of 4. Every
+            // product here is a GEMM of whole groups of 4 columns, at least
+            // d_gemm_min of them, so a snapshot's bits do not depend on the call
+            // sizes (the GEMM's depth blocking depends on the depth alone).
+            const float* rb = reinterpret_cast<const float*>(r + size_t(base) * nr);
+            const int bp = std::max(d_gemm_min, (b + 3) / 4 * 4);
+            if (bp == b) {
+                Eigen::Map<const Eigen::MatrixXf> R(rb, 2 * nr, b);
+                d_p.leftCols(b).noalias() = d_wr * R;
+            } else {
+                // the padding columns keep earlier snapshots: a column of a
+                // product depends on its own input column only
+                std::copy(rb, rb + size_t(2) * nr * b, d_rpad.data());
+                d_p.leftCols(bp).noalias() = d_wr * d_rpad.leftCols(bp);
+            }
         }
         for (int j = 0; j < b; ++j) {
             const int l = base + j;

@@ -64,14 +64,18 @@ public:
      * x: n x n_tx, r: n x n_rx, snapshot t of both taken at the same radio time.
      * Returns true when an estimate completed inside this call (then result()
      * holds it and the next one starts accumulating from the following snapshot).
-     * Snapshots with a non-finite entry are skipped.
+     * Snapshots with a non-finite entry are skipped. The estimate is the same to
+     * the bit however the stream is split into calls (its float sub-block sums
+     * start at fixed snapshots of the estimate; a call's incomplete sub-block
+     * waits for the next call).
      */
     bool process(const cfloat* x, const cfloat* r, long n);
     const loop_delay_result& result() const { return d_result; }
     //! After process() returned true: the samples of that call up to the last
     //! one of the estimate (its position in the stream, whatever the call sizes).
     long done_at() const { return d_done_at; }
-    //! Drop the running accumulation (the x history stays).
+    //! Drop the running accumulation and its pending sub-block (the x history
+    //! stays).
     void restart();
 
     /*!
@@ -88,7 +92,10 @@ private:
     long d_done_at = 0;
     std::vector<cmat> d_C;      // running sums of r x^H per lag
     cvec d_sum_x, d_sum_r;      // for the means
-    std::vector<cfloat> d_hist; // last max_delay x snapshots (oldest first)
+    // last max_delay + pending x snapshots (oldest first)
+    std::vector<cfloat> d_hist;
+    // r rows of an incomplete sub-block, summed when the next call completes it
+    std::vector<cfloat> d_rpend;
     long d_hist_valid = 0;      // how many of them are real (not start-up zeros)
     loop_delay_result d_result;
 };

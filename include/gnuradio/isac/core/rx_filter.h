@@ -167,6 +167,8 @@ private:
     bool d_direct; // packing-free projection kernel instead of Eigen's GEMM (large N)
     bool d_small;  // a 6 x 8 projection (Q = 2, N_R = 4) in the GEMM's order
     Eigen::MatrixXf d_p; // projections of one chunk (2(Q+1) x chunk)
+    Eigen::MatrixXf d_rpad; // gemm kernel: a call's last columns, padded
+    int d_gemm_min = 8;     // gemm kernel: fewest columns of a product
     std::vector<cdouble> d_ws, d_cd, d_y, d_gq, d_a;
 
     // x-terms cache (file comment). Per slot: the key (2 N_T floats), its status, and
