@@ -135,7 +135,6 @@ bool user_receiver_impl::start()
     d_core.reset();
     d_pending.clear();
     d_ref_pos = 0;
-    d_timing = 0.0;
     d_n = d_err = d_bit_err = 0;
     d_locked_frame = d_first_report = -1;
     return block::start();
@@ -271,9 +270,6 @@ int user_receiver_impl::general_work(int noutput_items,
         for (auto& f : fresh) {
             if (f.decided && d_locked_frame < 0)
                 d_locked_frame = int64_t(f.index);
-            // at most 5 frames: a wrong one holds back at most 8 frames of the
-            // reference (7 040 symbols at payload_len 880, within a default buffer)
-            d_timing = std::clamp(f.start - double(f.index) * d_F, 0.0, 5.0 * d_F);
             pending p;
             p.f = std::move(f);
             d_pending.push_back(std::move(p));
@@ -345,14 +341,8 @@ int user_receiver_impl::general_work(int noutput_items,
         if (has_ref) {
             // Reference symbols of frames that can no longer arrive (lost, or
             // before acquisition) are dropped, so that the symbol source shared
-            // with the transmitter never stalls on this receiver: those two frames
-            // behind the samples seen, counted on this radio's frame grid (its
-            // timing offset taken off). A user whose frames come more than two
-            // frames late (harsh: up to 4 096 samples) otherwise lost the
-            // reference of frames still being received, as the calls fell.
-            const double lag = d_timing;
-            const uint64_t seen =
-                d_core.samples() > lag ? uint64_t(double(d_core.samples()) - lag) : 0;
+            // with the transmitter never stalls on this receiver.
+            const uint64_t seen = d_core.samples();
             uint64_t horizon = seen > uint64_t(3 * d_F) ? (seen / d_F - 2) * Ld : 0;
             if (!d_pending.empty())
                 horizon = std::min(horizon, d_pending.front().f.index * Ld);

@@ -75,9 +75,6 @@ private:
     std::deque<pending> d_pending;
     core::psk_index_cache d_ref_k; // reference symbols repeat: their decisions cached
     uint64_t d_ref_pos = 0;        // reference items consumed since start()
-    // the last frame's start minus its nominal one (index x frame length): the
-    // radio's timing offset, which delays every frame (samples, 0 to 5 frames)
-    double d_timing = 0.0;
     uint64_t d_n = 0, d_err = 0, d_bit_err = 0;
     uint64_t d_count_first = 0, d_count_end = 0; // frames counted (end 0: all)
     int64_t d_locked_frame = -1, d_first_report = -1;

@@ -156,41 +156,6 @@ class qa_user_receiver_core(gr_unittest.TestCase):
         self.assertEqual(res[0][:2], res[1][:2])
         self.assertTrue(pmt.equal(res[0][2], res[1][2]))
 
-    def test_block_counts_late_frames_whatever_the_call_sizes(self):
-        # a radio whose frames come 3.24 frames late (harsh user timing: up to
-        # 4 096 samples): every decided frame is counted against its reference
-        # symbols, however the stream is split into calls (the reference of a
-        # frame still being received must not be dropped)
-        from gnuradio import blocks, gr, isac
-        rng = np.random.default_rng(5)
-        n_frames = 60
-        f, g, y = stream(rng, n_frames, 3.24 * 948, 2e-4, 0.05)
-        self.assertEqual(f.frame_len, 948)
-        pts = np.array([1 + 1j, -1 + 1j, -1 - 1j, 1 - 1j]) / np.sqrt(2)
-        ref = pts[rng.integers(0, 4, n_frames * L)].astype(np.complex64)
-        res = []
-        for max_items in (0, 500, 1201):
-            tb = gr.top_block()
-            rx = isac.user_receiver(NT, 1, 0, 4, payload_len=L)
-            # frames 0-49: the last ones' reference may still be on its way when
-            # the stream ends
-            rx.set_count_window(0, 50)
-            src = blocks.vector_source_c(y.tolist(), False)
-            if max_items:
-                src.set_max_noutput_items(max_items)
-            tb.connect(src, (rx, 0))
-            tb.connect(blocks.vector_source_c(ref.tolist(), False), (rx, 1))
-            dbg = blocks.message_debug()
-            tb.msg_connect(rx, "stats", dbg, "store")
-            tb.run()
-            import pmt
-            st = [pmt.to_python(dbg.get_message(i)) for i in range(dbg.num_messages())]
-            decided = sum(bool(m["decided"]) and m["frame"] < 50 for m in st)
-            self.assertGreaterEqual(decided, 33)  # from the receiver's own first report on
-            res.append((rx.count(), decided * L, rx.errors()[0]))
-        self.assertEqual(res, [res[0]] * 3)
-        self.assertEqual(res[0][0], res[0][1])
-
 
 if __name__ == "__main__":
     gr_unittest.run(qa_user_receiver_core)
