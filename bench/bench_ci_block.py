@@ -127,14 +127,14 @@ def symbols(inst, k):
 def pair_child(args):
     """One process of --pair: every draw with one thread once the parent says go."""
     N = args.n_tx[0]
-    todo = []
+    draws = []
     for i in args.indices if args.indices else range(args.draws):
         inst, k = draw_vectors(args, N, i)
-        todo.append((inst, symbols(inst, k)))
+        draws.append((inst, symbols(inst, k)))
     print("ready", flush=True)
     sys.stdin.readline()
     n, wall, cpu = 0, 0.0, 0.0
-    for inst, syms in todo:
+    for inst, syms in draws:
         w, c, _, _ = run_draw(inst, syms, args.solver, 1, args.min_buffer)
         n, wall, cpu = n + len(syms), wall + w, cpu + c
     print(f"{n} {wall} {cpu}", flush=True)
