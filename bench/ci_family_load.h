@@ -112,6 +112,8 @@ inline ci_tuning tuning_overrides(ci_tuning t)
             t.lp_every_step = x != 0;
         else if (k == "early_stop")
             t.early_stop = x != 0;
+        else if (k == "merge_runs")
+            t.merge_runs = x != 0;
         else if (k == "polish")
             t.polish = x != 0;
         else if (k == "lp_starts")

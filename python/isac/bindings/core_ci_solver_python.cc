@@ -95,6 +95,7 @@ ci_params make_params(int psk_order,
     X(core_nodes)           \
     X(core_size)            \
     X(early_stop)           \
+    X(merge_runs)           \
     X(stationary_nodes)     \
     X(polish)               \
     X(feasibility_nodes)    \
