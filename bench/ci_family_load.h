@@ -124,6 +124,8 @@ inline ci_tuning tuning_overrides(ci_tuning t)
             t.feasible_margin = std::atof(v.c_str());
         else if (k == "random_starts")
             t.random_starts = int(x);
+        else if (k == "random_rounds")
+            t.random_rounds = int(x);
         else if (k == "stationary_nodes")
             t.stationary_nodes = x;
         else if (k == "feasibility_nodes")

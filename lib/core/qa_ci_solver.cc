@@ -381,6 +381,19 @@ public:
                     CPPUNIT_ASSERT(hs.objective <= best + 1e-9);
                     CPPUNIT_ASSERT((At * hs.xt - l).minCoeff() >= -1e-12);
                 }
+                // fewer tightened re-solves of the rounding (the random starts' ILPs
+                // at N_T <= 16): the same LP bound, a point that meets every row
+                for (int rounds : { 0, 3 }) {
+                    qos_heuristic_opts ot;
+                    ot.tighten_rounds = rounds;
+                    const ilp_result hr = ilp_qos_heuristic(w, At, l, c, {}, ot);
+                    CPPUNIT_ASSERT_EQUAL(h.lp_bound, hr.lp_bound);
+                    if (hr.feasible) {
+                        CPPUNIT_ASSERT(hr.objective <= best + 1e-9);
+                        CPPUNIT_ASSERT((At * hr.xt - l).minCoeff() >= -1e-12);
+                        CPPUNIT_ASSERT_DOUBLES_EQUAL(w.dot(hr.xt), hr.objective, 1e-12);
+                    }
+                }
             }
         }
         CPPUNIT_ASSERT(feasible_instances >= 4);

@@ -89,6 +89,7 @@ ci_params make_params(int psk_order,
     X(feasible_start)       \
     X(feasible_margin)      \
     X(random_starts)        \
+    X(random_rounds)        \
     X(homotopy)             \
     X(lp_every_step)        \
     X(lp_starts)            \

@@ -102,6 +102,8 @@ struct ci_tuning {
     double feasible_margin = 0.0;
     //! runs from feasible points of the heuristic ILP with random objectives
     int random_starts = 0;
+    //! those ILPs' tightened re-solves of their LP rounding (qos_heuristic_opts)
+    int random_rounds = 8;
     //! threshold homotopy paths, one per entry K: the beam walks to feasibility in K
     //! steps with rows raised from the beam's own values to lambda (empty: off)
     std::vector<int> homotopy;
