@@ -579,9 +579,12 @@ void ci_solver::design_qos(const rmat& At, ci_result& r, mm_state& s) const
     }
     const first_step& best_first = w.steps[w.order[0]];
     // an MM step without an LP is a function of its point (mm_qos), unless the core
-    // search reads the first step's multipliers
+    // search reads the first step's multipliers. A design of one planned run (the
+    // beam at N_T > 32) skips the bookkeeping: a run after it comes only when it
+    // found no point, so it stepped from none
     w.n_seen = 0;
-    const bool merge = d_t.merge_runs && !d_t.lp_every_step && d_t.core_nodes <= 0;
+    const bool merge = d_t.merge_runs && !d_t.lp_every_step && d_t.core_nodes <= 0 &&
+                       d_t.phase_paths + int(d_t.feasible_start) + d_t.random_starts > 1;
     auto run = [&](const mm_start& st) {
         ci_result& r2 = w.r2;
         reset_keeping_storage(r2);
