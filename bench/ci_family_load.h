@@ -112,6 +112,8 @@ inline ci_tuning tuning_overrides(ci_tuning t)
             t.lp_every_step = x != 0;
         else if (k == "early_stop")
             t.early_stop = x != 0;
+        else if (k == "merge_runs")
+            t.merge_runs = x != 0;
         else if (k == "polish")
             t.polish = x != 0;
         else if (k == "lp_starts")
@@ -122,6 +124,8 @@ inline ci_tuning tuning_overrides(ci_tuning t)
             t.feasible_margin = std::atof(v.c_str());
         else if (k == "random_starts")
             t.random_starts = int(x);
+        else if (k == "random_rounds")
+            t.random_rounds = int(x);
         else if (k == "stationary_nodes")
             t.stationary_nodes = x;
         else if (k == "feasibility_nodes")

@@ -103,8 +103,12 @@ void uniform_tightened_starts(const qos_problem& P,
  * first MM steps infeasible, six rounds 5%). Only the last rounding is kept: it is
  * the one closest to feasibility.
  */
-void tightened_rounding(
-    const qos_problem& P, const lp_result& lp, lp_basis& basis, qos_work& ws, rvec& xr)
+void tightened_rounding(const qos_problem& P,
+                        const lp_result& lp,
+                        lp_basis& basis,
+                        int rounds,
+                        qos_work& ws,
+                        rvec& xr)
 {
     const int n = int(P.w.size());
     rvec& lt = ws.lt;
@@ -120,7 +124,7 @@ void tightened_rounding(
     xn.resize(n);
     rvec& viol = ws.viol;
     viol.resize(P.At.rows());
-    for (int round = 0; round < 8; ++round) {
+    for (int round = 0; round < rounds; ++round) {
         viol = (Ax - P.lambda).cwiseMin(0.0);
         if (viol.minCoeff() >= -P.tol)
             break;
@@ -269,7 +273,7 @@ bool lp_relaxation(const qos_problem& P,
         res.lp_bound = std::min(res.lp_bound, std::max(lp.value, P.w.dot(lp.z)));
     if (o.lp_starts > 0)
         uniform_tightened_starts(P, basis, o.lp_starts, ws);
-    tightened_rounding(P, lp, basis, ws, ws.add_start());
+    tightened_rounding(P, lp, basis, o.tighten_rounds, ws, ws.add_start());
     if (o.keep)
         std::swap(basis, *o.keep);
     return true;

@@ -105,6 +105,7 @@ class qa_ci_solver : public CppUnit::TestFixture
     CPPUNIT_TEST(test_lut_rotation);
     CPPUNIT_TEST(test_bad_input);
     CPPUNIT_TEST(test_maxmin_crash_same_optimum);
+    CPPUNIT_TEST(test_merged_runs_same_design);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -380,6 +381,19 @@ public:
                     CPPUNIT_ASSERT(hs.objective <= best + 1e-9);
                     CPPUNIT_ASSERT((At * hs.xt - l).minCoeff() >= -1e-12);
                 }
+                // fewer tightened re-solves of the rounding (the random starts' ILPs
+                // at N_T <= 16): the same LP bound, a point that meets every row
+                for (int rounds : { 0, 3 }) {
+                    qos_heuristic_opts ot;
+                    ot.tighten_rounds = rounds;
+                    const ilp_result hr = ilp_qos_heuristic(w, At, l, c, {}, ot);
+                    CPPUNIT_ASSERT_EQUAL(h.lp_bound, hr.lp_bound);
+                    if (hr.feasible) {
+                        CPPUNIT_ASSERT(hr.objective <= best + 1e-9);
+                        CPPUNIT_ASSERT((At * hr.xt - l).minCoeff() >= -1e-12);
+                        CPPUNIT_ASSERT_DOUBLES_EQUAL(w.dot(hr.xt), hr.objective, 1e-12);
+                    }
+                }
             }
         }
         CPPUNIT_ASSERT(feasible_instances >= 4);
@@ -388,6 +402,59 @@ public:
     // The max-min LP from maxmin_crash's start basis against the cold start: the same
     // status and optimal value, and a point within its rows and box (with and without
     // the radar row, offsets of both signs). Own generator: the suite's draws stay.
+    // The real-time preset with its MM runs stopped where an earlier run stepped from
+    // (merge_runs) against every run to its end: the same design bit for bit (x, the
+    // winning run's trace and gap, feasibility), never more MM iterations, and fewer
+    // in some designs (the merge happens). Tight and loose instances at N_T = 16 and
+    // 32, where the preset runs MM from 11 starts. Own generator: the suite's draws
+    // stay.
+    void test_merged_runs_same_design()
+    {
+        std::mt19937 gen(2028);
+        std::normal_distribution<double> nd(0.0, std::sqrt(0.5));
+        int designs = 0, merged = 0, feasible = 0;
+        long saved = 0;
+        for (int trial = 0; trial < 24; ++trial) {
+            const int N = trial < 16 ? 16 : 32, U = 2 + trial % 5, M = 4 << (trial % 3);
+            ci_params p;
+            p.psk_order = M;
+            p.noise_var = std::pow(10, -0.5);
+            p.gamma = std::pow(10, (trial % 7) / 10.0);
+            ci_tuning t = ci_preset_tuning(ci_preset::realtime, N);
+            CPPUNIT_ASSERT(t.merge_runs);
+            ci_solver A(onebit_paper_scene(N, 16 + 8 * (trial % 4)), U, p, t);
+            t.merge_runs = false;
+            ci_solver B(A.scene(), U, p, t);
+            cmat H(U, N);
+            for (auto& h : H.reshaped())
+                h = cdouble(nd(gen), nd(gen));
+            A.set_channel(H);
+            B.set_channel(H);
+            std::uniform_int_distribution<int> ud(0, M - 1);
+            for (int v = 0; v < 8; ++v) {
+                std::vector<int> k(U);
+                for (auto& e : k)
+                    e = ud(gen);
+                const ci_result ra = A.solve_indices(k), rb = B.solve_indices(k);
+                ++designs;
+                feasible += rb.feasible;
+                CPPUNIT_ASSERT_EQUAL(rb.feasible, ra.feasible);
+                CPPUNIT_ASSERT(ra.x.size() == rb.x.size() && ra.x == rb.x);
+                CPPUNIT_ASSERT(ra.trace == rb.trace);
+                CPPUNIT_ASSERT_EQUAL(rb.metric, ra.metric);
+                CPPUNIT_ASSERT_EQUAL(rb.gap, ra.gap);
+                CPPUNIT_ASSERT_EQUAL(rb.lp_bound, ra.lp_bound);
+                CPPUNIT_ASSERT(ra.iterations <= rb.iterations);
+                merged += ra.iterations < rb.iterations;
+                saved += rb.iterations - ra.iterations;
+            }
+        }
+        CPPUNIT_ASSERT_EQUAL(192, designs);
+        CPPUNIT_ASSERT(feasible >= 40 && feasible <= 180);
+        CPPUNIT_ASSERT(merged >= 50);
+        CPPUNIT_ASSERT(saved >= merged);
+    }
+
     void test_maxmin_crash_same_optimum()
     {
         std::mt19937 gen(2027);

@@ -89,12 +89,14 @@ ci_params make_params(int psk_order,
     X(feasible_start)       \
     X(feasible_margin)      \
     X(random_starts)        \
+    X(random_rounds)        \
     X(homotopy)             \
     X(lp_every_step)        \
     X(lp_starts)            \
     X(core_nodes)           \
     X(core_size)            \
     X(early_stop)           \
+    X(merge_runs)           \
     X(stationary_nodes)     \
     X(polish)               \
     X(feasibility_nodes)    \

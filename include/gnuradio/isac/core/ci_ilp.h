@@ -39,6 +39,9 @@ struct qos_heuristic_opts {
     bool use_lp = true;
     //! extra starts: roundings of LPs with every row raised by 0.15 t lambda, t = 1..
     int lp_starts = 0;
+    //! the LP's rounding: at most this many re-solves with its broken rows raised
+    //! (0: the LP optimum's signs)
+    int tighten_rounds = 8;
     //! core branch and bound over the core_size columns of smallest reduced cost (the
     //! others fixed at its sign), node budget (0: off); core_size 0: 3 m + 8
     long core_nodes = 0;

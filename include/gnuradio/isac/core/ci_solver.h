@@ -102,6 +102,8 @@ struct ci_tuning {
     double feasible_margin = 0.0;
     //! runs from feasible points of the heuristic ILP with random objectives
     int random_starts = 0;
+    //! those ILPs' tightened re-solves of their LP rounding (qos_heuristic_opts)
+    int random_rounds = 8;
     //! threshold homotopy paths, one per entry K: the beam walks to feasibility in K
     //! steps with rows raised from the beam's own values to lambda (empty: off)
     std::vector<int> homotopy;
@@ -114,6 +116,10 @@ struct ci_tuning {
     int core_size = 0;   //!< core columns (0: 3 * 2U + 8)
     //! stop a run after its first step (the polish still runs)
     bool early_stop = true;
+    //! stop a run at a point an earlier run of the design stepped from without an
+    //! LP: it would follow that run's path, so the design is the same (false: every
+    //! run to its end, for a comparison; lp_every_step and core_nodes turn it off)
+    bool merge_runs = true;
     //! after MM: steps with a core branch and bound of this many nodes while the
     //! QSCNR rises (0: off)
     long stationary_nodes = 0;
@@ -292,11 +298,15 @@ public:
 private:
     struct mm_state;
     //! how an MM run starts: at the beam with the first step's surrogate (default:
-    //! the beam's), or at a feasible point x; basis: an LP basis of the same At
+    //! the beam's), or at a feasible point x; basis: an LP basis of the same At.
+    //! seen: the points the design's earlier runs stepped from without an LP
+    //! (seen[0, *n_seen)); a run that reaches one stops there, and adds its own
     struct mm_start {
         const ci_surrogate* sur = nullptr;
         const lp_basis* basis = nullptr;
         const rvec* x = nullptr;
+        std::vector<rvec>* seen = nullptr;
+        size_t* n_seen = nullptr;
     };
     struct first_step {
         ci_surrogate sur;
