@@ -945,7 +945,8 @@ int ci_precoder_impl::work(int noutput_items,
     const uint64_t lim = base + uint64_t(noutput_items);
     auto ready_end = [&] {
         uint64_t a = d_settled;
-        while (a < d_planned && a < lim && d_ready[slot(a)].load(std::memory_order_acquire))
+        while (a < d_planned && a < lim &&
+               d_ready[slot(a)].load(std::memory_order_acquire))
             ++a;
         return a;
     };
@@ -994,7 +995,8 @@ int ci_precoder_impl::work(int noutput_items,
             (i == 0 || d_items[slot(base + i - 1)].kind != item_kind::mute)) {
             // the radio sends silence here (one_bit_quantizer keeps it zero)
             int len = 1;
-            while (i + len < done && d_items[slot(base + i + len)].kind == item_kind::mute)
+            while (i + len < done &&
+                   d_items[slot(base + i + len)].kind == item_kind::mute)
                 ++len;
             add_item_tag(0, base + i, mute_tag_key, pmt::from_uint64(uint64_t(len)));
         }
