@@ -241,12 +241,6 @@ ci_precoder_impl::~ci_precoder_impl()
 
 bool ci_precoder_impl::start()
 {
-    // Items the last run planned but did not send (the pipeline's, or a stopped
-    // call's) go, with their slots in the design cache: nothing in flight crosses
-    // a restart. (No work() call runs here.)
-    d_feed.reset();
-    if (d_planned != d_returned)
-        discard_from(d_returned);
     // A restart counts items from 0 again: channels queued for offsets of the old
     // run would apply at the wrong items, so they go (a set_channel() stays).
     std::lock_guard<std::mutex> lock(d_mutex);
@@ -767,10 +761,9 @@ int ci_precoder_impl::work(int noutput_items,
     const auto in = static_cast<const gr_complex*>(input_items[0]);
     auto out = static_cast<gr_complex*>(output_items[0]);
     const uint64_t base = nitems_written(0);
-    // designs ahead (as in the last call, without the pipeline): the workers wake
-    // now, so their wake-up overlaps this call's serial part (tags, plan) instead
-    // of its designs
-    if (d_direct > 1 && !d_feed)
+    // designs ahead (as in the last call): the workers wake now, so their wake-up
+    // overlaps this call's serial part (tags, plan) instead of its designs
+    if (d_direct > 1)
         d_pool.wake();
 
     std::vector<pending> local;
@@ -850,130 +843,34 @@ int ci_precoder_impl::work(int noutput_items,
         // before it to precode with anything else
         local[0].offset = base;
     }
-    if (d_returned != base) {
-        // a restart counts the items from 0 again (start() has discarded what the
-        // last run left; this covers a restart without it)
-        d_feed.reset();
-        if (d_planned != d_returned)
-            discard_from(d_returned);
-        d_planned = d_settled = d_returned = base;
-    }
-    // The pipeline: direct designs only (a table's lookups take microseconds, the
-    // exact preset's design depends on the machine's speed), no frames (their known
-    // sections are planned in a stateful pass over the tags).
-    const bool pipe = d_pool.threads() > 1 && d_solver && !framed &&
-                      (d_kind == solver_kind::realtime || d_kind == solver_kind::quality);
-    if (d_planned > base && (next || !local.empty() || !pipe)) {
-        // Items planned in the last call are designing on the workers: a channel from
-        // one of them on discards them from there (they are planned again), and the
-        // rest are settled before a new solver's first item resets the cache.
-        if (d_feed)
-            d_feed->drain();
-        d_helped_at = {};
-        if (!local.empty() && std::max(local[0].offset, base) < d_planned)
-            discard_from(std::max(local[0].offset, base));
-        settle_cache(d_settled, d_planned);
-        d_settled = d_planned;
-    }
     // Slow designs (exact, large arrays) get fewer items per call, so that stop(),
     // messages and setters are served within about 50 ms of work.
-    long window = noutput_items;
+    int n = noutput_items;
     if (d_design_seconds > 0) {
         const double fit = 0.05 * d_pool.threads() / d_design_seconds;
-        window = long(std::max(1.0, std::min(double(window), fit)));
+        n = int(std::max(1.0, std::min(double(n), fit)));
     }
-    const long carried = long(d_planned - base);
-    if (carried == 0)
-        reserve_ring(2 * window);
-    const long n = std::max(0L, std::min(window - carried, d_ring - carried));
-    const uint64_t abs0 = d_planned;
-    plan(int(n), in + size_t(carried) * d_n_users, abs0, local);
-    d_planned += uint64_t(n);
-    bool complete = true;
+    plan(n, in, base, local);
+    // every item is designed independently into its own slot
+    const std::function<void(long)> one = [&](long i) {
+        design(d_items[i], &d_k[d_items[i].k0], out + size_t(i) * d_n_tx);
+    };
+    bool complete;
     {
         // the flowgraph's stop() interrupts this thread: a design polls it and
         // cancels the whole job (the pool's workers see d_run_cancel)
         const stop_scope stop(&d_run_cancel);
-        if (pipe) {
-            if (d_feed && d_feed_base + uint64_t(d_feed->posted()) != abs0) {
-                // its numbering does not reach these items (only after a drain)
-                d_feed->drain();
-                d_feed.reset();
-            }
-            if (!d_feed) {
-                d_feed_base = abs0;
-                d_feed = std::make_unique<core::worker_pool::feed>(
-                    d_pool,
-                    [this](long q) { run_item(d_feed_base + uint64_t(q)); },
-                    &d_run_cancel);
-            }
-            d_feed->post(n);
-            const auto now = std::chrono::steady_clock::now();
-            if (n > 0 && d_helped_at != std::chrono::steady_clock::time_point{}) {
-                const double g = std::chrono::duration<double>(now - d_helped_at).count();
-                d_gap_seconds = d_gap_seconds > 0 ? 0.9 * d_gap_seconds + 0.1 * g : g;
-            }
-            if (n == 0 || d_batch_changed) {
-                // the input's end (nothing new), or a new channel or solver in this
-                // batch (a later one could not discard items across it): nothing is
-                // carried into the next call
-                complete = d_feed->drain();
-                d_helped_at = {};
-            } else {
-                // leave the workers enough items to design until the next call's
-                // post (at least one each)
-                const long workers = d_pool.threads() - 1;
-                long keep = workers;
-                if (d_design_seconds > 0 && d_gap_seconds > 0)
-                    keep = long(std::ceil(workers * d_gap_seconds / d_design_seconds));
-                keep = std::max(workers, std::min(keep, n / 2));
-                d_feed->help(keep);
-                d_helped_at = std::chrono::steady_clock::now();
-            }
-        } else {
-            d_feed.reset(); // drained above
-            // copies only (tables, cached designs, known vectors): one chunk, so the
-            // pool's workers are not woken
-            complete = d_pool.run(
-                n,
-                [this, abs0](long q) { run_item(abs0 + uint64_t(q)); },
-                &d_run_cancel,
-                d_direct ? 1 : std::max(1L, n));
-        }
+        // copies only (tables, cached designs, known vectors): one chunk, so the
+        // pool's workers are not woken
+        complete = d_pool.run(n, one, &d_run_cancel, d_direct ? 1 : std::max(1, n));
     }
-    // the finished prefix, settled in item order
-    const uint64_t lim = base + uint64_t(noutput_items);
-    auto ready_end = [&] {
-        uint64_t a = d_settled;
-        while (a < d_planned && a < lim &&
-               d_ready[slot(a)].load(std::memory_order_acquire))
-            ++a;
-        return a;
-    };
-    uint64_t r = ready_end();
-    if (r == base && d_planned > base && d_feed) {
-        // the first item is still on a worker (a design longer than this thread's
-        // share of the call): wait for it
-        complete = d_feed->drain() && complete;
-        d_helped_at = {};
-        r = ready_end();
-    }
-    settle_cache(d_settled, r);
-    d_settled = r;
-    uint64_t e = base;
-    while (e < r && e < lim && d_items[slot(e)].done)
-        ++e;
-    if ((!complete || d_run_cancel.load()) && e < d_planned) {
+    settle_cache(n, out);
+    int done = n;
+    if (!complete) {
         // stopped while designing: only the finished leading items leave the block
-        if (d_feed)
-            d_feed->drain();
-        discard_from(e);
-    }
-    const int done = int(e - base);
-    d_returned = e;
-    for (int i = 0; i < done; ++i) {
-        const gr_complex* v = &d_vec[slot(base + i) * d_n_tx];
-        std::copy(v, v + d_n_tx, out + size_t(i) * d_n_tx);
+        done = 0;
+        while (done < n && d_items[done].done)
+            ++done;
     }
     if (d_dac_amplitude > 0 && done > 0) {
         // dac "1bit": this output is the 1-bit DAC's (one_bit_quantizer "dac", the
@@ -984,78 +881,32 @@ int ci_precoder_impl::work(int noutput_items,
         auto f = reinterpret_cast<float*>(out);
         core::one_bit_quantize(f, f, size_t(2) * d_n_tx * done, d_dac_amplitude);
         for (int i = 0; i < done; ++i)
-            if (d_items[slot(base + i)].kind == item_kind::mute)
+            if (d_items[i].kind == item_kind::mute)
                 std::fill(out + size_t(i) * d_n_tx,
                           out + size_t(i + 1) * d_n_tx,
                           gr_complex(0, 0));
     }
     for (int i = 0; i < done; ++i) {
-        const item& it = d_items[slot(base + i)];
-        if (it.kind == item_kind::mute &&
-            (i == 0 || d_items[slot(base + i - 1)].kind != item_kind::mute)) {
+        if (d_items[i].kind == item_kind::mute &&
+            (i == 0 || d_items[i - 1].kind != item_kind::mute)) {
             // the radio sends silence here (one_bit_quantizer keeps it zero)
             int len = 1;
-            while (i + len < done &&
-                   d_items[slot(base + i + len)].kind == item_kind::mute)
+            while (i + len < done && d_items[i + len].kind == item_kind::mute)
                 ++len;
             add_item_tag(0, base + i, mute_tag_key, pmt::from_uint64(uint64_t(len)));
         }
-        account(it, base + i);
+        account(d_items[i], base + i);
     }
     return done;
 }
 
-void ci_precoder_impl::reserve_ring(long n)
-{
-    if (n <= d_ring)
-        return;
-    // the items move: none is planned beyond the last call's output
-    d_ring = n;
-    std::vector<item> items(static_cast<size_t>(n));
-    d_items.swap(items);
-    d_k.assign(size_t(n) * d_n_users, 0);
-    d_kx.assign(size_t(n) * d_n_tx, gr_complex(0, 0));
-    d_vec.assign(size_t(n) * d_n_tx, gr_complex(0, 0));
-    d_ready.reset(new std::atomic<uint8_t>[size_t(n)]);
-    for (long i = 0; i < n; ++i)
-        d_ready[size_t(i)].store(0, std::memory_order_relaxed);
-}
-
-void ci_precoder_impl::run_item(uint64_t abs)
-{
-    const size_t s = slot(abs);
-    item& it = d_items[s];
-    design(it, &d_k[it.k0], &d_vec[s * d_n_tx]);
-    d_ready[s].store(1, std::memory_order_release);
-}
-
-// The items from abs on were planned but go undesigned (a channel from one of
-// them, a stop): their slots leave the cache (no earlier item refers to them, and
-// no cache reset lies among them: a batch with one is never carried).
-void ci_precoder_impl::discard_from(uint64_t abs)
-{
-    d_feed.reset(); // drained or stopped: its numbering ends here
-    long first = -1;
-    for (uint64_t a = abs; a < d_planned; ++a) {
-        const long f = d_items[slot(a)].fill;
-        if (f >= 0 && (first < 0 || f < first))
-            first = f;
-    }
-    if (first >= 0)
-        d_cache.truncate(first);
-    d_planned = abs;
-    d_settled = std::min(d_settled, abs);
-}
-
-// Serial pass over the items [abs0, abs0 + n), in[i] the input of item abs0 + i:
-// channel switches at their exact items, symbol indices, and which items a table
-// answers. No design runs here.
+// Serial pass over the items [0, n): channel switches at their exact items, symbol
+// indices, and which items a table answers. No design runs here.
 void ci_precoder_impl::plan(int n,
                             const gr_complex* in,
-                            uint64_t abs0,
+                            uint64_t base,
                             std::vector<pending>& local)
 {
-    d_batch_changed = false;
     std::shared_ptr<core::ci_lut> lut;
     std::shared_ptr<core::ci_solver> lut_for;
     d_lut_hold.clear(); // the tables of the previous call's items
@@ -1069,34 +920,32 @@ void ci_precoder_impl::plan(int n,
     };
     refresh_lut();
     size_t pi = 0;
+    d_items.resize(size_t(n));
+    d_k.resize(size_t(n) * d_n_users);
+    d_kx.resize(size_t(n) * d_n_tx);
     for (int i = 0; i < n; ++i) {
-        const uint64_t abs = abs0 + uint64_t(i);
-        while (pi < local.size() && local[pi].offset <= abs) {
+        while (pi < local.size() && local[pi].offset <= base + i) {
             activate(local[pi].H, local[pi].epoch);
-            d_batch_changed = true;
             if (d_kind == solver_kind::lut)
-                await_lut_at(local[pi], abs > 0);
+                await_lut_at(local[pi], base + i > 0);
             ++pi;
             refresh_lut();
         }
-        const size_t sl = slot(abs);
-        d_ready[sl].store(0, std::memory_order_relaxed);
-        item& it = d_items[sl];
+        item& it = d_items[i];
         it.done = false;
         it.solver = d_solver;
         it.epoch = d_epoch_in_use.load();
-        it.k0 = int(sl) * d_n_users;
+        it.k0 = i * d_n_users;
         it.lut = d_kind == solver_kind::lut && lut && lut_for == d_solver ? lut.get()
                                                                           : nullptr;
         it.kind = item_kind::data;
         it.hit = it.fill = -1;
         it.rot = 0;
-        it.bad = it.far = 0;
         // preamble, header and pilots of a tagged frame go out as they are; they
         // are how the users learn the channel, so they go out before one is known
-        if (const gr_complex* kx = d_known.at(abs, d_solver != nullptr)) {
+        if (const gr_complex* kx = d_known.at(base + i, d_solver != nullptr)) {
             it.kind = item_kind::known;
-            std::copy(kx, kx + d_n_tx, d_kx.begin() + sl * d_n_tx);
+            std::copy(kx, kx + d_n_tx, d_kx.begin() + size_t(i) * d_n_tx);
             continue;
         }
         if (!d_solver) {
@@ -1108,10 +957,12 @@ void ci_precoder_impl::plan(int n,
         for (int u = 0; u < d_n_users; ++u) {
             bool bad = false, far = false;
             d_k[it.k0 + u] = d_sym_k(s[u], &bad, &far);
-            if (bad)
-                ++it.bad;
-            else if (far)
-                ++it.far;
+            if (bad) {
+                ++d_bad_interval;
+                ++d_bad_total;
+            } else if (far) {
+                ++d_far_interval;
+            }
         }
         if (it.lut)
             continue; // the table turns its canonical entries itself
@@ -1119,11 +970,11 @@ void ci_precoder_impl::plan(int n,
         // so that a class's outputs are turns of one another)
         it.rot = core::ci_lut::canonical(&d_k[it.k0], d_n_users, d_M, &d_k[it.k0]);
         if (d_kind != solver_kind::exact)
-            plan_cache(abs, abs0, &d_k[it.k0]);
+            plan_cache(i, &d_k[it.k0]);
     }
     d_direct = 0;
     for (int i = 0; i < n; ++i) {
-        const item& it = d_items[slot(abs0 + uint64_t(i))];
+        const item& it = d_items[i];
         if (it.kind == item_kind::data && !it.lut && it.hit < 0)
             ++d_direct;
     }
@@ -1143,19 +994,17 @@ void ci_precoder_impl::plan(int n,
 // A data item designed directly (k: its class's canonical member): a vector whose
 // class was designed before with the same solver copies that design, turned
 // (settle_cache), else it reserves a slot.
-void ci_precoder_impl::plan_cache(uint64_t abs, uint64_t abs0, const int* k)
+void ci_precoder_impl::plan_cache(int i, const int* k)
 {
-    item& it = d_items[slot(abs)];
+    item& it = d_items[i];
     if (d_cache.max_slots <= 0)
         return;
     if (d_cache.solver != it.solver) {
-        // a new channel or settings within this batch: its earlier items are
-        // designed directly (their slots go with the old solver's entries; the
-        // items of earlier batches are settled already)
-        for (uint64_t a = abs0; a < abs; ++a)
-            d_items[slot(a)].hit = d_items[slot(a)].fill = -1;
+        // a new channel or settings within this call: the earlier items of the call
+        // are designed directly (their slots go with the old solver's entries)
+        for (int j = 0; j < i; ++j)
+            d_items[j].hit = d_items[j].fill = -1;
         d_cache.reset(it.solver);
-        d_batch_changed = true;
     }
     uint64_t key = 0;
     for (int u = d_n_users - 1; u >= 0; --u)
@@ -1176,13 +1025,12 @@ void ci_precoder_impl::plan_cache(uint64_t abs, uint64_t abs0, const int* k)
 // In item order, after the designs: each reserved slot takes its design, each repeat
 // copies its slot (filled by an earlier item of this or an earlier call). A slot
 // whose design was cancelled (stop) leaves the cache, and so do its repeats.
-void ci_precoder_impl::settle_cache(uint64_t from, uint64_t to)
+void ci_precoder_impl::settle_cache(int n, gr_complex* out)
 {
-    auto& lost = d_cache.lost;
-    bool lost_now = false;
-    for (uint64_t a = from; a < to; ++a) {
-        item& it = d_items[slot(a)];
-        gr_complex* o = &d_vec[slot(a) * d_n_tx];
+    std::vector<uint8_t> lost;
+    for (int i = 0; i < n; ++i) {
+        item& it = d_items[i];
+        gr_complex* o = out + size_t(i) * d_n_tx;
         if (it.fill >= 0) {
             if (it.done) {
                 d_cache.store(it.fill, o, it.rot);
@@ -1195,24 +1043,18 @@ void ci_precoder_impl::settle_cache(uint64_t from, uint64_t to)
             } else {
                 lost.resize(d_cache.info.size());
                 lost[it.fill] = 1;
-                lost_now = true;
             }
         } else if (it.hit >= 0) {
-            it.done = !(it.hit < long(lost.size()) && lost[it.hit]);
+            it.done = lost.empty() || !lost[it.hit];
             if (it.done) {
                 d_cache.load(it.hit, o);
                 core::ci_lut::quarter_turn(o, o, d_n_tx, it.rot);
-                // what account() reads, kept with the item: a later batch may reset
-                // the cache before this item goes out
-                const design_summary& d = d_cache.info[it.hit];
-                it.feasible = d.feasible;
-                it.hit_metric = d.metric;
-                it.hit_margin_ratio = d.margin_ratio;
+                it.feasible = d_cache.info[it.hit].feasible;
             }
         }
     }
-    if (lost_now)
-        d_cache.drop();
+    if (!lost.empty())
+        d_cache.drop(lost);
 }
 
 void ci_precoder_impl::design_cache::init(int n, long max)
@@ -1229,7 +1071,6 @@ void ci_precoder_impl::design_cache::reset(std::shared_ptr<core::ci_solver> s)
 {
     solver = std::move(s);
     info.clear();
-    lost.clear();
     bits.clear();
     n_full = 0;
     std::fill(slots.begin(), slots.end(), -1L);
@@ -1275,7 +1116,7 @@ void ci_precoder_impl::design_cache::insert(uint64_t key, long slot)
     ++used;
 }
 
-void ci_precoder_impl::design_cache::drop()
+void ci_precoder_impl::design_cache::drop(const std::vector<uint8_t>& lost)
 {
     // rare (a stop within a call): rebuild the table without the lost slots
     std::vector<uint64_t> k(slots.size(), 0);
@@ -1285,27 +1126,6 @@ void ci_precoder_impl::design_cache::drop()
     used = 0;
     for (size_t j = 0; j < v.size(); ++j)
         if (v[j] >= 0 && !(v[j] < long(lost.size()) && lost[v[j]]))
-            insert(k[j], v[j]);
-}
-
-void ci_precoder_impl::design_cache::truncate(long s)
-{
-    if (s >= long(info.size()))
-        return;
-    // slots are filled in item order, so the full store's entries of the slots
-    // from s on are its last ones
-    for (long t = s; t < long(info.size()); ++t)
-        if (info[size_t(t)].full >= 0)
-            n_full = std::min(n_full, info[size_t(t)].full);
-    info.resize(size_t(s));
-    lost.resize(std::min(lost.size(), size_t(s)));
-    std::vector<uint64_t> k(slots.size(), 0);
-    std::vector<long> v(slots.size(), -1);
-    k.swap(keys);
-    v.swap(slots);
-    used = 0;
-    for (size_t j = 0; j < v.size(); ++j)
-        if (v[j] >= 0 && v[j] < s)
             insert(k[j], v[j]);
 }
 
@@ -1418,11 +1238,6 @@ void ci_precoder_impl::design(item& it, const int* k, gr_complex* o) const
 // Serial pass in item order: tags and statistics.
 void ci_precoder_impl::account(const item& it, uint64_t abs)
 {
-    if (it.bad) {
-        d_bad_interval += uint64_t(it.bad);
-        d_bad_total += uint64_t(it.bad);
-    }
-    d_far_interval += uint64_t(it.far);
     if (it.epoch != d_epoch_tagged || abs == 0) {
         if (it.epoch)
             add_item_tag(0, abs, d_epoch_key, pmt::from_uint64(it.epoch));
@@ -1434,11 +1249,12 @@ void ci_precoder_impl::account(const item& it, uint64_t abs)
         ++d_acc.lut_hits;
     } else if (it.hit >= 0) {
         ++d_acc.cache_hits;
-        if (it.hit_metric > 0) {
-            d_acc.qscnr_db_sum += 10.0 * std::log10(it.hit_metric);
+        const design_summary& d = d_cache.info[it.hit];
+        if (d.metric > 0) {
+            d_acc.qscnr_db_sum += 10.0 * std::log10(d.metric);
             d_acc.qscnr_n++;
         }
-        d_acc.min_margin_ratio = std::min(d_acc.min_margin_ratio, it.hit_margin_ratio);
+        d_acc.min_margin_ratio = std::min(d_acc.min_margin_ratio, d.margin_ratio);
     } else {
         const core::ci_result& r = it.r;
         d_acc.solved++;

@@ -129,8 +129,6 @@ private:
         bool done = false; // designed (false after a cancelled run)
         // design cache: the slot a repeat copies, the slot this design fills (-1: none)
         long hit = -1, fill = -1;
-        int bad = 0, far = 0; // its symbols off the alphabet (counted when it goes out)
-        double hit_metric = 0, hit_margin_ratio = 0; // a repeat: its slot's
     };
     //! what the statistics need of a design copied from the cache, and where its
     //! vector is: amp > 0, a 1-bit design (every entry +-amp +- j amp, its signs in
@@ -178,19 +176,13 @@ private:
         std::vector<long> slots; // -1: empty
         long used = 0;
 
-        //! slots whose designs were cancelled (stop): out of the table, and their
-        //! repeats are not emitted
-        std::vector<uint8_t> lost;
-
         void init(int n, long max);
         //! the solver's entries go (a new channel or settings)
         void reset(std::shared_ptr<core::ci_solver> s);
         long find(uint64_t key) const;
         void insert(uint64_t key, long slot);
         //! drops the keys of the lost slots (their designs were cancelled)
-        void drop();
-        //! slots from s on go (their items were planned, then discarded)
-        void truncate(long s);
+        void drop(const std::vector<uint8_t>& lost);
         //! slot s takes the canonical design j^-rot o (n_tx entries)
         void store(long s, const gr_complex* o, int rot);
         std::vector<gr_complex> turned; // store's scratch
@@ -247,32 +239,13 @@ private:
     // designs run on the pool; the output is the same for any thread count
     core::worker_pool d_pool;
     std::atomic<bool> d_run_cancel{ false }; // the flowgraph's stop() seen in a design
-    /*
-     * The items live in a ring indexed by their absolute item number (modulo
-     * d_ring): planned in order, designed on the pool, settled (the cache) and
-     * sent in order. With 2+ threads and direct designs a call may return only
-     * the finished prefix of its items and leave the rest designing on the
-     * workers (the pipeline, d_feed), so the workers do not idle through the
-     * block thread's serial part and GNU Radio's gap between two calls.
-     * d_returned <= d_settled <= d_planned (absolute item numbers).
-     */
-    long d_ring = 0;
     std::vector<item> d_items;
-    std::vector<int> d_k;          // symbol indices of the items, n_users each
-    std::vector<gr_complex> d_kx;  // the known items' vectors, n_tx each
-    std::vector<gr_complex> d_vec; // the items' output vectors, n_tx each
-    std::unique_ptr<std::atomic<uint8_t>[]> d_ready; // an item's design is published
-    uint64_t d_planned = 0, d_settled = 0, d_returned = 0;
     std::vector<std::shared_ptr<core::ci_lut>> d_lut_hold; // tables the items point to
+    std::vector<int> d_k;         // symbol indices of the items, n_users each
+    std::vector<gr_complex> d_kx; // the known items' vectors, n_tx each
     double d_design_seconds = 0;  // running mean time of a direct design (work thread)
     design_cache d_cache;         // work thread
-    int d_direct = 0;             // plan(): items of the batch that need a direct design
-    bool d_batch_changed = false; // plan(): a channel or the cache's solver changed
-    // between the block thread's last help() and its next post: what the workers
-    // must have posted items for (running mean)
-    double d_gap_seconds = 0;
-    std::chrono::steady_clock::time_point d_helped_at;
-    uint64_t d_feed_base = 0; // the item of the feed's index 0
+    int d_direct = 0;             // plan(): items that need a direct design
     // the symbols' indices (work thread; sources repeat their points bit for bit)
     core::psk_index_cache d_sym_k{ 2 };
 
@@ -292,9 +265,6 @@ private:
     double d_lut_wait_max = 0;
     uint64_t d_lut_waits_long = 0;
     int64_t d_lead_min = INT64_MAX; // snapshots from a csi's arrival to its offset
-
-    // after d_pool: destroyed first
-    std::unique_ptr<core::worker_pool::feed> d_feed;
 
     std::atomic<uint64_t> d_infeasible_total{ 0 }, d_bad_total{ 0 }, d_dropped_total{ 0 },
         d_late_total{ 0 };
@@ -328,20 +298,13 @@ private:
     void await_lut();
     void publish_stats();
     static pmt::pmt_t stats_dict(const stats_snap& s);
-    //! the items [abs0, abs0 + n) (input in): channel switches, indices, table or design
-    void plan(int n, const gr_complex* in, uint64_t abs0, std::vector<pending>& local);
-    size_t slot(uint64_t abs) const { return size_t(abs % uint64_t(d_ring)); }
-    //! room for n items in the ring (no item may be in flight when it grows)
-    void reserve_ring(long n);
-    //! designs item abs (any thread) and publishes it
-    void run_item(uint64_t abs);
+    //! the items [0, n) of a work() call: channel switches, indices, table or design
+    void plan(int n, const gr_complex* in, uint64_t base, std::vector<pending>& local);
     void design(item& it, const int* k, gr_complex* out) const;
-    //! plan(): the cache's part for a data item designed directly (batch from abs0)
-    void plan_cache(uint64_t abs, uint64_t abs0, const int* k);
-    //! after the designs, in item order: fill the cache, copy repeats
-    void settle_cache(uint64_t from, uint64_t to);
-    //! the items from abs on go undesigned (the feed is drained or stopped)
-    void discard_from(uint64_t abs);
+    //! plan(): the cache's part for a data item designed directly
+    void plan_cache(int i, const int* k);
+    //! after the designs: fill the cache, copy repeats within the call
+    void settle_cache(int n, gr_complex* out);
     void account(const item& it, uint64_t abs);
 };
 

@@ -5,9 +5,7 @@
  *
  * worker_pool and background_task: every index runs exactly once whatever the thread
  * count and grain, results land by index, cancellation and stop() skip the rest and
- * are visible through cancel_requested(), and a stopped pool runs again; a feed
- * (items posted over time) runs every posted item once, and its workers run what
- * the owner leaves them while it does something else.
+ * are visible through cancel_requested(), and a stopped pool runs again.
  */
 #include <gnuradio/isac/core/worker_pool.h>
 #include <cppunit/TestFixture.h>
@@ -33,8 +31,6 @@ class qa_worker_pool : public CppUnit::TestFixture
     CPPUNIT_TEST(test_cancel_scopes);
     CPPUNIT_TEST(test_bad_threads);
     CPPUNIT_TEST(test_idle_pool_sleeps);
-    CPPUNIT_TEST(test_feed);
-    CPPUNIT_TEST(test_feed_cancel_and_stop);
     CPPUNIT_TEST_SUITE_END();
 
     // f(i) = a hash of i: what a design computes from its own input only
@@ -321,104 +317,6 @@ public:
         std::atomic<long> n{ 0 };
         CPPUNIT_ASSERT(spawned.run(1000, [&](long) { ++n; }));
         CPPUNIT_ASSERT_EQUAL(1000L, n.load());
-    }
-
-    // Posts of varying size, the owner helping down to a varying reserve between
-    // them: every item runs once with its own result, whatever ran it; what the
-    // owner leaves is run by the workers while it does not help (it sleeps).
-    void test_feed()
-    {
-        const long total = 3000;
-        std::vector<double> ref(total);
-        for (long i = 0; i < total; ++i)
-            ref[i] = value(i);
-        for (int threads : { 1, 2, 3 }) {
-            worker_pool pool(threads);
-            std::vector<std::atomic<int>> count(total);
-            std::vector<double> out(total, -1.0);
-            std::vector<std::atomic<uint8_t>> ready(total);
-            std::atomic<long> by_workers{ 0 };
-            const auto owner = std::this_thread::get_id();
-            {
-                worker_pool::feed f(pool, [&](long i) {
-                    ++count[i];
-                    out[i] = value(i);
-                    if (std::this_thread::get_id() != owner)
-                        ++by_workers;
-                    ready[i].store(1, std::memory_order_release);
-                });
-                long posted = 0, step = 1;
-                while (posted < total) {
-                    const long n = std::min(total - posted, step);
-                    f.post(n);
-                    posted += n;
-                    CPPUNIT_ASSERT_EQUAL(posted, f.posted());
-                    f.help(step % 5);
-                    if (step % 7 == 0)
-                        std::this_thread::sleep_for(std::chrono::microseconds(300));
-                    step = step % 61 + 1;
-                }
-                CPPUNIT_ASSERT(f.drain());
-                for (long i = 0; i < total; ++i)
-                    CPPUNIT_ASSERT(ready[i].load(std::memory_order_acquire));
-            }
-            for (long i = 0; i < total; ++i) {
-                CPPUNIT_ASSERT_EQUAL(1, count[i].load());
-                CPPUNIT_ASSERT_EQUAL(ref[i], out[i]);
-            }
-            if (threads == 1)
-                CPPUNIT_ASSERT_EQUAL(0L, by_workers.load());
-            else // the reserves the owner left while it slept
-                CPPUNIT_ASSERT(by_workers.load() > 0);
-        }
-    }
-
-    // A raised cancel flag or the pool's stop() skips the items not started (drain
-    // is false), and a feed with items left is destroyed without running them.
-    void test_feed_cancel_and_stop()
-    {
-        for (int threads : { 1, 2 }) {
-            worker_pool pool(threads);
-            std::atomic<bool> cancel{ false };
-            std::atomic<long> ran{ 0 };
-            {
-                worker_pool::feed f(
-                    pool,
-                    [&](long i) {
-                        ++ran;
-                        if (i == 10)
-                            cancel = true;
-                    },
-                    &cancel);
-                f.post(1000);
-                CPPUNIT_ASSERT(!f.drain());
-            }
-            CPPUNIT_ASSERT(ran.load() >= 11 && ran.load() < 1000);
-            ran = 0;
-            {
-                worker_pool::feed f(pool, [&](long) { ++ran; });
-                f.post(100000);
-                pool.stop();
-                CPPUNIT_ASSERT(threads > 1 || !f.drain() || ran.load() == 100000);
-            }
-            if (threads > 1)
-                CPPUNIT_ASSERT(ran.load() < 100000);
-            ran = 0;
-            {
-                // left with items: nothing more starts once it is destroyed
-                worker_pool::feed f(pool, [&](long) {
-                    ++ran;
-                    std::this_thread::sleep_for(std::chrono::microseconds(100));
-                });
-                f.post(100000);
-            }
-            const long after = ran.load();
-            std::this_thread::sleep_for(std::chrono::milliseconds(5));
-            CPPUNIT_ASSERT_EQUAL(after, ran.load());
-            CPPUNIT_ASSERT(after < 100000);
-            // the pool runs again
-            CPPUNIT_ASSERT(pool.run(100, [&](long) { ++ran; }));
-        }
     }
 };
 

@@ -136,12 +136,11 @@ int hardware_threads() { return std::max(1u, std::thread::hardware_concurrency()
 // ---------------------------------------------------------------- worker_pool
 
 struct worker_pool::job {
-    std::atomic<long> n{ 0 }; // indices posted (a feed's grows)
-    long grain = 1;
-    const std::function<void(long)>* f = nullptr;
-    const std::atomic<bool>* cancel = nullptr; // the caller's flag (may be null)
-    std::atomic<bool> stopped{ false };        // set by worker_pool::stop()
-    bool background = false;
+    long n, grain;
+    const std::function<void(long)>* f;
+    const std::atomic<bool>* cancel;    // the caller's flag (may be null)
+    std::atomic<bool> stopped{ false }; // set by worker_pool::stop()
+    bool background;
     std::atomic<long> next{ 0 }; // first unclaimed index
     std::atomic<long> done{ 0 }; // indices that ran
     std::atomic<int> active{ 0 }; // workers inside work_on (changed under the pool mutex)
@@ -152,25 +151,7 @@ struct worker_pool::job {
         return (cancel && cancel->load(std::memory_order_relaxed)) ||
                stopped.load(std::memory_order_relaxed) || inherited.any();
     }
-    bool has_work() const { return next.load() < n.load() && !cancelled(); }
-    // Claims [i0, i1), at most grain indices, while more than keep are unclaimed.
-    // A compare-exchange, not a fetch_add: a feed's n grows, and a claim past the
-    // end would skip the indices posted next.
-    bool claim(long keep, long& i0, long& i1)
-    {
-        long c = next.load();
-        for (;;) {
-            const long end = n.load(std::memory_order_acquire) - keep;
-            if (c >= end)
-                return false;
-            const long e = std::min(end, c + grain);
-            if (next.compare_exchange_weak(c, e)) {
-                i0 = c;
-                i1 = e;
-                return true;
-            }
-        }
-    }
+    bool has_work() const { return next.load() < n && !cancelled(); }
 };
 
 worker_pool::worker_pool(int threads) : d_threads(threads)
@@ -199,9 +180,9 @@ void worker_pool::stop()
         t.join();
 }
 
-// Claims chunks of j until none is left (or only keep) or j is cancelled. A worker
-// (yield) leaves a background job as soon as a foreground job is waiting.
-void worker_pool::work_on(job& j, bool yield, long keep)
+// Claims chunks of j until none is left or j is cancelled. A worker (yield) leaves
+// a background job as soon as a foreground job is waiting.
+void worker_pool::work_on(job& j, bool yield)
 {
     // a worker takes on the caller's scopes; the caller is in them already
     job_scope scope({ j.cancel, &j.stopped }, yield ? &j.inherited : nullptr);
@@ -210,9 +191,10 @@ void worker_pool::work_on(job& j, bool yield, long keep)
         if (j.cancelled() || (!yield && cancel_requested()) ||
             (yield && j.background && d_foreground.load() > 0))
             return;
-        long i0, i1;
-        if (!j.claim(keep, i0, i1))
+        const long i0 = j.next.fetch_add(j.grain);
+        if (i0 >= j.n)
             return;
+        const long i1 = std::min(j.n, i0 + j.grain);
         for (long i = i0; i < i1; ++i)
             (*j.f)(i);
         j.done += i1 - i0;
@@ -304,7 +286,7 @@ bool worker_pool::run(long n,
     if (n <= 0)
         return true;
     job j;
-    j.n.store(n);
+    j.n = n;
     j.grain = std::max(1L, grain);
     j.f = &f;
     j.cancel = cancel;
@@ -333,70 +315,6 @@ bool worker_pool::run(long n,
         d_wake.notify_all(); // background work may wait for the foreground to end
     }
     return j.done.load() == n;
-}
-
-// ---------------------------------------------------------------- worker_pool::feed
-
-// Not a foreground job for the background ones' yielding: a feed stays open between
-// its owner's posts, when it has nothing to run. The workers still prefer it to a
-// background job whenever it has items (pick_job).
-worker_pool::feed::feed(worker_pool& pool,
-                        std::function<void(long)> f,
-                        const std::atomic<bool>* cancel)
-    : d_pool(pool), d_f(std::move(f)), d_job(std::make_unique<job>())
-{
-    d_job->f = &d_f;
-    d_job->cancel = cancel;
-    // no scopes of the owner's: they end with its call, the items outlive it
-    if (d_pool.d_threads > 1) {
-        std::lock_guard<std::mutex> lock(d_pool.d_mutex);
-        d_pool.d_jobs.push_back(d_job.get());
-    }
-}
-
-worker_pool::feed::~feed()
-{
-    if (d_pool.d_threads < 2)
-        return;
-    job& j = *d_job;
-    std::unique_lock<std::mutex> lock(d_pool.d_mutex);
-    j.stopped = true;
-    d_pool.d_wake.wait(lock, [&] { return j.active == 0; });
-    auto& jobs = d_pool.d_jobs;
-    jobs.erase(std::remove(jobs.begin(), jobs.end(), &j), jobs.end());
-}
-
-void worker_pool::feed::post(long count)
-{
-    if (count <= 0)
-        return;
-    if (d_pool.d_threads < 2) {
-        d_job->n.fetch_add(count);
-        return;
-    }
-    {
-        std::lock_guard<std::mutex> lock(d_pool.d_mutex);
-        d_pool.spawn_locked();
-        d_job->n.fetch_add(count, std::memory_order_release);
-        ++d_pool.d_posted;
-    }
-    d_pool.d_wake.notify_all();
-}
-
-long worker_pool::feed::posted() const { return d_job->n.load(); }
-
-void worker_pool::feed::help(long keep) { d_pool.work_on(*d_job, false, keep); }
-
-bool worker_pool::feed::drain()
-{
-    job& j = *d_job;
-    d_pool.work_on(j, false);
-    if (d_pool.d_threads > 1) {
-        spin_until([&] { return j.active.load() == 0; });
-        std::unique_lock<std::mutex> lock(d_pool.d_mutex);
-        d_pool.d_wake.wait(lock, [&] { return j.active == 0; });
-    }
-    return j.done.load() == j.n.load();
 }
 
 // ---------------------------------------------------------------- background_task

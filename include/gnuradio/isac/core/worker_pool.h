@@ -8,8 +8,6 @@
  *  - worker_pool::run(n, f): f(0) ... f(n-1) on the calling thread and the pool's
  *    workers; the caller gets its results in index order, so a block's output
  *    does not depend on the thread count.
- *  - worker_pool::feed: a job whose items are posted over time (a pipeline); the
- *    workers run them while the owner does other work between two posts.
  *  - background_task: one worker thread per owner that runs computations one after
  *    the other (a table build, a precoder design), each of which may call run().
  * Both cancel cooperatively: long computations poll core::cancel_requested(),
@@ -40,8 +38,6 @@ int hardware_threads();
 
 class worker_pool
 {
-    struct job;
-
 public:
     //! threads >= 1 computing threads: the caller of run() and threads - 1 workers.
     explicit worker_pool(int threads);
@@ -82,44 +78,8 @@ public:
     //! another thread is in run()); a later run() starts new workers.
     void stop();
 
-    /*!
-     * A job that grows while it runs (a pipelined block): its owner posts items
-     * over time, the pool's workers run them in posting order, and they go on
-     * running the items posted so far while the owner does its serial work between
-     * two posts (a block between two work() calls). The owner runs items too
-     * (help(), drain()) and reads an item's result once f has published it (f
-     * stores a flag with release order, the owner loads it with acquire order).
-     * Only the owner's thread calls the methods. Items stop starting once `cancel`
-     * becomes true or the pool is stopped; a stopped pool's feed can only be
-     * destroyed. With one thread the owner runs every item itself.
-     */
-    class feed
-    {
-    public:
-        feed(worker_pool& pool,
-             std::function<void(long)> f,
-             const std::atomic<bool>* cancel = nullptr);
-        //! items not started are skipped; returns once the running ones have returned
-        ~feed();
-        feed(const feed&) = delete;
-        feed& operator=(const feed&) = delete;
-
-        //! items [posted(), posted() + count) may run: f(i) for each
-        void post(long count);
-        long posted() const;
-        //! runs items on this thread while more than `keep` have not started
-        void help(long keep);
-        //! runs the items not started on this thread and waits for the workers':
-        //! true when every posted item ran, false when a cancel skipped some
-        bool drain();
-
-    private:
-        worker_pool& d_pool;
-        std::function<void(long)> d_f;
-        std::unique_ptr<job> d_job;
-    };
-
 private:
+    struct job;
     const int d_threads;
     std::mutex d_mutex;
     std::condition_variable d_wake;
@@ -132,7 +92,7 @@ private:
     void worker_loop(unsigned long generation);
     void spawn_locked(); // under d_mutex
     job* pick_job(); // under d_mutex
-    void work_on(job& j, bool yield, long keep = 0);
+    void work_on(job& j, bool yield);
 };
 
 /*!
