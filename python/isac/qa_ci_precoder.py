@@ -627,21 +627,19 @@ class qa_ci_precoder(gr_unittest.TestCase):
             return memo[key]
         return ref
 
-    def test_015_two_threads_csi_at_its_item_while_designs_run_ahead(self):
-        # With 2 threads a call returns its finished prefix and the workers go on
-        # designing the next planned items into the next call. A csi message for one
-        # of those items arrives between two calls: the block must discard them and
-        # switch exactly at the message's item. Messages go in while the stream runs,
-        # each a few items ahead of the block's output; every output vector is
-        # checked against the core's design on the channel its epoch tag names.
+    def test_015_two_threads_csi_at_its_item_while_streaming(self):
+        # Two threads, csi messages posted while the stream runs, each a few items
+        # ahead of the block's output (calls of at most 8 items): a message that is
+        # not late switches exactly at its item, a late one from the next item, and
+        # every output vector is the core's design on the channel its epoch tag
+        # names (the design cache never serves a design across a switch).
         N, U, L = 16, 4, 3000
         Hs = [rand_H(self.rng, U, N) for _ in range(3)]
         refs = [self.class_ref(H, U, N) for H in Hs]
         k = self.rng.integers(0, M, (L, U))
         blk = make_block(N, U, gamma_db=0.0, stats_interval=100, threads=2)
         blk.set_channel(Hs[0].astype(np.complex64).tolist())
-        # calls of at most 8 items: a message's item falls among the few the
-        # workers design ahead far more often than with GNU Radio's 256
+        # calls of at most 8 items: more messages land just ahead of a call
         blk.set_max_noutput_items(8)
         src = blocks.vector_source_c(psk(k).astype(np.complex64).ravel().tolist(), False, U)
         snk = blocks.vector_sink_c(N)
@@ -682,10 +680,10 @@ class qa_ci_precoder(gr_unittest.TestCase):
             np.testing.assert_array_equal(y[i], refs[cur](k[i]), err_msg=f"item {i}")
 
     def test_016_restart_mid_stream_sends_nothing_of_the_old_run(self):
-        # stop() three times while the workers design items ahead, each run with a
-        # new source: a run's output is the uninterrupted run's prefix on its own
-        # input, never a design left over from the run before; the fourth runs to
-        # the end of its input.
+        # stop() three times while two threads design, each run with a new source: a
+        # run's output is the uninterrupted run's prefix on its own input, never a
+        # design left over from the run before; the fourth runs to the end of its
+        # input.
         N, U, L = 16, 4, 1500
         H = rand_H(self.rng, U, N)
         ref = self.class_ref(H, U, N)
