@@ -614,6 +614,104 @@ class qa_ci_precoder(gr_unittest.TestCase):
             with self.assertRaisesRegex(ValueError, "outage"):
                 isac.csi_margin_db(1e-3, SIGMA2, GAMMA_DB, M, 4, **bad)
 
+    def class_ref(self, H, U, N):
+        """The block's design of symbol indices k on channel H (memoised by k)."""
+        S = make_core(N, U, gamma_db=0.0)
+        S.set_channel(H.astype(np.complex64).astype(np.complex128))
+        memo = {}
+
+        def ref(k):
+            key = tuple(int(v) for v in k)
+            if key not in memo:
+                memo[key] = class_design(S, np.array(key), M)["x"]
+            return memo[key]
+        return ref
+
+    def test_015_two_threads_csi_at_its_item_while_streaming(self):
+        # Two threads, csi messages posted while the stream runs, each a few items
+        # ahead of the block's output (calls of at most 8 items): a message that is
+        # not late switches exactly at its item, a late one from the next item, and
+        # every output vector is the core's design on the channel its epoch tag
+        # names (the design cache never serves a design across a switch).
+        N, U, L = 16, 4, 3000
+        Hs = [rand_H(self.rng, U, N) for _ in range(3)]
+        refs = [self.class_ref(H, U, N) for H in Hs]
+        k = self.rng.integers(0, M, (L, U))
+        blk = make_block(N, U, gamma_db=0.0, stats_interval=100, threads=2)
+        blk.set_channel(Hs[0].astype(np.complex64).tolist())
+        # calls of at most 8 items: more messages land just ahead of a call
+        blk.set_max_noutput_items(8)
+        src = blocks.vector_source_c(psk(k).astype(np.complex64).ravel().tolist(), False, U)
+        snk = blocks.vector_sink_c(N)
+        self.tb.connect(src, blk, snk)
+        self.tb.start()
+        sent = {}
+        epoch, off = 1, 0
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 30:
+            now = blk.nitems_written(0)
+            if now >= L - 100:
+                break
+            off = max(now + 1 + epoch % 12, off + 1)
+            msg = self.csi(Hs[epoch % 3], off)
+            msg = pmt.dict_add(msg, pmt.intern("epoch"), pmt.from_uint64(epoch))
+            blk._post(pmt.intern("csi"), msg)
+            sent[epoch] = off
+            epoch += 1
+            time.sleep(0.002)
+        self.tb.wait()
+        y = np.array(snk.data(), dtype=np.complex64).reshape(-1, N)
+        self.assertEqual(len(y), L)
+        tags = sorted((t.offset, pmt.to_uint64(t.value)) for t in snk.tags()
+                      if pmt.symbol_to_string(t.key) == "isac_epoch")
+        self.assertGreater(len(sent), 5)
+        late = pmt.to_python(blk.last_stats())["late_csi"]
+        # a message not late takes effect at its item (a late one from the next
+        # item, where a later late one may replace it), never before
+        for off, ep in tags:
+            self.assertGreaterEqual(off, sent[ep], (off, ep))
+        exact = sum(1 for off, ep in tags if sent[ep] == off)
+        self.assertGreaterEqual(exact, len(sent) - late, (tags, sent, late))
+        cur, j = 0, 0
+        for i in range(L):
+            while j < len(tags) and tags[j][0] <= i:
+                cur = tags[j][1] % 3
+                j += 1
+            np.testing.assert_array_equal(y[i], refs[cur](k[i]), err_msg=f"item {i}")
+
+    def test_016_restart_mid_stream_sends_nothing_of_the_old_run(self):
+        # stop() three times while two threads design, each run with a new source: a
+        # run's output is the uninterrupted run's prefix on its own input, never a
+        # design left over from the run before; the fourth runs to the end of its
+        # input.
+        N, U, L = 16, 4, 1500
+        H = rand_H(self.rng, U, N)
+        ref = self.class_ref(H, U, N)
+        blk = make_block(N, U, gamma_db=0.0, threads=2)
+        blk.set_channel(H.astype(np.complex64).tolist())
+        stopped_early = 0
+        for run in range(4):
+            k = self.rng.integers(0, M, (L, U))
+            src = blocks.vector_source_c(psk(k).astype(np.complex64).ravel().tolist(), False, U)
+            snk = blocks.vector_sink_c(N)
+            self.tb.disconnect_all()
+            self.tb.connect(src, blk, snk)
+            self.tb.start()
+            if run < 3:
+                t0 = time.monotonic()
+                while blk.nitems_written(0) < 300 and time.monotonic() - t0 < 10:
+                    time.sleep(0.001)
+                self.tb.stop()
+            self.tb.wait()
+            y = np.array(snk.data(), dtype=np.complex64).reshape(-1, N)
+            if run < 3:
+                stopped_early += len(y) < L
+            else:
+                self.assertEqual(len(y), L)
+            for i in range(len(y)):
+                np.testing.assert_array_equal(y[i], ref(k[i]), err_msg=f"run {run} item {i}")
+        self.assertGreater(stopped_early, 0)
+
 
 if __name__ == "__main__":
     gr_unittest.run(qa_ci_precoder)
