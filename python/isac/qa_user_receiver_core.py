@@ -235,19 +235,29 @@ class qa_user_receiver_core(gr_unittest.TestCase):
         self.assertEqual(w.dropped(), 200 - cap - 30)
 
     def block_count(self, y, k, max_items, n_count):
-        """The block's count of frames 0..n_count-1: the stream's symbols all
-        at once (a vector source: far ahead), the samples in calls of at most
-        max_items (0: the scheduler's)."""
+        """The block's count of frames 0..n_count-1, the samples in calls of
+        at most max_items (0: the scheduler's), the symbols ahead of them."""
         from gnuradio import blocks, gr, isac
         tb = gr.top_block()
         rx = isac.user_receiver(NT, 1, 0, 4, payload_len=L, ser_every=0)
         rx.set_count_window(0, n_count)
-        src = blocks.vector_source_c(y.tolist(), False)
-        if max_items:
-            src.set_max_noutput_items(max_items)
+        # One source for both streams, interleaved (sample n with symbol n),
+        # so that the symbols are never behind the samples however the threads
+        # run: frame k's symbols come 68 k + 3 900 samples before its end. A
+        # source each raced (the block ends when an input whose source ended
+        # is read empty, with frames still waiting for their symbols).
         ref = np.exp(2j * np.pi * k / 4).astype(np.complex64)
-        tb.connect(src, (rx, 0))
-        tb.connect(blocks.vector_source_c(ref.tolist(), False), (rx, 1))
+        n = len(y)
+        both = np.zeros(2 * n, np.complex64)
+        both[0::2] = y
+        both[1:2 * len(ref):2] = ref
+        src = blocks.vector_source_c(both.tolist(), False)
+        if max_items:
+            src.set_max_noutput_items(2 * max_items)
+        split = blocks.deinterleave(gr.sizeof_gr_complex)
+        tb.connect(src, split)
+        tb.connect((split, 0), (rx, 0))
+        tb.connect((split, 1), (rx, 1))
         tb.run()
         return rx.count(), rx.errors()[0], rx.ref_dropped()
 
@@ -298,7 +308,7 @@ class qa_user_receiver_core(gr_unittest.TestCase):
         tb.connect(blocks.vector_source_c([0j] * 4096, True), blocks.head(8, 8 << 20), (rx, 0))
         tb.connect(blocks.vector_source_c(ref.tolist(), False, 2), (rx, 1))
         tb.run()
-        self.assertEqual(rx.nitems_read(1), n_ref)
+        self.assertEqual(rx.nitems_read(1), n_ref - 1)  # the last one stays
         self.assertEqual((rx.frames(), rx.ref_dropped()), (0, 0))
 
 if __name__ == "__main__":
