@@ -117,7 +117,9 @@ user_receiver_impl::user_receiver_impl(const core::user_rx_params& p,
       d_core(p),
       d_pll_gain(p.pll_gain),
       d_fll_gain(p.fll_gain),
-      d_ref_k(p.psk_order)
+      d_ref_k(p.psk_order),
+      d_ref(p.format.payload_len,
+            core::reference_window::default_cap(p.format.payload_len))
 {
     message_port_register_out(d_row_port);
     message_port_register_out(d_ser_port);
@@ -134,7 +136,9 @@ bool user_receiver_impl::start()
     std::lock_guard<std::mutex> lock(d_mutex);
     d_core.reset();
     d_pending.clear();
-    d_ref_pos = 0;
+    d_ref.reset();
+    d_ref_warned = 0;
+    d_ref_held = 0;
     d_n = d_err = d_bit_err = 0;
     d_locked_frame = d_first_report = -1;
     return block::start();
@@ -180,7 +184,8 @@ pmt::pmt_t user_receiver_impl::stats_dict(const frame_stats& f, int F)
         .real("noise_var", f.noise_var)
         .flag("header", f.header_flag)
         .flag("decided", f.decided)
-        .flag("acquired", f.acquired);
+        .flag("acquired", f.acquired)
+        .u64("ref_dropped", f.ref_dropped);
 }
 
 void user_receiver_impl::post_frame_messages(const core::rx_frame& f)
@@ -195,6 +200,10 @@ void user_receiver_impl::post_frame_messages(const core::rx_frame& f)
     st.header_flag = f.header_flag;
     st.decided = f.decided;
     st.acquired = f.acquired;
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        st.ref_dropped = d_ref.dropped();
+    }
     const bool listened = !pmt::is_null(message_subscribers(d_stats_port));
     const pmt::pmt_t s = listened ? stats_dict(st, d_F) : pmt::PMT_NIL;
     {
@@ -237,6 +246,7 @@ pmt::pmt_t user_receiver_impl::ser_dict() const
         .u64("symbols", d_n)
         .u64("frames", d_core.frames())
         .u64("missed", d_core.missed())
+        .u64("ref_dropped", d_ref.dropped())
         .i64("locked_frame", long(d_locked_frame));
 }
 
@@ -262,7 +272,7 @@ int user_receiver_impl::general_work(int noutput_items,
         post_frame_messages(f);
 
     std::vector<pmt::pmt_t> ser_msgs;
-    int produced = 0, used_ref = 0;
+    int produced = 0;
     auto out = has_out ? static_cast<gr_complex*>(output_items[0]) : nullptr;
     float* ser_out = has_ser_out ? static_cast<float*>(output_items[1]) : nullptr;
     {
@@ -278,46 +288,68 @@ int user_receiver_impl::general_work(int noutput_items,
         const auto ref =
             has_ref ? static_cast<const gr_complex*>(input_items[1]) : nullptr;
         const int nref = has_ref ? ninput_items[1] : 0;
+        if (has_ref) {
+            // The symbols are taken as they come (the source shared with the
+            // transmitter never waits for this receiver) and kept for the
+            // frames it can still output: those its search can still reach, and
+            // those out of it still waiting for their symbols. A bound on
+            // samples seen lost the frames of a radio more than two frames late
+            // whenever the symbols ran ahead.
+            uint64_t first = d_core.first_expected_frame();
+            for (const auto& p : d_pending)
+                if (!p.matched)
+                    first = std::min(first, p.f.index);
+            d_ref.release_before(first);
+            // The last item stays in the buffer (it is in the window already):
+            // an input read empty whose source has ended ends the block, and a
+            // finite reference must not end the receiver before its samples.
+            if (nref > d_ref_held) {
+                d_ref.push(ref + size_t(d_ref_held) * d_n_users + d_user,
+                           size_t(nref - d_ref_held),
+                           size_t(d_n_users));
+                consume(1, nref - 1);
+                d_ref_held = 1;
+            }
+            const uint64_t dropped = d_ref.dropped();
+            if (dropped > 2 * d_ref_warned) { // a line per doubling
+                d_logger->warn("{} reference symbols dropped unused so far: more than "
+                               "{} ({} frames) waited for frames this receiver "
+                               "could still output (its radio that late, or "
+                               "delivering no frames); those frames are not counted",
+                               dropped,
+                               d_ref.cap(),
+                               d_ref.cap() / Ld);
+                d_ref_warned = dropped;
+            }
+        }
         while (!d_pending.empty()) {
             pending& p = d_pending.front();
             if (has_ref && !p.matched) {
-                const uint64_t first = p.f.index * Ld;
-                if (first < d_ref_pos) {
-                    p.matched = true; // its reference is gone (not expected)
-                } else {
-                    const uint64_t skip = first - d_ref_pos;
-                    if (uint64_t(nref - used_ref) < skip + Ld) {
-                        if (d_pending.size() <= max_pending)
-                            break; // wait for the reference symbols
-                        p.matched = true;
-                    } else {
-                        used_ref += int(skip);
-                        const bool counted =
-                            p.f.index >= d_count_first &&
-                            (d_count_end == 0 || p.f.index < d_count_end);
-                        if (p.f.decided && counted) {
-                            const uint64_t before = d_n;
-                            for (uint64_t t = 0; t < Ld; ++t) {
-                                const gr_complex& s =
-                                    ref[size_t(used_ref + int(t)) * d_n_users + d_user];
-                                bool bad = false;
-                                const int k = d_ref_k(s, &bad);
-                                const int dk = p.f.decisions[t];
-                                if (dk != k) {
-                                    ++d_err;
-                                    if ((d_M & (d_M - 1)) == 0)
-                                        d_bit_err += gray_bit_errors(dk, k);
-                                }
-                                ++d_n;
-                            }
-                            if (d_ser_every > 0 &&
-                                d_n / d_ser_every > before / uint64_t(d_ser_every))
-                                ser_msgs.push_back(ser_dict());
+                const gr_complex* sym = nullptr;
+                const auto found = d_ref.find(p.f.index, &sym);
+                if (found == core::reference_window::lookup::waiting &&
+                    d_pending.size() <= max_pending)
+                    break; // wait for the reference symbols
+                p.matched = true;
+                const bool counted = p.f.index >= d_count_first &&
+                                     (d_count_end == 0 || p.f.index < d_count_end);
+                if (found == core::reference_window::lookup::ready && p.f.decided &&
+                    counted) {
+                    const uint64_t before = d_n;
+                    for (uint64_t t = 0; t < Ld; ++t) {
+                        bool bad = false;
+                        const int k = d_ref_k(sym[t], &bad);
+                        const int dk = p.f.decisions[t];
+                        if (dk != k) {
+                            ++d_err;
+                            if ((d_M & (d_M - 1)) == 0)
+                                d_bit_err += gray_bit_errors(dk, k);
                         }
-                        used_ref += int(Ld);
-                        d_ref_pos = first + Ld;
-                        p.matched = true;
+                        ++d_n;
                     }
+                    if (d_ser_every > 0 &&
+                        d_n / d_ser_every > before / uint64_t(d_ser_every))
+                        ser_msgs.push_back(ser_dict());
                 }
             }
             // payload samples out (no output port: a sink, nothing to hold back)
@@ -337,22 +369,6 @@ int user_receiver_impl::general_work(int noutput_items,
             if (p.out_pos < p.f.payload.size())
                 break; // output full
             d_pending.pop_front();
-        }
-        if (has_ref) {
-            // Reference symbols of frames that can no longer arrive (lost, or
-            // before acquisition) are dropped, so that the symbol source shared
-            // with the transmitter never stalls on this receiver.
-            const uint64_t seen = d_core.samples();
-            uint64_t horizon = seen > uint64_t(3 * d_F) ? (seen / d_F - 2) * Ld : 0;
-            if (!d_pending.empty())
-                horizon = std::min(horizon, d_pending.front().f.index * Ld);
-            if (horizon > d_ref_pos) {
-                const uint64_t drop =
-                    std::min<uint64_t>(horizon - d_ref_pos, uint64_t(nref - used_ref));
-                used_ref += int(drop);
-                d_ref_pos += drop;
-            }
-            consume(1, used_ref);
         }
     }
     for (const auto& m : ser_msgs)
@@ -465,6 +481,12 @@ uint64_t user_receiver_impl::nonfinite_count() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_core.nonfinite();
+}
+
+uint64_t user_receiver_impl::ref_dropped() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_ref.dropped();
 }
 
 void user_receiver_impl::set_loop_gains(double pll_gain, double fll_gain)

@@ -41,6 +41,7 @@ public:
     std::vector<gr_complex> last_row() const override;
     pmt::pmt_t last_stats() const override;
     uint64_t nonfinite_count() const override;
+    uint64_t ref_dropped() const override;
     void set_loop_gains(double pll_gain, double fll_gain) override;
     // clang-format off
     // gen_params:begin accessors
@@ -74,7 +75,9 @@ private:
     double d_pll_gain, d_fll_gain; // the tracking loops' gains (d_core has them too)
     std::deque<pending> d_pending;
     core::psk_index_cache d_ref_k; // reference symbols repeat: their decisions cached
-    uint64_t d_ref_pos = 0;        // reference items consumed since start()
+    core::reference_window d_ref;  // this user's symbols of the frames still expected
+    uint64_t d_ref_warned = 0;     // d_ref.dropped() at the last warning
+    int d_ref_held = 0;            // items of in1 in the window, not consumed
     uint64_t d_n = 0, d_err = 0, d_bit_err = 0;
     uint64_t d_count_first = 0, d_count_end = 0; // frames counted (end 0: all)
     int64_t d_locked_frame = -1, d_first_report = -1;
@@ -84,6 +87,7 @@ private:
         uint64_t index = 0;
         double start = 0, cfo = 0, cfo_preamble = 0, snr_db = 0, noise_var = 0;
         bool header_flag = false, decided = false, acquired = false;
+        uint64_t ref_dropped = 0;
     };
     frame_stats d_last_frame;
     bool d_has_frame = false;

@@ -1044,6 +1044,93 @@ bool user_receiver::frame_at(double t0_guess, int S, bool acquisition, double* p
     return true;
 }
 
+uint64_t user_receiver::first_expected_frame() const
+{
+    double t;
+    if (d_state == state::acquire)
+        t = double(d_scan);
+    else if (d_frames_since_acq == 1) // a miss now searches again after its start
+        t = std::min(d_next, double(d_acq_start));
+    else
+        t = d_next;
+    // an acquisition's fine timing reaches 2 blocks (and half a sample) back
+    // from where the preamble metric crossed the threshold
+    const uint64_t g = grid_index(t - 2.0 * d_L - 2.0);
+    uint64_t k = g >= uint64_t(header_codes - 1) ? g - uint64_t(header_codes - 1) : 0;
+    if (d_have_held)
+        k = std::min(k, d_held.f.index);
+    for (const auto& f : d_out)
+        k = std::min(k, f.index);
+    return k;
+}
+
+// ---------------------------------------------------------------- reference
+size_t reference_window::default_cap(int payload_len)
+{
+    return std::clamp<size_t>(
+        128 * size_t(std::max(payload_len, 1)), size_t(1) << 16, size_t(1) << 24);
+}
+
+reference_window::reference_window(int payload_len, size_t cap)
+    : d_Ld(uint64_t(payload_len)), d_cap(cap)
+{
+    check_int_range("payload_len", payload_len, 1, std::numeric_limits<int>::max());
+    if (cap < size_t(payload_len))
+        throw_param("cap", std::to_string(cap), ">= payload_len (one frame)");
+}
+
+void reference_window::reset()
+{
+    d_buf.clear();
+    d_buf0 = d_begin = d_end = d_dropped = 0;
+}
+
+void reference_window::push(const cfloat* x, size_t n, size_t stride)
+{
+    // symbols before d_begin are not kept
+    const uint64_t end = d_end + n;
+    const uint64_t from = std::max(d_begin, d_end);
+    if (end > from) {
+        if (d_buf.empty() || d_buf0 + d_buf.size() != from) {
+            d_buf.clear(); // nothing kept before `from`
+            d_buf0 = from;
+        }
+        const size_t skip = size_t(from - d_end);
+        for (size_t i = skip; i < n; ++i)
+            d_buf.push_back(x[i * stride]);
+    }
+    d_end = end;
+    if (size() > d_cap) {
+        // the oldest frames the receiver still expects: a radio this late (or
+        // one delivering no frames) would hold the symbols without a bound
+        const uint64_t b = d_end - d_cap;
+        d_dropped += b - d_begin;
+        d_begin = b;
+    }
+    // erase in large steps only: the buffer is a vector
+    const uint64_t dead = std::min<uint64_t>(d_begin, d_buf0 + d_buf.size()) - d_buf0;
+    if (dead > 0 && dead >= d_buf.size() / 2) {
+        d_buf.erase(d_buf.begin(), d_buf.begin() + std::ptrdiff_t(dead));
+        d_buf0 += dead;
+    }
+}
+
+void reference_window::release_before(uint64_t frame)
+{
+    d_begin = std::max(d_begin, frame * d_Ld);
+}
+
+reference_window::lookup reference_window::find(uint64_t frame, const cfloat** sym) const
+{
+    const uint64_t a = frame * d_Ld;
+    if (a < d_begin)
+        return lookup::gone;
+    if (a + d_Ld > d_end)
+        return lookup::waiting;
+    *sym = d_buf.data() + size_t(a - d_buf0);
+    return lookup::ready;
+}
+
 } // namespace core
 } // namespace isac
 } // namespace gr

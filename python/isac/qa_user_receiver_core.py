@@ -33,6 +33,41 @@ def stream(rng, n_frames, delay, cfo, noise_var):
     return f, g, y.astype(np.complex64)
 
 
+def late_stream(rng, n_frames, delay, noise_var, row=None):
+    """Frames whose payload carries QPSK symbols to the user, precoded with
+    `row` as a precoder would with the user's reported row (its matched
+    filter, conj(row) s / |row|; default the true row g), delayed by `delay`
+    samples; returns the format, g, the samples and the symbols' indices k
+    (s = e^{j 2 pi k / 4}). The random draws do not depend on `row`."""
+    f = core.frame_format(NT, L, 0, 3, 0, 1)
+    amp = np.sqrt(1.0 / (2 * NT))
+    g = (rng.standard_normal(NT) + 1j * rng.standard_normal(NT)) / np.sqrt(2)
+    k = rng.integers(0, 4, n_frames * L)
+    s = np.exp(2j * np.pi * k / 4)
+    h = g if row is None else np.asarray(row)
+    w = np.conj(h) / np.linalg.norm(h) * np.sqrt(2)
+    blocks = [np.hstack([core.frame_known(f, True, j), np.outer(w, s[j * L:(j + 1) * L])])
+              for j in range(n_frames)]
+    x = amp * np.hstack(blocks)
+    y = np.concatenate([g @ x, np.zeros(2048)])
+    fr = np.fft.fftfreq(len(y))
+    y = np.fft.ifft(np.fft.fft(y) * np.exp(-2j * np.pi * fr * delay))
+    y += np.sqrt(noise_var / 2) * (rng.standard_normal(len(y)) + 1j * rng.standard_normal(len(y)))
+    return f, g.astype(np.complex64), y.astype(np.complex64), k
+
+
+def splits(n, sizes, rng=None):
+    """Chunk boundaries of n samples: the sizes in turn, or uniform 1..sizes
+    draws of rng."""
+    out, i, j = [], 0, 0
+    while i < n:
+        c = int(rng.integers(1, sizes + 1)) if rng is not None else sizes[j % len(sizes)]
+        out.append((i, min(n, i + c)))
+        i += c
+        j += 1
+    return out
+
+
 def receive(y):
     r = core.user_receiver(n_tx=NT, payload_len=L)
     out = []
@@ -156,6 +191,125 @@ class qa_user_receiver_core(gr_unittest.TestCase):
         self.assertEqual(res[0][:2], res[1][:2])
         self.assertTrue(pmt.equal(res[0][2], res[1][2]))
 
+    # a radio 3.24 frames late (harsh seed 1's user 1 is 3 073 samples late):
+    # the transmitter's symbols are far ahead of the frames being received
+    LATE = 3.24
+
+    def test_reference_window(self):
+        # against a list of the pushed symbols: frames ready exactly when all
+        # their symbols are in and not released; the cap drops the oldest
+        Ld, cap = 10, 35
+        w = core.reference_window(Ld, cap)
+        self.assertEqual(core.reference_window.default_cap(880), 128 * 880)
+        self.assertEqual(core.reference_window.default_cap(16), 1 << 16)
+        self.assertEqual(core.reference_window.default_cap(1 << 20), 1 << 24)
+        with self.assertRaises(ValueError):
+            core.reference_window(Ld, Ld - 1)
+        sym = (np.arange(200) + 1j * np.arange(200)).astype(np.complex64)
+        self.assertEqual(w.find(0)[0], "waiting")
+        w.push(sym[:15])
+        st, v = w.find(0)
+        self.assertEqual(st, "ready")
+        np.testing.assert_array_equal(v, sym[:10])
+        self.assertEqual(w.find(1)[0], "waiting")
+        w.release_before(1)
+        self.assertEqual(w.find(0)[0], "gone")
+        self.assertEqual(w.size(), 5)
+        # released ahead of the stream: those symbols are skipped on arrival
+        w.release_before(3)
+        w.push(sym[15:25])
+        self.assertEqual((w.begin(), w.end(), w.size()), (30, 25, 0))
+        w.push(sym[25:42])
+        np.testing.assert_array_equal(w.find(3)[1], sym[30:40])
+        self.assertEqual(w.find(4)[0], "waiting")
+        # nothing released any more (a radio delivering no frames): 35 kept
+        w.push(sym[42:100])
+        self.assertEqual((w.size(), w.dropped(), w.begin()), (cap, 100 - cap - 30, 100 - cap))
+        self.assertEqual(w.find(6)[0], "gone")  # 60..69: partly dropped
+        np.testing.assert_array_equal(w.find(7)[1], sym[70:80])
+        np.testing.assert_array_equal(w.find(9)[1], sym[90:100])
+        for i in range(100, 200, 3):
+            w.push(sym[i:i + 3])
+            self.assertLessEqual(w.size(), cap)
+        np.testing.assert_array_equal(w.find(19)[1], sym[190:200])
+        self.assertEqual(w.dropped(), 200 - cap - 30)
+
+    def block_count(self, y, k, max_items, n_count):
+        """The block's count of frames 0..n_count-1, the samples in calls of
+        at most max_items (0: the scheduler's), the symbols ahead of them."""
+        from gnuradio import blocks, gr, isac
+        tb = gr.top_block()
+        rx = isac.user_receiver(NT, 1, 0, 4, payload_len=L, ser_every=0)
+        rx.set_count_window(0, n_count)
+        # One source for both streams, interleaved (sample n with symbol n),
+        # so that the symbols are never behind the samples however the threads
+        # run: frame k's symbols come 68 k + 3 900 samples before its end. A
+        # source each raced (the block ends when an input whose source ended
+        # is read empty, with frames still waiting for their symbols).
+        ref = np.exp(2j * np.pi * k / 4).astype(np.complex64)
+        n = len(y)
+        both = np.zeros(2 * n, np.complex64)
+        both[0::2] = y
+        both[1:2 * len(ref):2] = ref
+        src = blocks.vector_source_c(both.tolist(), False)
+        if max_items:
+            src.set_max_noutput_items(2 * max_items)
+        split = blocks.deinterleave(gr.sizeof_gr_complex)
+        tb.connect(src, split)
+        tb.connect((split, 0), (rx, 0))
+        tb.connect((split, 1), (rx, 1))
+        tb.run()
+        return rx.count(), rx.errors()[0], rx.ref_dropped()
+
+    def test_block_counts_a_late_radio_whatever_the_calls(self):
+        # every decided frame of the window is counted against its symbols:
+        # the count and the errors are the core's decisions against the
+        # transmitted symbols (numpy), for every split of the samples. The
+        # frames' symbols used to be let go two frames behind the samples
+        # seen, before a radio this late had output them: calls shorter than
+        # a frame lost nearly all of them.
+        n_frames, n_count = 60, 50
+
+        def run_core(y):
+            r = core.user_receiver(n_tx=NT, payload_len=L)
+            return [fr for a, b in splits(len(y), [4096]) for fr in r.push(y[a:b])]
+
+        # No csi message (when it is handled against the first calls is the
+        # scheduler's): the phase reference is the receiver's own first row,
+        # frame 15's, with the phase of its oscillator; the payload is
+        # precoded with that row, as the precoder does with a reported one
+        # (drawn on the first pass's payload: a few tenths of a radian off on
+        # the second's).
+        f, g, y, k = late_stream(np.random.default_rng(5), n_frames, self.LATE * 948, 0.01)
+        self.assertEqual(f.frame_len, 948)
+        row = [fr["row"] for fr in run_core(y) if fr["report"]][0]
+        _, _, y, k = late_stream(np.random.default_rng(5), n_frames, self.LATE * 948, 0.01, row)
+        out = run_core(y)
+        dec = [fr for fr in out if fr["decided"] and fr["index"] < n_count]
+        self.assertEqual([fr["index"] for fr in dec], list(range(15, n_count)))
+        n_exp = len(dec) * L
+        err_exp = sum(int(np.sum(fr["decisions"] != k[fr["index"] * L:(fr["index"] + 1) * L]))
+                      for fr in dec)
+        self.assertLess(err_exp, 1e-3 * n_exp)  # 20 dB less the row's error
+        for max_items in (0, 97, 500, 1201):
+            self.assertEqual(self.block_count(y, k, max_items, n_count), (n_exp, err_exp, 0),
+                             "max_items %d" % max_items)
+
+    def test_block_reference_released_while_searching(self):
+        # a radio that delivers no frames (zeros) while the symbols run on:
+        # the search passes their frames, so the block lets them go; none is
+        # dropped by the cap (test_reference_window checks the cap itself)
+        from gnuradio import blocks, gr, isac
+        cap = core.reference_window.default_cap(L)
+        tb = gr.top_block()
+        rx = isac.user_receiver(NT, 2, 1, 4, payload_len=L)
+        n_ref = 3 * cap
+        ref = np.ones(2 * n_ref, np.complex64)
+        tb.connect(blocks.vector_source_c([0j] * 4096, True), blocks.head(8, 8 << 20), (rx, 0))
+        tb.connect(blocks.vector_source_c(ref.tolist(), False, 2), (rx, 1))
+        tb.run()
+        self.assertEqual(rx.nitems_read(1), n_ref - 1)  # the last one stays
+        self.assertEqual((rx.frames(), rx.ref_dropped()), (0, 0))
 
 if __name__ == "__main__":
     gr_unittest.run(qa_user_receiver_core)

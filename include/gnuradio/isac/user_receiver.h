@@ -41,10 +41,19 @@ namespace isac {
  *    changed}, on the frame grid every report_every frames once avg_frames
  *    frames are averaged.
  *  - msg out "ser": {ser: f64vector(1), ber: f64vector(1), symbols: u64} (the
- *    format of psk_ser_meter) plus frames, missed, locked_frame, every
- *    ser_every counted symbols.
+ *    format of psk_ser_meter) plus frames, missed, locked_frame, ref_dropped,
+ *    every ser_every counted symbols.
  *  - msg out "stats": one dict per frame {frame, start, cfo, cfo_preamble,
- *    snr_db, noise_var, header, decided}.
+ *    snr_db, noise_var, header, decided, acquired, ref_dropped}.
+ *
+ * The symbols of in1 are taken as they come and kept for the frames the
+ * receiver can still output (its search position on the frame grid, less
+ * the 15 frames a header code can move a frame number back), so which frames
+ * are counted does not depend on how far in1 runs ahead of in0 or how the
+ * streams are split into calls. At most reference_window::default_cap
+ * symbols are kept (128 frames; at least 2^16, at most 2^24): past it the
+ * oldest are dropped, counted in ref_dropped and logged (a radio more than
+ * that late, or one that delivers no frames).
  *  - msg in "csi": the precoder's csi dicts (optional): row `user` and its
  *    offset give the exact phase reference of each frame. Without it the
  *    receiver uses the rows it reported itself (they share one phase).
@@ -127,6 +136,9 @@ public:
     virtual std::vector<gr_complex> last_row() const = 0;
     virtual pmt::pmt_t last_stats() const = 0;
     virtual uint64_t nonfinite_count() const = 0;
+    //! Symbols of in1 (this user's) dropped unused: more than the cap waited
+    //! for frames this receiver could still output (above).
+    virtual uint64_t ref_dropped() const = 0;
 
     //! Tracking loop gains: decision-directed phase (rad/rad) and
     //! frame-to-frame frequency (per frame), both at once.

@@ -302,7 +302,49 @@ report, report_changed, row, row_nmse).)doc")
         .def("acquisitions", &user_receiver::acquisitions)
         .def("missed", &user_receiver::missed)
         .def("false_acquisitions", &user_receiver::false_acquisitions)
+        .def("first_expected_frame",
+             &user_receiver::first_expected_frame,
+             "No frame numbered below this comes out of push() any more.")
         .def("noise_var", &user_receiver::noise_var)
         .def("csi_mean", [](const user_receiver& r) { return r.tracker().mean(); })
         .def("csi_err_var", [](const user_receiver& r) { return r.tracker().err_var(); });
+
+    py::class_<reference_window> rw(m, "reference_window", R"doc(
+One user's transmitted symbols kept for the comparison with a receiver's
+decided frames (frame k: symbols k payload_len ..): push() the stream,
+release_before(first_expected_frame()), find(k) -> (status, symbols) with
+status "ready", "waiting" or "gone"; at most cap symbols, the oldest past it
+dropped (dropped()).)doc");
+    rw.def(py::init<int, size_t>(), py::arg("payload_len"), py::arg("cap"))
+        .def_static("default_cap", &reference_window::default_cap, py::arg("payload_len"))
+        .def(
+            "push",
+            [](reference_window& w, const Eigen::VectorXcf& x) {
+                w.push(x.data(), size_t(x.size()));
+            },
+            py::arg("x"))
+        .def("release_before", &reference_window::release_before, py::arg("frame"))
+        .def(
+            "find",
+            [](const reference_window& w, uint64_t frame) {
+                const cfloat* s = nullptr;
+                switch (w.find(frame, &s)) {
+                case reference_window::lookup::ready:
+                    return py::make_tuple(
+                        "ready",
+                        py::array_t<std::complex<float>>(size_t(w.payload_len()), s));
+                case reference_window::lookup::waiting:
+                    return py::make_tuple("waiting", py::none());
+                default:
+                    return py::make_tuple("gone", py::none());
+                }
+            },
+            py::arg("frame"))
+        .def("begin", &reference_window::begin)
+        .def("end", &reference_window::end)
+        .def("size", &reference_window::size)
+        .def("payload_len", &reference_window::payload_len)
+        .def("cap", &reference_window::cap)
+        .def("dropped", &reference_window::dropped)
+        .def("reset", &reference_window::reset);
 }

@@ -174,6 +174,16 @@ public:
     //! Releases the held frame (end of the stream), its phase extrapolated flat.
     void flush() { finish_held(false, 0.0, 0.0); }
     size_t pending() const { return d_out.size(); }
+    /*!
+     * No frame numbered below this comes out of pop() any more, whatever the
+     * samples still to come: the earliest start the receiver can still find a
+     * frame at (the next frame's search, or an acquisition from there after
+     * misses or an unconfirmed first frame, 2 preamble blocks back), on the
+     * frame grid, less the 15 frames a header code can move a number back; a
+     * held or unpopped frame's number if lower. The transmitted symbols of the
+     * frames below it are no longer needed (reference_window::release_before).
+     */
+    uint64_t first_expected_frame() const;
 
     /*!
      * The row the precoder uses from the frame starting at or after `offset`
@@ -310,6 +320,53 @@ private:
     const cvec* reference_for(uint64_t frame_start) const;
     void set_oscillator(double cfo, double at);
     void trim();
+};
+
+/*!
+ * One user's transmitted symbols for the comparison with a receiver's decided
+ * frames (frame k's are symbols k payload_len .. (k + 1) payload_len - 1 of
+ * the stream), kept from the first frame the receiver can still output
+ * (user_receiver::first_expected_frame) to the last symbol received. Which
+ * frames find their symbols then depends on the samples and symbols only, not
+ * on how far one stream runs ahead of the other or how they are split into
+ * calls, as long as fewer than `cap` symbols are kept: past it the oldest go
+ * (counted in dropped(); a radio late by more than the cap, or one that
+ * delivers no frames while the symbols run on).
+ */
+class reference_window
+{
+public:
+    //! The symbols of 128 frames, at least 2^16 and at most 2^24 (128 MiB).
+    static size_t default_cap(int payload_len);
+
+    reference_window(int payload_len, size_t cap);
+
+    //! Appends the next n symbols of the stream, x[0], x[stride], ... (one
+    //! element of vectors of `stride`). Those of released frames are skipped.
+    void push(const cfloat* x, size_t n, size_t stride = 1);
+    //! The symbols of the frames below `frame` go, also those still to come.
+    void release_before(uint64_t frame);
+
+    enum class lookup {
+        ready,   //!< all payload_len symbols kept: *sym points at them
+        waiting, //!< not all received yet
+        gone     //!< released, or dropped by the cap
+    };
+    lookup find(uint64_t frame, const cfloat** sym) const;
+
+    uint64_t begin() const { return d_begin; } //!< first symbol kept (or to keep)
+    uint64_t end() const { return d_end; }     //!< symbols pushed
+    size_t size() const { return d_end > d_begin ? size_t(d_end - d_begin) : 0; }
+    int payload_len() const { return int(d_Ld); }
+    size_t cap() const { return d_cap; }
+    uint64_t dropped() const { return d_dropped; } //!< symbols dropped by the cap
+    void reset();
+
+private:
+    const uint64_t d_Ld;
+    const size_t d_cap;
+    std::vector<cfloat> d_buf; // symbols d_buf0 .. d_end - 1
+    uint64_t d_buf0 = 0, d_begin = 0, d_end = 0, d_dropped = 0;
 };
 
 } // namespace core
