@@ -27,8 +27,6 @@ import os
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from gnuradio import isac
-
 FAMILY_SEED = 20261127
 NT_VALUES = (16, 32, 64, 128)
 SNR_R_DB = 15.0
@@ -67,17 +65,24 @@ def key(inst):
     return f"{inst['n_tx']}/{inst['index']}/{h.hexdigest()[:12]}"
 
 
+def _core():
+    """gnuradio.isac.core, imported on first use: --export (draws only) must run
+    without a build of the module."""
+    from gnuradio import isac
+    return isac.core
+
+
 def noise_var(inst):
     return 10.0 ** (-inst["snr_c_db"] / 10.0)
 
 
 def solver(inst, **config):
     """isac.core.ci_solver for the instance (E = 1) with its channel set."""
-    S = isac.core.ci_solver(inst["n_tx"], inst["n_users"], n_rx=inst["n_rx"],
-                            target_deg=inst["target_deg"], clutter_deg=inst["clutter_deg"],
-                            snr_r_db=SNR_R_DB, cnr_db=inst["cnr_db"],
-                            psk_order=inst["psk_order"], power=1.0,
-                            noise_var=noise_var(inst), gamma_db=inst["gamma_db"], **config)
+    S = _core().ci_solver(inst["n_tx"], inst["n_users"], n_rx=inst["n_rx"],
+                          target_deg=inst["target_deg"], clutter_deg=inst["clutter_deg"],
+                          snr_r_db=SNR_R_DB, cnr_db=inst["cnr_db"],
+                          psk_order=inst["psk_order"], power=1.0,
+                          noise_var=noise_var(inst), gamma_db=inst["gamma_db"], **config)
     S.set_channel(inst["H"])
     return S
 
@@ -123,8 +128,8 @@ def block_args(inst, solver="realtime", threads=1):
 
 def beam_direction(inst):
     """g_T(theta_0)^*: the unquantised target beam (module steering convention)."""
-    sc = isac.core.radar_scene(inst["n_tx"], inst["n_rx"], inst["target_deg"],
-                               inst["clutter_deg"], SNR_R_DB, inst["cnr_db"])
+    sc = _core().radar_scene(inst["n_tx"], inst["n_rx"], inst["target_deg"],
+                             inst["clutter_deg"], SNR_R_DB, inst["cnr_db"])
     return np.conj(np.asarray(sc.gt)[:, 0])
 
 
@@ -138,9 +143,9 @@ def constraints(inst):
     """(At, lambda vector, c) of the instance's ILPs."""
     M = inst["psk_order"]
     s = np.exp(2j * np.pi * np.asarray(inst["k"]) / M)
-    At = np.asarray(isac.core.ci_real_constraints(
-        isac.core.ci_constraint_matrix(inst["H"], s, M)))
-    lam = isac.core.safe_margin_threshold(10 ** (inst["gamma_db"] / 10), noise_var(inst))
+    core = _core()
+    At = np.asarray(core.ci_real_constraints(core.ci_constraint_matrix(inst["H"], s, M)))
+    lam = core.safe_margin_threshold(10 ** (inst["gamma_db"] / 10), noise_var(inst))
     c = np.sqrt(1.0 / (2 * inst["n_tx"]))
     return At, np.full(At.shape[0], lam), c
 
