@@ -6,6 +6,8 @@
 
 #include "csi_message.h"
 #include "user_receiver_impl.h"
+#include <gnuradio/block_detail.h>
+#include <gnuradio/buffer_reader.h>
 #include <gnuradio/io_signature.h>
 #include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/isac/core/limits.h>
@@ -139,7 +141,10 @@ bool user_receiver_impl::start()
     d_ref.reset();
     d_ref_warned = 0;
     d_ref_held = 0;
+    d_in_held = 0;
+    d_eos = false;
     d_n = d_err = d_bit_err = 0;
+    d_ref_nonfinite = 0;
     d_locked_frame = d_first_report = -1;
     return block::start();
 }
@@ -162,12 +167,56 @@ void user_receiver_impl::handle_csi(const pmt::pmt_t& msg)
     d_core.set_reference(row, u.has_offset ? u.offset : 0);
 }
 
+user_receiver_impl::input_state user_receiver_impl::peek_input(int i) const
+{
+    // read together under the buffer's lock: an upstream marked done has
+    // written all its items, so `available` is then all that will come
+    const gr::buffer_reader_sptr r = detail()->input(unsigned(i));
+    gr::thread::scoped_lock guard(*r->mutex());
+    input_state s;
+    s.available = r->items_available();
+    s.done = r->done();
+    return s;
+}
+
+bool user_receiver_impl::can_progress(bool has_ref,
+                                      const input_state& in0,
+                                      const input_state& in1) const
+{
+    if (in0.available > d_in_held || (has_ref && in1.available > d_ref_held))
+        return true; // new samples or symbols
+    if (in0.done && !d_eos)
+        return true; // in0 ended: the held frame is flushed
+    if (d_pending.empty())
+        return d_eos; // only the end left
+    const pending& p = d_pending.front();
+    if (!has_ref || p.matched || d_pending.size() > max_pending)
+        return true;
+    const gr_complex* sym = nullptr;
+    if (d_ref.find(p.f.index, &sym) != core::reference_window::lookup::waiting)
+        return true;
+    return d_eos && in1.done; // its symbols never come: output uncounted
+}
+
 void user_receiver_impl::forecast(int, gr_vector_int& ninput_items_required)
 {
+    // A receiver must never stall the transmitter: asking for samples of in0
+    // before every call left in1 unread while the radio delivered nothing, and a
+    // symbol source shared with the transmitter stalled when its buffer to in1
+    // was full. So nothing is asked of in0 while the call can do something
+    // without samples (read in1 into the bounded window, flush at the end of
+    // in0, output a frame); otherwise a new item of in0 (or of in1 once in0 has
+    // ended) is asked for, and the scheduler waits for input instead of
+    // calling again at once. In the held-item counts: the last item of each
+    // input stays unconsumed (general_work).
+    const bool has_ref = ninput_items_required.size() > 1;
+    const input_state in0 = peek_input(0);
+    const input_state in1 = has_ref ? peek_input(1) : input_state();
     std::lock_guard<std::mutex> lock(d_mutex);
-    ninput_items_required[0] = d_pending.empty() ? 1 : 0;
-    if (ninput_items_required.size() > 1)
-        ninput_items_required[1] = 0;
+    const bool progress = can_progress(has_ref, in0, in1);
+    ninput_items_required[0] = progress || d_eos ? 0 : d_in_held + 1;
+    if (has_ref)
+        ninput_items_required[1] = progress || !d_eos ? 0 : d_ref_held + 1;
 }
 
 // A frame's stats dict: built for a listener on the port or a last_stats() call
@@ -185,7 +234,8 @@ pmt::pmt_t user_receiver_impl::stats_dict(const frame_stats& f, int F)
         .flag("header", f.header_flag)
         .flag("decided", f.decided)
         .flag("acquired", f.acquired)
-        .u64("ref_dropped", f.ref_dropped);
+        .u64("ref_dropped", f.ref_dropped)
+        .u64("ref_nonfinite", f.ref_nonfinite);
 }
 
 void user_receiver_impl::post_frame_messages(const core::rx_frame& f)
@@ -203,6 +253,7 @@ void user_receiver_impl::post_frame_messages(const core::rx_frame& f)
     {
         std::lock_guard<std::mutex> lock(d_mutex);
         st.ref_dropped = d_ref.dropped();
+        st.ref_nonfinite = d_ref_nonfinite;
     }
     const bool listened = !pmt::is_null(message_subscribers(d_stats_port));
     const pmt::pmt_t s = listened ? stats_dict(st, d_F) : pmt::PMT_NIL;
@@ -247,6 +298,7 @@ pmt::pmt_t user_receiver_impl::ser_dict() const
         .u64("frames", d_core.frames())
         .u64("missed", d_core.missed())
         .u64("ref_dropped", d_ref.dropped())
+        .u64("ref_nonfinite", d_ref_nonfinite)
         .i64("locked_frame", long(d_locked_frame));
 }
 
@@ -259,15 +311,33 @@ int user_receiver_impl::general_work(int noutput_items,
     const bool has_out = !output_items.empty();
     const bool has_ser_out = output_items.size() > 1;
     const int n0 = ninput_items[0];
+    const int nref = has_ref ? ninput_items[1] : 0;
+    // in0 has ended when its upstream is done and nothing came after these items
+    const input_state end0 = peek_input(0);
+    const bool in0_ends = end0.done && end0.available == n0;
+    const input_state end1 = has_ref ? peek_input(1) : input_state();
+    const bool in1_ended = has_ref && end1.done && end1.available == nref;
     std::vector<core::rx_frame> fresh;
     {
         std::lock_guard<std::mutex> lock(d_mutex);
-        d_core.push(static_cast<const gr_complex*>(input_items[0]), size_t(n0));
+        if (n0 > d_in_held)
+            d_core.push(static_cast<const gr_complex*>(input_items[0]) + d_in_held,
+                        size_t(n0 - d_in_held));
+        if (in0_ends && !d_eos) {
+            // the last frame waits for the next one's known section, which
+            // never comes: out with its phase held flat, as after a miss
+            d_core.flush();
+            d_eos = true;
+        }
         core::rx_frame f;
         while (d_core.pop(f))
             fresh.push_back(std::move(f));
+        // The last item stays in the buffer (it is in d_core already): an input
+        // read empty whose upstream has ended ends the block before a call,
+        // and this block must see the end of in0 to flush its last frame.
+        d_in_held = std::min(n0, 1);
     }
-    consume(0, n0);
+    consume(0, n0 - std::min(n0, 1));
     for (const auto& f : fresh)
         post_frame_messages(f);
 
@@ -287,7 +357,6 @@ int user_receiver_impl::general_work(int noutput_items,
         const uint64_t Ld = uint64_t(d_Ld);
         const auto ref =
             has_ref ? static_cast<const gr_complex*>(input_items[1]) : nullptr;
-        const int nref = has_ref ? ninput_items[1] : 0;
         if (has_ref) {
             // The symbols are taken as they come (the source shared with the
             // transmitter never waits for this receiver) and kept for the
@@ -328,7 +397,7 @@ int user_receiver_impl::general_work(int noutput_items,
                 const gr_complex* sym = nullptr;
                 const auto found = d_ref.find(p.f.index, &sym);
                 if (found == core::reference_window::lookup::waiting &&
-                    d_pending.size() <= max_pending)
+                    d_pending.size() <= max_pending && !(d_eos && in1_ended))
                     break; // wait for the reference symbols
                 p.matched = true;
                 const bool counted = p.f.index >= d_count_first &&
@@ -339,6 +408,11 @@ int user_receiver_impl::general_work(int noutput_items,
                     for (uint64_t t = 0; t < Ld; ++t) {
                         bool bad = false;
                         const int k = d_ref_k(sym[t], &bad);
+                        if (bad) {
+                            // a non-finite symbol has no index: left out
+                            ++d_ref_nonfinite;
+                            continue;
+                        }
                         const int dk = p.f.decisions[t];
                         if (dk != k) {
                             ++d_err;
@@ -377,6 +451,14 @@ int user_receiver_impl::general_work(int noutput_items,
         produce(0, produced);
     if (has_ser_out)
         produce(1, produced);
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        if (d_eos && d_pending.empty() && produced == 0) {
+            consume(0, d_in_held);
+            d_in_held = 0;
+            return WORK_DONE;
+        }
+    }
     return WORK_CALLED_PRODUCE;
 }
 
@@ -408,6 +490,7 @@ void user_receiver_impl::reset()
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     d_n = d_err = d_bit_err = 0;
+    d_ref_nonfinite = 0;
 }
 
 void user_receiver_impl::set_count_window(uint64_t first, uint64_t end)
@@ -487,6 +570,12 @@ uint64_t user_receiver_impl::ref_dropped() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_ref.dropped();
+}
+
+uint64_t user_receiver_impl::ref_nonfinite() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_ref_nonfinite;
 }
 
 void user_receiver_impl::set_loop_gains(double pll_gain, double fll_gain)

@@ -42,6 +42,7 @@ public:
     pmt::pmt_t last_stats() const override;
     uint64_t nonfinite_count() const override;
     uint64_t ref_dropped() const override;
+    uint64_t ref_nonfinite() const override;
     void set_loop_gains(double pll_gain, double fll_gain) override;
     // clang-format off
     // gen_params:begin accessors
@@ -78,6 +79,9 @@ private:
     core::reference_window d_ref;  // this user's symbols of the frames still expected
     uint64_t d_ref_warned = 0;     // d_ref.dropped() at the last warning
     int d_ref_held = 0;            // items of in1 in the window, not consumed
+    int d_in_held = 0;             // items of in0 pushed to d_core, not consumed
+    bool d_eos = false;            // in0 ended: the held frame flushed
+    uint64_t d_ref_nonfinite = 0;  // non-finite reference symbols left out of the SER
     uint64_t d_n = 0, d_err = 0, d_bit_err = 0;
     uint64_t d_count_first = 0, d_count_end = 0; // frames counted (end 0: all)
     int64_t d_locked_frame = -1, d_first_report = -1;
@@ -87,12 +91,18 @@ private:
         uint64_t index = 0;
         double start = 0, cfo = 0, cfo_preamble = 0, snr_db = 0, noise_var = 0;
         bool header_flag = false, decided = false, acquired = false;
-        uint64_t ref_dropped = 0;
+        uint64_t ref_dropped = 0, ref_nonfinite = 0;
     };
     frame_stats d_last_frame;
     bool d_has_frame = false;
     mutable pmt::pmt_t d_last_stats = pmt::PMT_NIL;
 
+    struct input_state {
+        int available = 0;
+        bool done = false;
+    };
+    input_state peek_input(int i) const;
+    bool can_progress(bool has_ref, const input_state& in0, const input_state& in1) const;
     void handle_csi(const pmt::pmt_t& msg);
     void post_frame_messages(const core::rx_frame& f);
     static pmt::pmt_t stats_dict(const frame_stats& f, int F);

@@ -752,8 +752,11 @@ bool user_receiver::track()
             d_have_held = false;
             d_have_prev = false;
             d_state = state::acquire;
-            d_scan = d_acq_start + 1;
-            d_tmin = int64_t(d_acq_start) + 1;
+            // The refinement may put a start just below d_tmin (the true start
+            // is there); from floor(start) + 1 alone the search then found the
+            // same false start again and again, without end.
+            d_tmin = std::max(int64_t(d_acq_start), d_tmin) + 1;
+            d_scan = uint64_t(std::max<int64_t>(d_tmin, 0));
             ++d_false_acq;
             return true;
         }

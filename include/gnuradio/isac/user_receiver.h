@@ -42,9 +42,10 @@ namespace isac {
  *    frames are averaged.
  *  - msg out "ser": {ser: f64vector(1), ber: f64vector(1), symbols: u64} (the
  *    format of psk_ser_meter) plus frames, missed, locked_frame, ref_dropped,
- *    every ser_every counted symbols.
+ *    ref_nonfinite, every ser_every counted symbols.
  *  - msg out "stats": one dict per frame {frame, start, cfo, cfo_preamble,
- *    snr_db, noise_var, header, decided, acquired, ref_dropped}.
+ *    snr_db, noise_var, header, decided, acquired, ref_dropped,
+ *    ref_nonfinite}.
  *
  * The symbols of in1 are taken as they come and kept for the frames the
  * receiver can still output (its search position on the frame grid, less
@@ -139,6 +140,10 @@ public:
     //! Symbols of in1 (this user's) dropped unused: more than the cap waited
     //! for frames this receiver could still output (above).
     virtual uint64_t ref_dropped() const = 0;
+    //! Reference symbols of in1 (this user's) that were not finite where a
+    //! decided frame was counted: left out of the SER (neither errors nor
+    //! symbols); reset() clears it with the SER counters.
+    virtual uint64_t ref_nonfinite() const = 0;
 
     //! Tracking loop gains: decision-directed phase (rad/rad) and
     //! frame-to-frame frequency (per frame), both at once.

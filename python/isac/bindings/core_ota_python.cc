@@ -291,6 +291,18 @@ report, report_changed, row, row_nmse).)doc")
             },
             py::arg("y"),
             "Append samples; returns the frames completed (list of dicts).")
+        .def(
+            "flush",
+            [](user_receiver& r) {
+                r.flush();
+                py::list out;
+                rx_frame f;
+                while (r.pop(f))
+                    out.append(frame_dict(f));
+                return out;
+            },
+            "End of the stream: the held frame (phase held flat) and any not yet "
+            "returned, as push() returns them.")
         .def("set_reference",
              &user_receiver::set_reference,
              py::arg("row"),
