@@ -298,16 +298,25 @@ class qa_user_receiver_core(gr_unittest.TestCase):
     def test_block_reference_released_while_searching(self):
         # a radio that delivers no frames (zeros) while the symbols run on:
         # the search passes their frames, so the block lets them go; none is
-        # dropped by the cap (test_reference_window checks the cap itself)
+        # dropped by the cap (test_reference_window checks the cap itself).
+        # As in a flowgraph, the symbols and the samples come from one source
+        # (the samples are its items times 0, repeated to the frames' length),
+        # so in1 cannot run ahead of in0 by more than the buffers between them;
+        # two independent sources would let in1 outrun the search by more than
+        # the cap whenever the scheduler favours it.
         from gnuradio import blocks, gr, isac
         cap = core.reference_window.default_cap(L)
+        frame_len = core.frame_format(NT, L, 0, 3, 0, 1).frame_len
         tb = gr.top_block()
         rx = isac.user_receiver(NT, 2, 1, 4, payload_len=L)
         n_ref = 3 * cap
-        ref = np.ones(2 * n_ref, np.complex64)
-        tb.connect(blocks.vector_source_c([0j] * 4096, True), blocks.head(8, 8 << 20), (rx, 0))
-        tb.connect(blocks.vector_source_c(ref.tolist(), False, 2), (rx, 1))
+        rep = -(-frame_len // (2 * L))  # samples per symbol, at least the frame's
+        src = blocks.vector_source_c(np.ones(2 * n_ref, np.complex64).tolist(), False, 2)
+        zero = blocks.multiply_const_vcc([0j, 0j])
+        tb.connect(src, (rx, 1))
+        tb.connect(src, zero, blocks.vector_to_stream(8, 2), blocks.repeat(8, rep), (rx, 0))
         tb.run()
+        self.assertGreaterEqual(2 * rep * n_ref, (n_ref // L) * frame_len)
         self.assertEqual(rx.nitems_read(1), n_ref - 1)  # the last one stays
         self.assertEqual((rx.frames(), rx.ref_dropped()), (0, 0))
 
