@@ -753,7 +753,12 @@ bool user_receiver::track()
             d_have_prev = false;
             d_state = state::acquire;
             d_scan = d_acq_start + 1;
-            d_tmin = int64_t(d_acq_start) + 1;
+            // strictly past the previous bound too: the refined start may lie
+            // up to a third of a sample before the first integer start allowed,
+            // so its floor can be the last false start, which would then be
+            // found again and again (a receiver whose frame_len is not the
+            // transmitter's never returned from push())
+            d_tmin = std::max<int64_t>(int64_t(d_acq_start), d_tmin) + 1;
             ++d_false_acq;
             return true;
         }
