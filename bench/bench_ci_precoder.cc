@@ -8,9 +8,9 @@
  *    draws at that N_T (docs/ci_precoder.md), 64 random symbol vectors per draw;
  *    preset 0 realtime, 1 quality, 2 table. The draws come from a file written by
  *      /usr/bin/python3 bench/ci_family.py --export FILE
- *    and given as --family=FILE (default bench/ci_family_instances.txt next to the
- *    working directory, /tmp/ci_family.txt). CI_TUNING="key=value,..." overrides
- *    the preset's tuning for studies (integer values; homotopy as a/b/c).
+ *    and given as --family=FILE (default /tmp/ci_family.txt).
+ *    CI_TUNING="key=value,..." overrides the preset's tuning for studies (integer
+ *    values; homotopy as a/b/c).
  *  - BM_ci_family_pool/N_T/threads: the same draws (real-time preset) in batches of 256
  *    on a worker_pool, wall clock: the scaling ratio of the block's pool.
  *  - BM_ci_lut_build/N_T: one full table (1-bit ISAC paper scene, U = 4, 8-PSK:

@@ -9,7 +9,7 @@ The end-to-end flowgraphs share their processing chains (python/isac/*.py
 hierarchical blocks) and most of their parameters; generating them from one
 description keeps the simulated, zeromq and over-the-air variants consistent.
 The single-block demos come from here too, so every example gets the same
-layout: tools/grc_layout.place() sizes each block as GRC draws it and lays the
+layout: place() of tools/grc_layout.py sizes each block as GRC draws it and lays the
 flowgraph out left to right in processing order (the layout checker in ctest
 holds every example to that). Re-run after changing anything here:
 

@@ -10,7 +10,8 @@ set(CMAKE_SYSTEM_NAME Linux)
 set(CMAKE_SYSTEM_PROCESSOR aarch64)
 set(CMAKE_C_COMPILER aarch64-linux-gnu-gcc)
 set(CMAKE_CXX_COMPILER aarch64-linux-gnu-g++)
-# search lib/aarch64-linux-gnu (multiarch) instead of the host's lib/x86_64-linux-gnu
+# search <prefix>/lib/aarch64-linux-gnu (multiarch) instead of the host's
+# <prefix>/lib/x86_64-linux-gnu
 set(CMAKE_LIBRARY_ARCHITECTURE aarch64-linux-gnu)
 set(ENV{PKG_CONFIG_LIBDIR} "/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig")
 set(ENV{PKG_CONFIG_PATH} "")

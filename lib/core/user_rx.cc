@@ -752,9 +752,11 @@ bool user_receiver::track()
             d_have_held = false;
             d_have_prev = false;
             d_state = state::acquire;
-            // The refinement may put a start just below d_tmin (the true start
-            // is there); from floor(start) + 1 alone the search then found the
-            // same false start again and again, without end.
+            // The refinement may put a start up to a third of a sample below
+            // d_tmin (the true start is there); from floor(start) + 1 alone the
+            // search then found the same false start again and again and push()
+            // never returned (a stream starting with a whole frame and zeros; a
+            // receiver whose frame_len is not the transmitter's).
             d_tmin = std::max(int64_t(d_acq_start), d_tmin) + 1;
             d_scan = uint64_t(std::max<int64_t>(d_tmin, 0));
             ++d_false_acq;

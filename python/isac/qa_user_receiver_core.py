@@ -9,6 +9,10 @@ integer or fractional start delay (ideal band-limited delay by FFT), a CFO
 and white noise. The receiver must find every frame start, the CFO and the
 channel row; the references are the values the test put in."""
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 from gnuradio import gr_unittest
 from gnuradio.isac import core
@@ -76,6 +80,21 @@ def receive(y):
     return r, out
 
 
+# A receiver told another frame than the transmitter's: run in a child process,
+# so that a receiver that never returns fails the test instead of hanging it.
+MISMATCH = """
+import sys
+import numpy as np
+sys.path.insert(0, %r)
+from qa_user_receiver_core import stream, NT, L
+from gnuradio.isac import core
+f, g, y = stream(np.random.default_rng(4), 20, 0.0, 1e-4, 0.01)
+r = core.user_receiver(n_tx=NT, payload_len=L + %d, pilot_len=%d)
+n = sum(len(r.push(y[i:i + 4096])) for i in range(0, len(y), 4096))
+print(r.false_acquisitions(), r.frames(), n)
+"""
+
+
 class qa_user_receiver_core(gr_unittest.TestCase):
 
     def check(self, seed, delay, cfo):
@@ -96,6 +115,25 @@ class qa_user_receiver_core(gr_unittest.TestCase):
         self.assertLess(abs(r.cfo() - cfo), 0.05 * abs(cfo))
         # the channel row up to the receiver's phase reference
         return core.aligned_nmse(np.array(r.csi_mean()), g), r.csi_err_var() / np.mean(abs(g) ** 2)
+
+    def test_wrong_frame_returns(self):
+        # payload_len 10 off either way, pilot_len 8 for 4: acquisitions the
+        # next frame does not confirm are retried strictly later each time,
+        # so push() returns (with pilot_len 8 it once retried the same start
+        # for ever)
+        here = os.path.dirname(os.path.abspath(__file__))
+        for dpay, pil in ((-10, 0), (10, 0), (0, 8)):
+            try:
+                p = subprocess.run([sys.executable, "-c", MISMATCH % (here, dpay, pil)],
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                   text=True, timeout=60)
+            except subprocess.TimeoutExpired:
+                self.fail("payload_len %+d, pilot_len %d: push() did not return in 60 s"
+                          % (dpay, pil))
+            self.assertEqual(p.returncode, 0, p.stdout[-2000:])
+            false_acq, frames, out = map(int, p.stdout.split()[-3:])
+            # not the 19 frames a receiver of the right format finds
+            self.assertLess(frames, 19, "false acquisitions %d" % false_acq)
 
     def test_integer_delay(self):
         nmse, pred = self.check(5, 137.0, 3e-4)
