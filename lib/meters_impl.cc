@@ -97,41 +97,44 @@ public:
         const auto y = static_cast<const gr_complex*>(in[0]);
         const auto s = static_cast<const gr_complex*>(in[1]);
         auto o = static_cast<float*>(out[0]);
-        bool publish = false;
-        pmt::pmt_t rep;
-        std::vector<float> cur(d_U);
+        // Every output item is the SER after its own snapshot, and every report
+        // holds the totals at its multiple of report_every: the values a
+        // snapshot sees do not depend on how the stream is split into calls.
+        std::vector<pmt::pmt_t> reps;
         {
             std::lock_guard<std::mutex> lock(d_mutex);
             const int64_t first =
                 std::max<int64_t>(0, std::min<int64_t>(n, d_skip - d_seen));
             d_seen += n;
-            for (int64_t t = first; t < n; ++t)
-                for (int u = 0; u < d_U; ++u) {
-                    const gr_complex yv = y[t * d_U + u];
-                    const int ref = core::psk_index(core::cdouble(s[t * d_U + u]), d_M);
-                    const bool finite =
-                        std::isfinite(yv.real()) && std::isfinite(yv.imag());
-                    const int dec = finite ? core::psk_index(core::cdouble(yv), d_M) : -1;
-                    if (dec != ref) {
-                        ++d_sym[u];
-                        if (d_pow2)
-                            d_bit[u] += dec < 0 ? d_bits
+            for (int64_t t = 0; t < n; ++t) {
+                if (t >= first) {
+                    for (int u = 0; u < d_U; ++u) {
+                        const gr_complex yv = y[t * d_U + u];
+                        const int ref =
+                            core::psk_index(core::cdouble(s[t * d_U + u]), d_M);
+                        const bool finite =
+                            std::isfinite(yv.real()) && std::isfinite(yv.imag());
+                        const int dec =
+                            finite ? core::psk_index(core::cdouble(yv), d_M) : -1;
+                        if (dec != ref) {
+                            ++d_sym[u];
+                            if (d_pow2)
+                                d_bit[u] += dec < 0
+                                                ? d_bits
                                                 : popcount(unsigned(dec ^ (dec >> 1)) ^
                                                            unsigned(ref ^ (ref >> 1)));
+                        }
                     }
+                    ++d_n;
+                    if (d_report > 0 && d_n % uint64_t(d_report) == 0)
+                        reps.push_back(report_locked());
                 }
-            const uint64_t before = d_n;
-            d_n += uint64_t(n - first);
-            publish = d_report > 0 && first < n &&
-                      d_n / uint64_t(d_report) > before / uint64_t(d_report);
-            for (int u = 0; u < d_U; ++u)
-                cur[u] = float(double(d_sym[u]) / double(std::max<uint64_t>(d_n, 1)));
-            if (publish)
-                rep = report_locked();
+                const double count = double(std::max<uint64_t>(d_n, 1));
+                for (int u = 0; u < d_U; ++u)
+                    o[size_t(t) * d_U + u] = float(double(d_sym[u]) / count);
+            }
         }
-        for (int t = 0; t < n; ++t)
-            std::copy(cur.begin(), cur.end(), o + size_t(t) * d_U);
-        if (publish)
+        for (const auto& rep : reps)
             message_port_pub(d_port, rep);
         return n;
     }
@@ -215,22 +218,26 @@ public:
     {
         const auto v = static_cast<const float*>(in[0]);
         auto o = out.empty() ? nullptr : static_cast<float*>(out[0]);
-        float rate;
         {
             std::lock_guard<std::mutex> lock(d_mutex);
             const int64_t first =
                 std::max<int64_t>(0, std::min<int64_t>(n, d_skip - d_seen));
             d_seen += n;
-            for (int64_t t = first; t < n; ++t) {
-                if (!std::isfinite(v[t])) {
-                    ++d_bad; // an overflowed or NaN statistic is never a detection
-                    continue;
+            // the rate after each item (not the call's last): the same values
+            // whatever the call sizes
+            for (int64_t t = 0; t < n; ++t) {
+                if (t >= first) {
+                    if (!std::isfinite(v[t])) {
+                        ++d_bad; // an overflowed or NaN statistic is never a detection
+                    } else {
+                        d_det += v[t] >= d_thr;
+                        d_sum += v[t];
+                    }
+                    ++d_n;
                 }
-                d_det += v[t] >= d_thr;
-                d_sum += v[t];
+                if (o)
+                    o[t] = float(double(d_det) / double(std::max<uint64_t>(d_n, 1)));
             }
-            d_n += uint64_t(n - first);
-            rate = float(double(d_det) / double(std::max<uint64_t>(d_n, 1)));
             // items [i0, i0 + n) of this run: keep the window's group ends
             const uint64_t i0 = uint64_t(d_seen - n), i1 = uint64_t(d_seen);
             if (d_rec_end > d_rec_first && i1 > d_rec_first && i0 < d_rec_end) {
@@ -240,8 +247,6 @@ public:
                     d_rec.push_back(v[i - i0]);
             }
         }
-        if (o)
-            std::fill(o, o + n, rate);
         return n;
     }
 

@@ -247,6 +247,9 @@ bool nullspace_precoder_impl::start()
     d_end_grace.reset();
     d_wait_logged = false;
     d_known.reset(); // the frame builder counts from 0 again too
+    // the restarted stream carries its design's tag from its first item, as
+    // the first run did (a receiver keyed on isac_design sees it again)
+    d_retag = d_active != nullptr;
     return sync_block::start();
 }
 
@@ -547,6 +550,16 @@ int nullspace_precoder_impl::work(int noutput_items,
     const auto b_in = d_external ? static_cast<const gr_complex*>(input_items[1]) : nullptr;
     auto out = static_cast<gr_complex*>(output_items[0]);
     const uint64_t L = d_L;
+    if (d_retag && d_active) {
+        d_retag = false;
+        // unless a waiting design switches in at this item (tagged below)
+        bool switching = false;
+        if (base % L == 0)
+            for (const auto& w : d_waiting)
+                switching = switching || w->offset <= base;
+        if (!switching)
+            add_item_tag(0, base, d_tag_key, pmt::from_uint64(d_active->id));
+    }
     uint64_t bad = 0;
     int i = 0;
     while (i < noutput_items) {

@@ -58,6 +58,7 @@ private:
 
     // Owned by the work() thread only.
     std::shared_ptr<const prepared> d_active;
+    bool d_retag = false; // start() after a stop(): tag the design in use at item 0
     // ok designs waiting for their frame boundary (and offset), oldest first
     std::deque<std::shared_ptr<const prepared>> d_waiting;
     std::atomic<uint64_t> d_nonfinite{ 0 }, d_dropped{ 0 };

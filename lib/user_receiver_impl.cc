@@ -288,15 +288,17 @@ void user_receiver_impl::post_frame_messages(const core::rx_frame& f)
     }
 }
 
-pmt::pmt_t user_receiver_impl::ser_dict() const
+pmt::pmt_t user_receiver_impl::ser_dict(const core::rx_frame& f) const
 {
     const double n = double(std::max<uint64_t>(d_n, 1));
     return msg_dict()
         .reals("ser", { d_err / n })
         .reals("ber", { d_bit_err / (n * d_bits) })
         .u64("symbols", d_n)
-        .u64("frames", d_core.frames())
-        .u64("missed", d_core.missed())
+        // the counts as of the frame that completed the report, not of the
+        // search's position in this call: the same whatever the call sizes
+        .u64("frames", f.frames_found)
+        .u64("missed", f.missed_total)
         .u64("ref_dropped", d_ref.dropped())
         .u64("ref_nonfinite", d_ref_nonfinite)
         .i64("locked_frame", long(d_locked_frame));
@@ -423,7 +425,7 @@ int user_receiver_impl::general_work(int noutput_items,
                     }
                     if (d_ser_every > 0 &&
                         d_n / d_ser_every > before / uint64_t(d_ser_every))
-                        ser_msgs.push_back(ser_dict());
+                        ser_msgs.push_back(ser_dict(p.f));
                 }
             }
             // payload samples out (no output port: a sink, nothing to hold back)

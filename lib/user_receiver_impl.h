@@ -106,7 +106,7 @@ private:
     void handle_csi(const pmt::pmt_t& msg);
     void post_frame_messages(const core::rx_frame& f);
     static pmt::pmt_t stats_dict(const frame_stats& f, int F);
-    pmt::pmt_t ser_dict() const; // d_mutex held
+    pmt::pmt_t ser_dict(const core::rx_frame& f) const; // d_mutex held
     void loop_gains_changed();   // on_set (d_mutex held)
 };
 

@@ -267,6 +267,7 @@ void user_receiver::reset()
     d_nonfinite = 0;
     d_state = state::acquire;
     d_scan = 0;
+    d_sums = scan_sums();
     d_next = 0;
     d_misses = 0;
     d_wait = false;
@@ -591,6 +592,8 @@ void user_receiver::finish_held(bool have_end, double psi_end, double center_end
             line *= step;
         }
     }
+    f.frames_found = d_frames;
+    f.missed_total = d_missed_total;
     d_out.push_back(std::move(f));
     d_have_held = false;
 }
@@ -660,18 +663,37 @@ bool user_receiver::acquire()
     int64_t d = int64_t(d_scan);
     if (d + span + 1 > end)
         return false;
-    init(d);
+    // The sums at d are init() at a position the samples decide (the scan's
+    // start, every 4096 positions, after a rejected candidate) slid forward:
+    // never at the end of a push, which would make the acquisition (and the
+    // first frame's CFO) depend on how the samples were pushed.
     int64_t since_init = 0;
-    for (; d + span + 1 <= end; ++d) {
+    if (d_sums.pos == d) {
+        PL = d_sums.PL;
+        P1 = d_sums.P1;
+        E1 = d_sums.E1;
+        E2 = d_sums.E2;
+        since_init = d_sums.since_init;
+    } else {
+        init(d);
+    }
+    d_sums.pos = -1;
+    auto keep_sums = [&](const scan_sums& s) {
+        d_sums = s;
+        d_scan = uint64_t(s.pos);
+    };
+    bool sums_at_d = true;
+    while (d + span + 1 <= end) {
         if (since_init == 4096) { // bound the rounding drift of the sliding sums
             init(d);
             since_init = 0;
         }
         const double M = metric();
         if (M > d_p.sync_threshold) {
+            const scan_sums at_d{ d, PL, P1, E1, E2, since_init };
             // the metric peaks at the preamble start: search [d, d + 2L]
             if (d + 2 * L + span + 1 > end) {
-                d_scan = uint64_t(d);
+                keep_sums(at_d);
                 return false;
             }
             int64_t dc = d;
@@ -718,21 +740,28 @@ bool user_receiver::acquire()
             d_n0 = saved_n0;
             if (d_wait) { // the whole frame is not in yet
                 d_wait = false;
-                d_scan = uint64_t(d);
+                keep_sums(at_d);
                 return false;
             }
-            // not a frame: go on after the searched range
-            d = d + 2 * L;
-            if (d + span + 1 > end)
+            // not a frame: go on after the searched range, with sums
+            // initialised there
+            d = d + 2 * L + 1;
+            if (d + span + 1 > end) {
+                sums_at_d = false;
                 break;
-            init(d + 1);
+            }
+            init(d);
             since_init = 0;
             continue;
         }
         slide(d);
         ++since_init;
+        ++d;
     }
-    d_scan = uint64_t(std::max<int64_t>(int64_t(d_scan), d));
+    if (sums_at_d && d >= int64_t(d_scan))
+        keep_sums(scan_sums{ d, PL, P1, E1, E2, since_init });
+    else
+        d_scan = uint64_t(std::max<int64_t>(int64_t(d_scan), d));
     return false;
 }
 

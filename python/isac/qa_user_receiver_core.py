@@ -299,6 +299,39 @@ class qa_user_receiver_core(gr_unittest.TestCase):
         tb.run()
         return rx.count(), rx.errors()[0], rx.ref_dropped()
 
+    def test_frames_whatever_the_pushes(self):
+        # The same samples pushed in one piece or in random pieces (up to 5,
+        # 97 or 700 samples, or single samples through the first preamble)
+        # give the same frames to the bit: the acquisition's sliding sums go on
+        # across pushes instead of starting again where a push ended (which
+        # moved this stream's first CFO estimate by 1e-20).
+        args = dict(payload_len=L, avg_frames=2, report_every=3)
+        _, _, y, _ = late_stream(np.random.default_rng(19), 14, 1377.3, 0.01)
+        r = core.user_receiver(n_tx=NT, **args)
+        row = [fr["row"] for fr in r.push(y) if fr["report"]][0]
+        _, _, y, _ = late_stream(np.random.default_rng(19), 14, 1377.3, 0.01, row)
+
+        def frames(cuts):
+            r = core.user_receiver(n_tx=NT, **args)
+            out = [fr for a, b in cuts for fr in r.push(y[a:b])]
+            return [{k: (v.tobytes() if isinstance(v, np.ndarray) else v) for k, v in fr.items()} for fr in out]
+
+        ref = frames([(0, len(y))])
+        self.assertEqual([fr["index"] for fr in ref], list(range(13)))
+        # frames() and missed() as of each frame: the frames found so far
+        self.assertEqual([fr["frames_found"] for fr in ref], list(range(1, 14)))
+        self.assertEqual([fr["missed_total"] for fr in ref], [0] * 13)
+        for seed, most in ((1, 5), (2, 97), (3, 700)):
+            cuts = splits(len(y), most, np.random.default_rng(seed))
+            if most == 700:  # and single samples through the first preamble
+                head = [c for c in cuts if c[1] <= 1300]
+                cuts = head + [(i, i + 1) for i in range(head[-1][1], 1700)]
+                cuts += [(a + 1700, b + 1700) for a, b in splits(len(y) - 1700, most, np.random.default_rng(seed))]
+            got = frames(cuts)
+            self.assertEqual(len(got), len(ref))
+            for a, b in zip(ref, got):
+                self.assertEqual(a, b, "frame %d, pushes of at most %d" % (a["index"], most))
+
     def test_block_counts_a_late_radio_whatever_the_calls(self):
         # every decided frame of the window is counted against its symbols:
         # the count and the errors are the core's decisions against the

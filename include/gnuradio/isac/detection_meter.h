@@ -19,7 +19,7 @@ namespace isac {
  * \ingroup isac
  *
  * in0: the float statistic of one_bit_rx_filter; out0 (optional): the running
- * detection rate (one float per item, for GUI number sinks); unconnected, the
+ * detection rate after each item (for GUI number sinks); unconnected, the
  * meter is a sink. A NaN or infinite statistic is never a detection (it is
  * counted by nonfinite_count()). The first `skip` items after each start() are
  * not counted; totals accumulate across restarts.

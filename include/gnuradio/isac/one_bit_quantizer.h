@@ -27,7 +27,10 @@ namespace isac {
  * component stays NaN (it has no sign), so the receive filter discards and
  * counts that snapshot instead of deciding on a made-up +1. NaN components are counted;
  * the block posts {"nan_count": u64 total, "items": u64 total} on the "stats" port
- * whenever the NaN count grows.
+ * at the end of each work() call in which the NaN count grew: a per-call summary
+ * (one message per NaN would flood a port with a broken ADC), so how many
+ * messages a run posts depends on the call sizes; the last one's totals do not.
+ * The output stream does not depend on them.
  */
 class ISAC_API one_bit_quantizer : virtual public gr::sync_block
 {

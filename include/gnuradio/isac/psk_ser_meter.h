@@ -25,10 +25,11 @@ namespace isac {
  * M-PSK point). A non-finite y_u is a symbol error.
  * in0: vectors of n_users received samples y; in1: vectors of n_users
  * transmitted symbols s. out0: vectors of n_users floats, each user's running
- * SER (for GUI number sinks). Message out "ser": {"ser": f64vector, "ber":
- * f64vector, "symbols": u64} each time the count crosses a multiple of
- * report_every (0: never). The first `skip` snapshots after each start() are
- * not counted (warm-up). Totals accumulate across restarts until reset().
+ * SER after that snapshot (for GUI number sinks). Message out "ser": {"ser":
+ * f64vector, "ber": f64vector, "symbols": u64} each time the count reaches a
+ * multiple of report_every (0: never), with the totals at that snapshot. Both
+ * are the same whatever the work() call sizes. The first `skip` snapshots after each
+ * start() are not counted (warm-up). Totals accumulate across restarts until reset().
  */
 class ISAC_API psk_ser_meter : virtual public gr::sync_block
 {

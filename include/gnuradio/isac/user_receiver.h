@@ -41,8 +41,9 @@ namespace isac {
  *    changed}, on the frame grid every report_every frames once avg_frames
  *    frames are averaged.
  *  - msg out "ser": {ser: f64vector(1), ber: f64vector(1), symbols: u64} (the
- *    format of psk_ser_meter) plus frames, missed, locked_frame, ref_dropped,
- *    ref_nonfinite, every ser_every counted symbols.
+ *    format of psk_ser_meter) plus frames, missed (as of the frame that
+ *    completed the count), locked_frame, ref_dropped, ref_nonfinite, every
+ *    ser_every counted symbols.
  *  - msg out "stats": one dict per frame {frame, start, cfo, cfo_preamble,
  *    snr_db, noise_var, header, decided, acquired, ref_dropped,
  *    ref_nonfinite}.

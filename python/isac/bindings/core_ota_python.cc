@@ -63,6 +63,8 @@ py::dict frame_dict(const rx_frame& f)
     d["phase_drift"] = f.phase_drift;
     d["report"] = f.report;
     d["report_changed"] = f.report_changed;
+    d["frames_found"] = f.frames_found;
+    d["missed_total"] = f.missed_total;
     if (f.report) {
         d["row"] = f.row;
         d["row_nmse"] = f.row_nmse;

@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(detection_meter.h)                                       */
-/* BINDTOOL_HEADER_FILE_HASH(230451ba5fc1dd4f181496c11603560d) */
+/* BINDTOOL_HEADER_FILE_HASH(09494153131374abd537ededdbf09a48) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
@@ -29,8 +29,8 @@ void bind_detection_meter(py::module& m)
         "detection_meter",
         R"doc(
 Counts detections of a normalised statistic (|z|/kappa >= threshold). in0: the
-float statistic; out0 (optional): the running detection rate. NaN/Inf statistics
-are never detections (nonfinite_count()). The first `skip` items after each
+float statistic; out0 (optional): the running detection rate after each item.
+NaN/Inf statistics are never detections (nonfinite_count()). The first `skip` items after each
 start() are not counted. count(), detections(), rate(), mean_statistic().
 set_record_window(first, end, every=1) keeps the statistic of items first <= i <
 end with (i + 1) % every == 0 (counted from each start()) for recorded(): a

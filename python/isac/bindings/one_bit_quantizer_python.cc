@@ -38,7 +38,7 @@ mode "dac": out = sqrt(power/(2 vlen)) (sgn Re + j sgn Im), ||out||^2 = power.
 mode "adc": out = sgn Re + j sgn Im (entries +-1 +-j).
 sgn(0) = +1 (also -0.0); NaN components map to +1 in "dac" mode and stay NaN
 in "adc" mode (the receiver then discards the snapshot); they are counted on the
-"stats" message port.
+"stats" message port (totals, at most one message per work() call).
 
 Raises ValueError for vlen < 1, a non-finite or non-positive power, or an
 unknown mode.)doc"

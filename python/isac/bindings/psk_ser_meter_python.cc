@@ -33,9 +33,9 @@ void bind_psk_ser_meter(py::module& m)
         "psk_ser_meter",
         R"doc(
 Per-user M-PSK decisions (angular sector) and SER/BER against the transmitted
-symbols. in0: y (n_users), in1: s (n_users); out0: running SER per user (float
-vector). Message "ser": {"ser", "ber", "symbols"} each time the count crosses a
-multiple of report_every. The first `skip` snapshots after each start() are not
+symbols. in0: y (n_users), in1: s (n_users); out0: each user's SER after each
+snapshot (float vector). Message "ser": {"ser", "ber", "symbols"} each time the
+count reaches a multiple of report_every, with the totals at that snapshot. The first `skip` snapshots after each start() are not
 counted. ser(), ber(), errors() return numpy arrays; count(), reset().)doc"
         // clang-format off
     // gen_params:begin doc

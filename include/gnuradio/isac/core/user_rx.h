@@ -114,6 +114,9 @@ struct rx_frame {
     bool report_changed = false; //!< it differs from the previous report
     cvec row;            //!< reported row, absolute units (scaled by csi_noise_var)
     double row_nmse = 0; //!< its predicted NMSE (estimation error only)
+    //! frames() and missed() when this frame was output: the receiver's counts
+    //! as of this frame, the same however the samples were pushed
+    uint64_t frames_found = 0, missed_total = 0;
 };
 
 //! Band-limited interpolation: Kaiser-windowed sinc, 2 half + 1 taps.
@@ -237,6 +240,15 @@ private:
 
     state d_state = state::acquire;
     uint64_t d_scan = 0; // next acquisition candidate (absolute)
+    // The acquisition's sliding sums where the last scan stopped for more
+    // samples (pos = d_scan), so that the next push continues them: sums
+    // initialised wherever a push happened to end would round differently.
+    struct scan_sums {
+        int64_t pos = -1; // -1: none
+        cdouble PL, P1;
+        double E1 = 0, E2 = 0;
+        int64_t since_init = 0;
+    } d_sums;
     double d_next = 0;   // predicted start of the next frame (tracking)
     int d_misses = 0;
     bool d_wait = false; // frame_at() needs more samples
