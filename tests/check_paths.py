@@ -39,9 +39,9 @@ import os
 import re
 import sys
 
-SCOPE = ["include", "lib", "python", "grc", "apps", "examples", "docs", "bench", "tools",
-         "tests", "cmake", "fuzz", ".ci", "README.md", "MANIFEST.md", "CMakeLists.txt", "run"]
-SKIP_DIRS = {"corpus", "regressions", "__pycache__", ".git"}
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import check_references  # noqa: E402  (its walker: the same files, one place)
+
 SKIP_FILES = {".gitignore"}  # patterns, not pointers
 TOPS = ["docs", "bench", "apps", "examples", "tools", "tests", "grc", "include", "lib",
         "python", "cmake", "fuzz"]
@@ -56,15 +56,7 @@ MD_LINK = re.compile(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 
 
 def files(root):
-    for top in SCOPE:
-        path = os.path.join(root, top)
-        if os.path.isfile(path):
-            yield path
-        for d, dirs, names in os.walk(path):
-            dirs[:] = sorted(x for x in dirs if x not in SKIP_DIRS and not x.startswith("build"))
-            for n in sorted(names):
-                if n not in SKIP_FILES:
-                    yield os.path.join(d, n)
+    return check_references.files(root, SKIP_FILES)
 
 
 def repo_path_ok(root, path):
