@@ -315,6 +315,22 @@ class qa_call_sizes(gr_unittest.TestCase):
             last = run(chop)[-1]
             self.assertEqual((last["nan_count"], last["items"]), (4, 3000))
 
+        # the totals are the run's: a second start() of the same top block
+        # counts from 0 again (docs), so they are the first run's
+        g = graph()
+        b = isac.one_bit_quantizer(4, "adc", 1.0)
+        g.null(b, 32)
+        m = g.store(b, "stats")
+        g.tb.connect(g.src(x), b)
+        for run_no in (1, 2):
+            if run_no == 1:
+                g.tb.run()
+            else:
+                g.restart()
+            last = pmt.to_python(m.msgs[-1])
+            self.assertEqual((last["nan_count"], last["items"], b.nan_count()), (4, 3000, 4),
+                             "run %d" % run_no)
+
     # -- channels and emulators -----------------------------------------------
 
     def test_isac_channel(self):
