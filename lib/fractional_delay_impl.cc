@@ -79,6 +79,14 @@ uint64_t fractional_delay_impl::updates() const
     return d_updates;
 }
 
+bool fractional_delay_impl::start()
+{
+    // a restart is a new stream from item 0: the last run's final samples are
+    // not this run's past (work() is not running, d_fd needs no lock)
+    d_fd.reset();
+    return sync_block::start();
+}
+
 void fractional_delay_impl::handle(const pmt::pmt_t& msg)
 {
     double d = 0.0;

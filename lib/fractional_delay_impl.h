@@ -40,6 +40,7 @@ public:
     // gen_params:end accessors
     // clang-format on
     uint64_t updates() const override;
+    bool start() override;
 
     int work(int noutput_items,
              gr_vector_const_void_star& input_items,

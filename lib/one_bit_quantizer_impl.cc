@@ -94,7 +94,11 @@ double one_bit_quantizer_impl::power() const
 
 bool one_bit_quantizer_impl::start()
 {
-    d_mute_end = 0; // items count from 0 again
+    // items count from 0 again, and the stats totals are this run's (the
+    // block has no reset(): totals across runs would never restart)
+    d_mute_end = 0;
+    d_items = 0;
+    d_nan_count.store(0);
     return sync_block::start();
 }
 

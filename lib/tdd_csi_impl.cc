@@ -94,6 +94,11 @@ bool tdd_csi_impl::start()
     d_latest.assign(d_latest.size(), -1);
     d_have_post = false;
     d_frame_len = d_frame_len_param;
+    // the counters and offsets describe this run (first_offset() is this
+    // run's snapshots to CSI lock); an external kappa is the radios' and
+    // stays (d_cal.reset() keeps it) until a {kappa: #f}
+    d_posts = d_received = d_rejected = d_forced = 0;
+    d_first = d_last = -1;
     return sync_block::start();
 }
 

@@ -315,6 +315,22 @@ class qa_call_sizes(gr_unittest.TestCase):
             last = run(chop)[-1]
             self.assertEqual((last["nan_count"], last["items"]), (4, 3000))
 
+        # the totals are the run's: a second start() of the same top block
+        # counts from 0 again (docs), so they are the first run's
+        g = graph()
+        b = isac.one_bit_quantizer(4, "adc", 1.0)
+        g.null(b, 32)
+        m = g.store(b, "stats")
+        g.tb.connect(g.src(x), b)
+        for run_no in (1, 2):
+            if run_no == 1:
+                g.tb.run()
+            else:
+                g.restart()
+            last = pmt.to_python(m.msgs[-1])
+            self.assertEqual((last["nan_count"], last["items"], b.nan_count()), (4, 3000, 4),
+                             "run %d" % run_no)
+
     # -- channels and emulators -----------------------------------------------
 
     def test_isac_channel(self):
@@ -364,7 +380,12 @@ class qa_call_sizes(gr_unittest.TestCase):
                 g.tb.connect(g.src(x), b)
 
             with self.subTest(delay=delay):
-                self.check(build, min_counts=[3000])
+                # a restart zeroes the history (docs): the second run is the first
+                a = self.check(build, restart=True, min_counts=[3000])
+                if delay == 5.0:  # an integer delay is an exact FIFO from zeros
+                    y = np.frombuffer(a[0][1], C64).reshape(-1, 3)
+                    np.testing.assert_array_equal(y[:5], 0)
+                    np.testing.assert_array_equal(y[5:], x[:-5])
 
     # -- receive side -----------------------------------------------------------
 
@@ -442,7 +463,9 @@ class qa_call_sizes(gr_unittest.TestCase):
             for k in range(4):
                 g.tb.connect((split, k), (b, k))
 
-        self.check(build, min_counts=[20, 20])
+        # a restart is a new run (docs): slots, offsets and counters from 0,
+        # the external kappa kept, so the same csi and stats (posts, slots)
+        self.check(build, restart=True, min_counts=[20, 20])
 
     def test_doa_mle(self):
         rng = np.random.default_rng(11)

@@ -31,7 +31,14 @@ namespace isac {
  * applies it, last_snapshot + max(8192, this block's input buffer size): a
  * corrector fed from the same buffer never receives it late} after the first
  * n_avg snapshots (once), or after every n_avg snapshots when continuous is
- * true. Message in
+ * true. Both are absolute items of the run's stream (from 0 at start()). With
+ * input buffers of up to 8192 items (GNU Radio's defaults) the offset is
+ * last_snapshot + 8192; a larger buffer (set_min_output_buffer upstream, a
+ * large max_noutput_items) moves it later, by the same amount in every run
+ * with that buffer, so the corrected stream does not depend on the call
+ * sizes or the threads' timing but does on such a buffer setting: the price
+ * of never applying a calibration late (at whatever item the message
+ * arrives). Message in
  * "recalibrate" (any message): start a new average.
  *
  * A calibration is published only from usable data: at least half of the

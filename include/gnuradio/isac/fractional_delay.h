@@ -36,6 +36,11 @@ namespace isac {
  * interference (the receive filter's model is one x per echo snapshot).
  * A change applies from the next work() call; its first output item carries
  * the tag "isac_delay" (value: the new delay, f64).
+ *
+ * Restart: start() after stop() is a new stream from item 0, so the history
+ * is zeroed (the first outputs are the delayed zeros, as in the first run,
+ * not the last run's final samples); the delay in use (the last one set) is
+ * kept.
  */
 class ISAC_API fractional_delay : virtual public gr::sync_block
 {

@@ -30,7 +30,9 @@ namespace isac {
  * at the end of each work() call in which the NaN count grew: a per-call summary
  * (one message per NaN would flood a port with a broken ADC), so how many
  * messages a run posts depends on the call sizes; the last one's totals do not.
- * The output stream does not depend on them.
+ * The output stream does not depend on them. The totals are the current run's:
+ * start() (also after stop()) sets them to 0, as it restarts the item count
+ * that isac_mute tags refer to.
  */
 class ISAC_API one_bit_quantizer : virtual public gr::sync_block
 {
@@ -60,7 +62,7 @@ public:
     virtual double power() const = 0;
     // gen_params:end accessors
     // clang-format on
-    //! Total NaN components seen since start.
+    //! NaN components seen since the last start() (0 again at each start()).
     virtual uint64_t nan_count() const = 0;
 };
 

@@ -57,6 +57,15 @@ namespace isac {
  * Message out "stats": {posts, offset, slots, bad_slots, nmse (per user),
  * noise_var}. Malformed messages are logged and ignored; a slot with a
  * non-finite sample is dropped.
+ *
+ * Restart: start() after stop() is a new run from item 0. The uplink slots,
+ * the reference rows (taken or waiting: their frame numbers are the last
+ * run's), the frame_len learnt from them and the counters (posts(),
+ * first_offset(), last_offset(), slots(), bad_slots(), rows_received(),
+ * rows_rejected(), the stats fields) start again; an external kappa from the
+ * "kappa" port is kept (a property of the radios' chains, not of the run)
+ * until a {kappa: #f} message. With the same input a restarted run publishes
+ * the csi and stats of the first.
  */
 class ISAC_API tdd_csi : virtual public gr::sync_block
 {

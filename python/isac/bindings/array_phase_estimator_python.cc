@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(array_phase_estimator.h)                                 */
-/* BINDTOOL_HEADER_FILE_HASH(c6c8204c54386cafc72e5691e3858e20) */
+/* BINDTOOL_HEADER_FILE_HASH(9cb067cbe2e411e34b0a53844262415c) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>

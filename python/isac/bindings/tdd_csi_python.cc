@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(tdd_csi.h)                                                 */
-/* BINDTOOL_HEADER_FILE_HASH(d2f61188a848ad0e49e7ec841fb5f246) */
+/* BINDTOOL_HEADER_FILE_HASH(3db255abe6ea0358047ac0b2440c3ad6) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
