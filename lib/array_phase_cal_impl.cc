@@ -45,14 +45,11 @@ pmt::pmt_t cal_message(const std::vector<double>& ph,
 constexpr float tiny = std::numeric_limits<float>::min(); // smallest normal float
 
 // The correction takes effect at a fixed snapshot after the estimate's last
-// one ("offset"), not when the message happens to arrive (the transmit
-// calibration's convention, tx_phase_estimator): the radar's and the DoA's
-// input then changes at the same snapshot whatever the threads' timing. A
-// corrector fed from the same buffer as this block can be at most that
-// buffer's size ahead of it, so a delay of at least the buffer size is never
-// late there; a message that still arrives late is applied at once
+// one ("offset", cal_apply_offset), not when the message happens to arrive
+// (the transmit calibration's convention, tx_phase_estimator): the radar's and
+// the DoA's input then changes at the same snapshot whatever the threads'
+// timing; a message that still arrives late is applied at once
 // (array_phase_corrector counts it).
-constexpr uint64_t rx_cal_apply_delay = 8192;
 } // namespace
 
 class array_phase_estimator_impl : public array_phase_estimator
@@ -219,10 +216,8 @@ public:
                 d_last = ph;
                 d_done = !d_continuous;
                 const uint64_t last = nitems_read(0) + uint64_t(t);
-                const uint64_t buf = uint64_t(
-                    std::max<int64_t>(0, detail()->input(0)->buffer()->bufsize()));
-                out.push_back(cal_message(
-                    ph, d_reverse, last, last + std::max(rx_cal_apply_delay, buf)));
+                out.push_back(
+                    cal_message(ph, d_reverse, last, cal_apply_offset(*this, last)));
             }
         }
         for (const auto& m : out)

@@ -12,14 +12,30 @@
 
 #include <gnuradio/block.h>
 #include <gnuradio/block_detail.h>
+#include <gnuradio/buffer.h>
 #include <gnuradio/buffer_reader.h>
 #include <gnuradio/isac/core/cancel.h>
 #include <gnuradio/isac/core/limits.h>
 #include <boost/thread/thread.hpp>
+#include <algorithm>
 #include <chrono>
 
 namespace gr {
 namespace isac {
+
+/*!
+ * The item from which a calibration estimated up to item `last` of `b`'s in0
+ * takes effect (the "offset" of a cal message): at least 8192 items later, and
+ * at least in0's buffer size later. A corrector fed from the same buffer runs
+ * at most that buffer's size ahead of `b`, so the offset is never late there
+ * and the switch item does not depend on the threads' timing.
+ */
+inline uint64_t cal_apply_offset(const gr::block& b, uint64_t last)
+{
+    constexpr uint64_t min_delay = 8192;
+    const int64_t buf = b.detail()->input(0)->buffer()->bufsize();
+    return last + std::max<uint64_t>(min_delay, uint64_t(std::max<int64_t>(0, buf)));
+}
 
 /*!
  * True once the flowgraph asked this block's thread to stop: GNU Radio's

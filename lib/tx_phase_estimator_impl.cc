@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+#include "block_utils.h"
 #include "csi_message.h"
 #include "tx_phase_estimator_impl.h"
 #include <gnuradio/io_signature.h>
@@ -108,13 +109,12 @@ void tx_phase_estimator_impl::recalibrate()
 }
 
 // The correction takes effect at a fixed snapshot of x after the estimate's
-// last one ("offset", in the corrector's item count), not when the message
-// happens to arrive: the users' channel then changes at the same snapshot
-// whatever the threads' timing, as it would on a frame schedule. The delay
-// covers the snapshots between the corrector and this block (the radio's
-// transmit and receive buffering); a message arriving later than its offset
-// is applied at once (array_phase_corrector counts it).
-constexpr uint64_t tx_cal_apply_delay = 8192;
+// last one ("offset", in the corrector's item count; cal_apply_offset), not
+// when the message happens to arrive: the users' channel then changes at the
+// same snapshot whatever the threads' timing, as it would on a frame schedule.
+// A corrector reading the same stream as x runs at most x's buffer ahead of
+// this block; a message arriving later than its offset is applied at once
+// (array_phase_corrector counts it).
 
 int tx_phase_estimator_impl::work(int noutput_items,
                                   gr_vector_const_void_star& input_items,
@@ -141,8 +141,8 @@ int tx_phase_estimator_impl::work(int noutput_items,
                           .real("condition_db", r.condition_db)
                           .u64("snapshots", r.snapshots)
                           .u64("offset",
-                               nitems_read(0) + uint64_t(d_est.done_at()) +
-                                   tx_cal_apply_delay);
+                               cal_apply_offset(
+                                   *this, nitems_read(0) + uint64_t(d_est.done_at())));
                 d_phases = r.phases_rad;
                 d_run.published(msg, true);
             } else {

@@ -659,6 +659,47 @@ class qa_ota_blocks(gr_unittest.TestCase):
         self.assertLess(20 * np.log10(geff.max() / geff.min()), 0.2, 20 * np.log10(geff / geff[0]))
         self.assertAlmostEqual(np.mean(geff ** 2) / np.mean(g ** 2), 1.0, delta=0.03)
 
+    def test_tx_cal_offset_covers_the_buffer(self):
+        # the transmit calibration's "offset" is its last snapshot plus at least
+        # the buffer of x (as the receive calibration's): a corrector reading that
+        # stream is at most one buffer ahead, so a larger buffer moves the offset
+        # later by the buffer's growth and the message is never late
+        def run(min_buf):
+            emu = emulator(loopback=True, seed=4)
+            x = one_bit_x(4 * 16384, 4, 5)
+            tb = gr.top_block()
+            fix = isac.array_phase_corrector(4)
+            if min_buf:
+                fix.set_min_output_buffer(min_buf)
+            est = isac.tx_phase_estimator(4, 0.0, 0.5, 64, 16384, 32)
+            tb.connect(blocks.vector_source_c(x.ravel().tolist(), False, 4), fix)
+            sense, users = wire_emulator(tb, emu, fix)
+            tb.connect(users, blocks.null_sink(gr.sizeof_gr_complex * 2))
+            split = blocks.vector_to_streams(gr.sizeof_gr_complex, 5)
+            tb.connect(sense, split)
+            for k in range(4):
+                tb.connect((split, k), blocks.null_sink(gr.sizeof_gr_complex))
+            tb.connect(fix, (est, 0))
+            tb.connect((split, 4), (est, 1))
+            tb.msg_connect(est, "cal", fix, "cal")
+            out = blocks.vector_sink_c(4)
+            tb.connect(fix, out)
+            tb.run()
+            self.assertEqual((est.estimates(), fix.updates()), (1, 1))
+            off = pmt.to_python(est.last_estimate())["offset"]
+            # the corrector switched exactly at the offset (not late)
+            y = np.array(out.data()).reshape(-1, 4)
+            w = np.array(fix.weights())
+            self.assertLess(off, len(x))
+            np.testing.assert_array_equal(y[:off], x[:off])
+            np.testing.assert_allclose(y[off:], x[off:] * w[None, :], rtol=1e-5, atol=1e-6)
+            return off
+
+        grown = run(20000) - run(0)
+        # GNU Radio rounds the buffer up to whole pages: at least 20000 items
+        self.assertGreaterEqual(grown, 20000 - 8192)
+        self.assertLess(grown, 2 * 20000)
+
     def test_tx_gain_equalisation_off(self):
         # equalize_gains=False: phase-only weights (unit modulus)
         emu = emulator(loopback=True, seed=4)
