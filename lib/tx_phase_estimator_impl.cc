@@ -108,6 +108,16 @@ void tx_phase_estimator_impl::recalibrate()
     d_run.request_restart();
 }
 
+bool tx_phase_estimator_impl::start()
+{
+    // items count from 0 again: a partial estimate of the previous run would mix
+    // two streams whose lag need not match. A finished one-shot estimate stays
+    // (the chains' calibration, not the run's); recalibrate() asks for another.
+    std::lock_guard<std::mutex> lock(d_mutex);
+    d_est.restart();
+    return sync_block::start();
+}
+
 // The correction takes effect at a fixed snapshot of x after the estimate's
 // last one ("offset", in the corrector's item count; cal_apply_offset), not
 // when the message happens to arrive: the users' channel then changes at the

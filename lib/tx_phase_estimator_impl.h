@@ -41,6 +41,7 @@ public:
     std::vector<double> phases_rad() const override;
     uint64_t estimates() const override;
     void recalibrate() override;
+    bool start() override;
 
     int work(int noutput_items,
              gr_vector_const_void_star& input_items,

@@ -25,8 +25,11 @@ namespace isac {
  * (gnuradio.isac.conventions.transmit_beampattern). a: the module's
  * unnormalised half-wavelength ULA vector (docs/conventions.md), the same for
  * every precoder, so the main lobe is at the precoder's target.
- * reverse_elements: stream channel k drives antenna n_tx-1-k. The grid table (n_grid x n_tx) is checked against the module's
- * memory limit.
+ * reverse_elements: stream channel k drives antenna n_tx-1-k. The grid table (n_grid x
+ * n_tx) is checked against the module's memory limit.
+ *
+ * Restart: start() after stop() holds no state to reset (frames count from
+ * item 0 of the new run); the settings stay.
  */
 class ISAC_API beampattern_probe : virtual public gr::sync_decimator
 {

@@ -27,6 +27,9 @@ namespace isac {
  * the split that feeds a precoder and an error counter, it makes the first
  * counted symbol one that is precoded with a real channel. When the input ends
  * while closed, the gate finishes 0.5 s later without output.
+ *
+ * Restart: an open gate stays open across stop()/start(), as the precoder
+ * keeps its channel and does not announce it again.
  */
 class ISAC_API csi_gate : virtual public gr::sync_block
 {

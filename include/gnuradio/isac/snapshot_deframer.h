@@ -30,6 +30,9 @@ namespace isac {
  * "index", "epoch"} on every HELLO, new session and gap. Wire it to
  * isac_channel's "resync" port: a transmitter that (re)starts gets the
  * channel at once.
+ *
+ * Restart: start() after stop() follows the first session that comes (a
+ * session event and tag); the counters run on across restarts.
  */
 class ISAC_API snapshot_deframer : virtual public gr::block
 {

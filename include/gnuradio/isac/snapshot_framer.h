@@ -30,6 +30,9 @@ namespace isac {
  * that the receiving side learns that a transmitter (re)appeared and
  * publishes its channel (snapshot_deframer "peer" -> isac_channel "resync").
  * A HELLO frame is never radiated: it only exists on the network split.
+ *
+ * Restart: start() after stop() draws a new session, sends snapshot indices
+ * from 0 with epoch 0 and a HELLO at once; frames() and hellos() run on.
  */
 class ISAC_API snapshot_framer : virtual public gr::block
 {

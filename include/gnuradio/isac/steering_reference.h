@@ -23,6 +23,8 @@ namespace isac {
  * isac_channel's echo r = beta g_R(rx) g_T(tx)^T x, so doa_mle's "known" mode
  * sees y_t = beta g_R(theta) c_t + n_t.
  * set_tx_deg() changes the DoD while running (from the next work() call).
+ *
+ * Restart: start() after stop() holds no state to reset; tx_deg stays.
  */
 class ISAC_API steering_reference : virtual public gr::sync_block
 {

@@ -41,6 +41,10 @@ namespace isac {
  * radio sink applies it. Published only when valid: once (continuous = false)
  * or after every estimate. A failed lag search starts over.
  * Message in "recalibrate": any message starts over with the lag search.
+ *
+ * Restart: start() after stop() drops the estimate in progress (the lag search
+ * starts over); a one-shot estimator that has published stays done until
+ * recalibrate().
  */
 class ISAC_API tx_phase_estimator : virtual public gr::sync_block
 {
