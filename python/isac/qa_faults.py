@@ -178,7 +178,7 @@ class qa_faults(gr_unittest.TestCase):
                 tx.precoder._post(pmt.intern(csi), m)
             # a raw csi at the gate is ignored: it opens on the precoder's word only
             gate._post(pmt.intern("channel"), isac.make_csi_message(rand_h(self.rng, U, N)))
-            self.assertTrue(rel.wait_until(lambda: gate.ignored_count() == 1, 5.0))
+            self.assertTrue(rel.wait_until(lambda: gate.ignored_count() == 1, 60.0))
             time.sleep(0.5)  # half a second of streaming input without a channel
             self.assertEqual(tx.precoder.nitems_written(0), 0)
             self.assertEqual(len(xs.data()), 0, "the chain radiated before a valid channel")
@@ -186,7 +186,7 @@ class qa_faults(gr_unittest.TestCase):
             self.assertEqual(len(gs.data()), 0)
             H = rand_h(self.rng, U, N)
             tx.precoder._post(pmt.intern(csi), isac.make_csi_message(H))
-            self.assertTrue(rel.wait_until(gate.is_open, 5.0))
+            self.assertTrue(rel.wait_until(gate.is_open, 60.0))
             tb.wait()
         finally:
             tb.stop()
@@ -532,7 +532,7 @@ class qa_faults(gr_unittest.TestCase):
             c_dead = rx.ser.count()
             p = start_tx()
             t0 = time.monotonic()
-            self.assertTrue(rel.wait_until(lambda: rx.ser.count() > c_dead, 10.0),
+            self.assertTrue(rel.wait_until(lambda: rx.ser.count() > c_dead, 60.0),
                             "no snapshot from the new transmitter")
             results.append(("transmitter restart", time.monotonic() - t0))
             runs.mark()

@@ -209,7 +209,10 @@ class capture_stderr:
 
 def wait_until(pred, timeout):
     """Polls pred() until it is true or `timeout` s passed (for effects of
-    asynchronous message handlers); returns pred()'s last value."""
+    asynchronous message handlers); returns pred()'s last value. It returns as
+    soon as pred() holds, so a wait for something that must happen takes a long
+    timeout (a loaded machine may take seconds: a channel's design, a thread's
+    start); only a wait for something that must not happen is short."""
     import time
     end = time.monotonic() + timeout
     while True:
