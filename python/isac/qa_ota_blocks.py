@@ -93,6 +93,21 @@ def wire_emulator(tb, emu, src):
     return sense, users
 
 
+def wire_tx_cal_loop(tb, emu, fix, est):
+    """The transmit calibration loop on the emulator's coupler channel: fix (the
+    corrector) -> emulator; x = fix's output and the coupler's receive channel
+    (sense channel 4) -> est, whose cal message goes back to fix."""
+    sense, users = wire_emulator(tb, emu, fix)
+    tb.connect(users, blocks.null_sink(gr.sizeof_gr_complex * 2))
+    split = blocks.vector_to_streams(gr.sizeof_gr_complex, 5)
+    tb.connect(sense, split)
+    for k in range(4):
+        tb.connect((split, k), blocks.null_sink(gr.sizeof_gr_complex))
+    tb.connect(fix, (est, 0))
+    tb.connect((split, 4), (est, 1))
+    tb.msg_connect(est, "cal", fix, "cal")
+
+
 class msg_store(gr.basic_block):
     def __init__(self):
         gr.basic_block.__init__(self, "msg_store", None, None)
@@ -631,15 +646,7 @@ class qa_ota_blocks(gr_unittest.TestCase):
         fix = isac.array_phase_corrector(4)
         est = isac.tx_phase_estimator(4, 0.0, 0.5, 64, 16384, 32)
         tb.connect(src, fix)
-        sense, users = wire_emulator(tb, emu, fix)
-        tb.connect(users, blocks.null_sink(gr.sizeof_gr_complex * 2))
-        split = blocks.vector_to_streams(gr.sizeof_gr_complex, 5)
-        tb.connect(sense, split)
-        for k in range(4):
-            tb.connect((split, k), blocks.null_sink(gr.sizeof_gr_complex))
-        tb.connect(fix, (est, 0))
-        tb.connect((split, 4), (est, 1))
-        tb.msg_connect(est, "cal", fix, "cal")
+        wire_tx_cal_loop(tb, emu, fix, est)
         tb.run()
         self.assertEqual(est.estimates(), 1)
         m = pmt.to_python(est.last_estimate())
@@ -673,15 +680,7 @@ class qa_ota_blocks(gr_unittest.TestCase):
                 fix.set_min_output_buffer(min_buf)
             est = isac.tx_phase_estimator(4, 0.0, 0.5, 64, 16384, 32)
             tb.connect(blocks.vector_source_c(x.ravel().tolist(), False, 4), fix)
-            sense, users = wire_emulator(tb, emu, fix)
-            tb.connect(users, blocks.null_sink(gr.sizeof_gr_complex * 2))
-            split = blocks.vector_to_streams(gr.sizeof_gr_complex, 5)
-            tb.connect(sense, split)
-            for k in range(4):
-                tb.connect((split, k), blocks.null_sink(gr.sizeof_gr_complex))
-            tb.connect(fix, (est, 0))
-            tb.connect((split, 4), (est, 1))
-            tb.msg_connect(est, "cal", fix, "cal")
+            wire_tx_cal_loop(tb, emu, fix, est)
             out = blocks.vector_sink_c(4)
             tb.connect(fix, out)
             tb.run()
@@ -708,15 +707,7 @@ class qa_ota_blocks(gr_unittest.TestCase):
         fix = isac.array_phase_corrector(4)
         est = isac.tx_phase_estimator(4, 0.0, 0.5, 64, 16384, 32, equalize_gains=False)
         tb.connect(blocks.vector_source_c(x.ravel().tolist(), False, 4), fix)
-        sense, users = wire_emulator(tb, emu, fix)
-        tb.connect(users, blocks.null_sink(gr.sizeof_gr_complex * 2))
-        split = blocks.vector_to_streams(gr.sizeof_gr_complex, 5)
-        tb.connect(sense, split)
-        for k in range(4):
-            tb.connect((split, k), blocks.null_sink(gr.sizeof_gr_complex))
-        tb.connect(fix, (est, 0))
-        tb.connect((split, 4), (est, 1))
-        tb.msg_connect(est, "cal", fix, "cal")
+        wire_tx_cal_loop(tb, emu, fix, est)
         tb.run()
         m = pmt.to_python(est.last_estimate())
         np.testing.assert_allclose(fix.weights(), np.exp(-1j * np.array(m["phases_rad"])), atol=1e-6)
