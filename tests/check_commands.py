@@ -61,7 +61,7 @@ WRAPPERS = {"nice", "time", "env", "taskset", "perf", "valgrind", "xvfb-run", "t
             "heaptrack", "flock"}
 ENV = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 SEPARATORS = {"|", "||", "&&", ";", "&", "(", ")"}
-REDIRECT = re.compile(r"^[0-9]*[<>]")
+REDIRECT = re.compile(r"[<>&]+")  # an operator token of shlex: > >> 2>&1's >& ...
 ELLIPSIS = {"...", "…"}
 ALT = "\x00"  # a|b of a usage synopsis (not a pipe)
 
@@ -153,7 +153,10 @@ class ArgparseSpec:
 def argparse_spec(path):
     """ArgparseSpec of a Python source, or None when it builds no ArgumentParser."""
     with open(path, encoding="utf-8") as fh:
-        tree = ast.parse(fh.read(), path)
+        try:
+            tree = ast.parse(fh.read(), path)
+        except SyntaxError as e:
+            raise ValueError(f"{path}: not Python ({e})") from e
     calls, parser_kwargs, found = [], {}, False
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
@@ -497,15 +500,15 @@ def segments(words):
 def clean_args(args):
     """Drops redirections, unwraps [optional] usage notation, takes a of a|b;
     returns (args, elided)."""
-    out, elided, skip = [], False, False
-    for i, a in enumerate(args):
-        if skip:
-            skip = False
+    out, elided, i = [], False, 0
+    while i < len(args):
+        a = args[i]
+        i += 1
+        if REDIRECT.fullmatch(a):
+            i += 1  # and its target
             continue
-        if REDIRECT.match(a) or (a.isdigit() and i + 1 < len(args) and REDIRECT.match(args[i + 1])):
-            skip = not a.isdigit() and not re.match(r"^[0-9]*[<>]+&?[0-9]", a) and a in (
-                ">", ">>", "<", ">&", "&>", "2>", "1>")
-            continue
+        if a.isdigit() and i < len(args) and REDIRECT.fullmatch(args[i]):
+            continue  # the file descriptor of a redirection
         if a in ELLIPSIS:
             elided = True
             continue
@@ -683,6 +686,7 @@ SELFTEST_FILES = {
                  "/usr/bin/python3 bench/tool.py --n-tx 16 --mode c x && ./run tset\n"
                  "build/bench/drv --family /tmp/f.txt 64 && build/bench/drv --family=F 64|16 [per_draw]\n"
                  "build/bench/drv --family=F 1 2 3 | md5sum\n"
+                 "build/bench/drv --family=F 1 2 > /tmp/x 2>&1\n"
                  "/usr/bin/python3 /tmp/fg.py --dev-args x -d y --label z\n"
                  "```\n"
                  "```text\nbench/tool.py --bogus\n```\n"
@@ -698,14 +702,14 @@ SELFTEST_HITS = [
     "docs/a.md:5: run: ./run has no subcommand tset",
     "docs/a.md:6: bench/drv.cc: --family takes its value as --family=VALUE",
     "docs/a.md:7: bench/drv.cc: 3 positional argument(s), drv takes at most 2",
-    "docs/a.md:8: examples/fg.grc: unrecognized option --label",
-    "docs/a.md:13: apps/isac_app: the following arguments are required: --out",
-    "docs/a.md:14: bench/plain.py: unrecognized option --two-cores",
-    "docs/a.md:14: bench/noargs.py: no argparse parser and no \"usage: noargs.py ...\" line",
-    "docs/a.md:15: bench/tool.py: ambiguous option --dist",
-    "docs/a.md:17: option --pin is accepted by no script this page names",
+    "docs/a.md:9: examples/fg.grc: unrecognized option --label",
+    "docs/a.md:14: apps/isac_app: the following arguments are required: --out",
+    "docs/a.md:15: bench/plain.py: unrecognized option --two-cores",
+    "docs/a.md:15: bench/noargs.py: no argparse parser and no \"usage: noargs.py ...\" line",
+    "docs/a.md:16: bench/tool.py: ambiguous option --dist",
+    "docs/a.md:18: option --pin is accepted by no script this page names",
 ]
-SELFTEST_WARNINGS = ["docs/a.md:15: bench/tool.py: --distinct-c is an abbreviation of "
+SELFTEST_WARNINGS = ["docs/a.md:16: bench/tool.py: --distinct-c is an abbreviation of "
                      "--distinct-classes"]
 
 
