@@ -224,8 +224,16 @@ BENCHMARK(BM_memcpy_out)->Arg(16)->Arg(64)->Arg(128)->Unit(benchmark::kMicroseco
 int main(int argc, char** argv)
 {
     family_arg(argc, argv);
+    for (int i = 1; i < argc; ++i)
+        if (std::strcmp(argv[i], "--help") == 0)
+            std::printf(
+                "usage: bench_ci_precoder [--family=FILE] [Google Benchmark flags]\n"
+                "  FILE: bench/ci_family.py --export FILE (default "
+                "/tmp/ci_family.txt)\n");
     load_family();
     benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv))
+        return 1;
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
     return 0;

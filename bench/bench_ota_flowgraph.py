@@ -26,6 +26,7 @@ status, polled every 0.1 s, so a thread that ends is counted to its last poll),
 named by the flowgraph's block ids where GNU Radio's thread name (block name and
 unique id, cut to 15 characters) tells them apart.
 """
+import argparse
 import glob
 import importlib.machinery
 import importlib.util
@@ -85,10 +86,15 @@ def thread_blocks(thread, names):
 
 
 def main(argv):
-    one_core = "--one-core" in argv
-    threads = "--threads" in argv
-    argv = [a for a in argv if a not in ("--one-core", "--threads")]
-    n = int(argv[0]) if argv else 400000
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("n_snapshots", type=int, nargs="?", default=400000, metavar="N_SNAPSHOTS")
+    ap.add_argument("--one-core", action="store_true",
+                    help="also run with every thread of the flowgraph pinned to one CPU")
+    ap.add_argument("--threads", action="store_true",
+                    help="also print every thread's CPU ticks and context switches")
+    a = ap.parse_args(argv)
+    one_core, threads, n = a.one_core, a.threads, a.n_snapshots
     loader = importlib.machinery.SourceFileLoader("isac_ota_emulated",
                                                   os.path.join(HERE, "..", "apps", "isac_ota_emulated"))
     spec = importlib.util.spec_from_loader("isac_ota_emulated", loader)

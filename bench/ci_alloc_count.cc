@@ -148,16 +148,23 @@ int stream_count(int N, const char* path)
 int main(int argc, char** argv)
 {
     family_arg(argc, argv);
-    load_family();
     const char* stream = take_arg(argc, argv, "--stream=");
     g_by_value = take_arg(argc, argv, "--by-value") != nullptr;
-    const int N = argc > 1 ? std::atoi(argv[1]) : 64;
+    const auto args = driver_args(argc,
+                                  argv,
+                                  "usage: ci_alloc_count [--family=FILE] [--stream=FILE] "
+                                  "[--by-value] [N_T [PER_DRAW]]\n"
+                                  "  N_T: 64 by default; PER_DRAW: random vectors per "
+                                  "draw (64), not with --stream",
+                                  stream ? 1 : 2);
+    load_family();
+    const int N = positional(args, 0, 64);
     if (stream)
         return stream_count(N, stream);
-    const int per_draw = argc > 2 ? std::atoi(argv[2]) : 64;
+    const int per_draw = positional(args, 1, 64);
     std::mt19937 rng(3);
     tally t;
-    for (const auto& d : family[N]) {
+    for (const auto& d : family_draws(N)) {
         const ci_solver s = make_solver(d);
         std::uniform_int_distribution<int> ud(0, d.M - 1);
         std::vector<int> k(d.U);

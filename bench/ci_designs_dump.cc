@@ -13,6 +13,7 @@
  *   LD_LIBRARY_PATH=<old build>/lib build/bench/ci_designs_dump 10 > before.txt
  *   build/bench/ci_designs_dump 10 > after.txt && cmp before.txt after.txt
  */
+#include "driver_args.h"
 #include <gnuradio/isac/core/ci_solver.h>
 #include <cmath>
 #include <cstdio>
@@ -67,7 +68,13 @@ static void run(const char* tag,
 
 int main(int argc, char** argv)
 {
-    const int reps = argc > 1 ? std::atoi(argv[1]) : 1; // instance-count multiplier
+    const int reps = positional(driver_args(argc,
+                                            argv,
+                                            "usage: ci_designs_dump [REPS]\n"
+                                            "  REPS: instance-count multiplier (1)",
+                                            1),
+                                0,
+                                1);
     ci_params p;
     p.psk_order = 8;
     p.noise_var = std::pow(10, -0.5);

@@ -100,11 +100,19 @@ int stream_cost(int N, const char* path)
 int main(int argc, char** argv)
 {
     family_arg(argc, argv);
+    const char* stream = take_arg(argc, argv, "--stream=");
+    const auto args = driver_args(
+        argc,
+        argv,
+        "usage: ci_family_cost [--family=FILE] [--stream=FILE] [N_T [PER_DRAW]]\n"
+        "  N_T: 16 by default, 64 with --stream; PER_DRAW: random vectors per draw (64), "
+        "not with --stream",
+        stream ? 1 : 2);
     load_family();
-    if (const char* stream = take_arg(argc, argv, "--stream="))
-        return stream_cost(argc > 1 ? std::atoi(argv[1]) : 64, stream);
-    const int N = argc > 1 ? std::atoi(argv[1]) : 16;
-    const int per_draw = argc > 2 ? std::atoi(argv[2]) : 64;
+    if (stream)
+        return stream_cost(positional(args, 0, 64), stream);
+    const int N = positional(args, 0, 16);
+    const int per_draw = positional(args, 1, 64);
     const char* names[5] = {
         "feasible", "lp-infeasible", "bnb-proven", "bnb-undecided", "bnb-found"
     };
@@ -115,7 +123,7 @@ int main(int argc, char** argv)
     double total = 0;
     long vectors = 0;
     std::mt19937 rng(3);
-    for (const auto& d : family[N]) {
+    for (const auto& d : family_draws(N)) {
         const ci_params p = family_params(d, ci_preset::realtime);
         ci_solver s(family_scene(d),
                     d.U,

@@ -9,6 +9,7 @@
 #ifndef INCLUDED_ISAC_BENCH_CI_FAMILY_LOAD_H
 #define INCLUDED_ISAC_BENCH_CI_FAMILY_LOAD_H
 
+#include "driver_args.h"
 #include <gnuradio/isac/core/ci_solver.h>
 #include <cmath>
 #include <cstdio>
@@ -173,27 +174,28 @@ read_stream_draw(FILE* f, int N, const instance*& d, int& count, std::vector<int
     return 1;
 }
 
-//! Takes the first argument starting with `prefix` out of argv and returns its value
-//! (after the prefix), or nullptr.
-inline const char* take_arg(int& argc, char** argv, const char* prefix)
-{
-    const size_t len = std::strlen(prefix);
-    for (int i = 1; i < argc; ++i)
-        if (std::strncmp(argv[i], prefix, len) == 0) {
-            const char* value = argv[i] + len;
-            for (int j = i; j + 1 < argc; ++j)
-                argv[j] = argv[j + 1];
-            --argc;
-            return value;
-        }
-    return nullptr;
-}
-
 //! Takes --family=FILE out of argv (the remaining arguments go to the benchmark).
 inline void family_arg(int& argc, char** argv)
 {
     if (const char* f = take_arg(argc, argv, "--family="))
         family_file = f;
+}
+
+//! The draws at N_T = N; exits with a message naming the file when it has none
+//! (a missing file reads as an empty family).
+inline const std::vector<instance>& family_draws(int N)
+{
+    const auto it = family.find(N);
+    if (it == family.end() || it->second.empty()) {
+        std::fprintf(stderr,
+                     "no draws at N_T = %d in %s (write them with "
+                     "/usr/bin/python3 bench/ci_family.py --export %s)\n",
+                     N,
+                     family_file.c_str(),
+                     family_file.c_str());
+        std::exit(2);
+    }
+    return it->second;
 }
 
 } // namespace

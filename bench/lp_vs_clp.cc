@@ -124,7 +124,14 @@ std::vector<outcome> run_clp(const lp_case& L, tally& t)
 int main(int argc, char** argv)
 {
     family_arg(argc, argv);
-    const int per_draw = argc > 1 ? std::atoi(argv[1]) : 16;
+    const int per_draw = positional(
+        driver_args(argc,
+                    argv,
+                    "usage: lp_vs_clp [--family=FILE] [PER_DRAW]\n"
+                    "  PER_DRAW: symbol vectors per draw (16), the draw's own first",
+                    1),
+        0,
+        16);
     load_family();
     if (family.empty()) {
         std::fprintf(stderr,

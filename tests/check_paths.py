@@ -119,10 +119,12 @@ def scan(root):
     """(dangling pointers as file:line messages, files read, pointers checked)."""
     hits = []
     n_files = n_paths = 0
-    me = os.path.abspath(__file__)
+    # their self-tests write dangling paths on purpose
+    me = {os.path.abspath(__file__),
+          os.path.join(os.path.dirname(os.path.abspath(__file__)), "check_commands.py")}
     for f in files(root):
-        if os.path.abspath(f) == me:
-            continue  # its self-test writes dangling paths on purpose
+        if os.path.abspath(f) in me:
+            continue
         with open(f, "rb") as fh:
             data = fh.read()
         if b"\0" in data:

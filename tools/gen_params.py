@@ -5,6 +5,8 @@
 #
 """Writes everything that repeats a block parameter from its one description.
 
+usage: gen_params.py [--check]    (--check: write nothing, fail when a file differs)
+
 Each C++ block has one descriptor, lib/core/params/<block>.yml: per parameter
 its name, type, unit, range, default, whether it can be set at run time, a
 one-line doc and how GRC shows it. From it this tool writes

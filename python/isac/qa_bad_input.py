@@ -7,7 +7,9 @@
 is one test here that asserts what the user sees (the exception and its
 message, or the warning and the state that is kept, or the output that is
 produced). `qa_bad_input.py --markdown` prints the table that docs/bad_input.md
-holds, so the document and the tests cannot drift apart."""
+holds, so the document and the tests cannot drift apart.
+
+usage: qa_bad_input.py [--markdown]"""
 
 import sys
 
