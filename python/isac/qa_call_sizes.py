@@ -381,7 +381,7 @@ class qa_call_sizes(gr_unittest.TestCase):
             g.sink((b, 3), C64, 3)
             g.tb.connect(g.src(x), b)
 
-        self.check(build, min_counts=[5000] * 4)
+        self.check(build, restart=True, min_counts=[5000] * 4)
 
     def test_fractional_delay(self):
         rng = np.random.default_rng(7)
