@@ -381,6 +381,8 @@ class qa_call_sizes(gr_unittest.TestCase):
             g.sink((b, 3), C64, 3)
             g.tb.connect(g.src(x), b)
 
+        # a restart starts the emulation again from its seed (docs): the same
+        # streams, pilot window and uplink slots included
         self.check(build, restart=True, min_counts=[5000] * 4)
 
     def test_fractional_delay(self):

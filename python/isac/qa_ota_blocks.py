@@ -5,7 +5,8 @@
 #
 """Blocks of the over-the-air chains, against references computed here:
  - radio_emulator: the block's output is the core emulator's (batches and
-   flowgraph buffers change nothing), the radio pair wires one shared block;
+   flowgraph buffers change nothing, nor does a first run before a restart),
+   the radio pair wires one shared block;
  - fractional_delay: a Kaiser-sinc reference written with numpy, the message
    forms (dict field, number, invalid, out of range) and the change tag;
  - loop_delay_estimator: the emulated front-end's true loop delay;

@@ -14,7 +14,9 @@ here with numpy from the emulator's truth:
    estimates), with and without the typical profile's impairments;
  - an Argos-style kappa (core.reciprocity_from_pairs on a simulated internal
    measurement t_i c_ij r_j) by message;
- - bad parameters, malformed messages and NaN samples.
+ - bad parameters, malformed messages and NaN samples;
+ - a restarted flowgraph (after a run, after stop() mid-run): the emulator's
+   slots line up with tdd_csi's again, the first run's csi bit for bit.
 Scenes: random, asymmetric user angles and array sizes per seed.
 """
 import math
