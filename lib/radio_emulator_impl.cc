@@ -189,6 +189,17 @@ radio_emulator_impl::~radio_emulator_impl() {}
 bool radio_emulator_impl::start()
 {
     std::lock_guard<std::mutex> lock(d_mutex);
+    if (d_started) {
+        // Item counts restart at 0 on every start(), and so does the emulation,
+        // from the seed it used (as isac_channel's model): else its pilot window
+        // and TDD uplink slots stay where the first run left them while the
+        // blocks downstream count from 0 again. The parameters are fixed at
+        // construction, so the same seed draws the same radios and scene.
+        core::frontend_params q = d_emu.params();
+        q.seed = d_emu.seed_used();
+        d_emu = core::frontend_emulator(q);
+    }
+    d_started = true;
     d_clock_started = false;
     return sync_block::start();
 }

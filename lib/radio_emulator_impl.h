@@ -22,6 +22,7 @@ private:
     core::frontend_emulator d_emu;
     bool d_pace;
     const bool d_vector; // vector_ports
+    bool d_started = false; // start() was called before: the next one restarts d_emu
     bool d_clock_started = false;
     std::chrono::steady_clock::time_point d_t0;
     uint64_t d_pos0 = 0;                                      // position at d_t0

@@ -5,7 +5,8 @@
 #
 """Blocks of the over-the-air chains, against references computed here:
  - radio_emulator: the block's output is the core emulator's (batches and
-   flowgraph buffers change nothing), the radio pair wires one shared block;
+   flowgraph buffers change nothing, nor does a first run before a restart),
+   the radio pair wires one shared block;
  - fractional_delay: a Kaiser-sinc reference written with numpy, the message
    forms (dict field, number, invalid, out of range) and the change tag;
  - loop_delay_estimator: the emulated front-end's true loop delay;
@@ -162,6 +163,78 @@ class qa_ota_blocks(gr_unittest.TestCase):
         np.testing.assert_allclose(emu.tx_phases_rad(), core.tx_phases())
         self.assertEqual(emu.position(), n)
         self.assertEqual(emu.impairments(), "typical")
+
+    def test_emulator_restart_is_a_new_run(self):
+        # run, wait, start again on other samples: the second run is a fresh
+        # emulator's run of them (the core emulator, same seed), however far
+        # the first run got, with its counters, position and truth from 0
+        # again and pace kept
+        kw = dict(impairments="harsh", seed=77, target_snr_db=27.0, target_coherence=256, pilot_deg=-20.0,
+                  pilot_len=3000, loopback=True)
+        x1 = 3.0 * one_bit_x(3001, 4, 3)  # DAC clipping; not a multiple of the drift step
+        x2 = 3.0 * one_bit_x(5000, 4, 4)
+        x2[[10, 2000, 4999], 1] = np.nan
+        x2[77, 3] = complex(np.inf, 0.5)
+
+        def restarted(emu, xa, xb):
+            """the emulator's streams of xb, run after a run of xa in the same top block"""
+            tb = gr.top_block()
+            src = blocks.vector_source_c(xa.ravel().tolist(), False, 4)
+            s0, s1 = blocks.vector_sink_c(emu.n_sense), blocks.vector_sink_c(2)
+            sense, users = wire_emulator(tb, emu, src)
+            tb.connect(sense, s0)
+            tb.connect(users, s1)
+            tb.run()
+            self.assertEqual(emu.position(), len(xa))
+            emu.block.set_pace(True)  # a setter before the restart stays
+            src.set_data(xb.ravel().tolist(), [])
+            s0.reset()
+            s1.reset()
+            tb.run()
+            self.assertTrue(emu.block.pace())
+            self.assertEqual(emu.position(), len(xb))
+            return (np.array(s0.data(), np.complex64).reshape(-1, emu.n_sense),
+                    np.array(s1.data(), np.complex64).reshape(-1, 2))
+
+        emu = emulator(**kw)
+        r, y = restarted(emu, x1, x2)
+        core = isac.core.frontend_emulator(4, 4, 2, user_deg=[-34.0, 12.0], target_deg=23.0, target_snr_db=27.0,
+                                           clutter_deg=[-47.0, 31.0], cnr_db=[10.0, 10.0], impairments="harsh",
+                                           seed=77, target_coherence=256, pilot_deg=-20.0, pilot_len=3000,
+                                           loopback=True)
+        r_ref, y_ref = core.process(x2)
+        np.testing.assert_array_equal(r, r_ref)
+        np.testing.assert_array_equal(y, y_ref)
+        np.testing.assert_array_equal(emu.tx_phases_rad(), core.tx_phases())
+        np.testing.assert_allclose(emu.echo_gains(), core.echo_gains(), rtol=1e-6)  # the block's are complex64
+        # the counters of one run of x2: a fresh block's, and the NaN count numpy's
+        fresh = emulator(**kw)
+        tb = gr.top_block()
+        sense, users = wire_emulator(tb, fresh, blocks.vector_source_c(x2.ravel().tolist(), False, 4))
+        tb.connect(sense, blocks.null_sink(gr.sizeof_gr_complex * 5))
+        tb.connect(users, blocks.null_sink(gr.sizeof_gr_complex * 2))
+        tb.run()
+        self.assertEqual(emu.nonfinite_count(), np.count_nonzero(~np.isfinite(x2.view(np.float32))))
+        self.assertEqual(emu.nonfinite_count(), fresh.nonfinite_count())
+        self.assertGreater(sum(emu.rx_clipped()), 0)
+        self.assertEqual(emu.rx_clipped(), fresh.rx_clipped())
+        self.assertEqual(emu.user_clipped(), fresh.user_clipped())
+        # a random seed (0) is drawn once: the restart repeats the first run
+        emu = emulator(**dict(kw, seed=0, loopback=False))
+        tb = gr.top_block()
+        src = blocks.vector_source_c(x1.ravel().tolist(), False, 4)
+        s0 = blocks.vector_sink_c(4)
+        sense, users = wire_emulator(tb, emu, src)
+        tb.connect(sense, s0)
+        tb.connect(users, blocks.null_sink(gr.sizeof_gr_complex * 2))
+        runs = []
+        for _ in range(2):
+            src.rewind()
+            s0.reset()
+            tb.run()
+            runs.append(np.array(s0.data(), np.complex64))
+        self.assertEqual(len(runs[0]), 4 * len(x1))
+        np.testing.assert_array_equal(runs[1], runs[0])
 
     def test_radio_pair_wires_one_emulator(self):
         # x -> radio_sink(4) ... radio_source(sensing) and radio_source(users):

@@ -14,7 +14,9 @@ here with numpy from the emulator's truth:
    estimates), with and without the typical profile's impairments;
  - an Argos-style kappa (core.reciprocity_from_pairs on a simulated internal
    measurement t_i c_ij r_j) by message;
- - bad parameters, malformed messages and NaN samples.
+ - bad parameters, malformed messages and NaN samples;
+ - a restarted flowgraph (after a run, after stop() mid-run): the emulator's
+   slots line up with tdd_csi's again, the first run's csi bit for bit.
 Scenes: random, asymmetric user angles and array sizes per seed.
 """
 import math
@@ -403,6 +405,132 @@ class qa_tdd_csi(gr_unittest.TestCase):
             self.assertEqual([o for o, _ in got], [o for o, _ in ref[:len(got)]], mode)
             for (_, a), (_, b) in zip(got, ref):
                 np.testing.assert_allclose(a, b, rtol=2e-4, atol=2e-4 * np.abs(b).max(), err_msg=mode)
+
+    def restart_chain(self, seed, n_tx, nu, n):
+        """x (zeros, n snapshots) -> stream_gate -> emulated_radio (typical, TDD
+        uplink) -> tdd_csi, one top block, with the reference user's row posted
+        before each start (a restart drops it). Returns (emu, tdd, tb, dbg, run,
+        messages):
+        run(limit) rewinds the source, opens the gate to `limit`, starts and
+        returns tb; messages() the csi messages since its last call as
+        (offset, H bytes)."""
+        emu = isac.emulated_radio(n_tx=n_tx, n_rx=2, n_users=nu, user_deg=scene(seed, nu), target_deg=17.0,
+                                  clutter_deg=(), cnr_db=(), impairments="typical", seed=seed, uplink_len=self.L,
+                                  uplink_period=self.PERIOD, uplink_snr_db=10.0, uplink_seed=5)
+        tb = gr.top_block()
+        src = blocks.vector_source_c([0j] * (n * n_tx), False, n_tx)
+        gate = stream_gate(n_tx)
+        split = blocks.vector_to_streams(gr.sizeof_gr_complex, n_tx)
+        sink = isac.radio_sink("emulated", n_tx, emulator=emu)
+        tb.connect(src, gate, split)
+        for k in range(n_tx):
+            tb.connect((split, k), (sink, k))
+        up = isac.radio_source("emulated", n_tx, emulator=emu, role="uplink")
+        tdd = isac.tdd_csi(n_tx, nu, self.L, self.PERIOD, 0, 5, 0, 64, 1024, 0, False, 1)
+        for k in range(n_tx):
+            tb.connect((up, k), (tdd, k))
+        dbg = blocks.message_debug()
+        tb.msg_connect((tdd, "csi"), (dbg, "store"))
+        seen = [0]
+        # the row of the radios as they start: the truth getters report the
+        # drift where the last run ended until the next start()
+        row0 = row_msg(0, reported_row(emu, 0))
+
+        def run(limit):
+            src.rewind()
+            gate.passed = 0
+            gate.set_limit(limit)
+            tdd._post(pmt.intern("row"), row0)
+            tb.start()
+            return tb
+
+        def cleanup():
+            # a failed assertion must not leave the gate holding a running
+            # flowgraph: the process would never exit
+            gate.set_limit(n)
+            tb.stop()
+            th = threading.Thread(target=tb.wait, daemon=True)
+            th.start()
+            th.join(60.0)
+
+        self.addCleanup(cleanup)
+
+        def messages():
+            out = []
+            for i in range(seen[0], dbg.num_messages()):
+                m = dbg.get_message(i)
+                H = np.array(pmt.c32vector_elements(pmt.dict_ref(m, pmt.intern("H"), pmt.PMT_NIL)), np.complex64)
+                out.append((pmt.to_uint64(pmt.dict_ref(m, pmt.intern("offset"), pmt.PMT_NIL)), H.tobytes()))
+            seen[0] = dbg.num_messages()
+            return out
+
+        return emu, tdd, tb, dbg, run, messages
+
+    def bounded_wait(self, tb, limit=60.0):
+        """tb.wait() that fails the test instead of hanging it."""
+        th = threading.Thread(target=tb.wait, daemon=True)
+        th.start()
+        th.join(limit)
+        if th.is_alive():
+            tb.stop()
+            th.join(limit)
+            self.fail("the flowgraph did not finish within %.0f s" % limit)
+
+    def test_007_restarted_emulator_lines_up_again(self):
+        # wait(), start() again: the emulator's uplink slots must restart at
+        # item 0 with tdd_csi's. A first run of a length that is not a whole
+        # number of uplink periods left the emulator's slots 212 snapshots off
+        # tdd_csi's in the second run (and its noise, drift and phase noise
+        # went on), so the second run's csi was not the first's.
+        seed, n_tx, nu = 51, 4, 2
+        n = self.PERIOD * (self.SLOTS - 1) + 300
+        emu, tdd, tb, dbg, run, messages = self.restart_chain(seed, n_tx, nu, n)
+        runs = []
+        for _ in range(2):
+            self.bounded_wait(run(n))
+            runs.append((messages(), tdd.posts(), tdd.slots(), tdd.bad_slots(), tdd.rows_received(),
+                         tdd.first_offset(), tdd.last_offset(), emu.position()))
+        (m1, *c1), (m2, *c2) = runs
+        self.assertGreater(len(m1), 8)
+        self.assertEqual(c1, [len(m1), self.SLOTS, 0, 1, m1[0][0], m1[-1][0], n])
+        # the second run is right: its last rows against the numpy reciprocity
+        # prediction from the emulator's truth
+        H = np.frombuffer(m2[-1][1], np.complex64).reshape(nu, n_tx)
+        D_pred = self.truth_prediction(emu, 0)
+        floor = 4 * 10 ** -3.7 + 2 * 0.024 / self.L
+        for u in range(nu):
+            bound = 2.0 / (10 * self.L * self.SLOTS) / (2 if u == 0 else 1)
+            self.assertLess(aligned_nmse(H[u], D_pred[u]), 3.0 * bound + floor, "user %d" % u)
+        # and it is the first run again, bit for bit
+        self.assertEqual(len(m2), len(m1))
+        for k, (a, b) in enumerate(zip(m1, m2)):
+            self.assertEqual(a[0], b[0], "offset of post %d" % k)
+            self.assertTrue(a[1] == b[1], "H of post %d differs in the second run" % k)
+        self.assertEqual(c2, c1, "counters of the second run")
+
+    def test_008_stop_mid_run_then_start(self):
+        # stop() while the stream flows (held at an exact item), start() again:
+        # no hang, and the new run publishes what an uninterrupted run does
+        seed, n_tx, nu = 52, 4, 2
+        n = self.PERIOD * 24 + 100
+        emu, tdd, tb, dbg, run, messages = self.restart_chain(seed, n_tx, nu, n)
+        self.bounded_wait(run(n))
+        ref = messages()
+        self.assertEqual(len(ref), 9)
+        # tdd_csi has posted 3 of its 9 by then (it waits for the silent
+        # user's rows a few slots), all 9 by the end
+        stop_at = self.PERIOD * 21 + 77
+        run(stop_at)
+        self.assertTrue(rel.wait_until(lambda: tdd.nitems_read(0) >= stop_at, 60.0))
+        self.assertEqual(tdd.posts(), 3)
+        self.assertTrue(rel.wait_until(lambda: dbg.num_messages() >= len(ref) + 3, 60.0))
+        tb.stop()
+        self.bounded_wait(tb)
+        self.assertEqual(messages(), ref[:3])
+        self.assertEqual(emu.position(), stop_at)
+        self.bounded_wait(run(n))
+        self.assertEqual(messages(), ref)
+        self.assertEqual(emu.position(), n)
 
 
 if __name__ == "__main__":

@@ -80,6 +80,11 @@ class emulated_radio:
     pilot_deg, per-antenna SNR pilot_snr_db, on for the first pilot_len
     snapshots (0: always, < 0: no pilot), the emulated version of the far-field
     pilot transmitter of docs/ota.md.
+
+    A restart of the flowgraph (start() after a run) is a new run of the same
+    seed from snapshot 0: the same scene and radios, the drift, noise, pilot
+    window, uplink slots, position() and counters from their start, pace kept
+    (radio_emulator's header says it in full).
     """
 
     # gen_params:begin doc

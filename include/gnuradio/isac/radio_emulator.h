@@ -45,6 +45,18 @@ namespace isac {
  * The truth getters (locked) report what the emulator drew, for acceptance
  * runs that measure each acquisition block's residual error. Phases in
  * radians; H and G row-major.
+ *
+ * Restart: start() after a run (stop() or the end of the stream, wait()) is a
+ * new run from item 0, as the flowgraph's item counts are. The emulation starts
+ * again from seed_used() with the parameters it was made with: the same scene
+ * and the same radios (static gains, LO phases, IQ imbalance, CFOs, loop delay,
+ * timing offsets: what describes the hardware is a function of the seed), and
+ * from snapshot 0 the drift, phase noise, noise, Swerling draws, delay lines,
+ * the pilot window and the uplink slots, with position() and the clip and
+ * non-finite counters at 0: a seeded run repeats bit for bit, and blocks that
+ * count from 0 again (tdd_csi's slots, a pilot_len window) stay lined up. pace
+ * (set_pace) is kept. Between the runs the truth getters report where the last
+ * run ended (its drift); from the next start() the first run's start again.
  */
 class ISAC_API radio_emulator : virtual public gr::sync_block
 {
