@@ -28,8 +28,10 @@ uint64_t random_seed()
 {
     std::random_device rd;
     uint64_t s = 0;
+    // 63 bits: the blocks take their seed as a signed 64-bit parameter (GRC's int),
+    // so a drawn seed_used() must fit one to reproduce the run
     while (s == 0)
-        s = (uint64_t(rd()) << 32) ^ uint64_t(rd());
+        s = ((uint64_t(rd()) << 32) ^ uint64_t(rd())) >> 1;
     return s;
 }
 

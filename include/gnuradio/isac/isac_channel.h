@@ -142,7 +142,8 @@ public:
     virtual std::vector<gr_complex> channel() const = 0;
     //! Current [gamma_0..gamma_Q] (bistatic: [beta]).
     virtual std::vector<gr_complex> gains() const = 0;
-    //! The seed actually used (the drawn one when seed = 0).
+    //! The seed actually used (the drawn one when seed = 0, below 2^63): passed
+    //! back as `seed` it gives the same run.
     virtual uint64_t seed_used() const = 0;
     //! Non-finite input components replaced by 0 so far.
     //! Non-finite input entries plus snapshots whose finite input overflowed

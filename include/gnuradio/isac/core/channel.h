@@ -51,7 +51,8 @@ namespace core {
 //! splitmix64 step: seeds the xoshiro state from one 64-bit seed.
 uint64_t splitmix64(uint64_t& state);
 
-//! A nonzero seed from std::random_device (used when the user's seed is 0).
+//! A seed in [1, 2^63 - 1] from std::random_device (used when the user's seed is
+//! 0); it fits the blocks' int64 seed parameters, so seed_used() reproduces a run.
 uint64_t random_seed();
 
 /*!
