@@ -14,6 +14,7 @@
 #include <limits>
 #include <random>
 #include <set>
+#include <stdexcept>
 
 namespace gr {
 namespace isac {
@@ -136,7 +137,7 @@ isac_channel_impl::isac_channel_impl(const core::channel_params& p, uint64_t csi
           gr::io_signature::make(1, 1, sizeof(gr_complex) * p.n_tx),
           gr::io_signature::make2(
               2, 2, sizeof(gr_complex) * p.n_users, sizeof(gr_complex) * p.n_rx)),
-      d_model(p),
+      d_model(std::in_place, p),
       d_csi_lead(csi_lead),
       d_csi_port(pmt::mp("csi")),
       d_truth_port(pmt::mp("truth")),
@@ -158,10 +159,10 @@ isac_channel_impl::isac_channel_impl(const core::channel_params& p, uint64_t csi
         // A (re)appearing transmitter needs the channel now, whatever the message
         // says, and may send no snapshot before it has one: publish from here.
         std::lock_guard<std::mutex> lock(d_mutex);
-        publish_csi(d_model.position());
+        publish_csi(model().position());
         d_csi_dirty = false;
-        d_next_pub = d_model.comm_draw_index() + 1;
-        publish_ahead(d_model.position());
+        d_next_pub = model().comm_draw_index() + 1;
+        publish_ahead(model().position());
     });
     if (p.geometry == core::radar_geometry::bistatic && !p.clutter_rad.empty())
         d_logger->warn("clutter_deg is ignored in the bistatic geometry (echo: "
@@ -169,6 +170,14 @@ isac_channel_impl::isac_channel_impl(const core::channel_params& p, uint64_t csi
 }
 
 isac_channel_impl::~isac_channel_impl() {}
+
+const core::isac_channel_model& isac_channel_impl::model() const
+{
+    if (!d_model)
+        throw std::runtime_error(alias() +
+                                 ": no channel model: rebuilding it at start() failed");
+    return *d_model;
+}
 
 bool isac_channel_impl::start()
 {
@@ -178,9 +187,10 @@ bool isac_channel_impl::start()
         // Items count from 0 again: the simulation restarts from its seed with the
         // current parameters (draws, CPI counter, delay line), so offsets and tags
         // match the new item count.
-        core::channel_params q = d_model.params();
-        q.seed = d_model.seed_used();
-        d_model = core::isac_channel_model(q);
+        core::channel_params q = model().params();
+        q.seed = model().seed_used();
+        d_model.reset(); // first: a new model beside the old one doubles the peak
+        d_model.emplace(q);
     }
     d_started = true;
     d_cpi_tag_pending = true;
@@ -193,21 +203,21 @@ bool isac_channel_impl::start()
     while (d_session == 0);
     // Published at start so precoders wired to "csi" have H before the first
     // snapshot; offset = the snapshot where the current draw took effect.
-    publish_csi(d_model.comm_draw_start());
+    publish_csi(model().comm_draw_start());
     d_csi_dirty = false;
-    d_next_pub = d_model.comm_draw_index() + 1;
-    publish_ahead(d_model.position());
+    d_next_pub = model().comm_draw_index() + 1;
+    publish_ahead(model().position());
     return sync_block::start();
 }
 
 void isac_channel_impl::publish_ahead(uint64_t pos)
 {
-    const auto coh = uint64_t(d_model.params().coherence);
+    const auto coh = uint64_t(model().params().coherence);
     if (coh == 0)
         return; // static channel: only draw 0, published at start
     while (d_next_pub <= (pos + d_csi_lead) / coh) { // no overflow for huge coherence
         message_port_pub(d_csi_port,
-                         make_csi(d_model.H_of_draw(d_next_pub),
+                         make_csi(model().H_of_draw(d_next_pub),
                                   peer_offset(d_next_pub * coh),
                                   epoch_of(d_next_pub)));
         ++d_next_pub;
@@ -224,7 +234,7 @@ void isac_channel_impl::publish_csi(uint64_t offset)
 {
     message_port_pub(
         d_csi_port,
-        make_csi(d_model.H(), peer_offset(offset), epoch_of(d_model.comm_draw_index())));
+        make_csi(model().H(), peer_offset(offset), epoch_of(model().comm_draw_index())));
 }
 
 void isac_channel_impl::handle_snap_tags(int n)
@@ -253,14 +263,14 @@ void isac_channel_impl::publish_truth(uint64_t offset)
     // Building the dict costs microseconds per CPI; skip it when nobody listens.
     if (pmt::is_null(message_subscribers(d_truth_port)))
         return;
-    const auto& p = d_model.params();
-    const core::cvec g = d_model.gains();
-    const core::rvec z = d_model.zeta2();
+    const auto& p = model().params();
+    const core::cvec g = model().gains();
+    const core::rvec z = model().zeta2();
     std::vector<std::complex<double>> gv(g.data(), g.data() + g.size());
     std::vector<double> zv(z.data(), z.data() + z.size());
     msg_dict d;
-    d.u64("cpi", d_model.cpi_index());
-    d.u64("cpi_start", d_model.cpi_start());
+    d.u64("cpi", model().cpi_index());
+    d.u64("cpi_start", model().cpi_start());
     d.u64("offset", offset);
     d.text("geometry", core::to_string(p.geometry));
     d.complexes("gamma", gv);
@@ -285,18 +295,18 @@ void isac_channel_impl::publish_truth(uint64_t offset)
 
 void isac_channel_impl::apply_locked(const core::channel_params& q)
 {
-    const core::cmat H0 = d_model.H();
-    const core::channel_params old = d_model.params();
-    d_model.apply(q); // validates; leaves the state unchanged on error
-    if ((H0.array() != d_model.H().array()).any())
+    const core::cmat H0 = model().H();
+    const core::channel_params old = model().params();
+    model().apply(q); // validates; leaves the state unchanged on error
+    if ((H0.array() != model().H().array()).any())
         d_csi_dirty = true;
-    if (radar_fields_differ(old, d_model.params()))
+    if (radar_fields_differ(old, model().params()))
         d_truth_dirty = true;
 }
 
 void isac_channel_impl::redraw()
 {
-    core::channel_params q = d_model.params();
+    core::channel_params q = model().params();
     q.user_rad = core::angle_deg_to_rad("user_deg", d_set.user_deg);
     q.comm_noise_var = d_set.comm_noise_var;
     q.rician_k_db = d_set.rician_k_db;
@@ -353,7 +363,7 @@ std::vector<double> isac_channel_impl::user_deg() const
 void isac_channel_impl::set_comm_noise_var(const std::vector<double>& comm_noise_var)
 {
     change_values([&] {
-        core::check_length(core::params::isac_channel::comm_noise_var, comm_noise_var.size(), { long(1), long(d_model.params().n_users) });
+        core::check_length(core::params::isac_channel::comm_noise_var, comm_noise_var.size(), { long(1), long(model().params().n_users) });
         core::check_values(core::params::isac_channel::comm_noise_var, comm_noise_var);
         d_set.comm_noise_var = comm_noise_var;
     });
@@ -500,7 +510,7 @@ void isac_channel_impl::apply_set(const set_values& v)
 std::vector<gr_complex> isac_channel_impl::channel() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
-    const core::cmat& H = d_model.H();
+    const core::cmat& H = model().H();
     std::vector<gr_complex> v(H.size());
     for (Eigen::Index i = 0; i < H.rows(); ++i)
         for (Eigen::Index j = 0; j < H.cols(); ++j)
@@ -510,7 +520,7 @@ std::vector<gr_complex> isac_channel_impl::channel() const
 std::vector<gr_complex> isac_channel_impl::gains() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
-    const core::cvec g = d_model.gains();
+    const core::cvec g = model().gains();
     std::vector<gr_complex> v(g.size());
     for (Eigen::Index i = 0; i < g.size(); ++i)
         v[i] = gr_complex(g[i]);
@@ -519,12 +529,12 @@ std::vector<gr_complex> isac_channel_impl::gains() const
 uint64_t isac_channel_impl::seed_used() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
-    return d_model.seed_used();
+    return model().seed_used();
 }
 uint64_t isac_channel_impl::nonfinite_count() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
-    return d_model.nonfinite_inputs() + d_model.overflow_snapshots();
+    return model().nonfinite_inputs() + model().overflow_snapshots();
 }
 
 // ---- work ------------------------------------------------------------------
@@ -535,7 +545,7 @@ int isac_channel_impl::work(int noutput_items,
     // The whole call runs under the lock: a setter never splits a snapshot
     // and takes effect at the first snapshot of the next call.
     std::lock_guard<std::mutex> lock(d_mutex);
-    const auto& p = d_model.params();
+    const auto& p = model().params();
     const auto in = static_cast<const core::cfloat*>(input_items[0]);
     auto y = static_cast<core::cfloat*>(output_items[0]);
     auto r = static_cast<core::cfloat*>(output_items[1]);
@@ -544,9 +554,9 @@ int isac_channel_impl::work(int noutput_items,
     if (d_csi_dirty) {
         // H changed by a setter: from now on, and the draws already published
         // ahead are published again with the new angles.
-        publish_csi(d_model.position());
+        publish_csi(model().position());
         d_csi_dirty = false;
-        d_next_pub = d_model.comm_draw_index() + 1;
+        d_next_pub = model().comm_draw_index() + 1;
     }
     // Large arrays with many clutter patches cost milliseconds per snapshot: work
     // in chunks and return within the budget, so stop() and setters never wait.
@@ -558,32 +568,32 @@ int isac_channel_impl::work(int noutput_items,
     while (done < noutput_items) {
         if (done > 0 && budget.exhausted())
             break;
-        publish_ahead(d_model.position()); // before the draw it announces
-        if (d_model.comm_due())
-            d_model.draw_comm();
-        if (d_model.cpi_due()) {
-            d_model.draw_gains();
+        publish_ahead(model().position()); // before the draw it announces
+        if (model().comm_due())
+            model().draw_comm();
+        if (model().cpi_due()) {
+            model().draw_gains();
             d_cpi_tag_pending = true;
         }
         if (d_cpi_tag_pending) {
             add_item_tag(1,
-                         d_model.position(),
+                         model().position(),
                          d_cpi_key,
-                         pmt::from_uint64(d_model.cpi_index()),
+                         pmt::from_uint64(model().cpi_index()),
                          d_srcid);
             d_cpi_tag_pending = false;
             d_truth_dirty = true;
         }
         if (d_truth_dirty) {
-            publish_truth(d_model.position());
+            publish_truth(model().position());
             d_truth_dirty = false;
         }
-        done += d_model.process(in + done * p.n_tx,
+        done += model().process(in + done * p.n_tx,
                                 y + done * p.n_users,
                                 r + done * p.n_rx,
                                 std::min<long>(noutput_items - done, chunk));
     }
-    publish_ahead(d_model.position());
+    publish_ahead(model().position());
     return int(done);
 }
 

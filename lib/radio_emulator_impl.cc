@@ -9,6 +9,7 @@
 #include <gnuradio/isac/core/block_params.h>
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 #include <thread>
 
 namespace gr {
@@ -166,7 +167,8 @@ radio_emulator_impl::radio_emulator_impl(const core::frontend_params& p,
     : gr::sync_block("radio_emulator",
                      emu_input_signature(p, vector_ports),
                      emu_output_signature(p, vector_ports)),
-      d_emu(p),
+      d_emu(std::in_place, p),
+      d_n_sense_out(d_emu->n_sense_out()),
       d_pace(pace),
       d_vector(vector_ports)
 {
@@ -186,6 +188,14 @@ radio_emulator_impl::radio_emulator_impl(const core::frontend_params& p,
 
 radio_emulator_impl::~radio_emulator_impl() {}
 
+const core::frontend_emulator& radio_emulator_impl::emu() const
+{
+    if (!d_emu)
+        throw std::runtime_error(alias() +
+                                 ": no emulation model: rebuilding it at start() failed");
+    return *d_emu;
+}
+
 bool radio_emulator_impl::start()
 {
     std::lock_guard<std::mutex> lock(d_mutex);
@@ -195,9 +205,10 @@ bool radio_emulator_impl::start()
         // and TDD uplink slots stay where the first run left them while the
         // blocks downstream count from 0 again. The parameters are fixed at
         // construction, so the same seed draws the same radios and scene.
-        core::frontend_params q = d_emu.params();
-        q.seed = d_emu.seed_used();
-        d_emu = core::frontend_emulator(q);
+        core::frontend_params q = emu().params();
+        q.seed = emu().seed_used();
+        d_emu.reset(); // first: a new model beside the old one doubles the peak
+        d_emu.emplace(q);
     }
     d_started = true;
     d_clock_started = false;
@@ -213,7 +224,7 @@ int radio_emulator_impl::work(int noutput_items,
     {
         std::lock_guard<std::mutex> lock(d_mutex);
         pace = d_pace;
-        rate = d_emu.params().samp_rate;
+        rate = emu().params().samp_rate;
     }
     if (pace) {
         // a radio's clock: never run ahead of samp_rate; sleep in short steps
@@ -225,9 +236,9 @@ int radio_emulator_impl::work(int noutput_items,
             if (!d_clock_started) {
                 d_clock_started = true;
                 d_t0 = now;
-                d_pos0 = d_emu.position();
+                d_pos0 = emu().position();
             }
-            pos = d_emu.position() - d_pos0;
+            pos = emu().position() - d_pos0;
         }
         const double ahead =
             double(pos) / rate - std::chrono::duration<double>(now - d_t0).count();
@@ -238,9 +249,9 @@ int radio_emulator_impl::work(int noutput_items,
         }
         noutput_items = int(std::min<double>(noutput_items, std::max(1.0, 0.05 * rate)));
     }
-    const int nt = d_emu.params().n_tx;
-    const int ns = d_emu.n_sense_out(), nu = d_emu.params().n_users;
-    const int nl = d_emu.n_uplink_out();
+    const int nt = emu().params().n_tx;
+    const int ns = emu().n_sense_out(), nu = emu().params().n_users;
+    const int nl = emu().n_uplink_out();
     const size_t n = size_t(noutput_items);
     // grow only: a vector that shrank would zero-fill its regrowth on every call
     auto at_least = [](std::vector<core::cfloat>& v, size_t m) {
@@ -253,7 +264,7 @@ int radio_emulator_impl::work(int noutput_items,
         const int up = 1 + nu;
         {
             std::lock_guard<std::mutex> lock(d_mutex);
-            d_emu.process(static_cast<const core::cfloat*>(input_items[0]),
+            emu().process(static_cast<const core::cfloat*>(input_items[0]),
                           static_cast<core::cfloat*>(output_items[0]),
                           d_users.data(),
                           nl ? static_cast<core::cfloat*>(output_items[up]) : nullptr,
@@ -278,7 +289,7 @@ int radio_emulator_impl::work(int noutput_items,
     }
     {
         std::lock_guard<std::mutex> lock(d_mutex);
-        d_emu.process(d_x.data(),
+        emu().process(d_x.data(),
                       d_echo.data(),
                       d_users.data(),
                       nl ? d_uplink.data() : nullptr,
@@ -331,147 +342,147 @@ bool radio_emulator_impl::pace() const
 std::string radio_emulator_impl::impairments() const
 {
     ISAC_LOCKED;
-    return d_emu.params().imp.name;
+    return emu().params().imp.name;
 }
 core::impairment_profile radio_emulator_impl::profile() const
 {
     ISAC_LOCKED;
-    return d_emu.params().imp;
+    return emu().params().imp;
 }
 uint64_t radio_emulator_impl::seed_used() const
 {
     ISAC_LOCKED;
-    return d_emu.seed_used();
+    return emu().seed_used();
 }
 uint64_t radio_emulator_impl::position() const
 {
     ISAC_LOCKED;
-    return d_emu.position();
+    return emu().position();
 }
 std::vector<gr_complex> radio_emulator_impl::uplink_channel() const
 {
     ISAC_LOCKED;
-    return flat(d_emu.H_uplink());
+    return flat(emu().H_uplink());
 }
 std::vector<gr_complex> radio_emulator_impl::channel_reported() const
 {
     ISAC_LOCKED;
-    return flat(d_emu.H_downlink_reported());
+    return flat(emu().H_downlink_reported());
 }
 double radio_emulator_impl::loop_delay() const
 {
     ISAC_LOCKED;
-    return d_emu.loop_delay();
+    return emu().loop_delay();
 }
 std::vector<double> radio_emulator_impl::tx_phases_rad() const
 {
     ISAC_LOCKED;
-    return d_emu.tx_phases();
+    return emu().tx_phases();
 }
 std::vector<double> radio_emulator_impl::rx_phases_rad() const
 {
     ISAC_LOCKED;
-    return d_emu.rx_phases();
+    return emu().rx_phases();
 }
 std::vector<gr_complex> radio_emulator_impl::tx_gains() const
 {
     ISAC_LOCKED;
     std::vector<gr_complex> v;
-    for (int k = 0; k < d_emu.params().n_tx; ++k)
-        v.push_back(gr_complex(d_emu.tx(k).gain));
+    for (int k = 0; k < emu().params().n_tx; ++k)
+        v.push_back(gr_complex(emu().tx(k).gain));
     return v;
 }
 std::vector<gr_complex> radio_emulator_impl::rx_gains() const
 {
     ISAC_LOCKED;
     std::vector<gr_complex> v;
-    for (int m = 0; m < d_emu.n_sense_out(); ++m)
-        v.push_back(gr_complex(d_emu.rx(m).gain));
+    for (int m = 0; m < emu().n_sense_out(); ++m)
+        v.push_back(gr_complex(emu().rx(m).gain));
     return v;
 }
 std::vector<gr_complex> radio_emulator_impl::user_gains() const
 {
     ISAC_LOCKED;
     std::vector<gr_complex> v;
-    for (int u = 0; u < d_emu.params().n_users; ++u)
-        v.push_back(gr_complex(d_emu.user(u).gain));
+    for (int u = 0; u < emu().params().n_users; ++u)
+        v.push_back(gr_complex(emu().user(u).gain));
     return v;
 }
 std::vector<double> radio_emulator_impl::user_cfo() const
 {
     ISAC_LOCKED;
     std::vector<double> v;
-    for (int u = 0; u < d_emu.params().n_users; ++u)
-        v.push_back(d_emu.user(u).cfo);
+    for (int u = 0; u < emu().params().n_users; ++u)
+        v.push_back(emu().user(u).cfo);
     return v;
 }
 std::vector<double> radio_emulator_impl::user_delay() const
 {
     ISAC_LOCKED;
     std::vector<double> v;
-    for (int u = 0; u < d_emu.params().n_users; ++u)
-        v.push_back(d_emu.user(u).delay);
+    for (int u = 0; u < emu().params().n_users; ++u)
+        v.push_back(emu().user(u).delay);
     return v;
 }
 std::vector<double> radio_emulator_impl::rx_cfo() const
 {
     ISAC_LOCKED;
     std::vector<double> v;
-    for (int m = 0; m < d_emu.n_sense_out(); ++m)
-        v.push_back(d_emu.rx(m).cfo);
+    for (int m = 0; m < emu().n_sense_out(); ++m)
+        v.push_back(emu().rx(m).cfo);
     return v;
 }
 std::vector<double> radio_emulator_impl::rx_delay() const
 {
     ISAC_LOCKED;
     std::vector<double> v;
-    for (int m = 0; m < d_emu.n_sense_out(); ++m)
-        v.push_back(d_emu.rx(m).delay);
+    for (int m = 0; m < emu().n_sense_out(); ++m)
+        v.push_back(emu().rx(m).delay);
     return v;
 }
 std::vector<gr_complex> radio_emulator_impl::channel() const
 {
     ISAC_LOCKED;
-    return flat(d_emu.H());
+    return flat(emu().H());
 }
 std::vector<gr_complex> radio_emulator_impl::channel_effective() const
 {
     ISAC_LOCKED;
-    return flat(d_emu.H_effective());
+    return flat(emu().H_effective());
 }
 std::vector<gr_complex> radio_emulator_impl::echo_matrix() const
 {
     ISAC_LOCKED;
-    return flat(d_emu.G());
+    return flat(emu().G());
 }
 std::vector<gr_complex> radio_emulator_impl::echo_gains() const
 {
     ISAC_LOCKED;
     std::vector<gr_complex> v;
-    for (int q = 0; q < d_emu.echo_gains().size(); ++q)
-        v.push_back(gr_complex(d_emu.echo_gains()[q]));
+    for (int q = 0; q < emu().echo_gains().size(); ++q)
+        v.push_back(gr_complex(emu().echo_gains()[q]));
     return v;
 }
 std::vector<uint64_t> radio_emulator_impl::rx_clipped() const
 {
     ISAC_LOCKED;
     std::vector<uint64_t> v;
-    for (int m = 0; m < d_emu.n_sense_out(); ++m)
-        v.push_back(d_emu.rx(m).clipped);
+    for (int m = 0; m < emu().n_sense_out(); ++m)
+        v.push_back(emu().rx(m).clipped);
     return v;
 }
 std::vector<uint64_t> radio_emulator_impl::user_clipped() const
 {
     ISAC_LOCKED;
     std::vector<uint64_t> v;
-    for (int u = 0; u < d_emu.params().n_users; ++u)
-        v.push_back(d_emu.user(u).clipped);
+    for (int u = 0; u < emu().params().n_users; ++u)
+        v.push_back(emu().user(u).clipped);
     return v;
 }
 uint64_t radio_emulator_impl::nonfinite_count() const
 {
     ISAC_LOCKED;
-    return d_emu.nonfinite_inputs();
+    return emu().nonfinite_inputs();
 }
 
 } // namespace isac

@@ -10,6 +10,8 @@
 #include <gnuradio/isac/radio_emulator.h>
 #include <chrono>
 #include <mutex>
+#include <optional>
+#include <utility>
 #include <vector>
 
 namespace gr {
@@ -19,7 +21,11 @@ class radio_emulator_impl : public radio_emulator
 {
 private:
     mutable std::mutex d_mutex; // guards d_emu (the truth getters read it)
-    core::frontend_emulator d_emu;
+    // Empty only when a restart's rebuild threw: start() frees the old model
+    // before it builds the new one, so memory never holds two (G alone is
+    // 256 MB at 4096 x 4096). emu() throws then instead of reading nothing.
+    std::optional<core::frontend_emulator> d_emu;
+    const int d_n_sense_out; // n_sense_out() reads it unlocked: fixed at construction
     bool d_pace;
     const bool d_vector; // vector_ports
     bool d_started = false; // start() was called before: the next one restarts d_emu
@@ -27,6 +33,12 @@ private:
     std::chrono::steady_clock::time_point d_t0;
     uint64_t d_pos0 = 0;                                      // position at d_t0
     std::vector<core::cfloat> d_x, d_echo, d_users, d_uplink; // snapshot-major scratch
+
+    const core::frontend_emulator& emu() const;
+    core::frontend_emulator& emu()
+    {
+        return const_cast<core::frontend_emulator&>(std::as_const(*this).emu());
+    }
 
 public:
     radio_emulator_impl(const core::frontend_params& p, bool pace, bool vector_ports);
@@ -38,7 +50,7 @@ public:
     core::impairment_profile profile() const override;
     uint64_t seed_used() const override;
     uint64_t position() const override;
-    int n_sense_out() const override { return d_emu.n_sense_out(); }
+    int n_sense_out() const override { return d_n_sense_out; }
     // clang-format off
     // gen_params:begin accessors
     void set_pace(bool pace) override;

@@ -54,6 +54,7 @@ chooses which optional ports GRC shows), grc_callbacks / grc_cpp_callbacks (extr
 the bound setters release the GIL while they run, for setters that rebuild a
 large kernel).
 """
+import argparse
 import difflib
 import glob
 import math
@@ -1224,8 +1225,19 @@ def read(rel):
         return f.read()
 
 
-def main():
-    check = "--check" in sys.argv[1:]
+def main(argv=None):
+    # argparse, not a look for "--check" in argv: a mistyped flag (--chek) ran
+    # the rewrite instead of the check and said nothing
+    ap = argparse.ArgumentParser(
+        prog="gen_params.py",
+        description="Writes everything that repeats a block parameter from "
+        "lib/core/params/*.yml and python/isac/params/*.yml.",
+        allow_abbrev=False,
+    )
+    ap.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 when a file differs"
+    )
+    check = ap.parse_args(argv).check
     try:
         blocks = load()
         out = outputs(blocks)

@@ -23,6 +23,7 @@ import numpy as np
 import pmt
 from gnuradio import blocks, gr, gr_unittest
 from gnuradio import isac
+from gnuradio.isac.util import assert_same
 
 C64 = np.complex64
 F32 = np.float32
@@ -188,38 +189,14 @@ class qa_call_sizes(gr_unittest.TestCase):
             build(h)
             b = h.run()
             for k, (ra, rb) in enumerate(zip(a, b)):
-                self.same(ra, rb, "result %d, chop %d" % (k, chop))
+                assert_same(ra, rb, "result %d, chop %d" % (k, chop))
         if restart:
             # restart: True (every result) or the indices of the results compared
             idx = range(len(a)) if restart is True else restart
             r = g.restart()
             for k in idx:
-                self.same(a[k], r[k], "result %d, second start() of the same top block" % k)
+                assert_same(a[k], r[k], "result %d, second start() of the same top block" % k)
         return a
-
-    def same(self, ra, rb, what):
-        """One result of two runs equal bit for bit, else a short failure. Never
-        assertEqual on the results: unittest diffs the reprs of unequal
-        sequences (difflib, quadratic) before it reports, which took minutes of
-        CPU on a 200 kB stream and looked like a hung flowgraph."""
-
-        def first_diff(x, y):
-            return next((i for i, (u, v) in enumerate(zip(x, y)) if u != v), min(len(x), len(y)))
-
-        if isinstance(ra, tuple):
-            self.assertEqual(ra[0], rb[0], "%s: item count" % what)
-            if ra[1] != rb[1]:
-                x = np.frombuffer(ra[1], np.uint8)
-                y = np.frombuffer(rb[1], np.uint8)
-                self.fail("%s: %d bytes differ (first at %d)" % (what, np.count_nonzero(x != y), int(np.argmax(x != y))))
-            if ra[2] != rb[2]:
-                i = first_diff(ra[2], rb[2])
-                self.fail("%s: tags differ (%d and %d tags, first difference at tag %d: %s / %s)" %
-                          (what, len(ra[2]), len(rb[2]), i, ra[2][i:i + 1], rb[2][i:i + 1]))
-        elif ra != rb:
-            i = first_diff(ra, rb)
-            self.fail("%s: messages differ (%d and %d messages, first difference at message %d)" %
-                      (what, len(ra), len(rb), i))
 
     # -- transmit side --------------------------------------------------------
 
@@ -469,8 +446,8 @@ class qa_call_sizes(gr_unittest.TestCase):
                 if not cont:
                     g = graph()
                     build(g)
-                    self.assertEqual(g.run(), a)
-                    self.assertEqual(g.restart(), [[]])
+                    assert_same(g.run(), a)
+                    assert_same(g.restart(), [[]])
 
     def test_tdd_csi(self):
         _, _, up = self.emulated(9000, seed=10)
@@ -584,8 +561,8 @@ class qa_call_sizes(gr_unittest.TestCase):
         # snapshots, tags and peer events as the first run
         a = self.check(build, restart=True, min_counts=[2000, 2000, 1])
         # a tag at the session start and at each epoch change
-        self.assertEqual([t[0] for t in a[0][2]], [0, 333, 1500])
-        self.assertEqual(np.frombuffer(a[0][1], C64).reshape(-1, NT).tobytes(), x.tobytes())
+        assert_same([t[0] for t in a[0][2]], [0, 333, 1500])
+        assert_same(np.frombuffer(a[0][1], C64).reshape(-1, NT).tobytes(), x.tobytes())
 
     def test_meters(self):
         rng = np.random.default_rng(15)

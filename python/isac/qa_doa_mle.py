@@ -24,10 +24,10 @@ import os  # noqa: E402
 import sys  # noqa: E402
 
 try:
-    from gnuradio.isac.util import time_limit
+    from gnuradio.isac.util import assert_same, time_limit
 except ImportError:
     sys.path.append(os.path.dirname(os.path.abspath(__file__)))
-    from util import time_limit
+    from util import assert_same, time_limit
 
 core = isac.core
 DEG2 = (180.0 / np.pi) ** 2
@@ -353,7 +353,7 @@ class qa_doa_mle(gr_unittest.TestCase):
         out, msgs = self.run_block(blk, Y, C)
         rec = pmt.to_python(blk.recorded())
         self.assertEqual([m["cpi_index"] for m in rec], [2, 3, 4, 5])
-        self.assertEqual(rec, [pmt.to_python(m) for m in msgs[2:6]])
+        assert_same(rec, [pmt.to_python(m) for m in msgs[2:6]])
         known = core.doa_mle_core(n, -90, 90, 0.25, 0.1, mode="known", **BLOCK_CONV)
         for m in rec:
             sl = slice(m["cpi_index"] * L, (m["cpi_index"] + 1) * L)
@@ -368,7 +368,7 @@ class qa_doa_mle(gr_unittest.TestCase):
         tb.connect(blocks.vector_source_c(C.astype(np.complex64).tolist(), False, 1), (quiet, 1))
         tb.connect(quiet, snk)
         tb.run()
-        self.assertEqual(pmt.to_python(quiet.recorded()), rec)
+        assert_same(pmt.to_python(quiet.recorded()), rec)
         np.testing.assert_array_equal(np.array(snk.data()), out)
         # a window past the run records nothing; setting one clears the record
         blk.set_record_window(ncpi, ncpi + 5)

@@ -17,6 +17,7 @@ import pmt
 from gnuradio import blocks, gr, gr_unittest
 from gnuradio import isac
 from gnuradio.isac import core
+from gnuradio.isac.util import assert_same
 
 
 def layout(n_tx, payload_len, preamble_block, preamble_reps, pilot_len):
@@ -90,7 +91,7 @@ class qa_frame_builder(gr_unittest.TestCase):
                 want.append((s + K, "isac_payload", ("s64", Ld)))
             # input symbol 2 Ld + 7: frame 2, payload snapshot 7
             want.append((2 * F + K + 7, "mine", ("s64", 42)))
-            self.assertEqual(got, sorted(want))
+            assert_same(got, sorted(want))
 
     def test_start_restarts_the_numbering(self):
         _, _, out = self.run_builder(2, (4, 50, 0, 3, 0, 1), 3, runs=2)

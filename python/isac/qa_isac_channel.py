@@ -23,6 +23,7 @@ except ImportError:
     dirname, filename = os.path.split(os.path.abspath(__file__))
     sys.path.append(os.path.join(dirname, "bindings"))
     from gnuradio import isac
+from gnuradio.isac.util import assert_same  # noqa: E402
 
 
 def g_unit_norm(n, deg):
@@ -118,7 +119,7 @@ class qa_isac_channel(gr_unittest.TestCase):
         chan = isac.isac_channel(n_tx, nu, nr, comm_noise_var=[0.0], coherence=T, seed=9)
         y, _, csis, _, _ = self.run_chan(chan, x, n_tx, nu, nr)
         offs = [o for _, o in csis]
-        self.assertEqual(offs, list(range(0, n, T)))
+        assert_same(offs, list(range(0, n, T)))
         xf = x.astype(np.complex64).astype(np.complex128)
         for k, (H, off) in enumerate(csis):
             seg = slice(off, min(off + T, n))
@@ -130,7 +131,7 @@ class qa_isac_channel(gr_unittest.TestCase):
         chan = isac.isac_channel(n_tx, nu, nr, comm_noise_var=[0.0], coherence=T, seed=9,
                                  csi_lead=120)
         y2, _, csis2, _, _ = self.run_chan(chan, x, n_tx, nu, nr)
-        self.assertEqual([o for _, o in csis2], list(range(0, n + 121, T)))
+        assert_same([o for _, o in csis2], list(range(0, n + 121, T)))
         np.testing.assert_array_equal(y2, y)
         for (H, o), (H2, o2) in zip(csis, csis2):
             np.testing.assert_array_equal(H, H2)
@@ -188,7 +189,7 @@ class qa_isac_channel(gr_unittest.TestCase):
         self.assertAlmostEqual(np.mean(np.abs(z) ** 2), np.mean(theory_z), delta=5 * se)
         # (c) with the published gammas the residual is white noise of var sigma^2
         self.assertEqual(len(tr), n)
-        self.assertEqual([t["cpi_start"] for t in tr], list(range(n)))
+        assert_same([t["cpi_start"] for t in tr], list(range(n)))
         gam = np.array([t["gamma"] for t in tr])             # n x (Q+1)
         np.testing.assert_allclose(tr[0]["zeta2"], zeta2, rtol=1e-12)
         res = r - (gam * c) @ GR.T
@@ -201,7 +202,7 @@ class qa_isac_channel(gr_unittest.TestCase):
         np.testing.assert_allclose(p, zeta2, rtol=5 / np.sqrt(n))
         # isac_cpi tags at every CPI start on out1
         offs = [t.offset for t in tags if pmt.symbol_to_string(t.key) == "isac_cpi"]
-        self.assertEqual(offs, list(range(n)))
+        assert_same(offs, list(range(n)))
 
     def test_004b_scnr_matches_radar_scene(self):
         """The optimal filter of isac.core.radar_scene (ideal ADC) applied to the
@@ -237,9 +238,9 @@ class qa_isac_channel(gr_unittest.TestCase):
         _, r, _, tr, tags = self.run_chan(chan, x, n_tx, nu, nr)
         offs = [t.offset for t in tags if pmt.symbol_to_string(t.key) == "isac_cpi"]
         vals = [pmt.to_uint64(t.value) for t in tags if pmt.symbol_to_string(t.key) == "isac_cpi"]
-        self.assertEqual(offs, list(range(0, n, L)))
-        self.assertEqual(vals, list(range(len(offs))))
-        self.assertEqual([t["offset"] for t in tr], offs)
+        assert_same(offs, list(range(0, n, L)))
+        assert_same(vals, list(range(len(offs))))
+        assert_same([t["offset"] for t in tr], offs)
         for t in tr:  # fixed gain: |gamma_0| = zeta_0 exactly, random phase
             self.assertAlmostEqual(abs(t["gamma"][0]) ** 2 / t["zeta2"][0], 1.0, places=9)
         g0 = tr[0]["gamma"][0]
@@ -436,7 +437,7 @@ class qa_isac_channel(gr_unittest.TestCase):
                                  cnr_db=[20.0], target_snr_db=20.0, radar_noise_var=s2,
                                  cpi_len=L, seed=31)
         _, r, _, tr, _ = self.run_chan(chan, x, n_tx, 1, nr)
-        self.assertEqual([t["cpi_start"] for t in tr], list(range(0, n, L)))
+        assert_same([t["cpi_start"] for t in tr], list(range(0, n, L)))
         GT = np.array([g_unit_norm(n_tx, t) for t in th])
         GR = np.array([g_unit_norm(nr, t) for t in th]).T
         c = x.astype(np.complex64).astype(np.complex128) @ GT.T
