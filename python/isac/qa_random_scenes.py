@@ -21,8 +21,10 @@ measurement against a reference written here from the papers' models:
   200  null-space chain: nullspace_precoder (ZF at a SINR target + beampattern
        sensing) -> isac_channel (bistatic) -> bistatic_doa_rx and the users'
        SER; a monostatic clutter-only copy -> one_bit_radar_rx (ideal ADC).
-       SER against M-PSK at the design SINR; DoA RMSE against the CRB;
-       main lobe inside a sensing beam; Pfa; truth angles.
+       SER against M-PSK at the design SINR; DoA RMSE against the CRB above
+       the estimator's threshold region (TNR * sum|c_t|^2 >= 13 dB);
+       a sensing beam at the pattern's maximum (within 1 dB; the maximum inside
+       a beam while sensing has most of the power); Pfa; truth angles.
 
 Run directly to print the scene table.
 """
@@ -101,6 +103,17 @@ def crb_deg2(tnr_db, pc, n_rx, theta):
     ||P_perp dg/dtheta||^2 = pi^2 cos^2(theta) (N^2 - 1)/12, in deg^2."""
     d2 = math.pi ** 2 * math.cos(math.radians(theta)) ** 2 * (n_rx ** 2 - 1) / 12.0
     return math.degrees(1.0) ** 2 / (2 * 10 ** (tnr_db / 10) * pc * d2)
+
+
+def integrated_snr_db(tnr_db, pc):
+    """TNR * sum_t |c_t|^2 over a CPI (snr_est times L). The CRB describes the ML
+    estimate above its threshold region: docs/doa_mle.md puts that at gamma_s = snr_est
+    of about -5 dB for N = 16, L = 64, i.e. 13 dB integrated; below it outliers spread over
+    the whole grid."""
+    return tnr_db + 10 * np.log10(pc)
+
+
+SNR_INT_MIN_DB = 13.0
 
 
 def draw_angle(rng, avoid, lo, hi, sep=8.0):
@@ -213,6 +226,7 @@ def run_1bit(s, seed):
     c0 = (x @ g_unit(NT, tgt))[:K * L_DOA].reshape(K, L_DOA)
     pc = np.sum(np.abs(c0) ** 2, axis=1)
     r["crb"] = np.array([crb_deg2(snr_r, p, NR, tgt) for p in pc])
+    r["snr_int"] = integrated_snr_db(snr_r, pc)
     itr = np.full((K, max(len(clut), 1)), -math.inf)
     for q, (a, c) in enumerate(zip(clut, cnr)):
         cq = (x @ g_unit(NT, a))[:K * L_DOA].reshape(K, L_DOA)
@@ -259,9 +273,10 @@ def run_ns(s, seed):
     rx0 = isac.one_bit_radar_rx(NT, NR, s["dod"], s["clut"], 10.0, s["cnr"], 1.0, s["pfa"], "inf")
     doa = isac.bistatic_doa_rx(NT, NR, s["dod"], L_NS, "known", -90.0, 90.0, 0.1, 1.0, 0.0, "newton")
     ser = isac.psk_ser_meter(U, M, 0, 0)
-    dmsg, truth = store(), store()
+    dmsg, truth, pstats = store(), store(), store()
     est, xs, st0 = blocks.vector_sink_f(), blocks.vector_sink_c(NT), blocks.vector_sink_f()
     tb.connect(src, head, pre, ch)
+    tb.msg_connect(pre, "stats", pstats, "in")
     tb.msg_connect(ch, "csi", pre, "csi")
     tb.msg_connect(ch, "truth", truth, "in")
     tb.connect((ch, 1), (doa, 0))
@@ -290,7 +305,11 @@ def run_ns(s, seed):
     grid = np.arange(-90.0, 90.05, 0.1)
     bp = tx_pattern(x, grid)
     msgs = [m for m in dmsg.dicts() if m.get("valid")]
-    return dict(th=th, crb=np.array([crb_deg2(s["tnr"], p, NR, s["doa"]) for p in pc]), ser=np.array(ser.ser()),
+    design = pstats.dicts()
+    return dict(split=float(design[-1]["split"]) if design else math.nan,
+                beam_db=[10 * np.log10(bp[np.abs(grid - b) <= 5.0].max() / bp.max()) for b in (s["dod"], s["beam2"])],
+                th=th, crb=np.array([crb_deg2(s["tnr"], p, NR, s["doa"]) for p in pc]), ser=np.array(ser.ser()),
+                snr_int=integrated_snr_db(s["tnr"], pc),
                 nser=ser.count(), peak=float(grid[np.argmax(bp)]), h0=np.array(st0.data()),
                 msg_th=np.array([m["theta_deg"] for m in msgs]), tnr_est=np.array([m["tnr_est"] for m in msgs]),
                 truth={(float(m["tx_deg"]), float(m["rx_deg"])) for m in truth.dicts()})
@@ -329,7 +348,7 @@ class qa_random_scenes(gr_unittest.TestCase):
             for j in range(len(r["thi"])):
                 if not r["full"][j]:
                     continue
-                if r["itr"][j] <= -10.0:  # the target dominates: the single-source model holds
+                if r["itr"][j] <= -10.0 and r["snr_int"][j] >= SNR_INT_MIN_DB:  # one source, above threshold
                     n_clean += 1
                     for th, pool in ((r["thi"][j], pooled_i), (r["thq"][j], pooled_q)):
                         self.assertLess(abs(th - s["tgt"]), 6 * math.sqrt(r["crb"][j]) + 0.05, tag)
@@ -362,7 +381,7 @@ class qa_random_scenes(gr_unittest.TestCase):
 
     def test_200_nullspace_chain(self):
         rng = np.random.default_rng(SEED_NS)
-        pooled, h0 = [], {}
+        pooled, h0, n_below, n_lobe = [], {}, 0, 0
         for k in range(N_SCENES):
             s = draw_ns(rng)
             seed = int(rng.integers(1, 2 ** 31))
@@ -373,25 +392,37 @@ class qa_random_scenes(gr_unittest.TestCase):
                 self.assertLessEqual(abs(r["ser"][u] - ref), half(ref, r["nser"]), tag)
             self.assertEqual(len(r["th"]), N_CPI_NS, tag)
             e = r["th"] - s["doa"]
-            self.assertLess(np.max(np.abs(e) / np.sqrt(r["crb"])), 5.0, tag)
-            pooled.extend(e ** 2 / r["crb"])
+            above = r["snr_int"] >= SNR_INT_MIN_DB
+            n_below += int(np.sum(~above))
+            if np.any(above):
+                self.assertLess(np.max(np.abs(e[above]) / np.sqrt(r["crb"][above])), 5.0, tag)
+            pooled.extend(e[above] ** 2 / r["crb"][above])
             np.testing.assert_allclose(r["msg_th"], r["th"], atol=1e-4, err_msg=tag)
-            # the main lobe lies in one of the two 10-deg sensing beams
-            self.assertLessEqual(min(abs(r["peak"] - s["dod"]), abs(r["peak"] - s["beam2"])), 5.0, tag)
+            # the designed pattern includes the users' beams F F^H (docs/nullspace_precoder.md): a
+            # sensing beam is within 1 dB of the pattern's maximum, and the maximum lies in a
+            # 10-deg sensing beam while sensing has most of the power
+            self.assertGreater(max(r["beam_db"]), -1.0, tag)
+            self.assertLess(r["split"], 1.0, tag)
+            if r["split"] <= 0.5:
+                n_lobe += 1
+                self.assertLessEqual(min(abs(r["peak"] - s["dod"]), abs(r["peak"] - s["beam2"])), 5.0, tag)
             h0.setdefault(s["pfa"], []).append(r["h0"])
             self.assertLessEqual(abs(np.mean(r["h0"] >= 1.0) - s["pfa"]), half(s["pfa"], len(r["h0"])), tag)
             self.assertEqual(r["truth"], {(s["dod"], s["doa"])}, tag)
-            ROWS.append("%s\n   SER %s ref %.4f; DoA mean %.3f RMSE %.4f sqrt(CRB) %.4f; tnr_est %.2f dB; peak %.1f; "
-                        "Pfa %.4f" % (tag, np.round(r["ser"], 4), ref, np.mean(r["th"]), math.sqrt(np.mean(e ** 2)),
-                                      math.sqrt(np.mean(r["crb"])), 10 * np.log10(np.mean(r["tnr_est"])), r["peak"],
-                                      np.mean(r["h0"] >= 1.0)))
+            ROWS.append("%s\n   SER %s ref %.4f; DoA mean %.3f RMSE %.4f sqrt(CRB) %.4f; TNR*sum|c|^2 %.1f dB; "
+                        "tnr_est %.2f dB; peak %.1f, beams at %s dB, comm share %.2f; Pfa %.4f" % (
+                            tag, np.round(r["ser"], 4), ref, np.mean(r["th"]), math.sqrt(np.mean(e ** 2)),
+                            math.sqrt(np.mean(r["crb"])), np.mean(r["snr_int"]), 10 * np.log10(np.mean(r["tnr_est"])),
+                            r["peak"], np.round(r["beam_db"], 2), r["split"], np.mean(r["h0"] >= 1.0)))
         n = len(pooled)
         ratio = float(np.mean(pooled))
         self.assertLess(abs(ratio - 1.0), 4 * math.sqrt(2.0 / n) + 0.1)
         for p, v in h0.items():
             v = np.concatenate(v)
             self.assertLessEqual(abs(np.mean(v >= 1.0) - p), half(p, len(v)))
-        ROWS.append("null-space chain: %d CPIs, MSE/CRB %.3f" % (n, ratio))
+        self.assertGreaterEqual(n, 100)
+        self.assertGreaterEqual(n_lobe, 3)
+        ROWS.append("null-space chain: %d CPIs above the threshold, MSE/CRB %.3f; %d CPIs below it" % (n, ratio, n_below))
 
 
 if __name__ == "__main__":
