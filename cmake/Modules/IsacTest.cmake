@@ -21,6 +21,7 @@ set(ISAC_SLOW_TESTS
     qa_one_bit_rx_filter
     qa_design_draws_massive_mimo
     qa_system_conventions
+    qa_random_scenes
     qa_nullspace_figures)
 
 function(isac_test_label name out)
