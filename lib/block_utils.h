@@ -19,6 +19,9 @@
 #include <boost/thread/thread.hpp>
 #include <algorithm>
 #include <chrono>
+#include <optional>
+#include <stdexcept>
+#include <string>
 
 namespace gr {
 namespace isac {
@@ -35,6 +38,23 @@ inline uint64_t cal_apply_offset(const gr::block& b, uint64_t last)
     constexpr uint64_t min_delay = 8192;
     const int64_t buf = b.detail()->input(0)->buffer()->bufsize();
     return last + std::max<uint64_t>(min_delay, uint64_t(std::max<int64_t>(0, buf)));
+}
+
+/*!
+ * A block's core model again from the seed it used, with the same parameters:
+ * start() after a run is a new run, and the same seed draws the same scene and
+ * radios. The old model goes first, because the two side by side double the
+ * memory peak of a large array. The caller holds the lock that guards `m`.
+ */
+template <class Model>
+void rebuild_from_seed(std::optional<Model>& m, const std::string& who)
+{
+    if (!m)
+        throw std::runtime_error(who + ": no model: rebuilding it at start() failed");
+    auto q = m->params();
+    q.seed = m->seed_used();
+    m.reset();
+    m.emplace(q);
 }
 
 /*!

@@ -187,10 +187,7 @@ bool isac_channel_impl::start()
         // Items count from 0 again: the simulation restarts from its seed with the
         // current parameters (draws, CPI counter, delay line), so offsets and tags
         // match the new item count.
-        core::channel_params q = model().params();
-        q.seed = model().seed_used();
-        d_model.reset(); // first: a new model beside the old one doubles the peak
-        d_model.emplace(q);
+        rebuild_from_seed(d_model, alias());
     }
     d_started = true;
     d_cpi_tag_pending = true;

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+#include "block_utils.h"
 #include "radio_emulator_impl.h"
 #include <gnuradio/io_signature.h>
 #include <gnuradio/isac/core/block_params.h>
@@ -205,10 +206,7 @@ bool radio_emulator_impl::start()
         // and TDD uplink slots stay where the first run left them while the
         // blocks downstream count from 0 again. The parameters are fixed at
         // construction, so the same seed draws the same radios and scene.
-        core::frontend_params q = emu().params();
-        q.seed = emu().seed_used();
-        d_emu.reset(); // first: a new model beside the old one doubles the peak
-        d_emu.emplace(q);
+        rebuild_from_seed(d_emu, alias());
     }
     d_started = true;
     d_clock_started = false;

@@ -714,13 +714,7 @@ SELFTEST_WARNINGS = ["docs/a.md:16: bench/tool.py: --distinct-c is an abbreviati
 
 
 def selftest():
-    import tempfile
-    with tempfile.TemporaryDirectory(prefix="check_commands_") as root:
-        for rel, text in SELFTEST_FILES.items():
-            os.makedirs(os.path.dirname(os.path.join(root, rel)), exist_ok=True)
-            with open(os.path.join(root, rel), "w") as fh:
-                fh.write(text)
-        report, _, _, _ = scan(root)
+    report, _, _, _ = check_paths.scan_scratch_tree(SELFTEST_FILES, scan, "check_commands_")
     ok = True
     for got, want in ((report.errors, SELFTEST_HITS), (report.warnings, SELFTEST_WARNINGS)):
         got = sorted(got)

@@ -179,14 +179,19 @@ SELFTEST_HITS = [
 ]
 
 
-def selftest():
+def scan_scratch_tree(files, scan_fn, prefix):
+    """scan_fn(root) on a temporary tree of files {relative path: text} (the self-tests)."""
     import tempfile
-    with tempfile.TemporaryDirectory(prefix="check_paths_") as root:
-        for rel, text in SELFTEST_FILES.items():
+    with tempfile.TemporaryDirectory(prefix=prefix) as root:
+        for rel, text in files.items():
             os.makedirs(os.path.dirname(os.path.join(root, rel)), exist_ok=True)
             with open(os.path.join(root, rel), "w") as fh:
                 fh.write(text)
-        hits, _, _ = scan(root)
+        return scan_fn(root)
+
+
+def selftest():
+    hits, _, _ = scan_scratch_tree(SELFTEST_FILES, scan, "check_paths_")
     got = sorted(hits)
     ok = len(got) == len(SELFTEST_HITS) and all(h.startswith(e) for h, e in
                                                   zip(got, sorted(SELFTEST_HITS)))
