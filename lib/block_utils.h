@@ -22,6 +22,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace gr {
 namespace isac {
@@ -41,21 +42,42 @@ inline uint64_t cal_apply_offset(const gr::block& b, uint64_t last)
 }
 
 /*!
- * A block's core model again from the seed it used, with the same parameters:
- * start() after a run is a new run, and the same seed draws the same scene and
- * radios. The old model goes first, because the two side by side double the
- * memory peak of a large array. The caller holds the lock that guards `m`.
+ * A block's core model that start() after a run rebuilds from the seed it used,
+ * with the same parameters: a restart is a new run, and the same seed draws the
+ * same scene and radios. The old model goes first, because the two side by side
+ * double the memory peak of a large array; so the holder is empty when that
+ * rebuild threw, and get() then throws too. The block's lock guards it.
  */
 template <class Model>
-void rebuild_from_seed(std::optional<Model>& m, const std::string& who)
+class seeded_model
 {
-    if (!m)
-        throw std::runtime_error(who + ": no model: rebuilding it at start() failed");
-    auto q = m->params();
-    q.seed = m->seed_used();
-    m.reset();
-    m.emplace(q);
-}
+public:
+    template <class Params>
+    explicit seeded_model(const Params& p) : d_m(std::in_place, p)
+    {
+    }
+    Model& get() { return const_cast<Model&>(std::as_const(*this).get()); }
+    const Model& get() const
+    {
+        if (!d_m)
+            throw std::runtime_error(d_who +
+                                     ": no model: rebuilding it at start() failed");
+        return *d_m;
+    }
+    //! who: the block, for the error of a later get() if the rebuild throws
+    void restart_from_seed(const std::string& who)
+    {
+        d_who = who;
+        auto q = get().params();
+        q.seed = get().seed_used();
+        d_m.reset();
+        d_m.emplace(q);
+    }
+
+private:
+    std::optional<Model> d_m;
+    std::string d_who = "block";
+};
 
 /*!
  * True once the flowgraph asked this block's thread to stop: GNU Radio's

@@ -137,7 +137,7 @@ isac_channel_impl::isac_channel_impl(const core::channel_params& p, uint64_t csi
           gr::io_signature::make(1, 1, sizeof(gr_complex) * p.n_tx),
           gr::io_signature::make2(
               2, 2, sizeof(gr_complex) * p.n_users, sizeof(gr_complex) * p.n_rx)),
-      d_model(std::in_place, p),
+      d_model(p),
       d_csi_lead(csi_lead),
       d_csi_port(pmt::mp("csi")),
       d_truth_port(pmt::mp("truth")),
@@ -171,14 +171,6 @@ isac_channel_impl::isac_channel_impl(const core::channel_params& p, uint64_t csi
 
 isac_channel_impl::~isac_channel_impl() {}
 
-const core::isac_channel_model& isac_channel_impl::model() const
-{
-    if (!d_model)
-        throw std::runtime_error(alias() +
-                                 ": no channel model: rebuilding it at start() failed");
-    return *d_model;
-}
-
 bool isac_channel_impl::start()
 {
     std::lock_guard<std::mutex> lock(d_mutex);
@@ -187,7 +179,7 @@ bool isac_channel_impl::start()
         // Items count from 0 again: the simulation restarts from its seed with the
         // current parameters (draws, CPI counter, delay line), so offsets and tags
         // match the new item count.
-        rebuild_from_seed(d_model, alias());
+        d_model.restart_from_seed(alias());
     }
     d_started = true;
     d_cpi_tag_pending = true;

@@ -7,12 +7,11 @@
 #ifndef INCLUDED_ISAC_ISAC_CHANNEL_IMPL_H
 #define INCLUDED_ISAC_ISAC_CHANNEL_IMPL_H
 
+#include "block_utils.h"
 #include "csi_message.h"
 #include <gnuradio/isac/core/channel.h>
 #include <gnuradio/isac/isac_channel.h>
 #include <mutex>
-#include <optional>
-#include <utility>
 
 namespace gr {
 namespace isac {
@@ -21,15 +20,9 @@ class isac_channel_impl : public isac_channel
 {
 private:
     mutable std::mutex d_mutex; // guards d_model and the dirty flags
-    // Empty only when a restart's rebuild threw: start() frees the old model
-    // before it builds the new one, so memory never holds two (H alone is
-    // 256 MB at 4096 users x 4096 antennas). model() throws then.
-    std::optional<core::isac_channel_model> d_model;
-    const core::isac_channel_model& model() const;
-    core::isac_channel_model& model()
-    {
-        return const_cast<core::isac_channel_model&>(std::as_const(*this).model());
-    }
+    seeded_model<core::isac_channel_model> d_model;
+    core::isac_channel_model& model() { return d_model.get(); }
+    const core::isac_channel_model& model() const { return d_model.get(); }
     bool d_csi_dirty = false;   // H changed by a setter: publish from work()
     bool d_truth_dirty = false; // radar state changed by a setter
     bool d_cpi_tag_pending = true; // CPI 0 starts at the first work() call

@@ -168,8 +168,8 @@ radio_emulator_impl::radio_emulator_impl(const core::frontend_params& p,
     : gr::sync_block("radio_emulator",
                      emu_input_signature(p, vector_ports),
                      emu_output_signature(p, vector_ports)),
-      d_emu(std::in_place, p),
-      d_n_sense_out(d_emu->n_sense_out()),
+      d_emu(p),
+      d_n_sense_out(d_emu.get().n_sense_out()),
       d_pace(pace),
       d_vector(vector_ports)
 {
@@ -189,14 +189,6 @@ radio_emulator_impl::radio_emulator_impl(const core::frontend_params& p,
 
 radio_emulator_impl::~radio_emulator_impl() {}
 
-const core::frontend_emulator& radio_emulator_impl::emu() const
-{
-    if (!d_emu)
-        throw std::runtime_error(alias() +
-                                 ": no emulation model: rebuilding it at start() failed");
-    return *d_emu;
-}
-
 bool radio_emulator_impl::start()
 {
     std::lock_guard<std::mutex> lock(d_mutex);
@@ -206,7 +198,7 @@ bool radio_emulator_impl::start()
         // and TDD uplink slots stay where the first run left them while the
         // blocks downstream count from 0 again. The parameters are fixed at
         // construction, so the same seed draws the same radios and scene.
-        rebuild_from_seed(d_emu, alias());
+        d_emu.restart_from_seed(alias());
     }
     d_started = true;
     d_clock_started = false;

@@ -7,11 +7,10 @@
 #ifndef INCLUDED_ISAC_RADIO_EMULATOR_IMPL_H
 #define INCLUDED_ISAC_RADIO_EMULATOR_IMPL_H
 
+#include "block_utils.h"
 #include <gnuradio/isac/radio_emulator.h>
 #include <chrono>
 #include <mutex>
-#include <optional>
-#include <utility>
 #include <vector>
 
 namespace gr {
@@ -21,10 +20,7 @@ class radio_emulator_impl : public radio_emulator
 {
 private:
     mutable std::mutex d_mutex; // guards d_emu (the truth getters read it)
-    // Empty only when a restart's rebuild threw: start() frees the old model
-    // before it builds the new one, so memory never holds two (G alone is
-    // 256 MB at 4096 x 4096). emu() throws then instead of reading nothing.
-    std::optional<core::frontend_emulator> d_emu;
+    seeded_model<core::frontend_emulator> d_emu;
     const int d_n_sense_out; // n_sense_out() reads it unlocked: fixed at construction
     bool d_pace;
     const bool d_vector; // vector_ports
@@ -34,11 +30,8 @@ private:
     uint64_t d_pos0 = 0;                                      // position at d_t0
     std::vector<core::cfloat> d_x, d_echo, d_users, d_uplink; // snapshot-major scratch
 
-    const core::frontend_emulator& emu() const;
-    core::frontend_emulator& emu()
-    {
-        return const_cast<core::frontend_emulator&>(std::as_const(*this).emu());
-    }
+    core::frontend_emulator& emu() { return d_emu.get(); }
+    const core::frontend_emulator& emu() const { return d_emu.get(); }
 
 public:
     radio_emulator_impl(const core::frontend_params& p, bool pace, bool vector_ports);
