@@ -204,7 +204,12 @@ void isac_channel_impl::publish_ahead(uint64_t pos)
     const auto coh = uint64_t(model().params().coherence);
     if (coh == 0)
         return; // static channel: only draw 0, published at start
+    const bool listened = csi_listened();
     while (d_next_pub <= (pos + d_csi_lead) / coh) { // no overflow for huge coherence
+        if (!listened) { // the draws are the same whether drawn ahead or on time
+            ++d_next_pub;
+            continue;
+        }
         message_port_pub(d_csi_port,
                          make_csi(model().H_of_draw(d_next_pub),
                                   peer_offset(d_next_pub * coh),
@@ -219,8 +224,17 @@ uint64_t isac_channel_impl::peer_offset(uint64_t pos) const
     return o < 0 ? 0 : uint64_t(o);
 }
 
+bool isac_channel_impl::csi_listened()
+{
+    // Subscriptions are set when the flowgraph starts. At 4096 x 4096 each csi
+    // message is 128 MiB that nobody would read.
+    return pmt::length(message_subscribers(d_csi_port)) > 0;
+}
+
 void isac_channel_impl::publish_csi(uint64_t offset)
 {
+    if (!csi_listened())
+        return;
     message_port_pub(
         d_csi_port,
         make_csi(model().H(), peer_offset(offset), epoch_of(model().comm_draw_index())));

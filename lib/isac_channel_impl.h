@@ -51,6 +51,7 @@ private:
     void redraw();
     void handle_set(const pmt::pmt_t& msg);
     void publish_csi(uint64_t offset);
+    bool csi_listened(); // csi port has subscribers
     void publish_truth(uint64_t offset);
     void publish_ahead(uint64_t pos); // csi of draws with offset <= pos + lead
     uint64_t epoch_of(uint64_t draw) const

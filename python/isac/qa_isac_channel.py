@@ -136,6 +136,29 @@ class qa_isac_channel(gr_unittest.TestCase):
         for (H, o), (H2, o2) in zip(csis, csis2):
             np.testing.assert_array_equal(H, H2)
 
+    def test_002b_unsubscribed_csi_changes_nothing(self):
+        # With nothing on "csi" the block builds no messages and draws no H
+        # ahead (a 4096 x 4096 H is a 128 MiB message); the streams must be the
+        # ones of a run whose csi is read, draws ahead (csi_lead) included.
+        n_tx, nu, nr, n, T = 4, 3, 2, 700, 40
+        x = cn(self.rng, n, n_tx)
+        kw = dict(comm_model="rayleigh", coherence=T, csi_lead=3 * T, seed=31,
+                  clutter_deg=[-17.0], cnr_db=[10.0])
+        y, r, csis, _, _ = self.run_chan(isac.isac_channel(n_tx, nu, nr, **kw), x, n_tx, nu,
+                                         nr)
+        self.assertEqual(len(csis), len(range(0, n + 3 * T + 1, T)))
+        self.tb = gr.top_block()
+        src = blocks.vector_source_c(x.astype(np.complex64).ravel().tolist(), False, n_tx)
+        chan = isac.isac_channel(n_tx, nu, nr, **kw)
+        sy = blocks.vector_sink_c(nu)
+        sr = blocks.vector_sink_c(nr)
+        self.tb.connect(src, chan)
+        self.tb.connect((chan, 0), sy)
+        self.tb.connect((chan, 1), sr)
+        self.tb.run()
+        np.testing.assert_array_equal(np.array(sy.data()).reshape(-1, nu), y)
+        np.testing.assert_array_equal(np.array(sr.data()).reshape(-1, nr), r)
+
     def test_003_los_and_rician(self):
         n_tx, nu, nr = 6, 3, 2
         ang = [-40.0, 0.0, 25.0]
