@@ -26,25 +26,11 @@ namespace gr {
 namespace isac {
 
 namespace {
-int bits_of(int M)
-{
-    int b = 0;
-    while ((1 << (b + 1)) <= M)
-        ++b;
-    return std::max(1, b);
-}
-int popcount(unsigned v)
-{
-    int c = 0;
-    for (; v; v &= v - 1)
-        ++c;
-    return c;
-}
 } // namespace
 
 class psk_ser_meter_impl : public psk_ser_meter
 {
-    const int d_U, d_M, d_bits;
+    const int d_U, d_M, d_bits; // bits per symbol (power-of-two M)
     const bool d_pow2;
     const int64_t d_skip, d_report;
     const pmt::pmt_t d_port;
@@ -58,7 +44,7 @@ class psk_ser_meter_impl : public psk_ser_meter
         std::vector<double> s(d_U), b(d_U);
         for (int u = 0; u < d_U; ++u) {
             s[u] = double(d_sym[u]) / double(std::max<uint64_t>(d_n, 1));
-            b[u] = double(d_bit[u]) / double(std::max<uint64_t>(d_n * d_bits, 1));
+            b[u] = core::gray_ber(uint64_t(d_bit[u]), d_n, d_M);
         }
         msg_dict d;
         d.reals("ser", s);
@@ -74,7 +60,7 @@ public:
                          gr::io_signature::make(1, 1, sizeof(float) * U)),
           d_U(U),
           d_M(M),
-          d_bits(bits_of(M)),
+          d_bits(M > 1 ? __builtin_ctz(unsigned(M)) : 1),
           d_pow2((M & (M - 1)) == 0),
           d_skip(skip),
           d_report(report),
@@ -119,10 +105,8 @@ public:
                         if (dec != ref) {
                             ++d_sym[u];
                             if (d_pow2)
-                                d_bit[u] += dec < 0
-                                                ? d_bits
-                                                : popcount(unsigned(dec ^ (dec >> 1)) ^
-                                                           unsigned(ref ^ (ref >> 1)));
+                                d_bit[u] +=
+                                    dec < 0 ? d_bits : core::gray_bit_errors(dec, ref);
                         }
                     }
                     ++d_n;
@@ -162,7 +146,7 @@ public:
         std::lock_guard<std::mutex> lock(d_mutex);
         std::vector<double> v(d_U);
         for (int u = 0; u < d_U; ++u)
-            v[u] = double(d_bit[u]) / double(std::max<uint64_t>(d_n * d_bits, 1));
+            v[u] = core::gray_ber(uint64_t(d_bit[u]), d_n, d_M);
         return v;
     }
     void reset() override

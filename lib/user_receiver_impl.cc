@@ -11,7 +11,7 @@
 #include <gnuradio/io_signature.h>
 #include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/isac/core/limits.h>
-#include <gnuradio/isac/core/safe_margin.h> // psk_index
+#include <gnuradio/isac/core/safe_margin.h> // psk_index, gray_ber
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -24,11 +24,6 @@ namespace {
 // a frame waiting for its reference symbols holds its payload here; past this
 // many the oldest is sent on uncounted (the reference stream stalled)
 constexpr size_t max_pending = 256;
-
-int gray_bit_errors(int a, int b)
-{
-    return __builtin_popcount(unsigned((a ^ (a >> 1)) ^ (b ^ (b >> 1))));
-}
 } // namespace
 
 user_receiver::sptr user_receiver::make(int n_tx,
@@ -108,7 +103,6 @@ user_receiver_impl::user_receiver_impl(const core::user_rx_params& p,
       d_n_users(n_users),
       d_user(user),
       d_M(p.psk_order),
-      d_bits(std::max(1, int(std::lround(std::log2(double(p.psk_order)))))),
       d_ser_every(ser_every),
       d_F(p.format.frame_len()),
       d_Ld(p.format.payload_len),
@@ -293,7 +287,7 @@ pmt::pmt_t user_receiver_impl::ser_dict(const core::rx_frame& f) const
     const double n = double(std::max<uint64_t>(d_n, 1));
     return msg_dict()
         .reals("ser", { d_err / n })
-        .reals("ber", { d_bit_err / (n * d_bits) })
+        .reals("ber", { core::gray_ber(uint64_t(d_bit_err), d_n, d_M) })
         .u64("symbols", d_n)
         // the counts as of the frame that completed the report, not of the
         // search's position in this call: the same whatever the call sizes
@@ -419,7 +413,7 @@ int user_receiver_impl::general_work(int noutput_items,
                         if (dk != k) {
                             ++d_err;
                             if ((d_M & (d_M - 1)) == 0)
-                                d_bit_err += gray_bit_errors(dk, k);
+                                d_bit_err += core::gray_bit_errors(dk, k);
                         }
                         ++d_n;
                     }
@@ -473,7 +467,7 @@ std::vector<double> user_receiver_impl::ser() const
 std::vector<double> user_receiver_impl::ber() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
-    return { d_n ? double(d_bit_err) / double(d_n * d_bits) : 0.0 };
+    return { core::gray_ber(uint64_t(d_bit_err), d_n, d_M) };
 }
 
 std::vector<uint64_t> user_receiver_impl::errors() const

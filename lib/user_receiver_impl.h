@@ -67,7 +67,7 @@ private:
         bool matched = false; // the reference was looked at (counted or not)
     };
 
-    const int d_n_users, d_user, d_M, d_bits, d_ser_every;
+    const int d_n_users, d_user, d_M, d_ser_every;
     const int d_F, d_Ld;
     const pmt::pmt_t d_row_port, d_ser_port, d_stats_port, d_csi_port;
 

@@ -97,6 +97,33 @@ class qa_e2e_blocks(gr_unittest.TestCase):
         np.testing.assert_allclose(out[-1], err.mean(axis=0), atol=1e-6)
         self.assertTrue(0.05 < err.mean() < 0.6)  # the test exercises errors, not a clean channel
 
+    def test_psk_ser_meter_no_ber_for_non_power_of_two_m(self):
+        # 6-PSK indices carry no whole number of bits: the SER is counted as for
+        # any M, the BER is NaN (not 0, which reads as "no bit errors")
+        U, M, L = 2, 6, 3000
+        s_idx = self.rng.integers(0, M, (L, U))
+        s = np.exp(2j * np.pi * s_idx / M)
+        y = s * np.exp(1j * self.rng.normal(0, 0.35, (L, U)))
+        meter = isac.psk_ser_meter(U, M, 0, 1000)
+        dbg = blocks.message_debug()
+        self.tb.connect(blocks.vector_source_c(y.astype(np.complex64).ravel().tolist(), False,
+                                               U), (meter, 0))
+        self.tb.connect(blocks.vector_source_c(s.astype(np.complex64).ravel().tolist(), False,
+                                               U), (meter, 1))
+        self.tb.connect(meter, blocks.null_sink(gr.sizeof_float * U))
+        self.tb.msg_connect(meter, "ser", dbg, "store")
+        self.tb.run()
+        err = nearest_psk(y, M) != s_idx
+        self.assertTrue(0.05 < err.mean() < 0.6)
+        np.testing.assert_allclose(meter.ser(), err.mean(axis=0), rtol=0, atol=1e-12)
+        self.assertTrue(np.all(np.isnan(meter.ber())))
+        self.assertEqual(dbg.num_messages(), 3)
+        for i in range(3):
+            m = dbg.get_message(i)
+            ber = pmt.f64vector_elements(pmt.dict_ref(m, pmt.intern("ber"), pmt.PMT_NIL))
+            self.assertEqual(len(ber), U)
+            self.assertTrue(np.all(np.isnan(ber)))
+
     def test_detection_meter(self):
         v = self.rng.exponential(0.7, 5000).astype(np.float32)
         v[10] = np.nan

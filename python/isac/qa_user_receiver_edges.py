@@ -8,6 +8,7 @@ nothing while the symbol source it shares with the transmitter runs on, the
 end of a finite stream, non-finite reference symbols. The references are the
 core receiver's decisions against the transmitted symbols in numpy."""
 
+import math
 import threading
 import time
 
@@ -138,9 +139,9 @@ class qa_user_receiver_edges(gr_unittest.TestCase):
             if connected:
                 self.assertEqual(len(out.data()), n_frames * L)
 
-    def run_block(self, y, sym, ser_every=0, runs=1):
+    def run_block(self, y, sym, ser_every=0, runs=1, psk_order=4):
         tb = gr.top_block()
-        rx = isac.user_receiver(NT, 1, 0, 4, payload_len=L, ser_every=ser_every)
+        rx = isac.user_receiver(NT, 1, 0, psk_order, payload_len=L, ser_every=ser_every)
         src0 = blocks.vector_source_c(y.tolist(), False)
         src1 = blocks.vector_source_c(sym.tolist(), False)
         out = blocks.vector_sink_c()
@@ -185,6 +186,24 @@ class qa_user_receiver_edges(gr_unittest.TestCase):
         y2 = y[:-41]
         r = self.run_block(y2, sym)[0]
         self.assertEqual((r["frames"], r["count"]), (n_frames - 1, ref[0] - L))
+
+    def test_no_ber_for_non_power_of_two_m(self):
+        # the same frames decided as 8-PSK and as 6-PSK: both count symbols, only
+        # 8-PSK has a BER (6-PSK's is NaN in the getter and the ser dicts, not 0)
+        n_frames = 24
+        y, k, frames = precoded_stream(5, n_frames, 97.2)
+        sym = np.exp(2j * np.pi * k / 4).astype(np.complex64)
+        n = numpy_count(frames, k, sym)[0]
+        for M in (8, 6):
+            r = self.run_block(y, sym, ser_every=L, psk_order=M)[0]
+            self.assertEqual(r["count"], n)
+            bers = [pmt.f64vector_elements(pmt.dict_ref(m, pmt.intern("ber"), pmt.PMT_NIL))[0]
+                    for m in r["ser"]]
+            self.assertEqual(len(bers), n // L)
+            if M == 8:
+                self.assertTrue(math.isfinite(r["ber"]) and all(map(math.isfinite, bers)))
+            else:
+                self.assertTrue(math.isnan(r["ber"]) and all(map(math.isnan, bers)))
 
     def test_nonfinite_reference_symbols_left_out(self):
         # NaN and Inf reference symbols are neither symbols nor errors of the

@@ -27,6 +27,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <utility>
 
 namespace gr {
@@ -128,6 +129,29 @@ inline long psk_round(double y, double x, int M, double& a)
  * between points) from every point sets *far. Either pointer may be null.
  */
 int psk_index(cdouble s, int M, bool* bad = nullptr, bool* far = nullptr);
+
+/*!
+ * Bit errors between M-PSK indices a and b under the Gray labelling k ^ (k >> 1)
+ * (psk_ser_meter and user_receiver count BER with it).
+ */
+inline int gray_bit_errors(int a, int b)
+{
+    return __builtin_popcount(unsigned((a ^ (a >> 1)) ^ (b ^ (b >> 1))));
+}
+
+/*!
+ * Bit error rate of `bit_errors` Gray bit errors in `symbols` M-PSK symbols; 0
+ * before any symbol. NaN when M is not a power of two: its indices carry no
+ * whole number of bits, and a BER of 0 would read as "no errors".
+ */
+inline double gray_ber(uint64_t bit_errors, uint64_t symbols, int M)
+{
+    if (M < 2 || (M & (M - 1)) != 0)
+        return std::numeric_limits<double>::quiet_NaN();
+    if (symbols == 0)
+        return 0.0;
+    return double(bit_errors) / (double(symbols) * double(__builtin_ctz(unsigned(M))));
+}
 
 /*!
  * psk_index for streams whose symbols repeat bit for bit (a symbol source's exact
