@@ -399,12 +399,21 @@ int doa_mle_impl::work(int noutput_items,
             const uint64_t nb = d_below.fetch_add(1) + 1;
             const auto now = std::chrono::steady_clock::now();
             if (nb == 1 || now - d_below_logged >= std::chrono::seconds(10)) {
-                d_logger->info("CPI {:d}: estimated integrated SNR {:.1f} dB is in the "
-                               "ML threshold region (crb_deg2 understates the error); "
-                               "{:d} such CPIs since the last note",
-                               idx,
-                               10.0 * std::log10(std::max(r.snr_int, 1e-30)),
-                               nb - d_below_at_log);
+                const double db = 10.0 * std::log10(std::max(r.snr_int, 1e-30));
+                if (nb == 1)
+                    d_logger->info(
+                        "CPI {:d}: estimated integrated SNR {:.1f} dB is in the ML "
+                        "threshold region, where crb_deg2 understates the error (such "
+                        "CPIs are counted by below_threshold_count() and noted at most "
+                        "every 10 s)",
+                        idx,
+                        db);
+                else
+                    d_logger->info("{:d} CPIs in the ML threshold region since the last "
+                                   "note (CPI {:d}: estimated integrated SNR {:.1f} dB)",
+                                   nb - d_below_at_log,
+                                   idx,
+                                   db);
                 d_below_logged = now;
                 d_below_at_log = nb;
             }

@@ -313,16 +313,23 @@ double doa_mle_core::clutter_den(const cvec& b, const cvec& a) const
     return b.squaredNorm() * d_Ec - std::real(a.dot(d_H * a));
 }
 
-double doa_mle_core::threshold_snr_int(doa_mode mode, int n_rx, int L)
+double
+doa_mle_core::threshold_snr_int(doa_mode mode, int n_rx, int L, double known_fraction)
 {
-    // Known mode: the ML of one path reduces to one snapshot z = beta b sum|c|^2 +
-    // noise, so the threshold is a function of snr_int and N alone; measured
-    // where the Monte-Carlo MSE leaves 2 CRB (docs/doa_mle.md, "Threshold region").
+    // Where the Monte-Carlo MSE leaves 2 CRB, rounded up (docs/doa_mle.md,
+    // "Threshold region"). Known mode: the ML of one path is that of one snapshot
+    // z = beta b sum|c|^2 + noise, so snr_int and N decide, not L. Gaussian and
+    // mixed modes: the Bartlett peak competes with the sample covariance's
+    // fluctuation, which grows with L at a given L gamma_s. Mixed: in dB between
+    // the two by the known share of the power (measured at one half).
     const double n = std::max(2, n_rx);
-    const double db = 11.0 + 2.5 * std::log10(n);
-    (void)mode;
-    (void)L;
-    return std::pow(10.0, db / 10.0);
+    const double known = 11.0 + 2.5 * std::log10(n);
+    const double gauss = 14.0 + 2.5 * std::log10(std::max(1, L)) + std::log10(n);
+    double f = mode == doa_mode::known      ? 1.0
+               : mode == doa_mode::gaussian ? 0.0
+                                            : known_fraction;
+    f = std::isfinite(f) ? std::clamp(f, 0.0, 1.0) : 0.0;
+    return std::pow(10.0, (f * known + (1.0 - f) * gauss) / 10.0);
 }
 
 double doa_mle_core::mixed_objective(double J, cdouble g) const
@@ -682,7 +689,9 @@ doa_result doa_mle_core::finish(double theta, int grid_index)
     }
     if (d_mode != doa_mode::known)
         r.snr_int = r.snr_est * d_L;
-    r.above_threshold = r.snr_int >= threshold_snr_int(d_mode, d_n, d_L);
+    const double pD = d_mode == doa_mode::gaussian ? 0.0 : d_Ec / d_L;
+    r.above_threshold =
+        r.snr_int >= threshold_snr_int(d_mode, d_n, d_L, pD / (pD + d_p_gauss));
     return r;
 }
 

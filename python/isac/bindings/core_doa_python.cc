@@ -131,12 +131,14 @@ paths with known references and unknown gains, projected out (docs/doa_mle.md).)
              })
         .def_static(
             "threshold_snr_int",
-            [](const std::string& mode, int n_rx, int L) {
-                return doa_mle_core::threshold_snr_int(parse_doa_mode(mode), n_rx, L);
+            [](const std::string& mode, int n_rx, int L, double known_fraction) {
+                return doa_mle_core::threshold_snr_int(
+                    parse_doa_mode(mode), n_rx, L, known_fraction);
             },
             py::arg("mode"),
             py::arg("n_rx"),
             py::arg("L"),
+            py::arg("known_fraction") = 0.5,
             "Integrated SNR (linear) above which a CPI is above the ML threshold.")
         .def("grid_deg",
              [](const doa_mle_core& e) { return rvec(e.grid() * (180.0 / pi)); })

@@ -136,10 +136,11 @@ public:
     /*!
      * The integrated SNR (doa_result::snr_int, linear) above which the ML
      * estimate is out of the threshold region, for a mode, array size and CPI
-     * length (docs/doa_mle.md, "Threshold region", has the measurements
-     * behind it).
+     * length; known_fraction = p_det/(p_det + p_gauss) in mixed mode (docs/doa_mle.md,
+     * "Threshold region", has the measurements behind it).
      */
-    static double threshold_snr_int(doa_mode mode, int n_rx, int L);
+    static double
+    threshold_snr_int(doa_mode mode, int n_rx, int L, double known_fraction = 0.5);
 
     //! Grid objective of the last estimate (one value per grid angle).
     const Eigen::VectorXf& last_grid_objective() const { return d_obj; }
