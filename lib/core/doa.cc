@@ -550,9 +550,13 @@ doa_result doa_mle_core::estimate_scaled(const cfloat* Yp,
                 d_BH.data(), M, d_n, zpf.data(), 1.0f, d_scratch.data(), d_obj.data());
             const double nb = d_conv.normalize ? 1.0 : double(d_n);
             const double floor = clutter_den_tol * nb * d_Ec;
+            // a^H H a for every grid angle at once: one Q x Q x M product and a
+            // column sum (a per-angle product allocated a temporary each time)
+            d_HA.noalias() = d_H * d_Agrid;
+            d_quad.noalias() =
+                d_Agrid.conjugate().cwiseProduct(d_HA).colwise().sum().real().transpose();
             for (int m = 0; m < M; ++m) {
-                const auto a = d_Agrid.col(m);
-                const double den = nb * d_Ec - std::real(a.dot(d_H * a));
+                const double den = nb * d_Ec - d_quad[m];
                 d_obj[m] = den > floor ? float(double(d_obj[m]) / den) : 0.0f;
             }
         } else if (d_mode == doa_mode::known) {

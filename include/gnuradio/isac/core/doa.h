@@ -208,6 +208,8 @@ private:
     cvec d_rho;   // rho_q = c_q^H c
     cmat d_Cc;    // c_q^H c_p
     cvec d_zp;    // z' = Y c^* minus the clutter's part
+    cmat d_HA;    // Q x M: H a(theta_m)
+    rvec d_quad;  // a(theta_m)^H H a(theta_m)
     double clutter_den(const cvec& b, const cvec& a) const; // x^H P x
 
     double mixed_objective(double J, cdouble g) const;
