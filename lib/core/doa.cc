@@ -306,6 +306,7 @@ void doa_mle_core::set_clutter(const std::vector<double>& clutter_rad)
     d_BqG = d_Bq.adjoint() * d_Bq;
     d_Agrid = std::move(A);
     d_clutter = clutter_rad;
+    d_H.resize(0, 0); // the last CPI's sums belong to the old angles
 }
 
 double doa_mle_core::clutter_den(const cvec& b, const cvec& a) const
@@ -368,6 +369,8 @@ double doa_mle_core::objective(double theta) const
 {
     const cvec b = ula_steering(d_n, theta, d_conv);
     if (clutter_active()) {
+        if (d_H.rows() != d_Bq.cols())
+            return nan_v; // no CPI estimated with these clutter angles yet
         const double den = clutter_den(b, d_Bq.adjoint() * b);
         // x(theta) inside the clutter span: no target information left
         return den > clutter_den_tol * b.squaredNorm() * d_Ec

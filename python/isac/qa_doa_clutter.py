@@ -330,6 +330,7 @@ class qa_doa_clutter(gr_unittest.TestCase):
             blk0.set_clutter_deg([5.0])
         est = core.doa_mle_core(8, -90, 90, 0.5, 1.0, "known", 0.0, "newton", **BLOCK_CONV)
         est.set_clutter([10.0])
+        self.assertTrue(np.isnan(est.objective(5.0)))  # no CPI with these angles yet
         with self.assertRaisesRegex(ValueError, "Cq"):
             est.estimate(cn(self.rng, 8, 16), cn(self.rng, 16), cn(self.rng, 16, 2))
 
