@@ -80,6 +80,32 @@ void BM_doa_gaussian_parabolic(benchmark::State& st)
 void BM_doa_known(benchmark::State& st) { run_estimator(st, doa_mode::known, doa_refine::newton); }
 void BM_doa_mixed(benchmark::State& st) { run_estimator(st, doa_mode::mixed, doa_refine::newton); }
 
+// Known mode with Q = range(1) clutter angles projected out (random references
+// c_{q,t}): the cost over BM_doa_known of the Q x Q algebra and the grid
+// denominators.
+void BM_doa_known_clutter(benchmark::State& st)
+{
+    const int n = st.range(0), Q = st.range(1);
+    auto d = make_cpi(n);
+    std::mt19937 rng(2);
+    std::normal_distribution<float> nd(0.0f, std::sqrt(0.5f));
+    std::vector<cfloat> cq(size_t(L) * Q);
+    for (auto& v : cq)
+        v = cfloat(nd(rng), nd(rng));
+    doa_mle_core est(
+        n, -pi / 2, pi / 2, deg2rad(0.1), 1.0, doa_mode::known, 0.0, doa_refine::newton);
+    std::vector<double> ang;
+    for (int q = 0; q < Q; ++q)
+        ang.push_back(deg2rad(-50.0 + 37.0 * q));
+    est.set_clutter(ang);
+    for (auto _ : st) {
+        auto r = est.estimate(d.Y.data(), L, d.c.data(), {}, cq.data());
+        benchmark::DoNotOptimize(r.theta_rad);
+    }
+    st.SetItemsProcessed(int64_t(st.iterations()));
+    st.SetLabel("vs BM_doa_known/" + std::to_string(n));
+}
+
 void BM_grid_gemm(benchmark::State& st)
 {
     const int n = st.range(0);
@@ -120,6 +146,7 @@ BENCHMARK(BM_doa_gaussian)->Arg(16)->Arg(64);
 BENCHMARK(BM_doa_gaussian_parabolic)->Arg(16)->Arg(64);
 BENCHMARK(BM_doa_known)->Arg(16)->Arg(64);
 BENCHMARK(BM_doa_mixed)->Arg(16)->Arg(64);
+BENCHMARK(BM_doa_known_clutter)->Args({ 16, 1 })->Args({ 16, 3 })->Args({ 64, 3 });
 BENCHMARK(BM_grid_gemm)->Arg(16)->Arg(64);
 BENCHMARK(BM_doa_known_ota);
 BENCHMARK(BM_memcpy_cpi)->Arg(4)->Arg(16)->Arg(64);

@@ -42,7 +42,8 @@ doa_mle::sptr doa_mle::make(int n_rx,
                             double p_gauss,
                             const std::string& refine,
                             int n_tx,
-                            double tx_deg)
+                            double tx_deg,
+                            const std::vector<double>& clutter_deg)
 {
     core::params::doa_mle::check(n_rx,
                                  cpi_len,
@@ -54,11 +55,29 @@ doa_mle::sptr doa_mle::make(int n_rx,
                                  p_gauss,
                                  refine,
                                  n_tx,
-                                 tx_deg);
+                                 tx_deg,
+                                 clutter_deg);
     // Rules a range cannot say, before any io_signature is built.
     if (n_tx > 0 && mode != "known")
         core::throw_param(
             "n_tx", std::to_string(n_tx), "0 in mode \"gaussian\" (no reference input)");
+    if (!clutter_deg.empty() && (mode != "known" || n_tx == 0))
+        core::throw_param(
+            "clutter_deg",
+            "a list of " + std::to_string(clutter_deg.size()) + " angles",
+            "[] unless mode is \"known\" and n_tx > 0 (the block forms each "
+            "patch's reference g_T(theta_q)^T x_t from the transmit "
+            "vectors on in1)");
+    if (clutter_deg.size() > size_t(core::doa_mle_core::max_clutter_doa))
+        core::throw_param(
+            "clutter_deg",
+            "a list of " + std::to_string(clutter_deg.size()) + " angles",
+            "at most " + std::to_string(core::doa_mle_core::max_clutter_doa) + " angles");
+    if (!clutter_deg.empty() && p_gauss > 0.0)
+        core::throw_param("p_gauss",
+                          core::num_str(p_gauss),
+                          "0 while clutter_deg is set (the clutter projection needs "
+                          "the pure known mode)");
     const double n_grid = (double(grid_max_deg) - grid_min_deg) / grid_step_deg + 1;
     if (n_grid > 1e6 + 1)
         core::throw_param("grid_step_deg",
@@ -68,9 +87,12 @@ doa_mle::sptr doa_mle::make(int n_rx,
         // The grid tables (b(theta)^H and the lag table, single precision), the
         // covariance, and the CPI itself: one item is cpi_len x n_rx samples and
         // the upstream buffer holds at least two.
-        const double grid = n_grid * n_rx * 16.0;
-        const double item = double(cpi_len) * 8.0 *
-                            (mode == "known" ? n_rx * 1.2 + std::max(n_tx, 1) : n_rx);
+        // (with clutter: Q values per grid angle and the L x Q references)
+        const double grid = n_grid * (n_rx + 2.0 * clutter_deg.size()) * 16.0;
+        const double item =
+            double(cpi_len) * 8.0 *
+            (mode == "known" ? n_rx * 1.2 + std::max(n_tx, 1) + clutter_deg.size()
+                             : n_rx);
         const double total = grid + 4.0 * item + 8.0 * double(n_rx) * n_rx;
         const std::string what = "the DoA grid (" + std::to_string(long(n_grid)) +
                                  " angles x " + std::to_string(n_rx) +
@@ -104,7 +126,8 @@ doa_mle::sptr doa_mle::make(int n_rx,
                                                    p_gauss,
                                                    rf,
                                                    n_tx,
-                                                   tx_deg);
+                                                   tx_deg,
+                                                   clutter_deg);
 }
 
 doa_mle_impl::doa_mle_impl(int n_rx,
@@ -117,7 +140,8 @@ doa_mle_impl::doa_mle_impl(int n_rx,
                            double p_gauss,
                            core::doa_refine refine,
                            int n_tx,
-                           double tx_deg)
+                           double tx_deg,
+                           const std::vector<double>& clutter_deg)
     : gr::sync_decimator(
           "doa_mle",
           known ? gr::io_signature::make2(2,
@@ -143,12 +167,14 @@ doa_mle_impl::doa_mle_impl(int n_rx,
       d_noise_var(noise_var),
       d_p_gauss(p_gauss),
       d_tx_deg(tx_deg),
+      d_clutter_deg(clutter_deg),
       d_port(pmt::mp("doa"))
 {
     // One estimate per CPI: the snapshot tags of y and c (frames, the precoder's
     // isac_infeasible flags) mean nothing on it, and no consumer reads them.
     set_tag_propagation_policy(TPP_DONT);
     tx_deg_changed();
+    clutter_deg_changed();
     message_port_register_out(d_port);
 }
 
@@ -166,6 +192,27 @@ void doa_mle_impl::tx_deg_changed()
 {
     if (d_n_tx > 0)
         d_g = tx_reference_steering(d_n_tx, d_tx_deg);
+}
+
+void doa_mle_impl::clutter_deg_changed()
+{
+    const size_t Q = d_clutter_deg.size();
+    if (Q > 0 && (!d_known || d_n_tx == 0))
+        core::throw_param(
+            "clutter_deg",
+            "a list of " + std::to_string(Q) + " angles",
+            "[] unless mode is \"known\" and n_tx > 0 (the block forms each "
+            "patch's reference from the transmit vectors on in1)");
+    std::vector<double> rad(Q);
+    for (size_t q = 0; q < Q; ++q)
+        rad[q] = core::deg2rad(d_clutter_deg[q]);
+    // same angle in the core's receive convention and on transmit (monostatic);
+    // each vector's phase reference only rotates gamma_q
+    d_core.set_clutter(rad);
+    core::cmatf gq(std::max(d_n_tx, 0), Eigen::Index(Q));
+    for (size_t q = 0; q < Q; ++q)
+        gq.col(Eigen::Index(q)) = tx_reference_steering(d_n_tx, d_clutter_deg[q]);
+    d_gq = std::move(gq);
 }
 
 void doa_mle_impl::p_gauss_changed()
@@ -236,6 +283,26 @@ double doa_mle_impl::tx_deg() const
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_tx_deg;
 }
+
+void doa_mle_impl::set_clutter_deg(const std::vector<double>& clutter_deg)
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    core::check_values(core::params::doa_mle::clutter_deg, clutter_deg);
+    auto previous = d_clutter_deg;
+    d_clutter_deg = clutter_deg;
+    try {
+        clutter_deg_changed();
+    } catch (...) {
+        d_clutter_deg = std::move(previous);
+        throw;
+    }
+}
+
+std::vector<double> doa_mle_impl::clutter_deg() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_clutter_deg;
+}
 // gen_params:end accessor_definitions
 // clang-format on
 
@@ -296,7 +363,16 @@ int doa_mle_impl::work(int noutput_items,
                     c + size_t(i) * d_cpi_len * d_n_tx, d_cpi_len, d_g, d_ref.data());
                 ci = d_ref.data();
             }
-            r = d_core.estimate(y + size_t(i) * d_cpi_len * d_n_rx, d_cpi_len, ci);
+            const core::cfloat* cq = nullptr;
+            if (d_gq.cols() > 0) {
+                // each clutter patch's reference g_T(theta_q)^T x_t
+                d_cref.resize(size_t(d_cpi_len) * d_gq.cols());
+                tx_reference(
+                    c + size_t(i) * d_cpi_len * d_n_tx, d_cpi_len, d_gq, d_cref.data());
+                cq = d_cref.data();
+            }
+            r = d_core.estimate(
+                y + size_t(i) * d_cpi_len * d_n_rx, d_cpi_len, ci, {}, cq);
         } catch (const std::exception& e) {
             // the core rejects only what it cannot bound; a stream never stops for it
             d_logger->warn("CPI estimate failed ({:s}); marked invalid", e.what());
@@ -315,6 +391,32 @@ int doa_mle_impl::work(int noutput_items,
                     "(all zero or denormal) or a zero reference; estimate marked "
                     "invalid (further invalid CPIs are counted, not logged)",
                     idx);
+        }
+        const bool above = r.valid && r.above_threshold;
+        if (r.valid && !above) {
+            // rate-limited: the first CPI in the threshold region, then at most one
+            // line per 10 s with the count since the last line
+            const uint64_t nb = d_below.fetch_add(1) + 1;
+            const auto now = std::chrono::steady_clock::now();
+            if (nb == 1 || now - d_below_logged >= std::chrono::seconds(10)) {
+                const double db = 10.0 * std::log10(std::max(r.snr_int, 1e-30));
+                if (nb == 1)
+                    d_logger->info(
+                        "CPI {:d}: estimated integrated SNR {:.1f} dB is in the ML "
+                        "threshold region, where crb_deg2 understates the error (such "
+                        "CPIs are counted by below_threshold_count() and noted at most "
+                        "every 10 s)",
+                        idx,
+                        db);
+                else
+                    d_logger->info("{:d} CPIs in the ML threshold region since the last "
+                                   "note (CPI {:d}: estimated integrated SNR {:.1f} dB)",
+                                   nb - d_below_at_log,
+                                   idx,
+                                   db);
+                d_below_logged = now;
+                d_below_at_log = nb;
+            }
         }
         const double th = r.valid ? core::rad2deg(r.theta_rad)
                                   : std::numeric_limits<double>::quiet_NaN();
@@ -338,6 +440,7 @@ int doa_mle_impl::work(int noutput_items,
         d.real("crb_deg2", r.crb_rad2 * r2d2);
         d.u64("cpi_index", idx);
         d.flag("valid", r.valid);
+        d.flag("above_threshold", above);
         const pmt::pmt_t dict = d;
         if (keep) {
             std::lock_guard<std::mutex> lock(d_rec_mutex);

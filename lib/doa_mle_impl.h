@@ -10,6 +10,7 @@
 #include <gnuradio/isac/core/doa.h>
 #include <gnuradio/isac/doa_mle.h>
 #include <atomic>
+#include <chrono>
 #include <mutex>
 
 namespace gr {
@@ -22,13 +23,21 @@ private:
     const int d_cpi_len;
     const bool d_known;
     const int d_n_tx;           // > 0: in1 carries x, the reference c_t is formed here
-    mutable std::mutex d_mutex; // guards d_core, d_noise_var, d_p_gauss, d_tx_deg, d_g
+    // guards d_core, d_noise_var, d_p_gauss, d_tx_deg, d_g, d_clutter_deg, d_gq
+    mutable std::mutex d_mutex;
     core::doa_mle_core d_core;
     double d_noise_var;
     double d_p_gauss;
     double d_tx_deg;
+    std::vector<double> d_clutter_deg;
     core::cvecf d_g;                 // g_T(tx_deg) (n_tx > 0)
+    core::cmatf d_gq;                // [g_T(clutter_q)] (n_tx x Q)
     std::vector<core::cfloat> d_ref; // c_t of one CPI (n_tx > 0)
+    std::vector<core::cfloat> d_cref; // c_{q,t} of one CPI (L x Q)
+    std::atomic<uint64_t> d_below{ 0 };
+    // rate limit of the threshold-region log (work thread only)
+    std::chrono::steady_clock::time_point d_below_logged{};
+    uint64_t d_below_at_log = 0;
     std::atomic<uint64_t> d_cpi{ 0 };
     std::atomic<uint64_t> d_invalid{ 0 };
     uint64_t d_run_cpi = 0; // CPI index since start(): cpi_index * cpi_len = item offset
@@ -46,6 +55,7 @@ private:
     void noise_var_changed();
     void p_gauss_changed();
     void tx_deg_changed();
+    void clutter_deg_changed();
 
 public:
     doa_mle_impl(int n_rx,
@@ -58,7 +68,8 @@ public:
                  double p_gauss,
                  core::doa_refine refine,
                  int n_tx,
-                 double tx_deg);
+                 double tx_deg,
+                 const std::vector<double>& clutter_deg);
     ~doa_mle_impl() override;
 
     // clang-format off
@@ -69,11 +80,14 @@ public:
     double p_gauss() const override;
     void set_tx_deg(double tx_deg) override;
     double tx_deg() const override;
+    void set_clutter_deg(const std::vector<double>& clutter_deg) override;
+    std::vector<double> clutter_deg() const override;
     // gen_params:end accessors
     // clang-format on
     uint64_t cpi_count() const override { return d_cpi.load(); }
     bool start() override;
     uint64_t invalid_count() const override { return d_invalid.load(); }
+    uint64_t below_threshold_count() const override { return d_below.load(); }
     void set_record_window(uint64_t first_cpi, uint64_t end_cpi) override;
     pmt::pmt_t recorded() const override;
 

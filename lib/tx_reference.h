@@ -33,6 +33,15 @@ inline void tx_reference(const gr_complex* x, int n, const core::cvecf& g, gr_co
     out.noalias() = X.transpose() * g;
 }
 
+// The references of several directions at once: C (n x Q, column-major) = X^T G for
+// the n_tx x Q steering matrix G
+inline void tx_reference(const gr_complex* x, int n, const core::cmatf& G, gr_complex* C)
+{
+    Eigen::Map<const core::cmatf> X(x, G.rows(), n);
+    Eigen::Map<core::cmatf> out(C, n, G.cols());
+    out.noalias() = X.transpose() * G;
+}
+
 } // namespace isac
 } // namespace gr
 

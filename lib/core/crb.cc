@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <gnuradio/isac/core/crb.h>
+#include <Eigen/Eigenvalues>
 #include <limits>
 
 namespace gr {
@@ -57,6 +58,77 @@ double crb_deterministic(const cvec& b,
     check_power("p_det", p_det);
     const double q = gain_known ? bdot.squaredNorm() : doa_projected_derivative_power(b, bdot);
     return noise_var * inv_or_inf(2.0 * L * beta_abs * beta_abs * p_det * q);
+}
+
+cmat pinv_hermitian(const cmat& G, double rel_tol)
+{
+    if (G.rows() != G.cols())
+        throw_param("G", shape_str(G.rows(), G.cols()), "square");
+    if (G.size() == 0)
+        return G;
+    Eigen::SelfAdjointEigenSolver<cmat> es(G);
+    const rvec& ev = es.eigenvalues();
+    const double tol = rel_tol * std::max(0.0, ev.maxCoeff());
+    rvec inv(ev.size());
+    for (Eigen::Index i = 0; i < ev.size(); ++i)
+        inv[i] = ev[i] > tol ? 1.0 / ev[i] : 0.0;
+    return es.eigenvectors() * inv.asDiagonal() * es.eigenvectors().adjoint();
+}
+
+double crb_deterministic_clutter_gram(const cvec& b,
+                                      const cvec& bdot,
+                                      double Ec,
+                                      const cmat& Bq,
+                                      const cvec& rho,
+                                      const cmat& Cc,
+                                      double beta_abs,
+                                      double noise_var)
+{
+    check_common(b, bdot, beta_abs, 1, noise_var);
+    check_power("Ec", Ec);
+    const Eigen::Index Q = Bq.cols();
+    if (Bq.rows() != b.size())
+        throw_param("Bq rows", std::to_string(Bq.rows()), "b.size()");
+    if (rho.size() != Q || Cc.rows() != Q || Cc.cols() != Q)
+        throw_param("rho/Cc size", std::to_string(rho.size()), "Bq.cols()");
+    // A = [x, x_1 .. x_Q] with x_i = vec(b_i c_i^T): <x_i, x_j> = (b_i^H b_j)(c_i^H c_j)
+    cmat Bx(b.size(), Q + 1);
+    Bx.col(0) = b;
+    Bx.rightCols(Q) = Bq;
+    cmat Cg(Q + 1, Q + 1); // c_i^H c_j
+    Cg(0, 0) = Ec;
+    Cg.block(1, 0, Q, 1) = rho;
+    Cg.block(0, 1, 1, Q) = rho.adjoint();
+    Cg.bottomRightCorner(Q, Q) = Cc;
+    const cmat GA = ((Bx.adjoint() * Bx).array() * Cg.array()).matrix();
+    // h_i = x_i^H xdot = (b_i^H bdot)(c_i^H c)
+    const cvec h = ((Bx.adjoint() * bdot).array() * Cg.col(0).array()).matrix();
+    const double xd2 = bdot.squaredNorm() * Ec;
+    const double s = std::max(0.0, xd2 - std::real(h.dot(pinv_hermitian(GA) * h)));
+    return noise_var * inv_or_inf(2.0 * beta_abs * beta_abs * s);
+}
+
+double crb_deterministic_clutter(const cvec& b,
+                                 const cvec& bdot,
+                                 const cvec& c,
+                                 const cmat& Bq,
+                                 const cmat& Cq,
+                                 double beta_abs,
+                                 double noise_var)
+{
+    if (Cq.rows() != c.size() || Cq.cols() != Bq.cols())
+        throw_param(
+            "Cq", shape_str(Cq.rows(), Cq.cols()), "L x Q (c.size() x Bq.cols())");
+    if (!c.allFinite() || !Cq.allFinite() || !Bq.allFinite())
+        throw_param("c/Bq/Cq", "non-finite", "finite entries");
+    return crb_deterministic_clutter_gram(b,
+                                          bdot,
+                                          c.squaredNorm(),
+                                          Bq,
+                                          Cq.adjoint() * c,
+                                          Cq.adjoint() * Cq,
+                                          beta_abs,
+                                          noise_var);
 }
 
 double crb_mixed(const cvec& b,

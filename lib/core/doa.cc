@@ -22,6 +22,9 @@ constexpr double nan_v = std::numeric_limits<double>::quiet_NaN();
 // second difference eps |f|/h^2 stays far below the peak curvature.
 constexpr double fd_h = 1e-5;
 constexpr int newton_iters = 12;
+// x^H P x below this fraction of ||x||^2: x(theta) lies in the clutter span (the
+// angle of a patch whose reference is the target's), no target information left
+constexpr double clutter_den_tol = 1e-9;
 
 ISAC_CLONES_EXACT bool all_finite(const cfloat* p, size_t n)
 {
@@ -257,6 +260,11 @@ void doa_mle_core::set_p_gauss(double p_gauss)
 
 void doa_mle_core::configure(doa_mode mode, double p_gauss)
 {
+    if (mode != doa_mode::known && !d_clutter.empty())
+        throw_param(mode == doa_mode::mixed ? "p_gauss" : "mode",
+                    mode == doa_mode::mixed ? std::to_string(p_gauss) : "gaussian",
+                    "the pure known mode (p_gauss = 0) while clutter_deg is set: the "
+                    "clutter projection needs every path's realisations");
     const doa_mode old = d_mode;
     d_mode = mode;
     try {
@@ -265,6 +273,64 @@ void doa_mle_core::configure(doa_mode mode, double p_gauss)
         d_mode = old;
         throw;
     }
+}
+
+void doa_mle_core::set_clutter(const std::vector<double>& clutter_rad)
+{
+    if (clutter_rad.size() > size_t(max_clutter_doa))
+        throw_param("clutter_deg",
+                    "a list of " + std::to_string(clutter_rad.size()) + " angles",
+                    "at most " + std::to_string(max_clutter_doa) +
+                        " clutter angles (the grid keeps one value per angle and "
+                        "grid point)");
+    for (double a : clutter_rad)
+        if (!(std::isfinite(a) && std::abs(a) <= pi / 2 + 1e-12))
+            throw_param("clutter_deg",
+                        num_str(rad2deg(a)) + " deg",
+                        "finite angles in [-90, 90] deg");
+    if (!clutter_rad.empty() && d_mode != doa_mode::known)
+        throw_param("clutter_deg",
+                    "a list of " + std::to_string(clutter_rad.size()) + " angles",
+                    "empty outside the pure known mode (p_gauss = 0): the clutter "
+                    "projection needs every path's realisations");
+    const int Q = int(clutter_rad.size());
+    const int M = int(d_grid.size());
+    cmat Bq(d_n, Q);
+    for (int q = 0; q < Q; ++q)
+        Bq.col(q) = ula_steering(d_n, clutter_rad[q], d_conv);
+    cmat A(Q, M);
+    if (Q > 0)
+        for (int m = 0; m < M; ++m)
+            A.col(m) = Bq.adjoint() * ula_steering(d_n, d_grid[m], d_conv);
+    d_Bq = std::move(Bq);
+    d_BqG = d_Bq.adjoint() * d_Bq;
+    d_Agrid = std::move(A);
+    d_clutter = clutter_rad;
+    d_H.resize(0, 0); // the last CPI's sums belong to the old angles
+}
+
+double doa_mle_core::clutter_den(const cvec& b, const cvec& a) const
+{
+    return b.squaredNorm() * d_Ec - std::real(a.dot(d_H * a));
+}
+
+double
+doa_mle_core::threshold_snr_int(doa_mode mode, int n_rx, int L, double known_fraction)
+{
+    // Where the Monte-Carlo MSE leaves 2 CRB, rounded up (docs/doa_mle.md,
+    // "Threshold region"). Known mode: the ML of one path is that of one snapshot
+    // z = beta b sum|c|^2 + noise, so snr_int and N decide, not L. Gaussian and
+    // mixed modes: the Bartlett peak competes with the sample covariance's
+    // fluctuation, which grows with L at a given L gamma_s. Mixed: in dB between
+    // the two by the known share of the power (measured at one half).
+    const double n = std::max(2, n_rx);
+    const double known = 11.0 + 2.5 * std::log10(n);
+    const double gauss = 14.0 + 2.5 * std::log10(std::max(1, L)) + std::log10(n);
+    double f = mode == doa_mode::known      ? 1.0
+               : mode == doa_mode::gaussian ? 0.0
+                                            : known_fraction;
+    f = std::isfinite(f) ? std::clamp(f, 0.0, 1.0) : 0.0;
+    return std::pow(10.0, (f * known + (1.0 - f) * gauss) / 10.0);
 }
 
 double doa_mle_core::mixed_objective(double J, cdouble g) const
@@ -302,13 +368,22 @@ double doa_mle_core::bartlett_at(const cvec& b) const
 double doa_mle_core::objective(double theta) const
 {
     const cvec b = ula_steering(d_n, theta, d_conv);
+    if (clutter_active()) {
+        if (d_H.rows() != d_Bq.cols())
+            return nan_v; // no CPI estimated with these clutter angles yet
+        const double den = clutter_den(b, d_Bq.adjoint() * b);
+        // x(theta) inside the clutter span: no target information left
+        return den > clutter_den_tol * b.squaredNorm() * d_Ec
+                   ? std::norm(b.dot(d_zp)) / den
+                   : 0.0;
+    }
     if (d_mode == doa_mode::known)
         return std::norm(b.dot(d_z)) / (b.squaredNorm() * d_Ec);
     const double J = bartlett_at(b);
     return d_mode == doa_mode::gaussian ? J : mixed_objective(J, b.dot(d_z));
 }
 
-doa_result doa_mle_core::estimate(const cmat& Y, const cvec& c)
+doa_result doa_mle_core::estimate(const cmat& Y, const cvec& c, const cmat& Cq)
 {
     if (Y.rows() != d_n)
         throw_param("Y rows", std::to_string(Y.rows()), "n_rx = " + std::to_string(d_n));
@@ -319,26 +394,44 @@ doa_result doa_mle_core::estimate(const cmat& Y, const cvec& c)
                     "L = " + std::to_string(L) + " (one reference per snapshot)");
     const cmatf Yf = Y.cast<cfloat>();
     const cvecf cf = c.cast<cfloat>();
-    return estimate(Yf.data(), L, d_mode == doa_mode::gaussian ? nullptr : cf.data());
+    const cmatf Cf = Cq.cast<cfloat>();
+    if (clutter_active() &&
+        (Cq.rows() != L || Cq.cols() != Eigen::Index(d_clutter.size())))
+        throw_param("Cq",
+                    shape_str(Cq.rows(), Cq.cols()),
+                    "L x Q = " + shape_str(L, long(d_clutter.size())) +
+                        " (one reference per snapshot and clutter angle)");
+    return estimate(Yf.data(),
+                    L,
+                    d_mode == doa_mode::gaussian ? nullptr : cf.data(),
+                    {},
+                    clutter_active() ? Cf.data() : nullptr);
 }
 
 doa_result doa_mle_core::estimate(const cfloat* Yp,
                                   int L,
                                   const cfloat* cp,
-                                  const cancel_check& cancel)
+                                  const cancel_check& cancel,
+                                  const cfloat* cq)
 {
     check_int_range("L (cpi_len)", L, 1, std::numeric_limits<int>::max());
     const bool need_c = d_mode != doa_mode::gaussian;
     if (need_c && cp == nullptr)
         throw_param("c", "null", "the known reference (known/mixed modes)");
+    const size_t nq = clutter_active() ? size_t(L) * d_clutter.size() : 0;
+    if (nq > 0 && cq == nullptr)
+        throw_param("clutter_ref", "null", "the clutter references (clutter_deg set)");
     const doa_result bad = invalid_result();
-    if (!all_finite(Yp, size_t(d_n) * L) || (need_c && !all_finite(cp, L)))
+    if (!all_finite(Yp, size_t(d_n) * L) || (need_c && !all_finite(cp, L)) ||
+        (nq > 0 && !all_finite(cq, nq)))
         return bad;
     // A CPI without usable signal (all zero, or only denormals) has no direction.
     const int ey = max_exponent(Yp, size_t(d_n) * L);
-    const int ec = need_c ? max_exponent(cp, L) : 0;
+    int ec = need_c ? max_exponent(cp, L) : 0;
     if (ey == no_signal || ec == no_signal)
         return bad;
+    if (nq > 0) // the clutter references scale with c (they share the transmit vectors)
+        ec = std::max(ec, max_exponent(cq, nq));
     // Far from 1 the single-precision products underflow or overflow (an echo
     // of 1e-25 squares to 0, one of 1e18 sums to Inf over L N terms): scale Y
     // and c by powers of two (exact), the noise variance and p_gauss with them,
@@ -348,6 +441,8 @@ doa_result doa_mle_core::estimate(const cfloat* Yp,
     Yp = scaled_copy(Yp, size_t(d_n) * L, sy, d_ys);
     if (need_c)
         cp = scaled_copy(cp, size_t(L), sc, d_cs);
+    if (nq > 0)
+        cq = scaled_copy(cq, nq, sc, d_cqs);
     struct restore {
         double &nv, &pg, nv0, pg0;
         ~restore()
@@ -359,7 +454,7 @@ doa_result doa_mle_core::estimate(const cfloat* Yp,
     d_noise_var = std::ldexp(d_noise_var, 2 * sy);
     if (d_mode == doa_mode::mixed)
         d_p_gauss = std::ldexp(d_p_gauss, 2 * sc);
-    doa_result r = estimate_scaled(Yp, L, cp, cancel);
+    doa_result r = estimate_scaled(Yp, L, cp, cancel, cq);
     if (r.valid && (sy || sc)) {
         r.beta *= std::ldexp(1.0, sc - sy);
         r.beta_abs = std::ldexp(r.beta_abs, sc - sy);
@@ -371,7 +466,8 @@ doa_result doa_mle_core::estimate(const cfloat* Yp,
 doa_result doa_mle_core::estimate_scaled(const cfloat* Yp,
                                          int L,
                                          const cfloat* cp,
-                                         const cancel_check& cancel)
+                                         const cancel_check& cancel,
+                                         const cfloat* cq)
 {
     const bool need_c = d_mode != doa_mode::gaussian;
     const doa_result bad = invalid_result();
@@ -407,6 +503,27 @@ doa_result doa_mle_core::estimate_scaled(const cfloat* Yp,
         if (!std::isfinite(d_Ec) || !d_z.allFinite())
             return bad; // finite samples whose products overflow single precision
     }
+    if (clutter_active()) {
+        // the clutter's least-squares part of z and the Q x Q form of the
+        // denominator (class comment in doa.h)
+        const int Q = int(d_clutter.size());
+        Eigen::Map<const cmatf> Cq(cq, L, Q);
+        Eigen::Map<const cvecf> c(cp, L);
+        const cmat Zq = (Y * Cq.conjugate()).cast<cdouble>(); // N x Q: Y c_q^*
+        const cmat C = Cq.cast<cdouble>();
+        d_rho = C.adjoint() * c.cast<cdouble>();
+        d_Cc = C.adjoint() * C;
+        cvec v(Q);
+        for (int q = 0; q < Q; ++q)
+            v[q] = d_Bq.col(q).dot(Zq.col(q));
+        const cmat G = (d_BqG.array() * d_Cc.array()).matrix();
+        if (!G.allFinite() || !v.allFinite() || !d_rho.allFinite())
+            return bad;
+        const cmat Gp = pinv_hermitian(G);
+        const cvec s = (d_rho.conjugate().array() * (Gp * v).array()).matrix();
+        d_zp = d_z - d_Bq * s;
+        d_H = d_rho.conjugate().asDiagonal() * Gp * d_rho.asDiagonal();
+    }
     if (d_mode != doa_mode::known && !d_r.allFinite())
         return bad;
 
@@ -428,7 +545,24 @@ doa_result doa_mle_core::estimate_scaled(const cfloat* Yp,
         bartlett(d_obj);
     } else {
         const cvecf zf = d_z.cast<cfloat>();
-        if (d_mode == doa_mode::known) {
+        if (clutter_active()) {
+            // |b^H z'|^2 on the grid, then each angle's own x^H P x
+            const cvecf zpf = d_zp.cast<cfloat>();
+            d_scratch.resize(2 * size_t(M));
+            grid_power(
+                d_BH.data(), M, d_n, zpf.data(), 1.0f, d_scratch.data(), d_obj.data());
+            const double nb = d_conv.normalize ? 1.0 : double(d_n);
+            const double floor = clutter_den_tol * nb * d_Ec;
+            // a^H H a for every grid angle at once: one Q x Q x M product and a
+            // column sum (a per-angle product allocated a temporary each time)
+            d_HA.noalias() = d_H * d_Agrid;
+            d_quad.noalias() =
+                d_Agrid.conjugate().cwiseProduct(d_HA).colwise().sum().real().transpose();
+            for (int m = 0; m < M; ++m) {
+                const double den = nb * d_Ec - d_quad[m];
+                d_obj[m] = den > floor ? float(double(d_obj[m]) / den) : 0.0f;
+            }
+        } else if (d_mode == doa_mode::known) {
             const float nb = float(d_conv.normalize ? 1.0 : double(d_n));
             d_scratch.resize(2 * size_t(M));
             grid_power(d_BH.data(),
@@ -525,13 +659,27 @@ doa_result doa_mle_core::finish(double theta, int grid_index)
         break;
     }
     case doa_mode::known: {
-        r.beta = b.dot(d_z) / (Nb * d_Ec);
-        r.beta_abs = std::abs(r.beta);
         const double pD = d_Ec / d_L;
+        if (clutter_active()) {
+            const double den = clutter_den(b, d_Bq.adjoint() * b);
+            if (!(den > clutter_den_tol * Nb * d_Ec))
+                return invalid_result(); // x(theta) inside the clutter span
+            r.beta = b.dot(d_zp) / den;  // x^H P y / x^H P x
+            r.beta_abs = std::abs(r.beta);
+            r.snr_int = r.beta_abs * r.beta_abs * den / s2;
+            if (!std::isfinite(r.beta_abs))
+                return invalid_result();
+            r.crb_rad2 = crb_deterministic_clutter_gram(
+                b, bd, d_Ec, d_Bq, d_rho, d_Cc, r.beta_abs, s2);
+        } else {
+            r.beta = b.dot(d_z) / (Nb * d_Ec);
+            r.beta_abs = std::abs(r.beta);
+            r.snr_int = r.beta_abs * r.beta_abs * Nb * d_Ec / s2;
+            if (!std::isfinite(r.beta_abs))
+                return invalid_result();
+            r.crb_rad2 = crb_deterministic(b, bd, r.beta_abs, pD, d_L, s2);
+        }
         r.snr_est = r.beta_abs * r.beta_abs * Nb * pD / s2;
-        if (!std::isfinite(r.beta_abs))
-            return invalid_result();
-        r.crb_rad2 = crb_deterministic(b, bd, r.beta_abs, pD, d_L, s2);
         break;
     }
     default: {
@@ -546,6 +694,11 @@ doa_result doa_mle_core::finish(double theta, int grid_index)
         break;
     }
     }
+    if (d_mode != doa_mode::known)
+        r.snr_int = r.snr_est * d_L;
+    const double pD = d_mode == doa_mode::gaussian ? 0.0 : d_Ec / d_L;
+    r.above_threshold =
+        r.snr_int >= threshold_snr_int(d_mode, d_n, d_L, pD / (pD + d_p_gauss));
     return r;
 }
 

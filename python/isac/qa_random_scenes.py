@@ -178,7 +178,9 @@ def run_1bit(s, seed):
     adc = isac.one_bit_quantizer(NR, "adc", 1.0)
     doa_q = isac.doa_mle(NR, L_DOA, "known", -90.0, 90.0, 0.1, 1.0, 0.0, "newton", NT, tgt)
     doa_i = isac.doa_mle(NR, L_DOA, "known", -90.0, 90.0, 0.1, 1.0, 0.0, "newton", NT, tgt)
-    truth, dmsg = store(), store()
+    # told the clutter map: the patches projected out (docs/doa_mle.md, known clutter)
+    doa_c = isac.doa_mle(NR, L_DOA, "known", -90.0, 90.0, 0.1, 1.0, 0.0, "newton", NT, tgt, clut)
+    truth, dmsg, cmsg = store(), store(), store()
     sx, ss, sy = blocks.vector_sink_c(NT), blocks.vector_sink_c(U), blocks.vector_sink_c(U)
     st1, st0, eq, ei = blocks.vector_sink_f(), blocks.vector_sink_f(), blocks.vector_sink_f(), blocks.vector_sink_f()
     tb.connect(src, head, tx, ch1)
@@ -197,10 +199,12 @@ def run_1bit(s, seed):
         tb.connect((rx, 1), sink)
     tb.connect((chd, 1), adc, (doa_q, 0))
     tb.connect((chd, 1), (doa_i, 0))
-    for d, sink in ((doa_q, eq), (doa_i, ei)):
+    tb.connect((chd, 1), (doa_c, 0))
+    for d, sink in ((doa_q, eq), (doa_i, ei), (doa_c, blocks.null_sink(gr.sizeof_float))):
         tb.connect(tx, (d, 1))
         tb.connect(d, sink)
     tb.msg_connect(doa_i, "doa", dmsg, "in")
+    tb.msg_connect(doa_c, "doa", cmsg, "in")
     tb.run()
 
     x = np.array(sx.data()).reshape(-1, NT)
@@ -235,6 +239,7 @@ def run_1bit(s, seed):
     r["full"] = np.array([np.all(live[k * L_DOA:(k + 1) * L_DOA]) for k in range(K)])
     r["thq"], r["thi"] = thq[:K], thi[:K]
     r["msg_th"] = np.array([m["theta_deg"] for m in dmsg.dicts() if m.get("valid")])[:K]
+    r["clut_dicts"] = cmsg.dicts()[:K]
     r["truth"] = {(float(m["target_deg"]), tuple(float(v) for v in m["clutter_deg"])) for m in truth.dicts()}
     r["getter"] = tx.precoder.target_deg()
     return r
@@ -325,6 +330,7 @@ class qa_random_scenes(gr_unittest.TestCase):
     def test_100_one_bit_chain(self):
         rng = np.random.default_rng(SEED_1BIT)
         pooled_i, pooled_q, n_clean, n_captured, max_cnr_pa = [], [], 0, 0, -math.inf
+        pooled_c, n_clutter_aware, n_recovered = [], 0, 0
         pfa_hits, pfa_n = {}, {}
         for k in range(N_SCENES):
             s = draw_1bit(rng)
@@ -356,6 +362,15 @@ class qa_random_scenes(gr_unittest.TestCase):
                 elif r["itr"][j] >= 6.0:  # the clutter dominates: its angle (documented limit)
                     n_captured += 1
                     self.assertLess(abs(r["thi"][j] - r["strongest"][j]), 1.0, tag)
+                # told the clutter angles, the estimate is the target's in every regime,
+                # within its nuisance CRB above the threshold
+                m = r["clut_dicts"][j]
+                if m["valid"] and m["above_threshold"]:
+                    n_clutter_aware += 1
+                    if s["clut"] and r["itr"][j] >= 6.0:
+                        n_recovered += 1
+                    self.assertLess(abs(m["theta_deg"] - s["tgt"]), 6 * math.sqrt(m["crb_deg2"]) + 0.05, tag)
+                    pooled_c.append((m["theta_deg"] - s["tgt"]) ** 2 / m["crb_deg2"])
             ROWS.append("%s\n   SER %s in [%s, %s]; Pfa %.4f (set %g, %d trials, CNR_pa %.1f dB); peak %.1f; "
                         "DoA inf %s 1-bit %s; sqrt(CRB) %.3f; ITR %s dB" % (
                             tag, np.round(r["ser"], 4), np.round(r["lo"], 4), np.round(r["hi"], 4), r["pfa"],
@@ -376,8 +391,12 @@ class qa_random_scenes(gr_unittest.TestCase):
         # the 1-bit ADC costs 2/pi of the SNR at low per-antenna SNR (pi/2 in MSE), more above
         self.assertGreater(ratio_q, math.pi / 2 * (1 - tol))
         self.assertLess(ratio_q, 2.5)
-        ROWS.append("1-bit chain: %d clean CPIs, MSE/CRB inf %.3f, 1-bit %.3f (pi/2 = %.3f); %d captured CPIs"
-                    % (n, ratio_i, ratio_q, math.pi / 2, n_captured))
+        self.assertGreaterEqual(n_recovered, 1)
+        ratio_c = float(np.mean(pooled_c))
+        self.assertLess(abs(ratio_c - 1.0), 4 * math.sqrt(2.0 / len(pooled_c)) + 0.15)
+        ROWS.append("1-bit chain: %d clean CPIs, MSE/CRB inf %.3f, 1-bit %.3f (pi/2 = %.3f); %d captured CPIs; "
+                    "with clutter_deg %d CPIs above threshold (%d of them captured without), MSE/nuisance CRB %.3f"
+                    % (n, ratio_i, ratio_q, math.pi / 2, n_captured, n_clutter_aware, n_recovered, ratio_c))
 
     def test_200_nullspace_chain(self):
         rng = np.random.default_rng(SEED_NS)

@@ -34,8 +34,11 @@ namespace isac {
  *      multiply_matrix by g_T(phi)^T); the block needs neither n_tx nor phi.
  * out0: float, theta-hat in degrees, one per CPI (NaN for an invalid CPI).
  * "doa" message port: dict {theta_deg, beta_abs, snr_est, tnr_est, crb_deg2,
- *      cpi_index, valid} per CPI; valid = false (and NaN numbers) when the CPI
- *      held a NaN/Inf sample or (known mode) a zero reference.
+ *      cpi_index, valid, above_threshold} per CPI; valid = false (and NaN
+ *      numbers) when the CPI held a NaN/Inf sample or (known mode) a zero
+ *      reference. above_threshold: the CPI's estimated integrated SNR is above
+ *      the ML threshold region (docs/doa_mle.md), where crb_deg2 describes the
+ *      error; false for an invalid CPI.
  *      tnr_est = beta_abs^2/noise_var is the target-to-noise ratio (what
  *      isac_channel's target_snr_db sets); snr_est = tnr_est * p is the array
  *      (post-beamforming) SNR, p the transmit power along the DoD per snapshot
@@ -50,6 +53,13 @@ namespace isac {
  * p_gauss > 0 the mixed Gaussian + known estimator of the same paper, eq. 49-52,
  * p_gauss = g_T^T R_G g_T^* of the Gaussian part). Grid search on a
  * precomputed grid, then Newton (or parabolic) refinement.
+ *
+ * Clutter (known mode, n_tx > 0): clutter_deg lists static patches at known
+ * angles theta_q, each adding gamma_q g_R(theta_q) g_T(theta_q)^T x_t with an
+ * unknown gain (isac_channel's monostatic clutter). The block forms their
+ * references from x_t and the estimate is the ML with the gains as nuisance
+ * parameters (the clutter projected out); beta_abs, tnr_est, snr_est and
+ * crb_deg2 are those of that model.
  */
 class ISAC_API doa_mle : virtual public gr::sync_decimator
 {
@@ -70,6 +80,7 @@ public:
      * \param refine        refinement of the grid maximum; "newton", "parabolic", "none"
      * \param n_tx          known mode: 0: in1 carries the reference c_t (one complex per snapshot); > 0: in1 carries the transmit vectors x_t (n_tx each) and the block forms c_t = g_T(tx_deg)^T x_t itself (steering_reference in the same thread); [0, 4096]
      * \param tx_deg        direction of departure of the reference (n_tx > 0) (deg); [-90, 90]
+     * \param clutter_deg   known mode with n_tx > 0: angles of static clutter patches (monostatic: the same angle on transmit and receive, as isac_channel's clutter_deg), whose paths with unknown gains are projected out of the estimate; at most 64; [] = none (deg); each in [-90, 90]
      */
     static sptr make(int n_rx,
                      int cpi_len,
@@ -81,7 +92,8 @@ public:
                      double p_gauss = 0.0,
                      const std::string& refine = "newton",
                      int n_tx = 0,
-                     double tx_deg = 0.0);
+                     double tx_deg = 0.0,
+                     const std::vector<double>& clutter_deg = {});
     // gen_params:end make
     // clang-format on
 
@@ -96,12 +108,17 @@ public:
     //! direction of departure of the reference (n_tx > 0) (deg); [-90, 90]
     virtual void set_tx_deg(double tx_deg) = 0;
     virtual double tx_deg() const = 0;
+    //! known mode with n_tx > 0: angles of static clutter patches (monostatic: the same angle on transmit and receive, as isac_channel's clutter_deg), whose paths with unknown gains are projected out of the estimate; at most 64; [] = none (deg); each in [-90, 90]
+    virtual void set_clutter_deg(const std::vector<double>& clutter_deg) = 0;
+    virtual std::vector<double> clutter_deg() const = 0;
     // gen_params:end accessors
     // clang-format on
     //! CPIs processed so far (valid or not).
     virtual uint64_t cpi_count() const = 0;
     //! CPIs marked invalid so far.
     virtual uint64_t invalid_count() const = 0;
+    //! Valid CPIs whose above_threshold was false so far.
+    virtual uint64_t below_threshold_count() const = 0;
     /*!
      * From now on keep the "doa" dict of every CPI with first_cpi <= cpi_index
      * < end_cpi (CPIs counted from start()) for recorded(); clears the record.

@@ -170,6 +170,20 @@ void bind_core_crb(py::module& m)
           py::arg("gain_known") = false,
           "CRB_D in rad^2 from steering vector b and d b/d theta (per rad). gain_known=True: "
           "only theta unknown (MathWorks crlb convention).");
+    m.def(
+        "crb_deterministic_clutter_vec",
+        &crb_deterministic_clutter,
+        py::arg("b"),
+        py::arg("bdot"),
+        py::arg("c"),
+        py::arg("Bq"),
+        py::arg("Cq"),
+        py::arg("beta_abs"),
+        py::arg("noise_var"),
+        "CRB in rad^2 of theta in y = beta vec(b c^T) + sum_q gamma_q vec(b_q c_q^T) + n "
+        "with beta and every gamma_q unknown (Schur complement of the Slepian-Bangs "
+        "FIM); "
+        "c: L references, Bq: N x Q clutter responses, Cq: L x Q clutter references.");
     m.def("crb_gaussian_vec", &crb_gaussian, py::arg("b"), py::arg("bdot"), py::arg("beta_abs"),
           py::arg("p_gauss"), py::arg("L"), py::arg("noise_var"), "CRB_G in rad^2 from b, bdot.");
     m.def("crb_mixed_vec", &crb_mixed, py::arg("b"), py::arg("bdot"), py::arg("beta_abs"),

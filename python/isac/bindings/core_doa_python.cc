@@ -34,6 +34,8 @@ py::dict to_dict(const doa_result& r)
     d["crb_deg2"] = r.crb_rad2 * RAD2_TO_DEG2;
     d["objective"] = r.objective;
     d["grid_index"] = r.grid_index;
+    d["snr_int"] = r.snr_int;
+    d["above_threshold"] = r.above_threshold;
     return d;
 }
 } // namespace
@@ -50,8 +52,12 @@ Grid [grid_min_deg, grid_max_deg] step grid_step_deg, then refine = "newton"
 (default), "parabolic" or "none". The receive array convention defaults to
 bistatic CRB paper (spacing 0.5, sign +1, midpoint reference, unnormalised).
 
-estimate(Y, c=None): Y is n_rx x L (numpy complex), c has L entries; returns a
-dict {valid, theta_deg, beta, beta_abs, snr_est, crb_deg2, objective, grid_index}.)doc")
+estimate(Y, c=None, Cq=None): Y is n_rx x L (numpy complex), c has L entries, Cq is
+L x Q (the clutter references c_{q,t}, needed after set_clutter); returns a dict
+{valid, theta_deg, beta, beta_abs, snr_est, crb_deg2, objective, grid_index, snr_int,
+above_threshold}.
+set_clutter(clutter_deg): known mode, the receive angles (this core's convention) of
+paths with known references and unknown gains, projected out (docs/doa_mle.md).)doc")
         .def(py::init([](int n_rx,
                          double gmin,
                          double gmax,
@@ -96,14 +102,44 @@ dict {valid, theta_deg, beta, beta_abs, snr_est, crb_deg2, objective, grid_index
              py::arg("normalize") = false)
         .def(
             "estimate",
-            [](doa_mle_core& e, const cmat& Y, py::object c) {
+            [](doa_mle_core& e, const cmat& Y, py::object c, py::object Cq) {
                 cvec cv;
                 if (!c.is_none())
                     cv = c.cast<cvec>();
-                return to_dict(e.estimate(Y, cv));
+                cmat C;
+                if (!Cq.is_none())
+                    C = Cq.cast<cmat>();
+                return to_dict(e.estimate(Y, cv, C));
             },
             py::arg("Y"),
-            py::arg("c") = py::none())
+            py::arg("c") = py::none(),
+            py::arg("Cq") = py::none())
+        .def(
+            "set_clutter",
+            [](doa_mle_core& e, std::vector<double> deg) {
+                for (auto& d : deg)
+                    d = deg2rad(d);
+                e.set_clutter(deg);
+            },
+            py::arg("clutter_deg"))
+        .def("clutter_deg",
+             [](const doa_mle_core& e) {
+                 std::vector<double> d = e.clutter();
+                 for (auto& v : d)
+                     v = rad2deg(v);
+                 return d;
+             })
+        .def_static(
+            "threshold_snr_int",
+            [](const std::string& mode, int n_rx, int L, double known_fraction) {
+                return doa_mle_core::threshold_snr_int(
+                    parse_doa_mode(mode), n_rx, L, known_fraction);
+            },
+            py::arg("mode"),
+            py::arg("n_rx"),
+            py::arg("L"),
+            py::arg("known_fraction") = 0.5,
+            "Integrated SNR (linear) above which a CPI is above the ML threshold.")
         .def("grid_deg",
              [](const doa_mle_core& e) { return rvec(e.grid() * (180.0 / pi)); })
         .def("last_grid_objective",

@@ -44,9 +44,13 @@ in0: n_rx-vectors (snapshots); a CPI is cpi_len snapshots.
 in1 (mode "known" only): complex scalar c_t per snapshot (steering_reference).
 out0: float theta-hat (deg) per CPI, NaN for an invalid CPI.
 Message port "doa": {theta_deg, beta_abs, snr_est, tnr_est, crb_deg2, cpi_index,
-valid}. tnr_est = beta_abs^2/noise_var (target-to-noise ratio, isac_channel's
-target_snr_db); snr_est = tnr_est * p, the array (post-beamforming) SNR with p the
-transmit power along the DoD ((1/L) sum |c_t|^2 and/or p_gauss).
+valid, above_threshold}. tnr_est = beta_abs^2/noise_var (target-to-noise ratio,
+isac_channel's target_snr_db); snr_est = tnr_est * p, the array (post-beamforming)
+SNR with p the transmit power along the DoD ((1/L) sum |c_t|^2 and/or p_gauss).
+above_threshold: the CPI's estimated integrated SNR is above the ML threshold region
+(docs/doa_mle.md), where crb_deg2 describes the error.
+clutter_deg (known mode, n_tx > 0): angles of static clutter patches whose paths
+(unknown gains, references g_T(theta_q)^T x_t) are projected out of the estimate.
 
 mode "gaussian": theta = argmax g_R^H Rhat g_R; p_gauss = g_T^T R_x g_T^*
 (scales beta_abs/tnr_est; 0 = unknown, treated as 1).
@@ -70,6 +74,7 @@ max <= min, grid_step_deg <= 0, noise_var <= 0, p_gauss < 0, or unknown mode/ref
     "  refine: refinement of the grid maximum; \"newton\", \"parabolic\", \"none\" (default \"newton\")\n"
     "  n_tx: known mode: 0: in1 carries the reference c_t (one complex per snapshot); > 0: in1 carries the transmit vectors x_t (n_tx each) and the block forms c_t = g_T(tx_deg)^T x_t itself (steering_reference in the same thread); [0, 4096] (default 0)\n"
     "  tx_deg: direction of departure of the reference (n_tx > 0) (deg); [-90, 90] (default 0.0) [settable]\n"
+    "  clutter_deg: known mode with n_tx > 0: angles of static clutter patches (monostatic: the same angle on transmit and receive, as isac_channel's clutter_deg), whose paths with unknown gains are projected out of the estimate; at most 64; [] = none (deg); each in [-90, 90] (default []) [settable]\n"
     // gen_params:end doc
         // clang-format on
         )
@@ -87,7 +92,8 @@ max <= min, grid_step_deg <= 0, noise_var <= 0, p_gauss < 0, or unknown mode/ref
              py::arg("p_gauss") = 0.0,
              py::arg("refine") = "newton",
              py::arg("n_tx") = 0,
-             py::arg("tx_deg") = 0.0)
+             py::arg("tx_deg") = 0.0,
+             py::arg("clutter_deg") = std::vector<double>{})
              // gen_params:end args
         // clang-format on
         // clang-format off
@@ -98,10 +104,13 @@ max <= min, grid_step_deg <= 0, noise_var <= 0, p_gauss < 0, or unknown mode/ref
         .def("p_gauss", &gr::isac::doa_mle::p_gauss)
         .def("set_tx_deg", &gr::isac::doa_mle::set_tx_deg, py::arg("tx_deg"))
         .def("tx_deg", &gr::isac::doa_mle::tx_deg)
+        .def("set_clutter_deg", &gr::isac::doa_mle::set_clutter_deg, py::arg("clutter_deg"))
+        .def("clutter_deg", &gr::isac::doa_mle::clutter_deg)
         // gen_params:end accessors
         // clang-format on
         .def("cpi_count", &doa_mle::cpi_count)
         .def("invalid_count", &doa_mle::invalid_count)
+        .def("below_threshold_count", &doa_mle::below_threshold_count)
         .def("set_record_window",
              &doa_mle::set_record_window,
              py::arg("first_cpi"),

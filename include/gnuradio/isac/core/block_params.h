@@ -397,8 +397,12 @@ struct doa_mle {
       -90.0, 90.0, false, false, nullptr, nullptr,
       nullptr, nullptr, true, "0.0",
       "direction of departure of the reference (n_tx > 0)" };
+    static constexpr param_spec clutter_deg{ "clutter_deg", param_type::reals, "deg",
+      -90.0, 90.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, true, "[]",
+      "known mode with n_tx > 0: angles of static clutter patches (monostatic: the same angle on transmit and receive, as isac_channel's clutter_deg), whose paths with unknown gains are projected out of the estimate; at most 64; [] = none" };
     static constexpr param_spec all[] = {
-        n_rx, cpi_len, mode, grid_min_deg, grid_max_deg, grid_step_deg, noise_var, p_gauss, refine, n_tx, tx_deg
+        n_rx, cpi_len, mode, grid_min_deg, grid_max_deg, grid_step_deg, noise_var, p_gauss, refine, n_tx, tx_deg, clutter_deg
     };
     static void check(int n_rx,
                       int cpi_len,
@@ -410,7 +414,8 @@ struct doa_mle {
                       double p_gauss,
                       const std::string& refine,
                       int n_tx,
-                      double tx_deg)
+                      double tx_deg,
+                      const std::vector<double>& clutter_deg)
     {
         check_value(doa_mle::n_rx, double(n_rx));
         check_value(doa_mle::cpi_len, double(cpi_len));
@@ -422,6 +427,7 @@ struct doa_mle {
         check_option(doa_mle::refine, refine);
         check_value(doa_mle::n_tx, double(n_tx));
         check_value(doa_mle::tx_deg, double(tx_deg));
+        check_values(doa_mle::clutter_deg, clutter_deg);
         check_value(doa_mle::grid_max_deg, double(grid_max_deg), double(grid_min_deg), doa_mle::grid_max_deg.hi);
     }
 };

@@ -55,6 +55,47 @@ double crb_deterministic(const cvec& b,
                          bool gain_known = false);
 
 /*!
+ * Pseudo-inverse of a Hermitian positive semidefinite matrix (a Gram matrix):
+ * eigenvalues below rel_tol times the largest count as zero, so a Gram of
+ * linearly dependent vectors projects onto their span instead of blowing up.
+ */
+cmat pinv_hermitian(const cmat& G, double rel_tol = 1e-10);
+
+/*!
+ * (a') Known signal with Q known-direction interferers of unknown complex gain
+ * (clutter patches of a monostatic scene): the CPI, stacked into one N L vector,
+ *   y = beta x(theta) + sum_q gamma_q x_q + n,  x(theta) = vec(b(theta) c^T),
+ *   x_q = vec(b_q c_q^T),
+ * with beta and every gamma_q nuisance parameters. The theta entry of the
+ * inverse Slepian-Bangs FIM is the inverse of its Schur complement,
+ *   CRB = noise_var / (2 |beta|^2 xdot^H P_A^perp xdot),  A = [x, x_1 .. x_Q],
+ * evaluated from Q+1 x Q+1 Gram sums (b_i^H b_j)(c_i^H c_j); a singular Gram
+ * (repeated angles, a patch without transmit energy) is handled by its
+ * pseudo-inverse. With Q = 0 it is crb_deterministic (same value to rounding).
+ * b, bdot: N vectors; c: the L references c_t; Bq: N x Q clutter receive
+ * responses; Cq: L x Q clutter references c_{q,t}.
+ */
+double crb_deterministic_clutter(const cvec& b,
+                                 const cvec& bdot,
+                                 const cvec& c,
+                                 const cmat& Bq,
+                                 const cmat& Cq,
+                                 double beta_abs,
+                                 double noise_var);
+/*!
+ * The same bound from the CPI's sums: Ec = c^H c, rho_q = c_q^H c, Cc = Cq^H Cq
+ * (what doa_mle_core holds after an estimate).
+ */
+double crb_deterministic_clutter_gram(const cvec& b,
+                                      const cvec& bdot,
+                                      double Ec,
+                                      const cmat& Bq,
+                                      const cvec& rho,
+                                      const cmat& Cc,
+                                      double beta_abs,
+                                      double noise_var);
+
+/*!
  * (b) Gaussian signal with unknown realisations, bistatic CRB paper CRB_G, Sec. III-B:
  *   CRB_G = CRB_D (1 + 1/gamma_s), gamma_s = |beta|^2 ||b||^2 p_gauss/noise_var,
  * with p_det replaced by p_gauss in CRB_D.

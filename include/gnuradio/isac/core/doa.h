@@ -23,6 +23,17 @@
  *  - mixed (bistatic CRB paper Sec. IV-B): x_t = x^G_t + s_t, c_t = a^H s_t known,
  *    the Gaussian part has p_gauss = a^H R_G a; theta maximises the likelihood (49)
  *    at beta_hat(theta) of (50)-(52).
+ *  - known with clutter (set_clutter): Q further paths gamma_q b(theta_q) c_{q,t}
+ *    at known angles, with known references c_{q,t} (a monostatic scene's
+ *    static clutter, c_{q,t} = g_T(theta_q)^T x_t) and unknown gains gamma_q.
+ *    Stacking the CPI into y = vec(Y), x(theta) = vec(b c^T), x_q = vec(b_q c_q^T),
+ *    the concentrated ML is theta = argmax |x^H P y|^2/(x^H P x), P the
+ *    projector orthogonal to span{x_q}. With G = [x_q^H x_p] (Q x Q),
+ *    v_q = b_q^H Y c_q^*, rho_q = c_q^H c and a_q(theta) = b_q^H b(theta):
+ *      x^H P y = b^H z',  z' = z - sum_q b_q conj(rho_q) (G^+ v)_q,
+ *      x^H P x = ||b||^2 sum|c_t|^2 - a^H H a,  H = diag(rho)^H G^+ diag(rho),
+ *    so the grid costs one matched filter of z' plus a Q x Q form of a_q,
+ *    which is tabulated per grid angle.
  *
  * Search: the objective is evaluated on a precomputed grid (single precision,
  * table-driven), then refined around the grid maximum (the massive-MIMO ISAC paper's
@@ -62,6 +73,12 @@ struct doa_result {
     double crb_rad2 = 0.0;   //!< CRB of the mode evaluated at the estimate
     double objective = 0.0;  //!< objective at the estimate
     int grid_index = -1;     //!< grid maximum before refinement
+    //! Estimated integrated SNR of the CPI: |beta|^2 x^H P x/noise_var in known
+    //! mode (= tnr * sum_t |c_t|^2 without clutter), snr_est * L otherwise.
+    double snr_int = 0.0;
+    //! snr_int >= doa_mle_core::threshold_snr_int(mode, n_rx, L): the CPI lies
+    //! above the ML threshold region, where the CRB describes the error.
+    bool above_threshold = false;
 };
 
 class doa_mle_core
@@ -97,10 +114,33 @@ public:
     doa_result estimate(const cfloat* Y,
                         int L,
                         const cfloat* c = nullptr,
-                        const cancel_check& cancel = {});
+                        const cancel_check& cancel = {},
+                        const cfloat* clutter_ref = nullptr);
 
-    //! Double-precision convenience (Python): Y is n_rx x L, c has L entries.
-    doa_result estimate(const cmat& Y, const cvec& c);
+    //! Double-precision convenience (Python): Y is n_rx x L, c has L entries,
+    //! Cq is L x Q (the clutter references, column q at clutter angle q).
+    doa_result estimate(const cmat& Y, const cvec& c, const cmat& Cq = cmat());
+
+    /*!
+     * Known clutter: receive angles theta_q (rad, the core's convention) whose
+     * paths are projected out in known mode. estimate() then needs the
+     * references c_{q,t}: clutter_ref holds L x Q values, column q (L values)
+     * at clutter_ref + q L. Throws param_error naming "clutter_deg" for an
+     * angle outside [-pi/2, pi/2] or not finite, more than max_clutter_doa
+     * angles, or clutter outside the pure known mode. Empty: no clutter.
+     */
+    void set_clutter(const std::vector<double>& clutter_rad);
+    const std::vector<double>& clutter() const { return d_clutter; }
+    //! Most clutter angles set_clutter takes (the grid keeps Q values per angle).
+    static constexpr int max_clutter_doa = 64;
+    /*!
+     * The integrated SNR (doa_result::snr_int, linear) above which the ML
+     * estimate is out of the threshold region, for a mode, array size and CPI
+     * length; known_fraction = p_det/(p_det + p_gauss) in mixed mode (docs/doa_mle.md,
+     * "Threshold region", has the measurements behind it).
+     */
+    static double
+    threshold_snr_int(doa_mode mode, int n_rx, int L, double known_fraction = 0.5);
 
     //! Grid objective of the last estimate (one value per grid angle).
     const Eigen::VectorXf& last_grid_objective() const { return d_obj; }
@@ -125,11 +165,18 @@ public:
     //! the grid tables serve every mode, so this is O(1).
     void configure(doa_mode mode, double p_gauss);
     doa_mode mode() const { return d_mode; }
+    bool clutter_active() const
+    {
+        return d_mode == doa_mode::known && !d_clutter.empty();
+    }
     int n_rx() const { return d_n; }
 
 private:
-    doa_result
-    estimate_scaled(const cfloat* Y, int L, const cfloat* c, const cancel_check& cancel);
+    doa_result estimate_scaled(const cfloat* Y,
+                               int L,
+                               const cfloat* c,
+                               const cancel_check& cancel,
+                               const cfloat* cq);
     int d_n;
     double d_noise_var;
     doa_mode d_mode;
@@ -148,10 +195,22 @@ private:
     double d_Ec = 0;  // sum_t |c_t|^2
     Eigen::VectorXf d_lags; // [Re r_d; -Im r_d]
     Eigen::VectorXf d_obj;
-    std::vector<cfloat> d_ys, d_cs; // power-of-two scaled copies of extreme CPIs
+    std::vector<cfloat> d_ys, d_cs, d_cqs; // power-of-two scaled copies of extreme CPIs
     Eigen::VectorXf d_J;    // Bartlett values on the grid (mixed mode)
     Eigen::VectorXcf d_g;   // b^H z on the grid
     std::vector<float> d_scratch; // the known mode's grid sums
+    // clutter (known mode): fixed tables and per-CPI sums
+    std::vector<double> d_clutter;
+    cmat d_Bq;    // N x Q: b(theta_q)
+    cmat d_BqG;   // Q x Q: b_q^H b_p
+    cmat d_Agrid; // Q x M: b_q^H b(theta_m)
+    cmat d_H;     // Q x Q: diag(rho)^H G^+ diag(rho)
+    cvec d_rho;   // rho_q = c_q^H c
+    cmat d_Cc;    // c_q^H c_p
+    cvec d_zp;    // z' = Y c^* minus the clutter's part
+    cmat d_HA;    // Q x M: H a(theta_m)
+    rvec d_quad;  // a(theta_m)^H H a(theta_m)
+    double clutter_den(const cvec& b, const cvec& a) const; // x^H P x
 
     double mixed_objective(double J, cdouble g) const;
     double bartlett_at(const cvec& b) const; // b^H Rhat b in O(N) from the lags
