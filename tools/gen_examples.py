@@ -495,15 +495,19 @@ def ota_vars(g):
     # snapshot (|z| is bounded), so the detector integrates radar_cpi snapshots;
     # clutter at 30 dB would saturate four 1-bit channels, hence clutter_cnr_db.
     # The scene itself is set by parameters (ota_params: target_deg,
-    # clutter_degs, clutter_cnrs_db, user_degs); these parse and check them.
+    # clutter_degs, clutter_cnrs_db, user_degs); these read their lists. Plain
+    # expressions, not gnuradio.isac.scene: GRC evaluates them with whichever
+    # gr-isac is installed. The blocks check the values (angles in [-90, 90],
+    # one CNR per patch, one angle per user: the emulator).
     g.var("gamma_db", 5.0)
-    g.var("clutter_deg", 'isac.scene.parse_angles(clutter_degs, "clutter_degs")')
+    g.var("clutter_deg", '[float(v) for v in clutter_degs.split(",") if v.strip()]')
     g.var("snr_r_db", 15.0)
-    g.var("cnr_db", 'isac.scene.parse_cnr_db(clutter_cnrs_db, "clutter_cnrs_db", len(clutter_deg), clutter_cnr_db)')
+    g.var("cnr_db", '(lambda c: c * len(clutter_deg) if len(c) == 1 else c)('
+          '[float(v) for v in clutter_cnrs_db.split(",") if v.strip()] or [clutter_cnr_db])')
     g.var("radar_noise_var", 1.0)
     g.var("pfa", 0.01)
     g.var("radar_cpi", 16)
-    g.var("user_deg", 'isac.scene.parse_angles(user_degs, "user_degs", n_users)')
+    g.var("user_deg", '[float(v) for v in user_degs.split(",") if v.strip()]')
     g.var("tx_deg", "target_deg")
     g.var("cpi_len", 256)
     g.var("reverse_elements", "False")  # True if Rx channel k is wired to antenna n_rx-1-k

@@ -84,6 +84,36 @@ class qa_ota_scenes(gr_unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "2 clutter patches"):
             isac.scene.parse_cnr_db("1,2,3", "clutter_cnrs_db", 2, 10.0)
 
+    def test_002_flowgraph_parameters(self):
+        # the flowgraph's scene parameters reach its list variables; the
+        # defaults are the tuned scene
+        import importlib.machinery
+        import importlib.util
+        loader = importlib.machinery.SourceFileLoader("isac_ota_emulated_app",
+                                                      os.path.join(SRC, "apps", "isac_ota_emulated"))
+        app = importlib.util.module_from_spec(importlib.util.spec_from_loader(loader.name, loader))
+        loader.exec_module(app)
+        cls = app.compile_flowgraph(app.find_grc())
+        tb = cls(radio="emulated", n_snapshots=1)
+        self.assertEqual((tb.target_deg, tb.clutter_deg, tb.cnr_db, tb.user_deg, tb.txcal_deg),
+                         (23.0, [-47.0, 31.0], [10.0, 10.0], [-34.0, 12.0], -34.0))
+        del tb
+        tb = cls(radio="emulated", n_snapshots=1, target_deg=-20.5, clutter_degs="40", clutter_cnrs_db="",
+                 clutter_cnr_db=7.0, user_degs="35,-50")
+        self.assertEqual((tb.target_deg, tb.clutter_deg, tb.cnr_db, tb.user_deg, tb.txcal_deg, tb.tx_deg),
+                         (-20.5, [40.0], [7.0], [35.0, -50.0], 35.0, -20.5))
+        del tb
+        tb = cls(radio="emulated", n_snapshots=1, clutter_degs="-47.5, 31, 60", clutter_cnrs_db="8")
+        self.assertEqual(tb.cnr_db, [8.0, 8.0, 8.0])
+        del tb
+        tb = cls(radio="emulated", n_snapshots=1, clutter_degs="", clutter_cnrs_db="")
+        self.assertEqual((tb.clutter_deg, tb.cnr_db), ([], []))
+        del tb
+        for kw in (dict(user_degs="-34,12,5"), dict(clutter_degs="-47,131"),
+                   dict(clutter_degs="10,20", clutter_cnrs_db="1,2,3")):
+            with self.assertRaises(ValueError, msg=str(kw)):
+                cls(radio="emulated", n_snapshots=1, **kw)
+
     def run_scene(self, seed):
         out = tempfile.mkdtemp(prefix="isac_ota_scene_")
         p = subprocess.run([sys.executable, os.path.join(SRC, "apps", "isac_ota_emulated"), "--quick",

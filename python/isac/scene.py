@@ -2,13 +2,11 @@
 # Copyright 2026 gr-isac authors.
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-"""The scene of the over-the-air flowgraphs (examples/isac_usrp_ota*.grc) as
-text parameters, and random asymmetric scenes for apps/isac_ota_emulated.
-
-A GRC `parameter` block of type string becomes a command-line option of the
-generated Python; the flowgraph's list variables (clutter_deg, cnr_db,
-user_deg) parse it here, so a bad value is an error naming the parameter
-before any block is built.
+"""The scene of the over-the-air flowgraphs (examples/isac_usrp_ota*.grc) for
+apps/isac_ota_emulated: its options read and checked (a bad value is a usage
+error naming the option), the text form of the flowgraph's string parameters
+(clutter_degs, clutter_cnrs_db, user_degs: comma-separated), and random
+asymmetric scenes (draw_scene).
 """
 import math
 
