@@ -494,15 +494,20 @@ def ota_vars(g):
     # 1-bit receive channels cannot reach the Pfa = 0.01 threshold within one
     # snapshot (|z| is bounded), so the detector integrates radar_cpi snapshots;
     # clutter at 30 dB would saturate four 1-bit channels, hence clutter_cnr_db.
+    # The scene itself is set by parameters (ota_params: target_deg,
+    # clutter_degs, clutter_cnrs_db, user_degs); these read their lists. Plain
+    # expressions, not gnuradio.isac.scene: GRC evaluates them with whichever
+    # gr-isac is installed. The blocks check the values (angles in [-90, 90],
+    # one CNR per patch, one angle per user: the emulator).
     g.var("gamma_db", 5.0)
-    g.var("target_deg", 23.0)
-    g.var("clutter_deg", "[-47.0, 31.0]")
+    g.var("clutter_deg", '[float(v) for v in clutter_degs.split(",") if v.strip()]')
     g.var("snr_r_db", 15.0)
-    g.var("cnr_db", "[clutter_cnr_db, clutter_cnr_db]")
+    g.var("cnr_db", '(lambda c: c * len(clutter_deg) if len(c) == 1 else c)('
+          '[float(v) for v in clutter_cnrs_db.split(",") if v.strip()] or [clutter_cnr_db])')
     g.var("radar_noise_var", 1.0)
     g.var("pfa", 0.01)
     g.var("radar_cpi", 16)
-    g.var("user_deg", "[-34.0, 12.0]")
+    g.var("user_deg", '[float(v) for v in user_degs.split(",") if v.strip()]')
     g.var("tx_deg", "target_deg")
     g.var("cpi_len", 256)
     g.var("reverse_elements", "False")  # True if Rx channel k is wired to antenna n_rx-1-k
@@ -532,6 +537,13 @@ def ota_params(g, gui):
     g.param("threshold_scale", 1.0, "Detector threshold scale (calibrated on target-free data)", "eng_float")
     g.param("clutter_cnr_db", 10.0, "Clutter-to-noise ratio of each clutter patch (dB; emulated scene and detector)",
             "eng_float")
+    # the scene (the emulated world and where the chains look); angles in
+    # [-90, 90] deg (docs/conventions.md), lists comma-separated
+    g.param("target_deg", 23.0, "Target angle (deg)", "eng_float")
+    g.param("clutter_degs", '"-47.0,31.0"', "Clutter angles (deg, comma-separated; empty: no clutter)", "str")
+    g.param("clutter_cnrs_db", '""', "Clutter CNRs per patch (dB, comma-separated; empty: clutter_cnr_db each)",
+            "str")
+    g.param("user_degs", '"-34.0,12.0"', "Users' angles (deg, comma-separated, one per user)", "str")
     if not gui:
         g.param("n_snapshots", 262144, "Snapshots (bounded run)", "intx")
         # the TDD option of apps/isac_ota_emulated (--csi tdd): the emulated

@@ -34,6 +34,8 @@ Summary tables and the OK/CHECK verdict of the examples and the demo:
 gnuradio.isac.summary
 The angle convention of every block (docs/conventions.md) in code:
 gnuradio.isac.conventions (steering, steering_matrix, transmit_beampattern)
+The over-the-air flowgraphs' scene parameters and random asymmetric scenes:
+gnuradio.isac.scene
 
 Algorithm core (numpy in/out, no flowgraph needed): gnuradio.isac.core
 Transmit design studies of the papers: gnuradio.isac.design
@@ -58,3 +60,4 @@ from .one_bit_isac_tx import one_bit_isac_tx
 from .one_bit_radar_rx import one_bit_radar_rx
 from .bistatic_doa_rx import bistatic_doa_rx
 from .radio import emulated_radio, radio_sink, radio_source
+from . import scene

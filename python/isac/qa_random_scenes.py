@@ -13,7 +13,11 @@ measurement against a reference written here from the papers' models:
        ADC); a target-free channel copy for the Pfa; a fixed-gain copy with
        CPIs -> doa_mle (known reference, infinite-resolution and 1-bit ADC).
        Users' SER within the Theorem-2 bounds of the transmitted x; Pfa at the
-       set value (clutter that saturates the ADC included) within 4 sigma;
+       set value (clutter that saturates the ADC included) within 4 sigma; Pd
+       against a numpy Monte-Carlo of the paper's detector on the scene's own
+       transmit vectors with a threshold at the set Pfa from target-free draws
+       (pd_reference; no module code), within 4 sigma of both counts, and
+       against the module's expected_pd as a second check;
        transmit main lobe at the target; DoA against the true angle and its
        CRB; the channel's truth angles and the precoder's getter are the set
        ones. Where the clutter outweighs the target at doa_mle's matched
@@ -114,6 +118,52 @@ def integrated_snr_db(tnr_db, pc):
 
 
 SNR_INT_MIN_DB = 13.0
+
+# The independent Pd reference (pd_reference): transmit vectors sampled from a
+# scene's, H0/H1 echo draws per vector
+PD_REF_X, PD_REF_H0, PD_REF_H1 = 96, 4000, 400
+
+
+def pd_reference(x, NR, tgt, clut, cnr, snr_r, pfa, rng):
+    """Pd of the 1-bit ISAC paper's detector on these transmit vectors, by
+    Monte-Carlo from its models alone (no module code): the monostatic echo
+    r = sum_q gamma_q g_R(theta_q) g_T(theta_q)^T x + n with Swerling-I gains
+    gamma_q ~ CN(0, zeta_q^2) drawn per snapshot (zeta_0^2 = SNR_R, zeta_q^2 =
+    CNR_q, sigma_R^2 = 1), the 1-bit ADC sgn(Re) + j sgn(Im), the filter
+    u ~ M^-1 g_R0, M = I + sum_q (2/pi) CNR_q |c_q|^2 g_R(theta_q) g_R(theta_q)^H
+    (eq. 13-14; u's scale does not change a decision), and the threshold of
+    |u^H r| at the set Pfa taken per vector from PD_REF_H0 target-free draws
+    (the detector the block's kappa stands for: Pfa at every x). Returns the
+    mean Pd over PD_REF_X vectors drawn from x and its Monte-Carlo sd (the
+    spread of the per-vector Pd over the vectors: H1 draws, thresholds and
+    the vectors sampled)."""
+    x = x[rng.choice(len(x), size=min(PD_REF_X, len(x)), replace=False)]
+    NT = x.shape[1]
+    gr_ = np.array([g_unit(NR, a) for a in [tgt] + list(clut)])  # (Q+1, NR)
+    gt = np.array([g_unit(NT, a) for a in [tgt] + list(clut)])
+    zeta = np.sqrt(10 ** (np.array([snr_r] + list(cnr)) / 10))
+    pds = []
+    for xt in x:
+        c = gt @ xt  # c_q = g_T(theta_q)^T x
+        M = np.eye(NR, dtype=complex)
+        for q in range(1, len(c)):
+            M += (2 / math.pi) * zeta[q] ** 2 * abs(c[q]) ** 2 * np.outer(gr_[q], gr_[q].conj())
+        v = np.linalg.solve(M, gr_[0])
+        vc, gr32 = v.conj().astype(np.complex64), gr_.astype(np.complex64)
+
+        def stat(n, target):
+            g = rng.standard_normal((n, 2 * len(c))).view(complex) * zeta / math.sqrt(2)
+            if not target:
+                g[:, 0] = 0.0
+            # the noise's scale does not change a sign: sqrt(2) r, in single precision
+            r = (((g * c * math.sqrt(2)).astype(np.complex64) @ gr32).view(np.float32) +
+                 rng.standard_normal((n, 2 * NR), dtype=np.float32))
+            return np.abs(np.sign(r).view(np.complex64) @ vc)
+
+        thr = np.quantile(stat(PD_REF_H0, False), 1.0 - pfa)
+        pds.append(np.mean(stat(PD_REF_H1, True) > thr))
+    pds = np.array(pds)
+    return float(pds.mean()), float(pds.std(ddof=1) / math.sqrt(len(pds)))
 
 
 def draw_angle(rng, avoid, lo, hi, sep=8.0):
@@ -218,6 +268,14 @@ def run_1bit(s, seed):
     r["ser"] = np.mean(psk_idx(y, M) != psk_idx(sym, M), axis=0)
     h0 = np.array(st0.data())[:n][live]
     r["pfa"], r["n0"] = float(np.mean(h0 >= 1.0)), len(h0)
+    h1 = np.array(st1.data())[:n][live]
+    r["pd"], r["n1"] = float(np.mean(h1 >= 1.0)), len(h1)
+    r["pd_ref"], r["pd_ref_sd"] = pd_reference(x[live], NR, tgt, clut, cnr, snr_r, s["pfa"],
+                                               np.random.default_rng(seed))
+    # the module's own prediction, a second check (the detector's exact model)
+    xs_ = x[live][np.random.default_rng(seed + 1).choice(int(live.sum()), size=min(PD_REF_X, int(live.sum())),
+                                                          replace=False)]
+    r["pd_model"] = float(np.mean([rx1.filter.expected_pd(list(xt)) for xt in xs_]))
     # per-antenna clutter-to-noise power CNR_pa = sum_q CNR_q |g_T(q)^T x|^2 / N_R
     cpa = sum(10 ** (c / 10) * np.abs(x[live] @ g_unit(NT, a)) ** 2 for a, c in zip(clut, cnr))
     r["cnr_pa_db"] = float(10 * np.log10(np.mean(cpa) / NR)) if clut else -math.inf
@@ -331,7 +389,7 @@ class qa_random_scenes(gr_unittest.TestCase):
         rng = np.random.default_rng(SEED_1BIT)
         pooled_i, pooled_q, n_clean, n_captured, max_cnr_pa = [], [], 0, 0, -math.inf
         pooled_c, n_clutter_aware, n_recovered = [], 0, 0
-        pfa_hits, pfa_n = {}, {}
+        pfa_hits, pfa_n, pd_rows = {}, {}, []
         for k in range(N_SCENES):
             s = draw_1bit(rng)
             seed = int(rng.integers(1, 2 ** 31))
@@ -342,6 +400,12 @@ class qa_random_scenes(gr_unittest.TestCase):
                 self.assertLessEqual(r["ser"][u], r["hi"][u] + half(r["hi"][u], r["n"]), tag)
                 self.assertGreaterEqual(r["ser"][u], r["lo"][u] - half(r["lo"][u], r["n"]), tag)
             self.assertLessEqual(abs(r["pfa"] - s["pfa"]), half(s["pfa"], r["n0"]), tag)
+            # Pd against the numpy Monte-Carlo of the paper's detector (4 sigma of
+            # both counts); the module's exact model (expected_pd) the same way
+            sd_pd = math.hypot(half(r["pd"], r["n1"], 1.0), r["pd_ref_sd"])
+            self.assertLessEqual(abs(r["pd"] - r["pd_ref"]), 4 * sd_pd, tag)
+            self.assertLessEqual(abs(r["pd"] - r["pd_model"]), 4 * half(r["pd"], r["n1"], 1.0), tag)
+            pd_rows.append((r["pd"], r["pd_ref"], r["pd_model"], r["n1"], sd_pd))
             pfa_hits[s["pfa"]] = pfa_hits.get(s["pfa"], 0) + r["pfa"] * r["n0"]
             pfa_n[s["pfa"]] = pfa_n.get(s["pfa"], 0) + r["n0"]
             max_cnr_pa = max(max_cnr_pa, r["cnr_pa_db"])
@@ -371,11 +435,19 @@ class qa_random_scenes(gr_unittest.TestCase):
                         n_recovered += 1
                     self.assertLess(abs(m["theta_deg"] - s["tgt"]), 6 * math.sqrt(m["crb_deg2"]) + 0.05, tag)
                     pooled_c.append((m["theta_deg"] - s["tgt"]) ** 2 / m["crb_deg2"])
-            ROWS.append("%s\n   SER %s in [%s, %s]; Pfa %.4f (set %g, %d trials, CNR_pa %.1f dB); peak %.1f; "
+            ROWS.append("%s\n   SER %s in [%s, %s]; Pfa %.4f (set %g, %d trials, CNR_pa %.1f dB); Pd %.4f, "
+                        "reference %.4f (sd %.4f), expected_pd %.4f; peak %.1f; "
                         "DoA inf %s 1-bit %s; sqrt(CRB) %.3f; ITR %s dB" % (
                             tag, np.round(r["ser"], 4), np.round(r["lo"], 4), np.round(r["hi"], 4), r["pfa"],
-                            s["pfa"], r["n0"], r["cnr_pa_db"], r["peak"], np.round(r["thi"], 2),
+                            s["pfa"], r["n0"], r["cnr_pa_db"], r["pd"], r["pd_ref"], r["pd_ref_sd"], r["pd_model"],
+                            r["peak"], np.round(r["thi"], 2),
                             np.round(r["thq"], 2), math.sqrt(np.mean(r["crb"])), np.round(r["itr"], 1)))
+        # Pd over the scenes: the summed differences against their summed variances
+        d = sum(p - ref for p, ref, _, _, _ in pd_rows)
+        sd = math.sqrt(sum(v ** 2 for _, _, _, _, v in pd_rows))
+        self.assertLessEqual(abs(d), 4 * sd)
+        ROWS.append("1-bit chain Pd: flowgraph - numpy reference summed over %d scenes %+.4f (sd %.4f); - expected_pd "
+                    "%+.4f" % (len(pd_rows), d, sd, sum(p - m for p, _, m, _, _ in pd_rows)))
         # the draws cover both regimes and saturating clutter
         self.assertGreater(max_cnr_pa, 0.0)
         self.assertGreaterEqual(n_clean, 20)
