@@ -269,9 +269,12 @@ class qa_faults(gr_unittest.TestCase):
         pre.set_log_level("error")
         tb = gr.top_block()
         src = isac.psk_source(U, 4, 3)
-        head = blocks.head(gr.sizeof_gr_complex * U, 4000)
+        # the head after the precoder: an input that ended would start the
+        # precoder's 0.5 s end-of-input grace, which a loaded machine can spend
+        # before the design is ready (the test then saw 0 vectors)
+        head = blocks.head(gr.sizeof_gr_complex * N, 4000)
         xs = blocks.vector_sink_c(N)
-        tb.connect(src, head, pre, xs)
+        tb.connect(src, pre, head, xs)
         tb.start()
         try:
             time.sleep(0.3)
