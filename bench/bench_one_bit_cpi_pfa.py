@@ -21,6 +21,8 @@ apps/isac_ota_emulated; the row then reports one room's Pfa).
 --model: the clutter law the detector's threshold assumes (clutter_model of
 one_bit_rx_filter): swerling1, fixed, or match (swerling1 for "rayleigh" rows, fixed
 for "const" and "static" rows); a comma list runs each.
+--weights: the CPI sum's weights (cpi_weights of one_bit_rx_filter): equal,
+inverse_variance; a comma list runs each.
 --ota-table SEED: the OTA scene's x come from the app's CI lookup table (16 QPSK pairs)
 designed for the emulator's channel of that seed, as in the app's genie loopback.
 
@@ -99,7 +101,8 @@ def h0_echo(sc, cnr_db, X, L, gains, rng):
     return rc.one_bit_adc((g * c) @ sc.gr[:, 1:].T + noise)
 
 
-def measure(sc, cnr_db, pool, L, kind, gains, pfa, trials, rng, chunk=20000, model="swerling1"):
+def measure(sc, cnr_db, pool, L, kind, gains, pfa, trials, rng, chunk=20000, model="swerling1",
+            weights="equal"):
     """H0 CPI statistics of `trials` CPIs; x drawn from pool (per snapshot for mixed,
     per CPI for same). Also returns the CPIs' mean clutter-leakage share of the model
     variance (its coherent linear term over the total)."""
@@ -129,7 +132,8 @@ def measure(sc, cnr_db, pool, L, kind, gains, pfa, trials, rng, chunk=20000, mod
         if L == 1:
             out.append(s)
         else:
-            out.append(C.cpi_statistics(sc, C.adc_model.one_bit, pfa, 1.0, L, z, terms, st)[1])
+            out.append(C.cpi_statistics(sc, C.adc_model.one_bit, pfa, 1.0, L, z, terms, st,
+                                        C.threshold_model.exact, getattr(C.cpi_weights, weights))[1])
         done += t
     return np.concatenate(out), float(np.mean(np.concatenate(share))) if share else 0.0
 
@@ -142,6 +146,7 @@ def main():
     ap.add_argument("--gains", default="rayleigh,const")
     ap.add_argument("--pfa", default="0.01")
     ap.add_argument("--model", default="swerling1", help="threshold's clutter law(s): swerling1, fixed, match")
+    ap.add_argument("--weights", default="equal", help="CPI sum weights: equal, inverse_variance (comma list)")
     ap.add_argument("--trials", type=int, default=20000)
     ap.add_argument("--pool", type=int, default=16, help="distinct x per scene (a DAC table)")
     ap.add_argument("--seed", type=int, default=1)
@@ -157,9 +162,9 @@ def main():
             n = int(s.split(":")[1]) if ":" in s else 1
             for i in range(n):
                 scenes.append(("random %d" % i,) + random_scene(rng))
-    print("| scene | N_T | N_R | clutter (deg / CNR dB) | CPI | x | gains | model | set Pfa | measured Pfa (+-4 sd) | "
+    print("| scene | N_T | N_R | clutter (deg / CNR dB) | CPI | x | gains | model | weights | set Pfa | measured Pfa (+-4 sd) | "
           "(1-Pfa) quantile | leakage share |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     nbad = 0
     for name, sc, clut, cnr_db in scenes:
         nt, nr = sc.gt.shape[0], sc.gr.shape[0]
@@ -173,16 +178,17 @@ def main():
                     continue
                 for gains in a.gains.split(","):
                     for model in a.model.split(","):
-                        for pfa in [float(v) for v in a.pfa.split(",")]:
-                            s, share = measure(sc, cnr_db, pool, L, kind, gains, pfa, a.trials, rng,
-                                               model=model)
-                            pf = float(np.mean(s >= 1.0))
-                            hw = binomial_halfwidth(pfa, len(s))
-                            bad = abs(pf - pfa) > hw
-                            nbad += bad
-                            print("| %s | %d | %d | %s | %d | %s | %s | %s | %g | %.4f (%s%.4f) | %.3f | %.2f |" % (
-                                name, nt, nr, cl, L, kind if L > 1 else "-", gains, model, pfa, pf,
-                                "**" if bad else "", hw, np.quantile(s, 1 - pfa), share), flush=True)
+                        for wt in a.weights.split(",") if L > 1 else ["equal"]:
+                            for pfa in [float(v) for v in a.pfa.split(",")]:
+                                s, share = measure(sc, cnr_db, pool, L, kind, gains, pfa, a.trials, rng,
+                                                   model=model, weights=wt)
+                                pf = float(np.mean(s >= 1.0))
+                                hw = binomial_halfwidth(pfa, len(s))
+                                bad = abs(pf - pfa) > hw
+                                nbad += bad
+                                print("| %s | %d | %d | %s | %d | %s | %s | %s | %s | %g | %.4f (%s%.4f) | %.3f | %.2f |"
+                                      % (name, nt, nr, cl, L, kind if L > 1 else "-", gains, model, wt, pfa, pf,
+                                         "**" if bad else "", hw, np.quantile(s, 1 - pfa), share), flush=True)
     print("rows outside 4 sd: %d" % nbad)
 
 

@@ -15,8 +15,14 @@ and runs a numpy model of the detector over CPIs of 16 snapshots drawn from the
 table: fixed-amplitude clutter with a phase per CPI, a Swerling-I target per
 CPI, noise, the 1-bit ADC, the distortionless filter u_l per snapshot
 (1-bit ISAC paper eq. 13-14), and Z = sum_l z_l (the module's detector) or
-Z = sum_l z_l / ||u_l||^2 (inverse-variance weights), each against an oracle
-threshold at the set Pfa from target-free CPIs. Prints Pd per table and sum.
+Z = sum_l z_l / ||u_l||^2 or Z = sum_l z_l / V_l with V_l the snapshot's H0
+variance in the theorem-1 form (2 ||u_l||^2 + (4/pi) sum_q zeta_q^2 |c_q u_l^H
+g_q|^2, one_bit_rx_filter cpi_weights="inverse_variance" with threshold
+"theorem1"), each against an oracle threshold at the set Pfa from target-free
+CPIs. Prints Pd per table. The same echoes also go through the module's detector
+(isac.core.rx_filter + cpi_statistics: exact threshold, clutter_model "fixed" as the
+model's clutter) with cpi_weights equal and inverse_variance: its Pfa at the set
+Pfa and its Pd with its own threshold.
 
     PYTHONPATH=build/test_modules /usr/bin/python3 bench/ota_cpi_weights.py --scene-seed 2 --draws 6 --nmse-db -30
 """
@@ -45,6 +51,17 @@ def table(sc, H, n_tx, n_users, psk_order=4, seed=13):
     return np.unique(np.round(x[np.any(x != 0, axis=1)], 6), axis=0)
 
 
+def module_stats(sc, tab, r, X, pfa, cpi, weights):
+    """|Z|/kappa_CPI of the module's kernel for echoes r (n, N_R) of transmit vectors X."""
+    C = isac.core
+    msc = C.radar_scene(tab.shape[1], r.shape[1], sc["target_deg"], sc["clutter_deg"], 15.0, sc["cnr_db"])
+    f = C.rx_filter(msc, C.adc_model.one_bit, pfa, 1.0, C.threshold_model.exact, cpi, C.clutter_model.fixed)
+    sgn = (np.sign(r.real) + 1j * np.sign(r.imag)).astype(np.complex64)
+    z, _, st, terms = f.process(sgn, X.astype(np.complex64), True)
+    return C.cpi_statistics(msc, C.adc_model.one_bit, pfa, 1.0, cpi, z, terms, st, C.threshold_model.exact,
+                            weights)[1]
+
+
 def pd(tab, sc, rng, cpi=16, pfa=0.01, snr_db=15.0, n0=40000, n1=20000):
     NR = 4
     angles = [sc["target_deg"]] + list(sc["clutter_deg"])
@@ -60,6 +77,11 @@ def pd(tab, sc, rng, cpi=16, pfa=0.01, snr_db=15.0, n0=40000, n1=20000):
         v = np.linalg.solve(M, gr_[0])
         us.append(v / np.conj(c[0] * (gr_[0].conj() @ v)))
     us = np.array(us)
+    # the snapshot's H0 variance (theorem-1 form, sigma_R^2 = 1) per table row
+    cu = tab @ gt.T
+    var = 2 * np.sum(np.abs(us) ** 2, axis=1)
+    for q in range(1, len(angles)):
+        var += 4 / math.pi * zeta2[q] * np.abs(cu[:, q] * (us.conj() @ gr_[q])) ** 2
 
     def stats(n, target):
         idx = rng.integers(0, len(tab), size=(n, cpi))
@@ -71,11 +93,16 @@ def pd(tab, sc, rng, cpi=16, pfa=0.01, snr_db=15.0, n0=40000, n1=20000):
         r += (rng.standard_normal(r.shape) + 1j * rng.standard_normal(r.shape)) / math.sqrt(2)
         z = np.einsum("nlr,nlr->nl", np.sign(r.real) + 1j * np.sign(r.imag), us[idx].conj())
         w = 1.0 / np.sum(np.abs(us[idx]) ** 2, axis=2)
-        return np.abs(z.sum(1)), np.abs((w * z).sum(1))
+        X = tab[idx].reshape(-1, tab.shape[1])
+        mod = [module_stats(sc, tab, r.reshape(-1, NR), X, pfa, cpi, wt)
+               for wt in (isac.core.cpi_weights.equal, isac.core.cpi_weights.inverse_variance)]
+        return [np.abs(z.sum(1)), np.abs((w * z).sum(1)), np.abs((z / var[idx]).sum(1))], mod
 
-    e0, w0 = stats(n0, False)
-    e1, w1 = stats(n1, True)
-    return float(np.mean(e1 > np.quantile(e0, 1 - pfa))), float(np.mean(w1 > np.quantile(w0, 1 - pfa)))
+    h0, m0 = stats(n0, False)
+    h1, m1 = stats(n1, True)
+    oracle = [float(np.mean(a1 > np.quantile(a0, 1 - pfa))) for a0, a1 in zip(h0, h1)]
+    module = [(float(np.mean(a0 >= 1)), float(np.mean(a1 >= 1))) for a0, a1 in zip(m0, m1)]
+    return oracle, module
 
 
 def main():
@@ -99,9 +126,10 @@ def main():
     for name, Hd in [("true channel", H)] + est:
         tab = table(sc, Hd, 4, 2)
         c0 = np.abs(tab @ steer(4, sc["target_deg"])) ** 2
-        pe, pw = pd(tab, sc, rng)
-        print("%s: %d vectors, |c_0|^2 min %.4f median %.4f; Pd equal-weight sum %.3f, inverse-variance weights %.3f"
-              % (name, len(tab), c0.min(), np.median(c0), pe, pw))
+        (pe, pw, pv), ((fe, de), (fv, dv)) = pd(tab, sc, rng)
+        print("%s: %d vectors, |c_0|^2 min %.4f median %.4f; oracle-threshold Pd: equal weights %.3f, "
+              "1/||u_l||^2 %.3f, 1/V_l %.3f; module (Pfa / Pd): equal %.4f / %.3f, inverse_variance %.4f / %.3f"
+              % (name, len(tab), c0.min(), np.median(c0), pe, pw, pv, fe, de, fv, dv), flush=True)
 
 
 if __name__ == "__main__":

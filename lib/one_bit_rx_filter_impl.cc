@@ -81,7 +81,8 @@ one_bit_rx_filter_impl::build(const params& p)
                         p.threshold,
                         p.cpi_len,
                         p.clutter),
-        core::cpi_integrator(scene, p.adc, p.pfa, p.noise_var, p.cpi_len, p.threshold),
+        core::cpi_integrator(
+            scene, p.adc, p.pfa, p.noise_var, p.cpi_len, p.threshold, p.weights),
         float(1.0 / p.threshold_scale) });
 }
 
@@ -98,7 +99,8 @@ one_bit_rx_filter::sptr one_bit_rx_filter::make(int n_tx,
                                                 double threshold_scale,
                                                 const std::string& threshold,
                                                 bool tag_detections,
-                                                const std::string& clutter_model)
+                                                const std::string& clutter_model,
+                                                const std::string& cpi_weights)
 {
     core::params::one_bit_rx_filter::check(n_tx,
                                            n_rx,
@@ -113,7 +115,8 @@ one_bit_rx_filter::sptr one_bit_rx_filter::make(int n_tx,
                                            threshold_scale,
                                            threshold,
                                            tag_detections,
-                                           clutter_model);
+                                           clutter_model,
+                                           cpi_weights);
     // Validate everything before the io_signatures are built, so the error names our
     // parameter.
     const one_bit_rx_filter_impl::params p{
@@ -130,7 +133,8 @@ one_bit_rx_filter::sptr one_bit_rx_filter::make(int n_tx,
         threshold_scale,
         core::parse_threshold_model("threshold", threshold),
         tag_detections,
-        core::parse_clutter_model("clutter_model", clutter_model)
+        core::parse_clutter_model("clutter_model", clutter_model),
+        core::parse_cpi_weights("cpi_weights", cpi_weights)
     };
     auto s = one_bit_rx_filter_impl::build(p);
     return gnuradio::make_block_sptr<one_bit_rx_filter_impl>(p, std::move(s));
@@ -333,6 +337,12 @@ std::string one_bit_rx_filter_impl::clutter_model() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     return core::clutter_model_name(d_params.clutter);
+}
+
+std::string one_bit_rx_filter_impl::cpi_weights() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return core::cpi_weights_name(d_params.weights);
 }
 
 void one_bit_rx_filter_impl::apply_set(const set_values& v)

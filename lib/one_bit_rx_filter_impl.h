@@ -34,6 +34,7 @@ public:
         core::threshold_model threshold;
         bool tag_detections;
         core::clutter_model clutter;
+        core::cpi_weights weights;
     };
     //! What work() runs: rebuilt as a whole by every parameter change.
     struct state {
@@ -79,6 +80,7 @@ public:
     std::string threshold() const override;
     bool tag_detections() const override;
     std::string clutter_model() const override;
+    std::string cpi_weights() const override;
     // gen_params:end accessors
     // clang-format on
     void set_clutter(const std::vector<double>& clutter_deg,

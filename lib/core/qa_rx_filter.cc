@@ -209,32 +209,68 @@ public:
             f.process(
                 R.data(), X.data(), n, z.data(), st.data(), status.data(), terms.data());
             cpi_integrator cpi(s, m, pfa, nv, L, threshold_model::theorem1);
+            // inverse-variance weights: w_l = 1/V_l, V_l the snapshot's own H0
+            // variance; the weighted sum is the plain sum of the filters w_l u_l
+            cpi_integrator cpiw(s,
+                                m,
+                                pfa,
+                                nv,
+                                L,
+                                threshold_model::theorem1,
+                                cpi_weights::inverse_variance);
+            CPPUNIT_ASSERT(cpiw.weights() == cpi_weights::inverse_variance);
+            CPPUNIT_ASSERT(cpi.weights() == cpi_weights::equal);
+            const auto h0var = [&](double n2, cdouble a1, cdouble a2) {
+                return m == adc_model::one_bit
+                           ? 2 * n2 +
+                                 4 / pi * (200.0 * std::norm(a1) + 50.0 * std::norm(a2))
+                           : nv * (n2 + 200.0 * std::norm(a1) + 50.0 * std::norm(a2));
+            };
             for (int k = 0; k < n / L; ++k) {
-                cdouble zsum = 0.0, a1 = 0.0, a2 = 0.0;
-                double n2 = 0.0;
+                cdouble zsum = 0.0, a1 = 0.0, a2 = 0.0, zw = 0.0, b1 = 0.0, b2 = 0.0;
+                double n2 = 0.0, n2w = 0.0, wsum = 0.0;
                 for (int l = k * L; l < (k + 1) * L; ++l) {
                     const cvec x = X.col(l).cast<cdouble>();
                     const radar_solution sol = s.solve(s.couplings(x), m);
                     const cvec u = s.filter(sol);
-                    zsum += u.dot(R.col(l).cast<cdouble>());
+                    const cdouble zl = u.dot(R.col(l).cast<cdouble>());
+                    const cdouble g1 = sol.c[1] * u.dot(s.gr().col(1));
+                    const cdouble g2 = sol.c[2] * u.dot(s.gr().col(2));
+                    zsum += zl;
                     n2 += u.squaredNorm();
-                    a1 += sol.c[1] * u.dot(s.gr().col(1));
-                    a2 += sol.c[2] * u.dot(s.gr().col(2));
+                    a1 += g1;
+                    a2 += g2;
+                    const double w = 1.0 / h0var(u.squaredNorm(), g1, g2);
+                    zw += w * zl;
+                    n2w += w * w * u.squaredNorm();
+                    b1 += w * g1;
+                    b2 += w * g2;
+                    wsum += w;
                 }
-                const double V =
-                    m == adc_model::one_bit
-                        ? 2 * n2 + 4 / pi * (200.0 * std::norm(a1) + 50.0 * std::norm(a2))
-                        : nv * (n2 + 200.0 * std::norm(a1) + 50.0 * std::norm(a2));
+                const double V = h0var(n2, a1, a2);
                 const double ref = std::abs(zsum) / std::sqrt(-V * std::log(pfa));
-                cdouble Z;
-                double S = 0;
-                for (int l = k * L; l < (k + 1) * L; ++l)
+                const double refw =
+                    std::abs(zw) / std::sqrt(-h0var(n2w, b1, b2) * std::log(pfa));
+                cdouble Z, Zw;
+                double S = 0, Sw = 0;
+                for (int l = k * L; l < (k + 1) * L; ++l) {
                     CPPUNIT_ASSERT_EQUAL(l == (k + 1) * L - 1,
                                          cpi.add(z[l], &terms[4 * l], status[l], Z, S));
+                    CPPUNIT_ASSERT_EQUAL(
+                        l == (k + 1) * L - 1,
+                        cpiw.add(z[l], &terms[4 * l], status[l], Zw, Sw));
+                }
                 CPPUNIT_ASSERT_DOUBLES_EQUAL(
                     0.0, std::abs(Z - zsum), 1e-4 * std::abs(zsum) + 1e-6);
                 CPPUNIT_ASSERT_DOUBLES_EQUAL(ref, S, 1e-4 * ref);
                 CPPUNIT_ASSERT_EQUAL(0, cpi.count());
+                // Z on the equal-weight scale: L / sum w times sum w z
+                const cdouble zwr = zw * (L / wsum);
+                CPPUNIT_ASSERT_DOUBLES_EQUAL(
+                    0.0, std::abs(Zw - zwr), 1e-4 * std::abs(zwr) + 1e-6);
+                CPPUNIT_ASSERT_DOUBLES_EQUAL(refw, Sw, 1e-4 * refw);
+                // the weights differ (random x): a test that could not fail otherwise
+                CPPUNIT_ASSERT(std::abs(refw - ref) > 1e-3 * ref);
             }
             // L = 1 reproduces the per-snapshot statistic (1-bit ISAC paper eq. (15))
             cpi_integrator one(s, m, pfa, nv, 1, threshold_model::theorem1);
@@ -334,30 +370,41 @@ public:
             CPPUNIT_ASSERT_DOUBLES_EQUAL(
                 kc, terms[size_t(l) * K + K - 1].real(), 1e-4 * kc);
         }
-        cpi_integrator cpi(s, adc_model::one_bit, pfa, 1.0, L);
-        for (int k = 0; k < n / L; ++k) {
-            cdouble Z, zs = 0.0, a1 = 0.0, a2 = 0.0;
-            double S = 0, inc = 0, sw = 0;
-            for (int l = k * L; l < (k + 1) * L; ++l) {
-                CPPUNIT_ASSERT_EQUAL(
-                    l == (k + 1) * L - 1,
-                    cpi.add(ze[l], &terms[size_t(l) * K], status[l], Z, S));
-                zs += cdouble(ze[l]);
-                inc += Vl[l] - Ll[l];
-                sw += El[l] * (Vl[l] - Ll[l]);
-                a1 += terms[size_t(l) * K + 1];
-                a2 += terms[size_t(l) * K + 2];
+        // equal weights (w = 1) and inverse-variance weights w_l = 1/V_l (the dense
+        // arcsine-law V_l): each term carries the weight as the filter w_l u_l does
+        for (auto wt : { cpi_weights::equal, cpi_weights::inverse_variance }) {
+            cpi_integrator cpi(
+                s, adc_model::one_bit, pfa, 1.0, L, threshold_model::exact, wt);
+            for (int k = 0; k < n / L; ++k) {
+                cdouble Z, zs = 0.0, a1 = 0.0, a2 = 0.0;
+                double S = 0, inc = 0, sw = 0, wsum = 0;
+                for (int l = k * L; l < (k + 1) * L; ++l) {
+                    CPPUNIT_ASSERT_EQUAL(
+                        l == (k + 1) * L - 1,
+                        cpi.add(ze[l], &terms[size_t(l) * K], status[l], Z, S));
+                    const double w = wt == cpi_weights::equal ? 1.0 : 1.0 / Vl[l];
+                    zs += w * cdouble(ze[l]);
+                    wsum += w;
+                    inc += w * w * (Vl[l] - Ll[l]);
+                    sw += w * w * El[l] * (Vl[l] - Ll[l]);
+                    a1 += w * terms[size_t(l) * K + 1];
+                    a2 += w * terms[size_t(l) * K + 2];
+                }
+                double k2;
+                if (k == 1) { // repeated x: the coherent-CPI kappa^2 of its terms
+                    const double w = wsum / L;
+                    k2 = w * w * terms[size_t(L) * K + K - 1].real();
+                } else {
+                    // the excess scaled by the CPI's clutter-leakage share
+                    const double coh =
+                        4.0 / pi * (300.0 * std::norm(a1) + 80.0 * std::norm(a2));
+                    k2 = -std::log(pfa) * (inc + coh) *
+                         (1.0 + coh / (inc + coh) * sw / inc);
+                }
+                CPPUNIT_ASSERT_DOUBLES_EQUAL(std::abs(zs) / std::sqrt(k2), S, 0.02 * S);
+                CPPUNIT_ASSERT_DOUBLES_EQUAL(
+                    0.0, std::abs(Z - zs * (L / wsum)), 0.02 * std::abs(zs) * L / wsum);
             }
-            double k2;
-            if (k == 1) // repeated x: the coherent-CPI kappa^2 of its terms
-                k2 = terms[size_t(L) * K + K - 1].real();
-            else {
-                // the excess scaled by the CPI's clutter-leakage share
-                const double coh =
-                    4.0 / pi * (300.0 * std::norm(a1) + 80.0 * std::norm(a2));
-                k2 = -std::log(pfa) * (inc + coh) * (1.0 + coh / (inc + coh) * sw / inc);
-            }
-            CPPUNIT_ASSERT_DOUBLES_EQUAL(std::abs(zs) / std::sqrt(k2), S, 0.02 * S);
         }
     }
 

@@ -497,16 +497,32 @@ int rx_filter::process(const cfloat* r,
     return n;
 }
 
+cpi_weights parse_cpi_weights(const std::string& name, const std::string& value)
+{
+    if (value == "equal")
+        return cpi_weights::equal;
+    if (value == "inverse_variance")
+        return cpi_weights::inverse_variance;
+    throw_param(name, "'" + value + "'", "'equal' or 'inverse_variance'");
+}
+
+const char* cpi_weights_name(cpi_weights w)
+{
+    return w == cpi_weights::inverse_variance ? "inverse_variance" : "equal";
+}
+
 cpi_integrator::cpi_integrator(const radar_scene& scene,
                                adc_model adc,
                                double pfa,
                                double noise_var,
                                int cpi_len,
-                               threshold_model threshold)
+                               threshold_model threshold,
+                               cpi_weights weights)
     : d_scene(scene),
       d_adc(adc),
       d_noise_var(noise_var),
       d_exact(adc == adc_model::one_bit && threshold == threshold_model::exact),
+      d_weights(weights),
       d_len(cpi_len)
 {
     check_pfa_noise(pfa, noise_var);
@@ -520,6 +536,7 @@ void cpi_integrator::reset()
 {
     d_count = 0;
     d_z = 0.0;
+    d_wsum = 0.0;
     d_norm2 = 0.0;
     d_same = true;
     d_ok = 0;
@@ -530,10 +547,26 @@ bool cpi_integrator::add(
     cfloat z, const cdouble* terms, snapshot_status status, cdouble& Z, double& stat)
 {
     if (status == snapshot_status::ok) {
-        d_z += cdouble(z);
-        d_norm2 += terms[0];
+        double w = 1.0;
+        if (d_weights == cpi_weights::inverse_variance) {
+            // the snapshot's own H0 variance from its terms (file comment)
+            double v;
+            if (d_exact) {
+                double lin = 0.0;
+                for (size_t q = 0; q < d_a.size(); ++q)
+                    lin += d_scene.cnr()[q] * std::norm(terms[q + 1]);
+                v = terms[0].real() + 4.0 / pi * lin;
+            } else {
+                v = d_scene.h0_variance(terms[0].real(), terms + 1, d_adc, d_noise_var);
+            }
+            // v > 0 for every ok snapshot; a non-finite or zero one is left unweighted
+            w = v > 0.0 && std::isfinite(1.0 / v) ? 1.0 / v : 1.0;
+        }
+        d_z += w * cdouble(z);
+        d_wsum += w;
+        d_norm2 += w * w * terms[0];
         for (size_t q = 0; q < d_a.size(); ++q)
-            d_a[q] += terms[q + 1];
+            d_a[q] += w * terms[q + 1];
         if (d_exact) {
             // the same x gives the same terms (up to the float rounding of a GEMM)
             // (rx_filter's x-terms cache gives the same x bitwise the same terms)
@@ -553,9 +586,14 @@ bool cpi_integrator::add(
     if (++d_count < d_len)
         return false;
     double var;
+    // Z and the variance carry the weights; Z is rescaled to the equal-weight scale
+    // (n_ok / sum w), which the variance follows, so the statistic is unchanged
+    const double zs = d_wsum > 0.0 ? d_ok / d_wsum : 1.0;
     if (d_exact && d_same && d_ok == d_len && d_len > 1 && d_first.back().real() > 0.0) {
-        // a coherent CPI (the same x throughout): its own tabulated kappa^2
-        var = d_first.back().real() / d_neg_log_pfa;
+        // a coherent CPI (the same x throughout): its own tabulated kappa^2; the
+        // weights are then all equal, w = sum w / L
+        const double w = d_wsum / d_len;
+        var = w * w * d_first.back().real() / d_neg_log_pfa;
     } else if (d_exact) {
         // incoherent part + coherent linear clutter leakage (d-normalised terms), and
         // the variance-weighted tail shape
@@ -571,7 +609,7 @@ bool cpi_integrator::add(
     } else {
         var = d_scene.h0_variance(d_norm2.real(), d_a.data(), d_adc, d_noise_var);
     }
-    Z = d_z;
+    Z = d_z * zs;
     stat = var > 0.0 ? std::abs(d_z) / std::sqrt(var * d_neg_log_pfa) : 0.0;
     reset();
     return true;

@@ -460,7 +460,13 @@ class one_bit_radar_rx:
         '"swerling1"',
         "law of the clutter amplitudes the exact threshold assumes (set at construction): swerling1 (redrawn per CPI, the paper's) or fixed (constant amplitude and phase: a room, the radio emulator, isac_channel gain_model fixed)",
         None)
-    all = (n_tx, n_rx, target_deg, clutter_deg, snr_r_db, cnr_db, radar_noise_var, pfa, adc, cpi_len, threshold_scale, threshold, tag_detections, clutter_model)
+    cpi_weights = _spec(
+        'cpi_weights', 'text', '', -_INF, _INF, False, False,
+        None, None, 'equal|inverse_variance', None, False,
+        '"equal"',
+        "weights of the CPI sum (set at construction): equal (sum z_l) or inverse_variance (w_l = 1/V_l, snapshot l's H0 variance; the threshold carries the weights, a weakly lit snapshot no longer takes most of the CPI's noise)",
+        None)
+    all = (n_tx, n_rx, target_deg, clutter_deg, snr_r_db, cnr_db, radar_noise_var, pfa, adc, cpi_len, threshold_scale, threshold, tag_detections, clutter_model, cpi_weights)
 
 class psk_source:
     n_users = _spec(

@@ -43,13 +43,15 @@ class one_bit_radar_rx(gr.hier_block2):
       threshold: threshold model, fixed at construction: exact, or theorem1 (eq. 15); "exact", "theorem1" (default "exact")
       tag_detections: tag each detection "isac_detect" (value = stat) on both outputs (false: none; stat >= 1 is the detection itself) (default True)
       clutter_model: law of the clutter amplitudes the exact threshold assumes (set at construction): swerling1 (redrawn per CPI, the paper's) or fixed (constant amplitude and phase: a room, the radio emulator, isac_channel gain_model fixed); "swerling1", "fixed" (default "swerling1")
+      cpi_weights: weights of the CPI sum (set at construction): equal (sum z_l) or inverse_variance (w_l = 1/V_l, snapshot l's H0 variance; the threshold carries the weights, a weakly lit snapshot no longer takes most of the CPI's noise); "equal", "inverse_variance" (default "equal")
     """
     # gen_params:end doc
 
     # gen_params:begin signature
     def __init__(self, n_tx=16, n_rx=16, target_deg=10.0, clutter_deg=(-50.0, 30.0), snr_r_db=15.0,
                  cnr_db=(30.0, 30.0), radar_noise_var=1.0, pfa=0.01, adc="1bit", cpi_len=1,
-                 threshold_scale=1.0, threshold="exact", tag_detections=True, clutter_model="swerling1"):
+                 threshold_scale=1.0, threshold="exact", tag_detections=True, clutter_model="swerling1",
+                 cpi_weights="equal"):
     # gen_params:end signature
         # every parameter against its descriptor before the io_signature is built;
         # cross-parameter rules (cnr_db's length): one_bit_rx_filter's
@@ -68,10 +70,11 @@ class one_bit_radar_rx(gr.hier_block2):
         threshold = _hier.check(_params.one_bit_radar_rx.threshold, threshold)
         tag_detections = _hier.check(_params.one_bit_radar_rx.tag_detections, tag_detections)
         clutter_model = _hier.check(_params.one_bit_radar_rx.clutter_model, clutter_model)
+        cpi_weights = _hier.check(_params.one_bit_radar_rx.cpi_weights, cpi_weights)
         # gen_params:end check
         filt = _blk.one_bit_rx_filter(n_tx, n_rx, target_deg, clutter_deg, snr_r_db, cnr_db, radar_noise_var,
                                       pfa, adc, cpi_len, threshold_scale, threshold, tag_detections,
-                                      clutter_model)
+                                      clutter_model, cpi_weights)
         gr.hier_block2.__init__(self, "one_bit_radar_rx",
                                 gr.io_signature2(2, 2, gr.sizeof_gr_complex * n_rx, gr.sizeof_gr_complex * n_tx),
                                 gr.io_signature2(2, 2, gr.sizeof_gr_complex, gr.sizeof_float))

@@ -51,10 +51,11 @@ def simulate_echo(scene, x, zeta2, sigma2, rng, target=True, cpi_len=1):
 
 
 def h0_statistics(scene, adc, pfa, cpi_len, x, zeta2, sigma2, trials, rng, noise_var=None,
-                  threshold=None):
+                  threshold=None, weights=None):
     """Statistics |z|/kappa (cpi_len = 1) or |Z|/kappa_CPI of `trials` H0 runs
     through the block's kernel (isac.core.rx_filter), x cycled over the snapshots.
-    threshold: isac.core.threshold_model (default exact, as the block)."""
+    threshold: isac.core.threshold_model (default exact, as the block); weights:
+    isac.core.cpi_weights of the CPI sum (default equal, as the block)."""
     noise_var = sigma2 if noise_var is None else noise_var
     threshold = _core.threshold_model.exact if threshold is None else threshold
     x = np.atleast_2d(np.asarray(x))
@@ -66,7 +67,8 @@ def h0_statistics(scene, adc, pfa, cpi_len, x, zeta2, sigma2, trials, rng, noise
     z, s, st, terms = f.process(r, X, True)
     if cpi_len == 1:
         return s
-    return _core.cpi_statistics(scene, adc, pfa, noise_var, cpi_len, z, terms, st, threshold)[1]
+    weights = _core.cpi_weights.equal if weights is None else weights
+    return _core.cpi_statistics(scene, adc, pfa, noise_var, cpi_len, z, terms, st, threshold, weights)[1]
 
 
 def calibrate_threshold_scale(scene, adc, pfa, cpi_len, x, zeta2, sigma2=1.0,

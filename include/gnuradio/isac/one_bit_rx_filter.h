@@ -72,6 +72,7 @@ public:
      * \param threshold       threshold model, fixed at construction: exact, or theorem1 (eq. 15); "exact", "theorem1"
      * \param tag_detections  tag each detection "isac_detect" (value = stat) on both outputs (false: none; stat >= 1 is the detection itself)
      * \param clutter_model   law of the clutter amplitudes the exact threshold assumes (set at construction): swerling1 (redrawn per CPI, the paper's) or fixed (constant amplitude and phase: a room, the radio emulator, isac_channel gain_model fixed); "swerling1", "fixed"
+     * \param cpi_weights     weights of the CPI sum (set at construction): equal (sum z_l) or inverse_variance (w_l = 1/V_l, snapshot l's H0 variance; the threshold carries the weights, a weakly lit snapshot no longer takes most of the CPI's noise); "equal", "inverse_variance"
      */
     static sptr make(int n_tx,
                      int n_rx,
@@ -86,7 +87,8 @@ public:
                      double threshold_scale = 1.0,
                      const std::string& threshold = "exact",
                      bool tag_detections = true,
-                     const std::string& clutter_model = "swerling1");
+                     const std::string& clutter_model = "swerling1",
+                     const std::string& cpi_weights = "equal");
     // gen_params:end make
     // clang-format on
 
@@ -123,6 +125,8 @@ public:
     virtual bool tag_detections() const = 0;
     //! law of the clutter amplitudes the exact threshold assumes (set at construction): swerling1 (redrawn per CPI, the paper's) or fixed (constant amplitude and phase: a room, the radio emulator, isac_channel gain_model fixed); "swerling1", "fixed"
     virtual std::string clutter_model() const = 0;
+    //! weights of the CPI sum (set at construction): equal (sum z_l) or inverse_variance (w_l = 1/V_l, snapshot l's H0 variance; the threshold carries the weights, a weakly lit snapshot no longer takes most of the CPI's noise); "equal", "inverse_variance"
+    virtual std::string cpi_weights() const = 0;
     // gen_params:end accessors
     // clang-format on
     //! Angles and CNRs together (Q may change).

@@ -100,6 +100,10 @@ snapshot (0 ok, 1 degenerate c_0 = 0, 2 NaN/Inf input); with terms=True also the
             "vector x (1 with threshold theorem1 or the ideal ADC).")
         .def("process", &process, py::arg("r"), py::arg("x"), py::arg("terms") = false);
 
+    py::enum_<cpi_weights>(m, "cpi_weights")
+        .value("equal", cpi_weights::equal)
+        .value("inverse_variance", cpi_weights::inverse_variance);
+
     m.def(
         "cpi_statistics",
         [](const radar_scene& s,
@@ -111,13 +115,14 @@ snapshot (0 ok, 1 degenerate c_0 = 0, 2 NaN/Inf input); with terms=True also the
            py::array_t<std::complex<double>, py::array::c_style | py::array::forcecast>
                terms,
            py::array_t<uint8_t, py::array::c_style | py::array::forcecast> status,
-           threshold_model thr) {
+           threshold_model thr,
+           cpi_weights weights) {
             const int Q1 = s.n_clutter() + 2;
             const py::ssize_t n = z.shape(0);
             if (terms.ndim() != 2 || terms.shape(0) != n || terms.shape(1) != Q1 ||
                 status.shape(0) != n)
                 throw_param("terms/status", "shape", "(n, Q+2) and (n,) matching z");
-            cpi_integrator cpi(s, adc, pfa, noise_var, cpi_len, thr);
+            cpi_integrator cpi(s, adc, pfa, noise_var, cpi_len, thr, weights);
             std::vector<std::complex<double>> Zs;
             std::vector<double> stats;
             for (py::ssize_t l = 0; l < n; ++l) {
@@ -143,6 +148,8 @@ snapshot (0 ok, 1 degenerate c_0 = 0, 2 NaN/Inf input); with terms=True also the
         py::arg("terms"),
         py::arg("status"),
         py::arg("threshold") = threshold_model::exact,
+        py::arg("weights") = cpi_weights::equal,
         "Coherent CPI sums Z and |Z|/kappa_CPI of per-snapshot outputs of "
-        "rx_filter.process (threshold: the model the filter ran with).");
+        "rx_filter.process (threshold: the model the filter ran with; weights: "
+        "the CPI sum's, cpi_weights.equal or inverse_variance).");
 }

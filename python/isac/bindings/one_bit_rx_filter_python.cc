@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(one_bit_rx_filter.h)                                       */
-/* BINDTOOL_HEADER_FILE_HASH(36a36107ae3749106aafce051698f771) */
+/* BINDTOOL_HEADER_FILE_HASH(52d7807652eccc2981568f20fcbfe001) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
@@ -58,6 +58,7 @@ gnuradio.isac.rx_calibration). Bad parameters raise ValueError.)doc"
     "  threshold: threshold model, fixed at construction: exact, or theorem1 (eq. 15); \"exact\", \"theorem1\" (default \"exact\")\n"
     "  tag_detections: tag each detection \"isac_detect\" (value = stat) on both outputs (false: none; stat >= 1 is the detection itself) (default True)\n"
     "  clutter_model: law of the clutter amplitudes the exact threshold assumes (set at construction): swerling1 (redrawn per CPI, the paper's) or fixed (constant amplitude and phase: a room, the radio emulator, isac_channel gain_model fixed); \"swerling1\", \"fixed\" (default \"swerling1\")\n"
+    "  cpi_weights: weights of the CPI sum (set at construction): equal (sum z_l) or inverse_variance (w_l = 1/V_l, snapshot l's H0 variance; the threshold carries the weights, a weakly lit snapshot no longer takes most of the CPI's noise); \"equal\", \"inverse_variance\" (default \"equal\")\n"
     // gen_params:end doc
         // clang-format on
         )
@@ -79,7 +80,8 @@ gnuradio.isac.rx_calibration). Bad parameters raise ValueError.)doc"
              py::arg("threshold_scale") = 1.0,
              py::arg("threshold") = "exact",
              py::arg("tag_detections") = true,
-             py::arg("clutter_model") = "swerling1")
+             py::arg("clutter_model") = "swerling1",
+             py::arg("cpi_weights") = "equal")
              // gen_params:end args
         // clang-format on
         // clang-format off
@@ -103,6 +105,7 @@ gnuradio.isac.rx_calibration). Bad parameters raise ValueError.)doc"
         .def("threshold", &gr::isac::one_bit_rx_filter::threshold)
         .def("tag_detections", &gr::isac::one_bit_rx_filter::tag_detections)
         .def("clutter_model", &gr::isac::one_bit_rx_filter::clutter_model)
+        .def("cpi_weights", &gr::isac::one_bit_rx_filter::cpi_weights)
         // gen_params:end accessors
         // clang-format on
         // the rebuild (the exact threshold of up to 512 clutter patches) can take

@@ -937,8 +937,12 @@ struct one_bit_rx_filter {
       -std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity(), false, false, nullptr, nullptr,
       "swerling1|fixed", nullptr, false, "\"swerling1\"",
       "law of the clutter amplitudes the exact threshold assumes (set at construction): swerling1 (redrawn per CPI, the paper's) or fixed (constant amplitude and phase: a room, the radio emulator, isac_channel gain_model fixed)" };
+    static constexpr param_spec cpi_weights{ "cpi_weights", param_type::text, "",
+      -std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity(), false, false, nullptr, nullptr,
+      "equal|inverse_variance", nullptr, false, "\"equal\"",
+      "weights of the CPI sum (set at construction): equal (sum z_l) or inverse_variance (w_l = 1/V_l, snapshot l's H0 variance; the threshold carries the weights, a weakly lit snapshot no longer takes most of the CPI's noise)" };
     static constexpr param_spec all[] = {
-        n_tx, n_rx, target_deg, clutter_deg, snr_r_db, cnr_db, radar_noise_var, pfa, adc, cpi_len, threshold_scale, threshold, tag_detections, clutter_model
+        n_tx, n_rx, target_deg, clutter_deg, snr_r_db, cnr_db, radar_noise_var, pfa, adc, cpi_len, threshold_scale, threshold, tag_detections, clutter_model, cpi_weights
     };
     static void check(int n_tx,
                       int n_rx,
@@ -953,7 +957,8 @@ struct one_bit_rx_filter {
                       double threshold_scale,
                       const std::string& threshold,
                       bool tag_detections,
-                      const std::string& clutter_model)
+                      const std::string& clutter_model,
+                      const std::string& cpi_weights)
     {
         (void)tag_detections;
         check_value(one_bit_rx_filter::n_tx, double(n_tx));
@@ -969,6 +974,7 @@ struct one_bit_rx_filter {
         check_value(one_bit_rx_filter::threshold_scale, double(threshold_scale));
         check_option(one_bit_rx_filter::threshold, threshold);
         check_option(one_bit_rx_filter::clutter_model, clutter_model);
+        check_option(one_bit_rx_filter::cpi_weights, cpi_weights);
     }
 };
 

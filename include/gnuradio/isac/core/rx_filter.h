@@ -67,6 +67,19 @@
  * of a coherent CPI of cpi_len copies of x_l: the common clutter draw shapes a
  * CPI's tail in proportion to the clutter's share of its variance (one snapshot's
  * own shape is heavier: docs/one_bit_rx_filter.md).
+ *
+ * Weighted CPI sum (cpi_weights::inverse_variance): Z = sum_l w_l z_l with w_l =
+ * 1/V_l, V_l snapshot l's own H0 variance (the threshold's, exact or theorem1), so
+ * that a weakly lit snapshot (V_l ~ 1/|c_0|^2) no longer takes most of the CPI's
+ * noise. w_l z_l = (w_l u_l)^H r_l: the weighted sum is the plain sum of the
+ * filters w_l u_l, so every term above carries the weight as the filter does:
+ * ||u_l||^2, V_l - L_l and its tail excess by w_l^2, the leakage amplitudes
+ * c_{q,l} u_l^H g_q by w_l, and the coherent-CPI kappa^2 of repeated x by w_l^2
+ * (then all w_l are equal and the statistic is the equal-weight one). The shape S
+ * stays the V_l - L_l weighted mean, now of the weighted V_l - L_l. Z is scaled
+ * by n_ok / sum w_l (n_ok the CPI's usable snapshots), which leaves the
+ * statistic unchanged and keeps Z an estimate of n_ok gamma_0 as with equal
+ * weights (u_l is distortionless: E z_l = gamma_0).
  */
 #ifndef INCLUDED_ISAC_CORE_RX_FILTER_H
 #define INCLUDED_ISAC_CORE_RX_FILTER_H
@@ -75,6 +88,7 @@
 #include <gnuradio/isac/core/radar_metrics.h>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace gr {
@@ -88,6 +102,13 @@ constexpr double degenerate_tol = 1e-5;
 //! How the projections are computed: Eigen GEMM, the packing-free direct kernel,
 //! or automatic (direct when min(N_R, N_T) >= 64). Results agree to float rounding.
 enum class projection_kernel { automatic, gemm, direct };
+
+//! The CPI sum's weights: equal (sum z_l) or inverse_variance (1/V_l, file comment).
+enum class cpi_weights { equal, inverse_variance };
+
+//! "equal" / "inverse_variance", else an error naming the parameter.
+cpi_weights parse_cpi_weights(const std::string& name, const std::string& value);
+const char* cpi_weights_name(cpi_weights w);
 
 class rx_filter
 {
@@ -203,9 +224,11 @@ public:
                    double pfa,
                    double noise_var,
                    int cpi_len,
-                   threshold_model threshold = threshold_model::exact);
+                   threshold_model threshold = threshold_model::exact,
+                   cpi_weights weights = cpi_weights::equal);
 
     int cpi_len() const { return d_len; }
+    cpi_weights weights() const { return d_weights; }
     int count() const { return d_count; } //!< snapshots in the current CPI
     void reset();
 
@@ -216,7 +239,8 @@ public:
      * that were not ok contribute nothing but still count towards the CPI length.
      * With the exact threshold a CPI whose snapshots all carry the same terms (the
      * same x) uses the coherent-CPI kappa^2 of its terms, any other CPI the
-     * incoherent-distortion variance of the file comment.
+     * incoherent-distortion variance of the file comment. With inverse-variance
+     * weights Z is sum w_l z_l scaled by (ok snapshots) / sum w_l.
      */
     bool
     add(cfloat z, const cdouble* terms, snapshot_status status, cdouble& Z, double& stat);
@@ -226,8 +250,10 @@ private:
     adc_model d_adc;
     double d_neg_log_pfa, d_noise_var;
     bool d_exact;
+    cpi_weights d_weights;
     int d_len, d_count = 0;
     cdouble d_z = 0.0;
+    double d_wsum = 0.0;   // sum of the ok snapshots' weights
     cdouble d_norm2 = 0.0; // theorem1: sum ||u||^2; exact: sum (V - L)(1 + j (S - 1))
     bool d_same = true;    // exact: every snapshot so far had the first one's terms
     int d_ok = 0;
