@@ -511,6 +511,21 @@ const char* cpi_weights_name(cpi_weights w)
     return w == cpi_weights::inverse_variance ? "inverse_variance" : "equal";
 }
 
+double
+cpi_integrator::h0_variance(double incoherent, const cdouble* a, double* leak) const
+{
+    if (!d_exact)
+        return d_scene.h0_variance(incoherent, a, d_adc, d_noise_var);
+    // exact: incoherent part + coherent linear clutter leakage (d-normalised terms)
+    double coh = 0.0;
+    for (size_t q = 0; q < d_a.size(); ++q)
+        coh += d_scene.cnr()[q] * std::norm(a[q]);
+    coh *= 4.0 / pi;
+    if (leak)
+        *leak = coh;
+    return incoherent + coh;
+}
+
 cpi_integrator::cpi_integrator(const radar_scene& scene,
                                adc_model adc,
                                double pfa,
@@ -550,15 +565,7 @@ bool cpi_integrator::add(
         double w = 1.0;
         if (d_weights == cpi_weights::inverse_variance) {
             // the snapshot's own H0 variance from its terms (file comment)
-            double v;
-            if (d_exact) {
-                double lin = 0.0;
-                for (size_t q = 0; q < d_a.size(); ++q)
-                    lin += d_scene.cnr()[q] * std::norm(terms[q + 1]);
-                v = terms[0].real() + 4.0 / pi * lin;
-            } else {
-                v = d_scene.h0_variance(terms[0].real(), terms + 1, d_adc, d_noise_var);
-            }
+            const double v = h0_variance(terms[0].real(), terms + 1);
             // v > 0 for every ok snapshot; a non-finite or zero one is left unweighted
             w = v > 0.0 && std::isfinite(1.0 / v) ? 1.0 / v : 1.0;
         }
@@ -594,20 +601,17 @@ bool cpi_integrator::add(
         // weights are then all equal, w = sum w / L
         const double w = d_wsum / d_len;
         var = w * w * d_first.back().real() / d_neg_log_pfa;
-    } else if (d_exact) {
-        // incoherent part + coherent linear clutter leakage (d-normalised terms), and
-        // the variance-weighted tail shape
-        double coh = 0.0, vsum = d_norm2.real();
-        for (size_t q = 0; q < d_a.size(); ++q)
-            coh += d_scene.cnr()[q] * std::norm(d_a[q]);
-        var = d_norm2.real() + 4.0 / pi * coh;
-        // the snapshots' tail excess, scaled by the CPI's clutter-leakage share
-        // (rx_filter's terms for a CPI; one snapshot's own excess when L = 1)
-        const double share = d_len > 1 && var > 0.0 ? 4.0 / pi * coh / var : 1.0;
-        const double shape = vsum > 0.0 ? 1.0 + share * d_norm2.imag() / vsum : 1.0;
-        var *= shape;
     } else {
-        var = d_scene.h0_variance(d_norm2.real(), d_a.data(), d_adc, d_noise_var);
+        double leak = 0.0;
+        var = h0_variance(d_norm2.real(), d_a.data(), &leak);
+        if (d_exact) {
+            // the snapshots' tail excess, scaled by the CPI's clutter-leakage share
+            // (rx_filter's terms for a CPI; one snapshot's own excess when L = 1)
+            const double vsum = d_norm2.real();
+            const double share = d_len > 1 && var > 0.0 ? leak / var : 1.0;
+            const double shape = vsum > 0.0 ? 1.0 + share * d_norm2.imag() / vsum : 1.0;
+            var *= shape;
+        }
     }
     Z = d_z * zs;
     stat = var > 0.0 ? std::abs(d_z) / std::sqrt(var * d_neg_log_pfa) : 0.0;

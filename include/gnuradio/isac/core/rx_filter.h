@@ -246,6 +246,10 @@ public:
     add(cfloat z, const cdouble* terms, snapshot_status status, cdouble& Z, double& stat);
 
 private:
+    // H0 variance of one snapshot's terms or a CPI's sums (incoherent part, leakage
+    // amplitudes a); exact model: *leak gets the linear clutter leakage part
+    double h0_variance(double incoherent, const cdouble* a, double* leak = nullptr) const;
+
     radar_scene d_scene;
     adc_model d_adc;
     double d_neg_log_pfa, d_noise_var;
