@@ -503,6 +503,18 @@ class qa_call_sizes(gr_unittest.TestCase):
 
         self.check(build_x, restart=True, min_counts=[40, 40])
 
+        # with the clutter projected out (its references formed from the same x)
+        def build_clutter(g):
+            b = isac.doa_mle(N, L, "known", -60.0, 60.0, 1.0, 0.25, 0.0, "parabolic", 3, -8.5,
+                             clutter_deg=[-41.3, 33.8])
+            g.limit(b)
+            g.sink(b, F32)
+            g.store(b, "doa")
+            g.tb.connect(g.src(y), (b, 0))
+            g.tb.connect(g.src(x), (b, 1))
+
+        self.check(build_clutter, restart=True, min_counts=[40, 40])
+
     def test_beampattern_probe(self):
         rng = np.random.default_rng(12)
         x = cgauss(rng, 64 * 30 + 5, 6)
@@ -617,15 +629,19 @@ class qa_call_sizes(gr_unittest.TestCase):
         r = np.sign(cgauss(rng, 3200, NR).real) + 1j * np.sign(cgauss(rng, 3200, NR).imag)
         r = r.astype(C64)
 
-        def build(g):
-            b = isac.one_bit_rx_filter(NT, NR, 23.0, [-47.0, 31.0], 15.0, [10.0, 10.0], 1.0, 0.01, "1bit", L)
-            g.limit(b)
-            g.sink((b, 0), C64)
-            g.sink((b, 1), F32)
-            g.tb.connect(g.src(r), (b, 0))
-            g.tb.connect(g.src(x), (b, 1))
+        for weights in ("equal", "inverse_variance"):
 
-        self.check(build, min_counts=[3200, 3200])
+            def build(g):
+                b = isac.one_bit_rx_filter(NT, NR, 23.0, [-47.0, 31.0], 15.0, [10.0, 10.0], 1.0, 0.01, "1bit", L,
+                                           cpi_weights=weights)
+                g.limit(b)
+                g.sink((b, 0), C64)
+                g.sink((b, 1), F32)
+                g.tb.connect(g.src(r), (b, 0))
+                g.tb.connect(g.src(x), (b, 1))
+
+            with self.subTest(cpi_weights=weights):
+                self.check(build, restart=True, min_counts=[3200, 3200])
 
     def test_control_loop_delay_estimator(self):
         x, sense, _ = self.emulated(12000, seed=17)
