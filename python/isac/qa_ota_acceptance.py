@@ -21,6 +21,7 @@ host. docs/ota.md lists the seeds whose rows fail."""
 
 import csv
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -40,6 +41,7 @@ class qa_ota_acceptance(gr_unittest.TestCase):
 
     def test_typical_quick(self):
         out = tempfile.mkdtemp(prefix="isac_ota_emulated_")
+        self.addCleanup(shutil.rmtree, out, ignore_errors=True)
         p = subprocess.run([sys.executable, os.path.join(SRC, "apps", "isac_ota_emulated"), "--quick",
                             "--impairments", "typical", "--seed", "2", "--out", out],
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=time_limit(300))

@@ -21,6 +21,7 @@ genie's in exactly those entries); they are not run here.
 import csv
 import math
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -116,6 +117,7 @@ class qa_ota_scenes(gr_unittest.TestCase):
 
     def run_scene(self, seed):
         out = tempfile.mkdtemp(prefix="isac_ota_scene_")
+        self.addCleanup(shutil.rmtree, out, ignore_errors=True)
         p = subprocess.run([sys.executable, os.path.join(SRC, "apps", "isac_ota_emulated"), "--quick",
                             "--impairments", "typical", "--seed", "2", "--scene-seed", str(seed), "--out", out],
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=time_limit(300))
