@@ -544,7 +544,11 @@ def ota_params(g, gui):
     g.param("clutter_cnrs_db", '""', "Clutter CNRs per patch (dB, comma-separated; empty: clutter_cnr_db each)",
             "str")
     g.param("user_degs", '"-34.0,12.0"', "Users' angles (deg, comma-separated, one per user)", "str")
-    g.param("cpi_weights", '"equal"', "Radar CPI sum weights: equal or inverse_variance", "str")
+    # the detector's CPI sum: inverse-variance weights here, where the
+    # lookup-table precoder's table can hold weakly lit entries that take an
+    # equal-weight CPI's Pd down with them (the blocks' default stays "equal";
+    # docs/ota.md, the detector's CPI weights)
+    g.param("cpi_weights", '"inverse_variance"', "Radar CPI sum weights: equal or inverse_variance", "str")
     if not gui:
         g.param("n_snapshots", 262144, "Snapshots (bounded run)", "intx")
         # the TDD option of apps/isac_ota_emulated (--csi tdd): the emulated
