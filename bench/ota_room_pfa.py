@@ -8,9 +8,10 @@ delay, the true channel's table) per room: each emulator seed is one static clut
 phase draw (and one users' channel, so one table), for both CPI weightings.
 
     PYTHONPATH=build/test_modules /usr/bin/python3 bench/ota_room_pfa.py \\
-        [--scene-seeds -1,2,4,8] [--seeds 1,2,3,4] [--seconds 0.3]
+        [--scene-seeds=-1,2,4,8] [--seeds 1,2,3,4] [--seconds 0.3]
 
-Scene seed -1 is the flowgraph's tuned scene; N >= 0 the app's --scene-seed N. The
+Scene seed -1 is the flowgraph's tuned scene (a list starting with it takes the "="
+form); N >= 0 the app's --scene-seed N. The
 window opens at the app's snapshot 172 536, as in its typical runs.
 """
 import argparse
