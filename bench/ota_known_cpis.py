@@ -17,7 +17,12 @@ Every run takes its decisions over the app's measurement window. Pfa's binomial 
 printed beside it.
 
     PYTHONPATH=build/test_modules /usr/bin/python3 bench/ota_known_cpis.py \\
-        [--impairments none] [--seed 1] [--seconds 0.5] [--runs flowgraph,loopback,framed]
+        [--impairments none] [--seed 1] [--seconds 0.5] [--runs flowgraph,loopback,framed] \\
+        [--scene-seed N] [--cpi-weights equal|inverse_variance]
+
+--scene-seed draws the app's random scene (default: the flowgraph's tuned scene),
+--cpi-weights sets the detector's CPI sum weights in the flowgraph and the genies
+(default: the flowgraph's).
 """
 import argparse
 import importlib.machinery
@@ -39,15 +44,15 @@ def load_app():
     return app
 
 
-def target_off_grc(app):
-    """A copy of the OTA flowgraph whose emulator has no target (its
-    target_snr_db only; the precoder and detector keep the scene's)."""
+def target_off_grc(app, root):
+    """A copy of the OTA flowgraph, in the directory root, whose emulator has
+    no target (its target_snr_db only; the precoder and detector keep the
+    scene's)."""
     src = app.find_grc()
     text = open(src).read()
     new, n = re.subn(r"(\n\s+target_snr_db:\s*)snr_r_db", r"\1'-200.0'", text)
     if n != 1:
         raise SystemExit("cannot find the emulator's target_snr_db in %s" % src)
-    root = tempfile.mkdtemp(prefix="ota_known_cpis_")
     os.makedirs(os.path.join(root, "examples"))
     os.symlink(os.path.join(os.path.dirname(os.path.dirname(src)), "grc"), os.path.join(root, "grc"))
     path = os.path.join(root, "examples", os.path.basename(src))
@@ -68,21 +73,32 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--seconds", type=float, default=0.5)
     ap.add_argument("--runs", default="flowgraph,loopback,framed")
+    ap.add_argument("--scene-seed", type=int, default=None)
+    ap.add_argument("--cpi-weights", default=None, choices=("equal", "inverse_variance"))
     args = ap.parse_args()
     runs = args.runs.split(",")
     app = load_app()
     a = argparse.Namespace(impairments=args.impairments, seed=args.seed, seconds=args.seconds, csi="fdd",
                            measure_from=272000 if args.impairments == "harsh" else 172000,
                            max_loop_delay=256 if args.impairments == "harsh" else 64,
-                           timeout=app.time_limit(600.0))
+                           timeout=app.time_limit(600.0), cpi_weights=args.cpi_weights)
     cls = app.compile_flowgraph(app.find_grc())
-    a.samp_rate = cls(radio="emulated", n_snapshots=1).samp_rate
+    probe = cls(radio="emulated", n_snapshots=1)
+    a.samp_rate = probe.samp_rate
+    if args.scene_seed is not None:
+        a.scene = app.isac.scene.draw_scene(args.scene_seed, probe.n_tx, probe.n_users)
+    else:
+        a.scene = {k: v for k, v in app.scene(probe).items() if k in ("target_deg", "clutter_deg", "cnr_db",
+                                                                       "user_deg")}
+    del probe
     a.measure = int(round(a.seconds * a.samp_rate))
-    r = app.run_ota(cls, a, 10.0, "scene")
+    r = app.run_ota(cls, a, None, "scene")
     sc, win, d = r["scene"], (r["measure_from"], r["measure_to"]), r["delay_true"]
     rows = [("flowgraph", "on", r, app.ota_latency(r))]
     if "flowgraph" in runs:
-        off = app.run_ota(app.compile_flowgraph(target_off_grc(app)), a, 10.0, "scene, no target")
+        with tempfile.TemporaryDirectory(prefix="ota_known_cpis_") as root:
+            cls_off = app.compile_flowgraph(target_off_grc(app, root))
+        off = app.run_ota(cls_off, a, None, "scene, no target")
         rows.append(("flowgraph", "off", off, app.ota_latency(off)))
     for name, framed in (("loopback", False), ("framed", True)):
         if name not in runs:
@@ -90,8 +106,9 @@ def main():
         for tgt in (True, False):
             g = app.run_genie(sc, a, 0.0, True, win, loop_delay=d, framed=framed, target=tgt, lag=app.ota_latency(r))
             rows.append((name, "on" if tgt else "off", g, g["lag"]))
-    print("impairments %s, seed %d, %.2f s, loop delay %.3f (estimate %.3f), Pfa set %g, CPI %d, frame %d (known %d)"
-          % (a.impairments, a.seed, a.seconds, d, r["delay_est"], sc["pfa"], sc["radar_cpi"], sc["frame_len"], sc["known_len"]))
+    print("impairments %s, seed %d, %.2f s, loop delay %.3f (estimate %.3f), Pfa set %g, CPI %d, frame %d (known %d), "
+          "cpi_weights %s, scene %s" % (a.impairments, a.seed, a.seconds, d, r["delay_est"], sc["pfa"], sc["radar_cpi"],
+                                        sc["frame_len"], sc["known_len"], sc["cpi_weights"], a.scene))
     print("| run | target | known CPIs | rate (sd) | payload CPIs | rate (sd) |")
     print("|---|---|---|---|---|---|")
     for name, tgt, res, lag in rows:

@@ -544,6 +544,11 @@ def ota_params(g, gui):
     g.param("clutter_cnrs_db", '""', "Clutter CNRs per patch (dB, comma-separated; empty: clutter_cnr_db each)",
             "str")
     g.param("user_degs", '"-34.0,12.0"', "Users' angles (deg, comma-separated, one per user)", "str")
+    # the detector's CPI sum: inverse-variance weights here, where the
+    # lookup-table precoder's table can hold weakly lit entries that take an
+    # equal-weight CPI's Pd down with them (the blocks' default stays "equal";
+    # docs/ota.md, the detector's CPI weights)
+    g.param("cpi_weights", '"inverse_variance"', "Radar CPI sum weights: equal or inverse_variance", "str")
     if not gui:
         g.param("n_snapshots", 262144, "Snapshots (bounded run)", "intx")
         # the TDD option of apps/isac_ota_emulated (--csi tdd): the emulated
@@ -706,7 +711,7 @@ def ota_sensing(g):
     # reflections (and the emulator's clutter) keep their amplitude: the threshold
     # takes the fixed-clutter law, not Swerling I (docs/ota.md)
     radar = radar_chain(g, threshold_scale="threshold_scale", cpi_len="radar_cpi", minoutbuf=SENSE_BUF,
-                        tag_detections="False", clutter_model='"fixed"')
+                        tag_detections="False", clutter_model='"fixed"', cpi_weights="cpi_weights")
     g.conn("cal_fix", 0, radar, 0)
     g.conn("loop_est", 0, radar, 1)
     null(g, "z_sink")

@@ -9,18 +9,17 @@ by isac.scene.draw_scene, every row against the genie loopback on the same
 scene (SER, radar Pd paired on the same target draws, DoA against the CRB,
 loop delay, Rx/Tx calibration, CSI, acquisition), and the scene draw itself.
 
-The scene seeds are fixed here; their scenes were drawn, not picked by angle:
-5 (target 36.6 deg, clutter -68.2/59.7 deg at 10.9/7.7 dB, users 1.8/-25.7 deg)
-and 8 (target -20.8 deg, clutter -3.2 deg at 6.7 dB, users 58.5/34.6 deg).
-Scene seeds 1, 2 and 4 have rows out of tolerance for a documented reason
-(docs/ota.md, random scenes: the radar Pd of a CPI follows its most weakly
-lit snapshot, and the precoder's table on estimated CSI can differ from the
-genie's in exactly those entries); they are not run here.
+The scene seed is fixed here; its scene was drawn, not picked by angle: 5
+(target 36.6 deg, clutter -68.2/59.7 deg at 10.9/7.7 dB, users 1.8/-25.7 deg),
+whose rows all pass with margin (docs/ota.md, random scenes). One drawn scene
+keeps this test within 1.5 times qa_ota_acceptance's time; docs/ota.md has
+scene seeds 1-8 measured.
 """
 
 import csv
 import math
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -38,7 +37,7 @@ except ImportError:
     from util import time_limit
 
 SRC = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
-SCENE_SEEDS = (5, 8)
+SCENE_SEED = 5
 
 
 def sep(a, b):
@@ -109,13 +108,22 @@ class qa_ota_scenes(gr_unittest.TestCase):
         tb = cls(radio="emulated", n_snapshots=1, clutter_degs="", clutter_cnrs_db="")
         self.assertEqual((tb.clutter_deg, tb.cnr_db), ([], []))
         del tb
+        # the detector's CPI weights: a flowgraph parameter that reaches the
+        # radar chain (default: the over-the-air flowgraphs' inverse_variance)
+        tb = cls(radio="emulated", n_snapshots=1)
+        self.assertEqual((tb.cpi_weights, tb.radar.filter.cpi_weights()), ("inverse_variance", "inverse_variance"))
+        del tb
+        tb = cls(radio="emulated", n_snapshots=1, cpi_weights="equal")
+        self.assertEqual(tb.radar.filter.cpi_weights(), "equal")
+        del tb
         for kw in (dict(user_degs="-34,12,5"), dict(clutter_degs="-47,131"),
-                   dict(clutter_degs="10,20", clutter_cnrs_db="1,2,3")):
+                   dict(clutter_degs="10,20", clutter_cnrs_db="1,2,3"), dict(cpi_weights="inverse")):
             with self.assertRaises(ValueError, msg=str(kw)):
                 cls(radio="emulated", n_snapshots=1, **kw)
 
     def run_scene(self, seed):
         out = tempfile.mkdtemp(prefix="isac_ota_scene_")
+        self.addCleanup(shutil.rmtree, out, ignore_errors=True)
         p = subprocess.run([sys.executable, os.path.join(SRC, "apps", "isac_ota_emulated"), "--quick",
                             "--impairments", "typical", "--seed", "2", "--scene-seed", str(seed), "--out", out],
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=time_limit(300))
@@ -144,10 +152,7 @@ class qa_ota_scenes(gr_unittest.TestCase):
             self.assertTrue(any(n.startswith(prefix) for n in ok), "no row %r\n%s" % (prefix, log))
 
     def test_010_scene_seed_5(self):
-        self.check_scene(SCENE_SEEDS[0])
-
-    def test_011_scene_seed_8(self):
-        self.check_scene(SCENE_SEEDS[1])
+        self.check_scene(SCENE_SEED)
 
 
 if __name__ == "__main__":
