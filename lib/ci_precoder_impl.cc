@@ -77,7 +77,7 @@ std::unique_ptr<core::ci_solver> ci_precoder_impl::build(const config& c)
     core::check_angle_deg("target_deg", c.target_deg);
     if (c.clutter_deg.size() != c.cnr_db.size())
         core::throw_param("cnr_db",
-                          std::to_string(c.cnr_db.size()) + " values",
+                          core::list_str(c.cnr_db.size(), "value"),
                           "one value per clutter_deg entry (" +
                               std::to_string(c.clutter_deg.size()) + ")");
     core::check_clutter_count("clutter_deg", c.clutter_deg.size());

@@ -64,14 +64,14 @@ doa_mle::sptr doa_mle::make(int n_rx,
     if (!clutter_deg.empty() && (mode != "known" || n_tx == 0))
         core::throw_param(
             "clutter_deg",
-            "a list of " + std::to_string(clutter_deg.size()) + " angles",
+            core::list_str(clutter_deg.size(), "angle"),
             "[] unless mode is \"known\" and n_tx > 0 (the block forms each "
             "patch's reference g_T(theta_q)^T x_t from the transmit "
             "vectors on in1)");
     if (clutter_deg.size() > size_t(core::doa_mle_core::max_clutter_doa))
         core::throw_param(
             "clutter_deg",
-            "a list of " + std::to_string(clutter_deg.size()) + " angles",
+            core::list_str(clutter_deg.size(), "angle"),
             "at most " + std::to_string(core::doa_mle_core::max_clutter_doa) + " angles");
     if (!clutter_deg.empty() && p_gauss > 0.0)
         core::throw_param("p_gauss",
@@ -200,7 +200,7 @@ void doa_mle_impl::clutter_deg_changed()
     if (Q > 0 && (!d_known || d_n_tx == 0))
         core::throw_param(
             "clutter_deg",
-            "a list of " + std::to_string(Q) + " angles",
+            core::list_str(Q, "angle"),
             "[] unless mode is \"known\" and n_tx > 0 (the block forms each "
             "patch's reference from the transmit vectors on in1)");
     std::vector<double> rad(Q);
@@ -385,12 +385,17 @@ int doa_mle_impl::work(int noutput_items,
         d_cpi.fetch_add(1);
         const uint64_t idx = d_run_cpi++;
         if (!r.valid) {
-            if (d_invalid.fetch_add(1) == 0)
-                d_logger->warn(
-                    "CPI {:d}: NaN/Inf or overflowing samples, no usable signal "
-                    "(all zero or denormal) or a zero reference; estimate marked "
-                    "invalid (further invalid CPIs are counted, not logged)",
-                    idx);
+            d_invalid.fetch_add(1);
+            // once per reason: a user who fixed one cause still hears of another
+            const unsigned bit = 1u << unsigned(r.invalid);
+            if (r.invalid != core::doa_invalid::none && !(d_invalid_logged & bit)) {
+                d_invalid_logged |= bit;
+                d_logger->warn("CPI {:d}: {:s}; estimate marked invalid (further "
+                               "invalid CPIs of this kind are counted by "
+                               "invalid_count(), not logged)",
+                               idx,
+                               core::describe(r.invalid));
+            }
         }
         const bool above = r.valid && r.above_threshold;
         if (r.valid && !above) {

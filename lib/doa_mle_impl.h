@@ -40,6 +40,7 @@ private:
     uint64_t d_below_at_log = 0;
     std::atomic<uint64_t> d_cpi{ 0 };
     std::atomic<uint64_t> d_invalid{ 0 };
+    unsigned d_invalid_logged = 0; // reasons already logged, a bit each (work thread)
     uint64_t d_run_cpi = 0; // CPI index since start(): cpi_index * cpi_len = item offset
     const pmt::pmt_t d_port;
     mutable std::mutex d_rec_mutex; // guards the record below

@@ -22,7 +22,7 @@ void check_user_count(const std::vector<double>& user_deg)
 {
     if (user_deg.empty() || user_deg.size() > size_t(core::max_users))
         core::throw_param("user_deg",
-                          "a list of " + std::to_string(user_deg.size()) + " angles",
+                          core::list_str(user_deg.size(), "angle"),
                           "1 to " + std::to_string(core::max_users) +
                               " angles in [-90, 90]");
 }

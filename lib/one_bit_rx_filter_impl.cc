@@ -47,7 +47,7 @@ core::radar_scene one_bit_rx_filter_impl::make_scene(const params& p)
     const size_t Q = p.clutter_deg.size();
     if (!(p.cnr_db.size() == Q || (p.cnr_db.size() == 1 && Q > 0)))
         core::throw_param("cnr_db",
-                          std::to_string(p.cnr_db.size()) + " values",
+                          core::list_str(p.cnr_db.size(), "value"),
                           "one per clutter_deg entry (" + std::to_string(Q) +
                               ") or a single value for all");
     std::vector<double> cnr;

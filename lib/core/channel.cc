@@ -320,18 +320,18 @@ void channel_params::validate() const
     check_int_range("n_rx", n_rx, 1, max_antennas);
     if (comm != comm_model::rayleigh && long(user_rad.size()) != n_users)
         throw_param("user_deg",
-                    "a list of " + std::to_string(user_rad.size()) + " angles",
+                    list_str(user_rad.size(), "angle"),
                     "n_users = " + std::to_string(n_users) + " angles for comm_model '" +
                         to_string(comm) + "'");
     if (!user_rad.empty() && long(user_rad.size()) != n_users)
         throw_param("user_deg",
-                    "a list of " + std::to_string(user_rad.size()) + " angles",
+                    list_str(user_rad.size(), "angle"),
                     "empty or n_users = " + std::to_string(n_users) + " angles");
     for (double a : user_rad)
         check_angle_rad("user_deg", a);
     if (comm_noise_var.size() != 1 && long(comm_noise_var.size()) != n_users)
         throw_param("comm_noise_var",
-                    "a list of " + std::to_string(comm_noise_var.size()) + " values",
+                    list_str(comm_noise_var.size(), "value"),
                     "one value or n_users = " + std::to_string(n_users) + " values");
     for (double v : comm_noise_var)
         if (!(std::isfinite(v) && v >= 0.0 && v <= 1e30))
@@ -347,7 +347,7 @@ void channel_params::validate() const
         check_angle_rad("clutter_deg", a);
     if (cnr_db.size() != clutter_rad.size())
         throw_param("cnr_db",
-                    "a list of " + std::to_string(cnr_db.size()) + " values",
+                    list_str(cnr_db.size(), "value"),
                     "one value per clutter_deg entry (" +
                         std::to_string(clutter_rad.size()) + ")");
     for (double c : cnr_db)

@@ -279,7 +279,7 @@ void doa_mle_core::set_clutter(const std::vector<double>& clutter_rad)
 {
     if (clutter_rad.size() > size_t(max_clutter_doa))
         throw_param("clutter_deg",
-                    "a list of " + std::to_string(clutter_rad.size()) + " angles",
+                    list_str(clutter_rad.size(), "angle"),
                     "at most " + std::to_string(max_clutter_doa) +
                         " clutter angles (the grid keeps one value per angle and "
                         "grid point)");
@@ -290,7 +290,7 @@ void doa_mle_core::set_clutter(const std::vector<double>& clutter_rad)
                         "finite angles in [-90, 90] deg");
     if (!clutter_rad.empty() && d_mode != doa_mode::known)
         throw_param("clutter_deg",
-                    "a list of " + std::to_string(clutter_rad.size()) + " angles",
+                    list_str(clutter_rad.size(), "angle"),
                     "empty outside the pure known mode (p_gauss = 0): the clutter "
                     "projection needs every path's realisations");
     const int Q = int(clutter_rad.size());
@@ -421,15 +421,16 @@ doa_result doa_mle_core::estimate(const cfloat* Yp,
     const size_t nq = clutter_active() ? size_t(L) * d_clutter.size() : 0;
     if (nq > 0 && cq == nullptr)
         throw_param("clutter_ref", "null", "the clutter references (clutter_deg set)");
-    const doa_result bad = invalid_result();
     if (!all_finite(Yp, size_t(d_n) * L) || (need_c && !all_finite(cp, L)) ||
         (nq > 0 && !all_finite(cq, nq)))
-        return bad;
+        return invalid_result(doa_invalid::nonfinite);
     // A CPI without usable signal (all zero, or only denormals) has no direction.
     const int ey = max_exponent(Yp, size_t(d_n) * L);
     int ec = need_c ? max_exponent(cp, L) : 0;
-    if (ey == no_signal || ec == no_signal)
-        return bad;
+    if (ey == no_signal)
+        return invalid_result(doa_invalid::no_signal);
+    if (ec == no_signal) // known/mixed: nothing was sent toward the DoD in this CPI
+        return invalid_result(doa_invalid::no_reference);
     if (nq > 0) // the clutter references scale with c (they share the transmit vectors)
         ec = std::max(ec, max_exponent(cq, nq));
     // Far from 1 the single-precision products underflow or overflow (an echo
@@ -470,7 +471,6 @@ doa_result doa_mle_core::estimate_scaled(const cfloat* Yp,
                                          const cfloat* cq)
 {
     const bool need_c = d_mode != doa_mode::gaussian;
-    const doa_result bad = invalid_result();
 
     d_L = L;
     Eigen::Map<const cmatf> Y(Yp, d_n, L);
@@ -482,7 +482,7 @@ doa_result doa_mle_core::estimate_scaled(const cfloat* Yp,
         const int cb = std::max(1, int((1L << 22) / (long(d_n) * d_n)));
         for (int t0 = 0; t0 < L; t0 += cb) {
             if (t0 > 0 && cancel())
-                return bad;
+                return invalid_result(doa_invalid::cancelled);
             d_Rf.selfadjointView<Eigen::Lower>().rankUpdate(
                 Y.middleCols(t0, std::min(cb, L - t0)), 1.0f / float(L));
         }
@@ -498,10 +498,12 @@ doa_result doa_mle_core::estimate_scaled(const cfloat* Yp,
         Eigen::Map<const cvecf> c(cp, L);
         d_Ec = double(c.squaredNorm());
         d_z = (Y * c.conjugate()).cast<cdouble>();
+        // no reference energy: nothing to correlate with
         if (!(d_Ec > 0.0) && d_mode == doa_mode::known)
-            return bad; // no reference energy: nothing to correlate with
+            return invalid_result(doa_invalid::no_reference);
+        // finite samples whose products overflow single precision
         if (!std::isfinite(d_Ec) || !d_z.allFinite())
-            return bad; // finite samples whose products overflow single precision
+            return invalid_result(doa_invalid::overflow);
     }
     if (clutter_active()) {
         // the clutter's least-squares part of z and the Q x Q form of the
@@ -518,14 +520,14 @@ doa_result doa_mle_core::estimate_scaled(const cfloat* Yp,
             v[q] = d_Bq.col(q).dot(Zq.col(q));
         const cmat G = (d_BqG.array() * d_Cc.array()).matrix();
         if (!G.allFinite() || !v.allFinite() || !d_rho.allFinite())
-            return bad;
+            return invalid_result(doa_invalid::overflow);
         const cmat Gp = pinv_hermitian(G);
         const cvec s = (d_rho.conjugate().array() * (Gp * v).array()).matrix();
         d_zp = d_z - d_Bq * s;
         d_H = d_rho.conjugate().asDiagonal() * Gp * d_rho.asDiagonal();
     }
     if (d_mode != doa_mode::known && !d_r.allFinite())
-        return bad;
+        return invalid_result(doa_invalid::overflow);
 
     const int M = static_cast<int>(d_grid.size());
     // Bartlett spectrum b^H Rhat b = s0 (r_0 + 2 sum_d Re(r_d e^{jkd})) from the
@@ -621,9 +623,32 @@ doa_result doa_mle_core::estimate_scaled(const cfloat* Yp,
     return finish(theta, m);
 }
 
-doa_result doa_mle_core::invalid_result()
+const char* describe(doa_invalid why)
+{
+    switch (why) {
+    case doa_invalid::none:
+        return "valid";
+    case doa_invalid::nonfinite:
+        return "NaN/Inf samples";
+    case doa_invalid::no_signal:
+        return "no usable signal (all zero or denormal)";
+    case doa_invalid::no_reference:
+        return "a zero reference (no transmit energy in the CPI)";
+    case doa_invalid::overflow:
+        return "samples whose products overflow";
+    case doa_invalid::clutter_span:
+        return "the estimate lies inside the span of the clutter_deg patches (the "
+               "projection leaves no target information there)";
+    case doa_invalid::cancelled:
+        return "cancelled by stop()";
+    }
+    return "unknown";
+}
+
+doa_result doa_mle_core::invalid_result(doa_invalid why)
 {
     doa_result bad;
+    bad.invalid = why;
     bad.theta_rad = nan_v;
     bad.beta = nan_v;
     bad.beta_abs = nan_v;
@@ -636,7 +661,7 @@ doa_result doa_mle_core::invalid_result()
 doa_result doa_mle_core::finish(double theta, int grid_index)
 {
     if (!std::isfinite(theta))
-        return invalid_result();
+        return invalid_result(doa_invalid::overflow);
     doa_result r;
     r.valid = true;
     r.grid_index = grid_index;
@@ -654,7 +679,7 @@ doa_result doa_mle_core::finish(double theta, int grid_index)
         r.beta = r.beta_abs;
         r.snr_est = r.beta_abs * r.beta_abs * Nb * p / s2;
         if (!std::isfinite(r.beta_abs))
-            return invalid_result();
+            return invalid_result(doa_invalid::overflow);
         r.crb_rad2 = crb_gaussian(b, bd, r.beta_abs, p, d_L, s2);
         break;
     }
@@ -663,12 +688,13 @@ doa_result doa_mle_core::finish(double theta, int grid_index)
         if (clutter_active()) {
             const double den = clutter_den(b, d_Bq.adjoint() * b);
             if (!(den > clutter_den_tol * Nb * d_Ec))
-                return invalid_result(); // x(theta) inside the clutter span
+                return invalid_result(
+                    doa_invalid::clutter_span); // x(theta) inside the clutter span
             r.beta = b.dot(d_zp) / den;  // x^H P y / x^H P x
             r.beta_abs = std::abs(r.beta);
             r.snr_int = r.beta_abs * r.beta_abs * den / s2;
             if (!std::isfinite(r.beta_abs))
-                return invalid_result();
+                return invalid_result(doa_invalid::overflow);
             r.crb_rad2 = crb_deterministic_clutter_gram(
                 b, bd, d_Ec, d_Bq, d_rho, d_Cc, r.beta_abs, s2);
         } else {
@@ -676,7 +702,7 @@ doa_result doa_mle_core::finish(double theta, int grid_index)
             r.beta_abs = std::abs(r.beta);
             r.snr_int = r.beta_abs * r.beta_abs * Nb * d_Ec / s2;
             if (!std::isfinite(r.beta_abs))
-                return invalid_result();
+                return invalid_result(doa_invalid::overflow);
             r.crb_rad2 = crb_deterministic(b, bd, r.beta_abs, pD, d_L, s2);
         }
         r.snr_est = r.beta_abs * r.beta_abs * Nb * pD / s2;
@@ -689,7 +715,7 @@ doa_result doa_mle_core::finish(double theta, int grid_index)
         r.beta = std::abs(g) > 0.0 ? r.beta_abs * g / std::abs(g) : cdouble(r.beta_abs);
         r.snr_est = r.beta_abs * r.beta_abs * Nb * (pD + d_p_gauss) / s2;
         if (!std::isfinite(r.beta_abs))
-            return invalid_result();
+            return invalid_result(doa_invalid::overflow);
         r.crb_rad2 = crb_mixed(b, bd, r.beta_abs, pD, d_p_gauss, d_L, s2);
         break;
     }

@@ -155,7 +155,7 @@ void fractional_delay::set_delays(const std::vector<double>& delays)
 {
     if (delays.size() != 1 && delays.size() != size_t(d_nchan))
         throw_param("delays",
-                    std::to_string(delays.size()) + " values",
+                    list_str(delays.size(), "value"),
                     "1 or n_chan (" + std::to_string(d_nchan) + ") values");
     for (double v : delays)
         if (!(std::isfinite(v) && v >= 0.0 && v <= d_max_delay))
@@ -412,7 +412,7 @@ void frontend_params::validate() const
     check_positive_finite("center_freq", center_freq);
     if (users != comm_model::rayleigh && user_rad.size() != size_t(n_users))
         throw_param("user_deg",
-                    std::to_string(user_rad.size()) + " angles",
+                    list_str(user_rad.size(), "angle"),
                     "n_users (" + std::to_string(n_users) + ") angles");
     for (double r : user_rad)
         check_rad("user_deg", r);
@@ -423,7 +423,7 @@ void frontend_params::validate() const
     check_db_range("target_snr_db", target_snr_db);
     if (clutter_rad.size() != cnr_db.size())
         throw_param("cnr_db",
-                    std::to_string(cnr_db.size()) + " values",
+                    list_str(cnr_db.size(), "value"),
                     "one value per clutter_deg entry (" +
                         std::to_string(clutter_rad.size()) + ")");
     for (double r : clutter_rad)

@@ -127,9 +127,16 @@ void check_clutter_count(const std::string& name, size_t q)
 {
     if (q > size_t(max_clutter))
         throw_param(name,
-                    "a list of " + std::to_string(q) + " angles",
+                    list_str(q, "angle"),
                     "at most " + std::to_string(max_clutter) +
                         " clutter patches (each snapshot solves a Q x Q system)");
+}
+
+std::string list_str(size_t n, const std::string& noun)
+{
+    if (n == 0)
+        return "an empty list";
+    return "a list of " + std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
 }
 
 std::string shape_str(long rows, long cols)

@@ -98,7 +98,7 @@ void check_length(const param_spec& s, size_t n, const std::vector<long>& allowe
     for (long a : allowed)
         vals += (vals.empty() ? "" : " or ") + std::to_string(a);
     throw_param(s.name,
-                "a list of " + std::to_string(n) + " values",
+                list_str(n, "value"),
                 "length " + std::string(s.length ? s.length : "") + " (" + vals + ")");
 }
 

@@ -35,7 +35,7 @@ radar_scene::radar_scene(int n_tx,
     check_positive_finite("snr_r (linear target SNR)", snr_r);
     if (cnr.size() != clutter_rad.size())
         throw_param("cnr_db",
-                    std::to_string(cnr.size()) + " values",
+                    list_str(cnr.size(), "value"),
                     "one value per clutter_deg entry (" +
                         std::to_string(clutter_rad.size()) + ")");
     for (double v : cnr)

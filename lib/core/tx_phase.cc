@@ -323,7 +323,7 @@ std::vector<cfloat> tx_cal_weights(const tx_phase_result& r, bool equalize_gains
     const size_t n = r.phases_rad.size();
     if (equalize_gains && r.gains_db.size() != n)
         throw_param("gains_db",
-                    std::to_string(r.gains_db.size()) + " values",
+                    list_str(r.gains_db.size(), "value"),
                     std::to_string(n) + " (one per phase)");
     double mean_g2 = 0.0;
     if (equalize_gains) {

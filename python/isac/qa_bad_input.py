@@ -11,6 +11,7 @@ holds, so the document and the tests cannot drift apart.
 
 usage: qa_bad_input.py [--markdown]"""
 
+import os
 import sys
 
 import numpy as np
@@ -166,7 +167,7 @@ def _(t):
         rs(4, 4, float("nan"))
     with t.assertRaisesRegex(ValueError, "n_rx = 0"):
         rs(4, 0, 0.0)
-    with t.assertRaisesRegex(ValueError, "cnr_db"):
+    with t.assertRaisesRegex(ValueError, "cnr_db = a list of 1 value is out of range"):
         rs(4, 4, 0.0, [10.0, 20.0], 15.0, [20.0])
     s = rs(4, 4, 0.0)
     sol = s.solve(np.ones(1, complex))
@@ -242,14 +243,14 @@ def csi_dict(H, offset=None):
 
 @case("isac_channel", "invalid size / parameter", "`n_tx` = 0; 'los' with 1 `user_deg` for 2 users; "
       "`clutter_deg` and `cnr_db` of different lengths; `radar_noise_var` = -1",
-      "`ValueError` naming the parameter, e.g. `user_deg = a list of 1 angles is out of range; "
+      "`ValueError` naming the parameter, e.g. `user_deg = a list of 1 angle is out of range; "
       "allowed: n_users = 2 angles for comm_model 'los'`")
 def _(t):
     with t.assertRaisesRegex(ValueError, "n_tx = 0"):
         isac.isac_channel(0, 2, 4)
-    with t.assertRaisesRegex(ValueError, "user_deg = a list of 1 angles"):
+    with t.assertRaisesRegex(ValueError, "user_deg = a list of 1 angle is out of range"):
         isac.isac_channel(4, 2, 4, "los", [10.0])
-    with t.assertRaisesRegex(ValueError, "cnr_db"):
+    with t.assertRaisesRegex(ValueError, "cnr_db = an empty list is out of range"):
         isac.isac_channel(4, 2, 4, clutter_deg=[10.0], cnr_db=[])
     with t.assertRaisesRegex(ValueError, "radar_noise_var = -1"):
         isac.isac_channel(4, 2, 4, radar_noise_var=-1.0)
@@ -467,7 +468,7 @@ def _(t):
     mk = isac.one_bit_rx_filter
     with t.assertRaisesRegex(ValueError, r"pfa = 1(\.0+)? is out of range; allowed: \(0, 1\)"):
         mk(8, 8, 10.0, [], 15.0, [], 1.0, 1.0, "1bit")
-    with t.assertRaisesRegex(ValueError, "cnr_db = 0 values"):
+    with t.assertRaisesRegex(ValueError, "cnr_db = an empty list is out of range"):
         mk(8, 8, 10.0, [1.0], 15.0, [], 1.0, 0.1, "1bit")
     with t.assertRaisesRegex(ValueError, "adc = '2bit'"):
         mk(8, 8, 10.0, [], 15.0, [], 1.0, 0.1, "2bit")
@@ -522,6 +523,54 @@ def _(t):
         isac.doa_mle(8, 16, "gaussian", -90.0, 90.0, 0.0, 0.1, 1.0)
     with t.assertRaisesRegex(ValueError, "cpi_len = 0"):
         isac.doa_mle(8, 0, "gaussian", -90.0, 90.0, 1.0, 0.1, 1.0)
+
+
+@case("doa_mle", "invalid clutter", "`clutter_deg` = [91], [nan], 65 angles, or given with `n_tx` = 0 / "
+      "mode \"gaussian\" / `p_gauss` > 0; the same through `set_clutter_deg`, `set_p_gauss`",
+      "`ValueError` naming the parameter (`clutter_deg = an entry 91 is out of range; allowed: entries "
+      "in [-90, 90] deg`); a setter keeps the old value; NaN/Inf in x (whose products form the "
+      "clutter references) marks that CPI invalid only")
+def _(t):
+    args = (8, 16, "known", -90.0, 90.0, 0.5, 1.0, 0.0, "newton", 4, 23.0)
+    with t.assertRaisesRegex(ValueError, "clutter_deg = an entry 91 is out of range"):
+        isac.doa_mle(*args, [91.0])
+    for bad in ([float("nan")], [10.0] * 65):
+        with t.assertRaisesRegex(ValueError, "clutter_deg"):
+            isac.doa_mle(*args, bad)
+    with t.assertRaisesRegex(ValueError, "clutter_deg = a list of 1 angle is out of range"):
+        isac.doa_mle(8, 16, "known", -90.0, 90.0, 0.5, 1.0, 0.0, "newton", 0, 0.0, [10.0])
+    with t.assertRaisesRegex(ValueError, "clutter_deg"):
+        isac.doa_mle(8, 16, "gaussian", -90.0, 90.0, 0.5, 1.0, 0.0, "newton", 0, 0.0, [10.0])
+    with t.assertRaisesRegex(ValueError, "p_gauss"):
+        isac.doa_mle(8, 16, "known", -90.0, 90.0, 0.5, 1.0, 0.5, "newton", 4, 0.0, [10.0])
+    b = isac.doa_mle(*args, [10.0, -33.0])
+    b.set_log_level("error")
+    with t.assertRaisesRegex(ValueError, "clutter_deg"):
+        b.set_clutter_deg([95.0])
+    with t.assertRaisesRegex(ValueError, "p_gauss"):
+        b.set_p_gauss(0.5)
+    t.assertEqual(list(b.clutter_deg()), [10.0, -33.0])
+    t.assertEqual(b.p_gauss(), 0.0)
+    # two CPIs of 16 snapshots, an Inf transmit sample in the first
+    rng = np.random.default_rng(15)
+    L = 16
+    x = (rng.choice([-1.0, 1.0], (2 * L, 4)) + 1j * rng.choice([-1.0, 1.0], (2 * L, 4))) / np.sqrt(8)
+    c = x @ isac.steering(4, 23.0, normalize=True)
+    y = np.outer(c, isac.steering(8, 23.0, normalize=True)) + 0.1 * rng.standard_normal((2 * L, 8))
+    x[3, 1] = np.inf
+    tb = gr.top_block()
+    snk, dbg = blocks.vector_sink_f(), blocks.message_debug()
+    tb.connect(blocks.vector_source_c(y.astype(np.complex64).ravel().tolist(), False, 8), (b, 0))
+    tb.connect(blocks.vector_source_c(x.astype(np.complex64).ravel().tolist(), False, 4), (b, 1))
+    tb.connect(b, snk)
+    tb.msg_connect(b, "doa", dbg, "store")
+    tb.run()
+    est = np.array(snk.data())
+    t.assertEqual(len(est), 2)
+    t.assertTrue(np.isnan(est[0]))
+    t.assertLess(abs(est[1] - 23.0), 2.0)
+    t.assertEqual(b.invalid_count(), 1)
+    t.assertEqual([pmt.to_python(dbg.get_message(k))["valid"] for k in range(2)], [False, True])
 
 
 @case("doa_mle", "NaN/Inf samples", "a NaN sample inside a CPI",
@@ -732,6 +781,19 @@ def markdown():
     for b, c, g, s, _ in CASES:
         lines.append(f"| {b} | {c} | {g} | {s} |")
     return "\n".join(lines)
+
+
+def _doc_holds_the_table(self):
+    # a row added to the document by hand has no test behind it
+    doc = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "bad_input.md")
+    if not os.path.exists(doc):  # an installed copy runs without the source tree
+        self.skipTest("docs/bad_input.md not beside this file")
+    with open(doc) as f:
+        text = f.read()
+    self.assertIn(markdown(), text, "docs/bad_input.md differs from `qa_bad_input.py --markdown`")
+
+
+qa_bad_input.test_999_document_holds_the_generated_table = _doc_holds_the_table
 
 
 if __name__ == "__main__":

@@ -313,6 +313,30 @@ class qa_doa_mle(gr_unittest.TestCase):
         self.assertTrue(np.all(np.abs(out[[0, 2]] - 20.0) < 2.0))
         self.assertEqual(blk.invalid_count(), 1)
 
+    def test_022b_invalid_reasons(self):
+        # each cause of an invalid CPI is named (the block logs each once), and a
+        # later valid CPI is unaffected
+        n, L = 4, 8
+        Y, C = self.make_cpis(n, L, 4, [20.0])
+        Y[L + 3, 2] = np.inf   # CPI 1: a non-finite sample
+        C[2 * L:3 * L] = 0.0   # CPI 2: no transmit energy
+        est = core.doa_mle_core(n, -90, 90, 0.5, 0.1, mode="known", **BLOCK_CONV)
+        reasons = [est.estimate(Y[k * L:(k + 1) * L].T, C[k * L:(k + 1) * L])["invalid_reason"]
+                   for k in range(4)]
+        self.assertEqual(reasons[0], "")
+        self.assertIn("NaN/Inf", reasons[1])
+        self.assertIn("zero reference", reasons[2])
+        self.assertEqual(reasons[3], "")
+        silent = est.estimate(np.zeros((n, L), complex), C[:L])
+        self.assertFalse(silent["valid"])
+        self.assertIn("no usable signal", silent["invalid_reason"])
+        blk = isac.doa_mle(n, L, "known", -90, 90, 0.5, 0.1)
+        out, msgs = self.run_block(blk, Y, C)
+        self.assertEqual(blk.invalid_count(), 2)
+        self.assertEqual([pmt.to_bool(pmt.dict_ref(m, pmt.intern("valid"), pmt.PMT_NIL)) for m in msgs],
+                         [True, False, False, True])
+        self.assertAlmostEqual(out[3], 20.0, delta=2.0)
+
     def test_023_setters(self):
         blk = isac.doa_mle(4, 8, "known", -90, 90, 0.5, 0.1)
         blk.set_noise_var(0.5)

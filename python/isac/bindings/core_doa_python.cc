@@ -36,6 +36,7 @@ py::dict to_dict(const doa_result& r)
     d["grid_index"] = r.grid_index;
     d["snr_int"] = r.snr_int;
     d["above_threshold"] = r.above_threshold;
+    d["invalid_reason"] = r.valid ? "" : describe(r.invalid);
     return d;
 }
 } // namespace
@@ -55,7 +56,7 @@ bistatic CRB paper (spacing 0.5, sign +1, midpoint reference, unnormalised).
 estimate(Y, c=None, Cq=None): Y is n_rx x L (numpy complex), c has L entries, Cq is
 L x Q (the clutter references c_{q,t}, needed after set_clutter); returns a dict
 {valid, theta_deg, beta, beta_abs, snr_est, crb_deg2, objective, grid_index, snr_int,
-above_threshold}.
+above_threshold, invalid_reason} (invalid_reason: "" or why valid is false).
 set_clutter(clutter_deg): known mode, the receive angles (this core's convention) of
 paths with known references and unknown gains, projected out (docs/doa_mle.md).)doc")
         .def(py::init([](int n_rx,

@@ -63,8 +63,22 @@ doa_mode parse_doa_mode(const std::string& s, const std::string& name = "mode");
 //! Parse "none" / "parabolic" / "newton".
 doa_refine parse_doa_refine(const std::string& s, const std::string& name = "refine");
 
+//! Why a CPI has no estimate (doa_result::invalid).
+enum class doa_invalid {
+    none,         //!< the estimate is valid
+    nonfinite,    //!< NaN/Inf samples in the CPI or its references
+    no_signal,    //!< all-zero or only denormal samples
+    no_reference, //!< the known reference has no energy (no transmit vectors)
+    overflow,     //!< finite samples whose products overflow
+    clutter_span, //!< the estimate lies inside the clutter span (clutter_deg)
+    cancelled     //!< a stop() cancelled the CPI
+};
+//! A phrase for the logs: "NaN/Inf samples", ...
+const char* describe(doa_invalid why);
+
 struct doa_result {
-    bool valid = false;      //!< false: NaN/Inf in the CPI or no reference energy
+    bool valid = false;                      //!< false: see `invalid`
+    doa_invalid invalid = doa_invalid::none; //!< why valid is false
     double theta_rad = 0.0;  //!< estimate (NaN when invalid)
     cdouble beta = 0.0;      //!< gain estimate (gaussian mode: real, = |beta|)
     double beta_abs = 0.0;   //!< |beta|
@@ -215,7 +229,7 @@ private:
     double mixed_objective(double J, cdouble g) const;
     double bartlett_at(const cvec& b) const; // b^H Rhat b in O(N) from the lags
     doa_result finish(double theta, int grid_index);
-    static doa_result invalid_result();
+    static doa_result invalid_result(doa_invalid why);
 };
 
 /*!

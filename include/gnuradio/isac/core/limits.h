@@ -76,6 +76,10 @@ db_to_linear(const std::string& name, double db, double lo = -200.0, double hi =
 //! A number as the error messages print it (shortest round-trip-ish form, "1e+30").
 std::string num_str(double v);
 
+//! A list's size as the error messages print it: "an empty list", "a list of 1 angle",
+//! "a list of 3 angles" (`noun` singular).
+std::string list_str(size_t n, const std::string& noun);
+
 } // namespace core
 } // namespace isac
 } // namespace gr
