@@ -21,7 +21,9 @@
  *     y = g X; the fitted energy ||y X^H (X X^H)^-1/2||^2 is largest at the
  *     true start. Integer search, then a fractional delay by parabolic
  *     refinement over band-limited (Kaiser-windowed sinc) interpolation; the
- *     whole frame is resampled at the estimated instants.
+ *     whole frame is resampled at the estimated instants. A frame whose fit
+ *     falls more than mismatch_margin_db below the SNR its preamble metric
+ *     shows is another format's (seed, lengths): rejected and counted.
  *  3. CFO: on the first frames, Kay's weighted phase-difference estimator over
  *     the preamble blocks (efficient at high SNR); then a frequency-locked loop
  *     on the phase advance of the pilot estimate from frame to frame (an
