@@ -134,6 +134,7 @@ bool user_receiver_impl::start()
     d_pending.clear();
     d_ref.reset();
     d_ref_warned = 0;
+    d_mm_warned = 0;
     d_ref_held = 0;
     d_in_held = 0;
     d_eos = false;
@@ -229,7 +230,8 @@ pmt::pmt_t user_receiver_impl::stats_dict(const frame_stats& f, int F)
         .flag("decided", f.decided)
         .flag("acquired", f.acquired)
         .u64("ref_dropped", f.ref_dropped)
-        .u64("ref_nonfinite", f.ref_nonfinite);
+        .u64("ref_nonfinite", f.ref_nonfinite)
+        .u64("format_mismatches", f.format_mismatches);
 }
 
 void user_receiver_impl::post_frame_messages(const core::rx_frame& f)
@@ -248,6 +250,7 @@ void user_receiver_impl::post_frame_messages(const core::rx_frame& f)
         std::lock_guard<std::mutex> lock(d_mutex);
         st.ref_dropped = d_ref.dropped();
         st.ref_nonfinite = d_ref_nonfinite;
+        st.format_mismatches = d_core.format_mismatches();
     }
     const bool listened = !pmt::is_null(message_subscribers(d_stats_port));
     const pmt::pmt_t s = listened ? stats_dict(st, d_F) : pmt::PMT_NIL;
@@ -295,6 +298,7 @@ pmt::pmt_t user_receiver_impl::ser_dict(const core::rx_frame& f) const
         .u64("missed", f.missed_total)
         .u64("ref_dropped", d_ref.dropped())
         .u64("ref_nonfinite", d_ref_nonfinite)
+        .u64("format_mismatches", d_core.format_mismatches())
         .i64("locked_frame", long(d_locked_frame));
 }
 
@@ -324,6 +328,20 @@ int user_receiver_impl::general_work(int noutput_items,
             // never comes: out with its phase held flat, as after a miss
             d_core.flush();
             d_eos = true;
+        }
+        const uint64_t mism = d_core.format_mismatches();
+        if (mism > 2 * d_mm_warned) { // the first, then a line per doubling
+            d_logger->error(
+                "{} frame(s) rejected: the known section does not fit (fit SNR "
+                "{:.1f} dB) where the preamble shows {:.1f} dB. This receiver's frame "
+                "format differs from the transmitter's: n_tx, payload_len, "
+                "preamble_block, preamble_reps, pilot_len and frame_seed must match "
+                "frame_builder's (or the signal is badly distorted: an ADC driven "
+                "into clipping); no row, csi or SER comes from such frames",
+                mism,
+                d_core.mismatch_fit_snr_db(),
+                d_core.mismatch_sync_snr_db());
+            d_mm_warned = mism;
         }
         core::rx_frame f;
         while (d_core.pop(f))
@@ -566,6 +584,12 @@ uint64_t user_receiver_impl::ref_dropped() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_ref.dropped();
+}
+
+uint64_t user_receiver_impl::format_mismatches() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_core.format_mismatches();
 }
 
 uint64_t user_receiver_impl::ref_nonfinite() const

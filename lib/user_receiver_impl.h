@@ -43,6 +43,7 @@ public:
     uint64_t nonfinite_count() const override;
     uint64_t ref_dropped() const override;
     uint64_t ref_nonfinite() const override;
+    uint64_t format_mismatches() const override;
     void set_loop_gains(double pll_gain, double fll_gain) override;
     // clang-format off
     // gen_params:begin accessors
@@ -78,6 +79,7 @@ private:
     core::psk_index_cache d_ref_k; // reference symbols repeat: their decisions cached
     core::reference_window d_ref;  // this user's symbols of the frames still expected
     uint64_t d_ref_warned = 0;     // d_ref.dropped() at the last warning
+    uint64_t d_mm_warned = 0;      // d_core.format_mismatches() at the last warning
     int d_ref_held = 0;            // items of in1 in the window, not consumed
     int d_in_held = 0;             // items of in0 pushed to d_core, not consumed
     bool d_eos = false;            // in0 ended: the held frame flushed
@@ -91,7 +93,7 @@ private:
         uint64_t index = 0;
         double start = 0, cfo = 0, cfo_preamble = 0, snr_db = 0, noise_var = 0;
         bool header_flag = false, decided = false, acquired = false;
-        uint64_t ref_dropped = 0, ref_nonfinite = 0;
+        uint64_t ref_dropped = 0, ref_nonfinite = 0, format_mismatches = 0;
     };
     frame_stats d_last_frame;
     bool d_has_frame = false;

@@ -55,6 +55,10 @@ void user_rx_params::validate() const
         throw_param("report_threshold", std::to_string(report_threshold), ">= 0");
     if (!(std::isfinite(sync_threshold) && sync_threshold > 0 && sync_threshold < 1))
         throw_param("sync_threshold", std::to_string(sync_threshold), "(0, 1)");
+    if (!(mismatch_margin_db > 0)) // inf allowed (off); NaN not
+        throw_param("mismatch_margin_db",
+                    std::to_string(mismatch_margin_db),
+                    "> 0 dB (inf: no format check)");
     check_int_range("interp_half", interp_half, 1, 64);
     if (!(std::isfinite(pll_gain) && pll_gain >= 0 && pll_gain <= 1))
         throw_param("pll_gain", std::to_string(pll_gain), "[0, 1]");
@@ -286,6 +290,8 @@ void user_receiver::reset()
     d_have_report = false;
     d_last_report_nmse = 0;
     d_frames = d_acquisitions = d_missed_total = d_false_acq = 0;
+    d_mismatches = 0;
+    d_mm_fit_db = d_mm_sync_db = 0;
     d_frames_since_acq = 0;
     d_acq_start = 0;
     d_tmin = std::numeric_limits<int64_t>::min();
@@ -345,6 +351,23 @@ void user_receiver::push(const cfloat* y, size_t n)
         d_buf[old + i] = v;
     }
     process();
+}
+
+void user_receiver::flush()
+{
+    if (d_have_held && d_state == state::track && d_frames_since_acq == 1) {
+        // as in track() when the next frame does not fit: a receiver whose
+        // payload_len is not the transmitter's acquires each frame's preamble,
+        // never confirms one, and output the last one here
+        --d_acquisitions;
+        --d_frames;
+        ++d_false_acq;
+        d_have_held = false;
+        d_have_prev = false;
+        d_state = state::acquire;
+        return;
+    }
+    finish_held(false, 0.0, 0.0);
 }
 
 bool user_receiver::pop(rx_frame& f)
@@ -612,6 +635,42 @@ double user_receiver::kay(const std::vector<cfloat>& z) const
     return om / (two_pi * d_L);
 }
 
+double user_receiver::preamble_metric(int64_t d) const
+{
+    // On the received samples themselves: a CFO turns P, not |P|. Each pair of
+    // neighbouring blocks on its own, the largest: a transmitter with fewer
+    // repetitions than this receiver fills its last pairs with the header and
+    // pilots, which the metric over all pairs would take for noise.
+    const int L = d_L, np = d_R - 1;
+    const int64_t b0 = int64_t(d_buf0), b1 = b0 + int64_t(d_buf.size());
+    auto y = [&](int64_t n) {
+        return n >= b0 && n < b1 ? cdouble(d_buf[size_t(n - b0)]) : cdouble(0, 0);
+    };
+    const int64_t a = d - L;
+    double best = 0;
+    for (int k = 0; k < np; ++k) {
+        cdouble P(0, 0);
+        double E1 = 0, E2 = 0;
+        const int64_t s = a + int64_t(k) * L;
+        for (int m = 0; m < L; ++m) {
+            P += std::conj(y(s + m)) * y(s + m + L);
+            E1 += std::norm(y(s + m));
+            E2 += std::norm(y(s + m + L));
+        }
+        for (int64_t e = s;; ++e) {
+            const double den = E1 * E2;
+            if (den > 1e-300)
+                best = std::max(best, std::norm(P) / den);
+            if (e == s + 2 * L)
+                break;
+            P += std::conj(y(e + L)) * y(e + 2 * L) - std::conj(y(e)) * y(e + L);
+            E1 = std::max(E1 + std::norm(y(e + L)) - std::norm(y(e)), 0.0);
+            E2 = std::max(E2 + std::norm(y(e + 2 * L)) - std::norm(y(e + L)), 0.0);
+        }
+    }
+    return best;
+}
+
 uint64_t user_receiver::grid_index(double start) const
 {
     const double k = std::floor((start - double(d_p.grid_offset)) / d_F + 0.5);
@@ -828,8 +887,26 @@ bool user_receiver::frame_at(double t0_guess, int S, bool acquisition, double* p
     // per-sample SNR implied by the sync threshold; accept frames above half of it
     const double sq = std::sqrt(d_p.sync_threshold);
     const double rho_min = 0.5 * sq / (1.0 - sq);
-    if (!(fr.rho >= rho_min))
+    // The preamble metric does not depend on what the blocks are, only on
+    // their repetition: it shows the SNR of any frame with this block length
+    // (sqrt M ~ rho/(1+rho)). The known-section fit recovers about that SNR
+    // when the known section is the transmitter's and far less when it is not
+    // (another seed, pilot length, frame length, ...). A frame whose fit falls
+    // more than the margin below the metric's SNR is rejected, and counted as
+    // a mismatch when that test, not the absolute floor alone, decides: the
+    // preamble is then too strong for a fade or noise to explain the fit.
+    const double m = std::min(preamble_metric(int64_t(std::floor(t0 + 0.5))), 1.0);
+    const double sm = std::sqrt(m);
+    const double rho_sync = sm < 1.0 ? sm / (1.0 - sm) : 1e12;
+    const double rho_need = rho_sync * std::pow(10.0, -0.1 * d_p.mismatch_margin_db);
+    if (!(fr.rho >= rho_min && fr.rho >= rho_need)) {
+        if (rho_need > rho_min) {
+            ++d_mismatches;
+            d_mm_fit_db = fr.rho > 0 ? 10.0 * std::log10(fr.rho) : -99.0;
+            d_mm_sync_db = 10.0 * std::log10(rho_sync);
+        }
         return false;
+    }
 
     // While tracking, the start advances by frame_len per frame (up to a slow
     // sample-clock drift): smooth the per-frame measurement, whose noise would
@@ -900,6 +977,8 @@ bool user_receiver::frame_at(double t0_guess, int S, bool acquisition, double* p
         sig = std::max(fit - d_n * f.noise_var, 1e-3 * f.noise_var) / Lk;
     }
     f.snr_db = 10.0 * std::log10(sig / f.noise_var);
+    f.sync_snr_db = 10.0 * std::log10(rho_sync);
+    f.fit_snr_db = 10.0 * std::log10(fr.rho);
     if (freq_acq) {
         // Frequency acquisition lasts until the averaged preamble estimate is
         // good enough for the frame-to-frame pilot phase (ambiguous modulo

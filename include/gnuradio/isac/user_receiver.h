@@ -42,11 +42,11 @@ namespace isac {
  *    frames are averaged.
  *  - msg out "ser": {ser: f64vector(1), ber: f64vector(1), symbols: u64} (the
  *    format of psk_ser_meter) plus frames, missed (as of the frame that
- *    completed the count), locked_frame, ref_dropped, ref_nonfinite, every
- *    ser_every counted symbols.
+ *    completed the count), locked_frame, ref_dropped, ref_nonfinite,
+ *    format_mismatches, every ser_every counted symbols.
  *  - msg out "stats": one dict per frame {frame, start, cfo, cfo_preamble,
  *    snr_db, noise_var, header, decided, acquired, ref_dropped,
- *    ref_nonfinite}.
+ *    ref_nonfinite, format_mismatches}.
  *
  * The symbols of in1 are taken as they come and kept for the frames the
  * receiver can still output (its search position on the frame grid, less
@@ -145,6 +145,11 @@ public:
     //! decided frame was counted: left out of the SER (neither errors nor
     //! symbols); reset() clears it with the SER counters.
     virtual uint64_t ref_nonfinite() const = 0;
+    //! Frames rejected because their known section did not fit although the
+    //! preamble was strong: this receiver's frame format (n_tx, payload_len,
+    //! preamble_block, preamble_reps, pilot_len, frame_seed) is not the
+    //! transmitter's (logged). No row, csi or SER comes from them.
+    virtual uint64_t format_mismatches() const = 0;
 
     //! Tracking loop gains: decision-directed phase (rad/rad) and
     //! frame-to-frame frequency (per frame), both at once.

@@ -52,6 +52,8 @@ py::dict frame_dict(const rx_frame& f)
     d["cfo_preamble"] = f.cfo_preamble;
     d["noise_var"] = f.noise_var;
     d["snr_db"] = f.snr_db;
+    d["sync_snr_db"] = f.sync_snr_db;
+    d["fit_snr_db"] = f.fit_snr_db;
     d["acquired"] = f.acquired;
     d["header_flag"] = f.header_flag;
     d["header_code"] = f.header_code;
@@ -213,7 +215,7 @@ orthogonal pilots (pilot_len, 0 = the Hadamard order), payload (payload_len).)do
     py::class_<user_receiver>(m, "user_receiver", R"doc(
 The user_receiver block's core: push() a complex64 array of received samples,
 get back the frames it completed as dicts (index, start, cfo, cfo_preamble,
-noise_var, snr_db, acquired, header_flag, decided, g_ls, payload, decisions,
+noise_var, snr_db, sync_snr_db, fit_snr_db, acquired, header_flag, decided, g_ls, payload, decisions,
 report, report_changed, row, row_nmse).)doc")
         .def(py::init([](int n_tx,
                          int payload_len,
@@ -235,7 +237,8 @@ report, report_changed, row, row_nmse).)doc")
                          double pll_gain,
                          double fll_gain,
                          int max_misses,
-                         long grid_offset) {
+                         long grid_offset,
+                         double mismatch_margin_db) {
                  user_rx_params p;
                  p.format = make_format(n_tx,
                                         payload_len,
@@ -258,6 +261,7 @@ report, report_changed, row, row_nmse).)doc")
                  p.fll_gain = fll_gain;
                  p.max_misses = max_misses;
                  p.grid_offset = grid_offset;
+                 p.mismatch_margin_db = mismatch_margin_db;
                  return new user_receiver(p);
              }),
              py::arg("n_tx") = 16,
@@ -280,7 +284,8 @@ report, report_changed, row, row_nmse).)doc")
              py::arg("pll_gain") = 0.01,
              py::arg("fll_gain") = 0.25,
              py::arg("max_misses") = 4,
-             py::arg("grid_offset") = 0)
+             py::arg("grid_offset") = 0,
+             py::arg("mismatch_margin_db") = user_rx_params().mismatch_margin_db)
         .def(
             "push",
             [](user_receiver& r, const Eigen::VectorXcf& y) {
@@ -316,6 +321,9 @@ report, report_changed, row, row_nmse).)doc")
         .def("acquisitions", &user_receiver::acquisitions)
         .def("missed", &user_receiver::missed)
         .def("false_acquisitions", &user_receiver::false_acquisitions)
+        .def("format_mismatches", &user_receiver::format_mismatches)
+        .def("mismatch_fit_snr_db", &user_receiver::mismatch_fit_snr_db)
+        .def("mismatch_sync_snr_db", &user_receiver::mismatch_sync_snr_db)
         .def("first_expected_frame",
              &user_receiver::first_expected_frame,
              "No frame numbered below this comes out of push() any more.")

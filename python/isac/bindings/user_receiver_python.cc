@@ -127,6 +127,7 @@ count(), reset() as psk_ser_meter (one user).)doc"
         .def("nonfinite_count", &user_receiver::nonfinite_count)
         .def("ref_dropped", &user_receiver::ref_dropped)
         .def("ref_nonfinite", &user_receiver::ref_nonfinite)
+        .def("format_mismatches", &user_receiver::format_mismatches)
         .def("set_loop_gains",
              &user_receiver::set_loop_gains,
              py::arg("pll_gain"),

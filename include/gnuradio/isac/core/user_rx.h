@@ -21,7 +21,9 @@
  *     y = g X; the fitted energy ||y X^H (X X^H)^-1/2||^2 is largest at the
  *     true start. Integer search, then a fractional delay by parabolic
  *     refinement over band-limited (Kaiser-windowed sinc) interpolation; the
- *     whole frame is resampled at the estimated instants.
+ *     whole frame is resampled at the estimated instants. A frame whose fit
+ *     falls more than mismatch_margin_db below the SNR its preamble metric
+ *     shows is another format's (seed, lengths): rejected and counted.
  *  3. CFO: on the first frames, Kay's weighted phase-difference estimator over
  *     the preamble blocks (efficient at high SNR); then a frequency-locked loop
  *     on the phase advance of the pilot estimate from frame to frame (an
@@ -83,6 +85,10 @@ struct user_rx_params {
     int report_every = 16; //!< frames between reports (on the frame grid)
     double report_threshold = 0.01; //!< relative change (NMSE) that sends a new row
     double sync_threshold = 0.15;   //!< |P|^2/(E1 E2) to declare a preamble
+    //! a frame's known-section fit SNR may fall this far (dB) below the SNR its
+    //! preamble metric shows; further below, the known section is not the
+    //! transmitter's (a format mismatch) and the frame is rejected. inf: off.
+    double mismatch_margin_db = 10.0;
     int interp_half = 16;           //!< interpolator half length (2 half + 1 taps)
     double pll_gain = 0.01;         //!< decision-directed phase loop gain (rad/rad)
     double fll_gain = 0.25;         //!< frequency loop gain per frame
@@ -100,6 +106,8 @@ struct rx_frame {
     double cfo_preamble = 0;  //!< this frame's own preamble estimate (cycles/sample)
     double noise_var = 0;     //!< this frame's noise estimate (receiver units)
     double snr_db = 0;        //!< pilot SNR |g x|^2 / noise per sample
+    double sync_snr_db = 0;   //!< SNR the preamble metric shows (rho/(1+rho) = sqrt M)
+    double fit_snr_db = 0;    //!< the timing search's known-section fit SNR (the test's)
     bool acquired = false;    //!< first frame after an acquisition
     bool header_flag = false; //!< payload precoded (the header said so)
     int header_code = 0;      //!< the header's code: the frame number mod 16
@@ -174,8 +182,10 @@ public:
      * between the two), or right away after a miss.
      */
     bool pop(rx_frame& f);
-    //! Releases the held frame (end of the stream), its phase extrapolated flat.
-    void flush() { finish_held(false, 0.0, 0.0); }
+    //! Releases the held frame (end of the stream), its phase extrapolated flat;
+    //! an acquisition no next frame confirmed is dropped instead (as after a
+    //! miss), so a receiver of another frame length outputs nothing.
+    void flush();
     size_t pending() const { return d_out.size(); }
     /*!
      * No frame numbered below this comes out of pop() any more, whatever the
@@ -209,6 +219,17 @@ public:
     //! Acquisitions the next frame did not confirm (dropped, searched again).
     uint64_t false_acquisitions() const { return d_false_acq; }
     uint64_t nonfinite() const { return d_nonfinite; }
+    /*!
+     * Frames rejected because their known section did not fit although the
+     * preamble metric showed a strong frame there (user_rx_params::
+     * mismatch_margin_db): a receiver whose frame format (n_tx, payload_len,
+     * preamble_block, preamble_reps, pilot_len, frame_seed) is not the
+     * transmitter's. No row, CSI or decisions come from them.
+     */
+    uint64_t format_mismatches() const { return d_mismatches; }
+    //! the last such frame's known-section fit SNR and preamble-metric SNR (dB)
+    double mismatch_fit_snr_db() const { return d_mm_fit_db; }
+    double mismatch_sync_snr_db() const { return d_mm_sync_db; }
     const csi_tracker& tracker() const { return d_tracker; }
     double noise_var() const { return d_noise_var; }
 
@@ -282,6 +303,8 @@ private:
     double d_last_report_nmse = 0;
 
     uint64_t d_frames = 0, d_acquisitions = 0, d_missed_total = 0, d_false_acq = 0;
+    uint64_t d_mismatches = 0;
+    double d_mm_fit_db = 0, d_mm_sync_db = 0;
     uint64_t d_frames_since_acq = 0, d_acq_start = 0;
     int64_t d_tmin = 0; // earliest start an acquisition may return
     std::deque<rx_frame> d_out;
@@ -326,6 +349,8 @@ private:
     //! reports the fit of the best start there.
     bool frame_at(double t0_guess, int S, bool acquisition, double* probe_rho = nullptr);
     double kay(const std::vector<cfloat>& z) const;
+    //! largest preamble metric |P|^2/(E1 E2) for starts within a block of d
+    double preamble_metric(int64_t d) const;
     double rotation(const std::vector<cfloat>& z, const cvec& ref) const;
     void finish_held(bool have_end, double psi_end, double center_end);
     uint64_t grid_index(double start) const;
