@@ -9,6 +9,7 @@
 
 #include "block_utils.h"
 #include "csi_message.h"
+#include <gnuradio/buffer_reader.h>
 #include <gnuradio/io_signature.h>
 #include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/isac/core/limits.h>
@@ -87,9 +88,21 @@ public:
         auto out = static_cast<gr_complex*>(output_items[0]);
         const int n = std::min({ noutput_items, ninput_items[0], ninput_items[1] });
         if (n == 0) {
-            const auto det = detail();
-            if (det->input(0)->done() && ninput_items[0] == 0)
-                return WORK_DONE;
+            // The counts of this call may predate the upstream's last items: read
+            // `done` and what is available together under the buffer's lock (an
+            // upstream marked done has written all its items). Ending on the stale
+            // count lost a source's last batch under load.
+            bool newer = false;
+            for (unsigned i = 0; i < 2; ++i) {
+                const gr::buffer_reader_sptr r = detail()->input(i);
+                gr::thread::scoped_lock guard(*r->mutex());
+                const int avail = r->items_available();
+                if (r->done() && avail == 0)
+                    return WORK_DONE; // no snapshot can be completed any more
+                newer |= avail > ninput_items[i];
+            }
+            if (newer)
+                return 0; // called again at once with the new counts
             const auto now = std::chrono::steady_clock::now();
             if (now - d_last_sent >= d_hello) {
                 snapshot_header h;

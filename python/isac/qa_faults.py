@@ -396,6 +396,36 @@ class qa_faults(gr_unittest.TestCase):
         print("psk_source n_items = %d: run 1 %d vectors, run 2 %d (%d lost at the stop), then %d more"
               % (n, len(a), len(b), n - len(a) - len(b), len(c)))
 
+    def test_225_snapshot_framer_ends_with_either_stream(self):
+        # A finite flowgraph ends when either stream of the framer ends (it hung,
+        # sending HELLOs, when the symbols ended first), and the deframer gets
+        # every complete snapshot, also when the sources finish while the framer
+        # is between calls (its stale count lost the last batch under load).
+        rng = np.random.default_rng(225)
+        NT, U = 3, 2
+        cases = [(100, 50), (50, 100)] + [(int(n), int(n)) for n in rng.integers(1, 400, 40)]
+        for nx, ns in cases:
+            x = (rng.standard_normal((nx, NT)) + 1j * rng.standard_normal((nx, NT))).astype(np.complex64)
+            sy = np.exp(2j * np.pi * rng.integers(0, 4, (ns, U)) / 4).astype(np.complex64)
+            tb = gr.top_block()
+            fr = isac.snapshot_framer(NT, U, 100)
+            de = isac.snapshot_deframer(NT, U)
+            k0, k1 = blocks.vector_sink_c(NT), blocks.vector_sink_c(U)
+            tb.connect(blocks.vector_source_c(x.ravel().tolist(), False, NT), (fr, 0))
+            tb.connect(blocks.vector_source_c(sy.ravel().tolist(), False, U), (fr, 1))
+            tb.connect(fr, de)
+            tb.connect((de, 0), k0)
+            tb.connect((de, 1), k1)
+            done = threading.Event()
+            runner = threading.Thread(target=lambda: (tb.run(), done.set()), daemon=True)
+            runner.start()
+            if not done.wait(10.0):
+                tb.stop()
+                self.fail("framer with %d transmit and %d symbol snapshots never ended" % (nx, ns))
+            n = min(nx, ns)
+            np.testing.assert_array_equal(np.array(k0.data(), np.complex64).reshape(-1, NT), x[:n])
+            np.testing.assert_array_equal(np.array(k1.data(), np.complex64).reshape(-1, U), sy[:n])
+
     def test_230_detection_meter_record_window_while_running_and_restarts(self):
         """detection_meter's record window against numpy's selection of the
         same items: set before the run, changed while it runs (the meter held
