@@ -24,7 +24,7 @@ u_l is read from the kernel itself (z = u^H r for r the unit vectors), and the
 script checks z = u^H r on the measured echoes.
 
     PYTHONPATH=build/test_modules /usr/bin/python3 bench/room_pfa_conditional.py \\
-        [--scene-seeds=-1,4] [--tables 1,2,3] [--rooms 4] [--trials 20000]
+        [--scene-seeds=-1,4] [--tables 1,2,3] [--rooms 4] [--trials 20000] [--per-x]
 
 Scene seed -1: the OTA examples' tuned scene; N >= 0: apps/isac_ota_emulated's
 --scene-seed N (isac.scene.draw_scene). --tables: the emulator seeds whose true
@@ -111,6 +111,29 @@ def room_rows(sc, cnr_db, pool, L, pfa, trials, rng, weights, model="fixed"):
     return out
 
 
+def per_x(rs, cnr_db, pool, pfa, L, rooms, rng):
+    """Per table entry, over `rooms` clutter phase draws: |c_0|^2, the H0 variance
+    V(x) = E_room[|mu|^2 + tr cov] of z, the inverse-variance weight (normalised to
+    mean 1) and the clutter share E_room|mu(x)|^2 / V(x) of z's variance."""
+    nr = rs.gr.shape[0]
+    zeta = np.sqrt(10 ** (np.asarray(cnr_db, float) / 10))
+    f = C.rx_filter(rs, C.adc_model.one_bit, pfa, 1.0, C.threshold_model.exact, L,
+                    C.parse_clutter_model("model", "fixed"))
+    U = [probe_u(f, x, nr) for x in pool]
+    mu2 = np.zeros(len(pool))
+    tr = np.zeros(len(pool))
+    for _ in range(rooms):
+        gam = zeta * np.exp(2j * np.pi * rng.uniform(size=len(zeta)))
+        for k, x in enumerate(pool):
+            m, c = conditional_moments(rs, U[k], x, gam)
+            mu2[k] += abs(m) ** 2 / rooms
+            tr[k] += np.trace(c) / rooms
+    V = mu2 + tr
+    w = (1 / V) / np.mean(1 / V)
+    c0 = np.abs(pool @ rs.gt[:, 0]) ** 2
+    return c0, V, w, mu2 / V
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--scene-seeds", default="-1,4")
@@ -120,6 +143,8 @@ def main():
     ap.add_argument("--pfa", type=float, default=0.01)
     ap.add_argument("--trials", type=int, default=20000)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--per-x", action="store_true",
+                    help="per table entry: |c_0|^2, V(x), weight, clutter share (64 rooms) instead of the rows")
     a = ap.parse_args()
     rng = np.random.default_rng(a.seed)
     app = ots.load_app()
@@ -138,6 +163,16 @@ def main():
                            sc["cnr_db"])
         for ts in [int(v) for v in a.tables.split(",")]:
             pool = np.array([x for _, x, _ in ots.table(sc, ots.true_channel(sc, ts), "table", "theorem1")])
+            if a.per_x:
+                c0, V, w, share = per_x(rs, sc["cnr_db"], pool, a.pfa, a.cpi, 64, rng)
+                o = np.argsort(-w)
+                print("scene %s table %d: |c_0|^2 / V(x) / weight / clutter share, by weight: %s; "
+                      "corr(weight, share) %.2f; share mean %.3f, weighted by w %.3f, by w^2 %.3f"
+                      % ("tuned" if ss < 0 else ss, ts,
+                         " ".join("%.3f/%.2f/%.2f/%.2f" % (c0[k], V[k], w[k], share[k]) for k in o),
+                         np.corrcoef(w, share)[0, 1], share.mean(), np.sum(w * share) / np.sum(w),
+                         np.sum(w ** 2 * share) / np.sum(w ** 2)), flush=True)
+                continue
             for room in range(a.rooms):
                 o = room_rows(rs, sc["cnr_db"], pool, a.cpi, a.pfa, a.trials, rng, ws)
                 for w in ws:
