@@ -25,6 +25,7 @@ script checks z = u^H r on the measured echoes.
 
     PYTHONPATH=build/test_modules /usr/bin/python3 bench/room_pfa_conditional.py \\
         [--scene-seeds=-1,4] [--tables 1,2,3] [--rooms 4] [--trials 20000] [--per-x]
+        [--canceller SNR_DB]
 
 Scene seed -1: the OTA examples' tuned scene; N >= 0: apps/isac_ota_emulated's
 --scene-seed N (isac.scene.draw_scene). --tables: the emulator seeds whose true
@@ -111,6 +112,60 @@ def room_rows(sc, cnr_db, pool, L, pfa, trials, rng, weights, model="fixed"):
     return out
 
 
+def room_echo(sc, gam, X, snr_db, L, rng):
+    """1-bit echoes of the room (clutter gains gam for every snapshot), a Swerling-I
+    target of mean SNR snr_db per CPI of L (None: no target), noise CN(0, I)."""
+    nr = sc.gr.shape[0]
+    noise = (rng.standard_normal((len(X), nr)) + 1j * rng.standard_normal((len(X), nr))) * math.sqrt(0.5)
+    e = (gam * (X @ sc.gt[:, 1:])) @ sc.gr[:, 1:].T + noise
+    if snr_db is not None:
+        g0 = (rng.standard_normal(len(X) // L) + 1j * rng.standard_normal(len(X) // L)) * math.sqrt(
+            10 ** (snr_db / 10) / 2)
+        e += np.repeat(g0, L)[:, None] * (X @ sc.gt[:, 0])[:, None] * sc.gr[:, 0][None, :]
+    return rc.one_bit_adc(e)
+
+
+def canceller_rows(sc, cnr_db, snr_db, pool, L, pfa, trials, rng, weights):
+    """What a per-x background canceller would buy, numpy only: from a target-free
+    run of the room, the mean mu^(x) and variance s2^(x) of z per table entry; the
+    canceller's CPI statistic |sum_l w_l (z_l - mu^(x_l))|^2 / sum_l w_l^2 s2^(x_l)
+    with w_l = 1/s2^(x_l), against -ln(pfa) (Rayleigh). Measured on a fresh
+    target-free run (Pfa) and a Swerling-I target run (Pd) of the same room, beside
+    the detector's Pfa and Pd as it is and with the data calibration of its scale
+    (threshold_scale_from_data on the first run)."""
+    zeta = np.sqrt(10 ** (np.asarray(cnr_db, float) / 10))
+    gam = zeta * np.exp(2j * np.pi * rng.uniform(size=len(zeta)))
+    f = C.rx_filter(sc, C.adc_model.one_bit, pfa, 1.0, C.threshold_model.exact, L,
+                    C.parse_clutter_model("model", "fixed"))
+    runs = []
+    for snr in (None, None, snr_db):
+        idx = rng.integers(0, len(pool), trials * L)
+        X = pool[idx].astype(np.complex64)
+        z, s, st, terms = f.process(room_echo(sc, gam, X, snr, L, rng), X, True)
+        runs.append((idx, z.astype(np.complex128), st, terms))
+    idx, z, _, _ = runs[0]
+    k = len(pool)
+    cnt = np.bincount(idx, minlength=k)
+    mu = np.bincount(idx, z.real, k) / cnt + 1j * np.bincount(idx, z.imag, k) / cnt
+    s2 = np.bincount(idx, np.abs(z - mu[idx]) ** 2, k) / cnt
+    out = {}
+    for w in weights:
+        cw = getattr(C.cpi_weights, w)
+        st_ = [C.cpi_statistics(sc, C.adc_model.one_bit, pfa, 1.0, L, zz.astype(np.complex64), tt, ss,
+                                C.threshold_model.exact, cw)[1] for _, zz, ss, tt in runs]
+        e = rc.threshold_scale_from_data(st_[0], pfa)
+        out[w] = dict(pfa=float(np.mean(st_[1] >= 1)), pd=float(np.mean(st_[2] >= 1)),
+                      pfa_cal=float(np.mean(st_[1] >= e.scale)), pd_cal=float(np.mean(st_[2] >= e.scale)))
+    canc = []
+    for idx_, z_, _, _ in runs[1:]:
+        wl = 1 / s2[idx_]
+        num = np.abs((wl * (z_ - mu[idx_])).reshape(-1, L).sum(1)) ** 2
+        den = (wl ** 2 * s2[idx_]).reshape(-1, L).sum(1)
+        canc.append(float(np.mean(num / den >= -math.log(pfa))))
+    out["canceller"] = dict(pfa=canc[0], pd=canc[1])
+    return out
+
+
 def per_x(rs, cnr_db, pool, pfa, L, rooms, rng):
     """Per table entry, over `rooms` clutter phase draws: |c_0|^2, the H0 variance
     V(x) = E_room[|mu|^2 + tr cov] of z, the inverse-variance weight (normalised to
@@ -143,6 +198,9 @@ def main():
     ap.add_argument("--pfa", type=float, default=0.01)
     ap.add_argument("--trials", type=int, default=20000)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--canceller", type=float, default=None, metavar="SNR_DB",
+                    help="instead of the rows: Pfa and Pd (Swerling-I target of this mean SNR) of the "
+                    "detector, the detector with its data-calibrated scale and a numpy per-x canceller")
     ap.add_argument("--per-x", action="store_true",
                     help="per table entry: |c_0|^2, V(x), weight, clutter share (64 rooms) instead of the rows")
     a = ap.parse_args()
@@ -150,9 +208,14 @@ def main():
     app = ots.load_app()
     sc0 = ots.scene_of(app)
     ws = ("equal", "inverse_variance")
-    print("| scene | table seed | room | weights | Pfa measured | Pfa predicted (room-conditional Gaussian) | "
-          "mean \\|E Z\\|^2/kappa^2 | Pfa, clutter mean removed | (1-Pfa) quantile |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    if a.canceller is not None:
+        print("| scene | table seed | room | equal: Pfa / Pd | equal, calibrated: Pfa / Pd | inverse variance: Pfa / Pd "
+              "| inverse variance, calibrated: Pfa / Pd | per-x canceller: Pfa / Pd |")
+        print("|---|---|---|---|---|---|---|---|")
+    else:
+        print("| scene | table seed | room | weights | Pfa measured | Pfa predicted (room-conditional Gaussian) | "
+              "mean \\|E Z\\|^2/kappa^2 | Pfa, clutter mean removed | (1-Pfa) quantile |")
+        print("|---|---|---|---|---|---|---|---|---|")
     for ss in [int(v) for v in a.scene_seeds.split(",")]:
         sc = dict(sc0)
         if ss >= 0:
@@ -163,6 +226,15 @@ def main():
                            sc["cnr_db"])
         for ts in [int(v) for v in a.tables.split(",")]:
             pool = np.array([x for _, x, _ in ots.table(sc, ots.true_channel(sc, ts), "table", "theorem1")])
+            if a.canceller is not None:
+                for room in range(a.rooms):
+                    o = canceller_rows(rs, sc["cnr_db"], a.canceller, pool, a.cpi, a.pfa, a.trials, rng, ws)
+                    print("| %s | %d | %d | %s | %.4f / %.4f |" % (
+                        "tuned" if ss < 0 else ss, ts, room,
+                        " | ".join("%.4f / %.4f | %.4f / %.4f" % (o[w]["pfa"], o[w]["pd"], o[w]["pfa_cal"],
+                                                                 o[w]["pd_cal"]) for w in ws),
+                        o["canceller"]["pfa"], o["canceller"]["pd"]), flush=True)
+                continue
             if a.per_x:
                 c0, V, w, share = per_x(rs, sc["cnr_db"], pool, a.pfa, a.cpi, 64, rng)
                 o = np.argsort(-w)
