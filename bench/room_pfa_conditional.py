@@ -209,8 +209,8 @@ def main():
     sc0 = ots.scene_of(app)
     ws = ("equal", "inverse_variance")
     if a.canceller is not None:
-        print("| scene | table seed | room | equal: Pfa / Pd | equal, calibrated: Pfa / Pd | inverse variance: Pfa / Pd "
-              "| inverse variance, calibrated: Pfa / Pd | per-x canceller: Pfa / Pd |")
+        print("| scene | table seed | room | equal: Pfa / Pd | equal, calibrated: Pfa / Pd | "
+              "inverse variance: Pfa / Pd | inverse variance, calibrated: Pfa / Pd | per-x canceller: Pfa / Pd |")
         print("|---|---|---|---|---|---|---|---|")
     else:
         print("| scene | table seed | room | weights | Pfa measured | Pfa predicted (room-conditional Gaussian) | "
