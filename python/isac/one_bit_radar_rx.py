@@ -21,8 +21,8 @@ class one_bit_radar_rx(gr.hier_block2):
     CPI's last snapshot and 0 elsewhere). threshold = "exact" (default) holds
     the set Pfa also when lit clutter saturates the 1-bit ADC; "theorem1" is the
     paper's eq. 15. threshold_scale multiplies kappa: over the air (noise that is
-    not Gaussian) calibrate it on target-free data with
-    gnuradio.isac.rx_calibration.calibrate_threshold_scale.
+    not Gaussian, a room's static clutter) calibrate it on target-free out1
+    statistics with gnuradio.isac.rx_calibration.threshold_scale_from_data.
     The parameters are those of one_bit_rx_filter."""
 
     # gen_params:begin doc
