@@ -55,6 +55,8 @@ void user_rx_params::validate() const
         throw_param("report_threshold", std::to_string(report_threshold), ">= 0");
     if (!(std::isfinite(sync_threshold) && sync_threshold > 0 && sync_threshold < 1))
         throw_param("sync_threshold", std::to_string(sync_threshold), "(0, 1)");
+    if (!(mismatch_cap_db >= 0 && mismatch_cap_db <= 200))
+        throw_param("mismatch_cap_db", num_str(mismatch_cap_db), "[0, 200] dB");
     if (!(mismatch_margin_db > 0)) // inf allowed (off); NaN not
         throw_param("mismatch_margin_db",
                     std::to_string(mismatch_margin_db),
@@ -355,10 +357,13 @@ void user_receiver::push(const cfloat* y, size_t n)
 
 void user_receiver::flush()
 {
-    if (d_have_held && d_state == state::track && d_frames_since_acq == 1) {
+    if (d_have_held && d_state == state::track && d_frames_since_acq == 1 &&
+        d_false_acq > 0) {
         // as in track() when the next frame does not fit: a receiver whose
         // payload_len is not the transmitter's acquires each frame's preamble,
-        // never confirms one, and output the last one here
+        // never confirms one, and output the last one here. Only once an
+        // acquisition of this stream went unconfirmed: a stream of one frame,
+        // or one that ends just after a re-acquisition, keeps its last frame.
         --d_acquisitions;
         --d_frames;
         ++d_false_acq;
@@ -898,7 +903,14 @@ bool user_receiver::frame_at(double t0_guess, int S, bool acquisition, double* p
     const double m = std::min(preamble_metric(int64_t(std::floor(t0 + 0.5))), 1.0);
     const double sm = std::sqrt(m);
     const double rho_sync = sm < 1.0 ? sm / (1.0 - sm) : 1e12;
-    const double rho_need = rho_sync * std::pow(10.0, -0.1 * d_p.mismatch_margin_db);
+    // Capped at mismatch_cap_db: at high SNR whatever repeats with the preamble
+    // (an IQ image, clipping) counts as signal in the metric and as noise in the
+    // fit, so the fit's SNR stops rising while the metric's does (a clean stream
+    // caps the metric at 1e12). Wrong formats fit at most ~11 dB
+    // (docs/user_receiver.md): a fit above the cap is the transmitter's format.
+    const double rho_need =
+        std::min(rho_sync * std::pow(10.0, -0.1 * d_p.mismatch_margin_db),
+                 std::pow(10.0, 0.1 * d_p.mismatch_cap_db));
     if (!(fr.rho >= rho_min && fr.rho >= rho_need)) {
         if (rho_need > rho_min) {
             ++d_mismatches;

@@ -119,6 +119,11 @@ class qa_rx_calibration(gr_unittest.TestCase):
             self.assertRaises(ValueError, rc.threshold_scale_from_data, t, PFA)
         for p in (0.0, 1.0, np.nan):
             self.assertRaises(ValueError, rc.threshold_scale_from_data, s, p)
+        # the whole out1 stream of CPIs of 4 (zeros but on each CPI's last item)
+        whole = np.zeros(4 * s.size)
+        whole[3::4] = s
+        with self.assertRaisesRegex(ValueError, "out1"):
+            rc.threshold_scale_from_data(whole, PFA)
         for c in (0.0, -1.0, np.nan, np.inf):
             self.assertRaises(ValueError, rc.threshold_scale_from_data, s, PFA, c)
         rng = np.random.default_rng(0)

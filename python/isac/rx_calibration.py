@@ -142,6 +142,11 @@ def threshold_scale_from_data(stats, pfa, current_scale=1.0):
     if not np.all(np.isfinite(s)) or np.any(s < 0.0):
         raise ValueError("stats must be finite and >= 0 (the detector's |Z|/kappa)")
     n = s.size
+    if n and np.count_nonzero(s == 0.0) > n // 2:
+        # the whole out1 stream (zero on all but each CPI's last item) would put
+        # the quantile among the zeros: a scale far too low, a Pfa ~L times the set
+        raise ValueError("stats: %d of %d are exactly 0; pass each CPI's statistic only "
+                         "(out1[L-1::L]), not the whole out1 stream" % (np.count_nonzero(s == 0.0), n))
     if n * pfa < 10.0:
         raise ValueError("%d statistics give %.1f expected exceedances at pfa %g; need >= %d"
                          % (n, n * pfa, pfa, int(math.ceil(10.0 / pfa))))

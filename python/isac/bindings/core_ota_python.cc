@@ -238,7 +238,8 @@ report, report_changed, row, row_nmse).)doc")
                          double fll_gain,
                          int max_misses,
                          long grid_offset,
-                         double mismatch_margin_db) {
+                         double mismatch_margin_db,
+                         double mismatch_cap_db) {
                  user_rx_params p;
                  p.format = make_format(n_tx,
                                         payload_len,
@@ -262,6 +263,7 @@ report, report_changed, row, row_nmse).)doc")
                  p.max_misses = max_misses;
                  p.grid_offset = grid_offset;
                  p.mismatch_margin_db = mismatch_margin_db;
+                 p.mismatch_cap_db = mismatch_cap_db;
                  return new user_receiver(p);
              }),
              py::arg("n_tx") = 16,
@@ -285,7 +287,8 @@ report, report_changed, row, row_nmse).)doc")
              py::arg("fll_gain") = 0.25,
              py::arg("max_misses") = 4,
              py::arg("grid_offset") = 0,
-             py::arg("mismatch_margin_db") = user_rx_params().mismatch_margin_db)
+             py::arg("mismatch_margin_db") = user_rx_params().mismatch_margin_db,
+             py::arg("mismatch_cap_db") = user_rx_params().mismatch_cap_db)
         .def(
             "push",
             [](user_receiver& r, const Eigen::VectorXcf& y) {

@@ -89,6 +89,10 @@ struct user_rx_params {
     //! preamble metric shows; further below, the known section is not the
     //! transmitter's (a format mismatch) and the frame is rejected. inf: off.
     double mismatch_margin_db = 10.0;
+    //! ... but a fit at or above this SNR (dB) is always the transmitter's format
+    //! (wrong formats fit at most ~11 dB; clipping and IQ images cap a right
+    //! format's fit while the preamble metric keeps rising).
+    double mismatch_cap_db = 13.0;
     int interp_half = 16;           //!< interpolator half length (2 half + 1 taps)
     double pll_gain = 0.01;         //!< decision-directed phase loop gain (rad/rad)
     double fll_gain = 0.25;         //!< frequency loop gain per frame
