@@ -13,11 +13,8 @@ scene changes with Gamma (equal rows: the same table) and what a QoS margin
         [--offsets -0.5,0,0.25,0.77] [--seeds 1,3] [--seconds 0.5]
 """
 import argparse
-import importlib.machinery
-import importlib.util
-import os
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+from ota_app import load_app
 
 
 def main():
@@ -27,9 +24,7 @@ def main():
     ap.add_argument("--seconds", type=float, default=0.5)
     ap.add_argument("--measure-from", type=int, default=172000)
     args = ap.parse_args()
-    loader = importlib.machinery.SourceFileLoader("ota_app", os.path.join(HERE, "..", "apps", "isac_ota_emulated"))
-    app = importlib.util.module_from_spec(importlib.util.spec_from_loader(loader.name, loader))
-    loader.exec_module(app)
+    app = load_app()
     tb = app.compile_flowgraph(app.find_grc())(radio="emulated", n_snapshots=1)
     sc, sr = app.scene(tb), tb.samp_rate
     del tb

@@ -25,8 +25,6 @@ printed beside it.
 (default: the flowgraph's).
 """
 import argparse
-import importlib.machinery
-import importlib.util
 import math
 import os
 import re
@@ -34,14 +32,7 @@ import tempfile
 
 import numpy as np
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def load_app():
-    loader = importlib.machinery.SourceFileLoader("ota_app", os.path.join(HERE, "..", "apps", "isac_ota_emulated"))
-    app = importlib.util.module_from_spec(importlib.util.spec_from_loader(loader.name, loader))
-    loader.exec_module(app)
-    return app
+from ota_app import load_app
 
 
 def target_off_grc(app, root):

@@ -23,22 +23,12 @@ paired with the flowgraph's decisions.
         [--cpi-weights equal|inverse_variance]
 """
 import argparse
-import importlib.machinery
-import importlib.util
 import math
-import os
 
 import numpy as np
 from gnuradio import blocks, gr, isac
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def load_app():
-    loader = importlib.machinery.SourceFileLoader("ota_app", os.path.join(HERE, "..", "apps", "isac_ota_emulated"))
-    app = importlib.util.module_from_spec(importlib.util.spec_from_loader(loader.name, loader))
-    loader.exec_module(app)
-    return app
+from ota_app import load_app
 
 
 def genie(sc, a, window, loop_delay, lag, fields, target=True, design=None):

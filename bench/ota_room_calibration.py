@@ -22,14 +22,11 @@ the test half's Pfa at the scale, and the tolerance 4 sqrt(pfa (1 - pfa) (1/N + 
 (the calibration's own binomial error plus the test count's).
 """
 import argparse
-import importlib.machinery
-import importlib.util
 import math
-import os
 
 import numpy as np
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+from ota_app import load_app
 
 
 def main():
@@ -40,9 +37,7 @@ def main():
     ap.add_argument("--seconds", type=float, default=0.3)
     ap.add_argument("--rerun", action="store_true")
     args = ap.parse_args()
-    loader = importlib.machinery.SourceFileLoader("ota_app", os.path.join(HERE, "..", "apps", "isac_ota_emulated"))
-    app = importlib.util.module_from_spec(importlib.util.spec_from_loader(loader.name, loader))
-    loader.exec_module(app)
+    app = load_app()
     from gnuradio.isac import rx_calibration as rc
     tb = app.compile_flowgraph(app.find_grc())(radio="emulated", n_snapshots=1)
     sc0, sr = app.scene(tb), tb.samp_rate

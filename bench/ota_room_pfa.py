@@ -15,12 +15,9 @@ form); N >= 0 the app's --scene-seed N. The
 window opens at the app's snapshot 172 536, as in its typical runs.
 """
 import argparse
-import importlib.machinery
-import importlib.util
 import math
-import os
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+from ota_app import load_app
 
 
 def main():
@@ -29,9 +26,7 @@ def main():
     ap.add_argument("--seeds", default="1,2,3,4")
     ap.add_argument("--seconds", type=float, default=0.3)
     args = ap.parse_args()
-    loader = importlib.machinery.SourceFileLoader("ota_app", os.path.join(HERE, "..", "apps", "isac_ota_emulated"))
-    app = importlib.util.module_from_spec(importlib.util.spec_from_loader(loader.name, loader))
-    loader.exec_module(app)
+    app = load_app()
     tb = app.compile_flowgraph(app.find_grc())(radio="emulated", n_snapshots=1)
     sc0, sr = app.scene(tb), tb.samp_rate
     del tb
