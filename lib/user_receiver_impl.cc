@@ -46,7 +46,9 @@ user_receiver::sptr user_receiver::make(int n_tx,
                                         int ser_every,
                                         int grid_offset,
                                         double pll_gain,
-                                        double fll_gain)
+                                        double fll_gain,
+                                        double mismatch_margin_db,
+                                        double mismatch_cap_db)
 {
     core::params::user_receiver::check(n_tx,
                                        n_users,
@@ -68,7 +70,9 @@ user_receiver::sptr user_receiver::make(int n_tx,
                                        ser_every,
                                        grid_offset,
                                        pll_gain,
-                                       fll_gain);
+                                       fll_gain,
+                                       mismatch_margin_db,
+                                       mismatch_cap_db);
     core::user_rx_params p;
     p.format.n_tx = n_tx;
     p.format.payload_len = payload_len;
@@ -88,6 +92,8 @@ user_receiver::sptr user_receiver::make(int n_tx,
     p.grid_offset = grid_offset;
     p.pll_gain = pll_gain;
     p.fll_gain = fll_gain;
+    p.mismatch_margin_db = mismatch_margin_db;
+    p.mismatch_cap_db = mismatch_cap_db;
     p.validate();
     return gnuradio::make_block_sptr<user_receiver_impl>(p, n_users, user, ser_every);
 }

@@ -42,7 +42,9 @@ std::string allowed_range(const param_spec& s, double lo, double hi)
 
 void check_value(const param_spec& s, double v, double lo, double hi)
 {
-    const bool ok = std::isfinite(v) && (s.lo_open ? v > lo : v >= lo) &&
+    // a range closed at +inf ("(0, inf]") admits inf itself: a switch-off value
+    const bool inf_ok = std::isinf(v) && v > 0 && std::isinf(hi) && !s.hi_open;
+    const bool ok = (std::isfinite(v) || inf_ok) && (s.lo_open ? v > lo : v >= lo) &&
                     (s.hi_open ? v < hi : v <= hi);
     if (!ok)
         throw_param(s.name, value_str(s, v), allowed_range(s, lo, hi));

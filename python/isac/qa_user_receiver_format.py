@@ -159,7 +159,7 @@ class qa_user_receiver_format(gr_unittest.TestCase):
                 core.user_receiver(n_tx=NT, payload_len=L, mismatch_margin_db=bad)
 
 
-def closed_loop(frame_seed, n_frames=48):
+def closed_loop(frame_seed, n_frames=48, **rx_kw):
     """psk_source -> frame_builder -> one_bit_isac_tx -> emulated radio
     (typical) -> user_receiver(frame_seed) -> csi_feedback -> the precoder's
     csi port. Returns the precoder's output (n x NT), its isac_mute tags, the
@@ -177,7 +177,7 @@ def closed_loop(frame_seed, n_frames=48):
     split = blocks.vector_to_streams(gr.sizeof_gr_complex, NT)
     snk = isac.radio_sink("emulated", NT, emulator=emu)
     users = isac.radio_source("emulated", U, emulator=emu, role="users")
-    ur = isac.user_receiver(NT, U, 0, M, payload_len=L, frame_seed=frame_seed)
+    ur = isac.user_receiver(NT, U, 0, M, payload_len=L, frame_seed=frame_seed, **rx_kw)
     csi = isac.csi_feedback(U, NT, 0, 0)
     store = blocks.message_debug()
     tb.connect(src, head, fb, t, xs)
@@ -215,6 +215,18 @@ print(json.dumps(dict(n=n, mute_ok=bool(np.array_equal(mute[:n * F], pay.ravel()
 
 
 class qa_user_receiver_format_loop(gr_unittest.TestCase):
+
+    def test_block_parameters(self):
+        # the block's mismatch_margin_db reaches the core: inf turns the check
+        # off (the wrong seed's frames are accepted again, none counted), and
+        # bad values name the parameter
+        _, _, _, _, ur, _ = closed_loop(2, 24, mismatch_margin_db=float("inf"))
+        self.assertGreater(ur.frames(), 0)
+        self.assertEqual(ur.format_mismatches(), 0)
+        for name, bad in (("mismatch_margin_db", 0.0), ("mismatch_margin_db", float("nan")),
+                          ("mismatch_cap_db", -1.0), ("mismatch_cap_db", 201.0)):
+            with self.assertRaisesRegex(ValueError, name):
+                isac.user_receiver(NT, 1, 0, 4, payload_len=L, **{name: bad})
 
     def test_wrong_seed_keeps_the_precoder_muted(self):
         here = os.path.dirname(os.path.abspath(__file__))

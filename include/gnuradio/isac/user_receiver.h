@@ -68,27 +68,29 @@ public:
     // clang-format off
     // gen_params:begin make
     /*!
-     * \param n_tx           transmit antennas (the frame, as frame_builder's); [1, 4096]
-     * \param n_users        users (vector length of in1); [1, 4096]
-     * \param user           this receiver's user index; [0, n_users)
-     * \param psk_order      PSK order M; [2, 65536]
-     * \param payload_len    payload snapshots per frame; [1, 1048576]
-     * \param preamble_block preamble block length (0: default; else >= 16); [0, 8192]
-     * \param preamble_reps  preamble block repetitions; [2, 64]
-     * \param pilot_len      pilot snapshots (0: the Hadamard order; else a multiple of it); [0, 65536]
-     * \param frame_seed     seed of the frame's known symbols; [1, inf)
-     * \param power          the transmitter's E (pilot amplitude sqrt(E/(2 n_tx))); (0, inf)
-     * \param estimator      channel estimator; "ls", "mmse"
-     * \param channel_var    MMSE prior variance per entry (0: estimated from the data); [0, inf)
-     * \param channel_corr   MMSE prior correlation r across antennas; [0, 1)
-     * \param csi_noise_var  report rows scaled so that this receiver's noise variance equals it (the precoder's noise_var; 0: as received); [0, inf)
-     * \param avg_frames     frames averaged (memory) before the first report; [1, 1048576]
-     * \param report_every   frames between reports (on the frame grid); [1, 1048576]
-     * \param sync_threshold preamble detection threshold on |P|^2/(E1 E2); (0, 1)
-     * \param ser_every      symbols between "ser" messages (0: never); [0, 1073741824]
-     * \param grid_offset    frame k starts near sample k frame_len + grid_offset of in0 (|grid_offset| <= frame_len; 0 in emulation and with the timed start of docs/ota.md) (samples); [-1048576, 1048576]
-     * \param pll_gain       decision-directed phase tracking loop gain (rad/rad); [0, 1]
-     * \param fll_gain       frame-to-frame frequency tracking loop gain (per frame); [0, 1]
+     * \param n_tx               transmit antennas (the frame, as frame_builder's); [1, 4096]
+     * \param n_users            users (vector length of in1); [1, 4096]
+     * \param user               this receiver's user index; [0, n_users)
+     * \param psk_order          PSK order M; [2, 65536]
+     * \param payload_len        payload snapshots per frame; [1, 1048576]
+     * \param preamble_block     preamble block length (0: default; else >= 16); [0, 8192]
+     * \param preamble_reps      preamble block repetitions; [2, 64]
+     * \param pilot_len          pilot snapshots (0: the Hadamard order; else a multiple of it); [0, 65536]
+     * \param frame_seed         seed of the frame's known symbols; [1, inf)
+     * \param power              the transmitter's E (pilot amplitude sqrt(E/(2 n_tx))); (0, inf)
+     * \param estimator          channel estimator; "ls", "mmse"
+     * \param channel_var        MMSE prior variance per entry (0: estimated from the data); [0, inf)
+     * \param channel_corr       MMSE prior correlation r across antennas; [0, 1)
+     * \param csi_noise_var      report rows scaled so that this receiver's noise variance equals it (the precoder's noise_var; 0: as received); [0, inf)
+     * \param avg_frames         frames averaged (memory) before the first report; [1, 1048576]
+     * \param report_every       frames between reports (on the frame grid); [1, 1048576]
+     * \param sync_threshold     preamble detection threshold on |P|^2/(E1 E2); (0, 1)
+     * \param ser_every          symbols between "ser" messages (0: never); [0, 1073741824]
+     * \param grid_offset        frame k starts near sample k frame_len + grid_offset of in0 (|grid_offset| <= frame_len; 0 in emulation and with the timed start of docs/ota.md) (samples); [-1048576, 1048576]
+     * \param pll_gain           decision-directed phase tracking loop gain (rad/rad); [0, 1]
+     * \param fll_gain           frame-to-frame frequency tracking loop gain (per frame); [0, 1]
+     * \param mismatch_margin_db format check: a frame whose known-section fit lies further below the SNR its preamble shows is another frame format's (frame_seed, lengths) and is rejected, counted and logged (docs/user_receiver.md, format check); inf turns the check off (dB); (0, inf]
+     * \param mismatch_cap_db    format check: a fit at or above this SNR is always the transmitter's format (wrong formats fit at most ~11 dB; an IQ image or a clipping ADC caps a right format's fit while the preamble keeps rising) (dB); [0, 200]
      */
     static sptr make(int n_tx,
                      int n_users,
@@ -110,7 +112,9 @@ public:
                      int ser_every = 10000,
                      int grid_offset = 0,
                      double pll_gain = 0.01,
-                     double fll_gain = 0.25);
+                     double fll_gain = 0.25,
+                     double mismatch_margin_db = 10.0,
+                     double mismatch_cap_db = 13.0);
     // gen_params:end make
     // clang-format on
 

@@ -68,6 +68,8 @@ count(), reset() as psk_ser_meter (one user).)doc"
     "  grid_offset: frame k starts near sample k frame_len + grid_offset of in0 (|grid_offset| <= frame_len; 0 in emulation and with the timed start of docs/ota.md) (samples); [-1048576, 1048576] (default 0)\n"
     "  pll_gain: decision-directed phase tracking loop gain (rad/rad); [0, 1] (default 0.01) [settable]\n"
     "  fll_gain: frame-to-frame frequency tracking loop gain (per frame); [0, 1] (default 0.25) [settable]\n"
+    "  mismatch_margin_db: format check: a frame whose known-section fit lies further below the SNR its preamble shows is another frame format's (frame_seed, lengths) and is rejected, counted and logged (docs/user_receiver.md, format check); inf turns the check off (dB); (0, inf] (default 10.0)\n"
+    "  mismatch_cap_db: format check: a fit at or above this SNR is always the transmitter's format (wrong formats fit at most ~11 dB; an IQ image or a clipping ADC caps a right format's fit while the preamble keeps rising) (dB); [0, 200] (default 13.0)\n"
     // gen_params:end doc
         // clang-format on
         )
@@ -95,7 +97,9 @@ count(), reset() as psk_ser_meter (one user).)doc"
              py::arg("ser_every") = 10000,
              py::arg("grid_offset") = 0,
              py::arg("pll_gain") = 0.01,
-             py::arg("fll_gain") = 0.25)
+             py::arg("fll_gain") = 0.25,
+             py::arg("mismatch_margin_db") = 10.0,
+             py::arg("mismatch_cap_db") = 13.0)
              // gen_params:end args
         // clang-format on
         // clang-format off

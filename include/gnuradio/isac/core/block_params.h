@@ -1518,8 +1518,16 @@ struct user_receiver {
       0.0, 1.0, false, false, nullptr, nullptr,
       nullptr, nullptr, true, "0.25",
       "frame-to-frame frequency tracking loop gain" };
+    static constexpr param_spec mismatch_margin_db{ "mismatch_margin_db", param_type::real, "dB",
+      0.0, std::numeric_limits<double>::infinity(), true, false, nullptr, nullptr,
+      nullptr, nullptr, false, "10.0",
+      "format check: a frame whose known-section fit lies further below the SNR its preamble shows is another frame format's (frame_seed, lengths) and is rejected, counted and logged (docs/user_receiver.md, format check); inf turns the check off" };
+    static constexpr param_spec mismatch_cap_db{ "mismatch_cap_db", param_type::real, "dB",
+      0.0, 200.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "13.0",
+      "format check: a fit at or above this SNR is always the transmitter's format (wrong formats fit at most ~11 dB; an IQ image or a clipping ADC caps a right format's fit while the preamble keeps rising)" };
     static constexpr param_spec all[] = {
-        n_tx, n_users, user, psk_order, payload_len, preamble_block, preamble_reps, pilot_len, frame_seed, power, estimator, channel_var, channel_corr, csi_noise_var, avg_frames, report_every, sync_threshold, ser_every, grid_offset, pll_gain, fll_gain
+        n_tx, n_users, user, psk_order, payload_len, preamble_block, preamble_reps, pilot_len, frame_seed, power, estimator, channel_var, channel_corr, csi_noise_var, avg_frames, report_every, sync_threshold, ser_every, grid_offset, pll_gain, fll_gain, mismatch_margin_db, mismatch_cap_db
     };
     static void check(int n_tx,
                       int n_users,
@@ -1541,7 +1549,9 @@ struct user_receiver {
                       int ser_every,
                       int grid_offset,
                       double pll_gain,
-                      double fll_gain)
+                      double fll_gain,
+                      double mismatch_margin_db,
+                      double mismatch_cap_db)
     {
         check_value(user_receiver::n_tx, double(n_tx));
         check_value(user_receiver::n_users, double(n_users));
@@ -1563,6 +1573,8 @@ struct user_receiver {
         check_value(user_receiver::grid_offset, double(grid_offset));
         check_value(user_receiver::pll_gain, double(pll_gain));
         check_value(user_receiver::fll_gain, double(fll_gain));
+        check_value(user_receiver::mismatch_margin_db, double(mismatch_margin_db));
+        check_value(user_receiver::mismatch_cap_db, double(mismatch_cap_db));
         check_value(user_receiver::user, double(user), user_receiver::user.lo, double(n_users));
     }
 };
