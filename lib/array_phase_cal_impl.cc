@@ -279,7 +279,7 @@ class array_phase_corrector_impl : public array_phase_corrector
     {
         if (int(w.size()) != d_n)
             core::throw_param("weights",
-                              std::to_string(w.size()) + " values",
+                              core::list_str(w.size(), "value"),
                               std::to_string(d_n) + " (n_rx) finite non-zero values");
         for (const auto& v : w)
             if (!(std::isfinite(v.real()) && std::isfinite(v.imag()) &&
@@ -371,7 +371,7 @@ public:
     {
         if (int(ph.size()) != d_n)
             core::throw_param("phases_rad",
-                              std::to_string(ph.size()) + " values",
+                              core::list_str(ph.size(), "value"),
                               std::to_string(d_n) + " (n_rx) finite values");
         std::vector<gr_complex> w(d_n);
         for (int i = 0; i < d_n; ++i) {

@@ -438,7 +438,7 @@ void ci_precoder_impl::set_channel(const std::vector<std::vector<gr_complex>>& H
     for (int u = 0; u < d_n_users; ++u) {
         if (int(H[u].size()) != d_n_tx)
             core::throw_param("H row " + std::to_string(u),
-                              std::to_string(H[u].size()) + " entries",
+                              core::list_str(H[u].size(), "entry", "entries"),
                               std::to_string(d_n_tx) + " (n_tx)");
         for (int j = 0; j < d_n_tx; ++j) {
             if (!(std::isfinite(H[u][j].real()) && std::isfinite(H[u][j].imag())))

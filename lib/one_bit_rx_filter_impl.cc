@@ -364,8 +364,9 @@ namespace {
 core::cvec checked_x(const std::vector<gr_complex>& x, int n_tx)
 {
     if (int(x.size()) != n_tx)
-        core::throw_param(
-            "x", std::to_string(x.size()) + " entries", std::to_string(n_tx) + " (n_tx)");
+        core::throw_param("x",
+                          core::list_str(x.size(), "entry", "entries"),
+                          std::to_string(n_tx) + " (n_tx)");
     core::cvec xv(n_tx);
     for (int i = 0; i < n_tx; ++i)
         xv[i] = core::cdouble(x[i]);

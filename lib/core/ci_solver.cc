@@ -395,9 +395,8 @@ void ci_solver::constraints(const std::vector<int>& k, rmat& At) const
 ci_result ci_solver::solve(const cvec& s) const
 {
     if (s.size() != d_U)
-        throw_param("s",
-                    std::to_string(s.size()) + " symbols",
-                    std::to_string(d_U) + " (n_users)");
+        throw_param(
+            "s", list_str(s.size(), "symbol"), std::to_string(d_U) + " (n_users)");
     std::vector<int> k(d_U);
     for (int u = 0; u < d_U; ++u)
         k[u] = psk_index(s[u], d_p.psk_order);

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <gnuradio/isac/core/csi_estimation.h>
+#include <gnuradio/isac/core/limits.h>
 #include <algorithm>
 #include <cmath>
 #include <sstream>
@@ -76,7 +77,7 @@ double aligned_nmse(const cvec& est, const cvec& truth)
 {
     if (est.size() != truth.size())
         throw_param("est",
-                    std::to_string(est.size()) + " entries",
+                    list_str(est.size(), "entry", "entries"),
                     std::to_string(truth.size()) + " (the truth's size)");
     const double t2 = truth.squaredNorm();
     if (t2 <= 0)
@@ -141,7 +142,7 @@ void csi_tracker::reset()
 double csi_tracker::add(const cvec& g, double e)
 {
     if (g.size() != d_n)
-        throw_param("g", std::to_string(g.size()) + " entries", std::to_string(d_n));
+        throw_param("g", list_str(g.size(), "entry", "entries"), std::to_string(d_n));
     if (d_count == 0) {
         d_mean = g;
         d_var = e;
@@ -213,7 +214,7 @@ cvec reciprocity_from_reference(const cvec& g_dl, const cvec& h_ul)
 {
     if (g_dl.size() != h_ul.size() || g_dl.size() < 1)
         throw_param("h_ul",
-                    std::to_string(h_ul.size()) + " entries",
+                    list_str(h_ul.size(), "entry", "entries"),
                     std::to_string(g_dl.size()) + " (the downlink row's size)");
     cvec kappa(g_dl.size());
     for (Eigen::Index n = 0; n < g_dl.size(); ++n) {
@@ -231,7 +232,7 @@ cmat downlink_from_uplink(const cmat& H_ul, const cvec& kappa)
 {
     if (H_ul.rows() != kappa.size())
         throw_param("kappa",
-                    std::to_string(kappa.size()) + " entries",
+                    list_str(kappa.size(), "entry", "entries"),
                     std::to_string(H_ul.rows()) + " (base-station antennas)");
     return H_ul.transpose() * kappa.asDiagonal();
 }

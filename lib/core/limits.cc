@@ -132,11 +132,16 @@ void check_clutter_count(const std::string& name, size_t q)
                         " clutter patches (each snapshot solves a Q x Q system)");
 }
 
-std::string list_str(size_t n, const std::string& noun)
+std::string list_str(size_t n, const std::string& noun, const std::string& plural)
 {
     if (n == 0)
         return "an empty list";
-    return "a list of " + std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
+    return "a list of " + std::to_string(n) + " " + (n == 1 ? noun : plural);
+}
+
+std::string list_str(size_t n, const std::string& noun)
+{
+    return list_str(n, noun, noun + "s");
 }
 
 std::string shape_str(long rows, long cols)

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <gnuradio/isac/core/cancel.h>
+#include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/one_bit_stats.h>
 #include <unsupported/Eigen/FFT>
 #include <unsupported/Eigen/SpecialFunctions>
@@ -310,7 +311,7 @@ void patch_powers(const radar_scene& s, const cvec& c, std::vector<double>& p)
     const int P = s.n_clutter() + 1;
     if (c.size() != P)
         throw_param("c (couplings)",
-                    std::to_string(c.size()) + " entries",
+                    list_str(c.size(), "entry", "entries"),
                     std::to_string(P) + " (1 + number of clutter patches)");
     p.resize(P);
     p[0] = s.snr_r() * std::norm(c[0]);
@@ -626,7 +627,7 @@ void conditional_tail::prepare(const double* p, const cvec& v)
 {
     if (v.size() != d_n)
         throw_param(
-            "v", std::to_string(v.size()) + " entries", std::to_string(d_n) + " (n_rx)");
+            "v", list_str(v.size(), "entry", "entries"), std::to_string(d_n) + " (n_rx)");
     std::vector<int> act;
     for (int q = 0; q < d_P; ++q)
         if (p[q] > 1e-12)

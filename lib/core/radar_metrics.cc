@@ -67,7 +67,9 @@ double radar_scene::weight(adc_model m, int q) const
 cvec radar_scene::couplings(const cvec& x) const
 {
     if (x.size() != d_n_tx)
-        throw_param("x", std::to_string(x.size()) + " entries", std::to_string(d_n_tx) + " (n_tx)");
+        throw_param("x",
+                    list_str(x.size(), "entry", "entries"),
+                    std::to_string(d_n_tx) + " (n_tx)");
     // c_q = g_T^T x: a transpose, not an adjoint
     return d_gt.transpose() * x;
 }
@@ -156,7 +158,7 @@ void radar_scene::solution_into(const cvec& c, adc_model m, radar_solution& s) c
     // (reachable from Python as radar_scene.solve; fuzz_core_radar_metrics finding)
     if (c.size() != Q + 1)
         throw_param("c (couplings)",
-                    std::to_string(c.size()) + " entries",
+                    list_str(c.size(), "entry", "entries"),
                     std::to_string(Q + 1) + " (1 + number of clutter patches)");
     s.c = c;
     s.y.resize(Q);

@@ -3,6 +3,7 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/safe_margin.h>
 #include <vector>
 
@@ -79,7 +80,7 @@ cmat ci_constraint_matrix(const cmat& H, const cvec& s, int M)
 {
     if (H.rows() != s.size())
         throw_param("s",
-                    std::to_string(s.size()) + " symbols",
+                    list_str(s.size(), "symbol"),
                     std::to_string(H.rows()) + " (rows of H = n_users)");
     const double ct = psk_cot(M);
     const cdouble k1(1.0, ct), k2(1.0, -ct);
@@ -112,11 +113,11 @@ void safe_margins_into(const cmat& H, const cvec& s, int M, const cvec& x, rvec&
 {
     if (H.cols() != x.size())
         throw_param("x",
-                    std::to_string(x.size()) + " entries",
+                    list_str(x.size(), "entry", "entries"),
                     std::to_string(H.cols()) + " (columns of H = n_tx)");
     if (H.rows() != s.size())
         throw_param("s",
-                    std::to_string(s.size()) + " symbols",
+                    list_str(s.size(), "symbol"),
                     std::to_string(H.rows()) + " (rows of H = n_users)");
     const double ct = psk_cot(M);
     thread_local cvec y; // per-thread: a design vector's margins

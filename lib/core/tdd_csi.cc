@@ -133,7 +133,7 @@ void tdd_csi_estimator::add_reference_row(const cvec& g, double err_var)
 {
     if (g.size() != d_p.n_tx)
         throw_param("row",
-                    std::to_string(g.size()) + " entries",
+                    list_str(g.size(), "entry", "entries"),
                     "n_tx = " + std::to_string(d_p.n_tx) + " entries");
     if (!g.allFinite() || !(g.squaredNorm() > 0.0))
         throw_param("row", "non-finite or all-zero entries", "a finite, non-zero row");
@@ -148,7 +148,7 @@ void tdd_csi_estimator::set_kappa(const cvec& kappa)
 {
     if (kappa.size() != d_p.n_tx)
         throw_param("kappa",
-                    std::to_string(kappa.size()) + " entries",
+                    list_str(kappa.size(), "entry", "entries"),
                     "n_tx = " + std::to_string(d_p.n_tx) + " entries");
     for (Eigen::Index n = 0; n < kappa.size(); ++n)
         if (!(std::isfinite(kappa[n].real()) && std::isfinite(kappa[n].imag()) &&

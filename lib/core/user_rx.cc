@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "clones.h"
+#include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/nullspace.h>   // exp_correlation
 #include <gnuradio/isac/core/safe_margin.h> // psk_round
 #include <gnuradio/isac/core/user_rx.h>
@@ -315,7 +316,7 @@ void user_receiver::set_reference(const cvec& row, uint64_t offset)
 {
     if (row.size() != d_n)
         throw_param("row",
-                    std::to_string(row.size()) + " entries",
+                    list_str(row.size(), "entry", "entries"),
                     std::to_string(d_n) + " (n_tx)");
     d_external_ref = true;
     // keep sorted by offset; a later message for the same offset wins

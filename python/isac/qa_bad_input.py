@@ -135,12 +135,13 @@ def _(t):
 # ---------------------------------------------------------------- core (gnuradio.isac.core)
 
 @case("core.radar_scene", "invalid size", "`solve(c)` with len(c) != 1 + number of clutter patches",
-      "`ValueError: c (couplings) = 0 entries is out of range; allowed: 3 (...)` "
+      "`ValueError: c (couplings) = an empty list is out of range; allowed: 3 (...)` "
       "(was a segfault: fuzz finding)")
 def _(t):
     s = isac.core.radar_scene(4, 4, 0.0, [10.0, -20.0], 15.0, [20.0, 20.0])
-    for n in (0, 2, 4):
-        with t.assertRaisesRegex(ValueError, r"c \(couplings\) = %d entries is out of range" % n):
+    for n, what in ((0, "an empty list"), (1, "a list of 1 entry"), (2, "a list of 2 entries"),
+                    (4, "a list of 4 entries")):
+        with t.assertRaisesRegex(ValueError, r"c \(couplings\) = %s is out of range" % what):
             s.solve(np.ones(n, complex))
 
 

@@ -79,6 +79,8 @@ std::string num_str(double v);
 //! A list's size as the error messages print it: "an empty list", "a list of 1 angle",
 //! "a list of 3 angles" (`noun` singular).
 std::string list_str(size_t n, const std::string& noun);
+//! The same with an irregular plural: list_str(1, "entry", "entries").
+std::string list_str(size_t n, const std::string& noun, const std::string& plural);
 
 } // namespace core
 } // namespace isac
