@@ -14,7 +14,7 @@ scene changes with Gamma (equal rows: the same table) and what a QoS margin
 """
 import argparse
 
-from ota_app import load_app
+from ota_app import flowgraph, load_app
 
 
 def main():
@@ -25,9 +25,7 @@ def main():
     ap.add_argument("--measure-from", type=int, default=172000)
     args = ap.parse_args()
     app = load_app()
-    tb = app.compile_flowgraph(app.find_grc())(radio="emulated", n_snapshots=1)
-    sc, sr = app.scene(tb), tb.samp_rate
-    del tb
+    _, sc, sr = flowgraph(app)
     F = sc["frame_len"]
     start = -(-args.measure_from // F) * F
     n = int(round(args.seconds * sr))

@@ -32,7 +32,7 @@ import tempfile
 
 import numpy as np
 
-from ota_app import load_app
+from ota_app import flowgraph, load_app, run_args
 
 
 def target_off_grc(app, root):
@@ -69,20 +69,8 @@ def main():
     args = ap.parse_args()
     runs = args.runs.split(",")
     app = load_app()
-    a = argparse.Namespace(impairments=args.impairments, seed=args.seed, seconds=args.seconds, csi="fdd",
-                           measure_from=272000 if args.impairments == "harsh" else 172000,
-                           max_loop_delay=256 if args.impairments == "harsh" else 64,
-                           timeout=app.time_limit(600.0), cpi_weights=args.cpi_weights)
-    cls = app.compile_flowgraph(app.find_grc())
-    probe = cls(radio="emulated", n_snapshots=1)
-    a.samp_rate = probe.samp_rate
-    if args.scene_seed is not None:
-        a.scene = app.isac.scene.draw_scene(args.scene_seed, probe.n_tx, probe.n_users)
-    else:
-        a.scene = {k: v for k, v in app.scene(probe).items() if k in ("target_deg", "clutter_deg", "cnr_db",
-                                                                       "user_deg")}
-    del probe
-    a.measure = int(round(a.seconds * a.samp_rate))
+    cls, sc0, sr = flowgraph(app)
+    a = run_args(app, sc0, sr, args.impairments, args.seed, args.seconds, args.cpi_weights, args.scene_seed)
     r = app.run_ota(cls, a, None, "scene")
     sc, win, d = r["scene"], (r["measure_from"], r["measure_to"]), r["delay_true"]
     rows = [("flowgraph", "on", r, app.ota_latency(r))]

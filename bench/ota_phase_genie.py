@@ -28,7 +28,7 @@ import math
 import numpy as np
 from gnuradio import blocks, gr, isac
 
-from ota_app import load_app
+from ota_app import flowgraph, load_app, run_args
 
 
 def genie(sc, a, window, loop_delay, lag, fields, target=True, design=None):
@@ -100,16 +100,8 @@ def main():
                          "--impairments' profile, e.g. 'random_phase;random_phase,iq_gain_db,iq_phase_deg'")
     args = ap.parse_args()
     app = load_app()
-    a = argparse.Namespace(impairments=args.impairments, seed=args.seed, seconds=args.seconds, csi="fdd",
-                           measure_from=272000 if args.impairments == "harsh" else 172000,
-                           max_loop_delay=256 if args.impairments == "harsh" else 64,
-                           timeout=app.time_limit(600.0), cpi_weights=args.cpi_weights)
-    cls = app.compile_flowgraph(app.find_grc())
-    probe = cls(radio="emulated", n_snapshots=1)
-    a.samp_rate = probe.samp_rate
-    a.scene = app.isac.scene.draw_scene(args.scene_seed, probe.n_tx, probe.n_users)
-    del probe
-    a.measure = int(round(a.seconds * a.samp_rate))
+    cls, sc0, sr = flowgraph(app)
+    a = run_args(app, sc0, sr, args.impairments, args.seed, args.seconds, args.cpi_weights, args.scene_seed)
     r = app.run_ota(cls, a, None, "scene")
     sc, win, d, lag = r["scene"], (r["measure_from"], r["measure_to"]), r["delay_true"], app.ota_latency(r)
     print("impairments %s, seed %d, scene %s, %.2f s, cpi_weights %s, loop delay %.3f, latency %d"

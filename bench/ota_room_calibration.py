@@ -26,7 +26,7 @@ import math
 
 import numpy as np
 
-from ota_app import load_app
+from ota_app import flowgraph, load_app, with_scene
 
 
 def main():
@@ -39,9 +39,7 @@ def main():
     args = ap.parse_args()
     app = load_app()
     from gnuradio.isac import rx_calibration as rc
-    tb = app.compile_flowgraph(app.find_grc())(radio="emulated", n_snapshots=1)
-    sc0, sr = app.scene(tb), tb.samp_rate
-    del tb
+    _, sc0, sr = flowgraph(app)
     n = int(round(args.seconds * sr))
     win = (172536, 172536 + 2 * n)
     pfa = sc0["pfa"]
@@ -53,8 +51,7 @@ def main():
         s = app.isac.scene.draw_scene(ss, sc0["n_tx"], sc0["n_users"]) if ss >= 0 else sc0
         for seed in [int(x) for x in args.seeds.split(",")]:
             for w in args.weights.split(","):
-                sc = dict(sc0, target_deg=s["target_deg"], clutter_deg=list(s["clutter_deg"]),
-                          cnr_db=list(s["cnr_db"]), user_deg=list(s["user_deg"]), cpi_weights=w)
+                sc = with_scene(sc0, s, cpi_weights=w)
                 a = argparse.Namespace(seed=seed, samp_rate=sr, measure=2 * n)
                 g = app.run_genie(sc, a, 0.0, True, win, loop_delay=0.0, lag=0, target=False)
                 st, end = g["pd_stat"] * sc["threshold_scale"], g["pd_end"]

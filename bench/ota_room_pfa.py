@@ -17,7 +17,7 @@ window opens at the app's snapshot 172 536, as in its typical runs.
 import argparse
 import math
 
-from ota_app import load_app
+from ota_app import flowgraph, load_app, with_scene
 
 
 def main():
@@ -27,9 +27,7 @@ def main():
     ap.add_argument("--seconds", type=float, default=0.3)
     args = ap.parse_args()
     app = load_app()
-    tb = app.compile_flowgraph(app.find_grc())(radio="emulated", n_snapshots=1)
-    sc0, sr = app.scene(tb), tb.samp_rate
-    del tb
+    _, sc0, sr = flowgraph(app)
     n = int(round(args.seconds * sr))
     win = (172536, 172536 + n)
     print("| scene | emulator seed | Pfa equal (sd) | Pfa inverse variance (sd) | CPIs |")
@@ -39,8 +37,7 @@ def main():
         for seed in [int(x) for x in args.seeds.split(",")]:
             cells = []
             for w in ("equal", "inverse_variance"):
-                sc = dict(sc0, target_deg=s["target_deg"], clutter_deg=list(s["clutter_deg"]),
-                          cnr_db=list(s["cnr_db"]), user_deg=list(s["user_deg"]), cpi_weights=w)
+                sc = with_scene(sc0, s, cpi_weights=w)
                 a = argparse.Namespace(seed=seed, samp_rate=sr, measure=n)
                 g = app.run_genie(sc, a, 0.0, True, win, loop_delay=0.0, lag=0, target=False)
                 p, k = g["pd"], g["pd_n"]

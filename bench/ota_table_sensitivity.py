@@ -24,33 +24,12 @@ does not give the CPI detector's Pd).
         [--presets table,quality] [--metrics theorem1,exact]
 """
 import argparse
-import importlib.machinery
 import json
-import os
 
 import numpy as np
 from gnuradio import isac
 from gnuradio.isac import core
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def load_app():
-    return importlib.machinery.SourceFileLoader(
-        "ota_app", os.path.join(HERE, "..", "apps", "isac_ota_emulated")).load_module()
-
-
-def scene_of(app):
-    cls = app.compile_flowgraph(app.find_grc())
-    tb = cls(radio="emulated", n_snapshots=1)
-    sc = dict(n_tx=tb.n_tx, n_rx=tb.n_rx, n_users=tb.n_users, psk_order=tb.psk_order, power=tb.power,
-              comm_noise_var=tb.comm_noise_var, gamma_db=tb.gamma_db, target_deg=tb.target_deg,
-              clutter_deg=list(tb.clutter_deg), snr_r_db=tb.snr_r_db, cnr_db=list(tb.cnr_db),
-              radar_noise_var=tb.radar_noise_var, pfa=tb.pfa, radar_cpi=tb.radar_cpi, cpi_len=tb.cpi_len,
-              user_deg=list(tb.user_deg), samp_rate=tb.samp_rate, threshold_scale=tb.threshold_scale,
-              clutter_model=tb.radar.filter.clutter_model())
-    del tb
-    return sc
+from ota_app import flowgraph, load_app
 
 
 def true_channel(sc, seed):
@@ -168,7 +147,8 @@ def main():
     ap.add_argument("--radar-cpi", type=int, default=None, help="the genie detector's CPI (default the flowgraph's)")
     a = ap.parse_args()
     app = load_app()
-    sc = scene_of(app)
+    _, sc, sr = flowgraph(app)
+    sc["samp_rate"] = sr
     print("scene: N_T %d, N_R %d, U %d, %d-PSK, Gamma %.1f dB, target %.1f, clutter %s, SNR_R %.1f, CNR %s, Pfa %g"
           % (sc["n_tx"], sc["n_rx"], sc["n_users"], sc["psk_order"], sc["gamma_db"], sc["target_deg"],
              sc["clutter_deg"], sc["snr_r_db"], sc["cnr_db"], sc["pfa"]))
