@@ -80,6 +80,25 @@ private:
 };
 
 /*!
+ * The setter of a parameter with an on_set hook (tools/gen_params.py writes the
+ * calls): stores value in member, then runs on_set; if on_set throws, member
+ * gets its old value back and the error propagates, so a rejected value changes
+ * nothing. The caller holds the block's lock.
+ */
+template <class T, class V, class F>
+void set_or_restore(T& member, V&& value, F&& on_set)
+{
+    auto previous = member;
+    member = std::forward<V>(value);
+    try {
+        on_set();
+    } catch (...) {
+        member = std::move(previous);
+        throw;
+    }
+}
+
+/*!
  * True once the flowgraph asked this block's thread to stop: GNU Radio's
  * stop() interrupts the block threads, and only the interrupted thread can
  * read that flag. False on threads GNU Radio did not start (Python callers).

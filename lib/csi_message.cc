@@ -58,6 +58,22 @@ bool num_to_double(const pmt::pmt_t& v, double& out)
     }
     return false;
 }
+
+// The prologue of the dict_get_* accessors: clears `why`, and gives the value
+// under `key`, or nil when dict is no dict or lacks the key.
+pmt::pmt_t dict_value(const pmt::pmt_t& dict, const char* key, std::string& why)
+{
+    why.clear();
+    if (!pmt::is_dict(dict))
+        return pmt::PMT_NIL;
+    return pmt::dict_ref(dict, pmt::mp(key), pmt::PMT_NIL);
+}
+
+// `why` for a bad value under `key`: "\"key\" " + what.
+std::string bad_key(const char* key, const char* what)
+{
+    return std::string("\"") + key + "\" " + what;
+}
 } // namespace
 
 bool parse_csi(const pmt::pmt_t& msg,
@@ -221,19 +237,16 @@ bool dict_get_double(const pmt::pmt_t& dict,
                      double& out,
                      std::string& why)
 {
-    why.clear();
-    if (!pmt::is_dict(dict))
-        return false;
-    const pmt::pmt_t v = pmt::dict_ref(dict, pmt::mp(key), pmt::PMT_NIL);
+    const pmt::pmt_t v = dict_value(dict, key, why);
     if (pmt::is_null(v))
         return false;
     double d;
     if (!num_to_double(v, d)) {
-        why = std::string("\"") + key + "\" is not a number";
+        why = bad_key(key, "is not a number");
         return false;
     }
     if (!std::isfinite(d)) {
-        why = std::string("\"") + key + "\" is not finite";
+        why = bad_key(key, "is not finite");
         return false;
     }
     out = d;
@@ -242,14 +255,11 @@ bool dict_get_double(const pmt::pmt_t& dict,
 
 bool dict_get_int(const pmt::pmt_t& dict, const char* key, long& out, std::string& why)
 {
-    why.clear();
-    if (!pmt::is_dict(dict))
-        return false;
-    const pmt::pmt_t v = pmt::dict_ref(dict, pmt::mp(key), pmt::PMT_NIL);
+    const pmt::pmt_t v = dict_value(dict, key, why);
     if (pmt::is_null(v))
         return false;
     if (!to_long(v, out)) {
-        why = std::string("\"") + key + "\" is not an integer";
+        why = bad_key(key, "is not an integer");
         return false;
     }
     return true;
@@ -296,14 +306,11 @@ bool dict_get_string(const pmt::pmt_t& dict,
                      std::string& out,
                      std::string& why)
 {
-    why.clear();
-    if (!pmt::is_dict(dict))
-        return false;
-    const pmt::pmt_t v = pmt::dict_ref(dict, pmt::mp(key), pmt::PMT_NIL);
+    const pmt::pmt_t v = dict_value(dict, key, why);
     if (pmt::is_null(v))
         return false;
     if (!pmt::is_symbol(v)) {
-        why = std::string("\"") + key + "\" is not a string";
+        why = bad_key(key, "is not a string");
         return false;
     }
     out = pmt::symbol_to_string(v);
@@ -315,10 +322,7 @@ bool dict_get_doubles(const pmt::pmt_t& dict,
                       std::vector<double>& out,
                       std::string& why)
 {
-    why.clear();
-    if (!pmt::is_dict(dict))
-        return false;
-    const pmt::pmt_t v = pmt::dict_ref(dict, pmt::mp(key), pmt::PMT_NIL);
+    const pmt::pmt_t v = dict_value(dict, key, why);
     if (pmt::is_null(v))
         return false;
     std::vector<double> r;
@@ -339,14 +343,14 @@ bool dict_get_doubles(const pmt::pmt_t& dict,
     } else if (pmt::is_tuple(v) || pmt::is_vector(v)) {
         const size_t n = pmt::length(v);
         if (n > size_t(max_dim)) {
-            why = std::string("\"") + key + "\" has too many elements";
+            why = bad_key(key, "has too many elements");
             return false;
         }
         for (size_t i = 0; i < n; ++i) {
             pmt::pmt_t e =
                 pmt::is_tuple(v) ? pmt::tuple_ref(v, i) : pmt::vector_ref(v, i);
             if (!num_to_double(e, d)) {
-                why = std::string("\"") + key + "\" has a non-numeric element";
+                why = bad_key(key, "has a non-numeric element");
                 return false;
             }
             r.push_back(d);
@@ -358,30 +362,30 @@ bool dict_get_doubles(const pmt::pmt_t& dict,
         pmt::pmt_t p = v;
         for (; pmt::is_pair(p); p = pmt::cdr(p)) {
             if (r.size() >= size_t(max_dim)) {
-                why = std::string("\"") + key + "\" has too many elements";
+                why = bad_key(key, "has too many elements");
                 return false;
             }
             if (!num_to_double(pmt::car(p), d)) {
-                why = std::string("\"") + key + "\" has a non-numeric element";
+                why = bad_key(key, "has a non-numeric element");
                 return false;
             }
             r.push_back(d);
         }
         if (!pmt::is_null(p)) {
-            why = std::string("\"") + key + "\" is not a proper list";
+            why = bad_key(key, "is not a proper list");
             return false;
         }
     } else {
-        why = std::string("\"") + key + "\" is not a number or a numeric vector/list";
+        why = bad_key(key, "is not a number or a numeric vector/list");
         return false;
     }
     if (r.size() > size_t(max_dim)) {
-        why = std::string("\"") + key + "\" has too many elements";
+        why = bad_key(key, "has too many elements");
         return false;
     }
     for (double x : r)
         if (!std::isfinite(x)) {
-            why = std::string("\"") + key + "\" has non-finite elements";
+            why = bad_key(key, "has non-finite elements");
             return false;
         }
     out = std::move(r);

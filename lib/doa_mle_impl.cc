@@ -228,14 +228,7 @@ void doa_mle_impl::set_noise_var(double noise_var)
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     core::check_value(core::params::doa_mle::noise_var, double(noise_var));
-    auto previous = d_noise_var;
-    d_noise_var = noise_var;
-    try {
-        noise_var_changed();
-    } catch (...) {
-        d_noise_var = std::move(previous);
-        throw;
-    }
+    set_or_restore(d_noise_var, noise_var, [&] { noise_var_changed(); });
 }
 
 double doa_mle_impl::noise_var() const
@@ -248,14 +241,7 @@ void doa_mle_impl::set_p_gauss(double p_gauss)
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     core::check_value(core::params::doa_mle::p_gauss, double(p_gauss));
-    auto previous = d_p_gauss;
-    d_p_gauss = p_gauss;
-    try {
-        p_gauss_changed();
-    } catch (...) {
-        d_p_gauss = std::move(previous);
-        throw;
-    }
+    set_or_restore(d_p_gauss, p_gauss, [&] { p_gauss_changed(); });
 }
 
 double doa_mle_impl::p_gauss() const
@@ -268,14 +254,7 @@ void doa_mle_impl::set_tx_deg(double tx_deg)
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     core::check_value(core::params::doa_mle::tx_deg, double(tx_deg));
-    auto previous = d_tx_deg;
-    d_tx_deg = tx_deg;
-    try {
-        tx_deg_changed();
-    } catch (...) {
-        d_tx_deg = std::move(previous);
-        throw;
-    }
+    set_or_restore(d_tx_deg, tx_deg, [&] { tx_deg_changed(); });
 }
 
 double doa_mle_impl::tx_deg() const
@@ -288,14 +267,7 @@ void doa_mle_impl::set_clutter_deg(const std::vector<double>& clutter_deg)
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     core::check_values(core::params::doa_mle::clutter_deg, clutter_deg);
-    auto previous = d_clutter_deg;
-    d_clutter_deg = clutter_deg;
-    try {
-        clutter_deg_changed();
-    } catch (...) {
-        d_clutter_deg = std::move(previous);
-        throw;
-    }
+    set_or_restore(d_clutter_deg, clutter_deg, [&] { clutter_deg_changed(); });
 }
 
 std::vector<double> doa_mle_impl::clutter_deg() const

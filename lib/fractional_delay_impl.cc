@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+#include "block_utils.h"
 #include "csi_message.h"
 #include "fractional_delay_impl.h"
 #include <gnuradio/io_signature.h>
@@ -55,14 +56,7 @@ void fractional_delay_impl::set_delay(double delay)
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     core::check_value(core::params::fractional_delay::delay, double(delay), core::params::fractional_delay::delay.lo, double(d_fd.max_delay()));
-    auto previous = d_delay;
-    d_delay = delay;
-    try {
-        delay_changed();
-    } catch (...) {
-        d_delay = std::move(previous);
-        throw;
-    }
+    set_or_restore(d_delay, delay, [&] { delay_changed(); });
 }
 
 double fractional_delay_impl::delay() const

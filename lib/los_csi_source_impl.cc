@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+#include "block_utils.h"
 #include "csi_message.h"
 #include <gnuradio/io_signature.h>
 #include <gnuradio/isac/core/block_params.h>
@@ -117,14 +118,7 @@ void los_csi_source_impl::set_user_deg(const std::vector<double>& user_deg)
     {
         std::lock_guard<std::mutex> lock(d_mutex);
         core::check_values(core::params::los_csi_source::user_deg, user_deg);
-        auto previous = d_user_deg;
-        d_user_deg = user_deg;
-        try {
-            changed();
-        } catch (...) {
-            d_user_deg = std::move(previous);
-            throw;
-        }
+        set_or_restore(d_user_deg, user_deg, [&] { changed(); });
     }
     publish();
 }
@@ -140,14 +134,7 @@ void los_csi_source_impl::set_gain(double gain)
     {
         std::lock_guard<std::mutex> lock(d_mutex);
         core::check_value(core::params::los_csi_source::gain, double(gain));
-        auto previous = d_gain;
-        d_gain = gain;
-        try {
-            changed();
-        } catch (...) {
-            d_gain = std::move(previous);
-            throw;
-        }
+        set_or_restore(d_gain, gain, [&] { changed(); });
     }
     publish();
 }

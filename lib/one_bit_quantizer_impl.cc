@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+#include "block_utils.h"
 #include "csi_message.h"
 #include "frame_tags.h"
 #include "one_bit_quantizer_impl.h"
@@ -74,14 +75,7 @@ void one_bit_quantizer_impl::set_power(double power)
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     core::check_value(core::params::one_bit_quantizer::power, double(power));
-    auto previous = d_power;
-    d_power = power;
-    try {
-        power_changed();
-    } catch (...) {
-        d_power = std::move(previous);
-        throw;
-    }
+    set_or_restore(d_power, power, [&] { power_changed(); });
 }
 
 double one_bit_quantizer_impl::power() const

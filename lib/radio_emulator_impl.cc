@@ -308,14 +308,7 @@ int radio_emulator_impl::work(int noutput_items,
 void radio_emulator_impl::set_pace(bool pace)
 {
     std::lock_guard<std::mutex> lock(d_mutex);
-    auto previous = d_pace;
-    d_pace = pace;
-    try {
-        pace_changed();
-    } catch (...) {
-        d_pace = std::move(previous);
-        throw;
-    }
+    set_or_restore(d_pace, pace, [&] { pace_changed(); });
 }
 
 bool radio_emulator_impl::pace() const

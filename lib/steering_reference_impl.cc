@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+#include "block_utils.h"
 #include "tx_reference.h"
 #include <gnuradio/io_signature.h>
 #include <gnuradio/isac/core/block_params.h>
@@ -64,14 +65,7 @@ void steering_reference_impl::set_tx_deg(double tx_deg)
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     core::check_value(core::params::steering_reference::tx_deg, double(tx_deg));
-    auto previous = d_tx_deg;
-    d_tx_deg = tx_deg;
-    try {
-        tx_deg_changed();
-    } catch (...) {
-        d_tx_deg = std::move(previous);
-        throw;
-    }
+    set_or_restore(d_tx_deg, tx_deg, [&] { tx_deg_changed(); });
 }
 
 double steering_reference_impl::tx_deg() const

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+#include "block_utils.h"
 #include "csi_message.h"
 #include "user_receiver_impl.h"
 #include <gnuradio/block_detail.h>
@@ -625,14 +626,7 @@ void user_receiver_impl::set_pll_gain(double pll_gain)
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     core::check_value(core::params::user_receiver::pll_gain, double(pll_gain));
-    auto previous = d_pll_gain;
-    d_pll_gain = pll_gain;
-    try {
-        loop_gains_changed();
-    } catch (...) {
-        d_pll_gain = std::move(previous);
-        throw;
-    }
+    set_or_restore(d_pll_gain, pll_gain, [&] { loop_gains_changed(); });
 }
 
 double user_receiver_impl::pll_gain() const
@@ -645,14 +639,7 @@ void user_receiver_impl::set_fll_gain(double fll_gain)
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     core::check_value(core::params::user_receiver::fll_gain, double(fll_gain));
-    auto previous = d_fll_gain;
-    d_fll_gain = fll_gain;
-    try {
-        loop_gains_changed();
-    } catch (...) {
-        d_fll_gain = std::move(previous);
-        throw;
-    }
+    set_or_restore(d_fll_gain, fll_gain, [&] { loop_gains_changed(); });
 }
 
 double user_receiver_impl::fll_gain() const

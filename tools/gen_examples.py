@@ -258,6 +258,24 @@ def number_sink(g, name, title, labels, hint, lo=0, hi=1):
     return g.add(name, "qtgui_number_sink", **p)
 
 
+def gaussian_snapshots(g, n):
+    """Snapshots of n unit-power complex Gaussian entries, n_snapshots of them (a
+    parameter of g): the source of the single-block demos. Returns the last block."""
+    g.add("noise", "analog_noise_source_x", type="complex", noise_type="analog.GR_GAUSSIAN", amp=1.0, seed=0)
+    g.add("s2v", "blocks_stream_to_vector", type="complex", num_items=n, vlen=1)
+    g.add("head", "blocks_head", type="complex", num_items="n_snapshots", vlen=n)
+    g.conn("noise", 0, "s2v", 0)
+    g.conn("s2v", 0, "head", 0)
+    return "head"
+
+
+def demo_summary(g, call):
+    """A single-block demo prints its summary (python/isac/summary.py) once the run
+    stops; call is the summary.print_* line. Writes the flowgraph."""
+    g.snippet("summary", "main_after_stop", "from gnuradio.isac import summary\n" + call)
+    g.write()
+
+
 # ---------------------------------------------------- 1. 1-bit ISAC loopback
 # N_T = 32: at SNR_C = 5 dB and Gamma = 5 dB (4 users, 8-PSK, Rayleigh) every
 # snapshot of 16 channel draws was QoS-feasible (N_T = 16: 48 % infeasible,
@@ -913,11 +931,9 @@ def ci_precoder_demo():
     g.conn("csi", "csi", "prec", "csi")
     g.conn("prec", 0, "x_sink", 0)
     g.conn("head", 0, "sym_sink", 0)
-    g.snippet("summary", "main_after_stop", (
-        "from gnuradio.isac import summary\n"
+    demo_summary(g, (
         "summary.print_ci_precoder_demo(self.prec, self.csi.channel(), self.x_sink.data(), self.sym_sink.data(),\n"
         "                               self.psk_order, self.noise_var, self.gamma_db)\n"))
-    g.write()
 
 
 def nullspace_demo():
@@ -948,11 +964,9 @@ def nullspace_demo():
     g.conn("csi", "csi", "precoder", "csi")
     g.conn("precoder", 0, "x_sink", 0)
     g.conn("head", 0, "sym_sink", 0)
-    g.snippet("summary", "main_after_stop", (
-        "from gnuradio.isac import summary\n"
+    demo_summary(g, (
         "summary.print_nullspace_demo(self.precoder, self.csi.channel(), self.x_sink.data(), self.sym_sink.data(),\n"
         "                             self.frame_len, self.targets_deg, noise_var=self.noise_var, sinr_db=self.sinr_db)\n"))
-    g.write()
 
 
 def channel_loopback():
@@ -991,12 +1005,10 @@ def channel_loopback():
     g.conn("chan", 0, "users_sink", 0)
     g.conn("chan", 1, "echo_sink", 0)
     g.conn("chan", "csi", "csi_msgs", "store")
-    g.snippet("summary", "main_after_stop", (
-        "from gnuradio.isac import summary\n"
+    demo_summary(g, (
         "summary.print_channel_loopback(self.x_sink.data(), self.users_sink.data(), self.echo_sink.data(),\n"
         "                               self.csi_msgs, self.comm_noise_var, self.target_deg, self.target_snr_db,\n"
         "                               self.clutter_deg, self.cnr_db, self.n_tx, self.n_users, self.n_rx)\n"))
-    g.write()
 
 
 def quantizer_demo():
@@ -1007,21 +1019,15 @@ def quantizer_demo():
     g.var("n_tx", 16)
     g.var("power", 1.0)
     g.param("n_snapshots", 20000, "Snapshots")
-    g.add("noise", "analog_noise_source_x", type="complex", noise_type="analog.GR_GAUSSIAN", amp=1.0, seed=0)
-    g.add("s2v", "blocks_stream_to_vector", type="complex", num_items="n_tx", vlen=1)
-    g.add("head", "blocks_head", type="complex", num_items="n_snapshots", vlen="n_tx")
+    gaussian_snapshots(g, "n_tx")
     g.add("dac", "isac_one_bit_quantizer", vlen="n_tx", mode='"dac"', power="power")
     vsink(g, "in_sink", "n_tx")
     vsink(g, "out_sink", "n_tx")
-    g.conn("noise", 0, "s2v", 0)
-    g.conn("s2v", 0, "head", 0)
     g.conn("head", 0, "dac", 0)
     g.conn("head", 0, "in_sink", 0)
     g.conn("dac", 0, "out_sink", 0)
-    g.snippet("summary", "main_after_stop", (
-        "from gnuradio.isac import summary\n"
+    demo_summary(g, (
         "summary.print_quantizer_demo(self.in_sink.data(), self.out_sink.data(), self.n_tx, self.power)\n"))
-    g.write()
 
 
 def rx_filter_demo():
@@ -1036,26 +1042,20 @@ def rx_filter_demo():
                   "for n in range(n_ant)]")
     g.imports("import_math", "import math")
     g.param("n_snapshots", 20000, "Snapshots")
-    g.add("noise", "analog_noise_source_x", type="complex", noise_type="analog.GR_GAUSSIAN", amp=1.0, seed=0)
-    g.add("s2v", "blocks_stream_to_vector", type="complex", num_items="n_ant", vlen=1)
-    g.add("head", "blocks_head", type="complex", num_items="n_snapshots", vlen="n_ant")
+    gaussian_snapshots(g, "n_ant")
     g.add("adc", "isac_one_bit_quantizer", vlen="n_ant", mode='"adc"', power=1.0)
     g.add("xsrc", "blocks_vector_source_x", type="complex", vector="beam", repeat="True", tags="[]", vlen="n_ant")
     g.add("rxf", "isac_one_bit_rx_filter", n_tx="n_ant", n_rx="n_ant", target_deg=23.0, clutter_deg="[]",
           snr_r_db=15.0, cnr_db="[]", radar_noise_var=1.0, pfa="pfa", adc='"1bit"', cpi_len=1, threshold_scale=1.0)
     null(g, "zsink")
     vsink(g, "stat_sink", t="float")
-    g.conn("noise", 0, "s2v", 0)
-    g.conn("s2v", 0, "head", 0)
     g.conn("head", 0, "adc", 0)
     g.conn("adc", 0, "rxf", 0)
     g.conn("xsrc", 0, "rxf", 1)
     g.conn("rxf", 0, "zsink", 0)
     g.conn("rxf", 1, "stat_sink", 0)
-    g.snippet("summary", "main_after_stop", (
-        "from gnuradio.isac import summary\n"
+    demo_summary(g, (
         "summary.print_rx_filter_demo(self.rxf, self.stat_sink.data(), self.pfa)\n"))
-    g.write()
 
 
 def doa_demo():
@@ -1095,10 +1095,8 @@ def doa_demo():
     g.conn("doa", 0, "head", 0)
     g.conn("head", 0, "est_sink", 0)
     g.conn("doa", "doa", "doa_msgs", "store")
-    g.snippet("summary", "main_after_stop", (
-        "from gnuradio.isac import summary\n"
+    demo_summary(g, (
         "summary.print_doa_demo(self.est_sink.data(), self.doa_msgs, self.theta_deg)\n"))
-    g.write()
 
 
 ALL = (lambda: one_bit_loopback(True), lambda: one_bit_loopback(False), lambda: nullspace_loopback(True),

@@ -618,7 +618,8 @@ def parameters_md_block(b):
 #    against the descriptor (param_error naming it and its range), stores it in
 #    the member (default d_<name>; "values: d_x" makes it d_x.<name>) and calls
 #    the on_set hook, if any, under the lock; a hook that throws gets the old
-#    value back and the error propagates (nothing changes). after_set, if any, is
+#    value back and the error propagates (nothing changes: set_or_restore() of
+#    lib/block_utils.h, which the .cc includes). after_set, if any, is
 #    called once the lock is released (e.g. to publish a message).
 #  - a config struct ("config: d_cfg", "apply: apply"): for blocks whose change
 #    rebuilds a kernel that work() must not wait for. The setter copies the
@@ -791,15 +792,8 @@ def impl_definitions(b):
                     o.append("    {")
                 o.append(ind + guard)
                 o += [ind + x for x in setter_checks(b, i, p)]
-                if hook:
-                    o.append(f"{ind}auto previous = {member};")
-                    o.append(f"{ind}{member} = {value};")
-                    o.append(f"{ind}try {{")
-                    o.append(f"{ind}    {hook}();")
-                    o.append(f"{ind}}} catch (...) {{")
-                    o.append(f"{ind}    {member} = std::move(previous);")
-                    o.append(f"{ind}    throw;")
-                    o.append(f"{ind}}}")
+                if hook:  # lib/block_utils.h
+                    o.append(f"{ind}set_or_restore({member}, {value}, [&] {{ {hook}(); }});")
                 else:
                     o.append(f"{ind}{member} = {value};")
                 if after:

@@ -731,47 +731,44 @@ void isac_channel_model::apply(const channel_params& q)
     rebuild_gains();
 }
 
+namespace {
+// d_p with one runtime field changed, for apply(): it validates the set as a
+// whole before it takes it.
+template <class T>
+channel_params with(channel_params q, T channel_params::*field, const T& v)
+{
+    q.*field = v;
+    return q;
+}
+} // namespace
+
 void isac_channel_model::set_user_rad(const std::vector<double>& v)
 {
-    channel_params q = d_p;
-    q.user_rad = v;
-    apply(q);
+    apply(with(d_p, &channel_params::user_rad, v));
 }
 void isac_channel_model::set_comm_noise_var(const std::vector<double>& v)
 {
-    channel_params q = d_p;
-    q.comm_noise_var = v;
-    apply(q);
+    apply(with(d_p, &channel_params::comm_noise_var, v));
 }
 void isac_channel_model::set_rician_k_db(double k)
 {
-    channel_params q = d_p;
-    q.rician_k_db = k;
-    apply(q);
+    apply(with(d_p, &channel_params::rician_k_db, k));
 }
 void isac_channel_model::set_target_rad(double t)
 {
-    channel_params q = d_p;
-    q.target_rad = t;
-    apply(q);
+    apply(with(d_p, &channel_params::target_rad, t));
 }
 void isac_channel_model::set_tx_rad(double t)
 {
-    channel_params q = d_p;
-    q.tx_rad = t;
-    apply(q);
+    apply(with(d_p, &channel_params::tx_rad, t));
 }
 void isac_channel_model::set_rx_rad(double t)
 {
-    channel_params q = d_p;
-    q.rx_rad = t;
-    apply(q);
+    apply(with(d_p, &channel_params::rx_rad, t));
 }
 void isac_channel_model::set_target_snr_db(double s)
 {
-    channel_params q = d_p;
-    q.target_snr_db = s;
-    apply(q);
+    apply(with(d_p, &channel_params::target_snr_db, s));
 }
 void isac_channel_model::set_clutter(const std::vector<double>& clutter_rad,
                                      const std::vector<double>& cnr_db)
@@ -783,9 +780,7 @@ void isac_channel_model::set_clutter(const std::vector<double>& clutter_rad,
 }
 void isac_channel_model::set_radar_noise_var(double v)
 {
-    channel_params q = d_p;
-    q.radar_noise_var = v;
-    apply(q);
+    apply(with(d_p, &channel_params::radar_noise_var, v));
 }
 
 } // namespace core

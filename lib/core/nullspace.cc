@@ -163,6 +163,30 @@ isl_problem make_isl_problem(const sdisac_design& d, const sdisac_params& prm, d
     }
     return expected_isl_problem(d.P, prm.frame_len, T, d.comm_power, budget);
 }
+
+// The iterative sensing designs (MM for the beampattern, RCG for the ISL) end
+// alike: false when cancelled (their B is no design to keep); else their B, cost
+// and history go into d, with a note in msg when the work budget cut them short.
+template <class Result>
+bool take_iterative(const Result& r,
+                    const char* method,
+                    double max_seconds,
+                    sdisac_design& d,
+                    std::ostream& msg)
+{
+    if (r.cancelled) {
+        msg << "design cancelled";
+        return false;
+    }
+    if (r.out_of_time)
+        msg << method << " stopped at the " << max_seconds << " s work budget after "
+            << r.iterations << " iterations (not converged). ";
+    d.B = r.B;
+    d.cost = r.cost;
+    d.iterations = r.iterations;
+    d.cost_history = r.cost_history;
+    return true;
+}
 } // namespace
 
 sdisac_design design_sdisac(const cmat& H, const sdisac_params& prm)
@@ -280,18 +304,9 @@ sdisac_design design_sdisac(const cmat& H, const sdisac_params& prm)
         o.cancel = prm.cancel;
         o.max_seconds = prm.max_seconds;
         mm_result r = mm_linesearch(p, random_start(nbc, L, prm.seed), o);
-        if (r.cancelled) {
-            msg << "design cancelled";
+        if (!take_iterative(r, "MM", prm.max_seconds, d, msg))
             return finish();
-        }
-        if (r.out_of_time)
-            msg << "MM stopped at the " << prm.max_seconds << " s work budget after "
-                << r.iterations << " iterations (not converged). ";
-        d.B = r.B;
-        d.cost = r.cost;
         d.matching_cost = r.matching_cost;
-        d.iterations = r.iterations;
-        d.cost_history = r.cost_history;
         if (prm.sensing_beams != 0) {
             const int bound = beam_count_bound(K, sensing_dof("beampattern", 1, N), true, N).sensing;
             const int target = prm.sensing_beams > 0 ? prm.sensing_beams : bound;
@@ -316,17 +331,8 @@ sdisac_design design_sdisac(const cmat& H, const sdisac_params& prm)
         o.cancel = prm.cancel;
         o.max_seconds = prm.max_seconds;
         rcg_result r = rcg_isl(p, random_start(nbc, L, prm.seed), o);
-        if (r.cancelled) {
-            msg << "design cancelled";
+        if (!take_iterative(r, "ISL", prm.max_seconds, d, msg))
             return finish();
-        }
-        if (r.out_of_time)
-            msg << "ISL stopped at the " << prm.max_seconds << " s work budget after "
-                << r.iterations << " iterations (not converged). ";
-        d.B = r.B;
-        d.cost = r.cost;
-        d.iterations = r.iterations;
-        d.cost_history = r.cost_history;
         isl_known = std::isfinite(r.cost);
     } else if (prm.sensing == "beampattern" || prm.sensing == "isl") {
         d.B = cmat::Zero(nbc, L);

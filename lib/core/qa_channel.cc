@@ -488,6 +488,37 @@ public:
         channel_params q = m.params();
         q.n_tx = 5;
         CPPUNIT_ASSERT_THROW(m.apply(q), param_error);
+        // each runtime setter changes its own field and no other
+        m.set_user_rad({ 0.1, 0.2, 0.3, 0.4 });
+        m.set_comm_noise_var({ 0.5 });
+        m.set_rician_k_db(3.0);
+        m.set_target_rad(0.6);
+        m.set_tx_rad(0.7);
+        m.set_rx_rad(0.8);
+        m.set_target_snr_db(9.0);
+        m.set_clutter({ -0.5 }, { 20.0 });
+        m.set_radar_noise_var(2.5);
+        q = p;
+        q.user_rad = { 0.1, 0.2, 0.3, 0.4 };
+        q.comm_noise_var = { 0.5 };
+        q.rician_k_db = 3.0;
+        q.target_rad = 0.6;
+        q.tx_rad = 0.7;
+        q.rx_rad = 0.8;
+        q.target_snr_db = 9.0;
+        q.clutter_rad = { -0.5 };
+        q.cnr_db = { 20.0 };
+        q.radar_noise_var = 2.5;
+        const channel_params& r = m.params();
+        CPPUNIT_ASSERT(r.user_rad == q.user_rad && r.comm_noise_var == q.comm_noise_var);
+        CPPUNIT_ASSERT(r.clutter_rad == q.clutter_rad && r.cnr_db == q.cnr_db);
+        for (auto f : { &channel_params::rician_k_db,
+                        &channel_params::target_rad,
+                        &channel_params::tx_rad,
+                        &channel_params::rx_rad,
+                        &channel_params::target_snr_db,
+                        &channel_params::radar_noise_var })
+            CPPUNIT_ASSERT_EQUAL(q.*f, r.*f);
     }
 };
 

@@ -344,6 +344,28 @@ class qa_nullspace_precoder(gr_unittest.TestCase):
         Xi = di.F @ S + di.P @ di.B
         self.assertAlmostEqual(isac.core.isl(Xi, L - 1) / di.isl, 1.0, places=9)
 
+    def test_014_work_budget_keeps_last_iterate(self):
+        # max_seconds ends MM and RCG early: the last iterate is kept, on the sensing
+        # power budget, with its cost history, and the message says where it stopped
+        # (at these sizes 0.02 s is a fifth of MM's way to convergence or less)
+        rng = np.random.default_rng(0)
+        for sensing, method, N, K, L in (("beampattern", "MM", 32, 4, 64), ("isl", "ISL", 16, 2, 16)):
+            H = rayleigh(rng, K, N)
+            d = isac.core.nullspace_design(H, 10.0, "zf", 5.0, 1.0, sensing, [30.0], 10.0, L,
+                                           max_iter=100000, tol=1e-300, max_seconds=0.02)
+            self.assertTrue(d.ok)
+            self.assertIn("%s stopped at the 0.02 s work budget after %d iterations (not converged). "
+                          % (method, d.iterations), d.message)
+            self.assertAlmostEqual(np.linalg.norm(d.B) ** 2 / L / (10.0 - d.comm_power), 1.0, places=9)
+            if not d.cost_history:  # a loaded machine: the budget ended before the first cost
+                self.assertEqual(d.iterations, 0)
+                self.assertIn("ISL not evaluated within the work budget", d.message)
+                continue
+            self.assertEqual(len(d.cost_history), d.iterations + 1)
+            self.assertEqual(d.cost, d.cost_history[-1])
+            if sensing == "beampattern":  # no CSI penalty: the objective is L g(B)
+                self.assertAlmostEqual(d.cost / (L * d.matching_cost), 1.0, places=12)
+
     def test_013_closed_loop_with_isac_channel(self):
         # The channel simulator's csi message drives the design; the users'
         # outputs then carry H F s only (no sensing) from the first item on: the

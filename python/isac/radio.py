@@ -235,29 +235,12 @@ class _emulated_clock:
     def get_time_last_pps(self, mboard=0):
         return _time_spec(float(int(time.time() - self._t0)))
 
-    def set_time_now(self, *args, **kwargs):
+    def _ignored(self, *args, **kwargs):
         pass
 
-    def set_time_next_pps(self, *args, **kwargs):
-        pass
-
-    def set_time_unknown_pps(self, *args, **kwargs):
-        pass
-
-    def set_command_time(self, *args, **kwargs):
-        pass
-
-    def clear_command_time(self, *args, **kwargs):
-        pass
-
-    def set_start_time(self, *args, **kwargs):
-        pass
-
-    def set_clock_source(self, *args, **kwargs):
-        pass
-
-    def set_time_source(self, *args, **kwargs):
-        pass
+    set_time_now = set_time_next_pps = set_time_unknown_pps = _ignored
+    set_command_time = clear_command_time = set_start_time = _ignored
+    set_clock_source = set_time_source = _ignored
 
 
 def _signature(nchan, vector):
