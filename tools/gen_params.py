@@ -891,8 +891,12 @@ def grc_make(b, cpp):
     args = []
     for p in b["params"]:
         n = p["name"]
+        r = p.get("_range") or {}
         if cpp and p["type"] == "doubles":
             args.append(f"std::vector<double>{{${{str({n})[1:-1]}}}}")
+        elif cpp and p["type"] == "double" and r.get("hi") == math.inf and not r.get("hi_open"):
+            # an allowed inf is float("inf") in GRC (Python), a name C++ lacks
+            args.append(f"${{'std::numeric_limits<double>::infinity()' if {n}() == float('inf') else {n}}}")
         else:
             args.append(f"${{{n}}}")
     head = f"this->${{id}} = gr::isac::{bn}::make(" if cpp else f"isac.{bn}("

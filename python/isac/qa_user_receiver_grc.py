@@ -98,6 +98,26 @@ class qa_user_receiver_grc(gr_unittest.TestCase):
         spec.loader.exec_module(mod)
         return [], getattr(mod, gid)
 
+    def cpp_make(self, **params):
+        """The User Receiver's make() call in GRC's C++ output for a graph with
+        these parameters."""
+        doc = graph("cpp_out", ("payload",), "False", **params)
+        doc["options"]["parameters"]["output_language"] = "cpp"
+        path = os.path.join(TMP, "cpp_out.grc")
+        with open(path, "w") as f:
+            yaml.safe_dump(doc, f)
+        fg = self.platform.make_flow_graph()
+        fg.grc_file_path = path
+        fg.import_data(self.platform.parse_flow_graph(path))
+        fg.rewrite()
+        fg.validate()
+        self.assertEqual([m for _, m in fg.iter_error_messages()], [])
+        self.platform.Generator(fg, TMP).write()
+        with open(os.path.join(TMP, "cpp_out", "cpp_out.cpp")) as f:
+            code = f.read()
+        i = code.index("user_receiver::make(")
+        return code[i:code.index(";", i)]
+
     def starts(self, cls):
         tb = cls()
         tb.start()  # GNU Radio checks the port numbering here
@@ -149,6 +169,11 @@ class qa_user_receiver_grc(gr_unittest.TestCase):
                     code = f.read()
                 self.assertIn(", %s, 13.0)" % value, code)  # the last two make() arguments
                 self.starts(cls)
+        # C++ output: float("inf") is no C++, the template writes C++'s infinity
+        # (checked to compile with g++ -fsyntax-only when written)
+        for value, arg in (("10.0", "10.0"), ('float("inf")', "std::numeric_limits<double>::infinity()")):
+            with self.subTest(cpp=value):
+                self.assertIn("%s,\n" % arg, self.cpp_make(mismatch_margin_db=value))
         errors, cls = self.compile(graph("margin_name", ("payload",), "False", mismatch_margin_db="inf"))
         self.assertIsNone(cls)
         self.assertTrue(any("name 'inf' is not defined" in e for e in errors), errors)
