@@ -135,7 +135,8 @@ user_receiver_impl::user_receiver_impl(const core::user_rx_params& p,
 bool user_receiver_impl::start()
 {
     // a restarted flowgraph restarts both streams: frame grid, reference and
-    // counters start again
+    // counters start again, and the last frame and row are the new run's (a
+    // run that outputs none must not report the previous run's)
     std::lock_guard<std::mutex> lock(d_mutex);
     d_core.reset();
     d_pending.clear();
@@ -148,6 +149,10 @@ bool user_receiver_impl::start()
     d_n = d_err = d_bit_err = 0;
     d_ref_nonfinite = 0;
     d_locked_frame = d_first_report = -1;
+    d_last_row.clear();
+    d_last_frame = frame_stats();
+    d_has_frame = false;
+    d_last_stats = pmt::PMT_NIL;
     return block::start();
 }
 

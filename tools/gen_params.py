@@ -45,7 +45,9 @@ doubles), unit, range ("[lo, hi]", "(lo, hi]", ... with numbers, inf or the
 name of another integer/real parameter), length (list of allowed lengths:
 integers, parameter names, "len(<param>)"), options (strings), default (absent:
 required), settable (set_<name> and the `set` port), getter, doc, grc (label,
-dtype, default, hide, category, option_labels, comment). Block keys: block,
+dtype, default, hide, category, option_labels, presets: values offered in an
+editable list beside any typed one, with one option_labels entry each, comment).
+Block keys: block,
 summary, grc (false: the block has no GRC file of its own), grc_asserts
 (cross-parameter asserts a range cannot say), grc_only_params (GRC parameters
 that make() does not take, written as given after the others: e.g. one that
@@ -498,11 +500,22 @@ def grc_params(b):
                 if len(g["option_labels"]) != len(p["options"]):
                     raise DescriptorError(f"{b['block']}.{p['name']}: one option label per option")
                 o.append("  option_labels: " + flow_list(g["option_labels"]))
+        elif g.get("presets"):
+            # values offered in an editable list, any other one typed in: GRC
+            # evaluates "inf" as a name, so a value such as inf is only
+            # reachable as an expression (float("inf")) under a readable label
+            if p.get("options") or dtype == "enum":
+                raise DescriptorError(f"{b['block']}.{p['name']}: presets are for a free value, not options")
+            labels = g.get("option_labels", [])
+            if len(labels) != len(g["presets"]):
+                raise DescriptorError(f"{b['block']}.{p['name']}: one option label per preset")
+            o.append("  options: " + flow_list(g["presets"]))
+            o.append("  option_labels: " + flow_list(labels))
         for k in ("hide", "category"):
             if k in g:
                 o.append(f"  {k}: {yq(g[k])}")
         for k, v in g.items():
-            if k not in ("label", "comment", "dtype", "default", "option_labels", "hide", "category"):
+            if k not in ("label", "comment", "dtype", "default", "option_labels", "presets", "hide", "category"):
                 dumped = yaml.safe_dump({k: v}, default_flow_style=None, width=1000).rstrip()
                 o.extend("  " + line for line in dumped.splitlines())
     for x in b.get("grc_only_params", []):
@@ -872,8 +885,12 @@ def grc_make(b, cpp):
     args = []
     for p in b["params"]:
         n = p["name"]
+        r = p.get("_range") or {}
         if cpp and p["type"] == "doubles":
             args.append(f"std::vector<double>{{${{str({n})[1:-1]}}}}")
+        elif cpp and p["type"] == "double" and r.get("hi") == math.inf and not r.get("hi_open"):
+            # an allowed inf is float("inf") in GRC (Python), a name C++ lacks
+            args.append(f"${{'std::numeric_limits<double>::infinity()' if {n}() == float('inf') else {n}}}")
         else:
             args.append(f"${{{n}}}")
     head = f"this->${{id}} = gr::isac::{bn}::make(" if cpp else f"isac.{bn}("

@@ -19,6 +19,9 @@ with Pango at GRC's font sizes), so no display is needed.
                                   canvas sizes against the estimate
   grc_layout.py render DIR FILE... (GTK) draws each flowgraph with GRC's canvas code
                                   into DIR/<name>.png (what File > Screen Capture saves)
+  grc_layout.py props DIR FILE BLOCK [PARAM=VALUE...] (GTK) GRC's properties dialog of
+                                  the block named BLOCK (values set first), each tab
+                                  into DIR/<BLOCK>_<n>_<tab>.png; prints GRC's errors
 
 From Python: `place(doc)` lays out a flowgraph dict (the YAML of a .grc) in
 place; tools/gen_examples.py calls it for every example it writes, and a
@@ -445,7 +448,57 @@ def render(out_dir, paths):
         print("wrote", out)
 
 
+def props(out_dir, path, name, values):
+    """GRC's properties dialog of one block (gui/PropsDialog), each tab saved
+    as GRC draws it: how its parameters read (labels, tabs, defaults, lists)
+    and what GRC says of the values given."""
+    import time
+    p = _gui_platform()
+    from gi.repository import Gdk, Gtk
+    from gnuradio.grc.gui.PropsDialog import PropsDialog
+    os.makedirs(out_dir, exist_ok=True)
+    fg = _gui_flowgraph(p, path)
+    blk = [b for b in fg.blocks if b.name == name]
+    if not blk:
+        print("no block named %r in %s" % (name, path))
+        return 1
+    blk = blk[0]
+    for kv in values:
+        k, v = kv.split("=", 1)
+        blk.params[k].set_value(v)
+    fg.rewrite()
+    fg.validate()
+    for e in blk.get_error_messages():
+        print("error:", e)
+    parent = Gtk.Window()
+    parent.config = p.config  # the dialog reads the main window's preferences
+    dlg = PropsDialog(parent, blk)
+    # every parameter of a long tab without scrolling, if the screen is tall enough
+    dlg.resize(760, min(1200, Gdk.Screen.get_default().get_height()))
+
+    def settle():
+        for _ in range(30):
+            while Gtk.events_pending():
+                Gtk.main_iteration_do(False)
+            time.sleep(0.01)
+
+    settle()
+    nb = dlg.notebook
+    for i in range(nb.get_n_pages()):
+        nb.set_current_page(i)
+        settle()
+        tab = nb.get_tab_label(nb.get_nth_page(i)).get_text() or str(i)
+        w = dlg.get_window()
+        out = os.path.join(out_dir, "%s_%d_%s.png" % (name, i, tab.replace(" ", "_")))
+        Gdk.pixbuf_get_from_window(w, 0, 0, w.get_width(), w.get_height()).savev(out, "png", [], [])
+        print("wrote", out)
+    dlg.destroy()
+    return 0
+
+
 def main(argv):
+    if len(argv) >= 4 and argv[0] == "props":
+        return props(argv[1], argv[2], argv[3], argv[4:])
     if len(argv) < 2 or argv[0] not in ("check", "measure", "render"):
         print(__doc__)
         return 2

@@ -83,16 +83,26 @@ class qa_ota_scenes(gr_unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "2 clutter patches"):
             isac.scene.parse_cnr_db("1,2,3", "clutter_cnrs_db", 2, 10.0)
 
+    _app = None
+
+    @classmethod
+    def app(cls):
+        """The app as a module and its compiled flowgraph class (grcc takes
+        seconds: once for the tests that need it)."""
+        if cls._app is None:
+            import importlib.machinery
+            import importlib.util
+            loader = importlib.machinery.SourceFileLoader("isac_ota_emulated_app",
+                                                          os.path.join(SRC, "apps", "isac_ota_emulated"))
+            app = importlib.util.module_from_spec(importlib.util.spec_from_loader(loader.name, loader))
+            loader.exec_module(app)
+            cls._app = (app, app.compile_flowgraph(app.find_grc()))
+        return cls._app
+
     def test_002_flowgraph_parameters(self):
         # the flowgraph's scene parameters reach its list variables; the
         # defaults are the tuned scene
-        import importlib.machinery
-        import importlib.util
-        loader = importlib.machinery.SourceFileLoader("isac_ota_emulated_app",
-                                                      os.path.join(SRC, "apps", "isac_ota_emulated"))
-        app = importlib.util.module_from_spec(importlib.util.spec_from_loader(loader.name, loader))
-        loader.exec_module(app)
-        cls = app.compile_flowgraph(app.find_grc())
+        app, cls = self.app()
         tb = cls(radio="emulated", n_snapshots=1)
         self.assertEqual((tb.target_deg, tb.clutter_deg, tb.cnr_db, tb.user_deg, tb.txcal_deg),
                          (23.0, [-47.0, 31.0], [10.0, 10.0], [-34.0, 12.0], -34.0))
@@ -120,6 +130,46 @@ class qa_ota_scenes(gr_unittest.TestCase):
                    dict(clutter_degs="10,20", clutter_cnrs_db="1,2,3"), dict(cpi_weights="inverse")):
             with self.assertRaises(ValueError, msg=str(kw)):
                 cls(radio="emulated", n_snapshots=1, **kw)
+
+    def test_003_cpi_weights_option(self):
+        # --cpi-weights through the app's own parser and setup reaches the
+        # radar detector of the flowgraph it builds (both runs build it with
+        # make_flowgraph), the scene the genies get, and the genie's detector;
+        # without it, the flowgraph's default everywhere. A short genie run
+        # each (4096 + 4096 snapshots), not the app's full run.
+        import contextlib
+        import io
+        import numpy as np
+        app, cls = self.app()
+        ap = app.build_parser()
+        stats = {}
+        for opt, want in ((None, "inverse_variance"), ("equal", "equal"),
+                          ("inverse_variance", "inverse_variance")):
+            with self.subTest(cpi_weights=opt):
+                a = ap.parse_args(["--quick"] + ([] if opt is None else ["--cpi-weights", opt]))
+                self.assertEqual(a.cpi_weights, opt)
+                app.configure(ap, a, cls)
+                tb = app.make_flowgraph(cls, a, None)
+                self.assertEqual((tb.cpi_weights, tb.radar.filter.cpi_weights()), (want, want))
+                sc = app.scene(tb)
+                self.assertEqual(sc["cpi_weights"], want)
+                del tb
+                a.measure = 4096
+                g = app.run_genie(sc, a, 0.0, True)
+                self.assertEqual(g["cpi_weights"], want)
+                self.assertEqual(len(g["pd_stat"]), a.measure // sc["radar_cpi"])
+                stats[opt] = g["pd_stat"]
+        # the weights change the genie's statistic (same seed, same draws):
+        # the name reached a detector that uses it
+        np.testing.assert_array_equal(stats[None], stats["inverse_variance"])
+        self.assertGreater(np.max(np.abs(stats["equal"] - stats["inverse_variance"])), 0.05)
+        # an invalid value: a usage error naming the option and its choices
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err), self.assertRaises(SystemExit) as cm:
+            ap.parse_args(["--cpi-weights", "inverse"])
+        self.assertEqual(cm.exception.code, 2)
+        self.assertIn("argument --cpi-weights: invalid choice: 'inverse' (choose from 'equal', "
+                      "'inverse_variance')", err.getvalue())
 
     def run_scene(self, seed):
         out = tempfile.mkdtemp(prefix="isac_ota_scene_")

@@ -38,13 +38,14 @@ def stream(rng, n_frames, delay, cfo, noise_var):
     return f, g, y.astype(np.complex64)
 
 
-def late_stream(rng, n_frames, delay, noise_var, row=None):
+def late_stream(rng, n_frames, delay, noise_var, row=None, frame_seed=1):
     """Frames whose payload carries QPSK symbols to the user, precoded with
     `row` as a precoder would with the user's reported row (its matched
     filter, conj(row) s / |row|; default the true row g), delayed by `delay`
     samples; returns the format, g, the samples and the symbols' indices k
-    (s = e^{j 2 pi k / 4}). The random draws do not depend on `row`."""
-    f = core.frame_format(NT, L, 0, 3, 0, 1)
+    (s = e^{j 2 pi k / 4}). The random draws do not depend on `row` or on
+    `frame_seed` (the known section's: another one is another format)."""
+    f = core.frame_format(NT, L, 0, 3, 0, frame_seed)
     amp = np.sqrt(1.0 / (2 * NT))
     g = (rng.standard_normal(NT) + 1j * rng.standard_normal(NT)) / np.sqrt(2)
     k = rng.integers(0, 4, n_frames * L)

@@ -89,6 +89,83 @@ class gated_source(gr.sync_block):
         return n
 
 
+class restartable_source(gr.sync_block):
+    """A radio's samples, set before each start: all of them, then the end of
+    the stream, or (hold) nothing more until the flowgraph is stopped, as a
+    radio that keeps running."""
+
+    def __init__(self):
+        gr.sync_block.__init__(self, "restartable_source", None, [np.complex64])
+        self.set_data(np.zeros(0, np.complex64), False)
+
+    def set_data(self, data, hold):
+        self.data, self.hold, self.pos = data, hold, 0
+
+    def work(self, input_items, output_items):
+        n = min(len(output_items[0]), len(self.data) - self.pos)
+        if n == 0:
+            if not self.hold:
+                return -1
+            time.sleep(0.005)  # a held radio: nothing comes (no spinning)
+            return 0
+        output_items[0][:n] = self.data[self.pos:self.pos + n]
+        self.pos += n
+        return n
+
+
+class receiver_graph:
+    """restartable_source -> user_receiver (QPSK, ser every frame) with the
+    symbols on in1, its payload output and its three message ports stored."""
+
+    def __init__(self):
+        self.tb = gr.top_block()
+        self.rx = isac.user_receiver(NT, 1, 0, 4, payload_len=L, ser_every=L)
+        self.radio = restartable_source()
+        self.sym = blocks.vector_source_c([], False)
+        self.out = blocks.vector_sink_c()
+        self.tb.connect(self.radio, (self.rx, 0))
+        self.tb.connect(self.sym, (self.rx, 1))
+        self.tb.connect(self.rx, self.out)
+        self.msgs = {}
+        for port in ("stats", "ser", "row"):
+            self.msgs[port] = blocks.message_debug()
+            self.tb.msg_connect(self.rx, port, self.msgs[port], "store")
+        self.seen = {port: 0 for port in self.msgs}
+
+    def start(self, y, sym, hold=False):
+        self.radio.set_data(y, hold)
+        self.sym.set_data(sym.tolist())
+        self.out.reset()
+        # a stopped run's last messages may still wait in the queue of the
+        # message_debug (its thread stopped before them): they are handled
+        # after the restart, before the new run's
+        store = pmt.intern("store")
+        self.seen = {port: d.num_messages() + d.nmsgs(store) for port, d in self.msgs.items()}
+        self.tb.start()
+
+    def stop(self):
+        self.tb.stop()
+        self.tb.wait()
+
+    def state(self):
+        """Everything the receiver reports of this run: its counters, the frame
+        numbers, the payload samples and each message, serialised (bit for
+        bit)."""
+        rx = self.rx
+        msgs = {port: [pmt.serialize_str(d.get_message(i))
+                       for i in range(self.seen[port], d.num_messages())]
+                for port, d in self.msgs.items()}
+        return dict(frames=rx.frames(), acquisitions=rx.acquisitions(), missed=rx.missed(),
+                    locked_frame=rx.locked_frame(), first_report=rx.first_report_frame(),
+                    count=rx.count(), errors=rx.errors()[0], format_mismatches=rx.format_mismatches(),
+                    ref_dropped=rx.ref_dropped(), ref_nonfinite=rx.ref_nonfinite(),
+                    nonfinite=rx.nonfinite_count(), locked=rx.locked(),
+                    last_row=list(rx.last_row()), last_stats=pmt.serialize_str(rx.last_stats()),
+                    index=[pmt.to_uint64(pmt.dict_ref(pmt.deserialize_str(m), pmt.intern("frame"),
+                                                      pmt.PMT_NIL)) for m in msgs["stats"]],
+                    payload=np.array(self.out.data(), np.complex64).tobytes(), **msgs)
+
+
 class qa_user_receiver_edges(gr_unittest.TestCase):
 
     def test_dead_radio_does_not_stall_a_shared_symbol_source(self):
@@ -186,6 +263,97 @@ class qa_user_receiver_edges(gr_unittest.TestCase):
         y2 = y[:-41]
         r = self.run_block(y2, sym)[0]
         self.assertEqual((r["frames"], r["count"]), (n_frames - 1, ref[0] - L))
+
+    def test_restart_mid_acquisition_and_after_format_mismatches(self):
+        # Restarting the flowgraph (start()) restarts the frame grid, the
+        # reference window and the counters (docs/user_receiver.md): stopped
+        # while a radio of another frame_seed has been rejected (format
+        # mismatches counted) or while an acquisition waits for its
+        # confirming frame, then restarted on a stream, the receiver reports
+        # exactly what a fresh flowgraph reports on that stream: counters,
+        # frame numbers, payload samples and messages, bit for bit.
+        n_frames, delay = 30, 211.37
+        y, k, frames = precoded_stream(11, n_frames, delay)
+        sym = np.exp(2j * np.pi * k / 4).astype(np.complex64)
+        _, _, y2, _ = late_stream(np.random.default_rng(12), n_frames, delay, 0.01, frame_seed=2)
+        ref = numpy_count(frames, k, sym)
+        self.assertEqual([fr["index"] for fr in frames], list(range(n_frames)))
+        self.assertEqual(ref[0], (n_frames - 15) * L)
+
+        def fresh(yy):
+            g = receiver_graph()
+            g.start(yy, sym)
+            g.tb.wait()
+            return g.state()
+
+        right, wrong = fresh(y), fresh(y2)
+        # the references: the right format acquires once and counts every
+        # decided frame as the core does; the other frame_seed gives nothing
+        # but mismatches (and no last frame or row)
+        self.assertEqual((right["frames"], right["acquisitions"], right["format_mismatches"]),
+                         (n_frames, 1, 0))
+        self.assertEqual(right["index"], list(range(n_frames)))
+        self.assertEqual((right["count"], right["errors"]), ref[:2])
+        self.assertEqual(len(right["payload"]), n_frames * L * 8)
+        self.assertEqual(len(right["ser"]), n_frames - 15)
+        self.assertGreater(len(right["row"]), 0)
+        self.assertEqual((wrong["frames"], wrong["count"], wrong["index"], wrong["row"]), (0, 0, [], []))
+        self.assertGreater(wrong["format_mismatches"], 10)
+        self.assertEqual((wrong["last_row"], wrong["last_stats"]), ([], pmt.serialize_str(pmt.PMT_NIL)))
+
+        def same(got, want, what):
+            diff = [key for key in want if got[key] != want[key]]
+            info = {key: (got[key], want[key]) for key in diff if key not in ("payload", "stats", "ser", "row")}
+            for key in set(diff) & {"stats", "ser", "row"}:
+                a, b = got[key], want[key]
+                i = next((j for j in range(min(len(a), len(b))) if a[j] != b[j]), min(len(a), len(b)))
+                info[key] = (len(a), len(b), i, [pmt.to_python(pmt.deserialize_str(m[i]))
+                                                 for m in (a, b) if i < len(m)])
+            self.assertEqual(diff, [], "%s: %s" % (what, info))
+
+        def wait_for(cond, what):
+            t_end = time.monotonic() + 30
+            while not cond() and time.monotonic() < t_end:
+                time.sleep(0.01)
+            self.assertTrue(cond(), what)
+
+        g = receiver_graph()
+        # 1. the other frame_seed, stopped after some mismatches with the
+        # radio still running; restarted on the whole stream: the count
+        # starts again (not added to), as a fresh receiver's
+        g.start(y2[:8 * F], sym, hold=True)
+        wait_for(lambda: g.rx.format_mismatches() >= 3, "no format mismatch")
+        g.stop()
+        self.assertEqual(g.rx.frames(), 0)
+        g.start(y2, sym)
+        g.tb.wait()
+        same(g.state(), wrong, "restart after mismatches")
+        # 2. restarted on the right frames, stopped mid-acquisition: frame 0
+        # acquired, frame 1's known section not yet in (nothing output)
+        part = int(delay) + F + 40
+        g.start(y[:part], sym, hold=True)
+        wait_for(lambda: g.rx.nitems_read(0) >= part - 1, "the samples were not read")
+        g.stop()
+        self.assertEqual((g.rx.frames(), g.rx.acquisitions(), g.rx.locked(), g.rx.format_mismatches()),
+                         (0, 0, False, 0))
+        # 3. restarted on the whole stream: it acquires, as a fresh receiver
+        g.start(y, sym)
+        g.tb.wait()
+        same(g.state(), right, "restart mid-acquisition")
+        # 4. after a run that output frames, the other frame_seed again: no
+        # last frame or row of the run before survives the restart
+        g.start(y2, sym)
+        g.tb.wait()
+        same(g.state(), wrong, "restart after frames")
+        # 5. stopped while tracking, frames out and counted: the restart
+        # acquires again and numbers the frames from the stream's start
+        g.start(y[:20 * F], sym, hold=True)
+        wait_for(lambda: g.rx.count() > 0, "no frame counted")
+        g.stop()
+        self.assertTrue(g.rx.locked())
+        g.start(y, sym)
+        g.tb.wait()
+        same(g.state(), right, "restart while tracking")
 
     def test_no_ber_for_non_power_of_two_m(self):
         # the same frames decided as 8-PSK and as 6-PSK: both count symbols, only

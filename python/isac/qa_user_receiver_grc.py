@@ -49,11 +49,11 @@ def block(name, bid, x, **params):
             "states": {"coordinate": [x, 200], "rotation": 0, "state": "enabled"}}
 
 
-def graph(gid, connect, ser_port=None):
+def graph(gid, connect, ser_port=None, **ur_params):
     """rx from a null source into a User Receiver; null sinks on the outputs in
     `connect` ("payload", "ser"); ser_port None: the file does not set it (a
     flowgraph saved before the parameter existed)."""
-    ur = dict(n_tx=4, n_users=1, user=0, psk_order=4, payload_len=880)
+    ur = dict(n_tx=4, n_users=1, user=0, psk_order=4, payload_len=880, **ur_params)
     if ser_port is not None:
         ur["ser_port"] = ser_port
     bl = [block("src", "blocks_null_source", 8, type="complex", vlen=1, num_outputs=1,
@@ -98,6 +98,26 @@ class qa_user_receiver_grc(gr_unittest.TestCase):
         spec.loader.exec_module(mod)
         return [], getattr(mod, gid)
 
+    def cpp_make(self, **params):
+        """The User Receiver's make() call in GRC's C++ output for a graph with
+        these parameters."""
+        doc = graph("cpp_out", ("payload",), "False", **params)
+        doc["options"]["parameters"]["output_language"] = "cpp"
+        path = os.path.join(TMP, "cpp_out.grc")
+        with open(path, "w") as f:
+            yaml.safe_dump(doc, f)
+        fg = self.platform.make_flow_graph()
+        fg.grc_file_path = path
+        fg.import_data(self.platform.parse_flow_graph(path))
+        fg.rewrite()
+        fg.validate()
+        self.assertEqual([m for _, m in fg.iter_error_messages()], [])
+        self.platform.Generator(fg, TMP).write()
+        with open(os.path.join(TMP, "cpp_out", "cpp_out.cpp")) as f:
+            code = f.read()
+        i = code.index("user_receiver::make(")
+        return code[i:code.index(";", i)]
+
     def starts(self, cls):
         tb = cls()
         tb.start()  # GNU Radio checks the port numbering here
@@ -127,6 +147,36 @@ class qa_user_receiver_grc(gr_unittest.TestCase):
         errors, cls = self.compile(graph("none_with_ser_port", (), "True"))
         self.assertIsNone(cls)
         self.assertIn("payload: Port is not connected.", errors)
+
+    def test_format_check_presets(self):
+        # GRC evaluates a parameter as Python in the flowgraph's namespace,
+        # where "inf" is no name: the margin's "inf turns the check off" is
+        # offered as a preset, float("inf") under the label "Off (inf)", and
+        # each preset is a value GRC accepts, writes into the generated
+        # make() call and GNU Radio builds
+        with open(os.path.join(GRC, "isac_user_receiver.block.yml")) as f:
+            params = {p["id"]: p for p in yaml.safe_load(f)["parameters"]}
+        m = params["mismatch_margin_db"]
+        presets = dict(zip(m["option_labels"], m["options"]))
+        self.assertEqual(presets, {"10 dB (default)": "10.0", "Off (inf)": 'float("inf")'})
+        self.assertEqual(m["default"], "10.0")
+        for n, (label, value) in enumerate(presets.items()):
+            with self.subTest(label):
+                gid = "margin_%d" % n
+                errors, cls = self.compile(graph(gid, ("payload",), "False", mismatch_margin_db=value))
+                self.assertEqual(errors, [])
+                with open(os.path.join(TMP, gid + ".py")) as f:
+                    code = f.read()
+                self.assertIn(", %s, 13.0)" % value, code)  # the last two make() arguments
+                self.starts(cls)
+        # C++ output: float("inf") is no C++, the template writes C++'s infinity
+        # (checked to compile with g++ -fsyntax-only when written)
+        for value, arg in (("10.0", "10.0"), ('float("inf")', "std::numeric_limits<double>::infinity()")):
+            with self.subTest(cpp=value):
+                self.assertIn("%s,\n" % arg, self.cpp_make(mismatch_margin_db=value))
+        errors, cls = self.compile(graph("margin_name", ("payload",), "False", mismatch_margin_db="inf"))
+        self.assertIsNone(cls)
+        self.assertTrue(any("name 'inf' is not defined" in e for e in errors), errors)
 
     def test_gnuradio_refuses_ser_alone(self):
         # the rule the GRC file encodes, straight from GNU Radio
