@@ -76,11 +76,9 @@ class qa_user_receiver_grc(gr_unittest.TestCase):
     def setUpClass(cls):
         cls.platform = grc_platform()
 
-    def compile(self, doc):
-        """GRC's errors for the graph, and (valid) its generated top block class,
-        as grcc loads, validates and generates it."""
-        gid = doc["options"]["parameters"]["id"]
-        path = os.path.join(TMP, gid + ".grc")
+    def load(self, doc):
+        """The graph as grcc loads and validates it (written to TMP/<id>.grc)."""
+        path = os.path.join(TMP, doc["options"]["parameters"]["id"] + ".grc")
         with open(path, "w") as f:
             yaml.safe_dump(doc, f)
         fg = self.platform.make_flow_graph()
@@ -88,6 +86,13 @@ class qa_user_receiver_grc(gr_unittest.TestCase):
         fg.import_data(self.platform.parse_flow_graph(path))
         fg.rewrite()
         fg.validate()
+        return fg
+
+    def compile(self, doc):
+        """GRC's errors for the graph, and (valid) its generated top block class,
+        as grcc loads, validates and generates it."""
+        gid = doc["options"]["parameters"]["id"]
+        fg = self.load(doc)
         errors = ["%s: %s" % (getattr(e, "name", e), m) for e, m in fg.iter_error_messages()]
         if errors:
             return errors, None
@@ -103,14 +108,7 @@ class qa_user_receiver_grc(gr_unittest.TestCase):
         these parameters."""
         doc = graph("cpp_out", ("payload",), "False", **params)
         doc["options"]["parameters"]["output_language"] = "cpp"
-        path = os.path.join(TMP, "cpp_out.grc")
-        with open(path, "w") as f:
-            yaml.safe_dump(doc, f)
-        fg = self.platform.make_flow_graph()
-        fg.grc_file_path = path
-        fg.import_data(self.platform.parse_flow_graph(path))
-        fg.rewrite()
-        fg.validate()
+        fg = self.load(doc)
         self.assertEqual([m for _, m in fg.iter_error_messages()], [])
         self.platform.Generator(fg, TMP).write()
         with open(os.path.join(TMP, "cpp_out", "cpp_out.cpp")) as f:
