@@ -27,6 +27,13 @@ def flowgraph(app):
     return cls, sc, sr
 
 
+def scene_of(app):
+    """The flowgraph's operating point (app.scene()) with its sample rate, as
+    the benches that build their own emulator need it."""
+    _, sc, sr = flowgraph(app)
+    return dict(sc, samp_rate=sr)
+
+
 def with_scene(sc0, s, **extra):
     """The operating point sc0 with the scene s's angles and CNRs (a drawn scene
     carries only these)."""

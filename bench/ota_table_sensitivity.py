@@ -29,7 +29,7 @@ import json
 import numpy as np
 from gnuradio import isac
 from gnuradio.isac import core
-from ota_app import flowgraph, load_app
+from ota_app import load_app, scene_of  # noqa: F401 (load_app: the other benches reach it here)
 
 
 def true_channel(sc, seed):
@@ -145,10 +145,11 @@ def main():
                          "estimate; solver lut or quality), Pd and Pfa per seed")
     ap.add_argument("--genie-snapshots", type=int, default=100000)
     ap.add_argument("--radar-cpi", type=int, default=None, help="the genie detector's CPI (default the flowgraph's)")
+    ap.add_argument("--cpi-weights", default=None, choices=("equal", "inverse_variance"),
+                    help="the genie detector's CPI sum weights (default the flowgraph's; docs/ota.md's rows: equal)")
     a = ap.parse_args()
     app = load_app()
-    _, sc, sr = flowgraph(app)
-    sc["samp_rate"] = sr
+    sc = scene_of(app)
     print("scene: N_T %d, N_R %d, U %d, %d-PSK, Gamma %.1f dB, target %.1f, clutter %s, SNR_R %.1f, CNR %s, Pfa %g"
           % (sc["n_tx"], sc["n_rx"], sc["n_users"], sc["psk_order"], sc["gamma_db"], sc["target_deg"],
              sc["clutter_deg"], sc["snr_r_db"], sc["cnr_db"], sc["pfa"]))
@@ -158,6 +159,8 @@ def main():
     X = alphabet(sc)
     if a.radar_cpi:
         sc["radar_cpi"] = a.radar_cpi
+    if a.cpi_weights:
+        sc["cpi_weights"] = a.cpi_weights
     if a.genie:
         print("| seed | channel | solver | metric | Pd (CPIs) | Pfa (CPIs) | model / measured H0 variance | "
               "H0 quantile / threshold | Pd at the H0 quantile (Pfa %g) | SER user 0 / 1 |" % sc["pfa"])

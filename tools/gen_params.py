@@ -509,6 +509,18 @@ def grc_params(b):
             labels = g.get("option_labels", [])
             if len(labels) != len(g["presets"]):
                 raise DescriptorError(f"{b['block']}.{p['name']}: one option label per preset")
+            r = p.get("_range") or {}
+            for v in g["presets"]:
+                # a preset outside the range would be offered and then rejected by make()
+                try:
+                    x = float(eval(str(v), {"__builtins__": {}}, {"float": float}))
+                except Exception:
+                    raise DescriptorError(f"{b['block']}.{p['name']}: preset {v!r} is not a number")
+                lo, hi = r.get("lo"), r.get("hi")
+                below = isinstance(lo, float) and (x <= lo if r.get("lo_open") else x < lo)
+                above = isinstance(hi, float) and (x >= hi if r.get("hi_open") else x > hi)
+                if below or above or x != x:
+                    raise DescriptorError(f"{b['block']}.{p['name']}: preset {v!r} is outside its range {p['range']}")
             o.append("  options: " + flow_list(g["presets"]))
             o.append("  option_labels: " + flow_list(labels))
         for k in ("hide", "category"):

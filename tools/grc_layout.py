@@ -464,7 +464,11 @@ def props(out_dir, path, name, values):
         return 1
     blk = blk[0]
     for kv in values:
-        k, v = kv.split("=", 1)
+        k, eq, v = kv.partition("=")
+        if not eq or k not in blk.params:
+            print("%r: expected PARAM=VALUE with PARAM one of %s's parameters: %s"
+                  % (kv, name, ", ".join(sorted(blk.params))))
+            return 2
         blk.params[k].set_value(v)
     fg.rewrite()
     fg.validate()

@@ -328,8 +328,10 @@ class qa_user_receiver_edges(gr_unittest.TestCase):
         g.start(y2, sym)
         g.tb.wait()
         same(g.state(), wrong, "restart after mismatches")
-        # 2. restarted on the right frames, stopped mid-acquisition: frame 0
-        # acquired, frame 1's known section not yet in (nothing output)
+        # 2. restarted on the right frames, stopped mid-acquisition: frame 0's
+        # preamble is in, frame 1's known section (which confirms it) is not,
+        # so nothing is output yet (the counters cannot tell this from a
+        # receiver that saw no preamble; step 3 compares what follows)
         part = int(delay) + F + 40
         g.start(y[:part], sym, hold=True)
         wait_for(lambda: g.rx.nitems_read(0) >= part - 1, "the samples were not read")
