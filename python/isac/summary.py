@@ -177,6 +177,8 @@ def one_bit_loopback(H, x, s, ser, psk_order, noise_var, stat_h1, stat_h0, pfa, 
     QSCNR (Theorem 1, what the precoder maximises) over qscnr_points."""
     from .isac_python import core
     x = np.asarray(x)
+    if len(x) == 0 or len(stat_h0) == 0:
+        return [no_snapshots_row()]
     idx = np.linspace(0, len(x) - 1, min(len(x), qscnr_points)).astype(int)
     q = np.array([scene.metric(x[i].astype(complex), core.adc_model.one_bit) for i in idx])
     idx_pd = np.linspace(0, len(x) - 1, min(len(x), pd_points)).astype(int)
@@ -192,9 +194,17 @@ def one_bit_loopback(H, x, s, ser, psk_order, noise_var, stat_h1, stat_h0, pfa, 
     return rows
 
 
+def no_snapshots_row():
+    """The verdict of a run that processed nothing (n_snapshots 0): no row can be
+    judged, and an empty table must not read as OK."""
+    return row("snapshots processed", "0", "n_snapshots >= 1", "> 0", False, value=0)
+
+
 def nullspace_loopback(ser, n, psk_order, sinr_db, est_deg, truth_deg, crb_deg2):
     """Rows of examples/isac_nullspace_loopback_headless: SER per ZF user vs M-PSK
     at the design SINR, and the DoA estimate vs the CRB."""
+    if n == 0:
+        return [no_snapshots_row()]
     return ser_awgn_rows(ser, n, psk_order, sinr_db) + doa_rows(est_deg, truth_deg, crb_deg2)
 
 
