@@ -204,6 +204,16 @@ class qa_e2e_flowgraphs(gr_unittest.TestCase):
         for r in bad:
             self.assertIn("  %s: " % r.quantity, text)
 
+    def test_headless_twins_zero_snapshots(self):
+        # --n-snapshots 0: nothing runs, and the table says so with a failing row
+        # (the 1-bit table divided by the empty H0 count; an empty table is no "OK")
+        for name in ("isac_1bit_loopback_headless", "isac_nullspace_loopback_headless"):
+            p = run_script(name, ["--n-snapshots", "0"])
+            self.assertEqual(p.returncode, 0, p.stderr[-2000:])
+            self.assertNotIn("Traceback", p.stderr, name)
+            self.assertRegex(p.stdout, r"\nsnapshots processed +0 +n_snapshots >= 1 +> 0 +FAIL\n")
+            self.assertIn("\nresult: CHECK (1 row outside its tolerance)", p.stdout)
+
     def test_headless_twins_print_their_table(self):
         # what a user running the generated script sees: the table, then the verdict
         for name, args in (("isac_1bit_loopback_headless", ["--n-snapshots", "1000"]),
