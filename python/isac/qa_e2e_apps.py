@@ -120,18 +120,18 @@ class qa_e2e_apps(gr_unittest.TestCase):
         demo = load_app("isac_demo")
         from gnuradio import isac
         seed, snr_c = 21, -3.0
-        s2 = 10 ** (-snr_c / 10)
-        ch = isac.isac_channel(16, 2, 16, "rayleigh", [], [s2], 10.0, 0, seed + 1, "bistatic", 0.0, 23.0, 37.0, 5.0,
+        nv = 10 ** (-snr_c / 10)
+        ch = isac.isac_channel(16, 2, 16, "rayleigh", [], [nv], 10.0, 0, seed + 1, "bistatic", 0.0, 23.0, 37.0, 5.0,
                                [], [], 1.0, "fixed", 64, 0)
         H = np.array(ch.channel()).reshape(2, 16)
         # the ZF power against the precoder's own power control (a design with room to spare)
-        pre = isac.nullspace_precoder(16, 2, 10.0, "zf", 10.0, s2, "beampattern", [23.0, -41.0], 10.0, 64)
+        pre = isac.nullspace_precoder(16, 2, 10.0, "zf", 10.0, nv, "beampattern", [23.0, -41.0], 10.0, 64)
         pre.set_channel(H)
         self.assertTrue(pre.wait_design(60.0))
         p10 = pre.last_design().comm_power
         self.assertGreater(p10, 1.0)  # 10 dB is infeasible at unit power
-        self.assertAlmostEqual(demo.zf_power(H, s2, 10.0), p10, delta=1e-9 * p10)
-        sinr_db = demo.zf_design_sinr_db(H, s2, 10.0)
+        self.assertAlmostEqual(demo.zf_power(H, nv, 10.0), p10, delta=1e-9 * p10)
+        sinr_db = demo.zf_design_sinr_db(H, nv, 10.0)
         self.assertAlmostEqual(sinr_db, 10.0 + 10 * np.log10(0.75 / p10), places=9)
 
         p, _ = run_app("isac_demo", "--snapshots", "400", "--cpis", "10", "--snr-c-db", str(snr_c), "--gamma-db",
