@@ -467,7 +467,8 @@ def nullspace_loopback(gui):
         g.conn(doa, "doa", "doa_msgs", "store")
         g.snippet("summary", "main_after_stop", (
             "# the demo's summary rows: SER against 8-PSK at the design SINR, and the DoA\n"
-            "# against the deterministic CRB recomputed from the transmitted x\n"
+            "# against the deterministic CRB recomputed from the transmitted x, on the CPIs\n"
+            "# the estimator flags above its ML threshold\n"
             "import numpy as np\n"
             "from gnuradio.isac import summary\n"
             "_x = np.array(self.x_sink.data()).reshape(-1, self.n_tx)\n"
@@ -475,7 +476,8 @@ def nullspace_loopback(gui):
             "                                   self.radar_noise_var, self.cpi_len)\n"
             "self.summary_rows = summary.nullspace_loopback(\n"
             "    ser=self.ser.ser(), n=self.ser.count(), psk_order=self.psk_order, sinr_db=self.sinr_db,\n"
-            "    est_deg=self.doa_sink.data(), truth_deg=self.rx_deg, crb_deg2=_crb)\n"
+            "    est_deg=self.doa_sink.data(), truth_deg=self.rx_deg, crb_deg2=_crb,\n"
+            "    above=summary.above_threshold(self.doa_msgs, len(_crb)))\n"
             "self.summary_ok = summary.report(self.summary_rows, '%d CPIs of %d, N_T = N_R = %d, DoD %g deg, '\n"
             "                               'DoA %g deg, TNR %g dB' % (len(_crb), self.cpi_len, self.n_tx, self.tx_deg,\n"
             "                                                          self.rx_deg, self.sense_snr_db))\n"))

@@ -8,11 +8,15 @@ their tables, and write the files they promise (PNG/CSV) into --out, with the
 numbers in the CSVs consistent with theory where the run is long enough."""
 
 import csv
+import importlib.machinery
+import importlib.util
 import os
+import re
 import subprocess
 import sys
 import tempfile
 
+import numpy as np
 from gnuradio import gr_unittest
 
 SRC = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
@@ -29,6 +33,29 @@ def read_csv(path):
     with open(path) as f:
         rows = [r for r in csv.reader(line for line in f if not line.startswith("#"))]
     return rows[0], rows[1:]
+
+
+def load_app(name):
+    """An app (a script without .py) as a module, for its helpers."""
+    loader = importlib.machinery.SourceFileLoader(name, os.path.join(SRC, "apps", name))
+    spec = importlib.util.spec_from_loader(name, loader)
+    mod = importlib.util.module_from_spec(spec)
+    loader.exec_module(mod)
+    return mod
+
+
+def check_rows(stdout):
+    """{quantity: (measured, mark)} of the demo's "Checks" table (mark "ok", "FAIL" or "")."""
+    lines = stdout.splitlines()
+    start = [i for i, ln in enumerate(lines) if ln.startswith("Checks")][-1]
+    rows = {}
+    for ln in lines[start + 4:]:
+        if ln.startswith("---"):
+            break
+        cells = re.split(r"\s{2,}", ln.strip())
+        mark = cells[-1] if cells[-1] in ("ok", "FAIL") else ""
+        rows[cells[0]] = (cells[1], mark)
+    return rows
 
 
 def failing_rows(stdout):
@@ -68,6 +95,91 @@ class qa_e2e_apps(gr_unittest.TestCase):
         self.assertIn("\nresult: CHECK", p.stdout)
         self.assertNotIn("result: OK", p.stdout)
         self.assertIn("QoS infeasible share", failing_rows(p.stdout))
+
+    def test_demo_usage_errors(self):
+        # options a user plausibly mistypes: a usage error (exit 2) naming the option
+        # and the allowed range, never a traceback (nor --cpis 0's abort, nor
+        # --snapshots -5 silently running the 12 s budget)
+        for args, says in ((["--n-tx", "8", "--users", "9"], "--n-tx: n_tx = 8 is out of range; allowed: [n_users = 9"),
+                           (["--psk", "1"], "--psk: psk_order = 1 is out of range; allowed: [2, 256]"),
+                           (["--pfa", "1.5"], "--pfa: pfa = 1.5 is out of range; allowed: (0, 1)"),
+                           (["--snr-r-db", "nan"], "--snr-r-db: snr_r_db = nan is out of range"),
+                           (["--cpis", "0"], "--cpis must be >= 1"),
+                           (["--snapshots", "-5"], "--snapshots must be >= 0"),
+                           (["--sense-snr-db", "inf"], "--sense-snr-db must be in [-200, 200] dB")):
+            p, _ = run_app("isac_demo", *args, limit=60)
+            self.assertEqual(p.returncode, 2, (args, p.stdout[-2000:]))
+            self.assertNotIn("Traceback", p.stdout, args)
+            self.assertIn("isac_demo: error: " + says, p.stdout, args)
+
+    def test_demo_low_snr_operating_point(self):
+        # SNR_C = -3 dB: ZF at the demo's 10 dB SINR needs more than the unit power
+        # (part 2 used to transmit nothing and fail every row with 0 of 0); at SNR_R =
+        # SNR_TNR = -5 dB the deflection is measured as (1 + q) - 1 and the DoA is in the
+        # ML threshold region, where the CRB rows do not apply
+        demo = load_app("isac_demo")
+        from gnuradio import isac
+        seed, snr_c = 21, -3.0
+        nv = 10 ** (-snr_c / 10)
+        ch = isac.isac_channel(16, 2, 16, "rayleigh", [], [nv], 10.0, 0, seed + 1, "bistatic", 0.0, 23.0, 37.0, 5.0,
+                               [], [], 1.0, "fixed", 64, 0)
+        H = np.array(ch.channel()).reshape(2, 16)
+        # the ZF power against the precoder's own power control (a design with room to spare)
+        pre = isac.nullspace_precoder(16, 2, 10.0, "zf", 10.0, nv, "beampattern", [23.0, -41.0], 10.0, 64)
+        pre.set_channel(H)
+        self.assertTrue(pre.wait_design(60.0))
+        p10 = pre.last_design().comm_power
+        self.assertGreater(p10, 1.0)  # 10 dB is infeasible at unit power
+        self.assertAlmostEqual(demo.zf_power(H, nv, 10.0), p10, delta=1e-9 * p10)
+        sinr_db = demo.zf_design_sinr_db(H, nv, 10.0)
+        self.assertAlmostEqual(sinr_db, 10.0 + 10 * np.log10(0.75 / p10), places=9)
+
+        p, _ = run_app("isac_demo", "--snapshots", "400", "--cpis", "10", "--snr-c-db", str(snr_c), "--gamma-db",
+                       "-10", "--snr-r-db", "-5", "--sense-snr-db", "-5", "--seed", str(seed), limit=120)
+        self.assertIn("ZF users at SINR %.2f dB" % sinr_db, p.stdout)
+        rows = check_rows(p.stdout)
+        self.assertEqual(rows["null-space symbols decided"], ("640", "ok"))
+        # the SER rows' reference is M-PSK at the SINR the design really has
+        ref = float(isac.metrics.psk_ser_awgn(4, 10 ** (sinr_db / 10)))
+        for u in (0, 1):
+            ser, mark = rows["null-space SER user %d" % u]
+            self.assertEqual(mark, "ok")
+            self.assertLess(abs(float(ser) - ref), 4 * np.sqrt(ref * (1 - ref) / 640))
+        self.assertEqual(rows["DoA valid CPIs"], ("10 of 10", "ok"))
+        self.assertEqual(rows["DoA CPIs below the ML threshold"], ("10 of 10", ""))
+        self.assertNotIn("DoA MSE/CRB", rows)
+        self.assertEqual(rows["deflection (1-bit ADC)"][1], "ok")
+        self.assertEqual(p.returncode, 0, failing_rows(p.stdout))
+
+    def test_demo_deflection_bounds(self):
+        # the deflection estimate E1[|z|^2]/E0[|z|^2] - 1 by Monte-Carlo (exponential
+        # |z|^2, the Gaussian statistic): inside the bounds on every trial, from a
+        # deflection far below one (where a tolerance in dB of q does not hold) to
+        # q >> 1, and the bounds still exclude a factor 2 error at q >> 1
+        demo = load_app("isac_demo")
+        rng = np.random.default_rng(5)
+        n = 400
+        for q in (1e-3, 0.1, 1.0, 8.0):
+            lo, hi = demo.deflection_bounds(q, n, 0.0)
+            h0 = rng.exponential(1.0, (300, n)).mean(axis=1)
+            h1 = rng.exponential(1.0 + q, (300, n)).mean(axis=1)
+            est = h1 / h0 - 1
+            self.assertTrue(np.all((est >= lo) & (est <= hi)), (q, lo, hi, est.min(), est.max()))
+            if q < 0.01:  # the old check |dB(q_hat) - dB(q)| <= 2.6 dB: most trials fail it
+                self.assertGreater(np.mean(np.abs(10 * np.log10(np.maximum(est, 1e-30) / q)) > 2.6), 0.9)
+        lo, hi = demo.deflection_bounds(8.0, n, 0.0)
+        self.assertTrue(4.0 < lo and hi < 16.0, (lo, hi))
+
+    def test_figures_apps_usage_errors(self):
+        for app, args, says in (("isac_radar_figures", ["--n-tx", "0"], "--n-tx must be in [1, 4096]"),
+                                ("isac_radar_figures", ["--trials", "0"], "--trials must be >= 1"),
+                                ("isac_ci_figures", ["--seed", "-1"], "--seed must be >= 0"),
+                                ("isac_nullspace_figures", ["--seed", "-1"], "--seed must be >= 0"),
+                                ("isac_figures", ["--only", "000_9,09"], "--only: unknown figure id 09")):
+            p, _ = run_app(app, *args, limit=60)
+            self.assertEqual(p.returncode, 2, (app, args, p.stdout[-2000:]))
+            self.assertNotIn("Traceback", p.stdout, (app, args))
+            self.assertIn("%s: error: %s" % (app, says), p.stdout, (app, args))
 
     def test_figures_quick(self):
         p, out = run_app("isac_figures", "--no-sub-apps")

@@ -204,6 +204,42 @@ class qa_e2e_flowgraphs(gr_unittest.TestCase):
         for r in bad:
             self.assertIn("  %s: " % r.quantity, text)
 
+    def test_doa_rows_threshold_region(self):
+        # CPIs the estimator flags below its ML threshold (outliers anywhere on the grid)
+        # are counted, not judged against the CRB; the judged rows use the others
+        from gnuradio.isac import summary
+        rng = np.random.default_rng(3)
+        truth, crb = 37.0, 0.25
+        est = truth + 0.5 * rng.standard_normal(20)
+        above = np.ones(20, dtype=bool)
+        above[[2, 7, 11, 12, 19]] = False
+        est[~above] = [-27.4, 18.5, 41.1, -63.0, 36.2]
+        est[5] = np.nan  # an invalid CPI stays a failing "valid CPIs" row
+        rows = {r.quantity: r for r in summary.doa_rows(est, truth, np.full(20, crb), above)}
+        self.assertEqual(rows["DoA valid CPIs"].value, 19)
+        self.assertFalse(rows["DoA valid CPIs"].ok)
+        self.assertEqual(rows["DoA CPIs below the ML threshold"].value, 5)
+        self.assertIsNone(rows["DoA CPIs below the ML threshold"].ok)
+        e = est[above & np.isfinite(est)]
+        self.assertAlmostEqual(rows["DoA RMSE / sqrt(CRB)"].value, math.sqrt(np.mean((e - truth) ** 2) / crb),
+                               places=12)
+        self.assertTrue(rows["DoA RMSE / sqrt(CRB)"].ok)
+        self.assertAlmostEqual(rows["DoA mean - truth"].value, np.mean(e) - truth, places=12)
+        # without the flags the outliers fail the CRB row: the flags are what keep it honest
+        rows = {r.quantity: r for r in summary.doa_rows(est, truth, np.full(20, crb))}
+        self.assertFalse(rows["DoA RMSE / sqrt(CRB)"].ok)
+        self.assertNotIn("DoA CPIs below the ML threshold", rows)
+
+    def test_headless_twins_zero_snapshots(self):
+        # --n-snapshots 0: nothing runs, and the table says so with a failing row
+        # (the 1-bit table divided by the empty H0 count; an empty table is no "OK")
+        for name in ("isac_1bit_loopback_headless", "isac_nullspace_loopback_headless"):
+            p = run_script(name, ["--n-snapshots", "0"])
+            self.assertEqual(p.returncode, 0, p.stderr[-2000:])
+            self.assertNotIn("Traceback", p.stderr, name)
+            self.assertRegex(p.stdout, r"\nsnapshots processed +0 +n_snapshots >= 1 +> 0 +FAIL\n")
+            self.assertIn("\nresult: CHECK (1 row outside its tolerance)", p.stdout)
+
     def test_headless_twins_print_their_table(self):
         # what a user running the generated script sees: the table, then the verdict
         for name, args in (("isac_1bit_loopback_headless", ["--n-snapshots", "1000"]),

@@ -127,16 +127,27 @@ def infeasible_row(infeasible, n, limit=0.05):
                "operating point", "<= %g %%" % (100 * limit), share <= limit, value=share)
 
 
-def doa_rows(est_deg, truth_deg, crb_deg2):
+def doa_rows(est_deg, truth_deg, crb_deg2, above=None):
     """DoA rows: valid CPIs, RMSE against sqrt(CRB) (MSE/CRB of an efficient
     estimator is 1 with relative std sqrt(2/n); tolerance 4 sigma + 0.2 for the
-    threshold region), and the bias against the truth (6 sigma of the mean)."""
+    threshold region), and the bias against the truth (6 sigma of the mean).
+    above: per CPI, the estimator's above_threshold flag (None: all above). The CRB
+    describes the error only above the ML threshold (below it, outliers anywhere on
+    the grid), so the RMSE and bias rows judge those CPIs and a row counts the rest."""
     est = np.asarray(est_deg, dtype=float)
     crb = np.asarray(crb_deg2, dtype=float)
     n = len(est)
     good = np.isfinite(est)
     rows = [row("DoA valid CPIs", "%d of %d" % (int(good.sum()), n), "every CPI", "all", bool(good.all()) and n > 0,
                 value=int(good.sum()))]
+    if above is not None:
+        judged = good & np.asarray(above, dtype=bool)
+        if judged.sum() < good.sum():
+            rows.append(row("DoA CPIs below the ML threshold", "%d of %d" % (int(good.sum() - judged.sum()),
+                                                                            int(good.sum())),
+                            "the estimator's above_threshold", "CRB rows: the %d above it" % int(judged.sum()),
+                            value=int(good.sum() - judged.sum())))
+        good = judged
     if not good.any():
         return rows
     e, c = est[good], float(np.mean(crb[good]))
@@ -177,6 +188,8 @@ def one_bit_loopback(H, x, s, ser, psk_order, noise_var, stat_h1, stat_h0, pfa, 
     QSCNR (Theorem 1, what the precoder maximises) over qscnr_points."""
     from .isac_python import core
     x = np.asarray(x)
+    if len(x) == 0 or len(stat_h0) == 0:
+        return [no_snapshots_row()]
     idx = np.linspace(0, len(x) - 1, min(len(x), qscnr_points)).astype(int)
     q = np.array([scene.metric(x[i].astype(complex), core.adc_model.one_bit) for i in idx])
     idx_pd = np.linspace(0, len(x) - 1, min(len(x), pd_points)).astype(int)
@@ -192,10 +205,26 @@ def one_bit_loopback(H, x, s, ser, psk_order, noise_var, stat_h1, stat_h0, pfa, 
     return rows
 
 
-def nullspace_loopback(ser, n, psk_order, sinr_db, est_deg, truth_deg, crb_deg2):
+def no_snapshots_row():
+    """The verdict of a run that processed nothing (n_snapshots 0): no row can be
+    judged, and an empty table must not read as OK."""
+    return row("snapshots processed", "0", "n_snapshots >= 1", "> 0", False, value=0)
+
+
+def nullspace_loopback(ser, n, psk_order, sinr_db, est_deg, truth_deg, crb_deg2, above=None):
     """Rows of examples/isac_nullspace_loopback_headless: SER per ZF user vs M-PSK
-    at the design SINR, and the DoA estimate vs the CRB."""
-    return ser_awgn_rows(ser, n, psk_order, sinr_db) + doa_rows(est_deg, truth_deg, crb_deg2)
+    at the design SINR, and the DoA estimate vs the CRB (above: doa_rows)."""
+    if n == 0:
+        return [no_snapshots_row()]
+    return ser_awgn_rows(ser, n, psk_order, sinr_db) + doa_rows(est_deg, truth_deg, crb_deg2, above)
+
+
+def above_threshold(doa_msgs, n_cpi):
+    """The above_threshold flag of CPIs 0..n_cpi-1 from the "doa" dicts a
+    message_debug block stored (a CPI without its dict counts as above)."""
+    flags = {int(m["cpi_index"]): bool(m["above_threshold"]) for m in _dicts(doa_msgs)
+             if "cpi_index" in m and "above_threshold" in m}
+    return [flags.get(i, True) for i in range(n_cpi)]
 
 
 # ------------------------------------------------- the single-block demos
@@ -380,6 +409,6 @@ def print_doa_demo(est, doa_msgs, truth_deg, file=None):
     msgs = [m for m in _dicts(doa_msgs) if "crb_deg2" in m]
     est = np.asarray(est, dtype=float)
     crb = np.array([m["crb_deg2"] for m in msgs[:len(est)]], dtype=float)
-    rows = doa_rows(est[:len(crb)], truth_deg, crb)
+    rows = doa_rows(est[:len(crb)], truth_deg, crb, [m.get("above_threshold", True) for m in msgs[:len(est)]])
     report(rows, "doa_mle (known reference): %d CPIs, truth %g deg" % (len(crb), truth_deg), file)
     return rows
