@@ -97,9 +97,12 @@ class ArgparseSpec:
 
     def __init__(self, calls, parser_kwargs):
         self.abbrev = parser_kwargs.get("allow_abbrev", True)
-        self.parser = Parser(prog="x", add_help=parser_kwargs.get("add_help", True),
-                             allow_abbrev=False,
+        # argparse's own help action prints and exits, which would end this check
+        # early with status 0 at the first documented "-h": a plain flag instead
+        self.parser = Parser(prog="x", add_help=False, allow_abbrev=False,
                              prefix_chars=parser_kwargs.get("prefix_chars", "-"))
+        if parser_kwargs.get("add_help", True):
+            self.parser.add_argument("-h", "--help", action="store_true")
         self.choices = {}
         for args, kwargs in calls:
             kw = {}
