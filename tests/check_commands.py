@@ -101,7 +101,8 @@ class ArgparseSpec:
         # early with status 0 at the first documented "-h": a plain flag instead
         self.parser = Parser(prog="x", add_help=False, allow_abbrev=False,
                              prefix_chars=parser_kwargs.get("prefix_chars", "-"))
-        if parser_kwargs.get("add_help", True):
+        self.help = parser_kwargs.get("add_help", True)
+        if self.help:
             self.parser.add_argument("-h", "--help", action="store_true")
         self.choices = {}
         for args, kwargs in calls:
@@ -111,8 +112,8 @@ class ArgparseSpec:
                     kw[k] = kwargs[k]
             if kwargs.get("action") == "BooleanOptionalAction":
                 kw["action"] = argparse.BooleanOptionalAction
-            if kw.get("action") == "version":
-                kw["version"] = ""
+            if kw.get("action") == "version":  # prints and exits, as help does
+                kw = {"action": "store_true"}
             action = self.parser.add_argument(*args, **kw)
             if isinstance(kwargs.get("choices"), (list, tuple, set, frozenset, range)):
                 self.choices[action.dest] = [str(c) for c in kwargs["choices"]]
@@ -134,13 +135,17 @@ class ArgparseSpec:
                 near = difflib.get_close_matches(name, self.options, 1)
                 errors.append(f"unrecognized option {name}" +
                               (f" (did you mean {near[0]}?)" if near else ""))
-        if errors:
-            return errors, warnings
+        if errors or (self.help and any(a in ("-h", "--help") for a in args)):
+            return errors, warnings  # the help prints before anything else is checked
         try:
             ns, extra = self.parser.parse_known_args(args)
         except Reject as e:
             if not ("the following arguments are required" in str(e) and (elided or not whole)):
                 errors.append(str(e))
+            return errors, warnings
+        except SystemExit:
+            # an action that prints and exits would end the whole check with status 0
+            errors.append("the parser exits on these arguments (a help or version action)")
             return errors, warnings
         if extra and not elided:
             errors.append("unrecognized arguments: " + " ".join(extra))
@@ -697,7 +702,8 @@ SELFTEST_FILES = {
                  "alone is a mention and `bench/tool.py ... --distinct` elides.\n"
                  "Then `bench/plain.py 10 --one-core --two-cores`, `bench/noargs.py --x`,\n"
                  "and `bench/tool.py --dist x` | `bench/tool.py --distinct-c x`.\n\n"
-                 "With `bench/tool.py x`, `--draws 3 --pin` pins.\n",
+                 "With `bench/tool.py x`, `--draws 3 --pin` pins.\n"
+                 "`bench/tool.py -h` prints its help; `bench/tool.py --nope x` is checked after it.\n",
 }
 SELFTEST_HITS = [
     "docs/a.md:4: bench/tool.py: unrecognized option --seeds",
@@ -711,6 +717,7 @@ SELFTEST_HITS = [
     "docs/a.md:15: bench/noargs.py: no argparse parser and no \"usage: noargs.py ...\" line",
     "docs/a.md:16: bench/tool.py: ambiguous option --dist",
     "docs/a.md:18: option --pin is accepted by no script this page names",
+    "docs/a.md:19: bench/tool.py: unrecognized option --nope",
 ]
 SELFTEST_WARNINGS = ["docs/a.md:16: bench/tool.py: --distinct-c is an abbreviation of "
                      "--distinct-classes"]

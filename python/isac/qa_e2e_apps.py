@@ -106,7 +106,8 @@ class qa_e2e_apps(gr_unittest.TestCase):
                            (["--snr-r-db", "nan"], "--snr-r-db: snr_r_db = nan is out of range"),
                            (["--cpis", "0"], "--cpis must be >= 1"),
                            (["--snapshots", "-5"], "--snapshots must be >= 0"),
-                           (["--sense-snr-db", "inf"], "--sense-snr-db must be in [-200, 200] dB")):
+                           (["--seed", "0"], "--seed must be in [1, "),
+                           (["--sense-snr-db", "inf"], "--sense-snr-db must be in [-100, 140] dB")):
             p, _ = run_app("isac_demo", *args, limit=60)
             self.assertEqual(p.returncode, 2, (args, p.stdout[-2000:]))
             self.assertNotIn("Traceback", p.stdout, args)
@@ -150,6 +151,33 @@ class qa_e2e_apps(gr_unittest.TestCase):
         self.assertNotIn("DoA MSE/CRB", rows)
         self.assertEqual(rows["deflection (1-bit ADC)"][1], "ok")
         self.assertEqual(p.returncode, 0, failing_rows(p.stdout))
+
+    def test_demo_doa_rows_judge_the_threshold_count(self):
+        # which CPIs the estimator flags below its ML threshold is the block's call;
+        # the demo predicts it from the set TNR and the transmitted x (snr_int = TNR L
+        # p_DoD): a chain that loses its echo where the prediction is 3 dB above the
+        # threshold fails, and the SNR-estimate rows of a partly flagged run (a
+        # truncated mean) are printed unjudged
+        from gnuradio import isac
+        demo = load_app("isac_demo")
+        t_db = 10 * np.log10(isac.core.doa_mle_core.threshold_snr_int("known", 16, 64))
+        self.assertAlmostEqual(t_db, 11 + 2.5 * np.log10(16), places=6)  # docs/doa_mle.md's rule
+        base = dict(n_est=40, n_cpi=40, n_valid_msgs=40, snr_db=5.0, cpi_len=64, p_dod=0.25, threshold_db=t_db,
+                    rmse=0.1, crb=0.01, mean_deg=37.0, rx_deg=37.0, tnr=10 ** 0.5, snr_arr=10 ** 0.5 * 0.25)
+
+        def judged(**kw):
+            return {r.quantity: r.ok for r in demo.doa_rows(dict(base, **kw))}
+
+        self.assertTrue(all(judged(n_above=40).values()))  # predicted 17.0 dB: every row judged, all hold
+        self.assertFalse(judged(n_above=0)["DoA CPIs below the ML threshold"])  # echo lost
+        mixed = judged(n_above=30)
+        self.assertFalse(mixed["DoA CPIs below the ML threshold"])  # 25 % below, predicted well above
+        self.assertIsNone(mixed["DoA tnr_est"])
+        self.assertIsNone(mixed["DoA snr_est"])
+        self.assertTrue(judged(n_above=37)["DoA CPIs below the ML threshold"])  # 7.5 %
+        low = judged(n_above=0, snr_db=-5.0)  # predicted 7.0 dB: the count is not judged
+        self.assertIsNone(low["DoA CPIs below the ML threshold"])
+        self.assertNotIn("DoA MSE/CRB", low)
 
     def test_demo_deflection_bounds(self):
         # the deflection estimate E1[|z|^2]/E0[|z|^2] - 1 by Monte-Carlo (exponential
