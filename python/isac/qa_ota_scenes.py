@@ -201,6 +201,50 @@ class qa_ota_scenes(gr_unittest.TestCase):
                        "CSI NMSE user 0", "CSI NMSE user 1", "snapshots to acquisition (scene run)"):
             self.assertTrue(any(n.startswith(prefix) for n in ok), "no row %r\n%s" % (prefix, log))
 
+    def test_004_ser_genie_tables(self):
+        # the users' genie SER mixes the tables the precoder had in the
+        # window, each weighted by the snapshots it was in force (scene 11,
+        # seed 3 held an earlier estimate's table for 66 360 of 300 516
+        # snapshots: genie SER 0.0421 there, 0.0069 on the last); a stub
+        # genie per design channel, the weights by hand
+        import importlib.machinery
+        import importlib.util
+        import numpy as np
+        loader = importlib.machinery.SourceFileLoader("isac_ota_emulated_mod",
+                                                      os.path.join(SRC, "apps", "isac_ota_emulated"))
+        app = importlib.util.module_from_spec(importlib.util.spec_from_loader(loader.name, loader))
+        loader.exec_module(app)
+        Ha, Hb, Hc = (np.full((2, 4), v, dtype=complex) for v in (1.0, 2.0, 3.0))
+        posts = [(100, Ha), (1000, Hb), (1300, Hc)]
+        segs = app.design_segments(posts, 400, 2000)
+        self.assertEqual([(int(H[0, 0].real), n) for H, n in segs], [(1, 600), (2, 300), (3, 700)])
+        self.assertEqual(app.design_segments(posts, 1500, 2000)[0][1], 500)
+        self.assertEqual(app.design_segments([(2500, Ha)], 400, 2000), [])
+        table = {1.0: [0.04, 0.02], 2.0: [0.01, 0.03], 3.0: [0.006, 0.05]}
+        calls = []
+
+        def stub(sc, a, noise_db=0.0, radar=True, design_channel=None, **kw):
+            calls.append((noise_db, design_channel[0, 0].real))
+            return {"ser": np.array(table[design_channel[0, 0].real]) * (1 + noise_db), "ser_n": 10000}
+        app.run_genie = stub
+        g = {k: {"ser": np.array(table[3.0]) * (1 + k), "ser_n": 10000} for k in (0, 1, 2)}
+        r = {"csi_posts": posts, "measure_from": 400, "measure_to": 2000, "csi_channel": Hc}
+        gs = app.ser_genie(None, None, r, g)
+        # the last table is the judged genie's own run: two stub runs per SNR
+        self.assertEqual(sorted(calls), [(0.0, 1.0), (0.0, 2.0), (1.0, 1.0), (1.0, 2.0), (2.0, 1.0), (2.0, 2.0)])
+        for k in (0, 1, 2):
+            for u in range(2):
+                want = (600 * table[1.0][u] + 300 * table[2.0][u] + 700 * table[3.0][u]) / 1600 * (1 + k)
+                self.assertAlmostEqual(gs[k]["ser"][u], want, places=12)
+                p = [table[h][u] * (1 + k) for h in (1.0, 2.0, 3.0)]
+                w = [600 / 1600, 300 / 1600, 700 / 1600]
+                sd = math.sqrt(sum(wi ** 2 * pi * (1 - pi) / 10000 for wi, pi in zip(w, p)))
+                self.assertAlmostEqual(gs[k]["sd"][u], sd, places=12)
+            self.assertEqual(gs[k]["tables"], 3)
+        # no post (TDD): the judged genie's own runs
+        gs = app.ser_genie(None, None, dict(r, csi_posts=[]), g)
+        self.assertEqual(list(gs[1]["ser"]), list(g[1]["ser"]))
+
     def test_010_scene_seed_5(self):
         self.check_scene(SCENE_SEED)
 
