@@ -231,13 +231,13 @@ def _conns(fg):
 
 
 def _reachable(edges, start):
-    seen, todo = set(), [start]
-    while todo:
-        n = todo.pop()
+    seen, pending = set(), [start]
+    while pending:
+        n = pending.pop()
         for a, b in edges:
             if a == n and b not in seen:
                 seen.add(b)
-                todo.append(b)
+                pending.append(b)
     return seen
 
 

@@ -205,7 +205,7 @@ class qa_ota_scenes(gr_unittest.TestCase):
         # the users' genie SER mixes the tables the precoder had in the
         # window, each weighted by the snapshots it was in force (scene 11,
         # seed 3 held an earlier estimate's table for 66 360 of 300 516
-        # snapshots: genie SER 0.0421 there, 0.0069 on the last); a stub
+        # snapshots: genie SER 0.0421 there, 0.0069 on the last); a stand-in
         # genie per design channel, the weights by hand
         import importlib.machinery
         import importlib.util
@@ -223,14 +223,14 @@ class qa_ota_scenes(gr_unittest.TestCase):
         table = {1.0: [0.04, 0.02], 2.0: [0.01, 0.03], 3.0: [0.006, 0.05]}
         calls = []
 
-        def stub(sc, a, noise_db=0.0, radar=True, design_channel=None, **kw):
+        def table_genie(sc, a, noise_db=0.0, radar=True, design_channel=None, **kw):
             calls.append((noise_db, design_channel[0, 0].real))
             return {"ser": np.array(table[design_channel[0, 0].real]) * (1 + noise_db), "ser_n": 10000}
-        app.run_genie = stub
+        app.run_genie = table_genie
         g = {k: {"ser": np.array(table[3.0]) * (1 + k), "ser_n": 10000} for k in (0, 1, 2)}
         r = {"csi_posts": posts, "measure_from": 400, "measure_to": 2000, "csi_channel": Hc}
         gs = app.ser_genie(None, None, r, g)
-        # the last table is the judged genie's own run: two stub runs per SNR
+        # the last table is the judged genie's own run: two stand-in runs per SNR
         self.assertEqual(sorted(calls), [(0.0, 1.0), (0.0, 2.0), (1.0, 1.0), (1.0, 2.0), (2.0, 1.0), (2.0, 2.0)])
         for k in (0, 1, 2):
             for u in range(2):
