@@ -255,6 +255,26 @@ class qa_python_block_params(unittest.TestCase):
                 self.assertFalse(all(eval(a, {"all": all, "len": len}, dict(bkw)) for a in asserts),
                                  f"{d['block']}.{p['name']} = {bad}")
 
+    def test_007_grc_enums_have_labels(self):
+        """Every drop-down of every GRC block (C++ and Python) shows a label
+        per option: without them GRC shows the raw Python strings ('"newton"'),
+        and a block that takes a parameter `from` another block's descriptor
+        does not inherit the other block's labels."""
+        import glob
+        files = sorted(glob.glob(os.path.join(ROOT, "grc", "isac_*.block.yml")))
+        enums = 0
+        for fn in files:
+            with open(fn) as f:
+                g = yaml.safe_load(f)
+            for p in g.get("parameters", []):
+                if p.get("dtype") != "enum":
+                    continue
+                enums += 1
+                where = "%s: %s" % (os.path.basename(fn), p["id"])
+                self.assertIn("option_labels", p, where)
+                self.assertEqual(len(p["option_labels"]), len(p["options"]), where)
+        self.assertGreater(enums, 20)
+
 
 def qa_grc_default(p):
     g = p.get("grc", {})
