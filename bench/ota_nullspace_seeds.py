@@ -13,6 +13,7 @@ be seen against more than the seed it runs.
 
 SCENES and EMU_SEEDS are comma-separated (default 1,2,3,4,5,6 and 3).
 """
+import argparse
 import os
 import sys
 import time
@@ -25,8 +26,12 @@ from gnuradio import isac  # noqa: E402
 
 
 def main(argv):
-    scenes = [int(v) for v in (argv[0] if argv else "1,2,3,4,5,6").split(",")]
-    emus = [int(v) for v in (argv[1] if len(argv) > 1 else "3").split(",")]
+    ap = argparse.ArgumentParser(description="null-space OTA flowgraph over drawn scenes and emulator seeds")
+    ap.add_argument("scenes", nargs="?", default="1,2,3,4,5,6", help="scene seeds, comma-separated")
+    ap.add_argument("emu_seeds", nargs="?", default="3", help="emulator seeds, comma-separated")
+    a = ap.parse_args(argv)
+    scenes = [int(v) for v in a.scenes.split(",")]
+    emus = [int(v) for v in a.emu_seeds.split(",")]
     print("scene  emu  target/users (deg)        delay err  1st CSI  1st design  payload<design  "
           "genie SINR (dB)  SER (limits)                                   DoA RMSE/limit (n, faded)  ok  s")
     for sc in scenes:
