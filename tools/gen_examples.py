@@ -791,14 +791,18 @@ def ota_gui(g, tx, radar, doa, chain):
     g.conn(det, 0, "det_num", 0)
     # a fade of the Swerling-1 target throws a CPI's estimate far off: the axis
     # stays around the truth
-    doa_plot(g, "doa_plot", (doa, 0), "target_deg", "samp_rate / cpi_len", "(1,0,1,2)" if chain == "1bit" else
-             "(1,0,1,1)", ylim=("target_deg - 10", "target_deg + 10"))
+    # (null-space: a third column in the top row for the beampattern; a second
+    # plot in the middle row pushed the number rows out of the window)
+    wide = "(1,0,1,2)" if chain == "1bit" else "(1,0,1,3)"
+    doa_plot(g, "doa_plot", (doa, 0), "target_deg", "samp_rate / cpi_len", wide,
+             ylim=("target_deg - 10", "target_deg + 10"))
     if chain == "nullspace":
         # what the array radiates (frames' known sections included): the
         # sensing beam at the target, the users' beams, the red marks the scene
-        beampattern_plot(g, "bp", (tx, 0), "cpi_len", "(1,1,1,1)", "[target_deg] + user_deg")
+        beampattern_plot(g, "bp", (tx, 0), "cpi_len", "(0,2,1,1)", "[target_deg] + user_deg")
     constellation(g, "users_const", 2, "(0,1,1,1)", 2.0, title="Users: recovered payload")
-    number_sink(g, "ser_num", "SER per user (running)", ["user 0", "user 1"], "(2,1,1,1)")
+    number_sink(g, "ser_num", "SER per user (running)", ["user 0", "user 1"],
+                "(2,1,1,1)" if chain == "1bit" else "(2,1,1,2)")
     for u in range(2):
         g.conn("user%d" % u, 0, "users_const", u)
         g.conn("user%d" % u, 1, "ser_num", u)
