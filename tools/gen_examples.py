@@ -150,10 +150,10 @@ def tx_chain(g, name="tx", solver='"realtime"', **extra):
                  n_rx="n_rx", mode='"qos"', chi_db="8.0", dac='"1bit"', **extra)
 
 
-def radar_chain(g, name="radar", threshold_scale="1.0", cpi_len=1, **extra):
+def radar_chain(g, name="radar", threshold_scale="1.0", cpi_len=1, adc='"1bit"', **extra):
     return g.add(name, "isac_one_bit_radar_rx", cpi_len=cpi_len, threshold_scale=threshold_scale, n_tx="n_tx",
                  n_rx="n_rx", target_deg="target_deg", clutter_deg="clutter_deg", snr_r_db="snr_r_db",
-                 cnr_db="cnr_db", radar_noise_var="radar_noise_var", pfa="pfa", adc='"1bit"', **extra)
+                 cnr_db="cnr_db", radar_noise_var="radar_noise_var", pfa="pfa", adc=adc, **extra)
 
 
 def mono_channel(g, name="chan", target_snr_db="snr_r_db"):
@@ -499,11 +499,19 @@ def nullspace_loopback(gui):
 
 
 # ----------------------------------------------------------- 3. over the air
-# The over-the-air flowgraph is built from the functions below (ota_*), so that
-# its GUI and headless variants share every chain and the radio switch. One
+# The over-the-air flowgraphs are built from the functions below (ota_*), so that
+# their GUI and headless variants share every chain and the radio switch. One
 # flowgraph parameter, `radio`, chooses UHD hardware ("usrp") or the emulated
-# front-end ("emulated"); nothing else differs between the two.
-def ota_vars(g):
+# front-end ("emulated"); nothing else differs between the two. `chain` picks
+# the transmit precoder and what the sensing side does with its unquantised or
+# 1-bit echo: "1bit" (one_bit_isac_tx, 1-bit DAC and ADC: isac_usrp_ota) or
+# "nullspace" (nullspace_precoder, unquantised DAC and ADC:
+# isac_usrp_nullspace_ota); everything else (radios, frames, users, feedback,
+# loop delay, calibrations, DoA) is the same blocks with the same ids.
+OTA_CHAINS = ("1bit", "nullspace")
+
+
+def ota_vars(g, chain):
     g.var("n_tx", 4)
     g.var("n_users", 2)
     g.var("n_rx", 4)
@@ -534,6 +542,13 @@ def ota_vars(g):
     # the far-field pilot receiver of the transmit calibration: user 0's radio
     g.var("txcal_deg", "user_deg[0]")
     g.var("payload_len", 880)
+    if chain == "nullspace":
+        # ZF at the users' SINR target, the rest of the power to a beam toward
+        # the target in the users' null space; ns_frame_len is the sensing
+        # matrix B's length (it repeats, and designs switch on its grid)
+        g.var("sinr_db", 10.0)
+        g.var("beam_width_deg", 10.0)
+        g.var("ns_frame_len", 64)
 
 
 def ota_params(g, gui):
@@ -640,7 +655,7 @@ def ota_snippet(g):
 SENSE_BUF = 4096
 
 
-def ota_tx_chain(g, gui):
+def ota_tx_chain(g, gui, chain):
     # the symbols feed the frame builder and every user receiver, which takes
     # them a few frames later (its frames come back through the radio): the
     # buffer must hold those frames, or the whole flowgraph runs in lockstep
@@ -654,11 +669,21 @@ def ota_tx_chain(g, gui):
     g.add("frames", "isac_frame_builder", n_users="n_users", n_tx="n_tx", payload_len="payload_len",
           preamble_block=0, preamble_reps=3, pilot_len=0, frame_seed=1)
     g.conn(sym, 0, "frames", 0)
-    # the LoS users' channel is static: precompute every symbol vector once (lookup table).
-    # No isac_infeasible tags: nothing here reads them (the stats count the
-    # infeasible vectors), and every block downstream of the precoder copied them,
-    # one per tenth of the payload snapshots (docs/ota.md)
-    tx = tx_chain(g, solver='"lut"', tag_infeasible="False")
+    if chain == "1bit":
+        # the LoS users' channel is static: precompute every symbol vector once (lookup table).
+        # No isac_infeasible tags: nothing here reads them (the stats count the
+        # infeasible vectors), and every block downstream of the precoder copied them,
+        # one per tenth of the payload snapshots (docs/ota.md)
+        tx = tx_chain(g, solver='"lut"', tag_infeasible="False")
+    else:
+        # the frames' known sections go out unprecoded and their payload muted
+        # until the first design (on the first fed-back channel); no DAC: the
+        # radio takes x as it is
+        tx = g.add("tx", "isac_nullspace_precoder", n_tx="n_tx", n_users="n_users", power="power", comm='"zf"',
+                   sinr_db="sinr_db", noise_var="comm_noise_var", sensing='"beampattern"',
+                   targets_deg="[target_deg]", beam_width_deg="beam_width_deg", frame_len="ns_frame_len",
+                   comm_power=0.0, grid_step_deg=0.5, isl_lags=0, csi_error=0.0, csi_weight=1.0, csi_corr=0.0,
+                   sensing_beams=0, max_iter=200, max_seconds=30.0)
     g.conn("frames", 0, tx, 0)
     # transmit calibration, applied automatically before the radio (after the
     # precoder: the radar chains keep the precoder's x as their reference)
@@ -724,14 +749,17 @@ def ota_acquisition(g, tx):
     g.conn("txcal_est", "cal", "txcal_fix", "cal")
 
 
-def ota_sensing(g):
+def ota_sensing(g, chain):
     # nothing in either variant reads isac_detect (the app and the GUI's meter
     # threshold the statistic): without the tags the statistic's readers copy
     # none (about 40 per 1000 snapshots on each output, docs/ota.md). A room's
     # reflections (and the emulator's clutter) keep their amplitude: the threshold
-    # takes the fixed-clutter law, not Swerling I (docs/ota.md)
+    # takes the fixed-clutter law, not Swerling I (docs/ota.md). The null-space
+    # chain receives unquantised: the same filter and GLRT with the ideal ADC's
+    # threshold (adc = "inf")
     radar = radar_chain(g, threshold_scale="threshold_scale", cpi_len="radar_cpi", minoutbuf=SENSE_BUF,
-                        tag_detections="False", clutter_model='"fixed"', cpi_weights="cpi_weights")
+                        adc='"1bit"' if chain == "1bit" else '"inf"', tag_detections="False",
+                        clutter_model='"fixed"', cpi_weights="cpi_weights")
     g.conn("cal_fix", 0, radar, 0)
     g.conn("loop_est", 0, radar, 1)
     null(g, "z_sink")
@@ -744,7 +772,7 @@ def ota_sensing(g):
     return radar, doa
 
 
-def ota_gui(g, tx, radar, doa):
+def ota_gui(g, tx, radar, doa, chain):
     g.fixed_rows = [2]
     # the detector integrates radar_cpi snapshots: its statistic is a decision on
     # each CPI's last snapshot and 0 on the others. The plot and the meter take
@@ -763,10 +791,18 @@ def ota_gui(g, tx, radar, doa):
     g.conn(det, 0, "det_num", 0)
     # a fade of the Swerling-1 target throws a CPI's estimate far off: the axis
     # stays around the truth
-    doa_plot(g, "doa_plot", (doa, 0), "target_deg", "samp_rate / cpi_len", "(1,0,1,2)",
+    # (null-space: a third column in the top row for the beampattern; a second
+    # plot in the middle row pushed the number rows out of the window)
+    wide = "(1,0,1,2)" if chain == "1bit" else "(1,0,1,3)"
+    doa_plot(g, "doa_plot", (doa, 0), "target_deg", "samp_rate / cpi_len", wide,
              ylim=("target_deg - 10", "target_deg + 10"))
+    if chain == "nullspace":
+        # what the array radiates (frames' known sections included): the
+        # sensing beam at the target, the users' beams, the red marks the scene
+        beampattern_plot(g, "bp", (tx, 0), "cpi_len", "(0,2,1,1)", "[target_deg] + user_deg")
     constellation(g, "users_const", 2, "(0,1,1,1)", 2.0, title="Users: recovered payload")
-    number_sink(g, "ser_num", "SER per user (running)", ["user 0", "user 1"], "(2,1,1,1)")
+    number_sink(g, "ser_num", "SER per user (running)", ["user 0", "user 1"],
+                "(2,1,1,1)" if chain == "1bit" else "(2,1,1,2)")
     for u in range(2):
         g.conn("user%d" % u, 0, "users_const", u)
         g.conn("user%d" % u, 1, "ser_num", u)
@@ -800,23 +836,34 @@ def ota_headless_sinks(g, tx, radar, doa):
     g.conn("feedback", "csi", "csi_msgs", "store")
 
 
-def usrp_ota(gui):
-    gid = "isac_usrp_ota" + ("" if gui else "_headless")
-    g = Graph(gid, "gr-isac 1-bit ISAC over the air (multi-channel USRP)" + ("" if gui else " (headless)"),
-              "The 1-bit ISAC chains of isac_1bit_loopback against an N-channel radio sink/source pair: "
-              "UHD hardware or the emulated front-end (parameter radio). Time-synchronised start, timed "
+OTA_TITLES = {
+    "1bit": ("isac_usrp_ota", "gr-isac 1-bit ISAC over the air (multi-channel USRP)",
+             "The 1-bit ISAC chains of isac_1bit_loopback against an N-channel radio sink/source pair: "),
+    "nullspace": ("isac_usrp_nullspace_ota", "gr-isac null-space ISAC over the air (multi-channel USRP)",
+                  "The null-space (SD-ISAC) chains of isac_nullspace_loopback (ZF users + a sensing beam in "
+                  "their null space, unquantised DAC and ADC, DoA with the known x) against an N-channel "
+                  "radio sink/source pair: "),
+}
+
+
+def usrp_ota(gui, chain="1bit"):
+    assert chain in OTA_CHAINS
+    name, title, what = OTA_TITLES[chain]
+    gid = name + ("" if gui else "_headless")
+    g = Graph(gid, title + ("" if gui else " (headless)"),
+              what + "UHD hardware or the emulated front-end (parameter radio). Time-synchronised start, timed "
               "retune; loop delay, receive and transmit calibration acquired by blocks and applied by "
               "message. See docs/ota.md.", gui)
-    ota_vars(g)
+    ota_vars(g, chain)
     ota_params(g, gui)
     ota_emulator(g, gui)
     ota_radios(g)
-    tx, sym = ota_tx_chain(g, gui)
+    tx, sym = ota_tx_chain(g, gui, chain)
     ota_users(g, tx, sym, gui)
     ota_acquisition(g, tx)
-    radar, doa = ota_sensing(g)
+    radar, doa = ota_sensing(g, chain)
     if gui:
-        ota_gui(g, tx, radar, doa)
+        ota_gui(g, tx, radar, doa, chain)
     else:
         ota_headless_sinks(g, tx, radar, doa)
     ota_snippet(g)
@@ -1102,7 +1149,8 @@ def doa_demo():
 
 
 ALL = (lambda: one_bit_loopback(True), lambda: one_bit_loopback(False), lambda: nullspace_loopback(True),
-       lambda: nullspace_loopback(False), lambda: usrp_ota(True), lambda: usrp_ota(False), zmq_pair,
+       lambda: nullspace_loopback(False), lambda: usrp_ota(True), lambda: usrp_ota(False),
+       lambda: usrp_ota(True, "nullspace"), lambda: usrp_ota(False, "nullspace"), zmq_pair,
        ci_precoder_demo, nullspace_demo, channel_loopback, quantizer_demo, rx_filter_demo, doa_demo)
 
 

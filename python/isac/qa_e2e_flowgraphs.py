@@ -471,6 +471,43 @@ class qa_e2e_flowgraphs(gr_unittest.TestCase):
         self.assertIn(["loop_est", "0", "radar", "1"], conns)
         self.assertIn(["loop_est", "1", "cal_fix", "0"], conns)
 
+    def test_nullspace_ota_shares_the_chains(self):
+        # the null-space over-the-air flowgraph: the 1-bit one's radios, frames,
+        # users, feedback, acquisition and DoA with the same ids; only the
+        # precoder (nullspace_precoder, no DAC) and the detector's ADC differ
+        def load(name):
+            with open(os.path.join(EXAMPLES, name + ".grc")) as f:
+                return yaml.safe_load(f)
+        ns, ob = load("isac_usrp_nullspace_ota"), load("isac_usrp_ota")
+        blocks = {b["name"]: b for b in ns["blocks"]}
+        self.assertEqual(blocks["tx"]["id"], "isac_nullspace_precoder")
+        self.assertEqual(blocks["radar"]["parameters"]["adc"], '"inf"')
+        self.assertEqual(blocks["doa"]["parameters"]["mode"], '"known"')
+        self.assertEqual({b["name"]: b["parameters"]["adc"] for b in ob["blocks"] if b["name"] == "radar"},
+                         {"radar": '"1bit"'})
+        shared = {b["name"]: b for b in ob["blocks"] if b["name"] not in ("tx",) and not
+                  b["id"].startswith("qtgui_") and b["id"] not in ("variable", "parameter", "snippet")}
+        for name, b in shared.items():
+            if name == "radar":
+                continue
+            self.assertIn(name, blocks)
+            self.assertEqual(blocks[name]["id"], b["id"], name)
+            self.assertEqual(blocks[name]["parameters"], b["parameters"], name)
+        # the CSI loop and the acquisition messages are wired as in the 1-bit one
+        for c in (["feedback", "csi", "tx", "csi"], ["cal_est", "cal", "cal_fix", "cal"],
+                  ["txcal_est", "cal", "txcal_fix", "cal"], ["tx", "0", "txcal_fix", "0"],
+                  ["tx", "0", "loop_est", "0"], ["loop_est", "0", "doa", "1"]):
+            self.assertIn(c, ns["connections"])
+        # the GUI shows the transmit beampattern; the headless variant keeps
+        # every processing block of the GUI one
+        gui_ids = {b["id"] for b in ns["blocks"]}
+        self.assertIn("isac_beampattern_probe", gui_ids)
+        gui_only = {b for b in gui_ids if b.startswith("qtgui_")} | {
+            "analog_const_source_x", "blocks_keep_one_in_n", "isac_beampattern_probe", "blocks_repeat",
+            "blocks_vector_source_x"}
+        head_ids = {b["id"] for b in load("isac_usrp_nullspace_ota_headless")["blocks"]}
+        self.assertLessEqual(gui_ids - gui_only, head_ids)
+
 
 # GNU Radio 3.10.5's qtgui sinks close their widget in their destructor: when the
 # garbage collector frees a QT flowgraph's widget tree first (the order varies
