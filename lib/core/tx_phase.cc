@@ -9,6 +9,7 @@
 #include <gnuradio/isac/core/tx_phase.h>
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <sstream>
 
 namespace gr {
@@ -175,6 +176,36 @@ cvec tx_phase_estimator::solve_gains(double& condition_db) const
     return b;
 }
 
+std::vector<double> tx_phase_estimator::phase_se(const cvec& b) const
+{
+    const int nt = d_ntx;
+    std::vector<double> se(nt, 0.0);
+    const double nblk = double(d_v.size());
+    const double dof = nblk * d_B - nt - 0.5 * nblk;
+    const cmat A = d_A.selfadjointView<Eigen::Lower>();
+    double fitted = 0.0;
+    for (const auto& v : d_v)
+        fitted += std::abs(b.dot(v));
+    // sum |y - e^{j theta} X b|^2 at theta_blk = arg(b^H v_blk)
+    const double rss = d_Y - 2.0 * fitted + (b.adjoint() * A * b)(0, 0).real();
+    Eigen::LDLT<cmat> ldlt(A);
+    if (!(dof > 0.0) || ldlt.info() != Eigen::Success || !(std::abs(b[0]) > 0.0)) {
+        std::fill(se.begin() + 1, se.end(), std::numeric_limits<double>::infinity());
+        return se;
+    }
+    const double s2 = std::max(rss, 0.0) / dof;
+    for (int n = 1; n < nt; ++n) {
+        cvec u = cvec::Zero(nt);
+        u[n] = std::conj(1.0 / b[n]);
+        u[0] = -std::conj(1.0 / b[0]);
+        const double q = (u.adjoint() * ldlt.solve(u))(0, 0).real();
+        se[n] = std::abs(b[n]) > 0.0 && q >= 0.0
+                    ? std::sqrt(0.5 * s2 * q)
+                    : std::numeric_limits<double>::infinity();
+    }
+    return se;
+}
+
 void tx_phase_estimator::finish_block()
 {
     const int nt = d_ntx;
@@ -298,6 +329,7 @@ bool tx_phase_estimator::process(const cfloat* x, const cfloat* y, long n)
         r.phases_rad.assign(nt, 0.0);
         r.gains_db.assign(nt, 0.0);
         const cvec b = solve_gains(r.condition_db);
+        r.phases_se_rad = phase_se(b);
         for (int k = 0; k < nt; ++k) {
             double ph = std::arg(b[k] * std::conj(b[0])) - std::arg(d_geom[k]);
             ph = std::atan2(std::sin(ph), std::cos(ph));

@@ -39,6 +39,15 @@
  *     sum X^H X has an eigenvalue spread above max_condition_db is not valid.
  *     Precoded payload alone may not do (see above); the frames' known
  *     sections (preamble, orthogonal pilots) do.
+ *     Standard error: the least-squares covariance of b, s2 A^-1, with s2 the
+ *     fit's residual power (sum over the blocks of |y - e^{j theta} X b|^2
+ *     over the complex observations less the n_tx + n_blocks / 2 fitted
+ *     parameters), through the delta method: var psi_n = u^H (s2 A^-1) u / 2,
+ *     u = conj(e_n / b_n - e_0 / b_0). The per-block rotations cost nothing
+ *     more as long as a block's x is about white (their direction, X_blk b,
+ *     is then b's common phase, which psi does not see); a residual that is
+ *     not noise (phase noise within a block, drift, IQ images) inflates s2,
+ *     and so the standard error, rather than hiding behind it.
  * Applying w_n = exp(-j psi_n) |g_0| / |g_n| (tx_cal_weights) to channel n
  * before the radio makes the radiated field a(theta)^T diag(g) diag(w) x
  * proportional to a(theta)^T x; exp(-j psi_n) alone aligns the phases only.
@@ -60,6 +69,7 @@ struct tx_phase_result {
     bool valid = false;
     std::vector<double> phases_rad; //!< psi_n, psi_0 = 0
     std::vector<double> gains_db;   //!< gains_db_0 = 0
+    std::vector<double> phases_se_rad; //!< standard error of psi_n (psi_0: 0)
     long lag = 0;                   //!< k*
     double lag_peak_db = 0.0;       //!< E_k* over the median E_k (dB)
     double lag_score = 0.0;         //!< (E_k* - median) / robust spread of the other E_k
@@ -143,6 +153,7 @@ private:
 
     void finish_block();
     cvec solve_gains(double& condition_db) const;
+    std::vector<double> phase_se(const cvec& b) const;
 };
 
 } // namespace core
