@@ -309,11 +309,16 @@ public:
     {
         // phases_se_rad against the spread of psi over independent trials:
         // correlated (precoded) x, a receiver CFO, at a strong reference and a
-        // weak one (per-snapshot SNR 30 and 0 dB)
+        // weak one (per-snapshot SNR 30 and 0 dB); and x that spans only 2 of
+        // the 4 channels within a block (another pair each block, as a
+        // precoder's x with few users), where each block's own rotation
+        // costs the relative phases information
         const int T = 300, nt = 4;
         const long n = 4096;
-        for (double sd : { 0.02, 0.7 }) {
-            gaussian_rng g(sd > 0.1 ? 51 : 50);
+        for (int c = 0; c < 3; ++c) {
+            const double sd = c == 0 ? 0.02 : 0.7;
+            const bool partial = c == 2;
+            gaussian_rng g(50 + c);
             std::vector<std::vector<double>> err(nt), se(nt);
             for (int t = 0; t < T; ++t) {
                 const cmat A = random_matrix(nt, nt, g) * 0.2 + cmat::Identity(nt, nt);
@@ -324,6 +329,11 @@ public:
                         cdouble v = 0;
                         for (int k = 0; k < nt; ++k)
                             v += A(m, k) * cdouble(s[i * nt + k]);
+                        // blocks of 32 from the lag (3): channels {0, 1},
+                        // {1, 2}, {2, 3}, {3, 0} in turn
+                        const long blk = (i + 29) / 32;
+                        if (partial && m != blk % nt && m != (blk + 1) % nt)
+                            v = 0;
                         x[i * nt + m] = cfloat(v);
                     }
                 cvec gtx(nt);
@@ -344,9 +354,7 @@ public:
                 tx_phase_estimator est(nt, 0.0, 0.5, 32, n / 2, 32);
                 CPPUNIT_ASSERT(est.process(x.data(), y.data(), n));
                 const auto& res = est.result();
-                CPPUNIT_ASSERT_MESSAGE(std::to_string(res.lag_score) + " " +
-                                           std::to_string(res.condition_db),
-                                       res.valid);
+                CPPUNIT_ASSERT(res.valid);
                 CPPUNIT_ASSERT_EQUAL(size_t(nt), res.phases_se_rad.size());
                 CPPUNIT_ASSERT_EQUAL(0.0, res.phases_se_rad[0]);
                 for (int k = 1; k < nt; ++k) {
