@@ -329,9 +329,10 @@ public:
                         cdouble v = 0;
                         for (int k = 0; k < nt; ++k)
                             v += A(m, k) * cdouble(s[i * nt + k]);
-                        // blocks of 32 from the lag (3): channels {0, 1},
+                        // the y blocks of 32 take x 3 snapshots (the lag)
+                        // earlier: channels {0, 1},
                         // {1, 2}, {2, 3}, {3, 0} in turn
-                        const long blk = (i + 29) / 32;
+                        const long blk = (i + 3) / 32;
                         if (partial && m != blk % nt && m != (blk + 1) % nt)
                             v = 0;
                         x[i * nt + m] = cfloat(v);
