@@ -127,6 +127,7 @@ int loop_delay_estimator_impl::work(int noutput_items,
                       .real("x_align", x_align)
                       .real("echo_align", echo_align)
                       .real("peak_db", res.peak_db)
+                      .real("delay_se", res.delay_se)
                       .flag("valid", res.valid)
                       .u64("snapshots", res.snapshots)
                       // the estimate's last snapshot, whatever the call sizes

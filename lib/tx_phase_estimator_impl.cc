@@ -149,6 +149,7 @@ int tx_phase_estimator_impl::work(int noutput_items,
                           .i64("lag", r.lag)
                           .real("lag_score", r.lag_score)
                           .real("condition_db", r.condition_db)
+                          .reals("phases_se_rad", r.phases_se_rad)
                           .u64("snapshots", r.snapshots)
                           .u64("offset",
                                cal_apply_offset(

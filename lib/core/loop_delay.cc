@@ -183,28 +183,65 @@ loop_delay_result loop_delay_estimator::fit(const std::vector<cmat>& C,
     for (int k = lo; k <= hi; ++k)
         p.push_back((C[k0].array().conjugate() * C[k].array()).sum() / nrm);
     // phase of the DTFT around k0: arg P(nu) = -2 pi nu (d - k0) + const
-    double sw = 0.0, swx = 0.0, swy = 0.0, swxx = 0.0, swxy = 0.0;
     const int nnu = 61;
+    std::vector<cdouble> ph(size_t(nnu) * p.size());
     for (int i = 0; i < nnu; ++i) {
         const double nu = -0.3 + 0.6 * double(i) / double(nnu - 1);
-        cdouble P(0.0, 0.0);
         for (size_t j = 0; j < p.size(); ++j) {
             const double kk = double(lo + int(j) - k0);
-            P += p[j] *
-                 cdouble(std::cos(-2.0 * pi * nu * kk), std::sin(-2.0 * pi * nu * kk));
+            ph[size_t(i) * p.size() + j] =
+                cdouble(std::cos(-2.0 * pi * nu * kk), std::sin(-2.0 * pi * nu * kk));
         }
-        const double w = std::norm(P);
-        const double y = std::arg(P); // |slope| < pi across the band for |d - k0| < 1
-        sw += w;
-        swx += w * nu;
-        swy += w * y;
-        swxx += w * nu * nu;
-        swxy += w * nu * y;
     }
-    const double den = sw * swxx - swx * swx;
-    double frac_shift = 0.0;
-    if (den > 0.0)
-        frac_shift = -(sw * swxy - swx * swy) / den / (2.0 * pi);
+    auto slope = [&](const std::vector<cdouble>& q) {
+        double sw = 0.0, swx = 0.0, swy = 0.0, swxx = 0.0, swxy = 0.0;
+        for (int i = 0; i < nnu; ++i) {
+            const double nu = -0.3 + 0.6 * double(i) / double(nnu - 1);
+            cdouble P(0.0, 0.0);
+            for (size_t j = 0; j < q.size(); ++j)
+                P += q[j] * ph[size_t(i) * q.size() + j];
+            const double w = std::norm(P);
+            const double y = std::arg(P); // |slope| < pi across the band for |d - k0| < 1
+            sw += w;
+            swx += w * nu;
+            swy += w * y;
+            swxx += w * nu * nu;
+            swxy += w * nu * y;
+        }
+        const double den = sw * swxx - swx * swx;
+        return den > 0.0 ? -(sw * swxy - swx * swy) / den / (2.0 * pi) : 0.0;
+    };
+    double frac_shift = slope(p);
+    // the standard error (header): noise per entry from the far lags' median
+    // (the median of a Gamma(M, s2) is about M s2 (1 - 1 / 9M)^3, M entries)
+    // Its lags are those outside the fit's window where there are enough of
+    // them: the kernel's sidelobes reach the margin's far lags and would
+    // inflate a strong echo's noise.
+    std::vector<double> out;
+    for (int k = 0; k < K; ++k)
+        if (k < lo || k > hi)
+            out.push_back(E[k]);
+    double noise = floor;
+    if (out.size() >= 8) {
+        std::nth_element(out.begin(), out.begin() + out.size() / 2, out.end());
+        noise = out[out.size() / 2];
+    }
+    const double M = double(C[k0].size());
+    const double s2 = noise / (M * std::pow(1.0 - 1.0 / (9.0 * M), 3));
+    double g2 = 0.0;
+    const double h = 1e-4 * nrm;
+    std::vector<cdouble> q = p;
+    for (size_t j = 0; j < p.size(); ++j) {
+        for (const cdouble e : { cdouble(h, 0.0), cdouble(0.0, h) }) {
+            q[j] = p[j] + e;
+            const double up = slope(q);
+            q[j] = p[j] - e;
+            const double dn = slope(q);
+            q[j] = p[j];
+            g2 += std::pow((up - dn) / (2.0 * h), 2);
+        }
+    }
+    res.delay_se = std::sqrt(0.5 * s2 * g2);
     frac_shift = std::max(-1.0, std::min(1.0, frac_shift));
     double d = std::max(0.0, double(k0) + frac_shift);
     res.delay = d;

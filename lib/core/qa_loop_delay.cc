@@ -18,6 +18,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <iostream>
+#include <string>
 #include <vector>
 
 using namespace gr::isac::core;
@@ -80,6 +82,7 @@ class qa_loop_delay : public CppUnit::TestFixture
     CPPUNIT_TEST(test_noise_only_and_out_of_range);
     CPPUNIT_TEST(test_batching);
     CPPUNIT_TEST(test_emulated_front_end);
+    CPPUNIT_TEST(test_delay_se_monte_carlo);
     CPPUNIT_TEST(test_tx_phase_loopback);
     CPPUNIT_TEST(test_tx_phase_noise_only);
     CPPUNIT_TEST(test_tx_phase_muted_payload);
@@ -87,6 +90,7 @@ class qa_loop_delay : public CppUnit::TestFixture
     CPPUNIT_TEST(test_tx_phase_needs_excitation);
     CPPUNIT_TEST(test_tx_phase_far_field_with_cfo);
     CPPUNIT_TEST(test_tx_phase_emulated_loopback);
+    CPPUNIT_TEST(test_tx_phase_se_monte_carlo);
     CPPUNIT_TEST(test_bad_params);
     CPPUNIT_TEST_SUITE_END();
 
@@ -215,6 +219,155 @@ public:
             CPPUNIT_ASSERT_MESSAGE(std::to_string(e.loop_delay()) + " vs " +
                                        std::to_string(est.result().delay),
                                    std::abs(est.result().delay - e.loop_delay()) < 0.05);
+        }
+    }
+
+    // The reported standard error against the spread over T independent
+    // trials: the rms error of T draws with sd sigma estimates sigma within a
+    // relative sd of 1/sqrt(2T), so 4/sqrt(2T) bounds a false failure at
+    // about 1e-4 (the reported SE itself varies a little from trial to trial;
+    // its rms is the reference).
+    // The reported standard error against the spread over T independent
+    // trials: the rms error of T draws with sd sigma estimates sigma within a
+    // relative sd of 1/sqrt(2T), so 4/sqrt(2T) bounds a false failure at
+    // about 1e-4 (the reported SE itself varies a little from trial to trial;
+    // its rms is the reference). `low` is the smallest ratio of rms error to
+    // rms SE accepted (1 - 4/sqrt(2T) when the SE must match; lower where it
+    // is known to be conservative).
+    static void check_se(const std::vector<double>& err,
+                         const std::vector<double>& se,
+                         const std::string& what,
+                         double low = 0.0)
+    {
+        const double T = double(err.size());
+        const double tol = 4.0 / std::sqrt(2.0 * T);
+        double e2 = 0.0, s2 = 0.0, mean = 0.0;
+        for (size_t i = 0; i < err.size(); ++i) {
+            e2 += err[i] * err[i];
+            s2 += se[i] * se[i];
+            mean += err[i];
+        }
+        const double rms = std::sqrt(e2 / T), se_rms = std::sqrt(s2 / T);
+        mean /= T;
+        const std::string msg = what + ": rms error " + std::to_string(rms) +
+                                ", rms SE " + std::to_string(se_rms) + ", mean error " +
+                                std::to_string(mean) + ", " + std::to_string(err.size()) +
+                                " trials";
+        const double ratio = rms / se_rms;
+        CPPUNIT_ASSERT_MESSAGE(msg, ratio < 1.0 + tol);
+        CPPUNIT_ASSERT_MESSAGE(msg, ratio > (low > 0.0 ? low : 1.0 - tol));
+        // no bias beyond the mean's own 4 sd
+        CPPUNIT_ASSERT_MESSAGE(msg, std::abs(mean) < 4.0 * se_rms / std::sqrt(T));
+    }
+
+    void test_delay_se_monte_carlo()
+    {
+        // delay_se against the empirical spread of the estimate over independent
+        // x, G, noise and delays: just above the 12 dB detection margin, and
+        // strong (~28 dB) with the echo below the noise per sample (the noise
+        // the standard error models, white across lags)
+        struct mc {
+            double noise;
+            long n;
+            double margin_lo, margin_hi, low;
+        };
+        const int T = 300, nt = 2, nr = 2;
+        // The third case, the echo 0 dB above the noise per sample: x's own
+        // self-noise (x(t - j) x(t - k)^H, j != k, through the kernel) is then as
+        // strong as the noise and correlated between the lags the kernel
+        // reaches, which the white model does not know: the SE comes out ~1.3
+        // times the spread (conservative), accepted down to 0.6.
+        for (const mc c : { mc{ 60.0, 4096, 12.0, 16.0, 0.0 },
+                            mc{ 8.0, 16384, 25.0, 32.0, 0.0 },
+                            mc{ 1.0, 4096, 25.0, 32.0, 0.6 } }) {
+            gaussian_rng g(uint64_t(40 + c.noise));
+            std::vector<double> err, se;
+            double margin = 0.0;
+            for (int t = 0; t < T; ++t) {
+                const double d = 8.0 + 8.0 * g.uniform();
+                const auto x = one_bit_x(c.n, nt, g);
+                const auto r = echo(x, random_matrix(nr, nt, g), d, c.noise, g);
+                loop_delay_estimator est(nt, nr, 64, c.n);
+                CPPUNIT_ASSERT(est.process(x.data(), r.data(), c.n));
+                const auto& res = est.result();
+                if (!res.valid)
+                    continue; // not detected: no estimate to judge
+                err.push_back(res.delay - d);
+                se.push_back(res.delay_se);
+                margin += res.peak_db;
+            }
+            margin /= double(err.size());
+            const std::string what = "delay, noise " + std::to_string(c.noise) +
+                                     ", margin " + std::to_string(margin) + " dB";
+            CPPUNIT_ASSERT_MESSAGE(what, err.size() > size_t(T) / 2);
+            CPPUNIT_ASSERT_MESSAGE(what, margin > c.margin_lo && margin < c.margin_hi);
+            check_se(err, se, what, c.low);
+        }
+    }
+
+    void test_tx_phase_se_monte_carlo()
+    {
+        // phases_se_rad against the spread of psi over independent trials:
+        // correlated (precoded) x, a receiver CFO, at a strong reference and a
+        // weak one (per-snapshot SNR 30 and 0 dB); and x that spans only 2 of
+        // the 4 channels within a block (another pair each block, as a
+        // precoder's x with few users), where each block's own rotation
+        // costs the relative phases information
+        const int T = 300, nt = 4;
+        const long n = 4096;
+        for (int c = 0; c < 3; ++c) {
+            const double sd = c == 0 ? 0.02 : 0.7;
+            const bool partial = c == 2;
+            gaussian_rng g(50 + c);
+            std::vector<std::vector<double>> err(nt), se(nt);
+            for (int t = 0; t < T; ++t) {
+                const cmat A = random_matrix(nt, nt, g) * 0.2 + cmat::Identity(nt, nt);
+                const auto s = one_bit_x(n, nt, g);
+                std::vector<cfloat> x(s.size());
+                for (long i = 0; i < n; ++i)
+                    for (int m = 0; m < nt; ++m) {
+                        cdouble v = 0;
+                        for (int k = 0; k < nt; ++k)
+                            v += A(m, k) * cdouble(s[i * nt + k]);
+                        // the y blocks of 32 take x 3 snapshots (the lag)
+                        // earlier: channels {0, 1},
+                        // {1, 2}, {2, 3}, {3, 0} in turn
+                        const long blk = (i + 3) / 32;
+                        if (partial && m != blk % nt && m != (blk + 1) % nt)
+                            v = 0;
+                        x[i * nt + m] = cfloat(v);
+                    }
+                cvec gtx(nt);
+                for (int k = 0; k < nt; ++k)
+                    gtx[k] = std::polar(1.0, 2 * pi * g.uniform());
+                const double cfo = 1e-4 * (g.uniform() - 0.5);
+                const int lag = 3;
+                std::vector<cfloat> y(n);
+                for (long i = 0; i < n; ++i) {
+                    cdouble v = 0;
+                    if (i >= lag)
+                        for (int k = 0; k < nt; ++k)
+                            v += gtx[k] * cdouble(x[(i - lag) * nt + k]);
+                    v *= std::polar(1.0, 2 * pi * cfo * double(i));
+                    y[i] = cfloat(v) +
+                           cfloat(float(sd * g.normal()), float(sd * g.normal()));
+                }
+                tx_phase_estimator est(nt, 0.0, 0.5, 32, n / 2, 32);
+                CPPUNIT_ASSERT(est.process(x.data(), y.data(), n));
+                const auto& res = est.result();
+                CPPUNIT_ASSERT(res.valid);
+                CPPUNIT_ASSERT_EQUAL(size_t(nt), res.phases_se_rad.size());
+                CPPUNIT_ASSERT_EQUAL(0.0, res.phases_se_rad[0]);
+                for (int k = 1; k < nt; ++k) {
+                    const double ref = std::arg(gtx[k] * std::conj(gtx[0]));
+                    err[k].push_back(std::remainder(res.phases_rad[k] - ref, 2 * pi));
+                    se[k].push_back(res.phases_se_rad[k]);
+                }
+            }
+            for (int k = 1; k < nt; ++k)
+                check_se(err[k],
+                         se[k],
+                         "tx phase " + std::to_string(k) + ", sd " + std::to_string(sd));
         }
     }
 

@@ -9,6 +9,7 @@
 #include <gnuradio/isac/core/tx_phase.h>
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <sstream>
 
 namespace gr {
@@ -111,6 +112,7 @@ void tx_phase_estimator::restart()
     d_A = cmat::Zero(d_ntx, d_ntx);
     d_Y = 0.0;
     d_v.clear();
+    d_Ab.clear();
     d_xh.assign(size_t(d_max + d_B) * d_ntx, cfloat(0.0f, 0.0f));
     d_yb.assign(d_B, cfloat(0.0f, 0.0f));
     d_blk = 0;
@@ -126,6 +128,7 @@ void tx_phase_estimator::set_lag(long lag)
     d_A = cmat::Zero(d_ntx, d_ntx);
     d_Y = 0.0;
     d_v.clear();
+    d_Ab.clear();
 }
 
 cvec tx_phase_estimator::solve_gains(double& condition_db) const
@@ -175,6 +178,67 @@ cvec tx_phase_estimator::solve_gains(double& condition_db) const
     return b;
 }
 
+std::vector<double> tx_phase_estimator::phase_se(const cvec& b) const
+{
+    const int nt = d_ntx;
+    std::vector<double> se(nt, 0.0);
+    const double inf = std::numeric_limits<double>::infinity();
+    const double nblk = double(d_v.size());
+    const double dof = nblk * d_B - nt - 0.5 * nblk;
+    const cmat A = d_A.selfadjointView<Eigen::Lower>();
+    double fitted = 0.0;
+    for (const auto& v : d_v)
+        fitted += std::abs(b.dot(v));
+    // sum |y - e^{j theta} X b|^2 at theta_blk = arg(b^H v_blk)
+    const double rss = d_Y - 2.0 * fitted + (b.adjoint() * A * b)(0, 0).real();
+    if (!(dof > 0.0) || !(std::abs(b[0]) > 0.0) || !b.allFinite()) {
+        std::fill(se.begin() + 1, se.end(), inf);
+        return se;
+    }
+    const double s2 = std::max(rss, 0.0) / dof;
+    // the real form of a complex vector and matrix: [Re; Im], [[Re, -Im], [Im, Re]]
+    auto real_vec = [nt](const cvec& w) {
+        Eigen::VectorXd r(2 * nt);
+        r << w.real(), w.imag();
+        return r;
+    };
+    Eigen::MatrixXd J(2 * nt, 2 * nt);
+    J << A.real(), -A.imag(), A.imag(), A.real();
+    for (const auto& Ab_lower : d_Ab) {
+        const cvec Ab = Ab_lower.selfadjointView<Eigen::Lower>() * b;
+        const double e = b.dot(Ab).real(); // b^H A_blk b
+        if (e > 0.0) {
+            const Eigen::VectorXd cr = real_vec(cdouble(0.0, 1.0) * Ab);
+            J -= cr * cr.transpose() / e;
+        }
+    }
+    // b's common phase, j b, is J's null direction: fill it (every gradient
+    // below is orthogonal to it, so this is the pseudo-inverse on them)
+    const Eigen::VectorXd nb = real_vec(cdouble(0.0, 1.0) * b).normalized();
+    J += (J.trace() / (2.0 * nt)) * nb * nb.transpose();
+    Eigen::LDLT<Eigen::MatrixXd> ldlt(J);
+    if (ldlt.info() != Eigen::Success) {
+        std::fill(se.begin() + 1, se.end(), inf);
+        return se;
+    }
+    for (int n = 1; n < nt; ++n) {
+        if (!(std::abs(b[n]) > 0.0)) {
+            se[n] = inf;
+            continue;
+        }
+        // d psi_n = Im(db_n / b_n) - Im(db_0 / b_0) on [Re db; Im db]
+        Eigen::VectorXd g = Eigen::VectorXd::Zero(2 * nt);
+        const cdouble cn = 1.0 / b[n], c0 = 1.0 / b[0];
+        g[n] = cn.imag();
+        g[nt + n] = cn.real();
+        g[0] = -c0.imag();
+        g[nt] = -c0.real();
+        const double q = g.dot(ldlt.solve(g));
+        se[n] = q >= 0.0 && std::isfinite(q) ? std::sqrt(0.5 * s2 * q) : inf;
+    }
+    return se;
+}
+
 void tx_phase_estimator::finish_block()
 {
     const int nt = d_ntx;
@@ -210,6 +274,7 @@ void tx_phase_estimator::finish_block()
     } else {
         // per block: v = X^H y and the Gram matrix X^H X at lag k*
         cvec v = cvec::Zero(nt);
+        cmat Ab = cmat::Zero(nt, nt);
         for (int i = 0; i < d_B; ++i) {
             const cfloat* xr = xrow(d_max + i - d_lag);
             const cdouble yi(d_yb[i]);
@@ -217,12 +282,16 @@ void tx_phase_estimator::finish_block()
             for (int n = 0; n < nt; ++n) {
                 const cdouble xn(xr[n]);
                 v[n] += std::conj(xn) * yi;
-                for (int m = 0; m <= n; ++m)
-                    d_A(n, m) += std::conj(xn) * cdouble(xr[m]);
+                for (int m = 0; m <= n; ++m) {
+                    const cdouble p = std::conj(xn) * cdouble(xr[m]);
+                    d_A(n, m) += p;
+                    Ab(n, m) += p;
+                }
             }
         }
         d_Q += v * v.adjoint();
         d_v.push_back(v);
+        d_Ab.push_back(Ab);
     }
     // Only snapshots that radiated count toward n_avg: a muted frame payload
     // (zero snapshots before a channel is known) adds nothing to E_k, v or
@@ -298,6 +367,7 @@ bool tx_phase_estimator::process(const cfloat* x, const cfloat* y, long n)
         r.phases_rad.assign(nt, 0.0);
         r.gains_db.assign(nt, 0.0);
         const cvec b = solve_gains(r.condition_db);
+        r.phases_se_rad = phase_se(b);
         for (int k = 0; k < nt; ++k) {
             double ph = std::arg(b[k] * std::conj(b[0])) - std::arg(d_geom[k]);
             ph = std::atan2(std::sin(ph), std::cos(ph));

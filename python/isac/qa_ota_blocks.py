@@ -602,6 +602,9 @@ class qa_ota_blocks(gr_unittest.TestCase):
             self.assertEqual(m["x_align"], math.ceil(m["delay"]) + 8)
             self.assertAlmostEqual(m["x_align"] - m["echo_align"], m["delay"])
             self.assertEqual(est.delay(), m["delay"])
+            # the standard error travels with the estimate (the core's Monte-Carlo
+            # test checks its size); this echo is strong: ~0.005-0.01 sample
+            self.assertTrue(0.0 < m["delay_se"] < 0.03, m["delay_se"])
 
     def test_loop_delay_estimator_tags_per_stream(self):
         """Each output carries the tags of the stream it lines up, at their
@@ -753,6 +756,12 @@ class qa_ota_blocks(gr_unittest.TestCase):
         self.assertLess(np.max(np.abs(err)), 1.5, err)
         self.assertEqual(m["lag"], round(emu.loop_delay()))
         self.assertFalse(m["reverse_elements"])
+        # each phase's standard error travels with it (~0.7 deg here; the core's
+        # Monte-Carlo test checks its size): the errors lie within 4 of them
+        se = np.degrees(np.array(m["phases_se_rad"]))
+        self.assertEqual(se[0], 0.0)
+        self.assertTrue(np.all((se[1:] > 0.1) & (se[1:] < 3.0)), se)
+        self.assertTrue(np.all(np.abs(err[1:] - err[0]) <= 4 * se[1:]), (err, se))
         # the corrector took it: its weights undo the transmit phases and gains
         # (every channel reaches the air with one gain, the mean power kept)
         self.assertEqual(fix.updates(), 1)

@@ -245,6 +245,59 @@ class qa_ota_scenes(gr_unittest.TestCase):
         gs = app.ser_genie(None, None, dict(r, csi_posts=[]), g)
         self.assertEqual(list(gs[1]["ser"]), list(g[1]["ser"]))
 
+    def test_005_acquisition_tolerances(self):
+        # The loop-delay and Tx calibration rows: error <= z SE + floor, z the
+        # two-sided normal quantile of 1e-3 (3.2905, tables). Measured figures
+        # of docs/ota.md (scene, seed: error, SE) pass, and a deliberate fault
+        # of their size fails. No flowgraph run: the rows' arithmetic only.
+        import importlib.machinery
+        import importlib.util
+        import numpy as np
+        loader = importlib.machinery.SourceFileLoader("isac_ota_emulated_tol",
+                                                      os.path.join(SRC, "apps", "isac_ota_emulated"))
+        app = importlib.util.module_from_spec(importlib.util.spec_from_loader(loader.name, loader))
+        loader.exec_module(app)
+        z = app.acq_z()
+        self.assertAlmostEqual(z, 3.290527, places=5)
+        self.assertAlmostEqual(app.acq_z(0.05), 1.959964, places=5)
+        # loop delay: scene 9 seed 2 (0.115 at SE 0.063, margin 12.3 dB, the old
+        # 0.1 limit's miss) passes; a 0.3-snapshot fault fails there and on a
+        # strong echo (scene 11 seed 9, SE 0.008)
+        self.assertAlmostEqual(app.delay_tolerance(0.063), z * 0.063 + app.DELAY_FLOOR, places=12)
+        self.assertLessEqual(0.115, app.delay_tolerance(0.063))
+        self.assertGreater(0.115 + 0.3, app.delay_tolerance(0.063))
+        self.assertGreater(0.004 + 0.3, app.delay_tolerance(0.008))
+        self.assertGreater(0.1, app.delay_tolerance(0.008))  # a strong echo is held tighter than before
+        # Tx: scene 9 seed 7 (errors -0.03 0.17 0.14 deg, SE 0.52 0.39 0.41)
+        # passes and fails with 5 deg more on channel 1; scene 11 seed 5 (errors
+        # -3.71 -1.62 -1.92, SE 0.73 0.49 0.55, the largest bias measured)
+        # passes and fails with 12 deg more on channel 1 (8 deg there would
+        # pass: the row judges the rms, and that run's own error is -3.71)
+        rms = lambda v: float(np.sqrt(np.mean(v ** 2)))
+        for e, se, fault in (([-0.03, 0.17, 0.14], [0.52, 0.39, 0.41], 5.0),
+                             ([-3.71, -1.62, -1.92], [0.73, 0.49, 0.55], 12.0)):
+            e, se = np.array(e), np.array(se)
+            self.assertAlmostEqual(app.txcal_tolerance(se), z * rms(se) + app.TXCAL_FLOOR_DEG, places=12)
+            self.assertLessEqual(rms(e), app.txcal_tolerance(se))
+            self.assertGreater(rms(e + np.array([fault, 0.0, 0.0])), app.txcal_tolerance(se))
+        # the false-failure rate without a floor, Monte Carlo (400 000 draws;
+        # 4 sd of a 1e-3 rate is 2e-4): at most alpha for errors fully
+        # correlated across the channels (exactly alpha) or independent
+        # (chi-square(3)/3, far below)
+        rng = np.random.default_rng(7)
+        n = 400000
+        zc = rng.standard_normal(n)[:, None] * se[None, :]
+        zi = rng.standard_normal((n, 3)) * se[None, :]
+        lim = app.txcal_tolerance(se) - app.TXCAL_FLOOR_DEG
+        fc = np.mean(np.sqrt(np.mean(zc ** 2, axis=1)) > lim)
+        fi = np.mean(np.sqrt(np.mean(zi ** 2, axis=1)) > lim)
+        self.assertLess(fc, 1e-3 + 2e-4)
+        self.assertLess(fi, 1e-4)
+        # equal SEs, fully correlated: the rate is alpha itself
+        zc = rng.standard_normal(n)[:, None] * np.ones(3)[None, :]
+        f = np.mean(np.sqrt(np.mean(zc ** 2, axis=1)) > app.txcal_tolerance(np.ones(3)) - app.TXCAL_FLOOR_DEG)
+        self.assertAlmostEqual(f, 1e-3, delta=2e-4)
+
     def test_010_scene_seed_5(self):
         self.check_scene(SCENE_SEED)
 

@@ -40,10 +40,11 @@ namespace isac {
  * f64, "x_align": f64 (8 + ceil(delay)), "echo_align": f64 (8 + ceil(delay) -
  * delay: the 8 snapshots let a 16-tap interpolator put the echo back on the
  * sample grid with its full kernel),
- * "peak_db": f64, "valid": bool, "snapshots": u64, "offset": u64 (index of
- * the last snapshot used)} after every n_avg snapshots until the first
- * valid estimate (continuous = false), or after every n_avg (continuous).
- * Message in "restart": any message starts a new estimate.
+ * "peak_db": f64, "delay_se": f64 (the estimate's standard error in samples,
+ * from the fit's linearisation and the far lags' noise), "valid": bool,
+ * "snapshots": u64, "offset": u64 (index of the last snapshot used)} after every n_avg
+ * snapshots until the first valid estimate (continuous = false), or after every n_avg
+ * (continuous). Message in "restart": any message starts a new estimate.
  */
 class ISAC_API loop_delay_estimator : virtual public gr::sync_block
 {

@@ -36,7 +36,9 @@ namespace isac {
  * c32vector exp(-j psi_n), with equalize_gains also scaled by c / |g_n|
  * (core::tx_cal_weights: every channel at the same gain, the radiated power
  * unchanged), "reverse_elements": false, "gains_db": f64vector,
- * "lag": s64, "lag_score": f64, "condition_db": f64, "snapshots": u64} - the
+ * "lag": s64, "lag_score": f64, "condition_db": f64, "phases_se_rad":
+ * f64vector (standard error of each psi_n from the LS covariance and the fit's
+ * residual; 0 for channel 0), "snapshots": u64} - the
  * array_phase_estimator dict, so array_phase_corrector(n_tx) in front of the
  * radio sink applies it. Published only when valid: once (continuous = false)
  * or after every estimate. A failed lag search starts over.

@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(loop_delay_estimator.h) */
-/* BINDTOOL_HEADER_FILE_HASH(46470876b5ed20caa989ec7b9175e150) */
+/* BINDTOOL_HEADER_FILE_HASH(df538f0f5af4fcffb837ea4ad1ab630c) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>

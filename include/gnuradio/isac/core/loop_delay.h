@@ -26,6 +26,16 @@
  *     squares over |nu| <= 0.3 cycles/sample (where every practical kernel
  *     passes the signal). A fit to a sinc would be biased by the unknown window
  *     of h; the phase slope is not.
+ *  3. standard error: the fit's own linearisation (delta method). The noise
+ *     of every C_k entry (the echo's noise and x's self-noise at the lags the
+ *     kernel does not reach) is about white across k for a white x, with the
+ *     per-entry variance s2 = E_far / (n_rx n_tx) read off the far lags'
+ *     median E_far (corrected to a mean); each projection p_k then carries
+ *     CN(0, s2) and var(d) = s2 / 2 sum_k (|dd/dRe p_k|^2 + |dd/dIm p_k|^2),
+ *     the derivatives of the very fit above by central differences. A closed
+ *     form of the kernel's fit would need h; batch means over sub-blocks of
+ *     the window would need a fit per batch at 1/B of the margin, which near
+ *     the detection threshold has no peak to fit.
  */
 #ifndef INCLUDED_ISAC_CORE_LOOP_DELAY_H
 #define INCLUDED_ISAC_CORE_LOOP_DELAY_H
@@ -45,6 +55,7 @@ struct loop_delay_result {
     double fractional = 0.0;     //!< f in [0, 1)
     long peak_lag = 0;           //!< k0
     double peak_db = 0.0;        //!< ||C_k0||^2 over the median of the far lags (dB)
+    double delay_se = 0.0;       //!< standard error of delay (samples, delta method)
     uint64_t snapshots = 0;      //!< snapshots averaged
     std::vector<double> profile; //!< ||C_k||_F^2 / ||C_k0||_F^2, k = 0 .. max_delay
 };

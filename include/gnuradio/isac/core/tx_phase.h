@@ -39,6 +39,21 @@
  *     sum X^H X has an eigenvalue spread above max_condition_db is not valid.
  *     Precoded payload alone may not do (see above); the frames' known
  *     sections (preamble, orthogonal pilots) do.
+ *     Standard error: the least-squares covariance of (b, theta), with the
+ *     noise s2 the fit's residual power (sum over the blocks of
+ *     |y - e^{j theta} X b|^2 over the complex observations less the n_tx +
+ *     n_blocks / 2 fitted parameters), through the delta method on psi_n.
+ *     On the real and imaginary parts of b the Fisher information is
+ *     (2 / s2) (R(A) - sum_blk c c^T / (b^H A_blk b)), R(A) the real form of
+ *     A and c that of j A_blk b: each block's rotation takes the information
+ *     along its own direction X_blk b. For a block's x that spans all of the
+ *     array that direction is b's common phase, which psi does not see; for a
+ *     precoder's x that spans fewer dimensions per block it is not, and
+ *     s2 A^-1 alone would understate the error. b's common phase is not
+ *     identified (a null direction, orthogonal to every psi's gradient). A
+ *     residual that is not noise (phase noise within a block, drift, IQ
+ *     images) inflates s2, and so the standard error, rather than hiding
+ *     behind it.
  * Applying w_n = exp(-j psi_n) |g_0| / |g_n| (tx_cal_weights) to channel n
  * before the radio makes the radiated field a(theta)^T diag(g) diag(w) x
  * proportional to a(theta)^T x; exp(-j psi_n) alone aligns the phases only.
@@ -60,6 +75,7 @@ struct tx_phase_result {
     bool valid = false;
     std::vector<double> phases_rad; //!< psi_n, psi_0 = 0
     std::vector<double> gains_db;   //!< gains_db_0 = 0
+    std::vector<double> phases_se_rad; //!< standard error of psi_n (psi_0: 0)
     long lag = 0;                   //!< k*
     double lag_peak_db = 0.0;       //!< E_k* over the median E_k (dB)
     double lag_score = 0.0;         //!< (E_k* - median) / robust spread of the other E_k
@@ -129,6 +145,7 @@ private:
     std::vector<double> d_E;
     cmat d_Q, d_A;         // sum of v v^H and of X^H X over the blocks
     std::vector<cvec> d_v; // v of every block of the current estimate
+    std::vector<cmat> d_Ab; // and its X^H X (lower triangle), for the standard error
     double d_Y = 0.0;      // sum of |y|^2
     // block under construction (phase 1 and 2 both work in blocks)
     std::vector<cfloat> d_xh; // x history: max_lag snapshots + current block
@@ -143,6 +160,7 @@ private:
 
     void finish_block();
     cvec solve_gains(double& condition_db) const;
+    std::vector<double> phase_se(const cvec& b) const;
 };
 
 } // namespace core
