@@ -112,7 +112,8 @@ class qa_e2e_apps(gr_unittest.TestCase):
                            (["--n-rx", "1"], "--n-rx: n_rx * cpi_len = 1 * 1 = 1 complex 1-bit samples per "
                                              "decision cannot hold pfa = 0.01"),
                            # 4 complex signs: no threshold gives a Pfa in (0, 4^-3)
-                           (["--n-rx", "4"], "use pfa >= 0.015625 or n_rx * cpi_len >= 5")):
+                           (["--n-rx", "4"], "--n-rx: n_rx * cpi_len = 4 * 1 = 4 complex 1-bit samples per "
+                                             "decision cannot hold pfa = 0.01")):
             p, _ = run_app("isac_demo", *args, limit=60)
             self.assertEqual(p.returncode, 2, (args, p.stdout[-2000:]))
             self.assertNotIn("Traceback", p.stdout, args)
