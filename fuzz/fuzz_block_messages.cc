@@ -103,8 +103,9 @@ std::vector<target>& targets()
                   } });
         }
         {
+            // CPIs of 16: one snapshot of 4 signs cannot hold Pfa 1e-3 (core::pfa_reach)
             auto rx = gr::isac::one_bit_rx_filter::make(
-                4, 4, 10.0, { -20.0 }, 15.0, { 20.0 }, 1.0, 1e-3, "1bit");
+                4, 4, 10.0, { -20.0 }, 15.0, { 20.0 }, 1.0, 1e-3, "1bit", 16);
             v.push_back(
                 { "one_bit_rx_filter",
                   rx,

@@ -13,6 +13,7 @@
 #include <gnuradio/io_signature.h>
 #include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/isac/core/limits.h>
+#include <gnuradio/isac/core/one_bit_stats.h>
 #include <gnuradio/isac/core/quantize.h>
 #include <algorithm>
 
@@ -67,6 +68,9 @@ std::unique_ptr<one_bit_rx_filter_impl::state>
 one_bit_rx_filter_impl::build(const params& p)
 {
     const core::radar_scene scene = make_scene(p);
+    const auto reach = core::pfa_reach(p.adc, p.n_rx, p.cpi_len, p.pfa);
+    if (!reach.reachable)
+        throw core::param_error(reach.reason);
     // kappa and 1/kappa both stay normal floats
     if (!(std::isfinite(p.threshold_scale) && p.threshold_scale >= 1e-30 &&
           p.threshold_scale <= 1e30))
@@ -165,6 +169,7 @@ one_bit_rx_filter_impl::one_bit_rx_filter_impl(const params& p, std::unique_ptr<
     message_port_register_out(d_stats_port);
     message_port_register_in(d_set_port);
     set_msg_handler(d_set_port, [this](const pmt::pmt_t& msg) { handle_set(msg); });
+    warn_if_coarse(p);
     const auto& table = d_state->filt.table();
     if (table && !table->tabulated())
         // beyond 4 lit clutter patches the exact variance is evaluated per snapshot
@@ -193,9 +198,30 @@ bool one_bit_rx_filter_impl::start()
 void one_bit_rx_filter_impl::apply(const params& p)
 {
     auto s = build(p); // throws on invalid parameters: nothing changed yet
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        d_params = p;
+        d_pending = std::move(s);
+    }
+    warn_if_coarse(p);
+}
+
+void one_bit_rx_filter_impl::warn_if_coarse(const params& p)
+{
+    const auto reach = core::pfa_reach(p.adc, p.n_rx, p.cpi_len, p.pfa);
     std::lock_guard<std::mutex> lock(d_mutex);
-    d_params = p;
-    d_pending = std::move(s);
+    // every rebuild (a clutter change, say) would repeat it: once per setting
+    if (!reach.coarse || reach.reason == d_warned_coarse)
+        return;
+    d_warned_coarse = reach.reason;
+    d_logger->warn("{} (pfa_coarse() is true)", reach.reason);
+}
+
+bool one_bit_rx_filter_impl::pfa_coarse() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return core::pfa_reach(d_params.adc, d_params.n_rx, d_params.cpi_len, d_params.pfa)
+        .coarse;
 }
 
 void one_bit_rx_filter_impl::set_clutter(const std::vector<double>& clutter_deg,

@@ -91,6 +91,7 @@ public:
     uint64_t degenerate_count() const override { return d_degenerate.load(); }
     uint64_t nan_count() const override { return d_nan.load(); }
     uint64_t detection_count() const override { return d_detections.load(); }
+    bool pfa_coarse() const override;
 
     int work(int noutput_items,
              gr_vector_const_void_star& input_items,
@@ -110,6 +111,7 @@ private:
     std::atomic<uint64_t> d_degenerate{ 0 }, d_nan{ 0 }, d_detections{ 0 };
     uint64_t d_items = 0;
     const pmt::pmt_t d_stats_port, d_set_port, d_detect_key, d_cpi_key, d_infeasible_key;
+    std::string d_warned_coarse; // the last coarse-Pfa warning logged
     pmt::pmt_t d_srcid =
         pmt::PMT_F; // alias_pmt() at start(): interned once, not per detection
 
@@ -118,6 +120,8 @@ private:
 
     //! Validate p, build its kernel and make it current (throws, leaving the old state).
     void apply(const params& p);
+    //! Log p's coarse-Pfa warning once per setting (core::pfa_reach).
+    void warn_if_coarse(const params& p);
     void handle_set(const pmt::pmt_t& msg);
 };
 

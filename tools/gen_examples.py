@@ -519,8 +519,9 @@ def ota_vars(g, chain):
     g.var("power", 1.0)
     g.var("comm_noise_var", 0.1)
     # the radar scene of a 4 x 4 array (asymmetric, docs/conventions.md). Four
-    # 1-bit receive channels cannot reach the Pfa = 0.01 threshold within one
-    # snapshot (|z| is bounded), so the detector integrates radar_cpi snapshots;
+    # 1-bit receive channels cannot reach Pfa = 0.01 within one snapshot (|z| takes
+    # at most 4^3 equally likely values on noise: no Pfa in (0, 4^-3), and the
+    # detector rejects it), so the detector integrates radar_cpi snapshots;
     # clutter at 30 dB would saturate four 1-bit channels, hence clutter_cnr_db.
     # The scene itself is set by parameters (ota_params: target_deg,
     # clutter_degs, clutter_cnrs_db, user_degs); these read their lists. Plain

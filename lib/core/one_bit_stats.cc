@@ -11,9 +11,11 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cmath>
 #include <list>
 #include <map>
 #include <mutex>
+#include <sstream>
 #include <thread>
 #include <tuple>
 
@@ -1142,6 +1144,48 @@ double predicted_pd(const radar_scene& scene, const threshold_table& table, cons
     conditional_tail ct(scene, 0.25, 0, table.clutter());
     ct.prepare(p.data(), scene.gr() * alpha);
     return ct.tail(k2);
+}
+
+one_bit_pfa_reach pfa_reach(adc_model adc, int n_rx, int cpi_len, double pfa)
+{
+    one_bit_pfa_reach r;
+    if (adc != adc_model::one_bit)
+        return r;
+    const long long n = (long long)n_rx * cpi_len;
+    // beyond 4^-500 the class count dwarfs any Pfa a double holds
+    r.min_pfa = n > 500 ? 0.0 : std::ldexp(1.0, int(2 * (1 - n)));
+    r.classes_above = n > 500 ? HUGE_VAL : pfa * std::ldexp(1.0, int(2 * (n - 1)));
+    std::ostringstream o;
+    o << "n_rx * cpi_len = " << n_rx << " * " << cpi_len << " = " << n
+      << " complex 1-bit samples per decision";
+    if (n == 1) {
+        r.reachable = false;
+        o << " cannot hold pfa = " << pfa << " (adc = \"1bit\"): |z| = sqrt(2)|u| "
+          << "whatever the echo, so the statistic cannot detect anything at any pfa; "
+          << "use n_rx * cpi_len >= 2";
+    } else if (pfa < r.min_pfa) {
+        r.reachable = false;
+        const long long n_min = std::max(
+            2LL, (long long)std::ceil(1.0 - std::log(pfa) / std::log(4.0) - 1e-12));
+        o << " cannot hold pfa = " << pfa << " (adc = \"1bit\"): |Z| takes at most 4^"
+          << (n - 1) << " values, equally likely where the clutter is dark, so no "
+          << "threshold gives a Pfa between 0 and 4^(1 - n) = " << r.min_pfa
+          << "; use pfa >= " << r.min_pfa << " or n_rx * cpi_len >= " << n_min;
+    } else if (r.classes_above < 64.0 || (cpi_len == 1 && n_rx < 8)) {
+        r.coarse = true;
+        o << " hold pfa = " << pfa << " only roughly: ";
+        if (r.classes_above < 64.0)
+            o << "the requested tail holds " << r.classes_above << " of the 4^" << (n - 1)
+              << " equally likely noise-only value classes of |Z|, so the Pfa moves in "
+              << "steps of about " << r.min_pfa;
+        else
+            o << "one snapshot of fewer than 8 antennas is outside the tail model's "
+              << "calibration (n_rx 8..128)";
+        o << "; more antennas or a longer CPI refine it";
+    }
+    if (!r.reachable || r.coarse)
+        r.reason = o.str();
+    return r;
 }
 
 } // namespace core

@@ -27,6 +27,7 @@ class qa_one_bit_stats : public CppUnit::TestFixture
     CPPUNIT_TEST(test_deflection_gradient);
     CPPUNIT_TEST(test_clutter_limit_scene);
     CPPUNIT_TEST(test_tail_vs_monte_carlo);
+    CPPUNIT_TEST(test_pfa_reach);
     CPPUNIT_TEST_SUITE_END();
 
     std::mt19937_64 rng{ 11 };
@@ -84,6 +85,44 @@ class qa_one_bit_stats : public CppUnit::TestFixture
     }
 
 public:
+    void test_pfa_reach()
+    {
+        // the bounds against their closed forms (the enumeration behind them:
+        // qa_one_bit_rx_filter test_018/019)
+        struct row {
+            int n_rx, cpi_len;
+            double pfa;
+            bool reachable, coarse;
+        };
+        const row rows[] = {
+            { 1, 1, 0.9, false, false },    // |z| one value: no pfa
+            { 4, 1, 0.015, false, false },  // below 4^-3
+            { 4, 1, 0.015625, true, true }, // exactly one class of 4 patterns
+            { 2, 2, 0.5, true, true },      // 2 of 16 classes
+            { 7, 1, 0.5, true, true },      // 2048 classes, but one small snapshot
+            { 8, 1, 0.01, true, false },    // 163.8 classes
+            { 8, 1, 0.0039, true, true },   // 63.9 classes
+            { 4, 16, 0.01, true, false },   // the OTA examples
+            { 1, 16, 1e-7, true, false },   // 107 classes
+            { 1, 16, 5e-8, true, true },    // 53.7 classes
+            { 4096, 1 << 24, 1e-300, true, false },
+        };
+        for (const auto& r : rows) {
+            const auto q = pfa_reach(adc_model::one_bit, r.n_rx, r.cpi_len, r.pfa);
+            const double n = double(r.n_rx) * r.cpi_len;
+            const double min_pfa = std::pow(4.0, 1.0 - n);
+            CPPUNIT_ASSERT_DOUBLES_EQUAL(min_pfa, q.min_pfa, 1e-15 * min_pfa);
+            if (n < 100)
+                CPPUNIT_ASSERT_DOUBLES_EQUAL(
+                    r.pfa / min_pfa, q.classes_above, 1e-12 * q.classes_above);
+            CPPUNIT_ASSERT_EQUAL(r.reachable, q.reachable);
+            CPPUNIT_ASSERT_EQUAL(r.coarse, q.coarse);
+            CPPUNIT_ASSERT_EQUAL(r.reachable && !r.coarse, q.reason.empty());
+            const auto ideal = pfa_reach(adc_model::ideal, r.n_rx, r.cpi_len, r.pfa);
+            CPPUNIT_ASSERT(ideal.reachable && !ideal.coarse && ideal.reason.empty());
+        }
+    }
+
     void test_arcsine_vs_monte_carlo()
     {
         // lit clutter (per-antenna CNR ~ +9 dB) and a target: far from Theorem 1

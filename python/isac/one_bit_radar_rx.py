@@ -93,6 +93,11 @@ class one_bit_radar_rx(gr.hier_block2):
         the filter, whose outputs these are."""
         self.filter.set_min_output_buffer(*args)
 
+    def pfa_coarse(self):
+        """True where the 1-bit statistic holds the set Pfa only roughly (the filter's
+        pfa_coarse(); settings it cannot hold at all raise ValueError)."""
+        return self.filter.pfa_coarse()
+
     def set_clutter(self, clutter_deg, cnr_db):
         self.filter.set_clutter(_hier.check(_params.one_bit_radar_rx.clutter_deg, clutter_deg),
                                 _hier.check(_params.one_bit_radar_rx.cnr_db, cnr_db))

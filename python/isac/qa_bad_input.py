@@ -475,6 +475,28 @@ def _(t):
         mk(8, 8, 10.0, [], 15.0, [], 1.0, 0.1, "2bit")
 
 
+@case("one_bit_rx_filter", "a 1-bit setting no threshold can serve",
+      "`n_rx` = 1 with `cpi_len` = 1 (any `pfa`); `n_rx` = 4, `cpi_len` = 1, `pfa` = 0.01 (below "
+      "4^(1 - n_rx cpi_len)); the same through `set_pfa`",
+      "`ValueError: n_rx * cpi_len = 4 * 1 = 4 complex 1-bit samples per decision cannot hold pfa = 0.01 "
+      "(adc = \"1bit\"): ... use pfa >= 0.015625 or n_rx * cpi_len >= 5`; a setter keeps the last good "
+      "state; a coarse setting (`n_rx` = 6, one snapshot) builds, warns once and sets `pfa_coarse()`")
+def _(t):
+    mk = isac.one_bit_rx_filter
+    with t.assertRaisesRegex(ValueError, r"^n_rx \* cpi_len = 1 \* 1 = 1 .* cannot hold pfa = 0\.5 .*"
+                                         r"use n_rx \* cpi_len >= 2$"):
+        mk(8, 1, 10.0, [], 15.0, [], 1.0, 0.5, "1bit")
+    with t.assertRaisesRegex(ValueError, r"^n_rx \* cpi_len = 4 \* 1 = 4 .* cannot hold pfa = 0\.01 .*"
+                                         r"use pfa >= 0\.015625 or n_rx \* cpi_len >= 5$"):
+        mk(8, 4, 10.0, [], 15.0, [], 1.0, 0.01, "1bit")
+    b = mk(8, 6, 10.0, [], 15.0, [], 1.0, 0.01, "1bit")
+    b.set_log_level("error")
+    t.assertTrue(b.pfa_coarse())
+    with t.assertRaisesRegex(ValueError, "cannot hold pfa = 0.0001"):
+        b.set_pfa(1e-4)
+    t.assertEqual(b.pfa(), 0.01)
+
+
 @case("one_bit_rx_filter", "NaN/Inf samples, degenerate x", "NaN in r, Inf in x, x = 0 (c_0 = 0)",
       "z = 0 and statistic 0 for those snapshots; counted by `nan_count()` and `degenerate_count()`")
 def _(t):
@@ -498,7 +520,8 @@ def _(t):
       "a later valid message applies")
 def _(t):
     rng = np.random.default_rng(11)
-    b = isac.one_bit_rx_filter(4, 4, 10.0, [-30.0], 15.0, [20.0], 1.0, 1e-3, "1bit")
+    # CPIs of 16: one snapshot of 4 signs cannot hold 1e-3 (core.pfa_reach)
+    b = isac.one_bit_rx_filter(4, 4, 10.0, [-30.0], 15.0, [20.0], 1.0, 1e-3, "1bit", 16)
     b.set_log_level("error")
     tb = gr.top_block()
     tb.connect(blocks.vector_source_c([1 + 1j] * 4 * 16, True, 4), (b, 0))

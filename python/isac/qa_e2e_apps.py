@@ -107,11 +107,27 @@ class qa_e2e_apps(gr_unittest.TestCase):
                            (["--cpis", "0"], "--cpis must be >= 1"),
                            (["--snapshots", "-5"], "--snapshots must be >= 0"),
                            (["--seed", "0"], "--seed must be in [1, "),
-                           (["--sense-snr-db", "inf"], "--sense-snr-db must be in [-100, 140] dB")):
+                           (["--sense-snr-db", "inf"], "--sense-snr-db must be in [-100, 140] dB"),
+                           # one 1-bit sample per decision: |z| does not depend on the echo
+                           (["--n-rx", "1"], "--n-rx: n_rx * cpi_len = 1 * 1 = 1 complex 1-bit samples per "
+                                             "decision cannot hold pfa = 0.01"),
+                           # 4 complex signs: no threshold gives a Pfa in (0, 4^-3)
+                           (["--n-rx", "4"], "--n-rx: n_rx * cpi_len = 4 * 1 = 4 complex 1-bit samples per "
+                                             "decision cannot hold pfa = 0.01")):
             p, _ = run_app("isac_demo", *args, limit=60)
             self.assertEqual(p.returncode, 2, (args, p.stdout[-2000:]))
             self.assertNotIn("Traceback", p.stdout, args)
             self.assertIn("isac_demo: error: " + says, p.stdout, args)
+
+    def test_demo_coarse_detector_fails_a_row(self):
+        # 6 antennas, one snapshot: the 1-bit statistic holds Pfa 0.01 only roughly
+        # (10 of its 4^5 noise-only value classes above the threshold), so the demo's
+        # verdict must not be OK even where the Pfa row happens to pass
+        p, _ = run_app("isac_demo", "--n-rx", "6", "--cpis", "3")
+        self.assertEqual(p.returncode, 1, p.stdout[-3000:])
+        self.assertIn("\nresult: CHECK", p.stdout)
+        self.assertIn("1-bit detector resolution", failing_rows(p.stdout))
+        self.assertIn("pfa_coarse() is true", p.stdout)  # the block's warning
 
     def test_demo_low_snr_operating_point(self):
         # SNR_C = -3 dB: ZF at the demo's 10 dB SINR needs more than the unit power

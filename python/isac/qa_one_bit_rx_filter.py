@@ -389,8 +389,9 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         self.assertGreater(np.sum(ok_b[first:] & ~ok_a[first:]), 0)  # the setter took effect during the run
 
     def test_005_bad_parameters_raise(self):
-        ok = dict(n_tx=4, n_rx=4, target_deg=0.0, clutter_deg=[30.0], snr_r_db=10.0,
+        ok = dict(n_tx=4, n_rx=8, target_deg=0.0, clutter_deg=[30.0], snr_r_db=10.0,
                   cnr_db=[20.0], radar_noise_var=1.0, pfa=0.01, adc="1bit")
+        isac.one_bit_rx_filter(**ok)  # the baseline itself is valid
         for key, val in (("n_tx", 0), ("n_rx", -1), ("target_deg", 91.0),
                          ("target_deg", float("nan")), ("clutter_deg", [200.0]),
                          ("snr_r_db", float("inf")), ("cnr_db", [1.0, 2.0]),
@@ -753,7 +754,7 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
             isac.one_bit_rx_filter(4, 4, 10.0, [-30.0], 15.0, [10.0], 1.0, pfa, "1bit", clutter_model="static")
         with self.assertRaisesRegex(ValueError, "clutter_model"):
             isac.one_bit_radar_rx(4, 4, 10.0, [-30.0], 15.0, [10.0], 1.0, pfa, clutter_model="rayleigh")
-        self.assertEqual(isac.one_bit_rx_filter(4, 4, 10.0, [-30.0], 15.0, [10.0], 1.0, pfa, "1bit",
+        self.assertEqual(isac.one_bit_rx_filter(4, 4, 10.0, [-30.0], 15.0, [10.0], 1.0, pfa, "1bit", 16,
                                                 clutter_model="fixed").clutter_model(), "fixed")
         rng = np.random.default_rng(14)
 
@@ -892,6 +893,128 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
                 tol = 4 * np.sqrt(ref[w] * (1 - ref[w]) * 2 / T) + 1e-3
                 print(f"\n{adc} {w}: Pd block {pd:.4f}, numpy reference {ref[w]:.4f} (+-{tol:.4f}, {T} CPIs)")
                 self.assertLess(abs(pd - ref[w]), tol, f"{adc} {w}")
+
+
+    # ---- settings a 1-bit statistic cannot serve (core.pfa_reach) ----
+
+    @staticmethod
+    def _sign_patterns(n):
+        """All 4^n vectors of n complex signs (+-1 +-1j), one per row."""
+        q = np.array([1 + 1j, -1 + 1j, -1 - 1j, 1 - 1j])
+        idx = np.indices((4,) * n).reshape(n, -1).T
+        return q[idx]
+
+    def test_018_pfa_reach_by_enumeration(self):
+        # Reference: every sign pattern of a decision, equally likely on noise-only
+        # echoes (x leaves the clutter dark: CNR -60 dB), through the kernel; the
+        # exceedance probabilities P(|Z| >= t) of every threshold t are counted
+        # directly. The block's claim: they are multiples of 4^(1-n) (classes of
+        # r~, j r~, -r~, -j r~), the smallest nonzero one is 4^(1-n), and at n = 1
+        # |z| is one value whatever the echo.
+        rng = np.random.default_rng(18)
+        for n_rx, L in ((1, 1), (2, 1), (3, 1), (4, 1), (5, 1), (1, 2), (1, 3), (2, 2), (3, 2)):
+            n = n_rx * L
+            sc = C.radar_scene(8, n_rx, np.deg2rad(10.0), [np.deg2rad(-50.0)], 10.0, [1e-6])
+            f = C.rx_filter(sc, C.adc_model.one_bit, 0.3, 1.0, C.threshold_model.exact, L)
+            for _ in range(3):
+                P = self._sign_patterns(n).reshape(-1, n_rx)  # L snapshots per pattern
+                x = (rng.choice([-1.0, 1.0], (L, 8)) + 1j * rng.choice([-1.0, 1.0], (L, 8))) / 4.0
+                X = np.tile(x, (4 ** n, 1))
+                z, st, status, terms = f.process(P.astype(np.complex64), X.astype(np.complex64), True)
+                self.assertTrue(np.all(np.asarray(status) == 0))
+                if L == 1:
+                    a = np.abs(np.asarray(z, dtype=complex))
+                else:
+                    Z, _ = C.cpi_statistics(sc, C.adc_model.one_bit, 0.3, 1.0, L, z, terms, status)
+                    a = np.abs(np.asarray(Z))
+                self.assertEqual(a.size, 4 ** n)
+                levels = np.unique(np.round(a / a.max(), 4))
+                exceed = np.array([np.mean(a / a.max() >= v - 5e-5) for v in levels])
+                step = 4.0 ** (1 - n)
+                k = exceed / step
+                self.assertTrue(np.allclose(k, np.round(k), atol=1e-9), (n_rx, L, exceed))
+                # a tie of classes (e.g. a symmetric u) makes the smallest step larger
+                self.assertGreaterEqual(exceed.min(), step * (1 - 1e-12))
+                # at most 4^(n-1) values
+                self.assertLessEqual(levels.size, 4 ** (n - 1))
+                if n == 1:
+                    self.assertEqual(levels.size, 1)
+            for pfa in (0.9, 0.3, 0.1, 0.01, 1e-3):
+                r = C.pfa_reach(C.adc_model.one_bit, n_rx, L, pfa)
+                self.assertEqual(r.min_pfa, step)
+                self.assertEqual(r.reachable, n >= 2 and pfa >= step, (n_rx, L, pfa))
+                self.assertAlmostEqual(r.classes_above, pfa * 4.0 ** (n - 1))
+
+    def test_019_pfa_reach_monte_carlo(self):
+        # Monte-Carlo with the clutter lit (Swerling I, 20 dB, fresh per snapshot),
+        # raw Gaussian echoes through sgn(): (a) one antenna and one snapshot gives
+        # one |z| per x, whatever the echo (no information: hence the error); (b) a
+        # reachable-but-coarse setting, N_R = 3, L = 1, pfa 0.1 (4 of 16 classes): the
+        # block's measured Pfa on noise-only echoes is the enumerated multiple of
+        # 1/16 its kappa lands on, within 4 binomial sigmas.
+        rng = np.random.default_rng(19)
+        sc = C.radar_scene(8, 1, np.deg2rad(10.0), [np.deg2rad(-50.0)], 10.0, [100.0])
+        f = C.rx_filter(sc, C.adc_model.one_bit, 0.01)
+        x = np.tile((rng.choice([-1.0, 1.0], 8) + 1j * rng.choice([-1.0, 1.0], 8)) / 4.0, (5000, 1))
+        r = rc.simulate_echo(sc, x, [10.0, 100.0], 1.0, rng)
+        z, st, _ = f.process(np.sign(r.real) + 1j * np.sign(r.imag), x)
+        st = np.asarray(st)
+        self.assertLess(np.ptp(st) / st.max(), 1e-6)
+        self.assertLess(st.max(), 1.0)  # kappa above the one value: Pd = Pfa = 0
+
+        sc = C.radar_scene(8, 3, np.deg2rad(10.0), [np.deg2rad(-50.0)], 10.0, [1e-6])
+        f = C.rx_filter(sc, C.adc_model.one_bit, 0.1)
+        x1 = (rng.choice([-1.0, 1.0], 8) + 1j * rng.choice([-1.0, 1.0], 8)) / 4.0
+        P = self._sign_patterns(3)
+        _, st_all, _ = f.process(P, np.tile(x1, (64, 1)))
+        expect = float(np.mean(np.asarray(st_all) >= 1.0))
+        self.assertAlmostEqual(expect * 16, round(expect * 16), places=9)
+        T = 40000
+        r = rc.simulate_echo(sc, np.tile(x1, (T, 1)), [0.0, 1e-6], 1.0, rng, target=False)
+        _, st, _ = f.process(np.sign(r.real) + 1j * np.sign(r.imag), np.tile(x1, (T, 1)))
+        meas = float(np.mean(np.asarray(st) >= 1.0))
+        self.assertLessEqual(abs(meas - expect), binomial_halfwidth(max(expect, 1e-3), T), (meas, expect))
+
+    def test_020_block_rejects_and_flags(self):
+        base = dict(n_tx=8, target_deg=10.0, clutter_deg=[-50.0], snr_r_db=10.0, cnr_db=[20.0],
+                    radar_noise_var=1.0)
+        # no pfa works at one sample per decision; below 4^(1-n) none either
+        for n_rx, L, pfa, says in ((1, 1, 0.5, "use n_rx * cpi_len >= 2"),
+                                   (4, 1, 0.01, "use pfa >= 0.015625 or n_rx * cpi_len >= 5"),
+                                   (2, 2, 1e-3, "use pfa >= 0.015625 or n_rx * cpi_len >= 6")):
+            for make in (isac.one_bit_rx_filter, isac.one_bit_radar_rx):
+                with self.assertRaises(ValueError) as cm:
+                    make(n_rx=n_rx, pfa=pfa, adc="1bit", cpi_len=L, **base)
+                msg = str(cm.exception)
+                self.assertTrue(msg.startswith("n_rx * cpi_len = %d * %d = %d complex 1-bit samples per "
+                                               "decision cannot hold pfa = %g" % (n_rx, L, n_rx * L, pfa)), msg)
+                self.assertIn(says, msg)
+        # the ideal ADC has a continuous statistic
+        self.assertFalse(isac.one_bit_rx_filter(n_rx=1, pfa=1e-6, adc="inf", **base).pfa_coarse())
+        # the OTA examples' size: 4 antennas, CPIs of 16
+        self.assertFalse(isac.one_bit_rx_filter(n_rx=4, pfa=0.01, adc="1bit", cpi_len=16, **base).pfa_coarse())
+        self.assertFalse(isac.one_bit_rx_filter(n_rx=8, pfa=0.01, adc="1bit", **base).pfa_coarse())
+        # reachable, coarse: 0.02 * 4^3 = 1.3 classes; one snapshot of 7 antennas
+        b = isac.one_bit_rx_filter(n_rx=4, pfa=0.02, adc="1bit", **base)
+        self.assertTrue(b.pfa_coarse())
+        self.assertTrue(isac.one_bit_radar_rx(n_rx=7, pfa=0.1, adc="1bit", **base).pfa_coarse())
+        # a setter that would leave no threshold: rejected, the last good state stays
+        with self.assertRaises(ValueError):
+            b.set_pfa(0.01)
+        self.assertEqual(b.pfa(), 0.02)
+        self.assertTrue(b.pfa_coarse())
+        # the same through the set port (handled at the next work() call): logged, ignored
+        b._post(pmt.intern("set"), pmt.dict_add(pmt.make_dict(), pmt.intern("pfa"), pmt.from_double(0.001)))
+        self.run_block(b, rc.one_bit_adc(self.cn(20, 4)), self.cn(20, 8))
+        self.assertEqual(b.pfa(), 0.02)
+        b.set_pfa(0.5)  # 32 classes: still coarse
+        self.assertTrue(b.pfa_coarse())
+        # 16 antennas: 4^15 classes, fine at 1e-2; 1e-8 leaves 10.7 above the threshold
+        b = isac.one_bit_radar_rx(n_rx=16, pfa=0.01, adc="1bit", **base)
+        self.assertFalse(b.pfa_coarse())
+        b.set_pfa(1e-8)
+        self.assertTrue(b.pfa_coarse())
+        self.assertEqual(b.filter.pfa(), 1e-8)
 
 
 if __name__ == '__main__':

@@ -194,7 +194,8 @@ class qa_reliability_stress(gr_unittest.TestCase):
                 last["snr"] = float(self.rng.uniform(0, 30))
                 ch.set_target_snr_db(last["snr"])
             elif a == 2:
-                last["pfa"] = float(10 ** self.rng.uniform(-6, -1))
+                # 8 signs per decision: no threshold holds a Pfa below 4^-7 = 6.1e-5
+                last["pfa"] = float(10 ** self.rng.uniform(-4, -1))
                 rx.set_pfa(last["pfa"])
                 rx.set_clutter([rnd_deg(), rnd_deg()], [10.0, 20.0])
             elif a == 3:

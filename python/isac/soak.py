@@ -93,7 +93,8 @@ def radar_loopback(rng, n_tx=8, n_users=2, n_rx=8):
         ch.set_target_deg(th)
         rx.set_target_deg(th)
         ch.set_clutter([float(rng.uniform(-60, 60))], [20.0])
-        rx.set_pfa(float(10 ** rng.uniform(-6, -2)))
+        # no threshold on n_rx 1-bit signs holds a Pfa below 4^(1 - n_rx)
+        rx.set_pfa(float(10 ** rng.uniform(max(-6.0, (1 - n_rx) * np.log10(4.0)), -2)))
         ch._post(pmt.intern("set"), bad)
         rx._post(pmt.intern("set"), bad)
         if chk_x.bad or chk_u.bad:

@@ -150,6 +150,14 @@ public:
     virtual uint64_t degenerate_count() const = 0; //!< snapshots with c_0 = 0
     virtual uint64_t nan_count() const = 0;        //!< snapshots with NaN/Inf input
     virtual uint64_t detection_count() const = 0;  //!< statistics >= 1
+    /*!
+     * True where the 1-bit statistic can hold the set Pfa only roughly: fewer than
+     * 64 of its 4^(n_rx cpi_len - 1) noise-only value classes lie above the threshold,
+     * or one snapshot of fewer than 8 antennas (core::pfa_reach; logged once per
+     * setting). Settings no threshold can serve at all are rejected by make() and
+     * set_pfa(). Always false for the ideal ADC.
+     */
+    virtual bool pfa_coarse() const = 0;
 };
 
 } // namespace isac

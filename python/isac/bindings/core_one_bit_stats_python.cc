@@ -112,6 +112,23 @@ units of sigma_R^2): Cq = (4/pi)(asin(Re C/d) + j asin(Im C/d)), C = I + sum p_q
         py::arg("p"),
         py::arg("adc") = adc_model::one_bit,
         "(alpha, Theorem-1 H0 variance) of the block's filter v = M^-1 g_0 = G alpha.");
+    py::class_<one_bit_pfa_reach>(m, "one_bit_pfa_reach")
+        .def_readonly("min_pfa", &one_bit_pfa_reach::min_pfa)
+        .def_readonly("classes_above", &one_bit_pfa_reach::classes_above)
+        .def_readonly("reachable", &one_bit_pfa_reach::reachable)
+        .def_readonly("coarse", &one_bit_pfa_reach::coarse)
+        .def_readonly("reason", &one_bit_pfa_reach::reason);
+    m.def("pfa_reach",
+          &pfa_reach,
+          py::arg("adc"),
+          py::arg("n_rx"),
+          py::arg("cpi_len"),
+          py::arg("pfa"),
+          "Whether a 1-bit detector of n_rx antennas and CPIs of cpi_len snapshots can "
+          "hold pfa: min_pfa = 4^(1 - n_rx cpi_len), the smallest nonzero Pfa of any "
+          "threshold on noise-only echoes; reachable = pfa >= min_pfa (and n_rx cpi_len "
+          ">= 2); coarse: reachable, but fewer than 64 noise-only value classes above "
+          "the threshold, or one snapshot of fewer than 8 antennas; reason says why.");
     m.def("toeplitz_quad_form",
           &toeplitz_quad_form,
           py::arg("t"),

@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(one_bit_rx_filter.h)                                       */
-/* BINDTOOL_HEADER_FILE_HASH(52d7807652eccc2981568f20fcbfe001) */
+/* BINDTOOL_HEADER_FILE_HASH(568597b154ba3782b73ff46b4968cd6c) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
@@ -119,5 +119,9 @@ gnuradio.isac.rx_calibration). Bad parameters raise ValueError.)doc"
         .def("expected_pd", &blk::expected_pd, py::arg("x"))
         .def("degenerate_count", &blk::degenerate_count)
         .def("nan_count", &blk::nan_count)
-        .def("detection_count", &blk::detection_count);
+        .def("detection_count", &blk::detection_count)
+        .def("pfa_coarse",
+             &blk::pfa_coarse,
+             "True where the 1-bit statistic can hold the set Pfa only roughly "
+             "(core.pfa_reach).");
 }

@@ -46,6 +46,7 @@
 
 #include <gnuradio/isac/core/radar_metrics.h>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace gr {
@@ -297,6 +298,32 @@ private:
  * per-antenna CNR (dB), clamped at its ends (N_R >= 1024: 1).
  */
 double calibration_factor(int n_rx, double pfa, double cnr_pa_db);
+
+/*!
+ * What a 1-bit detector with n_rx antennas and CPIs of cpi_len snapshots can reach at
+ * a set Pfa. Its statistic is a function of the n = n_rx cpi_len complex signs, so it
+ * takes at most 4^n values. The echo's law is circular (noise, a Swerling I or a
+ * fixed-amplitude uniform-phase clutter gain), so r~ and j r~ are equally likely and
+ * have the same |Z|: the patterns fall into 4^(n-1) classes of 4. Where x leaves the
+ * clutter dark (what a radar precoder aims for) the 4^n patterns are equally likely,
+ * so any threshold either exceeds the largest |Z| (no detection under H1 either: the
+ * same patterns) or lets at least one class through, 4^(1-n) of the H0 mass.
+ *
+ * min_pfa = 4^(1-n); reachable = pfa >= min_pfa (n = 1: never, the statistic does not
+ * depend on r at all). classes_above = pfa 4^(n-1), the noise-only classes the
+ * requested tail holds: below 64 the achievable Pfa values are a few coarse steps.
+ * coarse: reachable, and classes_above < 64 or a single-snapshot array below
+ * n_rx = 8, where the tail model is not calibrated and sits 2-3x below the set Pfa
+ * (docs/one_bit_rx_filter.md). The ideal ADC is always reachable and never coarse.
+ */
+struct one_bit_pfa_reach {
+    double min_pfa = 0.0;
+    double classes_above = 0.0;
+    bool reachable = true;
+    bool coarse = false;
+    std::string reason; //!< why coarse or unreachable, empty otherwise
+};
+one_bit_pfa_reach pfa_reach(adc_model adc, int n_rx, int cpi_len, double pfa);
 
 //! calibration_factor() at a fixed N_R and Pfa, those two coordinates located once
 //! (the receive filter evaluates it per snapshot): the same values.
