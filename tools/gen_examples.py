@@ -767,7 +767,7 @@ def ota_sensing(g, chain):
     g.conn(radar, 0, "z_sink", 0)
     doa = g.add("doa", "isac_bistatic_doa_rx", n_tx="n_tx", n_rx="n_rx", tx_deg="tx_deg", cpi_len="cpi_len",
                 mode='"known"', grid_min_deg=-90.0, grid_max_deg=90.0, grid_step_deg=0.1,
-                noise_var="radar_noise_var", p_gauss=0.0, refine='"newton"')
+                noise_var="radar_noise_var", p_gauss=0.0, refine='"newton"', clutter_deg="clutter_deg")
     g.conn("cal_fix", 0, doa, 0)
     g.conn("loop_est", 0, doa, 1)
     return radar, doa

@@ -79,7 +79,13 @@ class bistatic_doa_rx:
         '"newton"',
         'refinement of the grid maximum',
         None)
-    all = (n_tx, n_rx, tx_deg, cpi_len, mode, grid_min_deg, grid_max_deg, grid_step_deg, noise_var, p_gauss, refine)
+    clutter_deg = _spec(
+        'clutter_deg', 'reals', 'deg', -90.0, 90.0, False, False,
+        None, None, None, None, True,
+        '()',
+        "known mode: angles of static clutter patches whose paths (the same angle on transmit and receive, as in a monostatic array: isac_channel's and emulated_radio's clutter_deg) are projected out of the estimate (doa_mle's clutter_deg; needs p_gauss = 0); [] = none",
+        None)
+    all = (n_tx, n_rx, tx_deg, cpi_len, mode, grid_min_deg, grid_max_deg, grid_step_deg, noise_var, p_gauss, refine, clutter_deg)
 
 class emulated_radio:
     n_tx = _spec(

@@ -41,13 +41,14 @@ class bistatic_doa_rx(gr.hier_block2):
       noise_var: total complex noise variance per antenna; (0, inf) (default 1.0) [settable]
       p_gauss: gaussian mode: g_T^T R_x g_T^* (scales beta_abs/tnr_est only; 0: unknown, treated as 1); known mode: g_T^T R_G g_T^* of an additional Gaussian part (0: pure known signal; > 0: mixed estimator); [0, inf) (default 0.0)
       refine: refinement of the grid maximum; "newton", "parabolic", "none" (default "newton")
+      clutter_deg: known mode: angles of static clutter patches whose paths (the same angle on transmit and receive, as in a monostatic array: isac_channel's and emulated_radio's clutter_deg) are projected out of the estimate (doa_mle's clutter_deg; needs p_gauss = 0); [] = none (deg); each in [-90, 90] (default ()) [settable]
     """
     # gen_params:end doc
 
     # gen_params:begin signature
     def __init__(self, n_tx=16, n_rx=16, tx_deg=0.0, cpi_len=64, mode="known", grid_min_deg=-90.0,
                  grid_max_deg=90.0, grid_step_deg=0.1, noise_var=1.0, p_gauss=0.0, refine="newton",
-                 **removed):
+                 clutter_deg=(), **removed):
     # gen_params:end signature
         reject_removed("bistatic_doa_rx", removed)
         # every parameter against its descriptor before the io_signature is built
@@ -62,13 +63,14 @@ class bistatic_doa_rx(gr.hier_block2):
         noise_var = _hier.check(_params.bistatic_doa_rx.noise_var, noise_var)
         p_gauss = _hier.check(_params.bistatic_doa_rx.p_gauss, p_gauss)
         refine = _hier.check(_params.bistatic_doa_rx.refine, refine)
+        clutter_deg = _hier.check(_params.bistatic_doa_rx.clutter_deg, clutter_deg)
         grid_max_deg = _hier.check(_params.bistatic_doa_rx.grid_max_deg, grid_max_deg, lo=grid_min_deg)
         # gen_params:end check
         # known mode: doa_mle forms the reference c_t = g_T(tx_deg)^T x_t from x
         # itself (steering_reference's product, without its thread)
         known = mode == "known"
         doa = _blk.doa_mle(n_rx, cpi_len, mode, grid_min_deg, grid_max_deg, grid_step_deg, noise_var, p_gauss,
-                           refine, n_tx if known else 0, tx_deg)
+                           refine, n_tx if known else 0, tx_deg, list(clutter_deg))
         gr.hier_block2.__init__(self, "bistatic_doa_rx",
                                 gr.io_signature2(2, 2, gr.sizeof_gr_complex * n_rx, gr.sizeof_gr_complex * n_tx),
                                 gr.io_signature(1, 1, gr.sizeof_float))
@@ -101,4 +103,8 @@ class bistatic_doa_rx(gr.hier_block2):
     def set_noise_var(self, noise_var):
         """total complex noise variance per antenna; (0, inf)"""
         self.doa.set_noise_var(_hier.check(_params.bistatic_doa_rx.noise_var, noise_var))
+
+    def set_clutter_deg(self, clutter_deg):
+        """known mode: angles of static clutter patches whose paths (the same angle on transmit and receive, as in a monostatic array: isac_channel's and emulated_radio's clutter_deg) are projected out of the estimate (doa_mle's clutter_deg; needs p_gauss = 0); [] = none (deg); each in [-90, 90]"""
+        self.doa.set_clutter_deg(_hier.check(_params.bistatic_doa_rx.clutter_deg, clutter_deg))
     # gen_params:end setters
