@@ -18,7 +18,6 @@ import os
 import sys
 import time
 
-import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python", "isac"))
 import qa_ota_nullspace as q  # noqa: E402

@@ -40,7 +40,7 @@ import time
 
 import numpy as np
 import pmt
-from gnuradio import blocks, gr, gr_unittest
+from gnuradio import blocks, gr_unittest
 
 try:
     from gnuradio import isac
