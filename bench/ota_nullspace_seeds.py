@@ -18,7 +18,6 @@ import os
 import sys
 import time
 
-import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python", "isac"))
 import qa_ota_nullspace as q  # noqa: E402
@@ -32,6 +31,7 @@ def main(argv):
     a = ap.parse_args(argv)
     scenes = [int(v) for v in a.scenes.split(",")]
     emus = [int(v) for v in a.emu_seeds.split(",")]
+    app = q.acceptance_app()
     print("scene  emu  target/users (deg)        delay err  1st CSI  1st design  payload<design  "
           "genie SINR (dB)  SER (limits)                                   DoA RMSE/limit (n, faded)  ok  s")
     for sc in scenes:
@@ -43,7 +43,8 @@ def main(argv):
             d = isac.scene.draw_scene(sc, 4, 2)
             ser_ok = all(r["ser_lo"][u] <= r["ser"][u] <= r["ser_hi"][u] for u in range(2))
             doa_ok = r["doa_n"] > 300 and r["doa_rmse"] < r["doa_limit"]
-            ok = ser_ok and doa_ok and r["payload_before"] == 0 and abs(r["delay_est"] - r["delay_true"]) < 0.1
+            delay_ok = abs(r["delay_est"] - r["delay_true"]) <= app.delay_tolerance(r["delay_se"])
+            ok = ser_ok and doa_ok and r["payload_before"] == 0 and delay_ok
             ser = " ".join("%.2e [%.2e,%.2e]" % (r["ser"][u], r["ser_lo"][u], r["ser_hi"][u]) for u in range(2))
             print("%5d %4d  %5.1f / %5.1f %5.1f      %8.3f %8d %11d %15d  %6.2f %6.2f  %s  %.3f/%.3f (%d, %d)  %s %4.1f"
                   % (sc, es, d["target_deg"], d["user_deg"][0], d["user_deg"][1], r["delay_est"] - r["delay_true"],

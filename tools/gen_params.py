@@ -530,6 +530,11 @@ def grc_params(b):
             if k not in ("label", "comment", "dtype", "default", "option_labels", "presets", "hide", "category"):
                 dumped = yaml.safe_dump({k: v}, default_flow_style=None, width=1000).rstrip()
                 o.extend("  " + line for line in dumped.splitlines())
+        if "options" in g and g.get("option_labels"):
+            # GRC-only options (a string field offering values): their labels
+            if len(g["option_labels"]) != len(g["options"]):
+                raise DescriptorError(f"{b['block']}.{p['name']}: one option label per option")
+            o.append("  option_labels: " + flow_list(g["option_labels"]))
     for x in b.get("grc_only_params", []):
         if x.get("id") in {p["name"] for p in b["params"]}:
             raise DescriptorError(f"{b['block']}: GRC-only parameter {x.get('id')} is also a make() parameter")

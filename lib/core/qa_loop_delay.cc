@@ -226,11 +226,6 @@ public:
     // trials: the rms error of T draws with sd sigma estimates sigma within a
     // relative sd of 1/sqrt(2T), so 4/sqrt(2T) bounds a false failure at
     // about 1e-4 (the reported SE itself varies a little from trial to trial;
-    // its rms is the reference).
-    // The reported standard error against the spread over T independent
-    // trials: the rms error of T draws with sd sigma estimates sigma within a
-    // relative sd of 1/sqrt(2T), so 4/sqrt(2T) bounds a false failure at
-    // about 1e-4 (the reported SE itself varies a little from trial to trial;
     // its rms is the reference). `low` is the smallest ratio of rms error to
     // rms SE accepted (1 - 4/sqrt(2T) when the SE must match; lower where it
     // is known to be conservative).

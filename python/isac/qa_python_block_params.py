@@ -256,7 +256,8 @@ class qa_python_block_params(unittest.TestCase):
                                  f"{d['block']}.{p['name']} = {bad}")
 
     def test_007_grc_enums_have_labels(self):
-        """Every drop-down of every GRC block (C++ and Python) shows a label
+        """Every drop-down of every GRC block (C++ and Python; enums and the
+        string fields that offer options but take a variable too) shows a label
         per option: without them GRC shows the raw Python strings ('"newton"'),
         and a block that takes a parameter `from` another block's descriptor
         does not inherit the other block's labels."""
@@ -267,7 +268,8 @@ class qa_python_block_params(unittest.TestCase):
             with open(fn) as f:
                 g = yaml.safe_load(f)
             for p in g.get("parameters", []):
-                if p.get("dtype") != "enum":
+                # an enum, or a string with a drop-down that also takes a variable
+                if "options" not in p:
                     continue
                 enums += 1
                 where = "%s: %s" % (os.path.basename(fn), p["id"])
