@@ -14,6 +14,7 @@
 #include <gnuradio/isac/array_phase_estimator.h>
 #include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/isac/core/limits.h>
+#include <gnuradio/isac/core/rx_phase.h>
 #include <gnuradio/isac/core/steering.h>
 #include <algorithm>
 #include <cmath>
@@ -25,6 +26,7 @@ namespace isac {
 
 namespace {
 pmt::pmt_t cal_message(const std::vector<double>& ph,
+                       const std::vector<double>& se,
                        bool reverse_elements,
                        uint64_t last_snapshot,
                        uint64_t offset)
@@ -35,6 +37,8 @@ pmt::pmt_t cal_message(const std::vector<double>& ph,
     msg_dict d;
     d.reals("phases_rad", ph);
     d.complexes("weights", w);
+    // each phase's standard error (core/rx_phase.h), channel 0 the reference: 0
+    d.reals("phases_se_rad", se);
     d.flag("reverse_elements", reverse_elements);
     // the estimate's last snapshot, a stream position (acquisition figures),
     // whatever the call sizes
@@ -64,7 +68,8 @@ class array_phase_estimator_impl : public array_phase_estimator
     int64_t d_zk = 0;
     const pmt::pmt_t d_cal_port, d_recal_port;
     mutable std::mutex d_mutex;
-    std::vector<core::cdouble> d_acc;
+    core::product_phase_sum d_acc; // z_n z_0^* over snapshots or tone blocks
+    std::vector<core::cdouble> d_snap;
     std::vector<double> d_pow;
     int64_t d_k = 0, d_good = 0;
     float d_peak = 0;
@@ -74,7 +79,7 @@ class array_phase_estimator_impl : public array_phase_estimator
 
     void restart_locked()
     {
-        std::fill(d_acc.begin(), d_acc.end(), core::cdouble(0));
+        d_acc.reset();
         std::fill(d_pow.begin(), d_pow.end(), 0.0);
         std::fill(d_z.begin(), d_z.end(), core::cdouble(0));
         d_k = d_good = d_zk = 0;
@@ -82,7 +87,7 @@ class array_phase_estimator_impl : public array_phase_estimator
     }
 
     //! Empty when the average is not usable (and why).
-    std::vector<double> finish_locked(std::string& why) const
+    std::vector<double> finish_locked(std::string& why, std::vector<double>& se) const
     {
         if (2 * d_good < d_avg) {
             why = std::to_string(d_good) + " of " + std::to_string(d_avg) +
@@ -93,17 +98,19 @@ class array_phase_estimator_impl : public array_phase_estimator
             why = "all samples zero or denormal";
             return {};
         }
+        const auto& acc = d_acc.sums();
         std::vector<double> ph(d_n, 0.0);
         for (int c = 1; c < d_n; ++c) {
-            const double coh = std::abs(d_acc[c]) / std::sqrt(d_pow[c] * d_pow[0]);
+            const double coh = std::abs(acc[c]) / std::sqrt(d_pow[c] * d_pow[0]);
             if (!(coh > 1e-6)) {
                 why =
                     "channel " + std::to_string(c) + " is not correlated with channel 0";
                 return {};
             }
-            ph[c] = std::remainder(std::arg(d_acc[c]) - (d_expected[c] - d_expected[0]),
+            ph[c] = std::remainder(std::arg(acc[c]) - (d_expected[c] - d_expected[0]),
                                    2 * core::pi);
         }
+        se = d_acc.phase_se();
         return ph;
     }
 
@@ -129,6 +136,7 @@ public:
           d_cal_port(pmt::mp("cal")),
           d_recal_port(pmt::mp("recalibrate")),
           d_acc(n),
+          d_snap(n),
           d_pow(n)
     {
         message_port_register_out(d_cal_port);
@@ -185,26 +193,25 @@ public:
                     d_peak = std::max(d_peak, peak);
                     ++d_good;
                 } else if (finite) { // a NaN snapshot is skipped, not averaged
-                    const core::cdouble r0 = s[0];
                     for (int c = 0; c < d_n; ++c) {
-                        const core::cdouble rc = s[c];
-                        d_acc[c] += rc * std::conj(r0);
-                        d_pow[c] += std::norm(rc);
+                        d_snap[c] = s[c];
+                        d_pow[c] += std::norm(d_snap[c]);
                     }
+                    d_acc.add(d_snap.data());
                     d_peak = std::max(d_peak, peak);
                     ++d_good;
                 }
                 if (d_tone_freq != 0.0 && (++d_zk == d_tone_block || d_k + 1 == d_avg)) {
                     // a completed (or the last, partial) tone block
-                    for (int c = 0; c < d_n; ++c)
-                        d_acc[c] += d_z[c] * std::conj(d_z[0]);
+                    d_acc.add(d_z.data());
                     std::fill(d_z.begin(), d_z.end(), core::cdouble(0));
                     d_zk = 0;
                 }
                 if (++d_k < d_avg)
                     continue;
                 std::string why;
-                std::vector<double> ph = finish_locked(why);
+                std::vector<double> se;
+                std::vector<double> ph = finish_locked(why, se);
                 restart_locked();
                 if (ph.empty()) {
                     const uint64_t k = ++d_rejected;
@@ -217,7 +224,7 @@ public:
                 d_done = !d_continuous;
                 const uint64_t last = nitems_read(0) + uint64_t(t);
                 out.push_back(
-                    cal_message(ph, d_reverse, last, cal_apply_offset(*this, last)));
+                    cal_message(ph, se, d_reverse, last, cal_apply_offset(*this, last)));
             }
         }
         for (const auto& m : out)

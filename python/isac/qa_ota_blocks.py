@@ -842,6 +842,42 @@ class qa_ota_blocks(gr_unittest.TestCase):
         self.assertLess(errs[0.0625], 0.5, errs)
         self.assertGreater(errs[0.0], 3 * errs[0.0625], errs)
 
+    def test_receive_phase_standard_error(self):
+        # "phases_se_rad": the spread of the products z_n z_0^* over the tone
+        # blocks (19 of 1024 and a last, partial one of 544) or, without a
+        # tone, over the snapshots; numpy on the same samples, and the errors
+        # against the true phases within 4 of their SEs
+        rng = np.random.default_rng(11)
+        n, L, f = 20000, 1024, 0.0625
+        t = np.arange(n)
+        psi = np.array([0.0, 0.4, -1.1, 2.0])
+        r = (0.1 * np.exp(1j * (2 * np.pi * f * t[:, None] + psi[None, :]))
+             + (rng.standard_normal((n, 4)) + 1j * rng.standard_normal((n, 4))) * np.sqrt(0.5)).astype(np.complex64)
+        for tone in (f, 0.0):
+            tb = gr.top_block()
+            est = isac.array_phase_estimator(4, 0.0, n, 0.5, False, False, tone, L)
+            store = msg_store()
+            tb.connect(blocks.vector_source_c(r.ravel().tolist(), False, 4), est)
+            tb.msg_connect(est, "cal", store, "in")
+            tb.run()
+            m = store.msgs[0]
+            z = r.astype(complex)
+            if tone:
+                d = z * np.exp(-2j * np.pi * tone * t)[:, None]
+                z = np.array([d[k:k + L].sum(axis=0) for k in range(0, n, L)])
+            p = z * np.conj(z[:, :1])
+            s1 = p.sum(axis=0)
+            phi = np.angle(s1)
+            K = len(z)
+            se = np.sqrt(K / (K - 1) * np.sum(np.imag(p * np.exp(-1j * phi)) ** 2, axis=0) / np.abs(s1) ** 2)
+            se[0] = 0.0
+            self.assertEqual(len(m["phases_se_rad"]), 4)
+            self.assertEqual(m["phases_se_rad"][0], 0.0)
+            np.testing.assert_allclose(m["phases_se_rad"], se, rtol=1e-4)
+            np.testing.assert_allclose(m["phases_rad"], phi, atol=1e-5)
+            e = np.angle(np.exp(1j * (np.array(m["phases_rad"]) - psi)))
+            self.assertTrue(np.all(np.abs(e[1:]) < 4 * se[1:]), (tone, e, se))
+
     def test_csi_feedback_order_of_reports(self):
         # the users' receivers run in threads of their own: whatever order their
         # rows arrive in, the published channels are the same - one per frame that

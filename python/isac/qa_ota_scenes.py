@@ -246,7 +246,7 @@ class qa_ota_scenes(gr_unittest.TestCase):
         self.assertEqual(list(gs[1]["ser"]), list(g[1]["ser"]))
 
     def test_005_acquisition_tolerances(self):
-        # The loop-delay and Tx calibration rows: error <= z SE + floor, z the
+        # The loop-delay, Tx and Rx calibration rows: error <= z SE + floor, z the
         # two-sided normal quantile of 1e-3 (3.2905, tables). Measured figures
         # of docs/ota.md (scene, seed: error, SE) pass, and a deliberate fault
         # of their size fails. No flowgraph run: the rows' arithmetic only.
@@ -274,12 +274,13 @@ class qa_ota_scenes(gr_unittest.TestCase):
         # passes and fails with 12 deg more on channel 1 (8 deg there would
         # pass: the row judges the rms, and that run's own error is -3.71)
         rms = lambda v: float(np.sqrt(np.mean(v ** 2)))
+        tol = lambda se: app.cal_tolerance(se, app.TXCAL_FLOOR_DEG)
         for e, se, fault in (([-0.03, 0.17, 0.14], [0.52, 0.39, 0.41], 5.0),
                              ([-3.71, -1.62, -1.92], [0.73, 0.49, 0.55], 12.0)):
             e, se = np.array(e), np.array(se)
-            self.assertAlmostEqual(app.txcal_tolerance(se), z * rms(se) + app.TXCAL_FLOOR_DEG, places=12)
-            self.assertLessEqual(rms(e), app.txcal_tolerance(se))
-            self.assertGreater(rms(e + np.array([fault, 0.0, 0.0])), app.txcal_tolerance(se))
+            self.assertAlmostEqual(tol(se), z * rms(se) + app.TXCAL_FLOOR_DEG, places=12)
+            self.assertLessEqual(rms(e), tol(se))
+            self.assertGreater(rms(e + np.array([fault, 0.0, 0.0])), tol(se))
         # the false-failure rate without a floor, Monte Carlo (400 000 draws;
         # 4 sd of a 1e-3 rate is 2e-4): at most alpha for errors fully
         # correlated across the channels (exactly alpha) or independent
@@ -288,15 +289,33 @@ class qa_ota_scenes(gr_unittest.TestCase):
         n = 400000
         zc = rng.standard_normal(n)[:, None] * se[None, :]
         zi = rng.standard_normal((n, 3)) * se[None, :]
-        lim = app.txcal_tolerance(se) - app.TXCAL_FLOOR_DEG
+        lim = tol(se) - app.TXCAL_FLOOR_DEG
         fc = np.mean(np.sqrt(np.mean(zc ** 2, axis=1)) > lim)
         fi = np.mean(np.sqrt(np.mean(zi ** 2, axis=1)) > lim)
         self.assertLess(fc, 1e-3 + 2e-4)
         self.assertLess(fi, 1e-4)
         # equal SEs, fully correlated: the rate is alpha itself
         zc = rng.standard_normal(n)[:, None] * np.ones(3)[None, :]
-        f = np.mean(np.sqrt(np.mean(zc ** 2, axis=1)) > app.txcal_tolerance(np.ones(3)) - app.TXCAL_FLOOR_DEG)
+        f = np.mean(np.sqrt(np.mean(zc ** 2, axis=1)) > tol(np.ones(3)) - app.TXCAL_FLOOR_DEG)
         self.assertAlmostEqual(f, 1e-3, delta=2e-4)
+        # Rx: the drift of the typical profile (2 deg, 60 s) between the
+        # estimate's centre and the truth's reading 0.442 s later, 0.343 deg
+        # for a channel against channel 0; none before the estimate
+        import types
+        prof = types.SimpleNamespace(drift_phase_std_deg=2.0, drift_tau_s=60.0)
+        self.assertAlmostEqual(app.drift_sd_deg(prof, 0.442), math.sqrt(16.0 * (1.0 - math.exp(-0.442 / 60.0))),
+                               places=12)
+        self.assertAlmostEqual(app.drift_sd_deg(prof, 0.442), 0.343, places=3)
+        self.assertEqual(app.drift_sd_deg(prof, -1.0), 0.0)
+        # scene 9 seed 4 (errors 0.518 0.411 0.924 deg, SE 0.039 0.036 0.028,
+        # the largest measured) passes with the drift and fails without it
+        # (z SE + 0.2 alone is 0.31 deg, below the error's 0.66); a 4 deg fault on
+        # channel 1 fails
+        e, se = np.array([0.518, 0.411, 0.924]), np.array([0.039, 0.036, 0.028])
+        eff = np.sqrt(se ** 2 + app.drift_sd_deg(prof, 0.442) ** 2)
+        self.assertLessEqual(rms(e), app.cal_tolerance(eff, app.RXCAL_FLOOR_DEG))
+        self.assertGreater(rms(e), app.cal_tolerance(se, app.RXCAL_FLOOR_DEG))
+        self.assertGreater(rms(e + np.array([4.0, 0.0, 0.0])), app.cal_tolerance(eff, app.RXCAL_FLOOR_DEG))
 
     def test_010_scene_seed_5(self):
         self.check_scene(SCENE_SEED)

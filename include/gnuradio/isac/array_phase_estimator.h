@@ -26,7 +26,10 @@ namespace isac {
  * message carries the flag). The calibration source is a pilot from a
  * known direction, or (cal_deg = 0) one tone split to all inputs.
  * in0: vectors of n_rx samples. Message out "cal": {"phases_rad": f64vector,
- * "weights": c32vector exp(-j phi), "reverse_elements": bool, "last_snapshot":
+ * "weights": c32vector exp(-j phi), "phases_se_rad": f64vector, each phase's
+ * standard error (0 for channel 0; the spread of the products over the tone
+ * blocks, or over the snapshots without a tone: core/rx_phase.h),
+ * "reverse_elements": bool, "last_snapshot":
  * the estimate's last snapshot, "offset": the snapshot from which a corrector
  * applies it, last_snapshot + max(8192, this block's input buffer size): a
  * corrector fed from the same buffer never receives it late} after the first

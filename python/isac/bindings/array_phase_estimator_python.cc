@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(array_phase_estimator.h)                                 */
-/* BINDTOOL_HEADER_FILE_HASH(9cb067cbe2e411e34b0a53844262415c) */
+/* BINDTOOL_HEADER_FILE_HASH(de4242baabaee5eaaba3b17200ea495a) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>

@@ -1,0 +1,69 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Receive-array phase calibration: the phase of every channel against
+ * channel 0 from the averaged products p_k = z_n(k) z_0(k)^* of K
+ * observations z(k) (array_phase_estimator: the snapshots themselves, or on a
+ * pilot tone each tone block's demodulated sums), phi_n = arg(sum_k p_k).
+ *
+ * Standard error: linearised about the estimate, phi_n's error is
+ * Im(sum_k (p_k - E p) e^{-j phi}) / |sum_k p_k|, so with independent
+ * observations
+ *
+ *     se_n^2 = K / (K - 1) * sum_k Im(p_k e^{-j phi_n})^2 / |sum_k p_k|^2,
+ *
+ * the sample variance of the products across the phase direction (K - 1: phi
+ * itself was fitted), kept as the running sums of p, p^2 and |p|^2. Every p_k
+ * has the mean phase phi, so this holds for observations of unequal weight
+ * too (a last, partial tone block). Why the sample spread rather than a
+ * closed form at the measured SNR: what the tone block leaves of the
+ * radar's echo, clutter and the users' signals is neither white nor
+ * independent across the channels (one echo reaches all of them), and the
+ * closed form 1/2 (1/rho_n + 1/rho_0 + 1/(rho_n rho_0)) / K needs the noise
+ * power at the tone, which nothing measures; the spread of the products sees
+ * whatever that residue is. It does need the observations to be independent:
+ * tone blocks are (their noise is disjoint in time); plain snapshots are only
+ * with white noise (a pilot wider than the noise correlation, as without a
+ * tone), and a bias common to every observation (a multipath arrival of the
+ * calibration source itself) is not in it at all.
+ */
+#ifndef INCLUDED_ISAC_CORE_RX_PHASE_H
+#define INCLUDED_ISAC_CORE_RX_PHASE_H
+
+#include <gnuradio/isac/core/types.h>
+#include <vector>
+
+namespace gr {
+namespace isac {
+namespace core {
+
+class product_phase_sum
+{
+public:
+    explicit product_phase_sum(int n);
+    void reset();
+    //! One observation of the n channels; one with z_0 = 0 carries nothing and
+    //! is not counted.
+    void add(const cdouble* z);
+    //! Observations counted since the last reset.
+    long count() const { return d_count; }
+    //! sum_k z_n(k) z_0(k)^* per channel (channel 0: sum |z_0|^2).
+    const std::vector<cdouble>& sums() const { return d_s1; }
+    //! se_n in radians (0 for channel 0; infinite with fewer than 2
+    //! observations or a zero sum).
+    std::vector<double> phase_se() const;
+
+private:
+    int d_n;
+    long d_count = 0;
+    std::vector<cdouble> d_s1, d_s2; // sum p, sum p^2
+    std::vector<double> d_sa;        // sum |p|^2
+};
+
+} // namespace core
+} // namespace isac
+} // namespace gr
+
+#endif

@@ -1,0 +1,61 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-isac authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <gnuradio/isac/core/rx_phase.h>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace gr {
+namespace isac {
+namespace core {
+
+product_phase_sum::product_phase_sum(int n) : d_n(n), d_s1(n), d_s2(n), d_sa(n) {}
+
+void product_phase_sum::reset()
+{
+    std::fill(d_s1.begin(), d_s1.end(), cdouble(0));
+    std::fill(d_s2.begin(), d_s2.end(), cdouble(0));
+    std::fill(d_sa.begin(), d_sa.end(), 0.0);
+    d_count = 0;
+}
+
+void product_phase_sum::add(const cdouble* z)
+{
+    const cdouble z0 = std::conj(z[0]);
+    if (z0 == cdouble(0))
+        return;
+    for (int c = 0; c < d_n; ++c) {
+        const cdouble p = z[c] * z0;
+        d_s1[c] += p;
+        d_s2[c] += p * p;
+        d_sa[c] += std::norm(p);
+    }
+    ++d_count;
+}
+
+std::vector<double> product_phase_sum::phase_se() const
+{
+    const double inf = std::numeric_limits<double>::infinity();
+    std::vector<double> se(d_n, 0.0);
+    for (int c = 1; c < d_n; ++c) {
+        const double m2 = std::norm(d_s1[c]);
+        if (d_count < 2 || !(m2 > 0.0) || !std::isfinite(m2)) {
+            se[c] = inf;
+            continue;
+        }
+        // sum Im(p e^{-j phi})^2 = (sum |p|^2 - Re(sum p^2 e^{-2j phi})) / 2
+        const cdouble rot2 = std::conj(d_s1[c] * d_s1[c]) / m2;
+        const double q = std::max(0.0, 0.5 * (d_sa[c] - std::real(d_s2[c] * rot2)));
+        const double K = double(d_count);
+        const double v = K / (K - 1.0) * q / m2;
+        se[c] = std::isfinite(v) ? std::sqrt(v) : inf;
+    }
+    return se;
+}
+
+} // namespace core
+} // namespace isac
+} // namespace gr
