@@ -121,16 +121,12 @@ def run(scene_seed=SCENE_SEED, emu_seed=EMU_SEED, clutter=False, **fault):
 
 
 def acceptance_app():
-    """apps/isac_ota_emulated as a module (its row tolerances)."""
+    """apps/isac_ota_emulated as a module (its row tolerances and the
+    null-space references, nullspace_references)."""
     loader = importlib.machinery.SourceFileLoader("isac_ota_emulated_ns", os.path.join(SRC, "apps", "isac_ota_emulated"))
     app = importlib.util.module_from_spec(importlib.util.spec_from_loader(loader.name, loader))
     loader.exec_module(app)
     return app
-
-
-def qpsk_ser(sinr):
-    q = 0.5 * math.erfc(math.sqrt(sinr / 2.0))
-    return 2 * q - q * q
 
 
 def doa_check(tb):
@@ -168,65 +164,14 @@ def measure(tb, x_pre, x_radio):
     r["delay_est"] = d[0]["delay"] if d else float("nan")
     r["delay_se"] = d[0]["delay_se"] if d else float("nan")
     r["delay_at"] = int(d[0]["offset"]) if d else -1
-    posts = [m for m in messages(tb.csi_msgs) if "H" in m]
-    r["csi_posts"] = len(posts)
-    r["first_csi"] = int(posts[0]["offset"]) if posts else -1
 
-    # what reached the radio before the first design
-    xr = np.array(x_radio.data()).reshape(-1, tb.n_tx)
-    tags = [(t.offset, pmt.symbol_to_string(t.key)) for t in x_radio.tags()]
-    designs = [o for o, k in tags if k == "isac_design"]
-    first = min(designs) if designs else len(xr)
-    r["first_design"] = first
-    known = (np.arange(first) % F) < K
-    r["payload_before"] = int(np.count_nonzero(np.any(xr[:first][~known] != 0, axis=1)))
-    r["known_zero_before"] = int(np.count_nonzero(np.linalg.norm(xr[:first][known], axis=1) == 0))
-    r["known_before"] = int(np.count_nonzero(known))
+    # the references the acceptance app's --chain nullspace rows use: what
+    # reached the radio before the first design, the users' ZF genie
+    r.update(acceptance_app().nullspace_references(tb, x_radio, start, stop))
+    first = r["first_design"]
     after = np.arange(first + F, first + 5 * F)
     pay = after[(after % F) >= K]
     r["payload_power"] = float(np.mean(np.sum(np.abs(x_pre[pay]) ** 2, axis=1))) if len(pay) else float("nan")
-
-    # users' SER against the ZF genie on the true channel: the true channel from
-    # the precoder's x to each user, in that user's noise units (its receive gain
-    # divides out with its noise): the emulator's reported rows after the
-    # transmit correction
-    gam, s2 = 10 ** (tb.sinr_db / 10), tb.comm_noise_var
-    Ht = np.array(emu.channel_reported()).reshape(tb.n_users, tb.n_tx) * \
-        np.asarray(tb.txcal_fix.weights())[None, :]
-    des = tb.tx.design()
-    PB = np.array(des.P) @ np.array(des.B)
-    offs = [int(m["offset"]) for m in posts] + [1 << 62]
-    sinr_w, w_tot = np.zeros(tb.n_users), 0.0
-    pe_w, pe1_w = np.zeros(tb.n_users), np.zeros(tb.n_users)
-    r["design_F_err"] = float("nan")
-    for i, m in enumerate(posts):
-        lo, hi = max(offs[i], start), min(offs[i + 1], stop)
-        Hh = np.array(m["H"]).reshape(tb.n_users, tb.n_tx)
-        W = Hh.conj().T @ np.linalg.inv(Hh @ Hh.conj().T)
-        Fz = W * math.sqrt(gam * s2)  # ZF, every user exactly at the SINR target
-        if i == len(posts) - 1:  # the precoder's last design is this one
-            r["design_F_err"] = float(np.linalg.norm(np.array(des.F) - Fz) / np.linalg.norm(Fz))
-        if hi <= lo:
-            continue
-        G = np.abs(Ht @ Fz) ** 2
-        # the sensing leakage of the last design's P B (the fed-back channels
-        # of the window differ by their estimation error only)
-        sens = np.mean(np.abs(Ht @ PB) ** 2, axis=1)
-        sinr = np.diag(G) / (G.sum(axis=1) - np.diag(G) + sens + s2)
-        w = hi - lo
-        sinr_w += w * sinr
-        pe_w += w * np.array([qpsk_ser(v) for v in sinr])
-        pe1_w += w * np.array([qpsk_ser(v / 10 ** 0.1) for v in sinr])
-        w_tot += w
-    r["genie_sinr_db"] = 10 * np.log10(sinr_w / w_tot) if w_tot else np.full(tb.n_users, np.nan)
-    pe, pe1 = (pe_w / w_tot, pe1_w / w_tot) if w_tot else (np.full(2, np.nan),) * 2
-    r["ser"] = np.array([getattr(tb, "user%d" % u).ser()[0] for u in range(tb.n_users)])
-    r["ser_n"] = np.array([getattr(tb, "user%d" % u).count() for u in range(tb.n_users)])
-    n = np.maximum(r["ser_n"], 1)
-    # between the genie and the genie 1 dB worse, 3 binomial sd of the counts either side
-    r["ser_lo"] = pe - 3 * np.sqrt(pe / n)
-    r["ser_hi"] = pe1 + 3 * np.sqrt(pe1 / n)
-    r["ser_genie"] = pe
     r["doa_rmse"], r["doa_limit"], r["doa_n"], r["doa_faded"] = doa_check(tb)
     r["window"] = (start, stop)
     return r
@@ -295,6 +240,39 @@ class qa_ota_nullspace(gr_unittest.TestCase):
         self.assertFalse(n > 300 and rmse < limit, "the fault passed: RMSE %.3f, limit %.3f, n %d" % (rmse, limit, n))
         print("fault (max_loop_delay 8): valid delay estimates %d, DoA RMSE %.3f deg, limit %.3f (n %d, faded %d)"
               % (len([m for m in messages(tb.delay_msgs) if m.get("valid")]), rmse, limit, n, faded))
+
+    def test_004_acceptance_app(self):
+        # apps/isac_ota_emulated --chain nullspace, one quick run (0.3 s of air
+        # per run) on this test's scene and emulator seed: every row of the
+        # summary passes, and the null-space rows are there (the SER against
+        # nullspace_references' ZF genie, the muted payload, the radar Pd
+        # against the same detector with adc "inf" on ideal hardware, the DoA
+        # on the clutter-free run)
+        import csv
+        import shutil
+        out = tempfile.mkdtemp(prefix="isac_ns_app_")
+        self.addCleanup(shutil.rmtree, out, ignore_errors=True)
+        app = os.path.join(SRC, "apps", "isac_ota_emulated")
+        p = subprocess.run([sys.executable, app, "--chain", "nullspace", "--quick", "--scene-seed", str(SCENE_SEED),
+                            "--seed", str(EMU_SEED), "--out", out], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True, timeout=time_limit(300))
+        with open(os.path.join(out, "summary.csv")) as f:
+            rows = {r["name"]: r for r in csv.DictReader(f)}
+        bad = [n for n, r in rows.items() if r["ok"] != "True"]
+        self.assertEqual(bad, [], p.stdout[-4000:])
+        self.assertEqual(p.returncode, 0, p.stdout[-4000:])
+        for name in ("SER user 0", "SER user 1", "no payload before the first channel", "precoder F against numpy ZF"):
+            self.assertIn(name, rows)
+        self.assertIn("ZF genie on the true channel", rows["SER user 0"]["reference"])
+        self.assertTrue(any(n.startswith("radar Pd at Pfa") for n in rows), list(rows))
+        self.assertTrue(any(n.startswith("DoA RMSE") for n in rows), list(rows))
+        self.assertFalse(any("genie on the true channel" in n and n.startswith("SER") for n in rows))
+        # the 1-bit chain's options that do not apply: usage errors, before any run
+        for opt in (["--csi", "tdd"], ["--csi-outage", "0.1"], ["--csi-nmse-db", "-25"]):
+            q = subprocess.run([sys.executable, app, "--chain", "nullspace", "--out", out] + opt,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=time_limit(60))
+            self.assertEqual(q.returncode, 2, opt)
+            self.assertIn("does not apply to --chain nullspace", q.stderr)
 
 
 if __name__ == "__main__":
