@@ -321,5 +321,46 @@ class qa_ota_scenes(gr_unittest.TestCase):
         self.check_scene(SCENE_SEED)
 
 
+    def test_006_rx_drift_term_vs_emulator(self):
+        # The Rx rows' drift allowance (drift_sd_deg, the Ornstein-Uhlenbeck
+        # formula) against what the emulator does: the change of each channel's
+        # receive phase relative to channel 0 over one second of air, harsh
+        # profile (the largest drift), 40 emulator seeds, a low sample rate (the
+        # drift is per second). The rms of 40 seeds' differences (3 channels
+        # each, correlated through channel 0: 40 counted) has a relative sd of
+        # about 1/sqrt(2 * 40); 4 of them either side.
+        import importlib.machinery
+        import importlib.util
+        import numpy as np
+        from gnuradio import blocks, gr
+        loader = importlib.machinery.SourceFileLoader("isac_ota_emulated_drift",
+                                                      os.path.join(SRC, "apps", "isac_ota_emulated"))
+        app = importlib.util.module_from_spec(importlib.util.spec_from_loader(loader.name, loader))
+        loader.exec_module(app)
+        sr, n, seeds = 1.0e5, 100000, range(1, 41)
+        d = []
+        for seed in seeds:
+            imp = isac.core.impairment_profile.named("harsh")
+            emu = isac.emulated_radio(4, 4, 2, sr, 2.45e9, [-30.0, 20.0], "los", 1.0, 10.0, 1.0, 10.0, 10.0, [],
+                                      [], 1.0, impairments=imp, seed=seed)
+            tb = gr.top_block()
+            snk = isac.radio_sink("emulated", 4, emulator=emu)
+            for k in range(4):
+                tb.connect(blocks.null_source(gr.sizeof_gr_complex), blocks.head(gr.sizeof_gr_complex, n), (snk, k))
+            rx = isac.radio_source("emulated", 4, emulator=emu)
+            for m in range(4):
+                tb.connect((rx, m), blocks.head(gr.sizeof_gr_complex, n), blocks.null_sink(gr.sizeof_gr_complex))
+            p0 = np.array(emu.rx_phases_rad())
+            tb.run()
+            p1 = np.array(emu.rx_phases_rad())
+            dp = np.angle(np.exp(1j * (p1 - p0)))
+            d.extend(np.degrees(np.angle(np.exp(1j * (dp[1:] - dp[0])))))
+            dt = emu.position() / sr
+        measured = float(np.sqrt(np.mean(np.square(d))))
+        model = app.drift_sd_deg(imp, dt)
+        tol = 4.0 / math.sqrt(2.0 * len(seeds))
+        self.assertLess(abs(measured / model - 1.0), tol, "measured %.3f deg, model %.3f deg" % (measured, model))
+        print("Rx drift over %.2f s (harsh): measured %.2f deg, model %.2f deg" % (dt, measured, model))
+
 if __name__ == "__main__":
     gr_unittest.run(qa_ota_scenes)
