@@ -13,7 +13,6 @@ cal_tolerance) and whether the row passes. No genie runs: the other rows are not
 usage: bench/ota_acq_se.py [--scenes 9 11] [--seeds 1-12] [--seconds 0.3]
 """
 import argparse
-import math
 import os
 import sys
 
