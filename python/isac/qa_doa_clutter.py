@@ -334,6 +334,49 @@ class qa_doa_clutter(gr_unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "Cq"):
             est.estimate(cn(self.rng, 8, 16), cn(self.rng, 16), cn(self.rng, 16, 2))
 
+    def test_005b_grc_asserts_match_constructors(self):
+        """GNU Radio Companion shows a block's asserts before it generates code.
+        doa_mle's and bistatic_doa_rx's rules that no single range can say (the
+        reference input only in the known mode; clutter angles only with that
+        reference and p_gauss = 0; at most 64 patches; the grid's size) are GRC
+        asserts: over every combination below, the GRC file's asserts hold
+        exactly when the constructor accepts the parameters."""
+        import itertools
+        import yaml
+        root = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+
+        def asserts(block):
+            with open(os.path.join(root, "grc", "isac_%s.block.yml" % block)) as f:
+                return [a.strip()[2:-1] for a in yaml.safe_load(f)["asserts"]]
+
+        def grc_ok(rules, kw):
+            # GRC evaluates an enum to its option key, the quoted string
+            env = dict(kw, mode='"%s"' % kw["mode"], refine='"%s"' % kw["refine"])
+            return all(eval(a, {"all": all, "len": len}, env) for a in rules)
+
+        common = dict(n_rx=4, cpi_len=8, noise_var=1.0, refine="newton", tx_deg=0.0)
+        grids = ((-90.0, 90.0, 0.5), (-60.0, 60.0, 1e-4), (-60.0, 60.0, 2e-4))
+        clutters = ([], [-37.0], [-70.0 + 2.1 * k for k in range(65)])
+        rules = {b: asserts(b) for b in ("doa_mle", "bistatic_doa_rx")}
+        counts = {True: 0, False: 0}
+        for mode, n_tx, p_gauss, (lo, hi, step), cl in itertools.product(
+                ("gaussian", "known"), (0, 3), (0.0, 0.5), grids, clutters):
+            kw = dict(common, mode=mode, n_tx=n_tx, p_gauss=p_gauss, grid_min_deg=lo,
+                      grid_max_deg=hi, grid_step_deg=step, clutter_deg=cl)
+            cases = [("doa_mle", kw, lambda k: isac.doa_mle(**k))]
+            if n_tx > 0:  # bistatic_doa_rx's n_tx is in1's width, never 0
+                cases.append(("bistatic_doa_rx", kw, lambda k: isac.bistatic_doa_rx(**k)))
+            for block, k, make in cases:
+                try:
+                    make(k)
+                    built = True
+                except ValueError:
+                    built = False
+                self.assertEqual(grc_ok(rules[block], k), built, "%s %s" % (block, k))
+                counts[built] += 1
+        self.assertGreater(counts[True], 5)
+        self.assertGreater(counts[False], 20)
+
     def test_006_nan_cpi_and_recovery(self):
         # a NaN sample (echo or transmit vector) invalidates its CPI only
         NT, NR, L, K = 8, 8, 32, 5
