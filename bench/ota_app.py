@@ -20,9 +20,10 @@ def load_app():
     return app
 
 
-def flowgraph(app):
-    """The compiled flowgraph class, its operating point (app.scene()) and sample rate."""
-    cls = app.compile_flowgraph(app.find_grc())
+def flowgraph(app, chain="1bit"):
+    """The compiled flowgraph class of the chain (app.FLOWGRAPHS), its operating
+    point (app.scene()) and sample rate."""
+    cls = app.compile_flowgraph(app.find_grc(app.FLOWGRAPHS[chain]))
     sc, sr = app.probe(cls)
     return cls, sc, sr
 

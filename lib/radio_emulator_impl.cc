@@ -367,6 +367,18 @@ std::vector<double> radio_emulator_impl::rx_phases_rad() const
     ISAC_LOCKED;
     return emu().rx_phases();
 }
+std::vector<double> radio_emulator_impl::tx_phases_rad_over(uint64_t first,
+                                                            uint64_t last) const
+{
+    ISAC_LOCKED;
+    return emu().tx_phases_over(first, last);
+}
+std::vector<double> radio_emulator_impl::rx_phases_rad_over(uint64_t first,
+                                                            uint64_t last) const
+{
+    ISAC_LOCKED;
+    return emu().rx_phases_over(first, last);
+}
 std::vector<gr_complex> radio_emulator_impl::tx_gains() const
 {
     ISAC_LOCKED;

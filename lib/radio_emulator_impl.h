@@ -55,6 +55,8 @@ public:
     double loop_delay() const override;
     std::vector<double> tx_phases_rad() const override;
     std::vector<double> rx_phases_rad() const override;
+    std::vector<double> tx_phases_rad_over(uint64_t first, uint64_t last) const override;
+    std::vector<double> rx_phases_rad_over(uint64_t first, uint64_t last) const override;
     std::vector<gr_complex> tx_gains() const override;
     std::vector<gr_complex> rx_gains() const override;
     std::vector<gr_complex> user_gains() const override;

@@ -141,6 +141,7 @@ int tx_phase_estimator_impl::work(int noutput_items,
             const auto& r = d_est.result();
             if (r.valid) {
                 const std::vector<gr_complex> w = core::tx_cal_weights(r, d_equalize);
+                const uint64_t last = nitems_read(0) + uint64_t(d_est.done_at()) - 1;
                 msg = msg_dict()
                           .reals("phases_rad", r.phases_rad)
                           .complexes("weights", w)
@@ -151,9 +152,9 @@ int tx_phase_estimator_impl::work(int noutput_items,
                           .real("condition_db", r.condition_db)
                           .reals("phases_se_rad", r.phases_se_rad)
                           .u64("snapshots", r.snapshots)
-                          .u64("offset",
-                               cal_apply_offset(
-                                   *this, nitems_read(0) + uint64_t(d_est.done_at())));
+                          .u64("first_snapshot", last + 1 - r.span)
+                          .u64("last_snapshot", last)
+                          .u64("offset", cal_apply_offset(*this, last + 1));
                 d_phases = r.phases_rad;
                 d_run.published(msg, true);
             } else {

@@ -12,6 +12,8 @@
 #include <cmath>
 #include <cstring>
 #include <sstream>
+#include <stdexcept>
+#include <string>
 
 namespace gr {
 namespace isac {
@@ -527,6 +529,11 @@ frontend_emulator::frontend_emulator(const frontend_params& p)
     d_fd_user.set_delays(user_delay);
     d_pilot_phase0 = 2.0 * pi * rng_static.uniform();
 
+    // the history's memory is bounded whatever the array: 2^20 phases (8 MiB)
+    d_hist_cap = std::max<size_t>(64, (size_t(1) << 20) / size_t(d_p.n_tx + d_p.n_rx));
+    d_hist_cap -= d_hist_cap % 2;
+    record_phases();
+
     // drift: Ornstein-Uhlenbeck steps every drift_step snapshots
     const double dt = double(drift_step) / d_p.samp_rate;
     d_drift_a = std::exp(-dt / im.drift_tau_s);
@@ -720,6 +727,81 @@ std::vector<double> frontend_emulator::rx_phases() const
     for (int m = 0; m < d_p.n_rx; ++m)
         v.push_back(std::arg(d_rx[m].truth.gain * std::conj(d_rx[0].truth.gain)));
     return v;
+}
+
+void frontend_emulator::record_phases()
+{
+    if ((d_pos / drift_step) % d_hist_stride)
+        return;
+    if (d_hist_pos.size() == d_hist_cap) {
+        // full: keep every second entry (those at multiples of twice the stride)
+        const size_t w = size_t(d_p.n_tx + d_p.n_rx);
+        size_t k = 0;
+        for (size_t i = 0; i < d_hist_pos.size(); i += 2, ++k) {
+            d_hist_pos[k] = d_hist_pos[i];
+            std::copy(d_hist.begin() + i * w,
+                      d_hist.begin() + (i + 1) * w,
+                      d_hist.begin() + k * w);
+        }
+        d_hist_pos.resize(k);
+        d_hist.resize(k * w);
+        d_hist_stride *= 2;
+        if ((d_pos / drift_step) % d_hist_stride)
+            return;
+    }
+    d_hist_pos.push_back(d_pos);
+    const auto t = tx_phases(), r = rx_phases();
+    d_hist.insert(d_hist.end(), t.begin(), t.end());
+    d_hist.insert(d_hist.end(), r.begin(), r.end());
+}
+
+std::vector<double>
+frontend_emulator::phases_over(uint64_t first, uint64_t last, bool tx) const
+{
+    if (first > last || last >= d_pos)
+        throw std::out_of_range(
+            "phases over snapshots [" + std::to_string(first) + ", " +
+            std::to_string(last) +
+            "]: need first <= last < position() = " + std::to_string(d_pos));
+    const size_t w = size_t(d_p.n_tx + d_p.n_rx);
+    const int n = tx ? d_p.n_tx : d_p.n_rx;
+    const size_t col = tx ? 0 : size_t(d_p.n_tx);
+    std::vector<cdouble> acc(size_t(n), 0.0);
+    auto add = [&](const double* ph, uint64_t a, uint64_t b) { // [a, b) of the window
+        for (int k = 0; k < n; ++k)
+            acc[size_t(k)] += double(b - a) * std::polar(1.0, ph[k]);
+    };
+    // entry i holds from d_hist_pos[i] to the next entry; after the last kept
+    // one, the updates since (d_last_drift) hold the current phases
+    const uint64_t end = last + 1;
+    size_t i = size_t(std::upper_bound(d_hist_pos.begin(), d_hist_pos.end(), first) -
+                      d_hist_pos.begin()) -
+               1; // d_hist_pos[0] = 0 <= first
+    const uint64_t cur_from = std::max(d_hist_pos.back(), d_last_drift);
+    for (uint64_t a = first; a < end && i < d_hist_pos.size(); ++i) {
+        uint64_t b = i + 1 < d_hist_pos.size() ? d_hist_pos[i + 1] : cur_from;
+        b = std::min(std::max(b, a), end);
+        add(d_hist.data() + i * w + col, a, b);
+        a = b;
+    }
+    if (end > cur_from) {
+        const auto now = tx ? tx_phases() : rx_phases();
+        add(now.data(), std::max(first, cur_from), end);
+    }
+    std::vector<double> v;
+    for (const auto& z : acc)
+        v.push_back(std::arg(z));
+    return v;
+}
+
+std::vector<double> frontend_emulator::tx_phases_over(uint64_t first, uint64_t last) const
+{
+    return phases_over(first, last, true);
+}
+
+std::vector<double> frontend_emulator::rx_phases_over(uint64_t first, uint64_t last) const
+{
+    return phases_over(first, last, false);
 }
 
 cmat frontend_emulator::H_effective() const
@@ -1291,6 +1373,7 @@ void frontend_emulator::process(
         if (d_pos > 0 && d_pos % drift_step == 0 && d_pos != d_last_drift) {
             update_drift();
             d_last_drift = d_pos;
+            record_phases();
         }
         const uint64_t tc = uint64_t(d_p.target_coherence);
         if (tc && d_pos > 0 && d_pos % tc == 0 && d_pos != d_last_target) {

@@ -124,6 +124,7 @@ void tx_phase_estimator::set_lag(long lag)
     d_lag = lag;
     d_phase = 1;
     d_count = 0;
+    d_span = 0;
     d_Q = cmat::Zero(d_ntx, d_ntx);
     d_A = cmat::Zero(d_ntx, d_ntx);
     d_Y = 0.0;
@@ -327,6 +328,8 @@ bool tx_phase_estimator::process(const cfloat* x, const cfloat* y, long n)
         } else {
             d_yb[d_blk] = y[t];
         }
+        if (d_phase == 1)
+            ++d_span;
         if (++d_blk < d_B)
             continue;
         finish_block();
@@ -364,6 +367,7 @@ bool tx_phase_estimator::process(const cfloat* x, const cfloat* y, long n)
         r.lag_peak_db = d_lag_peak_db;
         r.lag_score = d_lag_score;
         r.snapshots = uint64_t(d_count);
+        r.span = uint64_t(d_span);
         r.phases_rad.assign(nt, 0.0);
         r.gains_db.assign(nt, 0.0);
         const cvec b = solve_gains(r.condition_db);

@@ -756,6 +756,9 @@ class qa_ota_blocks(gr_unittest.TestCase):
         self.assertLess(np.max(np.abs(err)), 1.5, err)
         self.assertEqual(m["lag"], round(emu.loop_delay()))
         self.assertFalse(m["reverse_elements"])
+        # the stretch it measured: the gains phase, after the lag search's n_avg
+        # snapshots (every x radiates here), n_avg long
+        self.assertEqual((m["first_snapshot"], m["last_snapshot"], m["snapshots"]), (16384, 2 * 16384 - 1, 16384))
         # each phase's standard error travels with it (~0.7 deg here; the core's
         # Monte-Carlo test checks its size): the errors lie within 4 of them
         se = np.degrees(np.array(m["phases_se_rad"]))
@@ -772,6 +775,92 @@ class qa_ota_blocks(gr_unittest.TestCase):
         geff = g * np.abs(w)
         self.assertLess(20 * np.log10(geff.max() / geff.min()), 0.2, 20 * np.log10(geff / geff[0]))
         self.assertAlmostEqual(np.mean(geff ** 2) / np.mean(g ** 2), 1.0, delta=0.03)
+
+    def test_tx_cal_window_spans_muted_snapshots(self):
+        # muted x (a payload before the first channel) does not count toward
+        # n_avg but lies inside the stretch the estimate names: 10 000 zero
+        # snapshots inside the gains phase lengthen it by exactly that
+        emu = emulator(loopback=True, seed=4)
+        x = one_bit_x(4 * 16384, 4, 5)
+        x[20000:30000] = 0
+        tb = gr.top_block()
+        fix = isac.array_phase_corrector(4)
+        est = isac.tx_phase_estimator(4, 0.0, 0.5, 64, 16384, 32)
+        tb.connect(blocks.vector_source_c(x.ravel().tolist(), False, 4), fix)
+        wire_tx_cal_loop(tb, emu, fix, est)
+        tb.run()
+        m = pmt.to_python(est.last_estimate())
+        self.assertEqual(m["first_snapshot"], 16384)
+        self.assertEqual(m["last_snapshot"] + 1 - m["first_snapshot"] - m["snapshots"], 10000)
+        self.assertGreaterEqual(m["snapshots"], 16384)
+        self.assertLess(m["snapshots"], 16384 + 32)  # whole blocks of 32
+        self.assertGreaterEqual(m["offset"], m["last_snapshot"] + 1 + 8192)
+
+    def test_phase_history_against_the_getters(self):
+        # tx_phases_over / rx_phases_over against the getters read while the run
+        # stood in each 1024-snapshot drift step (the phases change only at the
+        # steps): the getters after block k report the phases over block k.
+        # Harsh drift (10 deg, 10 s) at 100 kS/s: degrees over the 300 blocks.
+        core = isac.core.frontend_emulator(4, 3, 2, samp_rate=1e5, user_deg=[-30.0, 20.0], impairments="harsh",
+                                           seed=5)
+        X = np.zeros((1024, 4), np.complex64)
+        tx, rx = [], []
+        for k in range(300):
+            core.process(X)
+            tx.append(np.array(core.tx_phases()))
+            rx.append(np.array(core.rx_phases()))
+        tx, rx = np.array(tx), np.array(rx)  # block k's phases
+
+        def wrapped(a, b):
+            return np.abs(np.angle(np.exp(1j * (np.asarray(a) - np.asarray(b)))))
+        for k in (0, 1, 17, 150, 299):
+            for first, last in ((1024 * k, 1024 * k + 1023), (1024 * k + 500, 1024 * k + 500)):
+                self.assertLess(np.max(wrapped(core.tx_phases_over(first, last), tx[k])), 1e-12)
+                self.assertLess(np.max(wrapped(core.rx_phases_over(first, last), rx[k])), 1e-12)
+        # a window across blocks: each channel's mean phasor, every block
+        # weighted by its snapshots in the window
+        first, last = 1500, 40000
+        w = np.array([max(0, min(last + 1, 1024 * (k + 1)) - max(first, 1024 * k)) for k in range(300)], float)
+        for got, ph in ((core.tx_phases_over(first, last), tx), (core.rx_phases_over(first, last), rx)):
+            ref = np.angle(np.sum(w[:, None] * np.exp(1j * ph), axis=0))
+            self.assertLess(np.max(wrapped(got, ref)), 1e-9)
+        # the drift is there to see, so the reference is not the phase of now
+        self.assertGreater(np.max(wrapped(tx[-1], tx[0])), np.radians(1.0))
+        self.assertGreater(np.max(wrapped(core.tx_phases_over(0, 1023), core.tx_phases())), np.radians(1.0))
+        self.assertEqual(core.phase_history_span(), (1 << 20) // 7 // 2 * 2 * 1024)
+        for first, last in ((0, 300 * 1024), (10, 9)):  # not yet run; empty
+            with self.assertRaises(IndexError):
+                core.tx_phases_over(first, last)
+
+    def test_phase_history_of_the_block(self):
+        # the block's probe: after a run, its last snapshot reads the getters'
+        # phases (they report where the run ended) and its first the phases
+        # before it; a restart is a new run of the same seed (history included)
+        emu = emulator(samp_rate=1e5, impairments="harsh", seed=3)
+        p0 = (emu.tx_phases_rad(), emu.rx_phases_rad())
+        n = 20 * 1024 + 300
+        tb = gr.top_block()
+        head = blocks.head(gr.sizeof_gr_complex * 4, n)
+        tb.connect(blocks.null_source(gr.sizeof_gr_complex * 4), head)
+        sense, users = wire_emulator(tb, emu, head)
+        tb.connect(sense, blocks.null_sink(gr.sizeof_gr_complex * 4))
+        tb.connect(users, blocks.null_sink(gr.sizeof_gr_complex * 2))
+
+        def run():
+            head.reset()
+            tb.run()
+            self.assertEqual(emu.position(), n)
+            np.testing.assert_allclose(emu.tx_phases_rad_over(n - 1, n - 1), emu.tx_phases_rad(), atol=1e-12)
+            np.testing.assert_allclose(emu.rx_phases_rad_over(n - 300, n - 1), emu.rx_phases_rad(), atol=1e-12)
+            np.testing.assert_allclose(emu.tx_phases_rad_over(0, 1023), p0[0], atol=1e-12)
+            np.testing.assert_allclose(emu.rx_phases_rad_over(0, 0), p0[1], atol=1e-12)
+            with self.assertRaises(IndexError):
+                emu.tx_phases_rad_over(0, n)
+            return emu.tx_phases_rad_over(5000, 15000)
+
+        a = run()
+        self.assertGreater(np.max(np.abs(np.angle(np.exp(1j * (np.array(a) - p0[0]))))), np.radians(0.2))
+        self.assertEqual(run(), a)
 
     def test_tx_cal_offset_covers_the_buffer(self):
         # the transmit calibration's "offset" is its last snapshot plus at least

@@ -151,6 +151,21 @@ public:
     virtual double loop_delay() const = 0;
     virtual std::vector<double> tx_phases_rad() const = 0;
     virtual std::vector<double> rx_phases_rad() const = 0;
+    /*!
+     * tx_phases_rad() and rx_phases_rad() as they were over the snapshots
+     * [first, last] of this run (each channel's mean phasor there;
+     * core::frontend_emulator::tx_phases_over): the truth an estimate over those
+     * snapshots refers to, where the getters above report the phases of now,
+     * which have drifted since. Exact while the run is shorter than
+     * core::frontend_emulator::phase_history_span() (2^20 / (n_tx + n_rx) drift
+     * updates, 134 s at 1 MS/s for 4 + 4 channels); the history is bounded and
+     * keeps every second, fourth, ... update beyond. Between runs it reports the
+     * last run. Throws std::out_of_range unless first <= last < position().
+     */
+    virtual std::vector<double> tx_phases_rad_over(uint64_t first,
+                                                   uint64_t last) const = 0;
+    virtual std::vector<double> rx_phases_rad_over(uint64_t first,
+                                                   uint64_t last) const = 0;
     virtual std::vector<gr_complex> tx_gains() const = 0;
     virtual std::vector<gr_complex> rx_gains() const = 0; //!< n_sense_out() values
     virtual std::vector<gr_complex> user_gains() const = 0;

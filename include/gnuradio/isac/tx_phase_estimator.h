@@ -38,11 +38,13 @@ namespace isac {
  * unchanged), "reverse_elements": false, "gains_db": f64vector,
  * "lag": s64, "lag_score": f64, "condition_db": f64, "phases_se_rad":
  * f64vector (standard error of each psi_n from the LS covariance and the fit's
- * residual; 0 for channel 0), "snapshots": u64} - the
- * array_phase_estimator dict, so array_phase_corrector(n_tx) in front of the
- * radio sink applies it. Published only when valid: once (continuous = false)
- * or after every estimate. A failed lag search starts over.
- * Message in "recalibrate": any message starts over with the lag search.
+ * residual; 0 for channel 0), "snapshots": u64, "first_snapshot",
+ * "last_snapshot": u64 (the stretch of in1, muted snapshots included, whose
+ * phases the estimate measured: in1's item counts; x's are "lag" earlier),
+ * "offset": u64 (where the correction takes effect)} - the array_phase_estimator dict, so
+ * array_phase_corrector(n_tx) in front of the radio sink applies it. Published only when
+ * valid: once (continuous = false) or after every estimate. A failed lag search starts
+ * over. Message in "recalibrate": any message starts over with the lag search.
  *
  * Restart: start() after stop() drops the estimate in progress (the lag search
  * starts over); a one-shot estimator that has published stays done until

@@ -205,6 +205,15 @@ accessors report the drawn impairments.)doc")
         .def("loop_delay", &frontend_emulator::loop_delay)
         .def("tx_phases", &frontend_emulator::tx_phases)
         .def("rx_phases", &frontend_emulator::rx_phases)
+        .def("tx_phases_over",
+             &frontend_emulator::tx_phases_over,
+             py::arg("first"),
+             py::arg("last"))
+        .def("rx_phases_over",
+             &frontend_emulator::rx_phases_over,
+             py::arg("first"),
+             py::arg("last"))
+        .def("phase_history_span", &frontend_emulator::phase_history_span)
         .def("H", &frontend_emulator::H)
         .def("H_effective", &frontend_emulator::H_effective)
         .def("G", &frontend_emulator::G)

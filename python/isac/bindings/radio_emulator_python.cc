@@ -229,6 +229,14 @@ Raises ValueError naming the parameter for any value out of range.)doc"
         .def("loop_delay", &radio_emulator::loop_delay)
         .def("tx_phases_rad", &radio_emulator::tx_phases_rad)
         .def("rx_phases_rad", &radio_emulator::rx_phases_rad)
+        .def("tx_phases_rad_over",
+             &radio_emulator::tx_phases_rad_over,
+             py::arg("first"),
+             py::arg("last"))
+        .def("rx_phases_rad_over",
+             &radio_emulator::rx_phases_rad_over,
+             py::arg("first"),
+             py::arg("last"))
         .def("tx_gains", &radio_emulator::tx_gains)
         .def("rx_gains", &radio_emulator::rx_gains)
         .def("user_gains", &radio_emulator::user_gains)

@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(tx_phase_estimator.h) */
-/* BINDTOOL_HEADER_FILE_HASH(79e74104c21ef4e4f5175564f8ffa269) */
+/* BINDTOOL_HEADER_FILE_HASH(3d377f549a7a63219cdd17c522638bd0) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>

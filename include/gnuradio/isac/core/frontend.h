@@ -264,6 +264,19 @@ public:
     //! angle(g_m g_0^*) over the n_rx sensing channels: what receive calibration
     //! estimates.
     std::vector<double> rx_phases() const;
+    /*!
+     * tx_phases() and rx_phases() as they were over the snapshots [first, last]
+     * of this run: each channel's mean phasor there, what an estimate over those
+     * snapshots refers to. The phases change only at the drift updates (every
+     * drift_step snapshots); a history of them is kept, one entry per update
+     * while the run is shorter than phase_history_span(), then every second,
+     * fourth, ... one (each kept value then stands for the updates up to the
+     * next). Throws std::out_of_range unless first <= last < position().
+     */
+    std::vector<double> tx_phases_over(uint64_t first, uint64_t last) const;
+    std::vector<double> rx_phases_over(uint64_t first, uint64_t last) const;
+    //! Snapshots the phase history holds at one entry per drift update.
+    uint64_t phase_history_span() const { return uint64_t(d_hist_cap) * drift_step; }
     //! The users' channel of the air, rows h_u^H (n_users x n_tx).
     const cmat& H() const { return d_H; }
     //! What a downlink channel estimator sees: row u = g_u,rx (h_u^H) diag(g_tx),
@@ -310,6 +323,14 @@ private:
     gaussian_rng d_rng_drift, d_rng_target;
     double d_drift_a = 1.0, d_drift_b_ph = 0.0, d_drift_b_g = 0.0;
     static constexpr uint64_t drift_step = 1024;
+    // phase history (tx_phases_over): rows of n_tx + n_rx phases after the kept
+    // drift updates, at snapshots d_hist_pos; one kept per d_hist_stride updates
+    std::vector<uint64_t> d_hist_pos;
+    std::vector<double> d_hist;
+    uint64_t d_hist_stride = 1;
+    size_t d_hist_cap = 0;
+    void record_phases();
+    std::vector<double> phases_over(uint64_t first, uint64_t last, bool tx) const;
 
     std::vector<chain> d_tx, d_rx, d_user; // d_rx: n_rx sensing (+ loopback)
     std::vector<chain> d_utx, d_arx;       // TDD: users' Tx, the array's Rx chains

@@ -82,6 +82,9 @@ struct tx_phase_result {
     double condition_db =
         0.0; //!< eigenvalue spread of sum X^H X: how unevenly x excited the channels
     uint64_t snapshots = 0;
+    //! snapshots from the gains phase's first to the estimate's last, muted ones
+    //! included: the stretch of the stream whose channel phases psi refers to
+    uint64_t span = 0;
 };
 
 /*!
@@ -156,6 +159,7 @@ private:
     std::vector<double> d_e;
     long d_blk = 0;           // snapshots in the current block
     long d_done_at = 0;
+    long d_span = 0; // snapshots seen in the gains phase
     tx_phase_result d_result;
 
     void finish_block();
