@@ -26,7 +26,11 @@ references computed here:
    CRB doa_mle reports per CPI (core.crb_deterministic, held to a numpy
    Fisher information by qa_doa_mle test_002);
  - the deliberate fault (the loop-delay search shorter than the loop delay:
-   x and echo never line up) fails the DoA check.
+   x and echo never line up) fails the DoA check;
+ - test_005: the same run with TDD CSI (the acceptance app's --csi tdd wiring:
+   uplink pilots and reciprocity calibration, tdd_csi) against the same
+   references on tdd_csi's channels, and its NMSE against the emulator's true
+   channel; test_006: kappa = 1 (no reciprocity calibration) fails them.
 """
 
 import importlib.machinery
