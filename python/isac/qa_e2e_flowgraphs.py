@@ -508,6 +508,39 @@ class qa_e2e_flowgraphs(gr_unittest.TestCase):
         head_ids = {b["id"] for b in load("isac_usrp_nullspace_ota_headless")["blocks"]}
         self.assertLessEqual(gui_ids - gui_only, head_ids)
 
+    def test_ota_tdd_variants(self):
+        # both chains' headless over-the-air flowgraphs carry the TDD option the
+        # acceptance app's --csi tdd wires (apps/isac_ota_emulated wire_tdd): the
+        # emulator's uplink on the flowgraph parameter tdd_uplink_len (off by
+        # default) with the period and pilot seed the app's tdd_csi assumes, and
+        # the csi_feedback connections wire_tdd replaces with tdd_csi's
+        import importlib.machinery
+        loader = importlib.machinery.SourceFileLoader("isac_ota_emulated_e2e",
+                                                      os.path.join(SRC, "apps", "isac_ota_emulated"))
+        app = importlib.util.module_from_spec(importlib.util.spec_from_loader(loader.name, loader))
+        loader.exec_module(app)
+        for chain, name in app.FLOWGRAPHS.items():
+            with open(os.path.join(EXAMPLES, name + ".grc")) as f:
+                g = yaml.safe_load(f)
+            blocks = {b["name"]: b for b in g["blocks"]}
+            self.assertEqual(blocks["tdd_uplink_len"]["id"], "parameter", chain)
+            self.assertEqual(blocks["tdd_uplink_len"]["parameters"]["value"], "0", chain)
+            emu = blocks["emu"]["parameters"]
+            self.assertEqual(emu["uplink_len"], "tdd_uplink_len", chain)
+            self.assertEqual(int(emu["uplink_period"]), app.TDD_UPLINK_PERIOD, chain)
+            self.assertEqual(int(emu["uplink_seed"]), app.TDD_UPLINK_SEED, chain)
+            for u in range(2):
+                for c in (["feedback", "csi", "user%d" % u, "csi"], ["user%d" % u, "row", "feedback", "row"]):
+                    self.assertIn(c, g["connections"], chain)
+            self.assertIn(["feedback", "csi", "tx", "csi"], g["connections"], chain)
+            # the rewiring itself, on a built instance (qa_ota_nullspace test_005
+            # and qa_ota_acceptance run it)
+            tb = getattr(compile_module(name), name)(radio="emulated", n_snapshots=1,
+                                                     tdd_uplink_len=app.TDD_UPLINK_LEN)
+            tdd = app.wire_tdd(tb, tb.frames.frame_len())
+            self.assertIs(app.csi_store(tb), tb.tdd_msgs, chain)
+            self.assertEqual(tdd.to_basic_block().input_signature().min_streams(), tb.n_tx, chain)
+
 
 # GNU Radio 3.10.5's qtgui sinks close their widget in their destructor: when the
 # garbage collector frees a QT flowgraph's widget tree first (the order varies

@@ -26,13 +26,18 @@ references computed here:
    CRB doa_mle reports per CPI (core.crb_deterministic, held to a numpy
    Fisher information by qa_doa_mle test_002);
  - the deliberate fault (the loop-delay search shorter than the loop delay:
-   x and echo never line up) fails the DoA check.
+   x and echo never line up) fails the DoA check;
+ - test_005: the same run with TDD CSI (the acceptance app's --csi tdd wiring:
+   uplink pilots and reciprocity calibration, tdd_csi) against the same
+   references on tdd_csi's channels, and its NMSE against the emulator's true
+   channel; test_006: kappa = 1 (no reciprocity calibration) fails them.
 """
 
 import importlib.machinery
 import importlib.util
 import math
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -86,18 +91,27 @@ def last_frame(user):
     return st.get("frame", -1) if isinstance(st, dict) else -1
 
 
-def run(scene_seed=SCENE_SEED, emu_seed=EMU_SEED, clutter=False, **fault):
+def run(scene_seed=SCENE_SEED, emu_seed=EMU_SEED, clutter=False, tdd=False, kappa=None, **fault):
     """One bounded run; returns the flowgraph (stopped) and the two captured
     streams: the precoder's x and what the radio sink was given. clutter: the
     drawn scene's clutter patches in the emulated world (and in the chains,
-    which read the same scene variables)."""
+    which read the same scene variables). tdd: the channel from the users'
+    uplink pilots and the reciprocity calibration (the acceptance app's
+    --csi tdd wiring, wire_tdd) instead of csi_feedback; kappa: a calibration
+    vector given to tdd_csi in place of the one from user 0's rows."""
     sc = isac.scene.draw_scene(scene_seed, 4, 2)
     cl = dict(clutter_degs=isac.scene.format_list(sc["clutter_deg"]),
               clutter_cnrs_db=isac.scene.format_list(sc["cnr_db"])) if clutter else dict(clutter_degs="")
+    app = acceptance_app() if tdd else None
     tb = flowgraph_class()(radio="emulated", impairments="typical", emu_seed=emu_seed, n_snapshots=1,
                            target_deg=sc["target_deg"], user_degs=isac.scene.format_list(sc["user_deg"]),
-                           **cl, **fault)
+                           **(dict(tdd_uplink_len=app.TDD_UPLINK_LEN) if tdd else {}), **cl, **fault)
     F = tb.frames.frame_len()
+    if tdd:
+        app.wire_tdd(tb, F)
+        if kappa is not None:
+            tb.tdd.to_basic_block()._post(pmt.intern("kappa"),
+                                          pmt.to_pmt({"kappa": np.asarray(kappa, dtype=np.complex64)}))
     start, stop = FIRST * F, END * F
     tb.src.set_n_items((END + 2) * tb.payload_len)
     for u in range(tb.n_users):
@@ -177,6 +191,20 @@ def measure(tb, x_pre, x_radio):
     return r
 
 
+def csi_nmse(tb, H_hat):
+    """Per-user NMSE of a channel estimate (rows of n_tx) against the
+    emulator's true channel from the precoder's x to each user's ADC (the
+    transmit correction included), up to each row's complex scale (the
+    user's own phase reference): the acceptance app's CSI NMSE rows."""
+    Ht = np.array(tb.emu.channel_effective()).reshape(tb.n_users, tb.n_tx) * np.asarray(tb.txcal_fix.weights())
+    H_hat = np.asarray(H_hat).reshape(tb.n_users, tb.n_tx)
+    out = []
+    for h, e in zip(Ht, H_hat):
+        c = np.vdot(h, e) / np.vdot(h, h)
+        out.append(float(np.linalg.norm(e - c * h) ** 2 / np.linalg.norm(c * h) ** 2))
+    return np.array(out)
+
+
 class qa_ota_nullspace(gr_unittest.TestCase):
 
     def test_001_typical_scene(self):
@@ -241,6 +269,67 @@ class qa_ota_nullspace(gr_unittest.TestCase):
         print("fault (max_loop_delay 8): valid delay estimates %d, DoA RMSE %.3f deg, limit %.3f (n %d, faded %d)"
               % (len([m for m in messages(tb.delay_msgs) if m.get("valid")]), rmse, limit, n, faded))
 
+    def test_005_tdd_csi(self):
+        # the TDD path (uplink pilots on the array's own receive chains, kappa
+        # from user 0's rows: tdd_csi) in place of csi_feedback, on the same
+        # drawn scene and emulator seed as test_001, with the same references
+        tb, x_pre, x_radio = run(tdd=True)
+        r = measure(tb, x_pre, x_radio)
+        start, stop = r["window"]
+        self.assertGreater(tb.tdd.slots(), 100)
+        # the references read the channels tdd_csi gave the precoder
+        self.assertEqual(r["csi_posts"], tb.tdd.posts())
+        self.assertGreater(r["csi_posts"], 2)
+        self.assertEqual(r["first_csi"], tb.tdd.first_offset())
+        # nothing but the known sections before the first channel, the first
+        # design after it and before the window
+        self.assertGreaterEqual(r["first_design"], r["first_csi"])
+        self.assertLess(r["first_design"], start)
+        self.assertEqual(r["payload_before"], 0, "payload radiated before the first channel")
+        self.assertEqual(r["known_zero_before"], 0, "a known snapshot went out as zero")
+        self.assertAlmostEqual(r["payload_power"], tb.power, delta=0.1)
+        # F is numpy ZF on tdd_csi's (estimated) channel: the precoder designed
+        # on the TDD estimate, not on the fed-back one (those differ by their
+        # estimation errors, -30 dB, far above 1e-4 relative in F)
+        self.assertLess(r["design_F_err"], 1e-4)
+        # the estimate against the true channel
+        nm = csi_nmse(tb, tb.tdd.channel())
+        self.assertTrue(np.all(nm < 10 ** -2.5), "TDD CSI NMSE %s dB" % np.round(10 * np.log10(nm), 1))
+        # acquired before the window: the first channel that holds the transmit
+        # correction (the posts before it are the uncorrected array's, +8 to +11 dB
+        # off the corrected one) takes effect before the counted frames; TDD's comes
+        # one post (16 frames) after FDD's on this scene (docs/ota.md)
+        good = [int(m["offset"]) for m in messages(tb.tdd_msgs)
+                if "H" in m and np.all(csi_nmse(tb, m["H"]) < 10 ** -2.0)]
+        self.assertTrue(good and good[0] < start, "first channel within -20 dB at %s, window from %d"
+                        % (good[:1], start))
+        for u in range(tb.n_users):
+            self.assertLess(abs(r["genie_sinr_db"][u] - tb.sinr_db), 0.5, r["genie_sinr_db"])
+            self.assertEqual(r["ser_n"][u], (END - FIRST) * tb.payload_len)
+            self.assertTrue(r["ser_lo"][u] <= r["ser"][u] <= r["ser_hi"][u],
+                            "user %d: SER %.2e outside [%.2e, %.2e] (genie SINR %.2f dB)"
+                            % (u, r["ser"][u], r["ser_lo"][u], r["ser_hi"][u], r["genie_sinr_db"][u]))
+        print("nullspace OTA, TDD CSI: NMSE %s dB; SER %s vs genie %s at %s dB; first CSI %d, first design %d, "
+              "first channel within -20 dB %d" % (np.round(10 * np.log10(nm), 1), r["ser"], np.round(r["ser_genie"], 5),
+                                                  np.round(r["genie_sinr_db"], 2), r["first_csi"], r["first_design"],
+                                                  good[0]))
+
+    def test_006_tdd_fault_no_reciprocity_calibration(self):
+        # the deliberate fault: kappa = 1 (the uplink taken for the downlink,
+        # the radios' transmit/receive chain mismatch left in). ZF is built on
+        # the wrong channel: the estimate's NMSE and the users' SINR on the
+        # true channel leave test_005's limits
+        tb, x_pre, x_radio = run(tdd=True, kappa=np.ones(4))
+        r = measure(tb, x_pre, x_radio)
+        np.testing.assert_allclose(tb.tdd.kappa(), np.ones(tb.n_tx))
+        nm = csi_nmse(tb, tb.tdd.channel())
+        sinr_ok = all(abs(r["genie_sinr_db"][u] - tb.sinr_db) < 0.5 for u in range(tb.n_users))
+        ser_ok = all(r["ser_lo"][u] <= r["ser"][u] <= r["ser_hi"][u] for u in range(tb.n_users))
+        self.assertFalse(np.all(nm < 10 ** -2.5) or sinr_ok or ser_ok,
+                         "the fault passed: NMSE %s, genie SINR %s, SER %s" % (nm, r["genie_sinr_db"], r["ser"]))
+        print("fault (kappa = 1): TDD CSI NMSE %s dB, genie SINR %s dB, SER %s"
+              % (np.round(10 * np.log10(nm), 1), np.round(r["genie_sinr_db"], 2), r["ser"]))
+
     def test_004_acceptance_app(self):
         # apps/isac_ota_emulated --chain nullspace, one quick run (0.3 s of air
         # per run) on this test's scene and emulator seed: every row of the
@@ -267,12 +356,26 @@ class qa_ota_nullspace(gr_unittest.TestCase):
         self.assertTrue(any(n.startswith("radar Pd at Pfa") for n in rows), list(rows))
         self.assertTrue(any(n.startswith("DoA RMSE") for n in rows), list(rows))
         self.assertFalse(any("genie on the true channel" in n and n.startswith("SER") for n in rows))
-        # the 1-bit chain's options that do not apply: usage errors, before any run
-        for opt in (["--csi", "tdd"], ["--csi-outage", "0.1"], ["--csi-nmse-db", "-25"]):
+        # the 1-bit chain's QoS-margin options do not apply: usage errors, before any run
+        for opt in (["--csi-outage", "0.1"], ["--csi-nmse-db", "-25"]):
             q = subprocess.run([sys.executable, app, "--chain", "nullspace", "--out", out] + opt,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=time_limit(60))
             self.assertEqual(q.returncode, 2, opt)
-            self.assertIn("does not apply to --chain nullspace", q.stderr)
+            self.assertIn("does not apply to --chain nullspace: the null-space precoder has no QoS margin", q.stderr)
+        # --csi tdd does: the same rows, every one passing, on tdd_csi's channel
+        tout = os.path.join(out, "tdd")
+        p = subprocess.run([sys.executable, app, "--chain", "nullspace", "--csi", "tdd", "--quick", "--scene-seed",
+                            str(SCENE_SEED), "--seed", str(EMU_SEED), "--out", tout], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True, timeout=time_limit(300))
+        with open(os.path.join(tout, "summary.csv")) as f:
+            trows = {r["name"]: r for r in csv.DictReader(f)}
+        self.assertEqual([n for n, r in trows.items() if r["ok"] != "True"], [], p.stdout[-4000:])
+        self.assertEqual(p.returncode, 0, p.stdout[-4000:])
+        self.assertIn("csi tdd", p.stdout)
+        # (a row's name may carry its counts: the DoA row's CPIs)
+        def kinds(names):
+            return sorted(re.sub(r" \(.*\)", "", n) for n in names)
+        self.assertEqual(kinds(trows), kinds(rows))
 
 
 if __name__ == "__main__":
