@@ -194,7 +194,6 @@ public:
         gaussian_rng g(92);
         int alarms = 0;
         for (int k = 0; k < 1000; ++k) {
-            std::vector<double> err, se;
             const scene sc = {
                 -15.0, -std::numeric_limits<double>::infinity(), 0.0371, 64, 32 * 64
             };
