@@ -18,6 +18,7 @@
 #include <gnuradio/isac/core/steering.h>
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <mutex>
 
@@ -86,9 +87,12 @@ class array_phase_estimator_impl : public array_phase_estimator
         d_peak = 0;
     }
 
-    //! Empty when the average is not usable (and why).
-    std::vector<double> finish_locked(std::string& why, std::vector<double>& se) const
+    //! Empty when the average is not usable (and why); fatal: no later
+    //! average can be (the channels turn against each other).
+    std::vector<double>
+    finish_locked(std::string& why, std::vector<double>& se, bool& fatal) const
     {
+        fatal = false;
         if (2 * d_good < d_avg) {
             why = std::to_string(d_good) + " of " + std::to_string(d_avg) +
                   " snapshots finite (need at least half)";
@@ -109,6 +113,32 @@ class array_phase_estimator_impl : public array_phase_estimator
             }
             ph[c] = std::remainder(std::arg(acc[c]) - (d_expected[c] - d_expected[0]),
                                    2 * core::pi);
+        }
+        // Channels on separate frequency references turn against each other;
+        // the sum's phase is then wherever the turning stopped. 10 deg over
+        // the average is far beyond a drift over it (the harsh profile's 10
+        // deg over 10 s moves about 1.5 deg in 65 ms); z = 3.29 against the
+        // noise (a false alarm at most 1e-3, the SE being conservative).
+        double turn = 0.0;
+        const int rc = d_acc.rotating_channel(3.29, 10.0 * core::pi / 180.0, turn);
+        if (rc > 0) {
+            const double per = d_tone_freq != 0.0 ? double(d_tone_block) : 1.0;
+            const double steps = double(d_acc.count() - 1) * per;
+            char buf[320];
+            std::snprintf(buf,
+                          sizeof buf,
+                          "channel %d turns %.0f deg against channel 0 over the %lld "
+                          "snapshots (%.3g cycles per snapshot): the receive channels "
+                          "are not on one frequency reference, so no fixed calibration "
+                          "exists; share the 10 MHz reference (a recalibrate message "
+                          "starts again)",
+                          rc,
+                          turn * 180.0 / core::pi,
+                          static_cast<long long>(d_avg),
+                          turn / (2.0 * core::pi * steps));
+            why = buf;
+            fatal = true;
+            return {};
         }
         se = d_acc.phase_se();
         return ph;
@@ -211,13 +241,20 @@ public:
                     continue;
                 std::string why;
                 std::vector<double> se;
-                std::vector<double> ph = finish_locked(why, se);
+                bool fatal = false;
+                std::vector<double> ph = finish_locked(why, se, fatal);
                 restart_locked();
                 if (ph.empty()) {
                     const uint64_t k = ++d_rejected;
-                    if (log_this(k))
+                    if (fatal) {
+                        // one-shot: stop here, loudly; a later average (the
+                        // pilot gone) would find only the echo's phases
+                        d_logger->error("calibration not published: {}", why);
+                        d_done = !d_continuous;
+                    } else if (log_this(k)) {
                         d_logger->warn(
                             "calibration not published: {} ({} rejected so far)", why, k);
+                    }
                     continue; // keep averaging, also in one-shot mode
                 }
                 d_last = ph;

@@ -567,6 +567,10 @@ def ota_params(g, gui):
     g.param("start_delay", 2.0, "Timed stream start after the PPS edge (s)", "eng_float")
     g.param("loop_delay", 0, "Tx->Rx latency until estimated (snapshots)", "intx")
     g.param("max_loop_delay", 64, "Largest loop delay searched (snapshots)", "intx")
+    # user 0's radio is not on the array's clock: its timing offset (4096
+    # snapshots on "harsh", free-running users) is the transmit calibration's lag
+    g.param("txcal_max_lag", 4608, "Largest lag of user 0's radio searched by the Tx calibration (snapshots)",
+            "intx")
     g.param("cal_deg", 0.0, "Receive calibration pilot angle (deg)", "eng_float")
     g.param("cal_freq", 0.0625, "Receive calibration pilot tone (cycles/sample)", "eng_float")
     g.param("n_cal", 65536, "Calibration snapshots", "intx")
@@ -744,7 +748,7 @@ def ota_acquisition(g, tx):
     g.conn("cal_est", "cal", "cal_fix", "cal")
     # transmit calibration from user 0's radio (a far-field receiver at txcal_deg)
     g.add("txcal_est", "isac_tx_phase_estimator", n_tx="n_tx", ref_deg="txcal_deg", spacing=0.5,
-          max_lag=1024, n_avg=16384, block_len=32, continuous="False", min_score=12.0)
+          max_lag="txcal_max_lag", n_avg=16384, block_len=32, continuous="False", min_score=12.0)
     g.conn("txcal_fix", 0, "txcal_est", 0)
     g.conn("usrp_users", 0, "txcal_est", 1)
     g.conn("txcal_est", "cal", "txcal_fix", "cal")

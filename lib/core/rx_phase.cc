@@ -12,13 +12,20 @@ namespace gr {
 namespace isac {
 namespace core {
 
-product_phase_sum::product_phase_sum(int n) : d_n(n), d_s1(n), d_s2(n), d_sa(n) {}
+product_phase_sum::product_phase_sum(int n)
+    : d_n(n), d_s1(n), d_s2(n), d_sa(n), d_prev(n), d_q1(n), d_q2(n), d_qa(n)
+{
+}
 
 void product_phase_sum::reset()
 {
     std::fill(d_s1.begin(), d_s1.end(), cdouble(0));
     std::fill(d_s2.begin(), d_s2.end(), cdouble(0));
     std::fill(d_sa.begin(), d_sa.end(), 0.0);
+    std::fill(d_prev.begin(), d_prev.end(), cdouble(0));
+    std::fill(d_q1.begin(), d_q1.end(), cdouble(0));
+    std::fill(d_q2.begin(), d_q2.end(), cdouble(0));
+    std::fill(d_qa.begin(), d_qa.end(), 0.0);
     d_count = 0;
 }
 
@@ -32,8 +39,50 @@ void product_phase_sum::add(const cdouble* z)
         d_s1[c] += p;
         d_s2[c] += p * p;
         d_sa[c] += std::norm(p);
+        if (d_count > 0) {
+            const cdouble q = p * std::conj(d_prev[c]);
+            d_q1[c] += q;
+            d_q2[c] += q * q;
+            d_qa[c] += std::norm(q);
+        }
+        d_prev[c] = p;
     }
     ++d_count;
+}
+
+std::vector<double> product_phase_sum::rotation() const
+{
+    std::vector<double> w(d_n, 0.0);
+    for (int c = 1; c < d_n; ++c)
+        if (d_count >= 2 && std::norm(d_q1[c]) > 0.0 && std::isfinite(std::norm(d_q1[c])))
+            w[c] = std::arg(d_q1[c]);
+    return w;
+}
+
+int product_phase_sum::rotating_channel(double z,
+                                        double floor_rad,
+                                        double& turn_rad) const
+{
+    turn_rad = 0.0;
+    const double K = double(d_count - 1); // lag-one products
+    if (K < 2.0)
+        return -1;
+    for (int c = 1; c < d_n; ++c) {
+        const double m2 = std::norm(d_q1[c]);
+        if (!(m2 > 0.0) || !std::isfinite(m2))
+            continue;
+        const double w = std::arg(d_q1[c]);
+        const cdouble rot2 = std::conj(d_q1[c] * d_q1[c]) / m2;
+        const double q = std::max(0.0, 0.5 * (d_qa[c] - std::real(d_q2[c] * rot2)));
+        const double se = std::sqrt(K / (K - 1.0) * q / m2);
+        const double turn = w * double(d_count - 1);
+        if (std::isfinite(se) && std::abs(turn) > floor_rad &&
+            std::abs(turn) > z * se * double(d_count - 1)) {
+            turn_rad = turn;
+            return c;
+        }
+    }
+    return -1;
 }
 
 std::vector<double> product_phase_sum::phase_se() const

@@ -931,6 +931,38 @@ class qa_ota_blocks(gr_unittest.TestCase):
         self.assertLess(errs[0.0625], 0.5, errs)
         self.assertGreater(errs[0.0], 3 * errs[0.0625], errs)
 
+    def test_receive_channels_on_separate_references(self):
+        # Sensing channels that do not share one frequency reference turn
+        # against each other at their CFO difference (the "harsh" profile's
+        # 0.02 ppm per channel: up to 1e-4 cycles per snapshot, several turns
+        # over a 65536-snapshot average). No fixed calibration exists: the
+        # estimator publishes none and says why, where it used to publish the
+        # phase at which the turning stopped (58-116 deg rms off). The same
+        # radios with the CFOs off calibrate. Reference: the emulator's own CFOs.
+        n = 65536
+        res = {}
+        for ppm in (0.02, 0.0):
+            prof = isac.core.impairment_profile.named("typical")
+            prof.sense_cfo_ppm = ppm
+            emu = emulator(seed=3, impairments=prof, pilot_deg=-20.0, pilot_snr_db=20.0, pilot_len=0)
+            tb = gr.top_block()
+            est = isac.array_phase_estimator(4, -20.0, n, 0.5, False, False, 0.0625, 1024)
+            store = msg_store()
+            sense, users = wire_emulator(tb, emu, blocks.vector_source_c(one_bit_x(2 * n, 4, 7).ravel().tolist(),
+                                                                          False, 4))
+            tb.connect(users, blocks.null_sink(gr.sizeof_gr_complex * 2))
+            tb.connect(sense, est)
+            tb.msg_connect(est, "cal", store, "in")
+            tb.run()
+            turn = 360.0 * np.abs(np.array(emu.rx_cfo()) - emu.rx_cfo()[0]) * n
+            res[ppm] = (len(store.msgs), est.rejected_count(), turn)
+        msgs, rejected, turn = res[0.02]
+        self.assertGreater(turn.max(), 100.0, turn)  # the draw turns: the case is a real one
+        self.assertEqual((msgs, rejected), (0, 1), res)  # one-shot: stops at the first average
+        msgs, rejected, turn = res[0.0]
+        self.assertEqual(turn.max(), 0.0)
+        self.assertEqual((msgs, rejected), (1, 0), res)
+
     def test_receive_phase_standard_error(self):
         # "phases_se_rad": the spread of the products z_n z_0^* over the tone
         # blocks (19 of 1024 and a last, partial one of 544) or, without a

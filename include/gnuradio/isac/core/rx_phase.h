@@ -28,6 +28,18 @@
  * with white noise (a pilot wider than the noise correlation, as without a
  * tone), and a bias common to every observation (a multipath arrival of the
  * calibration source itself) is not in it at all.
+ *
+ * Rotation: the estimate assumes phi_n fixed over the K observations. Receive
+ * channels that do not share one frequency reference (separate 10 MHz, or
+ * none) turn against each other at their CFO difference; the products then
+ * rotate, their sum shrinks and its phase is that of wherever the rotation
+ * happened to stop: no fixed calibration exists, and one published would be
+ * wrong within milliseconds. The lag-one products q_k = p_k p_{k-1}^* turn by
+ * the step omega_n = arg(sum_k q_k) per observation whatever the rotation's
+ * size (|omega| < pi); over the K observations the phase moves (K - 1) omega.
+ * Its standard error takes the spread of the q_k across omega as for phi
+ * (adjacent q share a p, which makes this conservative: at a high SNR the
+ * steps telescope and the true error is smaller), times K - 1.
  */
 #ifndef INCLUDED_ISAC_CORE_RX_PHASE_H
 #define INCLUDED_ISAC_CORE_RX_PHASE_H
@@ -54,12 +66,24 @@ public:
     //! se_n in radians (0 for channel 0; infinite with fewer than 2
     //! observations or a zero sum).
     std::vector<double> phase_se() const;
+    //! omega_n: the products' phase step per observation (rad; 0 for channel 0
+    //! and with fewer than 2 observations).
+    std::vector<double> rotation() const;
+    /*!
+     * The first channel whose phase moves over the observations by more than
+     * z standard errors and more than floor_rad ((K - 1) |omega_n|), or -1.
+     * turn_rad: that channel's movement.
+     */
+    int rotating_channel(double z, double floor_rad, double& turn_rad) const;
 
 private:
     int d_n;
     long d_count = 0;
     std::vector<cdouble> d_s1, d_s2; // sum p, sum p^2
     std::vector<double> d_sa;        // sum |p|^2
+    // lag-one products q_k = p_k p_{k-1}^*: sum q, sum q^2, sum |q|^2
+    std::vector<cdouble> d_prev, d_q1, d_q2;
+    std::vector<double> d_qa;
 };
 
 } // namespace core
