@@ -13,6 +13,14 @@ enum: every one of the 4^N_R sign patterns of one snapshot, equally likely on
 mc:   H0 Monte-Carlo of mixed-x CPIs (x from a table of 16 1-bit vectors, Swerling-I
       clutter redrawn per CPI) through the kernel and isac.core.cpi_statistics: the
       measured Pfa at small N_R x L, where the bound holds but the tail model may not.
+scenes: the same over random asymmetric scenes (target in [-60, 60] deg, two clutter
+      patches at least 8 deg from it and from each other's mirror image, CNRs within
+      +-3 dB of the row's, a fresh table of 16 x per cell): the measured Pfa over the
+      set one per (N_R, L, CNR, Pfa), the settings pfa_reach rejects or flags coarse
+      skipped; also the factor on kappa^2 that would give the set Pfa (the
+      (1 - Pfa) quantile of stat^2).
+
+isac.core.radar_scene takes degrees and dB (as the block).
 
     PYTHONPATH=build/test_modules /usr/bin/python3 bench/one_bit_pfa_reach.py
 """
@@ -36,7 +44,7 @@ def enum(args, rng):
           % (args.n_tx, args.draws))
     print("N_R  set Pfa  distinct|z|  best achievable  block")
     for nr in range(1, args.max_enum + 1):
-        sc = C.radar_scene(args.n_tx, nr, np.deg2rad(10.0), [np.deg2rad(-50.0), np.deg2rad(30.0)], 10.0, [1e-6] * 2)
+        sc = C.radar_scene(args.n_tx, nr, 10.0, [-50.0, 30.0], 10.0, [-60.0] * 2)
         P = q[np.indices((4,) * nr).reshape(nr, -1).T].astype(np.complex64)
         for pfa in args.pfa:
             f = C.rx_filter(sc, C.adc_model.one_bit, pfa)
@@ -59,8 +67,7 @@ def mc(args, rng):
     sizes = [tuple(int(v) for v in s.split("x")) for s in args.sizes.split(",")]
     for cnr in args.cnr:
         for nr, L in sizes:
-            sc = C.radar_scene(args.n_tx, nr, np.deg2rad(23.0), [np.deg2rad(-47.0), np.deg2rad(31.0)], 10.0,
-                               [10 ** (cnr / 10)] * 2)
+            sc = C.radar_scene(args.n_tx, nr, 23.0, [-47.0, 31.0], 10.0, [cnr] * 2)
             cells = []
             for pfa in args.pfa:
                 reach = C.pfa_reach(C.adc_model.one_bit, nr, L, pfa)
@@ -81,6 +88,45 @@ def mc(args, rng):
     print("(c: pfa_coarse; -: rejected)")
 
 
+def random_scene(rng, nr, cnr_db, n_tx):
+    tgt = rng.uniform(-60, 60)
+    while True:
+        clut = rng.uniform(-80, 80, 2)
+        # asymmetric: never a +-theta pair, nor a patch on the target
+        if min(abs(clut - tgt)) >= 8 and abs(clut[0] - clut[1]) >= 8 and abs(clut[0] + clut[1]) >= 3:
+            break
+    cnr = cnr_db + rng.uniform(-3, 3, 2)
+    return C.radar_scene(n_tx, nr, tgt, list(clut), 10.0, list(cnr)), 10 ** (cnr / 10)
+
+
+def scenes(args, rng):
+    print("random asymmetric scenes: N_T %d, Swerling-I clutter, mixed-x CPIs from a table of 16 per cell, "
+          "%d decisions a cell; measured Pfa / set Pfa (factor on kappa^2 that would hold it)"
+          % (args.n_tx, args.trials))
+    sizes = [tuple(int(v) for v in s.split("x")) for s in args.sizes.split(",")]
+    for nr, L in sizes:
+        for cnr in args.cnr:
+            cells = []
+            for pfa in args.pfa:
+                reach = C.pfa_reach(C.adc_model.one_bit, nr, L, pfa)
+                if not reach.reachable or reach.coarse:
+                    cells.append("%-15s" % ("-" if not reach.reachable else "coarse"))
+                    continue
+                sc, cn = random_scene(rng, nr, cnr, args.n_tx)
+                f = C.rx_filter(sc, C.adc_model.one_bit, pfa, 1.0, C.threshold_model.exact, L)
+                tab = rand_x(rng, (16,), args.n_tx)
+                x = tab[rng.integers(0, 16, args.trials * L)].astype(np.complex64)
+                r = rc.simulate_echo(sc, x, [0.0] + list(cn), 1.0, rng, target=False, cpi_len=L)
+                z, st, s, terms = f.process(rc.one_bit_adc(r), x, True)
+                if L > 1:
+                    _, st = C.cpi_statistics(sc, C.adc_model.one_bit, pfa, 1.0, L, z, terms, s)
+                st = np.asarray(st)
+                cells.append("%5.2f (%5.2f)  " % (np.mean(st >= 1.0) / pfa, np.quantile(st ** 2, 1 - pfa)))
+            print("N_R %d x L %2d  CNR %4.0f dB  Pfa %s: %s"
+                  % (nr, L, cnr, "/".join("%g" % p for p in args.pfa), " ".join(cells)), flush=True)
+    print("(-: rejected by pfa_reach; coarse: flagged)")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--part", default="enum,mc")
@@ -99,6 +145,8 @@ def main():
         enum(args, rng)
     if "mc" in args.part:
         mc(args, rng)
+    if "scenes" in args.part:
+        scenes(args, rng)
 
 
 if __name__ == "__main__":

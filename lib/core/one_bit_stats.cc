@@ -1171,13 +1171,17 @@ one_bit_pfa_reach pfa_reach(adc_model adc, int n_rx, int cpi_len, double pfa)
           << (n - 1) << " values, equally likely where the clutter is dark, so no "
           << "threshold gives a Pfa between 0 and 4^(1 - n) = " << r.min_pfa
           << "; use pfa >= " << r.min_pfa << " or n_rx * cpi_len >= " << n_min;
-    } else if (r.classes_above < 64.0 || (cpi_len == 1 && n_rx < 8)) {
+    } else if (r.classes_above < 64.0 || (cpi_len == 1 && n_rx < 8) || n_rx == 1) {
         r.coarse = true;
         o << " hold pfa = " << pfa << " only roughly: ";
         if (r.classes_above < 64.0)
             o << "the requested tail holds " << r.classes_above << " of the 4^" << (n - 1)
               << " equally likely noise-only value classes of |Z|, so the Pfa moves in "
               << "steps of about " << r.min_pfa;
+        else if (n_rx == 1)
+            // measured 3-16x the set Pfa at CNR 10-20 dB (docs/one_bit_rx_filter.md)
+            o << "one antenna cannot filter the clutter, and the CPI's tail model "
+              << "misses its quantisation distortion, which repeats over the CPI";
         else
             o << "one snapshot of fewer than 8 antennas is outside the tail model's "
               << "calibration (n_rx 8..128)";

@@ -103,8 +103,9 @@ public:
             { 8, 1, 0.01, true, false },    // 163.8 classes
             { 8, 1, 0.0039, true, true },   // 63.9 classes
             { 4, 16, 0.01, true, false },   // the OTA examples
-            { 1, 16, 1e-7, true, false },   // 107 classes
+            { 1, 16, 1e-7, true, true },    // 107 classes, but one antenna
             { 1, 16, 5e-8, true, true },    // 53.7 classes
+            { 2, 8, 1e-3, true, false },    // 16384 classes
             { 4096, 1 << 24, 1e-300, true, false },
         };
         for (const auto& r : rows) {

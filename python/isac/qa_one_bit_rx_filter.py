@@ -914,7 +914,7 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         rng = np.random.default_rng(18)
         for n_rx, L in ((1, 1), (2, 1), (3, 1), (4, 1), (5, 1), (1, 2), (1, 3), (2, 2), (3, 2)):
             n = n_rx * L
-            sc = C.radar_scene(8, n_rx, np.deg2rad(10.0), [np.deg2rad(-50.0)], 10.0, [1e-6])
+            sc = C.radar_scene(8, n_rx, 10.0, [-50.0], 10.0, [-60.0])
             f = C.rx_filter(sc, C.adc_model.one_bit, 0.3, 1.0, C.threshold_model.exact, L)
             for _ in range(3):
                 P = self._sign_patterns(n).reshape(-1, n_rx)  # L snapshots per pattern
@@ -953,7 +953,7 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         # block's measured Pfa on noise-only echoes is the enumerated multiple of
         # 1/16 its kappa lands on, within 4 binomial sigmas.
         rng = np.random.default_rng(19)
-        sc = C.radar_scene(8, 1, np.deg2rad(10.0), [np.deg2rad(-50.0)], 10.0, [100.0])
+        sc = C.radar_scene(8, 1, 10.0, [-50.0], 10.0, [20.0])
         f = C.rx_filter(sc, C.adc_model.one_bit, 0.01)
         x = np.tile((rng.choice([-1.0, 1.0], 8) + 1j * rng.choice([-1.0, 1.0], 8)) / 4.0, (5000, 1))
         r = rc.simulate_echo(sc, x, [10.0, 100.0], 1.0, rng)
@@ -962,7 +962,7 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         self.assertLess(np.ptp(st) / st.max(), 1e-6)
         self.assertLess(st.max(), 1.0)  # kappa above the one value: Pd = Pfa = 0
 
-        sc = C.radar_scene(8, 3, np.deg2rad(10.0), [np.deg2rad(-50.0)], 10.0, [1e-6])
+        sc = C.radar_scene(8, 3, 10.0, [-50.0], 10.0, [-60.0])
         f = C.rx_filter(sc, C.adc_model.one_bit, 0.1)
         x1 = (rng.choice([-1.0, 1.0], 8) + 1j * rng.choice([-1.0, 1.0], 8)) / 4.0
         P = self._sign_patterns(3)
@@ -1015,6 +1015,40 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         b.set_pfa(1e-8)
         self.assertTrue(b.pfa_coarse())
         self.assertEqual(b.filter.pfa(), 1e-8)
+
+    def test_021_small_array_cpi_pfa_random_scenes(self):
+        # The over-the-air size (4 antennas, CPIs of 16) and 3 antennas: H0 Monte-Carlo
+        # of mixed-x CPIs (a table of 16 random 1-bit x) on random asymmetric scenes
+        # (no +-theta pair, no patch on the target), Swerling-I clutter from -30 to
+        # +20 dB, through the kernel and cpi_statistics. The model's measured error
+        # over such scenes (docs/one_bit_rx_filter.md, bench/one_bit_pfa_reach.py
+        # --part scenes) is a factor 0.7-2.3 on the Pfa at 0.01, the upper end at CNR
+        # 20 dB; these draws measure 0.71, 0.99, 1.91, 1.00, 2.21. The test allows
+        # 0.5-2 plus 4 binomial sigmas (0.0045). The bench's old scenes (radians and
+        # linear CNRs given to radar_scene, which takes degrees and dB) fail it: 0.92
+        # and 0.82 in the 20 dB cells.
+        rng = np.random.default_rng(21)
+        T, pfa = 8000, 0.01
+        for nr, L, cnr in ((4, 16, -30.0), (4, 16, 10.0), (4, 16, 20.0), (3, 16, 0.0), (3, 16, 20.0)):
+            self.assertFalse(C.pfa_reach(C.adc_model.one_bit, nr, L, pfa).coarse)
+            tgt = rng.uniform(-60, 60)
+            while True:
+                clut = rng.uniform(-80, 80, 2)
+                if min(abs(clut - tgt)) >= 8 and abs(clut[0] - clut[1]) >= 8 and abs(clut[0] + clut[1]) >= 3:
+                    break
+            cnr_db = cnr + rng.uniform(-3, 3, 2)
+            # radar_scene takes degrees and dB
+            sc = C.radar_scene(8, nr, tgt, list(clut), 10.0, list(cnr_db))
+            tab = (rng.choice([-1.0, 1.0], (16, 8)) + 1j * rng.choice([-1.0, 1.0], (16, 8))) / 4.0
+            x = tab[rng.integers(0, 16, T * L)].astype(np.complex64)
+            r = rc.simulate_echo(sc, x, [0.0] + list(10 ** (cnr_db / 10)), 1.0, rng, target=False, cpi_len=L)
+            f = C.rx_filter(sc, C.adc_model.one_bit, pfa, 1.0, C.threshold_model.exact, L)
+            z, _, status, terms = f.process(rc.one_bit_adc(r), x, True)
+            _, st = C.cpi_statistics(sc, C.adc_model.one_bit, pfa, 1.0, L, z, terms, status)
+            meas = float(np.mean(np.asarray(st) >= 1.0))
+            tol = binomial_halfwidth(pfa, T)
+            self.assertGreater(meas, 0.5 * pfa - tol, (nr, L, cnr, meas))
+            self.assertLess(meas, 2.0 * pfa + tol, (nr, L, cnr, meas))
 
 
 if __name__ == '__main__':

@@ -312,8 +312,10 @@ double calibration_factor(int n_rx, double pfa, double cnr_pa_db);
  * min_pfa = 4^(1-n); reachable = pfa >= min_pfa (n = 1: never, the statistic does not
  * depend on r at all). classes_above = pfa 4^(n-1), the noise-only classes the
  * requested tail holds: below 64 the achievable Pfa values are a few coarse steps.
- * coarse: reachable, and classes_above < 64 or a single-snapshot array below
- * n_rx = 8, where the tail model is not calibrated and sits 2-3x below the set Pfa
+ * coarse: reachable, and classes_above < 64, or a single-snapshot array below
+ * n_rx = 8, where the tail model is not calibrated and sits 2-3x below the set Pfa,
+ * or one antenna with a CPI, which cannot filter the clutter and whose CPI tail
+ * model misses the repeating quantisation distortion of strong clutter
  * (docs/one_bit_rx_filter.md). The ideal ADC is always reachable and never coarse.
  */
 struct one_bit_pfa_reach {
