@@ -499,8 +499,9 @@ bool tx_phase_estimator::process(const cfloat* x, const cfloat* y, long n)
         r.valid = b.allFinite() && std::abs(b[0]) > 0.0 &&
                   r.condition_db <= max_condition_db && fit_ok &&
                   (d_max == 0 || d_lag_score >= d_min_score);
-        if (!done)
-            d_done_at = t + 1;
+        // result() and done_at() describe the same (the call's last) estimate:
+        // its window, its offset and its phases belong together
+        d_done_at = t + 1;
         d_result = r;
         done = true;
         set_lag(d_lag); // the next estimate keeps the lag

@@ -796,6 +796,44 @@ class qa_ota_blocks(gr_unittest.TestCase):
         self.assertLess(m["snapshots"], 16384 + 32)  # whole blocks of 32
         self.assertGreaterEqual(m["offset"], m["last_snapshot"] + 1 + 8192)
 
+    def test_tx_cal_window_with_several_estimates_per_call(self):
+        # n_avg far below a work call: several estimates complete in one call
+        # and only one is published; its window must be the one its phases were
+        # measured over. The channels' phases step at x's snapshot 20 000, so a
+        # window named before the step with phases from after it (or the
+        # reverse) shows at once. Reference: the phases the signal was built with.
+        rng = np.random.default_rng(11)
+        nt, lag, n, step_at = 4, 5, 40000, 20000
+        x = one_bit_x(n, nt, 3)
+        ph0 = np.array([0.0, 0.3, -0.5, 1.0])
+        ph1 = ph0 + np.array([0.0, 0.6, 0.6, 0.6])
+        xd = np.vstack([np.zeros((lag, nt), np.complex64), x[:-lag]])
+        k = np.arange(n) - lag  # the x snapshot each y sample carries
+        ph = np.where((k < step_at)[:, None], ph0, ph1)
+        y = np.sum(np.exp(1j * ph) * xd, axis=1)
+        y += 0.01 * (rng.standard_normal(n) + 1j * rng.standard_normal(n))
+        tb = gr.top_block()
+        est = isac.tx_phase_estimator(nt, 0.0, 0.5, 16, 64, 32, True, 0.0)
+        dbg = blocks.message_debug(True)
+        tb.connect(blocks.vector_source_c(x.ravel().tolist(), False, nt), (est, 0))
+        tb.connect(blocks.vector_source_c(y.astype(np.complex64).tolist(), False), (est, 1))
+        tb.msg_connect((est, "cal"), (dbg, "store"))
+        tb.run()
+        msgs = [pmt.to_python(dbg.get_message(i)) for i in range(dbg.num_messages())]
+        self.assertGreater(len(msgs), 5)
+        judged = 0
+        for m in msgs:
+            first, last = int(m["first_snapshot"]), int(m["last_snapshot"])
+            self.assertEqual(m["lag"], lag)
+            self.assertGreaterEqual(last + 1 - first, m["snapshots"])
+            if first <= step_at + lag <= last:
+                continue  # straddles the step: a mixture of both
+            want = ph0 if last < step_at + lag else ph1
+            err = np.angle(np.exp(1j * (np.array(m["phases_rad"]) - (want - want[0]))))
+            self.assertLess(np.max(np.abs(err)), 0.05, (first, last, m["phases_rad"]))
+            judged += 1
+        self.assertGreater(judged, 5)
+
     def test_phase_history_against_the_getters(self):
         # tx_phases_over / rx_phases_over against the getters read while the run
         # stood in each 1024-snapshot drift step (the phases change only at the

@@ -138,6 +138,8 @@ public:
     const tx_phase_result& result() const { return d_result; }
     //! After process() returned true: the samples of that call up to the last
     //! one of the estimate (its position in the stream, whatever the call sizes).
+    //! When several estimates complete in one call, result() and done_at() are
+    //! the last one's.
     long done_at() const { return d_done_at; }
     //! Start again with the lag search.
     void restart();
