@@ -14,7 +14,7 @@ mc:   H0 Monte-Carlo of mixed-x CPIs (x from a table of 16 1-bit vectors, Swerli
       clutter redrawn per CPI) through the kernel and isac.core.cpi_statistics: the
       measured Pfa at small N_R x L, where the bound holds but the tail model may not.
 scenes: the same over random asymmetric scenes (target in [-60, 60] deg, two clutter
-      patches at least 8 deg from it and from each other's mirror image, CNRs within
+      patches at least 8 deg from it and each other, 3 deg from each other's mirror image, CNRs within
       +-3 dB of the row's, a fresh table of 16 x per cell): the measured Pfa over the
       set one per (N_R, L, CNR, Pfa), the settings pfa_reach rejects or flags coarse
       skipped; also the factor on kappa^2 that would give the set Pfa (the

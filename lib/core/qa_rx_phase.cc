@@ -156,8 +156,8 @@ public:
     // a CFO difference d (cycles per snapshot). Reference: the phase the
     // products step by per tone block, 2 pi d block (wrapped), and the turn
     // over the average, 2 pi d block (K - 1). A fixed phase, even at a block
-    // SNR of 3 dB (the weak case above), is not called rotating: no false
-    // alarm in 1000 trials, where z = 3.29 allows about one.
+    // SNR of 3 dB (the weak case above), is not called rotating: at most 3
+    // false alarms in 1000 trials, where z = 3.29 expects about one.
     void test_rotation()
     {
         const int n = 4;

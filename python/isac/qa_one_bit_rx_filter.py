@@ -1024,9 +1024,10 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         # over such scenes (docs/one_bit_rx_filter.md, bench/one_bit_pfa_reach.py
         # --part scenes) is a factor 0.7-2.3 on the Pfa at 0.01, the upper end at CNR
         # 20 dB; these draws measure 0.71, 0.99, 1.91, 1.00, 2.21. The test allows
-        # 0.5-2 plus 4 binomial sigmas (0.0045). The bench's old scenes (radians and
-        # linear CNRs given to radar_scene, which takes degrees and dB) fail it: 0.92
-        # and 0.82 in the 20 dB cells.
+        # 0.5-2 plus 4 binomial sigmas (0.0045: the lower limit, 0.05x in effect,
+        # catches a collapse). The bench's old scenes (radians and linear CNRs given
+        # to radar_scene, which takes degrees and dB) fail it: a measured Pfa of 0.92
+        # and 0.82 (92x and 82x) in the 20 dB cells.
         rng = np.random.default_rng(21)
         T, pfa = 8000, 0.01
         for nr, L, cnr in ((4, 16, -30.0), (4, 16, 10.0), (4, 16, 20.0), (3, 16, 0.0), (3, 16, 20.0)):
