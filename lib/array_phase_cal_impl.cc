@@ -248,8 +248,14 @@ public:
                     const uint64_t k = ++d_rejected;
                     if (fatal) {
                         // one-shot: stop here, loudly; a later average (the
-                        // pilot gone) would find only the echo's phases
-                        d_logger->error("calibration not published: {}", why);
+                        // pilot gone) would find only the echo's phases.
+                        // Continuous: every average says the same, so it is
+                        // logged as sparsely as the other refusals.
+                        if (log_this(k))
+                            d_logger->error(
+                                "calibration not published: {} ({} rejected so far)",
+                                why,
+                                k);
                         d_done = !d_continuous;
                     } else if (log_this(k)) {
                         d_logger->warn(
