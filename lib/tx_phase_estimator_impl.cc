@@ -149,6 +149,8 @@ int tx_phase_estimator_impl::work(int noutput_items,
                           .reals("gains_db", r.gains_db)
                           .i64("lag", r.lag)
                           .real("lag_score", r.lag_score)
+                          .real("fit_db", r.fit_db)
+                          .real("cfo", r.cfo)
                           .real("condition_db", r.condition_db)
                           .reals("phases_se_rad", r.phases_se_rad)
                           .u64("snapshots", r.snapshots)
@@ -158,13 +160,18 @@ int tx_phase_estimator_impl::work(int noutput_items,
                 d_phases = r.phases_rad;
                 d_run.published(msg, true);
             } else {
-                // the reference was not found (receiver off, wrong max_lag) or
-                // x did not excite every channel: search again rather than
-                // publish a guess
-                d_logger->info(
-                    "no valid estimate (lag score {:.1f}, excitation spread {:.1f} dB); "
-                    "starting again",
+                // the reference was not found (receiver off, its timing
+                // offset beyond max_lag) or x did not excite every channel:
+                // search again rather than publish a guess
+                d_logger->warn(
+                    "no valid estimate (lag {} of max_lag {}, score {:.1f}; fit {:.1f} "
+                    "dB; "
+                    "excitation spread {:.1f} dB): is the reference receiver on, and its "
+                    "timing offset within max_lag? starting again",
+                    r.lag,
+                    d_est.max_lag(),
                     r.lag_score,
+                    r.fit_db,
                     r.condition_db);
                 d_est.restart();
             }

@@ -89,6 +89,8 @@ class qa_loop_delay : public CppUnit::TestFixture
     CPPUNIT_TEST(test_tx_cal_weights);
     CPPUNIT_TEST(test_tx_phase_needs_excitation);
     CPPUNIT_TEST(test_tx_phase_far_field_with_cfo);
+    CPPUNIT_TEST(test_tx_phase_free_running_cfo);
+    CPPUNIT_TEST(test_tx_phase_lag_beyond_search);
     CPPUNIT_TEST(test_tx_phase_emulated_loopback);
     CPPUNIT_TEST(test_tx_phase_se_monte_carlo);
     CPPUNIT_TEST(test_bad_params);
@@ -587,6 +589,112 @@ public:
             const double ref = std::arg(gtx[k] * std::conj(gtx[0]));
             CPPUNIT_ASSERT_DOUBLES_EQUAL(
                 0.0, std::remainder(res.phases_rad[k] - ref, 2 * pi), deg2rad(1.5));
+        }
+    }
+
+    void test_tx_phase_free_running_cfo()
+    {
+        // a free-running reference receiver: 10 ppm at 2.45 GHz and 1 MS/s,
+        // 0.0245 cycles per snapshot, 0.78 cycles within a block of 32. Each
+        // channel radiates mostly in its own quarter of the block (as pilots
+        // orthogonal in time do), so a rotation left within the blocks would
+        // show as a phase step from channel to channel (about 70 deg).
+        // Reference: the true phases, and the CFO as drawn.
+        const int nt = 4, B = 32;
+        const long n = 32768;
+        const double cfo = 0.0245;
+        for (uint64_t seed : { 71, 72, 73 }) {
+            gaussian_rng g(seed);
+            auto x = one_bit_x(n, nt, g);
+            for (long t = 0; t < n; ++t)
+                for (int k = 0; k < nt; ++k)
+                    if ((t % B) / (B / nt) != k)
+                        x[t * nt + k] *= 0.2f;
+            cvec gtx(nt);
+            for (int k = 0; k < nt; ++k)
+                gtx[k] = std::polar(1.0, 2 * pi * g.uniform());
+            const int lag = 37;
+            std::vector<cfloat> y(n);
+            for (long t = 0; t < n; ++t) {
+                cdouble v = 0;
+                if (t >= lag)
+                    for (int k = 0; k < nt; ++k)
+                        v += gtx[k] * cdouble(x[(t - lag) * nt + k]);
+                v *= std::polar(1.0, 2 * pi * cfo * double(t));
+                y[t] = cfloat(v) + cfloat(0.05f * g.normal(), 0.05f * g.normal());
+            }
+            tx_phase_estimator est(nt, 0.0, 0.5, 64, n / 2, B);
+            CPPUNIT_ASSERT(est.process(x.data(), y.data(), n));
+            const auto& r = est.result();
+            CPPUNIT_ASSERT(r.valid);
+            CPPUNIT_ASSERT_EQUAL(long(lag), r.lag);
+            // 1e-5 turns a block of 32 by 0.1 deg: what the fit cares about
+            CPPUNIT_ASSERT_DOUBLES_EQUAL(cfo, r.cfo, 1e-5);
+            for (int k = 1; k < nt; ++k) {
+                const double ref = std::arg(gtx[k] * std::conj(gtx[0]));
+                const double e = std::remainder(r.phases_rad[k] - ref, 2 * pi);
+                std::cout << "free-running CFO, seed " << seed << ", channel " << k
+                          << ": error " << e * 180 / pi << " deg, SE "
+                          << r.phases_se_rad[k] * 180 / pi << " deg, fit " << r.fit_db
+                          << " dB" << std::endl;
+                CPPUNIT_ASSERT(std::abs(e) < 4.0 * r.phases_se_rad[k]);
+                CPPUNIT_ASSERT(std::abs(e) < deg2rad(0.5));
+            }
+        }
+    }
+
+    void test_tx_phase_lag_beyond_search()
+    {
+        // the receiver's offset (3000) beyond max_lag (1024): frames of 2000
+        // snapshots open with the same 64-snapshot preamble on every
+        // antenna, so lag 1000 lines the preambles up and peaks far above the
+        // floor. That peak says nothing about the channels' phases (one
+        // sequence on all of them); the fit there explains about the
+        // preamble's 3 % of y, near what its parameters explain of noise, and
+        // the estimate is not valid. With the offset inside the search it is.
+        const int nt = 4;
+        const long n = 65536, F = 2000, P = 64;
+        gaussian_rng g(74);
+        auto x = one_bit_x(n, nt, g);
+        const auto pre = one_bit_x(P, 1, g);
+        for (long t = 0; t < n; ++t)
+            if (t % F < P)
+                for (int k = 0; k < nt; ++k)
+                    x[t * nt + k] = pre[t % F];
+        cvec gtx(nt);
+        for (int k = 0; k < nt; ++k)
+            gtx[k] = std::polar(1.0, 2 * pi * g.uniform());
+        const long lag = 3000;
+        std::vector<cfloat> y(n);
+        for (long t = 0; t < n; ++t) {
+            cdouble v = 0;
+            if (t >= lag)
+                for (int k = 0; k < nt; ++k)
+                    v += gtx[k] * cdouble(x[(t - lag) * nt + k]);
+            y[t] = cfloat(v) + cfloat(0.1f * g.normal(), 0.1f * g.normal());
+        }
+        for (int max_lag : { 1024, 4096 }) {
+            tx_phase_estimator est(nt, 0.0, 0.5, max_lag, 16384, 32);
+            CPPUNIT_ASSERT(est.process(x.data(), y.data(), n));
+            const auto& r = est.result();
+            std::cout << "offset 3000, max_lag " << max_lag << ": lag " << r.lag
+                      << ", score " << r.lag_score << ", fit " << r.fit_db
+                      << " dB, valid " << r.valid << std::endl;
+            if (max_lag < lag) {
+                CPPUNIT_ASSERT_EQUAL(long(1000), r.lag);
+                CPPUNIT_ASSERT(r.lag_score > 12.0); // the lag test alone passes it
+                CPPUNIT_ASSERT(!r.valid);
+            } else {
+                CPPUNIT_ASSERT_EQUAL(lag, r.lag);
+                CPPUNIT_ASSERT(r.valid);
+                for (int k = 1; k < nt; ++k)
+                    CPPUNIT_ASSERT_DOUBLES_EQUAL(
+                        0.0,
+                        std::remainder(r.phases_rad[k] -
+                                           std::arg(gtx[k] * std::conj(gtx[0])),
+                                       2 * pi),
+                        deg2rad(0.5));
+            }
         }
     }
 

@@ -81,6 +81,12 @@ struct tx_phase_result {
     double lag_score = 0.0;         //!< (E_k* - median) / robust spread of the other E_k
     double condition_db =
         0.0; //!< eigenvalue spread of sum X^H X: how unevenly x excited the channels
+    //! Power of y the fit explains over the power it leaves (dB): about the
+    //! reference receiver's SNR at the right lag
+    double fit_db = 0.0;
+    //! the reference receiver's CFO against x, removed before the fit
+    //! (cycles per snapshot)
+    double cfo = 0.0;
     uint64_t snapshots = 0;
     //! snapshots from the gains phase's first to the estimate's last, muted ones
     //! included: the stretch of the stream whose channel phases psi refers to
@@ -99,6 +105,11 @@ std::vector<cfloat> tx_cal_weights(const tx_phase_result& r, bool equalize_gains
 
 //! Largest eigenvalue spread of sum X^H X for a valid estimate (dB).
 constexpr double max_condition_db = 20.0;
+//! A valid estimate's fit explains at least this much more of y's power
+//! (dB) than its parameters would explain of noise alone: a lag beyond
+//! max_lag (a receiver's timing offset outside the search) leaves a peak of
+//! partial correlations whose fit explains little more than that.
+constexpr double min_fit_excess_db = 10.0;
 
 class tx_phase_estimator
 {
@@ -133,6 +144,7 @@ public:
     //! Skip the search: use this lag (>= 0) from now on.
     void set_lag(long lag);
     bool searching() const { return d_phase == 0; }
+    int max_lag() const { return d_max; }
 
 private:
     int d_ntx, d_max;
@@ -165,6 +177,10 @@ private:
     void finish_block();
     cvec solve_gains(double& condition_db) const;
     std::vector<double> phase_se(const cvec& b) const;
+    double residual(const cvec& b) const; // sum |y - e^{j theta} X b|^2
+    double remove_cfo();      // estimates the CFO, forms v again without it; returns it
+    std::vector<cfloat> d_x2; // x at lag k* and y of the blocks of the current estimate
+    std::vector<cfloat> d_y2;
 };
 
 } // namespace core
