@@ -597,7 +597,7 @@ public:
     {
         // The reference receiver samples lag + mu, mu drawn from [-0.5, 0.5]
         // (a free-running radio's timing: any fraction), through a 48-tap,
-        // beta 8 kernel (not the estimator's 16 / 6). x as a frame's: a known
+        // beta 8 kernel (not the estimator's 32 / 6). x as a frame's: a known
         // section of 64 snapshots whose symbols are each held 4 snapshots (not
         // white) and a payload of 192 that spans 3 of the 4 directions (a
         // precoder's), so the 4th direction is the known sections' alone.
