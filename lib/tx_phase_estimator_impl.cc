@@ -151,6 +151,7 @@ int tx_phase_estimator_impl::work(int noutput_items,
                           .real("lag_score", r.lag_score)
                           .real("fit_db", r.fit_db)
                           .real("cfo", r.cfo)
+                          .real("frac_lag", r.frac_lag)
                           .real("condition_db", r.condition_db)
                           .reals("phases_se_rad", r.phases_se_rad)
                           .u64("snapshots", r.snapshots)

@@ -572,7 +572,7 @@ def ota_params(g, gui):
     g.param("txcal_max_lag", 4608, "Largest lag of user 0's radio searched by the Tx calibration (snapshots)",
             "intx")
     g.param("cal_deg", 0.0, "Receive calibration pilot angle (deg)", "eng_float")
-    g.param("cal_freq", 0.0625, "Receive calibration pilot tone (cycles/sample)", "eng_float")
+    g.param("cal_freq", 0.0712890625, "Receive calibration pilot tone (cycles/sample)", "eng_float")
     g.param("n_cal", 65536, "Calibration snapshots", "intx")
     g.param("threshold_scale", 1.0, "Detector threshold scale (calibrated on target-free data)", "eng_float")
     g.param("clutter_cnr_db", 10.0, "Clutter-to-noise ratio of each clutter patch (dB; emulated scene and detector)",

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "clones.h"
+#include <gnuradio/isac/core/frontend.h>
 #include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/steering.h>
 #include <gnuradio/isac/core/tx_phase.h>
@@ -115,6 +116,7 @@ void tx_phase_estimator::restart()
     d_Ab.clear();
     d_x2.clear();
     d_y2.clear();
+    d_xf.clear();
     d_xh.assign(size_t(d_max + d_B) * d_ntx, cfloat(0.0f, 0.0f));
     d_yb.assign(d_B, cfloat(0.0f, 0.0f));
     d_blk = 0;
@@ -134,6 +136,137 @@ void tx_phase_estimator::set_lag(long lag)
     d_Ab.clear();
     d_x2.clear();
     d_y2.clear();
+    d_xf.clear();
+}
+
+void tx_phase_estimator::form_regressor(double mu)
+{
+    // x_mu(t) = x(t - k* - mu), band-limited: the emulator's delay kernel (a
+    // real receiver's sampling instant between snapshots interpolates x the
+    // same way). Only the observations whose kernel lies inside the stretch
+    // for every mu in [-1, 1] enter the fit: a truncated regressor would bias
+    // it, and the search compares residuals over the same observations.
+    // frac_taps is 32, not 16: against a longer reference kernel the 16-tap
+    // one's response near Nyquist, where a white payload has power, left phase
+    // errors 1.24 times their SE (docs/ota.md).
+    const int nt = d_ntx;
+    const long N = long(d_y2.size());
+    mu = std::clamp(mu, -1.0, 1.0);
+    d_mu = mu;
+    d_lo = std::min(N, long(frac_taps / 2 + 1));
+    d_hi = std::max(d_lo, N - long(frac_taps / 2 + 1));
+    if (mu == 0.0) {
+        d_xf = d_x2;
+    } else {
+        constexpr int P = frac_taps; // keeps the kernel's delay positive
+        int kf = 0;
+        const auto w = fractional_delay::kernel(mu + P, frac_taps, frac_beta, kf);
+        // x2 offset of w[0]: x_mu(t) = sum_j w[j] x2(t - first - j), and
+        // t - first - j stays in [0, N) for t in [d_lo, d_hi)
+        const long first = long(std::floor(mu + P)) - P + kf;
+        d_xf.assign(size_t(N) * nt, cfloat(0.0f, 0.0f));
+        for (long t = d_lo; t < d_hi; ++t) {
+            cfloat* o = d_xf.data() + size_t(t) * nt;
+            for (size_t j = 0; j < w.size(); ++j) {
+                const cfloat* xi = d_x2.data() + size_t(t - first - long(j)) * nt;
+                const float wj = float(w[j]);
+                for (int n = 0; n < nt; ++n)
+                    o[n] += wj * xi[n];
+            }
+        }
+    }
+    d_A = cmat::Zero(nt, nt);
+    d_Y = 0.0;
+    const long nblk = N / d_B;
+    d_Ab.assign(size_t(nblk), cmat::Zero(nt, nt));
+    for (long t = d_lo; t < d_hi; ++t) {
+        const cfloat* xr = d_xf.data() + size_t(t) * nt;
+        cmat& Ab = d_Ab[size_t(t / d_B)];
+        d_Y += std::norm(cdouble(d_y2[size_t(t)]));
+        for (int n = 0; n < nt; ++n) {
+            const cdouble xn(xr[n]);
+            for (int m = 0; m <= n; ++m)
+                Ab(n, m) += std::conj(xn) * cdouble(xr[m]);
+        }
+    }
+    for (const auto& Ab : d_Ab)
+        d_A += Ab;
+}
+
+void tx_phase_estimator::form_v(double f)
+{
+    const int nt = d_ntx;
+    const long nblk = long(d_y2.size()) / d_B;
+    d_Q = cmat::Zero(nt, nt);
+    d_v.assign(size_t(nblk), cvec::Zero(nt));
+    for (long t = d_lo; t < d_hi; ++t) {
+        const double cyc = f * double(t);
+        const cdouble yi = cdouble(d_y2[size_t(t)]) *
+                           std::polar(1.0, -2.0 * pi * (cyc - std::floor(cyc)));
+        cvec& v = d_v[size_t(t / d_B)];
+        const cfloat* xr = d_xf.data() + size_t(t) * nt;
+        for (int n = 0; n < nt; ++n)
+            v[n] += std::conj(cdouble(xr[n])) * yi;
+    }
+    for (const auto& v : d_v)
+        d_Q += v * v.adjoint();
+}
+
+double tx_phase_estimator::fit_fraction(double f)
+{
+    // The reference receiver samples between the snapshots (a timing offset
+    // of k* + mu): against x at k* alone its y holds the neighbours' share
+    // through the delay kernel. White x turns that share into noise; the
+    // frames' known sections are not white, and the share then leans
+    // differently on each direction of x, which biases the phases (a few
+    // degrees at mu = 0.1 where a precoder leaves a direction to the known
+    // sections). mu: the least residual of the fit over a grid of 1/8 on
+    // [-1, 1] (the lag search's k* is within a sample of the truth), then a
+    // golden-section search within the best grid step.
+    auto rss_at = [&](double mu) {
+        form_regressor(mu);
+        form_v(f);
+        double cond = 0.0;
+        const cvec b = solve_gains(cond);
+        const double r = b.allFinite() ? residual(b) : 0.0;
+        return std::isfinite(r) ? r : std::numeric_limits<double>::infinity();
+    };
+    double best = 0.0, rbest = rss_at(0.0);
+    for (int j = -8; j <= 8; ++j) {
+        const double mu = j / 8.0;
+        if (j == 0)
+            continue;
+        const double r = rss_at(mu);
+        if (r < rbest) {
+            rbest = r;
+            best = mu;
+        }
+    }
+    const double g = 0.5 * (std::sqrt(5.0) - 1.0);
+    double a = std::max(-1.0, best - 0.125), b = std::min(1.0, best + 0.125);
+    double c = b - g * (b - a), d = a + g * (b - a);
+    double rc = rss_at(c), rd = rss_at(d);
+    for (int it = 0; it < 14; ++it) { // 0.25 g^14: within 3e-4 samples
+        if (rc < rd) {
+            b = d;
+            d = c;
+            rd = rc;
+            c = b - g * (b - a);
+            rc = rss_at(c);
+        } else {
+            a = c;
+            c = d;
+            rc = rd;
+            d = a + g * (b - a);
+            rd = rss_at(d);
+        }
+    }
+    const double mu_s = rc < rd ? c : d;
+    if (std::min(rc, rd) < rbest)
+        best = mu_s;
+    form_regressor(best);
+    form_v(f);
+    return best;
 }
 
 cvec tx_phase_estimator::solve_gains(double& condition_db) const
@@ -198,29 +331,16 @@ double tx_phase_estimator::remove_cfo()
     // the remaining offset, which the lag-B products of z give (within
     // 1 / (2 B) after the grid). Then v is formed again on y e^{-j 2 pi f t};
     // X^H X does not change.
+    // (x here is the regressor d_xf, over the observations d_lo .. d_hi)
     const int nt = d_ntx;
     const long N = long(d_y2.size());
-    const long nblk = long(d_v.size());
+    const long nblk = N / d_B;
     if (N < 2 * long(d_B) || nblk * d_B != N)
         return 0.0;
     auto derotated = [&](double f, long t) {
         const double cyc = f * double(t);
         return cdouble(d_y2[size_t(t)]) *
                std::polar(1.0, -2.0 * pi * (cyc - std::floor(cyc)));
-    };
-    auto rebuild = [&](double f) {
-        d_Q = cmat::Zero(nt, nt);
-        for (long blk = 0; blk < nblk; ++blk) {
-            cvec v = cvec::Zero(nt);
-            for (int i = 0; i < d_B; ++i) {
-                const long t = blk * d_B + i;
-                const cdouble yi = derotated(f, t);
-                for (int n = 0; n < nt; ++n)
-                    v[n] += std::conj(cdouble(d_x2[size_t(t) * nt + n])) * yi;
-            }
-            d_Q += v * v.adjoint();
-            d_v[size_t(blk)] = v;
-        }
     };
     const int M = 4 * d_B;
     double best = -1.0, f = 0.0;
@@ -235,9 +355,11 @@ double tx_phase_estimator::remove_cfo()
             cdouble w = 1.0;
             for (int i = 0; i < d_B; ++i) {
                 const long t = blk * d_B + i;
-                const cdouble yi = cdouble(d_y2[size_t(t)]) * w;
-                for (int n = 0; n < nt; ++n)
-                    v[n] += std::conj(cdouble(d_x2[size_t(t) * nt + n])) * yi;
+                if (t >= d_lo && t < d_hi) {
+                    const cdouble yi = cdouble(d_y2[size_t(t)]) * w;
+                    for (int n = 0; n < nt; ++n)
+                        v[n] += std::conj(cdouble(d_xf[size_t(t) * nt + n])) * yi;
+                }
                 w *= step;
             }
             e += v.squaredNorm();
@@ -249,26 +371,61 @@ double tx_phase_estimator::remove_cfo()
     }
     if (!(best > 0.0))
         return 0.0;
-    rebuild(f);
+    form_v(f);
     double cond = 0.0;
     const cvec b = solve_gains(cond);
     if (b.allFinite() && b.norm() > 0.0) {
         cdouble rB = 0.0;
         std::vector<cdouble> z(static_cast<size_t>(N));
-        for (long t = 0; t < N; ++t) {
+        for (long t = d_lo; t < d_hi; ++t) {
             cdouble st = 0.0;
             for (int n = 0; n < nt; ++n)
-                st += cdouble(d_x2[size_t(t) * nt + n]) * b[n];
+                st += cdouble(d_xf[size_t(t) * nt + n]) * b[n];
             z[size_t(t)] = derotated(f, t) * std::conj(st);
-            if (t >= d_B)
+            if (t >= d_lo + d_B)
                 rB += z[size_t(t)] * std::conj(z[size_t(t - d_B)]);
         }
         if (std::abs(rB) > 0.0 && std::isfinite(std::abs(rB))) {
             f += std::arg(rB) / (2.0 * pi * double(d_B));
-            rebuild(f);
+            form_v(f);
         }
     }
     return f;
+}
+
+std::vector<cdouble> tx_phase_estimator::regressor_derivative() const
+{
+    // d x_mu / d mu over [d_lo, d_hi), from the kernels at mu -+ h: both lie
+    // within the margins d_lo and d_hi keep for |mu| <= 1
+    const int nt = d_ntx;
+    const long N = long(d_y2.size());
+    const double h = 1e-3;
+    constexpr int P = frac_taps;
+    std::vector<cdouble> xd(size_t(N) * nt, cdouble(0.0));
+    const double lo = std::max(-1.0, d_mu - h), hi = std::min(1.0, d_mu + h);
+    for (const double sgn : { -1.0, 1.0 }) {
+        const double m = sgn > 0.0 ? hi : lo;
+        const double scale = sgn / (hi - lo);
+        int kf = 0;
+        const auto w = fractional_delay::kernel(m + P, frac_taps, frac_beta, kf);
+        const long first = long(std::floor(m + P)) - P + kf;
+        for (long t = d_lo; t < d_hi; ++t) {
+            cdouble* o = xd.data() + size_t(t) * nt;
+            for (size_t j = 0; j < w.size(); ++j) {
+                const cfloat* xi = d_x2.data() + size_t(t - first - long(j)) * nt;
+                const double wj = scale * w[j];
+                for (int n = 0; n < nt; ++n)
+                    o[n] += wj * cdouble(xi[n]);
+            }
+        }
+    }
+    return xd;
+}
+
+long tx_phase_estimator::blocks_used() const
+{
+    const long first = d_lo / d_B, last = (d_hi - 1) / d_B;
+    return d_hi > d_lo ? last - first + 1 : 0;
 }
 
 double tx_phase_estimator::residual(const cvec& b) const
@@ -286,8 +443,7 @@ std::vector<double> tx_phase_estimator::phase_se(const cvec& b) const
     const int nt = d_ntx;
     std::vector<double> se(nt, 0.0);
     const double inf = std::numeric_limits<double>::infinity();
-    const double nblk = double(d_v.size());
-    const double dof = nblk * d_B - nt - 0.5 * nblk;
+    const double dof = double(d_hi - d_lo) - nt - 0.5 * double(blocks_used());
     const cmat A = d_A.selfadjointView<Eigen::Lower>();
     const double rss = residual(b);
     if (!(dof > 0.0) || !(std::abs(b[0]) > 0.0) || !b.allFinite()) {
@@ -301,20 +457,49 @@ std::vector<double> tx_phase_estimator::phase_se(const cvec& b) const
         r << w.real(), w.imag();
         return r;
     };
-    Eigen::MatrixXd J(2 * nt, 2 * nt);
-    J << A.real(), -A.imag(), A.imag(), A.real();
-    for (const auto& Ab_lower : d_Ab) {
-        const cvec Ab = Ab_lower.selfadjointView<Eigen::Lower>() * b;
-        const double e = b.dot(Ab).real(); // b^H A_blk b
-        if (e > 0.0) {
-            const Eigen::VectorXd cr = real_vec(cdouble(0.0, 1.0) * Ab);
-            J -= cr * cr.transpose() / e;
-        }
+    // The fitted fraction mu is one more parameter (last row and column): a
+    // delay error leans on each direction of x differently, as mu left out
+    // does. Its column: the model's derivative e^{j theta} X'_blk b, X' the
+    // derivative of x_mu in mu (central difference of the kernel).
+    const int P = 2 * nt + 1;
+    Eigen::MatrixXd J = Eigen::MatrixXd::Zero(P, P);
+    J.topLeftCorner(2 * nt, 2 * nt) << A.real(), -A.imag(), A.imag(), A.real();
+    const long nblk = long(d_Ab.size());
+    std::vector<cvec> gb(size_t(nblk), cvec::Zero(nt)); // X_blk^H X'_blk b
+    std::vector<double> ub(size_t(nblk), 0.0);          // ||X'_blk b||^2
+    const auto xd = regressor_derivative();
+    for (long t = d_lo; t < d_hi && !xd.empty(); ++t) {
+        const cdouble* dx = xd.data() + size_t(t) * nt;
+        const cfloat* x = d_xf.data() + size_t(t) * nt;
+        cdouble u = 0.0;
+        for (int n = 0; n < nt; ++n)
+            u += dx[n] * b[n];
+        const long blk = t / d_B;
+        for (int n = 0; n < nt; ++n)
+            gb[size_t(blk)][n] += std::conj(cdouble(x[n])) * u;
+        ub[size_t(blk)] += std::norm(u);
     }
+    for (long blk = 0; blk < nblk; ++blk) {
+        const cvec Ab = d_Ab[size_t(blk)].selfadjointView<Eigen::Lower>() * b;
+        const double e = b.dot(Ab).real(); // b^H A_blk b
+        Eigen::VectorXd cr = Eigen::VectorXd::Zero(P);
+        cr.head(2 * nt) = real_vec(cdouble(0.0, 1.0) * Ab);
+        cr[2 * nt] = b.dot(gb[size_t(blk)]).imag();
+        Eigen::VectorXd gm = Eigen::VectorXd::Zero(P);
+        gm.head(2 * nt) = real_vec(gb[size_t(blk)]);
+        gm[2 * nt] = ub[size_t(blk)];
+        J.col(2 * nt) += gm;
+        J.row(2 * nt).head(2 * nt) += gm.head(2 * nt).transpose();
+        if (e > 0.0)
+            J -= cr * cr.transpose() / e;
+    }
+    if (!(J(2 * nt, 2 * nt) > 0.0)) // mu was not fitted or x does not move with it
+        J(2 * nt, 2 * nt) = 1.0;
     // b's common phase, j b, is J's null direction: fill it (every gradient
     // below is orthogonal to it, so this is the pseudo-inverse on them)
-    const Eigen::VectorXd nb = real_vec(cdouble(0.0, 1.0) * b).normalized();
-    J += (J.trace() / (2.0 * nt)) * nb * nb.transpose();
+    Eigen::VectorXd nb = Eigen::VectorXd::Zero(P);
+    nb.head(2 * nt) = real_vec(cdouble(0.0, 1.0) * b).normalized();
+    J += (J.topLeftCorner(2 * nt, 2 * nt).trace() / (2.0 * nt)) * nb * nb.transpose();
     Eigen::LDLT<Eigen::MatrixXd> ldlt(J);
     if (ldlt.info() != Eigen::Success) {
         std::fill(se.begin() + 1, se.end(), inf);
@@ -326,7 +511,7 @@ std::vector<double> tx_phase_estimator::phase_se(const cvec& b) const
             continue;
         }
         // d psi_n = Im(db_n / b_n) - Im(db_0 / b_0) on [Re db; Im db]
-        Eigen::VectorXd g = Eigen::VectorXd::Zero(2 * nt);
+        Eigen::VectorXd g = Eigen::VectorXd::Zero(P);
         const cdouble cn = 1.0 / b[n], c0 = 1.0 / b[0];
         g[n] = cn.imag();
         g[nt + n] = cn.real();
@@ -371,28 +556,12 @@ void tx_phase_estimator::finish_block()
         for (int k = 0; k <= d_max; ++k)
             d_E[k] += d_e[size_t(d_max - k)];
     } else {
-        // per block: v = X^H y and the Gram matrix X^H X at lag k*
-        cvec v = cvec::Zero(nt);
-        cmat Ab = cmat::Zero(nt, nt);
+        // x at lag k* and y; the fit forms its regressor from them at the end
         for (int i = 0; i < d_B; ++i) {
             const cfloat* xr = xrow(d_max + i - d_lag);
-            const cdouble yi(d_yb[i]);
             d_x2.insert(d_x2.end(), xr, xr + nt);
             d_y2.push_back(d_yb[i]);
-            d_Y += std::norm(yi);
-            for (int n = 0; n < nt; ++n) {
-                const cdouble xn(xr[n]);
-                v[n] += std::conj(xn) * yi;
-                for (int m = 0; m <= n; ++m) {
-                    const cdouble p = std::conj(xn) * cdouble(xr[m]);
-                    d_A(n, m) += p;
-                    Ab(n, m) += p;
-                }
-            }
         }
-        d_Q += v * v.adjoint();
-        d_v.push_back(v);
-        d_Ab.push_back(Ab);
     }
     // Only snapshots that radiated count toward n_avg: a muted frame payload
     // (zero snapshots before a channel is known) adds nothing to E_k, v or
@@ -470,6 +639,13 @@ bool tx_phase_estimator::process(const cfloat* x, const cfloat* y, long n)
         r.span = uint64_t(d_span);
         r.phases_rad.assign(nt, 0.0);
         r.gains_db.assign(nt, 0.0);
+        // the CFO first at x's integer lag (the fraction costs its search
+        // little), then the fraction with the CFO removed, then the CFO again
+        // on the fractionally delayed x
+        form_regressor(0.0);
+        form_v(0.0);
+        r.cfo = remove_cfo();
+        r.frac_lag = fit_fraction(r.cfo);
         r.cfo = remove_cfo();
         const cvec b = solve_gains(r.condition_db);
         r.phases_se_rad = phase_se(b);
@@ -484,8 +660,9 @@ bool tx_phase_estimator::process(const cfloat* x, const cfloat* y, long n)
             const double rss = std::max(residual(b), 0.0);
             const double expl = std::max(d_Y - rss, 0.0);
             r.fit_db = rss > 0.0 ? 10.0 * std::log10(expl / rss) : 300.0;
-            const double nobs = double(d_v.size()) * d_B;
-            const double chance = (nt + 0.5 * double(d_v.size())) / std::max(nobs, 1.0);
+            const double nobs = double(d_hi - d_lo);
+            const double chance =
+                (nt + 0.5 * double(blocks_used())) / std::max(nobs, 1.0);
             fit_ok = d_Y > 0.0 && expl / d_Y >= db2lin(min_fit_excess_db) * chance;
         }
         for (int k = 0; k < nt; ++k) {

@@ -269,6 +269,7 @@ completed; result() holds it.)doc")
         .def_readonly("condition_db", &tx_phase_result::condition_db)
         .def_readonly("fit_db", &tx_phase_result::fit_db)
         .def_readonly("cfo", &tx_phase_result::cfo)
+        .def_readonly("frac_lag", &tx_phase_result::frac_lag)
         .def_readonly("snapshots", &tx_phase_result::snapshots);
 
     py::class_<tx_phase_estimator>(m, "tx_phase_estimator", R"doc(

@@ -8,7 +8,7 @@
  * Every transmit channel n reaches the reference receiver with the unknown
  * complex gain g_n of its own DAC/LO/PA/cable, times the known array response:
  *
- *     y(t) = e^{j theta(t)} sum_n a_n(ref) g_n x_n(t - k) + noise,
+ *     y(t) = e^{j theta(t)} sum_n a_n(ref) g_n x_n(t - k - mu) + noise,
  *
  * a the module's steering vector (docs/conventions.md: the field radiated
  * toward ref is a(ref)^T x). Two set-ups give this model:
@@ -17,14 +17,22 @@
  *  - far field: a receiver at a known angle ref in the far field of the array
  *    (2 D^2 / lambda away), in line of sight.
  * theta(t) is the receiver's own CFO and phase noise (a separate radio), k the
- * integer lag between x and y.
+ * integer lag between x and y and mu, in [-1, 1], the fraction of a snapshot the
+ * receiver samples beyond it: x_n(t - k - mu) is x band-limited
+ * (fractional_delay's kernel). With mu left out, y holds the neighbouring
+ * snapshots' share through that kernel; for x that is not white (a frame's
+ * known sections) the share leans differently on each direction of x and biases
+ * psi.
  *
  * The estimator runs in two phases of n_avg snapshots each, counting only
  * snapshots with a nonzero x (a muted payload radiates nothing and is skipped):
  *  1. lag: for blocks of block_len snapshots, v_k = sum_t y(t) x(t-k)^* and
  *     E_k += ||v_k||^2 (non-coherent across blocks, so a CFO or phase noise at
  *     the receiver costs only a little gain); k* = argmax E_k;
- *  2. gains: per block v = X^H y and A_blk = X^H X at lag k*. b is the
+ *  2. gains: per block v = X^H y and A_blk = X^H X at lag k* + mu. The CFO
+ *     is removed from y first (see remove_cfo), mu is the one of least
+ *     residual of the fit below (a grid over [-1, 1], then a golden-section
+ *     search), and the CFO is estimated again at it. b is the
  *     least-squares fit of y_blk = e^{j theta_blk} X_blk b with one unknown
  *     rotation theta per block (the receiver's CFO and phase noise): start
  *     from the principal generalised eigenvector of (sum v v^H, A = sum A_blk),
@@ -87,6 +95,9 @@ struct tx_phase_result {
     //! the reference receiver's CFO against x, removed before the fit
     //! (cycles per snapshot)
     double cfo = 0.0;
+    //! the reference's delay beyond lag, in [-1, 1] samples: x is fitted
+    //! band-limited at lag + frac_lag
+    double frac_lag = 0.0;
     uint64_t snapshots = 0;
     //! snapshots from the gains phase's first to the estimate's last, muted ones
     //! included: the stretch of the stream whose channel phases psi refers to
@@ -183,6 +194,18 @@ private:
     double remove_cfo();      // estimates the CFO, forms v again without it; returns it
     std::vector<cfloat> d_x2; // x at lag k* and y of the blocks of the current estimate
     std::vector<cfloat> d_y2;
+    // the fit's regressor: x at lag k* + d_mu; the observations [d_lo, d_hi)
+    // whose delay kernel lies within the stretch
+    std::vector<cfloat> d_xf;
+    double d_mu = 0.0;
+    long d_lo = 0, d_hi = 0;
+    static constexpr int frac_taps = 32;
+    static constexpr double frac_beta = 6.0;
+    void form_regressor(double mu); // d_xf, d_A, d_Ab, d_Y
+    void form_v(double f);          // d_v, d_Q with y derotated by the CFO f
+    double fit_fraction(double f);  // mu of the least residual; leaves its fit formed
+    long blocks_used() const;
+    std::vector<cdouble> regressor_derivative() const; // d x_mu / d mu
 };
 
 } // namespace core
