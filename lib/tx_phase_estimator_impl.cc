@@ -163,17 +163,24 @@ int tx_phase_estimator_impl::work(int noutput_items,
             } else {
                 // the reference was not found (receiver off, its timing
                 // offset beyond max_lag) or x did not excite every channel:
-                // search again rather than publish a guess
-                d_logger->warn(
-                    "no valid estimate (lag {} of max_lag {}, score {:.1f}; fit {:.1f} "
-                    "dB; "
-                    "excitation spread {:.1f} dB): is the reference receiver on, and its "
-                    "timing offset within max_lag? starting again",
-                    r.lag,
-                    d_est.max_lag(),
-                    r.lag_score,
-                    r.fit_db,
-                    r.condition_db);
+                // search again rather than publish a guess; a receiver that
+                // stays off repeats the same warning, so it thins out (1st,
+                // 2nd, 4th, ...)
+                const uint64_t k = ++d_invalid;
+                if (log_this(k))
+                    d_logger->warn(
+                        "no valid estimate (lag {} of max_lag {}, score {:.1f}; fit "
+                        "{:.1f} "
+                        "dB; "
+                        "excitation spread {:.1f} dB): is the reference receiver on, and "
+                        "its timing offset within max_lag? starting again ({} refused so "
+                        "far)",
+                        r.lag,
+                        d_est.max_lag(),
+                        r.lag_score,
+                        r.fit_db,
+                        r.condition_db,
+                        k);
                 d_est.restart();
             }
         }

@@ -23,6 +23,7 @@ private:
     one_shot_run d_run;
     const bool d_equalize;
     std::vector<double> d_phases;
+    uint64_t d_invalid = 0; // estimates refused so far (their warnings thin out)
     const pmt::pmt_t d_out_port, d_in_port;
 
 public:

@@ -567,9 +567,10 @@ def ota_params(g, gui):
     g.param("start_delay", 2.0, "Timed stream start after the PPS edge (s)", "eng_float")
     g.param("loop_delay", 0, "Tx->Rx latency until estimated (snapshots)", "intx")
     g.param("max_loop_delay", 64, "Largest loop delay searched (snapshots)", "intx")
-    # user 0's radio is not on the array's clock: its timing offset (4096
-    # snapshots on "harsh", free-running users) is the transmit calibration's lag
-    g.param("txcal_max_lag", 4608, "Largest lag of user 0's radio searched by the Tx calibration (snapshots)",
+    # user 0's radio is not on the array's clock: its timing offset is the
+    # transmit calibration's lag (typical: within 256; free-running users, as on
+    # "harsh", up to 4096: 4608, whose search costs more than real time at 1 MS/s)
+    g.param("txcal_max_lag", 1024, "Largest lag of user 0's radio searched by the Tx calibration (snapshots)",
             "intx")
     g.param("cal_deg", 0.0, "Receive calibration pilot angle (deg)", "eng_float")
     g.param("cal_freq", 0.0712890625, "Receive calibration pilot tone (cycles/sample)", "eng_float")

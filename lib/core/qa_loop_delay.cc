@@ -804,6 +804,9 @@ public:
         CPPUNIT_ASSERT_THROW(loop_delay_estimator(0, 4, 64, 8192), param_error);
         CPPUNIT_ASSERT_THROW(loop_delay_estimator(4, 4, 64, 8192, -1.0), param_error);
         CPPUNIT_ASSERT_THROW(tx_phase_estimator(4, 0.0, 0.5, 64, 1000, 4), param_error);
+        // two channels: 2 n_tx = 4 < 6, the validity test's own minimum
+        CPPUNIT_ASSERT_THROW(tx_phase_estimator(2, 0.0, 0.5, 64, 1000, 5), param_error);
+        tx_phase_estimator(2, 0.0, 0.5, 64, 1000, 6);
         CPPUNIT_ASSERT_THROW(tx_phase_estimator(4, 2.0, 0.5, 64, 1000, 32), param_error);
         CPPUNIT_ASSERT_THROW(tx_phase_estimator(4, 0.0, 0.5, 64, 16, 32), param_error);
         tx_phase_estimator ok(4, 0.0, 0.5, 8, 64, 32);

@@ -81,7 +81,10 @@ tx_phase_estimator::tx_phase_estimator(int n_tx,
 {
     check_int_range("n_tx", n_tx, 1, max_antennas);
     check_int_range("max_lag", max_lag, 0, 65536);
-    check_int_range("block_len", block_len, 2 * n_tx, 1 << 20);
+    // >= 6: the fit's validity test asks for 10 times what the blocks' own
+    // rotations (one per block_len snapshots) explain of noise alone, 5 /
+    // block_len of y's power: at 5 or less no estimate could ever pass
+    check_int_range("block_len", block_len, std::max(2 * n_tx, 6), 1 << 20);
     check_int_range("n_avg", n_avg, block_len, 1L << 40);
     if (!(std::isfinite(min_score) && min_score >= 0.0)) {
         std::ostringstream s;

@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(tx_phase_estimator.h) */
-/* BINDTOOL_HEADER_FILE_HASH(3d377f549a7a63219cdd17c522638bd0) */
+/* BINDTOOL_HEADER_FILE_HASH(6c4412cb0b156add7af076c6fd207d7e) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
@@ -49,7 +49,7 @@ array_phase_corrector(n_tx) in front of the radio sink. Any message on
     "  spacing: element spacing (wavelengths); (0, inf) (default 0.5)\n"
     "  max_lag: largest lag searched (samples); [0, 65536] (default 64)\n"
     "  n_avg: nonzero (radiated) snapshots per phase estimate; [block_len, 1099511627776] (default 16384)\n"
-    "  block_len: LS block in snapshots (>= 2 n_tx); (1, 1048576] (default 32)\n"
+    "  block_len: LS block in snapshots (>= 2 n_tx and >= 6); (1, 1048576] (default 32)\n"
     "  continuous: keep estimating (false: one estimate, then restart()) (default False)\n"
     "  min_score: lag detection score; [0, inf) (default 12.0)\n"
     "  equalize_gains: equalise the chains' gains too (default True)\n"

@@ -1395,7 +1395,7 @@ struct tx_phase_estimator {
     static constexpr param_spec block_len{ "block_len", param_type::integer, "",
       1.0, 1048576.0, true, false, nullptr, nullptr,
       nullptr, nullptr, false, "32",
-      "LS block in snapshots (>= 2 n_tx)" };
+      "LS block in snapshots (>= 2 n_tx and >= 6)" };
     static constexpr param_spec continuous{ "continuous", param_type::boolean, "",
       -std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity(), false, false, nullptr, nullptr,
       nullptr, nullptr, false, "False",
