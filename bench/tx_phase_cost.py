@@ -10,7 +10,7 @@ estimate, against the air time of the same snapshots at 1 MS/s
 
     PYTHONPATH=build/test_modules /usr/bin/python3 bench/tx_phase_cost.py [max_lag ...]
 """
-import sys
+import argparse
 import time
 
 import numpy as np
@@ -18,7 +18,10 @@ from gnuradio import isac
 
 
 def main():
-    lags = [int(v) for v in sys.argv[1:]] or [1024, 4608]
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("max_lag", type=int, nargs="*", default=[1024, 4608],
+                    help="lag searches to time (snapshots; default 1024 4608)")
+    lags = ap.parse_args().max_lag
     C = isac.core
     rng = np.random.default_rng(1)
     nt, n, lag = 4, 16384, 20

@@ -323,10 +323,12 @@ class qa_ota_nullspace(gr_unittest.TestCase):
         r = measure(tb, x_pre, x_radio)
         np.testing.assert_allclose(tb.tdd.kappa(), np.ones(tb.n_tx))
         nm = csi_nmse(tb, tb.tdd.channel())
-        sinr_ok = all(abs(r["genie_sinr_db"][u] - tb.sinr_db) < 0.5 for u in range(tb.n_users))
-        ser_ok = all(r["ser_lo"][u] <= r["ser"][u] <= r["ser_hi"][u] for u in range(tb.n_users))
-        self.assertFalse(np.all(nm < 10 ** -2.5) or sinr_ok or ser_ok,
-                         "the fault passed: NMSE %s, genie SINR %s, SER %s" % (nm, r["genie_sinr_db"], r["ser"]))
+        # test_005's estimate and design checks must both fail; its SER band
+        # follows the genie on the true channel, so it holds here too (the users
+        # get the SER of the SINR the faulty design leaves them) and is not asked
+        sinr_ok = any(abs(r["genie_sinr_db"][u] - tb.sinr_db) < 0.5 for u in range(tb.n_users))
+        self.assertFalse(np.any(nm < 10 ** -2.5), "the fault passed the NMSE check: %s" % nm)
+        self.assertFalse(sinr_ok, "the fault passed the SINR check: %s" % r["genie_sinr_db"])
         print("fault (kappa = 1): TDD CSI NMSE %s dB, genie SINR %s dB, SER %s"
               % (np.round(10 * np.log10(nm), 1), np.round(r["genie_sinr_db"], 2), r["ser"]))
 
