@@ -207,6 +207,16 @@ def csi_nmse(tb, H_hat):
 
 class qa_ota_nullspace(gr_unittest.TestCase):
 
+    def check_users(self, tb, r):
+        """Every user near the design's SINR on the true channel, its SER in
+        the band of the ZF genie there, over every counted symbol."""
+        for u in range(tb.n_users):
+            self.assertLess(abs(r["genie_sinr_db"][u] - tb.sinr_db), 0.5, r["genie_sinr_db"])
+            self.assertEqual(r["ser_n"][u], (END - FIRST) * tb.payload_len)
+            self.assertTrue(r["ser_lo"][u] <= r["ser"][u] <= r["ser_hi"][u],
+                            "user %d: SER %.2e outside [%.2e, %.2e] (genie SINR %.2f dB)"
+                            % (u, r["ser"][u], r["ser_lo"][u], r["ser_hi"][u], r["genie_sinr_db"][u]))
+
     def test_001_typical_scene(self):
         tb, x_pre, x_radio = run()
         r = measure(tb, x_pre, x_radio)
@@ -229,12 +239,7 @@ class qa_ota_nullspace(gr_unittest.TestCase):
         # the precoder's F is ZF with exact SINR power control on the fed-back channel
         self.assertLess(r["design_F_err"], 1e-4)
         # on the true channel the users stay near the design's target
-        for u in range(tb.n_users):
-            self.assertLess(abs(r["genie_sinr_db"][u] - tb.sinr_db), 0.5, r["genie_sinr_db"])
-            self.assertEqual(r["ser_n"][u], (END - FIRST) * tb.payload_len)
-            self.assertTrue(r["ser_lo"][u] <= r["ser"][u] <= r["ser_hi"][u],
-                            "user %d: SER %.2e outside [%.2e, %.2e] (genie SINR %.2f dB)"
-                            % (u, r["ser"][u], r["ser_lo"][u], r["ser_hi"][u], r["genie_sinr_db"][u]))
+        self.check_users(tb, r)
         # the DoA against the CRB
         self.assertGreater(r["doa_n"], 300)
         self.assertLess(r["doa_faded"], 0.1 * (r["doa_n"] + r["doa_faded"]))
@@ -303,12 +308,7 @@ class qa_ota_nullspace(gr_unittest.TestCase):
                 if "H" in m and np.all(csi_nmse(tb, m["H"]) < 10 ** -2.0)]
         self.assertTrue(good and good[0] < start, "first channel within -20 dB at %s, window from %d"
                         % (good[:1], start))
-        for u in range(tb.n_users):
-            self.assertLess(abs(r["genie_sinr_db"][u] - tb.sinr_db), 0.5, r["genie_sinr_db"])
-            self.assertEqual(r["ser_n"][u], (END - FIRST) * tb.payload_len)
-            self.assertTrue(r["ser_lo"][u] <= r["ser"][u] <= r["ser_hi"][u],
-                            "user %d: SER %.2e outside [%.2e, %.2e] (genie SINR %.2f dB)"
-                            % (u, r["ser"][u], r["ser_lo"][u], r["ser_hi"][u], r["genie_sinr_db"][u]))
+        self.check_users(tb, r)
         print("nullspace OTA, TDD CSI: NMSE %s dB; SER %s vs genie %s at %s dB; first CSI %d, first design %d, "
               "first channel within -20 dB %d" % (np.round(10 * np.log10(nm), 1), r["ser"], np.round(r["ser_genie"], 5),
                                                   np.round(r["genie_sinr_db"], 2), r["first_csi"], r["first_design"],
