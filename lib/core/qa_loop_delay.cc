@@ -35,6 +35,31 @@ std::vector<cfloat> one_bit_x(long n, int nt, gaussian_rng& g)
     return x;
 }
 
+// What the transmit calibration's reference receiver gets: y(t) = sum_k
+// g_k x_k(t - lag), turning at cfo cycles per snapshot, plus complex noise of
+// sd per component (n samples; zero before the lag)
+std::vector<cfloat> reference_rx(const std::vector<cfloat>& x,
+                                 int nt,
+                                 const cvec& gtx,
+                                 long lag,
+                                 double cfo,
+                                 float sd,
+                                 long n,
+                                 gaussian_rng& g)
+{
+    std::vector<cfloat> y(n);
+    for (long t = 0; t < n; ++t) {
+        cdouble v = 0;
+        if (t >= lag)
+            for (int k = 0; k < nt; ++k)
+                v += gtx[k] * cdouble(x[(t - lag) * nt + k]);
+        if (cfo != 0.0)
+            v *= std::polar(1.0, 2 * pi * cfo * double(t));
+        y[t] = cfloat(v) + cfloat(sd * g.normal(), sd * g.normal());
+    }
+    return y;
+}
+
 cmat random_matrix(int r, int c, gaussian_rng& g)
 {
     cmat M(r, c);
@@ -388,14 +413,7 @@ public:
         for (int k = 0; k < nt; ++k)
             gtx[k] = std::polar(std::pow(10.0, 0.05 * g.normal()), 2 * pi * g.uniform());
         const int lag = 17;
-        std::vector<cfloat> y(n);
-        for (long t = 0; t < n; ++t) {
-            cdouble v = 0;
-            if (t >= lag)
-                for (int k = 0; k < nt; ++k)
-                    v += gtx[k] * cdouble(x[(t - lag) * nt + k]);
-            y[t] = cfloat(v) + cfloat(0.05f * g.normal(), 0.05f * g.normal());
-        }
+        const auto y = reference_rx(x, nt, gtx, lag, 0.0, 0.05f, n, g);
         tx_phase_estimator est(nt, 0.0, 0.5, 64, n / 2, 32);
         CPPUNIT_ASSERT(est.process(x.data(), y.data(), n));
         const auto& res = est.result();
@@ -466,14 +484,7 @@ public:
         for (int k = 0; k < nt; ++k)
             gtx[k] = std::polar(std::pow(10.0, 0.05 * g.normal()), 2 * pi * g.uniform());
         const int lag = 9;
-        std::vector<cfloat> y(2 * n);
-        for (long t = 0; t < 2 * n; ++t) {
-            cdouble v = 0;
-            if (t >= lag)
-                for (int k = 0; k < nt; ++k)
-                    v += gtx[k] * cdouble(x[(t - lag) * nt + k]);
-            y[t] = cfloat(v) + cfloat(0.3f * g.normal(), 0.3f * g.normal());
-        }
+        const auto y = reference_rx(x, nt, gtx, lag, 0.0, 0.3f, 2 * n, g);
         CPPUNIT_ASSERT(active >= n);
         tx_phase_estimator est(nt, 0.0, 0.5, 64, n / 2, 32);
         // the first n snapshots hold n/2 radiated ones: only the lag search ends
@@ -682,15 +693,7 @@ public:
             for (int k = 0; k < nt; ++k)
                 gtx[k] = std::polar(1.0, 2 * pi * g.uniform());
             const int lag = 37;
-            std::vector<cfloat> y(n);
-            for (long t = 0; t < n; ++t) {
-                cdouble v = 0;
-                if (t >= lag)
-                    for (int k = 0; k < nt; ++k)
-                        v += gtx[k] * cdouble(x[(t - lag) * nt + k]);
-                v *= std::polar(1.0, 2 * pi * cfo * double(t));
-                y[t] = cfloat(v) + cfloat(0.05f * g.normal(), 0.05f * g.normal());
-            }
+            const auto y = reference_rx(x, nt, gtx, lag, cfo, 0.05f, n, g);
             tx_phase_estimator est(nt, 0.0, 0.5, 64, n / 2, B);
             CPPUNIT_ASSERT(est.process(x.data(), y.data(), n));
             const auto& r = est.result();
@@ -733,14 +736,7 @@ public:
         for (int k = 0; k < nt; ++k)
             gtx[k] = std::polar(1.0, 2 * pi * g.uniform());
         const long lag = 3000;
-        std::vector<cfloat> y(n);
-        for (long t = 0; t < n; ++t) {
-            cdouble v = 0;
-            if (t >= lag)
-                for (int k = 0; k < nt; ++k)
-                    v += gtx[k] * cdouble(x[(t - lag) * nt + k]);
-            y[t] = cfloat(v) + cfloat(0.1f * g.normal(), 0.1f * g.normal());
-        }
+        const auto y = reference_rx(x, nt, gtx, lag, 0.0, 0.1f, n, g);
         for (int max_lag : { 1024, 4096 }) {
             tx_phase_estimator est(nt, 0.0, 0.5, max_lag, 16384, 32);
             CPPUNIT_ASSERT(est.process(x.data(), y.data(), n));
