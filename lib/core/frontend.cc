@@ -442,6 +442,10 @@ void frontend_params::validate() const
     check_db_range("loopback_snr_db", loopback_snr_db);
     if (fd_taps < 2 || fd_taps > 64 || fd_taps % 2)
         throw_param("fd_taps", std::to_string(fd_taps), "an even number in [2, 64]");
+    if (phase_history_values < 1 || phase_history_values > (uint64_t(1) << 30))
+        throw_param("phase_history_values",
+                    std::to_string(phase_history_values),
+                    "[1, 2^30] phases");
     if (uplink_len < 0 || uplink_len > frame_max_len)
         throw_param("uplink_len",
                     std::to_string(uplink_len),
@@ -529,8 +533,10 @@ frontend_emulator::frontend_emulator(const frontend_params& p)
     d_fd_user.set_delays(user_delay);
     d_pilot_phase0 = 2.0 * pi * rng_static.uniform();
 
-    // the history's memory is bounded whatever the array: 2^20 phases (8 MiB)
-    d_hist_cap = std::max<size_t>(64, (size_t(1) << 20) / size_t(d_p.n_tx + d_p.n_rx));
+    // the history's memory is bounded whatever the array (2^20 phases, 8 MiB,
+    // by default)
+    d_hist_cap = std::max<size_t>(
+        64, size_t(d_p.phase_history_values) / size_t(d_p.n_tx + d_p.n_rx));
     d_hist_cap -= d_hist_cap % 2;
     record_phases();
 

@@ -23,16 +23,25 @@ def make_csi_message(H, offset=0):
     return d
 
 
-def make_cal_message(phases_rad, reverse_elements=None):
+def make_cal_message(phases_rad, reverse_elements=None, phases_se_rad=None):
     """The `cal` dict: {"phases_rad": f64vector, "weights": c32vector}, where
     weights = exp(-j phases) are what the corrector multiplies stream channel n
     by, and (when given) "reverse_elements" (bool), the element order the
-    phases were estimated for."""
-    ph = np.asarray(phases_rad, dtype=float)
+    phases were estimated for, and "phases_se_rad" (f64vector), their standard
+    errors, as array_phase_estimator and tx_phase_estimator publish them."""
+    ph = np.asarray(phases_rad, dtype=float).ravel()
+    if not np.all(np.isfinite(ph)):
+        raise ValueError("phases_rad must be finite, got %s" % ph)
     w = np.exp(-1j * ph).astype(np.complex64)
     d = pmt.make_dict()
     d = pmt.dict_add(d, pmt.intern("phases_rad"), pmt.init_f64vector(len(ph), ph.tolist()))
     d = pmt.dict_add(d, pmt.intern("weights"), pmt.init_c32vector(len(w), w.tolist()))
+    if phases_se_rad is not None:
+        se = np.asarray(phases_se_rad, dtype=float).ravel()
+        if se.shape != ph.shape or not np.all(np.isfinite(se) & (se >= 0)):
+            raise ValueError("phases_se_rad must be %d finite values >= 0 (one per phase), got %s"
+                             % (len(ph), se))
+        d = pmt.dict_add(d, pmt.intern("phases_se_rad"), pmt.init_f64vector(len(se), se.tolist()))
     if reverse_elements is not None:
         d = pmt.dict_add(d, pmt.intern("reverse_elements"), pmt.from_bool(bool(reverse_elements)))
     return d

@@ -371,7 +371,14 @@ class qa_e2e_blocks(gr_unittest.TestCase):
         snk = blocks.vector_sink_c(n)
         self.tb.connect(blocks.vector_source_c(r.ravel().tolist(), False, n), corr, snk)
         bad_len = pmt.dict_add(pmt.make_dict(), pmt.intern("phases_rad"), pmt.init_f64vector(3, [0, 0, 0]))
-        corr._post(pmt.intern("cal"), isac.make_cal_message(phi))
+        se = np.array([0.0, 0.01, 0.02, 0.015])
+        msg = isac.make_cal_message(phi, phases_se_rad=se)
+        np.testing.assert_array_equal(pmt.f64vector_elements(pmt.dict_ref(msg, pmt.intern("phases_se_rad"),
+                                                                           pmt.PMT_NIL)), se)
+        for bad in (se[:3], -se, [0.0, np.nan, 0.0, 0.0]):
+            self.assertRaisesRegex(ValueError, "phases_se_rad", isac.make_cal_message, phi, None, bad)
+        self.assertRaisesRegex(ValueError, "phases_rad", isac.make_cal_message, [0.0, np.inf])
+        corr._post(pmt.intern("cal"), msg)
         corr._post(pmt.intern("cal"), pmt.intern("garbage"))
         corr._post(pmt.intern("cal"), bad_len)
         self.tb.run()

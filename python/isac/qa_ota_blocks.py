@@ -874,6 +874,44 @@ class qa_ota_blocks(gr_unittest.TestCase):
             with self.assertRaises(IndexError):
                 core.tx_phases_over(first, last)
 
+    def test_phase_history_thinned(self):
+        # A history capped at 64 drift updates (7 channels x 64 phases): over
+        # 300 updates it keeps every 8th (the smallest power of two whose
+        # multiples up to update 299 number 64 or fewer), and each kept value
+        # stands for the updates up to the next kept one; from the last update
+        # on, the phases of now. Against the getters read while the run stood
+        # in each block, as above.
+        core = isac.core.frontend_emulator(4, 3, 2, samp_rate=1e5, user_deg=[-30.0, 20.0], impairments="harsh",
+                                           seed=5, phase_history_values=7 * 64)
+        X = np.zeros((1024, 4), np.complex64)
+        tx, rx = [], []
+        for k in range(300):
+            core.process(X)
+            tx.append(np.array(core.tx_phases()))
+            rx.append(np.array(core.rx_phases()))
+        tx, rx = np.array(tx), np.array(rx)
+        self.assertEqual(core.phase_history_span(), 64 * 1024)
+        stride = next(s for s in (1, 2, 4, 8, 16) if 299 // s + 1 <= 64)
+        self.assertEqual(stride, 8)
+        held = np.array([k if k == 299 else stride * (k // stride) for k in range(300)])
+
+        def wrapped(a, b):
+            return np.abs(np.angle(np.exp(1j * (np.asarray(a) - np.asarray(b)))))
+        for k in (0, 7, 8, 17, 150, 295, 296, 298, 299):
+            first, last = 1024 * k + 3, 1024 * k + 1000
+            self.assertLess(np.max(wrapped(core.tx_phases_over(first, last), tx[held[k]])), 1e-12, k)
+            self.assertLess(np.max(wrapped(core.rx_phases_over(first, last), rx[held[k]])), 1e-12, k)
+        first, last = 1500, 300 * 1024 - 1
+        w = np.array([max(0, min(last + 1, 1024 * (k + 1)) - max(first, 1024 * k)) for k in range(300)], float)
+        for got, ph in ((core.tx_phases_over(first, last), tx), (core.rx_phases_over(first, last), rx)):
+            self.assertLess(np.max(wrapped(got, np.angle(np.sum(w[:, None] * np.exp(1j * ph[held]), axis=0)))), 1e-9)
+        # what thinning costs: a block between kept updates reads a neighbour's
+        # phases, off by the drift between them (harsh: visible)
+        self.assertGreater(np.max(wrapped(core.tx_phases_over(17 * 1024, 17 * 1024), tx[17])), 1e-4)
+        for bad in (0, (1 << 30) + 1):
+            with self.assertRaisesRegex(ValueError, "phase_history_values"):
+                isac.core.frontend_emulator(4, 3, 2, user_deg=[-30.0, 20.0], phase_history_values=bad)
+
     def test_phase_history_of_the_block(self):
         # the block's probe: after a run, its last snapshot reads the getters'
         # phases (they report where the run ended) and its first the phases

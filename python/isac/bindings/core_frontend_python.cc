@@ -129,7 +129,8 @@ accessors report the drawn impairments.)doc")
                          double pilot_freq,
                          int64_t pilot_len,
                          bool loopback,
-                         double loopback_snr_db) {
+                         double loopback_snr_db,
+                         uint64_t phase_history_values) {
                  frontend_params p;
                  p.n_tx = n_tx;
                  p.n_rx = n_rx;
@@ -166,6 +167,7 @@ accessors report the drawn impairments.)doc")
                  p.pilot_freq = pilot_freq;
                  p.loopback = loopback;
                  p.loopback_snr_db = loopback_snr_db;
+                 p.phase_history_values = phase_history_values;
                  return new frontend_emulator(p);
              }),
              py::arg("n_tx"),
@@ -189,7 +191,8 @@ accessors report the drawn impairments.)doc")
              py::arg("pilot_freq") = 0.0625,
              py::arg("pilot_len") = -1,
              py::arg("loopback") = false,
-             py::arg("loopback_snr_db") = 30.0)
+             py::arg("loopback_snr_db") = 30.0,
+             py::arg("phase_history_values") = uint64_t(1) << 20)
         .def("process",
              [](frontend_emulator& e, const Eigen::Ref<const rowmat_cf>& X) {
                  const rowmat_cf x = check_rows(X, e.params().n_tx, "X");

@@ -219,6 +219,12 @@ struct frontend_params {
     impairment_profile imp;
     uint64_t seed = 0; //!< 0 = random
     int fd_taps = 32;  //!< kernel length of the emulated delays
+    /*!
+     * Memory of the phase history behind tx_phases_over() and
+     * rx_phases_over(): at most this many phases (n_tx + n_rx a drift update,
+     * and never fewer than 64 updates), thinned beyond (see tx_phases_over).
+     */
+    uint64_t phase_history_values = uint64_t(1) << 20;
 
     void validate() const;
 };
