@@ -320,6 +320,28 @@ class qa_ota_scenes(gr_unittest.TestCase):
         # since, 0.66 deg rms: only the reference at its own snapshots allows the limit
         self.assertGreater(rms(np.array([0.518, 0.411, 0.924])), app.cal_tolerance(se, app.RXCAL_FLOOR_DEG))
 
+    def test_006_txcal_lag_search_covers_the_users(self):
+        # The transmit calibration finds user 0's offset only inside its lag
+        # search: the app's search must cover the profile's largest user delay,
+        # for a named profile and for an impairment_profile object (the benches'
+        # "typical + harsh's user timing": it got the default 1024 for user 0's
+        # offset of 3716, and no calibration ran). No flowgraph run.
+        import importlib.machinery
+        import importlib.util
+        from gnuradio.isac import core
+        loader = importlib.machinery.SourceFileLoader("isac_ota_emulated_lag",
+                                                      os.path.join(SRC, "apps", "isac_ota_emulated"))
+        app = importlib.util.module_from_spec(importlib.util.spec_from_loader(loader.name, loader))
+        loader.exec_module(app)
+        mixed = core.impairment_profile.named("typical")
+        mixed.user_delay_max, mixed.users_free_running = 4096.0, True
+        for imp in ("none", "typical", "harsh", core.impairment_profile.named("harsh"), mixed):
+            p = core.impairment_profile.named(imp) if isinstance(imp, str) else imp
+            lag = app.txcal_max_lag(imp)
+            self.assertGreater(lag, p.user_delay_max + 1.0, imp)  # delays reach user_delay_max + 1
+            self.assertLessEqual(lag, 4608, imp)  # the search costs ~3x real time there (docs/ota.md)
+        self.assertEqual(app.txcal_max_lag("typical"), 1024)  # the flowgraphs' default
+
     def test_010_scene_seed_5(self):
         self.check_scene(SCENE_SEED)
 
