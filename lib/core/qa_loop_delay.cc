@@ -156,9 +156,10 @@ struct tx_phase_test_access {
             e.gram_form(mu);
         }
         forms r{ e.d_A.selfadjointView<Eigen::Lower>(), e.d_V, 0.0 };
+        const bool was = e.d_direct_search;
         e.d_direct_search = direct;
         r.rss = e.rss_at(mu, f);
-        e.d_direct_search = false;
+        e.d_direct_search = was;
         return r;
     }
     static std::vector<double> cfo_energies(const tx_phase_estimator& e, int M)

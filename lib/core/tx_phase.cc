@@ -189,6 +189,10 @@ tx_phase_estimator::tx_phase_estimator(int n_tx,
     c.validate();
     const cvec a = ula_steering(n_tx, ref_rad, c);
     d_geom = a * std::conj(a[0]);
+    // the lag products take 33 n_tx^2 sums over the stretch and hold 33^2
+    // n_tx^2 values; the 33 direct fits take 33 (32 n_tx + n_tx^2 / 2) sums:
+    // about even at 56 channels (n_avg 16384)
+    d_direct_search = n_tx > 32;
     restart();
 }
 

@@ -224,7 +224,9 @@ private:
     // sum_blk ||X_blk^H y_blk e^{-j 2 pi f t}||^2 at f = (j - M/2) / M, j = 0 .. M-1
     std::vector<double> cfo_energies(int M) const;
     std::vector<cdouble> d_gG, d_gc;
-    // form the fits of the fraction search directly (a test's reference)
+    // form the fits of the fraction search directly: the test's reference,
+    // and beyond 32 channels, where the lag products (33^2 n_tx^2 values)
+    // cost about what the direct fits do
     bool d_direct_search = false;
     friend struct tx_phase_test_access;
 };
