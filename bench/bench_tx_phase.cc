@@ -9,6 +9,10 @@
  * snapshots late plus noise. BM_tx_phase_lag_search times the estimator;
  * BM_lag_search_volk_reference the same energies with one VOLK conjugate dot
  * product per lag and antenna (the estimator's previous kernel).
+ * BM_tx_phase_estimate: one gains-phase estimate at the known lag over the
+ * stream's snapshots after it (n_avg 16000), the CFO grid, the fractional-lag
+ * search and the standard error included: the burst that ends every estimate
+ * on the block's thread.
  */
 #include <gnuradio/isac/core/tx_phase.h>
 #include <benchmark/benchmark.h>
@@ -65,6 +69,19 @@ void BM_tx_phase_lag_search(benchmark::State& st)
     st.SetLabel("vs BM_lag_search_volk_reference");
 }
 BENCHMARK(BM_tx_phase_lag_search)->Unit(benchmark::kMillisecond);
+
+void BM_tx_phase_estimate(benchmark::State& st)
+{
+    const scene& s = stream();
+    for (auto _ : st) {
+        tx_phase_estimator e(n_tx, 0.0, 0.5, max_lag, 16000, B, 12.0);
+        e.set_lag(lag);
+        if (!e.process(s.x.data(), s.y.data(), n_snap))
+            st.SkipWithError("no estimate");
+    }
+    st.SetItemsProcessed(int64_t(st.iterations()) * n_snap);
+}
+BENCHMARK(BM_tx_phase_estimate)->Unit(benchmark::kMillisecond);
 
 void BM_lag_search_volk_reference(benchmark::State& st)
 {

@@ -4,9 +4,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 """CPU time of the transmit calibration's core (core.tx_phase_estimator, n_tx = 4,
-n_avg = 16 384): the lag search over n_avg + max_lag snapshots and one gains-phase
-estimate, against the air time of the same snapshots at 1 MS/s
-(docs/ota.md "The transmit calibration's cost").
+n_avg = 16 384): the lag search over n_avg + max_lag snapshots, the first gains-phase
+estimate and the next one (the same estimator, as a continuous calibration runs), against
+the air time of the same snapshots at 1 MS/s (docs/ota.md "The transmit calibration's
+cost").
 
     PYTHONPATH=build/test_modules /usr/bin/python3 bench/tx_phase_cost.py [max_lag ...]
 """
@@ -41,8 +42,13 @@ def main():
         t2 = time.process_time()
         done = e.process(x[:n], y[:n])
         t3 = time.process_time()
-        print("max_lag %5d: lag search %6.1f ms, gains phase %6.1f ms (estimate %s, valid %s); air time %.1f ms"
-              % (max_lag, 1e3 * (t1 - t0), 1e3 * (t3 - t2), done, e.result().valid, n / 1e3))
+        valid = e.result().valid
+        done_next = e.process(x[:n], y[:n])
+        t4 = time.process_time()
+        print("max_lag %5d: lag search %6.1f ms, gains phase %6.1f ms, next %6.1f ms "
+              "(estimates %s %s, valid %s %s); air time %.1f ms"
+              % (max_lag, 1e3 * (t1 - t0), 1e3 * (t3 - t2), 1e3 * (t4 - t3), done, done_next,
+                 valid, e.result().valid, n / 1e3))
 
 
 if __name__ == "__main__":

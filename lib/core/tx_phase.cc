@@ -10,8 +10,10 @@
 #include <gnuradio/isac/core/tx_phase.h>
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <sstream>
+#include <stdexcept>
 
 namespace gr {
 namespace isac {
@@ -68,6 +70,92 @@ ISAC_CLONES void correlate_lags(const float* __restrict xr,
         }
     }
 }
+
+/*
+ * sum_t conj(a[t]) b[t], t = 0 .. L-1, on split real and imaginary parts: 16
+ * running sums in two vectors of eight (a single sum is a dependency chain the
+ * compiler may not reorder; the lanes fix the order, so every clone rounds
+ * alike).
+ */
+typedef double v8d __attribute__((vector_size(64)));
+ISAC_CLONES_EXACT void lag_product(const double* __restrict ar,
+                                   const double* __restrict ai,
+                                   const double* __restrict br,
+                                   const double* __restrict bi,
+                                   long L,
+                                   double& re,
+                                   double& im)
+{
+    v8d sr0 = { 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0 }, si0 = sr0, sr1 = sr0, si1 = sr0;
+    long t = 0;
+    for (; t + 16 <= L; t += 16) {
+        v8d a[2], b[2], c[2], d[2]; // unaligned loads
+        std::memcpy(a, ar + t, sizeof(a));
+        std::memcpy(b, ai + t, sizeof(b));
+        std::memcpy(c, br + t, sizeof(c));
+        std::memcpy(d, bi + t, sizeof(d));
+        sr0 += a[0] * c[0] + b[0] * d[0];
+        si0 += a[0] * d[0] - b[0] * c[0];
+        sr1 += a[1] * c[1] + b[1] * d[1];
+        si1 += a[1] * d[1] - b[1] * c[1];
+    }
+    const v8d r = sr0 + sr1, i = si0 + si1;
+    double sr = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+    double si = ((i[0] + i[1]) + (i[2] + i[3])) + ((i[4] + i[5]) + (i[6] + i[7]));
+    for (; t < L; ++t) {
+        sr += ar[t] * br[t] + ai[t] * bi[t];
+        si += ar[t] * bi[t] - ai[t] * br[t];
+    }
+    re = sr;
+    im = si;
+}
+
+/*
+ * a[k] += sum_{t < T} conj(x[t step + k]) y[t], k = 0 .. K-1, on split real and
+ * imaginary parts: all offsets k at once, in the vector lanes (no sum to
+ * reorder, so every clone rounds alike).
+ */
+ISAC_CLONES_EXACT void correlate_offsets(const double* xr,
+                                         const double* xi,
+                                         long step,
+                                         const double* yr,
+                                         const double* yi,
+                                         long T,
+                                         int K,
+                                         double* __restrict ar,
+                                         double* __restrict ai)
+{
+    for (long t = 0; t < T; ++t) {
+        const double* pr = xr + t * step;
+        const double* pi = xi + t * step;
+        const double a = yr[t], b = yi[t];
+        for (int k = 0; k < K; ++k) {
+            ar[k] += pr[k] * a + pi[k] * b;
+            ai[k] += pr[k] * b - pi[k] * a;
+        }
+    }
+}
+
+// o[i] += w x[i] over interleaved complex values (a real weight): one tap of
+// the delay kernel over the whole stretch at once (a loop per snapshot over
+// n_tx values does not vectorise)
+template <typename T, typename S>
+void add_tap(T* __restrict o, const S* __restrict x, T w, size_t n)
+{
+    for (size_t i = 0; i < n; ++i)
+        o[i] += w * T(x[i]);
+}
+
+// The kernel of x_mu(t) = sum_j w[j] x(t - first - j) (fractional_delay's, at a
+// positive delay)
+std::vector<double> delay_kernel(double mu, int taps, double beta, long& first)
+{
+    const int P = taps; // keeps the kernel's delay positive
+    int kf = 0;
+    auto w = fractional_delay::kernel(mu + P, taps, beta, kf);
+    first = long(std::floor(mu + P)) - P + kf;
+    return w;
+}
 } // namespace
 
 tx_phase_estimator::tx_phase_estimator(int n_tx,
@@ -101,6 +189,10 @@ tx_phase_estimator::tx_phase_estimator(int n_tx,
     c.validate();
     const cvec a = ula_steering(n_tx, ref_rad, c);
     d_geom = a * std::conj(a[0]);
+    // the lag products take 33 n_tx^2 sums over the stretch and hold 33^2
+    // n_tx^2 values; the 33 direct fits take 33 (32 n_tx + n_tx^2 / 2) sums:
+    // about even at 56 channels (n_avg 16384)
+    d_direct_search = n_tx > 32;
     restart();
 }
 
@@ -115,7 +207,8 @@ void tx_phase_estimator::restart()
     d_Q = cmat::Zero(d_ntx, d_ntx);
     d_A = cmat::Zero(d_ntx, d_ntx);
     d_Y = 0.0;
-    d_v.clear();
+    d_V.resize(0, 0);
+    d_yf_f = std::numeric_limits<double>::quiet_NaN();
     d_Ab.clear();
     d_x2.clear();
     d_y2.clear();
@@ -135,7 +228,8 @@ void tx_phase_estimator::set_lag(long lag)
     d_Q = cmat::Zero(d_ntx, d_ntx);
     d_A = cmat::Zero(d_ntx, d_ntx);
     d_Y = 0.0;
-    d_v.clear();
+    d_V.resize(0, 0);
+    d_yf_f = std::numeric_limits<double>::quiet_NaN();
     d_Ab.clear();
     d_x2.clear();
     d_y2.clear();
@@ -161,22 +255,16 @@ void tx_phase_estimator::form_regressor(double mu)
     if (mu == 0.0) {
         d_xf = d_x2;
     } else {
-        constexpr int P = frac_taps; // keeps the kernel's delay positive
-        int kf = 0;
-        const auto w = fractional_delay::kernel(mu + P, frac_taps, frac_beta, kf);
-        // x2 offset of w[0]: x_mu(t) = sum_j w[j] x2(t - first - j), and
         // t - first - j stays in [0, N) for t in [d_lo, d_hi)
-        const long first = long(std::floor(mu + P)) - P + kf;
+        long first = 0;
+        const auto w = delay_kernel(mu, frac_taps, frac_beta, first);
         d_xf.assign(size_t(N) * nt, cfloat(0.0f, 0.0f));
-        for (long t = d_lo; t < d_hi; ++t) {
-            cfloat* o = d_xf.data() + size_t(t) * nt;
-            for (size_t j = 0; j < w.size(); ++j) {
-                const cfloat* xi = d_x2.data() + size_t(t - first - long(j)) * nt;
-                const float wj = float(w[j]);
-                for (int n = 0; n < nt; ++n)
-                    o[n] += wj * xi[n];
-            }
-        }
+        for (size_t j = 0; j < w.size() && d_hi > d_lo; ++j)
+            add_tap(reinterpret_cast<float*>(d_xf.data() + size_t(d_lo) * nt),
+                    reinterpret_cast<const float*>(d_x2.data() +
+                                                   size_t(d_lo - first - long(j)) * nt),
+                    float(w[j]),
+                    2 * size_t(d_hi - d_lo) * nt);
     }
     d_A = cmat::Zero(nt, nt);
     d_Y = 0.0;
@@ -196,23 +284,179 @@ void tx_phase_estimator::form_regressor(double mu)
         d_A += Ab;
 }
 
+const std::vector<cdouble>& tx_phase_estimator::derotated(double f)
+{
+    // the estimate asks for the same f several times in a row (form_v, the
+    // CFO's refinement, the lag products): one rotation per f
+    if (d_yf_f == f && d_yf.size() == d_y2.size())
+        return d_yf;
+    d_yf.assign(d_y2.size(), cdouble(0.0));
+    for (long t = d_lo; t < d_hi; ++t) {
+        const double cyc = f * double(t);
+        d_yf[size_t(t)] = cdouble(d_y2[size_t(t)]) *
+                          std::polar(1.0, -2.0 * pi * (cyc - std::floor(cyc)));
+    }
+    d_yf_f = f;
+    return d_yf;
+}
+
 void tx_phase_estimator::form_v(double f)
 {
     const int nt = d_ntx;
     const long nblk = long(d_y2.size()) / d_B;
-    d_Q = cmat::Zero(nt, nt);
-    d_v.assign(size_t(nblk), cvec::Zero(nt));
+    const auto& y = derotated(f);
+    d_V = cmat::Zero(nt, nblk);
     for (long t = d_lo; t < d_hi; ++t) {
-        const double cyc = f * double(t);
-        const cdouble yi = cdouble(d_y2[size_t(t)]) *
-                           std::polar(1.0, -2.0 * pi * (cyc - std::floor(cyc)));
-        cvec& v = d_v[size_t(t / d_B)];
         const cfloat* xr = d_xf.data() + size_t(t) * nt;
         for (int n = 0; n < nt; ++n)
-            v[n] += std::conj(cdouble(xr[n])) * yi;
+            d_V(n, t / d_B) += std::conj(cdouble(xr[n])) * y[size_t(t)];
     }
-    for (const auto& v : d_v)
-        d_Q += v * v.adjoint();
+    d_Q = d_V * d_V.adjoint();
+}
+
+void tx_phase_estimator::gram_prepare(double f)
+{
+    const int nt = d_ntx, D = frac_taps / 2, W = 2 * D + 1;
+    const long N = long(d_y2.size()), L = d_hi - d_lo, nblk = N / d_B;
+    const size_t nn = size_t(nt) * nt;
+    d_gG.assign(size_t(W) * W * nn, cdouble(0.0));
+    d_gc.assign(size_t(W) * nblk * nt, cdouble(0.0));
+    if (L <= 0)
+        return;
+    // x per antenna, time reversed (xq(s) = x(N - 1 - s): x(t - d) for d = -D
+    // .. D is then a run of increasing s), real and imaginary parts apart, in
+    // double; y_f likewise (not reversed)
+    std::vector<double> xs(2 * size_t(N) * nt), ys(2 * size_t(N));
+    auto xre = [&](int n) { return xs.data() + 2 * size_t(n) * N; };
+    auto xim = [&](int n) { return xre(n) + N; };
+    for (long t = 0; t < N; ++t)
+        for (int n = 0; n < nt; ++n) {
+            xre(n)[N - 1 - t] = d_x2[size_t(t) * nt + n].real();
+            xim(n)[N - 1 - t] = d_x2[size_t(t) * nt + n].imag();
+        }
+    const auto& yf = derotated(f);
+    for (long t = 0; t < N; ++t) {
+        ys[size_t(t)] = yf[size_t(t)].real();
+        ys[size_t(N + t)] = yf[size_t(t)].imag();
+    }
+    auto G = [&](long a, long b) {
+        return d_gG.data() + (size_t(a + D) * W + size_t(b + D)) * nn;
+    };
+    // G[-D][-D + delta] directly: sum_{t in [lo, hi)} conj(x(t + D)) x(t + D -
+    // delta)^T, at s = N - 1 - t - D in [N - hi - D, N - lo - D), in stretches
+    // of 1024 that every lag and antenna pair takes from the cache
+    for (long s0 = N - d_hi - D; s0 < N - d_lo - D; s0 += 1024) {
+        const long len = std::min(1024L, N - d_lo - D - s0);
+        for (int delta = 0; delta < W; ++delta) {
+            cdouble* g = G(-D, -D + delta);
+            for (int n = 0; n < nt; ++n)
+                for (int m = 0; m < nt; ++m) {
+                    double re = 0.0, im = 0.0;
+                    lag_product(xre(n) + s0,
+                                xim(n) + s0,
+                                xre(m) + s0 + delta,
+                                xim(m) + s0 + delta,
+                                len,
+                                re,
+                                im);
+                    g[size_t(n) * nt + m] += cdouble(re, im);
+                }
+        }
+    }
+    // the others exactly by sliding the window: G[a + 1][b + 1] = G[a][b] +
+    // conj(x(lo - 1 - a)) x(lo - 1 - b)^T - conj(x(hi - 1 - a)) x(hi - 1 - b)^T
+    auto xat = [&](long t, int n) { return cdouble(d_x2[size_t(t) * nt + n]); };
+    for (int delta = 0; delta < W; ++delta)
+        for (long a = -D; a + 1 + delta <= D; ++a) {
+            const long b = a + delta;
+            const cdouble* src = G(a, b);
+            cdouble* dst = G(a + 1, b + 1);
+            for (int n = 0; n < nt; ++n)
+                for (int m = 0; m < nt; ++m)
+                    dst[size_t(n) * nt + m] =
+                        src[size_t(n) * nt + m] +
+                        std::conj(xat(d_lo - 1 - a, n)) * xat(d_lo - 1 - b, m) -
+                        std::conj(xat(d_hi - 1 - a, n)) * xat(d_hi - 1 - b, m);
+        }
+    for (long a = -D; a <= D; ++a) // G[b][a] = G[a][b]^H
+        for (long b = a + 1; b <= D; ++b)
+            for (int n = 0; n < nt; ++n)
+                for (int m = 0; m < nt; ++m)
+                    G(b, a)[size_t(n) * nt + m] = std::conj(G(a, b)[size_t(m) * nt + n]);
+    // c[d][blk]: each block's share of [lo, hi), all d at once: x(t - d) =
+    // xq(N - 1 - t - D + k) at k = d + D
+    std::vector<double> cr(static_cast<size_t>(W)), ci(static_cast<size_t>(W));
+    for (long blk = 0; blk < nblk; ++blk) {
+        const long t0 = std::max(d_lo, blk * d_B), t1 = std::min(d_hi, (blk + 1) * d_B);
+        if (t1 <= t0)
+            continue;
+        for (int n = 0; n < nt; ++n) {
+            std::fill(cr.begin(), cr.end(), 0.0);
+            std::fill(ci.begin(), ci.end(), 0.0);
+            correlate_offsets(xre(n) + (N - 1 - t0 - D),
+                              xim(n) + (N - 1 - t0 - D),
+                              -1,
+                              ys.data() + t0,
+                              ys.data() + N + t0,
+                              t1 - t0,
+                              W,
+                              cr.data(),
+                              ci.data());
+            for (int k = 0; k < W; ++k)
+                d_gc[(size_t(k) * nblk + size_t(blk)) * nt + size_t(n)] =
+                    cdouble(cr[size_t(k)], ci[size_t(k)]);
+        }
+    }
+}
+
+void tx_phase_estimator::gram_form(double mu)
+{
+    // x_mu = sum_j w_j x(t - first - j) with real w: A = sum_{j, j'} w_j w_j'
+    // G[first + j][first + j'] and v_blk = sum_j w_j c[first + j][blk]
+    const int nt = d_ntx, D = frac_taps / 2, W = 2 * D + 1;
+    const size_t nn = size_t(nt) * nt;
+    mu = std::clamp(mu, -1.0, 1.0);
+    d_mu = mu;
+    long first = 0;
+    const auto w = delay_kernel(mu, frac_taps, frac_beta, first);
+    const long K = long(w.size());
+    if (first < -D || first + K - 1 > D)
+        throw std::logic_error(
+            "tx_phase_estimator: the delay kernel outgrew the margins");
+    std::vector<cdouble> A(nn, cdouble(0.0)); // row-major, as G's blocks
+    for (long j = 0; j < K; ++j)
+        for (long jj = 0; jj < K; ++jj)
+            add_tap(reinterpret_cast<double*>(A.data()),
+                    reinterpret_cast<const double*>(
+                        d_gG.data() +
+                        (size_t(first + j + D) * W + size_t(first + jj + D)) * nn),
+                    w[size_t(j)] * w[size_t(jj)],
+                    2 * nn);
+    d_A = Eigen::Map<const cmat>(A.data(), nt, nt).transpose();
+    // c's slab of one offset is laid out as d_V (n fastest, then the block)
+    const long nblk = long(d_y2.size()) / d_B;
+    const size_t nv = size_t(nblk) * nt;
+    d_V = cmat::Zero(nt, nblk);
+    for (long j = 0; j < K; ++j)
+        add_tap(reinterpret_cast<double*>(d_V.data()),
+                reinterpret_cast<const double*>(d_gc.data() + size_t(first + j + D) * nv),
+                w[size_t(j)],
+                2 * nv);
+    d_Q = d_V * d_V.adjoint();
+}
+
+double tx_phase_estimator::rss_at(double mu, double f)
+{
+    if (d_direct_search) {
+        form_regressor(mu);
+        form_v(f);
+    } else {
+        gram_form(mu);
+    }
+    double cond = 0.0;
+    const cvec b = solve_gains(cond);
+    const double r = b.allFinite() ? residual(b) : 0.0;
+    return std::isfinite(r) ? r : std::numeric_limits<double>::infinity();
 }
 
 double tx_phase_estimator::fit_fraction(double f)
@@ -225,21 +469,18 @@ double tx_phase_estimator::fit_fraction(double f)
     // degrees at mu = 0.1 where a precoder leaves a direction to the known
     // sections). mu: the least residual of the fit over a grid of 1/8 on
     // [-1, 1] (the lag search's k* is within a sample of the truth), then a
-    // golden-section search within the best grid step.
-    auto rss_at = [&](double mu) {
-        form_regressor(mu);
-        form_v(f);
-        double cond = 0.0;
-        const cvec b = solve_gains(cond);
-        const double r = b.allFinite() ? residual(b) : 0.0;
-        return std::isfinite(r) ? r : std::numeric_limits<double>::infinity();
-    };
-    double best = 0.0, rbest = rss_at(0.0);
+    // golden-section search within the best grid step. Each trial mu forms
+    // its fit from x's lag products (gram_prepare), not from the stretch: the
+    // residual Y - 2 sum_blk |b^H v_blk| + b^H A b needs only A and v.
+    if (!d_direct_search)
+        gram_prepare(f);
+    auto rss = [&](double mu) { return rss_at(mu, f); };
+    double best = 0.0, rbest = rss(0.0);
     for (int j = -8; j <= 8; ++j) {
         const double mu = j / 8.0;
         if (j == 0)
             continue;
-        const double r = rss_at(mu);
+        const double r = rss(mu);
         if (r < rbest) {
             rbest = r;
             best = mu;
@@ -248,20 +489,20 @@ double tx_phase_estimator::fit_fraction(double f)
     const double g = 0.5 * (std::sqrt(5.0) - 1.0);
     double a = std::max(-1.0, best - 0.125), b = std::min(1.0, best + 0.125);
     double c = b - g * (b - a), d = a + g * (b - a);
-    double rc = rss_at(c), rd = rss_at(d);
+    double rc = rss(c), rd = rss(d);
     for (int it = 0; it < 14; ++it) { // 0.25 g^14: within 3e-4 samples
         if (rc < rd) {
             b = d;
             d = c;
             rd = rc;
             c = b - g * (b - a);
-            rc = rss_at(c);
+            rc = rss(c);
         } else {
             a = c;
             c = d;
             rc = rd;
             d = a + g * (b - a);
-            rd = rss_at(d);
+            rd = rss(d);
         }
     }
     const double mu_s = rc < rd ? c : d;
@@ -299,15 +540,14 @@ cvec tx_phase_estimator::solve_gains(double& condition_db) const
     // blocks differ (a frame's known section against its payload). From it,
     // alternate the two least-squares steps of y_blk = e^{j theta} X_blk b:
     // theta_blk = arg(b^H v_blk), then b = A^{-1} sum e^{-j theta_blk} v_blk.
+    // (the blocks' v as the columns of d_V: one product for all their b^H v)
     for (int it = 0; it < 50; ++it) {
-        cvec s = cvec::Zero(nt);
-        for (const auto& v : d_v) {
-            const cdouble c = b.dot(v); // b^H v
-            const double a = std::abs(c);
-            if (a > 0.0)
-                s += (std::conj(c) / a) * v;
+        cvec w = d_V.adjoint() * b; // conj(b^H v_blk)
+        for (Eigen::Index k = 0; k < w.size(); ++k) {
+            const double a = std::sqrt(std::norm(w[k]));
+            w[k] = a > 0.0 ? w[k] / a : cdouble(0.0);
         }
-        const cvec nb = llt.solve(s);
+        const cvec nb = llt.solve(d_V * w);
         const double change = (nb * std::conj(nb[0] / std::abs(nb[0])) -
                                b * std::conj(b[0] / std::abs(b[0])))
                                   .norm() /
@@ -340,38 +580,14 @@ double tx_phase_estimator::remove_cfo()
     const long nblk = N / d_B;
     if (N < 2 * long(d_B) || nblk * d_B != N)
         return 0.0;
-    auto derotated = [&](double f, long t) {
-        const double cyc = f * double(t);
-        return cdouble(d_y2[size_t(t)]) *
-               std::polar(1.0, -2.0 * pi * (cyc - std::floor(cyc)));
-    };
     const int M = 4 * d_B;
+    const auto e = cfo_energies(M);
     double best = -1.0, f = 0.0;
-    for (int j = 0; j < M; ++j) {
-        const double fj = double(j - M / 2) / double(M);
-        // within a block the rotation from the block's start suffices (each
-        // block's own phase is free)
-        const cdouble step = std::polar(1.0, -2.0 * pi * fj);
-        double e = 0.0;
-        for (long blk = 0; blk < nblk; ++blk) {
-            cvec v = cvec::Zero(nt);
-            cdouble w = 1.0;
-            for (int i = 0; i < d_B; ++i) {
-                const long t = blk * d_B + i;
-                if (t >= d_lo && t < d_hi) {
-                    const cdouble yi = cdouble(d_y2[size_t(t)]) * w;
-                    for (int n = 0; n < nt; ++n)
-                        v[n] += std::conj(cdouble(d_xf[size_t(t) * nt + n])) * yi;
-                }
-                w *= step;
-            }
-            e += v.squaredNorm();
+    for (int j = 0; j < M; ++j)
+        if (e[size_t(j)] > best) {
+            best = e[size_t(j)];
+            f = double(j - M / 2) / double(M);
         }
-        if (e > best) {
-            best = e;
-            f = fj;
-        }
-    }
     if (!(best > 0.0))
         return 0.0;
     form_v(f);
@@ -379,12 +595,13 @@ double tx_phase_estimator::remove_cfo()
     const cvec b = solve_gains(cond);
     if (b.allFinite() && b.norm() > 0.0) {
         cdouble rB = 0.0;
+        const auto& yf = derotated(f);
         std::vector<cdouble> z(static_cast<size_t>(N));
         for (long t = d_lo; t < d_hi; ++t) {
             cdouble st = 0.0;
             for (int n = 0; n < nt; ++n)
                 st += cdouble(d_xf[size_t(t) * nt + n]) * b[n];
-            z[size_t(t)] = derotated(f, t) * std::conj(st);
+            z[size_t(t)] = yf[size_t(t)] * std::conj(st);
             if (t >= d_lo + d_B)
                 rB += z[size_t(t)] * std::conj(z[size_t(t - d_B)]);
         }
@@ -396,33 +613,87 @@ double tx_phase_estimator::remove_cfo()
     return f;
 }
 
-std::vector<cdouble> tx_phase_estimator::regressor_derivative() const
+std::vector<double> tx_phase_estimator::cfo_energies(int M) const
 {
-    // d x_mu / d mu over [d_lo, d_hi), from the kernels at mu -+ h: both lie
-    // within the margins d_lo and d_hi keep for |mu| <= 1
+    // With u_i = conj(x_i) y_i (i from the block's start; 0 outside [lo, hi);
+    // within a block the rotation from its start suffices, each block's own
+    // phase being free), ||sum_i u_i e^{-j 2 pi f i}||^2 = sum_{i, l} u_i^H u_l
+    // e^{-j 2 pi f (l - i)}: a trigonometric polynomial
+    //   e(f) = r_0 + 2 Re sum_{k = 1}^{B - 1} r_k e^{-j 2 pi f k},
+    //   r_k = sum_blk sum_i u_i^H u_{i + k},
+    // whose B coefficients take one pass over the stretch for every f.
+    const int nt = d_ntx, B = d_B;
+    const long nblk = long(d_y2.size()) / B;
+    // per antenna u over the block and B zeros after it (real, then imaginary
+    // parts): conj(r_k) = sum_i conj(u_{i + k}) u_i for all k at once
+    std::vector<double> u(4 * size_t(B) * nt, 0.0), rr(size_t(B), 0.0),
+        ri(size_t(B), 0.0);
+    auto ure = [&](int n) { return u.data() + 4 * size_t(n) * B; };
+    auto uim = [&](int n) { return ure(n) + 2 * B; };
+    for (long blk = 0; blk < nblk; ++blk) {
+        for (int i = 0; i < B; ++i) {
+            const long t = blk * B + i;
+            const bool in = t >= d_lo && t < d_hi;
+            for (int n = 0; n < nt; ++n) {
+                const cdouble v = in ? std::conj(cdouble(d_xf[size_t(t) * nt + n])) *
+                                           cdouble(d_y2[size_t(t)])
+                                     : cdouble(0.0);
+                ure(n)[i] = v.real();
+                uim(n)[i] = v.imag();
+            }
+        }
+        for (int n = 0; n < nt; ++n)
+            correlate_offsets(
+                ure(n), uim(n), 1, ure(n), uim(n), B, B, rr.data(), ri.data());
+    }
+    std::vector<cdouble> r(static_cast<size_t>(B));
+    for (int k = 0; k < B; ++k)
+        r[size_t(k)] = cdouble(rr[size_t(k)], -ri[size_t(k)]);
+    // f_j k = (j - M / 2) k / M: the phase from a table of the M roots of unity
+    std::vector<cdouble> root(static_cast<size_t>(M));
+    for (int p = 0; p < M; ++p)
+        root[size_t(p)] = std::polar(1.0, -2.0 * pi * double(p) / double(M));
+    std::vector<double> e(static_cast<size_t>(M));
+    for (int j = 0; j < M; ++j) {
+        cdouble s = 0.0;
+        for (int k = 1; k < B; ++k) {
+            const long p = ((long(j) - M / 2) * k % M + M) % M;
+            s += r[size_t(k)] * root[size_t(p)];
+        }
+        e[size_t(j)] = r[0].real() + 2.0 * s.real();
+    }
+    return e;
+}
+
+std::vector<cdouble> tx_phase_estimator::model_derivative(const cvec& b) const
+{
+    // d (x_mu^T b) / d mu over [d_lo, d_hi), from the kernels at mu -+ h (both
+    // lie within the margins d_lo and d_hi keep for |mu| <= 1), applied to
+    // x^T b: one pass over x, then the kernels on a single series
     const int nt = d_ntx;
     const long N = long(d_y2.size());
     const double h = 1e-3;
-    constexpr int P = frac_taps;
-    std::vector<cdouble> xd(size_t(N) * nt, cdouble(0.0));
+    std::vector<cdouble> p(static_cast<size_t>(N)),
+        u(static_cast<size_t>(N), cdouble(0.0));
+    for (long t = 0; t < N; ++t) {
+        cdouble s = 0.0;
+        for (int n = 0; n < nt; ++n)
+            s += cdouble(d_x2[size_t(t) * nt + n]) * b[n];
+        p[size_t(t)] = s;
+    }
     const double lo = std::max(-1.0, d_mu - h), hi = std::min(1.0, d_mu + h);
     for (const double sgn : { -1.0, 1.0 }) {
         const double m = sgn > 0.0 ? hi : lo;
         const double scale = sgn / (hi - lo);
-        int kf = 0;
-        const auto w = fractional_delay::kernel(m + P, frac_taps, frac_beta, kf);
-        const long first = long(std::floor(m + P)) - P + kf;
-        for (long t = d_lo; t < d_hi; ++t) {
-            cdouble* o = xd.data() + size_t(t) * nt;
-            for (size_t j = 0; j < w.size(); ++j) {
-                const cfloat* xi = d_x2.data() + size_t(t - first - long(j)) * nt;
-                const double wj = scale * w[j];
-                for (int n = 0; n < nt; ++n)
-                    o[n] += wj * cdouble(xi[n]);
-            }
-        }
+        long first = 0;
+        const auto w = delay_kernel(m, frac_taps, frac_beta, first);
+        for (size_t j = 0; j < w.size() && d_hi > d_lo; ++j)
+            add_tap(reinterpret_cast<double*>(u.data() + d_lo),
+                    reinterpret_cast<const double*>(p.data() + d_lo - first - long(j)),
+                    scale * w[j],
+                    2 * size_t(d_hi - d_lo));
     }
-    return xd;
+    return u;
 }
 
 long tx_phase_estimator::blocks_used() const
@@ -434,9 +705,7 @@ long tx_phase_estimator::blocks_used() const
 double tx_phase_estimator::residual(const cvec& b) const
 {
     const cmat A = d_A.selfadjointView<Eigen::Lower>();
-    double fitted = 0.0;
-    for (const auto& v : d_v)
-        fitted += std::abs(b.dot(v));
+    const double fitted = (d_V.adjoint() * b).cwiseAbs().sum();
     // sum |y - e^{j theta} X b|^2 at theta_blk = arg(b^H v_blk)
     return d_Y - 2.0 * fitted + (b.adjoint() * A * b)(0, 0).real();
 }
@@ -470,13 +739,10 @@ std::vector<double> tx_phase_estimator::phase_se(const cvec& b) const
     const long nblk = long(d_Ab.size());
     std::vector<cvec> gb(size_t(nblk), cvec::Zero(nt)); // X_blk^H X'_blk b
     std::vector<double> ub(size_t(nblk), 0.0);          // ||X'_blk b||^2
-    const auto xd = regressor_derivative();
-    for (long t = d_lo; t < d_hi && !xd.empty(); ++t) {
-        const cdouble* dx = xd.data() + size_t(t) * nt;
+    const auto ud = model_derivative(b);
+    for (long t = d_lo; t < d_hi; ++t) {
         const cfloat* x = d_xf.data() + size_t(t) * nt;
-        cdouble u = 0.0;
-        for (int n = 0; n < nt; ++n)
-            u += dx[n] * b[n];
+        const cdouble u = ud[size_t(t)];
         const long blk = t / d_B;
         for (int n = 0; n < nt; ++n)
             gb[size_t(blk)][n] += std::conj(cdouble(x[n])) * u;

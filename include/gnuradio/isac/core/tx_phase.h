@@ -32,7 +32,9 @@
  *  2. gains: per block v = X^H y and A_blk = X^H X at lag k* + mu. The CFO
  *     is removed from y first (see remove_cfo), mu is the one of least
  *     residual of the fit below (a grid over [-1, 1], then a golden-section
- *     search), and the CFO is estimated again at it. b is the
+ *     search; each trial's A and v are the kernel's weights on x's lag
+ *     products, formed once, so a trial costs no pass over the stretch), and
+ *     the CFO is estimated again at it. b is the
  *     least-squares fit of y_blk = e^{j theta_blk} X_blk b with one unknown
  *     rotation theta per block (the receiver's CFO and phase noise): start
  *     from the principal generalised eigenvector of (sum v v^H, A = sum A_blk),
@@ -172,7 +174,7 @@ private:
     double d_lag_score = 0.0;
     std::vector<double> d_E;
     cmat d_Q, d_A;         // sum of v v^H and of X^H X over the blocks
-    std::vector<cvec> d_v; // v of every block of the current estimate
+    cmat d_V;              // v of every block of the current estimate (its columns)
     std::vector<cmat> d_Ab; // and its X^H X (lower triangle), for the standard error
     double d_Y = 0.0;      // sum of |y|^2
     // block under construction (phase 1 and 2 both work in blocks)
@@ -202,10 +204,31 @@ private:
     static constexpr int frac_taps = 32;
     static constexpr double frac_beta = 6.0;
     void form_regressor(double mu); // d_xf, d_A, d_Ab, d_Y
-    void form_v(double f);          // d_v, d_Q with y derotated by the CFO f
+    void form_v(double f);          // d_V, d_Q with y derotated by the CFO f
     double fit_fraction(double f);  // mu of the least residual; leaves its fit formed
     long blocks_used() const;
-    std::vector<cdouble> regressor_derivative() const; // d x_mu / d mu
+    std::vector<cdouble> model_derivative(const cvec& b) const; // d (x_mu^T b) / d mu
+    // y e^{-j 2 pi f t} on [d_lo, d_hi) (0 elsewhere), kept for the last f
+    const std::vector<cdouble>& derotated(double f);
+    std::vector<cdouble> d_yf;
+    double d_yf_f = 0.0;
+    // The fit at any mu without a pass over the stretch: x_mu is a kernel of
+    // x's offsets -D .. D (D = frac_taps / 2, within the margins d_lo and
+    // d_hi keep), so its quadratic forms are the kernel's weights on x's lag
+    // products, formed once per CFO f:
+    //   d_gG[a][b] = sum_{t in [lo, hi)} conj(x(t - a)) x(t - b)^T,
+    //   d_gc[d][blk] = sum_{t in blk and [lo, hi)} conj(x(t - d)) y_f(t)
+    void gram_prepare(double f);
+    void gram_form(double mu);          // d_A (lower), d_V, d_Q; d_Ab is not formed
+    double rss_at(double mu, double f); // the fit's residual at mu
+    // sum_blk ||X_blk^H y_blk e^{-j 2 pi f t}||^2 at f = (j - M/2) / M, j = 0 .. M-1
+    std::vector<double> cfo_energies(int M) const;
+    std::vector<cdouble> d_gG, d_gc;
+    // form the fits of the fraction search directly: the test's reference,
+    // and beyond 32 channels, where the lag products (33^2 n_tx^2 values)
+    // cost about what the direct fits do
+    bool d_direct_search = false;
+    friend struct tx_phase_test_access;
 };
 
 } // namespace core
