@@ -442,10 +442,10 @@ void frontend_params::validate() const
     check_db_range("loopback_snr_db", loopback_snr_db);
     if (fd_taps < 2 || fd_taps > 64 || fd_taps % 2)
         throw_param("fd_taps", std::to_string(fd_taps), "an even number in [2, 64]");
-    if (phase_history_values < 1 || phase_history_values > (uint64_t(1) << 30))
+    if (phase_history_values < 1 || phase_history_values > (uint64_t(1) << 27))
         throw_param("phase_history_values",
                     std::to_string(phase_history_values),
-                    "[1, 2^30] phases");
+                    "[1, 2^27] phases (1 GiB)");
     if (uplink_len < 0 || uplink_len > frame_max_len)
         throw_param("uplink_len",
                     std::to_string(uplink_len),

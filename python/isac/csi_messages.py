@@ -38,8 +38,9 @@ def make_cal_message(phases_rad, reverse_elements=None, phases_se_rad=None):
     d = pmt.dict_add(d, pmt.intern("weights"), pmt.init_c32vector(len(w), w.tolist()))
     if phases_se_rad is not None:
         se = np.asarray(phases_se_rad, dtype=float).ravel()
-        if se.shape != ph.shape or not np.all(np.isfinite(se) & (se >= 0)):
-            raise ValueError("phases_se_rad must be %d finite values >= 0 (one per phase), got %s"
+        # inf: a channel the estimate could not identify (tx_phase_estimator)
+        if se.shape != ph.shape or not np.all(~np.isnan(se) & (se >= 0)):
+            raise ValueError("phases_se_rad must be %d values >= 0 (one per phase; inf allowed), got %s"
                              % (len(ph), se))
         d = pmt.dict_add(d, pmt.intern("phases_se_rad"), pmt.init_f64vector(len(se), se.tolist()))
     if reverse_elements is not None:

@@ -375,6 +375,7 @@ class qa_e2e_blocks(gr_unittest.TestCase):
         msg = isac.make_cal_message(phi, phases_se_rad=se)
         np.testing.assert_array_equal(pmt.f64vector_elements(pmt.dict_ref(msg, pmt.intern("phases_se_rad"),
                                                                            pmt.PMT_NIL)), se)
+        isac.make_cal_message(phi, phases_se_rad=[0.0, np.inf, 0.01, 0.01])  # unidentified: allowed
         for bad in (se[:3], -se, [0.0, np.nan, 0.0, 0.0]):
             self.assertRaisesRegex(ValueError, "phases_se_rad", isac.make_cal_message, phi, None, bad)
         self.assertRaisesRegex(ValueError, "phases_rad", isac.make_cal_message, [0.0, np.inf])

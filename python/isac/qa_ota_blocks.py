@@ -908,7 +908,7 @@ class qa_ota_blocks(gr_unittest.TestCase):
         # what thinning costs: a block between kept updates reads a neighbour's
         # phases, off by the drift between them (harsh: visible)
         self.assertGreater(np.max(wrapped(core.tx_phases_over(17 * 1024, 17 * 1024), tx[17])), 1e-4)
-        for bad in (0, (1 << 30) + 1):
+        for bad in (0, (1 << 27) + 1):
             with self.assertRaisesRegex(ValueError, "phase_history_values"):
                 isac.core.frontend_emulator(4, 3, 2, user_deg=[-30.0, 20.0], phase_history_values=bad)
 
