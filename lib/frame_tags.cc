@@ -58,7 +58,8 @@ bool parse_frame_dict(const pmt::pmt_t& d,
     if (pmt::dict_has_key(d, pmt::mp("guard_len")) &&
         (!dict_get_int(d, "guard_len", guard, w) || guard < 0 ||
          guard > core::frame_max_len)) {
-        why = "isac_frame: \"guard_len\" " + (w.empty() ? std::string("out of range") : w);
+        why =
+            "isac_frame: \"guard_len\" " + (w.empty() ? std::string("out of range") : w);
         return false;
     }
     long idx = 0;

@@ -6,8 +6,10 @@
  * The downlink frame of the over-the-air chains (docs/frame.md). One frame is
  * frame_len snapshots:
  *
- *   | preamble: reps x block | header: block | pilots: pilot_len | payload: payload_len | guard: guard_len |
- *   '------------- known (not precoded) section ------------------'-- precoded symbols -'-- silent ---------'
+ *   | preamble: reps x block | header: block | pilots: pilot_len | payload | guard |
+ *   '------------- known (not precoded) section ------------------'-precoded-'-zero-'
+ *
+ *   (payload: payload_len snapshots, guard: guard_len)
  *
  *  - preamble: the same block of `block` transmit vectors sent `reps` times
  *    (block > n_tx by default, see block()).
