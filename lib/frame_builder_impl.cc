@@ -32,16 +32,15 @@ frame_builder::sptr frame_builder::make(int n_users,
                                        pilot_len,
                                        frame_seed,
                                        guard_len);
-    core::frame_format f;
-    f.n_tx = n_tx;
-    f.payload_len = payload_len;
-    f.preamble_block = preamble_block;
-    f.preamble_reps = preamble_reps;
-    f.pilot_len = pilot_len;
-    f.seed = uint64_t(frame_seed);
-    f.guard_len = guard_len;
-    f.validate();
-    return gnuradio::make_block_sptr<frame_builder_impl>(n_users, f);
+    return gnuradio::make_block_sptr<frame_builder_impl>(
+        n_users,
+        core::frame_format::make(n_tx,
+                                 payload_len,
+                                 preamble_block,
+                                 preamble_reps,
+                                 pilot_len,
+                                 uint64_t(frame_seed),
+                                 guard_len));
 }
 
 frame_builder_impl::frame_builder_impl(int n_users, const core::frame_format& f)

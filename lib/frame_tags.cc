@@ -74,15 +74,14 @@ bool parse_frame_dict(const pmt::pmt_t& d,
             return false;
         }
     core::frame_format g;
-    g.n_tx = int(v[0]);
-    g.payload_len = int(v[1]);
-    g.preamble_block = int(v[2]);
-    g.preamble_reps = int(v[3]);
-    g.pilot_len = int(v[4]);
-    g.seed = uint64_t(v[5]);
-    g.guard_len = int(guard);
     try {
-        g.validate();
+        g = core::frame_format::make(int(v[0]),
+                                     int(v[1]),
+                                     int(v[2]),
+                                     int(v[3]),
+                                     int(v[4]),
+                                     uint64_t(v[5]),
+                                     int(guard));
     } catch (const std::exception& e) {
         why = std::string("isac_frame: ") + e.what();
         return false;

@@ -77,13 +77,13 @@ user_receiver::sptr user_receiver::make(int n_tx,
                                        mismatch_cap_db,
                                        guard_len);
     core::user_rx_params p;
-    p.format.n_tx = n_tx;
-    p.format.payload_len = payload_len;
-    p.format.preamble_block = preamble_block;
-    p.format.preamble_reps = preamble_reps;
-    p.format.pilot_len = pilot_len;
-    p.format.seed = uint64_t(frame_seed);
-    p.format.guard_len = guard_len;
+    p.format = core::frame_format::make(n_tx,
+                                        payload_len,
+                                        preamble_block,
+                                        preamble_reps,
+                                        pilot_len,
+                                        uint64_t(frame_seed),
+                                        guard_len);
     p.psk_order = psk_order;
     p.power = power;
     p.estimator = core::parse_csi_estimator("estimator", estimator);

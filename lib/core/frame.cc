@@ -55,6 +55,26 @@ cmatf qpsk_signs(int rows, int cols, uint64_t seed)
 }
 } // namespace
 
+frame_format frame_format::make(int n_tx,
+                                int payload_len,
+                                int preamble_block,
+                                int preamble_reps,
+                                int pilot_len,
+                                uint64_t seed,
+                                int guard_len)
+{
+    frame_format f;
+    f.n_tx = n_tx;
+    f.payload_len = payload_len;
+    f.preamble_block = preamble_block;
+    f.preamble_reps = preamble_reps;
+    f.pilot_len = pilot_len;
+    f.seed = seed;
+    f.guard_len = guard_len;
+    f.validate();
+    return f;
+}
+
 void frame_format::validate() const
 {
     check_int_range("n_tx", n_tx, 1, max_antennas);

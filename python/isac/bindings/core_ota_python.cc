@@ -25,26 +25,6 @@ namespace py = pybind11;
 using namespace gr::isac::core;
 
 namespace {
-frame_format make_format(int n_tx,
-                         int payload_len,
-                         int preamble_block,
-                         int preamble_reps,
-                         int pilot_len,
-                         uint64_t frame_seed,
-                         int guard_len)
-{
-    frame_format f;
-    f.n_tx = n_tx;
-    f.payload_len = payload_len;
-    f.preamble_block = preamble_block;
-    f.preamble_reps = preamble_reps;
-    f.pilot_len = pilot_len;
-    f.seed = frame_seed;
-    f.guard_len = guard_len;
-    f.validate();
-    return f;
-}
-
 py::dict frame_dict(const rx_frame& f)
 {
     py::dict d;
@@ -84,7 +64,7 @@ void bind_core_ota(py::module& m)
 Downlink frame: preamble (preamble_reps x preamble_block), header (one block),
 orthogonal pilots (pilot_len, 0 = the Hadamard order), payload (payload_len),
 guard (guard_len silent snapshots, 0 = none).)doc")
-        .def(py::init(&make_format),
+        .def(py::init(&frame_format::make),
              py::arg("n_tx") = 16,
              py::arg("payload_len") = 880,
              py::arg("preamble_block") = 0,
@@ -248,7 +228,7 @@ report, report_changed, row, row_nmse).)doc")
                          double mismatch_cap_db,
                          int guard_len) {
                  user_rx_params p;
-                 p.format = make_format(n_tx,
+                 p.format = frame_format::make(n_tx,
                                         payload_len,
                                         preamble_block,
                                         preamble_reps,

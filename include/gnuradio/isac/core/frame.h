@@ -61,6 +61,16 @@ struct frame_format {
     uint64_t seed = 1;     //!< pattern seed (preamble, header, scrambling); > 0
     int guard_len = 0;     //!< silent snapshots at the frame's end, >= 0
 
+    //! The format of the blocks' parameters (frame_builder, user_receiver),
+    //! validated: throws param_error naming the parameter.
+    static frame_format make(int n_tx,
+                             int payload_len,
+                             int preamble_block,
+                             int preamble_reps,
+                             int pilot_len,
+                             uint64_t seed,
+                             int guard_len);
+
     //! Throws param_error naming the parameter (block-level names).
     void validate() const;
 
