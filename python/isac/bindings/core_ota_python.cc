@@ -229,12 +229,12 @@ report, report_changed, row, row_nmse).)doc")
                          int guard_len) {
                  user_rx_params p;
                  p.format = frame_format::make(n_tx,
-                                        payload_len,
-                                        preamble_block,
-                                        preamble_reps,
-                                        pilot_len,
-                                        frame_seed,
-                                        guard_len);
+                                               payload_len,
+                                               preamble_block,
+                                               preamble_reps,
+                                               pilot_len,
+                                               frame_seed,
+                                               guard_len);
                  p.psk_order = psk_order;
                  p.power = power;
                  p.estimator = parse_csi_estimator("estimator", estimator);
