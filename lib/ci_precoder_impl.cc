@@ -948,8 +948,9 @@ void ci_precoder_impl::plan(int n,
             std::copy(kx, kx + d_n_tx, d_kx.begin() + size_t(i) * d_n_tx);
             continue;
         }
-        if (!d_solver) {
-            // a frame's payload before any channel: muted, never an unsteered vector
+        if (!d_solver || d_known.in_guard(base + i)) {
+            // a frame's payload before any channel (never an unsteered vector) or
+            // its guard (the array radiates nothing): muted
             it.kind = item_kind::mute;
             continue;
         }

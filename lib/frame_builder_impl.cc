@@ -21,19 +21,26 @@ frame_builder::sptr frame_builder::make(int n_users,
                                         int preamble_block,
                                         int preamble_reps,
                                         int pilot_len,
-                                        int frame_seed)
+                                        int frame_seed,
+                                        int guard_len)
 {
-    core::params::frame_builder::check(
-        n_users, n_tx, payload_len, preamble_block, preamble_reps, pilot_len, frame_seed);
-    core::frame_format f;
-    f.n_tx = n_tx;
-    f.payload_len = payload_len;
-    f.preamble_block = preamble_block;
-    f.preamble_reps = preamble_reps;
-    f.pilot_len = pilot_len;
-    f.seed = uint64_t(frame_seed);
-    f.validate();
-    return gnuradio::make_block_sptr<frame_builder_impl>(n_users, f);
+    core::params::frame_builder::check(n_users,
+                                       n_tx,
+                                       payload_len,
+                                       preamble_block,
+                                       preamble_reps,
+                                       pilot_len,
+                                       frame_seed,
+                                       guard_len);
+    return gnuradio::make_block_sptr<frame_builder_impl>(
+        n_users,
+        core::frame_format::make(n_tx,
+                                 payload_len,
+                                 preamble_block,
+                                 preamble_reps,
+                                 pilot_len,
+                                 uint64_t(frame_seed),
+                                 guard_len));
 }
 
 frame_builder_impl::frame_builder_impl(int n_users, const core::frame_format& f)
@@ -71,6 +78,7 @@ int frame_builder_impl::general_work(int noutput_items,
                                      gr_vector_void_star& output_items)
 {
     const int F = d_f.frame_len(), Ld = d_f.payload_len, K = d_f.known_len();
+    const int G = d_f.guard_start();
     const int nf = std::min(noutput_items / F, ninput_items[0] / Ld);
     if (nf <= 0)
         return 0;
@@ -87,11 +95,14 @@ int frame_builder_impl::general_work(int noutput_items,
         std::fill(o, o + size_t(K) * U, gr_complex(0, 0));
         std::memcpy(
             o + size_t(K) * U, in + size_t(k) * Ld * U, sizeof(gr_complex) * Ld * U);
+        std::fill(o + size_t(G) * U, o + size_t(F) * U, gr_complex(0, 0));
         const uint64_t s = w0 + uint64_t(k) * F;
         add_item_tag(0, s, frame_tag_key, make_frame_dict(d_f, d_index + k));
         add_item_tag(
             0, s + d_f.pilot_start(), pilot_tag_key, pmt::from_long(d_f.pilots()));
         add_item_tag(0, s + K, payload_tag_key, pmt::from_long(Ld));
+        if (d_f.guard_len > 0)
+            add_item_tag(0, s + G, guard_tag_key, pmt::from_long(d_f.guard_len));
     }
     for (const auto& t : tags) {
         // input item i (since start) is payload item i % Ld of frame i / Ld

@@ -15,6 +15,7 @@ namespace isac {
 const pmt::pmt_t frame_tag_key = pmt::mp("isac_frame");
 const pmt::pmt_t pilot_tag_key = pmt::mp("isac_pilot");
 const pmt::pmt_t payload_tag_key = pmt::mp("isac_payload");
+const pmt::pmt_t guard_tag_key = pmt::mp("isac_guard");
 const pmt::pmt_t mute_tag_key = pmt::mp("isac_mute");
 
 pmt::pmt_t make_frame_dict(const core::frame_format& f, uint64_t index)
@@ -27,7 +28,8 @@ pmt::pmt_t make_frame_dict(const core::frame_format& f, uint64_t index)
         .i64("preamble_block", f.block())
         .i64("preamble_reps", f.preamble_reps)
         .i64("pilot_len", f.pilots())
-        .u64("seed", f.seed);
+        .u64("seed", f.seed)
+        .i64("guard_len", f.guard_len);
 }
 
 bool parse_frame_dict(const pmt::pmt_t& d,
@@ -50,8 +52,18 @@ bool parse_frame_dict(const pmt::pmt_t& d,
             return false;
         }
     }
-    long idx = 0;
+    // absent: a frame without a guard (the dicts before the guard existed)
+    long guard = 0;
     std::string w;
+    if (pmt::dict_has_key(d, pmt::mp("guard_len")) &&
+        (!dict_get_int(d, "guard_len", guard, w) || guard < 0 ||
+         guard > core::frame_max_len)) {
+        why =
+            "isac_frame: \"guard_len\" " + (w.empty() ? std::string("out of range") : w);
+        return false;
+    }
+    long idx = 0;
+    w.clear();
     if (!dict_get_int(d, "index", idx, w) || idx < 0) {
         why = "isac_frame: \"index\" missing or negative";
         return false;
@@ -62,14 +74,14 @@ bool parse_frame_dict(const pmt::pmt_t& d,
             return false;
         }
     core::frame_format g;
-    g.n_tx = int(v[0]);
-    g.payload_len = int(v[1]);
-    g.preamble_block = int(v[2]);
-    g.preamble_reps = int(v[3]);
-    g.pilot_len = int(v[4]);
-    g.seed = uint64_t(v[5]);
     try {
-        g.validate();
+        g = core::frame_format::make(int(v[0]),
+                                     int(v[1]),
+                                     int(v[2]),
+                                     int(v[3]),
+                                     int(v[4]),
+                                     uint64_t(v[5]),
+                                     int(guard));
     } catch (const std::exception& e) {
         why = std::string("isac_frame: ") + e.what();
         return false;
@@ -157,6 +169,8 @@ void known_tx::begin_frame(uint64_t abs, const pmt::pmt_t& v, bool has_channel)
     d_block = f.block();
     d_start = abs;
     d_known = f.known_len();
+    d_guard = f.guard_start();
+    d_end = f.frame_len();
     ++d_frames;
 }
 
@@ -171,10 +185,10 @@ const gr_complex* known_tx::at(uint64_t abs, bool has_channel)
     if (!d_in_frame)
         return nullptr;
     const uint64_t k = abs - d_start;
-    if (k >= uint64_t(d_known)) {
+    if (k >= uint64_t(d_end))
         d_in_frame = false;
+    if (k >= uint64_t(d_known))
         return nullptr;
-    }
     const size_t m = size_t(d_known) * size_t(d_n_tx);
     const gr_complex* v = d_vec.data() + (d_flag ? m : 0) + size_t(k) * size_t(d_n_tx);
     const int th = int(k) - d_hs;
@@ -200,8 +214,21 @@ bool known_tx::any_valid(const std::vector<gr::tag_t>& tags) const
     return false;
 }
 
+bool known_tx::in_guard(uint64_t abs) const
+{
+    return d_in_frame && abs >= d_start + uint64_t(d_guard) &&
+           abs < d_start + uint64_t(d_end);
+}
+
 int known_tx::payload_run(uint64_t abs, int limit) const
 {
+    if (d_in_frame) { // a payload run ends at the guard, a guard run at the frame's end
+        const uint64_t g = d_start + uint64_t(d_guard), e = d_start + uint64_t(d_end);
+        if (abs < g)
+            limit = int(std::min<uint64_t>(uint64_t(limit), g - abs));
+        else if (abs < e)
+            limit = int(std::min<uint64_t>(uint64_t(limit), e - abs));
+    }
     for (size_t i = d_next; i < d_starts.size(); ++i)
         if (d_starts[i] >= abs)
             return int(std::min<uint64_t>(uint64_t(limit), d_starts[i] - abs));

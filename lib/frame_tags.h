@@ -9,9 +9,11 @@
  * precoded as data).
  *
  *   "isac_frame"   first snapshot of a frame: dict {index, frame_len, n_tx,
- *                  payload_len, preamble_block, preamble_reps, pilot_len, seed}
+ *                  payload_len, preamble_block, preamble_reps, pilot_len, seed,
+ *                  guard_len} (guard_len absent: 0)
  *   "isac_pilot"   first pilot snapshot: pilot_len
  *   "isac_payload" first payload snapshot: payload_len
+ *   "isac_guard"   first guard snapshot: guard_len (frames with a guard only)
  */
 #ifndef INCLUDED_ISAC_FRAME_TAGS_H
 #define INCLUDED_ISAC_FRAME_TAGS_H
@@ -28,7 +30,7 @@
 namespace gr {
 namespace isac {
 
-extern const pmt::pmt_t frame_tag_key, pilot_tag_key, payload_tag_key;
+extern const pmt::pmt_t frame_tag_key, pilot_tag_key, payload_tag_key, guard_tag_key;
 //! "isac_mute" (uint64 n): a precoder without a channel muted the n snapshots
 //! from here (a frame's payload); they are zero and the DAC keeps them zero
 extern const pmt::pmt_t mute_tag_key;
@@ -58,11 +60,19 @@ public:
     void load(const std::vector<gr::tag_t>& tags);
     /*!
      * Snapshot abs (called in increasing order): the transmit vector to send if
-     * it belongs to a known section, else nullptr (precode it). has_channel is
-     * read at a frame's first snapshot (it sets the header sign).
+     * it belongs to a known section, else nullptr (precode it, unless
+     * in_guard(abs)). has_channel is read at a frame's first snapshot (it sets
+     * the header sign).
      */
     const gr_complex* at(uint64_t abs, bool has_channel);
-    //! Snapshots from abs (a payload snapshot) to the next frame start in the
+    /*!
+     * Whether snapshot abs, for which at() returned nullptr, is in its frame's
+     * guard: the precoder sends zeros there, tagged isac_mute, so that the
+     * array radiates nothing (the TDD uplink slot).
+     */
+    bool in_guard(uint64_t abs) const;
+    //! Snapshots from abs (a payload or guard snapshot) to the end of its
+    //! section (the guard, the frame's end) or the next frame start in the
     //! loaded range, at most limit.
     int payload_run(uint64_t abs, int limit) const;
 
@@ -87,7 +97,7 @@ private:
     int d_code = 0, d_hs = 0, d_block = 0; // the frame's header code and place
     std::vector<gr_complex> d_scratch;
     uint64_t d_start = 0;
-    int d_known = 0;
+    int d_known = 0, d_guard = 0, d_end = 0; // known_len, guard_start, frame_len
     uint64_t d_frames = 0, d_bad = 0;
     gr::logger_ptr d_log;
     std::string d_last_why;

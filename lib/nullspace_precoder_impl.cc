@@ -592,8 +592,9 @@ int nullspace_precoder_impl::work(int noutput_items,
             run = static_cast<int>(std::min<uint64_t>(run, L - abs % L));
         run = d_known.payload_run(abs, run);
         gr_complex* x = out + size_t(i) * d_n_tx;
-        if (!d_active) {
-            // a frame's payload before any design: muted (the radio sends silence)
+        if (!d_active || d_known.in_guard(abs)) {
+            // a frame's payload before any design, or its guard: muted (the radio
+            // sends silence)
             std::fill(x, x + size_t(run) * d_n_tx, gr_complex(0));
             add_item_tag(0, abs, mute_tag_key, pmt::from_uint64(uint64_t(run)));
         } else {

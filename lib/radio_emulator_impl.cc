@@ -65,7 +65,8 @@ radio_emulator::sptr radio_emulator::make(int n_tx,
                                           int64_t uplink_period,
                                           double uplink_snr_db,
                                           int64_t uplink_seed,
-                                          bool vector_ports)
+                                          bool vector_ports,
+                                          int64_t uplink_offset)
 {
     core::params::radio_emulator::check(n_tx,
                                         n_rx,
@@ -96,7 +97,8 @@ radio_emulator::sptr radio_emulator::make(int n_tx,
                                         uplink_period,
                                         uplink_snr_db,
                                         uplink_seed,
-                                        vector_ports);
+                                        vector_ports,
+                                        uplink_offset);
     core::frontend_params p;
     p.n_tx = n_tx;
     p.n_rx = n_rx;
@@ -128,6 +130,7 @@ radio_emulator::sptr radio_emulator::make(int n_tx,
     p.uplink_period = uint64_t(uplink_period);
     p.uplink_snr_db = uplink_snr_db;
     p.uplink_seed = uint64_t(uplink_seed);
+    p.uplink_offset = uint64_t(uplink_offset);
     return make_with_profile(p, pace, vector_ports);
 }
 
@@ -346,6 +349,11 @@ std::vector<gr_complex> radio_emulator_impl::uplink_channel() const
 {
     ISAC_LOCKED;
     return flat(emu().H_uplink());
+}
+uint64_t radio_emulator_impl::uplink_collisions() const
+{
+    ISAC_LOCKED;
+    return emu().uplink_collisions();
 }
 std::vector<gr_complex> radio_emulator_impl::channel_reported() const
 {

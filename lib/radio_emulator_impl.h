@@ -72,6 +72,7 @@ public:
     std::vector<uint64_t> user_clipped() const override;
     uint64_t nonfinite_count() const override;
     std::vector<gr_complex> uplink_channel() const override;
+    uint64_t uplink_collisions() const override;
     std::vector<gr_complex> channel_reported() const override;
 
     int work(int noutput_items,

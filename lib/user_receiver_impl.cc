@@ -49,7 +49,8 @@ user_receiver::sptr user_receiver::make(int n_tx,
                                         double pll_gain,
                                         double fll_gain,
                                         double mismatch_margin_db,
-                                        double mismatch_cap_db)
+                                        double mismatch_cap_db,
+                                        int guard_len)
 {
     core::params::user_receiver::check(n_tx,
                                        n_users,
@@ -73,14 +74,16 @@ user_receiver::sptr user_receiver::make(int n_tx,
                                        pll_gain,
                                        fll_gain,
                                        mismatch_margin_db,
-                                       mismatch_cap_db);
+                                       mismatch_cap_db,
+                                       guard_len);
     core::user_rx_params p;
-    p.format.n_tx = n_tx;
-    p.format.payload_len = payload_len;
-    p.format.preamble_block = preamble_block;
-    p.format.preamble_reps = preamble_reps;
-    p.format.pilot_len = pilot_len;
-    p.format.seed = uint64_t(frame_seed);
+    p.format = core::frame_format::make(n_tx,
+                                        payload_len,
+                                        preamble_block,
+                                        preamble_reps,
+                                        pilot_len,
+                                        uint64_t(frame_seed),
+                                        guard_len);
     p.psk_order = psk_order;
     p.power = power;
     p.estimator = core::parse_csi_estimator("estimator", estimator);
@@ -347,7 +350,8 @@ int user_receiver_impl::general_work(int noutput_items,
                 "{} frame(s) rejected: the known section does not fit (fit SNR "
                 "{:.1f} dB) where the preamble shows {:.1f} dB. This receiver's frame "
                 "format differs from the transmitter's: n_tx, payload_len, "
-                "preamble_block, preamble_reps, pilot_len and frame_seed must match "
+                "preamble_block, preamble_reps, pilot_len, guard_len and frame_seed "
+                "must match "
                 "frame_builder's (or the signal is badly distorted: an ADC driven "
                 "into clipping); no row, csi or SER comes from such frames",
                 mism,

@@ -595,6 +595,17 @@ def ota_params(g, gui):
         # the TDD option of apps/isac_ota_emulated (--csi tdd): the emulated
         # users' uplink pilots on the transmit array's own receive chains
         g.param("tdd_uplink_len", 0, "Emulated TDD uplink pilot length (0: off)", "intx")
+        # TDD frames end in a silent guard that holds the uplink slot as it
+        # reaches the array: the slot (the frame's last tdd_uplink_len
+        # snapshots) plus max_loop_delay before it, since the array radiates
+        # snapshot t up to one Tx->Rx latency later (docs/frame.md, docs/ota.md)
+        g.var("tdd_guard", "tdd_uplink_len + max_loop_delay if tdd_uplink_len > 0 else 0")
+        # frame_builder's frame_len (core.frame_format: 4 blocks of max(16, 2 x
+        # the Hadamard order), the pilots, payload and guard), written out: GRC
+        # evaluates variables with whichever gr-isac is installed. The emulator's
+        # uplink slots repeat with it; the app checks it against the builder's
+        g.var("frame_len", "4 * max(16, 2 * (1 << (n_tx - 1).bit_length())) + (1 << (n_tx - 1).bit_length()) "
+              "+ payload_len + tdd_guard")
 
 
 def ota_emulator(g, gui):
@@ -607,7 +618,9 @@ def ota_emulator(g, gui):
           clutter_deg="clutter_deg", cnr_db="cnr_db", radar_noise_var="radar_noise_var", pilot_deg="cal_deg",
           pilot_snr_db=20.0, pilot_freq="cal_freq", pilot_len="n_cal", loopback="False", loopback_snr_db=30.0, target_coherence="cpi_len",
           vector_ports="True",
-          **({} if gui else dict(uplink_len="tdd_uplink_len", uplink_period=1024, uplink_snr_db=20.0, uplink_seed=3)))
+          **({} if gui else dict(uplink_len="tdd_uplink_len", uplink_period="frame_len", uplink_snr_db=20.0,
+                                 uplink_seed=3,
+                                 uplink_offset="frame_len - tdd_uplink_len if tdd_uplink_len > 0 else 0")))
 
 
 def ota_radios(g):
@@ -673,7 +686,7 @@ def ota_tx_chain(g, gui, chain):
     # frames: preamble, header and pilots orthogonal across the antennas go out
     # as known vectors (tags tell the precoder), then the precoded payload
     g.add("frames", "isac_frame_builder", n_users="n_users", n_tx="n_tx", payload_len="payload_len",
-          preamble_block=0, preamble_reps=3, pilot_len=0, frame_seed=1)
+          preamble_block=0, preamble_reps=3, pilot_len=0, frame_seed=1, **({} if gui else dict(guard_len="tdd_guard")))
     g.conn(sym, 0, "frames", 0)
     if chain == "1bit":
         # the LoS users' channel is static: precompute every symbol vector once (lookup table).
@@ -717,7 +730,7 @@ def ota_users(g, tx, sym, gui):
         g.add(ur, "isac_user_receiver", n_tx="n_tx", n_users="n_users", user=u, psk_order="psk_order",
               payload_len="payload_len", preamble_block=0, preamble_reps=3, pilot_len=0, frame_seed=1,
               power="power", estimator='"ls"', csi_noise_var="comm_noise_var",
-              **({} if gui else dict(ser_port="False")))
+              **({} if gui else dict(ser_port="False", guard_len="tdd_guard")))
         g.conn("usrp_users", u, ur, 0)
         g.conn(sym, 0, ur, 1)
         g.conn(ur, "row", "feedback", "row")

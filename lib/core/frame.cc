@@ -55,6 +55,26 @@ cmatf qpsk_signs(int rows, int cols, uint64_t seed)
 }
 } // namespace
 
+frame_format frame_format::make(int n_tx,
+                                int payload_len,
+                                int preamble_block,
+                                int preamble_reps,
+                                int pilot_len,
+                                uint64_t seed,
+                                int guard_len)
+{
+    frame_format f;
+    f.n_tx = n_tx;
+    f.payload_len = payload_len;
+    f.preamble_block = preamble_block;
+    f.preamble_reps = preamble_reps;
+    f.pilot_len = pilot_len;
+    f.seed = seed;
+    f.guard_len = guard_len;
+    f.validate();
+    return f;
+}
+
 void frame_format::validate() const
 {
     check_int_range("n_tx", n_tx, 1, max_antennas);
@@ -73,10 +93,14 @@ void frame_format::validate() const
                         "65536");
     if (seed == 0)
         throw_param("frame_seed", "0", "> 0");
-    if (long(frame_len()) > frame_max_len)
-        throw_param("payload_len",
-                    std::to_string(payload_len),
+    check_int_range("guard_len", guard_len, 0, frame_max_len);
+    if (long(frame_len()) > frame_max_len) {
+        // name the guard when it is what pushes the frame over the limit
+        const bool guard = guard_len > 0 && long(guard_start()) <= frame_max_len;
+        throw_param(guard ? "guard_len" : "payload_len",
+                    std::to_string(guard ? guard_len : payload_len),
                     "a frame of at most " + std::to_string(frame_max_len) + " snapshots");
+    }
 }
 
 int frame_format::hadamard_order() const { return next_pow2(std::max(1, n_tx)); }
@@ -84,7 +108,8 @@ int frame_format::hadamard_order() const { return next_pow2(std::max(1, n_tx)); 
 bool frame_format::operator==(const frame_format& o) const
 {
     return n_tx == o.n_tx && payload_len == o.payload_len && block() == o.block() &&
-           preamble_reps == o.preamble_reps && pilots() == o.pilots() && seed == o.seed;
+           preamble_reps == o.preamble_reps && pilots() == o.pilots() && seed == o.seed &&
+           guard_len == o.guard_len;
 }
 
 cmatf orthogonal_pilots(int n_streams, int len, uint64_t seed)

@@ -464,7 +464,12 @@ void frontend_params::validate() const
             throw_param("uplink_period",
                         std::to_string(uplink_period),
                         "[uplink_len, 2^40] snapshots");
+        if (uplink_offset >= uplink_period)
+            throw_param("uplink_offset",
+                        std::to_string(uplink_offset),
+                        "[0, uplink_period) snapshots");
         check_db_range("uplink_snr_db", uplink_snr_db);
+        check_db_range("uplink_self_db", uplink_self_db);
         if (uplink_seed == 0)
             throw_param("uplink_seed", "0", "> 0");
     }
@@ -581,6 +586,14 @@ frontend_emulator::frontend_emulator(const frontend_params& p)
             ul_delay.push_back(double(d_ul_lead) + f);
         }
         d_fd_ul.set_delays(ul_delay);
+        // the array's own transmission reaches its receive chains one loop
+        // delay later (its integer part: the Tx->Rx latency to the snapshot)
+        d_self_gain = float(std::sqrt(d_p.radar_noise_var *
+                                      db2lin(d_p.uplink_snr_db + d_p.uplink_self_db) *
+                                      double(d_p.n_tx)));
+        d_self_delay = long(std::floor(d_loop_delay));
+        d_self_hist.assign(2 * size_t(d_self_delay) * size_t(d_p.n_tx), 0.0f);
+        d_self_on.assign(size_t(d_self_delay), 0);
     }
 }
 
@@ -1249,17 +1262,18 @@ void frontend_emulator::process_rx(std::initializer_list<rx_group> groups,
     }
 }
 
-void frontend_emulator::process_uplink(cfloat* uplink, long n)
+void frontend_emulator::process_uplink(const cfloat* x, cfloat* uplink, long n)
 {
     const int nt = d_p.n_tx, nu = d_p.n_users;
     const uint64_t P = d_p.uplink_period, L = uint64_t(d_p.uplink_len);
+    const uint64_t off = P - d_p.uplink_offset; // k = (s - uplink_offset) mod P
     d_ul_p.assign(size_t(n) * nu, cfloat(0.0f, 0.0f));
     at_least(d_ul_r, size_t(n) * nt);
     at_least(d_ul_d, size_t(n) * nu);
     // the pilots enter the delay line d_ul_lead snapshots ahead of the slot
     for (long t = 0; t < n; ++t) {
         const uint64_t s = d_pos + uint64_t(t) + uint64_t(d_ul_lead);
-        const uint64_t k = s % P;
+        const uint64_t k = (s + off) % P;
         if (k < L)
             for (int u = 0; u < nu; ++u)
                 d_ul_p[size_t(t) * nu + u] = d_ul_pilots(u, long(k));
@@ -1293,11 +1307,71 @@ void frontend_emulator::process_uplink(cfloat* uplink, long n)
             r[k] = gain * s;
         }
     }
+    add_self(x, n);
     for (int k = 0; k < nt; ++k) {
         float* yr = d_ul_s.data() + 2 * size_t(k) * N;
         column_out(d_ul_r.data() + k, nt, n, yr, yr + N);
     }
     process_rx({ { &d_arx, d_ul_s.data(), uplink, nt } }, n, d_pos);
+}
+
+void frontend_emulator::add_self(const cfloat* x, long n)
+{
+    // d_xs holds this block's transmit chain outputs (split per channel); the
+    // snapshots before it come from the history
+    const int nt = d_p.n_tx;
+    const long D = d_self_delay;
+    const size_t N = size_t(n);
+    const uint64_t P = d_p.uplink_period, L = uint64_t(d_p.uplink_len);
+    const uint64_t off = P - d_p.uplink_offset;
+    auto on_now = [&](long t) {
+        for (int k = 0; k < nt; ++k) {
+            const cfloat v = x[size_t(t) * nt + size_t(k)];
+            if ((std::isfinite(v.real()) && v.real() != 0.0f) ||
+                (std::isfinite(v.imag()) && v.imag() != 0.0f))
+                return true;
+        }
+        return false;
+    };
+    for (long t = 0; t < n; ++t) {
+        const long j = t - D; // the transmitted snapshot, relative to this block
+        const bool on = j >= 0 ? on_now(j) : d_self_on[size_t(t)] != 0;
+        if (on && (d_pos + uint64_t(t) + off) % P < L)
+            ++d_ul_collisions;
+        if (!on)
+            continue;
+        cfloat* r = d_ul_r.data() + size_t(t) * nt;
+        for (int k = 0; k < nt; ++k) {
+            float re, im;
+            if (j >= 0) {
+                const float* xr = d_xs.data() + 2 * size_t(k) * N;
+                re = xr[j];
+                im = xr[N + size_t(j)];
+            } else {
+                const float* h = d_self_hist.data() + 2 * size_t(k) * size_t(D);
+                re = h[t];
+                im = h[size_t(D) + size_t(t)];
+            }
+            r[k] += d_self_gain * cfloat(re, im);
+        }
+    }
+    if (D == 0)
+        return;
+    // keep the last D transmitted snapshots
+    const long keep = std::max(0L, D - n); // old history still needed
+    for (int k = 0; k < nt; ++k) {
+        float* h = d_self_hist.data() + 2 * size_t(k) * size_t(D);
+        const float* xr = d_xs.data() + 2 * size_t(k) * N;
+        for (int part = 0; part < 2; ++part) {
+            float* hp = h + size_t(part) * size_t(D);
+            const float* xp = xr + size_t(part) * N;
+            std::copy(hp + (D - keep), hp + D, hp);
+            std::copy(xp + (n - (D - keep)), xp + n, hp + keep);
+        }
+    }
+    std::copy(d_self_on.begin() + (D - keep), d_self_on.end(), d_self_on.begin());
+    for (long i = keep; i < D; ++i)
+        d_self_on[size_t(i)] = on_now(n - (D - i)) ? 1 : 0;
 }
 
 long frontend_emulator::process_block(
@@ -1360,7 +1434,7 @@ long frontend_emulator::process_block(
         d_pos);
 
     if (d_p.uplink_len > 0)
-        process_uplink(uplink, n);
+        process_uplink(x, uplink, n);
     d_pos += uint64_t(n);
     return n;
 }

@@ -248,7 +248,7 @@ class emulated_radio:
         'uplink_period', 'integer', '', 1.0, 1099511627776.0, False, False,
         None, None, None, None, False,
         '1024',
-        'snapshots from one uplink slot to the next (slots start at multiples of it)',
+        'snapshots from one uplink slot to the next (slots start at multiples of it plus uplink_offset)',
         None)
     uplink_snr_db = _spec(
         'uplink_snr_db', 'real', 'dB', -200.0, 200.0, False, False,
@@ -268,7 +268,13 @@ class emulated_radio:
         'False',
         'true: one port of n_tx-vectors in, the sensing channels as one port of n_sense_out()-vectors out (and the uplink as one of n_tx-vectors); the users stay one stream each',
         None)
-    all = (n_tx, n_rx, n_users, samp_rate, center_freq, user_deg, comm_model, user_gain, rician_k_db, comm_noise_var, target_deg, target_snr_db, clutter_deg, cnr_db, radar_noise_var, pilot_deg, pilot_snr_db, pilot_freq, pilot_len, loopback, loopback_snr_db, impairments, seed, pace, target_coherence, uplink_len, uplink_period, uplink_snr_db, uplink_seed, vector_ports)
+    uplink_offset = _spec(
+        'uplink_offset', 'integer', '', 0.0, _INF, False, True,
+        None, 'uplink_period', None, None, False,
+        '0',
+        "first uplink slot (slots at k uplink_period + uplink_offset of the array's receive snapshots; TDD frames: inside their guard, docs/ota.md)",
+        None)
+    all = (n_tx, n_rx, n_users, samp_rate, center_freq, user_deg, comm_model, user_gain, rician_k_db, comm_noise_var, target_deg, target_snr_db, clutter_deg, cnr_db, radar_noise_var, pilot_deg, pilot_snr_db, pilot_freq, pilot_len, loopback, loopback_snr_db, impairments, seed, pace, target_coherence, uplink_len, uplink_period, uplink_snr_db, uplink_seed, vector_ports, uplink_offset)
 
 class one_bit_isac_tx:
     n_tx = _spec(

@@ -512,8 +512,10 @@ class qa_e2e_flowgraphs(gr_unittest.TestCase):
         # both chains' headless over-the-air flowgraphs carry the TDD option the
         # acceptance app's --csi tdd wires (apps/isac_ota_emulated wire_tdd): the
         # emulator's uplink on the flowgraph parameter tdd_uplink_len (off by
-        # default) with the period and pilot seed the app's tdd_csi assumes, and
-        # the csi_feedback connections wire_tdd replaces with tdd_csi's
+        # default), one slot per frame at its end, inside the guard the frame
+        # builder and the receivers add, with the pilot seed the app's tdd_csi
+        # assumes, and the csi_feedback connections wire_tdd replaces with
+        # tdd_csi's
         import importlib.machinery
         loader = importlib.machinery.SourceFileLoader("isac_ota_emulated_e2e",
                                                       os.path.join(SRC, "apps", "isac_ota_emulated"))
@@ -527,16 +529,25 @@ class qa_e2e_flowgraphs(gr_unittest.TestCase):
             self.assertEqual(blocks["tdd_uplink_len"]["parameters"]["value"], "0", chain)
             emu = blocks["emu"]["parameters"]
             self.assertEqual(emu["uplink_len"], "tdd_uplink_len", chain)
-            self.assertEqual(int(emu["uplink_period"]), app.TDD_UPLINK_PERIOD, chain)
+            self.assertEqual(emu["uplink_period"], "frame_len", chain)
+            self.assertEqual(emu["uplink_offset"], "frame_len - tdd_uplink_len if tdd_uplink_len > 0 else 0", chain)
             self.assertEqual(int(emu["uplink_seed"]), app.TDD_UPLINK_SEED, chain)
+            self.assertEqual(blocks["frames"]["parameters"]["guard_len"], "tdd_guard", chain)
+            for u in range(2):
+                self.assertEqual(blocks["user%d" % u]["parameters"]["guard_len"], "tdd_guard", chain)
             for u in range(2):
                 for c in (["feedback", "csi", "user%d" % u, "csi"], ["user%d" % u, "row", "feedback", "row"]):
                     self.assertIn(c, g["connections"], chain)
             self.assertIn(["feedback", "csi", "tx", "csi"], g["connections"], chain)
             # the rewiring itself, on a built instance (qa_ota_nullspace test_005
             # and qa_ota_acceptance run it)
-            tb = getattr(compile_module(name), name)(radio="emulated", n_snapshots=1,
-                                                     tdd_uplink_len=app.TDD_UPLINK_LEN)
+            for L in (0, app.TDD_UPLINK_LEN):
+                # the flowgraph's closed-form frame_len is the builder's; the
+                # guard holds the slot and the loop delay searched before it
+                tb = getattr(compile_module(name), name)(radio="emulated", n_snapshots=1, tdd_uplink_len=L)
+                self.assertEqual(tb.frame_len, tb.frames.frame_len(), chain)
+                self.assertEqual(tb.tdd_guard, L + tb.max_loop_delay if L else 0, chain)
+                self.assertEqual(tb.frames.frame_len(), tb.frames.known_len() + tb.payload_len + tb.tdd_guard)
             tdd = app.wire_tdd(tb, tb.frames.frame_len())
             self.assertIs(app.csi_store(tb), tb.tdd_msgs, chain)
             self.assertEqual(tdd.to_basic_block().input_signature().min_streams(), tb.n_tx, chain)

@@ -60,9 +60,13 @@ except ImportError:
 SRC = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 NAME = "isac_usrp_nullspace_ota_headless"
 SCENE_SEED, EMU_SEED = 5, 3
-# frames counted: from frame 120 (acquisition is done by frame ~80 on this
-# seed: Rx calibration pilot over at 65 536 snapshots, the delay after it) to 240
-FIRST, END = 120, 240
+# frames counted: from frame 128 (acquisition is done by frame ~80 on this
+# seed: Rx calibration pilot over at 65 536 snapshots, the delay after it; under
+# TDD the first channel with the transmit correction takes effect at frame 125:
+# the csi posts come every 16 frames, and the frames' guard makes them 1044
+# snapshots long and leaves the transmit calibration fewer radiated snapshots
+# per frame) to 248
+FIRST, END = 128, 248
 
 _CLS = []
 
@@ -282,6 +286,13 @@ class qa_ota_nullspace(gr_unittest.TestCase):
         r = measure(tb, x_pre, x_radio)
         start, stop = r["window"]
         self.assertGreater(tb.tdd.slots(), 100)
+        # the array is silent in every frame's guard, so in every uplink slot
+        # (the emulator counts the slot snapshots its transmission reached)
+        F, G = tb.frames.frame_len(), tb.tdd_guard
+        self.assertEqual(G, 32 + tb.max_loop_delay)
+        xr = np.array(x_radio.data()).reshape(-1, tb.n_tx)
+        self.assertEqual(np.count_nonzero(xr[np.arange(len(xr)) % F >= F - G]), 0)
+        self.assertEqual(tb.emu.uplink_collisions(), 0)
         # the references read the channels tdd_csi gave the precoder
         self.assertEqual(r["csi_posts"], tb.tdd.posts())
         self.assertGreater(r["csi_posts"], 2)
@@ -377,7 +388,9 @@ class qa_ota_nullspace(gr_unittest.TestCase):
         # (a row's name may carry its counts: the DoA row's CPIs)
         def kinds(names):
             return sorted(re.sub(r" \(.*\)", "", n) for n in names)
-        self.assertEqual(kinds(trows), kinds(rows))
+        # plus the TDD row: the array silent in every uplink slot
+        self.assertEqual(kinds(trows), sorted(kinds(rows) + ["TDD uplink slots silent"]))
+        self.assertTrue(trows["TDD uplink slots silent"]["value"].startswith("0 slot snapshots"))
 
 
 if __name__ == "__main__":

@@ -107,11 +107,11 @@ class qa_tdd_csi(gr_unittest.TestCase):
     L, PERIOD, SLOTS = 32, 512, 48
 
     def run_tdd(self, seed, n_tx, n_users, impairments, snr_db, ref_user=0, msgs=(), memory=64,
-                x=None, user_scale=False):
+                x=None, user_scale=False, offset=0):
         emu = isac.emulated_radio(n_tx=n_tx, n_rx=2, n_users=n_users, user_deg=scene(seed, n_users),
                                   target_deg=17.0, clutter_deg=(), cnr_db=(), impairments=impairments,
                                   seed=seed, uplink_len=self.L, uplink_period=self.PERIOD,
-                                  uplink_snr_db=snr_db, uplink_seed=5)
+                                  uplink_snr_db=snr_db, uplink_seed=5, uplink_offset=offset)
         tb = gr.top_block()
         n = self.PERIOD * self.SLOTS
         if x is None:
@@ -121,7 +121,7 @@ class qa_tdd_csi(gr_unittest.TestCase):
             src = blocks.vector_source_c(x.tolist(), False)
             tb.connect(src, (sink, k))
         up = isac.radio_source("emulated", n_tx, emulator=emu, role="uplink")
-        tdd = isac.tdd_csi(n_tx, n_users, self.L, self.PERIOD, 0, 5, ref_user, memory, 1024, 0, user_scale, 1)
+        tdd = isac.tdd_csi(n_tx, n_users, self.L, self.PERIOD, offset, 5, ref_user, memory, 1024, 0, user_scale, 1)
         for k in range(n_tx):
             tb.connect((up, k), (tdd, k))
         dbg = blocks.message_debug()
@@ -244,6 +244,40 @@ class qa_tdd_csi(gr_unittest.TestCase):
         bound = 2.0 / (10 ** 1.0 * self.L * self.SLOTS)
         for u in range(nu):
             self.assertLess(shape_err(Hb[u], D_true[u]), 3 * bound + 4 * 10 ** -3.7 + 2 * 0.024 / self.L)
+
+    def test_003b_array_silent_in_the_uplink_slots(self):
+        # TDD hardware: the array's receive chains take the uplink only while
+        # the array is silent. The emulator adds the array's own transmission
+        # (its x one loop delay later, 20 dB above a user's pilot) to the
+        # uplink capture and counts the slot snapshots it reached. With x zero
+        # over the slot and the loop delay before it (a frame's guard) the
+        # rows meet the typical profile's bound of test_002, slots placed off
+        # the period's start (uplink_offset); with x on in the slots they are
+        # ruined and every slot snapshot is counted.
+        seed, n_tx, nu = 41, 4, 2
+        off, M = self.PERIOD - self.L - 40, 64
+        n = self.PERIOD * self.SLOTS
+        rng = np.random.default_rng(seed)
+        on = (rng.choice([-1.0, 1.0], n) + 1j * rng.choice([-1.0, 1.0], n)) / np.sqrt(2 * n_tx)
+        t = np.arange(n) % self.PERIOD
+        guard = (t >= off - M) & (t < off + self.L)
+        emu, tdd, dbg = self.run_tdd(seed, n_tx, nu, "typical", 10.0, x=np.where(guard, 0, on), offset=off)
+        self.assertLess(emu.loop_delay(), M)
+        self.assertEqual(emu.uplink_collisions(), 0)
+        self.check_rows(emu, tdd, dbg, 10.0, 4 * 10 ** -3.7 + 2 * 0.024 / self.L)
+        emu, tdd, dbg = self.run_tdd(seed, n_tx, nu, "typical", 10.0, x=on, offset=off)
+        self.assertEqual(emu.uplink_collisions(), self.SLOTS * self.L)
+        H = np.array(tdd.channel())
+        D_true = np.array(emu.channel_reported()).reshape(nu, n_tx)
+        self.assertGreater(max(aligned_nmse(H[u], D_true[u]) for u in range(1, nu)), 0.1)
+        # a guard without the loop delay's margin (it starts 2 snapshots
+        # before the slot): the array's last snapshots before it are still
+        # on the air for the slot's first floor(d) - 2, d the loop delay
+        late = (t >= off - 2) & (t < off + self.L)
+        emu, tdd, dbg = self.run_tdd(seed, n_tx, nu, "typical", 10.0, x=np.where(late, 0, on), offset=off)
+        d = math.floor(emu.loop_delay())
+        self.assertGreater(d, 2)
+        self.assertEqual(emu.uplink_collisions(), self.SLOTS * min(self.L, d - 2))
 
     def test_004_bad_parameters(self):
         cases = [(dict(n_users=4, uplink_len=6), "uplink_len"),

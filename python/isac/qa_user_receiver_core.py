@@ -38,22 +38,23 @@ def stream(rng, n_frames, delay, cfo, noise_var):
     return f, g, y.astype(np.complex64)
 
 
-def late_stream(rng, n_frames, delay, noise_var, row=None, frame_seed=1):
+def late_stream(rng, n_frames, delay, noise_var, row=None, frame_seed=1, guard_len=0):
     """Frames whose payload carries QPSK symbols to the user, precoded with
     `row` as a precoder would with the user's reported row (its matched
     filter, conj(row) s / |row|; default the true row g), delayed by `delay`
     samples; returns the format, g, the samples and the symbols' indices k
     (s = e^{j 2 pi k / 4}). The random draws do not depend on `row` or on
-    `frame_seed` (the known section's: another one is another format)."""
-    f = core.frame_format(NT, L, 0, 3, 0, frame_seed)
+    `frame_seed` (the known section's: another one is another format).
+    guard_len: silent snapshots after each payload (docs/frame.md)."""
+    f = core.frame_format(NT, L, 0, 3, 0, frame_seed, guard_len)
     amp = np.sqrt(1.0 / (2 * NT))
     g = (rng.standard_normal(NT) + 1j * rng.standard_normal(NT)) / np.sqrt(2)
     k = rng.integers(0, 4, n_frames * L)
     s = np.exp(2j * np.pi * k / 4)
     h = g if row is None else np.asarray(row)
     w = np.conj(h) / np.linalg.norm(h) * np.sqrt(2)
-    blocks = [np.hstack([core.frame_known(f, True, j), np.outer(w, s[j * L:(j + 1) * L])])
-              for j in range(n_frames)]
+    blocks = [np.hstack([core.frame_known(f, True, j), np.outer(w, s[j * L:(j + 1) * L]),
+                         np.zeros((NT, guard_len))]) for j in range(n_frames)]
     x = amp * np.hstack(blocks)
     y = np.concatenate([g @ x, np.zeros(2048)])
     fr = np.fft.fftfreq(len(y))
@@ -367,6 +368,41 @@ class qa_user_receiver_core(gr_unittest.TestCase):
         for max_items in (0, 97, 500, 1201):
             self.assertEqual(self.block_count(y, k, max_items, n_count), (n_exp, err_exp, 0),
                              "max_items %d" % max_items)
+
+    def test_guard(self):
+        # frames that end in a silent guard (the TDD uplink slot): a receiver
+        # told the guard finds every frame at k frame_len + delay (frame_len
+        # with the guard) and decides as many payloads, without an error, as
+        # on the same draws without a guard; a receiver not told finds no
+        # frame grid (its frame_len is the transmitter's minus the guard).
+        # Random rows and delays, two guard lengths.
+        n_frames = 40
+
+        def run(seed, delay, guard, rx_guard):
+            f, g, y, k = late_stream(np.random.default_rng(seed), n_frames, delay, 0.01, guard_len=guard)
+            r = core.user_receiver(n_tx=NT, payload_len=L, guard_len=rx_guard)
+            r.set_reference(g, 0)
+            out = [fr for a, b in splits(len(y), [4096]) for fr in r.push(y[a:b])]
+            return f, g, k, r, out
+
+        for seed, guard, delay in ((31, 96, 211.37), (32, 288, 1377.3)):
+            f, g, k, r, out = run(seed, delay, guard, guard)
+            self.assertEqual((f.guard_len, f.guard_start, f.frame_len),
+                             (guard, f.known_len + L, f.known_len + L + guard))
+            F = f.frame_len
+            self.assertGreaterEqual(len(out), n_frames - 2, seed)
+            for fr in out:
+                self.assertAlmostEqual(fr["start"], delay + fr["index"] * F, delta=0.1)
+            dec = [fr for fr in out if fr["decided"]]
+            dec0 = [fr for fr in run(seed, delay, 0, 0)[4] if fr["decided"]]
+            self.assertGreaterEqual(len(dec), len(dec0) - 1, seed)
+            self.assertGreaterEqual(len(dec), n_frames // 2, seed)
+            err = sum(int(np.sum(fr["decisions"] != k[fr["index"] * L:(fr["index"] + 1) * L])) for fr in dec)
+            # the matched filter on the true row: far above QPSK's error region
+            self.assertEqual(err, 0, seed)
+            self.assertLess(core.aligned_nmse(np.array(r.csi_mean()), g), 0.03)
+            # the same samples to a receiver without the guard
+            self.assertLess(len(run(seed, delay, guard, 0)[4]), n_frames // 4, seed)
 
     def test_block_reference_released_while_searching(self):
         # a radio that delivers no frames (zeros) while the symbols run on:

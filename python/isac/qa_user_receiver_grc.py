@@ -165,7 +165,7 @@ class qa_user_receiver_grc(gr_unittest.TestCase):
                 self.assertEqual(errors, [])
                 with open(os.path.join(TMP, gid + ".py")) as f:
                     code = f.read()
-                self.assertIn(", %s, 13.0)" % value, code)  # the last two make() arguments
+                self.assertIn(", %s, 13.0, 0)" % value, code)  # make()'s margin, cap and guard_len
                 self.starts(cls)
         # C++ output: float("inf") is no C++, the template writes C++'s infinity
         # (checked to compile with g++ -fsyntax-only when written)

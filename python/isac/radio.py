@@ -117,10 +117,11 @@ class emulated_radio:
       pace: hold the stream to samp_rate in real time (default False) [settable]
       target_coherence: 0: static target gain; > 0: Swerling 1, a new CN(0, zeta_0^2) gain every that many snapshots; [0, 1099511627776] (default 0)
       uplink_len: TDD uplink pilot snapshots per slot (0: no uplink; else n_tx more outputs, the array's own receive chains); [0, 1048576] (default 0)
-      uplink_period: snapshots from one uplink slot to the next (slots start at multiples of it); [1, 1099511627776] (default 1024)
+      uplink_period: snapshots from one uplink slot to the next (slots start at multiples of it plus uplink_offset); [1, 1099511627776] (default 1024)
       uplink_snr_db: per-antenna SNR of one user's uplink pilot at the array (|h| = user_gain) (dB); [-200, 200] (default 20.0)
       uplink_seed: seed of the uplink pilots (core.orthogonal_pilots; tdd_csi's pilot_seed); [1, inf) (default 3)
       vector_ports: true: one port of n_tx-vectors in, the sensing channels as one port of n_sense_out()-vectors out (and the uplink as one of n_tx-vectors); the users stay one stream each (default False)
+      uplink_offset: first uplink slot (slots at k uplink_period + uplink_offset of the array's receive snapshots; TDD frames: inside their guard, docs/ota.md); [0, uplink_period) (default 0)
     """
     # gen_params:end doc
 
@@ -131,7 +132,7 @@ class emulated_radio:
                  cnr_db=(30.0, 30.0), radar_noise_var=1.0, pilot_deg=0.0, pilot_snr_db=20.0,
                  pilot_freq=0.0625, pilot_len=-1, loopback=False, loopback_snr_db=30.0,
                  impairments="typical", seed=0, pace=False, target_coherence=0, uplink_len=0,
-                 uplink_period=1024, uplink_snr_db=20.0, uplink_seed=3, vector_ports=False):
+                 uplink_period=1024, uplink_snr_db=20.0, uplink_seed=3, vector_ports=False, uplink_offset=0):
     # gen_params:end signature
         # gen_params:begin check
         n_tx = _hier.check(_params.emulated_radio.n_tx, n_tx)
@@ -164,6 +165,7 @@ class emulated_radio:
         uplink_seed = _hier.check(_params.emulated_radio.uplink_seed, uplink_seed)
         vector_ports = _hier.check(_params.emulated_radio.vector_ports, vector_ports)
         cnr_db = _hier.check(_params.emulated_radio.cnr_db, cnr_db, lengths=(len(clutter_deg),))
+        uplink_offset = _hier.check(_params.emulated_radio.uplink_offset, uplink_offset, hi=uplink_period)
         # gen_params:end check
         self.n_tx, self.n_rx, self.n_users = n_tx, n_rx, n_users
         self.loopback = loopback
@@ -171,7 +173,7 @@ class emulated_radio:
             n_tx, n_rx, n_users, samp_rate, center_freq, user_deg, comm_model, user_gain, rician_k_db,
             comm_noise_var, target_deg, target_snr_db, clutter_deg, cnr_db, radar_noise_var, target_coherence,
             pilot_deg, pilot_snr_db, pilot_freq, pilot_len, loopback, loopback_snr_db, impairments, seed, pace,
-            uplink_len, uplink_period, uplink_snr_db, uplink_seed, vector_ports)
+            uplink_len, uplink_period, uplink_snr_db, uplink_seed, vector_ports, uplink_offset)
         self.vector_ports = vector_ports
         self.n_sense = self.block.n_sense_out()
         self.n_uplink = self.n_tx if uplink_len > 0 else 0

@@ -92,10 +92,11 @@ public:
      * \param seed             0: random; [0, inf)
      * \param pace             hold the stream to samp_rate in real time
      * \param uplink_len       TDD uplink pilot snapshots per slot (0: no uplink; else n_tx more outputs, the array's own receive chains); [0, 1048576]
-     * \param uplink_period    snapshots from one uplink slot to the next (slots start at multiples of it); [1, 1099511627776]
+     * \param uplink_period    snapshots from one uplink slot to the next (slots start at multiples of it plus uplink_offset); [1, 1099511627776]
      * \param uplink_snr_db    per-antenna SNR of one user's uplink pilot at the array (|h| = user_gain) (dB); [-200, 200]
      * \param uplink_seed      seed of the uplink pilots (core.orthogonal_pilots; tdd_csi's pilot_seed); [1, inf)
      * \param vector_ports     true: one port of n_tx-vectors in, the sensing channels as one port of n_sense_out()-vectors out (and the uplink as one of n_tx-vectors); the users stay one stream each
+     * \param uplink_offset    first uplink slot (slots at k uplink_period + uplink_offset of the array's receive snapshots; TDD frames: inside their guard, docs/ota.md); [0, uplink_period)
      */
     static sptr make(int n_tx,
                      int n_rx,
@@ -126,7 +127,8 @@ public:
                      int64_t uplink_period = 1024,
                      double uplink_snr_db = 20.0,
                      int64_t uplink_seed = 3,
-                     bool vector_ports = false);
+                     bool vector_ports = false,
+                     int64_t uplink_offset = 0);
     // gen_params:end make
     // clang-format on
 
@@ -182,6 +184,9 @@ public:
     virtual uint64_t nonfinite_count() const = 0;
     //! TDD uplink truth: core H_uplink() (n_tx x n_users, zeros without uplink).
     virtual std::vector<gr_complex> uplink_channel() const = 0;
+    //! core uplink_collisions(): uplink slot snapshots that the array's own
+    //! transmission reached (0 when the frames' guard covers every slot).
+    virtual uint64_t uplink_collisions() const = 0;
     //! core H_downlink_reported(): the rows a user receiver reports (n_users x n_tx).
     virtual std::vector<gr_complex> channel_reported() const = 0;
 };

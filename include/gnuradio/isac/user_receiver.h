@@ -91,6 +91,7 @@ public:
      * \param fll_gain           frame-to-frame frequency tracking loop gain (per frame); [0, 1]
      * \param mismatch_margin_db format check: a frame whose known-section fit lies further below the SNR its preamble shows is another frame format's (frame_seed, lengths) and is rejected, counted and logged (docs/user_receiver.md, format check); inf turns the check off (dB); (0, inf]
      * \param mismatch_cap_db    format check: a fit at or above this SNR is always the transmitter's format (wrong formats fit at most ~11 dB; an IQ image or a clipping ADC caps a right format's fit while the preamble keeps rising) (dB); [0, 200]
+     * \param guard_len          silent snapshots at the frame's end (as frame_builder's; skipped); 0: none; [0, 1048576]
      */
     static sptr make(int n_tx,
                      int n_users,
@@ -114,7 +115,8 @@ public:
                      double pll_gain = 0.01,
                      double fll_gain = 0.25,
                      double mismatch_margin_db = 10.0,
-                     double mismatch_cap_db = 13.0);
+                     double mismatch_cap_db = 13.0,
+                     int guard_len = 0);
     // gen_params:end make
     // clang-format on
 

@@ -25,24 +25,6 @@ namespace py = pybind11;
 using namespace gr::isac::core;
 
 namespace {
-frame_format make_format(int n_tx,
-                         int payload_len,
-                         int preamble_block,
-                         int preamble_reps,
-                         int pilot_len,
-                         uint64_t frame_seed)
-{
-    frame_format f;
-    f.n_tx = n_tx;
-    f.payload_len = payload_len;
-    f.preamble_block = preamble_block;
-    f.preamble_reps = preamble_reps;
-    f.pilot_len = pilot_len;
-    f.seed = frame_seed;
-    f.validate();
-    return f;
-}
-
 py::dict frame_dict(const rx_frame& f)
 {
     py::dict d;
@@ -80,14 +62,16 @@ void bind_core_ota(py::module& m)
     // ---- frame --------------------------------------------------------------------
     py::class_<frame_format>(m, "frame_format", R"doc(
 Downlink frame: preamble (preamble_reps x preamble_block), header (one block),
-orthogonal pilots (pilot_len, 0 = the Hadamard order), payload (payload_len).)doc")
-        .def(py::init(&make_format),
+orthogonal pilots (pilot_len, 0 = the Hadamard order), payload (payload_len),
+guard (guard_len silent snapshots, 0 = none).)doc")
+        .def(py::init(&frame_format::make),
              py::arg("n_tx") = 16,
              py::arg("payload_len") = 880,
              py::arg("preamble_block") = 0,
              py::arg("preamble_reps") = 3,
              py::arg("pilot_len") = 0,
-             py::arg("frame_seed") = 1)
+             py::arg("frame_seed") = 1,
+             py::arg("guard_len") = 0)
         .def_readonly("n_tx", &frame_format::n_tx)
         .def_readonly("payload_len", &frame_format::payload_len)
         .def_property_readonly("preamble_block", &frame_format::block)
@@ -100,6 +84,8 @@ orthogonal pilots (pilot_len, 0 = the Hadamard order), payload (payload_len).)do
         .def_property_readonly("pilot_start", &frame_format::pilot_start)
         .def_property_readonly("payload_start", &frame_format::payload_start)
         .def_property_readonly("known_len", &frame_format::known_len)
+        .def_readonly("guard_len", &frame_format::guard_len)
+        .def_property_readonly("guard_start", &frame_format::guard_start)
         .def_property_readonly("hadamard_order", &frame_format::hadamard_order);
 
     m.def(
@@ -239,14 +225,16 @@ report, report_changed, row, row_nmse).)doc")
                          int max_misses,
                          long grid_offset,
                          double mismatch_margin_db,
-                         double mismatch_cap_db) {
+                         double mismatch_cap_db,
+                         int guard_len) {
                  user_rx_params p;
-                 p.format = make_format(n_tx,
-                                        payload_len,
-                                        preamble_block,
-                                        preamble_reps,
-                                        pilot_len,
-                                        frame_seed);
+                 p.format = frame_format::make(n_tx,
+                                               payload_len,
+                                               preamble_block,
+                                               preamble_reps,
+                                               pilot_len,
+                                               frame_seed,
+                                               guard_len);
                  p.psk_order = psk_order;
                  p.power = power;
                  p.estimator = parse_csi_estimator("estimator", estimator);
@@ -288,7 +276,8 @@ report, report_changed, row, row_nmse).)doc")
              py::arg("max_misses") = 4,
              py::arg("grid_offset") = 0,
              py::arg("mismatch_margin_db") = user_rx_params().mismatch_margin_db,
-             py::arg("mismatch_cap_db") = user_rx_params().mismatch_cap_db)
+             py::arg("mismatch_cap_db") = user_rx_params().mismatch_cap_db,
+             py::arg("guard_len") = 0)
         .def(
             "push",
             [](user_receiver& r, const Eigen::VectorXcf& y) {

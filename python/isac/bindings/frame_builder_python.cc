@@ -51,6 +51,7 @@ the parameter on bad values.)doc"
     "  preamble_reps: preamble block repetitions; [2, 64] (default 3)\n"
     "  pilot_len: pilot snapshots (0: the Hadamard order; else a multiple of it); [0, 65536] (default 0)\n"
     "  frame_seed: seed of the frame's known symbols; [1, inf) (default 1)\n"
+    "  guard_len: silent snapshots at the frame's end (the precoders send zeros there: the TDD uplink slot); 0: none; [0, 1048576] (default 0)\n"
     // gen_params:end doc
         // clang-format on
         )
@@ -64,7 +65,8 @@ the parameter on bad values.)doc"
              py::arg("preamble_block") = 0,
              py::arg("preamble_reps") = 3,
              py::arg("pilot_len") = 0,
-             py::arg("frame_seed") = 1)
+             py::arg("frame_seed") = 1,
+             py::arg("guard_len") = 0)
              // gen_params:end args
         // clang-format on
         // clang-format off

@@ -73,10 +73,11 @@ Raises ValueError naming the parameter for any value out of range.)doc"
     "  seed: 0: random; [0, inf) (default 0)\n"
     "  pace: hold the stream to samp_rate in real time (default False) [settable]\n"
     "  uplink_len: TDD uplink pilot snapshots per slot (0: no uplink; else n_tx more outputs, the array's own receive chains); [0, 1048576] (default 0)\n"
-    "  uplink_period: snapshots from one uplink slot to the next (slots start at multiples of it); [1, 1099511627776] (default 1024)\n"
+    "  uplink_period: snapshots from one uplink slot to the next (slots start at multiples of it plus uplink_offset); [1, 1099511627776] (default 1024)\n"
     "  uplink_snr_db: per-antenna SNR of one user's uplink pilot at the array (|h| = user_gain) (dB); [-200, 200] (default 20.0)\n"
     "  uplink_seed: seed of the uplink pilots (core.orthogonal_pilots; tdd_csi's pilot_seed); [1, inf) (default 3)\n"
     "  vector_ports: true: one port of n_tx-vectors in, the sensing channels as one port of n_sense_out()-vectors out (and the uplink as one of n_tx-vectors); the users stay one stream each (default False)\n"
+    "  uplink_offset: first uplink slot (slots at k uplink_period + uplink_offset of the array's receive snapshots; TDD frames: inside their guard, docs/ota.md); [0, uplink_period) (default 0)\n"
     // gen_params:end doc
         // clang-format on
         )
@@ -110,7 +111,8 @@ Raises ValueError naming the parameter for any value out of range.)doc"
                          int64_t uplink_period,
                          double uplink_snr_db,
                          int64_t uplink_seed,
-                         bool vector_ports) {
+                         bool vector_ports,
+                         int64_t uplink_offset) {
                  const bool named = py::isinstance<py::str>(impairments);
                  auto blk = radio_emulator::make(n_tx,
                                                  n_rx,
@@ -142,7 +144,8 @@ Raises ValueError naming the parameter for any value out of range.)doc"
                                                  uplink_period,
                                                  uplink_snr_db,
                                                  uplink_seed,
-                                                 vector_ports);
+                                                 vector_ports,
+                                                 uplink_offset);
                  if (named)
                      return blk;
                  // a custom profile: the same parameters with these ranges
@@ -179,6 +182,7 @@ Raises ValueError naming the parameter for any value out of range.)doc"
                  p.uplink_period = uint64_t(uplink_period);
                  p.uplink_snr_db = uplink_snr_db;
                  p.uplink_seed = uint64_t(uplink_seed);
+                 p.uplink_offset = uint64_t(uplink_offset);
                  return radio_emulator::make_with_profile(p, pace, vector_ports);
              }),
              // clang-format off
@@ -212,7 +216,8 @@ Raises ValueError naming the parameter for any value out of range.)doc"
              py::arg("uplink_period") = 1024,
              py::arg("uplink_snr_db") = 20.0,
              py::arg("uplink_seed") = 3,
-             py::arg("vector_ports") = false)
+             py::arg("vector_ports") = false,
+             py::arg("uplink_offset") = 0)
              // gen_params:end args
         // clang-format on
         // clang-format off
@@ -252,5 +257,6 @@ Raises ValueError naming the parameter for any value out of range.)doc"
         .def("user_clipped", &radio_emulator::user_clipped)
         .def("nonfinite_count", &radio_emulator::nonfinite_count)
         .def("uplink_channel", &radio_emulator::uplink_channel)
+        .def("uplink_collisions", &radio_emulator::uplink_collisions)
         .def("channel_reported", &radio_emulator::channel_reported);
 }

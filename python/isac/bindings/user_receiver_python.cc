@@ -70,6 +70,7 @@ count(), reset() as psk_ser_meter (one user).)doc"
     "  fll_gain: frame-to-frame frequency tracking loop gain (per frame); [0, 1] (default 0.25) [settable]\n"
     "  mismatch_margin_db: format check: a frame whose known-section fit lies further below the SNR its preamble shows is another frame format's (frame_seed, lengths) and is rejected, counted and logged (docs/user_receiver.md, format check); inf turns the check off (dB); (0, inf] (default 10.0)\n"
     "  mismatch_cap_db: format check: a fit at or above this SNR is always the transmitter's format (wrong formats fit at most ~11 dB; an IQ image or a clipping ADC caps a right format's fit while the preamble keeps rising) (dB); [0, 200] (default 13.0)\n"
+    "  guard_len: silent snapshots at the frame's end (as frame_builder's; skipped); 0: none; [0, 1048576] (default 0)\n"
     // gen_params:end doc
         // clang-format on
         )
@@ -99,7 +100,8 @@ count(), reset() as psk_ser_meter (one user).)doc"
              py::arg("pll_gain") = 0.01,
              py::arg("fll_gain") = 0.25,
              py::arg("mismatch_margin_db") = 10.0,
-             py::arg("mismatch_cap_db") = 13.0)
+             py::arg("mismatch_cap_db") = 13.0,
+             py::arg("guard_len") = 0)
              // gen_params:end args
         // clang-format on
         // clang-format off

@@ -499,8 +499,12 @@ struct frame_builder {
       1.0, std::numeric_limits<double>::infinity(), false, true, nullptr, nullptr,
       nullptr, nullptr, false, "1",
       "seed of the frame's known symbols" };
+    static constexpr param_spec guard_len{ "guard_len", param_type::integer, "",
+      0.0, 1048576.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "0",
+      "silent snapshots at the frame's end (the precoders send zeros there: the TDD uplink slot); 0: none" };
     static constexpr param_spec all[] = {
-        n_users, n_tx, payload_len, preamble_block, preamble_reps, pilot_len, frame_seed
+        n_users, n_tx, payload_len, preamble_block, preamble_reps, pilot_len, frame_seed, guard_len
     };
     static void check(int n_users,
                       int n_tx,
@@ -508,7 +512,8 @@ struct frame_builder {
                       int preamble_block,
                       int preamble_reps,
                       int pilot_len,
-                      int frame_seed)
+                      int frame_seed,
+                      int guard_len)
     {
         check_value(frame_builder::n_users, double(n_users));
         check_value(frame_builder::n_tx, double(n_tx));
@@ -517,6 +522,7 @@ struct frame_builder {
         check_value(frame_builder::preamble_reps, double(preamble_reps));
         check_value(frame_builder::pilot_len, double(pilot_len));
         check_value(frame_builder::frame_seed, double(frame_seed));
+        check_value(frame_builder::guard_len, double(guard_len));
     }
 };
 
@@ -1144,7 +1150,7 @@ struct radio_emulator {
     static constexpr param_spec uplink_period{ "uplink_period", param_type::integer, "",
       1.0, 1099511627776.0, false, false, nullptr, nullptr,
       nullptr, nullptr, false, "1024",
-      "snapshots from one uplink slot to the next (slots start at multiples of it)" };
+      "snapshots from one uplink slot to the next (slots start at multiples of it plus uplink_offset)" };
     static constexpr param_spec uplink_snr_db{ "uplink_snr_db", param_type::real, "dB",
       -200.0, 200.0, false, false, nullptr, nullptr,
       nullptr, nullptr, false, "20.0",
@@ -1157,8 +1163,12 @@ struct radio_emulator {
       -std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity(), false, false, nullptr, nullptr,
       nullptr, nullptr, false, "False",
       "true: one port of n_tx-vectors in, the sensing channels as one port of n_sense_out()-vectors out (and the uplink as one of n_tx-vectors); the users stay one stream each" };
+    static constexpr param_spec uplink_offset{ "uplink_offset", param_type::integer, "",
+      0.0, std::numeric_limits<double>::infinity(), false, true, nullptr, "uplink_period",
+      nullptr, nullptr, false, "0",
+      "first uplink slot (slots at k uplink_period + uplink_offset of the array's receive snapshots; TDD frames: inside their guard, docs/ota.md)" };
     static constexpr param_spec all[] = {
-        n_tx, n_rx, n_users, samp_rate, center_freq, user_deg, comm_model, user_gain, rician_k_db, comm_noise_var, target_deg, target_snr_db, clutter_deg, cnr_db, radar_noise_var, target_coherence, pilot_deg, pilot_snr_db, pilot_freq, pilot_len, loopback, loopback_snr_db, impairments, seed, pace, uplink_len, uplink_period, uplink_snr_db, uplink_seed, vector_ports
+        n_tx, n_rx, n_users, samp_rate, center_freq, user_deg, comm_model, user_gain, rician_k_db, comm_noise_var, target_deg, target_snr_db, clutter_deg, cnr_db, radar_noise_var, target_coherence, pilot_deg, pilot_snr_db, pilot_freq, pilot_len, loopback, loopback_snr_db, impairments, seed, pace, uplink_len, uplink_period, uplink_snr_db, uplink_seed, vector_ports, uplink_offset
     };
     static void check(int n_tx,
                       int n_rx,
@@ -1189,7 +1199,8 @@ struct radio_emulator {
                       int64_t uplink_period,
                       double uplink_snr_db,
                       int64_t uplink_seed,
-                      bool vector_ports)
+                      bool vector_ports,
+                      int64_t uplink_offset)
     {
         (void)loopback;
         (void)pace;
@@ -1222,6 +1233,7 @@ struct radio_emulator {
         check_value(radio_emulator::uplink_seed, double(uplink_seed));
         check_length(radio_emulator::cnr_db, cnr_db.size(), { long(clutter_deg.size()) });
         check_values(radio_emulator::cnr_db, cnr_db);
+        check_value(radio_emulator::uplink_offset, double(uplink_offset), radio_emulator::uplink_offset.lo, double(uplink_period));
     }
 };
 
@@ -1526,8 +1538,12 @@ struct user_receiver {
       0.0, 200.0, false, false, nullptr, nullptr,
       nullptr, nullptr, false, "13.0",
       "format check: a fit at or above this SNR is always the transmitter's format (wrong formats fit at most ~11 dB; an IQ image or a clipping ADC caps a right format's fit while the preamble keeps rising)" };
+    static constexpr param_spec guard_len{ "guard_len", param_type::integer, "",
+      0.0, 1048576.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "0",
+      "silent snapshots at the frame's end (as frame_builder's; skipped); 0: none" };
     static constexpr param_spec all[] = {
-        n_tx, n_users, user, psk_order, payload_len, preamble_block, preamble_reps, pilot_len, frame_seed, power, estimator, channel_var, channel_corr, csi_noise_var, avg_frames, report_every, sync_threshold, ser_every, grid_offset, pll_gain, fll_gain, mismatch_margin_db, mismatch_cap_db
+        n_tx, n_users, user, psk_order, payload_len, preamble_block, preamble_reps, pilot_len, frame_seed, power, estimator, channel_var, channel_corr, csi_noise_var, avg_frames, report_every, sync_threshold, ser_every, grid_offset, pll_gain, fll_gain, mismatch_margin_db, mismatch_cap_db, guard_len
     };
     static void check(int n_tx,
                       int n_users,
@@ -1551,7 +1567,8 @@ struct user_receiver {
                       double pll_gain,
                       double fll_gain,
                       double mismatch_margin_db,
-                      double mismatch_cap_db)
+                      double mismatch_cap_db,
+                      int guard_len)
     {
         check_value(user_receiver::n_tx, double(n_tx));
         check_value(user_receiver::n_users, double(n_users));
@@ -1575,6 +1592,7 @@ struct user_receiver {
         check_value(user_receiver::fll_gain, double(fll_gain));
         check_value(user_receiver::mismatch_margin_db, double(mismatch_margin_db));
         check_value(user_receiver::mismatch_cap_db, double(mismatch_cap_db));
+        check_value(user_receiver::guard_len, double(guard_len));
         check_value(user_receiver::user, double(user), user_receiver::user.lo, double(n_users));
     }
 };

@@ -6,8 +6,10 @@
  * The downlink frame of the over-the-air chains (docs/frame.md). One frame is
  * frame_len snapshots:
  *
- *   | preamble: reps x block | header: block | pilots: pilot_len | payload: payload_len |
- *   '------------- known (not precoded) section ------------------'-- precoded symbols -'
+ *   | preamble: reps x block | header: block | pilots: pilot_len | payload | guard |
+ *   '------------- known (not precoded) section ------------------'-precoded-'-zero-'
+ *
+ *   (payload: payload_len snapshots, guard: guard_len)
  *
  *  - preamble: the same block of `block` transmit vectors sent `reps` times
  *    (block > n_tx by default, see block()).
@@ -27,6 +29,9 @@
  *    that no pilot snapshot is a constant, unsteered vector). pilot_len is a
  *    multiple of the Hadamard order (n_tx rounded up to a power of two).
  *  - payload: the user symbols, precoded.
+ *  - guard: guard_len zero snapshots (default 0: none), where the array
+ *    radiates nothing, e.g. the TDD uplink slot (docs/ota.md). At the frame's
+ *    end, so every known and payload position is that of a guard-free frame.
  *
  * Every known entry is +-1 +-j, i.e. a point of the 1-bit DAC alphabet once
  * scaled by sqrt(E / (2 n_tx)) (the transmitter's power E), so the same
@@ -54,6 +59,17 @@ struct frame_format {
     int preamble_reps = 3; //!< repetitions of the preamble block, >= 2
     int pilot_len = 0;     //!< orthogonal pilot snapshots; 0 = the Hadamard order
     uint64_t seed = 1;     //!< pattern seed (preamble, header, scrambling); > 0
+    int guard_len = 0;     //!< silent snapshots at the frame's end, >= 0
+
+    //! The format of the blocks' parameters (frame_builder, user_receiver),
+    //! validated: throws param_error naming the parameter.
+    static frame_format make(int n_tx,
+                             int payload_len,
+                             int preamble_block,
+                             int preamble_reps,
+                             int pilot_len,
+                             uint64_t seed,
+                             int guard_len);
 
     //! Throws param_error naming the parameter (block-level names).
     void validate() const;
@@ -76,7 +92,8 @@ struct frame_format {
     int pilot_start() const { return preamble_len(); }
     int payload_start() const { return preamble_len() + pilots(); }
     int known_len() const { return payload_start(); }
-    int frame_len() const { return payload_start() + payload_len; }
+    int guard_start() const { return payload_start() + payload_len; }
+    int frame_len() const { return guard_start() + guard_len; }
 
     bool operator==(const frame_format& o) const;
     bool operator!=(const frame_format& o) const { return !(*this == o); }

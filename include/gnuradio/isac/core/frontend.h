@@ -202,18 +202,26 @@ struct frontend_params {
     /*!
      * TDD uplink (0 = off): every user sends its row of
      * orthogonal_pilots(n_users, uplink_len, uplink_seed) (core/frame.h,
-     * scaled by 1/2: DAC points) in the slots [k uplink_period,
-     * k uplink_period + uplink_len), k = 0, 1, ..., through its own transmit
+     * scaled by 1/2: DAC points) in the slots [k uplink_period + uplink_offset,
+     * k uplink_period + uplink_offset + uplink_len), k = 0, 1, ..., of the
+     * array's receive snapshots, through its own transmit
      * chain (gain, IQ, phase noise, its CFO negated: the same LO as its
      * receiver) and the reciprocal air (H^T), aligned to the slot by timing
      * advance up to the fraction of its timing offset. The transmit array's
      * own receive chains (TDD: the same antennas, other chains; n_tx more
      * outputs) see it with noise radar_noise_var; uplink_snr_db is the
-     * per-antenna SNR of one user with |h| = user_gain. The downlink is not
-     * blanked during a slot (the emulator overlays the two directions).
+     * per-antenna SNR of one user with |h| = user_gain. They also see the
+     * array's own transmission, as a TDD radio's receive chains do when the
+     * array radiates during a slot: x through its transmit chains, after the
+     * loop delay's integer part (the Tx->Rx latency), uplink_self_db above the
+     * uplink pilot of one user per antenna (per unit of |x|^2 n_tx); the
+     * frames' guard keeps those snapshots zero (frame.h, docs/ota.md), and
+     * uplink_collisions() counts the slot snapshots where it did not.
      */
     int uplink_len = 0;
     uint64_t uplink_period = 1024;
+    uint64_t uplink_offset = 0; //!< < uplink_period
+    double uplink_self_db = 20.0;
     double uplink_snr_db = 20.0;
     uint64_t uplink_seed = 3;
     impairment_profile imp;
@@ -299,6 +307,13 @@ public:
     //! The uplink channel from each user's DAC input to each array ADC
     //! (n_tx x n_users): r_n H(u, n) t_u times the air gain of uplink_snr_db.
     cmat H_uplink() const;
+    /*!
+     * Uplink slot snapshots (at the array's receive chains) during which the
+     * array's own transmission reached them: x non-zero on any antenna one
+     * loop delay (integer part) earlier. 0 when the frames' guard covers
+     * every slot.
+     */
+    uint64_t uplink_collisions() const { return d_ul_collisions; }
     //! The downlink rows in the users' noise units (n_users x n_tx): row u =
     //! H(u, :) diag(g_tx) e^{j arg g_u,rx}, what a user receiver reports with
     //! csi_noise_var = comm_noise_var (its gain divides out with its noise).
@@ -343,6 +358,14 @@ private:
     gaussian_rng d_rng_drift_ul;
     cmatf d_ul_pilots;      // n_users x uplink_len, times 1/2
     double d_ul_gain = 0.0; // air gain of the uplink
+    // the array's own transmission in its uplink capture: the transmit
+    // chains' output (split per channel) of the last d_self_delay snapshots,
+    // and whether x was non-zero there
+    float d_self_gain = 0.0f;
+    long d_self_delay = 0;
+    std::vector<float> d_self_hist, d_self_cur;
+    std::vector<uint8_t> d_self_on;
+    uint64_t d_ul_collisions = 0;
     int d_ul_lead = 0;      // pilots are generated this far ahead of the delay line
     std::vector<cfloat> d_ul_p, d_ul_d, d_ul_r;
     std::vector<float> d_ul_s;              // the uplink chains' split samples
@@ -388,7 +411,8 @@ private:
     ou_recursions(chain* const* v, size_t K, const float* w, int per, float* pn, long n);
     long
     process_block(const cfloat* x, cfloat* echo, cfloat* users, cfloat* uplink, long n);
-    void process_uplink(cfloat* uplink, long n);
+    void process_uplink(const cfloat* x, cfloat* uplink, long n);
+    void add_self(const cfloat* x, long n);
 };
 
 } // namespace core
