@@ -140,6 +140,21 @@ def feedback_posts(U, NT, D, msgs):
     return store.msgs
 
 
+def drifting_run(**kw):
+    """The core emulator (4 Tx, 3 Rx, harsh drift: 10 deg, 10 s, at 100 kS/s)
+    over 300 drift steps of 1024 snapshots, and its tx_phases() and
+    rx_phases() read after each step: the phases over that step."""
+    core = isac.core.frontend_emulator(4, 3, 2, samp_rate=1e5, user_deg=[-30.0, 20.0], impairments="harsh",
+                                       seed=5, **kw)
+    X = np.zeros((1024, 4), np.complex64)
+    tx, rx = [], []
+    for _ in range(300):
+        core.process(X)
+        tx.append(np.array(core.tx_phases()))
+        rx.append(np.array(core.rx_phases()))
+    return core, np.array(tx), np.array(rx)
+
+
 class qa_ota_blocks(gr_unittest.TestCase):
 
     def test_emulator_block_is_the_core(self):
@@ -843,15 +858,7 @@ class qa_ota_blocks(gr_unittest.TestCase):
         # stood in each 1024-snapshot drift step (the phases change only at the
         # steps): the getters after block k report the phases over block k.
         # Harsh drift (10 deg, 10 s) at 100 kS/s: degrees over the 300 blocks.
-        core = isac.core.frontend_emulator(4, 3, 2, samp_rate=1e5, user_deg=[-30.0, 20.0], impairments="harsh",
-                                           seed=5)
-        X = np.zeros((1024, 4), np.complex64)
-        tx, rx = [], []
-        for k in range(300):
-            core.process(X)
-            tx.append(np.array(core.tx_phases()))
-            rx.append(np.array(core.rx_phases()))
-        tx, rx = np.array(tx), np.array(rx)  # block k's phases
+        core, tx, rx = drifting_run()  # block k's phases
 
         def wrapped(a, b):
             return np.abs(np.angle(np.exp(1j * (np.asarray(a) - np.asarray(b)))))
@@ -881,15 +888,7 @@ class qa_ota_blocks(gr_unittest.TestCase):
         # stands for the updates up to the next kept one; from the last update
         # on, the phases of now. Against the getters read while the run stood
         # in each block, as above.
-        core = isac.core.frontend_emulator(4, 3, 2, samp_rate=1e5, user_deg=[-30.0, 20.0], impairments="harsh",
-                                           seed=5, phase_history_values=7 * 64)
-        X = np.zeros((1024, 4), np.complex64)
-        tx, rx = [], []
-        for k in range(300):
-            core.process(X)
-            tx.append(np.array(core.tx_phases()))
-            rx.append(np.array(core.rx_phases()))
-        tx, rx = np.array(tx), np.array(rx)
+        core, tx, rx = drifting_run(phase_history_values=7 * 64)
         self.assertEqual(core.phase_history_span(), 64 * 1024)
         stride = next(s for s in (1, 2, 4, 8, 16) if 299 // s + 1 <= 64)
         self.assertEqual(stride, 8)
