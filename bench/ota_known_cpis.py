@@ -53,7 +53,8 @@ def target_off_grc(app, root):
 
 def split(app, res, lag, sc):
     """(known CPIs' rate, CPIs, payload CPIs' rate, CPIs) of one run's decisions."""
-    m = app.known_cpis(res["pd_end"], lag, sc["radar_cpi"], sc["frame_len"], sc["known_len"])
+    m = app.known_cpis(res["pd_end"], lag, sc["radar_cpi"], sc["frame_len"], sc["known_len"],
+                       sc.get("guard_len", 0))
     d = np.asarray(res["pd_dec"], dtype=float)
     return float(np.mean(d[m])), int(m.sum()), float(np.mean(d[~m])), int((~m).sum())
 

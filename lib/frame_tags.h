@@ -31,8 +31,9 @@ namespace gr {
 namespace isac {
 
 extern const pmt::pmt_t frame_tag_key, pilot_tag_key, payload_tag_key, guard_tag_key;
-//! "isac_mute" (uint64 n): a precoder without a channel muted the n snapshots
-//! from here (a frame's payload); they are zero and the DAC keeps them zero
+//! "isac_mute" (uint64 n): a precoder muted the n snapshots from here (a
+//! payload before any channel, or a frame's guard); they are zero and the DAC
+//! keeps them zero
 extern const pmt::pmt_t mute_tag_key;
 
 pmt::pmt_t make_frame_dict(const core::frame_format& f, uint64_t index);

@@ -121,9 +121,9 @@ int one_bit_quantizer_impl::work(int noutput_items,
                 out[i] = in[i];
     }
     if (!adc) {
-        // A precoder without a channel mutes a frame's payload (isac_mute): the DAC
-        // keeps those snapshots zero, the radio sends silence instead of an
-        // unsteered alphabet vector.
+        // A precoder mutes a payload before any channel and every frame's guard
+        // (isac_mute): the DAC keeps those snapshots zero, the radio sends silence
+        // instead of an unsteered alphabet vector (and none in a TDD uplink slot).
         const uint64_t base = nitems_read(0);
         const uint64_t end = base + uint64_t(noutput_items);
         std::vector<gr::tag_t> tags;

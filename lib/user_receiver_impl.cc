@@ -146,6 +146,7 @@ bool user_receiver_impl::start()
     d_ref.reset();
     d_ref_warned = 0;
     d_mm_warned = 0;
+    d_grid_warned = 0;
     d_ref_held = 0;
     d_in_held = 0;
     d_eos = false;
@@ -358,6 +359,22 @@ int user_receiver_impl::general_work(int noutput_items,
                 d_core.mismatch_fit_snr_db(),
                 d_core.mismatch_sync_snr_db());
             d_mm_warned = mism;
+        }
+        const uint64_t grid = d_core.grid_mismatches();
+        if (grid > 2 * d_grid_warned) { // the first, then a line per doubling
+            const auto& fmt = d_core.params().format;
+            d_logger->warn(
+                "{} time(s) a frame was acquired off the frame grid after an "
+                "unconfirmed one: frames arrive every {:.1f} snapshots, this "
+                "receiver's frame_len is {} (payload_len {}, guard_len {}). "
+                "payload_len and guard_len must match frame_builder's: a mismatch "
+                "loses the frame grid after every frame",
+                grid,
+                d_core.grid_mismatch_spacing(),
+                d_F,
+                fmt.payload_len,
+                fmt.guard_len);
+            d_grid_warned = grid;
         }
         core::rx_frame f;
         while (d_core.pop(f))

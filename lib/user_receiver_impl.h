@@ -80,6 +80,7 @@ private:
     core::reference_window d_ref;  // this user's symbols of the frames still expected
     uint64_t d_ref_warned = 0;     // d_ref.dropped() at the last warning
     uint64_t d_mm_warned = 0;      // d_core.format_mismatches() at the last warning
+    uint64_t d_grid_warned = 0;    // d_core.grid_mismatches() at the last warning
     int d_ref_held = 0;            // items of in1 in the window, not consumed
     int d_in_held = 0;             // items of in0 pushed to d_core, not consumed
     bool d_eos = false;            // in0 ended: the held frame flushed

@@ -295,6 +295,11 @@ void user_receiver::reset()
     d_frames = d_acquisitions = d_missed_total = d_false_acq = 0;
     d_mismatches = 0;
     d_mm_fit_db = d_mm_sync_db = 0;
+    d_grid_mm = 0;
+    d_grid_spacing = 0;
+    d_have_acq = false;
+    d_last_acq = d_off_spacing = 0;
+    d_false_at_acq = 0;
     d_frames_since_acq = 0;
     d_acq_start = 0;
     d_tmin = std::numeric_limits<int64_t>::min();
@@ -1162,12 +1167,41 @@ bool user_receiver::frame_at(double t0_guess, int S, bool acquisition, double* p
     d_misses = 0;
     ++d_frames;
     if (acquisition) {
+        note_acquisition(t0);
         d_frames_since_acq = 1;
         d_acq_start = uint64_t(std::max(0.0, std::floor(t0)));
     } else {
         ++d_frames_since_acq;
     }
     return true;
+}
+
+void user_receiver::note_acquisition(double t0)
+{
+    // Within the tracking search (track(): +-2 samples) of the grid, a frame
+    // after an unconfirmed acquisition is a re-acquisition after a fade; a
+    // noise false alarm gives one off-grid spacing, not two alike. The search
+    // resumes just after an unconfirmed start and often acquires the same
+    // frame again a fraction of a sample later: that is no spacing.
+    double off = 0;
+    if (d_have_acq && d_false_acq > d_false_at_acq) {
+        const double D = t0 - d_last_acq;
+        if (D <= 2.5) {
+            d_last_acq = t0;
+            d_false_at_acq = d_false_acq;
+            return;
+        }
+        if (std::abs(D - d_F * std::round(D / d_F)) > 2.5)
+            off = D;
+    }
+    if (off > 0 && d_off_spacing > 0 && std::abs(off - d_off_spacing) < 1.0) {
+        ++d_grid_mm;
+        d_grid_spacing = off;
+    }
+    d_off_spacing = off;
+    d_have_acq = true;
+    d_last_acq = t0;
+    d_false_at_acq = d_false_acq;
 }
 
 uint64_t user_receiver::first_expected_frame() const

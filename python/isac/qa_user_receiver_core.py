@@ -404,6 +404,30 @@ class qa_user_receiver_core(gr_unittest.TestCase):
             # the same samples to a receiver without the guard
             self.assertLess(len(run(seed, delay, guard, 0)[4]), n_frames // 4, seed)
 
+    def test_guard_mismatch_reported(self):
+        # guard_len (or payload_len) not frame_builder's: the known section
+        # before the payload still fits, so each frame is acquired and the next
+        # one is not where this receiver's frame_len puts it. The acquisitions
+        # then follow each other every transmitter frame_len, off this
+        # receiver's grid: counted, with that spacing. A receiver told the
+        # guard counts nothing. Random delays, guards larger and smaller.
+        n_frames = 40
+        for seed, tx, rx, delay in ((41, 96, 0, 211.37), (42, 0, 96, 777.2), (43, 8, 0, 95.6),
+                                    (44, 0, 8, 300.1), (45, 96, 96, 51.9), (46, 0, 0, 404.4)):
+            f, g, y, k = late_stream(np.random.default_rng(seed), n_frames, delay, 0.01, guard_len=tx)
+            r = core.user_receiver(n_tx=NT, payload_len=L, guard_len=rx)
+            r.set_reference(g, 0)
+            out = [fr for a, b in splits(len(y), [4096]) for fr in r.push(y[a:b])]
+            if tx == rx:
+                self.assertGreaterEqual(len(out), n_frames - 2, seed)
+                self.assertEqual((r.grid_mismatches(), r.false_acquisitions()), (0, 0), seed)
+                continue
+            self.assertLess(len(out), n_frames // 4, seed)
+            # pairs of acquisitions one transmitter frame apart (12-29 of 40 frames
+            # on these draws: spurious acquisitions inside the frames break pairs)
+            self.assertGreater(r.grid_mismatches(), n_frames // 5, seed)
+            self.assertAlmostEqual(r.grid_mismatch_spacing(), f.frame_len, delta=0.2, msg=seed)
+
     def test_block_reference_released_while_searching(self):
         # a radio that delivers no frames (zeros) while the symbols run on:
         # the search passes their frames, so the block lets them go; none is

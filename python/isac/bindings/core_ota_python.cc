@@ -316,6 +316,8 @@ report, report_changed, row, row_nmse).)doc")
         .def("format_mismatches", &user_receiver::format_mismatches)
         .def("mismatch_fit_snr_db", &user_receiver::mismatch_fit_snr_db)
         .def("mismatch_sync_snr_db", &user_receiver::mismatch_sync_snr_db)
+        .def("grid_mismatches", &user_receiver::grid_mismatches)
+        .def("grid_mismatch_spacing", &user_receiver::grid_mismatch_spacing)
         .def("first_expected_frame",
              &user_receiver::first_expected_frame,
              "No frame numbered below this comes out of push() any more.")

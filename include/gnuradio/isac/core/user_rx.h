@@ -234,6 +234,20 @@ public:
     //! the last such frame's known-section fit SNR and preamble-metric SNR (dB)
     double mismatch_fit_snr_db() const { return d_mm_fit_db; }
     double mismatch_sync_snr_db() const { return d_mm_sync_db; }
+    /*!
+     * Acquisitions off this receiver's frame grid: a receiver whose frame_len
+     * is not the transmitter's (payload_len or guard_len differ; the known
+     * section before them still fits, so format_mismatches() does not see it)
+     * acquires each frame, finds no next frame where its frame_len puts it,
+     * and acquires the next one. Counted when an unconfirmed acquisition is
+     * followed by one more than the tracking search (2 samples) off the grid,
+     * at the same spacing (within a sample) as the previous such pair: a
+     * steady spacing, not a false alarm on noise.
+     */
+    uint64_t grid_mismatches() const { return d_grid_mm; }
+    //! the spacing of the last such pair of acquisitions (samples): the
+    //! transmitter's frame_len, or a multiple of it when frames were missed
+    double grid_mismatch_spacing() const { return d_grid_spacing; }
     const csi_tracker& tracker() const { return d_tracker; }
     double noise_var() const { return d_noise_var; }
 
@@ -309,6 +323,13 @@ private:
     uint64_t d_frames = 0, d_acquisitions = 0, d_missed_total = 0, d_false_acq = 0;
     uint64_t d_mismatches = 0;
     double d_mm_fit_db = 0, d_mm_sync_db = 0;
+    uint64_t d_grid_mm = 0;
+    double d_grid_spacing = 0;
+    // the last acquisition: its start, d_false_acq then, and its spacing from
+    // the one before when that was off the grid (d_off_spacing > 0)
+    bool d_have_acq = false;
+    double d_last_acq = 0, d_off_spacing = 0;
+    uint64_t d_false_at_acq = 0;
     uint64_t d_frames_since_acq = 0, d_acq_start = 0;
     int64_t d_tmin = 0; // earliest start an acquisition may return
     std::deque<rx_frame> d_out;
@@ -357,6 +378,7 @@ private:
     double preamble_metric(int64_t d) const;
     double rotation(const std::vector<cfloat>& z, const cvec& ref) const;
     void finish_held(bool have_end, double psi_end, double center_end);
+    void note_acquisition(double t0);
     uint64_t grid_index(double start) const;
     const cvec* reference_for(uint64_t frame_start) const;
     void set_oscillator(double cfo, double at);
