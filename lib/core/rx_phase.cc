@@ -61,6 +61,7 @@ std::vector<double> product_phase_sum::rotation() const
 
 int product_phase_sum::rotating_channel(double z,
                                         double floor_rad,
+                                        double min_step_rad,
                                         double& turn_rad) const
 {
     turn_rad = 0.0;
@@ -76,13 +77,46 @@ int product_phase_sum::rotating_channel(double z,
         const double q = std::max(0.0, 0.5 * (d_qa[c] - std::real(d_q2[c] * rot2)));
         const double se = std::sqrt(K / (K - 1.0) * q / m2);
         const double turn = w * double(d_count - 1);
-        if (std::isfinite(se) && std::abs(turn) > floor_rad &&
-            std::abs(turn) > z * se * double(d_count - 1)) {
+        // the lag-one sum itself z SDs above zero (Rayleigh: at most exp(-z^2)
+        // of noise-only sums pass): a sum of noise has a uniform phase, which
+        // its linearised SE does not describe
+        if (std::isfinite(se) && m2 > z * z * d_qa[c] && std::abs(w) > min_step_rad &&
+            std::abs(turn) > floor_rad && std::abs(turn) > z * se * double(d_count - 1)) {
             turn_rad = turn;
             return c;
         }
     }
     return -1;
+}
+
+long rx_rotation_sub_block(long block) { return std::max(1L, block / 64); }
+
+rx_rotation find_rx_rotation(const product_phase_sum& obs,
+                             long obs_len,
+                             const product_phase_sum* sub,
+                             long sub_len)
+{
+    // z = 3.29: a false alarm at most 1e-3 per channel against the noise (the
+    // SE being conservative); 10 deg: more than the harsh profile's drift
+    // moves in a 65536-snapshot average (about 1.5 deg); 1e-6 cycles per
+    // snapshot: below any two separate references (docs/ota.md)
+    constexpr double z = 3.29, floor_rad = 10.0 * pi / 180.0, min_rate = 1e-6;
+    rx_rotation r;
+    const auto found = [&r](const product_phase_sum& acc, long len, double min_cycles) {
+        double turn = 0.0;
+        const int c =
+            acc.rotating_channel(z, floor_rad, 2.0 * pi * min_cycles * double(len), turn);
+        if (c < 0)
+            return false;
+        r.channel = c;
+        r.turn_rad = turn;
+        r.cycles_per_snapshot = turn / (2.0 * pi * double(len) * double(acc.count() - 1));
+        return true;
+    };
+    // the sub-blocks first: where both see a turn, theirs is not aliased
+    if (!(sub && found(*sub, sub_len, std::max(min_rate, 0.25 / double(obs_len)))))
+        found(obs, obs_len, min_rate);
+    return r;
 }
 
 std::vector<double> product_phase_sum::phase_se() const
