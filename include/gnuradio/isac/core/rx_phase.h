@@ -49,8 +49,9 @@
  * ppm at 2.45 GHz already 24.5 Hz; drift moves degrees per second. The rule
  * (find_rx_rotation) therefore asks for a turn of more than 10 deg, more than
  * z standard errors and faster than 1e-6 cycles per snapshot (1 Hz at 1 MS/s,
- * 360 deg/s): a drift's rate only reaches that over windows too short for
- * its 10 deg (docs/ota.md, "Rx calibration, channels on separate references").
+ * 360 deg/s): a drift's rate reaches that only over windows too short for
+ * its 10 deg (harsh drift sampled at 250 kS/s or faster: at most 2e-6 of the
+ * averages; docs/ota.md, "Rx calibration, channels on separate references").
  *
  * On tone blocks of B snapshots the lag-one step aliases beyond half a cycle
  * per block (488 Hz at B = 1024 and 1 MS/s), and near a whole number of
