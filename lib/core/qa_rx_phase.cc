@@ -135,7 +135,7 @@ void tone_sums(double amp,
 bool old_rule(const product_phase_sum& obs)
 {
     double turn = 0.0;
-    return obs.rotating_channel(3.29, 10 * two_pi / 360, 0.0, turn) > 0;
+    return obs.rotating_channel(3.29, 10 * two_pi / 360, 0.0, false, turn) > 0;
 }
 } // namespace
 
@@ -147,6 +147,8 @@ class qa_rx_phase : public CppUnit::TestFixture
     CPPUNIT_TEST(test_rotation);
     CPPUNIT_TEST(test_rotation_rate);
     CPPUNIT_TEST(test_rotation_aliased);
+    CPPUNIT_TEST(test_rotation_few_observations);
+    CPPUNIT_TEST(test_rotation_low_snr_false_alarms);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -242,7 +244,7 @@ public:
             CPPUNIT_ASSERT_DOUBLES_EQUAL(0.0, w[1], 1e-3);
             double turn = 0.0;
             CPPUNIT_ASSERT_EQUAL(
-                2, acc.rotating_channel(3.29, 10 * two_pi / 360, 0.0, turn));
+                2, acc.rotating_channel(3.29, 10 * two_pi / 360, 0.0, false, turn));
             CPPUNIT_ASSERT_DOUBLES_EQUAL(two_pi * d * block * double(K - 1), turn, 0.05);
         }
         gaussian_rng g(92);
@@ -431,6 +433,116 @@ public:
         std::cout << "aliased: the old rule missed " << missed_old << " of " << near
                   << " near whole cycles per block" << std::endl;
         CPPUNIT_ASSERT(2 * missed_old > near);
+    }
+
+    // Few observations: the block's defaults in tone mode (n_avg 4096, tone
+    // block 1024: 4 blocks), 8 blocks, and 8 plain snapshots. A lag-one sum
+    // of K products never passes |sum q|^2 > 3.29^2 sum |q|^2 below K = 11
+    // (Cauchy-Schwarz), so a rule that needs it there publishes every rotation
+    // below the sub-blocks' quarter cycle per block; the old rule refused
+    // these, and so must the new one (20 dB per snapshot, the channel drawn).
+    // Then random scenes of 3-16 blocks: whatever the old rule refused at a
+    // step above the 1e-6 cycles per snapshot floor is refused.
+    void test_rotation_few_observations()
+    {
+        const long B = 1024;
+        gaussian_rng g(12);
+        const auto zero = [](int, long) { return 0.0; };
+        const auto draw = [&g](std::vector<double>& psi, std::vector<double>& cfo) {
+            for (auto& p : psi)
+                p = two_pi * g.uniform();
+            std::fill(cfo.begin(), cfo.end(), 0.0);
+        };
+        std::vector<double> psi(4), cfo(4);
+        // tol: 4 SDs of the measured rate (the plain snapshots' steps are
+        // about 0.08 rad each at 20 dB, 0.013 cycles over 7 of them)
+        struct fixed_case {
+            long blocks, len;
+            double rate, tol;
+        };
+        for (const fixed_case fc : { fixed_case{ 4, B, 2e-5, 1e-6 },
+                                     fixed_case{ 4, B, 1e-4, 1e-6 },
+                                     fixed_case{ 8, B, 1e-4, 1e-6 },
+                                     fixed_case{ 8, 1, 0.1, 0.05 } }) {
+            for (int k = 0; k < 20; ++k) {
+                draw(psi, cfo);
+                const int ch = 1 + int(3 * g.uniform());
+                cfo[ch] = (k % 2 ? 1.0 : -1.0) * fc.rate;
+                product_phase_sum obs(4), sub(4);
+                tone_sums(10.0, fc.len, fc.blocks, psi, cfo, zero, g, obs, sub);
+                const std::string msg =
+                    std::to_string(fc.blocks) + " x " + std::to_string(fc.len) + " at " +
+                    std::to_string(fc.rate) + ", trial " + std::to_string(k);
+                CPPUNIT_ASSERT_MESSAGE(msg, old_rule(obs));
+                const rx_rotation r = fc.len > 1 ? find_rx_rotation(obs, B, &sub, 16)
+                                                 : find_rx_rotation(obs, 1);
+                CPPUNIT_ASSERT_EQUAL_MESSAGE(msg, ch, r.channel);
+                CPPUNIT_ASSERT_DOUBLES_EQUAL_MESSAGE(
+                    msg, cfo[ch], r.cycles_per_snapshot, fc.tol);
+            }
+        }
+        int old_refused = 0;
+        for (int k = 0; k < 400; ++k) {
+            draw(psi, cfo);
+            cfo[1 + int(3 * g.uniform())] =
+                (g.uniform() < 0.5 ? -1.0 : 1.0) * 2e-6 * std::pow(100.0, g.uniform());
+            const long blocks = 3 + long(14 * g.uniform());
+            const double amp = std::pow(10.0, (-5.0 + 35.0 * g.uniform()) / 20.0);
+            product_phase_sum obs(4), sub(4);
+            tone_sums(amp, B, blocks, psi, cfo, zero, g, obs, sub);
+            const auto w = obs.rotation();
+            bool fast = false;
+            for (int c = 1; c < 4; ++c)
+                fast = fast || std::abs(w[c]) > two_pi * 1e-6 * double(B);
+            if (old_rule(obs) && fast) {
+                ++old_refused;
+                CPPUNIT_ASSERT_MESSAGE("scene " + std::to_string(k),
+                                       find_rx_rotation(obs, B, &sub, 16).channel > 0);
+            }
+        }
+        std::cout << "few observations: the old rule refused " << old_refused
+                  << " of 400 random scenes, all refused" << std::endl;
+        CPPUNIT_ASSERT(old_refused > 100);
+    }
+
+    // No rotation, tone blocks of 1024 at -19 .. -17 dB per snapshot: the
+    // sub-blocks' sums (16 snapshots) are near -6 dB, noise-dominated, where
+    // their SE is about exact and a fixed z = 3.29 per channel refuses about
+    // (n - 1) 1e-3 of the averages (one-shot mode then never calibrates).
+    // The documented false refusals are at most 1e-3 per average; with T
+    // averages the count is then at most 1e-3 T + 3.1 sqrt(1e-3 T) but for
+    // a chance of about 1e-3. 8 channels (the old rate about 7e-3), 64 blocks.
+    void test_rotation_low_snr_false_alarms()
+    {
+        const int n = 8, T = 3000;
+        const long B = 1024, L = rx_rotation_sub_block(B), blocks = 64;
+        gaussian_rng g(44);
+        const double nsd = std::sqrt(0.5 * double(L));
+        std::vector<cdouble> s(n), z(n), zs(n);
+        int refused = 0;
+        for (int t = 0; t < T; ++t) {
+            const double amp = std::pow(10.0, (-19.0 + 2.0 * g.uniform()) / 20.0);
+            for (auto& v : s)
+                v = std::polar(amp * double(L), two_pi * g.uniform());
+            product_phase_sum obs(n), sub(n);
+            for (long k = 0; k < blocks; ++k) {
+                std::fill(z.begin(), z.end(), cdouble(0));
+                for (long j = 0; j < B / L; ++j) {
+                    for (int c = 0; c < n; ++c) {
+                        zs[c] = s[c] + cdouble(nsd * g.normal(), nsd * g.normal());
+                        z[c] += zs[c];
+                    }
+                    sub.add(zs.data());
+                }
+                obs.add(z.data());
+            }
+            refused += find_rx_rotation(obs, B, &sub, L).channel >= 0;
+        }
+        const double bound = 1e-3 * T + 3.1 * std::sqrt(1e-3 * T);
+        std::cout << "low SNR: " << refused << " of " << T
+                  << " rotation-free averages refused (bound " << bound << ")"
+                  << std::endl;
+        CPPUNIT_ASSERT(double(refused) <= bound);
     }
 
     void test_degenerate()

@@ -1052,6 +1052,29 @@ class qa_ota_blocks(gr_unittest.TestCase):
         se = np.array(msgs[0]["phases_se_rad"])
         self.assertTrue(np.all(np.abs(err[1:]) < 4 * se[1:]), (err, se))
 
+    def test_receive_rotation_few_blocks(self):
+        # The block's own defaults with a tone (n_avg 4096, tone_block 1024:
+        # 4 blocks) and 8 blocks, 20 dB per snapshot, channel 1 turning 2e-5
+        # or 1e-4 cycles per snapshot (20 or 100 Hz at 1 MS/s; 29, 147, 295
+        # deg over the average): a lag-one sum over 3 or 7 block steps cannot
+        # pass a Rayleigh condition at z = 3.29 (that needs 12 observations),
+        # so a rule gated by it published these phases; refused, as before
+        # the rate floor.
+        rng = np.random.default_rng(31)
+        f, psi = 0.0625, np.array([0.0, 0.5, -1.4, 2.3])
+        for n, rate in ((4096, 2e-5), (4096, 1e-4), (8192, 1e-4)):
+            t = np.arange(n)[:, None]
+            ph = psi + 2 * np.pi * np.array([0.0, rate, 0.0, 0.0]) * t
+            r = (10.0 * np.exp(1j * (2 * np.pi * f * t + ph))
+                 + (rng.standard_normal((n, 4)) + 1j * rng.standard_normal((n, 4))) * np.sqrt(0.5))
+            tb = gr.top_block()
+            est = isac.array_phase_estimator(4, 0.0, n, 0.5, False, False, f, 1024)
+            store = msg_store()
+            tb.connect(blocks.vector_source_c(r.astype(np.complex64).ravel(), False, 4), est)
+            tb.msg_connect(est, "cal", store, "in")
+            tb.run()
+            self.assertEqual((len(store.msgs), est.rejected_count()), (0, 1), (n, rate))
+
     def test_receive_phase_standard_error(self):
         # "phases_se_rad": the spread of the products z_n z_0^* over the tone
         # blocks (19 of 1024 and a last, partial one of 544) or, without a

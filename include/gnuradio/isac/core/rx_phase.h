@@ -60,7 +60,11 @@
  * second accumulator on sub-blocks of B / 64 snapshots (at least 1) sees
  * rotations up to 32 cycles per block unaliased; it refuses only steps above
  * a quarter cycle per block, which the block lag would have measured itself
- * had they not aliased.
+ * had they not aliased. Its sums can be noise-dominated where the blocks' are
+ * not, so it also needs a Rayleigh condition and a z that splits half the
+ * 1e-3 false refusals per average over its n - 1 tests. It is blind near
+ * whole multiples of 64 cycles per block and below about -17 dB per
+ * snapshot at B = 1024 (docs/ota.md).
  */
 #ifndef INCLUDED_ISAC_CORE_RX_PHASE_H
 #define INCLUDED_ISAC_CORE_RX_PHASE_H
@@ -93,12 +97,14 @@ public:
     /*!
      * The first channel whose phase moves over the observations by more than
      * z standard errors and more than floor_rad ((K - 1) |omega_n|), with a
-     * step |omega_n| above min_step_rad and a lag-one sum z SDs above zero
-     * (|sum q|^2 > z^2 sum |q|^2), or -1. turn_rad: that channel's movement.
+     * step |omega_n| above min_step_rad and, with rayleigh, a lag-one sum z
+     * SDs above zero (|sum q|^2 > z^2 sum |q|^2: never met with fewer than
+     * z^2 + 1 observations), or -1. turn_rad: that channel's movement.
      */
     int rotating_channel(double z,
                          double floor_rad,
                          double min_step_rad,
+                         bool rayleigh,
                          double& turn_rad) const;
 
 private:
@@ -121,6 +127,10 @@ struct rx_rotation {
 //! The sub-block length of the second, shorter lag on tone blocks of
 //! block snapshots: block / 64, at least 1.
 long rx_rotation_sub_block(long block);
+
+//! The sub-block lag's z for n channels: P(|N(0,1)| > z) = 5e-4 / (n - 1),
+//! half the 1e-3 false refusals per average split over its n - 1 tests.
+double rx_rotation_sub_z(int n);
 
 /*!
  * The receive calibration's rotation rule (see above): obs holds the
