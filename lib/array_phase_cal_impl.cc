@@ -64,12 +64,13 @@ class array_phase_estimator_impl : public array_phase_estimator
     const bool d_continuous, d_reverse;
     std::vector<double> d_expected; // angle(a_n), stream order
     const double d_tone_freq;       // cycles per sample, 0: any pilot (plain products)
-    const int64_t d_tone_block;
-    std::vector<core::cdouble> d_z; // running tone sum of one block
-    int64_t d_zk = 0;
+    const int64_t d_tone_block, d_sub_block;
+    std::vector<core::cdouble> d_z, d_zs; // running tone sums of one block, sub-block
+    int64_t d_zk = 0, d_zsk = 0;
     const pmt::pmt_t d_cal_port, d_recal_port;
     mutable std::mutex d_mutex;
     core::product_phase_sum d_acc; // z_n z_0^* over snapshots or tone blocks
+    core::product_phase_sum d_sub; // and over tone sub-blocks (aliased rotations)
     std::vector<core::cdouble> d_snap;
     std::vector<double> d_pow;
     int64_t d_k = 0, d_good = 0;
@@ -81,9 +82,11 @@ class array_phase_estimator_impl : public array_phase_estimator
     void restart_locked()
     {
         d_acc.reset();
+        d_sub.reset();
         std::fill(d_pow.begin(), d_pow.end(), 0.0);
         std::fill(d_z.begin(), d_z.end(), core::cdouble(0));
-        d_k = d_good = d_zk = 0;
+        std::fill(d_zs.begin(), d_zs.end(), core::cdouble(0));
+        d_k = d_good = d_zk = d_zsk = 0;
         d_peak = 0;
     }
 
@@ -115,15 +118,14 @@ class array_phase_estimator_impl : public array_phase_estimator
                                    2 * core::pi);
         }
         // Channels on separate frequency references turn against each other;
-        // the sum's phase is then wherever the turning stopped. 10 deg over
-        // the average is far beyond a drift over it (the harsh profile's 10
-        // deg over 10 s moves about 1.5 deg in 65 ms); z = 3.29 against the
-        // noise (a false alarm at most 1e-3, the SE being conservative).
-        double turn = 0.0;
-        const int rc = d_acc.rotating_channel(3.29, 10.0 * core::pi / 180.0, turn);
-        if (rc > 0) {
-            const double per = d_tone_freq != 0.0 ? double(d_tone_block) : 1.0;
-            const double steps = double(d_acc.count() - 1) * per;
+        // the sum's phase is then wherever the turning stopped.
+        const bool tone = d_tone_freq != 0.0;
+        const core::rx_rotation rot =
+            core::find_rx_rotation(d_acc,
+                                   tone ? long(d_tone_block) : 1L,
+                                   tone ? &d_sub : nullptr,
+                                   long(d_sub_block));
+        if (rot.channel > 0) {
             char buf[320];
             std::snprintf(buf,
                           sizeof buf,
@@ -132,10 +134,10 @@ class array_phase_estimator_impl : public array_phase_estimator
                           "are not on one frequency reference, so no fixed calibration "
                           "exists; share the 10 MHz reference (a recalibrate message "
                           "starts again)",
-                          rc,
-                          turn * 180.0 / core::pi,
+                          rot.channel,
+                          rot.turn_rad * 180.0 / core::pi,
                           static_cast<long long>(d_avg),
-                          turn / (2.0 * core::pi * steps));
+                          rot.cycles_per_snapshot);
             why = buf;
             fatal = true;
             return {};
@@ -162,10 +164,13 @@ public:
           d_expected(std::move(expected)),
           d_tone_freq(tone_freq),
           d_tone_block(tone_block),
+          d_sub_block(core::rx_rotation_sub_block(long(tone_block))),
           d_z(n),
+          d_zs(n),
           d_cal_port(pmt::mp("cal")),
           d_recal_port(pmt::mp("recalibrate")),
           d_acc(n),
+          d_sub(n),
           d_snap(n),
           d_pow(n)
     {
@@ -216,8 +221,9 @@ public:
                     const core::cdouble rot =
                         std::polar(1.0, -2 * core::pi * (ft - std::floor(ft)));
                     for (int c = 0; c < d_n; ++c) {
-                        const core::cdouble rc = s[c];
-                        d_z[c] += rc * rot;
+                        const core::cdouble rc = core::cdouble(s[c]) * rot;
+                        d_z[c] += rc;
+                        d_zs[c] += rc;
                         d_pow[c] += std::norm(rc);
                     }
                     d_peak = std::max(d_peak, peak);
@@ -230,6 +236,11 @@ public:
                     d_acc.add(d_snap.data());
                     d_peak = std::max(d_peak, peak);
                     ++d_good;
+                }
+                if (d_tone_freq != 0.0 && (++d_zsk == d_sub_block || d_k + 1 == d_avg)) {
+                    d_sub.add(d_zs.data());
+                    std::fill(d_zs.begin(), d_zs.end(), core::cdouble(0));
+                    d_zsk = 0;
                 }
                 if (d_tone_freq != 0.0 && (++d_zk == d_tone_block || d_k + 1 == d_avg)) {
                     // a completed (or the last, partial) tone block

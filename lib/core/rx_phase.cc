@@ -61,6 +61,8 @@ std::vector<double> product_phase_sum::rotation() const
 
 int product_phase_sum::rotating_channel(double z,
                                         double floor_rad,
+                                        double min_step_rad,
+                                        bool rayleigh,
                                         double& turn_rad) const
 {
     turn_rad = 0.0;
@@ -76,13 +78,75 @@ int product_phase_sum::rotating_channel(double z,
         const double q = std::max(0.0, 0.5 * (d_qa[c] - std::real(d_q2[c] * rot2)));
         const double se = std::sqrt(K / (K - 1.0) * q / m2);
         const double turn = w * double(d_count - 1);
-        if (std::isfinite(se) && std::abs(turn) > floor_rad &&
+        // the lag-one sum itself z SDs above zero (Rayleigh: at most exp(-z^2)
+        // of noise-only sums pass): a sum of noise has a uniform phase, which
+        // its linearised SE does not describe
+        if (std::isfinite(se) && (!rayleigh || m2 > z * z * d_qa[c]) &&
+            std::abs(w) > min_step_rad && std::abs(turn) > floor_rad &&
             std::abs(turn) > z * se * double(d_count - 1)) {
             turn_rad = turn;
             return c;
         }
     }
     return -1;
+}
+
+long rx_rotation_sub_block(long block) { return std::max(1L, block / 64); }
+
+namespace {
+// z with P(|N(0,1)| > z) = p (bisection on erfc: monotone, 60 halvings)
+double two_sided_z(double p)
+{
+    double lo = 0.0, hi = 40.0;
+    for (int i = 0; i < 60; ++i) {
+        const double mid = 0.5 * (lo + hi);
+        (std::erfc(mid / std::sqrt(2.0)) > p ? lo : hi) = mid;
+    }
+    return 0.5 * (lo + hi);
+}
+} // namespace
+
+double rx_rotation_sub_z(int n) { return two_sided_z(5e-4 / double(std::max(1, n - 1))); }
+
+rx_rotation find_rx_rotation(const product_phase_sum& obs,
+                             long obs_len,
+                             const product_phase_sum* sub,
+                             long sub_len)
+{
+    // z = 3.29 on the observations: main's test (a false alarm at most 1e-3
+    // per channel against the noise, the SE being conservative there: the
+    // linear terms of adjacent q telescope); 10 deg: more than the harsh
+    // profile's drift moves in a 65536-snapshot average (about 1.5 deg); 1e-6
+    // cycles per snapshot: below any two separate references (docs/ota.md)
+    constexpr double z = 3.29, floor_rad = 10.0 * pi / 180.0, min_rate = 1e-6;
+    rx_rotation r;
+    const auto found = [&r](const product_phase_sum& acc,
+                            long len,
+                            double zz,
+                            double min_cycles,
+                            bool rayleigh) {
+        double turn = 0.0;
+        const int c = acc.rotating_channel(
+            zz, floor_rad, 2.0 * pi * min_cycles * double(len), rayleigh, turn);
+        if (c < 0)
+            return false;
+        r.channel = c;
+        r.turn_rad = turn;
+        r.cycles_per_snapshot = turn / (2.0 * pi * double(len) * double(acc.count() - 1));
+        return true;
+    };
+    // The sub-blocks first: where both see a turn, theirs is not aliased.
+    // Their sums can be noise-dominated where the blocks' are not (1/64 of
+    // the coherent gain), where the linearised SE is about exact rather than
+    // conservative: half the 1e-3 per average is split over their n - 1
+    // tests, and their lag-one sum must pass the Rayleigh condition. The
+    // observations' own test is main's, without that condition, which needs
+    // at least 12 observations to be met at all (|sum q|^2 <= K sum |q|^2).
+    const double z_sub = rx_rotation_sub_z(int(obs.sums().size()));
+    if (!(sub &&
+          found(*sub, sub_len, z_sub, std::max(min_rate, 0.25 / double(obs_len)), true)))
+        found(obs, obs_len, z, min_rate, false);
+    return r;
 }
 
 std::vector<double> product_phase_sum::phase_se() const

@@ -1016,11 +1016,13 @@ class qa_ota_blocks(gr_unittest.TestCase):
         # 0.02 ppm per channel: up to 1e-4 cycles per snapshot, several turns
         # over a 65536-snapshot average). No fixed calibration exists: the
         # estimator publishes none and says why, where it used to publish the
-        # phase at which the turning stopped (58-116 deg rms off). The same
-        # radios with the CFOs off calibrate. Reference: the emulator's own CFOs.
+        # phase at which the turning stopped (58-116 deg rms off); at 6 ppm
+        # (relative offsets of kHz, many cycles per tone block: aliased) too.
+        # The same radios with the CFOs off calibrate. Reference: the
+        # emulator's own CFOs.
         n = 65536
         res = {}
-        for ppm in (0.02, 0.0):
+        for ppm in (0.02, 6.0, 0.0):
             prof = isac.core.impairment_profile.named("typical")
             prof.sense_cfo_ppm = ppm
             emu = emulator(seed=3, impairments=prof, pilot_deg=-20.0, pilot_snr_db=20.0, pilot_len=0)
@@ -1035,12 +1037,80 @@ class qa_ota_blocks(gr_unittest.TestCase):
             tb.run()
             turn = 360.0 * np.abs(np.array(emu.rx_cfo()) - emu.rx_cfo()[0]) * n
             res[ppm] = (len(store.msgs), est.rejected_count(), turn)
-        msgs, rejected, turn = res[0.02]
-        self.assertGreater(turn.max(), 100.0, turn)  # the draw turns: the case is a real one
-        self.assertEqual((msgs, rejected), (0, 1), res)  # one-shot: stops at the first average
+        for ppm in (0.02, 6.0):
+            msgs, rejected, turn = res[ppm]
+            self.assertGreater(turn.max(), 100.0, turn)  # the draw turns: the case is a real one
+            self.assertEqual((msgs, rejected), (0, 1), res)  # one-shot: stops at the first average
         msgs, rejected, turn = res[0.0]
         self.assertEqual(turn.max(), 0.0)
         self.assertEqual((msgs, rejected), (1, 0), res)
+
+    def test_receive_rotation_aliased_or_slow(self):
+        # The rotation rule on tone blocks of 1024 (1 MS/s), against the
+        # phases set here. (1) Two radios on separate references, channels 2
+        # and 3 on the second one, 3.02 cycles per block (2.95 kHz) off: their
+        # tone leaves the demodulated bin, their block sums are noise and the
+        # block lag sees no turn, so the old rule published random phases there
+        # (every one of 20 draws at 20 dB; +-0.025 cycles per block around each
+        # whole number, 5 % of the offsets near 3); the sub-blocks of 16 see
+        # the rotation: refused. (2) One reference and a slow trend (a warm-up): 12
+        # deg over 0.5 s on channel 3 at 40 dB per snapshot (a cabled source),
+        # 7e-8 cycles per snapshot, which the old rule refused as separate
+        # references: published, each phase within 4 SEs of its mean over the
+        # average.
+        rng = np.random.default_rng(23)
+        L, f = 1024, 0.0625
+        psi = np.array([0.0, 2.2, -0.6, 1.3])
+        cases = []
+        n = 65536
+        t = np.arange(n)[:, None]
+        ph = psi + 2 * np.pi * np.array([0.0, 0.0, 3.02 / L, 3.02 / L]) * t
+        cases.append((10.0, n, ph))
+        n = 2 ** 19
+        t = np.arange(n)[:, None]
+        ph = psi + np.radians(np.array([0.0, 2.0, -4.0, 12.0])) * t / n
+        cases.append((100.0, n, ph))
+        res = []
+        for amp, n, ph in cases:
+            r = (amp * np.exp(1j * (2 * np.pi * f * np.arange(n)[:, None] + ph))
+                 + (rng.standard_normal((n, 4)) + 1j * rng.standard_normal((n, 4))) * np.sqrt(0.5))
+            tb = gr.top_block()
+            est = isac.array_phase_estimator(4, 0.0, n, 0.5, False, False, f, L)
+            store = msg_store()
+            tb.connect(blocks.vector_source_c(r.astype(np.complex64).ravel(), False, 4), est)
+            tb.msg_connect(est, "cal", store, "in")
+            tb.run()
+            res.append((store.msgs, est.rejected_count()))
+        self.assertEqual((len(res[0][0]), res[0][1]), (0, 1))
+        msgs, rejected = res[1]
+        self.assertEqual((len(msgs), rejected), (1, 0))
+        truth = np.angle(np.mean(np.exp(1j * (cases[1][2] - cases[1][2][:, :1])), axis=0))
+        err = np.angle(np.exp(1j * (np.array(msgs[0]["phases_rad"]) - truth)))
+        se = np.array(msgs[0]["phases_se_rad"])
+        self.assertTrue(np.all(np.abs(err[1:]) < 4 * se[1:]), (err, se))
+
+    def test_receive_rotation_few_blocks(self):
+        # The block's own defaults with a tone (n_avg 4096, tone_block 1024:
+        # 4 blocks) and 8 blocks, 20 dB per snapshot, channel 1 turning 2e-5
+        # or 1e-4 cycles per snapshot (20 or 100 Hz at 1 MS/s; 29, 147, 295
+        # deg over the average): a lag-one sum over 3 or 7 block steps cannot
+        # pass a Rayleigh condition at z = 3.29 (that needs 12 observations),
+        # so a rule gated by it published these phases; refused, as before
+        # the rate floor.
+        rng = np.random.default_rng(31)
+        f, psi = 0.0625, np.array([0.0, 0.5, -1.4, 2.3])
+        for n, rate in ((4096, 2e-5), (4096, 1e-4), (8192, 1e-4)):
+            t = np.arange(n)[:, None]
+            ph = psi + 2 * np.pi * np.array([0.0, rate, 0.0, 0.0]) * t
+            r = (10.0 * np.exp(1j * (2 * np.pi * f * t + ph))
+                 + (rng.standard_normal((n, 4)) + 1j * rng.standard_normal((n, 4))) * np.sqrt(0.5))
+            tb = gr.top_block()
+            est = isac.array_phase_estimator(4, 0.0, n, 0.5, False, False, f, 1024)
+            store = msg_store()
+            tb.connect(blocks.vector_source_c(r.astype(np.complex64).ravel(), False, 4), est)
+            tb.msg_connect(est, "cal", store, "in")
+            tb.run()
+            self.assertEqual((len(store.msgs), est.rejected_count()), (0, 1), (n, rate))
 
     def test_receive_phase_standard_error(self):
         # "phases_se_rad": the spread of the products z_n z_0^* over the tone
