@@ -26,6 +26,13 @@ follow from the number of snapshots.
   400  beampattern_probe and the function apps/isac_demo plots: the main lobe
        at the precoder's target, and the power the channel sees toward +-theta
        in both geometries equals the probe's.
+  600  design.bistatic (superposition design for the channel's user, h the
+       conjugate of its published row) -> factorize -> isac_channel (bistatic,
+       target_snr_db = scene.target_snr_db) -> bistatic_doa_rx with S_D and
+       p_gauss_block, and doa_mle on c_block: theta near +doa within 6 sqrt(CRB),
+       pooled MSE against the design's CRB (rad^2, converted), tnr_est against
+       the scene's TNR within 0.5 dB, the plug-in crb_deg2 against the design's,
+       the user's SINR against the design's.
 
 Run directly to print the set-vs-measured table.
 """
@@ -466,6 +473,105 @@ class qa_system_conventions(gr_unittest.TestCase):
                     "main lobe err <= %.2f HPBW" % worst_pk, "< 0.25 HPBW")
             summary("%s -> channel echo toward +-theta" % kind, "both", "-", "probe P(+-theta)/N_T",
                     "max rel. err %.1e" % worst_pow, "< 1e-3")
+
+    # ------------------------------------------ 600: design API -> blocks
+    def run_design_chain(self, NT, NR, dod, doa, tnr_db, rng, seed, L=256, n_cpi=30):
+        """design.bistatic superposition design for a user of isac_channel ->
+        factorize -> x = W_G g + S_D through isac_channel (bistatic) ->
+        bistatic_doa_rx told S_D (known part) and the Gaussian part's p_gauss,
+        and doa_mle on the Waveform's c_block. The user's channel h is the
+        conjugate of the channel's published row (rows are h^H)."""
+        from gnuradio.isac.design import bistatic as s4
+        s2, sc2 = 1.0, 0.1
+
+        def chan(tnr):  # the same seed: the same user channel
+            return isac.isac_channel(NT, 1, NR, "rayleigh", [], [sc2], 10.0, 0, seed, "bistatic", 0.0, dod, doa, tnr,
+                                     [], [], s2, "fixed", L, 0)
+
+        h = np.array(chan(0.0).channel()).reshape(NT).conj()
+        beta2 = 10 ** (tnr_db / 10) * s2 / (NT * NR)
+        sc = s4.make_scene(NT, NR, dod, doa, h, 1.0, sc2, s2, math.sqrt(beta2), L)
+        des = s4.superposition_design(sc, 0.5 * sc.snr_max)
+        w = s4.factorize(des, sc.a, L)
+        n = L * n_cpi
+        r = w.W_G.shape[1]
+        g = (rng.standard_normal((r, n)) + 1j * rng.standard_normal((r, n))) / math.sqrt(2)
+        sd = w.S_D[:, np.arange(n) % L].T
+        x = (w.W_G @ g).T + sd
+        ch = chan(sc.target_snr_db)
+        rx = isac.bistatic_doa_rx(NT, NR, dod, L, "known", -90.0, 90.0, 0.1, s2, w.p_gauss_block, "newton")
+        dm = isac.doa_mle(NR, L, "known", -90.0, 90.0, 0.1, s2, w.p_gauss_block, "newton")
+        tb = gr.top_block()
+        src = vsrc(x)
+        ys, sk, skc, dbg = blocks.vector_sink_c(1), blocks.vector_sink_f(), blocks.vector_sink_f(), blocks.message_debug()
+        tb.connect(src, ch)
+        tb.connect((ch, 0), ys)
+        tb.connect((ch, 1), (rx, 0))
+        tb.connect(vsrc(sd), (rx, 1))
+        tb.connect(rx, sk)
+        tb.connect((ch, 1), (dm, 0))
+        tb.connect(vsrc(np.tile(w.c_block, n_cpi)[:, None]), (dm, 1))
+        tb.connect(dm, skc)
+        tb.msg_connect(rx, "doa", dbg, "store")
+        tb.run()
+        m = messages(dbg)
+        # the user's SINR: regress y on the Gaussian streams (the information);
+        # the rest is S_D's interference and the noise
+        y = np.array(ys.data())
+        coef = np.linalg.lstsq(g.T, y, rcond=None)[0]
+        sig = g.T @ coef
+        sinr = np.mean(np.abs(sig) ** 2) / np.mean(np.abs(y - sig) ** 2)
+        return dict(design=des, th=np.array(sk.data(), float), th_c=np.array(skc.data(), float),
+                    tnr_est=np.array([mm["tnr_est"] for mm in m]), crb_msg=np.array([mm["crb_deg2"] for mm in m]),
+                    sinr=sinr, n=n, tnr_db=sc.target_snr_db)
+
+    def test_600_design_waveform_through_channel_and_doa(self):
+        # the design API's scene and waveform against the blocks: TNR
+        # (|beta|^2 n_tx n_rx / sigma_s^2, target_snr_db), p_gauss scale
+        # (p_gauss_block), reference c_block = steering_reference's c_t, the
+        # user channel h = conj(row of H), CRB in rad^2 against the DoA in deg
+        rng = np.random.default_rng(SEED + 600)
+        pooled, worst = [], {"tnr": 0.0, "crb": [], "sinr": 0.0}
+        for d, (dod, doa) in enumerate(draw_scenes(rng, 2, n=6, lo=-60.0, hi=60.0)):
+            NT, NR = int(rng.choice([5, 7, 8])), int(rng.choice([9, 12, 15]))
+            tnr_db = float(rng.uniform(-4.0, -1.0))
+            r = self.run_design_chain(NT, NR, dod, doa, tnr_db, rng, 6000 + d)
+            des = r["design"]
+            tag = "N_T %d N_R %d dod %.2f doa %.2f TNR %.2f dB" % (NT, NR, dod, doa, tnr_db)
+            self.assertAlmostEqual(r["tnr_db"], tnr_db, places=9)
+            self.assertGreater(des.p_det, 0.0, tag)  # a mixed design: both parts
+            self.assertGreater(des.p_gauss, 0.0, tag)
+            crb_deg2 = des.crb * (180.0 / math.pi) ** 2
+            err = r["th"] - doa
+            self.assertEqual(len(err), 30)
+            self.assertLess(np.max(np.abs(err)), 6 * math.sqrt(crb_deg2) + 0.05, tag)
+            np.testing.assert_allclose(r["th_c"], r["th"], atol=2e-3, err_msg=tag)
+            # tnr_est = TNR * p_hat / p, p the expectation: its mean over the CPIs
+            dtnr = db(np.mean(r["tnr_est"])) - tnr_db
+            self.assertLess(abs(dtnr), 0.5, tag)
+            # the plug-in CRB of the messages against the design's bound
+            q = np.median(r["crb_msg"]) / crb_deg2
+            self.assertGreater(q, 0.75, tag)
+            self.assertLess(q, 1.35, tag)
+            # the user's SINR: ratio of two sample means of n terms, relative std
+            # about sqrt(2/n)
+            self.assertLess(abs(r["sinr"] / des.sinr - 1), 4 * math.sqrt(2.0 / r["n"]), tag)
+            pooled += list(err ** 2 / crb_deg2)
+            worst["tnr"] = max(worst["tnr"], abs(dtnr))
+            worst["crb"].append(q)
+            worst["sinr"] = max(worst["sinr"], abs(r["sinr"] / des.sinr - 1))
+        # MSE/CRB of an efficient estimator: a mean of chi^2_1 terms, relative std
+        # sqrt(2/n); 0.1 more for the mixed estimator's heuristic |beta| at these SNRs
+        ratio = float(np.mean(pooled))
+        self.assertLess(abs(ratio - 1.0), 4 * math.sqrt(2.0 / len(pooled)) + 0.1)
+        summary("design.bistatic -> channel -> bistatic_doa_rx", "bistatic", "inf",
+                "TNR = scene.target_snr_db, p_gauss_block", "MSE/CRB %.3f (%d CPIs)" % (ratio, len(pooled)),
+                "|. - 1| < %.2f" % (4 * math.sqrt(2.0 / len(pooled)) + 0.1))
+        summary("  tnr_est, crb_deg2 vs design", "bistatic", "inf", "target_snr_db, design.crb in deg^2",
+                "tnr err max |%.2f| dB, crb_deg2/CRB %.2f..%.2f" % (worst["tnr"], min(worst["crb"]), max(worst["crb"])),
+                "< 0.5 dB, 0.75..1.35")
+        summary("  user SINR vs design.sinr", "-", "-", "h = conj(row of H)", "max rel. err %.3f" % worst["sinr"],
+                "< 4 sqrt(2/n)")
 
     # --------------------------------------------------- the removed knobs
     def test_500_sign_knobs_are_gone(self):
