@@ -33,6 +33,12 @@ follow from the number of snapshots.
        pooled MSE against the design's CRB (rad^2, converted), tnr_est against
        the scene's TNR within 0.5 dB, the plug-in crb_deg2 against the design's,
        the user's SINR against the design's.
+  700  tx_phase_estimator with its reference receiver at a random angle off
+       broadside -> array_phase_corrector -> the chains' gains: the radiated
+       vector is the precoder's up to one common factor.
+  800  isac_channel target_delay -> loop_delay_estimator -> its aligned
+       outputs -> steering_reference / doa_mle: the delay (its sign) and the
+       target's angle.
 
 Run directly to print the set-vs-measured table.
 """
@@ -572,6 +578,102 @@ class qa_system_conventions(gr_unittest.TestCase):
                 "< 0.5 dB, 0.75..1.35")
         summary("  user SINR vs design.sinr", "-", "-", "h = conj(row of H)", "max rel. err %.3f" % worst["sinr"],
                 "< 4 sqrt(2/n)")
+
+    # -------------------------- 700: transmit calibration from a far receiver
+    def test_700_tx_calibration_from_a_far_field_receiver(self):
+        # tx_phase_estimator with its reference receiver at a random angle off
+        # broadside (a user's radio, ref_deg != 0): the receiver sees a(ref)^T D x
+        # for chain gains D (written out here); the cal dict through
+        # array_phase_corrector in front of D must radiate x up to one common
+        # factor, so every beam points where the precoder aims it
+        rng = np.random.default_rng(SEED + 700)
+        worst = 0.0
+        for d, (ref, th) in enumerate(draw_scenes(rng, 2, n=6)):
+            NT = int(rng.choice([5, 7, 9]))
+            chain = 10 ** (rng.uniform(-2, 2, NT) / 20) * np.exp(1j * rng.uniform(-math.pi, math.pi, NT))
+            n, lag = 40000, int(rng.integers(0, 8))
+            x = (rng.standard_normal((n, NT)) + 1j * rng.standard_normal((n, NT))) / math.sqrt(2)
+            y = (x * chain) @ (g_unit(NT, ref) * math.sqrt(NT))
+            y = np.r_[np.zeros(lag), y[:n - lag]] + 0.05 * (rng.standard_normal(n) + 1j * rng.standard_normal(n))
+            est, dbg = isac.tx_phase_estimator(NT, ref, 0.5, 16, 16384, 32), blocks.message_debug()
+            tb = gr.top_block()
+            tb.connect(vsrc(x), (est, 0))
+            tb.connect(vsrc(y[:, None]), (est, 1))
+            tb.msg_connect(est, "cal", dbg, "store")
+            tb.run()
+            self.assertGreaterEqual(dbg.num_messages(), 1)
+            cal = pmt.dict_delete(dbg.get_message(0), pmt.intern("offset"))
+            self.assertEqual(pmt.to_python(cal)["lag"], lag)
+            xb = np.outer(np.exp(2j * np.pi * rng.random(64)), g_unit(NT, th).conj())  # a beam at th
+            fix, sk = isac.array_phase_corrector(NT, [], False), blocks.vector_sink_c(NT)
+            fix._post(pmt.intern("cal"), cal)
+            tb = gr.top_block()
+            tb.connect(vsrc(xb), fix, sk)
+            tb.run()
+            self.assertEqual(fix.updates(), 1)
+            rad = np.array(sk.data()).reshape(-1, NT) * chain
+            c = np.vdot(xb.ravel(), rad.ravel()) / np.vdot(xb.ravel(), xb.ravel())
+            rel = np.linalg.norm(rad - c * xb) / np.linalg.norm(c * xb)
+            # phase SE ~ 0.05 / sqrt(16384 * |gain|^2) ~ 5e-4 rad per element
+            self.assertLess(rel, 0.01, "N_T %d ref %.2f: radiated differs from x by %.3g" % (NT, ref, rel))
+            P = isac.transmit_beampattern(rad, [th, -th])
+            self.assertGreater(P[0], P[1])
+            worst = max(worst, rel)
+        summary("far receiver -> tx_phase_estimator -> corrector", "-", "-", "ref_deg in (-70, 70)",
+                "max ||D W x - c x|| / ||c x|| %.1e" % worst, "< 0.01")
+
+    # ----------------------------- 800: echo delay -> loop delay -> DoA
+    def test_800_echo_delay_then_doa(self):
+        # isac_channel's target_delay D (a static target) -> loop_delay_estimator
+        # (x on in0, the echo on in1) -> its aligned outputs -> steering_reference
+        # and doa_mle: the estimate is D (not -D, not the fraction's mirror) and the
+        # DoA of the aligned CPIs is the target's
+        rng = np.random.default_rng(SEED + 800)
+        worst_d, worst_th, worst_tnr = 0.0, 0.0, 0.0
+        for d, (th,) in enumerate(draw_scenes(rng, 1, n=6)):
+            NT, NR, L = int(rng.choice([4, 5, 7])), int(rng.choice([6, 9])), 128
+            D = int(rng.integers(1, 48))
+            n = 4096 + 12 * L
+            x = (rng.standard_normal((n, NT)) + 1j * rng.standard_normal((n, NT))) / math.sqrt(2)
+            ch = isac.isac_channel(NT, 1, NR, "rayleigh", [], [1.0], 10.0, 0, 8000 + d, "monostatic", th, 0.0, 0.0,
+                                   20.0, [], [], 1.0, "fixed", 1 << 40, D)
+            le, dbg = isac.loop_delay_estimator(NT, NR, 64, 4096, False, 12.0, 0.0), blocks.message_debug()
+            ref = isac.steering_reference(NT, th)
+            doa = isac.doa_mle(NR, L, "known", -90.0, 90.0, 0.1, 1.0, 0.0, "newton")
+            sk = blocks.vector_sink_f()
+            tb = gr.top_block()
+            src = vsrc(x)
+            tb.connect(src, ch)
+            tb.connect((ch, 0), blocks.null_sink(gr.sizeof_gr_complex))
+            tb.connect(src, (le, 0))
+            tb.connect((ch, 1), (le, 1))
+            tb.connect((le, 0), ref, (doa, 1))
+            tb.connect((le, 1), (doa, 0))
+            tb.connect(doa, sk)
+            tb.msg_connect(le, "delay", dbg, "store")
+            dm = blocks.message_debug()
+            tb.msg_connect(doa, "doa", dm, "store")
+            tb.run()
+            m = messages(dbg)
+            self.assertEqual(len(m), 1)
+            self.assertTrue(m[0]["valid"])
+            err = m[0]["delay"] - D
+            self.assertLess(abs(err), 5 * m[0]["delay_se"] + 0.01, "D %d read %.3f" % (D, m[0]["delay"]))
+            # the CPIs after the estimate (it takes effect at snapshot offset + 1)
+            th_hat = np.array(sk.data(), float)[4096 // L + 1:]
+            self.assertGreaterEqual(len(th_hat), 8)
+            self.assertLess(np.max(np.abs(th_hat - th)), 0.5, "theta %.2f read %s" % (th, th_hat))
+            # a strong echo still points at theta against a misaligned reference,
+            # but it then correlates over ~sqrt(L) of the L snapshots: tnr_est
+            # (fixed gain, known mode) is the channel's 20 dB only when aligned
+            tnr = db(np.mean([mm["tnr_est"] for mm in messages(dm)[4096 // L + 1:]]))
+            self.assertLess(abs(tnr - 20.0), 0.5, "D %d: tnr_est %.2f dB" % (D, tnr))
+            worst_tnr = max(worst_tnr, abs(tnr - 20.0))
+            worst_d, worst_th = max(worst_d, abs(err)), max(worst_th, np.max(np.abs(th_hat - th)))
+        summary("channel target_delay -> loop_delay_estimator -> DoA", "monostatic", "inf",
+                "D in [1, 48) snapshots, theta in (-70, 70)",
+                "delay err max %.3f, theta err max %.3f deg, tnr_est err max %.2f dB" % (worst_d, worst_th, worst_tnr),
+                "5 SE + 0.01, 0.5 deg, 0.5 dB")
 
     # --------------------------------------------------- the removed knobs
     def test_500_sign_knobs_are_gone(self):
