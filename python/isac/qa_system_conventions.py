@@ -39,6 +39,8 @@ follow from the number of snapshots.
   800  isac_channel target_delay -> loop_delay_estimator -> its aligned
        outputs -> steering_reference / doa_mle: the delay (its sign) and the
        target's angle.
+  900  radio_emulator (profile "none") -> steering_reference / doa_mle: the
+       target at +theta within 5 sqrt(CRB), target_snr_db read back by tnr_est.
 
 Run directly to print the set-vs-measured table.
 """
@@ -674,6 +676,49 @@ class qa_system_conventions(gr_unittest.TestCase):
                 "D in [1, 48) snapshots, theta in (-70, 70)",
                 "delay err max %.3f, theta err max %.3f deg, tnr_est err max %.2f dB" % (worst_d, worst_th, worst_tnr),
                 "5 SE + 0.01, 0.5 deg, 0.5 dB")
+
+    # ------------------------------- 900: the emulated radio's target -> DoA
+    def test_900_emulated_target_tnr_and_angle(self):
+        # radio_emulator (profile "none", a static target) -> doa_mle with
+        # steering_reference: the target at +theta, and its target_snr_db the
+        # TNR zeta_0^2/radar_noise_var of isac_channel (tnr_est, known mode, reads
+        # it); x well below the DAC's full scale (the profile still clips there)
+        rng = np.random.default_rng(SEED + 900)
+        worst_th, worst_tnr = 0.0, 0.0
+        for d, (th,) in enumerate(draw_scenes(rng, 1, n=4)):
+            NT, NR, L, n_cpi = int(rng.choice([3, 5, 6])), int(rng.choice([7, 10])), 256, 16
+            tnr_db, s2 = float(rng.uniform(5.0, 15.0)), float(10 ** rng.uniform(-4, -2))
+            x = 0.3 * (rng.standard_normal((L * n_cpi, NT)) + 1j * rng.standard_normal((L * n_cpi, NT))) / math.sqrt(2)
+            em = isac.radio_emulator(NT, NR, 1, 1e6, 2.45e9, [10.0], "los", 1.0, 10.0, 0.1, th, tnr_db, [], [], s2,
+                                     0, 0.0, 20.0, 0.0625, -1, False, 30.0, "none", 900 + d, False, 0, 1024, 20.0, 3,
+                                     True, 0)
+            ref = isac.steering_reference(NT, th)
+            doa = isac.doa_mle(NR, L, "known", -90.0, 90.0, 0.1, s2, 0.0, "newton")
+            sk, dbg = blocks.vector_sink_f(), blocks.message_debug()
+            tb = gr.top_block()
+            src = vsrc(x)
+            tb.connect(src, em)
+            tb.connect((em, 0), (doa, 0))
+            tb.connect((em, 1), blocks.null_sink(gr.sizeof_gr_complex))
+            tb.connect(src, ref, (doa, 1))
+            tb.connect(doa, sk)
+            tb.msg_connect(doa, "doa", dbg, "store")
+            tb.run()
+            est = np.array(sk.data(), float)
+            m = messages(dbg)
+            self.assertEqual(len(est), n_cpi)
+            # CRB of the known mode (unit-norm g_R, |beta|^2 = TNR s2): 1/(2 TNR
+            # sum|c_t|^2 ||P_perp dg||^2) rad^2, ||P_perp dg||^2 = pi^2 cos^2 (N^2-1)/12
+            c = (x @ g_unit(NT, th)).reshape(n_cpi, L)
+            fim = 2 * 10 ** (tnr_db / 10) * np.sum(np.abs(c) ** 2, axis=1) * math.pi ** 2 * \
+                math.cos(math.radians(th)) ** 2 * (NR ** 2 - 1) / 12
+            sd = np.degrees(1 / np.sqrt(fim))
+            self.assertLess(np.max(np.abs(est - th) / sd), 5.0, "theta %.2f read %s" % (th, est))
+            dtnr = db(np.mean([mm["tnr_est"] for mm in m])) - tnr_db
+            self.assertLess(abs(dtnr), 0.5, "theta %.2f TNR %.2f: tnr_est off by %.2f dB" % (th, tnr_db, dtnr))
+            worst_th, worst_tnr = max(worst_th, np.max(np.abs(est - th) / sd)), max(worst_tnr, abs(dtnr))
+        summary("radio_emulator (none) -> doa_mle", "monostatic", "inf", "theta in (-70, 70), TNR 5..15 dB",
+                "max |err|/sqrt(CRB) %.2f, tnr_est err max %.2f dB" % (worst_th, worst_tnr), "< 5, < 0.5 dB")
 
     # --------------------------------------------------- the removed knobs
     def test_500_sign_knobs_are_gone(self):
