@@ -203,8 +203,23 @@ class qa_design_bistatic(gr_unittest.TestCase):
             tb.connect(src, ref, sk)
             tb.run()
             np.testing.assert_allclose(np.array(sk.data()), w.c_block, rtol=0, atol=1e-5 * np.sqrt(sc.power))
+            # the block-scale pair from the vector actually passed: unit-norm
+            # a/sqrt(n), the module's conj(g_T), and a steering vector toward
+            # another angle (its own g_T); the paper-scale p_gauss stays the scene's
+            other = dod + rng.uniform(5.0, 15.0)
+            g2 = np.exp(-1j * np.pi * np.arange(n_tx) * np.sin(np.deg2rad(other))) / np.sqrt(n_tx)
+            for a, gt in ((sc.a / np.sqrt(n_tx), g), (g.conj(), g), (3.0 * np.exp(0.7j) * g2.conj(), g2)):
+                wa = s4.factorize(d, a, 32)
+                np.testing.assert_allclose(wa.c_block, gt @ w.S_D, atol=1e-12 * np.sqrt(sc.power))
+                self.assertAlmostEqual(wa.p_gauss_block / np.real(gt @ d.R_G @ gt.conj()), 1.0, 9)
+                self.assertEqual(wa.p_gauss, d.p_gauss)
         with self.assertRaises(ValueError):
             s4.factorize(d, np.r_[0.0, sc.a[1:]], 32)
+        # the old five-argument form still builds; the block-scale fields are unset
+        old = s4.Waveform(w.W_G, w.S_D, w.c_known, w.p_gauss, w.p_det)
+        self.assertIsNone(old.c_block)
+        self.assertIsNone(old.p_gauss_block)
+        self.assertEqual(old.transmit(4, 0).shape, (5, 4))
 
     def test_009_bad_input(self):
         sc = scene()
