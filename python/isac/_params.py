@@ -158,7 +158,7 @@ class emulated_radio:
         'target_snr_db', 'real', 'dB', -200.0, 200.0, False, False,
         None, None, None, None, False,
         '15.0',
-        'target SNR',
+        'target-to-noise ratio zeta_0^2/radar_noise_var (unit-norm steering, as isac_channel; docs/conventions.md)',
         None)
     clutter_deg = _spec(
         'clutter_deg', 'reals', 'deg', -90.0, 90.0, False, False,

@@ -16,7 +16,9 @@ class bistatic_doa_rx(gr.hier_block2):
     in simulation, wired).
     mode "known": x -> doa_mle in1, which forms c_t = g_T(phi)^T x_t (phi =
     tx_deg; steering_reference's product, in doa_mle's thread); p_gauss > 0
-    gives the mixed Gaussian + known estimator.
+    gives the mixed Gaussian + known estimator, and in1 then carries only the
+    known part s_t (design.bistatic's S_D, not x_t = W_G g_t + s_t: the
+    Gaussian part is already in p_gauss, and x_t would count it twice).
     mode "gaussian": x is not used (only p_gauss = g_T^T R_x g_T^* is known).
     out0: theta-hat in degrees, one float per CPI of cpi_len snapshots, in the
     module convention (docs/conventions.md): the angle isac_channel's rx_deg

@@ -181,6 +181,46 @@ class qa_design_bistatic(gr_unittest.TestCase):
         self.assertGreater(ratio, 0.5)
         self.assertLess(ratio, 1.6)
 
+    def test_011_waveform_in_the_blocks_scale(self):
+        # c_block is what steering_reference forms from S_D (the module's
+        # unit-norm g_T, element 0 reference) and p_gauss_block = g_T^T R_G g_T^*,
+        # both written out here; the scene's target_snr_db is |beta|^2 N_T N_R / s2
+        from gnuradio import blocks, gr, isac
+        rng = np.random.default_rng(11)
+        for n_tx, n_rx, dod, doa in ((7, 9, 23.7, -41.3), (8, 5, -52.1, 17.9), (5, 12, 38.4, 61.0)):
+            h = rng.standard_normal(n_tx) + 1j * rng.standard_normal(n_tx)
+            h *= np.sqrt(10 * 1e-9 / np.vdot(h, h).real)
+            sc = s4.make_scene(n_tx, n_rx, dod, doa, h, 1.0, 1e-9, 1e-11, 3e-7, 32)
+            self.assertAlmostEqual(sc.target_snr_db, 10 * np.log10(9e-14 * n_tx * n_rx / 1e-11), 9)
+            d = s4.superposition_design(sc, 0.5 * sc.snr_max)
+            w = s4.factorize(d, sc.a, 32)
+            g = np.exp(-1j * np.pi * np.arange(n_tx) * np.sin(np.deg2rad(dod))) / np.sqrt(n_tx)
+            np.testing.assert_allclose(w.c_block, g @ w.S_D, atol=1e-12 * np.sqrt(sc.power))
+            self.assertAlmostEqual(w.p_gauss_block / np.real(g @ d.R_G @ g.conj()), 1.0, 9)
+            tb = gr.top_block()
+            src = blocks.vector_source_c(w.S_D.T.astype(np.complex64).ravel().tolist(), False, n_tx)
+            ref, sk = isac.steering_reference(n_tx, dod), blocks.vector_sink_c()
+            tb.connect(src, ref, sk)
+            tb.run()
+            np.testing.assert_allclose(np.array(sk.data()), w.c_block, rtol=0, atol=1e-5 * np.sqrt(sc.power))
+            # the block-scale pair from the vector actually passed: unit-norm
+            # a/sqrt(n), the module's conj(g_T), and a steering vector toward
+            # another angle (its own g_T); the paper-scale p_gauss stays the scene's
+            other = dod + rng.uniform(5.0, 15.0)
+            g2 = np.exp(-1j * np.pi * np.arange(n_tx) * np.sin(np.deg2rad(other))) / np.sqrt(n_tx)
+            for a, gt in ((sc.a / np.sqrt(n_tx), g), (g.conj(), g), (3.0 * np.exp(0.7j) * g2.conj(), g2)):
+                wa = s4.factorize(d, a, 32)
+                np.testing.assert_allclose(wa.c_block, gt @ w.S_D, atol=1e-12 * np.sqrt(sc.power))
+                self.assertAlmostEqual(wa.p_gauss_block / np.real(gt @ d.R_G @ gt.conj()), 1.0, 9)
+                self.assertEqual(wa.p_gauss, d.p_gauss)
+        with self.assertRaises(ValueError):
+            s4.factorize(d, np.r_[0.0, sc.a[1:]], 32)
+        # the old five-argument form still builds; the block-scale fields are unset
+        old = s4.Waveform(w.W_G, w.S_D, w.c_known, w.p_gauss, w.p_det)
+        self.assertIsNone(old.c_block)
+        self.assertIsNone(old.p_gauss_block)
+        self.assertEqual(old.transmit(4, 0).shape, (5, 4))
+
     def test_009_bad_input(self):
         sc = scene()
         with self.assertRaises(ValueError):

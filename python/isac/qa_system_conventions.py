@@ -26,6 +26,21 @@ follow from the number of snapshots.
   400  beampattern_probe and the function apps/isac_demo plots: the main lobe
        at the precoder's target, and the power the channel sees toward +-theta
        in both geometries equals the probe's.
+  600  design.bistatic (superposition design for the channel's user, h the
+       conjugate of its published row) -> factorize -> isac_channel (bistatic,
+       target_snr_db = scene.target_snr_db) -> bistatic_doa_rx with S_D and
+       p_gauss_block, and doa_mle on c_block: theta near +doa within 6 sqrt(CRB),
+       pooled MSE against the design's CRB (rad^2, converted), tnr_est against
+       the scene's TNR within 4 SE + 0.15 dB, the plug-in crb_deg2 against the design's,
+       the user's SINR against the design's.
+  700  tx_phase_estimator with its reference receiver at a random angle off
+       broadside -> array_phase_corrector -> the chains' gains: the radiated
+       vector is the precoder's up to one common factor.
+  800  isac_channel target_delay -> loop_delay_estimator -> its aligned
+       outputs -> steering_reference / doa_mle: the delay (its sign) and the
+       target's angle.
+  900  radio_emulator (profile "none") -> steering_reference / doa_mle: the
+       target at +theta within 5 sqrt(CRB), target_snr_db read back by tnr_est.
 
 Run directly to print the set-vs-measured table.
 """
@@ -466,6 +481,269 @@ class qa_system_conventions(gr_unittest.TestCase):
                     "main lobe err <= %.2f HPBW" % worst_pk, "< 0.25 HPBW")
             summary("%s -> channel echo toward +-theta" % kind, "both", "-", "probe P(+-theta)/N_T",
                     "max rel. err %.1e" % worst_pow, "< 1e-3")
+
+    # ------------------------------------------ 600: design API -> blocks
+    def run_design_chain(self, NT, NR, dod, doa, tnr_db, rng, seed, L=256, n_cpi=30):
+        """design.bistatic superposition design for a user of isac_channel ->
+        factorize -> x = W_G g + S_D through isac_channel (bistatic) ->
+        bistatic_doa_rx told S_D (known part) and the Gaussian part's p_gauss,
+        and doa_mle on the Waveform's c_block. The user's channel h is the
+        conjugate of the channel's published row (rows are h^H). None when
+        the design has no deterministic part (p_det = 0: no known reference)."""
+        from gnuradio.isac.design import bistatic as s4
+        s2, sc2 = 1.0, 0.1
+
+        def chan(tnr):  # the same seed: the same user channel
+            return isac.isac_channel(NT, 1, NR, "rayleigh", [], [sc2], 10.0, 0, seed, "bistatic", 0.0, dod, doa, tnr,
+                                     [], [], s2, "fixed", L, 0)
+
+        h = np.array(chan(0.0).channel()).reshape(NT).conj()
+        beta2 = 10 ** (tnr_db / 10) * s2 / (NT * NR)
+        sc = s4.make_scene(NT, NR, dod, doa, h, 1.0, sc2, s2, math.sqrt(beta2), L)
+        des = s4.superposition_design(sc, 0.5 * sc.snr_max)
+        if not des.p_det > 0.0:
+            return None
+        w = s4.factorize(des, sc.a, L)
+        n = L * n_cpi
+        r = w.W_G.shape[1]
+        g = (rng.standard_normal((r, n)) + 1j * rng.standard_normal((r, n))) / math.sqrt(2)
+        sd = w.S_D[:, np.arange(n) % L].T
+        x = (w.W_G @ g).T + sd
+        ch = chan(sc.target_snr_db)
+        rx = isac.bistatic_doa_rx(NT, NR, dod, L, "known", -90.0, 90.0, 0.1, s2, w.p_gauss_block, "newton")
+        dm = isac.doa_mle(NR, L, "known", -90.0, 90.0, 0.1, s2, w.p_gauss_block, "newton")
+        tb = gr.top_block()
+        src = vsrc(x)
+        ys, sk, skc, dbg = blocks.vector_sink_c(1), blocks.vector_sink_f(), blocks.vector_sink_f(), blocks.message_debug()
+        tb.connect(src, ch)
+        tb.connect((ch, 0), ys)
+        tb.connect((ch, 1), (rx, 0))
+        tb.connect(vsrc(sd), (rx, 1))
+        tb.connect(rx, sk)
+        tb.connect((ch, 1), (dm, 0))
+        tb.connect(vsrc(np.tile(w.c_block, n_cpi)[:, None]), (dm, 1))
+        tb.connect(dm, skc)
+        tb.msg_connect(rx, "doa", dbg, "store")
+        tb.run()
+        m = messages(dbg)
+        # the user's SINR: regress y on the Gaussian streams (the information);
+        # the rest is S_D's interference and the noise
+        y = np.array(ys.data())
+        coef = np.linalg.lstsq(g.T, y, rcond=None)[0]
+        sig = g.T @ coef
+        sinr = np.mean(np.abs(sig) ** 2) / np.mean(np.abs(y - sig) ** 2)
+        return dict(design=des, th=np.array(sk.data(), float), th_c=np.array(skc.data(), float),
+                    tnr_est=np.array([mm["tnr_est"] for mm in m]), crb_msg=np.array([mm["crb_deg2"] for mm in m]),
+                    sinr=sinr, n=n)
+
+    def test_600_design_waveform_through_channel_and_doa(self):
+        # the design API's scene and waveform against the blocks: TNR
+        # (|beta|^2 n_tx n_rx / sigma_s^2, target_snr_db), p_gauss scale
+        # (p_gauss_block), reference c_block = steering_reference's c_t, the
+        # user channel h = conj(row of H), CRB in rad^2 against the DoA in deg
+        rng = np.random.default_rng(SEED + 600)
+        pooled, worst = [], {"tnr": 0.0, "tnr_se": 0.0, "crb": [], "sinr": 0.0}
+        d = 0
+        while len(worst["crb"]) < 6:
+            dod, doa = draw_scenes(rng, 2, n=1, lo=-60.0, hi=60.0)[0]
+            NT, NR = int(rng.choice([5, 7, 8])), int(rng.choice([9, 12, 15]))
+            tnr_db = float(rng.uniform(-1.0, 2.0))
+            r = self.run_design_chain(NT, NR, dod, doa, tnr_db, rng, 6000 + d)
+            d += 1
+            if r is None:  # a Gaussian-only design (p_det = 0): redraw
+                continue
+            des = r["design"]
+            tag = "N_T %d N_R %d dod %.2f doa %.2f TNR %.2f dB" % (NT, NR, dod, doa, tnr_db)
+            self.assertGreater(des.p_gauss, 0.0, tag)
+            crb_deg2 = des.crb * (180.0 / math.pi) ** 2
+            err = r["th"] - doa
+            self.assertEqual(len(err), 30)
+            self.assertLess(np.max(np.abs(err)), 6 * math.sqrt(crb_deg2) + 0.05, tag)
+            np.testing.assert_allclose(r["th_c"], r["th"], atol=2e-3, err_msg=tag)
+            # tnr_est = TNR * p_hat / p, p the expectation: its mean over the CPIs
+            # within 4 standard errors of that mean (from the CPIs' spread), plus
+            # 0.15 dB for the estimator's upward bias (|beta_hat|^2 taken at the
+            # maximising angle; about +0.1 dB at these TNRs)
+            t = r["tnr_est"]
+            se_db = 10 / math.log(10) * np.std(t, ddof=1) / (np.mean(t) * math.sqrt(len(t)))
+            dtnr = db(np.mean(t)) - tnr_db
+            self.assertLess(abs(dtnr), 4 * se_db + 0.15, "%s: tnr_est off by %.2f dB, SE %.2f" % (tag, dtnr, se_db))
+            # the plug-in CRB of the messages against the design's bound
+            q = np.median(r["crb_msg"]) / crb_deg2
+            self.assertGreater(q, 0.75, tag)
+            self.assertLess(q, 1.35, tag)
+            # the user's SINR: ratio of two sample means of n terms, relative std
+            # about sqrt(2/n)
+            self.assertLess(abs(r["sinr"] / des.sinr - 1), 4 * math.sqrt(2.0 / r["n"]), tag)
+            pooled += list(err ** 2 / crb_deg2)
+            worst["tnr"] = max(worst["tnr"], abs(dtnr))
+            worst["tnr_se"] = max(worst["tnr_se"], abs(dtnr) / se_db)
+            worst["crb"].append(q)
+            worst["sinr"] = max(worst["sinr"], abs(r["sinr"] / des.sinr - 1))
+        # MSE/CRB of an efficient estimator: a mean of chi^2_1 terms, relative std
+        # sqrt(2/n); an allowance of 0.1 (not from the trial count) for the mixed
+        # estimator's heuristic |beta| at these SNRs
+        ratio = float(np.mean(pooled))
+        self.assertLess(abs(ratio - 1.0), 4 * math.sqrt(2.0 / len(pooled)) + 0.1)
+        summary("design.bistatic -> channel -> bistatic_doa_rx", "bistatic", "inf",
+                "TNR = scene.target_snr_db, p_gauss_block", "MSE/CRB %.3f (%d CPIs)" % (ratio, len(pooled)),
+                "|. - 1| < %.2f" % (4 * math.sqrt(2.0 / len(pooled)) + 0.1))
+        summary("  tnr_est, crb_deg2 vs design", "bistatic", "inf", "target_snr_db, design.crb in deg^2",
+                "tnr err max |%.2f| dB (%.1f SE), crb_deg2/CRB %.2f..%.2f"
+                % (worst["tnr"], worst["tnr_se"], min(worst["crb"]), max(worst["crb"])),
+                "< 4 SE + 0.15 dB, 0.75..1.35")
+        summary("  user SINR vs design.sinr", "-", "-", "h = conj(row of H)", "max rel. err %.3f" % worst["sinr"],
+                "< 4 sqrt(2/n)")
+
+    # -------------------------- 700: transmit calibration from a far receiver
+    def test_700_tx_calibration_from_a_far_field_receiver(self):
+        # tx_phase_estimator with its reference receiver at a random angle off
+        # broadside (a user's radio, ref_deg != 0): the receiver sees a(ref)^T D x
+        # for chain gains D (written out here); the cal dict through
+        # array_phase_corrector in front of D must radiate x up to one common
+        # factor, so every beam points where the precoder aims it
+        rng = np.random.default_rng(SEED + 700)
+        worst = 0.0
+        for d, (ref, th) in enumerate(draw_scenes(rng, 2, n=6)):
+            NT = int(rng.choice([5, 7, 9]))
+            chain = 10 ** (rng.uniform(-2, 2, NT) / 20) * np.exp(1j * rng.uniform(-math.pi, math.pi, NT))
+            n, lag = 40000, int(rng.integers(0, 8))
+            x = (rng.standard_normal((n, NT)) + 1j * rng.standard_normal((n, NT))) / math.sqrt(2)
+            y = (x * chain) @ (g_unit(NT, ref) * math.sqrt(NT))
+            y = np.r_[np.zeros(lag), y[:n - lag]] + 0.05 * (rng.standard_normal(n) + 1j * rng.standard_normal(n))
+            est, dbg = isac.tx_phase_estimator(NT, ref, 0.5, 16, 16384, 32), blocks.message_debug()
+            tb = gr.top_block()
+            tb.connect(vsrc(x), (est, 0))
+            tb.connect(vsrc(y[:, None]), (est, 1))
+            tb.msg_connect(est, "cal", dbg, "store")
+            tb.run()
+            self.assertGreaterEqual(dbg.num_messages(), 1)
+            cal = pmt.dict_delete(dbg.get_message(0), pmt.intern("offset"))
+            self.assertEqual(pmt.to_python(cal)["lag"], lag)
+            xb = np.outer(np.exp(2j * np.pi * rng.random(64)), g_unit(NT, th).conj())  # a beam at th
+            fix, sk = isac.array_phase_corrector(NT, [], False), blocks.vector_sink_c(NT)
+            fix._post(pmt.intern("cal"), cal)
+            tb = gr.top_block()
+            tb.connect(vsrc(xb), fix, sk)
+            tb.run()
+            self.assertEqual(fix.updates(), 1)
+            rad = np.array(sk.data()).reshape(-1, NT) * chain
+            c = np.vdot(xb.ravel(), rad.ravel()) / np.vdot(xb.ravel(), xb.ravel())
+            rel = np.linalg.norm(rad - c * xb) / np.linalg.norm(c * xb)
+            # phase SE ~ 0.05 / sqrt(16384 * |gain|^2) ~ 5e-4 rad per element
+            self.assertLess(rel, 0.01, "N_T %d ref %.2f: radiated differs from x by %.3g" % (NT, ref, rel))
+            P = isac.transmit_beampattern(rad, [th, -th])
+            self.assertGreater(P[0], P[1])
+            worst = max(worst, rel)
+        summary("far receiver -> tx_phase_estimator -> corrector", "-", "-", "ref_deg in (-70, 70)",
+                "max ||D W x - c x|| / ||c x|| %.1e" % worst, "< 0.01")
+
+    # ----------------------------- 800: echo delay -> loop delay -> DoA
+    def test_800_echo_delay_then_doa(self):
+        # isac_channel's target_delay D (a static target) -> loop_delay_estimator
+        # (x on in0, the echo on in1) -> its aligned outputs -> steering_reference
+        # and doa_mle: the estimate is D (not -D, not the fraction's mirror) and the
+        # DoA of the aligned CPIs is the target's
+        rng = np.random.default_rng(SEED + 800)
+        worst_d, worst_th, worst_tnr = 0.0, 0.0, 0.0
+        for d, (th,) in enumerate(draw_scenes(rng, 1, n=6)):
+            NT, NR, L = int(rng.choice([4, 5, 7])), int(rng.choice([6, 9])), 128
+            D = int(rng.integers(1, 48))
+            n = 4096 + 12 * L
+            x = (rng.standard_normal((n, NT)) + 1j * rng.standard_normal((n, NT))) / math.sqrt(2)
+            ch = isac.isac_channel(NT, 1, NR, "rayleigh", [], [1.0], 10.0, 0, 8000 + d, "monostatic", th, 0.0, 0.0,
+                                   20.0, [], [], 1.0, "fixed", 1 << 40, D)
+            le, dbg = isac.loop_delay_estimator(NT, NR, 64, 4096, False, 12.0, 0.0), blocks.message_debug()
+            ref = isac.steering_reference(NT, th)
+            doa = isac.doa_mle(NR, L, "known", -90.0, 90.0, 0.1, 1.0, 0.0, "newton")
+            sk, skc = blocks.vector_sink_f(), blocks.vector_sink_c()
+            tb = gr.top_block()
+            src = vsrc(x)
+            tb.connect(src, ch)
+            tb.connect((ch, 0), blocks.null_sink(gr.sizeof_gr_complex))
+            tb.connect(src, (le, 0))
+            tb.connect((ch, 1), (le, 1))
+            tb.connect((le, 0), ref, (doa, 1))
+            tb.connect(ref, skc)
+            tb.connect((le, 1), (doa, 0))
+            tb.connect(doa, sk)
+            tb.msg_connect(le, "delay", dbg, "store")
+            dm = blocks.message_debug()
+            tb.msg_connect(doa, "doa", dm, "store")
+            tb.run()
+            m = messages(dbg)
+            self.assertEqual(len(m), 1)
+            self.assertTrue(m[0]["valid"])
+            err = m[0]["delay"] - D
+            # a bound on the self-reported SE too, so that a blown-up SE cannot
+            # loosen the delay check (about 0.005 here)
+            self.assertLess(m[0]["delay_se"], 0.05)
+            self.assertLess(abs(err), 5 * m[0]["delay_se"] + 0.01, "D %d read %.3f" % (D, m[0]["delay"]))
+            # the CPIs after the estimate (it takes effect at snapshot offset + 1),
+            # each within 5 sqrt(CRB) of theta: the known-mode CRB of test 900 with
+            # the CPI's own reference c_t (steering_reference's output)
+            k0 = 4096 // L + 1
+            th_hat = np.array(sk.data(), float)[k0:]
+            self.assertGreaterEqual(len(th_hat), 8)
+            c = np.array(skc.data()).reshape(-1, L)[k0:k0 + len(th_hat)]
+            fim = 2 * 100.0 * np.sum(np.abs(c) ** 2, axis=1) * math.pi ** 2 * \
+                math.cos(math.radians(th)) ** 2 * (NR ** 2 - 1) / 12
+            z = np.abs(th_hat - th) / np.degrees(1 / np.sqrt(fim))
+            self.assertLess(np.max(z), 5.0, "theta %.2f read %s" % (th, th_hat))
+            # a strong echo still points at theta against a misaligned reference,
+            # but it then correlates over ~sqrt(L) of the L snapshots: tnr_est
+            # (fixed gain, known mode) is the channel's 20 dB only when aligned
+            tnr = db(np.mean([mm["tnr_est"] for mm in messages(dm)[4096 // L + 1:]]))
+            self.assertLess(abs(tnr - 20.0), 0.5, "D %d: tnr_est %.2f dB" % (D, tnr))
+            worst_tnr = max(worst_tnr, abs(tnr - 20.0))
+            worst_d, worst_th = max(worst_d, abs(err)), max(worst_th, np.max(z))
+        summary("channel target_delay -> loop_delay_estimator -> DoA", "monostatic", "inf",
+                "D in [1, 48) snapshots, theta in (-70, 70)",
+                "delay err max %.3f, max |theta err|/sqrt(CRB) %.2f, tnr_est err max %.2f dB"
+                % (worst_d, worst_th, worst_tnr), "5 SE + 0.01, 5, 0.5 dB")
+
+    # ------------------------------- 900: the emulated radio's target -> DoA
+    def test_900_emulated_target_tnr_and_angle(self):
+        # radio_emulator (profile "none", a static target) -> doa_mle with
+        # steering_reference: the target at +theta, and its target_snr_db the
+        # TNR zeta_0^2/radar_noise_var of isac_channel (tnr_est, known mode, reads
+        # it); x well below the DAC's full scale (the profile still clips there)
+        rng = np.random.default_rng(SEED + 900)
+        worst_th, worst_tnr = 0.0, 0.0
+        for d, (th,) in enumerate(draw_scenes(rng, 1, n=4)):
+            NT, NR, L, n_cpi = int(rng.choice([3, 5, 6])), int(rng.choice([7, 10])), 256, 16
+            tnr_db, s2 = float(rng.uniform(5.0, 15.0)), float(10 ** rng.uniform(-4, -2))
+            x = 0.3 * (rng.standard_normal((L * n_cpi, NT)) + 1j * rng.standard_normal((L * n_cpi, NT))) / math.sqrt(2)
+            em = isac.radio_emulator(NT, NR, 1, 1e6, 2.45e9, [10.0], "los", 1.0, 10.0, 0.1, th, tnr_db, [], [], s2,
+                                     0, 0.0, 20.0, 0.0625, -1, False, 30.0, "none", 900 + d, False, 0, 1024, 20.0, 3,
+                                     True, 0)
+            ref = isac.steering_reference(NT, th)
+            doa = isac.doa_mle(NR, L, "known", -90.0, 90.0, 0.1, s2, 0.0, "newton")
+            sk, dbg = blocks.vector_sink_f(), blocks.message_debug()
+            tb = gr.top_block()
+            src = vsrc(x)
+            tb.connect(src, em)
+            tb.connect((em, 0), (doa, 0))
+            tb.connect((em, 1), blocks.null_sink(gr.sizeof_gr_complex))
+            tb.connect(src, ref, (doa, 1))
+            tb.connect(doa, sk)
+            tb.msg_connect(doa, "doa", dbg, "store")
+            tb.run()
+            est = np.array(sk.data(), float)
+            m = messages(dbg)
+            self.assertEqual(len(est), n_cpi)
+            # CRB of the known mode (unit-norm g_R, |beta|^2 = TNR s2): 1/(2 TNR
+            # sum|c_t|^2 ||P_perp dg||^2) rad^2, ||P_perp dg||^2 = pi^2 cos^2 (N^2-1)/12
+            c = (x @ g_unit(NT, th)).reshape(n_cpi, L)
+            fim = 2 * 10 ** (tnr_db / 10) * np.sum(np.abs(c) ** 2, axis=1) * math.pi ** 2 * \
+                math.cos(math.radians(th)) ** 2 * (NR ** 2 - 1) / 12
+            sd = np.degrees(1 / np.sqrt(fim))
+            self.assertLess(np.max(np.abs(est - th) / sd), 5.0, "theta %.2f read %s" % (th, est))
+            dtnr = db(np.mean([mm["tnr_est"] for mm in m])) - tnr_db
+            self.assertLess(abs(dtnr), 0.5, "theta %.2f TNR %.2f: tnr_est off by %.2f dB" % (th, tnr_db, dtnr))
+            worst_th, worst_tnr = max(worst_th, np.max(np.abs(est - th) / sd)), max(worst_tnr, abs(dtnr))
+        summary("radio_emulator (none) -> doa_mle", "monostatic", "inf", "theta in (-70, 70), TNR 5..15 dB",
+                "max |err|/sqrt(CRB) %.2f, tnr_est err max %.2f dB" % (worst_th, worst_tnr), "< 5, < 0.5 dB")
 
     # --------------------------------------------------- the removed knobs
     def test_500_sign_knobs_are_gone(self):

@@ -102,7 +102,7 @@ class emulated_radio:
       rician_k_db: K factor for "rician" (dB); [-200, 200] (default 10.0)
       comm_noise_var: users' receiver noise variance (the SNR reference); (0, inf) (default 0.1)
       target_deg: monostatic target angle (deg); [-90, 90] (default 23.0)
-      target_snr_db: target SNR (dB); [-200, 200] (default 15.0)
+      target_snr_db: target-to-noise ratio zeta_0^2/radar_noise_var (unit-norm steering, as isac_channel; docs/conventions.md) (dB); [-200, 200] (default 15.0)
       clutter_deg: static clutter angles (random phases) (deg); each in [-90, 90] (default (-47.0, 31.0))
       cnr_db: clutter-to-noise ratio of each clutter angle (dB); each in [-200, 200]; length len(clutter_deg) (default (30.0, 30.0))
       radar_noise_var: sensing receivers' noise variance; (0, inf) (default 1.0)

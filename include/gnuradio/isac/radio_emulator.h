@@ -77,7 +77,7 @@ public:
      * \param rician_k_db      K factor for "rician" (dB); [-200, 200]
      * \param comm_noise_var   users' receiver noise variance (the SNR reference); (0, inf)
      * \param target_deg       monostatic target angle (deg); [-90, 90]
-     * \param target_snr_db    target SNR (dB); [-200, 200]
+     * \param target_snr_db    target-to-noise ratio zeta_0^2/radar_noise_var (unit-norm steering, as isac_channel; docs/conventions.md) (dB); [-200, 200]
      * \param clutter_deg      static clutter angles (random phases) (deg); each in [-90, 90]
      * \param cnr_db           clutter-to-noise ratio of each clutter angle (dB); each in [-200, 200]; length len(clutter_deg)
      * \param radar_noise_var  sensing receivers' noise variance; (0, inf)

@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(radio_emulator.h) */
-/* BINDTOOL_HEADER_FILE_HASH(0)                                                    */
+/* BINDTOOL_HEADER_FILE_HASH(08fc6e7c0a12843494750b6c2c284a8a) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
@@ -58,7 +58,7 @@ Raises ValueError naming the parameter for any value out of range.)doc"
     "  rician_k_db: K factor for \"rician\" (dB); [-200, 200] (default 10.0)\n"
     "  comm_noise_var: users' receiver noise variance (the SNR reference); (0, inf) (default 0.1)\n"
     "  target_deg: monostatic target angle (deg); [-90, 90] (default 0.0)\n"
-    "  target_snr_db: target SNR (dB); [-200, 200] (default 15.0)\n"
+    "  target_snr_db: target-to-noise ratio zeta_0^2/radar_noise_var (unit-norm steering, as isac_channel; docs/conventions.md) (dB); [-200, 200] (default 15.0)\n"
     "  clutter_deg: static clutter angles (random phases) (deg); each in [-90, 90] (default [])\n"
     "  cnr_db: clutter-to-noise ratio of each clutter angle (dB); each in [-200, 200]; length len(clutter_deg) (default [])\n"
     "  radar_noise_var: sensing receivers' noise variance; (0, inf) (default 1.0)\n"

@@ -53,6 +53,13 @@ class BistaticScene:
         return self.beta_abs ** 2 * self.n_rx / self.noise_sens
 
     @property
+    def target_snr_db(self):
+        """isac_channel's target_snr_db for this scene: the blocks' unit-norm
+        model r = beta' g_R g_T^T x has |beta'|^2 = |beta|^2 n_tx n_rx, so the
+        target-to-noise ratio is |beta|^2 n_tx n_rx / sigma_s^2 (docs/conventions.md)."""
+        return float(10.0 * np.log10(self.beta_abs ** 2 * self.n_tx * self.n_rx / self.noise_sens))
+
+    @property
     def snr_max(self):
         """Largest user SNR, P ||h||^2 / sigma_c^2 (all power towards h)."""
         return self.power * np.vdot(self.h, self.h).real / self.noise_comm
@@ -433,14 +440,28 @@ class Waveform:
     x_t = W_G g_t + S_D[:, t mod L], g_t ~ CN(0, I_r): the Gaussian part uses
     the beamformers W_G (R_G = W_G W_G^H); the deterministic sensing block S_D
     (n_tx x L) has (1/L) S_D S_D^H = R_D exactly. c_known = a^H S_D is the
-    known reference along the DoD (the doa_mle "known" input); p_gauss and
-    p_det are what its covariance-aware modes need.
+    known reference along the DoD for the `a` given to factorize, in the paper's
+    unnormalised scale. p_gauss = a^H R_G a and p_det = a^H R_D a are the
+    design's values, i.e. with the scene's a (||a||^2 = n_tx), whatever `a`
+    factorize was given.
+
+    The blocks (doa_mle, bistatic_doa_rx, steering_reference) use the module's
+    unit-norm g_T(phi) = a_0 conj(a)/(|a_0| ||a||) (docs/conventions.md), so
+    their reference and p_gauss are c_block = g_T^T S_D (steering_reference's
+    output on S_D) and p_gauss_block = g_T^T R_G g_T^* = a^H R_G a/||a||^2,
+    both from the `a` given to factorize and independent of its scale. The
+    mixed estimator weighs the known part against p_gauss, so the two must be
+    on the same scale: the paper's p_gauss with the blocks' reference weighs
+    the Gaussian part n_tx times too much. Both default to None so that the
+    old five-argument Waveform(W_G, S_D, c_known, p_gauss, p_det) still builds.
     """
     W_G: np.ndarray
     S_D: np.ndarray
     c_known: np.ndarray
     p_gauss: float
     p_det: float
+    c_block: np.ndarray = None
+    p_gauss_block: float = None
 
     def transmit(self, n_snapshots, rng=None):
         """n_tx x n_snapshots block of transmit vectors."""
@@ -470,6 +491,8 @@ def factorize(design, a, cpi_len):
         raise ValueError("design must be a CovarianceDesign")
     n = design.R_G.shape[0]
     a = chk.vector("a", a, n=n)
+    if a[0] == 0:
+        raise ValueError("a must be a steering vector (nonzero first element, the phase reference)")
     L = chk.integer("cpi_len", cpi_len, 1)
     W_G = _sqrt_factor(design.R_G)
     F_D = _sqrt_factor(design.R_D)
@@ -479,4 +502,10 @@ def factorize(design, a, cpi_len):
     t = np.arange(L)
     Phi = np.exp(-2j * np.pi * np.outer(np.arange(r), t) / L)
     S_D = F_D @ Phi if r else np.zeros((n, L), complex)
-    return Waveform(W_G, S_D, a.conj() @ S_D, design.p_gauss, design.p_det)
+    c_known = a.conj() @ S_D
+    # re-referenced to element 0 and normalised: the module's g_T(phi)^T s
+    a2 = np.vdot(a, a).real
+    c_block = (a[0] / abs(a[0])) / np.sqrt(a2) * c_known
+    # from this a, not design.p_gauss (the scene's a): the same g_T as c_block
+    p_gauss_block = np.vdot(a, design.R_G @ a).real / a2
+    return Waveform(W_G, S_D, c_known, design.p_gauss, design.p_det, c_block, p_gauss_block)

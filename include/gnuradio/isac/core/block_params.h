@@ -1090,7 +1090,7 @@ struct radio_emulator {
     static constexpr param_spec target_snr_db{ "target_snr_db", param_type::real, "dB",
       -200.0, 200.0, false, false, nullptr, nullptr,
       nullptr, nullptr, false, "15.0",
-      "target SNR" };
+      "target-to-noise ratio zeta_0^2/radar_noise_var (unit-norm steering, as isac_channel; docs/conventions.md)" };
     static constexpr param_spec clutter_deg{ "clutter_deg", param_type::reals, "deg",
       -90.0, 90.0, false, false, nullptr, nullptr,
       nullptr, nullptr, false, "[]",
