@@ -157,7 +157,8 @@ one_bit_rx_filter_impl::one_bit_rx_filter_impl(const params& p, std::unique_ptr<
       d_set_port(pmt::mp("set")),
       d_detect_key(pmt::mp("isac_detect")),
       d_cpi_key(pmt::mp("isac_cpi")),
-      d_infeasible_key(pmt::mp("isac_infeasible"))
+      d_infeasible_key(pmt::mp("isac_infeasible")),
+      d_no_tx_key(pmt::mp("isac_no_tx"))
 {
     // Each output carries the tags of the stream it belongs to: z (out0) those
     // of the echo r (in0), stat (out1) those of the transmit vectors x (in1:
@@ -514,9 +515,10 @@ int one_bit_rx_filter_impl::work(int noutput_items,
             break; // stopping
     }
 
-    uint64_t degenerate = 0, nan = 0, detections = 0;
+    uint64_t degenerate = 0, nan = 0, detections = 0, no_decision = 0;
     for (int l = 0; l < n; ++l) {
-        degenerate += d_status[l] == core::snapshot_status::degenerate;
+        degenerate += d_status[l] == core::snapshot_status::degenerate ||
+                      d_status[l] == core::snapshot_status::no_tx;
         nan += d_status[l] == core::snapshot_status::non_finite;
     }
 
@@ -544,6 +546,15 @@ int one_bit_rx_filter_impl::work(int noutput_items,
     }
     const float inv_scale = d_state->inv_scale;
     for (int l = 0; l < n; ++l) {
+        if (stat[l] == core::no_decision) { // nothing transmitted: not scaled, no test
+            ++no_decision;
+            if (d_tag_detections) {
+                const pmt::pmt_t v = pmt::from_uint64(uint64_t(d_cpi_len));
+                add_item_tag(0, n0 + l, d_no_tx_key, v, d_srcid);
+                add_item_tag(1, n0 + l, d_no_tx_key, v, d_srcid);
+            }
+            continue;
+        }
         stat[l] *= inv_scale;
         if (!std::isfinite(stat[l])) { // a huge statistic times 1/threshold_scale
             stat[l] = 0.0f;
@@ -562,14 +573,21 @@ int one_bit_rx_filter_impl::work(int noutput_items,
 
     d_items += n;
     d_detections += detections;
-    if (degenerate || nan) {
+    if (no_decision && d_no_decision.load() == 0)
+        d_logger->info("no decision on {} output(s) whose snapshots transmitted nothing "
+                       "(x = 0: muted sections, TDD guards): statistic -1, counted by "
+                       "no_decision_count()",
+                       no_decision);
+    if (degenerate || nan || no_decision) {
         const uint64_t dt = d_degenerate.fetch_add(degenerate) + degenerate;
         const uint64_t nt = d_nan.fetch_add(nan) + nan;
+        const uint64_t nd = d_no_decision.fetch_add(no_decision) + no_decision;
         msg_dict d;
         d.u64("items", d_items);
         d.u64("detection_count", d_detections.load());
         d.u64("degenerate_count", dt);
         d.u64("nan_count", nt);
+        d.u64("no_decision_count", nd);
         message_port_pub(d_stats_port, d);
     }
     return n;
