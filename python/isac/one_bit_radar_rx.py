@@ -15,7 +15,8 @@ class one_bit_radar_rx(gr.hier_block2):
     r -> one_bit_rx_filter <- x, the filter being the 1-bit ADC (it takes the
     signs of r, as one_bit_quantizer("adc") does).
     out0: z = u^H r~ (complex); out1: |z|/kappa (float, >= 1 is a detection,
-    the filter also tags "isac_detect").
+    the filter also tags "isac_detect"; -1 is no decision: nothing was transmitted
+    in the CPI, x = 0 as in a TDD guard, tagged "isac_no_tx").
     adc = "inf": no quantization (infinite-resolution benchmark). cpi_len > 1
     integrates coherently over CPIs (out1 then carries |Z|/kappa_CPI on each
     CPI's last snapshot and 0 elsewhere). threshold = "exact" (default) holds
