@@ -94,6 +94,16 @@ class qa_rx_calibration(gr_unittest.TestCase):
         self.assertAlmostEqual(a.scale, b.scale, delta=1e-12 * a.scale)
         self.assertAlmostEqual(a.scale_se, b.scale_se, delta=1e-12 * a.scale)
 
+    def test_003b_no_decisions_left_out(self):
+        # a TDD capture's CPIs wholly in a guard read -1 (no decision): they are not
+        # statistics of the room and leave the estimate as the decided CPIs give it
+        # (main raised ValueError on them: "stats must be finite and >= 0")
+        s = room_stats(4000, 3, C.cpi_weights.equal)
+        t = np.insert(s, np.arange(0, s.size, 13), C.no_decision)  # one in 13 without a decision
+        a, b = rc.threshold_scale_from_data(s, PFA), rc.threshold_scale_from_data(t, PFA)
+        self.assertEqual(tuple(a), tuple(b))
+        self.assertEqual(b.n, s.size)
+
     def test_004_model_calibration_weights_and_room(self):
         # calibrate_threshold_scale passes the weights, the clutter model and the room:
         # with the room's phases it agrees with the data calibration of that room

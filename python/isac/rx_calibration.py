@@ -132,9 +132,12 @@ def threshold_scale_from_data(stats, pfa, current_scale=1.0):
     quantiles one binomial sd of the exceedance fraction either side of 1 - pfa), pfa_sd =
     sqrt(pfa (1 - pfa)/n) the sd of the true Pfa that the calibrated threshold gives
     on the same room (the count of exceedances is binomial), n the number of CPIs.
-    Needs at least 10/pfa statistics (10 expected exceedances); NaN/Inf or negative
-    statistics raise ValueError."""
+    CPIs without a decision (statistic -1, isac.core.no_decision: nothing was
+    transmitted, e.g. a TDD guard) are left out; n counts the others. Needs at least
+    10/pfa statistics (10 expected exceedances); NaN/Inf or other negative statistics
+    raise ValueError."""
     s = np.asarray(stats, dtype=float).ravel()
+    s = s[s != _core.no_decision]
     if not 0.0 < pfa < 1.0:
         raise ValueError("pfa must be in (0, 1), not %r" % (pfa,))
     if not (math.isfinite(current_scale) and current_scale > 0.0):
