@@ -1102,24 +1102,25 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
 
     def test_023_partial_cpi_pfa(self):
         # H0 Monte-Carlo of CPIs of 16 whose last snapshots are not transmitted (a CPI
-        # across a TDD guard's edge) against the set Pfa 0.01, the tolerance 4 binomial
-        # sigmas of the trial count + 10 % (as test_012). 1-bit exact, the same x in
-        # every transmitted snapshot (a coherent CPI of k copies): main took the
-        # mixed-x variance, which counts the repeating quantisation distortion as
-        # independent: Pfa 0.196 with k = 12 at 4 antennas, 0.014 at 32. k = 5 of 16 at
-        # 4 antennas: within the small-array band of test_021 (0.5-2x), main 0.064.
-        # The ideal ADC (the null-space chain) holds it for repeated and random x.
-        pfa, L = 0.01, 16
-        small = (8, 4, 12.0, [-37.0, 51.0], [20.0, 15.0], 16000)
-        large = (32, 32, 10.0, [-50.0, 30.0], [30.0, 30.0], 6000)
-        for (nt, nr, tgt, clut, cnr, T), adc, xs, k, band in (
-                (small, C.adc_model.one_bit, "repeated", 12, 1.0),
-                (small, C.adc_model.one_bit, "repeated", 5, 2.0),
-                (large, C.adc_model.one_bit, "repeated", 12, 1.0),
-                (small, C.adc_model.ideal, "repeated", 12, 1.0),
-                (small, C.adc_model.ideal, "random", 5, 1.0)):
-            sc = C.radar_scene(nt, nr, tgt, clut, 10.0, cnr)
-            zeta2 = [10.0] + list(10 ** (np.asarray(cnr) / 10))
+        # across a TDD guard's edge) against the set Pfa 0.01. 1-bit exact, the same x in
+        # every transmitted snapshot (a coherent CPI of k copies): main took the mixed-x
+        # variance, which counts the repeating quantisation distortion as independent:
+        # Pfa 0.283 (k = 12) and 0.064 (k = 5) with these draws at 4 antennas. The rule's
+        # error at this scene is the small-array model's (test_021): over six x draws
+        # at 20 000 CPIs it measured 0.77-1.03x (k = 12) and 0.51-1.14x (k = 5), so the
+        # band is 0.5-2x widened by 4 binomial sigmas of T at each edge; these draws
+        # measure 0.0074 and 0.0099. (At 32 antennas main's 0.014 is within 1.4x of the
+        # set Pfa and of the rule's 0.0087-0.0133: separating them takes ~10^5 CPIs of
+        # 32x32, so no large-array case here.) The ideal ADC (the null-space chain) is
+        # exact for repeated and random x: 4 sigmas alone.
+        pfa, L, T = 0.01, 16, 16000
+        nt, nr, tgt, clut, cnr = 8, 4, 12.0, [-37.0, 51.0], [20.0, 15.0]
+        sc = C.radar_scene(nt, nr, tgt, clut, 10.0, cnr)
+        zeta2 = [10.0] + list(10 ** (np.asarray(cnr) / 10))
+        for adc, xs, k, lo, hi in ((C.adc_model.one_bit, "repeated", 12, 0.5, 2.0),
+                                   (C.adc_model.one_bit, "repeated", 5, 0.5, 2.0),
+                                   (C.adc_model.ideal, "repeated", 12, 1.0, 1.0),
+                                   (C.adc_model.ideal, "random", 5, 1.0, 1.0)):
             X = rc.one_bit_adc(self.cn(L, nt)) / np.sqrt(2 * nt)
             if xs == "repeated":
                 X = np.tile(X[:1], (L, 1))
@@ -1128,10 +1129,9 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
             self.assertEqual(len(s), T)
             self.assertTrue(np.all(np.isfinite(s)) and np.all(s >= 0))  # every CPI decides
             meas = float(np.mean(s >= 1))
-            tol = binomial_halfwidth(pfa, T) + 0.1 * pfa
-            print(f"\n{nr} antennas, {adc}, {xs} x, {k} of {L} transmitted: Pfa {meas:.4f} (set {pfa})")
-            self.assertGreater(meas, pfa / band - tol, (nr, adc, xs, k))
-            self.assertLess(meas, pfa * band + tol, (nr, adc, xs, k))
+            print(f"\n{adc}, {xs} x, {k} of {L} transmitted: Pfa {meas:.4f} (set {pfa})")
+            self.assertGreater(meas, lo * pfa - binomial_halfwidth(lo * pfa, T), (adc, xs, k))
+            self.assertLess(meas, hi * pfa + binomial_halfwidth(hi * pfa, T), (adc, xs, k))
             # a CPI with nothing transmitted: no decision
             s0 = rc.h0_statistics(sc, adc, pfa, L, 0 * X, zeta2, 1.0, 4, np.random.default_rng(4))
             np.testing.assert_array_equal(s0, [C.no_decision] * 4)
