@@ -16,6 +16,7 @@
 #include <gnuradio/isac/core/one_bit_stats.h>
 #include <gnuradio/isac/core/quantize.h>
 #include <algorithm>
+#include <utility>
 
 namespace gr {
 namespace isac {
@@ -486,8 +487,10 @@ int one_bit_rx_filter_impl::work(int noutput_items,
     // Q x Q solves per snapshot make large scenes slow: process in chunks and
     // return within the budget (stop(), setters and messages never wait long).
     d_status.resize(noutput_items);
-    if (cpi)
+    if (cpi) {
         d_terms.resize(size_t(noutput_items) * Q1);
+        d_ends.resize(noutput_items);
+    }
     const double per =
         1.0 * Q1 * Q1 * Q1 / 3 + 8.0 * Q1 * (nr + d_state->filt.scene().n_tx());
     const int chunk = int(std::max(1.0, std::min(double(noutput_items), 2e7 / per)));
@@ -540,7 +543,8 @@ int one_bit_rx_filter_impl::work(int noutput_items,
             core::cdouble Z;
             double s;
             stat[l] = 0.0f;
-            if (d_state->cpi.add(z[l], &d_terms[size_t(l) * Q1], d_status[l], Z, s))
+            d_ends[l] = d_state->cpi.add(z[l], &d_terms[size_t(l) * Q1], d_status[l], Z, s);
+            if (d_ends[l])
                 stat[l] = float(s);
         }
     }
@@ -548,13 +552,17 @@ int one_bit_rx_filter_impl::work(int noutput_items,
     for (int l = 0; l < n; ++l) {
         if (stat[l] == core::no_decision) { // nothing transmitted: not scaled, no test
             ++no_decision;
-            if (d_tag_detections) {
+            // one tag per stretch without transmission, not per CPI: with cpi_len = 1
+            // a muted section is thousands of them; the -1 marks each
+            if (d_tag_detections && !std::exchange(d_no_tx_run, true)) {
                 const pmt::pmt_t v = pmt::from_uint64(uint64_t(d_cpi_len));
                 add_item_tag(0, n0 + l, d_no_tx_key, v, d_srcid);
                 add_item_tag(1, n0 + l, d_no_tx_key, v, d_srcid);
             }
             continue;
         }
+        if (!cpi || d_ends[l])
+            d_no_tx_run = false; // a decision ends the stretch
         stat[l] *= inv_scale;
         if (!std::isfinite(stat[l])) { // a huge statistic times 1/threshold_scale
             stat[l] = 0.0f;

@@ -107,11 +107,13 @@ private:
     std::unique_ptr<state> d_state;   // used by work() only
     std::vector<core::snapshot_status> d_status;
     std::vector<core::cdouble> d_terms;
+    std::vector<char> d_ends; // CPI mode: the items that end a CPI
     std::vector<float> d_signs; // 1-bit mode: the signs of r
     std::vector<gr::tag_t> d_tags;
     std::atomic<uint64_t> d_degenerate{ 0 }, d_nan{ 0 }, d_detections{ 0 },
         d_no_decision{ 0 };
     uint64_t d_items = 0;
+    bool d_no_tx_run = false; // the last CPI made no decision (work() only)
     const pmt::pmt_t d_stats_port, d_set_port, d_detect_key, d_cpi_key, d_infeasible_key,
         d_no_tx_key;
     std::string d_warned_coarse; // the last coarse-Pfa warning logged

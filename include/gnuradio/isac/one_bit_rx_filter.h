@@ -42,9 +42,10 @@ namespace isac {
  * No transmission (x = 0, as a precoder's muted sections and TDD guards send, tagged
  * "isac_mute"): no decision. A snapshot (cpi_len = 1) or a CPI none of whose
  * snapshots transmitted gets z = 0 and the statistic -1 (core::no_decision: never a
- * detection, and not a miss either), an "isac_no_tx" tag (value: the snapshots of
- * the CPI) on both outputs when tag_detections is set, and is counted by
- * no_decision_count(). A CPI partly without transmission decides on the snapshots
+ * detection, and not a miss either) and is counted by no_decision_count(); with
+ * tag_detections, the first of a stretch of such outputs (up to the next decision)
+ * gets an "isac_no_tx" tag (value: the snapshots of the CPI) on both outputs, one tag
+ * per muted section rather than one per snapshot. A CPI partly without transmission decides on the snapshots
  * that transmitted, with their own threshold (core/rx_filter.h).
  *
  * Degenerate x (c_0 = 0, x orthogonal to the target, relative tolerance 1e-5 of
@@ -80,7 +81,7 @@ public:
      * \param cpi_len         snapshots integrated per decision; [1, 16777216]
      * \param threshold_scale scales the threshold kappa; [1e-30, 1000000000000000019884624838656]
      * \param threshold       threshold model, fixed at construction: exact, or theorem1 (eq. 15); "exact", "theorem1"
-     * \param tag_detections  tag each detection "isac_detect" (value = stat) and each output without a decision "isac_no_tx" (value = snapshots of the CPI) on both outputs (false: none; stat >= 1 is the detection itself, stat = -1 no decision)
+     * \param tag_detections  tag each detection "isac_detect" (value = stat) and the first output of each stretch without a decision "isac_no_tx" (value = snapshots of the CPI) on both outputs (false: none; stat >= 1 is the detection itself, stat = -1 no decision)
      * \param clutter_model   law of the clutter amplitudes the exact threshold assumes (set at construction): swerling1 (redrawn per CPI, the paper's) or fixed (constant amplitude and phase: a room, the radio emulator, isac_channel gain_model fixed); "swerling1", "fixed"
      * \param cpi_weights     weights of the CPI sum (set at construction): equal (sum z_l) or inverse_variance (w_l = 1/V_l, snapshot l's H0 variance; the threshold carries the weights, a weakly lit snapshot no longer takes most of the CPI's noise); "equal", "inverse_variance"
      */
@@ -131,7 +132,7 @@ public:
     virtual double threshold_scale() const = 0;
     //! threshold model, fixed at construction: exact, or theorem1 (eq. 15); "exact", "theorem1"
     virtual std::string threshold() const = 0;
-    //! tag each detection "isac_detect" (value = stat) and each output without a decision "isac_no_tx" (value = snapshots of the CPI) on both outputs (false: none; stat >= 1 is the detection itself, stat = -1 no decision)
+    //! tag each detection "isac_detect" (value = stat) and the first output of each stretch without a decision "isac_no_tx" (value = snapshots of the CPI) on both outputs (false: none; stat >= 1 is the detection itself, stat = -1 no decision)
     virtual bool tag_detections() const = 0;
     //! law of the clutter amplitudes the exact threshold assumes (set at construction): swerling1 (redrawn per CPI, the paper's) or fixed (constant amplitude and phase: a room, the radio emulator, isac_channel gain_model fixed); "swerling1", "fixed"
     virtual std::string clutter_model() const = 0;
