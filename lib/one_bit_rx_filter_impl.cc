@@ -543,7 +543,8 @@ int one_bit_rx_filter_impl::work(int noutput_items,
             core::cdouble Z;
             double s;
             stat[l] = 0.0f;
-            d_ends[l] = d_state->cpi.add(z[l], &d_terms[size_t(l) * Q1], d_status[l], Z, s);
+            d_ends[l] =
+                d_state->cpi.add(z[l], &d_terms[size_t(l) * Q1], d_status[l], Z, s);
             if (d_ends[l])
                 stat[l] = float(s);
         }

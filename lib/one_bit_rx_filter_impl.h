@@ -107,7 +107,7 @@ private:
     std::unique_ptr<state> d_state;   // used by work() only
     std::vector<core::snapshot_status> d_status;
     std::vector<core::cdouble> d_terms;
-    std::vector<char> d_ends; // CPI mode: the items that end a CPI
+    std::vector<char> d_ends;   // CPI mode: the items that end a CPI
     std::vector<float> d_signs; // 1-bit mode: the signs of r
     std::vector<gr::tag_t> d_tags;
     std::atomic<uint64_t> d_degenerate{ 0 }, d_nan{ 0 }, d_detections{ 0 },

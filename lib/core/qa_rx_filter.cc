@@ -208,7 +208,8 @@ public:
         for (bool same : { false, true })
             for (auto adc : { adc_model::one_bit, adc_model::ideal })
                 for (auto thr : { threshold_model::exact, threshold_model::theorem1 }) {
-                    // CPI 0 muted, CPI 1 half muted (its last two snapshots), CPIs 2-3 whole
+                    // CPI 0 muted, CPI 1 half muted (its last two snapshots), CPIs 2-3
+                    // whole
                     const int n = 4 * L;
                     cmatf R = rand_mat(nr, n), X = rand_mat(nt, n);
                     if (adc == adc_model::one_bit)
@@ -237,7 +238,8 @@ public:
                         const bool muted = l < L || l == L + 2 || l == L + 3;
                         CPPUNIT_ASSERT(muted == (status[l] == snapshot_status::no_tx));
                         CPPUNIT_ASSERT_EQUAL(muted ? no_decision : st[l], st[l]);
-                        CPPUNIT_ASSERT(std::isfinite(st[l]) && std::isfinite(z[l].real()));
+                        CPPUNIT_ASSERT(std::isfinite(st[l]) &&
+                                       std::isfinite(z[l].real()));
                         if (!muted)
                             CPPUNIT_ASSERT(st[l] > 0.0f);
                     }
@@ -266,7 +268,8 @@ public:
                         0.0,
                         std::abs(Zs[1] - cdouble(z[L]) - cdouble(z[L + 1])),
                         1e-6 * std::abs(Zs[1]));
-                    if (!same && (adc == adc_model::ideal || thr == threshold_model::theorem1)) {
+                    if (!same &&
+                        (adc == adc_model::ideal || thr == threshold_model::theorem1)) {
                         // mixed x, the sums of the threshold run over the transmitted
                         // snapshots: a CPI of those two alone
                         cpi_integrator two(s, adc, 1e-2, 1.0, 2, thr);

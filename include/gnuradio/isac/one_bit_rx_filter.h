@@ -45,8 +45,8 @@ namespace isac {
  * detection, and not a miss either) and is counted by no_decision_count(); with
  * tag_detections, the first of a stretch of such outputs (up to the next decision)
  * gets an "isac_no_tx" tag (value: the snapshots of the CPI) on both outputs, one tag
- * per muted section rather than one per snapshot. A CPI partly without transmission decides on the snapshots
- * that transmitted, with their own threshold (core/rx_filter.h).
+ * per muted section rather than one per snapshot. A CPI partly without transmission
+ * decides on the snapshots that transmitted, with their own threshold (core/rx_filter.h).
  *
  * Degenerate x (c_0 = 0, x orthogonal to the target, relative tolerance 1e-5 of
  * ||x||) and snapshots with a NaN/Inf in r or x give z = 0 and statistic 0; both are

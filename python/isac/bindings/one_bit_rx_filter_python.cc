@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(one_bit_rx_filter.h)                                       */
-/* BINDTOOL_HEADER_FILE_HASH(478ad156fa82fbb14cb6d36ad0272abc) */
+/* BINDTOOL_HEADER_FILE_HASH(15fefbc819cca3c01f46c60d83613b19) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
