@@ -724,7 +724,10 @@ void ci_precoder_impl::publish_stats()
 pmt::pmt_t ci_precoder_impl::stats_dict(const stats_snap& s)
 {
     const stats_acc& a = s.a;
-    const double ns = a.solved ? double(a.solved) : 1.0;
+    // an interval of table or design-cache copies solved nothing: its solve
+    // figures are NaN (not measured), never a 0 that reads as a measurement
+    const double nan = std::nan("");
+    const double ns = a.solved ? double(a.solved) : nan;
     msg_dict d;
     d.u64("vectors", a.vectors);
     d.real("vectors_per_s", s.dt > 0 ? a.vectors / s.dt : 0.0);
@@ -732,17 +735,17 @@ pmt::pmt_t ci_precoder_impl::stats_dict(const stats_snap& s)
     d.u64("lut_hits", a.lut_hits);
     d.u64("cache_hits", a.cache_hits);
     d.real("solve_time_mean_us", a.time_sum / ns * 1e6);
-    d.real("solve_time_max_us", a.time_max * 1e6);
+    d.real("solve_time_max_us", a.solved ? a.time_max * 1e6 : nan);
     d.real("mm_iterations_mean", a.iterations / ns);
     d.u64("infeasible", a.infeasible);
     d.u64("infeasible_total", s.infeasible_total);
-    d.real("qscnr_db_mean", a.qscnr_n ? a.qscnr_db_sum / a.qscnr_n : std::nan(""));
+    d.real("qscnr_db_mean", a.qscnr_n ? a.qscnr_db_sum / a.qscnr_n : nan);
     d.real("min_margin_ratio",
-           std::isfinite(a.min_margin_ratio) ? a.min_margin_ratio : std::nan(""));
+           std::isfinite(a.min_margin_ratio) ? a.min_margin_ratio : nan);
     d.u64("budget_exhausted", a.budget_exhausted);
     d.u64("budget_exhausted_total", s.budget_total);
     d.real("gap_mean", a.gap_sum / ns);
-    d.real("gap_max", a.gap_max);
+    d.real("gap_max", a.solved ? a.gap_max : nan);
     d.u64("bad_symbols", s.bad);
     d.u64("far_symbols", s.far);
     d.u64("bad_symbols_total", s.bad_total);
