@@ -119,6 +119,40 @@ class qa_grc_layout(unittest.TestCase):
         self.assertLess(pos["tx"][0], pos["chan"][0])
         self.assertLess(pos["chan"][0], pos["u"][0])
 
+    def test_wire_over_a_block(self):
+        # a -> c -> b and a long wire a -> b: drawn at c's height, it runs over c
+        # and looks as if it ended there
+        fg = flowgraph([block("a", "blocks_null_source", 8, 200, type="float", vlen=1, num_outputs=1,
+                              bus_structure_source="[[0,],]"),
+                        block("c", "blocks_copy", 240, 176, type="float", vlen=1, showports="True", enabled="True"),
+                        block("b", "blocks_add_xx", 520, 184, type="float", vlen=1, num_inputs=2),
+                        block("d", "blocks_null_sink", 700, 200, type="float", vlen=1, num_inputs=1,
+                              bus_structure_sink="[[0,],]")],
+                       [("a", "0", "c", "0"), ("c", "0", "b", "0"), ("a", "0", "b", "1"), ("b", "0", "d", "0")])
+        g = grc_layout.geometry(grc_layout.load(fg))
+        # GRC's shape: 15 px straight out of each connector, the Bezier's middle
+        # point half way between the connectors' heights
+        (x0, y0), (x3, y3) = g["a"].connector("0", True), g["b"].connector("1", False)
+        pts = grc_layout.wire_path(g["a"], "0", g["b"], "1")
+        self.assertEqual((pts[0], pts[-1]), ((x0, y0), (x3, y3)))
+        mid = min(pts, key=lambda p: abs(p[0] - (x0 + x3) / 2))
+        self.assertAlmostEqual(mid[1], (y0 + y3) / 2, delta=abs(y3 - y0) * 0.1 + 0.5)
+        path = os.path.join(tempfile.mkdtemp(), "t.grc")
+        with open(path, "w") as f:
+            yaml.safe_dump(fg, f)
+        self.assertIn("wire a:0 -> b:1 passes over c %s" % (g["c"].box(),), grc_layout.problems(path))
+        # placed: the long wire goes through a Virtual Sink/Source pair and no
+        # wire passes over a block
+        grc_layout.place(fg)
+        with open(path, "w") as f:
+            yaml.safe_dump(fg, f)
+        self.assertEqual(grc_layout.problems(path), [])
+        kinds = sorted(b["id"] for b in fg["blocks"])
+        self.assertEqual(kinds, ["blocks_add_xx", "blocks_copy", "blocks_null_sink", "blocks_null_source",
+                                 "virtual_sink", "virtual_source"])
+        self.assertIn(["a", "0", "vsink_a_0", "0"], fg["connections"])
+        self.assertIn(["vsrc_a_0_b", "0", "b", "1"], fg["connections"])
+
     def test_invalid_parameters_are_reported(self):
         fg = flowgraph([block("src", "isac_psk_source", n_users="no_such_variable", psk_order=4, seed=1)])
         path = os.path.join(tempfile.mkdtemp(), "t.grc")
