@@ -534,6 +534,20 @@ class qa_ota_blocks(gr_unittest.TestCase):
         self.assertEqual(vec_sig, (1, 3 * gr.sizeof_gr_complex, 1, 3 * gr.sizeof_gr_complex))
         self.assertEqual(converters, ("vector_to_streams", "streams_to_vector"))
 
+    def test_usrp_not_found_says_so(self):
+        # radio = 'usrp' with no device: one line naming the radio and the way
+        # to run without hardware, not UHD's LookupError from deep inside it
+        import importlib.util
+        if importlib.util.find_spec("gnuradio.uhd") is None:
+            self.skipTest("GNU Radio without gr-uhd")
+        nowhere = "type=b200,serial=isac-qa-no-such-device"
+        with self.assertRaisesRegex(RuntimeError, r"^radio_source \(users\): no UHD device matches dev_args "
+                                                  r"'type=b200,serial=isac-qa-no-such-device' \(UHD: .*\); "
+                                                  r"connect one, or run with radio = 'emulated'"):
+            isac.radio_source("usrp", 2, nowhere, role="users")
+        with self.assertRaisesRegex(RuntimeError, r"^radio_sink: no UHD device matches dev_args"):
+            isac.radio_sink("usrp", 2, nowhere)
+
     def test_fractional_delay_block(self):
         n = 600
         x = one_bit_x(n, 3, 3)

@@ -29,6 +29,20 @@ from . import _hier, _params
 from . import isac_python as _blk
 
 
+def _open_usrp(make, what, dev_args, *args):
+    """make(address, *args) (uhd.usrp_source/usrp_sink); UHD's "no devices found"
+    (a RuntimeError wrapping its LookupError, 40 lines from inside UHD) becomes
+    one that says which radio found nothing and how to run without one."""
+    try:
+        return make(",".join((dev_args, "")), *args)
+    except RuntimeError as e:
+        if "No devices found" not in str(e) and "LookupError" not in str(e):
+            raise
+        raise RuntimeError("%s: no UHD device matches dev_args %r (UHD: %s); connect one, or run with "
+                           "radio = 'emulated' (the examples' --radio emulated) to use the emulated front-end"
+                           % (what, dev_args, str(e).split("\n")[0])) from None
+
+
 def _uhd():
     try:
         from gnuradio import uhd
@@ -400,9 +414,9 @@ class radio_sink(_radio_base):
         self.vector = vector
         if radio == "usrp":
             uhd = _uhd()
-            self.usrp = uhd.usrp_sink(",".join((dev_args, "")),
-                                      uhd.stream_args(cpu_format="fc32", otw_format=otw, args=stream_args,
-                                                      channels=list(range(self.nchan))), "")
+            self.usrp = _open_usrp(uhd.usrp_sink, "radio_sink", dev_args,
+                                   uhd.stream_args(cpu_format="fc32", otw_format=otw, args=stream_args,
+                                                   channels=list(range(self.nchan))), "")
             self._configure_usrp(self.usrp, clock_source, time_source, num_mboards, samp_rate, center_freq,
                                  gain, antenna)
             _wire(self, [(self, k) for k in range(1 if vector else self.nchan)], vector,
@@ -503,9 +517,9 @@ class radio_source(_radio_base):
         self.vector = vector
         if radio == "usrp":
             uhd = _uhd()
-            self.usrp = uhd.usrp_source(",".join((dev_args, "")),
-                                        uhd.stream_args(cpu_format="fc32", otw_format=otw, args=stream_args,
-                                                        channels=list(range(self.nchan))))
+            self.usrp = _open_usrp(uhd.usrp_source, "radio_source (%s)" % role, dev_args,
+                                   uhd.stream_args(cpu_format="fc32", otw_format=otw, args=stream_args,
+                                                   channels=list(range(self.nchan))))
             self._configure_usrp(self.usrp, clock_source, time_source, num_mboards, samp_rate, center_freq,
                                  gain, antenna)
             self._sync(uhd, sync)

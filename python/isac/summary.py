@@ -111,6 +111,42 @@ def report(rows, title=None, file=None):
     return not bad
 
 
+def print_ota_headless(tb, file=None):
+    """What a headless over-the-air flowgraph (examples/isac_usrp_*ota_headless)
+    did, for a run started by hand: the users' SER and lock, the detector's
+    counts and the acquisition and CSI messages. Information only (a run of
+    any length, no theory for a hardware scene): apps/isac_ota_emulated is the
+    judged acceptance run."""
+    import pmt
+    file = file or sys.stdout
+
+    def msgs(name):
+        dbg = getattr(tb, name, None)
+        return [pmt.to_python(dbg.get_message(i)) for i in range(dbg.num_messages())] if dbg else []
+
+    rows = []
+    for u in range(tb.n_users):
+        user = getattr(tb, "user%d" % u)
+        lock = user.locked_frame()
+        rows.append(row("user %d SER" % u, "%.4f (%d symbols)" % (user.ser()[0], user.count()) if user.count()
+                        else "none decided", "%d frames, %s" % (user.frames(), "locked from frame %d" % lock
+                                                                 if lock >= 0 else "never locked"), ""))
+    det = tb.det
+    rows.append(row("radar detections", "%d of %d statistics" % (det.detections(), det.count()),
+                    "threshold 1 (Pfa %g)" % tb.pfa, "rate %.3f" % det.rate() if det.count() else ""))
+    delays = [m for m in msgs("delay_msgs") if isinstance(m, dict) and m.get("valid")]
+    rows.append(row("loop delay estimates", "%d valid" % len(delays),
+                    "last %.2f snapshots" % delays[-1]["delay"] if delays and "delay" in delays[-1] else "", ""))
+    for name, what in (("acq_msgs", "receive calibrations"), ("txcal_msgs", "transmit calibrations"),
+                       ("csi_msgs", "CSI feedback messages")):
+        rows.append(row(what, "%d" % len(msgs(name)), "", ""))
+    print("over-the-air run (information only, nothing judged; the judged acceptance run is "
+          "apps/isac_ota_emulated)", file=file)
+    print(table(rows, ("quantity", "measured", "detail", "", "")), file=file)
+    file.flush()
+    return rows
+
+
 # ------------------------------------------------------------ row builders
 def ser_theorem2_rows(H, x, s, ser, noise_var, order):
     """Per-user SER of a CI (safe-margin) precoder against the 1-bit ISAC paper Theorem-2
