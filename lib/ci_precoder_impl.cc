@@ -501,7 +501,20 @@ void ci_precoder_impl::handle_csi(const pmt::pmt_t& msg)
     const uint64_t offset = upd.has_offset ? upd.offset : 0;
     // message handlers run on this block's thread, between work() calls
     const uint64_t now = nitems_written(0);
-    if (upd.has_offset && offset < now) {
+    const bool repeat = d_csi_seen && upd.has_offset && offset == d_csi_offset &&
+                        upd.epoch == d_csi_epoch && upd.H == d_csi_H;
+    if (upd.has_offset) {
+        d_csi_seen = true;
+        d_csi_offset = offset;
+        d_csi_epoch = upd.epoch;
+        d_csi_H = upd.H;
+    }
+    if (repeat && offset < now) {
+        d_logger->debug("csi for item {} received again at item {}: the channel in use, "
+                        "not a late update",
+                        offset,
+                        now);
+    } else if (upd.has_offset && offset < now) {
         // the stream is past the item the channel was meant for: it takes effect
         // from the next item, so where depends on the threads' timing. A frame
         // schedule needs the feedback delay above the loop's latency.

@@ -759,6 +759,30 @@ class qa_ci_precoder(gr_unittest.TestCase):
         self.assertEqual(run["gap_max"], max(m["gap_max"] for m in solving))
         self.assertTrue(summary.solve_text(run).startswith("solve "))
 
+    def test_018_resent_csi_is_not_late(self):
+        # a receiver republishing the channel in use (e.g. for a transmitter that
+        # (re)appeared) sends the same csi again for an item long passed: not a
+        # late update. A different channel for that item is one.
+        N, U, L = 8, 2, 4000
+        H0, H1, H2 = (rand_H(self.rng, U, N) for _ in range(3))
+        blk = make_block(N, U, gamma_db=0.0, stats_interval=50, threads=1)
+        blk.set_channel(H0.astype(np.complex64).tolist())
+        blk.set_max_noutput_items(8)
+        k = self.rng.integers(0, M, (L, U))
+        snk = blocks.vector_sink_c(N)
+        # throttled (0.2 s): the stream outlives the messages' handling
+        self.tb.connect(blocks.vector_source_c(psk(k).astype(np.complex64).ravel().tolist(), False, U),
+                        blocks.throttle(gr.sizeof_gr_complex * U, 20000), blk, snk)
+        self.tb.start()
+        t0 = time.monotonic()
+        while blk.nitems_written(0) < 100 and time.monotonic() - t0 < 10:
+            time.sleep(0.001)
+        for H in (H1, H1, H1, H2):
+            blk._post(pmt.intern("csi"), self.csi(H, 10))
+        self.tb.wait()
+        self.assertEqual(len(snk.data()), L * N)
+        self.assertEqual(pmt.to_python(blk.last_stats())["late_csi"], 2)
+
 
 if __name__ == "__main__":
     gr_unittest.run(qa_ci_precoder)
