@@ -453,6 +453,9 @@ void ci_precoder_impl::set_channel(const std::vector<std::vector<gr_complex>>& H
         enqueue_locked(std::move(p));
         d_has_channel = true;
     }
+    // the channel in use is no longer the last csi: a re-sent csi switches back to it,
+    // which is an update, not a copy
+    d_csi_seen = false;
     d_channel_cv.notify_all();
     announce(0, 0);
 }
@@ -526,7 +529,8 @@ void ci_precoder_impl::handle_csi(const pmt::pmt_t& msg)
                            now,
                            late);
     }
-    if (upd.has_offset)
+    // a copy says nothing new about the loop's latency: the lead the original had counts
+    if (upd.has_offset && !repeat)
         d_lead_min =
             std::min(d_lead_min, offset > now ? int64_t(offset - now) : int64_t(0));
     if (d_kind == solver_kind::lut && upd.has_offset && offset > now)

@@ -267,7 +267,7 @@ private:
     int64_t d_lead_min = INT64_MAX; // snapshots from a csi's arrival to its offset
     // the last csi received (message thread): a re-sent copy of it (a receiver
     // republishing its channel for a peer that (re)appeared) is no late update
-    bool d_csi_seen = false;
+    std::atomic<bool> d_csi_seen{ false }; // cleared by set_channel (caller's thread)
     uint64_t d_csi_offset = 0, d_csi_epoch = 0;
     Eigen::MatrixXcd d_csi_H;
 

@@ -763,25 +763,71 @@ class qa_ci_precoder(gr_unittest.TestCase):
         # a receiver republishing the channel in use (e.g. for a transmitter that
         # (re)appeared) sends the same csi again for an item long passed: not a
         # late update. A different channel for that item is one.
-        N, U, L = 8, 2, 4000
-        H0, H1, H2 = (rand_H(self.rng, U, N) for _ in range(3))
+        H1, H2 = rand_H(self.rng, 2, 8), rand_H(self.rng, 2, 8)
+        st = self._stream_with_messages(4000, (100,), ([self.csi(H, 10) for H in (H1, H1, H1, H2)],))
+        self.assertEqual(st["late_csi"], 2)
+
+    def _stream_with_messages(self, L, at, msgs):
+        """Runs L vectors through a throttled block (20 k/s, 8 per work call: the
+        stream outlives the messages' handling) and posts each batch of msgs (csi
+        dicts or callables(blk)) once it passed the item of at; returns the last
+        stats."""
+        N, U = 8, 2
         blk = make_block(N, U, gamma_db=0.0, stats_interval=50, threads=1)
-        blk.set_channel(H0.astype(np.complex64).tolist())
+        blk.set_channel(rand_H(self.rng, U, N).astype(np.complex64).tolist())
         blk.set_max_noutput_items(8)
         k = self.rng.integers(0, M, (L, U))
         snk = blocks.vector_sink_c(N)
-        # throttled (0.2 s): the stream outlives the messages' handling
         self.tb.connect(blocks.vector_source_c(psk(k).astype(np.complex64).ravel().tolist(), False, U),
                         blocks.throttle(gr.sizeof_gr_complex * U, 20000), blk, snk)
         self.tb.start()
-        t0 = time.monotonic()
-        while blk.nitems_written(0) < 100 and time.monotonic() - t0 < 10:
-            time.sleep(0.001)
-        for H in (H1, H1, H1, H2):
-            blk._post(pmt.intern("csi"), self.csi(H, 10))
+        for a, batch in zip(at, msgs):
+            t0 = time.monotonic()
+            while blk.nitems_written(0) < a and time.monotonic() - t0 < 10:
+                time.sleep(0.001)
+            self.assertLess(blk.nitems_written(0), L - 1000, "the stream ended before the messages")
+            for m in batch:
+                if callable(m):
+                    m(blk)
+                else:
+                    blk._post(pmt.intern("csi"), m)
         self.tb.wait()
         self.assertEqual(len(snk.data()), L * N)
-        self.assertEqual(pmt.to_python(blk.last_stats())["late_csi"], 2)
+        return pmt.to_python(blk.last_stats())
+
+    def test_019_resent_csi_keeps_lead(self):
+        # the csi for item 3000 arrives after item 100 (lead at most 2900, less by
+        # the message thread's delay); a copy of it after item 3000 (a republish)
+        # must not make csi_lead_min 0
+        U, N = 2, 8
+        H1 = rand_H(self.rng, U, N)
+        st = self._stream_with_messages(6000, (100, 3200), ([self.csi(H1, 3000)], [self.csi(H1, 3000)]))
+        self.assertEqual(st["late_csi"], 0)
+        self.assertGreater(st["csi_lead_min"], 500)
+        self.assertLessEqual(st["csi_lead_min"], 2900)
+
+    def test_020_csi_copy_needs_same_epoch_and_channel(self):
+        # not copies: the same H and offset with another epoch, and the last csi
+        # re-sent after set_channel() replaced it (the stream switches back to it)
+        U, N = 2, 8
+        H1, H2 = rand_H(self.rng, U, N), rand_H(self.rng, U, N)
+
+        def epoch(e):
+            return pmt.dict_add(self.csi(H1, 10), pmt.intern("epoch"), pmt.from_uint64(e))
+
+        st = self._stream_with_messages(4000, (100,), ([epoch(0), epoch(1), epoch(1)],))
+        self.assertEqual(st["late_csi"], 2)
+        self.tb = gr.top_block()
+
+        def handled(b):  # set_channel is immediate, the csi queued: let it be handled first
+            t0 = time.monotonic()
+            while pmt.to_python(b.last_stats()).get("late_csi", 0) < 1 and time.monotonic() - t0 < 5:
+                time.sleep(0.001)
+
+        st = self._stream_with_messages(
+            8000, (100,), ([self.csi(H1, 10), handled, lambda b: b.set_channel(H2.astype(np.complex64).tolist()),
+                            self.csi(H1, 10)],))
+        self.assertEqual(st["late_csi"], 2)
 
 
 if __name__ == "__main__":
