@@ -32,11 +32,13 @@ from . import isac_python as _blk
 def _open_usrp(make, what, dev_args, *args):
     """make(address, *args) (uhd.usrp_source/usrp_sink); UHD's "no devices found"
     (a RuntimeError wrapping its LookupError, 40 lines from inside UHD) becomes
-    one that says which radio found nothing and how to run without one."""
+    one that says which radio found nothing and how to run without one. UHD's
+    other lookup errors (a channel the device does not have, an unknown
+    setting) come from a device that was found: they keep their own text."""
     try:
         return make(",".join((dev_args, "")), *args)
     except RuntimeError as e:
-        if "No devices found" not in str(e) and "LookupError" not in str(e):
+        if "No devices found" not in str(e):
             raise
         raise RuntimeError("%s: no UHD device matches dev_args %r (UHD: %s); connect one, or run with "
                            "radio = 'emulated' (the examples' --radio emulated) to use the emulated front-end"
