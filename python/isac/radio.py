@@ -131,9 +131,9 @@ class emulated_radio:
       impairments: impairment profile (docs/ota.md); Python also takes a core.impairment_profile; "none", "typical", "harsh" (default "typical")
       seed: 0: random; [0, inf) (default 0)
       pace: hold the stream to samp_rate in real time (default False) [settable]
-      target_coherence: 0: static target gain; > 0: Swerling 1, a new CN(0, zeta_0^2) gain every that many snapshots; [0, 1099511627776] (default 0)
+      target_coherence: 0: static target gain; > 0: Swerling 1, a new CN(0, zeta_0^2) gain every that many snapshots; [0, 2^40] (default 0)
       uplink_len: TDD uplink pilot snapshots per slot (0: no uplink; else n_tx more outputs, the array's own receive chains); [0, 1048576] (default 0)
-      uplink_period: snapshots from one uplink slot to the next (slots start at multiples of it plus uplink_offset); [1, 1099511627776] (default 1024)
+      uplink_period: snapshots from one uplink slot to the next (slots start at multiples of it plus uplink_offset); [1, 2^40] (default 1024)
       uplink_snr_db: per-antenna SNR of one user's uplink pilot at the array (|h| = user_gain) (dB); [-200, 200] (default 20.0)
       uplink_seed: seed of the uplink pilots (core.orthogonal_pilots; tdd_csi's pilot_seed); [1, inf) (default 3)
       vector_ports: true: one port of n_tx-vectors in, the sensing channels as one port of n_sense_out()-vectors out (and the uplink as one of n_tx-vectors); the users stay one stream each (default False)

@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(radio_emulator.h) */
-/* BINDTOOL_HEADER_FILE_HASH(0)                                                    */
+/* BINDTOOL_HEADER_FILE_HASH(a7cd3a2de36c2592eb3b86105555c9e2)                                                    */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
@@ -62,7 +62,7 @@ Raises ValueError naming the parameter for any value out of range.)doc"
     "  clutter_deg: static clutter angles (random phases) (deg); each in [-90, 90] (default [])\n"
     "  cnr_db: clutter-to-noise ratio of each clutter angle (dB); each in [-200, 200]; length len(clutter_deg) (default [])\n"
     "  radar_noise_var: sensing receivers' noise variance; (0, inf) (default 1.0)\n"
-    "  target_coherence: 0: static target gain; > 0: Swerling 1, a new CN(0, zeta_0^2) gain every that many snapshots; [0, 1099511627776] (default 0)\n"
+    "  target_coherence: 0: static target gain; > 0: Swerling 1, a new CN(0, zeta_0^2) gain every that many snapshots; [0, 2^40] (default 0)\n"
     "  pilot_deg: angle of the receive-calibration pilot (deg); [-90, 90] (default 0.0)\n"
     "  pilot_snr_db: per-antenna SNR of the pilot (dB); [-200, 200] (default 20.0)\n"
     "  pilot_freq: pilot CW tone frequency (cycles per sample); (-0.5, 0.5) (default 0.0625)\n"
@@ -73,7 +73,7 @@ Raises ValueError naming the parameter for any value out of range.)doc"
     "  seed: 0: random; [0, inf) (default 0)\n"
     "  pace: hold the stream to samp_rate in real time (default False) [settable]\n"
     "  uplink_len: TDD uplink pilot snapshots per slot (0: no uplink; else n_tx more outputs, the array's own receive chains); [0, 1048576] (default 0)\n"
-    "  uplink_period: snapshots from one uplink slot to the next (slots start at multiples of it plus uplink_offset); [1, 1099511627776] (default 1024)\n"
+    "  uplink_period: snapshots from one uplink slot to the next (slots start at multiples of it plus uplink_offset); [1, 2^40] (default 1024)\n"
     "  uplink_snr_db: per-antenna SNR of one user's uplink pilot at the array (|h| = user_gain) (dB); [-200, 200] (default 20.0)\n"
     "  uplink_seed: seed of the uplink pilots (core.orthogonal_pilots; tdd_csi's pilot_seed); [1, inf) (default 3)\n"
     "  vector_ports: true: one port of n_tx-vectors in, the sensing channels as one port of n_sense_out()-vectors out (and the uplink as one of n_tx-vectors); the users stay one stream each (default False)\n"
