@@ -296,7 +296,7 @@ def _conns(fg):
              c.source_port.domain == "message") for c in fg.connections]
 
 
-def _through_virtual(conns, sid):
+def through_virtual(conns, sid):
     """conns with each Virtual Source's wires drawn from the port feeding its
     Virtual Sink (sid: {virtual block: stream id}), as grcc connects them."""
     feeds = {sid[b]: (a, ap) for a, ap, b, bp, _ in conns if b in sid}
@@ -347,7 +347,7 @@ def problems(path):
                 out.append("%s %s and %s %s overlap (or are closer than %d px)"
                            % (a, g[a].box(), b, g[b].box(), CLEARANCE))
     conns = _conns(fg)
-    back = feedback(_through_virtual(conns, _stream_ids(fg)))
+    back = feedback(through_virtual(conns, _stream_ids(fg)))
     for a, ap, b, bp, msg in conns:
         if (a, ap, b, bp) in back:
             continue
@@ -383,7 +383,7 @@ def place(doc, x0=8, y0=8, band_width=None):
         fg = load(doc)
         conns = _conns(fg)
         g = geometry(fg)
-        cross = wire_crossings(g, conns, feedback(_through_virtual(conns, _stream_ids(fg))))
+        cross = wire_crossings(g, conns, feedback(through_virtual(conns, _stream_ids(fg))))
         if best is None or len(cross) < best[0]:
             best = len(cross), copy.deepcopy(doc)
         if not cross:
@@ -440,7 +440,7 @@ def _place(doc, x0, y0, band_width, push):
     # a Virtual Sink/Source pair sits beside the ports it joins (below); the
     # columns are laid out as if its wire were direct
     sid = _stream_ids(fg)
-    direct = _through_virtual(conns, sid)
+    direct = through_virtual(conns, sid)
     back = feedback(direct)
     edges = [(a, b) for a, ap, b, bp, _ in direct if (a, ap, b, bp) not in back]
     proc = [n for n in order if not _is_band(blocks[n]) and n not in sid]

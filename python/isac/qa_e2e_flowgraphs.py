@@ -56,12 +56,13 @@ _COMPILED = {}
 
 def direct_connections(doc):
     """A .grc's connections with each Virtual Sink/Source pair (the layout's
-    long wires) joined into the wire grcc makes of it."""
+    long wires) joined into the wire grcc makes of it (the layout tool's rule)."""
+    sys.path.insert(0, os.path.join(SRC, "tools"))
+    import grc_layout
     sid = {b["name"]: b["parameters"]["stream_id"] for b in doc["blocks"]
            if b["id"] in ("virtual_sink", "virtual_source")}
-    feeds = {sid[b]: [a, ap] for a, ap, b, bp in doc["connections"] if b in sid}
-    return [feeds[sid[a]] + [b, bp] if a in sid else [a, ap, b, bp]
-            for a, ap, b, bp in doc["connections"] if b not in sid]
+    return [[a, ap, b, bp] for a, ap, b, bp, _ in
+            grc_layout.through_virtual([c + [False] for c in doc["connections"]], sid)]
 
 
 def compile_module(name):
