@@ -18,6 +18,8 @@ with Pango at GRC's font sizes), so no display is needed.
                                   block they do not connect to (exit 1 if any)
   grc_layout.py measure FILE...   (needs GTK and a display, e.g. xvfb-run) GRC's own
                                   canvas sizes against the estimate
+  grc_layout.py connectors FILE    (GTK) where GRC's canvas attaches each connected
+                                  port's wires, and where the estimate does (JSON)
   grc_layout.py render DIR FILE... (GTK) draws each flowgraph with GRC's canvas code
                                   into DIR/<name>.png (what File > Screen Capture saves)
   grc_layout.py props DIR FILE BLOCK [PARAM=VALUE...] (GTK) GRC's properties dialog of
@@ -29,6 +31,7 @@ place; tools/gen_examples.py calls it for every example it writes, and a
 generator of another flowgraph can do the same.
 """
 import copy
+import json
 import math
 import os
 import sys
@@ -64,6 +67,9 @@ ROW_GAP = 24      # between blocks stacked in a column
 BAND_GAP = 16     # between blocks of the variable band
 CLEARANCE = 8     # minimum distance between two blocks' boxes (the checker's rule)
 VIRTUAL_GAP = 32  # wire length between a port and the Virtual Sink/Source beside it
+VIRTUAL_REACH = 80  # furthest a Virtual Sink/Source sits above or below the port it joins
+LEVEL_DY = 24     # a virtual port this close in height to another block's connector
+LEVEL_DX = 96     # and at most this far from it reads as wired to it
 
 
 def text_width(s, table):
@@ -174,11 +180,12 @@ def param_text(param):
 class geom:
     """A block's rectangle (x, y, w, h) and its ports as GRC places them."""
 
-    def __init__(self, name, w, h, sinks, sources, sink_w, source_w, port_w=None):
+    def __init__(self, name, w, h, sinks, sources, sink_w, source_w):
         self.name, self.w, self.h = name, w, h
         self.sinks, self.sources = sinks, sources  # {port key: y offset of the port centre}
+        # every port on a side is as wide as its widest one (GRC 3.10's
+        # create_port_labels): a wire ends at that width, not at its own label's
         self.sink_w, self.source_w = sink_w, source_w
-        self.port_w = port_w or {}  # {("in"|"out", port key): the port's own width}
         self.x = self.y = 0
 
     def rects(self):
@@ -188,14 +195,14 @@ class geom:
         out = [(self.x, self.y, self.x + self.w, self.y + self.h)]
         for side, ports in (("in", self.sinks), ("out", self.sources)):
             for key, off in ports.items():
-                pw = self.port_w.get((side, key), self.sink_w if side == "in" else self.source_w)
+                pw = self.sink_w if side == "in" else self.source_w
                 x0 = self.x - pw if side == "in" else self.x + self.w
                 out.append((x0, self.y + off - ph / 2, x0 + pw, self.y + off + ph / 2))
         return out
 
     def connector(self, key, out):
         """Where GRC attaches a wire: the outer edge of the port, at its centre."""
-        pw = self.port_w.get(("out" if out else "in", key), self.source_w if out else self.sink_w)
+        pw = self.source_w if out else self.sink_w
         if out:
             return self.x + self.w + pw, self.y + self.sources[key]
         return self.x - pw, self.y + self.sinks[key]
@@ -233,10 +240,8 @@ def block_geom(block):
         off = (h - (len(ports) - 1) * PORT_SEPARATION - port_h) / 2
         return {p.key: off + i * PORT_SEPARATION + port_h / 2 for i, p in enumerate(ports)}
 
-    port_w = {(side, p.key): math.ceil((2 * PORT_LABEL_PADDING + text_width(p.name, _W_PORT)) * MARGIN)
-              for side, ports in (("in", block.active_sinks), ("out", block.active_sources)) for p in ports}
     return geom(block.name, w, h, offsets(block.active_sinks), offsets(block.active_sources),
-                math.ceil(sink_w), math.ceil(source_w), port_w)
+                math.ceil(sink_w), math.ceil(source_w))
 
 
 def wire_path(src, src_key, dst, dst_key, n=48):
@@ -358,6 +363,34 @@ def problems(path):
     # feedback wires run right to left over the flowgraph by nature (thin, grey)
     for (a, ap, b, bp), n in wire_crossings(g, conns, back):
         out.append("wire %s:%s -> %s:%s passes over %s %s" % (a, ap, b, bp, n, g[n].box()))
+    for n, m, what in misleading_virtual(g, conns, _stream_ids(fg)):
+        out.append("%s sits level with %s, as if wired to it" % (n, what))
+    return out
+
+
+def misleading_virtual(g, conns, sid):
+    """(virtual block, its partner, "block:port") for each Virtual Source whose
+    output faces, level and close, an input it does not feed (it reads as that
+    block's input), and each Virtual Sink whose input faces an output that
+    does not feed it."""
+    partner = {}
+    for a, ap, b, bp, _ in conns:
+        if b in sid and a not in sid:
+            partner[b] = a
+        elif a in sid and b not in sid:
+            partner[a] = b
+    out = []
+    for n, m in sorted(partner.items()):
+        src = "0" in g[n].sources
+        vx, vy = g[n].connector("0", src)
+        for o, go in g.items():
+            if o in (n, m):
+                continue
+            for key in (go.sinks if src else go.sources):
+                ox, oy = go.connector(key, not src)
+                dx = ox - vx if src else vx - ox
+                if 0 <= dx <= LEVEL_DX and abs(oy - vy) < LEVEL_DY:
+                    out.append((n, m, "%s:%s" % (o, key)))
     return out
 
 
@@ -377,15 +410,21 @@ def place(doc, x0=8, y0=8, band_width=None):
     pass over another block (one reaching past a column, e.g. the symbols to a
     SER meter at the far right) goes through a Virtual Sink/Source pair instead,
     GRC's idiom for a long wire: grcc connects the two ends directly."""
-    best, push = None, {}
-    for _ in range(12):
-        _place(doc, x0, y0, band_width, push)
+    best, push, lanes = None, {}, set()
+    for _ in range(16):
+        far = _place(doc, x0, y0, band_width, push, lanes)
         fg = load(doc)
         conns = _conns(fg)
         g = geometry(fg)
         cross = wire_crossings(g, conns, feedback(through_virtual(conns, _stream_ids(fg))))
-        if best is None or len(cross) < best[0]:
-            best = len(cross), copy.deepcopy(doc)
+        score = (len(cross) + len(misleading_virtual(g, conns, _stream_ids(fg))), len(far - lanes))
+        if best is None or score < best[0]:
+            best = score, copy.deepcopy(doc)
+        # a virtual block with no clear height near its port beside the columns
+        # gets a lane of its own (the flowgraph grows wider) and the round reruns
+        if far - lanes:
+            lanes |= far
+            continue
         if not cross:
             break
         virtual = _stream_ids(fg)
@@ -431,7 +470,9 @@ def _virtual_pair(doc, a, ap, b, bp):
     conns.append(["vsrc_%s_%s" % (sid, b), "0", b, bp])
 
 
-def _place(doc, x0, y0, band_width, push):
+def _place(doc, x0, y0, band_width, push, lanes):
+    """One round of place(); returns the virtual blocks that found no clear
+    height within VIRTUAL_REACH of their port."""
     fg = load(doc)
     g = geometry(fg)
     blocks = {b.name: b for b in fg.blocks}
@@ -475,7 +516,8 @@ def _place(doc, x0, y0, band_width, push):
     for n in proc:
         col_w[depth[n]] = max(col_w[depth[n]], g[n].sink_w + g[n].w + g[n].source_w)
     # a lane for the Virtual Sinks right of their source's column and one for
-    # the Virtual Sources left of their sink's column
+    # the Virtual Sources left of their sink's column, only for those (lanes)
+    # that found no room in the column gap's neighbourhood
     partner = {}  # virtual block: (the block it joins, its port, its port is an output)
     for a, ap, b, bp, _ in conns:
         if b in sid and a not in sid:
@@ -484,6 +526,8 @@ def _place(doc, x0, y0, band_width, push):
             partner[a] = (b, bp, False)
     lane_r, lane_l = [0] * n_cols, [0] * n_cols
     for n, (m, _, out) in partner.items():
+        if n not in lanes:
+            continue
         lane = lane_r if out else lane_l
         lane[depth[m]] = max(lane[depth[m]], g[n].sink_w + g[n].w + g[n].source_w + 2 * VIRTUAL_GAP)
     col_x = []
@@ -528,7 +572,8 @@ def _place(doc, x0, y0, band_width, push):
             placed[n] = g[n].y + g[n].h / 2
             cursor[c] = g[n].y + g[n].h + ROW_GAP
     # virtual blocks: a short wire from (to) the port they continue, level with
-    # it where there is room, else at the nearest free height
+    # it where there is room, else at the nearest clear height within
+    # VIRTUAL_REACH (further away it reads as another block's input)
     taken = {n: g[n].box() for n in proc + band}
     taken[""] = (x0, y0, x0 + opts_g.w, y0 + opts_g.h)
     def bbox(w):
@@ -546,36 +591,78 @@ def _place(doc, x0, y0, band_width, push):
     def own(n, m, key, out):
         return bbox(wire_path(g[m], key, g[n], "0") if out else wire_path(g[n], "0", g[m], key))
 
+    def level(n, m, out):
+        vx, vy = g[n].connector("0", not out)
+        for o in taken:
+            if o in (n, m, "") or o not in g:
+                continue
+            for k in (g[o].sinks if not out else g[o].sources):
+                ox, oy = g[o].connector(k, out)
+                dx = ox - vx if not out else vx - ox
+                if 0 <= dx <= LEVEL_DX and abs(oy - vy) < LEVEL_DY:
+                    return True
+        return False
+
     def clear(n, m, key, out):
         rects = g[n].rects()
-        return not any(inside(w, rects) for w in wires) and not inside(
+        return not level(n, m, out) and not any(inside(w, rects) for w in wires) and not inside(
             own(n, m, key, out), [g[o].rects()[0] if o in g else r for o, r in taken.items() if o != m]
             + [r for o in taken if o in g and o != m for r in g[o].rects()[1:]])
+    far = set()
     for n, (m, key, out) in sorted(partner.items()):
         cx, cy = g[m].connector(key, out)
         port_y = (g[n].sinks if out else g[n].sources)["0"]
         c = depth[m]
-        if out:
+        if n in lanes and out:
             g[n].x = _align(col_x[c] + col_w[c] + COL_GAP / 2 + VIRTUAL_GAP + g[n].sink_w + GRID / 2)
-        else:
+        elif n in lanes:
             g[n].x = _align(col_x[c] - VIRTUAL_GAP - g[n].source_w - g[n].w - GRID / 2)
-        free = None  # the nearest free height if none keeps the wires clear
-        for k in range(1000):
-            g[n].y = _align(cy - port_y) + (k + 1) // 2 * GRID * (1 if k % 2 else -1)
+        elif out:  # VIRTUAL_GAP right of the port, in the next column's space
+            g[n].x = _align(cx + VIRTUAL_GAP + g[n].sink_w + GRID / 2)
+        else:
+            g[n].x = _align(cx - VIRTUAL_GAP - g[n].source_w - g[n].w - GRID / 2)
+        # spots level with the port first, then up to VIRTUAL_REACH above or
+        # below it, or up to three column gaps further out (a longer straight wire)
+        x_port, y_port = g[n].x, _align(cy - port_y)
+        spots = sorted(((abs(k * GRID) + j * COL_GAP / 2, j, k) for j in range(4)
+                        for k in range(-VIRTUAL_REACH // GRID, VIRTUAL_REACH // GRID + 1)))
+        free = found = None  # the nearest free spot if none keeps the wires clear
+        for _, j, k in spots:
+            g[n].x = x_port + (j if out else -j) * COL_GAP
+            g[n].y = y_port + k * GRID
             x0_, y0_, x1_, y1_ = g[n].box()
             if g[n].y < top or any(meet((x0_ - CLEARANCE, y0_ - CLEARANCE, x1_ + CLEARANCE, y1_ + CLEARANCE), r)
                                    for r in taken.values()):
                 continue
-            free = g[n].y if free is None else free
+            free = free or (g[n].x, g[n].y)
             if clear(n, m, key, out):
+                found = g[n].x, g[n].y
                 break
-        else:
-            g[n].y = free
+        if found is None:
+            far.add(n)
+            # (in a lane already, or this round's last resort) the nearest
+            # clear height beyond the reach, else the nearest free one
+            for k in range(VIRTUAL_REACH // GRID + 1, 1000):
+                for sign in (1, -1):
+                    g[n].x, g[n].y = x_port, y_port + sign * k * GRID
+                    x0_, y0_, x1_, y1_ = g[n].box()
+                    if g[n].y < top or any(meet((x0_ - CLEARANCE, y0_ - CLEARANCE, x1_ + CLEARANCE,
+                                                 y1_ + CLEARANCE), r) for r in taken.values()):
+                        continue
+                    free = free or (g[n].x, g[n].y)
+                    if clear(n, m, key, out):
+                        found = g[n].x, g[n].y
+                        break
+                if found:
+                    break
+            found = found or free
+        g[n].x, g[n].y = found
         taken[n] = g[n].box()
         wires.append(own(n, m, key, out))
     for b in doc["blocks"]:
         b["states"]["coordinate"] = [int(g[b["name"]].x), int(g[b["name"]].y)]
         b["states"]["rotation"] = 0
+    return far
 
 
 # ----------------------------------------------------- GTK: GRC's own canvas
@@ -634,6 +721,20 @@ def measure(paths):
                   % (b.name, x1 - x0, y1 - y0, e[2] - e[0], e[3] - e[1], dw, dh))
     print("largest underestimate: width %d px, height %d px" % tuple(worst))
     return worst
+
+
+def connectors(path):
+    """[(block, port key, out, (x, y) where GRC's canvas attaches the port's
+    wires, (x, y) where geom.connector() says)] for every connected port."""
+    fg = _gui_flowgraph(_gui_platform(), path)
+    est = geometry(load(path))
+    out = []
+    for c in fg.connections:
+        for port, is_out in ((c.source_port, True), (c.sink_port, False)):
+            b = port.parent_block.name
+            out.append((b, port.key, is_out, tuple(port.connector_coordinate_absolute),
+                        est[b].connector(port.key, is_out)))
+    return out
 
 
 def render(out_dir, paths):
@@ -705,6 +806,9 @@ def props(out_dir, path, name, values):
 def main(argv):
     if len(argv) >= 4 and argv[0] == "props":
         return props(argv[1], argv[2], argv[3], argv[4:])
+    if len(argv) == 2 and argv[0] == "connectors":
+        print(json.dumps(connectors(argv[1])))
+        return 0
     if len(argv) < 2 or argv[0] not in ("check", "measure", "render"):
         print(__doc__)
         return 2

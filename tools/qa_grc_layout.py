@@ -153,6 +153,62 @@ class qa_grc_layout(unittest.TestCase):
         self.assertIn(["a", "0", "vsink_a_0", "0"], fg["connections"])
         self.assertIn(["vsrc_a_0_b", "0", "b", "1"], fg["connections"])
 
+    def test_virtual_source_level_with_another_input(self):
+        # a Virtual Source whose output faces, level and close, the input of a
+        # block it does not feed reads as that block's input
+        def fg(y_c):
+            return flowgraph([block("a", "blocks_null_source", 8, 200, type="float", vlen=1, num_outputs=1,
+                                    bus_structure_source="[[0,],]"),
+                              block("vsink_a_0", "virtual_sink", 240, 200, stream_id="a_0"),
+                              block("vsrc_a_0_b", "virtual_source", 400, 400, stream_id="a_0"),
+                              block("c", "blocks_copy", 600, y_c, type="float", vlen=1, showports="False",
+                                    enabled="True"),
+                              block("b", "blocks_null_sink", 600, 560, type="float", vlen=1, num_inputs=1,
+                                    bus_structure_sink="[[0,],]"),
+                              block("d", "blocks_null_sink", 900, y_c, type="float", vlen=1, num_inputs=1,
+                                    bus_structure_sink="[[0,],]")],
+                             [("a", "0", "vsink_a_0", "0"), ("vsrc_a_0_b", "0", "b", "0"), ("c", "0", "d", "0")])
+
+        g = grc_layout.geometry(grc_layout.load(fg(0)))
+        vx, vy = g["vsrc_a_0_b"].connector("0", True)
+        y_level = vy - g["c"].sinks["0"]  # c's input level with the Virtual Source's output
+        self.assertLess(g["c"].connector("0", False)[0] - vx, grc_layout.LEVEL_DX)
+        path = os.path.join(tempfile.mkdtemp(), "t.grc")
+        for dy, bad in ((0, True), (16, True), (-16, True), (48, False)):
+            with open(path, "w") as f:
+                yaml.safe_dump(fg(y_level + dy), f)
+            found = [p for p in grc_layout.problems(path) if "sits level" in p]
+            self.assertEqual(found, ["vsrc_a_0_b sits level with c:0, as if wired to it"] if bad else [], dy)
+
+    def test_connectors_against_grc_canvas(self):
+        # where GRC's canvas (xvfb) attaches the wires of every connected port of
+        # an example with long and short port names on one side (txcal_est's x
+        # and recalibrate): all ports of a side are as wide as the widest, so a
+        # short one's wire ends as far out as the long one's. The estimate's
+        # sinks sit where GRC's do; its sources at most one grid step plus the
+        # width estimate's slack (test_sizes_against_grc_canvas) further out.
+        import json
+        import shutil
+        import subprocess
+        if shutil.which("xvfb-run") is None:
+            self.skipTest("no xvfb-run")
+        path = os.path.join(HERE, "..", "examples", "isac_usrp_ota.grc")
+        r = subprocess.run(["xvfb-run", "-a", sys.executable, "-B", os.path.join(HERE, "grc_layout.py"),
+                            "connectors", path], capture_output=True, text=True, timeout=120)
+        if r.returncode != 0 and "gi" in r.stderr and "Error" in r.stderr and "Gtk" in r.stderr:
+            self.skipTest("no GTK: " + r.stderr.strip().splitlines()[-1])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        rows = json.loads(r.stdout)
+        self.assertGreater(len(rows), 60)
+        self.assertIn(["txcal_est", "0", False], [row[:3] for row in rows])
+        for b, key, out, (gx, gy), (ex, ey) in rows:
+            where = "%s:%s (%s): GRC (%g, %g), estimate (%g, %g)" % (b, key, "out" if out else "in", gx, gy, ex, ey)
+            self.assertEqual(ey, gy, where)
+            if out:
+                self.assertTrue(-4 <= ex - gx <= 20, where)
+            else:
+                self.assertLessEqual(abs(ex - gx), 4, where)
+
     def test_invalid_parameters_are_reported(self):
         fg = flowgraph([block("src", "isac_psk_source", n_users="no_such_variable", psk_order=4, seed=1)])
         path = os.path.join(tempfile.mkdtemp(), "t.grc")
