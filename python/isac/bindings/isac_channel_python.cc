@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(isac_channel.h)                                            */
-/* BINDTOOL_HEADER_FILE_HASH(b6c6eb5bec85ac4d363921fb1606893a)                                                    */
+/* BINDTOOL_HEADER_FILE_HASH(b6c6eb5bec85ac4d363921fb1606893a) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>

@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(radio_emulator.h) */
-/* BINDTOOL_HEADER_FILE_HASH(a7cd3a2de36c2592eb3b86105555c9e2)                                                    */
+/* BINDTOOL_HEADER_FILE_HASH(a7cd3a2de36c2592eb3b86105555c9e2) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
