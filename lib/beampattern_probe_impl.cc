@@ -105,10 +105,15 @@ beampattern_probe::sptr beampattern_probe::make(int n_tx,
                               core::num_str(G) + ")");
     // the grid table and one frame's products, plus an input frame and an output
     // vector in the stream buffers (two of each)
-    const double bytes = 8.0 * G * n_tx + 8.0 * G * frame_len +
-                         2.0 * 8.0 * double(frame_len) * n_tx + 2.0 * 4.0 * G;
-    core::check_memory("grid_step_deg",
-                       core::num_str(grid_step_deg),
+    const auto bytes_of = [n_tx](double g, double l) {
+        return 8.0 * g * n_tx + 8.0 * g * l + 2.0 * 8.0 * l * n_tx + 2.0 * 4.0 * g;
+    };
+    const double bytes = bytes_of(G, frame_len);
+    // the error names the parameter that alone (the other at its default: 181
+    // angles, 64 snapshots) needs more memory: the one to lower
+    const bool frame = bytes_of(181, frame_len) > bytes_of(G, 64);
+    core::check_memory(frame ? "frame_len" : "grid_step_deg",
+                       frame ? std::to_string(frame_len) : core::num_str(grid_step_deg),
                        bytes,
                        "the beampattern grid (" + core::num_str(G) + " angles x " +
                            std::to_string(n_tx) + " antennas) and a frame of " +

@@ -453,6 +453,9 @@ void ci_precoder_impl::set_channel(const std::vector<std::vector<gr_complex>>& H
         enqueue_locked(std::move(p));
         d_has_channel = true;
     }
+    // the channel in use is no longer the last csi: a re-sent csi switches back to it,
+    // which is an update, not a copy
+    d_csi_seen = false;
     d_channel_cv.notify_all();
     announce(0, 0);
 }
@@ -501,7 +504,20 @@ void ci_precoder_impl::handle_csi(const pmt::pmt_t& msg)
     const uint64_t offset = upd.has_offset ? upd.offset : 0;
     // message handlers run on this block's thread, between work() calls
     const uint64_t now = nitems_written(0);
-    if (upd.has_offset && offset < now) {
+    const bool repeat = d_csi_seen && upd.has_offset && offset == d_csi_offset &&
+                        upd.epoch == d_csi_epoch && upd.H == d_csi_H;
+    if (upd.has_offset) {
+        d_csi_seen = true;
+        d_csi_offset = offset;
+        d_csi_epoch = upd.epoch;
+        d_csi_H = upd.H;
+    }
+    if (repeat && offset < now) {
+        d_logger->debug("csi for item {} received again at item {}: the channel in use, "
+                        "not a late update",
+                        offset,
+                        now);
+    } else if (upd.has_offset && offset < now) {
         // the stream is past the item the channel was meant for: it takes effect
         // from the next item, so where depends on the threads' timing. A frame
         // schedule needs the feedback delay above the loop's latency.
@@ -513,7 +529,8 @@ void ci_precoder_impl::handle_csi(const pmt::pmt_t& msg)
                            now,
                            late);
     }
-    if (upd.has_offset)
+    // a copy says nothing new about the loop's latency: the lead the original had counts
+    if (upd.has_offset && !repeat)
         d_lead_min =
             std::min(d_lead_min, offset > now ? int64_t(offset - now) : int64_t(0));
     if (d_kind == solver_kind::lut && upd.has_offset && offset > now)
@@ -724,7 +741,10 @@ void ci_precoder_impl::publish_stats()
 pmt::pmt_t ci_precoder_impl::stats_dict(const stats_snap& s)
 {
     const stats_acc& a = s.a;
-    const double ns = a.solved ? double(a.solved) : 1.0;
+    // an interval of table or design-cache copies solved nothing: its solve
+    // figures are NaN (not measured), never a 0 that reads as a measurement
+    const double nan = std::nan("");
+    const double ns = a.solved ? double(a.solved) : nan;
     msg_dict d;
     d.u64("vectors", a.vectors);
     d.real("vectors_per_s", s.dt > 0 ? a.vectors / s.dt : 0.0);
@@ -732,17 +752,17 @@ pmt::pmt_t ci_precoder_impl::stats_dict(const stats_snap& s)
     d.u64("lut_hits", a.lut_hits);
     d.u64("cache_hits", a.cache_hits);
     d.real("solve_time_mean_us", a.time_sum / ns * 1e6);
-    d.real("solve_time_max_us", a.time_max * 1e6);
+    d.real("solve_time_max_us", a.solved ? a.time_max * 1e6 : nan);
     d.real("mm_iterations_mean", a.iterations / ns);
     d.u64("infeasible", a.infeasible);
     d.u64("infeasible_total", s.infeasible_total);
-    d.real("qscnr_db_mean", a.qscnr_n ? a.qscnr_db_sum / a.qscnr_n : std::nan(""));
+    d.real("qscnr_db_mean", a.qscnr_n ? a.qscnr_db_sum / a.qscnr_n : nan);
     d.real("min_margin_ratio",
-           std::isfinite(a.min_margin_ratio) ? a.min_margin_ratio : std::nan(""));
+           std::isfinite(a.min_margin_ratio) ? a.min_margin_ratio : nan);
     d.u64("budget_exhausted", a.budget_exhausted);
     d.u64("budget_exhausted_total", s.budget_total);
     d.real("gap_mean", a.gap_sum / ns);
-    d.real("gap_max", a.gap_max);
+    d.real("gap_max", a.solved ? a.gap_max : nan);
     d.u64("bad_symbols", s.bad);
     d.u64("far_symbols", s.far);
     d.u64("bad_symbols_total", s.bad_total);

@@ -265,6 +265,11 @@ private:
     double d_lut_wait_max = 0;
     uint64_t d_lut_waits_long = 0;
     int64_t d_lead_min = INT64_MAX; // snapshots from a csi's arrival to its offset
+    // the last csi received (message thread): a re-sent copy of it (a receiver
+    // republishing its channel for a peer that (re)appeared) is no late update
+    std::atomic<bool> d_csi_seen{ false }; // cleared by set_channel (caller's thread)
+    uint64_t d_csi_offset = 0, d_csi_epoch = 0;
+    Eigen::MatrixXcd d_csi_H;
 
     std::atomic<uint64_t> d_infeasible_total{ 0 }, d_bad_total{ 0 }, d_dropped_total{ 0 },
         d_late_total{ 0 };

@@ -825,11 +825,12 @@ def ota_gui(g, tx, radar, doa, chain):
     for u in range(2):
         g.conn("user%d" % u, 0, "users_const", u)
         g.conn("user%d" % u, 1, "ser_num", u)
-    g.add("msgs", "blocks_message_debug", en_uvec="True")
-    g.conn("cal_est", "cal", "msgs", "print")
-    g.conn("txcal_est", "cal", "msgs", "print")
-    g.conn("loop_est", "delay", "msgs", "print")
-    g.conn(tx, "stats", "msgs", "store")
+    # one Message Debug beside each message source: a shared one far right would
+    # draw its wires over the blocks between
+    for src, port, name, how in (("cal_est", "cal", "cal_msgs", "print"), ("txcal_est", "cal", "txcal_msgs", "print"),
+                                 ("loop_est", "delay", "delay_msgs", "print"), (tx, "stats", "stats_msgs", "store")):
+        g.add(name, "blocks_message_debug", en_uvec="True")
+        g.conn(src, port, name, how)
 
 
 def ota_headless_sinks(g, tx, radar, doa):
@@ -885,18 +886,27 @@ def usrp_ota(gui, chain="1bit"):
         ota_gui(g, tx, radar, doa, chain)
     else:
         ota_headless_sinks(g, tx, radar, doa)
+        # run by hand (not by the acceptance app), it says what happened
+        g.snippet("summary", "main_after_stop", "from gnuradio.isac import summary\n"
+                  "summary.print_ota_headless(self)\n")
     ota_snippet(g)
     g.write()
 
 
 # --------------------------------------------------------------- 4. zeromq split
+# n_snapshots = 0 runs until stopped: a Head of 10^12 snapshots (days at the
+# pair's rate). GRC prints a Head's count in engineering units, so this reads
+# "1000G" on the canvas (2**62 read "4.61169e+09G").
+FOREVER = "10**12"
+
+
 def zmq_pair():
     tx = Graph("isac_zmq_tx", "gr-isac zeromq split: transmitter host",
                "PSK users -> CI precoder -> 1-bit DAC -> snapshot frames -> zeromq; the channel (csi) "
                "comes back over zeromq from isac_zmq_rx", False, run_options="prompt")
     common_vars(tx)
     radar_vars(tx)
-    tx.param("n_snapshots", 0, "Snapshots (0 = run forever)")
+    tx.param("n_snapshots", 0, "Snapshots (0 = until stopped)")
     tx.param("seed", 1, "Symbol seed")
     tx.param("data_addr", "tcp://127.0.0.1:5555", "Bind address: snapshot frames", "str")
     tx.param("csi_addr", "tcp://127.0.0.1:5557", "Connect address: csi from the receiver", "str")
@@ -904,7 +914,7 @@ def zmq_pair():
     tx.add("csi_in", "zeromq_pull_msg_source", address="csi_addr", timeout=100, bind="False")
     t = tx_chain(tx)
     tx.conn("csi_in", "out", t, "csi")
-    tx.add("head", "blocks_head", type="complex", num_items="n_snapshots if n_snapshots > 0 else 2**62",
+    tx.add("head", "blocks_head", type="complex", num_items="n_snapshots if n_snapshots > 0 else " + FOREVER,
            vlen="n_users")
     tx.conn("src", 0, "head", 0)
     tx.conn("head", 0, t, 0)
@@ -927,7 +937,7 @@ def zmq_pair():
                "the channel's csi goes back to isac_zmq_tx over zeromq", False, run_options="prompt")
     common_vars(rx)
     radar_vars(rx)
-    rx.param("n_snapshots", 0, "Snapshots (0 = run forever)")
+    rx.param("n_snapshots", 0, "Snapshots (0 = until stopped)")
     rx.param("seed", 1, "Channel seed")
     rx.param("data_addr", "tcp://127.0.0.1:5555", "Connect address: snapshot frames", "str")
     rx.param("csi_addr", "tcp://127.0.0.1:5557", "Bind address: csi to the transmitter", "str")
@@ -935,9 +945,9 @@ def zmq_pair():
            address="data_addr", timeout=100, pass_tags="False", hwm=-1)
     rx.add("deframer", "isac_snapshot_deframer", n_tx="n_tx", n_users="n_users")
     rx.conn("frames_in", 0, "deframer", 0)
-    rx.add("head", "blocks_head", type="complex", num_items="n_snapshots if n_snapshots > 0 else 2**62",
+    rx.add("head", "blocks_head", type="complex", num_items="n_snapshots if n_snapshots > 0 else " + FOREVER,
            vlen="n_tx")
-    rx.add("sym_head", "blocks_head", type="complex", num_items="n_snapshots if n_snapshots > 0 else 2**62",
+    rx.add("sym_head", "blocks_head", type="complex", num_items="n_snapshots if n_snapshots > 0 else " + FOREVER,
            vlen="n_users")
     rx.conn("deframer", 0, "head", 0)
     rx.conn("deframer", 1, "sym_head", 0)
@@ -1149,15 +1159,21 @@ def doa_demo():
     g.add("add", "blocks_add_xx", type="complex", num_inputs=2, vlen="n_rx")
     g.add("doa", "isac_doa_mle", n_rx="n_rx", cpi_len="cpi_len", mode='"known"', grid_min_deg=-90.0,
           grid_max_deg=90.0, grid_step_deg=0.1, noise_var="noise_var", p_gauss=0.0, refine='"newton"')
+    # the sources stop after n_cpi CPIs: the estimator sees exactly the CPIs the
+    # table judges (unbounded, it ran on past the Head and logged CPIs nobody reads)
+    g.add("ref_head", "blocks_head", type="complex", num_items="n_cpi * cpi_len", vlen=1)
+    g.add("noise_head", "blocks_head", type="complex", num_items="n_cpi * cpi_len * n_rx", vlen=1)
     g.add("head", "blocks_head", type="float", num_items="n_cpi", vlen=1)
     vsink(g, "est_sink", t="float")
     g.add("doa_msgs", "blocks_message_debug", en_uvec="True")
-    g.conn("ref", 0, "steer", 0)
-    g.conn("ref", 0, "doa", 1)
+    g.conn("ref", 0, "ref_head", 0)
+    g.conn("ref_head", 0, "steer", 0)
+    g.conn("ref_head", 0, "doa", 1)
     for k in range(8):
         g.conn("steer", k, "s2v_echo", k)
     g.conn("s2v_echo", 0, "add", 0)
-    g.conn("noise", 0, "s2v_noise", 0)
+    g.conn("noise", 0, "noise_head", 0)
+    g.conn("noise_head", 0, "s2v_noise", 0)
     g.conn("s2v_noise", 0, "add", 1)
     g.conn("add", 0, "doa", 0)
     g.conn("doa", 0, "head", 0)

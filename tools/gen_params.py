@@ -54,10 +54,12 @@ that make() does not take, written as given after the others: e.g. one that
 chooses which optional ports GRC shows), grc_callbacks / grc_cpp_callbacks (extra callbacks, e.g. set_clutter(a, b)), bind_accessors
 (false: the binding writes its own setters/getters), setters_release_gil (true:
 the bound setters release the GIL while they run, for setters that rebuild a
-large kernel).
+large kernel), stats_doc (what the stats message holds: the GRC
+documentation's paragraph from "Stats (every stats_interval vectors): " on).
 """
 import argparse
 import difflib
+import textwrap
 import glob
 import math
 import os
@@ -208,13 +210,18 @@ def py_literal(p):
     return str(int(d))
 
 
-def bound_text(b, integer, unit=""):
+def bound_text(b, integer, unit="", power="^"):
     if isinstance(b, str):
         return b
     if isinstance(b, tuple):
         return str(CONSTANTS[b[1]][0])
     if math.isinf(b):
         return "inf" if b > 0 else "-inf"
+    # an overflow guard such as 2^62 reads as one, not as 19 digits (as the core's
+    # range messages print it); power: "**" where the text is Python (GRC asserts)
+    m, e = math.frexp(b)
+    if b >= 2 ** 31 and m == 0.5:
+        return f"2{power}{e - 1}"
     return num(b, integer) if integer else (str(int(b)) if b.is_integer() else repr(b))
 
 
@@ -557,10 +564,10 @@ def grc_asserts(b):
             var = "v" if t == "doubles" else n
             parts = []
             if not (isinstance(lo, float) and math.isinf(lo)):
-                parts.append(bound_text(lo, integer) + (" < " if r["lo_open"] else " <= "))
+                parts.append(bound_text(lo, integer, power="**") + (" < " if r["lo_open"] else " <= "))
             parts.append(var)
             if not (isinstance(hi, float) and math.isinf(hi)):
-                parts.append((" < " if r["hi_open"] else " <= ") + bound_text(hi, integer))
+                parts.append((" < " if r["hi_open"] else " <= ") + bound_text(hi, integer, power="**"))
             cond = "".join(parts)
             if t == "doubles":
                 o.append(f"${{ all({cond} for v in {n}) }}")
@@ -936,6 +943,27 @@ def grc_make_outputs(blocks, out):
 
 
 # ---- regions ------------------------------------------------------------------
+STATS_LEAD = "Stats (every stats_interval vectors): "
+
+
+def grc_stats_doc(text, stats, path):
+    """The GRC documentation's paragraph that describes the stats message ends
+    with the descriptor's stats_doc (a comment line inside the documentation's
+    block scalar would show in GRC, so no region markers): the paragraph is
+    refilled from STATS_LEAD on."""
+    i = text.find(STATS_LEAD)
+    if i < 0:
+        raise DescriptorError(f"{path}: stats_doc given, but the documentation has no {STATS_LEAD!r}")
+    start = text.rfind("\n\n", 0, i) + 2
+    end = text.find("\n\n", i)
+    ind = re.match(r"[ \t]*", text[start:]).group(0)
+    before = " ".join(text[start:i].split())
+    para = textwrap.fill((before + " " if before else "") + STATS_LEAD + " ".join(stats.split()), 96,
+                         initial_indent=ind, subsequent_indent=ind, break_on_hyphens=False)
+    return text[:start] + para + text[end:]
+
+
+
 def replace_region(text, name, lines, path, comment, indent=""):
     begin = re.compile(r"^([ \t]*)" + re.escape(comment) + r" gen_params:begin " + re.escape(name) + r"\n", re.M)
     m = begin.search(text)
@@ -976,6 +1004,8 @@ def outputs(blocks):
         g = f"grc/isac_{bn}.block.yml"
         t = read(g)
         t = replace_region(t, "parameters", ["parameters:"] + grc_params(b), g, "#")
+        if b.get("stats_doc"):
+            t = grc_stats_doc(t, b["stats_doc"], g)
         asserts = grc_asserts(b)
         t = replace_region(t, "asserts", (["asserts:"] + asserts) if asserts else [], g, "#")
         cb = grc_callbacks(b, False)

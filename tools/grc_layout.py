@@ -14,9 +14,12 @@ block's rectangle. This module evaluates a flowgraph with GRC's own core
 measures the text with DejaVu Sans advance widths (Debian's "Sans", measured
 with Pango at GRC's font sizes), so no display is needed.
 
-  grc_layout.py check FILE...     overlaps and right-to-left wires (exit 1 if any)
+  grc_layout.py check FILE...     overlaps, right-to-left wires and wires drawn over a
+                                  block they do not connect to (exit 1 if any)
   grc_layout.py measure FILE...   (needs GTK and a display, e.g. xvfb-run) GRC's own
                                   canvas sizes against the estimate
+  grc_layout.py connectors FILE    (GTK) where GRC's canvas attaches each connected
+                                  port's wires, and where the estimate does (JSON)
   grc_layout.py render DIR FILE... (GTK) draws each flowgraph with GRC's canvas code
                                   into DIR/<name>.png (what File > Screen Capture saves)
   grc_layout.py props DIR FILE BLOCK [PARAM=VALUE...] (GTK) GRC's properties dialog of
@@ -27,6 +30,8 @@ From Python: `place(doc)` lays out a flowgraph dict (the YAML of a .grc) in
 place; tools/gen_examples.py calls it for every example it writes, and a
 generator of another flowgraph can do the same.
 """
+import copy
+import json
 import math
 import os
 import sys
@@ -61,6 +66,10 @@ COL_GAP = 48      # between the widest block of a column and the next column (wi
 ROW_GAP = 24      # between blocks stacked in a column
 BAND_GAP = 16     # between blocks of the variable band
 CLEARANCE = 8     # minimum distance between two blocks' boxes (the checker's rule)
+VIRTUAL_GAP = 32  # wire length between a port and the Virtual Sink/Source beside it
+VIRTUAL_REACH = 80  # furthest a Virtual Sink/Source sits above or below the port it joins
+LEVEL_DY = 24     # a virtual port this close in height to another block's connector
+LEVEL_DX = 96     # and at most this far from it reads as wired to it
 
 
 def text_width(s, table):
@@ -174,8 +183,29 @@ class geom:
     def __init__(self, name, w, h, sinks, sources, sink_w, source_w):
         self.name, self.w, self.h = name, w, h
         self.sinks, self.sources = sinks, sources  # {port key: y offset of the port centre}
+        # every port on a side is as wide as its widest one (GRC 3.10's
+        # create_port_labels): a wire ends at that width, not at its own label's
         self.sink_w, self.source_w = sink_w, source_w
         self.x = self.y = 0
+
+    def rects(self):
+        """What GRC paints: the body and each port's box (x0, y0, x1, y1)."""
+        ph = 2 * PORT_LABEL_PADDING + LINE_H
+        ph += ph % 2
+        out = [(self.x, self.y, self.x + self.w, self.y + self.h)]
+        for side, ports in (("in", self.sinks), ("out", self.sources)):
+            for key, off in ports.items():
+                pw = self.sink_w if side == "in" else self.source_w
+                x0 = self.x - pw if side == "in" else self.x + self.w
+                out.append((x0, self.y + off - ph / 2, x0 + pw, self.y + off + ph / 2))
+        return out
+
+    def connector(self, key, out):
+        """Where GRC attaches a wire: the outer edge of the port, at its centre."""
+        pw = self.source_w if out else self.sink_w
+        if out:
+            return self.x + self.w + pw, self.y + self.sources[key]
+        return self.x - pw, self.y + self.sinks[key]
 
     def box(self):
         """Rectangle including the ports: (x0, y0, x1, y1)."""
@@ -214,6 +244,47 @@ def block_geom(block):
                 math.ceil(sink_w), math.ceil(source_w))
 
 
+def wire_path(src, src_key, dst, dst_key, n=48):
+    """Points along a wire as GRC 3.10 draws it (gui/canvas/connection.py): 15 px
+    straight out of the source connector, a cubic Bezier with its control points
+    50 px out of either connector, 15 px straight into the sink connector (the
+    last 13 of them under the arrow)."""
+    x0, y0 = src.connector(src_key, True)
+    x3, y3 = dst.connector(dst_key, False)
+    p = [(x0, y0), (x0 + 15, y0), (x0 + 50, y0), (x3 - 50, y3), (x3 - 15, y3), (x3, y3)]
+    pts = [p[0]]
+    for i in range(n + 1):
+        t = i / n
+        a, b, c, d = (1 - t) ** 3, 3 * t * (1 - t) ** 2, 3 * t * t * (1 - t), t ** 3
+        pts.append((a * p[1][0] + b * p[2][0] + c * p[3][0] + d * p[4][0],
+                    a * p[1][1] + b * p[2][1] + c * p[3][1] + d * p[4][1]))
+    pts.append(p[5])
+    # straight pieces between the samples: a point every 4 px at most
+    out = []
+    for (xa, ya), (xb, yb) in zip(pts, pts[1:]):
+        k = max(1, int(math.hypot(xb - xa, yb - ya) / 4))
+        out.extend((xa + (xb - xa) * j / k, ya + (yb - ya) * j / k) for j in range(k))
+    out.append(pts[-1])
+    return out
+
+
+def wire_crossings(g, conns, skip=()):
+    """(wire, block) pairs where the wire, drawn as GRC draws it, passes over the
+    rectangle (ports included) of a block it does not connect to: on the canvas
+    it looks as if it ended in that block."""
+    out = []
+    for a, ap, b, bp, _ in conns:
+        if (a, ap, b, bp) in skip:
+            continue
+        pts = wire_path(g[a], ap, g[b], bp)
+        for n, gn in g.items():
+            if n in (a, b):
+                continue
+            if any(x0 < x < x1 and y0 < y < y1 for x0, y0, x1, y1 in gn.rects() for x, y in pts):
+                out.append(((a, ap, b, bp), n))
+    return out
+
+
 def geometry(fg):
     """{block name: geom} at the flow graph's coordinates (rotation 0 assumed)."""
     out = {}
@@ -228,6 +299,19 @@ def geometry(fg):
 def _conns(fg):
     return [(c.source_block.name, c.source_port.key, c.sink_block.name, c.sink_port.key,
              c.source_port.domain == "message") for c in fg.connections]
+
+
+def through_virtual(conns, sid):
+    """conns with each Virtual Source's wires drawn from the port feeding its
+    Virtual Sink (sid: {virtual block: stream id}), as grcc connects them."""
+    feeds = {sid[b]: (a, ap) for a, ap, b, bp, _ in conns if b in sid}
+    return [(feeds[sid[a]][0], feeds[sid[a]][1], b, bp, m) if a in sid else (a, ap, b, bp, m)
+            for a, ap, b, bp, m in conns if b not in sid and (a not in sid or sid[a] in feeds)]
+
+
+def _stream_ids(fg):
+    return {b.name: b.params["stream_id"].get_value() for b in fg.blocks
+            if b.key in ("virtual_sink", "virtual_source")}
 
 
 def _reachable(edges, start):
@@ -268,7 +352,7 @@ def problems(path):
                 out.append("%s %s and %s %s overlap (or are closer than %d px)"
                            % (a, g[a].box(), b, g[b].box(), CLEARANCE))
     conns = _conns(fg)
-    back = feedback(conns)
+    back = feedback(through_virtual(conns, _stream_ids(fg)))
     for a, ap, b, bp, msg in conns:
         if (a, ap, b, bp) in back:
             continue
@@ -276,6 +360,37 @@ def problems(path):
         x_in = g[b].x - g[b].sink_w - CONNECTOR_EXTENSION
         if x_out > x_in:
             out.append("wire %s:%s -> %s:%s runs right to left (%d > %d)" % (a, ap, b, bp, x_out, x_in))
+    # feedback wires run right to left over the flowgraph by nature (thin, grey)
+    for (a, ap, b, bp), n in wire_crossings(g, conns, back):
+        out.append("wire %s:%s -> %s:%s passes over %s %s" % (a, ap, b, bp, n, g[n].box()))
+    for n, m, what in misleading_virtual(g, conns, _stream_ids(fg)):
+        out.append("%s sits level with %s, as if wired to it" % (n, what))
+    return out
+
+
+def misleading_virtual(g, conns, sid):
+    """(virtual block, its partner, "block:port") for each Virtual Source whose
+    output faces, level and close, an input it does not feed (it reads as that
+    block's input), and each Virtual Sink whose input faces an output that
+    does not feed it."""
+    partner = {}
+    for a, ap, b, bp, _ in conns:
+        if b in sid and a not in sid:
+            partner[b] = a
+        elif a in sid and b not in sid:
+            partner[a] = b
+    out = []
+    for n, m in sorted(partner.items()):
+        src = "0" in g[n].sources
+        vx, vy = g[n].connector("0", src)
+        for o, go in g.items():
+            if o in (n, m):
+                continue
+            for key in (go.sinks if src else go.sources):
+                ox, oy = go.connector(key, not src)
+                dx = ox - vx if src else vx - ox
+                if 0 <= dx <= LEVEL_DX and abs(oy - vy) < LEVEL_DY:
+                    out.append((n, m, "%s:%s" % (o, key)))
     return out
 
 
@@ -291,15 +406,85 @@ def place(doc, x0=8, y0=8, band_width=None):
     its options block): a band of variables/controls at the top, then the
     processing blocks in columns by their longest path from a source (stream and
     forward message connections), each column as wide as its widest block, each
-    block stacked near the mean height of its inputs."""
+    block stacked near the mean height of its inputs. A stream wire that would
+    pass over another block (one reaching past a column, e.g. the symbols to a
+    SER meter at the far right) goes through a Virtual Sink/Source pair instead,
+    GRC's idiom for a long wire: grcc connects the two ends directly."""
+    best, push, lanes = None, {}, set()
+    for _ in range(16):
+        far = _place(doc, x0, y0, band_width, push, lanes)
+        fg = load(doc)
+        conns = _conns(fg)
+        g = geometry(fg)
+        cross = wire_crossings(g, conns, feedback(through_virtual(conns, _stream_ids(fg))))
+        score = (len(cross) + len(misleading_virtual(g, conns, _stream_ids(fg))), len(far - lanes))
+        if best is None or score < best[0]:
+            best = score, copy.deepcopy(doc)
+        # a virtual block with no clear height near its port beside the columns
+        # gets a lane of its own (the flowgraph grows wider) and the round reruns
+        if far - lanes:
+            lanes |= far
+            continue
+        if not cross:
+            break
+        virtual = _stream_ids(fg)
+        msgs = {(a, ap, b, bp) for a, ap, b, bp, msg in conns if msg}
+        stream = {w for w, n in cross
+                  if w[0] not in virtual and w[2] not in virtual and n not in virtual and w not in msgs}
+        for w in sorted(stream):
+            _virtual_pair(doc, *w)
+        if stream:
+            continue
+        # a message wire, or one of a virtual pair: the block it passes over
+        # moves down below it
+        for (a, ap, b, bp), n in cross:
+            if n in virtual:
+                continue
+            ys = [y for x, y in wire_path(g[a], ap, g[b], bp) for x0, y0, x1, y1 in g[n].rects()
+                  if x0 < x < x1 and y0 < y < y1]
+            push[n] = push.get(n, 0) + _align(max(ys) - g[n].y + CLEARANCE + GRID / 2)
+    # the round with the fewest crossings (a move can bring blocks into a wire)
+    doc.clear()
+    doc.update(best[1])
+    return doc
+
+
+def _virtual_pair(doc, a, ap, b, bp):
+    """Replaces the wire a:ap -> b:bp of `doc` with a -> Virtual Sink (one per
+    source port, stream id "<a>_<ap>") and a Virtual Source of that id -> b."""
+    sid = "%s_%s" % (a, ap)
+    names = {blk["name"] for blk in doc["blocks"]}
+
+    def add(name, kind):
+        if name not in names:
+            doc["blocks"].append({"name": name, "id": kind, "parameters": {"comment": "", "stream_id": sid},
+                                  "states": {"coordinate": [0, 0], "rotation": 0, "state": "enabled"}})
+            names.add(name)
+
+    add("vsink_" + sid, "virtual_sink")
+    add("vsrc_%s_%s" % (sid, b), "virtual_source")
+    conns = doc["connections"]
+    conns.remove([a, ap, b, bp])
+    if [a, ap, "vsink_" + sid, "0"] not in conns:
+        conns.append([a, ap, "vsink_" + sid, "0"])
+    conns.append(["vsrc_%s_%s" % (sid, b), "0", b, bp])
+
+
+def _place(doc, x0, y0, band_width, push, lanes):
+    """One round of place(); returns the virtual blocks that found no clear
+    height within VIRTUAL_REACH of their port."""
     fg = load(doc)
     g = geometry(fg)
     blocks = {b.name: b for b in fg.blocks}
     order = [b["name"] for b in doc["blocks"]]
     conns = _conns(fg)
-    back = feedback(conns)
-    edges = [(a, b) for a, ap, b, bp, _ in conns if (a, ap, b, bp) not in back]
-    proc = [n for n in order if not _is_band(blocks[n])]
+    # a Virtual Sink/Source pair sits beside the ports it joins (below); the
+    # columns are laid out as if its wire were direct
+    sid = _stream_ids(fg)
+    direct = through_virtual(conns, sid)
+    back = feedback(direct)
+    edges = [(a, b) for a, ap, b, bp, _ in direct if (a, ap, b, bp) not in back]
+    proc = [n for n in order if not _is_band(blocks[n]) and n not in sid]
     band = [n for n in order if _is_band(blocks[n])]
 
     # layers: longest path (the graph without feedback is acyclic)
@@ -330,11 +515,27 @@ def place(doc, x0=8, y0=8, band_width=None):
     col_w = [0] * n_cols
     for n in proc:
         col_w[depth[n]] = max(col_w[depth[n]], g[n].sink_w + g[n].w + g[n].source_w)
+    # a lane for the Virtual Sinks right of their source's column and one for
+    # the Virtual Sources left of their sink's column, only for those (lanes)
+    # that found no room in the column gap's neighbourhood
+    partner = {}  # virtual block: (the block it joins, its port, its port is an output)
+    for a, ap, b, bp, _ in conns:
+        if b in sid and a not in sid:
+            partner[b] = (a, ap, True)
+        elif a in sid and b not in sid:
+            partner[a] = (b, bp, False)
+    lane_r, lane_l = [0] * n_cols, [0] * n_cols
+    for n, (m, _, out) in partner.items():
+        if n not in lanes:
+            continue
+        lane = lane_r if out else lane_l
+        lane[depth[m]] = max(lane[depth[m]], g[n].sink_w + g[n].w + g[n].source_w + 2 * VIRTUAL_GAP)
     col_x = []
     x = x0
     for c in range(n_cols):
+        x += lane_l[c]
         col_x.append(x)
-        x += col_w[c] + COL_GAP
+        x += col_w[c] + COL_GAP + lane_r[c]
     total_w = max(x - COL_GAP, band_width or 0, 900)
 
     # the band: the options block first, then rows of variables/controls
@@ -366,14 +567,102 @@ def place(doc, x0=8, y0=8, band_width=None):
                                     order.index(n)))
         for n in members:
             target = want(n) if any(b == n and a in placed for a, b in edges) else cursor[c]
-            y = max(cursor[c], _align(target - g[n].h / 2))
+            y = max(cursor[c], _align(target - g[n].h / 2)) + push.get(n, 0)
             g[n].x, g[n].y = _align(col_x[c] + g[n].sink_w), _align(y)
             placed[n] = g[n].y + g[n].h / 2
             cursor[c] = g[n].y + g[n].h + ROW_GAP
+    # virtual blocks: a short wire from (to) the port they continue, level with
+    # it where there is room, else at the nearest clear height within
+    # VIRTUAL_REACH (further away it reads as another block's input)
+    taken = {n: g[n].box() for n in proc + band}
+    taken[""] = (x0, y0, x0 + opts_g.w, y0 + opts_g.h)
+    def bbox(w):
+        xs, ys = [x for x, _ in w], [y for _, y in w]
+        return w, (min(xs), min(ys), max(xs), max(ys))
+
+    def meet(a, b):
+        return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+    def inside(w, rects):
+        return any(meet(r, w[1]) and any(r[0] < x < r[2] and r[1] < y < r[3] for x, y in w[0]) for r in rects)
+
+    wires = [bbox(wire_path(g[a], ap, g[b], bp)) for a, ap, b, bp, _ in conns if a not in sid and b not in sid]
+
+    def own(n, m, key, out):
+        return bbox(wire_path(g[m], key, g[n], "0") if out else wire_path(g[n], "0", g[m], key))
+
+    def level(n, m, out):
+        vx, vy = g[n].connector("0", not out)
+        for o in taken:
+            if o in (n, m, "") or o not in g:
+                continue
+            for k in (g[o].sinks if not out else g[o].sources):
+                ox, oy = g[o].connector(k, out)
+                dx = ox - vx if not out else vx - ox
+                if 0 <= dx <= LEVEL_DX and abs(oy - vy) < LEVEL_DY:
+                    return True
+        return False
+
+    def clear(n, m, key, out):
+        rects = g[n].rects()
+        return not level(n, m, out) and not any(inside(w, rects) for w in wires) and not inside(
+            own(n, m, key, out), [g[o].rects()[0] if o in g else r for o, r in taken.items() if o != m]
+            + [r for o in taken if o in g and o != m for r in g[o].rects()[1:]])
+    far = set()
+    for n, (m, key, out) in sorted(partner.items()):
+        cx, cy = g[m].connector(key, out)
+        port_y = (g[n].sinks if out else g[n].sources)["0"]
+        c = depth[m]
+        if n in lanes and out:
+            g[n].x = _align(col_x[c] + col_w[c] + COL_GAP / 2 + VIRTUAL_GAP + g[n].sink_w + GRID / 2)
+        elif n in lanes:
+            g[n].x = _align(col_x[c] - VIRTUAL_GAP - g[n].source_w - g[n].w - GRID / 2)
+        elif out:  # VIRTUAL_GAP right of the port, in the next column's space
+            g[n].x = _align(cx + VIRTUAL_GAP + g[n].sink_w + GRID / 2)
+        else:
+            g[n].x = _align(cx - VIRTUAL_GAP - g[n].source_w - g[n].w - GRID / 2)
+        # spots level with the port first, then up to VIRTUAL_REACH above or
+        # below it, or up to three column gaps further out (a longer straight wire)
+        x_port, y_port = g[n].x, _align(cy - port_y)
+        spots = sorted(((abs(k * GRID) + j * COL_GAP / 2, j, k) for j in range(4)
+                        for k in range(-VIRTUAL_REACH // GRID, VIRTUAL_REACH // GRID + 1)))
+        free = found = None  # the nearest free spot if none keeps the wires clear
+        for _, j, k in spots:
+            g[n].x = x_port + (j if out else -j) * COL_GAP
+            g[n].y = y_port + k * GRID
+            x0_, y0_, x1_, y1_ = g[n].box()
+            if g[n].y < top or any(meet((x0_ - CLEARANCE, y0_ - CLEARANCE, x1_ + CLEARANCE, y1_ + CLEARANCE), r)
+                                   for r in taken.values()):
+                continue
+            free = free or (g[n].x, g[n].y)
+            if clear(n, m, key, out):
+                found = g[n].x, g[n].y
+                break
+        if found is None:
+            far.add(n)
+            # (in a lane already, or this round's last resort) the nearest
+            # clear height beyond the reach, else the nearest free one
+            for k in range(VIRTUAL_REACH // GRID + 1, 1000):
+                for sign in (1, -1):
+                    g[n].x, g[n].y = x_port, y_port + sign * k * GRID
+                    x0_, y0_, x1_, y1_ = g[n].box()
+                    if g[n].y < top or any(meet((x0_ - CLEARANCE, y0_ - CLEARANCE, x1_ + CLEARANCE,
+                                                 y1_ + CLEARANCE), r) for r in taken.values()):
+                        continue
+                    free = free or (g[n].x, g[n].y)
+                    if clear(n, m, key, out):
+                        found = g[n].x, g[n].y
+                        break
+                if found:
+                    break
+            found = found or free
+        g[n].x, g[n].y = found
+        taken[n] = g[n].box()
+        wires.append(own(n, m, key, out))
     for b in doc["blocks"]:
         b["states"]["coordinate"] = [int(g[b["name"]].x), int(g[b["name"]].y)]
         b["states"]["rotation"] = 0
-    return doc
+    return far
 
 
 # ----------------------------------------------------- GTK: GRC's own canvas
@@ -432,6 +721,20 @@ def measure(paths):
                   % (b.name, x1 - x0, y1 - y0, e[2] - e[0], e[3] - e[1], dw, dh))
     print("largest underestimate: width %d px, height %d px" % tuple(worst))
     return worst
+
+
+def connectors(path):
+    """[(block, port key, out, (x, y) where GRC's canvas attaches the port's
+    wires, (x, y) where geom.connector() says)] for every connected port."""
+    fg = _gui_flowgraph(_gui_platform(), path)
+    est = geometry(load(path))
+    out = []
+    for c in fg.connections:
+        for port, is_out in ((c.source_port, True), (c.sink_port, False)):
+            b = port.parent_block.name
+            out.append((b, port.key, is_out, tuple(port.connector_coordinate_absolute),
+                        est[b].connector(port.key, is_out)))
+    return out
 
 
 def render(out_dir, paths):
@@ -503,6 +806,9 @@ def props(out_dir, path, name, values):
 def main(argv):
     if len(argv) >= 4 and argv[0] == "props":
         return props(argv[1], argv[2], argv[3], argv[4:])
+    if len(argv) == 2 and argv[0] == "connectors":
+        print(json.dumps(connectors(argv[1])))
+        return 0
     if len(argv) < 2 or argv[0] not in ("check", "measure", "render"):
         print(__doc__)
         return 2

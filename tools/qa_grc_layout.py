@@ -119,6 +119,96 @@ class qa_grc_layout(unittest.TestCase):
         self.assertLess(pos["tx"][0], pos["chan"][0])
         self.assertLess(pos["chan"][0], pos["u"][0])
 
+    def test_wire_over_a_block(self):
+        # a -> c -> b and a long wire a -> b: drawn at c's height, it runs over c
+        # and looks as if it ended there
+        fg = flowgraph([block("a", "blocks_null_source", 8, 200, type="float", vlen=1, num_outputs=1,
+                              bus_structure_source="[[0,],]"),
+                        block("c", "blocks_copy", 240, 176, type="float", vlen=1, showports="True", enabled="True"),
+                        block("b", "blocks_add_xx", 520, 184, type="float", vlen=1, num_inputs=2),
+                        block("d", "blocks_null_sink", 700, 200, type="float", vlen=1, num_inputs=1,
+                              bus_structure_sink="[[0,],]")],
+                       [("a", "0", "c", "0"), ("c", "0", "b", "0"), ("a", "0", "b", "1"), ("b", "0", "d", "0")])
+        g = grc_layout.geometry(grc_layout.load(fg))
+        # GRC's shape: 15 px straight out of each connector, the Bezier's middle
+        # point half way between the connectors' heights
+        (x0, y0), (x3, y3) = g["a"].connector("0", True), g["b"].connector("1", False)
+        pts = grc_layout.wire_path(g["a"], "0", g["b"], "1")
+        self.assertEqual((pts[0], pts[-1]), ((x0, y0), (x3, y3)))
+        mid = min(pts, key=lambda p: abs(p[0] - (x0 + x3) / 2))
+        self.assertAlmostEqual(mid[1], (y0 + y3) / 2, delta=abs(y3 - y0) * 0.1 + 0.5)
+        path = os.path.join(tempfile.mkdtemp(), "t.grc")
+        with open(path, "w") as f:
+            yaml.safe_dump(fg, f)
+        self.assertIn("wire a:0 -> b:1 passes over c %s" % (g["c"].box(),), grc_layout.problems(path))
+        # placed: the long wire goes through a Virtual Sink/Source pair and no
+        # wire passes over a block
+        grc_layout.place(fg)
+        with open(path, "w") as f:
+            yaml.safe_dump(fg, f)
+        self.assertEqual(grc_layout.problems(path), [])
+        kinds = sorted(b["id"] for b in fg["blocks"])
+        self.assertEqual(kinds, ["blocks_add_xx", "blocks_copy", "blocks_null_sink", "blocks_null_source",
+                                 "virtual_sink", "virtual_source"])
+        self.assertIn(["a", "0", "vsink_a_0", "0"], fg["connections"])
+        self.assertIn(["vsrc_a_0_b", "0", "b", "1"], fg["connections"])
+
+    def test_virtual_source_level_with_another_input(self):
+        # a Virtual Source whose output faces, level and close, the input of a
+        # block it does not feed reads as that block's input
+        def fg(y_c):
+            return flowgraph([block("a", "blocks_null_source", 8, 200, type="float", vlen=1, num_outputs=1,
+                                    bus_structure_source="[[0,],]"),
+                              block("vsink_a_0", "virtual_sink", 240, 200, stream_id="a_0"),
+                              block("vsrc_a_0_b", "virtual_source", 400, 400, stream_id="a_0"),
+                              block("c", "blocks_copy", 600, y_c, type="float", vlen=1, showports="False",
+                                    enabled="True"),
+                              block("b", "blocks_null_sink", 600, 560, type="float", vlen=1, num_inputs=1,
+                                    bus_structure_sink="[[0,],]"),
+                              block("d", "blocks_null_sink", 900, y_c, type="float", vlen=1, num_inputs=1,
+                                    bus_structure_sink="[[0,],]")],
+                             [("a", "0", "vsink_a_0", "0"), ("vsrc_a_0_b", "0", "b", "0"), ("c", "0", "d", "0")])
+
+        g = grc_layout.geometry(grc_layout.load(fg(0)))
+        vx, vy = g["vsrc_a_0_b"].connector("0", True)
+        y_level = vy - g["c"].sinks["0"]  # c's input level with the Virtual Source's output
+        self.assertLess(g["c"].connector("0", False)[0] - vx, grc_layout.LEVEL_DX)
+        path = os.path.join(tempfile.mkdtemp(), "t.grc")
+        for dy, bad in ((0, True), (16, True), (-16, True), (48, False)):
+            with open(path, "w") as f:
+                yaml.safe_dump(fg(y_level + dy), f)
+            found = [p for p in grc_layout.problems(path) if "sits level" in p]
+            self.assertEqual(found, ["vsrc_a_0_b sits level with c:0, as if wired to it"] if bad else [], dy)
+
+    def test_connectors_against_grc_canvas(self):
+        # where GRC's canvas (xvfb) attaches the wires of every connected port of
+        # an example with long and short port names on one side (txcal_est's x
+        # and recalibrate): all ports of a side are as wide as the widest, so a
+        # short one's wire ends as far out as the long one's. The estimate's
+        # sinks sit where GRC's do; its sources at most one grid step plus the
+        # width estimate's slack (test_sizes_against_grc_canvas) further out.
+        import json
+        import shutil
+        import subprocess
+        if shutil.which("xvfb-run") is None:
+            self.skipTest("no xvfb-run")
+        path = os.path.join(HERE, "..", "examples", "isac_usrp_ota.grc")
+        r = subprocess.run(["xvfb-run", "-a", sys.executable, "-B", os.path.join(HERE, "grc_layout.py"),
+                            "connectors", path], capture_output=True, text=True, timeout=120)
+        if r.returncode != 0 and "gi" in r.stderr and "Error" in r.stderr and "Gtk" in r.stderr:
+            self.skipTest("no GTK: " + r.stderr.strip().splitlines()[-1])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        rows = json.loads(r.stdout)
+        self.assertGreater(len(rows), 60)
+        self.assertIn(["txcal_est", "0", False], [row[:3] for row in rows])
+        for b, key, out, (gx, gy), (ex, ey) in rows:
+            where = "%s:%s (%s): GRC (%g, %g), estimate (%g, %g)" % (b, key, "out" if out else "in", gx, gy, ex, ey)
+            self.assertEqual(ey, gy, where)
+            if out:
+                self.assertTrue(-4 <= ex - gx <= 20, where)
+            else:
+                self.assertLessEqual(abs(ex - gx), 4, where)
+
     def test_invalid_parameters_are_reported(self):
         fg = flowgraph([block("src", "isac_psk_source", n_users="no_such_variable", psk_order=4, seed=1)])
         path = os.path.join(tempfile.mkdtemp(), "t.grc")

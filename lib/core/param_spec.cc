@@ -24,7 +24,12 @@ std::string value_str(const param_spec& s, double v)
 
 std::string bound_str(const param_spec& s, double v, const char* ref)
 {
-    const std::string b = std::isinf(v) ? (v > 0 ? "inf" : "-inf") : value_str(s, v);
+    // an overflow guard such as 2^62 reads as one, not as 19 digits
+    int e = 0;
+    const bool pow2 = std::isfinite(v) && v >= 0x1p31 && std::frexp(v, &e) == 0.5;
+    const std::string b = std::isinf(v) ? (v > 0 ? "inf" : "-inf")
+                          : pow2        ? "2^" + std::to_string(e - 1)
+                                        : value_str(s, v);
     return ref ? std::string(ref) + " = " + b : b;
 }
 
@@ -32,12 +37,23 @@ std::string unit_suffix(const param_spec& s)
 {
     return (s.unit && *s.unit) ? std::string(" ") + s.unit : std::string();
 }
+
+
+// An infinite bound is printed open ("(-inf, ...", "..., inf)") unless the
+// check admits it: only +inf at a closed upper end of a scalar (a switch-off
+// value, "(0, inf]"); -inf and list entries are always refused.
+std::string range_str(const param_spec& s, double lo, double hi, bool inf_admitted)
+{
+    const bool lo_open = s.lo_open || std::isinf(lo);
+    const bool hi_open = s.hi_open || (std::isinf(hi) && !inf_admitted);
+    return (lo_open ? "(" : "[") + bound_str(s, lo, s.lo_ref) + ", " +
+           bound_str(s, hi, s.hi_ref) + (hi_open ? ")" : "]") + unit_suffix(s);
+}
 } // namespace
 
 std::string allowed_range(const param_spec& s, double lo, double hi)
 {
-    return (s.lo_open ? "(" : "[") + bound_str(s, lo, s.lo_ref) + ", " +
-           bound_str(s, hi, s.hi_ref) + (s.hi_open ? ")" : "]") + unit_suffix(s);
+    return range_str(s, lo, hi, true);
 }
 
 void check_value(const param_spec& s, double v, double lo, double hi)
@@ -58,7 +74,9 @@ void check_values(const param_spec& s, const std::vector<double>& v, double lo, 
         if (!ok)
             throw_param(s.name,
                         "an entry " + value_str(s, x),
-                        "entries in " + allowed_range(s, lo, hi));
+                        std::isinf(lo) && std::isinf(hi) && !s.lo_ref && !s.hi_ref
+                            ? "finite entries" + unit_suffix(s)
+                            : "entries in " + range_str(s, lo, hi, false));
     }
 }
 

@@ -25,7 +25,7 @@ class psk_source(gr.hier_block2):
       n_users: users U (output vlen); [1, 4096] (default 4)
       psk_order: PSK order M (symbols are drawn as bytes); [2, 256] (default 8)
       seed: 0: a random seed; any other value repeats the sequence; [0, 2147483647] (default 0)
-      n_items: symbol vectors produced in all, then the stream ends (0: endless; as blocks.head behind it, without its thread); [0, 4503599627370496] (default 0) [settable]
+      n_items: symbol vectors produced in all, then the stream ends (0: endless; as blocks.head behind it, without its thread); [0, 2^52] (default 0) [settable]
     """
     # gen_params:end doc
 
@@ -65,6 +65,6 @@ class psk_source(gr.hier_block2):
 
     # gen_params:begin setters
     def set_n_items(self, n_items):
-        """symbol vectors produced in all, then the stream ends (0: endless; as blocks.head behind it, without its thread); [0, 4503599627370496]"""
+        """symbol vectors produced in all, then the stream ends (0: endless; as blocks.head behind it, without its thread); [0, 2^52]"""
         self.source.set_n_items(_hier.check(_params.psk_source.n_items, n_items))
     # gen_params:end setters

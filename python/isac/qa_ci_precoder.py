@@ -30,6 +30,7 @@ except ImportError:
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                                 "bench"))
 from ci_family import class_design  # noqa: E402
+from gnuradio.isac import summary  # noqa: E402
 from gnuradio.isac.util import assert_same  # noqa: E402
 
 # 1-bit ISAC paper defaults (simulation set-up); SNR_C = E/sigma_C^2 = 5 dB, Gamma = 5 dB
@@ -712,6 +713,121 @@ class qa_ci_precoder(gr_unittest.TestCase):
             for i in range(len(y)):
                 np.testing.assert_array_equal(y[i], ref(k[i]), err_msg=f"run {run} item {i}")
         self.assertGreater(stopped_early, 0)
+
+    def test_017_repeats_publish_no_solve_figures(self):
+        # a stream of repeats is served from the design cache after the first of
+        # each class: an interval that solved nothing publishes NaN solve figures
+        # (0 us, 0 iterations and a 0 gap would read as measurements)
+        N, U, n, interval = 16, 3, 60, 10
+        H = rand_H(self.rng, U, N)
+        # k_0 = 0 on all three: no two are quarter turns of each other (3 classes)
+        k = np.zeros((3, U), dtype=int)
+        k[:, 1:] = self.rng.choice(M * M, 3, replace=False)[:, None] // np.array([1, M]) % M
+        blk = make_block(N, U, gamma_db=0.0, stats_interval=interval, threads=1)
+        blk.set_channel(H.astype(np.complex64).tolist())
+        dbg = blocks.message_debug()
+        self.tb.msg_connect(blk, "stats", dbg, "store")
+        self.run_block(blk, psk(k[np.arange(n) % 3]).astype(np.complex64), U, N)
+        msgs = [pmt.to_python(dbg.get_message(i)) for i in range(dbg.num_messages())]
+        self.assertEqual(len(msgs), n // interval)
+        self.assertEqual(sum(m["solved"] for m in msgs), 3)
+        self.assertEqual(sum(m["solved"] + m["cache_hits"] + m["lut_hits"] for m in msgs), n)
+        solve_keys = ("solve_time_mean_us", "solve_time_max_us", "mm_iterations_mean", "gap_mean", "gap_max")
+        for i, m in enumerate(msgs):
+            if m["solved"] == 0:
+                for key in solve_keys:
+                    self.assertTrue(np.isnan(m[key]), f"interval {i} {key} = {m[key]}")
+            else:
+                self.assertGreater(m["solve_time_mean_us"], 0)
+                self.assertGreaterEqual(m["solve_time_max_us"], m["solve_time_mean_us"])
+                self.assertGreaterEqual(m["gap_max"], m["gap_mean"])
+                self.assertGreaterEqual(m["gap_mean"], 0)
+            # copies still carry their designs' QSCNR and margins
+            self.assertTrue(np.isfinite(m["qscnr_db_mean"]))
+            self.assertGreaterEqual(m["min_margin_ratio"], 1 - 1e-6)
+        self.assertEqual(msgs[-1]["solved"], 0)
+        st = pmt.to_python(blk.last_stats())
+        self.assertTrue(np.isnan(st["solve_time_mean_us"]))
+        self.assertEqual(summary.solve_text(st), "n/a (0 of %d solved; 0 table, %d design-cache copies)"
+                         % (interval, interval))
+        # the whole run (what apps/isac_demo reports): solve figures of the solving intervals only
+        run = summary.precoder_run_stats(msgs)
+        solving = [m for m in msgs if m["solved"]]
+        self.assertEqual((run["vectors"], run["solved"], run["cache_hits"]), (n, 3, n - 3))
+        self.assertAlmostEqual(run["solve_time_mean_us"], sum(m["solve_time_mean_us"] * m["solved"]
+                                                              for m in solving) / 3)
+        self.assertEqual(run["gap_max"], max(m["gap_max"] for m in solving))
+        self.assertTrue(summary.solve_text(run).startswith("solve "))
+
+    def test_018_resent_csi_is_not_late(self):
+        # a receiver republishing the channel in use (e.g. for a transmitter that
+        # (re)appeared) sends the same csi again for an item long passed: not a
+        # late update. A different channel for that item is one.
+        H1, H2 = rand_H(self.rng, 2, 8), rand_H(self.rng, 2, 8)
+        st = self._stream_with_messages(4000, (100,), ([self.csi(H, 10) for H in (H1, H1, H1, H2)],))
+        self.assertEqual(st["late_csi"], 2)
+
+    def _stream_with_messages(self, L, at, msgs):
+        """Runs L vectors through a throttled block (20 k/s, 8 per work call: the
+        stream outlives the messages' handling) and posts each batch of msgs (csi
+        dicts or callables(blk)) once it passed the item of at; returns the last
+        stats."""
+        N, U = 8, 2
+        blk = make_block(N, U, gamma_db=0.0, stats_interval=50, threads=1)
+        blk.set_channel(rand_H(self.rng, U, N).astype(np.complex64).tolist())
+        blk.set_max_noutput_items(8)
+        k = self.rng.integers(0, M, (L, U))
+        snk = blocks.vector_sink_c(N)
+        self.tb.connect(blocks.vector_source_c(psk(k).astype(np.complex64).ravel().tolist(), False, U),
+                        blocks.throttle(gr.sizeof_gr_complex * U, 20000), blk, snk)
+        self.tb.start()
+        for a, batch in zip(at, msgs):
+            t0 = time.monotonic()
+            while blk.nitems_written(0) < a and time.monotonic() - t0 < 10:
+                time.sleep(0.001)
+            self.assertLess(blk.nitems_written(0), L - 1000, "the stream ended before the messages")
+            for m in batch:
+                if callable(m):
+                    m(blk)
+                else:
+                    blk._post(pmt.intern("csi"), m)
+        self.tb.wait()
+        self.assertEqual(len(snk.data()), L * N)
+        return pmt.to_python(blk.last_stats())
+
+    def test_019_resent_csi_keeps_lead(self):
+        # the csi for item 3000 arrives after item 100 (lead at most 2900, less by
+        # the message thread's delay); a copy of it after item 3000 (a republish)
+        # must not make csi_lead_min 0
+        U, N = 2, 8
+        H1 = rand_H(self.rng, U, N)
+        st = self._stream_with_messages(6000, (100, 3200), ([self.csi(H1, 3000)], [self.csi(H1, 3000)]))
+        self.assertEqual(st["late_csi"], 0)
+        self.assertGreater(st["csi_lead_min"], 500)
+        self.assertLessEqual(st["csi_lead_min"], 2900)
+
+    def test_020_csi_copy_needs_same_epoch_and_channel(self):
+        # not copies: the same H and offset with another epoch, and the last csi
+        # re-sent after set_channel() replaced it (the stream switches back to it)
+        U, N = 2, 8
+        H1, H2 = rand_H(self.rng, U, N), rand_H(self.rng, U, N)
+
+        def epoch(e):
+            return pmt.dict_add(self.csi(H1, 10), pmt.intern("epoch"), pmt.from_uint64(e))
+
+        st = self._stream_with_messages(4000, (100,), ([epoch(0), epoch(1), epoch(1)],))
+        self.assertEqual(st["late_csi"], 2)
+        self.tb = gr.top_block()
+
+        def handled(b):  # set_channel is immediate, the csi queued: let it be handled first
+            t0 = time.monotonic()
+            while pmt.to_python(b.last_stats()).get("late_csi", 0) < 1 and time.monotonic() - t0 < 5:
+                time.sleep(0.001)
+
+        st = self._stream_with_messages(
+            8000, (100,), ([self.csi(H1, 10), handled, lambda b: b.set_channel(H2.astype(np.complex64).tolist()),
+                            self.csi(H1, 10)],))
+        self.assertEqual(st["late_csi"], 2)
 
 
 if __name__ == "__main__":

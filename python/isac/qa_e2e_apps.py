@@ -7,9 +7,11 @@
 their tables, and write the files they promise (PNG/CSV) into --out, with the
 numbers in the CSVs consistent with theory where the run is long enough."""
 
+import contextlib
 import csv
 import importlib.machinery
 import importlib.util
+import io
 import os
 import re
 import subprocess
@@ -224,6 +226,26 @@ class qa_e2e_apps(gr_unittest.TestCase):
             self.assertEqual(p.returncode, 2, (app, args, p.stdout[-2000:]))
             self.assertNotIn("Traceback", p.stdout, (app, args))
             self.assertIn("%s: error: %s" % (app, says), p.stdout, (app, args))
+
+    def test_progress_once_in_a_log(self):
+        # not a terminal (a log, CI): each bar prints its final frame once, on a
+        # line of its own, even when a poll or the last step reached the end first
+        demo, figs = load_app("isac_demo"), load_app("isac_figures")
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            pr = figs.Progress("fig A", 2)
+            pr.step()
+            pr.step()
+            pr.close()
+            demo.bar("run B", 0.5, 0.0)
+            demo.bar("run B", 1.0, 0.0)
+            demo.bar("run B", 1.0, 0.0, final=True)
+            sys.stdout.write("\n")
+        lines = buf.getvalue().splitlines()
+        self.assertEqual(len(lines), 2, lines)
+        self.assertRegex(lines[0], r"^  fig A +\[#{30}\]   2/2 ")
+        self.assertRegex(lines[1], r"^  run B +\[#{32}\] 100\.0%")
+        self.assertNotIn("\r", buf.getvalue())
 
     def test_figures_quick(self):
         p, out = run_app("isac_figures", "--no-sub-apps")

@@ -186,6 +186,23 @@ class qa_e2e_blocks(gr_unittest.TestCase):
         ref = np.mean(np.abs(x[:L] @ np.array([ula(n, g, -1, False, False) for g in grid]).T) ** 2, axis=0)
         np.testing.assert_allclose(p[0], ref, rtol=1e-4, atol=1e-3)
 
+    def test_beampattern_probe_memory_error_names_the_cause(self):
+        # the memory refusal names the parameter that needs the memory: a long
+        # frame is frame_len's, a fine grid grid_step_deg's (at a 1 MiB limit:
+        # 181 angles x 16384 snapshots x 8 B = 23 MiB; 18001 angles x 64 = 9 MiB)
+        limit = isac.memory_limit()
+        try:
+            isac.set_memory_limit(1 << 20)
+            with self.assertRaisesRegex(ValueError, r"^frame_len = 16384 is out of range; allowed: a value whose "
+                                                    r"memory fits .*\(181 angles x 16 antennas\)"):
+                isac.beampattern_probe(16, 16384, -90.0, 90.0, 1.0, False, True)
+            with self.assertRaisesRegex(ValueError, r"^grid_step_deg = 0.01 is out of range; allowed: .* "
+                                                    r"\(18001 angles x 16 antennas\)"):
+                isac.beampattern_probe(16, 64, -90.0, 90.0, 0.01, False, True)
+            isac.beampattern_probe(16, 64, -90.0, 90.0, 1.0, False, True)  # fits
+        finally:
+            isac.set_memory_limit(limit)
+
     def test_los_csi_message(self):
         src = isac.los_csi_source(6, [-20.0, 40.0], 2.0)
         H = src.channel()
@@ -379,6 +396,11 @@ class qa_e2e_blocks(gr_unittest.TestCase):
         for bad in (se[:3], -se, [0.0, np.nan, 0.0, 0.0]):
             self.assertRaisesRegex(ValueError, "phases_se_rad", isac.make_cal_message, phi, None, bad)
         self.assertRaisesRegex(ValueError, "phases_rad", isac.make_cal_message, [0.0, np.inf])
+        # a list with no range refuses non-finite entries and says so (not "in [-inf, inf]")
+        for bad in (np.inf, np.nan):
+            with self.assertRaisesRegex(ValueError, r"^phases_rad = an entry (inf|nan) is out of range; "
+                                                    r"allowed: finite entries rad$"):
+                isac.array_phase_corrector(n, [bad] * n)
         corr._post(pmt.intern("cal"), msg)
         corr._post(pmt.intern("cal"), pmt.intern("garbage"))
         corr._post(pmt.intern("cal"), bad_len)

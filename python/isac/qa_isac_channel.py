@@ -415,6 +415,9 @@ class qa_isac_channel(gr_unittest.TestCase):
             kw.update(b)
             with self.assertRaises(ValueError, msg=str(b)):
                 isac.isac_channel(**kw)
+        # an overflow guard prints as a power of two, not as 4611686018427387904
+        with self.assertRaisesRegex(ValueError, r"^coherence = -1 is out of range; allowed: \[0, 2\^62\]"):
+            isac.isac_channel(**dict(ok, coherence=-1))
 
     def test_010_nonfinite_input(self):
         n_tx, nu, nr, n = 4, 2, 4, 100

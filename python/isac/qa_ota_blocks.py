@@ -534,6 +534,40 @@ class qa_ota_blocks(gr_unittest.TestCase):
         self.assertEqual(vec_sig, (1, 3 * gr.sizeof_gr_complex, 1, 3 * gr.sizeof_gr_complex))
         self.assertEqual(converters, ("vector_to_streams", "streams_to_vector"))
 
+    def test_usrp_not_found_says_so(self):
+        # radio = 'usrp' with no device: one line naming the radio and the way
+        # to run without hardware, not UHD's LookupError from deep inside it
+        import importlib.util
+        if importlib.util.find_spec("gnuradio.uhd") is None:
+            self.skipTest("GNU Radio without gr-uhd")
+        nowhere = "type=b200,serial=isac-qa-no-such-device"
+        with self.assertRaisesRegex(RuntimeError, r"^radio_source \(users\): no UHD device matches dev_args "
+                                                  r"'type=b200,serial=isac-qa-no-such-device' \(UHD: .*\); "
+                                                  r"connect one, or run with radio = 'emulated'"):
+            isac.radio_source("usrp", 2, nowhere, role="users")
+        with self.assertRaisesRegex(RuntimeError, r"^radio_sink: no UHD device matches dev_args"):
+            isac.radio_sink("usrp", 2, nowhere)
+
+    def test_open_usrp_passes_other_errors(self):
+        # only UHD's "no devices found" becomes the no-device message: its other
+        # lookup errors (IndexError, KeyError) come from a device that was found
+        from gnuradio.isac import radio
+
+        def make(text):
+            def f(address, *args):
+                self.assertEqual((address, args), ("serial=x,", (7,)))
+                raise RuntimeError(text)
+            return f
+
+        found = "LookupError: IndexError: multi_usrp::get_tx_subdev_spec(5): channel out of range\nmore"
+        with self.assertRaises(RuntimeError) as e:
+            radio._open_usrp(make(found), "radio_sink", "serial=x", 7)
+        self.assertEqual(str(e.exception), found)
+        with self.assertRaisesRegex(RuntimeError, r"^radio_sink: no UHD device matches dev_args 'serial=x' "
+                                                  r"\(UHD: LookupError: KeyError: No devices found for ----->\); "):
+            radio._open_usrp(make("LookupError: KeyError: No devices found for ----->\nDevice Address:"),
+                             "radio_sink", "serial=x", 7)
+
     def test_fractional_delay_block(self):
         n = 600
         x = one_bit_x(n, 3, 3)

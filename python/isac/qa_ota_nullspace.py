@@ -33,8 +33,10 @@ references computed here:
    channel; test_006: kappa = 1 (no reciprocity calibration) fails them.
 """
 
+import contextlib
 import importlib.machinery
 import importlib.util
+import io
 import math
 import os
 import re
@@ -68,7 +70,7 @@ SCENE_SEED, EMU_SEED = 5, 3
 # per frame) to 248
 FIRST, END = 128, 248
 
-_CLS = []
+_CLS = []  # the compiled flowgraph's class and module
 
 
 def flowgraph_class():
@@ -82,7 +84,7 @@ def flowgraph_class():
         spec = importlib.util.spec_from_file_location(NAME, os.path.join(out, NAME + ".py"))
         mod = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(mod)
-        _CLS.append(getattr(mod, NAME))
+        _CLS.extend((getattr(mod, NAME), mod))
     return _CLS[0]
 
 
@@ -248,6 +250,21 @@ class qa_ota_nullspace(gr_unittest.TestCase):
         self.assertGreater(r["doa_n"], 300)
         self.assertLess(r["doa_faded"], 0.1 * (r["doa_n"] + r["doa_faded"]))
         self.assertLess(r["doa_rmse"], r["doa_limit"], r)
+        # what a hand-run session prints after stop (the flowgraph's "after stop"
+        # snippet, summary.print_ota_headless): every row, from these blocks' counts
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            _CLS[1].snippets_main_after_stop(tb)
+        out = buf.getvalue()
+        for u in range(tb.n_users):
+            user = getattr(tb, "user%d" % u)
+            self.assertIn("user %d SER" % u, out)
+            self.assertIn("%.4f (%d symbols)" % (user.ser()[0], user.count()), out)
+        self.assertIn("%d of %d statistics" % (tb.det.detections(), tb.det.count()), out)
+        for title in ("loop delay estimates", "receive calibrations", "transmit calibrations",
+                      "CSI feedback messages"):
+            self.assertIn(title, out)
+        self.assertRegex(out, r"CSI feedback messages\W+%d\b" % tb.csi_msgs.num_messages())
         print("nullspace OTA: delay %.3f (true %.3f); SER %s vs genie %s at %s dB; DoA RMSE %.3f deg, "
               "limit %.3f (n %d, faded %d)" % (r["delay_est"], r["delay_true"], r["ser"], np.round(r["ser_genie"], 5),
                                                np.round(r["genie_sinr_db"], 2), r["doa_rmse"], r["doa_limit"],

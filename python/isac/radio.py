@@ -29,6 +29,22 @@ from . import _hier, _params
 from . import isac_python as _blk
 
 
+def _open_usrp(make, what, dev_args, *args):
+    """make(address, *args) (uhd.usrp_source/usrp_sink); UHD's "no devices found"
+    (a RuntimeError wrapping its LookupError, 40 lines from inside UHD) becomes
+    one that says which radio found nothing and how to run without one. UHD's
+    other lookup errors (a channel the device does not have, an unknown
+    setting) come from a device that was found: they keep their own text."""
+    try:
+        return make(",".join((dev_args, "")), *args)
+    except RuntimeError as e:
+        if "No devices found" not in str(e):
+            raise
+        raise RuntimeError("%s: no UHD device matches dev_args %r (UHD: %s); connect one, or run with "
+                           "radio = 'emulated' (the examples' --radio emulated) to use the emulated front-end"
+                           % (what, dev_args, str(e).split("\n")[0])) from None
+
+
 def _uhd():
     try:
         from gnuradio import uhd
@@ -115,9 +131,9 @@ class emulated_radio:
       impairments: impairment profile (docs/ota.md); Python also takes a core.impairment_profile; "none", "typical", "harsh" (default "typical")
       seed: 0: random; [0, inf) (default 0)
       pace: hold the stream to samp_rate in real time (default False) [settable]
-      target_coherence: 0: static target gain; > 0: Swerling 1, a new CN(0, zeta_0^2) gain every that many snapshots; [0, 1099511627776] (default 0)
+      target_coherence: 0: static target gain; > 0: Swerling 1, a new CN(0, zeta_0^2) gain every that many snapshots; [0, 2^40] (default 0)
       uplink_len: TDD uplink pilot snapshots per slot (0: no uplink; else n_tx more outputs, the array's own receive chains); [0, 1048576] (default 0)
-      uplink_period: snapshots from one uplink slot to the next (slots start at multiples of it plus uplink_offset); [1, 1099511627776] (default 1024)
+      uplink_period: snapshots from one uplink slot to the next (slots start at multiples of it plus uplink_offset); [1, 2^40] (default 1024)
       uplink_snr_db: per-antenna SNR of one user's uplink pilot at the array (|h| = user_gain) (dB); [-200, 200] (default 20.0)
       uplink_seed: seed of the uplink pilots (core.orthogonal_pilots; tdd_csi's pilot_seed); [1, inf) (default 3)
       vector_ports: true: one port of n_tx-vectors in, the sensing channels as one port of n_sense_out()-vectors out (and the uplink as one of n_tx-vectors); the users stay one stream each (default False)
@@ -400,9 +416,9 @@ class radio_sink(_radio_base):
         self.vector = vector
         if radio == "usrp":
             uhd = _uhd()
-            self.usrp = uhd.usrp_sink(",".join((dev_args, "")),
-                                      uhd.stream_args(cpu_format="fc32", otw_format=otw, args=stream_args,
-                                                      channels=list(range(self.nchan))), "")
+            self.usrp = _open_usrp(uhd.usrp_sink, "radio_sink", dev_args,
+                                   uhd.stream_args(cpu_format="fc32", otw_format=otw, args=stream_args,
+                                                   channels=list(range(self.nchan))), "")
             self._configure_usrp(self.usrp, clock_source, time_source, num_mboards, samp_rate, center_freq,
                                  gain, antenna)
             _wire(self, [(self, k) for k in range(1 if vector else self.nchan)], vector,
@@ -503,9 +519,9 @@ class radio_source(_radio_base):
         self.vector = vector
         if radio == "usrp":
             uhd = _uhd()
-            self.usrp = uhd.usrp_source(",".join((dev_args, "")),
-                                        uhd.stream_args(cpu_format="fc32", otw_format=otw, args=stream_args,
-                                                        channels=list(range(self.nchan))))
+            self.usrp = _open_usrp(uhd.usrp_source, "radio_source (%s)" % role, dev_args,
+                                   uhd.stream_args(cpu_format="fc32", otw_format=otw, args=stream_args,
+                                                   channels=list(range(self.nchan))))
             self._configure_usrp(self.usrp, clock_source, time_source, num_mboards, samp_rate, center_freq,
                                  gain, antenna)
             self._sync(uhd, sync)

@@ -39,6 +39,45 @@ class row:
         return "row(%r, %r, %r, %r, ok=%r)" % (self.quantity, self.measured, self.reference, self.check, self.ok)
 
 
+def precoder_run_stats(msgs):
+    """ci_precoder stats dicts of one run (its stats port) summed into one for the
+    whole run: counts add, means are weighted by the solves they average, maxima
+    take the largest. An interval that solved nothing (table or design-cache
+    copies) adds its counts but no solve figures (its NaN means carry none)."""
+    msgs = [m for m in msgs if isinstance(m, dict) and "vectors" in m]
+    if not msgs:
+        return {}
+    out = {k: sum(m.get(k, 0) for m in msgs) for k in ("vectors", "solved", "lut_hits", "cache_hits",
+                                                        "infeasible", "budget_exhausted")}
+    out["infeasible_total"] = max(m.get("infeasible_total", 0) for m in msgs)
+    rates = [(m["vectors"], m["vectors"] / m["vectors_per_s"]) for m in msgs if m.get("vectors_per_s", 0) > 0]
+    secs = sum(t for _, t in rates)
+    out["vectors_per_s"] = sum(v for v, _ in rates) / secs if secs > 0 else float("nan")
+    solved = [m for m in msgs if m.get("solved", 0) > 0]
+    n = sum(m["solved"] for m in solved)
+    for key in ("solve_time_mean_us", "mm_iterations_mean", "gap_mean"):
+        out[key] = sum(m[key] * m["solved"] for m in solved) / n if n else float("nan")
+    for key in ("solve_time_max_us", "gap_max"):
+        out[key] = max(m[key] for m in solved) if n else float("nan")
+    q = [(m["qscnr_db_mean"], m["vectors"]) for m in msgs if math.isfinite(m.get("qscnr_db_mean", float("nan")))]
+    out["qscnr_db_mean"] = sum(a * w for a, w in q) / sum(w for _, w in q) if q else float("nan")
+    r = [m["min_margin_ratio"] for m in msgs if math.isfinite(m.get("min_margin_ratio", float("nan")))]
+    out["min_margin_ratio"] = min(r) if r else float("nan")
+    return out
+
+
+def solve_text(st):
+    """The solve time of a stats dict (one interval or precoder_run_stats), or
+    what served the vectors when nothing was solved: never a 0 us mean that was
+    not measured."""
+    if not st.get("solved"):
+        return "n/a (0 of %d solved; %d table, %d design-cache copies)" % (
+            st.get("vectors", 0), st.get("lut_hits", 0), st.get("cache_hits", 0))
+    return "solve %.0f us mean, %.0f us max (%d of %d solved, %d table, %d cache copies)" % (
+        st["solve_time_mean_us"], st["solve_time_max_us"], st["solved"], st.get("vectors", 0),
+        st.get("lut_hits", 0), st.get("cache_hits", 0))
+
+
 def failing(rows):
     return [r for r in rows if r.ok is False]
 
@@ -70,6 +109,42 @@ def report(rows, title=None, file=None):
                   file=file)
     file.flush()
     return not bad
+
+
+def print_ota_headless(tb, file=None):
+    """What a headless over-the-air flowgraph (examples/isac_usrp_*ota_headless)
+    did, for a run started by hand: the users' SER and lock, the detector's
+    counts and the acquisition and CSI messages. Information only (a run of
+    any length, no theory for a hardware scene): apps/isac_ota_emulated is the
+    judged acceptance run."""
+    import pmt
+    file = file or sys.stdout
+
+    def msgs(name):
+        dbg = getattr(tb, name, None)
+        return [pmt.to_python(dbg.get_message(i)) for i in range(dbg.num_messages())] if dbg else []
+
+    rows = []
+    for u in range(tb.n_users):
+        user = getattr(tb, "user%d" % u)
+        lock = user.locked_frame()
+        rows.append(row("user %d SER" % u, "%.4f (%d symbols)" % (user.ser()[0], user.count()) if user.count()
+                        else "none decided", "%d frames, %s" % (user.frames(), "locked from frame %d" % lock
+                                                                 if lock >= 0 else "never locked"), ""))
+    det = tb.det
+    rows.append(row("radar detections", "%d of %d statistics" % (det.detections(), det.count()),
+                    "threshold 1 (Pfa %g)" % tb.pfa, "rate %.3f" % det.rate() if det.count() else ""))
+    delays = [m for m in msgs("delay_msgs") if isinstance(m, dict) and m.get("valid")]
+    rows.append(row("loop delay estimates", "%d valid" % len(delays),
+                    "last %.2f snapshots" % delays[-1]["delay"] if delays and "delay" in delays[-1] else "", ""))
+    for name, what in (("acq_msgs", "receive calibrations"), ("txcal_msgs", "transmit calibrations"),
+                       ("csi_msgs", "CSI feedback messages")):
+        rows.append(row(what, "%d" % len(msgs(name)), "", ""))
+    print("over-the-air run (information only, nothing judged; the judged acceptance run is "
+          "apps/isac_ota_emulated)", file=file)
+    print(table(rows, ("quantity", "measured", "detail", "", "")), file=file)
+    file.flush()
+    return rows
 
 
 # ------------------------------------------------------------ row builders
@@ -276,8 +351,7 @@ def print_ci_precoder_demo(prec, H, x, s, psk_order, noise_var, gamma_db, file=N
                         "[%.3f, %.3f]" % (lo.min(), hi.max()), "Theorem 2, all users", ""))
     if st:
         rows.append(row("rate (last stats interval)", "%.0f vectors/s" % st.get("vectors_per_s", float("nan")),
-                        "solve %.0f us mean, %.0f us max" % (st.get("solve_time_mean_us", float("nan")),
-                                                             st.get("solve_time_max_us", float("nan"))), ""))
+                        solve_text(st), ""))
         rows.append(row("mean QSCNR of the design", "%.2f dB" % st.get("qscnr_db_mean", float("nan")), "", ""))
     report(rows, "ci_precoder: %d users, %d-PSK, N_T = %d, 1-bit DAC, QoS Gamma %g dB" % (U, psk_order, N, gamma_db),
            file)

@@ -60,7 +60,7 @@ public:
     /*!
      * \param n_rx             receive channels (vlen); [1, 4096]
      * \param cal_deg          direction of the calibration source (deg); [-90, 90]
-     * \param n_avg            snapshots per estimate; [1, 1099511627776]
+     * \param n_avg            snapshots per estimate; [1, 2^40]
      * \param spacing          element spacing (wavelengths); (0, 1000]
      * \param reverse_elements stream channel k is antenna n_rx-1-k
      * \param continuous       publish after every n_avg snapshots (else once)

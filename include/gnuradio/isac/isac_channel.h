@@ -59,7 +59,7 @@ public:
      * \param user_deg        user angles (needed for los/rician) (deg); each in [-90, 90]
      * \param comm_noise_var  sigma_C^2: one value or one per user; each in [0, inf); length 1 or n_users
      * \param rician_k_db     Rician K factor (dB); [-200, 200]
-     * \param coherence       snapshots per channel draw, 0 = static; [0, 4611686018427387904]
+     * \param coherence       snapshots per channel draw, 0 = static; [0, 2^62]
      * \param seed            0 = random, otherwise deterministic; [0, inf)
      * \param geometry        radar geometry; "monostatic", "bistatic"
      * \param target_deg      monostatic target angle (deg); [-90, 90]
@@ -70,7 +70,7 @@ public:
      * \param cnr_db          clutter-to-noise ratio zeta_q^2/sigma_R^2 per clutter angle (dB); each in [-200, 200]; length len(clutter_deg)
      * \param radar_noise_var sigma_R^2; (0, inf)
      * \param gain_model      target/clutter gains: redrawn per CPI (swerling1) or fixed; "swerling1", "fixed"
-     * \param cpi_len         snapshots per CPI (gain redraw); [1, 4611686018427387904]
+     * \param cpi_len         snapshots per CPI (gain redraw); [1, 2^62]
      * \param target_delay    target echo delay in snapshots; [0, 1048576]
      * \param csi_lead        publish each draw's csi this many snapshots before its offset, so a precoder upstream has H in time (at most 65536 draws ahead); [0, inf)
      */

@@ -60,7 +60,7 @@ public:
      * \param n_tx          transmit antennas; [1, 4096]
      * \param n_rx          receive antennas; [1, 4096]
      * \param max_delay     largest delay searched (samples); [4, 65536]
-     * \param n_avg         snapshots per estimate; [16, 1099511627776]
+     * \param n_avg         snapshots per estimate; [16, 2^40]
      * \param continuous    keep estimating (false: one estimate, then restart())
      * \param min_peak_db   detection margin of the correlation peak (dB); [0, 100]
      * \param initial_delay with the outputs connected: the delay of x on out0 until the first valid estimate (the echo on out1: none) (samples); [0, max_delay]

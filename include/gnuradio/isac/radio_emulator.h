@@ -81,7 +81,7 @@ public:
      * \param clutter_deg      static clutter angles (random phases) (deg); each in [-90, 90]
      * \param cnr_db           clutter-to-noise ratio of each clutter angle (dB); each in [-200, 200]; length len(clutter_deg)
      * \param radar_noise_var  sensing receivers' noise variance; (0, inf)
-     * \param target_coherence 0: static target gain; > 0: Swerling 1, a new CN(0, zeta_0^2) gain every that many snapshots; [0, 1099511627776]
+     * \param target_coherence 0: static target gain; > 0: Swerling 1, a new CN(0, zeta_0^2) gain every that many snapshots; [0, 2^40]
      * \param pilot_deg        angle of the receive-calibration pilot (deg); [-90, 90]
      * \param pilot_snr_db     per-antenna SNR of the pilot (dB); [-200, 200]
      * \param pilot_freq       pilot CW tone frequency (cycles per sample); (-0.5, 0.5)
@@ -92,7 +92,7 @@ public:
      * \param seed             0: random; [0, inf)
      * \param pace             hold the stream to samp_rate in real time
      * \param uplink_len       TDD uplink pilot snapshots per slot (0: no uplink; else n_tx more outputs, the array's own receive chains); [0, 1048576]
-     * \param uplink_period    snapshots from one uplink slot to the next (slots start at multiples of it plus uplink_offset); [1, 1099511627776]
+     * \param uplink_period    snapshots from one uplink slot to the next (slots start at multiples of it plus uplink_offset); [1, 2^40]
      * \param uplink_snr_db    per-antenna SNR of one user's uplink pilot at the array (|h| = user_gain) (dB); [-200, 200]
      * \param uplink_seed      seed of the uplink pilots (core.orthogonal_pilots; tdd_csi's pilot_seed); [1, inf)
      * \param vector_ports     true: one port of n_tx-vectors in, the sensing channels as one port of n_sense_out()-vectors out (and the uplink as one of n_tx-vectors); the users stay one stream each

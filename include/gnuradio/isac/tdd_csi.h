@@ -78,8 +78,8 @@ public:
      * \param n_tx          transmit antennas (input streams, their TDD receive chains); [1, 4096]
      * \param n_users       users (rows of H); [1, 4096]
      * \param uplink_len    uplink pilot snapshots per slot (a multiple of n_users rounded up to a power of two; above n_users: the noise is estimated too) (snapshots); [2, 1048576]
-     * \param uplink_period snapshots from one uplink slot to the next (snapshots); [uplink_len, 1099511627776]
-     * \param uplink_offset absolute index of the first slot (snapshots); [0, 1099511627776]
+     * \param uplink_period snapshots from one uplink slot to the next (snapshots); [uplink_len, 2^40]
+     * \param uplink_offset absolute index of the first slot (snapshots); [0, 2^40]
      * \param pilot_seed    seed of the users' orthogonal uplink pilots (the radio's uplink_seed); [1, inf)
      * \param ref_user      reference user whose reported downlink row calibrates reciprocity (-1: only a kappa message); [-1, n_users)
      * \param memory        slots (and reference rows) averaged; [1, 1048576]

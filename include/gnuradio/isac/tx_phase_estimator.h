@@ -62,7 +62,7 @@ public:
      * \param ref_deg        angle of the reference receiver (deg); [-90, 90]
      * \param spacing        element spacing (wavelengths); (0, inf)
      * \param max_lag        largest lag searched (samples); [0, 65536]
-     * \param n_avg          nonzero (radiated) snapshots per phase estimate; [block_len, 1099511627776]
+     * \param n_avg          nonzero (radiated) snapshots per phase estimate; [block_len, 2^40]
      * \param block_len      LS block in snapshots (>= 2 n_tx and >= 6); (1, 1048576]
      * \param continuous     keep estimating (false: one estimate, then restart())
      * \param min_score      lag detection score; [0, inf)

@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(array_phase_estimator.h)                                 */
-/* BINDTOOL_HEADER_FILE_HASH(de4242baabaee5eaaba3b17200ea495a) */
+/* BINDTOOL_HEADER_FILE_HASH(8117e96563e0e07150eb3a01da8198da) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
@@ -44,7 +44,7 @@ does not bias the estimate while the transmitter runs.)doc"
     "\n\nParameters:\n"
     "  n_rx: receive channels (vlen); [1, 4096] (default 4)\n"
     "  cal_deg: direction of the calibration source (deg); [-90, 90] (default 0.0)\n"
-    "  n_avg: snapshots per estimate; [1, 1099511627776] (default 4096)\n"
+    "  n_avg: snapshots per estimate; [1, 2^40] (default 4096)\n"
     "  spacing: element spacing (wavelengths); (0, 1000] (default 0.5)\n"
     "  reverse_elements: stream channel k is antenna n_rx-1-k (default False)\n"
     "  continuous: publish after every n_avg snapshots (else once) (default False)\n"

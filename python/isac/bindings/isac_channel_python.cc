@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(isac_channel.h)                                            */
-/* BINDTOOL_HEADER_FILE_HASH(0)                                                    */
+/* BINDTOOL_HEADER_FILE_HASH(b6c6eb5bec85ac4d363921fb1606893a) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
@@ -59,7 +59,7 @@ n_users), angles outside [-90, 90] and non-finite values.)doc"
     "  user_deg: user angles (needed for los/rician) (deg); each in [-90, 90] (default []) [settable]\n"
     "  comm_noise_var: sigma_C^2: one value or one per user; each in [0, inf); length 1 or n_users (default [1.0]) [settable]\n"
     "  rician_k_db: Rician K factor (dB); [-200, 200] (default 10.0) [settable]\n"
-    "  coherence: snapshots per channel draw, 0 = static; [0, 4611686018427387904] (default 0)\n"
+    "  coherence: snapshots per channel draw, 0 = static; [0, 2^62] (default 0)\n"
     "  seed: 0 = random, otherwise deterministic; [0, inf) (default 0)\n"
     "  geometry: radar geometry; \"monostatic\", \"bistatic\" (default \"monostatic\")\n"
     "  target_deg: monostatic target angle (deg); [-90, 90] (default 10.0) [settable]\n"
@@ -70,7 +70,7 @@ n_users), angles outside [-90, 90] and non-finite values.)doc"
     "  cnr_db: clutter-to-noise ratio zeta_q^2/sigma_R^2 per clutter angle (dB); each in [-200, 200]; length len(clutter_deg) (default []) [settable]\n"
     "  radar_noise_var: sigma_R^2; (0, inf) (default 1.0) [settable]\n"
     "  gain_model: target/clutter gains: redrawn per CPI (swerling1) or fixed; \"swerling1\", \"fixed\" (default \"swerling1\")\n"
-    "  cpi_len: snapshots per CPI (gain redraw); [1, 4611686018427387904] (default 1)\n"
+    "  cpi_len: snapshots per CPI (gain redraw); [1, 2^62] (default 1)\n"
     "  target_delay: target echo delay in snapshots; [0, 1048576] (default 0)\n"
     "  csi_lead: publish each draw's csi this many snapshots before its offset, so a precoder upstream has H in time (at most 65536 draws ahead); [0, inf) (default 0)\n"
     // gen_params:end doc

@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(loop_delay_estimator.h) */
-/* BINDTOOL_HEADER_FILE_HASH(df538f0f5af4fcffb837ea4ad1ab630c) */
+/* BINDTOOL_HEADER_FILE_HASH(499caf5ed0b717715cbc520154c5782f) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
@@ -49,7 +49,7 @@ x is delayed by initial_delay.)doc"
     "  n_tx: transmit antennas; [1, 4096]\n"
     "  n_rx: receive antennas; [1, 4096]\n"
     "  max_delay: largest delay searched (samples); [4, 65536] (default 64)\n"
-    "  n_avg: snapshots per estimate; [16, 1099511627776] (default 8192)\n"
+    "  n_avg: snapshots per estimate; [16, 2^40] (default 8192)\n"
     "  continuous: keep estimating (false: one estimate, then restart()) (default False)\n"
     "  min_peak_db: detection margin of the correlation peak (dB); [0, 100] (default 12.0)\n"
     "  initial_delay: with the outputs connected: the delay of x on out0 until the first valid estimate (the echo on out1: none) (samples); [0, max_delay] (default 0.0)\n"

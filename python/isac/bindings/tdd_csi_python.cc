@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(tdd_csi.h)                                                 */
-/* BINDTOOL_HEADER_FILE_HASH(3db255abe6ea0358047ac0b2440c3ad6) */
+/* BINDTOOL_HEADER_FILE_HASH(321667aed5913b43cfad7521bd0d0a32) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
@@ -49,8 +49,8 @@ noise_var}.)doc"
     "  n_tx: transmit antennas (input streams, their TDD receive chains); [1, 4096]\n"
     "  n_users: users (rows of H); [1, 4096]\n"
     "  uplink_len: uplink pilot snapshots per slot (a multiple of n_users rounded up to a power of two; above n_users: the noise is estimated too) (snapshots); [2, 1048576] (default 32)\n"
-    "  uplink_period: snapshots from one uplink slot to the next (snapshots); [uplink_len, 1099511627776] (default 1024)\n"
-    "  uplink_offset: absolute index of the first slot (snapshots); [0, 1099511627776] (default 0)\n"
+    "  uplink_period: snapshots from one uplink slot to the next (snapshots); [uplink_len, 2^40] (default 1024)\n"
+    "  uplink_offset: absolute index of the first slot (snapshots); [0, 2^40] (default 0)\n"
     "  pilot_seed: seed of the users' orthogonal uplink pilots (the radio's uplink_seed); [1, inf) (default 3)\n"
     "  ref_user: reference user whose reported downlink row calibrates reciprocity (-1: only a kappa message); [-1, n_users) (default 0)\n"
     "  memory: slots (and reference rows) averaged; [1, 1048576] (default 32)\n"

@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(tx_phase_estimator.h) */
-/* BINDTOOL_HEADER_FILE_HASH(6c4412cb0b156add7af076c6fd207d7e) */
+/* BINDTOOL_HEADER_FILE_HASH(cceb98089754a88ffacf7a851e55e550) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
@@ -48,7 +48,7 @@ array_phase_corrector(n_tx) in front of the radio sink. Any message on
     "  ref_deg: angle of the reference receiver (deg); [-90, 90] (default 0.0)\n"
     "  spacing: element spacing (wavelengths); (0, inf) (default 0.5)\n"
     "  max_lag: largest lag searched (samples); [0, 65536] (default 64)\n"
-    "  n_avg: nonzero (radiated) snapshots per phase estimate; [block_len, 1099511627776] (default 16384)\n"
+    "  n_avg: nonzero (radiated) snapshots per phase estimate; [block_len, 2^40] (default 16384)\n"
     "  block_len: LS block in snapshots (>= 2 n_tx and >= 6); (1, 1048576] (default 32)\n"
     "  continuous: keep estimating (false: one estimate, then restart()) (default False)\n"
     "  min_score: lag detection score; [0, inf) (default 12.0)\n"
