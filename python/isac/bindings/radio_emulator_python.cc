@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(radio_emulator.h) */
-/* BINDTOOL_HEADER_FILE_HASH(08fc6e7c0a12843494750b6c2c284a8a) */
+/* BINDTOOL_HEADER_FILE_HASH(ca935ab1f295839c58cdaa09c0aff084) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
