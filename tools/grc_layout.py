@@ -640,7 +640,7 @@ def _place(doc, x0, y0, band_width, push, lanes):
                 break
         if found is None:
             far.add(n)
-            # (in a lane already, or this round's last resort) the nearest
+            # (in a lane already, or this pass's last resort) the nearest
             # clear height beyond the reach, else the nearest free one
             for k in range(VIRTUAL_REACH // GRID + 1, 1000):
                 for sign in (1, -1):

@@ -130,7 +130,7 @@ class qa_python_block_params(unittest.TestCase):
                         and not gen_params.has_ref(p)):
                     bads = [math.nan]
                     if r and not math.isinf(r["hi"]):
-                        bads.append(outside(p, gen_params.bound_text(r["hi"], False), "hi", r["hi_open"], {}))
+                        bads.append(outside(p, gen_params.bound_text(r["hi"], False, power="**"), "hi", r["hi_open"], {}))
                     for bad in bads:
                         with self.assertRaisesRegex(ValueError, "^%s = " % p["name"],
                                                     msg=f"{d['block']}.set_{p['name']}({bad})"):
@@ -185,7 +185,7 @@ class qa_python_block_params(unittest.TestCase):
                 if "range" not in p:
                     continue
                 lo, hi = p["_range"]["lo"], p["_range"]["hi"]
-                los, his = (gen_params.bound_text(x, False) for x in (lo, hi))
+                los, his = (gen_params.bound_text(x, False, power="**") for x in (lo, hi))
                 for b, side, is_open in ((los, "lo", p["_range"]["lo_open"]),
                                          (his, "hi", p["_range"]["hi_open"])):
                     if math.isinf(bound_value(b, kw)):
@@ -218,10 +218,10 @@ class qa_python_block_params(unittest.TestCase):
                 ckw = {q["name"]: qa_grc_default(q) for q in self.cpp[src]["params"]}
                 r = p.get("_range")
                 if (not r or isinstance(r["lo"], str)
-                        or p["type"] == "doubles" or math.isinf(bound_value(gen_params.bound_text(r["lo"], False),
+                        or p["type"] == "doubles" or math.isinf(bound_value(gen_params.bound_text(r["lo"], False, power="**"),
                                                                             kw))):
                     continue
-                bad = outside(p, gen_params.bound_text(r["lo"], False), "lo", r["lo_open"], kw)
+                bad = outside(p, gen_params.bound_text(r["lo"], False, power="**"), "lo", r["lo_open"], kw)
                 with self.assertRaises(ValueError) as py_err:
                     make(d["block"], dict(kw, **{p["name"]: bad}))
                 with self.assertRaises(ValueError) as cpp_err:
@@ -248,9 +248,9 @@ class qa_python_block_params(unittest.TestCase):
                 self.assertTrue(eval(a, {"all": all, "len": len}, dict(kw)), f"{d['block']}: {a}")
             for p in d["params"]:
                 r = p.get("_range")
-                if not r or math.isinf(bound_value(gen_params.bound_text(r["hi"], False), kw)):
+                if not r or math.isinf(bound_value(gen_params.bound_text(r["hi"], False, power="**"), kw)):
                     continue
-                bad = outside(p, gen_params.bound_text(r["hi"], False), "hi", r["hi_open"], kw)
+                bad = outside(p, gen_params.bound_text(r["hi"], False, power="**"), "hi", r["hi_open"], kw)
                 bkw = dict(kw, **{p["name"]: as_value(p, kw, bad)})
                 self.assertFalse(all(eval(a, {"all": all, "len": len}, dict(bkw)) for a in asserts),
                                  f"{d['block']}.{p['name']} = {bad}")
