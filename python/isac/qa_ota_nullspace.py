@@ -190,7 +190,10 @@ def measure(tb, x_pre, x_radio):
     r.update(acceptance_app().nullspace_references(tb, x_radio, start, stop))
     first = r["first_design"]
     after = np.arange(first + F, first + 5 * F)
-    pay = after[(after % F) >= K]
+    # the payload only: the frame's last tdd_guard snapshots are the silent
+    # guard (TDD), which a payload-power reference must not average in
+    G = tb.tdd_guard
+    pay = after[((after % F) >= K) & ((after % F) < F - G)]
     r["payload_power"] = float(np.mean(np.sum(np.abs(x_pre[pay]) ** 2, axis=1))) if len(pay) else float("nan")
     r["doa_rmse"], r["doa_limit"], r["doa_n"], r["doa_faded"] = doa_check(tb)
     r["window"] = (start, stop)
