@@ -17,8 +17,10 @@
 #include <gnuradio/isac/core/rx_filter.h>
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
+#include <algorithm>
 #include <cstring>
 #include <random>
+#include <string>
 #include <vector>
 
 using namespace gr::isac::core;
@@ -196,6 +198,59 @@ void BM_rx_filter_terms(benchmark::State& st)
     st.SetLabel("vs BM_memcpy_inputs/" + std::to_string(n));
 }
 
+// A CPI of 16 (cpi_len 16, mixed x) through rx_filter and cpi_integrator:
+// snapshots/s of filter + CPI sum, N_T = N_R = arg 0. arg 1 = 1: the CPI variance
+// with the distortion cross terms (arcsine_cross, N_R <= cross_terms_max_rx); 0:
+// main's model, the same terms with the cross terms' inputs cleared (linear leakage
+// only), the cost before them. arg 2: x a fresh random 1-bit x every snapshot (0; at
+// N_T = 4 a 1-bit DAC has 256 values) or drawn from a table of 16 (a lookup-table
+// precoder, the over-the-air flowgraph's).
+void BM_cpi_integrator(benchmark::State& st)
+{
+    const int n = st.range(0), L = 16;
+    const bool cross = st.range(1) != 0;
+    const radar_scene sc = scene(n);
+    rx_filter f(sc,
+                adc_model::one_bit,
+                1e-2,
+                1.0,
+                projection_kernel::automatic,
+                threshold_model::exact,
+                L);
+    cpi_integrator cpi(sc, adc_model::one_bit, 1e-2, 1.0, L);
+    auto r = random_c(size_t(n) * batch, 1), x = random_c(size_t(n) * batch, 2);
+    if (st.range(2) > 0) {
+        std::mt19937 rng(3);
+        for (int l = 0; l < batch; ++l)
+            std::copy_n(&x[size_t(rng() % st.range(2)) * n], n, &x[size_t(l) * n]);
+    }
+    std::vector<cfloat> z(batch);
+    std::vector<float> s(batch);
+    std::vector<snapshot_status> status(batch);
+    const int K = f.n_terms(), Q = sc.n_clutter();
+    std::vector<cdouble> terms(size_t(batch) * K);
+    for (auto _ : st) {
+        f.process(
+            r.data(), x.data(), batch, z.data(), s.data(), status.data(), terms.data());
+        if (!cross)
+            for (int l = 0; l < batch; ++l) {
+                cdouble* t = terms.data() + size_t(l) * K;
+                std::fill(t + Q + 2, t + K, cdouble(0.0));
+                t[K - 1] = 1.0;
+            }
+        for (int l = 0; l < batch; ++l) {
+            cdouble Z;
+            double stat;
+            cpi.add(z[l], terms.data() + size_t(l) * K, status[l], Z, stat);
+            benchmark::DoNotOptimize(stat);
+        }
+        benchmark::ClobberMemory();
+    }
+    st.SetItemsProcessed(int64_t(st.iterations()) * batch);
+    st.SetLabel(std::string(cross ? "cross terms" : "linear leakage only (main)") +
+                (st.range(2) > 0 ? ", table of 16 x" : ", random x"));
+}
+
 // The over-the-air flowgraph's receive filter at its defaults (isac_usrp_ota: N_T = N_R
 // = 4, target 23 deg, clutter -47/31 deg at CNR 10 dB, SNR_R 15 dB, Pfa 1e-2, radar CPI
 // 16, so the CPI terms are written), x a 1-bit DAC's x through a 16-tap delay line
@@ -308,6 +363,7 @@ BENCHMARK(BM_rx_filter_gemm)->Arg(16)->Arg(64)->Arg(128);
 BENCHMARK(BM_rx_filter_direct)->Arg(16)->Arg(64)->Arg(128);
 BENCHMARK(BM_rx_filter_calls)->Arg(1)->Arg(7)->Arg(100)->Arg(4096);
 BENCHMARK(BM_rx_filter_terms)->Arg(4)->Arg(16)->Arg(128);
+BENCHMARK(BM_cpi_integrator)->ArgsProduct({ { 4, 8, 16, 64, 128 }, { 0, 1 }, { 0, 16 } });
 // loop delay in 1/100 samples: fractional (x never repeats) and integer (the cache hits)
 BENCHMARK(BM_rx_filter_ota)->Arg(237)->Arg(300);
 BENCHMARK(BM_explicit_filter)->Arg(4)->Arg(16)->Arg(128);

@@ -26,6 +26,7 @@ class qa_rx_filter : public CppUnit::TestFixture
     CPPUNIT_TEST(test_degenerate_and_non_finite);
     CPPUNIT_TEST(test_cpi_sum_and_variance);
     CPPUNIT_TEST(test_exact_threshold_wiring);
+    CPPUNIT_TEST(test_cpi_cross_terms);
     CPPUNIT_TEST(test_bad_input);
     CPPUNIT_TEST(test_repeated_x);
     CPPUNIT_TEST(test_cancelled);
@@ -62,7 +63,7 @@ class qa_rx_filter : public CppUnit::TestFixture
     {
         rx_filter f(s, m, pfa, nv, kern, threshold_model::theorem1);
         const int nt = f.n_terms();
-        CPPUNIT_ASSERT_EQUAL(s.n_clutter() + 2, nt);
+        CPPUNIT_ASSERT_EQUAL(cpi_terms(s), nt);
         std::vector<cfloat> z(n);
         std::vector<float> st(n);
         std::vector<snapshot_status> status(n);
@@ -162,7 +163,8 @@ public:
         std::vector<cfloat> z(n);
         std::vector<float> st(n);
         std::vector<snapshot_status> status(n);
-        std::vector<cdouble> terms(n * 3, cdouble(7.0));
+        const int K = cpi_terms(s);
+        std::vector<cdouble> terms(size_t(n) * K, cdouble(7.0));
         f.process(
             R.data(), X.data(), n, z.data(), st.data(), status.data(), terms.data());
         CPPUNIT_ASSERT(status[0] == snapshot_status::ok);
@@ -174,9 +176,8 @@ public:
         for (int l = 1; l < n; ++l) {
             CPPUNIT_ASSERT_EQUAL(0.0f, std::abs(z[l]));
             CPPUNIT_ASSERT_EQUAL(0.0f, st[l]);
-            CPPUNIT_ASSERT_EQUAL(0.0,
-                                 std::abs(terms[3 * l]) + std::abs(terms[3 * l + 1]) +
-                                     std::abs(terms[3 * l + 2]));
+            for (int k = 0; k < K; ++k)
+                CPPUNIT_ASSERT_EQUAL(0.0, std::abs(terms[size_t(l) * K + k]));
         }
         CPPUNIT_ASSERT(std::isfinite(st[0]) && st[0] > 0.0f);
         // a CPI made only of unusable snapshots has statistic 0, not 0/0
@@ -185,7 +186,7 @@ public:
         double S = -1;
         for (int l = 1; l < n; ++l)
             CPPUNIT_ASSERT_EQUAL(l == n - 1,
-                                 cpi.add(z[l], &terms[3 * l], status[l], Z, S));
+                                 cpi.add(z[l], &terms[size_t(l) * K], status[l], Z, S));
         CPPUNIT_ASSERT_EQUAL(0.0, S);
         CPPUNIT_ASSERT_EQUAL(0.0, std::abs(Z));
     }
@@ -205,7 +206,8 @@ public:
             std::vector<cfloat> z(n);
             std::vector<float> st(n);
             std::vector<snapshot_status> status(n);
-            std::vector<cdouble> terms(n * 4);
+            const int K = cpi_terms(s);
+            std::vector<cdouble> terms(size_t(n) * K);
             f.process(
                 R.data(), X.data(), n, z.data(), st.data(), status.data(), terms.data());
             cpi_integrator cpi(s, m, pfa, nv, L, threshold_model::theorem1);
@@ -254,11 +256,12 @@ public:
                 cdouble Z, Zw;
                 double S = 0, Sw = 0;
                 for (int l = k * L; l < (k + 1) * L; ++l) {
-                    CPPUNIT_ASSERT_EQUAL(l == (k + 1) * L - 1,
-                                         cpi.add(z[l], &terms[4 * l], status[l], Z, S));
                     CPPUNIT_ASSERT_EQUAL(
                         l == (k + 1) * L - 1,
-                        cpiw.add(z[l], &terms[4 * l], status[l], Zw, Sw));
+                        cpi.add(z[l], &terms[size_t(l) * K], status[l], Z, S));
+                    CPPUNIT_ASSERT_EQUAL(
+                        l == (k + 1) * L - 1,
+                        cpiw.add(z[l], &terms[size_t(l) * K], status[l], Zw, Sw));
                 }
                 CPPUNIT_ASSERT_DOUBLES_EQUAL(
                     0.0, std::abs(Z - zsum), 1e-4 * std::abs(zsum) + 1e-6);
@@ -277,7 +280,7 @@ public:
             for (int l = 0; l < n; ++l) {
                 cdouble Z;
                 double S;
-                CPPUNIT_ASSERT(one.add(z[l], &terms[4 * l], status[l], Z, S));
+                CPPUNIT_ASSERT(one.add(z[l], &terms[size_t(l) * K], status[l], Z, S));
                 CPPUNIT_ASSERT_DOUBLES_EQUAL(st[l], S, 1e-5 * S);
             }
         }
@@ -367,8 +370,7 @@ public:
                                   -std::log(pfa);
             const double kc =
                 -std::log(pfa) * L * var_t1 * fe.table()->coherent_factor(p.data());
-            CPPUNIT_ASSERT_DOUBLES_EQUAL(
-                kc, terms[size_t(l) * K + K - 1].real(), 1e-4 * kc);
+            CPPUNIT_ASSERT_DOUBLES_EQUAL(kc, terms[size_t(l) * K + 3].real(), 1e-4 * kc);
         }
         // equal weights (w = 1) and inverse-variance weights w_l = 1/V_l (the dense
         // arcsine-law V_l): each term carries the weight as the filter w_l u_l does
@@ -393,7 +395,7 @@ public:
                 double k2;
                 if (k == 1) { // repeated x: the coherent-CPI kappa^2 of its terms
                     const double w = wsum / L;
-                    k2 = w * w * terms[size_t(L) * K + K - 1].real();
+                    k2 = w * w * terms[size_t(L) * K + 3].real();
                 } else {
                     // the excess scaled by the CPI's clutter-leakage share
                     const double coh =
@@ -406,6 +408,95 @@ public:
                     0.0, std::abs(Z - zs * (L / wsum)), 0.02 * std::abs(zs) * L / wsum);
             }
         }
+    }
+
+    // A mixed-x CPI on a small array (6 antennas, 20 and 13 dB patches): the terms
+    // carry c_q, u's coefficients on G and d; the CPI variance adds, to the incoherent
+    // terms and the linear leakage, the distortion cross terms sum_{l != m} Re
+    // u_l^H (Cq_lm - (4/pi) rho_lm) u_m from the dense arcsine law of C_lm =
+    // sum_q CNR_q c_ql conj(c_qm) g_q g_q^H, counted in the leakage share of the shape.
+    void test_cpi_cross_terms()
+    {
+        const int nt = 8, nr = 6, L = 5, n = 3 * L;
+        const double pfa = 1e-2;
+        radar_scene s(nt,
+                      nr,
+                      deg2rad(17.3),
+                      { deg2rad(-38.6), deg2rad(51.2) },
+                      10.0,
+                      { 100.0, 20.0 });
+        CPPUNIT_ASSERT(nr <= cross_terms_max_rx);
+        cmatf R = rand_mat(nr, n), X = rand_mat(nt, n);
+        X.col(3) = X.col(1); // a repeated x within a mixed CPI
+        rx_filter fe(s,
+                     adc_model::one_bit,
+                     pfa,
+                     1.0,
+                     projection_kernel::automatic,
+                     threshold_model::exact,
+                     L);
+        const int K = fe.n_terms(), Q = 2;
+        std::vector<cfloat> z(n);
+        std::vector<float> st(n);
+        std::vector<snapshot_status> status(n);
+        std::vector<cdouble> terms(size_t(n) * K);
+        fe.process(
+            R.data(), X.data(), n, z.data(), st.data(), status.data(), terms.data());
+        std::vector<cvec> u(n), c(n);
+        std::vector<double> d(n);
+        for (int l = 0; l < n; ++l) {
+            const cdouble* t = &terms[size_t(l) * K];
+            c[l] = s.couplings(X.col(l).cast<cdouble>());
+            u[l] = s.filter(s.solve(c[l], adc_model::one_bit));
+            d[l] = 1.0 + (100.0 * std::norm(c[l][1]) + 20.0 * std::norm(c[l][2])) / nr;
+            for (int q = 1; q <= Q; ++q)
+                CPPUNIT_ASSERT(std::abs(t[Q + 1 + q] - c[l][q]) < 1e-5 * c[l].norm());
+            const cvec ub = s.gr() * Eigen::Map<const cvec>(t + 2 * Q + 2, Q + 1);
+            CPPUNIT_ASSERT((ub - u[l]).norm() < 1e-4 * u[l].norm());
+            CPPUNIT_ASSERT_DOUBLES_EQUAL(d[l], t[3 * Q + 3].real(), 1e-6 * d[l]);
+        }
+        const auto dense_dist = [&](int l, int m) {
+            cmat C = cmat::Zero(nr, nr);
+            for (int q = 1; q <= Q; ++q)
+                C += s.cnr()[q - 1] * c[l][q] * std::conj(c[m][q]) * s.gr().col(q) *
+                     s.gr().col(q).adjoint();
+            cmat N(nr, nr);
+            for (int i = 0; i < nr; ++i)
+                for (int j = 0; j < nr; ++j) {
+                    const cdouble rho = C(i, j) / std::sqrt(d[l] * d[m]);
+                    N(i, j) =
+                        4.0 / pi *
+                        (cdouble(std::asin(rho.real()), std::asin(rho.imag())) - rho);
+                }
+            return std::real(u[l].dot(N * u[m]));
+        };
+        cpi_integrator cpi(s, adc_model::one_bit, pfa, 1.0, L, threshold_model::exact);
+        double worst = 0.0;
+        for (int k = 0; k < n / L; ++k) {
+            cdouble Z, zs = 0.0, a1 = 0.0, a2 = 0.0;
+            double S = 0, inc = 0, sw = 0, delta = 0;
+            for (int l = k * L; l < (k + 1) * L; ++l) {
+                cpi.add(z[l], &terms[size_t(l) * K], status[l], Z, S);
+                const cdouble t0 = terms[size_t(l) * K];
+                zs += cdouble(z[l]);
+                inc += t0.real();
+                sw += t0.imag();
+                a1 += terms[size_t(l) * K + 1];
+                a2 += terms[size_t(l) * K + 2];
+                for (int m = k * L; m < (k + 1) * L; ++m)
+                    if (m != l)
+                        delta += dense_dist(l, m);
+            }
+            const double coh = 4.0 / pi * (100.0 * std::norm(a1) + 20.0 * std::norm(a2));
+            const double V = inc + coh + delta;
+            const double k2 = -std::log(pfa) * V * (1.0 + (coh + delta) / V * sw / inc);
+            CPPUNIT_ASSERT_DOUBLES_EQUAL(std::abs(zs) / std::sqrt(k2), S, 1e-6 * S);
+            // without the cross terms (the model before them) the statistic differs
+            const double k2m =
+                -std::log(pfa) * (inc + coh) * (1.0 + coh / (inc + coh) * sw / inc);
+            worst = std::max(worst, std::abs(std::sqrt(k2 / k2m) - 1.0));
+        }
+        CPPUNIT_ASSERT(worst > 0.01);
     }
 
     // One filter over a whole stream in uneven calls against a fresh filter (empty
@@ -426,7 +517,7 @@ public:
                              const cmatf& X,
                              projection_kernel kern)
     {
-        const int n = int(R.cols()), K = s.n_clutter() + 2;
+        const int n = int(R.cols()), K = cpi_terms(s);
         const auto make = [&s, kern]() {
             return rx_filter(
                 s, adc_model::one_bit, 1e-2, 1.0, kern, threshold_model::exact, 16);

@@ -7,6 +7,7 @@
 #include <gnuradio/isac/core/cancel.h>
 #include <gnuradio/isac/core/rx_filter.h>
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <limits>
 
@@ -333,6 +334,17 @@ snapshot_status rx_filter::x_terms(const float* x, cdouble* v)
         for (int q = 0; q < Q; ++q)
             t[q + 1] = d_a[q] * sd;
         t[Q1] = d_cpi > 1 ? d_neg_log_pfa * d_cpi * var * s2 * kc : 0.0;
+        // what a CPI's distortion cross terms need (arcsine_cross): the clutter
+        // couplings, u = conj(scale) (g_0 - sum_q y_q g_q) on G, and d
+        if (d_cpi > 1) {
+            cdouble* e = t + Q + 2;
+            for (int q = 0; q < Q; ++q)
+                e[q] = d_cd[q + 1];
+            e[Q] = std::conj(scale);
+            for (int q = 0; q < Q; ++q)
+                e[Q + 1 + q] = -std::conj(scale) * d_y[q];
+            e[2 * Q + 1] = d;
+        }
         if (d_check_cancel && d_cpi > 1 && cancel_requested()) {
             d_cut = true;
             return snapshot_status::non_finite;
@@ -415,7 +427,7 @@ int rx_filter::process(const cfloat* r,
                        cdouble* terms)
 {
     const int Q = d_scene.n_clutter();
-    const int Q1 = Q + 1, nterms = Q + 2;
+    const int Q1 = Q + 1, nterms = n_terms();
     const int nr = d_scene.n_rx(), nt = d_scene.n_tx();
     for (int base = 0; base < n; base += chunk) {
         const int b = std::min(chunk, n - base);
@@ -544,7 +556,78 @@ cpi_integrator::cpi_integrator(const radar_scene& scene,
     check_int_range("cpi_len", cpi_len, 1, 1 << 24);
     d_neg_log_pfa = -std::log(pfa);
     d_a.assign(scene.n_clutter(), cdouble(0.0));
-    d_first.assign(scene.n_clutter() + 2, cdouble(0.0));
+    d_first.assign(cpi_terms(scene), cdouble(0.0));
+    if (d_exact && cpi_len > 1 && scene.n_rx() <= cross_terms_max_rx) {
+        d_cross = std::make_unique<arcsine_cross>(scene);
+        d_ext.reserve(size_t(cpi_len) * (2 * scene.n_clutter() + 2));
+        d_wl.reserve(cpi_len);
+        d_s.assign(scene.n_clutter() + 1, cdouble(0.0));
+        d_pair.assign(size_t(cross_cache) * cross_cache, cdouble(NAN));
+    }
+}
+
+double cpi_integrator::cross_distortion()
+{
+    // sum_{l != m} w_l w_m Re u_l^H (Cq_lm - lin_lm) u_m over the CPI's ok snapshots,
+    // one arcsine_cross evaluation per pair of distinct x (equal terms: equal x),
+    // kept over CPIs for up to cross_cache distinct x
+    const int Q = d_scene.n_clutter(), E = 2 * Q + 2;
+    const int n = int(d_wl.size());
+    int missing = 0; // this CPI's x not cached yet (an upper bound: repeats count)
+    if (int(d_xid.size()) + n > cross_cache)
+        for (int l = 0; l < n; ++l) {
+            d_key.assign(reinterpret_cast<const char*>(d_ext.data() + size_t(l) * E),
+                         sizeof(cdouble) * E);
+            missing += d_xid.count(d_key) == 0;
+        }
+    if (int(d_xid.size()) + missing > cross_cache) {
+        d_xid.clear();
+        d_xp.clear();
+        std::fill(d_pair.begin(), d_pair.end(), cdouble(NAN));
+    }
+    std::vector<int> ids;      // distinct cached x of this CPI
+    std::vector<double> S, S2; // their sums of w and w^2
+    for (int l = 0; l < n; ++l) {
+        const cdouble* e = d_ext.data() + size_t(l) * E;
+        d_key.assign(reinterpret_cast<const char*>(e), sizeof(cdouble) * E);
+        const auto it = d_xid.emplace(d_key, int(d_xid.size())).first;
+        const int id = it->second;
+        if (id == int(d_xp.size()))
+            d_xp.push_back(reinterpret_cast<const cdouble*>(it->first.data()));
+        size_t g = 0;
+        while (g < ids.size() && ids[g] != id)
+            ++g;
+        if (g == ids.size()) {
+            ids.push_back(id);
+            S.push_back(0.0);
+            S2.push_back(0.0);
+        }
+        S[g] += d_wl[l];
+        S2[g] += d_wl[l] * d_wl[l];
+    }
+    double delta = 0.0;
+    for (size_t a = 0; a < ids.size(); ++a) {
+        for (size_t b = a; b < ids.size(); ++b) {
+            const double wab = a == b ? S[a] * S[a] - S2[a] : 2.0 * S[a] * S[b];
+            if (wab == 0.0)
+                continue;
+            // a CPI of more than cross_cache distinct x computes the rest uncached
+            cdouble spare(NAN);
+            cdouble& D = std::max(ids[a], ids[b]) < cross_cache
+                             ? d_pair[size_t(ids[a]) * cross_cache + ids[b]]
+                             : spare;
+            if (std::isnan(D.real())) {
+                const cdouble* ea = d_xp[ids[a]];
+                const cdouble* eb = d_xp[ids[b]];
+                for (int q = 0; q < Q; ++q)
+                    d_s[q + 1] = d_scene.cnr()[q] * ea[q] * std::conj(eb[q]);
+                D = d_cross->cross(
+                    d_s.data(), ea[E - 1].real(), eb[E - 1].real(), ea + Q, eb + Q);
+            }
+            delta += wab * D.real();
+        }
+    }
+    return delta;
 }
 
 void cpi_integrator::reset()
@@ -556,6 +639,8 @@ void cpi_integrator::reset()
     d_same = true;
     d_ok = 0;
     std::fill(d_a.begin(), d_a.end(), cdouble(0.0));
+    d_ext.clear();
+    d_wl.clear();
 }
 
 bool cpi_integrator::add(
@@ -574,6 +659,12 @@ bool cpi_integrator::add(
         d_norm2 += w * w * terms[0];
         for (size_t q = 0; q < d_a.size(); ++q)
             d_a[q] += w * terms[q + 1];
+        if (d_cross) {
+            d_ext.insert(d_ext.end(),
+                         terms + d_a.size() + 2,
+                         terms + d_a.size() + 2 + (2 * d_a.size() + 2));
+            d_wl.push_back(w);
+        }
         if (d_exact) {
             // the same x gives the same terms (up to the float rounding of a GEMM)
             // (rx_filter's x-terms cache gives the same x bitwise the same terms)
@@ -596,14 +687,22 @@ bool cpi_integrator::add(
     // Z and the variance carry the weights; Z is rescaled to the equal-weight scale
     // (n_ok / sum w), which the variance follows, so the statistic is unchanged
     const double zs = d_wsum > 0.0 ? d_ok / d_wsum : 1.0;
-    if (d_exact && d_same && d_ok == d_len && d_len > 1 && d_first.back().real() > 0.0) {
+    if (d_exact && d_same && d_ok == d_len && d_len > 1 &&
+        d_first[d_a.size() + 1].real() > 0.0) {
         // a coherent CPI (the same x throughout): its own tabulated kappa^2; the
         // weights are then all equal, w = sum w / L
         const double w = d_wsum / d_len;
-        var = w * w * d_first.back().real() / d_neg_log_pfa;
+        var = w * w * d_first[d_a.size() + 1].real() / d_neg_log_pfa;
     } else {
         double leak = 0.0;
         var = h0_variance(d_norm2.real(), d_a.data(), &leak);
+        if (d_cross && d_ok > 1) {
+            // the common clutter draw's quantisation distortion, correlated across
+            // the snapshots: part of the clutter's share of the CPI variance
+            const double delta = cross_distortion();
+            var += delta;
+            leak += delta;
+        }
         if (d_exact) {
             // the snapshots' tail excess, scaled by the CPI's clutter-leakage share
             // (rx_filter's terms for a CPI; one snapshot's own excess when L = 1)

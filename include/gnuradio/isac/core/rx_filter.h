@@ -58,10 +58,16 @@
  * With the exact 1-bit threshold the CPI variance splits the same way, with the
  * exact per-snapshot variance and the clutter terms normalised by the per-antenna
  * power d_l (the Bussgang gain of the quantiser is 2/sqrt(pi d_l)):
- *   V = sum_l (V_l - L_l) + (4/pi) sum_q CNR_q |sum_l c_{q,l} u_l^H g_q / sqrt(d_l)|^2,
- *   L_l = (4/pi) sum_q CNR_q |c_{q,l} u_l^H g_q|^2 / d_l,
- * (the linear clutter leakage adds coherently, the quantisation distortion does
- * not), and kappa_CPI^2 = -V ln Pfa S with the tail shape
+ *   V = sum_l (V_l - L_l) + (4/pi) sum_q CNR_q |sum_l c_{q,l} u_l^H g_q / sqrt(d_l)|^2
+ *       + sum_{l != m} Re u_l^H (Cq_lm - (4/pi) rho_lm) u_m,
+ *   L_l = (4/pi) sum_q CNR_q |c_{q,l} u_l^H g_q|^2 / d_l:
+ * the linear clutter leakage adds coherently, and so does the quantisation
+ * distortion of the common clutter draw, whose cross covariance between snapshots of
+ * different x is the arcsine law's nonlinear part (arcsine_cross, one_bit_stats.h;
+ * added for N_R <= cross_terms_max_rx, where it matters, and evaluated once per pair
+ * of distinct x, cached over CPIs for a lookup-table precoder's repeating x). The
+ * cross terms count as clutter leakage in the share f below.
+ * kappa_CPI^2 = -V ln Pfa S with the tail shape
  *   S = 1 + f mean_l (S_l - 1) / f_l   (weights V_l - L_l),
  * f the CPI's coherent-leakage share of V, S_l and f_l the shape and clutter share
  * of a coherent CPI of cpi_len copies of x_l: the common clutter draw shapes a
@@ -86,6 +92,7 @@
 
 #include <gnuradio/isac/core/one_bit_stats.h>
 #include <gnuradio/isac/core/radar_metrics.h>
+#include <unordered_map>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -109,6 +116,9 @@ enum class cpi_weights { equal, inverse_variance };
 //! "equal" / "inverse_variance", else an error naming the parameter.
 cpi_weights parse_cpi_weights(const std::string& name, const std::string& value);
 const char* cpi_weights_name(cpi_weights w);
+
+//! Values per snapshot rx_filter::process hands cpi_integrator::add: 3 Q + 4.
+inline int cpi_terms(const radar_scene& scene) { return 3 * scene.n_clutter() + 4; }
 
 class rx_filter
 {
@@ -141,7 +151,7 @@ public:
     threshold_model threshold() const { return d_threshold; }
     clutter_model clutter() const { return d_clutter; }
     int cpi_len() const { return d_cpi; }
-    int n_terms() const { return d_scene.n_clutter() + 2; }
+    int n_terms() const { return cpi_terms(d_scene); }
     //! the exact-threshold table (null with theorem1 or the ideal ADC)
     const std::shared_ptr<const threshold_table>& table() const { return d_table; }
 
@@ -149,13 +159,16 @@ public:
      * Processes n snapshots. r: n_rx x n, x: n_tx x n (column-major, i.e. GNU
      * Radio vector items back to back). Writes z[n], stat[n] = |z|/kappa and
      * status[n]. When terms is non-null it also receives, per snapshot, the
-     * n_terms() = Q+2 values a coherent CPI sum needs (zeros when not ok), at
-     * t = terms + l*(Q+2). theorem1 (and the ideal ADC): t[0] = ||u_l||^2,
+     * n_terms() values a coherent CPI sum needs (zeros when not ok), at
+     * t = terms + l*n_terms(). theorem1 (and the ideal ADC): t[0] = ||u_l||^2,
      * t[q] = c_q u_l^H g_R(theta_q) (q = 1..Q), t[Q+1] = 0. exact: t[0] =
      * (V_l - L_l) (1 + j e_l), t[q] = c_q u_l^H g_R(theta_q) / sqrt(d_l) and
      * t[Q+1] the kappa^2 of a coherent CPI of cpi_len copies of x_l; e_l =
      * (S_l - 1) / f_l of that CPI (file comment), or the snapshot's own shape
-     * minus 1 with cpi_len = 1.
+     * minus 1 with cpi_len = 1. exact with cpi_len > 1 also: t[Q+2..2Q+1] =
+     * c_1..c_Q, t[2Q+2..3Q+2] the coefficients beta of u_l on G = [g_R(theta_0)
+     * .. g_R(theta_Q)] and t[3Q+3] = d_l (what the CPI's distortion cross terms
+     * need, arcsine_cross); zeros otherwise. n_terms() = cpi_terms(scene) = 3Q+4.
      *
      * Returns n, or fewer when the calling thread was cancelled
      * (cancel_requested(), cancel.h) in a snapshot whose x-terms are expensive
@@ -193,7 +206,8 @@ private:
     std::vector<cdouble> d_ws, d_cd, d_y, d_gq, d_a;
 
     // x-terms cache (file comment). Per slot: the key (2 N_T floats), its status, and
-    // x_stride() values: conj(y_q) (Q), 1/(c_0 gmg) (1), kappa^2 (real, 1), terms (Q+2).
+    // x_stride() values: conj(y_q) (Q), 1/(c_0 gmg) (1), kappa^2 (real, 1), terms
+    // (n_terms()).
     int d_slots = 0; // power of two; 0: no cache
     std::vector<float> d_keys;
     std::vector<uint8_t> d_used;
@@ -205,12 +219,21 @@ private:
     // x-terms costing about a millisecond or more (Q of tens) check for
     // cancellation between their stages; d_cut: the last x_terms was cut short
     bool d_check_cancel = false, d_cut = false;
-    int x_stride() const { return 2 * n_terms(); }
+    int x_stride() const { return d_scene.n_clutter() + 2 + n_terms(); }
     //! x-terms of one transmit column (2 N_T floats) into v (x_stride() values)
     snapshot_status x_terms(const float* x, cdouble* v);
     //! the x-terms of column x: from the cache, or computed (and cached)
     snapshot_status lookup(const float* x, const cdouble*& v);
 };
+
+/*!
+ * Arrays of at most this many receive antennas add the quantisation distortion's
+ * cross terms to a mixed-x CPI's variance (file comment): there they hold the set
+ * Pfa under strong clutter (2-4 x 16 at 20 dB: 2-3.5x the set Pfa without them,
+ * 1.0-1.4x with), while at 16 antennas they change it by under 3 % and would cost
+ * tens of times the filter (docs/one_bit_rx_filter.md).
+ */
+constexpr int cross_terms_max_rx = 8;
 
 /*!
  * Coherent sum over CPIs of cpi_len snapshots with the calibrated threshold
@@ -233,8 +256,8 @@ public:
     void reset();
 
     /*!
-     * Adds one snapshot (terms: rx_filter::process's Q+2 values). Returns true when
-     * it completes a CPI; then Z holds the coherent sum and stat = |Z|/kappa_CPI (0
+     * Adds one snapshot (terms: rx_filter::process's cpi_terms() values). Returns true
+     * when it completes a CPI; then Z holds the coherent sum and stat = |Z|/kappa_CPI (0
      * when the CPI had no usable snapshot) and the integrator restarts. Snapshots
      * that were not ok contribute nothing but still count towards the CPI length.
      * With the exact threshold a CPI whose snapshots all carry the same terms (the
@@ -263,6 +286,21 @@ private:
     int d_ok = 0;
     std::vector<cdouble> d_first;
     std::vector<cdouble> d_a;
+    // exact, cpi_len > 1: the distortion cross terms of a mixed-x CPI (file comment)
+    std::unique_ptr<arcsine_cross> d_cross;
+    std::vector<cdouble> d_ext; // per ok snapshot: terms[Q+2..3Q+3]
+    std::vector<double> d_wl;   // per ok snapshot: its weight
+    std::vector<cdouble> d_s;   // cross powers of one pair (Q+1)
+    // pair cache over CPIs (a 1-bit DAC repeats its x: 4^N_T values, 256 at the
+    // over-the-air N_T = 4, 16 with a lookup-table precoder): up to cross_cache
+    // distinct x (keyed by the bytes of their terms[Q+2..3Q+3]) and their pairs'
+    // cross terms (NaN: not computed)
+    static constexpr int cross_cache = 256;
+    std::unordered_map<std::string, int> d_xid;
+    std::string d_key;
+    std::vector<cdouble> d_pair;      // cross_cache^2, (a, b) at a * cross_cache + b
+    std::vector<const cdouble*> d_xp; // per cached x: its terms (in d_xid's keys)
+    double cross_distortion();
 };
 
 } // namespace core
