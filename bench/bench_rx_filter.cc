@@ -48,6 +48,18 @@ radar_scene scene(int n)
                        { 1000.0, 1000.0 });
 }
 
+// the exact 1-bit threshold at Pfa 1e-2 with CPI terms for cpi_len L
+rx_filter exact_cpi_filter(const radar_scene& sc, int L)
+{
+    return rx_filter(sc,
+                     adc_model::one_bit,
+                     1e-2,
+                     1.0,
+                     projection_kernel::automatic,
+                     threshold_model::exact,
+                     L);
+}
+
 // Streams batches of random echoes r (and the transmit vectors x) through f: the
 // per-snapshot filter rate.
 void run_filter(benchmark::State& st,
@@ -210,13 +222,7 @@ void BM_cpi_integrator(benchmark::State& st)
     const int n = st.range(0), L = 16;
     const bool cross = st.range(1) != 0;
     const radar_scene sc = scene(n);
-    rx_filter f(sc,
-                adc_model::one_bit,
-                1e-2,
-                1.0,
-                projection_kernel::automatic,
-                threshold_model::exact,
-                L);
+    rx_filter f = exact_cpi_filter(sc, L);
     cpi_integrator cpi(sc, adc_model::one_bit, 1e-2, 1.0, L);
     auto r = random_c(size_t(n) * batch, 1), x = random_c(size_t(n) * batch, 2);
     if (st.range(2) > 0) {
@@ -268,13 +274,7 @@ void BM_rx_filter_ota(benchmark::State& st)
                          { deg2rad(-47), deg2rad(31) },
                          std::pow(10, 1.5),
                          { 10.0, 10.0 });
-    rx_filter f(sc,
-                adc_model::one_bit,
-                1e-2,
-                1.0,
-                projection_kernel::automatic,
-                threshold_model::exact,
-                16);
+    rx_filter f = exact_cpi_filter(sc, 16);
     const int blocks = 8; // 8 batches of distinct x, so nothing is timed twice alike
     auto x1 = random_c(size_t(n) * batch * blocks, 2);
     for (auto& v : x1)

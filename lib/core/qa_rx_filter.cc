@@ -34,6 +34,17 @@ class qa_rx_filter : public CppUnit::TestFixture
     CPPUNIT_TEST_SUITE_END();
 
     std::mt19937 rng{ 7 };
+    static rx_filter exact_filter(const radar_scene& s, double pfa, int L)
+    {
+        return rx_filter(s,
+                         adc_model::one_bit,
+                         pfa,
+                         1.0,
+                         projection_kernel::automatic,
+                         threshold_model::exact,
+                         L);
+    }
+
     cmatf rand_mat(int rows, int cols, float scale = 1.0f)
     {
         std::normal_distribution<float> nd;
@@ -308,13 +319,7 @@ public:
                      1.0,
                      projection_kernel::automatic,
                      threshold_model::theorem1);
-        rx_filter fe(s,
-                     adc_model::one_bit,
-                     pfa,
-                     1.0,
-                     projection_kernel::automatic,
-                     threshold_model::exact,
-                     L);
+        rx_filter fe = exact_filter(s, pfa, L);
         CPPUNIT_ASSERT(fe.table() && !ft.table());
         CPPUNIT_ASSERT_EQUAL(L, fe.table()->cpi_len());
         const int K = fe.n_terms();
@@ -428,13 +433,7 @@ public:
         CPPUNIT_ASSERT(nr <= cross_terms_max_rx);
         cmatf R = rand_mat(nr, n), X = rand_mat(nt, n);
         X.col(3) = X.col(1); // a repeated x within a mixed CPI
-        rx_filter fe(s,
-                     adc_model::one_bit,
-                     pfa,
-                     1.0,
-                     projection_kernel::automatic,
-                     threshold_model::exact,
-                     L);
+        rx_filter fe = exact_filter(s, pfa, L);
         const int K = fe.n_terms(), Q = 2;
         std::vector<cfloat> z(n);
         std::vector<float> st(n);
