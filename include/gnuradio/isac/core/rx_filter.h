@@ -228,10 +228,10 @@ private:
 
 /*!
  * Arrays of at most this many receive antennas add the quantisation distortion's
- * cross terms to a mixed-x CPI's variance (file comment): there they hold the set
- * Pfa under strong clutter (2-4 x 16 at 20 dB: 2-3.5x the set Pfa without them,
- * 1.0-1.4x with), while at 16 antennas they change it by under 3 % and would cost
- * tens of times the filter (docs/one_bit_rx_filter.md).
+ * cross terms to a mixed-x CPI's variance (file comment): there they hold the set Pfa
+ * under strong clutter, where the model without them let through several times the
+ * set Pfa; on larger arrays they barely move it and would cost many times the filter
+ * when x does not repeat (measured: docs/one_bit_rx_filter.md).
  */
 constexpr int cross_terms_max_rx = 8;
 
