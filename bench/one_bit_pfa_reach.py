@@ -135,8 +135,7 @@ def main_model_terms(terms, Q):
     """The CPI terms with the distortion cross terms' inputs cleared: the CPI
     variance of the model before arcsine_cross (linear leakage only), same draws."""
     t = np.array(terms, copy=True)
-    t[:, Q + 2:] = 0.0
-    t[:, -1] = 1.0  # d: any positive value (no clutter couplings, no cross term)
+    t[:, Q + 2:] = 0.0  # d = 0: terms without the cross terms' inputs
     return t
 
 
@@ -151,9 +150,13 @@ def cross(args, rng):
         for cnr in args.cnr:
             sc, cn = random_scene(rng, nr, cnr, args.n_tx)
             Q = len(cn)
-            tab = rand_x(rng, (16,), args.n_tx)
-            x0 = tab[rng.integers(0, 16, args.trials * L)].astype(np.complex64)
-            x1 = tab[rng.integers(0, 16, args.h1 * L)].astype(np.complex64)
+            if args.table > 0:
+                tab = rand_x(rng, (args.table,), args.n_tx)
+                x0 = tab[rng.integers(0, args.table, args.trials * L)].astype(np.complex64)
+                x1 = tab[rng.integers(0, args.table, args.h1 * L)].astype(np.complex64)
+            else:  # a fresh random 1-bit x every snapshot (4^N_T values)
+                x0 = rand_x(rng, (args.trials * L,), args.n_tx).astype(np.complex64)
+                x1 = rand_x(rng, (args.h1 * L,), args.n_tx).astype(np.complex64)
             z2 = [10 ** (args.snr / 10)] + list(cn)
             r0 = rc.one_bit_adc(rc.simulate_echo(sc, x0, z2, 1.0, rng, target=False, cpi_len=L))
             r1 = rc.one_bit_adc(rc.simulate_echo(sc, x1, z2, 1.0, rng, target=True, cpi_len=L))
@@ -194,6 +197,10 @@ def main():
     ap.add_argument("--seed", type=int, default=5)
     ap.add_argument("--h1", type=int, default=5000, help="H1 CPIs a cell (--part cross)")
     ap.add_argument("--snr", type=float, default=-5.0, help="target SNR_R in dB (--part cross)")
+    ap.add_argument("--table", type=int, default=16,
+                    help="x drawn from a table of this many 1-bit x; 0: a fresh one every snapshot "
+                         "(--part cross; more than cpi_integrator.cross_sample distinct x a CPI: "
+                         "the sampled pair sum)")
     args = ap.parse_args()
     rng = np.random.default_rng(args.seed)
     if "enum" in args.part:

@@ -109,6 +109,7 @@ private:
     std::vector<float> d_signs; // 1-bit mode: the signs of r
     std::vector<gr::tag_t> d_tags;
     std::atomic<uint64_t> d_degenerate{ 0 }, d_nan{ 0 }, d_detections{ 0 };
+    bool d_sample_logged = false; // a CPI's cross terms were estimated (logged once)
     uint64_t d_items = 0;
     const pmt::pmt_t d_stats_port, d_set_port, d_detect_key, d_cpi_key, d_infeasible_key;
     std::string d_warned_coarse; // the last coarse-Pfa warning logged

@@ -283,6 +283,10 @@ cdouble arcsine_cross::cross(const cdouble* s,
                              const cdouble* beta_m,
                              bool distortion_only) const
 {
+    // d = 0 (terms of a cpi_len 1 filter) or not finite: no per-antenna power to
+    // normalise by, no cross term (rho would be NaN and clamp1 would make it -1)
+    if (!(d_l * d_m > 0.0) || !std::isfinite(d_l * d_m))
+        return 0.0;
     const int N = d_n, P = d_P;
     const double norm = 1.0 / std::sqrt(d_l * d_m);
     cvec ul, um;

@@ -27,6 +27,8 @@ class qa_rx_filter : public CppUnit::TestFixture
     CPPUNIT_TEST(test_cpi_sum_and_variance);
     CPPUNIT_TEST(test_exact_threshold_wiring);
     CPPUNIT_TEST(test_cpi_cross_terms);
+    CPPUNIT_TEST(test_cross_cache_and_sample);
+    CPPUNIT_TEST(test_cross_terms_boundary);
     CPPUNIT_TEST(test_bad_input);
     CPPUNIT_TEST(test_repeated_x);
     CPPUNIT_TEST(test_cancelled);
@@ -488,7 +490,10 @@ public:
             }
             const double coh = 4.0 / pi * (100.0 * std::norm(a1) + 20.0 * std::norm(a2));
             const double V = inc + coh + delta;
-            const double k2 = -std::log(pfa) * V * (1.0 + (coh + delta) / V * sw / inc);
+            // the leakage share is clamped to [0, 1]: these strong-clutter CPIs
+            // include negative cross terms below -coh (share < 0)
+            const double share = std::min(1.0, std::max(0.0, (coh + delta) / V));
+            const double k2 = -std::log(pfa) * V * (1.0 + share * sw / inc);
             CPPUNIT_ASSERT_DOUBLES_EQUAL(std::abs(zs) / std::sqrt(k2), S, 1e-6 * S);
             // without the cross terms (the model before them) the statistic differs
             const double k2m =
@@ -496,6 +501,124 @@ public:
             worst = std::max(worst, std::abs(std::sqrt(k2 / k2m) - 1.0));
         }
         CPPUNIT_ASSERT(worst > 0.01);
+    }
+
+    // The pair cache over CPIs and the sampled pair sum: CPIs drawn from a pool of 300
+    // x (more than the cache's 256 slots: evictions every CPI) and CPIs of 16 to 100
+    // distinct x (above cross_sample: the sample), each bitwise equal to a fresh
+    // integrator's statistic of the same CPI (nothing carried over but cached values)
+    void test_cross_cache_and_sample()
+    {
+        const int nt = 6, nr = 4, pool = 400;
+        const radar_scene s(
+            nt, nr, deg2rad(21.4), { deg2rad(-44.1), deg2rad(29.7) }, 10.0, { 100.0, 30.0 });
+        std::vector<int> lens(40, 16);
+        for (int L : { 100, 16, 40, 16, 33, 16 })
+            lens.push_back(L);
+        int n = 0;
+        for (int L : lens)
+            n += L;
+        const cmatf P = rand_mat(nt, pool);
+        cmatf R = rand_mat(nr, n), X(nt, n);
+        for (int l = 0; l < n; ++l)
+            X.col(l) = P.col(rng() % pool);
+        // the 100-snapshot CPI: 100 distinct x (pool columns in order); before it the
+        // stream holds more distinct x than the cache's slots (evictions)
+        const int big = 40 * 16;
+        for (int l = 0; l < 100; ++l)
+            X.col(big + l) = P.col(l);
+        const auto distinct = [&X](int a, int b) {
+            int d = 0;
+            for (int l = a; l < b; ++l) {
+                int m = a;
+                while (m < l && X.col(m) != X.col(l))
+                    ++m;
+                d += m == l;
+            }
+            return d;
+        };
+        CPPUNIT_ASSERT(distinct(0, big) > 256);
+        std::vector<cfloat> z(n);
+        std::vector<float> st(n);
+        std::vector<snapshot_status> status(n);
+        const int K = cpi_terms(s);
+        std::vector<cdouble> terms(size_t(n) * K);
+        int l0 = 0;
+        std::vector<std::unique_ptr<cpi_integrator>> by_len;
+        for (size_t k = 0; k < lens.size(); ++k) {
+            const int L = lens[k];
+            rx_filter f = exact_filter(s, 1e-2, L);
+            f.process(R.data() + size_t(l0) * nr,
+                      X.data() + size_t(l0) * nt,
+                      L,
+                      z.data() + l0,
+                      st.data() + l0,
+                      status.data() + l0,
+                      terms.data() + size_t(l0) * K);
+            // one integrator per length kept over its CPIs, against a fresh one
+            auto it = std::find_if(by_len.begin(), by_len.end(), [L](const auto& c) {
+                return c->cpi_len() == L;
+            });
+            if (it == by_len.end()) {
+                by_len.push_back(std::make_unique<cpi_integrator>(
+                    s, adc_model::one_bit, 1e-2, 1.0, L, threshold_model::exact));
+                it = by_len.end() - 1;
+            }
+            cpi_integrator* kept = it->get();
+            cpi_integrator fresh(s, adc_model::one_bit, 1e-2, 1.0, L, threshold_model::exact);
+            cdouble Z1, Z2;
+            double s1 = -1.0, s2 = -2.0;
+            for (int l = l0; l < l0 + L; ++l) {
+                kept->add(z[l], &terms[size_t(l) * K], status[l], Z1, s1);
+                fresh.add(z[l], &terms[size_t(l) * K], status[l], Z2, s2);
+            }
+            CPPUNIT_ASSERT(s1 > 0.0);
+            CPPUNIT_ASSERT_EQUAL(s2, s1);
+            const bool sampled = distinct(l0, l0 + L) > cpi_integrator::cross_sample;
+            CPPUNIT_ASSERT_EQUAL(uint64_t(sampled), fresh.sampled_cpis());
+            l0 += L;
+        }
+        CPPUNIT_ASSERT_EQUAL(uint64_t(1), by_len[1]->sampled_cpis()); // L = 100
+    }
+
+    // cross_terms_max_rx: at 8 receive antennas a mixed-x CPI adds the cross terms (its
+    // statistic differs from the one of the same terms with d_l = 0, which carry no
+    // cross inputs, as a cpi_len 1 filter writes them), at 9 it equals it
+    void test_cross_terms_boundary()
+    {
+        for (const int nr : { 8, 9 }) {
+            const int nt = 5, L = 6;
+            const radar_scene s(nt,
+                                nr,
+                                deg2rad(-12.7),
+                                { deg2rad(33.9), deg2rad(-51.3) },
+                                10.0,
+                                { 300.0, 60.0 });
+            cmatf R = rand_mat(nr, L), X = rand_mat(nt, L);
+            rx_filter f = exact_filter(s, 1e-2, L);
+            const int K = f.n_terms(), Q = 2;
+            std::vector<cfloat> z(L);
+            std::vector<float> st(L);
+            std::vector<snapshot_status> status(L);
+            std::vector<cdouble> terms(size_t(L) * K);
+            f.process(R.data(), X.data(), L, z.data(), st.data(), status.data(), terms.data());
+            std::vector<cdouble> cleared = terms;
+            for (int l = 0; l < L; ++l)
+                cleared[size_t(l) * K + 3 * Q + 3] = 0.0;
+            cpi_integrator a(s, adc_model::one_bit, 1e-2, 1.0, L, threshold_model::exact);
+            cpi_integrator b(s, adc_model::one_bit, 1e-2, 1.0, L, threshold_model::exact);
+            cdouble Z;
+            double sa = 0.0, sb = 0.0;
+            for (int l = 0; l < L; ++l) {
+                a.add(z[l], &terms[size_t(l) * K], status[l], Z, sa);
+                b.add(z[l], &cleared[size_t(l) * K], status[l], Z, sb);
+            }
+            CPPUNIT_ASSERT(sa > 0.0 && sb > 0.0);
+            if (nr <= cross_terms_max_rx)
+                CPPUNIT_ASSERT(std::abs(sa / sb - 1.0) > 1e-3);
+            else
+                CPPUNIT_ASSERT_EQUAL(sb, sa);
+        }
     }
 
     // One filter over a whole stream in uneven calls against a fresh filter (empty

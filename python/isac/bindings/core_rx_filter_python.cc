@@ -125,16 +125,20 @@ snapshot (0 ok, 1 degenerate c_0 = 0, 2 NaN/Inf input); with terms=True also the
             cpi_integrator cpi(s, adc, pfa, noise_var, cpi_len, thr, weights);
             std::vector<std::complex<double>> Zs;
             std::vector<double> stats;
-            for (py::ssize_t l = 0; l < n; ++l) {
-                cdouble Z;
-                double st;
-                if (cpi.add(z.at(l),
-                            terms.data(l, 0),
-                            snapshot_status(status.at(l)),
-                            Z,
-                            st)) {
-                    Zs.push_back(Z);
-                    stats.push_back(st);
+            const std::complex<float>* zp = z.data();
+            const std::complex<double>* tp = n > 0 ? terms.data() : nullptr;
+            const uint8_t* sp = status.data();
+            {
+                // the cross terms make long calls (seconds at 8 antennas): other
+                // Python threads run meanwhile (only C++ buffers are touched)
+                py::gil_scoped_release release;
+                for (py::ssize_t l = 0; l < n; ++l) {
+                    cdouble Z;
+                    double st;
+                    if (cpi.add(zp[l], tp + l * Q1, snapshot_status(sp[l]), Z, st)) {
+                        Zs.push_back(Z);
+                        stats.push_back(st);
+                    }
                 }
             }
             return py::make_tuple(py::array(py::cast(Zs)), py::array(py::cast(stats)));

@@ -144,7 +144,8 @@ public:
      * u_l^H Cq_lm u_m (distortion_only = false) or u_l^H (Cq_lm - (4/pi) rho_lm) u_m
      * (true). s: Q+1 cross powers (s[0] the target's, 0 under H0), d_l and d_m the
      * per-antenna powers of the two snapshots, beta_l and beta_m (Q+1) the filters'
-     * coefficients on G = [g_R(theta_0) .. g_R(theta_Q)].
+     * coefficients on G = [g_R(theta_0) .. g_R(theta_Q)]. 0 when d_l d_m is not
+     * positive and finite (terms without the cross terms' inputs).
      */
     cdouble cross(const cdouble* s,
                   double d_l,

@@ -65,8 +65,14 @@
  * distortion of the common clutter draw, whose cross covariance between snapshots of
  * different x is the arcsine law's nonlinear part (arcsine_cross, one_bit_stats.h;
  * added for N_R <= cross_terms_max_rx, where it matters, and evaluated once per pair
- * of distinct x, cached over CPIs for a lookup-table precoder's repeating x). The
- * cross terms count as clutter leakage in the share f below.
+ * of distinct x, cached over CPIs for a lookup-table precoder's repeating x). A CPI of
+ * more than cpi_integrator::cross_sample distinct x estimates the pair sum instead from
+ * a uniform sample of cross_sample of its snapshots (a reservoir with a fixed seed per
+ * CPI: reproducible), scaled by n(n-1)/(M(M-1)), the inverse of a pair's inclusion
+ * probability (unbiased), so that a CPI costs at most M(M-1)/2 pair evaluations
+ * whatever its length or its x. Terms written with cpi_len 1 (d_l = 0) carry no
+ * inputs for the cross terms: such snapshots add none. The cross terms count as
+ * clutter leakage in the share f below.
  * kappa_CPI^2 = -V ln Pfa S with the tail shape
  *   S = 1 + f mean_l (S_l - 1) / f_l   (weights V_l - L_l),
  * f the CPI's coherent-leakage share of V, S_l and f_l the shape and clutter share
@@ -250,7 +256,15 @@ public:
                    threshold_model threshold = threshold_model::exact,
                    cpi_weights weights = cpi_weights::equal);
 
+    /*!
+     * A CPI of more than this many distinct x estimates the distortion cross terms
+     * from this many of its snapshots (file comment).
+     */
+    static constexpr int cross_sample = 32;
+
     int cpi_len() const { return d_len; }
+    //! CPIs whose cross terms were estimated from a sample (file comment)
+    uint64_t sampled_cpis() const { return d_sampled; }
     cpi_weights weights() const { return d_weights; }
     int count() const { return d_count; } //!< snapshots in the current CPI
     void reset();
@@ -288,18 +302,35 @@ private:
     std::vector<cdouble> d_a;
     // exact, cpi_len > 1: the distortion cross terms of a mixed-x CPI (file comment)
     std::unique_ptr<arcsine_cross> d_cross;
-    std::vector<cdouble> d_ext; // per ok snapshot: terms[Q+2..3Q+3]
-    std::vector<double> d_wl;   // per ok snapshot: its weight
-    std::vector<cdouble> d_s;   // cross powers of one pair (Q+1)
+    std::vector<cdouble> d_s; // cross powers of one pair (Q+1)
+    // this CPI's distinct x (cache slots) with their sums of w and w^2: exact while
+    // at most cross_sample of them (d_over: more)
+    std::vector<int> d_gslot;
+    std::vector<double> d_gS, d_gS2;
+    bool d_over = false;
+    // a uniform sample of this CPI's snapshots (Algorithm R): terms[Q+2..3Q+3] and w
+    std::vector<cdouble> d_res;
+    std::vector<double> d_resw;
+    int d_nres = 0;      // snapshots offered to the sample (ok, with cross inputs)
+    uint64_t d_rng = 0;  // the sample's generator, reseeded per CPI
+    uint64_t d_sampled = 0;
     // pair cache over CPIs (a 1-bit DAC repeats its x: 4^N_T values, 256 at the
-    // over-the-air N_T = 4, 16 with a lookup-table precoder): up to cross_cache
-    // distinct x (keyed by the bytes of their terms[Q+2..3Q+3]) and their pairs'
-    // cross terms (NaN: not computed)
+    // over-the-air N_T = 4, 16 with a lookup-table precoder): cross_cache slots of x
+    // (keyed by the bytes of their terms[Q+2..3Q+3]), the least recently used one
+    // evicted for a new x, and Re of their pairs' cross terms (NaN: not computed)
     static constexpr int cross_cache = 256;
-    std::unordered_map<std::string, int> d_xid;
+    std::unordered_map<std::string, int> d_xid; // key -> slot
     std::string d_key;
-    std::vector<cdouble> d_pair;      // cross_cache^2, (a, b) at a * cross_cache + b
-    std::vector<const cdouble*> d_xp; // per cached x: its terms (in d_xid's keys)
+    std::vector<std::string> d_slotkey;  // per slot: its key
+    std::vector<cdouble> d_slotx;        // per slot: its terms[Q+2..3Q+3]
+    std::vector<uint64_t> d_stamp;       // per slot: the last CPI that used it
+    std::vector<int> d_sgroup;           // per slot: its group in this CPI, or -1
+    std::vector<double> d_pair;          // cross_cache^2, symmetric
+    uint64_t d_cpi = 1;                  // CPIs started (the slots' clock)
+    int slot_of(const cdouble* e);
+    void group(int slot, double w);
+    void clear_groups();
+    double group_sum();
     double cross_distortion();
 };
 
