@@ -510,8 +510,12 @@ public:
     void test_cross_cache_and_sample()
     {
         const int nt = 6, nr = 4, pool = 400;
-        const radar_scene s(
-            nt, nr, deg2rad(21.4), { deg2rad(-44.1), deg2rad(29.7) }, 10.0, { 100.0, 30.0 });
+        const radar_scene s(nt,
+                            nr,
+                            deg2rad(21.4),
+                            { deg2rad(-44.1), deg2rad(29.7) },
+                            10.0,
+                            { 100.0, 30.0 });
         std::vector<int> lens(40, 16);
         for (int L : { 100, 16, 40, 16, 33, 16 })
             lens.push_back(L);
@@ -565,7 +569,8 @@ public:
                 it = by_len.end() - 1;
             }
             cpi_integrator* kept = it->get();
-            cpi_integrator fresh(s, adc_model::one_bit, 1e-2, 1.0, L, threshold_model::exact);
+            cpi_integrator fresh(
+                s, adc_model::one_bit, 1e-2, 1.0, L, threshold_model::exact);
             cdouble Z1, Z2;
             double s1 = -1.0, s2 = -2.0;
             for (int l = l0; l < l0 + L; ++l) {
@@ -601,7 +606,8 @@ public:
             std::vector<float> st(L);
             std::vector<snapshot_status> status(L);
             std::vector<cdouble> terms(size_t(L) * K);
-            f.process(R.data(), X.data(), L, z.data(), st.data(), status.data(), terms.data());
+            f.process(
+                R.data(), X.data(), L, z.data(), st.data(), status.data(), terms.data());
             std::vector<cdouble> cleared = terms;
             for (int l = 0; l < L; ++l)
                 cleared[size_t(l) * K + 3 * Q + 3] = 0.0;

@@ -587,7 +587,8 @@ int cpi_integrator::slot_of(const cdouble* e)
         if (int(d_xid.size()) < cross_cache) {
             slot = int(d_xid.size());
         } else {
-            slot = int(std::min_element(d_stamp.begin(), d_stamp.end()) - d_stamp.begin());
+            slot =
+                int(std::min_element(d_stamp.begin(), d_stamp.end()) - d_stamp.begin());
             d_xid.erase(d_slotkey[slot]);
             for (int k = 0; k < cross_cache; ++k)
                 d_pair[size_t(slot) * cross_cache + k] =

@@ -311,8 +311,8 @@ private:
     // a uniform sample of this CPI's snapshots (Algorithm R): terms[Q+2..3Q+3] and w
     std::vector<cdouble> d_res;
     std::vector<double> d_resw;
-    int d_nres = 0;      // snapshots offered to the sample (ok, with cross inputs)
-    uint64_t d_rng = 0;  // the sample's generator, reseeded per CPI
+    int d_nres = 0;     // snapshots offered to the sample (ok, with cross inputs)
+    uint64_t d_rng = 0; // the sample's generator, reseeded per CPI
     uint64_t d_sampled = 0;
     // pair cache over CPIs (a 1-bit DAC repeats its x: 4^N_T values, 256 at the
     // over-the-air N_T = 4, 16 with a lookup-table precoder): cross_cache slots of x
@@ -321,12 +321,12 @@ private:
     static constexpr int cross_cache = 256;
     std::unordered_map<std::string, int> d_xid; // key -> slot
     std::string d_key;
-    std::vector<std::string> d_slotkey;  // per slot: its key
-    std::vector<cdouble> d_slotx;        // per slot: its terms[Q+2..3Q+3]
-    std::vector<uint64_t> d_stamp;       // per slot: the last CPI that used it
-    std::vector<int> d_sgroup;           // per slot: its group in this CPI, or -1
-    std::vector<double> d_pair;          // cross_cache^2, symmetric
-    uint64_t d_cpi = 1;                  // CPIs started (the slots' clock)
+    std::vector<std::string> d_slotkey; // per slot: its key
+    std::vector<cdouble> d_slotx;       // per slot: its terms[Q+2..3Q+3]
+    std::vector<uint64_t> d_stamp;      // per slot: the last CPI that used it
+    std::vector<int> d_sgroup;          // per slot: its group in this CPI, or -1
+    std::vector<double> d_pair;         // cross_cache^2, symmetric
+    uint64_t d_cpi = 1;                 // CPIs started (the slots' clock)
     int slot_of(const cdouble* e);
     void group(int slot, double w);
     void clear_groups();
