@@ -81,8 +81,8 @@ def genie(sc, a, window, loop_delay, lag, fields, target=True, design=None):
     stat = np.array(st.data(), dtype=float)
     idx = np.arange(len(stat))
     m = (idx >= window[0]) & (idx < window[1]) & ((idx + 1) % sc["radar_cpi"] == 0)
-    return dict(pd=float(np.mean(stat[m] >= 1.0)), pd_n=int(m.sum()), pd_end=idx[m], pd_dec=stat[m] >= 1.0, lag=lag,
-                tx_deg=np.degrees(tph), rx_deg=np.degrees(rph))
+    # the app's Pd: CPIs without transmission (statistic -1) make no decision
+    return dict(load_app().radar_decisions(idx[m], stat[m]), lag=lag, tx_deg=np.degrees(tph), rx_deg=np.degrees(rph))
 
 
 def main():

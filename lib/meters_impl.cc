@@ -172,7 +172,7 @@ class detection_meter_impl : public detection_meter
     const int64_t d_skip;
     mutable std::mutex d_mutex;
     int64_t d_seen = 0;
-    uint64_t d_n = 0, d_det = 0, d_bad = 0;
+    uint64_t d_n = 0, d_det = 0, d_bad = 0, d_nodec = 0;
     double d_sum = 0;
     uint64_t d_rec_first = 0, d_rec_end = 0, d_rec_every = 1;
     std::vector<float> d_rec;
@@ -213,11 +213,14 @@ public:
                 if (t >= first) {
                     if (!std::isfinite(v[t])) {
                         ++d_bad; // an overflowed or NaN statistic is never a detection
+                        ++d_n;
+                    } else if (v[t] < 0.0f) {
+                        ++d_nodec; // nothing transmitted (-1): neither hit nor miss
                     } else {
                         d_det += v[t] >= d_thr;
                         d_sum += v[t];
+                        ++d_n;
                     }
-                    ++d_n;
                 }
                 if (o)
                     o[t] = float(double(d_det) / double(std::max<uint64_t>(d_n, 1)));
@@ -285,6 +288,11 @@ public:
     {
         std::lock_guard<std::mutex> lock(d_mutex);
         return d_bad;
+    }
+    uint64_t no_decision_count() const override
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        return d_nodec;
     }
 };
 

@@ -16,6 +16,7 @@
 #include <gnuradio/isac/core/one_bit_stats.h>
 #include <gnuradio/isac/core/quantize.h>
 #include <algorithm>
+#include <utility>
 
 namespace gr {
 namespace isac {
@@ -157,7 +158,8 @@ one_bit_rx_filter_impl::one_bit_rx_filter_impl(const params& p, std::unique_ptr<
       d_set_port(pmt::mp("set")),
       d_detect_key(pmt::mp("isac_detect")),
       d_cpi_key(pmt::mp("isac_cpi")),
-      d_infeasible_key(pmt::mp("isac_infeasible"))
+      d_infeasible_key(pmt::mp("isac_infeasible")),
+      d_no_tx_key(pmt::mp("isac_no_tx"))
 {
     // Each output carries the tags of the stream it belongs to: z (out0) those
     // of the echo r (in0), stat (out1) those of the transmit vectors x (in1:
@@ -485,8 +487,10 @@ int one_bit_rx_filter_impl::work(int noutput_items,
     // Q x Q solves per snapshot make large scenes slow: process in chunks and
     // return within the budget (stop(), setters and messages never wait long).
     d_status.resize(noutput_items);
-    if (cpi)
+    if (cpi) {
         d_terms.resize(size_t(noutput_items) * Q1);
+        d_ends.resize(noutput_items);
+    }
     const double per =
         1.0 * Q1 * Q1 * Q1 / 3 + 8.0 * Q1 * (nr + d_state->filt.scene().n_tx());
     const int chunk = int(std::max(1.0, std::min(double(noutput_items), 2e7 / per)));
@@ -514,9 +518,10 @@ int one_bit_rx_filter_impl::work(int noutput_items,
             break; // stopping
     }
 
-    uint64_t degenerate = 0, nan = 0, detections = 0;
+    uint64_t degenerate = 0, nan = 0, detections = 0, no_decision = 0;
     for (int l = 0; l < n; ++l) {
-        degenerate += d_status[l] == core::snapshot_status::degenerate;
+        degenerate += d_status[l] == core::snapshot_status::degenerate ||
+                      d_status[l] == core::snapshot_status::no_tx;
         nan += d_status[l] == core::snapshot_status::non_finite;
     }
 
@@ -538,7 +543,9 @@ int one_bit_rx_filter_impl::work(int noutput_items,
             core::cdouble Z;
             double s;
             stat[l] = 0.0f;
-            if (d_state->cpi.add(z[l], &d_terms[size_t(l) * Q1], d_status[l], Z, s))
+            d_ends[l] =
+                d_state->cpi.add(z[l], &d_terms[size_t(l) * Q1], d_status[l], Z, s);
+            if (d_ends[l])
                 stat[l] = float(s);
         }
         if (!d_sample_logged && d_state->cpi.sampled_cpis() > 0) {
@@ -552,6 +559,19 @@ int one_bit_rx_filter_impl::work(int noutput_items,
     }
     const float inv_scale = d_state->inv_scale;
     for (int l = 0; l < n; ++l) {
+        if (stat[l] == core::no_decision) { // nothing transmitted: not scaled, no test
+            ++no_decision;
+            // one tag per stretch without transmission, not per CPI: with cpi_len = 1
+            // a muted section is thousands of them; the -1 marks each
+            if (d_tag_detections && !std::exchange(d_no_tx_run, true)) {
+                const pmt::pmt_t v = pmt::from_uint64(uint64_t(d_cpi_len));
+                add_item_tag(0, n0 + l, d_no_tx_key, v, d_srcid);
+                add_item_tag(1, n0 + l, d_no_tx_key, v, d_srcid);
+            }
+            continue;
+        }
+        if (!cpi || d_ends[l])
+            d_no_tx_run = false; // a decision ends the stretch
         stat[l] *= inv_scale;
         if (!std::isfinite(stat[l])) { // a huge statistic times 1/threshold_scale
             stat[l] = 0.0f;
@@ -570,14 +590,21 @@ int one_bit_rx_filter_impl::work(int noutput_items,
 
     d_items += n;
     d_detections += detections;
-    if (degenerate || nan) {
+    if (no_decision && d_no_decision.load() == 0)
+        d_logger->info("no decision on {} output(s) whose snapshots transmitted nothing "
+                       "(x = 0: muted sections, TDD guards): statistic -1, counted by "
+                       "no_decision_count()",
+                       no_decision);
+    if (degenerate || nan || no_decision) {
         const uint64_t dt = d_degenerate.fetch_add(degenerate) + degenerate;
         const uint64_t nt = d_nan.fetch_add(nan) + nan;
+        const uint64_t nd = d_no_decision.fetch_add(no_decision) + no_decision;
         msg_dict d;
         d.u64("items", d_items);
         d.u64("detection_count", d_detections.load());
         d.u64("degenerate_count", dt);
         d.u64("nan_count", nt);
+        d.u64("no_decision_count", nd);
         message_port_pub(d_stats_port, d);
     }
     return n;

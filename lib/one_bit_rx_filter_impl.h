@@ -91,6 +91,7 @@ public:
     uint64_t degenerate_count() const override { return d_degenerate.load(); }
     uint64_t nan_count() const override { return d_nan.load(); }
     uint64_t detection_count() const override { return d_detections.load(); }
+    uint64_t no_decision_count() const override { return d_no_decision.load(); }
     bool pfa_coarse() const override;
 
     int work(int noutput_items,
@@ -106,12 +107,16 @@ private:
     std::unique_ptr<state> d_state;   // used by work() only
     std::vector<core::snapshot_status> d_status;
     std::vector<core::cdouble> d_terms;
+    std::vector<char> d_ends;   // CPI mode: the items that end a CPI
     std::vector<float> d_signs; // 1-bit mode: the signs of r
     std::vector<gr::tag_t> d_tags;
-    std::atomic<uint64_t> d_degenerate{ 0 }, d_nan{ 0 }, d_detections{ 0 };
+    std::atomic<uint64_t> d_degenerate{ 0 }, d_nan{ 0 }, d_detections{ 0 },
+        d_no_decision{ 0 };
     bool d_sample_logged = false; // a CPI's cross terms were estimated (logged once)
     uint64_t d_items = 0;
-    const pmt::pmt_t d_stats_port, d_set_port, d_detect_key, d_cpi_key, d_infeasible_key;
+    bool d_no_tx_run = false; // the last CPI made no decision (work() only)
+    const pmt::pmt_t d_stats_port, d_set_port, d_detect_key, d_cpi_key, d_infeasible_key,
+        d_no_tx_key;
     std::string d_warned_coarse; // the last coarse-Pfa warning logged
     pmt::pmt_t d_srcid =
         pmt::PMT_F; // alias_pmt() at start(): interned once, not per detection

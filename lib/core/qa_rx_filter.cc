@@ -24,6 +24,8 @@ class qa_rx_filter : public CppUnit::TestFixture
     CPPUNIT_TEST(test_matches_explicit_filter);
     CPPUNIT_TEST(test_clutter_free);
     CPPUNIT_TEST(test_degenerate_and_non_finite);
+    CPPUNIT_TEST(test_no_transmission);
+    CPPUNIT_TEST(test_half_muted_coherent_variance);
     CPPUNIT_TEST(test_cpi_sum_and_variance);
     CPPUNIT_TEST(test_exact_threshold_wiring);
     CPPUNIT_TEST(test_cpi_cross_terms);
@@ -182,13 +184,13 @@ public:
             R.data(), X.data(), n, z.data(), st.data(), status.data(), terms.data());
         CPPUNIT_ASSERT(status[0] == snapshot_status::ok);
         CPPUNIT_ASSERT(status[1] == snapshot_status::degenerate);
-        CPPUNIT_ASSERT(status[2] == snapshot_status::degenerate);
+        CPPUNIT_ASSERT(status[2] == snapshot_status::no_tx);
         CPPUNIT_ASSERT(status[3] == snapshot_status::non_finite);
         CPPUNIT_ASSERT(status[4] == snapshot_status::non_finite);
         CPPUNIT_ASSERT(status[5] == snapshot_status::non_finite);
         for (int l = 1; l < n; ++l) {
             CPPUNIT_ASSERT_EQUAL(0.0f, std::abs(z[l]));
-            CPPUNIT_ASSERT_EQUAL(0.0f, st[l]);
+            CPPUNIT_ASSERT_EQUAL(l == 2 ? no_decision : 0.0f, st[l]);
             for (int k = 0; k < K; ++k)
                 CPPUNIT_ASSERT_EQUAL(0.0, std::abs(terms[size_t(l) * K + k]));
         }
@@ -202,6 +204,185 @@ public:
                                  cpi.add(z[l], &terms[size_t(l) * K], status[l], Z, S));
         CPPUNIT_ASSERT_EQUAL(0.0, S);
         CPPUNIT_ASSERT_EQUAL(0.0, std::abs(Z));
+    }
+
+    /*
+     * Nothing transmitted (x = 0: a muted section, a TDD guard): a snapshot, and a CPI
+     * whose snapshots all have x = 0, give no decision (the statistic no_decision,
+     * z = Z = 0), in both ADC modes and both threshold models; nothing non-finite
+     * comes out, and the CPIs after it decide bit for bit as a fresh filter and
+     * integrator decide them (the x-terms cache and the integrator keep no trace).
+     */
+    // A coherent CPI across a guard's edge (4 of 16 snapshots muted, one x in the other
+    // k = 12): its variance is k V + k (k-1) W with the tail shape 1 + e f_k, W the
+    // covariance of two snapshots of x under one clutter draw, here from the arcsine
+    // law directly (arcsine_cross with x_l = x_m) instead of the L-copy kappa^2 the
+    // integrator reads from t[Q+1] (the table's interpolation: a few percent)
+    void test_half_muted_coherent_variance()
+    {
+        const int nt = 6, nr = 4, L = 16, muted = 4, k = L - muted, Q = 2;
+        const double pfa = 1e-2;
+        const radar_scene s(
+            nt, nr, deg2rad(-8.3), { deg2rad(37.2), deg2rad(-49.5) }, 10.0, { 100.0, 40.0 });
+        cmatf R = rand_mat(nr, L), X(nt, L);
+        const cmatf x = rand_mat(nt, 1);
+        for (int l = 0; l < L; ++l)
+            X.col(l) = l < muted ? cmatf::Zero(nt, 1) : x;
+        rx_filter f = exact_filter(s, pfa, L);
+        const int K = f.n_terms();
+        std::vector<cfloat> z(L);
+        std::vector<float> st(L);
+        std::vector<snapshot_status> status(L);
+        std::vector<cdouble> terms(size_t(L) * K);
+        f.process(R.data(), X.data(), L, z.data(), st.data(), status.data(), terms.data());
+        cpi_integrator cpi(s, adc_model::one_bit, pfa, 1.0, L, threshold_model::exact);
+        cdouble Z, zs = 0.0;
+        double stat = 0.0;
+        for (int l = 0; l < L; ++l) {
+            CPPUNIT_ASSERT(status[l] ==
+                           (l < muted ? snapshot_status::no_tx : snapshot_status::ok));
+            cpi.add(z[l], &terms[size_t(l) * K], status[l], Z, stat);
+            zs += cdouble(z[l]);
+        }
+        const cdouble* t = &terms[size_t(muted) * K];
+        std::vector<cdouble> sp(Q + 1, cdouble(0.0));
+        double lin = 0.0;
+        for (int q = 1; q <= Q; ++q) {
+            sp[q] = s.cnr()[q - 1] * std::norm(t[Q + 1 + q]);
+            lin += s.cnr()[q - 1] * std::norm(t[q]);
+        }
+        const double d = t[3 * Q + 3].real();
+        const double W =
+            arcsine_cross(s).cross(sp.data(), d, d, t + 2 * Q + 2, t + 2 * Q + 2, false).real();
+        const double V = t[0].real() + 4.0 / pi * lin, e = t[0].imag() / t[0].real();
+        const double Ek = k * V + k * (k - 1.0) * W;
+        const double var = Ek * (1.0 + e * k * (k - 1.0) * W / Ek);
+        const double expect = std::abs(zs) / std::sqrt(-std::log(pfa) * var);
+        CPPUNIT_ASSERT(W > 0.05 * V); // the coherent part matters here
+        CPPUNIT_ASSERT_DOUBLES_EQUAL(expect, stat, 0.1 * expect);
+    }
+
+    void test_no_transmission()
+    {
+        const int nt = 8, nr = 4, L = 4;
+        radar_scene s(
+            nt, nr, deg2rad(12), { deg2rad(-37), deg2rad(51) }, 10.0, { 100.0, 30.0 });
+        // same: every transmitted snapshot has one x, so the exact 1-bit threshold takes
+        // the partial coherent path in CPI 1 and the coherent one after it
+        for (bool same : { false, true })
+            for (auto adc : { adc_model::one_bit, adc_model::ideal })
+                for (auto thr : { threshold_model::exact, threshold_model::theorem1 }) {
+                    // CPI 0 muted, CPI 1 half muted (its last two snapshots), CPIs 2-3
+                    // whole
+                    const int n = 4 * L;
+                    cmatf R = rand_mat(nr, n), X = rand_mat(nt, n);
+                    if (adc == adc_model::one_bit)
+                        for (int j = 0; j < n; ++j)
+                            for (int i = 0; i < nr; ++i)
+                                R(i, j) = cfloat(R(i, j).real() < 0 ? -1.0f : 1.0f,
+                                                 R(i, j).imag() < 0 ? -1.0f : 1.0f);
+                    if (same)
+                        for (int j = 1; j < n; ++j)
+                            X.col(j) = X.col(0);
+                    X.leftCols(L).setZero();
+                    X.middleCols(L + 2, 2).setZero();
+                    rx_filter f(s, adc, 1e-2, 1.0, projection_kernel::automatic, thr, L);
+                    std::vector<cfloat> z(n);
+                    std::vector<float> st(n);
+                    std::vector<snapshot_status> status(n);
+                    std::vector<cdouble> terms(size_t(n) * f.n_terms());
+                    f.process(R.data(),
+                              X.data(),
+                              n,
+                              z.data(),
+                              st.data(),
+                              status.data(),
+                              terms.data());
+                    for (int l = 0; l < n; ++l) {
+                        const bool muted = l < L || l == L + 2 || l == L + 3;
+                        CPPUNIT_ASSERT(muted == (status[l] == snapshot_status::no_tx));
+                        CPPUNIT_ASSERT_EQUAL(muted ? no_decision : st[l], st[l]);
+                        CPPUNIT_ASSERT(std::isfinite(st[l]) &&
+                                       std::isfinite(z[l].real()));
+                        if (!muted)
+                            CPPUNIT_ASSERT(st[l] > 0.0f);
+                    }
+                    cpi_integrator cpi(s, adc, 1e-2, 1.0, L, thr);
+                    std::vector<double> S;
+                    std::vector<cdouble> Zs;
+                    for (int l = 0; l < n; ++l) {
+                        cdouble Z;
+                        double sl;
+                        if (cpi.add(z[l],
+                                    &terms[size_t(l) * f.n_terms()],
+                                    status[l],
+                                    Z,
+                                    sl)) {
+                            S.push_back(sl);
+                            Zs.push_back(Z);
+                        }
+                    }
+                    CPPUNIT_ASSERT_EQUAL(size_t(4), S.size());
+                    CPPUNIT_ASSERT_EQUAL(double(no_decision), S[0]);
+                    CPPUNIT_ASSERT_EQUAL(0.0, std::abs(Zs[0]));
+                    // the half-muted CPI decides, on its two transmitted snapshots: Z is
+                    // their sum (equal weights)
+                    CPPUNIT_ASSERT(std::isfinite(S[1]) && S[1] > 0.0);
+                    CPPUNIT_ASSERT_DOUBLES_EQUAL(
+                        0.0,
+                        std::abs(Zs[1] - cdouble(z[L]) - cdouble(z[L + 1])),
+                        1e-6 * std::abs(Zs[1]));
+                    if (!same &&
+                        (adc == adc_model::ideal || thr == threshold_model::theorem1)) {
+                        // mixed x, the sums of the threshold run over the transmitted
+                        // snapshots: a CPI of those two alone
+                        cpi_integrator two(s, adc, 1e-2, 1.0, 2, thr);
+                        cdouble Z;
+                        double sl;
+                        CPPUNIT_ASSERT(!two.add(
+                            z[L], &terms[size_t(L) * f.n_terms()], status[L], Z, sl));
+                        CPPUNIT_ASSERT(two.add(z[L + 1],
+                                               &terms[size_t(L + 1) * f.n_terms()],
+                                               status[L + 1],
+                                               Z,
+                                               sl));
+                        CPPUNIT_ASSERT_DOUBLES_EQUAL(S[1], sl, 1e-12 * S[1]);
+                        CPPUNIT_ASSERT(Z == Zs[1]);
+                    }
+                    // from the CPI right after the muted one: as a fresh filter and
+                    // integrator see them alone, bit for bit
+                    rx_filter g(s, adc, 1e-2, 1.0, projection_kernel::automatic, thr, L);
+                    const int m = 3 * L;
+                    std::vector<cfloat> z2(m);
+                    std::vector<float> st2(m);
+                    std::vector<snapshot_status> status2(m);
+                    std::vector<cdouble> terms2(size_t(m) * g.n_terms());
+                    g.process(R.data() + size_t(L) * nr,
+                              X.data() + size_t(L) * nt,
+                              m,
+                              z2.data(),
+                              st2.data(),
+                              status2.data(),
+                              terms2.data());
+                    cpi_integrator cpi2(s, adc, 1e-2, 1.0, L, thr);
+                    int k = 1;
+                    for (int l = 0; l < m; ++l) {
+                        CPPUNIT_ASSERT(z2[l] == z[L + l] && st2[l] == st[L + l]);
+                        CPPUNIT_ASSERT(status2[l] == status[L + l]);
+                        cdouble Z;
+                        double sl;
+                        if (cpi2.add(z2[l],
+                                     &terms2[size_t(l) * g.n_terms()],
+                                     status2[l],
+                                     Z,
+                                     sl)) {
+                            CPPUNIT_ASSERT_EQUAL(S[k], sl);
+                            CPPUNIT_ASSERT(Z == Zs[k]);
+                            ++k;
+                        }
+                    }
+                    CPPUNIT_ASSERT_EQUAL(4, k);
+                }
     }
 
     void test_cpi_sum_and_variance()

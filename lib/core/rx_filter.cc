@@ -257,11 +257,12 @@ snapshot_status rx_filter::x_terms(const float* x, cdouble* v)
     }
     if (!finite)
         return snapshot_status::non_finite;
+    if (!(xnf >= std::numeric_limits<float>::min()))
+        // nothing (or only denormals, which square to 0) was transmitted: no decision
+        return snapshot_status::no_tx;
     const double c0sq = std::norm(d_cd[0]);
-    if (!(c0sq > degenerate_tol * degenerate_tol * double(xnf)) ||
-        !(xnf >= std::numeric_limits<float>::min()))
-        // nothing (or only denormals, which square to 0) was transmitted:
-        // dividing by c_0 would overflow the filter
+    if (!(c0sq > degenerate_tol * degenerate_tol * double(xnf)))
+        // the target is not lit: dividing by c_0 would overflow the filter
         return snapshot_status::degenerate;
     if (d_check_cancel && cancel_requested()) {
         d_cut = true;
@@ -480,7 +481,7 @@ int rx_filter::process(const cfloat* r,
             status[l] = st;
             if (st != snapshot_status::ok) {
                 z[l] = 0.0f;
-                stat[l] = 0.0f;
+                stat[l] = st == snapshot_status::no_tx ? no_decision : 0.0f;
                 if (t)
                     std::fill(t, t + nterms, cdouble(0.0));
                 continue;
@@ -685,7 +686,7 @@ void cpi_integrator::reset()
     d_wsum = 0.0;
     d_norm2 = 0.0;
     d_same = true;
-    d_ok = 0;
+    d_ok = d_no_tx = 0;
     std::fill(d_a.begin(), d_a.end(), cdouble(0.0));
     if (d_cross) {
         clear_groups();
@@ -694,6 +695,27 @@ void cpi_integrator::reset()
         d_rng = 0x9e3779b97f4a7c15ull; // the same sample for the same CPI
         ++d_cpi;
     }
+}
+
+double cpi_integrator::partial_coherent_variance() const
+{
+    // The L-copy terms give E_L = E|Z|^2 = L V + L (L-1) W through their kappa_L^2 =
+    // -ln Pfa E_L (1 + e f_L), f_L = L (L-1) W / E_L: kappa_L^2 / (-ln Pfa) = E_L (1 +
+    // e) - e L V. 0 when the terms do not give a positive E_L.
+    const double L = d_len, k = d_ok, w = d_wsum / d_ok;
+    const double vd = d_first[0].real(), K = kappa_l2() / d_neg_log_pfa;
+    const double e = vd > 0.0 ? d_first[0].imag() / vd : 0.0;
+    double lin = 0.0;
+    for (size_t q = 0; q < d_a.size(); ++q)
+        lin += d_scene.cnr()[q] * std::norm(d_first[q + 1]);
+    const double V = vd + 4.0 / pi * lin;
+    const double EL = (K + e * L * V) / (1.0 + e);
+    if (!(EL > 0.0 && V > 0.0 && std::isfinite(EL)))
+        return 0.0;
+    const double W = std::max(0.0, (EL - L * V) / (L * (L - 1.0)));
+    const double Ek = k * V + k * (k - 1.0) * W;
+    const double var = w * w * Ek * (1.0 + e * k * (k - 1.0) * W / Ek);
+    return std::isfinite(var) && var > 0.0 ? var : 0.0;
 }
 
 bool cpi_integrator::add(
@@ -749,22 +771,36 @@ bool cpi_integrator::add(
                              1e-5 * std::abs(d_first[q]) + 1e-300;
         }
         ++d_ok;
+    } else if (status == snapshot_status::no_tx) {
+        // not part of the CPI's sum: the CPI is that of the snapshots that transmitted
+        ++d_no_tx;
     } else {
         d_same = false;
     }
     if (++d_count < d_len)
         return false;
-    double var;
+    if (d_no_tx == d_len) {
+        Z = 0.0;
+        stat = no_decision;
+        reset();
+        return true;
+    }
+    double var = 0.0;
     // Z and the variance carry the weights; Z is rescaled to the equal-weight scale
     // (n_ok / sum w), which the variance follows, so the statistic is unchanged
     const double zs = d_wsum > 0.0 ? d_ok / d_wsum : 1.0;
     if (d_exact && d_same && d_ok == d_len && d_len > 1 &&
-        d_first[d_a.size() + 1].real() > 0.0) {
+        kappa_l2() > 0.0) {
         // a coherent CPI (the same x throughout): its own tabulated kappa^2; the
         // weights are then all equal, w = sum w / L
         const double w = d_wsum / d_len;
-        var = w * w * d_first[d_a.size() + 1].real() / d_neg_log_pfa;
-    } else {
+        var = w * w * kappa_l2() / d_neg_log_pfa;
+    } else if (d_exact && d_same && d_ok > 1 && d_ok + d_no_tx == d_len) {
+        // k = d_ok copies of x, the rest not transmitted (file comment); no pair
+        // terms: W of the L-copy kappa^2 already holds the same-x distortion
+        var = partial_coherent_variance();
+    }
+    if (!(var > 0.0)) {
         double leak = 0.0;
         var = h0_variance(d_norm2.real(), d_a.data(), &leak);
         if (d_cross && d_nres > 1) {

@@ -464,7 +464,7 @@ class one_bit_radar_rx:
         'tag_detections', 'boolean', '', -_INF, _INF, False, False,
         None, None, None, None, False,
         'True',
-        'tag each detection "isac_detect" (value = stat) on both outputs (false: none; stat >= 1 is the detection itself)',
+        'tag each detection "isac_detect" (value = stat) and the first output of each stretch without a decision "isac_no_tx" (value = snapshots of the CPI) on both outputs (false: none; stat >= 1 is the detection itself, stat = -1 no decision)',
         None)
     clutter_model = _spec(
         'clutter_model', 'text', '', -_INF, _INF, False, False,

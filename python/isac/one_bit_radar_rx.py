@@ -15,7 +15,8 @@ class one_bit_radar_rx(gr.hier_block2):
     r -> one_bit_rx_filter <- x, the filter being the 1-bit ADC (it takes the
     signs of r, as one_bit_quantizer("adc") does).
     out0: z = u^H r~ (complex); out1: |z|/kappa (float, >= 1 is a detection,
-    the filter also tags "isac_detect").
+    the filter also tags "isac_detect"; -1 is no decision: nothing was transmitted
+    in the CPI, x = 0 as in a TDD guard, tagged "isac_no_tx").
     adc = "inf": no quantization (infinite-resolution benchmark). cpi_len > 1
     integrates coherently over CPIs (out1 then carries |Z|/kappa_CPI on each
     CPI's last snapshot and 0 elsewhere). threshold = "exact" (default) holds
@@ -41,7 +42,7 @@ class one_bit_radar_rx(gr.hier_block2):
       cpi_len: snapshots integrated per decision; [1, 16777216] (default 1)
       threshold_scale: scales the threshold kappa; [1e-30, 1000000000000000019884624838656] (default 1.0) [settable]
       threshold: threshold model, fixed at construction: exact, or theorem1 (eq. 15); "exact", "theorem1" (default "exact")
-      tag_detections: tag each detection "isac_detect" (value = stat) on both outputs (false: none; stat >= 1 is the detection itself) (default True)
+      tag_detections: tag each detection "isac_detect" (value = stat) and the first output of each stretch without a decision "isac_no_tx" (value = snapshots of the CPI) on both outputs (false: none; stat >= 1 is the detection itself, stat = -1 no decision) (default True)
       clutter_model: law of the clutter amplitudes the exact threshold assumes (set at construction): swerling1 (redrawn per CPI, the paper's) or fixed (constant amplitude and phase: a room, the radio emulator, isac_channel gain_model fixed); "swerling1", "fixed" (default "swerling1")
       cpi_weights: weights of the CPI sum (set at construction): equal (sum z_l) or inverse_variance (w_l = 1/V_l, snapshot l's H0 variance; the threshold carries the weights, a weakly lit snapshot no longer takes most of the CPI's noise); "equal", "inverse_variance" (default "equal")
     """

@@ -498,7 +498,8 @@ def _(t):
 
 
 @case("one_bit_rx_filter", "NaN/Inf samples, degenerate x", "NaN in r, Inf in x, x = 0 (c_0 = 0)",
-      "z = 0 and statistic 0 for those snapshots; counted by `nan_count()` and `degenerate_count()`")
+      "z = 0 and statistic 0 for those snapshots (x = 0: statistic -1, no decision, counted by "
+      "`no_decision_count()`); counted by `nan_count()` and `degenerate_count()`")
 def _(t):
     rng = np.random.default_rng(10)
     b = isac.one_bit_rx_filter(8, 8, 10.0, [-30.0], 15.0, [20.0], 1.0, 1e-3, "1bit")
@@ -508,10 +509,11 @@ def _(t):
     x[2, 0] = np.inf
     x[4] = 0
     z, st = run_rx(b, r, x)
-    t.assertTrue(np.all(z[[1, 2, 4]] == 0) and np.all(st[[1, 2, 4]] == 0))
+    t.assertTrue(np.all(z[[1, 2, 4]] == 0) and np.all(st[[1, 2]] == 0) and st[4] == -1)
     t.assertTrue(np.all(z[[0, 3, 5]] != 0))
     t.assertEqual(b.nan_count(), 2)
     t.assertEqual(b.degenerate_count(), 1)
+    t.assertEqual(b.no_decision_count(), 1)
 
 
 @case("one_bit_rx_filter", "malformed / oversized messages", "`set` messages: not a dict, NaN, "
@@ -665,7 +667,8 @@ def _(t):
 
 @case("one_bit_rx_filter", "extreme samples", "denormal x (||x||^2 below the smallest normal float); "
       "`set_threshold_scale(1e-300)`",
-      "x counted by `degenerate_count()`, z = 0 and statistic 0 (was non-finite); "
+      "nothing transmitted: z = 0 and statistic -1, no decision (was non-finite), counted by "
+      "`degenerate_count()` and `no_decision_count()`; "
       "`ValueError: threshold_scale = 1e-300 is out of range; allowed: [1e-30, 1e30]`")
 def _(t):
     b = isac.one_bit_rx_filter(8, 8, 10.0, [], 15.0, [], 1.0, 1e-3, "1bit")
@@ -674,8 +677,9 @@ def _(t):
     x = np.full((4, 8), 1e-39, np.complex64)
     r = np.ones((4, 8), np.complex64)
     z, st = run_rx(b, r, x)
-    t.assertTrue(np.all(z == 0) and np.all(st == 0))
+    t.assertTrue(np.all(z == 0) and np.all(st == -1))
     t.assertEqual(b.degenerate_count(), 4)
+    t.assertEqual(b.no_decision_count(), 4)
 
 
 @case("one_bit_radar_rx", "extreme samples", "an all-NaN echo",

@@ -501,6 +501,42 @@ class qa_faults(gr_unittest.TestCase):
         # a refused window leaves the record as it was
         self.assertEqual(len(meter.recorded()), len(selection(v2, first, end, every)))
 
+    def test_231_detection_meter_no_decision(self):
+        """one_bit_rx_filter's no-decision statistic (-1: nothing transmitted, a TDD
+        guard) is neither a detection nor a miss: detection_meter counts it by
+        no_decision_count() alone, outside count(), rate(), mean_statistic() and the
+        running rate on out0, and keeps it in the record (the caller sees which
+        CPIs did not decide). Against numpy on a stream with guard runs, NaN/Inf
+        and skipped items. (main counted the -1s as misses: rate and count off.)"""
+        N, skip = 5000, 300
+        v = self.rng.exponential(0.8, N).astype(np.float32)
+        for a in range(200, N, 1000):
+            v[a:a + 120] = -1.0  # guards
+        v[[17, 2500]] = [np.nan, np.inf]
+        tb = gr.top_block()
+        meter = isac.detection_meter(1.0, skip)
+        snk = blocks.vector_sink_f()
+        tb.connect(blocks.vector_source_f(v.tolist()), meter, snk)
+        meter.set_record_window(0, N, 1)
+        tb.run()
+        u = v[skip:]
+        nodec = u == -1
+        fin = u[np.isfinite(u) & ~nodec]
+        self.assertEqual(meter.no_decision_count(), int(np.sum(nodec)))
+        self.assertEqual(meter.count(), len(u) - int(np.sum(nodec)))
+        self.assertEqual(meter.detections(), int(np.sum(fin >= 1.0)))
+        self.assertAlmostEqual(meter.rate(), np.sum(fin >= 1.0) / (len(u) - np.sum(nodec)), places=12)
+        # over the counted items (a non-finite one counts, adding nothing)
+        self.assertAlmostEqual(meter.mean_statistic(), np.sum(fin.astype(float)) / (len(u) - np.sum(nodec)),
+                               places=6)
+        self.assertEqual(meter.nonfinite_count(), 1)  # the NaN at 17 is skipped
+        np.testing.assert_array_equal(np.array(meter.recorded(), np.float32), v)
+        # the running rate after each item: decided items only
+        dec = np.concatenate([np.zeros(skip, bool), ~nodec])
+        hit = np.concatenate([np.zeros(skip, bool), np.isfinite(u) & ~nodec & (u >= 1.0)])
+        want = np.cumsum(hit) / np.maximum(np.cumsum(dec), 1)
+        np.testing.assert_allclose(np.array(snk.data()), want, rtol=1e-6)
+
     def _zmq_tx_script(self, data_addr, csi_addr, seed):
         return textwrap.dedent("""
             import sys, time

@@ -7,6 +7,7 @@
 explicitly, steering from the closed form of the steering conventions of docs/conventions.md) and against the 1-bit ISAC paper
 theory with Monte-Carlo tolerances derived from the trial counts."""
 
+import itertools
 import threading
 import time
 
@@ -235,7 +236,7 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         np.testing.assert_allclose(s[[0, 6, 7]], sr, rtol=1e-4)
         for k in (1, 2, 3, 4, 5):
             self.assertEqual(z[k], 0)
-            self.assertEqual(s[k], 0)
+            self.assertEqual(s[k], -1 if k == 2 else 0)  # x = 0: no decision
         self.assertTrue(np.all(np.isfinite(z)) and np.all(np.isfinite(s)))
         self.assertEqual(blk.degenerate_count(), 2)
         self.assertEqual(blk.nan_count(), 3)
@@ -1051,6 +1052,119 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
             self.assertGreater(meas, 0.6 * pfa - tol, (nr, L, cnr, meas))
             self.assertLess(meas, 1.5 * pfa + tol, (nr, L, cnr, meas))
 
+
+    # ---- CPIs without transmission (a precoder's muted sections, TDD guards)
+
+    def test_022_no_transmission_no_decision(self):
+        # x = 0 over a whole CPI: no decision (statistic -1, no_decision_count(), the
+        # stats dict, an isac_no_tx tag with the CPI's length on the first of each
+        # stretch of them); a CPI muted for its last half decides; nothing non-finite;
+        # from the CPI right after the muted one, the block decides exactly as a fresh
+        # block fed only those CPIs. Both ADC modes, CPIs of 4 and single snapshots,
+        # mixed x and one repeated x (the exact threshold's partial and whole coherent
+        # CPIs). (main: statistic 0, a "no target" decision, untagged.)
+        nt, nr = 8, 4
+        target, clutter, cnr_db = 12.0, [-37.0, 51.0], [20.0, 15.0]
+        for adc, L, xs in itertools.product(("1bit", "inf"), (4, 1), ("mixed", "repeated")):
+            with self.subTest(adc=adc, L=L, x=xs):
+                n = 6 * 4
+                x = (self.cn(n, nt) / 4).astype(np.complex64)
+                if xs == "repeated":
+                    x[:] = x[0]
+                r = self.cn(n, nr)
+                if adc == "1bit":
+                    r = rc.one_bit_adc(r)
+                x[4:8] = 0      # CPI 1 (L = 4) not transmitted
+                x[10:12] = 0    # CPI 2 muted for its last half
+                mk = lambda: isac.one_bit_rx_filter(nt, nr, target, clutter, 10.0, cnr_db, 1.0, 0.05, adc, L)
+                blk = mk()
+                dbg = blocks.message_debug()
+                self.tb = gr.top_block()
+                self.tb.msg_connect(blk, "stats", dbg, "store")
+                z, s, tz, ts = self.run_block_keep(blk, r, x)
+                self.assertTrue(np.all(np.isfinite(z)) and np.all(np.isfinite(s)))
+                muted = [4, 5, 6, 7, 10, 11]
+                self.assertTrue(np.all(z[muted] == 0))
+                nodec = [7] if L == 4 else muted
+                np.testing.assert_array_equal(np.flatnonzero(s == -1), nodec)
+                self.assertTrue(np.all(s[s != -1] >= 0))
+                if L == 4:
+                    self.assertGreater(s[11], 0.0)  # the half-muted CPI decides
+                for tags in (tz, ts):
+                    nt_tags = [t for t in tags if pmt.symbol_to_string(t.key) == "isac_no_tx"]
+                    self.assertEqual([t.offset for t in nt_tags], [7] if L == 4 else [4, 10])
+                    self.assertTrue(all(pmt.to_uint64(t.value) == L for t in nt_tags))
+                self.assertEqual(blk.no_decision_count(), len(nodec))
+                self.assertEqual(blk.degenerate_count(), len(muted))
+                last = dbg.get_message(dbg.num_messages() - 1)
+                self.assertEqual(pmt.to_uint64(pmt.dict_ref(last, pmt.intern("no_decision_count"), pmt.PMT_NIL)),
+                                 len(nodec))
+                # from the CPI right after the muted one, through a fresh block
+                self.tb = gr.top_block()
+                z2, s2, _, _ = self.run_block_keep(mk(), r[8:], x[8:])
+                np.testing.assert_array_equal(z2, z[8:])
+                np.testing.assert_array_equal(s2, s[8:])
+
+    def test_023_partial_cpi_pfa(self):
+        # H0 Monte-Carlo of CPIs of 16 whose last snapshots are not transmitted (a CPI
+        # across a TDD guard's edge) against the set Pfa 0.01. 1-bit exact, the same x in
+        # every transmitted snapshot (a coherent CPI of k copies): main took the mixed-x
+        # variance, which counts the repeating quantisation distortion as independent:
+        # Pfa 0.283 (k = 12) and 0.064 (k = 5) with these draws at 4 antennas. The rule's
+        # error at this scene is the small-array model's (test_021): over six x draws
+        # at 20 000 CPIs it measured 0.77-1.03x (k = 12) and 0.51-1.14x (k = 5), so the
+        # band is 0.5-2x widened by 4 binomial sigmas of T at each edge; these draws
+        # measure 0.0074 and 0.0099. (At 32 antennas main's 0.014 is within 1.4x of the
+        # set Pfa and of the rule's 0.0087-0.0133: separating them takes ~10^5 CPIs of
+        # 32x32, so no large-array case here.) The ideal ADC (the null-space chain) is
+        # exact for repeated and random x: 4 sigmas alone.
+        pfa, L, T = 0.01, 16, 16000
+        nt, nr, tgt, clut, cnr = 8, 4, 12.0, [-37.0, 51.0], [20.0, 15.0]
+        sc = C.radar_scene(nt, nr, tgt, clut, 10.0, cnr)
+        zeta2 = [10.0] + list(10 ** (np.asarray(cnr) / 10))
+        for adc, xs, k, lo, hi in ((C.adc_model.one_bit, "repeated", 12, 0.5, 2.0),
+                                   (C.adc_model.one_bit, "repeated", 5, 0.5, 2.0),
+                                   (C.adc_model.ideal, "repeated", 12, 1.0, 1.0),
+                                   (C.adc_model.ideal, "random", 5, 1.0, 1.0)):
+            X = rc.one_bit_adc(self.cn(L, nt)) / np.sqrt(2 * nt)
+            if xs == "repeated":
+                X = np.tile(X[:1], (L, 1))
+            X[k:] = 0
+            s = rc.h0_statistics(sc, adc, pfa, L, X, zeta2, 1.0, T, np.random.default_rng(3))
+            self.assertEqual(len(s), T)
+            self.assertTrue(np.all(np.isfinite(s)) and np.all(s >= 0))  # every CPI decides
+            meas = float(np.mean(s >= 1))
+            print(f"\n{adc}, {xs} x, {k} of {L} transmitted: Pfa {meas:.4f} (set {pfa})")
+            self.assertGreater(meas, lo * pfa - binomial_halfwidth(lo * pfa, T), (adc, xs, k))
+            self.assertLess(meas, hi * pfa + binomial_halfwidth(hi * pfa, T), (adc, xs, k))
+            # a CPI with nothing transmitted: no decision
+            s0 = rc.h0_statistics(sc, adc, pfa, L, 0 * X, zeta2, 1.0, 4, np.random.default_rng(4))
+            np.testing.assert_array_equal(s0, [C.no_decision] * 4)
+        # The partial coherent CPI with the fixed clutter model (a room: static gains),
+        # an x whose terms' tail excess e is negative (lighter than Rayleigh), 12 of 16
+        # transmitted: its Pfa is that of a whole CPI of 12 copies in the same room (the
+        # rule's k-copy CPI; measured 0.0115 against 0.0102), within the rule's band
+        # (0.5-2x) and 4 binomial sigmas. Inverse-variance weights of one repeated x
+        # are all equal, so the statistic is the equal-weight one to rounding (a weight
+        # normalised by the CPI's length instead of its transmitted snapshots would
+        # scale it by 16/12).
+        g = np.random.default_rng(204)
+        x1 = (rc.one_bit_adc(g.standard_normal((1, nt)) + 1j * g.standard_normal((1, nt))) / np.sqrt(2 * nt))
+        t0 = complex(np.asarray(C.rx_filter(sc, C.adc_model.one_bit, pfa, 1.0, C.threshold_model.exact, L,
+                                            C.clutter_model.fixed).process(
+            np.ones((1, nr), np.complex64), x1.astype(np.complex64), True)[3]).ravel()[0])
+        self.assertLess(t0.imag / t0.real, 0.0)  # e < 0
+        X = np.tile(x1, (L, 1))
+        X[12:] = 0
+        kw = dict(clutter=C.clutter_model.fixed, gains="static", phases=[0.1, 0.7])
+        run = lambda x, cl, **w: rc.h0_statistics(sc, C.adc_model.one_bit, pfa, cl, x, zeta2, 1.0, T,
+                                                  np.random.default_rng(5), **kw, **w)
+        part, whole = run(X, L), run(X[:12], 12)
+        np.testing.assert_allclose(run(X, L, weights=C.cpi_weights.inverse_variance), part, rtol=1e-9)
+        pp, pw = float(np.mean(part >= 1)), float(np.mean(whole >= 1))
+        print(f"\nfixed clutter, 12 of 16: Pfa {pp:.4f}, a whole CPI of 12: {pw:.4f}")
+        self.assertGreater(pp, 0.5 * pw - binomial_halfwidth(0.5 * pw, T))
+        self.assertLess(pp, 2.0 * pw + binomial_halfwidth(2.0 * pw, T))
 
 if __name__ == '__main__':
     gr_unittest.run(qa_one_bit_rx_filter)

@@ -94,6 +94,33 @@ class qa_rx_calibration(gr_unittest.TestCase):
         self.assertAlmostEqual(a.scale, b.scale, delta=1e-12 * a.scale)
         self.assertAlmostEqual(a.scale_se, b.scale_se, delta=1e-12 * a.scale)
 
+    def test_003b_no_decisions_left_out(self):
+        # a TDD capture's CPIs wholly in a guard read -1 (no decision): they are not
+        # statistics of the room and leave the estimate as the decided CPIs give it
+        # (main raised ValueError on them: "stats must be finite and >= 0")
+        s = room_stats(4000, 3, C.cpi_weights.equal)
+        t = np.insert(s, np.arange(0, s.size, 13), C.no_decision)  # one in 13 without a decision
+        a, b = rc.threshold_scale_from_data(s, PFA), rc.threshold_scale_from_data(t, PFA)
+        self.assertEqual(tuple(a), tuple(b))
+        self.assertEqual(b.n, s.size)
+
+    def test_003c_model_calibration_leaves_out_no_transmission(self):
+        # an x table with muted rows (a TDD frame's x): calibrate_threshold_scale's
+        # quantile is over the snapshots that transmitted, the -1 of the others left
+        # out as threshold_scale_from_data leaves them out (main took the quantile over
+        # all: with half the rows muted, the 0.98 quantile of the decided ones)
+        sc, tab = scene(), table()
+        x = tab[:8].copy()
+        x[1::2] = 0
+        a = (sc, C.adc_model.one_bit, PFA, 1, x, ZETA2)
+        s = rc.h0_statistics(*a, 1.0, 4000, np.random.default_rng(7))
+        self.assertEqual(np.count_nonzero(s == C.no_decision), 2000)
+        ref = np.quantile(s[s >= 0], 1.0 - PFA)
+        self.assertEqual(rc.calibrate_threshold_scale(*a, trials=4000, seed=7), ref)
+        self.assertGreater(ref, np.quantile(s, 1.0 - PFA))
+        with self.assertRaisesRegex(ValueError, "transmitted"):
+            rc.calibrate_threshold_scale(*a[:4], 0 * x, ZETA2, trials=100, seed=7)
+
     def test_004_model_calibration_weights_and_room(self):
         # calibrate_threshold_scale passes the weights, the clutter model and the room:
         # with the room's phases it agrees with the data calibration of that room

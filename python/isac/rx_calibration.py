@@ -79,7 +79,10 @@ def h0_statistics(scene, adc, pfa, cpi_len, x, zeta2, sigma2, trials, rng, noise
     threshold: isac.core.threshold_model (default exact, as the block); weights:
     isac.core.cpi_weights of the CPI sum (default equal, as the block); clutter:
     isac.core.clutter_model the threshold assumes (default swerling1, as the block);
-    gains, phases: the simulated clutter's law (simulate_echo)."""
+    gains, phases: the simulated clutter's law (simulate_echo). A snapshot (cpi_len
+    = 1) or a CPI whose x carries no energy reads -1 (isac.core.no_decision, nothing
+    transmitted), as the block's; a CPI that transmitted in part decides on its
+    transmitted snapshots."""
     noise_var = sigma2 if noise_var is None else noise_var
     threshold = _core.threshold_model.exact if threshold is None else threshold
     clutter = _core.clutter_model.swerling1 if clutter is None else clutter
@@ -107,10 +110,16 @@ def calibrate_threshold_scale(scene, adc, pfa, cpi_len, x, zeta2, sigma2=1.0,
     sqrt((1 - pfa)/(trials pfa)) / (2 |ln pfa|) (Rayleigh quantile), e.g. 0.8 % for
     trials = 20000 at pfa = 1e-2. For a room (gains="static") the result is that
     room's (phases); over the air use threshold_scale_from_data on target-free
-    captures instead: the room's clutter gains are not known."""
+    captures instead: the room's clutter gains are not known. Snapshots or CPIs of
+    x without transmission (x = 0: no decision) are left out, as
+    threshold_scale_from_data leaves them out; the quantile is over the others."""
     s = h0_statistics(scene, adc, pfa, cpi_len, x, zeta2, sigma2, trials,
                       np.random.default_rng(seed), threshold=threshold, weights=weights, clutter=clutter,
                       gains=gains, phases=phases, mixed=mixed)
+    s = s[s != _core.no_decision]
+    if s.size == 0:
+        raise ValueError("x: no snapshot/CPI of x transmitted (every one has x = 0), "
+                         "nothing to calibrate")
     return float(np.quantile(s, 1.0 - pfa))
 
 
@@ -132,9 +141,12 @@ def threshold_scale_from_data(stats, pfa, current_scale=1.0):
     quantiles one binomial sd of the exceedance fraction either side of 1 - pfa), pfa_sd =
     sqrt(pfa (1 - pfa)/n) the sd of the true Pfa that the calibrated threshold gives
     on the same room (the count of exceedances is binomial), n the number of CPIs.
-    Needs at least 10/pfa statistics (10 expected exceedances); NaN/Inf or negative
-    statistics raise ValueError."""
+    CPIs without a decision (statistic -1, isac.core.no_decision: nothing was
+    transmitted, e.g. a TDD guard) are left out; n counts the others. Needs at least
+    10/pfa statistics (10 expected exceedances); NaN/Inf or other negative statistics
+    raise ValueError."""
     s = np.asarray(stats, dtype=float).ravel()
+    s = s[s != _core.no_decision]
     if not 0.0 < pfa < 1.0:
         raise ValueError("pfa must be in (0, 1), not %r" % (pfa,))
     if not (math.isfinite(current_scale) and current_scale > 0.0):

@@ -76,8 +76,9 @@ def radar_loopback(rng, n_tx=8, n_users=2, n_rx=8):
     amp = float(np.sqrt(1.0 / (2 * n_tx)))
     chk_x = rel.stream_checker(n_tx, rel.one_bit_check([amp]))
     chk_u = rel.stream_checker(n_users, rel.finite_check)
-    chk = rel.stream_checker(1, lambda v: None if np.all(np.isfinite(v) & (v >= 0)) else
-                             "statistic not finite and >= 0", dtype=np.float32)
+    # >= 0, or -1: no decision where the precoder sent nothing (muted before a channel)
+    chk = rel.stream_checker(1, lambda v: None if np.all(np.isfinite(v) & ((v >= 0) | (v == isac.core.no_decision)))
+                             else "statistic not finite and >= 0 (or -1, no decision)", dtype=np.float32)
     tb.connect(src, pre, chk_x)
     tb.connect(pre, ch)
     tb.connect((ch, 0), chk_u)

@@ -21,7 +21,9 @@ namespace isac {
  * in0: the float statistic of one_bit_rx_filter; out0 (optional): the running
  * detection rate after each item (for GUI number sinks); unconnected, the
  * meter is a sink. A NaN or infinite statistic is never a detection (it is
- * counted by nonfinite_count()). The first `skip` items after each start() are
+ * counted by nonfinite_count()). A negative statistic is no decision (one_bit_rx_filter's
+ * -1 where nothing was transmitted): it is counted by no_decision_count() alone, not
+ * by count(), rate() or mean_statistic(). The first `skip` items after each start() are
  * not counted; totals accumulate across restarts.
  *
  * set_record_window() keeps the statistic of some items for recorded(): a
@@ -49,6 +51,8 @@ public:
     //! mean of the finite statistics over the counted items
     virtual double mean_statistic() const = 0;
     virtual uint64_t nonfinite_count() const = 0;
+    //! negative statistics (no decision: nothing was transmitted), not in count()
+    virtual uint64_t no_decision_count() const = 0;
     /*!
      * Record the statistic of items i (counted from 0 at each start()) with
      * first <= i < end and (i + 1) % every == 0: the last item of each group of

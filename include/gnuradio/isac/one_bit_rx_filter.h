@@ -39,10 +39,21 @@ namespace isac {
  * out1 carries |Z|/kappa_CPI on the CPI's last snapshot and 0 elsewhere. CPIs start
  * at item 0 and restart at an "isac_cpi" tag on in0 or after a parameter change.
  *
+ * No transmission (x = 0, as a precoder's muted sections and TDD guards send, tagged
+ * "isac_mute"): no decision. A snapshot (cpi_len = 1) or a CPI none of whose
+ * snapshots transmitted gets z = 0 and the statistic -1 (core::no_decision: never a
+ * detection, and not a miss either) and is counted by no_decision_count(); with
+ * tag_detections, the first of a stretch of such outputs (up to the next decision)
+ * gets an "isac_no_tx" tag (value: the snapshots of the CPI) on both outputs, one tag
+ * per muted section rather than one per snapshot. A CPI partly without transmission
+ * decides on the snapshots that transmitted, with their own threshold (core/rx_filter.h).
+ *
  * Degenerate x (c_0 = 0, x orthogonal to the target, relative tolerance 1e-5 of
  * ||x||) and snapshots with a NaN/Inf in r or x give z = 0 and statistic 0; both are
- * counted and reported as {"items", "detection_count", "degenerate_count", "nan_count"}
- * (u64 totals) on the "stats" port whenever either count grows.
+ * counted (degenerate_count() with the snapshots without transmission) and reported
+ * as {"items", "detection_count", "degenerate_count", "nan_count",
+ * "no_decision_count"} (u64 totals) on the "stats" port whenever a count but the
+ * detections grows.
  *
  * Runtime changes (setters, or a dict on the "set" port with any of the keys
  * target_deg, clutter_deg, snr_r_db, cnr_db, pfa, radar_noise_var, threshold_scale)
@@ -70,7 +81,7 @@ public:
      * \param cpi_len         snapshots integrated per decision; [1, 16777216]
      * \param threshold_scale scales the threshold kappa; [1e-30, 1000000000000000019884624838656]
      * \param threshold       threshold model, fixed at construction: exact, or theorem1 (eq. 15); "exact", "theorem1"
-     * \param tag_detections  tag each detection "isac_detect" (value = stat) on both outputs (false: none; stat >= 1 is the detection itself)
+     * \param tag_detections  tag each detection "isac_detect" (value = stat) and the first output of each stretch without a decision "isac_no_tx" (value = snapshots of the CPI) on both outputs (false: none; stat >= 1 is the detection itself, stat = -1 no decision)
      * \param clutter_model   law of the clutter amplitudes the exact threshold assumes (set at construction): swerling1 (redrawn per CPI, the paper's) or fixed (constant amplitude and phase: a room, the radio emulator, isac_channel gain_model fixed); "swerling1", "fixed"
      * \param cpi_weights     weights of the CPI sum (set at construction): equal (sum z_l) or inverse_variance (w_l = 1/V_l, snapshot l's H0 variance; the threshold carries the weights, a weakly lit snapshot no longer takes most of the CPI's noise); "equal", "inverse_variance"
      */
@@ -121,7 +132,7 @@ public:
     virtual double threshold_scale() const = 0;
     //! threshold model, fixed at construction: exact, or theorem1 (eq. 15); "exact", "theorem1"
     virtual std::string threshold() const = 0;
-    //! tag each detection "isac_detect" (value = stat) on both outputs (false: none; stat >= 1 is the detection itself)
+    //! tag each detection "isac_detect" (value = stat) and the first output of each stretch without a decision "isac_no_tx" (value = snapshots of the CPI) on both outputs (false: none; stat >= 1 is the detection itself, stat = -1 no decision)
     virtual bool tag_detections() const = 0;
     //! law of the clutter amplitudes the exact threshold assumes (set at construction): swerling1 (redrawn per CPI, the paper's) or fixed (constant amplitude and phase: a room, the radio emulator, isac_channel gain_model fixed); "swerling1", "fixed"
     virtual std::string clutter_model() const = 0;
@@ -147,9 +158,13 @@ public:
      */
     virtual double expected_pd(const std::vector<gr_complex>& x) const = 0;
 
-    virtual uint64_t degenerate_count() const = 0; //!< snapshots with c_0 = 0
-    virtual uint64_t nan_count() const = 0;        //!< snapshots with NaN/Inf input
-    virtual uint64_t detection_count() const = 0;  //!< statistics >= 1
+    //! snapshots with c_0 = 0, including those without transmission (x = 0)
+    virtual uint64_t degenerate_count() const = 0;
+    virtual uint64_t nan_count() const = 0;       //!< snapshots with NaN/Inf input
+    virtual uint64_t detection_count() const = 0; //!< statistics >= 1
+    //! outputs without a decision (statistic -1): CPIs (cpi_len = 1: snapshots) in
+    //! which nothing was transmitted
+    virtual uint64_t no_decision_count() const = 0;
     /*!
      * True where the 1-bit statistic can hold the set Pfa only roughly: fewer than
      * 64 of its 4^(n_rx cpi_len - 1) noise-only value classes lie above the threshold,

@@ -59,7 +59,8 @@ rx_filter(scene, adc, pfa, noise_var=1.0, threshold=threshold_model.exact, cpi_l
 clutter=clutter_model.swerling1);
 process(r, x, terms=False) takes r (n x n_rx)
 and x (n x n_tx) complex arrays and returns z = u^H r, |z|/kappa and a status per
-snapshot (0 ok, 1 degenerate c_0 = 0, 2 NaN/Inf input); with terms=True also the
+snapshot (0 ok, 1 degenerate c_0 = 0, 2 NaN/Inf input, 3 nothing transmitted: x = 0, statistic
+no_decision = -1); with terms=True also the
 (n x (3Q+4)) CPI terms (core/rx_filter.h). cpi_len: the CPI length the terms are for.)doc")
         .def(
             py::init([](const radar_scene& s,
@@ -99,6 +100,8 @@ snapshot (0 ok, 1 degenerate c_0 = 0, 2 NaN/Inf input); with terms=True also the
             "kappa^2 of the filter's threshold over Theorem 1's (eq. 15) for transmit "
             "vector x (1 with threshold theorem1 or the ideal ADC).")
         .def("process", &process, py::arg("r"), py::arg("x"), py::arg("terms") = false);
+
+    m.attr("no_decision") = no_decision;
 
     py::enum_<cpi_weights>(m, "cpi_weights")
         .value("equal", cpi_weights::equal)
@@ -153,7 +156,8 @@ snapshot (0 ok, 1 degenerate c_0 = 0, 2 NaN/Inf input); with terms=True also the
         py::arg("status"),
         py::arg("threshold") = threshold_model::exact,
         py::arg("weights") = cpi_weights::equal,
-        "Coherent CPI sums Z and |Z|/kappa_CPI of per-snapshot outputs of "
+        "Coherent CPI sums Z and |Z|/kappa_CPI (no_decision for a CPI that transmitted "
+        "nothing) of per-snapshot outputs of "
         "rx_filter.process (threshold: the model the filter ran with; weights: "
         "the CPI sum's, cpi_weights.equal or inverse_variance).");
 }

@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(detection_meter.h)                                       */
-/* BINDTOOL_HEADER_FILE_HASH(09494153131374abd537ededdbf09a48) */
+/* BINDTOOL_HEADER_FILE_HASH(d92874df1bd0cd1ed8a422fe554471e3) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
@@ -30,8 +30,9 @@ void bind_detection_meter(py::module& m)
         R"doc(
 Counts detections of a normalised statistic (|z|/kappa >= threshold). in0: the
 float statistic; out0 (optional): the running detection rate after each item.
-NaN/Inf statistics are never detections (nonfinite_count()). The first `skip` items after each
-start() are not counted. count(), detections(), rate(), mean_statistic().
+NaN/Inf statistics are never detections (nonfinite_count()); a negative one is no
+decision (one_bit_rx_filter's -1 where nothing was transmitted), counted by
+no_decision_count() alone. The first `skip` items after each start() are not counted. count(), detections(), rate(), mean_statistic().
 set_record_window(first, end, every=1) keeps the statistic of items first <= i <
 end with (i + 1) % every == 0 (counted from each start()) for recorded(): a
 bounded record, e.g. one decision per CPI. Set while running, it records the
@@ -60,6 +61,7 @@ window's items still to come; start() clears the record (the window stays).)doc"
         .def("rate", &blk::rate)
         .def("mean_statistic", &blk::mean_statistic)
         .def("nonfinite_count", &blk::nonfinite_count)
+        .def("no_decision_count", &blk::no_decision_count)
         .def("set_record_window",
              &blk::set_record_window,
              py::arg("first"),

@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(one_bit_rx_filter.h)                                       */
-/* BINDTOOL_HEADER_FILE_HASH(568597b154ba3782b73ff46b4968cd6c) */
+/* BINDTOOL_HEADER_FILE_HASH(15fefbc819cca3c01f46c60d83613b19) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
@@ -56,7 +56,7 @@ gnuradio.isac.rx_calibration). Bad parameters raise ValueError.)doc"
     "  cpi_len: snapshots integrated per decision; [1, 16777216] (default 1)\n"
     "  threshold_scale: scales the threshold kappa; [1e-30, 1000000000000000019884624838656] (default 1.0) [settable]\n"
     "  threshold: threshold model, fixed at construction: exact, or theorem1 (eq. 15); \"exact\", \"theorem1\" (default \"exact\")\n"
-    "  tag_detections: tag each detection \"isac_detect\" (value = stat) on both outputs (false: none; stat >= 1 is the detection itself) (default True)\n"
+    "  tag_detections: tag each detection \"isac_detect\" (value = stat) and the first output of each stretch without a decision \"isac_no_tx\" (value = snapshots of the CPI) on both outputs (false: none; stat >= 1 is the detection itself, stat = -1 no decision) (default True)\n"
     "  clutter_model: law of the clutter amplitudes the exact threshold assumes (set at construction): swerling1 (redrawn per CPI, the paper's) or fixed (constant amplitude and phase: a room, the radio emulator, isac_channel gain_model fixed); \"swerling1\", \"fixed\" (default \"swerling1\")\n"
     "  cpi_weights: weights of the CPI sum (set at construction): equal (sum z_l) or inverse_variance (w_l = 1/V_l, snapshot l's H0 variance; the threshold carries the weights, a weakly lit snapshot no longer takes most of the CPI's noise); \"equal\", \"inverse_variance\" (default \"equal\")\n"
     // gen_params:end doc
@@ -118,6 +118,7 @@ gnuradio.isac.rx_calibration). Bad parameters raise ValueError.)doc"
         .def("expected_metric", &blk::expected_metric, py::arg("x"))
         .def("expected_pd", &blk::expected_pd, py::arg("x"))
         .def("degenerate_count", &blk::degenerate_count)
+        .def("no_decision_count", &blk::no_decision_count)
         .def("nan_count", &blk::nan_count)
         .def("detection_count", &blk::detection_count)
         .def("pfa_coarse",

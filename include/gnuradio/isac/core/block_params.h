@@ -938,7 +938,7 @@ struct one_bit_rx_filter {
     static constexpr param_spec tag_detections{ "tag_detections", param_type::boolean, "",
       -std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity(), false, false, nullptr, nullptr,
       nullptr, nullptr, false, "True",
-      "tag each detection \"isac_detect\" (value = stat) on both outputs (false: none; stat >= 1 is the detection itself)" };
+      "tag each detection \"isac_detect\" (value = stat) and the first output of each stretch without a decision \"isac_no_tx\" (value = snapshots of the CPI) on both outputs (false: none; stat >= 1 is the detection itself, stat = -1 no decision)" };
     static constexpr param_spec clutter_model{ "clutter_model", param_type::text, "",
       -std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity(), false, false, nullptr, nullptr,
       "swerling1|fixed", nullptr, false, "\"swerling1\"",

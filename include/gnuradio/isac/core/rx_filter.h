@@ -29,11 +29,15 @@
  * Special snapshots (never a division by zero, never a NaN in the outputs):
  *  - non_finite: r_l or x_l holds a NaN/Inf (seen as a non-finite projection,
  *    coupling or ||x||^2): z = 0, statistic 0.
- *  - degenerate: |c_0| <= degenerate_tol * ||x_l|| (x orthogonal to the target,
- *    including x = 0): u is undefined (1-bit ISAC paper eq. (24)-(25)), z = 0, statistic
- * 0. The relative tolerance 1e-5 sits two decades above the float rounding of c_0
- *    (~sqrt(N_T) 6e-8 ||x||) and corresponds to a target illumination 100 dB
- *    below ||x||^2.
+ *  - no_tx: nothing was transmitted (||x_l||^2 below the smallest normal float:
+ *    x = 0, as a precoder's muted sections and TDD guards, or only denormals): there
+ *    is no decision to make, z = 0 and statistic no_decision (-1). A CPI whose
+ *    snapshots are all no_tx has no decision either (cpi_integrator).
+ *  - degenerate: |c_0| <= degenerate_tol * ||x_l|| with x_l transmitted (x orthogonal
+ *    to the target): u is undefined (1-bit ISAC paper eq. (24)-(25)), z = 0,
+ *    statistic 0. The relative tolerance 1e-5 sits two decades above the float
+ *    rounding of c_0 (~sqrt(N_T) 6e-8 ||x||) and corresponds to a target
+ *    illumination 100 dB below ||x||^2.
  *
  * Threshold (1-bit ADC): threshold_model::theorem1 is eq. 15 above, a linearisation of
  * the quantiser in 1/sigma_R^2 that holds only at low per-antenna SNR/CNR: once the
@@ -80,6 +84,15 @@
  * CPI's tail in proportion to the clutter's share of its variance (one snapshot's
  * own shape is heavier: docs/one_bit_rx_filter.md).
  *
+ * A CPI partly without transmission (k of its L snapshots transmitted, the rest
+ * no_tx: a CPI across the edge of a TDD guard) is the CPI of those k snapshots: the
+ * sums above run over them alone. When they all share x (exact threshold), it is
+ * the coherent CPI of k copies of x: E|Z|^2 = k V + k (k-1) W with W recovered from
+ * the L-copy kappa^2 of the terms, and the tail shape 1 + f_k e with f_k = k (k-1)
+ * W / E|Z|^2 (the same shape rule as above); the mixed-x variance would count its
+ * repeating quantisation distortion as independent and miss the set Pfa many-fold
+ * (docs/one_bit_rx_filter.md).
+ *
  * Weighted CPI sum (cpi_weights::inverse_variance): Z = sum_l w_l z_l with w_l =
  * 1/V_l, V_l snapshot l's own H0 variance (the threshold's, exact or theorem1), so
  * that a weakly lit snapshot (V_l ~ 1/|c_0|^2) no longer takes most of the CPI's
@@ -108,7 +121,16 @@ namespace gr {
 namespace isac {
 namespace core {
 
-enum class snapshot_status : uint8_t { ok = 0, degenerate = 1, non_finite = 2 };
+enum class snapshot_status : uint8_t {
+    ok = 0,
+    degenerate = 1,
+    non_finite = 2,
+    no_tx = 3
+};
+
+//! The statistic of a snapshot or CPI in which nothing was transmitted: no
+//! decision (never a detection, never a miss). A statistic |z|/kappa is >= 0.
+constexpr float no_decision = -1.0f;
 
 constexpr double degenerate_tol = 1e-5;
 
@@ -163,14 +185,14 @@ public:
 
     /*!
      * Processes n snapshots. r: n_rx x n, x: n_tx x n (column-major, i.e. GNU
-     * Radio vector items back to back). Writes z[n], stat[n] = |z|/kappa and
-     * status[n]. When terms is non-null it also receives, per snapshot, the
-     * n_terms() values a coherent CPI sum needs (zeros when not ok), at
-     * t = terms + l*n_terms(). theorem1 (and the ideal ADC): t[0] = ||u_l||^2,
-     * t[q] = c_q u_l^H g_R(theta_q) (q = 1..Q), t[Q+1] = 0. exact: t[0] =
-     * (V_l - L_l) (1 + j e_l), t[q] = c_q u_l^H g_R(theta_q) / sqrt(d_l) and
-     * t[Q+1] the kappa^2 of a coherent CPI of cpi_len copies of x_l; e_l =
-     * (S_l - 1) / f_l of that CPI (file comment), or the snapshot's own shape
+     * Radio vector items back to back). Writes z[n], stat[n] = |z|/kappa
+     * (no_decision where nothing was transmitted) and status[n]. When terms is
+     * non-null it also receives, per snapshot, the n_terms() values a coherent CPI
+     * sum needs (zeros when not ok), at t = terms + l*n_terms(). theorem1 (and the
+     * ideal ADC): t[0] = ||u_l||^2, t[q] = c_q u_l^H g_R(theta_q) (q = 1..Q), t[Q+1]
+     * = 0. exact: t[0] = (V_l - L_l) (1 + j e_l), t[q] = c_q u_l^H g_R(theta_q) /
+     * sqrt(d_l) and t[Q+1] the kappa^2 of a coherent CPI of cpi_len copies of x_l;
+     * e_l = (S_l - 1) / f_l of that CPI (file comment), or the snapshot's own shape
      * minus 1 with cpi_len = 1. exact with cpi_len > 1 also: t[Q+2..2Q+1] =
      * c_1..c_Q, t[2Q+2..3Q+2] the coefficients beta of u_l on G = [g_R(theta_0)
      * .. g_R(theta_Q)] and t[3Q+3] = d_l (what the CPI's distortion cross terms
@@ -271,9 +293,10 @@ public:
 
     /*!
      * Adds one snapshot (terms: rx_filter::process's cpi_terms() values). Returns true
-     * when it completes a CPI; then Z holds the coherent sum and stat = |Z|/kappa_CPI (0
-     * when the CPI had no usable snapshot) and the integrator restarts. Snapshots
-     * that were not ok contribute nothing but still count towards the CPI length.
+     * when it completes a CPI; then Z holds the coherent sum and stat = |Z|/kappa_CPI
+     * (no_decision, Z = 0, when no snapshot of the CPI transmitted; 0 when it had no
+     * other usable snapshot) and the integrator restarts. Snapshots that were not
+     * ok contribute nothing but still count towards the CPI length.
      * With the exact threshold a CPI whose snapshots all carry the same terms (the
      * same x) uses the coherent-CPI kappa^2 of its terms, any other CPI the
      * incoherent-distortion variance of the file comment. With inverse-variance
@@ -286,6 +309,9 @@ private:
     // H0 variance of one snapshot's terms or a CPI's sums (incoherent part, leakage
     // amplitudes a); exact model: *leak gets the linear clutter leakage part
     double h0_variance(double incoherent, const cdouble* a, double* leak = nullptr) const;
+    //! exact model, a CPI of d_ok copies of x and d_no_tx snapshots without
+    //! transmission: its kappa^2 / (-ln Pfa) (file comment); 0 if the terms give none
+    double partial_coherent_variance() const;
 
     radar_scene d_scene;
     adc_model d_adc;
@@ -297,7 +323,10 @@ private:
     double d_wsum = 0.0;   // sum of the ok snapshots' weights
     cdouble d_norm2 = 0.0; // theorem1: sum ||u||^2; exact: sum (V - L)(1 + j (S - 1))
     bool d_same = true;    // exact: every snapshot so far had the first one's terms
-    int d_ok = 0;
+    int d_ok = 0, d_no_tx = 0;
+    // the coherent-CPI kappa^2 of the first snapshot's terms, t[Q+1] (never the last
+    // term: that is d_l with the cross terms' inputs)
+    double kappa_l2() const { return d_first[d_a.size() + 1].real(); }
     std::vector<cdouble> d_first;
     std::vector<cdouble> d_a;
     // exact, cpi_len > 1: the distortion cross terms of a mixed-x CPI (file comment)
