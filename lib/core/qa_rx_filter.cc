@@ -222,8 +222,12 @@ public:
     {
         const int nt = 6, nr = 4, L = 16, muted = 4, k = L - muted, Q = 2;
         const double pfa = 1e-2;
-        const radar_scene s(
-            nt, nr, deg2rad(-8.3), { deg2rad(37.2), deg2rad(-49.5) }, 10.0, { 100.0, 40.0 });
+        const radar_scene s(nt,
+                            nr,
+                            deg2rad(-8.3),
+                            { deg2rad(37.2), deg2rad(-49.5) },
+                            10.0,
+                            { 100.0, 40.0 });
         cmatf R = rand_mat(nr, L), X(nt, L);
         const cmatf x = rand_mat(nt, 1);
         for (int l = 0; l < L; ++l)
@@ -234,7 +238,8 @@ public:
         std::vector<float> st(L);
         std::vector<snapshot_status> status(L);
         std::vector<cdouble> terms(size_t(L) * K);
-        f.process(R.data(), X.data(), L, z.data(), st.data(), status.data(), terms.data());
+        f.process(
+            R.data(), X.data(), L, z.data(), st.data(), status.data(), terms.data());
         cpi_integrator cpi(s, adc_model::one_bit, pfa, 1.0, L, threshold_model::exact);
         cdouble Z, zs = 0.0;
         double stat = 0.0;
@@ -252,8 +257,9 @@ public:
             lin += s.cnr()[q - 1] * std::norm(t[q]);
         }
         const double d = t[3 * Q + 3].real();
-        const double W =
-            arcsine_cross(s).cross(sp.data(), d, d, t + 2 * Q + 2, t + 2 * Q + 2, false).real();
+        const double W = arcsine_cross(s)
+                             .cross(sp.data(), d, d, t + 2 * Q + 2, t + 2 * Q + 2, false)
+                             .real();
         const double V = t[0].real() + 4.0 / pi * lin, e = t[0].imag() / t[0].real();
         const double Ek = k * V + k * (k - 1.0) * W;
         const double var = Ek * (1.0 + e * k * (k - 1.0) * W / Ek);

@@ -789,8 +789,7 @@ bool cpi_integrator::add(
     // Z and the variance carry the weights; Z is rescaled to the equal-weight scale
     // (n_ok / sum w), which the variance follows, so the statistic is unchanged
     const double zs = d_wsum > 0.0 ? d_ok / d_wsum : 1.0;
-    if (d_exact && d_same && d_ok == d_len && d_len > 1 &&
-        kappa_l2() > 0.0) {
+    if (d_exact && d_same && d_ok == d_len && d_len > 1 && kappa_l2() > 0.0) {
         // a coherent CPI (the same x throughout): its own tabulated kappa^2; the
         // weights are then all equal, w = sum w / L
         const double w = d_wsum / d_len;
