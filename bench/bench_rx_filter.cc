@@ -17,8 +17,10 @@
 #include <gnuradio/isac/core/rx_filter.h>
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
+#include <algorithm>
 #include <cstring>
 #include <random>
+#include <string>
 #include <vector>
 
 using namespace gr::isac::core;
@@ -44,6 +46,18 @@ radar_scene scene(int n)
                        { deg2rad(-50), deg2rad(30) },
                        std::pow(10, 1.5),
                        { 1000.0, 1000.0 });
+}
+
+// the exact 1-bit threshold at Pfa 1e-2 with CPI terms for cpi_len L
+rx_filter exact_cpi_filter(const radar_scene& sc, int L)
+{
+    return rx_filter(sc,
+                     adc_model::one_bit,
+                     1e-2,
+                     1.0,
+                     projection_kernel::automatic,
+                     threshold_model::exact,
+                     L);
 }
 
 // Streams batches of random echoes r (and the transmit vectors x) through f: the
@@ -196,6 +210,62 @@ void BM_rx_filter_terms(benchmark::State& st)
     st.SetLabel("vs BM_memcpy_inputs/" + std::to_string(n));
 }
 
+// A CPI of arg 3 snapshots (cpi_len, mixed x) through rx_filter and cpi_integrator:
+// snapshots/s of filter + CPI sum, N_T = N_R = arg 0. arg 1 = 1: the CPI variance
+// with the distortion cross terms (arcsine_cross, N_R <= cross_terms_max_rx); 0:
+// main's model, the same terms with the cross terms' inputs cleared (linear leakage
+// only), the cost before them. arg 2 picks x (one batch of 4096 snapshots replayed
+// every iteration): 0, Gaussian x that never repeats (4096 distinct x cycled through
+// the pair cache's 256 slots: every pair is computed, the cold cost); 1, random
+// 1-bit x (4^N_T values: at N_T = 4 all 256 fit the pair cache, warm after the first
+// batch; at N_T = 8 they never repeat); 16, a table of 16 1-bit x (a lookup-table
+// precoder, the over-the-air flowgraph's).
+void BM_cpi_integrator(benchmark::State& st)
+{
+    const int n = st.range(0), L = st.range(3);
+    const bool cross = st.range(1) != 0;
+    const radar_scene sc = scene(n);
+    rx_filter f = exact_cpi_filter(sc, L);
+    cpi_integrator cpi(sc, adc_model::one_bit, 1e-2, 1.0, L);
+    auto r = random_c(size_t(n) * batch, 1), x = random_c(size_t(n) * batch, 2);
+    if (st.range(2) == 0) {
+        std::mt19937 rng(5);
+        std::normal_distribution<float> nd;
+        for (auto& v : x)
+            v = cfloat(nd(rng), nd(rng)) * float(M_SQRT1_2);
+    } else if (st.range(2) > 1) {
+        std::mt19937 rng(3);
+        for (int l = 0; l < batch; ++l)
+            std::copy_n(&x[size_t(rng() % st.range(2)) * n], n, &x[size_t(l) * n]);
+    }
+    std::vector<cfloat> z(batch);
+    std::vector<float> s(batch);
+    std::vector<snapshot_status> status(batch);
+    const int K = f.n_terms(), Q = sc.n_clutter();
+    std::vector<cdouble> terms(size_t(batch) * K);
+    for (auto _ : st) {
+        f.process(
+            r.data(), x.data(), batch, z.data(), s.data(), status.data(), terms.data());
+        if (!cross)
+            for (int l = 0; l < batch; ++l) {
+                cdouble* t = terms.data() + size_t(l) * K;
+                std::fill(t + Q + 2, t + K, cdouble(0.0)); // d_l = 0: no cross inputs
+            }
+        for (int l = 0; l < batch; ++l) {
+            cdouble Z;
+            double stat;
+            cpi.add(z[l], terms.data() + size_t(l) * K, status[l], Z, stat);
+            benchmark::DoNotOptimize(stat);
+        }
+        benchmark::ClobberMemory();
+    }
+    st.SetItemsProcessed(int64_t(st.iterations()) * batch);
+    st.SetLabel(std::string(cross ? "cross terms" : "linear leakage only (main)") +
+                (st.range(2) == 0   ? ", Gaussian x (never repeats)"
+                 : st.range(2) == 1 ? ", random 1-bit x"
+                                    : ", table of 16 1-bit x"));
+}
+
 // The over-the-air flowgraph's receive filter at its defaults (isac_usrp_ota: N_T = N_R
 // = 4, target 23 deg, clutter -47/31 deg at CNR 10 dB, SNR_R 15 dB, Pfa 1e-2, radar CPI
 // 16, so the CPI terms are written), x a 1-bit DAC's x through a 16-tap delay line
@@ -213,13 +283,7 @@ void BM_rx_filter_ota(benchmark::State& st)
                          { deg2rad(-47), deg2rad(31) },
                          std::pow(10, 1.5),
                          { 10.0, 10.0 });
-    rx_filter f(sc,
-                adc_model::one_bit,
-                1e-2,
-                1.0,
-                projection_kernel::automatic,
-                threshold_model::exact,
-                16);
+    rx_filter f = exact_cpi_filter(sc, 16);
     const int blocks = 8; // 8 batches of distinct x, so nothing is timed twice alike
     auto x1 = random_c(size_t(n) * batch * blocks, 2);
     for (auto& v : x1)
@@ -308,6 +372,9 @@ BENCHMARK(BM_rx_filter_gemm)->Arg(16)->Arg(64)->Arg(128);
 BENCHMARK(BM_rx_filter_direct)->Arg(16)->Arg(64)->Arg(128);
 BENCHMARK(BM_rx_filter_calls)->Arg(1)->Arg(7)->Arg(100)->Arg(4096);
 BENCHMARK(BM_rx_filter_terms)->Arg(4)->Arg(16)->Arg(128);
+BENCHMARK(BM_cpi_integrator)
+    ->ArgsProduct({ { 4, 8 }, { 0, 1 }, { 0, 1, 16 }, { 16, 256 } })
+    ->ArgsProduct({ { 16, 64 }, { 0, 1 }, { 1 }, { 16 } });
 // loop delay in 1/100 samples: fractional (x never repeats) and integer (the cache hits)
 BENCHMARK(BM_rx_filter_ota)->Arg(237)->Arg(300);
 BENCHMARK(BM_explicit_filter)->Arg(4)->Arg(16)->Arg(128);

@@ -19,6 +19,10 @@ scenes: the same over random asymmetric scenes (target in [-60, 60] deg, two clu
       set one per (N_R, L, CNR, Pfa), the settings pfa_reach rejects or flags coarse
       skipped; also the factor on kappa^2 that would give the set Pfa (the
       (1 - Pfa) quantile of stat^2).
+cross: per cell one random scene, H0 and H1 CPIs through the kernel, the CPI statistic
+      of main's model (the distortion cross terms' inputs cleared from the terms) and
+      with the cross terms, on the same draws: Pfa with binomial errors, Pd, and the
+      oracle Pd of each statistic at its own empirical threshold.
 
 isac.core.radar_scene takes degrees and dB (as the block).
 
@@ -127,6 +131,58 @@ def scenes(args, rng):
     print("(-: rejected by pfa_reach; coarse: flagged)")
 
 
+def main_model_terms(terms, Q):
+    """The CPI terms with the distortion cross terms' inputs cleared: the CPI
+    variance of the model before arcsine_cross (linear leakage only), same draws."""
+    t = np.array(terms, copy=True)
+    t[:, Q + 2:] = 0.0  # d = 0: terms without the cross terms' inputs
+    return t
+
+
+def cross(args, rng):
+    print("cross terms of a mixed-x CPI: random asymmetric scenes (as --part scenes), N_T %d, Swerling-I "
+          "clutter, %d H0 and %d H1 CPIs a cell (target SNR_R %g dB); Pfa over the set one with 1-sigma "
+          "binomial errors and Pd, main's model (linear leakage only) -> with the cross terms; "
+          "oracle: Pd at each statistic's own empirical H0 (1 - Pfa) quantile"
+          % (args.n_tx, args.trials, args.h1, args.snr))
+    sizes = [tuple(int(v) for v in s.split("x")) for s in args.sizes.split(",")]
+    for nr, L in sizes:
+        for cnr in args.cnr:
+            sc, cn = random_scene(rng, nr, cnr, args.n_tx)
+            Q = len(cn)
+            if args.table > 0:
+                tab = rand_x(rng, (args.table,), args.n_tx)
+                x0 = tab[rng.integers(0, args.table, args.trials * L)].astype(np.complex64)
+                x1 = tab[rng.integers(0, args.table, args.h1 * L)].astype(np.complex64)
+            else:  # a fresh random 1-bit x every snapshot (4^N_T values)
+                x0 = rand_x(rng, (args.trials * L,), args.n_tx).astype(np.complex64)
+                x1 = rand_x(rng, (args.h1 * L,), args.n_tx).astype(np.complex64)
+            z2 = [10 ** (args.snr / 10)] + list(cn)
+            r0 = rc.one_bit_adc(rc.simulate_echo(sc, x0, z2, 1.0, rng, target=False, cpi_len=L))
+            r1 = rc.one_bit_adc(rc.simulate_echo(sc, x1, z2, 1.0, rng, target=True, cpi_len=L))
+            for pfa in args.pfa:
+                reach = C.pfa_reach(C.adc_model.one_bit, nr, L, pfa)
+                if not reach.reachable or reach.coarse:
+                    continue
+                f = C.rx_filter(sc, C.adc_model.one_bit, pfa, 1.0, C.threshold_model.exact, L)
+                out = []
+                for r, x in ((r0, x0), (r1, x1)):
+                    z, _, s, terms = f.process(r, x, True)
+                    terms = np.asarray(terms)
+                    out.append([np.asarray(C.cpi_statistics(sc, C.adc_model.one_bit, pfa, 1.0, L, z, t, s)[1])
+                                for t in (main_model_terms(terms, Q), terms)])
+                cells = []
+                for h0, h1 in zip(*out):
+                    p = np.mean(h0 >= 1.0)
+                    k = np.quantile(h0, 1 - pfa)
+                    cells.append((p / pfa, np.sqrt(p * (1 - p) / h0.size) / pfa, np.mean(h1 >= 1.0),
+                                  np.mean(h1 > k)))
+                (a, b) = cells
+                print("N_R %2d x L %2d  CNR %3.0f dB  set %-6g  Pfa/set %5.2f+-%.2f -> %5.2f+-%.2f   "
+                      "Pd %.3f -> %.3f   oracle Pd %.3f -> %.3f"
+                      % (nr, L, cnr, pfa, a[0], a[1], b[0], b[1], a[2], b[2], a[3], b[3]), flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--part", default="enum,mc")
@@ -139,6 +195,12 @@ def main():
                     help="N_RxL of the Monte-Carlo rows")
     ap.add_argument("--trials", type=int, default=20000)
     ap.add_argument("--seed", type=int, default=5)
+    ap.add_argument("--h1", type=int, default=5000, help="H1 CPIs a cell (--part cross)")
+    ap.add_argument("--snr", type=float, default=-5.0, help="target SNR_R in dB (--part cross)")
+    ap.add_argument("--table", type=int, default=16,
+                    help="x drawn from a table of this many 1-bit x; 0: a fresh one every snapshot "
+                         "(--part cross; more than cpi_integrator.cross_sample distinct x a CPI: "
+                         "the sampled pair sum)")
     args = ap.parse_args()
     rng = np.random.default_rng(args.seed)
     if "enum" in args.part:
@@ -147,6 +209,8 @@ def main():
         mc(args, rng)
     if "scenes" in args.part:
         scenes(args, rng)
+    if "cross" in args.part:
+        cross(args, rng)
 
 
 if __name__ == "__main__":

@@ -548,6 +548,14 @@ int one_bit_rx_filter_impl::work(int noutput_items,
             if (d_ends[l])
                 stat[l] = float(s);
         }
+        if (!d_sample_logged && d_state->cpi.sampled_cpis() > 0) {
+            d_sample_logged = true;
+            d_logger->info("a CPI had more than {} distinct x: its distortion cross "
+                           "terms are estimated from {} of its snapshots (bounded "
+                           "cost; docs/one_bit_rx_filter.md)",
+                           core::cpi_integrator::cross_sample,
+                           core::cpi_integrator::cross_sample);
+        }
     }
     const float inv_scale = d_state->inv_scale;
     for (int l = 0; l < n; ++l) {

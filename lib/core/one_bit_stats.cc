@@ -251,6 +251,82 @@ double arcsine_stats::variance(const double* p,
 
 // ---------------------------------------------------------------- filter, deflection
 
+arcsine_cross::arcsine_cross(const radar_scene& scene)
+    : d_n(scene.n_rx()), d_P(scene.n_clutter() + 1), d_g(scene.gr())
+{
+    const int N = d_n, P = d_P, J = 2 * N - 1;
+    d_e.resize(size_t(J) * P);
+    for (int j = -(N - 1); j < N; ++j)
+        for (int i = 0; i < P; ++i)
+            d_e[size_t(j + N - 1) * P + i] = j >= 0 ? d_g(j, i) * std::conj(d_g(0, i))
+                                                    : d_g(0, i) * std::conj(d_g(-j, i));
+    if (size_t(J) * P * P > (size_t(1) << 16))
+        return;
+    d_R.assign(size_t(J) * P * P, cdouble(0.0));
+    for (int j = -(N - 1); j < N; ++j) {
+        cdouble* R = d_R.data() + size_t(j + N - 1) * P * P;
+        const int k0 = std::max(0, -j), k1 = std::min(N, N - j);
+        for (int i = 0; i < P; ++i)
+            for (int i2 = 0; i2 < P; ++i2) {
+                cdouble acc = 0.0;
+                for (int k = k0; k < k1; ++k)
+                    acc += std::conj(d_g(k + j, i)) * d_g(k, i2);
+                R[i * P + i2] = acc;
+            }
+    }
+}
+
+cdouble arcsine_cross::cross(const cdouble* s,
+                             double d_l,
+                             double d_m,
+                             const cdouble* beta_l,
+                             const cdouble* beta_m,
+                             bool distortion_only) const
+{
+    // d = 0 (terms of a cpi_len 1 filter) or not finite: no per-antenna power to
+    // normalise by, no cross term (rho would be NaN and clamp1 would make it -1)
+    if (!(d_l * d_m > 0.0) || !std::isfinite(d_l * d_m))
+        return 0.0;
+    const int N = d_n, P = d_P;
+    const double norm = 1.0 / std::sqrt(d_l * d_m);
+    cvec ul, um;
+    if (d_R.empty()) {
+        ul = d_g * Eigen::Map<const cvec>(beta_l, P);
+        um = d_g * Eigen::Map<const cvec>(beta_m, P);
+    }
+    // conj(beta_l,i) beta_m,i' once: X(j) is then one (Q+1)^2 dot product a lag
+    std::vector<cdouble> bb(size_t(P) * P);
+    for (int i = 0; i < P; ++i)
+        for (int i2 = 0; i2 < P; ++i2)
+            bb[i * P + i2] = std::conj(beta_l[i]) * beta_m[i2];
+    cdouble acc = 0.0;
+    for (int j = -(N - 1); j < N; ++j) {
+        const cdouble* e = d_e.data() + size_t(j + N - 1) * P;
+        cdouble T = 0.0;
+        for (int i = 0; i < P; ++i)
+            T += s[i] * e[i];
+        const cdouble rho = T * norm;
+        const double re = clamp1(rho.real()), im = clamp1(rho.imag());
+        cdouble f = cdouble(std::asin(re), std::asin(im));
+        if (distortion_only)
+            f -= cdouble(re, im);
+        if (f == 0.0)
+            continue;
+        cdouble X = 0.0;
+        if (!d_R.empty()) {
+            const cdouble* R = d_R.data() + size_t(j + N - 1) * P * P;
+            for (int i = 0; i < P * P; ++i)
+                X += bb[i] * R[i];
+        } else {
+            const int k0 = std::max(0, -j), k1 = std::min(N, N - j);
+            for (int k = k0; k < k1; ++k)
+                X += std::conj(ul[k + j]) * um[k];
+        }
+        acc += f * X;
+    }
+    return 4.0 / pi * acc;
+}
+
 namespace {
 // Coefficient-space form of the filter: M G beta = G Mc beta with Mc = I + W K,
 // K = G^H G, W = diag(0, w p_1, ..., w p_Q); v = M^{-1} g_0 = G Mc^{-1} e_0.

@@ -25,8 +25,12 @@ class qa_rx_filter : public CppUnit::TestFixture
     CPPUNIT_TEST(test_clutter_free);
     CPPUNIT_TEST(test_degenerate_and_non_finite);
     CPPUNIT_TEST(test_no_transmission);
+    CPPUNIT_TEST(test_half_muted_coherent_variance);
     CPPUNIT_TEST(test_cpi_sum_and_variance);
     CPPUNIT_TEST(test_exact_threshold_wiring);
+    CPPUNIT_TEST(test_cpi_cross_terms);
+    CPPUNIT_TEST(test_cross_cache_and_sample);
+    CPPUNIT_TEST(test_cross_terms_boundary);
     CPPUNIT_TEST(test_bad_input);
     CPPUNIT_TEST(test_repeated_x);
     CPPUNIT_TEST(test_cancelled);
@@ -34,6 +38,17 @@ class qa_rx_filter : public CppUnit::TestFixture
     CPPUNIT_TEST_SUITE_END();
 
     std::mt19937 rng{ 7 };
+    static rx_filter exact_filter(const radar_scene& s, double pfa, int L)
+    {
+        return rx_filter(s,
+                         adc_model::one_bit,
+                         pfa,
+                         1.0,
+                         projection_kernel::automatic,
+                         threshold_model::exact,
+                         L);
+    }
+
     cmatf rand_mat(int rows, int cols, float scale = 1.0f)
     {
         std::normal_distribution<float> nd;
@@ -63,7 +78,7 @@ class qa_rx_filter : public CppUnit::TestFixture
     {
         rx_filter f(s, m, pfa, nv, kern, threshold_model::theorem1);
         const int nt = f.n_terms();
-        CPPUNIT_ASSERT_EQUAL(s.n_clutter() + 2, nt);
+        CPPUNIT_ASSERT_EQUAL(cpi_terms(s), nt);
         std::vector<cfloat> z(n);
         std::vector<float> st(n);
         std::vector<snapshot_status> status(n);
@@ -163,7 +178,8 @@ public:
         std::vector<cfloat> z(n);
         std::vector<float> st(n);
         std::vector<snapshot_status> status(n);
-        std::vector<cdouble> terms(n * 3, cdouble(7.0));
+        const int K = cpi_terms(s);
+        std::vector<cdouble> terms(size_t(n) * K, cdouble(7.0));
         f.process(
             R.data(), X.data(), n, z.data(), st.data(), status.data(), terms.data());
         CPPUNIT_ASSERT(status[0] == snapshot_status::ok);
@@ -175,9 +191,8 @@ public:
         for (int l = 1; l < n; ++l) {
             CPPUNIT_ASSERT_EQUAL(0.0f, std::abs(z[l]));
             CPPUNIT_ASSERT_EQUAL(l == 2 ? no_decision : 0.0f, st[l]);
-            CPPUNIT_ASSERT_EQUAL(0.0,
-                                 std::abs(terms[3 * l]) + std::abs(terms[3 * l + 1]) +
-                                     std::abs(terms[3 * l + 2]));
+            for (int k = 0; k < K; ++k)
+                CPPUNIT_ASSERT_EQUAL(0.0, std::abs(terms[size_t(l) * K + k]));
         }
         CPPUNIT_ASSERT(std::isfinite(st[0]) && st[0] > 0.0f);
         // a CPI made only of unusable snapshots has statistic 0, not 0/0
@@ -186,7 +201,7 @@ public:
         double S = -1;
         for (int l = 1; l < n; ++l)
             CPPUNIT_ASSERT_EQUAL(l == n - 1,
-                                 cpi.add(z[l], &terms[3 * l], status[l], Z, S));
+                                 cpi.add(z[l], &terms[size_t(l) * K], status[l], Z, S));
         CPPUNIT_ASSERT_EQUAL(0.0, S);
         CPPUNIT_ASSERT_EQUAL(0.0, std::abs(Z));
     }
@@ -198,6 +213,61 @@ public:
      * comes out, and the CPIs after it decide bit for bit as a fresh filter and
      * integrator decide them (the x-terms cache and the integrator keep no trace).
      */
+    // A coherent CPI across a guard's edge (4 of 16 snapshots muted, one x in the other
+    // k = 12): its variance is k V + k (k-1) W with the tail shape 1 + e f_k, W the
+    // covariance of two snapshots of x under one clutter draw, here from the arcsine
+    // law directly (arcsine_cross with x_l = x_m) instead of the L-copy kappa^2 the
+    // integrator reads from t[Q+1] (the table's interpolation: a few percent)
+    void test_half_muted_coherent_variance()
+    {
+        const int nt = 6, nr = 4, L = 16, muted = 4, k = L - muted, Q = 2;
+        const double pfa = 1e-2;
+        const radar_scene s(nt,
+                            nr,
+                            deg2rad(-8.3),
+                            { deg2rad(37.2), deg2rad(-49.5) },
+                            10.0,
+                            { 100.0, 40.0 });
+        cmatf R = rand_mat(nr, L), X(nt, L);
+        const cmatf x = rand_mat(nt, 1);
+        for (int l = 0; l < L; ++l)
+            X.col(l) = l < muted ? cmatf::Zero(nt, 1) : x;
+        rx_filter f = exact_filter(s, pfa, L);
+        const int K = f.n_terms();
+        std::vector<cfloat> z(L);
+        std::vector<float> st(L);
+        std::vector<snapshot_status> status(L);
+        std::vector<cdouble> terms(size_t(L) * K);
+        f.process(
+            R.data(), X.data(), L, z.data(), st.data(), status.data(), terms.data());
+        cpi_integrator cpi(s, adc_model::one_bit, pfa, 1.0, L, threshold_model::exact);
+        cdouble Z, zs = 0.0;
+        double stat = 0.0;
+        for (int l = 0; l < L; ++l) {
+            CPPUNIT_ASSERT(status[l] ==
+                           (l < muted ? snapshot_status::no_tx : snapshot_status::ok));
+            cpi.add(z[l], &terms[size_t(l) * K], status[l], Z, stat);
+            zs += cdouble(z[l]);
+        }
+        const cdouble* t = &terms[size_t(muted) * K];
+        std::vector<cdouble> sp(Q + 1, cdouble(0.0));
+        double lin = 0.0;
+        for (int q = 1; q <= Q; ++q) {
+            sp[q] = s.cnr()[q - 1] * std::norm(t[Q + 1 + q]);
+            lin += s.cnr()[q - 1] * std::norm(t[q]);
+        }
+        const double d = t[3 * Q + 3].real();
+        const double W = arcsine_cross(s)
+                             .cross(sp.data(), d, d, t + 2 * Q + 2, t + 2 * Q + 2, false)
+                             .real();
+        const double V = t[0].real() + 4.0 / pi * lin, e = t[0].imag() / t[0].real();
+        const double Ek = k * V + k * (k - 1.0) * W;
+        const double var = Ek * (1.0 + e * k * (k - 1.0) * W / Ek);
+        const double expect = std::abs(zs) / std::sqrt(-std::log(pfa) * var);
+        CPPUNIT_ASSERT(W > 0.05 * V); // the coherent part matters here
+        CPPUNIT_ASSERT_DOUBLES_EQUAL(expect, stat, 0.1 * expect);
+    }
+
     void test_no_transmission()
     {
         const int nt = 8, nr = 4, L = 4;
@@ -336,7 +406,8 @@ public:
             std::vector<cfloat> z(n);
             std::vector<float> st(n);
             std::vector<snapshot_status> status(n);
-            std::vector<cdouble> terms(n * 4);
+            const int K = cpi_terms(s);
+            std::vector<cdouble> terms(size_t(n) * K);
             f.process(
                 R.data(), X.data(), n, z.data(), st.data(), status.data(), terms.data());
             cpi_integrator cpi(s, m, pfa, nv, L, threshold_model::theorem1);
@@ -385,11 +456,12 @@ public:
                 cdouble Z, Zw;
                 double S = 0, Sw = 0;
                 for (int l = k * L; l < (k + 1) * L; ++l) {
-                    CPPUNIT_ASSERT_EQUAL(l == (k + 1) * L - 1,
-                                         cpi.add(z[l], &terms[4 * l], status[l], Z, S));
                     CPPUNIT_ASSERT_EQUAL(
                         l == (k + 1) * L - 1,
-                        cpiw.add(z[l], &terms[4 * l], status[l], Zw, Sw));
+                        cpi.add(z[l], &terms[size_t(l) * K], status[l], Z, S));
+                    CPPUNIT_ASSERT_EQUAL(
+                        l == (k + 1) * L - 1,
+                        cpiw.add(z[l], &terms[size_t(l) * K], status[l], Zw, Sw));
                 }
                 CPPUNIT_ASSERT_DOUBLES_EQUAL(
                     0.0, std::abs(Z - zsum), 1e-4 * std::abs(zsum) + 1e-6);
@@ -408,7 +480,7 @@ public:
             for (int l = 0; l < n; ++l) {
                 cdouble Z;
                 double S;
-                CPPUNIT_ASSERT(one.add(z[l], &terms[4 * l], status[l], Z, S));
+                CPPUNIT_ASSERT(one.add(z[l], &terms[size_t(l) * K], status[l], Z, S));
                 CPPUNIT_ASSERT_DOUBLES_EQUAL(st[l], S, 1e-5 * S);
             }
         }
@@ -436,13 +508,7 @@ public:
                      1.0,
                      projection_kernel::automatic,
                      threshold_model::theorem1);
-        rx_filter fe(s,
-                     adc_model::one_bit,
-                     pfa,
-                     1.0,
-                     projection_kernel::automatic,
-                     threshold_model::exact,
-                     L);
+        rx_filter fe = exact_filter(s, pfa, L);
         CPPUNIT_ASSERT(fe.table() && !ft.table());
         CPPUNIT_ASSERT_EQUAL(L, fe.table()->cpi_len());
         const int K = fe.n_terms();
@@ -498,8 +564,7 @@ public:
                                   -std::log(pfa);
             const double kc =
                 -std::log(pfa) * L * var_t1 * fe.table()->coherent_factor(p.data());
-            CPPUNIT_ASSERT_DOUBLES_EQUAL(
-                kc, terms[size_t(l) * K + K - 1].real(), 1e-4 * kc);
+            CPPUNIT_ASSERT_DOUBLES_EQUAL(kc, terms[size_t(l) * K + 3].real(), 1e-4 * kc);
         }
         // equal weights (w = 1) and inverse-variance weights w_l = 1/V_l (the dense
         // arcsine-law V_l): each term carries the weight as the filter w_l u_l does
@@ -524,7 +589,7 @@ public:
                 double k2;
                 if (k == 1) { // repeated x: the coherent-CPI kappa^2 of its terms
                     const double w = wsum / L;
-                    k2 = w * w * terms[size_t(L) * K + K - 1].real();
+                    k2 = w * w * terms[size_t(L) * K + 3].real();
                 } else {
                     // the excess scaled by the CPI's clutter-leakage share
                     const double coh =
@@ -536,6 +601,216 @@ public:
                 CPPUNIT_ASSERT_DOUBLES_EQUAL(
                     0.0, std::abs(Z - zs * (L / wsum)), 0.02 * std::abs(zs) * L / wsum);
             }
+        }
+    }
+
+    // A mixed-x CPI on a small array (6 antennas, 20 and 13 dB patches): the terms
+    // carry c_q, u's coefficients on G and d; the CPI variance adds, to the incoherent
+    // terms and the linear leakage, the distortion cross terms sum_{l != m} Re
+    // u_l^H (Cq_lm - (4/pi) rho_lm) u_m from the dense arcsine law of C_lm =
+    // sum_q CNR_q c_ql conj(c_qm) g_q g_q^H, counted in the leakage share of the shape.
+    void test_cpi_cross_terms()
+    {
+        const int nt = 8, nr = 6, L = 5, n = 3 * L;
+        const double pfa = 1e-2;
+        radar_scene s(nt,
+                      nr,
+                      deg2rad(17.3),
+                      { deg2rad(-38.6), deg2rad(51.2) },
+                      10.0,
+                      { 100.0, 20.0 });
+        CPPUNIT_ASSERT(nr <= cross_terms_max_rx);
+        cmatf R = rand_mat(nr, n), X = rand_mat(nt, n);
+        X.col(3) = X.col(1); // a repeated x within a mixed CPI
+        rx_filter fe = exact_filter(s, pfa, L);
+        const int K = fe.n_terms(), Q = 2;
+        std::vector<cfloat> z(n);
+        std::vector<float> st(n);
+        std::vector<snapshot_status> status(n);
+        std::vector<cdouble> terms(size_t(n) * K);
+        fe.process(
+            R.data(), X.data(), n, z.data(), st.data(), status.data(), terms.data());
+        std::vector<cvec> u(n), c(n);
+        std::vector<double> d(n);
+        for (int l = 0; l < n; ++l) {
+            const cdouble* t = &terms[size_t(l) * K];
+            c[l] = s.couplings(X.col(l).cast<cdouble>());
+            u[l] = s.filter(s.solve(c[l], adc_model::one_bit));
+            d[l] = 1.0 + (100.0 * std::norm(c[l][1]) + 20.0 * std::norm(c[l][2])) / nr;
+            for (int q = 1; q <= Q; ++q)
+                CPPUNIT_ASSERT(std::abs(t[Q + 1 + q] - c[l][q]) < 1e-5 * c[l].norm());
+            const cvec ub = s.gr() * Eigen::Map<const cvec>(t + 2 * Q + 2, Q + 1);
+            CPPUNIT_ASSERT((ub - u[l]).norm() < 1e-4 * u[l].norm());
+            CPPUNIT_ASSERT_DOUBLES_EQUAL(d[l], t[3 * Q + 3].real(), 1e-6 * d[l]);
+        }
+        const auto dense_dist = [&](int l, int m) {
+            cmat C = cmat::Zero(nr, nr);
+            for (int q = 1; q <= Q; ++q)
+                C += s.cnr()[q - 1] * c[l][q] * std::conj(c[m][q]) * s.gr().col(q) *
+                     s.gr().col(q).adjoint();
+            cmat N(nr, nr);
+            for (int i = 0; i < nr; ++i)
+                for (int j = 0; j < nr; ++j) {
+                    const cdouble rho = C(i, j) / std::sqrt(d[l] * d[m]);
+                    N(i, j) =
+                        4.0 / pi *
+                        (cdouble(std::asin(rho.real()), std::asin(rho.imag())) - rho);
+                }
+            return std::real(u[l].dot(N * u[m]));
+        };
+        cpi_integrator cpi(s, adc_model::one_bit, pfa, 1.0, L, threshold_model::exact);
+        double worst = 0.0;
+        for (int k = 0; k < n / L; ++k) {
+            cdouble Z, zs = 0.0, a1 = 0.0, a2 = 0.0;
+            double S = 0, inc = 0, sw = 0, delta = 0;
+            for (int l = k * L; l < (k + 1) * L; ++l) {
+                cpi.add(z[l], &terms[size_t(l) * K], status[l], Z, S);
+                const cdouble t0 = terms[size_t(l) * K];
+                zs += cdouble(z[l]);
+                inc += t0.real();
+                sw += t0.imag();
+                a1 += terms[size_t(l) * K + 1];
+                a2 += terms[size_t(l) * K + 2];
+                for (int m = k * L; m < (k + 1) * L; ++m)
+                    if (m != l)
+                        delta += dense_dist(l, m);
+            }
+            const double coh = 4.0 / pi * (100.0 * std::norm(a1) + 20.0 * std::norm(a2));
+            const double V = inc + coh + delta;
+            // the leakage share is clamped to [0, 1]: these strong-clutter CPIs
+            // include negative cross terms below -coh (share < 0)
+            const double share = std::min(1.0, std::max(0.0, (coh + delta) / V));
+            const double k2 = -std::log(pfa) * V * (1.0 + share * sw / inc);
+            CPPUNIT_ASSERT_DOUBLES_EQUAL(std::abs(zs) / std::sqrt(k2), S, 1e-6 * S);
+            // without the cross terms (the model before them) the statistic differs
+            const double k2m =
+                -std::log(pfa) * (inc + coh) * (1.0 + coh / (inc + coh) * sw / inc);
+            worst = std::max(worst, std::abs(std::sqrt(k2 / k2m) - 1.0));
+        }
+        CPPUNIT_ASSERT(worst > 0.01);
+    }
+
+    // The pair cache over CPIs and the sampled pair sum: CPIs drawn from a pool of 300
+    // x (more than the cache's 256 slots: evictions every CPI) and CPIs of 16 to 100
+    // distinct x (above cross_sample: the sample), each bitwise equal to a fresh
+    // integrator's statistic of the same CPI (nothing carried over but cached values)
+    void test_cross_cache_and_sample()
+    {
+        const int nt = 6, nr = 4, pool = 400;
+        const radar_scene s(nt,
+                            nr,
+                            deg2rad(21.4),
+                            { deg2rad(-44.1), deg2rad(29.7) },
+                            10.0,
+                            { 100.0, 30.0 });
+        std::vector<int> lens(40, 16);
+        for (int L : { 100, 16, 40, 16, 33, 16 })
+            lens.push_back(L);
+        int n = 0;
+        for (int L : lens)
+            n += L;
+        const cmatf P = rand_mat(nt, pool);
+        cmatf R = rand_mat(nr, n), X(nt, n);
+        for (int l = 0; l < n; ++l)
+            X.col(l) = P.col(rng() % pool);
+        // the 100-snapshot CPI: 100 distinct x (pool columns in order); before it the
+        // stream holds more distinct x than the cache's slots (evictions)
+        const int big = 40 * 16;
+        for (int l = 0; l < 100; ++l)
+            X.col(big + l) = P.col(l);
+        const auto distinct = [&X](int a, int b) {
+            int d = 0;
+            for (int l = a; l < b; ++l) {
+                int m = a;
+                while (m < l && X.col(m) != X.col(l))
+                    ++m;
+                d += m == l;
+            }
+            return d;
+        };
+        CPPUNIT_ASSERT(distinct(0, big) > 256);
+        std::vector<cfloat> z(n);
+        std::vector<float> st(n);
+        std::vector<snapshot_status> status(n);
+        const int K = cpi_terms(s);
+        std::vector<cdouble> terms(size_t(n) * K);
+        int l0 = 0;
+        std::vector<std::unique_ptr<cpi_integrator>> by_len;
+        for (size_t k = 0; k < lens.size(); ++k) {
+            const int L = lens[k];
+            rx_filter f = exact_filter(s, 1e-2, L);
+            f.process(R.data() + size_t(l0) * nr,
+                      X.data() + size_t(l0) * nt,
+                      L,
+                      z.data() + l0,
+                      st.data() + l0,
+                      status.data() + l0,
+                      terms.data() + size_t(l0) * K);
+            // one integrator per length kept over its CPIs, against a fresh one
+            auto it = std::find_if(by_len.begin(), by_len.end(), [L](const auto& c) {
+                return c->cpi_len() == L;
+            });
+            if (it == by_len.end()) {
+                by_len.push_back(std::make_unique<cpi_integrator>(
+                    s, adc_model::one_bit, 1e-2, 1.0, L, threshold_model::exact));
+                it = by_len.end() - 1;
+            }
+            cpi_integrator* kept = it->get();
+            cpi_integrator fresh(
+                s, adc_model::one_bit, 1e-2, 1.0, L, threshold_model::exact);
+            cdouble Z1, Z2;
+            double s1 = -1.0, s2 = -2.0;
+            for (int l = l0; l < l0 + L; ++l) {
+                kept->add(z[l], &terms[size_t(l) * K], status[l], Z1, s1);
+                fresh.add(z[l], &terms[size_t(l) * K], status[l], Z2, s2);
+            }
+            CPPUNIT_ASSERT(s1 > 0.0);
+            CPPUNIT_ASSERT_EQUAL(s2, s1);
+            const bool sampled = distinct(l0, l0 + L) > cpi_integrator::cross_sample;
+            CPPUNIT_ASSERT_EQUAL(uint64_t(sampled), fresh.sampled_cpis());
+            l0 += L;
+        }
+        CPPUNIT_ASSERT_EQUAL(uint64_t(1), by_len[1]->sampled_cpis()); // L = 100
+    }
+
+    // cross_terms_max_rx: at 8 receive antennas a mixed-x CPI adds the cross terms (its
+    // statistic differs from the one of the same terms with d_l = 0, which carry no
+    // cross inputs, as a cpi_len 1 filter writes them), at 9 it equals it
+    void test_cross_terms_boundary()
+    {
+        for (const int nr : { 8, 9 }) {
+            const int nt = 5, L = 6;
+            const radar_scene s(nt,
+                                nr,
+                                deg2rad(-12.7),
+                                { deg2rad(33.9), deg2rad(-51.3) },
+                                10.0,
+                                { 300.0, 60.0 });
+            cmatf R = rand_mat(nr, L), X = rand_mat(nt, L);
+            rx_filter f = exact_filter(s, 1e-2, L);
+            const int K = f.n_terms(), Q = 2;
+            std::vector<cfloat> z(L);
+            std::vector<float> st(L);
+            std::vector<snapshot_status> status(L);
+            std::vector<cdouble> terms(size_t(L) * K);
+            f.process(
+                R.data(), X.data(), L, z.data(), st.data(), status.data(), terms.data());
+            std::vector<cdouble> cleared = terms;
+            for (int l = 0; l < L; ++l)
+                cleared[size_t(l) * K + 3 * Q + 3] = 0.0;
+            cpi_integrator a(s, adc_model::one_bit, 1e-2, 1.0, L, threshold_model::exact);
+            cpi_integrator b(s, adc_model::one_bit, 1e-2, 1.0, L, threshold_model::exact);
+            cdouble Z;
+            double sa = 0.0, sb = 0.0;
+            for (int l = 0; l < L; ++l) {
+                a.add(z[l], &terms[size_t(l) * K], status[l], Z, sa);
+                b.add(z[l], &cleared[size_t(l) * K], status[l], Z, sb);
+            }
+            CPPUNIT_ASSERT(sa > 0.0 && sb > 0.0);
+            if (nr <= cross_terms_max_rx)
+                CPPUNIT_ASSERT(std::abs(sa / sb - 1.0) > 1e-3);
+            else
+                CPPUNIT_ASSERT_EQUAL(sb, sa);
         }
     }
 
@@ -557,7 +832,7 @@ public:
                              const cmatf& X,
                              projection_kernel kern)
     {
-        const int n = int(R.cols()), K = s.n_clutter() + 2;
+        const int n = int(R.cols()), K = cpi_terms(s);
         const auto make = [&s, kern]() {
             return rx_filter(
                 s, adc_model::one_bit, 1e-2, 1.0, kern, threshold_model::exact, 16);

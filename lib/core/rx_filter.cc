@@ -7,6 +7,7 @@
 #include <gnuradio/isac/core/cancel.h>
 #include <gnuradio/isac/core/rx_filter.h>
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <limits>
 
@@ -334,6 +335,17 @@ snapshot_status rx_filter::x_terms(const float* x, cdouble* v)
         for (int q = 0; q < Q; ++q)
             t[q + 1] = d_a[q] * sd;
         t[Q1] = d_cpi > 1 ? d_neg_log_pfa * d_cpi * var * s2 * kc : 0.0;
+        // what a CPI's distortion cross terms need (arcsine_cross): the clutter
+        // couplings, u = conj(scale) (g_0 - sum_q y_q g_q) on G, and d
+        if (d_cpi > 1) {
+            cdouble* e = t + Q + 2;
+            for (int q = 0; q < Q; ++q)
+                e[q] = d_cd[q + 1];
+            e[Q] = std::conj(scale);
+            for (int q = 0; q < Q; ++q)
+                e[Q + 1 + q] = -std::conj(scale) * d_y[q];
+            e[2 * Q + 1] = d;
+        }
         if (d_check_cancel && d_cpi > 1 && cancel_requested()) {
             d_cut = true;
             return snapshot_status::non_finite;
@@ -416,7 +428,7 @@ int rx_filter::process(const cfloat* r,
                        cdouble* terms)
 {
     const int Q = d_scene.n_clutter();
-    const int Q1 = Q + 1, nterms = Q + 2;
+    const int Q1 = Q + 1, nterms = n_terms();
     const int nr = d_scene.n_rx(), nt = d_scene.n_tx();
     for (int base = 0; base < n; base += chunk) {
         const int b = std::min(chunk, n - base);
@@ -545,7 +557,126 @@ cpi_integrator::cpi_integrator(const radar_scene& scene,
     check_int_range("cpi_len", cpi_len, 1, 1 << 24);
     d_neg_log_pfa = -std::log(pfa);
     d_a.assign(scene.n_clutter(), cdouble(0.0));
-    d_first.assign(scene.n_clutter() + 2, cdouble(0.0));
+    d_first.assign(cpi_terms(scene), cdouble(0.0));
+    if (d_exact && cpi_len > 1 && scene.n_rx() <= cross_terms_max_rx) {
+        const int E = 2 * scene.n_clutter() + 2;
+        d_cross = std::make_unique<arcsine_cross>(scene);
+        d_s.assign(scene.n_clutter() + 1, cdouble(0.0));
+        d_res.resize(size_t(cross_sample) * E);
+        d_resw.resize(cross_sample);
+        d_slotkey.resize(cross_cache);
+        d_slotx.resize(size_t(cross_cache) * E);
+        d_stamp.assign(cross_cache, 0);
+        d_sgroup.assign(cross_cache, -1);
+        d_pair.assign(size_t(cross_cache) * cross_cache, NAN);
+        reset();
+    }
+}
+
+int cpi_integrator::slot_of(const cdouble* e)
+{
+    const int E = 2 * d_scene.n_clutter() + 2;
+    d_key.assign(reinterpret_cast<const char*>(e), sizeof(cdouble) * E);
+    auto it = d_xid.find(d_key);
+    int slot;
+    if (it != d_xid.end()) {
+        slot = it->second;
+    } else {
+        // a free slot, else the least recently used one: never one of this CPI
+        // (at most 2 cross_sample < cross_cache of them), so only x other CPIs used
+        // lose their pairs, and a CPI's pairs stay cached for the next one
+        if (int(d_xid.size()) < cross_cache) {
+            slot = int(d_xid.size());
+        } else {
+            slot =
+                int(std::min_element(d_stamp.begin(), d_stamp.end()) - d_stamp.begin());
+            d_xid.erase(d_slotkey[slot]);
+            for (int k = 0; k < cross_cache; ++k)
+                d_pair[size_t(slot) * cross_cache + k] =
+                    d_pair[size_t(k) * cross_cache + slot] = NAN;
+        }
+        d_slotkey[slot] = d_key;
+        std::copy(e, e + E, d_slotx.begin() + size_t(slot) * E);
+        d_xid.emplace(d_key, slot);
+    }
+    d_stamp[slot] = d_cpi;
+    return slot;
+}
+
+void cpi_integrator::group(int slot, double w)
+{
+    int& g = d_sgroup[slot];
+    if (g < 0) {
+        g = int(d_gslot.size());
+        d_gslot.push_back(slot);
+        d_gS.push_back(0.0);
+        d_gS2.push_back(0.0);
+    }
+    d_gS[g] += w;
+    d_gS2[g] += w * w;
+}
+
+void cpi_integrator::clear_groups()
+{
+    for (const int slot : d_gslot)
+        d_sgroup[slot] = -1;
+    d_gslot.clear();
+    d_gS.clear();
+    d_gS2.clear();
+}
+
+double cpi_integrator::group_sum()
+{
+    // sum_{l != m} w_l w_m Re u_l^H (Cq_lm - lin_lm) u_m over the grouped snapshots:
+    // same-x pairs (S^2 - S2) and distinct-x pairs (2 S_a S_b; Cq_ml = Cq_lm^H), one
+    // arcsine_cross evaluation per pair of distinct x, cached over CPIs
+    const int Q = d_scene.n_clutter(), E = 2 * Q + 2;
+    double delta = 0.0;
+    for (size_t a = 0; a < d_gslot.size(); ++a) {
+        for (size_t b = a; b < d_gslot.size(); ++b) {
+            const double wab =
+                a == b ? d_gS[a] * d_gS[a] - d_gS2[a] : 2.0 * d_gS[a] * d_gS[b];
+            if (wab == 0.0)
+                continue;
+            const int sa = d_gslot[a], sb = d_gslot[b];
+            double& D = d_pair[size_t(sa) * cross_cache + sb];
+            if (std::isnan(D)) {
+                const cdouble* ea = d_slotx.data() + size_t(sa) * E;
+                const cdouble* eb = d_slotx.data() + size_t(sb) * E;
+                // Re D is symmetric but its rounding is not: one order per pair of x
+                // (whichever slots they hold), so a CPI's value never depends on
+                // what earlier CPIs cached
+                if (std::memcmp(ea, eb, sizeof(cdouble) * E) > 0)
+                    std::swap(ea, eb);
+                for (int q = 0; q < Q; ++q)
+                    d_s[q + 1] = d_scene.cnr()[q] * ea[q] * std::conj(eb[q]);
+                D = d_cross
+                        ->cross(d_s.data(),
+                                ea[E - 1].real(),
+                                eb[E - 1].real(),
+                                ea + Q,
+                                eb + Q)
+                        .real();
+                d_pair[size_t(sb) * cross_cache + sa] = D;
+            }
+            delta += wab * D;
+        }
+    }
+    return delta;
+}
+
+double cpi_integrator::cross_distortion()
+{
+    if (!d_over)
+        return group_sum(); // exact: every snapshot, grouped by x as it arrived
+    // more distinct x than cross_sample: the sample's pairs, each pair of distinct
+    // snapshots in it with probability M(M-1)/(n(n-1))
+    const int Q = d_scene.n_clutter(), E = 2 * Q + 2, M = cross_sample;
+    clear_groups();
+    for (int i = 0; i < M; ++i)
+        group(slot_of(d_res.data() + size_t(i) * E), d_resw[i]);
+    ++d_sampled;
+    return group_sum() * (double(d_nres) * (d_nres - 1)) / (double(M) * (M - 1));
 }
 
 void cpi_integrator::reset()
@@ -557,6 +688,13 @@ void cpi_integrator::reset()
     d_same = true;
     d_ok = d_no_tx = 0;
     std::fill(d_a.begin(), d_a.end(), cdouble(0.0));
+    if (d_cross) {
+        clear_groups();
+        d_over = false;
+        d_nres = 0;
+        d_rng = 0x9e3779b97f4a7c15ull; // the same sample for the same CPI
+        ++d_cpi;
+    }
 }
 
 double cpi_integrator::partial_coherent_variance() const
@@ -565,7 +703,7 @@ double cpi_integrator::partial_coherent_variance() const
     // -ln Pfa E_L (1 + e f_L), f_L = L (L-1) W / E_L: kappa_L^2 / (-ln Pfa) = E_L (1 +
     // e) - e L V. 0 when the terms do not give a positive E_L.
     const double L = d_len, k = d_ok, w = d_wsum / d_ok;
-    const double vd = d_first[0].real(), K = d_first.back().real() / d_neg_log_pfa;
+    const double vd = d_first[0].real(), K = kappa_l2() / d_neg_log_pfa;
     const double e = vd > 0.0 ? d_first[0].imag() / vd : 0.0;
     double lin = 0.0;
     for (size_t q = 0; q < d_a.size(); ++q)
@@ -596,6 +734,30 @@ bool cpi_integrator::add(
         d_norm2 += w * w * terms[0];
         for (size_t q = 0; q < d_a.size(); ++q)
             d_a[q] += w * terms[q + 1];
+        const int Q = int(d_a.size()), E = 2 * Q + 2;
+        // d_l = 0: terms of a cpi_len 1 filter, without the cross terms' inputs
+        if (d_cross && terms[Q + 1 + E].real() > 0.0) {
+            const cdouble* e = terms + Q + 2;
+            int i = d_nres;
+            if (i >= cross_sample) {
+                // splitmix64: a uniform index in [0, d_nres]
+                uint64_t r = (d_rng += 0x9e3779b97f4a7c15ull);
+                r = (r ^ (r >> 30)) * 0xbf58476d1ce4e5b9ull;
+                r = (r ^ (r >> 27)) * 0x94d049bb133111ebull;
+                i = int((r ^ (r >> 31)) % uint64_t(d_nres + 1));
+            }
+            if (i < cross_sample) {
+                std::copy(e, e + E, d_res.begin() + size_t(i) * E);
+                d_resw[i] = w;
+            }
+            ++d_nres;
+            if (!d_over) {
+                const int slot = slot_of(e);
+                d_over = d_sgroup[slot] < 0 && int(d_gslot.size()) == cross_sample;
+                if (!d_over)
+                    group(slot, w);
+            }
+        }
         if (d_exact) {
             // the same x gives the same terms (up to the float rounding of a GEMM)
             // (rx_filter's x-terms cache gives the same x bitwise the same terms)
@@ -627,23 +789,34 @@ bool cpi_integrator::add(
     // Z and the variance carry the weights; Z is rescaled to the equal-weight scale
     // (n_ok / sum w), which the variance follows, so the statistic is unchanged
     const double zs = d_wsum > 0.0 ? d_ok / d_wsum : 1.0;
-    if (d_exact && d_same && d_ok == d_len && d_len > 1 && d_first.back().real() > 0.0) {
+    if (d_exact && d_same && d_ok == d_len && d_len > 1 && kappa_l2() > 0.0) {
         // a coherent CPI (the same x throughout): its own tabulated kappa^2; the
         // weights are then all equal, w = sum w / L
         const double w = d_wsum / d_len;
-        var = w * w * d_first.back().real() / d_neg_log_pfa;
+        var = w * w * kappa_l2() / d_neg_log_pfa;
     } else if (d_exact && d_same && d_ok > 1 && d_ok + d_no_tx == d_len) {
-        // k = d_ok copies of x, the rest not transmitted (file comment)
+        // k = d_ok copies of x, the rest not transmitted (file comment); no pair
+        // terms: W of the L-copy kappa^2 already holds the same-x distortion
         var = partial_coherent_variance();
     }
     if (!(var > 0.0)) {
         double leak = 0.0;
         var = h0_variance(d_norm2.real(), d_a.data(), &leak);
+        if (d_cross && d_nres > 1) {
+            // the common clutter draw's quantisation distortion, correlated across
+            // the snapshots: part of the clutter's share of the CPI variance
+            const double delta = cross_distortion();
+            var += delta;
+            leak += delta;
+        }
         if (d_exact) {
             // the snapshots' tail excess, scaled by the CPI's clutter-leakage share
             // (rx_filter's terms for a CPI; one snapshot's own excess when L = 1)
             const double vsum = d_norm2.real();
-            const double share = d_len > 1 && var > 0.0 ? leak / var : 1.0;
+            // the cross terms may be negative (leak < 0 or > var): a share outside
+            // [0, 1] would give a shape <= 0, a CPI that can never detect
+            const double share =
+                d_len > 1 && var > 0.0 ? std::min(1.0, std::max(0.0, leak / var)) : 1.0;
             const double shape = vsum > 0.0 ? 1.0 + share * d_norm2.imag() / vsum : 1.0;
             var *= shape;
         }

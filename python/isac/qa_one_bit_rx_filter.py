@@ -1021,16 +1021,16 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         # The over-the-air size (4 antennas, CPIs of 16) and 3 antennas: H0 Monte-Carlo
         # of mixed-x CPIs (a table of 16 random 1-bit x) on random asymmetric scenes
         # (no +-theta pair, no patch on the target), Swerling-I clutter from -30 to
-        # +20 dB, through the kernel and cpi_statistics. The model's measured error
-        # over such scenes (docs/one_bit_rx_filter.md, bench/one_bit_pfa_reach.py
-        # --part scenes) is a factor 0.7-2.3 on the Pfa at 0.01, the upper end at CNR
-        # 20 dB; these draws measure 0.71, 0.99, 1.91, 1.00, 2.21. The test allows
-        # 0.5-2 plus 4 binomial sigmas (0.0045: the lower limit, 0.05x in effect,
-        # catches a collapse). The bench's old scenes (radians and linear CNRs given
-        # to radar_scene, which takes degrees and dB) fail it: a measured Pfa of 0.92
-        # and 0.82 (92x and 82x) in the 20 dB cells.
+        # +20 dB, through the kernel and cpi_statistics. With the distortion's cross
+        # terms (core.arcsine_cross) the model's measured error over such scenes
+        # (docs/one_bit_rx_filter.md, bench/one_bit_pfa_reach.py --part cross) is a
+        # factor 0.7-1.4 on the Pfa at 0.01; these draws measure 0.81, 0.99, 1.06, 0.89,
+        # 1.18. The test allows 0.6-1.5 plus 4 binomial sigmas (0.002 at 40000 CPIs).
+        # The model without the cross terms fails it (its 20 dB cells: 1.32 and 1.97,
+        # the latter above 1.5 + 4 sigma); so do the bench's old scenes (radians and
+        # linear CNRs given to radar_scene, which takes degrees and dB: 92x and 82x).
         rng = np.random.default_rng(21)
-        T, pfa = 8000, 0.01
+        T, pfa = 40000, 0.01
         for nr, L, cnr in ((4, 16, -30.0), (4, 16, 10.0), (4, 16, 20.0), (3, 16, 0.0), (3, 16, 20.0)):
             self.assertFalse(C.pfa_reach(C.adc_model.one_bit, nr, L, pfa).coarse)
             tgt = rng.uniform(-60, 60)
@@ -1049,8 +1049,8 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
             _, st = C.cpi_statistics(sc, C.adc_model.one_bit, pfa, 1.0, L, z, terms, status)
             meas = float(np.mean(np.asarray(st) >= 1.0))
             tol = binomial_halfwidth(pfa, T)
-            self.assertGreater(meas, 0.5 * pfa - tol, (nr, L, cnr, meas))
-            self.assertLess(meas, 2.0 * pfa + tol, (nr, L, cnr, meas))
+            self.assertGreater(meas, 0.6 * pfa - tol, (nr, L, cnr, meas))
+            self.assertLess(meas, 1.5 * pfa + tol, (nr, L, cnr, meas))
 
 
     # ---- CPIs without transmission (a precoder's muted sections, TDD guards)

@@ -61,7 +61,7 @@ process(r, x, terms=False) takes r (n x n_rx)
 and x (n x n_tx) complex arrays and returns z = u^H r, |z|/kappa and a status per
 snapshot (0 ok, 1 degenerate c_0 = 0, 2 NaN/Inf input, 3 nothing transmitted: x = 0, statistic
 no_decision = -1); with terms=True also the
-(n x (Q+2)) CPI terms (core/rx_filter.h). cpi_len: the CPI length the terms are for.)doc")
+(n x (3Q+4)) CPI terms (core/rx_filter.h). cpi_len: the CPI length the terms are for.)doc")
         .def(
             py::init([](const radar_scene& s,
                         adc_model adc,
@@ -120,24 +120,28 @@ no_decision = -1); with terms=True also the
            py::array_t<uint8_t, py::array::c_style | py::array::forcecast> status,
            threshold_model thr,
            cpi_weights weights) {
-            const int Q1 = s.n_clutter() + 2;
+            const int Q1 = cpi_terms(s);
             const py::ssize_t n = z.shape(0);
             if (terms.ndim() != 2 || terms.shape(0) != n || terms.shape(1) != Q1 ||
                 status.shape(0) != n)
-                throw_param("terms/status", "shape", "(n, Q+2) and (n,) matching z");
+                throw_param("terms/status", "shape", "(n, 3Q+4) and (n,) matching z");
             cpi_integrator cpi(s, adc, pfa, noise_var, cpi_len, thr, weights);
             std::vector<std::complex<double>> Zs;
             std::vector<double> stats;
-            for (py::ssize_t l = 0; l < n; ++l) {
-                cdouble Z;
-                double st;
-                if (cpi.add(z.at(l),
-                            terms.data(l, 0),
-                            snapshot_status(status.at(l)),
-                            Z,
-                            st)) {
-                    Zs.push_back(Z);
-                    stats.push_back(st);
+            const std::complex<float>* zp = z.data();
+            const std::complex<double>* tp = n > 0 ? terms.data() : nullptr;
+            const uint8_t* sp = status.data();
+            {
+                // the cross terms make long calls (seconds at 8 antennas): other
+                // Python threads run meanwhile (only C++ buffers are touched)
+                py::gil_scoped_release release;
+                for (py::ssize_t l = 0; l < n; ++l) {
+                    cdouble Z;
+                    double st;
+                    if (cpi.add(zp[l], tp + l * Q1, snapshot_status(sp[l]), Z, st)) {
+                        Zs.push_back(Z);
+                        stats.push_back(st);
+                    }
                 }
             }
             return py::make_tuple(py::array(py::cast(Zs)), py::array(py::cast(stats)));

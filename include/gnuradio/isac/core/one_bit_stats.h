@@ -115,6 +115,56 @@ private:
 };
 
 /*!
+ * Cross covariance of the 1-bit outputs of two snapshots of one CPI: the same clutter
+ * draw a, different transmit vectors x_l, x_m (so different couplings c_{q,l}, c_{q,m})
+ * and independent noise. [r_l; r_m] is zero-mean circular Gaussian with
+ *   E r_l r_m^H = C_lm = sum_q s_q g_q g_q^H,  s_q = CNR_q c_{q,l} conj(c_{q,m})
+ * (no noise term: the noise is independent), so by the arcsine law of file comment
+ * point 1 with rho_lm = C_lm / sqrt(d_l d_m)
+ *   E r~_l r~_m^H = Cq_lm = (4/pi) (asin(Re rho_lm) + j asin(Im rho_lm)).
+ * C_lm is Toeplitz for the ULA but not Hermitian (s_q is complex): 2 N_R - 1 lags.
+ * The CPI's H0 variance needs u_l^H Cq_lm u_m for the filters u = G beta; its linear
+ * part (4/pi) u_l^H rho_lm u_m is the clutter leakage the CPI sum already counts, the
+ * rest is the quantisation distortion of the common clutter draw, correlated across
+ * the CPI's snapshots whatever their x (x_l = x_m gives the noise-free term W of
+ * arcsine_stats::variance(with_noise = false)).
+ *
+ * u_l^H T u_m = sum_j T(j) X(j) with X(j) = sum_k conj(u_l[k+j]) u_m[k] =
+ * beta_l^H R(j) beta_m and R_ii'(j) = sum_k conj(g_i[k+j]) g_i'[k]: a (2 N_R - 1)
+ * (Q+1)^2 table, kept when it has at most 2^16 entries (1 MiB; Q <= 4 up to N_R =
+ * 1310; then a pair costs O(N_R (Q+1)^2)); above, u_l and u_m are formed and
+ * cross-correlated directly (O(N_R^2) a pair).
+ */
+class arcsine_cross
+{
+public:
+    explicit arcsine_cross(const radar_scene& scene);
+
+    /*!
+     * u_l^H Cq_lm u_m (distortion_only = false) or u_l^H (Cq_lm - (4/pi) rho_lm) u_m
+     * (true). s: Q+1 cross powers (s[0] the target's, 0 under H0), d_l and d_m the
+     * per-antenna powers of the two snapshots, beta_l and beta_m (Q+1) the filters'
+     * coefficients on G = [g_R(theta_0) .. g_R(theta_Q)]. 0 when d_l d_m is not
+     * positive and finite (terms without the cross terms' inputs).
+     */
+    cdouble cross(const cdouble* s,
+                  double d_l,
+                  double d_m,
+                  const cdouble* beta_l,
+                  const cdouble* beta_m,
+                  bool distortion_only = true) const;
+
+    bool tabulated() const { return !d_R.empty(); }
+
+private:
+    int d_n, d_P;
+    cmat d_g;                 // N x (Q+1)
+    std::vector<cdouble> d_e; // (2N-1) x (Q+1): g_i[j] conj(g_i[0]) (j >= 0) or
+                              // g_i[0] conj(g_i[-j]), lag j at row j + N - 1
+    std::vector<cdouble> d_R; // (2N-1) x (Q+1)^2 lag Grams (empty: not tabulated)
+};
+
+/*!
  * The receive filter of the block (Theorem 1's optimum, 1-bit ISAC paper Sec. IV) as
  * coefficients on the steering vectors: v = M^{-1} g_R0 = G alpha with
  * M = I + sum_q (2/pi) p_q g_q g_q^H (1-bit) or I + sum_q p_q g_q g_q^H (ideal).

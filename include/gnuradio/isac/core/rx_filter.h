@@ -62,10 +62,22 @@
  * With the exact 1-bit threshold the CPI variance splits the same way, with the
  * exact per-snapshot variance and the clutter terms normalised by the per-antenna
  * power d_l (the Bussgang gain of the quantiser is 2/sqrt(pi d_l)):
- *   V = sum_l (V_l - L_l) + (4/pi) sum_q CNR_q |sum_l c_{q,l} u_l^H g_q / sqrt(d_l)|^2,
- *   L_l = (4/pi) sum_q CNR_q |c_{q,l} u_l^H g_q|^2 / d_l,
- * (the linear clutter leakage adds coherently, the quantisation distortion does
- * not), and kappa_CPI^2 = -V ln Pfa S with the tail shape
+ *   V = sum_l (V_l - L_l) + (4/pi) sum_q CNR_q |sum_l c_{q,l} u_l^H g_q / sqrt(d_l)|^2
+ *       + sum_{l != m} Re u_l^H (Cq_lm - (4/pi) rho_lm) u_m,
+ *   L_l = (4/pi) sum_q CNR_q |c_{q,l} u_l^H g_q|^2 / d_l:
+ * the linear clutter leakage adds coherently, and so does the quantisation
+ * distortion of the common clutter draw, whose cross covariance between snapshots of
+ * different x is the arcsine law's nonlinear part (arcsine_cross, one_bit_stats.h;
+ * added for N_R <= cross_terms_max_rx, where it matters, and evaluated once per pair
+ * of distinct x, cached over CPIs for a lookup-table precoder's repeating x). A CPI of
+ * more than cpi_integrator::cross_sample distinct x estimates the pair sum instead from
+ * a uniform sample of cross_sample of its snapshots (a reservoir with a fixed seed per
+ * CPI: reproducible), scaled by n(n-1)/(M(M-1)), the inverse of a pair's inclusion
+ * probability (unbiased), so that a CPI costs at most M(M-1)/2 pair evaluations
+ * whatever its length or its x. Terms written with cpi_len 1 (d_l = 0) carry no
+ * inputs for the cross terms: such snapshots add none. The cross terms count as
+ * clutter leakage in the share f below.
+ * kappa_CPI^2 = -V ln Pfa S with the tail shape
  *   S = 1 + f mean_l (S_l - 1) / f_l   (weights V_l - L_l),
  * f the CPI's coherent-leakage share of V, S_l and f_l the shape and clutter share
  * of a coherent CPI of cpi_len copies of x_l: the common clutter draw shapes a
@@ -99,6 +111,7 @@
 
 #include <gnuradio/isac/core/one_bit_stats.h>
 #include <gnuradio/isac/core/radar_metrics.h>
+#include <unordered_map>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -132,6 +145,9 @@ enum class cpi_weights { equal, inverse_variance };
 cpi_weights parse_cpi_weights(const std::string& name, const std::string& value);
 const char* cpi_weights_name(cpi_weights w);
 
+//! Values per snapshot rx_filter::process hands cpi_integrator::add: 3 Q + 4.
+inline int cpi_terms(const radar_scene& scene) { return 3 * scene.n_clutter() + 4; }
+
 class rx_filter
 {
 public:
@@ -163,20 +179,24 @@ public:
     threshold_model threshold() const { return d_threshold; }
     clutter_model clutter() const { return d_clutter; }
     int cpi_len() const { return d_cpi; }
-    int n_terms() const { return d_scene.n_clutter() + 2; }
+    int n_terms() const { return cpi_terms(d_scene); }
     //! the exact-threshold table (null with theorem1 or the ideal ADC)
     const std::shared_ptr<const threshold_table>& table() const { return d_table; }
 
     /*!
      * Processes n snapshots. r: n_rx x n, x: n_tx x n (column-major, i.e. GNU
      * Radio vector items back to back). Writes z[n], stat[n] = |z|/kappa
-     * (no_decision where nothing was transmitted) and status[n]. When terms is non-null
-     * it also receives, per snapshot, the n_terms() = Q+2 values a coherent CPI sum needs
-     * (zeros when not ok), at t = terms + l*(Q+2). theorem1 (and the ideal ADC): t[0] =
-     * ||u_l||^2, t[q] = c_q u_l^H g_R(theta_q) (q = 1..Q), t[Q+1] = 0. exact: t[0] = (V_l
-     * - L_l) (1 + j e_l), t[q] = c_q u_l^H g_R(theta_q) / sqrt(d_l) and t[Q+1] the
-     * kappa^2 of a coherent CPI of cpi_len copies of x_l; e_l = (S_l - 1) / f_l of that
-     * CPI (file comment), or the snapshot's own shape minus 1 with cpi_len = 1.
+     * (no_decision where nothing was transmitted) and status[n]. When terms is
+     * non-null it also receives, per snapshot, the n_terms() values a coherent CPI
+     * sum needs (zeros when not ok), at t = terms + l*n_terms(). theorem1 (and the
+     * ideal ADC): t[0] = ||u_l||^2, t[q] = c_q u_l^H g_R(theta_q) (q = 1..Q), t[Q+1]
+     * = 0. exact: t[0] = (V_l - L_l) (1 + j e_l), t[q] = c_q u_l^H g_R(theta_q) /
+     * sqrt(d_l) and t[Q+1] the kappa^2 of a coherent CPI of cpi_len copies of x_l;
+     * e_l = (S_l - 1) / f_l of that CPI (file comment), or the snapshot's own shape
+     * minus 1 with cpi_len = 1. exact with cpi_len > 1 also: t[Q+2..2Q+1] =
+     * c_1..c_Q, t[2Q+2..3Q+2] the coefficients beta of u_l on G = [g_R(theta_0)
+     * .. g_R(theta_Q)] and t[3Q+3] = d_l (what the CPI's distortion cross terms
+     * need, arcsine_cross); zeros otherwise. n_terms() = cpi_terms(scene) = 3Q+4.
      *
      * Returns n, or fewer when the calling thread was cancelled
      * (cancel_requested(), cancel.h) in a snapshot whose x-terms are expensive
@@ -214,7 +234,8 @@ private:
     std::vector<cdouble> d_ws, d_cd, d_y, d_gq, d_a;
 
     // x-terms cache (file comment). Per slot: the key (2 N_T floats), its status, and
-    // x_stride() values: conj(y_q) (Q), 1/(c_0 gmg) (1), kappa^2 (real, 1), terms (Q+2).
+    // x_stride() values: conj(y_q) (Q), 1/(c_0 gmg) (1), kappa^2 (real, 1), terms
+    // (n_terms()).
     int d_slots = 0; // power of two; 0: no cache
     std::vector<float> d_keys;
     std::vector<uint8_t> d_used;
@@ -226,12 +247,21 @@ private:
     // x-terms costing about a millisecond or more (Q of tens) check for
     // cancellation between their stages; d_cut: the last x_terms was cut short
     bool d_check_cancel = false, d_cut = false;
-    int x_stride() const { return 2 * n_terms(); }
+    int x_stride() const { return d_scene.n_clutter() + 2 + n_terms(); }
     //! x-terms of one transmit column (2 N_T floats) into v (x_stride() values)
     snapshot_status x_terms(const float* x, cdouble* v);
     //! the x-terms of column x: from the cache, or computed (and cached)
     snapshot_status lookup(const float* x, const cdouble*& v);
 };
+
+/*!
+ * Arrays of at most this many receive antennas add the quantisation distortion's
+ * cross terms to a mixed-x CPI's variance (file comment): there they hold the set Pfa
+ * under strong clutter, where the model without them let through several times the
+ * set Pfa; on larger arrays they barely move it and would cost many times the filter
+ * when x does not repeat (measured: docs/one_bit_rx_filter.md).
+ */
+constexpr int cross_terms_max_rx = 8;
 
 /*!
  * Coherent sum over CPIs of cpi_len snapshots with the calibrated threshold
@@ -248,14 +278,22 @@ public:
                    threshold_model threshold = threshold_model::exact,
                    cpi_weights weights = cpi_weights::equal);
 
+    /*!
+     * A CPI of more than this many distinct x estimates the distortion cross terms
+     * from this many of its snapshots (file comment).
+     */
+    static constexpr int cross_sample = 32;
+
     int cpi_len() const { return d_len; }
+    //! CPIs whose cross terms were estimated from a sample (file comment)
+    uint64_t sampled_cpis() const { return d_sampled; }
     cpi_weights weights() const { return d_weights; }
     int count() const { return d_count; } //!< snapshots in the current CPI
     void reset();
 
     /*!
-     * Adds one snapshot (terms: rx_filter::process's Q+2 values). Returns true when
-     * it completes a CPI; then Z holds the coherent sum and stat = |Z|/kappa_CPI
+     * Adds one snapshot (terms: rx_filter::process's cpi_terms() values). Returns true
+     * when it completes a CPI; then Z holds the coherent sum and stat = |Z|/kappa_CPI
      * (no_decision, Z = 0, when no snapshot of the CPI transmitted; 0 when it had no
      * other usable snapshot) and the integrator restarts. Snapshots that were not
      * ok contribute nothing but still count towards the CPI length.
@@ -286,8 +324,43 @@ private:
     cdouble d_norm2 = 0.0; // theorem1: sum ||u||^2; exact: sum (V - L)(1 + j (S - 1))
     bool d_same = true;    // exact: every snapshot so far had the first one's terms
     int d_ok = 0, d_no_tx = 0;
+    // the coherent-CPI kappa^2 of the first snapshot's terms, t[Q+1] (never the last
+    // term: that is d_l with the cross terms' inputs)
+    double kappa_l2() const { return d_first[d_a.size() + 1].real(); }
     std::vector<cdouble> d_first;
     std::vector<cdouble> d_a;
+    // exact, cpi_len > 1: the distortion cross terms of a mixed-x CPI (file comment)
+    std::unique_ptr<arcsine_cross> d_cross;
+    std::vector<cdouble> d_s; // cross powers of one pair (Q+1)
+    // this CPI's distinct x (cache slots) with their sums of w and w^2: exact while
+    // at most cross_sample of them (d_over: more)
+    std::vector<int> d_gslot;
+    std::vector<double> d_gS, d_gS2;
+    bool d_over = false;
+    // a uniform sample of this CPI's snapshots (Algorithm R): terms[Q+2..3Q+3] and w
+    std::vector<cdouble> d_res;
+    std::vector<double> d_resw;
+    int d_nres = 0;     // snapshots offered to the sample (ok, with cross inputs)
+    uint64_t d_rng = 0; // the sample's generator, reseeded per CPI
+    uint64_t d_sampled = 0;
+    // pair cache over CPIs (a 1-bit DAC repeats its x: 4^N_T values, 256 at the
+    // over-the-air N_T = 4, 16 with a lookup-table precoder): cross_cache slots of x
+    // (keyed by the bytes of their terms[Q+2..3Q+3]), the least recently used one
+    // evicted for a new x, and Re of their pairs' cross terms (NaN: not computed)
+    static constexpr int cross_cache = 256;
+    std::unordered_map<std::string, int> d_xid; // key -> slot
+    std::string d_key;
+    std::vector<std::string> d_slotkey; // per slot: its key
+    std::vector<cdouble> d_slotx;       // per slot: its terms[Q+2..3Q+3]
+    std::vector<uint64_t> d_stamp;      // per slot: the last CPI that used it
+    std::vector<int> d_sgroup;          // per slot: its group in this CPI, or -1
+    std::vector<double> d_pair;         // cross_cache^2, symmetric
+    uint64_t d_cpi = 1;                 // CPIs started (the slots' clock)
+    int slot_of(const cdouble* e);
+    void group(int slot, double w);
+    void clear_groups();
+    double group_sum();
+    double cross_distortion();
 };
 
 } // namespace core
