@@ -199,8 +199,8 @@ def main():
     ap.add_argument("--snr", type=float, default=-5.0, help="target SNR_R in dB (--part cross)")
     ap.add_argument("--table", type=int, default=16,
                     help="x drawn from a table of this many 1-bit x; 0: a fresh one every snapshot "
-                         "(--part cross; more than cpi_integrator.cross_sample distinct x a CPI: "
-                         "the sampled pair sum)")
+                         "(--part cross; more than cpi_integrator.cross_max_x distinct x a CPI: "
+                         "no cross terms)")
     args = ap.parse_args()
     rng = np.random.default_rng(args.seed)
     if "enum" in args.part:

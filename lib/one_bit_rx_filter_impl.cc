@@ -548,13 +548,12 @@ int one_bit_rx_filter_impl::work(int noutput_items,
             if (d_ends[l])
                 stat[l] = float(s);
         }
-        if (!d_sample_logged && d_state->cpi.sampled_cpis() > 0) {
+        if (!d_sample_logged && d_state->cpi.uncrossed_cpis() > 0) {
             d_sample_logged = true;
-            d_logger->info("a CPI had more than {} distinct x: its distortion cross "
-                           "terms are estimated from {} of its snapshots (bounded "
-                           "cost; docs/one_bit_rx_filter.md)",
-                           core::cpi_integrator::cross_sample,
-                           core::cpi_integrator::cross_sample);
+            d_logger->info("a CPI had more than {} distinct x: its threshold leaves the "
+                           "distortion cross terms out (bounded cost; the Pfa model "
+                           "of docs/one_bit_rx_filter.md without them)",
+                           core::cpi_integrator::cross_max_x);
         }
     }
     const float inv_scale = d_state->inv_scale;

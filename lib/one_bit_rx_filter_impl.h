@@ -112,7 +112,7 @@ private:
     std::vector<gr::tag_t> d_tags;
     std::atomic<uint64_t> d_degenerate{ 0 }, d_nan{ 0 }, d_detections{ 0 },
         d_no_decision{ 0 };
-    bool d_sample_logged = false; // a CPI's cross terms were estimated (logged once)
+    bool d_sample_logged = false; // a CPI above the cross terms' distinct-x cap (logged once)
     uint64_t d_items = 0;
     bool d_no_tx_run = false; // the last CPI made no decision (work() only)
     const pmt::pmt_t d_stats_port, d_set_port, d_detect_key, d_cpi_key, d_infeasible_key,

@@ -29,7 +29,7 @@ class qa_rx_filter : public CppUnit::TestFixture
     CPPUNIT_TEST(test_cpi_sum_and_variance);
     CPPUNIT_TEST(test_exact_threshold_wiring);
     CPPUNIT_TEST(test_cpi_cross_terms);
-    CPPUNIT_TEST(test_cross_cache_and_sample);
+    CPPUNIT_TEST(test_cross_cache_and_cap);
     CPPUNIT_TEST(test_cross_terms_boundary);
     CPPUNIT_TEST(test_bad_input);
     CPPUNIT_TEST(test_repeated_x);
@@ -690,11 +690,12 @@ public:
         CPPUNIT_ASSERT(worst > 0.01);
     }
 
-    // The pair cache over CPIs and the sampled pair sum: CPIs drawn from a pool of 300
+    // The pair cache over CPIs and the distinct-x cap: CPIs drawn from a pool of 400
     // x (more than the cache's 256 slots: evictions every CPI) and CPIs of 16 to 100
-    // distinct x (above cross_sample: the sample), each bitwise equal to a fresh
-    // integrator's statistic of the same CPI (nothing carried over but cached values)
-    void test_cross_cache_and_sample()
+    // distinct x, each bitwise equal to a fresh integrator's statistic of the same CPI
+    // (nothing carried over but cached values); a CPI above cross_max_x distinct x
+    // equals the statistic without cross terms (its terms' d_l cleared)
+    void test_cross_cache_and_cap()
     {
         const int nt = 6, nr = 4, pool = 400;
         const radar_scene s(nt,
@@ -766,11 +767,26 @@ public:
             }
             CPPUNIT_ASSERT(s1 > 0.0);
             CPPUNIT_ASSERT_EQUAL(s2, s1);
-            const bool sampled = distinct(l0, l0 + L) > cpi_integrator::cross_sample;
-            CPPUNIT_ASSERT_EQUAL(uint64_t(sampled), fresh.sampled_cpis());
+            const bool over = distinct(l0, l0 + L) > cpi_integrator::cross_max_x;
+            CPPUNIT_ASSERT_EQUAL(uint64_t(over), fresh.uncrossed_cpis());
+            // the same CPI without the cross terms' inputs: equal where capped,
+            // different where the cross terms count
+            cpi_integrator plain(
+                s, adc_model::one_bit, 1e-2, 1.0, L, threshold_model::exact);
+            double s3 = -3.0;
+            for (int l = l0; l < l0 + L; ++l) {
+                std::vector<cdouble> t(terms.begin() + size_t(l) * K,
+                                       terms.begin() + size_t(l + 1) * K);
+                t[K - 1] = 0.0; // d_l: the last term (cpi_terms' layout)
+                plain.add(z[l], t.data(), status[l], Z2, s3);
+            }
+            if (over)
+                CPPUNIT_ASSERT_EQUAL(s3, s1);
+            else if (distinct(l0, l0 + L) > 1)
+                CPPUNIT_ASSERT(s3 != s1);
             l0 += L;
         }
-        CPPUNIT_ASSERT_EQUAL(uint64_t(1), by_len[1]->sampled_cpis()); // L = 100
+        CPPUNIT_ASSERT_EQUAL(uint64_t(1), by_len[1]->uncrossed_cpis()); // L = 100
     }
 
     // cross_terms_max_rx: at 8 receive antennas a mixed-x CPI adds the cross terms (its

@@ -562,8 +562,6 @@ cpi_integrator::cpi_integrator(const radar_scene& scene,
         const int E = 2 * scene.n_clutter() + 2;
         d_cross = std::make_unique<arcsine_cross>(scene);
         d_s.assign(scene.n_clutter() + 1, cdouble(0.0));
-        d_res.resize(size_t(cross_sample) * E);
-        d_resw.resize(cross_sample);
         d_slotkey.resize(cross_cache);
         d_slotx.resize(size_t(cross_cache) * E);
         d_stamp.assign(cross_cache, 0);
@@ -583,7 +581,7 @@ int cpi_integrator::slot_of(const cdouble* e)
         slot = it->second;
     } else {
         // a free slot, else the least recently used one: never one of this CPI
-        // (at most 2 cross_sample < cross_cache of them), so only x other CPIs used
+        // (at most cross_max_x + 1 < cross_cache of them), so only x other CPIs used
         // lose their pairs, and a CPI's pairs stay cached for the next one
         if (int(d_xid.size()) < cross_cache) {
             slot = int(d_xid.size());
@@ -669,14 +667,8 @@ double cpi_integrator::cross_distortion()
 {
     if (!d_over)
         return group_sum(); // exact: every snapshot, grouped by x as it arrived
-    // more distinct x than cross_sample: the sample's pairs, each pair of distinct
-    // snapshots in it with probability M(M-1)/(n(n-1))
-    const int Q = d_scene.n_clutter(), E = 2 * Q + 2, M = cross_sample;
-    clear_groups();
-    for (int i = 0; i < M; ++i)
-        group(slot_of(d_res.data() + size_t(i) * E), d_resw[i]);
-    ++d_sampled;
-    return group_sum() * (double(d_nres) * (d_nres - 1)) / (double(M) * (M - 1));
+    ++d_uncrossed;
+    return 0.0;
 }
 
 void cpi_integrator::reset()
@@ -692,7 +684,6 @@ void cpi_integrator::reset()
         clear_groups();
         d_over = false;
         d_nres = 0;
-        d_rng = 0x9e3779b97f4a7c15ull; // the same sample for the same CPI
         ++d_cpi;
     }
 }
@@ -738,22 +729,10 @@ bool cpi_integrator::add(
         // d_l = 0: terms of a cpi_len 1 filter, without the cross terms' inputs
         if (d_cross && terms[Q + 1 + E].real() > 0.0) {
             const cdouble* e = terms + Q + 2;
-            int i = d_nres;
-            if (i >= cross_sample) {
-                // splitmix64: a uniform index in [0, d_nres]
-                uint64_t r = (d_rng += 0x9e3779b97f4a7c15ull);
-                r = (r ^ (r >> 30)) * 0xbf58476d1ce4e5b9ull;
-                r = (r ^ (r >> 27)) * 0x94d049bb133111ebull;
-                i = int((r ^ (r >> 31)) % uint64_t(d_nres + 1));
-            }
-            if (i < cross_sample) {
-                std::copy(e, e + E, d_res.begin() + size_t(i) * E);
-                d_resw[i] = w;
-            }
             ++d_nres;
             if (!d_over) {
                 const int slot = slot_of(e);
-                d_over = d_sgroup[slot] < 0 && int(d_gslot.size()) == cross_sample;
+                d_over = d_sgroup[slot] < 0 && int(d_gslot.size()) == cross_max_x;
                 if (!d_over)
                     group(slot, w);
             }

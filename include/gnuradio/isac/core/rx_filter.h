@@ -70,11 +70,12 @@
  * different x is the arcsine law's nonlinear part (arcsine_cross, one_bit_stats.h;
  * added for N_R <= cross_terms_max_rx, where it matters, and evaluated once per pair
  * of distinct x, cached over CPIs for a lookup-table precoder's repeating x). A CPI of
- * more than cpi_integrator::cross_sample distinct x estimates the pair sum instead from
- * a uniform sample of cross_sample of its snapshots (a reservoir with a fixed seed per
- * CPI: reproducible), scaled by n(n-1)/(M(M-1)), the inverse of a pair's inclusion
- * probability (unbiased), so that a CPI costs at most M(M-1)/2 pair evaluations
- * whatever its length or its x. Terms written with cpi_len 1 (d_l = 0) carry no
+ * more than cpi_integrator::cross_max_x distinct x adds no cross terms (the variance
+ * without them, as for N_R above cross_terms_max_rx), so that a CPI costs at most
+ * cross_max_x (cross_max_x - 1)/2 pair evaluations whatever its length or its x: a
+ * pair sum estimated from a sample of the snapshots was tried and dropped, its noise
+ * per CPI raised the Pfa of long non-repeating CPIs (docs/one_bit_rx_filter.md).
+ * Terms written with cpi_len 1 (d_l = 0) carry no
  * inputs for the cross terms: such snapshots add none. The cross terms count as
  * clutter leakage in the share f below.
  * kappa_CPI^2 = -V ln Pfa S with the tail shape
@@ -279,14 +280,14 @@ public:
                    cpi_weights weights = cpi_weights::equal);
 
     /*!
-     * A CPI of more than this many distinct x estimates the distortion cross terms
-     * from this many of its snapshots (file comment).
+     * A CPI of more than this many distinct x adds no distortion cross terms (file
+     * comment).
      */
-    static constexpr int cross_sample = 32;
+    static constexpr int cross_max_x = 32;
 
     int cpi_len() const { return d_len; }
-    //! CPIs whose cross terms were estimated from a sample (file comment)
-    uint64_t sampled_cpis() const { return d_sampled; }
+    //! CPIs left without cross terms: more than cross_max_x distinct x (file comment)
+    uint64_t uncrossed_cpis() const { return d_uncrossed; }
     cpi_weights weights() const { return d_weights; }
     int count() const { return d_count; } //!< snapshots in the current CPI
     void reset();
@@ -333,16 +334,12 @@ private:
     std::unique_ptr<arcsine_cross> d_cross;
     std::vector<cdouble> d_s; // cross powers of one pair (Q+1)
     // this CPI's distinct x (cache slots) with their sums of w and w^2: exact while
-    // at most cross_sample of them (d_over: more)
+    // at most cross_max_x of them (d_over: more, and no cross terms)
     std::vector<int> d_gslot;
     std::vector<double> d_gS, d_gS2;
     bool d_over = false;
-    // a uniform sample of this CPI's snapshots (Algorithm R): terms[Q+2..3Q+3] and w
-    std::vector<cdouble> d_res;
-    std::vector<double> d_resw;
-    int d_nres = 0;     // snapshots offered to the sample (ok, with cross inputs)
-    uint64_t d_rng = 0; // the sample's generator, reseeded per CPI
-    uint64_t d_sampled = 0;
+    int d_nres = 0; // this CPI's snapshots with cross inputs (ok, d_l > 0)
+    uint64_t d_uncrossed = 0;
     // pair cache over CPIs (a 1-bit DAC repeats its x: 4^N_T values, 256 at the
     // over-the-air N_T = 4, 16 with a lookup-table precoder): cross_cache slots of x
     // (keyed by the bytes of their terms[Q+2..3Q+3]), the least recently used one
