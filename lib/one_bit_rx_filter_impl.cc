@@ -548,8 +548,8 @@ int one_bit_rx_filter_impl::work(int noutput_items,
             if (d_ends[l])
                 stat[l] = float(s);
         }
-        if (!d_sample_logged && d_state->cpi.uncrossed_cpis() > 0) {
-            d_sample_logged = true;
+        if (!d_cap_logged && d_state->cpi.uncrossed_cpis() > 0) {
+            d_cap_logged = true;
             d_logger->info("a CPI had more than {} distinct x: its threshold leaves the "
                            "distortion cross terms out (bounded cost; the Pfa model "
                            "of docs/one_bit_rx_filter.md without them)",

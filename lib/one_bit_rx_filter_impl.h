@@ -112,7 +112,8 @@ private:
     std::vector<gr::tag_t> d_tags;
     std::atomic<uint64_t> d_degenerate{ 0 }, d_nan{ 0 }, d_detections{ 0 },
         d_no_decision{ 0 };
-    bool d_sample_logged = false; // a CPI above the cross terms' distinct-x cap (logged once)
+    // a CPI above the cross terms' distinct-x cap (logged once)
+    bool d_cap_logged = false;
     uint64_t d_items = 0;
     bool d_no_tx_run = false; // the last CPI made no decision (work() only)
     const pmt::pmt_t d_stats_port, d_set_port, d_detect_key, d_cpi_key, d_infeasible_key,
