@@ -373,7 +373,9 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         self.assertTrue(flipping.wait(60))
         first = blk.nitems_written(1)
         deadline = time.monotonic() + 120
-        while blk.nitems_written(1) < first + n and time.monotonic() < deadline:
+        # the sink's count, not the block's: stop() can end the sink's thread before
+        # it reads what the block last wrote
+        while k1.nitems_read(0) < first + n and time.monotonic() < deadline:
             time.sleep(0.01)
         stop.set()
         t.join()
