@@ -1168,5 +1168,96 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         self.assertGreater(pp, 0.5 * pw - binomial_halfwidth(0.5 * pw, T))
         self.assertLess(pp, 2.0 * pw + binomial_halfwidth(2.0 * pw, T))
 
+    def test_024_muted_stretches_across_calls_and_restarts(self):
+        # Muted stretches (x = 0) that span work() calls, CPIs whose muted part
+        # straddles a call boundary, a run that starts and one that ends inside a
+        # stretch. The statistics, tags and counts do not depend on the call sizes
+        # (the filter's calls cut to 1, 3 and 5 items: every CPI of 4 straddles
+        # one); -1 and one isac_no_tx tag per stretch sit where the mute pattern puts
+        # them (numpy); every decided CPI equals a fresh block fed that CPI alone
+        # (the muted CPIs before it carry nothing over), with cpi_len = 1 a fresh
+        # block fed the transmitted snapshots alone. A second start() of the same top
+        # block (the first run ended inside a stretch) repeats the first run, tags
+        # included, and the counts double. (main: the second run lost its first
+        # isac_no_tx tag, the stretch flag surviving the restart.)
+        nt, nr, n = 8, 4, 64
+        target, clutter, cnr_db = 14.0, [-33.0, 48.0], [20.0, 12.0]
+        muted = np.zeros(n, bool)
+        for a, b in ((0, 10), (18, 33), (45, 52), (58, 64)):
+            muted[a:b] = True
+        for adc, L, xs in itertools.product(("1bit", "inf"), (4, 1), ("mixed", "repeated")):
+            with self.subTest(adc=adc, L=L, x=xs):
+                x = (self.cn(n, nt) / 4).astype(np.complex64)
+                if xs == "repeated":
+                    x[:] = x[0]
+                x[muted] = 0
+                r = self.cn(n, nr)
+                if adc == "1bit":
+                    r = rc.one_bit_adc(r)
+                mk = lambda: isac.one_bit_rx_filter(nt, nr, target, clutter, 10.0, cnr_db, 1.0, 0.05, adc, L)
+                # numpy: a CPI none of whose snapshots transmitted makes no decision,
+                # the first of each stretch of them is tagged
+                cpi_muted = muted.reshape(-1, L).all(1)
+                nodec = np.flatnonzero(cpi_muted) * L + L - 1
+                first = [int(e) for i, e in zip(np.flatnonzero(cpi_muted), nodec) if i == 0 or not cpi_muted[i - 1]]
+                runs = []
+                for limit in (None, 1, 3, 5):
+                    blk = mk()
+                    if limit:
+                        blk.set_max_noutput_items(limit)
+                    self.tb = gr.top_block()
+                    z, s, tz, ts = self.run_block_keep(blk, r, x)
+                    tags = [[(t.offset, pmt.symbol_to_string(t.key), pmt.to_python(t.value)) for t in tg]
+                            for tg in (tz, ts)]
+                    runs.append((z, s, tags, blk.no_decision_count(), blk.degenerate_count()))
+                z, s, tags, nd, dg = runs[0]
+                for zc, sc, tc, ndc, dgc in runs[1:]:
+                    np.testing.assert_array_equal(zc, z)
+                    np.testing.assert_array_equal(sc, s)
+                    self.assertEqual(tc, tags)
+                    self.assertEqual((ndc, dgc), (nd, dg))
+                np.testing.assert_array_equal(np.flatnonzero(s == -1), nodec)
+                self.assertEqual(nd, len(nodec))
+                self.assertEqual(dg, int(muted.sum()))
+                for tg in tags:
+                    self.assertEqual([o for o, k, _ in tg if k == "isac_no_tx"], first)
+                    self.assertTrue(all(v == L for _, k, v in tg if k == "isac_no_tx"))
+                if L > 1:
+                    for c in np.flatnonzero(~cpi_muted):
+                        self.tb = gr.top_block()
+                        _, s1, _, _ = self.run_block_keep(mk(), r[c * L:(c + 1) * L], x[c * L:(c + 1) * L])
+                        self.assertEqual(s1[-1], s[c * L + L - 1], c)
+                        self.assertGreaterEqual(s1[-1], 0.0)
+                else:
+                    self.tb = gr.top_block()
+                    z1, s1, _, _ = self.run_block_keep(mk(), r[~muted], x[~muted])
+                    np.testing.assert_array_equal(z1, z[~muted])
+                    np.testing.assert_array_equal(s1, s[~muted])
+                # the same top block started again: the first run ended in a stretch
+                self.tb = gr.top_block()
+                blk = mk()
+                s0 = blocks.vector_source_c(r.astype(np.complex64).ravel(), False, nr)
+                s1_ = blocks.vector_source_c(x.ravel(), False, nt)
+                k0, k1 = blocks.vector_sink_c(), blocks.vector_sink_f()
+                self.tb.connect(s0, (blk, 0))
+                self.tb.connect(s1_, (blk, 1))
+                self.tb.connect((blk, 0), k0)
+                self.tb.connect((blk, 1), k1)
+                for rep in (1, 2):
+                    if rep == 2:
+                        s0.rewind()
+                        s1_.rewind()
+                        k0.reset()
+                        k1.reset()
+                    self.tb.start()
+                    self.tb.wait()
+                    np.testing.assert_array_equal(np.array(k1.data()), s, rep)
+                    np.testing.assert_array_equal(np.array(k0.data()), z, rep)
+                    for k, tg in zip((k0, k1), tags):
+                        self.assertEqual([(t.offset, pmt.symbol_to_string(t.key), pmt.to_python(t.value))
+                                          for t in k.tags()], tg, rep)
+                    self.assertEqual((blk.no_decision_count(), blk.degenerate_count()), (rep * nd, rep * dg))
+
+
 if __name__ == '__main__':
     gr_unittest.run(qa_one_bit_rx_filter)
