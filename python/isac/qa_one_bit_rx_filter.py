@@ -1266,7 +1266,7 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         # antennas the cross terms' same-x pairs bring the two close. H0 Monte-Carlo,
         # 12 of 16 snapshots transmitted, one 1-bit x, set Pfa 0.01. Over four x draws
         # at 20 000 CPIs the rule measured 0.0094-0.0115 and the mixed-x variance (the
-        # rule bypassed) 0.0121-0.0271; this draw: 0.0110 and 0.0270 at the test's
+        # rule bypassed) 0.0122-0.0263; this draw: 0.0110 and 0.0272 at the test's
         # 8000 CPIs. Band 0.5-1.5x plus 4 binomial sigmas: the bypass fails it.
         pfa, L, k, T = 0.01, 16, 12, 8000
         nt, nr, tgt, clut, cnr = 8, 12, 12.0, [-37.0, 51.0], [20.0, 15.0]
@@ -1282,6 +1282,57 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         print(f"\n{nt}x{nr}, {k} of {L} transmitted, one x: Pfa {meas:.4f} (set {pfa})")
         self.assertGreater(meas, 0.5 * pfa - binomial_halfwidth(0.5 * pfa, T))
         self.assertLess(meas, 1.5 * pfa + binomial_halfwidth(1.5 * pfa, T))
+
+
+    def test_026_meter_between_cpi_ends(self):
+        # The statistic is 0 between CPI ends (cpi_len > 1). A detection_meter fed
+        # every snapshot counts those zeros as items, as docs/blocks.md says (count()
+        # and rate() per snapshot: a rate Pd / cpi_len); fed the CPI ends
+        # (keep_one_in_n, the over-the-air GUI's chain) it counts the decisions alone,
+        # -1 apart. summary.cpi_detection_counts (the headless over-the-air summary,
+        # whose "rate" was Pd / cpi_len) recovers the CPI decisions from a meter fed
+        # every snapshot, with and without a skip. Reference: numpy on the statistic.
+        from gnuradio.isac import summary
+        nt, nr, L, n = 8, 4, 4, 203  # the last CPI incomplete
+        x = (self.cn(n, nt) / 4).astype(np.complex64)
+        x[21:34] = 0    # CPIs 6-7 muted, 5 and 8 in part
+        x[100:108] = 0  # CPIs 25-26 muted
+        r = rc.one_bit_adc(self.cn(n, nr))
+        for skip in (0, 7, 12):
+            with self.subTest(skip=skip):
+                blk = isac.one_bit_rx_filter(nt, nr, 14.0, [-33.0, 48.0], 10.0, [20.0, 12.0], 1.0, 0.05, "1bit", L)
+                every, ends = isac.detection_meter(0.6, skip), isac.detection_meter(0.6, 0)
+                keep = blocks.keep_one_in_n(gr.sizeof_float, L)
+                k1 = blocks.vector_sink_f()
+                self.tb = gr.top_block()
+                self.tb.connect(blocks.vector_source_c(r.astype(np.complex64).ravel(), False, nr), (blk, 0))
+                self.tb.connect(blocks.vector_source_c(x.ravel(), False, nt), (blk, 1))
+                self.tb.connect((blk, 0), blocks.null_sink(gr.sizeof_gr_complex))
+                self.tb.connect((blk, 1), k1)
+                self.tb.connect((blk, 1), every)
+                self.tb.connect((blk, 1), keep, ends)
+                self.tb.run()
+                s = np.array(k1.data())
+                self.assertEqual(len(s), n)
+                cpi = s[L - 1::L]
+                dec = cpi[cpi != -1]
+                self.assertEqual(int(np.sum(cpi == -1)), 4)
+                self.assertTrue(np.all(s[np.arange(n) % L != L - 1] == 0))
+                hits = int(np.sum(dec >= 0.6))
+                self.assertGreater(hits, 0)
+                # every snapshot: the zeros are items
+                tail = s[skip:]
+                self.assertEqual(every.count(), int(np.sum(tail >= 0)))
+                self.assertEqual(every.no_decision_count(), int(np.sum(tail == -1)))
+                self.assertAlmostEqual(every.rate(), np.sum(tail >= 0.6) / np.sum(tail >= 0), places=12)
+                # the CPI ends: the decisions alone
+                self.assertEqual((ends.count(), ends.detections(), ends.no_decision_count()), (len(dec), hits, 4))
+                self.assertAlmostEqual(ends.rate(), hits / len(dec), places=12)
+                self.assertAlmostEqual(ends.mean_statistic(), float(np.mean(dec.astype(np.float64))), places=5)
+                # the CPIs from the every-snapshot meter
+                c = s[L - 1::L][(np.arange(n // L) * L + L - 1) >= skip]
+                self.assertEqual(summary.cpi_detection_counts(every, L),
+                                 (int(np.sum(c >= 0.6)), int(np.sum(c != -1))))
 
 
 if __name__ == '__main__':
