@@ -1180,10 +1180,10 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         # block (the first run ended inside a stretch) repeats the first run, tags
         # included, and the counts double. (main: the second run lost its first
         # isac_no_tx tag, the stretch flag surviving the restart.)
-        nt, nr, n = 8, 4, 64
+        nt, nr, n = 8, 4, 66  # the runs end inside a muted stretch, mid-CPI for CPIs of 4
         target, clutter, cnr_db = 14.0, [-33.0, 48.0], [20.0, 12.0]
         muted = np.zeros(n, bool)
-        for a, b in ((0, 10), (18, 33), (45, 52), (58, 64)):
+        for a, b in ((0, 10), (18, 33), (45, 52), (58, 66)):
             muted[a:b] = True
         for adc, L, xs in itertools.product(("1bit", "inf"), (4, 1), ("mixed", "repeated")):
             with self.subTest(adc=adc, L=L, x=xs):
@@ -1197,7 +1197,7 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
                 mk = lambda: isac.one_bit_rx_filter(nt, nr, target, clutter, 10.0, cnr_db, 1.0, 0.05, adc, L)
                 # numpy: a CPI none of whose snapshots transmitted makes no decision,
                 # the first of each stretch of them is tagged
-                cpi_muted = muted.reshape(-1, L).all(1)
+                cpi_muted = muted[:n // L * L].reshape(-1, L).all(1)
                 nodec = np.flatnonzero(cpi_muted) * L + L - 1
                 first = [int(e) for i, e in zip(np.flatnonzero(cpi_muted), nodec) if i == 0 or not cpi_muted[i - 1]]
                 runs = []
