@@ -193,6 +193,8 @@ bool one_bit_rx_filter_impl::start()
             d_state = std::move(d_pending);
     }
     d_state->cpi.reset();
+    // a run that starts in a muted stretch tags it: the last run's stretch ended with it
+    d_no_tx_run = false;
     d_srcid = alias_pmt();
     return sync_block::start();
 }

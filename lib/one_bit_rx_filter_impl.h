@@ -115,7 +115,7 @@ private:
     // a CPI above the cross terms' distinct-x cap (logged once)
     bool d_cap_logged = false;
     uint64_t d_items = 0;
-    bool d_no_tx_run = false; // the last CPI made no decision (work() only)
+    bool d_no_tx_run = false; // the last CPI made no decision (work(), start())
     const pmt::pmt_t d_stats_port, d_set_port, d_detect_key, d_cpi_key, d_infeasible_key,
         d_no_tx_key;
     std::string d_warned_coarse; // the last coarse-Pfa warning logged

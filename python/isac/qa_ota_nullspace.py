@@ -263,7 +263,12 @@ class qa_ota_nullspace(gr_unittest.TestCase):
             user = getattr(tb, "user%d" % u)
             self.assertIn("user %d SER" % u, out)
             self.assertIn("%.4f (%d symbols)" % (user.ser()[0], user.count()), out)
-        self.assertIn("%d of %d statistics" % (tb.det.detections(), tb.det.count()), out)
+        from gnuradio.isac import summary
+        hits, cpis = summary.cpi_detection_counts(tb.det, tb.radar_cpi)
+        self.assertIn("%d of %d CPIs" % (hits, cpis), out)
+        self.assertEqual(hits, tb.det.detections())
+        # every CPI the meter saw ended in a decision or in -1 (nothing transmitted)
+        self.assertEqual(cpis + tb.det.no_decision_count(), tb.det.nitems_read(0) // tb.radar_cpi)
         for title in ("loop delay estimates", "receive calibrations", "transmit calibrations",
                       "CSI feedback messages"):
             self.assertIn(title, out)

@@ -111,6 +111,19 @@ def report(rows, title=None, file=None):
     return not bad
 
 
+def cpi_detection_counts(det, cpi_len):
+    """(detections, decided CPIs) of a detection_meter fed every snapshot of a
+    one_bit_rx_filter statistic whose CPIs of cpi_len run from item 0 (no isac_cpi
+    tags). The statistic is 0 between CPI ends, items the meter counts
+    (docs/blocks.md): its count() and rate() are per snapshot, Pd / cpi_len. The
+    meter counted its last count() + no_decision_count() items (after its skip);
+    each CPI end among them decided unless it read -1 (nothing transmitted)."""
+    seen = det.nitems_read(0)
+    counted = det.count() + det.no_decision_count()
+    ends = seen // cpi_len - (seen - counted) // cpi_len
+    return det.detections(), ends - det.no_decision_count()
+
+
 def print_ota_headless(tb, file=None):
     """What a headless over-the-air flowgraph (examples/isac_usrp_*ota_headless)
     did, for a run started by hand: the users' SER and lock, the detector's
@@ -131,9 +144,11 @@ def print_ota_headless(tb, file=None):
         rows.append(row("user %d SER" % u, "%.4f (%d symbols)" % (user.ser()[0], user.count()) if user.count()
                         else "none decided", "%d frames, %s" % (user.frames(), "locked from frame %d" % lock
                                                                  if lock >= 0 else "never locked"), ""))
-    det = tb.det
-    rows.append(row("radar detections", "%d of %d statistics" % (det.detections(), det.count()),
-                    "threshold 1 (Pfa %g)" % tb.pfa, "rate %.3f" % det.rate() if det.count() else ""))
+    hits, cpis = cpi_detection_counts(tb.det, tb.radar_cpi)
+    rows.append(row("radar detections", "%d of %d CPIs" % (hits, cpis),
+                    "threshold 1 (Pfa %g), CPIs of %d snapshots, %d not transmitted"
+                    % (tb.pfa, tb.radar_cpi, tb.det.no_decision_count()),
+                    "rate %.3f" % (hits / cpis) if cpis else ""))
     delays = [m for m in msgs("delay_msgs") if isinstance(m, dict) and m.get("valid")]
     rows.append(row("loop delay estimates", "%d valid" % len(delays),
                     "last %.2f snapshots" % delays[-1]["delay"] if delays and "delay" in delays[-1] else "", ""))
