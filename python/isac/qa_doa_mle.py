@@ -517,6 +517,34 @@ class qa_doa_mle(gr_unittest.TestCase):
         self.assertAlmostEqual(r["theta_deg"], th0, delta=0.01)
         self.assertAlmostEqual(r["phi_deg"], ph0, delta=0.01)
 
+    def test_041_upa_full_view_search(self):
+        # apps/isac_doa_figures searches the massive-MIMO ISAC paper's UPA MLE over the whole
+        # field of view (coarse pass + the paper's pi/256 grid + Newton): it must find targets
+        # anywhere, not only near a known angle, and pick the same peak as the brute-force
+        # pi/256 grid over the whole view
+        import importlib.machinery
+        import importlib.util
+        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "apps", "isac_doa_figures")
+        if not os.path.exists(path):
+            self.skipTest("apps/ not next to the source tree")
+        loader = importlib.machinery.SourceFileLoader("isac_doa_figures", path)
+        app = importlib.util.module_from_spec(importlib.util.spec_from_loader("isac_doa_figures", loader))
+        loader.exec_module(app)
+        kw = dict(sign=1, ref="center")
+        tg, pg = np.linspace(-90, 90, 257), np.linspace(0, 180, 257)
+        for th0, ph0, noise in ((-37.31, 121.73, 0.01), (61.17, 23.41, 0.01), (8.62, 77.19, 0.3),
+                                (-71.4, 58.9, 0.3)):
+            a = core.upa_steering(5, 5, th0, ph0, **kw)
+            X = cn(self.rng, 25, 30)
+            Y = (0.4 - 0.7j) * np.outer(a, a.conj() @ X) + noise * cn(self.rng, 25, 30)
+            r = app.upa_mle_full_view(Y, X, 5, 5)
+            ref = core.doa_mle_upa_known(Y, X, 5, 5, 5, 5, tg, pg)
+            self.assertAlmostEqual(r["theta_deg"], ref["theta_deg"], delta=1e-5, msg=(th0, ph0))
+            self.assertAlmostEqual(r["phi_deg"], ref["phi_deg"], delta=1e-5, msg=(th0, ph0))
+            if noise < 0.1:
+                self.assertAlmostEqual(r["theta_deg"], th0, delta=0.01)
+                self.assertAlmostEqual(r["phi_deg"], ph0, delta=0.01)
+
     def test_050_figures_app_quick(self):
         # the figures app runs end to end and its numbers show the bistatic CRB paper trends
         import json

@@ -256,10 +256,23 @@ class qa_e2e_apps(gr_unittest.TestCase):
             self.assertTrue(os.path.getsize(os.path.join(out, stem + ".csv")) > 0, stem)
         hdr, rows = read_csv(os.path.join(out, "fig000_9_ser_vs_nt.csv"))
         self.assertEqual(hdr[:4], ["n_tx", "ser", "bound_lo", "bound_hi"])
+        col = hdr.index("infeasible")
         for r in rows:
             ser, lo, hi, n = float(r[1]), float(r[2]), float(r[3]), int(r[4])
             tol = 4 * (max(hi, 1.0 / n) / n) ** 0.5
             self.assertTrue(lo - tol <= ser <= hi + tol, r)
+            self.assertEqual(int(r[col]), 0, r)  # every snapshot a QoD design that meets chi
+        # the paper's Fig. 9 trend: the QoD margins grow with N_T, so the SER falls by far more
+        # than the binomial spread of the n * 4 symbols behind each point (4 sd of each)
+        (n0, s0, m0), (n1, s1, m1) = [(int(r[0]), float(r[1]), 4 * int(r[4])) for r in (rows[0], rows[-1])]
+        self.assertLess(n0, n1)
+        self.assertLess(s1 + 4 * (s1 * (1 - s1) / m1) ** 0.5, s0 - 4 * (s0 * (1 - s0) / m0) ** 0.5, rows)
+        # Figs. 3, 4a and 6 run settings where every QoS design meets Gamma, and say so per point
+        for stem, cols in (("fig000_3_qscnr_vs_gamma", ("infeasible_dac1", "infeasible_dacinf")),
+                           ("fig000_4a_qscnr_vs_nr", ("infeasible",))):
+            hdr, rows = read_csv(os.path.join(out, stem + ".csv"))
+            for c in cols:
+                self.assertEqual([int(r[hdr.index(c)]) for r in rows], [0] * len(rows), (stem, c))
         hdr, rows = read_csv(os.path.join(out, "fig000_6_roc.csv"))
         pd = [float(r[2]) for r in rows]
         self.assertEqual(pd, sorted(pd))  # the theoretical ROC is monotone in Pfa
