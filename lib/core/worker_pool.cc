@@ -80,10 +80,13 @@ bool spin_until(F done, const std::atomic<int>* other_cpu = nullptr)
             _mm_pause();
 #endif
         }
-        if (std::chrono::steady_clock::now() >= end ||
-            (other_cpu && current_cpu() == other_cpu->load(std::memory_order_relaxed) &&
-             current_cpu() >= 0))
+        if (std::chrono::steady_clock::now() >= end)
             return done();
+        if (other_cpu) {
+            const int cpu = current_cpu();
+            if (cpu >= 0 && cpu == other_cpu->load(std::memory_order_relaxed))
+                return done();
+        }
     }
 }
 
