@@ -15,6 +15,12 @@ per-core rate), the infeasible share, the share of repeated symbol vectors the
 block's design cache copied (a channel serves M^U distinct vectors; the draws' M^U
 range from 16 to 16.7 million), and the wall-clock ratio to one thread.
 
+"design us" is the mean time of one design (the block's solve_time_mean_us: wall
+time around the solver call, so it includes preemption on a busy machine) and "busy"
+the share of the threads' wall time spent in designs (summed design time over
+threads x wall): the rest is the block's serial part, GNU Radio's gap between calls,
+the pool's waits and the flowgraph's start and stop.
+
 --distinct draws the symbol vectors without repetition (a draw with M^U < --vectors
 gets each of its M^U vectors once, in random order). The block designs a rotation
 class (the 4 vectors that differ by a common quarter turn of every symbol, M % 4 == 0)
@@ -93,7 +99,10 @@ def run_draw(inst, syms, solver, threads, min_buffer=0, cpu=None):
     tb.run()
     wall, cpu = time.perf_counter() - t0, cpu_seconds() - c0
     stats = pmt.to_python(blk.last_stats()) or {}
-    return wall, cpu, blk.infeasible_count(), stats.get("cache_hits", 0)
+    solved = stats.get("solved", 0)
+    # the designs' summed time (each timed around the solver call on its thread)
+    design_s = solved * stats["solve_time_mean_us"] * 1e-6 if solved else 0.0
+    return wall, cpu, blk.infeasible_count(), stats.get("cache_hits", 0), solved, design_s
 
 
 def draw_vectors(args, N, i):
@@ -135,7 +144,7 @@ def pair_child(args):
     sys.stdin.readline()
     n, wall, cpu = 0, 0.0, 0.0
     for inst, syms in draws:
-        w, c, _, _ = run_draw(inst, syms, args.solver, 1, args.min_buffer)
+        w, c = run_draw(inst, syms, args.solver, 1, args.min_buffer)[:2]
         n, wall, cpu = n + len(syms), wall + w, cpu + c
     print(f"{n} {wall} {cpu}", flush=True)
     return 0
@@ -193,13 +202,14 @@ def main():
         return pair_child(args)
     print(f"load average {os.getloadavg()[0]:.2f}, {os.cpu_count()} cores")
     print(f"{'solver':>9} {'N_T':>4} {'threads':>7} {'vectors/s':>10} {'per CPU s':>10} "
-          f"{'infeasible':>10} {'cache hits':>10} {'vs 1 thread':>11}")
+          f"{'infeasible':>10} {'cache hits':>10} {'vs 1 thread':>11} {'design us':>9} "
+          f"{'busy':>5}")
     streamed = False
     cpus = sorted(os.sched_getaffinity(0)) if args.pin else []
     pair_cpus = sorted(os.sched_getaffinity(0)) if args.pair else []
     runs = [(t, None) for t in args.threads] + [(1, c) for c in cpus]
     for N in args.n_tx[:1] if args.export_stream else args.n_tx:
-        acc = {r: [0.0, 0.0, 0, 0, 0] for r in runs}
+        acc = {r: [0.0, 0.0, 0, 0, 0, 0, 0.0] for r in runs}
         for i in args.indices if args.indices else range(args.draws):
             inst, k = draw_vectors(args, N, i)
             U = inst["n_users"]
@@ -211,23 +221,22 @@ def main():
             syms = symbols(inst, k)
             order = runs if i % 2 == 0 else runs[::-1]
             for t, c in order:
-                wall, cpu, infeasible, hits = run_draw(inst, syms, args.solver, t,
-                                                       args.min_buffer, c)
+                res = run_draw(inst, syms, args.solver, t, args.min_buffer, c)
                 a = acc[(t, c)]
-                a[0] += wall
-                a[1] += cpu
-                a[2] += len(k)
-                a[3] += infeasible
-                a[4] += hits
+                for j, v in enumerate(res[:2] + (len(k),) + res[2:]):
+                    a[j] += v
         if args.export_stream:
             print(f"N_T = {N}: stream written to {args.export_stream}")
             return 0
         base = acc[runs[0]][2] / acc[runs[0]][0]
         for t, c in runs:
-            wall, cpu, n, inf, hits = acc[(t, c)]
+            wall, cpu, n, inf, hits, solved, design_s = acc[(t, c)]
             label = str(t) if c is None else f"1@cpu{c}"
+            # design us: mean time of one design; busy: the share of the threads'
+            # wall time spent designing (the rest is serial work, waits, start/stop)
             print(f"{args.solver:>9} {N:>4} {label:>7} {n / wall:>10.0f} {n / cpu:>10.0f} "
-                  f"{inf / n:>10.3f} {hits / n:>10.3f} {n / wall / base:>10.2f}x",
+                  f"{inf / n:>10.3f} {hits / n:>10.3f} {n / wall / base:>10.2f}x "
+                  f"{design_s / max(solved, 1) * 1e6:>9.2f} {design_s / (t * wall):>5.3f}",
                   flush=True)
         if cpus:
             cores = sum(acc[(1, c)][2] / acc[(1, c)][0] for c in cpus)

@@ -11,6 +11,9 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #endif
+#ifdef __linux__
+#include <sched.h>
+#endif
 
 namespace gr {
 namespace isac {
@@ -49,9 +52,24 @@ thread_local std::atomic<bool>* tl_raise = nullptr;
 // idle pool sleeps: it spins at most once, after its last job.
 constexpr auto spin_time = std::chrono::microseconds(100);
 
-// Polls done() for up to spin_time; true once it holds.
+// The CPU this thread runs on (-1: unknown).
+int current_cpu()
+{
+#ifdef __linux__
+    return sched_getcpu();
+#else
+    return -1;
+#endif
+}
+
+// Polls done() for up to spin_time; true once it holds. A thread that waits for
+// another one running on `other_cpu` stops polling as soon as it finds itself on
+// that CPU: there it only delays the thread it waits for (on a busy machine a
+// woken worker often preempts its caller, which then waited for the worker's
+// whole poll: 30-100 us per work() call of ci_precoder at N_T = 64), and the
+// futex sleep that follows hands the CPU back.
 template <class F>
-bool spin_until(F done)
+bool spin_until(F done, const std::atomic<int>* other_cpu = nullptr)
 {
     const auto end = std::chrono::steady_clock::now() + spin_time;
     for (;;) {
@@ -64,6 +82,11 @@ bool spin_until(F done)
         }
         if (std::chrono::steady_clock::now() >= end)
             return done();
+        if (other_cpu) {
+            const int cpu = current_cpu();
+            if (cpu >= 0 && cpu == other_cpu->load(std::memory_order_relaxed))
+                return done();
+        }
     }
 }
 
@@ -231,7 +254,7 @@ void worker_pool::worker_loop(unsigned long generation)
             // woken ahead of a job (wake()): wait for it awake
             seen = d_posted.load();
             lock.unlock();
-            spin_until([&] { return d_posted.load() != seen; });
+            spin_until([&] { return d_posted.load() != seen; }, &d_caller_cpu);
             lock.lock();
             continue;
         }
@@ -245,7 +268,7 @@ void worker_pool::worker_loop(unsigned long generation)
         if (d_generation == generation && !pick_job()) {
             // the caller's next job is usually posted soon: wait for it awake
             lock.unlock();
-            spin_until([&] { return d_posted.load() != seen; });
+            spin_until([&] { return d_posted.load() != seen; }, &d_caller_cpu);
             lock.lock();
         }
     }
@@ -272,6 +295,7 @@ void worker_pool::wake()
         std::lock_guard<std::mutex> lock(d_mutex);
         if (d_workers.empty())
             return; // run() starts them
+        d_caller_cpu.store(current_cpu(), std::memory_order_relaxed);
         ++d_posted;
     }
     d_wake.notify_all();
@@ -295,6 +319,7 @@ bool worker_pool::run(long n,
     const bool shared = d_threads > 1 && n > j.grain;
     if (shared) {
         std::lock_guard<std::mutex> lock(d_mutex);
+        d_caller_cpu.store(current_cpu(), std::memory_order_relaxed);
         spawn_locked();
         d_jobs.push_back(&j);
         if (!background)

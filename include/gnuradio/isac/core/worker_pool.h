@@ -70,7 +70,8 @@ public:
      * A run() will follow shortly (a block's next call, after its serial part):
      * sleeping workers wake now and wait for it awake, for the same bounded time
      * as after a job, so their wake-up overlaps the caller's serial work instead
-     * of the start of the job. No effect with one thread or before the first run().
+     * of the start of the job (a worker that finds itself on the caller's CPU
+     * sleeps instead). No effect with one thread or before the first run().
      */
     void wake();
 
@@ -88,6 +89,9 @@ private:
     unsigned long d_generation = 0;     // stop() ends the workers of older ones (guarded)
     std::atomic<int> d_foreground{ 0 }; // foreground jobs being run
     std::atomic<unsigned long> d_posted{ 0 }; // jobs queued and stop() calls so far
+    // the CPU of the last thread that posted a job or called wake(): a worker waiting
+    // for that thread does not poll on its CPU
+    std::atomic<int> d_caller_cpu{ -1 };
 
     void worker_loop(unsigned long generation);
     void spawn_locked(); // under d_mutex
