@@ -7,9 +7,11 @@
 explicitly, steering from the closed form of the steering conventions of docs/conventions.md) and against the 1-bit ISAC paper
 theory with Monte-Carlo tolerances derived from the trial counts."""
 
+import io
 import itertools
 import threading
 import time
+import types
 
 import numpy as np
 import pmt
@@ -1382,6 +1384,12 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
                 with self.assertRaises(ValueError):
                     summary.cpi_detection_counts(det, L)
                 self.assertEqual(det.detections(), refs[0][0] + refs[1][0])
+                # the headless summary: the last run's CPIs with since, else no CPI figure
+                tb = types.SimpleNamespace(n_users=0, det=det, radar_cpi=L, pfa=0.01)
+                for sn, want in ((since, "%d of %d CPIs" % refs[1]), (None, "%d in all runs" % det.detections())):
+                    buf = io.StringIO()
+                    summary.print_ota_headless(tb, buf, sn)
+                    self.assertIn(want, buf.getvalue())
 
 
 if __name__ == '__main__':
