@@ -12,14 +12,19 @@ across a TDD guard's edge). --single adds the same x through a filter of cpi_len
   PYTHONPATH=build/test_modules /usr/bin/python3 bench/bench_partial_cpi_pfa.py \\
       --arrays 8x4,8x12 --cnr 20,15 --k 1,2,3,16 --pfa 0.01,0.001 --draws 0,1,2 --single
 
-Each row: the array, the x draw, the set Pfa, the trials and the measured Pfa per k
-(4-sigma binomial half width: metrics.binomial_halfwidth).
+Each row: the array, the x draw, the set Pfa, the trials with the 4-sigma binomial
+half width at the set Pfa (metrics.binomial_halfwidth) and the measured Pfa per k. A
+cell marked "unreachable" has too few 1-bit samples (n_rx * k, or n_rx for cpi_len 1)
+to hold the set Pfa (core.pfa_reach: below 4^(1 - n) no threshold gives a Pfa between
+0 and 4^(1 - n)); make() rejects such a cpi_len 1 filter, and a CPI with k = 1 lit
+has one snapshot's lattice whatever its cpi_len.
 """
 
 import argparse
 
 import numpy as np
 from gnuradio import isac
+from gnuradio.isac import metrics
 from gnuradio.isac import rx_calibration as rc
 
 C = isac.core
@@ -27,6 +32,11 @@ C = isac.core
 
 def floats(s):
     return [float(v) for v in s.split(",")]
+
+
+def reach(nr, k, pfa):
+    """" (unreachable)" when n_rx * k 1-bit samples cannot hold pfa."""
+    return "" if C.pfa_reach(C.adc_model.one_bit, nr, k, pfa).reachable else " (unreachable)"
 
 
 def main():
@@ -60,12 +70,12 @@ def main():
                     X[k:] = 0
                     s = rc.h0_statistics(sc, C.adc_model.one_bit, pfa, a.cpi, X, zeta2, 1.0, T,
                                          np.random.default_rng(3))
-                    row.append("k=%d: %.5f" % (k, np.mean(s >= 1)))
+                    row.append("k=%d: %.5f%s" % (k, np.mean(s >= 1), reach(nr, k, pfa)))
                 if a.single:
                     s = rc.h0_statistics(sc, C.adc_model.one_bit, pfa, 1, x1, zeta2, 1.0, T, np.random.default_rng(3))
-                    row.append("cpi_len 1: %.5f" % np.mean(s >= 1))
-                print("%dx%d CNR %s dB, draw %d, set %g, %d CPIs: %s"
-                      % (nt, nr, a.cnr, d, pfa, T, ", ".join(row)), flush=True)
+                    row.append("cpi_len 1: %.5f%s" % (np.mean(s >= 1), reach(nr, 1, pfa)))
+                print("%dx%d CNR %s dB, draw %d, set %g, %d CPIs (+-%.5f): %s"
+                      % (nt, nr, a.cnr, d, pfa, T, metrics.binomial_halfwidth(pfa, T), ", ".join(row)), flush=True)
 
 
 if __name__ == "__main__":

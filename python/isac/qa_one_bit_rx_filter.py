@@ -7,9 +7,11 @@
 explicitly, steering from the closed form of the steering conventions of docs/conventions.md) and against the 1-bit ISAC paper
 theory with Monte-Carlo tolerances derived from the trial counts."""
 
+import io
 import itertools
 import threading
 import time
+import types
 
 import numpy as np
 import pmt
@@ -1333,6 +1335,61 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
                 c = s[L - 1::L][(np.arange(n // L) * L + L - 1) >= skip]
                 self.assertEqual(summary.cpi_detection_counts(every, L),
                                  (int(np.sum(c >= 0.6)), int(np.sum(c != -1))))
+
+
+    def test_027_cpi_counts_across_restart(self):
+        # detection_meter's totals accumulate across a stop()/start() while its items
+        # (nitems_read, the skip) count from each start(): summary.cpi_detection_counts
+        # gives a run's CPI figures from the totals taken before its start (since),
+        # and refuses (ValueError) totals that span runs. Two runs of different
+        # lengths and mute patterns through the same top block; reference: numpy on
+        # each run's statistic.
+        from gnuradio.isac import summary
+        nt, nr, L = 8, 4, 4
+        runs = []
+        for n, muted in ((203, (slice(21, 34), slice(100, 108))), (150, (slice(0, 6), slice(61, 71)))):
+            x = (self.cn(n, nt) / 4).astype(np.complex64)
+            for m in muted:
+                x[m] = 0
+            runs.append((rc.one_bit_adc(self.cn(n, nr)).astype(np.complex64), x))
+        for skip in (0, 7, 12):
+            with self.subTest(skip=skip):
+                blk = isac.one_bit_rx_filter(nt, nr, 14.0, [-33.0, 48.0], 10.0, [20.0, 12.0], 1.0, 0.05, "1bit", L)
+                det = isac.detection_meter(0.6, skip)
+                s0, s1 = blocks.vector_source_c(runs[0][0].ravel(), False, nr), blocks.vector_source_c(
+                    runs[0][1].ravel(), False, nt)
+                k1 = blocks.vector_sink_f()
+                self.tb = gr.top_block()
+                self.tb.connect(s0, (blk, 0))
+                self.tb.connect(s1, (blk, 1))
+                self.tb.connect((blk, 0), blocks.null_sink(gr.sizeof_gr_complex))
+                self.tb.connect((blk, 1), k1)
+                self.tb.connect((blk, 1), det)
+                refs, since = [], None
+                for i, (r, x) in enumerate(runs):
+                    if i:
+                        since = summary.meter_totals(det)
+                        s0.set_data(r.ravel())
+                        s1.set_data(x.ravel())
+                        k1.reset()
+                    self.tb.start()
+                    self.tb.wait()
+                    st = np.array(k1.data())
+                    self.assertEqual(len(st), len(x))
+                    c = st[L - 1::L][np.arange(L - 1, len(x), L) >= skip]
+                    refs.append((int(np.sum(c >= 0.6)), int(np.sum(c != -1))))
+                    self.assertGreater(int(np.sum(c == -1)), 0)
+                    self.assertEqual(summary.cpi_detection_counts(det, L, since), refs[-1])
+                # the totals of both runs against the last run's items
+                with self.assertRaises(ValueError):
+                    summary.cpi_detection_counts(det, L)
+                self.assertEqual(det.detections(), refs[0][0] + refs[1][0])
+                # the headless summary: the last run's CPIs with since, else no CPI figure
+                tb = types.SimpleNamespace(n_users=0, det=det, radar_cpi=L, pfa=0.01)
+                for sn, want in ((since, "%d of %d CPIs" % refs[1]), (None, "%d in all runs" % det.detections())):
+                    buf = io.StringIO()
+                    summary.print_ota_headless(tb, buf, sn)
+                    self.assertIn(want, buf.getvalue())
 
 
 if __name__ == '__main__':

@@ -123,6 +123,9 @@ def run(scene_seed=SCENE_SEED, emu_seed=EMU_SEED, clutter=False, tdd=False, kapp
     for u in range(tb.n_users):
         getattr(tb, "user%d" % u).set_count_window(FIRST, END)
     tb.doa.set_record_window(-(-start // tb.cpi_len), stop // tb.cpi_len)
+    # the radar statistic of every item (a float each, as the sinks below bound it):
+    # the independent count of the summary's CPI figures
+    tb.det.set_record_window(0, (END + 3) * F)
     # the whole bounded run (about 230 000 snapshots, 7 MB each)
     x_pre = blocks.vector_sink_c(tb.n_tx, (END + 3) * F)
     x_radio = blocks.vector_sink_c(tb.n_tx, (END + 3) * F)
@@ -264,11 +267,18 @@ class qa_ota_nullspace(gr_unittest.TestCase):
             self.assertIn("user %d SER" % u, out)
             self.assertIn("%.4f (%d symbols)" % (user.ser()[0], user.count()), out)
         from gnuradio.isac import summary
-        hits, cpis = summary.cpi_detection_counts(tb.det, tb.radar_cpi)
+        # the summary's CPI figures against numpy on the recorded statistic: 0
+        # between CPI ends, each end a decision (>= 1: a detection) or -1
+        L, rec = tb.radar_cpi, np.array(tb.det.recorded(), dtype=float)
+        self.assertEqual(len(rec), tb.det.nitems_read(0))
+        end = np.arange(len(rec)) % L == L - 1
+        self.assertTrue(np.all(rec[~end] == 0))
+        cpi = rec[end]
+        hits, cpis = int(np.sum(cpi >= 1.0)), int(np.sum(cpi != -1))
+        self.assertGreater(hits, 0)
+        self.assertEqual(tb.det.no_decision_count(), int(np.sum(cpi == -1)))
+        self.assertEqual(summary.cpi_detection_counts(tb.det, L), (hits, cpis))
         self.assertIn("%d of %d CPIs" % (hits, cpis), out)
-        self.assertEqual(hits, tb.det.detections())
-        # every CPI the meter saw ended in a decision or in -1 (nothing transmitted)
-        self.assertEqual(cpis + tb.det.no_decision_count(), tb.det.nitems_read(0) // tb.radar_cpi)
         for title in ("loop delay estimates", "receive calibrations", "transmit calibrations",
                       "CSI feedback messages"):
             self.assertIn(title, out)

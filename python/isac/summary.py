@@ -111,23 +111,44 @@ def report(rows, title=None, file=None):
     return not bad
 
 
-def cpi_detection_counts(det, cpi_len):
-    """(detections, decided CPIs) of a detection_meter fed every snapshot of a
-    one_bit_rx_filter statistic whose CPIs of cpi_len run from item 0 (no isac_cpi
-    tags). The statistic is 0 between CPI ends, items the meter counts
-    (docs/blocks.md): its count() and rate() are per snapshot, Pd / cpi_len. The
-    meter counted its last count() + no_decision_count() items (after its skip);
-    each CPI end among them decided unless it read -1 (nothing transmitted)."""
+def meter_totals(det):
+    """A detection_meter's totals (detections, count, no decisions): they accumulate
+    across restarts; taken before a start(), they are the `since` of
+    cpi_detection_counts for that run."""
+    return det.detections(), det.count(), det.no_decision_count()
+
+
+def cpi_detection_counts(det, cpi_len, since=None):
+    """(detections, decided CPIs) of one run of a detection_meter fed every snapshot
+    of a one_bit_rx_filter statistic whose CPIs of cpi_len run from item 0: no
+    isac_cpi tags and no parameter change while running (either restarts the CPI
+    mid-stream). The statistic is 0 between CPI ends, items the meter counts
+    (docs/blocks.md): its count() and rate() are per snapshot, Pd / cpi_len.
+
+    The meter's totals accumulate across restarts while its items (nitems_read, the
+    skip) count from each start(): since = meter_totals(det) taken before the run's
+    start() (None: the meter's first run) gives that run's counts. In a run the meter
+    counted every item after its skip (count() or no_decision_count()), so the
+    CPI ends it counted are those after the first seen - counted items; each decided
+    unless it read -1 (nothing transmitted). Raises ValueError when the counts cannot
+    come from one run (more items counted than read: an earlier run not in since)."""
+    d0, c0, n0 = since if since is not None else (0, 0, 0)
     seen = det.nitems_read(0)
-    counted = det.count() + det.no_decision_count()
+    nodec = det.no_decision_count() - n0
+    counted = det.count() - c0 + nodec
+    if not 0 <= counted <= seen:
+        raise ValueError("cpi_detection_counts: %d items counted and %d read in this run: the meter's totals "
+                         "span more than one run (pass since=meter_totals(det) taken before its start())"
+                         % (counted, seen))
     ends = seen // cpi_len - (seen - counted) // cpi_len
-    return det.detections(), ends - det.no_decision_count()
+    return det.detections() - d0, ends - nodec
 
 
-def print_ota_headless(tb, file=None):
+def print_ota_headless(tb, file=None, since=None):
     """What a headless over-the-air flowgraph (examples/isac_usrp_*ota_headless)
     did, for a run started by hand: the users' SER and lock, the detector's
-    counts and the acquisition and CSI messages. Information only (a run of
+    counts (of the last run: since as for cpi_detection_counts) and the
+    acquisition and CSI messages. Information only (a run of
     any length, no theory for a hardware scene): apps/isac_ota_emulated is the
     judged acceptance run."""
     import pmt
@@ -144,11 +165,15 @@ def print_ota_headless(tb, file=None):
         rows.append(row("user %d SER" % u, "%.4f (%d symbols)" % (user.ser()[0], user.count()) if user.count()
                         else "none decided", "%d frames, %s" % (user.frames(), "locked from frame %d" % lock
                                                                  if lock >= 0 else "never locked"), ""))
-    hits, cpis = cpi_detection_counts(tb.det, tb.radar_cpi)
-    rows.append(row("radar detections", "%d of %d CPIs" % (hits, cpis),
-                    "threshold 1 (Pfa %g), CPIs of %d snapshots, %d not transmitted"
-                    % (tb.pfa, tb.radar_cpi, tb.det.no_decision_count()),
-                    "rate %.3f" % (hits / cpis) if cpis else ""))
+    try:
+        hits, cpis = cpi_detection_counts(tb.det, tb.radar_cpi, since)
+        rows.append(row("radar detections", "%d of %d CPIs" % (hits, cpis),
+                        "threshold 1 (Pfa %g), CPIs of %d snapshots, %d not transmitted"
+                        % (tb.pfa, tb.radar_cpi, tb.det.no_decision_count() - (since[2] if since else 0)),
+                        "rate %.3f" % (hits / cpis) if cpis else ""))
+    except ValueError:
+        rows.append(row("radar detections", "%d in all runs" % tb.det.detections(),
+                        "CPIs unknown: the flowgraph ran more than once (pass since)", ""))
     delays = [m for m in msgs("delay_msgs") if isinstance(m, dict) and m.get("valid")]
     rows.append(row("loop delay estimates", "%d valid" % len(delays),
                     "last %.2f snapshots" % delays[-1]["delay"] if delays and "delay" in delays[-1] else "", ""))
