@@ -446,7 +446,44 @@ def place(doc, x0=8, y0=8, band_width=None):
     # the round with the fewest crossings (a move can bring blocks into a wire)
     doc.clear()
     doc.update(best[1])
+    _share_far_sources(doc)
     return doc
+
+
+def _share_far_sources(doc):
+    """A Virtual Source that found no clear height near its port (a column
+    full of another block's fan-out) feeds nothing another Virtual Source of
+    its stream, closer to that port, could not: that one takes the wire when
+    no more wires then pass over blocks or read as another block's input."""
+    def badness(d):
+        fg = load(d)
+        g, conns, sid = geometry(fg), _conns(fg), _stream_ids(fg)
+        return len(wire_crossings(g, conns, feedback(through_virtual(conns, sid)))) + len(
+            misleading_virtual(g, conns, sid)), g, sid
+
+    bad, g, sid = badness(doc)
+    for c in sorted(list(doc["connections"]), key=str):
+        n, _, b, bp = c
+        if n not in sid or n not in g or "0" not in g[n].sources or b in sid:
+            continue
+        port_y = g[b].connector(bp, False)[1]
+        dy = abs(g[n].connector("0", True)[1] - port_y)
+        if dy <= VIRTUAL_REACH:
+            continue
+        for m in sorted(o for o in sid if o != n and sid[o] == sid[n] and "0" in g[o].sources):
+            if abs(g[m].connector("0", True)[1] - port_y) >= dy:
+                continue
+            trial = copy.deepcopy(doc)
+            trial["connections"].remove(c)
+            trial["connections"].append([m, "0", b, bp])
+            if not any(x[0] == n for x in trial["connections"]):
+                trial["blocks"] = [blk for blk in trial["blocks"] if blk["name"] != n]
+            t_bad, t_g, t_sid = badness(trial)
+            if t_bad <= bad:
+                doc.clear()
+                doc.update(trial)
+                bad, g, sid = t_bad, t_g, t_sid
+                break
 
 
 def _virtual_pair(doc, a, ap, b, bp):

@@ -192,6 +192,22 @@ class qa_grc_layout(unittest.TestCase):
         self.assertEqual(grc_layout.virtual_clashes(grc_layout.load(path)),
                          ["Virtual Sinks s1, s2 share the stream id 'x'", "v: no Virtual Sink has its stream id 'y'"])
 
+    def test_examples_virtual_sources_near_their_ports(self):
+        # a Virtual Source far above or below the port it feeds reads as
+        # another block's input (isac_1bit_loopback had one 568 px away before
+        # a closer source of its stream took the wire)
+        import glob
+        worst = {}
+        for path in sorted(glob.glob(os.path.join(HERE, "..", "examples", "*.grc"))):
+            fg = grc_layout.load(path)
+            g, sid = grc_layout.geometry(fg), grc_layout._stream_ids(fg)
+            for a, _, b, bp, _ in grc_layout._conns(fg):
+                if a in sid and b not in sid:
+                    dy = abs(g[a].connector("0", True)[1] - g[b].connector(bp, False)[1])
+                    worst[os.path.basename(path)] = max(worst.get(os.path.basename(path), 0), dy)
+        self.assertGreater(len(worst), 3)
+        self.assertLessEqual(max(worst.values()), 2 * grc_layout.VIRTUAL_REACH, worst)
+
     def test_virtual_source_level_with_another_input(self):
         # a Virtual Source whose output faces, level and close, the input of a
         # block it does not feed reads as that block's input
