@@ -1386,6 +1386,43 @@ class qa_ota_blocks(gr_unittest.TestCase):
         self.assertEqual(run(quiet, xs), [])
         self.assertEqual(list(quiet.tx_clipped()), [0] * 4)
 
+    def test_message_keeper_memory_is_bounded(self):
+        # 20 000 messages through a flowgraph (loop delay estimates, every
+        # third valid): the keeper holds the latest `limit` of them, counts all,
+        # and its valid count and last valid message are the senders' (numpy
+        # bookkeeping of what was posted); set_limit(0) keeps every message
+        n, limit = 20000, 100
+        keeper = isac.message_keeper(limit)
+        tb = gr.top_block()
+        sender = isac.csi_feedback(2, 4, 1, 0)  # an output port that sends nothing without rows
+        tb.msg_connect(sender, "csi", keeper, "in")
+        delays = np.random.default_rng(3).uniform(1, 40, n)
+        valid = np.arange(n) % 3 == 1
+        tb.start()
+        for k in range(n):
+            keeper._post(pmt.intern("in"), pmt.to_pmt({"delay": float(delays[k]), "valid": bool(valid[k]), "k": k}))
+            if k % 5000 == 0:
+                self.assertLessEqual(keeper.num_messages(), limit)
+        for _ in range(1000):
+            if keeper.count() == n:
+                break
+            time.sleep(0.01)
+        tb.stop()
+        tb.wait()
+        self.assertEqual(keeper.count(), n)
+        self.assertEqual(keeper.num_messages(), limit)
+        self.assertEqual([pmt.to_python(keeper.get_message(i))["k"] for i in range(limit)], list(range(n - limit, n)))
+        self.assertEqual(keeper.valid_count(), int(valid.sum()))
+        last = int(np.flatnonzero(valid)[-1])
+        self.assertEqual(keeper.last_valid(), {"delay": float(delays[last]), "valid": True, "k": last})
+        keeper.set_limit(0)
+        self.assertEqual(keeper.limit(), 0)
+        for k in range(3 * limit):
+            keeper._handle(pmt.to_pmt({"k": k}))
+        self.assertEqual(keeper.num_messages(), 4 * limit)
+        with self.assertRaisesRegex(ValueError, "limit"):
+            keeper.set_limit(-1)
+
 
 if __name__ == "__main__":
     gr_unittest.run(qa_ota_blocks)
