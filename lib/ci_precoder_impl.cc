@@ -270,6 +270,11 @@ bool ci_precoder_impl::start()
     d_lead_min = INT64_MAX;
     d_end_grace.reset();
     d_run_cancel = false;
+    // a peer restarted with the flowgraph may send the csi of the previous run again
+    // for the new run's items: judged as on a fresh block (late if the stream passed
+    // it, and the first late one of the run warns)
+    d_csi_seen = false;
+    d_late_run = 0;
     // the workers exist before the first work() call, which would otherwise wait
     // for their creation (0.3-0.9 ms per flowgraph start at N_T = 64)
     d_pool.spawn();
@@ -522,7 +527,8 @@ void ci_precoder_impl::handle_csi(const pmt::pmt_t& msg)
         // from the next item, so where depends on the threads' timing. A frame
         // schedule needs the feedback delay above the loop's latency.
         const uint64_t late = d_late_total.fetch_add(1) + 1;
-        if ((late & (late - 1)) == 0)
+        const uint64_t run = ++d_late_run;
+        if ((run & (run - 1)) == 0)
             d_logger->warn("csi for item {} arrived at item {}: applied late ({} so "
                            "far; raise the feedback delay)",
                            offset,

@@ -270,6 +270,7 @@ private:
     std::atomic<bool> d_csi_seen{ false }; // cleared by set_channel (caller's thread)
     uint64_t d_csi_offset = 0, d_csi_epoch = 0;
     Eigen::MatrixXcd d_csi_H;
+    uint64_t d_late_run = 0; // message thread: late csi this run (its warnings' rate)
 
     std::atomic<uint64_t> d_infeasible_total{ 0 }, d_bad_total{ 0 }, d_dropped_total{ 0 },
         d_late_total{ 0 };

@@ -205,7 +205,33 @@ bool radio_emulator_impl::start()
     }
     d_started = true;
     d_clock_started = false;
+    d_clip_warned = false; // the clip counters start from 0 again too
     return sync_block::start();
+}
+
+void radio_emulator_impl::warn_tx_clipping()
+{
+    // A USRP clips its fc32 transmit stream at full scale too, so the emulator
+    // does as well in every profile; a waveform scaled for unit power per
+    // element (a Gaussian x) loses its peaks without any other sign.
+    if (d_clip_warned)
+        return;
+    uint64_t clipped = 0, samples;
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        for (int k = 0; k < emu().params().n_tx; ++k)
+            clipped += emu().tx(k).clipped;
+        samples = emu().position() * uint64_t(emu().params().n_tx);
+    }
+    if (!clipped)
+        return;
+    d_clip_warned = true;
+    d_logger->warn(
+        "the transmit stream clips at the DAC's full scale (|I|, |Q| <= 1, as a "
+        "USRP's): {:.3g} % of its first {} samples (impairment profiles, "
+        "'none' too, keep the DAC's range; scale x down; tx_clipped() counts)",
+        100.0 * double(clipped) / double(std::max<uint64_t>(samples, 1)),
+        samples);
 }
 
 int radio_emulator_impl::work(int noutput_items,
@@ -263,6 +289,7 @@ int radio_emulator_impl::work(int noutput_items,
                           nl ? static_cast<core::cfloat*>(output_items[up]) : nullptr,
                           noutput_items);
         }
+        warn_tx_clipping();
         for (int u = 0; u < nu; ++u) {
             auto out = static_cast<core::cfloat*>(output_items[1 + u]);
             for (size_t t = 0; t < n; ++t)
@@ -288,6 +315,7 @@ int radio_emulator_impl::work(int noutput_items,
                       nl ? d_uplink.data() : nullptr,
                       noutput_items);
     }
+    warn_tx_clipping();
     for (int m = 0; m < ns; ++m) {
         auto out = static_cast<core::cfloat*>(output_items[m]);
         for (size_t t = 0; t < n; ++t)
@@ -480,6 +508,14 @@ std::vector<uint64_t> radio_emulator_impl::user_clipped() const
     std::vector<uint64_t> v;
     for (int u = 0; u < emu().params().n_users; ++u)
         v.push_back(emu().user(u).clipped);
+    return v;
+}
+std::vector<uint64_t> radio_emulator_impl::tx_clipped() const
+{
+    ISAC_LOCKED;
+    std::vector<uint64_t> v;
+    for (int k = 0; k < emu().params().n_tx; ++k)
+        v.push_back(emu().tx(k).clipped);
     return v;
 }
 uint64_t radio_emulator_impl::nonfinite_count() const

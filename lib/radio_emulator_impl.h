@@ -28,6 +28,7 @@ private:
     bool d_clock_started = false;
     std::chrono::steady_clock::time_point d_t0;
     uint64_t d_pos0 = 0;                                      // position at d_t0
+    bool d_clip_warned = false; // this run's DAC clipping was logged (work thread)
     std::vector<core::cfloat> d_x, d_echo, d_users, d_uplink; // snapshot-major scratch
 
     core::frontend_emulator& emu() { return d_emu.get(); }
@@ -51,6 +52,7 @@ public:
     // gen_params:end accessors
     // clang-format on
     void pace_changed() { d_clock_started = false; } // on_set (lock held)
+    void warn_tx_clipping();                         // work thread, after process()
 
     double loop_delay() const override;
     std::vector<double> tx_phases_rad() const override;
@@ -70,6 +72,7 @@ public:
     std::vector<gr_complex> echo_gains() const override;
     std::vector<uint64_t> rx_clipped() const override;
     std::vector<uint64_t> user_clipped() const override;
+    std::vector<uint64_t> tx_clipped() const override;
     uint64_t nonfinite_count() const override;
     std::vector<gr_complex> uplink_channel() const override;
     uint64_t uplink_collisions() const override;

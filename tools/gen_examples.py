@@ -827,9 +827,14 @@ def ota_gui(g, tx, radar, doa, chain):
         g.conn("user%d" % u, 1, "ser_num", u)
     # one Message Debug beside each message source: a shared one far right would
     # draw its wires over the blocks between
+    # (the precoder's stats go to a bounded store: a Message Debug's store would
+    # keep every one of a session left running)
     for src, port, name, how in (("cal_est", "cal", "cal_msgs", "print"), ("txcal_est", "cal", "txcal_msgs", "print"),
-                                 ("loop_est", "delay", "delay_msgs", "print"), (tx, "stats", "stats_msgs", "store")):
-        g.add(name, "blocks_message_debug", en_uvec="True")
+                                 ("loop_est", "delay", "delay_msgs", "print"), (tx, "stats", "stats_msgs", "in")):
+        if how == "in":
+            g.add(name, "isac_message_keeper", limit=1000)
+        else:
+            g.add(name, "blocks_message_debug", en_uvec="True")
         g.conn(src, port, name, how)
 
 
@@ -846,14 +851,14 @@ def ota_headless_sinks(g, tx, radar, doa):
     # CPI). The estimate stream is a required output: a sink takes it.
     g.add("doa_sink", "blocks_null_sink", type="float", vlen=1, num_inputs=1, bus_structure_sink="[[0,],]")
     g.conn(doa, 0, "doa_sink", 0)
-    g.add("acq_msgs", "blocks_message_debug", en_uvec="True")
-    g.conn("cal_est", "cal", "acq_msgs", "store")
-    g.add("txcal_msgs", "blocks_message_debug", en_uvec="True")
-    g.conn("txcal_est", "cal", "txcal_msgs", "store")
-    g.add("delay_msgs", "blocks_message_debug", en_uvec="True")
-    g.conn("loop_est", "delay", "delay_msgs", "store")
-    g.add("csi_msgs", "blocks_message_debug", en_uvec="True")
-    g.conn("feedback", "csi", "csi_msgs", "store")
+    # the messages go to bounded stores (the latest 1000 and counts), not to
+    # Message Debug's store, which keeps every one: a run left going for hours
+    # with a csi per frame would grow without bound. The acceptance app, whose
+    # runs are bounded, keeps every message (set_limit(0)).
+    for name, src, port in (("acq_msgs", "cal_est", "cal"), ("txcal_msgs", "txcal_est", "cal"),
+                            ("delay_msgs", "loop_est", "delay"), ("csi_msgs", "feedback", "csi")):
+        g.add(name, "isac_message_keeper", limit=1000)
+        g.conn(src, port, name, "in")
 
 
 OTA_TITLES = {

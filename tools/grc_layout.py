@@ -365,7 +365,7 @@ def problems(path):
         out.append("wire %s:%s -> %s:%s passes over %s %s" % (a, ap, b, bp, n, g[n].box()))
     for n, m, what in misleading_virtual(g, conns, _stream_ids(fg)):
         out.append("%s sits level with %s, as if wired to it" % (n, what))
-    return out
+    return out + virtual_clashes(fg)
 
 
 def misleading_virtual(g, conns, sid):
@@ -446,28 +446,97 @@ def place(doc, x0=8, y0=8, band_width=None):
     # the round with the fewest crossings (a move can bring blocks into a wire)
     doc.clear()
     doc.update(best[1])
+    _share_far_sources(doc)
     return doc
+
+
+def _share_far_sources(doc):
+    """A Virtual Source that found no clear height near its port (a column
+    full of another block's fan-out) feeds nothing another Virtual Source of
+    its stream, closer to that port, could not: that one takes the wire when
+    no more wires then pass over blocks or read as another block's input."""
+    def badness(d):
+        fg = load(d)
+        g, conns, sid = geometry(fg), _conns(fg), _stream_ids(fg)
+        return len(wire_crossings(g, conns, feedback(through_virtual(conns, sid)))) + len(
+            misleading_virtual(g, conns, sid)), g, sid
+
+    bad, g, sid = badness(doc)
+    for c in sorted(list(doc["connections"]), key=str):
+        n, _, b, bp = c
+        if n not in sid or n not in g or "0" not in g[n].sources or b in sid:
+            continue
+        port_y = g[b].connector(bp, False)[1]
+        dy = abs(g[n].connector("0", True)[1] - port_y)
+        if dy <= VIRTUAL_REACH:
+            continue
+        for m in sorted(o for o in sid if o != n and sid[o] == sid[n] and "0" in g[o].sources):
+            if abs(g[m].connector("0", True)[1] - port_y) >= dy:
+                continue
+            trial = copy.deepcopy(doc)
+            trial["connections"].remove(c)
+            trial["connections"].append([m, "0", b, bp])
+            if not any(x[0] == n for x in trial["connections"]):
+                trial["blocks"] = [blk for blk in trial["blocks"] if blk["name"] != n]
+            t_bad, t_g, t_sid = badness(trial)
+            if t_bad <= bad:
+                doc.clear()
+                doc.update(trial)
+                bad, g, sid = t_bad, t_g, t_sid
+                break
 
 
 def _virtual_pair(doc, a, ap, b, bp):
     """Replaces the wire a:ap -> b:bp of `doc` with a -> Virtual Sink (one per
-    source port, stream id "<a>_<ap>") and a Virtual Source of that id -> b."""
-    sid = "%s_%s" % (a, ap)
-    names = {blk["name"] for blk in doc["blocks"]}
-
-    def add(name, kind):
-        if name not in names:
-            doc["blocks"].append({"name": name, "id": kind, "parameters": {"comment": "", "stream_id": sid},
-                                  "states": {"coordinate": [0, 0], "rotation": 0, "state": "enabled"}})
-            names.add(name)
-
-    add("vsink_" + sid, "virtual_sink")
-    add("vsrc_%s_%s" % (sid, b), "virtual_source")
+    source port, stream id "<a>_<ap>") and a Virtual Source of that id -> b.
+    Names and stream ids already taken (another port whose "<a>_<ap>" reads the
+    same, a user's block of that name) get a suffix: GRC joins a Virtual Source
+    to whichever sink has its stream id."""
+    blocks = {blk["name"]: blk for blk in doc["blocks"]}
     conns = doc["connections"]
+    ids = {blk["parameters"].get("stream_id") for blk in blocks.values() if blk["id"] == "virtual_sink"}
+
+    sink = next((c[2] for c in conns if c[:2] == [a, ap] and c[3] == "0"
+                 and blocks.get(c[2], {}).get("id") == "virtual_sink"), None)
+    if sink is None:
+        base = "%s_%s" % (a, ap)
+        sid, k = base, 2
+        while sid in ids or "vsink_" + sid in blocks:
+            sid, k = "%s_%d" % (base, k), k + 1
+        sink = "vsink_" + sid
+        _add_virtual(doc, blocks, sink, "virtual_sink", sid)
+        conns.append([a, ap, sink, "0"])
+    sid = blocks[sink]["parameters"]["stream_id"]
+    # one Virtual Source per stream id and sink block (it may feed two of its ports)
+    src, k = "vsrc_%s_%s" % (sid, b), 2
+    while src in blocks and not (blocks[src]["id"] == "virtual_source"
+                                 and blocks[src]["parameters"].get("stream_id") == sid):
+        src, k = "vsrc_%s_%s_%d" % (sid, b, k), k + 1
+    if src not in blocks:
+        _add_virtual(doc, blocks, src, "virtual_source", sid)
     conns.remove([a, ap, b, bp])
-    if [a, ap, "vsink_" + sid, "0"] not in conns:
-        conns.append([a, ap, "vsink_" + sid, "0"])
-    conns.append(["vsrc_%s_%s" % (sid, b), "0", b, bp])
+    conns.append([src, "0", b, bp])
+
+
+def _add_virtual(doc, blocks, name, kind, sid):
+    blk = {"name": name, "id": kind, "parameters": {"comment": "", "stream_id": sid},
+           "states": {"coordinate": [0, 0], "rotation": 0, "state": "enabled"}}
+    doc["blocks"].append(blk)
+    blocks[name] = blk
+
+
+def virtual_clashes(fg):
+    """What would make GRC join a Virtual Source to the wrong port: two Virtual
+    Sinks with one stream id, a Virtual Source with no sink of its id."""
+    sinks = {}
+    for blk in fg.blocks:
+        if blk.key == "virtual_sink":
+            sinks.setdefault(blk.params["stream_id"].get_value(), []).append(blk.name)
+    out = ["Virtual Sinks %s share the stream id %r" % (", ".join(sorted(v)), k)
+           for k, v in sorted(sinks.items()) if len(v) > 1]
+    out += ["%s: no Virtual Sink has its stream id %r" % (blk.name, blk.params["stream_id"].get_value())
+            for blk in fg.blocks if blk.key == "virtual_source" and blk.params["stream_id"].get_value() not in sinks]
+    return out
 
 
 def _place(doc, x0, y0, band_width, push, lanes):

@@ -153,6 +153,61 @@ class qa_grc_layout(unittest.TestCase):
         self.assertIn(["a", "0", "vsink_a_0", "0"], fg["connections"])
         self.assertIn(["vsrc_a_0_b", "0", "b", "1"], fg["connections"])
 
+    def test_virtual_pair_names_never_clash(self):
+        # the pair's names and stream id are taken already (a user's Virtual
+        # Sink of stream id "a_0" fed by e, a user's block named "vsink_a_0"):
+        # the new pair must not join the user's stream or reuse the block
+        def src(n):
+            return block(n, "blocks_null_source", type="float", vlen=1, num_outputs=1, bus_structure_source="[[0,],]")
+
+        def snk(n, k=1):
+            return block(n, "blocks_null_sink", type="float", vlen=1, num_inputs=k, bus_structure_sink="[[0,],]")
+
+        fg = flowgraph([src("a"), src("e"), block("mine", "virtual_sink", stream_id="a_0"),
+                        block("vsink_a_0", "blocks_copy", type="float", vlen=1, showports="True", enabled="True"),
+                        snk("vsink_a_0_snk"), snk("b", 2), block("vsrc_a_0_2_b", "blocks_copy", type="float", vlen=1,
+                                                                 showports="True", enabled="True"),
+                        snk("c")],
+                       [("e", "0", "mine", "0"), ("a", "0", "vsink_a_0", "0"), ("vsink_a_0", "0", "vsink_a_0_snk", "0"),
+                        ("a", "0", "b", "0"), ("a", "0", "b", "1"), ("e", "0", "vsrc_a_0_2_b", "0"),
+                        ("vsrc_a_0_2_b", "0", "c", "0")])
+        grc_layout._virtual_pair(fg, "a", "0", "b", "0")
+        grc_layout._virtual_pair(fg, "a", "0", "b", "1")
+        path = os.path.join(tempfile.mkdtemp(), "t.grc")
+        with open(path, "w") as f:
+            yaml.safe_dump(fg, f)
+        loaded = grc_layout.load(path)
+        self.assertEqual(grc_layout.virtual_clashes(loaded), [])
+        direct = grc_layout.through_virtual(grc_layout._conns(loaded), grc_layout._stream_ids(loaded))
+        self.assertEqual(sorted((a, ap, b, bp) for a, ap, b, bp, _ in direct if b in ("b", "vsink_a_0_snk", "c")),
+                         [("a", "0", "b", "0"), ("a", "0", "b", "1"), ("vsink_a_0", "0", "vsink_a_0_snk", "0"),
+                          ("vsrc_a_0_2_b", "0", "c", "0")])
+        self.assertEqual(sum(b["id"] == "virtual_source" for b in fg["blocks"]), 1)  # one feeds both ports
+        # the checker: two Virtual Sinks of one stream id, a Virtual Source of none
+        fg = flowgraph([src("a"), src("e"), block("s1", "virtual_sink", stream_id="x"),
+                        block("s2", "virtual_sink", stream_id="x"), block("v", "virtual_source", stream_id="y"), snk("b")],
+                       [("a", "0", "s1", "0"), ("e", "0", "s2", "0"), ("v", "0", "b", "0")])
+        with open(path, "w") as f:
+            yaml.safe_dump(fg, f)
+        self.assertEqual(grc_layout.virtual_clashes(grc_layout.load(path)),
+                         ["Virtual Sinks s1, s2 share the stream id 'x'", "v: no Virtual Sink has its stream id 'y'"])
+
+    def test_examples_virtual_sources_near_their_ports(self):
+        # a Virtual Source far above or below the port it feeds reads as
+        # another block's input (isac_1bit_loopback had one 568 px away before
+        # a closer source of its stream took the wire)
+        import glob
+        worst = {}
+        for path in sorted(glob.glob(os.path.join(HERE, "..", "examples", "*.grc"))):
+            fg = grc_layout.load(path)
+            g, sid = grc_layout.geometry(fg), grc_layout._stream_ids(fg)
+            for a, _, b, bp, _ in grc_layout._conns(fg):
+                if a in sid and b not in sid:
+                    dy = abs(g[a].connector("0", True)[1] - g[b].connector(bp, False)[1])
+                    worst[os.path.basename(path)] = max(worst.get(os.path.basename(path), 0), dy)
+        self.assertGreater(len(worst), 3)
+        self.assertLessEqual(max(worst.values()), 2 * grc_layout.VIRTUAL_REACH, worst)
+
     def test_virtual_source_level_with_another_input(self):
         # a Virtual Source whose output faces, level and close, the input of a
         # block it does not feed reads as that block's input

@@ -41,6 +41,8 @@ M = 8
 RADAR = dict(target_deg=10.0, clutter_deg=[-50.0, 30.0], snr_r_db=15.0, cnr_db=[30.0, 30.0])
 
 
+
+
 def rand_H(rng, U, N):
     return (rng.standard_normal((U, N)) + 1j * rng.standard_normal((U, N))) / np.sqrt(2)
 
@@ -828,6 +830,45 @@ class qa_ci_precoder(gr_unittest.TestCase):
             8000, (100,), ([self.csi(H1, 10), handled, lambda b: b.set_channel(H2.astype(np.complex64).tolist()),
                             self.csi(H1, 10)],))
         self.assertEqual(st["late_csi"], 2)
+
+    def test_021_restart_judges_csi_as_a_fresh_block(self):
+        # a flowgraph stopped and started again, whose peer sends the same csi
+        # (offset, epoch and channel) for the new run: the new run's stream has
+        # passed that item, so it is late, counted and warned as on a fresh block;
+        # a copy of it within the run is still no late update
+        U, N, L = 2, 8, 4000
+        H1 = rand_H(self.rng, U, N)
+        blk = make_block(N, U, gamma_db=0.0, stats_interval=50, threads=1)
+        blk.set_channel(rand_H(self.rng, U, N).astype(np.complex64).tolist())
+        blk.set_max_noutput_items(8)
+        src = blocks.vector_source_c(psk(self.rng.integers(0, M, (L, U))).astype(np.complex64).ravel().tolist(),
+                                     False, U)
+        snk = blocks.vector_sink_c(N)
+        self.tb.connect(src, blocks.throttle(gr.sizeof_gr_complex * U, 20000), blk, snk)
+
+        log = gr.dictionary_logger_backend()  # every logger's messages, by logger name
+        gr.logging().add_default_sink(log)
+
+        def warnings():
+            return sum("applied late" in m for msgs in log.get_map().values() for _, m in msgs)
+
+        def run(batch):
+            src.rewind()
+            before = warnings()
+            self.tb.start()
+            t0 = time.monotonic()
+            while blk.nitems_written(0) < 100 and time.monotonic() - t0 < 10:
+                time.sleep(0.001)
+            self.assertLess(blk.nitems_written(0), L - 1000, "the stream ended before the messages")
+            for m in batch:
+                blk._post(pmt.intern("csi"), m)
+            self.tb.wait()
+            return pmt.to_python(blk.last_stats())["late_csi"], warnings() - before
+
+        self.assertEqual(run([self.csi(H1, 10)]), (1, 1))
+        self.tb.stop()
+        self.tb.wait()
+        self.assertEqual(run([self.csi(H1, 10), self.csi(H1, 10)]), (2, 1))
 
 
 if __name__ == "__main__":

@@ -174,6 +174,40 @@ class qa_design_massive_mimo(gr_unittest.TestCase):
         with self.assertRaises(ValueError):
             s1.sca_power_allocation(sc, "zf", 1e-3, 0.0)
 
+    def test_008_upa_representative(self):
+        # (theta, phi) and upa_representative(theta, phi) give the same UPA
+        # vector (numpy, element phases pi (m sin(th) sin(ph) + n cos(ph)) about
+        # the centre), the representative lies in theta [-90, 90], phi [0, 180],
+        # and the UPA MLE on those grids reports it for a scene with phi < 0
+        from gnuradio.isac import core
+
+        def upa(nh, nv, th, ph):
+            t, p = np.radians(th), np.radians(ph)
+            m, n = np.arange(nh) - (nh - 1) / 2, np.arange(nv) - (nv - 1) / 2
+            return np.kron(np.exp(1j * np.pi * m * np.sin(t) * np.sin(p)), np.exp(1j * np.pi * n * np.cos(p)))
+
+        rng = np.random.default_rng(8)
+        th, ph = rng.uniform(-180, 180, 200), rng.uniform(-90, 90, 200)
+        rt, rp = s1.upa_representative(th, ph)
+        self.assertTrue(np.all((np.abs(rt) <= 90) & (rp >= 0) & (rp <= 180)))
+        moved = 0
+        for a, b, c, d in zip(th, ph, rt, rp):
+            np.testing.assert_allclose(upa(5, 4, c, d), upa(5, 4, a, b), atol=1e-9)
+            moved += abs(c - a) > 1 or abs(d - b) > 1
+        self.assertGreater(moved, 100)  # phi < 0 or |theta| > 90: another pair
+        np.testing.assert_allclose(core.upa_steering(5, 4, 131.7, -38.2, sign=1, ref="center"),
+                                   upa(5, 4, 131.7, -38.2), atol=1e-9)
+        self.assertEqual(s1.upa_representative(37.0, 0.0), (0.0, 0.0))
+        th0, ph0 = -146.3, -52.9  # what make_scene accepts
+        a = core.upa_steering(5, 5, th0, ph0, sign=1, ref="center")
+        X = (rng.standard_normal((25, 30)) + 1j * rng.standard_normal((25, 30))) / np.sqrt(2)
+        E = (rng.standard_normal((25, 30)) + 1j * rng.standard_normal((25, 30))) / np.sqrt(2)
+        Y = (0.5 + 0.5j) * np.outer(a, a.conj() @ X) + 0.01 * E
+        r = core.doa_mle_upa_known(Y, X, 5, 5, 5, 5, np.linspace(-90, 90, 257), np.linspace(0.7, 179.3, 256))
+        want = s1.upa_representative(th0, ph0)
+        self.assertAlmostEqual(r["theta_deg"], want[0], delta=0.01)
+        self.assertAlmostEqual(r["phi_deg"], want[1], delta=0.01)
+
 
 if __name__ == "__main__":
     gr_unittest.run(qa_design_massive_mimo)

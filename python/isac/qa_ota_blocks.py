@@ -1347,6 +1347,82 @@ class qa_ota_blocks(gr_unittest.TestCase):
             np.testing.assert_array_equal(y[:off], x[:off])
             np.testing.assert_allclose(y[off:], x[off:] * w[None, :], rtol=1e-5, atol=1e-6)
             self.assertEqual(fix.updates(), 1)
+    def test_dac_clipping_is_counted_and_warned(self):
+        # profile "none" keeps the DAC's full scale (|I|, |Q| <= 1, a USRP's fc32
+        # range): a unit-power Gaussian x clips in 1 - (1 - 2 Q(sqrt 2))^2 = 29 %
+        # of its samples. tx_clipped() counts them per channel exactly (numpy),
+        # one warning per run gives the share; a scaled x clips nothing, says nothing
+        rng = np.random.default_rng(31)
+        n = 3000
+        x = ((rng.standard_normal((n, 4)) + 1j * rng.standard_normal((n, 4))) / np.sqrt(2)).astype(np.complex64)
+        log = gr.dictionary_logger_backend()
+        gr.logging().add_default_sink(log)
+
+        def warnings():
+            return [m for msgs in log.get_map().values() for _, m in msgs if "clips at the DAC" in m]
+
+        def run(emu, x):
+            tb = gr.top_block()
+            sense, users = wire_emulator(tb, emu, blocks.vector_source_c(x.ravel().tolist(), False, 4))
+            tb.connect(sense, blocks.null_sink(gr.sizeof_gr_complex * emu.n_sense))
+            tb.connect(users, blocks.null_sink(gr.sizeof_gr_complex * 2))
+            before = len(warnings())
+            tb.run()
+            return warnings()[before:]
+
+        emu = emulator(impairments="none", seed=5)
+        new = run(emu, x)
+        want = np.count_nonzero((np.abs(x.real) > 1) | (np.abs(x.imag) > 1), axis=0)
+        self.assertEqual(list(emu.tx_clipped()), list(want))
+        share = want.sum() / x.size
+        self.assertLess(abs(share - 0.2899), 4 * np.sqrt(0.29 * 0.71 / x.size))
+        self.assertEqual(len(new), 1, new)
+        pct = float(new[0].split("): ")[1].split(" %")[0])
+        self.assertTrue(0 < pct <= 100, new[0])
+        self.assertEqual(len(run(emu, x)), 1)  # a restarted run warns again
+        self.assertEqual(list(emu.tx_clipped()), list(want))
+        quiet = emulator(impairments="none", seed=5)
+        xs = x / (1.01 * max(np.abs(x.real).max(), np.abs(x.imag).max()))
+        self.assertEqual(run(quiet, xs), [])
+        self.assertEqual(list(quiet.tx_clipped()), [0] * 4)
+
+    def test_message_keeper_memory_is_bounded(self):
+        # 20 000 messages through a flowgraph (loop delay estimates, every
+        # third valid): the keeper holds the latest `limit` of them, counts all,
+        # and its valid count and last valid message are the senders' (numpy
+        # bookkeeping of what was posted); set_limit(0) keeps every message
+        n, limit = 20000, 100
+        keeper = isac.message_keeper(limit)
+        tb = gr.top_block()
+        sender = isac.csi_feedback(2, 4, 1, 0)  # an output port that sends nothing without rows
+        tb.msg_connect(sender, "csi", keeper, "in")
+        delays = np.random.default_rng(3).uniform(1, 40, n)
+        valid = np.arange(n) % 3 == 1
+        tb.start()
+        for k in range(n):
+            keeper._post(pmt.intern("in"), pmt.to_pmt({"delay": float(delays[k]), "valid": bool(valid[k]), "k": k}))
+            if k % 5000 == 0:
+                self.assertLessEqual(keeper.num_messages(), limit)
+        for _ in range(1000):
+            if keeper.count() == n:
+                break
+            time.sleep(0.01)
+        tb.stop()
+        tb.wait()
+        self.assertEqual(keeper.count(), n)
+        self.assertEqual(keeper.num_messages(), limit)
+        self.assertEqual([pmt.to_python(keeper.get_message(i))["k"] for i in range(limit)], list(range(n - limit, n)))
+        self.assertEqual(keeper.valid_count(), int(valid.sum()))
+        last = int(np.flatnonzero(valid)[-1])
+        self.assertEqual(keeper.last_valid(), {"delay": float(delays[last]), "valid": True, "k": last})
+        keeper.set_limit(0)
+        self.assertEqual(keeper.limit(), 0)
+        for k in range(3 * limit):
+            keeper._handle(pmt.to_pmt({"k": k}))
+        self.assertEqual(keeper.num_messages(), 4 * limit)
+        with self.assertRaisesRegex(ValueError, "limit"):
+            keeper.set_limit(-1)
+
 
 if __name__ == "__main__":
     gr_unittest.run(qa_ota_blocks)

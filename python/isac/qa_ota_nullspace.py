@@ -282,7 +282,10 @@ class qa_ota_nullspace(gr_unittest.TestCase):
         for title in ("loop delay estimates", "receive calibrations", "transmit calibrations",
                       "CSI feedback messages"):
             self.assertIn(title, out)
-        self.assertRegex(out, r"CSI feedback messages\W+%d\b" % tb.csi_msgs.num_messages())
+        self.assertRegex(out, r"CSI feedback messages\W+%d\b" % tb.csi_msgs.count())
+        d = [m for m in messages(tb.delay_msgs) if m.get("valid")]
+        self.assertIn("%d valid" % len(d), out)
+        self.assertIn("last %.2f snapshots" % d[-1]["delay"], out)
         print("nullspace OTA: delay %.3f (true %.3f); SER %s vs genie %s at %s dB; DoA RMSE %.3f deg, "
               "limit %.3f (n %d, faded %d)" % (r["delay_est"], r["delay_true"], r["ser"], np.round(r["ser_genie"], 5),
                                                np.round(r["genie_sinr_db"], 2), r["doa_rmse"], r["doa_limit"],

@@ -151,12 +151,12 @@ def print_ota_headless(tb, file=None, since=None):
     acquisition and CSI messages. Information only (a run of
     any length, no theory for a hardware scene): apps/isac_ota_emulated is the
     judged acceptance run."""
-    import pmt
     file = file or sys.stdout
 
-    def msgs(name):
-        dbg = getattr(tb, name, None)
-        return [pmt.to_python(dbg.get_message(i)) for i in range(dbg.num_messages())] if dbg else []
+    def count(name):
+        # message_keepers: the counts of a run of any length, whatever they kept
+        keeper = getattr(tb, name, None)
+        return keeper.count() if keeper else 0
 
     rows = []
     for u in range(tb.n_users):
@@ -174,12 +174,13 @@ def print_ota_headless(tb, file=None, since=None):
     except ValueError:
         rows.append(row("radar detections", "%d in all runs" % tb.det.detections(),
                         "CPIs unknown: the flowgraph ran more than once (pass since)", ""))
-    delays = [m for m in msgs("delay_msgs") if isinstance(m, dict) and m.get("valid")]
-    rows.append(row("loop delay estimates", "%d valid" % len(delays),
-                    "last %.2f snapshots" % delays[-1]["delay"] if delays and "delay" in delays[-1] else "", ""))
+    keeper = getattr(tb, "delay_msgs", None)
+    last = keeper.last_valid() if keeper else None
+    rows.append(row("loop delay estimates", "%d valid" % (keeper.valid_count() if keeper else 0),
+                    "last %.2f snapshots" % last["delay"] if isinstance(last, dict) and "delay" in last else "", ""))
     for name, what in (("acq_msgs", "receive calibrations"), ("txcal_msgs", "transmit calibrations"),
                        ("csi_msgs", "CSI feedback messages")):
-        rows.append(row(what, "%d" % len(msgs(name)), "", ""))
+        rows.append(row(what, "%d" % count(name), "", ""))
     print("over-the-air run (information only, nothing judged; the judged acceptance run is "
           "apps/isac_ota_emulated)", file=file)
     print(table(rows, ("quantity", "measured", "detail", "", "")), file=file)

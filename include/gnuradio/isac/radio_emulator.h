@@ -181,6 +181,10 @@ public:
     virtual std::vector<gr_complex> echo_gains() const = 0; //!< gamma_q, target first
     virtual std::vector<uint64_t> rx_clipped() const = 0;
     virtual std::vector<uint64_t> user_clipped() const = 0;
+    //! Transmit samples per channel whose I or Q the DAC clipped at full scale
+    //! (|I|, |Q| <= 1, the fc32 range of a USRP's stream; every profile, "none" too).
+    //! The first clipped sample of a run logs one warning with the share so far.
+    virtual std::vector<uint64_t> tx_clipped() const = 0;
     virtual uint64_t nonfinite_count() const = 0;
     //! TDD uplink truth: core H_uplink() (n_tx x n_users, zeros without uplink).
     virtual std::vector<gr_complex> uplink_channel() const = 0;

@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(radio_emulator.h) */
-/* BINDTOOL_HEADER_FILE_HASH(ca935ab1f295839c58cdaa09c0aff084) */
+/* BINDTOOL_HEADER_FILE_HASH(eb55de205e0ca020316eaa66b7161feb) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
@@ -255,6 +255,7 @@ Raises ValueError naming the parameter for any value out of range.)doc"
         .def("echo_gains", &radio_emulator::echo_gains)
         .def("rx_clipped", &radio_emulator::rx_clipped)
         .def("user_clipped", &radio_emulator::user_clipped)
+        .def("tx_clipped", &radio_emulator::tx_clipped)
         .def("nonfinite_count", &radio_emulator::nonfinite_count)
         .def("uplink_channel", &radio_emulator::uplink_channel)
         .def("uplink_collisions", &radio_emulator::uplink_collisions)

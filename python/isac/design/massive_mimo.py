@@ -110,7 +110,14 @@ class MimoScene:
 def make_scene(n_th, n_tv, n_rh, n_rv, beta, power, theta_deg=22.5, phi_deg=45.0,
                alpha_abs=1.0, cpi_len=30, noise_comm=1.0, noise_sens=1.0, tau_p=10,
                tau_c=100, pilot_power=1000.0, pilots=None):
-    """Validated MimoScene (defaults: massive-MIMO ISAC paper Sec. V, pilot SNR 30 dB)."""
+    """Validated MimoScene (defaults: massive-MIMO ISAC paper Sec. V, pilot SNR 30 dB).
+
+    theta_deg in [-180, 180], phi_deg in [-90, 90]. The UPA vectors depend on
+    the angles only through sin(theta) sin(phi) and cos(phi), so (theta, phi),
+    (-theta, -phi), (180 - theta, phi) and (theta +- 180, -phi) are one
+    direction; a DoA estimator on theta in [-90, 90], phi in [0, 180] (as
+    core.doa_mle_upa_known's grids) reports `upa_representative(theta, phi)`.
+    """
     n_th = chk.integer("n_th", n_th, 1, 4096)
     n_tv = chk.integer("n_tv", n_tv, 1, 4096)
     n_rh = chk.integer("n_rh", n_rh, 1, 4096)
@@ -130,6 +137,20 @@ def make_scene(n_th, n_tv, n_rh, n_rv, beta, power, theta_deg=22.5, phi_deg=45.0
     if sc.n_users >= sc.n_tx:
         raise ValueError(f"need K = {sc.n_users} < N_t = {sc.n_tx} (ZF and Lemma 1)")
     return sc
+
+
+def upa_representative(theta_deg, phi_deg):
+    """The (theta, phi) in degrees, theta in [-90, 90] and phi in [0, 180], with
+    the same UPA steering vector as (theta_deg, phi_deg) (element phases
+    pi sin(theta) sin(phi) and pi cos(phi), docs/conventions.md): the pair a DoA
+    estimator on those ranges reports. At phi = 0 or 180 the vector does not
+    depend on theta; theta is 0 there. Vectorised."""
+    th, ph = np.radians(np.asarray(theta_deg, float)), np.radians(np.asarray(phi_deg, float))
+    phi = np.arccos(np.clip(np.cos(ph), -1.0, 1.0))  # [0, pi], same cos(phi)
+    sphi = np.sin(phi)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        u = np.where(sphi > 1e-12, np.sin(th) * np.sin(ph) / sphi, 0.0)
+    return np.degrees(np.arcsin(np.clip(u, -1.0, 1.0))), np.degrees(phi)
 
 
 def _check(scene, bf):
