@@ -7,6 +7,7 @@
 Fisher information matrices and the MathWorks crlb vector, Monte-Carlo MSE
 against the CRBs, and the block against the core on the same data."""
 
+import math
 import numpy as np
 import pmt
 from gnuradio import blocks, gr, gr_unittest
@@ -544,6 +545,31 @@ class qa_doa_mle(gr_unittest.TestCase):
             if noise < 0.1:
                 self.assertAlmostEqual(r["theta_deg"], th0, delta=0.01)
                 self.assertAlmostEqual(r["phi_deg"], ph0, delta=0.01)
+        # at the view's edge the Newton refine steps past theta = -90 deg (-90.47 before the fold);
+        # the estimate stays in the stated ranges and on the target's (u, v)
+        uv = lambda th, ph: np.array([math.sin(math.radians(th)) * math.sin(math.radians(ph)),
+                                      math.cos(math.radians(ph))])
+        rng = np.random.default_rng(5)
+        for th0, ph0 in ((89.5, 90.0), (-89.7, 60.0), (-61.3, 2.9)):
+            a = core.upa_steering(5, 5, th0, ph0, **kw)
+            X = cn(rng, 25, 30)
+            Y = (0.4 - 0.7j) * np.outer(a, a.conj() @ X) + 0.05 * cn(rng, 25, 30)
+            r = app.upa_mle_full_view(Y, X, 5, 5)
+            self.assertTrue(-90.0 <= r["theta_deg"] <= 90.0 and 0.0 <= r["phi_deg"] <= 180.0, (th0, ph0, r))
+            np.testing.assert_allclose(uv(r["theta_deg"], r["phi_deg"]), uv(th0, ph0), atol=2e-3)
+        # in the threshold region the coarse pass could lock onto a side peak; the search must reach
+        # the brute-force grid's likelihood there too, within 0.05 dB (a review measured at most
+        # 0.0085 dB below it in 150 trials at -20 dB, none differing at -15 dB). The SNR is the
+        # paper's P_t L |alpha|^2 / sigma^2 = -15 dB with P_t = N_t (white x), random targets.
+        for _ in range(8):
+            th0, ph0 = self.rng.uniform(-80, 80), self.rng.uniform(15, 165)
+            a = core.upa_steering(5, 5, th0, ph0, **kw)
+            X = cn(self.rng, 25, 30)
+            alpha = math.sqrt(10 ** -1.5 / (30 * 25)) * np.exp(2j * np.pi * self.rng.random())
+            Y = alpha * np.outer(a, a.conj() @ X) + cn(self.rng, 25, 30)
+            r = app.upa_mle_full_view(Y, X, 5, 5)
+            ref = core.doa_mle_upa_known(Y, X, 5, 5, 5, 5, tg, pg)
+            self.assertGreater(10 * math.log10(r["objective"] / ref["objective"]), -0.05, (th0, ph0, r, ref))
 
     def test_050_figures_app_quick(self):
         # the figures app runs end to end and its numbers show the bistatic CRB paper trends

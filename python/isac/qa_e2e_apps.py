@@ -263,7 +263,10 @@ class qa_e2e_apps(gr_unittest.TestCase):
             self.assertTrue(lo - tol <= ser <= hi + tol, r)
             self.assertEqual(int(r[col]), 0, r)  # every snapshot a QoD design that meets chi
         # the paper's Fig. 9 trend: the QoD margins grow with N_T, so the SER falls by far more
-        # than the binomial spread of the n * 4 symbols behind each point (4 sd of each)
+        # than the binomial spread of the n * 4 symbols behind each point (4 sd of each). Each
+        # point is one channel draw (the app's seed), so this tolerance covers the noise only;
+        # over channels the SER spreads ~10x more (sd 0.054 at N_T = 16, 0.013 at 64: seeds 1-8,
+        # docs/figures.md), and the gap here (~0.45 -> ~0.07) still exceeds 6 of those sd
         (n0, s0, m0), (n1, s1, m1) = [(int(r[0]), float(r[1]), 4 * int(r[4])) for r in (rows[0], rows[-1])]
         self.assertLess(n0, n1)
         self.assertLess(s1 + 4 * (s1 * (1 - s1) / m1) ** 0.5, s0 - 4 * (s0 * (1 - s0) / m0) ** 0.5, rows)
