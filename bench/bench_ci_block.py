@@ -234,9 +234,11 @@ def main():
             label = str(t) if c is None else f"1@cpu{c}"
             # design us: mean time of one design; busy: the share of the threads'
             # wall time spent designing (the rest is serial work, waits, start/stop)
+            # nothing designed (a table solver, all from the cache): not measured
+            design = (f"{design_s / solved * 1e6:>9.2f} {design_s / (t * wall):>5.3f}"
+                      if solved else f"{'-':>9} {'-':>5}")
             print(f"{args.solver:>9} {N:>4} {label:>7} {n / wall:>10.0f} {n / cpu:>10.0f} "
-                  f"{inf / n:>10.3f} {hits / n:>10.3f} {n / wall / base:>10.2f}x "
-                  f"{design_s / max(solved, 1) * 1e6:>9.2f} {design_s / (t * wall):>5.3f}",
+                  f"{inf / n:>10.3f} {hits / n:>10.3f} {n / wall / base:>10.2f}x {design}",
                   flush=True)
         if cpus:
             cores = sum(acc[(1, c)][2] / acc[(1, c)][0] for c in cpus)

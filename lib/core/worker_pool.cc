@@ -167,6 +167,9 @@ struct worker_pool::job {
     std::atomic<long> next{ 0 }; // first unclaimed index
     std::atomic<long> done{ 0 }; // indices that ran
     std::atomic<int> active{ 0 }; // workers inside work_on (changed under the pool mutex)
+    // the CPU of the worker that joined last: the caller waiting for the workers'
+    // last chunks does not poll on it
+    std::atomic<int> worker_cpu{ -1 };
     flag_stack inherited;        // the caller's scopes when run() was called
 
     bool cancelled() const
@@ -259,6 +262,7 @@ void worker_pool::worker_loop(unsigned long generation)
             continue;
         }
         ++j->active;
+        j->worker_cpu.store(current_cpu(), std::memory_order_relaxed);
         lock.unlock();
         work_on(*j, true);
         lock.lock();
@@ -331,7 +335,7 @@ bool worker_pool::run(long n,
     work_on(j, false);
     if (shared) {
         // the workers' last chunks take part of a chunk's time: wait for them awake
-        spin_until([&] { return j.active.load() == 0; });
+        spin_until([&] { return j.active.load() == 0; }, &j.worker_cpu);
         std::unique_lock<std::mutex> lock(d_mutex);
         if (!background)
             --d_foreground;
