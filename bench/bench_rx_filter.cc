@@ -296,8 +296,10 @@ void BM_cross_pair(benchmark::State& st)
         double v;
         if (st.range(1)) {
             for (int q = 0; q < Q; ++q)
-                s[q + 1] = sc.cnr()[q] * c[size_t(l) * Q + q] * std::conj(c[size_t(m) * Q + q]);
-            v = ac.cross(s.data(), d[l], d[m], &b[size_t(l) * P], &b[size_t(m) * P]).real();
+                s[q + 1] =
+                    sc.cnr()[q] * c[size_t(l) * Q + q] * std::conj(c[size_t(m) * Q + q]);
+            v = ac.cross(s.data(), d[l], d[m], &b[size_t(l) * P], &b[size_t(m) * P])
+                    .real();
         } else {
             v = ac.cross_prepared(&prep[size_t(l) * ps], &prep[size_t(m) * ps]);
         }

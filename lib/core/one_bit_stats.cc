@@ -383,7 +383,7 @@ void arcsine_cross::prepare(const cdouble* c,
 }
 
 ISAC_CLONES_EXACT double arcsine_cross::cross_prepared(const double* pl,
-                                                      const double* pm) const
+                                                       const double* pm) const
 {
     // d_l d_m not positive or not finite: no cross term (as cross())
     if (!(pl[0] * pm[0] > 0.0) || !std::isfinite(pl[0] * pm[0]))
@@ -429,23 +429,22 @@ ISAC_CLONES_EXACT double arcsine_cross::cross_prepared(const double* pl,
         const double small = ax < 0.5 ? 1.0 : 0.0;
         const double zb = 0.5 * (1.0 - ax);
         const double t = small * (v[k] * v[k]) + (1.0 - small) * zb;
-        const double p =
-            t * (1.66666666666666657415e-01 +
-                 t * (-3.25565818622400915405e-01 +
-                      t * (2.01212532134862925881e-01 +
-                           t * (-4.00555345006794114027e-02 +
-                                t * (7.91534994289814532176e-04 +
-                                     t * 3.47933107596021167570e-05)))));
+        const double p = t * (1.66666666666666657415e-01 +
+                              t * (-3.25565818622400915405e-01 +
+                                   t * (2.01212532134862925881e-01 +
+                                        t * (-4.00555345006794114027e-02 +
+                                             t * (7.91534994289814532176e-04 +
+                                                  t * 3.47933107596021167570e-05)))));
         const double q =
-            1.0 + t * (-2.40339491173441421878e+00 +
-                       t * (2.02094576023350569471e+00 +
-                            t * (-6.88283971605453293030e-01 +
-                                 t * 7.70381505559019352791e-02)));
+            1.0 +
+            t * (-2.40339491173441421878e+00 +
+                 t * (2.02094576023350569471e+00 + t * (-6.88283971605453293030e-01 +
+                                                        t * 7.70381505559019352791e-02)));
         const double w = p / q;
         const double s = std::sqrt(zb);
-        const double big =
-            (1.57079632679489655800e+00 - (2.0 * (s + s * w) - 6.12323399573676603587e-17)) -
-            ax;
+        const double big = (1.57079632679489655800e+00 -
+                            (2.0 * (s + s * w) - 6.12323399573676603587e-17)) -
+                           ax;
         f[k] = std::copysign(small * (ax * w) + (1.0 - small) * big, v[k]);
     }
     double sum = 0.0;

@@ -610,8 +610,10 @@ int cpi_integrator::slot_of(const cdouble* e)
         d_slotkey[slot] = d_key;
         std::copy(e, e + E, d_slotx.begin() + size_t(slot) * E);
         const int Q = d_scene.n_clutter();
-        d_cross->prepare(
-            e, e[E - 1].real(), e + Q, d_prep.data() + size_t(slot) * d_cross->prepared_size());
+        d_cross->prepare(e,
+                         e[E - 1].real(),
+                         e + Q,
+                         d_prep.data() + size_t(slot) * d_cross->prepared_size());
         d_xid.emplace(d_key, slot);
     }
     touch(slot);
