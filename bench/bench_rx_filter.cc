@@ -266,6 +266,49 @@ void BM_cpi_integrator(benchmark::State& st)
                                     : ", table of 16 1-bit x"));
 }
 
+// One distortion cross term of a pair of snapshots (N_R = n, Q = 2, CNR 30 dB, random
+// couplings and filters): arg 1 = arcsine_cross::cross (the straightforward form:
+// (Q+1)^2 Gram product and two std::asin a lag), 0 = cross_prepared on the prepared
+// x (what cpi_integrator evaluates per pair; the preparation is once per x, not timed)
+void BM_cross_pair(benchmark::State& st)
+{
+    const int n = st.range(0), K = 64;
+    const radar_scene sc = scene(n);
+    const arcsine_cross ac(sc);
+    const int Q = sc.n_clutter(), P = Q + 1, ps = ac.prepared_size();
+    std::mt19937 rng(7);
+    std::normal_distribution<double> nd;
+    std::vector<cdouble> c(size_t(K) * Q), b(size_t(K) * P), s(P);
+    std::vector<double> d(K), prep(size_t(K) * ps);
+    for (int k = 0; k < K; ++k) {
+        d[k] = 1.0;
+        for (int q = 0; q < Q; ++q) {
+            c[size_t(k) * Q + q] = cdouble(nd(rng), nd(rng)) * 0.3;
+            d[k] += sc.cnr()[q] * std::norm(c[size_t(k) * Q + q]) / n;
+        }
+        for (int i = 0; i < P; ++i)
+            b[size_t(k) * P + i] = cdouble(nd(rng), nd(rng));
+        ac.prepare(&c[size_t(k) * Q], d[k], &b[size_t(k) * P], &prep[size_t(k) * ps]);
+    }
+    int l = 0;
+    for (auto _ : st) {
+        const int m = (l + 1 + l / K) % K;
+        double v;
+        if (st.range(1)) {
+            for (int q = 0; q < Q; ++q)
+                s[q + 1] =
+                    sc.cnr()[q] * c[size_t(l) * Q + q] * std::conj(c[size_t(m) * Q + q]);
+            v = ac.cross(s.data(), d[l], d[m], &b[size_t(l) * P], &b[size_t(m) * P])
+                    .real();
+        } else {
+            v = ac.cross_prepared(&prep[size_t(l) * ps], &prep[size_t(m) * ps]);
+        }
+        benchmark::DoNotOptimize(v);
+        l = (l + 1) % K;
+    }
+    st.SetLabel(st.range(1) ? "cross (straightforward)" : "cross_prepared");
+}
+
 // The over-the-air flowgraph's receive filter at its defaults (isac_usrp_ota: N_T = N_R
 // = 4, target 23 deg, clutter -47/31 deg at CNR 10 dB, SNR_R 15 dB, Pfa 1e-2, radar CPI
 // 16, so the CPI terms are written), x a 1-bit DAC's x through a 16-tap delay line
@@ -374,8 +417,10 @@ BENCHMARK(BM_rx_filter_calls)->Arg(1)->Arg(7)->Arg(100)->Arg(4096);
 BENCHMARK(BM_rx_filter_terms)->Arg(4)->Arg(16)->Arg(128);
 BENCHMARK(BM_cpi_integrator)
     ->ArgsProduct({ { 4, 8 }, { 0, 1 }, { 0, 1, 16 }, { 16, 256 } })
-    ->ArgsProduct({ { 16, 64 }, { 0, 1 }, { 1 }, { 16 } });
+    ->ArgsProduct({ { 16, 64 }, { 0, 1 }, { 1 }, { 16 } })
+    ->ArgsProduct({ { 4, 8 }, { 0, 1 }, { 0 }, { 8, 32 } });
 // loop delay in 1/100 samples: fractional (x never repeats) and integer (the cache hits)
+BENCHMARK(BM_cross_pair)->ArgsProduct({ { 4, 8 }, { 1, 0 } });
 BENCHMARK(BM_rx_filter_ota)->Arg(237)->Arg(300);
 BENCHMARK(BM_explicit_filter)->Arg(4)->Arg(16)->Arg(128);
 BENCHMARK(BM_memcpy_inputs)->Arg(4)->Arg(16)->Arg(64)->Arg(128);

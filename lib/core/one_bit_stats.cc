@@ -3,6 +3,7 @@
  * Copyright 2026 gr-isac authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "clones.h"
 #include <gnuradio/isac/core/cancel.h>
 #include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/one_bit_stats.h>
@@ -252,7 +253,7 @@ double arcsine_stats::variance(const double* p,
 // ---------------------------------------------------------------- filter, deflection
 
 arcsine_cross::arcsine_cross(const radar_scene& scene)
-    : d_n(scene.n_rx()), d_P(scene.n_clutter() + 1), d_g(scene.gr())
+    : d_n(scene.n_rx()), d_P(scene.n_clutter() + 1), d_cnr(scene.cnr()), d_g(scene.gr())
 {
     const int N = d_n, P = d_P, J = 2 * N - 1;
     d_e.resize(size_t(J) * P);
@@ -325,6 +326,131 @@ cdouble arcsine_cross::cross(const cdouble* s,
         acc += f * X;
     }
     return 4.0 / pi * acc;
+}
+
+void arcsine_cross::prepare(const cdouble* c,
+                            double d,
+                            const cdouble* beta,
+                            double* out) const
+{
+    const int N = d_n, P = d_P, Q = P - 1, J = 2 * N - 1, Jp = prepared_lags;
+    if (J > Jp)
+        throw std::invalid_argument("arcsine_cross::prepare: n_rx " + std::to_string(N) +
+                                    " above the prepared form's " +
+                                    std::to_string((Jp + 1) / 2));
+    std::fill(out, out + prepared_size(), 0.0);
+    out[0] = d;
+    // c / sqrt(d) on both sides: rho_lm(j) = sum_q b_{q,l}(j) conj(a_{q,m}) with
+    // b_q(j) = CNR_q e_q(j) c_q / sqrt(d) (this x as l) and a_q = c_q / sqrt(d) (as m)
+    const double rs = d > 0.0 && std::isfinite(d) ? 1.0 / std::sqrt(d) : 0.0;
+    double* b = out + 8;
+    double* y = b + size_t(2) * Q * Jp;
+    double* a = y + size_t(2) * P * Jp;
+    double* bt = a + 2 * Q;
+    for (int q = 0; q < Q; ++q) {
+        const cdouble cq = c[q] * rs;
+        a[2 * q] = cq.real();
+        a[2 * q + 1] = cq.imag();
+        for (int j = 0; j < J; ++j) {
+            const cdouble v = d_cnr[q] * d_e[size_t(j) * P + q + 1] * cq;
+            b[size_t(2 * q) * Jp + j] = v.real();
+            b[size_t(2 * q + 1) * Jp + j] = v.imag();
+        }
+    }
+    // Y(j) = R(j) beta (this x as m): X(j) = beta_l^H Y_m(j)
+    cvec u;
+    if (d_R.empty())
+        u = d_g * Eigen::Map<const cvec>(beta, P);
+    for (int j = 0; j < J; ++j) {
+        const cdouble* R = d_R.empty() ? nullptr : d_R.data() + size_t(j) * P * P;
+        const int lag = j - (N - 1), k0 = std::max(0, -lag), k1 = std::min(N, N - lag);
+        for (int i = 0; i < P; ++i) {
+            cdouble acc = 0.0;
+            if (R)
+                for (int i2 = 0; i2 < P; ++i2)
+                    acc += R[i * P + i2] * beta[i2];
+            else
+                for (int k = k0; k < k1; ++k)
+                    acc += std::conj(d_g(k + lag, i)) * u[k];
+            y[size_t(2 * i) * Jp + j] = acc.real();
+            y[size_t(2 * i + 1) * Jp + j] = acc.imag();
+        }
+    }
+    for (int i = 0; i < P; ++i) {
+        bt[2 * i] = beta[i].real();
+        bt[2 * i + 1] = beta[i].imag();
+    }
+}
+
+ISAC_CLONES_EXACT double arcsine_cross::cross_prepared(const double* pl,
+                                                       const double* pm) const
+{
+    // d_l d_m not positive or not finite: no cross term (as cross())
+    if (!(pl[0] * pm[0] > 0.0) || !std::isfinite(pl[0] * pm[0]))
+        return 0.0;
+    constexpr int Jp = prepared_lags;
+    const int P = d_P, Q = P - 1;
+    const double* bl = pl + 8;
+    const double* ym = pm + 8 + size_t(2) * Q * Jp;
+    const double* am = ym + size_t(2) * P * Jp;
+    const double* btl = pl + 8 + size_t(2) * (Q + P) * Jp + 2 * Q;
+    // v: Re rho(j) then Im rho(j); X(j) = xr + j xi. Lags past 2N - 1 are 0 and add 0.
+    double v[2 * Jp] = { 0.0 }, f[2 * Jp], xr[Jp] = { 0.0 }, xi[Jp] = { 0.0 };
+    for (int q = 0; q < Q; ++q) {
+        const double ar = am[2 * q], ai = am[2 * q + 1];
+        const double* br = bl + size_t(2 * q) * Jp;
+        const double* bi = br + Jp;
+        for (int k = 0; k < Jp; ++k) {
+            v[k] += br[k] * ar + bi[k] * ai;
+            v[k + Jp] += bi[k] * ar - br[k] * ai;
+        }
+    }
+    for (int i = 0; i < P; ++i) {
+        const double cr = btl[2 * i], ci = btl[2 * i + 1];
+        const double* yr = ym + size_t(2 * i) * Jp;
+        const double* yi = yr + Jp;
+        for (int k = 0; k < Jp; ++k) {
+            xr[k] += cr * yr[k] + ci * yi[k];
+            xi[k] += cr * yi[k] - ci * yr[k];
+        }
+    }
+    // f = asin(v) - v of the clamped parts, spelt out (a call would not be inlined
+    // into the clones) and branch-free, so that the loop vectorises: fdlibm's asin,
+    // whose rational R gives |v| < 1/2 the part beyond v as v R(v^2) exactly (no
+    // cancellation); above, pi/2 - 2 asin(sqrt((1 - |v|)/2)) with the same R.
+    // qa_one_bit_stats pins it to std::asin(v) - v.
+    for (int k = 0; k < 2 * Jp; ++k) { // clamp1
+        const double c = -1.0 < v[k] ? v[k] : -1.0;
+        v[k] = c < 1.0 ? c : 1.0;
+    }
+    for (int k = 0; k < 2 * Jp; ++k) {
+        const double ax = std::fabs(v[k]);
+        // 1 or 0, blended arithmetically (exact: both arms are finite)
+        const double small = ax < 0.5 ? 1.0 : 0.0;
+        const double zb = 0.5 * (1.0 - ax);
+        const double t = small * (v[k] * v[k]) + (1.0 - small) * zb;
+        const double p = t * (1.66666666666666657415e-01 +
+                              t * (-3.25565818622400915405e-01 +
+                                   t * (2.01212532134862925881e-01 +
+                                        t * (-4.00555345006794114027e-02 +
+                                             t * (7.91534994289814532176e-04 +
+                                                  t * 3.47933107596021167570e-05)))));
+        const double q =
+            1.0 +
+            t * (-2.40339491173441421878e+00 +
+                 t * (2.02094576023350569471e+00 + t * (-6.88283971605453293030e-01 +
+                                                        t * 7.70381505559019352791e-02)));
+        const double w = p / q;
+        const double s = std::sqrt(zb);
+        const double big = (1.57079632679489655800e+00 -
+                            (2.0 * (s + s * w) - 6.12323399573676603587e-17)) -
+                           ax;
+        f[k] = std::copysign(small * (ax * w) + (1.0 - small) * big, v[k]);
+    }
+    double sum = 0.0;
+    for (int k = 0; k < Jp; ++k)
+        sum += f[k] * xr[k] - f[k + Jp] * xi[k];
+    return 4.0 / pi * sum;
 }
 
 namespace {

@@ -31,6 +31,7 @@ class qa_one_bit_stats : public CppUnit::TestFixture
     CPPUNIT_TEST(test_tail_vs_monte_carlo);
     CPPUNIT_TEST(test_pfa_reach);
     CPPUNIT_TEST(test_cross_vs_dense);
+    CPPUNIT_TEST(test_cross_prepared);
     CPPUNIT_TEST(test_cross_vs_monte_carlo);
     CPPUNIT_TEST_SUITE_END();
 
@@ -317,6 +318,80 @@ public:
             CPPUNIT_ASSERT_DOUBLES_EQUAL(w, got.real(), 1e-9 * w);
             CPPUNIT_ASSERT(std::abs(got.imag()) < 1e-9 * w);
         }
+    }
+
+    // cross_prepared (what cpi_integrator evaluates per pair: prepared x, a branch-free
+    // vectorised asin) against the straightforward cross(): 1 to 8 antennas, the
+    // lag-Gram table (Q = 2) and the direct path (8 antennas, 70 patches: no table),
+    // CNR from 0 to 40 dB so that |rho| covers both halves of the asin up to 1 - 1e-4
+    // (a pair of one x at 40 dB); d <= 0 or not finite gives 0; 9 antennas are refused
+    void test_cross_prepared()
+    {
+        std::uniform_real_distribution<double> ud(-80.0, 80.0);
+        std::vector<double> ang(70), cnr70(70);
+        for (int q = 0; q < 70; ++q) {
+            ang[q] = deg2rad(ud(rng));
+            cnr70[q] = 0.5 + 0.1 * q;
+        }
+        std::vector<radar_scene> scenes;
+        for (int nr : { 1, 2, 3, 5, 8 })
+            for (double cnr : { 1.0, 100.0, 10000.0 })
+                scenes.push_back(make_scene(6, nr, cnr, 0.3 * cnr));
+        scenes.push_back(radar_scene(6, 8, deg2rad(13.7), ang, 10.0, cnr70));
+        int n_big = 0, n_small = 0, n_near1 = 0;
+        for (const radar_scene& s : scenes) {
+            const arcsine_cross ac(s);
+            CPPUNIT_ASSERT_EQUAL(s.n_clutter() == 2, ac.tabulated());
+            const int Q = s.n_clutter(), ps = ac.prepared_size();
+            std::vector<double> pl(ps), pm(ps);
+            for (int t = 0; t < 20; ++t) {
+                pair_case pc = make_pair(s);
+                if (t == 0) { // one x twice: rho(0) = 1 - 1/d
+                    pc.cm = pc.cl;
+                    pc.bm = pc.bl;
+                    pc.dm = pc.dl;
+                    for (int q = 1; q <= Q; ++q)
+                        pc.sq[q] = s.cnr()[q - 1] * std::norm(pc.cl[q]);
+                }
+                ac.prepare(pc.cl.data() + 1, pc.dl, pc.bl.data(), pl.data());
+                ac.prepare(pc.cm.data() + 1, pc.dm, pc.bm.data(), pm.data());
+                const double got = ac.cross_prepared(pl.data(), pm.data());
+                const double ref =
+                    ac.cross(pc.sq.data(), pc.dl, pc.dm, pc.bl.data(), pc.bm.data())
+                        .real();
+                // the scale the rounding is relative to: the terms before their sum
+                const cvec ul = s.gr() * pc.bl, um = s.gr() * pc.bm;
+                const double scale = ul.norm() * um.norm();
+                CPPUNIT_ASSERT(std::abs(got - ref) <= 1e-13 * scale);
+                // which parts of the asin the pairs reached
+                const int N = s.n_rx();
+                for (int j = -(N - 1); j < N; ++j) {
+                    cdouble T = 0.0;
+                    for (int q = 1; q <= Q; ++q)
+                        T += pc.sq[q] * s.gr()(std::max(j, 0), q) *
+                             std::conj(s.gr()(std::max(-j, 0), q));
+                    for (double v : { T.real(), T.imag() }) {
+                        const double a = std::abs(v) / std::sqrt(pc.dl * pc.dm);
+                        n_near1 += a >= 0.99;
+                        n_big += a >= 0.5;
+                        n_small += a < 0.5;
+                    }
+                }
+            }
+            // no per-antenna power, or an infinite one: no cross term
+            const pair_case pc = make_pair(s);
+            ac.prepare(pc.cl.data() + 1, pc.dl, pc.bl.data(), pl.data());
+            for (double bad : { 0.0, -1.0, double(HUGE_VAL), double(NAN) }) {
+                ac.prepare(pc.cm.data() + 1, bad, pc.bm.data(), pm.data());
+                CPPUNIT_ASSERT_EQUAL(0.0, ac.cross_prepared(pl.data(), pm.data()));
+                CPPUNIT_ASSERT_EQUAL(0.0, ac.cross_prepared(pm.data(), pl.data()));
+            }
+        }
+        CPPUNIT_ASSERT(n_small > 100 && n_big > 100 && n_near1 >= 5);
+        const arcsine_cross ac9(make_scene(6, 9, 10.0, 10.0));
+        std::vector<double> p9(ac9.prepared_size());
+        const cdouble c9[2] = { 1.0, 1.0 }, b9[3] = { 1.0, 0.0, 0.0 };
+        CPPUNIT_ASSERT_THROW(ac9.prepare(c9, 2.0, b9, p9.data()), std::invalid_argument);
     }
 
     // E[z_l z_m^*] of two snapshots with different 1-bit x, one Swerling-I clutter

@@ -561,14 +561,31 @@ cpi_integrator::cpi_integrator(const radar_scene& scene,
     if (d_exact && cpi_len > 1 && scene.n_rx() <= cross_terms_max_rx) {
         const int E = 2 * scene.n_clutter() + 2;
         d_cross = std::make_unique<arcsine_cross>(scene);
-        d_s.assign(scene.n_clutter() + 1, cdouble(0.0));
         d_slotkey.resize(cross_cache);
         d_slotx.resize(size_t(cross_cache) * E);
-        d_stamp.assign(cross_cache, 0);
+        d_prep.resize(size_t(cross_cache) * d_cross->prepared_size());
+        d_fill.assign(cross_cache, 0);
+        d_next.assign(cross_cache, -1);
+        d_prev.assign(cross_cache, -1);
         d_sgroup.assign(cross_cache, -1);
-        d_pair.assign(size_t(cross_cache) * cross_cache, NAN);
+        d_pair.assign(size_t(cross_cache) * cross_cache, pair_value{ 0.0, 0 });
         reset();
     }
+}
+
+void cpi_integrator::touch(int slot)
+{
+    if (slot == d_mru)
+        return;
+    if (d_prev[slot] >= 0 || d_lru == slot) { // in the list: unlink
+        const int p = d_prev[slot], n = d_next[slot];
+        (p >= 0 ? d_next[p] : d_lru) = n;
+        d_prev[n] = p; // n >= 0: slot is not the tail
+    }
+    d_prev[slot] = d_mru;
+    d_next[slot] = -1;
+    (d_mru >= 0 ? d_next[d_mru] : d_lru) = slot;
+    d_mru = slot;
 }
 
 int cpi_integrator::slot_of(const cdouble* e)
@@ -580,24 +597,26 @@ int cpi_integrator::slot_of(const cdouble* e)
     if (it != d_xid.end()) {
         slot = it->second;
     } else {
-        // a free slot, else the least recently used one: never one of this CPI
-        // (at most cross_max_x + 1 < cross_cache of them), so only x other CPIs used
-        // lose their pairs, and a CPI's pairs stay cached for the next one
+        // a free slot, else the least recently used one: never one of this CPI, so
+        // only x other CPIs used lose their pairs, and a CPI's pairs stay cached for
+        // the next one
         if (int(d_xid.size()) < cross_cache) {
             slot = int(d_xid.size());
         } else {
-            slot =
-                int(std::min_element(d_stamp.begin(), d_stamp.end()) - d_stamp.begin());
+            slot = d_lru;
             d_xid.erase(d_slotkey[slot]);
-            for (int k = 0; k < cross_cache; ++k)
-                d_pair[size_t(slot) * cross_cache + k] =
-                    d_pair[size_t(k) * cross_cache + slot] = NAN;
         }
+        d_fill[slot] = ++d_fills; // its old pairs' keys are all below: dropped
         d_slotkey[slot] = d_key;
         std::copy(e, e + E, d_slotx.begin() + size_t(slot) * E);
+        const int Q = d_scene.n_clutter();
+        d_cross->prepare(e,
+                         e[E - 1].real(),
+                         e + Q,
+                         d_prep.data() + size_t(slot) * d_cross->prepared_size());
         d_xid.emplace(d_key, slot);
     }
-    d_stamp[slot] = d_cpi;
+    touch(slot);
     return slot;
 }
 
@@ -637,27 +656,23 @@ double cpi_integrator::group_sum()
             if (wab == 0.0)
                 continue;
             const int sa = d_gslot[a], sb = d_gslot[b];
-            double& D = d_pair[size_t(sa) * cross_cache + sb];
-            if (std::isnan(D)) {
+            pair_value& D = d_pair[size_t(sa) * cross_cache + sb];
+            const uint64_t key = std::max(d_fill[sa], d_fill[sb]);
+            if (D.key != key) {
                 const cdouble* ea = d_slotx.data() + size_t(sa) * E;
                 const cdouble* eb = d_slotx.data() + size_t(sb) * E;
+                const size_t ps = d_cross->prepared_size();
+                const double* pa = d_prep.data() + size_t(sa) * ps;
+                const double* pb = d_prep.data() + size_t(sb) * ps;
                 // Re D is symmetric but its rounding is not: one order per pair of x
                 // (whichever slots they hold), so a CPI's value never depends on
                 // what earlier CPIs cached
                 if (std::memcmp(ea, eb, sizeof(cdouble) * E) > 0)
-                    std::swap(ea, eb);
-                for (int q = 0; q < Q; ++q)
-                    d_s[q + 1] = d_scene.cnr()[q] * ea[q] * std::conj(eb[q]);
-                D = d_cross
-                        ->cross(d_s.data(),
-                                ea[E - 1].real(),
-                                eb[E - 1].real(),
-                                ea + Q,
-                                eb + Q)
-                        .real();
-                d_pair[size_t(sb) * cross_cache + sa] = D;
+                    std::swap(pa, pb);
+                D = d_pair[size_t(sb) * cross_cache + sa] =
+                    pair_value{ d_cross->cross_prepared(pa, pb), key };
             }
-            delta += wab * D;
+            delta += wab * D.D;
         }
     }
     return delta;
@@ -684,7 +699,6 @@ void cpi_integrator::reset()
         clear_groups();
         d_over = false;
         d_nres = 0;
-        ++d_cpi;
     }
 }
 

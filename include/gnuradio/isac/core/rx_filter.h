@@ -332,7 +332,6 @@ private:
     std::vector<cdouble> d_a;
     // exact, cpi_len > 1: the distortion cross terms of a mixed-x CPI (file comment)
     std::unique_ptr<arcsine_cross> d_cross;
-    std::vector<cdouble> d_s; // cross powers of one pair (Q+1)
     // this CPI's distinct x (cache slots) with their sums of w and w^2: exact while
     // at most cross_max_x of them (d_over: more, and no cross terms)
     std::vector<int> d_gslot;
@@ -343,16 +342,29 @@ private:
     // pair cache over CPIs (a 1-bit DAC repeats its x: 4^N_T values, 256 at the
     // over-the-air N_T = 4, 16 with a lookup-table precoder): cross_cache slots of x
     // (keyed by the bytes of their terms[Q+2..3Q+3]), the least recently used one
-    // evicted for a new x, and Re of their pairs' cross terms (NaN: not computed)
+    // evicted for a new x, and Re of their pairs' cross terms. A pair's value holds
+    // while its key is the later fill of its two slots: an eviction then drops the
+    // slot's pairs in O(1) (clearing its row and column cost more than a pair).
     static constexpr int cross_cache = 256;
+    struct pair_value {
+        double D;
+        uint64_t key; // max(d_fill of its slots) when computed; 0: never
+    };
     std::unordered_map<std::string, int> d_xid; // key -> slot
     std::string d_key;
     std::vector<std::string> d_slotkey; // per slot: its key
     std::vector<cdouble> d_slotx;       // per slot: its terms[Q+2..3Q+3]
-    std::vector<uint64_t> d_stamp;      // per slot: the last CPI that used it
+    std::vector<double> d_prep;         // per slot: arcsine_cross::prepare of its x
+    std::vector<uint64_t> d_fill;       // per slot: when its x came (d_fills then)
+    uint64_t d_fills = 0;
+    // slots from least to most recently used (a list through d_next/d_prev), so the
+    // slot to evict is the head: never one of this CPI (at most cross_max_x + 1 <
+    // cross_cache of them, all used after every other slot)
+    std::vector<int> d_next, d_prev;
+    int d_lru = -1, d_mru = -1;
     std::vector<int> d_sgroup;          // per slot: its group in this CPI, or -1
-    std::vector<double> d_pair;         // cross_cache^2, symmetric
-    uint64_t d_cpi = 1;                 // CPIs started (the slots' clock)
+    std::vector<pair_value> d_pair;     // cross_cache^2, symmetric
+    void touch(int slot);
     int slot_of(const cdouble* e);
     void group(int slot, double w);
     void clear_groups();
