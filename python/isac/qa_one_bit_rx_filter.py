@@ -1344,6 +1344,40 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
                                  (int(np.sum(c >= 0.6)), int(np.sum(c != -1))))
 
 
+    def muted_runs(self, nt, nr, spec):
+        """(1-bit echo, x) per (snapshots, muted slices of x) in spec."""
+        runs = []
+        for n, muted in spec:
+            x = (self.cn(n, nt) / 4).astype(np.complex64)
+            for m in muted:
+                x[m] = 0
+            runs.append((rc.one_bit_adc(self.cn(n, nr)).astype(np.complex64), x))
+        return runs
+
+    def restart_graph(self, nt, nr, L, runs):
+        """A one_bit_rx_filter (cpi_len L) in self.tb, its statistic recorded;
+        restart(i) runs the top block again (stop()/start()) on runs[i] and
+        returns that run's statistic. Connect the meters to (blk, 1) first."""
+        blk = isac.one_bit_rx_filter(nt, nr, 14.0, [-33.0, 48.0], 10.0, [20.0, 12.0], 1.0, 0.05, "1bit", L)
+        s0 = blocks.vector_source_c(runs[0][0].ravel(), False, nr)
+        s1 = blocks.vector_source_c(runs[0][1].ravel(), False, nt)
+        k1 = blocks.vector_sink_f()
+        self.tb = gr.top_block()
+        self.tb.connect(s0, (blk, 0))
+        self.tb.connect(s1, (blk, 1))
+        self.tb.connect((blk, 0), blocks.null_sink(gr.sizeof_gr_complex))
+        self.tb.connect((blk, 1), k1)
+
+        def restart(i):
+            if i:
+                s0.set_data(runs[i][0].ravel())
+                s1.set_data(runs[i][1].ravel())
+                k1.reset()
+            self.tb.start()
+            self.tb.wait()
+            return np.array(k1.data())
+        return blk, restart
+
     def test_027_cpi_counts_across_restart(self):
         # detection_meter's totals accumulate across a stop()/start() while its items
         # (nitems_read, the skip, the period) count from each start():
@@ -1354,35 +1388,17 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         # each run's statistic.
         from gnuradio.isac import summary
         nt, nr, L = 8, 4, 4
-        runs = []
-        for n, muted in ((203, (slice(21, 34), slice(100, 108))), (150, (slice(0, 6), slice(61, 71)))):
-            x = (self.cn(n, nt) / 4).astype(np.complex64)
-            for m in muted:
-                x[m] = 0
-            runs.append((rc.one_bit_adc(self.cn(n, nr)).astype(np.complex64), x))
+        runs = self.muted_runs(nt, nr, ((203, (slice(21, 34), slice(100, 108))), (150, (slice(0, 6), slice(61, 71)))))
         for skip in (0, 7, 12):
             with self.subTest(skip=skip):
-                blk = isac.one_bit_rx_filter(nt, nr, 14.0, [-33.0, 48.0], 10.0, [20.0, 12.0], 1.0, 0.05, "1bit", L)
                 det = isac.detection_meter(0.6, skip, L)
-                s0, s1 = blocks.vector_source_c(runs[0][0].ravel(), False, nr), blocks.vector_source_c(
-                    runs[0][1].ravel(), False, nt)
-                k1 = blocks.vector_sink_f()
-                self.tb = gr.top_block()
-                self.tb.connect(s0, (blk, 0))
-                self.tb.connect(s1, (blk, 1))
-                self.tb.connect((blk, 0), blocks.null_sink(gr.sizeof_gr_complex))
-                self.tb.connect((blk, 1), k1)
+                blk, restart = self.restart_graph(nt, nr, L, runs)
                 self.tb.connect((blk, 1), det)
                 refs, since = [], None
                 for i, (r, x) in enumerate(runs):
                     if i:
                         since = summary.meter_totals(det)
-                        s0.set_data(r.ravel())
-                        s1.set_data(x.ravel())
-                        k1.reset()
-                    self.tb.start()
-                    self.tb.wait()
-                    st = np.array(k1.data())
+                    st = restart(i)
                     self.assertEqual(len(st), len(x))
                     c = st[L - 1::L][np.arange(L - 1, len(x), L) >= skip]
                     refs.append((int(np.sum(c >= 0.6)), int(np.sum(c != -1))))
@@ -1409,36 +1425,18 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         # period). Reference: numpy on each run's recorded statistic.
         from gnuradio.isac import summary
         nt, nr, L = 8, 4, 4
-        runs = []
-        for n, muted in ((206, (slice(21, 34),)), (157, (slice(61, 71),))):  # 206 % 4 = 2: mid-CPI
-            x = (self.cn(n, nt) / 4).astype(np.complex64)
-            for m in muted:
-                x[m] = 0
-            runs.append((rc.one_bit_adc(self.cn(n, nr)).astype(np.complex64), x))
+        runs = self.muted_runs(nt, nr, ((206, (slice(21, 34),)), (157, (slice(61, 71),))))  # 206 % 4 = 2: mid-CPI
         skip, first, end = 9, 13, 120
-        blk = isac.one_bit_rx_filter(nt, nr, 14.0, [-33.0, 48.0], 10.0, [20.0, 12.0], 1.0, 0.05, "1bit", L)
         per, kept = isac.detection_meter(0.6, skip, L), isac.detection_meter(0.6, 0)
         per.set_record_window(first, end, 1)
-        s0 = blocks.vector_source_c(runs[0][0].ravel(), False, nr)
-        s1 = blocks.vector_source_c(runs[0][1].ravel(), False, nt)
-        k1 = blocks.vector_sink_f()
-        self.tb = gr.top_block()
-        self.tb.connect(s0, (blk, 0))
-        self.tb.connect(s1, (blk, 1))
-        self.tb.connect((blk, 0), blocks.null_sink(gr.sizeof_gr_complex))
-        self.tb.connect((blk, 1), k1)
+        blk, restart = self.restart_graph(nt, nr, L, runs)
         self.tb.connect((blk, 1), per)
         self.tb.connect((blk, 1), blocks.keep_one_in_n(gr.sizeof_float, L), kept)
         since, ksince = None, (0, 0, 0)
         for i, (r, x) in enumerate(runs):
             if i:
                 since, ksince = summary.meter_totals(per), summary.meter_totals(kept)
-                s0.set_data(r.ravel())
-                s1.set_data(x.ravel())
-                k1.reset()
-            self.tb.start()
-            self.tb.wait()
-            st = np.array(k1.data())
+            st = restart(i)
             self.assertEqual(len(st), len(x))
             idx = np.arange(len(x))
             # the filter's CPIs restart at item 0: decisions at L - 1 + k L only
