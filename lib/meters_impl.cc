@@ -170,6 +170,7 @@ class detection_meter_impl : public detection_meter
 {
     const double d_thr;
     const int64_t d_skip;
+    const uint64_t d_period;
     mutable std::mutex d_mutex;
     int64_t d_seen = 0;
     uint64_t d_n = 0, d_det = 0, d_bad = 0, d_nodec = 0;
@@ -178,12 +179,13 @@ class detection_meter_impl : public detection_meter
     std::vector<float> d_rec;
 
 public:
-    detection_meter_impl(double thr, int64_t skip)
+    detection_meter_impl(double thr, int64_t skip, int64_t period)
         : gr::sync_block("detection_meter",
                          gr::io_signature::make(1, 1, sizeof(float)),
                          gr::io_signature::make(0, 1, sizeof(float))),
           d_thr(thr),
-          d_skip(skip)
+          d_skip(skip),
+          d_period(uint64_t(period))
     {
     }
 
@@ -209,8 +211,11 @@ public:
             d_seen += n;
             // the rate after each item (not the call's last): the same values
             // whatever the call sizes
+            const uint64_t i0 = uint64_t(d_seen - n), i1 = uint64_t(d_seen);
             for (int64_t t = 0; t < n; ++t) {
-                if (t >= first) {
+                // items numbered from this start() (as the record window's), as
+                // one_bit_rx_filter's CPIs are: period = cpi_len takes its CPI ends
+                if (t >= first && (i0 + uint64_t(t) + 1) % d_period == 0) {
                     if (!std::isfinite(v[t])) {
                         ++d_bad; // an overflowed or NaN statistic is never a detection
                         ++d_n;
@@ -225,8 +230,7 @@ public:
                 if (o)
                     o[t] = float(double(d_det) / double(std::max<uint64_t>(d_n, 1)));
             }
-            // items [i0, i0 + n) of this run: keep the window's group ends
-            const uint64_t i0 = uint64_t(d_seen - n), i1 = uint64_t(d_seen);
+            // items [i0, i1) of this run: keep the window's group ends
             if (d_rec_end > d_rec_first && i1 > d_rec_first && i0 < d_rec_end) {
                 uint64_t i = std::max(i0, d_rec_first);
                 i += (d_rec_every - 1 - i % d_rec_every); // the next group end
@@ -294,12 +298,15 @@ public:
         std::lock_guard<std::mutex> lock(d_mutex);
         return d_nodec;
     }
+    int64_t skip() const override { return d_skip; }
+    int64_t period() const override { return int64_t(d_period); }
 };
 
-detection_meter::sptr detection_meter::make(double threshold, int64_t skip)
+detection_meter::sptr
+detection_meter::make(double threshold, int64_t skip, int64_t period)
 {
-    core::params::detection_meter::check(threshold, skip);
-    return gnuradio::make_block_sptr<detection_meter_impl>(threshold, skip);
+    core::params::detection_meter::check(threshold, skip, period);
+    return gnuradio::make_block_sptr<detection_meter_impl>(threshold, skip, period);
 }
 
 } // namespace isac

@@ -798,14 +798,17 @@ def ota_gui(g, tx, radar, doa, chain):
     # the decisions only (on every snapshot the meter would show Pd / radar_cpi
     # and the plot mostly zeros); CPIs start at the flowgraph's start (no
     # isac_cpi tags here), so they end at snapshots radar_cpi - 1 + k radar_cpi,
-    # the ones keep_one_in_n keeps.
+    # the ones keep_one_in_n keeps for the plot.
     g.add("cpi_ends", "blocks_keep_one_in_n", type="float", n="radar_cpi", vlen=1)
     g.conn(radar, 1, "cpi_ends", 0)
     statistic_plot(g, "stat_plot", ("cpi_ends", 0), "samp_rate / radar_cpi", "(0,0,1,1)", size=256,
                    title="Detection statistic |z|/kappa per CPI")
-    # the statistic's meter, as in the headless variant, feeds the detection-rate display
-    det = g.add("det", "isac_detection_meter", threshold=1.0, skip=0)
-    g.conn("cpi_ends", 0, det, 0)
+    # the statistic's meter, as in the headless variant, feeds the detection-rate
+    # display: it takes every snapshot and counts the CPI ends itself (period),
+    # numbered from each start() as the filter's CPIs are (keep_one_in_n's count
+    # survives a stop()/start(): after one in mid-CPI it keeps the zeros between)
+    det = g.add("det", "isac_detection_meter", threshold=1.0, skip=0, period="radar_cpi")
+    g.conn(radar, 1, det, 0)
     number_sink(g, "det_num", "Detection rate Pd per CPI (running)", ["Pd"], "(2,0,1,1)")
     g.conn(det, 0, "det_num", 0)
     # a fade of the Swerling-1 target throws a CPI's estimate far off: the axis
@@ -844,7 +847,8 @@ def ota_headless_sinks(g, tx, radar, doa):
     # counts, and the CPI decisions of a window the app sets: a bounded record),
     # not to a vector sink, which would keep every snapshot's value (and its
     # tags) for the whole run.
-    g.add("det", "isac_detection_meter", threshold=1.0, skip=0)
+    # (period: the meter counts the CPI ends, the decisions, alone)
+    g.add("det", "isac_detection_meter", threshold=1.0, skip=0, period="radar_cpi")
     g.conn(radar, 1, "det", 0)
     # the DoA per CPI: the app reads the record the DoA block keeps of its
     # window (set_record_window), not a message sink (a thread woken for every

@@ -620,6 +620,19 @@ class qa_call_sizes(gr_unittest.TestCase):
         rate = np.cumsum(det) / np.maximum(count, 1)
         np.testing.assert_array_equal(np.frombuffer(a[0][1], F32), rate.astype(F32))
 
+        # with a period: items i >= 101 with (i + 1) % 7 == 0 alone, i from the start
+        def build_per(g):
+            b = isac.detection_meter(2.0, 101, 7)
+            g.limit(b)
+            g.sink(b, F32)
+            g.tb.connect(g.src(stat), b)
+
+        a = self.check(build_per, min_counts=[5000])
+        i = np.arange(5000)
+        on = (i >= 101) & ((i + 1) % 7 == 0)
+        rate = np.cumsum(np.where(on, det, 0)) / np.maximum(np.cumsum(on), 1)
+        np.testing.assert_array_equal(np.frombuffer(a[0][1], F32), rate.astype(F32))
+
     # -- controls: blocks fixed earlier for call sizes ------------------------
 
     def test_control_one_bit_rx_filter(self):

@@ -465,7 +465,7 @@ class qa_e2e_flowgraphs(gr_unittest.TestCase):
         # the headless variant that ctest and the acceptance app run has every
         # processing block of the one taken to the lab
         # (the constant sources draw the plots' threshold and true-angle lines,
-        # keep_one_in_n hands the displays one value per CPI; the detection
+        # keep_one_in_n hands the plot one value per CPI; the detection
         # meter is in both: the display's rate, the app's CPI decisions)
         # the GUI prints the acquisition messages (Message Debug), the headless
         # variant counts them in message_keepers
@@ -484,6 +484,15 @@ class qa_e2e_flowgraphs(gr_unittest.TestCase):
         # the loop-delay estimator lines x (out0) and the echo (out1) up itself
         self.assertIn(["loop_est", "0", "radar", "1"], conns)
         self.assertIn(["loop_est", "1", "cal_fix", "0"], conns)
+        # both meters read every snapshot and count the CPI ends themselves
+        # (period, numbered from each start() as the filter's CPIs are), not
+        # keep_one_in_n's, whose count survives a stop()/start()
+        for name in ("isac_usrp_ota", "isac_usrp_ota_headless"):
+            with open(os.path.join(EXAMPLES, name + ".grc")) as f:
+                fg = yaml.safe_load(f)
+            det = {b["name"]: b for b in fg["blocks"]}["det"]
+            self.assertEqual(det["parameters"]["period"], "radar_cpi", name)
+            self.assertIn(["radar", "1", "det", "0"], direct_connections(fg), name)
 
     def test_nullspace_ota_shares_the_chains(self):
         # the null-space over-the-air flowgraph: the 1-bit one's radios, frames,

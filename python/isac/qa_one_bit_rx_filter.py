@@ -1291,9 +1291,10 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         # every snapshot counts those zeros as items, as docs/blocks.md says (count()
         # and rate() per snapshot: a rate Pd / cpi_len); fed the CPI ends
         # (keep_one_in_n, the over-the-air GUI's chain) it counts the decisions alone,
-        # -1 apart. summary.cpi_detection_counts (the headless over-the-air summary,
-        # whose "rate" was Pd / cpi_len) recovers the CPI decisions from a meter fed
-        # every snapshot, with and without a skip. Reference: numpy on the statistic.
+        # -1 apart; fed every snapshot with period = cpi_len it counts the CPI ends
+        # itself, and summary.cpi_detection_counts (the headless over-the-air summary)
+        # reads its CPI figures, with and without a skip. Reference: numpy on the
+        # statistic.
         from gnuradio.isac import summary
         nt, nr, L, n = 8, 4, 4, 203  # the last CPI incomplete
         x = (self.cn(n, nt) / 4).astype(np.complex64)
@@ -1304,6 +1305,7 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
             with self.subTest(skip=skip):
                 blk = isac.one_bit_rx_filter(nt, nr, 14.0, [-33.0, 48.0], 10.0, [20.0, 12.0], 1.0, 0.05, "1bit", L)
                 every, ends = isac.detection_meter(0.6, skip), isac.detection_meter(0.6, 0)
+                per = isac.detection_meter(0.6, skip, L)
                 keep = blocks.keep_one_in_n(gr.sizeof_float, L)
                 k1 = blocks.vector_sink_f()
                 self.tb = gr.top_block()
@@ -1312,6 +1314,7 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
                 self.tb.connect((blk, 0), blocks.null_sink(gr.sizeof_gr_complex))
                 self.tb.connect((blk, 1), k1)
                 self.tb.connect((blk, 1), every)
+                self.tb.connect((blk, 1), per)
                 self.tb.connect((blk, 1), keep, ends)
                 self.tb.run()
                 s = np.array(k1.data())
@@ -1331,58 +1334,79 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
                 self.assertEqual((ends.count(), ends.detections(), ends.no_decision_count()), (len(dec), hits, 4))
                 self.assertAlmostEqual(ends.rate(), hits / len(dec), places=12)
                 self.assertAlmostEqual(ends.mean_statistic(), float(np.mean(dec.astype(np.float64))), places=5)
-                # the CPIs from the every-snapshot meter
+                # the CPIs from the period meter
                 c = s[L - 1::L][(np.arange(n // L) * L + L - 1) >= skip]
-                self.assertEqual(summary.cpi_detection_counts(every, L),
+                self.assertEqual((per.count(), per.detections(), per.no_decision_count()),
+                                 (int(np.sum(c != -1)), int(np.sum(c >= 0.6)), int(np.sum(c == -1))))
+                self.assertAlmostEqual(per.mean_statistic(), float(np.mean(c[c != -1].astype(np.float64))),
+                                       places=5)
+                self.assertEqual(summary.cpi_detection_counts(per),
                                  (int(np.sum(c >= 0.6)), int(np.sum(c != -1))))
 
 
+    def muted_runs(self, nt, nr, spec):
+        """(1-bit echo, x) per (snapshots, muted slices of x) in spec."""
+        runs = []
+        for n, muted in spec:
+            x = (self.cn(n, nt) / 4).astype(np.complex64)
+            for m in muted:
+                x[m] = 0
+            runs.append((rc.one_bit_adc(self.cn(n, nr)).astype(np.complex64), x))
+        return runs
+
+    def restart_graph(self, nt, nr, L, runs):
+        """A one_bit_rx_filter (cpi_len L) in self.tb, its statistic recorded;
+        restart(i) runs the top block again (stop()/start()) on runs[i] and
+        returns that run's statistic. Connect the meters to (blk, 1) first."""
+        blk = isac.one_bit_rx_filter(nt, nr, 14.0, [-33.0, 48.0], 10.0, [20.0, 12.0], 1.0, 0.05, "1bit", L)
+        s0 = blocks.vector_source_c(runs[0][0].ravel(), False, nr)
+        s1 = blocks.vector_source_c(runs[0][1].ravel(), False, nt)
+        k1 = blocks.vector_sink_f()
+        self.tb = gr.top_block()
+        self.tb.connect(s0, (blk, 0))
+        self.tb.connect(s1, (blk, 1))
+        self.tb.connect((blk, 0), blocks.null_sink(gr.sizeof_gr_complex))
+        self.tb.connect((blk, 1), k1)
+
+        def restart(i):
+            if i:
+                s0.set_data(runs[i][0].ravel())
+                s1.set_data(runs[i][1].ravel())
+                k1.reset()
+            self.tb.start()
+            self.tb.wait()
+            return np.array(k1.data())
+        return blk, restart
+
     def test_027_cpi_counts_across_restart(self):
         # detection_meter's totals accumulate across a stop()/start() while its items
-        # (nitems_read, the skip) count from each start(): summary.cpi_detection_counts
+        # (nitems_read, the skip, the period) count from each start():
+        # summary.cpi_detection_counts
         # gives a run's CPI figures from the totals taken before its start (since),
         # and refuses (ValueError) totals that span runs. Two runs of different
         # lengths and mute patterns through the same top block; reference: numpy on
         # each run's statistic.
         from gnuradio.isac import summary
         nt, nr, L = 8, 4, 4
-        runs = []
-        for n, muted in ((203, (slice(21, 34), slice(100, 108))), (150, (slice(0, 6), slice(61, 71)))):
-            x = (self.cn(n, nt) / 4).astype(np.complex64)
-            for m in muted:
-                x[m] = 0
-            runs.append((rc.one_bit_adc(self.cn(n, nr)).astype(np.complex64), x))
+        runs = self.muted_runs(nt, nr, ((203, (slice(21, 34), slice(100, 108))), (150, (slice(0, 6), slice(61, 71)))))
         for skip in (0, 7, 12):
             with self.subTest(skip=skip):
-                blk = isac.one_bit_rx_filter(nt, nr, 14.0, [-33.0, 48.0], 10.0, [20.0, 12.0], 1.0, 0.05, "1bit", L)
-                det = isac.detection_meter(0.6, skip)
-                s0, s1 = blocks.vector_source_c(runs[0][0].ravel(), False, nr), blocks.vector_source_c(
-                    runs[0][1].ravel(), False, nt)
-                k1 = blocks.vector_sink_f()
-                self.tb = gr.top_block()
-                self.tb.connect(s0, (blk, 0))
-                self.tb.connect(s1, (blk, 1))
-                self.tb.connect((blk, 0), blocks.null_sink(gr.sizeof_gr_complex))
-                self.tb.connect((blk, 1), k1)
+                det = isac.detection_meter(0.6, skip, L)
+                blk, restart = self.restart_graph(nt, nr, L, runs)
                 self.tb.connect((blk, 1), det)
                 refs, since = [], None
                 for i, (r, x) in enumerate(runs):
                     if i:
                         since = summary.meter_totals(det)
-                        s0.set_data(r.ravel())
-                        s1.set_data(x.ravel())
-                        k1.reset()
-                    self.tb.start()
-                    self.tb.wait()
-                    st = np.array(k1.data())
+                    st = restart(i)
                     self.assertEqual(len(st), len(x))
                     c = st[L - 1::L][np.arange(L - 1, len(x), L) >= skip]
                     refs.append((int(np.sum(c >= 0.6)), int(np.sum(c != -1))))
                     self.assertGreater(int(np.sum(c == -1)), 0)
-                    self.assertEqual(summary.cpi_detection_counts(det, L, since), refs[-1])
+                    self.assertEqual(summary.cpi_detection_counts(det, since), refs[-1])
                 # the totals of both runs against the last run's items
                 with self.assertRaises(ValueError):
-                    summary.cpi_detection_counts(det, L)
+                    summary.cpi_detection_counts(det)
                 self.assertEqual(det.detections(), refs[0][0] + refs[1][0])
                 # the headless summary: the last run's CPIs with since, else no CPI figure
                 tb = types.SimpleNamespace(n_users=0, det=det, radar_cpi=L, pfa=0.01)
@@ -1390,6 +1414,56 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
                     buf = io.StringIO()
                     summary.print_ota_headless(tb, buf, sn)
                     self.assertIn(want, buf.getvalue())
+
+
+    def test_028_period_meter_across_a_restart_in_mid_cpi(self):
+        # A stop()/start() after a run whose length is no multiple of cpi_len: the
+        # filter's CPIs start again at item 0, and so do the period meter's items,
+        # while keep_one_in_n(cpi_len) carries its count over and hands the meter
+        # behind it the zeros between CPI ends (the over-the-air GUI's old chain).
+        # With a skip and a record window (numbered from each start() like the
+        # period). Reference: numpy on each run's recorded statistic.
+        from gnuradio.isac import summary
+        nt, nr, L = 8, 4, 4
+        runs = self.muted_runs(nt, nr, ((206, (slice(21, 34),)), (157, (slice(61, 71),))))  # 206 % 4 = 2: mid-CPI
+        skip, first, end = 9, 13, 120
+        per, kept = isac.detection_meter(0.6, skip, L), isac.detection_meter(0.6, 0)
+        per.set_record_window(first, end, 1)
+        blk, restart = self.restart_graph(nt, nr, L, runs)
+        self.tb.connect((blk, 1), per)
+        self.tb.connect((blk, 1), blocks.keep_one_in_n(gr.sizeof_float, L), kept)
+        since, ksince = None, (0, 0, 0)
+        for i, (r, x) in enumerate(runs):
+            if i:
+                since, ksince = summary.meter_totals(per), summary.meter_totals(kept)
+            st = restart(i)
+            self.assertEqual(len(st), len(x))
+            idx = np.arange(len(x))
+            # the filter's CPIs restart at item 0: decisions at L - 1 + k L only
+            self.assertTrue(np.all(st[(idx + 1) % L != 0] == 0))
+            c = st[((idx + 1) % L == 0) & (idx >= skip)]
+            ref = (int(np.sum(c >= 0.6)), int(np.sum(c != -1)))
+            self.assertGreater(ref[0], 0)
+            self.assertGreater(int(np.sum(c == -1)), 0)
+            self.assertEqual(summary.cpi_detection_counts(per, since), ref)
+            d0 = since[2] if since else 0
+            self.assertEqual(per.no_decision_count() - d0, int(np.sum(c == -1)))
+            np.testing.assert_array_equal(np.array(per.recorded()), st[first:end])
+            kd, kc = kept.detections() - ksince[0], kept.count() - ksince[1]
+            if i == 0:
+                self.assertEqual((kd, kc), (int(np.sum(st[L - 1::L] >= 0.6)), int(np.sum(st[L - 1::L] != -1))))
+            else:
+                # keep_one_in_n kept items 1, 5, ... (206 % 4 = 2 carried over): zeros
+                self.assertEqual((kd, kc), (0, len(st[1::L])))
+                self.assertNotEqual((kd, kc), ref)
+
+    def test_029_period_validated(self):
+        for bad in (0, -1, -4):
+            with self.assertRaisesRegex(ValueError, "period"):
+                isac.detection_meter(1.0, 0, bad)
+        m = isac.detection_meter(1.0, 3, 5)
+        self.assertEqual((m.skip(), m.period()), (3, 5))
+        self.assertEqual(isac.detection_meter().period(), 1)
 
 
 if __name__ == '__main__':

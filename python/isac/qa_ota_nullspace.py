@@ -277,7 +277,7 @@ class qa_ota_nullspace(gr_unittest.TestCase):
         hits, cpis = int(np.sum(cpi >= 1.0)), int(np.sum(cpi != -1))
         self.assertGreater(hits, 0)
         self.assertEqual(tb.det.no_decision_count(), int(np.sum(cpi == -1)))
-        self.assertEqual(summary.cpi_detection_counts(tb.det, L), (hits, cpis))
+        self.assertEqual(summary.cpi_detection_counts(tb.det), (hits, cpis))
         self.assertIn("%d of %d CPIs" % (hits, cpis), out)
         for title in ("loop delay estimates", "receive calibrations", "transmit calibrations",
                       "CSI feedback messages"):

@@ -118,30 +118,27 @@ def meter_totals(det):
     return det.detections(), det.count(), det.no_decision_count()
 
 
-def cpi_detection_counts(det, cpi_len, since=None):
-    """(detections, decided CPIs) of one run of a detection_meter fed every snapshot
-    of a one_bit_rx_filter statistic whose CPIs of cpi_len run from item 0: no
-    isac_cpi tags and no parameter change while running (either restarts the CPI
-    mid-stream). The statistic is 0 between CPI ends, items the meter counts
-    (docs/blocks.md): its count() and rate() are per snapshot, Pd / cpi_len.
+def cpi_detection_counts(det, since=None):
+    """(detections, decided CPIs) of one run of a detection_meter made with period =
+    cpi_len of the one_bit_rx_filter it reads (the headless over-the-air flowgraphs):
+    the meter counts the filter's CPI ends alone, each decided unless it read -1
+    (nothing transmitted), so its count() is the decided CPIs.
 
     The meter's totals accumulate across restarts while its items (nitems_read, the
-    skip) count from each start(): since = meter_totals(det) taken before the run's
-    start() (None: the meter's first run) gives that run's counts. In a run the meter
-    counted every item after its skip (count() or no_decision_count()), so the
-    CPI ends it counted are those after the first seen - counted items; each decided
-    unless it read -1 (nothing transmitted). Raises ValueError when the counts cannot
-    come from one run (more items counted than read: an earlier run not in since)."""
+    skip, the period) count from each start(): since = meter_totals(det) taken before
+    the run's start() (None: the meter's first run) gives that run's counts. Raises
+    ValueError when the counts are not those of one run: a run counts every item i
+    >= skip with (i + 1) % period == 0 (count() or no_decision_count()), so other
+    totals span an earlier run not in since."""
     d0, c0, n0 = since if since is not None else (0, 0, 0)
-    seen = det.nitems_read(0)
-    nodec = det.no_decision_count() - n0
-    counted = det.count() - c0 + nodec
-    if not 0 <= counted <= seen:
-        raise ValueError("cpi_detection_counts: %d items counted and %d read in this run: the meter's totals "
-                         "span more than one run (pass since=meter_totals(det) taken before its start())"
-                         % (counted, seen))
-    ends = seen // cpi_len - (seen - counted) // cpi_len
-    return det.detections() - d0, ends - nodec
+    seen, skip, period = det.nitems_read(0), det.skip(), det.period()
+    counted = det.count() - c0 + det.no_decision_count() - n0
+    ends = max(seen, skip) // period - skip // period
+    if counted != ends:
+        raise ValueError("cpi_detection_counts: %d items counted and %d CPI ends (period %d) read in this run: "
+                         "the meter's totals span more than one run (pass since=meter_totals(det) taken "
+                         "before its start())" % (counted, ends, period))
+    return det.detections() - d0, det.count() - c0
 
 
 def print_ota_headless(tb, file=None, since=None):
@@ -166,7 +163,7 @@ def print_ota_headless(tb, file=None, since=None):
                         else "none decided", "%d frames, %s" % (user.frames(), "locked from frame %d" % lock
                                                                  if lock >= 0 else "never locked"), ""))
     try:
-        hits, cpis = cpi_detection_counts(tb.det, tb.radar_cpi, since)
+        hits, cpis = cpi_detection_counts(tb.det, since)
         rows.append(row("radar detections", "%d of %d CPIs" % (hits, cpis),
                         "threshold 1 (Pfa %g), CPIs of %d snapshots, %d not transmitted"
                         % (tb.pfa, tb.radar_cpi, tb.det.no_decision_count() - (since[2] if since else 0)),

@@ -26,6 +26,15 @@ namespace isac {
  * by count(), rate() or mean_statistic(). The first `skip` items after each start() are
  * not counted; totals accumulate across restarts.
  *
+ * With period > 1 the meter counts only items i with (i + 1) % period == 0, i
+ * counted from 0 at each start() (the record window's numbering; skip still
+ * applies to i): one_bit_rx_filter's CPI decisions with period = cpi_len when the
+ * filter's CPIs start at item 0, i.e. it gets no isac_cpi tags and no parameter
+ * change while running (either restarts its CPI mid-stream, and the meter then
+ * reads items between CPI ends). Unlike keep_one_in_n, whose count survives a
+ * stop()/start(), the meter's numbering restarts with the filter's CPIs. out0
+ * still has one item per input item (the rate after it).
+ *
  * set_record_window() keeps the statistic of some items for recorded(): a
  * bounded record (e.g. one decision per CPI over a measurement window) where a
  * vector sink would keep every item of a run (and its tags).
@@ -34,15 +43,16 @@ class ISAC_API detection_meter : virtual public gr::sync_block
 {
 public:
     typedef std::shared_ptr<detection_meter> sptr;
-    //! \param threshold finite, > 0; \param skip >= 0
     // clang-format off
     // gen_params:begin make
     /*!
      * \param threshold a statistic >= threshold is a detection; (0, inf)
      * \param skip      items not counted after each start(); [0, inf)
+     * \param period    counts only items i (from 0 at each start()) with (i + 1) % period == 0: one_bit_rx_filter's CPI ends with period = cpi_len; [1, inf)
      */
     static sptr make(double threshold = 1.0,
-                     int64_t skip = 0);
+                     int64_t skip = 0,
+                     int64_t period = 1);
     // gen_params:end make
     // clang-format on
     virtual uint64_t count() const = 0;
@@ -53,6 +63,9 @@ public:
     virtual uint64_t nonfinite_count() const = 0;
     //! negative statistics (no decision: nothing was transmitted), not in count()
     virtual uint64_t no_decision_count() const = 0;
+    //! the items counted after each start() (make()'s skip and period)
+    virtual int64_t skip() const = 0;
+    virtual int64_t period() const = 0;
     /*!
      * Record the statistic of items i (counted from 0 at each start()) with
      * first <= i < end and (i + 1) % every == 0: the last item of each group of

@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(detection_meter.h)                                       */
-/* BINDTOOL_HEADER_FILE_HASH(d92874df1bd0cd1ed8a422fe554471e3) */
+/* BINDTOOL_HEADER_FILE_HASH(4b08f8705967b371eeb5f7542174fd7e) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
@@ -42,6 +42,7 @@ window's items still to come; start() clears the record (the window stays).)doc"
     "\n\nParameters:\n"
     "  threshold: a statistic >= threshold is a detection; (0, inf) (default 1.0)\n"
     "  skip: items not counted after each start(); [0, inf) (default 0)\n"
+    "  period: counts only items i (from 0 at each start()) with (i + 1) % period == 0: one_bit_rx_filter's CPI ends with period = cpi_len; [1, inf) (default 1)\n"
     // gen_params:end doc
         // clang-format on
         )
@@ -49,7 +50,8 @@ window's items still to come; start() clears the record (the window stays).)doc"
              // clang-format off
              // gen_params:begin args
              py::arg("threshold") = 1.0,
-             py::arg("skip") = 0)
+             py::arg("skip") = 0,
+             py::arg("period") = 1)
              // gen_params:end args
         // clang-format on
         // clang-format off
@@ -62,6 +64,8 @@ window's items still to come; start() clears the record (the window stays).)doc"
         .def("mean_statistic", &blk::mean_statistic)
         .def("nonfinite_count", &blk::nonfinite_count)
         .def("no_decision_count", &blk::no_decision_count)
+        .def("skip", &blk::skip)
+        .def("period", &blk::period)
         .def("set_record_window",
              &blk::set_record_window,
              py::arg("first"),

@@ -341,14 +341,20 @@ struct detection_meter {
       0.0, std::numeric_limits<double>::infinity(), false, true, nullptr, nullptr,
       nullptr, nullptr, false, "0",
       "items not counted after each start()" };
+    static constexpr param_spec period{ "period", param_type::integer, "",
+      1.0, std::numeric_limits<double>::infinity(), false, true, nullptr, nullptr,
+      nullptr, nullptr, false, "1",
+      "counts only items i (from 0 at each start()) with (i + 1) % period == 0: one_bit_rx_filter's CPI ends with period = cpi_len" };
     static constexpr param_spec all[] = {
-        threshold, skip
+        threshold, skip, period
     };
     static void check(double threshold,
-                      int64_t skip)
+                      int64_t skip,
+                      int64_t period)
     {
         check_value(detection_meter::threshold, double(threshold));
         check_value(detection_meter::skip, double(skip));
+        check_value(detection_meter::period, double(period));
     }
 };
 
