@@ -78,6 +78,7 @@ class array_phase_estimator_impl : public array_phase_estimator
     bool d_done = false;
     std::vector<double> d_last;
     std::atomic<uint64_t> d_rejected{ 0 };
+    uint64_t d_published = 0;
 
     void restart_locked()
     {
@@ -196,6 +197,11 @@ public:
         return d_last;
     }
     uint64_t rejected_count() const override { return d_rejected.load(); }
+    uint64_t estimates() const override
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        return d_published;
+    }
 
     int work(int n, gr_vector_const_void_star& in, gr_vector_void_star&) override
     {
@@ -275,6 +281,7 @@ public:
                     continue; // keep averaging, also in one-shot mode
                 }
                 d_last = ph;
+                ++d_published;
                 d_done = !d_continuous;
                 const uint64_t last = nitems_read(0) + uint64_t(t);
                 out.push_back(

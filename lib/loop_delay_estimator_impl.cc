@@ -90,6 +90,12 @@ uint64_t loop_delay_estimator_impl::estimates() const
     return d_run.count();
 }
 
+uint64_t loop_delay_estimator_impl::valid_estimates() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_run.valid_count();
+}
+
 void loop_delay_estimator_impl::restart()
 {
     std::lock_guard<std::mutex> lock(d_mutex);

@@ -43,6 +43,7 @@ public:
     pmt::pmt_t last_estimate() const override;
     double delay() const override;
     uint64_t estimates() const override;
+    uint64_t valid_estimates() const override;
     void restart() override;
 
     int work(int noutput_items,

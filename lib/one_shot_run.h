@@ -47,12 +47,14 @@ public:
     {
         d_last = msg;
         ++d_count;
+        d_valid += valid ? 1 : 0;
         if (valid && !d_continuous)
             d_done = true;
     }
 
     const pmt::pmt_t& last() const { return d_last; } //!< PMT_NIL before the first
     uint64_t count() const { return d_count; }
+    uint64_t valid_count() const { return d_valid; }
 
 private:
     const bool d_continuous;
@@ -60,6 +62,7 @@ private:
     bool d_restart = false;
     pmt::pmt_t d_last = pmt::PMT_NIL;
     uint64_t d_count = 0;
+    uint64_t d_valid = 0;
 };
 
 } // namespace isac

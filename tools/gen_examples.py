@@ -828,22 +828,21 @@ def ota_gui(g, tx, radar, doa, chain):
     for u in range(2):
         g.conn("user%d" % u, 0, "users_const", u)
         g.conn("user%d" % u, 1, "ser_num", u)
-    # one Message Debug beside each message source: a shared one far right would
-    # draw its wires over the blocks between
-    # (the precoder's stats go to a bounded store: a Message Debug's store would
-    # keep every one of a session left running)
-    for src, port, name, how in (("cal_est", "cal", "cal_msgs", "print"), ("txcal_est", "cal", "txcal_msgs", "print"),
-                                 ("loop_est", "delay", "delay_msgs", "print"), (tx, "stats", "stats_msgs", "in")):
-        if how == "in":
-            g.add(name, "isac_message_keeper", limit=1000)
-        else:
-            g.add(name, "blocks_message_debug", en_uvec="True")
-        g.conn(src, port, name, how)
+    # one printing Message Debug beside each acquisition message source: a
+    # shared one far right would draw its wires over the blocks between. No
+    # store: it would keep every message of a session left running (the
+    # blocks' getters count them), and the precoder's stats port stays
+    # unconnected (it builds its stats dict only for a subscriber; last_stats()
+    # serves a reader)
+    for src, port, name in (("cal_est", "cal", "cal_msgs"), ("txcal_est", "cal", "txcal_msgs"),
+                            ("loop_est", "delay", "delay_msgs")):
+        g.add(name, "blocks_message_debug", en_uvec="True")
+        g.conn(src, port, name, "print")
 
 
 def ota_headless_sinks(g, tx, radar, doa):
-    # what a check reads back: the radar statistic, the DoA per CPI and every
-    # acquisition message. The statistic goes to the detection meter (running
+    # what a check reads back: the radar statistic, the DoA per CPI and the
+    # acquisition counts. The statistic goes to the detection meter (running
     # counts, and the CPI decisions of a window the app sets: a bounded record),
     # not to a vector sink, which would keep every snapshot's value (and its
     # tags) for the whole run.
@@ -855,14 +854,12 @@ def ota_headless_sinks(g, tx, radar, doa):
     # CPI). The estimate stream is a required output: a sink takes it.
     g.add("doa_sink", "blocks_null_sink", type="float", vlen=1, num_inputs=1, bus_structure_sink="[[0,],]")
     g.conn(doa, 0, "doa_sink", 0)
-    # the messages go to bounded stores (the latest 1000 and counts), not to
-    # Message Debug's store, which keeps every one: a run left going for hours
-    # with a csi per frame would grow without bound. The acceptance app, whose
-    # runs are bounded, keeps every message (set_limit(0)).
-    for name, src, port in (("acq_msgs", "cal_est", "cal"), ("txcal_msgs", "txcal_est", "cal"),
-                            ("delay_msgs", "loop_est", "delay"), ("csi_msgs", "feedback", "csi")):
-        g.add(name, "isac_message_keeper", limit=1000)
-        g.conn(src, port, name, "in")
+    # No message store: a Message Debug store keeps every message (a csi per
+    # frame of a session left running for hours), and a Python store would
+    # bring back the interpreter at teardown (docs/reliability.md). The
+    # acquisition blocks and the feedback link count what the summary prints
+    # (estimates(), valid_estimates(), delay(), posts()); the acceptance app,
+    # whose runs are bounded, adds its own stores.
 
 
 OTA_TITLES = {

@@ -24,7 +24,6 @@ simulated, zeromq and over-the-air flowgraphs in examples/):
   one_bit_radar_rx    one_bit_rx_filter with its 1-bit ADC (z, |z|/kappa)
   bistatic_doa_rx     doa_mle forming the g_T(phi)^T x reference itself
   psk_source          random M-PSK symbols for U users
-  message_keeper      Message Debug's store with bounded memory (long runs)
 Over the air (docs/ota.md): radio_sink / radio_source (UHD or the emulated
 front-end, one `radio` variable chooses), emulated_radio, radio_emulator;
 the acquisition blocks loop_delay_estimator -> fractional_delay and
@@ -56,7 +55,6 @@ except ModuleNotFoundError:
 from .metrics import psk_points, psk_decide, safe_margin, theorem2_bounds, pd_theory, csi_margin_db
 from .conventions import steering, steering_matrix, transmit_beampattern
 from .psk_source import psk_source
-from .message_keeper import message_keeper
 from .csi_messages import make_csi_message, make_cal_message, los_channel
 from .one_bit_isac_tx import one_bit_isac_tx
 from .one_bit_radar_rx import one_bit_radar_rx

@@ -276,15 +276,6 @@ class emulated_radio:
         None)
     all = (n_tx, n_rx, n_users, samp_rate, center_freq, user_deg, comm_model, user_gain, rician_k_db, comm_noise_var, target_deg, target_snr_db, clutter_deg, cnr_db, radar_noise_var, pilot_deg, pilot_snr_db, pilot_freq, pilot_len, loopback, loopback_snr_db, impairments, seed, pace, target_coherence, uplink_len, uplink_period, uplink_snr_db, uplink_seed, vector_ports, uplink_offset)
 
-class message_keeper:
-    limit = _spec(
-        'limit', 'integer', '', 0.0, 2147483647.0, False, False,
-        None, None, None, None, True,
-        '1000',
-        'messages kept, the latest (0: every message; count() counts all either way)',
-        None)
-    all = (limit,)
-
 class one_bit_isac_tx:
     n_tx = _spec(
         'n_tx', 'integer', '', -_INF, _MAX_ANTENNAS, False, False,

@@ -31,7 +31,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
                                 "bench"))
 from ci_family import class_design  # noqa: E402
 from gnuradio.isac import summary  # noqa: E402
-from gnuradio.isac.util import assert_same  # noqa: E402
+from gnuradio.isac.util import assert_same, log_records  # noqa: E402
 
 # 1-bit ISAC paper defaults (simulation set-up); SNR_C = E/sigma_C^2 = 5 dB, Gamma = 5 dB
 E = 1.0
@@ -846,8 +846,7 @@ class qa_ci_precoder(gr_unittest.TestCase):
         snk = blocks.vector_sink_c(N)
         self.tb.connect(src, blocks.throttle(gr.sizeof_gr_complex * U, 20000), blk, snk)
 
-        log = gr.dictionary_logger_backend()  # every logger's messages, by logger name
-        gr.logging().add_default_sink(log)
+        log = log_records()  # every logger's messages, by logger name
 
         def warnings():
             return sum("applied late" in m for msgs in log.get_map().values() for _, m in msgs)

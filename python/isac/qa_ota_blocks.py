@@ -34,7 +34,7 @@ except ImportError:
     dirname, filename = os.path.split(os.path.abspath(__file__))
     sys.path.append(os.path.join(dirname, "bindings"))
     from gnuradio import isac
-from gnuradio.isac.util import assert_same  # noqa: E402
+from gnuradio.isac.util import assert_same, log_records  # noqa: E402
 
 
 def one_bit_x(n, nt, seed):
@@ -1355,8 +1355,7 @@ class qa_ota_blocks(gr_unittest.TestCase):
         rng = np.random.default_rng(31)
         n = 3000
         x = ((rng.standard_normal((n, 4)) + 1j * rng.standard_normal((n, 4))) / np.sqrt(2)).astype(np.complex64)
-        log = gr.dictionary_logger_backend()
-        gr.logging().add_default_sink(log)
+        log = log_records()
 
         def warnings():
             return [m for msgs in log.get_map().values() for _, m in msgs if "clips at the DAC" in m]
@@ -1385,43 +1384,28 @@ class qa_ota_blocks(gr_unittest.TestCase):
         xs = x / (1.01 * max(np.abs(x.real).max(), np.abs(x.imag).max()))
         self.assertEqual(run(quiet, xs), [])
         self.assertEqual(list(quiet.tx_clipped()), [0] * 4)
-
-    def test_message_keeper_memory_is_bounded(self):
-        # 20 000 messages through a flowgraph (loop delay estimates, every
-        # third valid): the keeper holds the latest `limit` of them, counts all,
-        # and its valid count and last valid message are the senders' (numpy
-        # bookkeeping of what was posted); set_limit(0) keeps every message
-        n, limit = 20000, 100
-        keeper = isac.message_keeper(limit)
-        tb = gr.top_block()
-        sender = isac.csi_feedback(2, 4, 1, 0)  # an output port that sends nothing without rows
-        tb.msg_connect(sender, "csi", keeper, "in")
-        delays = np.random.default_rng(3).uniform(1, 40, n)
-        valid = np.arange(n) % 3 == 1
-        tb.start()
-        for k in range(n):
-            keeper._post(pmt.intern("in"), pmt.to_pmt({"delay": float(delays[k]), "valid": bool(valid[k]), "k": k}))
-            if k % 5000 == 0:
-                self.assertLessEqual(keeper.num_messages(), limit)
-        for _ in range(1000):
-            if keeper.count() == n:
-                break
-            time.sleep(0.01)
-        tb.stop()
-        tb.wait()
-        self.assertEqual(keeper.count(), n)
-        self.assertEqual(keeper.num_messages(), limit)
-        self.assertEqual([pmt.to_python(keeper.get_message(i))["k"] for i in range(limit)], list(range(n - limit, n)))
-        self.assertEqual(keeper.valid_count(), int(valid.sum()))
-        last = int(np.flatnonzero(valid)[-1])
-        self.assertEqual(keeper.last_valid(), {"delay": float(delays[last]), "valid": True, "k": last})
-        keeper.set_limit(0)
-        self.assertEqual(keeper.limit(), 0)
-        for k in range(3 * limit):
-            keeper._handle(pmt.to_pmt({"k": k}))
-        self.assertEqual(keeper.num_messages(), 4 * limit)
-        with self.assertRaisesRegex(ValueError, "limit"):
-            keeper.set_limit(-1)
+        # a few peaks clipped are counted but not warned: the warning takes a
+        # share above 2 % of the samples so far, of at least 65536 samples
+        # (here 24 000 x 4: 1920 clipped at most); the last k samples pushed
+        # past full scale (the share so far grows to k / 96 000 at the end, it
+        # never passes it on the way), one side of the bound and the other
+        m = 24000
+        xl = (rng.standard_normal((m, 4)) + 1j * rng.standard_normal((m, 4))).astype(np.complex64)
+        xl /= 1.01 * max(np.abs(xl.real).max(), np.abs(xl.imag).max())
+        for k, warned in ((1900, 0), (1940, 1)):
+            xk = xl.copy().ravel()
+            xk[-k:] = 1.2 - 0.3j
+            emu = emulator(impairments="none", seed=5)
+            self.assertEqual(len(run(emu, xk.reshape(m, 4))), warned, k)
+            self.assertEqual(int(sum(emu.tx_clipped())), k)
+        # fewer than 65536 samples: a share above 2 % of 65536, not of the
+        # samples so far (1310 of 12 000 quiet, 1320 warn)
+        for k, warned in ((1300, 0), (1320, 1)):
+            xk = xs.copy().ravel()
+            xk[rng.choice(xk.size, k, replace=False)] = -0.2 + 1.1j
+            emu = emulator(impairments="none", seed=5)
+            self.assertEqual(len(run(emu, xk.reshape(n, 4))), warned, k)
+            self.assertEqual(int(sum(emu.tx_clipped())), k)
 
 
 if __name__ == "__main__":

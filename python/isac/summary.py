@@ -145,16 +145,11 @@ def print_ota_headless(tb, file=None, since=None):
     """What a headless over-the-air flowgraph (examples/isac_usrp_*ota_headless)
     did, for a run started by hand: the users' SER and lock, the detector's
     counts (of the last run: since as for cpi_detection_counts) and the
-    acquisition and CSI messages. Information only (a run of
+    acquisition and CSI counts. Information only (a run of
     any length, no theory for a hardware scene): apps/isac_ota_emulated is the
-    judged acceptance run."""
+    judged acceptance run. The counts are the blocks' own (the flowgraph keeps
+    no message store, whose memory would grow with the run)."""
     file = file or sys.stdout
-
-    def count(name):
-        # message_keepers: the counts of a run of any length, whatever they kept
-        keeper = getattr(tb, name, None)
-        return keeper.count() if keeper else 0
-
     rows = []
     for u in range(tb.n_users):
         user = getattr(tb, "user%d" % u)
@@ -171,13 +166,13 @@ def print_ota_headless(tb, file=None, since=None):
     except ValueError:
         rows.append(row("radar detections", "%d in all runs" % tb.det.detections(),
                         "CPIs unknown: the flowgraph ran more than once (pass since)", ""))
-    keeper = getattr(tb, "delay_msgs", None)
-    last = keeper.last_valid() if keeper else None
-    rows.append(row("loop delay estimates", "%d valid" % (keeper.valid_count() if keeper else 0),
-                    "last %.2f snapshots" % last["delay"] if isinstance(last, dict) and "delay" in last else "", ""))
-    for name, what in (("acq_msgs", "receive calibrations"), ("txcal_msgs", "transmit calibrations"),
-                       ("csi_msgs", "CSI feedback messages")):
-        rows.append(row(what, "%d" % count(name), "", ""))
+    loop = tb.loop_est
+    valid = loop.valid_estimates()
+    rows.append(row("loop delay estimates", "%d valid" % valid,
+                    "last %.2f snapshots" % loop.delay() if valid else "", ""))
+    for n, what in ((tb.cal_est.estimates(), "receive calibrations"), (tb.txcal_est.estimates(), "transmit calibrations"),
+                    (tb.feedback.posts(), "CSI feedback messages")):
+        rows.append(row(what, "%d" % n, "", ""))
     print("over-the-air run (information only, nothing judged; the judged acceptance run is "
           "apps/isac_ota_emulated)", file=file)
     print(table(rows, ("quantity", "measured", "detail", "", "")), file=file)

@@ -124,3 +124,19 @@ def assert_same(a, b, msg=None):
     d = first_difference(a, b)
     if d:
         raise AssertionError("%s: %s" % (msg, d) if msg else d)
+
+
+_LOG_RECORDS = []
+
+
+def log_records():
+    """One gr.dictionary_logger_backend for the process, added to GNU Radio's
+    default sinks on the first call: every logger's messages by logger name, for
+    tests that count the warnings a block logs (count the change across a run).
+    GNU Radio 3.10 cannot remove a sink, so a backend per test would record
+    every later line of the process once more."""
+    if not _LOG_RECORDS:
+        from gnuradio import gr
+        _LOG_RECORDS.append(gr.dictionary_logger_backend())
+        gr.logging().add_default_sink(_LOG_RECORDS[0])
+    return _LOG_RECORDS[0]

@@ -80,6 +80,8 @@ public:
     //! The last published estimate (radians, n_rx values); empty before the first.
     virtual std::vector<double> phases() const = 0;
     virtual uint64_t rejected_count() const = 0;
+    //! Calibrations published on "cal", over the block's life (restarts included).
+    virtual uint64_t estimates() const = 0;
 };
 
 } // namespace isac

@@ -79,7 +79,11 @@ public:
     virtual pmt::pmt_t last_estimate() const = 0;
     //! The last valid delay (samples), or -1 before the first valid estimate.
     virtual double delay() const = 0;
+    //! Estimates published (valid or not) and the valid ones among them,
+    //! counted over the block's life (restarts included), as a message store
+    //! of the delay port would count them.
     virtual uint64_t estimates() const = 0;
+    virtual uint64_t valid_estimates() const = 0;
     virtual void restart() = 0;
 };
 

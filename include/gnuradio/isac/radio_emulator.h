@@ -183,7 +183,8 @@ public:
     virtual std::vector<uint64_t> user_clipped() const = 0;
     //! Transmit samples per channel whose I or Q the DAC clipped at full scale
     //! (|I|, |Q| <= 1, the fc32 range of a USRP's stream; every profile, "none" too).
-    //! The first clipped sample of a run logs one warning with the share so far.
+    //! A run logs one warning, with the share so far, once the clipped samples
+    //! exceed 2 % of the samples sent (of at least 65536: a few early peaks do not).
     virtual std::vector<uint64_t> tx_clipped() const = 0;
     virtual uint64_t nonfinite_count() const = 0;
     //! TDD uplink truth: core H_uplink() (n_tx x n_users, zeros without uplink).

@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(array_phase_estimator.h)                                 */
-/* BINDTOOL_HEADER_FILE_HASH(8117e96563e0e07150eb3a01da8198da) */
+/* BINDTOOL_HEADER_FILE_HASH(a6f07cde1f61b38153e01eee7207220c) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
@@ -96,5 +96,6 @@ does not bias the estimate while the transmitter runs.)doc"
                      return py::none();
                  return py::array_t<double>(p.size(), p.data());
              })
-        .def("rejected_count", &blk::rejected_count);
+        .def("rejected_count", &blk::rejected_count)
+        .def("estimates", &blk::estimates);
 }

@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(loop_delay_estimator.h) */
-/* BINDTOOL_HEADER_FILE_HASH(499caf5ed0b717715cbc520154c5782f) */
+/* BINDTOOL_HEADER_FILE_HASH(cc96b74fd1dd5c1975c1c1d63efddc8e) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
@@ -75,5 +75,6 @@ x is delayed by initial_delay.)doc"
         .def("last_estimate", &loop_delay_estimator::last_estimate)
         .def("delay", &loop_delay_estimator::delay)
         .def("estimates", &loop_delay_estimator::estimates)
+        .def("valid_estimates", &loop_delay_estimator::valid_estimates)
         .def("restart", &loop_delay_estimator::restart);
 }

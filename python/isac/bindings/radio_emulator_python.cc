@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(radio_emulator.h) */
-/* BINDTOOL_HEADER_FILE_HASH(eb55de205e0ca020316eaa66b7161feb) */
+/* BINDTOOL_HEADER_FILE_HASH(a5c9ec999d6c2478cba8ca4ec43a032c) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
