@@ -1409,7 +1409,11 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
                     summary.cpi_detection_counts(det)
                 self.assertEqual(det.detections(), refs[0][0] + refs[1][0])
                 # the headless summary: the last run's CPIs with since, else no CPI figure
-                tb = types.SimpleNamespace(n_users=0, det=det, radar_cpi=L, pfa=0.01)
+                # the other rows read the blocks' own counts: none here
+                none = types.SimpleNamespace(valid_estimates=lambda: 0, delay=lambda: 0.0,
+                                             estimates=lambda: 0, posts=lambda: 0)
+                tb = types.SimpleNamespace(n_users=0, det=det, radar_cpi=L, pfa=0.01, loop_est=none,
+                                           cal_est=none, txcal_est=none, feedback=none)
                 for sn, want in ((since, "%d of %d CPIs" % refs[1]), (None, "%d in all runs" % det.detections())):
                     buf = io.StringIO()
                     summary.print_ota_headless(tb, buf, sn)
