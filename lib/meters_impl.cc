@@ -286,7 +286,9 @@ public:
     double mean_statistic() const override
     {
         std::lock_guard<std::mutex> lock(d_mutex);
-        return d_sum / double(std::max<uint64_t>(d_n, 1));
+        // count() includes the non-finite items (decided misses), which add
+        // nothing to d_sum: dividing by it would pull the mean towards 0
+        return d_sum / double(std::max<uint64_t>(d_n - d_bad, 1));
     }
     uint64_t nonfinite_count() const override
     {

@@ -620,17 +620,24 @@ class qa_call_sizes(gr_unittest.TestCase):
         rate = np.cumsum(det) / np.maximum(count, 1)
         np.testing.assert_array_equal(np.frombuffer(a[0][1], F32), rate.astype(F32))
 
-        # with a period: items i >= 101 with (i + 1) % 7 == 0 alone, i from the start
+        # with a period: items i >= 101 with (i + 1) % 7 == 0 alone, i from the start;
+        # a NaN, an Inf and a -1 (no decision) at counted items (2001, 4066, 3009),
+        # a -1 at an item it skips (3010)
+        sp = stat.copy()
+        sp[[2001, 4066, 3009, 3010]] = [np.nan, np.inf, -1.0, -1.0]
+
         def build_per(g):
             b = isac.detection_meter(2.0, 101, 7)
             g.limit(b)
             g.sink(b, F32)
-            g.tb.connect(g.src(stat), b)
+            g.tb.connect(g.src(sp), b)
 
         a = self.check(build_per, min_counts=[5000])
         i = np.arange(5000)
-        on = (i >= 101) & ((i + 1) % 7 == 0)
-        rate = np.cumsum(np.where(on, det, 0)) / np.maximum(np.cumsum(on), 1)
+        on = (i >= 101) & ((i + 1) % 7 == 0) & (sp != -1)
+        self.assertTrue(on[2001] and on[4066] and not on[3009] and (3009 + 1) % 7 == 0)
+        hit = on & np.isfinite(sp) & (sp >= 2.0)
+        rate = np.cumsum(hit) / np.maximum(np.cumsum(on), 1)
         np.testing.assert_array_equal(np.frombuffer(a[0][1], F32), rate.astype(F32))
 
     # -- controls: blocks fixed earlier for call sizes ------------------------

@@ -506,36 +506,52 @@ class qa_faults(gr_unittest.TestCase):
         guard) is neither a detection nor a miss: detection_meter counts it by
         no_decision_count() alone, outside count(), rate(), mean_statistic() and the
         running rate on out0, and keeps it in the record (the caller sees which
-        CPIs did not decide). Against numpy on a stream with guard runs, NaN/Inf
-        and skipped items. (main counted the -1s as misses: rate and count off.)"""
+        CPIs did not decide). A NaN/Inf is a decided miss (count(), rate()) left out
+        of mean_statistic(), the mean of the finite statistics. Against numpy on a
+        stream with guard runs, NaN/+-Inf and skipped items, with period 1 and 7
+        (NaN, -Inf and -1s at counted items, Inf and a NaN at items it skips).
+        (main counted the -1s as misses: rate and count off; mean_statistic()
+        divided by count(), non-finite items included: [NaN, 2] gave 1.)"""
         N, skip = 5000, 300
         v = self.rng.exponential(0.8, N).astype(np.float32)
         for a in range(200, N, 1000):
             v[a:a + 120] = -1.0  # guards
-        v[[17, 2500]] = [np.nan, np.inf]
+        # 17: skipped; 2500: counted with period 1 only; 2505, 3394: (i + 1) % 7 == 0
+        v[[17, 2500, 2505, 3394]] = [np.nan, np.inf, np.nan, -np.inf]
+        i = np.arange(N)
+        for period in (1, 7):
+            with self.subTest(period=period):
+                tb = gr.top_block()
+                meter = isac.detection_meter(1.0, skip, period)
+                snk = blocks.vector_sink_f()
+                tb.connect(blocks.vector_source_f(v.tolist()), meter, snk)
+                meter.set_record_window(0, N, 1)
+                tb.run()
+                on = (i >= skip) & ((i + 1) % period == 0)
+                u = v[on]
+                nodec = u == -1
+                fin = u[np.isfinite(u) & ~nodec]
+                self.assertGreater(int(np.sum(nodec)), 0)
+                self.assertEqual(meter.no_decision_count(), int(np.sum(nodec)))
+                self.assertEqual(meter.count(), len(u) - int(np.sum(nodec)))
+                self.assertEqual(meter.detections(), int(np.sum(fin >= 1.0)))
+                self.assertAlmostEqual(meter.rate(), np.sum(fin >= 1.0) / (len(u) - np.sum(nodec)), places=12)
+                self.assertAlmostEqual(meter.mean_statistic(), float(np.mean(fin.astype(float))), places=6)
+                self.assertEqual(meter.nonfinite_count(), int(np.sum(~np.isfinite(u))))
+                self.assertEqual(meter.nonfinite_count(), 3 if period == 1 else 2)
+                np.testing.assert_array_equal(np.array(meter.recorded(), np.float32), v)
+                # the running rate after each item: counted, decided items only
+                dec = on & (v != -1)
+                hit = dec & np.isfinite(v) & (v >= 1.0)
+                want = np.cumsum(hit) / np.maximum(np.cumsum(dec), 1)
+                np.testing.assert_allclose(np.array(snk.data()), want, rtol=1e-6)
+        # the finite mean in closed form: [NaN, 2] -> 2 over count() 2
         tb = gr.top_block()
-        meter = isac.detection_meter(1.0, skip)
-        snk = blocks.vector_sink_f()
-        tb.connect(blocks.vector_source_f(v.tolist()), meter, snk)
-        meter.set_record_window(0, N, 1)
+        meter = isac.detection_meter(1.0)
+        tb.connect(blocks.vector_source_f([np.nan, 2.0]), meter)
         tb.run()
-        u = v[skip:]
-        nodec = u == -1
-        fin = u[np.isfinite(u) & ~nodec]
-        self.assertEqual(meter.no_decision_count(), int(np.sum(nodec)))
-        self.assertEqual(meter.count(), len(u) - int(np.sum(nodec)))
-        self.assertEqual(meter.detections(), int(np.sum(fin >= 1.0)))
-        self.assertAlmostEqual(meter.rate(), np.sum(fin >= 1.0) / (len(u) - np.sum(nodec)), places=12)
-        # over the counted items (a non-finite one counts, adding nothing)
-        self.assertAlmostEqual(meter.mean_statistic(), np.sum(fin.astype(float)) / (len(u) - np.sum(nodec)),
-                               places=6)
-        self.assertEqual(meter.nonfinite_count(), 1)  # the NaN at 17 is skipped
-        np.testing.assert_array_equal(np.array(meter.recorded(), np.float32), v)
-        # the running rate after each item: decided items only
-        dec = np.concatenate([np.zeros(skip, bool), ~nodec])
-        hit = np.concatenate([np.zeros(skip, bool), np.isfinite(u) & ~nodec & (u >= 1.0)])
-        want = np.cumsum(hit) / np.maximum(np.cumsum(dec), 1)
-        np.testing.assert_allclose(np.array(snk.data()), want, rtol=1e-6)
+        self.assertEqual((meter.count(), meter.nonfinite_count(), meter.detections()), (2, 1, 1))
+        self.assertEqual(meter.mean_statistic(), 2.0)
 
     def _zmq_tx_script(self, data_addr, csi_addr, seed):
         return textwrap.dedent("""

@@ -1342,6 +1342,20 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
                                        places=5)
                 self.assertEqual(summary.cpi_detection_counts(per),
                                  (int(np.sum(c >= 0.6)), int(np.sum(c != -1))))
+                # the headless summary: CPIs from the period meter; the period-1 meter
+                # (a flowgraph saved before the period) as items, saying so
+                for m, want in ((per, "%d of %d CPIs" % (np.sum(c >= 0.6), np.sum(c != -1))),
+                                (every, "%d of %d items" % (np.sum(tail >= 0.6), np.sum(tail >= 0)))):
+                    buf = io.StringIO()
+                    summary.print_ota_headless(types.SimpleNamespace(n_users=0, det=m, radar_cpi=L, pfa=0.05),
+                                               buf)
+                    radar = [ln for ln in buf.getvalue().splitlines() if ln.startswith("radar detections")]
+                    self.assertEqual(len(radar), 1)
+                    self.assertIn(want, radar[0])
+                    if m is every:
+                        self.assertIn("not CPIs: the meter counts every 1 items, the CPIs are 4 snapshots",
+                                      radar[0])
+                        self.assertNotIn("rate", radar[0])
 
 
     def muted_runs(self, nt, nr, spec):
@@ -1458,7 +1472,11 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
                 self.assertEqual((kd, kc), (int(np.sum(st[L - 1::L] >= 0.6)), int(np.sum(st[L - 1::L] != -1))))
             else:
                 # keep_one_in_n kept items 1, 5, ... (206 % 4 = 2 carried over): zeros
-                self.assertEqual((kd, kc), (0, len(st[1::L])))
+                self.assertEqual((kd, kc), (0, len(st[1::L])),
+                                 "GNU Radio's keep_one_in_n no longer carries its count across a "
+                                 "stop()/start() (GR 3.10's does, and this assertion relies on it): "
+                                 "gr-isac may still be right; the docs/blocks.md note on keep_one_in_n "
+                                 "and this branch of test_028 can go")
                 self.assertNotEqual((kd, kc), ref)
 
     def test_029_period_validated(self):

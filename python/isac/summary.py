@@ -144,7 +144,8 @@ def cpi_detection_counts(det, since=None):
 def print_ota_headless(tb, file=None, since=None):
     """What a headless over-the-air flowgraph (examples/isac_usrp_*ota_headless)
     did, for a run started by hand: the users' SER and lock, the detector's
-    counts (of the last run: since as for cpi_detection_counts) and the
+    counts (of the last run: since as for cpi_detection_counts; as items, not
+    CPIs, when the meter's period is not tb.radar_cpi) and the
     acquisition and CSI counts. Information only (a run of
     any length, no theory for a hardware scene): apps/isac_ota_emulated is the
     judged acceptance run. The counts are the blocks' own (the flowgraph keeps
@@ -157,15 +158,24 @@ def print_ota_headless(tb, file=None, since=None):
         rows.append(row("user %d SER" % u, "%.4f (%d symbols)" % (user.ser()[0], user.count()) if user.count()
                         else "none decided", "%d frames, %s" % (user.frames(), "locked from frame %d" % lock
                                                                  if lock >= 0 else "never locked"), ""))
+    nodec = tb.det.no_decision_count() - (since[2] if since else 0)
     try:
-        hits, cpis = cpi_detection_counts(tb.det, since)
-        rows.append(row("radar detections", "%d of %d CPIs" % (hits, cpis),
-                        "threshold 1 (Pfa %g), CPIs of %d snapshots, %d not transmitted"
-                        % (tb.pfa, tb.radar_cpi, tb.det.no_decision_count() - (since[2] if since else 0)),
-                        "rate %.3f" % (hits / cpis) if cpis else ""))
+        hits, n = cpi_detection_counts(tb.det, since)
     except ValueError:
         rows.append(row("radar detections", "%d in all runs" % tb.det.detections(),
                         "CPIs unknown: the flowgraph ran more than once (pass since)", ""))
+    else:
+        if tb.det.period() == tb.radar_cpi:
+            rows.append(row("radar detections", "%d of %d CPIs" % (hits, n),
+                            "threshold 1 (Pfa %g), CPIs of %d snapshots, %d not transmitted"
+                            % (tb.pfa, tb.radar_cpi, nodec), "rate %.3f" % (hits / n) if n else ""))
+        else:
+            # a flowgraph saved before the meter had a period (GRC gives it 1):
+            # its counts include the zeros between CPI ends, no rate per CPI
+            rows.append(row("radar detections", "%d of %d items" % (hits, n),
+                            "not CPIs: the meter counts every %d items, the CPIs are %d snapshots "
+                            "(a flowgraph saved before detection_meter's Count every: set it to radar_cpi), "
+                            "%d not transmitted" % (tb.det.period(), tb.radar_cpi, nodec), ""))
     loop = tb.loop_est
     valid = loop.valid_estimates()
     rows.append(row("loop delay estimates", "%d valid" % valid,

@@ -58,7 +58,8 @@ public:
     virtual uint64_t count() const = 0;
     virtual uint64_t detections() const = 0;
     virtual double rate() const = 0;
-    //! mean of the finite statistics over the counted items
+    //! mean of the finite statistics over the counted items (count() less
+    //! nonfinite_count() of them; 0 before the first)
     virtual double mean_statistic() const = 0;
     virtual uint64_t nonfinite_count() const = 0;
     //! negative statistics (no decision: nothing was transmitted), not in count()

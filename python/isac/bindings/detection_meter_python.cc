@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(detection_meter.h)                                       */
-/* BINDTOOL_HEADER_FILE_HASH(4b08f8705967b371eeb5f7542174fd7e) */
+/* BINDTOOL_HEADER_FILE_HASH(dc04f9729022cf2a192852b2a2a611c8) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
@@ -32,7 +32,10 @@ Counts detections of a normalised statistic (|z|/kappa >= threshold). in0: the
 float statistic; out0 (optional): the running detection rate after each item.
 NaN/Inf statistics are never detections (nonfinite_count()); a negative one is no
 decision (one_bit_rx_filter's -1 where nothing was transmitted), counted by
-no_decision_count() alone. The first `skip` items after each start() are not counted. count(), detections(), rate(), mean_statistic().
+no_decision_count() alone. Items i count from 0 at each start(); the meter counts
+those with i >= skip and (i + 1) % period == 0 (period = cpi_len: one_bit_rx_filter's
+CPI ends). count(), detections(), rate(), mean_statistic() (of the finite
+statistics), skip(), period().
 set_record_window(first, end, every=1) keeps the statistic of items first <= i <
 end with (i + 1) % every == 0 (counted from each start()) for recorded(): a
 bounded record, e.g. one decision per CPI. Set while running, it records the
