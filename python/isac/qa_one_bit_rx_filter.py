@@ -116,6 +116,16 @@ def weighted_cpi_reference(tab, target, clutter, snr_db, cnr_db, adc, pfa, L, T,
     return float(np.mean(np.abs(Z) ** 2 >= -V * np.log(pfa)))
 
 
+
+def headless_stand_in(det, radar_cpi, pfa):
+    """What summary.print_ota_headless reads of a headless OTA flowgraph: the meter
+    under test; the other rows' blocks (their own counts) count nothing here."""
+    none = types.SimpleNamespace(valid_estimates=lambda: 0, delay=lambda: 0.0, estimates=lambda: 0,
+                                 posts=lambda: 0)
+    return types.SimpleNamespace(n_users=0, det=det, radar_cpi=radar_cpi, pfa=pfa, loop_est=none,
+                                 cal_est=none, txcal_est=none, feedback=none)
+
+
 class qa_one_bit_rx_filter(gr_unittest.TestCase):
 
     def setUp(self):
@@ -1347,8 +1357,7 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
                 for m, want in ((per, "%d of %d CPIs" % (np.sum(c >= 0.6), np.sum(c != -1))),
                                 (every, "%d of %d items" % (np.sum(tail >= 0.6), np.sum(tail >= 0)))):
                     buf = io.StringIO()
-                    summary.print_ota_headless(types.SimpleNamespace(n_users=0, det=m, radar_cpi=L, pfa=0.05),
-                                               buf)
+                    summary.print_ota_headless(headless_stand_in(m, L, 0.05), buf)
                     radar = [ln for ln in buf.getvalue().splitlines() if ln.startswith("radar detections")]
                     self.assertEqual(len(radar), 1)
                     self.assertIn(want, radar[0])
@@ -1423,11 +1432,7 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
                     summary.cpi_detection_counts(det)
                 self.assertEqual(det.detections(), refs[0][0] + refs[1][0])
                 # the headless summary: the last run's CPIs with since, else no CPI figure
-                # the other rows read the blocks' own counts: none here
-                none = types.SimpleNamespace(valid_estimates=lambda: 0, delay=lambda: 0.0,
-                                             estimates=lambda: 0, posts=lambda: 0)
-                tb = types.SimpleNamespace(n_users=0, det=det, radar_cpi=L, pfa=0.01, loop_est=none,
-                                           cal_est=none, txcal_est=none, feedback=none)
+                tb = headless_stand_in(det, L, 0.01)
                 for sn, want in ((since, "%d of %d CPIs" % refs[1]), (None, "%d in all runs" % det.detections())):
                     buf = io.StringIO()
                     summary.print_ota_headless(tb, buf, sn)
