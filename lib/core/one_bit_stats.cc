@@ -253,7 +253,11 @@ double arcsine_stats::variance(const double* p,
 // ---------------------------------------------------------------- filter, deflection
 
 arcsine_cross::arcsine_cross(const radar_scene& scene)
-    : d_n(scene.n_rx()), d_P(scene.n_clutter() + 1), d_cnr(scene.cnr()), d_g(scene.gr())
+    : d_n(scene.n_rx()),
+      d_P(scene.n_clutter() + 1),
+      d_Jp((2 * scene.n_rx() - 1 + 7) / 8 * 8),
+      d_cnr(scene.cnr()),
+      d_g(scene.gr())
 {
     const int N = d_n, P = d_P, J = 2 * N - 1;
     d_e.resize(size_t(J) * P);
@@ -333,11 +337,11 @@ void arcsine_cross::prepare(const cdouble* c,
                             const cdouble* beta,
                             double* out) const
 {
-    const int N = d_n, P = d_P, Q = P - 1, J = 2 * N - 1, Jp = prepared_lags;
-    if (J > Jp)
+    const int N = d_n, P = d_P, Q = P - 1, J = 2 * N - 1, Jp = d_Jp;
+    if (N > prepared_max_rx)
         throw std::invalid_argument("arcsine_cross::prepare: n_rx " + std::to_string(N) +
                                     " above the prepared form's " +
-                                    std::to_string((Jp + 1) / 2));
+                                    std::to_string(prepared_max_rx));
     std::fill(out, out + prepared_size(), 0.0);
     out[0] = d;
     // c / sqrt(d) on both sides: rho_lm(j) = sum_q b_{q,l}(j) conj(a_{q,m}) with
@@ -388,14 +392,17 @@ ISAC_CLONES_EXACT double arcsine_cross::cross_prepared(const double* pl,
     // d_l d_m not positive or not finite: no cross term (as cross())
     if (!(pl[0] * pm[0] > 0.0) || !std::isfinite(pl[0] * pm[0]))
         return 0.0;
-    constexpr int Jp = prepared_lags;
-    const int P = d_P, Q = P - 1;
+    constexpr int Jmax = 2 * prepared_max_rx; // 2 N - 1 lags rounded up to 8
+    const int Jp = d_Jp, P = d_P, Q = P - 1;
     const double* bl = pl + 8;
     const double* ym = pm + 8 + size_t(2) * Q * Jp;
     const double* am = ym + size_t(2) * P * Jp;
     const double* btl = pl + 8 + size_t(2) * (Q + P) * Jp + 2 * Q;
     // v: Re rho(j) then Im rho(j); X(j) = xr + j xi. Lags past 2N - 1 are 0 and add 0.
-    double v[2 * Jp] = { 0.0 }, f[2 * Jp], xr[Jp] = { 0.0 }, xi[Jp] = { 0.0 };
+    double v[2 * Jmax], f[2 * Jmax], xr[Jmax], xi[Jmax];
+    std::fill(v, v + 2 * Jp, 0.0);
+    std::fill(xr, xr + Jp, 0.0);
+    std::fill(xi, xi + Jp, 0.0);
     for (int q = 0; q < Q; ++q) {
         const double ar = am[2 * q], ai = am[2 * q + 1];
         const double* br = bl + size_t(2 * q) * Jp;

@@ -334,7 +334,7 @@ public:
             cnr70[q] = 0.5 + 0.1 * q;
         }
         std::vector<radar_scene> scenes;
-        for (int nr : { 1, 2, 3, 5, 8 })
+        for (int nr : { 1, 2, 3, 5, 8, 12, 16 })
             for (double cnr : { 1.0, 100.0, 10000.0 })
                 scenes.push_back(make_scene(6, nr, cnr, 0.3 * cnr));
         scenes.push_back(radar_scene(6, 8, deg2rad(13.7), ang, 10.0, cnr70));
@@ -388,10 +388,12 @@ public:
             }
         }
         CPPUNIT_ASSERT(n_small > 100 && n_big > 100 && n_near1 >= 5);
-        const arcsine_cross ac9(make_scene(6, 9, 10.0, 10.0));
-        std::vector<double> p9(ac9.prepared_size());
-        const cdouble c9[2] = { 1.0, 1.0 }, b9[3] = { 1.0, 0.0, 0.0 };
-        CPPUNIT_ASSERT_THROW(ac9.prepare(c9, 2.0, b9, p9.data()), std::invalid_argument);
+        const arcsine_cross ac33(
+            make_scene(6, arcsine_cross::prepared_max_rx + 1, 10.0, 10.0));
+        std::vector<double> p33(ac33.prepared_size());
+        const cdouble c33[2] = { 1.0, 1.0 }, b33[3] = { 1.0, 0.0, 0.0 };
+        CPPUNIT_ASSERT_THROW(ac33.prepare(c33, 2.0, b33, p33.data()),
+                             std::invalid_argument);
     }
 
     // E[z_l z_m^*] of two snapshots with different 1-bit x, one Swerling-I clutter

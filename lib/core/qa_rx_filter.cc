@@ -789,12 +789,12 @@ public:
         CPPUNIT_ASSERT_EQUAL(uint64_t(1), by_len[1]->uncrossed_cpis()); // L = 100
     }
 
-    // cross_terms_max_rx: at 8 receive antennas a mixed-x CPI adds the cross terms (its
+    // cross_terms_max_rx: at 16 receive antennas a mixed-x CPI adds the cross terms (its
     // statistic differs from the one of the same terms with d_l = 0, which carry no
-    // cross inputs, as a cpi_len 1 filter writes them), at 9 it equals it
+    // cross inputs, as a cpi_len 1 filter writes them), at 17 it equals it
     void test_cross_terms_boundary()
     {
-        for (const int nr : { 8, 9 }) {
+        for (const int nr : { cross_terms_max_rx, cross_terms_max_rx + 1 }) {
             const int nt = 5, L = 6;
             const radar_scene s(nt,
                                 nr,

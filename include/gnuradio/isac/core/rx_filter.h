@@ -257,12 +257,11 @@ private:
 
 /*!
  * Arrays of at most this many receive antennas add the quantisation distortion's
- * cross terms to a mixed-x CPI's variance (file comment): there they hold the set Pfa
- * under strong clutter, where the model without them let through several times the
- * set Pfa; on larger arrays they barely move it and would cost many times the filter
- * when x does not repeat (measured: docs/one_bit_rx_filter.md).
+ * cross terms to a mixed-x CPI's variance (file comment): without them a CPI of a
+ * few repeating or nearly equal x let through up to 3x the set Pfa at 12 and 16
+ * antennas; larger arrays do without them (docs/one_bit_rx_filter.md).
  */
-constexpr int cross_terms_max_rx = 8;
+constexpr int cross_terms_max_rx = 16;
 
 /*!
  * Coherent sum over CPIs of cpi_len snapshots with the calibrated threshold
