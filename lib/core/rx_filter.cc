@@ -561,7 +561,8 @@ cpi_integrator::cpi_integrator(const radar_scene& scene,
     if (d_exact && cpi_len > 1 && scene.n_rx() <= cross_terms_max_rx) {
         const int E = 2 * scene.n_clutter() + 2;
         d_cross = std::make_unique<arcsine_cross>(scene);
-        d_slotkey.resize(cross_cache);
+        d_xid.assign(xid_size, -1);
+        d_slothome.assign(cross_cache, 0);
         d_slotx.resize(size_t(cross_cache) * E);
         d_prep.resize(size_t(cross_cache) * d_cross->prepared_size());
         d_fill.assign(cross_cache, 0);
@@ -588,34 +589,68 @@ void cpi_integrator::touch(int slot)
     d_mru = slot;
 }
 
+uint32_t cpi_integrator::home_of(const cdouble* e) const
+{
+    const int E = 2 * d_scene.n_clutter() + 2;
+    uint64_t h = 0x9E3779B97F4A7C15ull;
+    for (int i = 0; i < 2 * E; ++i) {
+        uint64_t w;
+        std::memcpy(&w, reinterpret_cast<const double*>(e) + i, sizeof w);
+        h = (h ^ w) * 0xFF51AFD7ED558CCDull;
+        h ^= h >> 32;
+    }
+    return uint32_t(h) & (xid_size - 1);
+}
+
 int cpi_integrator::slot_of(const cdouble* e)
 {
     const int E = 2 * d_scene.n_clutter() + 2;
-    d_key.assign(reinterpret_cast<const char*>(e), sizeof(cdouble) * E);
-    auto it = d_xid.find(d_key);
-    int slot;
-    if (it != d_xid.end()) {
-        slot = it->second;
-    } else {
-        // a free slot, else the least recently used one: never one of this CPI, so
-        // only x other CPIs used lose their pairs, and a CPI's pairs stay cached for
-        // the next one
-        if (int(d_xid.size()) < cross_cache) {
-            slot = int(d_xid.size());
-        } else {
-            slot = d_lru;
-            d_xid.erase(d_slotkey[slot]);
+    const size_t bytes = sizeof(cdouble) * E;
+    const uint32_t mask = xid_size - 1, home = home_of(e);
+    uint32_t i = home;
+    for (; d_xid[i] >= 0; i = (i + 1) & mask) {
+        const int t = d_xid[i];
+        if (std::memcmp(d_slotx.data() + size_t(t) * E, e, bytes) == 0) {
+            touch(t);
+            return t;
         }
-        d_fill[slot] = ++d_fills; // its old pairs' keys are all below: dropped
-        d_slotkey[slot] = d_key;
-        std::copy(e, e + E, d_slotx.begin() + size_t(slot) * E);
-        const int Q = d_scene.n_clutter();
-        d_cross->prepare(e,
-                         e[E - 1].real(),
-                         e + Q,
-                         d_prep.data() + size_t(slot) * d_cross->prepared_size());
-        d_xid.emplace(d_key, slot);
     }
+    // a free slot, else the least recently used one: never one of this CPI, so
+    // only x other CPIs used lose their pairs, and a CPI's pairs stay cached for
+    // the next one
+    int slot;
+    if (d_nslots < cross_cache) {
+        slot = d_nslots++;
+    } else {
+        slot = d_lru;
+        // erase the old x's entry, shifting back the probe run behind it so that
+        // every entry stays reachable from its home
+        uint32_t p = d_slothome[slot];
+        while (d_xid[p] != slot)
+            p = (p + 1) & mask;
+        for (uint32_t j = (p + 1) & mask; d_xid[j] >= 0; j = (j + 1) & mask) {
+            const uint32_t k = d_slothome[d_xid[j]];
+            // j's entry may move to p when its home is not in (p, j] (cyclically)
+            if (((j - k) & mask) >= ((j - p) & mask)) {
+                d_xid[p] = d_xid[j];
+                p = j;
+            }
+        }
+        d_xid[p] = -1;
+        // the new x's insert position may have moved: probe again
+        i = home;
+        while (d_xid[i] >= 0)
+            i = (i + 1) & mask;
+    }
+    d_xid[i] = slot;
+    d_slothome[slot] = home;
+    d_fill[slot] = ++d_fills; // its old pairs' keys are all below: dropped
+    std::copy(e, e + E, d_slotx.begin() + size_t(slot) * E);
+    const int Q = d_scene.n_clutter();
+    d_cross->prepare(e,
+                     e[E - 1].real(),
+                     e + Q,
+                     d_prep.data() + size_t(slot) * d_cross->prepared_size());
     touch(slot);
     return slot;
 }

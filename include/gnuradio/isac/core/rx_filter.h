@@ -112,7 +112,6 @@
 
 #include <gnuradio/isac/core/one_bit_stats.h>
 #include <gnuradio/isac/core/radar_metrics.h>
-#include <unordered_map>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -349,9 +348,14 @@ private:
         double D;
         uint64_t key; // max(d_fill of its slots) when computed; 0: never
     };
-    std::unordered_map<std::string, int> d_xid; // key -> slot
-    std::string d_key;
-    std::vector<std::string> d_slotkey; // per slot: its key
+    // x -> slot: open addressing (linear probing, backward-shift erase) on a hash of
+    // the x's terms bytes, 4 cross_cache entries (-1 empty); a probe compares the
+    // slot's stored terms, so a hash collision costs a probe, never a wrong slot
+    static constexpr int xid_size = 4 * cross_cache;
+    std::vector<int> d_xid;
+    std::vector<uint32_t> d_slothome; // per slot: its x's home index in d_xid
+    int d_nslots = 0;                 // slots filled so far
+    uint32_t home_of(const cdouble* e) const;
     std::vector<cdouble> d_slotx;       // per slot: its terms[Q+2..3Q+3]
     std::vector<double> d_prep;         // per slot: arcsine_cross::prepare of its x
     std::vector<uint64_t> d_fill;       // per slot: when its x came (d_fills then)
