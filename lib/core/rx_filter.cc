@@ -562,16 +562,32 @@ cpi_integrator::cpi_integrator(const radar_scene& scene,
         const int E = 2 * scene.n_clutter() + 2;
         d_cross = std::make_unique<arcsine_cross>(scene);
         d_xid.assign(xid_size, -1);
-        d_slothome.assign(cross_cache, 0);
-        d_slotx.resize(size_t(cross_cache) * E);
-        d_prep.resize(size_t(cross_cache) * d_cross->prepared_size());
-        d_fill.assign(cross_cache, 0);
-        d_next.assign(cross_cache, -1);
-        d_prev.assign(cross_cache, -1);
-        d_sgroup.assign(cross_cache, -1);
-        d_pair.assign(size_t(cross_cache) * cross_cache, pair_value{ 0.0, 0 });
+        // the prepared values grow with the patches (Q = max_clutter: 0.3-0.5 MB a
+        // slot): fewer slots then, and pages reserved, touched only as slots fill
+        const size_t per_slot =
+            sizeof(double) * d_cross->prepared_size() + sizeof(cdouble) * E;
+        d_ncache = int(std::clamp(
+            cross_store_budget / per_slot, size_t(cross_max_x + 2), size_t(cross_cache)));
+        d_slothome.assign(d_ncache, 0);
+        d_slotx.reserve(size_t(d_ncache) * E);
+        d_prep.reserve(size_t(d_ncache) * d_cross->prepared_size());
+        d_fill.assign(d_ncache, 0);
+        d_next.assign(d_ncache, -1);
+        d_prev.assign(d_ncache, -1);
+        d_sgroup.assign(d_ncache, -1);
+        d_pair.assign(size_t(d_ncache) * d_ncache, pair_value{ 0.0, 0 });
         reset();
     }
+}
+
+size_t cpi_integrator::cross_store_bytes() const
+{
+    return sizeof(double) * d_prep.capacity() + sizeof(cdouble) * d_slotx.capacity() +
+           sizeof(pair_value) * d_pair.capacity() +
+           sizeof(int) * (d_xid.capacity() + d_sgroup.capacity() + d_next.capacity() +
+                          d_prev.capacity()) +
+           sizeof(uint32_t) * d_slothome.capacity() +
+           sizeof(uint64_t) * d_fill.capacity();
 }
 
 void cpi_integrator::touch(int slot)
@@ -619,8 +635,10 @@ int cpi_integrator::slot_of(const cdouble* e)
     // only x other CPIs used lose their pairs, and a CPI's pairs stay cached for
     // the next one
     int slot;
-    if (d_nslots < cross_cache) {
+    if (d_nslots < d_ncache) {
         slot = d_nslots++;
+        d_slotx.resize(size_t(d_nslots) * E); // within the reserve: no reallocation
+        d_prep.resize(size_t(d_nslots) * d_cross->prepared_size());
     } else {
         slot = d_lru;
         // erase the old x's entry, shifting back the probe run behind it so that
@@ -691,7 +709,7 @@ double cpi_integrator::group_sum()
             if (wab == 0.0)
                 continue;
             const int sa = d_gslot[a], sb = d_gslot[b];
-            pair_value& D = d_pair[size_t(sa) * cross_cache + sb];
+            pair_value& D = d_pair[size_t(sa) * d_ncache + sb];
             const uint64_t key = std::max(d_fill[sa], d_fill[sb]);
             if (D.key != key) {
                 const cdouble* ea = d_slotx.data() + size_t(sa) * E;
@@ -704,7 +722,7 @@ double cpi_integrator::group_sum()
                 // what earlier CPIs cached
                 if (std::memcmp(ea, eb, sizeof(cdouble) * E) > 0)
                     std::swap(pa, pb);
-                D = d_pair[size_t(sb) * cross_cache + sa] =
+                D = d_pair[size_t(sb) * d_ncache + sa] =
                     pair_value{ d_cross->cross_prepared(pa, pb), key };
             }
             delta += wab * D.D;

@@ -261,6 +261,8 @@ private:
  * antennas; larger arrays do without them (docs/one_bit_rx_filter.md).
  */
 constexpr int cross_terms_max_rx = 16;
+static_assert(cross_terms_max_rx <= arcsine_cross::prepared_max_rx,
+              "the cross terms' lags must fit arcsine_cross's prepared form");
 
 /*!
  * Coherent sum over CPIs of cpi_len snapshots with the calibrated threshold
@@ -286,6 +288,15 @@ public:
     int cpi_len() const { return d_len; }
     //! CPIs left without cross terms: more than cross_max_x distinct x (file comment)
     uint64_t uncrossed_cpis() const { return d_uncrossed; }
+    /*!
+     * Bytes reserved for the pair cache (its slots' x and prepared values, the pair
+     * matrix): at most max(cross_store_budget, (cross_max_x + 2) slots) plus the
+     * (slots)^2 pair matrix, about 19 MB at 16 antennas and max_clutter patches;
+     * pages are touched only as slots are first filled.
+     */
+    size_t cross_store_bytes() const;
+    //! byte budget of the pair cache's per-slot store (cross_store_bytes)
+    static constexpr size_t cross_store_budget = size_t(16) << 20;
     cpi_weights weights() const { return d_weights; }
     int count() const { return d_count; } //!< snapshots in the current CPI
     void reset();
@@ -343,7 +354,11 @@ private:
     // evicted for a new x, and Re of their pairs' cross terms. A pair's value holds
     // while its key is the later fill of its two slots: an eviction then drops the
     // slot's pairs in O(1) (clearing its row and column cost more than a pair).
+    // (slots: cross_cache, or fewer when prepared values are large: d_ncache, at
+    // least cross_max_x + 2, within cross_store_budget where that allows it)
     static constexpr int cross_cache = 256;
+    static_assert(cross_max_x + 1 < cross_cache, "the LRU slot must lie outside a CPI");
+    int d_ncache = 0;
     struct pair_value {
         double D;
         uint64_t key; // max(d_fill of its slots) when computed; 0: never
@@ -366,7 +381,7 @@ private:
     std::vector<int> d_next, d_prev;
     int d_lru = -1, d_mru = -1;
     std::vector<int> d_sgroup;          // per slot: its group in this CPI, or -1
-    std::vector<pair_value> d_pair;     // cross_cache^2, symmetric
+    std::vector<pair_value> d_pair;     // d_ncache^2, symmetric
     void touch(int slot);
     int slot_of(const cdouble* e);
     void group(int slot, double w);
