@@ -281,6 +281,16 @@ arcsine_cross::arcsine_cross(const radar_scene& scene)
     }
 }
 
+namespace {
+bool all_finite(const cdouble* v, int n)
+{
+    for (int i = 0; i < n; ++i)
+        if (!std::isfinite(v[i].real()) || !std::isfinite(v[i].imag()))
+            return false;
+    return true;
+}
+} // namespace
+
 cdouble arcsine_cross::cross(const cdouble* s,
                              double d_l,
                              double d_m,
@@ -293,6 +303,10 @@ cdouble arcsine_cross::cross(const cdouble* s,
     if (!(d_l * d_m > 0.0) || !std::isfinite(d_l * d_m))
         return 0.0;
     const int N = d_n, P = d_P;
+    // a non-finite s or beta: none either (as prepare's), rather than a NaN that
+    // depends on which lags have rho = 0
+    if (!all_finite(s, P) || !all_finite(beta_l, P) || !all_finite(beta_m, P))
+        return 0.0;
     const double norm = 1.0 / std::sqrt(d_l * d_m);
     cvec ul, um;
     if (d_R.empty()) {
@@ -343,6 +357,9 @@ void arcsine_cross::prepare(const cdouble* c,
                                     " above the prepared form's " +
                                     std::to_string(prepared_max_rx));
     std::fill(out, out + prepared_size(), 0.0);
+    // a non-finite c or beta: as d = 0, no cross terms with any x (as cross())
+    if (!all_finite(c, Q) || !all_finite(beta, P))
+        return;
     out[0] = d;
     // c / sqrt(d) on both sides: rho_lm(j) = sum_q b_{q,l}(j) conj(a_{q,m}) with
     // b_q(j) = CNR_q e_q(j) c_q / sqrt(d) (this x as l) and a_q = c_q / sqrt(d) (as m)

@@ -359,9 +359,17 @@ public:
                 const double ref =
                     ac.cross(pc.sq.data(), pc.dl, pc.dm, pc.bl.data(), pc.bm.data())
                         .real();
-                // the scale the rounding is relative to: the terms before their sum
-                const cvec ul = s.gr() * pc.bl, um = s.gr() * pc.bm;
-                const double scale = ul.norm() * um.norm();
+                // a rounding bound: X(j) sums beta_l,i R_ii'(j) beta_m,i', so its
+                // rounding scales with the terms before u = G beta cancels them
+                // (||u_l|| ||u_m|| did not bound it: 1.9e-13 of it at N_R = 1, 40 dB,
+                // other seeds); the asin adds ~1 ulp absolute per lag
+                double scale = 1.0;
+                for (const cvec* b : { &pc.bl, &pc.bm }) {
+                    double t = 0.0;
+                    for (int i = 0; i <= Q; ++i)
+                        t += std::abs((*b)[i]) * s.gr().col(i).norm();
+                    scale *= t;
+                }
                 CPPUNIT_ASSERT(std::abs(got - ref) <= 1e-13 * scale);
                 // which parts of the asin the pairs reached
                 const int N = s.n_rx();
@@ -385,6 +393,22 @@ public:
                 ac.prepare(pc.cm.data() + 1, bad, pc.bm.data(), pm.data());
                 CPPUNIT_ASSERT_EQUAL(0.0, ac.cross_prepared(pl.data(), pm.data()));
                 CPPUNIT_ASSERT_EQUAL(0.0, ac.cross_prepared(pm.data(), pl.data()));
+            }
+            // a non-finite beta or c with a finite d > 0: no cross term either, in
+            // both forms (cross() gave NaN where rho != 0)
+            for (const double bad : { double(NAN), double(HUGE_VAL) }) {
+                for (int which = 0; which < 2; ++which) {
+                    pair_case pb = pc;
+                    (which ? pb.cm[1] : pb.bm[Q]) = cdouble(0.3, bad);
+                    for (int q = 1; q <= Q; ++q)
+                        pb.sq[q] = s.cnr()[q - 1] * pb.cl[q] * std::conj(pb.cm[q]);
+                    ac.prepare(pb.cm.data() + 1, pb.dm, pb.bm.data(), pm.data());
+                    CPPUNIT_ASSERT_EQUAL(0.0, ac.cross_prepared(pl.data(), pm.data()));
+                    CPPUNIT_ASSERT_EQUAL(0.0, ac.cross_prepared(pm.data(), pl.data()));
+                    CPPUNIT_ASSERT_EQUAL(
+                        cdouble(0.0),
+                        ac.cross(pb.sq.data(), pb.dl, pb.dm, pb.bl.data(), pb.bm.data()));
+                }
             }
         }
         CPPUNIT_ASSERT(n_small > 100 && n_big > 100 && n_near1 >= 5);
