@@ -441,8 +441,10 @@ ISAC_CLONES_EXACT double arcsine_cross::cross_prepared(const double* pl,
     // f = asin(v) - v of the clamped parts, spelt out (a call would not be inlined
     // into the clones) and branch-free, so that the loop vectorises: fdlibm's asin,
     // whose rational R gives |v| < 1/2 the part beyond v as v R(v^2) exactly (no
-    // cancellation); above, pi/2 - 2 asin(sqrt((1 - |v|)/2)) with the same R.
-    // qa_one_bit_stats pins it to std::asin(v) - v.
+    // cancellation); above, pi/2 - 2 asin(sqrt((1 - |v|)/2)) with the same R but
+    // without fdlibm's high-part split for |v| < 0.975 (about 1 ulp of 1 absolute
+    // there, harmless against the pair's absolute rounding). qa_one_bit_stats pins
+    // it to cross().
     for (int k = 0; k < 2 * Jp; ++k) { // clamp1
         const double c = -1.0 < v[k] ? v[k] : -1.0;
         v[k] = c < 1.0 ? c : 1.0;

@@ -1055,7 +1055,7 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
             self.assertLess(meas, 1.5 * pfa + tol, (nr, L, cnr, meas))
 
 
-    def test_026_repeating_x_twelve_antennas_pfa(self):
+    def test_030_repeating_x_twelve_antennas_pfa(self):
         # 12 receive antennas, CPIs of 16 of a few repeating or nearly equal x (a
         # lookup-table precoder, a slowly varying one): two 1-bit x alternating, x
         # alternating with x with one entry negated, and 16 x equal but for a scale
