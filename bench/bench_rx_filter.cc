@@ -218,7 +218,7 @@ void BM_rx_filter_terms(benchmark::State& st)
 // every iteration): 0, Gaussian x that never repeats (4096 distinct x cycled through
 // the pair cache's 256 slots: every pair is computed, the cold cost); 1, random
 // 1-bit x (4^N_T values: at N_T = 4 all 256 fit the pair cache, warm after the first
-// batch; at N_T = 8 they never repeat); 16, a table of 16 1-bit x (a lookup-table
+// batch; at N_T >= 8 they never repeat); 16, a table of 16 1-bit x (a lookup-table
 // precoder, the over-the-air flowgraph's).
 void BM_cpi_integrator(benchmark::State& st)
 {
@@ -417,10 +417,11 @@ BENCHMARK(BM_rx_filter_calls)->Arg(1)->Arg(7)->Arg(100)->Arg(4096);
 BENCHMARK(BM_rx_filter_terms)->Arg(4)->Arg(16)->Arg(128);
 BENCHMARK(BM_cpi_integrator)
     ->ArgsProduct({ { 4, 8 }, { 0, 1 }, { 0, 1, 16 }, { 16, 256 } })
-    ->ArgsProduct({ { 16, 64 }, { 0, 1 }, { 1 }, { 16 } })
+    ->ArgsProduct({ { 12, 16 }, { 0, 1 }, { 0, 1, 16 }, { 16 } })
+    ->ArgsProduct({ { 64 }, { 0, 1 }, { 1 }, { 16 } })
     ->ArgsProduct({ { 4, 8 }, { 0, 1 }, { 0 }, { 8, 32 } });
 // loop delay in 1/100 samples: fractional (x never repeats) and integer (the cache hits)
-BENCHMARK(BM_cross_pair)->ArgsProduct({ { 4, 8 }, { 1, 0 } });
+BENCHMARK(BM_cross_pair)->ArgsProduct({ { 4, 8, 12, 16 }, { 1, 0 } });
 BENCHMARK(BM_rx_filter_ota)->Arg(237)->Arg(300);
 BENCHMARK(BM_explicit_filter)->Arg(4)->Arg(16)->Arg(128);
 BENCHMARK(BM_memcpy_inputs)->Arg(4)->Arg(16)->Arg(64)->Arg(128);

@@ -23,6 +23,9 @@ cross: per cell one random scene, H0 and H1 CPIs through the kernel, the CPI sta
       of main's model (the distortion cross terms' inputs cleared from the terms) and
       with the cross terms, on the same draws: Pfa with binomial errors, Pd, and the
       oracle Pd of each statistic at its own empirical threshold.
+repeat: as cross, on CPIs of a few repeating or nearly equal x (two 1-bit x
+      alternating, x alternating with itself with one entry negated, 16 x equal
+      but for their scale) in one scene (target 12 deg, clutter -37/51 deg).
 
 isac.core.radar_scene takes degrees and dB (as the block).
 
@@ -149,7 +152,6 @@ def cross(args, rng):
     for nr, L in sizes:
         for cnr in args.cnr:
             sc, cn = random_scene(rng, nr, cnr, args.n_tx)
-            Q = len(cn)
             if args.table > 0:
                 tab = rand_x(rng, (args.table,), args.n_tx)
                 x0 = tab[rng.integers(0, args.table, args.trials * L)].astype(np.complex64)
@@ -164,30 +166,69 @@ def cross(args, rng):
                 reach = C.pfa_reach(C.adc_model.one_bit, nr, L, pfa)
                 if not reach.reachable or reach.coarse:
                     continue
-                f = C.rx_filter(sc, C.adc_model.one_bit, pfa, 1.0, C.threshold_model.exact, L)
-                out = []
-                for r, x in ((r0, x0), (r1, x1)):
-                    z, _, s, terms = f.process(r, x, True)
-                    terms = np.asarray(terms)
-                    out.append([np.asarray(C.cpi_statistics(sc, C.adc_model.one_bit, pfa, 1.0, L, z, t, s)[1])
-                                for t in (main_model_terms(terms, Q), terms)])
-                cells = []
-                for h0, h1 in zip(*out):
-                    p = np.mean(h0 >= 1.0)
-                    k = np.quantile(h0, 1 - pfa)
-                    cells.append((p / pfa, np.sqrt(p * (1 - p) / h0.size) / pfa, np.mean(h1 >= 1.0),
-                                  np.mean(h1 > k)))
-                (a, b) = cells
+                a, b = before_after(sc, pfa, L, ((r0, x0), (r1, x1)))
                 print("N_R %2d x L %2d  CNR %3.0f dB  set %-6g  Pfa/set %5.2f+-%.2f -> %5.2f+-%.2f   "
                       "Pd %.3f -> %.3f   oracle Pd %.3f -> %.3f"
                       % (nr, L, cnr, pfa, a[0], a[1], b[0], b[1], a[2], b[2], a[3], b[3]), flush=True)
+
+
+def before_after(sc, pfa, L, draws):
+    """Per statistic (the model without the cross terms, then with them) of the H0
+    and H1 draws ((r, x) pairs): Pfa over the set one, its 1-sigma binomial error
+    over the set one, Pd, and the oracle Pd at the statistic's own H0 quantile."""
+    Q = np.asarray(sc.gr).shape[1] - 1
+    f = C.rx_filter(sc, C.adc_model.one_bit, pfa, 1.0, C.threshold_model.exact, L)
+    out = []
+    for r, x in draws:
+        z, _, s, terms = f.process(r, x, True)
+        terms = np.asarray(terms)
+        out.append([np.asarray(C.cpi_statistics(sc, C.adc_model.one_bit, pfa, 1.0, L, z, t, s)[1])
+                    for t in (main_model_terms(terms, Q), terms)])
+    cells = []
+    for h0, h1 in zip(*out):
+        p = np.mean(h0 >= 1.0)
+        k = np.quantile(h0, 1 - pfa)
+        cells.append((p / pfa, np.sqrt(p * (1 - p) / h0.size) / pfa, np.mean(h1 >= 1.0), np.mean(h1 > k)))
+    return cells
+
+
+def repeat(args, rng):
+    """CPIs of a few repeating or nearly equal x on one scene (target 12 deg, clutter
+    -37 and 51 deg at the first two --cnr values): two 1-bit x alternating (per
+    draw), an x alternating with itself with one entry negated, and 16 x equal but
+    for a scale 1 + 1e-4 l."""
+    cnr = (list(args.cnr) + [15.0])[:2]
+    print("repeating x: N_T %d, target 12 deg, clutter -37/51 deg at %g/%g dB, %d H0 and %d H1 CPIs "
+          "(SNR_R %g dB); Pfa over the set one +-1 sigma, Pd, oracle Pd: without -> with the cross terms"
+          % (args.n_tx, cnr[0], cnr[1], args.trials, args.h1, args.snr))
+    for nr, L in [tuple(int(v) for v in s.split("x")) for s in args.sizes.split(",")]:
+        sc = C.radar_scene(args.n_tx, nr, 12.0, [-37.0, 51.0], 10.0, cnr)
+        z2 = [10 ** (args.snr / 10)] + list(10 ** (np.asarray(cnr) / 10))
+        cases = []
+        for d in range(args.draws):
+            cases.append(("2 x alternating, draw %d" % d, np.tile(rand_x(rng, (2,), args.n_tx), (L // 2, 1))))
+        x1 = rand_x(rng, (1,), args.n_tx)
+        x2 = x1.copy()
+        x2[0, 0] *= -1
+        cases.append(("x, x with x[0] negated", np.vstack([x1, x2] * (L // 2))))
+        cases.append(("16 x, x (1 + 1e-4 l)", x1 * (1 + 1e-4 * np.arange(L))[:, None]))
+        for name, X in cases:
+            x0 = np.tile(X, (args.trials, 1)).astype(np.complex64)
+            xh = np.tile(X, (args.h1, 1)).astype(np.complex64)
+            r0 = rc.one_bit_adc(rc.simulate_echo(sc, x0, z2, 1.0, rng, target=False, cpi_len=L))
+            r1 = rc.one_bit_adc(rc.simulate_echo(sc, xh, z2, 1.0, rng, target=True, cpi_len=L))
+            for pfa in args.pfa:
+                a, b = before_after(sc, pfa, L, ((r0, x0), (r1, xh)))
+                print("N_R %2d x L %2d  %-24s set %-6g  Pfa/set %5.2f+-%.2f -> %5.2f+-%.2f   "
+                      "Pd %.3f -> %.3f   oracle Pd %.3f -> %.3f"
+                      % (nr, L, name, pfa, a[0], a[1], b[0], b[1], a[2], b[2], a[3], b[3]), flush=True)
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--part", default="enum,mc")
     ap.add_argument("--n-tx", type=int, default=8)
-    ap.add_argument("--draws", type=int, default=5, help="x per enumeration row")
+    ap.add_argument("--draws", type=int, default=5, help="x per enumeration row; x pairs (--part repeat)")
     ap.add_argument("--max-enum", type=int, default=7, help="largest N_R enumerated (4^N_R patterns)")
     ap.add_argument("--pfa", type=lambda s: [float(v) for v in s.split(",")], default=[0.1, 0.01, 0.001])
     ap.add_argument("--cnr", type=lambda s: [float(v) for v in s.split(",")], default=[-30.0, 10.0])
@@ -211,6 +252,8 @@ def main():
         scenes(args, rng)
     if "cross" in args.part:
         cross(args, rng)
+    if "repeat" in args.part:
+        repeat(args, rng)
 
 
 if __name__ == "__main__":

@@ -253,7 +253,11 @@ double arcsine_stats::variance(const double* p,
 // ---------------------------------------------------------------- filter, deflection
 
 arcsine_cross::arcsine_cross(const radar_scene& scene)
-    : d_n(scene.n_rx()), d_P(scene.n_clutter() + 1), d_cnr(scene.cnr()), d_g(scene.gr())
+    : d_n(scene.n_rx()),
+      d_P(scene.n_clutter() + 1),
+      d_Jp((2 * scene.n_rx() - 1 + 7) / 8 * 8),
+      d_cnr(scene.cnr()),
+      d_g(scene.gr())
 {
     const int N = d_n, P = d_P, J = 2 * N - 1;
     d_e.resize(size_t(J) * P);
@@ -277,6 +281,16 @@ arcsine_cross::arcsine_cross(const radar_scene& scene)
     }
 }
 
+namespace {
+bool all_finite(const cdouble* v, int n)
+{
+    for (int i = 0; i < n; ++i)
+        if (!std::isfinite(v[i].real()) || !std::isfinite(v[i].imag()))
+            return false;
+    return true;
+}
+} // namespace
+
 cdouble arcsine_cross::cross(const cdouble* s,
                              double d_l,
                              double d_m,
@@ -289,6 +303,10 @@ cdouble arcsine_cross::cross(const cdouble* s,
     if (!(d_l * d_m > 0.0) || !std::isfinite(d_l * d_m))
         return 0.0;
     const int N = d_n, P = d_P;
+    // a non-finite s or beta: none either (as prepare's), rather than a NaN that
+    // depends on which lags have rho = 0
+    if (!all_finite(s, P) || !all_finite(beta_l, P) || !all_finite(beta_m, P))
+        return 0.0;
     const double norm = 1.0 / std::sqrt(d_l * d_m);
     cvec ul, um;
     if (d_R.empty()) {
@@ -333,12 +351,15 @@ void arcsine_cross::prepare(const cdouble* c,
                             const cdouble* beta,
                             double* out) const
 {
-    const int N = d_n, P = d_P, Q = P - 1, J = 2 * N - 1, Jp = prepared_lags;
-    if (J > Jp)
+    const int N = d_n, P = d_P, Q = P - 1, J = 2 * N - 1, Jp = d_Jp;
+    if (N > prepared_max_rx)
         throw std::invalid_argument("arcsine_cross::prepare: n_rx " + std::to_string(N) +
                                     " above the prepared form's " +
-                                    std::to_string((Jp + 1) / 2));
+                                    std::to_string(prepared_max_rx));
     std::fill(out, out + prepared_size(), 0.0);
+    // a non-finite c or beta: as d = 0, no cross terms with any x (as cross())
+    if (!all_finite(c, Q) || !all_finite(beta, P))
+        return;
     out[0] = d;
     // c / sqrt(d) on both sides: rho_lm(j) = sum_q b_{q,l}(j) conj(a_{q,m}) with
     // b_q(j) = CNR_q e_q(j) c_q / sqrt(d) (this x as l) and a_q = c_q / sqrt(d) (as m)
@@ -388,14 +409,17 @@ ISAC_CLONES_EXACT double arcsine_cross::cross_prepared(const double* pl,
     // d_l d_m not positive or not finite: no cross term (as cross())
     if (!(pl[0] * pm[0] > 0.0) || !std::isfinite(pl[0] * pm[0]))
         return 0.0;
-    constexpr int Jp = prepared_lags;
-    const int P = d_P, Q = P - 1;
+    constexpr int Jmax = 2 * prepared_max_rx; // 2 N - 1 lags rounded up to 8
+    const int Jp = d_Jp, P = d_P, Q = P - 1;
     const double* bl = pl + 8;
     const double* ym = pm + 8 + size_t(2) * Q * Jp;
     const double* am = ym + size_t(2) * P * Jp;
     const double* btl = pl + 8 + size_t(2) * (Q + P) * Jp + 2 * Q;
     // v: Re rho(j) then Im rho(j); X(j) = xr + j xi. Lags past 2N - 1 are 0 and add 0.
-    double v[2 * Jp] = { 0.0 }, f[2 * Jp], xr[Jp] = { 0.0 }, xi[Jp] = { 0.0 };
+    double v[2 * Jmax], f[2 * Jmax], xr[Jmax], xi[Jmax];
+    std::fill(v, v + 2 * Jp, 0.0);
+    std::fill(xr, xr + Jp, 0.0);
+    std::fill(xi, xi + Jp, 0.0);
     for (int q = 0; q < Q; ++q) {
         const double ar = am[2 * q], ai = am[2 * q + 1];
         const double* br = bl + size_t(2 * q) * Jp;
@@ -417,8 +441,10 @@ ISAC_CLONES_EXACT double arcsine_cross::cross_prepared(const double* pl,
     // f = asin(v) - v of the clamped parts, spelt out (a call would not be inlined
     // into the clones) and branch-free, so that the loop vectorises: fdlibm's asin,
     // whose rational R gives |v| < 1/2 the part beyond v as v R(v^2) exactly (no
-    // cancellation); above, pi/2 - 2 asin(sqrt((1 - |v|)/2)) with the same R.
-    // qa_one_bit_stats pins it to std::asin(v) - v.
+    // cancellation); above, pi/2 - 2 asin(sqrt((1 - |v|)/2)) with the same R but
+    // without fdlibm's high-part split for |v| < 0.975 (about 1 ulp of 1 absolute
+    // there, harmless against the pair's absolute rounding). qa_one_bit_stats pins
+    // it to cross().
     for (int k = 0; k < 2 * Jp; ++k) { // clamp1
         const double c = -1.0 < v[k] ? v[k] : -1.0;
         v[k] = c < 1.0 ? c : 1.0;

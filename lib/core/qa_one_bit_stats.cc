@@ -16,6 +16,7 @@
 #include <cppunit/TestFixture.h>
 #include <cppunit/extensions/HelperMacros.h>
 #include <algorithm>
+#include <cfloat>
 #include <iostream>
 #include <random>
 
@@ -32,6 +33,7 @@ class qa_one_bit_stats : public CppUnit::TestFixture
     CPPUNIT_TEST(test_pfa_reach);
     CPPUNIT_TEST(test_cross_vs_dense);
     CPPUNIT_TEST(test_cross_prepared);
+    CPPUNIT_TEST(test_cross_prepared_asin);
     CPPUNIT_TEST(test_cross_vs_monte_carlo);
     CPPUNIT_TEST_SUITE_END();
 
@@ -334,7 +336,7 @@ public:
             cnr70[q] = 0.5 + 0.1 * q;
         }
         std::vector<radar_scene> scenes;
-        for (int nr : { 1, 2, 3, 5, 8 })
+        for (int nr : { 1, 2, 3, 5, 8, 12, 16 })
             for (double cnr : { 1.0, 100.0, 10000.0 })
                 scenes.push_back(make_scene(6, nr, cnr, 0.3 * cnr));
         scenes.push_back(radar_scene(6, 8, deg2rad(13.7), ang, 10.0, cnr70));
@@ -359,9 +361,17 @@ public:
                 const double ref =
                     ac.cross(pc.sq.data(), pc.dl, pc.dm, pc.bl.data(), pc.bm.data())
                         .real();
-                // the scale the rounding is relative to: the terms before their sum
-                const cvec ul = s.gr() * pc.bl, um = s.gr() * pc.bm;
-                const double scale = ul.norm() * um.norm();
+                // a rounding bound: X(j) sums beta_l,i R_ii'(j) beta_m,i', so its
+                // rounding scales with the terms before u = G beta cancels them
+                // (||u_l|| ||u_m|| did not bound it: 1.9e-13 of it at N_R = 1, 40 dB,
+                // other seeds); the asin adds ~1 ulp absolute per lag
+                double scale = 1.0;
+                for (const cvec* b : { &pc.bl, &pc.bm }) {
+                    double t = 0.0;
+                    for (int i = 0; i <= Q; ++i)
+                        t += std::abs((*b)[i]) * s.gr().col(i).norm();
+                    scale *= t;
+                }
                 CPPUNIT_ASSERT(std::abs(got - ref) <= 1e-13 * scale);
                 // which parts of the asin the pairs reached
                 const int N = s.n_rx();
@@ -386,12 +396,92 @@ public:
                 CPPUNIT_ASSERT_EQUAL(0.0, ac.cross_prepared(pl.data(), pm.data()));
                 CPPUNIT_ASSERT_EQUAL(0.0, ac.cross_prepared(pm.data(), pl.data()));
             }
+            // a non-finite beta or c with a finite d > 0: no cross term either, in
+            // both forms (cross() gave NaN where rho != 0)
+            for (const double bad : { double(NAN), double(HUGE_VAL) }) {
+                for (int which = 0; which < 2; ++which) {
+                    pair_case pb = pc;
+                    (which ? pb.cm[1] : pb.bm[Q]) = cdouble(0.3, bad);
+                    for (int q = 1; q <= Q; ++q)
+                        pb.sq[q] = s.cnr()[q - 1] * pb.cl[q] * std::conj(pb.cm[q]);
+                    ac.prepare(pb.cm.data() + 1, pb.dm, pb.bm.data(), pm.data());
+                    CPPUNIT_ASSERT_EQUAL(0.0, ac.cross_prepared(pl.data(), pm.data()));
+                    CPPUNIT_ASSERT_EQUAL(0.0, ac.cross_prepared(pm.data(), pl.data()));
+                    CPPUNIT_ASSERT_EQUAL(
+                        cdouble(0.0),
+                        ac.cross(pb.sq.data(), pb.dl, pb.dm, pb.bl.data(), pb.bm.data()));
+                }
+            }
         }
         CPPUNIT_ASSERT(n_small > 100 && n_big > 100 && n_near1 >= 5);
-        const arcsine_cross ac9(make_scene(6, 9, 10.0, 10.0));
-        std::vector<double> p9(ac9.prepared_size());
-        const cdouble c9[2] = { 1.0, 1.0 }, b9[3] = { 1.0, 0.0, 0.0 };
-        CPPUNIT_ASSERT_THROW(ac9.prepare(c9, 2.0, b9, p9.data()), std::invalid_argument);
+        const arcsine_cross ac33(
+            make_scene(6, arcsine_cross::prepared_max_rx + 1, 10.0, 10.0));
+        std::vector<double> p33(ac33.prepared_size());
+        const cdouble c33[2] = { 1.0, 1.0 }, b33[3] = { 1.0, 0.0, 0.0 };
+        CPPUNIT_ASSERT_THROW(ac33.prepare(c33, 2.0, b33, p33.data()),
+                             std::invalid_argument);
+    }
+
+    // cross_prepared's branch-free asin(v) - v driven directly (a prepared form with
+    // rho(0) = v and X(0) = 1 on one antenna, every other value 0), past what pairs
+    // of real x reach: |v| >= 1 (clamped, as cross()), NaN (clamped to -1, as
+    // cross()), +-Inf, 0, denormals, the branch at 1/2, and a sweep against a
+    // long-double reference (its series below 0.03): within 1.5 ulp of 1 absolute
+    // everywhere and 1e-14 relative below 1/2 where the value is a normal double
+    // (no cancellation there; glibc's
+    // asin(v) - v loses 1e-3 of it near 6e-7)
+    void test_cross_prepared_asin()
+    {
+        const arcsine_cross ac(make_scene(4, 1, 10.0, 3.0));
+        const int Q = 2, P = 3, Jp = ac.prepared_lags();
+        std::vector<double> p(ac.prepared_size(), 0.0);
+        p[0] = 1.0;                 // d
+        double* b = p.data() + 8;   // b_0(0): Re rho(0) = v
+        double* y = b + 2 * Q * Jp; // Y_0(0) = 1
+        double* a = y + 2 * P * Jp; // a_0 = 1
+        double* bt = a + 2 * Q;     // beta_0 = 1
+        y[0] = a[0] = bt[0] = 1.0;
+        const auto f = [&](double v) {
+            b[0] = v;
+            return ac.cross_prepared(p.data(), p.data()) * (pi / 4.0);
+        };
+        const auto ref = [](double v) {
+            const long double c = std::min(1.0L, std::max(-1.0L, (long double)v));
+            if (std::fabs(v) < 0.03) { // asinl(v) - v would cancel
+                const long double v2 = c * c;
+                return double(
+                    c * v2 *
+                    (1.0L / 6 +
+                     v2 * (3.0L / 40 +
+                           v2 * (15.0L / 336 +
+                                 v2 * (105.0L / 3456 + v2 * (945.0L / 42240 +
+                                                             v2 * 10395.0L / 599040))))));
+            }
+            return double(std::asin(c) - c);
+        };
+        const double h = double(pi / 2 - 1.0L);
+        for (const double sg : { 1.0, -1.0 }) {
+            for (const double v : { 1.0, 1.0 + 1e-15, 2.0, double(HUGE_VAL) })
+                CPPUNIT_ASSERT_DOUBLES_EQUAL(sg * h, f(sg * v), 2e-16);
+            for (const double v : { 0.0, 1e-300, 4e-320, 1e-160 })
+                CPPUNIT_ASSERT_EQUAL(0.0, f(sg * v));
+        }
+        CPPUNIT_ASSERT_DOUBLES_EQUAL(-h, f(NAN), 2e-16);
+        std::mt19937_64 g(3);
+        std::uniform_real_distribution<double> u(0.0, 1.0), lg(-300.0, 0.0);
+        std::vector<double> vs = { 0.5, std::nextafter(0.5, 0.0), 0.975, 6e-7, 0.03 };
+        for (int k = 0; k < 20000; ++k) {
+            vs.push_back(u(g));
+            vs.push_back(std::pow(10.0, lg(g)));
+            vs.push_back(1.0 - 1e-16 * std::pow(10.0, 15.0 * u(g)));
+        }
+        for (const double v0 : vs)
+            for (const double v : { v0, -v0 }) {
+                const double r = ref(v), e = std::fabs(f(v) - r);
+                CPPUNIT_ASSERT(e <= 1.5 * DBL_EPSILON);
+                if (std::fabs(v) < 0.5 && std::fabs(r) > 1e-290) // not denormal
+                    CPPUNIT_ASSERT(e <= 1e-14 * std::fabs(r));
+            }
     }
 
     // E[z_l z_m^*] of two snapshots with different 1-bit x, one Swerling-I clutter

@@ -8,6 +8,7 @@
  * z = u^H r and |z|/kappa per snapshot, in double precision, snapshot by snapshot.
  */
 #include <gnuradio/isac/core/cancel.h>
+#include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/rx_filter.h>
 #include <cppunit/TestFixture.h>
 #include <cppunit/extensions/HelperMacros.h>
@@ -31,6 +32,7 @@ class qa_rx_filter : public CppUnit::TestFixture
     CPPUNIT_TEST(test_cpi_cross_terms);
     CPPUNIT_TEST(test_cross_cache_and_cap);
     CPPUNIT_TEST(test_cross_terms_boundary);
+    CPPUNIT_TEST(test_cross_store_bound);
     CPPUNIT_TEST(test_bad_input);
     CPPUNIT_TEST(test_repeated_x);
     CPPUNIT_TEST(test_cancelled);
@@ -789,12 +791,44 @@ public:
         CPPUNIT_ASSERT_EQUAL(uint64_t(1), by_len[1]->uncrossed_cpis()); // L = 100
     }
 
-    // cross_terms_max_rx: at 8 receive antennas a mixed-x CPI adds the cross terms (its
+    // cross_terms_max_rx: at 16 receive antennas a mixed-x CPI adds the cross terms (its
     // statistic differs from the one of the same terms with d_l = 0, which carry no
-    // cross inputs, as a cpi_len 1 filter writes them), at 9 it equals it
+    // cross inputs, as a cpi_len 1 filter writes them), at 17 it equals it
+    // the pair cache's store at max_clutter patches stays under its stated bound
+    // (it reserved 256 prepared slots before: 80 MB at 8 antennas, 145 MB at 16);
+    // a few patches keep all 256 slots in far less
+    void test_cross_store_bound()
+    {
+        std::uniform_real_distribution<double> ud(-80.0, 80.0);
+        for (const int nr : { 8, 16 }) {
+            std::vector<double> ang(max_clutter), cnr(max_clutter);
+            for (int q = 0; q < max_clutter; ++q) {
+                ang[q] = deg2rad(ud(rng));
+                cnr[q] = 0.5 + 0.01 * q;
+            }
+            const radar_scene s(5, nr, deg2rad(17.3), ang, 10.0, cnr);
+            const cpi_integrator c(
+                s, adc_model::one_bit, 1e-2, 1.0, 16, threshold_model::exact);
+            const arcsine_cross ac(s);
+            const size_t per_slot = sizeof(double) * ac.prepared_size() +
+                                    sizeof(cdouble) * (2 * max_clutter + 2);
+            const size_t slots = cpi_integrator::cross_max_x + 2;
+            const size_t bound =
+                std::max(cpi_integrator::cross_store_budget, slots * per_slot) +
+                (size_t(1) << 20);
+            CPPUNIT_ASSERT(c.cross_store_bytes() <= bound);
+            CPPUNIT_ASSERT(c.cross_store_bytes() < size_t(20e6));
+        }
+        const radar_scene small(
+            5, 8, deg2rad(17.3), { deg2rad(-31.2), deg2rad(44.6) }, 10.0, { 30.0, 5.0 });
+        const cpi_integrator c(
+            small, adc_model::one_bit, 1e-2, 1.0, 16, threshold_model::exact);
+        CPPUNIT_ASSERT(c.cross_store_bytes() < size_t(2e6));
+    }
+
     void test_cross_terms_boundary()
     {
-        for (const int nr : { 8, 9 }) {
+        for (const int nr : { cross_terms_max_rx, cross_terms_max_rx + 1 }) {
             const int nt = 5, L = 6;
             const radar_scene s(nt,
                                 nr,

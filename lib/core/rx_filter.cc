@@ -561,16 +561,33 @@ cpi_integrator::cpi_integrator(const radar_scene& scene,
     if (d_exact && cpi_len > 1 && scene.n_rx() <= cross_terms_max_rx) {
         const int E = 2 * scene.n_clutter() + 2;
         d_cross = std::make_unique<arcsine_cross>(scene);
-        d_slotkey.resize(cross_cache);
-        d_slotx.resize(size_t(cross_cache) * E);
-        d_prep.resize(size_t(cross_cache) * d_cross->prepared_size());
-        d_fill.assign(cross_cache, 0);
-        d_next.assign(cross_cache, -1);
-        d_prev.assign(cross_cache, -1);
-        d_sgroup.assign(cross_cache, -1);
-        d_pair.assign(size_t(cross_cache) * cross_cache, pair_value{ 0.0, 0 });
+        d_xid.assign(xid_size, -1);
+        // the prepared values grow with the patches (Q = max_clutter: 0.3-0.5 MB a
+        // slot): fewer slots then, and pages reserved, touched only as slots fill
+        const size_t per_slot =
+            sizeof(double) * d_cross->prepared_size() + sizeof(cdouble) * E;
+        d_ncache = int(std::clamp(
+            cross_store_budget / per_slot, size_t(cross_max_x + 2), size_t(cross_cache)));
+        d_slothome.assign(d_ncache, 0);
+        d_slotx.reserve(size_t(d_ncache) * E);
+        d_prep.reserve(size_t(d_ncache) * d_cross->prepared_size());
+        d_fill.assign(d_ncache, 0);
+        d_next.assign(d_ncache, -1);
+        d_prev.assign(d_ncache, -1);
+        d_sgroup.assign(d_ncache, -1);
+        d_pair.assign(size_t(d_ncache) * d_ncache, pair_value{ 0.0, 0 });
         reset();
     }
+}
+
+size_t cpi_integrator::cross_store_bytes() const
+{
+    return sizeof(double) * d_prep.capacity() + sizeof(cdouble) * d_slotx.capacity() +
+           sizeof(pair_value) * d_pair.capacity() +
+           sizeof(int) * (d_xid.capacity() + d_sgroup.capacity() + d_next.capacity() +
+                          d_prev.capacity()) +
+           sizeof(uint32_t) * d_slothome.capacity() +
+           sizeof(uint64_t) * d_fill.capacity();
 }
 
 void cpi_integrator::touch(int slot)
@@ -588,34 +605,70 @@ void cpi_integrator::touch(int slot)
     d_mru = slot;
 }
 
+uint32_t cpi_integrator::home_of(const cdouble* e) const
+{
+    const int E = 2 * d_scene.n_clutter() + 2;
+    uint64_t h = 0x9E3779B97F4A7C15ull;
+    for (int i = 0; i < 2 * E; ++i) {
+        uint64_t w;
+        std::memcpy(&w, reinterpret_cast<const double*>(e) + i, sizeof w);
+        h = (h ^ w) * 0xFF51AFD7ED558CCDull;
+        h ^= h >> 32;
+    }
+    return uint32_t(h) & (xid_size - 1);
+}
+
 int cpi_integrator::slot_of(const cdouble* e)
 {
     const int E = 2 * d_scene.n_clutter() + 2;
-    d_key.assign(reinterpret_cast<const char*>(e), sizeof(cdouble) * E);
-    auto it = d_xid.find(d_key);
-    int slot;
-    if (it != d_xid.end()) {
-        slot = it->second;
-    } else {
-        // a free slot, else the least recently used one: never one of this CPI, so
-        // only x other CPIs used lose their pairs, and a CPI's pairs stay cached for
-        // the next one
-        if (int(d_xid.size()) < cross_cache) {
-            slot = int(d_xid.size());
-        } else {
-            slot = d_lru;
-            d_xid.erase(d_slotkey[slot]);
+    const size_t bytes = sizeof(cdouble) * E;
+    const uint32_t mask = xid_size - 1, home = home_of(e);
+    uint32_t i = home;
+    for (; d_xid[i] >= 0; i = (i + 1) & mask) {
+        const int t = d_xid[i];
+        if (std::memcmp(d_slotx.data() + size_t(t) * E, e, bytes) == 0) {
+            touch(t);
+            return t;
         }
-        d_fill[slot] = ++d_fills; // its old pairs' keys are all below: dropped
-        d_slotkey[slot] = d_key;
-        std::copy(e, e + E, d_slotx.begin() + size_t(slot) * E);
-        const int Q = d_scene.n_clutter();
-        d_cross->prepare(e,
-                         e[E - 1].real(),
-                         e + Q,
-                         d_prep.data() + size_t(slot) * d_cross->prepared_size());
-        d_xid.emplace(d_key, slot);
     }
+    // a free slot, else the least recently used one: never one of this CPI, so
+    // only x other CPIs used lose their pairs, and a CPI's pairs stay cached for
+    // the next one
+    int slot;
+    if (d_nslots < d_ncache) {
+        slot = d_nslots++;
+        d_slotx.resize(size_t(d_nslots) * E); // within the reserve: no reallocation
+        d_prep.resize(size_t(d_nslots) * d_cross->prepared_size());
+    } else {
+        slot = d_lru;
+        // erase the old x's entry, shifting back the probe run behind it so that
+        // every entry stays reachable from its home
+        uint32_t p = d_slothome[slot];
+        while (d_xid[p] != slot)
+            p = (p + 1) & mask;
+        for (uint32_t j = (p + 1) & mask; d_xid[j] >= 0; j = (j + 1) & mask) {
+            const uint32_t k = d_slothome[d_xid[j]];
+            // j's entry may move to p when its home is not in (p, j] (cyclically)
+            if (((j - k) & mask) >= ((j - p) & mask)) {
+                d_xid[p] = d_xid[j];
+                p = j;
+            }
+        }
+        d_xid[p] = -1;
+        // the new x's insert position may have moved: probe again
+        i = home;
+        while (d_xid[i] >= 0)
+            i = (i + 1) & mask;
+    }
+    d_xid[i] = slot;
+    d_slothome[slot] = home;
+    d_fill[slot] = ++d_fills; // its old pairs' keys are all below: dropped
+    std::copy(e, e + E, d_slotx.begin() + size_t(slot) * E);
+    const int Q = d_scene.n_clutter();
+    d_cross->prepare(e,
+                     e[E - 1].real(),
+                     e + Q,
+                     d_prep.data() + size_t(slot) * d_cross->prepared_size());
     touch(slot);
     return slot;
 }
@@ -656,7 +709,7 @@ double cpi_integrator::group_sum()
             if (wab == 0.0)
                 continue;
             const int sa = d_gslot[a], sb = d_gslot[b];
-            pair_value& D = d_pair[size_t(sa) * cross_cache + sb];
+            pair_value& D = d_pair[size_t(sa) * d_ncache + sb];
             const uint64_t key = std::max(d_fill[sa], d_fill[sb]);
             if (D.key != key) {
                 const cdouble* ea = d_slotx.data() + size_t(sa) * E;
@@ -669,7 +722,7 @@ double cpi_integrator::group_sum()
                 // what earlier CPIs cached
                 if (std::memcmp(ea, eb, sizeof(cdouble) * E) > 0)
                     std::swap(pa, pb);
-                D = d_pair[size_t(sb) * cross_cache + sa] =
+                D = d_pair[size_t(sb) * d_ncache + sa] =
                     pair_value{ d_cross->cross_prepared(pa, pb), key };
             }
             delta += wab * D.D;

@@ -159,24 +159,24 @@ public:
     /*!
      * The H0 distortion-only term of a pair (s_0 = 0, s_q = CNR_q c_{q,l}
      * conj(c_{q,m})) split into what each snapshot brings, for a CPI's many pairs
-     * (N_R <= 8: 2 N_R - 1 <= prepared_lags, else prepare throws): prepare() writes
+     * (N_R <= prepared_max_rx, else prepare throws): prepare() writes
      * prepared_size() doubles for one snapshot (c: its Q clutter couplings
      * c_1..c_Q, its d and beta), cross_prepared() gives the pair's
      * Re cross(s, d_l, d_m, beta_l, beta_m) from them, to rounding
      * (qa_one_bit_stats), with no per-pair Gram product (X(j) = beta_l^H (R(j)
      * beta_m), R(j) beta_m prepared) and a branch-free asin over the lags that
-     * vectorises.
+     * vectorises. The 2 N_R - 1 lags are padded with zeros to prepared_lags(), a
+     * multiple of 8 (whole vectors; the padding adds exact zeros).
      */
-    static constexpr int prepared_lags = 16;
-    int prepared_size() const
-    {
-        return 8 + 2 * (prepared_lags * (2 * d_P - 1) + 2 * d_P - 1);
-    }
+    static constexpr int prepared_max_rx = 32;
+    int prepared_lags() const { return d_Jp; }
+    int prepared_size() const { return 8 + 2 * (d_Jp * (2 * d_P - 1) + 2 * d_P - 1); }
     void prepare(const cdouble* c, double d, const cdouble* beta, double* out) const;
     double cross_prepared(const double* pl, const double* pm) const;
 
 private:
     int d_n, d_P;
+    int d_Jp; // prepared lag slots: 2 N - 1 rounded up to a multiple of 8
     std::vector<double> d_cnr; // Q clutter-to-noise ratios
     cmat d_g;                  // N x (Q+1)
     std::vector<cdouble> d_e; // (2N-1) x (Q+1): g_i[j] conj(g_i[0]) (j >= 0) or

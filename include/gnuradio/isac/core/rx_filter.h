@@ -112,7 +112,6 @@
 
 #include <gnuradio/isac/core/one_bit_stats.h>
 #include <gnuradio/isac/core/radar_metrics.h>
-#include <unordered_map>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -257,12 +256,13 @@ private:
 
 /*!
  * Arrays of at most this many receive antennas add the quantisation distortion's
- * cross terms to a mixed-x CPI's variance (file comment): there they hold the set Pfa
- * under strong clutter, where the model without them let through several times the
- * set Pfa; on larger arrays they barely move it and would cost many times the filter
- * when x does not repeat (measured: docs/one_bit_rx_filter.md).
+ * cross terms to a mixed-x CPI's variance (file comment): without them a CPI of a
+ * few repeating or nearly equal x let through up to 3x the set Pfa at 12 and 16
+ * antennas; larger arrays do without them (docs/one_bit_rx_filter.md).
  */
-constexpr int cross_terms_max_rx = 8;
+constexpr int cross_terms_max_rx = 16;
+static_assert(cross_terms_max_rx <= arcsine_cross::prepared_max_rx,
+              "the cross terms' lags must fit arcsine_cross's prepared form");
 
 /*!
  * Coherent sum over CPIs of cpi_len snapshots with the calibrated threshold
@@ -288,6 +288,15 @@ public:
     int cpi_len() const { return d_len; }
     //! CPIs left without cross terms: more than cross_max_x distinct x (file comment)
     uint64_t uncrossed_cpis() const { return d_uncrossed; }
+    /*!
+     * Bytes reserved for the pair cache (its slots' x and prepared values, the pair
+     * matrix): at most max(cross_store_budget, (cross_max_x + 2) slots) plus the
+     * (slots)^2 pair matrix, about 19 MB at 16 antennas and max_clutter patches;
+     * pages are touched only as slots are first filled.
+     */
+    size_t cross_store_bytes() const;
+    //! byte budget of the pair cache's per-slot store (cross_store_bytes)
+    static constexpr size_t cross_store_budget = size_t(16) << 20;
     cpi_weights weights() const { return d_weights; }
     int count() const { return d_count; } //!< snapshots in the current CPI
     void reset();
@@ -345,14 +354,23 @@ private:
     // evicted for a new x, and Re of their pairs' cross terms. A pair's value holds
     // while its key is the later fill of its two slots: an eviction then drops the
     // slot's pairs in O(1) (clearing its row and column cost more than a pair).
+    // (slots: cross_cache, or fewer when prepared values are large: d_ncache, at
+    // least cross_max_x + 2, within cross_store_budget where that allows it)
     static constexpr int cross_cache = 256;
+    static_assert(cross_max_x + 1 < cross_cache, "the LRU slot must lie outside a CPI");
+    int d_ncache = 0;
     struct pair_value {
         double D;
         uint64_t key; // max(d_fill of its slots) when computed; 0: never
     };
-    std::unordered_map<std::string, int> d_xid; // key -> slot
-    std::string d_key;
-    std::vector<std::string> d_slotkey; // per slot: its key
+    // x -> slot: open addressing (linear probing, backward-shift erase) on a hash of
+    // the x's terms bytes, 4 cross_cache entries (-1 empty); a probe compares the
+    // slot's stored terms, so a hash collision costs a probe, never a wrong slot
+    static constexpr int xid_size = 4 * cross_cache;
+    std::vector<int> d_xid;
+    std::vector<uint32_t> d_slothome; // per slot: its x's home index in d_xid
+    int d_nslots = 0;                 // slots filled so far
+    uint32_t home_of(const cdouble* e) const;
     std::vector<cdouble> d_slotx;       // per slot: its terms[Q+2..3Q+3]
     std::vector<double> d_prep;         // per slot: arcsine_cross::prepare of its x
     std::vector<uint64_t> d_fill;       // per slot: when its x came (d_fills then)
@@ -363,7 +381,7 @@ private:
     std::vector<int> d_next, d_prev;
     int d_lru = -1, d_mru = -1;
     std::vector<int> d_sgroup;          // per slot: its group in this CPI, or -1
-    std::vector<pair_value> d_pair;     // cross_cache^2, symmetric
+    std::vector<pair_value> d_pair;     // d_ncache^2, symmetric
     void touch(int slot);
     int slot_of(const cdouble* e);
     void group(int slot, double w);
