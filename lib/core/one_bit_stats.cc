@@ -411,6 +411,12 @@ ISAC_CLONES_EXACT double arcsine_cross::cross_prepared(const double* pl,
         return 0.0;
     constexpr int Jmax = 2 * prepared_max_rx; // 2 N - 1 lags rounded up to 8
     const int Jp = d_Jp, P = d_P, Q = P - 1;
+    // the lag arrays below are sized for prepared_max_rx antennas; a caller's own
+    // buffers must not get past it where prepare() would have refused
+    if (Jp > Jmax)
+        throw std::invalid_argument("arcsine_cross::cross_prepared: n_rx " +
+                                    std::to_string(d_n) + " above the prepared form's " +
+                                    std::to_string(prepared_max_rx));
     const double* bl = pl + 8;
     const double* ym = pm + 8 + size_t(2) * Q * Jp;
     const double* am = ym + size_t(2) * P * Jp;

@@ -323,10 +323,12 @@ public:
     }
 
     // cross_prepared (what cpi_integrator evaluates per pair: prepared x, a branch-free
-    // vectorised asin) against the straightforward cross(): 1 to 8 antennas, the
-    // lag-Gram table (Q = 2) and the direct path (8 antennas, 70 patches: no table),
-    // CNR from 0 to 40 dB so that |rho| covers both halves of the asin up to 1 - 1e-4
-    // (a pair of one x at 40 dB); d <= 0 or not finite gives 0; 9 antennas are refused
+    // vectorised asin) against the straightforward cross(): 1 to 32 antennas (9 pads
+    // 17 lags to 24; 32 fills the lag arrays exactly), the lag-Gram table (Q = 2) and
+    // the direct path (8 antennas, 70 patches: no table), CNR from 0 to 40 dB so that
+    // |rho| covers both halves of the asin up to 1 - 1e-4 (a pair of one x at 40 dB);
+    // d <= 0 or not finite gives 0; 33 antennas are refused by prepare and by
+    // cross_prepared (whose lag arrays they would overrun)
     void test_cross_prepared()
     {
         std::uniform_real_distribution<double> ud(-80.0, 80.0);
@@ -336,7 +338,7 @@ public:
             cnr70[q] = 0.5 + 0.1 * q;
         }
         std::vector<radar_scene> scenes;
-        for (int nr : { 1, 2, 3, 5, 8, 12, 16 })
+        for (int nr : { 1, 2, 3, 5, 8, 9, 12, 16, 32 })
             for (double cnr : { 1.0, 100.0, 10000.0 })
                 scenes.push_back(make_scene(6, nr, cnr, 0.3 * cnr));
         scenes.push_back(radar_scene(6, 8, deg2rad(13.7), ang, 10.0, cnr70));
@@ -419,6 +421,9 @@ public:
         std::vector<double> p33(ac33.prepared_size());
         const cdouble c33[2] = { 1.0, 1.0 }, b33[3] = { 1.0, 0.0, 0.0 };
         CPPUNIT_ASSERT_THROW(ac33.prepare(c33, 2.0, b33, p33.data()),
+                             std::invalid_argument);
+        p33[0] = 2.0; // a caller's own buffer with d > 0
+        CPPUNIT_ASSERT_THROW(ac33.cross_prepared(p33.data(), p33.data()),
                              std::invalid_argument);
     }
 

@@ -446,7 +446,7 @@ class one_bit_radar_rx:
         'cpi_len', 'integer', '', 1.0, 16777216.0, False, False,
         None, None, None, None, False,
         '1',
-        'snapshots integrated per decision',
+        "snapshots integrated per decision; with adc 1bit, threshold exact and at most 16 antennas a CPI adds the distortion's cross terms between its distinct x, which costs several times the filter when x never repeats (possibly below real time: use a table-driven x, threshold theorem1 or a lower rate; docs/one_bit_rx_filter.md)",
         None)
     threshold_scale = _spec(
         'threshold_scale', 'real', '', 1e-30, 1e+30, False, False,

@@ -39,7 +39,7 @@ class one_bit_radar_rx(gr.hier_block2):
       radar_noise_var: sigma_R^2; (0, inf) (default 1.0) [settable]
       pfa: false-alarm probability of the threshold; (0, 1) (default 0.01) [settable]
       adc: 1-bit ADC or infinite resolution; "1bit", "inf" (default "1bit")
-      cpi_len: snapshots integrated per decision; [1, 16777216] (default 1)
+      cpi_len: snapshots integrated per decision; with adc 1bit, threshold exact and at most 16 antennas a CPI adds the distortion's cross terms between its distinct x, which costs several times the filter when x never repeats (possibly below real time: use a table-driven x, threshold theorem1 or a lower rate; docs/one_bit_rx_filter.md); [1, 16777216] (default 1)
       threshold_scale: scales the threshold kappa; [1e-30, 1000000000000000019884624838656] (default 1.0) [settable]
       threshold: threshold model, fixed at construction: exact, or theorem1 (eq. 15); "exact", "theorem1" (default "exact")
       tag_detections: tag each detection "isac_detect" (value = stat) and the first output of each stretch without a decision "isac_no_tx" (value = snapshots of the CPI) on both outputs (false: none; stat >= 1 is the detection itself, stat = -1 no decision) (default True)

@@ -132,7 +132,7 @@ no_decision = -1); with terms=True also the
             const std::complex<double>* tp = n > 0 ? terms.data() : nullptr;
             const uint8_t* sp = status.data();
             {
-                // the cross terms make long calls (seconds at 8 antennas): other
+                // the cross terms make long calls (seconds at up to 16 antennas): other
                 // Python threads run meanwhile (only C++ buffers are touched)
                 py::gil_scoped_release release;
                 for (py::ssize_t l = 0; l < n; ++l) {

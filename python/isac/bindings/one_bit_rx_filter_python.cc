@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(one_bit_rx_filter.h)                                       */
-/* BINDTOOL_HEADER_FILE_HASH(15fefbc819cca3c01f46c60d83613b19) */
+/* BINDTOOL_HEADER_FILE_HASH(e37afb7d3f0603a06288a6affff38f1d) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
@@ -53,7 +53,7 @@ gnuradio.isac.rx_calibration). Bad parameters raise ValueError.)doc"
     "  radar_noise_var: sigma_R^2; (0, inf) [settable]\n"
     "  pfa: false-alarm probability of the threshold; (0, 1) [settable]\n"
     "  adc: 1-bit ADC or infinite resolution; \"1bit\", \"inf\"\n"
-    "  cpi_len: snapshots integrated per decision; [1, 16777216] (default 1)\n"
+    "  cpi_len: snapshots integrated per decision; with adc 1bit, threshold exact and at most 16 antennas a CPI adds the distortion's cross terms between its distinct x, which costs several times the filter when x never repeats (possibly below real time: use a table-driven x, threshold theorem1 or a lower rate; docs/one_bit_rx_filter.md); [1, 16777216] (default 1)\n"
     "  threshold_scale: scales the threshold kappa; [1e-30, 1000000000000000019884624838656] (default 1.0) [settable]\n"
     "  threshold: threshold model, fixed at construction: exact, or theorem1 (eq. 15); \"exact\", \"theorem1\" (default \"exact\")\n"
     "  tag_detections: tag each detection \"isac_detect\" (value = stat) and the first output of each stretch without a decision \"isac_no_tx\" (value = snapshots of the CPI) on both outputs (false: none; stat >= 1 is the detection itself, stat = -1 no decision) (default True)\n"

@@ -932,7 +932,7 @@ struct one_bit_rx_filter {
     static constexpr param_spec cpi_len{ "cpi_len", param_type::integer, "",
       1.0, 16777216.0, false, false, nullptr, nullptr,
       nullptr, nullptr, false, "1",
-      "snapshots integrated per decision" };
+      "snapshots integrated per decision; with adc 1bit, threshold exact and at most 16 antennas a CPI adds the distortion's cross terms between its distinct x, which costs several times the filter when x never repeats (possibly below real time: use a table-driven x, threshold theorem1 or a lower rate; docs/one_bit_rx_filter.md)" };
     static constexpr param_spec threshold_scale{ "threshold_scale", param_type::real, "",
       1e-30, 1e+30, false, false, nullptr, nullptr,
       nullptr, nullptr, true, "1.0",

@@ -159,7 +159,7 @@ public:
     /*!
      * The H0 distortion-only term of a pair (s_0 = 0, s_q = CNR_q c_{q,l}
      * conj(c_{q,m})) split into what each snapshot brings, for a CPI's many pairs
-     * (N_R <= prepared_max_rx, else prepare throws): prepare() writes
+     * (N_R <= prepared_max_rx, else prepare and cross_prepared throw): prepare() writes
      * prepared_size() doubles for one snapshot (c: its Q clutter couplings
      * c_1..c_Q, its d and beta), cross_prepared() gives the pair's
      * Re cross(s, d_l, d_m, beta_l, beta_m) from them, to rounding

@@ -257,8 +257,12 @@ private:
 /*!
  * Arrays of at most this many receive antennas add the quantisation distortion's
  * cross terms to a mixed-x CPI's variance (file comment): without them a CPI of a
- * few repeating or nearly equal x let through up to 3x the set Pfa at 12 and 16
- * antennas; larger arrays do without them (docs/one_bit_rx_filter.md).
+ * few repeating or nearly equal x lets through several times the set Pfa at 12 and
+ * 16 antennas; larger arrays do without them. They cost a pair evaluation per two
+ * distinct x of a CPI, so with x that never repeats the filter and CPI sum run several
+ * times slower than without them at 9-16 antennas, below real time at a typical SDR
+ * rate: feed a table-driven x (its few x are cached), take threshold "theorem1" (no
+ * cross terms, another model) or lower the rate (numbers in docs/one_bit_rx_filter.md).
  */
 constexpr int cross_terms_max_rx = 16;
 static_assert(cross_terms_max_rx <= arcsine_cross::prepared_max_rx,
