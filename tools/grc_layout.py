@@ -14,6 +14,8 @@ block's rectangle. This module evaluates a flowgraph with GRC's own core
 measures the text with DejaVu Sans advance widths (Debian's "Sans", measured
 with Pango at GRC's font sizes), so no display is needed.
 
+usage: grc_layout.py COMMAND ARG...
+
   grc_layout.py check FILE...     overlaps, right-to-left wires and wires drawn over a
                                   block they do not connect to (exit 1 if any)
   grc_layout.py measure FILE...   (needs GTK and a display, e.g. xvfb-run) GRC's own

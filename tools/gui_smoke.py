@@ -9,7 +9,7 @@ offscreen platform for a few seconds, moves every QT GUI Range/Chooser control
 once half-way, stops it (as the generated SIGTERM handler does: stop, wait,
 quit) and fails on a Python traceback, an early exit or a non-zero status.
 
-    gui_smoke.py EXAMPLE.grc [SECONDS [PARAM=VALUE ...]]
+usage: gui_smoke.py EXAMPLE.grc [SECONDS [PARAM=VALUE ...]]
 
 PARAM=VALUE pairs set flowgraph parameters (e.g. radio=emulated), as the
 generated script's command-line options would.
