@@ -18,7 +18,9 @@ against what the script accepts today, without running it:
     and the commands the scripts of bench/, apps/ and tools/ give in their own
     documentation (a Python docstring, C/C++ comments): a line set off from the
     prose by indentation or starting as a command does, an inline code span,
-    and a prose line that starts with an option (its first word);
+    and a prose line that starts with an option (its first word); a Python
+    script of bench/ or apps/ (a #! line) must build an ArgumentParser, so that
+    its --help prints its use instead of running it;
   what is a script: bench/X.py, tools/X.py, apps/X, python/isac/X.py,
     build/bench/X (a target of bench/X.cc), also written ../apps/X, $PWD/...,
     ./X, or bare (bench_ci_block.py, isac_demo, ci_family_cost), and
@@ -744,8 +746,28 @@ def doc_spans(lines):
     return out
 
 
+def check_help(root, path, report):
+    """A script of bench/ or apps/ (a Python file with a #! line) builds an
+    ArgumentParser: without one, `X --help` runs the whole benchmark."""
+    rel = os.path.relpath(path, root)
+    if rel.split(os.sep)[0] not in ("bench", "apps"):
+        return
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        first = fh.readline()
+    if not (first.startswith("#!") and "python" in first):
+        return
+    try:
+        spec = argparse_spec(path)
+    except ValueError:
+        return  # it has a parser, with arguments this check cannot read
+    if spec is None:
+        report.error(f"{rel}:1: a script with no argparse parser: `{rel} --help` runs it "
+                     "instead of printing its use")
+
+
 def check_source(scripts, root, path, report):
     rel = os.path.relpath(path, root)
+    check_help(root, path, report)
     lines = source_doc(path)
     if not lines:
         return 0
@@ -787,6 +809,7 @@ SELFTEST_FILES = {
     "bench/noargs.py": "import sys\n",
     "bench/drv.cc": '/* A driver.\n *   build/bench/drv --family=F --stream=F 64\n */\n'
                     'const char* u = "usage: drv --family=FILE [--by-value] [N_T [PER_DRAW]]";\n',
+    "bench/runs.py": '#!/usr/bin/python3\n"""A benchmark that runs on --help."""\nprint(1)\n',
     "bench/doc.py": '"""A bench whose docstring gives its commands.\n\n'
                     '    PYTHONPATH=build/test_modules /usr/bin/python3 bench/doc.py \\\\\n'
                     '        --offsets -1,2\n    /usr/bin/python3 bench/doc.py --offsets=-1,2 --pin\n'
@@ -836,6 +859,7 @@ SELFTEST_HITS = [
     "bench/doc.py:3: bench/doc.py: argument --offsets: expected one argument",
     "bench/doc.py:7: option --bogus is accepted by no script this page names",
     "bench/doc.py:9: bench/tool.py: invalid choice 'c' for mode",
+    "bench/runs.py:1: a script with no argparse parser",
 ]
 SELFTEST_WARNINGS = ["docs/a.md:16: bench/tool.py: --distinct-c is an abbreviation of "
                      "--distinct-classes"]
