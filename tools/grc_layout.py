@@ -875,6 +875,9 @@ def props(out_dir, path, name, values):
 
 
 def main(argv):
+    if argv[:1] in (["-h"], ["--help"]):
+        print(__doc__)
+        return 0
     if len(argv) >= 4 and argv[0] == "props":
         return props(argv[1], argv[2], argv[3], argv[4:])
     if len(argv) == 2 and argv[0] == "connectors":

@@ -92,9 +92,9 @@ def controls(grc_path):
 
 
 def main(argv):
-    if not argv:
+    if not argv or argv[0] in ("-h", "--help"):
         print(__doc__)
-        return 2
+        return 0 if argv else 2
     grc = os.path.abspath(argv[0])
     seconds = float(argv[1]) if len(argv) > 1 else 5.0
     params = argv[2:]
