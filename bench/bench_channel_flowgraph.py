@@ -13,6 +13,7 @@ installed one. Rates are snapshots per CPU-second of the whole process (all
 block threads), since the machine is shared. cpi_len = 64: one isac_cpi tag
 (and one truth dict when "truth" is connected) per 64 snapshots.
 """
+import argparse
 import os
 import sys
 import time
@@ -51,6 +52,8 @@ def run(n, count, with_channel, cpi_len=64):
 
 
 def main():
+    argparse.ArgumentParser(description=__doc__,
+                            formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     print(f"{'flowgraph':<28}{'snapshots/s':>14}{'baseline (copy)':>18}{'ratio':>8}")
     for n, count in ((16, 1_000_000), (64, 300_000)):
         base = run(n, count, False)

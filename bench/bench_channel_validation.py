@@ -10,9 +10,12 @@ flowgraph; qa_isac_channel checks it is bit-identical to the block) and
 references written out in numpy from 1-bit ISAC paper Sec. II, eq. (2); bistatic CRB paper Sec. II. Prints
 measured / theory and the deviation in standard errors (z).
 """
+import argparse
 import os
 import sys
 
+argparse.ArgumentParser(description=__doc__,
+                        formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
 here = os.path.dirname(os.path.abspath(__file__))
 build = os.environ.get("ISAC_BUILD", os.path.join(here, "..", "build"))
 if os.path.isdir(os.path.join(build, "test_modules")):

@@ -6,6 +6,7 @@
 """Flowgraph throughput of isac.one_bit_rx_filter (snapshots/s, wall clock) vs a
 baseline flowgraph that moves the same two vector streams through blocks.copy.
 Sources repeat 256 random 1-bit snapshots; Q = 2 (1-bit ISAC paper scene), N_T = N_R = n."""
+import argparse
 import os
 import sys
 import time
@@ -48,7 +49,10 @@ def run(n, items, use_filter):
 
 
 def main():
-    items = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("items", type=int, nargs="?", default=1_000_000,
+                    help="snapshots per flowgraph run (default %(default)s)")
+    items = ap.parse_args().items
     print(f"{'n':>5} {'rx_filter snap/s':>18} {'copy baseline snap/s':>22} {'ratio':>7}")
     for n in (16, 128):
         f = run(n, items, True)

@@ -8,6 +8,9 @@ cycle (200 cycles after 20 warm-up; docs/reliability.md, Faults).
 
     PYTHONPATH=build/test_modules /usr/bin/python3 bench/leak_cycles.py
 """
+import argparse
+argparse.ArgumentParser(description=__doc__,
+                        formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
 import gc, os
 from gnuradio import gr, blocks, isac
 def rss():

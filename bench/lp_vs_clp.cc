@@ -16,7 +16,7 @@
  * includes loading the model. Thread CPU time per LP, the ratio CLP/ours, and the
  * largest relative difference of the optimal values (statuses must agree).
  *
- *   ./build/bench/lp_vs_clp --family=FILE [vectors per draw, default 16]
+ *   ./build/bench/lp_vs_clp --family=FILE [PER_DRAW]   (vectors per draw, default 16)
  */
 #include "ci_family_load.h"
 #include <coin/ClpSimplex.hpp>

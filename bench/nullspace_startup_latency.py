@@ -8,6 +8,9 @@ output item (one design; docs/nullspace_precoder.md).
 
     PYTHONPATH=build/test_modules /usr/bin/python3 bench/nullspace_startup_latency.py
 """
+import argparse
+argparse.ArgumentParser(description=__doc__,
+                        formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
 import time, numpy as np
 from gnuradio import isac, gr, blocks
 rng = np.random.default_rng(1)

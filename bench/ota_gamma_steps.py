@@ -10,7 +10,7 @@ scene changes with Gamma (equal rows: the same table) and what a QoS margin
 (isac.csi_margin_db) costs or buys with perfect CSI.
 
     PYTHONPATH=build/test_modules /usr/bin/python3 bench/ota_gamma_steps.py \\
-        [--offsets -0.5,0,0.25,0.77] [--seeds 1,3] [--seconds 0.5]
+        [--offsets=-0.5,0,0.25,0.77] [--seeds 1,3] [--seconds 0.5]
 """
 import argparse
 

@@ -3,8 +3,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Fail when a command the docs give a user would stop at its own arguments.
 
-The Markdown pages (README.md, docs/*.md, ...) tell the user to run the module's
-scripts and benchmarks with options. Scripts gain and rename options; a copied
+The Markdown pages (README.md, docs/*.md, ...) and the scripts' own docstrings
+tell the user to run the module's scripts and benchmarks with options. Scripts
+gain and rename options; a copied
 command that meets "unrecognized arguments" is a broken doc. This check finds
 every invocation of a repository script in the pages and checks its arguments
 against what the script accepts today, without running it:
@@ -14,6 +15,12 @@ against what the script accepts today, without running it:
     each shell segment (split at | && || ; &) whose command word, after
     VAR=value assignments, is a script or a wrapper in front of one (nice, perf,
     valgrind, taskset, xvfb-run, timeout, /usr/bin/python3 ...);
+    and the commands the scripts of bench/, apps/ and tools/ give in their own
+    documentation (a Python docstring, C/C++ comments): a line set off from the
+    prose by indentation or starting as a command does, an inline code span,
+    and a prose line that starts with an option (its first word); a Python
+    script of bench/ or apps/ (a #! line) must build an ArgumentParser, so that
+    its --help prints its use instead of running it;
   what is a script: bench/X.py, tools/X.py, apps/X, python/isac/X.py,
     build/bench/X (a target of bench/X.cc), also written ../apps/X, $PWD/...,
     ./X, or bare (bench_ci_block.py, isac_demo, ci_family_cost), and
@@ -591,24 +598,37 @@ def check_fragment(scripts, named, args):
     return errors, warnings
 
 
-def check_page(scripts, path, rel, report):
-    with open(path, encoding="utf-8", errors="replace") as fh:
-        text = fh.read()
-    spans = md_spans(text)
-    named = set()  # the scripts the page names (for spans of options alone)
+def named_scripts(scripts, text):
+    """The scripts a text names (for spans of options alone)."""
+    named = set()
     for w in re.findall(r"[\w./${}-]+", text):
         hit = scripts.resolve(w) or scripts.resolve_grc(w)
         if hit and ("/" in w or "." in w or "_" in w):
             named.add(hit)
+    return named
+
+
+def check_page(scripts, path, rel, report):
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        text = fh.read()
+    return check_spans(scripts, md_spans(text), named_scripts(scripts, text), rel, report)
+
+
+def check_spans(scripts, spans, named, rel, report):
+    """Checks the (line, text, kind, prose before) spans of a page or a source's
+    own documentation; kind "lead" is a prose line that starts with an option
+    ("--pin also runs ..."), whose first word alone is checked."""
     n = 0
     for no, span, kind, before in spans:
-        calls = invocations(scripts, span)
+        calls = invocations(scripts, span) if kind != "lead" else []
         stripped = span.strip()
-        if not calls and kind == "code" and stripped.startswith("--"):
-            if WRAPPER_PROSE.search(before):
+        if not calls and kind in ("code", "lead") and stripped.startswith("--"):
+            if kind == "code" and WRAPPER_PROSE.search(before):
                 continue  # an option of valgrind, perf, ctest ...
             n += 1
             args, _ = clean_args(tokens(stripped) or [])
+            if kind == "lead":
+                args = [a.rstrip(",.:;") for a in args[:1]]
             if report.listing is not None:
                 report.listing.append(f"{rel}:{no}: (options alone): {' '.join(args)}")
             errors, warnings = check_fragment(scripts, named, args)
@@ -657,15 +677,122 @@ class Report:
         self.warnings.append(msg)
 
 
+# Sources whose own documentation (a Python script's docstring, a C/C++ file's
+# comments) gives commands: the scripts themselves and their helpers.
+SOURCE_DIRS = ("bench", "apps", "tools")
+SOURCE_EXTS = (".py", ".cc", ".h")
+USAGE = re.compile(r"^\s*usage:\s*", re.I)
+
+
+def source_doc(path):
+    """[(line number, text)] of a source's own documentation: the module
+    docstring of a Python script (an app without extension included), the
+    comments of a C/C++ file (their // or * prefix dropped); [] for others."""
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        text = fh.read()
+    if path.endswith((".cc", ".h")):
+        out = []
+        for no, line in enumerate(text.split("\n"), 1):
+            m = re.match(r"^\s*(?:/\*+|\*+(?!/)|//+)\s?(.*?)\s*(?:\*/)?$", line)
+            if m:
+                out.append((no, m.group(1)))
+        return out
+    if not (path.endswith(".py") or text.startswith("#!") and "python" in text.split("\n")[0]):
+        return []
+    try:
+        tree = ast.parse(text, path)
+    except SyntaxError:
+        return []
+    body = tree.body
+    if not (body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)):
+        return []
+    return [(body[0].lineno + i, line) for i, line in enumerate(body[0].value.value.split("\n"))]
+
+
+COMMAND_START = re.compile(r"^(?:\$ |usage:|[A-Za-z_][A-Za-z0-9_]*=|nice |/usr/bin/python3 |"
+                           r"python3 |\./|build[\w-]*/)", re.I)
+
+
+def doc_spans(lines):
+    """(line, text, kind, prose before) of the command candidates of a source's
+    documentation. A command is a line set off from the prose (indented by 2 or
+    more beyond the prose's margin) or one that starts as a command does ("$ ",
+    "usage:", VAR=, nice, /usr/bin/python3, ./, build/); "\\" continuations are
+    joined, a "$ " prompt or "usage:" dropped, and a run of 3 or more spaces
+    starts a comment (the "command    what it does" columns). Inline code spans
+    are checked everywhere, and a prose line that starts with an option ("--pin
+    also runs ...") is kind "lead"."""
+    indents = [len(t) - len(t.lstrip()) for _, t in lines[1:] if t.strip()]
+    margin = min(indents) if indents else 0
+    out, pending, start = [], "", 0
+    for i, (no, line) in enumerate(lines):
+        s = line.strip()
+        indent = len(line) - len(line.lstrip()) - (margin if i else 0)
+        if not pending:
+            start = no
+            command = indent >= 2 or bool(COMMAND_START.match(s))
+            s = USAGE.sub("", re.sub(r"^\$ ", "", s))
+        if s.endswith("\\"):
+            pending += s.rstrip("\\") + " "
+            continue
+        s, pending = pending + s, ""
+        for m in re.finditer(r"(?<!`)`([^`]+)`(?!`)", s):
+            out.append((start, m.group(1), "code", s[max(0, m.start() - 80):m.start()]))
+        if re.match(r"^--[A-Za-z]", s):
+            out.append((start, s, "lead", ""))
+        elif command:
+            out.append((start, re.split(r"\s{3,}", s)[0], "line", ""))
+    return out
+
+
+def check_help(root, path, report):
+    """A script of bench/ or apps/ (a Python file with a #! line) builds an
+    ArgumentParser: without one, `X --help` runs the whole benchmark."""
+    rel = os.path.relpath(path, root)
+    if rel.split(os.sep)[0] not in ("bench", "apps"):
+        return
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        first = fh.readline()
+    if not (first.startswith("#!") and "python" in first):
+        return
+    try:
+        spec = argparse_spec(path)
+    except ValueError:
+        return  # it has a parser, with arguments this check cannot read
+    if spec is None:
+        report.error(f"{rel}:1: a script with no argparse parser: `{rel} --help` runs it "
+                     "instead of printing its use")
+
+
+def check_source(scripts, root, path, report):
+    rel = os.path.relpath(path, root)
+    check_help(root, path, report)
+    lines = source_doc(path)
+    if not lines:
+        return 0
+    named = named_scripts(scripts, "\n".join(t for _, t in lines))
+    me = scripts.resolve(rel) or scripts.resolve(os.path.splitext(rel)[0])
+    if me:
+        named.add(me)
+    return check_spans(scripts, doc_spans(lines), named, rel, report)
+
+
 def scan(root, build=None, listing=False):
     scripts = Scripts(root, build)
     report = Report(listing)
     n_pages = n = 0
+    # their self-tests write rejected commands on purpose
+    here = os.path.dirname(os.path.abspath(__file__))
     for f in check_paths.files(root):
-        if not f.endswith(".md"):
-            continue
-        n_pages += 1
-        n += check_page(scripts, f, os.path.relpath(f, root), report)
+        rel = os.path.relpath(f, root)
+        if f.endswith(".md"):
+            n_pages += 1
+            n += check_page(scripts, f, rel, report)
+        elif rel.split(os.sep)[0] in SOURCE_DIRS and os.path.dirname(os.path.abspath(f)) != here \
+                and (f.endswith(SOURCE_EXTS) or rel.startswith(os.path.join("apps", "isac_"))):
+            n_pages += 1
+            n += check_source(scripts, root, f, report)
     return report, scripts.notes, n_pages, n
 
 
@@ -680,7 +807,17 @@ SELFTEST_FILES = {
                      "ap.add_argument('out')\n",
     "bench/plain.py": '"""usage: plain.py [N] [--one-core]"""\n',
     "bench/noargs.py": "import sys\n",
-    "bench/drv.cc": 'const char* u = "usage: drv --family=FILE [--by-value] [N_T [PER_DRAW]]";\n',
+    "bench/drv.cc": '/* A driver.\n *   build/bench/drv --family=F --stream=F 64\n */\n'
+                    'const char* u = "usage: drv --family=FILE [--by-value] [N_T [PER_DRAW]]";\n',
+    "bench/runs.py": '#!/usr/bin/python3\n"""A benchmark that runs on --help."""\nprint(1)\n',
+    "bench/doc.py": '"""A bench whose docstring gives its commands.\n\n'
+                    '    PYTHONPATH=build/test_modules /usr/bin/python3 bench/doc.py \\\\\n'
+                    '        --offsets -1,2\n    /usr/bin/python3 bench/doc.py --offsets=-1,2 --pin\n'
+                    '--pin pins; --bogus also does.\n--bogus is not an option.\n'
+                    'bench/tool.py compares things (in prose, not a command).\n'
+                    'As `bench/tool.py --mode c x` says.\n"""\nimport argparse\n'
+                    'ap = argparse.ArgumentParser()\nap.add_argument("--offsets")\n'
+                    'ap.add_argument("--pin", action="store_true")\n',
     "apps/isac_app": "#!/usr/bin/python3\nimport argparse\np = argparse.ArgumentParser()\n"
                      "p.add_argument('--out', required=True)\np.add_argument('--quick', "
                      "action='store_true')\n",
@@ -718,6 +855,11 @@ SELFTEST_HITS = [
     "docs/a.md:16: bench/tool.py: ambiguous option --dist",
     "docs/a.md:18: option --pin is accepted by no script this page names",
     "docs/a.md:19: bench/tool.py: unrecognized option --nope",
+    "bench/drv.cc:2: bench/drv.cc: unrecognized option --stream",
+    "bench/doc.py:3: bench/doc.py: argument --offsets: expected one argument",
+    "bench/doc.py:7: option --bogus is accepted by no script this page names",
+    "bench/doc.py:9: bench/tool.py: invalid choice 'c' for mode",
+    "bench/runs.py:1: a script with no argparse parser",
 ]
 SELFTEST_WARNINGS = ["docs/a.md:16: bench/tool.py: --distinct-c is an abbreviation of "
                      "--distinct-classes"]
@@ -756,7 +898,7 @@ def main():
         print("\n".join(report.errors))
         print(f"{len(report.errors)} rejected command(s)")
         return 1
-    print(f"{n} script invocations in {n_pages} Markdown pages, all accepted "
+    print(f"{n} script invocations in {n_pages} Markdown pages and sources, all accepted "
           f"({len(report.warnings)} warning(s))")
     return 0
 

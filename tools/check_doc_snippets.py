@@ -11,7 +11,7 @@ A block that raises fails the check with the file, the block's first line and
 the traceback. Signatures and other text that is not meant to run go in
 ```text blocks.
 
-    check_doc_snippets.py [FILE.md ...]     (default: README.md docs/*.md)
+usage: check_doc_snippets.py [FILE.md ...]     (default: README.md docs/*.md)
 """
 import glob
 import os
@@ -39,21 +39,26 @@ print("%%d block(s) ran" %% len(blocks))
 
 
 def python_blocks(path):
-    """[(first line number of the code, code)] of the ```python blocks."""
-    out, cur, start = [], None, 0
+    """[(first line number of the code, code)] of the ```python blocks, also those
+    indented under a list item (the fence's indentation is taken off each line)."""
+    out, cur, start, indent = [], None, 0, ""
     with open(path, encoding="utf-8") as f:
         for n, line in enumerate(f, 1):
-            if cur is None and re.match(r"^```python\s*$", line):
-                cur, start = [], n + 1
-            elif cur is not None and line.startswith("```"):
+            m = re.match(r"^( *)```python\s*$", line)
+            if cur is None and m:
+                cur, start, indent = [], n + 1, m.group(1)
+            elif cur is not None and line.lstrip(" ").startswith("```"):
                 out.append((start, "".join(cur)))
                 cur = None
             elif cur is not None:
-                cur.append(line)
+                cur.append(line[len(indent):] if line.startswith(indent) else line)
     return out
 
 
 def main(argv):
+    if argv[:1] in (["-h"], ["--help"]):
+        print(__doc__)
+        return 0
     files = argv or [os.path.join(REPO, "README.md")] + sorted(glob.glob(os.path.join(REPO, "docs", "*.md")))
     bad = 0
     for path in files:

@@ -14,6 +14,8 @@ block's rectangle. This module evaluates a flowgraph with GRC's own core
 measures the text with DejaVu Sans advance widths (Debian's "Sans", measured
 with Pango at GRC's font sizes), so no display is needed.
 
+usage: grc_layout.py COMMAND ARG...
+
   grc_layout.py check FILE...     overlaps, right-to-left wires and wires drawn over a
                                   block they do not connect to (exit 1 if any)
   grc_layout.py measure FILE...   (needs GTK and a display, e.g. xvfb-run) GRC's own
@@ -873,6 +875,9 @@ def props(out_dir, path, name, values):
 
 
 def main(argv):
+    if argv[:1] in (["-h"], ["--help"]):
+        print(__doc__)
+        return 0
     if len(argv) >= 4 and argv[0] == "props":
         return props(argv[1], argv[2], argv[3], argv[4:])
     if len(argv) == 2 and argv[0] == "connectors":

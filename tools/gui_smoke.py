@@ -9,7 +9,7 @@ offscreen platform for a few seconds, moves every QT GUI Range/Chooser control
 once half-way, stops it (as the generated SIGTERM handler does: stop, wait,
 quit) and fails on a Python traceback, an early exit or a non-zero status.
 
-    gui_smoke.py EXAMPLE.grc [SECONDS [PARAM=VALUE ...]]
+usage: gui_smoke.py EXAMPLE.grc [SECONDS [PARAM=VALUE ...]]
 
 PARAM=VALUE pairs set flowgraph parameters (e.g. radio=emulated), as the
 generated script's command-line options would.
@@ -92,9 +92,9 @@ def controls(grc_path):
 
 
 def main(argv):
-    if not argv:
+    if not argv or argv[0] in ("-h", "--help"):
         print(__doc__)
-        return 2
+        return 0 if argv else 2
     grc = os.path.abspath(argv[0])
     seconds = float(argv[1]) if len(argv) > 1 else 5.0
     params = argv[2:]
