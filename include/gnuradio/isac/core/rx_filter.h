@@ -89,10 +89,14 @@
  * no_tx: a CPI across the edge of a TDD guard) is the CPI of those k snapshots: the
  * sums above run over them alone. When they all share x (exact threshold), it is
  * the coherent CPI of k copies of x: E|Z|^2 = k V + k (k-1) W with W recovered from
- * the L-copy kappa^2 of the terms, and the tail shape 1 + f_k e with f_k = k (k-1)
- * W / E|Z|^2 (the same shape rule as above); the mixed-x variance would count its
- * repeating quantisation distortion as independent and miss the set Pfa many-fold
- * (docs/one_bit_rx_filter.md).
+ * the L-copy kappa^2 of the terms, and the tail shape
+ *   S_k = S_1 + (f_k / f_L) (S_L - S_1),   f_k = k (k-1) W / E|Z|^2,
+ * from one snapshot's own shape S_1 (its kappa^2 over -ln Pfa V: the threshold of
+ * its own statistic, a cpi_len 1 filter's) to the L-copy shape S_L = 1 + f_L e.
+ * k = 1 is thus the snapshot's own threshold; the L-copy shape scaled by the share
+ * alone (S_1 = 1) let a CPI of 1-3 copies through at up to twice the set Pfa, and
+ * the mixed-x variance would count its repeating quantisation distortion as
+ * independent and miss the set Pfa many-fold (docs/one_bit_rx_filter.md).
  *
  * Weighted CPI sum (cpi_weights::inverse_variance): Z = sum_l w_l z_l with w_l =
  * 1/V_l, V_l snapshot l's own H0 variance (the threshold's, exact or theorem1), so
@@ -191,7 +195,8 @@ public:
      * sum needs (zeros when not ok), at t = terms + l*n_terms(). theorem1 (and the
      * ideal ADC): t[0] = ||u_l||^2, t[q] = c_q u_l^H g_R(theta_q) (q = 1..Q), t[Q+1]
      * = 0. exact: t[0] = (V_l - L_l) (1 + j e_l), t[q] = c_q u_l^H g_R(theta_q) /
-     * sqrt(d_l) and t[Q+1] the kappa^2 of a coherent CPI of cpi_len copies of x_l;
+     * sqrt(d_l) and t[Q+1] the kappa^2 of a coherent CPI of cpi_len copies of x_l
+     * (cpi_len > 1: its imaginary part the snapshot's own kappa^2, that of stat);
      * e_l = (S_l - 1) / f_l of that CPI (file comment), or the snapshot's own shape
      * minus 1 with cpi_len = 1. exact with cpi_len > 1 also: t[Q+2..2Q+1] =
      * c_1..c_Q, t[2Q+2..3Q+2] the coefficients beta of u_l on G = [g_R(theta_0)
