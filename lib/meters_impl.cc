@@ -175,6 +175,9 @@ class detection_meter_impl : public detection_meter
     int64_t d_seen = 0;
     uint64_t d_n = 0, d_det = 0, d_bad = 0, d_nodec = 0;
     double d_sum = 0;
+    // the same counts since the last start(): a run's figures without the
+    // totals taken before it
+    uint64_t d_run_n = 0, d_run_det = 0, d_run_bad = 0, d_run_nodec = 0;
     uint64_t d_rec_first = 0, d_rec_end = 0, d_rec_every = 1;
     std::vector<float> d_rec;
 
@@ -193,6 +196,7 @@ public:
     {
         std::lock_guard<std::mutex> lock(d_mutex);
         d_seen = 0;
+        d_run_n = d_run_det = d_run_bad = d_run_nodec = 0;
         // the window's indices count from this start() again: the last run's
         // values go (keeping them would repeat the indices and let the record
         // grow by a window per restart)
@@ -218,13 +222,19 @@ public:
                 if (t >= first && (i0 + uint64_t(t) + 1) % d_period == 0) {
                     if (!std::isfinite(v[t])) {
                         ++d_bad; // an overflowed or NaN statistic is never a detection
+                        ++d_run_bad;
                         ++d_n;
+                        ++d_run_n;
                     } else if (v[t] < 0.0f) {
                         ++d_nodec; // nothing transmitted (-1): neither hit nor miss
+                        ++d_run_nodec;
                     } else {
-                        d_det += v[t] >= d_thr;
+                        const bool hit = v[t] >= d_thr;
+                        d_det += hit;
+                        d_run_det += hit;
                         d_sum += v[t];
                         ++d_n;
+                        ++d_run_n;
                     }
                 }
                 if (o)
@@ -299,6 +309,26 @@ public:
     {
         std::lock_guard<std::mutex> lock(d_mutex);
         return d_nodec;
+    }
+    uint64_t run_count() const override
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        return d_run_n;
+    }
+    uint64_t run_detections() const override
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        return d_run_det;
+    }
+    uint64_t run_nonfinite_count() const override
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        return d_run_bad;
+    }
+    uint64_t run_no_decision_count() const override
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        return d_run_nodec;
     }
     int64_t skip() const override { return d_skip; }
     int64_t period() const override { return int64_t(d_period); }
