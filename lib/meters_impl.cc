@@ -181,6 +181,13 @@ class detection_meter_impl : public detection_meter
     uint64_t d_rec_first = 0, d_rec_end = 0, d_rec_every = 1;
     std::vector<float> d_rec;
 
+    // a counter as work() last left it (the getters run on other threads)
+    uint64_t locked(const uint64_t& counter) const
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        return counter;
+    }
+
 public:
     detection_meter_impl(double thr, int64_t skip, int64_t period)
         : gr::sync_block("detection_meter",
@@ -278,16 +285,8 @@ public:
         return d_rec;
     }
 
-    uint64_t count() const override
-    {
-        std::lock_guard<std::mutex> lock(d_mutex);
-        return d_n;
-    }
-    uint64_t detections() const override
-    {
-        std::lock_guard<std::mutex> lock(d_mutex);
-        return d_det;
-    }
+    uint64_t count() const override { return locked(d_n); }
+    uint64_t detections() const override { return locked(d_det); }
     double rate() const override
     {
         std::lock_guard<std::mutex> lock(d_mutex);
@@ -300,36 +299,12 @@ public:
         // nothing to d_sum: dividing by it would pull the mean towards 0
         return d_sum / double(std::max<uint64_t>(d_n - d_bad, 1));
     }
-    uint64_t nonfinite_count() const override
-    {
-        std::lock_guard<std::mutex> lock(d_mutex);
-        return d_bad;
-    }
-    uint64_t no_decision_count() const override
-    {
-        std::lock_guard<std::mutex> lock(d_mutex);
-        return d_nodec;
-    }
-    uint64_t run_count() const override
-    {
-        std::lock_guard<std::mutex> lock(d_mutex);
-        return d_run_n;
-    }
-    uint64_t run_detections() const override
-    {
-        std::lock_guard<std::mutex> lock(d_mutex);
-        return d_run_det;
-    }
-    uint64_t run_nonfinite_count() const override
-    {
-        std::lock_guard<std::mutex> lock(d_mutex);
-        return d_run_bad;
-    }
-    uint64_t run_no_decision_count() const override
-    {
-        std::lock_guard<std::mutex> lock(d_mutex);
-        return d_run_nodec;
-    }
+    uint64_t nonfinite_count() const override { return locked(d_bad); }
+    uint64_t no_decision_count() const override { return locked(d_nodec); }
+    uint64_t run_count() const override { return locked(d_run_n); }
+    uint64_t run_detections() const override { return locked(d_run_det); }
+    uint64_t run_nonfinite_count() const override { return locked(d_run_bad); }
+    uint64_t run_no_decision_count() const override { return locked(d_run_nodec); }
     int64_t skip() const override { return d_skip; }
     int64_t period() const override { return int64_t(d_period); }
 };
