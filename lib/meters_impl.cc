@@ -175,8 +175,18 @@ class detection_meter_impl : public detection_meter
     int64_t d_seen = 0;
     uint64_t d_n = 0, d_det = 0, d_bad = 0, d_nodec = 0;
     double d_sum = 0;
+    // the same counts since the last start(): a run's figures without the
+    // totals taken before it
+    uint64_t d_run_n = 0, d_run_det = 0, d_run_bad = 0, d_run_nodec = 0;
     uint64_t d_rec_first = 0, d_rec_end = 0, d_rec_every = 1;
     std::vector<float> d_rec;
+
+    // a counter as work() last left it (the getters run on other threads)
+    uint64_t locked(const uint64_t& counter) const
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        return counter;
+    }
 
 public:
     detection_meter_impl(double thr, int64_t skip, int64_t period)
@@ -193,6 +203,7 @@ public:
     {
         std::lock_guard<std::mutex> lock(d_mutex);
         d_seen = 0;
+        d_run_n = d_run_det = d_run_bad = d_run_nodec = 0;
         // the window's indices count from this start() again: the last run's
         // values go (keeping them would repeat the indices and let the record
         // grow by a window per restart)
@@ -218,13 +229,19 @@ public:
                 if (t >= first && (i0 + uint64_t(t) + 1) % d_period == 0) {
                     if (!std::isfinite(v[t])) {
                         ++d_bad; // an overflowed or NaN statistic is never a detection
+                        ++d_run_bad;
                         ++d_n;
+                        ++d_run_n;
                     } else if (v[t] < 0.0f) {
                         ++d_nodec; // nothing transmitted (-1): neither hit nor miss
+                        ++d_run_nodec;
                     } else {
-                        d_det += v[t] >= d_thr;
+                        const bool hit = v[t] >= d_thr;
+                        d_det += hit;
+                        d_run_det += hit;
                         d_sum += v[t];
                         ++d_n;
+                        ++d_run_n;
                     }
                 }
                 if (o)
@@ -268,16 +285,8 @@ public:
         return d_rec;
     }
 
-    uint64_t count() const override
-    {
-        std::lock_guard<std::mutex> lock(d_mutex);
-        return d_n;
-    }
-    uint64_t detections() const override
-    {
-        std::lock_guard<std::mutex> lock(d_mutex);
-        return d_det;
-    }
+    uint64_t count() const override { return locked(d_n); }
+    uint64_t detections() const override { return locked(d_det); }
     double rate() const override
     {
         std::lock_guard<std::mutex> lock(d_mutex);
@@ -290,16 +299,12 @@ public:
         // nothing to d_sum: dividing by it would pull the mean towards 0
         return d_sum / double(std::max<uint64_t>(d_n - d_bad, 1));
     }
-    uint64_t nonfinite_count() const override
-    {
-        std::lock_guard<std::mutex> lock(d_mutex);
-        return d_bad;
-    }
-    uint64_t no_decision_count() const override
-    {
-        std::lock_guard<std::mutex> lock(d_mutex);
-        return d_nodec;
-    }
+    uint64_t nonfinite_count() const override { return locked(d_bad); }
+    uint64_t no_decision_count() const override { return locked(d_nodec); }
+    uint64_t run_count() const override { return locked(d_run_n); }
+    uint64_t run_detections() const override { return locked(d_run_det); }
+    uint64_t run_nonfinite_count() const override { return locked(d_run_bad); }
+    uint64_t run_no_decision_count() const override { return locked(d_run_nodec); }
     int64_t skip() const override { return d_skip; }
     int64_t period() const override { return int64_t(d_period); }
 };

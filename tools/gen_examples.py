@@ -796,17 +796,17 @@ def ota_gui(g, tx, radar, doa, chain):
     # the detector integrates radar_cpi snapshots: its statistic is a decision on
     # each CPI's last snapshot and 0 on the others. The plot and the meter take
     # the decisions only (on every snapshot the meter would show Pd / radar_cpi
-    # and the plot mostly zeros); CPIs start at the flowgraph's start (no
-    # isac_cpi tags here), so they end at snapshots radar_cpi - 1 + k radar_cpi,
-    # the ones keep_one_in_n keeps for the plot.
-    g.add("cpi_ends", "blocks_keep_one_in_n", type="float", n="radar_cpi", vlen=1)
+    # and the plot mostly zeros); CPIs start at each start() of the flowgraph (no
+    # isac_cpi tags here), so they end at snapshots radar_cpi - 1 + k radar_cpi of
+    # the run, the ones cpi_decimator keeps for the plot (keep_one_in_n's count
+    # survives a stop()/start(): after one in mid-CPI it plotted the zeros between)
+    g.add("cpi_ends", "isac_cpi_decimator", cpi_len="radar_cpi")
     g.conn(radar, 1, "cpi_ends", 0)
     statistic_plot(g, "stat_plot", ("cpi_ends", 0), "samp_rate / radar_cpi", "(0,0,1,1)", size=256,
                    title="Detection statistic |z|/kappa per CPI")
     # the statistic's meter, as in the headless variant, feeds the detection-rate
     # display: it takes every snapshot and counts the CPI ends itself (period),
-    # numbered from each start() as the filter's CPIs are (keep_one_in_n's count
-    # survives a stop()/start(): after one in mid-CPI it keeps the zeros between)
+    # numbered from each start() as the filter's CPIs and cpi_decimator's are
     det = g.add("det", "isac_detection_meter", threshold=1.0, skip=0, period="radar_cpi")
     g.conn(radar, 1, det, 0)
     number_sink(g, "det_num", "Detection rate Pd per CPI (running)", ["Pd"], "(2,0,1,1)")

@@ -13,7 +13,7 @@ Blocks (one item = one snapshot of N antenna samples):
   nullspace_precoder  X = F S + P B, sensing in the users' null space
   doa_mle             DoA maximum-likelihood estimator with its CRB
 
-Helper blocks (C++): psk_ser_meter, detection_meter, steering_reference, psk_symbol_source,
+Helper blocks (C++): psk_ser_meter, detection_meter, cpi_decimator, steering_reference, psk_symbol_source,
 beampattern_probe, csi_gate, los_csi_source, array_phase_estimator,
 array_phase_corrector, snapshot_framer / snapshot_deframer (network split).
 

@@ -465,12 +465,13 @@ class qa_e2e_flowgraphs(gr_unittest.TestCase):
         # the headless variant that ctest and the acceptance app run has every
         # processing block of the one taken to the lab
         # (the constant sources draw the plots' threshold and true-angle lines,
-        # keep_one_in_n hands the plot one value per CPI; the detection
+        # keep_one_in_n the true angle once per CPI, cpi_decimator hands the
+        # plot the statistic's CPI ends; the detection
         # meter is in both: the display's rate, the app's CPI decisions)
         # the GUI prints the acquisition messages (Message Debug); the headless
         # variant keeps no message store (the blocks count what it prints)
         gui_only = {b for b in ota if b.startswith("qtgui_")} | {"analog_const_source_x", "blocks_keep_one_in_n",
-                                                                  "blocks_message_debug"}
+                                                                  "isac_cpi_decimator", "blocks_message_debug"}
         self.assertLessEqual(ota - gui_only, block_ids("isac_usrp_ota_headless"))
         self.assertTrue({"isac_one_bit_isac_tx", "isac_one_bit_radar_rx"} <= block_ids("isac_1bit_loopback"))
         self.assertIn("isac_bistatic_doa_rx", block_ids("isac_nullspace_loopback"))
@@ -493,6 +494,20 @@ class qa_e2e_flowgraphs(gr_unittest.TestCase):
             det = {b["name"]: b for b in fg["blocks"]}["det"]
             self.assertEqual(det["parameters"]["period"], "radar_cpi", name)
             self.assertIn(["radar", "1", "det", "0"], direct_connections(fg), name)
+        # the GUI's statistic plot takes the CPI ends from cpi_decimator, whose
+        # items count from each start() as well; no keep_one_in_n reads the
+        # statistic (it plotted the zeros between CPI ends after a restart in mid-CPI)
+        for name in ("isac_usrp_ota", "isac_usrp_nullspace_ota"):
+            with open(os.path.join(EXAMPLES, name + ".grc")) as f:
+                fg = yaml.safe_load(f)
+            blocks_by_name = {b["name"]: b for b in fg["blocks"]}
+            conns = direct_connections(fg)
+            self.assertEqual(blocks_by_name["cpi_ends"]["id"], "isac_cpi_decimator", name)
+            self.assertEqual(blocks_by_name["cpi_ends"]["parameters"]["cpi_len"], "radar_cpi", name)
+            self.assertIn(["radar", "1", "cpi_ends", "0"], conns, name)
+            self.assertIn(["cpi_ends", "0", "stat_plot", "0"], conns, name)
+            self.assertFalse([c for c in conns if c[0] == "radar" and
+                              blocks_by_name[c[2]]["id"] == "blocks_keep_one_in_n"], name)
 
     def test_nullspace_ota_shares_the_chains(self):
         # the null-space over-the-air flowgraph: the 1-bit one's radios, frames,

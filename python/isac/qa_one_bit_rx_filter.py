@@ -1473,7 +1473,8 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         # (nitems_read, the skip, the period) count from each start():
         # summary.cpi_detection_counts
         # gives a run's CPI figures from the totals taken before its start (since),
-        # and refuses (ValueError) totals that span runs. Two runs of different
+        # and refuses (ValueError) totals that span runs; without since, from the
+        # meter's run_ counters. Two runs of different
         # lengths and mute patterns through the same top block; reference: numpy on
         # each run's statistic.
         from gnuradio.isac import summary
@@ -1494,13 +1495,17 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
                     refs.append((int(np.sum(c >= 0.6)), int(np.sum(c != -1))))
                     self.assertGreater(int(np.sum(c == -1)), 0)
                     self.assertEqual(summary.cpi_detection_counts(det, since), refs[-1])
-                # the totals of both runs against the last run's items
+                # without since: the last run's, from the meter's run_ counters;
+                # the totals of both runs against the last run's items: refused
+                self.assertEqual(summary.cpi_detection_counts(det), refs[-1])
                 with self.assertRaises(ValueError):
-                    summary.cpi_detection_counts(det)
+                    summary.cpi_detection_counts(det, (0, 0, 0))
                 self.assertEqual(det.detections(), refs[0][0] + refs[1][0])
-                # the headless summary: the last run's CPIs with since, else no CPI figure
+                # the headless summary: the last run's CPIs with since or without,
+                # no CPI figure from a since that is not the run's
                 tb = headless_stand_in(det, L, 0.01)
-                for sn, want in ((since, "%d of %d CPIs" % refs[1]), (None, "%d in all runs" % det.detections())):
+                for sn, want in ((since, "%d of %d CPIs" % refs[1]), (None, "%d of %d CPIs" % refs[1]),
+                                 ((0, 0, 0), "%d in all runs" % det.detections())):
                     buf = io.StringIO()
                     summary.print_ota_headless(tb, buf, sn)
                     self.assertIn(want, buf.getvalue())
@@ -1550,6 +1555,118 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
                                  "gr-isac may still be right; the docs/blocks.md note on keep_one_in_n "
                                  "and this branch of test_028 can go")
                 self.assertNotEqual((kd, kc), ref)
+
+    def test_040_cpi_decimator_across_restarts_in_mid_cpi(self):
+        # The over-the-air GUI's plot path: cpi_decimator(cpi_len) behind the
+        # filter's statistic hands on exactly the CPI ends of each run (items
+        # L - 1 + k L counted from the run's start), across stop()/start() after
+        # runs that end in mid-CPI (206 % 4 = 2, 157 % 4 = 1). Main's chain,
+        # keep_one_in_n(cpi_len), carries its count over and plots the zeros
+        # between CPI ends in the runs after the first. Reference: numpy on each
+        # run's recorded statistic.
+        nt, nr, L = 8, 4, 4
+        runs = self.muted_runs(nt, nr, ((206, (slice(21, 34),)), (157, (slice(61, 71),)),
+                                        (99, (slice(40, 47),))))
+        dec, keep = isac.cpi_decimator(L), blocks.keep_one_in_n(gr.sizeof_float, L)
+        self.assertEqual(dec.cpi_len(), L)
+        dsink, ksink = blocks.vector_sink_f(), blocks.vector_sink_f()
+        blk, restart = self.restart_graph(nt, nr, L, runs)
+        self.tb.connect((blk, 1), dec, dsink)
+        self.tb.connect((blk, 1), keep, ksink)
+        carried = 0  # keep_one_in_n's count carried into the run
+        for i, (r, x) in enumerate(runs):
+            dsink.reset()
+            ksink.reset()
+            st = restart(i)
+            self.assertEqual(len(st), len(x))
+            idx = np.arange(len(x))
+            ends = st[(idx + 1) % L == 0]
+            # non-trivial CPI ends: detections, misses and no decisions
+            self.assertGreater(int(np.sum(ends >= 0.6)), 0)
+            self.assertGreater(int(np.sum((ends >= 0) & (ends < 0.6))), 0)
+            self.assertGreater(int(np.sum(ends == -1)), 0)
+            self.assertTrue(np.all(st[(idx + 1) % L != 0] == 0))
+            np.testing.assert_array_equal(np.array(dsink.data()), ends)
+            kept = np.array(ksink.data())
+            # GR 3.10's keep_one_in_n: items (i + carried + 1) % L == 0
+            np.testing.assert_array_equal(kept, st[(idx + carried + 1) % L == 0])
+            if carried:
+                self.assertFalse(np.array_equal(kept, ends))
+                self.assertTrue(np.all(kept == 0))
+            carried = (carried + len(x)) % L
+        self.assertEqual(carried, (206 + 157 + 99) % L)
+
+    def test_041_run_counts_across_restarts(self):
+        # detection_meter's run_ counters are the current run's counts (start()
+        # sets them to 0; the totals go on): after stop()/start() in mid-CPI,
+        # summary.cpi_detection_counts(meter) gives the run's CPI figures without
+        # since (main raised ValueError: totals of several runs), since still
+        # works, and print_ota_headless prints the run's CPIs. Three runs of
+        # different lengths and mute patterns; reference: numpy on each run's
+        # recorded statistic (items i >= skip with (i + 1) % L == 0).
+        from gnuradio.isac import summary
+        nt, nr, L, skip = 8, 4, 4, 9
+        runs = self.muted_runs(nt, nr, ((206, (slice(21, 34),)), (157, (slice(61, 71),)),
+                                        (99, (slice(0, 12),))))
+        det = isac.detection_meter(0.6, skip, L)
+        blk, restart = self.restart_graph(nt, nr, L, runs)
+        self.tb.connect((blk, 1), det)
+        tot = np.zeros(3, int)
+        for i, (r, x) in enumerate(runs):
+            since = summary.meter_totals(det)
+            st = restart(i)
+            idx = np.arange(len(st))
+            c = st[((idx + 1) % L == 0) & (idx >= skip)]
+            ref = np.array([np.sum(c >= 0.6), np.sum(c != -1), np.sum(c == -1)])
+            self.assertTrue(np.all(ref > 0))
+            tot += ref
+            self.assertEqual((det.run_detections(), det.run_count(), det.run_no_decision_count(),
+                              det.run_nonfinite_count()), tuple(int(v) for v in ref) + (0,))
+            self.assertEqual((det.detections(), det.count(), det.no_decision_count()), tuple(int(v) for v in tot))
+            self.assertEqual(summary.cpi_detection_counts(det), (int(ref[0]), int(ref[1])))
+            self.assertEqual(summary.cpi_detection_counts(det, since), (int(ref[0]), int(ref[1])))
+            buf = io.StringIO()
+            summary.print_ota_headless(headless_stand_in(det, L, 0.05), buf)
+            radar = [ln for ln in buf.getvalue().splitlines() if ln.startswith("radar detections")]
+            self.assertEqual(len(radar), 1)
+            self.assertIn("%d of %d CPIs" % (ref[0], ref[1]), radar[0])
+            self.assertIn("%d not transmitted" % ref[2], radar[0])
+        # a since that is not this run's start: refused
+        with self.assertRaises(ValueError):
+            summary.cpi_detection_counts(det, (0, 0, 0))
+
+    def test_042_run_counters_nonfinite_and_reset(self):
+        # The run_ counters against numpy on a stream with NaN/Inf and -1 at
+        # counted items, over two runs through the same meter (period 3, skip 5):
+        # each run's counts alone, the totals both runs'.
+        tb = gr.top_block()
+        # counted: v1 items 5, 8, 11; v2 items 5, 8, 11, 14 (the others skipped or between)
+        v1 = np.array([0.1, 2.0, 1.5, -1, 3.0, np.nan, 0.2, 0.5, -1, np.inf, 4.0, 2.0, 1.1, 0.0], np.float32)
+        v2 = np.array([5.0, np.nan, -1, 0.3, 2.2, 3.0, 1.0, -np.inf, -1, 0.4, 6.0, -np.inf, 1.2, 0.9, 0.4],
+                      np.float32)
+        src = blocks.vector_source_f(v1.tolist())
+        meter = isac.detection_meter(1.0, 5, 3)
+        tb.connect(src, meter)
+        tot = np.zeros(4, int)
+        for v in (v1, v2):
+            src.set_data(v.tolist())
+            tb.start()
+            tb.wait()
+            i = np.arange(len(v))
+            u = v[(i >= 5) & ((i + 1) % 3 == 0)]
+            nodec, bad = u == -1, ~np.isfinite(u)
+            ref = np.array([np.sum(np.isfinite(u) & (u >= 1.0)), np.sum(~nodec), np.sum(bad), np.sum(nodec)])
+            tot += ref
+            self.assertEqual((meter.run_detections(), meter.run_count(), meter.run_nonfinite_count(),
+                              meter.run_no_decision_count()), tuple(int(x) for x in ref))
+            self.assertEqual((meter.detections(), meter.count(), meter.nonfinite_count(),
+                              meter.no_decision_count()), tuple(int(x) for x in tot))
+        self.assertTrue(np.all(tot > 0))
+
+    def test_043_cpi_decimator_validated(self):
+        for bad in (0, -1, 2**24 + 1):
+            with self.assertRaisesRegex(ValueError, "cpi_len"):
+                isac.cpi_decimator(bad)
 
     def test_029_period_validated(self):
         for bad in (0, -1, -4):

@@ -114,7 +114,8 @@ def report(rows, title=None, file=None):
 def meter_totals(det):
     """A detection_meter's totals (detections, count, no decisions): they accumulate
     across restarts; taken before a start(), they are the `since` of
-    cpi_detection_counts for that run."""
+    cpi_detection_counts for that run (which needs none: the meter's run_
+    counters are that run's)."""
     return det.detections(), det.count(), det.no_decision_count()
 
 
@@ -124,28 +125,32 @@ def cpi_detection_counts(det, since=None):
     the meter counts the filter's CPI ends alone, each decided unless it read -1
     (nothing transmitted), so its count() is the decided CPIs.
 
-    The meter's totals accumulate across restarts while its items (nitems_read, the
-    skip, the period) count from each start(): since = meter_totals(det) taken before
-    the run's start() (None: the meter's first run) gives that run's counts. Raises
-    ValueError when the counts are not those of one run: a run counts every item i
-    >= skip with (i + 1) % period == 0 (count() or no_decision_count()), so other
-    totals span an earlier run not in since."""
-    d0, c0, n0 = since if since is not None else (0, 0, 0)
+    The counts are those of the current or last run: the meter's run_detections()
+    and run_count(), which start() sets to 0, however often the flowgraph restarted.
+    since (compatibility: before the run_ counters, the only way) = meter_totals(det)
+    taken before the run's start() gives the same counts from the totals, which
+    accumulate across restarts; it raises ValueError when they are not those of the
+    run: a run counts every item i >= skip with (i + 1) % period == 0 (count() or
+    no_decision_count()), so other totals span an earlier run not in since."""
+    if since is None:
+        return det.run_detections(), det.run_count()
+    d0, c0, n0 = since
     seen, skip, period = det.nitems_read(0), det.skip(), det.period()
     counted = det.count() - c0 + det.no_decision_count() - n0
     ends = max(seen, skip) // period - skip // period
     if counted != ends:
         raise ValueError("cpi_detection_counts: %d items counted and %d CPI ends (period %d) read in this run: "
-                         "the meter's totals span more than one run (pass since=meter_totals(det) taken "
-                         "before its start())" % (counted, ends, period))
+                         "since is not the meter's totals taken before this run's start() (leave it out: "
+                         "the meter's run_ counters are the run's)" % (counted, ends, period))
     return det.detections() - d0, det.count() - c0
 
 
 def print_ota_headless(tb, file=None, since=None):
     """What a headless over-the-air flowgraph (examples/isac_usrp_*ota_headless)
     did, for a run started by hand: the users' SER and lock, the detector's
-    counts (of the last run: since as for cpi_detection_counts; as items, not
-    CPIs, when the meter's period is not tb.radar_cpi) and the
+    counts (of the current or last run: the meter's run_ counters, or the totals
+    less since as for cpi_detection_counts; as items, not CPIs, when the meter's
+    period is not tb.radar_cpi) and the
     acquisition and CSI counts. Information only (a run of
     any length, no theory for a hardware scene): apps/isac_ota_emulated is the
     judged acceptance run. The counts are the blocks' own (the flowgraph keeps
@@ -158,12 +163,12 @@ def print_ota_headless(tb, file=None, since=None):
         rows.append(row("user %d SER" % u, "%.4f (%d symbols)" % (user.ser()[0], user.count()) if user.count()
                         else "none decided", "%d frames, %s" % (user.frames(), "locked from frame %d" % lock
                                                                  if lock >= 0 else "never locked"), ""))
-    nodec = tb.det.no_decision_count() - (since[2] if since else 0)
+    nodec = tb.det.no_decision_count() - since[2] if since else tb.det.run_no_decision_count()
     try:
         hits, n = cpi_detection_counts(tb.det, since)
     except ValueError:
         rows.append(row("radar detections", "%d in all runs" % tb.det.detections(),
-                        "CPIs unknown: the flowgraph ran more than once (pass since)", ""))
+                        "CPIs unknown: since is not the totals before this run (leave it out)", ""))
     else:
         if tb.det.period() == tb.radar_cpi:
             rows.append(row("radar detections", "%d of %d CPIs" % (hits, n),

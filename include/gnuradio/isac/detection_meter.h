@@ -24,7 +24,8 @@ namespace isac {
  * counted by nonfinite_count()). A negative statistic is no decision (one_bit_rx_filter's
  * -1 where nothing was transmitted): it is counted by no_decision_count() alone, not
  * by count(), rate() or mean_statistic(). The first `skip` items after each start() are
- * not counted; totals accumulate across restarts.
+ * not counted; totals accumulate across restarts, and the run_ getters
+ * (run_count(), run_detections(), ...) hold the same counts since the last start().
  *
  * With period > 1 the meter counts only items i with (i + 1) % period == 0, i
  * counted from 0 at each start() (the record window's numbering; skip still
@@ -32,8 +33,9 @@ namespace isac {
  * filter's CPIs start at item 0, i.e. it gets no isac_cpi tags and no parameter
  * change while running (either restarts its CPI mid-stream, and the meter then
  * reads items between CPI ends). Unlike keep_one_in_n, whose count survives a
- * stop()/start(), the meter's numbering restarts with the filter's CPIs. out0
- * still has one item per input item (the rate after it).
+ * stop()/start(), the meter's numbering restarts with the filter's CPIs (as
+ * cpi_decimator's, which hands a plot the same items). out0 still has one item
+ * per input item (the rate after it).
  *
  * set_record_window() keeps the statistic of some items for recorded(): a
  * bounded record (e.g. one decision per CPI over a measurement window) where a
@@ -64,6 +66,12 @@ public:
     virtual uint64_t nonfinite_count() const = 0;
     //! negative statistics (no decision: nothing was transmitted), not in count()
     virtual uint64_t no_decision_count() const = 0;
+    //! count(), detections(), nonfinite_count() and no_decision_count() of the
+    //! current or last run: start() sets them to 0 (the totals go on)
+    virtual uint64_t run_count() const = 0;
+    virtual uint64_t run_detections() const = 0;
+    virtual uint64_t run_nonfinite_count() const = 0;
+    virtual uint64_t run_no_decision_count() const = 0;
     //! the items counted after each start() (make()'s skip and period)
     virtual int64_t skip() const = 0;
     virtual int64_t period() const = 0;

@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(detection_meter.h)                                       */
-/* BINDTOOL_HEADER_FILE_HASH(dc04f9729022cf2a192852b2a2a611c8) */
+/* BINDTOOL_HEADER_FILE_HASH(a5c9a1f98f9513604f7d08effc082ceb) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
@@ -35,7 +35,9 @@ decision (one_bit_rx_filter's -1 where nothing was transmitted), counted by
 no_decision_count() alone. Items i count from 0 at each start(); the meter counts
 those with i >= skip and (i + 1) % period == 0 (period = cpi_len: one_bit_rx_filter's
 CPI ends). count(), detections(), rate(), mean_statistic() (of the finite
-statistics), skip(), period().
+statistics), skip(), period(); their totals accumulate across restarts, and
+run_count(), run_detections(), run_nonfinite_count(), run_no_decision_count()
+are the counts since the last start().
 set_record_window(first, end, every=1) keeps the statistic of items first <= i <
 end with (i + 1) % every == 0 (counted from each start()) for recorded(): a
 bounded record, e.g. one decision per CPI. Set while running, it records the
@@ -67,6 +69,10 @@ window's items still to come; start() clears the record (the window stays).)doc"
         .def("mean_statistic", &blk::mean_statistic)
         .def("nonfinite_count", &blk::nonfinite_count)
         .def("no_decision_count", &blk::no_decision_count)
+        .def("run_count", &blk::run_count)
+        .def("run_detections", &blk::run_detections)
+        .def("run_nonfinite_count", &blk::run_nonfinite_count)
+        .def("run_no_decision_count", &blk::run_no_decision_count)
         .def("skip", &blk::skip)
         .def("period", &blk::period)
         .def("set_record_window",

@@ -286,6 +286,20 @@ struct ci_precoder {
     }
 };
 
+struct cpi_decimator {
+    static constexpr param_spec cpi_len{ "cpi_len", param_type::integer, "",
+      1.0, 16777216.0, false, false, nullptr, nullptr,
+      nullptr, nullptr, false, "1",
+      "keeps items i (from 0 at each start()) with (i + 1) % cpi_len == 0: one_bit_rx_filter's CPI ends with its cpi_len" };
+    static constexpr param_spec all[] = {
+        cpi_len
+    };
+    static void check(int cpi_len)
+    {
+        check_value(cpi_decimator::cpi_len, double(cpi_len));
+    }
+};
+
 struct csi_feedback {
     static constexpr param_spec n_users{ "n_users", param_type::integer, "",
       1.0, double(max_users), false, false, nullptr, nullptr,
