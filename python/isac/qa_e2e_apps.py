@@ -221,7 +221,8 @@ class qa_e2e_apps(gr_unittest.TestCase):
                                 ("isac_radar_figures", ["--trials", "0"], "--trials must be >= 1"),
                                 ("isac_ci_figures", ["--seed", "-1"], "--seed must be >= 0"),
                                 ("isac_nullspace_figures", ["--seed", "-1"], "--seed must be >= 0"),
-                                ("isac_figures", ["--only", "000_9,09"], "--only: unknown figure id 09")):
+                                ("isac_figures", ["--only", "000_9,09"], "--only: unknown figure id 09"),
+                                ("isac_figures", ["--channels", "0"], "--channels must be >= 1, not 0")):
             p, _ = run_app(app, *args, limit=60)
             self.assertEqual(p.returncode, 2, (app, args, p.stdout[-2000:]))
             self.assertNotIn("Traceback", p.stdout, (app, args))
@@ -255,19 +256,22 @@ class qa_e2e_apps(gr_unittest.TestCase):
             self.assertTrue(os.path.getsize(os.path.join(out, stem + ".png")) > 0, stem)
             self.assertTrue(os.path.getsize(os.path.join(out, stem + ".csv")) > 0, stem)
         hdr, rows = read_csv(os.path.join(out, "fig000_9_ser_vs_nt.csv"))
-        self.assertEqual(hdr[:4], ["n_tx", "ser", "bound_lo", "bound_hi"])
-        col = hdr.index("infeasible")
+        self.assertEqual(hdr[:6], ["n_tx", "ser", "ser_sd", "ser_ci95", "bound_lo", "bound_hi"])
+        c = {h: hdr.index(h) for h in hdr}
         for r in rows:
-            ser, lo, hi, n = float(r[1]), float(r[2]), float(r[3]), int(r[4])
+            self.assertEqual(int(r[c["channels"]]), 2, r)  # the --quick default
+            # the mean SER against the mean bounds: each draw is inside its own, and both are linear
+            ser, lo, hi = (float(r[c[k]]) for k in ("ser", "bound_lo", "bound_hi"))
+            n = int(r[c["snapshots"]]) * int(r[c["channels"]])
             tol = 4 * (max(hi, 1.0 / n) / n) ** 0.5
             self.assertTrue(lo - tol <= ser <= hi + tol, r)
-            self.assertEqual(int(r[col]), 0, r)  # every snapshot a QoD design that meets chi
+            self.assertEqual(int(r[c["infeasible"]]), 0, r)  # every snapshot a QoD design that meets chi
         # the paper's Fig. 9 trend: the QoD margins grow with N_T, so the SER falls by far more
-        # than the binomial spread of the n * 4 symbols behind each point (4 sd of each). Each
-        # point is one channel draw (the app's seed), so this tolerance covers the noise only;
-        # over channels the SER spreads ~10x more (sd 0.054 at N_T = 16, 0.013 at 64: seeds 1-8,
+        # than the binomial spread of the n * 4 symbols behind each point (4 sd of each). Over
+        # channels the SER spreads ~10x more (sd 0.054 at N_T = 16, 0.013 at 64: seeds 1-8,
         # docs/figures.md), and the gap here (~0.45 -> ~0.07) still exceeds 6 of those sd
-        (n0, s0, m0), (n1, s1, m1) = [(int(r[0]), float(r[1]), 4 * int(r[4])) for r in (rows[0], rows[-1])]
+        (n0, s0, m0), (n1, s1, m1) = [(int(r[0]), float(r[1]), 4 * int(r[c["snapshots"]]) * int(r[c["channels"]]))
+                                      for r in (rows[0], rows[-1])]
         self.assertLess(n0, n1)
         self.assertLess(s1 + 4 * (s1 * (1 - s1) / m1) ** 0.5, s0 - 4 * (s0 * (1 - s0) / m0) ** 0.5, rows)
         # Figs. 3, 4a and 6 run settings where every QoS design meets Gamma, and say so per point
@@ -282,6 +286,37 @@ class qa_e2e_apps(gr_unittest.TestCase):
         with open(os.path.join(out, "figures.md")) as f:
             md = f.read()
         self.assertIn("| figure | quantity | paper value | ours |", md)
+
+    def test_figures_channel_mean(self):
+        # --channels N against N single-draw runs (--channels 1, seeds s ... s+N-1) recomputed
+        # here: the mean, the sample sd and the 95 % t half-width of every spread column
+        from scipy.stats import t
+        s0, n, only = 5, 3, ["--no-sub-apps", "--only", "000_9,000_3"]
+        files = {"fig000_9_ser_vs_nt": ["ser"],
+                 "fig000_3_qscnr_vs_gamma": ["dac1_adc1_db", "dac1_adcinf_db", "dacinf_adc1_db", "dacinf_adcinf_db"]}
+        p, out = run_app("isac_figures", "--channels", str(n), "--seed", str(s0), *only)
+        self.assertEqual(p.returncode, 0, p.stdout[-3000:])
+        singles = []
+        for k in range(n):
+            p1, o1 = run_app("isac_figures", "--channels", "1", "--seed", str(s0 + k), *only)
+            self.assertEqual(p1.returncode, 0, p1.stdout[-3000:])
+            singles.append(o1)
+        for stem, cols in files.items():
+            hdr, rows = read_csv(os.path.join(out, stem + ".csv"))
+            one = [read_csv(os.path.join(o, stem + ".csv")) for o in singles]
+            for col in cols:
+                base = col[:-3] if col.endswith("_db") else col
+                v = np.array([[float(r[h.index(col)]) for r in rs] for h, rs in one])  # draws x points
+                self.assertGreater(np.min(np.std(v, axis=0)), 0, (stem, col))  # the draws differ
+                got = {k: np.array([float(r[hdr.index(k)]) for r in rows]) for k in (col, base + "_sd", base + "_ci95")}
+                # the CSVs carry 6 significant digits: each cell is off by up to 5e-6 of its size,
+                # and so are the mean and (times sqrt(n / (n - 1)) < 1.3) the sd recomputed here
+                tol, k = 1.3e-5 * np.max(np.abs(v)), t.ppf(0.975, n - 1) / np.sqrt(n)
+                np.testing.assert_allclose(got[col], v.mean(axis=0), rtol=1e-5, atol=tol, err_msg=col)
+                sd = v.std(axis=0, ddof=1)
+                np.testing.assert_allclose(got[base + "_sd"], sd, rtol=1e-5, atol=tol, err_msg=col)
+                np.testing.assert_allclose(got[base + "_ci95"], k * sd, rtol=1e-5, atol=k * tol, err_msg=col)
+            self.assertEqual({r[hdr.index("channels")] for r in rows}, {str(n)})
 
 
 if __name__ == "__main__":
