@@ -220,6 +220,7 @@ class qa_e2e_apps(gr_unittest.TestCase):
         for app, args, says in (("isac_radar_figures", ["--n-tx", "0"], "--n-tx must be in [1, 4096]"),
                                 ("isac_radar_figures", ["--trials", "0"], "--trials must be >= 1"),
                                 ("isac_ci_figures", ["--seed", "-1"], "--seed must be >= 0"),
+                                ("isac_ci_figures", ["--channels", "-2"], "--channels must be >= 1, not -2"),
                                 ("isac_nullspace_figures", ["--seed", "-1"], "--seed must be >= 0"),
                                 ("isac_figures", ["--only", "000_9,09"], "--only: unknown figure id 09"),
                                 ("isac_figures", ["--channels", "0"], "--channels must be >= 1, not 0")):
@@ -317,6 +318,34 @@ class qa_e2e_apps(gr_unittest.TestCase):
                 np.testing.assert_allclose(got[base + "_sd"], sd, rtol=1e-5, atol=tol, err_msg=col)
                 np.testing.assert_allclose(got[base + "_ci95"], k * sd, rtol=1e-5, atol=k * tol, err_msg=col)
             self.assertEqual({r[hdr.index("channels")] for r in rows}, {str(n)})
+
+    def test_ci_figures_fig5_energy(self):
+        # Figs. 5a/5b through ci_solver: the four DAC/ADC configurations at every (Gamma, N_T),
+        # E_tot recomputed from eq. 38 with the paper's component powers (RF 40 mW, LNA 20 mW,
+        # BB 200 mW, converters 500 fJ x 1 GHz x 2^B, two per chain, B = 10 for inf), REE =
+        # SCNR / E_tot, and 1-bit/1-bit the best REE wherever every design met Gamma
+        p, out = run_app("isac_ci_figures", "--channels", "3")
+        self.assertEqual(p.returncode, 0, p.stdout[-3000:])
+        hdr, rows = read_csv(os.path.join(out, "fig5_scnr_ree_vs_ntx.csv"))
+        c = {h: hdr.index(h) for h in hdr}
+        conv = {"1bit": 500e-15 * 1e9 * 2, "inf": 500e-15 * 1e9 * 2 ** 10}
+        pts = {}
+        for r in rows:
+            nt, dac, adc = int(r[c["n_tx"]]), r[c["dac"]], r[c["adc"]]
+            e = (nt + 128) * 0.06 + 0.4 + 2 * nt * conv[dac] + 2 * 128 * conv[adc]
+            self.assertAlmostEqual(float(r[c["e_tot_w"]]), e, delta=1e-5 * e)
+            ree = float(r[c["ree_per_w"]])
+            self.assertAlmostEqual(ree, 10 ** (float(r[c["scnr_db"]]) / 10) / e, delta=2e-5 * ree)
+            self.assertEqual(int(r[c["channels"]]), 3)
+            pts.setdefault((r[c["gamma_db"]], nt), {})[(dac, adc)] = (ree, float(r[c["feasible_frac"]]))
+        self.assertEqual(len(pts), 2 * 3)
+        checked = 0
+        for k, v in pts.items():
+            self.assertEqual(len(v), 4, k)
+            if min(f for _, f in v.values()) == 1:
+                self.assertEqual(max(v, key=lambda d: v[d][0]), ("1bit", "1bit"), k)
+                checked += 1
+        self.assertGreaterEqual(checked, 4)
 
 
 if __name__ == "__main__":
