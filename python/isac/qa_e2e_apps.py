@@ -220,8 +220,10 @@ class qa_e2e_apps(gr_unittest.TestCase):
         for app, args, says in (("isac_radar_figures", ["--n-tx", "0"], "--n-tx must be in [1, 4096]"),
                                 ("isac_radar_figures", ["--trials", "0"], "--trials must be >= 1"),
                                 ("isac_ci_figures", ["--seed", "-1"], "--seed must be >= 0"),
+                                ("isac_ci_figures", ["--channels", "-2"], "--channels must be >= 1, not -2"),
                                 ("isac_nullspace_figures", ["--seed", "-1"], "--seed must be >= 0"),
-                                ("isac_figures", ["--only", "000_9,09"], "--only: unknown figure id 09")):
+                                ("isac_figures", ["--only", "000_9,09"], "--only: unknown figure id 09"),
+                                ("isac_figures", ["--channels", "0"], "--channels must be >= 1, not 0")):
             p, _ = run_app(app, *args, limit=60)
             self.assertEqual(p.returncode, 2, (app, args, p.stdout[-2000:]))
             self.assertNotIn("Traceback", p.stdout, (app, args))
@@ -255,19 +257,22 @@ class qa_e2e_apps(gr_unittest.TestCase):
             self.assertTrue(os.path.getsize(os.path.join(out, stem + ".png")) > 0, stem)
             self.assertTrue(os.path.getsize(os.path.join(out, stem + ".csv")) > 0, stem)
         hdr, rows = read_csv(os.path.join(out, "fig000_9_ser_vs_nt.csv"))
-        self.assertEqual(hdr[:4], ["n_tx", "ser", "bound_lo", "bound_hi"])
-        col = hdr.index("infeasible")
+        self.assertEqual(hdr[:6], ["n_tx", "ser", "ser_sd", "ser_ci95", "bound_lo", "bound_hi"])
+        c = {h: hdr.index(h) for h in hdr}
         for r in rows:
-            ser, lo, hi, n = float(r[1]), float(r[2]), float(r[3]), int(r[4])
+            self.assertEqual(int(r[c["channels"]]), 2, r)  # the --quick default
+            # the mean SER against the mean bounds: each draw is inside its own, and both are linear
+            ser, lo, hi = (float(r[c[k]]) for k in ("ser", "bound_lo", "bound_hi"))
+            n = int(r[c["snapshots"]]) * int(r[c["channels"]])
             tol = 4 * (max(hi, 1.0 / n) / n) ** 0.5
             self.assertTrue(lo - tol <= ser <= hi + tol, r)
-            self.assertEqual(int(r[col]), 0, r)  # every snapshot a QoD design that meets chi
+            self.assertEqual(int(r[c["infeasible"]]), 0, r)  # every snapshot a QoD design that meets chi
         # the paper's Fig. 9 trend: the QoD margins grow with N_T, so the SER falls by far more
-        # than the binomial spread of the n * 4 symbols behind each point (4 sd of each). Each
-        # point is one channel draw (the app's seed), so this tolerance covers the noise only;
-        # over channels the SER spreads ~10x more (sd 0.054 at N_T = 16, 0.013 at 64: seeds 1-8,
+        # than the binomial spread of the n * 4 symbols behind each point (4 sd of each). Over
+        # channels the SER spreads ~10x more (sd 0.054 at N_T = 16, 0.013 at 64: seeds 1-8,
         # docs/figures.md), and the gap here (~0.45 -> ~0.07) still exceeds 6 of those sd
-        (n0, s0, m0), (n1, s1, m1) = [(int(r[0]), float(r[1]), 4 * int(r[4])) for r in (rows[0], rows[-1])]
+        (n0, s0, m0), (n1, s1, m1) = [(int(r[0]), float(r[1]), 4 * int(r[c["snapshots"]]) * int(r[c["channels"]]))
+                                      for r in (rows[0], rows[-1])]
         self.assertLess(n0, n1)
         self.assertLess(s1 + 4 * (s1 * (1 - s1) / m1) ** 0.5, s0 - 4 * (s0 * (1 - s0) / m0) ** 0.5, rows)
         # Figs. 3, 4a and 6 run settings where every QoS design meets Gamma, and say so per point
@@ -282,6 +287,65 @@ class qa_e2e_apps(gr_unittest.TestCase):
         with open(os.path.join(out, "figures.md")) as f:
             md = f.read()
         self.assertIn("| figure | quantity | paper value | ours |", md)
+
+    def test_figures_channel_mean(self):
+        # --channels N against N single-draw runs (--channels 1, seeds s ... s+N-1) recomputed
+        # here: the mean, the sample sd and the 95 % t half-width of every spread column
+        from scipy.stats import t
+        s0, n, only = 5, 3, ["--no-sub-apps", "--only", "000_9,000_3"]
+        files = {"fig000_9_ser_vs_nt": ["ser"],
+                 "fig000_3_qscnr_vs_gamma": ["dac1_adc1_db", "dac1_adcinf_db", "dacinf_adc1_db", "dacinf_adcinf_db"]}
+        p, out = run_app("isac_figures", "--channels", str(n), "--seed", str(s0), *only)
+        self.assertEqual(p.returncode, 0, p.stdout[-3000:])
+        singles = []
+        for k in range(n):
+            p1, o1 = run_app("isac_figures", "--channels", "1", "--seed", str(s0 + k), *only)
+            self.assertEqual(p1.returncode, 0, p1.stdout[-3000:])
+            singles.append(o1)
+        for stem, cols in files.items():
+            hdr, rows = read_csv(os.path.join(out, stem + ".csv"))
+            one = [read_csv(os.path.join(o, stem + ".csv")) for o in singles]
+            for col in cols:
+                base = col[:-3] if col.endswith("_db") else col
+                v = np.array([[float(r[h.index(col)]) for r in rs] for h, rs in one])  # draws x points
+                self.assertGreater(np.min(np.std(v, axis=0)), 0, (stem, col))  # the draws differ
+                got = {k: np.array([float(r[hdr.index(k)]) for r in rows]) for k in (col, base + "_sd", base + "_ci95")}
+                # the CSVs carry 6 significant digits: each cell is off by up to 5e-6 of its size,
+                # and so are the mean and (times sqrt(n / (n - 1)) < 1.3) the sd recomputed here
+                tol, k = 1.3e-5 * np.max(np.abs(v)), t.ppf(0.975, n - 1) / np.sqrt(n)
+                np.testing.assert_allclose(got[col], v.mean(axis=0), rtol=1e-5, atol=tol, err_msg=col)
+                sd = v.std(axis=0, ddof=1)
+                np.testing.assert_allclose(got[base + "_sd"], sd, rtol=1e-5, atol=tol, err_msg=col)
+                np.testing.assert_allclose(got[base + "_ci95"], k * sd, rtol=1e-5, atol=k * tol, err_msg=col)
+            self.assertEqual({r[hdr.index("channels")] for r in rows}, {str(n)})
+
+    def test_ci_figures_fig5_energy(self):
+        # Figs. 5a/5b through ci_solver: the four DAC/ADC configurations at every (Gamma, N_T),
+        # E_tot recomputed from eq. 38 with the paper's component powers (RF 40 mW, LNA 20 mW,
+        # BB 200 mW, converters 500 fJ x 1 GHz x 2^B, two per chain, B = 10 for inf), REE =
+        # SCNR / E_tot, and 1-bit/1-bit the best REE wherever every design met Gamma
+        p, out = run_app("isac_ci_figures", "--channels", "3")
+        self.assertEqual(p.returncode, 0, p.stdout[-3000:])
+        hdr, rows = read_csv(os.path.join(out, "fig5_scnr_ree_vs_ntx.csv"))
+        c = {h: hdr.index(h) for h in hdr}
+        conv = {"1bit": 500e-15 * 1e9 * 2, "inf": 500e-15 * 1e9 * 2 ** 10}
+        pts = {}
+        for r in rows:
+            nt, dac, adc = int(r[c["n_tx"]]), r[c["dac"]], r[c["adc"]]
+            e = (nt + 128) * 0.06 + 0.4 + 2 * nt * conv[dac] + 2 * 128 * conv[adc]
+            self.assertAlmostEqual(float(r[c["e_tot_w"]]), e, delta=1e-5 * e)
+            ree = float(r[c["ree_per_w"]])
+            self.assertAlmostEqual(ree, 10 ** (float(r[c["scnr_db"]]) / 10) / e, delta=2e-5 * ree)
+            self.assertEqual(int(r[c["channels"]]), 3)
+            pts.setdefault((r[c["gamma_db"]], nt), {})[(dac, adc)] = (ree, float(r[c["feasible_frac"]]))
+        self.assertEqual(len(pts), 2 * 3)
+        checked = 0
+        for k, v in pts.items():
+            self.assertEqual(len(v), 4, k)
+            if min(f for _, f in v.values()) == 1:
+                self.assertEqual(max(v, key=lambda d: v[d][0]), ("1bit", "1bit"), k)
+                checked += 1
+        self.assertGreaterEqual(checked, 4)
 
 
 if __name__ == "__main__":

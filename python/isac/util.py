@@ -3,9 +3,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 """Small helpers the apps, benchmarks and tests share: dB conversions, the
-figure apps' CSV writer, the tests' wall-clock limits and their comparison of
-large results (assert_same). (The C++ core has its own in core/types.h: db2lin,
-deg2rad, rad2deg.)"""
+figure apps' CSV writer and channel averaging (--channels), the tests'
+wall-clock limits and their comparison of large results (assert_same). (The
+C++ core has its own in core/types.h: db2lin, deg2rad, rad2deg.)"""
 import csv
 import math
 import os
@@ -38,6 +38,41 @@ def write_csv(path, header, rows, notes=(), fmt=None):
                 w.writerow(r)
             else:
                 w.writerow([format(v, fmt) if isinstance(v, (float, np.floating)) else v for v in r])
+
+
+def add_channels_arg(ap, full, quick):
+    """The figure apps' --channels N: each figure point is the mean over N independent, seeded
+    channel draws. Default: `full`, or `quick` with --quick. Call channels_arg after parse_args."""
+    ap.add_argument("--channels", type=int, default=None,
+                    help="channel draws averaged per figure point (default %d, %d with --quick)" % (full, quick))
+    ap.set_defaults(_channels_default=(full, quick))
+
+
+def channels_arg(ap, args):
+    """The --channels value of parsed args (its default resolved for --quick), or a usage error."""
+    n = args.channels
+    if n is None:
+        full, quick = args._channels_default
+        n = quick if getattr(args, "quick", False) else full
+    if n < 1:
+        ap.error("--channels must be >= 1, not %d" % n)
+    args.channels = n
+    return n
+
+
+def channel_spread(values):
+    """(mean, sd, ci95) over the channel draws (axis 0): the mean, the sample sd over the draws
+    and the half-width of the mean's 95 % Student-t interval; sd and ci95 are NaN for one draw
+    (no spread to estimate)."""
+    v = np.asarray(values, dtype=float)
+    n = v.shape[0]
+    mean = v.mean(axis=0)
+    if n < 2:
+        nan = np.full_like(mean, np.nan)
+        return mean, nan, nan
+    from scipy.stats import t
+    sd = v.std(axis=0, ddof=1)
+    return mean, sd, t.ppf(0.975, n - 1) * sd / math.sqrt(n)
 
 
 def time_limit(seconds):
