@@ -18,9 +18,11 @@ against what the script accepts today, without running it:
     and the commands the scripts of bench/, apps/ and tools/ give in their own
     documentation (a Python docstring, C/C++ comments): a line set off from the
     prose by indentation or starting as a command does, an inline code span,
-    and a prose line that starts with an option (its first word); a Python
-    script of bench/ or apps/ (a #! line) must build an ArgumentParser, so that
-    its --help prints its use instead of running it;
+    and every --option the documentation of a script (not of a .h helper)
+    mentions, in prose too; a Python script of bench/, apps/ or tools/ (a #!
+    line) must build an ArgumentParser and make no module-level call before
+    parsing its arguments, so that its --help prints its use instead of
+    running it (a tool may instead be a unittest or handle "--help" itself);
   what is a script: bench/X.py, tools/X.py, apps/X, python/isac/X.py,
     build/bench/X (a target of bench/X.cc), also written ../apps/X, $PWD/...,
     ./X, or bare (bench_ci_block.py, isac_demo, ci_family_cost), and
@@ -53,6 +55,7 @@ usage: check_commands.py [--list] SOURCE_DIR [BUILD_DIR]
 import argparse
 import ast
 import difflib
+import functools
 import os
 import re
 import shlex
@@ -165,13 +168,20 @@ class ArgparseSpec:
         return errors, warnings
 
 
+@functools.lru_cache(maxsize=None)
+def python_source(path):
+    """(text, syntax tree) of a Python source (read once: the scan asks twice)."""
+    with open(path, encoding="utf-8") as fh:
+        text = fh.read()
+    try:
+        return text, ast.parse(text, path)
+    except SyntaxError as e:
+        raise ValueError(f"{path}: not Python ({e})") from e
+
+
 def argparse_spec(path):
     """ArgparseSpec of a Python source, or None when it builds no ArgumentParser."""
-    with open(path, encoding="utf-8") as fh:
-        try:
-            tree = ast.parse(fh.read(), path)
-        except SyntaxError as e:
-            raise ValueError(f"{path}: not Python ({e})") from e
+    tree = python_source(path)[1]
     calls, parser_kwargs, found = [], {}, False
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
@@ -622,13 +632,17 @@ def check_spans(scripts, spans, named, rel, report):
     for no, span, kind, before in spans:
         calls = invocations(scripts, span) if kind != "lead" else []
         stripped = span.strip()
+        if kind == "line" and report.listing is not None and tokens(stripped) is None:
+            report.listing.append(f"{rel}:{no}: (not read: an odd quote): {stripped[:120]}")
         if not calls and kind in ("code", "lead") and stripped.startswith("--"):
             if kind == "code" and WRAPPER_PROSE.search(before):
                 continue  # an option of valgrind, perf, ctest ...
             n += 1
-            args, _ = clean_args(tokens(stripped) or [])
             if kind == "lead":
-                args = [a.rstrip(",.:;") for a in args[:1]]
+                # not shlex: the apostrophe of "the detector's" would hide the line
+                args = [re.match(r"--[A-Za-z][\w-]*", stripped).group(0)]
+            else:
+                args, _ = clean_args(tokens(stripped) or [])
             if report.listing is not None:
                 report.listing.append(f"{rel}:{no}: (options alone): {' '.join(args)}")
             errors, warnings = check_fragment(scripts, named, args)
@@ -700,21 +714,27 @@ def source_doc(path):
     if not (path.endswith(".py") or text.startswith("#!") and "python" in text.split("\n")[0]):
         return []
     try:
-        tree = ast.parse(text, path)
-    except SyntaxError:
+        text, tree = python_source(path)
+    except (ValueError, UnicodeDecodeError):
         return []
     body = tree.body
     if not (body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
             and isinstance(body[0].value.value, str)):
         return []
-    return [(body[0].lineno + i, line) for i, line in enumerate(body[0].value.value.split("\n"))]
+    # the source lines, not the string's value: a "\" continuation in a non-raw
+    # docstring would join two lines and shift the line numbers after it
+    node = body[0]
+    src = text.split("\n")[node.lineno - 1:node.end_lineno]
+    src[-1] = re.sub(r"(?:\"{3}|'{3}|[\"'])\s*$", "", src[-1])
+    src[0] = re.sub(r"^\s*[rRuU]?(?:\"{3}|'{3}|[\"'])", "", src[0])
+    return [(node.lineno + i, line) for i, line in enumerate(src)]
 
 
 COMMAND_START = re.compile(r"^(?:\$ |usage:|[A-Za-z_][A-Za-z0-9_]*=|nice |/usr/bin/python3 |"
                            r"python3 |\./|build[\w-]*/)", re.I)
 
 
-def doc_spans(lines):
+def doc_spans(lines, margin=None):
     """(line, text, kind, prose before) of the command candidates of a source's
     documentation. A command is a line set off from the prose (indented by 2 or
     more beyond the prose's margin) or one that starts as a command does ("$ ",
@@ -722,9 +742,12 @@ def doc_spans(lines):
     joined, a "$ " prompt or "usage:" dropped, and a run of 3 or more spaces
     starts a comment (the "command    what it does" columns). Inline code spans
     are checked everywhere, and a prose line that starts with an option ("--pin
-    also runs ...") is kind "lead"."""
-    indents = [len(t) - len(t.lstrip()) for _, t in lines[1:] if t.strip()]
-    margin = min(indents) if indents else 0
+    also runs ...") is kind "lead". The margin is the least indent of the lines
+    after the first (a C comment's) unless given (0 for a Python docstring,
+    which a command indented under a title alone would otherwise set)."""
+    if margin is None:
+        indents = [len(t) - len(t.lstrip()) for _, t in lines[1:] if t.strip()]
+        margin = min(indents) if indents else 0
     out, pending, start = [], "", 0
     for i, (no, line) in enumerate(lines):
         s = line.strip()
@@ -733,7 +756,7 @@ def doc_spans(lines):
             start = no
             command = indent >= 2 or bool(COMMAND_START.match(s))
             s = USAGE.sub("", re.sub(r"^\$ ", "", s))
-        if s.endswith("\\"):
+        if s.endswith("\\"):  # "\" or, in a docstring's source, "\\"
             pending += s.rstrip("\\") + " "
             continue
         s, pending = pending + s, ""
@@ -742,27 +765,64 @@ def doc_spans(lines):
         if re.match(r"^--[A-Za-z]", s):
             out.append((start, s, "lead", ""))
         elif command:
-            out.append((start, re.split(r"\s{3,}", s)[0], "line", ""))
+            parts = re.split(r"\s{3,}", s)
+            while len(parts) > 1 and parts[1].startswith("-"):  # an option, not a comment
+                parts[:2] = [parts[0] + " " + parts[1]]
+            out.append((start, parts[0], "line", ""))
     return out
 
 
+HELP_DIRS = ("bench", "apps", "tools")
+# module-level calls that may come before the arguments are parsed: import setup,
+# or the exit when an import fails
+SETUP_CALL = re.compile(r"^(?:sys\.path\.\w+|sys\.exit|matplotlib\.use|\w+\.setdefault|"
+                        r"\w+\.add_\w+|\w+\.set_defaults)$")
+
+
 def check_help(root, path, report):
-    """A script of bench/ or apps/ (a Python file with a #! line) builds an
-    ArgumentParser: without one, `X --help` runs the whole benchmark."""
+    """A script of bench/, apps/ or tools/ (a Python file with a #! line) builds
+    an ArgumentParser (without one, `X --help` runs the whole benchmark) and
+    makes no module-level call before the statement that parses its arguments
+    (or the `if __name__ == "__main__"` that does), so `--help` exits before
+    any work. A tool may instead be a unittest (unittest.main() answers --help)
+    or compare its arguments with "--help" itself."""
     rel = os.path.relpath(path, root)
-    if rel.split(os.sep)[0] not in ("bench", "apps"):
+    top = rel.split(os.sep)[0]
+    if top not in HELP_DIRS:
         return
     with open(path, encoding="utf-8", errors="replace") as fh:
-        first = fh.readline()
-    if not (first.startswith("#!") and "python" in first):
-        return
+        if not ((first := fh.readline()).startswith("#!") and "python" in first):
+            return
     try:
         spec = argparse_spec(path)
     except ValueError:
-        return  # it has a parser, with arguments this check cannot read
+        spec = True  # it has a parser, with arguments this check cannot read
+    try:
+        text, tree = python_source(path)
+    except ValueError:
+        return
+    if spec is None and top == "tools" and re.search(r"unittest\.main\(\)|[\"']--help[\"']", text):
+        return
     if spec is None:
         report.error(f"{rel}:1: a script with no argparse parser: `{rel} --help` runs it "
                      "instead of printing its use")
+        return
+    lines = text.split("\n")
+    for st in tree.body:
+        if (isinstance(st, ast.If) and "__name__" in ast.unparse(st.test)) or re.search(
+                r"\.parse(?:_known)?_args\(", "\n".join(lines[st.lineno - 1:st.end_lineno])):
+            return
+        if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        for n in ast.walk(st):
+            if isinstance(n, ast.Expr) and isinstance(n.value, ast.Call) \
+                    and not SETUP_CALL.match(ast.unparse(n.value.func)):
+                report.error(f"{rel}:{n.lineno}: `{ast.unparse(n.value.func)}(...)` runs before "
+                             f"the arguments are parsed: `{rel} --help` would run it")
+                return
+
+
+OPTION = re.compile(r"(?<![\w-])--[A-Za-z][\w-]*")
 
 
 def check_source(scripts, root, path, report):
@@ -775,22 +835,36 @@ def check_source(scripts, root, path, report):
     me = scripts.resolve(rel) or scripts.resolve(os.path.splitext(rel)[0])
     if me:
         named.add(me)
-    return check_spans(scripts, doc_spans(lines), named, rel, report)
+    python = not path.endswith((".cc", ".h"))
+    n = check_spans(scripts, doc_spans(lines, 0 if python else None), named, rel, report)
+    if not me or path.endswith(".h"):
+        return n  # a helper header documents the options of the drivers that include it
+    # every option the script's own documentation mentions, in prose too
+    # ("... until --max-growth-mib is reached"), is one that it (or a script it
+    # names) accepts; an option already rejected in this file is not repeated
+    for no, line in lines:
+        for opt in OPTION.findall(line):
+            if any(e.startswith(f"{rel}:") and re.search(re.escape(opt) + r"(?![\w-])", e)
+                   for e in report.errors):
+                continue
+            n += 1
+            errors, _ = check_fragment(scripts, named, [opt])
+            for e in errors:
+                report.error(f"{rel}:{no}: {e}: {line.strip()[:160]}")
+    return n
 
 
 def scan(root, build=None, listing=False):
     scripts = Scripts(root, build)
     report = Report(listing)
     n_pages = n = 0
-    # their self-tests write rejected commands on purpose
-    here = os.path.dirname(os.path.abspath(__file__))
     for f in check_paths.files(root):
         rel = os.path.relpath(f, root)
         if f.endswith(".md"):
             n_pages += 1
             n += check_page(scripts, f, rel, report)
-        elif rel.split(os.sep)[0] in SOURCE_DIRS and os.path.dirname(os.path.abspath(f)) != here \
-                and (f.endswith(SOURCE_EXTS) or rel.startswith(os.path.join("apps", "isac_"))):
+        elif rel.split(os.sep)[0] in SOURCE_DIRS and (
+                f.endswith(SOURCE_EXTS) or rel.startswith(os.path.join("apps", "isac_"))):
             n_pages += 1
             n += check_source(scripts, root, f, report)
     return report, scripts.notes, n_pages, n
@@ -814,13 +888,27 @@ SELFTEST_FILES = {
                     '    PYTHONPATH=build/test_modules /usr/bin/python3 bench/doc.py \\\\\n'
                     '        --offsets -1,2\n    /usr/bin/python3 bench/doc.py --offsets=-1,2 --pin\n'
                     '--pin pins; --bogus also does.\n--bogus is not an option.\n'
+                    "--wrong sets the detector's x (one apostrophe).\n"
+                    'It stops at --max-growth-mb, in prose.\n'
                     'bench/tool.py compares things (in prose, not a command).\n'
                     'As `bench/tool.py --mode c x` says.\n"""\nimport argparse\n'
                     'ap = argparse.ArgumentParser()\nap.add_argument("--offsets")\n'
                     'ap.add_argument("--pin", action="store_true")\n',
-    "apps/isac_app": "#!/usr/bin/python3\nimport argparse\np = argparse.ArgumentParser()\n"
+    "bench/cont.py": '"""A continuation in a non-raw docstring: one line of the value.\n\n'
+                     '    /usr/bin/python3 bench/cont.py \\\n        --nrx 3   (what it does)\n'
+                     '--bogus2 on the line after it.\n"""\nimport argparse\n'
+                     'ap = argparse.ArgumentParser()\nap.add_argument("--nr")\n',
+    "bench/margin.py": '"""Title.\n\n    bench/margin.py --bogus 3\n"""\nimport argparse\n'
+                       'ap = argparse.ArgumentParser()\nap.add_argument("n")\n',
+    "bench/late.py": "#!/usr/bin/python3\nimport argparse\nimport time\ntime.sleep(60)\n"
+                     "ap = argparse.ArgumentParser()\nap.parse_args()\n",
+    "tools/t.py": "#!/usr/bin/python3\nimport sys\nprint(sys.argv)\n",
+    "tools/h.py": '#!/usr/bin/python3\n"""usage: h.py [--help]"""\nimport sys\n'
+                  'if sys.argv[1:] == ["--help"]:\n    print(__doc__)\n',
+    "apps/isac_app": "#!/usr/bin/python3\n\"\"\"An app.\n\nIt writes to --outdir.\n\"\"\"\n"
+                     "import argparse\np = argparse.ArgumentParser()\n"
                      "p.add_argument('--out', required=True)\np.add_argument('--quick', "
-                     "action='store_true')\n",
+                     "action='store_true')\np.parse_args()\n",
     "examples/fg.grc": "blocks:\n- name: dev_args\n  id: parameter\n  parameters: {type: str, "
                        "short_id: d}\n- name: label\n  id: parameter\n  parameters: {type: ''}\n",
     "run": "#   ./run test [--fast]\ncase $1 in\n  build) ;;\n  test|check) ;;\nesac\n",
@@ -858,7 +946,15 @@ SELFTEST_HITS = [
     "bench/drv.cc:2: bench/drv.cc: unrecognized option --stream",
     "bench/doc.py:3: bench/doc.py: argument --offsets: expected one argument",
     "bench/doc.py:7: option --bogus is accepted by no script this page names",
-    "bench/doc.py:9: bench/tool.py: invalid choice 'c' for mode",
+    "bench/doc.py:8: option --wrong is accepted by no script this page names",
+    "bench/doc.py:9: option --max-growth-mb is accepted by no script this page names",
+    "bench/doc.py:11: bench/tool.py: invalid choice 'c' for mode",
+    "bench/cont.py:3: bench/cont.py: unrecognized option --nrx",
+    "bench/cont.py:5: option --bogus2 is accepted by no script this page names",
+    "bench/margin.py:3: bench/margin.py: unrecognized option --bogus",
+    "bench/late.py:4: `time.sleep(...)` runs before the arguments are parsed",
+    "tools/t.py:1: a script with no argparse parser",
+    "apps/isac_app:4: option --outdir is accepted by no script this page names",
     "bench/runs.py:1: a script with no argparse parser",
 ]
 SELFTEST_WARNINGS = ["docs/a.md:16: bench/tool.py: --distinct-c is an abbreviation of "

@@ -14,6 +14,7 @@ flowgraph out left to right in processing order (the layout checker in ctest
 holds every example to that). Re-run after changing anything here:
 
     /usr/bin/python3 tools/gen_examples.py            (from the source tree)
+    /usr/bin/python3 tools/gen_examples.py --check    (writes nothing: exit 1 if examples/ is stale)
 
 Another generator (e.g. a radio front-end variant) builds a Graph, adds blocks
 and connections and calls write(); the placement needs nothing else.
@@ -1196,19 +1197,26 @@ ALL = (lambda: one_bit_loopback(True), lambda: one_bit_loopback(False), lambda: 
 
 
 def main(argv):
-    """no argument: write examples/; --out DIR: write there; --check: fail if
-    examples/ differs from what this script writes (a hand edit, or a change
-    here that was not re-run)."""
+    import argparse
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter,
+                                 epilog=__doc__.split("\n", 2)[2])
+    where = ap.add_mutually_exclusive_group()
+    where.add_argument("--out", metavar="DIR", help="write there instead of examples/")
+    where.add_argument("--check", action="store_true",
+                       help="write nothing; exit 1 if examples/ differs from what this script "
+                            "writes (a hand edit, or a change here that was not re-run)")
+    args = ap.parse_args(argv)
     global OUT
-    if argv[:1] == ["--out"]:
-        OUT = argv[1]
-    elif argv[:1] == ["--check"]:
+    if args.out:
+        OUT = args.out
+    elif args.check:
         import filecmp
         import tempfile
         ref, OUT = OUT, tempfile.mkdtemp(prefix="isac_examples_")
     for make in ALL:
         make()
-    if argv[:1] == ["--check"]:
+    if args.check:
         names = sorted(os.listdir(OUT))
         bad = [n for n in names if not filecmp.cmp(os.path.join(OUT, n), os.path.join(ref, n), shallow=False)]
         for n in bad:

@@ -22,9 +22,11 @@ usage: grc_layout.py COMMAND ARG...
                                   canvas sizes against the estimate
   grc_layout.py connectors FILE    (GTK) where GRC's canvas attaches each connected
                                   port's wires, and where the estimate does (JSON)
-  grc_layout.py render DIR FILE... (GTK) draws each flowgraph with GRC's canvas code
+  grc_layout.py render DIR FILE...
+                                  (GTK) draws each flowgraph with GRC's canvas code
                                   into DIR/<name>.png (what File > Screen Capture saves)
-  grc_layout.py props DIR FILE BLOCK [PARAM=VALUE...] (GTK) GRC's properties dialog of
+  grc_layout.py props DIR FILE BLOCK [PARAM=VALUE...]
+                                  (GTK) GRC's properties dialog of
                                   the block named BLOCK (values set first), each tab
                                   into DIR/<BLOCK>_<n>_<tab>.png; prints GRC's errors
 
