@@ -77,7 +77,7 @@ class qa_design_figures(gr_unittest.TestCase):
             self.assertEqual(max(c, key=lambda d: c[d][2]), ("1-bit", "1-bit"), k)  # the paper's Figs. 4b/5b
             # the inf DAC / 1-bit ADC curve: the ideal pair's SCNR less pi/2 (clutter ~30 dB
             # off the target), so it beats the ideal pair exactly where its E_tot is below
-            # 2/pi of the ideal pair's (at N_T = 256, N_R = 128 it is not: 285.8 W of 416.7 W)
+            # 2/pi of the ideal pair's (not at N_R = 16, 32, 64 and N_T = 256: docs/figures.md)
             s1, e1, r1 = c[("inf", "1-bit")]
             s0, e0, r0 = c[("inf", "inf")]
             self.assertAlmostEqual(s0 - s1, loss, delta=0.02)

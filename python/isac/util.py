@@ -44,8 +44,22 @@ def add_channels_arg(ap, full, quick):
     """The figure apps' --channels N: each figure point is the mean over N independent, seeded
     channel draws. Default: `full`, or `quick` with --quick. Call channels_arg after parse_args."""
     ap.add_argument("--channels", type=int, default=None,
-                    help="channel draws averaged per figure point (default %d, %d with --quick)" % (full, quick))
+                    help="channel draws averaged per figure point (default %d, %d with --quick); draw 0 is "
+                         "--seed itself (so --channels 1 is the single-draw run), draw k >= 1 a seed hashed "
+                         "from (--seed, k), so runs with different --seed share no draw; error bars (95 %% t "
+                         "interval) are drawn from 3 draws on" % (full, quick))
     ap.set_defaults(_channels_default=(full, quick))
+
+
+SEED_HELP = ("seed of draw 0 (the channel, symbols and noise of a single-draw run); the other "
+             "--channels draws are hashed from it, see --channels")
+
+
+def draw_seeds(seed, n):
+    """The seeds of the n channel draws of --seed: draw 0 is seed itself, so a one-draw run is
+    the old single-draw run; draw k >= 1 comes from numpy's SeedSequence of (seed, k), so two
+    runs whose seeds differ share no draw (seed + k would share n - |s1 - s2| of them)."""
+    return [seed] + [int(np.random.SeedSequence([seed, k]).generate_state(1)[0] % 2**31) for k in range(1, n)]
 
 
 def channels_arg(ap, args):
@@ -65,14 +79,26 @@ def channel_spread(values):
     and the half-width of the mean's 95 % Student-t interval; sd and ci95 are NaN for one draw
     (no spread to estimate)."""
     v = np.asarray(values, dtype=float)
-    n = v.shape[0]
-    mean = v.mean(axis=0)
-    if n < 2:
-        nan = np.full_like(mean, np.nan)
-        return mean, nan, nan
-    from scipy.stats import t
-    sd = v.std(axis=0, ddof=1)
-    return mean, sd, t.ppf(0.975, n - 1) * sd / math.sqrt(n)
+    mean, sd, ci, _used = channel_spread_used(v)
+    return mean, sd, ci
+
+
+def channel_spread_used(values):
+    """channel_spread and, per column, how many draws it used: a non-finite draw (e.g. the dB of
+    a Monte-Carlo estimate <= 0) is left out of that column rather than making its mean -inf."""
+    v = np.asarray(values, dtype=float)
+    ok = np.isfinite(v)
+    n = ok.sum(axis=0)
+    vz = np.where(ok, v, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = vz.sum(axis=0) / n
+        sd = np.sqrt(np.where(ok, (v - mean) ** 2, 0.0).sum(axis=0) / (n - 1))
+        from scipy.stats import t
+        ci = t.ppf(0.975, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
+    sd = np.where(n >= 2, sd, np.nan)
+    ci = np.where(n >= 2, ci, np.nan)
+    mean = np.where(n >= 1, mean, np.nan)
+    return mean, sd, ci, n
 
 
 def time_limit(seconds):
