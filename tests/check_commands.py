@@ -179,14 +179,41 @@ def python_source(path):
         raise ValueError(f"{path}: not Python ({e})") from e
 
 
+# the module's shared argparse helpers (util.add_channels_arg(ap, ...)): the apps' options they
+# add are read from their source like the apps' own add_argument calls
+SHARED_ARG_SOURCES = [os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                   "python", "isac", "util.py")]
+
+
+@functools.lru_cache(maxsize=None)
+def shared_arg_helpers():
+    """{function name: [its add_argument calls]} of SHARED_ARG_SOURCES."""
+    helpers = {}
+    for src in SHARED_ARG_SOURCES:
+        if not os.path.exists(src):
+            continue
+        for fn in ast.walk(python_source(src)[1]):
+            if isinstance(fn, ast.FunctionDef):
+                adds = [n for n in ast.walk(fn) if isinstance(n, ast.Call)
+                        and isinstance(n.func, ast.Attribute) and n.func.attr == "add_argument"]
+                if adds:
+                    helpers[fn.name] = adds
+    return helpers
+
+
+def _call_name(node):
+    return node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+
+
 def argparse_spec(path):
     """ArgparseSpec of a Python source, or None when it builds no ArgumentParser."""
     tree = python_source(path)[1]
     calls, parser_kwargs, found = [], {}, False
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
-            continue
-        name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+    nodes = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
+    shared = shared_arg_helpers()
+    nodes += [a for n in nodes if _call_name(n) in shared for a in shared[_call_name(n)]]
+    for node in nodes:
+        name = _call_name(node)
         if name == "ArgumentParser":
             found = True
             for k in node.keywords:
