@@ -4,7 +4,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 """Measured H0 Pfa of the 1-bit detector's partly muted CPIs (one_bit_rx_filter's
-kernel through rx_calibration.h0_statistics, exact threshold, Swerling-I clutter):
+kernel through rx_calibration.h0_statistics, exact threshold, Swerling-I clutter;
+--fixed: a room's, clutter_model fixed with static gains, what the OTA examples set):
 CPIs of --cpi snapshots whose first k carry one 1-bit x and the rest x = 0 (a CPI
 across a TDD guard's edge). --single adds the same x through a filter of cpi_len 1
 (one snapshot, its own threshold), the reference for k = 1.
@@ -54,8 +55,11 @@ def main():
     ap.add_argument("--draws", type=lambda s: [int(v) for v in s.split(",")], default=[0],
                     help="x draws (numpy default_rng(2026 + draw))")
     ap.add_argument("--single", action="store_true", help="also the x through a cpi_len 1 filter")
+    ap.add_argument("--fixed", action="store_true",
+                    help="clutter_model fixed and static clutter gains (phases from the noise rng)")
     a = ap.parse_args()
     zeta2 = [10.0] + list(10 ** (np.asarray(a.cnr) / 10))
+    kw = dict(clutter=C.clutter_model.fixed, gains="static") if a.fixed else {}
     for arr in a.arrays.split(","):
         nt, nr = (int(v) for v in arr.split("x"))
         sc = C.radar_scene(nt, nr, a.target, a.clutter, 10.0, a.cnr)
@@ -69,13 +73,15 @@ def main():
                     X = np.tile(x1, (a.cpi, 1))
                     X[k:] = 0
                     s = rc.h0_statistics(sc, C.adc_model.one_bit, pfa, a.cpi, X, zeta2, 1.0, T,
-                                         np.random.default_rng(3))
+                                         np.random.default_rng(3), **kw)
                     row.append("k=%d: %.5f%s" % (k, np.mean(s >= 1), reach(nr, k, pfa)))
                 if a.single:
-                    s = rc.h0_statistics(sc, C.adc_model.one_bit, pfa, 1, x1, zeta2, 1.0, T, np.random.default_rng(3))
+                    s = rc.h0_statistics(sc, C.adc_model.one_bit, pfa, 1, x1, zeta2, 1.0, T,
+                                         np.random.default_rng(3), **kw)
                     row.append("cpi_len 1: %.5f%s" % (np.mean(s >= 1), reach(nr, 1, pfa)))
-                print("%dx%d CNR %s dB, draw %d, set %g, %d CPIs (+-%.5f): %s"
-                      % (nt, nr, a.cnr, d, pfa, T, metrics.binomial_halfwidth(pfa, T), ", ".join(row)), flush=True)
+                print("%dx%d CNR %s dB%s, draw %d, set %g, %d CPIs (+-%.5f): %s"
+                      % (nt, nr, a.cnr, " fixed" if a.fixed else "", d, pfa, T,
+                         metrics.binomial_halfwidth(pfa, T), ", ".join(row)), flush=True)
 
 
 if __name__ == "__main__":

@@ -335,8 +335,9 @@ snapshot_status rx_filter::x_terms(const float* x, cdouble* v)
         for (int q = 0; q < Q; ++q)
             t[q + 1] = d_a[q] * sd;
         // Re: the kappa^2 of a coherent CPI of cpi_len copies of x; Im: one
-        // snapshot's own kappa^2 (its statistic's, as a cpi_len 1 filter's), the
-        // threshold of a CPI in which x_l alone was transmitted (cpi_integrator)
+        // snapshot's own kappa^2 (its statistic's; a cpi_len 1 filter's up to the
+        // tables' interpolation), the threshold of a CPI in which x_l alone was
+        // transmitted (cpi_integrator)
         t[Q1] = d_cpi > 1 ? cdouble(d_neg_log_pfa * d_cpi * var * s2 * kc, k2 * s2) : 0.0;
         // what a CPI's distortion cross terms need (arcsine_cross): the clutter
         // couplings, u = conj(scale) (g_0 - sum_q y_q g_q) on G, and d
@@ -763,19 +764,23 @@ double cpi_integrator::partial_coherent_variance() const
     // The L-copy terms give E_L = E|Z|^2 = L V + L (L-1) W through their kappa_L^2 =
     // -ln Pfa E_L (1 + e f_L), f_L = L (L-1) W / E_L: kappa_L^2 / (-ln Pfa) = E_L (1 +
     // e) - e L V. The tail shape of k copies runs from one snapshot's own, S_1 = 1 +
-    // e_1 (its kappa^2, Im t[Q+1]: what a cpi_len 1 filter takes), to the L-copy
+    // e_1 (its kappa^2, Im t[Q+1]: its own statistic's threshold), to the L-copy
     // shape 1 + e f_L, linearly in the clutter share f_k / f_L (file comment); 0
-    // when the terms do not give a positive E_L (or, for k = 1, no own kappa^2).
+    // when the terms give no own kappa^2 (k = 1) or no positive E_L (k >= 2).
     const double L = d_len, k = d_ok, w = d_wsum / d_ok;
-    const double vd = d_first[0].real(), K = kappa_l2() / d_neg_log_pfa;
     const double K1 = d_first[d_a.size() + 1].imag() / d_neg_log_pfa;
+    // k = 1 needs the own kappa^2 alone: L-copy terms failing their check must not
+    // send it back to the general path, whose threshold is the lighter S_1 = 1
+    if (k == 1.0)
+        return K1 > 0.0 && std::isfinite(K1) ? w * w * K1 : 0.0;
+    const double vd = d_first[0].real(), K = kappa_l2() / d_neg_log_pfa;
     const double e = vd > 0.0 ? d_first[0].imag() / vd : 0.0;
     double lin = 0.0;
     for (size_t q = 0; q < d_a.size(); ++q)
         lin += d_scene.cnr()[q] * std::norm(d_first[q + 1]);
     const double V = vd + 4.0 / pi * lin;
     const double EL = (K + e * L * V) / (1.0 + e);
-    if (!(EL > 0.0 && V > 0.0 && std::isfinite(EL)) || (k == 1.0 && !(K1 > 0.0)))
+    if (!(EL > 0.0 && V > 0.0 && std::isfinite(EL)))
         return 0.0;
     const double W = std::max(0.0, (EL - L * V) / (L * (L - 1.0)));
     const double Ek = k * V + k * (k - 1.0) * W, fk = k * (k - 1.0) * W / Ek;
@@ -853,7 +858,7 @@ bool cpi_integrator::add(
     } else if (d_exact && d_same && d_len > 1 && d_ok > 0 && d_ok + d_no_tx == d_len) {
         // k = d_ok copies of x, the rest not transmitted (file comment); no pair
         // terms: W of the L-copy kappa^2 already holds the same-x distortion. k = 1:
-        // the snapshot's own threshold, its statistic that of a cpi_len 1 filter
+        // the snapshot's own threshold, its statistic the snapshot's own
         var = partial_coherent_variance();
     }
     if (!(var > 0.0)) {

@@ -92,11 +92,11 @@
  * the L-copy kappa^2 of the terms, and the tail shape
  *   S_k = S_1 + (f_k / f_L) (S_L - S_1),   f_k = k (k-1) W / E|Z|^2,
  * from one snapshot's own shape S_1 (its kappa^2 over -ln Pfa V: the threshold of
- * its own statistic, a cpi_len 1 filter's) to the L-copy shape S_L = 1 + f_L e.
- * k = 1 is thus the snapshot's own threshold; the L-copy shape scaled by the share
- * alone (S_1 = 1) let a CPI of 1-3 copies through at up to twice the set Pfa, and
- * the mixed-x variance would count its repeating quantisation distortion as
- * independent and miss the set Pfa many-fold (docs/one_bit_rx_filter.md).
+ * its own statistic; a cpi_len 1 filter's up to its table's interpolation) to the
+ * L-copy shape S_L = 1 + f_L e. k = 1 is thus the snapshot's own threshold; the
+ * L-copy shape scaled by the share alone (S_1 = 1) is lighter than one snapshot's
+ * own shape at few copies, and the mixed-x variance would count the repeating
+ * quantisation distortion as independent (docs/one_bit_rx_filter.md).
  *
  * Weighted CPI sum (cpi_weights::inverse_variance): Z = sum_l w_l z_l with w_l =
  * 1/V_l, V_l snapshot l's own H0 variance (the threshold's, exact or theorem1), so
