@@ -17,19 +17,18 @@ feasible, the snapshots it finds feasible and the configuration does not ("lost"
 and CPU ms per vector through Python (configurations alternate per draw).
 
     PYTHONPATH=build/test_modules /usr/bin/python3 bench/ci_preset_between.py \\
-        --n-tx 20 24 32 40 48 56 64 96 --draws 25 --vectors 4
+        --n-tx 20 24 32 40 48 56 64 96 --draws 30 --vectors 4
 """
 
 import argparse
 import sys
-import time
 
 import numpy as np
 
 import ci_family as fam
-from bench_ci_quality import parse_config
+from ci_preset_pareto import design
 
-# the real-time preset's few-antenna starts (ci_preset_tuning, N_T in 17..32), on and off
+# the real-time preset's few-antenna starts (ci_preset_tuning at N_T = 17..55), on and off
 STARTS_ON = "feasible_start=true,feasible_margin=0.5,random_starts=8,phases=2,phase_paths=2"
 STARTS_OFF = "feasible_start=false,feasible_margin=0.0,random_starts=0,phases=1,phase_paths=1"
 # cheaper subsets of the starts: the max-min start alone; with 4 random points
@@ -44,7 +43,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--n-tx", type=int, nargs="+", default=[20, 24, 32, 40, 48, 56, 64, 96])
-    ap.add_argument("--draws", type=int, default=25)
+    ap.add_argument("--draws", type=int, default=30)
     ap.add_argument("--vectors", type=int, default=4, help="random symbol vectors per draw")
     ap.add_argument("--configs", nargs="+", default=list(CONFIGS),
                     help="names (preset, on, off, mm, mm4) or specs as bench_ci_quality.py")
@@ -60,11 +59,7 @@ def main():
         for i in range(args.draws):
             inst = fam.draw(N, i)
             ks = rng.integers(0, inst["psk_order"], (args.vectors, inst["n_users"]))
-            for c in q:
-                S = fam.solver(inst, **parse_config(c))
-                t0 = time.process_time()
-                rs = [S.solve_indices([int(v) for v in k]) for k in ks]
-                cpu[c] += time.process_time() - t0
+            for c, rs in design(inst, ks, list(q), cpu).items():
                 q[c] += [r["qscnr"] if r["feasible"] else np.nan for r in rs]
         Q = {c: np.array(v) for c, v in q.items()}
         ref = np.fmax.reduce([Q[c] for c in Q])
