@@ -28,6 +28,18 @@ import ci_family as fam
 from bench_ci_quality import parse_config
 
 
+def design(inst, ks, configs, cpu):
+    """{config: its results on the symbol vectors ks (rows) of the instance}, the
+    configurations one after the other on the draw; CPU time added to cpu[config]."""
+    out = {}
+    for c in configs:
+        S = fam.solver(inst, **parse_config(c))
+        t0 = time.process_time()
+        out[c] = [S.solve_indices([int(v) for v in k]) for k in ks]
+        cpu[c] += time.process_time() - t0
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawTextHelpFormatter)
@@ -47,11 +59,7 @@ def main():
     for i in range(args.draws):
         inst = fam.draw(args.n_tx, i)
         ks = rng.integers(0, inst["psk_order"], (args.vectors, inst["n_users"]))
-        for c in configs:
-            S = fam.solver(inst, **parse_config(c))
-            t0 = time.process_time()
-            rs = [S.solve_indices([int(v) for v in k]) for k in ks]
-            cpu[c] += time.process_time() - t0
+        for c, rs in design(inst, ks, configs, cpu).items():
             q[c] += [r["qscnr"] for r in rs]
             feas[c] += [bool(r["feasible"]) for r in rs]
             marg[c] += [float(np.min(r["margins"]) / r["lambda"]) for r in rs]

@@ -106,14 +106,25 @@ ci_tuning ci_preset_tuning(ci_preset preset, int n_tx)
         // one) and is faster on the hard snapshots, which dominate the time at N_T <= 32
         t.early_stop = false;
         t.feasibility_nodes = 2000;
-        if (n_tx <= 32) {
+        // The starts by array size (family draws at N_T = 20..96 against the quality
+        // preset's designs, docs/ci_precoder.md, "Between the family's array
+        // sizes"): from N_T = 33 to 63 the beam alone is 1-1.8 dB below them on
+        // average, as poor as at 64, so the starts stay on below 64. The full set
+        // until the max-min start alone meets the real-time quality goal of N_T = 32
+        // (<= 0.5 dB mean, <= 2 dB p95): it misses it at 48-54 and meets it from 56,
+        // at a seventh of the full set's time. From 64 the speed goal rules and the
+        // beam alone stays. Thresholds on N_T rather than N_T / U keep the designs at
+        // the family's 16, 32, 64 and 128 antennas.
+        if (n_tx < 64) {
+            t.feasible_start = true;
+            t.feasible_margin = 0.5;
+        }
+        if (n_tx < 56) {
             // few antennas per user: the beam's first step often picks a poor basin,
             // and MM from the max-min start (stopped at margins >= 1.5 lambda), 8
             // random feasible points and the beam at 2 phases closes most of the gap
             // to the best known design; at N_T = 64 the same starts cost an order of
             // magnitude more than the beam alone (docs/ci_precoder.md, "Quality")
-            t.feasible_start = true;
-            t.feasible_margin = 0.5;
             t.random_starts = 8;
             // N_T <= 16 (a third of the snapshots LP-infeasible, a fifth proven
             // infeasible by the branch and bound): the max-min start stopped at 1.25
@@ -579,7 +590,7 @@ void ci_solver::design_qos(const rmat& At, ci_result& r, mm_state& s) const
     const first_step& best_first = w.steps[w.order[0]];
     // an MM step without an LP is a function of its point (mm_qos), unless the core
     // search reads the first step's multipliers. A design of one planned run (the
-    // beam at N_T > 32) skips the bookkeeping: a run after it comes only when it
+    // beam alone, N_T >= 64) skips the bookkeeping: a run after it comes only when it
     // found no point, so it stepped from none
     w.n_seen = 0;
     const bool merge = d_t.merge_runs && !d_t.lp_every_step && d_t.core_nodes <= 0 &&
