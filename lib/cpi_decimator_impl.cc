@@ -46,7 +46,8 @@ public:
         std::vector<gr::tag_t> tags;
         get_tags_in_range(tags, 0, r0, r0 + uint64_t(n) * uint64_t(d_L));
         for (const auto& t : tags)
-            add_item_tag(0, w0 + (t.offset - r0) / uint64_t(d_L), t.key, t.value, t.srcid);
+            add_item_tag(
+                0, w0 + (t.offset - r0) / uint64_t(d_L), t.key, t.value, t.srcid);
         return n;
     }
 
