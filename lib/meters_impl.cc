@@ -305,6 +305,11 @@ public:
     uint64_t run_detections() const override { return locked(d_run_det); }
     uint64_t run_nonfinite_count() const override { return locked(d_run_bad); }
     uint64_t run_no_decision_count() const override { return locked(d_run_nodec); }
+    std::tuple<uint64_t, uint64_t, uint64_t, uint64_t> run_counts() const override
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        return { d_run_det, d_run_n, d_run_nodec, d_run_bad };
+    }
     int64_t skip() const override { return d_skip; }
     int64_t period() const override { return int64_t(d_period); }
 };

@@ -126,14 +126,15 @@ def cpi_detection_counts(det, since=None):
     (nothing transmitted), so its count() is the decided CPIs.
 
     The counts are those of the current or last run: the meter's run_detections()
-    and run_count(), which start() sets to 0, however often the flowgraph restarted.
+    and run_count(), which start() sets to 0, however often the flowgraph restarted,
+    read together (run_counts()), so a pair read while running is of one instant.
     since (compatibility: before the run_ counters, the only way) = meter_totals(det)
     taken before the run's start() gives the same counts from the totals, which
     accumulate across restarts; it raises ValueError when they are not those of the
     run: a run counts every item i >= skip with (i + 1) % period == 0 (count() or
     no_decision_count()), so other totals span an earlier run not in since."""
     if since is None:
-        return det.run_detections(), det.run_count()
+        return det.run_counts()[:2]
     d0, c0, n0 = since
     seen, skip, period = det.nitems_read(0), det.skip(), det.period()
     counted = det.count() - c0 + det.no_decision_count() - n0
@@ -163,9 +164,13 @@ def print_ota_headless(tb, file=None, since=None):
         rows.append(row("user %d SER" % u, "%.4f (%d symbols)" % (user.ser()[0], user.count()) if user.count()
                         else "none decided", "%d frames, %s" % (user.frames(), "locked from frame %d" % lock
                                                                  if lock >= 0 else "never locked"), ""))
-    nodec = tb.det.no_decision_count() - since[2] if since else tb.det.run_no_decision_count()
     try:
-        hits, n = cpi_detection_counts(tb.det, since)
+        if since is None:
+            # one instant for all three (the getters lock one by one)
+            hits, n, nodec = tb.det.run_counts()[:3]
+        else:
+            nodec = tb.det.no_decision_count() - since[2]
+            hits, n = cpi_detection_counts(tb.det, since)
     except ValueError:
         rows.append(row("radar detections", "%d in all runs" % tb.det.detections(),
                         "CPIs unknown: since is not the totals before this run (leave it out)", ""))

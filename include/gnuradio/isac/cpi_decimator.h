@@ -25,11 +25,16 @@ namespace isac {
  * tags and no parameter change while running. The items kept are the ones
  * detection_meter counts with period = cpi_len.
  *
- * GNU Radio's keep_one_in_n(cpi_len) keeps its count across a stop()/start():
- * after a run that stopped in mid-CPI it keeps items between the new run's CPI
- * ends (zeros). This block holds no count: a flowgraph's start() gives it new
- * buffers whose items count from 0, and a decimator consumes whole groups of
- * cpi_len, so out[k] is item k cpi_len + cpi_len - 1 of the run.
+ * GNU Radio's keep_one_in_n(cpi_len) keeps its count across a stop(), wait()
+ * and start(): after a run that stopped in mid-CPI it keeps items between the new
+ * run's CPI ends (zeros). This block holds no count: top_block.start() after
+ * stop()/wait() gives it new buffers whose items count from 0, and a decimator
+ * consumes whole groups of cpi_len, so out[k] is item k cpi_len + cpi_len - 1 of
+ * the run. (lock()/unlock() reuses the buffers; not covered here.)
+ *
+ * A tag on input item i goes to out[floor(i / cpi_len)]: each tag of a CPI (e.g.
+ * one_bit_rx_filter's isac_detect on its CPI end) goes on that CPI's decision.
+ * Tags on the items of a run's last, unfinished CPI go nowhere.
  */
 class ISAC_API cpi_decimator : virtual public gr::sync_decimator
 {

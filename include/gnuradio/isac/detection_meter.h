@@ -10,6 +10,7 @@
 #include <gnuradio/isac/api.h>
 #include <gnuradio/sync_block.h>
 #include <cstdint>
+#include <tuple>
 
 namespace gr {
 namespace isac {
@@ -72,6 +73,10 @@ public:
     virtual uint64_t run_detections() const = 0;
     virtual uint64_t run_nonfinite_count() const = 0;
     virtual uint64_t run_no_decision_count() const = 0;
+    //! (run_detections(), run_count(), run_no_decision_count(),
+    //! run_nonfinite_count()) read together, under one lock: the same instant
+    //! while the flowgraph runs, as separate getters are not
+    virtual std::tuple<uint64_t, uint64_t, uint64_t, uint64_t> run_counts() const = 0;
     //! the items counted after each start() (make()'s skip and period)
     virtual int64_t skip() const = 0;
     virtual int64_t period() const = 0;

@@ -33,10 +33,11 @@ void bind_cpi_decimator(py::module& m)
 Keeps the last item of every CPI: out[k] = in[k cpi_len + cpi_len - 1], items
 counted from 0 at each start(), as one_bit_rx_filter's CPIs are (while it gets no
 isac_cpi tags and no parameter change while running). GNU Radio's
-keep_one_in_n keeps its count across a stop()/start() and, after a run that
-stopped in mid-CPI, hands on items between CPI ends; this block holds no count.
-The items kept are those detection_meter counts with period = cpi_len.
-in0, out0: float. cpi_len().)doc"
+keep_one_in_n keeps its count across a stop(), wait() and start() and, after a
+run that stopped in mid-CPI, hands on items between CPI ends; this block holds
+no count. The items kept are those detection_meter counts with period = cpi_len.
+A tag on input item i goes to output item i // cpi_len (its CPI's decision);
+tags of a run's unfinished last CPI go nowhere. in0, out0: float. cpi_len().)doc"
         // clang-format off
     // gen_params:begin doc
     "\n\nParameters:\n"

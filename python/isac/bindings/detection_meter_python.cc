@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(detection_meter.h)                                       */
-/* BINDTOOL_HEADER_FILE_HASH(a5c9a1f98f9513604f7d08effc082ceb) */
+/* BINDTOOL_HEADER_FILE_HASH(96d9a0679761e35800e03198ad607023) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
@@ -37,7 +37,8 @@ those with i >= skip and (i + 1) % period == 0 (period = cpi_len: one_bit_rx_fil
 CPI ends). count(), detections(), rate(), mean_statistic() (of the finite
 statistics), skip(), period(); their totals accumulate across restarts, and
 run_count(), run_detections(), run_nonfinite_count(), run_no_decision_count()
-are the counts since the last start().
+are the counts since the last start(); run_counts() reads (run_detections,
+run_count, run_no_decision_count, run_nonfinite_count) under one lock.
 set_record_window(first, end, every=1) keeps the statistic of items first <= i <
 end with (i + 1) % every == 0 (counted from each start()) for recorded(): a
 bounded record, e.g. one decision per CPI. Set while running, it records the
@@ -73,6 +74,7 @@ window's items still to come; start() clears the record (the window stays).)doc"
         .def("run_detections", &blk::run_detections)
         .def("run_nonfinite_count", &blk::run_nonfinite_count)
         .def("run_no_decision_count", &blk::run_no_decision_count)
+        .def("run_counts", &blk::run_counts)
         .def("skip", &blk::skip)
         .def("period", &blk::period)
         .def("set_record_window",
