@@ -754,9 +754,16 @@ doa2d_result doa_mle_upa_known(const cmat& Y,
         throw_param("Y/X", "non-finite", "finite entries");
     const cmat W = Y * X.adjoint(); // n_rx x n_tx
     const cmat Rx = X * X.adjoint();
-    auto eval = [&](double th, double ph, cdouble* num, double* den) {
-        const cvec a = upa_steering(n_th, n_tv, th, ph);
-        const cvec b = upa_steering(n_rh, n_rv, th, ph);
+    // The UPA vectors depend on the angles only through u = sin(theta) sin(phi) and
+    // v = cos(phi) (docs/conventions.md), so the likelihood is evaluated and refined
+    // there. In (theta, phi) its theta curvature carries cos^2(theta) sin^2(phi): near
+    // theta = +-90 deg or phi = 0/180 deg the Hessian was near singular and the refine
+    // stopped on the grid point, degrees (in theta) from the maximum; in (u, v) the edge
+    // is as well conditioned as broadside. The field of view is the disk u^2 + v^2 <= 1,
+    // its circle theta = +-90 deg.
+    auto eval = [&](double u, double v, cdouble* num, double* den) {
+        const cvec a = upa_steering_uv(n_th, n_tv, u, v);
+        const cvec b = upa_steering_uv(n_rh, n_rv, u, v);
         const cdouble g = b.dot(W * a);
         const double d = b.squaredNorm() * std::real(a.dot(Rx * a));
         if (num)
@@ -765,60 +772,103 @@ doa2d_result doa_mle_upa_known(const cmat& Y,
             *den = d;
         return d > 0.0 ? std::norm(g) / d : 0.0;
     };
-    double best = -1.0, bt = tg[0], bp = pg[0];
+    double best = -1.0, bu = 0.0, bv = 1.0;
     for (double th : tg)
         for (double ph : pg) {
-            const double v = eval(th, ph, nullptr, nullptr);
-            if (v > best) {
-                best = v;
-                bt = th;
-                bp = ph;
+            const double u = std::sin(th) * std::sin(ph), v = std::cos(ph);
+            const double f = eval(u, v, nullptr, nullptr);
+            if (f > best) {
+                best = f;
+                bu = u;
+                bv = v;
             }
         }
     if (refine) {
-        // grid steps bound each Newton step (the window the grid already resolved)
         auto span = [](const std::vector<double>& g) {
             return g.size() > 1 ? std::abs(g[1] - g[0]) : 1e-3;
         };
-        const double st = span(tg), sp = span(pg);
-        double t = bt, p = bp;
+        // a grid step moves (u, v) by at most the step (|d(u,v)/dtheta|, |d(u,v)/dphi| <=
+        // 1): the trust radius of each step and of the result (the window the grid
+        // resolved)
+        const double r = std::max(span(tg), span(pg));
         const double h = fd_h;
-        for (int it = 0; it < newton_iters; ++it) {
-            const double f = eval(t, p, nullptr, nullptr);
-            const double ftp = eval(t + h, p, nullptr, nullptr),
-                         ftm = eval(t - h, p, nullptr, nullptr);
-            const double fpp = eval(t, p + h, nullptr, nullptr),
-                         fpm = eval(t, p - h, nullptr, nullptr);
-            const double fx = (eval(t + h, p + h, nullptr, nullptr) -
-                               eval(t + h, p - h, nullptr, nullptr) -
-                               eval(t - h, p + h, nullptr, nullptr) +
-                               eval(t - h, p - h, nullptr, nullptr)) /
-                              (4 * h * h);
-            const double gt = (ftp - ftm) / (2 * h), gp = (fpp - fpm) / (2 * h);
-            const double htt = (ftp - 2 * f + ftm) / (h * h),
-                         hpp = (fpp - 2 * f + fpm) / (h * h);
-            const double det = htt * hpp - fx * fx;
-            if (!(htt < 0.0 && det > 0.0))
-                break; // Hessian not negative definite: keep the grid point
-            const double dt = std::clamp(-(hpp * gt - fx * gp) / det, -st, st);
-            const double dp = std::clamp(-(-fx * gt + htt * gp) / det, -sp, sp);
-            t += dt;
-            p += dp;
-            if (std::abs(dt) < 1e-13 && std::abs(dp) < 1e-13)
-                break;
+        double u = bu, v = bv, psi = 0.0;
+        bool on_circle = false;
+        for (int it = 0; it < 2 * newton_iters; ++it) {
+            const double f = eval(u, v, nullptr, nullptr);
+            const double fup = eval(u + h, v, nullptr, nullptr),
+                         fum = eval(u - h, v, nullptr, nullptr);
+            const double fvp = eval(u, v + h, nullptr, nullptr),
+                         fvm = eval(u, v - h, nullptr, nullptr);
+            const double huv = (eval(u + h, v + h, nullptr, nullptr) -
+                                eval(u + h, v - h, nullptr, nullptr) -
+                                eval(u - h, v + h, nullptr, nullptr) +
+                                eval(u - h, v - h, nullptr, nullptr)) /
+                               (4 * h * h);
+            const double gu = (fup - fum) / (2 * h), gv = (fvp - fvm) / (2 * h);
+            const double huu = (fup - 2 * f + fum) / (h * h),
+                         hvv = (fvp - 2 * f + fvm) / (h * h);
+            const double det = huu * hvv - huv * huv;
+            const bool concave = huu < 0.0 && det > 0.0;
+            double du = 0.0, dv = 0.0;
+            if (concave) {
+                du = -(hvv * gu - huv * gv) / det;
+                dv = -(huu * gv - huv * gu) / det;
+                const double n = std::hypot(du, dv);
+                if (n > r) {
+                    du *= r / n;
+                    dv *= r / n;
+                }
+            }
+            const double un = u + du, vn = v + dv;
+            if (concave && un * un + vn * vn <= 1.0) {
+                on_circle = false; // (back) inside the view
+                u = un;
+                v = vn;
+                if (std::hypot(du, dv) < 1e-13)
+                    break;
+            } else if (!on_circle && concave) {
+                // the step leaves the view: continue from its edge point
+                psi = std::atan2(un, vn);
+                on_circle = true;
+                u = std::sin(psi);
+                v = std::cos(psi);
+            } else if (on_circle) {
+                // along the edge (u, v) = (sin psi, cos psi), t = d/dpsi: f' = g.t,
+                // f'' = t^T H t - g.(u, v)
+                const double tu = std::cos(psi), tv = -std::sin(psi);
+                const double d1 = gu * tu + gv * tv;
+                const double d2 =
+                    huu * tu * tu + 2 * huv * tu * tv + hvv * tv * tv - (gu * u + gv * v);
+                if (!(d2 < 0.0))
+                    break;
+                const double dp = std::clamp(-d1 / d2, -r, r);
+                psi += dp;
+                u = std::sin(psi);
+                v = std::cos(psi);
+                if (std::abs(dp) < 1e-13)
+                    break;
+            } else {
+                break; // not concave inside the view: keep the grid point
+            }
         }
-        if (std::abs(t - bt) <= 1.5 * st && std::abs(p - bp) <= 1.5 * sp &&
-            eval(t, p, nullptr, nullptr) >= best) {
-            bt = t;
-            bp = p;
+        if (std::hypot(u - bu, v - bv) <= 2.0 * r &&
+            eval(u, v, nullptr, nullptr) >= best) {
+            bu = u;
+            bv = v;
         }
     }
+    // the pair upa_representative reports: phi in [0, pi], theta in [-pi/2, pi/2], 0 at
+    // the poles
+    const double bp = std::acos(std::clamp(bv, -1.0, 1.0));
+    const double sp = std::sin(bp);
+    const double bt = sp > 1e-12 ? std::asin(std::clamp(bu / sp, -1.0, 1.0)) : 0.0;
     doa2d_result r;
     r.theta_rad = bt;
     r.phi_rad = bp;
     cdouble g;
     double den;
-    r.objective = eval(bt, bp, &g, &den);
+    r.objective = eval(bu, bv, &g, &den);
     r.alpha = den > 0.0 ? g / den : cdouble(0.0);
     return r;
 }

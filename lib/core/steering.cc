@@ -88,7 +88,7 @@ struct upa_parts {
     double dh, dv; // per-element phase steps
 };
 
-upa_parts upa_make(int n_h, int n_v, double theta, double phi, const array_convention& c)
+void check_upa(int n_h, int n_v, const array_convention& c)
 {
     check_n("n_h (UPA horizontal size)", n_h);
     check_n("n_v (UPA vertical size)", n_v);
@@ -96,15 +96,25 @@ upa_parts upa_make(int n_h, int n_v, double theta, double phi, const array_conve
     // (fuzz_core_steering finding). Same element bound as a ULA.
     check_int_range("n_h * n_v (UPA elements)", long(n_h) * n_v, 1, 1L << 20);
     c.validate();
-    check_finite("theta", theta);
-    check_finite("phi", phi);
+}
+
+upa_parts upa_make_uv(int n_h, int n_v, double u, double v, const array_convention& c)
+{
     upa_parts p;
     const double w = c.sign * 2.0 * pi * c.spacing;
-    p.dh = w * std::sin(theta) * std::sin(phi);
-    p.dv = w * std::cos(phi);
+    p.dh = w * u;
+    p.dv = w * v;
     p.ah = phase_ramp(n_h, p.dh, c.ref);
     p.av = phase_ramp(n_v, p.dv, c.ref);
     return p;
+}
+
+upa_parts upa_make(int n_h, int n_v, double theta, double phi, const array_convention& c)
+{
+    check_upa(n_h, n_v, c);
+    check_finite("theta", theta);
+    check_finite("phi", phi);
+    return upa_make_uv(n_h, n_v, std::sin(theta) * std::sin(phi), std::cos(phi), c);
 }
 
 cvec kron(const cvec& a, const cvec& b)
@@ -128,7 +138,17 @@ cvec index_weighted(const cvec& a, phase_ref ref, cdouble scale)
 
 cvec upa_steering(int n_h, int n_v, double theta, double phi, const array_convention& c)
 {
-    auto p = upa_make(n_h, n_v, theta, phi, c);
+    check_finite("theta", theta);
+    check_finite("phi", phi);
+    return upa_steering_uv(n_h, n_v, std::sin(theta) * std::sin(phi), std::cos(phi), c);
+}
+
+cvec upa_steering_uv(int n_h, int n_v, double u, double v, const array_convention& c)
+{
+    check_upa(n_h, n_v, c);
+    check_finite("u", u);
+    check_finite("v", v);
+    auto p = upa_make_uv(n_h, n_v, u, v, c);
     cvec a = kron(p.ah, p.av);
     if (c.normalize)
         a /= std::sqrt(double(n_h) * n_v);

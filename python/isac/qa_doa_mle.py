@@ -518,11 +518,7 @@ class qa_doa_mle(gr_unittest.TestCase):
         self.assertAlmostEqual(r["theta_deg"], th0, delta=0.01)
         self.assertAlmostEqual(r["phi_deg"], ph0, delta=0.01)
 
-    def test_041_upa_full_view_search(self):
-        # apps/isac_doa_figures searches the massive-MIMO ISAC paper's UPA MLE over the whole
-        # field of view (coarse pass + the paper's pi/256 grid + Newton): it must find targets
-        # anywhere, not only near a known angle, and pick the same peak as the brute-force
-        # pi/256 grid over the whole view
+    def figures_app(self):
         import importlib.machinery
         import importlib.util
         path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "apps", "isac_doa_figures")
@@ -531,6 +527,14 @@ class qa_doa_mle(gr_unittest.TestCase):
         loader = importlib.machinery.SourceFileLoader("isac_doa_figures", path)
         app = importlib.util.module_from_spec(importlib.util.spec_from_loader("isac_doa_figures", loader))
         loader.exec_module(app)
+        return app
+
+    def test_041_upa_full_view_search(self):
+        # apps/isac_doa_figures searches the massive-MIMO ISAC paper's UPA MLE over the whole
+        # field of view (coarse pass + the paper's pi/256 grid + Newton): it must find targets
+        # anywhere, not only near a known angle, and pick the same peak as the brute-force
+        # pi/256 grid over the whole view
+        app = self.figures_app()
         kw = dict(sign=1, ref="center")
         tg, pg = np.linspace(-90, 90, 257), np.linspace(0, 180, 257)
         for th0, ph0, noise in ((-37.31, 121.73, 0.01), (61.17, 23.41, 0.01), (8.62, 77.19, 0.3),
@@ -570,6 +574,86 @@ class qa_doa_mle(gr_unittest.TestCase):
             r = app.upa_mle_full_view(Y, X, 5, 5)
             ref = core.doa_mle_upa_known(Y, X, 5, 5, 5, 5, tg, pg)
             self.assertGreater(10 * math.log10(r["objective"] / ref["objective"]), -0.05, (th0, ph0, r, ref))
+
+    def test_042_upa_edge_of_view(self):
+        # The full-view UPA search must reach the maximum of its likelihood at the edges of the
+        # view too: theta within 1 deg of +-90 deg, phi within 3 deg of 0 or 180 deg, and both.
+        # Its refine used to work in (theta, phi), where the theta curvature carries
+        # cos^2(theta) sin^2(phi): it stalled on grid points degrees from the maximum (89.6 deg
+        # came back at 82.8). Reference: the same likelihood |b^H Y X^H a|^2/(|b|^2 a^H X X^H a)
+        # written here in u = sin(theta) sin(phi), v = cos(phi), maximised by a dense grid over
+        # the visible disk, its circle theta = +-90 deg on its own and a constrained polish.
+        from scipy import optimize
+        from gnuradio.isac.design import massive_mimo
+        app = self.figures_app()
+        rng = np.random.default_rng(20261207)
+
+        def side(n, w):
+            return np.exp(1j * np.pi * np.outer(np.atleast_1d(w), np.arange(n) - 0.5 * (n - 1)))
+
+        def vecs(nh, nv, u, v):  # one row per (u, v)
+            return (side(nh, u)[:, :, None] * side(nv, v)[:, None, :]).reshape(np.size(u), nh * nv)
+
+        def vec(nh, nv, u, v):
+            return vecs(nh, nv, u, v)[0]
+
+        for k in range(9):
+            while True:  # random asymmetric transmit and receive UPAs of different shapes
+                nth, ntv, nrh, nrv = (int(x) for x in rng.integers(2, 7, size=4))
+                if nth != ntv and nrh != nrv and (nth, ntv) != (nrh, nrv):
+                    break
+            sgn = rng.choice([-1.0, 1.0])
+            th0 = sgn * rng.uniform(89.0, 90.0) if k % 3 != 1 else sgn * rng.uniform(20.0, 85.0)
+            ph0 = rng.uniform(10.0, 170.0) if k % 3 == 0 else rng.choice([rng.uniform(0.2, 3.0),
+                                                                         rng.uniform(177.0, 179.8)])
+            snr_db = (0.0, 20.0, 40.0)[k % 3]
+            u0, v0 = math.sin(math.radians(th0)) * math.sin(math.radians(ph0)), math.cos(math.radians(ph0))
+            a, b = vec(nth, ntv, u0, v0), vec(nrh, nrv, u0, v0)
+            X = cn(rng, nth * ntv, 16)
+            alpha = math.sqrt(10 ** (snr_db / 10) / (16 * nth * ntv)) * np.exp(2j * np.pi * rng.random())
+            Y = alpha * np.outer(b, a.conj() @ X) + cn(rng, nrh * nrv, 16)
+            W, R = Y @ X.conj().T, X @ X.conj().T
+
+            def lik(u, v):
+                aa, bb = vec(nth, ntv, u, v), vec(nrh, nrv, u, v)
+                return abs(np.vdot(bb, W @ aa)) ** 2 / (nrh * nrv * np.vdot(aa, R @ aa).real)
+
+            uu, vv = np.meshgrid(np.linspace(-1.0, 1.0, 301), np.linspace(-1.0, 1.0, 301))
+            inside = uu ** 2 + vv ** 2 <= 1.0
+            p = np.linspace(0.0, math.pi, 721)
+            uu = np.concatenate([uu[inside], np.sin(p), -np.sin(p)])  # + the circle theta = +-90
+            vv = np.concatenate([vv[inside], np.cos(p), np.cos(p)])
+            A, B = vecs(nth, ntv, uu, vv), vecs(nrh, nrv, uu, vv)
+            F = np.abs(np.sum(B.conj() * (A @ W.T), axis=1)) ** 2 / (
+                nrh * nrv * np.sum(A.conj() * (A @ R.T), axis=1).real)
+            cand = [(F[i], uu[i], vv[i]) for i in np.argsort(F)[::-1][:400]]
+            f_ref, u_ref, v_ref = cand[0]
+            starts = []
+            for f, u, v in cand:
+                if all(math.hypot(u - su, v - sv) > 0.1 for su, sv in starts):
+                    starts.append((u, v))
+                if len(starts) == 3:
+                    break
+            for u, v in starts:
+                o = optimize.minimize(lambda x: -lik(x[0], x[1]) / cand[0][0], [u, v], method="SLSQP",
+                                      constraints=[{"type": "ineq", "fun": lambda x: 1.0 - x @ x}],
+                                      options=dict(ftol=1e-15, maxiter=200))
+                x = o.x / max(1.0, math.hypot(*o.x))
+                if lik(*x) > f_ref:
+                    f_ref, u_ref, v_ref = lik(*x), x[0], x[1]
+            r = app.upa_mle_full_view(Y, X, nth, ntv, nrh, nrv)
+            th, ph = r["theta_deg"], r["phi_deg"]
+            msg = ((nth, ntv, nrh, nrv), th0, ph0, snr_db, r, (u_ref, v_ref))
+            # in the stated ranges and upa_representative's pair (arcsin at theta = +-90 deg: 1e-5 deg round-off)
+            self.assertTrue(-90.0 <= th <= 90.0 and 0.0 <= ph <= 180.0, msg)
+            np.testing.assert_allclose(massive_mimo.upa_representative(th, ph), (th, ph), atol=1e-4)
+            ue, ve = math.sin(math.radians(th)) * math.sin(math.radians(ph)), math.cos(math.radians(ph))
+            # the reference's likelihood (a polish to ~1e-12: 1e-7 dB is round-off of the
+            # refine's finite differences, the old refine fell 1e-4 to 1e-2 dB short)
+            self.assertGreater(10 * math.log10(lik(ue, ve) / f_ref), -1e-7, msg)
+            self.assertAlmostEqual(r["objective"], lik(ue, ve), delta=1e-9 * f_ref)
+            if snr_db >= 20.0:  # one peak: the same direction
+                self.assertLess(math.hypot(ue - u_ref, ve - v_ref), 1e-4, msg)
 
     def test_050_figures_app_quick(self):
         # the figures app runs end to end and its numbers show the bistatic CRB paper trends

@@ -117,9 +117,9 @@ def make_scene(n_th, n_tv, n_rh, n_rv, beta, power, theta_deg=22.5, phi_deg=45.0
     (-theta, -phi), (180 - theta, phi) and (theta +- 180, -phi) are one
     direction; a DoA estimator on theta in [-90, 90], phi in [0, 180] grids
     (core.doa_mle_upa_known takes the caller's) reports
-    `upa_representative(theta, phi)`. Its refine can step just past a grid's
-    edge near the folds (theta near +-90, phi near 0 or 180): fold the
-    estimate too (`upa_representative(*est)`) before comparing.
+    `upa_representative(theta, phi)`, at the folds (theta near +-90, phi
+    near 0 or 180) too: its refine works in (sin(theta) sin(phi), cos(phi))
+    inside the visible disk.
     """
     n_th = chk.integer("n_th", n_th, 1, 4096)
     n_tv = chk.integer("n_tv", n_tv, 1, 4096)

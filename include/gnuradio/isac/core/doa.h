@@ -236,7 +236,9 @@ private:
  * Massive-MIMO ISAC paper monostatic UPA MLE with a known transmit block (eq. (26)-(27)):
  *   (theta, phi) = argmax |b^H Y X^H a|^2/(||b||^2 ||X^H a||^2), a, b the
  * centre-referenced UPA vectors (n_th x n_tv transmit, n_rh x n_rv receive),
- * on a 2-D grid followed by 2-D Newton refinement (finite differences).
+ * on a 2-D grid followed by 2-D Newton refinement (finite differences) in
+ * u = sin(theta) sin(phi), v = cos(phi) within the view u^2 + v^2 <= 1; the angles
+ * returned are that (u, v)'s pair with theta in [-pi/2, pi/2], phi in [0, pi].
  * Y is n_rx x L, X is n_tx x L. Returns (theta, phi, alpha) with alpha =
  * x_s^H y_s/||x_s||^2.
  */

@@ -83,6 +83,19 @@ cvecf ula_steering_f(int n, double theta_rad, const array_convention& c = {});
 cvec upa_steering(int n_h, int n_v, double theta_rad, double phi_rad,
                   const array_convention& c = array_convention{ 0.5, +1, phase_ref::center, false });
 
+/*!
+ * upa_steering as a function of u = sin(theta) sin(phi) and v = cos(phi), the only way it
+ * depends on the angles: upa_steering(n_h, n_v, theta, phi, c) =
+ * upa_steering_uv(n_h, n_v, sin(theta) sin(phi), cos(phi), c). Defined for any finite
+ * (u, v); the visible directions are u^2 + v^2 <= 1.
+ */
+cvec upa_steering_uv(int n_h,
+                     int n_v,
+                     double u,
+                     double v,
+                     const array_convention& c = array_convention{
+                         0.5, +1, phase_ref::center, false });
+
 //! Partial derivatives of upa_steering with respect to theta and phi.
 cvec upa_steering_dtheta(int n_h, int n_v, double theta_rad, double phi_rad,
                          const array_convention& c = array_convention{ 0.5, +1, phase_ref::center, false });
