@@ -542,8 +542,8 @@ class qa_e2e_flowgraphs(gr_unittest.TestCase):
         gui_ids = {b["id"] for b in ns["blocks"]} - {"virtual_sink", "virtual_source"}
         self.assertIn("isac_beampattern_probe", gui_ids)
         gui_only = {b for b in gui_ids if b.startswith("qtgui_")} | {
-            "analog_const_source_x", "blocks_keep_one_in_n", "isac_beampattern_probe", "blocks_repeat",
-            "blocks_vector_source_x", "blocks_message_debug"}  # (no message store in the headless one)
+            "analog_const_source_x", "blocks_keep_one_in_n", "isac_cpi_decimator", "isac_beampattern_probe",
+            "blocks_repeat", "blocks_vector_source_x", "blocks_message_debug"}  # (no message store in the headless one)
         head_ids = {b["id"] for b in load("isac_usrp_nullspace_ota_headless")["blocks"]}
         self.assertLessEqual(gui_ids - gui_only, head_ids)
 
