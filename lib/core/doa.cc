@@ -22,6 +22,10 @@ constexpr double nan_v = std::numeric_limits<double>::quiet_NaN();
 // second difference eps |f|/h^2 stays far below the peak curvature.
 constexpr double fd_h = 1e-5;
 constexpr int newton_iters = 12;
+// Stop of the (u, v) refine: with fd_h the finite-difference noise keeps the Newton
+// steps near 1e-12 in (u, v) or psi, so a smaller tolerance never triggers; 1e-10 in
+// these sines is ~6e-9 deg, far below any CRB of the arrays.
+constexpr double uv_step_tol = 1e-10;
 // x^H P x below this fraction of ||x||^2: x(theta) lies in the clutter span (the
 // angle of a patch whose reference is the target's), no target information left
 constexpr double clutter_den_tol = 1e-9;
@@ -750,6 +754,10 @@ doa2d_result doa_mle_upa_known(const cmat& Y,
         throw_param("X cols", std::to_string(X.cols()), "Y.cols() >= 1");
     if (tg.empty() || pg.empty())
         throw_param("grid", "empty", "at least one theta and one phi");
+    for (double t : tg)
+        check_finite("theta grid", t);
+    for (double p : pg)
+        check_finite("phi grid", p);
     if (!Y.allFinite() || !X.allFinite())
         throw_param("Y/X", "non-finite", "finite entries");
     const cmat W = Y * X.adjoint(); // n_rx x n_tx
@@ -793,7 +801,12 @@ doa2d_result doa_mle_upa_known(const cmat& Y,
         const double r = std::max(span(tg), span(pg));
         const double h = fd_h;
         double u = bu, v = bv, psi = 0.0;
-        bool on_circle = false;
+        // a grid maximum on the circle (the theta = +-90 deg row of a full-view grid)
+        // starts on the edge, so a non-concave 2-D Hessian there still gets the
+        // constrained 1-D step along it
+        bool on_circle = bu * bu + bv * bv >= 1.0 - 1e-12;
+        if (on_circle)
+            psi = std::atan2(bu, bv);
         for (int it = 0; it < 2 * newton_iters; ++it) {
             const double f = eval(u, v, nullptr, nullptr);
             const double fup = eval(u + h, v, nullptr, nullptr),
@@ -825,7 +838,7 @@ doa2d_result doa_mle_upa_known(const cmat& Y,
                 on_circle = false; // (back) inside the view
                 u = un;
                 v = vn;
-                if (std::hypot(du, dv) < 1e-13)
+                if (std::hypot(du, dv) < uv_step_tol)
                     break;
             } else if (!on_circle && concave) {
                 // the step leaves the view: continue from its edge point
@@ -846,7 +859,7 @@ doa2d_result doa_mle_upa_known(const cmat& Y,
                 psi += dp;
                 u = std::sin(psi);
                 v = std::cos(psi);
-                if (std::abs(dp) < 1e-13)
+                if (std::abs(dp) < uv_step_tol)
                     break;
             } else {
                 break; // not concave inside the view: keep the grid point

@@ -549,8 +549,7 @@ class qa_doa_mle(gr_unittest.TestCase):
             if noise < 0.1:
                 self.assertAlmostEqual(r["theta_deg"], th0, delta=0.01)
                 self.assertAlmostEqual(r["phi_deg"], ph0, delta=0.01)
-        # at the view's edge the Newton refine steps past theta = -90 deg (-90.47 before the fold);
-        # the estimate stays in the stated ranges and on the target's (u, v)
+        # at the view's edge the estimate stays in the stated ranges and on the target's (u, v)
         uv = lambda th, ph: np.array([math.sin(math.radians(th)) * math.sin(math.radians(ph)),
                                       math.cos(math.radians(ph))])
         rng = np.random.default_rng(5)
@@ -606,7 +605,7 @@ class qa_doa_mle(gr_unittest.TestCase):
             th0 = sgn * rng.uniform(89.0, 90.0) if k % 3 != 1 else sgn * rng.uniform(20.0, 85.0)
             ph0 = rng.uniform(10.0, 170.0) if k % 3 == 0 else rng.choice([rng.uniform(0.2, 3.0),
                                                                          rng.uniform(177.0, 179.8)])
-            snr_db = (0.0, 20.0, 40.0)[k % 3]
+            snr_db = (0.0, 20.0, 40.0)[(k // 3) % 3]  # every region at every SNR
             u0, v0 = math.sin(math.radians(th0)) * math.sin(math.radians(ph0)), math.cos(math.radians(ph0))
             a, b = vec(nth, ntv, u0, v0), vec(nrh, nrv, u0, v0)
             X = cn(rng, nth * ntv, 16)
@@ -654,6 +653,52 @@ class qa_doa_mle(gr_unittest.TestCase):
             self.assertAlmostEqual(r["objective"], lik(ue, ve), delta=1e-9 * f_ref)
             if snr_db >= 20.0:  # one peak: the same direction
                 self.assertLess(math.hypot(ue - u_ref, ve - v_ref), 1e-4, msg)
+
+    def test_043_upa_grid_maximum_on_the_circle(self):
+        # A grid maximum on the theta = -90 deg row where the 2-D Hessian is not negative
+        # definite: the refine must still step along the view's circle to the likelihood's
+        # maximum there (it kept the grid point, 2e-4 and 8e-4 dB short, in these scenes at
+        # 0 dB). Reference: the likelihood on the circle (u, v) = (sin psi, cos psi) within
+        # two grid steps of the grid point, sampled densely and polished.
+        from scipy import optimize
+        nth, ntv, nrh, nrv = 5, 3, 2, 2
+
+        def vec(nh, nv, u, v):
+            return np.kron(np.exp(1j * np.pi * u * (np.arange(nh) - 0.5 * (nh - 1))),
+                           np.exp(1j * np.pi * v * (np.arange(nv) - 0.5 * (nv - 1))))
+
+        th0, ph0 = math.radians(-89.251), math.radians(136.674)
+        u0, v0 = math.sin(th0) * math.sin(ph0), math.cos(ph0)
+        step = 180.0 / 256
+        tg, pg = -90.0 + step * np.arange(5), 136.0 + step * np.arange(-4, 5)
+        for seed in (157, 162):
+            rng = np.random.default_rng(seed)
+            a, b = vec(nth, ntv, u0, v0), vec(nrh, nrv, u0, v0)
+            X = cn(rng, nth * ntv, 16)
+            Y = math.sqrt(1.0 / (16 * nth * ntv)) * np.outer(b, a.conj() @ X) + cn(rng, nrh * nrv, 16)
+            W, R = Y @ X.conj().T, X @ X.conj().T
+
+            def lik(u, v):
+                aa, bb = vec(nth, ntv, u, v), vec(nrh, nrv, u, v)
+                return abs(np.vdot(bb, W @ aa)) ** 2 / (nrh * nrv * np.vdot(aa, R @ aa).real)
+
+            g = core.doa_mle_upa_known(Y, X, nth, ntv, nrh, nrv, tg, pg, False)
+            self.assertEqual(g["theta_deg"], -90.0, seed)  # the scene's premise
+            psi0, r = -math.radians(g["phi_deg"]), math.radians(step)
+            f = [lik(math.sin(q), math.cos(q)) for q in psi0 + np.linspace(-2 * r, 2 * r, 801)]
+            q = psi0 + 4 * r * (np.argmax(f) / 800 - 0.5)
+            o = optimize.minimize_scalar(lambda q: -lik(math.sin(q), math.cos(q)),
+                                         bounds=(q - r / 200, q + r / 200), method="bounded",
+                                         options=dict(xatol=1e-12))
+            f_ref = max(max(f), -o.fun)
+            e = core.doa_mle_upa_known(Y, X, nth, ntv, nrh, nrv, tg, pg)
+            th, ph = math.radians(e["theta_deg"]), math.radians(e["phi_deg"])
+            self.assertGreater(10 * math.log10(lik(math.sin(th) * math.sin(ph), math.cos(ph)) / f_ref),
+                               -1e-7, (seed, e, g))
+        # a non-finite grid value is named as the grid it came from
+        for name, bad in (("theta grid", (tg[:2] + [0.0, math.nan], pg)), ("phi grid", (tg, [math.inf]))):
+            with self.assertRaisesRegex(ValueError, name):
+                core.doa_mle_upa_known(Y, X, nth, ntv, nrh, nrv, *bad)
 
     def test_050_figures_app_quick(self):
         # the figures app runs end to end and its numbers show the bistatic CRB paper trends

@@ -239,6 +239,8 @@ private:
  * on a 2-D grid followed by 2-D Newton refinement (finite differences) in
  * u = sin(theta) sin(phi), v = cos(phi) within the view u^2 + v^2 <= 1; the angles
  * returned are that (u, v)'s pair with theta in [-pi/2, pi/2], phi in [0, pi].
+ * The refined estimate may leave the grid's angle window by up to two grid steps
+ * in (u, v), which near phi = 0 or pi is many degrees of theta.
  * Y is n_rx x L, X is n_tx x L. Returns (theta, phi, alpha) with alpha =
  * x_s^H y_s/||x_s||^2.
  */
