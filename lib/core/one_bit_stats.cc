@@ -384,6 +384,10 @@ arcsine_cross::prepare(const cdouble* c, double d, const cdouble* beta, double* 
             bi[j] = er * ci + ei * cr;
         }
     }
+    for (int i = 0; i < P; ++i) {
+        bt[2 * i] = beta[i].real();
+        bt[2 * i + 1] = beta[i].imag();
+    }
     // Y(j) = R(j) beta (this x as m): X(j) = beta_l^H Y_m(j)
     if (!d_R.empty()) {
         for (int i = 0; i < P; ++i) {
@@ -400,26 +404,19 @@ arcsine_cross::prepare(const cdouble* c, double d, const cdouble* beta, double* 
                 }
             }
         }
-        for (int i = 0; i < P; ++i) {
-            bt[2 * i] = beta[i].real();
-            bt[2 * i + 1] = beta[i].imag();
+    } else {
+        const cvec u = d_g * Eigen::Map<const cvec>(beta, P);
+        for (int j = 0; j < J; ++j) {
+            const int lag = j - (N - 1), k0 = std::max(0, -lag),
+                      k1 = std::min(N, N - lag);
+            for (int i = 0; i < P; ++i) {
+                cdouble acc = 0.0;
+                for (int k = k0; k < k1; ++k)
+                    acc += std::conj(d_g(k + lag, i)) * u[k];
+                y[size_t(2 * i) * Jp + j] = acc.real();
+                y[size_t(2 * i + 1) * Jp + j] = acc.imag();
+            }
         }
-        return;
-    }
-    const cvec u = d_g * Eigen::Map<const cvec>(beta, P);
-    for (int j = 0; j < J; ++j) {
-        const int lag = j - (N - 1), k0 = std::max(0, -lag), k1 = std::min(N, N - lag);
-        for (int i = 0; i < P; ++i) {
-            cdouble acc = 0.0;
-            for (int k = k0; k < k1; ++k)
-                acc += std::conj(d_g(k + lag, i)) * u[k];
-            y[size_t(2 * i) * Jp + j] = acc.real();
-            y[size_t(2 * i + 1) * Jp + j] = acc.imag();
-        }
-    }
-    for (int i = 0; i < P; ++i) {
-        bt[2 * i] = beta[i].real();
-        bt[2 * i + 1] = beta[i].imag();
     }
 }
 
