@@ -267,16 +267,17 @@ arcsine_cross::arcsine_cross(const radar_scene& scene)
                                                     : d_g(0, i) * std::conj(d_g(-j, i));
     if (size_t(J) * P * P > (size_t(1) << 16))
         return;
+    // R_ii'(j) at [(i P + i') J + j + N - 1]: the lags contiguous, for prepare's
+    // loops over them
     d_R.assign(size_t(J) * P * P, cdouble(0.0));
     for (int j = -(N - 1); j < N; ++j) {
-        cdouble* R = d_R.data() + size_t(j + N - 1) * P * P;
         const int k0 = std::max(0, -j), k1 = std::min(N, N - j);
         for (int i = 0; i < P; ++i)
             for (int i2 = 0; i2 < P; ++i2) {
                 cdouble acc = 0.0;
                 for (int k = k0; k < k1; ++k)
                     acc += std::conj(d_g(k + j, i)) * d_g(k, i2);
-                R[i * P + i2] = acc;
+                d_R[size_t(i * P + i2) * J + j + N - 1] = acc;
             }
     }
 }
@@ -333,9 +334,9 @@ cdouble arcsine_cross::cross(const cdouble* s,
             continue;
         cdouble X = 0.0;
         if (!d_R.empty()) {
-            const cdouble* R = d_R.data() + size_t(j + N - 1) * P * P;
+            const cdouble* R = d_R.data() + j + N - 1;
             for (int i = 0; i < P * P; ++i)
-                X += bb[i] * R[i];
+                X += bb[i] * R[size_t(i) * (2 * N - 1)];
         } else {
             const int k0 = std::max(0, -j), k1 = std::min(N, N - j);
             for (int k = k0; k < k1; ++k)
@@ -346,10 +347,8 @@ cdouble arcsine_cross::cross(const cdouble* s,
     return 4.0 / pi * acc;
 }
 
-void arcsine_cross::prepare(const cdouble* c,
-                            double d,
-                            const cdouble* beta,
-                            double* out) const
+ISAC_CLONES_EXACT void
+arcsine_cross::prepare(const cdouble* c, double d, const cdouble* beta, double* out) const
 {
     const int N = d_n, P = d_P, Q = P - 1, J = 2 * N - 1, Jp = d_Jp;
     if (N > prepared_max_rx)
@@ -368,38 +367,56 @@ void arcsine_cross::prepare(const cdouble* c,
     double* y = b + size_t(2) * Q * Jp;
     double* a = y + size_t(2) * P * Jp;
     double* bt = a + 2 * Q;
+    // the complex products spelt out in real arithmetic: what std::complex's
+    // operator* computes for finite operands (bitwise the same values), without its
+    // NaN recovery branch, which kept these loops scalar
     for (int q = 0; q < Q; ++q) {
-        const cdouble cq = c[q] * rs;
-        a[2 * q] = cq.real();
-        a[2 * q + 1] = cq.imag();
+        const double cr = c[q].real() * rs, ci = c[q].imag() * rs;
+        a[2 * q] = cr;
+        a[2 * q + 1] = ci;
+        double* br = b + size_t(2 * q) * Jp;
+        double* bi = br + Jp;
+        const cdouble* e = d_e.data() + q + 1;
         for (int j = 0; j < J; ++j) {
-            const cdouble v = d_cnr[q] * d_e[size_t(j) * P + q + 1] * cq;
-            b[size_t(2 * q) * Jp + j] = v.real();
-            b[size_t(2 * q + 1) * Jp + j] = v.imag();
-        }
-    }
-    // Y(j) = R(j) beta (this x as m): X(j) = beta_l^H Y_m(j)
-    cvec u;
-    if (d_R.empty())
-        u = d_g * Eigen::Map<const cvec>(beta, P);
-    for (int j = 0; j < J; ++j) {
-        const cdouble* R = d_R.empty() ? nullptr : d_R.data() + size_t(j) * P * P;
-        const int lag = j - (N - 1), k0 = std::max(0, -lag), k1 = std::min(N, N - lag);
-        for (int i = 0; i < P; ++i) {
-            cdouble acc = 0.0;
-            if (R)
-                for (int i2 = 0; i2 < P; ++i2)
-                    acc += R[i * P + i2] * beta[i2];
-            else
-                for (int k = k0; k < k1; ++k)
-                    acc += std::conj(d_g(k + lag, i)) * u[k];
-            y[size_t(2 * i) * Jp + j] = acc.real();
-            y[size_t(2 * i + 1) * Jp + j] = acc.imag();
+            const double er = d_cnr[q] * e[size_t(j) * P].real(),
+                         ei = d_cnr[q] * e[size_t(j) * P].imag();
+            br[j] = er * cr - ei * ci;
+            bi[j] = er * ci + ei * cr;
         }
     }
     for (int i = 0; i < P; ++i) {
         bt[2 * i] = beta[i].real();
         bt[2 * i + 1] = beta[i].imag();
+    }
+    // Y(j) = R(j) beta (this x as m): X(j) = beta_l^H Y_m(j)
+    if (!d_R.empty()) {
+        for (int i = 0; i < P; ++i) {
+            double* yr = y + size_t(2 * i) * Jp;
+            double* yi = yr + Jp;
+            // summed over i2 in order, from +0 (as a cdouble accumulator)
+            for (int i2 = 0; i2 < P; ++i2) {
+                const double zr = beta[i2].real(), zi = beta[i2].imag();
+                const cdouble* R = d_R.data() + size_t(i * P + i2) * J;
+                for (int j = 0; j < J; ++j) {
+                    const cdouble r = R[j];
+                    yr[j] += r.real() * zr - r.imag() * zi;
+                    yi[j] += r.real() * zi + r.imag() * zr;
+                }
+            }
+        }
+    } else {
+        const cvec u = d_g * Eigen::Map<const cvec>(beta, P);
+        for (int j = 0; j < J; ++j) {
+            const int lag = j - (N - 1), k0 = std::max(0, -lag),
+                      k1 = std::min(N, N - lag);
+            for (int i = 0; i < P; ++i) {
+                cdouble acc = 0.0;
+                for (int k = k0; k < k1; ++k)
+                    acc += std::conj(d_g(k + lag, i)) * u[k];
+                y[size_t(2 * i) * Jp + j] = acc.real();
+                y[size_t(2 * i + 1) * Jp + j] = acc.imag();
+            }
+        }
     }
 }
 
@@ -426,23 +443,27 @@ ISAC_CLONES_EXACT double arcsine_cross::cross_prepared(const double* pl,
     std::fill(v, v + 2 * Jp, 0.0);
     std::fill(xr, xr + Jp, 0.0);
     std::fill(xi, xi + Jp, 0.0);
+    // the lag loops in blocks of 8 (Jp is a multiple of 8): whole vectors without a
+    // remainder loop; element-wise, so the rounding is that of one loop
     for (int q = 0; q < Q; ++q) {
         const double ar = am[2 * q], ai = am[2 * q + 1];
         const double* br = bl + size_t(2 * q) * Jp;
         const double* bi = br + Jp;
-        for (int k = 0; k < Jp; ++k) {
-            v[k] += br[k] * ar + bi[k] * ai;
-            v[k + Jp] += bi[k] * ar - br[k] * ai;
-        }
+        for (int k0 = 0; k0 < Jp; k0 += 8)
+            for (int k = k0; k < k0 + 8; ++k) {
+                v[k] += br[k] * ar + bi[k] * ai;
+                v[k + Jp] += bi[k] * ar - br[k] * ai;
+            }
     }
     for (int i = 0; i < P; ++i) {
         const double cr = btl[2 * i], ci = btl[2 * i + 1];
         const double* yr = ym + size_t(2 * i) * Jp;
         const double* yi = yr + Jp;
-        for (int k = 0; k < Jp; ++k) {
-            xr[k] += cr * yr[k] + ci * yi[k];
-            xi[k] += cr * yi[k] - ci * yr[k];
-        }
+        for (int k0 = 0; k0 < Jp; k0 += 8)
+            for (int k = k0; k < k0 + 8; ++k) {
+                xr[k] += cr * yr[k] + ci * yi[k];
+                xi[k] += cr * yi[k] - ci * yr[k];
+            }
     }
     // f = asin(v) - v of the clamped parts, spelt out (a call would not be inlined
     // into the clones) and branch-free, so that the loop vectorises: fdlibm's asin,
@@ -451,34 +472,35 @@ ISAC_CLONES_EXACT double arcsine_cross::cross_prepared(const double* pl,
     // without fdlibm's high-part split for |v| < 0.975 (about 1 ulp of 1 absolute
     // there, harmless against the pair's absolute rounding). qa_one_bit_stats pins
     // it to cross().
-    for (int k = 0; k < 2 * Jp; ++k) { // clamp1
-        const double c = -1.0 < v[k] ? v[k] : -1.0;
-        v[k] = c < 1.0 ? c : 1.0;
-    }
-    for (int k = 0; k < 2 * Jp; ++k) {
-        const double ax = std::fabs(v[k]);
-        // 1 or 0, blended arithmetically (exact: both arms are finite)
-        const double small = ax < 0.5 ? 1.0 : 0.0;
-        const double zb = 0.5 * (1.0 - ax);
-        const double t = small * (v[k] * v[k]) + (1.0 - small) * zb;
-        const double p = t * (1.66666666666666657415e-01 +
-                              t * (-3.25565818622400915405e-01 +
-                                   t * (2.01212532134862925881e-01 +
-                                        t * (-4.00555345006794114027e-02 +
-                                             t * (7.91534994289814532176e-04 +
-                                                  t * 3.47933107596021167570e-05)))));
-        const double q =
-            1.0 +
-            t * (-2.40339491173441421878e+00 +
-                 t * (2.02094576023350569471e+00 + t * (-6.88283971605453293030e-01 +
-                                                        t * 7.70381505559019352791e-02)));
-        const double w = p / q;
-        const double s = std::sqrt(zb);
-        const double big = (1.57079632679489655800e+00 -
-                            (2.0 * (s + s * w) - 6.12323399573676603587e-17)) -
-                           ax;
-        f[k] = std::copysign(small * (ax * w) + (1.0 - small) * big, v[k]);
-    }
+    for (int k0 = 0; k0 < 2 * Jp; k0 += 8) // clamp1
+        for (int k = k0; k < k0 + 8; ++k) {
+            const double c = -1.0 < v[k] ? v[k] : -1.0;
+            v[k] = c < 1.0 ? c : 1.0;
+        }
+    for (int k0 = 0; k0 < 2 * Jp; k0 += 8)
+        for (int k = k0; k < k0 + 8; ++k) {
+            const double ax = std::fabs(v[k]);
+            // 1 or 0, blended arithmetically (exact: both arms are finite)
+            const double small = ax < 0.5 ? 1.0 : 0.0;
+            const double zb = 0.5 * (1.0 - ax);
+            const double t = small * (v[k] * v[k]) + (1.0 - small) * zb;
+            const double p = t * (1.66666666666666657415e-01 +
+                                  t * (-3.25565818622400915405e-01 +
+                                       t * (2.01212532134862925881e-01 +
+                                            t * (-4.00555345006794114027e-02 +
+                                                 t * (7.91534994289814532176e-04 +
+                                                      t * 3.47933107596021167570e-05)))));
+            const double q = 1.0 + t * (-2.40339491173441421878e+00 +
+                                        t * (2.02094576023350569471e+00 +
+                                             t * (-6.88283971605453293030e-01 +
+                                                  t * 7.70381505559019352791e-02)));
+            const double w = p / q;
+            const double s = std::sqrt(zb);
+            const double big = (1.57079632679489655800e+00 -
+                                (2.0 * (s + s * w) - 6.12323399573676603587e-17)) -
+                               ax;
+            f[k] = std::copysign(small * (ax * w) + (1.0 - small) * big, v[k]);
+        }
     double sum = 0.0;
     for (int k = 0; k < Jp; ++k)
         sum += f[k] * xr[k] - f[k + Jp] * xi[k];

@@ -19,6 +19,74 @@
 #include <cfloat>
 #include <iostream>
 #include <random>
+#include <vector>
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define ISAC_QA_CLONES 1
+#include <elf.h>
+#include <link.h>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <string>
+
+namespace {
+// The clones GCC's target_clones makes of arcsine_cross::prepare and
+// cross_prepared ("NAME.default", ".avx2", ".avx512f") are local symbols of the core
+// library: no asm label or declaration can link to them, and the ifunc resolver
+// only ever hands out the one this CPU prefers. So the qa looks them up in the
+// library's own ELF symbol table (the build tree's library is not stripped) and
+// adds the load address, to run every clone the CPU supports, not only the
+// resolver's choice.
+struct clone_lookup {
+    std::string path;
+    ElfW(Addr) base = 0;
+};
+
+int find_core_library(dl_phdr_info* info, size_t, void* data)
+{
+    auto* l = static_cast<clone_lookup*>(data);
+    if (info->dlpi_name && std::strstr(info->dlpi_name, "libgnuradio-isac-core.so")) {
+        l->path = info->dlpi_name;
+        l->base = info->dlpi_addr;
+        return 1;
+    }
+    return 0;
+}
+
+// the address of the local symbol `name` in the loaded core library, or nullptr
+void* core_local_symbol(const std::string& name)
+{
+    clone_lookup l;
+    dl_iterate_phdr(find_core_library, &l);
+    if (l.path.empty())
+        return nullptr;
+    std::ifstream f(l.path, std::ios::binary);
+    const std::string img((std::istreambuf_iterator<char>(f)),
+                          std::istreambuf_iterator<char>());
+    if (img.size() < sizeof(Elf64_Ehdr))
+        return nullptr;
+    Elf64_Ehdr eh;
+    std::memcpy(&eh, img.data(), sizeof eh);
+    for (int s = 0; s < eh.e_shnum; ++s) {
+        Elf64_Shdr sh, strh;
+        std::memcpy(&sh, img.data() + eh.e_shoff + size_t(s) * eh.e_shentsize, sizeof sh);
+        if (sh.sh_type != SHT_SYMTAB)
+            continue;
+        std::memcpy(&strh,
+                    img.data() + eh.e_shoff + size_t(sh.sh_link) * eh.e_shentsize,
+                    sizeof strh);
+        for (size_t k = 0; k < sh.sh_size / sizeof(Elf64_Sym); ++k) {
+            Elf64_Sym sym;
+            std::memcpy(&sym, img.data() + sh.sh_offset + k * sizeof sym, sizeof sym);
+            if (ELF64_ST_TYPE(sym.st_info) == STT_FUNC && sym.st_value != 0 &&
+                name == img.data() + strh.sh_offset + sym.st_name)
+                return reinterpret_cast<void*>(l.base + sym.st_value);
+        }
+    }
+    return nullptr;
+}
+} // namespace
+#endif
 
 using namespace gr::isac::core;
 
@@ -34,6 +102,7 @@ class qa_one_bit_stats : public CppUnit::TestFixture
     CPPUNIT_TEST(test_cross_vs_dense);
     CPPUNIT_TEST(test_cross_prepared);
     CPPUNIT_TEST(test_cross_prepared_asin);
+    CPPUNIT_TEST(test_cross_prepared_clones);
     CPPUNIT_TEST(test_cross_vs_monte_carlo);
     CPPUNIT_TEST_SUITE_END();
 
@@ -150,6 +219,32 @@ class qa_one_bit_stats : public CppUnit::TestFixture
             pc.bm[i] = cdouble(nd(rng), nd(rng));
         }
         return pc;
+    }
+
+    // one x twice: rho(0) = 1 - 1/d
+    static void same_x(const radar_scene& s, pair_case& pc)
+    {
+        pc.cm = pc.cl;
+        pc.bm = pc.bl;
+        pc.dm = pc.dl;
+        for (int q = 1; q <= s.n_clutter(); ++q)
+            pc.sq[q] = s.cnr()[q - 1] * std::norm(pc.cl[q]);
+    }
+
+    // a rounding bound's scale for cross_prepared: X(j) sums beta_l,i R_ii'(j)
+    // beta_m,i', so its rounding scales with the terms before u = G beta cancels them
+    // (||u_l|| ||u_m|| did not bound it: 1.9e-13 of it at N_R = 1, 40 dB, other
+    // seeds); the asin adds ~1 ulp absolute per lag
+    static double rounding_scale(const radar_scene& s, const pair_case& pc)
+    {
+        double scale = 1.0;
+        for (const cvec* b : { &pc.bl, &pc.bm }) {
+            double t = 0.0;
+            for (int i = 0; i <= s.n_clutter(); ++i)
+                t += std::abs((*b)[i]) * s.gr().col(i).norm();
+            scale *= t;
+        }
+        return scale;
     }
 
 public:
@@ -350,30 +445,15 @@ public:
             std::vector<double> pl(ps), pm(ps);
             for (int t = 0; t < 20; ++t) {
                 pair_case pc = make_pair(s);
-                if (t == 0) { // one x twice: rho(0) = 1 - 1/d
-                    pc.cm = pc.cl;
-                    pc.bm = pc.bl;
-                    pc.dm = pc.dl;
-                    for (int q = 1; q <= Q; ++q)
-                        pc.sq[q] = s.cnr()[q - 1] * std::norm(pc.cl[q]);
-                }
+                if (t == 0)
+                    same_x(s, pc);
                 ac.prepare(pc.cl.data() + 1, pc.dl, pc.bl.data(), pl.data());
                 ac.prepare(pc.cm.data() + 1, pc.dm, pc.bm.data(), pm.data());
                 const double got = ac.cross_prepared(pl.data(), pm.data());
                 const double ref =
                     ac.cross(pc.sq.data(), pc.dl, pc.dm, pc.bl.data(), pc.bm.data())
                         .real();
-                // a rounding bound: X(j) sums beta_l,i R_ii'(j) beta_m,i', so its
-                // rounding scales with the terms before u = G beta cancels them
-                // (||u_l|| ||u_m|| did not bound it: 1.9e-13 of it at N_R = 1, 40 dB,
-                // other seeds); the asin adds ~1 ulp absolute per lag
-                double scale = 1.0;
-                for (const cvec* b : { &pc.bl, &pc.bm }) {
-                    double t = 0.0;
-                    for (int i = 0; i <= Q; ++i)
-                        t += std::abs((*b)[i]) * s.gr().col(i).norm();
-                    scale *= t;
-                }
+                const double scale = rounding_scale(s, pc);
                 CPPUNIT_ASSERT(std::abs(got - ref) <= 1e-13 * scale);
                 // which parts of the asin the pairs reached
                 const int N = s.n_rx();
@@ -487,6 +567,162 @@ public:
                 if (std::fabs(v) < 0.5 && std::fabs(r) > 1e-290) // not denormal
                     CPPUNIT_ASSERT(e <= 1e-14 * std::fabs(r));
             }
+    }
+
+    // cross_prepared's distortion-only term Re u_l^H (Cq_lm - (4/pi) rho_lm) u_m in
+    // long double from the dense rho_lm = C_lm / sqrt(d_l d_m) with
+    // C_lm = sum_q CNR_q c_l,q conj(c_m,q) g_q g_q^H (H0: no target), u = G beta: no
+    // lag table, no prepared form
+    static long double dense_cross_ld(const radar_scene& s, const pair_case& pc)
+    {
+        using cld = std::complex<long double>;
+        const int N = s.n_rx(), P = s.n_clutter() + 1;
+        const cmat& G = s.gr();
+        std::vector<cld> C(size_t(N) * N, cld(0.0L)), ul(N, cld(0.0L)), um(N, cld(0.0L));
+        for (int q = 1; q < P; ++q) {
+            const cld sq =
+                (long double)s.cnr()[q - 1] * cld(pc.cl[q]) * std::conj(cld(pc.cm[q]));
+            for (int i = 0; i < N; ++i)
+                for (int k = 0; k < N; ++k)
+                    C[size_t(i) * N + k] += sq * cld(G(i, q)) * std::conj(cld(G(k, q)));
+        }
+        for (int i = 0; i < N; ++i)
+            for (int q = 0; q < P; ++q) {
+                ul[i] += cld(G(i, q)) * cld(pc.bl[q]);
+                um[i] += cld(G(i, q)) * cld(pc.bm[q]);
+            }
+        const long double norm = 1.0L / std::sqrt((long double)pc.dl * pc.dm);
+        long double acc = 0.0L;
+        for (int i = 0; i < N; ++i)
+            for (int k = 0; k < N; ++k) {
+                const cld rho = C[size_t(i) * N + k] * norm;
+                const cld f = cld(std::asin(std::clamp(rho.real(), -1.0L, 1.0L)),
+                                  std::asin(std::clamp(rho.imag(), -1.0L, 1.0L))) -
+                              rho;
+                acc += (std::conj(ul[i]) * f * um[k]).real();
+            }
+        return 4.0L / (long double)pi * acc;
+    }
+
+    // every clone of prepare and cross_prepared that this CPU runs (the default one
+    // always) against the default clone bitwise, and against the long-double
+    // reference to rounding: ISAC_CLONES_EXACT promises outputs that do not depend on
+    // the machine, which a clone built with FMA contraction or a reduction
+    // vectorised differently would break while the resolver's clone still passes
+    // test_cross_prepared's tolerance. 1 to 32 antennas, Q = 1, 2, 3, 5 (tabulated)
+    // and Q = 70 at 4, 8, .. 32 antennas (no table from 8 on), random angles and CNR up
+    // to 40 dB, one x twice (rho near 1), and operands scaled by 1e-150, 1e150 and 1e300
+    // (with d 1e-250: c / sqrt(d) overflows) for the bitwise part; guard words past
+    // prepared_size(). Either function built with ISAC_CLONES (FMA contraction in the
+    // AVX-512 clone) fails here, while test_cross_prepared passes.
+    void test_cross_prepared_clones()
+    {
+#ifdef ISAC_QA_CLONES
+        using prep_fn = void (*)(
+            const arcsine_cross*, const cdouble*, double, const cdouble*, double*);
+        using cross_fn = double (*)(const arcsine_cross*, const double*, const double*);
+        // member functions called through their ABI: `this` first
+        const std::string
+            prep_name = "_ZNK2gr4isac4core13arcsine_cross7prepareEPKSt7complexIdEdS6_Pd",
+            cross_name = "_ZNK2gr4isac4core13arcsine_cross14cross_preparedEPKdS4_";
+        struct clone {
+            const char* isa;
+            prep_fn prep;
+            cross_fn cross;
+        };
+        __builtin_cpu_init();
+        std::vector<clone> clones;
+        for (const char* isa : { "default", "avx2", "avx512f" }) {
+            const bool runs =
+                std::string(isa) == "default" ||
+                (std::string(isa) == "avx2" ? __builtin_cpu_supports("avx2")
+                                            : __builtin_cpu_supports("avx512f"));
+            void* p = core_local_symbol(prep_name + "." + isa);
+            void* c = core_local_symbol(cross_name + "." + isa);
+            // every clone must be in the library (no silent pass on a renamed symbol)
+            CPPUNIT_ASSERT_MESSAGE(std::string("clone not found: ") + isa, p && c);
+            if (runs)
+                clones.push_back(
+                    { isa, reinterpret_cast<prep_fn>(p), reinterpret_cast<cross_fn>(c) });
+        }
+        std::cerr << "test_cross_prepared_clones: " << clones.size()
+                  << " clones run (default";
+        for (size_t k = 1; k < clones.size(); ++k)
+            std::cerr << ", " << clones[k].isa;
+        std::cerr << ")\n";
+        std::uniform_real_distribution<double> ud(-80.0, 80.0), udb(0.0, 40.0);
+        const double guard = 7.0;
+        int n_ref = 0, n_untab = 0;
+        for (int nr = 1; nr <= arcsine_cross::prepared_max_rx; ++nr)
+            for (int Q : { 1, 2, 3, 5, 70 }) {
+                if (Q == 70 && nr % 4)
+                    continue;
+                std::vector<double> ang(Q), cnr(Q);
+                for (int q = 0; q < Q; ++q) {
+                    ang[q] = deg2rad(ud(rng));
+                    cnr[q] = std::pow(10.0, udb(rng) / 10.0) / (Q > 5 ? Q : 1);
+                }
+                const radar_scene s(6, nr, deg2rad(ud(rng)), ang, 10.0, cnr);
+                const arcsine_cross ac(s);
+                n_untab += !ac.tabulated();
+                const int ps = ac.prepared_size();
+                for (int t = 0; t < 6; ++t) {
+                    pair_case pc = make_pair(s);
+                    if (t == 0)
+                        same_x(s, pc);
+                    const double scale = t < 3    ? 1.0
+                                         : t == 3 ? 1e-150
+                                         : t == 4 ? 1e150
+                                                  : 1e300;
+                    for (cvec* v : { &pc.cl, &pc.cm, &pc.bl, &pc.bm })
+                        *v *= scale;
+                    if (t == 5)
+                        pc.dl *= 1e-250;
+                    std::vector<std::vector<double>> pl, pm;
+                    for (const clone& k : clones) {
+                        pl.emplace_back(ps + 8, guard);
+                        pm.emplace_back(ps + 8, guard);
+                        k.prep(
+                            &ac, pc.cl.data() + 1, pc.dl, pc.bl.data(), pl.back().data());
+                        k.prep(
+                            &ac, pc.cm.data() + 1, pc.dm, pc.bm.data(), pm.back().data());
+                        for (int g = ps; g < ps + 8; ++g)
+                            CPPUNIT_ASSERT(pl.back()[g] == guard &&
+                                           pm.back()[g] == guard);
+                    }
+                    const double r0 = clones[0].cross(&ac, pl[0].data(), pm[0].data());
+                    for (size_t k = 1; k < clones.size(); ++k) {
+                        const std::string where =
+                            std::string(clones[k].isa) + " n_rx " + std::to_string(nr) +
+                            " Q " + std::to_string(Q) + " case " + std::to_string(t);
+                        CPPUNIT_ASSERT_MESSAGE(
+                            "prepare " + where,
+                            !std::memcmp(
+                                pl[k].data(), pl[0].data(), ps * sizeof(double)) &&
+                                !std::memcmp(
+                                    pm[k].data(), pm[0].data(), ps * sizeof(double)));
+                        // on the default clone's prepared values and on its own
+                        const double rk0 =
+                                         clones[k].cross(&ac, pl[0].data(), pm[0].data()),
+                                     rk =
+                                         clones[k].cross(&ac, pl[k].data(), pm[k].data());
+                        CPPUNIT_ASSERT_MESSAGE("cross_prepared " + where,
+                                               !std::memcmp(&rk0, &r0, sizeof r0) &&
+                                                   !std::memcmp(&rk, &r0, sizeof r0));
+                    }
+                    if (scale != 1.0)
+                        continue;
+                    // the default clone against the long-double dense reference, with
+                    // test_cross_prepared's rounding bound
+                    const double bound = rounding_scale(s, pc);
+                    const long double ref = dense_cross_ld(s, pc);
+                    CPPUNIT_ASSERT(std::fabs((long double)r0 - ref) <= 1e-13L * bound);
+                    ++n_ref;
+                }
+            }
+        // Q = 70 from 8 antennas on leaves the lag-Gram table (above 2^16 entries)
+        CPPUNIT_ASSERT(n_ref == 3 * (32 * 4 + 8) && n_untab == 7);
+#endif
     }
 
     // E[z_l z_m^*] of two snapshots with different 1-bit x, one Swerling-I clutter

@@ -181,7 +181,9 @@ private:
     cmat d_g;                  // N x (Q+1)
     std::vector<cdouble> d_e; // (2N-1) x (Q+1): g_i[j] conj(g_i[0]) (j >= 0) or
                               // g_i[0] conj(g_i[-j]), lag j at row j + N - 1
-    std::vector<cdouble> d_R; // (2N-1) x (Q+1)^2 lag Grams (empty: not tabulated)
+    // (Q+1)^2 x (2N-1) lag Grams, R_ii'(j) at [(i P + i') (2N-1) + j + N - 1]: the
+    // lags contiguous (empty: not tabulated)
+    std::vector<cdouble> d_R;
 };
 
 /*!
