@@ -47,7 +47,7 @@ enum class ci_preset {
     quality,  //!< several starts and searches: closer to the best known design
     table,    //!< what lookup tables are built with (a build budget, not real time)
     exact,    //!< every MM step by LP branch and bound (node/time budget per ILP)
-    fast //!< realtime's MM from the target beam alone at every N_T (speed first)
+    fast      //!< realtime's MM from the target beam alone at every N_T (speed first)
 };
 
 /*!
