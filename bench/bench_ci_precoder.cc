@@ -6,7 +6,8 @@
  * CI safe-margin precoder, one thread (pin it: taskset -c 0).
  *  - BM_ci_family/N_T/preset: direct designs per second over the scenario family's
  *    draws at that N_T (docs/ci_precoder.md), 64 random symbol vectors per draw;
- *    preset 0 realtime, 1 quality, 2 table. The draws come from a file written by
+ *    preset 0 realtime, 1 quality, 2 table, 4 fast (ci_preset). The draws come from
+ *    a file written by
  *      /usr/bin/python3 bench/ci_family.py --export FILE
  *    and given as --family=FILE (default /tmp/ci_family.txt).
  *    CI_TUNING="key=value,..." overrides the preset's tuning for studies (integer
@@ -203,10 +204,10 @@ void BM_memcpy_out(benchmark::State& st)
 }
 } // namespace
 
-// second argument: the preset (0 realtime, 1 quality, 2 table)
+// second argument: the preset (0 realtime, 1 quality, 2 table, 4 fast)
 BENCHMARK(BM_ci_family)
     ->ArgNames({ "N_T", "preset" })
-    ->ArgsProduct({ { 16, 32, 64, 128 }, { 0, 1, 2 } })
+    ->ArgsProduct({ { 16, 32, 64, 128 }, { 0, 1, 2, 4 } })
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_ci_family_pool)
     ->ArgNames({ "N_T", "threads" })

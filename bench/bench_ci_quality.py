@@ -36,6 +36,7 @@ CONFIGS = {
     "realtime": dict(),
     "quality": dict(solver="quality"),
     "table": dict(solver="table"),
+    "fast": dict(solver="fast"),
 }
 
 

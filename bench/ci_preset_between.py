@@ -10,11 +10,12 @@ them, forced on and forced off.
 
 The reference of a snapshot is the best of the quality preset's design and every
 configuration's design (cheap: NOT the exact-ILP reference of bench_ci_quality.py,
-which exists only at N_T = 16, 32, 64, 128; the quality preset is 0.1-0.2 dB from
+which exists only at N_T = 16, 32, 64, 128; the quality preset is 0.10 dB from
 it at N_T = 32). Per configuration and N_T: mean, 95th percentile and worst of
-10 log10(QSCNR_ref / QSCNR_config) in dB over the snapshots the reference finds
-feasible, the snapshots it finds feasible and the configuration does not ("lost"),
-and CPU ms per vector through Python (configurations alternate per draw).
+10 log10(QSCNR_ref / QSCNR_config) in dB over the snapshots both the reference and
+the configuration find feasible, the snapshots only the reference finds feasible
+("lost"), and CPU ms per vector through Python (on each draw the configurations run
+one after the other, in the same order).
 
     PYTHONPATH=build/test_modules /usr/bin/python3 bench/ci_preset_between.py \\
         --n-tx 20 24 32 40 48 56 64 96 --draws 30 --vectors 4

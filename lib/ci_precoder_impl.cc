@@ -63,7 +63,10 @@ ci_precoder_impl::solver_kind ci_precoder_impl::parse_solver(const std::string& 
         return solver_kind::lut;
     if (s == "quality")
         return solver_kind::quality;
-    core::throw_param("solver", "'" + s + "'", "'realtime', 'exact', 'lut' or 'quality'");
+    if (s == "fast")
+        return solver_kind::fast;
+    core::throw_param(
+        "solver", "'" + s + "'", "'realtime', 'quality', 'exact', 'lut' or 'fast'");
 }
 
 std::unique_ptr<core::ci_solver> ci_precoder_impl::build(const config& c)
@@ -106,6 +109,8 @@ std::unique_ptr<core::ci_solver> ci_precoder_impl::build(const config& c)
         p.solver = core::ci_preset::exact;
     else if (c.kind == solver_kind::quality)
         p.solver = core::ci_preset::quality;
+    else if (c.kind == solver_kind::fast)
+        p.solver = core::ci_preset::fast;
     p.validate();
     core::radar_scene scene(c.n_tx,
                             c.n_rx,
@@ -330,6 +335,8 @@ std::string ci_precoder_impl::solver_name(solver_kind k)
         return "lut";
     case solver_kind::quality:
         return "quality";
+    case solver_kind::fast:
+        return "fast";
     default:
         return "realtime";
     }

@@ -29,7 +29,7 @@ namespace isac {
 class ci_precoder_impl : public ci_precoder
 {
 public:
-    enum class solver_kind { realtime, exact, lut, quality };
+    enum class solver_kind { realtime, exact, lut, quality, fast };
 
     //! The make() arguments the design depends on (the setters change them).
     struct config {

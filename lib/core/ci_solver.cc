@@ -46,7 +46,9 @@ ci_preset parse_ci_preset(const std::string& name, const std::string& v)
         return ci_preset::table;
     if (v == "exact")
         return ci_preset::exact;
-    throw_param(name, "'" + v + "'", "'realtime', 'quality', 'table' or 'exact'");
+    if (v == "fast")
+        return ci_preset::fast;
+    throw_param(name, "'" + v + "'", "'realtime', 'quality', 'table', 'exact' or 'fast'");
 }
 
 ci_radar_metric parse_ci_radar_metric(const std::string& name, const std::string& v)
@@ -100,12 +102,18 @@ ci_tuning ci_preset_tuning(ci_preset preset, int n_tx)
     ci_tuning t;
     switch (preset) {
     case ci_preset::realtime:
+    case ci_preset::fast:
         // scenario family, N_T = 32 (docs/ci_precoder.md): MM to convergence instead of
         // stopping after the first step costs ~15 % and gains 0.19 dB mean; a 2000-node
         // feasibility search instead of 5000 finds the same feasible draws (1000 missed
         // one) and is faster on the hard snapshots, which dominate the time at N_T <= 32
         t.early_stop = false;
         t.feasibility_nodes = 2000;
+        // fast: the beam alone at every N_T, the real-time preset's tuning from 64 (and
+        // at 33-63 before the starts below were added): 13-20x the real-time speed at
+        // N_T = 33-55 for 1-1.8 dB of its designs' QSCNR (docs/ci_precoder.md)
+        if (preset == ci_preset::fast)
+            break;
         // The starts by array size (family draws at N_T = 20..96 against the quality
         // preset's designs, docs/ci_precoder.md, "Between the family's array
         // sizes"): from N_T = 33 to 63 the beam alone is 1-1.8 dB below them on

@@ -13,7 +13,8 @@ bench/ci_family_ref.json (scipy/HiGHS MM from several starts):
 - the mean gaps of the real-time and quality presets stay within the tolerances
   below (measured on this subset, docs/ci_precoder.md has the full family);
 - between the family's array sizes (N_T = 48 and 56, bench/ci_preset_between.py)
-  the real-time preset stays within a bound of the quality preset's designs;
+  the real-time preset stays within a bound of the quality preset's designs, its
+  starts switch at N_T = 56 and 64, and solver "fast" designs from the beam alone;
 - the block designs on its worker pool: threads = 1 and 2 give bit-identical
   output and tags, item by item equal to the core design of that item's symbols'
   rotation class (the canonical member's design turned by j^r, M % 4 == 0;
@@ -320,6 +321,53 @@ class qa_ci_family(gr_unittest.TestCase):
                 self.assertGreater(min(q.values()), 0.0, f"N_T = {N} #{i}")
                 gaps.append(10 * np.log10(max(q.values()) / q["realtime"]))
             self.assertLessEqual(np.mean(gaps), 0.6, f"N_T = {N}: {np.round(gaps, 3)}")
+
+    def test_008_realtime_starts_at_thresholds(self):
+        # the mean-gap bound above cannot tell the full set of starts from the max-min
+        # start alone at 48 (0.31 against 0.57 dB on those draws): the thresholds
+        # themselves, all starts to 55, the max-min start alone at 56-63, the beam
+        # alone from 64 (docs/ci_precoder.md, "Between the family's array sizes")
+        expect = {55: (8, 2, True), 56: (0, 1, True), 63: (0, 1, True), 64: (0, 1, False)}
+        for n, want in expect.items():
+            t = isac.core.ci_preset_tuning("realtime", n)
+            self.assertEqual((t["random_starts"], t["phases"], t["feasible_start"]), want,
+                             f"N_T = {n}")
+
+    def test_009_fast_is_the_beam_alone(self):
+        # solver "fast": the real-time MM from the target beam alone at every N_T (the
+        # real-time preset above N_T = 32 before its starts were extended to 63): at
+        # N_T = 48 its designs are bit for bit those of the real-time preset with the
+        # starts switched off, and not the real-time preset's own
+        beam_only = dict(feasible_start=False, feasible_margin=0.0, random_starts=0,
+                         phases=1, phase_paths=1)
+        differs = 0
+        for i in range(4):
+            inst = fam.draw(48, i)
+            fast = fam.solver(inst, solver="fast").solve_indices(inst["k"])
+            ref = fam.solver(inst, tuning=beam_only).solve_indices(inst["k"])
+            rt = fam.solver(inst).solve_indices(inst["k"])
+            x = np.asarray(fast["x"])
+            self.assertTrue(np.array_equal(x.view(np.uint64),
+                                           np.asarray(ref["x"]).view(np.uint64)), f"#{i}")
+            self.assertEqual(fast["feasible"], ref["feasible"])
+            self.assertGreaterEqual(np_margins(inst, x).min(), lam(inst) * (1 - 1e-9))
+            differs += not np.array_equal(x, np.asarray(rt["x"]))
+        self.assertGreater(differs, 0)
+        # the block accepts it (constructor, setter, getter) and designs with it
+        inst = fam.draw(48, 0)
+        M = inst["psk_order"]
+        k, _, _ = self.class_stream(inst, 6, 53)
+        _, y, _ = run_block(inst, k, solver="fast")
+        S = fam.solver(dict(inst, H=inst["H"].astype(np.complex64).astype(complex)),
+                       solver="fast")
+        for i in range(len(k)):
+            self.assertTrue(np.array_equal(fam.class_design(S, k[i], M)["x"], y[i]),
+                            f"item {i}")
+        blk = isac.ci_precoder(*fam.block_args(inst, solver="realtime"))
+        blk.set_solver("fast")
+        self.assertEqual(blk.solver(), "fast")
+        with self.assertRaisesRegex(Exception, "'fast'"):
+            isac.ci_precoder(*fam.block_args(inst, solver="fastest"))
 
 
 if __name__ == "__main__":

@@ -483,7 +483,7 @@ class qa_ci_precoder(gr_unittest.TestCase):
         for key, val in (("n_users", 0), ("n_tx", 1), ("psk_order", 1), ("noise_var", 0.0),
                          ("noise_var", float("nan")), ("power", -1.0), ("target_deg", 91.0),
                          ("clutter_deg", [-95.0]), ("cnr_db", [30.0, 30.0]), ("n_rx", 0),
-                         ("mode", "max"), ("dac", "2bit"), ("solver", "fast"),
+                         ("mode", "max"), ("dac", "2bit"), ("solver", "fastest"),
                          ("max_iter", 0), ("gamma_db", float("inf"))):
             args = dict(good)
             args[key] = val
@@ -547,7 +547,7 @@ class qa_ci_precoder(gr_unittest.TestCase):
         blk = make_block(8, 2, n_rx=16)
         for call, arg in (("set_target_deg", (95.0,)), ("set_snr_r_db", (float("nan"),)),
                           ("set_gamma_db", (float("inf"),)), ("set_noise_var", (0.0,)),
-                          ("set_solver", ("fast",)), ("set_clutter", ([10.0], [30.0, 20.0])),
+                          ("set_solver", ("fastest",)), ("set_clutter", ([10.0], [30.0, 20.0])),
                           ("set_clutter", ([-91.0], [30.0]))):
             with self.assertRaises(ValueError, msg=call):
                 getattr(blk, call)(*arg)

@@ -283,7 +283,8 @@ radar QSCNR with an ILP per step. ci_solver(n_tx, n_users, n_rx, target_deg,
 clutter_deg, snr_r_db, cnr_db, psk_order, power, noise_var, gamma_db, mode,
 chi_db, dac, adc, solver, max_iter, tol, bnb_max_nodes, bnb_max_seconds, tuning).
 solver: "realtime" (the block default), "quality", "table" (what lookup tables are
-built with) or "exact" (branch and bound per step, bnb_max_* per ILP). tuning: a dict
+built with), "exact" (branch and bound per step, bnb_max_* per ILP) or "fast"
+(realtime from the target beam alone at every N_T). tuning: a dict
 overriding the preset's internal settings (isac.core.ci_preset_tuning) for studies.
 set_channel(H) with H n_users x n_tx (y = H x + n).)doc")
         .def(py::init([](int n_tx,

@@ -46,7 +46,8 @@ enum class ci_preset {
     realtime, //!< heuristic MM for streaming (the block default)
     quality,  //!< several starts and searches: closer to the best known design
     table,    //!< what lookup tables are built with (a build budget, not real time)
-    exact     //!< every MM step by LP branch and bound (node/time budget per ILP)
+    exact,    //!< every MM step by LP branch and bound (node/time budget per ILP)
+    fast      //!< realtime's MM from the target beam alone at every N_T (speed first)
 };
 
 /*!
@@ -58,7 +59,7 @@ enum class ci_radar_metric { theorem1, exact };
 
 //! Parses "qos"/"qod"; throws param_error naming `name`.
 ci_mode parse_ci_mode(const std::string& name, const std::string& v);
-//! Parses "realtime"/"quality"/"table"/"exact"; throws param_error naming `name`.
+//! Parses "realtime"/"quality"/"table"/"exact"/"fast"; throws param_error naming `name`.
 ci_preset parse_ci_preset(const std::string& name, const std::string& v);
 //! Parses "theorem1"/"exact"; throws param_error naming `name`.
 ci_radar_metric parse_ci_radar_metric(const std::string& name, const std::string& v);
