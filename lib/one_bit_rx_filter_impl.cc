@@ -212,7 +212,7 @@ void one_bit_rx_filter_impl::apply(const params& p)
 
 void one_bit_rx_filter_impl::warn_if_coarse(const params& p)
 {
-    const auto reach = core::pfa_reach(p.adc, p.n_rx, p.cpi_len, p.pfa);
+    const auto reach = coarse_reach(p);
     std::lock_guard<std::mutex> lock(d_mutex);
     // every rebuild (a clutter change, say) would repeat it: once per setting
     if (!reach.coarse || reach.reason == d_warned_coarse)
@@ -224,8 +224,18 @@ void one_bit_rx_filter_impl::warn_if_coarse(const params& p)
 bool one_bit_rx_filter_impl::pfa_coarse() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
-    return core::pfa_reach(d_params.adc, d_params.n_rx, d_params.cpi_len, d_params.pfa)
-        .coarse;
+    return coarse_reach(d_params).coarse;
+}
+
+core::one_bit_pfa_reach one_bit_rx_filter_impl::coarse_reach(const params& p)
+{
+    // the exact threshold's CPI tail is too light under strong clutter at few
+    // antennas (core::pfa_reach); Theorem 1's threshold errs the other way there
+    double cnr = -HUGE_VAL;
+    if (p.threshold == core::threshold_model::exact)
+        for (double c : p.cnr_db)
+            cnr = std::max(cnr, c);
+    return core::pfa_reach(p.adc, p.n_rx, p.cpi_len, p.pfa, cnr);
 }
 
 void one_bit_rx_filter_impl::set_clutter(const std::vector<double>& clutter_deg,

@@ -127,6 +127,8 @@ private:
 
     //! Validate p, build its kernel and make it current (throws, leaving the old state).
     void apply(const params& p);
+    //! core::pfa_reach of p, with its strongest clutter when the threshold is exact
+    static core::one_bit_pfa_reach coarse_reach(const params& p);
     //! Log p's coarse-Pfa warning once per setting (core::pfa_reach).
     void warn_if_coarse(const params& p);
     void handle_set(const pmt::pmt_t& msg);

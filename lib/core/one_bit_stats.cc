@@ -1380,7 +1380,8 @@ double predicted_pd(const radar_scene& scene, const threshold_table& table, cons
     return ct.tail(k2);
 }
 
-one_bit_pfa_reach pfa_reach(adc_model adc, int n_rx, int cpi_len, double pfa)
+one_bit_pfa_reach
+pfa_reach(adc_model adc, int n_rx, int cpi_len, double pfa, double max_cnr_db)
 {
     one_bit_pfa_reach r;
     if (adc != adc_model::one_bit)
@@ -1405,7 +1406,9 @@ one_bit_pfa_reach pfa_reach(adc_model adc, int n_rx, int cpi_len, double pfa)
           << (n - 1) << " values, equally likely where the clutter is dark, so no "
           << "threshold gives a Pfa between 0 and 4^(1 - n) = " << r.min_pfa
           << "; use pfa >= " << r.min_pfa << " or n_rx * cpi_len >= " << n_min;
-    } else if (r.classes_above < 64.0 || (cpi_len == 1 && n_rx < 8) || n_rx == 1) {
+    } else if (r.classes_above < 64.0 || (cpi_len == 1 && n_rx < 8) || n_rx == 1 ||
+               (cpi_len > 1 && n_rx <= strong_clutter_max_rx &&
+                max_cnr_db >= strong_clutter_db)) {
         r.coarse = true;
         o << " hold pfa = " << pfa << " only roughly: ";
         if (r.classes_above < 64.0)
@@ -1416,9 +1419,22 @@ one_bit_pfa_reach pfa_reach(adc_model adc, int n_rx, int cpi_len, double pfa)
             // measured 3-16x the set Pfa at CNR 10-20 dB (docs/one_bit_rx_filter.md)
             o << "one antenna cannot filter the clutter, and the CPI's tail model "
               << "misses its quantisation distortion, which repeats over the CPI";
-        else
+        else if (cpi_len == 1)
             o << "one snapshot of fewer than 8 antennas is outside the tail model's "
               << "calibration (n_rx 8..128)";
+        else {
+            // the CPI variance is right there (Monte-Carlo E|Z|^2 / V within 2 %); with
+            // the sign-noise variance held at its mean the excess goes: a scale mixture
+            o << "clutter of " << max_cnr_db << " dB (>= " << strong_clutter_db
+              << " dB) with CPIs at up to " << strong_clutter_max_rx
+              << " antennas: the clutter draw, common to the CPI, sets every "
+              << "snapshot's sign-noise variance, and the CPI threshold's tail model "
+              << "leaves that out (a factor on the Pfa that depends on the scene, "
+              << "docs/one_bit_rx_filter.md); calibrate threshold_scale on target-free "
+              << "data (rx_calibration.threshold_scale_from_data)";
+            r.reason = o.str();
+            return r;
+        }
         o << "; more antennas or a longer CPI refine it";
     }
     if (!r.reachable || r.coarse)
