@@ -171,8 +171,9 @@ public:
      * or one snapshot of fewer than 8 antennas, or one antenna with a CPI, or (exact
      * threshold) CPIs of up to core::strong_clutter_max_rx antennas with a clutter
      * patch of core::strong_clutter_db or more, whose CPI tail the threshold's model
-     * makes too light (core::pfa_reach; logged once per setting). Settings no threshold can serve at all are rejected by make() and
-     * set_pfa(). Always false for the ideal ADC.
+     * makes too light (core::pfa_reach; logged once per setting). Settings no threshold
+     * can serve at all are rejected by make() and set_pfa(). Always false for the ideal
+     * ADC.
      */
     virtual bool pfa_coarse() const = 0;
 };

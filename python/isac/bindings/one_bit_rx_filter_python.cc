@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(one_bit_rx_filter.h)                                       */
-/* BINDTOOL_HEADER_FILE_HASH(0d03d58e415c3c5f8cf759e3536d0541) */
+/* BINDTOOL_HEADER_FILE_HASH(e0b7cc3d9dd94b41a30d3305cb456449) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>

@@ -405,11 +405,8 @@ struct one_bit_pfa_reach {
 //! coarse from this CNR (dB) of their strongest clutter patch
 constexpr double strong_clutter_db = 15.0;
 constexpr int strong_clutter_max_rx = 16;
-one_bit_pfa_reach pfa_reach(adc_model adc,
-                            int n_rx,
-                            int cpi_len,
-                            double pfa,
-                            double max_cnr_db = -HUGE_VAL);
+one_bit_pfa_reach pfa_reach(
+    adc_model adc, int n_rx, int cpi_len, double pfa, double max_cnr_db = -HUGE_VAL);
 
 //! calibration_factor() at a fixed N_R and Pfa, those two coordinates located once
 //! (the receive filter evaluates it per snapshot): the same values.
