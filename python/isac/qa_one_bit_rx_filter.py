@@ -117,6 +117,28 @@ def weighted_cpi_reference(tab, target, clutter, snr_db, cnr_db, adc, pfa, L, T,
 
 
 
+def random_scene_cpi_pfa(rng, nr, L, cnr, T, pfa):
+    """A random asymmetric scene (no +-theta pair, no patch on the target; N_T 8, CNRs
+    cnr +- 3 dB) and the measured Pfa of T mixed-x CPIs of L (a table of 16 random
+    1-bit x, Swerling-I clutter) through the kernel and cpi_statistics at the set pfa:
+    (target, clutter angles, CNRs in dB, Pfa)."""
+    tgt = rng.uniform(-60, 60)
+    while True:
+        clut = rng.uniform(-80, 80, 2)
+        if min(abs(clut - tgt)) >= 8 and abs(clut[0] - clut[1]) >= 8 and abs(clut[0] + clut[1]) >= 3:
+            break
+    cnr_db = cnr + rng.uniform(-3, 3, 2)
+    # radar_scene takes degrees and dB
+    sc = C.radar_scene(8, nr, tgt, list(clut), 10.0, list(cnr_db))
+    tab = (rng.choice([-1.0, 1.0], (16, 8)) + 1j * rng.choice([-1.0, 1.0], (16, 8))) / 4.0
+    x = tab[rng.integers(0, 16, T * L)].astype(np.complex64)
+    r = rc.simulate_echo(sc, x, [0.0] + list(10 ** (cnr_db / 10)), 1.0, rng, target=False, cpi_len=L)
+    f = C.rx_filter(sc, C.adc_model.one_bit, pfa, 1.0, C.threshold_model.exact, L)
+    z, _, status, terms = f.process(rc.one_bit_adc(r), x, True)
+    _, st = C.cpi_statistics(sc, C.adc_model.one_bit, pfa, 1.0, L, z, terms, status)
+    return tgt, clut, cnr_db, float(np.mean(np.asarray(st) >= 1.0))
+
+
 def headless_stand_in(det, radar_cpi, pfa):
     """What summary.print_ota_headless reads of a headless OTA flowgraph: the meter
     under test; the other rows' blocks (their own counts) count nothing here."""
@@ -1049,21 +1071,7 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         T, pfa = 40000, 0.01
         for nr, L, cnr in ((4, 16, -30.0), (4, 16, 10.0), (4, 16, 20.0), (3, 16, 0.0), (3, 16, 20.0)):
             self.assertFalse(C.pfa_reach(C.adc_model.one_bit, nr, L, pfa).coarse)
-            tgt = rng.uniform(-60, 60)
-            while True:
-                clut = rng.uniform(-80, 80, 2)
-                if min(abs(clut - tgt)) >= 8 and abs(clut[0] - clut[1]) >= 8 and abs(clut[0] + clut[1]) >= 3:
-                    break
-            cnr_db = cnr + rng.uniform(-3, 3, 2)
-            # radar_scene takes degrees and dB
-            sc = C.radar_scene(8, nr, tgt, list(clut), 10.0, list(cnr_db))
-            tab = (rng.choice([-1.0, 1.0], (16, 8)) + 1j * rng.choice([-1.0, 1.0], (16, 8))) / 4.0
-            x = tab[rng.integers(0, 16, T * L)].astype(np.complex64)
-            r = rc.simulate_echo(sc, x, [0.0] + list(10 ** (cnr_db / 10)), 1.0, rng, target=False, cpi_len=L)
-            f = C.rx_filter(sc, C.adc_model.one_bit, pfa, 1.0, C.threshold_model.exact, L)
-            z, _, status, terms = f.process(rc.one_bit_adc(r), x, True)
-            _, st = C.cpi_statistics(sc, C.adc_model.one_bit, pfa, 1.0, L, z, terms, status)
-            meas = float(np.mean(np.asarray(st) >= 1.0))
+            meas = random_scene_cpi_pfa(rng, nr, L, cnr, T, pfa)[3]
             tol = binomial_halfwidth(pfa, T)
             self.assertGreater(meas, 0.6 * pfa - tol, (nr, L, cnr, meas))
             self.assertLess(meas, 1.5 * pfa + tol, (nr, L, cnr, meas))
@@ -1108,21 +1116,7 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         # warning (main: not flagged, a silent overshoot). When the tail model holds
         # such scenes, the Monte-Carlo below fails and the flag should go.
         T, pfa, nr, L = 20000, 0.01, 5, 8
-        rng = np.random.default_rng(1)
-        tgt = rng.uniform(-60, 60)
-        while True:
-            clut = rng.uniform(-80, 80, 2)
-            if min(abs(clut - tgt)) >= 8 and abs(clut[0] - clut[1]) >= 8 and abs(clut[0] + clut[1]) >= 3:
-                break
-        cnr_db = 20.0 + rng.uniform(-3, 3, 2)
-        sc = C.radar_scene(8, nr, tgt, list(clut), 10.0, list(cnr_db))
-        tab = (rng.choice([-1.0, 1.0], (16, 8)) + 1j * rng.choice([-1.0, 1.0], (16, 8))) / 4.0
-        x = tab[rng.integers(0, 16, T * L)].astype(np.complex64)
-        r = rc.simulate_echo(sc, x, [0.0] + list(10 ** (cnr_db / 10)), 1.0, rng, target=False, cpi_len=L)
-        f = C.rx_filter(sc, C.adc_model.one_bit, pfa, 1.0, C.threshold_model.exact, L)
-        z, _, status, terms = f.process(rc.one_bit_adc(r), x, True)
-        _, st = C.cpi_statistics(sc, C.adc_model.one_bit, pfa, 1.0, L, z, terms, status)
-        meas = float(np.mean(np.asarray(st) >= 1.0))
+        tgt, clut, cnr_db, meas = random_scene_cpi_pfa(np.random.default_rng(1), nr, L, 20.0, T, pfa)
         print(f"\n5 x 8, clutter {cnr_db[0]:.1f} / {cnr_db[1]:.1f} dB: Pfa {meas:.4f} (set {pfa})")
         self.assertGreater(meas, pfa + binomial_halfwidth(pfa, T), meas)
         # flagged from strong_clutter_db at 2-16 antennas with CPIs, exact threshold only
