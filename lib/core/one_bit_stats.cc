@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <iomanip>
 #include <cmath>
 #include <list>
 #include <map>
@@ -1407,9 +1408,25 @@ pfa_reach(adc_model adc, int n_rx, int cpi_len, double pfa, double max_cnr_db)
           << "threshold gives a Pfa between 0 and 4^(1 - n) = " << r.min_pfa
           << "; use pfa >= " << r.min_pfa << " or n_rx * cpi_len >= " << n_min;
     } else if (r.classes_above < 64.0 || (cpi_len == 1 && n_rx < 8) || n_rx == 1 ||
-               (cpi_len > 1 && n_rx <= strong_clutter_max_rx &&
-                max_cnr_db >= strong_clutter_db)) {
+               (cpi_len > 1 && max_cnr_db >= strong_clutter_db)) {
         r.coarse = true;
+        if (r.classes_above >= 64.0 && n_rx > 1 && cpi_len > 1) {
+            // the CPI variance is right there (Monte-Carlo E|Z|^2 / V within 2 %); with
+            // the sign-noise variance held at its mean the excess goes: a scale mixture
+            std::ostringstream c;
+            c << "strongest clutter patch cnr_db = " << std::fixed << std::setprecision(1)
+              << max_cnr_db << " dB >= " << strong_clutter_db
+              << " dB (Swerling-I clutter, exact threshold, threshold_scale = 1) with "
+              << "cpi_len = " << cpi_len << " > 1 (n_rx = " << n_rx << "): pfa = "
+              << std::defaultfloat << pfa << " is held only roughly; the clutter draw, "
+              << "common to the CPI, sets every snapshot's sign-noise variance, and the "
+              << "CPI threshold's tail model leaves that out (a factor on the Pfa that "
+              << "depends on the scene, docs/one_bit_rx_filter.md); calibrate "
+              << "threshold_scale on target-free data "
+              << "(rx_calibration.threshold_scale_from_data)";
+            r.reason = c.str();
+            return r;
+        }
         o << " hold pfa = " << pfa << " only roughly: ";
         if (r.classes_above < 64.0)
             o << "the requested tail holds " << r.classes_above << " of the 4^" << (n - 1)
@@ -1419,22 +1436,9 @@ pfa_reach(adc_model adc, int n_rx, int cpi_len, double pfa, double max_cnr_db)
             // measured 3-16x the set Pfa at CNR 10-20 dB (docs/one_bit_rx_filter.md)
             o << "one antenna cannot filter the clutter, and the CPI's tail model "
               << "misses its quantisation distortion, which repeats over the CPI";
-        else if (cpi_len == 1)
+        else
             o << "one snapshot of fewer than 8 antennas is outside the tail model's "
               << "calibration (n_rx 8..128)";
-        else {
-            // the CPI variance is right there (Monte-Carlo E|Z|^2 / V within 2 %); with
-            // the sign-noise variance held at its mean the excess goes: a scale mixture
-            o << "clutter of " << max_cnr_db << " dB (>= " << strong_clutter_db
-              << " dB) with CPIs at up to " << strong_clutter_max_rx
-              << " antennas: the clutter draw, common to the CPI, sets every "
-              << "snapshot's sign-noise variance, and the CPI threshold's tail model "
-              << "leaves that out (a factor on the Pfa that depends on the scene, "
-              << "docs/one_bit_rx_filter.md); calibrate threshold_scale on target-free "
-              << "data (rx_calibration.threshold_scale_from_data)";
-            r.reason = o.str();
-            return r;
-        }
         o << "; more antennas or a longer CPI refine it";
     }
     if (!r.reachable || r.coarse)

@@ -129,12 +129,11 @@ units of sigma_R^2): Cq = (4/pi)(asin(Re C/d) + j asin(Im C/d)), C = I + sum p_q
           "hold pfa: min_pfa = 4^(1 - n_rx cpi_len), the smallest nonzero Pfa of any "
           "threshold on noise-only echoes; reachable = pfa >= min_pfa (and n_rx cpi_len "
           ">= 2); coarse: reachable, but fewer than 64 noise-only value classes above "
-          "the threshold, or one snapshot of fewer than 8 antennas, or CPIs of up to "
-          "strong_clutter_max_rx antennas whose strongest clutter patch (max_cnr_db, "
-          "dB) reaches strong_clutter_db (the exact threshold's CPI tail is too light "
-          "there); reason says why.");
+          "the threshold, or one snapshot of fewer than 8 antennas, or CPIs (cpi_len > "
+          "1) whose strongest Swerling-I clutter patch (max_cnr_db, dB; pass it for the "
+          "exact threshold at threshold_scale 1 only) reaches strong_clutter_db (the "
+          "exact threshold's CPI tail is too light there); reason says why.");
     m.attr("strong_clutter_db") = strong_clutter_db;
-    m.attr("strong_clutter_max_rx") = strong_clutter_max_rx;
     m.def("toeplitz_quad_form",
           &toeplitz_quad_form,
           py::arg("t"),
