@@ -218,8 +218,7 @@ void one_bit_rx_filter_impl::warn_if_coarse(const params& p)
     // crossing into the coarse state does
     std::string key;
     if (reach.coarse) {
-        const bool strong =
-            !core::pfa_reach(p.adc, p.n_rx, p.cpi_len, p.pfa).coarse;
+        const bool strong = !core::pfa_reach(p.adc, p.n_rx, p.cpi_len, p.pfa).coarse;
         key = strong ? core::pfa_reach(
                            p.adc, p.n_rx, p.cpi_len, p.pfa, core::strong_clutter_db)
                            .reason

@@ -12,8 +12,8 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <iomanip>
 #include <cmath>
+#include <iomanip>
 #include <list>
 #include <map>
 #include <mutex>
@@ -1417,8 +1417,9 @@ pfa_reach(adc_model adc, int n_rx, int cpi_len, double pfa, double max_cnr_db)
             c << "strongest clutter patch cnr_db = " << std::fixed << std::setprecision(1)
               << max_cnr_db << " dB >= " << strong_clutter_db
               << " dB (Swerling-I clutter, exact threshold, threshold_scale = 1) with "
-              << "cpi_len = " << cpi_len << " > 1 (n_rx = " << n_rx << "): pfa = "
-              << std::defaultfloat << pfa << " is held only roughly; the clutter draw, "
+              << "cpi_len = " << cpi_len << " > 1 (n_rx = " << n_rx
+              << "): pfa = " << std::defaultfloat << pfa
+              << " is held only roughly; the clutter draw, "
               << "common to the CPI, sets every snapshot's sign-noise variance, and the "
               << "CPI threshold's tail model leaves that out (a factor on the Pfa that "
               << "depends on the scene, docs/one_bit_rx_filter.md); calibrate "
