@@ -26,6 +26,17 @@ cross: per cell one random scene, H0 and H1 CPIs through the kernel, the CPI sta
 repeat: as cross, on CPIs of a few repeating or nearly equal x (two 1-bit x
       alternating, x alternating with itself with one entry negated, 16 x equal
       but for their scale) in one scene (target 12 deg, clutter -37/51 deg).
+cells: per (N_R x L, CNR) --draws random scenes as in scenes: Pfa over the set one
+      (1-sigma binomial), E|Z|^2 over the model's CPI variance V (no tail shape), the
+      factor on kappa^2 / V that would hold the set Pfa ((1 - Pfa) quantile of
+      |Z|^2 / V over -ln Pfa) and the model's mean tail shape S.
+mixing: one scene of cells (--draws picks it): the conditional-Gaussian
+      decomposition of its H0 CPI statistic. Given the common clutter draw gamma each
+      sign has the mean erf(m) and variance 1 - erf(m)^2 (m the noiseless echo over
+      sigma); Z | gamma is then the sum of the snapshots' erf means plus Gaussian sign
+      noise. Pfa at the block's per-CPI kappa of (a) that model, (b) the same with the
+      sign-noise variance fixed at its mean over gamma per (x, antenna), (c) the mean
+      replaced by its linear part scaled to the same power, (d) both.
 
 isac.core.radar_scene takes degrees and dB (as the block).
 
@@ -128,10 +139,105 @@ def scenes(args, rng):
                 if L > 1:
                     _, st = C.cpi_statistics(sc, C.adc_model.one_bit, pfa, 1.0, L, z, terms, s)
                 st = np.asarray(st)
-                cells.append("%5.2f (%5.2f)  " % (np.mean(st >= 1.0) / pfa, np.quantile(st ** 2, 1 - pfa)))
+                # *: flagged by the block for this scene's strongest clutter (pfa_coarse)
+                flag = C.pfa_reach(C.adc_model.one_bit, nr, L, pfa, float(10 * np.log10(max(cn)))).coarse
+                cells.append("%5.2f (%5.2f)%s " % (np.mean(st >= 1.0) / pfa, np.quantile(st ** 2, 1 - pfa),
+                                                   "*" if flag else " "))
             print("N_R %d x L %2d  CNR %4.0f dB  Pfa %s: %s"
                   % (nr, L, cnr, "/".join("%g" % p for p in args.pfa), " ".join(cells)), flush=True)
-    print("(-: rejected by pfa_reach; coarse: flagged)")
+    print("(-: rejected by pfa_reach; coarse: flagged whatever the scene; *: measured, and flagged for the "
+          "scene's strongest clutter)")
+
+
+def cell_draws(rng, nr, L, cnr, trials, n_tx):
+    """A random scene of --part scenes with its table of 16 x, x indices and 1-bit H0 echoes."""
+    sc, cn = random_scene(rng, nr, cnr, n_tx)
+    tab = rand_x(rng, (16,), n_tx)
+    idx = rng.integers(0, 16, trials * L)
+    x = tab[idx].astype(np.complex64)
+    r = rc.simulate_echo(sc, x, [0.0] + list(cn), 1.0, rng, target=False, cpi_len=L)
+    return sc, cn, tab, idx, x, rc.one_bit_adc(r)
+
+
+def cpi_stats(sc, pfa, L, r1, x):
+    """The block's CPI statistic, the same without the tail shape (S = 1), and Z."""
+    f = C.rx_filter(sc, C.adc_model.one_bit, pfa, 1.0, C.threshold_model.exact, L)
+    z, _, s, terms = f.process(r1, x, True)
+    terms = np.asarray(terms)
+    Z, st = C.cpi_statistics(sc, C.adc_model.one_bit, pfa, 1.0, L, z, terms, s)
+    t1 = terms.copy()
+    t1[:, 0] = t1[:, 0].real  # no tail excess: shape 1
+    _, st1 = C.cpi_statistics(sc, C.adc_model.one_bit, pfa, 1.0, L, z, t1, s)
+    return np.asarray(st), np.asarray(st1), np.asarray(Z), f
+
+
+def cells(args, rng):
+    print("mixed-x CPIs on random asymmetric scenes (as --part scenes), N_T %d, %d CPIs a scene; per scene and "
+          "Pfa: Pfa/set +-1 sigma, E|Z|^2/V, the factor on kappa^2/V that holds the set Pfa, the model's mean shape S"
+          % (args.n_tx, args.trials))
+    for nr, L in [tuple(int(v) for v in s.split("x")) for s in args.sizes.split(",")]:
+        for cnr in args.cnr:
+            for d in range(args.draws):
+                sc, cn, _, _, x, r1 = cell_draws(rng, nr, L, cnr, args.trials, args.n_tx)
+                out = []
+                for pfa in args.pfa:
+                    st, st1, _, _ = cpi_stats(sc, pfa, L, r1, x)
+                    y = st1 ** 2 * -np.log(pfa)  # |Z|^2 / V
+                    p = np.mean(st >= 1.0)
+                    out.append("set %g: %.2f+-%.2f  E|Z|^2/V %.3f  needed %.3f  S %.3f"
+                               % (pfa, p / pfa, np.sqrt(p * (1 - p) / st.size) / pfa, y.mean(),
+                                  np.quantile(y, 1 - pfa) / -np.log(pfa), np.mean((st1 / st) ** 2)))
+                print("N_R %d x L %2d  CNR %s dB  scene %d: %s" % (nr, L, "/".join("%.1f" % v for v in 10 * np.log10(cn)),
+                                                            d, "   ".join(out)), flush=True)
+
+
+def mixing(args, rng):
+    from scipy.special import erf
+    nr, L = [int(v) for v in args.sizes.split(",")[0].split("x")]
+    cnr, pfa, T = args.cnr[0], args.pfa[0], args.trials
+    for _ in range(args.draws):  # the scenes of --part cells with the same seed, the last one kept
+        sc, cn, tab, idx, x, _ = cell_draws(rng, nr, L, cnr, T, args.n_tx)
+    Q = len(cn)
+    f = C.rx_filter(sc, C.adc_model.one_bit, pfa, 1.0, C.threshold_model.exact, L)
+    U = np.empty((16, nr), complex)  # z = u^H r on unit vectors gives conj(u)
+    for j in range(16):
+        zz, _, _ = f.process(np.eye(nr, dtype=np.complex64), np.tile(tab[j].astype(np.complex64), (nr, 1)))
+        U[j] = np.conj(np.asarray(zz))
+    gam = (rng.standard_normal((T, Q)) + 1j * rng.standard_normal((T, Q))) * np.sqrt(cn / 2)
+    c = (tab @ np.asarray(sc.gt))[:, 1:]
+    m = (np.repeat(gam, L, 0) * c[idx]) @ np.asarray(sc.gr)[:, 1:].T  # noiseless echo over sigma
+    r1 = rc.one_bit_adc(m + (rng.standard_normal(m.shape) + 1j * rng.standard_normal(m.shape)) * np.sqrt(0.5))
+    st, _, Zk, _ = cpi_stats(sc, pfa, L, r1, x)
+    kap = np.abs(Zk) / st
+    Uc = np.conj(U[idx])
+    va, vb = 1 - erf(m.real) ** 2, 1 - erf(m.imag) ** 2
+    mu = (Uc * (erf(m.real) + 1j * erf(m.imag))).sum(1).reshape(T, L).sum(1)
+
+    def noise(va, vb):
+        n = rng.standard_normal(va.shape) * np.sqrt(va) + 1j * rng.standard_normal(vb.shape) * np.sqrt(vb)
+        return (Uc * n).sum(1).reshape(T, L).sum(1)
+
+    def fixed(v):  # the mean over gamma per (x, antenna)
+        out = np.empty_like(v)
+        for j in range(16):
+            out[idx == j] = v[idx == j].mean(0)
+        return out
+    d = 1 + (np.abs(c[idx]) ** 2 @ cn) / nr
+    mlin = (Uc * (2 / np.sqrt(np.pi * d))[:, None] * m).sum(1).reshape(T, L).sum(1)
+    mlin *= np.sqrt(np.mean(np.abs(mu) ** 2) / np.mean(np.abs(mlin) ** 2))
+    s2 = (np.abs(Uc) ** 2 * (va + vb)).sum(1).reshape(T, L).sum(1)
+    print("N_R %d x L %d, CNR %s dB (scene %d of --part cells), set %g, %d CPIs: Pfa / set at the block's kappa "
+          "(1 sigma %.2f); the clutter mean's share of E|Z|^2 %.3f, the sign-noise variance's spread over gamma "
+          "(sd / mean) %.2f" % (nr, L, "/".join("%.1f" % v for v in 10 * np.log10(cn)), args.draws - 1, pfa, T,
+                                np.sqrt(pfa / T) / pfa, np.mean(np.abs(mu) ** 2) / np.mean(np.abs(Zk) ** 2),
+                                s2.std() / s2.mean()))
+    print("  1-bit Monte-Carlo through the kernel   %.2f" % (np.mean(st >= 1) / pfa))
+    for name, Z in (("(a) conditional Gaussian", mu + noise(va, vb)),
+                    ("(b) sign-noise variance fixed", mu + noise(fixed(va), fixed(vb))),
+                    ("(c) clutter mean linear", mlin + noise(va, vb)),
+                    ("(d) both", mlin + noise(fixed(va), fixed(vb)))):
+        print("  %-36s %.2f  (E|Z|^2 / the kernel's %.3f)"
+              % (name, np.mean(np.abs(Z) >= kap) / pfa, np.mean(np.abs(Z) ** 2) / np.mean(np.abs(Zk) ** 2)))
 
 
 def main_model_terms(terms, Q):
@@ -228,7 +334,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--part", default="enum,mc")
     ap.add_argument("--n-tx", type=int, default=8)
-    ap.add_argument("--draws", type=int, default=5, help="x per enumeration row; x pairs (--part repeat)")
+    ap.add_argument("--draws", type=int, default=5,
+                    help="x per enumeration row; x pairs (--part repeat); scenes a cell (--part cells); "
+                         "the scene's number + 1 (--part mixing)")
     ap.add_argument("--max-enum", type=int, default=7, help="largest N_R enumerated (4^N_R patterns)")
     ap.add_argument("--pfa", type=lambda s: [float(v) for v in s.split(",")], default=[0.1, 0.01, 0.001])
     ap.add_argument("--cnr", type=lambda s: [float(v) for v in s.split(",")], default=[-30.0, 10.0])
@@ -254,6 +362,10 @@ def main():
         cross(args, rng)
     if "repeat" in args.part:
         repeat(args, rng)
+    if "cells" in args.part:
+        cells(args, rng)
+    if "mixing" in args.part:
+        mixing(args, rng)
 
 
 if __name__ == "__main__":

@@ -212,20 +212,43 @@ void one_bit_rx_filter_impl::apply(const params& p)
 
 void one_bit_rx_filter_impl::warn_if_coarse(const params& p)
 {
-    const auto reach = core::pfa_reach(p.adc, p.n_rx, p.cpi_len, p.pfa);
+    const auto reach = coarse_reach(p);
+    // keyed on the rule, with the strong-clutter CNR pinned at its limit: a rebuild
+    // (a clutter change, a CNR tracker on the set port) repeats no warning, a new
+    // crossing into the coarse state does
+    std::string key;
+    if (reach.coarse) {
+        const bool strong = !core::pfa_reach(p.adc, p.n_rx, p.cpi_len, p.pfa).coarse;
+        key = strong ? core::pfa_reach(
+                           p.adc, p.n_rx, p.cpi_len, p.pfa, core::strong_clutter_db)
+                           .reason
+                     : reach.reason;
+    }
     std::lock_guard<std::mutex> lock(d_mutex);
-    // every rebuild (a clutter change, say) would repeat it: once per setting
-    if (!reach.coarse || reach.reason == d_warned_coarse)
+    const bool repeat = key == d_warned_coarse;
+    d_warned_coarse = key;
+    if (!reach.coarse || repeat)
         return;
-    d_warned_coarse = reach.reason;
     d_logger->warn("{} (pfa_coarse() is true)", reach.reason);
 }
 
 bool one_bit_rx_filter_impl::pfa_coarse() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
-    return core::pfa_reach(d_params.adc, d_params.n_rx, d_params.cpi_len, d_params.pfa)
-        .coarse;
+    return coarse_reach(d_params).coarse;
+}
+
+core::one_bit_pfa_reach one_bit_rx_filter_impl::coarse_reach(const params& p)
+{
+    // measured only where the clutter draw sets the sign-noise variance (Swerling-I:
+    // fixed clutter showed no excess) and for the model threshold: Theorem 1's is
+    // conservative there, and a calibrated threshold_scale is the warning's own remedy
+    double cnr = -HUGE_VAL;
+    if (p.threshold == core::threshold_model::exact &&
+        p.clutter == core::clutter_model::swerling1 && p.threshold_scale == 1.0)
+        for (double c : p.cnr_db)
+            cnr = std::max(cnr, c);
+    return core::pfa_reach(p.adc, p.n_rx, p.cpi_len, p.pfa, cnr);
 }
 
 void one_bit_rx_filter_impl::set_clutter(const std::vector<double>& clutter_deg,

@@ -118,7 +118,7 @@ private:
     bool d_no_tx_run = false; // the last CPI made no decision (work(), start())
     const pmt::pmt_t d_stats_port, d_set_port, d_detect_key, d_cpi_key, d_infeasible_key,
         d_no_tx_key;
-    std::string d_warned_coarse; // the last coarse-Pfa warning logged
+    std::string d_warned_coarse; // the coarse-Pfa rule last evaluated (empty: not coarse)
     pmt::pmt_t d_srcid =
         pmt::PMT_F; // alias_pmt() at start(): interned once, not per detection
 
@@ -127,6 +127,9 @@ private:
 
     //! Validate p, build its kernel and make it current (throws, leaving the old state).
     void apply(const params& p);
+    //! core::pfa_reach of p, with its strongest clutter when that clutter is Swerling-I
+    //! and the threshold the exact model's (threshold_scale 1)
+    static core::one_bit_pfa_reach coarse_reach(const params& p);
     //! Log p's coarse-Pfa warning once per setting (core::pfa_reach).
     void warn_if_coarse(const params& p);
     void handle_set(const pmt::pmt_t& msg);

@@ -13,6 +13,7 @@
 #include <array>
 #include <atomic>
 #include <cmath>
+#include <iomanip>
 #include <list>
 #include <map>
 #include <mutex>
@@ -1402,7 +1403,8 @@ double predicted_pd(const radar_scene& scene, const threshold_table& table, cons
     return ct.tail(k2);
 }
 
-one_bit_pfa_reach pfa_reach(adc_model adc, int n_rx, int cpi_len, double pfa)
+one_bit_pfa_reach
+pfa_reach(adc_model adc, int n_rx, int cpi_len, double pfa, double max_cnr_db)
 {
     one_bit_pfa_reach r;
     if (adc != adc_model::one_bit)
@@ -1427,8 +1429,27 @@ one_bit_pfa_reach pfa_reach(adc_model adc, int n_rx, int cpi_len, double pfa)
           << (n - 1) << " values, equally likely where the clutter is dark, so no "
           << "threshold gives a Pfa between 0 and 4^(1 - n) = " << r.min_pfa
           << "; use pfa >= " << r.min_pfa << " or n_rx * cpi_len >= " << n_min;
-    } else if (r.classes_above < 64.0 || (cpi_len == 1 && n_rx < 8) || n_rx == 1) {
+    } else if (r.classes_above < 64.0 || (cpi_len == 1 && n_rx < 8) || n_rx == 1 ||
+               (cpi_len > 1 && max_cnr_db >= strong_clutter_db)) {
         r.coarse = true;
+        if (r.classes_above >= 64.0 && n_rx > 1 && cpi_len > 1) {
+            // the CPI variance is right there (Monte-Carlo E|Z|^2 / V within 2 %); with
+            // the sign-noise variance held at its mean the excess goes: a scale mixture
+            std::ostringstream c;
+            c << "strongest clutter patch cnr_db = " << std::fixed << std::setprecision(1)
+              << max_cnr_db << " dB >= " << strong_clutter_db
+              << " dB (Swerling-I clutter, exact threshold, threshold_scale = 1) with "
+              << "cpi_len = " << cpi_len << " > 1 (n_rx = " << n_rx
+              << "): pfa = " << std::defaultfloat << pfa
+              << " is held only roughly; the clutter draw, "
+              << "common to the CPI, sets every snapshot's sign-noise variance, and the "
+              << "CPI threshold's tail model leaves that out (a factor on the Pfa that "
+              << "depends on the scene, docs/one_bit_rx_filter.md); calibrate "
+              << "threshold_scale on target-free data "
+              << "(rx_calibration.threshold_scale_from_data)";
+            r.reason = c.str();
+            return r;
+        }
         o << " hold pfa = " << pfa << " only roughly: ";
         if (r.classes_above < 64.0)
             o << "the requested tail holds " << r.classes_above << " of the 4^" << (n - 1)

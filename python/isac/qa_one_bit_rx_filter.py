@@ -117,6 +117,28 @@ def weighted_cpi_reference(tab, target, clutter, snr_db, cnr_db, adc, pfa, L, T,
 
 
 
+def random_scene_cpi_pfa(rng, nr, L, cnr, T, pfa):
+    """A random asymmetric scene (no +-theta pair, no patch on the target; N_T 8, CNRs
+    cnr +- 3 dB) and the measured Pfa of T mixed-x CPIs of L (a table of 16 random
+    1-bit x, Swerling-I clutter) through the kernel and cpi_statistics at the set pfa:
+    (target, clutter angles, CNRs in dB, Pfa)."""
+    tgt = rng.uniform(-60, 60)
+    while True:
+        clut = rng.uniform(-80, 80, 2)
+        if min(abs(clut - tgt)) >= 8 and abs(clut[0] - clut[1]) >= 8 and abs(clut[0] + clut[1]) >= 3:
+            break
+    cnr_db = cnr + rng.uniform(-3, 3, 2)
+    # radar_scene takes degrees and dB
+    sc = C.radar_scene(8, nr, tgt, list(clut), 10.0, list(cnr_db))
+    tab = (rng.choice([-1.0, 1.0], (16, 8)) + 1j * rng.choice([-1.0, 1.0], (16, 8))) / 4.0
+    x = tab[rng.integers(0, 16, T * L)].astype(np.complex64)
+    r = rc.simulate_echo(sc, x, [0.0] + list(10 ** (cnr_db / 10)), 1.0, rng, target=False, cpi_len=L)
+    f = C.rx_filter(sc, C.adc_model.one_bit, pfa, 1.0, C.threshold_model.exact, L)
+    z, _, status, terms = f.process(rc.one_bit_adc(r), x, True)
+    _, st = C.cpi_statistics(sc, C.adc_model.one_bit, pfa, 1.0, L, z, terms, status)
+    return tgt, clut, cnr_db, float(np.mean(np.asarray(st) >= 1.0))
+
+
 def headless_stand_in(det, radar_cpi, pfa):
     """What summary.print_ota_headless reads of a headless OTA flowgraph: the meter
     under test; the other rows' blocks (their own counts) count nothing here."""
@@ -1006,8 +1028,10 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
                 self.assertIn(says, msg)
         # the ideal ADC has a continuous statistic
         self.assertFalse(isac.one_bit_rx_filter(n_rx=1, pfa=1e-6, adc="inf", **base).pfa_coarse())
-        # the OTA examples' size: 4 antennas, CPIs of 16
-        self.assertFalse(isac.one_bit_rx_filter(n_rx=4, pfa=0.01, adc="1bit", cpi_len=16, **base).pfa_coarse())
+        # the OTA examples' size: 4 antennas, CPIs of 16, their 10 dB clutter (at 20 dB
+        # the CPI tail is too light: test_040)
+        ota = dict(base, cnr_db=[10.0])
+        self.assertFalse(isac.one_bit_rx_filter(n_rx=4, pfa=0.01, adc="1bit", cpi_len=16, **ota).pfa_coarse())
         self.assertFalse(isac.one_bit_rx_filter(n_rx=8, pfa=0.01, adc="1bit", **base).pfa_coarse())
         # reachable, coarse: 0.02 * 4^3 = 1.3 classes; one snapshot of 7 antennas
         b = isac.one_bit_rx_filter(n_rx=4, pfa=0.02, adc="1bit", **base)
@@ -1038,30 +1062,23 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         # +20 dB, through the kernel and cpi_statistics. With the distortion's cross
         # terms (core.arcsine_cross) the model's measured error over such scenes
         # (docs/one_bit_rx_filter.md, bench/one_bit_pfa_reach.py --part cross) is a
-        # factor 0.7-1.4 on the Pfa at 0.01; these draws measure 0.81, 0.99, 1.06, 0.89,
-        # 1.18. The test allows 0.6-1.5 plus 4 binomial sigmas (0.002 at 40000 CPIs).
+        # factor 0.7-1.4 on the Pfa at 0.01 below strong_clutter_db; above it the
+        # strong-clutter excess (up to 1.7x, the docs' strong-clutter section) is
+        # flagged coarse. These draws measure 0.81, 0.99, 1.06, 0.89, 1.18 (the 20 dB
+
+        # plus 4 binomial sigmas (0.002 at 40000 CPIs).
         # The model without the cross terms fails it (its 20 dB cells: 1.32 and 1.97,
         # the latter above 1.5 + 4 sigma); so do the bench's old scenes (radians and
         # linear CNRs given to radar_scene, which takes degrees and dB: 92x and 82x).
         rng = np.random.default_rng(21)
         T, pfa = 40000, 0.01
         for nr, L, cnr in ((4, 16, -30.0), (4, 16, 10.0), (4, 16, 20.0), (3, 16, 0.0), (3, 16, 20.0)):
-            self.assertFalse(C.pfa_reach(C.adc_model.one_bit, nr, L, pfa).coarse)
-            tgt = rng.uniform(-60, 60)
-            while True:
-                clut = rng.uniform(-80, 80, 2)
-                if min(abs(clut - tgt)) >= 8 and abs(clut[0] - clut[1]) >= 8 and abs(clut[0] + clut[1]) >= 3:
-                    break
-            cnr_db = cnr + rng.uniform(-3, 3, 2)
-            # radar_scene takes degrees and dB
-            sc = C.radar_scene(8, nr, tgt, list(clut), 10.0, list(cnr_db))
-            tab = (rng.choice([-1.0, 1.0], (16, 8)) + 1j * rng.choice([-1.0, 1.0], (16, 8))) / 4.0
-            x = tab[rng.integers(0, 16, T * L)].astype(np.complex64)
-            r = rc.simulate_echo(sc, x, [0.0] + list(10 ** (cnr_db / 10)), 1.0, rng, target=False, cpi_len=L)
-            f = C.rx_filter(sc, C.adc_model.one_bit, pfa, 1.0, C.threshold_model.exact, L)
-            z, _, status, terms = f.process(rc.one_bit_adc(r), x, True)
-            _, st = C.cpi_statistics(sc, C.adc_model.one_bit, pfa, 1.0, L, z, terms, status)
-            meas = float(np.mean(np.asarray(st) >= 1.0))
+            _, _, cnr_db, meas = random_scene_cpi_pfa(rng, nr, L, cnr, T, pfa)
+            strongest = float(max(cnr_db))
+            coarse = C.pfa_reach(C.adc_model.one_bit, nr, L, pfa, strongest).coarse
+            self.assertEqual(coarse, strongest >= C.strong_clutter_db, (nr, L, strongest))
+            self.assertEqual(coarse, cnr == 20.0, (nr, L, strongest))
+            print(f"\n{nr} x {L}, clutter {cnr_db[0]:.1f} / {cnr_db[1]:.1f} dB: Pfa {meas:.4f} (set {pfa})")
             tol = binomial_halfwidth(pfa, T)
             self.assertGreater(meas, 0.6 * pfa - tol, (nr, L, cnr, meas))
             self.assertLess(meas, 1.5 * pfa + tol, (nr, L, cnr, meas))
@@ -1095,6 +1112,52 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
             print(f"\n12 antennas, {name}: Pfa {meas:.4f} (set {pfa})")
             self.assertGreater(meas, 0.5 * pfa - binomial_halfwidth(0.5 * pfa, T), name)
             self.assertLess(meas, 1.5 * pfa + binomial_halfwidth(1.5 * pfa, T), name)
+
+    def test_040_strong_clutter_few_antennas_flagged(self):
+        # 5 antennas, CPIs of 8 of mixed x (a table of 16 random 1-bit x), a random
+        # asymmetric scene with Swerling-I clutter at 22.7 / 18.9 dB: the exact
+        # threshold's CPI variance holds, but the common clutter draw modulates every
+        # snapshot's sign-noise variance (docs/one_bit_rx_filter.md), a scale mixture
+        # whose tail the mixed-x shape rule leaves out. This scene reads about 2x the
+        # set 0.01 (0.0202 at 20000 CPIs). The block says so: pfa_coarse() and its
+        # warning (main: not flagged, a silent overshoot). When the tail model holds
+        # such scenes, the Monte-Carlo below fails and the flag should go.
+        T, pfa, nr, L = 20000, 0.01, 5, 8
+        tgt, clut, cnr_db, meas = random_scene_cpi_pfa(np.random.default_rng(1), nr, L, 20.0, T, pfa)
+        print(f"\n5 x 8, clutter {cnr_db[0]:.1f} / {cnr_db[1]:.1f} dB: Pfa {meas:.4f} (set {pfa})")
+        self.assertGreater(meas, pfa + binomial_halfwidth(pfa, T), meas)
+        # flagged from strong_clutter_db with CPIs at any antenna count (32 x 4 measured
+        # 1.33x at 20 dB), exact threshold at threshold_scale 1, Swerling-I clutter only
+        reach = C.pfa_reach(C.adc_model.one_bit, nr, L, pfa, float(max(cnr_db)))
+        self.assertTrue(reach.coarse)
+        self.assertTrue(reach.reason.startswith("strongest clutter patch cnr_db = 22.7 dB >= 15.0 dB"), reach.reason)
+        self.assertTrue(reach.reason.endswith("(rx_calibration.threshold_scale_from_data)"), reach.reason)
+        for n in (2, 16, 32, 64):
+            self.assertTrue(C.pfa_reach(C.adc_model.one_bit, n, L, pfa, 20.0).coarse, n)
+        for n, l, c in ((5, L, C.strong_clutter_db - 0.1), (4, L, 10.0), (32, 1, 30.0)):
+            self.assertFalse(C.pfa_reach(C.adc_model.one_bit, n, l, pfa, c).coarse, (n, l, c))
+        self.assertFalse(C.pfa_reach(C.adc_model.one_bit, nr, L, pfa).coarse)  # no scene given
+        kw = dict(n_tx=8, n_rx=nr, target_deg=float(tgt), clutter_deg=[float(v) for v in clut], snr_r_db=10.0,
+                  radar_noise_var=1.0, pfa=pfa, adc="1bit", cpi_len=L)
+        cnr = [float(v) for v in cnr_db]
+        self.assertTrue(isac.one_bit_rx_filter(cnr_db=cnr, **kw).pfa_coarse())
+        self.assertTrue(isac.one_bit_radar_rx(cnr_db=cnr, **kw).pfa_coarse())
+        self.assertFalse(isac.one_bit_rx_filter(cnr_db=cnr, threshold="theorem1", **kw).pfa_coarse())
+        # fixed clutter: no amplitude draw, and no excess measured (0.0107 on this scene)
+        self.assertFalse(isac.one_bit_rx_filter(cnr_db=cnr, clutter_model="fixed", **kw).pfa_coarse())
+        # a calibrated threshold_scale is the warning's remedy: it clears the flag
+        b = isac.one_bit_rx_filter(cnr_db=cnr, threshold_scale=1.2, **kw)
+        self.assertFalse(b.pfa_coarse())
+        b.set_threshold_scale(1.0)
+        self.assertTrue(b.pfa_coarse())
+        b.set_threshold_scale(0.9)
+        self.assertFalse(b.pfa_coarse())
+        b = isac.one_bit_rx_filter(cnr_db=[10.0, 10.0], **kw)
+        self.assertFalse(b.pfa_coarse())
+        b.set_cnr_db(cnr)
+        self.assertTrue(b.pfa_coarse())
+        b.set_clutter([float(clut[0])], [12.0])
+        self.assertFalse(b.pfa_coarse())
 
     # ---- CPIs without transmission (a precoder's muted sections, TDD guards)
 

@@ -168,9 +168,12 @@ public:
     /*!
      * True where the 1-bit statistic can hold the set Pfa only roughly: fewer than
      * 64 of its 4^(n_rx cpi_len - 1) noise-only value classes lie above the threshold,
-     * or one snapshot of fewer than 8 antennas (core::pfa_reach; logged once per
-     * setting). Settings no threshold can serve at all are rejected by make() and
-     * set_pfa(). Always false for the ideal ADC.
+     * or one snapshot of fewer than 8 antennas, or one antenna with a CPI, or (exact
+     * threshold, threshold_scale 1, Swerling-I clutter) CPIs with a clutter patch of
+     * core::strong_clutter_db or more, whose CPI tail the threshold's model makes too
+     * light; a calibrated threshold_scale clears that case (core::pfa_reach; logged
+     * once per crossing into the coarse state). Settings no threshold can serve at all
+     * are rejected by make() and set_pfa(). Always false for the ideal ADC.
      */
     virtual bool pfa_coarse() const = 0;
 };

@@ -124,11 +124,16 @@ units of sigma_R^2): Cq = (4/pi)(asin(Re C/d) + j asin(Im C/d)), C = I + sum p_q
           py::arg("n_rx"),
           py::arg("cpi_len"),
           py::arg("pfa"),
+          py::arg("max_cnr_db") = -HUGE_VAL,
           "Whether a 1-bit detector of n_rx antennas and CPIs of cpi_len snapshots can "
           "hold pfa: min_pfa = 4^(1 - n_rx cpi_len), the smallest nonzero Pfa of any "
           "threshold on noise-only echoes; reachable = pfa >= min_pfa (and n_rx cpi_len "
           ">= 2); coarse: reachable, but fewer than 64 noise-only value classes above "
-          "the threshold, or one snapshot of fewer than 8 antennas; reason says why.");
+          "the threshold, or one snapshot of fewer than 8 antennas, or CPIs (cpi_len > "
+          "1) whose strongest Swerling-I clutter patch (max_cnr_db, dB; pass it for the "
+          "exact threshold at threshold_scale 1 only) reaches strong_clutter_db (the "
+          "exact threshold's CPI tail is too light there); reason says why.");
+    m.attr("strong_clutter_db") = strong_clutter_db;
     m.def("toeplitz_quad_form",
           &toeplitz_quad_form,
           py::arg("t"),

@@ -45,6 +45,7 @@
 #define INCLUDED_ISAC_CORE_ONE_BIT_STATS_H
 
 #include <gnuradio/isac/core/radar_metrics.h>
+#include <cmath>
 #include <memory>
 #include <string>
 #include <vector>
@@ -387,8 +388,15 @@ double calibration_factor(int n_rx, double pfa, double cnr_pa_db);
  * coarse: reachable, and classes_above < 64, or a single-snapshot array below
  * n_rx = 8, where the tail model is not calibrated and sits 2-3x below the set Pfa,
  * or one antenna with a CPI, which cannot filter the clutter and whose CPI tail
- * model misses the repeating quantisation distortion of strong clutter
- * (docs/one_bit_rx_filter.md). The ideal ADC is always reachable and never coarse.
+ * model misses the repeating quantisation distortion of strong clutter, or CPIs
+ * (cpi_len > 1, n_rx >= 2) whose strongest Swerling-I clutter patch (max_cnr_db, for
+ * the exact threshold at threshold_scale 1; -inf: not known, fixed clutter, Theorem
+ * 1's or a calibrated threshold) reaches strong_clutter_db: the mixed-x CPI's
+ * variance holds there, but the common clutter draw sets every snapshot's sign-noise
+ * variance, a scale mixture the CPI tail model leaves out, so the Pfa runs above the
+ * set one by a factor that depends on the scene (measured at 2-64 antennas, equal CPI
+ * weights, cpi_len 2-16: docs/one_bit_rx_filter.md). The ideal ADC is always reachable
+ * and never coarse.
  */
 struct one_bit_pfa_reach {
     double min_pfa = 0.0;
@@ -397,7 +405,11 @@ struct one_bit_pfa_reach {
     bool coarse = false;
     std::string reason; //!< why coarse or unreachable, empty otherwise
 };
-one_bit_pfa_reach pfa_reach(adc_model adc, int n_rx, int cpi_len, double pfa);
+//! pfa_reach's strong clutter: CPIs are coarse from this CNR (dB) of their strongest
+//! Swerling-I clutter patch
+constexpr double strong_clutter_db = 15.0;
+one_bit_pfa_reach pfa_reach(
+    adc_model adc, int n_rx, int cpi_len, double pfa, double max_cnr_db = -HUGE_VAL);
 
 //! calibration_factor() at a fixed N_R and Pfa, those two coordinates located once
 //! (the receive filter evaluates it per snapshot): the same values.
