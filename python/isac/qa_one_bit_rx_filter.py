@@ -1029,7 +1029,7 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         # the ideal ADC has a continuous statistic
         self.assertFalse(isac.one_bit_rx_filter(n_rx=1, pfa=1e-6, adc="inf", **base).pfa_coarse())
         # the OTA examples' size: 4 antennas, CPIs of 16, their 10 dB clutter (at 20 dB
-        # the CPI tail is too light: test_040)
+        # the CPI tail is too light: test_046)
         ota = dict(base, cnr_db=[10.0])
         self.assertFalse(isac.one_bit_rx_filter(n_rx=4, pfa=0.01, adc="1bit", cpi_len=16, **ota).pfa_coarse())
         self.assertFalse(isac.one_bit_rx_filter(n_rx=8, pfa=0.01, adc="1bit", **base).pfa_coarse())
@@ -1113,7 +1113,7 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
             self.assertGreater(meas, 0.5 * pfa - binomial_halfwidth(0.5 * pfa, T), name)
             self.assertLess(meas, 1.5 * pfa + binomial_halfwidth(1.5 * pfa, T), name)
 
-    def test_040_strong_clutter_few_antennas_flagged(self):
+    def test_046_strong_clutter_few_antennas_flagged(self):
         # 5 antennas, CPIs of 8 of mixed x (a table of 16 random 1-bit x), a random
         # asymmetric scene with Swerling-I clutter at 22.7 / 18.9 dB: the exact
         # threshold's CPI variance holds, but the common clutter draw modulates every
