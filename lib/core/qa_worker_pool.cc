@@ -388,9 +388,8 @@ public:
         int by_workers = 0;
         for (size_t i = 0; i < who.size(); ++i) {
             const bool worker = tid[i] != std::this_thread::get_id();
-            CPPUNIT_ASSERT_EQUAL(worker ? std::string(worker_pool::worker_thread_name)
-                                        : caller,
-                                 who[i]);
+            CPPUNIT_ASSERT_EQUAL(
+                worker ? std::string(worker_pool::worker_thread_name) : caller, who[i]);
             by_workers += worker;
         }
         CPPUNIT_ASSERT(by_workers > 0);
