@@ -16,6 +16,7 @@
 #endif
 #include <chrono>
 #include <ctime>
+#include <fstream>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -35,6 +36,7 @@ class qa_worker_pool : public CppUnit::TestFixture
     CPPUNIT_TEST(test_bad_threads);
     CPPUNIT_TEST(test_idle_pool_sleeps);
     CPPUNIT_TEST(test_no_poll_on_the_callers_cpu);
+    CPPUNIT_TEST(test_workers_named);
     CPPUNIT_TEST_SUITE_END();
 
     // f(i) = a hash of i: what a design computes from its own input only
@@ -358,6 +360,42 @@ public:
     }
 #else
     void test_no_poll_on_the_callers_cpu() {}
+#endif
+
+#ifdef __linux__
+    // The thread running index i of a job: the caller keeps its own name, each of
+    // the workers that took part carries the pool's, so a per-thread profile of a
+    // flowgraph tells the pool's CPU from the block thread's and Python's.
+    void test_workers_named()
+    {
+        const auto name = [] {
+            std::ifstream f("/proc/thread-self/comm");
+            std::string s;
+            std::getline(f, s);
+            return s;
+        };
+        const std::string caller = name();
+        CPPUNIT_ASSERT(caller != worker_pool::worker_thread_name);
+        worker_pool pool(3);
+        std::vector<std::string> who(64);
+        std::vector<std::thread::id> tid(who.size());
+        CPPUNIT_ASSERT(pool.run(long(who.size()), [&](long i) {
+            who[size_t(i)] = name();
+            tid[size_t(i)] = std::this_thread::get_id();
+            // long enough that the workers join before the caller has taken every index
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }));
+        int by_workers = 0;
+        for (size_t i = 0; i < who.size(); ++i) {
+            const bool worker = tid[i] != std::this_thread::get_id();
+            CPPUNIT_ASSERT_EQUAL(
+                worker ? std::string(worker_pool::worker_thread_name) : caller, who[i]);
+            by_workers += worker;
+        }
+        CPPUNIT_ASSERT(by_workers > 0);
+    }
+#else
+    void test_workers_named() {}
 #endif
 
     // After a job, the threads wait awake only briefly for the next one: a pool

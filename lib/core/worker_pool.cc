@@ -12,6 +12,7 @@
 #include <immintrin.h>
 #endif
 #ifdef __linux__
+#include <pthread.h>
 #include <sched.h>
 #endif
 
@@ -243,6 +244,11 @@ worker_pool::job* worker_pool::pick_job()
 
 void worker_pool::worker_loop(unsigned long generation)
 {
+#ifdef __linux__
+    // A thread inherits its creator's name (a block's thread, or python3 for a block
+    // started from Python): named, perf, top -H and pidstat -t tell the workers apart.
+    pthread_setname_np(pthread_self(), worker_thread_name);
+#endif
     std::unique_lock<std::mutex> lock(d_mutex);
     unsigned long seen = d_posted.load();
     for (;;) {

@@ -39,6 +39,9 @@ int hardware_threads();
 class worker_pool
 {
 public:
+    //! The name of the workers' threads (Linux: /proc/<pid>/task/<tid>/comm).
+    static constexpr const char* worker_thread_name = "isac_pool";
+
     //! threads >= 1 computing threads: the caller of run() and threads - 1 workers.
     explicit worker_pool(int threads);
     ~worker_pool(); //!< stop()
