@@ -377,7 +377,7 @@ public:
         const std::string caller = name();
         CPPUNIT_ASSERT(caller != worker_pool::worker_thread_name);
         worker_pool pool(3);
-        std::vector<std::string> who(64);
+        std::vector<std::string> who(256);
         std::vector<std::thread::id> tid(who.size());
         CPPUNIT_ASSERT(pool.run(long(who.size()), [&](long i) {
             who[size_t(i)] = name();
