@@ -30,6 +30,9 @@ cells: per (N_R x L, CNR) --draws random scenes as in scenes: Pfa over the set o
       (1-sigma binomial), E|Z|^2 over the model's CPI variance V (no tail shape), the
       factor on kappa^2 / V that would hold the set Pfa ((1 - Pfa) quantile of
       |Z|^2 / V over -ln Pfa) and the model's mean tail shape S.
+mixture: the scenes of cells, candidate CPI thresholds from the law of the common
+      clutter draw (a scale mixture of the sign noise; the conditional Gaussian with
+      its erf mean), solved per CPI (mixture's docstring).
 mixing: one scene of cells (--draws picks it): the conditional-Gaussian
       decomposition of its H0 CPI statistic. Given the common clutter draw gamma each
       sign has the mean erf(m) and variance 1 - erf(m)^2 (m the noiseless echo over
@@ -191,6 +194,79 @@ def cells(args, rng):
                                                             d, "   ".join(out)), flush=True)
 
 
+def filters(sc, pfa, L, tab):
+    """The kernel's filters u (rows) for the table's x: z = u^H r on unit vectors gives conj(u)."""
+    nr = np.asarray(sc.gr).shape[0]
+    f = C.rx_filter(sc, C.adc_model.one_bit, pfa, 1.0, C.threshold_model.exact, L)
+    U = np.empty((len(tab), nr), complex)
+    for j in range(len(tab)):
+        zz, _, _ = f.process(np.eye(nr, dtype=np.complex64), np.tile(tab[j].astype(np.complex64), (nr, 1)))
+        U[j] = np.conj(np.asarray(zz))
+    return U
+
+
+def bisect_k2(tail, lo, hi, pfa, steps=14):
+    """Per CPI the k2 in [lo, hi] (log-bisection) with tail(k2) = pfa; tail decreasing."""
+    lo, hi = np.log(lo), np.log(hi)
+    for _ in range(steps):
+        mid = 0.5 * (lo + hi)
+        big = tail(np.exp(mid)) > pfa
+        lo, hi = np.where(big, mid, lo), np.where(big, hi, mid)
+    return np.exp(0.5 * (lo + hi))
+
+
+def mixture(args, rng):
+    """Candidate CPI thresholds from the law of the common clutter draw gamma (the
+    fix the strong-clutter section of docs/one_bit_rx_filter.md asks for), on the
+    scenes of --part cells (same seed, same draws): per CPI the sign-noise variance
+    s2(gamma) = sum_l sum_n |u_l,n|^2 (2 - erf(Re m)^2 - erf(Im m)^2) and the erf
+    mean mu(gamma) = sum_l u_l^H erf(m_l) at --nodes fixed standard-normal draws of
+    gamma (per x of the table, then summed over the CPI's x), and
+      mix:   Z | gamma ~ CN(0, V - E s2 + s2(gamma)), V the block's CPI variance
+             (the sign noise a scale mixture, the rest held);
+      condG: Z | gamma ~ mu(gamma) + CN(0, s2(gamma)) (noncentral tail),
+    each threshold solved per CPI: Pfa over the set one at the block's kappa, at
+    each candidate's, and the candidate's mean kappa^2 / (-ln Pfa V)."""
+    from scipy.special import erf
+    from scipy.stats import ncx2
+    print("candidate CPI thresholds over the common clutter draw (%d nodes), N_T %d, %d CPIs a scene; "
+          "Pfa / set (4 sigma) at the block's kappa -> mix -> condG [mean kappa^2/(-ln Pfa V)]"
+          % (args.nodes, args.n_tx, args.trials))
+    for nr, L in [tuple(int(v) for v in s.split("x")) for s in args.sizes.split(",")]:
+        for cnr in args.cnr:
+            for d in range(args.draws):
+                sc, cn, tab, idx, x, r1 = cell_draws(rng, nr, L, cnr, args.trials, args.n_tx)
+                T, Q = args.trials, len(cn)
+                qr = np.random.default_rng(1234)  # the nodes: the same for every scene
+                xi = (qr.standard_normal((args.nodes, Q)) + 1j * qr.standard_normal((args.nodes, Q))) / np.sqrt(2)
+                c = (tab @ np.asarray(sc.gt))[:, 1:]
+                m = (xi[None] * np.sqrt(cn) * c[:, None, :]) @ np.asarray(sc.gr)[:, 1:].T  # x, node, antenna
+                counts = np.zeros((T, len(tab)))
+                np.add.at(counts, (np.repeat(np.arange(T), L), idx), 1.0)
+                out = []
+                for pfa in args.pfa:
+                    U = filters(sc, pfa, L, tab)
+                    st, st1, Z, _ = cpi_stats(sc, pfa, L, r1, x)
+                    nl, z2 = -np.log(pfa), np.abs(Z) ** 2
+                    with np.errstate(invalid="ignore", divide="ignore"):
+                        V = np.where(st1 > 0, z2 / (st1 ** 2 * nl), np.nan)
+                    s2 = np.maximum(counts @ (np.abs(U[:, None, :]) ** 2
+                                              * (2 - erf(m.real) ** 2 - erf(m.imag) ** 2)).sum(2), 1e-12)
+                    mu2 = np.abs(counts @ (np.conj(U[:, None, :]) * (erf(m.real) + 1j * erf(m.imag))).sum(2)) ** 2
+                    ok = np.isfinite(V)
+                    V, s2, mu2, z2, st = V[ok], s2[ok], mu2[ok], z2[ok], st[ok]
+                    sig = np.maximum((V - s2.mean(1))[:, None] + s2, 1e-12)
+                    k_mix = bisect_k2(lambda k: np.exp(-k[:, None] / sig).mean(1), 0.5 * V * nl, 3 * V * nl, pfa)
+                    k_cg = bisect_k2(lambda k: ncx2.sf(2 * k[:, None] / s2, 2, 2 * mu2 / s2).mean(1),
+                                     0.5 * V * nl, 3 * V * nl, pfa)
+                    band = 4 * np.sqrt(pfa * (1 - pfa) / st.size) / pfa
+                    out.append("set %g: %.2f (%.2f) -> %.2f [%.3f] -> %.2f [%.3f]"
+                               % (pfa, np.mean(st >= 1) / pfa, band, np.mean(z2 >= k_mix) / pfa,
+                                  np.mean(k_mix / (V * nl)), np.mean(z2 >= k_cg) / pfa, np.mean(k_cg / (V * nl))))
+                print("N_R %d x L %2d  CNR %s dB  scene %d: %s"
+                      % (nr, L, "/".join("%.1f" % v for v in 10 * np.log10(cn)), d, "   ".join(out)), flush=True)
+
+
 def mixing(args, rng):
     from scipy.special import erf
     nr, L = [int(v) for v in args.sizes.split(",")[0].split("x")]
@@ -198,11 +274,7 @@ def mixing(args, rng):
     for _ in range(args.draws):  # the scenes of --part cells with the same seed, the last one kept
         sc, cn, tab, idx, x, _ = cell_draws(rng, nr, L, cnr, T, args.n_tx)
     Q = len(cn)
-    f = C.rx_filter(sc, C.adc_model.one_bit, pfa, 1.0, C.threshold_model.exact, L)
-    U = np.empty((16, nr), complex)  # z = u^H r on unit vectors gives conj(u)
-    for j in range(16):
-        zz, _, _ = f.process(np.eye(nr, dtype=np.complex64), np.tile(tab[j].astype(np.complex64), (nr, 1)))
-        U[j] = np.conj(np.asarray(zz))
+    U = filters(sc, pfa, L, tab)
     gam = (rng.standard_normal((T, Q)) + 1j * rng.standard_normal((T, Q))) * np.sqrt(cn / 2)
     c = (tab @ np.asarray(sc.gt))[:, 1:]
     m = (np.repeat(gam, L, 0) * c[idx]) @ np.asarray(sc.gr)[:, 1:].T  # noiseless echo over sigma
@@ -350,6 +422,9 @@ def main():
                     help="x drawn from a table of this many 1-bit x; 0: a fresh one every snapshot "
                          "(--part cross; more than cpi_integrator.cross_max_x distinct x a CPI: "
                          "no cross terms)")
+    ap.add_argument("--nodes", type=int, default=64,
+                    help="draws of the common clutter amplitudes a candidate threshold averages over "
+                         "(--part mixture)")
     args = ap.parse_args()
     rng = np.random.default_rng(args.seed)
     if "enum" in args.part:
@@ -366,6 +441,8 @@ def main():
         cells(args, rng)
     if "mixing" in args.part:
         mixing(args, rng)
+    if "mixture" in args.part:
+        mixture(args, rng)
 
 
 if __name__ == "__main__":
