@@ -30,12 +30,23 @@ def read(path):
     return rows[0], np.array(rows[1:], dtype=float)
 
 
+def load_app():
+    import importlib.machinery
+    import importlib.util
+    loader = importlib.machinery.SourceFileLoader("isac_nullspace_figures", APP)
+    mod = importlib.util.module_from_spec(importlib.util.spec_from_loader("isac_nullspace_figures", loader))
+    loader.exec_module(mod)
+    return mod
+
+
 class qa_nullspace_figures(gr_unittest.TestCase):
 
     def test_001_quick_run_trends(self):
+        n = 3  # channel draws: the fewest with error bars
         with tempfile.TemporaryDirectory() as out:
-            subprocess.run([sys.executable, APP, "--quick", "--out", out], check=True,
+            subprocess.run([sys.executable, APP, "--quick", "--channels", str(n), "--out", out], check=True,
                            stdout=subprocess.DEVNULL, timeout=time_limit(300))
+            self.check_spread(out, n)
             for name in ("fig3_beampatterns", "fig4_pslr_vs_rate", "fig5_cost_vs_split",
                          "fig6_isl_vs_split", "fig9_csi_tradeoff"):
                 self.assertGreater(os.path.getsize(os.path.join(out, name + ".png")), 1000)
@@ -57,7 +68,9 @@ class qa_nullspace_figures(gr_unittest.TestCase):
                 self.assertGreater(c[0], 0.98 * f5[0, 3])
             # ... and close to it as the ratio -> 0 when K is small; more users cost more
             c0 = [f5[f5[:, 0] == K, 2][0] for K in (2, 4, 6)]
-            self.assertLess(c0[0] / f5[0, 3], 1.25)
+            # (K = 2, ratio 0.001, quick grid: 1.03-1.36 x radar-only over 40 draws, mean 1.14; the
+            # first three draws of seed 3 are among the highest, 1.32 / 1.22 / 1.26)
+            self.assertLess(c0[0] / f5[0, 3], 1.4)
             self.assertTrue(c0[0] < c0[1] < c0[2])
             _, f4 = read(os.path.join(out, "fig4_pslr_vs_rate.csv"))
             self.assertTrue(np.all(np.diff(f4[:, 1]) > 0))
@@ -72,6 +85,44 @@ class qa_nullspace_figures(gr_unittest.TestCase):
                 self.assertTrue(np.all(np.diff(t[:, 2]) < 0), "sum rate must fall with omega")
                 self.assertLess(t[-1, 3], t[0, 3])  # and a better beampattern than omega = 0
             self.assertTrue(np.all(hi[:, 2] < lo[:, 2]))  # larger CSI error, lower rate
+
+    def check_spread(self, out, n):
+        # the averaged figures' mean, sd and 95 % t interval against designs recomputed here on
+        # the draws util.draw_seeds(3, n) names (the app's default --seed), Rayleigh H drawn first
+        from scipy.stats import t
+        from gnuradio.isac import util
+        app = load_app()
+        args = type("args", (), dict(grid=1.0, max_iter=100, tol=1e-5))
+
+        def rayleigh(seed, K):
+            g = np.random.default_rng(seed)
+            re = g.standard_normal((K, 20))
+            return (re + 1j * g.standard_normal((K, 20))) / np.sqrt(2)
+
+        hs = {K: [rayleigh(s, K) for s in util.draw_seeds(3, n)] for K in (2, 4)}
+        k95 = t.ppf(0.975, n - 1) / np.sqrt(n)
+        hdr, f5 = read(os.path.join(out, "fig5_cost_vs_split.csv"))
+        c = {h: hdr.index(h) for h in hdr}
+        row = f5[(f5[:, 0] == 2)][1]  # K = 2, split 0.05
+        v = [app.design(H, args, comm="zf", sinr_db=0.0, comm_power=row[1], sensing="beampattern").matching_cost
+             for H in hs[2]]
+        self.assertGreater(np.std(v), 0)
+        np.testing.assert_allclose([row[c["matching_cost"]], row[c["matching_cost_sd"]], row[c["matching_cost_ci95"]],
+                                    row[c["channels"]]], [np.mean(v), np.std(v, ddof=1), k95 * np.std(v, ddof=1), n],
+                                   rtol=1e-9)
+        hdr, f4 = read(os.path.join(out, "fig4_pslr_vs_rate.csv"))
+        c = {h: hdr.index(h) for h in hdr}
+        row = f4[0]  # 0 dB: every channel feasible for the proposed design
+        v = [app.design(H, args, comm="minpower", sinr_db=row[0], sensing="beampattern").pslr_db for H in hs[4]]
+        np.testing.assert_allclose([row[c["pslr_proposed_db"]], row[c["pslr_proposed_db_sd"]],
+                                    row[c["pslr_proposed_db_ci95"]], row[c["n_proposed"]]],
+                                   [np.mean(v), np.std(v, ddof=1), k95 * np.std(v, ddof=1), n], rtol=1e-9)
+        for stem, cols in (("fig6_isl_vs_split", ("isl_db_ci95",)),
+                           ("fig9_csi_tradeoff", ("sum_rate_bps_hz_ci95", "pslr_db_ci95"))):
+            hdr, a = read(os.path.join(out, stem + ".csv"))
+            self.assertEqual(set(a[:, hdr.index("channels")]), {n}, stem)
+            for col in cols:
+                self.assertTrue(np.all(a[:, hdr.index(col)] >= 0), (stem, col))
 
 
 if __name__ == '__main__':
