@@ -224,6 +224,8 @@ class qa_e2e_apps(gr_unittest.TestCase):
                                 ("isac_ci_figures", ["--channels", "-2"], "--channels must be >= 1, not -2"),
                                 ("isac_nullspace_figures", ["--seed", "-1"], "--seed must be >= 0"),
                                 ("isac_nullspace_figures", ["--channels", "0"], "--channels must be >= 1, not 0"),
+                                ("isac_design_figures", ["--channels", "0"], "--channels must be >= 1, not 0"),
+                                ("isac_design_figures", ["--seed", "-1"], "--seed must be >= 0"),
                                 ("isac_figures", ["--only", "000_9,09"], "--only: unknown figure id 09"),
                                 ("isac_figures", ["--channels", "0"], "--channels must be >= 1, not 0")):
             p, _ = run_app(app, *args, limit=60)
