@@ -384,6 +384,35 @@ class qa_e2e_apps(gr_unittest.TestCase):
                 checked += 1
         self.assertGreaterEqual(checked, 4)
 
+    def test_ci_figures_fig10_infeasible_left_out(self):
+        # a draw where chi is out of reach (its trace: the start alone) stays out of the Fig. 10
+        # curve and iteration counts and is counted; scripted solver results, three draws
+        app = load_app("isac_ci_figures")
+        script = [dict(feasible=True, trace=[-1.0, 0.5, 0.8]), dict(feasible=False, trace=[-3.0]),
+                  dict(feasible=True, trace=[-2.0, 1.0])]
+
+        class Solver:
+            def __init__(self, *a, **kw):
+                self.left = list(script)
+
+            def set_channel(self, H):
+                pass
+
+            def solve_indices(self, k):
+                return self.left.pop(0)
+
+        app.isac = type("isac", (), {"core": type("core", (), {"ci_solver": Solver})})
+        with tempfile.TemporaryDirectory() as out, contextlib.redirect_stdout(io.StringIO()) as said:
+            rows, stats = app.fig10(out, 1, 3, [(16, "1bit", "1bit")])
+        tr = np.array([[-1.0, 0.5] + [0.8] * 29, [-2.0] + [1.0] * 30])
+        r = np.array([row[3:] for row in rows], float)  # iteration on
+        np.testing.assert_allclose(r[:, 1], tr.mean(axis=0))
+        np.testing.assert_allclose(r[:, 2], tr.std(axis=0, ddof=1))
+        np.testing.assert_array_equal(r[:, 4:], [[3, 2]] * 31)  # channels requested, draws used
+        # iterates mean / max, iter99 mean / max, stopped within 10, feasible share
+        np.testing.assert_allclose(stats[0][3:9], [1.5, 2, 1.5, 2, 1.0, 2 / 3])
+        self.assertIn("1 of 3 draws infeasible, left out", said.getvalue())
+
     def check_fig10(self, out, n):
         # Fig. 10 (QoD MM convergence): the CSV's per-iteration mean, sd and 95 % t interval
         # against the solver's traces recomputed here for two configurations on the app's draws
@@ -404,13 +433,19 @@ class qa_e2e_apps(gr_unittest.TestCase):
             tr = []
             for H, k, _ in app.channels(1, n, 4, N):
                 S.set_channel(H)
-                x = np.asarray(S.solve_indices(k)["trace"])
+                r = S.solve_indices(k)
+                x = np.asarray(r["trace"])
+                self.assertTrue(r["feasible"], key)  # chi = 8 dB is within reach on these draws
                 self.assertTrue(np.all(np.diff(x) >= 0), (key, x))  # MM: never a lower minimum margin
+                # the value a trace is held at is the returned design's minimum safe margin
+                self.assertAlmostEqual(x[-1], np.min(r["margins"]), delta=1e-12 * abs(x[-1]), msg=key)
                 tr.append(np.concatenate([x, np.full(31 - len(x), x[-1])]))
             tr = np.array(tr)
             got = {k: np.array([float(r[c[k]]) for r in curves[key]]) for k in
-                   ("iteration", "min_margin", "min_margin_sd", "min_margin_ci95")}
+                   ("iteration", "min_margin", "min_margin_sd", "min_margin_ci95", "channels", "draws_used")}
             np.testing.assert_array_equal(got["iteration"], np.arange(31))
+            np.testing.assert_array_equal(got["channels"], n)
+            np.testing.assert_array_equal(got["draws_used"], n)
             tol = 1e-5 * np.max(np.abs(tr))  # 6 significant digits in the CSV
             sd = tr.std(axis=0, ddof=1)
             np.testing.assert_allclose(got["min_margin"], tr.mean(axis=0), atol=tol, err_msg=str(key))
@@ -421,6 +456,7 @@ class qa_e2e_apps(gr_unittest.TestCase):
         self.assertEqual(len(rows), 8)
         for r in rows:
             self.assertEqual(r[hdr.index("monotone")], "True", r)
+            self.assertEqual(float(r[hdr.index("feasible_frac")]), 1.0, r)
             self.assertLessEqual(float(r[hdr.index("iter99_max")]), float(r[hdr.index("iterates_max")]), r)
             self.assertLessEqual(float(r[hdr.index("iterates_max")]), 30, r)
 
