@@ -13,6 +13,8 @@ import subprocess
 import sys
 import tempfile
 
+import numpy as np
+
 from gnuradio import gr_unittest
 
 try:
@@ -39,7 +41,8 @@ class qa_design_figures(gr_unittest.TestCase):
         with tempfile.TemporaryDirectory() as out:
             env = dict(os.environ)
             env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
-            r = subprocess.run([sys.executable, APP, "--quick", "--out", out], env=env,
+            # 3 user drops (quick default 1): the fewest with a spread and error bars
+            r = subprocess.run([sys.executable, APP, "--quick", "--channels", "3", "--out", out], env=env,
                                capture_output=True, text=True, timeout=time_limit(300))
             self.assertEqual(r.returncode, 0, r.stderr[-2000:])
             for n in NAMES:
@@ -56,6 +59,30 @@ class qa_design_figures(gr_unittest.TestCase):
                     self.assertLess(float(row["rel_diff"]), 1e-6)
             with open(os.path.join(out, "onebit_energy.csv")) as f:
                 self.check_energy(list(csv.DictReader(f)))
+            with open(os.path.join(out, "massive_mimo_fig5_rate_vs_snr.csv")) as f:
+                drops = list(csv.DictReader(f))
+            with open(os.path.join(out, "massive_mimo_fig5_mean.csv")) as f:
+                self.check_drop_mean(drops, list(csv.DictReader(f)), 3)
+
+    def check_drop_mean(self, drops, means, n):
+        # massive-MIMO Fig. 5: the mean over the user drops, its sd and 95 % t interval,
+        # recomputed with numpy/scipy from the per-drop rows (10 significant digits in both CSVs)
+        from scipy.stats import t
+        self.assertEqual(len(means), 3 * 2)
+        for m in means:
+            rows = [r for r in drops if r["snr_db"] == m["snr_db"] and r["precoder"] == m["precoder"]]
+            self.assertEqual(sorted(int(r["drop"]) for r in rows), list(range(n)))
+            self.assertEqual(int(m["channels"]), n)
+            for col in ("proposed", "equal_com", "equal_cs"):
+                v = np.array([float(r[col]) for r in rows])
+                v = v[np.isfinite(v)]
+                if col == "proposed":
+                    self.assertEqual(int(m["drops_feasible"]), len(v))
+                sd = v.std(ddof=1)
+                want = [v.mean(), sd, t.ppf(0.975, len(v) - 1) * sd / np.sqrt(len(v))]
+                got = [float(m[col]), float(m[col + "_sd"]), float(m[col + "_ci95"])]
+                np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-9, err_msg=str((m["snr_db"], col)))
+            self.assertGreater(float(m["proposed_sd"]), 0)  # the drops differ
 
     def check_energy(self, rows):
         # the paper's four DAC/ADC configurations at every sweep point, E_tot recomputed from eq. 38

@@ -9,8 +9,6 @@ numbers in the CSVs consistent with theory where the run is long enough."""
 
 import contextlib
 import csv
-import importlib.machinery
-import importlib.util
 import io
 import os
 import re
@@ -39,12 +37,7 @@ def read_csv(path):
 
 
 def load_app(name):
-    """An app (a script without .py) as a module, for its helpers."""
-    loader = importlib.machinery.SourceFileLoader(name, os.path.join(SRC, "apps", name))
-    spec = importlib.util.spec_from_loader(name, loader)
-    mod = importlib.util.module_from_spec(spec)
-    loader.exec_module(mod)
-    return mod
+    return util.load_app(os.path.join(SRC, "apps", name))
 
 
 def check_rows(stdout):
@@ -223,12 +216,50 @@ class qa_e2e_apps(gr_unittest.TestCase):
                                 ("isac_ci_figures", ["--seed", "-1"], "--seed must be >= 0"),
                                 ("isac_ci_figures", ["--channels", "-2"], "--channels must be >= 1, not -2"),
                                 ("isac_nullspace_figures", ["--seed", "-1"], "--seed must be >= 0"),
+                                ("isac_nullspace_figures", ["--channels", "0"], "--channels must be >= 1, not 0"),
+                                ("isac_design_figures", ["--channels", "0"], "--channels must be >= 1, not 0"),
+                                ("isac_design_figures", ["--seed", "-1"], "--seed must be >= 0"),
                                 ("isac_figures", ["--only", "000_9,09"], "--only: unknown figure id 09"),
                                 ("isac_figures", ["--channels", "0"], "--channels must be >= 1, not 0")):
             p, _ = run_app(app, *args, limit=60)
             self.assertEqual(p.returncode, 2, (app, args, p.stdout[-2000:]))
             self.assertNotIn("Traceback", p.stdout, (app, args))
             self.assertIn("%s: error: %s" % (app, says), p.stdout, (app, args))
+        # --help expands every option's help text (a stray % in one raises there)
+        for app in ("isac_radar_figures", "isac_ci_figures", "isac_nullspace_figures", "isac_design_figures",
+                    "isac_doa_figures", "isac_figures"):
+            p, _ = run_app(app, "--help", limit=60)
+            self.assertEqual(p.returncode, 0, (app, p.stdout[-2000:]))
+            self.assertNotIn("Traceback", p.stdout, app)
+            self.assertIn("usage: " + app, p.stdout, app)
+
+    def test_figures_sub_apps_channels(self):
+        # isac_figures hands an explicit --channels to the sub-apps that average channel draws
+        # (and only to them: the others reject the option); without one each keeps its default
+        figs = load_app("isac_figures")
+        cmds = []
+
+        class Proc:
+            def __init__(self, cmd, **kw):
+                cmds.append(cmd)
+                self.stdout, self.returncode = [], 0
+
+            def poll(self):
+                return 0
+
+        figs.subprocess = type("fake", (), {"Popen": Proc, "PIPE": None, "STDOUT": None})
+        for given, quick in ((True, False), (False, True)):
+            del cmds[:]
+            a = type("args", (), {"quick": quick, "channels": 7, "channels_given": given})
+            with tempfile.TemporaryDirectory() as out, contextlib.redirect_stdout(io.StringIO()):
+                figs.run_sub_apps(a, out, [], [])
+            self.assertEqual([os.path.basename(c[1]) for c in cmds], figs.SUB_APPS)
+            for c in cmds:
+                averaged = os.path.basename(c[1]) in ("isac_ci_figures", "isac_nullspace_figures")
+                self.assertEqual("--channels" in c, given and averaged, c)
+                self.assertEqual("--quick" in c, quick, c)
+                if "--channels" in c:
+                    self.assertEqual(c[c.index("--channels") + 1], "7", c)
 
     def test_progress_once_in_a_log(self):
         # not a terminal (a log, CI): each bar prints its final frame once, on a
@@ -324,13 +355,14 @@ class qa_e2e_apps(gr_unittest.TestCase):
                 np.testing.assert_allclose(got[base + "_ci95"], k * sd, rtol=1e-5, atol=k * tol, err_msg=col)
             self.assertEqual({r[hdr.index("channels")] for r in rows}, {str(n)})
 
-    def test_ci_figures_fig5_energy(self):
+    def test_ci_figures_fig5_fig10(self):
         # Figs. 5a/5b through ci_solver: the four DAC/ADC configurations at every (Gamma, N_T),
         # E_tot recomputed from eq. 38 with the paper's component powers (RF 40 mW, LNA 20 mW,
         # BB 200 mW, converters 500 fJ x 1 GHz x 2^B, two per chain, B = 10 for inf), REE =
         # SCNR / E_tot, and 1-bit/1-bit the best REE wherever every design met Gamma
         p, out = run_app("isac_ci_figures", "--channels", "3")
         self.assertEqual(p.returncode, 0, p.stdout[-3000:])
+        self.check_fig10(out, 3)
         hdr, rows = read_csv(os.path.join(out, "fig5_scnr_ree_vs_ntx.csv"))
         c = {h: hdr.index(h) for h in hdr}
         conv = {"1bit": 500e-15 * 1e9 * 2, "inf": 500e-15 * 1e9 * 2 ** 10}
@@ -351,6 +383,82 @@ class qa_e2e_apps(gr_unittest.TestCase):
                 self.assertEqual(max(v, key=lambda d: v[d][0]), ("1bit", "1bit"), k)
                 checked += 1
         self.assertGreaterEqual(checked, 4)
+
+    def test_ci_figures_fig10_infeasible_left_out(self):
+        # a draw where chi is out of reach (its trace: the start alone) stays out of the Fig. 10
+        # curve and iteration counts and is counted; scripted solver results, three draws
+        app = load_app("isac_ci_figures")
+        script = [dict(feasible=True, trace=[-1.0, 0.5, 0.8]), dict(feasible=False, trace=[-3.0]),
+                  dict(feasible=True, trace=[-2.0, 1.0])]
+
+        class Solver:
+            def __init__(self, *a, **kw):
+                self.left = list(script)
+
+            def set_channel(self, H):
+                pass
+
+            def solve_indices(self, k):
+                return self.left.pop(0)
+
+        app.isac = type("isac", (), {"core": type("core", (), {"ci_solver": Solver})})
+        with tempfile.TemporaryDirectory() as out, contextlib.redirect_stdout(io.StringIO()) as said:
+            rows, stats = app.fig10(out, 1, 3, [(16, "1bit", "1bit")])
+        tr = np.array([[-1.0, 0.5] + [0.8] * 29, [-2.0] + [1.0] * 30])
+        r = np.array([row[3:] for row in rows], float)  # iteration on
+        np.testing.assert_allclose(r[:, 1], tr.mean(axis=0))
+        np.testing.assert_allclose(r[:, 2], tr.std(axis=0, ddof=1))
+        np.testing.assert_array_equal(r[:, 4:], [[3, 2]] * 31)  # channels requested, draws used
+        # iterates mean / max, iter99 mean / max, stopped within 10, feasible share
+        np.testing.assert_allclose(stats[0][3:9], [1.5, 2, 1.5, 2, 1.0, 2 / 3])
+        self.assertIn("1 of 3 draws infeasible, left out", said.getvalue())
+
+    def check_fig10(self, out, n):
+        # Fig. 10 (QoD MM convergence): the CSV's per-iteration mean, sd and 95 % t interval
+        # against the solver's traces recomputed here for two configurations on the app's draws
+        # (its default --seed 1), each trace held at its last value to iteration 30
+        from gnuradio import isac
+        from scipy.stats import t
+        app = load_app("isac_ci_figures")
+        hdr, rows = read_csv(os.path.join(out, "fig10_convergence.csv"))
+        c = {h: hdr.index(h) for h in hdr}
+        curves = {}
+        for r in rows:
+            curves.setdefault((int(r[c["n_tx"]]), r[c["dac"]], r[c["adc"]]), []).append(r)
+        self.assertEqual(len(curves), 8)  # 4 pairs at N_T = 32, N_T = 16 and 64 for 1-bit/1-bit and inf/inf
+        for key in ((32, "1bit", "1bit"), (64, "inf", "inf")):
+            N, dac, adc = key
+            S = isac.core.ci_solver(N, 4, n_rx=128, psk_order=8, noise_var=10 ** -1.5, mode="qod", chi_db=8.0,
+                                    dac=dac, adc=adc, max_iter=30, **app.RADAR)
+            tr = []
+            for H, k, _ in app.channels(1, n, 4, N):
+                S.set_channel(H)
+                r = S.solve_indices(k)
+                x = np.asarray(r["trace"])
+                self.assertTrue(r["feasible"], key)  # chi = 8 dB is within reach on these draws
+                self.assertTrue(np.all(np.diff(x) >= 0), (key, x))  # MM: never a lower minimum margin
+                # the value a trace is held at is the returned design's minimum safe margin
+                self.assertAlmostEqual(x[-1], np.min(r["margins"]), delta=1e-12 * abs(x[-1]), msg=key)
+                tr.append(np.concatenate([x, np.full(31 - len(x), x[-1])]))
+            tr = np.array(tr)
+            got = {k: np.array([float(r[c[k]]) for r in curves[key]]) for k in
+                   ("iteration", "min_margin", "min_margin_sd", "min_margin_ci95", "channels", "draws_used")}
+            np.testing.assert_array_equal(got["iteration"], np.arange(31))
+            np.testing.assert_array_equal(got["channels"], n)
+            np.testing.assert_array_equal(got["draws_used"], n)
+            tol = 1e-5 * np.max(np.abs(tr))  # 6 significant digits in the CSV
+            sd = tr.std(axis=0, ddof=1)
+            np.testing.assert_allclose(got["min_margin"], tr.mean(axis=0), atol=tol, err_msg=str(key))
+            np.testing.assert_allclose(got["min_margin_sd"], sd, atol=tol, err_msg=str(key))
+            np.testing.assert_allclose(got["min_margin_ci95"], t.ppf(0.975, n - 1) * sd / np.sqrt(n), atol=5 * tol)
+            self.assertGreater(np.ptp(tr[:, -1]), 0)  # the draws differ
+        hdr, rows = read_csv(os.path.join(out, "fig10_iterations.csv"))
+        self.assertEqual(len(rows), 8)
+        for r in rows:
+            self.assertEqual(r[hdr.index("monotone")], "True", r)
+            self.assertEqual(float(r[hdr.index("feasible_frac")]), 1.0, r)
+            self.assertLessEqual(float(r[hdr.index("iter99_max")]), float(r[hdr.index("iterates_max")]), r)
+            self.assertLessEqual(float(r[hdr.index("iterates_max")]), 30, r)
 
 
 if __name__ == "__main__":

@@ -4,8 +4,8 @@
 #
 """Small helpers the apps, benchmarks and tests share: dB conversions, the
 figure apps' CSV writer and channel averaging (--channels), the tests'
-wall-clock limits and their comparison of large results (assert_same). (The
-C++ core has its own in core/types.h: db2lin, deg2rad, rad2deg.)"""
+wall-clock limits, app loader (load_app) and comparison of large results
+(assert_same). (The C++ core has its own in core/types.h: db2lin, deg2rad, rad2deg.)"""
 import csv
 import math
 import os
@@ -44,10 +44,11 @@ def add_channels_arg(ap, full, quick):
     """The figure apps' --channels N: each figure point is the mean over N independent, seeded
     channel draws. Default: `full`, or `quick` with --quick. Call channels_arg after parse_args."""
     ap.add_argument("--channels", type=int, default=None,
-                    help="channel draws averaged per figure point (default %d, %d with --quick); draw 0 is "
-                         "--seed itself (so --channels 1 is the single-draw run), draw k >= 1 a seed hashed "
+                    # argparse %-expands help text itself: its percent sign must reach it as %%
+                    help=f"channel draws averaged per figure point (default {full}, {quick} with --quick); draw 0 "
+                         "is --seed itself (so --channels 1 is the single-draw run), draw k >= 1 a seed hashed "
                          "from (--seed, k), so runs with different --seed share no draw; error bars (95 %% t "
-                         "interval) are drawn from 3 draws on" % (full, quick))
+                         "interval) are drawn from 3 draws on")
     ap.set_defaults(_channels_default=(full, quick))
 
 
@@ -107,6 +108,18 @@ def time_limit(seconds):
     grows by ISAC_TIME_SCALE (default 8 there, 1 otherwise)."""
     default = "8" if os.environ.get("ISAC_SANITIZER") else "1"
     return seconds * float(os.environ.get("ISAC_TIME_SCALE", default))
+
+
+def load_app(path, name=None):
+    """An app script (no .py suffix) loaded as a module, so tests and benchmarks can call its
+    helpers; `name` defaults to the file name."""
+    import importlib.machinery
+    import importlib.util
+    name = name or os.path.basename(path)
+    loader = importlib.machinery.SourceFileLoader(name, path)
+    mod = importlib.util.module_from_spec(importlib.util.spec_from_loader(name, loader))
+    loader.exec_module(mod)
+    return mod
 
 
 def _short(x, width=160):
