@@ -186,8 +186,9 @@ def vsink(g, name, vlen=1, t="complex"):
 COLORS = ['"blue"', '"red"', '"dark green"', '"magenta"']
 
 
-def constellation(g, name, n, hint, lim, title="Received y_u per user", legend=True):
-    p = dict(type="complex", name='"%s"' % title, size=256, nconnections=n, autoscale="False", xmin=-lim,
+def constellation(g, name, n, hint, lim, title='"Received y_u per user"', legend=True):
+    """title: a GRC expression (a quoted string, or Python that makes one)."""
+    p = dict(type="complex", name=title, size=256, nconnections=n, autoscale="False", xmin=-lim,
              xmax=lim, ymin=-lim, ymax=lim, update_time=0.2, gui_hint=hint, legend=legend, grid="True",
              axislabels="True")
     for u in range(n):
@@ -232,9 +233,9 @@ def doa_plot(g, name, est, truth, srate, hint, ylim=None):
 def beampattern_plot(g, name, src, frame_len, hint, marks):
     """beampattern_probe (power radiated toward theta, dB) with the scene's angles
     as spikes of a second trace (they follow the angle controls). The probe's
-    (1/L) sum |a(theta)^T x_t|^2 with ||x||^2 = power = 1 averages to 1 over
-    sin(theta): 0 dB (the vector sink's reference line) is the same power
-    radiated evenly."""
+    (1/L) sum |a(theta)^T x_t|^2 with ||x||^2 = power averages to power over
+    sin(theta): 0 dB (the vector sink's reference line) is unit power radiated
+    evenly, which the y label calls isotropic: every GUI example keeps power = 1."""
     g.add(name + "_probe", "isac_beampattern_probe", n_tx="n_tx", frame_len=frame_len, grid_min_deg=-90.0,
           grid_max_deg=90.0, grid_step_deg=1.0, reverse_elements="False", db="True")
     g.conn(src[0], src[1], name + "_probe", 0)
@@ -389,7 +390,7 @@ def one_bit_loopback(gui):
         g.add("derot_users", "blocks_vector_to_streams", type="complex", num_streams="n_users", vlen=1)
         g.conn("derot", 0, "derot_users", 0)
         constellation(g, "const_ci", 4, "(3,0,1,1)", 3.5, legend=False,
-                      title="y_u s_u^* (ok: |arg|<22.5 deg)")
+                      title='"y_u s_u^* (ok: |arg|<%g deg)" % (180.0 / psk_order)')
         for u in range(4):
             g.conn("derot_users", u, "const_ci", u)
         statistic_plot(g, "stat_plot", (radar, 1), "rate", "(2,1,2,1)")
@@ -829,7 +830,7 @@ def ota_gui(g, tx, radar, doa, chain):
         # what the array radiates (frames' known sections included): the
         # sensing beam at the target, the users' beams, the red marks the scene
         beampattern_plot(g, "bp", (tx, 0), "cpi_len", "(0,2,1,1)", "[target_deg] + user_deg")
-    constellation(g, "users_const", 2, "(0,1,1,1)", 2.0, title="Users: recovered payload")
+    constellation(g, "users_const", 2, "(0,1,1,1)", 2.0, title='"Users: recovered payload"')
     number_sink(g, "ser_num", "SER per user (running)", ["user 0", "user 1"],
                 "(2,1,1,1)" if chain == "1bit" else "(2,1,1,2)")
     for u in range(2):
