@@ -186,8 +186,9 @@ def vsink(g, name, vlen=1, t="complex"):
 COLORS = ['"blue"', '"red"', '"dark green"', '"magenta"']
 
 
-def constellation(g, name, n, hint, lim, title="Received y_u per user", legend=True):
-    p = dict(type="complex", name='"%s"' % title, size=256, nconnections=n, autoscale="False", xmin=-lim,
+def constellation(g, name, n, hint, lim, title='"Received y_u per user"', legend=True):
+    """title: a GRC expression (a quoted string, or Python that makes one)."""
+    p = dict(type="complex", name=title, size=256, nconnections=n, autoscale="False", xmin=-lim,
              xmax=lim, ymin=-lim, ymax=lim, update_time=0.2, gui_hint=hint, legend=legend, grid="True",
              axislabels="True")
     for u in range(n):
@@ -197,11 +198,13 @@ def constellation(g, name, n, hint, lim, title="Received y_u per user", legend=T
     return g.add(name, "qtgui_const_sink_x", **p)
 
 
-def statistic_plot(g, name, stat, srate, hint, size=1024, title="Detection statistic |z|/kappa"):
-    """|z|/kappa with the threshold 1 drawn as a second trace; stream tags off."""
+def statistic_plot(g, name, stat, srate, hint, size=1024, ylabel="|z|/kappa (detect above 1)"):
+    """|z|/kappa with the threshold 1 drawn as a second trace; stream tags off.
+    (Short titles: a longer one wraps in a narrow grid column and takes plot
+    height; the y label says what the number is.)"""
     g.add(name + "_thr", "analog_const_source_x", type="float", const=1.0)
-    g.add(name, "qtgui_time_sink_x", type="float", name='"%s"' % title,
-          ylabel='"|z|/kappa"', yunit='""', size=size, srate=srate, autoscale="False", ymin=0, ymax=4,
+    g.add(name, "qtgui_time_sink_x", type="float", name='"Radar statistic"',
+          ylabel='"%s"' % ylabel, yunit='""', size=size, srate=srate, autoscale="False", ymin=0, ymax=4,
           nconnections=2, update_time=0.2, gui_hint=hint, entags="False", legend="True", grid="True",
           label1='"statistic"', color1='"blue"', style1=0, marker1=0, width1=1,
           label2='"threshold"', color2='"red"', style2=2, marker2=-1, width2=3,
@@ -229,16 +232,20 @@ def doa_plot(g, name, est, truth, srate, hint, ylim=None):
 
 def beampattern_plot(g, name, src, frame_len, hint, marks):
     """beampattern_probe (power radiated toward theta, dB) with the scene's angles
-    as spikes of a second trace (they follow the angle controls)."""
+    as spikes of a second trace (they follow the angle controls). The probe's
+    (1/L) sum |a(theta)^T x_t|^2 with ||x||^2 = power averages to power over
+    sin(theta): 0 dB (the vector sink's reference line) is unit power radiated
+    evenly, which the y label calls isotropic: every GUI example keeps power = 1."""
     g.add(name + "_probe", "isac_beampattern_probe", n_tx="n_tx", frame_len=frame_len, grid_min_deg=-90.0,
           grid_max_deg=90.0, grid_step_deg=1.0, reverse_elements="False", db="True")
     g.conn(src[0], src[1], name + "_probe", 0)
     g.add(name + "_marks", "blocks_vector_source_x", type="float", vlen=181, repeat="True", tags="[]",
           vector="[20.0 if any(abs(a - m) < 0.5 for m in %s) else -30.0 for a in range(-90, 91)]" % marks)
     g.add(name, "qtgui_vector_sink_f",
-          name='"Transmit beampattern (dB), red: scene"',
-          vlen=181, x_start=-90, x_step=1.0, x_axis_label='"angle (deg, docs/conventions.md)"',
-          y_axis_label='"dB"', x_units='""', y_units='""', ref_level=0, autoscale="False", average=1.0,
+          name='"Tx beampattern (red: scene)"',
+          vlen=181, x_start=-90, x_step=1.0, x_axis_label='"angle from broadside (deg)"',
+          y_axis_label='"power (dB, 0 = isotropic)"', x_units='""', y_units='""', ref_level=0,
+          autoscale="False", average=1.0,
           ymin=-30, ymax=20, nconnections=2, update_time=0.2, gui_hint=hint, grid="True", legend="False",
           showports="False", label1='"pattern"', color1='"blue"', width1=2, alpha1=1.0,
           label2='"scene angles"', color2='"red"', width2=1, alpha2=0.5)
@@ -383,7 +390,7 @@ def one_bit_loopback(gui):
         g.add("derot_users", "blocks_vector_to_streams", type="complex", num_streams="n_users", vlen=1)
         g.conn("derot", 0, "derot_users", 0)
         constellation(g, "const_ci", 4, "(3,0,1,1)", 3.5, legend=False,
-                      title="y_u s_u^*: correct if |angle| < 22.5 deg")
+                      title='"y_u s_u^* (ok: |arg|<%g deg)" % (180.0 / psk_order)')
         for u in range(4):
             g.conn("derot_users", u, "const_ci", u)
         statistic_plot(g, "stat_plot", (radar, 1), "rate", "(2,1,2,1)")
@@ -804,7 +811,7 @@ def ota_gui(g, tx, radar, doa, chain):
     g.add("cpi_ends", "isac_cpi_decimator", cpi_len="radar_cpi")
     g.conn(radar, 1, "cpi_ends", 0)
     statistic_plot(g, "stat_plot", ("cpi_ends", 0), "samp_rate / radar_cpi", "(0,0,1,1)", size=256,
-                   title="Detection statistic |z|/kappa per CPI")
+                   ylabel="|z|/kappa per CPI (detect > 1)")
     # the statistic's meter, as in the headless variant, feeds the detection-rate
     # display: it takes every snapshot and counts the CPI ends itself (period),
     # numbered from each start() as the filter's CPIs and cpi_decimator's are
@@ -823,7 +830,7 @@ def ota_gui(g, tx, radar, doa, chain):
         # what the array radiates (frames' known sections included): the
         # sensing beam at the target, the users' beams, the red marks the scene
         beampattern_plot(g, "bp", (tx, 0), "cpi_len", "(0,2,1,1)", "[target_deg] + user_deg")
-    constellation(g, "users_const", 2, "(0,1,1,1)", 2.0, title="Users: recovered payload")
+    constellation(g, "users_const", 2, "(0,1,1,1)", 2.0, title='"Users: recovered payload"')
     number_sink(g, "ser_num", "SER per user (running)", ["user 0", "user 1"],
                 "(2,1,1,1)" if chain == "1bit" else "(2,1,1,2)")
     for u in range(2):
