@@ -122,6 +122,8 @@ class ArgparseSpec:
                     kw[k] = kwargs[k]
             if kwargs.get("action") == "BooleanOptionalAction":
                 kw["action"] = argparse.BooleanOptionalAction
+            if kwargs.get("nargs") == "REMAINDER":  # a wrapped command: bench/thread_cpu.py
+                kw["nargs"] = argparse.REMAINDER
             if kw.get("action") == "version":  # prints and exits, as help does
                 kw = {"action": "store_true"}
             action = self.parser.add_argument(*args, **kw)
@@ -132,6 +134,8 @@ class ArgparseSpec:
     def check(self, args, whole, elided):
         errors, warnings, args = [], [], list(args)
         for i, a in enumerate(args):
+            if a == "--":  # argparse: what follows is positional (a wrapped command's options)
+                break
             name, eq, value = a.partition("=")
             if not re.match(r"^--?[A-Za-z]", a) or name in self.options:
                 continue
@@ -232,7 +236,7 @@ def argparse_spec(path):
                 ok, v = _literal(k.value)
                 if ok:
                     kwargs[k.arg] = v
-                elif k.arg == "action" and isinstance(k.value, ast.Attribute):
+                elif k.arg in ("action", "nargs") and isinstance(k.value, ast.Attribute):
                     kwargs[k.arg] = k.value.attr
             calls.append((args, kwargs))
         elif name == "add_subparsers":
@@ -929,6 +933,10 @@ SELFTEST_FILES = {
                        'ap = argparse.ArgumentParser()\nap.add_argument("n")\n',
     "bench/late.py": "#!/usr/bin/python3\nimport argparse\nimport time\ntime.sleep(60)\n"
                      "ap = argparse.ArgumentParser()\nap.parse_args()\n",
+    "bench/wrap.py": '"""Runs a command.\n\n    bench/wrap.py --period-us 5 -- bench/tool.py --n-tx 16 x\n'
+                     '    bench/wrap.py --nope -- bench/tool.py --n-tx 16 x\n"""\nimport argparse\n'
+                     'ap = argparse.ArgumentParser()\nap.add_argument("--period-us")\n'
+                     'ap.add_argument("cmd", nargs=argparse.REMAINDER)\n',
     "tools/t.py": "#!/usr/bin/python3\nimport sys\nprint(sys.argv)\n",
     "tools/h.py": '#!/usr/bin/python3\n"""usage: h.py [--help]"""\nimport sys\n'
                   'if sys.argv[1:] == ["--help"]:\n    print(__doc__)\n',
@@ -980,6 +988,7 @@ SELFTEST_HITS = [
     "bench/cont.py:5: option --bogus2 is accepted by no script this page names",
     "bench/margin.py:3: bench/margin.py: unrecognized option --bogus",
     "bench/late.py:4: `time.sleep(...)` runs before the arguments are parsed",
+    "bench/wrap.py:4: bench/wrap.py: unrecognized option --nope",
     "tools/t.py:1: a script with no argparse parser",
     "apps/isac_app:4: option --outdir is accepted by no script this page names",
     "bench/runs.py:1: a script with no argparse parser",
