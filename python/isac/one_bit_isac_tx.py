@@ -49,7 +49,7 @@ class one_bit_isac_tx(gr.hier_block2):
       mode: "qos": max QSCNR subject to the users' margin; "qod": max min margin subject to QSCNR >= chi; "qos", "qod" (default "qos")
       chi_db: QoD radar requirement (QSCNR) (dB); [-200, 200] (default 8.0)
       dac: 1-bit DAC or infinite resolution; "1bit", "inf" (default "1bit")
-      solver: realtime (heuristic; more starts at fewer antennas, so its speed depends on N_T: ~1k vectors per CPU s at N_T <= 55, 5-7k at 56-63, ~20k from 64, docs/ci_precoder.md), quality (homotopy paths, slower), exact (branch and bound), lut (lookup table per channel), fast (realtime from the target beam alone: the same as realtime from N_T = 64, ~20x faster at 33-55 for 1-1.8 dB less QSCNR; pick it when realtime cannot keep up with the sample rate); "realtime", "quality", "exact", "lut", "fast" (default "realtime") [settable]
+      solver: realtime (heuristic; more starts at fewer antennas, so its speed depends on N_T: ~1k vectors per CPU s at N_T <= 55, 4-7k at 56-95 except 64, ~20k at 64 and from 96, docs/ci_precoder.md), quality (homotopy paths, slower), exact (branch and bound), lut (lookup table per channel), fast (realtime from the target beam alone: the same as realtime at N_T = 64 and from 96, ~20x faster at 33-55 and ~4x at 56-95 for 0.5-1.8 dB less QSCNR; pick it when realtime cannot keep up with the sample rate); "realtime", "quality", "exact", "lut", "fast" (default "realtime") [settable]
       max_iter: MM iterations per snapshot and start; [1, 1000] (default 10)
       radar_metric: radar objective: Theorem 1's QSCNR (the paper's) or the exact 1-bit deflection; "theorem1", "exact" (default "theorem1")
       tag_infeasible: tag each vector that misses the QoS margin "isac_infeasible" (false: none; infeasible_count() and the stats count them either way) (default True)
@@ -127,6 +127,6 @@ class one_bit_isac_tx(gr.hier_block2):
         self.precoder.set_snr_r_db(_hier.check(_params.one_bit_isac_tx.snr_r_db, snr_r_db))
 
     def set_solver(self, solver):
-        """realtime (heuristic; more starts at fewer antennas, so its speed depends on N_T: ~1k vectors per CPU s at N_T <= 55, 5-7k at 56-63, ~20k from 64, docs/ci_precoder.md), quality (homotopy paths, slower), exact (branch and bound), lut (lookup table per channel), fast (realtime from the target beam alone: the same as realtime from N_T = 64, ~20x faster at 33-55 for 1-1.8 dB less QSCNR; pick it when realtime cannot keep up with the sample rate); "realtime", "quality", "exact", "lut", "fast" """
+        """realtime (heuristic; more starts at fewer antennas, so its speed depends on N_T: ~1k vectors per CPU s at N_T <= 55, 4-7k at 56-95 except 64, ~20k at 64 and from 96, docs/ci_precoder.md), quality (homotopy paths, slower), exact (branch and bound), lut (lookup table per channel), fast (realtime from the target beam alone: the same as realtime at N_T = 64 and from 96, ~20x faster at 33-55 and ~4x at 56-95 for 0.5-1.8 dB less QSCNR; pick it when realtime cannot keep up with the sample rate); "realtime", "quality", "exact", "lut", "fast" """
         self.precoder.set_solver(_hier.check(_params.one_bit_isac_tx.solver, solver))
     # gen_params:end setters
