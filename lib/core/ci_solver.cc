@@ -123,9 +123,9 @@ ci_tuning ci_preset_tuning(ci_preset preset, int n_tx)
         // meets that goal: it misses it up to 55 and meets it from 56, at a seventh
         // of the full set's time. N_T = 64 keeps the beam alone: it is the speed
         // goal's size, which the max-min start would miss by a wide margin. From
-        // 96 the beam alone meets the p95 and misses the mean by about a tenth of a
-        // dB, not worth a fourth of its speed. Thresholds on N_T rather than N_T / U keep the designs at the
-        // family's 16, 32, 64 and 128 antennas.
+        // 96 the beam alone meets the p95 and misses the mean by less than a tenth of a
+        // dB, not worth a fourth of its speed. Thresholds on N_T rather than N_T / U keep
+        // the designs at the family's 16, 32, 64 and 128 antennas.
         if (n_tx < 96 && n_tx != 64) {
             t.feasible_start = true;
             t.feasible_margin = 0.5;
