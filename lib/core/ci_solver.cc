@@ -109,24 +109,21 @@ ci_tuning ci_preset_tuning(ci_preset preset, int n_tx)
         // one) and is faster on the hard snapshots, which dominate the time at N_T <= 32
         t.early_stop = false;
         t.feasibility_nodes = 2000;
-        // fast: the beam alone at every N_T, the real-time preset's tuning at 64 and
-        // from 96 (and at 33-95 before the starts below were added): an order of
-        // magnitude the real-time speed at N_T = 33-55 for about a dB of its designs'
-        // QSCNR (docs/ci_precoder.md)
+        // fast: the beam alone at every N_T, the real-time preset's tuning from 64 (and
+        // at 33-63 before the starts below were added): 13-20x the real-time speed at
+        // N_T = 33-55 for 1-1.8 dB of its designs' QSCNR (docs/ci_precoder.md)
         if (preset == ci_preset::fast)
             break;
-        // The starts by array size (family draws at N_T = 18..120 against the quality
+        // The starts by array size (family draws at N_T = 20..96 against the quality
         // preset's designs, docs/ci_precoder.md, "Between the family's array
-        // sizes"): from N_T = 33 to 95 the beam alone misses the real-time quality
-        // goal of N_T = 32 (<= 0.5 dB mean, <= 2 dB p95 below them), most at 33-72,
-        // so the starts stay on there. The full set until the max-min start alone
-        // meets that goal: it misses it up to 55 and meets it from 56, at a seventh
-        // of the full set's time. N_T = 64 keeps the beam alone: it is the speed
-        // goal's size, which the max-min start would miss by a wide margin. From
-        // 96 the beam alone meets the p95 and misses the mean by less than a tenth of a
-        // dB, not worth a fourth of its speed. Thresholds on N_T rather than N_T / U keep
-        // the designs at the family's 16, 32, 64 and 128 antennas.
-        if (n_tx < 96 && n_tx != 64) {
+        // sizes"): from N_T = 33 to 63 the beam alone is 1-1.8 dB below them on
+        // average, as poor as at 64, so the starts stay on below 64. The full set
+        // until the max-min start alone meets the real-time quality goal of N_T = 32
+        // (<= 0.5 dB mean, <= 2 dB p95): it misses it at 48-54 and meets it from 56,
+        // at a seventh of the full set's time. From 64 the speed goal rules and the
+        // beam alone stays. Thresholds on N_T rather than N_T / U keep the designs at
+        // the family's 16, 32, 64 and 128 antennas.
+        if (n_tx < 64) {
             t.feasible_start = true;
             t.feasible_margin = 0.5;
         }
