@@ -91,7 +91,7 @@ public:
      * \param mode           "qos": max QSCNR subject to the users' margin; "qod": max min margin subject to QSCNR >= chi; "qos", "qod"
      * \param chi_db         QoD radar requirement (QSCNR) (dB); [-200, 200]
      * \param dac            1-bit DAC or infinite resolution; "1bit", "inf"
-     * \param solver         realtime (heuristic; more starts at fewer antennas, so its speed depends on N_T: ~1k vectors per CPU s at N_T <= 55, 5-7k at 56-63, ~20k from 64, docs/ci_precoder.md), quality (homotopy paths, slower), exact (branch and bound), lut (lookup table per channel), fast (realtime from the target beam alone: the same as realtime from N_T = 64, ~20x faster at 33-55 for 1-1.8 dB less QSCNR; pick it when realtime cannot keep up with the sample rate); "realtime", "quality", "exact", "lut", "fast"
+     * \param solver         realtime (heuristic; more starts at fewer antennas, so its speed depends on N_T: ~1k vectors per CPU s at N_T <= 55, 5-7k at 56-63, ~20k from 64, docs/ci_precoder.md), quality (homotopy paths, slower), exact (branch and bound), lut (lookup table per channel), fast (realtime from the target beam alone: the same as realtime from N_T = 64, ~20x faster at 33-55 for 1-1.8 dB less QSCNR; pick it when realtime cannot keep up with the sample rate). From N_T = 64 realtime runs from the beam alone: 0.6-1.2 dB below the best known design (mean, N_T = 64-95) for 3.4-4.1x the speed of adding the max-min start; choose quality (13-26 ms per vector there) when that loss matters; "realtime", "quality", "exact", "lut", "fast"
      * \param max_iter       MM iterations per snapshot and start; [1, 1000]
      * \param stats_interval vectors between two stats messages; [1, 1073741824]
      * \param threads        threads designing vectors and building tables; 0: all cores (the output does not depend on it); [0, 1024]
@@ -155,7 +155,7 @@ public:
     virtual double snr_r_db() const = 0;
     //! clutter-to-noise ratio zeta_q^2/sigma_R^2 per clutter angle (dB); each in [-200, 200]; length len(clutter_deg)
     virtual std::vector<double> cnr_db() const = 0;
-    //! realtime (heuristic; more starts at fewer antennas, so its speed depends on N_T: ~1k vectors per CPU s at N_T <= 55, 5-7k at 56-63, ~20k from 64, docs/ci_precoder.md), quality (homotopy paths, slower), exact (branch and bound), lut (lookup table per channel), fast (realtime from the target beam alone: the same as realtime from N_T = 64, ~20x faster at 33-55 for 1-1.8 dB less QSCNR; pick it when realtime cannot keep up with the sample rate); "realtime", "quality", "exact", "lut", "fast"
+    //! realtime (heuristic; more starts at fewer antennas, so its speed depends on N_T: ~1k vectors per CPU s at N_T <= 55, 5-7k at 56-63, ~20k from 64, docs/ci_precoder.md), quality (homotopy paths, slower), exact (branch and bound), lut (lookup table per channel), fast (realtime from the target beam alone: the same as realtime from N_T = 64, ~20x faster at 33-55 for 1-1.8 dB less QSCNR; pick it when realtime cannot keep up with the sample rate). From N_T = 64 realtime runs from the beam alone: 0.6-1.2 dB below the best known design (mean, N_T = 64-95) for 3.4-4.1x the speed of adding the max-min start; choose quality (13-26 ms per vector there) when that loss matters; "realtime", "quality", "exact", "lut", "fast"
     virtual void set_solver(const std::string& solver) = 0;
     virtual std::string solver() const = 0;
     //! threads designing vectors and building tables; 0: all cores (the output does not depend on it); [0, 1024]
