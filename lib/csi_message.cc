@@ -19,6 +19,11 @@ namespace {
 constexpr long max_dim =
     core::max_antennas > core::max_users ? core::max_antennas : core::max_users;
 
+// Largest sample index a row report may name: far beyond any run (2^53 samples
+// is 285 years at 1 MS/s), small enough that the csi offset computed from it
+// stays below the 2^62 that parse_csi accepts.
+constexpr long max_report_sample = 1L << 53;
+
 bool to_long(const pmt::pmt_t& v, long& out)
 {
     if (pmt::is_integer(v)) {
@@ -281,8 +286,14 @@ bool parse_row_report(
     else if ((!dict_get_int(msg, "frame", r.frame, why) && !why.empty()) ||
              (why.empty() && r.frame < -1))
         why = "\"frame\" is not an integer >= 0";
-    else if (!dict_get_int(msg, "frame_len", r.frame_len, why) || r.frame_len < 1)
-        why = "\"frame_len\" missing or < 1";
+    else if (!dict_get_int(msg, "frame_len", r.frame_len, why) || r.frame_len < 1 ||
+             r.frame_len > std::numeric_limits<int>::max())
+        why = "\"frame_len\" missing or not in [1, 2^31)";
+    else if (r.frame + 1 > max_report_sample / r.frame_len)
+        // the csi offset (frame + 1 + delay) * frame_len would wrap: one such
+        // report would be taken as a receiver that restarted and shift every
+        // later csi
+        why = "\"frame\" * \"frame_len\" beyond 2^53 samples";
     else if (!pmt::is_c32vector(row) || pmt::length(row) != size_t(n_tx))
         why = "\"row\" is not a c32vector of n_tx = " + std::to_string(n_tx) + " entries";
     else if (!dict_get_double(msg, "nmse", r.nmse, why) && !why.empty())

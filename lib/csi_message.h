@@ -132,7 +132,8 @@ struct row_report {
 };
 //! Parses a row report of an n_tx array with n_users users: false, with `why`
 //! set, when it is not a dict, a key is missing, out of range or mistyped, or
-//! the row is not n_tx finite entries.
+//! the row is not n_tx finite entries, or frame * frame_len names a sample
+//! beyond 2^53 (the csi offset built from it would wrap).
 bool parse_row_report(
     const pmt::pmt_t& msg, int n_tx, int n_users, row_report& out, std::string& why);
 
