@@ -55,10 +55,12 @@ public:
     virtual std::vector<int64_t> errors() const = 0; //!< symbol errors per user
     virtual std::vector<double> ser() const = 0;     //!< 0 before anything was counted
     virtual std::vector<double> ber() const = 0;     //!< Gray mapping (M a power of two)
-    //! snapshots left out because a sent symbol on in1 was NaN or Inf (it has
-    //! no PSK index to score against); reset() zeroes it
-    virtual uint64_t ref_nonfinite() const = 0;
     virtual void reset() = 0;
+    //! snapshots left out because a sent symbol on in1 was NaN or Inf (it has
+    //! no PSK index to score against; the other users' symbols of that
+    //! snapshot are left out too); reset() zeroes it. Declared last, so the
+    //! virtual functions before it keep their places.
+    virtual uint64_t ref_nonfinite() const = 0;
 };
 
 } // namespace isac
