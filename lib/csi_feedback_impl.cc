@@ -66,10 +66,16 @@ void csi_feedback_impl::handle_row(const pmt::pmt_t& msg)
         d_logger->warn("row message ignored: {}", why);
         return;
     }
-    ++d_received;
     user_row& u = d_rows[size_t(rep.user)];
     int64_t frame = rep.frame + u.base;
     int64_t restart_from = -1; // the restarted receiver's last frame number
+    // a report's largest step from the latest frame, back or ahead, that is
+    // neither a restart nor held back
+    const int64_t window =
+        std::max<int64_t>(4 * int64_t(u.interval), 4 * core::header_codes);
+    int64_t hi = -1;
+    for (const auto& x : d_rows)
+        hi = std::max(hi, x.latest);
     if (frame <= u.latest) {
         // A user's reports come in frame order: a repeat, or a small step back
         // (its receiver correcting its frame index by less than the header's
@@ -78,13 +84,10 @@ void csi_feedback_impl::handle_row(const pmt::pmt_t& msg)
         // are taken from then on, numbered on from the latest any user reported
         // in steps of the header's codes (the restarted receiver's index still
         // tells the transmitter's frame modulo those codes).
-        const int64_t window =
-            std::max<int64_t>(4 * int64_t(u.interval), 4 * core::header_codes);
-        if (u.latest - frame <= window)
+        if (u.latest - frame <= window) {
+            ++d_received;
             return;
-        int64_t hi = -1;
-        for (const auto& x : d_rows)
-            hi = std::max(hi, x.latest);
+        }
         const int64_t codes = core::header_codes;
         const int64_t base = (hi + 1 - rep.frame + codes - 1) / codes * codes;
         restart_from = u.latest - u.base;
@@ -92,7 +95,24 @@ void csi_feedback_impl::handle_row(const pmt::pmt_t& msg)
         u.rebased = true; // its next interval is not the gap of the restart
         frame = rep.frame + base;
         ++d_restarts;
+    } else if (!u.jump.admit(frame, hi, window)) {
+        // far ahead of every user: a corrupt counter unless the next report
+        // confirms it (taken as is, it would become the user's latest frame
+        // and its valid reports would then look like a restarted receiver's)
+        ++d_rejected;
+        lock.unlock();
+        d_logger->warn("row message ignored: user {}'s frame {} is more than {} "
+                       "frames ahead of the latest any user reported ({}); its next "
+                       "report is taken if it follows on from it",
+                       rep.user,
+                       frame,
+                       window,
+                       hi);
+        return;
+    } else if (u.jump.confirmed()) {
+        u.rebased = true; // a long outage: its next interval is not the gap
     }
+    ++d_received;
     u.latest = frame;
     d_waiting.push_back({ int(rep.user), uint64_t(frame), rep.frame_len, rep.row });
 

@@ -7,6 +7,7 @@
 #ifndef INCLUDED_ISAC_CSI_FEEDBACK_IMPL_H
 #define INCLUDED_ISAC_CSI_FEEDBACK_IMPL_H
 
+#include "csi_message.h"
 #include <gnuradio/isac/core/types.h>
 #include <gnuradio/isac/csi_feedback.h>
 #include <mutex>
@@ -36,6 +37,7 @@ private:
         int64_t latest = -1; // latest frame received (taken or still waiting)
         int64_t base = 0;    // added to its frame numbers since a restart
         bool rebased = false;
+        frame_jump_guard jump; // holds back a frame far ahead of every user's
     };
     struct report {
         int user;

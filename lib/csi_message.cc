@@ -19,6 +19,13 @@ namespace {
 constexpr long max_dim =
     core::max_antennas > core::max_users ? core::max_antennas : core::max_users;
 
+// Bound on the sample index a row report may name (frame * frame_len below
+// it): far beyond any run (2^53 samples is 2.85 years at 100 MS/s, 285 years
+// at 1 MS/s), and with delay (< 2^20 frames) and frame_len (< 2^31) the csi
+// offset built from it stays below 2^54, far below the 2^63 that parse_csi
+// accepts.
+constexpr long max_report_sample = 1L << 53;
+
 bool to_long(const pmt::pmt_t& v, long& out)
 {
     if (pmt::is_integer(v)) {
@@ -265,6 +272,23 @@ bool dict_get_int(const pmt::pmt_t& dict, const char* key, long& out, std::strin
     return true;
 }
 
+bool frame_jump_guard::admit(int64_t frame, int64_t ref, int64_t window)
+{
+    d_confirmed = false;
+    if (ref < 0 || frame - ref <= window) {
+        d_held = -1;
+        return true;
+    }
+    if (d_held >= 0 && frame > d_held && frame - d_held <= std::max(window, d_jump)) {
+        d_held = -1;
+        d_confirmed = true;
+        return true;
+    }
+    d_held = frame;
+    d_jump = frame - ref;
+    return false;
+}
+
 bool parse_row_report(
     const pmt::pmt_t& msg, int n_tx, int n_users, row_report& r, std::string& why)
 {
@@ -281,8 +305,14 @@ bool parse_row_report(
     else if ((!dict_get_int(msg, "frame", r.frame, why) && !why.empty()) ||
              (why.empty() && r.frame < -1))
         why = "\"frame\" is not an integer >= 0";
-    else if (!dict_get_int(msg, "frame_len", r.frame_len, why) || r.frame_len < 1)
-        why = "\"frame_len\" missing or < 1";
+    else if (!dict_get_int(msg, "frame_len", r.frame_len, why) || r.frame_len < 1 ||
+             r.frame_len > std::numeric_limits<int>::max())
+        why = "\"frame_len\" missing or not in [1, 2^31)";
+    else if (r.frame > (max_report_sample - 1) / r.frame_len)
+        // frame * frame_len < 2^53 exactly (frame >= -1 and frame_len >= 1
+        // here, so nothing overflows): the csi offset (frame + 1 + delay) *
+        // frame_len built from it must not wrap
+        why = "\"frame\" * \"frame_len\" not below 2^53 samples";
     else if (!pmt::is_c32vector(row) || pmt::length(row) != size_t(n_tx))
         why = "\"row\" is not a c32vector of n_tx = " + std::to_string(n_tx) + " entries";
     else if (!dict_get_double(msg, "nmse", r.nmse, why) && !why.empty())

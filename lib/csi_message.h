@@ -132,9 +132,33 @@ struct row_report {
 };
 //! Parses a row report of an n_tx array with n_users users: false, with `why`
 //! set, when it is not a dict, a key is missing, out of range or mistyped, or
-//! the row is not n_tx finite entries.
+//! the row is not n_tx finite entries, or frame * frame_len is not below 2^53
+//! samples (the csi offset built from it could wrap), or frame_len >= 2^31.
 bool parse_row_report(
     const pmt::pmt_t& msg, int n_tx, int n_users, row_report& out, std::string& why);
+
+//! One user's guard against a report frame that cannot be genuine: one far
+//! ahead of every frame any user has reported. A well-formed but absurd frame
+//! (a corrupt counter) would otherwise become the user's latest frame, and its
+//! later, valid reports would be taken as a restarted receiver's (csi_feedback)
+//! or dropped as old (tdd_csi). Rule: a frame more than `window` ahead of `ref`
+//! (the latest frame any user reported; -1: none yet) is held back; the same
+//! user's next report confirms it (a long outage) when it is later still by no
+//! more than max(window, the held jump), and is taken. Any report within the
+//! window clears the held frame. Frames that go back (a restart) are not its
+//! business.
+class frame_jump_guard
+{
+public:
+    //! true: take `frame`; false: reject it (it is held as a candidate)
+    bool admit(int64_t frame, int64_t ref, int64_t window);
+    //! a frame taken after a held jump: the jump was real
+    bool confirmed() const { return d_confirmed; }
+
+private:
+    int64_t d_held = -1, d_jump = 0;
+    bool d_confirmed = false;
+};
 
 /*!
  * Builds the PMT dicts the blocks publish (stats, truth, doa, cal, accepted,

@@ -37,6 +37,7 @@ class psk_ser_meter_impl : public psk_ser_meter
     mutable std::mutex d_mutex;
     int64_t d_seen = 0; // since start(), for skip
     uint64_t d_n = 0;
+    uint64_t d_ref_bad = 0;
     std::vector<int64_t> d_sym, d_bit;
 
     pmt::pmt_t report_locked() const
@@ -50,6 +51,7 @@ class psk_ser_meter_impl : public psk_ser_meter
         d.reals("ser", s);
         d.reals("ber", b);
         d.u64("symbols", d_n);
+        d.u64("ref_nonfinite", d_ref_bad);
         return d;
     }
 
@@ -87,13 +89,23 @@ public:
         // holds the totals at its multiple of report_every: the values a
         // snapshot sees do not depend on how the stream is split into calls.
         std::vector<pmt::pmt_t> reps;
+        bool log_first = false; // the first left-out snapshot since reset(): logged once
         {
             std::lock_guard<std::mutex> lock(d_mutex);
             const int64_t first =
                 std::max<int64_t>(0, std::min<int64_t>(n, d_skip - d_seen));
             d_seen += n;
             for (int64_t t = 0; t < n; ++t) {
-                if (t >= first) {
+                // A NaN/Inf sent symbol has no index: scored as symbol 0 it
+                // added errors that no receiver made (as in user_receiver, the
+                // snapshot is left out and counted)
+                bool ref_ok = true;
+                for (int u = 0; u < d_U && t >= first; ++u)
+                    ref_ok = ref_ok && std::isfinite(s[t * d_U + u].real()) &&
+                             std::isfinite(s[t * d_U + u].imag());
+                if (!ref_ok && ++d_ref_bad == 1)
+                    log_first = true;
+                if (t >= first && ref_ok) {
                     for (int u = 0; u < d_U; ++u) {
                         const gr_complex yv = y[t * d_U + u];
                         const int ref =
@@ -118,9 +130,18 @@ public:
                     o[size_t(t) * d_U + u] = float(double(d_sym[u]) / count);
             }
         }
+        if (log_first)
+            d_logger->warn("a non-finite sent symbol on in1: its snapshot is left out "
+                           "of the SER and counted by ref_nonfinite()");
         for (const auto& rep : reps)
             message_port_pub(d_port, rep);
         return n;
+    }
+
+    uint64_t ref_nonfinite() const override
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        return d_ref_bad;
     }
 
     uint64_t count() const override
@@ -153,6 +174,7 @@ public:
     {
         std::lock_guard<std::mutex> lock(d_mutex);
         d_n = 0;
+        d_ref_bad = 0;
         std::fill(d_sym.begin(), d_sym.end(), 0);
         std::fill(d_bit.begin(), d_bit.end(), 0);
     }

@@ -8,7 +8,9 @@
 #include "tdd_csi_impl.h"
 #include <gnuradio/io_signature.h>
 #include <gnuradio/isac/core/block_params.h>
+#include <gnuradio/isac/core/frame.h>
 #include <gnuradio/isac/core/limits.h>
+#include <algorithm>
 #include <cmath>
 
 namespace gr {
@@ -72,7 +74,9 @@ tdd_csi_impl::tdd_csi_impl(const core::tdd_csi_params& p,
       d_est(p),
       d_frame_len(frame_len),
       d_cal(p),
-      d_latest(size_t(p.n_users), -1)
+      d_latest(size_t(p.n_users), -1),
+      d_jump(size_t(p.n_users)),
+      d_step(size_t(p.n_users), 0)
 {
     message_port_register_in(d_row_port);
     set_msg_handler(d_row_port, [this](const pmt::pmt_t& m) { handle_row(m); });
@@ -92,6 +96,8 @@ bool tdd_csi_impl::start()
     d_waiting.clear();
     d_pending.clear();
     d_latest.assign(d_latest.size(), -1);
+    d_jump.assign(d_jump.size(), frame_jump_guard());
+    d_step.assign(d_step.size(), 0);
     d_have_post = false;
     d_frame_len = d_frame_len_param;
     // the counters and offsets describe this run (first_offset() is this
@@ -134,10 +140,27 @@ void tdd_csi_impl::handle_row(const pmt::pmt_t& msg)
         }
     } else if (why.empty()) {
         int64_t& latest = d_latest[size_t(rep.user)];
+        const int64_t hi = *std::max_element(d_latest.begin(), d_latest.end());
         if (rep.frame <= latest)
-            return; // a user's reports come in frame order; a repeat changes nothing
-        latest = rep.frame;
-        d_waiting.push_back({ int(rep.user), int64_t(rep.frame), rep.row, value });
+            // a user's reports come in frame order: a repeat or an older frame
+            // is dropped (counted, so a restarted receiver's rows show up)
+            why = "frame " + std::to_string(rep.frame) + " not after the user's latest " +
+                  std::to_string(latest);
+        else if (!d_jump[size_t(rep.user)].admit(
+                     rep.frame,
+                     hi,
+                     4 * std::max<int64_t>(d_step[size_t(rep.user)], core::header_codes)))
+            // taken as is, a corrupt frame far ahead would become the user's
+            // latest and every later valid row would be dropped as old
+            why = "frame " + std::to_string(rep.frame) + " far ahead of the latest " +
+                  std::to_string(hi) + " any user reported (taken if the next follows)";
+        else {
+            d_step[size_t(rep.user)] =
+                latest >= 0 && !d_jump[size_t(rep.user)].confirmed() ? rep.frame - latest
+                                                                     : 0;
+            latest = rep.frame;
+            d_waiting.push_back({ int(rep.user), int64_t(rep.frame), rep.row, value });
+        }
     }
     if (!why.empty()) {
         ++d_rejected;

@@ -7,6 +7,7 @@
 #ifndef INCLUDED_ISAC_TDD_CSI_IMPL_H
 #define INCLUDED_ISAC_TDD_CSI_IMPL_H
 
+#include "csi_message.h"
 #include <gnuradio/isac/core/tdd_csi.h>
 #include <gnuradio/isac/tdd_csi.h>
 #include <deque>
@@ -72,6 +73,8 @@ private:
     std::deque<waiting_row>
         d_waiting;                 // received, not yet taken (per user in frame order)
     std::vector<int64_t> d_latest; // per user: latest frame received (-1: none)
+    std::vector<frame_jump_guard> d_jump; // per user: frames far ahead held back
+    std::vector<int64_t> d_step; // per user: its latest step between frames (0: none)
     std::deque<pending_slot> d_pending; // slots waiting for their rows, in stream order
     uint64_t d_forced = 0;              // slots taken without every user's rows
 

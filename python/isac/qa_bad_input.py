@@ -788,6 +788,48 @@ def _(t):
         isac.bistatic_doa_rx(8, 0)
 
 
+@case("psk_ser_meter", "NaN/Inf samples", "NaN or Inf sent symbols on in1 (in one user's entry)",
+      "the snapshot is left out of `count()`, `errors()` and the SER and counted by `ref_nonfinite()` "
+      "(also in the `ser` message); a NaN received symbol on in0 stays a symbol error "
+      "(was: a NaN sent symbol was scored as symbol 0, errors no receiver made)")
+def _(t):
+    rng = np.random.default_rng(31)
+    U, M, L = 2, 4, 3000
+    pts = np.array(isac.psk_points(M))
+    s = pts[rng.integers(0, M, (L, U))].astype(np.complex64)
+    y = (s + 0.4 * (rng.standard_normal((L, U)) + 1j * rng.standard_normal((L, U)))).astype(np.complex64)
+    s[1000:1040, 1] = np.nan
+    s[2000:2005, 0] = complex(np.inf, 0)
+    y[500:510, 0] = np.nan
+    keep = np.all(np.isfinite(s), axis=1)
+    # one report, at the last counted snapshot
+    meter = isac.psk_ser_meter(U, M, 0, int(keep.sum()))
+    meter.set_log_level("off")
+    tb = gr.top_block()
+    store = blocks.message_debug()
+    tb.connect(blocks.vector_source_c(y.ravel().tolist(), False, U), (meter, 0))
+    tb.connect(blocks.vector_source_c(s.ravel().tolist(), False, U), (meter, 1))
+    out = blocks.vector_sink_f(U)
+    tb.connect(meter, out)
+    tb.msg_connect(meter, "ser", store, "store")
+    tb.run()
+
+    def nearest(v):
+        return np.argmin(np.abs(v[..., None] - pts), axis=-1)
+
+    with np.errstate(invalid="ignore"):
+        err = (nearest(np.nan_to_num(y, nan=0.0)) != nearest(np.nan_to_num(s, nan=0.0)))
+    err[~np.isfinite(y)] = True
+    t.assertEqual(meter.count(), int(keep.sum()))
+    t.assertEqual(meter.ref_nonfinite(), int((~keep).sum()))
+    np.testing.assert_array_equal(meter.errors(), err[keep].sum(axis=0))
+    np.testing.assert_allclose(np.array(out.data()).reshape(-1, U)[-1], err[keep].sum(axis=0) / keep.sum(),
+                               rtol=1e-6)
+    t.assertEqual(store.num_messages(), 1)
+    t.assertEqual(pmt.to_uint64(pmt.dict_ref(store.get_message(0), pmt.intern("ref_nonfinite"), pmt.PMT_NIL)),
+                  int((~keep).sum()))
+
+
 # ---------------------------------------------------------------- the test class
 
 class qa_bad_input(gr_unittest.TestCase):

@@ -36,14 +36,14 @@ from gnuradio import blocks, gr, gr_unittest
 try:
     from gnuradio import isac
     from gnuradio.isac import reliability as rel
-    from gnuradio.isac.util import time_limit
+    from gnuradio.isac.util import assert_same, time_limit
 except ImportError:
     dirname, filename = os.path.split(os.path.abspath(__file__))
     sys.path.append(os.path.join(dirname, "bindings"))
     sys.path.append(dirname)
     from gnuradio import isac
     import reliability as rel
-    from util import time_limit
+    from util import assert_same, time_limit
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # the issue's bound on stop() and destruction; a sanitizer build runs every
@@ -118,6 +118,84 @@ def zmq_rx(data_addr, csi_addr, seed, coherence=0):
     tb.msg_connect(deframer, "peer", chan, "resync")
     tb.deframer, tb.ser, tb.chan = deframer, ser, chan
     return tb
+
+
+# Malformed messages for any message port (the issue's list: wrong type, wrong
+# length, NaN/Inf, empty, improper lists, huge sizes); n is the port's vector
+# length. None of them may change what a block outputs.
+def malformed_pmts(n):
+    nan, inf = float("nan"), float("inf")
+    d = pmt.make_dict()
+    return [
+        pmt.PMT_NIL, pmt.PMT_F, pmt.from_double(nan), pmt.from_double(inf), pmt.from_double(1e300),
+        pmt.from_uint64(2**63 + 5), pmt.from_complex(complex(nan, 0)), pmt.intern("x"), d,
+        pmt.dict_add(d, pmt.intern("foo"), pmt.from_long(1)),
+        pmt.cons(pmt.from_long(1), pmt.from_long(2)), pmt.list2(pmt.from_long(1), pmt.from_long(2)),
+        pmt.init_c32vector(0, []), pmt.init_c32vector(n, [complex(nan, 1)] * n),
+        pmt.init_c32vector(n + 1, [1] * (n + 1)), pmt.init_f64vector(100000, np.ones(100000)),
+    ]
+
+
+def with_key(msg, key, values, required=True):
+    """msg with key set to each bad value, and (a required key) msg without it"""
+    out = [pmt.dict_add(msg, pmt.intern(key), v) for v in values if required or not pmt.is_null(v)]
+    return out + ([pmt.dict_delete(msg, pmt.intern(key))] if required else [])
+
+
+def bad_values(n):
+    nan, inf = float("nan"), float("inf")
+    return [pmt.PMT_NIL, pmt.from_double(nan), pmt.from_double(inf), pmt.intern("x"), pmt.from_long(-(2**62)),
+            pmt.from_uint64(2**64 - 1), pmt.init_c32vector(0, []), pmt.init_c32vector(n, [complex(nan, 1)] * n),
+            pmt.init_f64vector(n, [nan] * n), pmt.init_c32vector(5000, [1] * 5000)]
+
+
+def row_report(user, frame, row, frame_len, nmse=None):
+    d = pmt.make_dict()
+    for key, val in (("user", pmt.from_long(user)), ("frame", pmt.from_long(frame)),
+                     ("frame_len", pmt.from_long(frame_len)),
+                     ("row", pmt.init_c32vector(len(row), np.asarray(row, np.complex64).tolist()))):
+        d = pmt.dict_add(d, pmt.intern(key), val)
+    if nmse is not None:
+        d = pmt.dict_add(d, pmt.intern("nmse"), pmt.from_double(nmse))
+    return d
+
+
+def port_run(make, port, msgs, ins, outs, settle=0.0):
+    """make() fed the stream inputs ins ([(samples, vlen)], may be empty), the
+    messages msgs posted to port before it starts (handled in order before its
+    first work()); returns (the block, its stream outputs, its csi posts as
+    strings). A message-only block runs for settle seconds."""
+    tb = gr.top_block()
+    blk = make()
+    blk.set_log_level("off")
+    for i, (data, vlen) in enumerate(ins):
+        tb.connect(blocks.vector_source_c(data.ravel().tolist(), False, vlen), (blk, i))
+    sinks = []
+    for j, (kind, vlen) in enumerate(outs):
+        k = blocks.vector_sink_c(vlen) if kind == "c" else blocks.vector_sink_f(vlen)
+        tb.connect((blk, j), k)
+        sinks.append(k)
+    dbg = None
+    if "csi" in pmt.to_python(blk.message_ports_out()):
+        dbg = blocks.message_debug()
+        tb.msg_connect(blk, "csi", dbg, "store")
+    for m in msgs:
+        blk._post(pmt.intern(port), m)
+    tb.start()
+    if settle:
+        # every message counted, and every csi it posted delivered (posts are
+        # published after the counters move, handled in message_debug's thread)
+        n = len(msgs)
+        if not rel.wait_until(lambda: blk.rows_received() + blk.rows_rejected() >= n
+                              and (dbg is None or dbg.num_messages() == blk.posts()),
+                              time_limit(settle)):
+            tb.stop()
+            tb.wait()
+            raise AssertionError("%s: messages not all handled in %g s" % (blk.name(), settle))
+        tb.stop()
+    tb.wait()
+    posts = [pmt.write_string(dbg.get_message(i)) for i in range(dbg.num_messages())] if dbg else []
+    return blk, [np.array(k.data()) for k in sinks], posts
 
 
 class meter_runs:
@@ -916,6 +994,108 @@ class qa_faults(gr_unittest.TestCase):
             print("memory cap: %s" % msg[:200])
             self.assertIn(name, msg)
             self.assertTrue(("B" in msg and ("memory" in msg or "limit" in msg)) or "allowed" in msg, msg)
+
+    # ------------------------------------------------------------ 5. message ports
+    def test_500_message_ports_keep_the_last_good_state(self):
+        """The message input ports fuzz/fuzz_block_messages.cc does not cover
+        and no other test feeds (docs/bad_input.md lists which), good messages first, then malformed ones (table: block, port, good,
+        bad): the stream outputs and the csi posts equal those of the good
+        messages alone, and the block counts every malformed one. (csi_feedback
+        took a row report naming frame 2^62: its csi offset wrapped and every
+        later report looked like a restarted receiver.)"""
+        rng = self.rng
+        N, U, L = 4, 2, 3000
+        x = (rng.standard_normal((L, N)) + 1j * rng.standard_normal((L, N))).astype(np.complex64)
+        H = rand_h(rng, U, N)
+        cal = isac.make_cal_message([0.4, -1.1, 2.3, 0.2])
+        kap = pmt.dict_add(pmt.make_dict(), pmt.intern("kappa"),
+                           pmt.init_c32vector(N, np.exp(1j * rng.uniform(-3, 3, N)).astype(np.complex64).tolist()))
+        rows = [row_report(u, f, H[u] * (1 + 0.1 * f), 100) for f in range(6) for u in range(U)]
+        g = row_report(0, 7, H[0], 100, 0.01)
+        nan, inf = float("nan"), float("inf")
+        bad_rows = malformed_pmts(N) + [
+            m for k in ("user", "frame", "frame_len", "row") for m in with_key(g, k, bad_values(N))] + [
+            pmt.dict_add(g, pmt.intern("nmse"), v) for v in (
+                pmt.from_double(nan), pmt.from_double(-inf), pmt.intern("x"),
+                pmt.init_c32vector(N, [1] * N))] + [
+            row_report(0, 2**62, H[0], 100), row_report(1, 2**52, H[1], 2**20),
+            row_report(0, 7, H[0], 2**40), row_report(0, 2**63 - 1, H[0], 100)] + with_key(
+                g, "frame", [pmt.from_uint64(2**63 - 1)]) + [
+            # well-formed but far ahead of every user: held back (their next
+            # reports do not follow on from them)
+            row_report(0, 2**46, H[0], 100), row_report(1, 10**6, H[1], 100)]
+        # reports after the malformed ones: a state they changed shows here
+        later = [row_report(u, f, H[u] * (1 - 0.05 * f), 100) for f in range(6, 9) for u in range(U)]
+        up = (rng.standard_normal((256 * 8, N)) + 1j * rng.standard_normal((256 * 8, N))).astype(np.complex64)
+        feedback = (lambda: isac.csi_feedback(U, N, 1, 0), "row", rows, bad_rows, later, [], [], 2.0)
+        table = [
+            (lambda: isac.fractional_delay(N, 0.0, 16, 64.0, "delay"), "delay", [pmt.from_double(1.5)],
+             malformed_pmts(N) + [pmt.from_double(-0.5), pmt.from_double(65.0)]
+             + with_key(pmt.dict_add(pmt.make_dict(), pmt.intern("delay"), pmt.from_double(2.0)), "delay",
+                        bad_values(N)), [], [(x, N)], [("c", N)], 0),
+            (lambda: isac.array_phase_corrector(N, [0.0] * N, False), "cal", [cal],
+             malformed_pmts(N) + [m for k in ("phases_rad", "weights") for m in with_key(cal, k, bad_values(N))],
+             [], [(x, N)], [("c", N)], 0),
+            feedback,
+            (lambda: isac.tdd_csi(N, U, 32, 256, 0, 3, 0, 8, 256, 1, False, 1), "kappa", [kap],
+             malformed_pmts(N) + with_key(kap, "kappa", bad_values(N)), [],
+             [(up[:, n], 1) for n in range(N)], [], 0),
+        ]
+        for make, port, good, bad, after, ins, outs, settle in table:
+            name = "%s.%s" % (make().name(), port)
+            with self.subTest(port=name):
+                _, ref, ref_posts = port_run(make, port, good + after, ins, outs, settle)
+                blk, got, posts = port_run(make, port, good + bad + after, ins, outs, settle)
+                for a, b in zip(ref, got):
+                    self.assertGreater(len(a), 0, name)
+                    assert_same(b, a)
+                assert_same(posts, ref_posts, name)
+                if not outs:
+                    self.assertGreater(len(posts), 0, name)
+                counted = {"fractional_delay": lambda: len(good) + len(bad) + len(after) - blk.updates(),
+                           "csi_feedback": lambda: blk.rows_rejected(),
+                           "tdd_csi": lambda: blk.rows_rejected()}.get(blk.name())
+                if counted:
+                    self.assertEqual(counted(), len(bad), name)
+
+    def test_501_row_report_frame_bounds(self):
+        """A row report is taken while frame * frame_len < 2^53 and frame_len
+        < 2^31: the largest accepted and the smallest rejected of each bound,
+        and a user's frame far ahead of every user held back until its next
+        report follows on (a long outage) while a restart (frames back to 0)
+        is still taken."""
+        N = 2
+        h = [1.0, 0.5j]
+
+        def run(reports, users=1):
+            blk, _, posts = port_run(lambda: isac.csi_feedback(users, N, 0, 0), "row", reports,
+                                     [], [], 2.0)
+            return blk.rows_rejected(), blk.last_offset(), len(posts)
+
+        for frame, flen, rejected in (
+                ((2**53 - 1) // 100, 100, 0), ((2**53 - 1) // 100 + 1, 100, 1),
+                ((2**53 - 1) // (2**31 - 1), 2**31 - 1, 0), (0, 2**31, 1),
+                ((2**53 - 1) // (2**31 - 1) + 1, 2**31 - 1, 1)):
+            with self.subTest(frame=frame, frame_len=flen):
+                rej, offset, _ = run([row_report(0, frame, h, flen)])
+                self.assertEqual(rej, rejected)
+                if not rejected:
+                    self.assertEqual(offset, (frame + 1) * flen)
+        # frames 0..9, then a jump of 10^6 frames: held (1 rejected); the next
+        # report 10^6 + 1 follows on, so it is taken (a long outage)
+        def rows(frames):  # a row that changes every frame: every report posts
+            return [row_report(0, f, [1.0, (0.1 + 1e-7 * f) * 1j], 100) for f in frames]
+
+        rej, offset, posts = run(rows(list(range(10)) + [10**6, 10**6 + 1]))
+        self.assertEqual((rej, offset, posts), (1, (10**6 + 2) * 100, 11))
+        # the same jump followed by frame 10: the jump is not confirmed
+        rej, offset, posts = run(rows(list(range(10)) + [10**6, 10]))
+        self.assertEqual((rej, offset, posts), (1, 11 * 100, 11))
+        # a restart (back to 0) after frame 100 of two users is taken
+        # (numbered on from 101 in steps of the 16 header codes: 112)
+        reps = [row_report(u, f, [1.0, (0.1 + 0.01 * f) * 1j], 100) for f in range(101) for u in range(2)]
+        rej, offset, _ = run(reps + [row_report(0, 0, h, 100), row_report(1, 0, h, 100)], users=2)
+        self.assertEqual((rej, offset), (0, 113 * 100))
 
 
 if __name__ == "__main__":

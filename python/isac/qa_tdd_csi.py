@@ -402,6 +402,16 @@ class qa_tdd_csi(gr_unittest.TestCase):
             if mode == "early":
                 for f in frames:
                     tdd._post(pmt.intern("row"), row(0, f))
+            elif mode == "bad_frames":
+                # a repeat, an older frame, and frames far ahead of every user
+                # (not followed on from): each dropped and counted; taken as
+                # is, a far frame dropped every later row as old
+                for i, f in enumerate(frames):
+                    tdd._post(pmt.intern("row"), row(0, f))
+                    if i == 2:
+                        for b in (f, f - 1, 2**40, 10**6):
+                            tdd._post(pmt.intern("row"), pmt.dict_add(row(0, f), pmt.intern("frame"),
+                                                                      pmt.from_long(b)))
             elif mode == "other_user_first":
                 for f in frames:
                     tdd._post(pmt.intern("row"), row(1, f))
@@ -425,6 +435,8 @@ class qa_tdd_csi(gr_unittest.TestCase):
                         lambda: tdd.rows_received() + tdd.rows_rejected() > i, 20.0), mode)
                 head.set_limit(n)
                 tb.wait()
+            if mode == "bad_frames":
+                self.assertEqual((tdd.rows_rejected(), tdd.rows_received()), (4, len(frames)))
             out = []
             for i in range(dbg.num_messages()):
                 m = dbg.get_message(i)
@@ -433,7 +445,7 @@ class qa_tdd_csi(gr_unittest.TestCase):
                 out.append((off, H.reshape(nu, n_tx)))
             return out
 
-        for mode in ("early", "other_user_first", "late"):
+        for mode in ("early", "other_user_first", "late", "bad_frames"):
             got = run(mode)
             # slots near the end may still wait for their rows when the stream stops
             self.assertGreaterEqual(len(got), len(ref) - 2, mode)

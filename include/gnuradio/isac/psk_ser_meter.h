@@ -22,12 +22,14 @@ namespace isac {
  * Decides each user's M-PSK symbol from y_u by angular sector (any positive
  * receive gain is fine: the CI precoder does not fix it) and counts symbol and
  * Gray-bit errors against the transmitted symbols (snapped to the nearest
- * M-PSK point). A non-finite y_u is a symbol error.
+ * M-PSK point). A non-finite y_u is a symbol error; a snapshot with a non-finite
+ * transmitted symbol is left out (it has no symbol to score) and counted by
+ * ref_nonfinite().
  * in0: vectors of n_users received samples y; in1: vectors of n_users
  * transmitted symbols s. out0: vectors of n_users floats, each user's running
  * SER after that snapshot (for GUI number sinks). Message out "ser": {"ser":
- * f64vector, "ber": f64vector, "symbols": u64} each time the count reaches a
- * multiple of report_every (0: never), with the totals at that snapshot. Both
+ * f64vector, "ber": f64vector, "symbols": u64, "ref_nonfinite": u64} each time the count
+ * reaches a multiple of report_every (0: never), with the totals at that snapshot. Both
  * are the same whatever the work() call sizes. The first `skip` snapshots after each
  * start() are not counted (warm-up). Totals accumulate across restarts until reset().
  */
@@ -54,6 +56,11 @@ public:
     virtual std::vector<double> ser() const = 0;     //!< 0 before anything was counted
     virtual std::vector<double> ber() const = 0;     //!< Gray mapping (M a power of two)
     virtual void reset() = 0;
+    //! snapshots left out because a sent symbol on in1 was NaN or Inf (it has
+    //! no PSK index to score against; the other users' symbols of that
+    //! snapshot are left out too); reset() zeroes it. Declared last, so the
+    //! virtual functions before it keep their places.
+    virtual uint64_t ref_nonfinite() const = 0;
 };
 
 } // namespace isac

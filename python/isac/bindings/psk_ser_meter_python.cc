@@ -34,9 +34,10 @@ void bind_psk_ser_meter(py::module& m)
         R"doc(
 Per-user M-PSK decisions (angular sector) and SER/BER against the transmitted
 symbols. in0: y (n_users), in1: s (n_users); out0: each user's SER after each
-snapshot (float vector). Message "ser": {"ser", "ber", "symbols"} each time the
+snapshot (float vector). Message "ser": {"ser", "ber", "symbols", "ref_nonfinite"} each time the
 count reaches a multiple of report_every, with the totals at that snapshot. The first `skip` snapshots after each start() are not
-counted. ser(), ber(), errors() return numpy arrays; count(), reset().)doc"
+counted. ser(), ber(), errors() return numpy arrays; count(), reset(). A snapshot with a NaN/Inf sent
+symbol on in1 is left out and counted by ref_nonfinite().)doc"
         // clang-format off
     // gen_params:begin doc
     "\n\nParameters:\n"
@@ -64,5 +65,6 @@ counted. ser(), ber(), errors() return numpy arrays; count(), reset().)doc"
         .def("errors", [arr](const blk& b) { return arr(b.errors()); })
         .def("ser", [arr](const blk& b) { return arr(b.ser()); })
         .def("ber", [arr](const blk& b) { return arr(b.ber()); })
+        .def("ref_nonfinite", &blk::ref_nonfinite)
         .def("reset", &blk::reset);
 }
