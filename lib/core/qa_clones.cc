@@ -70,6 +70,21 @@ void check_guard(const std::vector<T>& v, size_t n, T guard, const std::string& 
                                qa::same_bits(&v[i], &guard, 1));
 }
 
+// a[0..n) then b[0..n), both guards checked: a kernel's two split outputs as one
+template <class T>
+std::vector<T> joined(std::vector<T> a,
+                      const std::vector<T>& b,
+                      size_t n,
+                      T guard,
+                      const std::string& where)
+{
+    check_guard(a, n, guard, where);
+    check_guard(b, n, guard, where);
+    a.resize(n);
+    a.insert(a.end(), b.begin(), b.begin() + n);
+    return a;
+}
+
 // x within the float rounding bound of a long double reference: c eps sum|terms|
 void near(ld ref, float x, ld mag, int terms, const std::string& where)
 {
@@ -216,11 +231,7 @@ public:
                               K,
                               r.data(),
                               i.data());
-                            check_guard(r, K, guard, where);
-                            check_guard(i, K, guard, where);
-                            r.resize(K);
-                            r.insert(r.end(), i.begin(), i.begin() + K);
-                            return r;
+                            return joined(r, i, K, guard, where);
                         },
                         where);
                     for (int k = 0; k < K; ++k) {
@@ -491,11 +502,7 @@ public:
                           a.data(),
                           b.data(),
                           n);
-                        check_guard(a, n, 2.0f, where);
-                        check_guard(b, n, 2.0f, where);
-                        a.resize(n);
-                        a.insert(a.end(), b.begin(), b.begin() + n);
-                        return a;
+                        return joined(a, b, n, 2.0f, where);
                     },
                     where);
                 for (long t = 0; t < n; ++t) {
@@ -599,10 +606,7 @@ public:
                       n,
                       nonfinite,
                       clipped);
-                    check_guard(r, n, 4.0f, where);
-                    check_guard(i, n, 4.0f, where);
-                    r.resize(n);
-                    r.insert(r.end(), i.begin(), i.begin() + n);
+                    r = joined(r, i, n, 4.0f, where);
                     r.push_back(float(nonfinite));
                     r.push_back(float(clipped));
                     return r;
@@ -686,10 +690,7 @@ public:
                                                  sd,
                                                  clip,
                                                  n);
-                            check_guard(r, n, 4.0f, where);
-                            check_guard(i, n, 4.0f, where);
-                            r.resize(n);
-                            r.insert(r.end(), i.begin(), i.begin() + n);
+                            r = joined(r, i, n, 4.0f, where);
                             r.push_back(float(c));
                             return r;
                         },
