@@ -13,8 +13,11 @@
  * ISAC_CLONES_EXACT: the same clones without contraction, so that every clone
  * rounds as the baseline does and the results do not depend on the machine (the
  * emulator's outputs stay bit-identical per seed).
+ * ISAC_HAVE_CLONES: defined where the clones exist (the qa's clone tests run them,
+ * qa_clones.h).
  */
 #if defined(__GNUC__) && !defined(__clang__) && (defined(__x86_64__) || defined(__i386__))
+#define ISAC_HAVE_CLONES 1
 #define ISAC_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #define ISAC_CLONES_EXACT                                       \
     __attribute__((target_clones("avx512f", "avx2", "default"), \

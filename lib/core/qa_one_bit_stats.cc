@@ -12,6 +12,7 @@
  * different x and one clutter draw (arcsine_cross) against the dense asin of C_lm and
  * against Monte-Carlo pairs of quantised echoes.
  */
+#include "qa_clones.h"
 #include <gnuradio/isac/core/one_bit_stats.h>
 #include <cppunit/TestFixture.h>
 #include <cppunit/extensions/HelperMacros.h>
@@ -20,73 +21,6 @@
 #include <iostream>
 #include <random>
 #include <vector>
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define ISAC_QA_CLONES 1
-#include <elf.h>
-#include <link.h>
-#include <cstring>
-#include <fstream>
-#include <iterator>
-#include <string>
-
-namespace {
-// The clones GCC's target_clones makes of arcsine_cross::prepare and
-// cross_prepared ("NAME.default", ".avx2", ".avx512f") are local symbols of the core
-// library: no asm label or declaration can link to them, and the ifunc resolver
-// only ever hands out the one this CPU prefers. So the qa looks them up in the
-// library's own ELF symbol table (the build tree's library is not stripped) and
-// adds the load address, to run every clone the CPU supports, not only the
-// resolver's choice.
-struct clone_lookup {
-    std::string path;
-    ElfW(Addr) base = 0;
-};
-
-int find_core_library(dl_phdr_info* info, size_t, void* data)
-{
-    auto* l = static_cast<clone_lookup*>(data);
-    if (info->dlpi_name && std::strstr(info->dlpi_name, "libgnuradio-isac-core.so")) {
-        l->path = info->dlpi_name;
-        l->base = info->dlpi_addr;
-        return 1;
-    }
-    return 0;
-}
-
-// the address of the local symbol `name` in the loaded core library, or nullptr
-void* core_local_symbol(const std::string& name)
-{
-    clone_lookup l;
-    dl_iterate_phdr(find_core_library, &l);
-    if (l.path.empty())
-        return nullptr;
-    std::ifstream f(l.path, std::ios::binary);
-    const std::string img((std::istreambuf_iterator<char>(f)),
-                          std::istreambuf_iterator<char>());
-    if (img.size() < sizeof(Elf64_Ehdr))
-        return nullptr;
-    Elf64_Ehdr eh;
-    std::memcpy(&eh, img.data(), sizeof eh);
-    for (int s = 0; s < eh.e_shnum; ++s) {
-        Elf64_Shdr sh, strh;
-        std::memcpy(&sh, img.data() + eh.e_shoff + size_t(s) * eh.e_shentsize, sizeof sh);
-        if (sh.sh_type != SHT_SYMTAB)
-            continue;
-        std::memcpy(&strh,
-                    img.data() + eh.e_shoff + size_t(sh.sh_link) * eh.e_shentsize,
-                    sizeof strh);
-        for (size_t k = 0; k < sh.sh_size / sizeof(Elf64_Sym); ++k) {
-            Elf64_Sym sym;
-            std::memcpy(&sym, img.data() + sh.sh_offset + k * sizeof sym, sizeof sym);
-            if (ELF64_ST_TYPE(sym.st_info) == STT_FUNC && sym.st_value != 0 &&
-                name == img.data() + strh.sh_offset + sym.st_name)
-                return reinterpret_cast<void*>(l.base + sym.st_value);
-        }
-    }
-    return nullptr;
-}
-} // namespace
-#endif
 
 using namespace gr::isac::core;
 
@@ -617,39 +551,25 @@ public:
     // AVX-512 clone) fails here, while test_cross_prepared passes.
     void test_cross_prepared_clones()
     {
-#ifdef ISAC_QA_CLONES
-        using prep_fn = void (*)(
-            const arcsine_cross*, const cdouble*, double, const cdouble*, double*);
-        using cross_fn = double (*)(const arcsine_cross*, const double*, const double*);
-        // member functions called through their ABI: `this` first
-        const std::string
-            prep_name = "_ZNK2gr4isac4core13arcsine_cross7prepareEPKSt7complexIdEdS6_Pd",
-            cross_name = "_ZNK2gr4isac4core13arcsine_cross14cross_preparedEPKdS4_";
+        using prep_fn =
+            void(const arcsine_cross*, const cdouble*, double, const cdouble*, double*);
+        using cross_fn = double(const arcsine_cross*, const double*, const double*);
+        const auto preps = qa::clones_of<prep_fn>(
+            "gr::isac::core::arcsine_cross::prepare(std::complex<double> const*, double, "
+            "std::complex<double> const*, double*) const");
+        const auto crosses = qa::clones_of<cross_fn>(
+            "gr::isac::core::arcsine_cross::cross_prepared(double const*, double const*) "
+            "const");
+        if (preps.empty())
+            return;
         struct clone {
-            const char* isa;
-            prep_fn prep;
-            cross_fn cross;
+            std::string isa;
+            prep_fn* prep;
+            cross_fn* cross;
         };
-        __builtin_cpu_init();
         std::vector<clone> clones;
-        for (const char* isa : { "default", "avx2", "avx512f" }) {
-            const bool runs =
-                std::string(isa) == "default" ||
-                (std::string(isa) == "avx2" ? __builtin_cpu_supports("avx2")
-                                            : __builtin_cpu_supports("avx512f"));
-            void* p = core_local_symbol(prep_name + "." + isa);
-            void* c = core_local_symbol(cross_name + "." + isa);
-            // every clone must be in the library (no silent pass on a renamed symbol)
-            CPPUNIT_ASSERT_MESSAGE(std::string("clone not found: ") + isa, p && c);
-            if (runs)
-                clones.push_back(
-                    { isa, reinterpret_cast<prep_fn>(p), reinterpret_cast<cross_fn>(c) });
-        }
-        std::cerr << "test_cross_prepared_clones: " << clones.size()
-                  << " clones run (default";
-        for (size_t k = 1; k < clones.size(); ++k)
-            std::cerr << ", " << clones[k].isa;
-        std::cerr << ")\n";
+        for (size_t k = 0; k < preps.size(); ++k)
+            clones.push_back({ preps[k].isa, preps[k].fn, crosses[k].fn });
         std::uniform_real_distribution<double> ud(-80.0, 80.0), udb(0.0, 40.0);
         const double guard = 7.0;
         int n_ref = 0, n_untab = 0;
@@ -722,7 +642,6 @@ public:
             }
         // Q = 70 from 8 antennas on leaves the lag-Gram table (above 2^16 entries)
         CPPUNIT_ASSERT(n_ref == 3 * (32 * 4 + 8) && n_untab == 7);
-#endif
     }
 
     // E[z_l z_m^*] of two snapshots with different 1-bit x, one Swerling-I clutter
