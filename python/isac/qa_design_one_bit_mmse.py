@@ -93,7 +93,10 @@ class qa_design_one_bit_mmse(gr_unittest.TestCase):
                 self.assertFalse(np.any(near & ok & (f < r.mse - 1e-12)))
                 hits += r.mse <= opt + 1e-12
                 total += 1
-        self.assertGreaterEqual(hits, 0.8 * total, "%d of %d" % (hits, total))
+        # deterministic (fixed seeds): 19 of the 20 reach the global optimum, one miss of slack for
+        # BLAS rounding; without the 4 random starts 16 do, so this guards them
+        self.assertEqual(total, 20)
+        self.assertGreaterEqual(hits, 18, "%d of %d" % (hits, total))
 
     def test_002_out_of_reach(self):
         # chi above every x's QSCNR: infeasible, the highest QSCNR the climbs reached is returned
@@ -117,6 +120,21 @@ class qa_design_one_bit_mmse(gr_unittest.TestCase):
             scene, H, s, nv, _, _ = instance(rng, N)
             r = one_bit_mmse.mmse_qod(H, s, scene, -100.0, nv)
             self.assertAlmostEqual(r.mse, np.min(dense_mse(H, X, s, nv)), 12)
+
+    def test_005_noiseless_zero_response(self):
+        # noise_var = 0 (allowed) and an x with H x = 0: beta = 0, MSE = ||s||^2, not 0/0; the
+        # design then still reaches the enumerated optimum (here 0: H x = 2j c for x = c (1+j, -1+j))
+        H, s = np.array([[1.0, 1.0]]), np.array([1j])
+        X = np.array(list(itertools.product(one_bit_mmse.alphabet(2), repeat=2)))
+        z = X[np.argmin(np.abs(X @ H[0]))]
+        self.assertEqual(one_bit_mmse.mse(H, z, s, 0.0), (1.0, 0.0))
+        r = one_bit_mmse.mmse_qod(H, s, isac.core.radar_scene(2, 4, 10.0, [], 15.0, []), -100.0, 0.0)
+        self.assertTrue(r.feasible)
+        self.assertTrue(np.isfinite(r.mse) and np.isfinite(r.beta), r)
+        with np.errstate(invalid="ignore"):  # the reference's own 0/0 at H x = 0, where the MSE is ||s||^2 = 1
+            ref = np.nanmin(dense_mse(H, X, s, 0.0))
+        self.assertAlmostEqual(r.mse, ref, 12)
+        self.assertAlmostEqual(r.mse, 0.0, 12)
 
     def test_004_bad_input(self):
         rng = np.random.default_rng(3)

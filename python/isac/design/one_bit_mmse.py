@@ -57,10 +57,13 @@ def quantise(v, energy=1.0):
 
 
 def _mse_of(z, s, s2, unoise):
-    """(MSE, beta) from the noise-free received vector z = H x (vectorised over z's last axis)."""
+    """(MSE, beta) from the noise-free received vector z = H x (vectorised over z's last axis).
+    With noise_var = 0 an x with H x = 0 gives r = d = 0: beta = 0 and MSE = ||s||^2 there, not
+    0/0 (a NaN would pass every comparison of the descent and end it as a feasible NaN design)."""
     r = np.maximum(np.real(np.sum(np.conj(s) * z, axis=-1)), 0.0)
     d = np.sum(np.abs(z) ** 2, axis=-1) + unoise
-    return s2 - r * r / d, r / d
+    beta = np.divide(r, d, out=np.zeros_like(r), where=d > 0)
+    return s2 - r * beta, beta
 
 
 def mse(H, x, s, noise_var):
