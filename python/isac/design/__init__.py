@@ -18,5 +18,6 @@ called through gnuradio.isac.core; convex subproblems use cvxopt.
   bistatic      bistatic CRB paper: CRB-rate designs, benchmarks, boundary,
                 factorisation
   energy        1-bit ISAC paper: energy model (eq. (38)) and radar energy efficiency
+  one_bit_mmse  1-bit ISAC paper: the MMSE-based QoD baseline of its Figs. 7-8
 """
-from . import beam_count, bistatic, energy, massive_mimo, nullspace  # noqa: F401
+from . import beam_count, bistatic, energy, massive_mimo, nullspace, one_bit_mmse  # noqa: F401
