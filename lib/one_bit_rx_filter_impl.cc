@@ -193,6 +193,7 @@ bool one_bit_rx_filter_impl::start()
             d_state = std::move(d_pending);
     }
     d_state->cpi.reset();
+    d_cpi_restarted = false; // item 0 starts a CPI: no tag needed
     // a run that starts in a muted stretch tags it: the last run's stretch ended with it
     d_no_tx_run = false;
     d_srcid = alias_pmt();
@@ -483,8 +484,10 @@ int one_bit_rx_filter_impl::work(int noutput_items,
 {
     {
         std::lock_guard<std::mutex> lock(d_mutex);
-        if (d_pending)
+        if (d_pending) {
             d_state = std::move(d_pending); // a fresh CPI integrator comes with it
+            d_cpi_restarted = true;         // tagged at the next item written
+        }
     }
     const gr_complex* r = static_cast<const gr_complex*>(input_items[0]);
     const auto x = static_cast<const gr_complex*>(input_items[1]);
@@ -563,8 +566,13 @@ int one_bit_rx_filter_impl::work(int noutput_items,
             bool restart = false;
             while (k < tags.size() && tags[k].offset <= r0 + l)
                 restart |= tags[k++].offset == r0 + l;
-            if (restart)
+            if (restart || std::exchange(d_cpi_restarted, false)) {
                 d_state->cpi.reset();
+                // the statistic's readers (cpi_decimator, a period
+                // detection_meter) count CPI ends from here on
+                add_item_tag(
+                    1, n0 + l, d_cpi_key, pmt::from_uint64(uint64_t(d_cpi_len)), d_srcid);
+            }
             core::cdouble Z;
             double s;
             stat[l] = 0.0f;

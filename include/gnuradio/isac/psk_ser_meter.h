@@ -24,8 +24,9 @@ namespace isac {
  * Gray-bit errors against the transmitted symbols (snapped to the nearest
  * M-PSK point). A non-finite y_u is a symbol error.
  * in0: vectors of n_users received samples y; in1: vectors of n_users
- * transmitted symbols s. out0: vectors of n_users floats, each user's running
- * SER after that snapshot (for GUI number sinks). Message out "ser": {"ser":
+ * transmitted symbols s. out0: vectors of n_users floats, each user's SER of
+ * the run (since the last start()) after that snapshot (for GUI number sinks:
+ * the run on screen, not the totals of the runs before it). Message out "ser": {"ser":
  * f64vector, "ber": f64vector, "symbols": u64} each time the count reaches a
  * multiple of report_every (0: never), with the totals at that snapshot. Both
  * are the same whatever the work() call sizes. The first `skip` snapshots after each
