@@ -148,6 +148,24 @@ def headless_stand_in(det, radar_cpi, pfa):
                                  cal_est=none, txcal_est=none, feedback=none)
 
 
+def cpi_ends_ref(n, starts, L):
+    """The CPI ends of n items whose CPIs start at 0 and at each item of starts:
+    s + m L - 1 (m >= 1) before the next start (a partial CPI is dropped)."""
+    bounds = sorted(set([0] + [int(s) for s in starts])) + [n]
+    return np.array([e for a, b in zip(bounds, bounds[1:]) for e in range(a + L - 1, b, L)], dtype=int)
+
+
+def cpi_decimated_ref(st, ends, L):
+    """cpi_decimator's output by brute force: of each group of L items, the CPI
+    end in it, else its last item."""
+    out = []
+    for g in range(len(st) // L):
+        inside = [e for e in ends if g * L <= e < (g + 1) * L]
+        assert len(inside) <= 1
+        out.append(st[inside[0] if inside else (g + 1) * L - 1])
+    return np.array(out, dtype=np.float32)
+
+
 class qa_one_bit_rx_filter(gr_unittest.TestCase):
 
     def setUp(self):
@@ -1519,7 +1537,8 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
 
     def restart_graph(self, nt, nr, L, runs, trickle=False):
         """A one_bit_rx_filter (cpi_len L) in self.tb, its statistic recorded;
-        restart(i) starts the top block again on runs[i] (after the last run's
+        restart(i) starts the top block again on runs[i] = (r, x[, tags on r])
+        (after the last run's
         end, or its stop()) and returns that run's statistic: at its end
         (start(), wait()), or with stop_when, stopped by stop() and wait() once
         stop_when(statistic items recorded) is true. Connect the meters to
@@ -1533,7 +1552,11 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         self.tb = gr.top_block()
         if trickle:
             blk.set_max_noutput_items(7)
-            self.tb.connect(s0, blocks.throttle(gr.sizeof_gr_complex * nr, 2000), (blk, 0))
+            # the throttle passes what it is given at once and sleeps after it:
+            # small calls make it a trickle
+            thr = blocks.throttle(gr.sizeof_gr_complex * nr, 2000)
+            thr.set_max_noutput_items(7)
+            self.tb.connect(s0, thr, (blk, 0))
         else:
             self.tb.connect(s0, (blk, 0))
         self.tb.connect(s1, (blk, 1))
@@ -1541,7 +1564,7 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         self.tb.connect((blk, 1), k1)
 
         def restart(i, stop_when=None):
-            s0.set_data(runs[i][0].ravel())
+            s0.set_data(runs[i][0].ravel(), list(runs[i][2:3] and runs[i][2]))
             s1.set_data(runs[i][1].ravel())
             k1.reset()
             self.tb.start()
@@ -1838,6 +1861,108 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         self.assertGreater(int(np.sum(ends == -1)), 0)
         self.assertTrue(np.all(st[(idx + 1) % L != 0] == 0))
         np.testing.assert_array_equal(np.array(dsink.data()), ends)
+
+    def cpi_tags(self, offsets):
+        tags = []
+        for o in offsets:
+            t = gr.tag_t()
+            t.offset, t.key, t.value = int(o), pmt.intern("isac_cpi"), pmt.from_uint64(7)
+            tags.append(t)
+        return tags
+
+    def check_cpi_readers(self, st, stat_tags, starts, L, dec_out, det, out0=None):
+        """The filter's statistic st restarted its CPIs at starts: it is 0 off the
+        CPI ends (numpy from the starts) and tagged isac_cpi at each start;
+        cpi_decimator's output and the period meter's run counts (and out0, the
+        run's rate after each item) == numpy on st. Returns the CPI ends."""
+        ends = cpi_ends_ref(len(st), starts, L)
+        off = np.setdiff1d(np.arange(len(st)), ends)
+        self.assertTrue(np.all(st[off] == 0))
+        self.assertTrue(np.all(st[ends] != 0))
+        got = sorted(t.offset for t in stat_tags if pmt.symbol_to_string(t.key) == "isac_cpi")
+        self.assertEqual(got, sorted(int(s) for s in starts))
+        np.testing.assert_array_equal(dec_out, cpi_decimated_ref(st, ends, L))
+        d = st[ends]
+        want = (int(np.sum(d >= 1.0)), int(np.sum(d >= 0)), int(np.sum(d < 0)), 0)
+        self.assertEqual(det.run_counts(), want)
+        if out0 is not None:
+            hits, decided = np.zeros(len(st)), np.zeros(len(st))
+            hits[ends], decided[ends] = d >= 1.0, d >= 0
+            rate = np.cumsum(hits) / np.maximum(np.cumsum(decided), 1)
+            np.testing.assert_allclose(out0, rate, rtol=1e-6, atol=1e-7)
+        return ends
+
+    def test_047_cpi_readers_follow_mid_stream_cpi_restarts(self):
+        # isac_cpi tags on r (e.g. an isac_channel whose CPI length differs)
+        # restart the filter's CPIs off the grid of L from item 0: the filter tags
+        # each restart on its statistic, and cpi_decimator and a period
+        # detection_meter count the CPI ends from it (numpy from the tags'
+        # items); two runs through one top block, the second's tags elsewhere
+        # (the readers' CPI start goes back to 0 at start()). On main the
+        # readers kept items (i + 1) % L == 0 of each run: mostly zeros after
+        # the first restart.
+        rng = np.random.default_rng(47)
+        nt, nr, L = 8, 4, 5
+        runs = []
+        for n, muted in ((223, (slice(140, 170),)), (181, (slice(30, 58),))):
+            r, x = self.muted_runs(nt, nr, ((n, muted),))[0]
+            starts = np.sort(rng.choice(np.arange(7, n - 12), 4, replace=False))
+            starts = starts[np.diff(np.concatenate([[0], starts])) > 1]
+            runs.append((r, x, self.cpi_tags(starts), starts))
+        dec, dsink = isac.cpi_decimator(L), blocks.vector_sink_f()
+        det, osink = isac.detection_meter(1.0, 0, L), blocks.vector_sink_f()
+        blk, restart = self.restart_graph(nt, nr, L, [u[:3] for u in runs])
+        self.tb.connect((blk, 1), dec, dsink)
+        self.tb.connect((blk, 1), det, osink)
+        tags_sink = blocks.vector_sink_f()
+        self.tb.connect((blk, 1), tags_sink)
+        moved = 0
+        for i, u in enumerate(runs):
+            dsink.reset(), osink.reset(), tags_sink.reset()
+            st = restart(i)
+            ends = self.check_cpi_readers(st, tags_sink.tags(), u[3], L, np.array(dsink.data()), det,
+                                          np.array(osink.data()))
+            self.assertGreater(int(np.sum(st[ends] >= 1.0)), 0)
+            self.assertGreater(int(np.sum(st[ends] < 0)), 0)
+            moved += int(np.sum((ends + 1) % L != 0))
+        self.assertGreater(moved, 30)  # most CPI ends were off main's grid
+
+    def test_048_cpi_readers_follow_a_parameter_change(self):
+        # A parameter change while running gives the filter a fresh CPI
+        # integrator at the next item it writes, anywhere in a CPI; it tags that
+        # item isac_cpi on the statistic, and cpi_decimator and the period meter
+        # count the CPI ends from it. The change lands where the scheduler's
+        # next call starts (throttled source, at most 7 items a call): repeated
+        # until it landed off main's grid of L.
+        nt, nr, L = 8, 4, 5
+        runs = self.muted_runs(nt, nr, ((900, (slice(500, 513),)),))
+        dec, dsink = isac.cpi_decimator(L), blocks.vector_sink_f()
+        det, osink = isac.detection_meter(1.0, 0, L), blocks.vector_sink_f()
+        tags_sink = blocks.vector_sink_f()
+        blk, restart = self.restart_graph(nt, nr, L, runs, trickle=True)
+        self.tb.connect((blk, 1), dec, dsink)
+        self.tb.connect((blk, 1), det, osink)
+        self.tb.connect((blk, 1), tags_sink)
+        for attempt in range(6):
+            dsink.reset(), osink.reset(), tags_sink.reset()
+
+            def change(scale=(1.1, 0.9)[attempt % 2]):
+                t0 = time.monotonic()
+                while tags_sink.nitems_read(0) < 200 + 37 * attempt and time.monotonic() - t0 < 10:
+                    time.sleep(0.002)
+                blk.set_threshold_scale(scale)  # fast: set_pfa rebuilds threshold tables for seconds
+            th = threading.Thread(target=change)
+            th.start()
+            st = restart(0)
+            th.join()
+            self.assertEqual(len(st), 900)
+            starts = [t.offset for t in tags_sink.tags() if pmt.symbol_to_string(t.key) == "isac_cpi"]
+            self.assertEqual(len(starts), 1)
+            self.check_cpi_readers(st, tags_sink.tags(), starts, L, np.array(dsink.data()), det,
+                                   np.array(osink.data()))
+            if starts[0] % L:
+                break
+        self.assertNotEqual(starts[0] % L, 0)
 
     def test_029_period_validated(self):
         for bad in (0, -1, -4):
