@@ -1964,6 +1964,59 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
                 break
         self.assertNotEqual(starts[0] % L, 0)
 
+    def test_049_cpi_readers_after_lock_unlock_adds_a_reader(self):
+        # lock()/unlock() with a cpi_decimator added to the running filter: GNU
+        # Radio 3.10 runs every block's start() again and counts items from 0,
+        # so the filter's CPIs, both decimators' groups and the meter's items
+        # start again together. Every decimator output is a CPI end (> 0 with
+        # nothing muted; 0 off the ends), and the meter's record of what it read
+        # since the unlock() has its ends at (i + 1) % L == 0 and run counts ==
+        # numpy on it (its totals include the first part).
+        nt, nr, L = 8, 4, 4
+        r, x = self.muted_runs(nt, nr, ((1200, ()),))[0]
+        blk = isac.one_bit_rx_filter(nt, nr, 14.0, [-33.0, 48.0], 10.0, [20.0, 12.0], 1.0, 0.05, "1bit", L)
+        tb = gr.top_block()
+        s0, s1 = blocks.vector_source_c(r.ravel(), True, nr), blocks.vector_source_c(x.ravel(), True, nt)
+        thr = blocks.throttle(gr.sizeof_gr_complex * nr, 4000)
+        thr.set_max_noutput_items(16)
+        dec, dsink = isac.cpi_decimator(L), blocks.vector_sink_f()
+        det = isac.detection_meter(1.0, 0, L)
+        det.set_record_window(0, 10 ** 7, 1)
+        tb.connect(s0, thr, (blk, 0))
+        tb.connect(s1, (blk, 1))
+        tb.connect((blk, 0), blocks.null_sink(gr.sizeof_gr_complex))
+        tb.connect((blk, 1), dec, dsink)
+        tb.connect((blk, 1), det)
+
+        def run_until(sink, k):
+            t0 = time.monotonic()
+            while sink.nitems_read(0) < k and time.monotonic() - t0 < 10:
+                time.sleep(0.005)
+            self.assertGreaterEqual(sink.nitems_read(0), k)
+
+        tb.start()
+        try:
+            run_until(dsink, 40)
+            tb.lock()
+            dec_b, sink_b = isac.cpi_decimator(L), blocks.vector_sink_f()
+            tb.connect((blk, 1), dec_b, sink_b)
+            tb.unlock()
+            run_until(sink_b, 40)
+        finally:
+            tb.stop()
+            tb.wait()
+        for got in (np.array(dsink.data()), np.array(sink_b.data())):
+            self.assertGreater(len(got), 39)
+            self.assertEqual(int(np.sum(got <= 0)), 0)
+        rec = np.array(det.recorded())
+        ends = (np.arange(len(rec)) + 1) % L == 0
+        self.assertGreater(int(np.sum(ends)), 20)
+        self.assertTrue(np.all(rec[~ends] == 0))
+        d = rec[ends]
+        self.assertTrue(np.all(d > 0))
+        self.assertEqual(det.run_counts(), (int(np.sum(d >= 1.0)), len(d), 0, 0))
+        self.assertGreater(det.count(), det.run_count())
+
     def test_029_period_validated(self):
         for bad in (0, -1, -4):
             with self.assertRaisesRegex(ValueError, "period"):
