@@ -473,7 +473,10 @@ void one_bit_rx_filter_impl::forward_tags(int n)
         d_tags.clear();
         get_tags_in_range(d_tags, port, r0, r0 + uint64_t(n));
         for (const auto& t : d_tags)
-            if (port == 0 || !pmt::eq(t.key, d_infeasible_key))
+            // isac_cpi on stat means "the filter restarted its CPI here" (its
+            // readers realign on it): x's own would be taken for one
+            if (port == 0 ||
+                !(pmt::eq(t.key, d_infeasible_key) || pmt::eq(t.key, d_cpi_key)))
                 add_item_tag(port, t.offset - r0 + w0, t.key, t.value, t.srcid);
     }
 }
@@ -561,12 +564,16 @@ int one_bit_rx_filter_impl::work(int noutput_items,
         std::sort(tags.begin(), tags.end(), gr::tag_t::offset_compare);
         const uint64_t r0 = nitems_read(0); // tag offsets count input items
         size_t k = 0;
+        // consumed once: with an isac_cpi tag on item 0 too, the swap's restart
+        // and the tag's are one restart (evaluated in the loop, a tagged item 0
+        // would leave it pending for a second restart further on)
+        const bool swapped = n > 0 && std::exchange(d_cpi_restarted, false);
         for (int l = 0; l < n; ++l) {
             // an isac_cpi tag starts a new CPI at this item (a partial one is dropped)
             bool restart = false;
             while (k < tags.size() && tags[k].offset <= r0 + l)
                 restart |= tags[k++].offset == r0 + l;
-            if (restart || std::exchange(d_cpi_restarted, false)) {
+            if (restart || (l == 0 && swapped)) {
                 d_state->cpi.reset();
                 // the statistic's readers (cpi_decimator, a period
                 // detection_meter) count CPI ends from here on

@@ -1541,7 +1541,8 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         (after the last run's
         end, or its stop()) and returns that run's statistic: at its end
         (start(), wait()), or with stop_when, stopped by stop() and wait() once
-        stop_when(statistic items recorded) is true. Connect the meters to
+        stop_when(statistic items recorded) is true; started() is called
+        after start() (the blocks' item counters are the run's from there). Connect the meters to
         (blk, 1) first. trickle throttles the received snapshots and lets the
         filter write at most 7 items a call (a stop() then comes at any item,
         not at a buffer's size)."""
@@ -1563,11 +1564,13 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         self.tb.connect((blk, 0), blocks.null_sink(gr.sizeof_gr_complex))
         self.tb.connect((blk, 1), k1)
 
-        def restart(i, stop_when=None):
+        def restart(i, stop_when=None, started=None):
             s0.set_data(runs[i][0].ravel(), list(runs[i][2:3] and runs[i][2]))
             s1.set_data(runs[i][1].ravel())
             k1.reset()
             self.tb.start()
+            if started:
+                started()
             if stop_when:
                 t0 = time.monotonic()
                 while not stop_when(k1.nitems_read(0)) and time.monotonic() - t0 < 10:
@@ -1927,6 +1930,22 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
             moved += int(np.sum((ends + 1) % L != 0))
         self.assertGreater(moved, 30)  # most CPI ends were off main's grid
 
+    def set_while_running(self, blk, k, scale):
+        """A thread, to be started after the top block's start(), that calls
+        blk.set_threshold_scale(scale) once the filter wrote k statistic items
+        (fast: set_pfa rebuilds threshold tables for seconds); at = [items
+        written before the setter, after it returned]."""
+        at = []
+
+        def change():
+            t0 = time.monotonic()
+            while blk.nitems_written(1) < k and time.monotonic() - t0 < 10:
+                time.sleep(0.002)
+            at.append(blk.nitems_written(1))
+            blk.set_threshold_scale(scale)
+            at.append(blk.nitems_written(1))
+        return threading.Thread(target=change), at
+
     def test_048_cpi_readers_follow_a_parameter_change(self):
         # A parameter change while running gives the filter a fresh CPI
         # integrator at the next item it writes, anywhere in a CPI; it tags that
@@ -1945,19 +1964,15 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         self.tb.connect((blk, 1), tags_sink)
         for attempt in range(6):
             dsink.reset(), osink.reset(), tags_sink.reset()
-
-            def change(scale=(1.1, 0.9)[attempt % 2]):
-                t0 = time.monotonic()
-                while tags_sink.nitems_read(0) < 200 + 37 * attempt and time.monotonic() - t0 < 10:
-                    time.sleep(0.002)
-                blk.set_threshold_scale(scale)  # fast: set_pfa rebuilds threshold tables for seconds
-            th = threading.Thread(target=change)
-            th.start()
-            st = restart(0)
+            th, at = self.set_while_running(blk, 200 + 37 * attempt, (1.1, 0.9)[attempt % 2])
+            st = restart(0, started=th.start)
             th.join()
             self.assertEqual(len(st), 900)
             starts = [t.offset for t in tags_sink.tags() if pmt.symbol_to_string(t.key) == "isac_cpi"]
             self.assertEqual(len(starts), 1)
+            # the first item the filter wrote after the setter: at most one call
+            # (7 items) after what it had written when the setter returned
+            self.assertTrue(at[0] <= starts[0] <= at[1] + 7, (at, starts))
             self.check_cpi_readers(st, tags_sink.tags(), starts, L, np.array(dsink.data()), det,
                                    np.array(osink.data()))
             if starts[0] % L:
@@ -1998,9 +2013,11 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         try:
             run_until(dsink, 40)
             tb.lock()
-            dec_b, sink_b = isac.cpi_decimator(L), blocks.vector_sink_f()
-            tb.connect((blk, 1), dec_b, sink_b)
-            tb.unlock()
+            try:  # left locked by an exception, the top block's wait() never returns
+                dec_b, sink_b = isac.cpi_decimator(L), blocks.vector_sink_f()
+                tb.connect((blk, 1), dec_b, sink_b)
+            finally:
+                tb.unlock()
             run_until(sink_b, 40)
         finally:
             tb.stop()
@@ -2016,6 +2033,129 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         self.assertTrue(np.all(d > 0))
         self.assertEqual(det.run_counts(), (int(np.sum(d >= 1.0)), len(d), 0, 0))
         self.assertGreater(det.count(), det.run_count())
+
+    def test_050_parameter_change_on_a_tagged_item_restarts_once(self):
+        # A parameter change whose first item carries an isac_cpi tag on r is
+        # one CPI restart, tagged once on the statistic. r is tagged at every
+        # item of [a, b), so the call that takes the change up starts on a
+        # tagged item wherever it lands in there. Before, the change stayed
+        # pending behind the tag and restarted the CPI again at b, the first
+        # item without one: a tag at b on the statistic and the CPI ends after
+        # it shifted. Repeated until the setter landed inside [a, b) (a loaded
+        # host may delay the setting thread).
+        nt, nr, L, a, b = 8, 4, 5, 150, 751
+        r, x = self.muted_runs(nt, nr, ((900, ()),))[0]
+        runs = [(r, x, self.cpi_tags(range(a, b)))]
+        dec, dsink = isac.cpi_decimator(L), blocks.vector_sink_f()
+        det, osink = isac.detection_meter(1.0, 0, L), blocks.vector_sink_f()
+        tags_sink = blocks.vector_sink_f()
+        blk, restart = self.restart_graph(nt, nr, L, runs, trickle=True)
+        self.tb.connect((blk, 1), dec, dsink)
+        self.tb.connect((blk, 1), det, osink)
+        self.tb.connect((blk, 1), tags_sink)
+        for attempt in range(4):
+            dsink.reset(), osink.reset(), tags_sink.reset()
+            th, at = self.set_while_running(blk, a + 50 + 23 * attempt, (1.1, 0.9)[attempt % 2])
+            st = restart(0, started=th.start)
+            th.join()
+            self.assertEqual(len(st), 900)
+            if a <= at[0] and at[1] + 7 < b:
+                break
+        self.assertTrue(a <= at[0] and at[1] + 7 < b, at)
+        ends = self.check_cpi_readers(st, tags_sink.tags(), np.arange(a, b), L, np.array(dsink.data()), det,
+                                      np.array(osink.data()))
+        self.assertEqual(ends[np.searchsorted(ends, b)], b - 1 + L)  # the last r tag's CPI
+
+    def test_051_isac_cpi_on_x_is_not_a_restart(self):
+        # isac_cpi on the statistic means "the filter restarted its CPI here"
+        # (cpi_decimator and a period detection_meter realign on it): an
+        # isac_cpi tag on x (port 1, otherwise forwarded to the statistic) does
+        # not restart the filter, so it is not passed on; r's are.
+        nt, nr, L = 8, 4, 4
+        r, x = self.muted_runs(nt, nr, ((400, ()),))[0]
+        blk = isac.one_bit_rx_filter(nt, nr, 14.0, [-33.0, 48.0], 10.0, [20.0, 12.0], 1.0, 0.05, "1bit", L)
+        tb = gr.top_block()
+        k = blocks.vector_sink_f()
+        other = gr.tag_t()
+        other.offset, other.key, other.value = 77, pmt.intern("isac_other"), pmt.PMT_T
+        tb.connect(blocks.vector_source_c(r.ravel(), False, nr, self.cpi_tags([131, 262])), (blk, 0))
+        tb.connect(blocks.vector_source_c(x.ravel(), False, nt, self.cpi_tags([53, 198, 301]) + [other]),
+                   (blk, 1))
+        tb.connect((blk, 0), blocks.null_sink(gr.sizeof_gr_complex))
+        tb.connect((blk, 1), k)
+        tb.run()
+        st = np.array(k.data())
+        self.assertEqual(len(st), 400)
+        got = sorted((t.offset, pmt.symbol_to_string(t.key)) for t in k.tags())
+        got = [g for g in got if g[1] != "isac_detect"]  # the filter's own, on CPI ends
+        self.assertEqual(got, [(77, "isac_other"), (131, "isac_cpi"), (262, "isac_cpi")])
+        ends = cpi_ends_ref(len(st), [131, 262], L)
+        self.assertTrue(np.all(st[ends] != 0))
+        self.assertTrue(np.all(st[np.setdiff1d(np.arange(len(st)), ends)] == 0))
+
+    def test_052_cpi_len_change_by_replacing_the_blocks_under_lock(self):
+        # Another cpi_len while running: under lock()/unlock(), the filter,
+        # cpi_decimator and detection_meter (cpi_len 4) replaced by cpi_len 6
+        # ones. GNU Radio 3.10 starts the new blocks at item 0 together: every
+        # new decimator output is a CPI end (> 0, nothing muted), the
+        # statistic is nonzero at i % 6 == 5 alone, and the new meter's run
+        # counts == numpy on its record. lock()...unlock() in try/finally: a
+        # top block left locked by an exception makes its wait() block forever.
+        nt, nr = 8, 4
+        r, x = self.muted_runs(nt, nr, ((1200, ()),))[0]
+
+        def filt(L):
+            return isac.one_bit_rx_filter(nt, nr, 14.0, [-33.0, 48.0], 10.0, [20.0, 12.0], 1.0, 0.05, "1bit", L)
+        tb = gr.top_block()
+        s0, s1 = blocks.vector_source_c(r.ravel(), True, nr), blocks.vector_source_c(x.ravel(), True, nt)
+        thr = blocks.throttle(gr.sizeof_gr_complex * nr, 4000)
+        thr.set_max_noutput_items(16)
+        f, dec, ds, det = filt(4), isac.cpi_decimator(4), blocks.vector_sink_f(), isac.detection_meter(1.0, 0, 4)
+        zs = blocks.null_sink(gr.sizeof_gr_complex)
+        tb.connect(s0, thr, (f, 0))
+        tb.connect(s1, (f, 1))
+        tb.connect((f, 0), zs)
+        tb.connect((f, 1), dec, ds)
+        tb.connect((f, 1), det)
+        f2, dec2, ds2, det2 = filt(6), isac.cpi_decimator(6), blocks.vector_sink_f(), isac.detection_meter(1.0, 0, 6)
+        det2.set_record_window(0, 10 ** 7, 1)
+        st2 = blocks.vector_sink_f()
+
+        def run_until(sink, k):
+            t0 = time.monotonic()
+            while sink.nitems_read(0) < k and time.monotonic() - t0 < 10:
+                time.sleep(0.005)
+            self.assertGreaterEqual(sink.nitems_read(0), k)
+
+        tb.start()
+        try:
+            run_until(ds, 20)
+            tb.lock()
+            try:
+                for u, v in ((thr, (f, 0)), (s1, (f, 1)), ((f, 0), zs), ((f, 1), dec), (dec, ds), ((f, 1), det)):
+                    tb.disconnect(u, v)
+                tb.connect(thr, (f2, 0))
+                tb.connect(s1, (f2, 1))
+                tb.connect((f2, 0), zs)
+                tb.connect((f2, 1), dec2, ds2)
+                tb.connect((f2, 1), det2)
+                tb.connect((f2, 1), st2)
+            finally:
+                tb.unlock()
+            run_until(ds2, 40)
+        finally:
+            tb.stop()
+            tb.wait()
+        d2, st, rec = np.array(ds2.data()), np.array(st2.data()), np.array(det2.recorded())
+        self.assertGreater(len(d2), 39)
+        self.assertEqual(int(np.sum(d2 <= 0)), 0)
+        on = (np.arange(len(st)) + 1) % 6 == 0
+        self.assertTrue(np.all(st[on] > 0))
+        self.assertTrue(np.all(st[~on] == 0))
+        e = (np.arange(len(rec)) + 1) % 6 == 0
+        self.assertTrue(np.all(rec[~e] == 0))
+        self.assertEqual(det2.run_counts(), (int(np.sum(rec[e] >= 1.0)), int(np.sum(e)), 0, 0))
+        self.assertGreater(int(np.sum(e)), 20)
 
     def test_029_period_validated(self):
         for bad in (0, -1, -4):
