@@ -52,7 +52,7 @@ public:
     /*!
      * \param threshold a statistic >= threshold is a detection; (0, inf)
      * \param skip      items not counted after each start(); [0, inf)
-     * \param period    counts only items i (from 0 at each start()) with (i + 1) % period == 0: one_bit_rx_filter's CPI ends with period = cpi_len; [1, inf)
+     * \param period    counts only items i (from 0 at each start()) with (i - s + 1) % period == 0, s the CPI start: 0, then the item of the last isac_cpi tag on in0 (one_bit_rx_filter tags a CPI it restarts mid-stream): one_bit_rx_filter's CPI ends with period = cpi_len; [1, inf)
      */
     static sptr make(double threshold = 1.0,
                      int64_t skip = 0,

@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(detection_meter.h)                                       */
-/* BINDTOOL_HEADER_FILE_HASH(eb82bb7fe99e6932fe7fb2014fedc4e5) */
+/* BINDTOOL_HEADER_FILE_HASH(ac319f00449ef06bce72420d8b7e88b2) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
@@ -50,7 +50,7 @@ window's items still to come; start() clears the record (the window stays).)doc"
     "\n\nParameters:\n"
     "  threshold: a statistic >= threshold is a detection; (0, inf) (default 1.0)\n"
     "  skip: items not counted after each start(); [0, inf) (default 0)\n"
-    "  period: counts only items i (from 0 at each start()) with (i + 1) % period == 0: one_bit_rx_filter's CPI ends with period = cpi_len; [1, inf) (default 1)\n"
+    "  period: counts only items i (from 0 at each start()) with (i - s + 1) % period == 0, s the CPI start: 0, then the item of the last isac_cpi tag on in0 (one_bit_rx_filter tags a CPI it restarts mid-stream): one_bit_rx_filter's CPI ends with period = cpi_len; [1, inf) (default 1)\n"
     // gen_params:end doc
         // clang-format on
         )
