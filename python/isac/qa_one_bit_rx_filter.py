@@ -1979,30 +1979,29 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
                 break
         self.assertNotEqual(starts[0] % L, 0)
 
-    def test_049_cpi_readers_after_lock_unlock_adds_a_reader(self):
-        # lock()/unlock() with a cpi_decimator added to the running filter: GNU
-        # Radio 3.10 runs every block's start() again and counts items from 0,
-        # so the filter's CPIs, both decimators' groups and the meter's items
-        # start again together. Every decimator output is a CPI end (> 0 with
-        # nothing muted; 0 off the ends), and the meter's record of what it read
-        # since the unlock() has its ends at (i + 1) % L == 0 and run counts ==
-        # numpy on it (its totals include the first part).
-        nt, nr, L = 8, 4, 4
+    def looping_graph(self, L):
+        """A top block: a throttled looping r (at most 16 items a call) and x
+        into a one_bit_rx_filter (cpi_len L), z to a null sink; connect the
+        statistic's readers to g.f, 1."""
+        nt, nr = 8, 4
         r, x = self.muted_runs(nt, nr, ((1200, ()),))[0]
-        blk = isac.one_bit_rx_filter(nt, nr, 14.0, [-33.0, 48.0], 10.0, [20.0, 12.0], 1.0, 0.05, "1bit", L)
-        tb = gr.top_block()
-        s0, s1 = blocks.vector_source_c(r.ravel(), True, nr), blocks.vector_source_c(x.ravel(), True, nt)
-        thr = blocks.throttle(gr.sizeof_gr_complex * nr, 4000)
-        thr.set_max_noutput_items(16)
-        dec, dsink = isac.cpi_decimator(L), blocks.vector_sink_f()
-        det = isac.detection_meter(1.0, 0, L)
-        det.set_record_window(0, 10 ** 7, 1)
-        tb.connect(s0, thr, (blk, 0))
-        tb.connect(s1, (blk, 1))
-        tb.connect((blk, 0), blocks.null_sink(gr.sizeof_gr_complex))
-        tb.connect((blk, 1), dec, dsink)
-        tb.connect((blk, 1), det)
+        g = types.SimpleNamespace(tb=gr.top_block(), zs=blocks.null_sink(gr.sizeof_gr_complex))
+        g.filt = lambda L: isac.one_bit_rx_filter(nt, nr, 14.0, [-33.0, 48.0], 10.0, [20.0, 12.0], 1.0, 0.05,
+                                                  "1bit", L)
+        g.f = g.filt(L)
+        g.s0, g.s1 = blocks.vector_source_c(r.ravel(), True, nr), blocks.vector_source_c(x.ravel(), True, nt)
+        g.thr = blocks.throttle(gr.sizeof_gr_complex * nr, 4000)
+        g.thr.set_max_noutput_items(16)
+        g.tb.connect(g.s0, g.thr, (g.f, 0))
+        g.tb.connect(g.s1, (g.f, 1))
+        g.tb.connect((g.f, 0), g.zs)
+        return g
 
+    def reconfigure_while_running(self, tb, before, change, after):
+        """Starts tb, and once the sink `before` read 20 items calls change()
+        between lock() and unlock(), then runs until the sink `after` read 40,
+        and stops. unlock() in finally: a top block left locked by an exception
+        makes GNU Radio's wait() block forever (the test would hang, not fail)."""
         def run_until(sink, k):
             t0 = time.monotonic()
             while sink.nitems_read(0) < k and time.monotonic() - t0 < 10:
@@ -2011,17 +2010,34 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
 
         tb.start()
         try:
-            run_until(dsink, 40)
+            run_until(before, 20)
             tb.lock()
-            try:  # left locked by an exception, the top block's wait() never returns
-                dec_b, sink_b = isac.cpi_decimator(L), blocks.vector_sink_f()
-                tb.connect((blk, 1), dec_b, sink_b)
+            try:
+                change()
             finally:
                 tb.unlock()
-            run_until(sink_b, 40)
+            run_until(after, 40)
         finally:
             tb.stop()
             tb.wait()
+
+    def test_049_cpi_readers_after_lock_unlock_adds_a_reader(self):
+        # lock()/unlock() with a cpi_decimator added to the running filter: GNU
+        # Radio 3.10 runs every block's start() again and counts items from 0,
+        # so the filter's CPIs, both decimators' groups and the meter's items
+        # start again together. Every decimator output is a CPI end (> 0 with
+        # nothing muted; 0 off the ends), and the meter's record of what it read
+        # since the unlock() has its ends at (i + 1) % L == 0 and run counts ==
+        # numpy on it (its totals include the first part).
+        L = 4
+        g = self.looping_graph(L)
+        dec, dsink = isac.cpi_decimator(L), blocks.vector_sink_f()
+        det = isac.detection_meter(1.0, 0, L)
+        det.set_record_window(0, 10 ** 7, 1)
+        g.tb.connect((g.f, 1), dec, dsink)
+        g.tb.connect((g.f, 1), det)
+        dec_b, sink_b = isac.cpi_decimator(L), blocks.vector_sink_f()
+        self.reconfigure_while_running(g.tb, dsink, lambda: g.tb.connect((g.f, 1), dec_b, sink_b), sink_b)
         for got in (np.array(dsink.data()), np.array(sink_b.data())):
             self.assertGreater(len(got), 39)
             self.assertEqual(int(np.sum(got <= 0)), 0)
@@ -2099,53 +2115,26 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         # ones. GNU Radio 3.10 starts the new blocks at item 0 together: every
         # new decimator output is a CPI end (> 0, nothing muted), the
         # statistic is nonzero at i % 6 == 5 alone, and the new meter's run
-        # counts == numpy on its record. lock()...unlock() in try/finally: a
-        # top block left locked by an exception makes its wait() block forever.
-        nt, nr = 8, 4
-        r, x = self.muted_runs(nt, nr, ((1200, ()),))[0]
-
-        def filt(L):
-            return isac.one_bit_rx_filter(nt, nr, 14.0, [-33.0, 48.0], 10.0, [20.0, 12.0], 1.0, 0.05, "1bit", L)
-        tb = gr.top_block()
-        s0, s1 = blocks.vector_source_c(r.ravel(), True, nr), blocks.vector_source_c(x.ravel(), True, nt)
-        thr = blocks.throttle(gr.sizeof_gr_complex * nr, 4000)
-        thr.set_max_noutput_items(16)
-        f, dec, ds, det = filt(4), isac.cpi_decimator(4), blocks.vector_sink_f(), isac.detection_meter(1.0, 0, 4)
-        zs = blocks.null_sink(gr.sizeof_gr_complex)
-        tb.connect(s0, thr, (f, 0))
-        tb.connect(s1, (f, 1))
-        tb.connect((f, 0), zs)
+        # counts == numpy on its record.
+        g = self.looping_graph(4)
+        tb, f, thr, s1, zs = g.tb, g.f, g.thr, g.s1, g.zs
+        dec, ds, det = isac.cpi_decimator(4), blocks.vector_sink_f(), isac.detection_meter(1.0, 0, 4)
         tb.connect((f, 1), dec, ds)
         tb.connect((f, 1), det)
-        f2, dec2, ds2, det2 = filt(6), isac.cpi_decimator(6), blocks.vector_sink_f(), isac.detection_meter(1.0, 0, 6)
+        f2, dec2, ds2, det2 = g.filt(6), isac.cpi_decimator(6), blocks.vector_sink_f(), isac.detection_meter(1.0, 0, 6)
         det2.set_record_window(0, 10 ** 7, 1)
         st2 = blocks.vector_sink_f()
 
-        def run_until(sink, k):
-            t0 = time.monotonic()
-            while sink.nitems_read(0) < k and time.monotonic() - t0 < 10:
-                time.sleep(0.005)
-            self.assertGreaterEqual(sink.nitems_read(0), k)
-
-        tb.start()
-        try:
-            run_until(ds, 20)
-            tb.lock()
-            try:
-                for u, v in ((thr, (f, 0)), (s1, (f, 1)), ((f, 0), zs), ((f, 1), dec), (dec, ds), ((f, 1), det)):
-                    tb.disconnect(u, v)
-                tb.connect(thr, (f2, 0))
-                tb.connect(s1, (f2, 1))
-                tb.connect((f2, 0), zs)
-                tb.connect((f2, 1), dec2, ds2)
-                tb.connect((f2, 1), det2)
-                tb.connect((f2, 1), st2)
-            finally:
-                tb.unlock()
-            run_until(ds2, 40)
-        finally:
-            tb.stop()
-            tb.wait()
+        def replace():
+            for u, v in ((thr, (f, 0)), (s1, (f, 1)), ((f, 0), zs), ((f, 1), dec), (dec, ds), ((f, 1), det)):
+                tb.disconnect(u, v)
+            tb.connect(thr, (f2, 0))
+            tb.connect(s1, (f2, 1))
+            tb.connect((f2, 0), zs)
+            tb.connect((f2, 1), dec2, ds2)
+            tb.connect((f2, 1), det2)
+            tb.connect((f2, 1), st2)
+        self.reconfigure_while_running(tb, ds, replace, ds2)
         d2, st, rec = np.array(ds2.data()), np.array(st2.data()), np.array(det2.recorded())
         self.assertGreater(len(d2), 39)
         self.assertEqual(int(np.sum(d2 <= 0)), 0)
