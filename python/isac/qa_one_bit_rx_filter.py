@@ -1878,12 +1878,12 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         CPI ends (numpy from the starts) and tagged isac_cpi at each start;
         cpi_decimator's output and the period meter's run counts (and out0, the
         run's rate after each item) == numpy on st. Returns the CPI ends."""
+        got = sorted(t.offset for t in stat_tags if pmt.symbol_to_string(t.key) == "isac_cpi")
+        self.assertEqual(got, sorted(int(s) for s in starts))
         ends = cpi_ends_ref(len(st), starts, L)
         off = np.setdiff1d(np.arange(len(st)), ends)
         self.assertTrue(np.all(st[off] == 0))
         self.assertTrue(np.all(st[ends] != 0))
-        got = sorted(t.offset for t in stat_tags if pmt.symbol_to_string(t.key) == "isac_cpi")
-        self.assertEqual(got, sorted(int(s) for s in starts))
         np.testing.assert_array_equal(dec_out, cpi_decimated_ref(st, ends, L))
         d = st[ends]
         want = (int(np.sum(d >= 1.0)), int(np.sum(d >= 0)), int(np.sum(d < 0)), 0)
@@ -1946,6 +1946,32 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
             at.append(blk.nitems_written(1))
         return threading.Thread(target=change), at
 
+    def setter_runs(self, nt, nr, L, runs):
+        """restart_graph (trickle) with cpi_decimator, a period meter and a tag
+        sink on the statistic; run(k, attempt) runs runs[0] with a setter once k
+        items were written and returns (statistic, at of set_while_running,
+        check(starts): check_cpi_readers on the run)."""
+        dec, dsink = isac.cpi_decimator(L), blocks.vector_sink_f()
+        det, osink = isac.detection_meter(1.0, 0, L), blocks.vector_sink_f()
+        tags_sink = blocks.vector_sink_f()
+        blk, restart = self.restart_graph(nt, nr, L, runs, trickle=True)
+        for c in ((dec, dsink), (det, osink), (tags_sink,)):
+            self.tb.connect((blk, 1), *c)
+
+        def run(k, attempt):
+            dsink.reset(), osink.reset(), tags_sink.reset()
+            th, at = self.set_while_running(blk, k, (1.1, 0.9)[attempt % 2])
+            st = restart(0, started=th.start)
+            th.join()
+            self.assertEqual(len(st), len(runs[0][0]))
+            tags = tags_sink.tags()
+
+            def check(starts):
+                return self.check_cpi_readers(st, tags, starts, L, np.array(dsink.data()), det,
+                                              np.array(osink.data()))
+            return st, at, tags, check
+        return run
+
     def test_048_cpi_readers_follow_a_parameter_change(self):
         # A parameter change while running gives the filter a fresh CPI
         # integrator at the next item it writes, anywhere in a CPI; it tags that
@@ -1954,27 +1980,15 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         # next call starts (throttled source, at most 7 items a call): repeated
         # until it landed off main's grid of L.
         nt, nr, L = 8, 4, 5
-        runs = self.muted_runs(nt, nr, ((900, (slice(500, 513),)),))
-        dec, dsink = isac.cpi_decimator(L), blocks.vector_sink_f()
-        det, osink = isac.detection_meter(1.0, 0, L), blocks.vector_sink_f()
-        tags_sink = blocks.vector_sink_f()
-        blk, restart = self.restart_graph(nt, nr, L, runs, trickle=True)
-        self.tb.connect((blk, 1), dec, dsink)
-        self.tb.connect((blk, 1), det, osink)
-        self.tb.connect((blk, 1), tags_sink)
+        run = self.setter_runs(nt, nr, L, self.muted_runs(nt, nr, ((900, (slice(500, 513),)),)))
         for attempt in range(6):
-            dsink.reset(), osink.reset(), tags_sink.reset()
-            th, at = self.set_while_running(blk, 200 + 37 * attempt, (1.1, 0.9)[attempt % 2])
-            st = restart(0, started=th.start)
-            th.join()
-            self.assertEqual(len(st), 900)
-            starts = [t.offset for t in tags_sink.tags() if pmt.symbol_to_string(t.key) == "isac_cpi"]
+            st, at, tags, check = run(200 + 37 * attempt, attempt)
+            starts = [t.offset for t in tags if pmt.symbol_to_string(t.key) == "isac_cpi"]
             self.assertEqual(len(starts), 1)
             # the first item the filter wrote after the setter: at most one call
             # (7 items) after what it had written when the setter returned
             self.assertTrue(at[0] <= starts[0] <= at[1] + 7, (at, starts))
-            self.check_cpi_readers(st, tags_sink.tags(), starts, L, np.array(dsink.data()), det,
-                                   np.array(osink.data()))
+            check(starts)
             if starts[0] % L:
                 break
         self.assertNotEqual(starts[0] % L, 0)
@@ -2061,25 +2075,13 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         # host may delay the setting thread).
         nt, nr, L, a, b = 8, 4, 5, 150, 751
         r, x = self.muted_runs(nt, nr, ((900, ()),))[0]
-        runs = [(r, x, self.cpi_tags(range(a, b)))]
-        dec, dsink = isac.cpi_decimator(L), blocks.vector_sink_f()
-        det, osink = isac.detection_meter(1.0, 0, L), blocks.vector_sink_f()
-        tags_sink = blocks.vector_sink_f()
-        blk, restart = self.restart_graph(nt, nr, L, runs, trickle=True)
-        self.tb.connect((blk, 1), dec, dsink)
-        self.tb.connect((blk, 1), det, osink)
-        self.tb.connect((blk, 1), tags_sink)
+        run = self.setter_runs(nt, nr, L, [(r, x, self.cpi_tags(range(a, b)))])
         for attempt in range(4):
-            dsink.reset(), osink.reset(), tags_sink.reset()
-            th, at = self.set_while_running(blk, a + 50 + 23 * attempt, (1.1, 0.9)[attempt % 2])
-            st = restart(0, started=th.start)
-            th.join()
-            self.assertEqual(len(st), 900)
+            st, at, tags, check = run(a + 50 + 23 * attempt, attempt)
             if a <= at[0] and at[1] + 7 < b:
                 break
         self.assertTrue(a <= at[0] and at[1] + 7 < b, at)
-        ends = self.check_cpi_readers(st, tags_sink.tags(), np.arange(a, b), L, np.array(dsink.data()), det,
-                                      np.array(osink.data()))
+        ends = check(np.arange(a, b))
         self.assertEqual(ends[np.searchsorted(ends, b)], b - 1 + L)  # the last r tag's CPI
 
     def test_051_isac_cpi_on_x_is_not_a_restart(self):
