@@ -2082,7 +2082,7 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
                 break
         self.assertTrue(a <= at[0] and at[1] + 7 < b, at)
         ends = check(np.arange(a, b))
-        self.assertEqual(ends[np.searchsorted(ends, b)], b - 1 + L)  # the last r tag's CPI
+        self.assertEqual(ends[np.searchsorted(ends, b)], (b - 1) + L - 1)  # the CPI of the last r tag, at b - 1
 
     def test_051_isac_cpi_on_x_is_not_a_restart(self):
         # isac_cpi on the statistic means "the filter restarted its CPI here"
