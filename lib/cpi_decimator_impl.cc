@@ -7,6 +7,7 @@
 #include <gnuradio/io_signature.h>
 #include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/isac/cpi_decimator.h>
+#include <algorithm>
 #include <vector>
 
 namespace gr {
@@ -15,6 +16,13 @@ namespace isac {
 class cpi_decimator_impl : public cpi_decimator
 {
     const int d_L;
+    const pmt::pmt_t d_cpi_key;
+    // the input item (this run's numbering) where the CPI in progress started:
+    // 0 at start(), then the last isac_cpi tag one_bit_rx_filter put on its
+    // statistic where it restarted a CPI mid-stream
+    uint64_t d_start = 0;
+    std::vector<gr::tag_t> d_tags;
+    std::vector<uint64_t> d_starts;
 
 public:
     explicit cpi_decimator_impl(int L)
@@ -22,7 +30,8 @@ public:
                              gr::io_signature::make(1, 1, sizeof(float)),
                              gr::io_signature::make(1, 1, sizeof(float)),
                              unsigned(L)),
-          d_L(L)
+          d_L(L),
+          d_cpi_key(pmt::mp("isac_cpi"))
     {
         // The default policy maps a tag's offset through the relative rate with
         // rounding to nearest: a tag on a CPI's second half (its end, where
@@ -32,22 +41,49 @@ public:
         set_tag_propagation_policy(TPP_CUSTOM);
     }
 
+    bool start() override
+    {
+        // start() after stop()/wait() gives the flowgraph new buffers whose items
+        // count from 0, and the filter's CPIs start at item 0 of each run
+        d_start = 0;
+        return sync_decimator::start();
+    }
+
     int work(int n, gr_vector_const_void_star& in, gr_vector_void_star& out) override
     {
-        // No count of our own (keep_one_in_n's survives a stop()/wait() and
-        // start()): that start() gives the flowgraph new buffers, and the
-        // scheduler hands a decimator whole groups of d_L from their item 0, so
-        // item k d_L + d_L - 1 of the run is a CPI end.
         const auto v = static_cast<const float*>(in[0]);
         auto o = static_cast<float*>(out[0]);
-        for (int k = 0; k < n; ++k)
-            o[k] = v[size_t(k) * size_t(d_L) + size_t(d_L - 1)];
+        const uint64_t L = uint64_t(d_L);
         const uint64_t r0 = nitems_read(0), w0 = nitems_written(0);
-        std::vector<gr::tag_t> tags;
-        get_tags_in_range(tags, 0, r0, r0 + uint64_t(n) * uint64_t(d_L));
-        for (const auto& t : tags)
-            add_item_tag(
-                0, w0 + (t.offset - r0) / uint64_t(d_L), t.key, t.value, t.srcid);
+        get_tags_in_range(d_tags, 0, r0, r0 + uint64_t(n) * L);
+        d_starts.clear();
+        for (const auto& t : d_tags)
+            if (pmt::eq(t.key, d_cpi_key))
+                d_starts.push_back(t.offset);
+        std::sort(d_starts.begin(), d_starts.end());
+        // The CPI ends are items e = s + m L - 1 (m >= 1) after a CPI start s,
+        // before the next start. A restart drops the partial CPI and the next
+        // end is a whole CPI later, so a group of L inputs holds at most one
+        // end: keep it, or the group's last item (one_bit_rx_filter's 0
+        // between CPI ends) when a restart leaves the group without one.
+        size_t j = 0;
+        for (int k = 0; k < n; ++k) {
+            const uint64_t g0 = r0 + uint64_t(k) * L, g1 = g0 + L;
+            uint64_t keep = g1 - 1;
+            for (uint64_t a = g0; a < g1;) {
+                while (j < d_starts.size() && d_starts[j] <= a)
+                    d_start = d_starts[j++];
+                const uint64_t b =
+                    j < d_starts.size() && d_starts[j] < g1 ? d_starts[j] : g1;
+                const uint64_t e = a + (L - (a - d_start + 1) % L) % L;
+                if (e < b)
+                    keep = e;
+                a = b;
+            }
+            o[k] = v[keep - r0];
+        }
+        for (const auto& t : d_tags)
+            add_item_tag(0, w0 + (t.offset - r0) / L, t.key, t.value, t.srcid);
         return n;
     }
 

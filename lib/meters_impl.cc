@@ -39,6 +39,9 @@ class psk_ser_meter_impl : public psk_ser_meter
     uint64_t d_n = 0;
     uint64_t d_ref_bad = 0;
     std::vector<int64_t> d_sym, d_bit;
+    // since the last start(), for out0: a GUI's number shows the run it watches
+    uint64_t d_run_n = 0;
+    std::vector<int64_t> d_run_sym;
 
     pmt::pmt_t report_locked() const
     {
@@ -68,7 +71,8 @@ public:
           d_report(report),
           d_port(pmt::mp("ser")),
           d_sym(U, 0),
-          d_bit(U, 0)
+          d_bit(U, 0),
+          d_run_sym(U, 0)
     {
         message_port_register_out(d_port);
     }
@@ -77,6 +81,8 @@ public:
     {
         std::lock_guard<std::mutex> lock(d_mutex);
         d_seen = 0; // the warm-up happens again after a restart
+        d_run_n = 0;
+        std::fill(d_run_sym.begin(), d_run_sym.end(), 0);
         return sync_block::start();
     }
 
@@ -116,18 +122,20 @@ public:
                             finite ? core::psk_index(core::cdouble(yv), d_M) : -1;
                         if (dec != ref) {
                             ++d_sym[u];
+                            ++d_run_sym[u];
                             if (d_pow2)
                                 d_bit[u] +=
                                     dec < 0 ? d_bits : core::gray_bit_errors(dec, ref);
                         }
                     }
                     ++d_n;
+                    ++d_run_n;
                     if (d_report > 0 && d_n % uint64_t(d_report) == 0)
                         reps.push_back(report_locked());
                 }
-                const double count = double(std::max<uint64_t>(d_n, 1));
+                const double count = double(std::max<uint64_t>(d_run_n, 1));
                 for (int u = 0; u < d_U; ++u)
-                    o[size_t(t) * d_U + u] = float(double(d_sym[u]) / count);
+                    o[size_t(t) * d_U + u] = float(double(d_run_sym[u]) / count);
             }
         }
         if (log_first)
@@ -173,10 +181,11 @@ public:
     void reset() override
     {
         std::lock_guard<std::mutex> lock(d_mutex);
-        d_n = 0;
+        d_n = d_run_n = 0;
         d_ref_bad = 0;
         std::fill(d_sym.begin(), d_sym.end(), 0);
         std::fill(d_bit.begin(), d_bit.end(), 0);
+        std::fill(d_run_sym.begin(), d_run_sym.end(), 0);
     }
 };
 
@@ -200,6 +209,10 @@ class detection_meter_impl : public detection_meter
     // the same counts since the last start(): a run's figures without the
     // totals taken before it
     uint64_t d_run_n = 0, d_run_det = 0, d_run_bad = 0, d_run_nodec = 0;
+    // the item where the filter's CPI in progress started (numbered as d_seen)
+    uint64_t d_start = 0;
+    const pmt::pmt_t d_cpi_key = pmt::mp("isac_cpi");
+    std::vector<gr::tag_t> d_tags;
     uint64_t d_rec_first = 0, d_rec_end = 0, d_rec_every = 1;
     std::vector<float> d_rec;
 
@@ -225,6 +238,7 @@ public:
     {
         std::lock_guard<std::mutex> lock(d_mutex);
         d_seen = 0;
+        d_start = 0;
         d_run_n = d_run_det = d_run_bad = d_run_nodec = 0;
         // the window's indices count from this start() again: the last run's
         // values go (keeping them would repeat the indices and let the record
@@ -245,10 +259,19 @@ public:
             // the rate after each item (not the call's last): the same values
             // whatever the call sizes
             const uint64_t i0 = uint64_t(d_seen - n), i1 = uint64_t(d_seen);
+            // isac_cpi: one_bit_rx_filter restarted a CPI mid-stream at that item
+            const uint64_t r0 = nitems_read(0);
+            get_tags_in_range(d_tags, 0, r0, r0 + uint64_t(n), d_cpi_key);
+            std::sort(d_tags.begin(), d_tags.end(), gr::tag_t::offset_compare);
+            size_t j = 0;
             for (int64_t t = 0; t < n; ++t) {
                 // items numbered from this start() (as the record window's), as
-                // one_bit_rx_filter's CPIs are: period = cpi_len takes its CPI ends
-                if (t >= first && (i0 + uint64_t(t) + 1) % d_period == 0) {
+                // one_bit_rx_filter's CPIs are: period = cpi_len takes its CPI
+                // ends, d_start + m period - 1 (m >= 1) after the CPI start d_start
+                while (j < d_tags.size() && d_tags[j].offset <= r0 + uint64_t(t))
+                    d_start = i0 + (d_tags[j++].offset - r0);
+                const uint64_t i = i0 + uint64_t(t);
+                if (t >= first && (i - d_start + 1) % d_period == 0) {
                     if (!std::isfinite(v[t])) {
                         ++d_bad; // an overflowed or NaN statistic is never a detection
                         ++d_run_bad;
@@ -266,8 +289,11 @@ public:
                         ++d_run_n;
                     }
                 }
+                // the run's rate: a GUI's number shows the run it watches (the
+                // totals would mix in the runs before the last start())
                 if (o)
-                    o[t] = float(double(d_det) / double(std::max<uint64_t>(d_n, 1)));
+                    o[t] =
+                        float(double(d_run_det) / double(std::max<uint64_t>(d_run_n, 1)));
             }
             // items [i0, i1) of this run: keep the window's group ends
             if (d_rec_end > d_rec_first && i1 > d_rec_first && i0 < d_rec_end) {

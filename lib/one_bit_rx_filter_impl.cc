@@ -193,6 +193,7 @@ bool one_bit_rx_filter_impl::start()
             d_state = std::move(d_pending);
     }
     d_state->cpi.reset();
+    d_cpi_restarted = false; // item 0 starts a CPI: no tag needed
     // a run that starts in a muted stretch tags it: the last run's stretch ended with it
     d_no_tx_run = false;
     d_srcid = alias_pmt();
@@ -472,7 +473,10 @@ void one_bit_rx_filter_impl::forward_tags(int n)
         d_tags.clear();
         get_tags_in_range(d_tags, port, r0, r0 + uint64_t(n));
         for (const auto& t : d_tags)
-            if (port == 0 || !pmt::eq(t.key, d_infeasible_key))
+            // isac_cpi on stat means "the filter restarted its CPI here" (its
+            // readers realign on it): x's own would be taken for one
+            if (port == 0 ||
+                !(pmt::eq(t.key, d_infeasible_key) || pmt::eq(t.key, d_cpi_key)))
                 add_item_tag(port, t.offset - r0 + w0, t.key, t.value, t.srcid);
     }
 }
@@ -483,8 +487,10 @@ int one_bit_rx_filter_impl::work(int noutput_items,
 {
     {
         std::lock_guard<std::mutex> lock(d_mutex);
-        if (d_pending)
+        if (d_pending) {
             d_state = std::move(d_pending); // a fresh CPI integrator comes with it
+            d_cpi_restarted = true;         // tagged at the next item written
+        }
     }
     const gr_complex* r = static_cast<const gr_complex*>(input_items[0]);
     const auto x = static_cast<const gr_complex*>(input_items[1]);
@@ -558,13 +564,22 @@ int one_bit_rx_filter_impl::work(int noutput_items,
         std::sort(tags.begin(), tags.end(), gr::tag_t::offset_compare);
         const uint64_t r0 = nitems_read(0); // tag offsets count input items
         size_t k = 0;
+        // consumed once: with an isac_cpi tag on item 0 too, the swap's restart
+        // and the tag's are one restart (evaluated in the loop, a tagged item 0
+        // would leave it pending for a second restart further on)
+        const bool swapped = n > 0 && std::exchange(d_cpi_restarted, false);
         for (int l = 0; l < n; ++l) {
             // an isac_cpi tag starts a new CPI at this item (a partial one is dropped)
             bool restart = false;
             while (k < tags.size() && tags[k].offset <= r0 + l)
                 restart |= tags[k++].offset == r0 + l;
-            if (restart)
+            if (restart || (l == 0 && swapped)) {
                 d_state->cpi.reset();
+                // the statistic's readers (cpi_decimator, a period
+                // detection_meter) count CPI ends from here on
+                add_item_tag(
+                    1, n0 + l, d_cpi_key, pmt::from_uint64(uint64_t(d_cpi_len)), d_srcid);
+            }
             core::cdouble Z;
             double s;
             stat[l] = 0.0f;

@@ -116,6 +116,7 @@ private:
     bool d_cap_logged = false;
     uint64_t d_items = 0;
     bool d_no_tx_run = false; // the last CPI made no decision (work(), start())
+    bool d_cpi_restarted = false; // a parameter change restarted the CPI: tag it (work())
     const pmt::pmt_t d_stats_port, d_set_port, d_detect_key, d_cpi_key, d_infeasible_key,
         d_no_tx_key;
     std::string d_warned_coarse; // the coarse-Pfa rule last evaluated (empty: not coarse)

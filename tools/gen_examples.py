@@ -397,10 +397,10 @@ def one_bit_loopback(gui):
         beampattern_plot(g, "bp", (tx, 0), 256, "(2,2,2,1)", "[target_deg] + clutter_deg")
         g.add("ser_split", "blocks_vector_to_streams", type="float", num_streams="n_users", vlen=1)
         g.conn(ser, 0, "ser_split", 0)
-        number_sink(g, "ser_num", "SER per user (running)", ["user %d" % u for u in range(4)], "(4,0,1,2)")
+        number_sink(g, "ser_num", "SER per user (this run)", ["user %d" % u for u in range(4)], "(4,0,1,2)")
         for u in range(4):
             g.conn("ser_split", u, "ser_num", u)
-        number_sink(g, "det_num", "Detection rate Pd (running)", ["Pd"], "(4,2,1,1)")
+        number_sink(g, "det_num", "Detection rate Pd (this run)", ["Pd"], "(4,2,1,1)")
         g.conn(det, 0, "det_num", 0)
     g.write()
 
@@ -500,7 +500,7 @@ def nullspace_loopback(gui):
         g.conn("users", 1, "const", 1)
         g.add("ser_split", "blocks_vector_to_streams", type="float", num_streams="n_users", vlen=1)
         g.conn(ser, 0, "ser_split", 0)
-        number_sink(g, "ser_num", "SER per user (running)", ["user 0", "user 1"], "(4,1,1,1)")
+        number_sink(g, "ser_num", "SER per user (this run)", ["user 0", "user 1"], "(4,1,1,1)")
         g.conn("ser_split", 0, "ser_num", 0)
         g.conn("ser_split", 1, "ser_num", 1)
     g.write()
@@ -804,9 +804,9 @@ def ota_gui(g, tx, radar, doa, chain):
     # the detector integrates radar_cpi snapshots: its statistic is a decision on
     # each CPI's last snapshot and 0 on the others. The plot and the meter take
     # the decisions only (on every snapshot the meter would show Pd / radar_cpi
-    # and the plot mostly zeros); CPIs start at each start() of the flowgraph (no
-    # isac_cpi tags here), so they end at snapshots radar_cpi - 1 + k radar_cpi of
-    # the run, the ones cpi_decimator keeps for the plot (keep_one_in_n's count
+    # and the plot mostly zeros); CPIs start at each start() of the flowgraph and
+    # again where the filter tags isac_cpi on the statistic (a parameter change),
+    # and cpi_decimator keeps their ends for the plot (keep_one_in_n's count
     # survives a stop()/start(): after one in mid-CPI it plotted the zeros between)
     g.add("cpi_ends", "isac_cpi_decimator", cpi_len="radar_cpi")
     g.conn(radar, 1, "cpi_ends", 0)
@@ -814,10 +814,12 @@ def ota_gui(g, tx, radar, doa, chain):
                    ylabel="|z|/kappa per CPI (detect > 1)")
     # the statistic's meter, as in the headless variant, feeds the detection-rate
     # display: it takes every snapshot and counts the CPI ends itself (period),
-    # numbered from each start() as the filter's CPIs and cpi_decimator's are
+    # numbered from each start() as the filter's CPIs and cpi_decimator's are.
+    # The meters' outputs are the run's rates: after a stop()/start() the numbers
+    # start again with the plot (the totals stay in the meters' getters)
     det = g.add("det", "isac_detection_meter", threshold=1.0, skip=0, period="radar_cpi")
     g.conn(radar, 1, det, 0)
-    number_sink(g, "det_num", "Detection rate Pd per CPI (running)", ["Pd"], "(2,0,1,1)")
+    number_sink(g, "det_num", "Detection rate Pd per CPI (this run)", ["Pd"], "(2,0,1,1)")
     g.conn(det, 0, "det_num", 0)
     # a fade of the Swerling-1 target throws a CPI's estimate far off: the axis
     # stays around the truth
@@ -831,7 +833,7 @@ def ota_gui(g, tx, radar, doa, chain):
         # sensing beam at the target, the users' beams, the red marks the scene
         beampattern_plot(g, "bp", (tx, 0), "cpi_len", "(0,2,1,1)", "[target_deg] + user_deg")
     constellation(g, "users_const", 2, "(0,1,1,1)", 2.0, title='"Users: recovered payload"')
-    number_sink(g, "ser_num", "SER per user (running)", ["user 0", "user 1"],
+    number_sink(g, "ser_num", "SER per user (this run)", ["user 0", "user 1"],
                 "(2,1,1,1)" if chain == "1bit" else "(2,1,1,2)")
     for u in range(2):
         g.conn("user%d" % u, 0, "users_const", u)

@@ -631,6 +631,47 @@ class qa_faults(gr_unittest.TestCase):
         self.assertEqual((meter.count(), meter.nonfinite_count(), meter.detections()), (2, 1, 1))
         self.assertEqual(meter.mean_statistic(), 2.0)
 
+    def test_232_psk_ser_meter_out0_is_the_runs(self):
+        """psk_ser_meter's out0 over two runs through one top block: each run's
+        SER after each snapshot (numpy: angular sectors, the first `skip` of
+        each run not counted), the second run's not mixed with the first's
+        (the GUI shows the run on screen), while count(), errors() and ser()
+        are the totals of both runs. The runs' error rates differ (noise 0.2
+        and 0.5), so the totals' rate is far from the second run's."""
+        U, M, skip = 3, 8, 5
+        sector = lambda z: np.round(np.angle(z) / (2 * np.pi / M)).astype(int) % M
+        runs = []
+        for n, sigma in ((700, 0.2), (500, 0.5)):
+            ref = np.exp(2j * np.pi * self.rng.integers(0, M, (n, U)) / M).astype(np.complex64)
+            noise = self.rng.standard_normal((n, U)) + 1j * self.rng.standard_normal((n, U))
+            rx = (ref + sigma * noise).astype(np.complex64)
+            err = (sector(rx) != sector(ref)).astype(float)
+            err[:skip] = 0
+            runs.append((rx, ref, err))
+        tb = gr.top_block()
+        meter = isac.psk_ser_meter(U, M, skip, 0)
+        s0 = blocks.vector_source_c(runs[0][0].ravel(), False, U)
+        s1 = blocks.vector_source_c(runs[0][1].ravel(), False, U)
+        snk = blocks.vector_sink_f(U)
+        tb.connect(s0, (meter, 0))
+        tb.connect(s1, (meter, 1))
+        tb.connect(meter, snk)
+        for rx, ref, err in runs:
+            s0.set_data(rx.ravel())
+            s1.set_data(ref.ravel())
+            snk.reset()
+            tb.run()
+            count = np.maximum(np.arange(1, len(rx) + 1) - skip, 0)
+            want = np.cumsum(err, axis=0) / np.maximum(count, 1)[:, None]
+            np.testing.assert_allclose(np.array(snk.data()).reshape(-1, U), want, rtol=1e-6, atol=1e-7)
+        total = sum(err.sum(axis=0) for _, _, err in runs)
+        n_total = sum(len(rx) - skip for rx, _, _ in runs)
+        self.assertEqual(meter.count(), n_total)
+        np.testing.assert_array_equal(meter.errors(), total.astype(int))
+        np.testing.assert_allclose(meter.ser(), total / n_total, rtol=1e-12)
+        # run 2's final SER differs from the totals' (a regression to totals shows)
+        self.assertGreater(float(np.min(np.abs(want[-1] - total / n_total))), 0.02)
+
     def _zmq_tx_script(self, data_addr, csi_addr, seed):
         return textwrap.dedent("""
             import sys, time

@@ -148,6 +148,24 @@ def headless_stand_in(det, radar_cpi, pfa):
                                  cal_est=none, txcal_est=none, feedback=none)
 
 
+def cpi_ends_ref(n, starts, L):
+    """The CPI ends of n items whose CPIs start at 0 and at each item of starts:
+    s + m L - 1 (m >= 1) before the next start (a partial CPI is dropped)."""
+    bounds = sorted(set([0] + [int(s) for s in starts])) + [n]
+    return np.array([e for a, b in zip(bounds, bounds[1:]) for e in range(a + L - 1, b, L)], dtype=int)
+
+
+def cpi_decimated_ref(st, ends, L):
+    """cpi_decimator's output by brute force: of each group of L items, the CPI
+    end in it, else its last item."""
+    out = []
+    for g in range(len(st) // L):
+        inside = [e for e in ends if g * L <= e < (g + 1) * L]
+        assert len(inside) <= 1
+        out.append(st[inside[0] if inside else (g + 1) * L - 1])
+    return np.array(out, dtype=np.float32)
+
+
 class qa_one_bit_rx_filter(gr_unittest.TestCase):
 
     def setUp(self):
@@ -1519,10 +1537,12 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
 
     def restart_graph(self, nt, nr, L, runs, trickle=False):
         """A one_bit_rx_filter (cpi_len L) in self.tb, its statistic recorded;
-        restart(i) starts the top block again on runs[i] (after the last run's
+        restart(i) starts the top block again on runs[i] = (r, x[, tags on r])
+        (after the last run's
         end, or its stop()) and returns that run's statistic: at its end
         (start(), wait()), or with stop_when, stopped by stop() and wait() once
-        stop_when(statistic items recorded) is true. Connect the meters to
+        stop_when(statistic items recorded) is true; started() is called
+        after start() (the blocks' item counters are the run's from there). Connect the meters to
         (blk, 1) first. trickle throttles the received snapshots and lets the
         filter write at most 7 items a call (a stop() then comes at any item,
         not at a buffer's size)."""
@@ -1533,18 +1553,24 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         self.tb = gr.top_block()
         if trickle:
             blk.set_max_noutput_items(7)
-            self.tb.connect(s0, blocks.throttle(gr.sizeof_gr_complex * nr, 2000), (blk, 0))
+            # the throttle passes what it is given at once and sleeps after it:
+            # small calls make it a trickle
+            thr = blocks.throttle(gr.sizeof_gr_complex * nr, 2000)
+            thr.set_max_noutput_items(7)
+            self.tb.connect(s0, thr, (blk, 0))
         else:
             self.tb.connect(s0, (blk, 0))
         self.tb.connect(s1, (blk, 1))
         self.tb.connect((blk, 0), blocks.null_sink(gr.sizeof_gr_complex))
         self.tb.connect((blk, 1), k1)
 
-        def restart(i, stop_when=None):
-            s0.set_data(runs[i][0].ravel())
+        def restart(i, stop_when=None, started=None):
+            s0.set_data(runs[i][0].ravel(), list(runs[i][2:3] and runs[i][2]))
             s1.set_data(runs[i][1].ravel())
             k1.reset()
             self.tb.start()
+            if started:
+                started()
             if stop_when:
                 t0 = time.monotonic()
                 while not stop_when(k1.nitems_read(0)) and time.monotonic() - t0 < 10:
@@ -1838,6 +1864,289 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         self.assertGreater(int(np.sum(ends == -1)), 0)
         self.assertTrue(np.all(st[(idx + 1) % L != 0] == 0))
         np.testing.assert_array_equal(np.array(dsink.data()), ends)
+
+    def cpi_tags(self, offsets):
+        tags = []
+        for o in offsets:
+            t = gr.tag_t()
+            t.offset, t.key, t.value = int(o), pmt.intern("isac_cpi"), pmt.from_uint64(7)
+            tags.append(t)
+        return tags
+
+    def check_cpi_readers(self, st, stat_tags, starts, L, dec_out, det, out0=None):
+        """The filter's statistic st restarted its CPIs at starts: it is 0 off the
+        CPI ends (numpy from the starts) and tagged isac_cpi at each start;
+        cpi_decimator's output and the period meter's run counts (and out0, the
+        run's rate after each item) == numpy on st. Returns the CPI ends."""
+        got = sorted(t.offset for t in stat_tags if pmt.symbol_to_string(t.key) == "isac_cpi")
+        self.assertEqual(got, sorted(int(s) for s in starts))
+        ends = cpi_ends_ref(len(st), starts, L)
+        off = np.setdiff1d(np.arange(len(st)), ends)
+        self.assertTrue(np.all(st[off] == 0))
+        self.assertTrue(np.all(st[ends] != 0))
+        np.testing.assert_array_equal(dec_out, cpi_decimated_ref(st, ends, L))
+        d = st[ends]
+        want = (int(np.sum(d >= 1.0)), int(np.sum(d >= 0)), int(np.sum(d < 0)), 0)
+        self.assertEqual(det.run_counts(), want)
+        if out0 is not None:
+            hits, decided = np.zeros(len(st)), np.zeros(len(st))
+            hits[ends], decided[ends] = d >= 1.0, d >= 0
+            rate = np.cumsum(hits) / np.maximum(np.cumsum(decided), 1)
+            np.testing.assert_allclose(out0, rate, rtol=1e-6, atol=1e-7)
+        return ends
+
+    def test_047_cpi_readers_follow_mid_stream_cpi_restarts(self):
+        # isac_cpi tags on r (e.g. an isac_channel whose CPI length differs)
+        # restart the filter's CPIs off the grid of L from item 0: the filter tags
+        # each restart on its statistic, and cpi_decimator and a period
+        # detection_meter count the CPI ends from it (numpy from the tags'
+        # items); two runs through one top block, the second's tags elsewhere
+        # (the readers' CPI start goes back to 0 at start()). On main the
+        # readers kept items (i + 1) % L == 0 of each run: mostly zeros after
+        # the first restart.
+        rng = np.random.default_rng(47)
+        nt, nr, L = 8, 4, 5
+        runs = []
+        for n, muted in ((223, (slice(140, 170),)), (181, (slice(30, 58),))):
+            r, x = self.muted_runs(nt, nr, ((n, muted),))[0]
+            starts = np.sort(rng.choice(np.arange(7, n - 12), 4, replace=False))
+            starts = starts[np.diff(np.concatenate([[0], starts])) > 1]
+            runs.append((r, x, self.cpi_tags(starts), starts))
+        dec, dsink = isac.cpi_decimator(L), blocks.vector_sink_f()
+        det, osink = isac.detection_meter(1.0, 0, L), blocks.vector_sink_f()
+        blk, restart = self.restart_graph(nt, nr, L, [u[:3] for u in runs])
+        self.tb.connect((blk, 1), dec, dsink)
+        self.tb.connect((blk, 1), det, osink)
+        tags_sink = blocks.vector_sink_f()
+        self.tb.connect((blk, 1), tags_sink)
+        moved = 0
+        for i, u in enumerate(runs):
+            dsink.reset(), osink.reset(), tags_sink.reset()
+            st = restart(i)
+            ends = self.check_cpi_readers(st, tags_sink.tags(), u[3], L, np.array(dsink.data()), det,
+                                          np.array(osink.data()))
+            self.assertGreater(int(np.sum(st[ends] >= 1.0)), 0)
+            self.assertGreater(int(np.sum(st[ends] < 0)), 0)
+            moved += int(np.sum((ends + 1) % L != 0))
+        self.assertGreater(moved, 30)  # most CPI ends were off main's grid
+
+    def set_while_running(self, blk, k, scale):
+        """A thread, to be started after the top block's start(), that calls
+        blk.set_threshold_scale(scale) once the filter wrote k statistic items
+        (fast: set_pfa rebuilds threshold tables for seconds); at = [items
+        written before the setter, after it returned]."""
+        at = []
+
+        def change():
+            t0 = time.monotonic()
+            while blk.nitems_written(1) < k and time.monotonic() - t0 < 10:
+                time.sleep(0.002)
+            at.append(blk.nitems_written(1))
+            blk.set_threshold_scale(scale)
+            at.append(blk.nitems_written(1))
+        return threading.Thread(target=change), at
+
+    def setter_runs(self, nt, nr, L, runs):
+        """restart_graph (trickle) with cpi_decimator, a period meter and a tag
+        sink on the statistic; run(k, attempt) runs runs[0] with a setter once k
+        items were written and returns (statistic, at of set_while_running,
+        check(starts): check_cpi_readers on the run)."""
+        dec, dsink = isac.cpi_decimator(L), blocks.vector_sink_f()
+        det, osink = isac.detection_meter(1.0, 0, L), blocks.vector_sink_f()
+        tags_sink = blocks.vector_sink_f()
+        blk, restart = self.restart_graph(nt, nr, L, runs, trickle=True)
+        for c in ((dec, dsink), (det, osink), (tags_sink,)):
+            self.tb.connect((blk, 1), *c)
+
+        def run(k, attempt):
+            dsink.reset(), osink.reset(), tags_sink.reset()
+            th, at = self.set_while_running(blk, k, (1.1, 0.9)[attempt % 2])
+            st = restart(0, started=th.start)
+            th.join()
+            self.assertEqual(len(st), len(runs[0][0]))
+            tags = tags_sink.tags()
+
+            def check(starts):
+                return self.check_cpi_readers(st, tags, starts, L, np.array(dsink.data()), det,
+                                              np.array(osink.data()))
+            return st, at, tags, check
+        return run
+
+    def test_048_cpi_readers_follow_a_parameter_change(self):
+        # A parameter change while running gives the filter a fresh CPI
+        # integrator at the next item it writes, anywhere in a CPI; it tags that
+        # item isac_cpi on the statistic, and cpi_decimator and the period meter
+        # count the CPI ends from it. The change lands where the scheduler's
+        # next call starts (throttled source, at most 7 items a call): repeated
+        # until it landed off main's grid of L.
+        nt, nr, L = 8, 4, 5
+        run = self.setter_runs(nt, nr, L, self.muted_runs(nt, nr, ((900, (slice(500, 513),)),)))
+        for attempt in range(6):
+            st, at, tags, check = run(200 + 37 * attempt, attempt)
+            starts = [t.offset for t in tags if pmt.symbol_to_string(t.key) == "isac_cpi"]
+            self.assertEqual(len(starts), 1)
+            # the first item the filter wrote after the setter: at most one call
+            # (7 items) after what it had written when the setter returned
+            self.assertTrue(at[0] <= starts[0] <= at[1] + 7, (at, starts))
+            check(starts)
+            if starts[0] % L:
+                break
+        self.assertNotEqual(starts[0] % L, 0)
+
+    def looping_graph(self, L):
+        """A top block: a throttled looping r (at most 16 items a call) and x
+        into a one_bit_rx_filter (cpi_len L), z to a null sink; connect the
+        statistic's readers to g.f, 1."""
+        nt, nr = 8, 4
+        r, x = self.muted_runs(nt, nr, ((1200, ()),))[0]
+        g = types.SimpleNamespace(tb=gr.top_block(), zs=blocks.null_sink(gr.sizeof_gr_complex))
+        g.filt = lambda L: isac.one_bit_rx_filter(nt, nr, 14.0, [-33.0, 48.0], 10.0, [20.0, 12.0], 1.0, 0.05,
+                                                  "1bit", L)
+        g.f = g.filt(L)
+        g.s0, g.s1 = blocks.vector_source_c(r.ravel(), True, nr), blocks.vector_source_c(x.ravel(), True, nt)
+        g.thr = blocks.throttle(gr.sizeof_gr_complex * nr, 4000)
+        g.thr.set_max_noutput_items(16)
+        g.tb.connect(g.s0, g.thr, (g.f, 0))
+        g.tb.connect(g.s1, (g.f, 1))
+        g.tb.connect((g.f, 0), g.zs)
+        return g
+
+    def reconfigure_while_running(self, tb, before, change, after):
+        """Starts tb, and once the sink `before` read 20 items calls change()
+        between lock() and unlock(), then runs until the sink `after` read 40,
+        and stops. unlock() in finally: a top block left locked by an exception
+        makes GNU Radio's wait() block forever (the test would hang, not fail)."""
+        def run_until(sink, k):
+            t0 = time.monotonic()
+            while sink.nitems_read(0) < k and time.monotonic() - t0 < 10:
+                time.sleep(0.005)
+            self.assertGreaterEqual(sink.nitems_read(0), k)
+
+        tb.start()
+        try:
+            run_until(before, 20)
+            tb.lock()
+            try:
+                change()
+            finally:
+                tb.unlock()
+            run_until(after, 40)
+        finally:
+            tb.stop()
+            tb.wait()
+
+    def test_049_cpi_readers_after_lock_unlock_adds_a_reader(self):
+        # lock()/unlock() with a cpi_decimator added to the running filter: GNU
+        # Radio 3.10 runs every block's start() again and counts items from 0,
+        # so the filter's CPIs, both decimators' groups and the meter's items
+        # start again together. Every decimator output is a CPI end (> 0 with
+        # nothing muted; 0 off the ends), and the meter's record of what it read
+        # since the unlock() has its ends at (i + 1) % L == 0 and run counts ==
+        # numpy on it (its totals include the first part).
+        L = 4
+        g = self.looping_graph(L)
+        dec, dsink = isac.cpi_decimator(L), blocks.vector_sink_f()
+        det = isac.detection_meter(1.0, 0, L)
+        det.set_record_window(0, 10 ** 7, 1)
+        g.tb.connect((g.f, 1), dec, dsink)
+        g.tb.connect((g.f, 1), det)
+        dec_b, sink_b = isac.cpi_decimator(L), blocks.vector_sink_f()
+        self.reconfigure_while_running(g.tb, dsink, lambda: g.tb.connect((g.f, 1), dec_b, sink_b), sink_b)
+        for got in (np.array(dsink.data()), np.array(sink_b.data())):
+            self.assertGreater(len(got), 39)
+            self.assertEqual(int(np.sum(got <= 0)), 0)
+        rec = np.array(det.recorded())
+        ends = (np.arange(len(rec)) + 1) % L == 0
+        self.assertGreater(int(np.sum(ends)), 20)
+        self.assertTrue(np.all(rec[~ends] == 0))
+        d = rec[ends]
+        self.assertTrue(np.all(d > 0))
+        self.assertEqual(det.run_counts(), (int(np.sum(d >= 1.0)), len(d), 0, 0))
+        self.assertGreater(det.count(), det.run_count())
+
+    def test_050_parameter_change_on_a_tagged_item_restarts_once(self):
+        # A parameter change whose first item carries an isac_cpi tag on r is
+        # one CPI restart, tagged once on the statistic. r is tagged at every
+        # item of [a, b), so the call that takes the change up starts on a
+        # tagged item wherever it lands in there. Before, the change stayed
+        # pending behind the tag and restarted the CPI again at b, the first
+        # item without one: a tag at b on the statistic and the CPI ends after
+        # it shifted. Repeated until the setter landed inside [a, b) (a loaded
+        # host may delay the setting thread).
+        nt, nr, L, a, b = 8, 4, 5, 150, 751
+        r, x = self.muted_runs(nt, nr, ((900, ()),))[0]
+        run = self.setter_runs(nt, nr, L, [(r, x, self.cpi_tags(range(a, b)))])
+        for attempt in range(4):
+            st, at, tags, check = run(a + 50 + 23 * attempt, attempt)
+            if a <= at[0] and at[1] + 7 < b:
+                break
+        self.assertTrue(a <= at[0] and at[1] + 7 < b, at)
+        ends = check(np.arange(a, b))
+        self.assertEqual(ends[np.searchsorted(ends, b)], (b - 1) + L - 1)  # the CPI of the last r tag, at b - 1
+
+    def test_051_isac_cpi_on_x_is_not_a_restart(self):
+        # isac_cpi on the statistic means "the filter restarted its CPI here"
+        # (cpi_decimator and a period detection_meter realign on it): an
+        # isac_cpi tag on x (port 1, otherwise forwarded to the statistic) does
+        # not restart the filter, so it is not passed on; r's are.
+        nt, nr, L = 8, 4, 4
+        r, x = self.muted_runs(nt, nr, ((400, ()),))[0]
+        blk = isac.one_bit_rx_filter(nt, nr, 14.0, [-33.0, 48.0], 10.0, [20.0, 12.0], 1.0, 0.05, "1bit", L)
+        tb = gr.top_block()
+        k = blocks.vector_sink_f()
+        other = gr.tag_t()
+        other.offset, other.key, other.value = 77, pmt.intern("isac_other"), pmt.PMT_T
+        tb.connect(blocks.vector_source_c(r.ravel(), False, nr, self.cpi_tags([131, 262])), (blk, 0))
+        tb.connect(blocks.vector_source_c(x.ravel(), False, nt, self.cpi_tags([53, 198, 301]) + [other]),
+                   (blk, 1))
+        tb.connect((blk, 0), blocks.null_sink(gr.sizeof_gr_complex))
+        tb.connect((blk, 1), k)
+        tb.run()
+        st = np.array(k.data())
+        self.assertEqual(len(st), 400)
+        got = sorted((t.offset, pmt.symbol_to_string(t.key)) for t in k.tags())
+        got = [g for g in got if g[1] != "isac_detect"]  # the filter's own, on CPI ends
+        self.assertEqual(got, [(77, "isac_other"), (131, "isac_cpi"), (262, "isac_cpi")])
+        ends = cpi_ends_ref(len(st), [131, 262], L)
+        self.assertTrue(np.all(st[ends] != 0))
+        self.assertTrue(np.all(st[np.setdiff1d(np.arange(len(st)), ends)] == 0))
+
+    def test_052_cpi_len_change_by_replacing_the_blocks_under_lock(self):
+        # Another cpi_len while running: under lock()/unlock(), the filter,
+        # cpi_decimator and detection_meter (cpi_len 4) replaced by cpi_len 6
+        # ones. GNU Radio 3.10 starts the new blocks at item 0 together: every
+        # new decimator output is a CPI end (> 0, nothing muted), the
+        # statistic is nonzero at i % 6 == 5 alone, and the new meter's run
+        # counts == numpy on its record.
+        g = self.looping_graph(4)
+        tb, f, thr, s1, zs = g.tb, g.f, g.thr, g.s1, g.zs
+        dec, ds, det = isac.cpi_decimator(4), blocks.vector_sink_f(), isac.detection_meter(1.0, 0, 4)
+        tb.connect((f, 1), dec, ds)
+        tb.connect((f, 1), det)
+        f2, dec2, ds2, det2 = g.filt(6), isac.cpi_decimator(6), blocks.vector_sink_f(), isac.detection_meter(1.0, 0, 6)
+        det2.set_record_window(0, 10 ** 7, 1)
+        st2 = blocks.vector_sink_f()
+
+        def replace():
+            for u, v in ((thr, (f, 0)), (s1, (f, 1)), ((f, 0), zs), ((f, 1), dec), (dec, ds), ((f, 1), det)):
+                tb.disconnect(u, v)
+            tb.connect(thr, (f2, 0))
+            tb.connect(s1, (f2, 1))
+            tb.connect((f2, 0), zs)
+            tb.connect((f2, 1), dec2, ds2)
+            tb.connect((f2, 1), det2)
+            tb.connect((f2, 1), st2)
+        self.reconfigure_while_running(tb, ds, replace, ds2)
+        d2, st, rec = np.array(ds2.data()), np.array(st2.data()), np.array(det2.recorded())
+        self.assertGreater(len(d2), 39)
+        self.assertEqual(int(np.sum(d2 <= 0)), 0)
+        on = (np.arange(len(st)) + 1) % 6 == 0
+        self.assertTrue(np.all(st[on] > 0))
+        self.assertTrue(np.all(st[~on] == 0))
+        e = (np.arange(len(rec)) + 1) % 6 == 0
+        self.assertTrue(np.all(rec[~e] == 0))
+        self.assertEqual(det2.run_counts(), (int(np.sum(rec[e] >= 1.0)), int(np.sum(e)), 0, 0))
+        self.assertGreater(int(np.sum(e)), 20)
 
     def test_029_period_validated(self):
         for bad in (0, -1, -4):

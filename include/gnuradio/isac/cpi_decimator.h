@@ -19,18 +19,21 @@ namespace isac {
  * \ingroup isac
  *
  * in0: float items (one_bit_rx_filter's statistic, one per snapshot); out0: one
- * item per cpi_len inputs, out[k] = in[k cpi_len + cpi_len - 1], items counted
- * from 0 at each start(). Those are the filter's CPI decisions (its statistic is 0
- * between CPI ends) while its CPIs run from item 0 of each start(): no isac_cpi
- * tags and no parameter change while running. The items kept are the ones
+ * item per cpi_len inputs, the CPI end among input items [k cpi_len, (k + 1)
+ * cpi_len). CPIs start at item 0 of each start() (after stop()/wait(),
+ * the flowgraph's items count from 0 again and the filter
+ * restarts its CPI there) and again at each "isac_cpi" tag on in0, which
+ * one_bit_rx_filter puts on its statistic where it restarts a CPI mid-stream
+ * (an isac_cpi tag on its r, a parameter change); CPI ends are the items
+ * s + m cpi_len - 1 (m >= 1) after a CPI start s, before the next. Without tags,
+ * out[k] = in[k cpi_len + cpi_len - 1]. A restart drops the partial CPI, so a
+ * group of cpi_len inputs holds at most one CPI end; a group a restart leaves
+ * without one gives its last item (the filter's 0). The items kept are the ones
  * detection_meter counts with period = cpi_len.
  *
  * GNU Radio's keep_one_in_n(cpi_len) keeps its count across a stop(), wait()
  * and start(): after a run that stopped in mid-CPI it keeps items between the new
- * run's CPI ends (zeros). This block holds no count: top_block.start() after
- * stop()/wait() gives it new buffers whose items count from 0, and a decimator
- * consumes whole groups of cpi_len, so out[k] is item k cpi_len + cpi_len - 1 of
- * the run. (lock()/unlock() reuses the buffers; not covered here.)
+ * run's CPI ends (zeros), and it never follows a restarted CPI.
  *
  * A tag on input item i goes to out[floor(i / cpi_len)]: each tag of a CPI (e.g.
  * one_bit_rx_filter's isac_detect on its CPI end) goes on that CPI's decision.

@@ -19,24 +19,25 @@ namespace isac {
  * \brief Counts detections of a normalised statistic (|z|/kappa >= threshold).
  * \ingroup isac
  *
- * in0: the float statistic of one_bit_rx_filter; out0 (optional): the running
- * detection rate after each item (for GUI number sinks); unconnected, the
- * meter is a sink. A NaN or infinite statistic is never a detection (it is
- * counted by nonfinite_count()). A negative statistic is no decision (one_bit_rx_filter's
- * -1 where nothing was transmitted): it is counted by no_decision_count() alone, not
- * by count(), rate() or mean_statistic(). The first `skip` items after each start() are
- * not counted; totals accumulate across restarts, and the run_ getters
- * (run_count(), run_detections(), ...) hold the same counts since the last start().
+ * in0: the float statistic of one_bit_rx_filter; out0 (optional): the detection
+ * rate of the run after each item, run_detections() / run_count() (for GUI number
+ * sinks: the run on screen, not the totals of the runs before the last start());
+ * unconnected, the meter is a sink. A NaN or infinite statistic is never a detection (it
+ * is counted by nonfinite_count()). A negative statistic is no decision
+ * (one_bit_rx_filter's -1 where nothing was transmitted): it is counted by
+ * no_decision_count() alone, not by count(), rate() or mean_statistic(). The first `skip`
+ * items after each start() are not counted; totals accumulate across restarts, and the
+ * run_ getters (run_count(), run_detections(), ...) hold the same counts since the last
+ * start().
  *
- * With period > 1 the meter counts only items i with (i + 1) % period == 0, i
- * counted from 0 at each start() (the record window's numbering; skip still
- * applies to i): one_bit_rx_filter's CPI decisions with period = cpi_len when the
- * filter's CPIs start at item 0, i.e. it gets no isac_cpi tags and no parameter
- * change while running (either restarts its CPI mid-stream, and the meter then
- * reads items between CPI ends). Unlike keep_one_in_n, whose count survives a
- * stop()/start(), the meter's numbering restarts with the filter's CPIs (as
- * cpi_decimator's, which hands a plot the same items). out0 still has one item
- * per input item (the rate after it).
+ * With period > 1 the meter counts only CPI ends: items i (counted from 0 at each
+ * start(), the record window's numbering; skip still applies to i) with
+ * (i - s + 1) % period == 0, s the CPI start, 0 at start() and then the item of
+ * the last "isac_cpi" tag on in0, which one_bit_rx_filter puts on its statistic
+ * where it restarts a CPI mid-stream (an isac_cpi tag on its r, a parameter
+ * change). With period = cpi_len those are the filter's CPI decisions, the items
+ * cpi_decimator keeps (keep_one_in_n's count survives a stop()/start() and
+ * follows no restart). out0 still has one item per input item (the rate after it).
  *
  * set_record_window() keeps the statistic of some items for recorded(): a
  * bounded record (e.g. one decision per CPI over a measurement window) where a
@@ -51,7 +52,7 @@ public:
     /*!
      * \param threshold a statistic >= threshold is a detection; (0, inf)
      * \param skip      items not counted after each start(); [0, inf)
-     * \param period    counts only items i (from 0 at each start()) with (i + 1) % period == 0: one_bit_rx_filter's CPI ends with period = cpi_len; [1, inf)
+     * \param period    counts only items i (from 0 at each start()) with (i - s + 1) % period == 0, s the CPI start: 0, then the item of the last isac_cpi tag on in0 (one_bit_rx_filter tags a CPI it restarts mid-stream): one_bit_rx_filter's CPI ends with period = cpi_len; [1, inf)
      */
     static sptr make(double threshold = 1.0,
                      int64_t skip = 0,

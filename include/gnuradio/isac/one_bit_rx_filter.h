@@ -37,7 +37,9 @@ namespace isac {
  * of cpi_len snapshots is tested against kappa_CPI = sqrt(-V ln Pfa), V the H0
  * variance of Z (clutter and target constant over the CPI, independent noise);
  * out1 carries |Z|/kappa_CPI on the CPI's last snapshot and 0 elsewhere. CPIs start
- * at item 0 and restart at an "isac_cpi" tag on in0 or after a parameter change.
+ * at item 0 of each start() and restart at an "isac_cpi" tag on in0 or after a
+ * parameter change; such a restart tags out1's first item of the new CPI "isac_cpi"
+ * (value cpi_len), where cpi_decimator and a period detection_meter realign.
  *
  * No transmission (x = 0, as a precoder's muted sections and TDD guards send, tagged
  * "isac_mute"): no decision. A snapshot (cpi_len = 1) or a CPI none of whose

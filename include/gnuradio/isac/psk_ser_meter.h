@@ -26,8 +26,9 @@ namespace isac {
  * transmitted symbol is left out (it has no symbol to score) and counted by
  * ref_nonfinite().
  * in0: vectors of n_users received samples y; in1: vectors of n_users
- * transmitted symbols s. out0: vectors of n_users floats, each user's running
- * SER after that snapshot (for GUI number sinks). Message out "ser": {"ser":
+ * transmitted symbols s. out0: vectors of n_users floats, each user's SER of
+ * the run (since the last start()) after that snapshot (for GUI number sinks:
+ * the run on screen, not the totals of the runs before it). Message out "ser": {"ser":
  * f64vector, "ber": f64vector, "symbols": u64, "ref_nonfinite": u64} each time the count
  * reaches a multiple of report_every (0: never), with the totals at that snapshot. Both
  * are the same whatever the work() call sizes. The first `skip` snapshots after each

@@ -30,12 +30,14 @@ void bind_cpi_decimator(py::module& m)
         m,
         "cpi_decimator",
         R"doc(
-Keeps the last item of every CPI: out[k] = in[k cpi_len + cpi_len - 1], items
-counted from 0 at each start(), as one_bit_rx_filter's CPIs are (while it gets no
-isac_cpi tags and no parameter change while running). GNU Radio's
-keep_one_in_n keeps its count across a stop(), wait() and start() and, after a
-run that stopped in mid-CPI, hands on items between CPI ends; this block holds
-no count. The items kept are those detection_meter counts with period = cpi_len.
+Keeps the CPI end of every cpi_len items. CPIs start at item 0 of each start()
+(after stop()/wait()) and at each isac_cpi tag on in0, which
+one_bit_rx_filter puts on its statistic where it restarts a CPI mid-stream; CPI
+ends are s + m cpi_len - 1 (m >= 1) after a CPI start s. Without tags out[k] =
+in[k cpi_len + cpi_len - 1]; a group a restart leaves without a CPI end gives
+its last item. GNU Radio's keep_one_in_n keeps its count across a stop(), wait()
+and start() and follows no restart. The items kept are those detection_meter
+counts with period = cpi_len.
 A tag on input item i goes to output item i // cpi_len (its CPI's decision);
 tags of a run's unfinished last CPI go nowhere. in0, out0: float. cpi_len().)doc"
         // clang-format off

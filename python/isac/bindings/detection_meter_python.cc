@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(detection_meter.h)                                       */
-/* BINDTOOL_HEADER_FILE_HASH(96d9a0679761e35800e03198ad607023) */
+/* BINDTOOL_HEADER_FILE_HASH(ac319f00449ef06bce72420d8b7e88b2) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
@@ -29,12 +29,14 @@ void bind_detection_meter(py::module& m)
         "detection_meter",
         R"doc(
 Counts detections of a normalised statistic (|z|/kappa >= threshold). in0: the
-float statistic; out0 (optional): the running detection rate after each item.
+float statistic; out0 (optional): the run's detection rate after each item
+(run_detections() / run_count(): a GUI number shows the run since start()).
 NaN/Inf statistics are never detections (nonfinite_count()); a negative one is no
 decision (one_bit_rx_filter's -1 where nothing was transmitted), counted by
 no_decision_count() alone. Items i count from 0 at each start(); the meter counts
-those with i >= skip and (i + 1) % period == 0 (period = cpi_len: one_bit_rx_filter's
-CPI ends). count(), detections(), rate(), mean_statistic() (of the finite
+those with i >= skip and (i - s + 1) % period == 0, s the CPI start: 0, then the
+last isac_cpi tag on in0 (one_bit_rx_filter tags a mid-stream CPI restart); period =
+cpi_len: one_bit_rx_filter's CPI ends. count(), detections(), rate(), mean_statistic() (of the finite
 statistics), skip(), period(); their totals accumulate across restarts, and
 run_count(), run_detections(), run_nonfinite_count(), run_no_decision_count()
 are the counts since the last start(); run_counts() reads (run_detections,
@@ -48,7 +50,7 @@ window's items still to come; start() clears the record (the window stays).)doc"
     "\n\nParameters:\n"
     "  threshold: a statistic >= threshold is a detection; (0, inf) (default 1.0)\n"
     "  skip: items not counted after each start(); [0, inf) (default 0)\n"
-    "  period: counts only items i (from 0 at each start()) with (i + 1) % period == 0: one_bit_rx_filter's CPI ends with period = cpi_len; [1, inf) (default 1)\n"
+    "  period: counts only items i (from 0 at each start()) with (i - s + 1) % period == 0, s the CPI start: 0, then the item of the last isac_cpi tag on in0 (one_bit_rx_filter tags a CPI it restarts mid-stream): one_bit_rx_filter's CPI ends with period = cpi_len; [1, inf) (default 1)\n"
     // gen_params:end doc
         // clang-format on
         )

@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(one_bit_rx_filter.h)                                       */
-/* BINDTOOL_HEADER_FILE_HASH(5b4f0a83606f4323931a66d03717f29e) */
+/* BINDTOOL_HEADER_FILE_HASH(445a06a13b6e66ef257c8e537109a0f0) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>

@@ -358,7 +358,7 @@ struct detection_meter {
     static constexpr param_spec period{ "period", param_type::integer, "",
       1.0, std::numeric_limits<double>::infinity(), false, true, nullptr, nullptr,
       nullptr, nullptr, false, "1",
-      "counts only items i (from 0 at each start()) with (i + 1) % period == 0: one_bit_rx_filter's CPI ends with period = cpi_len" };
+      "counts only items i (from 0 at each start()) with (i - s + 1) % period == 0, s the CPI start: 0, then the item of the last isac_cpi tag on in0 (one_bit_rx_filter tags a CPI it restarts mid-stream): one_bit_rx_filter's CPI ends with period = cpi_len" };
     static constexpr param_spec all[] = {
         threshold, skip, period
     };
