@@ -816,7 +816,8 @@ def ota_gui(g, tx, radar, doa, chain):
     # display: it takes every snapshot and counts the CPI ends itself (period),
     # numbered from each start() as the filter's CPIs and cpi_decimator's are.
     # The meters' outputs are the run's rates: after a stop()/start() the numbers
-    # start again with the plot (the totals stay in the meters' getters)
+    # start again with the plot (the detection meter's totals stay in its getters;
+    # user_receiver, which gives the SER numbers, counts from each start())
     det = g.add("det", "isac_detection_meter", threshold=1.0, skip=0, period="radar_cpi")
     g.conn(radar, 1, det, 0)
     number_sink(g, "det_num", "Detection rate Pd per CPI (this run)", ["Pd"], "(2,0,1,1)")

@@ -33,8 +33,8 @@ void bind_psk_ser_meter(py::module& m)
         "psk_ser_meter",
         R"doc(
 Per-user M-PSK decisions (angular sector) and SER/BER against the transmitted
-symbols. in0: y (n_users), in1: s (n_users); out0: each user's SER after each
-snapshot (float vector). Message "ser": {"ser", "ber", "symbols", "ref_nonfinite"} each time the
+symbols. in0: y (n_users), in1: s (n_users); out0: each user's SER of the run
+(since the last start()) after each snapshot (float vector). Message "ser": {"ser", "ber", "symbols", "ref_nonfinite"} each time the
 count reaches a multiple of report_every, with the totals at that snapshot. The first `skip` snapshots after each start() are not
 counted. ser(), ber(), errors() return numpy arrays; count(), reset(). A snapshot with a NaN/Inf sent
 symbol on in1 is left out and counted by ref_nonfinite().)doc"
