@@ -584,7 +584,9 @@ def invocations(scripts, command):
     if not words:
         return []
     found = []
-    for seg in segments(words):
+    segs = list(segments(words))
+    while segs:
+        seg = segs.pop(0)
         i, prefixed = 0, False
         while i < len(seg) and ENV.match(seg[i]):
             i, prefixed = i + 1, True
@@ -605,6 +607,8 @@ def invocations(scripts, command):
         if hit:
             args = seg[i + 1:]
             found.append((hit[0], hit[1], args, prefixed or bool(args)))
+            if "--" in args:  # a command the script runs (bench/thread_cpu.py -- CMD): its own
+                segs.insert(0, args[args.index("--") + 1:])
     return found
 
 
@@ -933,8 +937,9 @@ SELFTEST_FILES = {
                        'ap = argparse.ArgumentParser()\nap.add_argument("n")\n',
     "bench/late.py": "#!/usr/bin/python3\nimport argparse\nimport time\ntime.sleep(60)\n"
                      "ap = argparse.ArgumentParser()\nap.parse_args()\n",
-    "bench/wrap.py": '"""Runs a command.\n\n    bench/wrap.py --period-us 5 -- bench/tool.py --n-tx 16 x\n'
-                     '    bench/wrap.py --nope -- bench/tool.py --n-tx 16 x\n"""\nimport argparse\n'
+    "bench/wrap.py": '"""Runs a command.\n\n    bench/wrap.py --period-us 5 -- bench/tool.py x --n-tx 16\n'
+                     '    bench/wrap.py --nope -- bench/tool.py x --n-tx 16\n'
+                     '    bench/wrap.py -- env A=1 /usr/bin/python3 bench/tool.py x --n-tix 16\n"""\nimport argparse\n'
                      'ap = argparse.ArgumentParser()\nap.add_argument("--period-us")\n'
                      'ap.add_argument("cmd", nargs=argparse.REMAINDER)\n',
     "tools/t.py": "#!/usr/bin/python3\nimport sys\nprint(sys.argv)\n",
@@ -989,6 +994,7 @@ SELFTEST_HITS = [
     "bench/margin.py:3: bench/margin.py: unrecognized option --bogus",
     "bench/late.py:4: `time.sleep(...)` runs before the arguments are parsed",
     "bench/wrap.py:4: bench/wrap.py: unrecognized option --nope",
+    "bench/wrap.py:5: bench/tool.py: unrecognized option --n-tix",
     "tools/t.py:1: a script with no argparse parser",
     "apps/isac_app:4: option --outdir is accepted by no script this page names",
     "bench/runs.py:1: a script with no argparse parser",
