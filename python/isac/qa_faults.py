@@ -45,6 +45,8 @@ except ImportError:
     import reliability as rel
     from util import assert_same, time_limit
 
+from qa_user_receiver_core import late_stream  # noqa: E402 (after the module path is set)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 # the bound on stop() and destruction; a sanitizer build runs every
 # step several times slower, so both grow with util.time_limit there
@@ -1069,7 +1071,33 @@ class qa_faults(gr_unittest.TestCase):
         later = [row_report(u, f, H[u] * (1 - 0.05 * f), 100) for f in range(6, 9) for u in range(U)]
         up = (rng.standard_normal((256 * 8, N)) + 1j * rng.standard_normal((256 * 8, N))).astype(np.complex64)
         feedback = (lambda: isac.csi_feedback(U, N, 1, 0), "row", rows, bad_rows, later, [], [], 2.0)
+        # user_receiver "csi": user 1 of 2 takes row 1 of each csi as the
+        # phase reference of the frames from its offset on (the payload out0
+        # carries is rotated by it); a csi that slipped through at offset 0
+        # would replace the good one for the frames before the later csi
+        _, _, y, _ = late_stream(rng, 14, 97.3, 0.01)
+        R = rand_h(rng, U, N)
+        good_csi = isac.make_csi_message(R, 0)
+        c32 = lambda n, v=1: pmt.init_c32vector(n, [v] * n)  # noqa: E731
+        bad_csi = malformed_pmts(N) + [
+            m for k in ("H", "rows", "cols") for m in with_key(good_csi, k, bad_values(N))] + with_key(
+                good_csi, "offset", bad_values(N), required=False) + [
+            isac.make_csi_message(R[:1], 0),  # no row for user 1
+            isac.make_csi_message(np.where(np.arange(U * N).reshape(U, N) == 5, np.nan, R), 0),
+            isac.make_csi_message(np.where(np.arange(U * N).reshape(U, N) == 2, np.inf, R), 0),
+            isac.make_csi_message(rand_h(rng, U, N + 1), 0), isac.make_csi_message(rand_h(rng, U, N - 1), 0),
+            isac.make_csi_message(R.T, 0), isac.make_csi_message(np.zeros((0, N)), 0)] + [
+            pmt.dict_add(pmt.dict_add(good_csi, pmt.intern("rows"), pmt.from_long(r)), pmt.intern("cols"),
+                         pmt.from_long(c)) for r, c in ((N, U), (1, U * N), (0, N), (2**31, N), (U, 2**40),
+                                                        (2**62, 2**62), (-U, -N))] + [
+            pmt.dict_add(good_csi, pmt.intern("H"), v) for v in (
+                pmt.init_f32vector(U * N, [1.0] * U * N), pmt.init_c64vector(U * N + 1, [1] * (U * N + 1)),
+                pmt.init_c64vector(U * N, [complex(0, float("nan"))] * U * N),
+                c32(U * N + 1), c32(U * N - 1), c32(10**6), pmt.to_pmt(R.ravel().tolist()))]
+        rx = (lambda: isac.user_receiver(N, U, 1, 4, payload_len=880), "csi", [good_csi], bad_csi,
+              [isac.make_csi_message(R * np.exp(0.7j), 8 * 948)], [(y, 1)], [("c", 1)], 0)
         table = [
+            rx,
             (lambda: isac.fractional_delay(N, 0.0, 16, 64.0, "delay"), "delay", [pmt.from_double(1.5)],
              malformed_pmts(N) + [pmt.from_double(-0.5), pmt.from_double(65.0)]
              + with_key(pmt.dict_add(pmt.make_dict(), pmt.intern("delay"), pmt.from_double(2.0)), "delay",
