@@ -289,6 +289,7 @@ void user_receiver::reset()
     d_noise_var = 0;
     d_noise_n = 0;
     d_refs.clear();
+    d_ref_pos = 0;
     d_external_ref = false;
     d_have_report = false;
     d_last_report_nmse = 0;
@@ -330,8 +331,16 @@ void user_receiver::set_reference(const cvec& row, uint64_t offset)
                                offset,
                                [](uint64_t o, const ref_row& r) { return o < r.offset; });
     d_refs.insert(it, ref_row{ offset, row });
-    if (d_refs.size() > 64)
-        d_refs.pop_front();
+    if (d_refs.size() > 64) {
+        // The oldest row is superseded once the next one applies to the frames
+        // reached; until then it is the one in use, and a flood of rows for far
+        // frames (a faulty sender, a huge csi_lead) must not evict it: the
+        // farthest goes instead.
+        if (d_refs[1].offset <= d_ref_pos)
+            d_refs.pop_front();
+        else
+            d_refs.pop_back();
+    }
 }
 
 const cvec* user_receiver::reference_for(uint64_t frame_start) const
@@ -1146,7 +1155,8 @@ bool user_receiver::frame_at(double t0_guess, int S, bool acquisition, double* p
     held h;
     h.center = t0 + d_kcenter;
     h.locked = !freq_acq; // decisions need the frequency locked
-    const cvec* ref = reference_for(f.index * uint64_t(d_F));
+    d_ref_pos = f.index * uint64_t(d_F);
+    const cvec* ref = reference_for(d_ref_pos);
     if (ref) {
         h.has_ref = true;
         h.ref = *ref;

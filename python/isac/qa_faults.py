@@ -1127,6 +1127,24 @@ class qa_faults(gr_unittest.TestCase):
                 if counted:
                     self.assertEqual(counted(), len(bad), name)
 
+    def test_502_reference_cap_keeps_the_row_in_use(self):
+        """user_receiver keeps at most 64 reference rows: a flood of rows for far
+        frames after the one in use (a faulty sender, a huge csi_lead) evicts the
+        farthest, not the row the frames are decided with, so the output equals
+        the run without the flood (the cap used to drop the lowest offset)."""
+        rng = np.random.default_rng(3)
+        _, _, y, _ = late_stream(rng, 14, 97.3, 0.01)
+        R = rand_h(rng, 2, 4)
+
+        def mk():
+            return isac.user_receiver(4, 2, 1, 4, payload_len=880)
+        good = [isac.make_csi_message(R, 0)]
+        far = [isac.make_csi_message(R * np.exp(1j * (i + 1)), 2**40 + i) for i in range(64)]
+        _, clean, _ = port_run(mk, "csi", good, [(y, 1)], [("c", 1)])
+        _, flooded, _ = port_run(mk, "csi", good + far, [(y, 1)], [("c", 1)])
+        self.assertGreater(len(clean[0]), 0)
+        self.assertTrue(np.array_equal(clean[0], flooded[0]))
+
     def test_501_row_report_frame_bounds(self):
         """A row report is taken while frame * frame_len < 2^53 and frame_len
         < 2^31: the largest accepted and the smallest rejected of each bound,

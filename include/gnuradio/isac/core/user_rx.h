@@ -314,6 +314,7 @@ private:
         cvec row;
     };
     std::deque<ref_row> d_refs; // from set_reference, oldest first
+    uint64_t d_ref_pos = 0;     // start of the last frame a reference was looked up for
     bool d_external_ref = false;
     cvec d_own_ref; // last row this receiver reported
     bool d_have_report = false;
