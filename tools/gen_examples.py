@@ -596,7 +596,7 @@ def ota_params(g, gui):
     # the detector's CPI sum: inverse-variance weights here, where the
     # lookup-table precoder's table can hold weakly lit entries that take an
     # equal-weight CPI's Pd down with them (the blocks' default stays "equal";
-    # docs/ota.md, the detector's CPI weights)
+    # docs/ota_measurements.md, the detector's CPI weights)
     g.param("cpi_weights", '"inverse_variance"', "Radar CPI sum weights: equal or inverse_variance", "str")
     if not gui:
         g.param("n_snapshots", 262144, "Snapshots (bounded run)", "intx")
@@ -700,7 +700,7 @@ def ota_tx_chain(g, gui, chain):
         # the LoS users' channel is static: precompute every symbol vector once (lookup table).
         # No isac_infeasible tags: nothing here reads them (the stats count the
         # infeasible vectors), and every block downstream of the precoder copied them,
-        # one per tenth of the payload snapshots (docs/ota.md)
+        # one per tenth of the payload snapshots (docs/ota_measurements.md)
         tx = tx_chain(g, solver='"lut"', tag_infeasible="False")
     else:
         # the frames' known sections go out unprecoded and their payload muted
