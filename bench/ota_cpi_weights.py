@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 """How much a CPI's radar Pd loses to one weakly lit transmit vector, and what an
-inverse-variance weighted CPI sum would keep (docs/ota.md, random scenes).
+inverse-variance weighted CPI sum would keep (docs/ota_measurements.md, random scenes).
 
 Builds the lookup-table CI precoder of the over-the-air flowgraph
 (one_bit_isac_tx "lut", 4 x 4, 2 LoS users) for a drawn scene

@@ -9,10 +9,10 @@ genies) on "typical" plus one harsh quantity (--which user_cfo), several joined
 by "+" (user_cfo+adc), "harsh" less one (harsh-sense_cfo) or a named profile.
 One line per run: loop delay, Rx and Tx calibration (error, SE), CSI NMSE, SER,
 Pd, the users' CFO error, acquisition snapshot, clipped samples, user 0's timing
-offset and the Tx calibration's lag, score and fit (docs/ota.md, "harsh, one
+offset and the Tx calibration's lag, score and fit (docs/ota_measurements.md, "harsh, one
 impairment at a time").
 
---users adds a line per run for the users' SER (docs/ota.md, "The users' SER on
+--users adds a line per run for the users' SER (docs/ota_measurements.md, "The users' SER on
 harsh"): each user's SER beside the judged genie's (ideal hardware and receiver,
 the precoder designing on the run's own fed-back channels, weighted by the
 snapshots each was in force), the user's true delay (its fraction is the

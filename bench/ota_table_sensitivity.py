@@ -146,7 +146,7 @@ def main():
     ap.add_argument("--genie-snapshots", type=int, default=100000)
     ap.add_argument("--radar-cpi", type=int, default=None, help="the genie detector's CPI (default the flowgraph's)")
     ap.add_argument("--cpi-weights", default=None, choices=("equal", "inverse_variance"),
-                    help="the genie detector's CPI sum weights (default the flowgraph's; docs/ota.md's rows: equal)")
+                    help="the genie detector's CPI sum weights (default the flowgraph's; docs/ota_measurements.md's rows: equal)")
     a = ap.parse_args()
     app = load_app()
     sc = scene_of(app)

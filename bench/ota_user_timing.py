@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 """What a user's fractional timing offset costs its SER on the emulated radio,
-with the user receiver's interpolator and with any receiver (docs/ota.md, "The
+with the user receiver's interpolator and with any receiver (docs/ota_measurements.md, "The
 users' SER on harsh").
 
 The emulator delays each user's stream by a band-limited fractional delay

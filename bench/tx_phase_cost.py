@@ -6,7 +6,7 @@
 """CPU time of the transmit calibration's core (core.tx_phase_estimator, n_tx = 4,
 n_avg = 16 384): the lag search over n_avg + max_lag snapshots, the first gains-phase
 estimate and the next one (the same estimator, as a continuous calibration runs), against
-the air time of the same snapshots at 1 MS/s (docs/ota.md "The transmit calibration's
+the air time of the same snapshots at 1 MS/s (docs/ota_measurements.md "The transmit calibration's
 cost").
 
     PYTHONPATH=build/test_modules /usr/bin/python3 bench/tx_phase_cost.py [max_lag ...]

@@ -683,7 +683,7 @@ void ci_precoder_impl::await_lut()
 
 // Above this, a pause of work() for a table is logged: a radio's transmit
 // buffering (UHD's send buffer, the flowgraph's own buffers) absorbs about a
-// millisecond, a longer pause can underrun it (docs/ota.md).
+// millisecond, a longer pause can underrun it (docs/ota_measurements.md).
 constexpr double lut_wait_warn_s = 1e-3;
 
 void ci_precoder_impl::await_lut_at(const pending& p, bool streaming)

@@ -596,7 +596,7 @@ def ota_params(g, gui):
     # the detector's CPI sum: inverse-variance weights here, where the
     # lookup-table precoder's table can hold weakly lit entries that take an
     # equal-weight CPI's Pd down with them (the blocks' default stays "equal";
-    # docs/ota.md, the detector's CPI weights)
+    # docs/ota_measurements.md, the detector's CPI weights)
     g.param("cpi_weights", '"inverse_variance"', "Radar CPI sum weights: equal or inverse_variance", "str")
     if not gui:
         g.param("n_snapshots", 262144, "Snapshots (bounded run)", "intx")
@@ -675,7 +675,7 @@ def ota_snippet(g):
 # The sensing branch (sensing radio -> alignment -> calibration -> radar and DoA,
 # and the x reference delayed for them) is not on the CSI loop (precoder -> radio
 # -> users -> feedback): larger output buffers there let its blocks run fewer,
-# larger work calls (a fifth fewer thread switches per snapshot, docs/ota.md)
+# larger work calls (a fifth fewer thread switches per snapshot, docs/ota_measurements.md)
 # without adding to that loop's latency. The transmit path and the users keep
 # GNU Radio's default buffers (the emulator's sensing port holds 8192 snapshots
 # already).
@@ -700,7 +700,7 @@ def ota_tx_chain(g, gui, chain):
         # the LoS users' channel is static: precompute every symbol vector once (lookup table).
         # No isac_infeasible tags: nothing here reads them (the stats count the
         # infeasible vectors), and every block downstream of the precoder copied them,
-        # one per tenth of the payload snapshots (docs/ota.md)
+        # one per tenth of the payload snapshots (docs/ota_measurements.md)
         tx = tx_chain(g, solver='"lut"', tag_infeasible="False")
     else:
         # the frames' known sections go out unprecoded and their payload muted
@@ -730,7 +730,7 @@ def ota_users(g, tx, sym, gui):
     counts are read from the blocks): no ser port, the receivers are sinks."""
     # the feedback delay covers the snapshots between the precoder and the users'
     # receivers (the radios' buffering, or the emulator's when it runs ahead), so
-    # every channel arrives before the frame it is meant for (docs/ota.md)
+    # every channel arrives before the frame it is meant for (docs/ota_measurements.md)
     g.add("feedback", "isac_csi_feedback", n_users="n_users", n_tx="n_tx", delay_frames=12, bits=0)
     g.conn("feedback", "csi", tx, "csi")
     for u in range(2):
@@ -779,9 +779,9 @@ def ota_acquisition(g, tx):
 def ota_sensing(g, chain):
     # nothing in either variant reads isac_detect (the app and the GUI's meter
     # threshold the statistic): without the tags the statistic's readers copy
-    # none (about 40 per 1000 snapshots on each output, docs/ota.md). A room's
+    # none (about 40 per 1000 snapshots on each output, docs/ota_measurements.md). A room's
     # reflections (and the emulator's clutter) keep their amplitude: the threshold
-    # takes the fixed-clutter law, not Swerling I (docs/ota.md). The null-space
+    # takes the fixed-clutter law, not Swerling I (docs/ota_measurements.md). The null-space
     # chain receives unquantised: the same filter and GLRT with the ideal ADC's
     # threshold (adc = "inf")
     radar = radar_chain(g, threshold_scale="threshold_scale", cpi_len="radar_cpi", minoutbuf=SENSE_BUF,

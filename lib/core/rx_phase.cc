@@ -117,7 +117,7 @@ rx_rotation find_rx_rotation(const product_phase_sum& obs,
     // per channel against the noise, the SE being conservative there: the
     // linear terms of adjacent q telescope); 10 deg: more than the harsh
     // profile's drift moves in a 65536-snapshot average (about 1.5 deg); 1e-6
-    // cycles per snapshot: below any two separate references (docs/ota.md)
+    // cycles per snapshot: below any two separate references (docs/ota_measurements.md)
     constexpr double z = 3.29, floor_rad = 10.0 * pi / 180.0, min_rate = 1e-6;
     rx_rotation r;
     const auto found = [&r](const product_phase_sum& acc,

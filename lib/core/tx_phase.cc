@@ -245,7 +245,7 @@ void tx_phase_estimator::form_regressor(double mu)
     // it, and the search compares residuals over the same observations.
     // frac_taps is 32, not 16: against a longer reference kernel the 16-tap
     // one's response near Nyquist, where a white payload has power, left phase
-    // errors 1.24 times their SE (docs/ota.md).
+    // errors 1.24 times their SE (docs/ota_measurements.md).
     const int nt = d_ntx;
     const long N = long(d_y2.size());
     mu = std::clamp(mu, -1.0, 1.0);

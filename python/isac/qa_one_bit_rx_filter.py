@@ -66,7 +66,7 @@ def dense_reference(r, x, target, clutter, cnr_db, adc, pfa, noise_var):
 def weak_table(nt, target, rng, n_strong=12, n_weak=4):
     """A 1-bit DAC lookup table with a few weak entries: the n_strong 1-bit vectors (of
     4000 drawn) that light the target most and n_weak with |c_0|^2 of a few 1e-3
-    (docs/ota.md, random scenes: a CPI's Pd follows its most weakly lit snapshot)."""
+    (docs/ota_measurements.md, random scenes: a CPI's Pd follows its most weakly lit snapshot)."""
     cand = ((rng.integers(0, 2, (4000, nt)) * 2 - 1) + 1j * (rng.integers(0, 2, (4000, nt)) * 2 - 1)) / np.sqrt(2 * nt)
     o = np.argsort(np.abs(cand @ steer(nt, target)) ** 2)
     return np.concatenate([cand[o[-n_strong:]], cand[o[40:40 + 40 * n_weak:40]]])

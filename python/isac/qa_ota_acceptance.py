@@ -17,10 +17,10 @@ the genie on the true channel is an info row, the CSI's own cost the CSI NMSE
 rows').
 Seed 2: every row, radar Pd included, passes with a margin larger than its
 run-to-run spread (the flowgraph is not bit-exact from run to run: messages
-and the precoder's table switches land at different snapshots; docs/ota.md).
+and the precoder's table switches land at different snapshots; docs/ota_measurements.md).
 Seed 3, used before, has user 1's SER 0.0083-0.0096 against a limit of 0.0102
 and radar Pd 0.048-0.053 below the genie against 0.056: a coin toss on a busy
-host. docs/ota.md lists the seeds whose rows fail."""
+host. docs/ota_measurements.md lists the seeds whose rows fail."""
 
 import csv
 import os

@@ -364,7 +364,7 @@ class qa_ota_nullspace(gr_unittest.TestCase):
         # acquired before the window: the first channel that holds the transmit
         # correction (the posts before it are the uncorrected array's, +8 to +11 dB
         # off the corrected one) takes effect before the counted frames; TDD's comes
-        # one post (16 frames) after FDD's on this scene (docs/ota.md)
+        # one post (16 frames) after FDD's on this scene (docs/ota_measurements.md)
         good = [int(m["offset"]) for m in messages(tb.tdd_msgs)
                 if "H" in m and np.all(csi_nmse(tb, m["H"]) < 10 ** -2.0)]
         self.assertTrue(good and good[0] < start, "first channel within -20 dB at %s, window from %d"

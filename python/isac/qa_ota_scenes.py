@@ -11,8 +11,8 @@ loop delay, Rx/Tx calibration, CSI, acquisition), and the scene draw itself.
 
 The scene seed is fixed here; its scene was drawn, not picked by angle: 5
 (target 36.6 deg, clutter -68.2/59.7 deg at 10.9/7.7 dB, users 1.8/-25.7 deg),
-whose rows all pass with margin (docs/ota.md, random scenes). One drawn scene
-keeps this test within 1.5 times qa_ota_acceptance's time; docs/ota.md has
+whose rows all pass with margin (docs/ota_measurements.md, random scenes). One drawn scene
+keeps this test within 1.5 times qa_ota_acceptance's time; docs/ota_measurements.md has
 scene seeds 1-8 measured.
 """
 
@@ -248,7 +248,7 @@ class qa_ota_scenes(gr_unittest.TestCase):
     def test_005_acquisition_tolerances(self):
         # The loop-delay, Tx and Rx calibration rows: error <= z SE + floor, z the
         # two-sided normal quantile of 1e-3 (3.2905, tables). Measured figures
-        # of docs/ota.md (scene, seed: error, SE) pass, and a deliberate fault
+        # of docs/ota_measurements.md (scene, seed: error, SE) pass, and a deliberate fault
         # of their size fails. No flowgraph run: the rows' arithmetic only.
         import importlib.machinery
         import importlib.util
@@ -341,7 +341,7 @@ class qa_ota_scenes(gr_unittest.TestCase):
             p = core.impairment_profile.named(imp) if isinstance(imp, str) else imp
             lag = app.txcal_max_lag(imp)
             self.assertGreater(lag, p.user_delay_max + 1.0, imp)  # delays reach user_delay_max + 1
-            # no longer than it needs: the search costs ~3x real time at 4608 (docs/ota.md)
+            # no longer than it needs: the search costs ~3x real time at 4608 (docs/ota_measurements.md)
             self.assertLessEqual(lag, max(1024, p.user_delay_max + 1024), imp)
         self.assertEqual(app.txcal_max_lag("typical"), 1024)  # the flowgraphs' default
         self.assertEqual(app.txcal_max_lag("harsh"), 4608)

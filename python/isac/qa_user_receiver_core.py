@@ -146,7 +146,7 @@ class qa_user_receiver_core(gr_unittest.TestCase):
     def test_fractional_delay(self):
         nmse, pred = self.check(6, 211.37, -2.2e-4)
         # between samples the interpolator meets a full-band signal (1-bit
-        # snapshots, no pulse shaping): a floor near -18 dB (docs/ota.md)
+        # snapshots, no pulse shaping): a floor near -18 dB (docs/ota_measurements.md)
         self.assertLess(nmse, 0.03)
 
     def test_slip_guard_at_low_snr(self):

@@ -51,7 +51,7 @@
  * z standard errors and faster than 1e-6 cycles per snapshot (1 Hz at 1 MS/s,
  * 360 deg/s): a drift's rate reaches that only over windows too short for
  * its 10 deg (harsh drift sampled at 250 kS/s or faster: at most 2e-6 of the
- * averages; docs/ota.md, "Rx calibration, channels on separate references").
+ * averages; docs/ota_measurements.md, "Rx calibration, channels on separate references").
  *
  * On tone blocks of B snapshots the lag-one step aliases beyond half a cycle
  * per block (488 Hz at B = 1024 and 1 MS/s), and near a whole number of
@@ -64,7 +64,7 @@
  * not, so it also needs a Rayleigh condition and a z that splits half the
  * 1e-3 false refusals per average over its n - 1 tests. It is blind near
  * whole multiples of 64 cycles per block and below about -17 dB per
- * snapshot at B = 1024 (docs/ota.md).
+ * snapshot at B = 1024 (docs/ota_measurements.md).
  */
 #ifndef INCLUDED_ISAC_CORE_RX_PHASE_H
 #define INCLUDED_ISAC_CORE_RX_PHASE_H
