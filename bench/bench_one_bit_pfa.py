@@ -6,7 +6,8 @@
 """Measured Pfa and Pd of the 1-bit radar detector (isac.one_bit_rx_filter's kernel,
 isac.core.rx_filter) when clutter saturates the ADC: threshold "exact" vs "theorem1"
 (the paper's eq. 15) vs the oracle threshold (the empirical H0 quantile of |z| for the
-same filter). The table in docs/one_bit_rx_filter.md comes from this script.
+same filter). The table in docs/one_bit_rx_filter_measurements.md comes from this
+script.
 
 Scene family: N_T = 64, target 10 deg, clutter -50 and 30 deg with equal powers,
 sigma_R^2 = 1, x the 1-bit DAC beam towards the target (||x|| = 1). The clutter CNRs

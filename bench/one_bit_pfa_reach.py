@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 """What a 1-bit detector with few samples per decision can do at a set Pfa
-(docs/one_bit_rx_filter.md, "Settings a 1-bit statistic cannot serve").
+(docs/one_bit_rx_filter_measurements.md, "Settings a 1-bit statistic cannot serve").
 
 enum: every one of the 4^N_R sign patterns of one snapshot, equally likely on
       noise-only echoes (clutter at -60 dB), through the kernel (isac.core.rx_filter,
@@ -217,7 +217,8 @@ def bisect_k2(tail, lo, hi, pfa, steps=14):
 
 def mixture(args, rng):
     """Candidate CPI thresholds from the law of the common clutter draw gamma (the
-    fix the strong-clutter section of docs/one_bit_rx_filter.md asks for), on the
+    fix the strong-clutter section of docs/one_bit_rx_filter_measurements.md asks for),
+    on the
     scenes of --part cells (same seed, same draws): per CPI the sign-noise variance
     s2(gamma) = sum_l sum_n |u_l,n|^2 (2 - erf(Re m)^2 - erf(Im m)^2) and the erf
     mean mu(gamma) = sum_l u_l^H erf(m_l) at --nodes fixed standard-normal draws of

@@ -1456,7 +1456,7 @@ pfa_reach(adc_model adc, int n_rx, int cpi_len, double pfa, double max_cnr_db)
               << " equally likely noise-only value classes of |Z|, so the Pfa moves in "
               << "steps of about " << r.min_pfa;
         else if (n_rx == 1)
-            // measured 3-16x the set Pfa at CNR 10-20 dB (docs/one_bit_rx_filter.md)
+            // its Pfa with lit clutter: docs/one_bit_rx_filter.md, "Known limits"
             o << "one antenna cannot filter the clutter, and the CPI's tail model "
               << "misses its quantisation distortion, which repeats over the CPI";
         else

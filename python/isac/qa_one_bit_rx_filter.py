@@ -828,7 +828,8 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         # CPI), and random asymmetric ones with one or two lit patches: CPIs of one x
         # (the exact coherent tail) at N_R 4-12, mixed-x CPIs at N_R 8-16. (Mixed-x CPIs
         # at N_R 5-7 with a large leakage share are outside what the mixed-x shape
-        # holds under either law: docs/one_bit_rx_filter.md, "A 4-element array".)
+        # holds under either law: docs/one_bit_rx_filter_measurements.md, "A 4-element
+        # array".)
         scenes = [(C.radar_scene(4, 4, 23.0, [-47.0, 31.0], 10.0, [10.0, 10.0]), [10.0, 10.0], 16, "mixed")]
         while len(scenes) < 5:
             kind = "same" if len(scenes) <= 2 else "mixed"
@@ -905,7 +906,7 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         # (|c_0|^2 of a few 1e-3), two clutter patches at 15 dB, ideal and 1-bit ADC,
         # the default thresholds (exact), through the block's kernel and cpi_integrator.
         # Tolerance: 4 binomial sigmas of T CPIs; for the 1-bit ADC + 25 % of the set
-        # Pfa, the mixed-x CPI tail shape's model error (docs/one_bit_rx_filter.md:
+        # Pfa, the mixed-x CPI tail shape's model error (docs/one_bit_rx_filter_measurements.md:
         # mixed-x CPIs at 0.78-1.14 x the set 1e-2 over random scenes)
         nt, nr, L, T, pfa = 8, 16, 8, 20000, 1e-2
         rng = np.random.default_rng(16)
@@ -1079,7 +1080,7 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         # (no +-theta pair, no patch on the target), Swerling-I clutter from -30 to
         # +20 dB, through the kernel and cpi_statistics. With the distortion's cross
         # terms (core.arcsine_cross) the model's measured error over such scenes
-        # (docs/one_bit_rx_filter.md, bench/one_bit_pfa_reach.py --part cross) is a
+        # (docs/one_bit_rx_filter_measurements.md, bench/one_bit_pfa_reach.py --part cross) is a
         # factor 0.7-1.4 on the Pfa at 0.01 below strong_clutter_db; above it the
         # strong-clutter excess (up to 1.7x, the docs' strong-clutter section) is
         # flagged coarse. These draws measure 0.81, 0.99, 1.06, 0.89, 1.18 (the 20 dB
@@ -1135,7 +1136,7 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         # 5 antennas, CPIs of 8 of mixed x (a table of 16 random 1-bit x), a random
         # asymmetric scene with Swerling-I clutter at 22.7 / 18.9 dB: the exact
         # threshold's CPI variance holds, but the common clutter draw modulates every
-        # snapshot's sign-noise variance (docs/one_bit_rx_filter.md), a scale mixture
+        # snapshot's sign-noise variance (docs/one_bit_rx_filter_measurements.md), a scale mixture
         # whose tail the mixed-x shape rule leaves out. This scene reads about 2x the
         # set 0.01 (0.0202 at 20000 CPIs). The block says so: pfa_coarse() and its
         # warning (main: not flagged, a silent overshoot). When the tail model holds

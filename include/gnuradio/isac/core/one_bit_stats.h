@@ -395,8 +395,8 @@ double calibration_factor(int n_rx, double pfa, double cnr_pa_db);
  * variance holds there, but the common clutter draw sets every snapshot's sign-noise
  * variance, a scale mixture the CPI tail model leaves out, so the Pfa runs above the
  * set one by a factor that depends on the scene (measured at 2-64 antennas, equal CPI
- * weights, cpi_len 2-16: docs/one_bit_rx_filter.md). The ideal ADC is always reachable
- * and never coarse.
+ * weights, cpi_len 2-16: docs/one_bit_rx_filter_measurements.md). The ideal ADC is
+ * always reachable and never coarse.
  */
 struct one_bit_pfa_reach {
     double min_pfa = 0.0;

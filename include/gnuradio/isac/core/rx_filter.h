@@ -73,8 +73,8 @@
  * more than cpi_integrator::cross_max_x distinct x adds no cross terms (the variance
  * without them, as for N_R above cross_terms_max_rx), so that a CPI costs at most
  * cross_max_x (cross_max_x - 1)/2 pair evaluations whatever its length or its x: a
- * pair sum estimated from a sample of the snapshots was tried and dropped, its noise
- * per CPI raised the Pfa of long non-repeating CPIs (docs/one_bit_rx_filter.md).
+ * pair sum estimated from a sample of the snapshots was tried and dropped, its noise per
+ * CPI raised the Pfa of long non-repeating CPIs (docs/one_bit_rx_filter_measurements.md).
  * Terms written with cpi_len 1 (d_l = 0) carry no
  * inputs for the cross terms: such snapshots add none. The cross terms count as
  * clutter leakage in the share f below.
@@ -96,7 +96,7 @@
  * L-copy shape S_L = 1 + f_L e. k = 1 is thus the snapshot's own threshold; the
  * L-copy shape scaled by the share alone (S_1 = 1) is lighter than one snapshot's
  * own shape at few copies, and the mixed-x variance would count the repeating
- * quantisation distortion as independent (docs/one_bit_rx_filter.md).
+ * quantisation distortion as independent (docs/one_bit_rx_filter_measurements.md).
  *
  * Weighted CPI sum (cpi_weights::inverse_variance): Z = sum_l w_l z_l with w_l =
  * 1/V_l, V_l snapshot l's own H0 variance (the threshold's, exact or theorem1), so
@@ -267,7 +267,7 @@ private:
  * distinct x of a CPI, so with x that never repeats the filter and CPI sum run several
  * times slower than without them at 9-16 antennas, below real time at a typical SDR
  * rate: feed a table-driven x (its few x are cached), take threshold "theorem1" (no
- * cross terms, another model) or lower the rate (numbers in docs/one_bit_rx_filter.md).
+ * cross terms, another model) or lower the rate: docs/one_bit_rx_filter_measurements.md.
  */
 constexpr int cross_terms_max_rx = 16;
 static_assert(cross_terms_max_rx <= arcsine_cross::prepared_max_rx,
