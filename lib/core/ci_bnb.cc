@@ -746,7 +746,7 @@ ilp_result ilp_qos_feasibility_from(const rmat& At,
     B.branch_by_impact = true;
     // subtrees of <= 14 free binaries by enumeration: a proof at N_T = 16 in 2/3 of
     // the time, and every N_T = 16 family snapshot decided within the node budget
-    // (12: 3/4, 16: 3/4 of the time; docs/ci_precoder.md)
+    // (12: 3/4, 16: 3/4 of the time; docs/ci_precoder_measurements.md)
     B.enumerate_free = 14;
     B.root_start = &root;
     B.run(L.lo, L.hi);
