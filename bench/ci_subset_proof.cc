@@ -29,19 +29,12 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
 #include <random>
 #include <set>
 
 using namespace gr::isac::core;
 
 namespace {
-double thread_seconds()
-{
-    timespec t;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-    return double(t.tv_sec) + 1e-9 * double(t.tv_nsec);
-}
 
 enum { feasible, lp_infeasible, bnb_proven, bnb_undecided, bnb_found, n_categories };
 const char* const category_name[n_categories] = {
@@ -198,12 +191,7 @@ ci_solver make_solver(const instance& d)
         std::fprintf(stderr, "draw %d: U = %d > %d users\n", d.index, d.U, most_users);
         std::exit(2);
     }
-    ci_solver s(family_scene(d),
-                d.U,
-                family_params(d, ci_preset::realtime),
-                tuning_overrides(ci_preset_tuning(ci_preset::realtime, d.n_tx)));
-    s.set_channel(d.H);
-    return s;
+    return realtime_solver(d);
 }
 
 void print(int N, const tally& t, int max_size)
