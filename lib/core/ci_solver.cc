@@ -112,8 +112,8 @@ ci_tuning ci_preset_tuning(ci_preset preset, int n_tx)
         t.feasibility_nodes = 2000;
         // fast: the beam alone at every N_T, the real-time preset's tuning from 64 (and
         // at 33-63 before the starts below were added): 13-20x the real-time speed at
-        // N_T = 33-55 for 1-1.8 dB of its designs' QSCNR
-        // (docs/ci_precoder_measurements.md)
+        // N_T = 33-55 for 1-1.8 dB of its designs' QSCNR (docs/ci_precoder.md, Block;
+        // docs/ci_precoder_measurements.md, "Between the family's array sizes")
         if (preset == ci_preset::fast)
             break;
         // The starts by array size (family draws at N_T = 20..96 against the quality
@@ -178,7 +178,8 @@ ci_tuning ci_preset_tuning(ci_preset preset, int n_tx)
         break;
     case ci_preset::table:
         // a build budget (<= 1 s for 4096 entries at N_T = 64) affords the LP at
-        // every step and tightened-LP starts: 1.08 -> 0.50 dB at N_T = 32
+        // every step and tightened-LP starts, which a streaming preset cannot (its gaps
+        // per N_T: docs/ci_precoder.md, "Quality per N_T")
         t.early_stop = false;
         t.lp_every_step = true;
         t.lp_starts = 4;
