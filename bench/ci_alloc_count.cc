@@ -107,16 +107,6 @@ void report(int N, const tally& t)
                 t.zero);
 }
 
-ci_solver make_solver(const instance& d)
-{
-    ci_solver s(family_scene(d),
-                d.U,
-                family_params(d, ci_preset::realtime),
-                tuning_overrides(ci_preset_tuning(ci_preset::realtime, d.n_tx)));
-    s.set_channel(d.H);
-    return s;
-}
-
 int stream_count(int N, const char* path)
 {
     FILE* f = std::fopen(path, "r");
@@ -128,7 +118,7 @@ int stream_count(int N, const char* path)
     tally t;
     while ((got = read_stream_draw(f, N, d, count, ks)) > 0) {
         const int U = d->U;
-        const ci_solver s = make_solver(*d);
+        const ci_solver s = realtime_solver(*d);
         std::vector<int> k(U);
         ci_result r;
         for (int v = 0; v < count; ++v) {
@@ -165,7 +155,7 @@ int main(int argc, char** argv)
     std::mt19937 rng(3);
     tally t;
     for (const auto& d : family_draws(N)) {
-        const ci_solver s = make_solver(d);
+        const ci_solver s = realtime_solver(d);
         std::uniform_int_distribution<int> ud(0, d.M - 1);
         std::vector<int> k(d.U);
         ci_result r;

@@ -32,18 +32,11 @@
 #include <gnuradio/isac/core/ci_solver.h>
 #include <algorithm>
 #include <cstdio>
-#include <ctime>
 #include <random>
 
 using namespace gr::isac::core;
 
 namespace {
-double thread_seconds()
-{
-    timespec t;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-    return double(t.tv_sec) + 1e-9 * double(t.tv_nsec);
-}
 // The core on a recorded stream: lines "draw count U k_0 ... k_{count U - 1}".
 int stream_cost(int N, const char* path)
 {
@@ -60,11 +53,7 @@ int stream_cost(int N, const char* path)
     while ((got = read_stream_draw(f, N, d, count, ks)) > 0) {
         const int index = d->index, U = d->U;
         const double t0 = thread_seconds();
-        ci_solver s(family_scene(*d),
-                    d->U,
-                    family_params(*d, ci_preset::realtime),
-                    tuning_overrides(ci_preset_tuning(ci_preset::realtime, d->n_tx)));
-        s.set_channel(d->H);
+        const ci_solver s = realtime_solver(*d);
         std::vector<int> k(U);
         const double t1 = thread_seconds();
         for (int v = 0; v < count; ++v) {
@@ -124,12 +113,7 @@ int main(int argc, char** argv)
     long vectors = 0;
     std::mt19937 rng(3);
     for (const auto& d : family_draws(N)) {
-        const ci_params p = family_params(d, ci_preset::realtime);
-        ci_solver s(family_scene(d),
-                    d.U,
-                    p,
-                    tuning_overrides(ci_preset_tuning(ci_preset::realtime, d.n_tx)));
-        s.set_channel(d.H);
+        const ci_solver s = realtime_solver(d);
         std::uniform_int_distribution<int> ud(0, d.M - 1);
         for (int v = 0; v < per_draw; ++v) {
             std::vector<int> k(d.U);

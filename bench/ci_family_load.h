@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -143,6 +144,26 @@ inline ci_tuning tuning_overrides(ci_tuning t)
         }
     }
     return t;
+}
+
+//! The draw's real-time solver (CI_TUNING applied) with its channel set.
+inline ci_solver realtime_solver(const instance& d)
+{
+    ci_solver s(family_scene(d),
+                d.U,
+                family_params(d, ci_preset::realtime),
+                tuning_overrides(ci_preset_tuning(ci_preset::realtime, d.n_tx)));
+    s.set_channel(d.H);
+    return s;
+}
+
+//! The calling thread's CPU time in seconds (this VM's CLOCK_THREAD_CPUTIME_ID costs
+//! ~3 us a read).
+inline double thread_seconds()
+{
+    timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return double(t.tv_sec) + 1e-9 * double(t.tv_nsec);
 }
 
 /*!

@@ -19,7 +19,8 @@ metrics), so Pd compares the designs, not the thresholds.
     PYTHONPATH=build/test_modules /usr/bin/python3 bench/ci_radar_metric_pd.py \\
         [--n-rx 16,64] [--scenes 4] [--designs 6] [--trials 20000] [--pfa 1e-2]
 
-docs/ci_precoder.md ("Radar objective: Theorem 1 or exact") holds the latest table.
+docs/ci_precoder_measurements.md ("Radar objective: Theorem 1 or exact") holds the latest
+table.
 """
 import argparse
 

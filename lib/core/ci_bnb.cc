@@ -745,8 +745,10 @@ ilp_result ilp_qos_feasibility_from(const rmat& At,
     B.reduced_cost_fixing = true;
     B.branch_by_impact = true;
     // subtrees of <= 14 free binaries by enumeration: a proof at N_T = 16 in 2/3 of
-    // the time, and every N_T = 16 family snapshot decided within the node budget
-    // (12: 3/4, 16: 3/4 of the time; docs/ci_precoder.md)
+    // the time (12: 3/4, 16: 3/4), and every snapshot of the N_T = 16 family (20 draws
+    // x 64) decided within the node budget; a few of the block's longer N_T = 16 bench
+    // stream are not (6 of 29 008; bench/ci_subset_proof,
+    // docs/ci_precoder_measurements.md)
     B.enumerate_free = 14;
     B.root_start = &root;
     B.run(L.lo, L.hi);

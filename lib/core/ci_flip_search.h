@@ -97,8 +97,9 @@ private:
     /*
      * The arrays above come from a per-thread store of a few sets (arrays) and go
      * back to it: every ILP step builds a new search, and allocating and zero-filling
-     * them each time was ~4% of a design at N_T = 64 (docs/ci_precoder.md). Every
-     * array is sized and written before it is read, so their old contents never show.
+     * them each time was ~4% of a design at N_T = 64
+     * (docs/ci_precoder_measurements.md). Every array is sized and written before it
+     * is read, so their old contents never show.
      */
     std::unique_ptr<arrays> held_; // the store's set whose arrays this search holds
     void swap_arrays(arrays& a);

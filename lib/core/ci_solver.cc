@@ -103,19 +103,21 @@ ci_tuning ci_preset_tuning(ci_preset preset, int n_tx)
     switch (preset) {
     case ci_preset::realtime:
     case ci_preset::fast:
-        // scenario family, N_T = 32 (docs/ci_precoder.md): MM to convergence instead of
-        // stopping after the first step costs ~15 % and gains 0.19 dB mean; a 2000-node
-        // feasibility search instead of 5000 finds the same feasible draws (1000 missed
-        // one) and is faster on the hard snapshots, which dominate the time at N_T <= 32
+        // scenario family, N_T = 32 (docs/ci_precoder_measurements.md): MM to convergence
+        // instead of stopping after the first step costs ~15 % and gains 0.19 dB mean; a
+        // 2000-node feasibility search instead of 5000 finds the same feasible draws
+        // (1000 missed one) and is faster on the hard snapshots, which dominate the time
+        // at N_T <= 32
         t.early_stop = false;
         t.feasibility_nodes = 2000;
         // fast: the beam alone at every N_T, the real-time preset's tuning from 64 (and
         // at 33-63 before the starts below were added): 13-20x the real-time speed at
-        // N_T = 33-55 for 1-1.8 dB of its designs' QSCNR (docs/ci_precoder.md)
+        // N_T = 33-55 for 1-1.8 dB of its designs' QSCNR (docs/ci_precoder.md, Block;
+        // docs/ci_precoder_measurements.md, "Between the family's array sizes")
         if (preset == ci_preset::fast)
             break;
         // The starts by array size (family draws at N_T = 20..96 against the quality
-        // preset's designs, docs/ci_precoder.md, "Between the family's array
+        // preset's designs, docs/ci_precoder_measurements.md, "Between the family's array
         // sizes"): from N_T = 33 to 63 the beam alone is 1-1.8 dB below them on
         // average, as poor as at 64, so the starts stay on below 64. The full set
         // until the max-min start alone meets the real-time quality goal of N_T = 32
@@ -132,20 +134,21 @@ ci_tuning ci_preset_tuning(ci_preset preset, int n_tx)
             // and MM from the max-min start (stopped at margins >= 1.5 lambda), 8
             // random feasible points and the beam at 2 phases closes most of the gap
             // to the best known design; at N_T = 64 the same starts cost an order of
-            // magnitude more than the beam alone (docs/ci_precoder.md, "Quality")
+            // magnitude more than the beam alone (docs/ci_precoder_measurements.md,
+            // "Quality")
             t.random_starts = 8;
             // N_T <= 16 (a third of the snapshots LP-infeasible, a fifth proven
             // infeasible by the branch and bound): the max-min start stopped at 1.25
             // lambda is 8-11% faster for the same designs' quality (2 x 1280 family
             // snapshots: mean 0.002-0.005 dB, as many better as worse;
-            // docs/ci_precoder.md)
+            // docs/ci_precoder_measurements.md)
             if (n_tx <= 16)
                 t.feasible_margin = 0.25;
             // N_T <= 16: the random objectives' ILPs with at most 3 tightened
             // re-solves of their LP rounding (of 8) give starts as diverse: 2 % fewer
             // instructions, designs 0.002-0.012 dB from the preset's on 1280 and 2560
             // family snapshots, as many better as worse; 2 rounds 0.014-0.018 dB, 0
-            // rounds 0.16 dB (docs/ci_precoder.md)
+            // rounds 0.16 dB (docs/ci_precoder_measurements.md)
             if (n_tx <= 16)
                 t.random_rounds = 3;
             t.phases = 2;
@@ -153,11 +156,11 @@ ci_tuning ci_preset_tuning(ci_preset preset, int n_tx)
         }
         break;
     case ci_preset::quality:
-        // scenario family, N_T = 32 (100 draws, docs/ci_precoder.md): the homotopy
-        // paths alone leave ~1 dB; with the beam at its 2 best of 4 phases, the max-min
-        // start, 32 random feasible starts and 10^4-node stationarity steps ~0.1 dB
-        // (16 starts: 0.16; 2000-node steps: 0.17-0.21). At N_T <= 16 (tight: about
-        // half the instances infeasible) a 2000-node core branch and bound per
+        // scenario family, N_T = 32 (100 draws, docs/ci_precoder_measurements.md): the
+        // homotopy paths alone leave ~1 dB; with the beam at its 2 best of 4 phases, the
+        // max-min start, 32 random feasible starts and 10^4-node stationarity steps
+        // ~0.1 dB (16 starts: 0.16; 2000-node steps: 0.17-0.21). At N_T <= 16 (tight:
+        // about half the instances infeasible) a 2000-node core branch and bound per
         // LP-based step closes the rest (a 50-channel study).
         t.early_stop = false;
         t.homotopy = { 4, 8, 12 };
@@ -167,15 +170,16 @@ ci_tuning ci_preset_tuning(ci_preset preset, int n_tx)
         t.feasible_start = true;
         t.random_starts = 32;
         t.stationary_nodes = 10000;
-        // N_T = 32 draw 5 (docs/ci_precoder.md, Known limits): feasible, but the
-        // feasibility search runs out of nodes; the ~600th random objective finds a
-        // point (~0.05 ms each). A snapshot that is infeasible pays the whole budget,
-        // ~45 ms at N_T = 32, on the ~3% the search leaves undecided
+        // N_T = 32 draw 5 (docs/ci_precoder_measurements.md, Known limits): feasible,
+        // but the feasibility search runs out of nodes; the ~600th random objective
+        // finds a point (~0.05 ms each). A snapshot that is infeasible pays the whole
+        // budget, ~45 ms at N_T = 32, on the ~3% the search leaves undecided
         t.undecided_starts = 1000;
         break;
     case ci_preset::table:
         // a build budget (<= 1 s for 4096 entries at N_T = 64) affords the LP at
-        // every step and tightened-LP starts: 1.08 -> 0.50 dB at N_T = 32
+        // every step and tightened-LP starts, which a streaming preset cannot (its gaps
+        // per N_T: docs/ci_precoder.md, "Quality per N_T")
         t.early_stop = false;
         t.lp_every_step = true;
         t.lp_starts = 4;
@@ -456,10 +460,10 @@ void ci_solver::solve_indices(const std::vector<int>& k, ci_result& r) const
     else
         design_qod(At, r, s);
     if (d_t1 && d_p.mode == ci_mode::qos) {
-        // radar_metric exact: MM on the exact deflection from the Theorem-1 design
-        // too. The exact objective's first step from the beam often lands in a worse
-        // basin (docs/ci_precoder.md); this start keeps the design at least as good
-        // in the exact deflection as the Theorem-1 design whenever that is feasible.
+        // radar_metric exact: MM on the exact deflection from the Theorem-1 design too.
+        // The exact objective's first step from the beam often lands in a worse basin
+        // (docs/ci_precoder_measurements.md); this start keeps the design at least as
+        // good in the exact deflection as the Theorem-1 design whenever that is feasible.
         const ci_result r1 = d_t1->solve_indices(k);
         r.iterations += r1.iterations;
         if (r1.feasible) {
@@ -575,8 +579,8 @@ void ci_solver::phase_sweep(const rmat& At, design_work& w) const
  * feasible points (the max-min margin point, points of random objectives), optional
  * homotopy paths. The first step of a beam run starts at an infeasible point and decides
  * the basin; runs from feasible points reached the best designs of the exact-ILP MM loop
- * far more often (docs/ci_precoder.md). When no run reaches a feasible point, the
- * feasibility search decides before the snapshot is declared infeasible.
+ * far more often (docs/ci_precoder_measurements.md). When no run reaches a feasible
+ * point, the feasibility search decides before the snapshot is declared infeasible.
  */
 void ci_solver::design_qos(const rmat& At, ci_result& r, mm_state& s) const
 {
@@ -759,8 +763,8 @@ void ci_solver::random_points(const rmat& At,
 
 // A snapshot the feasibility search left undecided (its node budget ran out): the
 // feasible points of some are rare and far from every LP vertex the other
-// searches round (docs/ci_precoder.md, Known limits), and a long run of random
-// objectives is what finds them. The first point found starts an MM run.
+// searches round (docs/ci_precoder_measurements.md, Known limits), and a long run of
+// random objectives is what finds them. The first point found starts an MM run.
 bool ci_solver::undecided_point(const rmat& At,
                                 const lp_basis& basis,
                                 design_work& w) const

@@ -365,7 +365,7 @@ class one_bit_isac_tx:
         'solver', 'text', '', -_INF, _INF, False, False,
         None, None, 'realtime|quality|exact|lut|fast', None, True,
         '"realtime"',
-        'realtime (heuristic; more starts at fewer antennas, so its speed depends on N_T: ~1k vectors per CPU s at N_T <= 55, 5-7k at 56-63, ~20k from 64, docs/ci_precoder.md), quality (homotopy paths, slower), exact (branch and bound), lut (lookup table per channel), fast (realtime from the target beam alone: the same as realtime from N_T = 64, ~20x faster at 33-55 for 1-1.8 dB less QSCNR; pick it when realtime cannot keep up with the sample rate). From N_T = 64 realtime runs from the beam alone, trading QSCNR for speed (docs/ci_precoder.md, array sizes between the presets); choose quality when that loss matters',
+        "realtime (heuristic; more starts at fewer antennas, so its speed depends on N_T: ~4k vectors per CPU s at N_T = 16, ~1.5k at 32, ~1k at 33-55, 5-7k at 56-63, ~25k from 64, docs/ci_precoder.md, Summary), quality (homotopy paths, slower), exact (branch and bound), lut (lookup table per channel), fast (realtime from the target beam alone: the same as realtime from N_T = 64, ~20x faster at 33-55 for 1-1.8 dB less QSCNR; pick it when realtime cannot keep up with the sample rate). From N_T = 64 realtime runs from the beam alone, trading QSCNR for speed (docs/ci_precoder_measurements.md, Between the family's array sizes); choose quality when that loss matters",
         None)
     max_iter = _spec(
         'max_iter', 'integer', '', 1.0, 1000.0, False, False,

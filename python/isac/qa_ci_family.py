@@ -326,8 +326,8 @@ class qa_ci_family(gr_unittest.TestCase):
         # the mean-gap bound above cannot tell the full set of starts from the max-min
         # start alone at 48 (0.31 against 0.57 dB on those draws): the thresholds
         # themselves, all starts to 55, the max-min start alone at 56-63, the beam
-        # alone from 64 on, with no size past 64 singled out (docs/ci_precoder.md,
-        # "Between the family's array sizes")
+        # alone from 64 on, with no size past 64 singled out
+        # (docs/ci_precoder_measurements.md, "Between the family's array sizes")
         expect = {55: (8, 2, True), 56: (0, 1, True), 63: (0, 1, True), 64: (0, 1, False),
                   65: (0, 1, False), 95: (0, 1, False), 96: (0, 1, False),
                   128: (0, 1, False)}

@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(ci_precoder.h)                                             */
-/* BINDTOOL_HEADER_FILE_HASH(82bab64c7d18258a5b00771efe79fd30) */
+/* BINDTOOL_HEADER_FILE_HASH(ac0aadf9540417aa6954acb71427f057) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
@@ -72,7 +72,7 @@ clutter it lights (chi in its units; docs/ci_precoder.md).)doc"
     "  mode: \"qos\": max QSCNR subject to the users' margin; \"qod\": max min margin subject to QSCNR >= chi; \"qos\", \"qod\" (default \"qos\")\n"
     "  chi_db: QoD radar requirement (QSCNR) (dB); [-200, 200] (default 10.0)\n"
     "  dac: 1-bit DAC or infinite resolution; \"1bit\", \"inf\" (default \"1bit\")\n"
-    "  solver: realtime (heuristic; more starts at fewer antennas, so its speed depends on N_T: ~1k vectors per CPU s at N_T <= 55, 5-7k at 56-63, ~20k from 64, docs/ci_precoder.md), quality (homotopy paths, slower), exact (branch and bound), lut (lookup table per channel), fast (realtime from the target beam alone: the same as realtime from N_T = 64, ~20x faster at 33-55 for 1-1.8 dB less QSCNR; pick it when realtime cannot keep up with the sample rate). From N_T = 64 realtime runs from the beam alone, trading QSCNR for speed (docs/ci_precoder.md, array sizes between the presets); choose quality when that loss matters; \"realtime\", \"quality\", \"exact\", \"lut\", \"fast\" (default \"realtime\") [settable]\n"
+    "  solver: realtime (heuristic; more starts at fewer antennas, so its speed depends on N_T: ~4k vectors per CPU s at N_T = 16, ~1.5k at 32, ~1k at 33-55, 5-7k at 56-63, ~25k from 64, docs/ci_precoder.md, Summary), quality (homotopy paths, slower), exact (branch and bound), lut (lookup table per channel), fast (realtime from the target beam alone: the same as realtime from N_T = 64, ~20x faster at 33-55 for 1-1.8 dB less QSCNR; pick it when realtime cannot keep up with the sample rate). From N_T = 64 realtime runs from the beam alone, trading QSCNR for speed (docs/ci_precoder_measurements.md, Between the family's array sizes); choose quality when that loss matters; \"realtime\", \"quality\", \"exact\", \"lut\", \"fast\" (default \"realtime\") [settable]\n"
     "  max_iter: MM iterations per snapshot and start; [1, 1000] (default 10)\n"
     "  stats_interval: vectors between two stats messages; [1, 1073741824] (default 1000)\n"
     "  threads: threads designing vectors and building tables; 0: all cores (the output does not depend on it); [0, 1024] (default 0)\n"

@@ -12,8 +12,8 @@
  * xtilde >= lambda. QoD (1-bit ISAC paper eq. (35)-(37)):     max t  s.t.  Atilde xtilde
  * >= t 1, wtilde_t^T xtilde + const_2 >= chi.
  *
- * The user picks a preset (ci_params::solver); ci_tuning holds how the preset
- * solves (starts, LP use, searches), measured in docs/ci_precoder.md. The
+ * The user picks a preset (ci_params::solver); ci_tuning holds how the preset solves
+ * (starts, LP use, searches), measured in docs/ci_precoder_measurements.md. The
  * infinite-resolution DAC (1-bit ISAC paper infinite-resolution benchmarks) replaces the
  * alphabet by ||x||^2 <= E.
  */
@@ -88,7 +88,7 @@ struct ci_params {
 
 /*!
  * How a preset solves (ci_preset_tuning); a study may change it. Every field was
- * measured on the scenario family (docs/ci_precoder.md).
+ * measured on the scenario family (docs/ci_precoder_measurements.md).
  */
 struct ci_tuning {
     bool exact_steps = false; //!< every MM step by branch and bound (preset exact)
@@ -275,9 +275,9 @@ public:
     //! Design from M-PSK indices k_u in [0, M). Thread-safe (const, no shared state).
     ci_result solve_indices(const std::vector<int>& k) const;
     /*!
-     * solve_indices(k) into r, whose arrays keep their storage: at N_T = 64 a
-     * thread's real-time designs allocate almost nothing once its per-thread work
-     * arrays and r have grown (docs/ci_precoder.md, "Speed"). Thread-safe as
+     * solve_indices(k) into r, whose arrays keep their storage: at N_T = 64 a thread's
+     * real-time designs allocate almost nothing once its per-thread work arrays and r
+     * have grown (docs/ci_precoder_measurements.md, "Speed"). Thread-safe as
      * solve_indices(k).
      */
     void solve_indices(const std::vector<int>& k, ci_result& r) const;
