@@ -213,6 +213,10 @@ class qa_e2e_apps(gr_unittest.TestCase):
     def test_figures_apps_usage_errors(self):
         for app, args, says in (("isac_radar_figures", ["--n-tx", "0"], "--n-tx must be in [1, 4096]"),
                                 ("isac_radar_figures", ["--trials", "0"], "--trials must be >= 1"),
+                                ("isac_radar_figures", ["--seed", "-1"], "--seed must be >= 0, not -1"),
+                                ("isac_figures", ["--seed", "-1"], "--seed must be >= 0, not -1"),
+                                ("isac_figures", ["--sub-apps", "isac_doa_figures,isac_radar"],
+                                 "--sub-apps: unknown app isac_radar"),
                                 ("isac_ci_figures", ["--seed", "-1"], "--seed must be >= 0"),
                                 ("isac_ci_figures", ["--channels", "-2"], "--channels must be >= 1, not -2"),
                                 ("isac_nullspace_figures", ["--seed", "-1"], "--seed must be >= 0"),
@@ -237,6 +241,7 @@ class qa_e2e_apps(gr_unittest.TestCase):
             self.assertEqual(p.returncode, 0, (app, p.stdout[-2000:]))
             self.assertNotIn("Traceback", p.stdout, app)
             self.assertIn("usage: " + app, p.stdout, app)
+            self.assertIn("--seed", p.stdout, app)  # isac_figures hands each app a --seed (qa_e2e_figures)
 
     def test_figures_sub_apps_channels(self):
         # isac_figures hands an explicit --channels to the sub-apps that average channel draws
@@ -255,7 +260,8 @@ class qa_e2e_apps(gr_unittest.TestCase):
         figs.subprocess = type("fake", (), {"Popen": Proc, "PIPE": None, "STDOUT": None})
         for given, quick in ((True, False), (False, True)):
             del cmds[:]
-            a = type("args", (), {"quick": quick, "channels": 7, "channels_given": given})
+            a = type("args", (), {"quick": quick, "channels": 7, "channels_given": given, "seed": 11, "seed_given": False,
+                                  "sub_apps": figs.SUB_APPS})
             with tempfile.TemporaryDirectory() as out, contextlib.redirect_stdout(io.StringIO()):
                 figs.run_sub_apps(a, out, [], [])
             self.assertEqual([os.path.basename(c[1]) for c in cmds], figs.SUB_APPS)

@@ -9,6 +9,7 @@ wall-clock limits, app loader (load_app) and comparison of large results
 import csv
 import math
 import os
+import zlib
 
 import numpy as np
 
@@ -61,6 +62,13 @@ def draw_seeds(seed, n):
     the old single-draw run; draw k >= 1 comes from numpy's SeedSequence of (seed, k), so two
     runs whose seeds differ share no draw (seed + k would share n - |s1 - s2| of them)."""
     return [seed] + [int(np.random.SeedSequence([seed, k]).generate_state(1)[0] % 2**31) for k in range(1, n)]
+
+
+def sub_seed(seed, name):
+    """The seed a figure app hands its sub-app `name` for its own --seed: hashed by numpy's
+    SeedSequence from (seed, the name's CRC-32), so each sub-app gets its own stream (no two share
+    draws, as they would if all got seed itself) and a run repeats bit for bit with the same seed."""
+    return int(np.random.SeedSequence([seed, zlib.crc32(name.encode())]).generate_state(1)[0] % 2**31)
 
 
 def channels_arg(ap, args):
