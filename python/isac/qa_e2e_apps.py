@@ -63,6 +63,27 @@ def failing_rows(stdout):
     return [ln[2:].split(":")[0] for ln in lines[start[0] + 1:] if ln.startswith("  ") and ": " in ln]
 
 
+def sub_app_cmds(figs, **args):
+    """The command lines isac_figures' run_sub_apps starts for these parsed-argument values
+    (the per-block apps themselves do not run: Popen is replaced)."""
+    cmds = []
+
+    class Proc:
+        def __init__(self, cmd, **kw):
+            cmds.append(cmd)
+            self.stdout, self.returncode = [], 0
+
+        def poll(self):
+            return 0
+
+    figs.subprocess = type("fake", (), {"Popen": Proc, "PIPE": None, "STDOUT": None})
+    a = type("args", (), dict({"quick": True, "channels": 2, "channels_given": False, "seed": 11, "seed_given": False,
+                               "sub_apps": figs.SUB_APPS}, **args))
+    with tempfile.TemporaryDirectory() as out, contextlib.redirect_stdout(io.StringIO()):
+        figs.run_sub_apps(a, out, [], [])
+    return cmds
+
+
 class qa_e2e_apps(gr_unittest.TestCase):
 
     def test_demo_quick(self):
@@ -247,23 +268,8 @@ class qa_e2e_apps(gr_unittest.TestCase):
         # isac_figures hands an explicit --channels to the sub-apps that average channel draws
         # (and only to them: the others reject the option); without one each keeps its default
         figs = load_app("isac_figures")
-        cmds = []
-
-        class Proc:
-            def __init__(self, cmd, **kw):
-                cmds.append(cmd)
-                self.stdout, self.returncode = [], 0
-
-            def poll(self):
-                return 0
-
-        figs.subprocess = type("fake", (), {"Popen": Proc, "PIPE": None, "STDOUT": None})
         for given, quick in ((True, False), (False, True)):
-            del cmds[:]
-            a = type("args", (), {"quick": quick, "channels": 7, "channels_given": given, "seed": 11, "seed_given": False,
-                                  "sub_apps": figs.SUB_APPS})
-            with tempfile.TemporaryDirectory() as out, contextlib.redirect_stdout(io.StringIO()):
-                figs.run_sub_apps(a, out, [], [])
+            cmds = sub_app_cmds(figs, quick=quick, channels=7, channels_given=given)
             self.assertEqual([os.path.basename(c[1]) for c in cmds], figs.SUB_APPS)
             for c in cmds:
                 averaged = os.path.basename(c[1]) in ("isac_ci_figures", "isac_nullspace_figures")

@@ -22,7 +22,7 @@ from gnuradio.isac import util
 from gnuradio.isac.util import lin2db as db
 from scipy.stats import t
 
-from qa_e2e_apps import SRC, load_app, read_csv
+from qa_e2e_apps import SRC, load_app, read_csv, sub_app_cmds
 
 # the paper's Sec. VI-A radar scene: theta_0 = 10 deg, clutter at -50 / 30 deg with CNR 30 dB, SNR_R = 15 dB
 TARGET, CLUTTER, CNR_DB, SNR_R_DB = 10.0, (-50.0, 30.0), 30.0, 15.0
@@ -154,23 +154,9 @@ class qa_e2e_figures(gr_unittest.TestCase):
         # an explicit --seed S gives every per-block app --seed util.sub_seed(S, app): distinct per app,
         # the same for the same S; without --seed no app gets one (each keeps its documented default)
         figs = load_app("isac_figures")
-        cmds = []
-
-        class Proc:
-            def __init__(self, cmd, **kw):
-                cmds.append(cmd)
-                self.stdout, self.returncode = [], 0
-
-            def poll(self):
-                return 0
-        figs.subprocess = type("fake", (), {"Popen": Proc, "PIPE": None, "STDOUT": None})
         got = {}
         for given, seed in ((True, 9), (True, 9), (True, 10), (False, 9)):
-            del cmds[:]
-            a = type("args", (), {"quick": True, "channels": 2, "channels_given": False, "seed": seed,
-                                  "seed_given": given, "sub_apps": figs.SUB_APPS})
-            with tempfile.TemporaryDirectory() as out, contextlib.redirect_stdout(io.StringIO()):
-                figs.run_sub_apps(a, out, [], [])
+            cmds = sub_app_cmds(figs, seed=seed, seed_given=given)
             self.assertEqual([os.path.basename(c[1]) for c in cmds], figs.SUB_APPS)
             if not given:
                 self.assertFalse(any("--seed" in c for c in cmds), cmds)
