@@ -17,6 +17,7 @@
 set(ISAC_SLOW_TESTS
     qa_e2e_flowgraphs
     qa_e2e_apps
+    qa_e2e_figures
     qa_ota_acceptance
     qa_ota_scenes
     qa_ota_nullspace

@@ -63,6 +63,27 @@ def failing_rows(stdout):
     return [ln[2:].split(":")[0] for ln in lines[start[0] + 1:] if ln.startswith("  ") and ": " in ln]
 
 
+def sub_app_cmds(figs, **args):
+    """The command lines isac_figures' run_sub_apps starts for these parsed-argument values
+    (the per-block apps themselves do not run: Popen is replaced)."""
+    cmds = []
+
+    class Proc:
+        def __init__(self, cmd, **kw):
+            cmds.append(cmd)
+            self.stdout, self.returncode = [], 0
+
+        def poll(self):
+            return 0
+
+    figs.subprocess = type("fake", (), {"Popen": Proc, "PIPE": None, "STDOUT": None})
+    a = type("args", (), dict({"quick": True, "channels": 2, "channels_given": False, "seed": 11, "seed_given": False,
+                               "sub_apps": figs.SUB_APPS}, **args))
+    with tempfile.TemporaryDirectory() as out, contextlib.redirect_stdout(io.StringIO()):
+        figs.run_sub_apps(a, out, [], [])
+    return cmds
+
+
 class qa_e2e_apps(gr_unittest.TestCase):
 
     def test_demo_quick(self):
@@ -213,6 +234,10 @@ class qa_e2e_apps(gr_unittest.TestCase):
     def test_figures_apps_usage_errors(self):
         for app, args, says in (("isac_radar_figures", ["--n-tx", "0"], "--n-tx must be in [1, 4096]"),
                                 ("isac_radar_figures", ["--trials", "0"], "--trials must be >= 1"),
+                                ("isac_radar_figures", ["--seed", "-1"], "--seed must be >= 0, not -1"),
+                                ("isac_figures", ["--seed", "-1"], "--seed must be >= 0, not -1"),
+                                ("isac_figures", ["--sub-apps", "isac_doa_figures,isac_radar"],
+                                 "--sub-apps: unknown app isac_radar"),
                                 ("isac_ci_figures", ["--seed", "-1"], "--seed must be >= 0"),
                                 ("isac_ci_figures", ["--channels", "-2"], "--channels must be >= 1, not -2"),
                                 ("isac_nullspace_figures", ["--seed", "-1"], "--seed must be >= 0"),
@@ -237,27 +262,14 @@ class qa_e2e_apps(gr_unittest.TestCase):
             self.assertEqual(p.returncode, 0, (app, p.stdout[-2000:]))
             self.assertNotIn("Traceback", p.stdout, app)
             self.assertIn("usage: " + app, p.stdout, app)
+            self.assertIn("--seed", p.stdout, app)  # isac_figures hands each app a --seed (qa_e2e_figures)
 
     def test_figures_sub_apps_channels(self):
         # isac_figures hands an explicit --channels to the sub-apps that average channel draws
         # (and only to them: the others reject the option); without one each keeps its default
         figs = load_app("isac_figures")
-        cmds = []
-
-        class Proc:
-            def __init__(self, cmd, **kw):
-                cmds.append(cmd)
-                self.stdout, self.returncode = [], 0
-
-            def poll(self):
-                return 0
-
-        figs.subprocess = type("fake", (), {"Popen": Proc, "PIPE": None, "STDOUT": None})
         for given, quick in ((True, False), (False, True)):
-            del cmds[:]
-            a = type("args", (), {"quick": quick, "channels": 7, "channels_given": given})
-            with tempfile.TemporaryDirectory() as out, contextlib.redirect_stdout(io.StringIO()):
-                figs.run_sub_apps(a, out, [], [])
+            cmds = sub_app_cmds(figs, quick=quick, channels=7, channels_given=given)
             self.assertEqual([os.path.basename(c[1]) for c in cmds], figs.SUB_APPS)
             for c in cmds:
                 averaged = os.path.basename(c[1]) in ("isac_ci_figures", "isac_nullspace_figures")

@@ -9,6 +9,7 @@ wall-clock limits, app loader (load_app) and comparison of large results
 import csv
 import math
 import os
+import zlib
 
 import numpy as np
 
@@ -56,11 +57,24 @@ SEED_HELP = ("seed of draw 0 (the channel, symbols and noise of a single-draw ru
              "--channels draws are hashed from it, see --channels")
 
 
+def hash_seed(seed, key):
+    """A seed derived from (seed, key) by numpy's SeedSequence, below 2^31 so it fits the C++
+    blocks' int seeds: the one hash behind draw_seeds, sub_seed and isac_radar_figures' points."""
+    return int(np.random.SeedSequence([seed, key]).generate_state(1)[0] % 2**31)
+
+
 def draw_seeds(seed, n):
     """The seeds of the n channel draws of --seed: draw 0 is seed itself, so a one-draw run is
     the old single-draw run; draw k >= 1 comes from numpy's SeedSequence of (seed, k), so two
     runs whose seeds differ share no draw (seed + k would share n - |s1 - s2| of them)."""
-    return [seed] + [int(np.random.SeedSequence([seed, k]).generate_state(1)[0] % 2**31) for k in range(1, n)]
+    return [seed] + [hash_seed(seed, k) for k in range(1, n)]
+
+
+def sub_seed(seed, name):
+    """The seed a figure app hands its sub-app `name` for its own --seed: hashed by numpy's
+    SeedSequence from (seed, the name's CRC-32), so each sub-app gets its own stream (no two share
+    draws, as they would if all got seed itself) and a run repeats bit for bit with the same seed."""
+    return hash_seed(seed, zlib.crc32(name.encode()))
 
 
 def channels_arg(ap, args):
