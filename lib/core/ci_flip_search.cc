@@ -201,73 +201,62 @@ bool flip_search::repair()
     return feasible();
 }
 
-// No single flip lowers the violation: the pair that lowers it most, its first flip
-// among the max_first columns raising a violated row that raise the violation least
-// (found by best_repair_flip), its second any column. Flips it, or returns false.
-// The scan runs over the partners k in the inner loop (row i's changes of every
-// column, transposed once per call, vectorise) and skips the rows no partner can
-// break after j's flip (r_i + dR_ij + min_k dR_ik >= -tol, rounding is monotone): a
-// skipped row adds +0.0, so each v2 has the bits of the sum over all rows in order.
-bool flip_search::repair_pair(double v0)
+namespace {
+// first flips a pair move tries (repair_pair, best_pair_flip): the pair scans are
+// O(n m) per first flip
+constexpr int max_first_flips = 12;
+} // namespace
+
+// v2_[k] (v2_ sized n) = the violation after flipping j then k, for every k; returns
+// their minimum.
+// The rows no partner can break after j's flip (r_i + dR_ij + min_k dR_ik >= -tol,
+// rounding is monotone) are skipped: a skipped row adds +0.0, so each v2 has the bits
+// of the sum over all rows in order.
+// (always inlined: a call per first flip cost ~0.7% of a design at N_T = 16)
+__attribute__((always_inline)) inline double flip_search::pair_violations(int j)
 {
     const int n = int(x_.size()), m = int(r_.size());
-    constexpr int max_first = 12;
-    // the max_first first flips of least violation, ties in column order: an
-    // insertion into a short sorted list (std::partial_sort's heap cost a fifth of
-    // this function at N_T = 16)
-    int top[max_first];
-    int nf = 0;
-    for (int t = 0; t < n_first_; ++t) {
-        const int j = cols_[t];
-        const double a = after_[j];
-        if (nf == max_first && !(a < after_[top[nf - 1]]))
-            continue;
-        int p = nf < max_first ? nf++ : nf - 1;
-        for (; p > 0 && a < after_[top[p - 1]]; --p)
-            top[p] = top[p - 1];
-        top[p] = j;
-    }
-    dRt_.resize(size_t(m) * n);
-    dmin_.assign(m, inf);
-    for (int k = 0; k < n; ++k) {
-        const double* dk = dR_.col(k).data();
-        for (int i = 0; i < m; ++i) {
-            dRt_[size_t(i) * n + k] = dk[i];
-            dmin_[i] = std::min(dmin_[i], dk[i]);
-        }
-    }
-    v2_.resize(n);
-    Eigen::Map<Eigen::ArrayXd> v2(v2_.data(), n);
+    rj_ = r_ + dR_.col(j);
     const double tol = tol_;
     // the same sums in AVX lanes where the CPU has them (volk_isac/ci_flip_kernels.h)
     static const volk_isac_machines::ci_flip_kernels* K =
         volk_isac_machines::ci_flip_selected();
+    if (K)
+        return K->pair_violation(
+            n, m, dRt_.data(), rj_.data(), dmin_.data(), tol, v2_.data());
+    Eigen::Map<Eigen::ArrayXd> v2(v2_.data(), n);
+    v2.setZero();
+    for (int i = 0; i < m; ++i) {
+        const double r0 = rj_[i];
+        if (!(r0 + dmin_[i] < -tol))
+            continue;
+        // branch-free (x - 0.0 == x lets the compiler skip the store otherwise)
+        const auto ri = r0 + Eigen::Map<const Eigen::ArrayXd>(&dRt_[size_t(i) * n], n);
+        v2 -= (ri < -tol).select(ri, 0.0);
+    }
+    return v2.minCoeff();
+}
+
+// No single flip lowers the violation: the pair that lowers it most, its first flip
+// among the max_first_flips columns raising a violated row that raise the violation
+// least (found by best_repair_flip), its second any column. Flips it, or returns false.
+bool flip_search::repair_pair(double v0)
+{
+    const int n = int(x_.size());
+    int top[max_first_flips];
+    const int nf = least_violation_first_flips(top);
+    transpose_changes();
+    v2_.resize(n);
     int bj = -1, bk = -1;
     double bv = v0 - 1e-15 * (1 + v0), bloss = inf;
     for (int t = 0; t < nf; ++t) {
         const int j = top[t];
-        rj_ = r_ + dR_.col(j);
-        double vmin;
-        if (K) {
-            vmin = K->pair_violation(
-                n, m, dRt_.data(), rj_.data(), dmin_.data(), tol, v2_.data());
-        } else {
-            v2.setZero();
-            for (int i = 0; i < m; ++i) {
-                const double r0 = rj_[i];
-                if (!(r0 + dmin_[i] < -tol))
-                    continue;
-                // branch-free (x - 0.0 == x lets the compiler skip the store otherwise)
-                const auto ri =
-                    r0 + Eigen::Map<const Eigen::ArrayXd>(&dRt_[size_t(i) * n], n);
-                v2 -= (ri < -tol).select(ri, 0.0);
-            }
-            vmin = v2.minCoeff();
-        }
+        const double vmin = pair_violations(j);
         // most first flips have no partner that lowers the violation below the
         // best so far (two calls in three find none): then no k below can win
         if (!(vmin <= bv))
             continue;
+        const double* v2 = v2_.data();
         for (int k = 0; k < n; ++k) {
             const double loss = 2.0 * (x_[j] * w_[j] + x_[k] * w_[k]);
             if (k != j && (v2[k] < bv || (v2[k] == bv && loss < bloss))) {
@@ -283,6 +272,42 @@ bool flip_search::repair_pair(double v0)
     flip(bj);
     flip(bk);
     return true;
+}
+
+// The max_first_flips first flips of least violation (after_), ties in column order,
+// into top; returns their number. An insertion into a short sorted list
+// (std::partial_sort's heap cost a fifth of repair_pair at N_T = 16).
+inline int flip_search::least_violation_first_flips(int* top) const
+{
+    int nf = 0;
+    for (int t = 0; t < n_first_; ++t) {
+        const int j = cols_[t];
+        const double a = after_[j];
+        if (nf == max_first_flips && !(a < after_[top[nf - 1]]))
+            continue;
+        int p = nf < max_first_flips ? nf++ : nf - 1;
+        for (; p > 0 && a < after_[top[p - 1]]; --p)
+            top[p] = top[p - 1];
+        top[p] = j;
+    }
+    return nf;
+}
+
+// dRt_ = dR_ transposed, so that the pair scan runs over the partners k in its inner
+// loop (row i's changes of every column, contiguous, vectorise); dmin_ = each row's
+// most negative change, which bounds what any partner can do to the row.
+inline void flip_search::transpose_changes()
+{
+    const int n = int(x_.size()), m = int(r_.size());
+    dRt_.resize(size_t(m) * n);
+    dmin_.assign(m, inf);
+    for (int k = 0; k < n; ++k) {
+        const double* dk = dR_.col(k).data();
+        for (int i = 0; i < m; ++i) {
+            dRt_[size_t(i) * n + k] = dk[i];
+            dmin_[i] = std::min(dmin_[i], dk[i]);
+        }
+    }
 }
 
 namespace {

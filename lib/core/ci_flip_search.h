@@ -107,6 +107,9 @@ private:
     bool fits(const rvec& e, int j) const { return (e + dR_.col(j)).minCoeff() >= -tol_; }
     int best_repair_flip(double v0);
     bool repair_pair(double v0);
+    int least_violation_first_flips(int* top) const;
+    void transpose_changes();
+    double pair_violations(int j);
     int best_single_flip(double otol);
     bool best_pair_flip(double otol);
 };
