@@ -426,102 +426,17 @@ int flip_search::best_single_flip(double otol)
     return bj;
 }
 
-// The best pair (j, k): j one of the max_first best improving flips (each alone
-// breaks a row), k any partner. Flips it and returns true, or false when none.
+// The best pair (j, k): j one of the max_first_flips best improving flips (each
+// alone breaks a row), k any partner. Flips it and returns true, or false when none.
 bool flip_search::best_pair_flip(double otol)
 {
-    const int n = int(x_.size());
-    constexpr size_t max_first = 12;
-    if (improving_.size() > max_first) {
-        // The max_first largest -x_j w_j, largest first, by insertion into a short
-        // sorted list (std::partial_sort's heap was ~2.5% of a design's time at
-        // N_T = 64). With distinct keys down to the last one kept, and no key left
-        // out equal to it, the result is unique, so it is partial_sort's; on a tie
-        // (or a NaN) partial_sort decides, as before.
-        int top[max_first];
-        double key[max_first];
-        size_t nt = 0;
-        bool unique = true;
-        for (int j : improving_) {
-            const double kj = -x_[j] * w_[j];
-            unique &= kj == kj;
-            if (nt == max_first && !(kj > key[nt - 1]))
-                continue;
-            size_t p = nt < max_first ? nt++ : nt - 1;
-            for (; p > 0 && kj > key[p - 1]; --p) {
-                top[p] = top[p - 1];
-                key[p] = key[p - 1];
-            }
-            top[p] = j;
-            key[p] = kj;
-        }
-        for (size_t t = 1; t < max_first; ++t)
-            unique &= key[t] < key[t - 1];
-        size_t at_least = 0;
-        for (int j : improving_)
-            at_least += -x_[j] * w_[j] >= key[max_first - 1];
-        if (unique && at_least == max_first)
-            std::copy(top, top + max_first, improving_.begin());
-        else
-            std::partial_sort(
-                improving_.begin(),
-                improving_.begin() + max_first,
-                improving_.end(),
-                [&](int a, int b) { return -x_[a] * w_[a] > -x_[b] * w_[b]; });
-        improving_.resize(max_first);
-    }
-    // A partner k of j needs gain_k > otol - gain_j >= otol - max_j gain_j: the
-    // columns below that (most, near a local optimum) are dropped once, not per j.
-    // The margin covers the rounding of gain_j + gain_k.
-    double gmax = -inf;
-    for (int j : improving_)
-        gmax = std::max(gmax, gain_[j]);
-    const double gfloor = otol - gmax - 1e-12 * (std::abs(otol) + std::abs(gmax));
-    cand_.resize(n);
-    int nc = 0;
-    for (int k = 0; k < n; ++k) {
-        cand_[nc] = k;
-        nc += gain_[k] > gfloor;
-    }
-    // Each first flip j breaks a row; its partners must repair the worst one, i0(j):
-    // r0(j) + dR(i0, k) >= -tol. Per row i, the candidates that pass this test for
-    // the highest r0 of the first flips whose worst row it is are collected once (in
-    // order; rounding is monotone, so they include every j's partners); each j then
-    // scans its row's few columns instead of all candidates (most scans find no pair).
+    keep_best_first_flips();
+    const int nc = weak_partners_dropped(otol);
+    collect_row_partners(nc);
     const int m = int(dR_.rows());
-    const size_t nf = improving_.size();
-    worst_row_.resize(nf);
-    worst_val_.resize(nf);
-    row_floor_.assign(m, -inf);
-    for (size_t f = 0; f < nf; ++f) {
-        rj_ = r_ + dR_.col(improving_[f]);
-        Eigen::Index i0;
-        rj_.minCoeff(&i0);
-        worst_row_[f] = int(i0);
-        worst_val_[f] = rj_[i0];
-        row_floor_[i0] = std::max(row_floor_[i0], rj_[i0]);
-    }
-    row_count_.assign(m, 0);
-    // grown only: a shrink and regrow would zero-fill entries that are written first
-    if (row_cols_.size() < size_t(m) * nc)
-        row_cols_.resize(size_t(m) * nc);
-    for (int i = 0; i < m; ++i) {
-        if (!(row_floor_[i] > -inf))
-            continue;
-        const double r0 = row_floor_[i];
-        const double* d0 = dR_.data() + i;
-        int* out = row_cols_.data() + size_t(i) * nc;
-        int nr = 0;
-        for (int t = 0; t < nc; ++t) {
-            const int k = cand_[t];
-            out[nr] = k;
-            nr += r0 + d0[size_t(k) * m] >= -tol_;
-        }
-        row_count_[i] = nr;
-    }
     int bj = -1, bk = -1;
     double bgain = otol;
-    for (size_t f = 0; f < nf; ++f) {
+    for (size_t f = 0; f < improving_.size(); ++f) {
         const int j = improving_[f];
         const double gj = gain_[j];
         rj_ = r_ + dR_.col(j);
@@ -556,6 +471,109 @@ bool flip_search::best_pair_flip(double otol)
     flip(bj);
     flip(bk);
     return true;
+}
+
+// Keeps the max_first_flips improving flips of largest -x_j w_j, largest first.
+void flip_search::keep_best_first_flips()
+{
+    constexpr size_t max_first = max_first_flips;
+    if (improving_.size() <= max_first)
+        return;
+    // By insertion into a short sorted list (std::partial_sort's heap was ~2.5% of a
+    // design's time at N_T = 64). With distinct keys down to the last one kept, and no
+    // key left out equal to it, the result is unique, so it is partial_sort's; on a
+    // tie (or a NaN) partial_sort decides, as before.
+    int top[max_first];
+    double key[max_first];
+    size_t nt = 0;
+    bool unique = true;
+    for (int j : improving_) {
+        const double kj = -x_[j] * w_[j];
+        unique &= kj == kj;
+        if (nt == max_first && !(kj > key[nt - 1]))
+            continue;
+        size_t p = nt < max_first ? nt++ : nt - 1;
+        for (; p > 0 && kj > key[p - 1]; --p) {
+            top[p] = top[p - 1];
+            key[p] = key[p - 1];
+        }
+        top[p] = j;
+        key[p] = kj;
+    }
+    for (size_t t = 1; t < max_first; ++t)
+        unique &= key[t] < key[t - 1];
+    size_t at_least = 0;
+    for (int j : improving_)
+        at_least += -x_[j] * w_[j] >= key[max_first - 1];
+    if (unique && at_least == max_first)
+        std::copy(top, top + max_first, improving_.begin());
+    else
+        std::partial_sort(improving_.begin(),
+                          improving_.begin() + max_first,
+                          improving_.end(),
+                          [&](int a, int b) { return -x_[a] * w_[a] > -x_[b] * w_[b]; });
+    improving_.resize(max_first);
+}
+
+// The columns that can be a second flip into cand_; returns their number. A partner
+// k of j needs gain_k > otol - gain_j >= otol - max_j gain_j: the columns below that
+// (most, near a local optimum) are dropped once, not per j. The margin covers the
+// rounding of gain_j + gain_k.
+int flip_search::weak_partners_dropped(double otol)
+{
+    const int n = int(x_.size());
+    double gmax = -inf;
+    for (int j : improving_)
+        gmax = std::max(gmax, gain_[j]);
+    const double gfloor = otol - gmax - 1e-12 * (std::abs(otol) + std::abs(gmax));
+    cand_.resize(n);
+    int nc = 0;
+    for (int k = 0; k < n; ++k) {
+        cand_[nc] = k;
+        nc += gain_[k] > gfloor;
+    }
+    return nc;
+}
+
+// Each first flip j breaks a row; its partners must repair the worst one, i0(j):
+// r0(j) + dR(i0, k) >= -tol. Per row i, the candidates (cand_[0, nc)) that pass this
+// test for the highest r0 of the first flips whose worst row it is are collected once
+// (in order; rounding is monotone, so they include every j's partners) into
+// row_cols_; each j then scans its row's few columns instead of all candidates (most
+// scans find no pair).
+void flip_search::collect_row_partners(int nc)
+{
+    const int m = int(dR_.rows());
+    const size_t nf = improving_.size();
+    worst_row_.resize(nf);
+    worst_val_.resize(nf);
+    row_floor_.assign(m, -inf);
+    for (size_t f = 0; f < nf; ++f) {
+        rj_ = r_ + dR_.col(improving_[f]);
+        Eigen::Index i0;
+        rj_.minCoeff(&i0);
+        worst_row_[f] = int(i0);
+        worst_val_[f] = rj_[i0];
+        row_floor_[i0] = std::max(row_floor_[i0], rj_[i0]);
+    }
+    row_count_.assign(m, 0);
+    // grown only: a shrink and regrow would zero-fill entries that are written first
+    if (row_cols_.size() < size_t(m) * nc)
+        row_cols_.resize(size_t(m) * nc);
+    for (int i = 0; i < m; ++i) {
+        if (!(row_floor_[i] > -inf))
+            continue;
+        const double r0 = row_floor_[i];
+        const double* d0 = dR_.data() + i;
+        int* out = row_cols_.data() + size_t(i) * nc;
+        int nr = 0;
+        for (int t = 0; t < nc; ++t) {
+            const int k = cand_[t];
+            out[nr] = k;
+            nr += r0 + d0[size_t(k) * m] >= -tol_;
+        }
+        row_count_[i] = nr;
+    }
 }
 
 } // namespace core

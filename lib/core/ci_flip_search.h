@@ -112,6 +112,9 @@ private:
     double pair_violations(int j);
     int best_single_flip(double otol);
     bool best_pair_flip(double otol);
+    void keep_best_first_flips();
+    int weak_partners_dropped(double otol);
+    void collect_row_partners(int nc);
 };
 
 } // namespace core
