@@ -304,6 +304,12 @@ private:
     void await_lut();
     void publish_stats();
     static pmt::pmt_t stats_dict(const stats_snap& s);
+    // work()'s steps, in order (ci_precoder_impl.cc)
+    void apply_new_settings();
+    bool take_pending(bool framed, std::vector<pending>& local, int& early);
+    void order_pending(std::vector<pending>& local, uint64_t base, bool framed) const;
+    int design_items(int n, gr_complex* out);
+    void deliver(int done, gr_complex* out, uint64_t base);
     //! the items [0, n) of a work() call: channel switches, indices, table or design
     void plan(int n, const gr_complex* in, uint64_t base, std::vector<pending>& local);
     void design(item& it, const int* k, gr_complex* out) const;
