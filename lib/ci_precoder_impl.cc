@@ -1003,47 +1003,11 @@ void ci_precoder_impl::plan(int n,
             ++pi;
             refresh_lut();
         }
-        item& it = d_items[i];
-        it.done = false;
-        it.solver = d_solver;
-        it.epoch = d_epoch_in_use.load();
-        it.k0 = i * d_n_users;
-        it.lut = d_kind == solver_kind::lut && lut && lut_for == d_solver ? lut.get()
-                                                                          : nullptr;
-        it.kind = item_kind::data;
-        it.hit = it.fill = -1;
-        it.rot = 0;
-        // preamble, header and pilots of a tagged frame go out as they are; they
-        // are how the users learn the channel, so they go out before one is known
-        if (const gr_complex* kx = d_known.at(base + i, d_solver != nullptr)) {
-            it.kind = item_kind::known;
-            std::copy(kx, kx + d_n_tx, d_kx.begin() + size_t(i) * d_n_tx);
-            continue;
-        }
-        if (!d_solver || d_known.in_guard(base + i)) {
-            // a frame's payload before any channel (never an unsteered vector) or
-            // its guard (the array radiates nothing): muted
-            it.kind = item_kind::mute;
-            continue;
-        }
-        const gr_complex* s = in + size_t(i) * d_n_users;
-        for (int u = 0; u < d_n_users; ++u) {
-            bool bad = false, far = false;
-            d_k[it.k0 + u] = d_sym_k(s[u], &bad, &far);
-            if (bad) {
-                ++d_bad_interval;
-                ++d_bad_total;
-            } else if (far) {
-                ++d_far_interval;
-            }
-        }
-        if (it.lut)
-            continue; // the table turns its canonical entries itself
-        // a direct design is its class's canonical member's, turned (every preset,
-        // so that a class's outputs are turns of one another)
-        it.rot = core::ci_lut::canonical(&d_k[it.k0], d_n_users, d_M, &d_k[it.k0]);
-        if (d_kind != solver_kind::exact)
-            plan_cache(i, &d_k[it.k0]);
+        plan_item(i,
+                  in + size_t(i) * d_n_users,
+                  base + i,
+                  d_kind == solver_kind::lut && lut && lut_for == d_solver ? lut.get()
+                                                                           : nullptr);
     }
     d_direct = 0;
     for (int i = 0; i < n; ++i) {
@@ -1051,17 +1015,71 @@ void ci_precoder_impl::plan(int n,
         if (it.kind == item_kind::data && !it.lut && it.hit < 0)
             ++d_direct;
     }
-    if (pi < local.size()) {
-        // channels for later items stay queued (ahead of anything that arrived meanwhile)
-        std::lock_guard<std::mutex> lock(d_mutex);
-        double b = 0;
-        for (size_t j = pi; j < local.size(); ++j)
-            b += csi_bytes(local[j].H.rows(), local[j].H.cols());
-        d_pending.insert(d_pending.begin(),
-                         std::make_move_iterator(local.begin() + pi),
-                         std::make_move_iterator(local.end()));
-        d_pending_bytes += b;
+    if (pi < local.size())
+        requeue_later_channels(local, pi);
+}
+
+// Item i (stream position abs, users' symbols s) with the channel in use: a known
+// vector, muted, a table's, or a direct design (its class's canonical indices and
+// the cache's part).
+void ci_precoder_impl::plan_item(int i,
+                                 const gr_complex* s,
+                                 uint64_t abs,
+                                 const core::ci_lut* lut)
+{
+    item& it = d_items[i];
+    it.done = false;
+    it.solver = d_solver;
+    it.epoch = d_epoch_in_use.load();
+    it.k0 = i * d_n_users;
+    it.lut = lut;
+    it.kind = item_kind::data;
+    it.hit = it.fill = -1;
+    it.rot = 0;
+    // preamble, header and pilots of a tagged frame go out as they are; they
+    // are how the users learn the channel, so they go out before one is known
+    if (const gr_complex* kx = d_known.at(abs, d_solver != nullptr)) {
+        it.kind = item_kind::known;
+        std::copy(kx, kx + d_n_tx, d_kx.begin() + size_t(i) * d_n_tx);
+        return;
     }
+    if (!d_solver || d_known.in_guard(abs)) {
+        // a frame's payload before any channel (never an unsteered vector) or
+        // its guard (the array radiates nothing): muted
+        it.kind = item_kind::mute;
+        return;
+    }
+    for (int u = 0; u < d_n_users; ++u) {
+        bool bad = false, far = false;
+        d_k[it.k0 + u] = d_sym_k(s[u], &bad, &far);
+        if (bad) {
+            ++d_bad_interval;
+            ++d_bad_total;
+        } else if (far) {
+            ++d_far_interval;
+        }
+    }
+    if (it.lut)
+        return; // the table turns its canonical entries itself
+    // a direct design is its class's canonical member's, turned (every preset,
+    // so that a class's outputs are turns of one another)
+    it.rot = core::ci_lut::canonical(&d_k[it.k0], d_n_users, d_M, &d_k[it.k0]);
+    if (d_kind != solver_kind::exact)
+        plan_cache(i, &d_k[it.k0]);
+}
+
+// The channels local[pi, end) are for later items: back to the queue, ahead of
+// anything that arrived meanwhile.
+void ci_precoder_impl::requeue_later_channels(std::vector<pending>& local, size_t pi)
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    double b = 0;
+    for (size_t j = pi; j < local.size(); ++j)
+        b += csi_bytes(local[j].H.rows(), local[j].H.cols());
+    d_pending.insert(d_pending.begin(),
+                     std::make_move_iterator(local.begin() + pi),
+                     std::make_move_iterator(local.end()));
+    d_pending_bytes += b;
 }
 
 // A data item designed directly (k: its class's canonical member): a vector whose

@@ -312,6 +312,8 @@ private:
     void deliver(int done, gr_complex* out, uint64_t base);
     //! the items [0, n) of a work() call: channel switches, indices, table or design
     void plan(int n, const gr_complex* in, uint64_t base, std::vector<pending>& local);
+    void plan_item(int i, const gr_complex* s, uint64_t abs, const core::ci_lut* lut);
+    void requeue_later_channels(std::vector<pending>& local, size_t pi);
     void design(item& it, const int* k, gr_complex* out) const;
     //! plan(): the cache's part for a data item designed directly
     void plan_cache(int i, const int* k);
