@@ -807,9 +807,8 @@ int ci_precoder_impl::work(int noutput_items,
     const bool framed = d_known.frames() > 0 || d_known.any_valid(frame_tags);
     d_known.load(frame_tags);
     std::vector<pending> local;
-    int early = 0;
-    if (!take_pending(framed, local, early))
-        return early;
+    if (const auto early = take_pending(framed, local))
+        return *early;
     order_pending(local, base, framed);
     // Slow designs (exact, large arrays) get fewer items per call, so that stop(),
     // messages and setters are served within about 50 ms of work.
@@ -855,10 +854,11 @@ void ci_precoder_impl::apply_new_settings()
     }
 }
 
-// Moves the queued channels into local (under the lock). Without a channel and
-// without frames nothing may be radiated: returns false, and work() returns early
-// (0, or WORK_DONE when the input ended first).
-bool ci_precoder_impl::take_pending(bool framed, std::vector<pending>& local, int& early)
+// Moves the queued channels into local (under the lock) and returns nullopt. Without
+// a channel and without frames nothing may be radiated: returns what work() returns
+// at once (0, or WORK_DONE when the input ended first).
+std::optional<int> ci_precoder_impl::take_pending(bool framed,
+                                                  std::vector<pending>& local)
 {
     std::unique_lock<std::mutex> lock(d_mutex);
     if (!d_solver && d_pending.empty() && framed && !d_wait_logged) {
@@ -880,16 +880,14 @@ bool ci_precoder_impl::take_pending(bool framed, std::vector<pending>& local, in
             if (d_end_grace.expired(*this)) {
                 d_logger->warn("the input ended before any channel arrived: nothing "
                                "was precoded or transmitted");
-                early = WORK_DONE;
-                return false;
+                return WORK_DONE;
             }
-            early = 0;
-            return false;
+            return 0;
         }
     }
     local.swap(d_pending);
     d_pending_bytes = 0;
-    return true;
+    return std::nullopt;
 }
 
 // The channels in the order they take effect, each at its item.

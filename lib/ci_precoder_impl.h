@@ -19,6 +19,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -306,7 +307,7 @@ private:
     static pmt::pmt_t stats_dict(const stats_snap& s);
     // work()'s steps, in order (ci_precoder_impl.cc)
     void apply_new_settings();
-    bool take_pending(bool framed, std::vector<pending>& local, int& early);
+    std::optional<int> take_pending(bool framed, std::vector<pending>& local);
     void order_pending(std::vector<pending>& local, uint64_t base, bool framed) const;
     int design_items(int n, gr_complex* out);
     void deliver(int done, gr_complex* out, uint64_t base);

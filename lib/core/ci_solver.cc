@@ -622,7 +622,7 @@ void ci_solver::design_qos(const rmat& At, ci_result& r, mm_state& s) const
     }
     for (size_t i = 0; i < w.n_starts; ++i)
         qos_run(At, mm_start{ nullptr, &best_first.basis, &w.starts[i] }, merge, r, s, w);
-    if (!s.have && !run_without_point(At, mm, f, merge, r, s, w))
+    if (!s.have && infeasible_without_point(At, mm, f, merge, r, s, w))
         return;
     if (d_t.stationary_nodes > 0)
         stationary_steps(At, r, s);
@@ -681,15 +681,15 @@ bool ci_solver::no_feasible_point(const rmat& At,
 }
 
 // No MM run of design_qos reached a feasible point: one more run from a point the
-// searches find, or the infeasible fallback design (returns false: the design is
-// final).
-bool ci_solver::run_without_point(const rmat& At,
-                                  const ilp_result& mm,
-                                  std::optional<ilp_result>& f,
-                                  bool merge,
-                                  ci_result& r,
-                                  mm_state& s,
-                                  design_work& w) const
+// searches find (returns false), or the infeasible fallback design (returns true:
+// the design is final).
+bool ci_solver::infeasible_without_point(const rmat& At,
+                                         const ilp_result& mm,
+                                         std::optional<ilp_result>& f,
+                                         bool merge,
+                                         ci_result& r,
+                                         mm_state& s,
+                                         design_work& w) const
 {
     const rvec& lam = w.lam;
     const first_step& best_first = w.steps[w.order[0]];
@@ -703,13 +703,13 @@ bool ci_solver::run_without_point(const rmat& At,
     } else if (no_feasible_point(At, mm, f, w)) {
         if (f->optimal || !undecided_point(At, best_first.basis, w)) {
             infeasible_fallback(At, r, s, &*f);
-            return false;
+            return true;
         }
         qos_run(At, mm_start{ nullptr, &best_first.basis, &w.starts[0] }, merge, r, s, w);
     } else {
         qos_run(At, mm_start{ nullptr, &best_first.basis, &f->xt }, merge, r, s, w);
     }
-    return true;
+    return false;
 }
 
 // Feasible MM starts: the max-min margin point, or any point with margins

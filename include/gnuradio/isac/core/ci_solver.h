@@ -352,13 +352,13 @@ private:
                            const ilp_result& mm,
                            std::optional<ilp_result>& f,
                            design_work& w) const;
-    bool run_without_point(const rmat& At,
-                           const ilp_result& mm,
-                           std::optional<ilp_result>& f,
-                           bool merge,
-                           ci_result& r,
-                           mm_state& s,
-                           design_work& w) const;
+    bool infeasible_without_point(const rmat& At,
+                                  const ilp_result& mm,
+                                  std::optional<ilp_result>& f,
+                                  bool merge,
+                                  ci_result& r,
+                                  mm_state& s,
+                                  design_work& w) const;
     void phase_sweep(const rmat& At, design_work& w) const;
     void mm_qos(const rmat& At, const mm_start& start, ci_result& r, mm_state& s) const;
     void keep_better(ci_result& r, mm_state& s, ci_result& r2, mm_state& s2) const;
