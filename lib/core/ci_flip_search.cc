@@ -208,19 +208,15 @@ constexpr int max_first_flips = 12;
 } // namespace
 
 // v2_[k] (v2_ sized n) = the violation after flipping j then k, for every k; returns
-// their minimum.
+// their minimum. K: the AVX kernels (volk_isac/ci_flip_kernels.h), or null for Eigen.
 // The rows no partner can break after j's flip (r_i + dR_ij + min_k dR_ik >= -tol,
 // rounding is monotone) are skipped: a skipped row adds +0.0, so each v2 has the bits
 // of the sum over all rows in order.
-// (always inlined: a call per first flip cost ~0.7% of a design at N_T = 16)
-__attribute__((always_inline)) inline double flip_search::pair_violations(int j)
+// (always inlined: as a call per first flip it showed in callgrind at N_T = 16)
+__attribute__((always_inline)) inline double flip_search::pair_violations(
+    const volk_isac_machines::ci_flip_kernels* K, int j, int n, int m, double tol)
 {
-    const int n = int(x_.size()), m = int(r_.size());
     rj_ = r_ + dR_.col(j);
-    const double tol = tol_;
-    // the same sums in AVX lanes where the CPU has them (volk_isac/ci_flip_kernels.h)
-    static const volk_isac_machines::ci_flip_kernels* K =
-        volk_isac_machines::ci_flip_selected();
     if (K)
         return K->pair_violation(
             n, m, dRt_.data(), rj_.data(), dmin_.data(), tol, v2_.data());
@@ -242,7 +238,11 @@ __attribute__((always_inline)) inline double flip_search::pair_violations(int j)
 // least (found by best_repair_flip), its second any column. Flips it, or returns false.
 bool flip_search::repair_pair(double v0)
 {
-    const int n = int(x_.size());
+    const int n = int(x_.size()), m = int(r_.size());
+    const double tol = tol_;
+    // the same sums in AVX lanes where the CPU has them
+    static const volk_isac_machines::ci_flip_kernels* const K =
+        volk_isac_machines::ci_flip_selected();
     int top[max_first_flips];
     const int nf = least_violation_first_flips(top);
     transpose_changes();
@@ -251,7 +251,7 @@ bool flip_search::repair_pair(double v0)
     double bv = v0 - 1e-15 * (1 + v0), bloss = inf;
     for (int t = 0; t < nf; ++t) {
         const int j = top[t];
-        const double vmin = pair_violations(j);
+        const double vmin = pair_violations(K, j, n, m, tol);
         // most first flips have no partner that lowers the violation below the
         // best so far (two calls in three find none): then no k below can win
         if (!(vmin <= bv))
@@ -431,7 +431,7 @@ int flip_search::best_single_flip(double otol)
 bool flip_search::best_pair_flip(double otol)
 {
     keep_best_first_flips();
-    const int nc = weak_partners_dropped(otol);
+    const int nc = partner_candidates(otol);
     collect_row_partners(nc);
     const int m = int(dR_.rows());
     int bj = -1, bk = -1;
@@ -519,7 +519,7 @@ void flip_search::keep_best_first_flips()
 // k of j needs gain_k > otol - gain_j >= otol - max_j gain_j: the columns below that
 // (most, near a local optimum) are dropped once, not per j. The margin covers the
 // rounding of gain_j + gain_k.
-int flip_search::weak_partners_dropped(double otol)
+int flip_search::partner_candidates(double otol)
 {
     const int n = int(x_.size());
     double gmax = -inf;
