@@ -798,34 +798,7 @@ int ci_precoder_impl::work(int noutput_items,
     // overlaps this call's serial part (tags, plan) instead of its designs
     if (d_direct > 1)
         d_pool.wake();
-
-    std::vector<pending> local;
-    std::shared_ptr<const core::ci_solver> next;
-    solver_kind next_kind;
-    {
-        std::lock_guard<std::mutex> lock(d_mutex);
-        next.swap(d_next);
-        next_kind = d_cfg.kind;
-    }
-    if (next) {
-        // new settings (a setter): redesign for the channel in use from here on
-        if (d_kind == solver_kind::lut && next_kind != solver_kind::lut) {
-            stop_lut();
-            std::lock_guard<std::mutex> lock(d_mutex);
-            d_lut.reset();
-            d_lut_for.reset();
-            d_built.reset();
-            d_built_for.reset();
-        }
-        d_base = next;
-        d_kind = next_kind;
-        d_prepared.reset(); // built ahead with the old settings
-        if (d_solver) {
-            // a copy: activate() replaces d_solver, which owns the channel matrix
-            const core::cmat H = d_solver->channel();
-            activate(H, d_epoch_in_use.load(), true);
-        }
-    }
+    apply_new_settings();
     // Frame mode (frame_builder's tags): the known sections of every frame go out
     // from the start, with or without a channel, and the payload is muted until
     // one is accepted. Without frames nothing leaves the block before a channel.
@@ -833,35 +806,95 @@ int ci_precoder_impl::work(int noutput_items,
     get_tags_in_range(frame_tags, 0, base, base + noutput_items, frame_tag_key);
     const bool framed = d_known.frames() > 0 || d_known.any_valid(frame_tags);
     d_known.load(frame_tags);
+    std::vector<pending> local;
+    if (const auto early = take_pending(framed, local))
+        return *early;
+    order_pending(local, base, framed);
+    // Slow designs (exact, large arrays) get fewer items per call, so that stop(),
+    // messages and setters are served within about 50 ms of work.
+    int n = noutput_items;
+    if (d_design_seconds > 0) {
+        const double fit = 0.05 * d_pool.threads() / d_design_seconds;
+        n = int(std::max(1.0, std::min(double(n), fit)));
+    }
+    plan(n, in, base, local);
+    const int done = design_items(n, out);
+    deliver(done, out, base);
+    return done;
+}
+
+// The settings a setter left in d_next take effect here, on the scheduler thread,
+// between calls: a redesign for the channel in use from this call on.
+void ci_precoder_impl::apply_new_settings()
+{
+    std::shared_ptr<const core::ci_solver> next;
+    solver_kind next_kind;
     {
-        std::unique_lock<std::mutex> lock(d_mutex);
-        if (!d_solver && d_pending.empty() && framed && !d_wait_logged) {
-            d_logger->info("no channel yet: the frames' preamble, header and pilots go "
-                           "out, their payload is muted (isac_mute)");
+        std::lock_guard<std::mutex> lock(d_mutex);
+        next.swap(d_next);
+        next_kind = d_cfg.kind;
+    }
+    if (!next)
+        return;
+    if (d_kind == solver_kind::lut && next_kind != solver_kind::lut) {
+        stop_lut();
+        std::lock_guard<std::mutex> lock(d_mutex);
+        d_lut.reset();
+        d_lut_for.reset();
+        d_built.reset();
+        d_built_for.reset();
+    }
+    d_base = next;
+    d_kind = next_kind;
+    d_prepared.reset(); // built ahead with the old settings
+    if (d_solver) {
+        // a copy: activate() replaces d_solver, which owns the channel matrix
+        const core::cmat H = d_solver->channel();
+        activate(H, d_epoch_in_use.load(), true);
+    }
+}
+
+// Moves the queued channels into local (under the lock) and returns nullopt. Without
+// a channel and without frames nothing may be radiated: returns what work() returns
+// at once (0, or WORK_DONE when the input ended first).
+std::optional<int> ci_precoder_impl::take_pending(bool framed,
+                                                  std::vector<pending>& local)
+{
+    std::unique_lock<std::mutex> lock(d_mutex);
+    if (!d_solver && d_pending.empty() && framed && !d_wait_logged) {
+        d_logger->info("no channel yet: the frames' preamble, header and pilots go "
+                       "out, their payload is muted (isac_mute)");
+        d_wait_logged = true;
+    }
+    if (!d_solver && d_pending.empty() && !framed) {
+        // No channel: produce nothing, so nothing is radiated. csi messages are
+        // handled between work() calls, so wait briefly (a set_channel() wakes
+        // us) and return; the scheduler calls again after the message handlers.
+        if (!d_wait_logged) {
+            d_logger->info("no channel yet (set_channel or a csi message): holding "
+                           "the input back, no output");
             d_wait_logged = true;
         }
-        if (!d_solver && d_pending.empty() && !framed) {
-            // No channel: produce nothing, so nothing is radiated. csi messages are
-            // handled between work() calls, so wait briefly (a set_channel() wakes
-            // us) and return; the scheduler calls again after the message handlers.
-            if (!d_wait_logged) {
-                d_logger->info("no channel yet (set_channel or a csi message): holding "
-                               "the input back, no output");
-                d_wait_logged = true;
+        d_channel_cv.wait_for(lock, std::chrono::milliseconds(10));
+        if (d_pending.empty()) {
+            if (d_end_grace.expired(*this)) {
+                d_logger->warn("the input ended before any channel arrived: nothing "
+                               "was precoded or transmitted");
+                return WORK_DONE;
             }
-            d_channel_cv.wait_for(lock, std::chrono::milliseconds(10));
-            if (d_pending.empty()) {
-                if (d_end_grace.expired(*this)) {
-                    d_logger->warn("the input ended before any channel arrived: nothing "
-                                   "was precoded or transmitted");
-                    return WORK_DONE;
-                }
-                return 0;
-            }
+            return 0;
         }
-        local.swap(d_pending);
-        d_pending_bytes = 0;
     }
+    local.swap(d_pending);
+    d_pending_bytes = 0;
+    return std::nullopt;
+}
+
+// The channels in the order they take effect, each at its item.
+void ci_precoder_impl::order_pending(std::vector<pending>& local,
+                                     uint64_t base,
+                                     bool framed) const
+{
     for (auto& p : local)
         if (p.immediate) { // set_channel(): due now, in arrival order with the rest
             p.offset = base;
@@ -876,14 +909,12 @@ int ci_precoder_impl::work(int noutput_items,
         // before it to precode with anything else
         local[0].offset = base;
     }
-    // Slow designs (exact, large arrays) get fewer items per call, so that stop(),
-    // messages and setters are served within about 50 ms of work.
-    int n = noutput_items;
-    if (d_design_seconds > 0) {
-        const double fit = 0.05 * d_pool.threads() / d_design_seconds;
-        n = int(std::max(1.0, std::min(double(n), fit)));
-    }
-    plan(n, in, base, local);
+}
+
+// Designs the planned items [0, n) into out on the pool; returns how many leading
+// items are complete (all of them unless the flowgraph stopped meanwhile).
+int ci_precoder_impl::design_items(int n, gr_complex* out)
+{
     // every item is designed independently into its own slot
     const std::function<void(long)> one = [&](long i) {
         design(d_items[i], &d_k[d_items[i].k0], out + size_t(i) * d_n_tx);
@@ -905,6 +936,13 @@ int ci_precoder_impl::work(int noutput_items,
         while (done < n && d_items[done].done)
             ++done;
     }
+    return done;
+}
+
+// The items [0, done) leave the block: the 1-bit DAC's output when this block is
+// the DAC, isac_mute tags on the muted runs, and the statistics.
+void ci_precoder_impl::deliver(int done, gr_complex* out, uint64_t base)
+{
     if (d_dac_amplitude > 0 && done > 0) {
         // dac "1bit": this output is the 1-bit DAC's (one_bit_quantizer "dac", the
         // same kernel and amplitude), so no quantizer thread has to follow. The
@@ -930,7 +968,6 @@ int ci_precoder_impl::work(int noutput_items,
         }
         account(d_items[i], base + i);
     }
-    return done;
 }
 
 // Serial pass over the items [0, n): channel switches at their exact items, symbol
@@ -964,47 +1001,11 @@ void ci_precoder_impl::plan(int n,
             ++pi;
             refresh_lut();
         }
-        item& it = d_items[i];
-        it.done = false;
-        it.solver = d_solver;
-        it.epoch = d_epoch_in_use.load();
-        it.k0 = i * d_n_users;
-        it.lut = d_kind == solver_kind::lut && lut && lut_for == d_solver ? lut.get()
-                                                                          : nullptr;
-        it.kind = item_kind::data;
-        it.hit = it.fill = -1;
-        it.rot = 0;
-        // preamble, header and pilots of a tagged frame go out as they are; they
-        // are how the users learn the channel, so they go out before one is known
-        if (const gr_complex* kx = d_known.at(base + i, d_solver != nullptr)) {
-            it.kind = item_kind::known;
-            std::copy(kx, kx + d_n_tx, d_kx.begin() + size_t(i) * d_n_tx);
-            continue;
-        }
-        if (!d_solver || d_known.in_guard(base + i)) {
-            // a frame's payload before any channel (never an unsteered vector) or
-            // its guard (the array radiates nothing): muted
-            it.kind = item_kind::mute;
-            continue;
-        }
-        const gr_complex* s = in + size_t(i) * d_n_users;
-        for (int u = 0; u < d_n_users; ++u) {
-            bool bad = false, far = false;
-            d_k[it.k0 + u] = d_sym_k(s[u], &bad, &far);
-            if (bad) {
-                ++d_bad_interval;
-                ++d_bad_total;
-            } else if (far) {
-                ++d_far_interval;
-            }
-        }
-        if (it.lut)
-            continue; // the table turns its canonical entries itself
-        // a direct design is its class's canonical member's, turned (every preset,
-        // so that a class's outputs are turns of one another)
-        it.rot = core::ci_lut::canonical(&d_k[it.k0], d_n_users, d_M, &d_k[it.k0]);
-        if (d_kind != solver_kind::exact)
-            plan_cache(i, &d_k[it.k0]);
+        plan_item(i,
+                  in + size_t(i) * d_n_users,
+                  base + i,
+                  d_kind == solver_kind::lut && lut && lut_for == d_solver ? lut.get()
+                                                                           : nullptr);
     }
     d_direct = 0;
     for (int i = 0; i < n; ++i) {
@@ -1012,17 +1013,71 @@ void ci_precoder_impl::plan(int n,
         if (it.kind == item_kind::data && !it.lut && it.hit < 0)
             ++d_direct;
     }
-    if (pi < local.size()) {
-        // channels for later items stay queued (ahead of anything that arrived meanwhile)
-        std::lock_guard<std::mutex> lock(d_mutex);
-        double b = 0;
-        for (size_t j = pi; j < local.size(); ++j)
-            b += csi_bytes(local[j].H.rows(), local[j].H.cols());
-        d_pending.insert(d_pending.begin(),
-                         std::make_move_iterator(local.begin() + pi),
-                         std::make_move_iterator(local.end()));
-        d_pending_bytes += b;
+    if (pi < local.size())
+        requeue_later_channels(local, pi);
+}
+
+// Item i (stream position abs, users' symbols s) with the channel in use: a known
+// vector, muted, a table's, or a direct design (its class's canonical indices and
+// the cache's part).
+void ci_precoder_impl::plan_item(int i,
+                                 const gr_complex* s,
+                                 uint64_t abs,
+                                 const core::ci_lut* lut)
+{
+    item& it = d_items[i];
+    it.done = false;
+    it.solver = d_solver;
+    it.epoch = d_epoch_in_use.load();
+    it.k0 = i * d_n_users;
+    it.lut = lut;
+    it.kind = item_kind::data;
+    it.hit = it.fill = -1;
+    it.rot = 0;
+    // preamble, header and pilots of a tagged frame go out as they are; they
+    // are how the users learn the channel, so they go out before one is known
+    if (const gr_complex* kx = d_known.at(abs, d_solver != nullptr)) {
+        it.kind = item_kind::known;
+        std::copy(kx, kx + d_n_tx, d_kx.begin() + size_t(i) * d_n_tx);
+        return;
     }
+    if (!d_solver || d_known.in_guard(abs)) {
+        // a frame's payload before any channel (never an unsteered vector) or
+        // its guard (the array radiates nothing): muted
+        it.kind = item_kind::mute;
+        return;
+    }
+    for (int u = 0; u < d_n_users; ++u) {
+        bool bad = false, far = false;
+        d_k[it.k0 + u] = d_sym_k(s[u], &bad, &far);
+        if (bad) {
+            ++d_bad_interval;
+            ++d_bad_total;
+        } else if (far) {
+            ++d_far_interval;
+        }
+    }
+    if (it.lut)
+        return; // the table turns its canonical entries itself
+    // a direct design is its class's canonical member's, turned (every preset,
+    // so that a class's outputs are turns of one another)
+    it.rot = core::ci_lut::canonical(&d_k[it.k0], d_n_users, d_M, &d_k[it.k0]);
+    if (d_kind != solver_kind::exact)
+        plan_cache(i, &d_k[it.k0]);
+}
+
+// The channels local[pi, end) are for later items: back to the queue, ahead of
+// anything that arrived meanwhile.
+void ci_precoder_impl::requeue_later_channels(std::vector<pending>& local, size_t pi)
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    double b = 0;
+    for (size_t j = pi; j < local.size(); ++j)
+        b += csi_bytes(local[j].H.rows(), local[j].H.cols());
+    d_pending.insert(d_pending.begin(),
+                     std::make_move_iterator(local.begin() + pi),
+                     std::make_move_iterator(local.end()));
+    d_pending_bytes += b;
 }
 
 // A data item designed directly (k: its class's canonical member): a vector whose

@@ -19,6 +19,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -304,8 +305,16 @@ private:
     void await_lut();
     void publish_stats();
     static pmt::pmt_t stats_dict(const stats_snap& s);
+    // work()'s steps, in order (ci_precoder_impl.cc)
+    void apply_new_settings();
+    std::optional<int> take_pending(bool framed, std::vector<pending>& local);
+    void order_pending(std::vector<pending>& local, uint64_t base, bool framed) const;
+    int design_items(int n, gr_complex* out);
+    void deliver(int done, gr_complex* out, uint64_t base);
     //! the items [0, n) of a work() call: channel switches, indices, table or design
     void plan(int n, const gr_complex* in, uint64_t base, std::vector<pending>& local);
+    void plan_item(int i, const gr_complex* s, uint64_t abs, const core::ci_lut* lut);
+    void requeue_later_channels(std::vector<pending>& local, size_t pi);
     void design(item& it, const int* k, gr_complex* out) const;
     //! plan(): the cache's part for a data item designed directly
     void plan_cache(int i, const int* k);

@@ -201,73 +201,62 @@ bool flip_search::repair()
     return feasible();
 }
 
+namespace {
+// first flips a pair move tries (repair_pair, best_pair_flip): the pair scans are
+// O(n m) per first flip
+constexpr int max_first_flips = 12;
+} // namespace
+
+// v2_[k] (v2_ sized n) = the violation after flipping j then k, for every k; returns
+// their minimum. K: the AVX kernels (volk_isac/ci_flip_kernels.h), or null for Eigen.
+// The rows no partner can break after j's flip (r_i + dR_ij + min_k dR_ik >= -tol,
+// rounding is monotone) are skipped: a skipped row adds +0.0, so each v2 has the bits
+// of the sum over all rows in order.
+// (always inlined: as a call per first flip it showed in callgrind at N_T = 16)
+__attribute__((always_inline)) inline double flip_search::pair_violations(
+    const volk_isac_machines::ci_flip_kernels* K, int j, int n, int m, double tol)
+{
+    rj_ = r_ + dR_.col(j);
+    if (K)
+        return K->pair_violation(
+            n, m, dRt_.data(), rj_.data(), dmin_.data(), tol, v2_.data());
+    Eigen::Map<Eigen::ArrayXd> v2(v2_.data(), n);
+    v2.setZero();
+    for (int i = 0; i < m; ++i) {
+        const double r0 = rj_[i];
+        if (!(r0 + dmin_[i] < -tol))
+            continue;
+        // branch-free (x - 0.0 == x lets the compiler skip the store otherwise)
+        const auto ri = r0 + Eigen::Map<const Eigen::ArrayXd>(&dRt_[size_t(i) * n], n);
+        v2 -= (ri < -tol).select(ri, 0.0);
+    }
+    return v2.minCoeff();
+}
+
 // No single flip lowers the violation: the pair that lowers it most, its first flip
-// among the max_first columns raising a violated row that raise the violation least
-// (found by best_repair_flip), its second any column. Flips it, or returns false.
-// The scan runs over the partners k in the inner loop (row i's changes of every
-// column, transposed once per call, vectorise) and skips the rows no partner can
-// break after j's flip (r_i + dR_ij + min_k dR_ik >= -tol, rounding is monotone): a
-// skipped row adds +0.0, so each v2 has the bits of the sum over all rows in order.
+// among the max_first_flips columns raising a violated row that raise the violation
+// least (found by best_repair_flip), its second any column. Flips it, or returns false.
 bool flip_search::repair_pair(double v0)
 {
     const int n = int(x_.size()), m = int(r_.size());
-    constexpr int max_first = 12;
-    // the max_first first flips of least violation, ties in column order: an
-    // insertion into a short sorted list (std::partial_sort's heap cost a fifth of
-    // this function at N_T = 16)
-    int top[max_first];
-    int nf = 0;
-    for (int t = 0; t < n_first_; ++t) {
-        const int j = cols_[t];
-        const double a = after_[j];
-        if (nf == max_first && !(a < after_[top[nf - 1]]))
-            continue;
-        int p = nf < max_first ? nf++ : nf - 1;
-        for (; p > 0 && a < after_[top[p - 1]]; --p)
-            top[p] = top[p - 1];
-        top[p] = j;
-    }
-    dRt_.resize(size_t(m) * n);
-    dmin_.assign(m, inf);
-    for (int k = 0; k < n; ++k) {
-        const double* dk = dR_.col(k).data();
-        for (int i = 0; i < m; ++i) {
-            dRt_[size_t(i) * n + k] = dk[i];
-            dmin_[i] = std::min(dmin_[i], dk[i]);
-        }
-    }
-    v2_.resize(n);
-    Eigen::Map<Eigen::ArrayXd> v2(v2_.data(), n);
     const double tol = tol_;
-    // the same sums in AVX lanes where the CPU has them (volk_isac/ci_flip_kernels.h)
-    static const volk_isac_machines::ci_flip_kernels* K =
+    // the same sums in AVX lanes where the CPU has them
+    static const volk_isac_machines::ci_flip_kernels* const K =
         volk_isac_machines::ci_flip_selected();
+    int top[max_first_flips];
+    const int nf = least_violation_first_flips(top);
+    transpose_changes();
+    v2_.resize(n);
     int bj = -1, bk = -1;
     double bv = v0 - 1e-15 * (1 + v0), bloss = inf;
     for (int t = 0; t < nf; ++t) {
         const int j = top[t];
-        rj_ = r_ + dR_.col(j);
-        double vmin;
-        if (K) {
-            vmin = K->pair_violation(
-                n, m, dRt_.data(), rj_.data(), dmin_.data(), tol, v2_.data());
-        } else {
-            v2.setZero();
-            for (int i = 0; i < m; ++i) {
-                const double r0 = rj_[i];
-                if (!(r0 + dmin_[i] < -tol))
-                    continue;
-                // branch-free (x - 0.0 == x lets the compiler skip the store otherwise)
-                const auto ri =
-                    r0 + Eigen::Map<const Eigen::ArrayXd>(&dRt_[size_t(i) * n], n);
-                v2 -= (ri < -tol).select(ri, 0.0);
-            }
-            vmin = v2.minCoeff();
-        }
+        const double vmin = pair_violations(K, j, n, m, tol);
         // most first flips have no partner that lowers the violation below the
         // best so far (two calls in three find none): then no k below can win
         if (!(vmin <= bv))
             continue;
+        const double* v2 = v2_.data();
         for (int k = 0; k < n; ++k) {
             const double loss = 2.0 * (x_[j] * w_[j] + x_[k] * w_[k]);
             if (k != j && (v2[k] < bv || (v2[k] == bv && loss < bloss))) {
@@ -283,6 +272,42 @@ bool flip_search::repair_pair(double v0)
     flip(bj);
     flip(bk);
     return true;
+}
+
+// The max_first_flips first flips of least violation (after_), ties in column order,
+// into top; returns their number. An insertion into a short sorted list
+// (std::partial_sort's heap cost a fifth of repair_pair at N_T = 16).
+inline int flip_search::least_violation_first_flips(int* top) const
+{
+    int nf = 0;
+    for (int t = 0; t < n_first_; ++t) {
+        const int j = cols_[t];
+        const double a = after_[j];
+        if (nf == max_first_flips && !(a < after_[top[nf - 1]]))
+            continue;
+        int p = nf < max_first_flips ? nf++ : nf - 1;
+        for (; p > 0 && a < after_[top[p - 1]]; --p)
+            top[p] = top[p - 1];
+        top[p] = j;
+    }
+    return nf;
+}
+
+// dRt_ = dR_ transposed, so that the pair scan runs over the partners k in its inner
+// loop (row i's changes of every column, contiguous, vectorise); dmin_ = each row's
+// most negative change, which bounds what any partner can do to the row.
+inline void flip_search::transpose_changes()
+{
+    const int n = int(x_.size()), m = int(r_.size());
+    dRt_.resize(size_t(m) * n);
+    dmin_.assign(m, inf);
+    for (int k = 0; k < n; ++k) {
+        const double* dk = dR_.col(k).data();
+        for (int i = 0; i < m; ++i) {
+            dRt_[size_t(i) * n + k] = dk[i];
+            dmin_[i] = std::min(dmin_[i], dk[i]);
+        }
+    }
 }
 
 namespace {
@@ -401,102 +426,17 @@ int flip_search::best_single_flip(double otol)
     return bj;
 }
 
-// The best pair (j, k): j one of the max_first best improving flips (each alone
-// breaks a row), k any partner. Flips it and returns true, or false when none.
+// The best pair (j, k): j one of the max_first_flips best improving flips (each
+// alone breaks a row), k any partner. Flips it and returns true, or false when none.
 bool flip_search::best_pair_flip(double otol)
 {
-    const int n = int(x_.size());
-    constexpr size_t max_first = 12;
-    if (improving_.size() > max_first) {
-        // The max_first largest -x_j w_j, largest first, by insertion into a short
-        // sorted list (std::partial_sort's heap was ~2.5% of a design's time at
-        // N_T = 64). With distinct keys down to the last one kept, and no key left
-        // out equal to it, the result is unique, so it is partial_sort's; on a tie
-        // (or a NaN) partial_sort decides, as before.
-        int top[max_first];
-        double key[max_first];
-        size_t nt = 0;
-        bool unique = true;
-        for (int j : improving_) {
-            const double kj = -x_[j] * w_[j];
-            unique &= kj == kj;
-            if (nt == max_first && !(kj > key[nt - 1]))
-                continue;
-            size_t p = nt < max_first ? nt++ : nt - 1;
-            for (; p > 0 && kj > key[p - 1]; --p) {
-                top[p] = top[p - 1];
-                key[p] = key[p - 1];
-            }
-            top[p] = j;
-            key[p] = kj;
-        }
-        for (size_t t = 1; t < max_first; ++t)
-            unique &= key[t] < key[t - 1];
-        size_t at_least = 0;
-        for (int j : improving_)
-            at_least += -x_[j] * w_[j] >= key[max_first - 1];
-        if (unique && at_least == max_first)
-            std::copy(top, top + max_first, improving_.begin());
-        else
-            std::partial_sort(
-                improving_.begin(),
-                improving_.begin() + max_first,
-                improving_.end(),
-                [&](int a, int b) { return -x_[a] * w_[a] > -x_[b] * w_[b]; });
-        improving_.resize(max_first);
-    }
-    // A partner k of j needs gain_k > otol - gain_j >= otol - max_j gain_j: the
-    // columns below that (most, near a local optimum) are dropped once, not per j.
-    // The margin covers the rounding of gain_j + gain_k.
-    double gmax = -inf;
-    for (int j : improving_)
-        gmax = std::max(gmax, gain_[j]);
-    const double gfloor = otol - gmax - 1e-12 * (std::abs(otol) + std::abs(gmax));
-    cand_.resize(n);
-    int nc = 0;
-    for (int k = 0; k < n; ++k) {
-        cand_[nc] = k;
-        nc += gain_[k] > gfloor;
-    }
-    // Each first flip j breaks a row; its partners must repair the worst one, i0(j):
-    // r0(j) + dR(i0, k) >= -tol. Per row i, the candidates that pass this test for
-    // the highest r0 of the first flips whose worst row it is are collected once (in
-    // order; rounding is monotone, so they include every j's partners); each j then
-    // scans its row's few columns instead of all candidates (most scans find no pair).
+    keep_best_first_flips();
+    const int nc = partner_candidates(otol);
+    collect_row_partners(nc);
     const int m = int(dR_.rows());
-    const size_t nf = improving_.size();
-    worst_row_.resize(nf);
-    worst_val_.resize(nf);
-    row_floor_.assign(m, -inf);
-    for (size_t f = 0; f < nf; ++f) {
-        rj_ = r_ + dR_.col(improving_[f]);
-        Eigen::Index i0;
-        rj_.minCoeff(&i0);
-        worst_row_[f] = int(i0);
-        worst_val_[f] = rj_[i0];
-        row_floor_[i0] = std::max(row_floor_[i0], rj_[i0]);
-    }
-    row_count_.assign(m, 0);
-    // grown only: a shrink and regrow would zero-fill entries that are written first
-    if (row_cols_.size() < size_t(m) * nc)
-        row_cols_.resize(size_t(m) * nc);
-    for (int i = 0; i < m; ++i) {
-        if (!(row_floor_[i] > -inf))
-            continue;
-        const double r0 = row_floor_[i];
-        const double* d0 = dR_.data() + i;
-        int* out = row_cols_.data() + size_t(i) * nc;
-        int nr = 0;
-        for (int t = 0; t < nc; ++t) {
-            const int k = cand_[t];
-            out[nr] = k;
-            nr += r0 + d0[size_t(k) * m] >= -tol_;
-        }
-        row_count_[i] = nr;
-    }
     int bj = -1, bk = -1;
     double bgain = otol;
-    for (size_t f = 0; f < nf; ++f) {
+    for (size_t f = 0; f < improving_.size(); ++f) {
         const int j = improving_[f];
         const double gj = gain_[j];
         rj_ = r_ + dR_.col(j);
@@ -531,6 +471,109 @@ bool flip_search::best_pair_flip(double otol)
     flip(bj);
     flip(bk);
     return true;
+}
+
+// Keeps the max_first_flips improving flips of largest -x_j w_j, largest first.
+void flip_search::keep_best_first_flips()
+{
+    constexpr size_t max_first = max_first_flips;
+    if (improving_.size() <= max_first)
+        return;
+    // By insertion into a short sorted list (std::partial_sort's heap was ~2.5% of a
+    // design's time at N_T = 64). With distinct keys down to the last one kept, and no
+    // key left out equal to it, the result is unique, so it is partial_sort's; on a
+    // tie (or a NaN) partial_sort decides, as before.
+    int top[max_first];
+    double key[max_first];
+    size_t nt = 0;
+    bool unique = true;
+    for (int j : improving_) {
+        const double kj = -x_[j] * w_[j];
+        unique &= kj == kj;
+        if (nt == max_first && !(kj > key[nt - 1]))
+            continue;
+        size_t p = nt < max_first ? nt++ : nt - 1;
+        for (; p > 0 && kj > key[p - 1]; --p) {
+            top[p] = top[p - 1];
+            key[p] = key[p - 1];
+        }
+        top[p] = j;
+        key[p] = kj;
+    }
+    for (size_t t = 1; t < max_first; ++t)
+        unique &= key[t] < key[t - 1];
+    size_t at_least = 0;
+    for (int j : improving_)
+        at_least += -x_[j] * w_[j] >= key[max_first - 1];
+    if (unique && at_least == max_first)
+        std::copy(top, top + max_first, improving_.begin());
+    else
+        std::partial_sort(improving_.begin(),
+                          improving_.begin() + max_first,
+                          improving_.end(),
+                          [&](int a, int b) { return -x_[a] * w_[a] > -x_[b] * w_[b]; });
+    improving_.resize(max_first);
+}
+
+// The columns that can be a second flip into cand_; returns their number. A partner
+// k of j needs gain_k > otol - gain_j >= otol - max_j gain_j: the columns below that
+// (most, near a local optimum) are dropped once, not per j. The margin covers the
+// rounding of gain_j + gain_k.
+int flip_search::partner_candidates(double otol)
+{
+    const int n = int(x_.size());
+    double gmax = -inf;
+    for (int j : improving_)
+        gmax = std::max(gmax, gain_[j]);
+    const double gfloor = otol - gmax - 1e-12 * (std::abs(otol) + std::abs(gmax));
+    cand_.resize(n);
+    int nc = 0;
+    for (int k = 0; k < n; ++k) {
+        cand_[nc] = k;
+        nc += gain_[k] > gfloor;
+    }
+    return nc;
+}
+
+// Each first flip j breaks a row; its partners must repair the worst one, i0(j):
+// r0(j) + dR(i0, k) >= -tol. Per row i, the candidates (cand_[0, nc)) that pass this
+// test for the highest r0 of the first flips whose worst row it is are collected once
+// (in order; rounding is monotone, so they include every j's partners) into
+// row_cols_; each j then scans its row's few columns instead of all candidates (most
+// scans find no pair).
+void flip_search::collect_row_partners(int nc)
+{
+    const int m = int(dR_.rows());
+    const size_t nf = improving_.size();
+    worst_row_.resize(nf);
+    worst_val_.resize(nf);
+    row_floor_.assign(m, -inf);
+    for (size_t f = 0; f < nf; ++f) {
+        rj_ = r_ + dR_.col(improving_[f]);
+        Eigen::Index i0;
+        rj_.minCoeff(&i0);
+        worst_row_[f] = int(i0);
+        worst_val_[f] = rj_[i0];
+        row_floor_[i0] = std::max(row_floor_[i0], rj_[i0]);
+    }
+    row_count_.assign(m, 0);
+    // grown only: a shrink and regrow would zero-fill entries that are written first
+    if (row_cols_.size() < size_t(m) * nc)
+        row_cols_.resize(size_t(m) * nc);
+    for (int i = 0; i < m; ++i) {
+        if (!(row_floor_[i] > -inf))
+            continue;
+        const double r0 = row_floor_[i];
+        const double* d0 = dR_.data() + i;
+        int* out = row_cols_.data() + size_t(i) * nc;
+        int nr = 0;
+        for (int t = 0; t < nc; ++t) {
+            const int k = cand_[t];
+            out[nr] = k;
+            nr += r0 + d0[size_t(k) * m] >= -tol_;
+        }
+        row_count_[i] = nr;
+    }
 }
 
 } // namespace core

@@ -19,6 +19,10 @@ namespace gr {
 namespace isac {
 namespace core {
 
+namespace volk_isac_machines {
+struct ci_flip_kernels; // volk_isac/machines.h
+}
+
 //! Feasibility tolerance of the rows A x >= b: 1e-10 of their scale.
 double feas_tol(const rvec& b, double c, const rmat& A);
 
@@ -108,8 +112,15 @@ private:
     bool fits(const rvec& e, int j) const { return (e + dR_.col(j)).minCoeff() >= -tol_; }
     int best_repair_flip(double v0);
     bool repair_pair(double v0);
+    int least_violation_first_flips(int* top) const;
+    void transpose_changes();
+    double pair_violations(
+        const volk_isac_machines::ci_flip_kernels* K, int j, int n, int m, double tol);
     int best_single_flip(double otol);
     bool best_pair_flip(double otol);
+    void keep_best_first_flips();
+    int partner_candidates(double otol);
+    void collect_row_partners(int nc);
 };
 
 } // namespace core

@@ -607,69 +607,27 @@ void ci_solver::design_qos(const rmat& At, ci_result& r, mm_state& s) const
     w.n_seen = 0;
     const bool merge = d_t.merge_runs && !d_t.lp_every_step && d_t.core_nodes <= 0 &&
                        d_t.phase_paths + int(d_t.feasible_start) + d_t.random_starts > 1;
-    auto run = [&](const mm_start& st) {
-        ci_result& r2 = w.r2;
-        reset_keeping_storage(r2);
-        r2.lambda = r.lambda;
-        mm_state& s2 = w.s2;
-        s2.have = false;
-        s2.value = -inf;
-        mm_start st2 = st;
-        if (merge) {
-            st2.seen = &w.seen;
-            st2.n_seen = &w.n_seen;
-        }
-        mm_qos(At, st2, r2, s2);
-        keep_better(r, s, r2, s2);
-    };
     // When the max-min search finds no feasible point the snapshot is usually
     // infeasible (N_T = 16: a fifth of the snapshots have a feasible LP relaxation
     // and no feasible point): the feasibility search decides first, and a proof
     // skips the beam runs, which could not find a point either. Otherwise the same
     // runs in the same order as without it, so the design is the same.
-    // The feasibility search's own max-min heuristic would repeat the max-min start's
-    // search with another stopping margin: the branch and bound starts from the
-    // start's result instead (it cost a fifth of an infeasible snapshot). Both
-    // searches raise the margin through the same targets below 0, so on an
-    // infeasible snapshot they end at the same point (the fallback design).
-    const rvec& lam = w.lam;
     ilp_result mm;
     feasible_starts(At, best_first.basis, mm, w);
     std::optional<ilp_result> f;
-    auto feasibility = [&]() {
-        if (!f)
-            f = d_t.feasible_start
-                    ? ilp_qos_feasibility_from(
-                          At, lam, d_c, d_t.feasibility_nodes, mm, w.mm_basis)
-                    : ilp_qos_feasibility(At, lam, d_c, d_t.feasibility_nodes);
-        return !f->feasible;
-    };
-    if (d_t.feasible_start && w.n_starts == 0 && feasibility() && f->optimal) {
+    if (d_t.feasible_start && w.n_starts == 0 && no_feasible_point(At, mm, f, w) &&
+        f->optimal) {
         infeasible_fallback(At, r, s, &*f);
         return;
     }
-    for (int i = 0; i < std::min<int>(d_t.phase_paths, int(w.count)); ++i)
-        run(mm_start{ &w.steps[w.order[i]].sur, &w.steps[w.order[i]].basis });
-    for (size_t i = 0; i < w.n_starts; ++i)
-        run(mm_start{ nullptr, &best_first.basis, &w.starts[i] });
-    if (!s.have) {
-        // the feasibility search's own first step, the max-min search stopped at
-        // margin 0, may find a point the branch and bound misses within its nodes
-        ilp_result h0;
-        if (d_t.feasible_start)
-            h0 = ilp_maxmin_heuristic(At, lam, d_c, false, rvec(), 0.0, {}, 0.0);
-        if (h0.feasible && h0.objective >= -feas_tol(lam, d_c, At)) {
-            run(mm_start{ nullptr, &best_first.basis, &h0.xt });
-        } else if (feasibility()) {
-            if (f->optimal || !undecided_point(At, best_first.basis, w)) {
-                infeasible_fallback(At, r, s, &*f);
-                return;
-            }
-            run(mm_start{ nullptr, &best_first.basis, &w.starts[0] });
-        } else {
-            run(mm_start{ nullptr, &best_first.basis, &f->xt });
-        }
+    for (int i = 0; i < std::min<int>(d_t.phase_paths, int(w.count)); ++i) {
+        const first_step& phase = w.steps[w.order[i]];
+        qos_run(At, mm_start{ &phase.sur, &phase.basis }, merge, r, s, w);
     }
+    for (size_t i = 0; i < w.n_starts; ++i)
+        qos_run(At, mm_start{ nullptr, &best_first.basis, &w.starts[i] }, merge, r, s, w);
+    if (!s.have && infeasible_without_point(At, mm, f, merge, r, s, w))
+        return;
     if (d_t.stationary_nodes > 0)
         stationary_steps(At, r, s);
     if (!d_t.homotopy.empty()) {
@@ -681,6 +639,81 @@ void ci_solver::design_qos(const rmat& At, ci_result& r, mm_state& s) const
         else
             r.iterations += r2.iterations;
     }
+}
+
+// One MM run of design_qos from st (with the design's seen points when runs merge);
+// (r, s) keep the better design.
+void ci_solver::qos_run(const rmat& At,
+                        const mm_start& st,
+                        bool merge,
+                        ci_result& r,
+                        mm_state& s,
+                        design_work& w) const
+{
+    ci_result& r2 = w.r2;
+    reset_keeping_storage(r2);
+    r2.lambda = r.lambda;
+    mm_state& s2 = w.s2;
+    s2.have = false;
+    s2.value = -inf;
+    mm_start st2 = st;
+    if (merge) {
+        st2.seen = &w.seen;
+        st2.n_seen = &w.n_seen;
+    }
+    mm_qos(At, st2, r2, s2);
+    keep_better(r, s, r2, s2);
+}
+
+// The feasibility search of design_qos, run once into f: true when it found no
+// point (f->optimal: a proof). Its own max-min heuristic would repeat the max-min
+// start's search with another stopping margin: the branch and bound starts from the
+// start's result mm instead (it cost a fifth of an infeasible snapshot). Both
+// searches raise the margin through the same targets below 0, so on an infeasible
+// snapshot they end at the same point (the fallback design).
+bool ci_solver::no_feasible_point(const rmat& At,
+                                  const ilp_result& mm,
+                                  std::optional<ilp_result>& f,
+                                  design_work& w) const
+{
+    const rvec& lam = w.lam;
+    if (!f)
+        f = d_t.feasible_start ? ilp_qos_feasibility_from(
+                                     At, lam, d_c, d_t.feasibility_nodes, mm, w.mm_basis)
+                               : ilp_qos_feasibility(At, lam, d_c, d_t.feasibility_nodes);
+    return !f->feasible;
+}
+
+// No MM run of design_qos reached a feasible point: one more run from a point the
+// searches find (returns false), or the infeasible fallback design (returns true:
+// the design is final).
+bool ci_solver::infeasible_without_point(const rmat& At,
+                                         const ilp_result& mm,
+                                         std::optional<ilp_result>& f,
+                                         bool merge,
+                                         ci_result& r,
+                                         mm_state& s,
+                                         design_work& w) const
+{
+    const rvec& lam = w.lam;
+    const first_step& best_first = w.steps[w.order[0]];
+    // the feasibility search's own first step, the max-min search stopped at
+    // margin 0, may find a point the branch and bound misses within its nodes
+    ilp_result h0;
+    if (d_t.feasible_start)
+        h0 = ilp_maxmin_heuristic(At, lam, d_c, false, rvec(), 0.0, {}, 0.0);
+    if (h0.feasible && h0.objective >= -feas_tol(lam, d_c, At)) {
+        qos_run(At, mm_start{ nullptr, &best_first.basis, &h0.xt }, merge, r, s, w);
+    } else if (no_feasible_point(At, mm, f, w)) {
+        if (f->optimal || !undecided_point(At, best_first.basis, w)) {
+            infeasible_fallback(At, r, s, &*f);
+            return true;
+        }
+        qos_run(At, mm_start{ nullptr, &best_first.basis, &w.starts[0] }, merge, r, s, w);
+    } else {
+        qos_run(At, mm_start{ nullptr, &best_first.basis, &f->xt }, merge, r, s, w);
+    }
+    return false;
 }
 
 // Feasible MM starts: the max-min margin point, or any point with margins

@@ -28,6 +28,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -341,6 +342,23 @@ private:
                       double rhs,
                       const std::vector<rvec>& warm) const;
     void design_qos(const rmat& At, ci_result& r, mm_state& s) const;
+    void qos_run(const rmat& At,
+                 const mm_start& st,
+                 bool merge,
+                 ci_result& r,
+                 mm_state& s,
+                 design_work& w) const;
+    bool no_feasible_point(const rmat& At,
+                           const ilp_result& mm,
+                           std::optional<ilp_result>& f,
+                           design_work& w) const;
+    bool infeasible_without_point(const rmat& At,
+                                  const ilp_result& mm,
+                                  std::optional<ilp_result>& f,
+                                  bool merge,
+                                  ci_result& r,
+                                  mm_state& s,
+                                  design_work& w) const;
     void phase_sweep(const rmat& At, design_work& w) const;
     void mm_qos(const rmat& At, const mm_start& start, ci_result& r, mm_state& s) const;
     void keep_better(ci_result& r, mm_state& s, ci_result& r2, mm_state& s2) const;
