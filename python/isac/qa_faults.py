@@ -1123,7 +1123,8 @@ class qa_faults(gr_unittest.TestCase):
                     self.assertGreater(len(posts), 0, name)
                 counted = {"fractional_delay": lambda: len(good) + len(bad) + len(after) - blk.updates(),
                            "csi_feedback": lambda: blk.rows_rejected(),
-                           "tdd_csi": lambda: blk.rows_rejected()}.get(blk.name())
+                           "tdd_csi": lambda: blk.rows_rejected(),
+                           "user_receiver": lambda: blk.csi_rejected()}.get(blk.name())
                 if counted:
                     self.assertEqual(counted(), len(bad), name)
 
