@@ -74,9 +74,7 @@ tdd_csi_impl::tdd_csi_impl(const core::tdd_csi_params& p,
       d_est(p),
       d_frame_len(frame_len),
       d_cal(p),
-      d_latest(size_t(p.n_users), -1),
-      d_jump(size_t(p.n_users)),
-      d_step(size_t(p.n_users), 0)
+      d_frames(p.n_users, frame_len)
 {
     message_port_register_in(d_row_port);
     set_msg_handler(d_row_port, [this](const pmt::pmt_t& m) { handle_row(m); });
@@ -95,9 +93,7 @@ bool tdd_csi_impl::start()
     d_cal.reset();
     d_waiting.clear();
     d_pending.clear();
-    d_latest.assign(d_latest.size(), -1);
-    d_jump.assign(d_jump.size(), frame_jump_guard());
-    d_step.assign(d_step.size(), 0);
+    d_frames.reset(d_frame_len_param);
     d_have_post = false;
     d_frame_len = d_frame_len_param;
     // the counters and offsets describe this run (first_offset() is this
@@ -127,6 +123,7 @@ void tdd_csi_impl::handle_row(const pmt::pmt_t& msg)
     if (why.empty() && !(std::isfinite(value) && (ref || value > 0.0)))
         why = "\"nmse\" is not finite";
     posts_out out;
+    report_frames::decision dec;
     std::unique_lock<std::mutex> lock(d_mutex);
     if (why.empty() && rep.frame < 0) {
         // no frame number: nothing to pair it by; taken as it arrives
@@ -139,28 +136,15 @@ void tdd_csi_impl::handle_row(const pmt::pmt_t& msg)
             why = ex.what();
         }
     } else if (why.empty()) {
-        int64_t& latest = d_latest[size_t(rep.user)];
-        const int64_t hi = *std::max_element(d_latest.begin(), d_latest.end());
-        if (rep.frame <= latest)
-            // a user's reports come in frame order: a repeat or an older frame
-            // is dropped (counted, so a restarted receiver's rows show up)
-            why = "frame " + std::to_string(rep.frame) + " not after the user's latest " +
-                  std::to_string(latest);
-        else if (!d_jump[size_t(rep.user)].admit(
-                     rep.frame,
-                     hi,
-                     4 * std::max<int64_t>(d_step[size_t(rep.user)], core::header_codes)))
-            // taken as is, a corrupt frame far ahead would become the user's
-            // latest and every later valid row would be dropped as old
-            why = "frame " + std::to_string(rep.frame) + " far ahead of the latest " +
-                  std::to_string(hi) + " any user reported (taken if the next follows)";
-        else {
-            d_step[size_t(rep.user)] =
-                latest >= 0 && !d_jump[size_t(rep.user)].confirmed() ? rep.frame - latest
-                                                                     : 0;
-            latest = rep.frame;
-            d_waiting.push_back({ int(rep.user), int64_t(rep.frame), rep.row, value });
-        }
+        // a user's rows come in frame order: a repeat or an older frame is
+        // dropped (counted); a receiver that restarted is numbered on; a
+        // corrupt frame far ahead is held back (taken as is, it would become
+        // the user's latest and every later valid row would be dropped as old)
+        dec = d_frames.admit(int(rep.user), rep.frame, rep.frame_len, d_report_every);
+        if (dec.v != report_frames::verdict::take)
+            why = dec.why;
+        else
+            d_waiting.push_back({ int(rep.user), dec.frame, rep.row, value });
     }
     if (!why.empty()) {
         ++d_rejected;
@@ -173,6 +157,8 @@ void tdd_csi_impl::handle_row(const pmt::pmt_t& msg)
     ++d_received;
     take_pending(detail() ? nitems_read(0) : 0, out);
     lock.unlock();
+    if (!dec.note.empty())
+        d_logger->warn("{}", dec.note);
     for (const auto& m : out) {
         message_port_pub(d_csi_port, m.first);
         message_port_pub(d_stats_port, m.second);
@@ -242,7 +228,7 @@ bool tdd_csi_impl::rows_complete(int64_t frame) const
     for (int u = 0; u < d_est.params().n_users; ++u) {
         if (u == ref ? !need_ref : !d_user_scale)
             continue;
-        const int64_t f = d_latest[size_t(u)];
+        const int64_t f = d_frames.latest(u);
         if (frame - f > silent)
             continue;
         if (f < 0 || f + d_report_every < frame)

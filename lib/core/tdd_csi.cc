@@ -144,17 +144,31 @@ void tdd_csi_estimator::add_reference_row(const cvec& g, double err_var)
     ++d_ref_rows;
 }
 
+namespace {
+constexpr double kappa_min_abs = 1e-3, kappa_max_abs = 1e3;
+} // namespace
+
 void tdd_csi_estimator::set_kappa(const cvec& kappa)
 {
     if (kappa.size() != d_p.n_tx)
         throw_param("kappa",
                     list_str(kappa.size(), "entry", "entries"),
                     "n_tx = " + std::to_string(d_p.n_tx) + " entries");
-    for (Eigen::Index n = 0; n < kappa.size(); ++n)
+    // kappa_n = t_n / r_n is a ratio of two radio chains' gains, about 1 on
+    // real hardware (the reciprocity estimators normalise kappa_0 = 1, and the
+    // chains of one array differ by a few dB). Far outside it is not a
+    // calibration: 1e38 overflows the published H to Inf, 1e-45 zeroes its
+    // antenna's column, and a precoder would design on either.
+    for (Eigen::Index n = 0; n < kappa.size(); ++n) {
+        const double a = std::abs(kappa[n]);
         if (!(std::isfinite(kappa[n].real()) && std::isfinite(kappa[n].imag()) &&
-              std::abs(kappa[n]) > 0.0))
-            throw_param(
-                "kappa", "a zero or non-finite entry", "finite, non-zero entries");
+              a >= kappa_min_abs && a <= kappa_max_abs))
+            throw_param("kappa",
+                        "entry " + std::to_string(n) + " of magnitude " +
+                            std::to_string(a),
+                        "finite entries of magnitude in [1e-3, 1e3] (a ratio of two "
+                        "chains' gains, normalised to kappa_0 = 1)");
+    }
     d_kappa_ext = kappa;
 }
 

@@ -45,6 +45,7 @@ except ImportError:
     import reliability as rel
     from util import assert_same, time_limit
 
+from gnuradio.isac import core  # noqa: E402
 from qa_user_receiver_core import late_stream  # noqa: E402 (after the module path is set)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -162,11 +163,11 @@ def row_report(user, frame, row, frame_len, nmse=None):
     return d
 
 
-def port_run(make, port, msgs, ins, outs, settle=0.0):
+def port_run(make, port, msgs, ins, outs, settle=0.0, raw=False):
     """make() fed the stream inputs ins ([(samples, vlen)], may be empty), the
     messages msgs posted to port before it starts (handled in order before its
     first work()); returns (the block, its stream outputs, its csi posts as
-    strings). A message-only block runs for settle seconds."""
+    strings, or the PMTs if raw). A message-only block runs for settle seconds."""
     tb = gr.top_block()
     blk = make()
     blk.set_log_level("off")
@@ -196,7 +197,9 @@ def port_run(make, port, msgs, ins, outs, settle=0.0):
             raise AssertionError("%s: messages not all handled in %g s" % (blk.name(), settle))
         tb.stop()
     tb.wait()
-    posts = [pmt.write_string(dbg.get_message(i)) for i in range(dbg.num_messages())] if dbg else []
+    posts = [dbg.get_message(i) for i in range(dbg.num_messages())] if dbg else []
+    if not raw:
+        posts = [pmt.write_string(m) for m in posts]
     return blk, [np.array(k.data()) for k in sinks], posts
 
 
@@ -1184,6 +1187,116 @@ class qa_faults(gr_unittest.TestCase):
         reps = [row_report(u, f, [1.0, (0.1 + 0.01 * f) * 1j], 100) for f in range(101) for u in range(2)]
         rej, offset, _ = run(reps + [row_report(0, 0, h, 100), row_report(1, 0, h, 100)], users=2)
         self.assertEqual((rej, offset), (0, 113 * 100))
+
+    def test_503_restarted_receivers_keep_one_frame_grid(self):
+        """csi_feedback after receivers restart (their frame indices from 0
+        again while the transmitter goes on): two users whose receivers
+        restart together (one process) keep reporting the same frames, so each
+        post after the restart is one frame's rows at that frame's offset (they
+        were numbered 16 frames apart: the second restarted user's rows were
+        taken 16 frames late and H mixed rows of different frames); and a user
+        whose frame_len is not the others' is rejected (with frame numbers near
+        2^52 on a 1-sample grid, its restart made the csi offset wrap)."""
+        rng = np.random.default_rng(503)
+        N, U, D, F = 4, 3, 2, 100
+        rows = {f: rand_h(rng, U, N) for f in range(131)}
+
+        def rot(r):  # csi_feedback's phase reference: element 0 real, positive
+            r = np.asarray(r, np.complex64).astype(complex)
+            return r * np.conj(r[0]) / abs(r[0])
+
+        reps = [row_report(u, f, rows[f][u], F) for f in range(101) for u in range(U)]
+        # users 0 and 1 restart together at frame 101 and acquire again at frame
+        # 112 (index 0: the header's code of frame 112 is 0); user 2 reports on
+        for f in range(101, 131):
+            if f >= 112:
+                reps += [row_report(0, f - 112, rows[f][0], F), row_report(1, f - 112, rows[f][1], F)]
+            reps.append(row_report(2, f, rows[f][2], F))
+        blk, _, posts = port_run(lambda: isac.csi_feedback(U, N, D, 0), "row", reps, [], [], 5.0, True)
+        self.assertEqual(blk.rows_rejected(), 0)
+        after = []
+        for m in posts:
+            off = pmt.to_uint64(pmt.dict_ref(m, pmt.intern("offset"), pmt.PMT_NIL))
+            H = np.array(pmt.c32vector_elements(pmt.dict_ref(m, pmt.intern("H"), pmt.PMT_NIL))).reshape(U, N)
+            if off >= (112 + 1 + D) * F:
+                after.append((off, H))
+        # every frame from 112 on is complete (all three rows) and changes H
+        self.assertEqual([o for o, _ in after], [(f + 1 + D) * F for f in range(112, 131)])
+        for off, H in after:
+            f = off // F - 1 - D
+            want = np.array([rot(rows[f][u]) for u in range(U)])
+            np.testing.assert_allclose(H, want, rtol=1e-5, atol=1e-6, err_msg="frame %d" % f)
+
+        # frame numbers on two grids: user 0 on a 1-sample frame near 2^52,
+        # user 1 on 2^30-sample frames, restarting
+        big = 2**52
+        reps = [row_report(0, big, rows[0][0], 1)]
+        reps += [row_report(1, f, rows[f][1], 2**30) for f in range(101)]
+        reps += [row_report(0, big + 16, rows[1][0], 1), row_report(0, big + 40, rows[2][0], 1)]
+        reps += [row_report(1, f, rows[f + 3][1], 2**30) for f in range(8, 110)]
+        blk, _, posts = port_run(lambda: isac.csi_feedback(2, N, 0, 0), "row", reps, [], [], 5.0, True)
+        offs = [pmt.to_uint64(pmt.dict_ref(p, pmt.intern("offset"), pmt.PMT_NIL)) for p in posts]
+        # user 1 is on another grid: every row of it rejected, nothing posted
+        # (no channel from a user the others' frames cannot be compared with).
+        # Before, its rows from frame 2^52 + 56 on were posted at offsets
+        # (frame + 1) * 2^30 wrapped modulo 2^64 (57 * 2^30 ...), behind the
+        # offset 2^52 + 41 already posted
+        self.assertEqual((blk.rows_rejected(), offs), (203, []))
+
+    def test_504_slow_reporter_and_kappa_bounds(self):
+        """tdd_csi knows its users' report interval (report_every): a reference
+        user reporting every 100 frames has every row taken (every other one
+        was held back as a jump of 100 > 64 frames and lost).
+        An external kappa outside 1e-3..1e3 in magnitude is rejected, logged
+        and counted (kappa = t_n / r_n is a ratio of two chains' gains, about 1
+        on a real radio; 1e38 was accepted, the published H had an Inf entry
+        and no csi followed; 1.4e-45 zeroed its antenna's column)."""
+        rng = np.random.default_rng(504)
+        N, U, L, P, F = 4, 2, 8, 512, 64
+        x = np.zeros((P * 8, N), np.complex64)
+        g = rand_h(rng, 1, N)[0]
+        reps = [row_report(0, f, g * (1 + 0.01 * f), F, 0.01) for f in (99, 199, 299, 399)]
+        blk, _, _ = port_run(lambda: isac.tdd_csi(N, U, L, P, 0, 3, 0, 8, F, 2, False, 100), "row", reps,
+                             [(x[:, k].copy(), 1) for k in range(N)], [])
+        self.assertEqual((blk.rows_received(), blk.rows_rejected()), (4, 0))
+        # csi_feedback has no report interval to go by: the first step of 100
+        # frames is held back as a jump (the report of frame 100 lost, a known
+        # limit), the next report confirms it and is the user's interval from
+        # then on (every other report was lost: 100, 300, 500)
+        reps = [row_report(0, f, g * (1 + 0.01 * f), 100) for f in (0, 100, 200, 300, 400, 500)]
+        blk, _, posts = port_run(lambda: isac.csi_feedback(1, N, 0, 0), "row", reps, [], [], 5.0, True)
+        self.assertEqual(blk.rows_rejected(), 1)
+        self.assertEqual([pmt.to_uint64(pmt.dict_ref(p, pmt.intern("offset"), pmt.PMT_NIL)) for p in posts],
+                         [(f + 1) * 100 for f in (0, 200, 300, 400, 500)])
+
+        # kappa: a Rayleigh uplink of both users in every slot, no reference user
+        pil = np.array(core.orthogonal_pilots(U, L, 3)).astype(complex)
+        Hul = rand_h(rng, N, U)
+        for k in range(8):
+            x[k * P:k * P + L] = (Hul @ pil).T
+        good = np.exp(1j * rng.uniform(-3, 3, N)) * 10 ** rng.uniform(-0.5, 0.5, N)
+        good[0] = 1.0
+        for bad in (1e38, 1.4e-45, 2e3, 4e-4):
+            k = good.copy()
+            k[2] = bad
+            msgs = [pmt.dict_add(pmt.make_dict(), pmt.intern("kappa"),
+                                 pmt.init_c32vector(N, k.astype(np.complex64).tolist()))]
+            blk, _, posts = port_run(lambda: isac.tdd_csi(N, U, L, P, 0, 3, -1, 8, F, 2, False, 1), "kappa",
+                                     msgs, [(x[:, i].copy(), 1) for i in range(N)], [], raw=True)
+            with self.subTest(kappa=bad):
+                self.assertEqual((blk.rows_rejected(), len(posts), len(blk.kappa())), (1, 0, 0))
+        msgs = [pmt.dict_add(pmt.make_dict(), pmt.intern("kappa"),
+                             pmt.init_c32vector(N, good.astype(np.complex64).tolist()))]
+        blk, _, posts = port_run(lambda: isac.tdd_csi(N, U, L, P, 0, 3, -1, 8, F, 2, False, 1), "kappa",
+                                 msgs, [(x[:, i].copy(), 1) for i in range(N)], [], raw=True)
+        self.assertEqual(blk.rows_rejected(), 0)
+        self.assertGreater(len(posts), 0)
+        # the last csi is kappa_n h_n,u (uplink noise-free), element 0 real
+        H = np.array(pmt.c32vector_elements(pmt.dict_ref(posts[-1], pmt.intern("H"),
+                                                         pmt.PMT_NIL))).reshape(U, N)
+        want = (good.astype(np.complex64)[:, None] * Hul.astype(np.complex64)).T
+        want *= np.conj(want[:, :1]) / np.abs(want[:, :1])
+        np.testing.assert_allclose(H, want, rtol=1e-4, atol=1e-4 * np.abs(want).max())
 
 
 if __name__ == "__main__":

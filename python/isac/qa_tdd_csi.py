@@ -412,6 +412,14 @@ class qa_tdd_csi(gr_unittest.TestCase):
                         for b in (f, f - 1, 2**40, 10**6):
                             tdd._post(pmt.intern("row"), pmt.dict_add(row(0, f), pmt.intern("frame"),
                                                                       pmt.from_long(b)))
+            elif mode == "restart":
+                # the receiver restarted at frame 80: its frame index counts
+                # from 0 there (still frame mod 16, the header's codes). Its
+                # rows were dropped as old, so each csi from then on paired
+                # the new uplink with the row of frame 79
+                for f in frames:
+                    tdd._post(pmt.intern("row"), pmt.dict_add(row(0, f), pmt.intern("frame"),
+                                                              pmt.from_long(f - 80 if f >= 80 else f)))
             elif mode == "other_user_first":
                 for f in frames:
                     tdd._post(pmt.intern("row"), row(1, f))
@@ -437,6 +445,8 @@ class qa_tdd_csi(gr_unittest.TestCase):
                 tb.wait()
             if mode == "bad_frames":
                 self.assertEqual((tdd.rows_rejected(), tdd.rows_received()), (4, len(frames)))
+            if mode == "restart":
+                self.assertEqual((tdd.rows_rejected(), tdd.rows_received()), (0, len(frames)))
             out = []
             for i in range(dbg.num_messages()):
                 m = dbg.get_message(i)
@@ -445,7 +455,7 @@ class qa_tdd_csi(gr_unittest.TestCase):
                 out.append((off, H.reshape(nu, n_tx)))
             return out
 
-        for mode in ("early", "other_user_first", "late", "bad_frames"):
+        for mode in ("early", "other_user_first", "late", "bad_frames", "restart"):
             got = run(mode)
             # slots near the end may still wait for their rows when the stream stops
             self.assertGreaterEqual(len(got), len(ref) - 2, mode)

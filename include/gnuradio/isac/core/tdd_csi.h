@@ -79,8 +79,9 @@ public:
      * a non-finite entry (the state is left as it was).
      */
     void add_reference_row(const cvec& g, double err_var);
-    //! An external calibration (n_tx entries, finite, non-zero); ref rows are
-    //! then ignored until clear_kappa().
+    //! An external calibration (n_tx entries, finite, of magnitude in
+    //! [1e-3, 1e3]: a ratio of two chains' gains); ref rows are then ignored
+    //! until clear_kappa().
     void set_kappa(const cvec& kappa);
     /*!
      * A scalar report of user u's downlink channel energy ||g_u||^2 (in the
