@@ -157,15 +157,15 @@ void tdd_csi_estimator::set_kappa(const cvec& kappa)
     // kappa_n = t_n / r_n is a ratio of two radio chains' gains, about 1 on
     // real hardware (the reciprocity estimators normalise kappa_0 = 1, and the
     // chains of one array differ by a few dB). Far outside it is not a
-    // calibration: 1e38 overflows the published H to Inf, 1e-45 zeroes its
-    // antenna's column, and a precoder would design on either.
+    // calibration: 1e38 scales its antenna's column of the published H to
+    // 1e38 (Inf in the c32 csi past 3.4e38), 1e-45 zeroes it, and a precoder
+    // would design on either.
     for (Eigen::Index n = 0; n < kappa.size(); ++n) {
         const double a = std::abs(kappa[n]);
         if (!(std::isfinite(kappa[n].real()) && std::isfinite(kappa[n].imag()) &&
               a >= kappa_min_abs && a <= kappa_max_abs))
             throw_param("kappa",
-                        "entry " + std::to_string(n) + " of magnitude " +
-                            std::to_string(a),
+                        "entry " + std::to_string(n) + " of magnitude " + num_str(a),
                         "finite entries of magnitude in [1e-3, 1e3] (a ratio of two "
                         "chains' gains, normalised to kappa_0 = 1)");
     }
