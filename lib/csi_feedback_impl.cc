@@ -84,8 +84,16 @@ void csi_feedback_impl::handle_row(const pmt::pmt_t& msg)
     if (dec.v == report_frames::verdict::reject) {
         ++d_rejected;
         lock.unlock();
-        d_logger->warn("row message of user {} ignored: {}", rep.user, dec.why);
+        if (dec.log)
+            d_logger->warn("row message of user {} ignored: {}", rep.user, dec.why);
         return;
+    }
+    if (dec.regrid) {
+        // the frames held and taken so far are on the old grid's numbering
+        d_rows.assign(size_t(d_n_users), user_row());
+        d_waiting.clear();
+        d_have_post = false;
+        d_posted_frame = 0;
     }
     const int64_t frame = dec.frame;
     if (dec.restart_from >= 0)
@@ -211,6 +219,8 @@ bool csi_feedback_impl::take_frame(uint64_t frame, pmt::pmt_t& csi, pmt::pmt_t& 
                 .u64("posts", d_posts)
                 .u64("offset", offset)
                 .u64("frame", fmax)
+                .u64("grid_rejected", d_frames.grid_rejected())
+                .u64("stray_rejected", d_frames.stray_rejected())
                 .real("quant_nmse", qn / d_n_users);
     return true;
 }

@@ -292,7 +292,7 @@ bool frame_jump_guard::admit(int64_t frame, int64_t ref, int64_t window)
 }
 
 report_frames::report_frames(int n_users, long frame_len)
-    : d_users(size_t(n_users)), d_frame_len(frame_len)
+    : d_users(size_t(n_users)), d_frame_len(frame_len), d_fixed(frame_len > 0)
 {
 }
 
@@ -300,6 +300,10 @@ void report_frames::reset(long frame_len)
 {
     d_users.assign(d_users.size(), user());
     d_frame_len = frame_len;
+    d_fixed = frame_len > 0;
+    d_other_len = 0;
+    d_other_run = 0;
+    d_grid_rejected = d_stray = 0;
 }
 
 int64_t report_frames::highest() const
@@ -310,27 +314,77 @@ int64_t report_frames::highest() const
     return hi;
 }
 
-report_frames::decision
-report_frames::admit(int u_index, int64_t index, long frame_len, int64_t min_interval)
+report_frames::decision report_frames::admit(
+    int u_index, int64_t index, long frame_len, int64_t min_interval, bool sets_grid)
 {
     decision d;
-    if (d_frame_len > 0 && frame_len != d_frame_len) {
-        // frame numbers on another grid cannot be compared with the others'
-        // (and a csi offset built from them could wrap)
-        d.why = "\"frame_len\" " + std::to_string(frame_len) +
-                " is not the frame grid's " + std::to_string(d_frame_len);
+    if (d_frame_len == 0 && !sets_grid) {
+        d.why = "no frame grid yet (the reference user's rows set it)";
         return d;
     }
+    if (d_frame_len > 0 && frame_len != d_frame_len) {
+        // frame numbers on another grid cannot be compared with the others'
+        // (and a csi offset built from them could wrap). A learnt grid follows
+        // the reports once they agree on another one for long enough: else a
+        // misconfigured receiver that reported first, then was fixed, would
+        // lock every user out until the flowgraph restarts.
+        if (!d_fixed && sets_grid) {
+            d_other_run = frame_len == d_other_len ? d_other_run + 1 : 1;
+            d_other_len = frame_len;
+        }
+        if (d_fixed || !sets_grid || d_other_run < regrid_after()) {
+            const uint64_t k = ++d_grid_rejected;
+            d.log = (k & (k - 1)) == 0;
+            d.why = "\"frame_len\" " + std::to_string(frame_len) +
+                    " is not the frame grid's " + std::to_string(d_frame_len) + " (" +
+                    std::to_string(k) + " so far; " +
+                    (d_fixed      ? std::string("the block's own")
+                     : !sets_grid ? std::string("set by the reference user's rows")
+                                  : "cleared by restarting the flowgraph, or by " +
+                                        std::to_string(regrid_after()) +
+                                        " reports in a row on one other frame_len") +
+                    ")";
+            return d;
+        }
+        const uint64_t rejected = d_grid_rejected, stray = d_stray;
+        reset(0);
+        d_grid_rejected = rejected;
+        d_stray = stray;
+        d.regrid = true;
+        d.note = "frame grid learnt again: \"frame_len\" " + std::to_string(frame_len) +
+                 " (" + std::to_string(regrid_after()) +
+                 " reports in a row on it); every user's frames numbered afresh";
+    } else if (sets_grid)
+        d_other_run = 0;
     user& u = d_users[size_t(u_index)];
     const int64_t window =
         4 * std::max({ u.step, int64_t(core::header_codes), min_interval });
     const int64_t hi = highest();
     int64_t frame = index + u.base, base = u.base;
+    const int64_t held = u.held_back;
+    const bool back = frame <= u.latest && u.latest - frame > window;
+    const bool confirms = back && held >= 0 && index > held && index - held <= window;
+    u.held_back = -1;
+    if (held >= 0 && !confirms)
+        ++d_stray; // the held far-back frame was a stray (or corrupt) one
     if (frame <= u.latest) {
-        if (u.latest - frame <= window) {
+        if (!back) {
             d.v = verdict::repeat;
             d.why = "frame " + std::to_string(frame) + " not after the user's latest " +
                     std::to_string(u.latest);
+            return d;
+        }
+        if (!confirms) {
+            // one far-back frame may be a corrupt counter (or a stray row):
+            // renumbering the user on it would pair every later row with the
+            // wrong frame. Only the user's next report, following on, confirms
+            // a restarted receiver.
+            u.held_back = index;
+            d.why =
+                "frame index " + std::to_string(index) + " goes back more than " +
+                std::to_string(window) + " frames from the user's latest " +
+                std::to_string(u.latest - u.base) +
+                "; taken as a restarted receiver if the user's next report follows on";
             return d;
         }
         const int64_t codes = core::header_codes;

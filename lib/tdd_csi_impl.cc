@@ -99,7 +99,7 @@ bool tdd_csi_impl::start()
     // the counters and offsets describe this run (first_offset() is this
     // run's snapshots to CSI lock); an external kappa is the radios' and
     // stays (d_cal.reset() keeps it) until a {kappa: #f}
-    d_posts = d_received = d_rejected = d_forced = 0;
+    d_posts = d_received = d_rejected = d_forced = d_dropped = 0;
     d_first = d_last = -1;
     return sync_block::start();
 }
@@ -125,6 +125,15 @@ void tdd_csi_impl::handle_row(const pmt::pmt_t& msg)
     posts_out out;
     report_frames::decision dec;
     std::unique_lock<std::mutex> lock(d_mutex);
+    // with no frame_len parameter the grid is the reference rows' (the csi
+    // offsets are on it): another user's row can neither set nor change it
+    const bool sets_grid = ref || d_frame_len_param > 0;
+    if (why.empty() && rep.frame < 0 && d_frames.frame_len() > 0 &&
+        rep.frame_len != d_frames.frame_len())
+        why = "\"frame_len\" " + std::to_string(rep.frame_len) +
+              " is not the frame grid's " + std::to_string(d_frames.frame_len());
+    else if (why.empty() && rep.frame < 0 && !sets_grid && d_frame_len < 1)
+        why = "no frame grid yet (the reference user's rows set it)";
     if (why.empty() && rep.frame < 0) {
         // no frame number: nothing to pair it by; taken as it arrives
         try {
@@ -140,20 +149,42 @@ void tdd_csi_impl::handle_row(const pmt::pmt_t& msg)
         // dropped (counted); a receiver that restarted is numbered on; a
         // corrupt frame far ahead is held back (taken as is, it would become
         // the user's latest and every later valid row would be dropped as old)
-        dec = d_frames.admit(int(rep.user), rep.frame, rep.frame_len, d_report_every);
+        dec = d_frames.admit(
+            int(rep.user), rep.frame, rep.frame_len, d_report_every, sets_grid);
         if (dec.v != report_frames::verdict::take)
             why = dec.why;
-        else
+        else {
+            if (dec.regrid)
+                d_waiting.clear(); // numbered on the old grid
             d_waiting.push_back({ int(rep.user), dec.frame, rep.row, value });
+            // rows wait for the stream to reach their frame; a receiver far
+            // ahead of the stream (or numbered so) must not grow this without
+            // bound: over 1024 rows per user the oldest go (as csi_feedback's
+            // cap; 64 per user there, where nothing waits for a stream: rows
+            // posted before the stream starts wait here legitimately)
+            const size_t cap = size_t(1024 * d_est.params().n_users);
+            while (d_waiting.size() > cap) {
+                d_waiting.pop_front();
+                const uint64_t k = ++d_dropped;
+                if ((k & (k - 1)) == 0)
+                    dec.note += (dec.note.empty() ? "" : "; ") +
+                                std::string("more than ") + std::to_string(cap) +
+                                " rows waiting for the stream: the oldest dropped (" +
+                                std::to_string(k) + " so far)";
+            }
+        }
     }
     if (!why.empty()) {
         ++d_rejected;
         lock.unlock();
-        d_logger->warn("row message ignored: {}", why);
+        if (dec.log)
+            d_logger->warn("row message ignored: {}", why);
         return;
     }
-    if (ref && d_frame_len_param == 0)
-        d_frame_len = rep.frame_len;
+    if (d_frame_len_param == 0 && d_frames.frame_len() > 0)
+        d_frame_len = d_frames.frame_len();
+    else if (ref && d_frame_len_param == 0)
+        d_frame_len = rep.frame_len; // a frameless reference row, no grid yet
     ++d_received;
     take_pending(detail() ? nitems_read(0) : 0, out);
     lock.unlock();
@@ -288,7 +319,10 @@ void tdd_csi_impl::evaluate(uint64_t slot_end,
                                  .u64("slots", est.slots())
                                  .u64("bad_slots", est.bad_slots())
                                  .reals("nmse", nmse)
-                                 .reals("noise_var", est.noise_var());
+                                 .reals("noise_var", est.noise_var())
+                                 .u64("grid_rejected", d_frames.grid_rejected())
+                                 .u64("stray_rejected", d_frames.stray_rejected())
+                                 .u64("rows_dropped", d_dropped);
     out.emplace_back(make_csi(H, offset), stats);
 }
 

@@ -75,6 +75,7 @@ private:
     report_frames d_frames;        // the rows' frame numbers (restarts, jumps, grid)
     std::deque<pending_slot> d_pending; // slots waiting for their rows, in stream order
     uint64_t d_forced = 0;              // slots taken without every user's rows
+    uint64_t d_dropped = 0;             // rows over d_waiting's cap (oldest first)
 
     void handle_row(const pmt::pmt_t& msg);
     void handle_kappa(const pmt::pmt_t& msg);

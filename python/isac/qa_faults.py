@@ -1182,11 +1182,12 @@ class qa_faults(gr_unittest.TestCase):
         # the same jump followed by frame 10: the jump is not confirmed
         rej, offset, posts = run(rows(list(range(10)) + [10**6, 10]))
         self.assertEqual((rej, offset, posts), (1, 11 * 100, 11))
-        # a restart (back to 0) after frame 100 of two users is taken
-        # (numbered on from 101 in steps of the 16 header codes: 112)
+        # a restart (back to 0, then 1) after frame 100 of two users is taken
+        # once its second report follows on (numbered on from 101 in steps of
+        # the 16 header codes: index 1 is frame 113); the first is held (2)
         reps = [row_report(u, f, [1.0, (0.1 + 0.01 * f) * 1j], 100) for f in range(101) for u in range(2)]
-        rej, offset, _ = run(reps + [row_report(0, 0, h, 100), row_report(1, 0, h, 100)], users=2)
-        self.assertEqual((rej, offset), (0, 113 * 100))
+        rej, offset, _ = run(reps + [row_report(u, i, h, 100) for i in (0, 1) for u in range(2)], users=2)
+        self.assertEqual((rej, offset), (2, 114 * 100))
 
     def test_503_restarted_receivers_keep_one_frame_grid(self):
         """csi_feedback after receivers restart (their frame indices from 0
@@ -1213,15 +1214,17 @@ class qa_faults(gr_unittest.TestCase):
                 reps += [row_report(0, f - 112, rows[f][0], F), row_report(1, f - 112, rows[f][1], F)]
             reps.append(row_report(2, f, rows[f][2], F))
         blk, _, posts = port_run(lambda: isac.csi_feedback(U, N, D, 0), "row", reps, [], [], 5.0, True)
-        self.assertEqual(blk.rows_rejected(), 0)
+        # each restarted user's first report (frame 112) is held back until
+        # its next one follows on: 2 rejected, the restart's cost
+        self.assertEqual(blk.rows_rejected(), 2)
         after = []
         for m in posts:
             off = pmt.to_uint64(pmt.dict_ref(m, pmt.intern("offset"), pmt.PMT_NIL))
             H = np.array(pmt.c32vector_elements(pmt.dict_ref(m, pmt.intern("H"), pmt.PMT_NIL))).reshape(U, N)
-            if off >= (112 + 1 + D) * F:
+            if off >= (113 + 1 + D) * F:
                 after.append((off, H))
-        # every frame from 112 on is complete (all three rows) and changes H
-        self.assertEqual([o for o, _ in after], [(f + 1 + D) * F for f in range(112, 131)])
+        # every frame from 113 on is complete (all three rows) and changes H
+        self.assertEqual([o for o, _ in after], [(f + 1 + D) * F for f in range(113, 131)])
         for off, H in after:
             f = off // F - 1 - D
             want = np.array([rot(rows[f][u]) for u in range(U)])
@@ -1236,12 +1239,133 @@ class qa_faults(gr_unittest.TestCase):
         reps += [row_report(1, f, rows[f + 3][1], 2**30) for f in range(8, 110)]
         blk, _, posts = port_run(lambda: isac.csi_feedback(2, N, 0, 0), "row", reps, [], [], 5.0, True)
         offs = [pmt.to_uint64(pmt.dict_ref(p, pmt.intern("offset"), pmt.PMT_NIL)) for p in posts]
-        # user 1 is on another grid: every row of it rejected, nothing posted
-        # (no channel from a user the others' frames cannot be compared with).
-        # Before, its rows from frame 2^52 + 56 on were posted at offsets
+        # user 1 is on another grid: its first 7 rows rejected; its 8th in a
+        # row on 2^30 (4 x n_users) makes 2^30 the grid, numbered afresh, and
+        # user 0's 2 later reports on 1 are rejected: 10. Nothing posted (no
+        # channel from a user the others' frames cannot be compared with).
+        # Before, user 1's rows from frame 2^52 + 56 on were posted at offsets
         # (frame + 1) * 2^30 wrapped modulo 2^64 (57 * 2^30 ...), behind the
         # offset 2^52 + 41 already posted
-        self.assertEqual((blk.rows_rejected(), offs), (203, []))
+        self.assertEqual((blk.rows_rejected(), offs), (10, []))
+
+    def test_505_stray_old_frame_is_not_a_restart(self):
+        """One stray (or corrupt) row report with a far older frame among good
+        ones (frame 2 after frame 200) leaves the csi of tdd_csi and
+        csi_feedback identical to the run without it (it was taken as a
+        restarted receiver: every later row numbered 208 frames ahead, so
+        tdd_csi paired each slot with a reference row 208 frames old and
+        csi_feedback posted every row 208 frames in the future); two
+        consecutive far-back reports, a real restart, are still followed."""
+        rng = np.random.default_rng(505)
+        N, U, L, P, F, S = 4, 2, 8, 512, 64, 40
+        pil = np.array(core.orthogonal_pilots(U, L, 3)).astype(complex)
+        Hul = rand_h(rng, N, U)
+        x = np.zeros((P * S, N), np.complex64)
+        for k in range(S):
+            x[k * P:k * P + L] = (Hul @ pil).T
+        g = rand_h(rng, 1, N)[0]
+        n_fr = S * P // F
+
+        def decode(posts):
+            return [(pmt.to_uint64(pmt.dict_ref(m, pmt.intern("offset"), pmt.PMT_NIL)),
+                     np.array(pmt.c32vector_elements(pmt.dict_ref(m, pmt.intern("H"), pmt.PMT_NIL))))
+                    for m in posts]
+
+        def tdd(reps):  # the reference row scaled by (1 + 0.001 f): a wrong pairing shows in |H|
+            blk, _, posts = port_run(lambda: isac.tdd_csi(N, U, L, P, 0, 3, 0, 1, F, 2, False, 1), "row", reps,
+                                     [(x[:, k].copy(), 1) for k in range(N)], [], raw=True)
+            return blk.rows_received(), blk.rows_rejected(), decode(posts)
+
+        good = [row_report(0, f, g * (1 + 0.001 * f), F) for f in range(n_fr)]
+        clean = tdd(good)
+        stray = tdd(good[:201] + [row_report(0, 2, g, F)] + good[201:])
+        self.assertGreater(len(clean[2]), 20)
+        self.assertEqual(stray[:2], (n_fr, 1))
+        assert_same([o for o, _ in stray[2]], [o for o, _ in clean[2]])
+        for (_, a), (_, b) in zip(stray[2], clean[2]):
+            np.testing.assert_array_equal(a, b)
+        # the receiver restarts at frame 208 (index 0 = 208 mod 16): index 0
+        # held, index 1 confirms it (frame 209); only the row of frame 208 lost
+        restart = tdd(good[:208] + [row_report(0, f - 208, g * (1 + 0.001 * f), F) for f in range(208, n_fr)])
+        no208 = tdd(good[:208] + good[209:])
+        self.assertEqual(restart[:2], (n_fr - 1, 1))
+        assert_same([o for o, _ in restart[2]], [o for o, _ in no208[2]])
+        for (_, a), (_, b) in zip(restart[2], no208[2]):
+            np.testing.assert_array_equal(a, b)
+
+        # csi_feedback, one user, frames 0..200 on 100-sample frames
+        rows = {f: rand_h(rng, 1, N)[0] for f in range(201)}
+
+        def fb(reps):
+            blk, _, posts = port_run(lambda: isac.csi_feedback(1, N, 0, 0), "row", reps, [], [], 5.0, True)
+            return blk.rows_rejected(), decode(posts)
+
+        good = [row_report(0, f, rows[f], 100) for f in range(201)]
+        clean = fb(good)
+        stray = fb(good[:101] + [row_report(0, 2, rows[2], 100)] + good[101:])
+        self.assertEqual(stray[0], 1)
+        self.assertEqual(len(clean[1]), 201)
+        assert_same([o for o, _ in stray[1]], [o for o, _ in clean[1]])
+        for (_, a), (_, b) in zip(stray[1], clean[1]):
+            np.testing.assert_array_equal(a, b)
+        # a restart at frame 112 (index from 0): followed from frame 113 on
+        rej, posts = fb(good[:101] + [row_report(0, f - 112, rows[f], 100) for f in range(112, 201)])
+        self.assertEqual(rej, 1)
+        self.assertEqual([o for o, _ in posts], [(f + 1) * 100 for f in list(range(101)) + list(range(113, 201))])
+        for o, H in posts[101:]:
+            r = rows[o // 100 - 1].astype(np.complex64).astype(complex)
+            np.testing.assert_allclose(H, r * np.conj(r[0]) / abs(r[0]), rtol=1e-5, atol=1e-6)
+
+    def test_506_frame_grid_learnt_again(self):
+        """csi_feedback's frame grid (frame_len) is the first report's: a
+        receiver misconfigured with frame_len 50 that reported first, then was
+        fixed (frame_len 100, index from 0 at frame 32), locked every user out
+        until the flowgraph restarted (0 posts, 355 of 375 reports rejected,
+        one warning each). Now 4 x n_users reports in a row on one other
+        frame_len make it the grid: posts resume, every offset on the
+        100-sample grid. tdd_csi's own frame_len parameter is the grid for
+        good, and with frame_len 0 only the reference user's rows set it (a
+        user_scale user that reported first on another frame_len kept every
+        reference row out: no csi ever)."""
+        rng = np.random.default_rng(506)
+        N = 4
+
+        def rr(u, f, F):
+            return row_report(u, f, rng.standard_normal(N) + 1j * rng.standard_normal(N), F)
+
+        msgs = [rr(0, 0, 50)] + [m for f in range(1, 20) for m in (rr(1, f, 100), rr(0, f, 50))]
+        msgs += [m for f in range(32, 200) for m in (rr(1, f, 100), rr(0, f - 32, 100))]
+        blk, _, posts = port_run(lambda: isac.csi_feedback(2, N, 0, 0), "row", msgs, [], [], 5.0, True)
+        offs = [pmt.to_uint64(pmt.dict_ref(p, pmt.intern("offset"), pmt.PMT_NIL)) for p in posts]
+        # rejected: user 1's 19 on the 50 grid, then 7 reports on 100 before the 8th re-grids
+        self.assertEqual(blk.rows_rejected(), 19 + 7)
+        self.assertGreater(len(offs), 100)
+        self.assertTrue(all(o % 100 == 0 for o in offs[1:]), offs[:5])
+
+        # tdd_csi, reference user 0, user_scale: user 1 reports first on
+        # frame_len 50, then both on 64 (the stream's frame)
+        U, L, P, F = 2, 8, 512, 64
+        pil = np.array(core.orthogonal_pilots(U, L, 3)).astype(complex)
+        Hul = rand_h(rng, N, U)
+        x = np.zeros((P * 16, N), np.complex64)
+        for k in range(16):
+            x[k * P:k * P + L] = (Hul @ pil).T
+        g = rand_h(rng, 2, N)
+        reps = [row_report(1, 0, g[1], 50)] + [row_report(u, f, g[u], F) for f in range(128) for u in range(U)]
+        for flen in (0, F):
+            blk, _, posts = port_run(lambda: isac.tdd_csi(N, U, L, P, 0, 3, 0, 1, flen, 2, True, 1), "row", reps,
+                                     [(x[:, k].copy(), 1) for k in range(N)], [], raw=True)
+            with self.subTest(frame_len=flen):
+                self.assertEqual((blk.rows_rejected(), blk.rows_received()), (1, 256))
+                self.assertGreater(len(posts), 8)
+        # the parameter wins: reports on 50 never set the grid, however many
+        reps = [row_report(0, f, g[0], 50) for f in range(64)] + [row_report(0, f, g[0], F) for f in range(64, 128)]
+        blk, _, posts = port_run(lambda: isac.tdd_csi(N, U, L, P, 0, 3, 0, 1, F, 2, False, 1), "row", reps,
+                                 [(x[:, k].copy(), 1) for k in range(N)], [], raw=True)
+        self.assertEqual((blk.rows_rejected(), blk.rows_received()), (64, 64))
+        offs = [pmt.to_uint64(pmt.dict_ref(p, pmt.intern("offset"), pmt.PMT_NIL)) for p in posts]
+        self.assertGreater(len(offs), 0)
+        self.assertTrue(all(o % F == 0 for o in offs))
 
     def test_504_slow_reporter_and_kappa_bounds(self):
         """tdd_csi knows its users' report interval (report_every): a reference
