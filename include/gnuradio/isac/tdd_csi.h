@@ -62,8 +62,8 @@ namespace isac {
  * once kappa and every user's column exist, then every report_every frames:
  * offset = (floor(slot_end / frame_len) + 1 + delay_frames) frame_len.
  * Message out "stats": {posts, offset, slots, bad_slots, nmse (per user),
- * noise_var, grid_rejected, stray_rejected, rows_dropped}. Malformed messages are logged and ignored; a slot with a
- * non-finite sample is dropped.
+ * noise_var, grid_rejected, stray_rejected, rows_dropped}. Malformed
+ * messages are logged and ignored; a slot with a non-finite sample is dropped.
  *
  * Restart: start() after stop() is a new run from item 0. The uplink slots,
  * the reference rows (taken or waiting: their frame numbers are the last
