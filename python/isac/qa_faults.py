@@ -1230,6 +1230,33 @@ class qa_faults(gr_unittest.TestCase):
             want = np.array([rot(rows[f][u]) for u in range(U)])
             np.testing.assert_allclose(H, want, rtol=1e-5, atol=1e-6, err_msg="frame %d" % f)
 
+        # the negative case: user 0 restarts at frame 112, user 1 on its own
+        # at frame 144 (index 0, its reports first in each frame), silent since
+        # frame 100: user 0's offset must not be applied to it (it was: its
+        # frames numbered 31 early, posts stopped at frame 176); the old rule
+        # numbers it 144 + index
+        rows = {f: rand_h(rng, U, N) for f in range(181)}
+        reps = []
+        for f in range(181):
+            if f < 101 or f >= 144:
+                reps.append(row_report(1, f if f < 101 else f - 144, rows[f][1], F))
+            if f < 101 or f >= 112:
+                reps.append(row_report(0, f if f < 101 else f - 112, rows[f][0], F))
+            reps.append(row_report(2, f, rows[f][2], F))
+        blk, _, posts = port_run(lambda: isac.csi_feedback(U, N, D, 0), "row", reps, [], [], 5.0, True)
+        self.assertEqual(blk.rows_rejected(), 2)  # each restart's first report
+        after = []
+        for m in posts:
+            off = pmt.to_uint64(pmt.dict_ref(m, pmt.intern("offset"), pmt.PMT_NIL))
+            H = np.array(pmt.c32vector_elements(pmt.dict_ref(m, pmt.intern("H"), pmt.PMT_NIL))).reshape(U, N)
+            if off >= (145 + 1 + D) * F:
+                after.append((off, H))
+        self.assertEqual([o for o, _ in after], [(f + 1 + D) * F for f in range(145, 181)])
+        for off, H in after:
+            f = off // F - 1 - D
+            want = np.array([rot(rows[f][u]) for u in range(U)])
+            np.testing.assert_allclose(H, want, rtol=1e-5, atol=1e-6, err_msg="frame %d" % f)
+
         # frame numbers on two grids: user 0 on a 1-sample frame near 2^52,
         # user 1 on 2^30-sample frames, restarting
         big = 2**52
