@@ -35,7 +35,8 @@ csi_feedback_impl::csi_feedback_impl(int n_users, int n_tx, int delay_frames, in
       d_row_port(pmt::mp("row")),
       d_csi_port(pmt::mp("csi")),
       d_stats_port(pmt::mp("stats")),
-      d_rows(size_t(n_users))
+      d_rows(size_t(n_users)),
+      d_frames(n_users)
 {
     message_port_register_in(d_row_port);
     set_msg_handler(d_row_port, [this](const pmt::pmt_t& m) { handle_row(m); });
@@ -47,6 +48,7 @@ bool csi_feedback_impl::start()
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     d_rows.assign(size_t(d_n_users), user_row());
+    d_frames.reset();
     d_waiting.clear();
     d_have_post = false;
     d_posted_frame = 0;
@@ -67,53 +69,38 @@ void csi_feedback_impl::handle_row(const pmt::pmt_t& msg)
         return;
     }
     user_row& u = d_rows[size_t(rep.user)];
-    int64_t frame = rep.frame + u.base;
-    int64_t restart_from = -1; // the restarted receiver's last frame number
-    // a report's largest step from the latest frame, back or ahead, that is
-    // neither a restart nor held back
-    const int64_t window =
-        std::max<int64_t>(4 * int64_t(u.interval), 4 * core::header_codes);
-    int64_t hi = -1;
-    for (const auto& x : d_rows)
-        hi = std::max(hi, x.latest);
-    if (frame <= u.latest) {
-        // A user's reports come in frame order: a repeat, or a small step back
-        // (its receiver correcting its frame index by less than the header's
-        // frame codes), changes nothing. A counter that goes back further is a
-        // receiver that restarted (its frames count from 0 again): its reports
-        // are taken from then on, numbered on from the latest any user reported
-        // in steps of the header's codes (the restarted receiver's index still
-        // tells the transmitter's frame modulo those codes).
-        if (u.latest - frame <= window) {
-            ++d_received;
-            return;
-        }
-        const int64_t codes = core::header_codes;
-        const int64_t base = (hi + 1 - rep.frame + codes - 1) / codes * codes;
-        restart_from = u.latest - u.base;
-        u.base = base;
-        u.rebased = true; // its next interval is not the gap of the restart
-        frame = rep.frame + base;
-        ++d_restarts;
-    } else if (!u.jump.admit(frame, hi, window)) {
-        // far ahead of every user: a corrupt counter unless the next report
-        // confirms it (taken as is, it would become the user's latest frame
-        // and its valid reports would then look like a restarted receiver's)
+    // A user's reports come in frame order: a repeat, or a small step back
+    // (its receiver correcting its frame index by less than the header's frame
+    // codes), changes nothing. A counter that goes back further is a receiver
+    // that restarted; one far ahead of every user is held back (taken as is,
+    // it would become the user's latest frame and its valid reports would then
+    // look like a restarted receiver's).
+    const report_frames::decision dec =
+        d_frames.admit(int(rep.user), rep.frame, rep.frame_len, int64_t(u.interval));
+    if (dec.v == report_frames::verdict::repeat) {
+        ++d_received;
+        return;
+    }
+    if (dec.v == report_frames::verdict::reject) {
         ++d_rejected;
         lock.unlock();
-        d_logger->warn("row message ignored: user {}'s frame {} is more than {} "
-                       "frames ahead of the latest any user reported ({}); its next "
-                       "report is taken if it follows on from it",
-                       rep.user,
-                       frame,
-                       window,
-                       hi);
+        if (dec.log)
+            d_logger->warn("row message of user {} ignored: {}", rep.user, dec.why);
         return;
-    } else if (u.jump.confirmed()) {
-        u.rebased = true; // a long outage: its next interval is not the gap
     }
+    if (dec.regrid) {
+        // the frames held and taken so far are on the old grid's numbering
+        d_rows.assign(size_t(d_n_users), user_row());
+        d_waiting.clear();
+        d_have_post = false;
+        d_posted_frame = 0;
+    }
+    const int64_t frame = dec.frame;
+    if (dec.restart_from >= 0)
+        ++d_restarts;
+    if (dec.gap)
+        u.rebased = true; // its next interval is not the gap of the restart/outage
     ++d_received;
-    u.latest = frame;
     d_waiting.push_back({ int(rep.user), uint64_t(frame), rep.frame_len, rep.row });
 
     // The users' receivers run in threads of their own, so their reports arrive
@@ -131,10 +118,10 @@ void csi_feedback_impl::handle_row(const pmt::pmt_t& msg)
             f = std::min(f, w.frame);
         int64_t lo = INT64_MAX, hi = -1;
         uint64_t iv = 0;
-        for (const auto& x : d_rows) {
-            lo = std::min(lo, x.latest);
-            hi = std::max(hi, x.latest);
-            iv = std::max<uint64_t>(iv, x.interval);
+        for (int k = 0; k < d_n_users; ++k) {
+            lo = std::min(lo, d_frames.latest(k));
+            hi = std::max(hi, d_frames.latest(k));
+            iv = std::max<uint64_t>(iv, d_rows[size_t(k)].interval);
         }
         const bool complete = lo >= int64_t(f);
         // silent: only once every user has reported and the report interval is
@@ -156,13 +143,8 @@ void csi_feedback_impl::handle_row(const pmt::pmt_t& msg)
             out.emplace_back(csi, st);
     }
     lock.unlock();
-    if (restart_from >= 0)
-        d_logger->warn("user {}'s frame number went back from {} to {}: taken as a "
-                       "restarted receiver, its frames counted from {} on",
-                       rep.user,
-                       restart_from,
-                       rep.frame,
-                       frame);
+    if (!dec.note.empty())
+        d_logger->warn("{}", dec.note);
     for (const auto& m : out) {
         message_port_pub(d_csi_port, m.first);
         message_port_pub(d_stats_port, m.second);
@@ -237,6 +219,8 @@ bool csi_feedback_impl::take_frame(uint64_t frame, pmt::pmt_t& csi, pmt::pmt_t& 
                 .u64("posts", d_posts)
                 .u64("offset", offset)
                 .u64("frame", fmax)
+                .u64("grid_rejected", d_frames.grid_rejected())
+                .u64("stray_rejected", d_frames.stray_rejected())
                 .real("quant_nmse", qn / d_n_users);
     return true;
 }

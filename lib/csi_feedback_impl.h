@@ -34,10 +34,7 @@ private:
         core::cvec row, raw;
         uint64_t frame = 0, interval = 0;
         long frame_len = 0;
-        int64_t latest = -1; // latest frame received (taken or still waiting)
-        int64_t base = 0;    // added to its frame numbers since a restart
-        bool rebased = false;
-        frame_jump_guard jump; // holds back a frame far ahead of every user's
+        bool rebased = false; // its next interval is not a gap's (restart, outage)
     };
     struct report {
         int user;
@@ -50,6 +47,7 @@ private:
 
     mutable std::mutex d_mutex;
     std::vector<user_row> d_rows;
+    report_frames d_frames;        // the reports' frame numbers (restarts, jumps, grid)
     std::vector<report> d_waiting; // received, not yet taken (frame order decides)
     core::cmat d_posted;
     bool d_have_post = false;

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "csi_message.h"
+#include <gnuradio/isac/core/frame.h>
 #include <gnuradio/isac/core/limits.h>
 #include <algorithm>
 #include <cmath>
@@ -280,6 +281,7 @@ bool frame_jump_guard::admit(int64_t frame, int64_t ref, int64_t window)
         return true;
     }
     if (d_held >= 0 && frame > d_held && frame - d_held <= std::max(window, d_jump)) {
+        d_step = frame - d_held;
         d_held = -1;
         d_confirmed = true;
         return true;
@@ -287,6 +289,157 @@ bool frame_jump_guard::admit(int64_t frame, int64_t ref, int64_t window)
     d_held = frame;
     d_jump = frame - ref;
     return false;
+}
+
+report_frames::report_frames(int n_users, long frame_len)
+    : d_users(size_t(n_users)), d_frame_len(frame_len), d_fixed(frame_len > 0)
+{
+}
+
+void report_frames::reset(long frame_len)
+{
+    d_users.assign(d_users.size(), user());
+    d_frame_len = frame_len;
+    d_fixed = frame_len > 0;
+    d_other_len = 0;
+    d_other_run = 0;
+    d_grid_rejected = d_stray = 0;
+}
+
+int64_t report_frames::highest() const
+{
+    int64_t hi = -1;
+    for (const auto& x : d_users)
+        hi = std::max(hi, x.latest);
+    return hi;
+}
+
+report_frames::decision report_frames::admit(
+    int u_index, int64_t index, long frame_len, int64_t min_interval, bool sets_grid)
+{
+    decision d;
+    if (d_frame_len == 0 && !sets_grid) {
+        d.why = "no frame grid yet (the reference user's rows set it)";
+        return d;
+    }
+    if (d_frame_len > 0 && frame_len != d_frame_len) {
+        // frame numbers on another grid cannot be compared with the others'
+        // (and a csi offset built from them could wrap). A learnt grid follows
+        // the reports once they agree on another one for long enough: else a
+        // misconfigured receiver that reported first, then was fixed, would
+        // lock every user out until the flowgraph restarts.
+        if (!d_fixed && sets_grid) {
+            d_other_run = frame_len == d_other_len ? d_other_run + 1 : 1;
+            d_other_len = frame_len;
+        }
+        if (d_fixed || !sets_grid || d_other_run < regrid_after()) {
+            const uint64_t k = ++d_grid_rejected;
+            d.log = (k & (k - 1)) == 0;
+            d.why = "\"frame_len\" " + std::to_string(frame_len) +
+                    " is not the frame grid's " + std::to_string(d_frame_len) + " (" +
+                    std::to_string(k) + " so far; " +
+                    (d_fixed      ? std::string("the block's own")
+                     : !sets_grid ? std::string("set by the reference user's rows")
+                                  : "cleared by restarting the flowgraph, or by " +
+                                        std::to_string(regrid_after()) +
+                                        " reports in a row on one other frame_len") +
+                    ")";
+            return d;
+        }
+        const uint64_t rejected = d_grid_rejected, stray = d_stray;
+        reset(0);
+        d_grid_rejected = rejected;
+        d_stray = stray;
+        d.regrid = true;
+        d.note = "frame grid learnt again: \"frame_len\" " + std::to_string(frame_len) +
+                 " (" + std::to_string(regrid_after()) +
+                 " reports in a row on it); every user's frames numbered afresh";
+    } else if (sets_grid)
+        d_other_run = 0;
+    user& u = d_users[size_t(u_index)];
+    const int64_t window =
+        4 * std::max({ u.step, int64_t(core::header_codes), min_interval });
+    const int64_t hi = highest();
+    int64_t frame = index + u.base, base = u.base;
+    const int64_t held = u.held_back;
+    const bool back = frame <= u.latest && u.latest - frame > window;
+    const bool confirms = back && held >= 0 && index > held && index - held <= window;
+    u.held_back = -1;
+    if (held >= 0 && !confirms)
+        ++d_stray; // the held far-back frame was a stray (or corrupt) one
+    if (frame <= u.latest) {
+        if (!back) {
+            d.v = verdict::repeat;
+            d.why = "frame " + std::to_string(frame) + " not after the user's latest " +
+                    std::to_string(u.latest);
+            return d;
+        }
+        if (!confirms) {
+            // one far-back frame may be a corrupt counter (or a stray row):
+            // renumbering the user on it would pair every later row with the
+            // wrong frame. Only the user's next report, following on, confirms
+            // a restarted receiver.
+            u.held_back = index;
+            d.why =
+                "frame index " + std::to_string(index) + " goes back more than " +
+                std::to_string(window) + " frames from the user's latest " +
+                std::to_string(u.latest - u.base) +
+                "; taken as a restarted receiver if the user's next report follows on";
+            return d;
+        }
+        const int64_t codes = core::header_codes;
+        base = (hi + 1 - index + codes - 1) / codes * codes;
+        // a receiver that restarted after this one's last report, and numbers
+        // its frames near this one's now, went down with it (one process):
+        // the same offset keeps their frames the same. Near: within half the
+        // header's codes of the latest frame (within the window, a user silent
+        // across the other's restart that restarted 32 frames later took its
+        // offset: every frame 31 early)
+        int64_t at = -1;
+        for (const auto& x : d_users)
+            if (&x != &u && x.restart_at > u.latest && x.restart_at > at &&
+                index + x.base > u.latest &&
+                std::abs(index + x.base - hi) <= int64_t(core::header_codes) / 2) {
+                at = x.restart_at;
+                base = x.base;
+            }
+        frame = index + base;
+        d.restart_from = u.latest - u.base;
+        d.gap = true;
+    } else if (!u.jump.admit(frame, hi, window)) {
+        d.why = "frame " + std::to_string(frame) + " is more than " +
+                std::to_string(window) +
+                " frames ahead of the latest any user reported (" + std::to_string(hi) +
+                "); taken if the user's next report follows on";
+        return d;
+    } else {
+        d.gap = u.jump.confirmed();
+    }
+    if (frame > (max_report_sample - 1) / frame_len) {
+        d.why = "frame " + std::to_string(frame) + " (numbered on from " +
+                std::to_string(index) + ") * \"frame_len\" not below 2^53 samples";
+        return d;
+    }
+    // a confirmed jump's step from the held frame is the user's report
+    // interval (left at 0, a user reporting every 4 x 16 frames or less often
+    // lost every other report: each one held back as a jump)
+    if (!d.gap && u.latest >= 0)
+        u.step = frame - u.latest;
+    else if (d.restart_from < 0 && u.jump.confirmed())
+        u.step = u.jump.confirmed_step();
+    if (d.restart_from >= 0) {
+        u.restart_at = frame;
+        d.note = "user " + std::to_string(u_index) + "'s frame number went back from " +
+                 std::to_string(d.restart_from) + " to " + std::to_string(index) +
+                 ": taken as a restarted receiver, its frames counted from " +
+                 std::to_string(frame) + " on";
+    }
+    u.base = base;
+    u.latest = frame;
+    d_frame_len = frame_len;
+    d.v = verdict::take;
+    d.frame = frame;
+    return d;
 }
 
 bool parse_row_report(

@@ -154,10 +154,86 @@ public:
     bool admit(int64_t frame, int64_t ref, int64_t window);
     //! a frame taken after a held jump: the jump was real
     bool confirmed() const { return d_confirmed; }
+    //! after confirmed(): the step from the held frame, a report interval
+    int64_t confirmed_step() const { return d_step; }
 
 private:
-    int64_t d_held = -1, d_jump = 0;
+    int64_t d_held = -1, d_jump = 0, d_step = 0;
     bool d_confirmed = false;
+};
+
+/*!
+ * The frame numbers of one block's users' row reports (csi_feedback, tdd_csi),
+ * on one frame grid: frames of different users are compared (which frame is
+ * complete, who is silent), so every report must share the grid's frame_len
+ * (the block's own, fixed; or else the first frame-numbered report's that may
+ * set it). A learnt grid is learnt again when `regrid_after` reports in a row
+ * (that may set it) carry one other frame_len: a receiver fixed at run time is
+ * not locked out until the flowgraph restarts; the numbering then starts
+ * afresh (decision::regrid: the block drops what it holds). Mismatches are
+ * counted; the warning is due at the 1st, 2nd, 4th, 8th ... (decision::log).
+ * A user's frames go forward; a repeat or a step back of at most the window
+ * (4 x max(its step between reports, the header's 16 frame codes,
+ * `min_interval`)) changes nothing; a frame far ahead of every user is held
+ * back (frame_jump_guard); a frame further back is held back too (a single
+ * stray or corrupt counter must not renumber the user): the user's next
+ * report confirms a restarted receiver when its index follows on from the
+ * held one (above it by at most the window), and is then numbered on from the
+ * latest any user reported, in steps of the header's codes (its index still
+ * tells the transmitter's frame modulo those codes), or, when another user's
+ * receiver restarted after this one's last report (both went down together),
+ * with that user's offset, so that their frames stay the same. A genuine
+ * restart costs its first report.
+ */
+class report_frames
+{
+public:
+    enum class verdict { take, repeat, reject };
+    struct decision {
+        verdict v = verdict::reject;
+        int64_t frame = -1;        //!< take: the frame on the block's numbering
+        int64_t restart_from = -1; //!< >= 0: a restarted receiver's last frame index
+        bool gap = false;    //!< take after a restart or a held jump: no report interval
+        bool regrid = false; //!< take on a new grid: every earlier frame is void
+        bool log = true;     //!< reject: the warning is due (mismatches rate-limited)
+        std::string why;     //!< reject (and repeat): for the block's warning
+        std::string note;    //!< take after a restart or a new grid: for the warning
+    };
+    //! frame_len > 0: the block's fixed grid; 0: learnt from the reports
+    explicit report_frames(int n_users, long frame_len = 0);
+    void reset(long frame_len = 0);
+    //! One report of `user` (frame >= 0 and frame_len from parse_row_report);
+    //! `sets_grid` false: the report may not set or re-learn a learnt grid
+    decision admit(int user,
+                   int64_t frame,
+                   long frame_len,
+                   int64_t min_interval = 0,
+                   bool sets_grid = true);
+    int64_t latest(int user) const { return d_users[size_t(user)].latest; }
+    //! the latest frame any user reported (-1: none)
+    int64_t highest() const;
+    long frame_len() const { return d_frame_len; }
+    //! reports rejected for another frame_len than the grid's
+    uint64_t grid_rejected() const { return d_grid_rejected; }
+    //! reports held back as a possible restart and not confirmed by the next
+    uint64_t stray_rejected() const { return d_stray; }
+
+private:
+    struct user {
+        int64_t latest = -1;     // latest frame taken, on the block's numbering
+        int64_t base = 0;        // added to its frame indices since a restart
+        int64_t restart_at = -1; // its first frame after its latest restart
+        int64_t step = 0;        // its latest step between reports (0: none)
+        int64_t held_back = -1;  // a far-back frame index awaiting confirmation
+        frame_jump_guard jump;
+    };
+    std::vector<user> d_users;
+    long d_frame_len = 0;
+    bool d_fixed = false;
+    long d_other_len = 0; // the frame_len of the current run of mismatches
+    int64_t d_other_run = 0;
+    uint64_t d_grid_rejected = 0, d_stray = 0;
+    int64_t regrid_after() const { return 4 * int64_t(d_users.size()); }
 };
 
 /*!

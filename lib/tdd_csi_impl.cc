@@ -74,9 +74,7 @@ tdd_csi_impl::tdd_csi_impl(const core::tdd_csi_params& p,
       d_est(p),
       d_frame_len(frame_len),
       d_cal(p),
-      d_latest(size_t(p.n_users), -1),
-      d_jump(size_t(p.n_users)),
-      d_step(size_t(p.n_users), 0)
+      d_frames(p.n_users, frame_len)
 {
     message_port_register_in(d_row_port);
     set_msg_handler(d_row_port, [this](const pmt::pmt_t& m) { handle_row(m); });
@@ -95,15 +93,13 @@ bool tdd_csi_impl::start()
     d_cal.reset();
     d_waiting.clear();
     d_pending.clear();
-    d_latest.assign(d_latest.size(), -1);
-    d_jump.assign(d_jump.size(), frame_jump_guard());
-    d_step.assign(d_step.size(), 0);
+    d_frames.reset(d_frame_len_param);
     d_have_post = false;
     d_frame_len = d_frame_len_param;
     // the counters and offsets describe this run (first_offset() is this
     // run's snapshots to CSI lock); an external kappa is the radios' and
     // stays (d_cal.reset() keeps it) until a {kappa: #f}
-    d_posts = d_received = d_rejected = d_forced = 0;
+    d_posts = d_received = d_rejected = d_forced = d_dropped = 0;
     d_first = d_last = -1;
     return sync_block::start();
 }
@@ -127,7 +123,17 @@ void tdd_csi_impl::handle_row(const pmt::pmt_t& msg)
     if (why.empty() && !(std::isfinite(value) && (ref || value > 0.0)))
         why = "\"nmse\" is not finite";
     posts_out out;
+    report_frames::decision dec;
     std::unique_lock<std::mutex> lock(d_mutex);
+    // with no frame_len parameter the grid is the reference rows' (the csi
+    // offsets are on it): another user's row can neither set nor change it
+    const bool sets_grid = ref || d_frame_len_param > 0;
+    if (why.empty() && rep.frame < 0 && d_frames.frame_len() > 0 &&
+        rep.frame_len != d_frames.frame_len())
+        why = "\"frame_len\" " + std::to_string(rep.frame_len) +
+              " is not the frame grid's " + std::to_string(d_frames.frame_len());
+    else if (why.empty() && rep.frame < 0 && !sets_grid && d_frame_len < 1)
+        why = "no frame grid yet (the reference user's rows set it)";
     if (why.empty() && rep.frame < 0) {
         // no frame number: nothing to pair it by; taken as it arrives
         try {
@@ -139,40 +145,51 @@ void tdd_csi_impl::handle_row(const pmt::pmt_t& msg)
             why = ex.what();
         }
     } else if (why.empty()) {
-        int64_t& latest = d_latest[size_t(rep.user)];
-        const int64_t hi = *std::max_element(d_latest.begin(), d_latest.end());
-        if (rep.frame <= latest)
-            // a user's reports come in frame order: a repeat or an older frame
-            // is dropped (counted, so a restarted receiver's rows show up)
-            why = "frame " + std::to_string(rep.frame) + " not after the user's latest " +
-                  std::to_string(latest);
-        else if (!d_jump[size_t(rep.user)].admit(
-                     rep.frame,
-                     hi,
-                     4 * std::max<int64_t>(d_step[size_t(rep.user)], core::header_codes)))
-            // taken as is, a corrupt frame far ahead would become the user's
-            // latest and every later valid row would be dropped as old
-            why = "frame " + std::to_string(rep.frame) + " far ahead of the latest " +
-                  std::to_string(hi) + " any user reported (taken if the next follows)";
+        // a user's rows come in frame order: a repeat or an older frame is
+        // dropped (counted); a receiver that restarted is numbered on; a
+        // corrupt frame far ahead is held back (taken as is, it would become
+        // the user's latest and every later valid row would be dropped as old)
+        dec = d_frames.admit(
+            int(rep.user), rep.frame, rep.frame_len, d_report_every, sets_grid);
+        if (dec.v != report_frames::verdict::take)
+            why = dec.why;
         else {
-            d_step[size_t(rep.user)] =
-                latest >= 0 && !d_jump[size_t(rep.user)].confirmed() ? rep.frame - latest
-                                                                     : 0;
-            latest = rep.frame;
-            d_waiting.push_back({ int(rep.user), int64_t(rep.frame), rep.row, value });
+            if (dec.regrid)
+                d_waiting.clear(); // numbered on the old grid
+            d_waiting.push_back({ int(rep.user), dec.frame, rep.row, value });
+            // rows wait for the stream to reach their frame; a receiver far
+            // ahead of the stream (or numbered so) must not grow this without
+            // bound: over 1024 rows per user the oldest go (as csi_feedback's
+            // cap; 64 per user there, where nothing waits for a stream: rows
+            // posted before the stream starts wait here legitimately)
+            const size_t cap = size_t(1024 * d_est.params().n_users);
+            while (d_waiting.size() > cap) {
+                d_waiting.pop_front();
+                const uint64_t k = ++d_dropped;
+                if ((k & (k - 1)) == 0)
+                    dec.note += (dec.note.empty() ? "" : "; ") +
+                                std::string("more than ") + std::to_string(cap) +
+                                " rows waiting for the stream: the oldest dropped (" +
+                                std::to_string(k) + " so far)";
+            }
         }
     }
     if (!why.empty()) {
         ++d_rejected;
         lock.unlock();
-        d_logger->warn("row message ignored: {}", why);
+        if (dec.log)
+            d_logger->warn("row message ignored: {}", why);
         return;
     }
-    if (ref && d_frame_len_param == 0)
-        d_frame_len = rep.frame_len;
+    if (d_frame_len_param == 0 && d_frames.frame_len() > 0)
+        d_frame_len = d_frames.frame_len();
+    else if (ref && d_frame_len_param == 0)
+        d_frame_len = rep.frame_len; // a frameless reference row, no grid yet
     ++d_received;
     take_pending(detail() ? nitems_read(0) : 0, out);
     lock.unlock();
+    if (!dec.note.empty())
+        d_logger->warn("{}", dec.note);
     for (const auto& m : out) {
         message_port_pub(d_csi_port, m.first);
         message_port_pub(d_stats_port, m.second);
@@ -242,7 +259,7 @@ bool tdd_csi_impl::rows_complete(int64_t frame) const
     for (int u = 0; u < d_est.params().n_users; ++u) {
         if (u == ref ? !need_ref : !d_user_scale)
             continue;
-        const int64_t f = d_latest[size_t(u)];
+        const int64_t f = d_frames.latest(u);
         if (frame - f > silent)
             continue;
         if (f < 0 || f + d_report_every < frame)
@@ -302,7 +319,10 @@ void tdd_csi_impl::evaluate(uint64_t slot_end,
                                  .u64("slots", est.slots())
                                  .u64("bad_slots", est.bad_slots())
                                  .reals("nmse", nmse)
-                                 .reals("noise_var", est.noise_var());
+                                 .reals("noise_var", est.noise_var())
+                                 .u64("grid_rejected", d_frames.grid_rejected())
+                                 .u64("stray_rejected", d_frames.stray_rejected())
+                                 .u64("rows_dropped", d_dropped);
     out.emplace_back(make_csi(H, offset), stats);
 }
 

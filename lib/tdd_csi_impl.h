@@ -72,11 +72,10 @@ private:
     core::tdd_csi_estimator d_cal; // calibration side: rows taken frame by frame
     std::deque<waiting_row>
         d_waiting;                 // received, not yet taken (per user in frame order)
-    std::vector<int64_t> d_latest; // per user: latest frame received (-1: none)
-    std::vector<frame_jump_guard> d_jump; // per user: frames far ahead held back
-    std::vector<int64_t> d_step; // per user: its latest step between frames (0: none)
+    report_frames d_frames;        // the rows' frame numbers (restarts, jumps, grid)
     std::deque<pending_slot> d_pending; // slots waiting for their rows, in stream order
     uint64_t d_forced = 0;              // slots taken without every user's rows
+    uint64_t d_dropped = 0;             // rows over d_waiting's cap (oldest first)
 
     void handle_row(const pmt::pmt_t& msg);
     void handle_kappa(const pmt::pmt_t& msg);

@@ -152,6 +152,7 @@ bool user_receiver_impl::start()
     d_eos = false;
     d_n = d_err = d_bit_err = 0;
     d_ref_nonfinite = 0;
+    d_csi_rejected = 0;
     d_locked_frame = d_first_report = -1;
     d_last_row.clear();
     d_last_frame = frame_stats();
@@ -164,18 +165,17 @@ void user_receiver_impl::handle_csi(const pmt::pmt_t& msg)
 {
     csi_update u;
     std::string why;
-    if (!parse_csi(msg, u, why, 0, d_core.params().format.n_tx)) {
+    if (parse_csi(msg, u, why, 0, d_core.params().format.n_tx) && u.H.rows() <= d_user)
+        why = std::to_string(u.H.rows()) + " rows, this receiver is user " +
+              std::to_string(d_user);
+    std::unique_lock<std::mutex> lock(d_mutex);
+    if (!why.empty()) {
+        ++d_csi_rejected;
+        lock.unlock();
         d_logger->warn("csi message ignored: {}", why);
         return;
     }
-    if (u.H.rows() <= d_user) {
-        d_logger->warn(
-            "csi message ignored: {} rows, this receiver is user {}", u.H.rows(), d_user);
-        return;
-    }
-    const core::cvec row = u.H.row(d_user).transpose();
-    std::lock_guard<std::mutex> lock(d_mutex);
-    d_core.set_reference(row, u.has_offset ? u.offset : 0);
+    d_core.set_reference(u.H.row(d_user).transpose(), u.has_offset ? u.offset : 0);
 }
 
 user_receiver_impl::input_state user_receiver_impl::peek_input(int i) const
@@ -623,6 +623,12 @@ uint64_t user_receiver_impl::format_mismatches() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_core.format_mismatches();
+}
+
+uint64_t user_receiver_impl::csi_rejected() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_csi_rejected;
 }
 
 uint64_t user_receiver_impl::ref_nonfinite() const

@@ -44,6 +44,7 @@ public:
     uint64_t ref_dropped() const override;
     uint64_t ref_nonfinite() const override;
     uint64_t format_mismatches() const override;
+    uint64_t csi_rejected() const override;
     void set_loop_gains(double pll_gain, double fll_gain) override;
     // clang-format off
     // gen_params:begin accessors
@@ -85,6 +86,7 @@ private:
     int d_in_held = 0;             // items of in0 pushed to d_core, not consumed
     bool d_eos = false;            // in0 ended: the held frame flushed
     uint64_t d_ref_nonfinite = 0;  // non-finite reference symbols left out of the SER
+    uint64_t d_csi_rejected = 0;   // csi messages ignored since start()
     uint64_t d_n = 0, d_err = 0, d_bit_err = 0;
     uint64_t d_count_first = 0, d_count_end = 0; // frames counted (end 0: all)
     int64_t d_locked_frame = -1, d_first_report = -1;

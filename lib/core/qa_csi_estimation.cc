@@ -338,6 +338,31 @@ public:
         CPPUNIT_ASSERT_THROW(quantize_row(cvec::Ones(3), 25), param_error);
         CPPUNIT_ASSERT_THROW(parse_csi_estimator("estimator", "ml"), param_error);
         CPPUNIT_ASSERT_THROW(csi_tracker(4, 0), param_error);
+        // an external kappa: each |kappa_n / kappa_0| in [1e-3, 1e3] (the edges taken)
+        tdd_csi_estimator est{ tdd_csi_params() };
+        for (double a :
+             { 1e-3, 1e3, 1e-3 * (1 - 1e-9), 1e3 * (1 + 1e-9), 1e38, 1.4e-45 }) {
+            cvec k = cvec::Ones(4);
+            k[2] = cdouble(0.0, a); // |k_2| = a exactly
+            if (a >= 1e-3 && a <= 1e3) {
+                est.set_kappa(k);
+                CPPUNIT_ASSERT(est.kappa() == k);
+            } else {
+                CPPUNIT_ASSERT_THROW(est.set_kappa(k), param_error);
+            }
+            // the bound is on |kappa_n / kappa_0|: a common factor (an
+            // un-normalised calibration, 2e3) changes nothing
+            if (a >= 1e-3 && a <= 1e3) {
+                est.set_kappa(2e3 * k);
+                CPPUNIT_ASSERT(est.kappa() == 2e3 * k);
+            } else {
+                CPPUNIT_ASSERT_THROW(est.set_kappa(2e3 * k), param_error);
+            }
+        }
+        cvec k0 = cvec::Ones(4);
+        k0[0] = 0.0; // kappa_0 = 0: no ratio
+        CPPUNIT_ASSERT_THROW(est.set_kappa(k0), param_error);
+        CPPUNIT_ASSERT_THROW(est.set_kappa(cvec::Constant(4, 1e16)), param_error);
     }
     // tdd_csi_estimator without noise: slots cut anywhere by the stream's
     // blocks give the exact downlink kappa_n h_n,u (kappa from the reference

@@ -144,17 +144,41 @@ void tdd_csi_estimator::add_reference_row(const cvec& g, double err_var)
     ++d_ref_rows;
 }
 
+namespace {
+// |kappa_n / kappa_0| bounds; kappa_0's own magnitude only kept from overflow
+// (a calibration is defined up to a common factor: an un-normalised one, all
+// t_n / r_n near 2e3 in other gain units, is valid)
+constexpr double kappa_min_ratio = 1e-3, kappa_max_ratio = 1e3;
+constexpr double kappa0_min_abs = 1e-15, kappa0_max_abs = 1e15;
+} // namespace
+
 void tdd_csi_estimator::set_kappa(const cvec& kappa)
 {
     if (kappa.size() != d_p.n_tx)
         throw_param("kappa",
                     list_str(kappa.size(), "entry", "entries"),
                     "n_tx = " + std::to_string(d_p.n_tx) + " entries");
-    for (Eigen::Index n = 0; n < kappa.size(); ++n)
+    // kappa_n = t_n / r_n is a ratio of two radio chains' gains: normalised to
+    // kappa_0 = 1 about 1 on real hardware (the chains of one array differ by
+    // a few dB). Far outside it is not a calibration: 1e38 scales its
+    // antenna's column of the published H to 1e38 (Inf in the c32 csi past
+    // 3.4e38), 1e-45 zeroes it, and a precoder would design on either.
+    const double a0 = std::abs(kappa[0]);
+    if (!(std::isfinite(kappa[0].real()) && std::isfinite(kappa[0].imag()) &&
+          a0 >= kappa0_min_abs && a0 <= kappa0_max_abs))
+        throw_param("kappa",
+                    "entry 0 of magnitude " + num_str(a0),
+                    "a finite kappa_0 of magnitude in [1e-15, 1e15]");
+    for (Eigen::Index n = 1; n < kappa.size(); ++n) {
+        const double a = std::abs(kappa[n]) / a0;
         if (!(std::isfinite(kappa[n].real()) && std::isfinite(kappa[n].imag()) &&
-              std::abs(kappa[n]) > 0.0))
-            throw_param(
-                "kappa", "a zero or non-finite entry", "finite, non-zero entries");
+              a >= kappa_min_ratio && a <= kappa_max_ratio))
+            throw_param("kappa",
+                        "entry " + std::to_string(n) + " with |kappa_n / kappa_0| " +
+                            num_str(a),
+                        "finite entries with |kappa_n / kappa_0| in [1e-3, 1e3] (a "
+                        "ratio of two chains' gains, up to a common factor)");
+    }
     d_kappa_ext = kappa;
 }
 

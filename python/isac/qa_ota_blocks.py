@@ -1220,9 +1220,10 @@ class qa_ota_blocks(gr_unittest.TestCase):
 
     def test_csi_feedback_restarted_user(self):
         # user 1's receiver restarts (its flowgraph's item count, so its frame
-        # numbers, start from 0 again): its new reports are taken, numbered on
-        # from the latest frame any user reported in steps of the 16 header
-        # codes; a small step back (an index correction) is still ignored
+        # numbers, start from 0 again): its first new report is held back, and
+        # once the next follows on its reports are taken, numbered on from the
+        # latest frame any user reported in steps of the 16 header codes; a
+        # small step back (an index correction) is still ignored
         rng = np.random.default_rng(8)
         U, NT, F, D = 2, 4, 948, 12
 
@@ -1244,7 +1245,7 @@ class qa_ota_blocks(gr_unittest.TestCase):
                 msgs.append(report(u, f, last[u]))
         msgs.append(report(1, 150, row()))  # 9 frames back: ignored
         new = {}
-        for k, f in enumerate((15, 31)):  # user 1 restarted
+        for k, f in enumerate((15, 31, 47)):  # user 1 restarted
             new[1] = row()
             msgs.append(report(1, f, new[1]))
             new[0] = row()
@@ -1252,8 +1253,9 @@ class qa_ota_blocks(gr_unittest.TestCase):
             last = dict(new)
         got = feedback_posts(U, NT, D, msgs)
         offs = [int(m["offset"]) for m in got]
-        # before the restart: one post per frame; after it, frames 175 and 191
-        assert_same(offs, [(f + 1 + D) * F for f in list(range(15, 160, 16)) + [175, 191]])
+        # before the restart: one post per frame; after it (index 15 held,
+        # index 31 numbered 191), frames 191 and 207
+        assert_same(offs, [(f + 1 + D) * F for f in list(range(15, 160, 16)) + [191, 207]])
         H = np.array(got[-1]["H"]).reshape(U, NT)
         for u in range(U):
             r = last[u].astype(np.complex64).astype(complex)

@@ -363,21 +363,25 @@ class qa_tdd_csi(gr_unittest.TestCase):
         for k in range(slots):
             x[k * P:k * P + L] = (Hs[k] @ pil).T
         # the numpy reference, slot by slot, with one csi per `every` frames
-        ref, last = [], None
-        for k in range(slots):
-            S = k * P + L
-            have = [f for f in frames if f < S // F]
-            if not have:
-                continue
-            off = (S // F + 1 + D) * F
-            if last is not None and off < last + every * F:
-                continue
-            g = rows[have[-1]].astype(complex)
-            Hk = Hs[k].astype(np.complex64).astype(complex)
-            Dk = (g / Hk[:, 0])[None, :] * Hk.T
-            Dk *= (np.conj(Dk[:, :1]) / np.abs(Dk[:, :1]))
-            ref.append((off, Dk))
-            last = off
+        def reference(taken):
+            ref, last = [], None
+            for k in range(slots):
+                S = k * P + L
+                have = [f for f in taken if f < S // F]
+                if not have:
+                    continue
+                off = (S // F + 1 + D) * F
+                if last is not None and off < last + every * F:
+                    continue
+                g = rows[have[-1]].astype(complex)
+                Hk = Hs[k].astype(np.complex64).astype(complex)
+                Dk = (g / Hk[:, 0])[None, :] * Hk.T
+                Dk *= (np.conj(Dk[:, :1]) / np.abs(Dk[:, :1]))
+                ref.append((off, Dk))
+                last = off
+            return ref
+
+        ref = reference(frames)
         self.assertGreater(len(ref), 8)
 
         def row(u, f):
@@ -412,6 +416,16 @@ class qa_tdd_csi(gr_unittest.TestCase):
                         for b in (f, f - 1, 2**40, 10**6):
                             tdd._post(pmt.intern("row"), pmt.dict_add(row(0, f), pmt.intern("frame"),
                                                                       pmt.from_long(b)))
+            elif mode == "restart":
+                # the receiver restarted at frame 80: its frame index counts
+                # from 0 there (still frame mod 16, the header's codes). Its
+                # rows were dropped as old, so each csi from then on paired
+                # the new uplink with the row of frame 79. Now the first one
+                # (frame 83, index 3) is held back and the next (index 7)
+                # confirms the restart: the row of frame 83 is the cost
+                for f in frames:
+                    tdd._post(pmt.intern("row"), pmt.dict_add(row(0, f), pmt.intern("frame"),
+                                                              pmt.from_long(f - 80 if f >= 80 else f)))
             elif mode == "other_user_first":
                 for f in frames:
                     tdd._post(pmt.intern("row"), row(1, f))
@@ -437,6 +451,8 @@ class qa_tdd_csi(gr_unittest.TestCase):
                 tb.wait()
             if mode == "bad_frames":
                 self.assertEqual((tdd.rows_rejected(), tdd.rows_received()), (4, len(frames)))
+            if mode == "restart":
+                self.assertEqual((tdd.rows_rejected(), tdd.rows_received()), (1, len(frames) - 1))
             out = []
             for i in range(dbg.num_messages()):
                 m = dbg.get_message(i)
@@ -445,8 +461,9 @@ class qa_tdd_csi(gr_unittest.TestCase):
                 out.append((off, H.reshape(nu, n_tx)))
             return out
 
-        for mode in ("early", "other_user_first", "late", "bad_frames"):
+        for mode in ("early", "other_user_first", "late", "bad_frames", "restart"):
             got = run(mode)
+            ref = reference([f for f in frames if f != 83]) if mode == "restart" else reference(frames)
             # slots near the end may still wait for their rows when the stream stops
             self.assertGreaterEqual(len(got), len(ref) - 2, mode)
             assert_same([o for o, _ in got], [o for o, _ in ref[:len(got)]], mode)

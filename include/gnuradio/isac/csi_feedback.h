@@ -29,12 +29,19 @@ namespace isac {
  * some row changed (or a user has been silent for 4 of its report
  * intervals). offset = (frame + 1 + delay_frames) frame_len: the estimate of
  * frame k reaches the transmitter delay_frames frames after the next frame
- * starts, and takes effect at a frame start. A user's report for a frame not
- * above its last one is ignored, unless its frame number went back by more
- * than 4 report intervals (at least 64 frames): a receiver that restarted. It
- * is logged, and that user's frames are counted on from the latest any user
- * reported (in steps of the header's 16 frame codes).
- * Message out "stats": {posts, offset, frame, quant_nmse} per publication.
+ * starts, and takes effect at a frame start. Every report must be on one
+ * frame grid (the first report's frame_len; 4 x n_users reports in a row on
+ * one other frame_len make that the grid, the frames numbered afresh); a
+ * report on another is rejected and counted (warnings at the 1st, 2nd, 4th,
+ * ...). A user's report for a frame not above its last one is ignored, unless
+ * its frame number went back by more than W = 4 x max(its report interval,
+ * 16) frames: that report is held back, and if the user's next report follows
+ * on from it (above it by at most W) the receiver restarted. It is logged, and
+ * that user's frames are counted on from the latest any user reported (in
+ * steps of the header's 16 frame codes), or with the offset of another user
+ * whose receiver restarted with it. A single stray old frame changes nothing.
+ * Message out "stats": {posts, offset, frame, quant_nmse, grid_rejected,
+ * stray_rejected} per publication.
  */
 class ISAC_API csi_feedback : virtual public gr::block
 {

@@ -49,14 +49,21 @@ namespace isac {
  * last report is more than 4 report intervals before S's frame no longer holds
  * it back, and a slot the stream has passed by 4 report intervals is taken
  * with the rows there are (logged). A row without a frame number, and a kappa
- * message, are taken as they arrive.
+ * message, are taken as they arrive. Frame numbers follow csi_feedback's
+ * rules (one grid, a far jump held back, a restarted receiver numbered on once
+ * its next row confirms it) with report_every as the interval; the grid is
+ * frame_len when > 0 (fixed), else the reference user's rows'; at most 1024
+ * rows per user wait for the stream (over it the oldest go, rows_dropped).
+ * An external kappa on "kappa" is taken with |kappa_n / kappa_0| in
+ * [1e-3, 1e3] and |kappa_0| in [1e-15, 1e15] (else logged and counted in
+ * rows_rejected).
  * Message out "csi": the module's csi dict {H, rows, cols, offset}, rows
  * kappa_n h_n,u with element 0 real positive (csi_feedback's convention),
  * once kappa and every user's column exist, then every report_every frames:
  * offset = (floor(slot_end / frame_len) + 1 + delay_frames) frame_len.
  * Message out "stats": {posts, offset, slots, bad_slots, nmse (per user),
- * noise_var}. Malformed messages are logged and ignored; a slot with a
- * non-finite sample is dropped.
+ * noise_var, grid_rejected, stray_rejected, rows_dropped}. Malformed
+ * messages are logged and ignored; a slot with a non-finite sample is dropped.
  *
  * Restart: start() after stop() is a new run from item 0. The uplink slots,
  * the reference rows (taken or waiting: their frame numbers are the last

@@ -156,6 +156,10 @@ public:
     //! preamble_block, preamble_reps, pilot_len, frame_seed) is not the
     //! transmitter's (logged). No row, csi or SER comes from them.
     virtual uint64_t format_mismatches() const = 0;
+    //! Messages on the "csi" port ignored since start(): malformed (not a csi
+    //! dict, wrong n_tx, non-finite entries) or without a row for this user
+    //! (each also logged). The reference in use is kept.
+    virtual uint64_t csi_rejected() const = 0;
 
     //! Tracking loop gains: decision-directed phase (rad/rad) and
     //! frame-to-frame frequency (per frame), both at once.

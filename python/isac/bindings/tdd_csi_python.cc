@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(tdd_csi.h)                                                 */
-/* BINDTOOL_HEADER_FILE_HASH(321667aed5913b43cfad7521bd0d0a32) */
+/* BINDTOOL_HEADER_FILE_HASH(d5311e065711f30bf43b5feae463f786) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>

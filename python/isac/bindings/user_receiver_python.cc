@@ -134,6 +134,7 @@ count(), reset() as psk_ser_meter (one user).)doc"
         .def("ref_dropped", &user_receiver::ref_dropped)
         .def("ref_nonfinite", &user_receiver::ref_nonfinite)
         .def("format_mismatches", &user_receiver::format_mismatches)
+        .def("csi_rejected", &user_receiver::csi_rejected)
         .def("set_loop_gains",
              &user_receiver::set_loop_gains,
              py::arg("pll_gain"),

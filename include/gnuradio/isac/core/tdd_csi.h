@@ -79,8 +79,10 @@ public:
      * a non-finite entry (the state is left as it was).
      */
     void add_reference_row(const cvec& g, double err_var);
-    //! An external calibration (n_tx entries, finite, non-zero); ref rows are
-    //! then ignored until clear_kappa().
+    //! An external calibration (n_tx entries, finite, |kappa_n / kappa_0| in
+    //! [1e-3, 1e3]: ratios of two chains' gains up to a common factor;
+    //! |kappa_0| in [1e-15, 1e15]); ref rows are then ignored
+    //! until clear_kappa().
     void set_kappa(const cvec& kappa);
     /*!
      * A scalar report of user u's downlink channel energy ||g_u||^2 (in the
