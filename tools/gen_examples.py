@@ -213,15 +213,17 @@ def statistic_plot(g, name, stat, srate, hint, size=1024, ylabel="|z|/kappa (det
     g.conn(name + "_thr", 0, name, 1)
 
 
-def doa_plot(g, name, est, truth, srate, hint, ylim=None):
+def doa_plot(g, name, est, truth, srate, hint, ylim=None, size=256):
     """The DoA estimate per CPI against the true angle (a second trace, one
-    value per CPI); ylim (lo, hi) fixes the axis, else it follows the data."""
+    value per CPI); ylim (lo, hi) fixes the axis, else it follows the data.
+    The plot redraws once per `size` CPIs (docs/examples.md): a slow CPI rate
+    wants a small size, or the plot stays flat for seconds."""
     g.add("truth", "analog_const_source_x", type="float", const=truth)
     g.add("truth_lim", "blocks_keep_one_in_n", type="float", n="cpi_len", vlen=1)
     g.conn("truth", 0, "truth_lim", 0)
     lo, hi = ylim or (-90, 90)
     g.add(name, "qtgui_time_sink_x", type="float", name='"DoA estimate per CPI vs truth (deg)"',
-          ylabel='"deg"', yunit='""', size=256, srate=srate, autoscale="False" if ylim else "True", ymin=lo,
+          ylabel='"deg"', yunit='""', size=size, srate=srate, autoscale="False" if ylim else "True", ymin=lo,
           ymax=hi, nconnections=2, update_time=0.2, gui_hint=hint, entags="False", legend="True",
           grid="True", label1='"estimate"', color1='"blue"', style1=0, marker1=0, width1=1,
           label2='"truth"', color2='"red"', style2=2, marker2=-1, width2=2,
@@ -492,7 +494,9 @@ def nullspace_loopback(gui):
     else:
         g.fixed_rows = [0, 1]
         beampattern_plot(g, "bp", (pre, 0), "frame_len", "(2,0,2,1)", "targets_deg")
-        doa_plot(g, "doa_plot", (doa, 0), "rx_deg", "rate / cpi_len", "(2,1,2,1)")
+        # 62.5 CPIs/s: a picture every 64 CPIs (1 s; 256 took 4 s before the
+        # first one), and the last CPI's estimate as a number from the first
+        doa_plot(g, "doa_plot", (doa, 0), "rx_deg", "rate / cpi_len", "(2,1,2,1)", size=64)
         g.add("users", "blocks_vector_to_streams", type="complex", num_streams="n_users", vlen=1)
         g.conn(chan, 0, "users", 0)
         constellation(g, "const", 2, "(4,0,2,1)", 3.0)
@@ -503,6 +507,10 @@ def nullspace_loopback(gui):
         number_sink(g, "ser_num", "SER per user (this run)", ["user 0", "user 1"], "(4,1,1,1)")
         g.conn("ser_split", 0, "ser_num", 0)
         g.conn("ser_split", 1, "ser_num", 1)
+        number_sink(g, "doa_num", "DoA estimate of the last CPI (deg)", ["estimate", "truth"], "(5,1,1,1)",
+                    lo=-90, hi=90)
+        g.conn(doa, 0, "doa_num", 0)
+        g.conn("truth_lim", 0, "doa_num", 1)
     g.write()
 
 
