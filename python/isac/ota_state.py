@@ -46,26 +46,41 @@ def stages(tb):
         if not user.locked():
             state = "searching for the preamble"
         elif user.locked_frame() < 0:
-            # the frames' known sections only: the precoder has no channel yet
-            state = "in sync, no payload yet"
+            # frames found, no payload decided yet: it is muted (no channel yet), or
+            # the receiver has no reference row for the frames yet
+            state = "in sync, not decoding yet"
         else:
             state = "decoding payload"
         out.append(("user %d" % u, state))
-    posts = tb.feedback.posts()
-    out.append(("CSI", "valid, %d published" % posts if posts else "waiting for the users' rows"))
+    out.append(("CSI", csi(tb.feedback)))
     out.append(("transmitter", transmitter(tb.tx)))
     return out
 
 
+def csi(feedback):
+    """The CSI of this run: channel() is empty until the run's first post
+    (a restart clears it), posts() counts over the block's life."""
+    posts = feedback.posts()
+    if len(feedback.channel()):
+        return "valid, %d published" % posts
+    if posts:
+        # the precoders dropped the previous run's channel at the restart
+        return "previous run's only, waiting for this run's rows (%d published)" % posts
+    return "waiting for the users' rows"
+
+
 def transmitter(tx):
-    """What the precoder sends: precoded payload, or (until it has a channel,
-    and with the lookup-table solver until its table is built) the frames'
-    known sections with the payload muted (docs/ota.md)."""
+    """What the precoder sends: precoded payload, or the frames' known sections
+    with the payload muted until a channel of this run is in use (a published
+    channel takes effect at the frame its offset names; with the lookup-table
+    solver, together with its table) (docs/ota.md)."""
     pre = getattr(tx, "precoder", None)  # one_bit_isac_tx: its ci_precoder
-    if pre is None:  # nullspace_precoder: a design in use
+    if pre is None:  # nullspace_precoder: a design in use (0 after a restart's drop)
         return "radiating payload" if tx.design_id() != 0 else "payload muted (no channel yet)"
     if not pre.has_channel():
         return "payload muted (no channel yet)"
+    if not pre.channel_in_use():
+        return "payload muted (channel published, waiting for its frame)"
     if pre.solver() == "lut" and not pre.lut_ready():
         return "payload muted (building the lookup table)"
     return "radiating payload"
