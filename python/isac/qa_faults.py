@@ -430,8 +430,11 @@ class qa_faults(gr_unittest.TestCase):
         known sections go out, the payload is zero and tagged isac_mute), never
         payload precoded for the first run's csi, which a retuned radio or a
         restarted emulation no longer has. The csi posted again for a third run
-        gives the first run's output again. A set_channel() channel is the
-        caller's and stays: its second run is the first run again."""
+        gives the first run's output again. A csi of the first run still queued
+        when its thread ended (posted while the thread was blocked or busy, then
+        interrupted) is discarded by stop(), not taken as the second run's. A
+        set_channel() channel is the caller's and stays: its second run is the
+        first run again."""
         N, U, P, n_frames = 8, 2, 40, 4
         H = rand_h(self.rng, U, N)
         sym = np.exp(2j * np.pi * (self.rng.integers(0, 4, (n_frames * P, U)) + 0.5) / 4)
@@ -441,7 +444,8 @@ class qa_faults(gr_unittest.TestCase):
                                       "1bit")
             tx.precoder.set_log_level("error")
             # the message queue is served before the first work() of the next run
-            return tx, tx.set_channel, lambda: tx.precoder._post(pmt.intern("csi"), isac.make_csi_message(H))
+            return tx, tx.set_channel, lambda: tx.precoder._post(pmt.intern("csi"), isac.make_csi_message(H)), \
+                tx.precoder
 
         def ns():
             pre = isac.nullspace_precoder(N, U, 1.0, "zf", 5.0, 1.0, "beampattern", [23.0], 10.0, 16)
@@ -454,7 +458,7 @@ class qa_faults(gr_unittest.TestCase):
             def static(h):
                 pre.set_channel(h)
                 self.assertTrue(pre.wait_design(time_limit(30.0)))
-            return pre, static, post
+            return pre, static, post, pre
 
         def run(tb, blk):
             tb.disconnect_all()
@@ -473,12 +477,19 @@ class qa_faults(gr_unittest.TestCase):
         for make in (ci, ns):
             none = run(gr.top_block(), make()[0])  # a fresh block, no channel
             self.assertTrue(none[1])
-            blk, static, post = make()
+            blk, static, post, pre = make()
             tb = gr.top_block()
             post()
             first = run(tb, blk)
             self.assertEqual(first[1], [], make.__name__)
             self.assertEqual(first[0].shape, none[0].shape)
+            # The block's thread serves its queue only between work() calls, so a
+            # csi can be queued when the thread ends; stop() runs then, on that
+            # thread, as here. Its offset 0 would precode the next run from frame 0
+            # (ci; ns's design for it comes too late for this short run).
+            pre._post(pmt.intern("csi"), isac.make_csi_message(H))
+            pre.stop()
+            self.assertEqual(pre.nmsgs(pmt.intern("csi")), 0, make.__name__)
             second = run(tb, blk)
             assert_same(second[0], none[0], "%s: second run without a csi" % make.__name__)
             self.assertEqual(second[1], none[1], make.__name__)
@@ -486,7 +497,7 @@ class qa_faults(gr_unittest.TestCase):
             third = run(tb, blk)
             assert_same(third[0], first[0], "%s: third run, the csi again" % make.__name__)
             self.assertEqual(third[1], [])
-            blk, static, post = make()
+            blk, static, post, _ = make()
             tb = gr.top_block()
             static(H)
             first = run(tb, blk)

@@ -203,14 +203,23 @@ class qa_ota_state(gr_unittest.TestCase):
             tb = flowgraph(name, radio="emulated", emu_seed=seed, samp_rate=20e3, n_snapshots=0)
             r1 = run(tb, 170)
             r2 = run(tb, 90)
+            for k, r in enumerate((r1, r2)):
+                for u in range(2):
+                    where = "%s seed %d run %d user %d" % (name, seed, k + 1, u)
+                    self.assertIsNotNone(r[u], where + ": never decided")
+                    self.assertIsNotNone(r[u][1], where + ": fewer than %d symbols decided" % S)
             print("%s seed %d: SER of the first %d symbols, run 1 %s, run 2 %s" % (
                 name, seed, S, [round(r[1], 4) for r in r1], [round(r[1], 4) for r in r2]))
             for u in range(2):
                 where = "%s seed %d user %d" % (name, seed, u)
                 # the first decision of the restarted run follows one of its csi
                 self.assertGreater(r2[u][0], 0, where)
-                # 0.05: the spread of the first run's SER across seeds, not a stale channel's 0.3-1
-                self.assertLess(r2[u][1], r1[u][1] + 0.05, where)
+                # the largest SER of a restarted run with this run's channel
+                # (0.024, 1-bit seed 4 user 0) plus 5 binomial sigmas of S symbols;
+                # a stale channel gives 0.1-0.9. Run 1's SER is no reference: the
+                # Tx calibration changes its channel under the first csi.
+                p = 0.024
+                self.assertLess(r2[u][1], p + 5 * (p * (1 - p) / S) ** 0.5, where)
 
     def test_003_gui_labels(self):
         # the GUI example's labels: the lines of its blocks while it runs and

@@ -130,7 +130,8 @@ public:
     //! True once a channel is accepted (set_channel, or a csi queued for its
     //! offset); false again after a restart that dropped the previous run's csi.
     virtual bool has_channel() const = 0;
-    //! True while a channel is in use: its offset reached, the payload precoded.
+    //! True while a channel is in use: its offset reached (with solver "lut" the
+    //! payload also waits for its table, lut_ready()).
     virtual bool channel_in_use() const = 0;
     //! True once the lookup table of the current channel is built (solver "lut").
     virtual bool lut_ready() const = 0;

@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(ci_precoder.h)                                             */
-/* BINDTOOL_HEADER_FILE_HASH(ce167aaebe0aabeae9c4b19dc864beac) */
+/* BINDTOOL_HEADER_FILE_HASH(2da5d37745eb630cbef6b34bde12fe6f) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>

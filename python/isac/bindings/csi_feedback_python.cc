@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(csi_feedback.h)                                            */
-/* BINDTOOL_HEADER_FILE_HASH(a6633e042607a542fdc750b8fa737566) */
+/* BINDTOOL_HEADER_FILE_HASH(3886f666e5959845ed5bc02b79ed5434) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
