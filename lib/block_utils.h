@@ -178,6 +178,22 @@ private:
     std::chrono::steady_clock::time_point d_since;
 };
 
+/*!
+ * Discards the messages still queued on `port` of `b`; returns how many. Called
+ * from stop(), where the block's thread has left its loop: what is queued then
+ * was posted for the run that ends, and GNU Radio keeps the queue across a
+ * restart, so the next run would otherwise handle it as its own. Not at start():
+ * each block starts on its own thread, so a block upstream may already have
+ * posted for the new run.
+ */
+inline size_t drain_queue(gr::basic_block& b, const pmt::pmt_t& port)
+{
+    size_t n = 0;
+    while (b.delete_head_nowait(port))
+        ++n;
+    return n;
+}
+
 //! Log throttle: true for the 1st, 2nd, 4th, 8th, ... event of a kind.
 inline bool log_this(uint64_t count_after)
 {

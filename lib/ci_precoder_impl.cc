@@ -268,6 +268,23 @@ bool ci_precoder_impl::start()
     d_pending_bytes = 0;
     for (const auto& p : d_pending)
         d_pending_bytes += csi_bytes(p.H.rows(), p.H.cols());
+    // The channel in use from a csi message was measured in the previous run: the
+    // radios may have been retuned and an emulation restarts its drift, so it no
+    // longer holds. The payload stays muted (frames) or nothing is produced until
+    // this run's csi takes effect, as on a fresh block. A set_channel() channel is
+    // the caller's and stays.
+    if (d_solver && !(d_user_H_set && d_solver->channel() == d_user_H)) {
+        d_solver.reset();
+        d_lut.reset();
+        d_lut_for.reset();
+        d_built.reset();
+        d_built_for.reset();
+        d_epoch_in_use = 0;
+        d_epoch_tagged = 0;
+        d_logger->info("start: the channel of the previous run's csi is dropped; the "
+                       "payload waits for this run's csi");
+    }
+    d_has_channel = d_solver != nullptr || !d_pending.empty();
     d_wait_logged = false;
     d_prepared.reset();
     d_lut_wait_max = 0;
@@ -288,6 +305,12 @@ bool ci_precoder_impl::start()
 
 bool ci_precoder_impl::stop()
 {
+    if (const size_t n = drain_queue(*this, d_csi_port)) {
+        d_dropped_total += n;
+        d_logger->info("stop: {} csi message(s) of the ending run not handled; "
+                       "discarded",
+                       n);
+    }
     stop_lut();
     d_pool.stop(); // a restart spawns the workers again
     d_known.reset();
@@ -460,6 +483,8 @@ void ci_precoder_impl::set_channel(const std::vector<std::vector<gr_complex>>& H
     }
     {
         std::lock_guard<std::mutex> lock(d_mutex);
+        d_user_H = M; // a restart keeps it while it is the channel in use
+        d_user_H_set = true;
         pending p{ 0, std::move(M) }; // offset 0: from the next vector on
         p.immediate = true;
         enqueue_locked(std::move(p));
@@ -560,6 +585,12 @@ bool ci_precoder_impl::has_channel() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_has_channel;
+}
+
+bool ci_precoder_impl::channel_in_use() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_solver != nullptr;
 }
 
 bool ci_precoder_impl::lut_ready() const

@@ -63,6 +63,7 @@ public:
     uint64_t bad_symbol_count() const override { return d_bad_total.load(); }
     uint64_t dropped_csi_count() const override { return d_dropped_total.load(); }
     uint64_t channel_epoch() const override { return d_epoch_in_use.load(); }
+    bool channel_in_use() const override;
     bool start() override;
     bool stop() override;
 
@@ -226,6 +227,9 @@ private:
     stats_snap d_last_snap;
     mutable pmt::pmt_t d_last_stats = pmt::PMT_NIL;
     bool d_has_channel = false;
+    // the last set_channel() matrix: the one channel a restart keeps (guarded)
+    core::cmat d_user_H;
+    bool d_user_H_set = false;
     config d_cfg;                                  // the latest accepted settings
     std::shared_ptr<const core::ci_solver> d_next; // built from d_cfg, not yet in use
 

@@ -184,6 +184,8 @@ void nullspace_precoder_impl::design_pending()
         auto p = std::make_shared<prepared>();
         p->id = d_next_id++;
         p->offset = d_req_offset;
+        p->from_csi = d_H_from_csi;
+        p->run = d_run;
         lk.unlock();
         // The design runs without the lock: work() and the setters never wait for it.
         try {
@@ -231,8 +233,54 @@ double nullspace_precoder_impl::bytes_of(const prepared& p)
            1024.0;
 }
 
+bool nullspace_precoder_impl::stop()
+{
+    if (const size_t n = drain_queue(*this, d_csi_port))
+        d_logger->info("stop: {} csi message(s) of the ending run not handled; "
+                       "discarded",
+                       n);
+    std::lock_guard<std::mutex> lock(d_mutex);
+    // designs requested from here on are for the next run
+    ++d_run;
+    if (d_H_from_csi) {
+        // the previous run's csi: a setter's redesign would use it, and the next
+        // run's csi must count as a change even if equal to it
+        d_have_channel = false;
+        d_request = false;
+    }
+    return sync_block::stop();
+}
+
 bool nullspace_precoder_impl::start()
 {
+    // A design for a csi message's channel of an earlier run goes (in use,
+    // waiting, finished; one still running is skipped by work()): the radios may
+    // have been retuned and an emulation restarts its drift, so that channel no
+    // longer holds. The payload stays muted (frames) or nothing is produced until
+    // a design for this run's csi is ready, as on a fresh block. set_channel()
+    // designs are the caller's and stay.
+    uint64_t run;
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        run = d_run;
+    }
+    const auto stale = [run](const std::shared_ptr<const prepared>& p) {
+        return p && p->from_csi && p->run != run;
+    };
+    size_t dropped = 0;
+    if (stale(d_active)) {
+        d_active.reset();
+        ++dropped;
+    }
+    for (auto it = d_waiting.begin(); it != d_waiting.end();) {
+        if (stale(*it)) {
+            d_waiting_bytes -= bytes_of(**it);
+            it = d_waiting.erase(it);
+            ++dropped;
+        } else {
+            ++it;
+        }
+    }
     // Items count from 0 again after a restart: designs waiting for an offset
     // of the previous run switch at the next frame boundary instead.
     for (auto& w : d_waiting) {
@@ -243,7 +291,21 @@ bool nullspace_precoder_impl::start()
     {
         std::lock_guard<std::mutex> lock(d_mutex);
         d_req_offset = 0;
+        for (auto it = d_ready.begin(); it != d_ready.end();) {
+            if (stale(*it)) {
+                it = d_ready.erase(it);
+                ++dropped;
+            } else {
+                ++it;
+            }
+        }
+        if (stale(d_in_use))
+            d_in_use.reset();
     }
+    if (dropped)
+        d_logger->info("start: {} design(s) for the previous run's csi dropped; the "
+                       "payload waits for a design for this run's csi",
+                       dropped);
     d_end_grace.reset();
     d_wait_logged = false;
     d_known.reset(); // the frame builder counts from 0 again too
@@ -309,6 +371,7 @@ void nullspace_precoder_impl::handle_csi(const pmt::pmt_t& msg)
         return;
     d_H = u.H;
     d_have_channel = true;
+    d_H_from_csi = true;
     request_locked(u.has_offset ? u.offset : 0);
 }
 
@@ -330,6 +393,7 @@ void nullspace_precoder_impl::set_channel(const Eigen::MatrixXcd& H)
         std::lock_guard<std::mutex> lock(d_mutex);
         d_H = H;
         d_have_channel = true;
+        d_H_from_csi = false;
         request_locked(0);
     }
     announce(0, 0);
@@ -470,10 +534,12 @@ int nullspace_precoder_impl::work(int noutput_items,
 {
     std::vector<std::shared_ptr<prepared>> fresh;
     double power;
+    uint64_t run;
     {
         std::lock_guard<std::mutex> lock(d_mutex);
         fresh.swap(d_ready);
         power = d_params.power;
+        run = d_run;
     }
     if (power != d_known_power) { // the pilots follow set_power()
         d_known.set_power(power);
@@ -481,7 +547,8 @@ int nullspace_precoder_impl::work(int noutput_items,
     }
     for (const auto& f : fresh) {
         publish_and_log(*f);
-        if (!f->d.ok)
+        // a design for the previous run's csi that finished after start()
+        if (!f->d.ok || (f->from_csi && f->run != run))
             continue;
         d_waiting.push_back(f);
         d_waiting_bytes += bytes_of(*f);

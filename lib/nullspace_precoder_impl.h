@@ -31,6 +31,8 @@ private:
         core::sdisac_design d;
         core::cmatf F, M, Pi;
         pmt::pmt_t stats;
+        bool from_csi = false; // designed for a csi message's channel, not set_channel()
+        uint64_t run = 0;      // d_run when it was designed
     };
 
     const int d_n_tx, d_n_users;
@@ -43,6 +45,8 @@ private:
     core::sdisac_params d_params;
     Eigen::MatrixXcd d_H;
     bool d_have_channel = false;
+    bool d_H_from_csi = false; // d_H came from a csi message (a restart drops it)
+    uint64_t d_run = 0;        // stop() calls: a csi design of an earlier run is stale
     bool d_request = false; // a redesign is wanted
     bool d_posted = false;  // design_pending() is queued or running on d_task
     bool d_busy = false;    // a design is running
@@ -94,6 +98,7 @@ public:
     uint64_t nonfinite_count() const override { return d_nonfinite.load(); }
     uint64_t dropped_design_count() const override { return d_dropped.load(); }
     bool start() override;
+    bool stop() override;
 
     // clang-format off
     // gen_params:begin accessors

@@ -213,15 +213,17 @@ def statistic_plot(g, name, stat, srate, hint, size=1024, ylabel="|z|/kappa (det
     g.conn(name + "_thr", 0, name, 1)
 
 
-def doa_plot(g, name, est, truth, srate, hint, ylim=None):
+def doa_plot(g, name, est, truth, srate, hint, ylim=None, size=256):
     """The DoA estimate per CPI against the true angle (a second trace, one
-    value per CPI); ylim (lo, hi) fixes the axis, else it follows the data."""
+    value per CPI); ylim (lo, hi) fixes the axis, else it follows the data.
+    The plot redraws once per `size` CPIs (docs/examples.md): a slow CPI rate
+    wants a small size, or the plot stays flat for seconds."""
     g.add("truth", "analog_const_source_x", type="float", const=truth)
     g.add("truth_lim", "blocks_keep_one_in_n", type="float", n="cpi_len", vlen=1)
     g.conn("truth", 0, "truth_lim", 0)
     lo, hi = ylim or (-90, 90)
     g.add(name, "qtgui_time_sink_x", type="float", name='"DoA estimate per CPI vs truth (deg)"',
-          ylabel='"deg"', yunit='""', size=256, srate=srate, autoscale="False" if ylim else "True", ymin=lo,
+          ylabel='"deg"', yunit='""', size=size, srate=srate, autoscale="False" if ylim else "True", ymin=lo,
           ymax=hi, nconnections=2, update_time=0.2, gui_hint=hint, entags="False", legend="True",
           grid="True", label1='"estimate"', color1='"blue"', style1=0, marker1=0, width1=1,
           label2='"truth"', color2='"red"', style2=2, marker2=-1, width2=2,
@@ -492,7 +494,9 @@ def nullspace_loopback(gui):
     else:
         g.fixed_rows = [0, 1]
         beampattern_plot(g, "bp", (pre, 0), "frame_len", "(2,0,2,1)", "targets_deg")
-        doa_plot(g, "doa_plot", (doa, 0), "rx_deg", "rate / cpi_len", "(2,1,2,1)")
+        # 62.5 CPIs/s: a picture every 64 CPIs (1 s; 256 took 4 s before the
+        # first one), and the last CPI's estimate as a number from the first
+        doa_plot(g, "doa_plot", (doa, 0), "rx_deg", "rate / cpi_len", "(2,1,2,1)", size=64)
         g.add("users", "blocks_vector_to_streams", type="complex", num_streams="n_users", vlen=1)
         g.conn(chan, 0, "users", 0)
         constellation(g, "const", 2, "(4,0,2,1)", 3.0)
@@ -503,6 +507,10 @@ def nullspace_loopback(gui):
         number_sink(g, "ser_num", "SER per user (this run)", ["user 0", "user 1"], "(4,1,1,1)")
         g.conn("ser_split", 0, "ser_num", 0)
         g.conn("ser_split", 1, "ser_num", 1)
+        number_sink(g, "doa_num", "DoA estimate of the last CPI (deg)", ["estimate", "truth"], "(5,1,1,1)",
+                    lo=-90, hi=90)
+        g.conn(doa, 0, "doa_num", 0)
+        g.conn("truth_lim", 0, "doa_num", 1)
     g.write()
 
 
@@ -800,7 +808,22 @@ def ota_sensing(g, chain):
 
 
 def ota_gui(g, tx, radar, doa, chain):
-    g.fixed_rows = [2]
+    # the top two rows say where the acquisition stands (loop delay,
+    # calibrations; users, CSI, what the transmitter radiates): until it is
+    # done the plots stay flat, and the state tells waiting from broken. The
+    # lines are gnuradio.isac.ota_state's, from the blocks' getters on a Qt
+    # timer (docs/examples.md)
+    ncol = 2 if chain == "1bit" else 3
+    for row, (name, label) in enumerate((("acq_state", "Sensing acquisition:  "),
+                                         ("link_state", "Communication link:  "))):
+        g.add(name, "variable_qtgui_label", label=label, type="string", value='""', formatter="None",
+              gui_hint="(%d,0,1,%d)" % (row, ncol))
+    g.snippet("state_lines", "main_after_init", (
+        "# refresh the state lines from the blocks' getters (4 times a second, on\n"
+        "# the Qt thread; the timer is the window's)\n"
+        "from gnuradio.isac import ota_state\n"
+        "self._state_timer = ota_state.attach(self)\n"))
+    g.fixed_rows = [0, 1, 4]
     # the detector integrates radar_cpi snapshots: its statistic is a decision on
     # each CPI's last snapshot and 0 on the others. The plot and the meter take
     # the decisions only (on every snapshot the meter would show Pd / radar_cpi
@@ -810,7 +833,7 @@ def ota_gui(g, tx, radar, doa, chain):
     # survives a stop()/start(): after one in mid-CPI it plotted the zeros between)
     g.add("cpi_ends", "isac_cpi_decimator", cpi_len="radar_cpi")
     g.conn(radar, 1, "cpi_ends", 0)
-    statistic_plot(g, "stat_plot", ("cpi_ends", 0), "samp_rate / radar_cpi", "(0,0,1,1)", size=256,
+    statistic_plot(g, "stat_plot", ("cpi_ends", 0), "samp_rate / radar_cpi", "(2,0,1,1)", size=256,
                    ylabel="|z|/kappa per CPI (detect > 1)")
     # the statistic's meter, as in the headless variant, feeds the detection-rate
     # display: it takes every snapshot and counts the CPI ends itself (period),
@@ -820,22 +843,22 @@ def ota_gui(g, tx, radar, doa, chain):
     # user_receiver, which gives the SER numbers, counts from each start())
     det = g.add("det", "isac_detection_meter", threshold=1.0, skip=0, period="radar_cpi")
     g.conn(radar, 1, det, 0)
-    number_sink(g, "det_num", "Detection rate Pd per CPI (this run)", ["Pd"], "(2,0,1,1)")
+    number_sink(g, "det_num", "Detection rate Pd per CPI (this run)", ["Pd"], "(4,0,1,1)")
     g.conn(det, 0, "det_num", 0)
     # a fade of the Swerling-1 target throws a CPI's estimate far off: the axis
     # stays around the truth
     # (null-space: a third column in the top row for the beampattern; a second
     # plot in the middle row pushed the number rows out of the window)
-    wide = "(1,0,1,2)" if chain == "1bit" else "(1,0,1,3)"
+    wide = "(3,0,1,2)" if chain == "1bit" else "(3,0,1,3)"
     doa_plot(g, "doa_plot", (doa, 0), "target_deg", "samp_rate / cpi_len", wide,
              ylim=("target_deg - 10", "target_deg + 10"))
     if chain == "nullspace":
         # what the array radiates (frames' known sections included): the
         # sensing beam at the target, the users' beams, the red marks the scene
-        beampattern_plot(g, "bp", (tx, 0), "cpi_len", "(0,2,1,1)", "[target_deg] + user_deg")
-    constellation(g, "users_const", 2, "(0,1,1,1)", 2.0, title='"Users: recovered payload"')
+        beampattern_plot(g, "bp", (tx, 0), "cpi_len", "(2,2,1,1)", "[target_deg] + user_deg")
+    constellation(g, "users_const", 2, "(2,1,1,1)", 2.0, title='"Users: recovered payload"')
     number_sink(g, "ser_num", "SER per user (this run)", ["user 0", "user 1"],
-                "(2,1,1,1)" if chain == "1bit" else "(2,1,1,2)")
+                "(4,1,1,1)" if chain == "1bit" else "(4,1,1,2)")
     for u in range(2):
         g.conn("user%d" % u, 0, "users_const", u)
         g.conn("user%d" % u, 1, "ser_num", u)

@@ -21,6 +21,7 @@ set(ISAC_SLOW_TESTS
     qa_ota_acceptance
     qa_ota_scenes
     qa_ota_nullspace
+    qa_ota_state
     qa_one_bit_rx_filter
     qa_design_draws_massive_mimo
     qa_system_conventions

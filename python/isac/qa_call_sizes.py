@@ -540,8 +540,9 @@ class qa_call_sizes(gr_unittest.TestCase):
             g.sink(b, C64, 3)
             g.tb.connect(g.src(x), b)
 
-        # an open gate stays open across a restart (docs: the precoder keeps its
-        # channel and does not announce it again), so the restarted run passes x
+        # an open gate stays open across a restart (docs: it does not close
+        # again, though a precoder drops a csi channel), so the restarted run
+        # passes x
         self.check(build, restart=True, min_counts=[3000])
 
     def test_snapshot_framing(self):

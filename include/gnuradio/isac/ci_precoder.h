@@ -47,8 +47,12 @@ namespace isac {
  * Channels queued for a future offset are bounded by the module's queue limit
  * (gnuradio.isac.set_queue_limit, bytes): above it the oldest is dropped,
  * logged and counted (dropped_csi_count, "dropped_csi" in stats). On start()
- * after a stop() the queue is cleared (its offsets count the old run's items);
- * the channel in use stays.
+ * after a stop() the queue is cleared (its offsets count the old run's items),
+ * and a channel in use that came from a csi message is dropped: it was measured
+ * in the previous run (a retuned radio, a restarted emulation no longer has it),
+ * so the restarted run mutes the payload, or produces nothing without frames,
+ * until its own csi takes effect, as a fresh block does. A set_channel() channel
+ * in use stays.
  *
  * Solver "lut": a channel takes effect at its offset together with its table.
  * The table's build starts when the csi arrives (one build at a time), so a
@@ -123,7 +127,12 @@ public:
 
     //! Channel H (n_users rows of n_tx entries). Applied from the next vector.
     virtual void set_channel(const std::vector<std::vector<gr_complex>>& H) = 0;
+    //! True once a channel is accepted (set_channel, or a csi queued for its
+    //! offset); false again after a restart that dropped the previous run's csi.
     virtual bool has_channel() const = 0;
+    //! True while a channel is in use: its offset reached (with solver "lut" the
+    //! payload also waits for its table, lut_ready()).
+    virtual bool channel_in_use() const = 0;
     //! True once the lookup table of the current channel is built (solver "lut").
     virtual bool lut_ready() const = 0;
     //! The statistics dict of the latest stats message (PMT_NIL before the first).

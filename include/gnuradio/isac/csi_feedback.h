@@ -67,7 +67,8 @@ public:
     //! Offset of the first publication (-1 before it): "snapshots to CSI lock".
     virtual int64_t first_offset() const = 0;
     virtual int64_t last_offset() const = 0;
-    //! Last published H, rows of n_tx (empty before the first publication).
+    //! Last published H, rows of n_tx (empty before this run's first publication:
+    //! start() clears it).
     virtual std::vector<std::vector<gr_complex>> channel() const = 0;
     virtual uint64_t rows_received() const = 0;
     virtual uint64_t rows_rejected() const = 0;

@@ -22,14 +22,18 @@ namespace isac {
  * (ci_precoder, nullspace_precoder, one_bit_isac_tx). The gate opens on the
  * first message that says the precoder accepted a channel ({"accepted": #t});
  * a raw csi dict, or anything else, is ignored with a warning: the gate never
- * parses a csi itself, so a csi the precoder rejected cannot open it. It stays
- * open across stop()/start() (the precoder keeps its channel). Placed before
- * the split that feeds a precoder and an error counter, it makes the first
- * counted symbol one that is precoded with a real channel. When the input ends
- * while closed, the gate finishes 0.5 s later without output.
+ * parses a csi itself, so a csi the precoder rejected cannot open it. Placed
+ * before the split that feeds a precoder and an error counter, it makes the
+ * first counted symbol of the first run one that is precoded with a real
+ * channel. When the input ends while closed, the gate finishes 0.5 s later
+ * without output.
  *
- * Restart: an open gate stays open across stop()/start(), as the precoder
- * keeps its channel and does not announce it again.
+ * Restart: an open gate stays open across stop()/start(). A precoder keeps a
+ * set_channel() channel but drops one that came from a csi message, so with
+ * csi-driven precoding the restarted run passes symbols that the precoder
+ * mutes (frames) or holds back until the new run's csi takes effect. The gate
+ * is not closed again at start(): the blocks start on their own threads, so a
+ * precoder's announcement could come before the gate's start() and be lost.
  */
 class ISAC_API csi_gate : virtual public gr::sync_block
 {

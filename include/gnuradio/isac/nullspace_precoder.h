@@ -41,15 +41,20 @@ namespace isac {
  * its input back: never a zero frame); the first design applies from the
  * first item produced. Designs waiting for a later offset are bounded by the
  * module's queue limit (oldest dropped and counted). On start() after a stop()
- * the item count restarts at 0: waiting designs switch at the next frame
- * boundary, and the first item is tagged with the design in use (or the one
- * switching in there), as in the first run. Destroying the block cancels a design in
- * progress. Every accepted channel is announced on the "channel" port ({"accepted": #t,
- * "offset", "epoch"}; csi_gate opens on it). Every finished design is reported on the
- * "stats" port as a dict (design_id, ok, message, design_time_s, iterations, cost,
- * pslr_db, isl_db, comm_power, split, leakage, rank, sensing_rank, ...). An infeasible
- * design is logged and reported; the previous design stays in use. Non-finite input
- * samples are replaced by 0 and counted.
+ * the item count restarts at 0, and the designs for a csi message's channel of
+ * the previous run are dropped (in use, waiting, or finishing after the
+ * restart): that channel was measured in the previous run (a retuned radio, a
+ * restarted emulation no longer has it), so the restarted run mutes the payload,
+ * or produces nothing without frames, until a design for its own csi is ready
+ * (design_id() 0 until then). Designs for a set_channel() channel stay: waiting
+ * ones switch at the next frame boundary, and the first item is tagged with the
+ * design in use (or the one switching in there), as in the first run. Destroying the
+ * block cancels a design in progress. Every accepted channel is announced on the
+ * "channel" port ({"accepted": #t, "offset", "epoch"}; csi_gate opens on it). Every
+ * finished design is reported on the "stats" port as a dict (design_id, ok, message,
+ * design_time_s, iterations, cost, pslr_db, isl_db, comm_power, split, leakage, rank,
+ * sensing_rank, ...). An infeasible design is logged and reported; the previous design
+ * stays in use. Non-finite input samples are replaced by 0 and counted.
  */
 class ISAC_API nullspace_precoder : virtual public gr::sync_block
 {

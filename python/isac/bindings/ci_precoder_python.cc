@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(ci_precoder.h)                                             */
-/* BINDTOOL_HEADER_FILE_HASH(ac0aadf9540417aa6954acb71427f057) */
+/* BINDTOOL_HEADER_FILE_HASH(58910b8d4a6baaf1a6223faedb1e6837) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
@@ -137,6 +137,7 @@ clutter it lights (chi in its units; docs/ci_precoder.md).)doc"
             py::arg("H"),
             "H: 2-D array n_users x n_tx (numpy or a list of lists), y = H x + n.")
         .def("has_channel", &ci_precoder::has_channel)
+        .def("channel_in_use", &ci_precoder::channel_in_use)
         .def("lut_ready", &ci_precoder::lut_ready)
         .def("last_stats", &ci_precoder::last_stats)
         .def("infeasible_count", &ci_precoder::infeasible_count)

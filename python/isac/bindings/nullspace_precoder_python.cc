@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(nullspace_precoder.h)                                      */
-/* BINDTOOL_HEADER_FILE_HASH(0)                                                    */
+/* BINDTOOL_HEADER_FILE_HASH(8dc56d8195aa0ba5d259d55850a68938) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
