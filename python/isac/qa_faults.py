@@ -1257,6 +1257,38 @@ class qa_faults(gr_unittest.TestCase):
             want = np.array([rot(rows[f][u]) for u in range(U)])
             np.testing.assert_allclose(H, want, rtol=1e-5, atol=1e-6, err_msg="frame %d" % f)
 
+        # a lagging partner: users 0 and 1 restart together (acquiring at frame
+        # 112) but user 1's first L rows reach the block in one batch L frames
+        # later (one work() call of its receiver), then in step: its
+        # confirming report numbers 1 - L frames from the latest, it takes user
+        # 0's offset and every post once it caught up is one frame's rows (with
+        # the old rule, within 8 frames, lag 12 was numbered 16 frames late
+        # and every such post mixed frames)
+        rows = {f: rand_h(rng, U, N) for f in range(161)}
+        for lag in (0, 4, 12):
+            reps = [row_report(u, f, rows[f][u], F) for f in range(101) for u in range(U)]
+            for f in range(101, 161):
+                if f >= 112:
+                    reps.append(row_report(0, f - 112, rows[f][0], F))
+                if f == 112 + lag:
+                    reps += [row_report(1, g - 112, rows[g][1], F) for g in range(112, f + 1)]
+                elif f > 112 + lag:
+                    reps.append(row_report(1, f - 112, rows[f][1], F))
+                reps.append(row_report(2, f, rows[f][2], F))
+            blk, _, posts = port_run(lambda: isac.csi_feedback(U, N, D, 0), "row", reps, [], [], 5.0, True)
+            self.assertEqual(blk.rows_rejected(), 2, "lag %d" % lag)
+            after = []
+            for m in posts:
+                off = pmt.to_uint64(pmt.dict_ref(m, pmt.intern("offset"), pmt.PMT_NIL))
+                H = np.array(pmt.c32vector_elements(pmt.dict_ref(m, pmt.intern("H"), pmt.PMT_NIL))).reshape(U, N)
+                if off >= (130 + 1 + D) * F:
+                    after.append((off, H))
+            self.assertEqual([o for o, _ in after], [(f + 1 + D) * F for f in range(130, 161)], "lag %d" % lag)
+            for off, H in after:
+                f = off // F - 1 - D
+                want = np.array([rot(rows[f][u]) for u in range(U)])
+                np.testing.assert_allclose(H, want, rtol=1e-5, atol=1e-6, err_msg="lag %d frame %d" % (lag, f))
+
         # frame numbers on two grids: user 0 on a 1-sample frame near 2^52,
         # user 1 on 2^30-sample frames, restarting
         big = 2**52
