@@ -391,15 +391,19 @@ report_frames::decision report_frames::admit(
         base = (hi + 1 - index + codes - 1) / codes * codes;
         // a receiver that restarted after this one's last report, and numbers
         // its frames near this one's now, went down with it (one process):
-        // the same offset keeps their frames the same. Near: within half the
-        // header's codes of the latest frame (within the window, a user silent
-        // across the other's restart that restarted 32 frames later took its
-        // offset: every frame 31 early)
+        // the same offset keeps their frames the same. Near: from 24 frames
+        // behind the latest to 8 ahead. Behind, because one receiver's rows
+        // come a work() call's batch after the other's (tens of short frames);
+        // not 32 behind, where a user silent across the other's restart that
+        // restarted 32 frames later took its offset (every frame 31 early).
+        // The frame numbers cannot tell the two apart: a user restarting 9 to
+        // 24 frames after the other is taken as restarted with it
         int64_t at = -1;
         for (const auto& x : d_users)
             if (&x != &u && x.restart_at > u.latest && x.restart_at > at &&
                 index + x.base > u.latest &&
-                std::abs(index + x.base - hi) <= int64_t(core::header_codes) / 2) {
+                index + x.base - hi <= int64_t(core::header_codes) / 2 &&
+                index + x.base - hi >= -3 * int64_t(core::header_codes) / 2) {
                 at = x.restart_at;
                 base = x.base;
             }

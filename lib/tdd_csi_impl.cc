@@ -92,6 +92,7 @@ bool tdd_csi_impl::start()
     d_est.reset();
     d_cal.reset();
     d_waiting.clear();
+    d_early.clear();
     d_pending.clear();
     d_frames.reset(d_frame_len_param);
     d_have_post = false;
@@ -104,30 +105,15 @@ bool tdd_csi_impl::start()
     return sync_block::start();
 }
 
-void tdd_csi_impl::handle_row(const pmt::pmt_t& msg)
+// under d_mutex: checks a parsed row against the frame grid and numbering and
+// takes it (its calibration, or d_waiting); the reason when it is not taken
+std::string tdd_csi_impl::take_row(const row_report& rep,
+                                   double value,
+                                   bool ref,
+                                   report_frames::decision& dec)
 {
-    const int n_tx = d_est.params().n_tx;
-    row_report rep;
-    std::string why;
-    if (parse_row_report(msg, n_tx, d_est.params().n_users, rep, why) &&
-        !(rep.row.squaredNorm() > 0.0))
-        why = "\"row\" is all zero";
-    const bool ref = rep.user == d_est.params().ref_user;
-    if (why.empty() && !ref && !d_user_scale)
-        return; // another user's row: TDD needs only the reference's
-    // the reference row with its error variance per entry; of another user's
-    // row only its energy, the scalar TDD cannot measure (the estimate's own
-    // error energy taken out)
-    const double nmse = std::max(0.0, rep.nmse), g2 = rep.row.squaredNorm();
-    const double value = ref ? nmse * g2 / n_tx : g2 / (1.0 + nmse);
-    if (why.empty() && !(std::isfinite(value) && (ref || value > 0.0)))
-        why = "\"nmse\" is not finite";
-    posts_out out;
-    report_frames::decision dec;
-    std::unique_lock<std::mutex> lock(d_mutex);
-    // with no frame_len parameter the grid is the reference rows' (the csi
-    // offsets are on it): another user's row can neither set nor change it
     const bool sets_grid = ref || d_frame_len_param > 0;
+    std::string why;
     if (why.empty() && rep.frame < 0 && d_frames.frame_len() > 0 &&
         rep.frame_len != d_frames.frame_len())
         why = "\"frame_len\" " + std::to_string(rep.frame_len) +
@@ -159,7 +145,7 @@ void tdd_csi_impl::handle_row(const pmt::pmt_t& msg)
             d_waiting.push_back({ int(rep.user), dec.frame, rep.row, value });
             // rows wait for the stream to reach their frame; a receiver far
             // ahead of the stream (or numbered so) must not grow this without
-            // bound: over 1024 rows per user the oldest go (as csi_feedback's
+            // bound: over 1024 x n_users rows in all the oldest go (as csi_feedback's
             // cap; 64 per user there, where nothing waits for a stream: rows
             // posted before the stream starts wait here legitimately)
             const size_t cap = size_t(1024 * d_est.params().n_users);
@@ -174,6 +160,78 @@ void tdd_csi_impl::handle_row(const pmt::pmt_t& msg)
             }
         }
     }
+    if (!why.empty() || d_frame_len_param > 0)
+        return why;
+    if (d_frames.frame_len() > 0)
+        d_frame_len = d_frames.frame_len();
+    else if (ref)
+        d_frame_len = rep.frame_len; // a frameless reference row, no grid yet
+    return why;
+}
+
+bool tdd_csi_impl::no_grid_for(const row_report& rep, bool ref) const
+{
+    return d_frame_len_param == 0 && !ref &&
+           (rep.frame < 0 ? d_frame_len < 1 : d_frames.frame_len() == 0);
+}
+
+void tdd_csi_impl::handle_row(const pmt::pmt_t& msg)
+{
+    const int n_tx = d_est.params().n_tx;
+    row_report rep;
+    std::string why;
+    if (parse_row_report(msg, n_tx, d_est.params().n_users, rep, why) &&
+        !(rep.row.squaredNorm() > 0.0))
+        why = "\"row\" is all zero";
+    const bool ref = rep.user == d_est.params().ref_user;
+    if (why.empty() && !ref && !d_user_scale)
+        return; // another user's row: TDD needs only the reference's
+    // the reference row with its error variance per entry; of another user's
+    // row only its energy, the scalar TDD cannot measure (the estimate's own
+    // error energy taken out)
+    const double nmse = std::max(0.0, rep.nmse), g2 = rep.row.squaredNorm();
+    const double value = ref ? nmse * g2 / n_tx : g2 / (1.0 + nmse);
+    if (why.empty() && !(std::isfinite(value) && (ref || value > 0.0)))
+        why = "\"nmse\" is not finite";
+    posts_out out;
+    report_frames::decision dec;
+    std::unique_lock<std::mutex> lock(d_mutex);
+    // with no frame_len parameter the grid is the reference rows' (the csi
+    // offsets are on it): another user's row can neither set nor change it
+    if (why.empty() && no_grid_for(rep, ref)) {
+        // which receiver reports first at start-up is thread timing: held
+        // (not rejected) until the reference row sets the grid; over the cap
+        // the oldest go, counted as dropped
+        d_early.emplace_back(rep, value);
+        if (d_early.size() > size_t(1024 * d_est.params().n_users)) {
+            d_early.pop_front();
+            ++d_dropped;
+        }
+        return;
+    }
+    if (why.empty())
+        why = take_row(rep, value, ref, dec);
+    std::vector<std::string> early_why;
+    if (why.empty() && ref) {
+        for (auto it = d_early.begin(); it != d_early.end();) {
+            if (no_grid_for(it->first, false)) {
+                ++it;
+                continue;
+            }
+            report_frames::decision ed;
+            const std::string w = take_row(it->first, it->second, false, ed);
+            if (w.empty())
+                ++d_received;
+            else {
+                ++d_rejected;
+                if (ed.log)
+                    early_why.push_back(w);
+            }
+            if (!ed.note.empty())
+                dec.note += (dec.note.empty() ? "" : "; ") + ed.note;
+            it = d_early.erase(it);
+        }
+    }
     if (!why.empty()) {
         ++d_rejected;
         lock.unlock();
@@ -181,13 +239,11 @@ void tdd_csi_impl::handle_row(const pmt::pmt_t& msg)
             d_logger->warn("row message ignored: {}", why);
         return;
     }
-    if (d_frame_len_param == 0 && d_frames.frame_len() > 0)
-        d_frame_len = d_frames.frame_len();
-    else if (ref && d_frame_len_param == 0)
-        d_frame_len = rep.frame_len; // a frameless reference row, no grid yet
     ++d_received;
     take_pending(detail() ? nitems_read(0) : 0, out);
     lock.unlock();
+    for (const auto& w : early_why)
+        d_logger->warn("row message ignored: {}", w);
     if (!dec.note.empty())
         d_logger->warn("{}", dec.note);
     for (const auto& m : out) {

@@ -76,6 +76,13 @@ private:
     std::deque<pending_slot> d_pending; // slots waiting for their rows, in stream order
     uint64_t d_forced = 0;              // slots taken without every user's rows
     uint64_t d_dropped = 0;             // rows over d_waiting's cap (oldest first)
+    // another user's rows that came before the reference user's first row set
+    // the grid (a start-up order, not a fault): admitted once it is known
+    std::deque<std::pair<row_report, double>> d_early;
+
+    std::string
+    take_row(const row_report& rep, double value, bool ref, report_frames::decision& dec);
+    bool no_grid_for(const row_report& rep, bool ref) const;
 
     void handle_row(const pmt::pmt_t& msg);
     void handle_kappa(const pmt::pmt_t& msg);

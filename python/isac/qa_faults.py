@@ -1296,6 +1296,21 @@ class qa_faults(gr_unittest.TestCase):
             r = np.asarray(r, np.complex64).astype(complex)
             return r * np.conj(r[0]) / abs(r[0])
 
+        def every_frame_from(posts, rows, first, end, msg=""):
+            # each post from frame `first` on: one per frame up to `end`, the
+            # frame's own rows (all users complete, each changes H)
+            after = []
+            for m in posts:
+                off = pmt.to_uint64(pmt.dict_ref(m, pmt.intern("offset"), pmt.PMT_NIL))
+                H = np.array(pmt.c32vector_elements(pmt.dict_ref(m, pmt.intern("H"), pmt.PMT_NIL))).reshape(U, N)
+                if off >= (first + 1 + D) * F:
+                    after.append((off, H))
+            self.assertEqual([o for o, _ in after], [(f + 1 + D) * F for f in range(first, end)], msg)
+            for off, H in after:
+                f = off // F - 1 - D
+                want = np.array([rot(rows[f][u]) for u in range(U)])
+                np.testing.assert_allclose(H, want, rtol=1e-5, atol=1e-6, err_msg="%s frame %d" % (msg, f))
+
         reps = [row_report(u, f, rows[f][u], F) for f in range(101) for u in range(U)]
         # users 0 and 1 restart together at frame 101 and acquire again at frame
         # 112 (index 0: the header's code of frame 112 is 0); user 2 reports on
@@ -1307,18 +1322,8 @@ class qa_faults(gr_unittest.TestCase):
         # each restarted user's first report (frame 112) is held back until
         # its next one follows on: 2 rejected, the restart's cost
         self.assertEqual(blk.rows_rejected(), 2)
-        after = []
-        for m in posts:
-            off = pmt.to_uint64(pmt.dict_ref(m, pmt.intern("offset"), pmt.PMT_NIL))
-            H = np.array(pmt.c32vector_elements(pmt.dict_ref(m, pmt.intern("H"), pmt.PMT_NIL))).reshape(U, N)
-            if off >= (113 + 1 + D) * F:
-                after.append((off, H))
         # every frame from 113 on is complete (all three rows) and changes H
-        self.assertEqual([o for o, _ in after], [(f + 1 + D) * F for f in range(113, 131)])
-        for off, H in after:
-            f = off // F - 1 - D
-            want = np.array([rot(rows[f][u]) for u in range(U)])
-            np.testing.assert_allclose(H, want, rtol=1e-5, atol=1e-6, err_msg="frame %d" % f)
+        every_frame_from(posts, rows, 113, 131)
 
         # the negative case: user 0 restarts at frame 112, user 1 on its own
         # at frame 144 (index 0, its reports first in each frame), silent since
@@ -1335,17 +1340,29 @@ class qa_faults(gr_unittest.TestCase):
             reps.append(row_report(2, f, rows[f][2], F))
         blk, _, posts = port_run(lambda: isac.csi_feedback(U, N, D, 0), "row", reps, [], [], 5.0, True)
         self.assertEqual(blk.rows_rejected(), 2)  # each restart's first report
-        after = []
-        for m in posts:
-            off = pmt.to_uint64(pmt.dict_ref(m, pmt.intern("offset"), pmt.PMT_NIL))
-            H = np.array(pmt.c32vector_elements(pmt.dict_ref(m, pmt.intern("H"), pmt.PMT_NIL))).reshape(U, N)
-            if off >= (145 + 1 + D) * F:
-                after.append((off, H))
-        self.assertEqual([o for o, _ in after], [(f + 1 + D) * F for f in range(145, 181)])
-        for off, H in after:
-            f = off // F - 1 - D
-            want = np.array([rot(rows[f][u]) for u in range(U)])
-            np.testing.assert_allclose(H, want, rtol=1e-5, atol=1e-6, err_msg="frame %d" % f)
+        every_frame_from(posts, rows, 145, 181)
+
+        # a lagging partner: users 0 and 1 restart together (acquiring at frame
+        # 112) but user 1's first L rows reach the block in one batch L frames
+        # later (one work() call of its receiver), then in step: its
+        # confirming report numbers 1 - L frames from the latest, it takes user
+        # 0's offset and every post once it caught up is one frame's rows (with
+        # the old rule, within 8 frames, lag 12 was numbered 16 frames late
+        # and every such post mixed frames)
+        rows = {f: rand_h(rng, U, N) for f in range(161)}
+        for lag in (0, 4, 12):
+            reps = [row_report(u, f, rows[f][u], F) for f in range(101) for u in range(U)]
+            for f in range(101, 161):
+                if f >= 112:
+                    reps.append(row_report(0, f - 112, rows[f][0], F))
+                if f == 112 + lag:
+                    reps += [row_report(1, g - 112, rows[g][1], F) for g in range(112, f + 1)]
+                elif f > 112 + lag:
+                    reps.append(row_report(1, f - 112, rows[f][1], F))
+                reps.append(row_report(2, f, rows[f][2], F))
+            blk, _, posts = port_run(lambda: isac.csi_feedback(U, N, D, 0), "row", reps, [], [], 5.0, True)
+            self.assertEqual(blk.rows_rejected(), 2, "lag %d" % lag)
+            every_frame_from(posts, rows, 130, 161, "lag %d" % lag)
 
         # frame numbers on two grids: user 0 on a 1-sample frame near 2^52,
         # user 1 on 2^30-sample frames, restarting

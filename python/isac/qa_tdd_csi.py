@@ -596,6 +596,67 @@ class qa_tdd_csi(gr_unittest.TestCase):
         assert_same(messages(), ref)
         self.assertEqual(emu.position(), n)
 
+    def test_009_other_users_rows_before_the_reference_grid(self):
+        """frame_len 0 (the grid is the reference user's rows') with
+        user_scale: another user's rows that come before the reference user's
+        first row (which receiver reports first is thread timing; the reference
+        user may also acquire later) are held until the grid is known, not
+        rejected (they were: counted in rows_rejected, one warning each, and
+        missing from the energy averages). The csi equals the run whose
+        arrival order puts the reference row first: rows are paired by frame."""
+        rng = np.random.default_rng(9)
+        N, U, L, P, F, S = 4, 2, 8, 512, 64, 40
+        pil = np.array(core.orthogonal_pilots(U, L, 3)).astype(complex)
+        Hul = (rng.standard_normal((N, U)) + 1j * rng.standard_normal((N, U))) / np.sqrt(2)
+        x = np.zeros((P * S, N), np.complex64)
+        for k in range(S):
+            x[k * P:k * P + L] = (Hul @ pil).T
+        g = [(rng.standard_normal(N) + 1j * rng.standard_normal(N)) / np.sqrt(2) for u in range(U)]
+        # user 1's energy varies from frame to frame: a lost early row shows
+        scale = 1.0 + rng.uniform(0.0, 1.0, S * P // F)
+
+        def rr(u, f):
+            d = pmt.make_dict()
+            for k, v in (("user", u), ("frame", f), ("frame_len", F)):
+                d = pmt.dict_add(d, pmt.intern(k), pmt.from_long(v))
+            d = pmt.dict_add(d, pmt.intern("nmse"), pmt.from_double(0.0))
+            row = g[u] * (scale[f] if u else 1.0)
+            return pmt.dict_add(d, pmt.intern("row"), pmt.init_c32vector(N, [complex(v) for v in row]))
+
+        def run(msgs):
+            tb = gr.top_block()
+            blk = isac.tdd_csi(N, U, L, P, 0, 3, 0, 1, 0, 2, True, 1)
+            blk.set_log_level("off")
+            dbg = blocks.message_debug()
+            tb.msg_connect((blk, "csi"), (dbg, "store"))
+            for k in range(N):
+                tb.connect(blocks.vector_source_c(x[:, k].tolist()), (blk, k))
+            for u, f in msgs:
+                blk._post(pmt.intern("row"), rr(u, f))
+            tb.run()
+            out = []
+            for i in range(dbg.num_messages()):
+                m = dbg.get_message(i)
+                out.append((pmt.to_uint64(pmt.dict_ref(m, pmt.intern("offset"), pmt.PMT_NIL)),
+                            np.array(pmt.c32vector_elements(pmt.dict_ref(m, pmt.intern("H"), pmt.PMT_NIL)))))
+            return blk.rows_received(), blk.rows_rejected(), out
+
+        n_f = S * P // F
+        ref_first = [(u, f) for f in range(n_f) for u in (0, 1)]
+        # the reference user's rows from frame 40 on: the same rows with its
+        # first row ahead of user 1's earlier ones
+        late = [(0, 40)] + [(1, f) for f in range(41)] + [(u, f) for f in range(41, n_f) for u in (0, 1)]
+        for name, msgs, want in (("user 1 first", [(u, f) for f in range(n_f) for u in (1, 0)], ref_first),
+                                 ("reference from frame 40", [(u, f) for f in range(n_f) for u in (1, 0)
+                                                              if u or f >= 40], late)):
+            got, ref = run(msgs), run(want)
+            self.assertEqual(got[:2], (len(msgs), 0), name)
+            self.assertEqual(ref[:2], (len(msgs), 0), name)
+            self.assertEqual([o for o, _ in got[2]], [o for o, _ in ref[2]], name)
+            self.assertGreater(len(got[2]), 30, name)
+            for (o, a), (_, b) in zip(got[2], ref[2]):
+                np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7, err_msg="%s offset %d" % (name, o))
+
 
 if __name__ == "__main__":
     gr_unittest.run(qa_tdd_csi)

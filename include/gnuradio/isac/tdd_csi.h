@@ -52,8 +52,10 @@ namespace isac {
  * message, are taken as they arrive. Frame numbers follow csi_feedback's
  * rules (one grid, a far jump held back, a restarted receiver numbered on once
  * its next row confirms it) with report_every as the interval; the grid is
- * frame_len when > 0 (fixed), else the reference user's rows'; at most 1024
- * rows per user wait for the stream (over it the oldest go, rows_dropped).
+ * frame_len when > 0 (fixed), else the reference user's rows' (another
+ * user's rows before the first of those are held until it, not rejected); at
+ * most 1024 x n_users rows in all wait for the stream (over it the oldest go,
+ * rows_dropped).
  * An external kappa on "kappa" is taken with |kappa_n / kappa_0| in
  * [1e-3, 1e3] and |kappa_0| in [1e-15, 1e15] (else logged and counted in
  * rows_rejected).
