@@ -5,6 +5,7 @@
  */
 
 #include "csi_feedback_impl.h"
+#include "block_utils.h"
 #include "csi_message.h"
 #include <gnuradio/io_signature.h>
 #include <gnuradio/isac/core/block_params.h>
@@ -53,6 +54,18 @@ bool csi_feedback_impl::start()
     d_have_post = false;
     d_posted_frame = 0;
     return block::start();
+}
+
+bool csi_feedback_impl::stop()
+{
+    // rows the ending run's receivers posted that this thread did not handle
+    // would otherwise be the next run's first reports and number its frames on
+    // from the old run's (GNU Radio keeps the queue across a restart)
+    if (const size_t n = drain_queue(*this, d_row_port))
+        d_logger->info("stop: {} row message(s) of the ending run not handled; "
+                       "discarded",
+                       n);
+    return block::stop();
 }
 
 void csi_feedback_impl::handle_row(const pmt::pmt_t& msg)

@@ -27,6 +27,7 @@ public:
     uint64_t rows_received() const override;
     uint64_t rows_rejected() const override;
     bool start() override;
+    bool stop() override;
 
 private:
     struct user_row {

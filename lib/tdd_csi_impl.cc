@@ -6,6 +6,7 @@
 
 #include "csi_message.h"
 #include "tdd_csi_impl.h"
+#include "block_utils.h"
 #include <gnuradio/io_signature.h>
 #include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/isac/core/frame.h>
@@ -103,6 +104,18 @@ bool tdd_csi_impl::start()
     d_posts = d_received = d_rejected = d_forced = d_dropped = 0;
     d_first = d_last = -1;
     return sync_block::start();
+}
+
+bool tdd_csi_impl::stop()
+{
+    // rows the ending run's receivers posted that this thread did not handle
+    // would otherwise be the next run's first reports and number its frames on
+    // from the old run's (GNU Radio keeps the queue across a restart)
+    if (const size_t n = drain_queue(*this, d_row_port))
+        d_logger->info("stop: {} row message(s) of the ending run not handled; "
+                       "discarded",
+                       n);
+    return sync_block::stop();
 }
 
 // under d_mutex: checks a parsed row against the frame grid and numbering and

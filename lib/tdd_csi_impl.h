@@ -35,6 +35,7 @@ public:
     uint64_t rows_received() const override;
     uint64_t rows_rejected() const override;
     bool start() override;
+    bool stop() override;
 
     int work(int noutput_items,
              gr_vector_const_void_star& input_items,

@@ -1568,6 +1568,34 @@ class qa_faults(gr_unittest.TestCase):
                                                           pmt.PMT_NIL))).reshape(U, N)
         np.testing.assert_allclose(H2 / 2e3, want, rtol=1e-4, atol=1e-4 * np.abs(want).max())
 
+    def test_507_stop_discards_the_ending_runs_rows(self):
+        """A row the ending run's receiver posted that the block's thread did not
+        handle (it serves its queue only while running) is discarded by stop(),
+        not taken as the next run's first report: csi_feedback would number the
+        new run's frames on from the old run's frame 170 (channels at frames 183,
+        190, ... instead of 13, 14, ...), the payload muted that long."""
+        rng = np.random.default_rng(507)
+        N, U, D, F = 4, 2, 12, 100
+        reps = [row_report(u, f, rand_h(rng, 1, N)[0], F) for f in range(40) for u in range(U)]
+        stale = row_report(0, 170, rand_h(rng, 1, N)[0], F)
+
+        def offsets(posts):
+            return [pmt.to_uint64(pmt.dict_ref(m, pmt.intern("offset"), pmt.PMT_NIL)) for m in posts]
+
+        _, _, clean = port_run(lambda: isac.csi_feedback(U, N, D, 0), "row", reps, [], [], 5.0, True)
+        self.assertEqual(offsets(clean)[0], (0 + 1 + D) * F)
+        blk = isac.csi_feedback(U, N, D, 0)
+        blk._post(pmt.intern("row"), stale)
+        blk.stop()  # what the block's thread runs when the run ends with the row queued
+        self.assertEqual(blk.nmsgs(pmt.intern("row")), 0)
+        _, _, got = port_run(lambda: blk, "row", reps, [], [], 5.0, True)
+        self.assertEqual(offsets(got), offsets(clean))
+        # tdd_csi's reference rows: the same drain
+        tdd = isac.tdd_csi(N, U)
+        tdd._post(pmt.intern("row"), stale)
+        tdd.stop()
+        self.assertEqual(tdd.nmsgs(pmt.intern("row")), 0)
+
 
 if __name__ == "__main__":
     gr_unittest.run(qa_faults)
