@@ -4,8 +4,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-#include "csi_feedback_impl.h"
 #include "block_utils.h"
+#include "csi_feedback_impl.h"
 #include "csi_message.h"
 #include <gnuradio/io_signature.h>
 #include <gnuradio/isac/core/block_params.h>

@@ -4,9 +4,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+#include "block_utils.h"
 #include "csi_message.h"
 #include "tdd_csi_impl.h"
-#include "block_utils.h"
 #include <gnuradio/io_signature.h>
 #include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/isac/core/frame.h>
