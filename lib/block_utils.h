@@ -16,6 +16,7 @@
 #include <gnuradio/buffer_reader.h>
 #include <gnuradio/isac/core/cancel.h>
 #include <gnuradio/isac/core/limits.h>
+#include <gnuradio/logger.h>
 #include <boost/thread/thread.hpp>
 #include <algorithm>
 #include <chrono>
@@ -179,18 +180,25 @@ private:
 };
 
 /*!
- * Discards the messages still queued on `port` of `b`; returns how many. Called
+ * Discards the messages still queued on `port` of `b`, logs their number (as
+ * `what` messages) and returns it. Called
  * from stop(), where the block's thread has left its loop: what is queued then
  * was posted for the run that ends, and GNU Radio keeps the queue across a
  * restart, so the next run would otherwise handle it as its own. Not at start():
  * each block starts on its own thread, so a block upstream may already have
  * posted for the new run.
  */
-inline size_t drain_queue(gr::basic_block& b, const pmt::pmt_t& port)
+inline size_t drain_queue(gr::basic_block& b,
+                          const pmt::pmt_t& port,
+                          const gr::logger_ptr& log,
+                          const char* what)
 {
     size_t n = 0;
     while (b.delete_head_nowait(port))
         ++n;
+    if (n)
+        log->info(
+            "stop: {} {} message(s) of the ending run not handled; discarded", n, what);
     return n;
 }
 

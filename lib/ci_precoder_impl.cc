@@ -305,12 +305,7 @@ bool ci_precoder_impl::start()
 
 bool ci_precoder_impl::stop()
 {
-    if (const size_t n = drain_queue(*this, d_csi_port)) {
-        d_dropped_total += n;
-        d_logger->info("stop: {} csi message(s) of the ending run not handled; "
-                       "discarded",
-                       n);
-    }
+    d_dropped_total += drain_queue(*this, d_csi_port, d_logger, "csi");
     stop_lut();
     d_pool.stop(); // a restart spawns the workers again
     d_known.reset();

@@ -235,10 +235,7 @@ double nullspace_precoder_impl::bytes_of(const prepared& p)
 
 bool nullspace_precoder_impl::stop()
 {
-    if (const size_t n = drain_queue(*this, d_csi_port))
-        d_logger->info("stop: {} csi message(s) of the ending run not handled; "
-                       "discarded",
-                       n);
+    drain_queue(*this, d_csi_port, d_logger, "csi");
     std::lock_guard<std::mutex> lock(d_mutex);
     // designs requested from here on are for the next run
     ++d_run;

@@ -111,10 +111,7 @@ bool tdd_csi_impl::stop()
     // rows the ending run's receivers posted that this thread did not handle
     // would otherwise be the next run's first reports and number its frames on
     // from the old run's (GNU Radio keeps the queue across a restart)
-    if (const size_t n = drain_queue(*this, d_row_port))
-        d_logger->info("stop: {} row message(s) of the ending run not handled; "
-                       "discarded",
-                       n);
+    drain_queue(*this, d_row_port, d_logger, "row");
     return sync_block::stop();
 }
 
