@@ -128,7 +128,9 @@ def main():
                     g = 10 * np.log10(best / r["qscnr"])
                     gaps.append(g)
                     if args.per_instance:
-                        print(f"    {cfg} #{inst['index']}: {g:.3f} dB (best: {src})")
+                        print(f"    {cfg} #{inst['index']}: {g:.3f} dB (best: {src}; "
+                              f"U = {inst['n_users']}, M = {inst['psk_order']}, "
+                              f"gamma {inst['gamma_db']:.1f} dB)")
             g = np.array(gaps) if gaps else np.zeros(1)
             print(f"{cfg:>24} {N:>4} {len(results[cfg]):>5} {n_feas:>8} {g.mean():>8.3f} "
                   f"{np.percentile(g, 95):>7.3f} {g.max():>7.3f} {np.mean(g <= 0.5):>6.2f} "

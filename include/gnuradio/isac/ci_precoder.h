@@ -62,7 +62,8 @@ namespace isac {
  * a radio's transmit buffering absorbs) after the first item is logged with
  * the table's size and the channel's lead, and counted ("lut_waits_long").
  * "csi_lead_min": the smallest lead of a csi over its offset, in items (-1: none with an
- * offset). docs/ota.md lists the build times.
+ * offset). Build times against the OTA examples' feedback delay:
+ * docs/ota_measurements.md, "Table builds against the feedback delay".
  *
  * Runtime changes: set_target_deg, set_clutter, set_snr_r_db, set_gamma_db,
  * set_noise_var and set_solver validate their argument (param_error naming it,

@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(ci_precoder.h)                                             */
-/* BINDTOOL_HEADER_FILE_HASH(58910b8d4a6baaf1a6223faedb1e6837) */
+/* BINDTOOL_HEADER_FILE_HASH(b726aadfb5aa6b4194508dda7df96a2d) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
