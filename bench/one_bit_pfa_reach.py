@@ -258,7 +258,8 @@ def mixture(args, rng):
     each threshold solved per CPI: Pfa over the set one at the block's kappa, at
     each candidate's, and the candidate's mean kappa^2 / (-ln Pfa V).
     --quad LxP,...: instead, mix only, at quad_nodes' deterministic orders (L Laguerre
-    nodes, P phases of the first patch), one column per order."""
+    nodes, P phases of the first patch), one column per order; --cpis N: the first N
+    CPIs of each scene only (the mean kappa^2 column's convergence in the order)."""
     from scipy.special import erf
     from scipy.stats import ncx2
     quads = [tuple(int(v) for v in o.split("x")) for o in args.quad.split(",")] if args.quad else []
@@ -289,18 +290,20 @@ def mixture(args, rng):
                     with np.errstate(invalid="ignore", divide="ignore"):
                         V = np.where(st1 > 0, z2 / (st1 ** 2 * nl), np.nan)
                     ok = np.isfinite(V)
+                    if args.cpis:  # the first CPIs only: the thresholds' convergence in the order
+                        ok[args.cpis:] = False
                     V, z2, st = V[ok], z2[ok], st[ok]
                     band = 4 * np.sqrt(pfa * (1 - pfa) / st.size) / pfa
                     cols = ["set %g: %.2f (%.2f)" % (pfa, np.mean(st >= 1) / pfa, band)]
                     for xi, w in sets:
                         m = (xi[None] * np.sqrt(cn) * c[:, None, :]) @ np.asarray(sc.gr)[:, 1:].T  # x, node, antenna
-                        s2 = np.maximum(counts @ (np.abs(U[:, None, :]) ** 2
-                                                  * (2 - erf(m.real) ** 2 - erf(m.imag) ** 2)).sum(2), 1e-12)[ok]
+                        s2 = np.maximum(counts[ok] @ (np.abs(U[:, None, :]) ** 2
+                                                      * (2 - erf(m.real) ** 2 - erf(m.imag) ** 2)).sum(2), 1e-12)
                         k_mix = bisect_mix(V, s2, w, nl, pfa)
                         cols.append("%.2f [%.3f]" % (np.mean(z2 >= k_mix) / pfa, np.mean(k_mix / (V * nl))))
                         if not quads:
-                            mu2 = np.abs(counts @ (np.conj(U[:, None, :]) * (erf(m.real) + 1j * erf(m.imag))).sum(2)
-                                         )[ok] ** 2
+                            mu2 = np.abs(counts[ok] @ (np.conj(U[:, None, :]) * (erf(m.real) + 1j * erf(m.imag)))
+                                         .sum(2)) ** 2
                             k_cg = bisect_k2(lambda k: ncx2.sf(2 * k[:, None] / s2, 2, 2 * mu2 / s2).mean(1),
                                              0.5 * V * nl, 3 * V * nl, pfa)
                             cols.append("%.2f [%.3f]" % (np.mean(z2 >= k_cg) / pfa, np.mean(k_cg / (V * nl))))
@@ -470,6 +473,9 @@ def main():
     ap.add_argument("--quad", default="",
                     help="LxP,...: mixture's mix threshold at deterministic quadrature orders (L Gauss-Laguerre "
                          "nodes per patch, P phases of the first patch) instead of --nodes random draws")
+    ap.add_argument("--cpis", type=int, default=0,
+                    help="evaluate mixture's thresholds on the first CPIs of each scene only (0: all; the draws "
+                         "stay --trials')")
     args = ap.parse_args()
     rng = np.random.default_rng(args.seed)
     if "enum" in args.part:
