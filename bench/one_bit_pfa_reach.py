@@ -215,6 +215,35 @@ def bisect_k2(tail, lo, hi, pfa, steps=14):
     return np.exp(0.5 * (lo + hi))
 
 
+def quad_nodes(Q, order):
+    """Deterministic nodes over Q Swerling-I patches' standardised amplitudes xi_q ~ CN(0, 1):
+    per patch Gauss-Laguerre in |xi_q|^2 (order[0] nodes, weight e^-t) times equispaced
+    phases, the first patch's order[1] in [0, pi/2) (the statistic's |.| is invariant under
+    r -> j r, as conditional_tail's nodes) and the others' 4 order[1] over the circle
+    (the same spacing). Returns xi (K, Q) and weights w (K,), summing to 1."""
+    t, wt = np.polynomial.laguerre.laggauss(order[0])
+    xi, w = np.ones((1, 0), complex), np.ones(1)
+    for q in range(Q):
+        nph = order[1] * (1 if q == 0 else 4)
+        ph = (0.5 * np.pi if q == 0 else 2 * np.pi) * (np.arange(nph) + 0.5) / nph
+        a = (np.sqrt(t)[:, None] * np.exp(1j * ph)[None]).ravel()
+        wa = np.repeat(wt, nph) / nph
+        xi = np.concatenate([np.repeat(xi, a.size, 0), np.tile(a, xi.shape[0])[:, None]], 1)
+        w = np.repeat(w, a.size) * np.tile(wa, w.size)
+    return xi, w
+
+
+def bisect_mix(V, s2, w, nl, pfa, chunk=2000):
+    """mix's kappa^2 per CPI: sum_k w_k exp(-k2 / (V - E s2 + s2_k)) = pfa, E s2 the
+    w-weighted mean; chunked over the CPIs (s2 is CPIs x nodes)."""
+    out = np.empty(V.size)
+    for a in range(0, V.size, chunk):
+        v, s = V[a:a + chunk], s2[a:a + chunk]
+        sig = np.maximum((v - s @ w)[:, None] + s, 1e-12)
+        out[a:a + chunk] = bisect_k2(lambda k: np.exp(-k[:, None] / sig) @ w, 0.5 * v * nl, 3 * v * nl, pfa)
+    return out
+
+
 def mixture(args, rng):
     """Candidate CPI thresholds from the law of the common clutter draw gamma (the
     fix the strong-clutter section of docs/one_bit_rx_filter_measurements.md asks for),
@@ -227,21 +256,30 @@ def mixture(args, rng):
              (the sign noise a scale mixture, the rest held);
       condG: Z | gamma ~ mu(gamma) + CN(0, s2(gamma)) (noncentral tail),
     each threshold solved per CPI: Pfa over the set one at the block's kappa, at
-    each candidate's, and the candidate's mean kappa^2 / (-ln Pfa V)."""
+    each candidate's, and the candidate's mean kappa^2 / (-ln Pfa V).
+    --quad LxP,...: instead, mix only, at quad_nodes' deterministic orders (L Laguerre
+    nodes, P phases of the first patch), one column per order; --cpis N: the first N
+    CPIs of each scene only (the mean kappa^2 column's convergence in the order)."""
     from scipy.special import erf
     from scipy.stats import ncx2
-    print("candidate CPI thresholds over the common clutter draw (%d nodes), N_T %d, %d CPIs a scene; "
-          "Pfa / set (4 sigma) at the block's kappa -> mix -> condG [mean kappa^2/(-ln Pfa V)]"
-          % (args.nodes, args.n_tx, args.trials))
+    quads = [tuple(int(v) for v in o.split("x")) for o in args.quad.split(",")] if args.quad else []
+    print("candidate CPI thresholds over the common clutter draw (%s), N_T %d, %d CPIs a scene; "
+          "Pfa / set (4 sigma) at the block's kappa -> %s [mean kappa^2/(-ln Pfa V)]"
+          % ("quadrature orders " + args.quad if quads else "%d nodes" % args.nodes, args.n_tx, args.trials,
+             " -> ".join("mix %s" % o for o in args.quad.split(",")) if quads else "mix -> condG"))
     for nr, L in [tuple(int(v) for v in s.split("x")) for s in args.sizes.split(",")]:
         for cnr in args.cnr:
             for d in range(args.draws):
                 sc, cn, tab, idx, x, r1 = cell_draws(rng, nr, L, cnr, args.trials, args.n_tx)
                 T, Q = args.trials, len(cn)
-                qr = np.random.default_rng(1234)  # the nodes: the same for every scene
-                xi = (qr.standard_normal((args.nodes, Q)) + 1j * qr.standard_normal((args.nodes, Q))) / np.sqrt(2)
+                if quads:
+                    sets = [quad_nodes(Q, o) for o in quads]
+                else:
+                    qr = np.random.default_rng(1234)  # the nodes: the same for every scene
+                    xi = (qr.standard_normal((args.nodes, Q)) + 1j * qr.standard_normal((args.nodes, Q))) \
+                        / np.sqrt(2)
+                    sets = [(xi, np.full(args.nodes, 1.0 / args.nodes))]
                 c = (tab @ np.asarray(sc.gt))[:, 1:]
-                m = (xi[None] * np.sqrt(cn) * c[:, None, :]) @ np.asarray(sc.gr)[:, 1:].T  # x, node, antenna
                 counts = np.zeros((T, len(tab)))
                 np.add.at(counts, (np.repeat(np.arange(T), L), idx), 1.0)
                 out = []
@@ -251,19 +289,25 @@ def mixture(args, rng):
                     nl, z2 = -np.log(pfa), np.abs(Z) ** 2
                     with np.errstate(invalid="ignore", divide="ignore"):
                         V = np.where(st1 > 0, z2 / (st1 ** 2 * nl), np.nan)
-                    s2 = np.maximum(counts @ (np.abs(U[:, None, :]) ** 2
-                                              * (2 - erf(m.real) ** 2 - erf(m.imag) ** 2)).sum(2), 1e-12)
-                    mu2 = np.abs(counts @ (np.conj(U[:, None, :]) * (erf(m.real) + 1j * erf(m.imag))).sum(2)) ** 2
                     ok = np.isfinite(V)
-                    V, s2, mu2, z2, st = V[ok], s2[ok], mu2[ok], z2[ok], st[ok]
-                    sig = np.maximum((V - s2.mean(1))[:, None] + s2, 1e-12)
-                    k_mix = bisect_k2(lambda k: np.exp(-k[:, None] / sig).mean(1), 0.5 * V * nl, 3 * V * nl, pfa)
-                    k_cg = bisect_k2(lambda k: ncx2.sf(2 * k[:, None] / s2, 2, 2 * mu2 / s2).mean(1),
-                                     0.5 * V * nl, 3 * V * nl, pfa)
+                    if args.cpis:  # the first CPIs only: the thresholds' convergence in the order
+                        ok[args.cpis:] = False
+                    V, z2, st = V[ok], z2[ok], st[ok]
                     band = 4 * np.sqrt(pfa * (1 - pfa) / st.size) / pfa
-                    out.append("set %g: %.2f (%.2f) -> %.2f [%.3f] -> %.2f [%.3f]"
-                               % (pfa, np.mean(st >= 1) / pfa, band, np.mean(z2 >= k_mix) / pfa,
-                                  np.mean(k_mix / (V * nl)), np.mean(z2 >= k_cg) / pfa, np.mean(k_cg / (V * nl))))
+                    cols = ["set %g: %.2f (%.2f)" % (pfa, np.mean(st >= 1) / pfa, band)]
+                    for xi, w in sets:
+                        m = (xi[None] * np.sqrt(cn) * c[:, None, :]) @ np.asarray(sc.gr)[:, 1:].T  # x, node, antenna
+                        s2 = np.maximum(counts[ok] @ (np.abs(U[:, None, :]) ** 2
+                                                      * (2 - erf(m.real) ** 2 - erf(m.imag) ** 2)).sum(2), 1e-12)
+                        k_mix = bisect_mix(V, s2, w, nl, pfa)
+                        cols.append("%.2f [%.3f]" % (np.mean(z2 >= k_mix) / pfa, np.mean(k_mix / (V * nl))))
+                        if not quads:
+                            mu2 = np.abs(counts[ok] @ (np.conj(U[:, None, :]) * (erf(m.real) + 1j * erf(m.imag)))
+                                         .sum(2)) ** 2
+                            k_cg = bisect_k2(lambda k: ncx2.sf(2 * k[:, None] / s2, 2, 2 * mu2 / s2).mean(1),
+                                             0.5 * V * nl, 3 * V * nl, pfa)
+                            cols.append("%.2f [%.3f]" % (np.mean(z2 >= k_cg) / pfa, np.mean(k_cg / (V * nl))))
+                    out.append(" -> ".join(cols))
                 print("N_R %d x L %2d  CNR %s dB  scene %d: %s"
                       % (nr, L, "/".join("%.1f" % v for v in 10 * np.log10(cn)), d, "   ".join(out)), flush=True)
 
@@ -426,6 +470,12 @@ def main():
     ap.add_argument("--nodes", type=int, default=64,
                     help="draws of the common clutter amplitudes a candidate threshold averages over "
                          "(--part mixture)")
+    ap.add_argument("--quad", default="",
+                    help="LxP,...: mixture's mix threshold at deterministic quadrature orders (L Gauss-Laguerre "
+                         "nodes per patch, P phases of the first patch) instead of --nodes random draws")
+    ap.add_argument("--cpis", type=int, default=0,
+                    help="evaluate mixture's thresholds on the first CPIs of each scene only (0: all; the draws "
+                         "stay --trials')")
     args = ap.parse_args()
     rng = np.random.default_rng(args.seed)
     if "enum" in args.part:
