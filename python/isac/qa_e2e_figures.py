@@ -181,6 +181,28 @@ class qa_e2e_figures(gr_unittest.TestCase):
         # (the factor 2 in the variance covers the threshold's own quantile noise: dPd/dPfa < 1 here)
         self.assertLess(abs(pd_mc - pd_th), 4 * np.sqrt(2 * pd_th * (1 - pd_th) / (n * L)), (pd_mc, pd_th))
 
+    def test_fig4a_low_snr_limit(self):
+        # Fig. 4a's exact - theory does not vanish at low SNR_R (docs/figures.md): without clutter
+        # the Theorem-1 filter is u = g_0, and a 1-bit output's diagonal (|r_n|^2 = 2) carries no
+        # target power while eq. 17 counts it, so the app's exact model (the module's arcsine law)
+        # sits 10 log10(1 - 1/N_R) below eq. 17 times the target's own gain 1/(1 + SNR_R |c_0|^2 / N_R);
+        # the arcsine's higher-order terms are O(rho^2) relative, < 1e-6 at this SNR_R
+        figs = load_app("isac_figures")
+        rng = np.random.default_rng(42)
+        snr_db, nt = -20.0, 24
+        for nr in (16, 53, 128):
+            scene = figs.isac.core.radar_scene(nt, nr, 17.3, [], snr_db, [])
+            x = (rng.choice([-1, 1], (6, nt)) + 1j * rng.choice([-1, 1], (6, nt))) / np.sqrt(2 * nt)
+            theory = np.mean(figs.theory_metric(scene, x, "1bit"))
+            c0 = np.abs(x @ steer(nt, 17.3)) ** 2
+            s_ant = 10 ** (snr_db / 10) * c0 / nr
+            # sum_x E_1 / sum_x E_0 - 1 with E_0 = 1 and per-x (2/pi) SNR c0 (1 - 1/N_R) / (1 + s_ant)
+            want = np.mean(2 / np.pi * 10 ** (snr_db / 10) * c0 * (1 - 1 / nr) / (1 + s_ant))
+            self.assertAlmostEqual(theory, np.mean(2 / np.pi * 10 ** (snr_db / 10) * c0), delta=1e-9 * theory)
+            got = figs.exact_estimator(scene, [10 ** (snr_db / 10)], x)
+            self.assertAlmostEqual(got / want, 1.0, delta=1e-6, msg=nr)
+            self.assertLess(db(got) - db(theory), db(1 - 1 / nr) + 1e-3, nr)  # the finite-N_R term itself
+
     def test_seed_reaches_sub_apps(self):
         # an explicit --seed S gives every per-block app --seed util.sub_seed(S, app): distinct per app,
         # the same for the same S; without --seed no app gets one (each keeps its documented default)
