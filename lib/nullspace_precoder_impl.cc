@@ -186,6 +186,9 @@ void nullspace_precoder_impl::design_pending()
         p->offset = d_req_offset;
         p->from_csi = d_H_from_csi;
         p->run = d_run;
+        d_busy_id = p->id;
+        d_busy_H = H;
+        d_busy_from_csi = p->from_csi;
         lk.unlock();
         // The design runs without the lock: work() and the setters never wait for it.
         try {
@@ -194,6 +197,7 @@ void nullspace_precoder_impl::design_pending()
             p->d = core::sdisac_design();
             p->d.ok = false;
             p->d.message = e.what();
+            p->d.H = H; // the channel a restart's redesign would use (stop())
         }
         if (p->d.ok) {
             p->F = p->d.F.cast<core::cfloat>();
@@ -244,6 +248,28 @@ bool nullspace_precoder_impl::stop()
         // run's csi must count as a change even if equal to it
         d_have_channel = false;
         d_request = false;
+        // start() keeps the set_channel() designs (the csi's were not in use
+        // yet, or failed): the newest of them is the one the next run uses,
+        // and the setters redesign its channel, as they did before the stop
+        uint64_t kept = 0;
+        const auto newer = [this, &kept](uint64_t id, bool from_csi, const Eigen::MatrixXcd& H) {
+            if (!from_csi && H.size() && id > kept) {
+                kept = id;
+                d_H = H;
+            }
+        };
+        for (const auto& p : d_waiting)
+            newer(p->id, p->from_csi, p->d.H);
+        for (const auto& p : d_ready)
+            newer(p->id, p->from_csi, p->d.H);
+        if (d_active)
+            newer(d_active->id, d_active->from_csi, d_active->d.H);
+        if (d_busy)
+            newer(d_busy_id, d_busy_from_csi, d_busy_H);
+        if (kept) {
+            d_have_channel = true;
+            d_H_from_csi = false;
+        }
     }
     return sync_block::stop();
 }

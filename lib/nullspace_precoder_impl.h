@@ -50,6 +50,10 @@ private:
     bool d_request = false; // a redesign is wanted
     bool d_posted = false;  // design_pending() is queued or running on d_task
     bool d_busy = false;    // a design is running
+    // the running design's id, channel and source (stop() may keep it)
+    uint64_t d_busy_id = 0;
+    Eigen::MatrixXcd d_busy_H;
+    bool d_busy_from_csi = false;
     uint64_t d_req_offset = 0;
     uint64_t d_next_id = 1;
     uint64_t d_finished = 0;

@@ -194,6 +194,43 @@ class qa_nullspace_precoder(gr_unittest.TestCase):
         self.assertEqual(len(tags), 0)
         self.assertEqual(len(x), 0)  # held back, then given up when the input ended
 
+    def test_015_restart_redesigns_the_kept_set_channel_design(self):
+        # The last channel of a run came from a csi whose design failed (ZF on a
+        # channel 60 dB down needs more than P_t), so the set_channel() design
+        # stayed in use. A restart drops the csi's channel and keeps that design;
+        # the setters then redesign it, as they would have before the restart:
+        # the same design as a fresh block's for that channel and power.
+        N, K, L = 8, 2, 8
+        H1 = rayleigh(self.rng, K, N)
+        s = qpsk(self.rng, 4 * L, K)
+        blk = self.make(N, K, L=L)
+        blk.set_channel(H1)
+        self.assertTrue(blk.wait_designs(1, 30.0))
+        blk.post_csi(csi_msg(1e-3 * rayleigh(self.rng, K, N)))
+        self.assertTrue(blk.wait_designs(2, 30.0))
+        self.assertFalse(blk.last_design().ok)
+        for run in range(2):  # the second run is the restart
+            self.tb.disconnect_all()
+            x, tags = self.run_block(blk, s, N, K)
+            self.assertEqual(len(x), len(s))
+            self.assertEqual(blk.design_id(), 1)
+        blk.set_power(0.5)
+        self.assertTrue(blk.wait_designs(3, 10.0), "no redesign after the restart")
+        fresh = self.make(N, K, L=L)
+        fresh.set_power(0.5)
+        fresh.set_channel(H1)
+        self.assertTrue(fresh.wait_designs(1, 30.0))
+        got, want = blk.last_design(), fresh.last_design()
+        self.assertTrue(got.ok and want.ok)
+        np.testing.assert_allclose(got.H, H1.astype(np.complex64), rtol=0, atol=1e-7)
+        np.testing.assert_allclose(got.F, want.F, rtol=0, atol=1e-9 * np.abs(want.F).max())
+        self.tb.disconnect_all()
+        x, tags = self.run_block(blk, s, N, K)
+        self.assertEqual(blk.design_id(), 3)
+        rows = np.arange(len(s))
+        ref = s @ got.F.T + (got.P @ got.B)[:, rows % L].T
+        np.testing.assert_allclose(x, ref, atol=2e-6 * np.abs(ref).max())
+
     def test_006_external_projection_and_nonfinite(self):
         N, K = 8, 3
         H = rayleigh(self.rng, K, N)
