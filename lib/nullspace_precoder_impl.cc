@@ -252,12 +252,13 @@ bool nullspace_precoder_impl::stop()
         // yet, or failed): the newest of them is the one the next run uses,
         // and the setters redesign its channel, as they did before the stop
         uint64_t kept = 0;
-        const auto newer = [this, &kept](uint64_t id, bool from_csi, const Eigen::MatrixXcd& H) {
-            if (!from_csi && H.size() && id > kept) {
-                kept = id;
-                d_H = H;
-            }
-        };
+        const auto newer =
+            [this, &kept](uint64_t id, bool from_csi, const Eigen::MatrixXcd& H) {
+                if (!from_csi && H.size() && id > kept) {
+                    kept = id;
+                    d_H = H;
+                }
+            };
         for (const auto& p : d_waiting)
             newer(p->id, p->from_csi, p->d.H);
         for (const auto& p : d_ready)
