@@ -9,14 +9,19 @@ transmit calibration: where its correction takes effect (the estimator's
 offset, in frames), the csi posts (the frame measured and the frame it takes
 effect at) and every decided frame with SER above 0.1. Each user's `ser`
 message comes every payload_len symbols (one per decided frame) and is matched
-in order with the decided frames of its `stats` messages. --restart-frames N
-adds a stop()/start() and a second run of N frames (the calibrations kept).
+in order with the decided frames of its `stats` messages. The run stops once
+both users have reported stream frame --frames; the totals count the decided
+frames before it (stream frame numbers), so they do not depend on where the
+stop falls. --restart-frames N adds a stop()/start() and a second run of N
+frames (the calibrations kept). --timeout bounds each run's wall-clock time
+(a warning says when it ended a run early).
 
     PYTHONPATH=build/test_modules /usr/bin/python3 bench/ota_frame_ser.py \
         [--name isac_usrp_ota_headless] [--seed 4] [--rate 20e3] [--frames 170] [--restart-frames 90]
 """
 import argparse
 import os
+import re
 import sys
 import time
 
@@ -48,6 +53,7 @@ class sink(gr.basic_block):
 
     def reset(self):
         self.dec = {0: [], 1: []}
+        self.last = {0: -1, 1: -1}  # the newest stream frame each user reported
         self.ser = {0: [], 1: []}
         self.csi = []
 
@@ -69,6 +75,7 @@ class sink(gr.basic_block):
 
     def stats(self, u, m):
         d = pmt.to_python(m)
+        self.last[u] = max(self.last[u], d["frame"])
         if d["decided"]:
             self.dec[u].append(d["frame"])
 
@@ -84,22 +91,30 @@ def main():
     ap.add_argument("--frames", type=int, default=170)
     ap.add_argument("--rate", type=float, default=20e3)
     ap.add_argument("--restart-frames", type=int, default=0)
+    ap.add_argument("--timeout", type=float, default=300.0, help="wall-clock limit of each run (s)")
     a = ap.parse_args()
 
     mod = compile_module(a.name)
+    # the generated call's positional order is the GRC block's make template's
+    grc = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "grc", "isac_user_receiver.block.yml")
+    with open(grc) as f:
+        make = re.search(r"make: \|-\n(.*?\))", f.read(), re.S).group(1)
+    names = re.findall(r"\$\{(\w+)\}", make)
 
     class patched:
         """the flowgraph's isac module, whose user_receiver publishes ser every
-        payload_len symbols (argument 17 of the generated call, 4 payload_len,
-        in lib/core/params/user_receiver.yml's order)"""
+        payload_len symbols"""
 
         def __getattr__(self, k):
             return getattr(isac, k)
 
         @staticmethod
         def user_receiver(*p):
+            if len(p) != len(names):
+                raise SystemExit("user_receiver called with %d arguments, its make template has %d"
+                                 % (len(p), len(names)))
             p = list(p)
-            p[17] = p[4]
+            p[names.index("ser_every")] = p[names.index("payload_len")]
             return isac.user_receiver(*p)
 
     mod.isac = patched()
@@ -116,7 +131,11 @@ def main():
         s.reset()
         tb.start()
         t0 = time.time()
-        while tb.user0.frames() < frames and time.time() - t0 < 120:
+        while min(s.last.values()) < frames:
+            if time.time() - t0 > a.timeout:
+                print("WARNING: --timeout %g s ended the run at frame %d of %d: the totals are over "
+                      "fewer frames" % (a.timeout, min(s.last.values()), frames))
+                break
             time.sleep(0.05)
         tb.stop()
         tb.wait()
@@ -129,15 +148,17 @@ def main():
         for u in range(2):
             prev, per = (0, 0), []
             for f, (n, e) in zip(s.dec[u], s.ser[u]):
-                per.append((f, (e - prev[1]) / max(n - prev[0], 1)))
+                per.append((f, e - prev[1], n - prev[0]))
                 prev = (n, e)
-            n, e = s.ser[u][-1] if s.ser[u] else (0, 0)
+            n = s.ser[u][-1][0] if s.ser[u] else 0
             if n != P * len(s.dec[u]):
                 print("user %d: %d symbols in %d decided frames: frames and ser messages not matched" % (
                     u, n, len(s.dec[u])))
-            bad = [(f, round(x, 2)) for f, x in per if x > 0.1]
-            print("user %d: %d decided frames (first %s), SER %.4f; %d frames at SER > 0.1: %s" % (
-                u, len(per), per[0][0] if per else None, e / max(n, 1), len(bad), bad))
+            per = [x for x in per if x[0] < frames]
+            errs, syms = sum(x[1] for x in per), sum(x[2] for x in per)
+            bad = [(f, round(e / m, 2)) for f, e, m in per if e > 0.1 * m]
+            print("user %d: %d decided frames before frame %d (first %s), SER %.4f; %d frames at SER > 0.1: %s" % (
+                u, len(per), frames, per[0][0] if per else None, errs / max(syms, 1), len(bad), bad))
 
     run(a.frames, "run 1")
     if a.restart_frames:
