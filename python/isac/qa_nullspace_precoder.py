@@ -196,43 +196,6 @@ class qa_nullspace_precoder(gr_unittest.TestCase):
         self.assertEqual(len(tags), 0)
         self.assertEqual(len(x), 0)  # held back, then given up when the input ended
 
-    def test_015_restart_redesigns_the_kept_set_channel_design(self):
-        # The last channel of a run came from a csi whose design failed (ZF on a
-        # channel 60 dB down needs more than P_t), so the set_channel() design
-        # stayed in use. A restart drops the csi's channel and keeps that design;
-        # the setters then redesign it, as they would have before the restart:
-        # the same design as a fresh block's for that channel and power.
-        N, K, L = 8, 2, 8
-        H1 = rayleigh(self.rng, K, N)
-        s = qpsk(self.rng, 4 * L, K)
-        blk = self.make(N, K, L=L)
-        blk.set_channel(H1)
-        self.assertTrue(blk.wait_designs(1, 30.0))
-        blk.post_csi(csi_msg(1e-3 * rayleigh(self.rng, K, N)))
-        self.assertTrue(blk.wait_designs(2, 30.0))
-        self.assertFalse(blk.last_design().ok)
-        for run in range(2):  # the second run is the restart
-            self.tb.disconnect_all()
-            x, tags = self.run_block(blk, s, N, K)
-            self.assertEqual(len(x), len(s))
-            self.assertEqual(blk.design_id(), 1)
-        blk.set_power(0.5)
-        self.assertTrue(blk.wait_designs(3, 10.0), "no redesign after the restart")
-        fresh = self.make(N, K, L=L)
-        fresh.set_power(0.5)
-        fresh.set_channel(H1)
-        self.assertTrue(fresh.wait_designs(1, 30.0))
-        got, want = blk.last_design(), fresh.last_design()
-        self.assertTrue(got.ok and want.ok)
-        np.testing.assert_allclose(got.H, H1, rtol=0, atol=1e-12)
-        np.testing.assert_allclose(got.F, want.F, rtol=0, atol=1e-9 * np.abs(want.F).max())
-        self.tb.disconnect_all()
-        x, tags = self.run_block(blk, s, N, K)
-        self.assertEqual(blk.design_id(), 3)
-        rows = np.arange(len(s))
-        ref = s @ got.F.T + (got.P @ got.B)[:, rows % L].T
-        np.testing.assert_allclose(x, ref, atol=2e-6 * np.abs(ref).max())
-
     def fresh_design(self, H, power, N, K, L, **kw):
         fresh = self.make(N, K, L=L, **kw)
         fresh.set_power(power)
@@ -248,19 +211,53 @@ class qa_nullspace_precoder(gr_unittest.TestCase):
         np.testing.assert_allclose(got.F, want.F, rtol=0, atol=1e-9 * np.abs(want.F).max())
         self.assertAlmostEqual(got.comm_power, want.comm_power, places=12)
 
+    def h1_kept_after_failing_csi(self, N, K, L):
+        """set_channel(H1), then a csi whose ZF design fails (a channel 60 dB
+        down needs more than P_t): H1's design stays, the last channel is the csi's"""
+        H1 = rayleigh(self.rng, K, N)
+        blk = self.make(N, K, L=L)
+        blk.set_channel(H1)
+        self.assertTrue(blk.wait_designs(1, 30.0))
+        blk.post_csi(csi_msg(1e-3 * rayleigh(self.rng, K, N)))
+        self.assertTrue(blk.wait_designs(2, 30.0))
+        self.assertFalse(blk.last_design().ok)
+        return blk, H1
+
+    def assert_stream(self, x, s, d, L):
+        rows = np.arange(len(s))
+        ref = s @ d.F.T + (d.P @ d.B)[:, rows % L].T
+        np.testing.assert_allclose(x, ref, atol=2e-6 * np.abs(ref).max())
+
+    def test_015_restart_redesigns_the_kept_set_channel_design(self):
+        # The last channel of a run came from a csi whose design failed, so the
+        # set_channel() design stayed in use. A restart drops the csi's channel and keeps that design;
+        # the setters then redesign it, as they would have before the restart:
+        # the same design as a fresh block's for that channel and power.
+        N, K, L = 8, 2, 8
+        s = qpsk(self.rng, 4 * L, K)
+        blk, H1 = self.h1_kept_after_failing_csi(N, K, L)
+        for run in range(2):  # the second run is the restart
+            self.tb.disconnect_all()
+            x, tags = self.run_block(blk, s, N, K)
+            self.assertEqual(len(x), len(s))
+            self.assertEqual(blk.design_id(), 1)
+        blk.set_power(0.5)
+        self.assertTrue(blk.wait_designs(3, 10.0), "no redesign after the restart")
+        got = blk.last_design()
+        self.assert_same_design(got, self.fresh_design(H1, 0.5, N, K, L), H1)
+        self.tb.disconnect_all()
+        x, tags = self.run_block(blk, s, N, K)
+        self.assertEqual(blk.design_id(), 3)
+        self.assert_stream(x, s, got, L)
+
     def test_016_setter_before_stop_is_not_lost(self):
         # set_power() after a failing csi redesigns the csi's channel, which fails
         # too; the restart drops that channel and keeps H1's design, made with the
         # old power, while the pilots already take the new one. The stop itself
         # must redesign H1 with the new power, with no further setter call.
         N, K, L = 8, 2, 8
-        H1 = rayleigh(self.rng, K, N)
         s = qpsk(self.rng, 4 * L, K)
-        blk = self.make(N, K, L=L)
-        blk.set_channel(H1)
-        self.assertTrue(blk.wait_designs(1, 30.0))
-        blk.post_csi(csi_msg(1e-3 * rayleigh(self.rng, K, N)))
-        self.assertTrue(blk.wait_designs(2, 30.0))
+        blk, H1 = self.h1_kept_after_failing_csi(N, K, L)
         blk.set_power(0.5)
         self.assertTrue(blk.wait_designs(3, 30.0))
         self.assertFalse(blk.last_design().ok)
@@ -271,9 +268,7 @@ class qa_nullspace_precoder(gr_unittest.TestCase):
         self.tb.disconnect_all()
         x, _ = self.run_block(blk, s, N, K)
         self.assertEqual(blk.design_id(), 4)
-        rows = np.arange(len(s))
-        ref = s @ got.F.T + (got.P @ got.B)[:, rows % L].T
-        np.testing.assert_allclose(x, ref, atol=2e-6 * np.abs(ref).max())
+        self.assert_stream(x, s, got, L)
         # a restart with unchanged settings makes no new design
         self.tb.disconnect_all()
         self.run_block(blk, s, N, K)
@@ -311,12 +306,7 @@ class qa_nullspace_precoder(gr_unittest.TestCase):
     def test_018_kept_design_finished_not_picked_up(self):
         # H1's design is finished but no run took it when the stop comes
         N, K, L = 8, 2, 8
-        H1 = rayleigh(self.rng, K, N)
-        blk = self.make(N, K, L=L)
-        blk.set_channel(H1)
-        self.assertTrue(blk.wait_designs(1, 30.0))
-        blk.post_csi(csi_msg(1e-3 * rayleigh(self.rng, K, N)))
-        self.assertTrue(blk.wait_designs(2, 30.0))
+        blk, H1 = self.h1_kept_after_failing_csi(N, K, L)
         blk.stop()
         blk.set_power(0.5)
         self.assertTrue(blk.wait_designs(3, 10.0), "no redesign after the restart")
