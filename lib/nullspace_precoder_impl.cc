@@ -186,6 +186,10 @@ void nullspace_precoder_impl::design_pending()
         p->offset = d_req_offset;
         p->from_csi = d_H_from_csi;
         p->run = d_run;
+        p->gen = d_params_gen;
+        d_busy_id = p->id;
+        d_busy_from_csi = p->from_csi;
+        d_busy_gen = p->gen;
         lk.unlock();
         // The design runs without the lock: work() and the setters never wait for it.
         try {
@@ -194,6 +198,7 @@ void nullspace_precoder_impl::design_pending()
             p->d = core::sdisac_design();
             p->d.ok = false;
             p->d.message = e.what();
+            p->d.H = H; // last_design() shows which channel failed
         }
         if (p->d.ok) {
             p->F = p->d.F.cast<core::cfloat>();
@@ -244,6 +249,37 @@ bool nullspace_precoder_impl::stop()
         // run's csi must count as a change even if equal to it
         d_have_channel = false;
         d_request = false;
+        // start() keeps the set_channel() designs (the csi's were not in use
+        // yet, or failed): if one that work() can still use survives, the
+        // setters redesign the last set_channel() channel, as they did before
+        // the csi. A failed design never counts, wherever it is at the stop,
+        // so the answer does not depend on whether work() picked it up.
+        uint64_t kept = 0, kept_gen = 0;
+        const auto newer = [&kept, &kept_gen](uint64_t id, bool from_csi, uint64_t gen) {
+            if (!from_csi && id > kept) {
+                kept = id;
+                kept_gen = gen;
+            }
+        };
+        for (const auto& p : d_waiting)
+            newer(p->id, p->from_csi, p->gen);
+        for (const auto& p : d_ready)
+            if (p->d.ok)
+                newer(p->id, p->from_csi, p->gen);
+        if (d_active)
+            newer(d_active->id, d_active->from_csi, d_active->gen);
+        if (d_busy)
+            newer(d_busy_id, d_busy_from_csi, d_busy_gen);
+        if (kept) {
+            d_H = d_set_H;
+            d_have_channel = true;
+            d_H_from_csi = false;
+            // a setter after the kept design asked for a redesign of the csi
+            // channel, cleared above: without this the next run would precode
+            // with the old settings while work() gives the pilots the new power
+            if (kept_gen != d_params_gen)
+                request_locked(0);
+        }
     }
     return sync_block::stop();
 }
@@ -389,6 +425,7 @@ void nullspace_precoder_impl::set_channel(const Eigen::MatrixXcd& H)
     {
         std::lock_guard<std::mutex> lock(d_mutex);
         d_H = H;
+        d_set_H = H;
         d_have_channel = true;
         d_H_from_csi = false;
         request_locked(0);
@@ -449,6 +486,7 @@ void nullspace_precoder_impl::apply(const core::sdisac_params& p)
         core::throw_param("power", core::num_str(p.power), ">= comm_power");
     std::lock_guard<std::mutex> lock(d_mutex);
     d_params = p;
+    ++d_params_gen;
     request_locked(0);
 }
 

@@ -33,6 +33,7 @@ private:
         pmt::pmt_t stats;
         bool from_csi = false; // designed for a csi message's channel, not set_channel()
         uint64_t run = 0;      // d_run when it was designed
+        uint64_t gen = 0;      // d_params_gen of the settings it was designed with
     };
 
     const int d_n_tx, d_n_users;
@@ -46,10 +47,17 @@ private:
     Eigen::MatrixXcd d_H;
     bool d_have_channel = false;
     bool d_H_from_csi = false; // d_H came from a csi message (a restart drops it)
+    // the last set_channel() channel: a restart that drops a csi channel gives it back
+    Eigen::MatrixXcd d_set_H;
+    uint64_t d_params_gen = 0; // apply() calls: a kept design of older settings is redone
     uint64_t d_run = 0;        // stop() calls: a csi design of an earlier run is stale
     bool d_request = false; // a redesign is wanted
     bool d_posted = false;  // design_pending() is queued or running on d_task
     bool d_busy = false;    // a design is running
+    // the running design's id, source and settings (stop() may keep it)
+    uint64_t d_busy_id = 0;
+    bool d_busy_from_csi = false;
+    uint64_t d_busy_gen = 0;
     uint64_t d_req_offset = 0;
     uint64_t d_next_id = 1;
     uint64_t d_finished = 0;

@@ -161,6 +161,15 @@ bool user_receiver_impl::start()
     return block::start();
 }
 
+bool user_receiver_impl::stop()
+{
+    // GNU Radio keeps a message queue across a restart: a csi of this run still
+    // queued would be handled after the next start() and set the phase reference
+    // of the new run's frames from its old-run offset on (from frame 0 with none)
+    drain_queue(*this, d_csi_port, d_logger, "csi");
+    return block::stop();
+}
+
 void user_receiver_impl::handle_csi(const pmt::pmt_t& msg)
 {
     csi_update u;

@@ -5,6 +5,8 @@
 #
 """nullspace_precoder (SD-ISAC, null-space paper) against numpy and scipy references."""
 
+import time
+
 import numpy as np
 import pmt
 from gnuradio import blocks, gr, gr_unittest
@@ -193,6 +195,180 @@ class qa_nullspace_precoder(gr_unittest.TestCase):
         x, tags = self.run_block(blk, qpsk(self.rng, 10, K), N, K)
         self.assertEqual(len(tags), 0)
         self.assertEqual(len(x), 0)  # held back, then given up when the input ended
+
+    def fresh_design(self, H, power, N, K, L, **kw):
+        fresh = self.make(N, K, L=L, **kw)
+        fresh.set_power(power)
+        fresh.set_channel(H)
+        self.assertTrue(fresh.wait_designs(1, 30.0))
+        d = fresh.last_design()
+        self.assertTrue(d.ok)
+        return d
+
+    def assert_same_design(self, got, want, H):
+        self.assertTrue(got.ok)
+        np.testing.assert_allclose(got.H, H, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(got.F, want.F, rtol=0, atol=1e-9 * np.abs(want.F).max())
+        self.assertAlmostEqual(got.comm_power, want.comm_power, places=12)
+
+    def h1_kept_after_failing_csi(self, N, K, L):
+        """set_channel(H1), then a csi whose ZF design fails (a channel 60 dB
+        down needs more than P_t): H1's design stays, the last channel is the csi's"""
+        H1 = rayleigh(self.rng, K, N)
+        blk = self.make(N, K, L=L)
+        blk.set_channel(H1)
+        self.assertTrue(blk.wait_designs(1, 30.0))
+        blk.post_csi(csi_msg(1e-3 * rayleigh(self.rng, K, N)))
+        self.assertTrue(blk.wait_designs(2, 30.0))
+        self.assertFalse(blk.last_design().ok)
+        return blk, H1
+
+    def assert_stream(self, x, s, d, L):
+        rows = np.arange(len(s))
+        ref = s @ d.F.T + (d.P @ d.B)[:, rows % L].T
+        np.testing.assert_allclose(x, ref, atol=2e-6 * np.abs(ref).max())
+
+    def test_015_restart_redesigns_the_kept_set_channel_design(self):
+        # The last channel of a run came from a csi whose design failed, so the
+        # set_channel() design stayed in use. A restart drops the csi's channel and keeps that design;
+        # the setters then redesign it, as they would have before the restart:
+        # the same design as a fresh block's for that channel and power.
+        N, K, L = 8, 2, 8
+        s = qpsk(self.rng, 4 * L, K)
+        blk, H1 = self.h1_kept_after_failing_csi(N, K, L)
+        for run in range(2):  # the second run is the restart
+            self.tb.disconnect_all()
+            x, tags = self.run_block(blk, s, N, K)
+            self.assertEqual(len(x), len(s))
+            self.assertEqual(blk.design_id(), 1)
+        blk.set_power(0.5)
+        self.assertTrue(blk.wait_designs(3, 10.0), "no redesign after the restart")
+        got = blk.last_design()
+        self.assert_same_design(got, self.fresh_design(H1, 0.5, N, K, L), H1)
+        self.tb.disconnect_all()
+        x, tags = self.run_block(blk, s, N, K)
+        self.assertEqual(blk.design_id(), 3)
+        self.assert_stream(x, s, got, L)
+
+    def test_016_setter_before_stop_is_not_lost(self):
+        # set_power() after a failing csi redesigns the csi's channel, which fails
+        # too; the restart drops that channel and keeps H1's design, made with the
+        # old power, while the pilots already take the new one. The stop itself
+        # must redesign H1 with the new power, with no further setter call.
+        N, K, L = 8, 2, 8
+        s = qpsk(self.rng, 4 * L, K)
+        blk, H1 = self.h1_kept_after_failing_csi(N, K, L)
+        blk.set_power(0.5)
+        self.assertTrue(blk.wait_designs(3, 30.0))
+        self.assertFalse(blk.last_design().ok)
+        x, _ = self.run_block(blk, s, N, K)  # its stop() asks for the redesign
+        self.assertTrue(blk.wait_designs(4, 10.0), "the setter was lost at the stop")
+        got = blk.last_design()
+        self.assert_same_design(got, self.fresh_design(H1, 0.5, N, K, L), H1)
+        self.tb.disconnect_all()
+        x, _ = self.run_block(blk, s, N, K)
+        self.assertEqual(blk.design_id(), 4)
+        self.assert_stream(x, s, got, L)
+        # a restart with unchanged settings makes no new design
+        self.tb.disconnect_all()
+        self.run_block(blk, s, N, K)
+        self.assertFalse(blk.wait_designs(5, 0.3))
+
+    def test_017_setters_redesign_the_last_set_channel_channel(self):
+        # set_channel(H2) fails after H1's design is in use, then a csi: after the
+        # restart the setters redesign H2 (as they did before the csi), whether or
+        # not work() picked the failed design up before the stop.
+        N, K, L = 8, 2, 8
+        s = qpsk(self.rng, 4 * L, K)
+        for picked_up in (False, True):
+            H1 = rayleigh(self.rng, K, N)
+            H2 = 1e-3 * rayleigh(self.rng, K, N)  # ZF needs more than P_t: fails
+            self.tb = gr.top_block()
+            blk = self.make(N, K, L=L)
+            blk.set_channel(H1)
+            self.assertTrue(blk.wait_designs(1, 30.0))
+            self.run_block(blk, s, N, K)
+            blk.set_channel(H2)
+            self.assertTrue(blk.wait_designs(2, 30.0))  # not merged with the csi's
+            blk.post_csi(csi_msg(1e-3 * rayleigh(self.rng, K, N)))
+            self.assertTrue(blk.wait_designs(3, 30.0))
+            if picked_up:
+                self.tb.disconnect_all()
+                self.run_block(blk, s, N, K)  # work() discards the failed designs
+            else:
+                blk.stop()  # they are still finished, not picked up
+            self.assertEqual(blk.design_id(), 1)
+            blk.set_power(0.5)
+            self.assertTrue(blk.wait_designs(4, 10.0), "no redesign after the restart")
+            self.assertFalse(blk.last_design().ok)
+            np.testing.assert_allclose(blk.last_design().H, H2, rtol=0, atol=1e-12)
+
+    def test_018_kept_design_finished_not_picked_up(self):
+        # H1's design is finished but no run took it when the stop comes
+        N, K, L = 8, 2, 8
+        blk, H1 = self.h1_kept_after_failing_csi(N, K, L)
+        blk.stop()
+        blk.set_power(0.5)
+        self.assertTrue(blk.wait_designs(3, 10.0), "no redesign after the restart")
+        self.assert_same_design(blk.last_design(), self.fresh_design(H1, 0.5, N, K, L), H1)
+
+    def test_019_kept_design_waiting_for_its_frame(self):
+        # H2's design waits for the next frame boundary (item 1024, the input is
+        # throttled to 500 items/s) while H1's is in use when the stop comes
+        N, K, L = 8, 2, 1024
+        H1, H2 = rayleigh(self.rng, K, N), rayleigh(self.rng, K, N)
+        blk = self.make(N, K, sensing="none", L=L)
+        blk.set_max_noutput_items(16)
+        blk.set_channel(H1)
+        self.assertTrue(blk.wait_designs(1, 30.0))
+        src = blocks.vector_source_c(qpsk(self.rng, 64, K).ravel().tolist(), True, K)
+        thr = blocks.throttle(gr.sizeof_gr_complex * K, 500)
+        thr.set_max_noutput_items(16)
+        snk = blocks.vector_sink_c(N)
+        self.tb.connect(src, thr, blk, snk)
+        self.tb.start()
+        blk.set_channel(H2)
+        self.assertTrue(blk.wait_designs(2, 30.0))
+        time.sleep(0.1)  # work() takes it into its waiting list
+        blk.post_csi(csi_msg(1e-3 * rayleigh(self.rng, K, N)))
+        self.assertTrue(blk.wait_designs(3, 30.0))
+        time.sleep(0.05)
+        self.tb.stop()
+        self.tb.wait()
+        self.assertLess(len(snk.data()) // N, L)
+        self.assertEqual([pmt.to_uint64(t.value) for t in snk.tags()
+                          if pmt.symbol_to_string(t.key) == "isac_design"], [1])
+        blk.set_power(0.5)
+        self.assertTrue(blk.wait_designs(4, 10.0), "no redesign after the restart")
+        self.assert_same_design(blk.last_design(),
+                                self.fresh_design(H2, 0.5, N, K, L, sensing="none"), H2)
+
+    def test_020_kept_design_still_running(self):
+        # H1's design runs (ISL, ended by its 1 s work budget at this L) when the
+        # csi comes and when the stop comes; a set_power() after the stop
+        # redesigns H1, one before it must not be lost
+        N, K, L = 8, 2, 256
+        kw = dict(sensing="isl", max_iter=100000, max_seconds=1.0)
+        for setter_first in (False, True):
+            H1 = rayleigh(self.rng, K, N)
+            blk = self.make(N, K, L=L, **kw)
+            blk.set_channel(H1)
+            time.sleep(0.3)  # the design starts
+            if setter_first:
+                blk.set_power(0.5)
+            blk.post_csi(csi_msg(1e-3 * rayleigh(self.rng, K, N)))
+            self.assertEqual(blk.designs_finished(), 0)
+            blk.stop()
+            self.assertTrue(blk.wait_designs(1, 30.0))
+            d1 = blk.last_design()
+            np.testing.assert_allclose(d1.H, H1, rtol=0, atol=1e-12)  # set_channel's, not the csi's
+            if not setter_first:
+                blk.set_power(0.5)
+            self.assertTrue(blk.wait_designs(2, 30.0), "no redesign after the restart")
+            d2 = blk.last_design()
+            self.assertTrue(d2.ok)
+            np.testing.assert_allclose(d2.H, H1, rtol=0, atol=1e-12)
+            self.assertAlmostEqual(np.linalg.norm(d2.B) ** 2 / L / (0.5 - d2.comm_power), 1.0, places=9)
 
     def test_006_external_projection_and_nonfinite(self):
         N, K = 8, 3
