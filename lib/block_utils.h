@@ -205,15 +205,14 @@ inline size_t drain_queue(gr::basic_block& b,
 /*!
  * The item a transmit calibration's correction takes effect at: the "offset" of
  * a cal dict (tx_phase_estimator, in the corrector's item count, which is the
- * precoder's). False, with why, for anything else.
+ * precoder's). Anything else is logged as ignored and returns false.
  */
-inline bool parse_cal_offset(const pmt::pmt_t& msg, uint64_t& offset, std::string& why)
+inline bool
+parse_cal_offset(const pmt::pmt_t& msg, uint64_t& offset, const gr::logger_ptr& log)
 {
-    if (!pmt::is_dict(msg)) {
-        why = "not a dict";
-        return false;
-    }
-    const pmt::pmt_t off = pmt::dict_ref(msg, pmt::mp("offset"), pmt::PMT_NIL);
+    const pmt::pmt_t off = pmt::is_dict(msg)
+                               ? pmt::dict_ref(msg, pmt::mp("offset"), pmt::PMT_NIL)
+                               : pmt::PMT_NIL;
     if (pmt::is_uint64(off)) {
         offset = pmt::to_uint64(off);
         return true;
@@ -222,8 +221,10 @@ inline bool parse_cal_offset(const pmt::pmt_t& msg, uint64_t& offset, std::strin
         offset = uint64_t(pmt::to_long(off));
         return true;
     }
-    why = "\"offset\" (the item the correction takes effect at) is missing or not a "
-          "non-negative integer";
+    log->warn("cal message ignored: {}",
+              pmt::is_dict(msg) ? "\"offset\" (the item the correction takes effect "
+                                  "at) is missing or not a non-negative integer"
+                                : "not a dict");
     return false;
 }
 

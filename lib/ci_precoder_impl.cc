@@ -590,11 +590,8 @@ void ci_precoder_impl::handle_csi(const pmt::pmt_t& msg)
 void ci_precoder_impl::handle_cal(const pmt::pmt_t& msg)
 {
     uint64_t c = 0;
-    std::string why;
-    if (!parse_cal_offset(msg, c, why)) {
-        d_logger->warn("cal message ignored: {}", why);
+    if (!parse_cal_offset(msg, c, d_logger))
         return;
-    }
     std::lock_guard<std::mutex> lock(d_mutex);
     pending p{ c, core::cmat() };
     p.invalidate = true;
@@ -1053,11 +1050,8 @@ void ci_precoder_impl::deliver(int done, gr_complex* out, uint64_t base)
 
 // Serial pass over the items [0, n): channel switches at their exact items, symbol
 // indices, and which items a table answers. No design runs here.
-int ci_precoder_impl::plan(int n,
-                           const gr_complex* in,
-                           uint64_t base,
-                           bool framed,
-                           std::vector<pending>& local)
+int ci_precoder_impl::plan(
+    int n, const gr_complex* in, uint64_t base, bool framed, std::vector<pending>& local)
 {
     std::shared_ptr<core::ci_lut> lut;
     std::shared_ptr<core::ci_solver> lut_for;

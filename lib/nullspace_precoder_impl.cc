@@ -419,11 +419,8 @@ void nullspace_precoder_impl::handle_csi(const pmt::pmt_t& msg)
 void nullspace_precoder_impl::handle_cal(const pmt::pmt_t& msg)
 {
     uint64_t c = 0;
-    std::string why;
-    if (!parse_cal_offset(msg, c, why)) {
-        d_logger->warn("cal message ignored: {}", why);
+    if (!parse_cal_offset(msg, c, d_logger))
         return;
-    }
     std::lock_guard<std::mutex> lock(d_mutex);
     d_cal_in.push_back(c);
 }
@@ -738,8 +735,9 @@ int nullspace_precoder_impl::work(int noutput_items,
     while (i < noutput_items) {
         const uint64_t abs = base + i;
         take_cals(abs);
+        // without frames nothing leaves without a design (the next call takes the first)
         if (!d_active && !framed)
-            break; // without frames nothing leaves without a design (next call: the first)
+            break;
         if (!d_waiting.empty() && abs % L == 0) {
             // The newest design whose offset has been reached wins; older ones are dropped.
             size_t take = d_waiting.size();
