@@ -217,8 +217,8 @@ class qa_ota_state(gr_unittest.TestCase):
                 self.assertGreater(r2[u][0], 0, where)
                 # the largest SER of a restarted run with this run's channel
                 # (0.024, 1-bit seed 4 user 0) plus 5 binomial sigmas of S symbols;
-                # a stale channel gives 0.1-0.9. Run 1's SER is no reference: the
-                # Tx calibration changes its channel under the first csi.
+                # a stale channel gives 0.1-0.9. (Run 1's first S symbols come
+                # before its Tx calibration; test_005 covers what follows it.)
                 p = 0.024
                 self.assertLess(r2[u][1], p + 5 * (p * (1 - p) / S) ** 0.5, where)
 
