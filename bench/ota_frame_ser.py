@@ -84,17 +84,11 @@ class sink(gr.basic_block):
         self.ser[u].append((d["symbols"], round(d["ser"][0] * d["symbols"])))
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--name", default="isac_usrp_ota_headless")
-    ap.add_argument("--seed", type=int, default=4)
-    ap.add_argument("--frames", type=int, default=170)
-    ap.add_argument("--rate", type=float, default=20e3)
-    ap.add_argument("--restart-frames", type=int, default=0)
-    ap.add_argument("--timeout", type=float, default=300.0, help="wall-clock limit of each run (s)")
-    a = ap.parse_args()
+def build(name, seed, rate):
+    """The headless flowgraph (emulated radio, unbounded) with the per-frame
+    sink connected: (tb, sink, frame_len, payload_len)."""
+    mod = compile_module(name)
 
-    mod = compile_module(a.name)
     # the generated call's positional order is the GRC block's make template's
     grc = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "grc", "isac_user_receiver.block.yml")
     with open(grc) as f:
@@ -118,51 +112,76 @@ def main():
             return isac.user_receiver(*p)
 
     mod.isac = patched()
-    tb = getattr(mod, a.name)(radio="emulated", emu_seed=a.seed, samp_rate=a.rate, n_snapshots=0)
+    tb = getattr(mod, name)(radio="emulated", emu_seed=seed, samp_rate=rate, n_snapshots=0)
     s = sink()
     for u in range(2):
         r = getattr(tb, "user%d" % u)
         tb.msg_connect((r, "stats"), (s, "s%d" % u))
         tb.msg_connect((r, "ser"), (s, "e%d" % u))
     tb.msg_connect((tb.feedback, "stats"), (s, "csi"))
-    L, P = int(tb.get_frame_len()), int(tb.get_payload_len())
+    return tb, s, int(tb.get_frame_len()), int(tb.get_payload_len())
 
-    def run(frames, label):
-        s.reset()
-        tb.start()
-        t0 = time.time()
-        while min(s.last.values()) < frames:
-            if time.time() - t0 > a.timeout:
-                print("WARNING: --timeout %g s ended the run at frame %d of %d: the totals are over "
-                      "fewer frames" % (a.timeout, min(s.last.values()), frames))
-                break
-            time.sleep(0.05)
-        tb.stop()
-        tb.wait()
-        s.drain()
-        cal = pmt.to_python(tb.txcal_est.last_estimate()) if tb.txcal_est.estimates() else None
+
+def run(tb, s, frames, limit=300.0):
+    """One run until both users have reported stream frame `frames` (a warning
+    if `limit` seconds end it first): the Tx calibration's offset (None without
+    one), the csi posts' stats dicts, and per user the (frame, SER) of every
+    decided frame before `frames` and their (symbols, errors) totals."""
+    s.reset()
+    tb.start()
+    t0 = time.time()
+    while min(s.last.values()) < frames:
+        if time.time() - t0 > limit:
+            print("WARNING: the %g s limit ended the run at frame %d of %d: the totals are over "
+                  "fewer frames" % (limit, min(s.last.values()), frames))
+            break
+        time.sleep(0.05)
+    tb.stop()
+    tb.wait()
+    s.drain()
+    cal = pmt.to_python(tb.txcal_est.last_estimate()) if tb.txcal_est.estimates() else None
+    per, totals = {}, {}
+    for u in range(2):
+        n = s.ser[u][-1][0] if s.ser[u] else 0
+        if s.ser[u] and n != s.ser[u][0][0] * len(s.dec[u]):
+            print("user %d: %d symbols in %d decided frames: frames and ser messages not matched" % (
+                u, n, len(s.dec[u])))
+        prev, rows = (0, 0), []
+        for f, (n, e) in zip(s.dec[u], s.ser[u]):
+            rows.append((f, e - prev[1], n - prev[0]))
+            prev = (n, e)
+        rows = [x for x in rows if x[0] < frames]
+        per[u] = [(f, e / max(m, 1)) for f, e, m in rows]
+        totals[u] = (sum(x[2] for x in rows), sum(x[1] for x in rows))
+    return cal and cal["offset"], list(s.csi), per, totals
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--name", default="isac_usrp_ota_headless")
+    ap.add_argument("--seed", type=int, default=4)
+    ap.add_argument("--frames", type=int, default=170)
+    ap.add_argument("--rate", type=float, default=20e3)
+    ap.add_argument("--restart-frames", type=int, default=0)
+    ap.add_argument("--timeout", type=float, default=300.0, help="wall-clock limit of each run (s)")
+    a = ap.parse_args()
+    tb, s, L, _ = build(a.name, a.seed, a.rate)
+
+    def report(frames, label):
+        c, csi, per, totals = run(tb, s, frames, a.timeout)
         print("== %s seed %d %s: Tx calibration from item %s (frame %.2f)" % (
-            a.name, a.seed, label, cal and cal["offset"], cal["offset"] / L if cal else -1))
+            a.name, a.seed, label, c, c / L if c is not None else -1))
         print("csi posts (frame measured, frame it takes effect at):",
-              [(c["frame"], c["offset"] // L) for c in s.csi])
+              [(x["frame"], x["offset"] // L) for x in csi])
         for u in range(2):
-            prev, per = (0, 0), []
-            for f, (n, e) in zip(s.dec[u], s.ser[u]):
-                per.append((f, e - prev[1], n - prev[0]))
-                prev = (n, e)
-            n = s.ser[u][-1][0] if s.ser[u] else 0
-            if n != P * len(s.dec[u]):
-                print("user %d: %d symbols in %d decided frames: frames and ser messages not matched" % (
-                    u, n, len(s.dec[u])))
-            per = [x for x in per if x[0] < frames]
-            errs, syms = sum(x[1] for x in per), sum(x[2] for x in per)
-            bad = [(f, round(e / m, 2)) for f, e, m in per if e > 0.1 * m]
+            n, e = totals[u]
+            bad = [(f, round(x, 2)) for f, x in per[u] if x > 0.1]
             print("user %d: %d decided frames before frame %d (first %s), SER %.4f; %d frames at SER > 0.1: %s" % (
-                u, len(per), frames, per[0][0] if per else None, errs / max(syms, 1), len(bad), bad))
+                u, len(per[u]), frames, per[u][0][0] if per[u] else None, e / max(n, 1), len(bad), bad))
 
-    run(a.frames, "run 1")
+    report(a.frames, "run 1")
     if a.restart_frames:
-        run(a.restart_frames, "run 2 (after stop()/start())")
+        report(a.restart_frames, "run 2 (after stop()/start())")
 
 
 if __name__ == "__main__":

@@ -202,6 +202,32 @@ inline size_t drain_queue(gr::basic_block& b,
     return n;
 }
 
+/*!
+ * The item a transmit calibration's correction takes effect at: the "offset" of
+ * a cal dict (tx_phase_estimator, in the corrector's item count, which is the
+ * precoder's). Anything else is logged as ignored and returns false.
+ */
+inline bool
+parse_cal_offset(const pmt::pmt_t& msg, uint64_t& offset, const gr::logger_ptr& log)
+{
+    const pmt::pmt_t off = pmt::is_dict(msg)
+                               ? pmt::dict_ref(msg, pmt::mp("offset"), pmt::PMT_NIL)
+                               : pmt::PMT_NIL;
+    if (pmt::is_uint64(off)) {
+        offset = pmt::to_uint64(off);
+        return true;
+    }
+    if (pmt::is_integer(off) && pmt::to_long(off) >= 0) {
+        offset = uint64_t(pmt::to_long(off));
+        return true;
+    }
+    log->warn("cal message ignored: {}",
+              pmt::is_dict(msg) ? "\"offset\" (the item the correction takes effect "
+                                  "at) is missing or not a non-negative integer"
+                                : "not a dict");
+    return false;
+}
+
 //! Log throttle: true for the 1st, 2nd, 4th, 8th, ... event of a kind.
 inline bool log_this(uint64_t count_after)
 {

@@ -208,6 +208,7 @@ ci_precoder_impl::ci_precoder_impl(const config& cfg,
       d_tag_infeasible(tag_infeasible),
       d_stats_port(pmt::mp("stats")),
       d_csi_port(pmt::mp("csi")),
+      d_cal_port(pmt::mp("cal")),
       d_channel_port(pmt::mp("channel")),
       d_tag_key(pmt::mp("isac_infeasible")),
       d_epoch_key(pmt::mp(epoch_tag_key)),
@@ -233,6 +234,8 @@ ci_precoder_impl::ci_precoder_impl(const config& cfg,
                                    std::floor(bytes / (sizeof(gr_complex) * d_n_tx)))));
     message_port_register_in(d_csi_port);
     set_msg_handler(d_csi_port, [this](const pmt::pmt_t& m) { handle_csi(m); });
+    message_port_register_in(d_cal_port);
+    set_msg_handler(d_cal_port, [this](const pmt::pmt_t& m) { handle_cal(m); });
     message_port_register_out(d_stats_port);
     message_port_register_out(d_channel_port);
 }
@@ -254,7 +257,7 @@ bool ci_precoder_impl::start()
     for (auto& p : d_pending) {
         if (p.immediate)
             keep.push_back(std::move(p));
-        else
+        else if (!p.invalidate) // a calibration (previous run's item) goes uncounted
             ++dropped;
     }
     if (dropped) {
@@ -274,13 +277,7 @@ bool ci_precoder_impl::start()
     // this run's csi takes effect, as on a fresh block. A set_channel() channel is
     // the caller's and stays.
     if (d_solver && !(d_user_H_set && d_solver->channel() == d_user_H)) {
-        d_solver.reset();
-        d_lut.reset();
-        d_lut_for.reset();
-        d_built.reset();
-        d_built_for.reset();
-        d_epoch_in_use = 0;
-        d_epoch_tagged = 0;
+        drop_channel_locked();
         d_logger->info("start: the channel of the previous run's csi is dropped; the "
                        "payload waits for this run's csi");
     }
@@ -297,6 +294,8 @@ bool ci_precoder_impl::start()
     // it, and the first late one of the run warns)
     d_csi_seen = false;
     d_late_run = 0;
+    d_cal_taken = false; // this run's csi are measured in this run's items
+    d_stale_run = 0;
     // the workers exist before the first work() call, which would otherwise wait
     // for their creation (0.3-0.9 ms per flowgraph start at N_T = 64)
     d_pool.spawn();
@@ -306,6 +305,7 @@ bool ci_precoder_impl::start()
 bool ci_precoder_impl::stop()
 {
     d_dropped_total += drain_queue(*this, d_csi_port, d_logger, "csi");
+    drain_queue(*this, d_cal_port, d_logger, "cal");
     stop_lut();
     d_pool.stop(); // a restart spawns the workers again
     d_known.reset();
@@ -570,10 +570,54 @@ void ci_precoder_impl::handle_csi(const pmt::pmt_t& msg)
         prepare_lut(upd.H);
     {
         std::lock_guard<std::mutex> lock(d_mutex);
-        enqueue_locked({ offset, std::move(upd.H), upd.epoch, false, now });
+        enqueue_locked({ offset,
+                         std::move(upd.H),
+                         upd.epoch,
+                         false,
+                         now,
+                         false,
+                         upd.has_measured,
+                         upd.measured });
         d_has_channel = true;
     }
     announce(offset, upd.epoch);
+}
+
+// A transmit calibration's correction changes every user's channel at its item c:
+// from c on the channel in use is the old one, so the payload mutes there (as
+// before a first channel; the known sections go on) until a csi measured after it
+// takes effect. Queued with the channels, so it ends the one in use at its item.
+void ci_precoder_impl::handle_cal(const pmt::pmt_t& msg)
+{
+    uint64_t c = 0;
+    if (!parse_cal_offset(msg, c, d_logger))
+        return;
+    std::lock_guard<std::mutex> lock(d_mutex);
+    pending p{ c, core::cmat() };
+    p.invalidate = true;
+    p.has_measured = true;
+    p.measured = c;
+    enqueue_locked(std::move(p));
+}
+
+void ci_precoder_impl::drop_channel_locked()
+{
+    d_solver.reset();
+    d_lut.reset();
+    d_lut_for.reset();
+    d_built.reset();
+    d_built_for.reset();
+    d_epoch_in_use = 0;
+    d_epoch_tagged = 0;
+}
+
+// The frame holding the correction is measured half before it, and a receiver
+// keeps its old average over the first frame that departs from it: a csi counts
+// from one frame after the correction (a csi without "measured" always counts).
+bool ci_precoder_impl::stale(const pending& p) const
+{
+    return d_cal_taken && !p.invalidate && p.has_measured &&
+           p.measured < d_cal_at + d_known.frame_len();
 }
 
 bool ci_precoder_impl::has_channel() const
@@ -843,7 +887,7 @@ int ci_precoder_impl::work(int noutput_items,
         const double fit = 0.05 * d_pool.threads() / d_design_seconds;
         n = int(std::max(1.0, std::min(double(n), fit)));
     }
-    plan(n, in, base, local);
+    n = plan(n, in, base, framed, local);
     const int done = design_items(n, out);
     deliver(done, out, base);
     return done;
@@ -887,12 +931,18 @@ std::optional<int> ci_precoder_impl::take_pending(bool framed,
                                                   std::vector<pending>& local)
 {
     std::unique_lock<std::mutex> lock(d_mutex);
-    if (!d_solver && d_pending.empty() && framed && !d_wait_logged) {
+    // a calibration queued alone brings no channel
+    const auto no_channel = [this] {
+        return std::none_of(d_pending.begin(), d_pending.end(), [](const pending& p) {
+            return !p.invalidate;
+        });
+    };
+    if (!d_solver && no_channel() && framed && !d_wait_logged) {
         d_logger->info("no channel yet: the frames' preamble, header and pilots go "
                        "out, their payload is muted (isac_mute)");
         d_wait_logged = true;
     }
-    if (!d_solver && d_pending.empty() && !framed) {
+    if (!d_solver && no_channel() && !framed) {
         // No channel: produce nothing, so nothing is radiated. csi messages are
         // handled between work() calls, so wait briefly (a set_channel() wakes
         // us) and return; the scheduler calls again after the message handlers.
@@ -902,7 +952,7 @@ std::optional<int> ci_precoder_impl::take_pending(bool framed,
             d_wait_logged = true;
         }
         d_channel_cv.wait_for(lock, std::chrono::milliseconds(10));
-        if (d_pending.empty()) {
+        if (no_channel()) {
             if (d_end_grace.expired(*this)) {
                 d_logger->warn("the input ended before any channel arrived: nothing "
                                "was precoded or transmitted");
@@ -927,8 +977,10 @@ void ci_precoder_impl::order_pending(std::vector<pending>& local,
             p.immediate = false;
         }
     // stable: of two updates for the same item the later message wins
+    // a calibration ends the channel in use before a channel for the same item
     std::stable_sort(local.begin(), local.end(), [](const pending& a, const pending& b) {
-        return a.offset < b.offset;
+        return a.offset < b.offset ||
+               (a.offset == b.offset && a.invalidate && !b.invalidate);
     });
     if (!d_solver && !framed && !local.empty() && local[0].offset > base) {
         // the first channel applies from the first item produced: there is nothing
@@ -998,10 +1050,8 @@ void ci_precoder_impl::deliver(int done, gr_complex* out, uint64_t base)
 
 // Serial pass over the items [0, n): channel switches at their exact items, symbol
 // indices, and which items a table answers. No design runs here.
-void ci_precoder_impl::plan(int n,
-                            const gr_complex* in,
-                            uint64_t base,
-                            std::vector<pending>& local)
+int ci_precoder_impl::plan(
+    int n, const gr_complex* in, uint64_t base, bool framed, std::vector<pending>& local)
 {
     std::shared_ptr<core::ci_lut> lut;
     std::shared_ptr<core::ci_solver> lut_for;
@@ -1021,12 +1071,46 @@ void ci_precoder_impl::plan(int n,
     d_kx.resize(size_t(n) * d_n_tx);
     for (int i = 0; i < n; ++i) {
         while (pi < local.size() && local[pi].offset <= base + i) {
-            activate(local[pi].H, local[pi].epoch);
-            if (d_kind == solver_kind::lut)
-                await_lut_at(local[pi], base + i > 0);
-            ++pi;
+            const pending& p = local[pi++];
+            if (p.invalidate) {
+                {
+                    std::lock_guard<std::mutex> lock(d_mutex);
+                    drop_channel_locked();
+                }
+                d_prepared.reset();
+                d_cal_taken = true;
+                d_cal_at = p.measured;
+                d_logger->info("transmit calibration at item {} (taken at {}): the "
+                               "payload is muted until a csi measured after it",
+                               p.measured,
+                               base + i);
+            } else if (stale(p)) {
+                const uint64_t total = d_dropped_total.fetch_add(1) + 1;
+                if (log_this(++d_stale_run))
+                    d_logger->info("csi for item {} measured from item {}, before the "
+                                   "calibration at item {} settled: ignored ({} csi "
+                                   "dropped so far)",
+                                   p.offset,
+                                   p.measured,
+                                   d_cal_at,
+                                   total);
+                continue;
+            } else {
+                activate(p.H, p.epoch);
+                if (d_kind == solver_kind::lut)
+                    await_lut_at(p, base + i > 0);
+            }
             refresh_lut();
         }
+        if (!d_solver && !framed) {
+            // without frames nothing leaves the block without a channel
+            n = i;
+            break;
+        }
+        d_next_cal = UINT64_MAX;
+        for (size_t j = pi; j < local.size() && d_next_cal == UINT64_MAX; ++j)
+            if (local[j].invalidate)
+                d_next_cal = local[j].offset;
         plan_item(i,
                   in + size_t(i) * d_n_users,
                   base + i,
@@ -1041,6 +1125,7 @@ void ci_precoder_impl::plan(int n,
     }
     if (pi < local.size())
         requeue_later_channels(local, pi);
+    return n;
 }
 
 // Item i (stream position abs, users' symbols s) with the channel in use: a known
@@ -1062,7 +1147,10 @@ void ci_precoder_impl::plan_item(int i,
     it.rot = 0;
     // preamble, header and pilots of a tagged frame go out as they are; they
     // are how the users learn the channel, so they go out before one is known
-    if (const gr_complex* kx = d_known.at(abs, d_solver != nullptr)) {
+    // a frame holding a calibration's item says "no channel" in its header: its
+    // users do not decide a payload muted from that item on
+    const bool channel = d_solver && d_next_cal >= abs + d_known.frame_len();
+    if (const gr_complex* kx = d_known.at(abs, channel)) {
         it.kind = item_kind::known;
         std::copy(kx, kx + d_n_tx, d_kx.begin() + size_t(i) * d_n_tx);
         return;

@@ -111,6 +111,11 @@ private:
         uint64_t epoch = 0;
         bool immediate = false; // set_channel: from the next vector, whatever the run
         uint64_t arrived = 0;   // the stream position when it arrived (its lead)
+        // a transmit calibration's correction (no H): the channel in use ends here
+        bool invalidate = false;
+        // csi: the item its rows were measured from; invalidate: the correction's item
+        bool has_measured = false;
+        uint64_t measured = 0;
     };
     // one output vector of a work() call
     // data: precoded; known: a frame's preamble/header/pilot vector (d_kx);
@@ -208,7 +213,8 @@ private:
     // isac_infeasible tags: every downstream block copies them (the OTA
     // flowgraphs, where nothing reads them, turn them off)
     const bool d_tag_infeasible;
-    const pmt::pmt_t d_stats_port, d_csi_port, d_channel_port, d_tag_key, d_epoch_key;
+    const pmt::pmt_t d_stats_port, d_csi_port, d_cal_port, d_channel_port, d_tag_key,
+        d_epoch_key;
 
     mutable std::mutex d_mutex; // guards d_pending, d_last_stats, d_lut*, d_has_channel
     std::condition_variable d_channel_cv; // a set_channel() while work() waits for one
@@ -276,6 +282,12 @@ private:
     uint64_t d_csi_offset = 0, d_csi_epoch = 0;
     Eigen::MatrixXcd d_csi_H;
     uint64_t d_late_run = 0; // message thread: late csi this run (its warnings' rate)
+    // work thread: the last transmit calibration's correction taken (its item): a
+    // csi measured before it plus a frame describes the channel before it
+    bool d_cal_taken = false;
+    uint64_t d_cal_at = 0;
+    uint64_t d_stale_run = 0; // work thread: csi dropped as pre-calibration (log rate)
+    uint64_t d_next_cal = UINT64_MAX; // plan(): the next queued calibration's item
 
     std::atomic<uint64_t> d_infeasible_total{ 0 }, d_bad_total{ 0 }, d_dropped_total{ 0 },
         d_late_total{ 0 };
@@ -286,6 +298,11 @@ private:
     input_end_grace d_end_grace;
 
     void handle_csi(const pmt::pmt_t& msg);
+    void handle_cal(const pmt::pmt_t& msg);
+    //! no channel in use (start(), a calibration): the payload mutes until the next
+    void drop_channel_locked();
+    //! a csi measured before the last calibration's correction had settled
+    bool stale(const pending& p) const;
     //! queue a channel (lock held), dropping the oldest above the queue limit
     void enqueue_locked(pending p);
     void announce(uint64_t offset, uint64_t epoch);
@@ -316,7 +333,12 @@ private:
     int design_items(int n, gr_complex* out);
     void deliver(int done, gr_complex* out, uint64_t base);
     //! the items [0, n) of a work() call: channel switches, indices, table or design
-    void plan(int n, const gr_complex* in, uint64_t base, std::vector<pending>& local);
+    //! returns how many it planned: without frames, none from a calibration on
+    int plan(int n,
+             const gr_complex* in,
+             uint64_t base,
+             bool framed,
+             std::vector<pending>& local);
     void plan_item(int i, const gr_complex* s, uint64_t abs, const core::ci_lut* lut);
     void requeue_later_channels(std::vector<pending>& local, size_t pi);
     void design(item& it, const int* k, gr_complex* out) const;

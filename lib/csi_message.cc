@@ -169,7 +169,15 @@ bool parse_csi(const pmt::pmt_t& msg,
             epoch = uint64_t(e);
         }
     }
+    long measured = -1;
+    const pmt::pmt_t ms = pmt::dict_ref(msg, pmt::mp("measured"), pmt::PMT_NIL);
+    if (!pmt::is_null(ms) && (!to_long(ms, measured) || measured < 0)) {
+        why = "csi: \"measured\" is not a non-negative integer";
+        return false;
+    }
     out.H = std::move(M);
+    out.has_measured = measured >= 0;
+    out.measured = measured >= 0 ? uint64_t(measured) : 0;
     out.has_offset = has_offset;
     out.offset = has_offset ? static_cast<uint64_t>(o) : 0;
     out.epoch = epoch;

@@ -16,6 +16,11 @@
  *            the low 32 bits; 0 or absent: unknown). Precoders tag the first
  *            item precoded with a new epoch "isac_epoch" and the snapshot
  *            framer copies it into every frame header.
+ *   "measured" u64 (optional): the transmitter's item from which the rows
+ *            describe the channel (csi_feedback: the start of the oldest frame
+ *            in H). After a transmit calibration's correction at item c the
+ *            precoders ignore a csi measured before c + frame_len; without it a
+ *            csi is taken as it always was.
  *
  * Snapshot frame header, version 1 (the only definition; docs/reliability.md):
  * the first header_slots = 3 complex<float> slots (24 bytes) of every frame
@@ -54,6 +59,8 @@ struct csi_update {
     bool has_offset = false;
     uint64_t offset = 0; //!< absolute item index (valid when has_offset)
     uint64_t epoch = 0;  //!< channel epoch (0: unknown)
+    bool has_measured = false;
+    uint64_t measured = 0; //!< item the rows were measured from (has_measured)
 };
 
 //! Bytes a queued csi of this shape occupies (the matrix and its bookkeeping).

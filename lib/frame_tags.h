@@ -83,6 +83,8 @@ public:
     void set_power(double power);
     void reset();
     uint64_t frames() const { return d_frames; }
+    //! the last frame's length (0 before any frame)
+    uint64_t frame_len() const { return d_frames ? uint64_t(d_end) : 0; }
     uint64_t bad_tags() const { return d_bad; }
     void set_logger(gr::logger_ptr log) { d_log = log; }
 

@@ -139,6 +139,7 @@ nullspace_precoder_impl::nullspace_precoder_impl(int n_tx,
       d_external(prm.sensing == "external"),
       d_stats_port(pmt::mp("stats")),
       d_csi_port(pmt::mp("csi")),
+      d_cal_port(pmt::mp("cal")),
       d_channel_port(pmt::mp("channel")),
       d_tag_key(pmt::mp("isac_design")),
       d_params(prm),
@@ -150,6 +151,8 @@ nullspace_precoder_impl::nullspace_precoder_impl(int n_tx,
     message_port_register_out(d_channel_port);
     message_port_register_in(d_csi_port);
     set_msg_handler(d_csi_port, [this](const pmt::pmt_t& m) { handle_csi(m); });
+    message_port_register_in(d_cal_port);
+    set_msg_handler(d_cal_port, [this](const pmt::pmt_t& m) { handle_cal(m); });
 }
 
 nullspace_precoder_impl::~nullspace_precoder_impl()
@@ -185,6 +188,8 @@ void nullspace_precoder_impl::design_pending()
         p->id = d_next_id++;
         p->offset = d_req_offset;
         p->from_csi = d_H_from_csi;
+        p->has_measured = d_H_from_csi && d_H_has_measured;
+        p->measured = d_H_measured;
         p->run = d_run;
         p->gen = d_params_gen;
         d_busy_id = p->id;
@@ -241,6 +246,7 @@ double nullspace_precoder_impl::bytes_of(const prepared& p)
 bool nullspace_precoder_impl::stop()
 {
     drain_queue(*this, d_csi_port, d_logger, "csi");
+    drain_queue(*this, d_cal_port, d_logger, "cal");
     std::lock_guard<std::mutex> lock(d_mutex);
     // designs requested from here on are for the next run
     ++d_run;
@@ -324,6 +330,8 @@ bool nullspace_precoder_impl::start()
     {
         std::lock_guard<std::mutex> lock(d_mutex);
         d_req_offset = 0;
+        d_cal_in.clear(); // items of the previous run
+
         for (auto it = d_ready.begin(); it != d_ready.end();) {
             if (stale(*it)) {
                 it = d_ready.erase(it);
@@ -342,6 +350,9 @@ bool nullspace_precoder_impl::start()
     d_end_grace.reset();
     d_wait_logged = false;
     d_known.reset(); // the frame builder counts from 0 again too
+    // this run's csi are measured in this run's items: no calibration judges them
+    d_cals.clear();
+    d_cal_taken = false;
     // the restarted stream carries its design's tag from its first item, as
     // the first run did (a receiver keyed on isac_design sees it again)
     d_retag = d_active != nullptr;
@@ -405,7 +416,69 @@ void nullspace_precoder_impl::handle_csi(const pmt::pmt_t& msg)
     d_H = u.H;
     d_have_channel = true;
     d_H_from_csi = true;
+    d_H_has_measured = u.has_measured;
+    d_H_measured = u.measured;
     request_locked(u.has_offset ? u.offset : 0);
+}
+
+// A transmit calibration's correction changes every user's channel at its item c:
+// the design in use ends there (mid-frame: the channel changes at c, not at a
+// frame boundary), the payload mutes (as before a first design; the known
+// sections go on) until a design for a csi measured after it switches in.
+void nullspace_precoder_impl::handle_cal(const pmt::pmt_t& msg)
+{
+    uint64_t c = 0;
+    if (!parse_cal_offset(msg, c, d_logger))
+        return;
+    std::lock_guard<std::mutex> lock(d_mutex);
+    d_cal_in.push_back(c);
+}
+
+void nullspace_precoder_impl::take_cals(uint64_t abs)
+{
+    if (d_cals.empty() || d_cals.front() > abs)
+        return;
+    while (!d_cals.empty() && d_cals.front() <= abs) {
+        d_cal_at = d_cals.front();
+        d_cals.pop_front();
+    }
+    d_cal_taken = true;
+    d_active.reset();
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        d_in_use.reset();
+    }
+    d_logger->info("transmit calibration at item {} (taken at {}): the payload is "
+                   "muted until a design for a csi measured after it",
+                   d_cal_at,
+                   abs);
+    drop_stale_waiting();
+}
+
+// The frame holding the correction is measured half before it, and a receiver
+// keeps its old average over the first frame that departs from it: a csi counts
+// from one frame after the correction (one without "measured" always counts).
+void nullspace_precoder_impl::drop_stale_waiting()
+{
+    if (!d_cal_taken)
+        return;
+    for (auto it = d_waiting.begin(); it != d_waiting.end();) {
+        const prepared& p = **it;
+        if (p.has_measured && p.measured < d_cal_at + d_L) {
+            d_waiting_bytes -= bytes_of(p);
+            const uint64_t n = ++d_dropped;
+            if (log_this(n))
+                d_logger->info("design {} for a csi measured from item {}, before the "
+                               "calibration at item {} settled: dropped ({} so far)",
+                               p.id,
+                               p.measured,
+                               d_cal_at,
+                               n);
+            it = d_waiting.erase(it);
+        } else {
+            ++it;
+        }
+    }
 }
 
 void nullspace_precoder_impl::announce(uint64_t offset, uint64_t epoch)
@@ -568,11 +641,13 @@ int nullspace_precoder_impl::work(int noutput_items,
                                   gr_vector_void_star& output_items)
 {
     std::vector<std::shared_ptr<prepared>> fresh;
+    std::vector<uint64_t> cals;
     double power;
     uint64_t run;
     {
         std::lock_guard<std::mutex> lock(d_mutex);
         fresh.swap(d_ready);
+        cals.swap(d_cal_in);
         power = d_params.power;
         run = d_run;
     }
@@ -599,10 +674,14 @@ int nullspace_precoder_impl::work(int noutput_items,
                                n);
         }
     }
+    for (const uint64_t c : cals)
+        d_cals.insert(std::upper_bound(d_cals.begin(), d_cals.end(), c), c);
+    drop_stale_waiting();
     // Frame mode (frame_builder's tags): the known sections of every frame go out
     // from the start, with or without a design, and the payload is muted until
     // there is one. Without frames nothing leaves the block before a design.
     const uint64_t base = nitems_written(0);
+    take_cals(base);
     std::vector<gr::tag_t> frame_tags;
     get_tags_in_range(frame_tags, 0, base, base + noutput_items, frame_tag_key);
     const bool framed = d_known.frames() > 0 || d_known.any_valid(frame_tags);
@@ -666,6 +745,10 @@ int nullspace_precoder_impl::work(int noutput_items,
     int i = 0;
     while (i < noutput_items) {
         const uint64_t abs = base + i;
+        take_cals(abs);
+        // without frames nothing leaves without a design (the next call takes the first)
+        if (!d_active && !framed)
+            break;
         if (!d_waiting.empty() && abs % L == 0) {
             // The newest design whose offset has been reached wins; older ones are dropped.
             size_t take = d_waiting.size();
@@ -683,7 +766,11 @@ int nullspace_precoder_impl::work(int noutput_items,
             }
         }
         // preamble, header and pilots of a tagged frame go out as they are
-        if (const gr_complex* kx = d_known.at(abs, d_active != nullptr)) {
+        // a frame holding a calibration's item says "no channel" in its header:
+        // its users do not decide a payload muted from that item on
+        const bool channel =
+            d_active && (d_cals.empty() || d_cals.front() >= abs + d_known.frame_len());
+        if (const gr_complex* kx = d_known.at(abs, channel)) {
             std::copy(kx, kx + d_n_tx, out + size_t(i) * d_n_tx);
             ++i;
             continue;
@@ -692,6 +779,8 @@ int nullspace_precoder_impl::work(int noutput_items,
         int run = noutput_items - i;
         if (!d_waiting.empty())
             run = static_cast<int>(std::min<uint64_t>(run, L - abs % L));
+        if (!d_cals.empty()) // a calibration ends the design at its item
+            run = static_cast<int>(std::min<uint64_t>(run, d_cals.front() - abs));
         run = d_known.payload_run(abs, run);
         gr_complex* x = out + size_t(i) * d_n_tx;
         if (!d_active || d_known.in_guard(abs)) {
@@ -714,7 +803,7 @@ int nullspace_precoder_impl::work(int noutput_items,
     }
     if (bad)
         d_nonfinite += bad;
-    return noutput_items;
+    return i;
 }
 
 } /* namespace isac */

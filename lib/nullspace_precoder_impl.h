@@ -34,12 +34,15 @@ private:
         bool from_csi = false; // designed for a csi message's channel, not set_channel()
         uint64_t run = 0;      // d_run when it was designed
         uint64_t gen = 0;      // d_params_gen of the settings it was designed with
+        // the csi's "measured" item (csi_message.h): judged against a calibration
+        bool has_measured = false;
+        uint64_t measured = 0;
     };
 
     const int d_n_tx, d_n_users;
     const uint64_t d_L; // frame_len: fixed for the block's life
     const bool d_external;
-    const pmt::pmt_t d_stats_port, d_csi_port, d_channel_port, d_tag_key;
+    const pmt::pmt_t d_stats_port, d_csi_port, d_cal_port, d_channel_port, d_tag_key;
 
     mutable std::mutex d_mutex; // guards everything below up to d_task
     std::condition_variable d_cv_idle;
@@ -50,6 +53,9 @@ private:
     // the last set_channel() channel: a restart that drops a csi channel gives it back
     Eigen::MatrixXcd d_set_H;
     uint64_t d_params_gen = 0; // apply() calls: a kept design of older settings is redone
+    bool d_H_has_measured = false; // d_H's csi said when it was measured
+    uint64_t d_H_measured = 0;
+    std::vector<uint64_t> d_cal_in; // calibrations' items, not yet seen by work()
     uint64_t d_run = 0;        // stop() calls: a csi design of an earlier run is stale
     bool d_request = false; // a redesign is wanted
     bool d_posted = false;  // design_pending() is queued or running on d_task
@@ -76,6 +82,10 @@ private:
     std::atomic<uint64_t> d_nonfinite{ 0 }, d_dropped{ 0 };
     double d_waiting_bytes = 0;
     bool d_wait_logged = false;
+    // work thread: calibrations ahead (items, in order), and the last one taken
+    std::deque<uint64_t> d_cals;
+    bool d_cal_taken = false;
+    uint64_t d_cal_at = 0;
     input_end_grace d_end_grace;
     std::vector<gr_complex> d_clean_s, d_clean_b;
     known_tx d_known; // frame tags: known snapshots are sent, not precoded
@@ -87,6 +97,11 @@ private:
     //! the setters' apply: validates p as a whole, takes it and asks for a redesign
     void apply(const core::sdisac_params& p);
     void handle_csi(const pmt::pmt_t& msg);
+    void handle_cal(const pmt::pmt_t& msg);
+    //! work(): the calibrations due at item abs end the design in use
+    void take_cals(uint64_t abs);
+    //! drops the waiting designs for a csi measured before the calibration settled
+    void drop_stale_waiting();
     void announce(uint64_t offset, uint64_t epoch);
     static pmt::pmt_t stats_dict(const prepared& p);
     void publish_and_log(const prepared& p);

@@ -782,6 +782,9 @@ def ota_acquisition(g, tx):
     g.conn("txcal_fix", 0, "txcal_est", 0)
     g.conn("usrp_users", 0, "txcal_est", 1)
     g.conn("txcal_est", "cal", "txcal_fix", "cal")
+    # the users' channel changes at the correction: the payload mutes there
+    # until a csi measured after it (the precoder's "cal" port)
+    g.conn("txcal_est", "cal", tx, "cal")
 
 
 def ota_sensing(g, chain):

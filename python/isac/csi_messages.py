@@ -11,24 +11,28 @@ import pmt
 from .conventions import steering_matrix
 
 
-def make_csi_message(H, offset=0):
+def make_csi_message(H, offset=0, measured=None):
     """The module's csi dict {"H": c32vector row-major, "rows", "cols", "offset"}
-    (lib/csi_message.h), built in Python."""
+    (lib/csi_message.h), built in Python; with measured, its "measured" item
+    (the transmitter's item the rows describe the channel from)."""
     H = np.asarray(H, dtype=np.complex64)
     d = pmt.make_dict()
     d = pmt.dict_add(d, pmt.intern("H"), pmt.init_c32vector(H.size, H.ravel().tolist()))
     d = pmt.dict_add(d, pmt.intern("rows"), pmt.from_long(H.shape[0]))
     d = pmt.dict_add(d, pmt.intern("cols"), pmt.from_long(H.shape[1]))
     d = pmt.dict_add(d, pmt.intern("offset"), pmt.from_uint64(int(offset)))
+    if measured is not None:
+        d = pmt.dict_add(d, pmt.intern("measured"), pmt.from_uint64(int(measured)))
     return d
 
 
-def make_cal_message(phases_rad, reverse_elements=None, phases_se_rad=None):
+def make_cal_message(phases_rad, reverse_elements=None, phases_se_rad=None, offset=None):
     """The `cal` dict: {"phases_rad": f64vector, "weights": c32vector}, where
     weights = exp(-j phases) are what the corrector multiplies stream channel n
     by, and (when given) "reverse_elements" (bool), the element order the
     phases were estimated for, and "phases_se_rad" (f64vector), their standard
-    errors, as array_phase_estimator and tx_phase_estimator publish them."""
+    errors, as array_phase_estimator and tx_phase_estimator publish them;
+    with offset, the item the correction takes effect at ("offset")."""
     ph = np.asarray(phases_rad, dtype=float).ravel()
     if not np.all(np.isfinite(ph)):
         raise ValueError("phases_rad must be finite, got %s" % ph)
@@ -45,6 +49,8 @@ def make_cal_message(phases_rad, reverse_elements=None, phases_se_rad=None):
         d = pmt.dict_add(d, pmt.intern("phases_se_rad"), pmt.init_f64vector(len(se), se.tolist()))
     if reverse_elements is not None:
         d = pmt.dict_add(d, pmt.intern("reverse_elements"), pmt.from_bool(bool(reverse_elements)))
+    if offset is not None:
+        d = pmt.dict_add(d, pmt.intern("offset"), pmt.from_uint64(int(offset)))
     return d
 
 

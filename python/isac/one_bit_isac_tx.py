@@ -23,6 +23,8 @@ class one_bit_isac_tx(gr.hier_block2):
     input back): it never radiates an unsteered alphabet vector.
 
     Message in `csi`: the channel dict (isac_channel's or los_csi_source's).
+    Message in `cal`: the transmit calibration (tx_phase_estimator's dict): the
+    payload is muted from its correction's item until a csi measured after it.
     Message out `stats`: the precoder's statistics dict.
     Message out `channel`: the precoder's acceptance of a channel (wire it to
     csi_gate).
@@ -92,9 +94,11 @@ class one_bit_isac_tx(gr.hier_block2):
                                 gr.io_signature(1, 1, gr.sizeof_gr_complex * n_tx))
         self.precoder = precoder
         self.message_port_register_hier_in("csi")
+        self.message_port_register_hier_in("cal")
         self.message_port_register_hier_out("stats")
         self.message_port_register_hier_out("channel")
         _hier.msg_connect(self, self, "csi", self.precoder, "csi")
+        _hier.msg_connect(self, self, "cal", self.precoder, "cal")
         _hier.msg_connect(self, self.precoder, "stats", self, "stats")
         _hier.msg_connect(self, self.precoder, "channel", self, "channel")
         self.connect(self, self.precoder, self)

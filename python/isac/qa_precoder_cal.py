@@ -1,0 +1,190 @@
+#!/usr/bin/python3
+#
+# Copyright 2026 gr-isac authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+"""Both precoders' "cal" port: a transmit calibration's correction at item c
+changes every user's channel there, so the payload is muted from c (mid-frame;
+the known sections go on) until a csi measured at least a frame after c takes
+effect, whichever of the cal and csi messages arrives first. References: the
+same precoder run with one channel throughout (set_channel), or with none."""
+
+import threading
+import time
+
+import numpy as np
+import pmt
+from gnuradio import blocks, gr, gr_unittest
+
+try:
+    from gnuradio import isac
+except ImportError:
+    import os
+    import sys
+    dirname, filename = os.path.split(os.path.abspath(__file__))
+    sys.path.append(os.path.join(dirname, "bindings"))
+    from gnuradio import isac
+
+from gnuradio.isac import make_cal_message, make_csi_message  # noqa: E402
+from gnuradio.isac.util import log_records  # noqa: E402
+
+N, U, LP, M = 4, 2, 64, 8
+FRAMES = 12
+
+
+class gate(gr.sync_block):
+    """Holds the stream until opened, so the messages are handled, in the order
+    the test posts them, before the first item."""
+
+    def __init__(self):
+        gr.sync_block.__init__(self, "gate", in_sig=[(np.complex64, U)], out_sig=[(np.complex64, U)])
+        self.open = threading.Event()
+
+    def work(self, input_items, output_items):
+        self.open.wait(30)
+        output_items[0][:] = input_items[0]
+        return len(output_items[0])
+
+
+def rand_H(rng):
+    return ((rng.standard_normal((U, N)) + 1j * rng.standard_normal((U, N))) / np.sqrt(2)).astype(np.complex64)
+
+
+class qa_precoder_cal(gr_unittest.TestCase):
+
+    def setUp(self):
+        self.rng = np.random.default_rng(7103)
+        fb = isac.frame_builder(U, N, LP, 0, 3, 0, 1)
+        self.F, self.K = fb.frame_len(), fb.known_len()
+        k = self.rng.integers(0, M, (FRAMES * LP, U))
+        self.syms = np.exp(2j * np.pi * k / M).astype(np.complex64)
+        self.H1, self.H2, self.H3 = rand_H(self.rng), rand_H(self.rng), rand_H(self.rng)
+        # c mid-payload of frame 5; the stale csi for frame 7, the first valid one
+        # for frame 9 (csi_feedback's offsets are frame starts)
+        self.c = 5 * self.F + self.K + 7
+        self.o2, self.o3 = 7 * self.F, 9 * self.F
+
+    def make(self, kind):
+        if kind == "ci":
+            return isac.ci_precoder(n_tx=N, n_users=U, psk_order=M, power=1.0, noise_var=0.3,
+                                    gamma_db=0.0, n_rx=16, target_deg=10.0, clutter_deg=[-50.0, 30.0],
+                                    snr_r_db=15.0, cnr_db=[30.0, 30.0])
+        return isac.nullspace_precoder(N, U, 1.0, "zf", 10.0, 0.01, "beampattern", [-30.0, 20.0], 10.0,
+                                       self.F)
+
+    def stream(self, kind, H=None, posts=()):
+        """Output and muted mask of one run. posts: (port, message) in order,
+        each handled before the next (the gate holds the stream meanwhile)."""
+        tb = gr.top_block()
+        blk = self.make(kind)
+        if H is not None:
+            blk.set_channel(H.tolist() if kind == "ci" else H.astype(np.complex128))
+            if kind != "ci":
+                self.assertTrue(blk.wait_design(30))
+        g = gate()
+        snk = blocks.vector_sink_c(N)
+        tb.connect(blocks.vector_source_c(self.syms.ravel().tolist(), False, U), g,
+                   isac.frame_builder(U, N, LP, 0, 3, 0, 1), blk, snk)
+        tb.start()
+        designs = 0
+        for port, m in posts:
+            blk.to_basic_block()._post(pmt.intern(port), m)
+            if port == "csi" and kind != "ci":
+                designs += 1  # one at a time: requests during a design merge
+                self.assertTrue(blk.wait_designs(designs + (H is not None), 30))
+            elif port == "csi":
+                t0 = time.monotonic()
+                while not blk.has_channel() and time.monotonic() - t0 < 10:
+                    time.sleep(0.005)
+            time.sleep(0.1)  # the handler runs on the block's thread
+        g.open.set()
+        tb.wait()
+        y = np.array(snk.data(), dtype=np.complex64).reshape(-1, N)
+        mute = np.zeros(len(y), bool)
+        for t in snk.tags():
+            if pmt.symbol_to_string(t.key) == "isac_mute":
+                mute[t.offset:t.offset + pmt.to_uint64(t.value)] = True
+        self.assertEqual(len(y), FRAMES * self.F)
+        return y, mute
+
+    def csi(self, H, offset, measured):
+        return ("csi", make_csi_message(H, offset, measured))
+
+    def cal(self):
+        return ("cal", make_cal_message(np.zeros(N), offset=self.c))
+
+    @staticmethod
+    def same(kind, a, b):
+        """ci: bit for bit; null-space: F s + P B over runs split elsewhere
+        (its matrix products round by the run's length), to float32 rounding"""
+        if kind == "ci":
+            np.testing.assert_array_equal(a, b)
+        else:
+            np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
+
+    def check_cal(self, kind):
+        F, c, o2, o3 = self.F, self.c, self.o2, self.o3
+        ref1, _ = self.stream(kind, self.H1)
+        ref3, _ = self.stream(kind, self.H3)
+        none, none_mute = self.stream(kind)
+        payload = none_mute.copy()  # every payload item (no channel: all muted)
+        known = ~payload
+        first = self.csi(self.H1, 0, 0)
+        # measured one item short of c + F: from the frame holding the correction
+        stale = self.csi(self.H2, o2, c + F - 1)
+        fresh = self.csi(self.H3, o3, c + F)
+        for order in ((first, self.cal(), stale, fresh), (first, stale, self.cal(), fresh),
+                      (first, fresh, stale, self.cal())):
+            y, mute = self.stream(kind, posts=order)
+            f0 = c // F * F  # the frame holding c
+            self.same(kind, y[:f0], ref1[:f0])
+            self.assertFalse(mute[:c].any())
+            # its payload before c is still precoded, from c on (mid-payload) to
+            # the fresh csi every payload item is muted, zero
+            self.same(kind, y[f0:c][payload[f0:c]], ref1[f0:c][payload[f0:c]])
+            np.testing.assert_array_equal(mute[c:o3], payload[c:o3])
+            np.testing.assert_array_equal(y[c:o3][payload[c:o3]], 0)
+            # the known sections go on; from the frame holding c the header says
+            # "no channel" (its users decide nothing there), as with no channel
+            np.testing.assert_array_equal(y[f0:o3][known[f0:o3]], none[f0:o3][known[f0:o3]])
+            self.same(kind, y[o3:], ref3[o3:])
+            self.assertFalse(mute[o3:].any())
+
+    def test_001_ci_mutes_from_the_cal_until_a_csi_measured_after_it(self):
+        self.check_cal("ci")
+
+    def test_002_nullspace_mutes_from_the_cal_until_a_csi_measured_after_it(self):
+        self.check_cal("ns")
+
+    def check_no_measured_and_malformed(self, kind):
+        # a csi without "measured" is taken as before: it re-enables at its offset;
+        # malformed cal messages are logged and ignored (the output is unchanged)
+        log = log_records()
+
+        def ignored():
+            return sum("cal message ignored" in m for msgs in log.get_map().values() for _, m in msgs)
+        bad = [pmt.intern("garbage"), make_cal_message(np.zeros(N)),
+               pmt.dict_add(pmt.make_dict(), pmt.intern("offset"), pmt.from_long(-3)),
+               pmt.dict_add(pmt.make_dict(), pmt.intern("offset"), pmt.intern("12"))]
+        ref, _ = self.stream(kind, posts=[self.csi(self.H1, 0, 0)])
+        before = ignored()
+        y, mute = self.stream(kind, posts=[self.csi(self.H1, 0, 0)] + [("cal", m) for m in bad])
+        self.same(kind, y, ref)
+        self.assertFalse(mute.any())
+        self.assertEqual(ignored() - before, len(bad))
+        ref3, _ = self.stream(kind, self.H3)
+        plain = ("csi", make_csi_message(self.H3, self.o2))
+        y, mute = self.stream(kind, posts=[self.csi(self.H1, 0, 0), self.cal(), plain])
+        self.assertTrue(mute[self.c:self.o2].any())
+        self.same(kind, y[self.o2:], ref3[self.o2:])
+        self.assertFalse(mute[self.o2:].any())
+
+    def test_003_ci_csi_without_measured_and_malformed_cal(self):
+        self.check_no_measured_and_malformed("ci")
+
+    def test_004_nullspace_csi_without_measured_and_malformed_cal(self):
+        self.check_no_measured_and_malformed("ns")
+
+
+if __name__ == "__main__":
+    gr_unittest.run(qa_precoder_cal)
