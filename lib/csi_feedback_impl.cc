@@ -231,6 +231,7 @@ bool csi_feedback_impl::take_frame(uint64_t frame, pmt::pmt_t& csi, pmt::pmt_t& 
                 .u64("frame", fmax)
                 .u64("grid_rejected", d_frames.grid_rejected())
                 .u64("stray_rejected", d_frames.stray_rejected())
+                .u64("restarts", d_restarts)
                 .real("quant_nmse", qn / d_n_users);
     return true;
 }

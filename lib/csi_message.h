@@ -172,18 +172,19 @@ private:
  * not locked out until the flowgraph restarts; the numbering then starts
  * afresh (decision::regrid: the block drops what it holds). Mismatches are
  * counted; the warning is due at the 1st, 2nd, 4th, 8th ... (decision::log).
- * A user's frames go forward; a repeat or a step back of at most the window
- * (4 x max(its step between reports, the header's 16 frame codes,
- * `min_interval`)) changes nothing; a frame far ahead of every user is held
- * back (frame_jump_guard); a frame further back is held back too (a single
- * stray or corrupt counter must not renumber the user): the user's next
- * report confirms a restarted receiver when its index follows on from the
- * held one (above it by at most the window), and is then numbered on from the
- * latest any user reported, in steps of the header's codes (its index still
- * tells the transmitter's frame modulo those codes), or, when another user's
- * receiver restarted after this one's last report (both went down together),
- * with that user's offset, so that their frames stay the same. A genuine
- * restart costs its first report.
+ * A user's frames go forward; a repeat or a step back of at most the header's
+ * 16 frame codes changes nothing; a frame more than the window (4 x max(its
+ * step between reports, the header's codes, `min_interval`)) ahead of every
+ * user is held back (frame_jump_guard); a frame further back is held back too
+ * (a single stray or corrupt counter must not renumber the user): the user's
+ * next report confirms a restarted receiver when its index follows on from
+ * the held one (above it by at most the window) and is still behind the
+ * user's latest, and is then numbered near the latest any user reported (its
+ * index tells the transmitter's frame modulo the header's codes: the frame
+ * from 7 behind that latest to 8 ahead, after the user's own latest), or,
+ * when another user's receiver restarted after this one's last report (both
+ * went down together), with that user's offset, so that their frames stay
+ * the same. A genuine restart costs its first report.
  */
 class report_frames
 {

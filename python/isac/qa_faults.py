@@ -163,11 +163,12 @@ def row_report(user, frame, row, frame_len, nmse=None):
     return d
 
 
-def port_run(make, port, msgs, ins, outs, settle=0.0, raw=False):
+def port_run(make, port, msgs, ins, outs, settle=0.0, raw=False, out_port="csi"):
     """make() fed the stream inputs ins ([(samples, vlen)], may be empty), the
     messages msgs posted to port before it starts (handled in order before its
-    first work()); returns (the block, its stream outputs, its csi posts as
-    strings, or the PMTs if raw). A message-only block runs for settle seconds."""
+    first work()); returns (the block, its stream outputs, its posts on
+    out_port (one per csi) as strings, or the PMTs if raw). A message-only
+    block runs for settle seconds."""
     tb = gr.top_block()
     blk = make()
     blk.set_log_level("off")
@@ -179,9 +180,9 @@ def port_run(make, port, msgs, ins, outs, settle=0.0, raw=False):
         tb.connect((blk, j), k)
         sinks.append(k)
     dbg = None
-    if "csi" in pmt.to_python(blk.message_ports_out()):
+    if out_port in pmt.to_python(blk.message_ports_out()):
         dbg = blocks.message_debug()
-        tb.msg_connect(blk, "csi", dbg, "store")
+        tb.msg_connect(blk, out_port, dbg, "store")
     for m in msgs:
         blk._post(pmt.intern(port), m)
     tb.start()
@@ -1341,6 +1342,50 @@ class qa_faults(gr_unittest.TestCase):
         blk, _, posts = port_run(lambda: isac.csi_feedback(U, N, D, 0), "row", reps, [], [], 5.0, True)
         self.assertEqual(blk.rows_rejected(), 2)  # each restart's first report
         every_frame_from(posts, rows, 145, 181)
+
+        # a lone restarted receiver whose re-acquired frame the others have
+        # already reported (their threads first in each frame): user 0 restarts
+        # at frame 101 and acquires again at frame 112 (index 0). It was
+        # numbered just above the latest frame any user reported, a whole
+        # header cycle late (index 1 -> frame 129): every post until the others
+        # reached frame 129 carried its row of 16 frames before, at the offset
+        # of the others' frame
+        rows = {f: rand_h(rng, U, N) for f in range(161)}
+        reps = [row_report(u, f, rows[f][u], F) for f in range(101) for u in range(U)]
+        for f in range(101, 161):
+            reps += [row_report(u, f, rows[f][u], F) for u in (1, 2)]
+            if f >= 112:
+                reps.append(row_report(0, f - 112, rows[f][0], F))
+        blk, _, posts = port_run(lambda: isac.csi_feedback(U, N, D, 0), "row", reps, [], [], 5.0, True)
+        self.assertEqual(blk.rows_rejected(), 1)  # the restart's first report
+        every_frame_from(posts, rows, 113, 161, "lone")
+        # the stats count the restart (d_restarts was counted, never published)
+        _, _, stats = port_run(lambda: isac.csi_feedback(U, N, D, 0), "row", reps, [], [], 5.0, True, "stats")
+        self.assertEqual([pmt.to_uint64(pmt.dict_ref(m, pmt.intern("restarts"), pmt.PMT_NIL))
+                          for m in (stats[0], stats[-1])], [0, 1])
+
+        # a restart within the window (4 x 16 frames): user 0's receiver
+        # restarts at frame 40 after 40 frames and acquires again at frame 48
+        # (index 0). Its reports were dropped as repeats until its index passed
+        # 39, then taken 48 frames early (index 40 = frame 88 as frame 40):
+        # every csi from frame 40 on carried its row of frame 39, then rows
+        # numbered 48 frames back. Now index 0 is held and index 1 confirms it
+        reps = [row_report(u, f, rows[f][u], F) for f in range(40) for u in range(U)]
+        for f in range(40, 161):
+            reps += [row_report(u, f, rows[f][u], F) for u in (1, 2)]
+            if f >= 48:
+                reps.append(row_report(0, f - 48, rows[f][0], F))
+        blk, _, posts = port_run(lambda: isac.csi_feedback(U, N, D, 0), "row", reps, [], [], 5.0, True)
+        self.assertEqual(blk.rows_rejected(), 1)
+        every_frame_from(posts, rows, 49, 161, "short")
+        # a stray row inside the window (frame 130 after 150) is still no
+        # restart: held, not confirmed by the next report, the csi unchanged
+        reps = [row_report(u, f, rows[f][u], F) for f in range(161) for u in range(U)]
+        _, _, clean = port_run(lambda: isac.csi_feedback(U, N, D, 0), "row", reps, [], [], 5.0)
+        k = U * 151
+        blk, _, got = port_run(lambda: isac.csi_feedback(U, N, D, 0), "row",
+                               reps[:k] + [row_report(0, 130, rows[130][0], F)] + reps[k:], [], [], 5.0)
+        self.assertEqual((blk.rows_rejected(), got), (1, clean))
 
         # a lagging partner: users 0 and 1 restart together (acquiring at frame
         # 112) but user 1's first L rows reach the block in one batch L frames
