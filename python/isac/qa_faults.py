@@ -1549,7 +1549,7 @@ class qa_faults(gr_unittest.TestCase):
     def test_504_slow_reporter_and_kappa_bounds(self):
         """tdd_csi knows its users' report interval (report_every): a reference
         user reporting every 100 frames has every row taken (every other one
-        was held back as a jump of 100 > 64 frames and lost).
+        was held back as a jump of 100 > 64 frames and lost: 4 of 8).
         An external kappa outside 1e-3..1e3 in magnitude is rejected, logged
         and counted (kappa = t_n / r_n is a ratio of two chains' gains, about 1
         on a real radio; 1e38 was accepted, the published H had an Inf entry
@@ -1558,10 +1558,12 @@ class qa_faults(gr_unittest.TestCase):
         N, U, L, P, F = 4, 2, 8, 512, 64
         x = np.zeros((P * 8, N), np.complex64)
         g = rand_h(rng, 1, N)[0]
-        reps = [row_report(0, f, g * (1 + 0.01 * f), F, 0.01) for f in (99, 199, 299, 399)]
+        # 8 rows: every other one lost shows as 4 (with the interval learnt
+        # from a confirmed jump, as csi_feedback does, the first step alone: 1)
+        reps = [row_report(0, f, g * (1 + 0.01 * f), F, 0.01) for f in range(99, 800, 100)]
         blk, _, _ = port_run(lambda: isac.tdd_csi(N, U, L, P, 0, 3, 0, 8, F, 2, False, 100), "row", reps,
                              [(x[:, k].copy(), 1) for k in range(N)], [])
-        self.assertEqual((blk.rows_received(), blk.rows_rejected()), (4, 0))
+        self.assertEqual((blk.rows_received(), blk.rows_rejected()), (8, 0))
         # csi_feedback has no report interval to go by: the first step of 100
         # frames is held back as a jump (the report of frame 100 lost), the
         # next report confirms it and is the user's interval from then on
@@ -1612,6 +1614,31 @@ class qa_faults(gr_unittest.TestCase):
         H2 = np.array(pmt.c32vector_elements(pmt.dict_ref(posts[-1], pmt.intern("H"),
                                                           pmt.PMT_NIL))).reshape(U, N)
         np.testing.assert_allclose(H2 / 2e3, want, rtol=1e-4, atol=1e-4 * np.abs(want).max())
+
+        # kappa computed from the reference user's row (ref_user 0, one row per
+        # frame, the downlink good_n h_n,0) is held to the same bounds: antenna
+        # 2's receive chain 100 dB down (its uplink x 1e-5) gives |kappa_2 /
+        # kappa_0| ~ 1e5, and every csi had user 1's entry 2 scaled by it
+        # (|H[1, 2]| ~ 1e5 |H[1, 0]|). Now no kappa, no csi; the same scene
+        # with the chain intact posts its csi
+        S = 40
+        g = good * Hul[:, 0]
+        rows = []
+        for fade in (1.0, 1e-5):
+            Hf = Hul.copy()
+            Hf[2, :] *= fade
+            xs = np.zeros((P * S, N), np.complex64)
+            for k in range(S):
+                xs[k * P:k * P + L] = (Hf @ pil).T
+            reps = [row_report(0, f, g, F) for f in range(S * P // F)]
+            blk, _, posts = port_run(lambda: isac.tdd_csi(N, U, L, P, 0, 3, 0, 1, F, 2, False, 1), "row",
+                                     reps, [(xs[:, i].copy(), 1) for i in range(N)], [], raw=True)
+            k = np.array(blk.kappa())
+            rows.append((blk.rows_rejected(), len(posts), k.size and float(np.abs(k).max() / np.abs(k[0]))))
+        self.assertEqual(rows[0][:1], (0,))
+        self.assertGreater(rows[0][1], 10)
+        self.assertLess(rows[0][2], 1e3)
+        self.assertEqual(rows[1], (0, 0, 0))
 
     def test_507_stop_discards_the_ending_runs_rows(self):
         """A row the ending run's receiver posted that the block's thread did not

@@ -58,7 +58,9 @@ namespace isac {
  * rows_dropped).
  * An external kappa on "kappa" is taken with |kappa_n / kappa_0| in
  * [1e-3, 1e3] and |kappa_0| in [1e-15, 1e15] (else logged and counted in
- * rows_rejected).
+ * rows_rejected); a kappa computed from the reference rows outside them
+ * (an antenna's receive chain dead, its uplink in a deep fade) gives no csi
+ * until the estimates come back within them.
  * Message out "csi": the module's csi dict {H, rows, cols, offset}, rows
  * kappa_n h_n,u with element 0 real positive (csi_feedback's convention),
  * once kappa and every user's column exist, then every report_every frames:

@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(tdd_csi.h)                                                 */
-/* BINDTOOL_HEADER_FILE_HASH(0e7aa3222156b31b9a2c4f2f8f02b07c) */
+/* BINDTOOL_HEADER_FILE_HASH(f44baa3a1fa78da6edf9b4dba2d8dc5a) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>

@@ -107,7 +107,8 @@ public:
     //! n_users x n_tx downlink rows (kappa_n h_n,u), element 0 of each row real
     //! and non-negative (the module's one phase reference for both ends).
     cmat downlink() const;
-    //! The calibration in use (empty before it exists).
+    //! The calibration in use (empty before it exists, and while one computed
+    //! from the reference row is outside set_kappa's bounds).
     cvec kappa() const;
     //! The averaged uplink columns (n_tx x n_users, pilot units).
     cmat uplink() const;
