@@ -1351,11 +1351,19 @@ class qa_faults(gr_unittest.TestCase):
         # reached frame 129 carried its row of 16 frames before, at the offset
         # of the others' frame
         rows = {f: rand_h(rng, U, N) for f in range(161)}
-        reps = [row_report(u, f, rows[f][u], F) for f in range(101) for u in range(U)]
-        for f in range(101, 161):
-            reps += [row_report(u, f, rows[f][u], F) for u in (1, 2)]
-            if f >= 112:
-                reps.append(row_report(0, f - 112, rows[f][0], F))
+
+        def user0_restarts(down, up):
+            # all report frames 0..down - 1; user 0's receiver is down from
+            # frame `down`, indices from 0 at frame `up` (a multiple of 16),
+            # its report last in each frame
+            reps = [row_report(u, f, rows[f][u], F) for f in range(down) for u in range(U)]
+            for f in range(down, 161):
+                reps += [row_report(u, f, rows[f][u], F) for u in (1, 2)]
+                if f >= up:
+                    reps.append(row_report(0, f - up, rows[f][0], F))
+            return reps
+
+        reps = user0_restarts(101, 112)
         blk, _, posts = port_run(lambda: isac.csi_feedback(U, N, D, 0), "row", reps, [], [], 5.0, True)
         self.assertEqual(blk.rows_rejected(), 1)  # the restart's first report
         every_frame_from(posts, rows, 113, 161, "lone")
@@ -1370,12 +1378,8 @@ class qa_faults(gr_unittest.TestCase):
         # 39, then taken 48 frames early (index 40 = frame 88 as frame 40):
         # every csi from frame 40 on carried its row of frame 39, then rows
         # numbered 48 frames back. Now index 0 is held and index 1 confirms it
-        reps = [row_report(u, f, rows[f][u], F) for f in range(40) for u in range(U)]
-        for f in range(40, 161):
-            reps += [row_report(u, f, rows[f][u], F) for u in (1, 2)]
-            if f >= 48:
-                reps.append(row_report(0, f - 48, rows[f][0], F))
-        blk, _, posts = port_run(lambda: isac.csi_feedback(U, N, D, 0), "row", reps, [], [], 5.0, True)
+        blk, _, posts = port_run(lambda: isac.csi_feedback(U, N, D, 0), "row", user0_restarts(40, 48), [], [],
+                                 5.0, True)
         self.assertEqual(blk.rows_rejected(), 1)
         every_frame_from(posts, rows, 49, 161, "short")
         # a stray row inside the window (frame 130 after 150) is still no
