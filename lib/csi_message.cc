@@ -389,6 +389,7 @@ report_frames::decision report_frames::admit(
         // wrong frame. Only the user's next report, following on, confirms
         // a restarted receiver.
         u.held_back = index;
+        u.held_hi = hi;
         d.why = "frame index " + std::to_string(index) + " goes back more than " +
                 std::to_string(codes) + " frames from the user's latest " +
                 std::to_string(u.latest - u.base) +
@@ -396,16 +397,15 @@ report_frames::decision report_frames::admit(
         return d;
     }
     if (confirms) {
-        // the header tells the frame only modulo its codes: the one nearest the
-        // latest any user reported (from half the codes behind it to half
+        // the header tells the frame only modulo its codes: the held report's
+        // (the first after the restart) is the one nearest the latest any user
+        // had reported when it came (from half the codes behind it to half
         // ahead), after the user's own latest. Not just above it: the others'
-        // threads often reported the frame this one re-acquired at before
-        // this report came, and it was then numbered a whole cycle late (its
-        // rows 16 frames stale in every csi until the others caught up); one
-        // numbered a cycle early (ahead of the others by more than half the
-        // codes) is passed over as silent instead, its rows taken as they come
-        const int64_t lo = std::max(u.latest + 1, hi + 1 - codes / 2);
-        base = (lo - index + codes - 1) / codes * codes;
+        // threads often reported the frame this one re-acquired at before its
+        // report came, and it was then numbered a whole cycle late (its rows
+        // 16 frames stale in every csi until the others caught up)
+        const int64_t lo = std::max(u.latest + 1, u.held_hi + 1 - codes / 2);
+        base = (lo - held + codes - 1) / codes * codes;
         // a receiver that restarted after this one's last report, and numbers
         // its frames near this one's now, went down with it (one process):
         // the same offset keeps their frames the same. Near: from 24 frames

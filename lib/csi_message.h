@@ -179,9 +179,10 @@ private:
  * (a single stray or corrupt counter must not renumber the user): the user's
  * next report confirms a restarted receiver when its index follows on from
  * the held one (above it by at most the window) and is still behind the
- * user's latest, and is then numbered near the latest any user reported (its
- * index tells the transmitter's frame modulo the header's codes: the frame
- * from 7 behind that latest to 8 ahead, after the user's own latest), or,
+ * user's latest, and is then numbered on from the held one, numbered near
+ * the latest any user had reported when it came (its index tells the
+ * transmitter's frame modulo the header's codes: the frame from 7 behind that
+ * latest to 8 ahead, after the user's own latest), or,
  * when another user's receiver restarted after this one's last report (both
  * went down together), with that user's offset, so that their frames stay
  * the same. A genuine restart costs its first report.
@@ -226,6 +227,7 @@ private:
         int64_t restart_at = -1; // its first frame after its latest restart
         int64_t step = 0;        // its latest step between reports (0: none)
         int64_t held_back = -1;  // a far-back frame index awaiting confirmation
+        int64_t held_hi = -1;    // the latest any user reported when it came
         frame_jump_guard jump;
     };
     std::vector<user> d_users;
