@@ -53,6 +53,7 @@ bool csi_feedback_impl::start()
     d_waiting.clear();
     d_have_post = false;
     d_posted_frame = 0;
+    d_restarts = 0; // per run, as grid_rejected and stray_rejected (d_frames.reset())
     return block::start();
 }
 

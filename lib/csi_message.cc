@@ -366,14 +366,15 @@ report_frames::decision report_frames::admit(
     // back by more than the header's codes: not an index corrected within them
     // (a repeat), a restarted receiver or a stray. Confirmed by the user's next
     // report when it follows on from the held one (above it by at most the
-    // window) and is still behind the user's latest: after a stray the next
-    // report follows on from the latest. Back by more than the window (the
-    // rule before) missed every restart by no more than the window: its
-    // reports dropped as repeats until the index passed the old latest, then
-    // taken numbered early by the time the receiver was down
+    // window) and is itself back by more than the codes: after a stray the next
+    // report follows on from the latest, and a repeat or a second old row
+    // (a replayed batch) is within the codes of it or not plausible for a
+    // restart. Back by more than the window (the rule before) missed every
+    // restart by no more than the window: its reports dropped as repeats until
+    // the index passed the old latest, then taken numbered early by the time
+    // the receiver was down
     const bool back = frame <= u.latest && u.latest - frame > codes;
-    const bool confirms =
-        held >= 0 && index > held && index - held <= window && index < u.latest - u.base;
+    const bool confirms = held >= 0 && back && index > held && index - held <= window;
     u.held_back = -1;
     if (held >= 0 && !confirms)
         ++d_stray; // the held far-back frame was a stray (or corrupt) one
@@ -382,6 +383,18 @@ report_frames::decision report_frames::admit(
             d.v = verdict::repeat;
             d.why = "frame " + std::to_string(frame) + " not after the user's latest " +
                     std::to_string(u.latest);
+            return d;
+        }
+        // a receiver that restarted after the user's latest report has counted
+        // no more frames than the others have reported since (give or take
+        // the window): a higher index is an old row (a stray or a replayed
+        // batch), never the first report of a restart
+        if (index > hi - u.latest + window) {
+            ++d_stray;
+            d.why = "frame index " + std::to_string(index) + " goes back more than " +
+                    std::to_string(codes) + " frames from the user's latest " +
+                    std::to_string(u.latest - u.base) +
+                    " and is too high for a receiver restarted since: a stray row";
             return d;
         }
         // one far-back frame may be a corrupt counter (or a stray row):

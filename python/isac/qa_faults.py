@@ -1383,13 +1383,20 @@ class qa_faults(gr_unittest.TestCase):
         self.assertEqual(blk.rows_rejected(), 1)
         every_frame_from(posts, rows, 49, 161, "short")
         # a stray row inside the window (frame 130 after 150) is still no
-        # restart: held, not confirmed by the next report, the csi unchanged
+        # restart: held, not confirmed by the next report, the csi unchanged.
+        # Nor is a stray followed by an older row (130, then 145: 145 confirmed
+        # it as a restart, numbered 177, and user 0's rows were 32 frames stale
+        # in every later csi) or a delayed pair of old rows (120, 121: 121 ->
+        # 153): a restarted receiver cannot have counted 120 frames since its
+        # latest report, and a confirming report must be far back too
         reps = [row_report(u, f, rows[f][u], F) for f in range(161) for u in range(U)]
         _, _, clean = port_run(lambda: isac.csi_feedback(U, N, D, 0), "row", reps, [], [], 5.0)
         k = U * 151
-        blk, _, got = port_run(lambda: isac.csi_feedback(U, N, D, 0), "row",
-                               reps[:k] + [row_report(0, 130, rows[130][0], F)] + reps[k:], [], [], 5.0)
-        self.assertEqual((blk.rows_rejected(), got), (1, clean))
+        for old, rejected in (((130,), 1), ((130, 145), 1), ((120, 121), 2)):  # 145: a repeat
+            blk, _, got = port_run(lambda: isac.csi_feedback(U, N, D, 0), "row",
+                                   reps[:k] + [row_report(0, f, rows[f][0], F) for f in old] + reps[k:],
+                                   [], [], 5.0)
+            self.assertEqual((blk.rows_rejected(), got == clean), (rejected, True), old)
 
         # a lagging partner: users 0 and 1 restart together (acquiring at frame
         # 112) but user 1's first L rows reach the block in one batch L frames

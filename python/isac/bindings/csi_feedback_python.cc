@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(csi_feedback.h)                                            */
-/* BINDTOOL_HEADER_FILE_HASH(1e7f1af96fd0601a23586724f133a8a3) */
+/* BINDTOOL_HEADER_FILE_HASH(0e0e8556af26e66f4a6cab5c8061b835) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
