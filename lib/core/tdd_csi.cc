@@ -219,6 +219,26 @@ cvec tdd_csi_estimator::kappa() const
 {
     if (d_kappa_ext.size())
         return d_kappa_ext;
+    const cvec k = own_kappa();
+    // the reference user's uplink in a deep fade on one antenna (or a
+    // reference row far off) gives a ratio no radio has: that antenna's
+    // noise in every user's row would be scaled by it. Held to the bounds of
+    // an external kappa: no kappa (no csi) until the estimates come back in them
+    if (k.size() && !kappa_out_of_bounds(k).empty())
+        return cvec();
+    return k;
+}
+
+std::string tdd_csi_estimator::own_kappa_out_of_bounds() const
+{
+    if (d_kappa_ext.size())
+        return std::string();
+    const cvec k = own_kappa();
+    return k.size() ? kappa_out_of_bounds(k) : std::string();
+}
+
+cvec tdd_csi_estimator::own_kappa() const
+{
     if (d_p.ref_user < 0 || !d_have_ref || d_ul[size_t(d_p.ref_user)].count() == 0)
         return cvec();
     const cvec& h = d_ul[size_t(d_p.ref_user)].mean();
@@ -229,12 +249,6 @@ cvec tdd_csi_estimator::kappa() const
             return cvec();
         k[n] = g[n] / h[n];
     }
-    // the reference user's uplink in a deep fade on one antenna (or a
-    // reference row far off) gives a ratio no radio has: every user's row
-    // would take that antenna's entry scaled by it. Held to the bounds of an
-    // external kappa: no kappa (no csi) until the estimates come back in them
-    if (!kappa_out_of_bounds(k).empty())
-        return cvec();
     return k;
 }
 

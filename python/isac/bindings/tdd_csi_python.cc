@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(tdd_csi.h)                                                 */
-/* BINDTOOL_HEADER_FILE_HASH(f44baa3a1fa78da6edf9b4dba2d8dc5a) */
+/* BINDTOOL_HEADER_FILE_HASH(f0ebdd877d03870d865127739ce93e9f) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
