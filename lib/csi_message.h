@@ -175,19 +175,17 @@ private:
  * A user's frames go forward; a repeat or a step back of at most the header's
  * 16 frame codes changes nothing; a frame more than the window (4 x max(its
  * step between reports, the header's codes, `min_interval`)) ahead of every
- * user is held back (frame_jump_guard); a frame more than the header's 16 codes back is held
- * back too when its index is plausible for a receiver restarted since (at
- * most the frames any user reported since its latest, plus the window), else
- * dropped as a stray (a single stray or corrupt counter must not renumber
- * the user): the user's next report confirms a restarted receiver when its
- * index follows on from the held one (above it by at most the window) and is
- * itself more than the codes back, and is then numbered on from the held one, numbered near
- * the latest any user had reported when it came (its index tells the
- * transmitter's frame modulo the header's codes: the frame from 7 behind that
- * latest to 8 ahead, after the user's own latest), or,
- * when another user's receiver restarted after this one's last report (both
- * went down together), with that user's offset, so that their frames stay
- * the same. A genuine restart costs its first report.
+ * user is held back (frame_jump_guard); a frame more than the header's 16 codes back is
+ * held back too when its index is plausible for a receiver restarted since (at most the
+ * frames any user reported since its latest, plus the window), else dropped as a stray (a
+ * single stray or corrupt counter must not renumber the user): the user's next report
+ * confirms a restarted receiver when its index follows on from the held one (above it by
+ * at most the window) and is itself more than the codes back, and is then numbered on
+ * from the held one, numbered near the latest any user had reported when it came (its
+ * index tells the transmitter's frame modulo the header's codes: the frame from 7 behind
+ * that latest to 8 ahead, after the user's own latest), or, when another user's receiver
+ * restarted after this one's last report (both went down together), with that user's
+ * offset, so that their frames stay the same. A genuine restart costs its first report.
  */
 class report_frames
 {
