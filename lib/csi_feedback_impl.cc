@@ -53,6 +53,7 @@ bool csi_feedback_impl::start()
     d_waiting.clear();
     d_have_post = false;
     d_posted_frame = 0;
+    d_restarts = 0; // per run, as grid_rejected and stray_rejected (d_frames.reset())
     return block::start();
 }
 
@@ -235,6 +236,7 @@ bool csi_feedback_impl::take_frame(uint64_t frame, pmt::pmt_t& csi, pmt::pmt_t& 
                 .u64("frame", fmax)
                 .u64("grid_rejected", d_frames.grid_rejected())
                 .u64("stray_rejected", d_frames.stray_rejected())
+                .u64("restarts", d_restarts)
                 .real("quant_nmse", qn / d_n_users);
     return true;
 }

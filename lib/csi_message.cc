@@ -370,33 +370,63 @@ report_frames::decision report_frames::admit(
     const int64_t hi = highest();
     int64_t frame = index + u.base, base = u.base;
     const int64_t held = u.held_back;
-    const bool back = frame <= u.latest && u.latest - frame > window;
-    const bool confirms = back && held >= 0 && index > held && index - held <= window;
+    const int64_t codes = core::header_codes;
+    // back by more than the header's codes: not an index corrected within them
+    // (a repeat), a restarted receiver or a stray. Confirmed by the user's next
+    // report when it follows on from the held one (above it by at most the
+    // window) and is itself back by more than the codes: after a stray the next
+    // report follows on from the latest, and a repeat or a second old row
+    // (a replayed batch) is within the codes of it or not plausible for a
+    // restart. Back by more than the window (the rule before) missed every
+    // restart by no more than the window: its reports dropped as repeats until
+    // the index passed the old latest, then taken numbered early by the time
+    // the receiver was down
+    const bool back = frame <= u.latest && u.latest - frame > codes;
+    const bool confirms = held >= 0 && back && index > held && index - held <= window;
     u.held_back = -1;
     if (held >= 0 && !confirms)
         ++d_stray; // the held far-back frame was a stray (or corrupt) one
-    if (frame <= u.latest) {
+    if (frame <= u.latest && !confirms) {
         if (!back) {
             d.v = verdict::repeat;
             d.why = "frame " + std::to_string(frame) + " not after the user's latest " +
                     std::to_string(u.latest);
             return d;
         }
-        if (!confirms) {
-            // one far-back frame may be a corrupt counter (or a stray row):
-            // renumbering the user on it would pair every later row with the
-            // wrong frame. Only the user's next report, following on, confirms
-            // a restarted receiver.
-            u.held_back = index;
-            d.why =
-                "frame index " + std::to_string(index) + " goes back more than " +
-                std::to_string(window) + " frames from the user's latest " +
-                std::to_string(u.latest - u.base) +
-                "; taken as a restarted receiver if the user's next report follows on";
+        // a receiver that restarted after the user's latest report has counted
+        // no more frames than the others have reported since (give or take
+        // the window): a higher index is an old row (a stray or a replayed
+        // batch), never the first report of a restart
+        if (index > hi - u.latest + window) {
+            ++d_stray;
+            d.why = "frame index " + std::to_string(index) + " goes back more than " +
+                    std::to_string(codes) + " frames from the user's latest " +
+                    std::to_string(u.latest - u.base) +
+                    " and is too high for a receiver restarted since: a stray row";
             return d;
         }
-        const int64_t codes = core::header_codes;
-        base = (hi + 1 - index + codes - 1) / codes * codes;
+        // one far-back frame may be a corrupt counter (or a stray row):
+        // renumbering the user on it would pair every later row with the
+        // wrong frame. Only the user's next report, following on, confirms
+        // a restarted receiver.
+        u.held_back = index;
+        u.held_hi = hi;
+        d.why = "frame index " + std::to_string(index) + " goes back more than " +
+                std::to_string(codes) + " frames from the user's latest " +
+                std::to_string(u.latest - u.base) +
+                "; taken as a restarted receiver if the user's next report follows on";
+        return d;
+    }
+    if (confirms) {
+        // the header tells the frame only modulo its codes: the held report's
+        // (the first after the restart) is the one nearest the latest any user
+        // had reported when it came (from half the codes behind it to half
+        // ahead), after the user's own latest. Not just above it: the others'
+        // threads often reported the frame this one re-acquired at before its
+        // report came, and it was then numbered a whole cycle late (its rows
+        // 16 frames stale in every csi until the others caught up)
+        const int64_t lo = std::max(u.latest + 1, u.held_hi + 1 - codes / 2);
+        base = (lo - held + codes - 1) / codes * codes;
         // a receiver that restarted after this one's last report, and numbers
         // its frames near this one's now, went down with it (one process):
         // the same offset keeps their frames the same. Near: from 24 frames

@@ -179,18 +179,20 @@ private:
  * not locked out until the flowgraph restarts; the numbering then starts
  * afresh (decision::regrid: the block drops what it holds). Mismatches are
  * counted; the warning is due at the 1st, 2nd, 4th, 8th ... (decision::log).
- * A user's frames go forward; a repeat or a step back of at most the window
- * (4 x max(its step between reports, the header's 16 frame codes,
- * `min_interval`)) changes nothing; a frame far ahead of every user is held
- * back (frame_jump_guard); a frame further back is held back too (a single
- * stray or corrupt counter must not renumber the user): the user's next
- * report confirms a restarted receiver when its index follows on from the
- * held one (above it by at most the window), and is then numbered on from the
- * latest any user reported, in steps of the header's codes (its index still
- * tells the transmitter's frame modulo those codes), or, when another user's
- * receiver restarted after this one's last report (both went down together),
- * with that user's offset, so that their frames stay the same. A genuine
- * restart costs its first report.
+ * A user's frames go forward; a repeat or a step back of at most the header's
+ * 16 frame codes changes nothing; a frame more than the window (4 x max(its
+ * step between reports, the header's codes, `min_interval`)) ahead of every
+ * user is held back (frame_jump_guard); a frame more than the header's 16 codes back is
+ * held back too when its index is plausible for a receiver restarted since (at most the
+ * frames any user reported since its latest, plus the window), else dropped as a stray (a
+ * single stray or corrupt counter must not renumber the user): the user's next report
+ * confirms a restarted receiver when its index follows on from the held one (above it by
+ * at most the window) and is itself more than the codes back, and is then numbered on
+ * from the held one, numbered near the latest any user had reported when it came (its
+ * index tells the transmitter's frame modulo the header's codes: the frame from 7 behind
+ * that latest to 8 ahead, after the user's own latest), or, when another user's receiver
+ * restarted after this one's last report (both went down together), with that user's
+ * offset, so that their frames stay the same. A genuine restart costs its first report.
  */
 class report_frames
 {
@@ -232,6 +234,7 @@ private:
         int64_t restart_at = -1; // its first frame after its latest restart
         int64_t step = 0;        // its latest step between reports (0: none)
         int64_t held_back = -1;  // a far-back frame index awaiting confirmation
+        int64_t held_hi = -1;    // the latest any user reported when it came
         frame_jump_guard jump;
     };
     std::vector<user> d_users;

@@ -101,7 +101,7 @@ bool tdd_csi_impl::start()
     // the counters and offsets describe this run (first_offset() is this
     // run's snapshots to CSI lock); an external kappa is the radios' and
     // stays (d_cal.reset() keeps it) until a {kappa: #f}
-    d_posts = d_received = d_rejected = d_forced = d_dropped = 0;
+    d_posts = d_received = d_rejected = d_forced = d_dropped = d_kappa_rejected = 0;
     d_first = d_last = -1;
     return sync_block::start();
 }
@@ -359,8 +359,20 @@ void tdd_csi_impl::evaluate(uint64_t slot_end,
                             const core::tdd_csi_estimator& est,
                             posts_out& out)
 {
-    if (!est.ready())
+    if (!est.ready()) {
+        // a chain whose gain legitimately differs by more than the bounds
+        // would otherwise get no csi and no word why
+        const std::string why = est.own_kappa_out_of_bounds();
+        if (!why.empty()) {
+            const uint64_t k = ++d_kappa_rejected;
+            if ((k & (k - 1)) == 0)
+                d_logger->warn("no csi: the kappa computed from the reference user's "
+                               "rows has {} (outside [1e-3, 1e3]; {} slots so far)",
+                               why,
+                               k);
+        }
         return;
+    }
     const uint64_t fl = uint64_t(d_frame_len);
     const uint64_t offset = (slot_end / fl + 1 + uint64_t(d_delay)) * fl;
     // one csi every report_every frames: each new channel makes the CI
@@ -388,7 +400,8 @@ void tdd_csi_impl::evaluate(uint64_t slot_end,
                                  .reals("noise_var", est.noise_var())
                                  .u64("grid_rejected", d_frames.grid_rejected())
                                  .u64("stray_rejected", d_frames.stray_rejected())
-                                 .u64("rows_dropped", d_dropped);
+                                 .u64("rows_dropped", d_dropped)
+                                 .u64("kappa_rejected", d_kappa_rejected);
     out.emplace_back(make_csi(H, offset), stats);
 }
 

@@ -77,6 +77,7 @@ private:
     std::deque<pending_slot> d_pending; // slots waiting for their rows, in stream order
     uint64_t d_forced = 0;              // slots taken without every user's rows
     uint64_t d_dropped = 0;             // rows over d_waiting's cap (oldest first)
+    uint64_t d_kappa_rejected = 0;      // slots with the own kappa out of bounds
     // another user's rows that came before the reference user's first row set
     // the grid (a start-up order, not a fault): admitted once it is known
     std::deque<std::pair<row_report, double>> d_early;

@@ -8,6 +8,7 @@
 #include <gnuradio/isac/core/tdd_csi.h>
 #include <algorithm>
 #include <cmath>
+#include <string>
 
 namespace gr {
 namespace isac {
@@ -150,6 +151,27 @@ namespace {
 // t_n / r_n near 2e3 in other gain units, is valid)
 constexpr double kappa_min_ratio = 1e-3, kappa_max_ratio = 1e3;
 constexpr double kappa0_min_abs = 1e-15, kappa0_max_abs = 1e15;
+
+// kappa_n = t_n / r_n is a ratio of two radio chains' gains: normalised to
+// kappa_0 = 1 about 1 on real hardware (the chains of one array differ by a few
+// dB). Far outside it is not a calibration: 1e38 scales its antenna's column of
+// the published H to 1e38 (Inf in the c32 csi past 3.4e38), 1e-45 zeroes it,
+// and a precoder would design on either. The reason it is not, empty when it is.
+std::string kappa_out_of_bounds(const cvec& kappa)
+{
+    const double a0 = std::abs(kappa[0]);
+    if (!(std::isfinite(kappa[0].real()) && std::isfinite(kappa[0].imag()) &&
+          a0 >= kappa0_min_abs && a0 <= kappa0_max_abs))
+        return "entry 0 of magnitude " + num_str(a0);
+    for (Eigen::Index n = 1; n < kappa.size(); ++n) {
+        const double a = std::abs(kappa[n]) / a0;
+        if (!(std::isfinite(kappa[n].real()) && std::isfinite(kappa[n].imag()) &&
+              a >= kappa_min_ratio && a <= kappa_max_ratio))
+            return "entry " + std::to_string(n) + " with |kappa_n / kappa_0| " +
+                   num_str(a);
+    }
+    return std::string();
+}
 } // namespace
 
 void tdd_csi_estimator::set_kappa(const cvec& kappa)
@@ -158,27 +180,13 @@ void tdd_csi_estimator::set_kappa(const cvec& kappa)
         throw_param("kappa",
                     list_str(kappa.size(), "entry", "entries"),
                     "n_tx = " + std::to_string(d_p.n_tx) + " entries");
-    // kappa_n = t_n / r_n is a ratio of two radio chains' gains: normalised to
-    // kappa_0 = 1 about 1 on real hardware (the chains of one array differ by
-    // a few dB). Far outside it is not a calibration: 1e38 scales its
-    // antenna's column of the published H to 1e38 (Inf in the c32 csi past
-    // 3.4e38), 1e-45 zeroes it, and a precoder would design on either.
-    const double a0 = std::abs(kappa[0]);
-    if (!(std::isfinite(kappa[0].real()) && std::isfinite(kappa[0].imag()) &&
-          a0 >= kappa0_min_abs && a0 <= kappa0_max_abs))
+    const std::string why = kappa_out_of_bounds(kappa);
+    if (!why.empty())
         throw_param("kappa",
-                    "entry 0 of magnitude " + num_str(a0),
-                    "a finite kappa_0 of magnitude in [1e-15, 1e15]");
-    for (Eigen::Index n = 1; n < kappa.size(); ++n) {
-        const double a = std::abs(kappa[n]) / a0;
-        if (!(std::isfinite(kappa[n].real()) && std::isfinite(kappa[n].imag()) &&
-              a >= kappa_min_ratio && a <= kappa_max_ratio))
-            throw_param("kappa",
-                        "entry " + std::to_string(n) + " with |kappa_n / kappa_0| " +
-                            num_str(a),
-                        "finite entries with |kappa_n / kappa_0| in [1e-3, 1e3] (a "
-                        "ratio of two chains' gains, up to a common factor)");
-    }
+                    why,
+                    "finite entries with |kappa_n / kappa_0| in [1e-3, 1e3] (a "
+                    "ratio of two chains' gains, up to a common factor) and "
+                    "|kappa_0| in [1e-15, 1e15]");
     d_kappa_ext = kappa;
 }
 
@@ -211,6 +219,26 @@ cvec tdd_csi_estimator::kappa() const
 {
     if (d_kappa_ext.size())
         return d_kappa_ext;
+    const cvec k = own_kappa();
+    // the reference user's uplink in a deep fade on one antenna (or a
+    // reference row far off) gives a ratio no radio has: that antenna's
+    // noise in every user's row would be scaled by it. Held to the bounds of
+    // an external kappa: no kappa (no csi) until the estimates come back in them
+    if (k.size() && !kappa_out_of_bounds(k).empty())
+        return cvec();
+    return k;
+}
+
+std::string tdd_csi_estimator::own_kappa_out_of_bounds() const
+{
+    if (d_kappa_ext.size())
+        return std::string();
+    const cvec k = own_kappa();
+    return k.size() ? kappa_out_of_bounds(k) : std::string();
+}
+
+cvec tdd_csi_estimator::own_kappa() const
+{
     if (d_p.ref_user < 0 || !d_have_ref || d_ul[size_t(d_p.ref_user)].count() == 0)
         return cvec();
     const cvec& h = d_ul[size_t(d_p.ref_user)].mean();

@@ -1221,9 +1221,10 @@ class qa_ota_blocks(gr_unittest.TestCase):
     def test_csi_feedback_restarted_user(self):
         # user 1's receiver restarts (its flowgraph's item count, so its frame
         # numbers, start from 0 again): its first new report is held back, and
-        # once the next follows on its reports are taken, numbered on from the
-        # latest frame any user reported in steps of the 16 header codes; a
-        # small step back (an index correction) is still ignored
+        # once the next follows on its reports are taken, the held one numbered
+        # near the latest frame any user had reported when it came (modulo the
+        # 16 header codes, after its own latest); a small step back (an index
+        # correction) is still ignored
         rng = np.random.default_rng(8)
         U, NT, F, D = 2, 4, 948, 12
 

@@ -34,14 +34,18 @@ namespace isac {
  * one other frame_len make that the grid, the frames numbered afresh); a
  * report on another is rejected and counted (warnings at the 1st, 2nd, 4th,
  * ...). A user's report for a frame not above its last one is ignored, unless
- * its frame number went back by more than W = 4 x max(its report interval,
- * 16) frames: that report is held back, and if the user's next report follows
- * on from it (above it by at most W) the receiver restarted. It is logged, and
- * that user's frames are counted on from the latest any user reported (in
- * steps of the header's 16 frame codes), or with the offset of another user
- * whose receiver restarted with it. A single stray old frame changes nothing.
+ * its frame number went back by more than the header's 16 frame codes: that
+ * report is held back (if its index is no more than the frames reported since
+ * plus W, else it is a stray), and if the user's next report follows on from
+ * it (above it by at most W = 4 x max(its report interval, 16) frames) and is
+ * more than 16 back too, the receiver restarted. It is logged, and
+ * that user's frames are numbered on near the latest any user reported (the
+ * frame its index tells modulo the header's 16 frame codes, from 7 behind to
+ * 8 ahead of it), or with the offset of another user whose receiver restarted
+ * with it. A single stray old frame changes nothing.
  * Message out "stats": {posts, offset, frame, quant_nmse, grid_rejected,
- * stray_rejected} per publication.
+ * stray_rejected, restarts} per publication (restarts: receivers seen to
+ * restart in this run).
  */
 class ISAC_API csi_feedback : virtual public gr::block
 {

@@ -58,13 +58,16 @@ namespace isac {
  * rows_dropped).
  * An external kappa on "kappa" is taken with |kappa_n / kappa_0| in
  * [1e-3, 1e3] and |kappa_0| in [1e-15, 1e15] (else logged and counted in
- * rows_rejected).
+ * rows_rejected); a kappa computed from the reference rows outside them
+ * (an antenna's receive chain dead, its uplink in a deep fade) gives no csi
+ * until the estimates come back within them (logged at the 1st, 2nd, 4th ...
+ * slot, counted in the stats' kappa_rejected).
  * Message out "csi": the module's csi dict {H, rows, cols, offset}, rows
  * kappa_n h_n,u with element 0 real positive (csi_feedback's convention),
  * once kappa and every user's column exist, then every report_every frames:
  * offset = (floor(slot_end / frame_len) + 1 + delay_frames) frame_len.
  * Message out "stats": {posts, offset, slots, bad_slots, nmse (per user),
- * noise_var, grid_rejected, stray_rejected, rows_dropped}. Malformed
+ * noise_var, grid_rejected, stray_rejected, rows_dropped, kappa_rejected}. Malformed
  * messages are logged and ignored; a slot with a non-finite sample is dropped.
  *
  * Restart: start() after stop() is a new run from item 0. The uplink slots,

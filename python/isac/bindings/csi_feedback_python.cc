@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(csi_feedback.h)                                            */
-/* BINDTOOL_HEADER_FILE_HASH(fa23ef299154f72c6f3352e100047822) */
+/* BINDTOOL_HEADER_FILE_HASH(0e0e8556af26e66f4a6cab5c8061b835) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>

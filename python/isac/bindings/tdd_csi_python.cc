@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(tdd_csi.h)                                                 */
-/* BINDTOOL_HEADER_FILE_HASH(0e7aa3222156b31b9a2c4f2f8f02b07c) */
+/* BINDTOOL_HEADER_FILE_HASH(f0ebdd877d03870d865127739ce93e9f) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>

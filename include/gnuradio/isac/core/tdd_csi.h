@@ -37,6 +37,7 @@
 #include <gnuradio/isac/core/csi_estimation.h>
 #include <gnuradio/isac/core/types.h>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace gr {
@@ -107,8 +108,12 @@ public:
     //! n_users x n_tx downlink rows (kappa_n h_n,u), element 0 of each row real
     //! and non-negative (the module's one phase reference for both ends).
     cmat downlink() const;
-    //! The calibration in use (empty before it exists).
+    //! The calibration in use (empty before it exists, and while one computed
+    //! from the reference row is outside set_kappa's bounds).
     cvec kappa() const;
+    //! Why the kappa computed from the reference row is outside set_kappa's
+    //! bounds (empty when it is within them, absent, or kappa is external).
+    std::string own_kappa_out_of_bounds() const;
     //! The averaged uplink columns (n_tx x n_users, pilot units).
     cmat uplink() const;
     //! Error variance per entry of user u's averaged column relative to its
@@ -124,6 +129,7 @@ public:
     void reset();
 
 private:
+    cvec own_kappa() const; // from the reference row (empty before it)
     tdd_csi_params d_p;
     cmat d_P; // n_users x L, the pilots
     cmat d_Z; // n_tx x L, the slot being filled
