@@ -114,7 +114,8 @@ def common_vars(g, n_tx=32, n_users=4, n_rx=128, snr_c=True):
     g.var("power", 1.0)
     if snr_c:
         g.var("snr_c_db", 5.0)
-    g.var("comm_noise_var", "power / 10 ** (snr_c_db / 10)")
+    # the helper's error names snr_c_db (the blocks' would name noise_var)
+    g.var("comm_noise_var", 'isac.metrics.noise_var_for_snr(power, snr_c_db, "snr_c_db")')
 
 
 def radar_vars(g, controls=False):

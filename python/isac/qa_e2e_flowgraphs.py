@@ -309,6 +309,24 @@ class qa_e2e_flowgraphs(gr_unittest.TestCase):
         self.assertIn("result: OK", text)
         self.assertTrue(tb.summary_ok)
 
+    def test_rejected_snr_names_the_variable_set(self):
+        # set_snr_c_db(inf) used to fail in the blocks as "noise_var = 0 is out of
+        # range"; the flowgraph's noise variance now names snr_c_db, before any
+        # block or derived variable changes
+        from gnuradio.isac.metrics import noise_var_for_snr
+        mod = compile_module("isac_1bit_loopback_headless")
+        tb = mod.isac_1bit_loopback_headless(n_snapshots=10)
+        self.assertAlmostEqual(tb.comm_noise_var, tb.power / 10 ** (tb.snr_c_db / 10), places=15)
+        nv = tb.comm_noise_var
+        for bad in (math.inf, -math.inf, math.nan, 4000.0, -4000.0):
+            with self.assertRaisesRegex(ValueError, r"^snr_c_db = %r is out of range" % bad):
+                tb.set_snr_c_db(bad)
+            self.assertEqual(tb.comm_noise_var, nv)
+            self.assertEqual(tb.tx.precoder.noise_var(), nv)
+        tb.set_snr_c_db(12.5)  # a valid value after a rejected one applies everywhere
+        self.assertAlmostEqual(tb.tx.precoder.noise_var(), tb.power * 10 ** -1.25, places=12)
+        self.assertEqual(noise_var_for_snr(2.0, -10.0), 20.0)
+
     def test_single_block_demos_stop_and_summarise(self):
         # each demo ends by itself (no message_strobe keeps it alive) and prints a
         # short table whose judged rows hold
