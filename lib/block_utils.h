@@ -29,6 +29,23 @@ namespace gr {
 namespace isac {
 
 /*!
+ * Called from stop(): lets the next start() size b's output buffers as the
+ * first one did. GNU Radio 3.10 stores each buffer's allocated size as the
+ * port's max_output_buffer, and at a restart that stored maximum wins over
+ * min_output_buffer (and over a downstream block's needs), so every buffer
+ * falls back to its default size with a warning "max output buffer set to ...
+ * instead of requested ...". A max_output_buffer the user set is forgotten
+ * too: GNU Radio overwrote it with the allocated size at the first start.
+ */
+inline void forget_buffer_sizes(gr::block& b)
+{
+    if (!b.detail())
+        return;
+    for (int p = 0; p < b.detail()->noutputs(); ++p)
+        b.set_max_output_buffer(p, -1);
+}
+
+/*!
  * The item from which a calibration estimated up to item `last` of `b`'s in0
  * takes effect (the "offset" of a cal message): at least 8192 items later, and
  * at least in0's buffer size later. A corrector fed from the same buffer runs
