@@ -476,6 +476,9 @@ void ci_precoder_impl::set_channel(const std::vector<std::vector<gr_complex>>& H
             M(u, j) = core::cdouble(H[u][j]);
         }
     }
+    const std::string deficient = rank_deficiency(M);
+    if (!deficient.empty())
+        core::throw_param("H", deficient, "full row rank (independent user channels)");
     {
         std::lock_guard<std::mutex> lock(d_mutex);
         d_user_H = M; // a restart keeps it while it is the channel in use
@@ -531,6 +534,15 @@ void ci_precoder_impl::handle_csi(const pmt::pmt_t& msg)
     std::string why;
     if (!parse_csi(msg, upd, why, d_n_users, d_n_tx)) {
         d_logger->warn("csi message ignored: {}", why);
+        return;
+    }
+    why = rank_deficiency(upd.H);
+    if (!why.empty()) {
+        // every snapshot would miss its QoS: keep the channel in use, as the
+        // null-space precoder keeps its design
+        d_logger->warn(
+            "csi message ignored: H is rank-deficient ({}); keeping the previous channel",
+            why);
         return;
     }
     const uint64_t offset = upd.has_offset ? upd.offset : 0;

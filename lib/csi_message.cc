@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "csi_message.h"
+#include <gnuradio/isac/core/comm_precoder.h>
 #include <gnuradio/isac/core/frame.h>
 #include <gnuradio/isac/core/limits.h>
 #include <algorithm>
@@ -83,6 +84,14 @@ std::string bad_key(const char* key, const char* what)
     return std::string("\"") + key + "\" " + what;
 }
 } // namespace
+
+std::string rank_deficiency(const Eigen::MatrixXcd& H)
+{
+    const int r = core::numerical_rank(H);
+    if (r >= H.rows())
+        return std::string();
+    return "numerical rank " + std::to_string(r) + " < K = " + std::to_string(H.rows());
+}
 
 bool parse_csi(const pmt::pmt_t& msg,
                csi_update& out,

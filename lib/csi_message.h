@@ -97,6 +97,14 @@ bool parse_csi(const pmt::pmt_t& msg,
                int expect_rows = 0,
                int expect_cols = 0);
 
+/*!
+ * Empty when H (users x antennas) has full row rank; otherwise its rank, in the
+ * null-space design's words ("numerical rank 1 < K = 2"). A precoder that serves every
+ * user cannot use such a channel (H = 0, two identical user rows): both precoders reject
+ * it and keep the channel they had, so a degenerate csi is never radiated on silently.
+ */
+std::string rank_deficiency(const Eigen::MatrixXcd& H);
+
 //! Build a csi dict from H (row-major c32vector), its effective offset and epoch
 //! (0: the key is left out).
 pmt::pmt_t make_csi(const Eigen::MatrixXcd& H, uint64_t offset, uint64_t epoch = 0);

@@ -348,20 +348,36 @@ def _(t):
     t.assertEqual(sum(pmt.symbol_to_string(tg.key) == "isac_infeasible" for tg in tags), 20)
 
 
-@case("ci_precoder", "singular / rank-deficient H", "H = 0, and H with two identical user rows",
-      "no crash, output in the 1-bit alphabet; snapshots whose QoS cannot be met are tagged "
-      "`isac_infeasible` and counted (H = 0: all of them)")
+@case("ci_precoder", "singular / rank-deficient H", "H = 0, and H with two identical user rows, by "
+      "`set_channel` or a `csi` message",
+      "`ValueError: H = numerical rank 0 < K = 2 is out of range; allowed: full row rank (independent "
+      "user channels)`; the message: warning `csi message ignored: H is rank-deficient (numerical rank "
+      "1 < K = 2); keeping the previous channel`. The channel in use stays (none: no output), as "
+      "nullspace_precoder keeps its design (was: installed, every snapshot tagged infeasible)")
 def _(t):
     rng = np.random.default_rng(3)
-    b = ci_block()
-    y, _ = ci_run(b, psk(rng, 20, 2), np.zeros((2, 8)))
-    t.assertTrue(in_dac_alphabet(y))
-    t.assertEqual(b.infeasible_count(), 20)
     h = rng.standard_normal((1, 8)) + 1j * rng.standard_normal((1, 8))
-    b = ci_block()
-    y, _ = ci_run(b, psk(rng, 20, 2), np.vstack([h, h]))
-    t.assertTrue(in_dac_alphabet(y))
-    t.assertGreater(b.infeasible_count(), 0)
+    good = rng.standard_normal((2, 8)) + 1j * rng.standard_normal((2, 8))
+    syms = psk(rng, 20, 2)
+    ref = ci_block()
+    y_ref, _ = ci_run(ref, syms, good)
+    t.assertEqual(y_ref.shape, (20, 8))
+    for H, rank in ((np.zeros((2, 8)), 0), (np.vstack([h, h]), 1)):
+        b = ci_block()
+        with t.assertRaisesRegex(ValueError, r"H = numerical rank %d < K = 2 is out of range" % rank):
+            b.set_channel(H.astype(np.complex64).tolist())
+        t.assertFalse(b.has_channel())
+        b._post(pmt.intern("csi"), csi_dict(H))
+        y, _ = ci_run(b, syms)
+        t.assertEqual(y.shape, (0, 8))  # nothing radiated on it
+        t.assertFalse(b.has_channel())
+        # with a channel in use, the degenerate one is ignored: the same output
+        b = ci_block()
+        b.set_channel(good.astype(np.complex64).tolist())
+        b._post(pmt.intern("csi"), csi_dict(H))
+        y, _ = ci_run(b, syms)
+        np.testing.assert_array_equal(y, y_ref)
+        t.assertEqual(b.infeasible_count(), ref.infeasible_count())
 
 
 @case("ci_precoder", "invalid size / NaN channel", "`set_channel` with 3 rows for 2 users, or a NaN entry",
@@ -401,7 +417,7 @@ def _(t):
     tb.connect(src, b, blocks.null_sink(gr.sizeof_gr_complex * 8))
     for m in rel.bad_messages(rng, ["H"], 12) + [csi_dict(np.ones((3, 8)))]:
         b._post(pmt.intern("csi"), m)
-    b._post(pmt.intern("csi"), csi_dict(np.ones((2, 8)), 0))  # then one valid one
+    b._post(pmt.intern("csi"), csi_dict(rng.standard_normal((2, 8)), 0))  # then one valid one
     t.assertTrue(run_until(tb, b.has_channel), "valid csi not applied")
 
 
