@@ -563,16 +563,19 @@ void ci_precoder_impl::handle_csi(const pmt::pmt_t& msg)
                         now);
     } else if (upd.has_offset && offset < now) {
         // the stream is past the item the channel was meant for: it takes effect
-        // from the next item, so where depends on the threads' timing. A frame
-        // schedule needs the feedback delay above the loop's latency.
+        // from the next item, so where depends on the threads' timing. What gives
+        // the csi more lead depends on who sent it, so the warning names each knob.
         const uint64_t late = d_late_total.fetch_add(1) + 1;
         const uint64_t run = ++d_late_run;
         if ((run & (run - 1)) == 0)
-            d_logger->warn("csi for item {} arrived at item {}: applied late ({} so "
-                           "far; raise the feedback delay)",
-                           offset,
-                           now,
-                           late);
+            d_logger->warn(
+                "csi for item {} arrived at item {}: applied late ({} so far). Its "
+                "offset is behind this block's stream: from csi_feedback or tdd_csi "
+                "raise delay_frames, from isac_channel raise csi_lead; a csi meant for "
+                "now leaves out offset (make_csi_message(H, offset=None))",
+                offset,
+                now,
+                late);
     }
     // a copy says nothing new about the loop's latency: the lead the original had counts
     if (upd.has_offset && !repeat)

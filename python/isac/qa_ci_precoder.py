@@ -871,6 +871,46 @@ class qa_ci_precoder(gr_unittest.TestCase):
         blk.set_channel(rand_H(self.rng, U, N).astype(np.complex64).tolist())
         self.assertEqual(run([self.csi(H1, 10), self.csi(H1, 10)]), (2, 1))
 
+    def test_022_warnings_say_what_to_change(self):
+        # A csi whose offset is behind the stream (make_csi_message's default 0 in a
+        # running flowgraph) is warned late with each sender's knob; one without an
+        # offset is "now", not late; a rank-deficient one is ignored with a warning
+        from gnuradio.isac import make_csi_message
+        U, N, L = 2, 8, 4000
+        blk = make_block(N, U, gamma_db=0.0, stats_interval=50, threads=1)
+        blk.set_channel(rand_H(self.rng, U, N).astype(np.complex64).tolist())
+        blk.set_max_noutput_items(8)
+        src = blocks.vector_source_c(psk(self.rng.integers(0, M, (L, U))).astype(np.complex64).ravel().tolist(),
+                                     False, U)
+        self.tb.connect(src, blocks.throttle(gr.sizeof_gr_complex * U, 20000), blk,
+                        blocks.null_sink(gr.sizeof_gr_complex * N))
+        log = log_records()
+
+        def lines(word):
+            return [m for msgs in log.get_map().values() for _, m in msgs if word in m]
+
+        late0, rank0 = len(lines("applied late")), len(lines("rank-deficient"))
+        self.tb.start()
+        t0 = time.monotonic()
+        while blk.nitems_written(0) < 100 and time.monotonic() - t0 < 10:
+            time.sleep(0.001)
+        H0 = rand_H(self.rng, U, N)
+        for m in (make_csi_message(H0), make_csi_message(rand_H(self.rng, U, N), offset=None),
+                  make_csi_message(np.vstack([H0[0], H0[0]]), offset=None)):
+            blk._post(pmt.intern("csi"), m)
+        self.tb.wait()
+        self.assertEqual(blk.nitems_written(0), L)
+        self.assertEqual(pmt.to_python(blk.last_stats())["late_csi"], 1)
+        late = lines("applied late")[late0:]
+        self.assertEqual(len(late), 1)
+        for knob in ("csi_feedback or tdd_csi raise delay_frames", "isac_channel raise csi_lead",
+                     "offset=None"):
+            self.assertIn(knob, late[0])
+        self.assertNotIn("raise the feedback delay", late[0])
+        rank = lines("rank-deficient")[rank0:]
+        self.assertEqual(len(rank), 1)
+        self.assertIn("numerical rank 1 < K = 2); keeping the previous channel", rank[0])
+
 
 if __name__ == "__main__":
     gr_unittest.run(qa_ci_precoder)
