@@ -9,6 +9,7 @@
 #include "csi_message.h"
 #include <gnuradio/io_signature.h>
 #include <gnuradio/isac/core/block_params.h>
+#include <gnuradio/isac/core/comm_precoder.h>
 #include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/quantize.h>
 #include <algorithm>
@@ -476,9 +477,10 @@ void ci_precoder_impl::set_channel(const std::vector<std::vector<gr_complex>>& H
             M(u, j) = core::cdouble(H[u][j]);
         }
     }
-    const std::string deficient = rank_deficiency(M);
-    if (!deficient.empty())
-        core::throw_param("H", deficient, "full row rank (independent user channels)");
+    const std::string zero = zero_channel(M);
+    if (!zero.empty())
+        core::throw_param("H", zero, "a non-zero row for every user");
+    warn_rank(M);
     {
         std::lock_guard<std::mutex> lock(d_mutex);
         d_user_H = M; // a restart keeps it while it is the channel in use
@@ -523,6 +525,22 @@ void ci_precoder_impl::enqueue_locked(pending p)
     d_pending.push_back(std::move(p));
 }
 
+void ci_precoder_impl::warn_rank(const core::cmat& H)
+{
+    // A rank below n_users (co-located users) is still designed for: refusing it would
+    // keep radiating toward the channel the users left. The infeasible tags carry the
+    // per-snapshot signal; this says why, once per change of rank.
+    int r = core::numerical_rank(H);
+    if (r >= H.rows())
+        r = -1;
+    if (d_warned_rank.exchange(r) != r && r >= 0)
+        d_logger->warn("H is rank-deficient (numerical rank {} < K = {}): users with "
+                       "dependent channels; snapshots whose symbols they cannot all "
+                       "receive are tagged isac_infeasible",
+                       r,
+                       H.rows());
+}
+
 void ci_precoder_impl::announce(uint64_t offset, uint64_t epoch)
 {
     message_port_pub(d_channel_port, make_accepted(offset, epoch));
@@ -536,15 +554,12 @@ void ci_precoder_impl::handle_csi(const pmt::pmt_t& msg)
         d_logger->warn("csi message ignored: {}", why);
         return;
     }
-    why = rank_deficiency(upd.H);
+    why = zero_channel(upd.H);
     if (!why.empty()) {
-        // every snapshot would miss its QoS: keep the channel in use, as the
-        // null-space precoder keeps its design
-        d_logger->warn(
-            "csi message ignored: H is rank-deficient ({}); keeping the previous channel",
-            why);
+        d_logger->warn("csi message ignored: H = {}", why);
         return;
     }
+    warn_rank(upd.H);
     const uint64_t offset = upd.has_offset ? upd.offset : 0;
     // message handlers run on this block's thread, between work() calls
     const uint64_t now = nitems_written(0);
@@ -572,7 +587,9 @@ void ci_precoder_impl::handle_csi(const pmt::pmt_t& msg)
                 "csi for item {} arrived at item {}: applied late ({} so far). Its "
                 "offset is behind this block's stream: from csi_feedback or tdd_csi "
                 "raise delay_frames, from isac_channel raise csi_lead; a csi meant for "
-                "now leaves out offset (make_csi_message(H, offset=None))",
+                "now leaves out offset (make_csi_message(H, offset=None)). "
+                "los_csi_source sends offset 0: its changes at run time are counted "
+                "here and apply from the next item, as meant",
                 offset,
                 now,
                 late);

@@ -4,7 +4,6 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "csi_message.h"
-#include <gnuradio/isac/core/comm_precoder.h>
 #include <gnuradio/isac/core/frame.h>
 #include <gnuradio/isac/core/limits.h>
 #include <algorithm>
@@ -85,12 +84,14 @@ std::string bad_key(const char* key, const char* what)
 }
 } // namespace
 
-std::string rank_deficiency(const Eigen::MatrixXcd& H)
+std::string zero_channel(const Eigen::MatrixXcd& H)
 {
-    const int r = core::numerical_rank(H);
-    if (r >= H.rows())
-        return std::string();
-    return "numerical rank " + std::to_string(r) + " < K = " + std::to_string(H.rows());
+    if (H.size() > 0 && H.isZero(0))
+        return "all zero";
+    for (Eigen::Index u = 0; u < H.rows(); ++u)
+        if (H.row(u).isZero(0))
+            return "user " + std::to_string(u) + "'s row all zero";
+    return std::string();
 }
 
 bool parse_csi(const pmt::pmt_t& msg,

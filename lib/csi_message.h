@@ -98,12 +98,13 @@ bool parse_csi(const pmt::pmt_t& msg,
                int expect_cols = 0);
 
 /*!
- * Empty when H (users x antennas) has full row rank; otherwise its rank, in the
- * null-space design's words ("numerical rank 1 < K = 2"). A precoder that serves every
- * user cannot use such a channel (H = 0, two identical user rows): both precoders reject
- * it and keep the channel they had, so a degenerate csi is never radiated on silently.
+ * Why H (users x antennas) gives a precoder nothing to design for: H = 0, or a user's
+ * row all zero (that user's margin is pinned at 0, so a max-min design stops serving
+ * the others too). Empty otherwise. A rank below the number of users is not refused
+ * here: the CI precoder still designs each snapshot (those whose QoS cannot be met are
+ * tagged infeasible), and refusing it would keep radiating toward a stale channel.
  */
-std::string rank_deficiency(const Eigen::MatrixXcd& H);
+std::string zero_channel(const Eigen::MatrixXcd& H);
 
 //! Build a csi dict from H (row-major c32vector), its effective offset and epoch
 //! (0: the key is left out).

@@ -874,7 +874,8 @@ class qa_ci_precoder(gr_unittest.TestCase):
     def test_022_warnings_say_what_to_change(self):
         # A csi whose offset is behind the stream (make_csi_message's default 0 in a
         # running flowgraph) is warned late with each sender's knob; one without an
-        # offset is "now", not late; a rank-deficient one is ignored with a warning
+        # offset is "now", not late; a rank-deficient one is used with one warning per
+        # change of rank (two of co-located users: one warning); a zero row is ignored
         from gnuradio.isac import make_csi_message
         U, N, L = 2, 8, 4000
         blk = make_block(N, U, gamma_db=0.0, stats_interval=50, threads=1)
@@ -890,13 +891,16 @@ class qa_ci_precoder(gr_unittest.TestCase):
             return [m for msgs in log.get_map().values() for _, m in msgs if word in m]
 
         late0, rank0 = len(lines("applied late")), len(lines("rank-deficient"))
+        zero0 = len(lines("csi message ignored: H = user 1's row all zero"))
         self.tb.start()
         t0 = time.monotonic()
         while blk.nitems_written(0) < 100 and time.monotonic() - t0 < 10:
             time.sleep(0.001)
         H0 = rand_H(self.rng, U, N)
         for m in (make_csi_message(H0), make_csi_message(rand_H(self.rng, U, N), offset=None),
-                  make_csi_message(np.vstack([H0[0], H0[0]]), offset=None)):
+                  make_csi_message(np.vstack([H0[0], H0[0]]), offset=None),
+                  make_csi_message(np.vstack([H0[1], H0[1]]), offset=None),
+                  make_csi_message(np.vstack([H0[1], 0 * H0[1]]), offset=None)):
             blk._post(pmt.intern("csi"), m)
         self.tb.wait()
         self.assertEqual(blk.nitems_written(0), L)
@@ -909,7 +913,9 @@ class qa_ci_precoder(gr_unittest.TestCase):
         self.assertNotIn("raise the feedback delay", late[0])
         rank = lines("rank-deficient")[rank0:]
         self.assertEqual(len(rank), 1)
-        self.assertIn("numerical rank 1 < K = 2); keeping the previous channel", rank[0])
+        self.assertIn("numerical rank 1 < K = 2): users with dependent channels", rank[0])
+        self.assertEqual(len(lines("csi message ignored: H = user 1's row all zero")) - zero0, 1)
+        self.assertTrue(blk.has_channel())
 
 
 if __name__ == "__main__":
