@@ -259,6 +259,7 @@ class qa_e2e_flowgraphs(gr_unittest.TestCase):
             p = run_script(name, args)
             self.assertRegex(p.stdout, r"\nresult: (OK|CHECK)")
             self.assertEqual(p.returncode, 0 if "\nresult: OK\n" in p.stdout else 1, p.stderr[-2000:])
+            self.assertNotIn("Traceback", p.stderr, name)  # status 1 is the verdict's, not a crash's
             self.assertIn("SER user 1", p.stdout)
             self.assertIn("radar Pd" if "1bit" in name else "DoA valid CPIs", p.stdout)
             self.assertLess(len(p.stdout.splitlines()), 40)
@@ -326,6 +327,9 @@ class qa_e2e_flowgraphs(gr_unittest.TestCase):
         tb.set_snr_c_db(12.5)  # a valid value after a rejected one applies everywhere
         self.assertAlmostEqual(tb.tx.precoder.noise_var(), tb.power * 10 ** -1.25, places=12)
         self.assertEqual(noise_var_for_snr(2.0, -10.0), 20.0)
+        for bad in (0.0, -1.0, math.inf, math.nan):  # a bad power names power, not the SNR
+            with self.assertRaisesRegex(ValueError, r"^power = %r is out of range" % bad):
+                noise_var_for_snr(bad, 5.0, "snr_c_db")
 
     def test_single_block_demos_stop_and_summarise(self):
         # each demo ends by itself (no message_strobe keeps it alive) and prints a
@@ -342,6 +346,7 @@ class qa_e2e_flowgraphs(gr_unittest.TestCase):
             self.assertIn("result:", p.stdout, name)
             verdict = [ln for ln in lines if ln.startswith("result:")][0]
             self.assertEqual(p.returncode, 0 if verdict == "result: OK" else 1, name + ": " + p.stderr[-2000:])
+            self.assertNotIn("Traceback", p.stderr, name)
             if name == "nullspace_demo" and verdict != "result: OK":
                 # Until the precoder holds its output for the first design
                 # a fast bounded run streams zero frames (and may end before the
