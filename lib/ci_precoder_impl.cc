@@ -953,8 +953,10 @@ void ci_precoder_impl::order_pending(std::vector<pending>& local,
                                      uint64_t base,
                                      bool framed) const
 {
+    // due now (set_channel(), a csi without offset, a late one): from base, in arrival
+    // order, so an older late csi does not override a newer channel meant for now
     for (auto& p : local)
-        if (p.immediate) { // set_channel(): due now, in arrival order with the rest
+        if (p.immediate || p.offset < base) {
             p.offset = base;
             p.immediate = false;
         }

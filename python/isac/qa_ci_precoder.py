@@ -918,5 +918,33 @@ class qa_ci_precoder(gr_unittest.TestCase):
         self.assertTrue(blk.has_channel())
 
 
+    def test_023_channel_for_now_beats_an_older_late_one(self):
+        # a late csi (offset behind the stream) then one without offset, handled in the
+        # same batch: both are due now, so the later message wins (the offset-less one
+        # used to be queued at offset 0 and sorted before the late one, which then won)
+        from gnuradio.isac import make_csi_message
+        U, N, L = 2, 8, 3000
+        blk = make_block(N, U, gamma_db=0.0, threads=1)
+        blk.set_channel(rand_H(self.rng, U, N).astype(np.complex64).tolist())
+        blk.set_max_noutput_items(8)
+        src = blocks.vector_source_c(psk(self.rng.integers(0, M, (L, U))).astype(np.complex64).ravel().tolist(),
+                                     False, U)
+        self.tb.connect(src, blocks.throttle(gr.sizeof_gr_complex * U, 20000), blk,
+                        blocks.null_sink(gr.sizeof_gr_complex * N))
+        self.tb.start()
+        t0 = time.monotonic()
+        while blk.nitems_written(0) < 200 and time.monotonic() - t0 < 10:
+            time.sleep(0.001)
+        late = pmt.dict_add(make_csi_message(rand_H(self.rng, U, N), offset=50),
+                            pmt.intern("epoch"), pmt.from_uint64(7))
+        now = pmt.dict_add(make_csi_message(rand_H(self.rng, U, N), offset=None),
+                           pmt.intern("epoch"), pmt.from_uint64(9))
+        blk._post(pmt.intern("csi"), late)
+        blk._post(pmt.intern("csi"), now)
+        self.tb.wait()
+        self.assertEqual(blk.nitems_written(0), L)
+        self.assertEqual(blk.channel_epoch(), 9)
+
+
 if __name__ == "__main__":
     gr_unittest.run(qa_ci_precoder)
