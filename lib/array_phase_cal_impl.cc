@@ -483,6 +483,7 @@ public:
                            d_sched.size(),
                            nitems_written(0),
                            d_sched.front().offset);
+        forget_buffer_sizes(*this); // the next start() sizes the buffers afresh
         return sync_block::stop();
     }
 

@@ -14,6 +14,7 @@
 #include <gnuradio/block_detail.h>
 #include <gnuradio/buffer.h>
 #include <gnuradio/buffer_reader.h>
+#include <gnuradio/io_signature.h>
 #include <gnuradio/isac/core/cancel.h>
 #include <gnuradio/isac/core/limits.h>
 #include <gnuradio/logger.h>
@@ -27,6 +28,30 @@
 
 namespace gr {
 namespace isac {
+
+/*!
+ * Called from stop(): lets the next start() size b's output buffers as the
+ * first one did. GNU Radio 3.10 stores each buffer's allocated size as the
+ * port's max_output_buffer, and at a restart that stored maximum wins over
+ * min_output_buffer, so such a buffer falls back to its default size with a
+ * warning "max output buffer set to ... instead of requested ...". Only a
+ * minimum or a downstream block's needs make an allocation larger than the
+ * default, so only a stored maximum above the default is forgotten; one at or
+ * below it is a cap the user set (or the default itself) and is kept.
+ */
+inline void forget_buffer_sizes(gr::block& b)
+{
+    if (!b.detail())
+        return;
+    constexpr long fixed_buffer_bytes = 32 * 1024; // GNU Radio's GR_FIXED_BUFFER_SIZE
+    for (int p = 0; p < b.detail()->noutputs(); ++p) {
+        const long item = std::max(1, b.output_signature()->sizeof_stream_item(p));
+        const long default_items =
+            std::max(2 * fixed_buffer_bytes / item, 2L * b.output_multiple());
+        if (b.max_output_buffer(p) > default_items)
+            b.set_max_output_buffer(p, -1);
+    }
+}
 
 /*!
  * The item from which a calibration estimated up to item `last` of `b`'s in0

@@ -9,6 +9,7 @@
 #include "csi_message.h"
 #include <gnuradio/io_signature.h>
 #include <gnuradio/isac/core/block_params.h>
+#include <gnuradio/isac/core/comm_precoder.h>
 #include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/quantize.h>
 #include <algorithm>
@@ -476,6 +477,10 @@ void ci_precoder_impl::set_channel(const std::vector<std::vector<gr_complex>>& H
             M(u, j) = core::cdouble(H[u][j]);
         }
     }
+    const std::string zero = zero_channel(M);
+    if (!zero.empty())
+        core::throw_param("H", zero, "a non-zero row for every user");
+    warn_rank(M);
     {
         std::lock_guard<std::mutex> lock(d_mutex);
         d_user_H = M; // a restart keeps it while it is the channel in use
@@ -520,6 +525,22 @@ void ci_precoder_impl::enqueue_locked(pending p)
     d_pending.push_back(std::move(p));
 }
 
+void ci_precoder_impl::warn_rank(const core::cmat& H)
+{
+    // A rank below n_users (co-located users) is still designed for: refusing it would
+    // keep radiating toward the channel the users left. The infeasible tags carry the
+    // per-snapshot signal; this says why, once per change of rank.
+    int r = core::numerical_rank(H);
+    if (r >= H.rows())
+        r = -1;
+    if (d_warned_rank.exchange(r) != r && r >= 0)
+        d_logger->warn("H is rank-deficient (numerical rank {} < K = {}): users with "
+                       "dependent channels; snapshots whose symbols they cannot all "
+                       "receive are tagged isac_infeasible",
+                       r,
+                       H.rows());
+}
+
 void ci_precoder_impl::announce(uint64_t offset, uint64_t epoch)
 {
     message_port_pub(d_channel_port, make_accepted(offset, epoch));
@@ -533,6 +554,12 @@ void ci_precoder_impl::handle_csi(const pmt::pmt_t& msg)
         d_logger->warn("csi message ignored: {}", why);
         return;
     }
+    why = zero_channel(upd.H);
+    if (!why.empty()) {
+        d_logger->warn("csi message ignored: H = {}", why);
+        return;
+    }
+    warn_rank(upd.H);
     const uint64_t offset = upd.has_offset ? upd.offset : 0;
     // message handlers run on this block's thread, between work() calls
     const uint64_t now = nitems_written(0);
@@ -551,16 +578,21 @@ void ci_precoder_impl::handle_csi(const pmt::pmt_t& msg)
                         now);
     } else if (upd.has_offset && offset < now) {
         // the stream is past the item the channel was meant for: it takes effect
-        // from the next item, so where depends on the threads' timing. A frame
-        // schedule needs the feedback delay above the loop's latency.
+        // from the next item, so where depends on the threads' timing. What gives
+        // the csi more lead depends on who sent it, so the warning names each knob.
         const uint64_t late = d_late_total.fetch_add(1) + 1;
         const uint64_t run = ++d_late_run;
         if ((run & (run - 1)) == 0)
-            d_logger->warn("csi for item {} arrived at item {}: applied late ({} so "
-                           "far; raise the feedback delay)",
-                           offset,
-                           now,
-                           late);
+            d_logger->warn(
+                "csi for item {} arrived at item {}: applied late ({} so far). Its "
+                "offset is behind this block's stream: from csi_feedback or tdd_csi "
+                "raise delay_frames, from isac_channel raise csi_lead; a csi meant for "
+                "now leaves out offset (make_csi_message(H, offset=None)). "
+                "los_csi_source sends offset 0: its changes at run time are counted "
+                "here and apply from the next item, as meant",
+                offset,
+                now,
+                late);
     }
     // a copy says nothing new about the loop's latency: the lead the original had counts
     if (upd.has_offset && !repeat)
@@ -971,8 +1003,10 @@ void ci_precoder_impl::order_pending(std::vector<pending>& local,
                                      uint64_t base,
                                      bool framed) const
 {
+    // due now (set_channel(), a csi without offset, a late one): from base, in arrival
+    // order, so an older late csi does not override a newer channel meant for now
     for (auto& p : local)
-        if (p.immediate) { // set_channel(): due now, in arrival order with the rest
+        if (p.immediate || p.offset < base) {
             p.offset = base;
             p.immediate = false;
         }

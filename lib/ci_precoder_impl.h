@@ -279,6 +279,9 @@ private:
     // the last csi received (message thread): a re-sent copy of it (a receiver
     // republishing its channel for a peer that (re)appeared) is no late update
     std::atomic<bool> d_csi_seen{ false }; // cleared by set_channel (caller's thread)
+    // rank of the last rank-deficient channel warned about (-1: none since the last
+    // full-rank one): a stream of csi of the same co-located users warns once
+    std::atomic<int> d_warned_rank{ -1 };
     uint64_t d_csi_offset = 0, d_csi_epoch = 0;
     Eigen::MatrixXcd d_csi_H;
     uint64_t d_late_run = 0; // message thread: late csi this run (its warnings' rate)
@@ -306,6 +309,7 @@ private:
     //! queue a channel (lock held), dropping the oldest above the queue limit
     void enqueue_locked(pending p);
     void announce(uint64_t offset, uint64_t epoch);
+    void warn_rank(const core::cmat& H);
     //! validates a changed configuration and leaves its solver for the next
     //! work() call (the caller holds no lock; the setters' apply)
     void apply(const config& c);

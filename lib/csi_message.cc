@@ -84,6 +84,16 @@ std::string bad_key(const char* key, const char* what)
 }
 } // namespace
 
+std::string zero_channel(const Eigen::MatrixXcd& H)
+{
+    if (H.size() > 0 && H.isZero(0))
+        return "all zero";
+    for (Eigen::Index u = 0; u < H.rows(); ++u)
+        if (H.row(u).isZero(0))
+            return "user " + std::to_string(u) + "'s row all zero";
+    return std::string();
+}
+
 bool parse_csi(const pmt::pmt_t& msg,
                csi_update& out,
                std::string& why,

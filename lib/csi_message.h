@@ -104,6 +104,15 @@ bool parse_csi(const pmt::pmt_t& msg,
                int expect_rows = 0,
                int expect_cols = 0);
 
+/*!
+ * Why H (users x antennas) gives a precoder nothing to design for: H = 0, or a user's
+ * row all zero (that user's margin is pinned at 0, so a max-min design stops serving
+ * the others too). Empty otherwise. A rank below the number of users is not refused
+ * here: the CI precoder still designs each snapshot (those whose QoS cannot be met are
+ * tagged infeasible), and refusing it would keep radiating toward a stale channel.
+ */
+std::string zero_channel(const Eigen::MatrixXcd& H);
+
 //! Build a csi dict from H (row-major c32vector), its effective offset and epoch
 //! (0: the key is left out).
 pmt::pmt_t make_csi(const Eigen::MatrixXcd& H, uint64_t offset, uint64_t epoch = 0);

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+#include "block_utils.h"
 #include "frame_builder_impl.h"
 #include "frame_tags.h"
 #include <gnuradio/io_signature.h>
@@ -65,6 +66,12 @@ bool frame_builder_impl::start()
     d_out0 = nitems_written(0);
     d_in0 = nitems_read(0);
     return block::start();
+}
+
+bool frame_builder_impl::stop()
+{
+    forget_buffer_sizes(*this); // the next start() sizes the buffers afresh
+    return block::stop();
 }
 
 void frame_builder_impl::forecast(int noutput_items, gr_vector_int& ninput_items_required)

@@ -23,6 +23,7 @@ public:
     int known_len() const override { return d_f.known_len(); }
     uint64_t frames() const override { return d_frames.load(); }
     bool start() override;
+    bool stop() override;
 
     void forecast(int noutput_items, gr_vector_int& ninput_items_required) override;
     int general_work(int noutput_items,

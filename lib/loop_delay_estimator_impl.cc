@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+#include "block_utils.h"
 #include "csi_message.h"
 #include "loop_delay_estimator_impl.h"
 #include <gnuradio/io_signature.h>
@@ -71,6 +72,12 @@ loop_delay_estimator_impl::loop_delay_estimator_impl(int n_tx,
 }
 
 loop_delay_estimator_impl::~loop_delay_estimator_impl() {}
+
+bool loop_delay_estimator_impl::stop()
+{
+    forget_buffer_sizes(*this); // the next start() sizes the buffers afresh
+    return sync_block::stop();
+}
 
 pmt::pmt_t loop_delay_estimator_impl::last_estimate() const
 {

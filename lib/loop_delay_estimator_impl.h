@@ -45,6 +45,7 @@ public:
     uint64_t estimates() const override;
     uint64_t valid_estimates() const override;
     void restart() override;
+    bool stop() override;
 
     int work(int noutput_items,
              gr_vector_const_void_star& input_items,

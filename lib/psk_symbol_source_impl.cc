@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+#include "block_utils.h"
 #include <gnuradio/io_signature.h>
 #include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/isac/psk_symbol_source.h>
@@ -52,6 +53,12 @@ public:
 
     void set_n_items(uint64_t n_items) override { d_n_items.store(n_items); }
     uint64_t n_items() const override { return d_n_items.load(); }
+
+    bool stop() override
+    {
+        forget_buffer_sizes(*this); // the next start() sizes the buffers afresh
+        return sync_block::stop();
+    }
 
     int work(int n, gr_vector_const_void_star&, gr_vector_void_star& out) override
     {

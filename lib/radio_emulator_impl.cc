@@ -209,6 +209,12 @@ bool radio_emulator_impl::start()
     return sync_block::start();
 }
 
+bool radio_emulator_impl::stop()
+{
+    forget_buffer_sizes(*this); // the next start() sizes the buffers afresh
+    return sync_block::stop();
+}
+
 void radio_emulator_impl::warn_tx_clipping()
 {
     // A USRP clips its fc32 transmit stream at full scale too, so the emulator

@@ -39,6 +39,7 @@ public:
     ~radio_emulator_impl() override;
 
     bool start() override;
+    bool stop() override;
 
     std::string impairments() const override;
     core::impairment_profile profile() const override;

@@ -114,7 +114,8 @@ def common_vars(g, n_tx=32, n_users=4, n_rx=128, snr_c=True):
     g.var("power", 1.0)
     if snr_c:
         g.var("snr_c_db", 5.0)
-    g.var("comm_noise_var", "power / 10 ** (snr_c_db / 10)")
+    # the helper's error names snr_c_db (the blocks' would name noise_var)
+    g.var("comm_noise_var", 'isac.metrics.noise_var_for_snr(power, snr_c_db, "snr_c_db")')
 
 
 def radar_vars(g, controls=False):
@@ -279,10 +280,21 @@ def gaussian_snapshots(g, n):
     return "head"
 
 
+# Run as a script, a judged example exits 1 after "result: CHECK", so a user's
+# script or CI sees the verdict. Imported (the tests, the apps), the module's
+# __name__ is not "__main__": the caller reads self.summary_ok instead.
+VERDICT_EXIT = ("if __name__ == '__main__':  # run as a script: the exit status is the verdict\n"
+                "    import sys\n"
+                "    sys.exit(0 if self.summary_ok else 1)\n")
+
+
 def demo_summary(g, call):
     """A single-block demo prints its summary (python/isac/summary.py) once the run
-    stops; call is the summary.print_* line. Writes the flowgraph."""
-    g.snippet("summary", "main_after_stop", "from gnuradio.isac import summary\n" + call)
+    stops; call is the summary.print_* line (it returns the rows). Writes the flowgraph."""
+    lead = "self.summary_rows = "
+    call = call.replace("\n ", "\n" + " " * len(lead) + " ")
+    g.snippet("summary", "main_after_stop", "from gnuradio.isac import summary\n" + lead + call +
+              "self.summary_ok = not summary.failing(self.summary_rows)\n" + VERDICT_EXIT)
     g.write()
 
 
@@ -374,7 +386,8 @@ def one_bit_loopback(gui):
             "    stat_h0=self.stat_h0_sink.data(), pfa=self.pfa, scene=_scene,\n"
             "    infeasible=self.tx.precoder.infeasible_count())\n"
             "self.summary_ok = summary.report(self.summary_rows, '%d snapshots, N_T = %d, N_R = %d, SNR_C = %g dB, '\n"
-            "                               'Gamma = %g dB' % (len(_x), self.n_tx, self.n_rx, self.snr_c_db, self.gamma_db))\n"))
+            "                               'Gamma = %g dB' % (len(_x), self.n_tx, self.n_rx, self.snr_c_db, self.gamma_db))\n"
+            + VERDICT_EXIT))
     else:
         g.fixed_rows = [0, 1, 4]
         g.add("users", "blocks_vector_to_streams", type="complex", num_streams="n_users", vlen=1)
@@ -490,7 +503,8 @@ def nullspace_loopback(gui):
             "    above=summary.above_threshold(self.doa_msgs, len(_crb)))\n"
             "self.summary_ok = summary.report(self.summary_rows, '%d CPIs of %d, N_T = N_R = %d, DoD %g deg, '\n"
             "                               'DoA %g deg, TNR %g dB' % (len(_crb), self.cpi_len, self.n_tx, self.tx_deg,\n"
-            "                                                          self.rx_deg, self.sense_snr_db))\n"))
+            "                                                          self.rx_deg, self.sense_snr_db))\n"
+            + VERDICT_EXIT))
     else:
         g.fixed_rows = [0, 1]
         beampattern_plot(g, "bp", (pre, 0), "frame_len", "(2,0,2,1)", "targets_deg")

@@ -19,9 +19,8 @@ void check_channel(const cmat& H)
     if (!H.allFinite())
         throw_param("H", "non-finite entries", "finite entries");
 }
+} // namespace
 
-// Numerical rank as in null-space paper eq. (4)-(7): singular values above max(K,N) eps
-// sigma_max.
 int numerical_rank(const cmat& H)
 {
     Eigen::JacobiSVD<cmat> svd(H);
@@ -35,7 +34,6 @@ int numerical_rank(const cmat& H)
         r += s[i] > tol;
     return r;
 }
-} // namespace
 
 rvec sinr(const cmat& H, const cmat& F, double noise_var)
 {

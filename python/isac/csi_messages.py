@@ -13,14 +13,18 @@ from .conventions import steering_matrix
 
 def make_csi_message(H, offset=0, measured=None):
     """The module's csi dict {"H": c32vector row-major, "rows", "cols", "offset"}
-    (lib/csi_message.h), built in Python; with measured, its "measured" item
-    (the transmitter's item the rows describe the channel from)."""
+    (lib/csi_message.h), built in Python. offset=None leaves the key out: the
+    precoder applies the channel from its next item without judging it late
+    (an offset behind its stream, such as 0 in a running flowgraph, is applied
+    late with a warning). With measured, its "measured" item (the transmitter's
+    item the rows describe the channel from)."""
     H = np.asarray(H, dtype=np.complex64)
     d = pmt.make_dict()
     d = pmt.dict_add(d, pmt.intern("H"), pmt.init_c32vector(H.size, H.ravel().tolist()))
     d = pmt.dict_add(d, pmt.intern("rows"), pmt.from_long(H.shape[0]))
     d = pmt.dict_add(d, pmt.intern("cols"), pmt.from_long(H.shape[1]))
-    d = pmt.dict_add(d, pmt.intern("offset"), pmt.from_uint64(int(offset)))
+    if offset is not None:
+        d = pmt.dict_add(d, pmt.intern("offset"), pmt.from_uint64(int(offset)))
     if measured is not None:
         d = pmt.dict_add(d, pmt.intern("measured"), pmt.from_uint64(int(measured)))
     return d

@@ -12,6 +12,24 @@ import math
 import numpy as np
 
 
+def noise_var_for_snr(power, snr_db, name="snr_db"):
+    """power / 10^(snr_db / 10): the noise variance a flowgraph derives from its
+    SNR variable `name`. An SNR that gives no finite positive variance (inf, NaN,
+    beyond about +-3000 dB) raises a ValueError naming that variable, the one the
+    user set, rather than the blocks' noise_var it feeds; a power that is not finite
+    and positive raises one naming `power`."""
+    if not (math.isfinite(power) and power > 0):
+        raise ValueError("power = %r is out of range; allowed: a finite value > 0" % (power,))
+    try:
+        nv = power / 10.0 ** (snr_db / 10.0)
+    except (OverflowError, ZeroDivisionError):
+        nv = math.nan
+    if not (math.isfinite(snr_db) and math.isfinite(nv) and nv > 0):
+        raise ValueError("%s = %r is out of range; allowed: a finite SNR in dB giving a finite positive noise "
+                         "variance %r / 10^(%s / 10)" % (name, snr_db, power, name))
+    return nv
+
+
 def psk_points(order):
     """M-PSK alphabet s_m = exp(j 2 pi m / M), m = 0..M-1 (1-bit ISAC paper Sec. II)."""
     return np.exp(2j * np.pi * np.arange(order) / order)

@@ -348,20 +348,54 @@ def _(t):
     t.assertEqual(sum(pmt.symbol_to_string(tg.key) == "isac_infeasible" for tg in tags), 20)
 
 
-@case("ci_precoder", "singular / rank-deficient H", "H = 0, and H with two identical user rows",
-      "no crash, output in the 1-bit alphabet; snapshots whose QoS cannot be met are tagged "
-      "`isac_infeasible` and counted (H = 0: all of them)")
+@case("ci_precoder", "singular / rank-deficient H", "H = 0 or a user's row all zero; two identical "
+      "user rows (co-located users); by `set_channel` or a `csi` message",
+      "H = 0 / a zero row: `ValueError: H = user 1's row all zero is out of range; allowed: a non-zero "
+      "row for every user`; the message: warning `csi message ignored: H = ...`, the channel in use "
+      "stays (none: no output). Rank below n_users (co-located users): used, with a warning `H is "
+      "rank-deficient (numerical rank 1 < K = 2) ...` once per change of rank; output in the 1-bit "
+      "alphabet, snapshots whose QoS cannot be met tagged `isac_infeasible` and counted (refusing "
+      "it would keep radiating toward where the users were)")
 def _(t):
     rng = np.random.default_rng(3)
-    b = ci_block()
-    y, _ = ci_run(b, psk(rng, 20, 2), np.zeros((2, 8)))
-    t.assertTrue(in_dac_alphabet(y))
-    t.assertEqual(b.infeasible_count(), 20)
     h = rng.standard_normal((1, 8)) + 1j * rng.standard_normal((1, 8))
-    b = ci_block()
-    y, _ = ci_run(b, psk(rng, 20, 2), np.vstack([h, h]))
+    good = rng.standard_normal((2, 8)) + 1j * rng.standard_normal((2, 8))
+    syms = psk(rng, 20, 2)
+    ref = ci_block()
+    y_ref, _ = ci_run(ref, syms, good)
+    t.assertEqual(y_ref.shape, (20, 8))
+    for H, why in ((np.zeros((2, 8)), "all zero"), (np.vstack([h, 0 * h]), "user 1's row all zero")):
+        b = ci_block()
+        with t.assertRaisesRegex(ValueError, r"H = %s is out of range; allowed: a non-zero row" % why):
+            b.set_channel(H.astype(np.complex64).tolist())
+        t.assertFalse(b.has_channel())
+        b._post(pmt.intern("csi"), csi_dict(H))
+        y, _ = ci_run(b, syms)
+        t.assertEqual(y.shape, (0, 8))  # nothing radiated on it
+        t.assertFalse(b.has_channel())
+        # with a channel in use, the zero one is ignored: the same output
+        b = ci_block()
+        b.set_channel(good.astype(np.complex64).tolist())
+        b._post(pmt.intern("csi"), csi_dict(H))
+        y, _ = ci_run(b, syms)
+        np.testing.assert_array_equal(y, y_ref)
+    # co-located users (rank 1): designed for, by the setter and by a message alike
+    hh = np.vstack([h, h])
+    t.assertEqual(np.linalg.matrix_rank(hh.astype(np.complex64)), 1)
+    a = ci_block()
+    y, tags = ci_run(a, syms, hh)
+    t.assertEqual(y.shape, (20, 8))
     t.assertTrue(in_dac_alphabet(y))
-    t.assertGreater(b.infeasible_count(), 0)
+    differ = int(np.sum(syms[:, 0] != syms[:, 1]))  # the two users cannot both get these
+    t.assertGreaterEqual(a.infeasible_count(), differ)
+    t.assertGreater(differ, 0)
+    t.assertEqual(sum(pmt.symbol_to_string(tg.key) == "isac_infeasible" for tg in tags),
+                  a.infeasible_count())
+    b = ci_block()
+    b._post(pmt.intern("csi"), csi_dict(hh))
+    y2, _ = ci_run(b, syms)
+    np.testing.assert_array_equal(y2, y)
+    t.assertEqual(b.infeasible_count(), a.infeasible_count())
 
 
 @case("ci_precoder", "invalid size / NaN channel", "`set_channel` with 3 rows for 2 users, or a NaN entry",
@@ -401,7 +435,7 @@ def _(t):
     tb.connect(src, b, blocks.null_sink(gr.sizeof_gr_complex * 8))
     for m in rel.bad_messages(rng, ["H"], 12) + [csi_dict(np.ones((3, 8)))]:
         b._post(pmt.intern("csi"), m)
-    b._post(pmt.intern("csi"), csi_dict(np.ones((2, 8)), 0))  # then one valid one
+    b._post(pmt.intern("csi"), csi_dict(rng.standard_normal((2, 8)), 0))  # then one valid one
     t.assertTrue(run_until(tb, b.has_channel), "valid csi not applied")
 
 

@@ -871,6 +871,76 @@ class qa_ci_precoder(gr_unittest.TestCase):
         blk.set_channel(rand_H(self.rng, U, N).astype(np.complex64).tolist())
         self.assertEqual(run([self.csi(H1, 10), self.csi(H1, 10)]), (2, 1))
 
+    def running_block(self, U, N, L, past, **kw):
+        # a block on a random channel, throttled to 20 kS/s in small calls, started and
+        # past item `past`: messages posted now meet a running stream
+        blk = make_block(N, U, gamma_db=0.0, threads=1, **kw)
+        blk.set_channel(rand_H(self.rng, U, N).astype(np.complex64).tolist())
+        blk.set_max_noutput_items(8)
+        src = blocks.vector_source_c(psk(self.rng.integers(0, M, (L, U))).astype(np.complex64).ravel().tolist(),
+                                     False, U)
+        self.tb.connect(src, blocks.throttle(gr.sizeof_gr_complex * U, 20000), blk,
+                        blocks.null_sink(gr.sizeof_gr_complex * N))
+        self.tb.start()
+        t0 = time.monotonic()
+        while blk.nitems_written(0) < past and time.monotonic() - t0 < 10:
+            time.sleep(0.001)
+        return blk
+
+    def test_022_warnings_say_what_to_change(self):
+        # A csi whose offset is behind the stream (make_csi_message's default 0 in a
+        # running flowgraph) is warned late with each sender's knob; one without an
+        # offset is "now", not late; a rank-deficient one is used with one warning per
+        # change of rank (two of co-located users: one warning); a zero row is ignored
+        from gnuradio.isac import make_csi_message
+        U, N, L = 2, 8, 4000
+        log = log_records()
+
+        def lines(word):
+            return [m for msgs in log.get_map().values() for _, m in msgs if word in m]
+
+        late0, rank0 = len(lines("applied late")), len(lines("rank-deficient"))
+        zero0 = len(lines("csi message ignored: H = user 1's row all zero"))
+        blk = self.running_block(U, N, L, 100, stats_interval=50)
+        H0 = rand_H(self.rng, U, N)
+        for m in (make_csi_message(H0), make_csi_message(rand_H(self.rng, U, N), offset=None),
+                  make_csi_message(np.vstack([H0[0], H0[0]]), offset=None),
+                  make_csi_message(np.vstack([H0[1], H0[1]]), offset=None),
+                  make_csi_message(np.vstack([H0[1], 0 * H0[1]]), offset=None)):
+            blk._post(pmt.intern("csi"), m)
+        self.tb.wait()
+        self.assertEqual(blk.nitems_written(0), L)
+        self.assertEqual(pmt.to_python(blk.last_stats())["late_csi"], 1)
+        late = lines("applied late")[late0:]
+        self.assertEqual(len(late), 1)
+        for knob in ("csi_feedback or tdd_csi raise delay_frames", "isac_channel raise csi_lead",
+                     "offset=None"):
+            self.assertIn(knob, late[0])
+        self.assertNotIn("raise the feedback delay", late[0])
+        rank = lines("rank-deficient")[rank0:]
+        self.assertEqual(len(rank), 1)
+        self.assertIn("numerical rank 1 < K = 2): users with dependent channels", rank[0])
+        self.assertEqual(len(lines("csi message ignored: H = user 1's row all zero")) - zero0, 1)
+        self.assertTrue(blk.has_channel())
+
+
+    def test_023_channel_for_now_beats_an_older_late_one(self):
+        # a late csi (offset behind the stream) then one without offset, handled in the
+        # same batch: both are due now, so the later message wins (the offset-less one
+        # used to be queued at offset 0 and sorted before the late one, which then won)
+        from gnuradio.isac import make_csi_message
+        U, N, L = 2, 8, 3000
+        blk = self.running_block(U, N, L, 200)
+        late = pmt.dict_add(make_csi_message(rand_H(self.rng, U, N), offset=50),
+                            pmt.intern("epoch"), pmt.from_uint64(7))
+        now = pmt.dict_add(make_csi_message(rand_H(self.rng, U, N), offset=None),
+                           pmt.intern("epoch"), pmt.from_uint64(9))
+        blk._post(pmt.intern("csi"), late)
+        blk._post(pmt.intern("csi"), now)
+        self.tb.wait()
+        self.assertEqual(blk.nitems_written(0), L)
+        self.assertEqual(blk.channel_epoch(), 9)
+
 
 if __name__ == "__main__":
     gr_unittest.run(qa_ci_precoder)

@@ -243,10 +243,11 @@ class qa_e2e_flowgraphs(gr_unittest.TestCase):
 
     def test_headless_twins_zero_snapshots(self):
         # --n-snapshots 0: nothing runs, and the table says so with a failing row
-        # (the 1-bit table divided by the empty H0 count; an empty table is no "OK")
+        # (the 1-bit table divided by the empty H0 count; an empty table is no "OK"),
+        # and the exit status says so to a calling script
         for name in ("isac_1bit_loopback_headless", "isac_nullspace_loopback_headless"):
             p = run_script(name, ["--n-snapshots", "0"])
-            self.assertEqual(p.returncode, 0, p.stderr[-2000:])
+            self.assertEqual(p.returncode, 1, p.stderr[-2000:])
             self.assertNotIn("Traceback", p.stderr, name)
             self.assertRegex(p.stdout, r"\nsnapshots processed +0 +n_snapshots >= 1 +> 0 +FAIL\n")
             self.assertIn("\nresult: CHECK (1 row outside its tolerance)", p.stdout)
@@ -256,8 +257,9 @@ class qa_e2e_flowgraphs(gr_unittest.TestCase):
         for name, args in (("isac_1bit_loopback_headless", ["--n-snapshots", "1000"]),
                            ("isac_nullspace_loopback_headless", ["--n-snapshots", "640"])):
             p = run_script(name, args)
-            self.assertEqual(p.returncode, 0, p.stderr[-2000:])
             self.assertRegex(p.stdout, r"\nresult: (OK|CHECK)")
+            self.assertEqual(p.returncode, 0 if "\nresult: OK\n" in p.stdout else 1, p.stderr[-2000:])
+            self.assertNotIn("Traceback", p.stderr, name)  # status 1 is the verdict's, not a crash's
             self.assertIn("SER user 1", p.stdout)
             self.assertIn("radar Pd" if "1bit" in name else "DoA valid CPIs", p.stdout)
             self.assertLess(len(p.stdout.splitlines()), 40)
@@ -308,6 +310,27 @@ class qa_e2e_flowgraphs(gr_unittest.TestCase):
         self.assertIn("result: OK", text)
         self.assertTrue(tb.summary_ok)
 
+    def test_rejected_snr_names_the_variable_set(self):
+        # set_snr_c_db(inf) used to fail in the blocks as "noise_var = 0 is out of
+        # range"; the flowgraph's noise variance now names snr_c_db, before any
+        # block or derived variable changes
+        from gnuradio.isac.metrics import noise_var_for_snr
+        mod = compile_module("isac_1bit_loopback_headless")
+        tb = mod.isac_1bit_loopback_headless(n_snapshots=10)
+        self.assertAlmostEqual(tb.comm_noise_var, tb.power / 10 ** (tb.snr_c_db / 10), places=15)
+        nv = tb.comm_noise_var
+        for bad in (math.inf, -math.inf, math.nan, 4000.0, -4000.0):
+            with self.assertRaisesRegex(ValueError, r"^snr_c_db = %r is out of range" % bad):
+                tb.set_snr_c_db(bad)
+            self.assertEqual(tb.comm_noise_var, nv)
+            self.assertEqual(tb.tx.precoder.noise_var(), nv)
+        tb.set_snr_c_db(12.5)  # a valid value after a rejected one applies everywhere
+        self.assertAlmostEqual(tb.tx.precoder.noise_var(), tb.power * 10 ** -1.25, places=12)
+        self.assertEqual(noise_var_for_snr(2.0, -10.0), 20.0)
+        for bad in (0.0, -1.0, math.inf, math.nan):  # a bad power names power, not the SNR
+            with self.assertRaisesRegex(ValueError, r"^power = %r is out of range" % bad):
+                noise_var_for_snr(bad, 5.0, "snr_c_db")
+
     def test_single_block_demos_stop_and_summarise(self):
         # each demo ends by itself (no message_strobe keeps it alive) and prints a
         # short table whose judged rows hold
@@ -318,11 +341,12 @@ class qa_e2e_flowgraphs(gr_unittest.TestCase):
                            ("rx_filter_demo", ["--n-snapshots", "20000"]),
                            ("doa_demo", ["--n-cpi", "20"])):
             p = run_script(name, args, limit=60.0)
-            self.assertEqual(p.returncode, 0, name + ": " + p.stderr[-2000:])
             lines = p.stdout.splitlines()
             self.assertLess(len(lines), 30, name)
             self.assertIn("result:", p.stdout, name)
             verdict = [ln for ln in lines if ln.startswith("result:")][0]
+            self.assertEqual(p.returncode, 0 if verdict == "result: OK" else 1, name + ": " + p.stderr[-2000:])
+            self.assertNotIn("Traceback", p.stderr, name)
             if name == "nullspace_demo" and verdict != "result: OK":
                 # Until the precoder holds its output for the first design
                 # a fast bounded run streams zero frames (and may end before the

@@ -570,6 +570,39 @@ class qa_faults(gr_unittest.TestCase):
         print("psk_source n_items = %d: run 1 %d vectors, run 2 %d (%d lost at the stop), then %d more"
               % (n, len(a), len(b), n - len(a) - len(b), len(c)))
 
+    def test_221_restart_keeps_the_buffer_sizes(self):
+        """GNU Radio 3.10 stores a buffer's allocated size as its port's maximum at
+        the first start, and that maximum wins over the minimum at the next:
+        the OTA flowgraphs' psk source (Min Output Buffer 65536) fell back to the
+        default 4096 at each restart, with a warning "max output buffer set to
+        4096 instead of requested 65536". Its stop() forgets a stored size above the
+        default; a Max Output Buffer the user set (below the default) is kept."""
+        from gnuradio.isac.util import log_records
+        U, n = 2, 200000
+        log = log_records()
+
+        def warnings():
+            return sum("instead of requested" in m for msgs in log.get_map().values() for _, m in msgs)
+
+        for setup, want in ((lambda s: s.set_min_output_buffer(0, 65536), None),
+                            (lambda s: s.set_max_output_buffer(0, 512), 512)):
+            tb = gr.top_block()
+            src = isac.psk_symbol_source(U, 8, 5)
+            setup(src)
+            tb.connect(src, blocks.null_sink(gr.sizeof_gr_complex * U))
+            before, sizes = warnings(), []
+            for k in range(3):
+                src.set_n_items(n * (k + 1))  # the count goes on across runs
+                tb.start()  # allocates the buffers and stores their sizes as the maxima
+                sizes.append(src.max_output_buffer(0))
+                tb.wait()
+            self.assertEqual(warnings() - before, 0)
+            if want is None:
+                self.assertGreaterEqual(sizes[0], 65536)
+            else:
+                self.assertEqual(sizes[0], want)
+            self.assertEqual(sizes, [sizes[0]] * 3)
+
     def test_225_snapshot_framer_ends_with_either_stream(self):
         # A finite flowgraph ends when either stream of the framer ends (it hung,
         # sending HELLOs, when the symbols ended first), and the deframer gets

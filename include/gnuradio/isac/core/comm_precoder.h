@@ -25,6 +25,12 @@ namespace core {
 //! Per-user SINR of precoder F on channel H (K x N) with noise variance noise_var >= 0.
 rvec sinr(const cmat& H, const cmat& F, double noise_var);
 
+/*!
+ * Numerical rank of H: its singular values above max(K, N) eps sigma_max
+ * (null-space paper eq. (4)-(7)); 0 for H = 0.
+ */
+int numerical_rank(const cmat& H);
+
 //! MRT directions u_k = h_k/||h_k|| (N x K, unit-norm columns). Throws for a zero row.
 cmat mrt_directions(const cmat& H);
 
