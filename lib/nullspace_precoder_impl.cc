@@ -457,14 +457,16 @@ void nullspace_precoder_impl::take_cals(uint64_t abs)
 
 // The frame holding the correction is measured half before it, and a receiver
 // keeps its old average over the first frame that departs from it: a csi counts
-// from one frame after the correction (one without "measured" always counts).
+// from one users' frame after the correction (one without "measured" always
+// counts). The users' frame, not the design length L: the two differ (64 and 948
+// in the OTA examples), and the frame after the one holding c is still stale.
 void nullspace_precoder_impl::drop_stale_waiting()
 {
     if (!d_cal_taken)
         return;
     for (auto it = d_waiting.begin(); it != d_waiting.end();) {
         const prepared& p = **it;
-        if (p.has_measured && p.measured < d_cal_at + d_L) {
+        if (p.has_measured && p.measured < d_cal_at + d_known.frame_len()) {
             d_waiting_bytes -= bytes_of(p);
             const uint64_t n = ++d_dropped;
             if (log_this(n))

@@ -64,19 +64,20 @@ class qa_precoder_cal(gr_unittest.TestCase):
         self.c = 5 * self.F + self.K + 7
         self.o2, self.o3 = 7 * self.F, 9 * self.F
 
-    def make(self, kind):
+    def make(self, kind, L=None):
         if kind == "ci":
             return isac.ci_precoder(n_tx=N, n_users=U, psk_order=M, power=1.0, noise_var=0.3,
                                     gamma_db=0.0, n_rx=16, target_deg=10.0, clutter_deg=[-50.0, 30.0],
                                     snr_r_db=15.0, cnr_db=[30.0, 30.0])
         return isac.nullspace_precoder(N, U, 1.0, "zf", 10.0, 0.01, "beampattern", [-30.0, 20.0], 10.0,
-                                       self.F)
+                                       self.F if L is None else L)
 
-    def stream(self, kind, H=None, posts=()):
+    def stream(self, kind, H=None, posts=(), L=None):
         """Output and muted mask of one run. posts: (port, message) in order,
-        each handled before the next (the gate holds the stream meanwhile)."""
+        each handled before the next (the gate holds the stream meanwhile).
+        L: the null-space design length (default: the users' frame)."""
         tb = gr.top_block()
-        blk = self.make(kind)
+        blk = self.make(kind, L)
         if H is not None:
             blk.set_channel(H.tolist() if kind == "ci" else H.astype(np.complex128))
             if kind != "ci":
@@ -184,6 +185,23 @@ class qa_precoder_cal(gr_unittest.TestCase):
 
     def test_004_nullspace_csi_without_measured_and_malformed_cal(self):
         self.check_no_measured_and_malformed("ns")
+
+    def test_005_a_frame_after_the_cal_is_the_users_frame_not_the_design_length(self):
+        # The null-space design length L (64) is far shorter than the users'
+        # frame F: a csi whose oldest row is the frame right after the one
+        # holding c (measured = its start, < c + F) is still stale, so the
+        # payload stays muted from c to the end of the run.
+        c = self.c = 5 * self.F + 10  # early in frame 5: more than L before frame 6
+        self.assertLess(LP, self.F)
+        meas = (c // self.F + 1) * self.F
+        self.assertTrue(c + LP <= meas < c + self.F)
+        for kind, L in (("ci", None), ("ns", LP), ("ns", None)):
+            _, payload = self.stream(kind, L=L)
+            y, mute = self.stream(kind, L=L, posts=[self.csi(self.H1, 0, 0), self.cal(),
+                                                    self.csi(self.H2, self.o2, meas)])
+            self.assertFalse(mute[:c].any(), kind)
+            np.testing.assert_array_equal(mute[c:], payload[c:], kind)
+            np.testing.assert_array_equal(y[c:][payload[c:]], 0)
 
 
 if __name__ == "__main__":
