@@ -353,6 +353,7 @@ bool nullspace_precoder_impl::start()
     // this run's csi are measured in this run's items: no calibration judges them
     d_cals.clear();
     d_cal_taken = false;
+    d_held.reset();
     // the restarted stream carries its design's tag from its first item, as
     // the first run did (a receiver keyed on isac_design sees it again)
     d_retag = d_active != nullptr;
@@ -443,6 +444,8 @@ void nullspace_precoder_impl::take_cals(uint64_t abs)
         d_cals.pop_front();
     }
     d_cal_taken = true;
+    if (d_active)
+        d_held = d_active;
     d_active.reset();
     {
         std::lock_guard<std::mutex> lock(d_mutex);
@@ -476,6 +479,7 @@ void nullspace_precoder_impl::drop_stale_waiting()
                                p.measured,
                                d_cal_at,
                                n);
+            d_held = *it;
             it = d_waiting.erase(it);
         } else {
             ++it;
@@ -748,6 +752,14 @@ int nullspace_precoder_impl::work(int noutput_items,
     while (i < noutput_items) {
         const uint64_t abs = base + i;
         take_cals(abs);
+        if (!d_active && d_held && d_waiting.empty() &&
+            cal_mute_ended(d_cal_at, abs, d_known.frame_len(), d_logger)) {
+            d_active = std::move(d_held);
+            d_cal_taken = false;
+            add_item_tag(0, abs, d_tag_key, pmt::from_uint64(d_active->id));
+            std::lock_guard<std::mutex> lock(d_mutex);
+            d_in_use = d_active;
+        }
         // without frames nothing leaves without a design (the next call takes the first)
         if (!d_active && !framed)
             break;
@@ -783,6 +795,9 @@ int nullspace_precoder_impl::work(int noutput_items,
             run = static_cast<int>(std::min<uint64_t>(run, L - abs % L));
         if (!d_cals.empty()) // a calibration ends the design at its item
             run = static_cast<int>(std::min<uint64_t>(run, d_cals.front() - abs));
+        const uint64_t resume = d_cal_at + cal_mute_bound_frames * d_known.frame_len();
+        if (!d_active && d_held && resume > abs) // the mute's bound ends the run
+            run = static_cast<int>(std::min<uint64_t>(run, resume - abs));
         run = d_known.payload_run(abs, run);
         gr_complex* x = out + size_t(i) * d_n_tx;
         if (!d_active || d_known.in_guard(abs)) {

@@ -86,6 +86,9 @@ private:
     std::deque<uint64_t> d_cals;
     bool d_cal_taken = false;
     uint64_t d_cal_at = 0;
+    // the newest design a calibration ended or judged stale, taken again if no
+    // csi measured after the calibration comes within the bound
+    std::shared_ptr<const prepared> d_held;
     input_end_grace d_end_grace;
     std::vector<gr_complex> d_clean_s, d_clean_b;
     known_tx d_known; // frame tags: known snapshots are sent, not precoded

@@ -30,6 +30,7 @@ from gnuradio.isac.util import log_records  # noqa: E402
 
 N, U, LP, M = 4, 2, 64, 8
 FRAMES = 12
+LONG = 72  # past the 64-frame bound on a calibration's mute
 
 
 class gate(gr.sync_block):
@@ -39,11 +40,18 @@ class gate(gr.sync_block):
     def __init__(self):
         gr.sync_block.__init__(self, "gate", in_sig=[(np.complex64, U)], out_sig=[(np.complex64, U)])
         self.open = threading.Event()
+        self.hold_at = None  # a symbol to stop at until "more" is set
+        self.more = threading.Event()
 
     def work(self, input_items, output_items):
         self.open.wait(30)
-        output_items[0][:] = input_items[0]
-        return len(output_items[0])
+        n, at = len(output_items[0]), self.nitems_written(0)
+        if self.hold_at is not None and at >= self.hold_at:
+            self.more.wait(30)
+        elif self.hold_at is not None:
+            n = min(n, self.hold_at - at)
+        output_items[0][:n] = input_items[0][:n]
+        return n
 
 
 def rand_H(rng):
@@ -56,7 +64,7 @@ class qa_precoder_cal(gr_unittest.TestCase):
         self.rng = np.random.default_rng(7103)
         fb = isac.frame_builder(U, N, LP, 0, 3, 0, 1)
         self.F, self.K = fb.frame_len(), fb.known_len()
-        k = self.rng.integers(0, M, (FRAMES * LP, U))
+        k = self.rng.integers(0, M, (LONG * LP, U))
         self.syms = np.exp(2j * np.pi * k / M).astype(np.complex64)
         self.H1, self.H2, self.H3 = rand_H(self.rng), rand_H(self.rng), rand_H(self.rng)
         # c mid-payload of frame 5; the stale csi for frame 7, the first valid one
@@ -72,7 +80,7 @@ class qa_precoder_cal(gr_unittest.TestCase):
         return isac.nullspace_precoder(N, U, 1.0, "zf", 10.0, 0.01, "beampattern", [-30.0, 20.0], 10.0,
                                        self.F if L is None else L)
 
-    def stream(self, kind, H=None, posts=(), L=None):
+    def stream(self, kind, H=None, posts=(), L=None, frames=FRAMES):
         """Output and muted mask of one run. posts: (port, message) in order,
         each handled before the next (the gate holds the stream meanwhile).
         L: the null-space design length (default: the users' frame)."""
@@ -84,7 +92,7 @@ class qa_precoder_cal(gr_unittest.TestCase):
                 self.assertTrue(blk.wait_design(30))
         g = gate()
         snk = blocks.vector_sink_c(N)
-        tb.connect(blocks.vector_source_c(self.syms.ravel().tolist(), False, U), g,
+        tb.connect(blocks.vector_source_c(self.syms[:frames * LP].ravel().tolist(), False, U), g,
                    isac.frame_builder(U, N, LP, 0, 3, 0, 1), blk, snk)
         tb.start()
         designs = 0
@@ -105,7 +113,7 @@ class qa_precoder_cal(gr_unittest.TestCase):
         for t in snk.tags():
             if pmt.symbol_to_string(t.key) == "isac_mute":
                 mute[t.offset:t.offset + pmt.to_uint64(t.value)] = True
-        self.assertEqual(len(y), FRAMES * self.F)
+        self.assertEqual(len(y), frames * self.F)
         return y, mute
 
     def csi(self, H, offset, measured):
@@ -202,6 +210,32 @@ class qa_precoder_cal(gr_unittest.TestCase):
             self.assertFalse(mute[:c].any(), kind)
             np.testing.assert_array_equal(mute[c:], payload[c:], kind)
             np.testing.assert_array_equal(y[c:][payload[c:]], 0)
+
+    def test_006_the_mute_ends_after_the_bound_without_a_csi_measured_after_the_cal(self):
+        # No csi measured a frame after c ever comes (csi_feedback does not post
+        # rows that did not change): after 64 frames past c the payload resumes
+        # on the newest channel held, the one the cal ended (H1) or a csi judged
+        # stale (H2), and a warning says why.
+        F, c = self.F, self.c
+        end = (c + 64 * F + F - 1) // F * F  # the first frame at or past the bound
+        log = log_records()
+
+        def warned():
+            return sum("no csi measured after the transmit calibration" in m
+                       for msgs in log.get_map().values() for _, m in msgs)
+        for kind in ("ci", "ns"):
+            _, payload = self.stream(kind, frames=LONG)
+            for H, extra in ((self.H1, []), (self.H2, [self.csi(self.H2, self.o2, c + F - 1)])):
+                ref, _ = self.stream(kind, H, frames=LONG)
+                before = warned()
+                y, mute = self.stream(kind, frames=LONG, posts=[self.csi(self.H1, 0, 0), self.cal()] + extra)
+                self.assertFalse(mute[:c].any(), kind)
+                # muted from c to the bound (c + 64 F, mid-payload), precoded after it
+                np.testing.assert_array_equal(mute[c:c + 64 * F], payload[c:c + 64 * F], kind)
+                self.assertFalse(mute[c + 64 * F:].any(), kind)
+                self.assertTrue(payload[end:].any())
+                self.same(kind, y[end:], ref[end:])
+                self.assertEqual(warned() - before, 1, kind)
 
 
 if __name__ == "__main__":
