@@ -164,7 +164,7 @@ nullspace_precoder_impl::~nullspace_precoder_impl()
 
 void nullspace_precoder_impl::request_locked(uint64_t offset)
 {
-    if (!d_have_channel)
+    if (!d_have_channel || d_H_ended)
         return;
     d_request = true;
     d_req_offset = offset;
@@ -280,6 +280,7 @@ bool nullspace_precoder_impl::stop()
             d_H = d_set_H;
             d_have_channel = true;
             d_H_from_csi = false;
+            d_H_ended = false; // a restart forgets the calibration
             // a setter after the kept design asked for a redesign of the csi
             // channel, cleared above: without this the next run would precode
             // with the old settings while work() gives the pilots the new power
@@ -354,6 +355,10 @@ bool nullspace_precoder_impl::start()
     d_cals.clear();
     d_cal_taken = false;
     d_held.reset();
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        d_H_ended = false;
+    }
     // the restarted stream carries its design's tag from its first item, as
     // the first run did (a receiver keyed on isac_design sees it again)
     d_retag = d_active != nullptr;
@@ -419,6 +424,7 @@ void nullspace_precoder_impl::handle_csi(const pmt::pmt_t& msg)
     d_H_from_csi = true;
     d_H_has_measured = u.has_measured;
     d_H_measured = u.measured;
+    d_H_ended = false;
     request_locked(u.has_offset ? u.offset : 0);
 }
 
@@ -450,6 +456,7 @@ void nullspace_precoder_impl::take_cals(uint64_t abs)
     {
         std::lock_guard<std::mutex> lock(d_mutex);
         d_in_use.reset();
+        d_H_ended = true;
     }
     d_logger->info("transmit calibration at item {} (taken at {}): the payload is "
                    "muted until a design for a csi measured after it",
@@ -507,6 +514,7 @@ void nullspace_precoder_impl::set_channel(const Eigen::MatrixXcd& H)
         d_set_H = H;
         d_have_channel = true;
         d_H_from_csi = false;
+        d_H_ended = false;
         request_locked(0);
     }
     announce(0, 0);
@@ -759,6 +767,7 @@ int nullspace_precoder_impl::work(int noutput_items,
             add_item_tag(0, abs, d_tag_key, pmt::from_uint64(d_active->id));
             std::lock_guard<std::mutex> lock(d_mutex);
             d_in_use = d_active;
+            d_H_ended = false;
         }
         // without frames nothing leaves without a design (the next call takes the first)
         if (!d_active && !framed)

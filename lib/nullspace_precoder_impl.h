@@ -54,6 +54,9 @@ private:
     Eigen::MatrixXcd d_set_H;
     uint64_t d_params_gen = 0; // apply() calls: a kept design of older settings is redone
     bool d_H_has_measured = false; // d_H's csi said when it was measured
+    // a calibration ended d_H: a setter must not redesign the pre-calibration
+    // channel (until the next csi or set_channel, or the mute's bound)
+    bool d_H_ended = false;
     uint64_t d_H_measured = 0;
     std::vector<uint64_t> d_cal_in; // calibrations' items, not yet seen by work()
     uint64_t d_run = 0;        // stop() calls: a csi design of an earlier run is stale

@@ -237,6 +237,40 @@ class qa_precoder_cal(gr_unittest.TestCase):
                 self.same(kind, y[end:], ref[end:])
                 self.assertEqual(warned() - before, 1, kind)
 
+    def test_007_nullspace_setter_after_the_cal_keeps_the_mute(self):
+        # A set_channel() channel ended by a calibration must not come back
+        # through a setter's redesign (ci drops its solver: nothing to redesign).
+        F, c = self.F, self.c
+        _, payload = self.stream("ns")
+        tb = gr.top_block()
+        blk = self.make("ns")
+        blk.set_channel(self.H1.astype(np.complex128))
+        self.assertTrue(blk.wait_design(30))
+        g = gate()
+        g.hold_at = 7 * LP  # frame 7's symbols: the stream passes c, then waits
+        snk = blocks.vector_sink_c(N)
+        tb.connect(blocks.vector_source_c(self.syms[:FRAMES * LP].ravel().tolist(), False, U), g,
+                   isac.frame_builder(U, N, LP, 0, 3, 0, 1), blk, snk)
+        tb.start()
+        blk.to_basic_block()._post(pmt.intern("cal"), make_cal_message(np.zeros(N), offset=c))
+        time.sleep(0.1)
+        g.open.set()
+        t0 = time.monotonic()
+        while len(snk.data()) < 6 * N * F and time.monotonic() - t0 < 10:
+            time.sleep(0.01)
+        self.assertGreaterEqual(len(snk.data()), 6 * N * F)
+        blk.set_sinr_db(12.0)  # a redesign of the channel in hand
+        self.assertTrue(blk.wait_design(30))
+        time.sleep(0.1)
+        g.more.set()
+        tb.wait()
+        mute = np.zeros(FRAMES * F, bool)
+        for t in snk.tags():
+            if pmt.symbol_to_string(t.key) == "isac_mute":
+                mute[t.offset:t.offset + pmt.to_uint64(t.value)] = True
+        self.assertFalse(mute[:c].any())
+        np.testing.assert_array_equal(mute[c:], payload[c:])
+
 
 if __name__ == "__main__":
     gr_unittest.run(qa_precoder_cal)
