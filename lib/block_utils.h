@@ -264,6 +264,29 @@ inline bool log_this(uint64_t count_after)
     return (count_after & (count_after - 1)) == 0;
 }
 
+/*!
+ * A calibration taken at item `at` after its correction's item c already went out:
+ * the items [c, at) were precoded on the old channel and are radiated through the
+ * new correction. The mute starts at `at`; this counts it and warns (1st, 2nd,
+ * 4th ...), since it means the precoder ran further ahead of tx_phase_estimator
+ * than the calibration's delay allows.
+ */
+inline void
+count_late_cal(uint64_t c, uint64_t at, uint64_t& count, const gr::logger_ptr& log)
+{
+    if (c >= at)
+        return;
+    if (log_this(++count))
+        log->warn("transmit calibration for item {} taken at item {}: {} items went out "
+                  "on the old channel through the new correction (the precoder leads "
+                  "tx_phase_estimator by more than the calibration's delay; {} late so "
+                  "far)",
+                  c,
+                  at,
+                  at - c,
+                  count);
+}
+
 } // namespace isac
 } // namespace gr
 

@@ -1090,6 +1090,7 @@ int ci_precoder_impl::plan(
                 d_prepared.reset();
                 d_cal_taken = true;
                 d_cal_at = p.measured;
+                count_late_cal(p.measured, base + i, d_late_cals, d_logger);
                 d_logger->info("transmit calibration at item {} (taken at {}): the "
                                "payload is muted until a csi measured after it",
                                p.measured,
@@ -1113,7 +1114,8 @@ int ci_precoder_impl::plan(
             }
             refresh_lut();
         }
-        if (!d_solver && d_held && cal_mute_ended(d_cal_at, base + i, d_known.frame_len(), d_logger)) {
+        if (!d_solver && d_held &&
+            cal_mute_ended(d_cal_at, base + i, d_known.frame_len(), d_logger)) {
             d_held = false;
             d_cal_taken = false;
             activate(d_held_H, d_held_epoch);

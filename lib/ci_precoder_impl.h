@@ -290,6 +290,7 @@ private:
     // work thread: the newest channel a calibration ended or judged stale, taken
     // again if no csi measured after the calibration comes within the bound
     bool d_held = false;
+    uint64_t d_late_cals = 0; // work thread: calibrations taken after their item
     core::cmat d_held_H;
     uint64_t d_held_epoch = 0;
     uint64_t d_next_cal = UINT64_MAX; // plan(): the next queued calibration's item

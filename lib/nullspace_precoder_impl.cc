@@ -449,6 +449,7 @@ void nullspace_precoder_impl::take_cals(uint64_t abs)
         d_cal_at = d_cals.front();
         d_cals.pop_front();
     }
+    count_late_cal(d_cal_at, abs, d_late_cals, d_logger);
     d_cal_taken = true;
     if (d_active)
         d_held = d_active;

@@ -92,6 +92,7 @@ private:
     // the newest design a calibration ended or judged stale, taken again if no
     // csi measured after the calibration comes within the bound
     std::shared_ptr<const prepared> d_held;
+    uint64_t d_late_cals = 0; // calibrations taken after their item
     input_end_grace d_end_grace;
     std::vector<gr_complex> d_clean_s, d_clean_b;
     known_tx d_known; // frame tags: known snapshots are sent, not precoded

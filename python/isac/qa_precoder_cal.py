@@ -271,6 +271,44 @@ class qa_precoder_cal(gr_unittest.TestCase):
         self.assertFalse(mute[:c].any())
         np.testing.assert_array_equal(mute[c:], payload[c:])
 
+    def test_008_a_cal_taken_after_its_item_is_counted_and_mutes_from_there(self):
+        # The cal arrives when the stream is already past c: [c, taken) went out
+        # on the old channel. It warns, and the mute runs from where it was taken.
+        F, c = self.F, self.c
+        log = log_records()
+
+        def warned():
+            return sum("late so far" in m for msgs in log.get_map().values() for _, m in msgs)
+        _, payload = self.stream("ns")
+        for kind in ("ci", "ns"):
+            tb = gr.top_block()
+            blk = self.make(kind)
+            blk.set_channel(self.H1.tolist() if kind == "ci" else self.H1.astype(np.complex128))
+            if kind != "ci":
+                self.assertTrue(blk.wait_design(30))
+            g = gate()
+            g.hold_at = 7 * LP
+            snk = blocks.vector_sink_c(N)
+            tb.connect(blocks.vector_source_c(self.syms[:FRAMES * LP].ravel().tolist(), False, U), g,
+                       isac.frame_builder(U, N, LP, 0, 3, 0, 1), blk, snk)
+            tb.start()
+            g.open.set()
+            t0 = time.monotonic()
+            while len(snk.data()) < 6 * N * F and time.monotonic() - t0 < 10:
+                time.sleep(0.01)
+            before = warned()
+            blk.to_basic_block()._post(pmt.intern("cal"), make_cal_message(np.zeros(N), offset=c))
+            time.sleep(0.2)
+            g.more.set()
+            tb.wait()
+            mute = np.zeros(FRAMES * F, bool)
+            for t in snk.tags():
+                if pmt.symbol_to_string(t.key) == "isac_mute":
+                    mute[t.offset:t.offset + pmt.to_uint64(t.value)] = True
+            self.assertEqual(warned() - before, 1, kind)
+            self.assertFalse(mute[:6 * F].any(), kind)  # precoded before it was taken
+            np.testing.assert_array_equal(mute[8 * F:], payload[8 * F:], kind)
+
 
 if __name__ == "__main__":
     gr_unittest.run(qa_precoder_cal)
