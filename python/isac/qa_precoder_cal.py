@@ -237,78 +237,70 @@ class qa_precoder_cal(gr_unittest.TestCase):
                 self.same(kind, y[end:], ref[end:])
                 self.assertEqual(warned() - before, 1, kind)
 
-    def test_007_nullspace_setter_after_the_cal_keeps_the_mute(self):
-        # A set_channel() channel ended by a calibration must not come back
-        # through a setter's redesign (ci drops its solver: nothing to redesign).
-        F, c = self.F, self.c
-        _, payload = self.stream("ns")
+    def held_run(self, kind, before, between):
+        """Mute mask of a run on set_channel(H1) whose stream stops after frame 7
+        (items up to 7F): before() runs before it starts, between() while it waits
+        there (the precoder has passed item 6F)."""
+        F = self.F
         tb = gr.top_block()
-        blk = self.make("ns")
-        blk.set_channel(self.H1.astype(np.complex128))
-        self.assertTrue(blk.wait_design(30))
+        blk = self.make(kind)
+        blk.set_channel(self.H1.tolist() if kind == "ci" else self.H1.astype(np.complex128))
+        if kind != "ci":
+            self.assertTrue(blk.wait_design(30))
         g = gate()
-        g.hold_at = 7 * LP  # frame 7's symbols: the stream passes c, then waits
+        g.hold_at = 7 * LP
         snk = blocks.vector_sink_c(N)
         tb.connect(blocks.vector_source_c(self.syms[:FRAMES * LP].ravel().tolist(), False, U), g,
                    isac.frame_builder(U, N, LP, 0, 3, 0, 1), blk, snk)
         tb.start()
-        blk.to_basic_block()._post(pmt.intern("cal"), make_cal_message(np.zeros(N), offset=c))
-        time.sleep(0.1)
+        before(blk)
         g.open.set()
         t0 = time.monotonic()
         while len(snk.data()) < 6 * N * F and time.monotonic() - t0 < 10:
             time.sleep(0.01)
         self.assertGreaterEqual(len(snk.data()), 6 * N * F)
-        blk.set_sinr_db(12.0)  # a redesign of the channel in hand
-        self.assertTrue(blk.wait_design(30))
-        time.sleep(0.1)
+        between(blk)
         g.more.set()
         tb.wait()
         mute = np.zeros(FRAMES * F, bool)
         for t in snk.tags():
             if pmt.symbol_to_string(t.key) == "isac_mute":
                 mute[t.offset:t.offset + pmt.to_uint64(t.value)] = True
+        return mute
+
+    def post_cal(self, blk):
+        blk.to_basic_block()._post(pmt.intern("cal"), make_cal_message(np.zeros(N), offset=self.c))
+        time.sleep(0.2)  # the handler runs on the block's thread
+
+    def test_007_nullspace_setter_after_the_cal_keeps_the_mute(self):
+        # A set_channel() channel ended by a calibration must not come back
+        # through a setter's redesign (ci drops its solver: nothing to redesign).
+        c = self.c
+        _, payload = self.stream("ns")
+
+        def setter(blk):
+            blk.set_sinr_db(12.0)  # a redesign of the channel in hand
+            self.assertTrue(blk.wait_design(30))
+            time.sleep(0.1)
+        mute = self.held_run("ns", self.post_cal, setter)
         self.assertFalse(mute[:c].any())
         np.testing.assert_array_equal(mute[c:], payload[c:])
 
     def test_008_a_cal_taken_after_its_item_is_counted_and_mutes_from_there(self):
         # The cal arrives when the stream is already past c: [c, taken) went out
         # on the old channel. It warns, and the mute runs from where it was taken.
-        F, c = self.F, self.c
+        F = self.F
         log = log_records()
 
         def warned():
             return sum("late so far" in m for msgs in log.get_map().values() for _, m in msgs)
         _, payload = self.stream("ns")
         for kind in ("ci", "ns"):
-            tb = gr.top_block()
-            blk = self.make(kind)
-            blk.set_channel(self.H1.tolist() if kind == "ci" else self.H1.astype(np.complex128))
-            if kind != "ci":
-                self.assertTrue(blk.wait_design(30))
-            g = gate()
-            g.hold_at = 7 * LP
-            snk = blocks.vector_sink_c(N)
-            tb.connect(blocks.vector_source_c(self.syms[:FRAMES * LP].ravel().tolist(), False, U), g,
-                       isac.frame_builder(U, N, LP, 0, 3, 0, 1), blk, snk)
-            tb.start()
-            g.open.set()
-            t0 = time.monotonic()
-            while len(snk.data()) < 6 * N * F and time.monotonic() - t0 < 10:
-                time.sleep(0.01)
             before = warned()
-            blk.to_basic_block()._post(pmt.intern("cal"), make_cal_message(np.zeros(N), offset=c))
-            time.sleep(0.2)
-            g.more.set()
-            tb.wait()
-            mute = np.zeros(FRAMES * F, bool)
-            for t in snk.tags():
-                if pmt.symbol_to_string(t.key) == "isac_mute":
-                    mute[t.offset:t.offset + pmt.to_uint64(t.value)] = True
+            mute = self.held_run(kind, lambda blk: None, self.post_cal)
             self.assertEqual(warned() - before, 1, kind)
             self.assertFalse(mute[:6 * F].any(), kind)  # precoded before it was taken
             np.testing.assert_array_equal(mute[8 * F:], payload[8 * F:], kind)
-
 
 if __name__ == "__main__":
     gr_unittest.run(qa_precoder_cal)
