@@ -962,8 +962,14 @@ std::optional<int> ci_precoder_impl::take_pending(bool framed,
         d_channel_cv.wait_for(lock, std::chrono::milliseconds(10));
         if (no_channel()) {
             if (d_end_grace.expired(*this)) {
-                d_logger->warn("the input ended before any channel arrived: nothing "
-                               "was precoded or transmitted");
+                if (d_cal_taken)
+                    d_logger->warn("the input ended while waiting for a csi measured "
+                                   "after the transmit calibration at item {}: nothing "
+                                   "was precoded from it",
+                                   d_cal_at);
+                else
+                    d_logger->warn("the input ended before any channel arrived: nothing "
+                                   "was precoded or transmitted");
                 return WORK_DONE;
             }
             return 0;

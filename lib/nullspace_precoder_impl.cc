@@ -721,8 +721,14 @@ int nullspace_precoder_impl::work(int noutput_items,
             d_cv_idle.wait_for(
                 lk, std::chrono::milliseconds(10), [this] { return !d_ready.empty(); });
             if (d_ready.empty() && d_end_grace.expired(*this)) {
-                d_logger->warn("the input ended before any design was ready: nothing was "
-                               "precoded or transmitted");
+                if (d_cal_taken)
+                    d_logger->warn("the input ended while waiting for a design for a csi "
+                                   "measured after the transmit calibration at item {}: "
+                                   "nothing was precoded from it",
+                                   d_cal_at);
+                else
+                    d_logger->warn("the input ended before any design was ready: nothing "
+                                   "was precoded or transmitted");
                 return WORK_DONE;
             }
             return 0;
