@@ -253,10 +253,63 @@ parse_cal_offset(const pmt::pmt_t& msg, uint64_t& offset, const gr::logger_ptr& 
     return false;
 }
 
+/*!
+ * A transmit calibration mutes the payload until a csi measured a frame after
+ * its item c takes effect. That csi is not certain to come: csi_feedback posts
+ * only rows that changed, and a correction too small to move a reported row, or
+ * a user who stopped reporting, leaves it away for good. The rows come every 16
+ * frames and the loop takes about 12 more, so the first csi after c comes within
+ * about 30 frames; after cal_mute_bound_frames the precoder resumes on the
+ * newest channel it holds (measured before c) and warns.
+ */
+constexpr uint64_t cal_mute_bound_frames = 64;
+
+//! True (and a warning naming why) once item abs is the bound past the calibration
+//! at cal_at; never without frames (frame_len 0: nothing leaves the block there).
+inline bool cal_mute_ended(uint64_t cal_at,
+                           uint64_t abs,
+                           uint64_t frame_len,
+                           const gr::logger_ptr& log)
+{
+    if (frame_len == 0 || abs < cal_at + cal_mute_bound_frames * frame_len)
+        return false;
+    log->warn("no csi measured after the transmit calibration at item {} came within "
+              "{} frames (the users' rows did not change enough to be posted again, "
+              "or a user stopped reporting): the payload resumes at item {} on the "
+              "newest channel held, measured before the calibration",
+              cal_at,
+              cal_mute_bound_frames,
+              abs);
+    return true;
+}
+
 //! Log throttle: true for the 1st, 2nd, 4th, 8th, ... event of a kind.
 inline bool log_this(uint64_t count_after)
 {
     return (count_after & (count_after - 1)) == 0;
+}
+
+/*!
+ * A calibration taken at item `at` after its correction's item c already went out:
+ * the items [c, at) were precoded on the old channel and are radiated through the
+ * new correction. The mute starts at `at`; this counts it and warns (1st, 2nd,
+ * 4th ...), since it means the precoder ran further ahead of tx_phase_estimator
+ * than the calibration's delay allows.
+ */
+inline void
+count_late_cal(uint64_t c, uint64_t at, uint64_t& count, const gr::logger_ptr& log)
+{
+    if (c >= at)
+        return;
+    if (log_this(++count))
+        log->warn("transmit calibration for item {} taken at item {}: {} items went out "
+                  "on the old channel through the new correction (the precoder leads "
+                  "tx_phase_estimator by more than the calibration's delay; {} late so "
+                  "far)",
+                  c,
+                  at,
+                  at - c,
+                  count);
 }
 
 } // namespace isac

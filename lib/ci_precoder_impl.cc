@@ -296,6 +296,7 @@ bool ci_precoder_impl::start()
     d_csi_seen = false;
     d_late_run = 0;
     d_cal_taken = false; // this run's csi are measured in this run's items
+    d_held = false;
     d_stale_run = 0;
     // the workers exist before the first work() call, which would otherwise wait
     // for their creation (0.3-0.9 ms per flowgraph start at N_T = 64)
@@ -652,6 +653,13 @@ bool ci_precoder_impl::stale(const pending& p) const
            p.measured < d_cal_at + d_known.frame_len();
 }
 
+void ci_precoder_impl::hold(const core::cmat& H, uint64_t epoch)
+{
+    d_held = true;
+    d_held_H = H;
+    d_held_epoch = epoch;
+}
+
 bool ci_precoder_impl::has_channel() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
@@ -986,8 +994,14 @@ std::optional<int> ci_precoder_impl::take_pending(bool framed,
         d_channel_cv.wait_for(lock, std::chrono::milliseconds(10));
         if (no_channel()) {
             if (d_end_grace.expired(*this)) {
-                d_logger->warn("the input ended before any channel arrived: nothing "
-                               "was precoded or transmitted");
+                if (d_cal_taken)
+                    d_logger->warn("the input ended while waiting for a csi measured "
+                                   "after the transmit calibration at item {}: nothing "
+                                   "was precoded from it",
+                                   d_cal_at);
+                else
+                    d_logger->warn("the input ended before any channel arrived: nothing "
+                                   "was precoded or transmitted");
                 return WORK_DONE;
             }
             return 0;
@@ -1107,6 +1121,8 @@ int ci_precoder_impl::plan(
         while (pi < local.size() && local[pi].offset <= base + i) {
             const pending& p = local[pi++];
             if (p.invalidate) {
+                if (d_solver)
+                    hold(d_solver->channel(), d_epoch_in_use);
                 {
                     std::lock_guard<std::mutex> lock(d_mutex);
                     drop_channel_locked();
@@ -1114,6 +1130,7 @@ int ci_precoder_impl::plan(
                 d_prepared.reset();
                 d_cal_taken = true;
                 d_cal_at = p.measured;
+                count_late_cal(p.measured, base + i, d_late_cals, d_logger);
                 d_logger->info("transmit calibration at item {} (taken at {}): the "
                                "payload is muted until a csi measured after it",
                                p.measured,
@@ -1128,12 +1145,22 @@ int ci_precoder_impl::plan(
                                    p.measured,
                                    d_cal_at,
                                    total);
+                hold(p.H, p.epoch);
                 continue;
             } else {
                 activate(p.H, p.epoch);
                 if (d_kind == solver_kind::lut)
                     await_lut_at(p, base + i > 0);
             }
+            refresh_lut();
+        }
+        if (!d_solver && d_held &&
+            cal_mute_ended(d_cal_at, base + i, d_known.frame_len(), d_logger)) {
+            d_held = false;
+            d_cal_taken = false;
+            activate(d_held_H, d_held_epoch);
+            if (d_kind == solver_kind::lut)
+                await_lut_at(pending{ base + i, d_held_H }, true);
             refresh_lut();
         }
         if (!d_solver && !framed) {

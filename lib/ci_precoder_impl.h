@@ -290,6 +290,12 @@ private:
     bool d_cal_taken = false;
     uint64_t d_cal_at = 0;
     uint64_t d_stale_run = 0; // work thread: csi dropped as pre-calibration (log rate)
+    // work thread: the newest channel a calibration ended or judged stale, taken
+    // again if no csi measured after the calibration comes within the bound
+    bool d_held = false;
+    uint64_t d_late_cals = 0; // work thread: calibrations taken after their item
+    core::cmat d_held_H;
+    uint64_t d_held_epoch = 0;
     uint64_t d_next_cal = UINT64_MAX; // plan(): the next queued calibration's item
 
     std::atomic<uint64_t> d_infeasible_total{ 0 }, d_bad_total{ 0 }, d_dropped_total{ 0 },
@@ -306,6 +312,7 @@ private:
     void drop_channel_locked();
     //! a csi measured before the last calibration's correction had settled
     bool stale(const pending& p) const;
+    void hold(const core::cmat& H, uint64_t epoch);
     //! queue a channel (lock held), dropping the oldest above the queue limit
     void enqueue_locked(pending p);
     void announce(uint64_t offset, uint64_t epoch);

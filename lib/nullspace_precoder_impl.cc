@@ -164,7 +164,7 @@ nullspace_precoder_impl::~nullspace_precoder_impl()
 
 void nullspace_precoder_impl::request_locked(uint64_t offset)
 {
-    if (!d_have_channel)
+    if (!d_have_channel || d_H_ended)
         return;
     d_request = true;
     d_req_offset = offset;
@@ -280,6 +280,7 @@ bool nullspace_precoder_impl::stop()
             d_H = d_set_H;
             d_have_channel = true;
             d_H_from_csi = false;
+            d_H_ended = false; // a restart forgets the calibration
             // a setter after the kept design asked for a redesign of the csi
             // channel, cleared above: without this the next run would precode
             // with the old settings while work() gives the pilots the new power
@@ -353,6 +354,11 @@ bool nullspace_precoder_impl::start()
     // this run's csi are measured in this run's items: no calibration judges them
     d_cals.clear();
     d_cal_taken = false;
+    d_held.reset();
+    {
+        std::lock_guard<std::mutex> lock(d_mutex);
+        d_H_ended = false;
+    }
     // the restarted stream carries its design's tag from its first item, as
     // the first run did (a receiver keyed on isac_design sees it again)
     d_retag = d_active != nullptr;
@@ -418,6 +424,7 @@ void nullspace_precoder_impl::handle_csi(const pmt::pmt_t& msg)
     d_H_from_csi = true;
     d_H_has_measured = u.has_measured;
     d_H_measured = u.measured;
+    d_H_ended = false;
     request_locked(u.has_offset ? u.offset : 0);
 }
 
@@ -442,11 +449,15 @@ void nullspace_precoder_impl::take_cals(uint64_t abs)
         d_cal_at = d_cals.front();
         d_cals.pop_front();
     }
+    count_late_cal(d_cal_at, abs, d_late_cals, d_logger);
     d_cal_taken = true;
+    if (d_active)
+        d_held = d_active;
     d_active.reset();
     {
         std::lock_guard<std::mutex> lock(d_mutex);
         d_in_use.reset();
+        d_H_ended = true;
     }
     d_logger->info("transmit calibration at item {} (taken at {}): the payload is "
                    "muted until a design for a csi measured after it",
@@ -457,14 +468,16 @@ void nullspace_precoder_impl::take_cals(uint64_t abs)
 
 // The frame holding the correction is measured half before it, and a receiver
 // keeps its old average over the first frame that departs from it: a csi counts
-// from one frame after the correction (one without "measured" always counts).
+// from one users' frame after the correction (one without "measured" always
+// counts). The users' frame, not the design length L: the two differ (64 and 948
+// in the OTA examples), and the frame after the one holding c is still stale.
 void nullspace_precoder_impl::drop_stale_waiting()
 {
     if (!d_cal_taken)
         return;
     for (auto it = d_waiting.begin(); it != d_waiting.end();) {
         const prepared& p = **it;
-        if (p.has_measured && p.measured < d_cal_at + d_L) {
+        if (p.has_measured && p.measured < d_cal_at + d_known.frame_len()) {
             d_waiting_bytes -= bytes_of(p);
             const uint64_t n = ++d_dropped;
             if (log_this(n))
@@ -474,6 +487,7 @@ void nullspace_precoder_impl::drop_stale_waiting()
                                p.measured,
                                d_cal_at,
                                n);
+            d_held = *it;
             it = d_waiting.erase(it);
         } else {
             ++it;
@@ -501,6 +515,7 @@ void nullspace_precoder_impl::set_channel(const Eigen::MatrixXcd& H)
         d_set_H = H;
         d_have_channel = true;
         d_H_from_csi = false;
+        d_H_ended = false;
         request_locked(0);
     }
     announce(0, 0);
@@ -706,8 +721,14 @@ int nullspace_precoder_impl::work(int noutput_items,
             d_cv_idle.wait_for(
                 lk, std::chrono::milliseconds(10), [this] { return !d_ready.empty(); });
             if (d_ready.empty() && d_end_grace.expired(*this)) {
-                d_logger->warn("the input ended before any design was ready: nothing was "
-                               "precoded or transmitted");
+                if (d_cal_taken)
+                    d_logger->warn("the input ended while waiting for a design for a csi "
+                                   "measured after the transmit calibration at item {}: "
+                                   "nothing was precoded from it",
+                                   d_cal_at);
+                else
+                    d_logger->warn("the input ended before any design was ready: nothing "
+                                   "was precoded or transmitted");
                 return WORK_DONE;
             }
             return 0;
@@ -746,6 +767,15 @@ int nullspace_precoder_impl::work(int noutput_items,
     while (i < noutput_items) {
         const uint64_t abs = base + i;
         take_cals(abs);
+        if (!d_active && d_held && d_waiting.empty() &&
+            cal_mute_ended(d_cal_at, abs, d_known.frame_len(), d_logger)) {
+            d_active = std::move(d_held);
+            d_cal_taken = false;
+            add_item_tag(0, abs, d_tag_key, pmt::from_uint64(d_active->id));
+            std::lock_guard<std::mutex> lock(d_mutex);
+            d_in_use = d_active;
+            d_H_ended = false;
+        }
         // without frames nothing leaves without a design (the next call takes the first)
         if (!d_active && !framed)
             break;
@@ -781,6 +811,9 @@ int nullspace_precoder_impl::work(int noutput_items,
             run = static_cast<int>(std::min<uint64_t>(run, L - abs % L));
         if (!d_cals.empty()) // a calibration ends the design at its item
             run = static_cast<int>(std::min<uint64_t>(run, d_cals.front() - abs));
+        const uint64_t resume = d_cal_at + cal_mute_bound_frames * d_known.frame_len();
+        if (!d_active && d_held && resume > abs) // the mute's bound ends the run
+            run = static_cast<int>(std::min<uint64_t>(run, resume - abs));
         run = d_known.payload_run(abs, run);
         gr_complex* x = out + size_t(i) * d_n_tx;
         if (!d_active || d_known.in_guard(abs)) {

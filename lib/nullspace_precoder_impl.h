@@ -54,6 +54,9 @@ private:
     Eigen::MatrixXcd d_set_H;
     uint64_t d_params_gen = 0; // apply() calls: a kept design of older settings is redone
     bool d_H_has_measured = false; // d_H's csi said when it was measured
+    // a calibration ended d_H: a setter must not redesign the pre-calibration
+    // channel (until the next csi or set_channel, or the mute's bound)
+    bool d_H_ended = false;
     uint64_t d_H_measured = 0;
     std::vector<uint64_t> d_cal_in; // calibrations' items, not yet seen by work()
     uint64_t d_run = 0;        // stop() calls: a csi design of an earlier run is stale
@@ -86,6 +89,10 @@ private:
     std::deque<uint64_t> d_cals;
     bool d_cal_taken = false;
     uint64_t d_cal_at = 0;
+    // the newest design a calibration ended or judged stale, taken again if no
+    // csi measured after the calibration comes within the bound
+    std::shared_ptr<const prepared> d_held;
+    uint64_t d_late_cals = 0; // calibrations taken after their item
     input_end_grace d_end_grace;
     std::vector<gr_complex> d_clean_s, d_clean_b;
     known_tx d_known; // frame tags: known snapshots are sent, not precoded

@@ -30,6 +30,7 @@ from gnuradio.isac.util import log_records  # noqa: E402
 
 N, U, LP, M = 4, 2, 64, 8
 FRAMES = 12
+LONG = 72  # past the 64-frame bound on a calibration's mute
 
 
 class gate(gr.sync_block):
@@ -39,11 +40,18 @@ class gate(gr.sync_block):
     def __init__(self):
         gr.sync_block.__init__(self, "gate", in_sig=[(np.complex64, U)], out_sig=[(np.complex64, U)])
         self.open = threading.Event()
+        self.hold_at = None  # a symbol to stop at until "more" is set
+        self.more = threading.Event()
 
     def work(self, input_items, output_items):
         self.open.wait(30)
-        output_items[0][:] = input_items[0]
-        return len(output_items[0])
+        n, at = len(output_items[0]), self.nitems_written(0)
+        if self.hold_at is not None and at >= self.hold_at:
+            self.more.wait(30)
+        elif self.hold_at is not None:
+            n = min(n, self.hold_at - at)
+        output_items[0][:n] = input_items[0][:n]
+        return n
 
 
 def rand_H(rng):
@@ -56,7 +64,7 @@ class qa_precoder_cal(gr_unittest.TestCase):
         self.rng = np.random.default_rng(7103)
         fb = isac.frame_builder(U, N, LP, 0, 3, 0, 1)
         self.F, self.K = fb.frame_len(), fb.known_len()
-        k = self.rng.integers(0, M, (FRAMES * LP, U))
+        k = self.rng.integers(0, M, (LONG * LP, U))
         self.syms = np.exp(2j * np.pi * k / M).astype(np.complex64)
         self.H1, self.H2, self.H3 = rand_H(self.rng), rand_H(self.rng), rand_H(self.rng)
         # c mid-payload of frame 5; the stale csi for frame 7, the first valid one
@@ -64,26 +72,27 @@ class qa_precoder_cal(gr_unittest.TestCase):
         self.c = 5 * self.F + self.K + 7
         self.o2, self.o3 = 7 * self.F, 9 * self.F
 
-    def make(self, kind):
+    def make(self, kind, L=None):
         if kind == "ci":
             return isac.ci_precoder(n_tx=N, n_users=U, psk_order=M, power=1.0, noise_var=0.3,
                                     gamma_db=0.0, n_rx=16, target_deg=10.0, clutter_deg=[-50.0, 30.0],
                                     snr_r_db=15.0, cnr_db=[30.0, 30.0])
         return isac.nullspace_precoder(N, U, 1.0, "zf", 10.0, 0.01, "beampattern", [-30.0, 20.0], 10.0,
-                                       self.F)
+                                       self.F if L is None else L)
 
-    def stream(self, kind, H=None, posts=()):
+    def stream(self, kind, H=None, posts=(), L=None, frames=FRAMES):
         """Output and muted mask of one run. posts: (port, message) in order,
-        each handled before the next (the gate holds the stream meanwhile)."""
+        each handled before the next (the gate holds the stream meanwhile).
+        L: the null-space design length (default: the users' frame)."""
         tb = gr.top_block()
-        blk = self.make(kind)
+        blk = self.make(kind, L)
         if H is not None:
             blk.set_channel(H.tolist() if kind == "ci" else H.astype(np.complex128))
             if kind != "ci":
                 self.assertTrue(blk.wait_design(30))
         g = gate()
         snk = blocks.vector_sink_c(N)
-        tb.connect(blocks.vector_source_c(self.syms.ravel().tolist(), False, U), g,
+        tb.connect(blocks.vector_source_c(self.syms[:frames * LP].ravel().tolist(), False, U), g,
                    isac.frame_builder(U, N, LP, 0, 3, 0, 1), blk, snk)
         tb.start()
         designs = 0
@@ -104,7 +113,7 @@ class qa_precoder_cal(gr_unittest.TestCase):
         for t in snk.tags():
             if pmt.symbol_to_string(t.key) == "isac_mute":
                 mute[t.offset:t.offset + pmt.to_uint64(t.value)] = True
-        self.assertEqual(len(y), FRAMES * self.F)
+        self.assertEqual(len(y), frames * self.F)
         return y, mute
 
     def csi(self, H, offset, measured):
@@ -185,6 +194,113 @@ class qa_precoder_cal(gr_unittest.TestCase):
     def test_004_nullspace_csi_without_measured_and_malformed_cal(self):
         self.check_no_measured_and_malformed("ns")
 
+    def test_005_a_frame_after_the_cal_is_the_users_frame_not_the_design_length(self):
+        # The null-space design length L (64) is far shorter than the users'
+        # frame F: a csi whose oldest row is the frame right after the one
+        # holding c (measured = its start, < c + F) is still stale, so the
+        # payload stays muted from c to the end of the run.
+        c = self.c = 5 * self.F + 10  # early in frame 5: more than L before frame 6
+        self.assertLess(LP, self.F)
+        meas = (c // self.F + 1) * self.F
+        self.assertTrue(c + LP <= meas < c + self.F)
+        for kind, L in (("ci", None), ("ns", LP), ("ns", None)):
+            _, payload = self.stream(kind, L=L)
+            y, mute = self.stream(kind, L=L, posts=[self.csi(self.H1, 0, 0), self.cal(),
+                                                    self.csi(self.H2, self.o2, meas)])
+            self.assertFalse(mute[:c].any(), kind)
+            np.testing.assert_array_equal(mute[c:], payload[c:], kind)
+            np.testing.assert_array_equal(y[c:][payload[c:]], 0)
+
+    def test_006_the_mute_ends_after_the_bound_without_a_csi_measured_after_the_cal(self):
+        # No csi measured a frame after c ever comes (csi_feedback does not post
+        # rows that did not change): after 64 frames past c the payload resumes
+        # on the newest channel held, the one the cal ended (H1) or a csi judged
+        # stale (H2), and a warning says why.
+        F, c = self.F, self.c
+        end = (c + 64 * F + F - 1) // F * F  # the first frame at or past the bound
+        log = log_records()
+
+        def warned():
+            return sum("no csi measured after the transmit calibration" in m
+                       for msgs in log.get_map().values() for _, m in msgs)
+        for kind in ("ci", "ns"):
+            _, payload = self.stream(kind, frames=LONG)
+            for H, extra in ((self.H1, []), (self.H2, [self.csi(self.H2, self.o2, c + F - 1)])):
+                ref, _ = self.stream(kind, H, frames=LONG)
+                before = warned()
+                y, mute = self.stream(kind, frames=LONG, posts=[self.csi(self.H1, 0, 0), self.cal()] + extra)
+                self.assertFalse(mute[:c].any(), kind)
+                # muted from c to the bound (c + 64 F, mid-payload), precoded after it
+                np.testing.assert_array_equal(mute[c:c + 64 * F], payload[c:c + 64 * F], kind)
+                self.assertFalse(mute[c + 64 * F:].any(), kind)
+                self.assertTrue(payload[end:].any())
+                self.same(kind, y[end:], ref[end:])
+                self.assertEqual(warned() - before, 1, kind)
+
+    def held_run(self, kind, before, between):
+        """Mute mask of a run on set_channel(H1) whose stream stops after frame 7
+        (items up to 7F): before() runs before it starts, between() while it waits
+        there (the precoder has passed item 6F)."""
+        F = self.F
+        tb = gr.top_block()
+        blk = self.make(kind)
+        blk.set_channel(self.H1.tolist() if kind == "ci" else self.H1.astype(np.complex128))
+        if kind != "ci":
+            self.assertTrue(blk.wait_design(30))
+        g = gate()
+        g.hold_at = 7 * LP
+        snk = blocks.vector_sink_c(N)
+        tb.connect(blocks.vector_source_c(self.syms[:FRAMES * LP].ravel().tolist(), False, U), g,
+                   isac.frame_builder(U, N, LP, 0, 3, 0, 1), blk, snk)
+        tb.start()
+        before(blk)
+        g.open.set()
+        t0 = time.monotonic()
+        while len(snk.data()) < 6 * N * F and time.monotonic() - t0 < 10:
+            time.sleep(0.01)
+        self.assertGreaterEqual(len(snk.data()), 6 * N * F)
+        between(blk)
+        g.more.set()
+        tb.wait()
+        mute = np.zeros(FRAMES * F, bool)
+        for t in snk.tags():
+            if pmt.symbol_to_string(t.key) == "isac_mute":
+                mute[t.offset:t.offset + pmt.to_uint64(t.value)] = True
+        return mute
+
+    def post_cal(self, blk):
+        blk.to_basic_block()._post(pmt.intern("cal"), make_cal_message(np.zeros(N), offset=self.c))
+        time.sleep(0.2)  # the handler runs on the block's thread
+
+    def test_007_nullspace_setter_after_the_cal_keeps_the_mute(self):
+        # A set_channel() channel ended by a calibration must not come back
+        # through a setter's redesign (ci drops its solver: nothing to redesign).
+        c = self.c
+        _, payload = self.stream("ns")
+
+        def setter(blk):
+            blk.set_sinr_db(12.0)  # a redesign of the channel in hand
+            self.assertTrue(blk.wait_design(30))
+            time.sleep(0.1)
+        mute = self.held_run("ns", self.post_cal, setter)
+        self.assertFalse(mute[:c].any())
+        np.testing.assert_array_equal(mute[c:], payload[c:])
+
+    def test_008_a_cal_taken_after_its_item_is_counted_and_mutes_from_there(self):
+        # The cal arrives when the stream is already past c: [c, taken) went out
+        # on the old channel. It warns, and the mute runs from where it was taken.
+        F = self.F
+        log = log_records()
+
+        def warned():
+            return sum("late so far" in m for msgs in log.get_map().values() for _, m in msgs)
+        _, payload = self.stream("ns")
+        for kind in ("ci", "ns"):
+            before = warned()
+            mute = self.held_run(kind, lambda blk: None, self.post_cal)
+            self.assertEqual(warned() - before, 1, kind)
+            self.assertFalse(mute[:6 * F].any(), kind)  # precoded before it was taken
+            np.testing.assert_array_equal(mute[8 * F:], payload[8 * F:], kind)
 
 if __name__ == "__main__":
     gr_unittest.run(qa_precoder_cal)
