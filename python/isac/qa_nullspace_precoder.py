@@ -314,7 +314,7 @@ class qa_nullspace_precoder(gr_unittest.TestCase):
 
     def test_019_kept_design_waiting_for_its_frame(self):
         # H2's design waits for the next frame boundary (item 1024, the input is
-        # throttled to 500 items/s) while H1's is in use when the stop comes
+        # throttled to 200 items/s) while H1's is in use when the stop comes
         N, K, L = 8, 2, 1024
         H1, H2 = rayleigh(self.rng, K, N), rayleigh(self.rng, K, N)
         blk = self.make(N, K, sensing="none", L=L)
@@ -322,11 +322,16 @@ class qa_nullspace_precoder(gr_unittest.TestCase):
         blk.set_channel(H1)
         self.assertTrue(blk.wait_designs(1, 30.0))
         src = blocks.vector_source_c(qpsk(self.rng, 64, K).ravel().tolist(), True, K)
-        thr = blocks.throttle(gr.sizeof_gr_complex * K, 500)
+        thr = blocks.throttle(gr.sizeof_gr_complex * K, 200)
         thr.set_max_noutput_items(16)
         snk = blocks.vector_sink_c(N)
         self.tb.connect(src, thr, blk, snk)
         self.tb.start()
+        # H1's design must be in use first: a first work() call after H2's
+        # design is ready would start the stream on H2 at item 0
+        t0 = time.time()
+        while blk.nitems_written(0) == 0 and time.time() - t0 < 30:
+            time.sleep(0.005)
         blk.set_channel(H2)
         self.assertTrue(blk.wait_designs(2, 30.0))
         time.sleep(0.1)  # work() takes it into its waiting list
