@@ -227,9 +227,7 @@ bool csi_feedback_impl::take_frame(uint64_t frame, pmt::pmt_t& csi, pmt::pmt_t& 
     d_last = int64_t(offset);
     // the oldest row's frame start: a precoder judges by it whether the rows
     // postdate its transmit calibration's correction
-    csi = pmt::dict_add(make_csi(H, offset),
-                        pmt::mp("measured"),
-                        pmt::from_uint64(fmin * uint64_t(frame_len)));
+    csi = make_csi(H, offset, 0, fmin * uint64_t(frame_len));
     stats = msg_dict()
                 .u64("posts", d_posts)
                 .u64("offset", offset)

@@ -238,7 +238,10 @@ bool read_header(const std::complex<float>* frame, snapshot_header& h, std::stri
     return true;
 }
 
-pmt::pmt_t make_csi(const Eigen::MatrixXcd& H, uint64_t offset, uint64_t epoch)
+pmt::pmt_t make_csi(const Eigen::MatrixXcd& H,
+                    uint64_t offset,
+                    uint64_t epoch,
+                    std::optional<uint64_t> measured)
 {
     // Written in place: a staging vector doubled the message's transient memory
     // (+128 MiB at 4096 x 4096).
@@ -255,6 +258,8 @@ pmt::pmt_t make_csi(const Eigen::MatrixXcd& H, uint64_t offset, uint64_t epoch)
     d = pmt::dict_add(d, pmt::mp("offset"), pmt::from_uint64(offset));
     if (epoch)
         d = pmt::dict_add(d, pmt::mp("epoch"), pmt::from_uint64(epoch));
+    if (measured)
+        d = pmt::dict_add(d, pmt::mp("measured"), pmt::from_uint64(*measured));
     return d;
 }
 

@@ -48,6 +48,7 @@
 #include <complex>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -113,9 +114,12 @@ bool parse_csi(const pmt::pmt_t& msg,
  */
 std::string zero_channel(const Eigen::MatrixXcd& H);
 
-//! Build a csi dict from H (row-major c32vector), its effective offset and epoch
-//! (0: the key is left out).
-pmt::pmt_t make_csi(const Eigen::MatrixXcd& H, uint64_t offset, uint64_t epoch = 0);
+//! Build a csi dict from H (row-major c32vector), its effective offset, epoch
+//! (0: the key is left out) and the item it was measured from (empty: left out).
+pmt::pmt_t make_csi(const Eigen::MatrixXcd& H,
+                    uint64_t offset,
+                    uint64_t epoch = 0,
+                    std::optional<uint64_t> measured = std::nullopt);
 
 //! Typed, non-throwing dict accessors for `set`-style messages. Each returns
 //! false when the key is absent; sets `why` and returns false on a wrong type
