@@ -46,6 +46,11 @@ class Graph:
             },
             "states": {"coordinate": [8, 8], "rotation": 0, "state": "enabled"},
         }
+        self.snippet("setter_guard", "init_before_blocks", (
+            "# GRC's set_<var> stores the value before the blocks check it: a rejected\n"
+            "# value is undone, so tb.<var> keeps reading what the blocks use\n"
+            "from gnuradio.isac import util\n"
+            "util.keep_valid_on_error(self)\n"))
         if gui:
             self.fixed_rows = []  # grid rows of controls and numbers: no stretch
             self.snippet("window_size", "main_after_init", "")  # code: doc()

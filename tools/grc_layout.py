@@ -272,19 +272,22 @@ def wire_path(src, src_key, dst, dst_key, n=48):
     return out
 
 
-def wire_crossings(g, conns, skip=()):
+def wire_crossings(g, conns, back=()):
     """(wire, block) pairs where the wire, drawn as GRC draws it, passes over the
     rectangle (ports included) of a block it does not connect to: on the canvas
-    it looks as if it ended in that block."""
+    it looks as if it ended in that block. A wire in `back` (feedback: right to
+    left) also counts the bodies of its own two blocks: GRC draws wires under
+    the blocks, so one running back through them shows only its two ends."""
     out = []
     for a, ap, b, bp, _ in conns:
-        if (a, ap, b, bp) in skip:
-            continue
         pts = wire_path(g[a], ap, g[b], bp)
         for n, gn in g.items():
+            rects = gn.rects()
             if n in (a, b):
-                continue
-            if any(x0 < x < x1 and y0 < y < y1 for x0, y0, x1, y1 in gn.rects() for x, y in pts):
+                if (a, ap, b, bp) not in back:
+                    continue
+                rects = rects[:1]
+            if any(x0 < x < x1 and y0 < y < y1 for x0, y0, x1, y1 in rects for x, y in pts):
                 out.append(((a, ap, b, bp), n))
     return out
 
@@ -364,7 +367,8 @@ def problems(path):
         x_in = g[b].x - g[b].sink_w - CONNECTOR_EXTENSION
         if x_out > x_in:
             out.append("wire %s:%s -> %s:%s runs right to left (%d > %d)" % (a, ap, b, bp, x_out, x_in))
-    # feedback wires run right to left over the flowgraph by nature (thin, grey)
+    # a feedback wire may run right to left, but not over a block: it would
+    # read as that block's port (place() gives such a wire a Virtual Sink/Source pair)
     for (a, ap, b, bp), n in wire_crossings(g, conns, back):
         out.append("wire %s:%s -> %s:%s passes over %s %s" % (a, ap, b, bp, n, g[n].box()))
     for n, m, what in misleading_virtual(g, conns, _stream_ids(fg)):
@@ -432,7 +436,9 @@ def place(doc, x0=8, y0=8, band_width=None):
         if not cross:
             break
         virtual = _stream_ids(fg)
-        msgs = {(a, ap, b, bp) for a, ap, b, bp, msg in conns if msg}
+        # a forward message wire moves the block it passes over (below); a
+        # feedback one, running back over the flowgraph, gets a pair like a stream
+        msgs = {(a, ap, b, bp) for a, ap, b, bp, msg in conns if msg} - feedback(through_virtual(conns, virtual))
         stream = {w for w, n in cross
                   if w[0] not in virtual and w[2] not in virtual and n not in virtual and w not in msgs}
         for w in sorted(stream):

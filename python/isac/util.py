@@ -5,7 +5,8 @@
 """Small helpers the apps, benchmarks and tests share: dB conversions, the
 figure apps' CSV writer and channel averaging (--channels), the tests'
 wall-clock limits, app loader (load_app) and comparison of large results
-(assert_same). (The C++ core has its own in core/types.h: db2lin, deg2rad, rad2deg.)"""
+(assert_same), and the example flowgraphs' setter guard (keep_valid_on_error). (The C++ core
+has its own in core/types.h: db2lin, deg2rad, rad2deg.)"""
 import csv
 import math
 import os
@@ -228,3 +229,37 @@ def log_records():
         _LOG_RECORDS.append(gr.dictionary_logger_backend())
         gr.logging().add_default_sink(_LOG_RECORDS[0])
     return _LOG_RECORDS[0]
+
+
+def keep_valid_on_error(tb):
+    """Makes every set_<var> of the GRC-generated top block `tb` (its own class's
+    setters of variables and parameters) undo a value that raises. GRC's setter
+    stores the value first and then passes it to the blocks, so a rejected value
+    (a block's ValueError, or a derived variable's helper) would stay in
+    tb.<var> while the blocks keep the old one. On an exception the setter runs
+    again with the previous value (every block it reaches gets the value it
+    had, also those that took the new one before another refused it), then the
+    exception propagates. The examples call it from an "Init - Before Blocks"
+    snippet: the GUI's controls keep the original setters (they cannot reach
+    an invalid value), Python callers get the guarded ones."""
+    cls = type(tb)
+    for name, fn in list(vars(cls).items()):
+        var = name[4:]
+        if name.startswith("set_") and callable(fn) and "get_" + var in vars(cls) and hasattr(tb, var):
+            setattr(tb, name, _undo_on_error(tb, var, getattr(tb, name)))
+
+
+def _undo_on_error(tb, var, setter):
+    def guarded(value):
+        old = getattr(tb, var)
+        try:
+            setter(value)
+        except Exception as err:
+            try:
+                setter(old)
+            except Exception:
+                setattr(tb, var, old)  # the old value no longer applies either: keep it readable
+            raise err
+    guarded.__name__ = setter.__name__
+    guarded.__doc__ = setter.__doc__
+    return guarded
