@@ -14,6 +14,7 @@ defaults with grcc and runs it.
 """
 import importlib.util
 import os
+import shutil
 import subprocess
 import tempfile
 
@@ -135,6 +136,7 @@ class qa_shared_defaults(gr_unittest.TestCase):
                           for k, (i, n, p) in enumerate(blocks)],
                "connections": conns, "metadata": {"file_format": 1}}
         tmp = tempfile.mkdtemp(prefix="isac_all_defaults_")
+        self.addCleanup(shutil.rmtree, tmp, True)
         path = os.path.join(tmp, "all_defaults.grc")
         with open(path, "w") as f:
             yaml.safe_dump(doc, f, sort_keys=False)
