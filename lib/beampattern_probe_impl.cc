@@ -10,8 +10,10 @@
 #include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/steering.h>
+#include <unistd.h>
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 
 namespace gr {
 namespace isac {
@@ -58,6 +60,16 @@ public:
         if (reverse_elements)
             A = A.colwise().reverse().eval();
         d_AT = A.transpose().cast<core::cfloat>();
+        // GNU Radio asks for 64 KiB of items per buffer, rounds that up to whole
+        // pages of whole items, page / gcd(page, item) (1024 items for any odd grid
+        // size), and warns ("buffer_double_mapped ... allocate_buffer") when the
+        // rounding more than doubles the count. Asking for the rounded count
+        // allocates the same memory, without the warning.
+        const long item = long(sizeof(float) * d_grid.size());
+        const long page = std::max(1L, sysconf(_SC_PAGESIZE));
+        const long whole = page / std::gcd(page, item);
+        if (whole > 2 * (65536 / item))
+            set_min_output_buffer(0, whole);
     }
 
     int n_grid() const override { return int(d_grid.size()); }

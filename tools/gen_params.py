@@ -1016,16 +1016,30 @@ def outputs(blocks):
         out[g] = t
     impl_outputs(blocks, out)
     grc_make_outputs(blocks, out)
-    md = read("docs/blocks.md")
-    for b in blocks:
-        md = re.sub(
-            r"^### `" + re.escape(b["block"]) + r"\(.*\)`$",
-            lambda m: f"### `{signature(b)}`",
-            md,
-            flags=re.M,
-        )
-    out["docs/blocks.md"] = md
+    out["docs/blocks.md"] = blocks_md_headings(read("docs/blocks.md"), blocks)
     return out
+
+
+def blocks_md_headings(md, blocks):
+    """docs/blocks.md with each block's entry set to its signature: a heading
+    '### `block(...)`' or a table row starting '| `block(...)` |'. A block with
+    neither is an error: the generator cannot know where in the page its entry
+    belongs, and a new block's missing entry went unnoticed."""
+    for b in blocks:
+        name = re.escape(b["block"])
+        md, n = re.subn(
+            r"^### `" + name + r"\(.*\)`$", lambda m: f"### `{signature(b)}`", md, flags=re.M
+        )
+        md, k = re.subn(
+            r"^\| `" + name + r"\([^`]*\)` \|", lambda m: f"| `{signature(b)}` |", md, flags=re.M
+        )
+        if n + k == 0:
+            raise DescriptorError(
+                f"docs/blocks.md has no entry for {b['block']}: add a heading "
+                f"'### `{b['block']}()`' or a table row '| `{b['block']}()` | ... |' "
+                "where it belongs (the generator fills in the signature)"
+            )
+    return md
 
 
 
@@ -1266,15 +1280,7 @@ def python_outputs(cpp_blocks, out):
             cb = grc_callbacks(b, False)
             t = replace_region(t, "callbacks", (["  callbacks:"] + cb) if cb else [], g, "#")
         out[g] = t
-    md = out["docs/blocks.md"]
-    for b in pyblocks:
-        md = re.sub(
-            r"^### `" + re.escape(b["block"]) + r"\(.*\)`$",
-            lambda m: f"### `{signature(b)}`",
-            md,
-            flags=re.M,
-        )
-    out["docs/blocks.md"] = md
+    out["docs/blocks.md"] = blocks_md_headings(out["docs/blocks.md"], pyblocks)
     return out
 
 

@@ -26,7 +26,8 @@ set(ISAC_SLOW_TESTS
     qa_design_draws_massive_mimo
     qa_system_conventions
     qa_random_scenes
-    qa_nullspace_figures)
+    qa_nullspace_figures
+    qa_shared_defaults)
 
 function(isac_test_label name out)
     list(FIND ISAC_SLOW_TESTS ${name} listed)

@@ -280,7 +280,7 @@ class one_bit_isac_tx:
     n_tx = _spec(
         'n_tx', 'integer', '', -_INF, _MAX_ANTENNAS, False, False,
         'n_users', None, None, None, False,
-        '16',
+        '32',
         'transmit antennas N_T (output vlen)',
         None)
     n_users = _spec(
@@ -340,7 +340,7 @@ class one_bit_isac_tx:
     n_rx = _spec(
         'n_rx', 'integer', '', 1.0, _MAX_ANTENNAS, False, False,
         None, None, None, None, False,
-        '16',
+        '128',
         'radar receive antennas N_R of the receiver the design serves',
         None)
     mode = _spec(
@@ -391,13 +391,13 @@ class one_bit_radar_rx:
     n_tx = _spec(
         'n_tx', 'integer', '', 1.0, _MAX_ANTENNAS, False, False,
         None, None, None, None, False,
-        '16',
+        '32',
         'transmit antennas (in1 vlen)',
         None)
     n_rx = _spec(
         'n_rx', 'integer', '', 1.0, _MAX_ANTENNAS, False, False,
         None, None, None, None, False,
-        '16',
+        '128',
         'receive antennas (in0 vlen)',
         None)
     target_deg = _spec(

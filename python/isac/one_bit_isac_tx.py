@@ -37,7 +37,7 @@ class one_bit_isac_tx(gr.hier_block2):
     __doc__ += """
 
     Parameters (python/isac/params/one_bit_isac_tx.yml):
-      n_tx: transmit antennas N_T (output vlen); [n_users, 4096] (default 16)
+      n_tx: transmit antennas N_T (output vlen); [n_users, 4096] (default 32)
       n_users: users U (input vlen); [1, 4096] (default 4)
       psk_order: PSK order M; [2, 65536] (default 8)
       power: transmit energy per vector E; (0, inf) (default 1.0)
@@ -47,7 +47,7 @@ class one_bit_isac_tx(gr.hier_block2):
       clutter_deg: clutter angles (may be empty) (deg); each in [-90, 90] (default (-50.0, 30.0)) [settable]
       snr_r_db: target-to-noise ratio SNR_R = zeta_0^2/sigma_R^2 (dB); [-200, 200] (default 15.0) [settable]
       cnr_db: clutter-to-noise ratio zeta_q^2/sigma_R^2 per clutter angle (dB); each in [-200, 200]; length len(clutter_deg) (default (30.0, 30.0)) [settable]
-      n_rx: radar receive antennas N_R of the receiver the design serves; [1, 4096] (default 16)
+      n_rx: radar receive antennas N_R of the receiver the design serves; [1, 4096] (default 128)
       mode: "qos": max QSCNR subject to the users' margin; "qod": max min margin subject to QSCNR >= chi; "qos", "qod" (default "qos")
       chi_db: QoD radar requirement (QSCNR) (dB); [-200, 200] (default 8.0)
       dac: 1-bit DAC or infinite resolution; "1bit", "inf" (default "1bit")
@@ -59,8 +59,8 @@ class one_bit_isac_tx(gr.hier_block2):
     # gen_params:end doc
 
     # gen_params:begin signature
-    def __init__(self, n_tx=16, n_users=4, psk_order=8, power=1.0, noise_var=0.316, gamma_db=5.0,
-                 target_deg=10.0, clutter_deg=(-50.0, 30.0), snr_r_db=15.0, cnr_db=(30.0, 30.0), n_rx=16,
+    def __init__(self, n_tx=32, n_users=4, psk_order=8, power=1.0, noise_var=0.316, gamma_db=5.0,
+                 target_deg=10.0, clutter_deg=(-50.0, 30.0), snr_r_db=15.0, cnr_db=(30.0, 30.0), n_rx=128,
                  mode="qos", chi_db=8.0, dac="1bit", solver="realtime", max_iter=10, radar_metric="theorem1",
                  tag_infeasible=True):
     # gen_params:end signature

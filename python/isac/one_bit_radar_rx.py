@@ -30,8 +30,8 @@ class one_bit_radar_rx(gr.hier_block2):
     __doc__ += """
 
     Parameters (python/isac/params/one_bit_radar_rx.yml):
-      n_tx: transmit antennas (in1 vlen); [1, 4096] (default 16)
-      n_rx: receive antennas (in0 vlen); [1, 4096] (default 16)
+      n_tx: transmit antennas (in1 vlen); [1, 4096] (default 32)
+      n_rx: receive antennas (in0 vlen); [1, 4096] (default 128)
       target_deg: target angle theta_0 (deg); [-90, 90] (default 10.0) [settable]
       clutter_deg: clutter angles theta_1..theta_Q (may be empty) (deg); each in [-90, 90] (default (-50.0, 30.0)) [settable]
       snr_r_db: SNR_R = zeta_0^2/sigma_R^2 (enters the expected QSCNR, not the filter) (dB); [-200, 200] (default 15.0) [settable]
@@ -49,7 +49,7 @@ class one_bit_radar_rx(gr.hier_block2):
     # gen_params:end doc
 
     # gen_params:begin signature
-    def __init__(self, n_tx=16, n_rx=16, target_deg=10.0, clutter_deg=(-50.0, 30.0), snr_r_db=15.0,
+    def __init__(self, n_tx=32, n_rx=128, target_deg=10.0, clutter_deg=(-50.0, 30.0), snr_r_db=15.0,
                  cnr_db=(30.0, 30.0), radar_noise_var=1.0, pfa=0.01, adc="1bit", cpi_len=1,
                  threshold_scale=1.0, threshold="exact", tag_detections=True, clutter_model="swerling1",
                  cpi_weights="equal"):

@@ -19,6 +19,9 @@ stats messages, and the random session numbers drawn at each start().
 docs/reliability.md ("Call sizes") lists the blocks and what was found.
 """
 
+import subprocess
+import sys
+
 import numpy as np
 import pmt
 from gnuradio import blocks, gr, gr_unittest
@@ -527,6 +530,36 @@ class qa_call_sizes(gr_unittest.TestCase):
 
         # stateless, frames from item 0: a restart gives the same patterns
         self.check(build, restart=True, min_counts=[30])
+
+    def test_beampattern_probe_buffer_fits(self):
+        # a pattern of an odd number of floats (361, 181, 121): GNU Radio rounds the
+        # probe's output buffer up to 1024 items; asked for that count, it allocates
+        # without its allocate_buffer warning, and the patterns are the same
+        script = """
+import numpy as np
+from gnuradio import blocks, gr, isac
+x = (np.random.default_rng(3).standard_normal((40, 5)) * (1 + 0.5j)).astype(np.complex64)
+for step in (0.5, 1.0, 1.5):
+    tb = gr.top_block()
+    src = blocks.vector_source_c(x.ravel().tolist(), False, 5)
+    b = isac.beampattern_probe(5, 4, -90.0, 90.0, step, False, False)
+    snk = blocks.vector_sink_f(b.n_grid())
+    tb.connect(src, b, snk)
+    tb.run()
+    p = np.array(snk.data()).reshape(-1, b.n_grid())
+    g = np.deg2rad(np.array(b.grid_deg()))
+    A = np.exp(1j * np.pi * np.outer(np.sin(g), np.arange(5)))
+    ref = (np.abs(x.reshape(10, 4, 5) @ A.T) ** 2).mean(axis=1)
+    print(b.n_grid(), len(p), float(np.max(np.abs(p - ref) / ref.max())))
+"""
+        r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr[-2000:])
+        self.assertNotIn("allocate_buffer", r.stdout + r.stderr)
+        rows = [ln.split() for ln in r.stdout.split("\n") if ln.strip()]
+        self.assertEqual([int(n) for n, _, _ in rows], [361, 181, 121])
+        for n, frames, err in rows:
+            self.assertEqual(int(frames), 10, n)
+            self.assertLess(float(err), 1e-5, n)
 
     def test_csi_gate(self):
         rng = np.random.default_rng(13)

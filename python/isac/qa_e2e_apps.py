@@ -264,6 +264,23 @@ class qa_e2e_apps(gr_unittest.TestCase):
             self.assertIn("usage: " + app, p.stdout, app)
             self.assertIn("--seed", p.stdout, app)  # isac_figures hands each app a --seed (qa_e2e_figures)
 
+    def test_out_default_shown_and_ignored(self):
+        # every app's --help names the folder it writes without --out, and that
+        # folder is git-ignored (a run from the checkout leaves no untracked files)
+        with open(os.path.join(SRC, ".gitignore")) as f:
+            ignored = {ln.strip() for ln in f if ln.strip() and not ln.startswith("#")}
+        apps = sorted(a for a in os.listdir(os.path.join(SRC, "apps"))
+                      if '"--out", default=' in open(os.path.join(SRC, "apps", a)).read())
+        self.assertGreaterEqual(len(apps), 9, apps)
+        for app in apps:
+            with open(os.path.join(SRC, "apps", app)) as f:
+                default = re.search(r'"--out", default="([^"]+)"', f.read()).group(1)
+            p = subprocess.run([sys.executable, os.path.join(SRC, "apps", app), "--help"],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)
+            self.assertEqual(p.returncode, 0, (app, p.stdout[-2000:]))
+            self.assertIn("default %s)" % default, " ".join(p.stdout.split()), app)
+            self.assertIn(default + "/", ignored, app)
+
     def test_figures_sub_apps_channels(self):
         # isac_figures hands an explicit --channels to the sub-apps that average channel draws
         # (and only to them: the others reject the option); without one each keeps its default

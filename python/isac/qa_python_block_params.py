@@ -277,6 +277,21 @@ class qa_python_block_params(unittest.TestCase):
                 self.assertEqual(len(p["option_labels"]), len(p["options"]), where)
         self.assertGreater(enums, 20)
 
+    def test_008_blocks_md_entry_per_block(self):
+        """docs/blocks.md's signatures come from the descriptors, in a heading or
+        a table row; a block with neither fails the generator (and its --check)
+        instead of being left out of the page silently."""
+        cpp, _ = descriptors()
+        b = cpp["psk_ser_meter"]
+        sig = gen_params.signature(b)
+        self.assertTrue(sig.startswith("psk_ser_meter(n_users=4, psk_order=8"), sig)
+        md = gen_params.blocks_md_headings("### `psk_ser_meter(old)`\n", [b])
+        self.assertEqual(md, "### `%s`\n" % sig)
+        md = gen_params.blocks_md_headings("| `psk_ser_meter(old, x)` | in0 `y` | what |\n", [b])
+        self.assertEqual(md, "| `%s` | in0 `y` | what |\n" % sig)
+        with self.assertRaisesRegex(gen_params.DescriptorError, "no entry for psk_ser_meter"):
+            gen_params.blocks_md_headings("a page that names `psk_ser_meter(...)` in prose only\n", [b])
+
 
 def qa_grc_default(p):
     g = p.get("grc", {})

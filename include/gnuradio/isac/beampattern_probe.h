@@ -46,7 +46,7 @@ public:
      * \param reverse_elements stream channel k drives antenna n_tx-1-k
      * \param db               output in dB (else linear power)
      */
-    static sptr make(int n_tx = 16,
+    static sptr make(int n_tx = 32,
                      int frame_len = 64,
                      double grid_min_deg = -90.0,
                      double grid_max_deg = 90.0,

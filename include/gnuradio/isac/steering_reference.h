@@ -36,7 +36,7 @@ public:
      * \param n_tx   transmit antennas (input vlen); [1, 4096]
      * \param tx_deg direction of departure (deg); [-90, 90]
      */
-    static sptr make(int n_tx = 16,
+    static sptr make(int n_tx = 32,
                      double tx_deg = 0.0);
     // gen_params:end make
     // clang-format on

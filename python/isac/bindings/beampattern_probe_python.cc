@@ -43,7 +43,7 @@ for a bad value or a grid whose table exceeds the memory limit.)doc"
         // clang-format off
     // gen_params:begin doc
     "\n\nParameters:\n"
-    "  n_tx: transmit antennas (vlen); [1, 4096] (default 16)\n"
+    "  n_tx: transmit antennas (vlen); [1, 4096] (default 32)\n"
     "  frame_len: snapshots per pattern; [1, 16777216] (default 64)\n"
     "  grid_min_deg: first grid angle (deg); [-90, 90] (default -90.0)\n"
     "  grid_max_deg: last grid angle (deg); (grid_min_deg, 90] (default 90.0)\n"
@@ -73,7 +73,7 @@ for a bad value or a grid whose table exceeds the memory limit.)doc"
              }),
              // clang-format off
              // gen_params:begin args
-             py::arg("n_tx") = 16,
+             py::arg("n_tx") = 32,
              py::arg("frame_len") = 64,
              py::arg("grid_min_deg") = -90.0,
              py::arg("grid_max_deg") = 90.0,

@@ -35,7 +35,7 @@ in0: vectors of n_tx; out0: one complex per snapshot. set_tx_deg() while running
         // clang-format off
     // gen_params:begin doc
     "\n\nParameters:\n"
-    "  n_tx: transmit antennas (input vlen); [1, 4096] (default 16)\n"
+    "  n_tx: transmit antennas (input vlen); [1, 4096] (default 32)\n"
     "  tx_deg: direction of departure (deg); [-90, 90] (default 0.0) [settable]\n"
     // gen_params:end doc
         // clang-format on
@@ -43,7 +43,7 @@ in0: vectors of n_tx; out0: one complex per snapshot. set_tx_deg() while running
         .def(py::init(&blk::make),
              // clang-format off
              // gen_params:begin args
-             py::arg("n_tx") = 16,
+             py::arg("n_tx") = 32,
              py::arg("tx_deg") = 0.0)
              // gen_params:end args
         // clang-format on

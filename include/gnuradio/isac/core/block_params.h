@@ -110,7 +110,7 @@ struct array_phase_estimator {
 struct beampattern_probe {
     static constexpr param_spec n_tx{ "n_tx", param_type::integer, "",
       1.0, double(max_antennas), false, false, nullptr, nullptr,
-      nullptr, nullptr, false, "16",
+      nullptr, nullptr, false, "32",
       "transmit antennas (vlen)" };
     static constexpr param_spec frame_len{ "frame_len", param_type::integer, "",
       1.0, 16777216.0, false, false, nullptr, nullptr,
@@ -1306,7 +1306,7 @@ struct snapshot_framer {
 struct steering_reference {
     static constexpr param_spec n_tx{ "n_tx", param_type::integer, "",
       1.0, double(max_antennas), false, false, nullptr, nullptr,
-      nullptr, nullptr, false, "16",
+      nullptr, nullptr, false, "32",
       "transmit antennas (input vlen)" };
     static constexpr param_spec tx_deg{ "tx_deg", param_type::real, "deg",
       -90.0, 90.0, false, false, nullptr, nullptr,
