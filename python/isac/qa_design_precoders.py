@@ -124,6 +124,25 @@ class qa_design_precoders(gr_unittest.TestCase):
             self.assertLess(abs(grid[np.argmax(pat)] - target), 2.0)
             self.assertGreater(f(target), 10 * f(-target))
             self.assertGreater(f(target), 5 * f(clutter))
+    def test_004_nonfinite_or_zero_symbol_refused(self):
+        # each once snapped to index 0 and designed as feasible without a word
+        rng = np.random.default_rng(5104)
+        U, N = 3, 10
+        H = los_channel(rng, [-37.0, 12.0, 55.0], N)
+        good = np.exp(2j * np.pi * rng.integers(0, 8, U) / 8)
+        S = core.ci_solver(N, U, n_rx=16, target_deg=21.0, clutter_deg=[-44.0], cnr_db=[20.0])
+        S.set_channel(H)
+        for i, bad in ((2, np.nan), (0, np.inf), (1, 0.0), (2, complex(1.0, -np.inf))):
+            s = good.copy()
+            s[i] = bad
+            for call in (lambda: core.ci_design(H, s), lambda: design.ci_design(H, s),
+                         lambda: S.solve(s)):
+                with self.assertRaises(ValueError) as c:
+                    call()
+                self.assertIn(f"s[{i}] = ", str(c.exception))
+                self.assertIn("finite nonzero", str(c.exception))
+        self.assertEqual(len(np.asarray(S.solve(good)["x"]).ravel()), N)
+
 
 if __name__ == "__main__":
     gr_unittest.run(qa_design_precoders)
