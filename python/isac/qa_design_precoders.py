@@ -143,6 +143,20 @@ class qa_design_precoders(gr_unittest.TestCase):
                 self.assertIn("finite nonzero", str(c.exception))
         self.assertEqual(len(np.asarray(S.solve(good)["x"]).ravel()), N)
 
+    def test_005_messages_name_the_callers_arguments(self):
+        rng = np.random.default_rng(5105)
+        H = los_channel(rng, [-52.0, 9.0, 33.0], 12)
+        with self.assertRaises(ValueError) as c:  # was "sinr = size 2 ... targets"
+            design.nullspace_design(H, 1.0, "minpower", [5.0, 5.0], 0.1, "beampattern", [21.0], 10.0, 16)
+        self.assertEqual(str(c.exception),
+                         "sinr_db = 2 values is out of range; allowed: 1 or n_users = 3 values")
+        with self.assertRaises(ValueError) as c:  # was "n_tx = 3 is out of range; ..."
+            design.ci_design(H.T, np.ones(12))
+        self.assertIn("H is 12 x 3 (n_users x n_tx): needs n_tx >= n_users", str(c.exception))
+        d = design.nullspace_design(H, 1.0, "minpower", [5.0, 4.0, 3.0], 0.1, "beampattern", [21.0], 10.0, 16)
+        np.testing.assert_allclose(d.sinr_db, [5.0, 4.0, 3.0], atol=0.01)
+        np.testing.assert_allclose(np.asarray(d.sinr), 10 ** (np.asarray(d.sinr_db) / 10), rtol=1e-12)
+
 
 if __name__ == "__main__":
     gr_unittest.run(qa_design_precoders)

@@ -433,6 +433,13 @@ set_channel(H) with H n_users x n_tx (y = H x + n).)doc")
         "ci_design",
         [](const cmat& H, const cvec& s, py::kwargs kw) {
             check_symbols(s);
+            // n_tx and n_users come from H's shape: a transposed H must say so, not
+            // name a parameter the caller never passed
+            if (H.cols() < H.rows())
+                throw param_error("H is " + std::to_string(H.rows()) + " x " +
+                                  std::to_string(H.cols()) +
+                                  " (n_users x n_tx): needs n_tx >= n_users; H's rows "
+                                  "are the users");
             py::object S = py::type::of<ci_solver>()(int(H.cols()), int(H.rows()), **kw);
             S.attr("set_channel")(H);
             return S.attr("solve")(s);

@@ -178,7 +178,7 @@ Returns core.sdisac_design:
                   |(H F)_uu|^2 / (sum_(v != u) |(H F)_uv|^2 + noise_var)
   P, B            null-space basis (n_tx x (n_tx - rank H)) and the sensing
                   frame's coefficients; X_sensing = P B (n_tx x frame_len)
-  sinr            the users' SINRs, LINEAR (10 log10 gives dB; the input is sinr_db)
+  sinr, sinr_db   the users' SINRs: sinr LINEAR, sinr_db in dB (the input is sinr_db)
   comm_power, sensing_power, split   power per snapshot and its shares
   peak_angles_deg, pslr_db, pattern, grid_deg, desired, beampattern(grid_deg)
                   the transmit beampattern P(theta) = a^H R a,
