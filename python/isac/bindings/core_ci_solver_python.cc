@@ -452,5 +452,7 @@ budget_exhausted, step_value, lp_bound, gap, trace). H is n_users x n_tx (y = H 
 symbols (finite and nonzero, snapped to M-PSK). qscnr is the SCNR when adc = "inf". radar_metric =
 "exact" maximises the exact (arcsine-law) deflection of the same receive filter
 instead of Theorem 1's QSCNR; objective is the chosen metric's value, chi_db is in
-its units.)doc");
+its units. The keywords are ci_solver's (help(ci_solver)) but n_tx and n_users, which
+come from H; gnuradio.isac.design.ci_design is this call with every keyword, its unit
+and default in its help and a misspelt keyword named.)doc");
 }
