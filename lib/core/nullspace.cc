@@ -72,10 +72,15 @@ void sdisac_params::validate(int n_tx, int n_users) const
                     "0 with comm = 'minpower' (its power follows from the SINR targets)");
     if (comm_power == 0 || comm == "minpower") {
         if (sinr.size() != 1 && sinr.size() != n_users)
-            throw_param("sinr", "size " + std::to_string(sinr.size()),
-                        "1 or n_users = " + std::to_string(n_users) + " targets");
+            throw_param("sinr_db",
+                        std::to_string(sinr.size()) + " values",
+                        "1 or n_users = " + std::to_string(n_users) + " values");
+        // sinr holds the linear values of the callers' sinr_db: name that in the message
         for (Eigen::Index k = 0; k < sinr.size(); ++k)
-            check_positive_finite("sinr", sinr[k]);
+            if (!(sinr[k] > 0 && std::isfinite(sinr[k])))
+                throw_param("sinr_db",
+                            std::to_string(10.0 * std::log10(sinr[k])) + " dB",
+                            "finite values");
     }
     check_positive_finite("noise_var", noise_var); // SINRs are reported in every mode
     if (sensing != "beampattern" && sensing != "isl" && sensing != "external" && sensing != "none")

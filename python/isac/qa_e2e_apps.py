@@ -442,6 +442,27 @@ class qa_e2e_apps(gr_unittest.TestCase):
         p, out = run_app("isac_ci_figures", "--channels", "3")
         self.assertEqual(p.returncode, 0, p.stdout[-3000:])
         self.check_fig10(out, 3)
+        # "stationary within 10 iterations", judged: the mean curve at iteration 10 within 2 % of
+        # its end plus 3 standard errors over the draws; the gap recomputed from the curve's csv
+        hdr, rows = read_csv(os.path.join(out, "fig10_convergence.csv"))
+        c = {h: hdr.index(h) for h in hdr}
+        curve = {}
+        for r in rows:
+            curve.setdefault((r[c["n_tx"]], r[c["dac"]], r[c["adc"]]), {})[int(r[c["iteration"]])] = \
+                float(r[c["min_margin"]])
+        hdr, rows = read_csv(os.path.join(out, "fig10_iterations.csv"))
+        c = {h: hdr.index(h) for h in hdr}
+        self.assertEqual(len(rows), 8)
+        verdict = True
+        for r in rows:
+            v = curve[(r[c["n_tx"]], r[c["dac"]], r[c["adc"]])]
+            gap, se = float(r[c["at10_gap_frac"]]), float(r[c["at10_gap_se"]])
+            self.assertAlmostEqual(gap, (v[10] - v[max(v)]) / abs(v[max(v)]), delta=1e-4)
+            self.assertGreaterEqual(se, 0.0)
+            verdict &= abs(gap) <= 0.02 + 3 * se
+        self.assertIn("[%s] fig10: value at iteration 10 within 2 %% (+ 3 SE) of the end (every pair)"
+                      % ("ok" if verdict else "NO"), p.stdout)
+        self.assertTrue(verdict)
         hdr, rows = read_csv(os.path.join(out, "fig5_scnr_ree_vs_ntx.csv"))
         c = {h: hdr.index(h) for h in hdr}
         conv = {"1bit": 500e-15 * 1e9 * 2, "inf": 500e-15 * 1e9 * 2 ** 10}

@@ -15,6 +15,8 @@
 
 #include <gnuradio/isac/core/ci_solver.h>
 
+#include <sstream>
+
 namespace py = pybind11;
 using namespace gr::isac::core;
 
@@ -128,6 +130,25 @@ ci_tuning tuning_from(const py::dict& d, ci_tuning t)
     }
     t.validate();
     return t;
+}
+
+// The study calls design for the symbols they are given: a NaN/Inf or zero symbol
+// has no M-PSK point (psk_index would snap it to index 0 and the design report
+// feasible), so it is refused here. The streaming block keeps its own handling
+// (it counts such symbols in its stats and designs on).
+void check_symbols(const cvec& s)
+{
+    for (Eigen::Index i = 0; i < s.size(); ++i) {
+        const cdouble v = s[i];
+        if (std::isfinite(v.real()) && std::isfinite(v.imag()) && v != cdouble(0))
+            continue;
+        std::ostringstream o;
+        o << v.real() << (std::signbit(v.imag()) ? " - " : " + ") << std::fabs(v.imag())
+          << "j";
+        throw_param("s[" + std::to_string(i) + "]",
+                    o.str(),
+                    "finite nonzero symbols (each snapped to the nearest M-PSK point)");
+    }
 }
 
 py::dict result_dict(const ci_result& r)
@@ -348,6 +369,7 @@ set_channel(H) with H n_users x n_tx (y = H x + n).)doc")
         .def(
             "solve",
             [](const ci_solver& s, const cvec& sym) {
+                check_symbols(sym);
                 // the design runs without the GIL; the result dict needs it back
                 ci_result r;
                 {
@@ -410,6 +432,14 @@ set_channel(H) with H n_users x n_tx (y = H x + n).)doc")
     m.def(
         "ci_design",
         [](const cmat& H, const cvec& s, py::kwargs kw) {
+            check_symbols(s);
+            // n_tx and n_users come from H's shape: a transposed H must say so, not
+            // name a parameter the caller never passed
+            if (H.cols() < H.rows())
+                throw param_error("H is " + std::to_string(H.rows()) + " x " +
+                                  std::to_string(H.cols()) +
+                                  " (n_users x n_tx): needs n_tx >= n_users; H's rows "
+                                  "are the users");
             py::object S = py::type::of<ci_solver>()(int(H.cols()), int(H.rows()), **kw);
             S.attr("set_channel")(H);
             return S.attr("solve")(s);
@@ -419,8 +449,10 @@ set_channel(H) with H n_users x n_tx (y = H x + n).)doc")
         R"doc(Per-snapshot CI precoder design for studies: (H, s, parameters) ->
 dict(x, u, qscnr, objective, margins, lambda, iterations, feasible, optimal,
 budget_exhausted, step_value, lp_bound, gap, trace). H is n_users x n_tx (y = H x + n), s the users'
-symbols (snapped to M-PSK). qscnr is the SCNR when adc = "inf". radar_metric =
+symbols (finite and nonzero, snapped to M-PSK). qscnr is the SCNR when adc = "inf". radar_metric =
 "exact" maximises the exact (arcsine-law) deflection of the same receive filter
 instead of Theorem 1's QSCNR; objective is the chosen metric's value, chi_db is in
-its units.)doc");
+its units. The keywords are ci_solver's (help(ci_solver)) but n_tx and n_users, which
+come from H; gnuradio.isac.design.ci_design is this call with every keyword, its unit
+and default in its help and a misspelt keyword named.)doc");
 }

@@ -217,7 +217,8 @@ void bind_core_nullspace(py::module& m)
         "sum_{tau=1}^T ||X J_tau X^H||_F^2.");
 
     // ---- complete design ----------------------------------------------------------
-    py::class_<sdisac_design>(m, "sdisac_design", "A null-space superimposing (SD-ISAC) design.")
+    py::class_<sdisac_design>(
+        m, "sdisac_design", "A null-space superimposing (SD-ISAC) design.")
         .def_readonly("ok", &sdisac_design::ok)
         .def_readonly("comm_ok", &sdisac_design::comm_ok)
         .def_readonly("message", &sdisac_design::message)
@@ -230,7 +231,13 @@ void bind_core_nullspace(py::module& m)
         .def_readonly("comm_power", &sdisac_design::comm_power)
         .def_readonly("sensing_power", &sdisac_design::sensing_power)
         .def_readonly("split", &sdisac_design::split)
-        .def_readonly("sinr", &sdisac_design::sinr)
+        .def_readonly("sinr",
+                      &sdisac_design::sinr,
+                      "The users' SINRs, linear (the input is sinr_db).")
+        .def_property_readonly(
+            "sinr_db",
+            [](const sdisac_design& d) -> rvec { return 10.0 * d.sinr.array().log10(); },
+            "The users' SINRs in dB.")
         .def_readonly("lambda_", &sdisac_design::lambda)
         .def_readonly("dual_value", &sdisac_design::dual_value)
         .def_readonly("cost", &sdisac_design::cost)
@@ -238,13 +245,15 @@ void bind_core_nullspace(py::module& m)
         .def_readonly("iterations", &sdisac_design::iterations)
         .def_readonly("cost_history", &sdisac_design::cost_history)
         .def_readonly("pslr_db", &sdisac_design::pslr_db)
-        .def_property_readonly("peak_angles_deg",
-                               [](const sdisac_design& d) { return deg(d.peak_angles_rad); })
+        .def_property_readonly(
+            "peak_angles_deg",
+            [](const sdisac_design& d) { return deg(d.peak_angles_rad); })
         .def_readonly("isl", &sdisac_design::isl)
         .def_readonly("leakage", &sdisac_design::leakage)
         .def_readonly("sensing_rank", &sdisac_design::sensing_rank)
         .def_readonly("design_time_s", &sdisac_design::design_time_s)
-        .def_property_readonly("grid_deg", [](const sdisac_design& d) { return deg(d.grid_rad); })
+        .def_property_readonly("grid_deg",
+                               [](const sdisac_design& d) { return deg(d.grid_rad); })
         .def_readonly("desired", &sdisac_design::desired)
         .def_readonly("pattern", &sdisac_design::pattern)
         .def_readonly("frame_len", &sdisac_design::frame_len)
@@ -256,9 +265,12 @@ void bind_core_nullspace(py::module& m)
             py::arg("grid_deg"),
             "P(theta) on any grid: a^H (F F^H + P B B^H P^H / L) a, or with the known "
             "symbols (1/L)||(F S + P B)^H a||^2.")
-        .def_property_readonly("X_sensing", [](const sdisac_design& d) -> cmat {
-            return d.B.size() ? cmat(d.P * d.B) : cmat();
-        }, "P B (n_tx x frame_len), the transmitted sensing frame.");
+        .def_property_readonly(
+            "X_sensing",
+            [](const sdisac_design& d) -> cmat {
+                return d.B.size() ? cmat(d.P * d.B) : cmat();
+            },
+            "P B (n_tx x frame_len), the transmitted sensing frame.");
 
     m.def(
         "nullspace_design",

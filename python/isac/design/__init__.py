@@ -19,5 +19,12 @@ called through gnuradio.isac.core; convex subproblems use cvxopt.
                 factorisation
   energy        1-bit ISAC paper: energy model (eq. (38)) and radar energy efficiency
   one_bit_mmse  1-bit ISAC paper: the MMSE-based QoD baseline of its Figs. 7-8
+  precoders     the streaming precoders' designs on one channel, also here:
+                ci_design (1-bit ISAC paper, ci_precoder) and nullspace_design
+                (null-space paper, nullspace_precoder)
 """
-from . import beam_count, bistatic, energy, massive_mimo, nullspace, one_bit_mmse  # noqa: F401
+from . import beam_count, bistatic, energy, massive_mimo, nullspace, one_bit_mmse, precoders  # noqa: F401
+from .precoders import ci_design, nullspace_design  # noqa: F401
+
+__all__ = ["beam_count", "bistatic", "energy", "massive_mimo", "nullspace", "one_bit_mmse",
+           "precoders", "ci_design", "nullspace_design"]
