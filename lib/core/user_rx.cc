@@ -885,7 +885,6 @@ bool user_receiver::track()
         if (d_misses > d_p.max_misses) {
             d_state = state::acquire;
             d_scan = uint64_t(std::max(0.0, std::floor(d_next - d_F)));
-            d_freq_frames = 0;
         }
         return true;
     }
