@@ -34,7 +34,8 @@ _core = _isac.core
 
 
 def one_bit_adc(r):
-    """1-bit ISAC paper Sec. II: sgn(Re r) + j sgn(Im r), sgn(0) = +1 (NaN -> +1 like the quantizer block)."""
+    """1-bit ISAC paper Sec. II: sgn(Re r) + j sgn(Im r), sgn(0) = +1, NaN -> +1 (like
+    isac.core.one_bit_adc; the quantizer block's "adc" mode passes NaN on instead)."""
     return (np.where(r.real < 0, -1.0, 1.0) + 1j * np.where(r.imag < 0, -1.0, 1.0)).astype(np.complex64)
 
 

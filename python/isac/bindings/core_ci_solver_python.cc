@@ -102,7 +102,9 @@ ci_params make_params(int psk_order,
     X(stationary_nodes)     \
     X(polish)               \
     X(feasibility_nodes)    \
-    X(undecided_starts)
+    X(undecided_starts)     \
+    X(qod_turns)            \
+    X(qod_random_starts)
 
 py::dict tuning_dict(const ci_tuning& t)
 {

@@ -154,6 +154,9 @@ n0 = 0 (ref 'first') or (N-1)/2 (ref 'center'), optional 1/sqrt(N).)doc")
 
     m.def("one_bit_dac", &one_bit_dac, py::arg("x"), py::arg("power"),
           "1-bit DAC of one snapshot: sqrt(power/(2N)) (sgn Re + j sgn Im).");
-    m.def("one_bit_adc", &one_bit_adc, py::arg("r"),
-          "1-bit ADC of one snapshot: sgn Re + j sgn Im.");
+    m.def("one_bit_adc",
+          &one_bit_adc,
+          py::arg("r"),
+          "1-bit ADC of one snapshot: sgn Re + j sgn Im, sgn(0) = +1; a NaN component "
+          "maps to +1 (the one_bit_quantizer block's 'adc' mode passes NaN on instead).");
 }

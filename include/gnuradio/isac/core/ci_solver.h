@@ -132,6 +132,14 @@ struct ci_tuning {
     //! then, if it ran out of nodes undecided: heuristic ILPs with random objectives,
     //! up to this many, before the snapshot is declared infeasible (0: off)
     int undecided_starts = 0;
+    // ---- QoD starts (points with QSCNR >= chi; the phases and feasible_start above
+    // count too: the radar-only MM from the beam at each phase, the max-min point)
+    //! quarter-turns x, j x, -x, -j x of each radar-only point (same QSCNR, other
+    //! margins) that start a max-min run: the point itself, then the other turns by
+    //! min margin (1: the point alone; up to 4)
+    int qod_turns = 1;
+    //! the radar-only MM from this many random points
+    int qod_random_starts = 0;
     void validate() const;
 };
 
@@ -241,7 +249,10 @@ struct ci_result {
     double lambda = 0;     //!< QoS threshold
     int iterations = 0;    //!< ILPs (MM steps) solved
     bool feasible = true;  //!< false: QoS (or QoD radar) requirement could not be met
-    bool optimal = false;  //!< every ILP proven optimal (exact preset)
+    //! exact preset: every MM step's ILP proven optimal. The MM loop itself is a
+    //! local method (1-bit ISAC paper Algorithm 1): not a proof that x is optimal for
+    //! the design problem (enumerate the alphabet for that at small N_T)
+    bool optimal = false;
     //! exact preset: the vector's budget (bnb_max_nodes, bnb_max_seconds) ran out;
     //! x is the best design found within it, later MM steps by the heuristic ILP
     bool budget_exhausted = false;
@@ -386,7 +397,20 @@ private:
                              ci_result& r,
                              mm_state& s,
                              const ilp_result* f = nullptr) const;
+    void design_qos_starts(const rmat& At, ci_result& r, mm_state& s) const;
     void design_qod(const rmat& At, ci_result& r, mm_state& s) const;
+    void radar_ascent(const ci_surrogate& sur0, rvec& xr, double& q, ci_result& r) const;
+    bool chi_walk(const rmat& At, int K, rvec& xt, ci_result& r) const;
+    void qod_run(const rmat& At, const rvec& x0, ci_result& r, mm_state& s) const;
+    //! MM steps per run: max_iter (1-bit DAC); at least inf_dac_iterations for the
+    //! infinite-resolution DAC, whose steps are cheap and which still rose ~3 % per
+    //! step at 10; a run still stops when a step gains less than tol
+    int mm_iterations() const
+    {
+        return d_p.one_bit_dac ? d_p.max_iter
+                               : std::max(d_p.max_iter, inf_dac_iterations);
+    }
+    static constexpr int inf_dac_iterations = 100;
     bool homotopy_qos(const rmat& At, ci_result& r, mm_state& s) const;
     bool homotopy_walk(const rmat& At, int K, ci_result& r, rvec& xt) const;
     void polish(const rmat& At, ci_result& r, mm_state& s) const;

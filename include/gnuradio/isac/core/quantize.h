@@ -8,7 +8,8 @@
  * every N_T vector has ||x||^2 = E. ADC: amplitude = 1, entries +-1 +-j. sgn(0) = +1,
  * also for -0.0 (the comparison v < 0 is false for -0.0). NaN components compare false as
  * well, so they map to +amplitude: a NaN input gives a defined alphabet point, and the
- * kernel reports how many NaN components it saw.
+ * kernel reports how many NaN components it saw (the one_bit_quantizer block's "adc" mode
+ * passes NaN on instead: one_bit_quantizer.h).
  */
 #ifndef INCLUDED_ISAC_CORE_QUANTIZE_H
 #define INCLUDED_ISAC_CORE_QUANTIZE_H
