@@ -75,12 +75,12 @@ void sdisac_params::validate(int n_tx, int n_users) const
             throw_param("sinr_db",
                         std::to_string(sinr.size()) + " values",
                         "1 or n_users = " + std::to_string(n_users) + " values");
-        // sinr holds the linear values of the callers' sinr_db: name that in the message
+        // sinr is linear (callers convert sinr_db and range-check it in dB first)
         for (Eigen::Index k = 0; k < sinr.size(); ++k)
             if (!(sinr[k] > 0 && std::isfinite(sinr[k])))
-                throw_param("sinr_db",
-                            std::to_string(10.0 * std::log10(sinr[k])) + " dB",
-                            "finite values");
+                throw_param("sinr[" + std::to_string(k) + "] (linear; from sinr_db)",
+                            num_str(sinr[k]),
+                            "finite and > 0");
     }
     check_positive_finite("noise_var", noise_var); // SINRs are reported in every mode
     if (sensing != "beampattern" && sensing != "isl" && sensing != "external" && sensing != "none")

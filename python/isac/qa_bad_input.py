@@ -190,6 +190,48 @@ def _(t):
     t.assertEqual(s.threshold(sol, isac.core.adc_model.one_bit, 1e-3), 0.0)
 
 
+@case("core.ci_design / design.ci_design", "NaN/Inf or zero symbol",
+      "`s` with a NaN, Inf or 0 entry (also `ci_solver.solve`)",
+      "`ValueError: s[2] = nan + 0j is out of range; allowed: finite nonzero symbols (...)`; "
+      "the streaming block instead maps it to index 0 and counts it (its row above)")
+def _(t):
+    from gnuradio.isac import design
+    H = np.array([[1.0, 0.3j, -0.2, 0.5], [0.1, 1.0, 0.4j, -0.3]], complex)
+    for s in ([1.0, np.nan], [1.0, np.inf], [0.0, 1.0]):
+        for call in (isac.core.ci_design, design.ci_design):
+            with t.assertRaisesRegex(ValueError, r"s\[[01]\] = .* is out of range; allowed: finite nonzero"):
+                call(H, np.array(s, complex))
+
+
+@case("design.ci_design / design.nullspace_design", "invalid size",
+      "H transposed (more users than antennas); `n_tx=` or `n_users=` passed",
+      "`ValueError: H = 4 x 2 (n_users x n_tx) is out of range; allowed: n_tx >= n_users "
+      "(H's rows are the users)` (null space: n_tx > n_users); `TypeError: ci_design(): n_tx and "
+      "n_users come from H's shape (n_users x n_tx); drop n_tx`")
+def _(t):
+    from gnuradio.isac import design
+    H = np.array([[1.0, 0.3j, -0.2, 0.5], [0.1, 1.0, 0.4j, -0.3]], complex)
+    with t.assertRaisesRegex(ValueError, r"H = 4 x 2 \(n_users x n_tx\) is out of range"):
+        design.ci_design(H.T, np.ones(4))
+    with t.assertRaisesRegex(ValueError, r"H = 4 x 2 \(n_users x n_tx\) is out of range"):
+        design.nullspace_design(H.T, 1.0, "zf", 5.0, 0.1, "beampattern", [20.0], 10.0, 8)
+    with t.assertRaisesRegex(TypeError, "come from H's shape"):
+        design.ci_design(H, np.ones(2), n_tx=4)
+
+
+@case("design.nullspace_design", "invalid parameter",
+      "`sinr_db` = [5, 1e30] or [5, -4000] (finite, but past the block's range)",
+      "`ValueError: sinr_db[1] = 1e+30 is out of range; allowed: [-200, 200] dB` (the value as "
+      "passed and the user's index; was `sinr_db = inf dB`)")
+def _(t):
+    from gnuradio.isac import design
+    H = np.array([[1.0, 0.3j, -0.2, 0.5], [0.1, 1.0, 0.4j, -0.3]], complex)
+    for v in (1e30, -4000.0):
+        with t.assertRaisesRegex(ValueError, r"sinr_db\[1\] = %s is out of range; allowed: \[-200, 200\]"
+                                 % ("1e\\+30" if v > 0 else "-4000")):
+            design.nullspace_design(H, 1.0, "minpower", [5.0, v], 0.1, "beampattern", [20.0], 10.0, 8)
+
+
 @case("core steering", "invalid size", "`ula_steering_matrix(n=-5, ...)`, "
       "`upa_steering(n_h=n_v=4096)` (2^24 elements)",
       "`ValueError` naming n / `n_h * n_v (UPA elements)` (was std::bad_alloc / a 16 TiB request)")

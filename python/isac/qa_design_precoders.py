@@ -8,6 +8,7 @@ designs reached from the design API, checked with numpy on random asymmetric
 scenes (SINRs from F, H P = 0, safe margins from x and H, beampattern peaks)."""
 
 import inspect
+import re
 
 import numpy as np
 from gnuradio import gr_unittest
@@ -152,10 +153,94 @@ class qa_design_precoders(gr_unittest.TestCase):
                          "sinr_db = 2 values is out of range; allowed: 1 or n_users = 3 values")
         with self.assertRaises(ValueError) as c:  # was "n_tx = 3 is out of range; ..."
             design.ci_design(H.T, np.ones(12))
-        self.assertIn("H is 12 x 3 (n_users x n_tx): needs n_tx >= n_users", str(c.exception))
+        self.assertEqual(str(c.exception), "H = 12 x 3 (n_users x n_tx) is out of range; "
+                         "allowed: n_tx >= n_users (H's rows are the users)")
         d = design.nullspace_design(H, 1.0, "minpower", [5.0, 4.0, 3.0], 0.1, "beampattern", [21.0], 10.0, 16)
         np.testing.assert_allclose(d.sinr_db, [5.0, 4.0, 3.0], atol=0.01)
         np.testing.assert_allclose(np.asarray(d.sinr), 10 ** (np.asarray(d.sinr_db) / 10), rtol=1e-12)
+
+        with self.assertRaises(ValueError) as c:  # was "n_users = 12 is out of range; allowed: [1, 2]"
+            design.nullspace_design(H.T, 1.0, "zf", 5.0, 0.1, "beampattern", [21.0], 10.0, 16)
+        self.assertEqual(str(c.exception), "H = 12 x 3 (n_users x n_tx) is out of range; "
+                         "allowed: n_tx > n_users (H's rows are the users)")
+        for v, name in ((1e30, "sinr_db[1] = 1e+30"), (-4000.0, "sinr_db[1] = -4000")):
+            with self.assertRaises(ValueError) as c:  # was "sinr_db = inf dB ...: finite values"
+                design.nullspace_design(H, 1.0, "minpower", [5.0, v, 3.0], 0.1, "beampattern",
+                                        [21.0], 10.0, 16)
+            self.assertIn(name + " is out of range; allowed: [-200, 200]", str(c.exception))
+
+    def test_006_documented_values_accepted_bounds_refused(self):
+        # help() lists the blocks' values and ranges where the core agrees and the core's
+        # own where not: every listed option must be accepted, a value just past every
+        # listed numeric bound refused (the block's solver "lut" was once listed here)
+        rng = np.random.default_rng(5106)
+        H = los_channel(rng, [-41.0, 17.0], 6)
+        s = np.exp(2j * np.pi * np.array([1, 6]) / 8)
+        ns_args = dict(H=H, power=1.0, comm="zf", sinr_db=5.0, noise_var=0.1, sensing="beampattern",
+                       targets_deg=[23.0], beam_width_deg=10.0, frame_len=8, max_iter=3)
+        calls = {"ci_design": lambda **kw: design.ci_design(H, s, **{"bnb_max_seconds": 0.5, **kw}),
+                 "nullspace_design": lambda **kw: design.nullspace_design(**{**ns_args, **kw})}
+        bound = re.compile(r"^(each in )?([\[(])(-?[0-9.e+]+), (-?[0-9.e+]+|inf)([\])])")
+        listed = past = 0
+        for fn, call in calls.items():
+            table = dict(getattr(design._core_params, fn))
+            table.update(design.precoders._EXTRA[fn])
+            for name in inspect.signature(getattr(design, fn)).parameters:
+                allowed = table[name][1]
+                for opt in re.findall(r'"([a-z0-9]+)"', allowed):
+                    call(**{name: opt})
+                    listed += 1
+                m = bound.match(allowed)
+                if not m:
+                    continue
+                lo, hi = float(m.group(3)), float(m.group(4))
+                whole = all(re.fullmatch(r"-?[0-9]+", g) for g in m.group(3, 4))
+                step = 1 if whole else 1e-3
+                for v in (lo - max(1.0, abs(lo)) * step, hi + max(1.0, abs(hi)) * step):
+                    if not np.isfinite(v):
+                        continue
+                    v = int(v) if whole else v
+                    # each in [..]: a list; cnr_db one per default clutter angle (two)
+                    kw = {name: [v] * (2 if name == "cnr_db" else 1) if m.group(1) else v}
+                    with self.assertRaises(ValueError, msg=f"{fn}({name}={kw[name]}) with allowed {allowed}"):
+                        call(**kw)
+                    past += 1
+        self.assertGreaterEqual(listed, 14)
+        self.assertGreaterEqual(past, 20)
+        with self.assertRaises(ValueError):
+            design.ci_design(H, s, solver="lut")
+        # tol: the core's own ranges (ci_solver: >= 0; nullspace: > 0)
+        self.assertIn("finite, >= 0", design.ci_design.__doc__)
+        design.ci_design(H, s, tol=0.0)
+        with self.assertRaises(ValueError):
+            design.nullspace_design(**{**ns_args, "tol": 0.0})
+
+    def test_007_sizes_from_h_named(self):
+        H = np.ones((2, 4), complex)
+        for k in ("n_tx", "n_users"):
+            with self.assertRaises(TypeError) as c:  # n_tx once got "did you mean n_rx?"
+                design.ci_design(H, [1, 1], **{k: 4})
+            self.assertEqual(str(c.exception), "ci_design(): n_tx and n_users come from H's shape "
+                             f"(n_users x n_tx); drop {k}")
+            with self.assertRaises(TypeError) as c:
+                design.nullspace_design(H, 1.0, "zf", 5.0, 0.1, "beampattern", [20.0], 10.0, 16, **{k: 4})
+            self.assertIn("come from H's shape", str(c.exception))
+
+    def test_008_signature_parser_never_raises(self):
+        # it runs at import of gnuradio.isac.design: a non-literal default is kept as text
+        sig = design.precoders._core_signature
+        self.assertGreater(len(sig(core.nullspace_design)), 15)
+        self.assertGreater(len(sig(core.ci_solver.__init__)), 15)
+
+        def f():
+            pass
+        f.__doc__ = "f(self: object, a: float = inf, b: int = 3, c: object = <Mode.x: 1>) -> None"
+        got = sig(f)
+        self.assertEqual([n for n, _ in got], ["a", "b", "c"])
+        self.assertEqual(repr(got[0][1]), "inf")
+        self.assertEqual(got[1][1], 3)
+        f.__doc__ = "f(*args, **kwargs)\nOverloaded function."
+        self.assertEqual(sig(f), [])
 
 
 if __name__ == "__main__":

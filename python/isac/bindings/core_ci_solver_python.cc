@@ -14,6 +14,7 @@
 #include <pybind11/stl.h>
 
 #include <gnuradio/isac/core/ci_solver.h>
+#include <gnuradio/isac/core/limits.h>
 
 #include <sstream>
 
@@ -21,11 +22,8 @@ namespace py = pybind11;
 using namespace gr::isac::core;
 
 namespace {
-double db2lin(const char* name, double db)
-{
-    check_finite(name, db);
-    return std::pow(10.0, db / 10.0);
-}
+// the ci_precoder block's dB range, so help(design.ci_design) states what is accepted
+double db2lin(const char* name, double db) { return db_to_linear(name, db); }
 
 radar_scene make_scene(int n_tx,
                        int n_rx,
@@ -438,10 +436,10 @@ set_channel(H) with H n_users x n_tx (y = H x + n).)doc")
             // n_tx and n_users come from H's shape: a transposed H must say so, not
             // name a parameter the caller never passed
             if (H.cols() < H.rows())
-                throw param_error("H is " + std::to_string(H.rows()) + " x " +
+                throw param_error("H = " + std::to_string(H.rows()) + " x " +
                                   std::to_string(H.cols()) +
-                                  " (n_users x n_tx): needs n_tx >= n_users; H's rows "
-                                  "are the users");
+                                  " (n_users x n_tx) is out of range; allowed: n_tx >= "
+                                  "n_users (H's rows are the users)");
             py::object S = py::type::of<ci_solver>()(int(H.cols()), int(H.rows()), **kw);
             S.attr("set_channel")(H);
             return S.attr("solve")(s);

@@ -20,6 +20,7 @@
 #include <gnuradio/isac/core/beampattern.h>
 #include <gnuradio/isac/core/comm_precoder.h>
 #include <gnuradio/isac/core/isl.h>
+#include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/nullspace.h>
 
 namespace py = pybind11;
@@ -49,10 +50,11 @@ rvec sinr_targets(const py::object& o)
     else
         v = o.cast<std::vector<double>>();
     rvec r(v.size());
-    for (size_t i = 0; i < v.size(); ++i) {
-        check_finite("sinr_db", v[i]);
-        r[i] = db2lin(v[i]);
-    }
+    // the dB value as passed and its index: the core sees only linear values
+    for (size_t i = 0; i < v.size(); ++i)
+        r[i] = db_to_linear(v.size() == 1 ? std::string("sinr_db")
+                                          : "sinr_db[" + std::to_string(i) + "]",
+                            v[i]);
     return r;
 }
 } // namespace
@@ -295,6 +297,13 @@ void bind_core_nullspace(py::module& m)
            uint64_t seed,
            const py::object& symbols,
            double max_seconds) {
+            // n_tx and n_users come from H's shape: a transposed H must say so, not
+            // name a parameter the caller never passed
+            if (H.rows() >= H.cols())
+                throw param_error("H = " + std::to_string(H.rows()) + " x " +
+                                  std::to_string(H.cols()) +
+                                  " (n_users x n_tx) is out of range; allowed: n_tx > "
+                                  "n_users (H's rows are the users)");
             sdisac_params p;
             p.frame_len = frame_len;
             p.power = power;

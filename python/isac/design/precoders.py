@@ -15,9 +15,11 @@ both call the C++ core through gnuradio.isac.core; nothing is re-implemented).
 
 The keyword lists below are built at import from the core functions' own
 signatures (names and defaults) and the blocks' descriptors
-(lib/core/params/*.yml, through _core_params.py: unit, range, meaning), so
-they cannot drift from what the functions accept. A keyword the function does
-not take raises a short TypeError naming it and the close matches.
+(lib/core/params/*.yml, through _core_params.py: unit, range, meaning), with
+the core's own values where it differs from the block (tools/gen_params.py,
+STUDY_OVERRIDES); qa_design_precoders calls every listed value and a value
+past every listed bound. A keyword the function does not take raises a short
+TypeError naming it and the close matches (n_tx, n_users: they come from H).
 """
 import ast
 import difflib
@@ -36,7 +38,7 @@ _EXTRA = {
         "s": ("", "n_users values, finite and nonzero",
               "the users' symbols, each snapped to the nearest M-PSK point"),
         "adc": ("", '"1bit", "inf"', "radar receiver: 1-bit ADCs (QSCNR) or infinite resolution (SCNR)"),
-        "tol": ("", "> 0", "relative MM stopping tolerance"),
+        "tol": ("", "finite, >= 0", "relative MM stopping tolerance"),
         "bnb_max_nodes": ("", ">= 1", 'branch-and-bound node budget per vector (solver "exact")'),
         "bnb_max_seconds": ("s", "> 0", 'branch-and-bound time budget per vector (solver "exact")'),
         "tuning": ("", "dict or None",
@@ -45,7 +47,7 @@ _EXTRA = {
     "nullspace_design": {
         "H": ("", "n_users x n_tx, finite, n_users < n_tx",
               "channel, rows h_u^H: user u receives (H x)_u + noise"),
-        "tol": ("", ">= 0", "relative cost change that stops the MM / RCG iterations"),
+        "tol": ("", "> 0, finite", "relative cost change that stops the MM / RCG iterations"),
         "seed": ("", ">= 0", "seed of the sensing frame's random start"),
         "symbols": ("", "None or n_users x frame_len complex",
                     "known symbols (null-space paper deterministic mode); None: expected over "
@@ -72,18 +74,35 @@ def _split_top(text, sep):
     return parts + [cur]
 
 
+class _Text(str):
+    """A default that is not a Python literal (inf, an enum): shown as pybind11 wrote it."""
+
+    def __repr__(self):
+        return str(self)
+
+
 def _core_signature(fn):
-    """[(name, default or inspect.Parameter.empty)] from a pybind11 docstring's first line."""
-    first = fn.__doc__.splitlines()[0]
-    inner = first[first.index("(") + 1:first.rindex(") ->")]
-    out = []
-    for part in _split_top(inner, ", "):
-        name, rest = part.split(": ", 1)
-        kv = _split_top(rest, " = ")
-        default = inspect.Parameter.empty
-        if len(kv) == 2:
-            default = ast.literal_eval(kv[1])
-        out.append((name.strip(), default))
+    """[(name, default or inspect.Parameter.empty)] from a pybind11 docstring's first line.
+
+    Never raises: this runs at import of gnuradio.isac.design, so a default it cannot
+    read is kept as text (_Text) and an unreadable line gives [] (qa_design_precoders
+    checks that both signatures parse)."""
+    try:
+        first = fn.__doc__.splitlines()[0]
+        inner = first[first.index("(") + 1:first.rindex(") ->")]
+        out = []
+        for part in _split_top(inner, ", "):
+            name, rest = part.split(": ", 1)
+            kv = _split_top(rest, " = ")
+            default = inspect.Parameter.empty
+            if len(kv) == 2:
+                try:
+                    default = ast.literal_eval(kv[1])
+                except (ValueError, SyntaxError):
+                    default = _Text(kv[1])
+            out.append((name.strip(), default))
+    except (AttributeError, IndexError, ValueError):
+        return []
     return [(n, d) for n, d in out if n != "self"]
 
 
@@ -100,8 +119,15 @@ def _describe(fn_name, params):
     return "\n".join(lines), table
 
 
+# sizes that the study functions read from H's shape: a block user passes them by habit
+_FROM_H = ("n_tx", "n_users")
+
+
 def _check_keywords(fn_name, names, kwargs):
     for k in kwargs:
+        if k in _FROM_H and k not in names:
+            raise TypeError(f"{fn_name}(): n_tx and n_users come from H's shape "
+                            f"(n_users x n_tx); drop {k}")
         if k not in names:
             close = difflib.get_close_matches(k, names, n=3, cutoff=0.6)
             hint = f"; did you mean {', '.join(close)}?" if close else \
@@ -111,7 +137,7 @@ def _check_keywords(fn_name, names, kwargs):
 
 # ---- ci_design -----------------------------------------------------------------
 # ci_design takes ci_solver's constructor keywords; n_tx and n_users come from H
-_CI_PARAMS = [(n, d) for n, d in _core_signature(core.ci_solver.__init__) if n not in ("n_tx", "n_users")]
+_CI_PARAMS = [(n, d) for n, d in _core_signature(core.ci_solver.__init__) if n not in _FROM_H]
 _CI_NAMES = [n for n, _ in _CI_PARAMS]
 
 
@@ -139,8 +165,9 @@ Angles follow docs/conventions.md: the radar scene's c_q = g(theta_q)^T x with
 g_n(theta) = exp(-j pi n sin theta)/sqrt(n_tx), so the field toward theta is
 |g(theta)^T x|^2 (gnuradio.isac.conventions.transmit_beampattern).
 
-Keywords (name [unit] = default; the ci_precoder block's parameters of the same
-name mean the same):
+Keywords (name [unit] = default; a ci_precoder block parameter of the same name
+means what it means there, except where the text below says otherwise, e.g.
+solver: the block's "lut" is a table cache, here the preset "table"):
 {_ci_text}
 """
 ci_design.__signature__ = inspect.Signature(
@@ -189,8 +216,8 @@ E|a(theta)^T x|^2 with the module's a_n(theta) = exp(-j pi n sin theta) (the
 null-space paper's a_n = exp(+j pi n sin theta) is its conjugate, so its a^H R a
 is the same number), and the beams peak at targets_deg.
 
-Keywords (name [unit] = default; the nullspace_precoder block's parameters of
-the same name mean the same):
+Keywords (name [unit] = default; a nullspace_precoder block parameter of the
+same name means what it means there, except where the text below says otherwise):
 {_ns_text}
 """
 nullspace_design.__signature__ = _NS_SIGNATURE
