@@ -720,7 +720,9 @@ int nullspace_precoder_impl::work(int noutput_items,
             std::unique_lock<std::mutex> lk(d_mutex);
             d_cv_idle.wait_for(
                 lk, std::chrono::milliseconds(10), [this] { return !d_ready.empty(); });
-            if (d_ready.empty() && d_end_grace.expired(*this)) {
+            // (a design requested or running extends the grace: a short input
+            // waits for it, up to input_end_grace's bound)
+            if (d_ready.empty() && d_end_grace.expired(*this, d_request || d_busy)) {
                 if (d_cal_taken)
                     d_logger->warn("the input ended while waiting for a design for a csi "
                                    "measured after the transmit calibration at item {}: "

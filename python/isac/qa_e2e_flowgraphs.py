@@ -439,8 +439,9 @@ class qa_e2e_flowgraphs(gr_unittest.TestCase):
             self.assertEqual(p.returncode, 0 if verdict == "result: OK" else 1, name + ": " + p.stderr[-2000:])
             self.assertNotIn("Traceback", p.stderr, name)
             # nullspace_demo included: its precoder holds the stream back until
-            # the first design, so even a 5-frame run sends no frame of zeros
-            # and cannot end before the design (it used to print CHECK, exit 1)
+            # the first design, so even a 5-frame run sends no frame of zeros;
+            # after the input ends it waits for a running design (up to 60 s,
+            # qa_nullspace_precoder test_014), so the run cannot end before it
             self.assertEqual(verdict, "result: OK", name + "\n" + p.stdout)
 
     def test_gui_controls_reach_the_blocks(self):
