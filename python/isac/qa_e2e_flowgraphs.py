@@ -444,6 +444,21 @@ class qa_e2e_flowgraphs(gr_unittest.TestCase):
             # qa_nullspace_precoder test_014), so the run cannot end before it
             self.assertEqual(verdict, "result: OK", name + "\n" + p.stdout)
 
+    def test_nullspace_demo_stops_when_the_design_fails(self):
+        # at SINR 40 dB the users need P_c = 25 > P_t = 1: the first design
+        # fails, and the precoder holds its input, so the default 200 frames
+        # (more than the buffers hold) used to wait for ever. The demo's
+        # watchdog stops it and the table says why
+        t0 = time.monotonic()
+        p = run_script("nullspace_demo", ["--sinr-db", "40"], limit=60.0)
+        self.assertLess(time.monotonic() - t0, 30.0)
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr[-2000:])
+        self.assertIn("stopping: the first design failed (P_c = 25.", p.stdout)
+        self.assertIn("needs more than the total power", p.stdout)
+        self.assertIn("frames sent                                0 of 32", p.stdout)
+        self.assertIn("result: CHECK", p.stdout)
+        self.assertNotIn("Traceback", p.stderr)
+
     def test_gui_controls_reach_the_blocks(self):
         # the QT GUI controls of the 1-bit loopback act on the running blocks
         # through GRC's callbacks (the setters), not only on the variables
