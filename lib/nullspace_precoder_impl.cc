@@ -399,7 +399,11 @@ pmt::pmt_t nullspace_precoder_impl::stats_dict(const prepared& p)
 void nullspace_precoder_impl::publish_and_log(const prepared& p)
 {
     if (!p.d.ok)
-        d_logger->warn("design {} not usable, keeping the previous design: {}", p.id, p.d.message);
+        d_logger->warn("design {} not usable, {}: {}",
+                       p.id,
+                       d_active || !d_waiting.empty() ? "keeping the previous design"
+                                                      : "no usable design yet",
+                       p.d.message);
     else if (p.d.rank_deficient)
         d_logger->warn("design {}: {}", p.id, p.d.message);
     message_port_pub(d_stats_port, p.stats);
