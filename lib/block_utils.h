@@ -175,14 +175,21 @@ private:
  * finite flowgraph from ever finishing. Once every input's writer has
  * finished, it waits `grace` seconds more for what it waits for (a csi
  * message may still be in flight), then gives up: expired() becomes true and
- * the block returns WORK_DONE having emitted nothing.
+ * the block returns WORK_DONE having emitted nothing. While the caller says
+ * a design is requested or running (`busy`), the grace restarts, so a short
+ * input still gets the design it asked for; but only for `busy_limit`
+ * seconds after the input ended, so a design that never returns cannot keep
+ * the flowgraph from ending.
  */
 class input_end_grace
 {
 public:
-    explicit input_end_grace(double grace = 0.5) : d_grace(grace) {}
+    explicit input_end_grace(double grace = 0.5, double busy_limit = 60.0)
+        : d_grace(grace), d_busy_limit(busy_limit)
+    {
+    }
     void reset() { d_seen = false; }
-    bool expired(gr::block& b)
+    bool expired(gr::block& b, bool busy = false)
     {
         const auto det = b.detail();
         if (!det || det->ninputs() == 0)
@@ -193,15 +200,25 @@ public:
         const auto now = std::chrono::steady_clock::now();
         if (!d_seen) {
             d_seen = true;
-            d_since = now;
+            d_since = d_ended = now;
         }
-        return std::chrono::duration<double>(now - d_since).count() >= d_grace;
+        if (busy && seconds(now - d_ended) < d_busy_limit) {
+            d_since = now;
+            return false;
+        }
+        return seconds(now - d_since) >= d_grace;
     }
 
 private:
+    static double seconds(std::chrono::steady_clock::duration d)
+    {
+        return std::chrono::duration<double>(d).count();
+    }
     double d_grace;
+    double d_busy_limit;
     bool d_seen = false;
     std::chrono::steady_clock::time_point d_since;
+    std::chrono::steady_clock::time_point d_ended;
 };
 
 /*!

@@ -399,7 +399,11 @@ pmt::pmt_t nullspace_precoder_impl::stats_dict(const prepared& p)
 void nullspace_precoder_impl::publish_and_log(const prepared& p)
 {
     if (!p.d.ok)
-        d_logger->warn("design {} not usable, keeping the previous design: {}", p.id, p.d.message);
+        d_logger->warn("design {} not usable, {}: {}",
+                       p.id,
+                       d_active || !d_waiting.empty() ? "keeping the previous design"
+                                                      : "no usable design yet",
+                       p.d.message);
     else if (p.d.rank_deficient)
         d_logger->warn("design {}: {}", p.id, p.d.message);
     message_port_pub(d_stats_port, p.stats);
@@ -720,7 +724,9 @@ int nullspace_precoder_impl::work(int noutput_items,
             std::unique_lock<std::mutex> lk(d_mutex);
             d_cv_idle.wait_for(
                 lk, std::chrono::milliseconds(10), [this] { return !d_ready.empty(); });
-            if (d_ready.empty() && d_end_grace.expired(*this)) {
+            // (a design requested or running extends the grace: a short input
+            // waits for it, up to input_end_grace's bound)
+            if (d_ready.empty() && d_end_grace.expired(*this, d_request || d_busy)) {
                 if (d_cal_taken)
                     d_logger->warn("the input ended while waiting for a design for a csi "
                                    "measured after the transmit calibration at item {}: "

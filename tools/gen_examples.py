@@ -1087,10 +1087,10 @@ def nullspace_demo():
     g.var("n_users", 4)
     g.var("frame_len", 32)
     g.var("targets_deg", "[-41.0, 23.0]")
-    g.var("sinr_db", 10.0)
     g.var("noise_var", 0.01)
     g.var("user_deg", USER_DEG)
     g.param("n_frames", 200, "Frames")
+    g.param("sinr_db", 10.0, "Users' SINR (dB)", "eng_float")
     g.add("src", "isac_psk_source", n_users="n_users", psk_order=4, seed=1)
     g.add("head", "blocks_head", type="complex", num_items="n_frames * frame_len", vlen="n_users")
     g.add("csi", "isac_los_csi_source", n_tx="n_tx", user_deg="user_deg", gain=1.0)
@@ -1105,6 +1105,11 @@ def nullspace_demo():
     g.conn("csi", "csi", "precoder", "csi")
     g.conn("precoder", 0, "x_sink", 0)
     g.conn("head", 0, "sym_sink", 0)
+    # a design that fails or never ends would otherwise hold the run for ever
+    g.snippet("watchdog", "main_after_start", (
+        "import threading\n"
+        "from gnuradio.isac import summary\n"
+        "threading.Thread(target=summary.stop_without_design, args=(self, self.precoder, 60.0), daemon=True).start()\n"))
     demo_summary(g, (
         "summary.print_nullspace_demo(self.precoder, self.csi.channel(), self.x_sink.data(), self.sym_sink.data(),\n"
         "                             self.frame_len, self.targets_deg, noise_var=self.noise_var, sinr_db=self.sinr_db)\n"))

@@ -416,8 +416,11 @@ def place(doc, x0=8, y0=8, band_width=None):
     forward message connections), each column as wide as its widest block, each
     block stacked near the mean height of its inputs. A stream wire that would
     pass over another block (one reaching past a column, e.g. the symbols to a
-    SER meter at the far right) goes through a Virtual Sink/Source pair instead,
-    GRC's idiom for a long wire: grcc connects the two ends directly."""
+    SER meter at the far right), and a feedback message wire (right to left,
+    e.g. a receiver's row back to the feedback link) that would pass over a
+    block or under its own two, goes through a Virtual Sink/Source pair instead,
+    GRC's idiom for a long wire: grcc connects the two ends directly. A forward
+    message wire over a block moves that block instead."""
     best, push, lanes = None, {}, set()
     for _ in range(16):
         far = _place(doc, x0, y0, band_width, push, lanes)

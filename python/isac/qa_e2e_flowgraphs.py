@@ -357,6 +357,71 @@ class qa_e2e_flowgraphs(gr_unittest.TestCase):
             if angle == "tx_deg":
                 self.assertEqual(tb.targets_deg[0], -31.0)
 
+    def test_generated_top_block_is_freed_at_del(self):
+        # the setter guard once stored closures over the top block on the
+        # instance: a reference cycle, so a deleted flowgraph kept its ZMQ port
+        # (rebuilding isac_zmq_tx failed with "Address already in use") until
+        # the garbage collector ran
+        import gc
+        import weakref
+        mod = compile_module("isac_1bit_loopback_headless")
+        gc.collect()
+        gc.disable()
+        try:
+            for _ in range(2):  # the second build sees the class already guarded
+                tb = mod.isac_1bit_loopback_headless(n_snapshots=10)
+                ref = weakref.ref(tb)
+                with self.assertRaises(ValueError):
+                    tb.set_target_deg(95.0)
+                self.assertEqual(tb.target_deg, 23.0)
+                del tb
+                self.assertIsNone(ref())
+        finally:
+            gc.enable()
+
+    def test_setter_guard_undoes_a_partly_applied_value(self):
+        # two blocks share x; block a takes 70, block b refuses it: the guard
+        # puts a back as well. When even the old value is refused now, the
+        # variable is put back, and the error says and logs that the undo failed
+        from gnuradio.isac import util
+
+        class block:
+            def __init__(self, limit, v):
+                self.limit, self.v = limit, v
+
+            def set(self, v):
+                if not abs(v) <= self.limit:
+                    raise ValueError("x = %r is out of range" % v)
+                self.v = v
+
+        class flowgraph:
+            def __init__(self):
+                self.x = 10.0
+                self.a, self.b = block(90.0, 10.0), block(50.0, 10.0)
+                util.keep_valid_on_error(self)
+
+            def get_x(self):
+                return self.x
+
+            def set_x(self, x):
+                self.x = x
+                self.a.set(x)
+                self.b.set(x)
+
+        log = util.log_records()
+        fg = flowgraph()
+        with self.assertRaisesRegex(ValueError, "x = 70.0 is out of range"):
+            fg.set_x(70.0)
+        self.assertEqual((fg.x, fg.a.v, fg.b.v), (10.0, 10.0, 10.0))
+        fg.set_x(-20.0)
+        self.assertEqual((fg.x, fg.a.v, fg.b.v), (-20.0, -20.0, -20.0))
+        fg.b.limit = 5.0  # the old value -20 is no longer accepted either
+        with self.assertRaises(ValueError) as caught:
+            fg.set_x(60.0)
+        self.assertEqual((fg.x, fg.a.v, fg.b.v), (-20.0, -20.0, -20.0))
+        self.assertIn("undoing x = 60.0 failed too", "".join(getattr(caught.exception, "__notes__", [])))
+        self.assertTrue(any("undoing x = 60.0 failed too" in m for _, m in log.get_map().get("keep_valid_on_error", [])))
+
     def test_single_block_demos_stop_and_summarise(self):
         # each demo ends by itself (no message_strobe keeps it alive) and prints a
         # short table whose judged rows hold
@@ -374,9 +439,25 @@ class qa_e2e_flowgraphs(gr_unittest.TestCase):
             self.assertEqual(p.returncode, 0 if verdict == "result: OK" else 1, name + ": " + p.stderr[-2000:])
             self.assertNotIn("Traceback", p.stderr, name)
             # nullspace_demo included: its precoder holds the stream back until
-            # the first design, so even a 5-frame run sends no frame of zeros
-            # and cannot end before the design (it used to print CHECK, exit 1)
+            # the first design, so even a 5-frame run sends no frame of zeros;
+            # after the input ends it waits for a running design (up to 60 s,
+            # qa_nullspace_precoder test_014), so the run cannot end before it
             self.assertEqual(verdict, "result: OK", name + "\n" + p.stdout)
+
+    def test_nullspace_demo_stops_when_the_design_fails(self):
+        # at SINR 40 dB the users need P_c = 25 > P_t = 1: the first design
+        # fails, and the precoder holds its input, so the default 200 frames
+        # (more than the buffers hold) used to wait for ever. The demo's
+        # watchdog stops it and the table says why
+        t0 = time.monotonic()
+        p = run_script("nullspace_demo", ["--sinr-db", "40"], limit=60.0)
+        self.assertLess(time.monotonic() - t0, 30.0)
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr[-2000:])
+        self.assertIn("stopping: the first design failed (P_c = 25.", p.stdout)
+        self.assertIn("needs more than the total power", p.stdout)
+        self.assertIn("frames sent                                0 of 32", p.stdout)
+        self.assertIn("result: CHECK", p.stdout)
+        self.assertNotIn("Traceback", p.stderr)
 
     def test_gui_controls_reach_the_blocks(self):
         # the QT GUI controls of the 1-bit loopback act on the running blocks

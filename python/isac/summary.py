@@ -411,6 +411,23 @@ def print_ci_precoder_demo(prec, H, x, s, psk_order, noise_var, gamma_db, file=N
     return rows
 
 
+def stop_without_design(tb, precoder, limit_s=60.0, file=None):
+    """nullspace_demo's watchdog, run on its own thread after start: the
+    precoder holds its input until a usable design, so a design that fails
+    (users needing more than the power allowed) or never finishes would keep a
+    long run waiting for ever. Stops `tb` (its summary then prints CHECK with
+    the design's message) and says why; returns at once after a usable design."""
+    if not precoder.wait_designs(1, limit_s):
+        reason = "no design finished within %g s" % limit_s
+    else:
+        d = precoder.last_design()
+        if d.ok:
+            return
+        reason = "the first design failed (%s)" % d.message
+    print("stopping: %s; the precoder would hold its input for ever" % reason, file=file or sys.stdout, flush=True)
+    tb.stop()
+
+
 def print_nullspace_demo(precoder, H, x, s, frame_len, targets_deg, noise_var, sinr_db, beam_width_deg=10.0,
                          file=None):
     from .conventions import transmit_beampattern

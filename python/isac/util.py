@@ -7,9 +7,11 @@ figure apps' CSV writer and channel averaging (--channels), the tests'
 wall-clock limits, app loader (load_app) and comparison of large results
 (assert_same), and the example flowgraphs' setter guard (keep_valid_on_error). (The C++ core
 has its own in core/types.h: db2lin, deg2rad, rad2deg.)"""
+import contextlib
 import csv
 import math
 import os
+import threading
 import zlib
 
 import numpy as np
@@ -240,26 +242,46 @@ def keep_valid_on_error(tb):
     again with the previous value (every block it reaches gets the value it
     had, also those that took the new one before another refused it), then the
     exception propagates. The examples call it from an "Init - Before Blocks"
-    snippet: the GUI's controls keep the original setters (they cannot reach
-    an invalid value), Python callers get the guarded ones."""
+    snippet, so Python callers and the GUI's controls (GRC binds them after the
+    snippet) both go through the guard.
+
+    The setters are wrapped on the class, once: a wrapper stored on the
+    instance would hold the top block in a reference cycle, and a flowgraph
+    not freed at `del` keeps its ZMQ port or radio until the garbage collector
+    runs. One reentrant lock per top block makes a guarded call and its undo
+    atomic against another thread's setter (a slider moved during a Python
+    call would otherwise be overwritten by the undo)."""
     cls = type(tb)
+    tb._isac_setter_lock = threading.RLock()
+    if vars(cls).get("_isac_setters_guarded"):
+        return
     for name, fn in list(vars(cls).items()):
         var = name[4:]
         if name.startswith("set_") and callable(fn) and "get_" + var in vars(cls) and hasattr(tb, var):
-            setattr(tb, name, _undo_on_error(tb, var, getattr(tb, name)))
+            setattr(cls, name, _undo_on_error(var, fn))
+    cls._isac_setters_guarded = True
 
 
-def _undo_on_error(tb, var, setter):
-    def guarded(value):
-        old = getattr(tb, var)
-        try:
-            setter(value)
-        except Exception as err:
+def _undo_on_error(var, setter):
+    def guarded(self, value):
+        with getattr(self, "_isac_setter_lock", _NO_LOCK):
+            old = getattr(self, var)
             try:
-                setter(old)
-            except Exception:
-                setattr(tb, var, old)  # the old value no longer applies either: keep it readable
-            raise err
+                setter(self, value)
+            except Exception as err:
+                try:
+                    setter(self, old)
+                except Exception as undo_err:
+                    setattr(self, var, old)  # the old value no longer applies either: keep it readable
+                    note = "undoing %s = %r failed too (%s): some blocks may hold the rejected value" % (
+                        var, value, undo_err)
+                    err.add_note(note)
+                    from gnuradio import gr
+                    gr.logger("keep_valid_on_error").warn(note)
+                raise err
     guarded.__name__ = setter.__name__
     guarded.__doc__ = setter.__doc__
     return guarded
+
+
+_NO_LOCK = contextlib.nullcontext()
