@@ -11,6 +11,10 @@ block's own helpers. Monte-Carlo tolerances are 5 standard errors, computed
 from the number of trials.
 """
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pmt
 from gnuradio import blocks, gr, gr_unittest
@@ -18,8 +22,6 @@ from gnuradio import blocks, gr, gr_unittest
 try:
     from gnuradio import isac
 except ImportError:
-    import os
-    import sys
     dirname, filename = os.path.split(os.path.abspath(__file__))
     sys.path.append(os.path.join(dirname, "bindings"))
     from gnuradio import isac
@@ -483,6 +485,26 @@ class qa_isac_channel(gr_unittest.TestCase):
         # a new draw per CPI: consecutive CPIs' gains differ
         g = np.array([t["gamma"] for t in tr])
         self.assertTrue(np.all(np.abs(np.diff(g, axis=0)) > 0))
+
+    def test_013_bistatic_warns_only_for_set_clutter(self):
+        # GRC hides clutter_deg in the bistatic geometry and passes make()'s default
+        # (the monostatic scene's clutter): no warning for it, one for clutter a user
+        # set. A warn log level in the child, so hidden warnings cannot pass the test.
+        script = """
+from gnuradio import isac
+isac.isac_channel(4, 2, 4, geometry="bistatic", tx_deg=-12.0, rx_deg=33.0)
+print("default built", flush=True)
+isac.isac_channel(4, 2, 4, geometry="bistatic", clutter_deg=[-21.0], cnr_db=[7.0])
+"""
+        env = dict(os.environ, GR_CONF_LOG_LOG_LEVEL="info")
+        r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                           env=env, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr[-2000:])
+        out = r.stdout + r.stderr
+        warns = [ln for ln in out.splitlines() if "ignored in the bistatic" in ln]
+        self.assertEqual(len(warns), 1, out[-2000:])
+        self.assertIn("g(rx_deg) g(tx_deg)^T x", warns[0])
+        self.assertEqual(isac.isac_channel(4, 2, 4).clutter_deg(), [-50.0, 30.0])
 
 
 if __name__ == "__main__":
