@@ -63,6 +63,8 @@ SHARED = {
                ("one_bit_rx_filter", "cnr_db"), ("one_bit_radar_rx", "cnr_db")],
     "cpi_len": [("isac_channel", "cpi_len"), ("doa_mle", "cpi_len")],
 }
+# one_bit_isac_tx is ci_precoder with its csi wired in (docs/blocks.md): one design
+PAIR = ["power", "gamma_db", "mode", "chi_db", "dac", "solver"]
 # GRC defaults that differ from make()'s on purpose (GRC shows a runnable canvas;
 # Python code passes its own): anything else must be one default in both
 GRC_ONLY = {
@@ -98,6 +100,11 @@ class qa_default_scene(gr_unittest.TestCase):
         with open(os.path.join(GRC, "isac_ci_precoder.block.yml")) as f:
             noise = [p for p in yaml.safe_load(f)["parameters"] if p["id"] == "noise_var"][0]
         self.assertEqual(str(noise["default"]), "0.316")
+
+    def test_003_one_bit_isac_tx_designs_as_ci_precoder(self):
+        ci, tx = defaults("ci_precoder"), defaults("one_bit_isac_tx")
+        for param in PAIR:
+            self.assertEqual(tx[param], ci[param], param)
 
     def test_002_grc_defaults_are_make_defaults(self):
         differ = {}
