@@ -37,7 +37,8 @@ def run(n, count, with_channel, cpi_len=64):
     tb.connect(src, head)
     if with_channel:
         blk = isac.isac_channel(n, 4, n, target_deg=10, clutter_deg=[-50, 30],
-                                cnr_db=[30, 30], seed=1, cpi_len=cpi_len, coherence=1000)
+                                cnr_db=[30, 30], seed=1, cpi_len=cpi_len, coherence=1000,
+                                    comm_noise_var=[1.0])
         tb.connect(head, blk)
         tb.connect((blk, 0), blocks.null_sink(gr.sizeof_gr_complex * 4))
         tb.connect((blk, 1), blocks.null_sink(gr.sizeof_gr_complex * n))

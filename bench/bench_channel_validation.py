@@ -55,7 +55,8 @@ row("ziggurat P(|v|>r) (tail)", np.mean(np.abs(v) > 3.442619855899), p, np.sqrt(
 # Users: y - H x has variance sigma_C^2 per user
 n_tx, nu, N = 8, 3, 100_000
 var = [0.5, 1.0, 2.0]
-m = isac.core.isac_channel_model(n_tx, nu, 1, comm_noise_var=var, seed=5, cpi_len=10 ** 9)
+m = isac.core.isac_channel_model(n_tx, nu, 1, comm_noise_var=var, seed=5, cpi_len=10 ** 9,
+                                 clutter_deg=[], cnr_db=[])
 x = cn(N, n_tx)
 Y, _ = m.process(x)
 res = Y - x.astype(complex) @ m.H.T
@@ -68,7 +69,7 @@ th, snr, cnr, s2 = [10.0, -50.0, 30.0], 15.0, [30.0, 30.0], 1.0
 zeta2 = s2 * 10 ** (np.array([snr] + cnr) / 10)
 m = isac.core.isac_channel_model(n_tx, 1, nr, target_deg=th[0], target_snr_db=snr,
                                  clutter_deg=th[1:], cnr_db=cnr, radar_noise_var=s2,
-                                 cpi_len=1, seed=9)
+                                 cpi_len=1, seed=9, comm_noise_var=[1.0])
 x = cn(N, n_tx)
 _, R = m.process(x)
 GT = np.array([g000(n_tx, t) for t in th])
@@ -87,7 +88,8 @@ row("|g_R(theta0)^H r|^2", np.mean(np.abs(z) ** 2), th_z.mean(),
 n_tx, nr, N = 16, 16, 100_000
 m = isac.core.isac_channel_model(n_tx, 1, nr, geometry="bistatic", tx_deg=-25, rx_deg=40,
                                  target_snr_db=10, radar_noise_var=1.0, gain_model="fixed",
-                                 cpi_len=10 ** 9, seed=4)
+                                 cpi_len=10 ** 9, seed=4, comm_noise_var=[1.0], clutter_deg=[],
+                                     cnr_db=[])
 x = cn(N, n_tx)
 _, R = m.process(x)
 a = np.exp(-1j * np.pi * np.arange(n_tx) * np.sin(np.deg2rad(-25))) / np.sqrt(n_tx)

@@ -40,7 +40,7 @@ def flowgraph(block, n):
         tb.connect((b, 1), blocks.null_sink(gr.sizeof_gr_complex))
     else:
         b = isac.isac_channel(n, n, 1, user_deg=list(np.linspace(-60, 60, n)), comm_model="rayleigh",
-                              seed=5)
+                              seed=5, comm_noise_var=[1.0], clutter_deg=[], cnr_db=[], cpi_len=1)
         tb.connect(head, b)
         tb.connect((b, 0), blocks.null_sink(gr.sizeof_gr_complex * n))
         tb.connect((b, 1), blocks.null_sink(gr.sizeof_gr_complex))

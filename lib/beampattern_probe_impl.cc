@@ -10,10 +10,12 @@
 #include <gnuradio/isac/core/block_params.h>
 #include <gnuradio/isac/core/limits.h>
 #include <gnuradio/isac/core/steering.h>
-#include <unistd.h>
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#ifndef _WIN32
+#include <unistd.h>
+#endif
 
 namespace gr {
 namespace isac {
@@ -60,15 +62,22 @@ public:
         if (reverse_elements)
             A = A.colwise().reverse().eval();
         d_AT = A.transpose().cast<core::cfloat>();
-        // GNU Radio asks for 64 KiB of items per buffer, rounds that up to whole
-        // pages of whole items, page / gcd(page, item) (1024 items for any odd grid
-        // size), and warns ("buffer_double_mapped ... allocate_buffer") when the
-        // rounding more than doubles the count. Asking for the rounded count
-        // allocates the same memory, without the warning.
+        // GNU Radio's double-mapped buffers hold whole pages of whole items, a
+        // multiple of page / gcd(page, item) items (1024 for any odd grid size); it
+        // rounds its own count (from the buffer_size preference) up to that, and
+        // warns ("buffer_double_mapped ... allocate_buffer") when that more than
+        // doubles it. Asking for at least that multiple allocates the same memory
+        // without the warning (a smaller count than GNU Radio's is a no-op). It
+        // also lifts max_noutput_items to that count (1024 patterns, not e.g. 45):
+        // a work() call is still bounded by the input, frame_len snapshots each.
         const long item = long(sizeof(float) * d_grid.size());
+#ifdef _WIN32
+        const long page = 65536; // the allocation granularity of Windows mappings
+#else
         const long page = std::max(1L, sysconf(_SC_PAGESIZE));
+#endif
         const long whole = page / std::gcd(page, item);
-        if (whole > 2 * (65536 / item))
+        if (whole > 1)
             set_min_output_buffer(0, whole);
     }
 

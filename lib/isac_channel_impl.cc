@@ -14,6 +14,7 @@
 #include <limits>
 #include <random>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 
 namespace gr {
@@ -30,6 +31,21 @@ std::vector<double> rad_to_deg(const std::vector<double>& rad)
     for (double r : rad)
         d.push_back(to_deg(r));
     return d;
+}
+
+// The default clutter_deg as make() has it (its "[a, b]" text in the parameter table,
+// generated from the same descriptor as the make() default).
+std::vector<double> default_clutter_deg()
+{
+    std::vector<double> v;
+    std::string t = core::params::isac_channel::clutter_deg.def;
+    for (char& c : t)
+        if (c == '[' || c == ']' || c == ',')
+            c = ' ';
+    std::istringstream in(t);
+    for (double d; in >> d;)
+        v.push_back(d);
+    return v;
 }
 
 bool radar_fields_differ(const core::channel_params& a, const core::channel_params& b)
@@ -164,9 +180,12 @@ isac_channel_impl::isac_channel_impl(const core::channel_params& p, uint64_t csi
         d_next_pub = model().comm_draw_index() + 1;
         publish_ahead(model().position());
     });
-    if (p.geometry == core::radar_geometry::bistatic && !p.clutter_rad.empty())
+    // The default clutter belongs to the default (monostatic) scene: a bistatic channel
+    // built with it, e.g. from GRC where the geometry hides clutter_deg, is not told off.
+    if (p.geometry == core::radar_geometry::bistatic && !d_set.clutter_deg.empty() &&
+        d_set.clutter_deg != default_clutter_deg())
         d_logger->warn("clutter_deg is ignored in the bistatic geometry (echo: "
-                       "beta b(rx_deg) a(tx_deg)^H x + n)");
+                       "beta g(rx_deg) g(tx_deg)^T x + n, unit-norm steering vectors)");
 }
 
 isac_channel_impl::~isac_channel_impl() {}

@@ -352,7 +352,7 @@ class one_bit_isac_tx:
     chi_db = _spec(
         'chi_db', 'real', 'dB', -200.0, 200.0, False, False,
         None, None, None, None, False,
-        '8.0',
+        '10.0',
         'QoD radar requirement (QSCNR)',
         None)
     dac = _spec(

@@ -49,7 +49,7 @@ class one_bit_isac_tx(gr.hier_block2):
       cnr_db: clutter-to-noise ratio zeta_q^2/sigma_R^2 per clutter angle (dB); each in [-200, 200]; length len(clutter_deg) (default (30.0, 30.0)) [settable]
       n_rx: radar receive antennas N_R of the receiver the design serves; [1, 4096] (default 128)
       mode: "qos": max QSCNR subject to the users' margin; "qod": max min margin subject to QSCNR >= chi; "qos", "qod" (default "qos")
-      chi_db: QoD radar requirement (QSCNR) (dB); [-200, 200] (default 8.0)
+      chi_db: QoD radar requirement (QSCNR) (dB); [-200, 200] (default 10.0)
       dac: 1-bit DAC or infinite resolution; "1bit", "inf" (default "1bit")
       solver: realtime (heuristic; more starts at fewer antennas, so its speed depends on N_T: ~4k vectors per CPU s at N_T = 16, ~1.5k at 32, ~1k at 33-55, 5-7k at 56-63, ~25k from 64, docs/ci_precoder.md, Summary), quality (homotopy paths, slower), exact (branch and bound), lut (lookup table per channel), fast (realtime from the target beam alone: the same as realtime from N_T = 64, ~20x faster at 33-55 for 1-1.8 dB less QSCNR; pick it when realtime cannot keep up with the sample rate). From N_T = 64 realtime runs from the beam alone, trading QSCNR for speed (docs/ci_precoder_measurements.md, Between the family's array sizes); choose quality when that loss matters; "realtime", "quality", "exact", "lut", "fast" (default "realtime") [settable]
       max_iter: MM iterations per snapshot and start; [1, 1000] (default 10)
@@ -61,8 +61,8 @@ class one_bit_isac_tx(gr.hier_block2):
     # gen_params:begin signature
     def __init__(self, n_tx=32, n_users=4, psk_order=8, power=1.0, noise_var=0.316, gamma_db=5.0,
                  target_deg=10.0, clutter_deg=(-50.0, 30.0), snr_r_db=15.0, cnr_db=(30.0, 30.0), n_rx=128,
-                 mode="qos", chi_db=8.0, dac="1bit", solver="realtime", max_iter=10, radar_metric="theorem1",
-                 tag_infeasible=True):
+                 mode="qos", chi_db=10.0, dac="1bit", solver="realtime", max_iter=10,
+                 radar_metric="theorem1", tag_infeasible=True):
     # gen_params:end signature
         # every parameter against its descriptor (errors name it) before the hier
         # block's io_signature is built; cross-parameter rules: ci_precoder's

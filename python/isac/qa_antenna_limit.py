@@ -33,9 +33,12 @@ def rx_filter(n_tx, n_rx=8):
 CASES = [
     ("ci_precoder", "n_tx", ci_precoder),
     ("ci_precoder", "n_users", lambda v: ci_precoder(max(v, 1), v)),
-    ("isac_channel", "n_tx", lambda v: isac.isac_channel(v, 1, 1)),
-    ("isac_channel", "n_users", lambda v: isac.isac_channel(8, v, 1)),
-    ("isac_channel", "n_rx", lambda v: isac.isac_channel(1, 1, v)),
+    ("isac_channel", "n_tx", lambda v: isac.isac_channel(v, 1, 1, comm_noise_var=[1.0],
+                                                         clutter_deg=[], cnr_db=[], cpi_len=1)),
+    ("isac_channel", "n_users", lambda v: isac.isac_channel(8, v, 1, comm_noise_var=[1.0],
+                                                            clutter_deg=[], cnr_db=[], cpi_len=1)),
+    ("isac_channel", "n_rx", lambda v: isac.isac_channel(1, 1, v, comm_noise_var=[1.0],
+                                                         clutter_deg=[], cnr_db=[], cpi_len=1)),
     ("one_bit_rx_filter", "n_tx", rx_filter),
     ("one_bit_rx_filter", "n_rx", lambda v: rx_filter(8, v)),
     ("doa_mle", "n_rx", lambda v: isac.doa_mle(v, 8, "gaussian", -60.0, 60.0, 1.0, 1.0)),
@@ -83,7 +86,8 @@ class qa_antenna_limit(gr_unittest.TestCase):
 
     def test_limit_itself_accepted(self):
         ci_precoder(isac.max_antennas)
-        isac.isac_channel(isac.max_antennas, 1, 1)
+        isac.isac_channel(isac.max_antennas, 1, 1, comm_noise_var=[1.0], clutter_deg=[],
+                          cnr_db=[], cpi_len=1)
         rx_filter(isac.max_antennas)
 
     def test_hier_blocks(self):

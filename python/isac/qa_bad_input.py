@@ -290,13 +290,15 @@ def csi_dict(H, offset=None):
       "allowed: n_users = 2 angles for comm_model 'los'`")
 def _(t):
     with t.assertRaisesRegex(ValueError, "n_tx = 0"):
-        isac.isac_channel(0, 2, 4)
+        isac.isac_channel(0, 2, 4, comm_noise_var=[1.0], clutter_deg=[], cnr_db=[], cpi_len=1)
     with t.assertRaisesRegex(ValueError, "user_deg = a list of 1 angle is out of range"):
-        isac.isac_channel(4, 2, 4, "los", [10.0])
+        isac.isac_channel(4, 2, 4, "los", [10.0], comm_noise_var=[1.0], clutter_deg=[], cnr_db=[],
+                          cpi_len=1)
     with t.assertRaisesRegex(ValueError, "cnr_db = an empty list is out of range"):
-        isac.isac_channel(4, 2, 4, clutter_deg=[10.0], cnr_db=[])
+        isac.isac_channel(4, 2, 4, clutter_deg=[10.0], cnr_db=[], comm_noise_var=[1.0], cpi_len=1)
     with t.assertRaisesRegex(ValueError, "radar_noise_var = -1"):
-        isac.isac_channel(4, 2, 4, radar_noise_var=-1.0)
+        isac.isac_channel(4, 2, 4, radar_noise_var=-1.0, comm_noise_var=[1.0], clutter_deg=[],
+                          cnr_db=[], cpi_len=1)
 
 
 @case("isac_channel", "malformed / oversized messages", "`set` messages: not a dict, NaN/Inf, "
@@ -305,7 +307,8 @@ def _(t):
       "and every parameter keeps its last good value; a later valid message applies")
 def _(t):
     rng = np.random.default_rng(5)
-    ch = isac.isac_channel(4, 2, 4, seed=3, target_deg=10.0, clutter_deg=[-20.0], cnr_db=[20.0])
+    ch = isac.isac_channel(4, 2, 4, seed=3, target_deg=10.0, clutter_deg=[-20.0], cnr_db=[20.0],
+                           comm_noise_var=[1.0], cpi_len=1)
     ch.set_log_level("error")
     tb = gr.top_block()
     src = blocks.vector_source_c([1 + 0j] * 4 * 64, True, 4)
@@ -329,7 +332,8 @@ def _(t):
 @case("isac_channel", "NaN/Inf samples", "NaN and Inf entries in the transmit vectors x",
       "user and echo outputs stay finite")
 def _(t):
-    ch = isac.isac_channel(4, 2, 4, seed=3)
+    ch = isac.isac_channel(4, 2, 4, seed=3, comm_noise_var=[1.0], clutter_deg=[], cnr_db=[],
+                           cpi_len=1)
     x = np.ones((4, 4), np.complex64)
     x[1, 2] = np.nan
     x[2, 0] = np.inf
@@ -707,7 +711,8 @@ def _(t):
       "x = 0 (or its overflowing outputs set to 0) and counted by `nonfinite_count()` "
       "(they were Inf and uncounted)")
 def _(t):
-    b = isac.isac_channel(8, 2, 8, comm_noise_var=[0.1], seed=3, target_deg=20.0)
+    b = isac.isac_channel(8, 2, 8, comm_noise_var=[0.1], seed=3, target_deg=20.0, clutter_deg=[],
+                          cnr_db=[], cpi_len=1)
     x = np.full((10, 8), 1e38 + 1e38j, np.complex64)
     x[::2] = 0.1
     tb = gr.top_block()

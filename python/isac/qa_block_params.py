@@ -128,7 +128,8 @@ class qa_block_params(unittest.TestCase):
         self.assertGreater(checked, 150)
 
     def test_003_set_message_all_or_nothing(self):
-        ch = isac.isac_channel(4, 2, 4, target_deg=10.0, target_snr_db=15.0)
+        ch = isac.isac_channel(4, 2, 4, target_deg=10.0, target_snr_db=15.0, comm_noise_var=[1.0],
+                               clutter_deg=[], cnr_db=[], cpi_len=1)
         # CPIs of 16: one snapshot of 4 signs cannot hold 0.01 (core.pfa_reach)
         rx = isac.one_bit_rx_filter(4, 4, 0.0, [], 10.0, [], 1.0, 0.01, "1bit", 16)
         good = pmt.dict_add(pmt.make_dict(), pmt.intern("target_deg"), pmt.from_double(-33.0))

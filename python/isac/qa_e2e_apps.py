@@ -280,6 +280,8 @@ class qa_e2e_apps(gr_unittest.TestCase):
             self.assertEqual(p.returncode, 0, (app, p.stdout[-2000:]))
             self.assertIn("default %s)" % default, " ".join(p.stdout.split()), app)
             self.assertIn(default + "/", ignored, app)
+            # run from apps/, a default named like an app there cannot be created
+            self.assertNotIn(default, os.listdir(os.path.join(SRC, "apps")), app)
 
     def test_figures_sub_apps_channels(self):
         # isac_figures hands an explicit --channels to the sub-apps that average channel draws

@@ -108,7 +108,8 @@ def zmq_rx(data_addr, csi_addr, seed, coherence=0):
     frames = zeromq.pull_source(gr.sizeof_gr_complex, 3 + ZU + ZN, data_addr, 100, False, -1)
     deframer = isac.snapshot_deframer(ZN, ZU)
     chan = isac.isac_channel(ZN, ZU, 16, comm_model="rayleigh", comm_noise_var=[0.1], coherence=coherence,
-                             seed=seed, target_deg=23.0, clutter_deg=[-47.0], cnr_db=[30.0])
+                             seed=seed, target_deg=23.0, clutter_deg=[-47.0], cnr_db=[30.0],
+                                 cpi_len=1)
     csi_out = zeromq.push_msg_sink(csi_addr, 100, True)
     ser = isac.psk_ser_meter(ZU, ZM, 0, 0)
     tb.connect(frames, deframer)

@@ -11,6 +11,10 @@ block's own helpers. Monte-Carlo tolerances are 5 standard errors, computed
 from the number of trials.
 """
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pmt
 from gnuradio import blocks, gr, gr_unittest
@@ -18,8 +22,6 @@ from gnuradio import blocks, gr, gr_unittest
 try:
     from gnuradio import isac
 except ImportError:
-    import os
-    import sys
     dirname, filename = os.path.split(os.path.abspath(__file__))
     sys.path.append(os.path.join(dirname, "bindings"))
     from gnuradio import isac
@@ -94,7 +96,8 @@ class qa_isac_channel(gr_unittest.TestCase):
         n_tx, nu, nr, n = 8, 3, 2, 20000
         var = np.array([0.5, 1.0, 2.0])
         x = cn(self.rng, n, n_tx)
-        chan = isac.isac_channel(n_tx, nu, nr, comm_noise_var=var.tolist(), seed=5)
+        chan = isac.isac_channel(n_tx, nu, nr, comm_noise_var=var.tolist(), seed=5,
+                                 clutter_deg=[], cnr_db=[], cpi_len=1)
         y, r, csis, _, _ = self.run_chan(chan, x, n_tx, nu, nr)
         self.assertEqual(len(csis), 1)  # static: published at start only
         H, off = csis[0]
@@ -116,7 +119,8 @@ class qa_isac_channel(gr_unittest.TestCase):
     def test_002_coherence_boundaries_match_csi(self):
         n_tx, nu, nr, n, T = 4, 2, 2, 530, 50
         x = cn(self.rng, n, n_tx)
-        chan = isac.isac_channel(n_tx, nu, nr, comm_noise_var=[0.0], coherence=T, seed=9)
+        chan = isac.isac_channel(n_tx, nu, nr, comm_noise_var=[0.0], coherence=T, seed=9,
+                                 clutter_deg=[], cnr_db=[], cpi_len=1)
         y, _, csis, _, _ = self.run_chan(chan, x, n_tx, nu, nr)
         offs = [o for _, o in csis]
         assert_same(offs, list(range(0, n, T)))
@@ -129,7 +133,7 @@ class qa_isac_channel(gr_unittest.TestCase):
         # csi_lead: each draw is announced 120 snapshots early, with the same H
         # (draw o goes out once o - 120 snapshots are produced: up to n + 120 at the end)
         chan = isac.isac_channel(n_tx, nu, nr, comm_noise_var=[0.0], coherence=T, seed=9,
-                                 csi_lead=120)
+                                 csi_lead=120, clutter_deg=[], cnr_db=[], cpi_len=1)
         y2, _, csis2, _, _ = self.run_chan(chan, x, n_tx, nu, nr)
         assert_same([o for _, o in csis2], list(range(0, n + 121, T)))
         np.testing.assert_array_equal(y2, y)
@@ -143,7 +147,7 @@ class qa_isac_channel(gr_unittest.TestCase):
         n_tx, nu, nr, n, T = 4, 3, 2, 700, 40
         x = cn(self.rng, n, n_tx)
         kw = dict(comm_model="rayleigh", coherence=T, csi_lead=3 * T, seed=31,
-                  clutter_deg=[-17.0], cnr_db=[10.0])
+                  clutter_deg=[-17.0], cnr_db=[10.0], comm_noise_var=[1.0], cpi_len=1)
         y, r, csis, _, _ = self.run_chan(isac.isac_channel(n_tx, nu, nr, **kw), x, n_tx, nu,
                                          nr)
         self.assertEqual(len(csis), len(range(0, n + 3 * T + 1, T)))
@@ -163,7 +167,8 @@ class qa_isac_channel(gr_unittest.TestCase):
         n_tx, nu, nr = 6, 3, 2
         ang = [-40.0, 0.0, 25.0]
         x = cn(self.rng, 50, n_tx)
-        chan = isac.isac_channel(n_tx, nu, nr, "los", ang, [0.0], seed=3)
+        chan = isac.isac_channel(n_tx, nu, nr, "los", ang, [0.0], seed=3, clutter_deg=[],
+                                 cnr_db=[], cpi_len=1)
         y, _, csis, _, _ = self.run_chan(chan, x, n_tx, nu, nr)
         Href = np.array([np.sqrt(n_tx) * g_unit_norm(n_tx, a) for a in ang])
         np.testing.assert_allclose(csis[0][0], Href, atol=1e-6)
@@ -171,7 +176,8 @@ class qa_isac_channel(gr_unittest.TestCase):
         # Rician K: E[H] = sqrt(K/(1+K)) H_LoS; n_tx = 400 per row for statistics
         n_tx = 400
         K = 10 ** (6.0 / 10)
-        chan = isac.isac_channel(n_tx, nu, nr, "rician", ang, [1.0], 6.0, seed=4)
+        chan = isac.isac_channel(n_tx, nu, nr, "rician", ang, [1.0], 6.0, seed=4, clutter_deg=[],
+                                 cnr_db=[], cpi_len=1)
         H = np.array(chan.channel()).reshape(nu, n_tx)
         Hlos = np.array([np.sqrt(n_tx) * g_unit_norm(n_tx, a) for a in ang])
         nlos = H - np.sqrt(K / (1 + K)) * Hlos
@@ -193,7 +199,7 @@ class qa_isac_channel(gr_unittest.TestCase):
         x = cn(self.rng, n, n_tx)
         chan = isac.isac_channel(n_tx, nu, nr, target_deg=th[0], target_snr_db=snr,
                                  clutter_deg=th[1:], cnr_db=cnr, radar_noise_var=s2,
-                                 cpi_len=1, seed=11)
+                                 cpi_len=1, seed=11, comm_noise_var=[1.0])
         _, r, _, tr, tags = self.run_chan(chan, x, n_tx, nu, nr)
         xf = x.astype(np.complex64).astype(np.complex128)
         GT = np.array([g_unit_norm(n_tx, t) for t in th])       # (Q+1) x n_tx rows
@@ -237,7 +243,7 @@ class qa_isac_channel(gr_unittest.TestCase):
         xs = np.tile(x.astype(np.complex64), (n, 1))
         chan = isac.isac_channel(n_tx, 1, nr, target_deg=th, target_snr_db=snr,
                                  clutter_deg=cl, cnr_db=cnr, radar_noise_var=s2,
-                                 cpi_len=1, seed=21)
+                                 cpi_len=1, seed=21, comm_noise_var=[1.0])
         _, r, _, tr, _ = self.run_chan(chan, xs, n_tx, 1, nr)
         sc = isac.core.radar_scene(n_tx, nr, th, cl, snr, cnr)
         sol = sc.solve(sc.couplings(xs[0].astype(np.complex128)), isac.core.adc_model.ideal)
@@ -257,7 +263,8 @@ class qa_isac_channel(gr_unittest.TestCase):
         x[10, 2] = 1.0     # impulse: c_0 = g_T,2(theta_0)
         chan = isac.isac_channel(n_tx, nu, nr, target_deg=-20, target_snr_db=120,
                                  radar_noise_var=1e-12, gain_model="fixed",
-                                 cpi_len=L, target_delay=d, seed=2)
+                                 cpi_len=L, target_delay=d, seed=2, comm_noise_var=[1.0],
+                                     clutter_deg=[], cnr_db=[])
         _, r, _, tr, tags = self.run_chan(chan, x, n_tx, nu, nr)
         offs = [t.offset for t in tags if pmt.symbol_to_string(t.key) == "isac_cpi"]
         vals = [pmt.to_uint64(t.value) for t in tags if pmt.symbol_to_string(t.key) == "isac_cpi"]
@@ -278,7 +285,8 @@ class qa_isac_channel(gr_unittest.TestCase):
         tx, rx, s2 = -25.0, 40.0, 1e-3
         x = cn(self.rng, n, n_tx)
         chan = isac.isac_channel(n_tx, nu, nr, geometry="bistatic", tx_deg=tx, rx_deg=rx,
-                                 target_snr_db=30, radar_noise_var=s2, cpi_len=n, seed=8)
+                                 target_snr_db=30, radar_noise_var=s2, cpi_len=n, seed=8,
+                                     comm_noise_var=[1.0], clutter_deg=[], cnr_db=[])
         _, r, _, tr, _ = self.run_chan(chan, x, n_tx, nu, nr)
         self.assertEqual(len(tr), 1)
         beta = tr[0]["gamma"][0]
@@ -305,7 +313,8 @@ class qa_isac_channel(gr_unittest.TestCase):
         xs = np.array([g_unit_norm(n_tx, g).conj() for g in grid])
         chan = isac.isac_channel(n_tx, nu, nr, geometry="bistatic", tx_deg=tx, rx_deg=rx,
                                  target_snr_db=60, radar_noise_var=1e-6,
-                                 gain_model="fixed", cpi_len=10 ** 6, seed=8)
+                                 gain_model="fixed", cpi_len=10 ** 6, seed=8,
+                                     comm_noise_var=[1.0], clutter_deg=[], cnr_db=[])
         _, r2, _, _, _ = self.run_chan(chan, xs, n_tx, nu, nr)
         pw = np.sum(np.abs(r2) ** 2, axis=1)
         self.assertAlmostEqual(grid[int(np.argmax(pw))], tx, delta=0.5)
@@ -315,7 +324,7 @@ class qa_isac_channel(gr_unittest.TestCase):
         n_tx, nu, nr, n = 4, 2, 3, 3000
         x = cn(self.rng, n, n_tx)
         kw = dict(coherence=100, clutter_deg=[20.0], cnr_db=[10.0], cpi_len=37,
-                  target_delay=3)
+                  target_delay=3, comm_noise_var=[1.0])
         outs = []
         for seed in (77, 77, 78):
             chan = isac.isac_channel(n_tx, nu, nr, seed=seed, **kw)
@@ -336,7 +345,7 @@ class qa_isac_channel(gr_unittest.TestCase):
         n_tx, nu, nr = 4, 2, 4
         x = cn(self.rng, 200, n_tx)
         chan = isac.isac_channel(n_tx, nu, nr, clutter_deg=[30.0], cnr_db=[10.0],
-                                 cpi_len=1000, seed=1)
+                                 cpi_len=1000, seed=1, comm_noise_var=[1.0])
 
         def pre(c):
             port = pmt.intern("set")
@@ -393,7 +402,8 @@ class qa_isac_channel(gr_unittest.TestCase):
         self.assertEqual(len(chan.gains()), 1)
 
     def test_009_bad_constructor_input(self):
-        ok = dict(n_tx=4, n_users=2, n_rx=4)
+        ok = dict(n_tx=4, n_users=2, n_rx=4, comm_noise_var=[1.0], clutter_deg=[], cnr_db=[],
+                  cpi_len=1)
         bad = [
             dict(n_tx=0), dict(n_users=0), dict(n_rx=-1),
             dict(comm_model="awgn"), dict(comm_model="los"),             # no user_deg
@@ -424,7 +434,8 @@ class qa_isac_channel(gr_unittest.TestCase):
         x = cn(self.rng, n, n_tx)
         x[5, 1] = np.nan
         x[50, 3] = np.inf
-        chan = isac.isac_channel(n_tx, nu, nr, target_delay=2, cpi_len=10, seed=6)
+        chan = isac.isac_channel(n_tx, nu, nr, target_delay=2, cpi_len=10, seed=6,
+                                 comm_noise_var=[1.0], clutter_deg=[], cnr_db=[])
         y, r, _, _, _ = self.run_chan(chan, x, n_tx, nu, nr)
         self.assertEqual(len(y), n)
         self.assertTrue(np.all(np.isfinite(y)) and np.all(np.isfinite(r)))
@@ -433,7 +444,8 @@ class qa_isac_channel(gr_unittest.TestCase):
     def test_011_core_model_matches_block(self):
         n_tx, nu, nr, n = 4, 2, 3, 500
         x = cn(self.rng, n, n_tx).astype(np.complex64)
-        kw = dict(coherence=60, clutter_deg=[20.0], cnr_db=[10.0], cpi_len=45, seed=12)
+        kw = dict(coherence=60, clutter_deg=[20.0], cnr_db=[10.0], cpi_len=45, seed=12,
+                  comm_noise_var=[1.0])
         chan = isac.isac_channel(n_tx, nu, nr, **kw)
         y, r, _, _, _ = self.run_chan(chan, x, n_tx, nu, nr)
         m = isac.core.isac_channel_model(n_tx, nu, nr, **kw)
@@ -461,7 +473,7 @@ class qa_isac_channel(gr_unittest.TestCase):
         x = cn(self.rng, n, n_tx)
         chan = isac.isac_channel(n_tx, 1, nr, target_deg=th[0], clutter_deg=th[1:],
                                  cnr_db=[20.0], target_snr_db=20.0, radar_noise_var=s2,
-                                 cpi_len=L, seed=31)
+                                 cpi_len=L, seed=31, comm_noise_var=[1.0])
         _, r, _, tr, _ = self.run_chan(chan, x, n_tx, 1, nr)
         assert_same([t["cpi_start"] for t in tr], list(range(0, n, L)))
         GT = np.array([g_unit_norm(n_tx, t) for t in th])
@@ -473,6 +485,26 @@ class qa_isac_channel(gr_unittest.TestCase):
         # a new draw per CPI: consecutive CPIs' gains differ
         g = np.array([t["gamma"] for t in tr])
         self.assertTrue(np.all(np.abs(np.diff(g, axis=0)) > 0))
+
+    def test_013_bistatic_warns_only_for_set_clutter(self):
+        # GRC hides clutter_deg in the bistatic geometry and passes make()'s default
+        # (the monostatic scene's clutter): no warning for it, one for clutter a user
+        # set. A warn log level in the child, so hidden warnings cannot pass the test.
+        script = """
+from gnuradio import isac
+isac.isac_channel(4, 2, 4, geometry="bistatic", tx_deg=-12.0, rx_deg=33.0)
+print("default built", flush=True)
+isac.isac_channel(4, 2, 4, geometry="bistatic", clutter_deg=[-21.0], cnr_db=[7.0])
+"""
+        env = dict(os.environ, GR_CONF_LOG_LOG_LEVEL="info")
+        r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                           env=env, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr[-2000:])
+        out = r.stdout + r.stderr
+        warns = [ln for ln in out.splitlines() if "ignored in the bistatic" in ln]
+        self.assertEqual(len(warns), 1, out[-2000:])
+        self.assertIn("g(rx_deg) g(tx_deg)^T x", warns[0])
+        self.assertEqual(isac.isac_channel(4, 2, 4).clutter_deg(), [-50.0, 30.0])
 
 
 if __name__ == "__main__":

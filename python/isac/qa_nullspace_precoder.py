@@ -565,7 +565,8 @@ class qa_nullspace_precoder(gr_unittest.TestCase):
         # outputs then carry H F s only (no sensing) from the first item on: the
         # precoder holds its input back until the design exists.
         N, K, L = 8, 2, 8
-        ch = isac.isac_channel(N, K, 4, "rayleigh", [], [0.0], 10.0, 0, 7)  # static H, no user noise
+        ch = isac.isac_channel(N, K, 4, "rayleigh", [], [0.0], 10.0, 0, 7, clutter_deg=[],
+                               cnr_db=[], cpi_len=1)  # static H, no user noise
         H = np.array(ch.channel()).reshape(K, N)
         blk = self.make(N, K, L=L, grid_step_deg=2.0)
         s = qpsk(self.rng, 1024, K)

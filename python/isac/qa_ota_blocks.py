@@ -268,12 +268,14 @@ class qa_ota_blocks(gr_unittest.TestCase):
         # chance is 2^-32)
         core_seeds = [isac.core.frontend_emulator(2, 2, 1, user_deg=[10.0], seed=0).seed_used()
                       for _ in range(16)]
-        chan_seeds = [isac.isac_channel(2, 1, 2, seed=0).seed_used() for _ in range(16)]
+        chan_seeds = [isac.isac_channel(2, 1, 2, seed=0, comm_noise_var=[1.0], clutter_deg=[],
+                                        cnr_db=[], cpi_len=1).seed_used() for _ in range(16)]
         for s in core_seeds + chan_seeds:
             self.assertGreater(s, 0)
             self.assertLess(s, 2 ** 63)
         self.assertEqual(len(set(core_seeds + chan_seeds)), 32)
-        chan = isac.isac_channel(2, 1, 2, seed=chan_seeds[0])  # accepted as given
+        chan = isac.isac_channel(2, 1, 2, seed=chan_seeds[0], comm_noise_var=[1.0],
+                                 clutter_deg=[], cnr_db=[], cpi_len=1)  # accepted as given
         self.assertEqual(chan.seed_used(), chan_seeds[0])
 
     def test_radio_pair_wires_one_emulator(self):

@@ -140,7 +140,7 @@ class qa_reliability_stress(gr_unittest.TestCase):
         src = blocks.vector_source_c(syms.ravel().tolist(), True, U)
         pre = isac.ci_precoder(nt, U, 8, E, 1.0, 5.0, 10.0, [-30.0], 15.0, [20.0], nr)
         ch = isac.isac_channel(nt, U, nr, "rayleigh", [], [1.0], 10.0, 64, 5,
-                               "monostatic", 10.0, 0.0, 0.0, 15.0, [-30.0], [20.0])
+                               "monostatic", 10.0, 0.0, 0.0, 15.0, [-30.0], [20.0], cpi_len=1)
         adc = isac.one_bit_quantizer(nr, "adc", 1.0)
         rx = isac.one_bit_rx_filter(nt, nr, 10.0, [-30.0], 15.0, [20.0], 1.0, 1e-3, "1bit")
         for b in (pre, ch, rx):

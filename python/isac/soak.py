@@ -68,7 +68,7 @@ def radar_loopback(rng, n_tx=8, n_users=2, n_rx=8):
     src = blocks.vector_source_c(syms.ravel().tolist(), True, n_users)
     pre = isac.ci_precoder(n_tx, n_users, 8, 1.0, 1.0, 5.0, 10.0, [-30.0], 15.0, [20.0], n_rx)
     ch = isac.isac_channel(n_tx, n_users, n_rx, "rayleigh", [], [1.0], 10.0, 256, 11,
-                           "monostatic", 10.0, 0.0, 0.0, 15.0, [-30.0], [20.0])
+                           "monostatic", 10.0, 0.0, 0.0, 15.0, [-30.0], [20.0], cpi_len=1)
     adc = isac.one_bit_quantizer(n_rx, "adc", 1.0)
     rx = isac.one_bit_rx_filter(n_tx, n_rx, 10.0, [-30.0], 15.0, [20.0], 1.0, 1e-3, "1bit")
     for b in (pre, ch, rx):

@@ -79,7 +79,7 @@ public:
                      int n_rx,
                      const std::string& comm_model = "rayleigh",
                      const std::vector<double>& user_deg = {},
-                     const std::vector<double>& comm_noise_var = { 1.0 },
+                     const std::vector<double>& comm_noise_var = { 0.316 },
                      double rician_k_db = 10.0,
                      int64_t coherence = 0,
                      int64_t seed = 0,
@@ -88,11 +88,11 @@ public:
                      double tx_deg = 0.0,
                      double rx_deg = 0.0,
                      double target_snr_db = 15.0,
-                     const std::vector<double>& clutter_deg = {},
-                     const std::vector<double>& cnr_db = {},
+                     const std::vector<double>& clutter_deg = { -50.0, 30.0 },
+                     const std::vector<double>& cnr_db = { 30.0, 30.0 },
                      double radar_noise_var = 1.0,
                      const std::string& gain_model = "swerling1",
-                     int64_t cpi_len = 1,
+                     int64_t cpi_len = 64,
                      int64_t target_delay = 0,
                      int64_t csi_lead = 0);
     // gen_params:end make

@@ -166,7 +166,7 @@ block (H at multiples of coherence, gains at multiples of cpi_len).)doc")
              py::arg("n_rx"),
              py::arg("comm_model") = "rayleigh",
              py::arg("user_deg") = std::vector<double>{},
-             py::arg("comm_noise_var") = std::vector<double>{ 1.0 },
+             py::arg("comm_noise_var") = std::vector<double>{ 0.316 },
              py::arg("rician_k_db") = 10.0,
              py::arg("coherence") = 0,
              py::arg("seed") = 0,
@@ -175,11 +175,11 @@ block (H at multiples of coherence, gains at multiples of cpi_len).)doc")
              py::arg("tx_deg") = 0.0,
              py::arg("rx_deg") = 0.0,
              py::arg("target_snr_db") = 15.0,
-             py::arg("clutter_deg") = std::vector<double>{},
-             py::arg("cnr_db") = std::vector<double>{},
+             py::arg("clutter_deg") = std::vector<double>{ -50.0, 30.0 },
+             py::arg("cnr_db") = std::vector<double>{ 30.0, 30.0 },
              py::arg("radar_noise_var") = 1.0,
              py::arg("gain_model") = "swerling1",
-             py::arg("cpi_len") = 1,
+             py::arg("cpi_len") = 64,
              py::arg("target_delay") = 0)
              // gen_params:end args
         // clang-format on

@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(isac_channel.h)                                            */
-/* BINDTOOL_HEADER_FILE_HASH(b6c6eb5bec85ac4d363921fb1606893a) */
+/* BINDTOOL_HEADER_FILE_HASH(4ffe9c77bf1319511354d4ac69425e79) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
@@ -57,7 +57,7 @@ n_users), angles outside [-90, 90] and non-finite values.)doc"
     "  n_rx: radar receive antennas (out1 vlen); [1, 4096]\n"
     "  comm_model: users' channel model; \"rayleigh\", \"los\", \"rician\" (default \"rayleigh\")\n"
     "  user_deg: user angles (needed for los/rician) (deg); each in [-90, 90] (default []) [settable]\n"
-    "  comm_noise_var: sigma_C^2: one value or one per user; each in [0, inf); length 1 or n_users (default [1.0]) [settable]\n"
+    "  comm_noise_var: sigma_C^2: one value or one per user; each in [0, inf); length 1 or n_users (default [0.316]) [settable]\n"
     "  rician_k_db: Rician K factor (dB); [-200, 200] (default 10.0) [settable]\n"
     "  coherence: snapshots per channel draw, 0 = static; [0, 2^62] (default 0)\n"
     "  seed: 0 = random, otherwise deterministic; [0, inf) (default 0)\n"
@@ -66,11 +66,11 @@ n_users), angles outside [-90, 90] and non-finite values.)doc"
     "  tx_deg: bistatic DoD from the transmitter (deg); [-90, 90] (default 0.0) [settable]\n"
     "  rx_deg: bistatic DoA at the sensing receiver (deg); [-90, 90] (default 0.0) [settable]\n"
     "  target_snr_db: target-to-noise ratio zeta_0^2/sigma_R^2 (unit-norm steering; docs/conventions.md) (dB); [-200, 200] (default 15.0) [settable]\n"
-    "  clutter_deg: clutter angles (monostatic) (deg); each in [-90, 90] (default []) [settable]\n"
-    "  cnr_db: clutter-to-noise ratio zeta_q^2/sigma_R^2 per clutter angle (dB); each in [-200, 200]; length len(clutter_deg) (default []) [settable]\n"
+    "  clutter_deg: clutter angles (monostatic) (deg); each in [-90, 90] (default [-50.0, 30.0]) [settable]\n"
+    "  cnr_db: clutter-to-noise ratio zeta_q^2/sigma_R^2 per clutter angle (dB); each in [-200, 200]; length len(clutter_deg) (default [30.0, 30.0]) [settable]\n"
     "  radar_noise_var: sigma_R^2; (0, inf) (default 1.0) [settable]\n"
     "  gain_model: target/clutter gains: redrawn per CPI (swerling1) or fixed; \"swerling1\", \"fixed\" (default \"swerling1\")\n"
-    "  cpi_len: snapshots per CPI (gain redraw); [1, 2^62] (default 1)\n"
+    "  cpi_len: snapshots per CPI (gain redraw); [1, 2^62] (default 64)\n"
     "  target_delay: target echo delay in snapshots; [0, 1048576] (default 0)\n"
     "  csi_lead: publish each draw's csi this many snapshots before its offset, so a precoder upstream has H in time (at most 65536 draws ahead); [0, inf) (default 0)\n"
     // gen_params:end doc
@@ -85,7 +85,7 @@ n_users), angles outside [-90, 90] and non-finite values.)doc"
              py::arg("n_rx"),
              py::arg("comm_model") = "rayleigh",
              py::arg("user_deg") = std::vector<double>{},
-             py::arg("comm_noise_var") = std::vector<double>{ 1.0 },
+             py::arg("comm_noise_var") = std::vector<double>{ 0.316 },
              py::arg("rician_k_db") = 10.0,
              py::arg("coherence") = 0,
              py::arg("seed") = 0,
@@ -94,11 +94,11 @@ n_users), angles outside [-90, 90] and non-finite values.)doc"
              py::arg("tx_deg") = 0.0,
              py::arg("rx_deg") = 0.0,
              py::arg("target_snr_db") = 15.0,
-             py::arg("clutter_deg") = std::vector<double>{},
-             py::arg("cnr_db") = std::vector<double>{},
+             py::arg("clutter_deg") = std::vector<double>{ -50.0, 30.0 },
+             py::arg("cnr_db") = std::vector<double>{ 30.0, 30.0 },
              py::arg("radar_noise_var") = 1.0,
              py::arg("gain_model") = "swerling1",
-             py::arg("cpi_len") = 1,
+             py::arg("cpi_len") = 64,
              py::arg("target_delay") = 0,
              py::arg("csi_lead") = 0)
              // gen_params:end args

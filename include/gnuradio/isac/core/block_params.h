@@ -569,7 +569,7 @@ struct isac_channel {
       "user angles (needed for los/rician)" };
     static constexpr param_spec comm_noise_var{ "comm_noise_var", param_type::reals, "",
       0.0, std::numeric_limits<double>::infinity(), false, true, nullptr, nullptr,
-      nullptr, "1 or n_users", true, "[1.0]",
+      nullptr, "1 or n_users", true, "[0.316]",
       "sigma_C^2: one value or one per user" };
     static constexpr param_spec rician_k_db{ "rician_k_db", param_type::real, "dB",
       -200.0, 200.0, false, false, nullptr, nullptr,
@@ -605,11 +605,11 @@ struct isac_channel {
       "target-to-noise ratio zeta_0^2/sigma_R^2 (unit-norm steering; docs/conventions.md)" };
     static constexpr param_spec clutter_deg{ "clutter_deg", param_type::reals, "deg",
       -90.0, 90.0, false, false, nullptr, nullptr,
-      nullptr, nullptr, true, "[]",
+      nullptr, nullptr, true, "[-50.0, 30.0]",
       "clutter angles (monostatic)" };
     static constexpr param_spec cnr_db{ "cnr_db", param_type::reals, "dB",
       -200.0, 200.0, false, false, nullptr, nullptr,
-      nullptr, "len(clutter_deg)", true, "[]",
+      nullptr, "len(clutter_deg)", true, "[30.0, 30.0]",
       "clutter-to-noise ratio zeta_q^2/sigma_R^2 per clutter angle" };
     static constexpr param_spec radar_noise_var{ "radar_noise_var", param_type::real, "",
       0.0, std::numeric_limits<double>::infinity(), true, true, nullptr, nullptr,
@@ -621,7 +621,7 @@ struct isac_channel {
       "target/clutter gains: redrawn per CPI (swerling1) or fixed" };
     static constexpr param_spec cpi_len{ "cpi_len", param_type::integer, "",
       1.0, 4.611686018427388e+18, false, false, nullptr, nullptr,
-      nullptr, nullptr, false, "1",
+      nullptr, nullptr, false, "64",
       "snapshots per CPI (gain redraw)" };
     static constexpr param_spec target_delay{ "target_delay", param_type::integer, "",
       0.0, 1048576.0, false, false, nullptr, nullptr,
