@@ -269,8 +269,10 @@ class qa_e2e_apps(gr_unittest.TestCase):
         # folder is git-ignored (a run from the checkout leaves no untracked files)
         with open(os.path.join(SRC, ".gitignore")) as f:
             ignored = {ln.strip() for ln in f if ln.strip() and not ln.startswith("#")}
-        apps = sorted(a for a in os.listdir(os.path.join(SRC, "apps"))
-                      if '"--out", default=' in open(os.path.join(SRC, "apps", a)).read())
+        app_dir = os.path.join(SRC, "apps")
+        # files only: a __pycache__ or an output folder a run left in apps/ is not an app
+        files = sorted(a for a in os.listdir(app_dir) if os.path.isfile(os.path.join(app_dir, a)))
+        apps = [a for a in files if '"--out", default=' in open(os.path.join(app_dir, a)).read()]
         self.assertGreaterEqual(len(apps), 9, apps)
         for app in apps:
             with open(os.path.join(SRC, "apps", app)) as f:
@@ -281,7 +283,7 @@ class qa_e2e_apps(gr_unittest.TestCase):
             self.assertIn("default %s)" % default, " ".join(p.stdout.split()), app)
             self.assertIn(default + "/", ignored, app)
             # run from apps/, a default named like an app there cannot be created
-            self.assertNotIn(default, os.listdir(os.path.join(SRC, "apps")), app)
+            self.assertNotIn(default, files, app)
 
     def test_figures_sub_apps_channels(self):
         # isac_figures hands an explicit --channels to the sub-apps that average channel draws
