@@ -416,8 +416,11 @@ void nullspace_precoder_impl::handle_csi(const pmt::pmt_t& msg)
     announce(u.has_offset ? u.offset : 0, u.epoch);
     std::lock_guard<std::mutex> lock(d_mutex);
     // A repeated, unchanged channel (e.g. a periodic strobe) is not a change:
-    // no redesign, no new design id.
-    if (d_have_channel && u.H == d_H)
+    // no redesign, no new design id. One measured later is: after a transmit
+    // calibration csi_feedback posts the unchanged rows measured after the
+    // correction, whose design ends the mute (a repeat would leave it to its bound).
+    const bool newer = u.has_measured && (!d_H_has_measured || u.measured > d_H_measured);
+    if (d_have_channel && u.H == d_H && !d_H_ended && !newer)
         return;
     d_H = u.H;
     d_have_channel = true;

@@ -34,6 +34,7 @@ except ImportError:
     dirname, filename = os.path.split(os.path.abspath(__file__))
     sys.path.append(os.path.join(dirname, "bindings"))
     from gnuradio import isac
+from gnuradio.isac import make_cal_message  # noqa: E402
 from gnuradio.isac.util import assert_same, log_records  # noqa: E402
 
 
@@ -1217,6 +1218,60 @@ class qa_ota_blocks(gr_unittest.TestCase):
             assert_same([o for o, _ in p], [o for o, _ in posts[0]])
             for (_, a), (_, b) in zip(p, posts[0]):
                 np.testing.assert_array_equal(a, b)
+
+    def test_csi_feedback_posts_the_first_rows_after_a_cal(self):
+        # A transmit calibration at item c mutes the precoders until a csi measured
+        # a frame after c: with a "cal" message csi_feedback posts the first
+        # complete row set measured from c + F on even if no row changed (a
+        # correction too small to move them), once; without one (or a malformed
+        # one) the unchanged rows post nothing after the first.
+        rng = np.random.default_rng(11)
+        U, NT, F, D = 3, 5, 1000, 12
+        rows = rng.standard_normal((U, NT)) + 1j * rng.standard_normal((U, NT))
+        c = 30 * F + 517  # frame 31 starts less than a frame after it: stale
+
+        def report(u, f):
+            d = pmt.make_dict()
+            for key, val in (("user", pmt.from_long(u)), ("frame", pmt.from_uint64(f)),
+                             ("frame_len", pmt.from_long(F)),
+                             ("row", pmt.init_c32vector(NT, rows[u].astype(np.complex64).tolist()))):
+                d = pmt.dict_add(d, pmt.intern(key), val)
+            return d
+
+        def run(cals):
+            tb = gr.top_block()
+            fb = isac.csi_feedback(U, NT, D, 0)
+            store = msg_store()
+            tb.msg_connect(fb, "csi", store, "in")
+            tb.start()
+            n = 0
+            for f in (15, 31, 47, 63):
+                if f == 31:
+                    for m in cals:  # handled before the rows measured after c
+                        fb._post(pmt.intern("cal"), m)
+                    time.sleep(0.2)
+                for u in (2, 0, 1):
+                    fb._post(pmt.intern("row"), report(u, f))
+                    n += 1
+                for _ in range(300):
+                    if fb.rows_received() == n:
+                        break
+                    time.sleep(0.01)
+            time.sleep(0.1)
+            tb.stop()
+            tb.wait()
+            return [(int(m["offset"]), int(m["measured"])) for m in store.msgs]
+
+        good = make_cal_message(np.zeros(NT), offset=c)
+        bad = [pmt.intern("garbage"), make_cal_message(np.zeros(NT)),
+               pmt.dict_add(pmt.make_dict(), pmt.intern("offset"), pmt.from_long(-1))]
+        first = [((15 + 1 + D) * F, 15 * F)]
+        self.assertEqual(run([]), first)
+        self.assertEqual(run(bad), first)
+        self.assertEqual(run([good]), first + [((47 + 1 + D) * F, 47 * F)])
+        # the later of two cals decides: frame 47 starts less than a frame after it
+        later = make_cal_message(np.zeros(NT), offset=46 * F + 3)
+        self.assertEqual(run([good, later]), first + [((63 + 1 + D) * F, 63 * F)])
 
     def test_csi_feedback_restarted_user(self):
         # user 1's receiver restarts (its flowgraph's item count, so its frame

@@ -211,6 +211,22 @@ class qa_precoder_cal(gr_unittest.TestCase):
             np.testing.assert_array_equal(mute[c:], payload[c:], kind)
             np.testing.assert_array_equal(y[c:][payload[c:]], 0)
 
+    def test_009_an_unchanged_csi_measured_after_the_cal_ends_the_mute(self):
+        # A correction too small to move the rows: csi_feedback (its "cal" port)
+        # posts the same H again, measured a frame after c. It ends the mute at its
+        # offset like a changed one (the null-space precoder skipped an unchanged
+        # channel as a repeat, which left the mute to its 64-frame bound).
+        c, o3 = self.c, self.o3
+        for kind in ("ci", "ns"):
+            ref1, _ = self.stream(kind, self.H1)
+            _, payload = self.stream(kind)
+            y, mute = self.stream(kind, posts=[self.csi(self.H1, 0, 0), self.cal(),
+                                               self.csi(self.H1, o3, c + self.F)])
+            self.assertFalse(mute[:c].any(), kind)
+            np.testing.assert_array_equal(mute[c:o3], payload[c:o3], kind)
+            self.assertFalse(mute[o3:].any(), kind)
+            self.same(kind, y[o3:], ref1[o3:])
+
     def test_006_the_mute_ends_after_the_bound_without_a_csi_measured_after_the_cal(self):
         # No csi measured a frame after c ever comes (csi_feedback does not post
         # rows that did not change): after 64 frames past c the payload resumes
