@@ -282,6 +282,16 @@ bool ci_precoder_impl::start()
         d_logger->info("start: the channel of the previous run's csi is dropped; the "
                        "payload waits for this run's csi");
     }
+    // a calibration of the previous run dropped the set_channel() channel: the
+    // new run forgets the calibration, so the caller's channel holds again
+    bool queued = false;
+    for (const auto& p : d_pending)
+        queued = queued || p.immediate;
+    if (!d_solver && d_user_H_newest && !queued) {
+        pending p{ 0, d_user_H };
+        p.immediate = true;
+        enqueue_locked(std::move(p));
+    }
     d_has_channel = d_solver != nullptr || !d_pending.empty();
     d_wait_logged = false;
     d_prepared.reset();
@@ -486,6 +496,7 @@ void ci_precoder_impl::set_channel(const std::vector<std::vector<gr_complex>>& H
         std::lock_guard<std::mutex> lock(d_mutex);
         d_user_H = M; // a restart keeps it while it is the channel in use
         d_user_H_set = true;
+        d_user_H_newest = true;
         pending p{ 0, std::move(M) }; // offset 0: from the next vector on
         p.immediate = true;
         enqueue_locked(std::move(p));
@@ -612,6 +623,7 @@ void ci_precoder_impl::handle_csi(const pmt::pmt_t& msg)
                          upd.has_measured,
                          upd.measured });
         d_has_channel = true;
+        d_user_H_newest = false;
     }
     announce(offset, upd.epoch);
 }

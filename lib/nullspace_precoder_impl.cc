@@ -274,6 +274,8 @@ bool nullspace_precoder_impl::stop()
                 newer(p->id, p->from_csi, p->gen);
         if (d_active)
             newer(d_active->id, d_active->from_csi, d_active->gen);
+        if (d_held) // a calibration's: start() restores a set_channel() one
+            newer(d_held->id, d_held->from_csi, d_held->gen);
         if (d_busy)
             newer(d_busy_id, d_busy_from_csi, d_busy_gen);
         if (kept) {
@@ -354,6 +356,13 @@ bool nullspace_precoder_impl::start()
     // this run's csi are measured in this run's items: no calibration judges them
     d_cals.clear();
     d_cal_taken = false;
+    // a calibration of the previous run ended a set_channel() design: the new run
+    // forgets the calibration, so the caller's channel holds again
+    if (!d_active && d_held && !d_held->from_csi) {
+        d_active = d_held;
+        std::lock_guard<std::mutex> lock(d_mutex);
+        d_in_use = d_active;
+    }
     d_held.reset();
     {
         std::lock_guard<std::mutex> lock(d_mutex);

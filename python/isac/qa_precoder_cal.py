@@ -318,5 +318,46 @@ class qa_precoder_cal(gr_unittest.TestCase):
             self.assertFalse(mute[:6 * F].any(), kind)  # precoded before it was taken
             np.testing.assert_array_equal(mute[8 * F:], payload[8 * F:], kind)
 
+    def test_010_a_restart_restores_the_set_channel_channel_a_cal_dropped(self):
+        # set_channel(H1), then a cal mutes the rest of the run. A restart forgets
+        # the calibration (its items were the old run's): the caller's channel
+        # holds again and the second run is precoded on it from its first frame,
+        # as a fresh run on set_channel(H1) (ci forgot it and muted the whole run).
+        c = self.c
+        for kind in ("ci", "ns"):
+            ref1, _ = self.stream(kind, self.H1)
+            _, payload = self.stream(kind)
+            tb = gr.top_block()
+            blk = self.make(kind)
+            blk.set_channel(self.H1.tolist() if kind == "ci" else self.H1.astype(np.complex128))
+            if kind != "ci":
+                self.assertTrue(blk.wait_design(30))
+            g = gate()
+            src = blocks.vector_source_c(self.syms[:FRAMES * LP].ravel().tolist(), False, U)
+            snk = blocks.vector_sink_c(N)
+            tb.connect(src, g, isac.frame_builder(U, N, LP, 0, 3, 0, 1), blk, snk)
+            tb.start()
+            self.post_cal(blk)
+            g.open.set()
+            tb.wait()
+            runs = []
+            for run in range(2):
+                y = np.array(snk.data(), dtype=np.complex64).reshape(-1, N)
+                mute = np.zeros(len(y), bool)
+                for t in snk.tags():
+                    if pmt.symbol_to_string(t.key) == "isac_mute":
+                        mute[t.offset:t.offset + pmt.to_uint64(t.value)] = True
+                runs.append((y, mute))
+                if run == 0:
+                    snk.reset()
+                    src.rewind()
+                    tb.start()
+                    tb.wait()
+            (y0, m0), (y1, m1) = runs
+            self.assertEqual(len(y1), FRAMES * self.F, kind)
+            np.testing.assert_array_equal(m0[c:], payload[c:], kind)  # the first run's mute
+            self.assertFalse(m1.any(), kind)
+            self.same(kind, y1, ref1)
+
 if __name__ == "__main__":
     gr_unittest.run(qa_precoder_cal)
