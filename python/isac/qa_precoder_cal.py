@@ -253,17 +253,21 @@ class qa_precoder_cal(gr_unittest.TestCase):
                 self.same(kind, y[end:], ref[end:])
                 self.assertEqual(warned() - before, 1, kind)
 
-    def held_run(self, kind, before, between):
-        """Mute mask of a run on set_channel(H1) whose stream stops after frame 7
-        (items up to 7F): before() runs before it starts, between() while it waits
-        there (the precoder has passed item 6F)."""
-        F = self.F
+    def on_h1(self, kind):
+        """A top block, the precoder on set_channel(H1) (its design ready) and a gate."""
         tb = gr.top_block()
         blk = self.make(kind)
         blk.set_channel(self.H1.tolist() if kind == "ci" else self.H1.astype(np.complex128))
         if kind != "ci":
             self.assertTrue(blk.wait_design(30))
-        g = gate()
+        return tb, blk, gate()
+
+    def held_run(self, kind, before, between):
+        """Mute mask of a run on set_channel(H1) whose stream stops after frame 7
+        (items up to 7F): before() runs before it starts, between() while it waits
+        there (the precoder has passed item 6F)."""
+        F = self.F
+        tb, blk, g = self.on_h1(kind)
         g.hold_at = 7 * LP
         snk = blocks.vector_sink_c(N)
         tb.connect(blocks.vector_source_c(self.syms[:FRAMES * LP].ravel().tolist(), False, U), g,
@@ -327,12 +331,7 @@ class qa_precoder_cal(gr_unittest.TestCase):
         for kind in ("ci", "ns"):
             ref1, _ = self.stream(kind, self.H1)
             _, payload = self.stream(kind)
-            tb = gr.top_block()
-            blk = self.make(kind)
-            blk.set_channel(self.H1.tolist() if kind == "ci" else self.H1.astype(np.complex128))
-            if kind != "ci":
-                self.assertTrue(blk.wait_design(30))
-            g = gate()
+            tb, blk, g = self.on_h1(kind)
             src = blocks.vector_source_c(self.syms[:FRAMES * LP].ravel().tolist(), False, U)
             snk = blocks.vector_sink_c(N)
             tb.connect(src, g, isac.frame_builder(U, N, LP, 0, 3, 0, 1), blk, snk)
