@@ -282,16 +282,18 @@ bool ci_precoder_impl::start()
         d_logger->info("start: the channel of the previous run's csi is dropped; the "
                        "payload waits for this run's csi");
     }
-    // a calibration of the previous run dropped the set_channel() channel: the
-    // new run forgets the calibration, so the caller's channel holds again
+    // A calibration of the previous run ended the set_channel() channel: the
+    // corrector keeps its weights across a restart, so the users' channel is
+    // still the corrected one and the caller's is as stale as when the
+    // calibration ended it. It stays ended (never radiate on a stale channel).
     bool queued = false;
     for (const auto& p : d_pending)
         queued = queued || p.immediate;
-    if (!d_solver && d_user_H_newest && !queued) {
-        pending p{ 0, d_user_H };
-        p.immediate = true;
-        enqueue_locked(std::move(p));
-    }
+    if (!d_solver && d_cal_taken && d_user_H_newest && !queued)
+        d_logger->info("start: the set_channel() channel was ended by the transmit "
+                       "calibration at item {} of the previous run and is not "
+                       "restored; the payload waits for a csi or a new set_channel()",
+                       d_cal_at);
     d_has_channel = d_solver != nullptr || !d_pending.empty();
     d_wait_logged = false;
     d_prepared.reset();

@@ -274,8 +274,6 @@ bool nullspace_precoder_impl::stop()
                 newer(p->id, p->from_csi, p->gen);
         if (d_active)
             newer(d_active->id, d_active->from_csi, d_active->gen);
-        if (d_held) // a calibration's: start() restores a set_channel() one
-            newer(d_held->id, d_held->from_csi, d_held->gen);
         if (d_busy)
             newer(d_busy_id, d_busy_from_csi, d_busy_gen);
         if (kept) {
@@ -356,17 +354,22 @@ bool nullspace_precoder_impl::start()
     // this run's csi are measured in this run's items: no calibration judges them
     d_cals.clear();
     d_cal_taken = false;
-    // a calibration of the previous run ended a set_channel() design: the new run
-    // forgets the calibration, so the caller's channel holds again
-    if (!d_active && d_held && !d_held->from_csi) {
-        d_active = d_held;
-        std::lock_guard<std::mutex> lock(d_mutex);
-        d_in_use = d_active;
-    }
     d_held.reset();
     {
+        // A calibration of the previous run ended the set_channel() channel: the
+        // corrector keeps its weights across a restart, so the users' channel is
+        // still the corrected one and the caller's is as stale as when the
+        // calibration ended it. It stays ended (the setters do not redesign it)
+        // until a csi or a new set_channel().
         std::lock_guard<std::mutex> lock(d_mutex);
-        d_H_ended = false;
+        if (d_H_ended && d_have_channel && !d_H_from_csi && !d_active)
+            d_logger->info("start: the set_channel() channel was ended by the transmit "
+                           "calibration at item {} of the previous run and is not "
+                           "restored; the payload waits for a csi or a new "
+                           "set_channel()",
+                           d_cal_at);
+        else
+            d_H_ended = false;
     }
     // the restarted stream carries its design's tag from its first item, as
     // the first run did (a receiver keyed on isac_design sees it again)

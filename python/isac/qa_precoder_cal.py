@@ -322,12 +322,16 @@ class qa_precoder_cal(gr_unittest.TestCase):
             self.assertFalse(mute[:6 * F].any(), kind)  # precoded before it was taken
             np.testing.assert_array_equal(mute[8 * F:], payload[8 * F:], kind)
 
-    def test_010_a_restart_restores_the_set_channel_channel_a_cal_dropped(self):
-        # set_channel(H1), then a cal mutes the rest of the run. A restart forgets
-        # the calibration (its items were the old run's): the caller's channel
-        # holds again and the second run is precoded on it from its first frame,
-        # as a fresh run on set_channel(H1) (ci forgot it and muted the whole run).
+    def test_010_a_restart_keeps_the_set_channel_channel_a_cal_ended(self):
+        # set_channel(H1), then a cal mutes the rest of the run. The corrector
+        # keeps its weights across a restart, so H1 is still stale: the second
+        # run stays muted (a null-space setter does not redesign it) and says so
+        # once at start(); a new set_channel(H1) brings it back (third run).
         c = self.c
+        log = log_records()
+
+        def said():
+            return sum("is not restored" in m for msgs in log.get_map().values() for _, m in msgs)
         for kind in ("ci", "ns"):
             ref1, _ = self.stream(kind, self.H1)
             _, payload = self.stream(kind)
@@ -339,24 +343,38 @@ class qa_precoder_cal(gr_unittest.TestCase):
             self.post_cal(blk)
             g.open.set()
             tb.wait()
+            before = said()
             runs = []
-            for run in range(2):
+            for run in range(3):
                 y = np.array(snk.data(), dtype=np.complex64).reshape(-1, N)
                 mute = np.zeros(len(y), bool)
                 for t in snk.tags():
                     if pmt.symbol_to_string(t.key) == "isac_mute":
                         mute[t.offset:t.offset + pmt.to_uint64(t.value)] = True
                 runs.append((y, mute))
-                if run == 0:
-                    snk.reset()
-                    src.rewind()
-                    tb.start()
-                    tb.wait()
-            (y0, m0), (y1, m1) = runs
+                if run == 2:
+                    break
+                snk.reset()
+                src.rewind()
+                if run == 0 and kind == "ns":
+                    blk.set_sinr_db(12.0)  # must not redesign the ended channel
+                    time.sleep(0.2)
+                if run == 1:
+                    blk.set_channel(self.H1.tolist() if kind == "ci" else self.H1.astype(np.complex128))
+                    if kind != "ci":
+                        self.assertTrue(blk.wait_design(30))
+                tb.start()
+                tb.wait()
+            (y0, m0), (y1, m1), (y2, m2) = runs
             self.assertEqual(len(y1), FRAMES * self.F, kind)
             np.testing.assert_array_equal(m0[c:], payload[c:], kind)  # the first run's mute
-            self.assertFalse(m1.any(), kind)
-            self.same(kind, y1, ref1)
+            np.testing.assert_array_equal(m1, payload, kind)  # no channel all the second run
+            self.assertEqual(said() - before, 1, kind)
+            self.assertFalse(m2.any(), kind)
+            if kind == "ci":
+                self.same(kind, y2, ref1)
+            else:  # the set_sinr_db(12) design of H1
+                self.assertFalse(np.allclose(y2, 0))
 
 if __name__ == "__main__":
     gr_unittest.run(qa_precoder_cal)
