@@ -790,6 +790,11 @@ int nullspace_precoder_impl::work(int noutput_items,
             std::lock_guard<std::mutex> lock(d_mutex);
             d_in_use = d_active;
             d_H_ended = false;
+            // a setter during the mute asked for nothing (the channel was
+            // ended): design its settings now, or the payload would keep the
+            // old ones while work() gives the pilots the new power
+            if (d_active->gen != d_params_gen)
+                request_locked(0);
         }
         // without frames nothing leaves without a design (the next call takes the first)
         if (!d_active && !framed)

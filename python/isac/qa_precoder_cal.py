@@ -376,5 +376,54 @@ class qa_precoder_cal(gr_unittest.TestCase):
             else:  # the set_sinr_db(12) design of H1
                 self.assertFalse(np.allclose(y2, 0))
 
+    def test_011_nullspace_a_setter_during_the_mute_is_designed_at_the_bound(self):
+        # set_channel(H1), a cal, set_power(1.6) during the mute: no csi comes, so
+        # the payload resumes at the bound on H1, redesigned with the new power
+        # (the pilots follow set_power() at once; the old design kept the old
+        # power for the rest of the run). The stream waits after frame 70 (the
+        # bound ends in frame 69) until the redesign is done; frames 70 and 71
+        # equal a run designed with power 1.6 from the start.
+        F, n = self.F, LONG * self.F
+
+        def ref(power):
+            blk = self.make("ns")
+            blk.set_power(power)
+            blk.set_channel(self.H1.astype(np.complex128))
+            self.assertTrue(blk.wait_design(30))
+            tb, snk = gr.top_block(), blocks.vector_sink_c(N)
+            tb.connect(blocks.vector_source_c(self.syms.ravel().tolist(), False, U),
+                       isac.frame_builder(U, N, LP, 0, 3, 0, 1), blk, snk)
+            tb.run()
+            return np.array(snk.data(), dtype=np.complex64).reshape(-1, N)
+        new, old = ref(1.6), ref(1.0)
+        tb, blk, g = self.on_h1("ns")
+        g.hold_at = 7 * LP
+        snk = blocks.vector_sink_c(N)
+        tb.connect(blocks.vector_source_c(self.syms.ravel().tolist(), False, U), g,
+                   isac.frame_builder(U, N, LP, 0, 3, 0, 1), blk, snk)
+        tb.start()
+        self.post_cal(blk)
+        g.open.set()
+
+        def reach(frames):
+            t0 = time.monotonic()
+            while len(snk.data()) < frames * N * F and time.monotonic() - t0 < 30:
+                time.sleep(0.01)
+            self.assertGreaterEqual(len(snk.data()), frames * N * F)
+        reach(6)  # the precoder has taken the cal (c is in frame 5)
+        blk.set_power(1.6)
+        time.sleep(0.1)
+        held, g.more = g.more, threading.Event()
+        g.hold_at = 70 * LP
+        held.set()
+        reach(70)
+        self.assertTrue(blk.wait_designs(2, 30))  # set_channel's, then the redesign
+        g.more.set()
+        tb.wait()
+        y = np.array(snk.data(), dtype=np.complex64).reshape(-1, N)
+        self.assertEqual(len(y), n)
+        self.same("ns", y[70 * F:], new[70 * F:])
+        self.assertFalse(np.allclose(new[70 * F:], old[70 * F:], atol=1e-3))
+
 if __name__ == "__main__":
     gr_unittest.run(qa_precoder_cal)
