@@ -1273,6 +1273,68 @@ class qa_ota_blocks(gr_unittest.TestCase):
         later = make_cal_message(np.zeros(NT), offset=46 * F + 3)
         self.assertEqual(run([good, later]), first + [((63 + 1 + D) * F, 63 * F)])
 
+    def test_csi_feedback_cal_with_staggered_users(self):
+        # Users 0 and 1 report on frames 15 + 16k, user 2 on 7 + 16k (rows that
+        # never change): a set posts after a cal only when its OLDEST row's frame
+        # starts at or past c + F (the precoders' test of "measured"), not its
+        # newest; the boundary c + F itself counts; a cal that arrives after the
+        # rows measured past it arms the next set taken.
+        rng = np.random.default_rng(23)
+        U, NT, F, D = 3, 4, 900, 12
+        rows = rng.standard_normal((U, NT)) + 1j * rng.standard_normal((U, NT))
+        grid = sorted([(f, u) for u in (0, 1) for f in (15, 31, 47, 63)] +
+                      [(f, 2) for f in (7, 23, 39, 55)])
+
+        def report(u, f):
+            d = pmt.make_dict()
+            for key, val in (("user", pmt.from_long(u)), ("frame", pmt.from_uint64(f)),
+                             ("frame_len", pmt.from_long(F)),
+                             ("row", pmt.init_c32vector(NT, rows[u].astype(np.complex64).tolist()))):
+                d = pmt.dict_add(d, pmt.intern(key), val)
+            return d
+
+        def run(c, before):
+            """csi (offset, measured) posted; the cal at item c goes in before
+            the rows of frame `before`"""
+            tb = gr.top_block()
+            fb = isac.csi_feedback(U, NT, D, 0)
+            store = msg_store()
+            tb.msg_connect(fb, "csi", store, "in")
+            tb.start()
+            n = 0
+            for f, u in grid + [(99, None)]:
+                if f >= before and c is not None:
+                    fb._post(pmt.intern("cal"), make_cal_message(np.zeros(NT), offset=c))
+                    time.sleep(0.2)
+                    c = None
+                if u is None:
+                    break
+                fb._post(pmt.intern("row"), report(u, f))
+                n += 1
+                for _ in range(300):
+                    if fb.rows_received() == n:
+                        break
+                    time.sleep(0.01)
+            time.sleep(0.1)
+            tb.stop()
+            tb.wait()
+            return [(int(m["offset"]), int(m["measured"])) for m in store.msgs]
+
+        def post(newest, oldest):
+            return ((newest + 1 + D) * F, oldest * F)
+        first = [post(15, 7)]  # the first complete set
+        self.assertEqual(run(None, 0), first)
+        # c + F inside frame 31: the set at frame 39 (rows 31, 31, 39) is stale by
+        # its oldest row; the set at 47 (47, 47, 39) posts, measured 39 F
+        self.assertEqual(run(30 * F + 517, 31), first + [post(47, 39)])
+        # c + F = 31 F exactly: the set at 39 (oldest 31 F) counts
+        self.assertEqual(run(30 * F, 31), first + [post(39, 31)])
+        self.assertEqual(run(30 * F + 1, 31), first + [post(47, 39)])
+        # the cal comes after the set at frame 47 was taken (unchanged: not
+        # posted; a frame is taken once every user reported it or a later one,
+        # here at user 2's frame 55): the next set taken (55) posts
+        self.assertEqual(run(30 * F + 517, 63), first + [post(55, 47)])
+
     def test_csi_feedback_restarted_user(self):
         # user 1's receiver restarts (its flowgraph's item count, so its frame
         # numbers, start from 0 again): its first new report is held back, and

@@ -425,5 +425,28 @@ class qa_precoder_cal(gr_unittest.TestCase):
         self.same("ns", y[70 * F:], new[70 * F:])
         self.assertFalse(np.allclose(new[70 * F:], old[70 * F:], atol=1e-3))
 
+    def test_012_a_csi_without_measured_after_the_cal_ends_the_mute_even_unchanged(self):
+        # set_channel(H1), the cal taken, then a csi of H1 without "measured" (a
+        # hand-made or strobed message): it counts (no "measured" always does),
+        # so the mute ends although H1 is the channel in hand (the null-space
+        # precoder would skip it as a repeat without its ended-channel clause;
+        # ci takes repeats).
+        F, c = self.F, self.c
+        _, payload = self.stream("ns")
+        for kind in ("ci", "ns"):
+            def repeat(blk):
+                blk.to_basic_block()._post(pmt.intern("csi"), make_csi_message(self.H1, None))
+                if kind == "ci":
+                    t0 = time.monotonic()
+                    while not blk.has_channel() and time.monotonic() - t0 < 10:
+                        time.sleep(0.005)
+                else:
+                    self.assertTrue(blk.wait_designs(2, 30))
+                time.sleep(0.1)
+            mute = self.held_run(kind, self.post_cal, repeat)
+            self.assertFalse(mute[:c].any(), kind)
+            np.testing.assert_array_equal(mute[c:6 * F], payload[c:6 * F], kind)
+            self.assertFalse(mute[8 * F:].any(), kind)
+
 if __name__ == "__main__":
     gr_unittest.run(qa_precoder_cal)
