@@ -181,8 +181,15 @@ def main():
 
     def report(frames, label, recal_at=0):
         c, csi, per, totals = run(tb, s, frames, a.timeout, recal_at)
-        print("== %s seed %d %s: Tx calibration from item %s (frame %.2f)" % (
-            a.name, a.seed, label, c, c / L if c is not None else -1))
+        print("== %s seed %d %s: Tx calibration from item %s (frame %.2f%s)" % (
+            a.name, a.seed, label, c, c / L if c is not None else -1,
+            ", requested at user 0's frame %d" % recal_at if recal_at else ""))
+        if recal_at and c is not None and c / L + 64 > frames:
+            # the stream runs unthrottled ahead of the users: under load c can
+            # land far past --recalibrate-at, and the mute is then cut by the end
+            print("warning: the recalibration fell at frame %.2f, less than the 64-frame bound "
+                  "before --frames %d: the mute after it cannot be measured; raise --frames"
+                  % (c / L, frames))
         print("csi posts (frame measured, frame it takes effect at):",
               [(x["frame"], x["offset"] // L) for x in csi])
         for u in range(2):
