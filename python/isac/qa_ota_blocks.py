@@ -156,6 +156,21 @@ def drifting_run(**kw):
     return core, np.array(tx), np.array(rx)
 
 
+def post_cal_row(fb, n, u, f, F, row):
+    """posts user u's report of frame f to csi_feedback fb and waits until it
+    has received n rows"""
+    d = pmt.make_dict()
+    for key, val in (("user", pmt.from_long(u)), ("frame", pmt.from_uint64(f)),
+                     ("frame_len", pmt.from_long(F)),
+                     ("row", pmt.init_c32vector(len(row), np.asarray(row, np.complex64).tolist()))):
+        d = pmt.dict_add(d, pmt.intern(key), val)
+    fb._post(pmt.intern("row"), d)
+    for _ in range(300):
+        if fb.rows_received() == n:
+            break
+        time.sleep(0.01)
+
+
 class qa_ota_blocks(gr_unittest.TestCase):
 
     def test_emulator_block_is_the_core(self):
@@ -1230,14 +1245,6 @@ class qa_ota_blocks(gr_unittest.TestCase):
         rows = rng.standard_normal((U, NT)) + 1j * rng.standard_normal((U, NT))
         c = 30 * F + 517  # frame 31 starts less than a frame after it: stale
 
-        def report(u, f):
-            d = pmt.make_dict()
-            for key, val in (("user", pmt.from_long(u)), ("frame", pmt.from_uint64(f)),
-                             ("frame_len", pmt.from_long(F)),
-                             ("row", pmt.init_c32vector(NT, rows[u].astype(np.complex64).tolist()))):
-                d = pmt.dict_add(d, pmt.intern(key), val)
-            return d
-
         def run(cals):
             tb = gr.top_block()
             fb = isac.csi_feedback(U, NT, D, 0)
@@ -1251,12 +1258,8 @@ class qa_ota_blocks(gr_unittest.TestCase):
                         fb._post(pmt.intern("cal"), m)
                     time.sleep(0.2)
                 for u in (2, 0, 1):
-                    fb._post(pmt.intern("row"), report(u, f))
                     n += 1
-                for _ in range(300):
-                    if fb.rows_received() == n:
-                        break
-                    time.sleep(0.01)
+                    post_cal_row(fb, n, u, f, F, rows[u])
             time.sleep(0.1)
             tb.stop()
             tb.wait()
@@ -1285,14 +1288,6 @@ class qa_ota_blocks(gr_unittest.TestCase):
         grid = sorted([(f, u) for u in (0, 1) for f in (15, 31, 47, 63)] +
                       [(f, 2) for f in (7, 23, 39, 55)])
 
-        def report(u, f):
-            d = pmt.make_dict()
-            for key, val in (("user", pmt.from_long(u)), ("frame", pmt.from_uint64(f)),
-                             ("frame_len", pmt.from_long(F)),
-                             ("row", pmt.init_c32vector(NT, rows[u].astype(np.complex64).tolist()))):
-                d = pmt.dict_add(d, pmt.intern(key), val)
-            return d
-
         def run(c, before):
             """csi (offset, measured) posted; the cal at item c goes in before
             the rows of frame `before`"""
@@ -1309,12 +1304,8 @@ class qa_ota_blocks(gr_unittest.TestCase):
                     c = None
                 if u is None:
                     break
-                fb._post(pmt.intern("row"), report(u, f))
                 n += 1
-                for _ in range(300):
-                    if fb.rows_received() == n:
-                        break
-                    time.sleep(0.01)
+                post_cal_row(fb, n, u, f, F, rows[u])
             time.sleep(0.1)
             tb.stop()
             tb.wait()
