@@ -14,10 +14,14 @@ both users have reported stream frame --frames; the totals count the decided
 frames before it (stream frame numbers), so they do not depend on where the
 stop falls. --restart-frames N adds a stop()/start() and a second run of N
 frames (the calibrations kept). --timeout bounds each run's wall-clock time
-(a warning says when it ended a run early).
+(a warning says when it ended a run early). --impairments sets the emulator's
+profile; --recalibrate-at N calls txcal_est.recalibrate() once user 0 has seen
+N frames. Each run prints the payload's mute after its last Tx calibration: the
+first frame each user decided after it.
 
     PYTHONPATH=build/test_modules /usr/bin/python3 bench/ota_frame_ser.py \
-        [--name isac_usrp_ota_headless] [--seed 4] [--rate 20e3] [--frames 170] [--restart-frames 90]
+        [--name isac_usrp_ota_headless] [--seed 4] [--rate 20e3] [--frames 170] [--restart-frames 90] \
+        [--impairments none] [--recalibrate-at 150]
 """
 import argparse
 import os
@@ -84,7 +88,7 @@ class sink(gr.basic_block):
         self.ser[u].append((d["symbols"], round(d["ser"][0] * d["symbols"])))
 
 
-def build(name, seed, rate):
+def build(name, seed, rate, impairments=None):
     """The headless flowgraph (emulated radio, unbounded) with the per-frame
     sink connected: (tb, sink, frame_len, payload_len)."""
     mod = compile_module(name)
@@ -112,7 +116,8 @@ def build(name, seed, rate):
             return isac.user_receiver(*p)
 
     mod.isac = patched()
-    tb = getattr(mod, name)(radio="emulated", emu_seed=seed, samp_rate=rate, n_snapshots=0)
+    kw = {} if impairments is None else dict(impairments=impairments)
+    tb = getattr(mod, name)(radio="emulated", emu_seed=seed, samp_rate=rate, n_snapshots=0, **kw)
     s = sink()
     for u in range(2):
         r = getattr(tb, "user%d" % u)
@@ -122,7 +127,7 @@ def build(name, seed, rate):
     return tb, s, int(tb.get_frame_len()), int(tb.get_payload_len())
 
 
-def run(tb, s, frames, limit=300.0):
+def run(tb, s, frames, limit=300.0, recal_at=0):
     """One run until both users have reported stream frame `frames` (a warning
     if `limit` seconds end it first): the Tx calibration's offset (None without
     one), the csi posts' stats dicts, and per user the (frame, SER) of every
@@ -130,6 +135,10 @@ def run(tb, s, frames, limit=300.0):
     s.reset()
     tb.start()
     t0 = time.time()
+    if recal_at:
+        while tb.user0.frames() < recal_at and time.time() - t0 < limit:
+            time.sleep(0.05)
+        tb.txcal_est.recalibrate()
     while min(s.last.values()) < frames:
         if time.time() - t0 > limit:
             print("WARNING: the %g s limit ended the run at frame %d of %d: the totals are over "
@@ -164,13 +173,23 @@ def main():
     ap.add_argument("--rate", type=float, default=20e3)
     ap.add_argument("--restart-frames", type=int, default=0)
     ap.add_argument("--timeout", type=float, default=300.0, help="wall-clock limit of each run (s)")
+    ap.add_argument("--impairments", default=None, help="the emulator's profile (default: the flowgraph's)")
+    ap.add_argument("--recalibrate-at", type=int, default=0,
+                    help="recalibrate the Tx array once user 0 has seen this many frames (run 1)")
     a = ap.parse_args()
-    tb, s, L, _ = build(a.name, a.seed, a.rate)
+    tb, s, L, _ = build(a.name, a.seed, a.rate, a.impairments)
 
-    def report(frames, label):
-        c, csi, per, totals = run(tb, s, frames, a.timeout)
-        print("== %s seed %d %s: Tx calibration from item %s (frame %.2f)" % (
-            a.name, a.seed, label, c, c / L if c is not None else -1))
+    def report(frames, label, recal_at=0):
+        c, csi, per, totals = run(tb, s, frames, a.timeout, recal_at)
+        print("== %s seed %d %s: Tx calibration from item %s (frame %.2f%s)" % (
+            a.name, a.seed, label, c, c / L if c is not None else -1,
+            ", requested at user 0's frame %d" % recal_at if recal_at else ""))
+        if recal_at and c is not None and c / L + 64 > frames:
+            # the stream runs unthrottled ahead of the users: under load c can
+            # land far past --recalibrate-at, and the mute is then cut by the end
+            print("warning: the recalibration fell at frame %.2f, less than the 64-frame bound "
+                  "before --frames %d: the mute after it cannot be measured; raise --frames"
+                  % (c / L, frames))
         print("csi posts (frame measured, frame it takes effect at):",
               [(x["frame"], x["offset"] // L) for x in csi])
         for u in range(2):
@@ -178,8 +197,12 @@ def main():
             bad = [(f, round(x, 2)) for f, x in per[u] if x > 0.1]
             print("user %d: %d decided frames before frame %d (first %s), SER %.4f; %d frames at SER > 0.1: %s" % (
                 u, len(per[u]), frames, per[u][0][0] if per[u] else None, e / max(n, 1), len(bad), bad))
+            if c is not None:
+                after = [f for f, _ in per[u] if f > c / L + 1]
+                print("user %d: mute after the Tx calibration: first decided frame %s (%s frames after it)" % (
+                    u, after[0] if after else None, round(after[0] - c / L, 1) if after else None))
 
-    report(a.frames, "run 1")
+    report(a.frames, "run 1", a.recalibrate_at)
     if a.restart_frames:
         report(a.restart_frames, "run 2 (after stop()/start())")
 

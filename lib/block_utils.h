@@ -273,8 +273,9 @@ parse_cal_offset(const pmt::pmt_t& msg, uint64_t& offset, const gr::logger_ptr& 
 /*!
  * A transmit calibration mutes the payload until a csi measured a frame after
  * its item c takes effect. That csi is not certain to come: csi_feedback posts
- * only rows that changed, and a correction too small to move a reported row, or
- * a user who stopped reporting, leaves it away for good. The rows come every 16
+ * only rows that changed unless its "cal" port has the calibration, so in a graph
+ * without that wire a correction too small to move a reported row, or a user who
+ * stopped reporting, leaves it away for good. The rows come every 16
  * frames and the loop takes about 12 more, so the first csi after c comes within
  * about 30 frames; after cal_mute_bound_frames the precoder resumes on the
  * newest channel it holds (measured before c) and warns.
@@ -291,9 +292,10 @@ inline bool cal_mute_ended(uint64_t cal_at,
     if (frame_len == 0 || abs < cal_at + cal_mute_bound_frames * frame_len)
         return false;
     log->warn("no csi measured after the transmit calibration at item {} came within "
-              "{} frames (the users' rows did not change enough to be posted again, "
-              "or a user stopped reporting): the payload resumes at item {} on the "
-              "newest channel held, measured before the calibration",
+              "{} frames (the users' rows did not change enough to be posted again "
+              "and csi_feedback's \"cal\" port is not connected, or a user stopped "
+              "reporting): the payload resumes at item {} on the newest channel held, "
+              "measured before the calibration",
               cal_at,
               cal_mute_bound_frames,
               abs);

@@ -282,6 +282,18 @@ bool ci_precoder_impl::start()
         d_logger->info("start: the channel of the previous run's csi is dropped; the "
                        "payload waits for this run's csi");
     }
+    // A calibration of the previous run ended the set_channel() channel: the
+    // corrector keeps its weights across a restart, so the users' channel is
+    // still the corrected one and the caller's is as stale as when the
+    // calibration ended it. It stays ended (never radiate on a stale channel).
+    bool queued = false;
+    for (const auto& p : d_pending)
+        queued = queued || p.immediate;
+    if (!d_solver && d_cal_taken && d_user_H_newest && !queued)
+        d_logger->info("start: the set_channel() channel was ended by the transmit "
+                       "calibration at item {} of the previous run and is not "
+                       "restored; the payload waits for a csi or a new set_channel()",
+                       d_cal_at);
     d_has_channel = d_solver != nullptr || !d_pending.empty();
     d_wait_logged = false;
     d_prepared.reset();
@@ -486,6 +498,7 @@ void ci_precoder_impl::set_channel(const std::vector<std::vector<gr_complex>>& H
         std::lock_guard<std::mutex> lock(d_mutex);
         d_user_H = M; // a restart keeps it while it is the channel in use
         d_user_H_set = true;
+        d_user_H_newest = true;
         pending p{ 0, std::move(M) }; // offset 0: from the next vector on
         p.immediate = true;
         enqueue_locked(std::move(p));
@@ -612,6 +625,7 @@ void ci_precoder_impl::handle_csi(const pmt::pmt_t& msg)
                          upd.has_measured,
                          upd.measured });
         d_has_channel = true;
+        d_user_H_newest = false;
     }
     announce(offset, upd.epoch);
 }

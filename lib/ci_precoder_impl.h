@@ -236,6 +236,9 @@ private:
     // the last set_channel() matrix: the one channel a restart keeps (guarded)
     core::cmat d_user_H;
     bool d_user_H_set = false;
+    // d_user_H is the newest channel accepted (no csi since): start() says so
+    // when a calibration ended it
+    bool d_user_H_newest = false;
     config d_cfg;                                  // the latest accepted settings
     std::shared_ptr<const core::ci_solver> d_next; // built from d_cfg, not yet in use
 

@@ -34,6 +34,7 @@ csi_feedback_impl::csi_feedback_impl(int n_users, int n_tx, int delay_frames, in
       d_delay(delay_frames),
       d_bits(bits),
       d_row_port(pmt::mp("row")),
+      d_cal_port(pmt::mp("cal")),
       d_csi_port(pmt::mp("csi")),
       d_stats_port(pmt::mp("stats")),
       d_rows(size_t(n_users)),
@@ -41,6 +42,8 @@ csi_feedback_impl::csi_feedback_impl(int n_users, int n_tx, int delay_frames, in
 {
     message_port_register_in(d_row_port);
     set_msg_handler(d_row_port, [this](const pmt::pmt_t& m) { handle_row(m); });
+    message_port_register_in(d_cal_port);
+    set_msg_handler(d_cal_port, [this](const pmt::pmt_t& m) { handle_cal(m); });
     message_port_register_out(d_csi_port);
     message_port_register_out(d_stats_port);
 }
@@ -54,6 +57,7 @@ bool csi_feedback_impl::start()
     d_have_post = false;
     d_posted_frame = 0;
     d_restarts = 0; // per run, as grid_rejected and stray_rejected (d_frames.reset())
+    d_cal_pending = false; // its item was the previous run's
     return block::start();
 }
 
@@ -63,6 +67,7 @@ bool csi_feedback_impl::stop()
     // would otherwise be the next run's first reports and number its frames on
     // from the old run's (GNU Radio keeps the queue across a restart)
     drain_queue(*this, d_row_port, d_logger, "row");
+    drain_queue(*this, d_cal_port, d_logger, "cal");
     return block::stop();
 }
 
@@ -162,6 +167,19 @@ void csi_feedback_impl::handle_row(const pmt::pmt_t& msg)
     }
 }
 
+// The precoders mute the payload from a transmit calibration's item c until a
+// csi measured a frame after c; a correction too small to move a quantised row
+// would otherwise post nothing new and leave them muted to their bound.
+void csi_feedback_impl::handle_cal(const pmt::pmt_t& msg)
+{
+    uint64_t c = 0;
+    if (!parse_cal_offset(msg, c, d_logger))
+        return;
+    std::lock_guard<std::mutex> lock(d_mutex);
+    d_cal_at = d_cal_pending ? std::max(d_cal_at, c) : c;
+    d_cal_pending = true;
+}
+
 bool csi_feedback_impl::take_frame(uint64_t frame, pmt::pmt_t& csi, pmt::pmt_t& stats)
 {
     long frame_len = 0;
@@ -215,8 +233,14 @@ bool csi_feedback_impl::take_frame(uint64_t frame, pmt::pmt_t& csi, pmt::pmt_t& 
         const uint64_t iv = std::max<uint64_t>(d_rows[size_t(last_user)].interval, 1);
         post = fmin == fmax || fmax - fmin >= 4 * iv;
     }
-    if (!post)
+    // every row measured a frame after the calibration's item (the precoders'
+    // test of the csi's "measured")
+    const bool after_cal =
+        d_cal_pending && fmin * uint64_t(frame_len) >= d_cal_at + uint64_t(frame_len);
+    if (!post && !after_cal)
         return false;
+    if (after_cal)
+        d_cal_pending = false;
     const uint64_t offset = (fmax + 1 + uint64_t(d_delay)) * uint64_t(frame_len);
     d_posted = H;
     d_have_post = true;

@@ -44,7 +44,7 @@ private:
         core::cvec row;
     };
     const int d_n_users, d_n_tx, d_delay, d_bits;
-    const pmt::pmt_t d_row_port, d_csi_port, d_stats_port;
+    const pmt::pmt_t d_row_port, d_cal_port, d_csi_port, d_stats_port;
 
     mutable std::mutex d_mutex;
     std::vector<user_row> d_rows;
@@ -55,8 +55,13 @@ private:
     uint64_t d_posted_frame = 0;
     uint64_t d_posts = 0, d_received = 0, d_rejected = 0, d_restarts = 0;
     int64_t d_first = -1, d_last = -1;
+    // a transmit calibration's item: the first complete row set measured a frame
+    // after it is posted even if unchanged (it ends the precoders' mute)
+    bool d_cal_pending = false;
+    uint64_t d_cal_at = 0;
 
     void handle_row(const pmt::pmt_t& msg);
+    void handle_cal(const pmt::pmt_t& msg);
     //! Takes one frame's reports into d_rows and decides whether H is published;
     //! returns the messages to publish (empty: none).
     bool take_frame(uint64_t frame, pmt::pmt_t& csi, pmt::pmt_t& stats);

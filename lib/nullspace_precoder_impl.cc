@@ -356,8 +356,20 @@ bool nullspace_precoder_impl::start()
     d_cal_taken = false;
     d_held.reset();
     {
+        // A calibration of the previous run ended the set_channel() channel: the
+        // corrector keeps its weights across a restart, so the users' channel is
+        // still the corrected one and the caller's is as stale as when the
+        // calibration ended it. It stays ended (the setters do not redesign it)
+        // until a csi or a new set_channel().
         std::lock_guard<std::mutex> lock(d_mutex);
-        d_H_ended = false;
+        if (d_H_ended && d_have_channel && !d_H_from_csi && !d_active)
+            d_logger->info("start: the set_channel() channel was ended by the transmit "
+                           "calibration at item {} of the previous run and is not "
+                           "restored; the payload waits for a csi or a new "
+                           "set_channel()",
+                           d_cal_at);
+        else
+            d_H_ended = false;
     }
     // the restarted stream carries its design's tag from its first item, as
     // the first run did (a receiver keyed on isac_design sees it again)
@@ -420,8 +432,11 @@ void nullspace_precoder_impl::handle_csi(const pmt::pmt_t& msg)
     announce(u.has_offset ? u.offset : 0, u.epoch);
     std::lock_guard<std::mutex> lock(d_mutex);
     // A repeated, unchanged channel (e.g. a periodic strobe) is not a change:
-    // no redesign, no new design id.
-    if (d_have_channel && u.H == d_H)
+    // no redesign, no new design id. One measured later is: after a transmit
+    // calibration csi_feedback posts the unchanged rows measured after the
+    // correction, whose design ends the mute (a repeat would leave it to its bound).
+    const bool newer = u.has_measured && (!d_H_has_measured || u.measured > d_H_measured);
+    if (d_have_channel && u.H == d_H && !d_H_ended && !newer)
         return;
     d_H = u.H;
     d_have_channel = true;
@@ -781,6 +796,11 @@ int nullspace_precoder_impl::work(int noutput_items,
             std::lock_guard<std::mutex> lock(d_mutex);
             d_in_use = d_active;
             d_H_ended = false;
+            // a setter during the mute asked for nothing (the channel was
+            // ended): design its settings now, or the payload would keep the
+            // old ones while work() gives the pilots the new power
+            if (d_active->gen != d_params_gen)
+                request_locked(0);
         }
         // without frames nothing leaves without a design (the next call takes the first)
         if (!d_active && !framed)

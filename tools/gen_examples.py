@@ -805,6 +805,9 @@ def ota_acquisition(g, tx):
     # the users' channel changes at the correction: the payload mutes there
     # until a csi measured after it (the precoder's "cal" port)
     g.conn("txcal_est", "cal", tx, "cal")
+    # and csi_feedback posts the first rows measured after it even if unchanged
+    # (a correction too small to move them would leave the mute to its bound)
+    g.conn("txcal_est", "cal", "feedback", "cal")
 
 
 def ota_sensing(g, chain):

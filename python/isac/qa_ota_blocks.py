@@ -34,6 +34,7 @@ except ImportError:
     dirname, filename = os.path.split(os.path.abspath(__file__))
     sys.path.append(os.path.join(dirname, "bindings"))
     from gnuradio import isac
+from gnuradio.isac import make_cal_message  # noqa: E402
 from gnuradio.isac.util import assert_same, log_records  # noqa: E402
 
 
@@ -153,6 +154,21 @@ def drifting_run(**kw):
         tx.append(np.array(core.tx_phases()))
         rx.append(np.array(core.rx_phases()))
     return core, np.array(tx), np.array(rx)
+
+
+def post_cal_row(fb, n, u, f, F, row):
+    """posts user u's report of frame f to csi_feedback fb and waits until it
+    has received n rows"""
+    d = pmt.make_dict()
+    for key, val in (("user", pmt.from_long(u)), ("frame", pmt.from_uint64(f)),
+                     ("frame_len", pmt.from_long(F)),
+                     ("row", pmt.init_c32vector(len(row), np.asarray(row, np.complex64).tolist()))):
+        d = pmt.dict_add(d, pmt.intern(key), val)
+    fb._post(pmt.intern("row"), d)
+    for _ in range(300):
+        if fb.rows_received() == n:
+            break
+        time.sleep(0.01)
 
 
 class qa_ota_blocks(gr_unittest.TestCase):
@@ -1245,6 +1261,98 @@ class qa_ota_blocks(gr_unittest.TestCase):
             assert_same([o for o, _ in p], [o for o, _ in posts[0]])
             for (_, a), (_, b) in zip(p, posts[0]):
                 np.testing.assert_array_equal(a, b)
+
+    def test_csi_feedback_posts_the_first_rows_after_a_cal(self):
+        # A transmit calibration at item c mutes the precoders until a csi measured
+        # a frame after c: with a "cal" message csi_feedback posts the first
+        # complete row set measured from c + F on even if no row changed (a
+        # correction too small to move them), once; without one (or a malformed
+        # one) the unchanged rows post nothing after the first.
+        rng = np.random.default_rng(11)
+        U, NT, F, D = 3, 5, 1000, 12
+        rows = rng.standard_normal((U, NT)) + 1j * rng.standard_normal((U, NT))
+        c = 30 * F + 517  # frame 31 starts less than a frame after it: stale
+
+        def run(cals):
+            tb = gr.top_block()
+            fb = isac.csi_feedback(U, NT, D, 0)
+            store = msg_store()
+            tb.msg_connect(fb, "csi", store, "in")
+            tb.start()
+            n = 0
+            for f in (15, 31, 47, 63):
+                if f == 31:
+                    for m in cals:  # handled before the rows measured after c
+                        fb._post(pmt.intern("cal"), m)
+                    time.sleep(0.2)
+                for u in (2, 0, 1):
+                    n += 1
+                    post_cal_row(fb, n, u, f, F, rows[u])
+            time.sleep(0.1)
+            tb.stop()
+            tb.wait()
+            return [(int(m["offset"]), int(m["measured"])) for m in store.msgs]
+
+        good = make_cal_message(np.zeros(NT), offset=c)
+        bad = [pmt.intern("garbage"), make_cal_message(np.zeros(NT)),
+               pmt.dict_add(pmt.make_dict(), pmt.intern("offset"), pmt.from_long(-1))]
+        first = [((15 + 1 + D) * F, 15 * F)]
+        self.assertEqual(run([]), first)
+        self.assertEqual(run(bad), first)
+        self.assertEqual(run([good]), first + [((47 + 1 + D) * F, 47 * F)])
+        # the later of two cals decides: frame 47 starts less than a frame after it
+        later = make_cal_message(np.zeros(NT), offset=46 * F + 3)
+        self.assertEqual(run([good, later]), first + [((63 + 1 + D) * F, 63 * F)])
+
+    def test_csi_feedback_cal_with_staggered_users(self):
+        # Users 0 and 1 report on frames 15 + 16k, user 2 on 7 + 16k (rows that
+        # never change): a set posts after a cal only when its OLDEST row's frame
+        # starts at or past c + F (the precoders' test of "measured"), not its
+        # newest; the boundary c + F itself counts; a cal that arrives after the
+        # rows measured past it arms the next set taken.
+        rng = np.random.default_rng(23)
+        U, NT, F, D = 3, 4, 900, 12
+        rows = rng.standard_normal((U, NT)) + 1j * rng.standard_normal((U, NT))
+        grid = sorted([(f, u) for u in (0, 1) for f in (15, 31, 47, 63)] +
+                      [(f, 2) for f in (7, 23, 39, 55)])
+
+        def run(c, before):
+            """csi (offset, measured) posted; the cal at item c goes in before
+            the rows of frame `before`"""
+            tb = gr.top_block()
+            fb = isac.csi_feedback(U, NT, D, 0)
+            store = msg_store()
+            tb.msg_connect(fb, "csi", store, "in")
+            tb.start()
+            n = 0
+            for f, u in grid + [(99, None)]:
+                if f >= before and c is not None:
+                    fb._post(pmt.intern("cal"), make_cal_message(np.zeros(NT), offset=c))
+                    time.sleep(0.2)
+                    c = None
+                if u is None:
+                    break
+                n += 1
+                post_cal_row(fb, n, u, f, F, rows[u])
+            time.sleep(0.1)
+            tb.stop()
+            tb.wait()
+            return [(int(m["offset"]), int(m["measured"])) for m in store.msgs]
+
+        def post(newest, oldest):
+            return ((newest + 1 + D) * F, oldest * F)
+        first = [post(15, 7)]  # the first complete set
+        self.assertEqual(run(None, 0), first)
+        # c + F inside frame 31: the set at frame 39 (rows 31, 31, 39) is stale by
+        # its oldest row; the set at 47 (47, 47, 39) posts, measured 39 F
+        self.assertEqual(run(30 * F + 517, 31), first + [post(47, 39)])
+        # c + F = 31 F exactly: the set at 39 (oldest 31 F) counts
+        self.assertEqual(run(30 * F, 31), first + [post(39, 31)])
+        self.assertEqual(run(30 * F + 1, 31), first + [post(47, 39)])
+        # the cal comes after the set at frame 47 was taken (unchanged: not
+        # posted; a frame is taken once every user reported it or a later one,
+        # here at user 2's frame 55): the next set taken (55) posts
+        self.assertEqual(run(30 * F + 517, 63), first + [post(55, 47)])
 
     def test_csi_feedback_restarted_user(self):
         # user 1's receiver restarts (its flowgraph's item count, so its frame

@@ -211,6 +211,22 @@ class qa_precoder_cal(gr_unittest.TestCase):
             np.testing.assert_array_equal(mute[c:], payload[c:], kind)
             np.testing.assert_array_equal(y[c:][payload[c:]], 0)
 
+    def test_009_an_unchanged_csi_measured_after_the_cal_ends_the_mute(self):
+        # A correction too small to move the rows: csi_feedback (its "cal" port)
+        # posts the same H again, measured a frame after c. It ends the mute at its
+        # offset like a changed one (the null-space precoder skipped an unchanged
+        # channel as a repeat, which left the mute to its 64-frame bound).
+        c, o3 = self.c, self.o3
+        for kind in ("ci", "ns"):
+            ref1, _ = self.stream(kind, self.H1)
+            _, payload = self.stream(kind)
+            y, mute = self.stream(kind, posts=[self.csi(self.H1, 0, 0), self.cal(),
+                                               self.csi(self.H1, o3, c + self.F)])
+            self.assertFalse(mute[:c].any(), kind)
+            np.testing.assert_array_equal(mute[c:o3], payload[c:o3], kind)
+            self.assertFalse(mute[o3:].any(), kind)
+            self.same(kind, y[o3:], ref1[o3:])
+
     def test_006_the_mute_ends_after_the_bound_without_a_csi_measured_after_the_cal(self):
         # No csi measured a frame after c ever comes (csi_feedback does not post
         # rows that did not change): after 64 frames past c the payload resumes
@@ -237,17 +253,21 @@ class qa_precoder_cal(gr_unittest.TestCase):
                 self.same(kind, y[end:], ref[end:])
                 self.assertEqual(warned() - before, 1, kind)
 
-    def held_run(self, kind, before, between):
-        """Mute mask of a run on set_channel(H1) whose stream stops after frame 7
-        (items up to 7F): before() runs before it starts, between() while it waits
-        there (the precoder has passed item 6F)."""
-        F = self.F
+    def on_h1(self, kind):
+        """A top block, the precoder on set_channel(H1) (its design ready) and a gate."""
         tb = gr.top_block()
         blk = self.make(kind)
         blk.set_channel(self.H1.tolist() if kind == "ci" else self.H1.astype(np.complex128))
         if kind != "ci":
             self.assertTrue(blk.wait_design(30))
-        g = gate()
+        return tb, blk, gate()
+
+    def held_run(self, kind, before, between):
+        """Mute mask of a run on set_channel(H1) whose stream stops after frame 7
+        (items up to 7F): before() runs before it starts, between() while it waits
+        there (the precoder has passed item 6F)."""
+        F = self.F
+        tb, blk, g = self.on_h1(kind)
         g.hold_at = 7 * LP
         snk = blocks.vector_sink_c(N)
         tb.connect(blocks.vector_source_c(self.syms[:FRAMES * LP].ravel().tolist(), False, U), g,
@@ -301,6 +321,132 @@ class qa_precoder_cal(gr_unittest.TestCase):
             self.assertEqual(warned() - before, 1, kind)
             self.assertFalse(mute[:6 * F].any(), kind)  # precoded before it was taken
             np.testing.assert_array_equal(mute[8 * F:], payload[8 * F:], kind)
+
+    def test_010_a_restart_keeps_the_set_channel_channel_a_cal_ended(self):
+        # set_channel(H1), then a cal mutes the rest of the run. The corrector
+        # keeps its weights across a restart, so H1 is still stale: the second
+        # run stays muted (a null-space setter does not redesign it) and says so
+        # once at start(); a new set_channel(H1) brings it back (third run).
+        c = self.c
+        log = log_records()
+
+        def said():
+            return sum("is not restored" in m for msgs in log.get_map().values() for _, m in msgs)
+        for kind in ("ci", "ns"):
+            ref1, _ = self.stream(kind, self.H1)
+            _, payload = self.stream(kind)
+            tb, blk, g = self.on_h1(kind)
+            src = blocks.vector_source_c(self.syms[:FRAMES * LP].ravel().tolist(), False, U)
+            snk = blocks.vector_sink_c(N)
+            tb.connect(src, g, isac.frame_builder(U, N, LP, 0, 3, 0, 1), blk, snk)
+            tb.start()
+            self.post_cal(blk)
+            g.open.set()
+            tb.wait()
+            before = said()
+            runs = []
+            for run in range(3):
+                y = np.array(snk.data(), dtype=np.complex64).reshape(-1, N)
+                mute = np.zeros(len(y), bool)
+                for t in snk.tags():
+                    if pmt.symbol_to_string(t.key) == "isac_mute":
+                        mute[t.offset:t.offset + pmt.to_uint64(t.value)] = True
+                runs.append((y, mute))
+                if run == 2:
+                    break
+                snk.reset()
+                src.rewind()
+                if run == 0 and kind == "ns":
+                    blk.set_sinr_db(12.0)  # must not redesign the ended channel
+                    time.sleep(0.2)
+                if run == 1:
+                    blk.set_channel(self.H1.tolist() if kind == "ci" else self.H1.astype(np.complex128))
+                    if kind != "ci":
+                        self.assertTrue(blk.wait_design(30))
+                tb.start()
+                tb.wait()
+            (y0, m0), (y1, m1), (y2, m2) = runs
+            self.assertEqual(len(y1), FRAMES * self.F, kind)
+            np.testing.assert_array_equal(m0[c:], payload[c:], kind)  # the first run's mute
+            np.testing.assert_array_equal(m1, payload, kind)  # no channel all the second run
+            self.assertEqual(said() - before, 1, kind)
+            self.assertFalse(m2.any(), kind)
+            if kind == "ci":
+                self.same(kind, y2, ref1)
+            else:  # the set_sinr_db(12) design of H1
+                self.assertFalse(np.allclose(y2, 0))
+
+    def test_011_nullspace_a_setter_during_the_mute_is_designed_at_the_bound(self):
+        # set_channel(H1), a cal, set_power(1.6) during the mute: no csi comes, so
+        # the payload resumes at the bound on H1, redesigned with the new power
+        # (the pilots follow set_power() at once; the old design kept the old
+        # power for the rest of the run). The stream waits after frame 70 (the
+        # bound ends in frame 69) until the redesign is done; frames 70 and 71
+        # equal a run designed with power 1.6 from the start.
+        F, n = self.F, LONG * self.F
+
+        def ref(power):
+            blk = self.make("ns")
+            blk.set_power(power)
+            blk.set_channel(self.H1.astype(np.complex128))
+            self.assertTrue(blk.wait_design(30))
+            tb, snk = gr.top_block(), blocks.vector_sink_c(N)
+            tb.connect(blocks.vector_source_c(self.syms.ravel().tolist(), False, U),
+                       isac.frame_builder(U, N, LP, 0, 3, 0, 1), blk, snk)
+            tb.run()
+            return np.array(snk.data(), dtype=np.complex64).reshape(-1, N)
+        new, old = ref(1.6), ref(1.0)
+        tb, blk, g = self.on_h1("ns")
+        g.hold_at = 7 * LP
+        snk = blocks.vector_sink_c(N)
+        tb.connect(blocks.vector_source_c(self.syms.ravel().tolist(), False, U), g,
+                   isac.frame_builder(U, N, LP, 0, 3, 0, 1), blk, snk)
+        tb.start()
+        self.post_cal(blk)
+        g.open.set()
+
+        def reach(frames):
+            t0 = time.monotonic()
+            while len(snk.data()) < frames * N * F and time.monotonic() - t0 < 30:
+                time.sleep(0.01)
+            self.assertGreaterEqual(len(snk.data()), frames * N * F)
+        reach(6)  # the precoder has taken the cal (c is in frame 5)
+        blk.set_power(1.6)
+        time.sleep(0.1)
+        held, g.more = g.more, threading.Event()
+        g.hold_at = 70 * LP
+        held.set()
+        reach(70)
+        self.assertTrue(blk.wait_designs(2, 30))  # set_channel's, then the redesign
+        g.more.set()
+        tb.wait()
+        y = np.array(snk.data(), dtype=np.complex64).reshape(-1, N)
+        self.assertEqual(len(y), n)
+        self.same("ns", y[70 * F:], new[70 * F:])
+        self.assertFalse(np.allclose(new[70 * F:], old[70 * F:], atol=1e-3))
+
+    def test_012_a_csi_without_measured_after_the_cal_ends_the_mute_even_unchanged(self):
+        # set_channel(H1), the cal taken, then a csi of H1 without "measured" (a
+        # hand-made or strobed message): it counts (no "measured" always does),
+        # so the mute ends although H1 is the channel in hand (the null-space
+        # precoder would skip it as a repeat without its ended-channel clause;
+        # ci takes repeats).
+        F, c = self.F, self.c
+        _, payload = self.stream("ns")
+        for kind in ("ci", "ns"):
+            def repeat(blk):
+                blk.to_basic_block()._post(pmt.intern("csi"), make_csi_message(self.H1, None))
+                if kind == "ci":
+                    t0 = time.monotonic()
+                    while not blk.has_channel() and time.monotonic() - t0 < 10:
+                        time.sleep(0.005)
+                else:
+                    self.assertTrue(blk.wait_designs(2, 30))
+                time.sleep(0.1)
+            mute = self.held_run(kind, self.post_cal, repeat)
+            self.assertFalse(mute[:c].any(), kind)
+            np.testing.assert_array_equal(mute[c:6 * F], payload[c:6 * F], kind)
+            self.assertFalse(mute[8 * F:].any(), kind)
 
 if __name__ == "__main__":
     gr_unittest.run(qa_precoder_cal)
