@@ -520,6 +520,27 @@ class qa_ci_precoder(gr_unittest.TestCase):
         self.assertGreaterEqual(np.mean(q >= 0.9), 0.75, ratios)
         self.assertGreaterEqual(np.median(rt), 0.8, ratios)
 
+    def test_009c_max_iter_caps_inf_dac(self):
+        """max_iter caps every MM run of the infinite-resolution DAC (it was raised to 100
+        whatever the caller set, which overran isac_ci_figures' Fig. 10 padding); left at 0,
+        QoS runs up to 100 steps and QoD keeps 10."""
+        rng = np.random.default_rng(9)
+        lens = {}
+        for mode, mi in (("qos", 3), ("qod", 3), ("qos", 0), ("qod", 0)):
+            S = isac.core.ci_solver(24, 3, n_rx=32, psk_order=8, noise_var=0.1, gamma_db=3.0,
+                                    mode=mode, chi_db=6.0, dac="inf", adc="inf", max_iter=mi, tol=0.0)
+            L = []
+            for _ in range(6):
+                H = (rng.standard_normal((3, 24)) + 1j * rng.standard_normal((3, 24))) / np.sqrt(2)
+                S.set_channel(H)
+                L.append(len(S.solve_indices(rng.integers(0, 8, 3))["trace"]))
+            lens[mode, mi] = max(L)
+        # the trace holds the start and at most max_iter accepted steps
+        self.assertLessEqual(lens["qos", 3], 4, lens)
+        self.assertLessEqual(lens["qod", 3], 4)
+        self.assertLessEqual(lens["qod", 0], 11)
+        self.assertGreater(lens["qos", 0], 11, lens)
+
     def test_010_bad_parameters(self):
         good = dict(n_tx=8, n_users=2, psk_order=8, power=1.0, noise_var=0.3, gamma_db=5.0,
                     target_deg=10.0, clutter_deg=[-50.0], snr_r_db=15.0, cnr_db=[30.0],
