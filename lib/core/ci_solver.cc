@@ -1223,7 +1223,8 @@ void ci_solver::design_qod(const rmat& At, ci_result& r, mm_state& s) const
     for (int p = 0; p < phases; ++p) {
         rotate_into(d_sur0, 0.5 * pi * p / phases, sur);
         radar_ascent(sur, xr, q, r);
-        if (q > best_q) {
+        // the first ascent even when its metric is NaN: the fallback needs a point
+        if (q > best_q || best_radar.size() == 0) {
             best_q = q;
             best_radar = xr;
         }
