@@ -69,7 +69,7 @@ void ci_params::validate() const
         throw_param("gamma (linear)", std::to_string(gamma), "finite and >= 0");
     if (!(std::isfinite(chi) && chi >= 0))
         throw_param("chi (linear)", std::to_string(chi), "finite and >= 0");
-    check_int_range("max_iter", max_iter, 1, 1000);
+    check_int_range("max_iter", max_iter, 0, 1000);
     if (!(std::isfinite(tol) && tol >= 0))
         throw_param("tol", std::to_string(tol), "finite and >= 0");
     check_int_range("bnb_max_nodes", bnb_max_nodes, 1, std::numeric_limits<long>::max());
@@ -363,6 +363,10 @@ ci_solver::ci_solver(const radar_scene& scene,
 {
     d_p.validate();
     d_t.validate();
+    // the infinite-resolution DAC's QoS steps are cheap and still rose ~3 % per step
+    // at 10; its QoD keeps the single run and the 1-bit default
+    if (d_p.max_iter == 0)
+        d_p.max_iter = d_p.one_bit_dac || d_p.mode == ci_mode::qod ? 10 : 100;
     check_int_range("n_users", n_users, 1, max_users);
     if (d_n < n_users)
         throw_param(
@@ -1183,6 +1187,10 @@ void ci_solver::qod_run(const rmat& At, const rvec& x0, ci_result& r, mm_state& 
  */
 void ci_solver::design_qod(const rmat& At, ci_result& r, mm_state& s) const
 {
+    // With the infinite-resolution DAC the QSCNR and the ball are invariant under every
+    // rotation e^{j phi} x, so phases and turns are one basin: other starts cost ~5x and
+    // gained nothing measurable; it keeps the single run from the beam
+    const bool multi = d_p.one_bit_dac;
     std::vector<rvec> starts;
     auto add = [&](const rvec& x) {
         if (std::find(starts.begin(), starts.end(), x) == starts.end())
@@ -1205,31 +1213,32 @@ void ci_solver::design_qod(const rmat& At, ci_result& r, mm_state& s) const
         std::stable_sort(turns.begin() + 1,
                          turns.end(),
                          [](const auto& a, const auto& b) { return a.first < b.first; });
-        for (int k = 0; k < d_t.qod_turns; ++k)
+        for (int k = 0; k < (multi ? d_t.qod_turns : 1); ++k)
             add(turns[k].second);
     };
     rvec xr, best_radar;
     double q = -inf, best_q = -inf;
-    const int phases = d_t.phases;
+    const int phases = multi ? d_t.phases : 1;
     ci_surrogate sur;
     for (int p = 0; p < phases; ++p) {
         rotate_into(d_sur0, 0.5 * pi * p / phases, sur);
         radar_ascent(sur, xr, q, r);
-        if (q > best_q) {
+        // the first ascent even when its metric is NaN: the fallback needs a point
+        if (q > best_q || best_radar.size() == 0) {
             best_q = q;
             best_radar = xr;
         }
         if (q >= d_p.chi)
             add_turns(xr);
     }
-    if (d_t.feasible_start) {
+    if (multi && d_t.feasible_start) {
         ilp_result mm = maxmin(At, rvec::Zero(At.rows()), false, d_sur0.w, 0.0, {});
         ++r.iterations;
         if (mm.feasible &&
             (metric(to_complex(mm.xt)) >= d_p.chi || chi_walk(At, 4, mm.xt, r)))
             add(mm.xt);
     }
-    if (d_t.qod_random_starts > 0) {
+    if (multi && d_t.qod_random_starts > 0) {
         std::mt19937_64 rng(12345);
         std::normal_distribution<double> nd;
         sur = d_sur0;

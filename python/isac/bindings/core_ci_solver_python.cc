@@ -185,12 +185,12 @@ py::dict ilp_dict(const ilp_result& r)
     return d;
 }
 
-#define CI_PARAM_ARGS                                                                   \
-    py::arg("psk_order") = 8, py::arg("power") = 1.0, py::arg("noise_var") = 1.0,       \
-    py::arg("gamma_db") = 5.0, py::arg("mode") = "qos", py::arg("chi_db") = 10.0,       \
-    py::arg("dac") = "1bit", py::arg("adc") = "1bit", py::arg("solver") = "realtime",   \
-    py::arg("max_iter") = 10, py::arg("tol") = 1e-4, py::arg("bnb_max_nodes") = 200000, \
-    py::arg("bnb_max_seconds") = 10.0, py::arg("tuning") = py::none(),                  \
+#define CI_PARAM_ARGS                                                                  \
+    py::arg("psk_order") = 8, py::arg("power") = 1.0, py::arg("noise_var") = 1.0,      \
+    py::arg("gamma_db") = 5.0, py::arg("mode") = "qos", py::arg("chi_db") = 10.0,      \
+    py::arg("dac") = "1bit", py::arg("adc") = "1bit", py::arg("solver") = "realtime",  \
+    py::arg("max_iter") = 0, py::arg("tol") = 1e-4, py::arg("bnb_max_nodes") = 200000, \
+    py::arg("bnb_max_seconds") = 10.0, py::arg("tuning") = py::none(),                 \
     py::arg("radar_metric") = "theorem1"
 } // namespace
 
@@ -307,6 +307,7 @@ solver: "realtime" (the block default), "quality", "table" (what lookup tables a
 built with), "exact" (branch and bound per step, bnb_max_* per ILP) or "fast"
 (realtime from the target beam alone at every N_T). tuning: a dict
 overriding the preset's internal settings (isac.core.ci_preset_tuning) for studies.
+max_iter caps each MM run; 0 (the default): 100 for QoS with the ∞-bit DAC, else 10.
 set_channel(H) with H n_users x n_tx (y = H x + n).)doc")
         .def(py::init([](int n_tx,
                          int n_users,

@@ -76,7 +76,9 @@ struct ci_params {
     bool one_bit_dac = true; //!< false: infinite-resolution DAC (||x||^2 = E)
     adc_model adc = adc_model::one_bit;
     ci_preset solver = ci_preset::realtime;
-    int max_iter = 10;             //!< MM iterations (ILPs solved) per snapshot
+    //! MM iterations (ILPs solved) per snapshot and run; 0: 10 for the 1-bit DAC, 100
+    //! for the infinite-resolution DAC (cheap steps that still rose ~3 % per step at 10)
+    int max_iter = 0;
     double tol = 1e-4;             //!< relative MM stopping tolerance
     //! exact preset: branch-and-bound nodes per design vector, shared by its ILPs
     long bnb_max_nodes = 200000;
@@ -402,15 +404,9 @@ private:
     void radar_ascent(const ci_surrogate& sur0, rvec& xr, double& q, ci_result& r) const;
     bool chi_walk(const rmat& At, int K, rvec& xt, ci_result& r) const;
     void qod_run(const rmat& At, const rvec& x0, ci_result& r, mm_state& s) const;
-    //! MM steps per run: max_iter (1-bit DAC); at least inf_dac_iterations for the
-    //! infinite-resolution DAC, whose steps are cheap and which still rose ~3 % per
-    //! step at 10; a run still stops when a step gains less than tol
-    int mm_iterations() const
-    {
-        return d_p.one_bit_dac ? d_p.max_iter
-                               : std::max(d_p.max_iter, inf_dac_iterations);
-    }
-    static constexpr int inf_dac_iterations = 100;
+    //! MM steps per run: the caller's max_iter is a hard cap (a run still stops
+    //! when a step gains less than tol); max_iter 0 was resolved in the constructor
+    int mm_iterations() const { return d_p.max_iter; }
     bool homotopy_qos(const rmat& At, ci_result& r, mm_state& s) const;
     bool homotopy_walk(const rmat& At, int K, ci_result& r, rvec& xt) const;
     void polish(const rmat& At, ci_result& r, mm_state& s) const;
