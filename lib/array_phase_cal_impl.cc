@@ -342,6 +342,7 @@ class array_phase_corrector_impl : public array_phase_corrector
     };
     std::vector<scheduled> d_sched; // in offset order
     uint64_t d_late = 0;
+    run_fence d_fence; // a cal of a finished run: its offset counts that run's items
 
     void check_weights(const std::vector<gr_complex>& w) const
     {
@@ -363,6 +364,8 @@ class array_phase_corrector_impl : public array_phase_corrector
 public:
     void handle(const pmt::pmt_t& msg)
     {
+        if (d_fence.finished(msg, d_logger, "cal"))
+            return;
         try {
             if (!pmt::is_dict(msg))
                 throw core::param_error("not a dict");
@@ -483,6 +486,7 @@ public:
                            d_sched.size(),
                            nitems_written(0),
                            d_sched.front().offset);
+        d_fence.stopped();
         forget_buffer_sizes(*this); // the next start() sizes the buffers afresh
         return sync_block::stop();
     }

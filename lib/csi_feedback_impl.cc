@@ -54,6 +54,7 @@ bool csi_feedback_impl::start()
     d_have_post = false;
     d_posted_frame = 0;
     d_restarts = 0; // per run, as grid_rejected and stray_rejected (d_frames.reset())
+    d_run_stamp = run_stamp_now();
     return block::start();
 }
 
@@ -63,11 +64,14 @@ bool csi_feedback_impl::stop()
     // would otherwise be the next run's first reports and number its frames on
     // from the old run's (GNU Radio keeps the queue across a restart)
     drain_queue(*this, d_row_port, d_logger, "row");
+    d_fence.stopped();
     return block::stop();
 }
 
 void csi_feedback_impl::handle_row(const pmt::pmt_t& msg)
 {
+    if (d_fence.finished(msg, d_logger, "row"))
+        return;
     row_report rep;
     std::string why;
     if (parse_row_report(msg, d_n_tx, d_n_users, rep, why) && rep.frame < 0)
@@ -157,7 +161,7 @@ void csi_feedback_impl::handle_row(const pmt::pmt_t& msg)
     if (!dec.note.empty())
         d_logger->warn("{}", dec.note);
     for (const auto& m : out) {
-        message_port_pub(d_csi_port, m.first);
+        message_port_pub(d_csi_port, with_run(m.first, d_run_stamp));
         message_port_pub(d_stats_port, m.second);
     }
 }

@@ -115,6 +115,7 @@ bool tx_phase_estimator_impl::start()
     // (the chains' calibration, not the run's); recalibrate() asks for another.
     std::lock_guard<std::mutex> lock(d_mutex);
     d_est.restart();
+    d_run_stamp = run_stamp_now();
     return sync_block::start();
 }
 
@@ -157,7 +158,8 @@ int tx_phase_estimator_impl::work(int noutput_items,
                           .u64("snapshots", r.snapshots)
                           .u64("first_snapshot", last + 1 - r.span)
                           .u64("last_snapshot", last)
-                          .u64("offset", cal_apply_offset(*this, last + 1));
+                          .u64("offset", cal_apply_offset(*this, last + 1))
+                          .u64("run", d_run_stamp);
                 d_phases = r.phases_rad;
                 d_run.published(msg, true);
             } else {

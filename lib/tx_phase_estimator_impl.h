@@ -7,6 +7,7 @@
 #ifndef INCLUDED_ISAC_TX_PHASE_ESTIMATOR_IMPL_H
 #define INCLUDED_ISAC_TX_PHASE_ESTIMATOR_IMPL_H
 
+#include <atomic>
 #include "one_shot_run.h"
 #include <gnuradio/isac/core/tx_phase.h>
 #include <gnuradio/isac/tx_phase_estimator.h>
@@ -18,6 +19,7 @@ namespace isac {
 class tx_phase_estimator_impl : public tx_phase_estimator
 {
 private:
+    std::atomic<uint64_t> d_run_stamp{ 0 }; // stamps the cal messages
     mutable std::mutex d_mutex; // guards everything below
     core::tx_phase_estimator d_est;
     one_shot_run d_run;

@@ -141,7 +141,9 @@ class graph:
                     for t in s.tags()]
             out.append((len(d) // vlen, d.tobytes(), tags))
         for m, drop, keep in self.stores:
-            out.append([pmt.serialize_str(drop_keys(x, drop)) for x in m.msgs if keep is None or keep(x)])
+            # "run" is the producer's start() stamp, new at every start by design
+            out.append([pmt.serialize_str(drop_keys(x, tuple(drop) + ("run",)))
+                        for x in m.msgs if keep is None or keep(x)])
         return out
 
     def restart(self):
