@@ -111,10 +111,15 @@ void tx_phase_estimator_impl::recalibrate()
 bool tx_phase_estimator_impl::start()
 {
     // items count from 0 again: a partial estimate of the previous run would mix
-    // two streams whose lag need not match. A finished one-shot estimate stays
-    // (the chains' calibration, not the run's); recalibrate() asks for another.
+    // two streams whose lag need not match. A finished one-shot estimate is not
+    // kept either: a restarted radio's phases may have changed (a USRP's LO and
+    // DUC phases are drawn again at each tune and stream start unless
+    // time-synchronised), and array_phase_corrector drops a cal of the previous
+    // run still waiting for its item, so each run measures its own; the
+    // corrector keeps the weights in use until then.
     std::lock_guard<std::mutex> lock(d_mutex);
     d_est.restart();
+    d_run.request_restart();
     d_run_stamp = run_stamp_now();
     return sync_block::start();
 }

@@ -441,15 +441,11 @@ class qa_call_sizes(gr_unittest.TestCase):
                 g.tb.connect(g.src(cpl), (b, 1))
 
             with self.subTest(continuous=cont):
-                # a restart drops the estimate in progress (docs): continuous
-                # estimates are the first run's again; a one-shot estimator that
-                # has published stays done until recalibrate()
-                a = self.check(build, restart=cont, min_counts=[2 if cont else 1])
-                if not cont:
-                    g = graph()
-                    build(g)
-                    assert_same(g.run(), a)
-                    assert_same(g.restart(), [[]])
+                # a restart drops the estimate in progress and a one-shot
+                # estimator estimates again (docs): the estimates are the first
+                # run's again (the stamp "run" differs, so check() compares the
+                # dicts without it)
+                self.check(build, restart=True, min_counts=[2 if cont else 1])
 
     def test_tdd_csi(self):
         _, _, up = self.emulated(9000, seed=10)

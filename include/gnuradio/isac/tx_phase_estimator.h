@@ -47,8 +47,12 @@ namespace isac {
  * over. Message in "recalibrate": any message starts over with the lag search.
  *
  * Restart: start() after stop() drops the estimate in progress (the lag search
- * starts over); a one-shot estimator that has published stays done until
- * recalibrate().
+ * starts over), and a one-shot estimator that has published estimates again: a
+ * restarted radio's phases may have changed (a USRP's unless time-synchronised),
+ * and array_phase_corrector drops a cal of the previous run still waiting for its
+ * item. The corrector keeps the weights in use until this run's cal. Every cal
+ * carries "run" (u64), the stamp of the block's start(): a consumer ignores a
+ * cal of a run that ended before its own last stop().
  */
 class ISAC_API tx_phase_estimator : virtual public gr::sync_block
 {
