@@ -852,7 +852,9 @@ pmt::pmt_t with_run(const pmt::pmt_t& dict, uint64_t stamp)
     return pmt::dict_add(dict, pmt::mp("run"), pmt::from_uint64(stamp));
 }
 
-bool run_fence::finished(const pmt::pmt_t& msg, const gr::logger_ptr& log, const char* port)
+bool run_fence::finished(const pmt::pmt_t& msg,
+                         const gr::logger_ptr& log,
+                         const char* port)
 {
     const uint64_t stop = d_stop.load();
     if (!stop || !pmt::is_dict(msg))

@@ -42,9 +42,9 @@
 
 #include <gnuradio/isac/api.h>
 #include <gnuradio/isac/core/param_spec.h>
+#include <gnuradio/logger.h>
 #include <Eigen/Dense>
 #include <pmt/pmt.h>
-#include <gnuradio/logger.h>
 #include <array>
 #include <atomic>
 #include <complex>

@@ -7,10 +7,10 @@
 #ifndef INCLUDED_ISAC_TX_PHASE_ESTIMATOR_IMPL_H
 #define INCLUDED_ISAC_TX_PHASE_ESTIMATOR_IMPL_H
 
-#include <atomic>
 #include "one_shot_run.h"
 #include <gnuradio/isac/core/tx_phase.h>
 #include <gnuradio/isac/tx_phase_estimator.h>
+#include <atomic>
 #include <mutex>
 
 namespace gr {

@@ -75,7 +75,7 @@ private:
     const int d_F, d_Ld;
     const pmt::pmt_t d_row_port, d_ser_port, d_stats_port, d_csi_port;
 
-    run_fence d_fence;                   // the run of incoming messages
+    run_fence d_fence;                      // the run of incoming messages
     std::atomic<uint64_t> d_run_stamp{ 0 }; // stamps what this block publishes
     mutable std::mutex d_mutex; // guards everything below
     core::user_receiver d_core;
