@@ -163,6 +163,17 @@ def row_report(user, frame, row, frame_len, nmse=None):
     return d
 
 
+def frames_through(tb, blk, sym, N, P):
+    """tb, emptied, wired: the symbols sym (items x users) -> frame_builder
+    (payload P) -> blk (a precoder, N antennas) -> the returned sink."""
+    tb.disconnect_all()
+    U = sym.shape[1]
+    src = blocks.vector_source_c(sym.astype(np.complex64).ravel().tolist(), False, U)
+    xs = blocks.vector_sink_c(N)
+    tb.connect(src, isac.frame_builder(U, N, P), blk, xs)
+    return xs
+
+
 def port_run(make, port, msgs, ins, outs, settle=0.0, raw=False, out_port="csi"):
     """make() fed the stream inputs ins ([(samples, vlen)], may be empty), the
     messages msgs posted to port before it starts (handled in order before its
@@ -468,10 +479,7 @@ class qa_faults(gr_unittest.TestCase):
             return pre, static, post, pre
 
         def run(tb, blk):
-            tb.disconnect_all()
-            src = blocks.vector_source_c(sym.astype(np.complex64).ravel().tolist(), False, U)
-            xs = blocks.vector_sink_c(N)
-            tb.connect(src, isac.frame_builder(U, N, P), blk, xs)
+            xs = frames_through(tb, blk, sym, N, P)
             tb.start()
             self.assertTrue(rel.wait_until(lambda: len(xs.data()) >= n_frames * (P + 1) * N, time_limit(30.0)))
             tb.wait()
@@ -1792,10 +1800,7 @@ class qa_faults(gr_unittest.TestCase):
         sym = np.exp(2j * np.pi * (self.rng.integers(0, 4, (n_frames * P, U)) + 0.5) / 4)
 
         def run(tb, blk):
-            tb.disconnect_all()
-            src = blocks.vector_source_c(sym.astype(np.complex64).ravel().tolist(), False, U)
-            xs = blocks.vector_sink_c(N)
-            tb.connect(src, isac.frame_builder(U, N, P), blk, xs)
+            xs = frames_through(tb, blk, sym, N, P)
             tb.run()
             return np.array(xs.data(), dtype=np.complex64).reshape(-1, N)
 
