@@ -204,14 +204,22 @@ void BM_fast_atan2_scalar(benchmark::State& st)
 }
 BENCHMARK(BM_fast_atan2_scalar);
 
-// reference symbols (exact constellation points) through the decision cache
-void BM_psk_index_cache(benchmark::State& st)
+// the same random QPSK points for the cache and the direct decision, so their
+// rates compare
+std::vector<cfloat> qpsk_points()
 {
     std::mt19937 rng(5);
     std::uniform_int_distribution<int> pick(0, 3);
     std::vector<cfloat> v(1 << 16);
     for (auto& z : v)
         z = cfloat(std::polar(1.0, 2 * pi * pick(rng) / 4));
+    return v;
+}
+
+// reference symbols (exact constellation points) through the decision cache
+void BM_psk_index_cache(benchmark::State& st)
+{
+    const std::vector<cfloat> v = qpsk_points();
     std::vector<int> k(v.size());
     psk_index_cache cache(4);
     for (auto _ : st) {
@@ -226,11 +234,7 @@ BENCHMARK(BM_psk_index_cache);
 
 void BM_psk_index(benchmark::State& st)
 {
-    std::mt19937 rng(5);
-    std::uniform_int_distribution<int> pick(0, 3);
-    std::vector<cfloat> v(1 << 16);
-    for (auto& z : v)
-        z = cfloat(std::polar(1.0, 2 * pi * pick(rng) / 4));
+    const std::vector<cfloat> v = qpsk_points();
     std::vector<int> k(v.size());
     for (auto _ : st) {
         for (size_t i = 0; i < v.size(); ++i)

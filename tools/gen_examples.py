@@ -298,6 +298,19 @@ def demo_summary(g, call):
     g.write()
 
 
+def symbol_source(g, gui):
+    """The users' symbols of a loopback: paced at `rate` live, `n_snapshots` of them
+    headless. Returns the block that carries them on."""
+    src = g.add("src", "isac_psk_source", n_users="n_users", psk_order="psk_order", seed="seed")
+    if gui:
+        lim = g.add("throttle", "blocks_throttle", type="complex", samples_per_second="rate",
+                    vlen="n_users", ignoretag="True")
+    else:
+        lim = g.add("head", "blocks_head", type="complex", num_items="n_snapshots", vlen="n_users")
+    g.conn(src, 0, lim, 0)
+    return lim
+
+
 # ---------------------------------------------------- 1. 1-bit ISAC loopback
 # N_T = 32: at SNR_C = 5 dB and Gamma = 5 dB (4 users, 8-PSK, Rayleigh) every
 # snapshot of 16 channel draws was QoS-feasible (N_T = 16: 48 % infeasible,
@@ -322,13 +335,7 @@ def one_bit_loopback(gui):
     else:
         g.param("n_snapshots", 20000, "Snapshots")
         g.param("seed", 1, "Channel/symbol seed")
-    src = g.add("src", "isac_psk_source", n_users="n_users", psk_order="psk_order", seed="seed")
-    if gui:
-        lim = g.add("throttle", "blocks_throttle", type="complex", samples_per_second="rate",
-                    vlen="n_users", ignoretag="True")
-    else:
-        lim = g.add("head", "blocks_head", type="complex", num_items="n_snapshots", vlen="n_users")
-    g.conn(src, 0, lim, 0)
+    lim = symbol_source(g, gui)
     tx = tx_chain(g, solver="solver" if gui else '"realtime"')
     chan = mono_channel(g)
     radar = radar_chain(g)
@@ -454,13 +461,7 @@ def nullspace_loopback(gui):
         g.param("n_snapshots", 6400, "Snapshots")
         g.param("seed", 1, "Channel/symbol seed")
         g.param("rx_deg", 37.0, "Target DoA at the sensing receiver (deg)", "eng_float")
-    src = g.add("src", "isac_psk_source", n_users="n_users", psk_order="psk_order", seed="seed")
-    if gui:
-        lim = g.add("throttle", "blocks_throttle", type="complex", samples_per_second="rate",
-                    vlen="n_users", ignoretag="True")
-    else:
-        lim = g.add("head", "blocks_head", type="complex", num_items="n_snapshots", vlen="n_users")
-    g.conn(src, 0, lim, 0)
+    lim = symbol_source(g, gui)
     pre = g.add("precoder", "isac_nullspace_precoder", n_tx="n_tx", n_users="n_users", power="power",
                 comm='"zf"', sinr_db="sinr_db", noise_var="comm_noise_var", sensing='"beampattern"',
                 targets_deg="targets_deg", beam_width_deg="beam_width_deg", frame_len="frame_len",

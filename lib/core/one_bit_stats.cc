@@ -1261,6 +1261,25 @@ double threshold_table::exact_coherent_factor(const double* p) const
     return (vr + (d_cpi - 1) * wr) * sc;
 }
 
+namespace {
+// Multilinear interpolation in the cell locate() found: f(weight, flat table index)
+// for each of its 2^Qt corners, the tables being nf points a side, row-major.
+template <class F>
+void for_each_corner(int Qt, int nf, const int* i0, const double* fr, F&& f)
+{
+    for (int corner = 0; corner < (1 << Qt); ++corner) {
+        double w = 1.0;
+        size_t idx = 0;
+        for (int d = 0; d < Qt; ++d) {
+            const int bit = (corner >> d) & 1;
+            w *= bit ? fr[d] : 1.0 - fr[d];
+            idx = idx * nf + i0[d] + bit;
+        }
+        f(w, idx);
+    }
+}
+} // namespace
+
 void threshold_table::locate(const double* p, int* i0, double* fr) const
 {
     for (size_t d = 0; d < d_dims.size(); ++d) {
@@ -1298,21 +1317,14 @@ void threshold_table::factors(const double* p,
     locate(p, i0, fr);
     const bool cpi = coherent && d_cpi > 1;
     double k = 0.0, vr = 0.0, kc = 0.0, sc = 0.0;
-    for (int corner = 0; corner < (1 << Qt); ++corner) {
-        double w = 1.0;
-        size_t idx = 0;
-        for (int d = 0; d < Qt; ++d) {
-            const int bit = (corner >> d) & 1;
-            w *= bit ? fr[d] : 1.0 - fr[d];
-            idx = idx * d_nf + i0[d] + bit;
-        }
+    for_each_corner(Qt, d_nf, i0, fr, [&](double w, size_t idx) {
         k += w * d_kr[idx];
         vr += w * d_vr[idx];
         if (cpi) {
             kc += w * d_kc[idx];
             sc += w * d_sc[idx];
         }
-    }
+    });
     kappa_ratio = k;
     var_ratio = vr;
     if (coherent)
@@ -1339,16 +1351,7 @@ double threshold_table::coherent_factor(const double* p) const
     double fr[4];
     locate(p, i0, fr);
     double k = 0.0;
-    for (int corner = 0; corner < (1 << Qt); ++corner) {
-        double w = 1.0;
-        size_t idx = 0;
-        for (int d = 0; d < Qt; ++d) {
-            const int bit = (corner >> d) & 1;
-            w *= bit ? fr[d] : 1.0 - fr[d];
-            idx = idx * d_nf + i0[d] + bit;
-        }
-        k += w * d_kc[idx];
-    }
+    for_each_corner(Qt, d_nf, i0, fr, [&](double w, size_t idx) { k += w * d_kc[idx]; });
     return k;
 }
 

@@ -206,6 +206,7 @@ class qa_loop_delay : public CppUnit::TestFixture
     CPPUNIT_TEST(test_delay_se_monte_carlo);
     CPPUNIT_TEST(test_tx_phase_loopback);
     CPPUNIT_TEST(test_tx_phase_noise_only);
+    CPPUNIT_TEST(test_tx_phase_restart_mid_estimate);
     CPPUNIT_TEST(test_tx_phase_muted_payload);
     CPPUNIT_TEST(test_tx_cal_weights);
     CPPUNIT_TEST(test_tx_phase_needs_excitation);
@@ -610,6 +611,38 @@ public:
         CPPUNIT_ASSERT(est.process(x.data(), y.data(), n));
         CPPUNIT_ASSERT(!est.result().valid);
         CPPUNIT_ASSERT(est.result().lag_score < 12.0);
+    }
+
+    void test_tx_phase_restart_mid_estimate()
+    {
+        // max_lag 0 starts the gains estimate at once, and a restart (the
+        // block's recalibrate) mid-estimate starts it again: its span, which
+        // dates the estimate's first snapshot, and the estimate itself are a
+        // fresh estimator's on the same snapshots.
+        gaussian_rng g(36);
+        const int nt = 3, B = 24;
+        const long n_avg = 1200, pre = 5 * B + 7, n = pre + n_avg + B / 2;
+        const auto x = one_bit_x(n, nt, g);
+        cvec gtx(nt);
+        for (int k = 0; k < nt; ++k)
+            gtx[k] = std::polar(std::pow(10.0, 0.05 * g.normal()), 2 * pi * g.uniform());
+        const auto y = reference_rx(x, nt, gtx, 0, 0.0, 0.1f, n, g);
+        tx_phase_estimator restarted(nt, 0.0, 0.5, 0, n_avg, B);
+        CPPUNIT_ASSERT(!restarted.process(x.data(), y.data(), pre));
+        restarted.restart();
+        tx_phase_estimator fresh(nt, 0.0, 0.5, 0, n_avg, B);
+        const cfloat* x1 = x.data() + size_t(pre) * nt;
+        const cfloat* y1 = y.data() + pre;
+        CPPUNIT_ASSERT(restarted.process(x1, y1, n - pre));
+        CPPUNIT_ASSERT(fresh.process(x1, y1, n - pre));
+        const auto &r = restarted.result(), &f = fresh.result();
+        CPPUNIT_ASSERT(f.valid && r.valid);
+        CPPUNIT_ASSERT_EQUAL(uint64_t(fresh.done_at()), f.span);
+        CPPUNIT_ASSERT_EQUAL(fresh.done_at(), restarted.done_at());
+        CPPUNIT_ASSERT_EQUAL(f.span, r.span);
+        CPPUNIT_ASSERT_EQUAL(f.snapshots, r.snapshots);
+        for (int k = 0; k < nt; ++k)
+            CPPUNIT_ASSERT_EQUAL(f.phases_rad[k], r.phases_rad[k]);
     }
 
     void test_tx_phase_needs_excitation()

@@ -198,24 +198,15 @@ tx_phase_estimator::tx_phase_estimator(int n_tx,
 
 void tx_phase_estimator::restart()
 {
-    d_phase = d_max > 0 ? 0 : 1;
     d_lag = 0;
     d_lag_peak_db = 0.0;
     d_lag_score = 0.0;
-    d_count = 0;
     d_E.assign(d_max + 1, 0.0);
-    d_Q = cmat::Zero(d_ntx, d_ntx);
-    d_A = cmat::Zero(d_ntx, d_ntx);
-    d_Y = 0.0;
-    d_V.resize(0, 0);
-    d_yf_f = std::numeric_limits<double>::quiet_NaN();
-    d_Ab.clear();
-    d_x2.clear();
-    d_y2.clear();
-    d_xf.clear();
     d_xh.assign(size_t(d_max + d_B) * d_ntx, cfloat(0.0f, 0.0f));
     d_yb.assign(d_B, cfloat(0.0f, 0.0f));
     d_blk = 0;
+    clear_estimate();
+    d_phase = d_max > 0 ? 0 : 1;
 }
 
 void tx_phase_estimator::set_lag(long lag)
@@ -223,6 +214,13 @@ void tx_phase_estimator::set_lag(long lag)
     check_int_range("lag", lag, 0, d_max);
     d_lag = lag;
     d_phase = 1;
+    clear_estimate();
+}
+
+// Both a restart and a new lag start the gains estimate afresh: with max_lag 0
+// a restart goes straight to it, and its span must not count what came before.
+void tx_phase_estimator::clear_estimate()
+{
     d_count = 0;
     d_span = 0;
     d_Q = cmat::Zero(d_ntx, d_ntx);

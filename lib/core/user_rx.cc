@@ -279,12 +279,7 @@ void user_receiver::reset()
     d_misses = 0;
     d_wait = false;
     d_cfo = d_ph0 = d_n0 = 0;
-    d_freq_frames = 0;
-    d_freq_locked = false;
-    d_freq_var = 0;
-    d_pre_avg = 0;
-    d_pre_var = 0;
-    d_have_prev = false;
+    restart_frequency_acquisition();
     d_tracker.reset();
     d_noise_var = 0;
     d_noise_n = 0;
@@ -421,6 +416,18 @@ void user_receiver::trim()
         d_buf.erase(d_buf.begin(), d_buf.begin() + drop);
         d_buf0 += uint64_t(drop);
     }
+}
+
+// A reset and a new acquisition average the frequency afresh; the slip guard's
+// smoothed residual and the previous frame's row belonged to the old lock.
+void user_receiver::restart_frequency_acquisition()
+{
+    d_freq_frames = 0;
+    d_freq_locked = false;
+    d_freq_var = 0;
+    d_pre_avg = 0;
+    d_pre_var = 0;
+    d_have_prev = false;
 }
 
 void user_receiver::set_oscillator(double cfo, double at)
@@ -966,12 +973,7 @@ bool user_receiver::frame_at(double t0_guess, int S, bool acquisition, double* p
         const double upd = acquisition ? pre : pre / (d_freq_frames + 1.0);
         set_oscillator(d_cfo + upd, t0 + d_F);
         if (acquisition) {
-            d_freq_frames = 0;
-            d_freq_locked = false;
-            d_freq_var = 0;
-            d_pre_avg = 0;
-            d_pre_var = 0;
-            d_have_prev = false;
+            restart_frequency_acquisition();
             ++d_acquisitions;
         }
     }

@@ -176,21 +176,10 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         self.tb = None
 
     def run_block(self, blk, r, x, r_tags=(), adc_block=None):
-        """r (and x) through blk; adc_block (e.g. the 1-bit quantizer) between r and blk."""
-        nr, nt = r.shape[1], x.shape[1]
+        """r (and x) through blk on a new top block; adc_block (e.g. the 1-bit
+        quantizer) between r and blk."""
         self.tb = gr.top_block()
-        s0 = blocks.vector_source_c(r.astype(np.complex64).ravel(), False, nr, list(r_tags))
-        s1 = blocks.vector_source_c(x.astype(np.complex64).ravel(), False, nt)
-        k0, k1 = blocks.vector_sink_c(), blocks.vector_sink_f()
-        if adc_block is not None:
-            self.tb.connect(s0, adc_block)
-            s0 = adc_block
-        self.tb.connect(s0, (blk, 0))
-        self.tb.connect(s1, (blk, 1))
-        self.tb.connect((blk, 0), k0)
-        self.tb.connect((blk, 1), k1)
-        self.tb.run()
-        return np.array(k0.data()), np.array(k1.data()), k0.tags(), k1.tags()
+        return self.run_block_keep(blk, r, x, r_tags, adc_block=adc_block)
 
     def cn(self, *shape):
         return self.rng.standard_normal(shape) + 1j * self.rng.standard_normal(shape)
@@ -296,12 +285,15 @@ class qa_one_bit_rx_filter(gr_unittest.TestCase):
         get = lambda k: pmt.to_uint64(pmt.dict_ref(last, pmt.intern(k), pmt.PMT_NIL))
         self.assertEqual((get("degenerate_count"), get("nan_count"), get("items")), (2, 3, 8))
 
-    def run_block_keep(self, blk, r, x, r_tags=(), x_tags=()):
-        # like run_block, on the current top block (keeps message connections)
+    def run_block_keep(self, blk, r, x, r_tags=(), x_tags=(), adc_block=None):
+        """run_block on the current top block (keeps its message connections)."""
         nr, nt = r.shape[1], x.shape[1]
         s0 = blocks.vector_source_c(r.astype(np.complex64).ravel(), False, nr, list(r_tags))
         s1 = blocks.vector_source_c(x.astype(np.complex64).ravel(), False, nt, list(x_tags))
         k0, k1 = blocks.vector_sink_c(), blocks.vector_sink_f()
+        if adc_block is not None:
+            self.tb.connect(s0, adc_block)
+            s0 = adc_block
         self.tb.connect(s0, (blk, 0))
         self.tb.connect(s1, (blk, 1))
         self.tb.connect((blk, 0), k0)

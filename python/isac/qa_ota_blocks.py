@@ -847,6 +847,32 @@ class qa_ota_blocks(gr_unittest.TestCase):
         self.assertLess(m["snapshots"], 16384 + 32)  # whole blocks of 32
         self.assertGreaterEqual(m["offset"], m["last_snapshot"] + 1 + 8192)
 
+    def test_tx_cal_window_after_a_restart_mid_estimate(self):
+        # max_lag 0 goes straight to the gains phase; stop() after 127 snapshots
+        # and start() again: the first estimate of the second run spans that
+        # run's first n_avg snapshots (item counts restart at 0). A span kept
+        # from the first run put first_snapshot 127 before 0 (a wrapped u64).
+        rng = np.random.default_rng(3)
+        nt, B, navg, pre = 3, 24, 1200, 127
+        n = pre + navg + B // 2
+        x = (rng.standard_normal((n, nt)) + 1j * rng.standard_normal((n, nt))).astype(np.complex64)
+        g = np.array([1, 0.3 + 0.9j, -0.7 + 0.5j])
+        y = x @ g + 0.1 * (rng.standard_normal(n) + 1j * rng.standard_normal(n))
+        est = isac.tx_phase_estimator(nt, 0.0, 0.5, 0, navg, B, True, 12.0, True)
+        dbg = blocks.message_debug()
+        tb = gr.top_block()
+        tb.msg_connect(est, "cal", dbg, "store")
+        for a, b in ((0, pre), (pre, n)):
+            tb.connect(blocks.vector_source_c(x[a:b].ravel().tolist(), False, nt), (est, 0))
+            tb.connect(blocks.vector_source_c(y[a:b].astype(np.complex64).tolist(), False), (est, 1))
+            tb.run()
+            tb.disconnect_all()
+        self.assertEqual(dbg.num_messages(), 1)
+        m = pmt.to_python(dbg.get_message(0))
+        self.assertEqual((m["first_snapshot"], m["last_snapshot"], m["snapshots"]), (0, navg - 1, navg))
+        err = np.angle(np.exp(1j * (np.array(m["phases_rad"]) - np.angle(g / g[0]))))
+        self.assertLess(np.max(np.abs(err)), 0.01, m["phases_rad"])
+
     def test_tx_cal_window_with_several_estimates_per_call(self):
         # n_avg well below a work call: several estimates complete in one call
         # and only one is published; its window must be the one its phases were

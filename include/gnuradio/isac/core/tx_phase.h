@@ -189,6 +189,7 @@ private:
     long d_span = 0; // snapshots seen in the gains phase
     tx_phase_result d_result;
 
+    void clear_estimate(); // the gains estimate's sums, count and span
     void finish_block();
     cvec solve_gains(double& condition_db) const;
     std::vector<double> phase_se(const cvec& b) const;

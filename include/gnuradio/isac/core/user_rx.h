@@ -383,6 +383,7 @@ private:
     uint64_t grid_index(double start) const;
     const cvec* reference_for(uint64_t frame_start) const;
     void set_oscillator(double cfo, double at);
+    void restart_frequency_acquisition();
     void trim();
 };
 
