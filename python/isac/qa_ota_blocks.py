@@ -873,6 +873,33 @@ class qa_ota_blocks(gr_unittest.TestCase):
         err = np.angle(np.exp(1j * (np.array(m["phases_rad"]) - np.angle(g / g[0]))))
         self.assertLess(np.max(np.abs(err)), 0.01, m["phases_rad"])
 
+    def test_tx_cal_window_of_a_restarted_one_shot_estimator(self):
+        # one-shot, max_lag 0: the first run finishes its estimate after n_avg
+        # snapshots and counts the rest of the call into the span; the second
+        # run estimates again (new phases here, so it publishes) and must name
+        # its own first n_avg snapshots. A span kept across the restart put
+        # first_snapshot 300 before 0 (2^64 - 300).
+        rng = np.random.default_rng(5)
+        nt, B, navg, n = 3, 24, 1200, 1500
+        runs = (np.array([1, 0.3 + 0.9j, -0.7 + 0.5j]), np.array([1, -0.8 + 0.4j, 0.2 - 1.0j]))
+        est = isac.tx_phase_estimator(nt, 0.0, 0.5, 0, navg, B, False, 12.0, True)
+        dbg = blocks.message_debug()
+        tb = gr.top_block()
+        tb.msg_connect(est, "cal", dbg, "store")
+        for g in runs:
+            x = (rng.standard_normal((n, nt)) + 1j * rng.standard_normal((n, nt))).astype(np.complex64)
+            y = x @ g + 0.1 * (rng.standard_normal(n) + 1j * rng.standard_normal(n))
+            tb.connect(blocks.vector_source_c(x.ravel().tolist(), False, nt), (est, 0))
+            tb.connect(blocks.vector_source_c(y.astype(np.complex64).tolist(), False), (est, 1))
+            tb.run()
+            tb.disconnect_all()
+        self.assertEqual(dbg.num_messages(), 2)
+        for k, g in enumerate(runs):
+            m = pmt.to_python(dbg.get_message(k))
+            self.assertEqual((m["first_snapshot"], m["last_snapshot"], m["snapshots"]), (0, navg - 1, navg))
+            err = np.angle(np.exp(1j * (np.array(m["phases_rad"]) - np.angle(g / g[0]))))
+            self.assertLess(np.max(np.abs(err)), 0.02, m["phases_rad"])
+
     def test_tx_cal_window_with_several_estimates_per_call(self):
         # n_avg well below a work call: several estimates complete in one call
         # and only one is published; its window must be the one its phases were
