@@ -873,16 +873,13 @@ class qa_ota_blocks(gr_unittest.TestCase):
         err = np.angle(np.exp(1j * (np.array(m["phases_rad"]) - np.angle(g / g[0]))))
         self.assertLess(np.max(np.abs(err)), 0.01, m["phases_rad"])
 
-    def test_tx_cal_window_of_a_restarted_one_shot_estimator(self):
-        # one-shot, max_lag 0: the first run finishes its estimate after n_avg
-        # snapshots and counts the rest of the call into the span; the second
-        # run estimates again (new phases here, so it publishes) and must name
-        # its own first n_avg snapshots. A span kept across the restart put
-        # first_snapshot 300 before 0 (2^64 - 300).
-        rng = np.random.default_rng(5)
-        nt, B, navg, n = 3, 24, 1200, 1500
-        runs = (np.array([1, 0.3 + 0.9j, -0.7 + 0.5j]), np.array([1, -0.8 + 0.4j, 0.2 - 1.0j]))
-        est = isac.tx_phase_estimator(nt, 0.0, 0.5, 0, navg, B, False, 12.0, True)
+    def one_shot_runs(self, runs, seed):
+        """A one-shot tx_phase_estimator with max_lag 0 started once per channel
+        g in runs (1500 snapshots each, n_avg 1200, new noise each run): the
+        cal messages and the estimator."""
+        rng = np.random.default_rng(seed)
+        nt, n = 3, 1500
+        est = isac.tx_phase_estimator(nt, 0.0, 0.5, 0, 1200, 24, False, 12.0, True)
         dbg = blocks.message_debug()
         tb = gr.top_block()
         tb.msg_connect(est, "cal", dbg, "store")
@@ -893,12 +890,38 @@ class qa_ota_blocks(gr_unittest.TestCase):
             tb.connect(blocks.vector_source_c(y.astype(np.complex64).tolist(), False), (est, 1))
             tb.run()
             tb.disconnect_all()
-        self.assertEqual(dbg.num_messages(), 2)
-        for k, g in enumerate(runs):
-            m = pmt.to_python(dbg.get_message(k))
-            self.assertEqual((m["first_snapshot"], m["last_snapshot"], m["snapshots"]), (0, navg - 1, navg))
+        return [pmt.to_python(dbg.get_message(k)) for k in range(dbg.num_messages())], est
+
+    def test_tx_cal_window_of_a_restarted_one_shot_estimator(self):
+        # one-shot, max_lag 0: the first run finishes its estimate after n_avg
+        # snapshots and counts the rest of the call into the span; the second
+        # run estimates again (new phases here, so it publishes) and must name
+        # its own first n_avg snapshots. A span kept across the restart put
+        # first_snapshot 300 before 0 (2^64 - 300).
+        runs = (np.array([1, 0.3 + 0.9j, -0.7 + 0.5j]), np.array([1, -0.8 + 0.4j, 0.2 - 1.0j]))
+        msgs, _ = self.one_shot_runs(runs, 5)
+        self.assertEqual(len(msgs), 2)
+        for m, g in zip(msgs, runs):
+            self.assertEqual((m["first_snapshot"], m["last_snapshot"], m["snapshots"]), (0, 1199, 1200))
             err = np.angle(np.exp(1j * (np.array(m["phases_rad"]) - np.angle(g / g[0]))))
             self.assertLess(np.max(np.abs(err)), 0.02, m["phases_rad"])
+
+    def test_tx_cal_unchanged_at_a_restart_is_not_published(self):
+        # the same channel in three runs (new noise each): the restarted runs'
+        # estimates lie within 3 standard errors of the first, so no cal is
+        # published again (a cal mutes the precoders until the next csi); a
+        # channel whose phases moved by ~10 standard errors is published
+        g = np.array([1, 0.3 + 0.9j, -0.7 + 0.5j])
+        msgs, est = self.one_shot_runs((g, g, g), 6)
+        self.assertEqual(len(msgs), 1)
+        self.assertEqual(est.estimates(), 1)
+        se = np.array(msgs[0]["phases_se_rad"])
+        self.assertTrue(np.all(se[1:] > 0) and np.all(se[1:] < 0.01), se)
+        moved = g * np.exp(1j * np.array([0.0, 10 * se[1], -10 * se[2]]))
+        msgs, est = self.one_shot_runs((g, g, moved), 6)
+        self.assertEqual(len(msgs), 2)
+        err = np.angle(np.exp(1j * (np.array(msgs[1]["phases_rad"]) - np.angle(moved / moved[0]))))
+        self.assertLess(np.max(np.abs(err)), 4 * np.max(se), msgs[1]["phases_rad"])
 
     def test_tx_cal_window_with_several_estimates_per_call(self):
         # n_avg well below a work call: several estimates complete in one call
