@@ -29,7 +29,7 @@ private:
     // the next valid estimate is a restarted run's first: published only if it
     // differs from d_phases beyond its error (same_as_in_use)
     bool d_compare_next = false;
-    uint64_t d_kept = 0; // restarted runs' estimates not published (unchanged)
+    uint64_t d_kept = 0;    // restarted runs' estimates not published (unchanged)
     uint64_t d_invalid = 0; // estimates refused so far (their warnings thin out)
     const pmt::pmt_t d_out_port, d_in_port;
 

@@ -1097,6 +1097,36 @@ class qa_ota_blocks(gr_unittest.TestCase):
         m = pmt.to_python(est.last_estimate())
         np.testing.assert_allclose(fix.weights(), np.exp(-1j * np.array(m["phases_rad"])), atol=1e-6)
 
+    def test_rx_cal_of_a_finished_run_is_ignored(self):
+        # array_phase_estimator stamps its cal with its start(): unstamped, a cal
+        # of run 1 reaching the corrector after the corrector's stop (posted
+        # late) applied run 1's phases at its offset in run 2's items
+        rng = np.random.default_rng(8)
+        n, L = 3, 512
+        ph = np.array([0.0, 0.7, -1.9])
+        a = np.exp(1j * (np.pi * np.sin(np.radians(23.0)) * np.arange(n) + ph))
+        s0 = rng.standard_normal(3 * L) + 1j * rng.standard_normal(3 * L)
+        y = (np.outer(s0, a) + 0.05 * (rng.standard_normal((3 * L, n)) + 1j * rng.standard_normal((3 * L, n))))
+        est = isac.array_phase_estimator(n, 23.0, L, 0.5, False, True)  # continuous
+        cor = isac.array_phase_corrector(n)
+        store = msg_store()
+        tb = gr.top_block()
+        tb.msg_connect(est, "cal", store, "in")
+        counts = []
+        for _ in range(2):
+            tb.connect(blocks.vector_source_c(y.astype(np.complex64).ravel().tolist(), False, n), est)
+            tb.connect(blocks.vector_source_c([1.0] * (n * 64), False, n), cor,
+                       blocks.null_sink(gr.sizeof_gr_complex * n))
+            tb.run()
+            tb.disconnect_all()
+            counts.append(len(store.msgs))
+        self.assertTrue(0 < counts[0] < counts[1], counts)
+        r1, r2 = store.msgs[0]["run"], store.msgs[-1]["run"]
+        self.assertLess(r1, r2)
+        # each run's cal carries its start()'s stamp, later than the previous
+        # run's stops: the corrector's fence (qa_faults test_508) then ignores
+        # run 1's cal in run 2
+
     def test_receive_pilot_tone_mode(self):
         # the pilot at -20 deg while the transmitter runs: 30 dB clutter
         # echoes reach the array too. The tone mode stays within 0.5 deg; the
