@@ -129,10 +129,13 @@ def build(name, seed, rate, impairments=None):
 
 def run(tb, s, frames, limit=300.0, recal_at=0):
     """One run until both users have reported stream frame `frames` (a warning
-    if `limit` seconds end it first): the Tx calibration's offset (None without
-    one), the csi posts' stats dicts, and per user the (frame, SER) of every
-    decided frame before `frames` and their (symbols, errors) totals."""
+    if `limit` seconds end it first): the offset of the Tx calibration
+    published in this run (None without one), the csi posts' stats dicts, and
+    per user the (frame, SER) of every decided frame before `frames` and their
+    (symbols, errors) totals."""
     s.reset()
+    # a restarted run keeps an unchanged calibration without publishing one
+    published = tb.txcal_est.estimates()
     tb.start()
     t0 = time.time()
     if recal_at:
@@ -148,7 +151,7 @@ def run(tb, s, frames, limit=300.0, recal_at=0):
     tb.stop()
     tb.wait()
     s.drain()
-    cal = pmt.to_python(tb.txcal_est.last_estimate()) if tb.txcal_est.estimates() else None
+    cal = pmt.to_python(tb.txcal_est.last_estimate()) if tb.txcal_est.estimates() > published else None
     per, totals = {}, {}
     for u in range(2):
         n = s.ser[u][-1][0] if s.ser[u] else 0

@@ -17,6 +17,7 @@
 #include <gnuradio/isac/core/rx_phase.h>
 #include <gnuradio/isac/core/steering.h>
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -30,7 +31,8 @@ pmt::pmt_t cal_message(const std::vector<double>& ph,
                        const std::vector<double>& se,
                        bool reverse_elements,
                        uint64_t last_snapshot,
-                       uint64_t offset)
+                       uint64_t offset,
+                       uint64_t run)
 {
     std::vector<gr_complex> w(ph.size());
     for (size_t i = 0; i < ph.size(); ++i)
@@ -45,6 +47,7 @@ pmt::pmt_t cal_message(const std::vector<double>& ph,
     // whatever the call sizes
     d.u64("last_snapshot", last_snapshot);
     d.u64("offset", offset);
+    d.u64("run", run); // the consumer ignores it after its next stop()
     return d;
 }
 constexpr float tiny = std::numeric_limits<float>::min(); // smallest normal float
@@ -68,6 +71,7 @@ class array_phase_estimator_impl : public array_phase_estimator
     std::vector<core::cdouble> d_z, d_zs; // running tone sums of one block, sub-block
     int64_t d_zk = 0, d_zsk = 0;
     const pmt::pmt_t d_cal_port, d_recal_port;
+    std::atomic<uint64_t> d_run_stamp{ 0 }; // stamps the cal messages
     mutable std::mutex d_mutex;
     core::product_phase_sum d_acc; // z_n z_0^* over snapshots or tone blocks
     core::product_phase_sum d_sub; // and over tone sub-blocks (aliased rotations)
@@ -188,6 +192,7 @@ public:
     {
         std::lock_guard<std::mutex> lock(d_mutex);
         restart_locked(); // a partial average of the previous run is dropped
+        d_run_stamp = run_stamp_now();
         return sync_block::start();
     }
 
@@ -284,8 +289,8 @@ public:
                 ++d_published;
                 d_done = !d_continuous;
                 const uint64_t last = nitems_read(0) + uint64_t(t);
-                out.push_back(
-                    cal_message(ph, se, d_reverse, last, cal_apply_offset(*this, last)));
+                out.push_back(cal_message(
+                    ph, se, d_reverse, last, cal_apply_offset(*this, last), d_run_stamp));
             }
         }
         for (const auto& m : out)
@@ -342,6 +347,7 @@ class array_phase_corrector_impl : public array_phase_corrector
     };
     std::vector<scheduled> d_sched; // in offset order
     uint64_t d_late = 0;
+    run_fence d_fence; // a cal of a finished run: its offset counts that run's items
 
     void check_weights(const std::vector<gr_complex>& w) const
     {
@@ -363,6 +369,8 @@ class array_phase_corrector_impl : public array_phase_corrector
 public:
     void handle(const pmt::pmt_t& msg)
     {
+        if (d_fence.finished(msg, d_logger, "cal"))
+            return;
         try {
             if (!pmt::is_dict(msg))
                 throw core::param_error("not a dict");
@@ -476,6 +484,7 @@ public:
         // a cal whose offset the stream never reached: most likely an offset
         // of another run's stream (a calibration carried over from another
         // flowgraph keeps its weights and drops its offset)
+        drain_queue(*this, d_port, d_logger, "cal");
         std::lock_guard<std::mutex> lock(d_mutex);
         if (!d_sched.empty())
             d_logger->warn("{} cal message(s) never applied: the stream stopped at item "
@@ -483,6 +492,7 @@ public:
                            d_sched.size(),
                            nitems_written(0),
                            d_sched.front().offset);
+        d_fence.stopped();
         forget_buffer_sizes(*this); // the next start() sizes the buffers afresh
         return sync_block::stop();
     }

@@ -320,6 +320,7 @@ bool ci_precoder_impl::stop()
 {
     d_dropped_total += drain_queue(*this, d_csi_port, d_logger, "csi");
     drain_queue(*this, d_cal_port, d_logger, "cal");
+    d_fence.stopped();
     stop_lut();
     d_pool.stop(); // a restart spawns the workers again
     d_known.reset();
@@ -562,6 +563,8 @@ void ci_precoder_impl::announce(uint64_t offset, uint64_t epoch)
 
 void ci_precoder_impl::handle_csi(const pmt::pmt_t& msg)
 {
+    if (d_fence.finished(msg, d_logger, "csi"))
+        return;
     csi_update upd;
     std::string why;
     if (!parse_csi(msg, upd, why, d_n_users, d_n_tx)) {
@@ -636,6 +639,8 @@ void ci_precoder_impl::handle_csi(const pmt::pmt_t& msg)
 // takes effect. Queued with the channels, so it ends the one in use at its item.
 void ci_precoder_impl::handle_cal(const pmt::pmt_t& msg)
 {
+    if (d_fence.finished(msg, d_logger, "cal"))
+        return;
     uint64_t c = 0;
     if (!parse_cal_offset(msg, c, d_logger))
         return;

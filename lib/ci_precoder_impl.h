@@ -8,6 +8,7 @@
 #define INCLUDED_ISAC_CI_PRECODER_IMPL_H
 
 #include "block_utils.h"
+#include "csi_message.h"
 #include "frame_tags.h"
 #include <gnuradio/isac/ci_precoder.h>
 #include <gnuradio/isac/core/ci_solver.h>
@@ -216,6 +217,7 @@ private:
     const pmt::pmt_t d_stats_port, d_csi_port, d_cal_port, d_channel_port, d_tag_key,
         d_epoch_key;
 
+    run_fence d_fence;          // the run of incoming csi and cal
     mutable std::mutex d_mutex; // guards d_pending, d_last_stats, d_lut*, d_has_channel
     std::condition_variable d_channel_cv; // a set_channel() while work() waits for one
     std::vector<pending> d_pending;

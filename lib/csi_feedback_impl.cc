@@ -58,6 +58,7 @@ bool csi_feedback_impl::start()
     d_posted_frame = 0;
     d_restarts = 0; // per run, as grid_rejected and stray_rejected (d_frames.reset())
     d_cal_pending = false; // its item was the previous run's
+    d_run_stamp = run_stamp_now();
     return block::start();
 }
 
@@ -68,11 +69,14 @@ bool csi_feedback_impl::stop()
     // from the old run's (GNU Radio keeps the queue across a restart)
     drain_queue(*this, d_row_port, d_logger, "row");
     drain_queue(*this, d_cal_port, d_logger, "cal");
+    d_fence.stopped();
     return block::stop();
 }
 
 void csi_feedback_impl::handle_row(const pmt::pmt_t& msg)
 {
+    if (d_fence.finished(msg, d_logger, "row"))
+        return;
     row_report rep;
     std::string why;
     if (parse_row_report(msg, d_n_tx, d_n_users, rep, why) && rep.frame < 0)
@@ -162,7 +166,7 @@ void csi_feedback_impl::handle_row(const pmt::pmt_t& msg)
     if (!dec.note.empty())
         d_logger->warn("{}", dec.note);
     for (const auto& m : out) {
-        message_port_pub(d_csi_port, m.first);
+        message_port_pub(d_csi_port, with_run(m.first, d_run_stamp));
         message_port_pub(d_stats_port, m.second);
     }
 }
@@ -172,6 +176,10 @@ void csi_feedback_impl::handle_row(const pmt::pmt_t& msg)
 // would otherwise post nothing new and leave them muted to their bound.
 void csi_feedback_impl::handle_cal(const pmt::pmt_t& msg)
 {
+    // a cal of a finished run names an item of that run: as the later cal wins, it
+    // would hold this run's own cal back and the mute would last to its bound
+    if (d_fence.finished(msg, d_logger, "cal"))
+        return;
     uint64_t c = 0;
     if (!parse_cal_offset(msg, c, d_logger))
         return;

@@ -46,6 +46,8 @@ private:
     const int d_n_users, d_n_tx, d_delay, d_bits;
     const pmt::pmt_t d_row_port, d_cal_port, d_csi_port, d_stats_port;
 
+    run_fence d_fence;                      // the run of incoming messages
+    std::atomic<uint64_t> d_run_stamp{ 0 }; // stamps what this block publishes
     mutable std::mutex d_mutex;
     std::vector<user_row> d_rows;
     report_frames d_frames;        // the reports' frame numbers (restarts, jumps, grid)

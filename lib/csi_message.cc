@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <random>
 
 namespace gr {
 namespace isac {
@@ -816,6 +817,62 @@ bool parse_set(const pmt::pmt_t& msg,
 std::string set_rejected(const std::string& why)
 {
     return "set: " + why + "; message ignored, state unchanged";
+}
+
+} // namespace isac
+} // namespace gr
+
+namespace gr {
+namespace isac {
+
+namespace {
+constexpr int run_seq_bits = 40;
+constexpr uint64_t run_seq_mask = (uint64_t(1) << run_seq_bits) - 1;
+
+uint64_t run_process_tag()
+{
+    // drawn once per process; never 0, so a stamp is never 0 either
+    static const uint64_t tag = [] {
+        std::random_device rd;
+        const uint64_t t = ((uint64_t(rd()) << 32) ^ rd()) & 0xFFFFFF;
+        return t ? t : 1;
+    }();
+    return tag;
+}
+} // namespace
+
+uint64_t run_stamp_now()
+{
+    static std::atomic<uint64_t> seq{ 0 };
+    return (run_process_tag() << run_seq_bits) | ((++seq) & run_seq_mask);
+}
+
+pmt::pmt_t with_run(const pmt::pmt_t& dict, uint64_t stamp)
+{
+    return pmt::dict_add(dict, pmt::mp("run"), pmt::from_uint64(stamp));
+}
+
+bool run_fence::finished(const pmt::pmt_t& msg,
+                         const gr::logger_ptr& log,
+                         const char* port)
+{
+    const uint64_t stop = d_stop.load();
+    if (!stop || !pmt::is_dict(msg))
+        return false;
+    const pmt::pmt_t r = pmt::dict_ref(msg, pmt::mp("run"), pmt::PMT_NIL);
+    if (!pmt::is_uint64(r))
+        return false;
+    const uint64_t stamp = pmt::to_uint64(r);
+    if ((stamp >> run_seq_bits) != (stop >> run_seq_bits) ||
+        (stamp & run_seq_mask) > (stop & run_seq_mask))
+        return false;
+    const uint64_t n = ++d_dropped;
+    if ((n & (n - 1)) == 0)
+        log->info("{} message of a run that ended before this block's last stop() "
+                  "ignored: its offsets count that run's items ({} so far)",
+                  port,
+                  n);
+    return true;
 }
 
 } // namespace isac

@@ -42,9 +42,11 @@
 
 #include <gnuradio/isac/api.h>
 #include <gnuradio/isac/core/param_spec.h>
+#include <gnuradio/logger.h>
 #include <Eigen/Dense>
 #include <pmt/pmt.h>
 #include <array>
+#include <atomic>
 #include <complex>
 #include <cstdint>
 #include <map>
@@ -294,6 +296,43 @@ private:
 //! The "channel" port's message of a precoder that accepted a channel
 //! ({"accepted": #t, "offset", "epoch"}): csi_gate opens on it, never on a raw csi.
 pmt::pmt_t make_accepted(uint64_t offset, uint64_t epoch);
+
+/*
+ * Run stamps. GNU Radio keeps a block's message queue across stop()/start(), and
+ * each block starts and stops on its own thread, so a producer still in the ending
+ * run can post after a consumer stopped; the consumer would take it as the next
+ * run's, where item counts restart at 0 and its offsets mean other items. The
+ * blocks that publish csi (csi_feedback, tdd_csi), row (user_receiver) and cal
+ * (tx_phase_estimator) dicts add "run": u64, a stamp taken at their start(); a
+ * consumer drops a message stamped before its own last stop() (run_fence). The
+ * stamp is a process-wide sequence of starts and stops: a flowgraph's stop()
+ * ends every block's thread before its next start(), so every stamp of the new
+ * run is later than every stop of the old one, whatever the thread order. Its
+ * high 24 bits name the process (random), so a stamp that crossed a process
+ * boundary (zeromq message blocks) is never judged; a message without "run" (a
+ * user's, posted from Python before start()) is taken as always.
+ */
+//! A new stamp: a producer's at start(), a consumer's at stop().
+uint64_t run_stamp_now();
+//! dict with "run" = stamp added (the message a stamping producer publishes).
+pmt::pmt_t with_run(const pmt::pmt_t& dict, uint64_t stamp);
+
+//! A consumer's memory of its last stop(): which messages belong to a finished run.
+class run_fence
+{
+public:
+    //! From the block's stop(): messages stamped before now are the ending run's.
+    void stopped() { d_stop = run_stamp_now(); }
+    //! True (and logged, thinned to powers of two) when msg carries a stamp of this
+    //! process taken before the last stopped(): the block ignores it.
+    bool finished(const pmt::pmt_t& msg, const gr::logger_ptr& log, const char* port);
+    //! Messages dropped so far.
+    uint64_t dropped() const { return d_dropped; }
+
+private:
+    std::atomic<uint64_t> d_stop{ 0 };
+    std::atomic<uint64_t> d_dropped{ 0 };
+};
 
 //! {"session", "index", "epoch"} of a snapshot header (the isac_snap tag, and
 //! with "event" the snapshot_deframer's peer message when event != nullptr).

@@ -247,6 +247,7 @@ bool nullspace_precoder_impl::stop()
 {
     drain_queue(*this, d_csi_port, d_logger, "csi");
     drain_queue(*this, d_cal_port, d_logger, "cal");
+    d_fence.stopped();
     std::lock_guard<std::mutex> lock(d_mutex);
     // designs requested from here on are for the next run
     ++d_run;
@@ -423,6 +424,8 @@ void nullspace_precoder_impl::publish_and_log(const prepared& p)
 
 void nullspace_precoder_impl::handle_csi(const pmt::pmt_t& msg)
 {
+    if (d_fence.finished(msg, d_logger, "csi"))
+        return;
     csi_update u;
     std::string why;
     if (!parse_csi(msg, u, why, d_n_users, d_n_tx)) {
@@ -453,6 +456,8 @@ void nullspace_precoder_impl::handle_csi(const pmt::pmt_t& msg)
 // sections go on) until a design for a csi measured after it switches in.
 void nullspace_precoder_impl::handle_cal(const pmt::pmt_t& msg)
 {
+    if (d_fence.finished(msg, d_logger, "cal"))
+        return;
     uint64_t c = 0;
     if (!parse_cal_offset(msg, c, d_logger))
         return;

@@ -8,6 +8,7 @@
 #define INCLUDED_ISAC_NULLSPACE_PRECODER_IMPL_H
 
 #include "block_utils.h"
+#include "csi_message.h"
 #include "frame_tags.h"
 #include <gnuradio/isac/core/worker_pool.h>
 #include <gnuradio/isac/nullspace_precoder.h>
@@ -44,6 +45,7 @@ private:
     const bool d_external;
     const pmt::pmt_t d_stats_port, d_csi_port, d_cal_port, d_channel_port, d_tag_key;
 
+    run_fence d_fence;          // the run of incoming csi and cal
     mutable std::mutex d_mutex; // guards everything below up to d_task
     std::condition_variable d_cv_idle;
     core::sdisac_params d_params;

@@ -103,6 +103,7 @@ bool tdd_csi_impl::start()
     // stays (d_cal.reset() keeps it) until a {kappa: #f}
     d_posts = d_received = d_rejected = d_forced = d_dropped = d_kappa_rejected = 0;
     d_first = d_last = -1;
+    d_run_stamp = run_stamp_now();
     return sync_block::start();
 }
 
@@ -112,6 +113,7 @@ bool tdd_csi_impl::stop()
     // would otherwise be the next run's first reports and number its frames on
     // from the old run's (GNU Radio keeps the queue across a restart)
     drain_queue(*this, d_row_port, d_logger, "row");
+    d_fence.stopped();
     return sync_block::stop();
 }
 
@@ -187,6 +189,8 @@ bool tdd_csi_impl::no_grid_for(const row_report& rep, bool ref) const
 
 void tdd_csi_impl::handle_row(const pmt::pmt_t& msg)
 {
+    if (d_fence.finished(msg, d_logger, "row"))
+        return;
     const int n_tx = d_est.params().n_tx;
     row_report rep;
     std::string why;
@@ -257,7 +261,7 @@ void tdd_csi_impl::handle_row(const pmt::pmt_t& msg)
     if (!dec.note.empty())
         d_logger->warn("{}", dec.note);
     for (const auto& m : out) {
-        message_port_pub(d_csi_port, m.first);
+        message_port_pub(d_csi_port, with_run(m.first, d_run_stamp));
         message_port_pub(d_stats_port, m.second);
     }
 }
@@ -480,7 +484,7 @@ int tdd_csi_impl::work(int noutput_items,
     }
     lock.unlock();
     for (const auto& m : out) {
-        message_port_pub(d_csi_port, m.first);
+        message_port_pub(d_csi_port, with_run(m.first, d_run_stamp));
         message_port_pub(d_stats_port, m.second);
     }
     return noutput_items;

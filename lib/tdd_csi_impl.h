@@ -47,6 +47,8 @@ private:
     const int d_report_every;
     const pmt::pmt_t d_row_port, d_kappa_port, d_csi_port, d_stats_port;
 
+    run_fence d_fence;                      // the run of incoming messages
+    std::atomic<uint64_t> d_run_stamp{ 0 }; // stamps what this block publishes
     mutable std::mutex d_mutex; // guards everything below
     core::tdd_csi_estimator d_est;
     long d_frame_len; // d_frame_len_param, or the reference rows' frame_len

@@ -10,6 +10,7 @@
 #include "one_shot_run.h"
 #include <gnuradio/isac/core/tx_phase.h>
 #include <gnuradio/isac/tx_phase_estimator.h>
+#include <atomic>
 #include <mutex>
 
 namespace gr {
@@ -18,11 +19,17 @@ namespace isac {
 class tx_phase_estimator_impl : public tx_phase_estimator
 {
 private:
+    std::atomic<uint64_t> d_run_stamp{ 0 }; // stamps the cal messages
     mutable std::mutex d_mutex; // guards everything below
     core::tx_phase_estimator d_est;
     one_shot_run d_run;
     const bool d_equalize;
     std::vector<double> d_phases;
+    std::vector<double> d_phases_se; // the standard errors of d_phases
+    // the next valid estimate is a restarted run's first: published only if it
+    // differs from d_phases beyond its error (same_as_in_use)
+    bool d_compare_next = false;
+    uint64_t d_kept = 0;    // restarted runs' estimates not published (unchanged)
     uint64_t d_invalid = 0; // estimates refused so far (their warnings thin out)
     const pmt::pmt_t d_out_port, d_in_port;
 
@@ -43,6 +50,8 @@ public:
     uint64_t estimates() const override;
     void recalibrate() override;
     bool start() override;
+    bool same_as_in_use(const std::vector<double>& phases,
+                        const std::vector<double>& se) const;
 
     int work(int noutput_items,
              gr_vector_const_void_star& input_items,

@@ -158,6 +158,7 @@ bool user_receiver_impl::start()
     d_last_frame = frame_stats();
     d_has_frame = false;
     d_last_stats = pmt::PMT_NIL;
+    d_run_stamp = run_stamp_now();
     return block::start();
 }
 
@@ -167,11 +168,14 @@ bool user_receiver_impl::stop()
     // queued would be handled after the next start() and set the phase reference
     // of the new run's frames from its old-run offset on (from frame 0 with none)
     drain_queue(*this, d_csi_port, d_logger, "csi");
+    d_fence.stopped();
     return block::stop();
 }
 
 void user_receiver_impl::handle_csi(const pmt::pmt_t& msg)
 {
+    if (d_fence.finished(msg, d_logger, "csi"))
+        return;
     csi_update u;
     std::string why;
     if (parse_csi(msg, u, why, 0, d_core.params().format.n_tx) && u.H.rows() <= d_user)
@@ -299,7 +303,8 @@ void user_receiver_impl::post_frame_messages(const core::rx_frame& f)
                                  .real("nmse", f.row_nmse)
                                  .real("noise_var", f.noise_var)
                                  .real("snr_db", f.snr_db)
-                                 .flag("changed", f.report_changed);
+                                 .flag("changed", f.report_changed)
+                                 .u64("run", d_run_stamp);
         {
             std::lock_guard<std::mutex> lock(d_mutex);
             d_last_row = row;

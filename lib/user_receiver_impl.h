@@ -7,6 +7,7 @@
 #ifndef INCLUDED_ISAC_USER_RECEIVER_IMPL_H
 #define INCLUDED_ISAC_USER_RECEIVER_IMPL_H
 
+#include "csi_message.h"
 #include <gnuradio/isac/core/safe_margin.h>
 #include <gnuradio/isac/core/user_rx.h>
 #include <gnuradio/isac/user_receiver.h>
@@ -74,6 +75,8 @@ private:
     const int d_F, d_Ld;
     const pmt::pmt_t d_row_port, d_ser_port, d_stats_port, d_csi_port;
 
+    run_fence d_fence;                      // the run of incoming messages
+    std::atomic<uint64_t> d_run_stamp{ 0 }; // stamps what this block publishes
     mutable std::mutex d_mutex; // guards everything below
     core::user_receiver d_core;
     double d_pll_gain, d_fll_gain; // the tracking loops' gains (d_core has them too)

@@ -164,11 +164,23 @@ def row_report(user, frame, row, frame_len, nmse=None):
     return d
 
 
+def frames_through(tb, blk, sym, N, P):
+    """tb, emptied, wired: the symbols sym (items x users) -> frame_builder
+    (payload P) -> blk (a precoder, N antennas) -> the returned sink."""
+    tb.disconnect_all()
+    U = sym.shape[1]
+    src = blocks.vector_source_c(sym.astype(np.complex64).ravel().tolist(), False, U)
+    xs = blocks.vector_sink_c(N)
+    tb.connect(src, isac.frame_builder(U, N, P), blk, xs)
+    return xs
+
+
 def port_run(make, port, msgs, ins, outs, settle=0.0, raw=False, out_port="csi"):
     """make() fed the stream inputs ins ([(samples, vlen)], may be empty), the
     messages msgs posted to port before it starts (handled in order before its
     first work()); returns (the block, its stream outputs, its posts on
-    out_port (one per csi) as strings, or the PMTs if raw). A message-only
+    out_port (one per csi) as strings without the "run" stamp, or the PMTs if
+    raw). A message-only
     block runs for settle seconds."""
     tb = gr.top_block()
     blk = make()
@@ -201,7 +213,9 @@ def port_run(make, port, msgs, ins, outs, settle=0.0, raw=False, out_port="csi")
     tb.wait()
     posts = [dbg.get_message(i) for i in range(dbg.num_messages())] if dbg else []
     if not raw:
-        posts = [pmt.write_string(m) for m in posts]
+        # without "run", the stamp of the producer's start(): new in every run
+        posts = [pmt.write_string(pmt.dict_delete(m, pmt.intern("run")) if pmt.is_dict(m) else m)
+                 for m in posts]
     return blk, [np.array(k.data()) for k in sinks], posts
 
 
@@ -466,10 +480,7 @@ class qa_faults(gr_unittest.TestCase):
             return pre, static, post, pre
 
         def run(tb, blk):
-            tb.disconnect_all()
-            src = blocks.vector_source_c(sym.astype(np.complex64).ravel().tolist(), False, U)
-            xs = blocks.vector_sink_c(N)
-            tb.connect(src, isac.frame_builder(U, N, P), blk, xs)
+            xs = frames_through(tb, blk, sym, N, P)
             tb.start()
             self.assertTrue(rel.wait_until(lambda: len(xs.data()) >= n_frames * (P + 1) * N, time_limit(30.0)))
             tb.wait()
@@ -1756,6 +1767,112 @@ class qa_faults(gr_unittest.TestCase):
         tdd.stop()
         self.assertEqual(tdd.nmsgs(pmt.intern("row")), 0)
 
+
+    def test_508_a_finished_runs_message_is_not_the_next_runs(self):
+        """A csi, cal or row that a producer of the ending run posts after the
+        consumer's thread stopped (each block stops on its own thread; GNU Radio
+        keeps the queue) is handled after the consumer's next start(), where item
+        counts restart at 0. Without a run stamp the consumer took it as the new
+        run's: ci_precoder and nullspace_precoder precoded the restarted run from
+        the old csi's offset (20 of 164 items) on the old channel,
+        array_phase_corrector applied an old-run cal at the new run's item 10, and
+        csi_feedback numbered the new run's frames on from an old row's frame 170.
+        Now the producers stamp their start() ("run") and each consumer ignores a
+        stamp older than its last stop(): the restarted run is a fresh block's.
+        The same message from a producer started after that stop, and a user's
+        unstamped one, are taken."""
+        rng = np.random.default_rng(508)
+        N, U, D, F, P, n_frames = 8, 2, 1, 10, 40, 4
+        reps = [row_report(u, f, rand_h(rng, 1, N)[0], F) for f in range(6) for u in range(U)]
+        run_key = pmt.intern("run")
+
+        def stamped():
+            _, _, posts = port_run(lambda: isac.csi_feedback(U, N, D, 0), "row", reps, [], [], 5.0, True)
+            self.assertTrue(posts)
+            for m in posts:
+                self.assertTrue(pmt.is_uint64(pmt.dict_ref(m, run_key, pmt.PMT_NIL)))
+            return posts[0]
+
+        def restamp(msg, like):
+            return pmt.dict_add(msg, run_key, pmt.dict_ref(like, run_key, pmt.PMT_NIL))
+
+        old = stamped()  # its producer started before every consumer below stopped
+        self.assertLessEqual(pmt.to_uint64(pmt.dict_ref(old, pmt.intern("offset"), pmt.PMT_NIL)), 40)
+        sym = np.exp(2j * np.pi * (self.rng.integers(0, 4, (n_frames * P, U)) + 0.5) / 4)
+
+        def run(tb, blk):
+            xs = frames_through(tb, blk, sym, N, P)
+            tb.run()
+            return np.array(xs.data(), dtype=np.complex64).reshape(-1, N)
+
+        def ci():
+            tx = isac.one_bit_isac_tx(N, U, 4, 1.0, 0.01, 0.0, 23.0, [-47.0], 15.0, [30.0], 16, "qos", 8.0,
+                                      "1bit")
+            tx.precoder.set_log_level("error")
+            return tx, lambda m, limit=0: tx.precoder._post(pmt.intern("csi"), m)
+
+        def ns():
+            pre = isac.nullspace_precoder(N, U, 1.0, "zf", 5.0, 1.0, "beampattern", [23.0], 10.0, 16)
+            pre.set_log_level("error")
+
+            def post(m, limit=30.0):
+                pre.post_csi(m)
+                return pre.wait_design(time_limit(limit))
+            return pre, post
+
+        for make in (ci, ns):
+            blk, post = make()
+            tb = gr.top_block()
+            none = run(tb, blk)  # no channel: the known sections, the payload muted
+            # the ending run's csi, after the block's stop() (a design for it would be
+            # ready within 2 s)
+            post(old, 2.0)
+            assert_same(run(tb, blk), none, "%s: an old run's csi" % make.__name__)
+            post(stamped())  # a producer started after that stop: this run's
+            self.assertGreater(np.abs(run(tb, blk) - none).max(), 0.1, make.__name__)
+        # a user's csi has no stamp and counts as it always did
+        blk, post = ns()
+        tb = gr.top_block()
+        none = run(tb, blk)
+        user = isac.make_csi_message(np.reshape(pmt.c32vector_elements(pmt.dict_ref(old, pmt.intern("H"), pmt.PMT_NIL)),
+                                           (U, N)), 20)
+        self.assertTrue(post(user))
+        self.assertGreater(np.abs(run(tb, blk) - none).max(), 0.1)
+
+        # array_phase_corrector: a cal (offset 10) stamped before its stop, then after
+        x = (rng.standard_normal((200, N)) + 1j * rng.standard_normal((200, N))).astype(np.complex64)
+        ph = rng.uniform(-np.pi, np.pi, N)
+        cal = isac.make_cal_message(ph, offset=10)
+        cor = isac.array_phase_corrector(N, [0.0] * N, False)
+        cor.set_log_level("error")
+
+        def corrected():
+            tb = gr.top_block()
+            snk = blocks.vector_sink_c(N)
+            tb.connect(blocks.vector_source_c(x.ravel().tolist(), False, N), cor, snk)
+            tb.run()
+            return np.array(snk.data(), dtype=np.complex64).reshape(-1, N)
+
+        assert_same(corrected(), x)
+        cor.to_basic_block()._post(pmt.intern("cal"), restamp(cal, old))
+        assert_same(corrected(), x, "an old run's cal")
+        for m in (restamp(cal, stamped()), cal):
+            cor.set_weights([1.0] * N)
+            cor.to_basic_block()._post(pmt.intern("cal"), m)
+            want = x.copy()
+            want[10:] *= np.exp(-1j * ph).astype(np.complex64)
+            np.testing.assert_allclose(corrected(), want, rtol=0, atol=1e-5)
+
+        # csi_feedback: an old run's row of frame 170 is not the next run's first report
+        def offsets(posts):
+            return [pmt.to_uint64(pmt.dict_ref(m, pmt.intern("offset"), pmt.PMT_NIL)) for m in posts]
+
+        _, _, clean = port_run(lambda: isac.csi_feedback(U, N, D, 0), "row", reps, [], [], 5.0, True)
+        fb = isac.csi_feedback(U, N, D, 0)
+        port_run(lambda: fb, "row", [], [], [], 5.0, True)  # a run, and its stop()
+        fb._post(pmt.intern("row"), restamp(row_report(0, 170, rand_h(rng, 1, N)[0], F), old))
+        _, _, got = port_run(lambda: fb, "row", reps, [], [], 5.0, True)
+        self.assertEqual(offsets(got), offsets(clean))
 
 if __name__ == "__main__":
     gr_unittest.run(qa_faults)

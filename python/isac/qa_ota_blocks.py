@@ -891,6 +891,56 @@ class qa_ota_blocks(gr_unittest.TestCase):
         err = np.angle(np.exp(1j * (np.array(m["phases_rad"]) - np.angle(g / g[0]))))
         self.assertLess(np.max(np.abs(err)), 0.01, m["phases_rad"])
 
+    def one_shot_runs(self, runs, seed):
+        """A one-shot tx_phase_estimator with max_lag 0 started once per channel
+        g in runs (1500 snapshots each, n_avg 1200, new noise each run): the
+        cal messages and the estimator."""
+        rng = np.random.default_rng(seed)
+        nt, n = 3, 1500
+        est = isac.tx_phase_estimator(nt, 0.0, 0.5, 0, 1200, 24, False, 12.0, True)
+        dbg = blocks.message_debug()
+        tb = gr.top_block()
+        tb.msg_connect(est, "cal", dbg, "store")
+        for g in runs:
+            x = (rng.standard_normal((n, nt)) + 1j * rng.standard_normal((n, nt))).astype(np.complex64)
+            y = x @ g + 0.1 * (rng.standard_normal(n) + 1j * rng.standard_normal(n))
+            tb.connect(blocks.vector_source_c(x.ravel().tolist(), False, nt), (est, 0))
+            tb.connect(blocks.vector_source_c(y.astype(np.complex64).tolist(), False), (est, 1))
+            tb.run()
+            tb.disconnect_all()
+        return [pmt.to_python(dbg.get_message(k)) for k in range(dbg.num_messages())], est
+
+    def test_tx_cal_window_of_a_restarted_one_shot_estimator(self):
+        # one-shot, max_lag 0: the first run finishes its estimate after n_avg
+        # snapshots and counts the rest of the call into the span; the second
+        # run estimates again (new phases here, so it publishes) and must name
+        # its own first n_avg snapshots. A span kept across the restart put
+        # first_snapshot 300 before 0 (2^64 - 300).
+        runs = (np.array([1, 0.3 + 0.9j, -0.7 + 0.5j]), np.array([1, -0.8 + 0.4j, 0.2 - 1.0j]))
+        msgs, _ = self.one_shot_runs(runs, 5)
+        self.assertEqual(len(msgs), 2)
+        for m, g in zip(msgs, runs):
+            self.assertEqual((m["first_snapshot"], m["last_snapshot"], m["snapshots"]), (0, 1199, 1200))
+            err = np.angle(np.exp(1j * (np.array(m["phases_rad"]) - np.angle(g / g[0]))))
+            self.assertLess(np.max(np.abs(err)), 0.02, m["phases_rad"])
+
+    def test_tx_cal_unchanged_at_a_restart_is_not_published(self):
+        # the same channel in three runs (new noise each): the restarted runs'
+        # estimates lie within 3 standard errors of the first, so no cal is
+        # published again (a cal mutes the precoders until the next csi); a
+        # channel whose phases moved by ~10 standard errors is published
+        g = np.array([1, 0.3 + 0.9j, -0.7 + 0.5j])
+        msgs, est = self.one_shot_runs((g, g, g), 6)
+        self.assertEqual(len(msgs), 1)
+        self.assertEqual(est.estimates(), 1)
+        se = np.array(msgs[0]["phases_se_rad"])
+        self.assertTrue(np.all(se[1:] > 0) and np.all(se[1:] < 0.01), se)
+        moved = g * np.exp(1j * np.array([0.0, 10 * se[1], -10 * se[2]]))
+        msgs, est = self.one_shot_runs((g, g, moved), 6)
+        self.assertEqual(len(msgs), 2)
+        err = np.angle(np.exp(1j * (np.array(msgs[1]["phases_rad"]) - np.angle(moved / moved[0]))))
+        self.assertLess(np.max(np.abs(err)), 4 * np.max(se), msgs[1]["phases_rad"])
+
     def test_tx_cal_window_with_several_estimates_per_call(self):
         # n_avg well below a work call: several estimates complete in one call
         # and only one is published; its window must be the one its phases were
@@ -1064,6 +1114,36 @@ class qa_ota_blocks(gr_unittest.TestCase):
         tb.run()
         m = pmt.to_python(est.last_estimate())
         np.testing.assert_allclose(fix.weights(), np.exp(-1j * np.array(m["phases_rad"])), atol=1e-6)
+
+    def test_rx_cal_of_a_finished_run_is_ignored(self):
+        # array_phase_estimator stamps its cal with its start(): unstamped, a cal
+        # of run 1 reaching the corrector after the corrector's stop (posted
+        # late) applied run 1's phases at its offset in run 2's items
+        rng = np.random.default_rng(8)
+        n, L = 3, 512
+        ph = np.array([0.0, 0.7, -1.9])
+        a = np.exp(1j * (np.pi * np.sin(np.radians(23.0)) * np.arange(n) + ph))
+        s0 = rng.standard_normal(3 * L) + 1j * rng.standard_normal(3 * L)
+        y = (np.outer(s0, a) + 0.05 * (rng.standard_normal((3 * L, n)) + 1j * rng.standard_normal((3 * L, n))))
+        est = isac.array_phase_estimator(n, 23.0, L, 0.5, False, True)  # continuous
+        cor = isac.array_phase_corrector(n)
+        store = msg_store()
+        tb = gr.top_block()
+        tb.msg_connect(est, "cal", store, "in")
+        counts = []
+        for _ in range(2):
+            tb.connect(blocks.vector_source_c(y.astype(np.complex64).ravel().tolist(), False, n), est)
+            tb.connect(blocks.vector_source_c([1.0] * (n * 64), False, n), cor,
+                       blocks.null_sink(gr.sizeof_gr_complex * n))
+            tb.run()
+            tb.disconnect_all()
+            counts.append(len(store.msgs))
+        self.assertTrue(0 < counts[0] < counts[1], counts)
+        r1, r2 = store.msgs[0]["run"], store.msgs[-1]["run"]
+        self.assertLess(r1, r2)
+        # each run's cal carries its start()'s stamp, later than the previous
+        # run's stops: the corrector's fence (qa_faults test_508) then ignores
+        # run 1's cal in run 2
 
     def test_receive_pilot_tone_mode(self):
         # the pilot at -20 deg while the transmitter runs: 30 dB clutter

@@ -149,10 +149,11 @@ class receiver_graph:
 
     def state(self):
         """Everything the receiver reports of this run: its counters, the frame
-        numbers, the payload samples and each message, serialised (bit for
-        bit)."""
+        numbers, the payload samples and each message (a dict), serialised (bit
+        for bit)."""
         rx = self.rx
-        msgs = {port: [pmt.serialize_str(d.get_message(i))
+        # a row's "run" is the stamp of the receiver's start(), new in every run
+        msgs = {port: [pmt.serialize_str(pmt.dict_delete(d.get_message(i), pmt.intern("run")))
                        for i in range(self.seen[port], d.num_messages())]
                 for port, d in self.msgs.items()}
         return dict(frames=rx.frames(), acquisitions=rx.acquisitions(), missed=rx.missed(),

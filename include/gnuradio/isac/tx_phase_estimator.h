@@ -47,8 +47,15 @@ namespace isac {
  * over. Message in "recalibrate": any message starts over with the lag search.
  *
  * Restart: start() after stop() drops the estimate in progress (the lag search
- * starts over); a one-shot estimator that has published stays done until
- * recalibrate().
+ * starts over), and a one-shot estimator that has published estimates again, as a
+ * conservative default: a stop()/start() does not retune the radios, but a graph
+ * that retunes at a start changes their phases, and array_phase_corrector drops a
+ * cal of the previous run still waiting for its item. The restarted run's first
+ * estimate is published only if some phase differs from the one in use by more
+ * than 3 standard errors of the difference; otherwise it is kept (logged at info)
+ * and the weights in use stay, with no payload mute. Every cal
+ * carries "run" (u64), the stamp of the block's start(): a consumer ignores a
+ * cal of a run that ended before its own last stop().
  */
 class ISAC_API tx_phase_estimator : virtual public gr::sync_block
 {

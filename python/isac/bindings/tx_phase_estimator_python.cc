@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(tx_phase_estimator.h) */
-/* BINDTOOL_HEADER_FILE_HASH(cceb98089754a88ffacf7a851e55e550) */
+/* BINDTOOL_HEADER_FILE_HASH(672be45fac494054555d30d2392c17cf) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
