@@ -52,14 +52,6 @@ public:
             d_done = true;
     }
 
-    //! A valid estimate the block did not publish (it matched the one in use):
-    //! it ends a one-shot run as a published one does.
-    void kept()
-    {
-        if (!d_continuous)
-            d_done = true;
-    }
-
     const pmt::pmt_t& last() const { return d_last; } //!< PMT_NIL before the first
     uint64_t count() const { return d_count; }
     uint64_t valid_count() const { return d_valid; }

@@ -106,43 +106,27 @@ void tx_phase_estimator_impl::recalibrate()
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     d_run.request_restart();
-    d_compare_next = false; // asked for: published whatever it measures
 }
 
 bool tx_phase_estimator_impl::start()
 {
     // Items count from 0 again: a partial estimate of the previous run would mix
     // two streams whose lag need not match. A finished one-shot estimate is
-    // measured again as well, conservatively: a stop()/start() of the top block
-    // does not retune the radios (the examples' timed_start snippet runs once,
-    // and gr-uhd forgets its start time after a start(), so the restarted
-    // streams start untimed), so on one device the relative Tx phases most
-    // likely survive and the Tx/Rx stream alignment is what changes; a graph
-    // that retunes at a start changes them. The block cannot tell which, so it
-    // measures and publishes only a change beyond the estimate's error
-    // (same_as_in_use): an unchanged cal would mute the precoders for nothing.
+    // measured and published again as well, conservatively: a stop()/start() of
+    // the top block does not retune the radios (the examples' timed_start
+    // snippet runs once, and gr-uhd forgets its start time after a start(), so
+    // the restarted streams start untimed), but a graph that retunes at a start
+    // changes the phases. It is published even when it matches the last one:
+    // the block cannot know that array_phase_corrector applied that cal (one
+    // published shortly before a stop may never reach the stream, and the
+    // corrector drops a finished run's cal), and keeping an unapplied one would
+    // leave the array uncalibrated for every later run. The price is the
+    // precoders' payload mute from its item until a csi measured after it.
     std::lock_guard<std::mutex> lock(d_mutex);
     d_est.restart();
     d_run.request_restart();
-    d_compare_next = !d_phases.empty();
     d_run_stamp = run_stamp_now();
     return sync_block::start();
-}
-
-bool tx_phase_estimator_impl::same_as_in_use(const std::vector<double>& phases,
-                                             const std::vector<double>& se) const
-{
-    if (phases.size() != d_phases.size() || se.size() != phases.size() ||
-        d_phases_se.size() != phases.size())
-        return false;
-    for (size_t k = 0; k < phases.size(); ++k) {
-        // the two estimates' errors are independent: 3 sigma of their difference
-        const double bound = 3.0 * std::hypot(se[k], d_phases_se[k]);
-        const double d = std::remainder(phases[k] - d_phases[k], 2.0 * M_PI);
-        if (!(std::abs(d) <= bound)) // NaN: not the same
-            return false;
-    }
-    return true;
 }
 
 // The correction takes effect at a fixed snapshot of x after the estimate's
@@ -166,17 +150,7 @@ int tx_phase_estimator_impl::work(int noutput_items,
             return noutput_items;
         if (d_est.process(x, y, noutput_items)) {
             const auto& r = d_est.result();
-            const bool compare = d_compare_next && r.valid;
-            if (r.valid)
-                d_compare_next = false;
-            if (compare && same_as_in_use(r.phases_rad, r.phases_se_rad)) {
-                const uint64_t k = ++d_kept;
-                d_logger->info("the restarted run's estimate matches the calibration in "
-                               "use within 3 standard errors: kept, not published ({} "
-                               "kept so far)",
-                               k);
-                d_run.kept();
-            } else if (r.valid) {
+            if (r.valid) {
                 const std::vector<gr_complex> w = core::tx_cal_weights(r, d_equalize);
                 const uint64_t last = nitems_read(0) + uint64_t(d_est.done_at()) - 1;
                 msg = msg_dict()
@@ -197,7 +171,6 @@ int tx_phase_estimator_impl::work(int noutput_items,
                           .u64("offset", cal_apply_offset(*this, last + 1))
                           .u64("run", d_run_stamp);
                 d_phases = r.phases_rad;
-                d_phases_se = r.phases_se_rad;
                 d_run.published(msg, true);
             } else {
                 // the reference was not found (receiver off, its timing

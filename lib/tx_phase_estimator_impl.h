@@ -25,11 +25,6 @@ private:
     one_shot_run d_run;
     const bool d_equalize;
     std::vector<double> d_phases;
-    std::vector<double> d_phases_se; // the standard errors of d_phases
-    // the next valid estimate is a restarted run's first: published only if it
-    // differs from d_phases beyond its error (same_as_in_use)
-    bool d_compare_next = false;
-    uint64_t d_kept = 0;    // restarted runs' estimates not published (unchanged)
     uint64_t d_invalid = 0; // estimates refused so far (their warnings thin out)
     const pmt::pmt_t d_out_port, d_in_port;
 
@@ -50,8 +45,6 @@ public:
     uint64_t estimates() const override;
     void recalibrate() override;
     bool start() override;
-    bool same_as_in_use(const std::vector<double>& phases,
-                        const std::vector<double>& se) const;
 
     int work(int noutput_items,
              gr_vector_const_void_star& input_items,

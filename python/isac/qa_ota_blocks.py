@@ -924,22 +924,22 @@ class qa_ota_blocks(gr_unittest.TestCase):
             err = np.angle(np.exp(1j * (np.array(m["phases_rad"]) - np.angle(g / g[0]))))
             self.assertLess(np.max(np.abs(err)), 0.02, m["phases_rad"])
 
-    def test_tx_cal_unchanged_at_a_restart_is_not_published(self):
-        # the same channel in three runs (new noise each): the restarted runs'
-        # estimates lie within 3 standard errors of the first, so no cal is
-        # published again (a cal mutes the precoders until the next csi); a
-        # channel whose phases moved by ~10 standard errors is published
+    def test_tx_cal_unchanged_at_a_restart_is_published_again(self):
+        # the same channel in three runs (new noise each): every run publishes
+        # its cal, though the restarted ones match the first within their
+        # errors. The block cannot know the corrector applied the last cal (one
+        # published just before a stop may never reach the stream, and the
+        # corrector drops a finished run's cal): keeping it when unchanged left
+        # the array uncalibrated for every later run
         g = np.array([1, 0.3 + 0.9j, -0.7 + 0.5j])
         msgs, est = self.one_shot_runs((g, g, g), 6)
-        self.assertEqual(len(msgs), 1)
-        self.assertEqual(est.estimates(), 1)
-        se = np.array(msgs[0]["phases_se_rad"])
-        self.assertTrue(np.all(se[1:] > 0) and np.all(se[1:] < 0.01), se)
-        moved = g * np.exp(1j * np.array([0.0, 10 * se[1], -10 * se[2]]))
-        msgs, est = self.one_shot_runs((g, g, moved), 6)
-        self.assertEqual(len(msgs), 2)
-        err = np.angle(np.exp(1j * (np.array(msgs[1]["phases_rad"]) - np.angle(moved / moved[0]))))
-        self.assertLess(np.max(np.abs(err)), 4 * np.max(se), msgs[1]["phases_rad"])
+        self.assertEqual(len(msgs), 3)
+        self.assertEqual(est.estimates(), 3)
+        for m in msgs:
+            se = np.array(m["phases_se_rad"])
+            self.assertTrue(np.all(se[1:] > 0) and np.all(se[1:] < 0.01), se)
+            err = np.angle(np.exp(1j * (np.array(m["phases_rad"]) - np.angle(g / g[0]))))
+            self.assertLess(np.max(np.abs(err)), 5 * np.max(se), m["phases_rad"])
 
     def test_tx_cal_window_with_several_estimates_per_call(self):
         # n_avg well below a work call: several estimates complete in one call

@@ -50,10 +50,11 @@ namespace isac {
  * starts over), and a one-shot estimator that has published estimates again, as a
  * conservative default: a stop()/start() does not retune the radios, but a graph
  * that retunes at a start changes their phases, and array_phase_corrector drops a
- * cal of the previous run still waiting for its item. The restarted run's first
- * estimate is published only if some phase differs from the one in use by more
- * than 3 standard errors of the difference; otherwise it is kept (logged at info)
- * and the weights in use stay, with no payload mute. Every cal
+ * cal of the previous run still waiting for its item. The restarted run's estimate
+ * is published even if it matches the last one (the block cannot know that the
+ * corrector applied that cal), so the precoders mute the payload from its item
+ * until a csi measured after it. The corrector keeps the weights in use until
+ * this run's cal. Every cal
  * carries "run" (u64), the stamp of the block's start(): a consumer ignores a
  * cal of a run that ended before its own last stop().
  */

@@ -9,7 +9,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(tx_phase_estimator.h) */
-/* BINDTOOL_HEADER_FILE_HASH(672be45fac494054555d30d2392c17cf) */
+/* BINDTOOL_HEADER_FILE_HASH(535aef9ee90373a146aceed1a7c7e50b) */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
