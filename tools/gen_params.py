@@ -1307,6 +1307,13 @@ STUDY_OVERRIDES = {
             "the target beam alone). The block's \"lut\" is a table cache per channel, not "
             "a preset: a study call designs one vector",
         ),
+        # the core's 0 picks the preset's count (100 for dac "inf" QoS, else 10); a
+        # value given caps every MM run (lib/core/ci_solver.cc)
+        "max_iter": (
+            "[0, 1000]",
+            "MM iterations per start, a cap on every run (0: 100 with the infinite-"
+            "resolution DAC in QoS mode, 10 otherwise)",
+        ),
         "stats_interval": None,
         "threads": None,
         "tag_infeasible": None,

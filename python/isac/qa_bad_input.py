@@ -527,7 +527,7 @@ def _(t):
 
 @case("nullspace_precoder", "missing channel / malformed messages", "symbols before any channel; "
       "`csi` messages not a dict, wrong shape, NaN, oversized",
-      "no output until a first design exists (the input is held back, never a zero frame); "
+      "no output until a first design exists (the input is held back, never a zero frame; an input that ends waits for a design in progress, up to 60 s, then 0.5 s more); "
       "warning `ignoring csi message: csi: ...`, no redesign")
 def _(t):
     rng = np.random.default_rng(9)

@@ -39,8 +39,8 @@ ci_design = {  # ci_precoder.yml
         '1-bit DAC or infinite resolution'),
     'solver': ('', '"realtime", "quality", "table", "exact", "fast"',
         'realtime (heuristic; more starts at fewer antennas), quality (homotopy paths, slower), table (the preset the block\'s solver "lut" builds its tables with: a build budget, not real time), exact (branch and bound), fast (realtime from the target beam alone). The block\'s "lut" is a table cache per channel, not a preset: a study call designs one vector'),
-    'max_iter': ('', '[1, 1000]',
-        'MM iterations per snapshot and start'),
+    'max_iter': ('', '[0, 1000]',
+        'MM iterations per start, a cap on every run (0: 100 with the infinite-resolution DAC in QoS mode, 10 otherwise)'),
     'radar_metric': ('', '"theorem1", "exact"',
         "radar objective: Theorem 1's QSCNR (the paper's) or the exact 1-bit deflection"),
 }
